@@ -1,0 +1,36 @@
+# Two commands: `make run` opens the app on the bundled demo, `make test` runs every test.
+# Both create .venv on first use; nothing else needs to be installed beforehand.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[tf,test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m ckpt_gui resources/demo
+
+test: $(STAMP)
+	$(PY) -m ruff check ckpt_gui tests benchmarks resources
+	$(PY) -m ruff format --check ckpt_gui tests benchmarks resources
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check --fix ckpt_gui tests benchmarks resources
+	$(PY) -m ruff format ckpt_gui tests benchmarks resources
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+# Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).
+demo: $(STAMP)
+	$(PY) resources/make_demo.py resources/demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

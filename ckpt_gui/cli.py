@@ -1,0 +1,95 @@
+"""The headless commands. Thin: parse arguments, call core, print.
+
+Every CheckpointError becomes one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .core.errors import CheckpointError
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+def run(argv: list[str]) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except CheckpointError as exc:
+        _error(str(exc))
+    except KeyboardInterrupt:
+        _error("interrupted")
+    except BrokenPipeError:  # e.g. `ckpt-gui inspect ... | head`
+        sys.stderr.close()
+        return EXIT_OK
+    return EXIT_ERROR
+
+
+def run_gui(argv: list[str]) -> int:
+    # The desktop app arrives with its own issue; until then say what works.
+    path = argv[0] if argv else demo_path()
+    print(f"The desktop app is not built yet; showing `ckpt-gui inspect {path}`.\n", file=sys.stderr)
+    return run(["inspect", path])
+
+
+def demo_path() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "demo")
+
+
+def _error(message: str) -> None:
+    print(f"ckpt-gui: error: {message}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ckpt-gui", description="Look inside TensorFlow checkpoints.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    inspect = commands.add_parser("inspect", help="list the variables of a checkpoint")
+    inspect.add_argument("path", help="checkpoint folder, prefix, .index/.data file, state file or SavedModel")
+    inspect.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    inspect.add_argument("--stats", action="store_true", help="also read every value and give exact statistics")
+    inspect.set_defaults(handler=_inspect)
+
+    export = commands.add_parser("export", help="write one tensor to a .npy file")
+    export.add_argument("path", help="checkpoint folder, prefix or file")
+    export.add_argument("key", help="the tensor's checkpoint key (or its object path)")
+    export.add_argument("-o", "--output", required=True, help="the .npy file to write")
+    export.set_defaults(handler=_export)
+    return parser
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from .core.checkpoint import Checkpoint
+    from .core.report import all_stats, inspect_report
+
+    ckpt = Checkpoint.open(args.path)
+    for warning in ckpt.location.warnings:
+        print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
+    stats = all_stats(ckpt) if args.stats else None
+    if args.json:
+        json.dump(inspect_report(ckpt, stats), sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        from .text_table import print_inspect_table
+
+        print_inspect_table(ckpt, stats)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .core.checkpoint import Checkpoint
+    from .core.export import export_npy, resolve_key
+
+    ckpt = Checkpoint.open(args.path)
+    key = resolve_key(ckpt, args.key)
+    note = export_npy(ckpt, key, args.output)
+    if note:
+        print(f"ckpt-gui: note: {note}", file=sys.stderr)
+    print(os.path.abspath(args.output))
+    return EXIT_OK

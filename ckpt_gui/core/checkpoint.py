@@ -1,0 +1,178 @@
+"""One opened checkpoint: what the CLI and the app work with.
+
+Opening reads the ``.index`` file only; the object graph is decoded on first use
+and tensor values are read from the data shards when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .bundle import OBJECT_GRAPH_KEY, BundleEntry, BundleIndex
+from .discovery import CheckpointRef, Location, locate
+from .dtypes import DType
+from .errors import CheckpointError, CorruptCheckpointError, WireFormatError
+from .object_graph import ObjectGraph
+from .reader import TensorReader
+from .shards import DEFAULT_CHUNK_BYTES
+from .stats import (
+    DEFAULT_BINS,
+    Histogram,
+    HistogramAccumulator,
+    StatsAccumulator,
+    TensorStats,
+    default_range,
+    monitored,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One tensor as ``tf.train.list_variables`` lists it, with where it lives."""
+
+    key: str
+    dtype: DType
+    shape: tuple[int, ...]
+    shard: int
+    size_bytes: int  # bytes in the data shards (all slices of a partitioned tensor)
+    object_paths: tuple[str, ...]  # TF2: readable paths to the owning object, preferred first
+    partitioned: bool
+
+    @property
+    def num_elements(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def display_path(self) -> str:
+        return self.object_paths[0] if self.object_paths else self.key
+
+    @property
+    def is_object_graph(self) -> bool:
+        return self.key == OBJECT_GRAPH_KEY
+
+
+class Checkpoint:
+    """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables)."""
+
+    def __init__(self, location: Location, selected: CheckpointRef | None = None) -> None:
+        self.location = location
+        self.ref = selected or location.selected
+        self.prefix = self.ref.prefix
+        self.index = BundleIndex(self.prefix)
+        self.reader = TensorReader(self.index)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Checkpoint:
+        return cls(locate(path))
+
+    def sibling(self, ref: CheckpointRef) -> Checkpoint:
+        """Another checkpoint of the same folder (CheckpointManager keeps several)."""
+        return Checkpoint(self.location, ref)
+
+    @property
+    def format(self) -> str:
+        if self.location.kind == "savedmodel":
+            return "savedmodel"
+        return "tf2" if self.index.has_object_graph else "tf1"
+
+    @property
+    def checkpoints(self) -> tuple[CheckpointRef, ...]:
+        return self.location.checkpoints
+
+    @cached_property
+    def object_graph(self) -> ObjectGraph | None:
+        """The TF2 object graph, or None for name-based (TF1) checkpoints."""
+        entry = self.index.entries.get(OBJECT_GRAPH_KEY)
+        if entry is None:
+            return None
+        blob = self.reader.read(entry)
+        try:
+            return ObjectGraph.parse(bytes(blob.reshape(-1)[0]) if blob.size else b"")
+        except WireFormatError as exc:
+            raise CorruptCheckpointError(self.reader.shards.path(entry), f"object graph is garbled ({exc})") from None
+
+    @cached_property
+    def variables(self) -> list[Variable]:
+        """Every listed tensor, sorted by key (slice entries of partitioned ones hidden)."""
+        graph = self.object_graph
+        index = self.index
+        out = []
+        for key, entry in index.entries.items():
+            paths = tuple(graph.object_paths(key)) if graph is not None else ()
+            out.append(
+                Variable(
+                    key,
+                    entry.dtype,
+                    entry.shape,
+                    index.stored_shard(entry),
+                    index.stored_size(entry),
+                    paths,
+                    entry.is_partitioned,
+                )  # fmt: skip
+            )
+        return out
+
+    @cached_property
+    def _by_key(self) -> dict[str, Variable]:
+        return {v.key: v for v in self.variables}
+
+    def variable(self, key: str) -> Variable:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise CheckpointError(self.index.index_path, f"no tensor named {key!r} in this checkpoint") from None
+
+    def entry(self, key: str) -> BundleEntry:
+        try:
+            return self.index.entries[key]
+        except KeyError:
+            raise CheckpointError(self.index.index_path, f"no tensor named {key!r} in this checkpoint") from None
+
+    # -- values ---------------------------------------------------------------------
+
+    def read(self, key: str) -> np.ndarray:
+        """The whole value (a read-only view for unpartitioned numeric tensors)."""
+        return self.reader.read(self.entry(key))
+
+    def iter_chunks(self, key: str, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
+        return self.reader.iter_chunks(self.entry(key), chunk_bytes)
+
+    def stats(
+        self,
+        key: str,
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> TensorStats:
+        """Exact statistics, streamed in bounded memory."""
+        acc = StatsAccumulator()
+        for chunk in monitored(self.iter_chunks(key), progress, cancelled):
+            acc.add(chunk)
+        return acc.result()
+
+    def histogram(
+        self,
+        key: str,
+        bins: int = DEFAULT_BINS,
+        value_range: tuple[float, float] | None = None,
+        stats: TensorStats | None = None,
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[TensorStats | None, Histogram]:
+        """Histogram over ``value_range``, or over the finite min..max (computing the
+        statistics first, in a pass of their own, unless ``stats`` is given)."""
+        if value_range is None:
+            if stats is None:
+                stats = self.stats(key, progress, cancelled)
+            value_range = default_range(stats)
+        acc = HistogramAccumulator(bins, value_range[0], value_range[1])
+        for chunk in monitored(self.iter_chunks(key), progress, cancelled):
+            acc.add(chunk)
+        return stats, acc.result()

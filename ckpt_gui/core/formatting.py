@@ -1,0 +1,52 @@
+"""Human-readable numbers, sizes, shapes and times, shared by the CLI and the app."""
+
+from __future__ import annotations
+
+import math
+import time
+
+
+def format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            return f"{value:.1f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def format_count(n: int) -> str:
+    """12345678 -> '12.3M' (parameter counts)."""
+    if n < 10_000:
+        return str(n)
+    for unit, scale in (("K", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)):
+        if n < scale * 1000 or unit == "T":
+            return f"{n / scale:.1f}{unit}"
+    raise AssertionError("unreachable")
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]" if shape else "scalar"
+
+
+def format_number(x: float | int | None) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, int):
+        return str(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    magnitude = abs(x)
+    if 1e-4 <= magnitude < 1e6:
+        return f"{x:.6g}"
+    return f"{x:.4e}"
+
+
+def format_time(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))

@@ -1,0 +1,70 @@
+"""Reading tensor values, whole or in chunks, including partitioned tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from . import values
+from .bundle import BundleEntry, BundleIndex
+from .errors import CorruptCheckpointError, UnsupportedCheckpointError
+from .shards import DEFAULT_CHUNK_BYTES, ShardFiles
+
+
+class TensorReader:
+    """Values of one bundle's entries, decoded from its data shards on demand."""
+
+    def __init__(self, index: BundleIndex) -> None:
+        self.index = index
+        self.shards = ShardFiles(index)
+
+    @property
+    def big_endian(self) -> bool:
+        return self.index.header.big_endian
+
+    def read(self, entry: BundleEntry) -> np.ndarray:
+        """The whole tensor; partitioned tensors are assembled from their slices."""
+        if entry.is_partitioned:
+            return self._assemble(entry)
+        data = self.shards.read(entry)
+        return values.decode(entry, data, self.big_endian, self.shards.path(entry))
+
+    def iter_chunks(self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
+        """Flat chunks of a fixed-size-type tensor, in storage order (slice by slice for
+        a partitioned one), never holding more than ``chunk_bytes`` of it at once."""
+        if not entry.dtype.is_numeric:
+            raise UnsupportedCheckpointError(
+                self.index.index_path, f"tensor {entry.key!r} ({entry.dtype.name}) has no numeric chunks"
+            )
+        parts = [part for _s, part in self.index.slice_parts(entry)] if entry.is_partitioned else [entry]
+        for part in parts:
+            itemsize = part.dtype.itemsize
+            if part.size != part.num_elements * itemsize:  # packed int4 & co (or corrupt): whole
+                yield self.read(part).reshape(-1)
+                continue
+            path = self.shards.path(part)
+            for data in self.shards.iter_chunks(part, chunk_bytes):
+                yield values.numeric_elements(part.dtype, data, len(data) // itemsize, self.big_endian, path, part.key)
+
+    def _assemble(self, entry: BundleEntry) -> np.ndarray:
+        dtype = object if not entry.dtype.is_numeric else entry.dtype.numpy_dtype()
+        full = np.empty(entry.shape, dtype=dtype)
+        covered = 0
+        for tensor_slice, part in self.index.slice_parts(entry):
+            expected = tensor_slice.shape(entry.shape)
+            if part.shape != expected:
+                raise CorruptCheckpointError(
+                    self.index.index_path,
+                    f"slice {tensor_slice.extents} of {entry.key!r} is stored with shape {part.shape}, "
+                    f"expected {expected}",
+                )
+            data = self.shards.read(part)
+            full[tensor_slice.bounds(entry.shape)] = values.decode(part, data, self.big_endian, self.shards.path(part))
+            covered += part.num_elements
+        if covered != entry.num_elements:
+            raise CorruptCheckpointError(
+                self.index.index_path,
+                f"the slices of {entry.key!r} cover {covered} of its {entry.num_elements} elements",
+            )
+        return full

@@ -1,0 +1,67 @@
+"""The human-readable table ``ckpt-gui inspect`` prints."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .core.checkpoint import Checkpoint
+from .core.formatting import format_bytes, format_number, format_shape, format_time
+from .core.stats import TensorStats
+
+_FORMAT_NAMES = {
+    "tf2": "TF2 object-based checkpoint",
+    "tf1": "TF1 name-based checkpoint",
+    "savedmodel": "SavedModel variables",
+}
+
+
+def print_inspect_table(
+    ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, out: TextIO = sys.stdout
+) -> None:
+    # Sorted by readable name: model weights, then optimizer state, then counters.
+    variables = sorted((v for v in ckpt.variables if not v.is_object_graph), key=lambda v: v.display_path)
+    total_bytes = sum(v.size_bytes for v in variables)
+    params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
+    out.write(f"{ckpt.prefix}\n")
+    out.write(
+        f"  {_FORMAT_NAMES[ckpt.format]}, {len(variables)} tensors, {params:,} values, {format_bytes(total_bytes)}\n"
+    )
+    if len(ckpt.checkpoints) > 1:
+        out.write("  checkpoints in this folder (oldest first):\n")
+        for ref in ckpt.checkpoints:
+            marks = []
+            if ref.prefix == ckpt.prefix:
+                marks.append("shown")
+            if ref == ckpt.location.latest:
+                marks.append("latest")
+            if not ref.in_state_file and ckpt.location.state is not None:
+                marks.append("not in the state file")
+            step = f"step {ref.step}" if ref.step is not None else "no step"
+            extra = f"  <- {', '.join(marks)}" if marks else ""
+            out.write(
+                f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"
+            )
+    out.write("\n")
+
+    header = ["NAME", "DTYPE", "SHAPE", "BYTES"]
+    if stats is not None:
+        header += ["MIN", "MAX", "MEAN", "STD", "NAN", "INF", "ZEROS"]
+    rows = [header]
+    for v in variables:
+        row = [v.display_path, v.dtype.name, format_shape(v.shape), format_bytes(v.size_bytes)]
+        if stats is not None:
+            s = stats.get(v.key)
+            if s is None:
+                row += [""] * 7
+            else:
+                row += [
+                    format_number(s.min), format_number(s.max), format_number(s.mean), format_number(s.std),
+                    str(s.nan), str(s.posinf + s.neginf), str(s.zeros),
+                ]  # fmt: skip
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    right = {3} | (set(range(4, 11)) if stats is not None else set())
+    for row in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        out.write("  ".join(cells).rstrip() + "\n")
