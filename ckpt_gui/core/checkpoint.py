@@ -150,10 +150,11 @@ class Checkpoint:
         key: str,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> TensorStats:
         """Exact statistics, streamed in bounded memory."""
         acc = StatsAccumulator()
-        for chunk in monitored(self.iter_chunks(key), progress, cancelled):
+        for chunk in monitored(self.iter_chunks(key, chunk_bytes), progress, cancelled):
             acc.add(chunk)
         return acc.result()
 
@@ -165,14 +166,15 @@ class Checkpoint:
         stats: TensorStats | None = None,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> tuple[TensorStats | None, Histogram]:
         """Histogram over ``value_range``, or over the finite min..max (computing the
         statistics first, in a pass of their own, unless ``stats`` is given)."""
         if value_range is None:
             if stats is None:
-                stats = self.stats(key, progress, cancelled)
+                stats = self.stats(key, progress, cancelled, chunk_bytes)
             value_range = default_range(stats)
         acc = HistogramAccumulator(bins, value_range[0], value_range[1])
-        for chunk in monitored(self.iter_chunks(key), progress, cancelled):
+        for chunk in monitored(self.iter_chunks(key, chunk_bytes), progress, cancelled):
             acc.add(chunk)
         return stats, acc.result()

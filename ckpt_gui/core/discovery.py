@@ -180,13 +180,15 @@ def _make_ref(prefix: str, timestamp: float | None, listed: bool) -> CheckpointR
 
 
 def _resolve_state_path(directory: str, listed: str) -> str:
-    """TF joins relative paths to the folder; absolute ones break when the folder moves,
-    so fall back to the same name inside this folder."""
+    """TF joins relative paths to the folder. Absolute ones (the TF1 Saver writes them)
+    break or, worse, point at the original when a folder is moved or copied: prefer a
+    checkpoint of the same name inside the folder the user opened."""
     if not os.path.isabs(listed):
         return os.path.normpath(os.path.join(directory, listed))
-    if os.path.isfile(listed + ".index"):
-        return os.path.normpath(listed)
-    return os.path.join(directory, os.path.basename(listed))
+    local = os.path.join(directory, os.path.basename(listed))
+    if os.path.isfile(local + ".index") or not os.path.isfile(listed + ".index"):
+        return local
+    return os.path.normpath(listed)
 
 
 def _is_saved_model(directory: str) -> bool:

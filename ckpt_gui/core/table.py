@@ -51,7 +51,9 @@ class SSTable:
             )
         if data[-8:] != TABLE_MAGIC:
             raise CorruptCheckpointError(
-                self.path, "not a TensorFlow index table (bad magic number at the end of the file)"
+                self.path,
+                "not a TensorFlow index table (bad magic number at the end of the file): "
+                "the file is truncated, overwritten or not an index",
             )
         footer = data[-FOOTER_SIZE:]
         _meta_offset, pos = read_varint(footer, 0)

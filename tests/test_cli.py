@@ -1,0 +1,117 @@
+"""The CLI contract: ``inspect --json [--stats]`` and ``export``, run as a user would."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from tests.conftest import run_cli
+from tests.helpers import assert_same_value, tf_value
+
+VALUE = "/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+@pytest.mark.parametrize("scenario", ["keras_seq", "tf1", "dtypes", "sharded", "savedmodel"])
+def test_inspect_json_lists_what_tensorflow_lists(checkpoints, tf, scenario):
+    result = run_cli("inspect", str(checkpoints / scenario), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    reader = tf.train.load_checkpoint(report["prefix"])
+    dtypes = reader.get_variable_to_dtype_map()
+
+    assert report["format"] == {"tf1": "tf1", "savedmodel": "savedmodel"}.get(scenario, "tf2")
+    assert [v["key"] for v in report["variables"]] == [k for k, _ in tf.train.list_variables(report["prefix"])]
+    for v in report["variables"]:
+        assert v["dtype"] == dtypes[v["key"]].name
+        assert v["shape"] == reader.get_variable_to_shape_map()[v["key"]]
+        assert isinstance(v["shard"], int) and isinstance(v["size_bytes"], int)
+        assert isinstance(v["object_paths"], list)
+    assert any(c["prefix"] == report["prefix"] for c in report["checkpoints"])
+
+
+def test_inspect_json_checkpoint_list(checkpoints):
+    report = json.loads(run_cli("inspect", str(checkpoints / "keras_seq"), "--json").stdout)
+    assert report["prefix"].endswith("/ckpt-4")
+    assert [c["step"] for c in report["checkpoints"]] == [2, 3, 4, 99]
+    assert all(isinstance(c["time"], float) for c in report["checkpoints"])
+    kernel = next(v for v in report["variables"] if v["shape"] == [12, 16] and "_trainable" in v["key"])
+    assert kernel["object_paths"][0] == "model/_functional/_operations/1/_kernel"
+
+
+def test_inspect_stats_match_numpy_on_tensorflow_values(checkpoints, tf):
+    result = run_cli("inspect", str(checkpoints / "dtypes"), "--json", "--stats")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    reader = tf.train.load_checkpoint(report["prefix"])
+    by_key = {v["key"]: v for v in report["variables"]}
+    assert "stats" not in by_key["values/strings/.ATTRIBUTES/VARIABLE_VALUE"]
+    stats = by_key["values/float32/.ATTRIBUTES/VARIABLE_VALUE"]["stats"]
+    assert {k: stats[k] for k in ("min", "max", "nan", "posinf", "neginf", "zeros")} == {
+        "min": -2.25, "max": 1.5, "nan": 1, "posinf": 1, "neginf": 1, "zeros": 1,
+    }  # fmt: skip
+    weights = reader.get_tensor("values/wide/.ATTRIBUTES/VARIABLE_VALUE").astype(np.float64)
+    wide = by_key["values/wide/.ATTRIBUTES/VARIABLE_VALUE"]["stats"]
+    assert wide["mean"] == pytest.approx(weights.mean()) and wide["std"] == pytest.approx(weights.std())
+    # float64 values near 1e300 overflow the std: JSON gets null, not an invalid Infinity.
+    assert by_key["values/float64/.ATTRIBUTES/VARIABLE_VALUE"]["stats"]["std"] is None
+
+
+def test_inspect_table(checkpoints):
+    result = run_cli("inspect", str(checkpoints / "keras_seq"), "--stats")
+    assert result.returncode == 0, result.stderr
+    assert "model/_functional/_operations/1/_kernel" in result.stdout
+    assert "ckpt-2" in result.stdout and "not in the state file" in result.stdout
+    assert "MEAN" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("scenario", "name", "key"),
+    [
+        ("tf1", "embedding/table", "embedding/table"),  # partitioned
+        ("keras_seq", "model/_functional/_operations/1/_kernel", "optimizer/_trainable_variables/0" + VALUE),
+        ("dtypes", "values/int32", "values/int32/.ATTRIBUTES/VARIABLE_VALUE"),
+        ("dtypes", "values/strings/.ATTRIBUTES/VARIABLE_VALUE", "values/strings/.ATTRIBUTES/VARIABLE_VALUE"),
+    ],
+)  # fmt: skip
+def test_export_writes_the_tensor(checkpoints, tf, tmp_path, scenario, name, key):
+    out = tmp_path / "tensor.npy"
+    result = run_cli("export", str(checkpoints / scenario), name, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    reader = tf.train.load_checkpoint(Checkpoint.open(checkpoints / scenario).prefix)
+    expected = tf_value(reader, key)
+    if expected.dtype == object:
+        expected = np.array(expected.tolist(), dtype=bytes)
+    assert_same_value(np.load(out, allow_pickle=False), expected, key)
+
+
+def test_export_widens_types_npy_cannot_hold(checkpoints, tf, tmp_path):
+    out = tmp_path / "bf16.npy"
+    result = run_cli("export", str(checkpoints / "dtypes"), "values/bfloat16", "-o", str(out))
+    assert result.returncode == 0 and "float32" in result.stderr
+    expected = tf.train.load_checkpoint(str(checkpoints / "dtypes" / "ckpt")).get_tensor(
+        "values/bfloat16/.ATTRIBUTES/VARIABLE_VALUE"
+    )
+    np.testing.assert_array_equal(np.load(out), expected.astype(np.float32))
+
+
+def test_export_never_writes_into_the_checkpoint_folder(scratch_copy):
+    folder = scratch_copy("tf1")
+    before = sorted(p.name for p in folder.iterdir())
+    result = run_cli("export", str(folder), "layer1/weights", "-o", str(folder / "w.npy"))
+    assert result.returncode == 2 and "never writes" in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_export_unknown_key_suggests_names(checkpoints, tmp_path):
+    result = run_cli("export", str(checkpoints / "tf1"), "weights", "-o", str(tmp_path / "x.npy"))
+    assert result.returncode == 2 and "layer1/weights" in result.stderr
+
+
+def test_python_dash_m_and_help(checkpoints):
+    result = run_cli("--help")
+    assert result.returncode == 0 and "inspect" in result.stdout
+    result = run_cli("inspect", "--help")
+    assert result.returncode == 0 and "--stats" in result.stdout

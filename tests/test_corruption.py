@@ -1,0 +1,172 @@
+"""Damaged files, each built from a real checkpoint: a clear one-line error, exit code 2."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.crc import crc32c, mask
+from ckpt_gui.core.errors import CheckpointError, CorruptCheckpointError
+from ckpt_gui.core.wire import read_varint
+from tests.conftest import run_cli
+
+
+def assert_clean_error(result, *fragments: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ckpt-gui: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def first_data_block(index_bytes: bytes) -> tuple[int, int]:
+    footer = index_bytes[-48:]
+    _mo, pos = read_varint(footer, 0)
+    _ms, pos = read_varint(footer, pos)
+    index_offset, pos = read_varint(footer, pos)
+    # The index block's first entry: shared=0, unshared=n, value_length=m, key, handle.
+    pos = index_offset
+    _shared, pos = read_varint(index_bytes, pos)
+    unshared, pos = read_varint(index_bytes, pos)
+    _value_length, pos = read_varint(index_bytes, pos)
+    pos += unshared
+    offset, pos = read_varint(index_bytes, pos)
+    size, _ = read_varint(index_bytes, pos)
+    return offset, size
+
+
+def rewrite_block(index_path: Path, edit) -> None:
+    """Apply ``edit(bytearray)`` to the first data block and give it a valid CRC again."""
+    data = bytearray(index_path.read_bytes())
+    offset, size = first_data_block(bytes(data))
+    block = bytearray(data[offset : offset + size])
+    edit(block)
+    assert len(block) == size
+    data[offset : offset + size] = block
+    crc = mask(crc32c(bytes(data[offset : offset + size + 1])))
+    data[offset + size + 1 : offset + size + 5] = crc.to_bytes(4, "little")
+    index_path.write_bytes(bytes(data))
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_truncated_index(scratch_copy):
+    index = scratch_copy("tf1") / "model.ckpt-1000.index"
+    index.write_bytes(index.read_bytes()[:300])
+    assert_clean_error(run_cli("inspect", str(index)), str(index), "truncated")
+    index.write_bytes(index.read_bytes()[:20])
+    assert_clean_error(run_cli("inspect", str(index)), str(index), "truncated")
+
+
+def test_garbage_index(scratch_copy):
+    index = scratch_copy("tf1") / "model.ckpt-1000.index"
+    index.write_bytes(os.urandom(4096))
+    assert_clean_error(run_cli("inspect", str(index)), str(index), "not a TensorFlow index")
+
+
+def test_bad_magic(scratch_copy):
+    index = scratch_copy("keras_seq") / "ckpt-4.index"
+    flip_byte(index, index.stat().st_size - 1)
+    assert_clean_error(run_cli("inspect", str(index)), str(index), "magic")
+
+
+def test_block_crc_mismatch(scratch_copy):
+    index = scratch_copy("keras_seq") / "ckpt-4.index"
+    offset, _size = first_data_block(index.read_bytes())
+    flip_byte(index, offset + 10)
+    assert_clean_error(run_cli("inspect", str(index)), str(index), "CRC32C")
+
+
+def test_garbled_entry_with_a_valid_block_crc(scratch_copy):
+    index = scratch_copy("tf1") / "model.ckpt-1000.index"
+
+    def garble(block: bytearray) -> None:
+        block[3:40] = b"\xff" * 37  # the first entry's key and value bytes
+
+    rewrite_block(index, garble)
+    assert_clean_error(run_cli("inspect", str(index)), str(index), "garbled")
+
+
+def test_unknown_dtype_is_listed_not_a_crash(scratch_copy):
+    folder = scratch_copy("tf1")
+    index = folder / "model.ckpt-1000.index"
+
+    def set_dtype(block: bytearray) -> None:
+        # Entry values start "08 <dtype> 12": make every float32 (1) a dtype no TF has (99).
+        position = block.find(b"\x08\x01\x12")
+        assert position > 0
+        while position >= 0:
+            block[position + 1] = 99
+            position = block.find(b"\x08\x01\x12", position)
+
+    rewrite_block(index, set_dtype)
+    result = run_cli("inspect", str(folder), "--json")
+    assert result.returncode == 0, result.stderr
+    assert '"unknown(99)"' in result.stdout
+
+
+def test_data_crc_mismatch(scratch_copy):
+    folder = scratch_copy("tf1")
+    ckpt = Checkpoint.open(folder)
+    entry = ckpt.entry("layer1/weights")
+    data_file = Path(ckpt.index.data_path(entry.shard_id))
+    flip_byte(data_file, entry.offset + 100)
+    assert run_cli("inspect", str(folder)).returncode == 0  # the listing reads only the index
+    assert_clean_error(run_cli("inspect", str(folder), "--stats"), str(data_file), "layer1/weights", "CRC32C")
+    out = folder.parent / "w.npy"
+    assert_clean_error(run_cli("export", str(folder), "layer1/weights", "-o", str(out)), "CRC32C")
+    assert not out.exists()
+    with pytest.raises(CorruptCheckpointError):
+        Checkpoint.open(folder).read("layer1/weights")
+    Checkpoint.open(folder).read("layer1/biases")  # the rest stays readable
+
+
+def test_corrupt_object_graph_value(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    ckpt = Checkpoint.open(folder / "ckpt-4")
+    entry = ckpt.entry("_CHECKPOINTABLE_OBJECT_GRAPH")
+    flip_byte(Path(ckpt.index.data_path(0)), entry.offset + entry.size // 2)
+    assert_clean_error(run_cli("inspect", str(folder / "ckpt-4")), "CRC32C")
+
+
+def test_missing_shard(scratch_copy):
+    folder = scratch_copy("sharded")
+    os.remove(folder / "ckpt-1.data-00003-of-00007")
+    result = run_cli("inspect", str(folder), "--stats")
+    assert_clean_error(result, "ckpt-1.data-00003-of-00007", "missing")
+    with pytest.raises(CheckpointError, match="missing"):
+        Checkpoint.open(folder).read("v1/.ATTRIBUTES/VARIABLE_VALUE")
+
+
+def test_entry_past_the_end_of_its_shard(scratch_copy):
+    folder = scratch_copy("tf1")
+    data_file = folder / "model.ckpt-1000.data-00000-of-00001"
+    data_file.write_bytes(data_file.read_bytes()[:1000])
+    assert_clean_error(run_cli("inspect", str(folder), "--stats"), str(data_file), "truncated")
+
+
+def test_v1_checkpoint(checkpoints):
+    assert_clean_error(run_cli("inspect", str(checkpoints / "v1")), "V1 checkpoint")
+
+
+def test_no_checkpoint_found(tmp_path):
+    (tmp_path / "weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
+    assert_clean_error(run_cli("inspect", str(tmp_path)), str(tmp_path), "no checkpoint found", "weights.h5")
+    assert_clean_error(run_cli("inspect", str(tmp_path / "nope")), "no such")
+
+
+def test_unreadable_state_file_is_only_a_warning(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    (folder / "checkpoint").write_text("this is not a checkpoint state\n")
+    result = run_cli("inspect", str(folder))
+    assert result.returncode == 0
+    assert "warning" in result.stderr and "garbled" in result.stderr

@@ -1,0 +1,165 @@
+"""Finding checkpoints from whatever path the user has at hand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint_state import parse_checkpoint_state
+from ckpt_gui.core.discovery import locate, step_of
+from ckpt_gui.core.errors import NotACheckpointError, UnsupportedCheckpointError
+
+
+def test_directory_lists_every_checkpoint_and_selects_the_latest(checkpoints):
+    folder = checkpoints / "keras_seq"
+    location = locate(folder)
+    names = [ref.name for ref in location.checkpoints]
+    # max_to_keep=3 deleted ckpt-1; manual-99 was written without the manager.
+    assert set(names) == {"ckpt-2", "ckpt-3", "ckpt-4", "manual-99"}
+    assert location.selected.name == "ckpt-4" == location.latest.name
+    by_name = {ref.name: ref for ref in location.checkpoints}
+    assert by_name["ckpt-3"].step == 3 and by_name["manual-99"].step == 99
+    assert by_name["ckpt-4"].in_state_file and not by_name["manual-99"].in_state_file
+    state = location.state
+    assert state is not None and len(state.all_model_checkpoint_timestamps) == 3
+    assert by_name["ckpt-2"].time == state.all_model_checkpoint_timestamps[0]
+    expected_size = sum(os.path.getsize(folder / f) for f in os.listdir(folder) if f.startswith("ckpt-4."))
+    assert by_name["ckpt-4"].size_bytes == expected_size
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "keras_seq/ckpt-3",
+        "keras_seq/ckpt-3.index",
+        "keras_seq/ckpt-3.data-00000-of-00001",
+    ],
+)
+def test_prefix_and_its_files_select_that_checkpoint(checkpoints, relative):
+    location = locate(checkpoints / relative)
+    assert location.selected.name == "ckpt-3"
+    assert location.latest.name == "ckpt-4"
+    assert len(location.checkpoints) == 4
+
+
+def test_state_file_and_meta_file(checkpoints):
+    assert locate(checkpoints / "keras_seq" / "checkpoint").selected.name == "ckpt-4"
+    location = locate(checkpoints / "tf1" / "model.ckpt-500.meta")
+    assert location.selected.name == "model.ckpt-500"
+    assert [ref.step for ref in location.checkpoints] == [500, 1000]
+
+
+def test_saved_model_directory_and_its_graph_file(checkpoints):
+    for path in (checkpoints / "savedmodel", checkpoints / "savedmodel" / "saved_model.pb"):
+        location = locate(path)
+        assert location.kind == "savedmodel"
+        assert location.selected.prefix == str(checkpoints / "savedmodel" / "variables" / "variables")
+    assert Checkpoint.open(checkpoints / "savedmodel").format == "savedmodel"
+
+
+def test_formats(checkpoints):
+    assert Checkpoint.open(checkpoints / "keras_seq").format == "tf2"
+    assert Checkpoint.open(checkpoints / "tf1").format == "tf1"
+
+
+def test_moved_folder_with_absolute_paths_in_state_file(checkpoints, tmp_path):
+    # The TF1 Saver writes absolute paths; after moving the folder they point nowhere.
+    moved = tmp_path / "moved"
+    shutil.copytree(checkpoints / "tf1", moved)
+    state = (moved / "checkpoint").read_text()
+    assert str(checkpoints / "tf1") in state
+    location = locate(moved)
+    assert location.selected.prefix == str(moved / "model.ckpt-1000")
+    assert all(ref.in_state_file for ref in location.checkpoints)
+
+
+def test_garbled_state_file_falls_back_to_globbing(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    (folder / "checkpoint").write_bytes(b"\x00\xff garbage {{{")
+    location = locate(folder)
+    assert {ref.name for ref in location.checkpoints} == {"ckpt-2", "ckpt-3", "ckpt-4", "manual-99"}
+    assert location.warnings and "garbled" in location.warnings[0]
+
+
+def test_state_file_listing_a_deleted_checkpoint_warns(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    for name in os.listdir(folder):
+        if name.startswith("ckpt-2."):
+            os.remove(folder / name)
+    location = locate(folder)
+    assert "ckpt-2" not in {ref.name for ref in location.checkpoints}
+    assert any("ckpt-2" in w for w in location.warnings)
+
+
+def test_parse_checkpoint_state_escapes():
+    state = parse_checkpoint_state(
+        'model_checkpoint_path: "/tmp/r\\303\\251sum\\303\\251/ckpt-7"\n'
+        'all_model_checkpoint_paths: "ckpt-6"\n'
+        "all_model_checkpoint_timestamps: 1700000000.5\n"
+        "last_preserved_timestamp: 1.7e9\n"
+    )
+    assert state.model_checkpoint_path == "/tmp/r\u00e9sum\u00e9/ckpt-7"
+    assert state.all_model_checkpoint_paths == ("ckpt-6",)
+    assert state.all_model_checkpoint_timestamps == (1700000000.5,)
+    with pytest.raises(ValueError):
+        parse_checkpoint_state("model_checkpoint_path ckpt-1")
+
+
+def test_step_numbers():
+    assert step_of("/x/ckpt-12") == 12
+    assert step_of("/x/model.ckpt-1000") == 1000
+    assert step_of("/x/cp-0005.ckpt") == 5
+    assert step_of("/x/variables") is None
+
+
+def test_missing_prefix_names_what_the_folder_holds(checkpoints):
+    with pytest.raises(NotACheckpointError) as err:
+        locate(checkpoints / "keras_seq" / "ckpt-9")
+    assert "ckpt-4" in str(err.value) and "ckpt-9" in str(err.value)
+
+
+def test_folder_without_checkpoints_says_what_it_found(tmp_path):
+    (tmp_path / "model.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(NotACheckpointError) as err:
+        locate(tmp_path)
+    message = str(err.value)
+    assert "model.weights.h5" in message and "HDF5" in message and "notes.txt" in message
+
+
+def test_parent_folder_points_at_subfolders(checkpoints):
+    with pytest.raises(NotACheckpointError) as err:
+        locate(checkpoints)
+    assert "keras_seq/" in str(err.value)
+
+
+def test_empty_folder_and_missing_path(tmp_path):
+    with pytest.raises(NotACheckpointError, match="empty"):
+        locate(tmp_path)
+    with pytest.raises(NotACheckpointError, match="no such"):
+        locate(tmp_path / "nothing" / "here")
+
+
+def test_v1_checkpoint_is_refused_clearly(checkpoints):
+    for path in (checkpoints / "v1", checkpoints / "v1" / "model.ckpt"):
+        with pytest.raises(UnsupportedCheckpointError, match="V1 checkpoint"):
+            Checkpoint.open(path)
+
+
+def test_other_file_kinds_are_named(tmp_path):
+    import zipfile
+
+    keras_file = tmp_path / "model.keras"
+    with zipfile.ZipFile(keras_file, "w") as archive:
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", b"")
+    with pytest.raises(NotACheckpointError, match="Keras 3 .keras"):
+        locate(keras_file)
+    torch_file = tmp_path / "model.ckpt"
+    with zipfile.ZipFile(torch_file, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02")
+    with pytest.raises(NotACheckpointError, match="PyTorch"):
+        locate(torch_file)

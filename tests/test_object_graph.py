@@ -1,0 +1,100 @@
+"""The TF2 object graph: paths, preferred paths, slot links, escaping."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.errors import WireFormatError
+from ckpt_gui.core.object_graph import ObjectGraph
+
+
+def _kernel_key(ckpt: Checkpoint) -> str:
+    # Keras 3 stores a Sequential model's first kernel under the optimizer's list.
+    (key,) = [v.key for v in ckpt.variables if v.shape == (12, 16) and v.object_paths[0].startswith("model/")]
+    return key
+
+
+def test_keras3_kernel_has_every_path_and_prefers_the_model_one(checkpoints, tf):
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    key = _kernel_key(ckpt)
+    assert key == "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"
+    paths = ckpt.variable(key).object_paths
+    assert paths[0] == "model/_functional/_operations/1/_kernel"
+    assert "optimizer/_trainable_variables/0" in paths
+    assert "model/optimizer/_trainable_variables/0" in paths  # the model tracks its optimizer too
+
+    # Cross-check with TensorFlow's own graph proto: the model path really leads to this node.
+    from tensorflow.core.protobuf import trackable_object_graph_pb2
+
+    proto = trackable_object_graph_pb2.TrackableObjectGraph()
+    proto.ParseFromString(tf.train.load_checkpoint(ckpt.prefix).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    node = 0
+    for name in paths[0].split("/"):
+        node = next(c.node_id for c in proto.nodes[node].children if c.local_name == name)
+    assert proto.nodes[node].attributes[0].checkpoint_key == key
+
+
+def test_every_variable_of_a_tf2_checkpoint_has_a_path(checkpoints):
+    for scenario in ("keras_seq", "subclassed", "bare", "legacy_slots", "sharded", "savedmodel"):
+        ckpt = Checkpoint.open(checkpoints / scenario)
+        for v in ckpt.variables:
+            if not v.is_object_graph:
+                assert v.object_paths, (scenario, v.key)
+                assert ".ATTRIBUTES" not in v.object_paths[0]
+
+
+def test_tf1_checkpoints_have_no_object_graph(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "tf1")
+    assert ckpt.object_graph is None
+    assert all(v.object_paths == () for v in ckpt.variables)
+
+
+def test_keras3_optimizer_slots_link_to_their_variable(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "subclassed")
+    graph = ckpt.object_graph
+    kernel_node, _a, _s = graph.attribute_of_key("model/dense1/_kernel/.ATTRIBUTES/VARIABLE_VALUE")
+    slots = {link.slot_name for node, link in graph.slots.items() if link.variable_node == kernel_node}
+    assert slots == {"momentum", "velocity"}
+    momentum = ckpt.variable("optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE")
+    assert momentum.shape == (20, 16)
+    assert momentum.object_paths[0] == "optimizer/_momentums/0"  # says more than _variables/2
+
+
+def test_legacy_optimizer_slot_variables(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "legacy_slots")
+    graph = ckpt.object_graph
+    key = "model/dense/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE"
+    slot_node, _a, _s = graph.attribute_of_key(key)
+    link = graph.slots[slot_node]
+    assert link.slot_name == "m"
+    assert graph.paths(link.variable_node)[0] == ("model", "dense", "kernel")
+    assert ckpt.variable(key).object_paths == ("model/dense/kernel/.OPTIMIZER_SLOT/optimizer/m",)
+    assert graph.is_optimizer_path(("optimizer", "beta1_power"))
+    assert not graph.is_optimizer_path(("model", "dense", "kernel"))
+
+
+def test_escaped_names_are_unescaped(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    assert ckpt.variable("values/tricky/a.Sb/.ATTRIBUTES/VARIABLE_VALUE").object_paths == ("values/tricky/a/b",)
+    assert ckpt.variable("values/tricky/c..d/.ATTRIBUTES/VARIABLE_VALUE").object_paths == ("values/tricky/c.d",)
+
+
+def test_attribute_with_a_suffixed_key(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    assert ckpt.variable("iterator/.ATTRIBUTES/ITERATOR_STATE").object_paths == ("iterator/ITERATOR_STATE",)
+
+
+def test_full_names_are_kept(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    _node, attribute, _s = ckpt.object_graph.attribute_of_key(_kernel_key(ckpt))
+    assert attribute.full_name.endswith("dense/kernel")
+
+
+def test_garbled_graph_bytes_raise_wire_errors():
+    with pytest.raises(WireFormatError):
+        ObjectGraph.parse(b"\x0a\x05\x0a\x03\x08")  # a node whose child reference is cut short
+    with pytest.raises(WireFormatError):
+        ObjectGraph.parse(b"")
+    with pytest.raises(WireFormatError):
+        ObjectGraph.parse(b"\x0a\x04\x0a\x02\x08\x05")  # child points at node 5 of 1

@@ -1,0 +1,150 @@
+"""Statistics and histograms: exact, chunked, equal to numpy on TensorFlow's values."""
+
+from __future__ import annotations
+
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.stats import Cancelled, HistogramAccumulator, StatsAccumulator, compute_stats
+from tests.helpers import tf_value
+
+
+def reference_stats(values: np.ndarray) -> dict:
+    """What the statistics must be, computed with numpy on the whole array."""
+    if values.dtype.kind == "c":
+        values = np.abs(values)
+    elif values.dtype.kind == "V" or values.dtype == np.float16:
+        values = values.astype(np.float64)
+    values = values.astype(np.float64).reshape(-1)
+    finite = values[np.isfinite(values)]
+    return {
+        "min": finite.min() if finite.size else None,
+        "max": finite.max() if finite.size else None,
+        "mean": finite.mean() if finite.size else None,
+        "std": finite.std() if finite.size else None,
+        "nan": int(np.isnan(values).sum()),
+        "posinf": int((values == np.inf).sum()),
+        "neginf": int((values == -np.inf).sum()),
+        "zeros": int((values == 0).sum()),
+    }
+
+
+def assert_stats_match(stats, expected, key):
+    for name in ("nan", "posinf", "neginf", "zeros"):
+        assert getattr(stats, name) == expected[name], (key, name)
+    for name in ("min", "max", "mean", "std"):
+        got, want = getattr(stats, name), expected[name]
+        if want is None:
+            assert got is None, (key, name)
+        elif math.isinf(want):
+            assert got == want, (key, name)
+        else:
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (key, name, got, want)
+
+
+@pytest.mark.parametrize("scenario", ["dtypes", "keras_seq", "tf1", "sharded"])
+def test_stats_of_every_numeric_variable_match_numpy_on_tf_values(checkpoints, tf, scenario):
+    ckpt = Checkpoint.open(checkpoints / scenario)
+    reader = tf.train.load_checkpoint(ckpt.prefix)
+    for v in ckpt.variables:
+        if not v.dtype.is_numeric:
+            continue
+        expected = reference_stats(tf_value(reader, v.key))
+        assert_stats_match(ckpt.stats(v.key), expected, v.key)
+
+
+def test_chunked_stats_equal_whole_stats(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    key = "values/huge_dim/.ATTRIBUTES/VARIABLE_VALUE"
+    whole = ckpt.stats(key)
+    chunks = list(ckpt.iter_chunks(key, chunk_bytes=4096))
+    assert len(chunks) == math.ceil(70000 * 4 / 4096)
+    chunked = compute_stats(chunks)
+    assert chunked.count == whole.count == 70000
+    assert chunked.min == whole.min and chunked.max == whole.max
+    assert chunked.mean == pytest.approx(whole.mean, abs=1e-12)
+    assert chunked.std == pytest.approx(whole.std, rel=1e-12)
+
+
+def test_nan_and_inf_are_counted_not_dropped(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    stats = ckpt.stats("values/float32/.ATTRIBUTES/VARIABLE_VALUE")
+    assert (stats.nan, stats.posinf, stats.neginf, stats.zeros) == (1, 1, 1, 1)
+    assert (stats.min, stats.max) == (-2.25, 1.5)
+    assert stats.finite == 3 and stats.has_nonfinite
+
+
+def test_complex_is_summarised_by_magnitude(checkpoints):
+    stats = Checkpoint.open(checkpoints / "dtypes").stats("values/complex64/.ATTRIBUTES/VARIABLE_VALUE")
+    assert stats.of_magnitude and stats.nan == 1
+    assert stats.max == pytest.approx(3.5)
+
+
+def test_histogram_equals_numpy_on_tf_values(checkpoints, tf):
+    ckpt = Checkpoint.open(checkpoints / "tf1")
+    reader = tf.train.load_checkpoint(ckpt.prefix)
+    for key in ("layer1/weights", "embedding/table", "layer1/biases/Adam_1"):
+        for bins in (1, 7, 100):
+            stats, hist = ckpt.histogram(key, bins=bins)
+            counts, edges = np.histogram(reader.get_tensor(key), bins=bins)
+            np.testing.assert_array_equal(hist.counts, counts)
+            np.testing.assert_allclose(hist.edges, edges, rtol=1e-6)
+
+
+def test_histogram_with_a_typed_range_and_nonfinite_values(checkpoints, tf):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    key = "values/float32/.ATTRIBUTES/VARIABLE_VALUE"
+    _stats, hist = ckpt.histogram(key, bins=4, value_range=(-1.0, 1.0))
+    values = tf.train.load_checkpoint(ckpt.prefix).get_tensor(key)
+    finite = values[np.isfinite(values)]
+    np.testing.assert_array_equal(hist.counts, np.histogram(finite, bins=4, range=(-1.0, 1.0))[0])
+    assert (hist.nan, hist.posinf, hist.neginf) == (1, 1, 1)
+    assert hist.outside == 2  # -2.25 and 1.5
+
+
+def test_histogram_chunked_equals_numpy_on_large_values():
+    rng = np.random.RandomState(0)
+    values = rng.standard_normal(300_001).astype(np.float32)
+    acc_stats = StatsAccumulator()
+    for chunk in np.array_split(values, 17):
+        acc_stats.add(chunk)
+    stats = acc_stats.result()
+    acc = HistogramAccumulator(64, stats.min, stats.max)
+    for chunk in np.array_split(values, 17):
+        acc.add(chunk)
+    np.testing.assert_array_equal(acc.result().counts, np.histogram(values, bins=64)[0])
+
+
+def test_constant_and_empty_tensors():
+    stats = compute_stats([np.full(10, 2.5, np.float32)])
+    assert (stats.min, stats.max, stats.std) == (2.5, 2.5, 0.0)
+    acc = HistogramAccumulator(10, 2.5, 2.5)
+    acc.add(np.full(10, 2.5, np.float32))
+    np.testing.assert_array_equal(acc.result().counts, np.histogram(np.full(10, 2.5, np.float32), bins=10)[0])
+    empty = compute_stats([np.zeros(0, np.float32)])
+    assert empty.count == 0 and empty.min is None and empty.mean is None
+
+
+def test_narrow_types_are_widened():
+    values = np.array([1.0, -2.0, np.nan], dtype=ml_dtypes.bfloat16)
+    stats = compute_stats([values])
+    assert (stats.min, stats.max, stats.nan) == (-2.0, 1.0, 1)
+    ints = compute_stats([np.array([-8, 7], dtype=ml_dtypes.int4)])
+    assert (ints.min, ints.max) == (-8, 7)
+
+
+def test_stats_can_be_cancelled(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    seen = []
+    with pytest.raises(Cancelled):
+        ckpt.stats(
+            "values/huge_dim/.ATTRIBUTES/VARIABLE_VALUE",
+            progress=seen.append,
+            cancelled=lambda: len(seen) >= 2,
+            chunk_bytes=4096,
+        )
+    assert seen == [1024, 2048]  # two chunks done, then it stopped
