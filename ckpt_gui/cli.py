@@ -6,6 +6,7 @@ Every CheckpointError becomes one line on stderr and exit code 2, never a traceb
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -19,6 +20,9 @@ EXIT_ERROR = 2
 def run(argv: list[str]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    # A one-shot process that builds large acyclic structures (20,000 variables make
+    # millions of small objects): cyclic collection only costs time, a third of it.
+    gc.disable()
     try:
         return args.handler(args)
     except CheckpointError as exc:
@@ -40,6 +44,13 @@ def run_gui(argv: list[str]) -> int:
 
 def demo_path() -> str:
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "resources", "demo")
+
+
+def _print_json(document: dict) -> None:
+    # json.dumps, not json.dump: dump streams through the pure-Python encoder, 20x
+    # slower on a 20,000-variable report. Compact for the same reason (3 MB vs 4.4 MB).
+    sys.stdout.write(json.dumps(document, separators=(",", ":"), allow_nan=False))
+    sys.stdout.write("\n")
 
 
 def _error(message: str) -> None:
@@ -73,8 +84,7 @@ def _inspect(args: argparse.Namespace) -> int:
         print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
     stats = all_stats(ckpt) if args.stats else None
     if args.json:
-        json.dump(inspect_report(ckpt, stats), sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
+        _print_json(inspect_report(ckpt, stats))
     else:
         from .text_table import print_inspect_table
 

@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-import gc
 import re
 from dataclasses import dataclass
 
 from .dtypes import DType, dtype_from_enum
 from .errors import CorruptCheckpointError, NotACheckpointError, UnsupportedCheckpointError, WireFormatError
 from .file_kinds import V1_MESSAGE
+from .gc_pause import gc_paused
 from .slices import TensorSlice, decode_slice_key, parse_tensor_slice
 from .table import SSTable
 from .wire import iter_fields, read_varint, to_signed64
@@ -84,17 +84,13 @@ class BundleIndex:
 
         self.entries: dict[str, BundleEntry] = {}
         self.slice_entries: dict[str, dict[TensorSlice, BundleEntry]] = {}
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # tens of thousands of new objects and no cycles: collections only cost time
         try:
-            self._decode_entries(items)
+            with gc_paused():
+                self._decode_entries(items)
         except (WireFormatError, IndexError, ValueError) as exc:
             raise CorruptCheckpointError(
                 self.index_path, f"bundle entry is garbled ({exc or 'unexpected end of data'})"
             ) from None
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         self._check_partitions()
 
     def _decode_entries(self, items: list[tuple[bytes, bytes]]) -> None:

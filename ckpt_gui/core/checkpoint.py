@@ -10,25 +10,22 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .bundle import OBJECT_GRAPH_KEY, BundleEntry, BundleIndex
 from .discovery import CheckpointRef, Location, locate
 from .dtypes import DType
 from .errors import CheckpointError, CorruptCheckpointError, WireFormatError
+from .gc_pause import gc_paused
 from .object_graph import ObjectGraph
-from .reader import TensorReader
-from .shards import DEFAULT_CHUNK_BYTES
-from .stats import (
-    DEFAULT_BINS,
-    Histogram,
-    HistogramAccumulator,
-    StatsAccumulator,
-    TensorStats,
-    default_range,
-    monitored,
-)
+from .shards import DEFAULT_CHUNK_BYTES, ShardFiles
+from .strings import decode_strings
+
+if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
+    import numpy as np
+
+    from .reader import TensorReader
+    from .stats import Histogram, TensorStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +64,13 @@ class Checkpoint:
         self.ref = selected or location.selected
         self.prefix = self.ref.prefix
         self.index = BundleIndex(self.prefix)
-        self.reader = TensorReader(self.index)
+        self.shards = ShardFiles(self.index)
+
+    @cached_property
+    def reader(self) -> TensorReader:
+        from .reader import TensorReader
+
+        return TensorReader(self.index)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Checkpoint:
@@ -93,32 +96,31 @@ class Checkpoint:
         entry = self.index.entries.get(OBJECT_GRAPH_KEY)
         if entry is None:
             return None
-        blob = self.reader.read(entry)
+        path = self.shards.path(entry)
+        elements = decode_strings(entry, self.shards.read(entry), path)
         try:
-            return ObjectGraph.parse(bytes(blob.reshape(-1)[0]) if blob.size else b"")
+            return ObjectGraph.parse(elements[0] if elements else b"")
         except WireFormatError as exc:
-            raise CorruptCheckpointError(self.reader.shards.path(entry), f"object graph is garbled ({exc})") from None
+            raise CorruptCheckpointError(path, f"object graph is garbled ({exc})") from None
 
     @cached_property
     def variables(self) -> list[Variable]:
         """Every listed tensor, sorted by key (slice entries of partitioned ones hidden)."""
         graph = self.object_graph
         index = self.index
-        out = []
-        for key, entry in index.entries.items():
-            paths = tuple(graph.object_paths(key)) if graph is not None else ()
-            out.append(
+        with gc_paused():
+            return [
                 Variable(
                     key,
                     entry.dtype,
                     entry.shape,
                     index.stored_shard(entry),
                     index.stored_size(entry),
-                    paths,
+                    tuple(graph.object_paths(key)) if graph is not None else (),
                     entry.is_partitioned,
-                )  # fmt: skip
-            )
-        return out
+                )
+                for key, entry in index.entries.items()
+            ]
 
     @cached_property
     def _by_key(self) -> dict[str, Variable]:
@@ -153,6 +155,8 @@ class Checkpoint:
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> TensorStats:
         """Exact statistics, streamed in bounded memory."""
+        from .stats import StatsAccumulator, monitored
+
         acc = StatsAccumulator()
         for chunk in monitored(self.iter_chunks(key, chunk_bytes), progress, cancelled):
             acc.add(chunk)
@@ -161,7 +165,7 @@ class Checkpoint:
     def histogram(
         self,
         key: str,
-        bins: int = DEFAULT_BINS,
+        bins: int | None = None,
         value_range: tuple[float, float] | None = None,
         stats: TensorStats | None = None,
         progress: Callable[[int], None] | None = None,
@@ -170,6 +174,9 @@ class Checkpoint:
     ) -> tuple[TensorStats | None, Histogram]:
         """Histogram over ``value_range``, or over the finite min..max (computing the
         statistics first, in a pass of their own, unless ``stats`` is given)."""
+        from .stats import DEFAULT_BINS, HistogramAccumulator, default_range, monitored
+
+        bins = DEFAULT_BINS if bins is None else bins
         if value_range is None:
             if stats is None:
                 stats = self.stats(key, progress, cancelled, chunk_bytes)

@@ -7,7 +7,6 @@ than "bad magic": the error names what the file looks like.
 from __future__ import annotations
 
 import os
-import zipfile
 
 from .table import TABLE_MAGIC
 
@@ -75,6 +74,8 @@ def describe_file(path: str) -> str:
 
 
 def _describe_zip(path: str) -> str:
+    import zipfile  # only for error messages: keep it off the start-up path
+
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

@@ -10,12 +10,12 @@ sits at ``model/_functional/_operations/1/_kernel`` and at
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import deque
 from dataclasses import dataclass
 
 from .errors import WireFormatError
+from .gc_pause import gc_paused
 from .wire import read_varint
 
 VARIABLE_VALUE = "VARIABLE_VALUE"
@@ -72,15 +72,11 @@ class ObjectGraph:
 
     @classmethod
     def parse(cls, blob: bytes) -> ObjectGraph:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # one object per node and edge, no cycles among them
         try:
-            return cls(_decode_nodes(blob))
+            with gc_paused():  # objects per node, edge and path; no cycles among them
+                return cls(_decode_nodes(blob))
         except IndexError:
             raise WireFormatError("object graph is truncated") from None
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     # -- paths ----------------------------------------------------------------------
 
@@ -140,7 +136,6 @@ class ObjectGraph:
 
     def _walk_paths(self) -> dict[int, list[tuple[str, ...]]]:
         nodes = self.nodes
-        count = len(nodes)
         found: dict[int, list[tuple[tuple[str, ...], bool]]] = {0: [((), False)]}
         # Breadth-first, so shorter paths come first; a path never revisits a node.
         queue = deque([(0, (), (0,), False)])
@@ -148,8 +143,6 @@ class ObjectGraph:
         while queue:
             node_id, path, visited, via_optimizer = queue.popleft()
             for name, child in nodes[node_id].children:
-                if not 0 <= child < count:
-                    raise WireFormatError(f"object graph edge {name!r} points at missing node {child}")
                 if child in visited:
                     continue
                 known = found.setdefault(child, [])
@@ -158,7 +151,8 @@ class ObjectGraph:
                 child_path = path + (name,)
                 child_via = via_optimizer or child in optimizers
                 known.append((child_path, child_via))
-                queue.append((child, child_path, visited + (child,), child_via))
+                if nodes[child].children:  # most nodes are leaves (variables): nothing to expand
+                    queue.append((child, child_path, visited + (child,), child_via))
         ranked = {node_id: _rank(paths) for node_id, paths in found.items()}
         for slot_node, link in self.slots.items():
             if slot_node in ranked:
@@ -176,12 +170,14 @@ class ObjectGraph:
         for node in self.nodes:
             if node.slot_variables:
                 optimizers.add(node.node_id)
-            names = {name for name, _child in node.children}
-            if len(names & _OPTIMIZER_STATE_CHILDREN) >= 2:
-                optimizers.add(node.node_id)
+            state_children = 0
             for name, child in node.children:
+                if name in _OPTIMIZER_STATE_CHILDREN:
+                    state_children += 1
                 if _OPTIMIZER_NAME.search(name):
                     optimizers.add(child)
+            if state_children >= 2:
+                optimizers.add(node.node_id)
         return optimizers
 
     def _link_slots(self) -> dict[int, SlotLink]:
@@ -220,6 +216,8 @@ def _rank(paths: list[tuple[tuple[str, ...], bool]]) -> list[tuple[str, ...]]:
     """Model paths before optimizer paths, then paths through fewer catch-all lists
     (``_variables``: ``_momentums/0`` says more), fewer private (``_x``) names,
     shorter, and first found."""
+    if len(paths) == 1:
+        return [paths[0][0]]
 
     def key(i: int) -> tuple:
         path, via_optimizer = paths[i]
@@ -284,6 +282,14 @@ def _decode_nodes(b: bytes) -> list[TrackableNode]:
                 slots.append((values.get(1, 0), _text(values.get(2, b"")), values.get(3, 0)))
             pos = field_end
         nodes.append(TrackableNode(len(nodes), children, attributes, slots))
+    count = len(nodes)
+    for node in nodes:
+        for name, child in node.children:
+            if not 0 <= child < count:
+                raise WireFormatError(f"object graph edge {name!r} points at missing node {child}")
+        for original, _slot_name, slot_node in node.slot_variables:
+            if not (0 <= original < count and 0 <= slot_node < count):
+                raise WireFormatError("object graph slot variable points at a missing node")
     return nodes
 
 

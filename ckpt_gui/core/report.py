@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .checkpoint import Checkpoint, Variable
-from .stats import TensorStats
+
+if TYPE_CHECKING:
+    from .stats import TensorStats
 
 
 def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None) -> dict:

@@ -15,6 +15,7 @@ from .bundle import BundleEntry
 from .crc import crc32c, mask
 from .dtypes import SUB_BYTE_BITS, DType
 from .errors import CorruptCheckpointError, UnsupportedCheckpointError, WireFormatError
+from .strings import decode_strings
 from .wire import iter_fields, read_varint
 
 
@@ -56,35 +57,9 @@ def numeric_elements(dtype: DType, data: bytes, count: int, big_endian: bool, pa
 
 
 def string_array(entry: BundleEntry, data: bytes, path: str) -> np.ndarray:
-    """Decode a DT_STRING payload: varint lengths, masked length CRC, then the bytes."""
-    n = entry.num_elements
-    try:
-        pos = 0
-        lengths = []
-        length_crc = 0
-        for _ in range(n):
-            length, pos = read_varint(data, pos)
-            lengths.append(length)
-            width = 4 if length <= 0xFFFFFFFF else 8  # older checkpoints only used uint32s
-            length_crc = crc32c(length.to_bytes(width, "little"), length_crc)
-        stored = data[pos : pos + 4]
-        if len(stored) != 4:
-            raise WireFormatError("string tensor ends before its length checksum")
-        pos += 4
-        if int.from_bytes(stored, "little") != mask(length_crc):
-            raise CorruptCheckpointError(path, f"tensor {entry.key!r}: string lengths fail their CRC32C check")
-        body = data[pos:]
-        if len(body) < sum(lengths):
-            raise WireFormatError("string tensor is shorter than its lengths say")
-    except WireFormatError as exc:
-        raise CorruptCheckpointError(path, f"tensor {entry.key!r}: garbled string data ({exc})") from None
-    if entry.crc32c is not None and mask(crc32c(body, crc32c(stored, length_crc))) != entry.crc32c:
-        raise CorruptCheckpointError(path, f"tensor {entry.key!r} fails its CRC32C check: the data file is corrupt")
-    out = np.empty(n, dtype=object)
-    start = 0
-    for i, length in enumerate(lengths):
-        out[i] = body[start : start + length]
-        start += length
+    """A DT_STRING payload as an object array of ``bytes``."""
+    out = np.empty(entry.num_elements, dtype=object)
+    out[:] = decode_strings(entry, data, path)
     return out.reshape(entry.shape)
 
 
