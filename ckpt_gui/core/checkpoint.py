@@ -144,8 +144,10 @@ class Checkpoint:
         """The whole value (a read-only view for unpartitioned numeric tensors)."""
         return self.reader.read(self.entry(key))
 
-    def iter_chunks(self, key: str, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
-        return self.reader.iter_chunks(self.entry(key), chunk_bytes)
+    def iter_chunks(
+        self, key: str, chunk_bytes: int = DEFAULT_CHUNK_BYTES, verify: bool = True
+    ) -> Iterator[np.ndarray]:
+        return self.reader.iter_chunks(self.entry(key), chunk_bytes, verify)
 
     def stats(
         self,
@@ -154,13 +156,13 @@ class Checkpoint:
         cancelled: Callable[[], bool] | None = None,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> TensorStats:
-        """Exact statistics, streamed in bounded memory."""
-        from .stats import StatsAccumulator, monitored
+        """Exact statistics, streamed in bounded memory, chunks summarised in parallel."""
+        from .stats import Partial, summarize_chunk
 
-        acc = StatsAccumulator()
-        for chunk in monitored(self.iter_chunks(key, chunk_bytes), progress, cancelled):
-            acc.add(chunk)
-        return acc.result()
+        total = Partial()
+        for part in self._map_chunks(key, summarize_chunk, progress, cancelled, chunk_bytes):
+            total.merge(part)
+        return total.stats()
 
     def histogram(
         self,
@@ -171,17 +173,49 @@ class Checkpoint:
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    ) -> tuple[TensorStats | None, Histogram]:
-        """Histogram over ``value_range``, or over the finite min..max (computing the
-        statistics first, in a pass of their own, unless ``stats`` is given)."""
-        from .stats import DEFAULT_BINS, HistogramAccumulator, default_range, monitored
+    ) -> tuple[TensorStats, Histogram]:
+        """Statistics and the histogram over ``value_range``, or over the finite
+        min..max as ``np.histogram`` picks it.
+
+        Without a range or known ``stats`` that takes two passes: a cheap one for the
+        extremes (the range depends on them), then one that sorts each chunk, counts
+        and sums. With a range, or with ``stats`` already known, just the second.
+        """
+        from .stats import DEFAULT_BINS, HistogramAccumulator, Partial, count_chunk, default_range, range_chunk
 
         bins = DEFAULT_BINS if bins is None else bins
+        verified = False
         if value_range is None:
+            extremes: TensorStats | Partial | None = stats
             if stats is None:
-                stats = self.stats(key, progress, cancelled, chunk_bytes)
-            value_range = default_range(stats)
+                extremes = Partial()
+                for part in self._map_chunks(key, range_chunk, progress, cancelled, chunk_bytes):
+                    extremes.merge(part)
+                verified = True
+            value_range = default_range(extremes, self.entry(key).dtype.numpy_dtype())
         acc = HistogramAccumulator(bins, value_range[0], value_range[1])
-        for chunk in monitored(self.iter_chunks(key, chunk_bytes), progress, cancelled):
-            acc.add(chunk)
-        return stats, acc.result()
+        edges = acc.edges_for(_real_dtype(self.entry(key)))
+        with_moments = stats is None
+
+        def count(chunk):
+            return count_chunk(chunk, edges, with_moments)
+
+        # After a first pass the CRCs are verified: the second need not do it again.
+        for part in self._map_chunks(key, count, progress, cancelled, chunk_bytes, verify=not verified):
+            acc.add_partial(part)
+        return (acc.partial.stats() if with_moments else stats), acc.result()
+
+    def _map_chunks(self, key, fn, progress, cancelled, chunk_bytes, verify=True):
+        from .parallel import ordered_map
+        from .stats import monitored
+
+        entry = self.entry(key)
+        parallel = self.index.stored_size(entry) > 2 * chunk_bytes  # threads cost more than tiny tensors
+        chunks = monitored(self.iter_chunks(key, chunk_bytes, verify), progress, cancelled)
+        return ordered_map(fn, chunks, parallel)
+
+
+def _real_dtype(entry: BundleEntry):
+    from .stats import real_dtype
+
+    return real_dtype(entry.dtype.numpy_dtype())

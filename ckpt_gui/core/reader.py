@@ -30,7 +30,9 @@ class TensorReader:
         data = self.shards.read(entry)
         return values.decode(entry, data, self.big_endian, self.shards.path(entry))
 
-    def iter_chunks(self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[np.ndarray]:
+    def iter_chunks(
+        self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES, verify: bool = True
+    ) -> Iterator[np.ndarray]:
         """Flat chunks of a fixed-size-type tensor, in storage order (slice by slice for
         a partitioned one), never holding more than ``chunk_bytes`` of it at once."""
         if not entry.dtype.is_numeric:
@@ -44,7 +46,7 @@ class TensorReader:
                 yield self.read(part).reshape(-1)
                 continue
             path = self.shards.path(part)
-            for data in self.shards.iter_chunks(part, chunk_bytes):
+            for data in self.shards.iter_chunks(part, chunk_bytes, verify):
                 yield values.numeric_elements(part.dtype, data, len(data) // itemsize, self.big_endian, path, part.key)
 
     def _assemble(self, entry: BundleEntry) -> np.ndarray:

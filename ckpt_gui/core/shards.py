@@ -15,7 +15,7 @@ from .bundle import BundleEntry, BundleIndex
 from .crc import crc32c, mask
 from .errors import CheckpointError, CorruptCheckpointError
 
-DEFAULT_CHUNK_BYTES = 16 << 20
+DEFAULT_CHUNK_BYTES = 4 << 20
 
 
 class ShardFiles:
@@ -45,9 +45,12 @@ class ShardFiles:
             check_crc(path, entry, crc32c(data))
         return data
 
-    def iter_chunks(self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Iterator[bytes]:
+    def iter_chunks(
+        self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES, verify: bool = True
+    ) -> Iterator[bytes]:
         """The entry's bytes in pieces of at most ``chunk_bytes`` (a multiple of the item
-        size), verifying the CRC32C over all of them after the last piece."""
+        size), verifying the CRC32C over all of them before the last piece is yielded
+        (``verify=False`` for a second pass over bytes just verified)."""
         itemsize = max(entry.dtype.itemsize, 1)
         chunk_bytes = max(itemsize, chunk_bytes - chunk_bytes % itemsize)
         path = self.path(entry)
@@ -60,11 +63,12 @@ class ShardFiles:
                 if not data:
                     raise _past_end(path, entry, entry.offset + entry.size - remaining)
                 remaining -= len(data)
-                crc = crc32c(data, crc)
-                if remaining == 0:
-                    check_crc(path, entry, crc)
+                if verify:
+                    crc = crc32c(data, crc)
+                    if remaining == 0:
+                        check_crc(path, entry, crc)
                 yield data
-        if entry.size == 0:
+        if entry.size == 0 and verify:
             check_crc(path, entry, crc)
 
     def _open(self, path: str, entry: BundleEntry):

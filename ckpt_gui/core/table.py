@@ -10,6 +10,7 @@ points" where the full key is stored. All CRCs are verified.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 from .crc import crc32c, unmask
 from .errors import CorruptCheckpointError, WireFormatError
@@ -27,23 +28,39 @@ def has_table_magic(data: bytes) -> bool:
 
 
 class SSTable:
-    """All key/value pairs of one table file, decoded eagerly (index files are small)."""
+    """One table file: footer and index block checked on construction, data blocks
+    decoded (and CRC-checked) as they are iterated."""
 
     def __init__(self, data: bytes, path: str) -> None:
         self.path = path
         self._data = data
         try:
-            self._items = self._read_all()
+            self._handles = self._read_index()
         except (WireFormatError, IndexError, struct.error) as exc:
             raise CorruptCheckpointError(path, f"index table is garbled ({_reason(exc)})") from None
 
+    def blocks(self) -> Iterator[bytes]:
+        """The data blocks in order, decompressed, each one's CRC verified."""
+        for offset, size in self._handles:
+            yield self._read_block(offset, size, "data block")
+
     def items(self) -> list[tuple[bytes, bytes]]:
         """Every (key, value) pair in key order, the empty header key first."""
-        return self._items
+        out = []
+        previous = None
+        try:
+            for block in self.blocks():
+                spans = block_spans(block, previous)
+                out.extend((key, block[start:end]) for key, start, end in spans)
+                if spans:
+                    previous = spans[-1][0]
+        except (WireFormatError, IndexError, struct.error) as exc:
+            raise CorruptCheckpointError(self.path, f"index table is garbled ({_reason(exc)})") from None
+        return out
 
     # -- decoding -----------------------------------------------------------------
 
-    def _read_all(self) -> list[tuple[bytes, bytes]]:
+    def _read_index(self) -> list[tuple[int, int]]:
         data = self._data
         if len(data) < FOOTER_SIZE:
             raise CorruptCheckpointError(
@@ -61,19 +78,14 @@ class SSTable:
         index_offset, pos = read_varint(footer, pos)
         index_size, pos = read_varint(footer, pos)
         index_block = self._read_block(index_offset, index_size, "index block")
-
-        items: list[tuple[bytes, bytes]] = []
-        previous = None
-        for _separator, handle in _block_entries(index_block):
-            offset, pos = read_varint(handle, 0)
-            size, _ = read_varint(handle, pos)
-            block = self._read_block(offset, size, "data block")
-            for key, value in _block_entries(block):
-                if previous is not None and key <= previous:
-                    raise WireFormatError(f"keys out of order at data block offset {offset}")
-                previous = key
-                items.append((key, value))
-        return items
+        handles = []
+        for _separator, start, end in block_spans(index_block):
+            offset, pos = read_varint(index_block, start)
+            size, pos = read_varint(index_block, pos)
+            if pos > end:
+                raise WireFormatError("block handle runs past its index entry")
+            handles.append((offset, size))
+        return handles
 
     def _read_block(self, offset: int, size: int, what: str) -> bytes:
         data = self._data
@@ -102,8 +114,10 @@ class SSTable:
         raise CorruptCheckpointError(self.path, f"{what} at offset {offset} has unknown block type {block_type}")
 
 
-def _block_entries(block: bytes) -> list[tuple[bytes, bytes]]:
-    """Decode the prefix-compressed entries of one block (block.cc)."""
+def block_spans(block: bytes, previous_key: bytes | None = None) -> list[tuple[bytes, int, int]]:
+    """Decode the prefix-compressed entries of one block (block.cc) as
+    ``(key, value_start, value_end)``: offsets rather than value copies, so the
+    caller can decode values in place. Keys must increase, across blocks too."""
     (num_restarts,) = struct.unpack_from("<I", block, len(block) - 4)
     limit = len(block) - 4 * (num_restarts + 1)
     if num_restarts == 0 or limit < 0:
@@ -129,7 +143,10 @@ def _block_entries(block: bytes) -> list[tuple[bytes, bytes]]:
         if value_end > limit:
             raise WireFormatError("entry runs past the end of its block")
         key = key[:shared] + block[pos:key_end]
-        append((key, block[key_end:value_end]))
+        if previous_key is not None and key <= previous_key:
+            raise WireFormatError("keys out of order")
+        previous_key = key
+        append((key, key_end, value_end))
         pos = value_end
     return out
 

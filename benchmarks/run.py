@@ -1,0 +1,167 @@
+"""Side-by-side measurements of the reader against TensorFlow, in one run.
+
+    python benchmarks/run.py [--data DIR] [--runs N]
+
+Each figure is the median of N runs (after one warm-up), with the page cache warm
+for both sides; every measurement runs in a fresh child process so neither side
+pays for the other's imports. Prints a Markdown table (the README's figures) and
+writes benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(REPO)}
+KEY_256 = "big/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def wall_time(command: list[str], runs: int) -> float:
+    """Median wall time of a whole process, stdout discarded."""
+    times = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, check=True, cwd=REPO)
+        if i:  # the first run warms the page cache
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def in_child(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON object."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=ENV, check=False, cwd=REPO
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+TIMER = """
+import json, resource, statistics, time
+def median_time(fn, runs):
+    fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    return statistics.median(times)
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+
+def measure(data: Path, runs: int) -> list[dict]:
+    prefix20k = str(data / "vars20k" / "ckpt")
+    prefix256 = str(data / "tensor256" / "ckpt")
+    rows = []
+
+    ours = wall_time([sys.executable, "-m", "ckpt_gui", "inspect", prefix20k, "--json"], runs)
+    theirs = wall_time([sys.executable, "-c", f"import tensorflow as tf; tf.train.list_variables({prefix20k!r})"], runs)
+    rows.append(row("Cold `inspect --json`, 20,000 variables (whole process)", ours, theirs, 0.15))
+
+    ours_parse = in_child(
+        TIMER
+        + f"""
+from ckpt_gui.core.bundle import BundleIndex
+from ckpt_gui.core.checkpoint import Checkpoint
+index = median_time(lambda: BundleIndex({prefix20k!r}), {runs * 3})
+def full():
+    ckpt = Checkpoint.open({prefix20k!r}); ckpt.variables
+whole = median_time(full, {runs})
+print(json.dumps({{"index": index, "whole": whole}}))
+"""
+    )
+    tf_parse = in_child(
+        TIMER
+        + f"""
+import tensorflow as tf
+def read():
+    reader = tf.train.load_checkpoint({prefix20k!r})
+    reader.get_variable_to_shape_map(); reader.get_variable_to_dtype_map()
+print(json.dumps({{"index": median_time(read, {runs * 3})}}))
+"""
+    )
+    rows.append(row("Index parse, 20,000 variables (in process)", ours_parse["index"], tf_parse["index"], 1.0))
+    rows.append(row("Open + object graph + all paths, 20,000 variables", ours_parse["whole"], tf_parse["index"]))
+
+    ours_stats = in_child(
+        TIMER
+        + f"""
+from ckpt_gui.core.checkpoint import Checkpoint
+ckpt = Checkpoint.open({prefix256!r})
+both = median_time(lambda: ckpt.histogram({KEY_256!r}, bins=100), {runs})
+only = median_time(lambda: ckpt.stats({KEY_256!r}), {runs})
+print(json.dumps({{"both": both, "stats": only, "peak_mb": peak_mb()}}))
+"""
+    )
+    tf_stats = in_child(
+        TIMER
+        + f"""
+import numpy as np, tensorflow as tf
+reader = tf.train.load_checkpoint({prefix256!r})
+def run():
+    np.histogram(reader.get_tensor({KEY_256!r}), bins=100)
+print(json.dumps({{"both": median_time(run, {runs}), "peak_mb": peak_mb()}}))
+"""
+    )
+    rows.append(row("Stats + 100-bin histogram, one 256 MB tensor", ours_stats["both"], tf_stats["both"], 0.5))
+    rows.append(row("Stats only, same tensor", ours_stats["stats"], tf_stats["both"]))
+    memory = {"ours": f"{ours_stats['peak_mb']:.0f} MB", "tensorflow": f"{tf_stats['peak_mb']:.0f} MB"}
+    rows.append({"what": "Peak memory (RSS), 256 MB tensor", **memory, "ratio": "", "target": "", "ok": ""})
+    return rows
+
+
+def row(what: str, ours: float, theirs: float, target: float | None = None) -> dict:
+    ratio = ours / theirs
+    return {
+        "what": what,
+        "ours": f"{ours * 1000:.0f} ms",
+        "tensorflow": f"{theirs * 1000:.0f} ms",
+        "ratio": f"{ratio:.2f}x",
+        "target": f"<= {target}x" if target is not None else "",
+        "ok": ("yes" if ratio <= target else "NO") if target is not None else "",
+        "seconds": {"ours": ours, "tensorflow": theirs},
+    }
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = [
+        "| Measurement | ckpt-gui | TensorFlow | Ratio | Target | Met |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['what']} | {r['ours']} | {r['tensorflow']} | {r['ratio']} | {r['target']} | {r['ok']} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    subprocess.run([sys.executable, str(HERE / "make_fixtures.py"), str(args.data)], check=True, env=ENV)
+    rows = measure(args.data, args.runs)
+    table = markdown(rows)
+    print(table)
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"\nMeasured {time.strftime('%Y-%m-%d')} on {machine}; median of {args.runs} runs, page cache warm.")
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "latest.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Running chunk summaries on all cores, in order, with a bounded number in flight.
+
+numpy releases the GIL in sorting and reductions, so threads give real
+parallelism here; reading stays in the calling thread, which bounds memory to
+the chunks in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def worker_count() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=worker_count(), thread_name_prefix="ckpt-gui-chunks")
+        return _pool
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True) -> Iterator[R]:
+    """``map(fn, items)`` on the shared pool, results in input order, at most one
+    more item in flight than there are workers."""
+    workers = worker_count()
+    if not parallel or workers == 1:
+        yield from map(fn, items)
+        return
+    pool = _shared_pool()
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:  # cancelled or failed: drop what has not started
+            future.cancel()
