@@ -36,10 +36,10 @@ def run(argv: list[str]) -> int:
 
 
 def run_gui(argv: list[str]) -> int:
-    # The desktop app arrives with its own issue; until then say what works.
-    path = argv[0] if argv else demo_path()
-    print(f"The desktop app is not built yet; showing `ckpt-gui inspect {path}`.\n", file=sys.stderr)
-    return run(["inspect", path])
+    # Qt is imported only here: the headless commands never load it.
+    from .ui.app import run_gui as start
+
+    return start(argv)
 
 
 def demo_path() -> str:

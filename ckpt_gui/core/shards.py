@@ -36,7 +36,7 @@ class ShardFiles:
     def read(self, entry: BundleEntry, verify: bool = True) -> bytes:
         """All bytes of one (unpartitioned) entry, checked against its CRC32C."""
         path = self.path(entry)
-        with self._open(path, entry) as f:
+        with self.open(path, entry) as f:
             f.seek(entry.offset)
             data = f.read(entry.size)
         if len(data) != entry.size:
@@ -55,7 +55,7 @@ class ShardFiles:
         chunk_bytes = max(itemsize, chunk_bytes - chunk_bytes % itemsize)
         path = self.path(entry)
         crc = 0
-        with self._open(path, entry) as f:
+        with self.open(path, entry) as f:
             f.seek(entry.offset)
             remaining = entry.size
             while remaining > 0:
@@ -71,7 +71,7 @@ class ShardFiles:
         if entry.size == 0 and verify:
             check_crc(path, entry, crc)
 
-    def _open(self, path: str, entry: BundleEntry):
+    def open(self, path: str, entry: BundleEntry):
         try:
             f = open(path, "rb")  # noqa: SIM115 - returned to the caller's with-block
         except FileNotFoundError:

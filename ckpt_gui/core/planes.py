@@ -1,0 +1,68 @@
+"""2-D views of N-D tensors: which axes to show, and the plane at fixed indices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_VIEW_BYTES = 512 << 20  # tensors larger than this are not read whole for the heatmap
+
+
+@dataclass(frozen=True, slots=True)
+class PlaneChoice:
+    rows: int  # axis shown vertically
+    cols: int  # axis shown horizontally
+    fixed: tuple[int, ...]  # index along every axis (ignored for rows and cols)
+
+    def key(self) -> tuple:
+        return (self.rows, self.cols, tuple(i for a, i in enumerate(self.fixed) if a not in (self.rows, self.cols)))
+
+
+def default_choice(shape: tuple[int, ...]) -> PlaneChoice | None:
+    """The two largest axes (later ones on ties: a conv kernel [3, 3, 64, 128] shows
+    64 x 128), in their order; every other axis at index 0. None below two dims."""
+    if len(shape) < 2:
+        return None
+    ranked = sorted(range(len(shape)), key=lambda axis: (shape[axis], axis), reverse=True)
+    rows, cols = sorted(ranked[:2])
+    return PlaneChoice(rows, cols, (0,) * len(shape))
+
+
+def plane(value: np.ndarray, choice: PlaneChoice) -> np.ndarray:
+    """The 2-D slice ``value[..., :, ..., :, ...]`` with ``rows`` and ``cols`` free."""
+    if choice.rows == choice.cols:
+        raise ValueError("rows and columns must be different axes")
+    index: list[int | slice] = []
+    for axis, size in enumerate(value.shape):
+        if axis in (choice.rows, choice.cols):
+            index.append(slice(None))
+        else:
+            index.append(min(max(choice.fixed[axis], 0), size - 1))
+    result = value[tuple(index)]
+    return result if choice.rows < choice.cols else result.T
+
+
+def as_image(values: np.ndarray) -> np.ndarray:
+    """Numbers a heatmap can colour: float32/float64, complex as magnitude, bool as 0/1."""
+    kind = values.dtype.kind
+    if kind == "c":
+        return np.abs(values)
+    if kind in "fiub" and values.dtype.itemsize <= 8 and kind != "b":
+        return values.astype(np.float64 if values.dtype.itemsize == 8 else np.float32, copy=False)
+    return values.astype(np.float32)
+
+
+def color_limits(image: np.ndarray) -> tuple[float, float, bool]:
+    """Levels for the colour scale and whether a diverging map fits (signed data:
+    symmetric around zero so that zero is the neutral colour)."""
+    finite = image[np.isfinite(image)]
+    if finite.size == 0:
+        return 0.0, 1.0, False
+    low, high = float(finite.min()), float(finite.max())
+    if low < 0 < high:
+        bound = max(-low, high)
+        return -bound, bound, True
+    if low == high:
+        return low - 0.5, high + 0.5, False
+    return low, high, False

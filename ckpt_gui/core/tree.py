@@ -1,0 +1,249 @@
+"""The variable tree the app shows, in two views, with totals and filtering.
+
+- The object view follows the TF2 object graph: each variable sits at its
+  preferred object path (model > layer > kernel), optimizer slots (Adam's m/v,
+  Keras 3 momentums/velocities) sit under the variable they belong to, and Keras 3
+  layers stored as ``_operations/3`` get their layer name as a hint.
+- The key view splits the raw checkpoint keys on ``/`` (for TF1 checkpoints it is
+  the only view), with the ``.ATTRIBUTES/VARIABLE_VALUE`` tail folded into the leaf.
+
+Filtering marks which nodes are shown (``node.shown`` children, ``node.row``) so a
+Qt model can present the filtered tree without a proxy model; it runs in O(nodes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .checkpoint import Checkpoint, Variable
+from .object_graph import VARIABLE_VALUE
+
+_ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
+_NATURAL = re.compile(r"(\d+)")
+
+GROUP, VARIABLE, SLOT = "group", "variable", "slot"
+
+
+@dataclass(eq=False, slots=True)
+class TreeNode:
+    name: str
+    parent: TreeNode | None = None
+    variable: Variable | None = None
+    kind: str = GROUP
+    hint: str = ""  # a readable name where the path has none (a Keras 3 layer's name)
+    children: list[TreeNode] = field(default_factory=list)
+    # Totals over the subtree, the node's own variable included.
+    variable_count: int = 0
+    params: int = 0  # elements of numeric variables, optimizer slots not counted
+    nbytes: int = 0  # bytes on disk, slots included
+    # What the current filter shows.
+    shown: list[TreeNode] = field(default_factory=list)
+    row: int = 0  # index among the parent's shown children
+    search_text: str = ""  # lower-case path and key, for filtering
+
+    @property
+    def path(self) -> str:
+        names = []
+        node: TreeNode | None = self
+        while node is not None and node.parent is not None:
+            names.append(node.name)
+            node = node.parent
+        return "/".join(reversed(names))
+
+    def walk(self) -> Iterator[TreeNode]:
+        """This node and all its descendants, depth first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def variables(self) -> Iterator[Variable]:
+        for node in self.walk():
+            if node.variable is not None:
+                yield node.variable
+
+
+class VariableTree:
+    """A built tree plus the index from checkpoint key to node."""
+
+    def __init__(self, root: TreeNode) -> None:
+        self.root = root
+        self.by_key: dict[str, TreeNode] = {}
+        for node in root.walk():
+            if node.variable is not None:
+                self.by_key[node.variable.key] = node
+        _sort(root)
+        _total(root)
+        self.match_count = self.apply_filter(None)
+
+    def apply_filter(self, accept: Callable[[TreeNode], bool] | None) -> int:
+        """Show the variables ``accept`` takes (all when None), with their ancestors and
+        the slots under them; return how many variables are shown."""
+        matched = 0
+        shown: set[int] = set()
+        for node in self.by_key.values():
+            if accept is None or accept(node):
+                matched += 1
+                walker: TreeNode | None = node
+                while walker is not None and id(walker) not in shown:
+                    shown.add(id(walker))
+                    walker = walker.parent
+        for node in self.root.walk():
+            node.shown = [child for child in node.children if id(child) in shown]
+            for row, child in enumerate(node.shown):
+                child.row = row
+        self.match_count = matched
+        return matched
+
+
+def text_filter(query: str) -> Callable[[TreeNode], bool] | None:
+    """Case-insensitive substring match on a variable's path and key."""
+    return variable_filter(query)
+
+
+def variable_filter(
+    query: str = "", dtypes: set[str] | None = None, only_keys: set[str] | None = None
+) -> Callable[[TreeNode], bool] | None:
+    """A filter for :meth:`VariableTree.apply_filter`, or None when it would accept all.
+
+    ``query``: every space-separated word must occur in the variable's path, key or
+    layer names (case-insensitive); ``dtypes``: dtype names to keep; ``only_keys``:
+    keep only these keys (e.g. the variables found to hold NaN or Inf).
+    """
+    words = query.lower().split()
+    tests: list[Callable[[TreeNode], bool]] = []
+    if words:
+        tests.append(lambda node: all(word in node.search_text for word in words))
+    if dtypes:
+        tests.append(lambda node: node.variable.dtype.name in dtypes)
+    if only_keys is not None:
+        tests.append(lambda node: node.variable.key in only_keys)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda node: all(test(node) for test in tests)
+
+
+def object_tree(ckpt: Checkpoint) -> VariableTree:
+    """The object-graph view (falls back to the key view without an object graph)."""
+    graph = ckpt.object_graph
+    if graph is None:
+        return key_tree(ckpt.variables)
+    root = TreeNode("")
+    node_of_variable_node: dict[int, TreeNode] = {}
+    slots: list[tuple[Variable, int, str, int]] = []
+    for variable in ckpt.variables:
+        found = graph.attribute_of_key(variable.key)
+        link = graph.slots.get(found[0]) if found is not None else None
+        if found is not None and link is not None and variable.object_paths[:1] != ():
+            slots.append((variable, link.variable_node, link.slot_name, link.optimizer_node))
+            continue
+        names = variable.object_paths[0].split("/") if variable.object_paths else [variable.key]
+        node = _place(root, names, variable, VARIABLE)
+        if found is not None:
+            node_of_variable_node[found[0]] = node
+            _hint_layer(node, found[1].full_name)
+    for variable, owner_node, slot_name, optimizer_node in slots:
+        owner = node_of_variable_node.get(owner_node)
+        if owner is None:  # the variable it belongs to is not in the checkpoint
+            _place(root, variable.object_paths[0].split("/"), variable, VARIABLE)
+            continue
+        optimizer = graph.paths(optimizer_node)
+        slot = TreeNode(slot_name, owner, variable, SLOT, hint="/".join(optimizer[0]) if optimizer else "")
+        owner.children.append(slot)
+    tree = VariableTree(root)
+    for node in tree.by_key.values():
+        node.search_text = _search_text(node)
+    return tree
+
+
+def key_tree(variables: list[Variable]) -> VariableTree:
+    """The raw-key view: keys split on ``/``."""
+    root = TreeNode("")
+    for variable in variables:
+        key = variable.key
+        if key.endswith(_ATTRIBUTE_TAIL):
+            key = key[: -len(_ATTRIBUTE_TAIL)]
+        _place(root, key.split("/"), variable, VARIABLE)
+    tree = VariableTree(root)
+    for node in tree.by_key.values():
+        node.search_text = _search_text(node)
+    return tree
+
+
+def _place(root: TreeNode, names: list[str], variable: Variable, kind: str) -> TreeNode:
+    node = root
+    for name in names:
+        child = _child_named(node, name)
+        if child is None:
+            child = TreeNode(name, node)
+            node.children.append(child)
+        node = child
+    if node.variable is not None:  # two keys on one path (rare): keep both, side by side
+        node = TreeNode(names[-1], node.parent)
+        node.parent.children.append(node)
+    node.variable = variable
+    node.kind = kind
+    return node
+
+
+def _child_named(node: TreeNode, name: str) -> TreeNode | None:
+    # Keys arrive sorted, so a wanted child is almost always the last one added.
+    for child in reversed(node.children):
+        if child.name == name:
+            return child
+    return None
+
+
+def _hint_layer(node: TreeNode, full_name: str) -> None:
+    """Keras 3 keeps layers in lists (``_operations/3/_kernel``); the variable's
+    ``full_name`` (``digits/conv2/kernel``) gives the layer's own name."""
+    parts = full_name.split("/")
+    group = node.parent
+    if len(parts) >= 2 and group is not None and group.parent is not None and not group.hint:
+        layer = parts[-2]
+        if layer != group.name:
+            group.hint = layer
+
+
+def _natural_key(node: TreeNode) -> tuple:
+    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(node.name))
+
+
+def _sort(root: TreeNode) -> None:
+    for node in root.walk():
+        if len(node.children) > 1:
+            node.children.sort(key=lambda child: (child.kind == SLOT, _natural_key(child)))
+
+
+def _total(root: TreeNode) -> None:
+    """Variable count, parameter count and bytes of every subtree, bottom-up."""
+    order = list(root.walk())
+    for node in reversed(order):
+        variable = node.variable
+        count = params = nbytes = 0
+        if variable is not None:
+            count = 1
+            params = variable.num_elements if variable.dtype.is_numeric and node.kind != SLOT else 0
+            nbytes = variable.size_bytes
+        for child in node.children:
+            count += child.variable_count
+            params += child.params
+            nbytes += child.nbytes
+        node.variable_count, node.params, node.nbytes = count, params, nbytes
+
+
+def _search_text(node: TreeNode) -> str:
+    variable = node.variable
+    assert variable is not None
+    hints = []
+    walker = node.parent
+    while walker is not None:
+        if walker.hint:
+            hints.append(walker.hint)
+        walker = walker.parent
+    return "\n".join([node.path, variable.key, *hints, node.hint]).lower()

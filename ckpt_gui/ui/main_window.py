@@ -1,0 +1,555 @@
+"""The main window: composes the panels and runs the work they ask for off the GUI thread.
+
+Widgets only draw; reading, statistics and histograms happen in the core, in jobs
+on a thread pool (see workers.JobRunner), and their results come back here.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStatusBar,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.checkpoint import Checkpoint
+from ..core.describe import describe_group, describe_variable, value_text
+from ..core.discovery import CheckpointRef
+from ..core.formatting import format_bytes
+from ..core.planes import MAX_VIEW_BYTES
+from ..core.stats import TensorStats
+from ..core.tree import TreeNode, VariableTree, key_tree, object_tree
+from . import settings
+from .banner import Banner
+from .details_panel import DetailsPanel
+from .histogram_panel import HistogramPanel
+from .picker import CheckpointPicker
+from .tensor_panel import TensorPanel
+from .tree_panel import TreePanel
+from .workers import JobContext, JobRunner
+
+PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
+AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
+AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
+
+
+class MainWindow(QMainWindow):
+    loaded = Signal()  # a checkpoint finished loading (or failed to)
+    selection_done = Signal()  # the jobs started by the last selection are all done
+
+    def __init__(self, runner: JobRunner | None = None, scan_on_open: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("ckpt-gui")
+        self.setAcceptDrops(True)
+        self.runner = runner or JobRunner(self)
+        self.scan_on_open = scan_on_open
+        self.ckpt: Checkpoint | None = None
+        self.stats_cache: dict[str, TensorStats] = {}
+        self.current: TreeNode | None = None
+        self._selection_jobs: set[str] = set()
+
+        self.banner = Banner()
+        self.picker = CheckpointPicker()
+        self.tree_panel = TreePanel()
+        self.details = DetailsPanel()
+        self.histogram = HistogramPanel()
+        self.tensor = TensorPanel()
+        self._build_layout()
+        self._build_menus()
+        self._build_status_bar()
+
+        self.picker.ref_selected.connect(self.switch_checkpoint)
+        self.tree_panel.node_selected.connect(self._on_node_selected)
+        self.histogram.request.connect(lambda _bins, _range: self._start_histogram())
+        self.runner.error.connect(lambda message, details: self.banner.show_message(message, "error", details))
+        self._restore_layout()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(self.details)
+        self.views = QSplitter(Qt.Orientation.Horizontal)
+        self.views.addWidget(self.histogram)
+        self.views.addWidget(self.tensor)
+        self.right_splitter.addWidget(self.views)
+        self.right_splitter.setStretchFactor(0, 2)
+        self.right_splitter.setStretchFactor(1, 3)
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(self.tree_panel)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 2)
+        self.main_splitter.setStretchFactor(1, 3)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+        toolbar = QToolBar("Checkpoint")
+        toolbar.setMovable(False)
+        toolbar.setObjectName("checkpoint-toolbar")
+        self.path_label = QLabel("No checkpoint")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        toolbar.addWidget(QLabel(" Checkpoint: "))
+        toolbar.addWidget(self.picker)
+        toolbar.addSeparator()
+        toolbar.addWidget(self.path_label)
+        self.addToolBar(toolbar)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self._action(menu, "Open &folder...", self.choose_folder, QKeySequence.StandardKey.Open)
+        self._action(menu, "Open f&ile...", self.choose_file, "Ctrl+Shift+O")
+        self.recent_menu = menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        menu.addSeparator()
+        self.export_action = self._action(menu, "&Export tensor as .npy...", self.export_tensor, "Ctrl+E")
+        self._action(menu, "Save &histogram as PNG...", self.export_histogram)
+        menu.addSeparator()
+        self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        view = self.menuBar().addMenu("&View")
+        self._action(view, "&Find variable", self.tree_panel.focus_search, QKeySequence.StandardKey.Find)
+        self._action(view, "Object &graph view", lambda: self.tree_panel.objects_button.setChecked(True), "Ctrl+1")
+        self._action(view, "Checkpoint &keys view", lambda: self.tree_panel.keys_button.setChecked(True), "Ctrl+2")
+        self._action(view, "&Scan all variables for NaN/Inf", self.start_scan)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About ckpt-gui", self._about)
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_status_bar(self) -> None:
+        bar = QStatusBar()
+        self.setStatusBar(bar)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(lambda: self.runner.cancel())
+        self.job_label = QLabel()
+        bar.addPermanentWidget(self.job_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.runner.progress_changed.connect(self._on_progress)
+        self.runner.busy_changed.connect(self._on_busy)
+
+    def _on_progress(self, label: str, done: int, total: int) -> None:
+        self.job_label.setText(label)
+        self.progress.setMaximum(total if total > 0 else 0)  # 0..0 shows a busy indicator
+        self.progress.setValue(min(done, total) if total > 0 else 0)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if not busy:
+            self.job_label.setText("")
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def open_path(self, path: str) -> None:
+        path = os.path.abspath(os.path.expanduser(path))
+        self.statusBar().showMessage(f"Opening {path}...")
+
+        def load(context: JobContext):
+            context.progress(0, 0)
+            ckpt = Checkpoint.open(path)
+            return ckpt, _build_trees(ckpt)
+
+        self.runner.submit(
+            "open", load, lambda result: self._show_checkpoint(*result, path),
+            lambda message, details: self._open_failed(path, message, details),
+            label=f"Opening {os.path.basename(path) or path}",
+        )  # fmt: skip
+
+    def switch_checkpoint(self, ref: CheckpointRef) -> None:
+        if self.ckpt is None or ref.prefix == self.ckpt.prefix:
+            return
+        previous = self.ckpt
+
+        def load(context: JobContext):
+            ckpt = previous.sibling(ref)
+            return ckpt, _build_trees(ckpt)
+
+        self.runner.submit(
+            "open", load, lambda result: self._show_checkpoint(*result, None),
+            lambda message, details: self._open_failed(ref.prefix, message, details),
+            label=f"Opening {ref.name}",
+        )  # fmt: skip
+
+    def _show_checkpoint(self, ckpt: Checkpoint, trees: dict[str, VariableTree], opened: str | None) -> None:
+        keep = self.current.variable.key if self.current is not None and self.current.variable else None
+        self.runner.cancel("scan")
+        self.ckpt = ckpt
+        self.stats_cache = {}
+        self.banner.hide()
+        for warning in ckpt.location.warnings:
+            self.banner.show_message(warning, "warning")
+        self.picker.set_location(ckpt.location, ckpt.ref)
+        self.path_label.setText(f" {ckpt.prefix}  ({_format_name(ckpt.format)})")
+        self.setWindowTitle(f"{os.path.basename(ckpt.prefix)} - ckpt-gui")
+        if opened is not None:
+            settings.remember_path(opened)
+        variables = [v for v in ckpt.variables if not v.is_object_graph]
+        total = sum(v.size_bytes for v in variables)
+        self.statusBar().showMessage(f"{len(variables):,} variables, {format_bytes(total)}")
+        self.tree_panel.set_trees(trees, keep)
+        if keep is None or self.current is None:
+            self._select_interesting(trees)
+        if self.scan_on_open and total <= AUTO_SCAN_BYTES:
+            self.start_scan()
+        self.loaded.emit()
+
+    def _open_failed(self, path: str, message: str, details: str) -> None:
+        self.statusBar().showMessage("Could not open the checkpoint")
+        self.banner.show_message(message, "error", details)
+        if self.ckpt is None:
+            self.details.show_message("Open a checkpoint folder or file (File > Open, or drop it here).")
+        self.loaded.emit()
+
+    def _select_interesting(self, trees: dict[str, VariableTree]) -> None:
+        """Start on the largest model weight matrix: the details, histogram and heatmap
+        then show something meaningful straight away."""
+        tree = self.tree_panel.tree
+        if tree is None or not tree.by_key:
+            return
+        candidates = [n for n in tree.by_key.values() if n.kind == "variable" and n.variable.dtype.is_floating]
+        if candidates:
+            best = max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements))
+            self.tree_panel.select_key(best.variable.key)
+
+    # -- selection --------------------------------------------------------------------------
+
+    def _on_node_selected(self, node: TreeNode | None) -> None:
+        self.current = node
+        self.runner.cancel("preview")
+        self._selection_jobs.clear()
+        if node is None or self.ckpt is None:
+            self.details.show_message("Select a variable to see its details.")
+            self.histogram.clear()
+            self.tensor.show_message("Select a variable to see its values.")
+            self.selection_done.emit()
+            return
+        if node.variable is None:
+            self.details.show_facts(node.path or "Checkpoint", describe_group(node))
+            self.tensor.show_message("A group: select one variable to see its values.")
+        else:
+            variable = node.variable
+            self.details.show_facts(variable.display_path, describe_variable(self.ckpt, node))
+            self.export_action.setEnabled(variable.dtype.is_numeric or variable.dtype.is_string)
+            self._start_values(node)
+        self._start_histogram()
+
+    def _start_histogram(self) -> None:
+        node, ckpt = self.current, self.ckpt
+        if node is None or ckpt is None:
+            return
+        bins, value_range = self.histogram.bins.value(), self.histogram.requested_range()
+        if node.variable is None:
+            self._start_group_histogram(node, bins, value_range)
+            return
+        variable = node.variable
+        if not variable.dtype.is_numeric:
+            self.histogram.clear(f"No histogram for {variable.dtype.name} values")
+            self.details.show_stats(None, "Statistics: not numeric")
+            self._job_finished("histogram")
+            return
+        key = variable.key
+        cached = self.stats_cache.get(key)
+        if cached is not None:
+            self.details.show_stats(cached)
+        else:
+            self.details.show_stats(None)
+            if variable.num_elements > PREVIEW_ELEMENTS:
+                self._start_preview(node, bins)
+        title = variable.display_path
+
+        def compute(context: JobContext):
+            passes = 1 if value_range is not None or cached is not None else 2
+            progress = context.passes(variable.num_elements, passes)
+            return ckpt.histogram(key, bins, value_range, cached, progress, context.cancelled)
+
+        def show(result) -> None:
+            stats, histogram = result
+            self.stats_cache[key] = stats
+            self.histogram.show_histogram(histogram, title)
+            self.details.show_stats(stats)
+            self.details.add_fact("CRC32C", "verified")
+            self._job_finished("histogram")
+
+        self._selection_jobs.add("histogram")
+        self.runner.submit(
+            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d), label=f"Histogram of {title}"
+        )
+
+    def _start_preview(self, node: TreeNode, bins: int) -> None:
+        ckpt, key = self.ckpt, node.variable.key
+
+        def sample(context: JobContext):
+            from ..core.reader import sample_elements
+            from ..core.stats import HistogramAccumulator, compute_stats, default_range
+
+            values = sample_elements(ckpt.reader, ckpt.entry(key))
+            stats = compute_stats([values])
+            acc = HistogramAccumulator(bins, *default_range(stats, values.dtype))
+            acc.add(values)
+            return stats, acc.result(), values.size
+
+        def show(result) -> None:
+            stats, histogram, size = result
+            if self.runner.is_running("histogram") and self.current is node:  # the exact one is not in yet
+                self.details.show_stats(stats, f"preview from {size:,} sampled values; exact numbers coming")
+                self.histogram.show_histogram(histogram, node.variable.display_path, preview=True)
+
+        self.runner.submit("preview", sample, show, lambda _m, _d: None)
+
+    def _start_group_histogram(self, node: TreeNode, bins: int, value_range) -> None:
+        ckpt = self.ckpt
+        keys = [v.key for v in node.variables() if v.dtype.is_numeric and not v.dtype.is_complex]
+        total = sum(ckpt.variable(k).size_bytes for k in keys)
+        if not keys:
+            self.histogram.clear("No numeric variables in this group")
+            self._job_finished("histogram")
+            return
+        if total > AUTO_GROUP_BYTES:
+            self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
+            self._job_finished("histogram")
+            return
+        self.details.show_stats(None)
+        title = f"{node.path or 'all variables'} ({len(keys)} variables together)"
+        elements = sum(ckpt.variable(k).num_elements for k in keys)
+
+        def compute(context: JobContext):
+            from ..core.group_stats import group_histogram
+
+            progress = context.passes(elements, 1 if value_range is not None else 2)
+            return group_histogram(ckpt, keys, bins, value_range, progress, context.cancelled)
+
+        def show(result) -> None:
+            stats, histogram = result
+            self.histogram.show_histogram(histogram, title)
+            self.details.show_stats(stats, f"all {len(keys)} numeric variables together")
+            self._job_finished("histogram")
+
+        self._selection_jobs.add("histogram")
+        self.runner.submit(
+            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d), label=f"Histogram of {title}"
+        )
+
+    def _start_values(self, node: TreeNode) -> None:
+        ckpt, variable = self.ckpt, node.variable
+        if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
+            self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
+            return
+        if variable.size_bytes > MAX_VIEW_BYTES:
+            self.tensor.show_message(
+                f"{format_bytes(variable.size_bytes)} is too large to show as a picture; "
+                "its statistics and histogram are computed in chunks."
+            )
+            return
+
+        def read(context: JobContext):
+            context.progress(0, 0)
+            return ckpt.read(variable.key)
+
+        def show(value) -> None:
+            self.tensor.show_value(value, variable.display_path)
+            text = value_text(variable, value)
+            if text is not None:
+                self.details.show_value(text)
+            self._job_finished("values")
+
+        self._selection_jobs.add("values")
+        self.runner.submit("values", read, show, lambda m, d: self._job_failed("values", m, d))
+
+    def _job_finished(self, lane: str) -> None:
+        self._selection_jobs.discard(lane)
+        if not self._selection_jobs:
+            self.selection_done.emit()
+
+    def _job_failed(self, lane: str, message: str, details: str) -> None:
+        self.banner.show_message(message, "error", details)
+        if lane == "histogram":
+            self.histogram.clear("Could not compute the histogram")
+            self.details.show_stats(None, "Statistics: failed (see the message above)")
+            if "CRC32C" in message:
+                self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
+        else:
+            self.tensor.show_message("Could not read the values (see the message above).")
+        self._job_finished(lane)
+
+    # -- whole-checkpoint scan ------------------------------------------------------------------
+
+    def start_scan(self) -> None:
+        ckpt = self.ckpt
+        if ckpt is None:
+            return
+        keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+        known = dict(self.stats_cache)
+        total = sum(ckpt.variable(k).num_elements for k in keys)
+
+        def scan(context: JobContext):
+            found = dict(known)
+            done = 0
+            context.progress(0, total)
+            for key in keys:
+                if key not in found:
+                    found[key] = ckpt.stats(key, lambda n, base=done: context.progress(base + n), context.cancelled)
+                done += ckpt.variable(key).num_elements
+                context.progress(done)
+            return found
+
+        def show(found: dict[str, TensorStats]) -> None:
+            if self.ckpt is not ckpt:
+                return
+            self.stats_cache.update(found)
+            bad = {key: _badge(stats) for key, stats in found.items() if stats.has_nonfinite}
+            self.tree_panel.set_nonfinite(set(bad), bad)
+            message = f"{len(bad)} variable(s) hold NaN or Inf" if bad else "No NaN or Inf in any variable"
+            self.statusBar().showMessage(message)
+            if bad:
+                self.banner.show_message(message + ": tick 'NaN/Inf only' to list them.", "warning")
+
+        def failed(message: str, details: str) -> None:
+            kind = "error" if isinstance(message, str) and "CRC32C" in message else "warning"
+            self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
+
+        self.runner.submit("scan", scan, show, failed, label="Scanning for NaN/Inf")
+
+    # -- export ---------------------------------------------------------------------------------
+
+    def export_tensor(self) -> None:
+        node = self.current
+        if self.ckpt is None or node is None or node.variable is None:
+            return
+        from ..core.errors import CheckpointError
+        from ..core.export import export_npy
+
+        name = node.variable.display_path.replace("/", "_") + ".npy"
+        start = os.path.join(settings.last_folder(), name)
+        path, _ = QFileDialog.getSaveFileName(self, "Export tensor", start, "NumPy array (*.npy)")
+        if not path:
+            return
+        try:
+            note = export_npy(self.ckpt, node.variable.key, path)
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.statusBar().showMessage(f"Wrote {path}" + (f" ({note})" if note else ""))
+
+    def export_histogram(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save histogram", "histogram.png", "PNG image (*.png)")
+        if path:
+            self.histogram.save_png(path)
+            self.statusBar().showMessage(f"Wrote {path}")
+
+    # -- files, drops, recent ------------------------------------------------------------------
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open checkpoint folder", settings.last_folder())
+        if path:
+            self.open_path(path)
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open checkpoint file", settings.last_folder(),
+            "Checkpoint files (*.index *.meta checkpoint saved_model.pb);;All files (*)",
+        )  # fmt: skip
+        if path:
+            self.open_path(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = settings.recent_paths()
+        if not recent:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for path in recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About ckpt-gui",
+            "ckpt-gui: look inside TensorFlow checkpoints without TensorFlow.\n"
+            "Reads TF1 and TF2 checkpoints and SavedModel variables; every CRC is verified.",
+        )  # fmt: skip
+
+    # -- window state ----------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        store = settings.settings()
+        geometry = store.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        self._restored_splitters = False
+        for splitter, name in ((self.main_splitter, "main"), (self.right_splitter, "right"), (self.views, "views")):
+            state = store.value(f"splitter/{name}")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                self._restored_splitters = splitter.restoreState(state) or self._restored_splitters
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._restored_splitters:  # first run: proportions of the real window size
+            self._restored_splitters = True
+            width, height = self.width(), self.height()
+            self.main_splitter.setSizes([int(width * 0.42), int(width * 0.58)])
+            self.right_splitter.setSizes([int(height * 0.34), int(height * 0.66)])
+            self.views.setSizes([int(width * 0.3), int(width * 0.28)])
+
+    def closeEvent(self, event) -> None:
+        store = settings.settings()
+        store.setValue("geometry", self.saveGeometry())
+        for splitter, name in ((self.main_splitter, "main"), (self.right_splitter, "right"), (self.views, "views")):
+            store.setValue(f"splitter/{name}", splitter.saveState())
+        self.runner.cancel()
+        self.runner.wait(3000)
+        super().closeEvent(event)
+
+
+def _build_trees(ckpt: Checkpoint) -> dict[str, VariableTree]:
+    """Both views; without an object graph there is only the key view."""
+    keys = key_tree(ckpt.variables)
+    return {"objects": object_tree(ckpt) if ckpt.object_graph is not None else keys, "keys": keys}
+
+
+def _badge(stats: TensorStats) -> str:
+    parts = []
+    if stats.nan:
+        parts.append(f"{stats.nan:,} NaN")
+    if stats.posinf or stats.neginf:
+        parts.append(f"{stats.posinf + stats.neginf:,} Inf")
+    return ", ".join(parts)
+
+
+def _format_name(fmt: str) -> str:
+    return {"tf2": "TF2 object-based", "tf1": "TF1 name-based", "savedmodel": "SavedModel variables"}[fmt]

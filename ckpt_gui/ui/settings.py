@@ -1,0 +1,39 @@
+"""What the app remembers between runs (QSettings): recent paths, folders, layout."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSettings
+
+MAX_RECENT = 10
+
+
+def settings() -> QSettings:
+    """The app's settings; CKPT_GUI_SETTINGS_DIR (tests) keeps them in a folder of one's own."""
+    folder = os.environ.get("CKPT_GUI_SETTINGS_DIR")
+    if folder:
+        return QSettings(os.path.join(folder, "ckpt-gui.ini"), QSettings.Format.IniFormat)
+    return QSettings("ckpt-gui", "ckpt-gui")
+
+
+def recent_paths() -> list[str]:
+    value = settings().value("recent", [])
+    if isinstance(value, str):
+        value = [value]
+    return [p for p in (value or []) if isinstance(p, str)]
+
+
+def remember_path(path: str) -> list[str]:
+    recent = [path] + [p for p in recent_paths() if p != path]
+    recent = recent[:MAX_RECENT]
+    store = settings()
+    store.setValue("recent", recent)
+    folder = path if os.path.isdir(path) else os.path.dirname(path)
+    store.setValue("last_folder", os.path.dirname(folder) or folder)
+    return recent
+
+
+def last_folder() -> str:
+    value = settings().value("last_folder", "")
+    return value if isinstance(value, str) and os.path.isdir(value) else os.path.expanduser("~")

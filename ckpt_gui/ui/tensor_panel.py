@@ -1,0 +1,261 @@
+"""Values of the selected tensor: a heatmap of a 2-D plane (axes and slice chosen by
+the user), a line plot for vectors, and a table of the numbers shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPointF, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.formatting import format_number, format_shape
+from ..core.planes import PlaneChoice, as_image, color_limits, default_choice, plane
+
+pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
+
+MAX_TABLE_CELLS = 2_000_000
+
+
+class TensorPanel(QTabWidget):
+    """Two tabs: the picture (heatmap or line) and the numbers (table)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.value: np.ndarray | None = None
+        self.choice: PlaneChoice | None = None
+        self.shown: np.ndarray | None = None  # the 2-D (or 1-D) array on screen
+
+        # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
+        self.picture = QStackedWidget()
+        self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        heat_page = QWidget()
+        self.rows_box = QComboBox()
+        self.cols_box = QComboBox()
+        self.slicers = QHBoxLayout()
+        self.spins: dict[int, QSpinBox] = {}
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.image_plot = self.graphics.addPlot()
+        self.image_plot.invertY(True)  # row 0 at the top, like a matrix
+        self.image_plot.setAspectLocked(False)
+        self.image = pg.ImageItem()
+        self.image_plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=14)
+        self.colorbar.setImageItem(self.image, insert_in=self.image_plot)
+        self.readout = QLabel(" ")
+        self.readout.setStyleSheet("font-family: monospace;")
+        for box in (self.rows_box, self.cols_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        axes = QHBoxLayout()
+        axes.addWidget(QLabel("Rows: axis"))
+        axes.addWidget(self.rows_box)
+        axes.addWidget(QLabel("Columns: axis"))
+        axes.addWidget(self.cols_box)
+        axes.addStretch(1)
+        self.slicers.addStretch(1)
+        heat_layout = QVBoxLayout(heat_page)
+        heat_layout.setContentsMargins(0, 0, 0, 0)
+        heat_layout.addLayout(axes)
+        heat_layout.addLayout(self.slicers)
+        heat_layout.addWidget(self.graphics, 1)
+        heat_layout.addWidget(self.readout)
+        self.line = pg.PlotWidget(background="w")
+        self.line.showGrid(x=True, y=True, alpha=0.2)
+        self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
+        self.picture.addWidget(self.message)
+        self.picture.addWidget(heat_page)
+        self.picture.addWidget(self.line)
+
+        self.table_model = ArrayTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.table_model)
+        self.table.horizontalHeader().setDefaultSectionSize(90)
+
+        self.addTab(self.picture, "Heatmap")
+        self.addTab(self.table, "Values")
+        self.rows_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
+        self.cols_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
+        self.show_message("Select a variable to see its values.")
+
+    # -- content --------------------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        self.value = None
+        self.shown = None
+        self.picture.setCurrentWidget(self.message)
+        self.message.setText(text)
+        self.table_model.set_array(None)
+
+    def show_value(self, value: np.ndarray, title: str) -> None:
+        self.value = value
+        if value.dtype == object:  # strings: only the table makes sense
+            self.picture.setCurrentWidget(self.message)
+            self.message.setText(f"{title}\n{format_shape(value.shape)} strings: see the Values tab.")
+            self._show_table(value.reshape(-1) if value.ndim != 2 else value)
+            return
+        if value.ndim == 0:
+            self.picture.setCurrentWidget(self.message)
+            self.message.setText(f"{title}\nscalar: {_text(value)}")
+            self._show_table(value.reshape(1))
+            return
+        if value.ndim == 1 or value.size == 0:
+            self._show_vector(value.reshape(-1), title)
+            return
+        self.choice = default_choice(value.shape)
+        self._build_axis_controls(value.shape)
+        self._show_plane()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _show_vector(self, vector: np.ndarray, title: str) -> None:
+        self.picture.setCurrentWidget(self.line)
+        data = as_image(vector)
+        self.line_curve.setData(np.arange(data.size), data)
+        self.line.setTitle(f"{title}  {format_shape(vector.shape)}", size="9pt")
+        self.line.setLabel("bottom", "index")
+        self._show_table(vector)
+
+    def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
+        labels = [f"{axis}  (size {size})" for axis, size in enumerate(shape)]
+        for box, axis in ((self.rows_box, self.choice.rows), (self.cols_box, self.choice.cols)):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(labels)
+            box.setCurrentIndex(axis)
+            box.blockSignals(False)
+        self._rebuild_slicers()
+
+    def _rebuild_slicers(self) -> None:
+        while self.slicers.count():
+            item = self.slicers.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.spins.clear()
+        assert self.value is not None and self.choice is not None
+        for axis, size in enumerate(self.value.shape):
+            if axis in (self.choice.rows, self.choice.cols):
+                continue
+            spin = QSpinBox(minimum=0, maximum=max(size - 1, 0), value=min(self.choice.fixed[axis], max(size - 1, 0)))
+            spin.setToolTip(f"Index along axis {axis} (size {size})")
+            spin.valueChanged.connect(lambda _v: self._fixed_changed())
+            self.slicers.addWidget(QLabel(f"Slice: axis {axis} ="))
+            self.slicers.addWidget(spin)
+            self.spins[axis] = spin
+        self.slicers.addStretch(1)
+
+    def _axes_changed(self) -> None:
+        if self.value is None or self.choice is None:
+            return
+        rows, cols = self.rows_box.currentIndex(), self.cols_box.currentIndex()
+        if rows == cols:  # swap instead of showing a degenerate plane
+            rows, cols = (self.choice.cols, self.choice.rows) if rows == self.choice.cols else (rows, self.choice.rows)
+            for box, axis in ((self.rows_box, rows), (self.cols_box, cols)):
+                box.blockSignals(True)
+                box.setCurrentIndex(axis)
+                box.blockSignals(False)
+        self.choice = PlaneChoice(rows, cols, self.choice.fixed)
+        self._rebuild_slicers()
+        self._show_plane()
+
+    def _fixed_changed(self) -> None:
+        if self.choice is None:
+            return
+        fixed = list(self.choice.fixed)
+        for axis, spin in self.spins.items():
+            fixed[axis] = spin.value()
+        self.choice = PlaneChoice(self.choice.rows, self.choice.cols, tuple(fixed))
+        self._show_plane()
+
+    def _show_plane(self) -> None:
+        assert self.value is not None and self.choice is not None
+        self.picture.setCurrentWidget(self.picture.widget(1))
+        shown = plane(self.value, self.choice)
+        image = as_image(shown)
+        low, high, diverging = color_limits(image)
+        self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
+        self.image.setImage(image, autoLevels=False)
+        self.colorbar.setLevels((low, high))
+        self.image_plot.setLabel("left", f"axis {self.choice.rows}")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        self.image_plot.autoRange()
+        self._show_table(shown)
+
+    def _show_table(self, array: np.ndarray) -> None:
+        self.shown = array
+        self.table_model.set_array(array if array.size <= MAX_TABLE_CELLS else None)
+
+    def _on_mouse(self, position: QPointF) -> None:
+        if self.shown is None or self.shown.ndim != 2:
+            return
+        point = self.image_plot.vb.mapSceneToView(position)
+        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+        if 0 <= row < self.shown.shape[0] and 0 <= col < self.shown.shape[1]:
+            rows_axis, cols_axis = self.choice.rows, self.choice.cols
+            self.readout.setText(f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {_text(self.shown[row, col])}")
+
+
+class ArrayTableModel(QAbstractTableModel):
+    """A read-only table over a 1-D or 2-D numpy array (cells formatted on demand)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.array: np.ndarray | None = None
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        self.beginResetModel()
+        self.array = array if array is None or array.ndim == 2 else array.reshape(-1, 1)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if self.array is None or parent.isValid() else self.array.shape[0]
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if self.array is None or parent.isValid() else self.array.shape[1]
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if self.array is None or not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            cell = self.array[index.row(), index.column()]
+            if isinstance(cell, bytes):
+                return cell.decode("utf-8", "replace")
+            return _text(cell)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section)
+        return None
+
+
+def _text(value) -> str:
+    number = _scalar(value)
+    return number if isinstance(number, str) else format_number(number)
+
+
+def _scalar(value) -> float | int | str:
+    item = value.item() if hasattr(value, "item") else value
+    if isinstance(item, complex):
+        return str(item)
+    if isinstance(item, bool):
+        return int(item)
+    if isinstance(item, float | int):
+        return item
+    try:
+        return float(item)  # ml_dtypes scalars (bfloat16...)
+    except (TypeError, ValueError):
+        return str(item)
