@@ -204,6 +204,16 @@ def many_variables(out: str) -> None:
     tf.train.Checkpoint(model=holder).write(os.path.join(out, "ckpt"))
 
 
+def large_tensor(out: str) -> None:
+    """A 32 MB tensor (8M float32, a few NaN): several chunks, a sampled preview, cancel."""
+    values = np.random.RandomState(SEED).standard_normal(8 * 1024 * 1024).astype(np.float32)
+    values[::1_000_003] = np.nan
+    holder = tf.Module()
+    holder.embedding = tf.Variable(values.reshape(8192, 1024))
+    holder.bias = tf.Variable(np.linspace(-1, 1, 1024, dtype=np.float32))
+    tf.train.Checkpoint(model=holder).write(os.path.join(out, "ckpt"))
+
+
 def v1_format(out: str) -> None:
     """A V1 (TensorSlice) checkpoint, which the reader must refuse with a clear error."""
     graph = tf.Graph()
@@ -226,6 +236,7 @@ SCENARIOS = {
     "savedmodel": saved_model,
     "v1": v1_format,
     "many": many_variables,
+    "large": large_tensor,
 }
 
 

@@ -126,6 +126,22 @@ class HistogramPanel(QWidget):
             self.low.setText(format_number(float(histogram.edges[0])))
             self.high.setText(format_number(float(histogram.edges[-1])))
 
+    def mark_cancelled(self) -> None:
+        """The exact computation was cancelled: say so instead of implying it is coming."""
+        if self.histogram is None:
+            self.clear("Histogram cancelled")
+        elif self._preview:
+            self.plot.setTitle(
+                self.plot.plotItem.titleLabel.text.replace(
+                    "preview from a sample...", "preview from a sample; exact histogram cancelled"
+                ),
+                size="9pt",
+            )
+
+    @property
+    def is_preview(self) -> bool:
+        return self._preview
+
     def requested_range(self) -> tuple[float, float] | None:
         if self.auto_range.isChecked():
             return None

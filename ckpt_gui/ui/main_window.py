@@ -298,8 +298,14 @@ class MainWindow(QMainWindow):
 
         self._selection_jobs.add("histogram")
         self.runner.submit(
-            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d), label=f"Histogram of {title}"
-        )
+            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d),
+            label=f"Histogram of {title}", on_cancelled=self._histogram_cancelled,
+        )  # fmt: skip
+
+    def _histogram_cancelled(self) -> None:
+        self.histogram.mark_cancelled()
+        self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
+        self._job_finished("histogram")
 
     def _start_preview(self, node: TreeNode, bins: int) -> None:
         ckpt, key = self.ckpt, node.variable.key
@@ -352,8 +358,9 @@ class MainWindow(QMainWindow):
 
         self._selection_jobs.add("histogram")
         self.runner.submit(
-            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d), label=f"Histogram of {title}"
-        )
+            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d),
+            label=f"Histogram of {title}", on_cancelled=self._histogram_cancelled,
+        )  # fmt: skip
 
     def _start_values(self, node: TreeNode) -> None:
         ckpt, variable = self.ckpt, node.variable

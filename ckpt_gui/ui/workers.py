@@ -108,6 +108,7 @@ class _Lane:
     on_done: Callable[[Any], None] | None = None
     on_error: Callable[[str, str], None] | None = None
     on_progress: Callable[[int, int], None] | None = None
+    on_cancelled: Callable[[], None] | None = None
 
 
 class JobRunner(QObject):
@@ -136,16 +137,18 @@ class JobRunner(QObject):
         on_error: Callable[[str, str], None] | None = None,
         label: str = "",
         on_progress: Callable[[int, int], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
     ) -> None:
         """Run ``fn(context)`` on a worker; ``on_done(result)`` runs on the GUI thread,
-        unless another job was submitted to the same lane meanwhile."""
+        unless another job was submitted to the same lane meanwhile. ``on_cancelled``
+        runs when the user cancels it (not when a newer job replaces it)."""
         state = self._lanes.setdefault(lane, _Lane())
         if state.job is not None:
             state.job.context.cancel()
         state.generation += 1
         job = _Job(fn, self._signals, (lane, state.generation))
         state.job, state.label, state.on_done, state.on_error = job, label, on_done, on_error
-        state.on_progress = on_progress
+        state.on_progress, state.on_cancelled = on_progress, on_cancelled
         was_busy = self.busy
         self._running.add(job)
         self.pool.start(job)
@@ -217,4 +220,8 @@ class JobRunner(QObject):
             self.error.emit(message, details)
 
     def _on_cancelled(self, token) -> None:
+        state = self._current(token)
+        callback = state.on_cancelled if state is not None else None
         self._release(token)
+        if callback is not None:
+            callback()

@@ -1,0 +1,264 @@
+"""The desktop app with real checkpoints, real widgets (offscreen) and real worker threads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtGui import QDropEvent
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.ui import settings
+from ckpt_gui.ui.main_window import MainWindow
+from ckpt_gui.ui.tree_model import NodeRole, VariableTreeModel
+from tests.conftest import REPO
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()  # cancels and waits for its jobs
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+    assert not win.runner.busy
+
+
+def open_and_wait(qtbot, win: MainWindow, path) -> None:
+    with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
+        win.open_path(str(path))
+    wait_idle(qtbot, win)
+
+
+def wait_idle(qtbot, win: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=WAIT_MS)
+
+
+def select(qtbot, win: MainWindow, key: str) -> None:
+    assert win.tree_panel.select_key(key), key
+    wait_idle(qtbot, win)
+
+
+def variable_rows(model: VariableTreeModel, parent=None) -> int:
+    """Rows holding a variable, counted through the Qt model API like a view would."""
+    from PySide6.QtCore import QModelIndex
+
+    parent = parent or QModelIndex()
+    count = 0
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        if index.data(NodeRole).variable is not None:
+            count += 1
+        count += variable_rows(model, index)
+    return count
+
+
+def test_tree_rows_match_the_index_in_both_views(qtbot, window, checkpoints):
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    assert window.ckpt.prefix == ckpt.prefix
+    assert variable_rows(window.tree_panel.model) == len(ckpt.variables)
+    window.tree_panel.keys_button.setChecked(True)
+    assert variable_rows(window.tree_panel.model) == len(ckpt.variables)
+    # Slots sit under their variable in the object view.
+    window.tree_panel.objects_button.setChecked(True)
+    kernel = window.tree_panel.tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert {child.name for child in kernel.children} == {"momentum", "velocity"}
+
+
+def test_tree_model_passes_qtmodeltester(qtmodeltester, checkpoints):
+    from ckpt_gui.core.tree import object_tree, variable_filter
+
+    model = VariableTreeModel()
+    model.set_tree(object_tree(Checkpoint.open(checkpoints / "keras_seq")))
+    qtmodeltester.check(model)
+    model.refilter(variable_filter("bias"))
+    qtmodeltester.check(model)
+
+
+def test_filter_keeps_ancestors_and_counts_matches(qtbot, window, checkpoints):
+    open_and_wait(qtbot, window, checkpoints / "subclassed")
+    panel = window.tree_panel
+    qtbot.keyClicks(panel.search, "bias")
+    panel.apply_filter()
+    model = panel.model
+    shown = [node for node in panel.tree.by_key.values() if panel._is_shown(node)]
+    assert shown and all("bias" in node.search_text for node in shown)
+    assert variable_rows(model) == len(shown)
+    assert panel.count_label.text().startswith(f"{len(shown)} of")
+    panel.search.clear()
+    panel.apply_filter()
+    assert variable_rows(model) == len(panel.tree.by_key)
+
+
+def test_histogram_of_the_selected_variable_equals_numpy(qtbot, window, checkpoints, tf):
+    open_and_wait(qtbot, window, checkpoints / "tf1")
+    select(qtbot, window, "layer1/weights")
+    values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor("layer1/weights")
+    counts, edges = np.histogram(values, bins=window.histogram.bins.value())
+    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
+    np.testing.assert_allclose(window.histogram.histogram.edges, edges, rtol=1e-6)
+    stats = window.stats_cache["layer1/weights"]
+    assert stats.min == pytest.approx(float(values.min())) and stats.std == pytest.approx(float(values.std()))
+    # Fewer bins and a typed range: a new exact histogram.
+    window.histogram.auto_range.setChecked(False)
+    window.histogram.low.setText("-0.05")
+    window.histogram.high.setText("0.05")
+    window.histogram.bins.setValue(7)
+    wait_idle(qtbot, window)
+    expected = np.histogram(values, bins=7, range=(-0.05, 0.05))[0]
+    np.testing.assert_array_equal(window.histogram.histogram.counts, expected)
+    assert window.histogram.histogram.outside == int(((values < -0.05) | (values > 0.05)).sum())
+
+
+def test_group_histogram_counts_all_variables_together(qtbot, window, checkpoints, tf):
+    open_and_wait(qtbot, window, checkpoints / "tf1")
+    panel = window.tree_panel
+    group = panel.tree.root.children[[c.name for c in panel.tree.root.children].index("layer1")]
+    panel.view.setCurrentIndex(panel.model.index_of(group))
+    wait_idle(qtbot, window)
+    reader = tf.train.load_checkpoint(window.ckpt.prefix)
+    keys = [v.key for v in group.variables()]
+    together = np.concatenate([reader.get_tensor(k).astype(np.float64).ravel() for k in keys])
+    np.testing.assert_array_equal(window.histogram.histogram.counts, np.histogram(together, bins=100)[0])
+
+
+def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, tf):
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    key = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"
+    select(qtbot, window, key)
+    names = [ref.name for ref in window.picker.refs]
+    assert names[0] == "manual-99" and "ckpt-2" in names
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.picker.ref_selected.emit(window.picker.refs[names.index("ckpt-2")])
+    wait_idle(qtbot, window)
+    assert window.ckpt.ref.name == "ckpt-2"
+    assert window.tree_panel.selected_node().variable.key == key
+    values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor(key)
+    np.testing.assert_array_equal(window.tensor.shown, values)
+
+
+def test_corrupt_checkpoint_shows_a_message_and_the_app_carries_on(qtbot, window, scratch_copy, checkpoints):
+    broken = scratch_copy("tf1") / "model.ckpt-1000.index"
+    broken.write_bytes(b"garbage" * 100)
+    open_and_wait(qtbot, window, broken)
+    assert str(broken) in window.banner.text and "not a TensorFlow index" in window.banner.text
+    assert window.ckpt is None
+    open_and_wait(qtbot, window, checkpoints / "tf1")
+    assert window.ckpt is not None and not window.banner.isVisible()
+    # A corrupt value: the listing works, the histogram says what is wrong.
+    data = broken.parent / "model.ckpt-1000.data-00000-of-00001"
+    ckpt = Checkpoint.open(broken.parent / "model.ckpt-500")
+    raw = bytearray(data.read_bytes())
+    entry = Checkpoint.open(checkpoints / "tf1").entry("layer1/weights")
+    raw[entry.offset + 8] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    broken.write_bytes((checkpoints / "tf1" / "model.ckpt-1000.index").read_bytes())
+    open_and_wait(qtbot, window, broken.parent / "model.ckpt-1000")
+    select(qtbot, window, "layer1/weights")
+    assert "CRC32C" in window.banner.text and "layer1/weights" in window.banner.text
+    assert ckpt is not None  # the other checkpoint of the folder is untouched
+
+
+def test_nan_scan_badges_and_filters(qtbot, window, checkpoints):
+    open_and_wait(qtbot, window, checkpoints / "dtypes")
+    panel = window.tree_panel
+    assert panel.nan_box.isEnabled()
+    assert "values/float32/.ATTRIBUTES/VARIABLE_VALUE" in panel.nonfinite
+    assert "values/int32/.ATTRIBUTES/VARIABLE_VALUE" not in panel.nonfinite
+    panel.nan_box.setChecked(True)
+    assert variable_rows(panel.model) == len(panel.nonfinite)
+    index = panel.model.index_of(panel.tree.by_key["values/float32/.ATTRIBUTES/VARIABLE_VALUE"])
+    assert "NaN" in index.data()
+
+
+def test_heatmap_plane_of_a_conv_kernel(qtbot, window, tf):
+    from ckpt_gui.cli import demo_path
+
+    open_and_wait(qtbot, window, demo_path())
+    node = window.tree_panel.selected_node()
+    assert node.variable.shape == (3, 3, 8, 16)  # the demo opens on its largest kernel
+    tensor = window.tensor
+    assert (tensor.choice.rows, tensor.choice.cols) == (2, 3)
+    tensor.spins[0].setValue(2)
+    tensor.spins[1].setValue(1)
+    values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor(node.variable.key)
+    np.testing.assert_array_equal(tensor.shown, values[2, 1])
+    np.testing.assert_array_equal(tensor.image.image, values[2, 1])
+    tensor.rows_box.setCurrentIndex(0)  # rows: axis 0, columns stay axis 3
+    np.testing.assert_array_equal(tensor.shown, values[:, tensor.choice.fixed[1], tensor.choice.fixed[2], :])
+    assert tensor.table_model.rowCount() == 3 and tensor.table_model.columnCount() == 16
+
+
+def test_large_tensor_preview_then_exact_and_cancel(qtbot, window, checkpoints):
+    open_and_wait(qtbot, window, checkpoints / "large")
+    key = "model/embedding/.ATTRIBUTES/VARIABLE_VALUE"
+    window.stats_cache.clear()
+    select(qtbot, window, key)
+    exact = window.histogram.histogram
+    assert exact.nan == 9 and exact.total == 8 * 1024 * 1024 - 9
+    assert "preview" not in window.histogram.plot.plotItem.titleLabel.text
+    # Cancel a running computation: no result arrives, nothing is left running.
+    window.stats_cache.clear()
+    window.histogram.bins.setValue(50)
+    assert window.runner.is_running("histogram")
+    window.runner.cancel()
+    wait_idle(qtbot, window)
+    shown = window.histogram
+    assert shown.histogram is exact or (shown.is_preview and "cancelled" in shown.plot.plotItem.titleLabel.text)
+    assert not window.progress.isVisible() and not window.cancel_button.isVisible()
+
+
+def test_export_and_recent_and_drop(qtbot, window, checkpoints, tmp_path, monkeypatch, tf):
+    from PySide6.QtWidgets import QFileDialog
+
+    open_and_wait(qtbot, window, checkpoints / "tf1")
+    select(qtbot, window, "embedding/table")
+    target = tmp_path / "table.npy"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_tensor()
+    expected = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor("embedding/table")
+    np.testing.assert_array_equal(np.load(target), expected)
+    png = tmp_path / "hist.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(png), ""))
+    window.export_histogram()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert settings.recent_paths()[0] == str(checkpoints / "tf1")
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(checkpoints / "keras_seq"))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.dropEvent(drop)
+    wait_idle(qtbot, window)
+    assert window.ckpt.ref.name == "ckpt-4"
+
+
+def test_screenshot_command(tmp_path, checkpoints):
+    shot = tmp_path / "shot.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "ckpt_gui", str(checkpoints / "keras_seq"), "--screenshot", str(shot)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(shot)
+    assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # A broken checkpoint still gives a screenshot (of the error), for bug reports.
+    broken = tmp_path / "broken.index"
+    broken.write_bytes(b"nope")
+    result = subprocess.run(
+        [sys.executable, "-m", "ckpt_gui", str(broken), "--screenshot", str(tmp_path / "error.png")],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "error.png").exists()
