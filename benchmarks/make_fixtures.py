@@ -3,6 +3,7 @@
 - ``vars20k/ckpt``: 20,000 variables under a tf.train.Checkpoint (2,000 blocks of 10
   small variables), so the index and object graph dominate.
 - ``tensor256/ckpt``: one float32 variable of 256 MB (64M standard normal values).
+- ``vector1m/ckpt``: a 1000 x 1000 float32 matrix (1M elements) and a bias.
 """
 
 from __future__ import annotations
@@ -37,11 +38,21 @@ def big_tensor(out: str, elements: int = 64 * 1024 * 1024) -> None:
     tf.train.Checkpoint(big=tf.Variable(values)).write(os.path.join(out, "ckpt"))
 
 
+def million_vector(out: str) -> None:
+    """A 1M-element (1000 x 1000) weight matrix and a small bias: the selection benchmark."""
+    rng = np.random.RandomState(1)
+    weights = tf.Variable(rng.standard_normal((1000, 1000)).astype(np.float32))
+    bias = tf.Variable(np.zeros(1000, np.float32))
+    tf.train.Checkpoint(weights=weights, bias=bias).write(os.path.join(out, "ckpt"))
+
+
 def main(root: str) -> int:
     if not os.path.exists(os.path.join(root, "vars20k", "ckpt.index")):
         many_variables(os.path.join(root, "vars20k"))
     if not os.path.exists(os.path.join(root, "tensor256", "ckpt.index")):
         big_tensor(os.path.join(root, "tensor256"))
+    if not os.path.exists(os.path.join(root, "vector1m", "ckpt.index")):
+        million_vector(os.path.join(root, "vector1m"))
     return 0
 
 

@@ -66,3 +66,60 @@ def color_limits(image: np.ndarray) -> tuple[float, float, bool]:
     if low == high:
         return low - 0.5, high + 0.5, False
     return low, high, False
+
+
+MAX_IMAGE_PIXELS = 4_000_000  # larger planes are shown strided (the table keeps every value)
+MAX_LINE_POINTS = 8192  # longer vectors are drawn as a min/max envelope
+
+
+def display_image(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """A plane ready for the heatmap, strided down to MAX_IMAGE_PIXELS; returns the
+    image and the stride used (1 when every value is shown)."""
+    step = 1
+    while values.shape[0] * values.shape[1] // (step * step) > MAX_IMAGE_PIXELS:
+        step *= 2
+    return as_image(values[::step, ::step]), step
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A long vector drawn as the min and max of each run of ``step`` values."""
+
+    x: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    step: int
+
+
+def vector_envelope(vector: np.ndarray) -> Envelope:
+    values = as_image(vector)
+    step = max(1, -(-values.size // MAX_LINE_POINTS))
+    if step == 1:
+        return Envelope(np.arange(values.size), values, values, 1)
+    usable = values.size - values.size % step
+    runs = values[:usable].reshape(-1, step)
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanmin(runs, axis=1), np.nanmax(runs, axis=1)
+    return Envelope(np.arange(runs.shape[0]) * step, low, high, step)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueView:
+    """What the values panel first shows for a tensor, computed off the GUI thread."""
+
+    value: np.ndarray
+    envelope: Envelope | None = None  # vectors
+    choice: PlaneChoice | None = None  # two or more dimensions
+    image: np.ndarray | None = None
+    step: int = 1
+    limits: tuple[float, float, bool] | None = None
+
+
+def prepare_view(value: np.ndarray) -> ValueView:
+    if value.dtype == object or value.ndim == 0:
+        return ValueView(value)
+    if value.ndim == 1 or value.size == 0:
+        return ValueView(value, envelope=vector_envelope(value.reshape(-1)))
+    choice = default_choice(value.shape)
+    image, step = display_image(plane(value, choice))
+    return ValueView(value, choice=choice, image=image, step=step, limits=color_limits(image))

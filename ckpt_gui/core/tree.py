@@ -142,7 +142,7 @@ def object_tree(ckpt: Checkpoint) -> VariableTree:
         if found is not None and link is not None and variable.object_paths[:1] != ():
             slots.append((variable, link.variable_node, link.slot_name, link.optimizer_node))
             continue
-        names = variable.object_paths[0].split("/") if variable.object_paths else [variable.key]
+        names = _path_names(graph, found) or [variable.key]
         node = _place(root, names, variable, VARIABLE)
         if found is not None:
             node_of_variable_node[found[0]] = node
@@ -150,7 +150,7 @@ def object_tree(ckpt: Checkpoint) -> VariableTree:
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
-            _place(root, variable.object_paths[0].split("/"), variable, VARIABLE)
+            _place(root, _path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key], variable, VARIABLE)
             continue
         optimizer = graph.paths(optimizer_node)
         slot = TreeNode(slot_name, owner, variable, SLOT, hint="/".join(optimizer[0]) if optimizer else "")
@@ -173,6 +173,20 @@ def key_tree(variables: list[Variable]) -> VariableTree:
     for node in tree.by_key.values():
         node.search_text = _search_text(node)
     return tree
+
+
+def _path_names(graph, found) -> list[str]:
+    """The preferred path as a list of local names (which may themselves hold a '/')."""
+    if found is None:
+        return []
+    node_id, attribute, extra = found
+    paths = graph.paths(node_id)
+    if not paths:
+        return []
+    names = list(paths[0])
+    if attribute.name != VARIABLE_VALUE or extra:
+        names.append(attribute.name + extra)
+    return names
 
 
 def _place(root: TreeNode, names: list[str], variable: Variable, kind: str) -> TreeNode:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -32,7 +33,12 @@ def run_gui(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ckpt-gui")
     app.setOrganizationName("ckpt-gui")
+    if args.screenshot:
+        # Screenshots must not depend on (or change) the user's remembered layout.
+        os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
     window = MainWindow(scan_on_open=args.screenshot is None)
+    if args.screenshot:
+        window.resize(1440, 900)
     window.show()
     window.open_path(args.path or demo_path())
     if args.screenshot:

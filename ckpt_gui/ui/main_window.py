@@ -79,6 +79,11 @@ class MainWindow(QMainWindow):
     # -- layout ---------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
+        # Explicit minimum widths: without them the panels' control rows would add up
+        # to a minimum that squeezes the tree's name column on smaller screens.
+        self.tree_panel.setMinimumWidth(360)
+        self.histogram.setMinimumWidth(260)
+        self.tensor.setMinimumWidth(280)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(self.details)
         self.views = QSplitter(Qt.Orientation.Horizontal)
@@ -375,12 +380,14 @@ class MainWindow(QMainWindow):
             return
 
         def read(context: JobContext):
-            context.progress(0, 0)
-            return ckpt.read(variable.key)
+            from ..core.planes import prepare_view
 
-        def show(value) -> None:
-            self.tensor.show_value(value, variable.display_path)
-            text = value_text(variable, value)
+            context.progress(0, 0)
+            return prepare_view(ckpt.read(variable.key))
+
+        def show(view) -> None:
+            self.tensor.show_value(view, variable.display_path)
+            text = value_text(variable, view.value)
             if text is not None:
                 self.details.show_value(text)
             self._job_finished("values")

@@ -19,7 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.formatting import format_number, format_shape
-from ..core.planes import PlaneChoice, as_image, color_limits, default_choice, plane
+from ..core.planes import (
+    Envelope,
+    PlaneChoice,
+    ValueView,
+    color_limits,
+    display_image,
+    plane,
+    prepare_view,
+)
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 
@@ -34,6 +42,7 @@ class TensorPanel(QTabWidget):
         self.value: np.ndarray | None = None
         self.choice: PlaneChoice | None = None
         self.shown: np.ndarray | None = None  # the 2-D (or 1-D) array on screen
+        self.stride = 1  # heatmap pixels per shown value along each axis
 
         # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
         self.picture = QStackedWidget()
@@ -73,6 +82,9 @@ class TensorPanel(QTabWidget):
         self.line = pg.PlotWidget(background="w")
         self.line.showGrid(x=True, y=True, alpha=0.2)
         self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
+        self.line_low = self.line.plot(pen=pg.mkPen(40, 90, 160))
+        self.line_band = pg.FillBetweenItem(self.line_low, self.line_curve, brush=(70, 130, 200, 120))
+        self.line.addItem(self.line_band)
         self.picture.addWidget(self.message)
         self.picture.addWidget(heat_page)
         self.picture.addWidget(self.line)
@@ -98,7 +110,11 @@ class TensorPanel(QTabWidget):
         self.message.setText(text)
         self.table_model.set_array(None)
 
-    def show_value(self, value: np.ndarray, title: str) -> None:
+    def show_value(self, value: np.ndarray | ValueView, title: str) -> None:
+        """Show a tensor; pass a ValueView (core.planes.prepare_view, run off the GUI
+        thread) for large ones so the first picture costs nothing here."""
+        view = value if isinstance(value, ValueView) else prepare_view(value)
+        value = view.value
         self.value = value
         if value.dtype == object:  # strings: only the table makes sense
             self.picture.setCurrentWidget(self.message)
@@ -110,20 +126,22 @@ class TensorPanel(QTabWidget):
             self.message.setText(f"{title}\nscalar: {_text(value)}")
             self._show_table(value.reshape(1))
             return
-        if value.ndim == 1 or value.size == 0:
-            self._show_vector(value.reshape(-1), title)
+        if view.envelope is not None:
+            self._show_vector(value.reshape(-1), view.envelope, title)
             return
-        self.choice = default_choice(value.shape)
+        self.choice = view.choice
         self._build_axis_controls(value.shape)
-        self._show_plane()
+        self._show_plane(view)
 
     # -- internals --------------------------------------------------------------------------
 
-    def _show_vector(self, vector: np.ndarray, title: str) -> None:
+    def _show_vector(self, vector: np.ndarray, envelope: Envelope, title: str) -> None:
         self.picture.setCurrentWidget(self.line)
-        data = as_image(vector)
-        self.line_curve.setData(np.arange(data.size), data)
-        self.line.setTitle(f"{title}  {format_shape(vector.shape)}", size="9pt")
+        self.line_curve.setData(envelope.x, envelope.high)
+        self.line_low.setData(envelope.x, envelope.low)
+        self.line_band.setVisible(envelope.step > 1)
+        note = f"  (min/max of every {envelope.step:,} values)" if envelope.step > 1 else ""
+        self.line.setTitle(f"{title}  {format_shape(vector.shape)}{note}", size="9pt")
         self.line.setLabel("bottom", "index")
         self._show_table(vector)
 
@@ -178,14 +196,19 @@ class TensorPanel(QTabWidget):
         self.choice = PlaneChoice(self.choice.rows, self.choice.cols, tuple(fixed))
         self._show_plane()
 
-    def _show_plane(self) -> None:
+    def _show_plane(self, view: ValueView | None = None) -> None:
         assert self.value is not None and self.choice is not None
         self.picture.setCurrentWidget(self.picture.widget(1))
         shown = plane(self.value, self.choice)
-        image = as_image(shown)
-        low, high, diverging = color_limits(image)
+        if view is not None and view.image is not None:
+            image, step, (low, high, diverging) = view.image, view.step, view.limits
+        else:
+            image, step = display_image(shown)
+            low, high, diverging = color_limits(image)
         self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
         self.image.setImage(image, autoLevels=False)
+        self.image.setRect(0, 0, shown.shape[1], shown.shape[0])  # axes in the plane's own indices
+        self.stride = step
         self.colorbar.setLevels((low, high))
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")

@@ -166,7 +166,8 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         name = f"{name}  (slot)"
     variable = node.variable
     if variable is None:
-        return (name, "", f"{node.variable_count} variables", format_count(node.params), format_bytes(node.nbytes))
+        count = f"{node.variable_count} variable" + ("s" if node.variable_count != 1 else "")
+        return (name, "", count, format_count(node.params), format_bytes(node.nbytes))
     return (
         name,
         variable.dtype.name,

@@ -66,7 +66,7 @@ class TreePanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
-        for column, width in ((DTYPE, 72), (SHAPE, 96), (ELEMENTS, 64), (BYTES, 68)):
+        for column, width in ((DTYPE, 84), (SHAPE, 96), (ELEMENTS, 64), (BYTES, 68)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.view.setColumnWidth(column, width)
 

@@ -1,0 +1,84 @@
+"""The variable trees (object graph and keys), totals and filtering: core logic, no Qt."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.tree import SLOT, key_tree, object_tree, variable_filter
+
+SCENARIOS = ["keras_seq", "subclassed", "bare", "legacy_slots", "tf1", "dtypes", "sharded", "savedmodel", "many"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_variable_appears_once_in_each_view(checkpoints, scenario):
+    ckpt = Checkpoint.open(checkpoints / scenario)
+    for tree in (object_tree(ckpt), key_tree(ckpt.variables)):
+        leaves = [node.variable.key for node in tree.root.walk() if node.variable is not None]
+        assert sorted(leaves) == sorted(v.key for v in ckpt.variables)
+        assert tree.root.variable_count == len(ckpt.variables)
+        assert tree.root.nbytes == sum(v.size_bytes for v in ckpt.variables)
+
+
+def test_object_view_of_a_keras3_sequential(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    tree = object_tree(ckpt)
+    kernel = tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert kernel.path == "model/_functional/_operations/1/_kernel"
+    assert kernel.parent.hint == "dense"  # the layer's own name, from the variable's full name
+    slots = {child.name: child for child in kernel.children}
+    assert set(slots) == {"momentum", "velocity"} and all(s.kind == SLOT for s in slots.values())
+    assert slots["momentum"].variable.shape == kernel.variable.shape
+    # Parameters count model weights, not optimizer slots; bytes count everything stored.
+    model = kernel.parent.parent.parent.parent
+    assert model.name == "model"
+    assert model.params == 12 * 16 + 16 + 16 * 3 + 3
+    assert model.nbytes == 3 * model.params * 4
+
+
+def test_legacy_slots_and_tf1_keys(checkpoints):
+    legacy = object_tree(Checkpoint.open(checkpoints / "legacy_slots"))
+    kernel = legacy.by_key["model/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert [(c.name, c.kind) for c in kernel.children] == [("m", SLOT), ("v", SLOT)]
+    tf1 = key_tree(Checkpoint.open(checkpoints / "tf1").variables)
+    weights = tf1.by_key["layer1/weights"]
+    assert [c.name for c in weights.children] == ["Adam", "Adam_1"]
+    assert tf1.by_key["embedding/table"].variable.partitioned
+
+
+def test_names_holding_a_slash_stay_one_node(checkpoints):
+    tree = object_tree(Checkpoint.open(checkpoints / "dtypes"))
+    node = tree.by_key["values/tricky/a.Sb/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert node.name == "a/b" and node.parent.name == "tricky"
+    keys = key_tree(Checkpoint.open(checkpoints / "dtypes").variables)
+    assert keys.by_key["values/tricky/a.Sb/.ATTRIBUTES/VARIABLE_VALUE"].name == "a.Sb"
+
+
+def test_natural_order_of_numbered_children(checkpoints):
+    tree = object_tree(Checkpoint.open(checkpoints / "many"))
+    blocks = tree.root.children[[c.name for c in tree.root.children].index("model")].children[0]
+    names = [c.name for c in blocks.children]
+    assert names[:12] == [str(i) for i in range(12)]
+
+
+def test_filter_keeps_ancestors_and_counts(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "subclassed")
+    tree = object_tree(ckpt)
+    assert tree.apply_filter(variable_filter("dense2 bias")) == 3  # the bias and its two slots
+    shown = [n for n in tree.root.walk() if n.variable is not None and _shown(n)]
+    assert {n.path for n in shown} == {
+        "model/dense2/bias", "model/dense2/bias/momentum", "model/dense2/bias/velocity",
+    }  # fmt: skip
+    assert [c.name for c in tree.root.shown] == ["model"]
+    assert tree.apply_filter(variable_filter("", {"int64"})) == 2  # iterations, save_counter
+    assert tree.apply_filter(variable_filter("", None, {"save_counter/.ATTRIBUTES/VARIABLE_VALUE"})) == 1
+    assert tree.apply_filter(variable_filter("no such thing")) == 0 and tree.root.shown == []
+    assert tree.apply_filter(None) == len(ckpt.variables)
+
+
+def _shown(node) -> bool:
+    while node.parent is not None:
+        if node not in node.parent.shown:
+            return False
+        node = node.parent
+    return True
