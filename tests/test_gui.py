@@ -133,6 +133,7 @@ def test_group_histogram_counts_all_variables_together(qtbot, window, checkpoint
 
 def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, tf):
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    first = window.ckpt
     key = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"
     select(qtbot, window, key)
     names = [ref.name for ref in window.picker.refs]
@@ -144,6 +145,10 @@ def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, t
     assert window.tree_panel.selected_node().variable.key == key
     values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor(key)
     np.testing.assert_array_equal(window.tensor.shown, values)
+    # Switching back is instant: the parsed checkpoint is reused, no job needed to show it.
+    with qtbot.waitSignal(window.loaded, timeout=1000):
+        window.picker.ref_selected.emit(first.ref)
+    assert window.ckpt is first
 
 
 def test_corrupt_checkpoint_shows_a_message_and_the_app_carries_on(qtbot, window, scratch_copy, checkpoints):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .checkpoint import Checkpoint, Variable
+from .gc_pause import gc_paused
 from .object_graph import VARIABLE_VALUE
 
 _ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
@@ -130,10 +131,15 @@ def variable_filter(
 
 def object_tree(ckpt: Checkpoint) -> VariableTree:
     """The object-graph view (falls back to the key view without an object graph)."""
+    with gc_paused():  # a node per path component, no cycles to collect
+        return _object_tree(ckpt)
+
+
+def _object_tree(ckpt: Checkpoint) -> VariableTree:
     graph = ckpt.object_graph
     if graph is None:
         return key_tree(ckpt.variables)
-    root = TreeNode("")
+    builder = _Builder()
     node_of_variable_node: dict[int, TreeNode] = {}
     slots: list[tuple[Variable, int, str, int]] = []
     for variable in ckpt.variables:
@@ -142,20 +148,19 @@ def object_tree(ckpt: Checkpoint) -> VariableTree:
         if found is not None and link is not None and variable.object_paths[:1] != ():
             slots.append((variable, link.variable_node, link.slot_name, link.optimizer_node))
             continue
-        names = _path_names(graph, found) or [variable.key]
-        node = _place(root, names, variable, VARIABLE)
+        node = builder.place(_path_names(graph, found) or [variable.key], variable)
         if found is not None:
             node_of_variable_node[found[0]] = node
             _hint_layer(node, found[1].full_name)
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
-            _place(root, _path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key], variable, VARIABLE)
+            builder.place(_path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key], variable)
             continue
         optimizer = graph.paths(optimizer_node)
         slot = TreeNode(slot_name, owner, variable, SLOT, hint="/".join(optimizer[0]) if optimizer else "")
         owner.children.append(slot)
-    tree = VariableTree(root)
+    tree = VariableTree(builder.root)
     for node in tree.by_key.values():
         node.search_text = _search_text(node)
     return tree
@@ -163,13 +168,18 @@ def object_tree(ckpt: Checkpoint) -> VariableTree:
 
 def key_tree(variables: list[Variable]) -> VariableTree:
     """The raw-key view: keys split on ``/``."""
-    root = TreeNode("")
+    with gc_paused():
+        return _key_tree(variables)
+
+
+def _key_tree(variables: list[Variable]) -> VariableTree:
+    builder = _Builder()
     for variable in variables:
         key = variable.key
         if key.endswith(_ATTRIBUTE_TAIL):
             key = key[: -len(_ATTRIBUTE_TAIL)]
-        _place(root, key.split("/"), variable, VARIABLE)
-    tree = VariableTree(root)
+        builder.place(key.split("/"), variable)
+    tree = VariableTree(builder.root)
     for node in tree.by_key.values():
         node.search_text = _search_text(node)
     return tree
@@ -189,28 +199,29 @@ def _path_names(graph, found) -> list[str]:
     return names
 
 
-def _place(root: TreeNode, names: list[str], variable: Variable, kind: str) -> TreeNode:
-    node = root
-    for name in names:
-        child = _child_named(node, name)
-        if child is None:
-            child = TreeNode(name, node)
-            node.children.append(child)
-        node = child
-    if node.variable is not None:  # two keys on one path (rare): keep both, side by side
-        node = TreeNode(names[-1], node.parent)
-        node.parent.children.append(node)
-    node.variable = variable
-    node.kind = kind
-    return node
+class _Builder:
+    """Places variables at their paths; finds existing children by name in O(1)
+    (a model can have tens of thousands of siblings, e.g. blocks of a list)."""
 
+    def __init__(self) -> None:
+        self.root = TreeNode("")
+        self._children: dict[tuple[int, str], TreeNode] = {}
 
-def _child_named(node: TreeNode, name: str) -> TreeNode | None:
-    # Keys arrive sorted, so a wanted child is almost always the last one added.
-    for child in reversed(node.children):
-        if child.name == name:
-            return child
-    return None
+    def place(self, names: list[str], variable: Variable, kind: str = VARIABLE) -> TreeNode:
+        node = self.root
+        for name in names:
+            child = self._children.get((id(node), name))
+            if child is None:
+                child = TreeNode(name, node)
+                node.children.append(child)
+                self._children[(id(node), name)] = child
+            node = child
+        if node.variable is not None:  # two keys on one path (rare): keep both, side by side
+            node = TreeNode(names[-1], node.parent)
+            node.parent.children.append(node)
+        node.variable = variable
+        node.kind = kind
+        return node
 
 
 def _hint_layer(node: TreeNode, full_name: str) -> None:

@@ -7,6 +7,7 @@ on a thread pool (see workers.JobRunner), and their results come back here.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -43,6 +44,7 @@ from .workers import JobContext, JobRunner
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
+RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back
 
 
 class MainWindow(QMainWindow):
@@ -59,6 +61,9 @@ class MainWindow(QMainWindow):
         self.stats_cache: dict[str, TensorStats] = {}
         self.current: TreeNode | None = None
         self._selection_jobs: set[str] = set()
+        # Checkpoints shown lately, so flipping between two steps is instant.
+        self._recent: OrderedDict[str, tuple[tuple, Checkpoint, dict[str, VariableTree]]] = OrderedDict()
+        self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
 
         self.banner = Banner()
         self.picker = CheckpointPicker()
@@ -190,6 +195,10 @@ class MainWindow(QMainWindow):
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:
             return
         previous = self.ckpt
+        recent = self._recent.get(ref.prefix)
+        if recent is not None and recent[0] == _index_stamp(ref.prefix):  # switching back: instant
+            self._show_checkpoint(recent[1], recent[2], None)
+            return
 
         def load(context: JobContext):
             ckpt = previous.sibling(ref)
@@ -204,8 +213,15 @@ class MainWindow(QMainWindow):
     def _show_checkpoint(self, ckpt: Checkpoint, trees: dict[str, VariableTree], opened: str | None) -> None:
         keep = self.current.variable.key if self.current is not None and self.current.variable else None
         self.runner.cancel("scan")
+        if self.ckpt is not None:
+            self._stats_by_prefix[self.ckpt.prefix] = self.stats_cache
         self.ckpt = ckpt
-        self.stats_cache = {}
+        self._recent[ckpt.prefix] = (_index_stamp(ckpt.prefix), ckpt, trees)
+        self._recent.move_to_end(ckpt.prefix)
+        while len(self._recent) > RECENT_CHECKPOINTS:
+            dropped, _ = self._recent.popitem(last=False)
+            self._stats_by_prefix.pop(dropped, None)
+        self.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
         self.banner.hide()
         for warning in ckpt.location.warnings:
             self.banner.show_message(warning, "warning")
@@ -554,6 +570,15 @@ def _build_trees(ckpt: Checkpoint) -> dict[str, VariableTree]:
     """Both views; without an object graph there is only the key view."""
     keys = key_tree(ckpt.variables)
     return {"objects": object_tree(ckpt) if ckpt.object_graph is not None else keys, "keys": keys}
+
+
+def _index_stamp(prefix: str) -> tuple:
+    """Identifies an index file's content cheaply: a rewritten checkpoint is re-read."""
+    try:
+        stat = os.stat(prefix + ".index")
+    except OSError:
+        return ()
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def _badge(stats: TensorStats) -> str:
