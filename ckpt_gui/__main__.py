@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = ("inspect", "export")
+COMMANDS = ("inspect", "export", "diagnose")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +29,7 @@ _USAGE = """\
 usage: ckpt-gui [PATH]                 open the app (the bundled demo when no PATH)
        ckpt-gui inspect PATH [--json] [--stats]
        ckpt-gui export PATH KEY -o FILE.npy
+       ckpt-gui diagnose PATH --model SCRIPT [--json] [--timeout S] [--python EXE]
 
 PATH is a checkpoint folder, a prefix (ckpt-3, model.ckpt-1000), an .index or
 .data-* file, the 'checkpoint' state file, or a SavedModel folder.

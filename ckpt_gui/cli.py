@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("key", help="the tensor's checkpoint key (or its object path)")
     export.add_argument("-o", "--output", required=True, help="the .npy file to write")
     export.set_defaults(handler=_export)
+
+    diagnose = commands.add_parser("diagnose", help="try restoring the checkpoint into a model script's objects")
+    diagnose.add_argument("path", help="checkpoint folder, prefix or file")
+    diagnose.add_argument("--model", required=True, help="the Python script that defines the model")
+    diagnose.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    diagnose.add_argument("--timeout", type=float, default=120.0, help="seconds before the attempt is stopped")
+    diagnose.add_argument("--python", default=sys.executable, help="the interpreter (with TensorFlow) to use")
+    diagnose.set_defaults(handler=_diagnose)
     return parser
 
 
@@ -90,6 +98,36 @@ def _inspect(args: argparse.Namespace) -> int:
 
         print_inspect_table(ckpt, stats)
     return EXIT_OK
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from .core.discovery import locate
+    from .diagnosis.report import build_report, exit_code
+    from .diagnosis.runner import Diagnoser, DiagnosisRequest
+    from .diagnosis.text import print_report
+
+    prefix = locate(args.path).selected.prefix
+    script = os.path.abspath(args.model)
+    if not os.path.isfile(script):
+        raise CheckpointError(script, "model script not found")
+    request = DiagnosisRequest(prefix, script, args.timeout, args.python)
+    quiet = args.json
+
+    def on_phase(phase: str) -> None:
+        if not quiet:
+            print(f"  ... {phase}", file=sys.stderr, flush=True)
+
+    diagnoser = Diagnoser(keep_warm=False)
+    try:
+        result = diagnoser.run(request, on_phase)
+    finally:
+        diagnoser.close()
+    report = build_report(request, result)
+    if args.json:
+        _print_json(report)
+    else:
+        print_report(report)
+    return exit_code(report)
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -1,0 +1,322 @@
+"""The restore doctor, end to end: real scripts on disk, real TensorFlow in a child process."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ckpt_gui.diagnosis.report import build_report, markdown
+from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from tests.conftest import run_cli
+
+SEQUENTIAL = """
+import keras
+import tensorflow as tf
+
+def sequential(hidden=16, extra=False):
+    layers = [keras.Input((12,)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(3)]
+    if extra:
+        layers.append(keras.layers.Dense(2))
+    return keras.Sequential(layers)
+"""
+
+SUBCLASSED = """
+import keras
+import tensorflow as tf
+
+class MyModel(keras.Model):
+    def __init__(self, second="dense2"):
+        super().__init__()
+        self.dense1 = keras.layers.Dense(16, activation="relu")
+        setattr(self, second, keras.layers.Dense(10))
+        self.second = second
+
+    def call(self, x):
+        return getattr(self, self.second)(self.dense1(x))
+"""
+
+
+def script(tmp_path, body: str, name: str = "model_def.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def diagnose(checkpoint, model_script, *extra, timeout=300):
+    result = run_cli("diagnose", str(checkpoint), "--model", str(model_script), "--json", *extra, timeout=timeout)
+    assert result.stdout.strip(), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def by_status(report, status):
+    return [v for v in report["variables"] if v["status"] == status]
+
+
+def test_seed_style_module_level_checkpoint_all_consumed(tmp_path, checkpoints):
+    # Seed 002: a module-level tf.train.Checkpoint of a Keras 3 Sequential and a built
+    # optimizer. Keras 3 stores the weights under optimizer paths: they count as consumed.
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+model = sequential()
+optimizer = keras.optimizers.Adam(0.001)
+optimizer.build(model.trainable_variables)
+checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 0 and report["ok"] and report["error"] is None
+    consumed = by_status(report, "consumed")
+    assert len(consumed) == 14
+    assert any(v["checkpoint_key"].startswith("optimizer/_trainable_variables/") for v in consumed)
+    assert all(v["restored"] is True for v in consumed)
+    assert report["tensorflow"]["verdict"] == "assert_consumed() passed"
+    assert [v["checkpoint_key"] for v in by_status(report, "unmatched")] == ["save_counter/.ATTRIBUTES/VARIABLE_VALUE"]
+
+
+def test_inference_restore_reads_as_expected(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+def build():
+    return tf.train.Checkpoint(model=sequential())
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 0 and report["ok"]
+    assert report["summary"]["consumed"] == 4 and report["summary"]["missing"] == 0
+    assert all(v["optimizer"] or "save_counter" in v["checkpoint_key"] for v in by_status(report, "unmatched"))
+    assert any("all 4 model weights restored" in note and "expected for inference" in note for note in report["notes"])
+    assert "assert_consumed() failed" in report["tensorflow"]["verdict"]
+
+
+def test_widened_layer_and_added_layer(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+def build():
+    return tf.train.Checkpoint(model=sequential(hidden=32, extra=True))
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 1 and not report["ok"]
+    conflicts = {v["model_path"]: v for v in by_status(report, "shape_conflict")}
+    kernel = conflicts["model/_functional/_operations/1/_kernel"]
+    assert kernel["checkpoint_shape"] == [12, 16] and kernel["model_shape"] == [12, 32]
+    assert "16 to 32" in kernel["suggestions"][0]
+    assert len(conflicts) == 3  # kernel and bias of the widened layer, kernel of the next
+    assert {v["model_path"] for v in by_status(report, "missing")} == {
+        "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
+    }  # fmt: skip
+    assert report["tensorflow"]["verdict"] == "restore() raised"
+    assert "shape" in report["tensorflow"]["message"]
+
+
+def test_renamed_attribute_is_suggested(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        SUBCLASSED
+        + """
+def build():
+    model = MyModel(second="head")
+    model(tf.zeros((1, 20)))
+    return tf.train.Checkpoint(model=model)
+""",
+    )
+    code, report = diagnose(checkpoints / "subclassed", path)
+    assert code == 1
+    missing = {v["model_path"]: v for v in by_status(report, "missing")}
+    assert set(missing) == {"model/head/_kernel", "model/head/bias"}
+    assert "model/dense2/_kernel" in missing["model/head/_kernel"]["suggestions"][0]
+    unmatched = {v["checkpoint_key"]: v for v in by_status(report, "unmatched")}
+    suggestion = unmatched["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"]["suggestions"][0]
+    assert "model/head/_kernel" in suggestion and "renamed" in suggestion
+    assert {v["model_path"] for v in by_status(report, "consumed")} == {"model/dense1/_kernel", "model/dense1/bias"}
+
+
+def test_unbuilt_subclassed_model_is_deferred(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        SUBCLASSED
+        + """
+def build():
+    return MyModel()  # never called: no variables yet
+""",
+    )
+    code, report = diagnose(checkpoints / "subclassed", path)
+    assert code == 1
+    deferred = by_status(report, "deferred")
+    assert {v["checkpoint_key"] for v in deferred} >= {
+        "model/dense1/_kernel/.ATTRIBUTES/VARIABLE_VALUE", "model/dense2/bias/.ATTRIBUTES/VARIABLE_VALUE",
+    }  # fmt: skip
+    assert any("must be built" in note for note in report["notes"])
+    assert any("'model' child" in note for note in report["notes"])  # a bare model mapped onto ckpt.model
+
+
+def test_script_that_raises(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        """
+import tensorflow as tf
+
+def helper():
+    raise ValueError("no such layer config")
+
+helper()
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 2 and not report["ok"]
+    assert report["error"]["type"] == "ValueError"
+    assert "no such layer config" in report["error"]["message"]
+    assert str(path) in report["error"]["traceback"] and "helper()" in report["error"]["traceback"]
+
+
+def test_script_that_hangs_hits_the_time_limit(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        """
+import time
+while True:
+    time.sleep(1)
+""",
+    )
+    started = time.monotonic()
+    code, report = diagnose(checkpoints / "keras_seq", path, "--timeout", "3")
+    assert code == 2
+    assert "timeout" in (report["error"]["type"] + report["error"]["message"]).lower()
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("import sys\nsys.exit(3)\n", "SystemExit"),
+        ("import os\nos._exit(4)\n", "Exit"),
+        ("import ctypes\nctypes.string_at(0)\n", "Crash"),
+    ],
+)
+def test_scripts_that_exit_or_crash(tmp_path, checkpoints, body, kind):
+    code, report = diagnose(checkpoints / "keras_seq", script(tmp_path, body))
+    assert code == 2 and report["error"]["type"] == kind
+    assert report["error"]["message"]
+
+
+def test_name_based_tf1_wrong_shape_and_missing_variable(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        """
+import tensorflow as tf
+
+def build():
+    return [
+        tf.Variable(tf.zeros([784, 20]), name="layer1/weights"),  # the checkpoint has [784, 10]
+        tf.Variable(tf.zeros([10]), name="layer1/biases"),
+        tf.Variable(tf.zeros([10, 10]), name="layer2/weights"),  # not in the checkpoint
+    ]
+""",
+    )
+    code, report = diagnose(checkpoints / "tf1", path)
+    assert code == 1 and report["mode"] == "name"
+    (conflict,) = by_status(report, "shape_conflict")
+    assert conflict["model_path"] == "layer1/weights" and conflict["checkpoint_shape"] == [784, 10]
+    assert [v["model_path"] for v in by_status(report, "missing")] == ["layer2/weights"]
+    assert [v["model_path"] for v in by_status(report, "consumed")] == ["layer1/biases"]
+    assert "embedding/table" in {v["checkpoint_key"] for v in by_status(report, "unmatched")}
+    assert report["tensorflow"]["verdict"] == "Saver.restore() raised"
+
+
+def test_bare_variables(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        """
+import tensorflow as tf
+
+weight = tf.Variable(tf.zeros((1, 1)))
+bias = tf.Variable(tf.zeros((1,)))
+checkpoint_custom = tf.train.Checkpoint(weight=weight, bias=bias)
+""",
+    )
+    code, report = diagnose(checkpoints / "bare", path)
+    assert code == 0
+    assert {v["model_path"] for v in by_status(report, "consumed")} == {"weight", "bias"}
+    assert all(v["restored"] for v in by_status(report, "consumed"))
+
+
+def test_legacy_optimizer_slots_are_matched(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        """
+import tensorflow as tf
+
+def build():
+    kernel = tf.Variable(tf.zeros((3, 2)), name="kernel")
+    module = tf.Module()
+    module.dense = tf.Module()
+    module.dense.kernel = kernel
+    optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+    optimizer.apply_gradients([(tf.ones((3, 2)), kernel)])  # creates the m and v slots
+    return tf.train.Checkpoint(model=module, optimizer=optimizer)
+""",
+    )
+    code, report = diagnose(checkpoints / "legacy_slots", path)
+    assert code == 0
+    keys = {v["checkpoint_key"] for v in by_status(report, "consumed")}
+    assert "model/dense/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE" in keys
+
+
+def test_checkpoint_folder_is_never_written(tmp_path, scratch_copy):
+    folder = scratch_copy("keras_seq")
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+def build():
+    return tf.train.Checkpoint(model=sequential())
+""",
+    )
+    code, _report = diagnose(folder, path)
+    assert code == 0
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
+def test_warm_child_makes_the_second_attempt_fast(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+def build():
+    return tf.train.Checkpoint(model=sequential())
+""",
+    )
+    from ckpt_gui.core.discovery import locate
+
+    request = DiagnosisRequest(locate(checkpoints / "keras_seq").selected.prefix, str(path), 120, sys.executable)
+    diagnoser = Diagnoser()
+    try:
+        first = build_report(request, diagnoser.run(request))
+        assert diagnoser.wait_until_warm(sys.executable)  # the user is still reading the first report
+        phases = []
+        second_result = diagnoser.run(request, phases.append)
+        second = build_report(request, second_result)
+    finally:
+        diagnoser.close()
+    assert first["ok"] and second["ok"]
+    assert first["variables"] == second["variables"]  # a clean process each time: same answer
+    assert "starting Python" not in phases and "importing TensorFlow" not in phases
+    assert "# Restore diagnosis" in markdown(second) and "consumed" in markdown(second)
+
+
+def test_missing_script_and_bad_checkpoint_are_clean_errors(tmp_path, checkpoints):
+    result = run_cli("diagnose", str(checkpoints / "keras_seq"), "--model", str(tmp_path / "nope.py"))
+    assert result.returncode == 2 and "model script not found" in result.stderr
+    result = run_cli("diagnose", str(tmp_path), "--model", str(tmp_path / "nope.py"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
