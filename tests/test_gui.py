@@ -267,3 +267,61 @@ def test_screenshot_command(tmp_path, checkpoints):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "error.png").exists()
+
+
+DIAGNOSIS_SCRIPT = """
+import keras
+import tensorflow as tf
+
+def build():
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(32), keras.layers.Dense(3), keras.layers.Dense(2)])
+    return tf.train.Checkpoint(model=model)
+"""
+
+
+def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, checkpoints, tmp_path):
+    script = tmp_path / "model_def.py"
+    script.write_text(DIAGNOSIS_SCRIPT)
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    with qtbot.waitSignal(window.diagnosis_done, timeout=300_000) as done:
+        window.diagnose(str(script))
+    report = done.args[0]
+    assert report is not None and report["error"] is None and not report["ok"]
+    assert window.report_panel.legend["shape_conflict"].text().endswith("3")
+    tree = window.tree_panel.tree
+    kernel = tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert kernel.status == "shape_conflict"
+    assert {n.finding["model_path"] for n in tree.model_only} == {
+        "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
+    }  # fmt: skip
+    assert not window.tree_panel.view.isColumnHidden(5)
+    # The legend filters the tree: only the model-only rows.
+    window.report_panel.legend["missing"].setChecked(True)
+    assert variable_rows(window.tree_panel.model) == 0  # model-only rows hold no checkpoint variable
+    assert window.tree_panel.count_label.text().startswith("2 of")
+    window.report_panel.legend["missing"].setChecked(False)
+    # Export both formats.
+    window.report_panel.write(str(tmp_path / "r.json"), "json")
+    window.report_panel.write(str(tmp_path / "r.md"), "md")
+    assert '"shape_conflict"' in (tmp_path / "r.json").read_text()
+    assert "| shape_conflict |" in (tmp_path / "r.md").read_text()
+    # Switching to another checkpoint takes the colours away (the report was for ckpt-4).
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.picker.ref_selected.emit(next(r for r in window.picker.refs if r.name == "ckpt-3"))
+    wait_idle(qtbot, window)
+    assert window.report is None and all(n.status is None for n in window.tree_panel.tree.by_key.values())
+
+
+def test_diagnosis_can_be_cancelled(qtbot, window, checkpoints, tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text("import time\ntime.sleep(600)\n")
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    with qtbot.waitSignal(window.diagnosis_done, timeout=60_000) as done:
+        window.diagnose(str(script))
+        qtbot.waitUntil(lambda: window.runner.is_running("diagnose"), timeout=5000)
+        qtbot.wait(500)
+        window.runner.cancel("diagnose")
+    assert done.args[0] is None
+    wait_idle(qtbot, window)
+    assert "cancelled" in window.report_panel.headline.text()
+    assert window.diagnoser is not None

@@ -36,3 +36,7 @@ class WireFormatError(ValueError):
     Raised by the low-level decoders, which do not know the file name; the reader
     catches it and re-raises a :class:`CorruptCheckpointError` that names the file.
     """
+
+
+class Cancelled(Exception):  # noqa: N818 - it is an outcome, not an error
+    """The user cancelled a long computation (core) or a restore attempt (diagnosis)."""

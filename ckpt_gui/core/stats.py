@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import Cancelled
+
 DEFAULT_BINS = 100
-
-
-class Cancelled(Exception):
-    """The caller asked a long computation to stop."""
 
 
 @dataclass(frozen=True, slots=True)

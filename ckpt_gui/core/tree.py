@@ -25,6 +25,7 @@ _ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
 _NATURAL = re.compile(r"(\d+)")
 
 GROUP, VARIABLE, SLOT = "group", "variable", "slot"
+MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
 
 
 @dataclass(eq=False, slots=True)
@@ -43,6 +44,9 @@ class TreeNode:
     shown: list[TreeNode] = field(default_factory=list)
     row: int = 0  # index among the parent's shown children
     search_text: str = ""  # lower-case path and key, for filtering
+    # A restore diagnosis, once one ran: the status and the report's entry.
+    status: str | None = None
+    finding: dict | None = None
 
     @property
     def path(self) -> str:
@@ -76,16 +80,53 @@ class VariableTree:
         for node in root.walk():
             if node.variable is not None:
                 self.by_key[node.variable.key] = node
+        self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
+        self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         _sort(root)
         _total(root)
         self.match_count = self.apply_filter(None)
+
+    def apply_report(self, entries: list[dict]) -> None:
+        """Mark every variable with its restore status, and add rows for the model's
+        variables the checkpoint has no value for (at their model path)."""
+        self.clear_report()
+        for entry in entries:
+            node = self.by_key.get(entry.get("checkpoint_key") or "")
+            if node is not None:
+                node.status, node.finding = entry["status"], entry
+            elif entry["status"] == "missing" and entry.get("model_path"):
+                self.model_only.append(self._add_model_only(entry))
+
+    def clear_report(self) -> None:
+        for node in self.by_key.values():
+            node.status = node.finding = None
+        for node in reversed(self._added):
+            if node.parent is not None and node in node.parent.children:
+                node.parent.children.remove(node)
+        self.model_only, self._added = [], []
+
+    def _add_model_only(self, entry: dict) -> TreeNode:
+        names = entry["model_path"].split("/")
+        node = self.root
+        for name in names[:-1]:
+            child = next((c for c in node.children if c.name == name and c.kind != MODEL_ONLY), None)
+            if child is None:
+                child = TreeNode(name, node, hint="model only")
+                node.children.append(child)
+                self._added.append(child)
+            node = child
+        leaf = TreeNode(names[-1], node, kind=MODEL_ONLY, status="missing", finding=entry)
+        leaf.search_text = "\n".join([entry["model_path"], "missing"]).lower()
+        node.children.append(leaf)
+        self._added.append(leaf)
+        return leaf
 
     def apply_filter(self, accept: Callable[[TreeNode], bool] | None) -> int:
         """Show the variables ``accept`` takes (all when None), with their ancestors and
         the slots under them; return how many variables are shown."""
         matched = 0
         shown: set[int] = set()
-        for node in self.by_key.values():
+        for node in [*self.by_key.values(), *self.model_only]:
             if accept is None or accept(node):
                 matched += 1
                 walker: TreeNode | None = node
@@ -106,27 +147,39 @@ def text_filter(query: str) -> Callable[[TreeNode], bool] | None:
 
 
 def variable_filter(
-    query: str = "", dtypes: set[str] | None = None, only_keys: set[str] | None = None
+    query: str = "",
+    dtypes: set[str] | None = None,
+    only_keys: set[str] | None = None,
+    statuses: set[str] | None = None,
 ) -> Callable[[TreeNode], bool] | None:
     """A filter for :meth:`VariableTree.apply_filter`, or None when it would accept all.
 
     ``query``: every space-separated word must occur in the variable's path, key or
     layer names (case-insensitive); ``dtypes``: dtype names to keep; ``only_keys``:
-    keep only these keys (e.g. the variables found to hold NaN or Inf).
+    keep only these keys (e.g. the variables found to hold NaN or Inf); ``statuses``:
+    keep only these restore statuses (after a diagnosis).
     """
     words = query.lower().split()
     tests: list[Callable[[TreeNode], bool]] = []
     if words:
         tests.append(lambda node: all(word in node.search_text for word in words))
     if dtypes:
-        tests.append(lambda node: node.variable.dtype.name in dtypes)
+        tests.append(lambda node: _dtype_name(node) in dtypes)
     if only_keys is not None:
-        tests.append(lambda node: node.variable.key in only_keys)
+        tests.append(lambda node: node.variable is not None and node.variable.key in only_keys)
+    if statuses is not None:
+        tests.append(lambda node: node.status in statuses)
     if not tests:
         return None
     if len(tests) == 1:
         return tests[0]
     return lambda node: all(test(node) for test in tests)
+
+
+def _dtype_name(node: TreeNode) -> str:
+    if node.variable is not None:
+        return node.variable.dtype.name
+    return (node.finding or {}).get("model_dtype") or ""
 
 
 def object_tree(ckpt: Checkpoint) -> VariableTree:

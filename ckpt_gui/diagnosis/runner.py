@@ -23,13 +23,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..core.errors import Cancelled
+
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
 IMPORT_TIMEOUT = 300.0  # seconds for a child to import TensorFlow
 LOG_LINES = 400
 
 
-class AttemptCancelled(Exception):
+class AttemptCancelled(Cancelled):
     """The user cancelled the attempt; the child was killed."""
 
 

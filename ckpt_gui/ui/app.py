@@ -18,6 +18,7 @@ SCREENSHOT_TIMEOUT_MS = 120_000
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ckpt-gui", description="Look inside TensorFlow checkpoints.")
     parser.add_argument("path", nargs="?", help="checkpoint folder, prefix or file (default: the bundled demo)")
+    parser.add_argument("--model", metavar="SCRIPT", help="diagnose the restore into this model script once loaded")
     parser.add_argument(
         "--screenshot",
         metavar="FILE.png",
@@ -40,6 +41,9 @@ def run_gui(argv: list[str]) -> int:
     if args.screenshot:
         window.resize(1440, 900)
     window.show()
+    if args.model:
+        script = os.path.abspath(args.model)
+        window.loaded.connect(lambda: window.diagnose(script) if window.report is None else None)
     window.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window

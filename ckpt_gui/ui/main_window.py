@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QFileSystemWatcher, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStatusBar,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -37,6 +38,7 @@ from .banner import Banner
 from .details_panel import DetailsPanel
 from .histogram_panel import HistogramPanel
 from .picker import CheckpointPicker
+from .report_panel import ReportPanel
 from .tensor_panel import TensorPanel
 from .tree_panel import TreePanel
 from .workers import JobContext, JobRunner
@@ -50,6 +52,7 @@ RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back
 class MainWindow(QMainWindow):
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     selection_done = Signal()  # the jobs started by the last selection are all done
+    diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
 
     def __init__(self, runner: JobRunner | None = None, scan_on_open: bool = True) -> None:
         super().__init__()
@@ -71,6 +74,14 @@ class MainWindow(QMainWindow):
         self.details = DetailsPanel()
         self.histogram = HistogramPanel()
         self.tensor = TensorPanel()
+        self.report_panel = ReportPanel()
+        self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
+        self.script: str | None = None
+        self.report: dict | None = None
+        self._phases = _PhaseRelay()
+        self._phases.phase.connect(self._on_phase)
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._script_changed)
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
@@ -78,6 +89,10 @@ class MainWindow(QMainWindow):
         self.picker.ref_selected.connect(self.switch_checkpoint)
         self.tree_panel.node_selected.connect(self._on_node_selected)
         self.histogram.request.connect(lambda _bins, _range: self._start_histogram())
+        self.report_panel.rerun_requested.connect(self.rerun_diagnosis)
+        self.report_panel.choose_script_requested.connect(self.choose_script)
+        self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
+        self.report_panel.entry_selected.connect(self._select_finding)
         self.runner.error.connect(lambda message, details: self.banner.show_message(message, "error", details))
         self._restore_layout()
 
@@ -90,7 +105,10 @@ class MainWindow(QMainWindow):
         self.histogram.setMinimumWidth(260)
         self.tensor.setMinimumWidth(280)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.right_splitter.addWidget(self.details)
+        self.info_tabs = QTabWidget()
+        self.info_tabs.addTab(self.details, "Details")
+        self.info_tabs.addTab(self.report_panel, "Restore report")
+        self.right_splitter.addWidget(self.info_tabs)
         self.views = QSplitter(Qt.Orientation.Horizontal)
         self.views.addWidget(self.histogram)
         self.views.addWidget(self.tensor)
@@ -135,6 +153,11 @@ class MainWindow(QMainWindow):
         self._action(view, "Object &graph view", lambda: self.tree_panel.objects_button.setChecked(True), "Ctrl+1")
         self._action(view, "Checkpoint &keys view", lambda: self.tree_panel.keys_button.setChecked(True), "Ctrl+2")
         self._action(view, "&Scan all variables for NaN/Inf", self.start_scan)
+        restore = self.menuBar().addMenu("&Restore")
+        self._action(restore, "&Diagnose restore...", self.choose_script, "Ctrl+D")
+        self._action(restore, "&Re-run diagnosis", self.rerun_diagnosis, "Ctrl+R")
+        self._action(restore, "&Python interpreter...", self.choose_python)
+        self._action(restore, "&Clear diagnosis", self.clear_diagnosis)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About ckpt-gui", self._about)
 
@@ -233,7 +256,16 @@ class MainWindow(QMainWindow):
         variables = [v for v in ckpt.variables if not v.is_object_graph]
         total = sum(v.size_bytes for v in variables)
         self.statusBar().showMessage(f"{len(variables):,} variables, {format_bytes(total)}")
+        for tree in trees.values():
+            tree.clear_report()  # a report belongs to the checkpoint it was made for
         self.tree_panel.set_trees(trees, keep)
+        if self.report is not None and self.report["checkpoint"] != ckpt.prefix:
+            self.report_panel.clear(
+                f"The last report was for {os.path.basename(self.report['checkpoint'])}: Re-run to try this checkpoint."
+            )
+            self.report = None
+        elif self.report is not None:
+            self.tree_panel.show_report(self.report["variables"])
         if keep is None or self.current is None:
             self._select_interesting(trees)
         if self.scan_on_open and total <= AUTO_SCAN_BYTES:
@@ -492,6 +524,125 @@ class MainWindow(QMainWindow):
             self.histogram.save_png(path)
             self.statusBar().showMessage(f"Wrote {path}")
 
+    # -- restore diagnosis ----------------------------------------------------------------------
+
+    def choose_script(self) -> None:
+        self._warm_up()  # TensorFlow imports while the user picks the file
+        start = self.script or str(settings.settings().value("last_script", settings.last_folder()))
+        path, _ = QFileDialog.getOpenFileName(self, "Model-definition script", start, "Python (*.py);;All files (*)")
+        if path:
+            self.diagnose(path)
+
+    def choose_python(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Python interpreter with TensorFlow", self._python())
+        if path:
+            settings.settings().setValue("python", path)
+            self.statusBar().showMessage(f"Restore attempts will run with {path}")
+
+    def diagnose(self, script: str) -> None:
+        """Run a restore attempt of the current checkpoint into ``script``'s objects."""
+        if self.ckpt is None:
+            self.banner.show_message("Open a checkpoint first, then diagnose its restore.", "info")
+            return
+        from ..diagnosis.report import build_report
+        from ..diagnosis.runner import DiagnosisRequest
+
+        script = os.path.abspath(script)
+        self._watch(script)
+        settings.settings().setValue("last_script", script)
+        request = DiagnosisRequest(self.ckpt.prefix, script, _diagnosis_timeout(), self._python())
+        diagnoser = self._diagnoser()
+        relay = self._phases
+        self.info_tabs.setCurrentWidget(self.report_panel)
+        self.report_panel.show_running(os.path.basename(script))
+
+        def attempt(context: JobContext):
+            context.progress(0, 0)
+            result = diagnoser.run(request, relay.phase.emit, context.cancelled)
+            return build_report(request, result)
+
+        self.runner.submit(
+            "diagnose", attempt, self._show_report,
+            lambda m, d: self.banner.show_message(f"The restore attempt failed: {m}", "error", d),
+            label=f"Diagnosing with {os.path.basename(script)}", on_cancelled=self._diagnosis_cancelled,
+        )  # fmt: skip
+
+    def rerun_diagnosis(self) -> None:
+        if self.script is not None:
+            self.diagnose(self.script)
+        else:
+            self.choose_script()
+
+    def clear_diagnosis(self) -> None:
+        self.report = None
+        self.tree_panel.show_report(None)
+        self.report_panel.clear()
+
+    def _show_report(self, report: dict) -> None:
+        if self.ckpt is None or report["checkpoint"] != self.ckpt.prefix:
+            return  # the user moved on to another checkpoint meanwhile
+        self.report = report
+        self.report_panel.show_report(report)
+        height = sum(self.right_splitter.sizes())
+        if self.right_splitter.sizes()[0] < height * 0.5:  # room for the report's list
+            self.right_splitter.setSizes([int(height * 0.55), int(height * 0.45)])
+        self.tree_panel.show_report(report["variables"] if report["error"] is None else None)
+        summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items() if n)
+        outcome = "failed" if report["error"] else ("complete" if report["ok"] else "incomplete")
+        self.statusBar().showMessage(f"Restore {outcome}" + (f": {summary}" if summary else ""))
+        self.diagnosis_done.emit(report)
+
+    def _diagnosis_cancelled(self) -> None:
+        self.report_panel.show_cancelled()
+        self.diagnosis_done.emit(None)
+
+    def _on_phase(self, phase: str) -> None:
+        self.report_panel.show_phase(phase)
+        self.job_label.setText(f"Diagnosing: {phase}")
+
+    def _select_finding(self, entry: dict) -> None:
+        tree = self.tree_panel.tree
+        if tree is None:
+            return
+        node = tree.by_key.get(entry.get("checkpoint_key") or "")
+        if node is None:
+            node = next((n for n in tree.model_only if n.finding is entry), None)
+        if node is not None:
+            self.tree_panel.select_node(node)
+
+    def _watch(self, script: str) -> None:
+        if self.script and self.script in self._watcher.files():
+            self._watcher.removePath(self.script)
+        self.script = script
+        self._watcher.addPath(script)
+
+    def _script_changed(self, path: str) -> None:
+        if os.path.exists(path) and path not in self._watcher.files():
+            self._watcher.addPath(path)  # editors that save by renaming drop the watch
+        if path != self.script:
+            return
+        if self.report_panel.auto_rerun.isChecked():
+            self.rerun_diagnosis()
+        else:
+            name = os.path.basename(path)
+            self.banner.show_message(f"{name} changed: Restore > Re-run diagnosis (Ctrl+R) to try it again.", "info")
+
+    def _diagnoser(self):
+        if self.diagnoser is None:
+            from ..diagnosis.runner import Diagnoser
+
+            self.diagnoser = Diagnoser(keep_warm=True)
+        return self.diagnoser
+
+    def _warm_up(self) -> None:
+        self._diagnoser().warm_up(self._python())
+
+    def _python(self) -> str:
+        import sys
+
+        value = settings.settings().value("python", "")
+        return value if isinstance(value, str) and value else sys.executable
+
     # -- files, drops, recent ------------------------------------------------------------------
 
     def choose_folder(self) -> None:
@@ -563,7 +714,23 @@ class MainWindow(QMainWindow):
             store.setValue(f"splitter/{name}", splitter.saveState())
         self.runner.cancel()
         self.runner.wait(3000)
+        if self.diagnoser is not None:
+            self.diagnoser.close()
         super().closeEvent(event)
+
+
+class _PhaseRelay(QObject):
+    """Carries phase names from the worker thread to the window (a queued signal)."""
+
+    phase = Signal(str)
+
+
+def _diagnosis_timeout() -> float:
+    value = settings.settings().value("diagnosis_timeout", 120.0)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 120.0
 
 
 def _build_trees(ckpt: Checkpoint) -> dict[str, VariableTree]:

@@ -11,10 +11,11 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..core.formatting import format_bytes, format_count, format_shape
-from ..core.tree import SLOT, TreeNode, VariableTree
+from ..core.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
+from . import status_style
 
-COLUMNS = ("Name", "DType", "Shape", "Elements", "Bytes")
-NAME, DTYPE, SHAPE, ELEMENTS, BYTES = range(5)
+COLUMNS = ("Name", "DType", "Shape", "Elements", "Bytes", "Restore")
+NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
 NodeRole = Qt.ItemDataRole.UserRole + 1  # the TreeNode behind an index
 SortRole = Qt.ItemDataRole.UserRole + 2
 
@@ -35,6 +36,7 @@ class VariableTreeModel(QAbstractItemModel):
     # -- content ------------------------------------------------------------------
 
     def set_tree(self, tree: VariableTree | None) -> None:
+        """Show a tree (also after its nodes changed: the text cache starts over)."""
         self.beginResetModel()
         self.tree = tree
         self._texts.clear()
@@ -115,18 +117,24 @@ class VariableTreeModel(QAbstractItemModel):
         node: TreeNode = index.internalPointer()
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == RESTORE:
+                return status_style.label(node.status) if node.status else ""
             text = self._display(node)[column]
             if column == NAME and node.variable is not None and node.variable.key in self.badges:
                 text = f"{text}   [{self.badges[node.variable.key]}]"
             return text
+        if role == Qt.ItemDataRole.BackgroundRole and node.status:
+            return QBrush(status_style.tint(node.status))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (ELEMENTS, BYTES):
             return _RIGHT
-        if role == Qt.ItemDataRole.FontRole and node.kind == SLOT:
+        if role == Qt.ItemDataRole.FontRole and node.kind in (SLOT, MODEL_ONLY):
             return self._italic
         if role == Qt.ItemDataRole.ForegroundRole:
-            if node.kind == SLOT or (node.variable is None and column in (DTYPE, SHAPE)):
+            if column == RESTORE and node.status:
+                return QBrush(status_style.colour(node.status))
+            if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
                 return _MUTED
             if column == NAME and node.variable is not None and node.variable.key in self.badges:
                 return QBrush(QColor(200, 40, 40))
@@ -148,6 +156,14 @@ class VariableTreeModel(QAbstractItemModel):
 
     def _tooltip(self, node: TreeNode) -> str:
         variable = node.variable
+        finding = node.finding
+        if finding is not None:
+            lines = [status_style.label(node.status), finding.get("checkpoint_key") or finding.get("model_path") or ""]
+            if finding.get("checkpoint_shape") is not None and finding.get("model_shape") is not None:
+                lines.append(f"checkpoint {finding['checkpoint_shape']} {finding['checkpoint_dtype']}, "
+                             f"model {finding['model_shape']} {finding['model_dtype']}")  # fmt: skip
+            lines += [f"\u2192 {s}" for s in finding.get("suggestions", [])]
+            return "\n".join(lines)
         if variable is None:
             return (
                 f"{node.path}\n{node.variable_count} variables, {node.params:,} parameters, {format_bytes(node.nbytes)}"
@@ -159,6 +175,11 @@ class VariableTreeModel(QAbstractItemModel):
 
 
 def _texts(node: TreeNode) -> tuple[str, ...]:
+    if node.kind == MODEL_ONLY:
+        finding = node.finding or {}
+        shape = finding.get("model_shape")
+        return (f"{node.name}  (model only)", finding.get("model_dtype") or "",
+                format_shape(tuple(shape)) if shape is not None else "", "", "")  # fmt: skip
     name = node.name
     if node.hint and node.kind != SLOT:
         name = f"{name}  ·  {node.hint}"

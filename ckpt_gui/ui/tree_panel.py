@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.tree import TreeNode, VariableTree, variable_filter
-from .tree_model import BYTES, DTYPE, ELEMENTS, NAME, SHAPE, VariableTreeModel
+from .tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 
 ALL_DTYPES = "All dtypes"
 EXPAND_ROWS = 40  # default expansion opens levels while fewer rows than this show
@@ -36,6 +36,7 @@ class TreePanel(QWidget):
         super().__init__(parent)
         self.trees: dict[str, VariableTree] = {}
         self.nonfinite: set[str] | None = None  # keys with NaN/Inf, once the scan is done
+        self.statuses: set[str] | None = None  # restore statuses the legend asks for
         self.model = VariableTreeModel(self)
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
@@ -66,9 +67,10 @@ class TreePanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
-        for column, width in ((DTYPE, 84), (SHAPE, 96), (ELEMENTS, 64), (BYTES, 68)):
+        for column, width in ((DTYPE, 84), (SHAPE, 96), (ELEMENTS, 64), (BYTES, 68), (RESTORE, 92)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.view.setColumnWidth(column, width)
+        self.view.setColumnHidden(RESTORE, True)  # until a restore diagnosis ran
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -101,6 +103,8 @@ class TreePanel(QWidget):
         """Show new trees ("objects" and "keys"); reselect ``keep_key`` if it exists."""
         self.trees = trees
         self.nonfinite = None
+        self.statuses = None
+        self.view.setColumnHidden(RESTORE, True)
         self.nan_box.setEnabled(False)
         self.nan_box.setChecked(False)
         has_objects = trees.get("objects") is not trees.get("keys")
@@ -127,15 +131,38 @@ class TreePanel(QWidget):
         if self.nan_box.isChecked():
             self.apply_filter()
 
-    def select_key(self, key: str) -> bool:
-        tree = self.tree
-        node = tree.by_key.get(key) if tree is not None else None
-        if node is None or not self._is_shown(node):
+    def show_report(self, entries: list[dict] | None) -> None:
+        """Colour every variable by its restore status and add the model-only rows
+        (None: take the diagnosis away)."""
+        keep = self._selected_key()
+        for tree in {id(t): t for t in self.trees.values()}.values():
+            if entries is None:
+                tree.clear_report()
+            else:
+                tree.apply_report(entries)
+        self.statuses = None
+        self.view.setColumnHidden(RESTORE, entries is None)
+        self.model.set_tree(self.tree)
+        self.apply_filter()
+        if keep is not None:
+            self.select_key(keep)
+
+    def set_status_filter(self, statuses: set[str] | None) -> None:
+        self.statuses = statuses
+        self.apply_filter()
+
+    def select_node(self, node: TreeNode) -> bool:
+        if not self._is_shown(node):
             return False
         index = self.model.index_of(node)
         self.view.setCurrentIndex(index)
         self.view.scrollTo(index)
         return True
+
+    def select_key(self, key: str) -> bool:
+        tree = self.tree
+        node = tree.by_key.get(key) if tree is not None else None
+        return node is not None and self.select_node(node)
 
     def selected_node(self) -> TreeNode | None:
         index = self.view.currentIndex()
@@ -157,9 +184,10 @@ class TreePanel(QWidget):
             self.search.text(),
             {dtype} if dtype and dtype != ALL_DTYPES else None,
             self.nonfinite if self.nan_box.isChecked() and self.nonfinite is not None else None,
+            self.statuses,
         )
         count = self.model.refilter(accept)
-        total = len(self.tree.by_key)
+        total = len(self.tree.by_key) + len(self.tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")
         if accept is not None and count <= EXPAND_MATCHES:
             self.view.expandAll()

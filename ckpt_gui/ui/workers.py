@@ -18,8 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..core.errors import CheckpointError
-from ..core.stats import Cancelled
+from ..core.errors import Cancelled, CheckpointError
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals from one job
 

@@ -1,0 +1,33 @@
+"""How restore statuses look: a symbol and a word (never colour alone), and colours
+from the Okabe-Ito palette, which stays distinct for colour-blind users."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+# status -> (symbol, word, colour)
+STYLES = {
+    "consumed": ("\u2714", "restored", "#009E73"),
+    "shape_conflict": ("\u2716", "shape", "#D55E00"),
+    "dtype_conflict": ("\u2716", "dtype", "#D55E00"),
+    "missing": ("\u271a", "missing", "#CC79A7"),
+    "deferred": ("\u25f7", "deferred", "#E69F00"),
+    "unmatched": ("\u25cb", "unused", "#7F7F7F"),
+}
+ORDER = ("shape_conflict", "dtype_conflict", "missing", "deferred", "unmatched", "consumed")
+
+
+def label(status: str) -> str:
+    symbol, word, _colour = STYLES[status]
+    return f"{symbol} {word}"
+
+
+def colour(status: str) -> QColor:
+    return QColor(STYLES[status][2])
+
+
+def tint(status: str) -> QColor:
+    """A light background for a row with this status."""
+    base = colour(status)
+    base.setAlpha(40 if status != "unmatched" else 0)
+    return base
