@@ -216,6 +216,8 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
             notes.append("mapped the script's model onto the checkpoint's root object")
             root = tf.train.Checkpoint(root)
         target["root"] = root
+    if isinstance(root, tf.train.Checkpoint) and any(c.local_name == "save_counter" for c in graph.nodes[0].children):
+        _ = root.save_counter  # created on first use, as restore() itself would create it
     view = tf.train.TrackableView(root)
 
     # Walk the checkpoint's graph and the user's objects together, by local name.

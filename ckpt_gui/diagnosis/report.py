@@ -199,15 +199,20 @@ def _notes(variables: list[dict], report: dict) -> list[str]:
     count = Counter(v["status"] for v in variables)
     weights = [v for v in variables if v["checkpoint_key"] and not is_harmless(v)]
     restored = [v for v in weights if v["status"] == "consumed"]
-    leftovers = [v for v in variables if v["status"] == "unmatched" and is_harmless(v)]
-    stray = [v for v in variables if v["status"] == "unmatched" and not is_harmless(v)]
-    if weights and len(restored) == len(weights):
-        line = f"all {len(weights)} model weights restored"
-        if leftovers:
-            line += f"; optimizer state and counters not used ({len(leftovers)} values, expected for inference)"
-        notes.append(line)
-    elif weights:
-        notes.append(f"{len(restored)} of {len(weights)} model weights restored")
+    unused = [v for v in variables if v["status"] == "unmatched"]
+    optimizer_left = [v for v in unused if v.get("optimizer")]
+    counters_left = [v for v in unused if is_harmless(v) and not v.get("optimizer")]
+    stray = [v for v in unused if not is_harmless(v)]
+    if weights:
+        if len(restored) == len(weights):
+            notes.append(f"all {len(weights)} model weights restored")
+        else:
+            notes.append(f"{len(restored)} of {len(weights)} model weights restored")
+    if optimizer_left:
+        notes.append(f"optimizer state not used ({len(optimizer_left)} values): expected for an inference restore")
+    if counters_left:
+        names = sorted({_label(v).split("/.ATTRIBUTES")[0] for v in counters_left})
+        notes.append(f"{', '.join(names[:4])} not used (counters, harmless)")
     if stray:
         notes.append(
             f"{len(stray)} checkpoint value(s) that look like model weights are claimed by nothing in the model"
