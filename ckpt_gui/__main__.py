@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = ("inspect", "export", "diagnose")
+COMMANDS = ("inspect", "export", "diagnose", "diff")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,10 +26,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _USAGE = """\
-usage: ckpt-gui [PATH]                 open the app (the bundled demo when no PATH)
+usage: ckpt-gui [PATH] [--compare B] [--model SCRIPT] [--screenshot FILE.png]
+                                       open the app (the bundled demo when no PATH)
        ckpt-gui inspect PATH [--json] [--stats]
        ckpt-gui export PATH KEY -o FILE.npy
        ckpt-gui diagnose PATH --model SCRIPT [--json] [--timeout S] [--python EXE]
+       ckpt-gui diff A B [--json]
 
 PATH is a checkpoint folder, a prefix (ckpt-3, model.ckpt-1000), an .index or
 .data-* file, the 'checkpoint' state file, or a SavedModel folder.

@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--timeout", type=float, default=120.0, help="seconds before the attempt is stopped")
     diagnose.add_argument("--python", default=sys.executable, help="the interpreter (with TensorFlow) to use")
     diagnose.set_defaults(handler=_diagnose)
+
+    diff = commands.add_parser("diff", help="compare two checkpoints variable by variable")
+    diff.add_argument("a", help="the first checkpoint (before)")
+    diff.add_argument("b", help="the second checkpoint (after)")
+    diff.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    diff.set_defaults(handler=_diff)
     return parser
 
 
@@ -128,6 +134,22 @@ def _diagnose(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return exit_code(report)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .core.checkpoint import Checkpoint
+    from .core.diff import compare_all, find_renames, pair_variables
+
+    diff = pair_variables(Checkpoint.open(args.a), Checkpoint.open(args.b))
+    compare_all(diff)
+    find_renames(diff)
+    if args.json:
+        _print_json(diff.to_json())
+    else:
+        from .text_table import print_diff_table
+
+        print_diff_table(diff)
+    return EXIT_OK if diff.identical else 1
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -65,3 +65,42 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+def print_diff_table(diff, out: TextIO = sys.stdout) -> None:
+    """``ckpt-gui diff`` without --json: the changes, largest relative change first."""
+    from .core.diff import SAME
+
+    out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
+    counts = ", ".join(f"{n} {status}" for status, n in diff.summary().items() if n)
+    out.write(f"  {counts}\n\n")
+    changed = [p for p in diff.pairs if p.status != SAME]
+    changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, p.path))
+    rows = [["STATUS", "NAME", "SHAPE A", "SHAPE B", "DIFFERING", "MAX |B-A|", "REL L2", "COSINE", "NAN/INF"]]
+    for pair in changed:
+        v = pair.values
+        rows.append([
+            pair.status, pair.path + ("  (other key in B)" if pair.key_b else ""),
+            format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-",
+            f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
+            format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", _nonfinite_change(v),
+        ])  # fmt: skip
+    if len(rows) == 1:
+        out.write("  the checkpoints hold identical values\n")
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    for rename in diff.renames:
+        out.write(f"\n  moved? {rename.key_a} -> {rename.key_b} (same values)")
+
+
+def _nonfinite_change(v) -> str:
+    if v is None:
+        return ""
+    parts = []
+    for count, text in ((v.nan_appeared, "+{} NaN"), (v.nan_vanished, "-{} NaN"),
+                        (v.inf_appeared, "+{} Inf"), (v.inf_vanished, "-{} Inf")):  # fmt: skip
+        if count:
+            parts.append(text.format(count))
+    return " ".join(parts)

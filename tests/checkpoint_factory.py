@@ -214,6 +214,38 @@ def large_tensor(out: str) -> None:
     tf.train.Checkpoint(model=holder).write(os.path.join(out, "ckpt"))
 
 
+def keras_widened(out: str) -> None:
+    """The keras_seq model with its hidden layer widened (16 -> 32) and a layer added,
+    saved without an optimizer: keys differ from keras_seq's (Keras 3 keeps weights
+    under the optimizer when there is one), object paths do not."""
+    import keras
+
+    keras.utils.set_random_seed(SEED + 1)
+    model = keras.Sequential(
+        [keras.Input((12,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(3), keras.layers.Dense(2)]
+    )
+    tf.train.Checkpoint(model=model).write(os.path.join(out, "ckpt"))
+
+
+def bfloat16_pair(out: str) -> None:
+    """Two checkpoints of bfloat16 variables: one unchanged, one changed, one where NaN appears."""
+    import ml_dtypes
+
+    rng = np.random.RandomState(SEED)
+    base = rng.standard_normal((64, 32)).astype(ml_dtypes.bfloat16)
+    other = rng.standard_normal(100).astype(ml_dtypes.bfloat16)
+    for name, changed in (("a", False), ("b", True)):
+        weights = base.astype(np.float32) * (1.01 if changed else 1.0)
+        flaky = other.copy()
+        if changed:
+            flaky[[3, 50]] = np.nan
+        holder = tf.Module()
+        holder.same = tf.Variable(base)
+        holder.weights = tf.Variable(weights.astype(ml_dtypes.bfloat16))
+        holder.flaky = tf.Variable(flaky)
+        tf.train.Checkpoint(model=holder).write(os.path.join(out, name, "ckpt"))
+
+
 def v1_format(out: str) -> None:
     """A V1 (TensorSlice) checkpoint, which the reader must refuse with a clear error."""
     graph = tf.Graph()
@@ -237,6 +269,8 @@ SCENARIOS = {
     "v1": v1_format,
     "many": many_variables,
     "large": large_tensor,
+    "keras_wide": keras_widened,
+    "bf16_pair": bfloat16_pair,
 }
 
 

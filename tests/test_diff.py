@@ -1,0 +1,141 @@
+"""Comparing checkpoints: pairing, statuses and metrics against numpy on TensorFlow's values."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.diff import compare_all, find_renames, pair_variables
+from tests.conftest import run_cli
+
+
+def expected_metrics(a: np.ndarray, b: np.ndarray) -> dict:
+    a = a.astype(np.float64).ravel()
+    b = b.astype(np.float64).ravel()
+    finite = np.isfinite(a) & np.isfinite(b)
+    d = b[finite] - a[finite]
+    return {
+        "differing": int((~((a == b) | (np.isnan(a) & np.isnan(b)))).sum()),
+        "max_abs_diff": float(np.abs(d).max()) if d.size else None,
+        "mean_abs_diff": float(np.abs(d).mean()) if d.size else None,
+        "rel_l2": float(np.linalg.norm(d) / np.linalg.norm(a[finite])) if np.linalg.norm(a[finite]) else None,
+        "cosine": float(a[finite] @ b[finite] / (np.linalg.norm(a[finite]) * np.linalg.norm(b[finite])))
+        if np.linalg.norm(a[finite]) and np.linalg.norm(b[finite])
+        else None,
+    }
+
+
+def test_consecutive_manager_saves(checkpoints, tf):
+    folder = checkpoints / "keras_seq"
+    diff = compare_all(pair_variables(Checkpoint.open(folder / "ckpt-2"), Checkpoint.open(folder / "ckpt-4")))
+    by_key = {p.key: p for p in diff.pairs}
+    assert by_key["optimizer/_learning_rate/.ATTRIBUTES/VARIABLE_VALUE"].status == "same"
+    kernel = by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
+    momentum = by_key["optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert kernel.status == "changed" and momentum.status == "changed"
+    reader_a = tf.train.load_checkpoint(str(folder / "ckpt-2"))
+    reader_b = tf.train.load_checkpoint(str(folder / "ckpt-4"))
+    for pair in (kernel, momentum):
+        want = expected_metrics(reader_a.get_tensor(pair.key), reader_b.get_tensor(pair.key))
+        got = pair.values
+        assert got.differing == want["differing"]
+        for name in ("max_abs_diff", "mean_abs_diff", "rel_l2", "cosine"):
+            assert getattr(got, name) == pytest.approx(want[name], rel=1e-9), name
+    assert diff.summary()["same"] == 1 and not diff.identical
+
+
+def test_widened_and_added_layer_pair_by_object_path(checkpoints):
+    diff = compare_all(
+        pair_variables(Checkpoint.open(checkpoints / "keras_seq"), Checkpoint.open(checkpoints / "keras_wide"))
+    )
+    by_path = {p.path: p for p in diff.pairs}
+    kernel = by_path["model/_functional/_operations/1/_kernel"]
+    assert kernel.status == "shape_changed" and kernel.paired_by == "path"
+    assert kernel.key == "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"
+    assert kernel.key_b == "model/_functional/_operations/1/_kernel/.ATTRIBUTES/VARIABLE_VALUE"
+    assert (kernel.a.shape, kernel.b.shape) == ((12, 16), (12, 32))
+    assert by_path["model/_functional/_operations/3/_kernel"].status == "only_b"
+    assert by_path["optimizer/_momentums/0"].status == "only_a"
+    summary = diff.summary()
+    assert summary["shape_changed"] == 3 and summary["only_b"] == 2 and summary["changed"] == 1
+
+
+def test_checkpoint_against_itself_with_nan_is_all_same(checkpoints):
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    diff = compare_all(pair_variables(ckpt, Checkpoint.open(checkpoints / "dtypes")))
+    assert diff.identical, [p.key for p in diff.pairs if p.status != "same"]
+    nan_pair = next(p for p in diff.pairs if p.key == "values/float32/.ATTRIBUTES/VARIABLE_VALUE")
+    assert nan_pair.values.differing == 0 and nan_pair.values.nan_appeared == 0
+
+
+def test_bfloat16_pair(checkpoints, tf):
+    a, b = checkpoints / "bf16_pair" / "a" / "ckpt", checkpoints / "bf16_pair" / "b" / "ckpt"
+    diff = compare_all(pair_variables(Checkpoint.open(a), Checkpoint.open(b)))
+    by_key = {p.key: p for p in diff.pairs}
+    assert by_key["model/same/.ATTRIBUTES/VARIABLE_VALUE"].status == "same"
+    weights = by_key["model/weights/.ATTRIBUTES/VARIABLE_VALUE"]
+    key = weights.key
+    want = expected_metrics(
+        tf.train.load_checkpoint(str(a)).get_tensor(key).astype(np.float32),
+        tf.train.load_checkpoint(str(b)).get_tensor(key).astype(np.float32),
+    )
+    assert weights.status == "changed" and weights.values.differing == want["differing"]
+    assert weights.values.rel_l2 == pytest.approx(want["rel_l2"], rel=1e-6)
+    flaky = by_key["model/flaky/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert flaky.status == "changed" and flaky.values.nan_appeared == 2 and flaky.values.differing == 2
+
+
+def test_chunked_comparison_equals_whole(checkpoints):
+    from ckpt_gui.core.diff import aligned_chunks
+    from ckpt_gui.core.diff_values import compare_chunks
+
+    diff = compare_all(
+        pair_variables(
+            Checkpoint.open(checkpoints / "keras_seq" / "ckpt-2"), Checkpoint.open(checkpoints / "keras_seq")
+        )
+    )
+    pair = next(p for p in diff.pairs if p.key == "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE")
+    pieces = list(aligned_chunks(diff, pair, bytes_a=100, bytes_b=148))  # boundaries that do not line up
+    assert len(pieces) > 4 and sum(a.size for a, _b in pieces) == 12 * 16
+    assert all(a.size == b.size for a, b in pieces)
+    split = compare_chunks(iter(pieces), parallel=False)
+    assert split.differing == pair.values.differing
+    assert split.rel_l2 == pytest.approx(pair.values.rel_l2, rel=1e-12)
+    assert split.max_abs_diff == pair.values.max_abs_diff
+
+
+def test_renames_are_proposed(checkpoints, tmp_path, tf):
+    # Save the same variable under a new name: it should be proposed as moved.
+    value = np.arange(12, dtype=np.float32).reshape(3, 4)
+    tf.train.Checkpoint(old_name=tf.Variable(value)).write(str(tmp_path / "a" / "ckpt"))
+    tf.train.Checkpoint(new_name=tf.Variable(value)).write(str(tmp_path / "b" / "ckpt"))
+    diff = compare_all(pair_variables(Checkpoint.open(tmp_path / "a"), Checkpoint.open(tmp_path / "b")))
+    renames = find_renames(diff)
+    assert [(r.key_a, r.key_b) for r in renames] == [
+        ("old_name/.ATTRIBUTES/VARIABLE_VALUE", "new_name/.ATTRIBUTES/VARIABLE_VALUE")
+    ]
+
+
+def test_diff_cli_contract_and_exit_codes(checkpoints):
+    folder = checkpoints / "keras_seq"
+    result = run_cli("diff", str(folder / "ckpt-2"), str(folder / "ckpt-4"), "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["a"].endswith("ckpt-2") and report["b"].endswith("ckpt-4")
+    assert report["summary"]["changed"] == 14 and report["summary"]["same"] == 1
+    row = next(v for v in report["variables"] if v["status"] == "changed")
+    assert set(row) >= {"key", "key_b", "status", "shape_a", "shape_b", "dtype_a", "dtype_b",
+                        "max_abs_diff", "mean_abs_diff", "rel_l2", "cosine"}  # fmt: skip
+    same = run_cli("diff", str(folder / "ckpt-4"), str(folder), "--json")
+    assert same.returncode == 0 and json.loads(same.stdout)["summary"]["same"] == 15
+    wide = json.loads(run_cli("diff", str(folder), str(checkpoints / "keras_wide"), "--json").stdout)
+    kernel = next(
+        v for v in wide["variables"] if v["key"] == "optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"
+    )
+    assert kernel["status"] == "shape_changed" and kernel["key_b"].startswith("model/_functional")
+    assert run_cli("diff", str(folder), str(checkpoints / "nothing")).returncode == 2
+    table = run_cli("diff", str(folder / "ckpt-2"), str(folder / "ckpt-4"))
+    assert "REL L2" in table.stdout and table.returncode == 1
