@@ -325,3 +325,92 @@ def test_diagnosis_can_be_cancelled(qtbot, window, checkpoints, tmp_path):
     wait_idle(qtbot, window)
     assert "cancelled" in window.report_panel.headline.text()
     assert window.diagnoser is not None
+
+
+def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
+    from ckpt_gui.ui.compare_view import NAME_A, NAME_B, REL, STATUS
+
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare_with(str(checkpoints / "keras_wide"))
+    wait_idle(qtbot, window)
+    trees = window.compare_trees
+    assert window.left_stack.currentWidget() is trees
+    model = trees.model
+    # Aligned rows: one model for both views; a pair on one side only is blank on the other.
+    assert trees.view_a.model() is trees.view_b.model() is model
+    assert trees.view_a.selectionModel() is trees.view_b.selectionModel()
+    leaves = {leaf.pair.path: leaf for leaf in model.tree.leaves}
+    only_b = model.index_of(leaves["model/_functional/_operations/3/_kernel"])
+    assert only_b.siblingAtColumn(NAME_A).data() == "" and only_b.siblingAtColumn(NAME_B).data() == "_kernel"
+    widened = model.index_of(leaves["model/_functional/_operations/1/_kernel"])
+    assert "shape" in widened.siblingAtColumn(STATUS).data()
+    # Synchronised expansion.
+    group = model.index_of(leaves["model/_functional/_operations/1/_kernel"].parent)
+    trees.view_a.collapse(group)
+    assert not trees.view_b.isExpanded(group)
+    trees.view_a.expand(group)
+    assert trees.view_b.isExpanded(group)
+    # The summary bar filters; the flat list puts the biggest changes first.
+    trees.summary["only_b"].setChecked(True)
+    assert [leaf.pair.status for leaf in model.tree.leaves if _shown_leaf(model.tree, leaf)] == ["only_b", "only_b"]
+    trees.summary["only_b"].setChecked(False)
+    trees.by_change.setChecked(True)
+    first = model.index(0, 0)
+    assert model.node(first).pair.status == "shape_changed"
+    trees.by_change.setChecked(False)
+
+    # The selected pair: both histograms share their bins; B - A matches numpy.
+    changed = next(leaf.pair for leaf in model.tree.leaves if leaf.pair.status == "changed")
+    assert trees.selected_pair() is changed  # the largest change is selected once the comparison is done
+    wait_idle(qtbot, window)  # the filters above re-selected it: its view is computed again
+    view = window.compare_details.view
+    assert view is not None and view.pair is changed
+    np.testing.assert_array_equal(view.hist_a.edges, view.hist_b.edges)
+    a = tf.train.load_checkpoint(str(checkpoints / "keras_seq" / "ckpt-4")).get_tensor(changed.key)
+    b = tf.train.load_checkpoint(str(checkpoints / "keras_wide" / "ckpt")).get_tensor(changed.key_b)
+    d = b.astype(np.float64) - a.astype(np.float64)
+    np.testing.assert_array_equal(view.hist_diff.counts, np.histogram(d, bins=len(view.hist_diff.counts))[0])
+    assert model.index_of(leaves[changed.path]).siblingAtColumn(REL).data() != ""
+    window.close_comparison()
+    assert window.left_stack.currentWidget() is window.tree_panel
+
+
+def test_compare_heatmaps_of_a_matrix(qtbot, window, checkpoints, tf):
+    folder = checkpoints / "keras_seq"
+    open_and_wait(qtbot, window, folder / "ckpt-2")
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare_with(str(folder / "ckpt-4"))
+    wait_idle(qtbot, window)
+    pair = next(p for p in window.diff.pairs if p.a is not None and p.a.shape == (12, 16) and p.status == "changed"
+                and "_trainable" in p.key)  # fmt: skip
+    window.compare_trees.select_pair(pair)
+    wait_idle(qtbot, window)
+    view = window.compare_details.view
+    a = tf.train.load_checkpoint(str(folder / "ckpt-2")).get_tensor(pair.key)
+    b = tf.train.load_checkpoint(str(folder / "ckpt-4")).get_tensor(pair.key)
+    np.testing.assert_array_equal(view.image_a, a)
+    np.testing.assert_allclose(view.image_diff, b.astype(np.float64) - a.astype(np.float64))
+    # Compare with previous checkpoint: A = ckpt-3, B = ckpt-4.
+    open_and_wait(qtbot, window, folder / "ckpt-4")
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare_with_previous()
+    assert window.diff.a.ref.name == "ckpt-3" and window.diff.b.ref.name == "ckpt-4"
+
+
+def _shown_leaf(tree, leaf) -> bool:
+    from ckpt_gui.ui.compare_view import _shown
+
+    return _shown(tree, leaf)
+
+
+def test_compare_screenshot_command(tmp_path, checkpoints):
+    shot = tmp_path / "compare.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "ckpt_gui", str(checkpoints / "keras_seq" / "ckpt-2"), "--compare",
+         str(checkpoints / "keras_seq" / "ckpt-4"), "--screenshot", str(shot)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -19,6 +19,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ckpt-gui", description="Look inside TensorFlow checkpoints.")
     parser.add_argument("path", nargs="?", help="checkpoint folder, prefix or file (default: the bundled demo)")
     parser.add_argument("--model", metavar="SCRIPT", help="diagnose the restore into this model script once loaded")
+    parser.add_argument("--compare", metavar="B", help="compare the checkpoint (A) with B side by side")
     parser.add_argument(
         "--screenshot",
         metavar="FILE.png",
@@ -44,6 +45,9 @@ def run_gui(argv: list[str]) -> int:
     if args.model:
         script = os.path.abspath(args.model)
         window.loaded.connect(lambda: window.diagnose(script) if window.report is None else None)
+    if args.compare:
+        other = os.path.abspath(args.compare)
+        window.loaded.connect(lambda: window.compare_with(other) if window.diff is None else None)
     window.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 
-from PySide6.QtCore import QByteArray, QFileSystemWatcher, QObject, Qt, Signal
+from PySide6.QtCore import QByteArray, QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QStatusBar,
     QTabWidget,
     QToolBar,
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     selection_done = Signal()  # the jobs started by the last selection are all done
     diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
+    compare_done = Signal()  # every pair of the comparison has been compared
 
     def __init__(self, runner: JobRunner | None = None, scan_on_open: bool = True) -> None:
         super().__init__()
@@ -75,6 +77,11 @@ class MainWindow(QMainWindow):
         self.histogram = HistogramPanel()
         self.tensor = TensorPanel()
         self.report_panel = ReportPanel()
+        self.diff = None  # the comparison shown, if any (core.diff.CheckpointDiff)
+        self.compare_trees = None  # created on the first comparison
+        self.compare_details = None
+        self._compare_refresh = QTimer(self, interval=250)
+        self._compare_refresh.timeout.connect(self._refresh_comparison)
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
         self.script: str | None = None
         self.report: dict | None = None
@@ -116,10 +123,13 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(0, 2)
         self.right_splitter.setStretchFactor(1, 3)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.main_splitter.addWidget(self.tree_panel)
-        self.main_splitter.addWidget(self.right_splitter)
-        self.main_splitter.setStretchFactor(0, 2)
-        self.main_splitter.setStretchFactor(1, 3)
+        # Comparing two checkpoints swaps both halves for the side-by-side view.
+        self.left_stack = QStackedWidget()
+        self.left_stack.addWidget(self.tree_panel)
+        self.right_stack = QStackedWidget()
+        self.right_stack.addWidget(self.right_splitter)
+        self.main_splitter.insertWidget(0, self.left_stack)
+        self.main_splitter.insertWidget(1, self.right_stack)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 0)
@@ -143,6 +153,10 @@ class MainWindow(QMainWindow):
         self._action(menu, "Open f&ile...", self.choose_file, "Ctrl+Shift+O")
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        menu.addSeparator()
+        self._action(menu, "&Compare with...", self.choose_comparison, "Ctrl+K")
+        self.previous_action = self._action(menu, "Compare with &previous checkpoint", self.compare_with_previous)
+        self._action(menu, "C&lose comparison", self.close_comparison, "Ctrl+Shift+K")
         menu.addSeparator()
         self.export_action = self._action(menu, "&Export tensor as .npy...", self.export_tensor, "Ctrl+E")
         self._action(menu, "Save &histogram as PNG...", self.export_histogram)
@@ -234,6 +248,8 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
 
     def _show_checkpoint(self, ckpt: Checkpoint, trees: dict[str, VariableTree], opened: str | None) -> None:
+        if self.diff is not None:
+            self.close_comparison()
         keep = self.current.variable.key if self.current is not None and self.current.variable else None
         self.runner.cancel("scan")
         if self.ckpt is not None:
@@ -249,6 +265,7 @@ class MainWindow(QMainWindow):
         for warning in ckpt.location.warnings:
             self.banner.show_message(warning, "warning")
         self.picker.set_location(ckpt.location, ckpt.ref)
+        self.previous_action.setEnabled(len(ckpt.checkpoints) > 1)
         self.path_label.setText(f" {ckpt.prefix}  ({_format_name(ckpt.format)})")
         self.setWindowTitle(f"{os.path.basename(ckpt.prefix)} - ckpt-gui")
         if opened is not None:
@@ -643,6 +660,128 @@ class MainWindow(QMainWindow):
         value = settings.settings().value("python", "")
         return value if isinstance(value, str) and value else sys.executable
 
+    # -- comparing two checkpoints ---------------------------------------------------------------
+
+    def choose_comparison(self) -> None:
+        if self.ckpt is None:
+            return
+        path = QFileDialog.getExistingDirectory(self, "Compare with (checkpoint B)", self.ckpt.location.directory)
+        if path:
+            self.compare_with(path)
+
+    def compare_with_previous(self) -> None:
+        """A = the checkpoint saved before the one shown, B = the one shown."""
+        if self.ckpt is None:
+            return
+        refs = list(self.ckpt.checkpoints)
+        position = refs.index(self.ckpt.ref) if self.ckpt.ref in refs else -1
+        if position <= 0:
+            self.banner.show_message("This is the oldest checkpoint of the folder: nothing before it.", "info")
+            return
+        self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
+
+    def compare_with(self, path_b: str) -> None:
+        """A = the checkpoint shown, B = ``path_b`` (anything inspect accepts)."""
+        if self.ckpt is None:
+            return
+        a = self.ckpt
+
+        def load(context: JobContext):
+            context.progress(0, 0)
+            return Checkpoint.open(path_b)
+
+        self.runner.submit(
+            "compare_open", load, lambda b: self.compare(a, b),
+            lambda m, d: self.banner.show_message(f"Cannot compare: {m}", "error", d),
+            label=f"Opening {os.path.basename(path_b)}",
+        )  # fmt: skip
+
+    def compare(self, a: Checkpoint, b: Checkpoint) -> None:
+        from ..core.diff import compare_all, elements_to_compare, pair_variables
+        from .compare_view import CompareDetails, CompareTrees
+
+        if self.compare_trees is None:
+            self.compare_trees = CompareTrees()
+            self.compare_details = CompareDetails()
+            self.left_stack.addWidget(self.compare_trees)
+            self.right_stack.addWidget(self.compare_details)
+            self.compare_trees.pair_selected.connect(self._on_pair_selected)
+        diff = pair_variables(a, b)
+        self.diff = diff
+        self.compare_trees.set_diff(diff, _ref_name(a), _ref_name(b))
+        self.compare_details.show_pair(None)
+        self.left_stack.setCurrentWidget(self.compare_trees)
+        self.right_stack.setCurrentWidget(self.compare_details)
+        width = sum(self.main_splitter.sizes())
+        self.main_splitter.setSizes([int(width * 0.55), int(width * 0.45)])  # two trees need the room
+        self.setWindowTitle(f"{_ref_name(a)} vs {_ref_name(b)} - ckpt-gui")
+        total = elements_to_compare(diff)
+
+        def compare_everything(context: JobContext):
+            context.progress(0, total)
+            return compare_all(diff, lambda n: context.progress(n), context.cancelled)
+
+        self._compare_refresh.start()
+        self.runner.submit(
+            "compare_all", compare_everything, lambda _d: self._comparison_finished(diff),
+            lambda m, d: self.banner.show_message(f"Comparison stopped: {m}", "error", d),
+            label="Comparing values", on_cancelled=lambda: self._compare_refresh.stop(),
+        )  # fmt: skip
+
+    def close_comparison(self) -> None:
+        self.runner.cancel("compare_all")
+        self._compare_refresh.stop()
+        self.diff = None
+        self.left_stack.setCurrentWidget(self.tree_panel)
+        self.right_stack.setCurrentWidget(self.right_splitter)
+        if self.ckpt is not None:
+            self.setWindowTitle(f"{os.path.basename(self.ckpt.prefix)} - ckpt-gui")
+
+    def _refresh_comparison(self) -> None:
+        if self.compare_trees is not None and self.diff is not None:
+            self.compare_trees.model.refresh()
+            self.compare_trees.update_summary()
+
+    def _comparison_finished(self, diff) -> None:
+        self._compare_refresh.stop()
+        if diff is not self.diff:
+            return
+        self.compare_trees.update_summary()
+        self.compare_trees.apply_filter()  # the flat list's order depends on the values
+        if self.compare_trees.selected_pair() is None:
+            changed = [p for p in diff.pairs if p.values is not None and p.status == "changed"]
+            if changed:
+                self.compare_trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))
+        summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in diff.summary().items() if n)
+        self.statusBar().showMessage(f"Compared: {summary}")
+        self.compare_done.emit()
+
+    def _on_pair_selected(self, pair) -> None:
+        diff = self.diff
+        self.compare_details.show_pair(pair)
+        if pair is None or diff is None:
+            return
+        from ..core.diff_view import pair_view
+
+        bins = self.histogram.bins.value()
+
+        def build(context: JobContext):
+            context.progress(0, 0)
+            return pair_view(diff, pair, bins, context.cancelled)
+
+        def show(view) -> None:
+            if self.diff is diff and self.compare_trees.selected_pair() is pair:
+                self.compare_details.show_view(view)
+                self.compare_trees.model.refresh()
+
+        self.runner.submit(
+            "pair_view",
+            build,
+            show,
+            lambda m, d: self.banner.show_message(m, "error", d),
+            label=f"Comparing {pair.path}",
+        )
+
     # -- files, drops, recent ------------------------------------------------------------------
 
     def choose_folder(self) -> None:
@@ -737,6 +876,11 @@ def _build_trees(ckpt: Checkpoint) -> dict[str, VariableTree]:
     """Both views; without an object graph there is only the key view."""
     keys = key_tree(ckpt.variables)
     return {"objects": object_tree(ckpt) if ckpt.object_graph is not None else keys, "keys": keys}
+
+
+def _ref_name(ckpt: Checkpoint) -> str:
+    folder = os.path.basename(os.path.dirname(ckpt.prefix))
+    return f"{folder}/{os.path.basename(ckpt.prefix)}" if folder else os.path.basename(ckpt.prefix)
 
 
 def _index_stamp(prefix: str) -> tuple:

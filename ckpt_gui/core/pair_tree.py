@@ -1,0 +1,135 @@
+"""The comparison as a tree: the union of both checkpoints' paths, one row per pair.
+
+Both sides of the side-by-side view show this one tree, so their rows line up by
+construction: a variable present on one side only leaves a blank row on the other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .diff import CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B, SAME, SHAPE_CHANGED, CheckpointDiff, Pair
+
+_NATURAL = re.compile(r"(\d+)")
+# How much a status says "look here": the flat list sorts by this, then by change.
+_URGENCY = {SHAPE_CHANGED: 0, DTYPE_CHANGED: 1, ONLY_A: 2, ONLY_B: 3, CHANGED: 4, None: 5, SAME: 6}
+
+
+@dataclass(eq=False, slots=True)
+class PairNode:
+    name: str
+    parent: PairNode | None = None
+    pair: Pair | None = None
+    children: list[PairNode] = field(default_factory=list)
+    shown: list[PairNode] = field(default_factory=list)
+    row: int = 0
+
+    @property
+    def path(self) -> str:
+        names = []
+        node: PairNode | None = self
+        while node is not None and node.parent is not None:
+            names.append(node.name)
+            node = node.parent
+        return "/".join(reversed(names))
+
+    def walk(self) -> Iterator[PairNode]:
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def pairs(self) -> Iterator[Pair]:
+        for node in self.walk():
+            if node.pair is not None:
+                yield node.pair
+
+    def has_side(self, side: str) -> bool:
+        """Whether anything under this node exists in checkpoint ``side`` ("a" or "b")."""
+        return any((p.a if side == "a" else p.b) is not None for p in self.pairs())
+
+    def statuses(self) -> Counter:
+        return Counter(p.status for p in self.pairs())
+
+
+class PairTree:
+    def __init__(self, diff: CheckpointDiff) -> None:
+        self.diff = diff
+        self.root = PairNode("")
+        self.leaves: list[PairNode] = []
+        self.flat = False
+        children: dict[tuple[int, str], PairNode] = {}
+        for pair in diff.pairs:
+            node = self.root
+            names = pair.path.split("/")
+            for name in names[:-1]:
+                child = children.get((id(node), name))
+                if child is None:
+                    child = children[(id(node), name)] = PairNode(name, node)
+                    node.children.append(child)
+                node = child
+            leaf = PairNode(names[-1], node, pair)
+            node.children.append(leaf)
+            self.leaves.append(leaf)
+        for node in self.root.walk():
+            node.children.sort(
+                key=lambda n: tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(n.name))
+            )
+        self.apply_filter(None)
+
+    def apply_filter(self, accept: Callable[[Pair], bool] | None, flat: bool = False) -> int:
+        """Show the pairs ``accept`` takes, in the tree or (``flat``) as one list with
+        the largest changes first; returns how many pairs are shown."""
+        self.flat = flat
+        chosen = [leaf for leaf in self.leaves if accept is None or accept(leaf.pair)]
+        if flat:
+            for node in self.root.walk():
+                node.shown = []
+            self.root.shown = sorted(chosen, key=_change_order)
+        else:
+            keep: set[int] = set()
+            for leaf in chosen:
+                walker: PairNode | None = leaf
+                while walker is not None and id(walker) not in keep:
+                    keep.add(id(walker))
+                    walker = walker.parent
+            for node in self.root.walk():
+                node.shown = [child for child in node.children if id(child) in keep]
+        for node in self.root.walk():
+            for row, child in enumerate(node.shown):
+                child.row = row
+        return len(chosen)
+
+    def parent_of(self, node: PairNode) -> PairNode | None:
+        """The node's parent as shown (the root in the flat list)."""
+        if node.parent is None:
+            return None
+        return self.root if self.flat else node.parent
+
+
+def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair], bool] | None:
+    words = query.lower().split()
+    if not words and statuses is None:
+        return None
+
+    def accept(pair: Pair) -> bool:
+        if statuses is not None and pair.status not in statuses:
+            return False
+        text = "\n".join(filter(None, [pair.path, pair.key, pair.key_b])).lower()
+        return all(word in text for word in words)
+
+    return accept
+
+
+def _natural_key(node: PairNode) -> tuple:
+    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(node.name))
+
+
+def _change_order(leaf: PairNode) -> tuple:
+    pair = leaf.pair
+    rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
+    return (_URGENCY.get(pair.status, 5), -rel, pair.path)
