@@ -4,6 +4,7 @@
   small variables), so the index and object graph dominate.
 - ``tensor256/ckpt``: one float32 variable of 256 MB (64M standard normal values).
 - ``vector1m/ckpt``: a 1000 x 1000 float32 matrix (1M elements) and a bias.
+- ``diff1g/a/ckpt``, ``diff1g/b/ckpt``: two 1 GB checkpoints, half the variables changed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,22 @@ def million_vector(out: str) -> None:
     tf.train.Checkpoint(weights=weights, bias=bias).write(os.path.join(out, "ckpt"))
 
 
+def gigabyte_pair(out: str, variables: int = 16, elements: int = 16 * 1024 * 1024) -> None:
+    """Two 1 GB checkpoints (16 float32 variables of 64 MB): B is A after a "training
+    step" on half of the variables, the other half unchanged."""
+    rng = np.random.RandomState(2)
+    for side in ("a", "b"):
+        holder = tf.Module()
+        holder.layers = []
+        for i in range(variables):
+            values = np.random.RandomState(100 + i).standard_normal(elements).astype(np.float32)
+            if side == "b" and i % 2 == 0:
+                values += rng.standard_normal(elements).astype(np.float32) * np.float32(1e-3)
+            holder.layers.append(tf.Variable(values.reshape(4096, -1)))
+        tf.train.Checkpoint(model=holder).write(os.path.join(out, side, "ckpt"))
+        del holder
+
+
 def main(root: str) -> int:
     if not os.path.exists(os.path.join(root, "vars20k", "ckpt.index")):
         many_variables(os.path.join(root, "vars20k"))
@@ -53,6 +70,8 @@ def main(root: str) -> int:
         big_tensor(os.path.join(root, "tensor256"))
     if not os.path.exists(os.path.join(root, "vector1m", "ckpt.index")):
         million_vector(os.path.join(root, "vector1m"))
+    if not os.path.exists(os.path.join(root, "diff1g", "b", "ckpt.index")):
+        gigabyte_pair(os.path.join(root, "diff1g"))
     return 0
 
 

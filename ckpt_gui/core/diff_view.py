@@ -52,15 +52,25 @@ def pair_view(
         _stats, view.hist_b = diff.b.histogram(pair.b.key, bins, (float(low), float(high)), cancelled=cancelled)
     values = pair.values
     same_shape = a_ok and b_ok and pair.a.shape == pair.b.shape and pair.a.dtype.name == pair.b.dtype.name
-    if same_shape and values is not None and values.min_diff is not None:
-        acc = HistogramAccumulator(bins, values.min_diff, values.max_diff)
-        for chunk_a, chunk_b in aligned_chunks(diff, pair):
-            a = chunk_a.astype(real_dtype(chunk_a.dtype), copy=False)
-            b = chunk_b.astype(real_dtype(chunk_b.dtype), copy=False)
-            acc.add(np.subtract(b, a, dtype=np.float64))
-        view.hist_diff = acc.result()
+    if same_shape and values is not None and values.max_abs_diff is not None:
+        differences = Partial()
+        for d in _differences(diff, pair):
+            differences.merge(range_chunk(d))
+        if differences.low is not None:
+            acc = HistogramAccumulator(bins, differences.low, differences.high)
+            for d in _differences(diff, pair):
+                acc.add(d)
+            view.hist_diff = acc.result()
     _planes(diff, pair, view, a_ok, b_ok, same_shape)
     return view
+
+
+def _differences(diff: CheckpointDiff, pair: Pair):
+    """B - A in float64, chunk by chunk."""
+    for chunk_a, chunk_b in aligned_chunks(diff, pair):
+        a = chunk_a.astype(real_dtype(chunk_a.dtype), copy=False)
+        b = chunk_b.astype(real_dtype(chunk_b.dtype), copy=False)
+        yield np.subtract(b, a, dtype=np.float64)
 
 
 def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: bool, same_shape: bool) -> None:
