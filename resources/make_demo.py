@@ -16,23 +16,8 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-
-def build_model():
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input((28, 28, 1)),
-            keras.layers.Conv2D(8, 3, activation="relu", name="conv1"),
-            keras.layers.MaxPooling2D(name="pool1"),
-            keras.layers.Conv2D(16, 3, activation="relu", name="conv2"),
-            keras.layers.BatchNormalization(name="norm"),
-            keras.layers.GlobalAveragePooling2D(name="pool2"),
-            keras.layers.Dense(64, activation="relu", name="hidden"),
-            keras.layers.Dense(10, name="logits"),
-        ],
-        name="digits",
-    )
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "examples"))
+from demo_model import build_model  # noqa: E402  (the one model definition, shared with the doctor's example)
 
 
 def synthetic_digits(n: int, rng: np.random.RandomState) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ and tensor values are read from the data shards when asked for.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,10 +43,7 @@ class Variable:
 
     @property
     def num_elements(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
     @property
     def display_path(self) -> str:

@@ -9,13 +9,13 @@ import numpy as np
 from .checkpoint import Checkpoint
 from .stats import (
     DEFAULT_BINS,
-    Cancelled,
     Histogram,
     HistogramAccumulator,
     Partial,
     TensorStats,
     count_chunk,
     default_range,
+    monitored,
     range_chunk,
 )
 
@@ -32,18 +32,10 @@ def group_histogram(
     (equal to ``np.histogram`` of their concatenation in float64). Two passes when
     the range is not given: extremes, then counts and moments."""
     keys = [k for k in keys if ckpt.entry(k).dtype.is_numeric and not ckpt.entry(k).dtype.is_complex]
-    done = 0
 
     def chunks():
-        nonlocal done
-        for key in keys:
-            for chunk in ckpt.iter_chunks(key):
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
-                yield chunk
-                done += chunk.size
-                if progress is not None:
-                    progress(done)
+        every = (chunk for key in keys for chunk in ckpt.iter_chunks(key))
+        return monitored(every, progress, cancelled)
 
     if value_range is None:
         extremes = Partial()

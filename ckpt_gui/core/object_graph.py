@@ -302,18 +302,9 @@ def _small_message(b: bytes, pos: int, end: int) -> dict[int, int | bytes]:
         if tag >= 0x80:  # a field number above 15: none of ours, skip it
             pos = _skip_field(b, pos, wire_type)
         elif wire_type == 0:
-            value = b[pos + 1]
-            if value < 0x80:
-                pos += 2
-            else:
-                value, pos = read_varint(b, pos + 1)
-            values[tag >> 3] = value
+            values[tag >> 3], pos = _varint_after_tag(b, pos)
         elif wire_type == 2:
-            length = b[pos + 1]
-            if length < 0x80:
-                pos += 2
-            else:
-                length, pos = read_varint(b, pos + 1)
+            length, pos = _varint_after_tag(b, pos)
             if pos + length > end:
                 raise WireFormatError("string runs past the end of its message")
             values[tag >> 3] = b[pos : pos + length]
@@ -323,6 +314,14 @@ def _small_message(b: bytes, pos: int, end: int) -> dict[int, int | bytes]:
     if pos != end:
         raise WireFormatError("field runs past the end of its message")
     return values
+
+
+def _varint_after_tag(b: bytes, pos: int) -> tuple[int, int]:
+    """The varint after a one-byte tag at ``pos`` (one-byte values inline: most are)."""
+    value = b[pos + 1]
+    if value < 0x80:
+        return value, pos + 2
+    return read_varint(b, pos + 1)
 
 
 def _skip_field(b: bytes, pos: int, wire_type: int) -> int:

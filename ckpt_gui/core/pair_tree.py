@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .diff import CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B, SAME, SHAPE_CHANGED, CheckpointDiff, Pair
+from .tree import NodePaths, show_with_ancestors
 
 _NATURAL = re.compile(r"(\d+)")
 # How much a status says "look here": the flat list sorts by this, then by change.
@@ -19,29 +20,13 @@ _URGENCY = {SHAPE_CHANGED: 0, DTYPE_CHANGED: 1, ONLY_A: 2, ONLY_B: 3, CHANGED: 4
 
 
 @dataclass(eq=False, slots=True)
-class PairNode:
+class PairNode(NodePaths):
     name: str
     parent: PairNode | None = None
     pair: Pair | None = None
     children: list[PairNode] = field(default_factory=list)
     shown: list[PairNode] = field(default_factory=list)
     row: int = 0
-
-    @property
-    def path(self) -> str:
-        names = []
-        node: PairNode | None = self
-        while node is not None and node.parent is not None:
-            names.append(node.name)
-            node = node.parent
-        return "/".join(reversed(names))
-
-    def walk(self) -> Iterator[PairNode]:
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(reversed(node.children))
 
     def pairs(self) -> Iterator[Pair]:
         for node in self.walk():
@@ -90,18 +75,10 @@ class PairTree:
             for node in self.root.walk():
                 node.shown = []
             self.root.shown = sorted(chosen, key=_change_order)
+            for row, leaf in enumerate(self.root.shown):
+                leaf.row = row
         else:
-            keep: set[int] = set()
-            for leaf in chosen:
-                walker: PairNode | None = leaf
-                while walker is not None and id(walker) not in keep:
-                    keep.add(id(walker))
-                    walker = walker.parent
-            for node in self.root.walk():
-                node.shown = [child for child in node.children if id(child) in keep]
-        for node in self.root.walk():
-            for row, child in enumerate(node.shown):
-                child.row = row
+            show_with_ancestors(self.root, chosen)
         return len(chosen)
 
     def parent_of(self, node: PairNode) -> PairNode | None:

@@ -28,8 +28,31 @@ GROUP, VARIABLE, SLOT = "group", "variable", "slot"
 MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
 
 
+class NodePaths:
+    """Paths and walks for tree nodes with ``name``, ``parent`` and ``children``."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> str:
+        names = []
+        node = self
+        while node is not None and node.parent is not None:
+            names.append(node.name)
+            node = node.parent
+        return "/".join(reversed(names))
+
+    def walk(self):
+        """This node and all its descendants, depth first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
 @dataclass(eq=False, slots=True)
-class TreeNode:
+class TreeNode(NodePaths):
     name: str
     parent: TreeNode | None = None
     variable: Variable | None = None
@@ -47,23 +70,6 @@ class TreeNode:
     # A restore diagnosis, once one ran: the status and the report's entry.
     status: str | None = None
     finding: dict | None = None
-
-    @property
-    def path(self) -> str:
-        names = []
-        node: TreeNode | None = self
-        while node is not None and node.parent is not None:
-            names.append(node.name)
-            node = node.parent
-        return "/".join(reversed(names))
-
-    def walk(self) -> Iterator[TreeNode]:
-        """This node and all its descendants, depth first."""
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(reversed(node.children))
 
     def variables(self) -> Iterator[Variable]:
         for node in self.walk():
@@ -124,26 +130,25 @@ class VariableTree:
     def apply_filter(self, accept: Callable[[TreeNode], bool] | None) -> int:
         """Show the variables ``accept`` takes (all when None), with their ancestors and
         the slots under them; return how many variables are shown."""
-        matched = 0
-        shown: set[int] = set()
-        for node in [*self.by_key.values(), *self.model_only]:
-            if accept is None or accept(node):
-                matched += 1
-                walker: TreeNode | None = node
-                while walker is not None and id(walker) not in shown:
-                    shown.add(id(walker))
-                    walker = walker.parent
-        for node in self.root.walk():
-            node.shown = [child for child in node.children if id(child) in shown]
-            for row, child in enumerate(node.shown):
-                child.row = row
-        self.match_count = matched
-        return matched
+        chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept is None or accept(node)]
+        show_with_ancestors(self.root, chosen)
+        self.match_count = len(chosen)
+        return self.match_count
 
 
-def text_filter(query: str) -> Callable[[TreeNode], bool] | None:
-    """Case-insensitive substring match on a variable's path and key."""
-    return variable_filter(query)
+def show_with_ancestors(root: NodePaths, chosen) -> None:
+    """Set every node's ``shown`` children (and their ``row``) to the ``chosen`` nodes
+    and their ancestors: what a filtered tree shows."""
+    keep: set[int] = set()
+    for node in chosen:
+        walker = node
+        while walker is not None and id(walker) not in keep:
+            keep.add(id(walker))
+            walker = walker.parent
+    for node in root.walk():
+        node.shown = [child for child in node.children if id(child) in keep]
+        for row, child in enumerate(node.shown):
+            child.row = row
 
 
 def variable_filter(

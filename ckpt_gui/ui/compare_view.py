@@ -27,17 +27,9 @@ from ..core.diff_view import PairView
 from ..core.formatting import format_number, format_shape
 from ..core.pair_tree import PairNode, PairTree, pair_filter
 from ..core.planes import color_limits
+from . import status_style
 
-# status -> (symbol, word, colour): Okabe-Ito colours, and never the colour alone
-STYLES = {
-    "same": ("=", "same", "#7F7F7F"),
-    "changed": ("\u2260", "changed", "#0072B2"),
-    "shape_changed": ("\u2716", "shape", "#D55E00"),
-    "dtype_changed": ("\u2716", "dtype", "#D55E00"),
-    "only_a": ("\u25c0", "only A", "#E69F00"),
-    "only_b": ("\u25b6", "only B", "#009E73"),
-    None: ("\u2026", "comparing", "#7F7F7F"),
-}
+STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
 NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE = range(10)
 # Each side shows few columns, so names stay readable; dtypes and the other numbers
@@ -49,8 +41,7 @@ _ROOT = QModelIndex()
 
 
 def status_label(status: str | None) -> str:
-    symbol, word, _colour = STYLES[status]
-    return f"{symbol} {word}"
+    return status_style.label(status, STYLES)
 
 
 class CompareModel(QAbstractItemModel):

@@ -366,6 +366,9 @@ class MainWindow(QMainWindow):
             self.details.add_fact("CRC32C", "verified")
             self._job_finished("histogram")
 
+        self._submit_histogram(compute, show, title)
+
+    def _submit_histogram(self, compute, show, title: str) -> None:
         self._selection_jobs.add("histogram")
         self.runner.submit(
             "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d),
@@ -426,11 +429,7 @@ class MainWindow(QMainWindow):
             self.details.show_stats(stats, f"all {len(keys)} numeric variables together")
             self._job_finished("histogram")
 
-        self._selection_jobs.add("histogram")
-        self.runner.submit(
-            "histogram", compute, show, lambda m, d: self._job_failed("histogram", m, d),
-            label=f"Histogram of {title}", on_cancelled=self._histogram_cancelled,
-        )  # fmt: skip
+        self._submit_histogram(compute, show, title)
 
     def _start_values(self, node: TreeNode) -> None:
         ckpt, variable = self.ckpt, node.variable

@@ -16,9 +16,20 @@ STYLES = {
 }
 ORDER = ("shape_conflict", "dtype_conflict", "missing", "deferred", "unmatched", "consumed")
 
+# The comparison's statuses, same rules (None: not compared yet).
+DIFF_STYLES = {
+    "same": ("=", "same", "#7F7F7F"),
+    "changed": ("\u2260", "changed", "#0072B2"),
+    "shape_changed": ("\u2716", "shape", "#D55E00"),
+    "dtype_changed": ("\u2716", "dtype", "#D55E00"),
+    "only_a": ("\u25c0", "only A", "#E69F00"),
+    "only_b": ("\u25b6", "only B", "#009E73"),
+    None: ("\u2026", "comparing", "#7F7F7F"),
+}
 
-def label(status: str) -> str:
-    symbol, word, _colour = STYLES[status]
+
+def label(status: str | None, styles: dict = STYLES) -> str:
+    symbol, word, _colour = styles[status]
     return f"{symbol} {word}"
 
 
