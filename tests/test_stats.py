@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
 
 import ml_dtypes
 import numpy as np
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.crc import crc32c, crc32c_combine
+from ckpt_gui.core.errors import CorruptCheckpointError
 from ckpt_gui.core.stats import Cancelled, HistogramAccumulator, StatsAccumulator, compute_stats
 from tests.helpers import tf_value
 
@@ -148,3 +151,102 @@ def test_stats_can_be_cancelled(checkpoints):
             chunk_bytes=4096,
         )
     assert seen == [1024, 2048]  # two chunks done, then it stopped
+
+
+def edge_hugging_values(dtype, bins: int, low: float, high: float, rng) -> np.ndarray:
+    """Every bin edge of ``np.histogram`` over ``low..high``, the floats one and two
+    steps either side of it, and uniform values, shuffled: the values most likely to
+    be put in the wrong bin by anything but exact comparisons."""
+    lo, hi = dtype(low), dtype(high)
+    edges = np.histogram_bin_edges(np.array([lo, hi], dtype), bins=bins)
+    points = [edges]
+    for direction in (dtype(np.inf), dtype(-np.inf)):
+        step = edges
+        for _ in range(2):
+            step = np.nextafter(step, direction)
+            points.append(step)
+    points = np.concatenate(points)
+    points = points[(points >= lo) & (points <= hi)]
+    values = np.concatenate([np.tile(points, 1 + 40_000 // points.size), rng.uniform(lo, hi, 30_000).astype(dtype)])
+    rng.shuffle(values)
+    return values.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("bins", "low", "high"),
+    [
+        (100, -5.68, 5.58),
+        (100, 0.0, 1.0),
+        (7, 1000.0, 1000.5),
+        (127, -1e-30, 3e-30),
+        (64, 1.0, 1.01),
+        (1000, -3.0, 7.0),
+        (1, -1.0, 1.0),
+    ],
+)
+def test_histogram_without_sorting_is_exact_at_every_edge(dtype, bins, low, high):
+    values = edge_hugging_values(dtype, bins, low, high, np.random.default_rng(bins))
+    acc = HistogramAccumulator(bins, values.min(), values.max())
+    acc.add(values)
+    assert acc.fine_bins() is not None  # these ranges take the fast way...
+    np.testing.assert_array_equal(acc.result().counts, np.histogram(values, bins=bins)[0])  # ...exactly
+
+
+def test_histogram_falls_back_to_sorting_when_it_must():
+    rng = np.random.default_rng(0)
+    # A range only a few floats wide per bin: rounding could move a value a whole cell.
+    narrow = edge_hugging_values(np.float32, 64, 1.0, 1.0001, rng)
+    acc = HistogramAccumulator(64, narrow.min(), narrow.max())
+    acc.add(narrow)
+    assert acc.fine_bins() is None
+    np.testing.assert_array_equal(acc.result().counts, np.histogram(narrow, bins=64)[0])
+    # Bins so many that the cells would not fit int16.
+    many = rng.standard_normal(50_000).astype(np.float32)
+    acc = HistogramAccumulator(5000, many.min(), many.max())
+    acc.add(many)
+    assert acc.fine_bins() is None
+    np.testing.assert_array_equal(acc.result().counts, np.histogram(many, bins=5000)[0])
+    # Chunks with NaN, Inf or values outside the range are sorted; the others are not.
+    values = rng.standard_normal(200_000).astype(np.float32)
+    values[[5, 70_000]] = [np.nan, np.inf]
+    values[150_000] = 9.0
+    acc = HistogramAccumulator(50, -1.0, 2.0)
+    for chunk in np.array_split(values, 4):
+        acc.add(chunk)
+    finite = values[np.isfinite(values)]
+    result = acc.result()
+    np.testing.assert_array_equal(result.counts, np.histogram(finite, bins=50, range=(-1.0, 2.0))[0])
+    assert (result.nan, result.posinf, result.outside) == (1, 1, np.count_nonzero((finite < -1) | (finite > 2)))
+
+
+def test_chunks_read_on_threads_match_and_are_crc_checked(checkpoints, scratch_copy, tf):
+    key = "values/huge_dim/.ATTRIBUTES/VARIABLE_VALUE"
+    ckpt = Checkpoint.open(checkpoints / "dtypes")
+    assert ckpt.reader.pieces(ckpt.entry(key), 4096) is not None  # 69 chunks: read by the workers
+    values = tf.train.load_checkpoint(ckpt.prefix).get_tensor(key)
+    assert_stats_match(ckpt.stats(key, chunk_bytes=4096), reference_stats(values), key)
+    stats, hist = ckpt.histogram(key, bins=100, chunk_bytes=4096)
+    assert_stats_match(stats, reference_stats(values), key)
+    np.testing.assert_array_equal(hist.counts, np.histogram(values, bins=100)[0])
+
+    folder = scratch_copy("dtypes")
+    damaged = Checkpoint.open(folder)
+    entry = damaged.entry(key)
+    path = damaged.index.data_path(entry.shard_id)
+    with open(path, "r+b") as f:
+        f.seek(entry.offset + entry.size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0x10]))
+    for compute in (damaged.stats, damaged.histogram):
+        with pytest.raises(CorruptCheckpointError, match="CRC32C"):
+            compute(key, chunk_bytes=4096)
+
+
+def test_crc32c_of_pieces_combines():
+    rng = np.random.default_rng(0)
+    whole = rng.integers(0, 256, 100_000, dtype=np.uint8).tobytes()
+    for cut in (0, 1, 4096, 65_537, 100_000):
+        a, b = whole[:cut], whole[cut:]
+        assert crc32c_combine(crc32c(a), crc32c(b), len(b)) == crc32c(whole)

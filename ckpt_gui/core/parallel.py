@@ -11,7 +11,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -35,7 +35,9 @@ def _shared_pool() -> ThreadPoolExecutor:
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True) -> Iterator[R]:
     """``map(fn, items)`` on the shared pool, results in input order, at most one
-    more item in flight than there are workers."""
+    more item in flight than there are workers. When the caller stops early (or an
+    item fails), items not started are dropped and the running ones waited for, so
+    that nothing still uses the caller's resources (an open file, buffers) after."""
     workers = worker_count()
     if not parallel or workers == 1:
         yield from map(fn, items)
@@ -50,5 +52,6 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
         while pending:
             yield pending.popleft().result()
     finally:
-        for future in pending:  # cancelled or failed: drop what has not started
+        for future in pending:  # cancelled or failed: drop what has not started...
             future.cancel()
+        wait(pending)  # ...and let the rest finish

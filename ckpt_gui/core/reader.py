@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import values
 from .bundle import BundleEntry, BundleIndex
+from .crc import crc32c
 from .errors import CorruptCheckpointError, UnsupportedCheckpointError
-from .shards import DEFAULT_CHUNK_BYTES, ShardFiles
+from .scratch import Scratch
+from .shards import DEFAULT_CHUNK_BYTES, ShardFiles, check_crc, past_end
 
 
 class TensorReader:
@@ -48,6 +53,16 @@ class TensorReader:
             path = self.shards.path(part)
             for data in self.shards.iter_chunks(part, chunk_bytes, verify):
                 yield values.numeric_elements(part.dtype, data, len(data) // itemsize, self.big_endian, path, part.key)
+
+    def pieces(self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Pieces | None:
+        """The chunks of ``entry`` for reading on several threads (see :class:`Pieces`),
+        or None for what only :meth:`iter_chunks` reads (partitioned, packed int4 & co)."""
+        if entry.is_partitioned or not entry.dtype.is_numeric:
+            return None
+        itemsize = entry.dtype.itemsize
+        if entry.size != entry.num_elements * itemsize or entry.size == 0:
+            return None
+        return Pieces(self, entry, chunk_bytes)
 
     def _assemble(self, entry: BundleEntry) -> np.ndarray:
         dtype = object if not entry.dtype.is_numeric else entry.dtype.numpy_dtype()
@@ -97,3 +112,64 @@ def sample_elements(
                 count = len(data) // itemsize
                 pieces.append(values.numeric_elements(part.dtype, data, count, reader.big_endian, path, part.key))
     return np.concatenate(pieces) if pieces else reader.read(entry).reshape(-1)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    offset: int  # in the data file
+    length: int  # bytes
+    size: int  # elements
+
+
+class Pieces:
+    """One unpartitioned entry as chunks that any thread reads: positioned reads into
+    the reading thread's reused buffer, each chunk with its own CRC32C, which the
+    caller combines in order (:func:`crc.crc32c_combine`) and hands to :meth:`check`.
+
+    Use as a context manager: the data file stays open while it is in use.
+    """
+
+    def __init__(self, reader: TensorReader, entry: BundleEntry, chunk_bytes: int) -> None:
+        self.entry = entry
+        self.path = reader.shards.path(entry)
+        self._shards = reader.shards
+        self._big_endian = reader.big_endian
+        itemsize = entry.dtype.itemsize
+        step = max(itemsize, chunk_bytes - chunk_bytes % itemsize)
+        self.pieces = [
+            Piece(entry.offset + start, min(step, entry.size - start), min(step, entry.size - start) // itemsize)
+            for start in range(0, entry.size, step)
+        ]
+        self._file = None
+        self._lock = threading.Lock()  # for systems without positioned reads
+
+    def __enter__(self) -> Pieces:
+        self._file = self._shards.open(self.path, self.entry)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+
+    def read(self, piece: Piece, scratch: Scratch, verify: bool = True) -> tuple[np.ndarray, int]:
+        """The piece's elements (valid until ``scratch`` is reused) and the CRC32C of its bytes (0 unverified)."""
+        data = scratch.array("read", piece.length, np.uint8)
+        done = 0
+        while done < piece.length:
+            n = self._read_at(memoryview(data)[done:], piece.offset + done)
+            if n == 0:
+                raise past_end(self.path, self.entry, piece.offset + done)
+            done += n
+        crc = crc32c(data) if verify else 0
+        key = self.entry.key
+        return values.numeric_elements(self.entry.dtype, data, piece.size, self._big_endian, self.path, key), crc
+
+    def check(self, crc: int) -> None:
+        """Raise unless ``crc`` (of all pieces, combined in order) is the entry's."""
+        check_crc(self.path, self.entry, crc)
+
+    def _read_at(self, view: memoryview, offset: int) -> int:
+        if hasattr(os, "preadv"):  # POSIX: threads read side by side
+            return os.preadv(self._file.fileno(), [view], offset)
+        with self._lock:  # elsewhere (Windows), one at a time
+            self._file.seek(offset)
+            return self._file.readinto(view)

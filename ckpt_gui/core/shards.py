@@ -40,7 +40,7 @@ class ShardFiles:
             f.seek(entry.offset)
             data = f.read(entry.size)
         if len(data) != entry.size:
-            raise _past_end(path, entry, entry.offset + len(data))
+            raise past_end(path, entry, entry.offset + len(data))
         if verify and entry.dtype.is_numeric:
             check_crc(path, entry, crc32c(data))
         return data
@@ -61,7 +61,7 @@ class ShardFiles:
             while remaining > 0:
                 data = f.read(min(chunk_bytes, remaining))
                 if not data:
-                    raise _past_end(path, entry, entry.offset + entry.size - remaining)
+                    raise past_end(path, entry, entry.offset + entry.size - remaining)
                 remaining -= len(data)
                 if verify:
                     crc = crc32c(data, crc)
@@ -83,7 +83,7 @@ class ShardFiles:
         size = os.fstat(f.fileno()).st_size
         if entry.offset + entry.size > size:
             f.close()
-            raise _past_end(path, entry, size)
+            raise past_end(path, entry, size)
         return f
 
 
@@ -96,7 +96,7 @@ def check_crc(path: str, entry: BundleEntry, actual_crc: int) -> None:
         )
 
 
-def _past_end(path: str, entry: BundleEntry, file_size: int) -> CorruptCheckpointError:
+def past_end(path: str, entry: BundleEntry, file_size: int) -> CorruptCheckpointError:
     return CorruptCheckpointError(
         path,
         f"tensor {entry.key!r} needs bytes {entry.offset}..{entry.offset + entry.size} "
