@@ -176,17 +176,23 @@ def compare_pair(
     if not pair.a.dtype.is_numeric:
         pair.status = SAME if _equal_payloads(diff, pair) else CHANGED
         return pair
-    from .diff_values import compare_chunks, identical_chunks, should_parallelize
+    from .diff_values import compare_chunks, compare_pieces, identical_chunks, identical_pieces, should_parallelize
 
     parallel = should_parallelize(pair.a.num_elements)
-    if _same_stored_crc(diff, pair) and identical_chunks(aligned_chunks(diff, pair)):
-        # Same stored checksum and every element equal: nothing to measure.
-        pair.values = ValueDiff(pair.a.num_elements, 0, 0.0, 0.0, 0.0, 1.0)
-        pair.status = SAME
-        if progress is not None:
-            progress(pair.a.num_elements)
-        return pair
-    values = compare_chunks(aligned_chunks(diff, pair), progress, cancelled, parallel)
+    pieces = _parallel_pieces(diff, pair) if parallel else None
+    if _same_stored_crc(diff, pair):
+        identical = identical_pieces(*pieces, cancelled) if pieces else identical_chunks(aligned_chunks(diff, pair))
+        if identical:  # same stored checksum and every element equal: nothing to measure
+            pair.values = ValueDiff(pair.a.num_elements, 0, 0.0, 0.0, 0.0, 1.0)
+            pair.status = SAME
+            if progress is not None:
+                progress(pair.a.num_elements)
+            return pair
+        pieces = _parallel_pieces(diff, pair) if parallel else None  # a fresh pair of readers
+    if pieces is not None:
+        values = compare_pieces(*pieces, progress, cancelled)
+    else:
+        values = compare_chunks(aligned_chunks(diff, pair), progress, cancelled, parallel)
     pair.values = values
     pair.status = SAME if values.differing == 0 else CHANGED
     return pair
@@ -262,6 +268,19 @@ def aligned_chunks(
             yield chunk_a[start : start + take], pending[:take]
             pending = pending[take:]
             start += take
+
+
+def _parallel_pieces(diff: CheckpointDiff, pair: Pair):
+    """Chunk lists of both values that line up (same element ranges), for reading
+    on the worker threads; None when the values are not plain runs of bytes."""
+    a_entry, b_entry = diff.a.entry(pair.a.key), diff.b.entry(pair.b.key)
+    if a_entry.dtype.itemsize != b_entry.dtype.itemsize:
+        return None
+    pieces_a = diff.a.reader.pieces(a_entry)
+    pieces_b = diff.b.reader.pieces(b_entry)
+    if pieces_a is None or pieces_b is None or len(pieces_a.pieces) != len(pieces_b.pieces):
+        return None
+    return pieces_a, pieces_b
 
 
 def _same_stored_crc(diff: CheckpointDiff, pair: Pair) -> bool:

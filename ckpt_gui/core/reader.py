@@ -150,9 +150,10 @@ class Pieces:
     def __exit__(self, *exc) -> None:
         self._file.close()
 
-    def read(self, piece: Piece, scratch: Scratch, verify: bool = True) -> tuple[np.ndarray, int]:
-        """The piece's elements (valid until ``scratch`` is reused) and the CRC32C of its bytes (0 unverified)."""
-        data = scratch.array("read", piece.length, np.uint8)
+    def read(self, piece: Piece, scratch: Scratch, verify: bool = True, buffer: str = "read") -> tuple[np.ndarray, int]:
+        """The piece's elements (valid until ``scratch`` is reused) and the CRC32C of
+        its bytes (0 unverified), read into the scratch buffer called ``buffer``."""
+        data = scratch.array(buffer, piece.length, np.uint8)
         done = 0
         while done < piece.length:
             n = self._read_at(memoryview(data)[done:], piece.offset + done)
