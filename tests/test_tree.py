@@ -42,7 +42,9 @@ def test_legacy_slots_and_tf1_keys(checkpoints):
     assert [(c.name, c.kind) for c in kernel.children] == [("m", SLOT), ("v", SLOT)]
     tf1 = key_tree(Checkpoint.open(checkpoints / "tf1").variables)
     weights = tf1.by_key["layer1/weights"]
-    assert [c.name for c in weights.children] == ["Adam", "Adam_1"]
+    assert [(c.name, c.kind) for c in weights.children] == [("Adam", SLOT), ("Adam_1", SLOT)]
+    # Model parameters of the scope leave the Adam slots out: 784*10 weights + 10 biases.
+    assert tf1.by_key["layer1/weights"].parent.params == 7850
     assert tf1.by_key["embedding/table"].variable.partitioned
 
 

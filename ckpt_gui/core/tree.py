@@ -23,6 +23,10 @@ from .object_graph import VARIABLE_VALUE
 
 _ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
 _NATURAL = re.compile(r"(\d+)")
+# TF1 Saver names optimizer slots "<var>/<OptimizerName>[_1]"; these are the built-in names.
+_TF1_SLOT = re.compile(
+    r"^(Adam|Adam_1|Momentum|RMSProp|RMSProp_1|Adagrad|Adadelta|Adadelta_1|Ftrl|Ftrl_1|ExponentialMovingAverage)$"
+)
 
 GROUP, VARIABLE, SLOT = "group", "variable", "slot"
 MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
@@ -236,7 +240,12 @@ def _key_tree(variables: list[Variable]) -> VariableTree:
         key = variable.key
         if key.endswith(_ATTRIBUTE_TAIL):
             key = key[: -len(_ATTRIBUTE_TAIL)]
-        builder.place(key.split("/"), variable)
+        names = key.split("/")
+        kind = SLOT if ".OPTIMIZER_SLOT" in names else VARIABLE
+        node = builder.place(names, variable, kind)
+        parent = node.parent
+        if parent is not None and parent.variable is not None and _TF1_SLOT.match(node.name):
+            node.kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
     tree = VariableTree(builder.root)
     for node in tree.by_key.values():
         node.search_text = _search_text(node)

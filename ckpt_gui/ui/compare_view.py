@@ -28,6 +28,7 @@ from ..core.formatting import format_number, format_shape
 from ..core.pair_tree import PairNode, PairTree, pair_filter
 from ..core.planes import color_limits
 from . import status_style
+from .layouts import clear_layout
 
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
@@ -449,10 +450,7 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
 
 
 def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
-    while grid.count():
-        item = grid.takeAt(0)
-        if item.widget() is not None:
-            item.widget().deleteLater()
+    clear_layout(grid)
     columns = 2
     per_column = -(-len(rows) // columns) if rows else 0
     for i, (label, text) in enumerate(rows):

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 
 from ..core.describe import describe_stats
 from ..core.stats import TensorStats
+from .layouts import clear_layout
 
 _STAT_COLUMNS = 1
 
@@ -90,11 +91,7 @@ class DetailsPanel(QScrollArea):
 
 
 def _fill(grid: QGridLayout, rows: list[tuple[str, str]], columns: int = 1) -> None:
-    while grid.count():
-        item = grid.takeAt(0)
-        widget = item.widget()
-        if widget is not None:
-            widget.deleteLater()
+    clear_layout(grid)
     per_column = -(-len(rows) // columns) if rows else 0
     for i, (label, text) in enumerate(rows):
         _add_row(grid, i % per_column, 2 * (i // per_column), label, text)

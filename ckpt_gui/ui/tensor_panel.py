@@ -28,6 +28,7 @@ from ..core.planes import (
     plane,
     prepare_view,
 )
+from .layouts import clear_layout
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 
@@ -156,10 +157,7 @@ class TensorPanel(QTabWidget):
         self._rebuild_slicers()
 
     def _rebuild_slicers(self) -> None:
-        while self.slicers.count():
-            item = self.slicers.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.slicers)
         self.spins.clear()
         assert self.value is not None and self.choice is not None
         for axis, size in enumerate(self.value.shape):
