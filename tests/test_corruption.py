@@ -170,3 +170,20 @@ def test_unreadable_state_file_is_only_a_warning(scratch_copy):
     result = run_cli("inspect", str(folder))
     assert result.returncode == 0
     assert "warning" in result.stderr and "garbled" in result.stderr
+
+
+def test_slice_extent_with_the_wrong_wire_type(scratch_copy):
+    """A partitioned variable's slices field whose extent is a varint, not a message."""
+    folder = scratch_copy("tf1")
+    index = folder / "model.ckpt-1000.index"
+
+    def garble(block: bytearray) -> None:
+        # BundleEntryProto field 7 (slices, "3a <len>") holds TensorSliceProto, whose
+        # extents are field 1 messages ("0a <len>"): make the first extent a varint.
+        position = block.find(b"embedding/table\x08")  # the full entry, not a slice key
+        position = block.find(b"\x3a", position)
+        assert position > 0 and block[position + 2] == 0x0A
+        block[position + 2] = 0x08
+
+    rewrite_block(index, garble)
+    assert_clean_error(run_cli("inspect", str(index)), str(index))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import WireFormatError
-from .wire import iter_fields, to_signed64
+from .wire import LEN, VARINT, iter_fields, to_signed64
 
 FULL = -1  # kFullExtent: a length of -1 means "the whole dimension"
 
@@ -41,11 +41,15 @@ class TensorSlice:
 def parse_tensor_slice(buf: bytes) -> TensorSlice:
     """Decode a TensorSliceProto (repeated Extent {int64 start = 1; int64 length = 2})."""
     extents = []
-    for field, _wt, value in iter_fields(buf):
+    for field, wire_type, value in iter_fields(buf):
         if field != 1:
             continue
+        if wire_type != LEN:  # a corrupt entry: an extent must be a sub-message
+            raise WireFormatError(f"slice extent has wire type {wire_type}, not a message")
         start, length = 0, FULL
-        for f2, _wt2, v2 in iter_fields(value):
+        for f2, wire_type2, v2 in iter_fields(value):
+            if f2 in (1, 2) and wire_type2 != VARINT:
+                raise WireFormatError(f"slice extent field {f2} has wire type {wire_type2}, not a varint")
             if f2 == 1:
                 start = to_signed64(v2)
             elif f2 == 2:

@@ -118,10 +118,7 @@ def block_spans(block: bytes, previous_key: bytes | None = None) -> list[tuple[b
     """Decode the prefix-compressed entries of one block (block.cc) as
     ``(key, value_start, value_end)``: offsets rather than value copies, so the
     caller can decode values in place. Keys must increase, across blocks too."""
-    (num_restarts,) = struct.unpack_from("<I", block, len(block) - 4)
-    limit = len(block) - 4 * (num_restarts + 1)
-    if num_restarts == 0 or limit < 0:
-        raise WireFormatError(f"block has an impossible restart count {num_restarts}")
+    limit = entries_end(block)
     out = []
     append = out.append
     pos = 0
@@ -149,6 +146,15 @@ def block_spans(block: bytes, previous_key: bytes | None = None) -> list[tuple[b
         append((key, key_end, value_end))
         pos = value_end
     return out
+
+
+def entries_end(block: bytes) -> int:
+    """Where a block's entries end and its restart array begins."""
+    (num_restarts,) = struct.unpack_from("<I", block, len(block) - 4)
+    limit = len(block) - 4 * (num_restarts + 1)
+    if num_restarts == 0 or limit < 0:
+        raise WireFormatError(f"block has an impossible restart count {num_restarts}")
+    return limit
 
 
 def _snappy_decompress(block: bytes, path: str, what: str, offset: int) -> bytes:
