@@ -414,3 +414,22 @@ def test_compare_screenshot_command(tmp_path, checkpoints):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are a Linux feature")
+def test_background_work_runs_below_the_gui_thread(qtbot, window):
+    """Jobs and the chunk workers they fan out to run at a lower priority, so that on
+    a machine with few cores the GUI thread is scheduled first."""
+    import os
+    import threading
+
+    from ckpt_gui.core.parallel import ordered_map
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    results = []
+    window.runner.submit("probe", lambda ctx: (nice(), list(ordered_map(lambda _: nice(), range(8)))), results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=WAIT_MS)
+    job_nice, chunk_nices = results[0]
+    assert job_nice > nice() and all(n > nice() for n in chunk_nices), (nice(), results)

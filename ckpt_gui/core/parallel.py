@@ -7,7 +7,9 @@ the chunks in flight.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,32 @@ R = TypeVar("R")
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_background_nice = 0  # how much lower than the process the worker threads run
+_this_thread = threading.local()
+
+# On two cores, two busy worker threads plus the GUI thread are three runnable
+# threads: the scheduler then lets the GUI thread wait tens of milliseconds at a
+# time. Worker threads at a lower priority leave the GUI thread first in line.
+BACKGROUND_NICE = 10
+
+
+def run_workers_in_background(nice: int = BACKGROUND_NICE) -> None:
+    """Worker threads started from now on run at lower priority (the app calls this)."""
+    global _background_nice
+    _background_nice = nice
+
+
+def lower_this_thread_priority() -> None:
+    """Give the calling thread the background priority, where the OS allows it per
+    thread (Linux: each thread has its own nice value; elsewhere this does nothing)."""
+    if _background_nice and sys.platform.startswith("linux"):
+        if getattr(_this_thread, "lowered", False):
+            return
+        _this_thread.lowered = True
+        thread = threading.get_native_id()
+        with contextlib.suppress(OSError):  # not allowed here: run at normal priority
+            nice = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, min(nice + _background_nice, 19))
 
 
 def worker_count() -> int:
@@ -46,7 +74,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
     pending: deque[Future[R]] = deque()
     try:
         for item in items:
-            pending.append(pool.submit(fn, item))
+            pending.append(pool.submit(_in_background, fn, item))
             if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:
@@ -55,3 +83,8 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
         for future in pending:  # cancelled or failed: drop what has not started...
             future.cancel()
         wait(pending)  # ...and let the rest finish
+
+
+def _in_background(fn: Callable[[T], R], item: T) -> R:
+    lower_this_thread_priority()  # here rather than at thread start: the app may ask later
+    return fn(item)

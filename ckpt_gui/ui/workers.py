@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..core.errors import Cancelled, CheckpointError
+from ..core.parallel import lower_this_thread_priority, run_workers_in_background
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals from one job
 
@@ -85,6 +86,7 @@ class _Job(QRunnable):
         self.context = JobContext(signals, token)
 
     def run(self) -> None:
+        lower_this_thread_priority()  # pool threads are reused: one cheap call per job
         try:
             result = self.fn(self.context)
         except Cancelled:
@@ -119,6 +121,8 @@ class JobRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
         super().__init__(parent)
+        # Jobs, and the chunk workers they fan out to, yield the CPU to the GUI thread.
+        run_workers_in_background()
         self.pool = pool or QThreadPool.globalInstance()
         self._lanes: dict[str, _Lane] = {}
         self._running: set[_Job] = set()
