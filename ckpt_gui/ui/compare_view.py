@@ -356,6 +356,11 @@ class CompareDetails(QWidget):
             plot.addItem(image)
             self.image_plots.append(plot)
             self.images.append(image)
+        # A and B share one colour scale (its bar beside B); B - A has its own.
+        self.colorbar_ab = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=10)
+        self.colorbar_ab.setImageItem(self.images[:2], insert_in=self.image_plots[1])
+        self.colorbar_diff = pg.ColorBarItem(values=(-1, 1), colorMap="CET-D1A", interactive=False, width=10)
+        self.colorbar_diff.setImageItem(self.images[2], insert_in=self.image_plots[2])
         for plot in self.image_plots[1:]:  # zoom and pan together
             plot.setXLink(self.image_plots[0])
             plot.setYLink(self.image_plots[0])
@@ -394,16 +399,16 @@ class CompareDetails(QWidget):
             # A and B share one colour scale; B - A gets its own, centred on zero.
             low = min(color_limits(image)[0] for image in shown)
             high = max(color_limits(image)[1] for image in shown)
-            cmap = pg.colormap.get("CET-D1A" if low < 0 < high else "viridis")
             for item, image in zip(self.images[:2], images):
                 if image is not None:
-                    item.setImage(image, levels=(low, high))
-                    item.setColorMap(cmap)
+                    item.setImage(image, autoLevels=False)
+            self.colorbar_ab.setColorMap(pg.colormap.get("CET-D1A" if low < 0 < high else "viridis"))
+            self.colorbar_ab.setLevels((low, high))
         if view.image_diff is not None:
             low, high, _diverging = color_limits(view.image_diff)
             bound = max(abs(low), abs(high)) or 1.0
-            self.images[2].setImage(view.image_diff, levels=(-bound, bound))
-            self.images[2].setColorMap(pg.colormap.get("CET-D1A"))
+            self.images[2].setImage(view.image_diff, autoLevels=False)
+            self.colorbar_diff.setLevels((-bound, bound))
         for plot, image in zip(self.image_plots, (*images, view.image_diff)):
             plot.setVisible(image is not None)
         if shown:
