@@ -204,6 +204,7 @@ while True:
         ("import sys\nsys.exit(3)\n", "SystemExit"),
         ("import os\nos._exit(4)\n", "Exit"),
         ("import ctypes\nctypes.string_at(0)\n", "Crash"),
+        ("hoard = bytearray(1 << 50)  # a petabyte: the allocation fails at once\n", "MemoryError"),
     ],
 )
 def test_scripts_that_exit_or_crash(tmp_path, checkpoints, body, kind):
