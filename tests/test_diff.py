@@ -9,6 +9,7 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.diff import compare_all, find_renames, pair_variables
+from ckpt_gui.core.pair_tree import PairTree, pair_filter
 from tests.conftest import run_cli
 
 
@@ -139,3 +140,29 @@ def test_diff_cli_contract_and_exit_codes(checkpoints):
     assert run_cli("diff", str(folder), str(checkpoints / "nothing")).returncode == 2
     table = run_cli("diff", str(folder / "ckpt-2"), str(folder / "ckpt-4"))
     assert "REL L2" in table.stdout and table.returncode == 1
+
+
+def test_pair_tree_puts_optimizer_slots_under_their_variable(checkpoints):
+    """Keras 3 keeps Adam's state in numbered lists (optimizer/_momentums/0); the tree
+    shows each under the variable it belongs to, as the single-checkpoint tree does."""
+    folder = checkpoints / "keras_seq"
+    diff = pair_variables(Checkpoint.open(folder / "ckpt-3"), Checkpoint.open(folder / "ckpt-4"))
+    tree = PairTree(diff)
+    assert sorted(leaf.pair.key for leaf in tree.leaves) == sorted(pair.key for pair in diff.pairs)
+    kernel = next(leaf for leaf in tree.leaves if leaf.tree_path == "model/_functional/_operations/1/_kernel")
+    slots = {child.name: child.pair.path for child in kernel.children}
+    assert slots == {"momentum": "optimizer/_momentums/0", "velocity": "optimizer/_velocities/0"}
+    accept = pair_filter("operations/1/_kernel/velocity")
+    assert [leaf.pair.path for leaf in tree.leaves if accept(leaf.pair, leaf.tree_path)] == ["optimizer/_velocities/0"]
+
+
+def test_pair_view_of_a_small_vector_uses_few_bins(checkpoints, tf):
+    from ckpt_gui.core.diff_view import pair_view
+
+    folder = checkpoints / "keras_seq"
+    diff = pair_variables(Checkpoint.open(folder / "ckpt-3"), Checkpoint.open(folder / "ckpt-4"))
+    bias = next(p for p in diff.pairs if p.a is not None and p.a.shape == (16,) and "bias" in p.path)
+    view = pair_view(diff, bias, bins=100)
+    assert len(view.hist_a.counts) == len(view.hist_b.counts) == 10  # not 100 bins for 16 values
+    a = tf.train.load_checkpoint(str(folder / "ckpt-3")).get_tensor(bias.key)
+    assert view.hist_a.counts.sum() == a.size

@@ -3,6 +3,7 @@ B, the histogram of B - A, and for matrices the planes of A, B and B - A."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ def pair_view(
     b_ok = pair.b is not None and pair.b.dtype.is_numeric
     if not (a_ok or b_ok):
         return view
+    bins = bins_for(bins, max(v.num_elements for v in (pair.a, pair.b) if v is not None))
     # One range for both sides, so their bins are the same bins.
     extremes = Partial()
     if a_ok:
@@ -63,6 +65,12 @@ def pair_view(
             view.hist_diff = acc.result()
     _planes(diff, pair, view, a_ok, b_ok, same_shape)
     return view
+
+
+def bins_for(bins: int, count: int) -> int:
+    """At most ``bins``, and no more than about twice the square root of the number of
+    values: 100 bins over a 16-element bias would be a comb of lone spikes."""
+    return max(1, min(bins, max(10, 2 * math.isqrt(count))))
 
 
 def _differences(diff: CheckpointDiff, pair: Pair):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .diff import CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B, SAME, SHAPE_CHANGED, CheckpointDiff, Pair
-from .tree import NodePaths, show_with_ancestors
+from .tree import NodePaths, hint_layer, show_with_ancestors
 
 _NATURAL = re.compile(r"(\d+)")
 # How much a status says "look here": the flat list sorts by this, then by change.
@@ -27,6 +27,8 @@ class PairNode(NodePaths):
     children: list[PairNode] = field(default_factory=list)
     shown: list[PairNode] = field(default_factory=list)
     row: int = 0
+    tree_path: str = ""  # a pair's place in the tree, which the filter matches too
+    hint: str = ""  # a readable name where the path has none (a Keras 3 layer's name)
 
     def pairs(self) -> Iterator[Pair]:
         for node in self.walk():
@@ -48,29 +50,41 @@ class PairTree:
         self.leaves: list[PairNode] = []
         self.flat = False
         children: dict[tuple[int, str], PairNode] = {}
+
+        def child(node: PairNode, name: str) -> PairNode:
+            found = children.get((id(node), name))
+            if found is None:
+                found = children[(id(node), name)] = PairNode(name, node)
+                node.children.append(found)
+            return found
+
+        paths = _TreePaths(diff)
         for pair in diff.pairs:
             node = self.root
-            names = pair.path.split("/")
+            path, full_name = paths.of(pair)
+            names = path.split("/")
             for name in names[:-1]:
-                child = children.get((id(node), name))
-                if child is None:
-                    child = children[(id(node), name)] = PairNode(name, node)
-                    node.children.append(child)
-                node = child
-            leaf = PairNode(names[-1], node, pair)
-            node.children.append(leaf)
+                node = child(node, name)
+            leaf = child(node, names[-1])
+            if leaf.pair is not None:  # two pairs at one path: keep both rows
+                leaf = PairNode(names[-1], node)
+                node.children.append(leaf)
+            leaf.pair, leaf.tree_path = pair, path
             self.leaves.append(leaf)
+            if full_name:
+                hint_layer(leaf, full_name)
+        self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
         for node in self.root.walk():
             node.children.sort(
                 key=lambda n: tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(n.name))
             )
         self.apply_filter(None)
 
-    def apply_filter(self, accept: Callable[[Pair], bool] | None, flat: bool = False) -> int:
+    def apply_filter(self, accept: Callable[[Pair, str], bool] | None, flat: bool = False) -> int:
         """Show the pairs ``accept`` takes, in the tree or (``flat``) as one list with
         the largest changes first; returns how many pairs are shown."""
         self.flat = flat
-        chosen = [leaf for leaf in self.leaves if accept is None or accept(leaf.pair)]
+        chosen = [leaf for leaf in self.leaves if accept is None or accept(leaf.pair, leaf.tree_path)]
         if flat:
             for node in self.root.walk():
                 node.shown = []
@@ -81,6 +95,10 @@ class PairTree:
             show_with_ancestors(self.root, chosen)
         return len(chosen)
 
+    def path_of(self, pair: Pair) -> str:
+        """Where the tree shows ``pair`` (its object path, or under its variable)."""
+        return self._path_of.get(id(pair), pair.path)
+
     def parent_of(self, node: PairNode) -> PairNode | None:
         """The node's parent as shown (the root in the flat list)."""
         if node.parent is None:
@@ -88,15 +106,38 @@ class PairTree:
         return self.root if self.flat else node.parent
 
 
-def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair], bool] | None:
+class _TreePaths:
+    """Where the tree shows a pair: at its object path, except optimizer slots, which
+    sit under the variable they belong to (``.../conv2/_kernel/momentum``) as in the
+    single-checkpoint tree, rather than in the optimizer's numbered lists."""
+
+    def __init__(self, diff: CheckpointDiff) -> None:
+        self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
+
+    def of(self, pair: Pair) -> tuple[str, str]:
+        """The pair's path in the tree, and its variable's TF1-style full name (for
+        the layer hint; empty for slots and without an object graph)."""
+        side, variable = ("a", pair.a) if pair.a is not None else ("b", pair.b)
+        graph = self.graphs[side]
+        found = graph.attribute_of_key(variable.key) if graph is not None else None
+        if found is None:
+            return pair.path, ""
+        link = graph.slots.get(found[0])
+        owner = graph.paths(link.variable_node) if link is not None else None
+        if not owner:
+            return pair.path, found[1].full_name if link is None else ""
+        return "/".join((*owner[0], link.slot_name)), ""
+
+
+def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:
     words = query.lower().split()
     if not words and statuses is None:
         return None
 
-    def accept(pair: Pair) -> bool:
+    def accept(pair: Pair, tree_path: str = "") -> bool:
         if statuses is not None and pair.status not in statuses:
             return False
-        text = "\n".join(filter(None, [pair.path, pair.key, pair.key_b])).lower()
+        text = "\n".join(filter(None, [tree_path, pair.path, pair.key, pair.key_b])).lower()
         return all(word in text for word in words)
 
     return accept

@@ -213,7 +213,7 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
         node = builder.place(_path_names(graph, found) or [variable.key], variable)
         if found is not None:
             node_of_variable_node[found[0]] = node
-            _hint_layer(node, found[1].full_name)
+            hint_layer(node, found[1].full_name)
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
@@ -291,7 +291,7 @@ class _Builder:
         return node
 
 
-def _hint_layer(node: TreeNode, full_name: str) -> None:
+def hint_layer(node, full_name: str) -> None:
     """Keras 3 keeps layers in lists (``_operations/3/_kernel``); the variable's
     ``full_name`` (``digits/conv2/kernel``) gives the layer's own name."""
     parts = full_name.split("/")

@@ -3,6 +3,9 @@ summary bar that filters, and the selected pair's histograms and heatmaps."""
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
@@ -135,16 +138,17 @@ class CompareModel(QAbstractItemModel):
 def _text(node: PairNode, column: int, flat: bool) -> str:
     pair = node.pair
     if pair is None:  # a group: its name on each side it exists, and what changed below
+        name = f"{node.name}  \u00b7  {node.hint}" if node.hint else node.name
         if column == NAME_A:
-            return node.name if node.has_side("a") else ""
+            return name if node.has_side("a") else ""
         if column == NAME_B:
-            return node.name if node.has_side("b") else ""
+            return name if node.has_side("b") else ""
         if column == STATUS:
             counts = node.statuses()
             return ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same") or "all same"
         return ""
     a, b, values = pair.a, pair.b, pair.values
-    name = pair.path if flat else node.name
+    name = node.tree_path if flat else node.name
     if column == NAME_A:
         return name if a is not None else ""
     if column == NAME_B:
@@ -326,6 +330,7 @@ class CompareDetails(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.view: PairView | None = None
+        self.path_of: Callable[[Pair], str] = lambda pair: pair.path  # where the trees show a pair
         self.title = QLabel("Select a pair to compare its values.")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
@@ -378,7 +383,11 @@ class CompareDetails(QWidget):
             _fill(self.numbers, [])
             self._clear_plots()
             return
-        self.title.setText(f"{status_label(pair.status)}   {pair.path}".replace("/", "/\u200b"))
+        place, stored = html.escape(self.path_of(pair)), html.escape(pair.path)
+        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {place}"
+        if place != stored:  # an optimizer slot shown under its variable
+            text += f"<br><span style='font-weight: normal; color: gray;'>stored as {stored}</span>"
+        self.title.setText(text.replace("/", "/\u200b"))  # lets a long path wrap
         _fill(self.numbers, _numbers(pair))
 
     def show_view(self, view: PairView) -> None:

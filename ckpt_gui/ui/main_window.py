@@ -708,6 +708,7 @@ class MainWindow(QMainWindow):
         diff = pair_variables(a, b)
         self.diff = diff
         self.compare_trees.set_diff(diff, _ref_name(a), _ref_name(b))
+        self.compare_details.path_of = self.compare_trees.model.tree.path_of
         self.compare_details.show_pair(None)
         self.left_stack.setCurrentWidget(self.compare_trees)
         self.right_stack.setCurrentWidget(self.compare_details)
