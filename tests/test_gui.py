@@ -433,3 +433,16 @@ def test_background_work_runs_below_the_gui_thread(qtbot, window):
     qtbot.waitUntil(lambda: bool(results), timeout=WAIT_MS)
     job_nice, chunk_nices = results[0]
     assert job_nice > nice() and all(n > nice() for n in chunk_nices), (nice(), results)
+
+
+def test_results_for_a_previous_selection_are_dropped(qtbot, window, checkpoints):
+    """Selecting a string (which starts no histogram job) right after a float tensor
+    must not let the tensor's histogram, statistics or heatmap land afterwards."""
+    open_and_wait(qtbot, window, checkpoints / "dtypes")
+    panel = window.tree_panel
+    assert panel.select_key("values/huge_dim/.ATTRIBUTES/VARIABLE_VALUE")  # jobs start...
+    assert panel.select_key("values/strings/.ATTRIBUTES/VARIABLE_VALUE")  # ...before any result is delivered
+    wait_idle(qtbot, window)
+    assert window.histogram.histogram is None
+    assert window.current.variable.key == "values/strings/.ATTRIBUTES/VARIABLE_VALUE"
+    assert window.tensor.value is not None and window.tensor.value.dtype.kind in "OSU"

@@ -311,7 +311,9 @@ class MainWindow(QMainWindow):
 
     def _on_node_selected(self, node: TreeNode | None) -> None:
         self.current = node
-        self.runner.cancel("preview")
+        # Whatever was computed for the previous selection must not land in the panels
+        # of this one (a string or a group starts no job that would replace it).
+        self.runner.drop("preview", "histogram", "values")
         self._selection_jobs.clear()
         if node is None or self.ckpt is None:
             self.details.show_message("Select a variable to see its details.")

@@ -166,6 +166,16 @@ class JobRunner(QObject):
             if (lane is None or name == lane) and state.job is not None:
                 state.job.context.cancel()
 
+    def drop(self, *lanes: str) -> None:
+        """Stop these lanes' jobs and forget them: no callback of theirs runs (the
+        user moved on, and their results would describe something no longer shown)."""
+        for lane in lanes:
+            state = self._lanes.get(lane)
+            if state is not None and state.job is not None:
+                state.job.context.cancel()
+                state.generation += 1
+                state.job = None
+
     def is_running(self, lane: str) -> bool:
         state = self._lanes.get(lane)
         return state is not None and state.job is not None
