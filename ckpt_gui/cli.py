@@ -107,6 +107,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
+    from .core.checkpoint import Checkpoint
     from .core.discovery import locate
     from .diagnosis.report import build_report, exit_code
     from .diagnosis.runner import Diagnoser, DiagnosisRequest
@@ -116,6 +117,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
+    # A restore needs every value: say now, and plainly, if a file is missing or cut short.
+    Checkpoint.open(prefix).shards.check_all_present()
     request = DiagnosisRequest(prefix, script, args.timeout, args.python)
     quiet = args.json
 

@@ -65,6 +65,37 @@ def subclassed(out: str) -> None:
     tf.train.Checkpoint(model=model, optimizer=optimizer).save(os.path.join(out, "ckpt"))
 
 
+def keras_layer_list(out: str) -> None:
+    """A subclassed model keeping two layers in a plain Python list (Keras 3 leaves them
+    out of the checkpoint's object graph: only the optimizer's list reaches them), with
+    the TF guide's step counter."""
+    import keras
+
+    keras.utils.set_random_seed(SEED)
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.stem = keras.layers.Dense(8)
+            self.blocks = [keras.layers.Dense(6), keras.layers.Dense(6)]
+            self.head = keras.layers.Dense(3)
+
+        def call(self, x):
+            x = self.stem(x)
+            for block in self.blocks:
+                x = block(x)
+            return self.head(x)
+
+    model = Net()
+    optimizer = keras.optimizers.Adam()
+    x = tf.random.normal((4, 5), seed=SEED)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(model(x) ** 2)
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    step = tf.Variable(7, dtype=tf.int64)
+    tf.train.Checkpoint(model=model, optimizer=optimizer, step=step).save(os.path.join(out, "ckpt"))
+
+
 def bare_variables(out: str) -> None:
     """Seed 002 example 3: bare weight/bias variables and Adam in a custom training loop."""
     import keras
@@ -260,6 +291,7 @@ def v1_format(out: str) -> None:
 SCENARIOS = {
     "keras_seq": keras_sequential,
     "subclassed": subclassed,
+    "keras_list": keras_layer_list,
     "bare": bare_variables,
     "legacy_slots": legacy_optimizer_slots,
     "tf1": tf1_saver,

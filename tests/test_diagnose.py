@@ -118,6 +118,104 @@ def build():
     }  # fmt: skip
     assert report["tensorflow"]["verdict"] == "restore() raised"
     assert "shape" in report["tensorflow"]["message"]
+    # The next layer's kernel did not change its own size: its input did.
+    next_kernel = conflicts["model/_functional/_operations/2/_kernel"]
+    assert "its input went from 16 to 32" in next_kernel["suggestions"][0]
+    # TensorFlow stopped at its first conflict: the matching bias of layer 2 was not restored.
+    (bias,) = [v for v in by_status(report, "consumed") if v["model_path"].endswith("/2/bias")]
+    assert bias["restored"] is False
+    assert "0 of 4 model weights restored" in report["notes"]
+    assert any(note.startswith("2 matching value(s) were not restored") for note in report["notes"])
+
+
+def test_seed_style_optimizer_not_built(tmp_path, checkpoints):
+    """Seeds 000/002: tf.train.Checkpoint(model=model, optimizer=Adam()) with the optimizer
+    not built yet. Keras 3 lists the weights under the optimizer too; its empty lists
+    must not hide the model's own path to them."""
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+def build():
+    return tf.train.Checkpoint(model=sequential(), optimizer=keras.optimizers.Adam())
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 0 and report["ok"], report["notes"]
+    assert "all 4 model weights restored" in report["notes"]
+    assert report["summary"]["missing"] == 0
+    assert {v["model_path"] for v in by_status(report, "consumed") if not v["optimizer"]} == {
+        "model/_functional/_operations/1/_kernel", "model/_functional/_operations/1/bias",
+        "model/_functional/_operations/2/_kernel", "model/_functional/_operations/2/bias", "save_counter",
+    }  # fmt: skip
+    # Optimizer state is named by its own lists, not by the catch-all _variables list.
+    unused = {v["checkpoint_path"] for v in by_status(report, "unmatched")}
+    assert "optimizer/_momentums/0" in unused and not any("/_variables/" in p for p in unused)
+
+
+def test_widened_layer_with_a_built_optimizer_names_model_paths(tmp_path, checkpoints):
+    path = script(
+        tmp_path,
+        SEQUENTIAL
+        + """
+def build():
+    model = sequential(hidden=32)
+    optimizer = keras.optimizers.Adam()
+    optimizer.build(model.trainable_variables)
+    return tf.train.Checkpoint(model=model, optimizer=optimizer)
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 1
+    conflicts = {v["model_path"] for v in by_status(report, "shape_conflict")}
+    assert "model/_functional/_operations/1/_kernel" in conflicts
+    assert not any(p.startswith("optimizer/_trainable_variables") for p in conflicts)
+    slots = [v for v in by_status(report, "shape_conflict") if v["optimizer"]]
+    assert {v["model_path"] for v in slots} >= {"optimizer/_momentums/0", "optimizer/_velocities/0"}
+    assert all("optimizer state" in v["suggestions"][0] for v in slots)
+
+
+def test_layers_in_a_plain_list_are_reported_missing(tmp_path, checkpoints):
+    """Keras 3 does not make layers in a Python list checkpoint children: the checkpoint
+    reaches their weights only through the optimizer, and a restore silently skips them."""
+    path = script(
+        tmp_path,
+        """
+import keras
+import tensorflow as tf
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.stem = keras.layers.Dense(8)
+        self.blocks = [keras.layers.Dense(6), keras.layers.Dense(6)]
+        self.head = keras.layers.Dense(3)
+
+    def call(self, x):
+        x = self.stem(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+
+def build():
+    net = Net()
+    net(tf.zeros((1, 5)))
+    return tf.train.Checkpoint(model=net)
+""",
+    )
+    code, report = diagnose(checkpoints / "keras_list", path)
+    assert code == 1 and not report["ok"]
+    missing = {v["model_path"]: v for v in by_status(report, "missing")}
+    assert set(missing) == {"model/blocks[0]/kernel", "model/blocks[0]/bias", "model/blocks[1]/kernel",
+                            "model/blocks[1]/bias"}  # fmt: skip
+    assert all(v["untracked"] and "plain Python list" in v["suggestions"][0] for v in missing.values())
+    unmatched = {v["checkpoint_path"]: v for v in by_status(report, "unmatched")}
+    kernel = unmatched["optimizer/_trainable_variables/2"]  # stem kernel, stem bias, then blocks[0]'s kernel
+    assert not kernel["optimizer"] and "model/blocks[0]/kernel" in kernel["suggestions"][0]
+    # The TF guide's step counter is a harmless leftover, not a model weight.
+    assert unmatched["step"]["optimizer"] is False
+    assert any(note.startswith("step not used") for note in report["notes"])
+    assert "4 of 4 model weights restored" not in report["notes"]
 
 
 def test_renamed_attribute_is_suggested(tmp_path, checkpoints):
@@ -136,9 +234,10 @@ def build():
     missing = {v["model_path"]: v for v in by_status(report, "missing")}
     assert set(missing) == {"model/head/_kernel", "model/head/bias"}
     assert "model/dense2/_kernel" in missing["model/head/_kernel"]["suggestions"][0]
+    assert "'dense2' was renamed to 'head'" in missing["model/head/_kernel"]["suggestions"][0]  # saved -> new
     unmatched = {v["checkpoint_key"]: v for v in by_status(report, "unmatched")}
     suggestion = unmatched["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"]["suggestions"][0]
-    assert "model/head/_kernel" in suggestion and "renamed" in suggestion
+    assert "model/head/_kernel" in suggestion and "'dense2' was renamed to 'head'" in suggestion
     assert {v["model_path"] for v in by_status(report, "consumed")} == {
         "model/dense1/_kernel", "model/dense1/bias", "save_counter",
     }  # fmt: skip
@@ -231,6 +330,7 @@ def build():
     assert code == 1 and report["mode"] == "name"
     (conflict,) = by_status(report, "shape_conflict")
     assert conflict["model_path"] == "layer1/weights" and conflict["checkpoint_shape"] == [784, 10]
+    assert "var_list" in conflict["suggestions"][0] and "expect_partial" not in conflict["suggestions"][0]
     assert [v["model_path"] for v in by_status(report, "missing")] == ["layer2/weights"]
     assert [v["model_path"] for v in by_status(report, "consumed")] == ["layer1/biases"]
     assert "embedding/table" in {v["checkpoint_key"] for v in by_status(report, "unmatched")}
@@ -317,6 +417,18 @@ def build():
     assert first["variables"] == second["variables"]  # a clean process each time: same answer
     assert "starting Python" not in phases and "importing TensorFlow" not in phases
     assert "# Restore diagnosis" in markdown(second) and "consumed" in markdown(second)
+
+
+def test_missing_data_file_or_interpreter_are_clean_errors(tmp_path, scratch_copy):
+    folder = scratch_copy("subclassed")
+    path = script(tmp_path, SUBCLASSED + "\ncheckpoint = tf.train.Checkpoint(model=MyModel())\n")
+    result = run_cli("diagnose", str(folder), "--model", str(path), "--python", str(tmp_path / "no-python"))
+    assert result.returncode == 2 and "no-python: cannot start this Python" in result.stdout
+    (data,) = folder.glob("*.data-*")
+    data.unlink()
+    result = run_cli("diagnose", str(folder), "--model", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{data}: data shard is missing" in result.stderr
 
 
 def test_missing_script_and_bad_checkpoint_are_clean_errors(tmp_path, checkpoints):

@@ -295,6 +295,14 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
         "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
     }  # fmt: skip
     assert not window.tree_panel.view.isColumnHidden(5)
+    # TensorFlow stopped at the first conflict: a value that matches but was not assigned
+    # reads "matches", never "restored".
+    from ckpt_gui.ui.tree_model import RESTORE
+
+    model = window.tree_panel.model
+    held = [n for n in tree.by_key.values() if n.status == "consumed" and n.finding.get("restored") is False]
+    assert held
+    assert model.index_of(held[0], RESTORE).data() == "\u2714 matches"
     # The legend filters the tree: only the model-only rows.
     window.report_panel.legend["missing"].setChecked(True)
     assert variable_rows(window.tree_panel.model) == 0  # model-only rows hold no checkpoint variable

@@ -19,10 +19,13 @@ them into the report with suggestions and notes (ckpt_gui.diagnosis.report).
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import sys
 import traceback
+from collections import deque
+from itertools import count
 
 _PROTOCOL = None  # the file object for protocol lines
 
@@ -220,26 +223,28 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
         _ = root.save_counter  # created on first use, as restore() itself would create it
     view = tf.train.TrackableView(root)
 
-    # Walk the checkpoint's graph and the user's objects together, by local name.
+    # Walk the checkpoint's graph and the user's objects together, by local name, in
+    # order of how well a path names a value (see _walk_levels): a weight Keras 3 also
+    # lists under optimizer/_trainable_variables is named by its place in the model. A
+    # node whose first path leads nowhere in the user's objects (an optimizer not built
+    # yet has empty lists) may still match through another path: only a match settles it.
+    optimizer_nodes = _optimizer_nodes(graph)
     matched = {0: root}
     path_of = {0: ()}
-    parent_of: dict[int, tuple[int, str]] = {}
-    queue = [0]
-    while queue:
-        node_id = queue.pop(0)
-        obj = matched[node_id]
-        children = _children(view, obj)
-        for child in graph.nodes[node_id].children:
-            if child.node_id in matched or child.node_id in parent_of:
-                continue
-            parent_of[child.node_id] = (node_id, child.local_name)
-            if child.local_name in children:
-                matched[child.node_id] = children[child.local_name]
-                path_of[child.node_id] = path_of[node_id] + (child.local_name,)
-                queue.append(child.node_id)
+    parent_of: dict[int, tuple[int, str]] = {}  # the matched parent each node was reached from
+    for node_id, parent, name, obj in _walk_levels(graph, optimizer_nodes, lambda n: _children(view, matched[n])):
+        if obj is None:
+            parent_of.setdefault(node_id, (parent, name))
+            continue
+        parent_of[node_id] = (parent, name)
+        matched[node_id] = obj
+        path_of[node_id] = path_of[parent] + (name,)
     slot_deferred = _match_slots(graph, matched, path_of, parent_of)
-    optimizer_nodes = _optimizer_nodes(graph)
-    graph_parent = _graph_parents(graph, optimizer_nodes)  # the checkpoint's own tree, matched or not
+    # The checkpoint's own tree, matched or not, by the same preference for names.
+    graph_parent = {node: (parent, name) for node, parent, name, _obj in _walk_levels(graph, optimizer_nodes)}
+    for node_id, node in enumerate(graph.nodes):  # slot variables hang off their optimizer
+        for slot in node.slot_variables:
+            graph_parent.setdefault(slot.slot_variable_node_id, (node_id, slot.slot_name))
 
     variables: list[dict] = []
     claimed: set[int] = set()
@@ -250,7 +255,7 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
                     "checkpoint_key": key,
                     "checkpoint_shape": list(shapes[key]),
                     "checkpoint_dtype": dtypes[key],
-                    "optimizer": _under(node_id, graph_parent, optimizer_nodes) or ".OPTIMIZER_SLOT" in key,
+                    "optimizer": _is_optimizer_state(node_id, key, graph_parent, optimizer_nodes),
                 }
                 obj = matched.get(node_id)
                 if obj is not None:
@@ -267,14 +272,32 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
                     if owner is not None:
                         entry["deferred_owner"] = owner
                 variables.append(entry)
-    for path, obj in _model_variables(view, root):
+    reachable, owners = _model_variables(view, root)
+    for path, obj in reachable:
         if id(obj) not in claimed:
             variables.append({
                 "status": "missing", "checkpoint_key": None, "model_path": path,
                 "model_shape": _shape(obj), "model_dtype": _dtype(obj), "checkpoint_shape": None,
                 "checkpoint_dtype": None, "optimizer": "optimizer" in path.lower(),
             })  # fmt: skip
+    for path, obj in _untracked_weights(owners, {id(obj) for _path, obj in reachable}):
+        variables.append({
+            "status": "missing", "checkpoint_key": None, "model_path": path, "untracked": True,
+            "model_shape": _shape(obj), "model_dtype": _dtype(obj), "checkpoint_shape": None,
+            "checkpoint_dtype": None, "optimizer": False,
+        })  # fmt: skip
     return {"variables": variables}
+
+
+def _is_optimizer_state(node_id: int, key: str, graph_parent: dict, optimizer_nodes: set[int]) -> bool:
+    """Whether a checkpoint value is an optimizer's own state (slots, step, learning rate).
+    A value the checkpoint reaches only through an optimizer's list of the model's
+    trainable variables is a model weight whose layer the saved model did not track."""
+    if ".OPTIMIZER_SLOT" in key:
+        return True
+    if not _under(node_id, graph_parent, optimizer_nodes):
+        return False
+    return "_trainable_variables" not in _proto_path(node_id, graph_parent)[:-1]
 
 
 def _children(view, obj) -> dict:
@@ -365,27 +388,47 @@ def _proto_path(node_id: int, parent_of: dict) -> list[str]:
     return list(reversed(names))
 
 
-def _graph_parents(graph, avoid: set[int]) -> dict[int, tuple[int, str]]:
-    """Each node's parent on its first breadth-first path in the checkpoint's graph,
-    preferring paths that do not pass through ``avoid`` (the optimizers: Keras 3 also
-    lists a model's weights under ``optimizer/_trainable_variables``)."""
-    parents: dict[int, tuple[int, str]] = {}
-    seen = {0}
-    for allow_avoided in (False, True):
-        queue = [0] + sorted(seen - {0})
-        while queue:
-            node_id = queue.pop(0)
-            if node_id in avoid and not allow_avoided:
+# Lists that hold every variable again under a number: a path through one names a value
+# worse than its own attribute path (or than an optimizer's _momentums/3).
+_CATCH_ALL_LISTS = {"_variables", "_trainable_variables", "_non_trainable_variables", "_all_variables"}
+
+
+def _walk_levels(graph, optimizer_nodes: set[int], children_of=None):
+    """Breadth-first over the checkpoint's graph from the root, settling each node at its
+    best path: paths outside optimizers first, then through an optimizer, then through
+    a catch-all list. Yields ``(node, parent, local name, object)``. With
+    ``children_of(node) -> {name: object}`` (the user's objects), only children the
+    object has are followed, and a child it lacks is yielded once with object None."""
+    settled = {0}
+    heap: list = []
+    order = count()
+
+    def expand(node_id: int, level: int) -> None:
+        objects = children_of(node_id) if children_of is not None else None
+        for child in graph.nodes[node_id].children:
+            if child.node_id in settled:
                 continue
-            for child in graph.nodes[node_id].children:
-                if child.node_id not in seen:
-                    seen.add(child.node_id)
-                    parents[child.node_id] = (node_id, child.local_name)
-                    queue.append(child.node_id)
-    for node_id, node in enumerate(graph.nodes):  # slot variables hang off their optimizer
-        for slot in node.slot_variables:
-            parents.setdefault(slot.slot_variable_node_id, (node_id, slot.slot_name))
-    return parents
+            if objects is not None and child.local_name not in objects:
+                yield_missing.append((child.node_id, node_id, child.local_name))
+                continue
+            edge = 2 if child.local_name in _CATCH_ALL_LISTS else 1 if child.node_id in optimizer_nodes else 0
+            obj = objects[child.local_name] if objects is not None else None
+            heapq.heappush(heap, (max(level, edge), next(order), child.node_id, node_id, child.local_name, obj))
+
+    yield_missing: list[tuple[int, int, str]] = []
+    expand(0, 0)
+    while heap or yield_missing:
+        while yield_missing:
+            node_id, parent, name = yield_missing.pop(0)
+            yield node_id, parent, name, None
+        if not heap:
+            break
+        level, _n, node_id, parent, name, obj = heapq.heappop(heap)
+        if node_id in settled:
+            continue
+        settled.add(node_id)
+        yield node_id, parent, name, obj
+        expand(node_id, level)
 
 
 def _optimizer_nodes(graph) -> set[int]:
@@ -410,13 +453,15 @@ def _under(node_id: int, parent_of: dict, nodes: set[int]) -> bool:
         walker = parent_of[walker][0]
 
 
-def _model_variables(view, root) -> list[tuple[str, object]]:
-    """Every variable reachable from the root, at its first (shortest) path."""
+def _model_variables(view, root) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+    """Every variable reachable from the root, at its first (shortest) path; and every
+    other object reached, with its path (the owners of those variables)."""
     seen: set[int] = {id(root)}
     found = []
-    queue = [(root, ())]
+    owners = [("", root)]
+    queue = deque([(root, ())])
     while queue:
-        obj, path = queue.pop(0)
+        obj, path = queue.popleft()
         for name, child in _children(view, obj).items():
             if id(child) in seen:
                 continue
@@ -425,8 +470,47 @@ def _model_variables(view, root) -> list[tuple[str, object]]:
             if _is_variable(child):
                 found.append(("/".join(child_path), child))
             else:
+                owners.append(("/".join(child_path), child))
                 queue.append((child, child_path))
+    return found, owners
+
+
+def _untracked_weights(owners: list[tuple[str, object]], reachable: set[int]) -> list[tuple[str, object]]:
+    """Weights Keras knows (layer.weights) that no checkpoint path reaches: Keras 3 does
+    not make layers kept in a plain Python list attribute checkpoint children, so
+    TensorFlow silently never saves or restores them. Named by the attribute that holds
+    them, as ``model/blocks[0]/kernel``, a path no restore can follow."""
+    found = []
+    claimed = set(reachable)
+    for path, owner in owners:
+        if not _is_keras_layer(owner):
+            continue
+        # Public attributes first: the user's own name (blocks[0]), not Keras' _layers[1].
+        for attribute, value in sorted(vars(owner).items(), key=lambda item: item[0].startswith("_")):
+            if isinstance(value, dict):
+                items = list(value.items())
+            elif isinstance(value, list | tuple):
+                items = list(enumerate(value))
+            else:
+                continue
+            for index, layer in items:
+                if not _is_keras_layer(layer):
+                    continue
+                for weight in getattr(layer, "weights", []):
+                    if id(weight) in claimed:
+                        continue
+                    claimed.add(id(weight))
+                    name = str(getattr(weight, "path", getattr(weight, "name", "weight"))).split("/")[-1].split(":")[0]
+                    found.append((f"{path + '/' if path else ''}{attribute}[{index!r}]/{name}", weight))
     return found
+
+
+def _is_keras_layer(obj) -> bool:
+    for module in ("keras", "tf_keras"):  # whichever the script imported; never imported here
+        layer_class = getattr(getattr(sys.modules.get(module), "layers", None), "Layer", None)
+        if layer_class is not None and isinstance(obj, layer_class):
+            return True
+    return False
 
 
 def restore_objects(tf, target: dict, prefix: str) -> dict:

@@ -140,7 +140,8 @@ class Diagnoser:
         """Start a child for ``python`` now, so a first attempt does not wait for it."""
         with self._lock:
             if python not in self._warm or not self._warm[python].alive():
-                self._warm[python] = ChildProcess(python)
+                with contextlib.suppress(OSError):  # the next attempt with it reports why it cannot start
+                    self._warm[python] = ChildProcess(python)
 
     def wait_until_warm(self, python: str = sys.executable, timeout: float = IMPORT_TIMEOUT) -> bool:
         """Block until a warm child for ``python`` has TensorFlow imported."""
@@ -164,10 +165,17 @@ class Diagnoser:
         report_phase = on_phase or (lambda _phase: None)
         with self._lock:
             child = self._warm.pop(request.python, None)
+        result = AttemptResult()
         if child is None or not child.alive():
             report_phase("starting Python")
-            child = ChildProcess(request.python)
-        result = AttemptResult()
+            try:
+                child = ChildProcess(request.python)
+            except OSError as exc:  # no such file, not executable...
+                result.error = _error(
+                    "InterpreterError", f"{request.python}: cannot start this Python ({exc.strerror or exc})"
+                )
+                result.seconds = time.monotonic() - started
+                return result
         workdir = tempfile.mkdtemp(prefix="ckpt-gui-attempt-")
         folder = os.path.dirname(request.checkpoint)
         before = _snapshot(folder)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+_MESSAGE_LINES, _MESSAGE_WIDTH = 4, 160  # how much of TensorFlow's message the terminal gets
+
 _MARKS = {
     "consumed": "ok",
     "shape_conflict": "SHAPE",
@@ -27,6 +29,12 @@ def print_report(report: dict, out: TextIO = sys.stdout) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in report["summary"].items() if n)
     out.write(f"result: {verdict} ({counts})\n")
     out.write(f"TensorFlow: {report['tensorflow']['verdict']}\n")
+    message = report["tensorflow"]["message"].strip()
+    if message:  # TensorFlow's own words (it may dump whole tensors: the start says it all)
+        lines = [line[:_MESSAGE_WIDTH] + ("..." if len(line) > _MESSAGE_WIDTH else "") for line in message.splitlines()]
+        if len(lines) > _MESSAGE_LINES:
+            lines = [*lines[:_MESSAGE_LINES], "... (the whole message is in --json output)"]
+        out.write("".join(f"    | {line}\n" for line in lines))
     for note in report["notes"]:
         out.write(f"  - {note}\n")
     problems = [v for v in report["variables"] if v["status"] != "consumed"]

@@ -574,16 +574,22 @@ class MainWindow(QMainWindow):
         self.info_tabs.setCurrentWidget(self.report_panel)
         self.report_panel.show_running(os.path.basename(script))
 
+        ckpt = self.ckpt
+
         def attempt(context: JobContext):
             context.progress(0, 0)
+            ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, relay.phase.emit, context.cancelled)
             return build_report(request, result)
 
         self.runner.submit(
-            "diagnose", attempt, self._show_report,
-            lambda m, d: self.banner.show_message(f"The restore attempt failed: {m}", "error", d),
+            "diagnose", attempt, self._show_report, self._diagnosis_failed,
             label=f"Diagnosing with {os.path.basename(script)}", on_cancelled=self._diagnosis_cancelled,
         )  # fmt: skip
+
+    def _diagnosis_failed(self, message: str, details: str) -> None:
+        self.report_panel.clear(f"The restore attempt could not run: {message}")
+        self.banner.show_message(f"The restore attempt could not run: {message}", "error", details)
 
     def rerun_diagnosis(self) -> None:
         if self.script is not None:

@@ -33,6 +33,14 @@ def label(status: str | None, styles: dict = STYLES) -> str:
     return f"{symbol} {word}"
 
 
+def finding_label(status: str, finding: dict | None) -> str:
+    """The tree's label for a variable: a value that matches but that TensorFlow's restore
+    did not assign (it stopped at its first error) is not called restored."""
+    if status == "consumed" and finding is not None and finding.get("restored") is False:
+        return f"{STYLES[status][0]} matches"
+    return label(status)
+
+
 def colour(status: str) -> QColor:
     return QColor(STYLES[status][2])
 

@@ -118,7 +118,7 @@ class VariableTreeModel(QAbstractItemModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == RESTORE:
-                return status_style.label(node.status) if node.status else ""
+                return status_style.finding_label(node.status, node.finding) if node.status else ""
             text = self._display(node)[column]
             if column == NAME and node.variable is not None and node.variable.key in self.badges:
                 text = f"{text}   [{self.badges[node.variable.key]}]"
@@ -158,7 +158,12 @@ class VariableTreeModel(QAbstractItemModel):
         variable = node.variable
         finding = node.finding
         if finding is not None:
-            lines = [status_style.label(node.status), finding.get("checkpoint_key") or finding.get("model_path") or ""]
+            lines = [
+                status_style.finding_label(node.status, finding),
+                finding.get("checkpoint_key") or finding.get("model_path") or "",
+            ]
+            if finding.get("restored") is False:
+                lines.append("matches the model, but TensorFlow's restore stopped at its first error before this")
             if finding.get("checkpoint_shape") is not None and finding.get("model_shape") is not None:
                 lines.append(f"checkpoint {finding['checkpoint_shape']} {finding['checkpoint_dtype']}, "
                              f"model {finding['model_shape']} {finding['model_dtype']}")  # fmt: skip
