@@ -96,6 +96,8 @@ def _inspect(args: argparse.Namespace) -> int:
     ckpt = Checkpoint.open(args.path)
     for warning in ckpt.location.warnings:
         print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
+    if ckpt.object_graph is None and ckpt.graph_error is not None:
+        raise ckpt.graph_error  # the object paths the contract promises cannot be given
     stats = all_stats(ckpt) if args.stats else None
     if args.json:
         _print_json(inspect_report(ckpt, stats))

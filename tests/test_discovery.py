@@ -163,3 +163,21 @@ def test_other_file_kinds_are_named(tmp_path):
         archive.writestr("archive/data.pkl", b"\x80\x02")
     with pytest.raises(NotACheckpointError, match="PyTorch"):
         locate(torch_file)
+
+
+def test_latest_checkpoint_missing_its_data_falls_back_to_a_complete_one(scratch_copy):
+    """A save cut short (or a data file deleted): the folder still opens, on the newest
+    checkpoint that is whole, and says why; the broken one stays listed, marked."""
+    folder = scratch_copy("keras_seq")
+    os.remove(folder / "ckpt-4.data-00000-of-00001")
+    location = locate(folder)
+    broken = next(ref for ref in location.checkpoints if ref.name == "ckpt-4")
+    assert not broken.complete and broken.missing_files == (str(folder / "ckpt-4.data-00000-of-00001"),)
+    assert location.latest is broken and location.selected.complete
+    assert any(w.startswith("ckpt-4 is incomplete (missing ckpt-4.data-00000-of-00001)") for w in location.warnings)
+    # Asked for by name, it opens on its index alone: every key, no object paths, and why.
+    ckpt = Checkpoint.open(folder / "ckpt-4")
+    assert any("only its index can be shown" in w for w in ckpt.location.warnings)
+    assert len(ckpt.variables) == len(Checkpoint.open(folder / "ckpt-3").variables)
+    assert ckpt.object_graph is None and "data shard is missing" in str(ckpt.graph_error)
+    assert all(v.object_paths == () for v in ckpt.variables)

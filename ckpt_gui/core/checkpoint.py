@@ -90,7 +90,18 @@ class Checkpoint:
 
     @cached_property
     def object_graph(self) -> ObjectGraph | None:
-        """The TF2 object graph, or None for name-based (TF1) checkpoints."""
+        """The TF2 object graph; None for name-based (TF1) checkpoints, and None (with
+        ``graph_error`` saying why) when its value cannot be read: the index alone still
+        lists every variable, so a damaged or incomplete checkpoint can be browsed."""
+        try:
+            return self._read_object_graph()
+        except CheckpointError as exc:
+            self.graph_error = exc
+            return None
+
+    graph_error: CheckpointError | None = None
+
+    def _read_object_graph(self) -> ObjectGraph | None:
         entry = self.index.entries.get(OBJECT_GRAPH_KEY)
         if entry is None:
             return None

@@ -22,6 +22,7 @@ from .file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
+_DATA_FILE_NUMBERS = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
 
@@ -35,6 +36,11 @@ class CheckpointRef:
     time: float | None  # unix seconds: the state file's timestamp, else the index file's mtime
     size_bytes: int  # index plus data files
     in_state_file: bool  # listed in the folder's ``checkpoint`` file
+    missing_files: tuple[str, ...] = ()  # data shards its file names promise but the folder lacks
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_files
 
     @property
     def name(self) -> str:
@@ -88,7 +94,18 @@ def _locate_in_directory(directory: str) -> Location:
     if not checkpoints:
         raise _no_checkpoint_in(directory, state)
     latest = _latest(directory, checkpoints, state)
-    return Location("bundle", directory, latest, checkpoints, latest, state, warnings)
+    selected = latest
+    if not latest.complete:
+        # A training job killed mid-save, or files deleted by hand: show the newest
+        # checkpoint that is whole rather than one whose values cannot be read.
+        whole = [ref for ref in checkpoints if ref.complete]
+        if whole:
+            selected = whole[-1]
+            warnings += (
+                f"{latest.name} is incomplete ({_missing_text(latest)}): showing {selected.name}, "
+                "the newest complete checkpoint",
+            )
+    return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
 
 def _locate_from_file(path: str) -> Location:
@@ -117,7 +134,15 @@ def _locate_prefix(prefix: str) -> Location:
         selected = _make_ref(prefix, None, False)
         checkpoints = tuple(sorted(checkpoints + (selected,), key=_age))
     latest = _latest(directory, checkpoints, state)
+    if not selected.complete:
+        warnings += (f"{selected.name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def _missing_text(ref: CheckpointRef) -> str:
+    names = [os.path.basename(path) for path in ref.missing_files]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"missing {shown}"
 
 
 def _latest(directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None) -> CheckpointRef:
@@ -173,10 +198,19 @@ def _make_ref(prefix: str, timestamp: float | None, listed: bool) -> CheckpointR
         mtime = stat.st_mtime
     except OSError:
         size, mtime = 0, None
+    shards: set[int] = set()
+    shard_count = 1  # every bundle has at least data-00000-of-00001
     for data_file in glob.glob(glob.escape(prefix) + ".data-*-of-*"):
+        numbers = _DATA_FILE_NUMBERS.search(data_file)
+        if numbers is None:
+            continue
         with contextlib.suppress(OSError):  # deleted by a training job meanwhile
             size += os.path.getsize(data_file)
-    return CheckpointRef(prefix, step_of(prefix), timestamp if timestamp is not None else mtime, size, listed)
+            shards.add(int(numbers.group(1)))
+            shard_count = max(shard_count, int(numbers.group(2)))
+    missing = tuple(f"{prefix}.data-{i:05d}-of-{shard_count:05d}" for i in range(shard_count) if i not in shards)
+    stamp = timestamp if timestamp is not None else mtime
+    return CheckpointRef(prefix, step_of(prefix), stamp, size, listed, missing)
 
 
 def _resolve_state_path(directory: str, listed: str) -> str:

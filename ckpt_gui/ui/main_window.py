@@ -262,8 +262,13 @@ class MainWindow(QMainWindow):
             self._stats_by_prefix.pop(dropped, None)
         self.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
         self.banner.hide()
-        for warning in ckpt.location.warnings:
-            self.banner.show_message(warning, "warning")
+        warnings = list(ckpt.location.warnings)
+        if not ckpt.ref.complete and not any(w.startswith(f"{ckpt.ref.name} is incomplete") for w in warnings):
+            warnings.append(f"{ckpt.ref.name} is incomplete: its data file(s) are missing, values cannot be read")
+        if ckpt.object_graph is None and ckpt.graph_error is not None:
+            warnings.append(f"{ckpt.graph_error}; showing the checkpoint keys without the object graph")
+        if warnings:
+            self.banner.show_message("\n".join(warnings), "warning")
         self.picker.set_location(ckpt.location, ckpt.ref)
         self.previous_action.setEnabled(len(ckpt.checkpoints) > 1)
         self.path_label.setText(f" {ckpt.prefix}  ({_format_name(ckpt.format)})")

@@ -42,6 +42,8 @@ def describe_ref(ref: CheckpointRef, latest: bool) -> str:
     parts.append(format_time(ref.time))
     parts.append(format_bytes(ref.size_bytes))
     text = "  ·  ".join(parts)
+    if not ref.complete:
+        text += "  (incomplete: data missing)"
     if latest:
         text += "  (latest)"
     elif not ref.in_state_file:
