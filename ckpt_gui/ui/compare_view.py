@@ -443,12 +443,15 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
     values = pair.values
     if values is not None:
         share = values.differing / values.count if values.count else 0.0
+        # The metrics cover positions finite on both sides; say so when some are not.
+        nonfinite = values.nan_appeared + values.nan_vanished + values.inf_appeared + values.inf_vanished
+        where = " (finite)" if nonfinite else ""
         rows += [
             ("Differing", f"{values.differing:,} of {values.count:,} ({share:.2%})"),
-            ("Max |B-A|", format_number(values.max_abs_diff)),
-            ("Mean |B-A|", format_number(values.mean_abs_diff)),
-            ("Rel. L2", format_number(values.rel_l2)),
-            ("Cosine", format_number(values.cosine)),
+            (f"Max |B-A|{where}", format_number(values.max_abs_diff)),
+            (f"Mean |B-A|{where}", format_number(values.mean_abs_diff)),
+            (f"Rel. L2{where}", format_number(values.rel_l2)),
+            (f"Cosine{where}", format_number(values.cosine)),
         ]
         changes = [
             f"{n:,} {what}"
