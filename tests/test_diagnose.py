@@ -310,6 +310,13 @@ def test_scripts_that_exit_or_crash(tmp_path, checkpoints, body, kind):
     code, report = diagnose(checkpoints / "keras_seq", script(tmp_path, body))
     assert code == 2 and report["error"]["type"] == kind
     assert report["error"]["message"]
+    trace = report["error"]["traceback"]
+    if kind != "Exit":  # os._exit leaves no trace; the others point at the script's line
+        assert "model_def.py" in trace, trace
+    assert "child.py" not in trace or kind == "Crash"  # our frames are left out of Python tracebacks
+    assert "oneDNN" not in trace  # TensorFlow's import chatter is not the script's output
+    if kind == "SystemExit":
+        assert report["error"]["message"] == "the script called sys.exit(3)"
 
 
 def test_name_based_tf1_wrong_shape_and_missing_variable(tmp_path, checkpoints):

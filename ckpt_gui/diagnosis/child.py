@@ -19,6 +19,7 @@ them into the report with suggestions and notes (ckpt_gui.diagnosis.report).
 
 from __future__ import annotations
 
+import faulthandler
 import heapq
 import json
 import os
@@ -38,6 +39,9 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # A crash in the script (a C extension, ctypes) then leaves the Python lines it was
+    # running in the log the parent shows.
+    faulthandler.enable(sys.stderr)
     send({"event": "phase", "phase": "importing TensorFlow"})
     try:
         import numpy  # noqa: F401
@@ -69,12 +73,16 @@ def send(message: dict) -> None:
 
 def send_error(exc: BaseException, phase: str, trace: str | None = None) -> None:
     if isinstance(exc, SystemExit):
-        kind, message = "SystemExit", f"the script called sys.exit({exc.code!r}) while {phase}"
+        when = "" if phase == "running the script" else f" while {phase}"
+        kind, message = "SystemExit", f"the script called sys.exit({exc.code!r}){when}"
     else:
         kind, message = type(exc).__name__, str(exc) or type(exc).__name__
     send({
         "event": "error",
-        "error": {"type": kind, "message": message, "traceback": trace or traceback.format_exc(), "phase": phase},
+        "error": {
+            "type": kind, "message": message, "phase": phase,
+            "traceback": trace if trace is not None else traceback.format_exc(),
+        },
     })  # fmt: skip
 
 
@@ -85,7 +93,30 @@ class ScriptError(Exception):
         super().__init__(str(cause))
         self.cause = cause
         self.phase = phase
-        self.trace = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
+        self.trace = user_traceback(cause)
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback through the user's code only: this file's and runpy's frames say
+    nothing to them. Empty when no frame is theirs (an error of ours about the script,
+    whose message says it all)."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename != __file__ and not frame.filename.startswith("<frozen")
+    ]
+    if not frames:
+        return ""
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    return "".join(lines + traceback.format_exception_only(type(exc), exc))
+
+
+def _described(value) -> str:
+    """``42 (an int)``: what the script handed over, briefly."""
+    name = type(value).__name__
+    text = repr(value)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    return f"{shown} ({'an' if name[:1].lower() in 'aeiou' else 'a'} {name})"
 
 
 def phase(name: str) -> None:
@@ -185,7 +216,7 @@ def describe_target(value, object_based: bool, tf, notes: list[str], origin: str
         return {"kind": "objects", "root": value, "map_root": True}
     raise ScriptError(
         TypeError(
-            f"{origin} gave a {type(value).__name__}; expected a tf.train.Checkpoint, a dict of trackables, "
+            f"{origin} gave {_described(value)}; expected a tf.train.Checkpoint, a dict of trackables, "
             "a Keras model or tf.Module, or (name-based checkpoints) a list or dict of variables"
         ),
         "building the model",

@@ -44,7 +44,10 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> dict:
         )
     facts = result.facts
     if facts is None:
-        if report["error"] is not None and not report["error"].get("traceback") and result.log:
+        # A child that died without reporting (a crash, os._exit, a kill): its last
+        # output is all there is to show. An error it reported says enough itself.
+        died = result.error is not None and "phase" not in result.error
+        if died and not report["error"].get("traceback") and result.log:
             report["error"]["traceback"] = result.log[-4000:]
         return report
     variables = [_entry(raw) for raw in facts["variables"]]

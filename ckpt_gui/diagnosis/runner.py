@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -56,6 +57,11 @@ class AttemptResult:
     folder_changed: list[str] = field(default_factory=list)
 
 
+# TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
+# on"): they would crowd out what a crashing script printed.
+_STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
+
+
 class ChildProcess:
     """One Python child running child.py; its protocol lines arrive on a queue."""
 
@@ -98,7 +104,8 @@ class ChildProcess:
 
     def _read_log(self) -> None:
         for line in self.process.stderr:
-            self.log.append(line.rstrip("\n"))
+            if not _STARTUP_NOISE.match(line):
+                self.log.append(line.rstrip("\n"))
 
     def next_event(self, timeout: float) -> dict | None | bool:
         """The next protocol message, None at the end of the stream, False on timeout."""
