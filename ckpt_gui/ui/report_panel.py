@@ -141,9 +141,12 @@ class ReportPanel(QWidget):
         self.headline.setText(f"{headline} &nbsp; TensorFlow: {verdict}")
         self._show_legend(report["summary"])
         notes = list(report["notes"])
-        if report["tensorflow"]["message"]:
-            notes.append("TensorFlow said: " + report["tensorflow"]["message"].splitlines()[0])
+        message = report["tensorflow"]["message"]
+        if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
+            brief = " ".join(message.split())
+            notes.append("TensorFlow said: " + (brief if len(brief) <= 300 else brief[:300] + "\u2026"))
         self.notes.setText(_bullets(notes))
+        self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
 
     def clear(self, message: str = "") -> None:
