@@ -8,6 +8,7 @@ from typing import TextIO
 from .core.checkpoint import Checkpoint
 from .core.formatting import format_bytes, format_number, format_shape, format_time
 from .core.stats import TensorStats
+from .core.tree import natural_key
 
 _FORMAT_NAMES = {
     "tf2": "TF2 object-based checkpoint",
@@ -19,8 +20,10 @@ _FORMAT_NAMES = {
 def print_inspect_table(
     ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, out: TextIO = sys.stdout
 ) -> None:
-    # Sorted by readable name: model weights, then optimizer state, then counters.
-    variables = sorted((v for v in ckpt.variables if not v.is_object_graph), key=lambda v: v.display_path)
+    # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
+    variables = sorted(
+        (v for v in ckpt.variables if not v.is_object_graph), key=lambda v: (natural_key(v.display_path), v.key)
+    )
     total_bytes = sum(v.size_bytes for v in variables)
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")

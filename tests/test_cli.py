@@ -67,6 +67,14 @@ def test_inspect_table(checkpoints):
     assert "MEAN" in result.stdout
 
 
+def test_inspect_table_lists_numbered_names_in_natural_order(checkpoints):
+    result = run_cli("inspect", str(checkpoints / "many"))
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("model/blocks/")]
+    blocks = list(dict.fromkeys(int(name.split("/")[2]) for name in names))
+    assert blocks == sorted(blocks) and blocks[:12] == list(range(12))  # 2 before 10, not 1, 10, 100...
+
+
 @pytest.mark.parametrize(
     ("scenario", "name", "key"),
     [

@@ -302,14 +302,16 @@ def hint_layer(node, full_name: str) -> None:
             group.hint = layer
 
 
-def _natural_key(node: TreeNode) -> tuple:
-    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(node.name))
+def natural_key(text: str) -> tuple:
+    """Sort key that orders numbers by value: ``momentums/2`` before ``momentums/10``
+    (the split alternates text and digits, so the tuples always compare like with like)."""
+    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(text))
 
 
 def _sort(root: TreeNode) -> None:
     for node in root.walk():
         if len(node.children) > 1:
-            node.children.sort(key=lambda child: (child.kind == SLOT, _natural_key(child)))
+            node.children.sort(key=lambda child: (child.kind == SLOT, natural_key(child.name)))
 
 
 def _total(root: TreeNode) -> None:
