@@ -95,6 +95,14 @@ def test_export_writes_the_tensor(checkpoints, tf, tmp_path, scenario, name, key
     assert_same_value(np.load(out, allow_pickle=False), expected, key)
 
 
+def test_export_prints_the_file_it_wrote(checkpoints, tmp_path):
+    # numpy appends .npy to a name without it: the path printed must be that file.
+    result = run_cli("export", str(checkpoints / "tf1"), "layer1/weights", "-o", str(tmp_path / "w"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "w.npy")
+    assert [p.name for p in tmp_path.iterdir()] == ["w.npy"]
+
+
 def test_export_widens_types_npy_cannot_hold(checkpoints, tf, tmp_path):
     out = tmp_path / "bf16.npy"
     result = run_cli("export", str(checkpoints / "dtypes"), "values/bfloat16", "-o", str(out))

@@ -530,7 +530,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            note = export_npy(self.ckpt, node.variable.key, path)
+            path, note = export_npy(self.ckpt, node.variable.key, path)
         except CheckpointError as exc:
             self.banner.show_message(str(exc), "error")
             return
