@@ -84,3 +84,14 @@ def _shown(node) -> bool:
             return False
         node = node.parent
     return True
+
+
+def test_details_text_of_a_scalar_and_a_matrix(checkpoints):
+    from ckpt_gui.core.describe import describe_variable
+
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    tree = object_tree(ckpt)
+    rows = dict(describe_variable(ckpt, tree.by_key["save_counter/.ATTRIBUTES/VARIABLE_VALUE"]))
+    assert rows["Shape"] == "scalar"  # not "scalar (1 elements)"
+    rows = dict(describe_variable(ckpt, tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]))
+    assert rows["Shape"] == "[12, 16]  (192 elements)"

@@ -26,7 +26,7 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]
     if node.kind == SLOT and node.parent is not None and node.parent.variable is not None:
         rows.append(("Optimizer slot", f"'{node.name}' of {node.parent.variable.display_path} ({node.hint})"))
     rows.append(("DType", variable.dtype.name))
-    rows.append(("Shape", f"{format_shape(variable.shape)}  ({variable.num_elements:,} elements)"))
+    rows.append(("Shape", _shape_text(variable.shape, variable.num_elements)))
     if entry.is_partitioned:
         parts = ckpt.index.slice_parts(entry)
         shards = sorted({part.shard_id for _s, part in parts})
@@ -36,6 +36,14 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]
         rows.append(("Offset", f"{entry.offset:,}"))
     rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
     return rows
+
+
+def _shape_text(shape: tuple[int, ...], elements: int) -> str:
+    """``[3, 3, 8, 16]  (1,152 elements)``; a scalar is just "scalar" (one element goes
+    without saying)."""
+    if not shape:
+        return format_shape(shape)
+    return f"{format_shape(shape)}  ({elements:,} element{'' if elements == 1 else 's'})"
 
 
 def describe_group(node: TreeNode) -> list[tuple[str, str]]:
