@@ -446,3 +446,29 @@ def test_results_for_a_previous_selection_are_dropped(qtbot, window, checkpoints
     assert window.histogram.histogram is None
     assert window.current.variable.key == "values/strings/.ATTRIBUTES/VARIABLE_VALUE"
     assert window.tensor.value is not None and window.tensor.value.dtype.kind in "OSU"
+
+
+def fact_texts(win: MainWindow) -> dict[str, str]:
+    """The Details panel's rows as label -> text, read from its widgets."""
+    grid = win.details.facts
+    rows = {}
+    for row in range(grid.rowCount()):
+        label, value = grid.itemAtPosition(row, 0), grid.itemAtPosition(row, 1)
+        if label is not None and value is not None:
+            rows[label.widget().text()] = value.widget().text()
+    return rows
+
+
+def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoints):
+    messages = []  # the status bar's message on load (the NaN scan replaces it later)
+    window.loaded.connect(lambda: messages.append(window.statusBar().currentMessage()))
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    variables = [v for v in window.ckpt.variables if not v.is_object_graph]
+    # The tree's count and the status bar count the same thing: the variables, not the graph.
+    assert window.tree_panel.count_label.text() == f"{len(variables)} variables"
+    assert messages[0].startswith(f"{len(variables)} variables")
+    select(qtbot, window, "_CHECKPOINTABLE_OBJECT_GRAPH")
+    facts = fact_texts(window)
+    assert facts["Contents"].startswith("TF2 object graph: ") and "optimizer slot variables" in facts["Contents"]
+    assert window.details.value.isHidden()  # no dump of the proto's bytes
+    assert "TF2 object graph" in window.tensor.message.text()

@@ -23,6 +23,8 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]
     found = graph.attribute_of_key(variable.key) if graph is not None else None
     if found is not None and found[1].full_name:
         rows.append(("TF name", found[1].full_name))
+    if variable.is_object_graph and graph is not None:
+        rows.append(("Contents", graph.summary()))
     if node.kind == SLOT and node.parent is not None and node.parent.variable is not None:
         rows.append(("Optimizer slot", f"'{node.name}' of {node.parent.variable.display_path} ({node.hint})"))
     rows.append(("DType", variable.dtype.name))
@@ -74,7 +76,7 @@ def describe_stats(stats: TensorStats) -> list[tuple[str, str]]:
 
 def value_text(variable: Variable, value) -> str | None:
     """Scalars and tiny tensors (save_counter, step, learning rate, strings) as text."""
-    if variable.num_elements > SCALAR_PREVIEW_ELEMENTS:
+    if variable.num_elements > SCALAR_PREVIEW_ELEMENTS or variable.is_object_graph:  # a proto: see "Contents"
         return None
     if value.dtype == object:
         items = [_bytes_text(x) for x in value.reshape(-1)]

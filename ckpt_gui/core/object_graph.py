@@ -78,6 +78,15 @@ class ObjectGraph:
         except IndexError:
             raise WireFormatError("object graph is truncated") from None
 
+    def summary(self) -> str:
+        """What the graph holds, in one line (the Details of its checkpoint entry: the
+        entry itself is a serialized proto, unreadable as a value)."""
+        values = sum(len(node.attributes) for node in self.nodes)
+        return (
+            f"TF2 object graph: {len(self.nodes):,} objects, {values:,} saved values, "
+            f"{len(self.slots):,} optimizer slot variables"
+        )
+
     # -- paths ----------------------------------------------------------------------
 
     def paths(self, node_id: int) -> list[tuple[str, ...]]:

@@ -90,6 +90,10 @@ class VariableTree:
         for node in root.walk():
             if node.variable is not None:
                 self.by_key[node.variable.key] = node
+        # What "N variables" counts: every checkpoint value but the object graph, which
+        # has a row (it is an entry of the index) but is metadata, not a variable. The
+        # status bar and `inspect` count the same way.
+        self.variable_total = sum(1 for node in self.by_key.values() if not node.variable.is_object_graph)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         _sort(root)
@@ -133,10 +137,11 @@ class VariableTree:
 
     def apply_filter(self, accept: Callable[[TreeNode], bool] | None) -> int:
         """Show the variables ``accept`` takes (all when None), with their ancestors and
-        the slots under them; return how many variables are shown."""
+        the slots under them; return how many variables are shown (the object graph's
+        row not counted, as in ``variable_total``)."""
         chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept is None or accept(node)]
         show_with_ancestors(self.root, chosen)
-        self.match_count = len(chosen)
+        self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
         return self.match_count
 
 

@@ -341,7 +341,8 @@ class MainWindow(QMainWindow):
             return
         variable = node.variable
         if not variable.dtype.is_numeric:
-            self.histogram.clear(f"No histogram for {variable.dtype.name} values")
+            what = "the object graph (metadata)" if variable.is_object_graph else f"{variable.dtype.name} values"
+            self.histogram.clear(f"No histogram for {what}")
             self.details.show_stats(None, "Statistics: not numeric")
             self._job_finished("histogram")
             return
@@ -435,6 +436,9 @@ class MainWindow(QMainWindow):
 
     def _start_values(self, node: TreeNode) -> None:
         ckpt, variable = self.ckpt, node.variable
+        if variable.is_object_graph and ckpt.object_graph is not None:  # a serialized proto: no values to show
+            self.tensor.show_message(f"{ckpt.object_graph.summary()}.\nThe object graph view shows its structure.")
+            return
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
             return

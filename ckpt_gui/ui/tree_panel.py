@@ -49,6 +49,10 @@ class TreePanel(QWidget):
         self.count_label = QLabel()
         self.count_label.setMinimumWidth(90)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count_label.setToolTip(
+            "Variables in the checkpoint, optimizer slots included; the object graph\n"
+            "(_CHECKPOINTABLE_OBJECT_GRAPH) is listed but not counted: it is metadata"
+        )
 
         self.objects_button = QRadioButton("Object graph")
         self.keys_button = QRadioButton("Checkpoint keys")
@@ -187,7 +191,7 @@ class TreePanel(QWidget):
             self.statuses,
         )
         count = self.model.refilter(accept)
-        total = len(self.tree.by_key) + len(self.tree.model_only)
+        total = self.tree.variable_total + len(self.tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")
         if accept is not None and count <= EXPAND_MATCHES:
             self.view.expandAll()
