@@ -80,6 +80,13 @@ class TreeNode(NodePaths):
             if node.variable is not None:
                 yield node.variable
 
+    def model_variables(self) -> list[Variable]:
+        """The variables a group's statistics cover: optimizer slots left out, as in
+        ``params`` (Adam's moments would swamp the weights' distribution), unless the
+        group holds nothing but slots (a ``.OPTIMIZER_SLOT`` folder of the key view)."""
+        own = [node.variable for node in self.walk() if node.variable is not None and node.kind != SLOT]
+        return own or list(self.variables())
+
 
 class VariableTree:
     """A built tree plus the index from checkpoint key to node."""

@@ -406,7 +406,9 @@ class MainWindow(QMainWindow):
 
     def _start_group_histogram(self, node: TreeNode, bins: int, value_range) -> None:
         ckpt = self.ckpt
-        keys = [v.key for v in node.variables() if v.dtype.is_numeric and not v.dtype.is_complex]
+        chosen = node.model_variables()  # slots left out, as in the group's parameter count
+        keys = [v.key for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
+        slots_left_out = len(chosen) < node.variable_count
         total = sum(ckpt.variable(k).size_bytes for k in keys)
         if not keys:
             self.histogram.clear("No numeric variables in this group")
@@ -429,7 +431,8 @@ class MainWindow(QMainWindow):
         def show(result) -> None:
             stats, histogram = result
             self.histogram.show_histogram(histogram, title)
-            self.details.show_stats(stats, f"all {len(keys)} numeric variables together")
+            note = f"all {len(keys)} numeric variables together"
+            self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
             self._job_finished("histogram")
 
         self._submit_histogram(compute, show, title)
