@@ -96,3 +96,27 @@ def test_details_text_of_a_scalar_and_a_matrix(checkpoints):
     assert rows["Shape"] == "scalar"  # not "scalar (1 elements)"
     rows = dict(describe_variable(ckpt, tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]))
     assert rows["Shape"] == "[12, 16]  (192 elements)"
+
+
+def test_layer_hints_only_where_they_tell_siblings_apart(checkpoints):
+    # A subclassed Keras 3 model names every variable "my_model/<name>": the model's
+    # name on every layer would tell nothing, so no layer gets it.
+    tree = object_tree(Checkpoint.open(checkpoints / "subclassed"))
+    model = next(c for c in tree.root.children if c.name == "model")
+    assert [(c.name, c.hint) for c in model.children] == [("dense1", ""), ("dense2", "")]
+    assert next(c for c in tree.root.children if c.name == "optimizer").hint  # the optimizer's own name
+    # Keras 3 Sequential layers in _operations/N keep their distinct names.
+    seq = object_tree(Checkpoint.open(checkpoints / "keras_seq"))
+    kernel = seq.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
+    layers = kernel.parent.parent
+    assert [(c.name, c.hint) for c in layers.children] == [("1", "dense"), ("2", "dense_1")]
+
+
+def test_catch_all_lists_get_no_layer_hint():
+    from ckpt_gui.core.tree import TreeNode, hint_layer
+
+    root = TreeNode("")
+    trainables = TreeNode("_trainable_variables", TreeNode("optimizer", root))
+    variable = TreeNode("5", trainables)
+    hint_layer(variable, "net/kernel")  # the first of many layers' variables in the list
+    assert trainables.hint == ""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .diff import CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B, SAME, SHAPE_CHANGED, CheckpointDiff, Pair
-from .tree import NodePaths, hint_layer, natural_key, show_with_ancestors
+from .tree import NodePaths, hint_layer, natural_key, prune_hints, show_with_ancestors
 
 # How much a status says "look here": the flat list sorts by this, then by change.
 _URGENCY = {SHAPE_CHANGED: 0, DTYPE_CHANGED: 1, ONLY_A: 2, ONLY_B: 3, CHANGED: 4, None: 5, SAME: 6}
@@ -71,6 +71,7 @@ class PairTree:
             self.leaves.append(leaf)
             if full_name:
                 hint_layer(leaf, full_name)
+        prune_hints(self.root)
         self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
         for node in self.root.walk():
             node.children.sort(key=lambda n: natural_key(n.name))

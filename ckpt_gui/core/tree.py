@@ -14,12 +14,13 @@ Qt model can present the filtered tree without a proxy model; it runs in O(nodes
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .checkpoint import Checkpoint, Variable
 from .gc_pause import gc_paused
-from .object_graph import VARIABLE_VALUE
+from .object_graph import CATCH_ALL_LISTS, VARIABLE_VALUE
 
 _ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
 _NATURAL = re.compile(r"(\d+)")
@@ -226,6 +227,7 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
         if found is not None:
             node_of_variable_node[found[0]] = node
             hint_layer(node, found[1].full_name)
+    prune_hints(builder.root)  # before the slots, whose hints are shared on purpose
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
@@ -305,13 +307,36 @@ class _Builder:
 
 def hint_layer(node, full_name: str) -> None:
     """Keras 3 keeps layers in lists (``_operations/3/_kernel``); the variable's
-    ``full_name`` (``digits/conv2/kernel``) gives the layer's own name."""
+    ``full_name`` (``digits/conv2/kernel``) gives the layer's own name.
+
+    A catch-all list (``optimizer/_trainable_variables``) holds variables of many
+    layers: the first one's layer would be a wrong name for it, so it gets none.
+    Call :func:`prune_hints` once the tree is built."""
     parts = full_name.split("/")
     group = node.parent
     if len(parts) >= 2 and group is not None and group.parent is not None and not group.hint:
         layer = parts[-2]
-        if layer != group.name:
+        if layer != group.name and group.name not in CATCH_ALL_LISTS:
             group.hint = layer
+
+
+def prune_hints(root) -> None:
+    """Keep only the layer hints that tell siblings apart.
+
+    A subclassed Keras model names its variables ``<model>/<variable>`` (``net/kernel``),
+    so every layer of it would be hinted with the model's name (``bn · net``,
+    ``d1 · net``). A hint that several sibling groups share is such a scope name,
+    not a layer name: it is dropped there and everywhere else in the tree (``head``,
+    alone in its parent, got the same ``net``). Run before slots are attached (their
+    hint is the optimizer's path, shared by design)."""
+    shared: set[str] = set()
+    for node in root.walk():
+        counts = Counter(child.hint for child in node.children if child.hint)
+        shared.update(hint for hint, n in counts.items() if n > 1)
+    if shared:
+        for node in root.walk():
+            if node.hint in shared:
+                node.hint = ""
 
 
 def natural_key(text: str) -> tuple:
