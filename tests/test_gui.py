@@ -394,6 +394,23 @@ def test_compare_heatmaps_of_a_matrix(qtbot, window, checkpoints, tf):
     b = tf.train.load_checkpoint(str(folder / "ckpt-4")).get_tensor(pair.key)
     np.testing.assert_array_equal(view.image_a, a)
     np.testing.assert_allclose(view.image_diff, b.astype(np.float64) - a.astype(np.float64))
+    details = window.compare_details
+    # The title has no tag here (no "stored as" line): it must still render as rich text.
+    assert "&nbsp;" in details.title.text() and details.title.textFormat() == Qt.TextFormat.RichText
+
+    # A, B and B - A are drawn the same width (the colour bars have their own cells),
+    # and no legend sits on the curves (the title says which colour is which).
+    def same_widths() -> bool:  # once the graphics layout has settled (it lays out later)
+        widths = [plot.vb.width() for plot in details.image_plots]
+        return max(widths) - min(widths) <= 1 and min(widths) > 50
+
+    qtbot.waitUntil(same_widths, timeout=5000)
+    assert details.hist_plot.legend is None and "A" in details.hist_plot.titleLabel.text
+    # A vector has no heatmaps: their row goes away rather than staying blank.
+    bias = next(p for p in window.diff.pairs if p.a is not None and p.a.shape == (16,) and p.status == "changed")
+    window.compare_trees.select_pair(bias)
+    wait_idle(qtbot, window)
+    assert not details.heatmaps.isVisible() and not details.colorbar_ab.isVisible()
     # Compare with previous checkpoint: A = ckpt-3, B = ckpt-4.
     open_and_wait(qtbot, window, folder / "ckpt-4")
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):

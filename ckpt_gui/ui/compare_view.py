@@ -185,6 +185,7 @@ class CompareTrees(QWidget):
         self._remembered: Pair | None = None  # the pair last selected, kept across filters
         self.title = QLabel()
         self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.search = QLineEdit(placeholderText="Filter pairs")
         self.search.setClearButtonEnabled(True)
         self.by_change = QCheckBox("Flat list, largest change first")
@@ -254,6 +255,7 @@ class CompareTrees(QWidget):
     # -- content ---------------------------------------------------------------------------
 
     def set_diff(self, diff: CheckpointDiff, name_a: str, name_b: str) -> None:
+        name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the labels rich text
         self.heading_a.setText(f"<b>A</b> (before): {name_a}")
         self.heading_b.setText(f"<b>B</b> (after): {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
@@ -334,13 +336,16 @@ class CompareDetails(QWidget):
         self.title = QLabel("Select a pair to compare its values.")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
+        # Rich text always: left to auto-detection, a title without a tag (no "stored
+        # as" line) is taken for plain text and shows its &nbsp; literally.
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.setMinimumWidth(320)
         self.numbers = QGridLayout()
         self.numbers.setHorizontalSpacing(14)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
-        self.hist_plot = self.plots.addPlot(row=0, col=0, colspan=3, title="A and B")
-        self.hist_plot.addLegend(offset=(-10, 10))
+        # The title is the legend: a legend inside the plot covered the curves.
+        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title())
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_A, 70), pen=pg.mkPen(COLOUR_A), name="A"
@@ -348,24 +353,31 @@ class CompareDetails(QWidget):
         self.curve_b = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
         )
-        self.diff_plot = self.plots.addPlot(row=1, col=0, colspan=3, title="B - A")
+        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A")
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
+        # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
+        # bars have cells of their own, so the three heatmaps get the same width (a bar
+        # inserted into B's plot took its width from B alone).
+        self.heatmaps = heatmaps = self.plots.addLayout(row=2, col=0)
         self.image_plots = []
         self.images = []
-        for col, title in enumerate(("A", "B", "B - A")):
-            plot = self.plots.addPlot(row=2, col=col, title=title)
+        for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
+            plot = heatmaps.addPlot(row=0, col=col, title=title)
             plot.invertY(True)
             plot.hideAxis("bottom")
             image = pg.ImageItem()
             plot.addItem(image)
             self.image_plots.append(plot)
             self.images.append(image)
-        # A and B share one colour scale (its bar beside B); B - A has its own.
+        # A and B share one colour scale; B - A has its own.
         self.colorbar_ab = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=10)
-        self.colorbar_ab.setImageItem(self.images[:2], insert_in=self.image_plots[1])
+        self.colorbar_ab.setImageItem(self.images[:2])
         self.colorbar_diff = pg.ColorBarItem(values=(-1, 1), colorMap="CET-D1A", interactive=False, width=10)
-        self.colorbar_diff.setImageItem(self.images[2], insert_in=self.image_plots[2])
+        self.colorbar_diff.setImageItem(self.images[2])
+        for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
+            bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
+            heatmaps.addItem(bar, row=0, col=col)
         for plot in self.image_plots[1:]:  # zoom and pan together
             plot.setXLink(self.image_plots[0])
             plot.setYLink(self.image_plots[0])
@@ -420,6 +432,9 @@ class CompareDetails(QWidget):
             self.colorbar_diff.setLevels((-bound, bound))
         for plot, image in zip(self.image_plots, (*images, view.image_diff)):
             plot.setVisible(image is not None)
+        self.colorbar_ab.setVisible(bool(shown))
+        self.colorbar_diff.setVisible(view.image_diff is not None)
+        self._show_heatmaps(bool(shown))
         if shown:
             self.image_plots[0].autoRange()
 
@@ -430,6 +445,20 @@ class CompareDetails(QWidget):
             item.clear()
         for plot in self.image_plots:
             plot.setVisible(False)
+        self._show_heatmaps(False)
+
+    def _show_heatmaps(self, on: bool) -> None:
+        """The heatmap row only for matrices: hidden items keep their place in a
+        graphics layout, so without this a vector's histograms would leave a blank row."""
+        self.heatmaps.setVisible(on)
+        self.plots.ci.layout.setRowMaximumHeight(2, 1e6 if on else 0)
+
+
+def _legend_title() -> str:
+    def swatch(colour: tuple[int, int, int], name: str) -> str:
+        return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
+
+    return f"{swatch(COLOUR_A, 'A')} and {swatch(COLOUR_B, 'B')}"
 
 
 def _numbers(pair: Pair) -> list[tuple[str, str]]:
