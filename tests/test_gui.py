@@ -492,3 +492,26 @@ def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoin
     assert facts["Contents"].startswith("TF2 object graph: ") and "optimizer slot variables" in facts["Contents"]
     assert window.details.value.isHidden()  # no dump of the proto's bytes
     assert "TF2 object graph" in window.tensor.message.text()
+
+
+def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, checkpoints):
+    from ckpt_gui.ui.heatmap import INF_COLOUR, NAN_COLOUR
+
+    open_and_wait(qtbot, window, checkpoints / "dtypes")
+    select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")  # [[0, 1.5, -2.25], [nan, inf, -inf]]
+    tensor = window.tensor
+    overlay = tensor.overlay.image
+    # NaN no longer looks like 0 (white in the diverging map), nor Inf like the largest value.
+    assert tuple(overlay[1, 0]) == (*NAN_COLOUR, 255)
+    assert tuple(overlay[1, 1]) == tuple(overlay[1, 2]) == (*INF_COLOUR, 255)
+    assert (overlay[0, :, 3] == 0).all()  # finite cells: transparent
+    assert "1 NaN" in tensor.image_plot.titleLabel.text and "2 \u00b1Inf" in tensor.image_plot.titleLabel.text
+    # Hovering the NaN cell says what its colour means.
+    vb = tensor.image_plot.vb
+    tensor._on_mouse(vb.mapViewToScene(QPointF(0.1, 1.1)))  # column 0, row 1: cells are centred on indices
+    assert "[axis 0 = 1, axis 1 = 0]" in tensor.readout.text() and "not a number" in tensor.readout.text()
+    # Index axes tick whole numbers only, even for a 2 x 3 plane.
+    for name in ("left", "bottom"):
+        axis = tensor.image_plot.getAxis(name)
+        for _spacing, ticks in axis.tickValues(-0.5, 2.5, 400):
+            assert all(float(t).is_integer() for t in ticks), (name, ticks)

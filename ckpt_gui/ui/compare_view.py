@@ -31,6 +31,7 @@ from ..core.formatting import format_number, format_shape
 from ..core.pair_tree import PairNode, PairTree, pair_filter
 from ..core.planes import color_limits
 from . import status_style
+from .heatmap import NonFinite, index_axes, overlay_item, place
 from .layouts import clear_layout
 
 STYLES = status_style.DIFF_STYLES
@@ -362,14 +363,18 @@ class CompareDetails(QWidget):
         self.heatmaps = heatmaps = self.plots.addLayout(row=2, col=0)
         self.image_plots = []
         self.images = []
+        self.overlays = []  # NaN and Inf cells, in colours of their own
         for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
-            plot = heatmaps.addPlot(row=0, col=col, title=title)
+            plot = heatmaps.addPlot(row=0, col=col, title=title, axisItems=index_axes())
             plot.invertY(True)
             plot.hideAxis("bottom")
             image = pg.ImageItem()
+            overlay = overlay_item()
             plot.addItem(image)
+            plot.addItem(overlay)
             self.image_plots.append(plot)
             self.images.append(image)
+            self.overlays.append(overlay)
         # A and B share one colour scale; B - A has its own.
         self.colorbar_ab = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=10)
         self.colorbar_ab.setImageItem(self.images[:2])
@@ -378,6 +383,8 @@ class CompareDetails(QWidget):
         for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
             bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
             heatmaps.addItem(bar, row=0, col=col)
+        self.heatmap_note = heatmaps.addLabel("", row=1, col=0, colspan=5, size="9pt")
+        self.heatmap_note.setVisible(False)
         for plot in self.image_plots[1:]:  # zoom and pan together
             plot.setXLink(self.image_plots[0])
             plot.setYLink(self.image_plots[0])
@@ -430,8 +437,21 @@ class CompareDetails(QWidget):
             bound = max(abs(low), abs(high)) or 1.0
             self.images[2].setImage(view.image_diff, autoLevels=False)
             self.colorbar_diff.setLevels((-bound, bound))
-        for plot, image in zip(self.image_plots, (*images, view.image_diff)):
+        notes = []
+        for plot, item, overlay, image, title in zip(
+            self.image_plots, self.images, self.overlays, (*images, view.image_diff), ("A", "B", "B - A")
+        ):
             plot.setVisible(image is not None)
+            if image is not None:
+                nonfinite = NonFinite(image)
+                nonfinite.show_on(overlay)
+                for cells in (item, overlay):  # after setImage: the rect scales the image it has
+                    place(cells, *image.shape)
+                if nonfinite.note():
+                    notes.append(f"{title}: {nonfinite.note()}")
+        # One line under the heatmaps (in their titles, it would widen one of them).
+        self.heatmap_note.setText(" &nbsp; ".join(notes))
+        self.heatmap_note.setVisible(bool(notes))
         self.colorbar_ab.setVisible(bool(shown))
         self.colorbar_diff.setVisible(view.image_diff is not None)
         self._show_heatmaps(bool(shown))
@@ -441,8 +461,9 @@ class CompareDetails(QWidget):
     def _clear_plots(self) -> None:
         for curve in (self.curve_a, self.curve_b, self.curve_diff):
             curve.setData([0, 1], [0])
-        for item in self.images:
+        for item in (*self.images, *self.overlays):
             item.clear()
+        self.heatmap_note.setVisible(False)
         for plot in self.image_plots:
             plot.setVisible(False)
         self._show_heatmaps(False)
