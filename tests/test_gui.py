@@ -515,3 +515,13 @@ def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, 
         axis = tensor.image_plot.getAxis(name)
         for _spacing, ticks in axis.tickValues(-0.5, 2.5, 400):
             assert all(float(t).is_integer() for t in ticks), (name, ticks)
+
+
+def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, window, checkpoints):
+    open_and_wait(qtbot, window, checkpoints / "dtypes")
+    select(qtbot, window, "values/strings/.ATTRIBUTES/VARIABLE_VALUE")
+    panel = window.histogram
+    assert not panel.plot.isVisible() and panel.empty.isVisible()
+    assert panel.empty.text() == "No histogram for string values"
+    select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")
+    assert panel.plot.isVisible() and not panel.empty.isVisible()
