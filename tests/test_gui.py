@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.tree import SLOT
@@ -141,6 +142,15 @@ def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, t
     select(qtbot, window, key)
     names = [ref.name for ref in window.picker.refs]
     assert names[0] == "manual-99" and "ckpt-2" in names
+    # The picker shows its entry whole ("(latest)" was cut), with the text as tooltip too.
+    picker = window.picker
+    option = QStyleOptionComboBox()
+    picker.initStyleOption(option)
+    field = picker.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, picker
+    )
+    assert field.width() >= picker.fontMetrics().horizontalAdvance(picker.currentText())
+    assert picker.itemData(0, Qt.ItemDataRole.ToolTipRole) == picker.itemText(0)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.picker.ref_selected.emit(window.picker.refs[names.index("ckpt-2")])
     wait_idle(qtbot, window)
@@ -298,6 +308,15 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
         "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
     }  # fmt: skip
     assert not window.tree_panel.view.isColumnHidden(5)
+    # With the Restore column shown, the other columns take only what they need and
+    # the names stay whole (fixed widths cut them: "_CHECKPOINTABLE_OBJE...").
+    view = window.tree_panel.view
+    needed = view.fontMetrics().horizontalAdvance("_CHECKPOINTABLE_OBJECT_GRAPH") + view.indentation()
+    assert view.columnWidth(0) >= needed, (view.columnWidth(0), needed)
+    problems = window.report_panel.problems  # its shapes column shows the shapes whole
+    widest = max(problems.fontMetrics().horizontalAdvance(problems.topLevelItem(i).text(2))
+                 for i in range(problems.topLevelItemCount()))  # fmt: skip
+    assert problems.columnWidth(2) >= min(widest, 200), (problems.columnWidth(2), widest)
     # The legend filters the tree: only the model-only rows.
     window.report_panel.legend["missing"].setChecked(True)
     assert variable_rows(window.tree_panel.model) == 0  # model-only rows hold no checkpoint variable
@@ -354,6 +373,12 @@ def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
     assert not trees.view_b.isExpanded(group)
     trees.view_a.expand(group)
     assert trees.view_b.isExpanded(group)
+    # A group's status (what changed below) sizes its column, within a limit; the
+    # tooltip has it whole.
+    status = group.siblingAtColumn(STATUS)
+    assert status.data() in status.data(Qt.ItemDataRole.ToolTipRole)
+    text_width = trees.view_a.fontMetrics().horizontalAdvance(status.data())
+    assert trees.view_a.columnWidth(STATUS) >= min(text_width, 140)
     # The summary bar filters; the flat list puts the biggest changes first.
     trees.summary["only_b"].setChecked(True)
     assert [leaf.pair.status for leaf in model.tree.leaves if _shown_leaf(model.tree, leaf)] == ["only_b", "only_b"]

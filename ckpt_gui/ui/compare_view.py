@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,7 @@ from ..core.pair_tree import PairNode, PairTree, pair_filter
 from ..core.planes import color_limits
 from . import status_style
 from .heatmap import NonFinite, index_axes, overlay_item, place
-from .layouts import clear_layout
+from .layouts import clear_layout, fit_columns
 
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
@@ -41,6 +41,11 @@ NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE
 # are in the tooltips and the details.
 A_COLUMNS = (NAME_A, SHAPE_A, STATUS)
 B_COLUMNS = (NAME_B, SHAPE_B, REL)
+# Beside the names, columns take what their contents need up to these widths (a
+# group's status, "6 changed, 2 only in A", was cut at a fixed 92 px); the rest is
+# in the tooltips.
+A_LIMITS = {SHAPE_A: 120, STATUS: 150}
+B_LIMITS = {SHAPE_B: 120, REL: 100}
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
 _ROOT = QModelIndex()
 
@@ -127,6 +132,8 @@ class CompareModel(QAbstractItemModel):
             return QBrush(colour)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (REL, MAX_ABS, COSINE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and pair is None:  # a group: what changed below, in full
+            return f"{node.path}\n{_text(node, STATUS, False)}"
         if role == Qt.ItemDataRole.ToolTipRole and pair is not None:
             a, b = pair.a, pair.b
             lines = [pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
@@ -230,6 +237,10 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
+        # Refit once rows appear (expanding shows longer shapes); one pass per burst.
+        self._refit = QTimer(self, singleShot=True, interval=0)
+        self._refit.timeout.connect(self.fit_columns)
+        self.view_a.expanded.connect(lambda _index: self._refit.start())
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()
@@ -243,9 +254,6 @@ class CompareTrees(QWidget):
         header = view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(tree_column, QHeaderView.ResizeMode.Stretch)
-        for column in columns:
-            if column != tree_column:
-                view.setColumnWidth(column, 92 if column in (SHAPE_A, SHAPE_B, STATUS) else 74)
         return view
 
     def _link(self, source: QTreeView, target: QTreeView) -> None:
@@ -277,6 +285,7 @@ class CompareTrees(QWidget):
         for status, button in self.summary.items():
             button.setText(f"{status_label(status)}  {counts[status]}")
             button.setVisible(bool(counts[status]))
+        self.fit_columns()  # the groups' status texts grow as pairs get compared
         if pending:
             self.title.setText(self.title.text().split(" &mdash; ")[0] + f" &mdash; comparing, {pending} pairs to go")
         else:
@@ -292,7 +301,12 @@ class CompareTrees(QWidget):
             self.view_a.expandToDepth(2)
         if keep is not None:
             self.select_pair(keep)
+        self.fit_columns()
         return count
+
+    def fit_columns(self) -> None:
+        fit_columns(self.view_a, A_LIMITS)
+        fit_columns(self.view_b, B_LIMITS)
 
     def select_pair(self, pair: Pair) -> bool:
         tree = self.model.tree
@@ -456,7 +470,7 @@ class CompareDetails(QWidget):
         self.colorbar_diff.setVisible(view.image_diff is not None)
         self._show_heatmaps(bool(shown))
         if shown:
-            self.image_plots[0].autoRange()
+            self.image_plots[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
 
     def _clear_plots(self) -> None:
         for curve in (self.curve_a, self.curve_b, self.curve_diff):

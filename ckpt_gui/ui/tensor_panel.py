@@ -219,7 +219,7 @@ class TensorPanel(QTabWidget):
         self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
-        self.image_plot.autoRange()
+        self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
         self._show_table(shown)
 
     def _show_table(self, array: np.ndarray) -> None:
