@@ -536,10 +536,12 @@ def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, 
     tensor._on_mouse(vb.mapViewToScene(QPointF(0.1, 1.1)))  # column 0, row 1: cells are centred on indices
     assert "[axis 0 = 1, axis 1 = 0]" in tensor.readout.text() and "not a number" in tensor.readout.text()
     # Index axes tick whole numbers only, even for a 2 x 3 plane.
-    for name in ("left", "bottom"):
-        axis = tensor.image_plot.getAxis(name)
+    for axis in (tensor.image_plot.getAxis("left"), tensor.image_plot.getAxis("bottom")):
         for _spacing, ticks in axis.tickValues(-0.5, 2.5, 400):
-            assert all(float(t).is_integer() for t in ticks), (name, ticks)
+            assert all(float(t).is_integer() for t in ticks), ticks
+    select(qtbot, window, "values/float64/.ATTRIBUTES/VARIABLE_VALUE")  # a vector: its x axis is an index too
+    for _spacing, ticks in tensor.line.getAxis("bottom").tickValues(0, 4, 400):
+        assert all(float(t).is_integer() for t in ticks), ticks
 
 
 def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, window, checkpoints):

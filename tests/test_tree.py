@@ -96,6 +96,7 @@ def test_details_text_of_a_scalar_and_a_matrix(checkpoints):
     assert rows["Shape"] == "scalar"  # not "scalar (1 elements)"
     rows = dict(describe_variable(ckpt, tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]))
     assert rows["Shape"] == "[12, 16]  (192 elements)"
+    assert rows["Stored in"].startswith("ckpt-4.data-00000-of-00001 at offset ")  # one row, not two
 
 
 def test_layer_hints_only_where_they_tell_siblings_apart(checkpoints):

@@ -34,8 +34,10 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]
         shards = sorted({part.shard_id for _s, part in parts})
         rows.append(("Stored as", f"{len(parts)} slices in shard(s) {', '.join(map(str, shards))}"))
     else:
-        rows.append(("Shard", os.path.basename(ckpt.index.data_path(entry.shard_id))))
-        rows.append(("Offset", f"{entry.offset:,}"))
+        # One row for where the bytes are: the panel must show its last rows (CRC32C,
+        # the value) at the default window size without scrolling in the common case.
+        shard = os.path.basename(ckpt.index.data_path(entry.shard_id))
+        rows.append(("Stored in", f"{shard} at offset {entry.offset:,}"))
     rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
     return rows
 

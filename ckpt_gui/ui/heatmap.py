@@ -19,6 +19,12 @@ class IndexAxis(pg.AxisItem):
     """An axis of element indices: ticks on whole numbers only (a 2 x 2 matrix had
     ticks at 0.5, which name no element)."""
 
+    def __init__(self, orientation: str, **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        # The first index sits half a cell from the edge: let its label overhang a
+        # little rather than be dropped (the "0" under a heatmap went missing).
+        self.setStyle(hideOverlappingLabels=12)
+
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
         levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
         return levels or [(1.0, 0.0)]

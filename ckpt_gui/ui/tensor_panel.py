@@ -28,7 +28,7 @@ from ..core.planes import (
     plane,
     prepare_view,
 )
-from .heatmap import INF_NAME, NAN_NAME, NonFinite, index_axes, overlay_item, place
+from .heatmap import INF_NAME, NAN_NAME, IndexAxis, NonFinite, index_axes, overlay_item, place
 from .layouts import clear_layout
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
@@ -84,7 +84,7 @@ class TensorPanel(QTabWidget):
         heat_layout.addLayout(self.slicers)
         heat_layout.addWidget(self.graphics, 1)
         heat_layout.addWidget(self.readout)
-        self.line = pg.PlotWidget(background="w")
+        self.line = pg.PlotWidget(background="w", axisItems={"bottom": IndexAxis("bottom")})
         self.line.showGrid(x=True, y=True, alpha=0.2)
         self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
         self.line_low = self.line.plot(pen=pg.mkPen(40, 90, 160))
