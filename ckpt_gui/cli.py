@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write one tensor to a .npy file")
     export.add_argument("path", help="checkpoint folder, prefix or file")
     export.add_argument("key", help="the tensor's checkpoint key (or its object path)")
-    export.add_argument("-o", "--output", required=True, help="the .npy file to write")
+    export.add_argument("-o", "--output", required=True, help="the .npy file to write (.npy is appended when missing)")
     export.set_defaults(handler=_export)
 
     diagnose = commands.add_parser("diagnose", help="try restoring the checkpoint into a model script's objects")
@@ -163,8 +163,8 @@ def _export(args: argparse.Namespace) -> int:
 
     ckpt = Checkpoint.open(args.path)
     key = resolve_key(ckpt, args.key)
-    note = export_npy(ckpt, key, args.output)
+    written, note = export_npy(ckpt, key, args.output)
     if note:
         print(f"ckpt-gui: note: {note}", file=sys.stderr)
-    print(os.path.abspath(args.output))
+    print(os.path.abspath(written))
     return EXIT_OK

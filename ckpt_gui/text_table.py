@@ -8,6 +8,7 @@ from typing import TextIO
 from .core.checkpoint import Checkpoint
 from .core.formatting import format_bytes, format_number, format_shape, format_time
 from .core.stats import TensorStats
+from .core.tree import natural_key
 
 _FORMAT_NAMES = {
     "tf2": "TF2 object-based checkpoint",
@@ -19,8 +20,10 @@ _FORMAT_NAMES = {
 def print_inspect_table(
     ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, out: TextIO = sys.stdout
 ) -> None:
-    # Sorted by readable name: model weights, then optimizer state, then counters.
-    variables = sorted((v for v in ckpt.variables if not v.is_object_graph), key=lambda v: v.display_path)
+    # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
+    variables = sorted(
+        (v for v in ckpt.variables if not v.is_object_graph), key=lambda v: (natural_key(v.display_path), v.key)
+    )
     total_bytes = sum(v.size_bytes for v in variables)
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")
@@ -75,13 +78,18 @@ def print_diff_table(diff, out: TextIO = sys.stdout) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in diff.summary().items() if n)
     out.write(f"  {counts}\n\n")
     changed = [p for p in diff.pairs if p.status != SAME]
-    changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, p.path))
-    rows = [["STATUS", "NAME", "SHAPE A", "SHAPE B", "DIFFERING", "MAX |B-A|", "REL L2", "COSINE", "NAN/INF"]]
+    changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(p.path)))
+    # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,
+    # but a dtype_changed row would show two equal shapes and nothing else.
+    dtypes = any(p.a is not None and p.b is not None and p.a.dtype.name != p.b.dtype.name for p in changed)
+    rows = [["STATUS", "NAME", "SHAPE A", "SHAPE B", *(["DTYPE A", "DTYPE B"] if dtypes else []),
+             "DIFFERING", "MAX |B-A|", "REL L2", "COSINE", "NAN/INF"]]  # fmt: skip
     for pair in changed:
         v = pair.values
+        kinds = [pair.a.dtype.name if pair.a else "-", pair.b.dtype.name if pair.b else "-"] if dtypes else []
         rows.append([
             pair.status, pair.path + ("  (other key in B)" if pair.key_b else ""),
-            format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-",
+            format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-", *kinds,
             f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
             format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", _nonfinite_change(v),
         ])  # fmt: skip
@@ -91,8 +99,11 @@ def print_diff_table(diff, out: TextIO = sys.stdout) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
-    for rename in diff.renames:
-        out.write(f"\n  moved? {rename.key_a} -> {rename.key_b} (same values)")
+    if diff.renames:
+        out.write("\n")
+    for rename in diff.renames:  # readable paths, as in the NAME column
+        path_a, path_b = diff.a.variable(rename.key_a).display_path, diff.b.variable(rename.key_b).display_path
+        out.write(f"  moved? {path_a} -> {path_b} (same values)\n")
 
 
 def _nonfinite_change(v) -> str:

@@ -67,6 +67,14 @@ def test_inspect_table(checkpoints):
     assert "MEAN" in result.stdout
 
 
+def test_inspect_table_lists_numbered_names_in_natural_order(checkpoints):
+    result = run_cli("inspect", str(checkpoints / "many"))
+    assert result.returncode == 0, result.stderr
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("model/blocks/")]
+    blocks = list(dict.fromkeys(int(name.split("/")[2]) for name in names))
+    assert blocks == sorted(blocks) and blocks[:12] == list(range(12))  # 2 before 10, not 1, 10, 100...
+
+
 @pytest.mark.parametrize(
     ("scenario", "name", "key"),
     [
@@ -85,6 +93,14 @@ def test_export_writes_the_tensor(checkpoints, tf, tmp_path, scenario, name, key
     if expected.dtype == object:
         expected = np.array(expected.tolist(), dtype=bytes)
     assert_same_value(np.load(out, allow_pickle=False), expected, key)
+
+
+def test_export_prints_the_file_it_wrote(checkpoints, tmp_path):
+    # numpy appends .npy to a name without it: the path printed must be that file.
+    result = run_cli("export", str(checkpoints / "tf1"), "layer1/weights", "-o", str(tmp_path / "w"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "w.npy")
+    assert [p.name for p in tmp_path.iterdir()] == ["w.npy"]
 
 
 def test_export_widens_types_npy_cannot_hold(checkpoints, tf, tmp_path):

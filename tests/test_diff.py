@@ -109,15 +109,30 @@ def test_chunked_comparison_equals_whole(checkpoints):
 
 
 def test_renames_are_proposed(checkpoints, tmp_path, tf):
-    # Save the same variable under a new name: it should be proposed as moved.
+    # Save the same variable under a new name: it should be proposed as moved. Equal
+    # scalars (a step and a counter) and constant tensors (two layers' gammas still at
+    # ones) under new names are coincidences, not moves.
     value = np.arange(12, dtype=np.float32).reshape(3, 4)
-    tf.train.Checkpoint(old_name=tf.Variable(value)).write(str(tmp_path / "a" / "ckpt"))
-    tf.train.Checkpoint(new_name=tf.Variable(value)).write(str(tmp_path / "b" / "ckpt"))
+    tf.train.Checkpoint(
+        old_name=tf.Variable(value), global_step=tf.Variable(7, dtype=tf.int64), gamma=tf.Variable(tf.ones(16)),
+        x=tf.Variable([1.0, 2.0, 3.0], dtype=tf.float32),
+    ).write(str(tmp_path / "a" / "ckpt"))  # fmt: skip
+    tf.train.Checkpoint(
+        new_name=tf.Variable(value), iterations=tf.Variable(7, dtype=tf.int64), gamma_1=tf.Variable(tf.ones(16)),
+        x=tf.Variable([1.0, 2.0, 3.0], dtype=tf.float64),
+    ).write(str(tmp_path / "b" / "ckpt"))  # fmt: skip
     diff = compare_all(pair_variables(Checkpoint.open(tmp_path / "a"), Checkpoint.open(tmp_path / "b")))
     renames = find_renames(diff)
     assert [(r.key_a, r.key_b) for r in renames] == [
         ("old_name/.ATTRIBUTES/VARIABLE_VALUE", "new_name/.ATTRIBUTES/VARIABLE_VALUE")
     ]
+    # The text output: readable paths, a line of its own, and the dtypes that changed.
+    table = run_cli("diff", str(tmp_path / "a"), str(tmp_path / "b"))
+    assert table.returncode == 1, table.stderr
+    assert table.stdout.endswith("  moved? old_name -> new_name (same values)\n")
+    assert "DTYPE A" in table.stdout and "DTYPE B" in table.stdout
+    row = next(line for line in table.stdout.splitlines() if line.startswith("dtype_changed"))
+    assert row.split()[1:5] == ["x", "[3]", "[3]", "float32"] and "float64" in row
 
 
 def test_diff_cli_contract_and_exit_codes(checkpoints):

@@ -128,6 +128,13 @@ def test_folder_without_checkpoints_says_what_it_found(tmp_path):
         locate(tmp_path)
     message = str(err.value)
     assert "model.weights.h5" in message and "HDF5" in message and "notes.txt" in message
+    # The file itself: one sentence saying what it is and what to do, not "not a
+    # TensorFlow checkpoint: ..., not a TensorFlow checkpoint".
+    with pytest.raises(NotACheckpointError) as err:
+        locate(tmp_path / "model.weights.h5")
+    message = err.value.problem
+    assert message.startswith("an HDF5 file") and message.count("not a TensorFlow checkpoint") == 1
+    assert "tf.train.Checkpoint(model=model)" in message
 
 
 def test_parent_folder_points_at_subfolders(checkpoints):

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.tree import SLOT
 from ckpt_gui.ui import settings
 from ckpt_gui.ui.main_window import MainWindow
 from ckpt_gui.ui.tree_model import NodeRole, VariableTreeModel
@@ -126,7 +128,9 @@ def test_group_histogram_counts_all_variables_together(qtbot, window, checkpoint
     panel.view.setCurrentIndex(panel.model.index_of(group))
     wait_idle(qtbot, window)
     reader = tf.train.load_checkpoint(window.ckpt.prefix)
-    keys = [v.key for v in group.variables()]
+    # The layer's own variables: its Adam slots are left out, as in its parameter count.
+    keys = [node.variable.key for node in group.walk() if node.variable is not None and node.kind != SLOT]
+    assert len(keys) < len(list(group.variables()))  # the group does hold slots
     together = np.concatenate([reader.get_tensor(k).astype(np.float64).ravel() for k in keys])
     np.testing.assert_array_equal(window.histogram.histogram.counts, np.histogram(together, bins=100)[0])
 
@@ -138,6 +142,15 @@ def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, t
     select(qtbot, window, key)
     names = [ref.name for ref in window.picker.refs]
     assert names[0] == "manual-99" and "ckpt-2" in names
+    # The picker shows its entry whole ("(latest)" was cut), with the text as tooltip too.
+    picker = window.picker
+    option = QStyleOptionComboBox()
+    picker.initStyleOption(option)
+    field = picker.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, picker
+    )
+    assert field.width() >= picker.fontMetrics().horizontalAdvance(picker.currentText())
+    assert picker.itemData(0, Qt.ItemDataRole.ToolTipRole) == picker.itemText(0)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.picker.ref_selected.emit(window.picker.refs[names.index("ckpt-2")])
     wait_idle(qtbot, window)
@@ -303,6 +316,15 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     held = [n for n in tree.by_key.values() if n.status == "consumed" and n.finding.get("restored") is False]
     assert held
     assert model.index_of(held[0], RESTORE).data() == "\u2714 matches"
+    # With the Restore column shown, the other columns take only what they need and
+    # the names stay whole (fixed widths cut them: "_CHECKPOINTABLE_OBJE...").
+    view = window.tree_panel.view
+    needed = view.fontMetrics().horizontalAdvance("_CHECKPOINTABLE_OBJECT_GRAPH") + view.indentation()
+    assert view.columnWidth(0) >= needed, (view.columnWidth(0), needed)
+    problems = window.report_panel.problems  # its shapes column shows the shapes whole
+    widest = max(problems.fontMetrics().horizontalAdvance(problems.topLevelItem(i).text(2))
+                 for i in range(problems.topLevelItemCount()))  # fmt: skip
+    assert problems.columnWidth(2) >= min(widest, 200), (problems.columnWidth(2), widest)
     # The legend filters the tree: only the model-only rows.
     window.report_panel.legend["missing"].setChecked(True)
     assert variable_rows(window.tree_panel.model) == 0  # model-only rows hold no checkpoint variable
@@ -359,6 +381,12 @@ def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
     assert not trees.view_b.isExpanded(group)
     trees.view_a.expand(group)
     assert trees.view_b.isExpanded(group)
+    # A group's status (what changed below) sizes its column, within a limit; the
+    # tooltip has it whole.
+    status = group.siblingAtColumn(STATUS)
+    assert status.data() in status.data(Qt.ItemDataRole.ToolTipRole)
+    text_width = trees.view_a.fontMetrics().horizontalAdvance(status.data())
+    assert trees.view_a.columnWidth(STATUS) >= min(text_width, 140)
     # The summary bar filters; the flat list puts the biggest changes first.
     trees.summary["only_b"].setChecked(True)
     assert [leaf.pair.status for leaf in model.tree.leaves if _shown_leaf(model.tree, leaf)] == ["only_b", "only_b"]
@@ -399,6 +427,23 @@ def test_compare_heatmaps_of_a_matrix(qtbot, window, checkpoints, tf):
     b = tf.train.load_checkpoint(str(folder / "ckpt-4")).get_tensor(pair.key)
     np.testing.assert_array_equal(view.image_a, a)
     np.testing.assert_allclose(view.image_diff, b.astype(np.float64) - a.astype(np.float64))
+    details = window.compare_details
+    # The title has no tag here (no "stored as" line): it must still render as rich text.
+    assert "&nbsp;" in details.title.text() and details.title.textFormat() == Qt.TextFormat.RichText
+
+    # A, B and B - A are drawn the same width (the colour bars have their own cells),
+    # and no legend sits on the curves (the title says which colour is which).
+    def same_widths() -> bool:  # once the graphics layout has settled (it lays out later)
+        widths = [plot.vb.width() for plot in details.image_plots]
+        return max(widths) - min(widths) <= 1 and min(widths) > 50
+
+    qtbot.waitUntil(same_widths, timeout=5000)
+    assert details.hist_plot.legend is None and "A" in details.hist_plot.titleLabel.text
+    # A vector has no heatmaps: their row goes away rather than staying blank.
+    bias = next(p for p in window.diff.pairs if p.a is not None and p.a.shape == (16,) and p.status == "changed")
+    window.compare_trees.select_pair(bias)
+    wait_idle(qtbot, window)
+    assert not details.heatmaps.isVisible() and not details.colorbar_ab.isVisible()
     # Compare with previous checkpoint: A = ckpt-3, B = ckpt-4.
     open_and_wait(qtbot, window, folder / "ckpt-4")
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
@@ -454,3 +499,64 @@ def test_results_for_a_previous_selection_are_dropped(qtbot, window, checkpoints
     assert window.histogram.histogram is None
     assert window.current.variable.key == "values/strings/.ATTRIBUTES/VARIABLE_VALUE"
     assert window.tensor.value is not None and window.tensor.value.dtype.kind in "OSU"
+
+
+def fact_texts(win: MainWindow) -> dict[str, str]:
+    """The Details panel's rows as label -> text, read from its widgets."""
+    grid = win.details.facts
+    rows = {}
+    for row in range(grid.rowCount()):
+        label, value = grid.itemAtPosition(row, 0), grid.itemAtPosition(row, 1)
+        if label is not None and value is not None:
+            rows[label.widget().text()] = value.widget().text()
+    return rows
+
+
+def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoints):
+    messages = []  # the status bar's message on load (the NaN scan replaces it later)
+    window.loaded.connect(lambda: messages.append(window.statusBar().currentMessage()))
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    variables = [v for v in window.ckpt.variables if not v.is_object_graph]
+    # The tree's count and the status bar count the same thing: the variables, not the graph.
+    assert window.tree_panel.count_label.text() == f"{len(variables)} variables"
+    assert messages[0].startswith(f"{len(variables)} variables")
+    select(qtbot, window, "_CHECKPOINTABLE_OBJECT_GRAPH")
+    facts = fact_texts(window)
+    assert facts["Contents"].startswith("TF2 object graph: ") and "optimizer slot variables" in facts["Contents"]
+    assert window.details.value.isHidden()  # no dump of the proto's bytes
+    assert "TF2 object graph" in window.tensor.message.text()
+
+
+def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, checkpoints):
+    from ckpt_gui.ui.heatmap import INF_COLOUR, NAN_COLOUR
+
+    open_and_wait(qtbot, window, checkpoints / "dtypes")
+    select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")  # [[0, 1.5, -2.25], [nan, inf, -inf]]
+    tensor = window.tensor
+    overlay = tensor.overlay.image
+    # NaN no longer looks like 0 (white in the diverging map), nor Inf like the largest value.
+    assert tuple(overlay[1, 0]) == (*NAN_COLOUR, 255)
+    assert tuple(overlay[1, 1]) == tuple(overlay[1, 2]) == (*INF_COLOUR, 255)
+    assert (overlay[0, :, 3] == 0).all()  # finite cells: transparent
+    assert "1 NaN" in tensor.image_plot.titleLabel.text and "2 \u00b1Inf" in tensor.image_plot.titleLabel.text
+    # Hovering the NaN cell says what its colour means.
+    vb = tensor.image_plot.vb
+    tensor._on_mouse(vb.mapViewToScene(QPointF(0.1, 1.1)))  # column 0, row 1: cells are centred on indices
+    assert "[axis 0 = 1, axis 1 = 0]" in tensor.readout.text() and "not a number" in tensor.readout.text()
+    # Index axes tick whole numbers only, even for a 2 x 3 plane.
+    for axis in (tensor.image_plot.getAxis("left"), tensor.image_plot.getAxis("bottom")):
+        for _spacing, ticks in axis.tickValues(-0.5, 2.5, 400):
+            assert all(float(t).is_integer() for t in ticks), ticks
+    select(qtbot, window, "values/float64/.ATTRIBUTES/VARIABLE_VALUE")  # a vector: its x axis is an index too
+    for _spacing, ticks in tensor.line.getAxis("bottom").tickValues(0, 4, 400):
+        assert all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, window, checkpoints):
+    open_and_wait(qtbot, window, checkpoints / "dtypes")
+    select(qtbot, window, "values/strings/.ATTRIBUTES/VARIABLE_VALUE")
+    panel = window.histogram
+    assert not panel.plot.isVisible() and panel.empty.isVisible()
+    assert panel.empty.text() == "No histogram for string values"
+    select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")
+    assert panel.plot.isVisible() and not panel.empty.isVisible()

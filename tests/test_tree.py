@@ -75,7 +75,8 @@ def test_filter_keeps_ancestors_and_counts(checkpoints):
     assert tree.apply_filter(variable_filter("", {"int64"})) == 2  # iterations, save_counter
     assert tree.apply_filter(variable_filter("", None, {"save_counter/.ATTRIBUTES/VARIABLE_VALUE"})) == 1
     assert tree.apply_filter(variable_filter("no such thing")) == 0 and tree.root.shown == []
-    assert tree.apply_filter(None) == len(ckpt.variables)
+    # Every variable; the object graph has a row but is metadata, not counted.
+    assert tree.apply_filter(None) == tree.variable_total == len(ckpt.variables) - 1
 
 
 def _shown(node) -> bool:
@@ -84,3 +85,39 @@ def _shown(node) -> bool:
             return False
         node = node.parent
     return True
+
+
+def test_details_text_of_a_scalar_and_a_matrix(checkpoints):
+    from ckpt_gui.core.describe import describe_variable
+
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    tree = object_tree(ckpt)
+    rows = dict(describe_variable(ckpt, tree.by_key["save_counter/.ATTRIBUTES/VARIABLE_VALUE"]))
+    assert rows["Shape"] == "scalar"  # not "scalar (1 elements)"
+    rows = dict(describe_variable(ckpt, tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]))
+    assert rows["Shape"] == "[12, 16]  (192 elements)"
+    assert rows["Stored in"].startswith("ckpt-4.data-00000-of-00001 at offset ")  # one row, not two
+
+
+def test_layer_hints_only_where_they_tell_siblings_apart(checkpoints):
+    # A subclassed Keras 3 model names every variable "my_model/<name>": the model's
+    # name on every layer would tell nothing, so no layer gets it.
+    tree = object_tree(Checkpoint.open(checkpoints / "subclassed"))
+    model = next(c for c in tree.root.children if c.name == "model")
+    assert [(c.name, c.hint) for c in model.children] == [("dense1", ""), ("dense2", "")]
+    assert next(c for c in tree.root.children if c.name == "optimizer").hint  # the optimizer's own name
+    # Keras 3 Sequential layers in _operations/N keep their distinct names.
+    seq = object_tree(Checkpoint.open(checkpoints / "keras_seq"))
+    kernel = seq.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
+    layers = kernel.parent.parent
+    assert [(c.name, c.hint) for c in layers.children] == [("1", "dense"), ("2", "dense_1")]
+
+
+def test_catch_all_lists_get_no_layer_hint():
+    from ckpt_gui.core.tree import TreeNode, hint_layer
+
+    root = TreeNode("")
+    trainables = TreeNode("_trainable_variables", TreeNode("optimizer", root))
+    variable = TreeNode("5", trainables)
+    hint_layer(variable, "net/kernel")  # the first of many layers' variables in the list
+    assert trainables.hint == ""

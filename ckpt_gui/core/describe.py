@@ -23,19 +23,31 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]
     found = graph.attribute_of_key(variable.key) if graph is not None else None
     if found is not None and found[1].full_name:
         rows.append(("TF name", found[1].full_name))
+    if variable.is_object_graph and graph is not None:
+        rows.append(("Contents", graph.summary()))
     if node.kind == SLOT and node.parent is not None and node.parent.variable is not None:
         rows.append(("Optimizer slot", f"'{node.name}' of {node.parent.variable.display_path} ({node.hint})"))
     rows.append(("DType", variable.dtype.name))
-    rows.append(("Shape", f"{format_shape(variable.shape)}  ({variable.num_elements:,} elements)"))
+    rows.append(("Shape", _shape_text(variable.shape, variable.num_elements)))
     if entry.is_partitioned:
         parts = ckpt.index.slice_parts(entry)
         shards = sorted({part.shard_id for _s, part in parts})
         rows.append(("Stored as", f"{len(parts)} slices in shard(s) {', '.join(map(str, shards))}"))
     else:
-        rows.append(("Shard", os.path.basename(ckpt.index.data_path(entry.shard_id))))
-        rows.append(("Offset", f"{entry.offset:,}"))
+        # One row for where the bytes are: the panel must show its last rows (CRC32C,
+        # the value) at the default window size without scrolling in the common case.
+        shard = os.path.basename(ckpt.index.data_path(entry.shard_id))
+        rows.append(("Stored in", f"{shard} at offset {entry.offset:,}"))
     rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
     return rows
+
+
+def _shape_text(shape: tuple[int, ...], elements: int) -> str:
+    """``[3, 3, 8, 16]  (1,152 elements)``; a scalar is just "scalar" (one element goes
+    without saying)."""
+    if not shape:
+        return format_shape(shape)
+    return f"{format_shape(shape)}  ({elements:,} element{'' if elements == 1 else 's'})"
 
 
 def describe_group(node: TreeNode) -> list[tuple[str, str]]:
@@ -66,7 +78,7 @@ def describe_stats(stats: TensorStats) -> list[tuple[str, str]]:
 
 def value_text(variable: Variable, value) -> str | None:
     """Scalars and tiny tensors (save_counter, step, learning rate, strings) as text."""
-    if variable.num_elements > SCALAR_PREVIEW_ELEMENTS:
+    if variable.num_elements > SCALAR_PREVIEW_ELEMENTS or variable.is_object_graph:  # a proto: see "Contents"
         return None
     if value.dtype == object:
         items = [_bytes_text(x) for x in value.reshape(-1)]

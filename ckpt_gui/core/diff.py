@@ -224,25 +224,39 @@ def elements_to_compare(diff: CheckpointDiff) -> int:
     return sum(pair.a.num_elements for pair in diff.pairs if pair.needs_values)
 
 
+# Fewer values than this are too easily equal by coincidence (a step counter against
+# another counter, a learning rate, a short vector): never proposed as moved.
+MIN_RENAME_ELEMENTS = 8
+
+
 def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) -> list[Rename]:
     """Variables only in A and only in B with the same shape and dtype and nearly the
-    same values (relative L2 difference below ``tolerance``): proposed as moved."""
+    same values (relative L2 difference below ``tolerance``): proposed as moved.
+
+    Scalars and tiny tensors are left out, and so are constant tensors (all ones, a
+    layer still at its initial values): equal values say nothing about identity there.
+    """
     from .diff_values import compare_chunks
 
-    only_a = [p.a for p in diff.pairs if p.status == ONLY_A and p.a.dtype.is_numeric]
-    only_b = [p.b for p in diff.pairs if p.status == ONLY_B and p.b.dtype.is_numeric]
+    def candidate(v: Variable) -> bool:
+        return v.dtype.is_numeric and v.num_elements >= MIN_RENAME_ELEMENTS
+
+    only_a = [p.a for p in diff.pairs if p.status == ONLY_A and candidate(p.a)]
+    only_b = [p.b for p in diff.pairs if p.status == ONLY_B and candidate(p.b)]
     renames = []
     taken: set[str] = set()
     for va in only_a:
         for vb in only_b:
-            if vb.key in taken or vb.shape != va.shape or vb.dtype.name != va.dtype.name or va.num_elements == 0:
+            if vb.key in taken or vb.shape != va.shape or vb.dtype.name != va.dtype.name:
                 continue
             probe = Pair(va.key, va, vb)
             values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
             if values.rel_l2 is not None and values.rel_l2 <= tolerance:
-                renames.append(Rename(va.key, vb.key, values.rel_l2))
-                taken.add(vb.key)
-                break
+                stats = diff.a.stats(va.key, cancelled=cancelled)  # only for a match: rare
+                if stats.min != stats.max:
+                    renames.append(Rename(va.key, vb.key, values.rel_l2))
+                    taken.add(vb.key)
+                break  # matched (or constant, so any match would be a coincidence)
     diff.renames = renames
     return renames
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .checkpoint_state import CheckpointState, read_checkpoint_state
 from .errors import CheckpointError, NotACheckpointError, UnsupportedCheckpointError
-from .file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint
+from .file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
@@ -123,7 +123,7 @@ def _locate_from_file(path: str) -> Location:
         return _locate_in_directory(directory)
     if looks_like_v1_checkpoint(path):
         raise UnsupportedCheckpointError(path, V1_MESSAGE)
-    raise NotACheckpointError(path, f"not a TensorFlow checkpoint: {describe_file(path)}")
+    raise NotACheckpointError(path, not_a_checkpoint(path))
 
 
 def _locate_prefix(prefix: str) -> Location:

@@ -28,8 +28,16 @@ def resolve_key(ckpt: Checkpoint, name: str) -> str:
     raise CheckpointError(ckpt.index.index_path, f"no tensor with key or object path {name!r}{hint}")
 
 
-def export_npy(ckpt: Checkpoint, key: str, output: str) -> str | None:
-    """Write the tensor; return a note when its dtype had to change to fit .npy."""
+def npy_path(output: str) -> str:
+    """The file ``np.save(output)`` writes: numpy appends ``.npy`` to a name without it.
+    Decided here, once, so that what is reported is the file actually written."""
+    return output if output.endswith(".npy") else output + ".npy"
+
+
+def export_npy(ckpt: Checkpoint, key: str, output: str) -> tuple[str, str | None]:
+    """Write the tensor to ``output`` (``.npy`` appended when missing); return the path
+    written and a note when the dtype had to change to fit .npy."""
+    output = npy_path(output)
     target_dir = os.path.realpath(os.path.dirname(os.path.abspath(output)))
     if target_dir == os.path.realpath(os.path.dirname(ckpt.prefix)):
         raise CheckpointError(
@@ -41,7 +49,7 @@ def export_npy(ckpt: Checkpoint, key: str, output: str) -> str | None:
         np.save(output, value, allow_pickle=False)
     except OSError as exc:
         raise CheckpointError(output, f"cannot write ({exc.strerror or exc})") from None
-    return note
+    return output, note
 
 
 def npy_compatible(value: np.ndarray, dtype_name: str) -> tuple[np.ndarray, str | None]:

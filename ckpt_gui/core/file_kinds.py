@@ -39,53 +39,73 @@ def looks_like_v1_checkpoint(path: str) -> bool:
     return pos + 1 < len(head) and head[pos + 1] == 0x0A
 
 
+# What to do with Keras weights: this app reads TensorFlow checkpoints, which Keras
+# writes through tf.train.Checkpoint.
+_KERAS_ADVICE = (
+    "to look inside it here, load the model in Keras and write a checkpoint with "
+    "tf.train.Checkpoint(model=model).write(PREFIX)"
+)
+
+
 def describe_file(path: str) -> str:
-    """A few words on what kind of file this is."""
+    """A few words on what kind of file this is (a noun phrase: "an HDF5 file ...")."""
+    return _identify(path)[0]
+
+
+def not_a_checkpoint(path: str) -> str:
+    """One sentence for a file that is no checkpoint: what it is, and what to do when
+    there is something to do (Keras weights can be written as a checkpoint)."""
+    what, advice = _identify(path)
+    return f"{what}, not a TensorFlow checkpoint" + (f"; {advice}" if advice else "")
+
+
+def _identify(path: str) -> tuple[str, str]:
+    """What the file is, and advice for the user ("" when there is none)."""
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as f:
             head = f.read(64)
     except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
+        return f"unreadable ({exc.strerror or exc})", ""
     name = os.path.basename(path)
     if size == 0:
-        return "an empty file"
+        return "an empty file", ""
     if head.startswith(b"PK\x03\x04"):
         return _describe_zip(path)
     if _HDF5 in head[:8] or _has_hdf5_signature(path, size):
-        return "an HDF5 file, e.g. Keras .h5 / .weights.h5 weights, not a TensorFlow checkpoint"
+        return "an HDF5 file such as Keras .h5 / .weights.h5 weights", _KERAS_ADVICE
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return "a Python pickle (e.g. a PyTorch checkpoint)"
+        return "a Python pickle (e.g. a PyTorch checkpoint)", ""
     if len(head) >= 9 and head[8:9] == b"{" and name.endswith(".safetensors"):
-        return "a safetensors file"
+        return "a safetensors file", ""
     if name.endswith(".meta"):
-        return "a TF1 graph (.meta) without a matching .index file"
+        return "a TF1 graph (.meta) without a matching .index file", ""
     if name in ("saved_model.pb", "saved_model.pbtxt"):
-        return "a SavedModel graph"
+        return "a SavedModel graph", ""
     if name.endswith(".tflite"):
-        return "a TensorFlow Lite model"
+        return "a TensorFlow Lite model", ""
     if name.endswith(".onnx"):
-        return "an ONNX model"
+        return "an ONNX model", ""
     if size >= 48 and _tail(path, size) == TABLE_MAGIC:
-        return "a TensorFlow table file without the .index name"
+        return "a TensorFlow table file without the .index name", ""
     if _is_text(head):
-        return f"a text file ({size} bytes)"
-    return f"an unrecognised binary file ({size} bytes)"
+        return f"a text file of {size} bytes", ""
+    return f"an unrecognised binary file of {size} bytes", ""
 
 
-def _describe_zip(path: str) -> str:
+def _describe_zip(path: str) -> tuple[str, str]:
     import zipfile  # only for error messages: keep it off the start-up path
 
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
-        return "a damaged ZIP archive"
+        return "a damaged ZIP archive", ""
     if "config.json" in names and any(n.startswith("model.weights") for n in names):
-        return "a Keras 3 .keras model archive, not a TensorFlow checkpoint"
+        return "a Keras 3 .keras model archive", _KERAS_ADVICE
     if any(n.endswith("data.pkl") for n in names):
-        return "a PyTorch checkpoint (ZIP), not a TensorFlow checkpoint"
-    return "a ZIP archive"
+        return "a PyTorch checkpoint (ZIP)", ""
+    return "a ZIP archive", ""
 
 
 def _has_hdf5_signature(path: str, size: int) -> bool:

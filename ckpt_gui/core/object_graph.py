@@ -26,7 +26,7 @@ _OPTIMIZER_STATE_CHILDREN = {"_iterations", "iter", "iterations", "_learning_rat
 # Keras 3 optimizers keep their own lists (``_variables``, ``_trainable_variables``...)
 # next to the per-variable slot lists (``_momentums``, ``_velocities``...).
 _KERAS_OPTIMIZER_LISTS = {"_variables", "_trainable_variables", "_trainable_variables_indices"}
-_CATCH_ALL_LISTS = {"_variables", "_trainable_variables", "_non_trainable_variables", "_all_variables"}
+CATCH_ALL_LISTS = {"_variables", "_trainable_variables", "_non_trainable_variables", "_all_variables"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +77,15 @@ class ObjectGraph:
                 return cls(_decode_nodes(blob))
         except IndexError:
             raise WireFormatError("object graph is truncated") from None
+
+    def summary(self) -> str:
+        """What the graph holds, in one line (the Details of its checkpoint entry: the
+        entry itself is a serialized proto, unreadable as a value)."""
+        values = sum(len(node.attributes) for node in self.nodes)
+        return (
+            f"TF2 object graph: {len(self.nodes):,} objects, {values:,} saved values, "
+            f"{len(self.slots):,} optimizer slot variables"
+        )
 
     # -- paths ----------------------------------------------------------------------
 
@@ -223,7 +232,7 @@ def _rank(paths: list[tuple[tuple[str, ...], bool]]) -> list[tuple[str, ...]]:
         path, via_optimizer = paths[i]
         return (
             via_optimizer,
-            sum(n in _CATCH_ALL_LISTS for n in path),
+            sum(n in CATCH_ALL_LISTS for n in path),
             sum(n.startswith("_") for n in path),
             len(path),
             i,

@@ -6,15 +6,13 @@ construction: a variable present on one side only leaves a blank row on the othe
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .diff import CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B, SAME, SHAPE_CHANGED, CheckpointDiff, Pair
-from .tree import NodePaths, hint_layer, show_with_ancestors
+from .tree import NodePaths, hint_layer, natural_key, prune_hints, show_with_ancestors
 
-_NATURAL = re.compile(r"(\d+)")
 # How much a status says "look here": the flat list sorts by this, then by change.
 _URGENCY = {SHAPE_CHANGED: 0, DTYPE_CHANGED: 1, ONLY_A: 2, ONLY_B: 3, CHANGED: 4, None: 5, SAME: 6}
 
@@ -73,11 +71,10 @@ class PairTree:
             self.leaves.append(leaf)
             if full_name:
                 hint_layer(leaf, full_name)
+        prune_hints(self.root)
         self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
         for node in self.root.walk():
-            node.children.sort(
-                key=lambda n: tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(n.name))
-            )
+            node.children.sort(key=lambda n: natural_key(n.name))
         self.apply_filter(None)
 
     def apply_filter(self, accept: Callable[[Pair, str], bool] | None, flat: bool = False) -> int:
@@ -141,10 +138,6 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[
         return all(word in text for word in words)
 
     return accept
-
-
-def _natural_key(node: PairNode) -> tuple:
-    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(node.name))
 
 
 def _change_order(leaf: PairNode) -> tuple:

@@ -14,12 +14,13 @@ Qt model can present the filtered tree without a proxy model; it runs in O(nodes
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .checkpoint import Checkpoint, Variable
 from .gc_pause import gc_paused
-from .object_graph import VARIABLE_VALUE
+from .object_graph import CATCH_ALL_LISTS, VARIABLE_VALUE
 
 _ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
 _NATURAL = re.compile(r"(\d+)")
@@ -80,6 +81,13 @@ class TreeNode(NodePaths):
             if node.variable is not None:
                 yield node.variable
 
+    def model_variables(self) -> list[Variable]:
+        """The variables a group's statistics cover: optimizer slots left out, as in
+        ``params`` (Adam's moments would swamp the weights' distribution), unless the
+        group holds nothing but slots (a ``.OPTIMIZER_SLOT`` folder of the key view)."""
+        own = [node.variable for node in self.walk() if node.variable is not None and node.kind != SLOT]
+        return own or list(self.variables())
+
 
 class VariableTree:
     """A built tree plus the index from checkpoint key to node."""
@@ -90,6 +98,10 @@ class VariableTree:
         for node in root.walk():
             if node.variable is not None:
                 self.by_key[node.variable.key] = node
+        # What "N variables" counts: every checkpoint value but the object graph, which
+        # has a row (it is an entry of the index) but is metadata, not a variable. The
+        # status bar and `inspect` count the same way.
+        self.variable_total = sum(1 for node in self.by_key.values() if not node.variable.is_object_graph)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         _sort(root)
@@ -133,10 +145,11 @@ class VariableTree:
 
     def apply_filter(self, accept: Callable[[TreeNode], bool] | None) -> int:
         """Show the variables ``accept`` takes (all when None), with their ancestors and
-        the slots under them; return how many variables are shown."""
+        the slots under them; return how many variables are shown (the object graph's
+        row not counted, as in ``variable_total``)."""
         chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept is None or accept(node)]
         show_with_ancestors(self.root, chosen)
-        self.match_count = len(chosen)
+        self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
         return self.match_count
 
 
@@ -214,6 +227,7 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
         if found is not None:
             node_of_variable_node[found[0]] = node
             hint_layer(node, found[1].full_name)
+    prune_hints(builder.root)  # before the slots, whose hints are shared on purpose
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
@@ -293,23 +307,48 @@ class _Builder:
 
 def hint_layer(node, full_name: str) -> None:
     """Keras 3 keeps layers in lists (``_operations/3/_kernel``); the variable's
-    ``full_name`` (``digits/conv2/kernel``) gives the layer's own name."""
+    ``full_name`` (``digits/conv2/kernel``) gives the layer's own name.
+
+    A catch-all list (``optimizer/_trainable_variables``) holds variables of many
+    layers: the first one's layer would be a wrong name for it, so it gets none.
+    Call :func:`prune_hints` once the tree is built."""
     parts = full_name.split("/")
     group = node.parent
     if len(parts) >= 2 and group is not None and group.parent is not None and not group.hint:
         layer = parts[-2]
-        if layer != group.name:
+        if layer != group.name and group.name not in CATCH_ALL_LISTS:
             group.hint = layer
 
 
-def _natural_key(node: TreeNode) -> tuple:
-    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(node.name))
+def prune_hints(root) -> None:
+    """Keep only the layer hints that tell siblings apart.
+
+    A subclassed Keras model names its variables ``<model>/<variable>`` (``net/kernel``),
+    so every layer of it would be hinted with the model's name (``bn · net``,
+    ``d1 · net``). A hint that several sibling groups share is such a scope name,
+    not a layer name: it is dropped there and everywhere else in the tree (``head``,
+    alone in its parent, got the same ``net``). Run before slots are attached (their
+    hint is the optimizer's path, shared by design)."""
+    shared: set[str] = set()
+    for node in root.walk():
+        counts = Counter(child.hint for child in node.children if child.hint)
+        shared.update(hint for hint, n in counts.items() if n > 1)
+    if shared:
+        for node in root.walk():
+            if node.hint in shared:
+                node.hint = ""
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders numbers by value: ``momentums/2`` before ``momentums/10``
+    (the split alternates text and digits, so the tuples always compare like with like)."""
+    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(text))
 
 
 def _sort(root: TreeNode) -> None:
     for node in root.walk():
         if len(node.children) > 1:
-            node.children.sort(key=lambda child: (child.kind == SLOT, _natural_key(child)))
+            node.children.sort(key=lambda child: (child.kind == SLOT, natural_key(child.name)))
 
 
 def _total(root: TreeNode) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +31,8 @@ from ..core.formatting import format_number, format_shape
 from ..core.pair_tree import PairNode, PairTree, pair_filter
 from ..core.planes import color_limits
 from . import status_style
-from .layouts import clear_layout
+from .heatmap import NonFinite, index_axes, overlay_item, place
+from .layouts import clear_layout, fit_columns
 
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
@@ -40,6 +41,11 @@ NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE
 # are in the tooltips and the details.
 A_COLUMNS = (NAME_A, SHAPE_A, STATUS)
 B_COLUMNS = (NAME_B, SHAPE_B, REL)
+# Beside the names, columns take what their contents need up to these widths (a
+# group's status, "6 changed, 2 only in A", was cut at a fixed 92 px); the rest is
+# in the tooltips.
+A_LIMITS = {SHAPE_A: 120, STATUS: 150}
+B_LIMITS = {SHAPE_B: 120, REL: 100}
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
 _ROOT = QModelIndex()
 
@@ -126,6 +132,8 @@ class CompareModel(QAbstractItemModel):
             return QBrush(colour)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (REL, MAX_ABS, COSINE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and pair is None:  # a group: what changed below, in full
+            return f"{node.path}\n{_text(node, STATUS, False)}"
         if role == Qt.ItemDataRole.ToolTipRole and pair is not None:
             a, b = pair.a, pair.b
             lines = [pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
@@ -185,6 +193,7 @@ class CompareTrees(QWidget):
         self._remembered: Pair | None = None  # the pair last selected, kept across filters
         self.title = QLabel()
         self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.search = QLineEdit(placeholderText="Filter pairs")
         self.search.setClearButtonEnabled(True)
         self.by_change = QCheckBox("Flat list, largest change first")
@@ -228,6 +237,10 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
+        # Refit once rows appear (expanding shows longer shapes); one pass per burst.
+        self._refit = QTimer(self, singleShot=True, interval=0)
+        self._refit.timeout.connect(self.fit_columns)
+        self.view_a.expanded.connect(lambda _index: self._refit.start())
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()
@@ -241,9 +254,6 @@ class CompareTrees(QWidget):
         header = view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(tree_column, QHeaderView.ResizeMode.Stretch)
-        for column in columns:
-            if column != tree_column:
-                view.setColumnWidth(column, 92 if column in (SHAPE_A, SHAPE_B, STATUS) else 74)
         return view
 
     def _link(self, source: QTreeView, target: QTreeView) -> None:
@@ -254,6 +264,7 @@ class CompareTrees(QWidget):
     # -- content ---------------------------------------------------------------------------
 
     def set_diff(self, diff: CheckpointDiff, name_a: str, name_b: str) -> None:
+        name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the labels rich text
         self.heading_a.setText(f"<b>A</b> (before): {name_a}")
         self.heading_b.setText(f"<b>B</b> (after): {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
@@ -274,6 +285,7 @@ class CompareTrees(QWidget):
         for status, button in self.summary.items():
             button.setText(f"{status_label(status)}  {counts[status]}")
             button.setVisible(bool(counts[status]))
+        self.fit_columns()  # the groups' status texts grow as pairs get compared
         if pending:
             self.title.setText(self.title.text().split(" &mdash; ")[0] + f" &mdash; comparing, {pending} pairs to go")
         else:
@@ -289,7 +301,12 @@ class CompareTrees(QWidget):
             self.view_a.expandToDepth(2)
         if keep is not None:
             self.select_pair(keep)
+        self.fit_columns()
         return count
+
+    def fit_columns(self) -> None:
+        fit_columns(self.view_a, A_LIMITS)
+        fit_columns(self.view_b, B_LIMITS)
 
     def select_pair(self, pair: Pair) -> bool:
         tree = self.model.tree
@@ -334,13 +351,16 @@ class CompareDetails(QWidget):
         self.title = QLabel("Select a pair to compare its values.")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
+        # Rich text always: left to auto-detection, a title without a tag (no "stored
+        # as" line) is taken for plain text and shows its &nbsp; literally.
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.setMinimumWidth(320)
         self.numbers = QGridLayout()
         self.numbers.setHorizontalSpacing(14)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
-        self.hist_plot = self.plots.addPlot(row=0, col=0, colspan=3, title="A and B")
-        self.hist_plot.addLegend(offset=(-10, 10))
+        # The title is the legend: a legend inside the plot covered the curves.
+        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title())
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_A, 70), pen=pg.mkPen(COLOUR_A), name="A"
@@ -348,24 +368,37 @@ class CompareDetails(QWidget):
         self.curve_b = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
         )
-        self.diff_plot = self.plots.addPlot(row=1, col=0, colspan=3, title="B - A")
+        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A")
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
+        # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
+        # bars have cells of their own, so the three heatmaps get the same width (a bar
+        # inserted into B's plot took its width from B alone).
+        self.heatmaps = heatmaps = self.plots.addLayout(row=2, col=0)
         self.image_plots = []
         self.images = []
-        for col, title in enumerate(("A", "B", "B - A")):
-            plot = self.plots.addPlot(row=2, col=col, title=title)
+        self.overlays = []  # NaN and Inf cells, in colours of their own
+        for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
+            plot = heatmaps.addPlot(row=0, col=col, title=title, axisItems=index_axes())
             plot.invertY(True)
             plot.hideAxis("bottom")
             image = pg.ImageItem()
+            overlay = overlay_item()
             plot.addItem(image)
+            plot.addItem(overlay)
             self.image_plots.append(plot)
             self.images.append(image)
-        # A and B share one colour scale (its bar beside B); B - A has its own.
+            self.overlays.append(overlay)
+        # A and B share one colour scale; B - A has its own.
         self.colorbar_ab = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=10)
-        self.colorbar_ab.setImageItem(self.images[:2], insert_in=self.image_plots[1])
+        self.colorbar_ab.setImageItem(self.images[:2])
         self.colorbar_diff = pg.ColorBarItem(values=(-1, 1), colorMap="CET-D1A", interactive=False, width=10)
-        self.colorbar_diff.setImageItem(self.images[2], insert_in=self.image_plots[2])
+        self.colorbar_diff.setImageItem(self.images[2])
+        for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
+            bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
+            heatmaps.addItem(bar, row=0, col=col)
+        self.heatmap_note = heatmaps.addLabel("", row=1, col=0, colspan=5, size="9pt")
+        self.heatmap_note.setVisible(False)
         for plot in self.image_plots[1:]:  # zoom and pan together
             plot.setXLink(self.image_plots[0])
             plot.setYLink(self.image_plots[0])
@@ -418,18 +451,49 @@ class CompareDetails(QWidget):
             bound = max(abs(low), abs(high)) or 1.0
             self.images[2].setImage(view.image_diff, autoLevels=False)
             self.colorbar_diff.setLevels((-bound, bound))
-        for plot, image in zip(self.image_plots, (*images, view.image_diff)):
+        notes = []
+        for plot, item, overlay, image, title in zip(
+            self.image_plots, self.images, self.overlays, (*images, view.image_diff), ("A", "B", "B - A")
+        ):
             plot.setVisible(image is not None)
+            if image is not None:
+                nonfinite = NonFinite(image)
+                nonfinite.show_on(overlay)
+                for cells in (item, overlay):  # after setImage: the rect scales the image it has
+                    place(cells, *image.shape)
+                if nonfinite.note():
+                    notes.append(f"{title}: {nonfinite.note()}")
+        # One line under the heatmaps (in their titles, it would widen one of them).
+        self.heatmap_note.setText(" &nbsp; ".join(notes))
+        self.heatmap_note.setVisible(bool(notes))
+        self.colorbar_ab.setVisible(bool(shown))
+        self.colorbar_diff.setVisible(view.image_diff is not None)
+        self._show_heatmaps(bool(shown))
         if shown:
-            self.image_plots[0].autoRange()
+            self.image_plots[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
 
     def _clear_plots(self) -> None:
         for curve in (self.curve_a, self.curve_b, self.curve_diff):
             curve.setData([0, 1], [0])
-        for item in self.images:
+        for item in (*self.images, *self.overlays):
             item.clear()
+        self.heatmap_note.setVisible(False)
         for plot in self.image_plots:
             plot.setVisible(False)
+        self._show_heatmaps(False)
+
+    def _show_heatmaps(self, on: bool) -> None:
+        """The heatmap row only for matrices: hidden items keep their place in a
+        graphics layout, so without this a vector's histograms would leave a blank row."""
+        self.heatmaps.setVisible(on)
+        self.plots.ci.layout.setRowMaximumHeight(2, 1e6 if on else 0)
+
+
+def _legend_title() -> str:
+    def swatch(colour: tuple[int, int, int], name: str) -> str:
+        return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
+
+    return f"{swatch(COLOUR_A, 'A')} and {swatch(COLOUR_B, 'B')}"
 
 
 def _numbers(pair: Pair) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +44,14 @@ class HistogramPanel(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "count")
         self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=_FILL, pen=pg.mkPen(40, 90, 160))
+        # Nothing to plot (a string, a group too large, an error): a message instead of
+        # empty axes, whose automatic range (-400..400, "count (x0.001)") meant nothing.
+        self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: palette(mid); background: white;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.plot)
+        self.stack.addWidget(self.empty)
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("font-family: monospace;")
         self.counts_label = QLabel(" ")
@@ -81,7 +90,7 @@ class HistogramPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
         layout.addLayout(range_row)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.stack, 1)
         footer = QHBoxLayout()
         footer.addWidget(self.counts_label, 1)
         footer.addWidget(self.readout)
@@ -94,19 +103,23 @@ class HistogramPanel(QWidget):
         self.high.editingFinished.connect(self._ask)
         self.export_button.clicked.connect(self._export)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        self.clear("Select a variable to see its histogram.")
 
     # -- content ------------------------------------------------------------------------
 
     def clear(self, message: str = "") -> None:
         self.histogram = None
         self.curve.setData([0, 1], [0])
-        self.plot.setTitle(message or None)
+        self.plot.setTitle(None)
+        self.empty.setText(message or "No histogram")
+        self.stack.setCurrentWidget(self.empty)
         self.counts_label.setText(" ")
         self.readout.setText(" ")
 
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
         self.histogram = histogram
         self._preview = preview
+        self.stack.setCurrentWidget(self.plot)
         self.plot.setTitle(title + ("  (preview from a sample...)" if preview else ""), size="9pt")
         self._redraw()
         parts = [f"{histogram.total:,} values in range"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLayout
+from PySide6.QtWidgets import QLayout, QTreeView
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -15,3 +15,17 @@ def clear_layout(layout: QLayout) -> None:
             widget.hide()
             widget.setParent(None)
             widget.deleteLater()
+
+
+FIT_ROWS = 200  # rows measured per column (those in view first)
+
+
+def fit_columns(view: QTreeView, limits: dict[int, int]) -> None:
+    """Size each column to its contents and header, at most ``limits[column]`` pixels
+    (what is still cut has the full text in its tooltip). Qt measures the rows in view
+    and then others up to the header's precision, bounded here: a few ms on any tree."""
+    view.header().setResizeContentsPrecision(FIT_ROWS)
+    for column, most in limits.items():
+        view.resizeColumnToContents(column)
+        if view.columnWidth(column) > most:
+            view.setColumnWidth(column, most)

@@ -346,7 +346,8 @@ class MainWindow(QMainWindow):
             return
         variable = node.variable
         if not variable.dtype.is_numeric:
-            self.histogram.clear(f"No histogram for {variable.dtype.name} values")
+            what = "the object graph (metadata)" if variable.is_object_graph else f"{variable.dtype.name} values"
+            self.histogram.clear(f"No histogram for {what}")
             self.details.show_stats(None, "Statistics: not numeric")
             self._job_finished("histogram")
             return
@@ -410,7 +411,9 @@ class MainWindow(QMainWindow):
 
     def _start_group_histogram(self, node: TreeNode, bins: int, value_range) -> None:
         ckpt = self.ckpt
-        keys = [v.key for v in node.variables() if v.dtype.is_numeric and not v.dtype.is_complex]
+        chosen = node.model_variables()  # slots left out, as in the group's parameter count
+        keys = [v.key for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
+        slots_left_out = len(chosen) < node.variable_count
         total = sum(ckpt.variable(k).size_bytes for k in keys)
         if not keys:
             self.histogram.clear("No numeric variables in this group")
@@ -433,13 +436,17 @@ class MainWindow(QMainWindow):
         def show(result) -> None:
             stats, histogram = result
             self.histogram.show_histogram(histogram, title)
-            self.details.show_stats(stats, f"all {len(keys)} numeric variables together")
+            note = f"all {len(keys)} numeric variables together"
+            self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
             self._job_finished("histogram")
 
         self._submit_histogram(compute, show, title)
 
     def _start_values(self, node: TreeNode) -> None:
         ckpt, variable = self.ckpt, node.variable
+        if variable.is_object_graph and ckpt.object_graph is not None:  # a serialized proto: no values to show
+            self.tensor.show_message(f"{ckpt.object_graph.summary()}.\nThe object graph view shows its structure.")
+            return
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
             return
@@ -535,7 +542,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            note = export_npy(self.ckpt, node.variable.key, path)
+            path, note = export_npy(self.ckpt, node.variable.key, path)
         except CheckpointError as exc:
             self.banner.show_message(str(exc), "error")
             return

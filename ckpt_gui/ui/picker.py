@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox
 
 from ..core.discovery import CheckpointRef, Location
 from ..core.formatting import format_bytes, format_time
+
+MAX_WIDTH = 640
+_HINT = "Checkpoints in this folder (the state file's latest is marked)"
 
 
 class CheckpointPicker(QComboBox):
@@ -15,22 +18,28 @@ class CheckpointPicker(QComboBox):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.refs: list[CheckpointRef] = []
-        self.setMinimumContentsLength(40)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setToolTip("Checkpoints in this folder (the state file's latest is marked)")
+        # As wide as its longest entry (a fixed 40 characters cut "(latest)"), up to a
+        # limit that leaves the toolbar room for the path; each entry's tooltip is whole.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setMaximumWidth(MAX_WIDTH)
+        self.setToolTip(_HINT)
         self.activated.connect(self._on_activated)
 
     def set_location(self, location: Location, selected: CheckpointRef) -> None:
         self.blockSignals(True)
         self.clear()
         self.refs = list(reversed(location.checkpoints))  # newest first
-        for ref in self.refs:
-            self.addItem(describe_ref(ref, ref == location.latest))
+        for row, ref in enumerate(self.refs):
+            text = describe_ref(ref, ref == location.latest)
+            self.addItem(text)
+            self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
+        self.setToolTip(f"{self.currentText()}\n{_HINT}")
         self.setEnabled(len(self.refs) > 1)
         self.blockSignals(False)
 
     def _on_activated(self, row: int) -> None:
+        self.setToolTip(f"{self.currentText()}\n{_HINT}")
         if 0 <= row < len(self.refs):
             self.ref_selected.emit(self.refs[row])
 

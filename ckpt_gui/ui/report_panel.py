@@ -23,6 +23,11 @@ from PySide6.QtWidgets import (
 
 from ..diagnosis.report import markdown
 from . import status_style
+from .layouts import fit_columns
+
+# Status, variable and shapes to their contents within these widths; the suggestion
+# (a sentence, whole in its tooltip) takes the rest.
+PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 220}
 
 
 class ReportPanel(QWidget):
@@ -60,9 +65,6 @@ class ReportPanel(QWidget):
         self.problems.setRootIsDecorated(False)
         self.problems.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # paths differ at their ends
         self.problems.setWordWrap(True)
-        self.problems.setColumnWidth(0, 90)
-        self.problems.setColumnWidth(1, 260)
-        self.problems.setColumnWidth(2, 180)
         self.problems.itemClicked.connect(self._item_clicked)
         self.error = QPlainTextEdit()
         self.error.setReadOnly(True)
@@ -148,6 +150,7 @@ class ReportPanel(QWidget):
         self.notes.setText(_bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
+        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS)
 
     def clear(self, message: str = "") -> None:
         self.report = None

@@ -28,6 +28,7 @@ from ..core.planes import (
     plane,
     prepare_view,
 )
+from .heatmap import INF_NAME, NAN_NAME, IndexAxis, NonFinite, index_axes, overlay_item, place
 from .layouts import clear_layout
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
@@ -56,11 +57,14 @@ class TensorPanel(QTabWidget):
         self.spins: dict[int, QSpinBox] = {}
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
-        self.image_plot = self.graphics.addPlot()
+        self.image_plot = self.graphics.addPlot(axisItems=index_axes())
         self.image_plot.invertY(True)  # row 0 at the top, like a matrix
         self.image_plot.setAspectLocked(False)
         self.image = pg.ImageItem()
         self.image_plot.addItem(self.image)
+        self.overlay = overlay_item()  # NaN and Inf cells, in colours of their own
+        self.image_plot.addItem(self.overlay)
+        self.nonfinite = NonFinite(np.zeros((1, 1)))
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.image_plot)
         self.readout = QLabel(" ")
@@ -80,7 +84,7 @@ class TensorPanel(QTabWidget):
         heat_layout.addLayout(self.slicers)
         heat_layout.addWidget(self.graphics, 1)
         heat_layout.addWidget(self.readout)
-        self.line = pg.PlotWidget(background="w")
+        self.line = pg.PlotWidget(background="w", axisItems={"bottom": IndexAxis("bottom")})
         self.line.showGrid(x=True, y=True, alpha=0.2)
         self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
         self.line_low = self.line.plot(pen=pg.mkPen(40, 90, 160))
@@ -205,12 +209,17 @@ class TensorPanel(QTabWidget):
             low, high, diverging = color_limits(image)
         self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
         self.image.setImage(image, autoLevels=False)
-        self.image.setRect(0, 0, shown.shape[1], shown.shape[0])  # axes in the plane's own indices
+        self.nonfinite = NonFinite(image, counted=shown if shown.dtype.kind in "fc" else None)
+        self.nonfinite.show_on(self.overlay)
+        for item in (self.image, self.overlay):  # axes in the plane's own indices (after setImage)
+            place(item, shown.shape[0], shown.shape[1])
         self.stride = step
         self.colorbar.setLevels((low, high))
+        note = self.nonfinite.note()
+        self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
-        self.image_plot.autoRange()
+        self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
         self._show_table(shown)
 
     def _show_table(self, array: np.ndarray) -> None:
@@ -221,10 +230,13 @@ class TensorPanel(QTabWidget):
         if self.shown is None or self.shown.ndim != 2:
             return
         point = self.image_plot.vb.mapSceneToView(position)
-        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+        row, col = int(np.floor(point.y() + 0.5)), int(np.floor(point.x() + 0.5))  # cells centred on indices
         if 0 <= row < self.shown.shape[0] and 0 <= col < self.shown.shape[1]:
             rows_axis, cols_axis = self.choice.rows, self.choice.cols
-            self.readout.setText(f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {_text(self.shown[row, col])}")
+            value = self.shown[row, col]
+            self.readout.setText(
+                f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {_text(value)}{_colour_note(value)}"
+            )
 
 
 class ArrayTableModel(QAbstractTableModel):
@@ -261,6 +273,16 @@ class ArrayTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return str(section)
         return None
+
+
+def _colour_note(value) -> str:
+    """What the hovered cell's colour means when it is not on the colour scale."""
+    number = _scalar(value)
+    if isinstance(number, float) and np.isnan(number):
+        return f"  (drawn {NAN_NAME}: not a number)"
+    if isinstance(number, float) and np.isinf(number):
+        return f"  (drawn {INF_NAME}: off the colour scale)"
+    return ""
 
 
 def _text(value) -> str:

@@ -20,12 +20,17 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.tree import TreeNode, VariableTree, variable_filter
+from .layouts import fit_columns
 from .tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 
 ALL_DTYPES = "All dtypes"
 EXPAND_ROWS = 40  # default expansion opens levels while fewer rows than this show
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
+# The columns beside the name take what their contents need, up to these widths, so
+# the name column (which stretches) keeps the rest: fixed widths left it ~200 px once
+# the Restore column appeared, and names were cut ("moment...").
+COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
 
 
 class TreePanel(QWidget):
@@ -49,6 +54,10 @@ class TreePanel(QWidget):
         self.count_label = QLabel()
         self.count_label.setMinimumWidth(90)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count_label.setToolTip(
+            "Variables in the checkpoint, optimizer slots included; the object graph\n"
+            "(_CHECKPOINTABLE_OBJECT_GRAPH) is listed but not counted: it is metadata"
+        )
 
         self.objects_button = QRadioButton("Object graph")
         self.keys_button = QRadioButton("Checkpoint keys")
@@ -67,9 +76,8 @@ class TreePanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
-        for column, width in ((DTYPE, 84), (SHAPE, 96), (ELEMENTS, 64), (BYTES, 68), (RESTORE, 92)):
+        for column in COLUMN_LIMITS:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            self.view.setColumnWidth(column, width)
         self.view.setColumnHidden(RESTORE, True)  # until a restore diagnosis ran
 
         filters = QHBoxLayout()
@@ -95,6 +103,10 @@ class TreePanel(QWidget):
         self.nan_box.toggled.connect(lambda _on: self.apply_filter())
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        # Refit once rows appear (expanding shows longer shapes); one pass per burst.
+        self._refit = QTimer(self, singleShot=True, interval=0)
+        self._refit.timeout.connect(self.fit_columns)
+        self.view.expanded.connect(lambda _index: self._refit.start())
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
 
     # -- content ----------------------------------------------------------------------
@@ -144,6 +156,7 @@ class TreePanel(QWidget):
         self.view.setColumnHidden(RESTORE, entries is None)
         self.model.set_tree(self.tree)
         self.apply_filter()
+        self.fit_columns()
         if keep is not None:
             self.select_key(keep)
 
@@ -172,6 +185,11 @@ class TreePanel(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    def fit_columns(self) -> None:
+        """Columns beside the name to their contents (on a new tree or report, not on
+        every keystroke: the filter must stay fast on large trees)."""
+        fit_columns(self.view, {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)})
+
     # -- filtering ----------------------------------------------------------------------
 
     def apply_filter(self) -> int:
@@ -187,7 +205,7 @@ class TreePanel(QWidget):
             self.statuses,
         )
         count = self.model.refilter(accept)
-        total = len(self.tree.by_key) + len(self.tree.model_only)
+        total = self.tree.variable_total + len(self.tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")
         if accept is not None and count <= EXPAND_MATCHES:
             self.view.expandAll()
@@ -231,6 +249,7 @@ class TreePanel(QWidget):
     def _show_current_tree(self, keep_key: str | None) -> None:
         self.model.set_tree(self.tree)
         self.apply_filter()
+        self.fit_columns()
         if keep_key is None or not self.select_key(keep_key):
             self.node_selected.emit(self.selected_node())
 
