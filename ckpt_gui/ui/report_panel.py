@@ -141,7 +141,8 @@ class ReportPanel(QWidget):
             headline = "<b style='color:#D55E00'>\u2716 The restore is incomplete.</b>"
         verdict = html.escape(report["tensorflow"]["verdict"])
         self.headline.setText(f"{headline} &nbsp; TensorFlow: {verdict}")
-        self._show_legend(report["summary"])
+        held_back = any(v["status"] == "consumed" and v.get("restored") is False for v in report["variables"])
+        self._show_legend(report["summary"], consumed_word="matches" if held_back else "")
         notes = list(report["notes"])
         message = report["tensorflow"]["message"]
         if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
@@ -165,13 +166,18 @@ class ReportPanel(QWidget):
 
     # -- internals --------------------------------------------------------------------------
 
-    def _show_legend(self, summary: dict) -> None:
+    def _show_legend(self, summary: dict, consumed_word: str = "") -> None:
+        """``consumed_word``: what to call matching values when TensorFlow did not assign
+        them all ("matches" rather than "restored")."""
         for status, button in self.legend.items():
             count = summary.get(status, 0)
             button.blockSignals(True)
             button.setChecked(False)
             button.blockSignals(False)
-            button.setText(f"{status_style.label(status)}  {count}")
+            text = status_style.label(status)
+            if status == "consumed" and consumed_word:
+                text = f"{status_style.STYLES[status][0]} {consumed_word}"
+            button.setText(f"{text}  {count}")
             button.setVisible(bool(count))
 
     def _legend_toggled(self, status: str) -> None:
