@@ -429,37 +429,33 @@ def _walk_levels(graph, optimizer_nodes: set[int], children_of=None):
     best path: paths outside optimizers first, then through an optimizer, then through
     a catch-all list. Yields ``(node, parent, local name, object)``. With
     ``children_of(node) -> {name: object}`` (the user's objects), only children the
-    object has are followed, and a child it lacks is yielded once with object None."""
+    object has are followed; a child it lacks is yielded with object None, once for
+    each settled parent that lacks it."""
     settled = {0}
     heap: list = []
     order = count()
 
-    def expand(node_id: int, level: int) -> None:
+    def expand(node_id: int, level: int):
+        """Queue a settled node's children; yield those its object lacks."""
         objects = children_of(node_id) if children_of is not None else None
         for child in graph.nodes[node_id].children:
             if child.node_id in settled:
                 continue
             if objects is not None and child.local_name not in objects:
-                yield_missing.append((child.node_id, node_id, child.local_name))
+                yield child.node_id, node_id, child.local_name, None
                 continue
             edge = 2 if child.local_name in _CATCH_ALL_LISTS else 1 if child.node_id in optimizer_nodes else 0
             obj = objects[child.local_name] if objects is not None else None
             heapq.heappush(heap, (max(level, edge), next(order), child.node_id, node_id, child.local_name, obj))
 
-    yield_missing: list[tuple[int, int, str]] = []
-    expand(0, 0)
-    while heap or yield_missing:
-        while yield_missing:
-            node_id, parent, name = yield_missing.pop(0)
-            yield node_id, parent, name, None
-        if not heap:
-            break
+    yield from expand(0, 0)
+    while heap:
         level, _n, node_id, parent, name, obj = heapq.heappop(heap)
         if node_id in settled:
             continue
         settled.add(node_id)
         yield node_id, parent, name, obj
-        expand(node_id, level)
+        yield from expand(node_id, level)
 
 
 def _optimizer_nodes(graph) -> set[int]:
