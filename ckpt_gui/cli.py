@@ -96,7 +96,7 @@ def _inspect(args: argparse.Namespace) -> int:
     ckpt = Checkpoint.open(args.path)
     for warning in ckpt.location.warnings:
         print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
-    if ckpt.object_graph is None and ckpt.graph_error is not None:
+    if ckpt.graph_error is not None:
         raise ckpt.graph_error  # the object paths the contract promises cannot be given
     stats = all_stats(ckpt) if args.stats else None
     if args.json:
@@ -110,17 +110,17 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _diagnose(args: argparse.Namespace) -> int:
     from .core.checkpoint import Checkpoint
-    from .core.discovery import locate
     from .diagnosis.report import build_report, exit_code
     from .diagnosis.runner import Diagnoser, DiagnosisRequest
     from .diagnosis.text import print_report
 
-    prefix = locate(args.path).selected.prefix
+    ckpt = Checkpoint.open(args.path)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
     # A restore needs every value: say now, and plainly, if a file is missing or cut short.
-    Checkpoint.open(prefix).shards.check_all_present()
+    ckpt.shards.check_all_present()
+    prefix = ckpt.prefix
     request = DiagnosisRequest(prefix, script, args.timeout, args.python)
     quiet = args.json
 

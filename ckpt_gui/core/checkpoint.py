@@ -88,18 +88,24 @@ class Checkpoint:
     def checkpoints(self) -> tuple[CheckpointRef, ...]:
         return self.location.checkpoints
 
-    @cached_property
+    @property
     def object_graph(self) -> ObjectGraph | None:
         """The TF2 object graph; None for name-based (TF1) checkpoints, and None (with
         ``graph_error`` saying why) when its value cannot be read: the index alone still
         lists every variable, so a damaged or incomplete checkpoint can be browsed."""
-        try:
-            return self._read_object_graph()
-        except CheckpointError as exc:
-            self.graph_error = exc
-            return None
+        return self._graph_or_error[0]
 
-    graph_error: CheckpointError | None = None
+    @property
+    def graph_error(self) -> CheckpointError | None:
+        """Why the object graph could not be read, or None."""
+        return self._graph_or_error[1]
+
+    @cached_property
+    def _graph_or_error(self) -> tuple[ObjectGraph | None, CheckpointError | None]:
+        try:
+            return self._read_object_graph(), None
+        except CheckpointError as exc:
+            return None, exc
 
     def _read_object_graph(self) -> ObjectGraph | None:
         entry = self.index.entries.get(OBJECT_GRAPH_KEY)

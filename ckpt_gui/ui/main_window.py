@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         warnings = list(ckpt.location.warnings)
         if not ckpt.ref.complete and not any(w.startswith(f"{ckpt.ref.name} is incomplete") for w in warnings):
             warnings.append(f"{ckpt.ref.name} is incomplete: its data file(s) are missing, values cannot be read")
-        if ckpt.object_graph is None and ckpt.graph_error is not None:
+        if ckpt.graph_error is not None:
             warnings.append(f"{ckpt.graph_error}; showing the checkpoint keys without the object graph")
         if warnings:
             self.banner.show_message("\n".join(warnings), "warning")
