@@ -142,7 +142,7 @@ class ReportPanel(QWidget):
         verdict = html.escape(report["tensorflow"]["verdict"])
         self.headline.setText(f"{headline} &nbsp; TensorFlow: {verdict}")
         held_back = any(v["status"] == "consumed" and v.get("restored") is False for v in report["variables"])
-        self._show_legend(report["summary"], consumed_word="matches" if held_back else "")
+        self._show_legend(report["summary"], consumed_word=status_style.NOT_ASSIGNED if held_back else "")
         notes = list(report["notes"])
         message = report["tensorflow"]["message"]
         if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
@@ -174,10 +174,8 @@ class ReportPanel(QWidget):
             button.blockSignals(True)
             button.setChecked(False)
             button.blockSignals(False)
-            text = status_style.label(status)
-            if status == "consumed" and consumed_word:
-                text = f"{status_style.STYLES[status][0]} {consumed_word}"
-            button.setText(f"{text}  {count}")
+            word = consumed_word if status == "consumed" else ""
+            button.setText(f"{status_style.label(status, word=word)}  {count}")
             button.setVisible(bool(count))
 
     def _legend_toggled(self, status: str) -> None:

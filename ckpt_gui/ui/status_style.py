@@ -28,16 +28,21 @@ DIFF_STYLES = {
 }
 
 
-def label(status: str | None, styles: dict = STYLES) -> str:
-    symbol, word, _colour = styles[status]
-    return f"{symbol} {word}"
+def label(status: str | None, styles: dict = STYLES, word: str = "") -> str:
+    """Symbol and word; ``word`` replaces the usual one."""
+    symbol, usual, _colour = styles[status]
+    return f"{symbol} {word or usual}"
+
+
+# Values that match but that TensorFlow's restore did not assign (it stopped at its
+# first error) are not called restored.
+NOT_ASSIGNED = "matches"
 
 
 def finding_label(status: str, finding: dict | None) -> str:
-    """The tree's label for a variable: a value that matches but that TensorFlow's restore
-    did not assign (it stopped at its first error) is not called restored."""
+    """The tree's label for one variable's restore status."""
     if status == "consumed" and finding is not None and finding.get("restored") is False:
-        return f"{STYLES[status][0]} matches"
+        return label(status, word=NOT_ASSIGNED)
     return label(status)
 
 
