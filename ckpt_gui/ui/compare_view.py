@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,7 @@ from ..core.pair_tree import PairNode, PairTree, pair_filter
 from ..core.planes import color_limits
 from . import status_style
 from .heatmap import NonFinite, index_axes, overlay_item, place
-from .layouts import clear_layout, fit_columns
+from .layouts import clear_layout, fit_columns, refit_on_expand
 
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
@@ -237,10 +237,7 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
-        # Refit once rows appear (expanding shows longer shapes); one pass per burst.
-        self._refit = QTimer(self, singleShot=True, interval=0)
-        self._refit.timeout.connect(self.fit_columns)
-        self.view_a.expanded.connect(lambda _index: self._refit.start())
+        refit_on_expand(self.view_a, self.fit_columns)
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()

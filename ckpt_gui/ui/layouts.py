@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLayout, QTreeView
 
 
@@ -29,3 +32,12 @@ def fit_columns(view: QTreeView, limits: dict[int, int]) -> None:
         view.resizeColumnToContents(column)
         if view.columnWidth(column) > most:
             view.setColumnWidth(column, most)
+
+
+def refit_on_expand(view: QTreeView, fit: Callable[[], None]) -> QTimer:
+    """Call ``fit`` once rows appear (expanding shows longer names and shapes): one
+    pass per burst of expansions, after they are done."""
+    timer = QTimer(view, singleShot=True, interval=0)
+    timer.timeout.connect(fit)
+    view.expanded.connect(lambda _index: timer.start())
+    return timer

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.tree import TreeNode, VariableTree, variable_filter
-from .layouts import fit_columns
+from .layouts import fit_columns, refit_on_expand
 from .tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 
 ALL_DTYPES = "All dtypes"
@@ -103,10 +103,7 @@ class TreePanel(QWidget):
         self.nan_box.toggled.connect(lambda _on: self.apply_filter())
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
-        # Refit once rows appear (expanding shows longer shapes); one pass per burst.
-        self._refit = QTimer(self, singleShot=True, interval=0)
-        self._refit.timeout.connect(self.fit_columns)
-        self.view.expanded.connect(lambda _index: self._refit.start())
+        refit_on_expand(self.view, self.fit_columns)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
 
     # -- content ----------------------------------------------------------------------
