@@ -58,40 +58,29 @@ def subclassed(out: str) -> None:
 
     model = MyModel()
     optimizer = keras.optimizers.Adam()
-    x = tf.random.normal((4, 20), seed=SEED)
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) ** 2)
-    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    _train_one_step(model, optimizer, tf.random.normal((4, 20), seed=SEED))
     tf.train.Checkpoint(model=model, optimizer=optimizer).save(os.path.join(out, "ckpt"))
 
 
-def keras_layer_list(out: str) -> None:
-    """A subclassed model keeping two layers in a plain Python list (Keras 3 leaves them
-    out of the checkpoint's object graph: only the optimizer's list reaches them), with
-    the TF guide's step counter."""
-    import keras
-
-    keras.utils.set_random_seed(SEED)
-
-    class Net(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.stem = keras.layers.Dense(8)
-            self.blocks = [keras.layers.Dense(6), keras.layers.Dense(6)]
-            self.head = keras.layers.Dense(3)
-
-        def call(self, x):
-            x = self.stem(x)
-            for block in self.blocks:
-                x = block(x)
-            return self.head(x)
-
-    model = Net()
-    optimizer = keras.optimizers.Adam()
-    x = tf.random.normal((4, 5), seed=SEED)
+def _train_one_step(model, optimizer, x) -> None:
+    """One Adam step, so the model is built and the optimizer holds state."""
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(model(x) ** 2)
     optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+
+
+def keras_layer_list(out: str) -> None:
+    """model_sources.LAYER_LIST_MODEL (two layers in a plain Python list, which Keras 3
+    leaves out of the checkpoint's object graph), with the TF guide's step counter."""
+    import keras
+    from model_sources import LAYER_LIST_MODEL  # this script's folder is on sys.path
+
+    keras.utils.set_random_seed(SEED)
+    definitions: dict = {}
+    exec(LAYER_LIST_MODEL, definitions)  # the very code the tests' model scripts define
+    model = definitions["Net"]()
+    optimizer = keras.optimizers.Adam()
+    _train_one_step(model, optimizer, tf.random.normal((4, 5), seed=SEED))
     step = tf.Variable(7, dtype=tf.int64)
     tf.train.Checkpoint(model=model, optimizer=optimizer, step=step).save(os.path.join(out, "ckpt"))
 

@@ -12,6 +12,7 @@ import pytest
 from ckpt_gui.diagnosis.report import build_report, markdown
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from tests.conftest import run_cli
+from tests.model_sources import LAYER_LIST_MODEL
 
 SEQUENTIAL = """
 import keras
@@ -38,6 +39,15 @@ class MyModel(keras.Model):
     def call(self, x):
         return getattr(self, self.second)(self.dense1(x))
 """
+
+# The model alone, without its optimizer: an inference restore.
+INFERENCE = (
+    SEQUENTIAL
+    + """
+def build():
+    return tf.train.Checkpoint(model=sequential())
+"""
+)
 
 
 def script(tmp_path, body: str, name: str = "model_def.py"):
@@ -80,14 +90,7 @@ checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
 
 
 def test_inference_restore_reads_as_expected(tmp_path, checkpoints):
-    path = script(
-        tmp_path,
-        SEQUENTIAL
-        + """
-def build():
-    return tf.train.Checkpoint(model=sequential())
-""",
-    )
+    path = script(tmp_path, INFERENCE)
     code, report = diagnose(checkpoints / "keras_seq", path)
     assert code == 0 and report["ok"]
     assert report["summary"]["consumed"] == 5 and report["summary"]["missing"] == 0  # 4 weights, save_counter
@@ -180,23 +183,8 @@ def test_layers_in_a_plain_list_are_reported_missing(tmp_path, checkpoints):
     reaches their weights only through the optimizer, and a restore silently skips them."""
     path = script(
         tmp_path,
-        """
-import keras
-import tensorflow as tf
-
-class Net(keras.Model):
-    def __init__(self):
-        super().__init__()
-        self.stem = keras.layers.Dense(8)
-        self.blocks = [keras.layers.Dense(6), keras.layers.Dense(6)]
-        self.head = keras.layers.Dense(3)
-
-    def call(self, x):
-        x = self.stem(x)
-        for block in self.blocks:
-            x = block(x)
-        return self.head(x)
-
+        LAYER_LIST_MODEL
+        + """
 def build():
     net = Net()
     net(tf.zeros((1, 5)))
@@ -386,28 +374,14 @@ def build():
 def test_checkpoint_folder_is_never_written(tmp_path, scratch_copy):
     folder = scratch_copy("keras_seq")
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    path = script(
-        tmp_path,
-        SEQUENTIAL
-        + """
-def build():
-    return tf.train.Checkpoint(model=sequential())
-""",
-    )
+    path = script(tmp_path, INFERENCE)
     code, _report = diagnose(folder, path)
     assert code == 0
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
 def test_warm_child_makes_the_second_attempt_fast(tmp_path, checkpoints):
-    path = script(
-        tmp_path,
-        SEQUENTIAL
-        + """
-def build():
-    return tf.train.Checkpoint(model=sequential())
-""",
-    )
+    path = script(tmp_path, INFERENCE)
     from ckpt_gui.core.discovery import locate
 
     request = DiagnosisRequest(locate(checkpoints / "keras_seq").selected.prefix, str(path), 120, sys.executable)
