@@ -188,3 +188,11 @@ def test_latest_checkpoint_missing_its_data_falls_back_to_a_complete_one(scratch
     assert len(ckpt.variables) == len(Checkpoint.open(folder / "ckpt-3").variables)
     assert ckpt.object_graph is None and "data shard is missing" in str(ckpt.graph_error)
     assert all(v.object_paths == () for v in ckpt.variables)
+
+
+def test_many_subfolders_with_checkpoints_are_counted(tmp_path):
+    for i in range(7):
+        (tmp_path / f"run{i}").mkdir()
+        (tmp_path / f"run{i}" / "ckpt-1.index").write_bytes(b"")
+    with pytest.raises(NotACheckpointError, match=r"run0/, run1/, run2/, run3/, run4/ and 2 more hold some"):
+        locate(tmp_path)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from .checkpoint_state import CheckpointState, read_checkpoint_state
 from .errors import CheckpointError, NotACheckpointError, UnsupportedCheckpointError
 from .file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint, not_a_checkpoint
+from .formatting import format_some
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
@@ -140,9 +141,7 @@ def _locate_prefix(prefix: str) -> Location:
 
 
 def _missing_text(ref: CheckpointRef) -> str:
-    names = [os.path.basename(path) for path in ref.missing_files]
-    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    return f"missing {shown}"
+    return "missing " + format_some([os.path.basename(path) for path in ref.missing_files], 3)
 
 
 def _latest(directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None) -> CheckpointRef:
@@ -261,7 +260,7 @@ def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoi
         n for n in names if os.path.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
     ]
     if with_checkpoints:
-        shown = ", ".join(n + "/" for n in with_checkpoints[:5])
+        shown = format_some([n + "/" for n in with_checkpoints], 5)
         return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
     files = [n for n in names if os.path.isfile(os.path.join(directory, n))]
     described = [f"{n} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]

@@ -50,3 +50,9 @@ def format_time(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def format_some(names: list[str], limit: int) -> str:
+    """The first ``limit`` names, and how many more there are: "a, b, c and 4 more"."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

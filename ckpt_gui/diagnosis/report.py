@@ -10,6 +10,7 @@ import difflib
 import re
 from collections import Counter
 
+from ..core.formatting import format_some
 from .runner import AttemptResult, DiagnosisRequest
 
 STATUSES = ("consumed", "shape_conflict", "dtype_conflict", "unmatched", "missing", "deferred")
@@ -294,11 +295,11 @@ def _notes(variables: list[dict], report: dict) -> list[str]:
         )
     if counters_left:
         names = sorted({_label(v).split("/.ATTRIBUTES")[0] for v in counters_left})
-        notes.append(f"{_some(names, 4)} not used (counters, harmless)")
+        notes.append(f"{format_some(names, 4)} not used (counters, harmless)")
     if stray:
         notes.append(
             f"{len(stray)} checkpoint value(s) that look like model weights are claimed by nothing in the model: "
-            + _some([_label(v) for v in stray], 3)
+            + format_some([_label(v) for v in stray], 3)
         )
     if count["missing"]:
         untracked = sum(1 for v in variables if v.get("untracked"))
@@ -315,7 +316,7 @@ def _notes(variables: list[dict], report: dict) -> list[str]:
     if count["deferred"]:
         owners = sorted({v.get("deferred_owner", "?") for v in variables if v["status"] == "deferred"})
         notes.append(
-            f"{count['deferred']} value(s) wait for objects that are not built yet ({_some(owners, 4)}): the "
+            f"{count['deferred']} value(s) wait for objects that are not built yet ({format_some(owners, 4)}): the "
             "model must be built, e.g. by calling it once on an input, before the restore can be checked"
         )
     held_back = sorted(  # model weights first: they are what the user is after
@@ -324,18 +325,12 @@ def _notes(variables: list[dict], report: dict) -> list[str]:
     if held_back:
         notes.append(
             f"{len(held_back)} matching value(s) were not restored because TensorFlow's restore stopped at its "
-            f"first error; they will be once the conflicts are fixed: {_some([_label(v) for v in held_back], 3)}"
+            f"first error; they will be once the conflicts are fixed: {format_some([_label(v) for v in held_back], 3)}"
         )
     verified = [v for v in variables if v.get("restored") is True]
     if verified and not held_back:
         notes.append(f"verified: the {len(verified)} restored variables hold exactly the checkpoint's values")
     return notes
-
-
-def _some(names: list[str], limit: int) -> str:
-    """The first few names, saying how many more there are."""
-    shown = ", ".join(names[:limit])
-    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 def _clean_error(error: dict | None) -> dict | None:
