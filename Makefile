@@ -14,23 +14,23 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m ckpt_gui resources/demo
+	$(PY) -m ckpt_gui
 
 test: $(STAMP)
-	$(PY) -m ruff check ckpt_gui tests benchmarks resources
-	$(PY) -m ruff format --check ckpt_gui tests benchmarks resources
+	$(PY) -m ruff check ckpt_gui tests benchmarks tools
+	$(PY) -m ruff format --check ckpt_gui tests benchmarks tools
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check --fix ckpt_gui tests benchmarks resources
-	$(PY) -m ruff format ckpt_gui tests benchmarks resources
+	$(PY) -m ruff check --fix ckpt_gui tests benchmarks tools
+	$(PY) -m ruff format ckpt_gui tests benchmarks tools
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 # Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).
 demo: $(STAMP)
-	$(PY) resources/make_demo.py resources/demo
+	$(PY) tools/make_demo.py ckpt_gui/resources/demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -21,7 +21,7 @@ def launch(prefix: str) -> None:
     """The app's own start-up path; prints the moment the tree is populated."""
     from PySide6.QtWidgets import QApplication
 
-    from ckpt_gui.ui.main_window import MainWindow
+    from ckpt_gui.app.window import MainWindow
 
     app = QApplication(sys.argv[:1])
     window = MainWindow(scan_on_open=False)
@@ -41,7 +41,7 @@ def interact(data: str, runs: int) -> None:
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ckpt_gui.ui.main_window import MainWindow
+    from ckpt_gui.app.window import MainWindow
 
     app = QApplication(sys.argv[:1])
     window = MainWindow(scan_on_open=False)

@@ -205,8 +205,8 @@ def measure_diagnosis(runs: int) -> list[dict]:
 import statistics, sys
 from ckpt_gui.core.discovery import locate
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
-request = DiagnosisRequest(locate({str(REPO / "resources" / "demo")!r}).selected.prefix,
-                           {str(REPO / "resources" / "examples" / "demo_model.py")!r}, 120, sys.executable)
+request = DiagnosisRequest(locate({str(REPO / "ckpt_gui" / "resources" / "demo")!r}).selected.prefix,
+                           {str(REPO / "ckpt_gui" / "resources" / "examples" / "demo_model.py")!r}, 120, sys.executable)
 firsts, seconds = [], []
 for _ in range({runs}):
     diagnoser = Diagnoser(keep_warm=True)

@@ -14,13 +14,14 @@ COMMANDS = ("inspect", "export", "diagnose", "diff")
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in COMMANDS:
-        from .cli import run
+        from ckpt_gui.cli.commands import run
 
         return run(argv)
     if argv and argv[0] in ("-h", "--help"):
         print(_USAGE)
         return 0
-    from .cli import run_gui
+    # Qt is imported only here: the headless commands never load it.
+    from ckpt_gui.app.launch import run_gui
 
     return run_gui(argv)
 

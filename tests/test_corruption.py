@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.crc import crc32c, mask
-from ckpt_gui.core.errors import CheckpointError, CorruptCheckpointError
-from ckpt_gui.core.wire import read_varint
+from ckpt_gui.core.format.crc import crc32c, mask
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError
+from ckpt_gui.core.format.wire import read_varint
 from tests.conftest import run_cli
 
 

@@ -382,7 +382,7 @@ def test_checkpoint_folder_is_never_written(tmp_path, scratch_copy):
 
 def test_warm_child_makes_the_second_attempt_fast(tmp_path, checkpoints):
     path = script(tmp_path, INFERENCE)
-    from ckpt_gui.core.discovery import locate
+    from ckpt_gui.core.format.discovery import locate
 
     request = DiagnosisRequest(locate(checkpoints / "keras_seq").selected.prefix, str(path), 120, sys.executable)
     diagnoser = Diagnoser()

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.diff import compare_all, find_renames, pair_variables
-from ckpt_gui.core.pair_tree import PairTree, pair_filter
+from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
 from tests.conftest import run_cli
 
 
@@ -90,8 +90,8 @@ def test_bfloat16_pair(checkpoints, tf):
 
 
 def test_chunked_comparison_equals_whole(checkpoints):
-    from ckpt_gui.core.diff import aligned_chunks
-    from ckpt_gui.core.diff_values import compare_chunks
+    from ckpt_gui.core.analysis.diff import aligned_chunks
+    from ckpt_gui.core.analysis.diff_values import compare_chunks
 
     diff = compare_all(
         pair_variables(
@@ -172,7 +172,7 @@ def test_pair_tree_puts_optimizer_slots_under_their_variable(checkpoints):
 
 
 def test_pair_view_of_a_small_vector_uses_few_bins(checkpoints, tf):
-    from ckpt_gui.core.diff_view import pair_view
+    from ckpt_gui.core.views.pair_view import pair_view
 
     folder = checkpoints / "keras_seq"
     diff = pair_variables(Checkpoint.open(folder / "ckpt-3"), Checkpoint.open(folder / "ckpt-4"))

@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.checkpoint_state import parse_checkpoint_state
-from ckpt_gui.core.discovery import locate, step_of
-from ckpt_gui.core.errors import NotACheckpointError, UnsupportedCheckpointError
+from ckpt_gui.core.format.discovery import locate, step_of
+from ckpt_gui.core.format.errors import NotACheckpointError, UnsupportedCheckpointError
+from ckpt_gui.core.format.state_file import parse_checkpoint_state
 
 
 def test_directory_lists_every_checkpoint_and_selects_the_latest(checkpoints):

@@ -12,11 +12,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
+from ckpt_gui.app import settings
+from ckpt_gui.app.models.tree_model import NodeRole, VariableTreeModel
+from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.tree import SLOT
-from ckpt_gui.ui import settings
-from ckpt_gui.ui.main_window import MainWindow
-from ckpt_gui.ui.tree_model import NodeRole, VariableTreeModel
+from ckpt_gui.core.views.tree import SLOT
 from tests.conftest import REPO
 
 WAIT_MS = 60_000
@@ -77,7 +77,7 @@ def test_tree_rows_match_the_index_in_both_views(qtbot, window, checkpoints):
 
 
 def test_tree_model_passes_qtmodeltester(qtmodeltester, checkpoints):
-    from ckpt_gui.core.tree import object_tree, variable_filter
+    from ckpt_gui.core.views.tree import object_tree, variable_filter
 
     model = VariableTreeModel()
     model.set_tree(object_tree(Checkpoint.open(checkpoints / "keras_seq")))
@@ -199,7 +199,7 @@ def test_nan_scan_badges_and_filters(qtbot, window, checkpoints):
 
 
 def test_heatmap_plane_of_a_conv_kernel(qtbot, window, tf):
-    from ckpt_gui.cli import demo_path
+    from ckpt_gui.resources import demo_path
 
     open_and_wait(qtbot, window, demo_path())
     node = window.tree_panel.selected_node()
@@ -310,7 +310,7 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     assert not window.tree_panel.view.isColumnHidden(5)
     # TensorFlow stopped at the first conflict: a value that matches but was not assigned
     # reads "matches", never "restored".
-    from ckpt_gui.ui.tree_model import RESTORE
+    from ckpt_gui.app.models.tree_model import RESTORE
 
     model = window.tree_panel.model
     held = [n for n in tree.by_key.values() if n.status == "consumed" and n.finding.get("restored") is False]
@@ -358,7 +358,7 @@ def test_diagnosis_can_be_cancelled(qtbot, window, checkpoints, tmp_path):
 
 
 def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
-    from ckpt_gui.ui.compare_view import NAME_A, NAME_B, REL, STATUS
+    from ckpt_gui.app.widgets.compare_view import NAME_A, NAME_B, REL, STATUS
 
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
@@ -452,7 +452,7 @@ def test_compare_heatmaps_of_a_matrix(qtbot, window, checkpoints, tf):
 
 
 def _shown_leaf(tree, leaf) -> bool:
-    from ckpt_gui.ui.compare_view import _shown
+    from ckpt_gui.app.widgets.compare_view import _shown
 
     return _shown(tree, leaf)
 
@@ -476,7 +476,7 @@ def test_background_work_runs_below_the_gui_thread(qtbot, window):
     import os
     import threading
 
-    from ckpt_gui.core.parallel import ordered_map
+    from ckpt_gui.core.values.parallel import ordered_map
 
     def nice() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
@@ -528,7 +528,7 @@ def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoin
 
 
 def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, checkpoints):
-    from ckpt_gui.ui.heatmap import INF_COLOUR, NAN_COLOUR
+    from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
 
     open_and_wait(qtbot, window, checkpoints / "dtypes")
     select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")  # [[0, 1.5, -2.25], [nan, inf, -inf]]

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from ckpt_gui.core import bundle
-from ckpt_gui.core.bundle import BundleIndex
-from ckpt_gui.core.errors import CheckpointError
-from ckpt_gui.core.wire import encode_varint as varint
+from ckpt_gui.core.format import bundle
+from ckpt_gui.core.format.bundle import BundleIndex
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.wire import encode_varint as varint
 from tests.test_table_snappy import TABLE_MAGIC, _append_block, _block, write_table
 
 HEADER = (b"", b"\x08\x01\x1a\x02\x08\x01")

@@ -13,12 +13,12 @@ import importlib, json, sys
 for name in {modules!r}:
     importlib.import_module(name)
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.report import all_stats, inspect_report
+from ckpt_gui.cli.documents import all_stats, inspect_report
 ckpt = Checkpoint.open({path!r})
 inspect_report(ckpt, all_stats(ckpt))
 for v in ckpt.variables:
     ckpt.read(v.key)
-from ckpt_gui import cli, text_table  # the headless CLI too
+from ckpt_gui.cli import commands, text_table  # the headless CLI too
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "PySide6", "pyqtgraph", "tf_keras"))
 print(json.dumps(heavy))
 """

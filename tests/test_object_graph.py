@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.errors import WireFormatError
-from ckpt_gui.core.object_graph import ObjectGraph
+from ckpt_gui.core.format.errors import WireFormatError
+from ckpt_gui.core.format.object_graph import ObjectGraph
 
 
 def _kernel_key(ckpt: Checkpoint) -> str:

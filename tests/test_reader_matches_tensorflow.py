@@ -93,7 +93,7 @@ def test_variant_elements_are_summarised(checkpoints):
 
 
 def test_unknown_dtype_is_listed_with_its_number():
-    from ckpt_gui.core.dtypes import dtype_from_enum
+    from ckpt_gui.core.format.dtypes import dtype_from_enum
 
     odd = dtype_from_enum(77)
     assert odd.name == "unknown(77)" and not odd.is_numeric and not odd.known
@@ -109,7 +109,7 @@ def test_index_with_several_blocks(checkpoints, tf):
 
 
 def test_bundled_demo_matches_tensorflow(tf):
-    from ckpt_gui.cli import demo_path
+    from ckpt_gui.resources import demo_path
 
     ckpt = Checkpoint.open(demo_path())
     assert [ref.step for ref in ckpt.checkpoints] == [100, 200, 300]

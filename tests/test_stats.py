@@ -9,10 +9,10 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+from ckpt_gui.core.analysis.stats import Cancelled, HistogramAccumulator, StatsAccumulator, compute_stats
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.crc import crc32c, crc32c_combine
-from ckpt_gui.core.errors import CorruptCheckpointError
-from ckpt_gui.core.stats import Cancelled, HistogramAccumulator, StatsAccumulator, compute_stats
+from ckpt_gui.core.format.crc import crc32c, crc32c_combine
+from ckpt_gui.core.format.errors import CorruptCheckpointError
 from tests.helpers import tf_value
 
 

@@ -14,11 +14,11 @@ import struct
 import cramjam
 import numpy as np
 
-from ckpt_gui.core.bundle import BundleIndex
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.crc import crc32c, mask
-from ckpt_gui.core.table import TABLE_MAGIC, SSTable
-from ckpt_gui.core.wire import encode_varint
+from ckpt_gui.core.format.bundle import BundleIndex
+from ckpt_gui.core.format.crc import crc32c, mask
+from ckpt_gui.core.format.table import TABLE_MAGIC, SSTable
+from ckpt_gui.core.format.wire import encode_varint
 
 
 def _block(entries: list[tuple[bytes, bytes]], restart_interval: int) -> bytes:

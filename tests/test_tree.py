@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.tree import SLOT, key_tree, object_tree, variable_filter
+from ckpt_gui.core.views.tree import SLOT, key_tree, object_tree, variable_filter
 
 SCENARIOS = ["keras_seq", "subclassed", "bare", "legacy_slots", "tf1", "dtypes", "sharded", "savedmodel", "many"]
 
@@ -88,7 +88,7 @@ def _shown(node) -> bool:
 
 
 def test_details_text_of_a_scalar_and_a_matrix(checkpoints):
-    from ckpt_gui.core.describe import describe_variable
+    from ckpt_gui.core.views.describe import describe_variable
 
     ckpt = Checkpoint.open(checkpoints / "keras_seq")
     tree = object_tree(ckpt)
@@ -114,7 +114,7 @@ def test_layer_hints_only_where_they_tell_siblings_apart(checkpoints):
 
 
 def test_catch_all_lists_get_no_layer_hint():
-    from ckpt_gui.core.tree import TreeNode, hint_layer
+    from ckpt_gui.core.views.tree import TreeNode, hint_layer
 
     root = TreeNode("")
     trainables = TreeNode("_trainable_variables", TreeNode("optimizer", root))

@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .bundle import OBJECT_GRAPH_KEY, BundleEntry, BundleIndex
-from .discovery import CheckpointRef, Location, locate
-from .dtypes import DType
-from .errors import CheckpointError, CorruptCheckpointError, WireFormatError
-from .gc_pause import gc_paused
-from .object_graph import ObjectGraph
-from .shards import DEFAULT_CHUNK_BYTES, ShardFiles
-from .strings import decode_strings
+from ckpt_gui.core.format.bundle import OBJECT_GRAPH_KEY, BundleEntry, BundleIndex
+from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
+from ckpt_gui.core.format.dtypes import DType
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
+from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.object_graph import ObjectGraph
+from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
+from ckpt_gui.core.format.strings import decode_strings
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
     import numpy as np
 
-    from .reader import TensorReader
-    from .stats import Histogram, TensorStats
+    from ckpt_gui.core.analysis.stats import Histogram, TensorStats
+    from ckpt_gui.core.values.reader import TensorReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class Checkpoint:
 
     @cached_property
     def reader(self) -> TensorReader:
-        from .reader import TensorReader
+        from ckpt_gui.core.values.reader import TensorReader
 
         return TensorReader(self.index)
 
@@ -172,7 +172,7 @@ class Checkpoint:
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> TensorStats:
         """Exact statistics, streamed in bounded memory, chunks summarised in parallel."""
-        from .stats import Partial, summarize_chunk
+        from ckpt_gui.core.analysis.stats import Partial, summarize_chunk
 
         total = Partial()
         for part in self._map_chunks(key, summarize_chunk, progress, cancelled, chunk_bytes):
@@ -196,7 +196,14 @@ class Checkpoint:
         extremes (the range depends on them), then one that counts and sums. With a
         range, or with ``stats`` already known, just the second.
         """
-        from .stats import DEFAULT_BINS, HistogramAccumulator, Partial, count_chunk, default_range, range_chunk
+        from ckpt_gui.core.analysis.stats import (
+            DEFAULT_BINS,
+            HistogramAccumulator,
+            Partial,
+            count_chunk,
+            default_range,
+            range_chunk,
+        )
 
         bins = DEFAULT_BINS if bins is None else bins
         verified = False
@@ -225,9 +232,9 @@ class Checkpoint:
         """``fn(chunk, scratch)`` for each chunk of the tensor, results in order, on
         several threads for large tensors. ``fn`` must not keep the chunk or the
         scratch arrays: both are reused for later chunks."""
-        from .parallel import ordered_map
-        from .scratch import ScratchPool
-        from .stats import monitored
+        from ckpt_gui.core.analysis.stats import monitored
+        from ckpt_gui.core.values.parallel import ordered_map
+        from ckpt_gui.core.values.scratch import ScratchPool
 
         entry = self.entry(key)
         parallel = self.index.stored_size(entry) > 2 * chunk_bytes  # threads cost more than tiny tensors
@@ -252,10 +259,10 @@ def _map_pieces(pieces, fn, progress, cancelled, verify):
     the last result is out)."""
     from contextlib import closing
 
-    from .crc import crc32c_combine
-    from .parallel import ordered_map
-    from .scratch import ScratchPool
-    from .stats import monitored
+    from ckpt_gui.core.analysis.stats import monitored
+    from ckpt_gui.core.format.crc import crc32c_combine
+    from ckpt_gui.core.values.parallel import ordered_map
+    from ckpt_gui.core.values.scratch import ScratchPool
 
     scratches = ScratchPool()
 
@@ -275,6 +282,6 @@ def _map_pieces(pieces, fn, progress, cancelled, verify):
 
 
 def _real_dtype(entry: BundleEntry):
-    from .stats import real_dtype
+    from ckpt_gui.core.analysis.stats import real_dtype
 
     return real_dtype(entry.dtype.numpy_dtype())

@@ -10,8 +10,8 @@ import difflib
 import re
 from collections import Counter
 
-from ..core.formatting import format_some
-from .runner import AttemptResult, DiagnosisRequest
+from ckpt_gui.core.formatting import format_some
+from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 
 STATUSES = ("consumed", "shape_conflict", "dtype_conflict", "unmatched", "missing", "deferred")
 _BLOCKING = {"shape_conflict", "dtype_conflict", "missing", "deferred"}

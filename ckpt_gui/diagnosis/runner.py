@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..core.errors import Cancelled
+from ckpt_gui.core.format.errors import Cancelled
 
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore

@@ -1,0 +1,240 @@
+"""Running core work off the GUI thread, with progress, cancel and stale-result dropping.
+
+Each job belongs to a *lane* ("open", "selection", "scan"...). Submitting a new job
+to a lane cancels the one running there and bumps the lane's generation: when an
+old job finishes anyway, its result no longer matches the generation and is
+dropped, so a slow histogram never overwrites the one for the variable the user
+has since selected (napari's histogram does the same with a counter).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ckpt_gui.core.format.errors import Cancelled, CheckpointError
+from ckpt_gui.core.values.parallel import lower_this_thread_priority, run_workers_in_background
+
+PROGRESS_INTERVAL = 0.05  # seconds between progress signals from one job
+
+
+class JobContext:
+    """What a job function receives: cancellation and progress reporting."""
+
+    def __init__(self, signals: _JobSignals, token: tuple[str, int]) -> None:
+        self._event = threading.Event()
+        self._signals = signals
+        self._token = token
+        self._last_progress = 0.0
+        self.total = 0
+
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+    def passes(self, per_pass: int, count: int) -> Callable[[int], None]:
+        """A progress callback for work that goes over the data ``count`` times, each
+        pass counting from zero again (the core's two-pass histograms)."""
+        self.progress(0, per_pass * count)
+        finished = [0, 0]  # elements of completed passes, last value seen
+
+        def report(done: int) -> None:
+            if done < finished[1]:
+                finished[0] += finished[1]
+            finished[1] = done
+            self.progress(finished[0] + done)
+
+        return report
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Report progress (throttled); also the place where cancellation is noticed."""
+        if total is not None:
+            self.total = total
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_INTERVAL or done >= self.total > 0:
+            self._last_progress = now
+            self._signals.progress.emit(self._token, done, self.total)
+        self.check()
+
+
+class _JobSignals(QObject):
+    progress = Signal(object, int, int)  # token, done, total
+    finished = Signal(object, object)  # token, result
+    failed = Signal(object, str, str)  # token, one-line message, details
+    cancelled = Signal(object)  # token
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[JobContext], Any], signals: _JobSignals, token: tuple[str, int]) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the runner keeps the Python object alive until it reports
+        self.fn = fn
+        self.signals = signals
+        self.token = token
+        self.context = JobContext(signals, token)
+
+    def run(self) -> None:
+        lower_this_thread_priority()  # pool threads are reused: one cheap call per job
+        try:
+            result = self.fn(self.context)
+        except Cancelled:
+            self.signals.cancelled.emit(self.token)
+        except CheckpointError as exc:
+            self.signals.failed.emit(self.token, str(exc), "")
+        except MemoryError:
+            self.signals.failed.emit(self.token, "not enough memory for this operation", "")
+        except Exception as exc:  # a bug: keep the app alive, show what happened
+            self.signals.failed.emit(self.token, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        else:
+            self.signals.finished.emit(self.token, result)
+
+
+@dataclass
+class _Lane:
+    generation: int = 0
+    job: _Job | None = None
+    label: str = ""
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[str, str], None] | None = None
+    on_progress: Callable[[int, int], None] | None = None
+    on_cancelled: Callable[[], None] | None = None
+
+
+class JobRunner(QObject):
+    """Submits jobs to a thread pool and delivers their results on the GUI thread."""
+
+    busy_changed = Signal(bool)
+    progress_changed = Signal(str, int, int)  # label of the most recent visible job, done, total
+    error = Signal(str, str)  # message, details: for jobs without their own error handler
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        # Jobs, and the chunk workers they fan out to, yield the CPU to the GUI thread.
+        run_workers_in_background()
+        self.pool = pool or QThreadPool.globalInstance()
+        self._lanes: dict[str, _Lane] = {}
+        self._running: set[_Job] = set()
+        self._signals = _JobSignals()
+        self._signals.progress.connect(self._on_progress)
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+        self._signals.cancelled.connect(self._on_cancelled)
+
+    def submit(
+        self,
+        lane: str,
+        fn: Callable[[JobContext], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str, str], None] | None = None,
+        label: str = "",
+        on_progress: Callable[[int, int], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``fn(context)`` on a worker; ``on_done(result)`` runs on the GUI thread,
+        unless another job was submitted to the same lane meanwhile. ``on_cancelled``
+        runs when the user cancels it (not when a newer job replaces it)."""
+        state = self._lanes.setdefault(lane, _Lane())
+        if state.job is not None:
+            state.job.context.cancel()
+        state.generation += 1
+        job = _Job(fn, self._signals, (lane, state.generation))
+        state.job, state.label, state.on_done, state.on_error = job, label, on_done, on_error
+        state.on_progress, state.on_cancelled = on_progress, on_cancelled
+        was_busy = self.busy
+        self._running.add(job)
+        self.pool.start(job)
+        if not was_busy:
+            self.busy_changed.emit(True)
+        if label:
+            self.progress_changed.emit(label, 0, 0)
+
+    def cancel(self, lane: str | None = None) -> None:
+        """Cancel one lane's job, or every job."""
+        for name, state in self._lanes.items():
+            if (lane is None or name == lane) and state.job is not None:
+                state.job.context.cancel()
+
+    def drop(self, *lanes: str) -> None:
+        """Stop these lanes' jobs and forget them: no callback of theirs runs (the
+        user moved on, and their results would describe something no longer shown)."""
+        for lane in lanes:
+            state = self._lanes.get(lane)
+            if state is not None and state.job is not None:
+                state.job.context.cancel()
+                state.generation += 1
+                state.job = None
+
+    def is_running(self, lane: str) -> bool:
+        state = self._lanes.get(lane)
+        return state is not None and state.job is not None
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._running)
+
+    def wait(self, timeout_ms: int = 5000) -> bool:
+        """Block until every submitted job returned (for shutdown and tests)."""
+        return self.pool.waitForDone(timeout_ms)
+
+    # -- delivery on the GUI thread -------------------------------------------------
+
+    def _current(self, token: tuple[str, int]) -> _Lane | None:
+        lane, generation = token
+        state = self._lanes.get(lane)
+        if state is None or state.generation != generation:
+            return None
+        return state
+
+    def _release(self, token: tuple[str, int]) -> None:
+        self._running = {job for job in self._running if job.token != token}
+        state = self._current(token)
+        if state is not None:
+            state.job = None
+        if not self._running:
+            self.busy_changed.emit(False)
+
+    def _on_progress(self, token, done: int, total: int) -> None:
+        state = self._current(token)
+        if state is None:
+            return
+        if state.on_progress is not None:
+            state.on_progress(done, total)
+        if state.label:
+            self.progress_changed.emit(state.label, done, total)
+
+    def _on_finished(self, token, result) -> None:
+        state = self._current(token)
+        callback = state.on_done if state is not None else None
+        self._release(token)
+        if callback is not None:
+            callback(result)
+
+    def _on_failed(self, token, message: str, details: str) -> None:
+        state = self._current(token)
+        handler = state.on_error if state is not None else None
+        self._release(token)
+        if state is None:
+            return
+        if handler is not None:
+            handler(message, details)
+        else:
+            self.error.emit(message, details)
+
+    def _on_cancelled(self, token) -> None:
+        state = self._current(token)
+        callback = state.on_cancelled if state is not None else None
+        self._release(token)
+        if callback is not None:
+            callback()

@@ -1,0 +1,90 @@
+"""``ckpt-gui [PATH] [--screenshot FILE.png]``: the desktop app's entry point."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ckpt_gui.app.window import MainWindow
+
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ckpt-gui", description="Look inside TensorFlow checkpoints.")
+    parser.add_argument("path", nargs="?", help="checkpoint folder, prefix or file (default: the bundled demo)")
+    parser.add_argument("--model", metavar="SCRIPT", help="diagnose the restore into this model script once loaded")
+    parser.add_argument("--compare", metavar="B", help="compare the checkpoint (A) with B side by side")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        help="render the window to FILE once loading is done, print the path and exit",
+    )
+    return parser.parse_args(argv)
+
+
+def run_gui(argv: list[str]) -> int:
+    args = parse_args(argv)
+    from ckpt_gui.resources import demo_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ckpt-gui")
+    app.setOrganizationName("ckpt-gui")
+    if args.screenshot:
+        # Screenshots must not depend on (or change) the user's remembered layout.
+        os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
+    window = MainWindow(scan_on_open=args.screenshot is None)
+    if args.screenshot:
+        window.resize(1440, 900)
+    window.show()
+    if args.model:
+        script = os.path.abspath(args.model)
+        window.loaded.connect(lambda: window.diagnose(script) if window.report is None else None)
+    if args.compare:
+        other = os.path.abspath(args.compare)
+        window.loaded.connect(lambda: window.compare_with(other) if window.diff is None else None)
+    window.open_path(args.path or demo_path())
+    if args.screenshot:
+        window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
+    return app.exec()
+
+
+class ScreenshotWhenIdle:
+    """Waits until the window has loaded and every job has reported, then saves it."""
+
+    def __init__(self, window: MainWindow, path: str, app: QApplication) -> None:
+        self.window, self.path, self.app = window, os.path.abspath(path), app
+        self.loaded = False
+        self.waited_ms = 0
+        window.loaded.connect(self._on_loaded)
+        self.timer = QTimer(interval=50)
+        self.timer.timeout.connect(self._poll)
+        self.timer.start()
+
+    def _on_loaded(self) -> None:
+        self.loaded = True
+
+    def _poll(self) -> None:
+        self.waited_ms += self.timer.interval()
+        idle = self.loaded and not self.window.runner.busy
+        if idle or self.waited_ms >= SCREENSHOT_TIMEOUT_MS:
+            self.timer.stop()
+            QTimer.singleShot(200, self._save)  # let the last results paint
+
+    def _save(self) -> None:
+        if self.window.runner.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
+            self.timer.start()  # a result started a new job (e.g. a histogram after values)
+            return
+        pixmap = self.window.grab()
+        if not pixmap.save(self.path):
+            print(f"ckpt-gui: error: {self.path}: cannot write the screenshot", file=sys.stderr)
+            self.app.exit(2)
+            return
+        print(self.path)
+        self.window.close()
+        self.app.exit(0)

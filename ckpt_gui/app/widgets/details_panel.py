@@ -1,0 +1,108 @@
+"""What is known about the selected variable or group: metadata, statistics, value."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.core.analysis.stats import TensorStats
+from ckpt_gui.core.views.describe import describe_stats
+
+_STAT_COLUMNS = 1
+
+
+class DetailsPanel(QScrollArea):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        self.setWidget(body)
+        self.title = QLabel()
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QGridLayout()
+        self.facts.setColumnStretch(1, 1)
+        self.facts.setHorizontalSpacing(12)
+        self.stats_title = QLabel()
+        self.stats_title.setStyleSheet("font-weight: bold;")
+        self.stats_title.setWordWrap(True)
+        self.stats = QGridLayout()
+        self.stats.setHorizontalSpacing(12)
+        self.value = QLabel()
+        self.value.setWordWrap(True)
+        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.value.setStyleSheet("font-family: monospace;")
+        # Facts on the left, statistics on the right: both visible without scrolling.
+        left = QVBoxLayout()
+        left.addLayout(self.facts)
+        left.addWidget(self.value)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.stats_title)
+        right.addLayout(self.stats)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addSpacing(16)
+        columns.addLayout(right, 2)
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.title)
+        layout.addLayout(columns, 1)
+        self.show_message("Select a variable to see its details.")
+
+    def show_message(self, text: str) -> None:
+        self.title.setText(text)
+        _fill(self.facts, [])
+        self.value.hide()
+        self.stats_title.hide()
+        _fill(self.stats, [])
+
+    def show_facts(self, title: str, rows: list[tuple[str, str]]) -> None:
+        self.title.setText(title)
+        _fill(self.facts, rows)
+        self.value.hide()
+        self.stats_title.hide()
+        _fill(self.stats, [])
+
+    def show_value(self, text: str | None) -> None:
+        self.value.setVisible(bool(text))
+        self.value.setText(f"Value: {text}" if text else "")
+
+    def show_stats(self, stats: TensorStats | None, note: str = "") -> None:
+        """Statistics (``note`` says e.g. that they are a preview from a sample)."""
+        self.stats_title.setVisible(True)
+        if stats is None:
+            self.stats_title.setText(note or "Statistics: computing...")
+            _fill(self.stats, [])
+            return
+        self.stats_title.setText("Statistics" + (f" ({note})" if note else ""))
+        _fill(self.stats, describe_stats(stats), columns=_STAT_COLUMNS)
+
+    def add_fact(self, label: str, text: str) -> None:
+        row = self.facts.rowCount()
+        _add_row(self.facts, row, 0, label, text)
+
+
+def _fill(grid: QGridLayout, rows: list[tuple[str, str]], columns: int = 1) -> None:
+    clear_layout(grid)
+    per_column = -(-len(rows) // columns) if rows else 0
+    for i, (label, text) in enumerate(rows):
+        _add_row(grid, i % per_column, 2 * (i // per_column), label, text)
+
+
+def _add_row(grid: QGridLayout, row: int, column: int, label: str, text: str) -> None:
+    name = QLabel(label)
+    name.setStyleSheet("color: palette(mid);")
+    name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    value = QLabel(text)
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    value.setWordWrap(True)
+    grid.addWidget(name, row, column)
+    grid.addWidget(value, row, column + 1)

@@ -1,0 +1,222 @@
+"""The histogram of the selected variable (or of a group's variables together).
+
+Only draws: the counts come from the core (exact, computed off the GUI thread);
+changing bins or range asks the main window for a new computation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_gui.core.analysis.stats import DEFAULT_BINS, Histogram
+from ckpt_gui.core.formatting import format_number
+
+_FILL = (70, 130, 200, 170)
+_PREVIEW_FILL = (150, 150, 150, 120)
+
+
+class HistogramPanel(QWidget):
+    request = Signal(int, object)  # bins, (low, high) or None for the data's range
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.histogram: Histogram | None = None
+        self._preview = False
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setLabel("left", "count")
+        self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=_FILL, pen=pg.mkPen(40, 90, 160))
+        # Nothing to plot (a string, a group too large, an error): a message instead of
+        # empty axes, whose automatic range (-400..400, "count (x0.001)") meant nothing.
+        self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: palette(mid); background: white;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.plot)
+        self.stack.addWidget(self.empty)
+        self.readout = QLabel(" ")
+        self.readout.setStyleSheet("font-family: monospace;")
+        self.counts_label = QLabel(" ")
+        self.counts_label.setWordWrap(True)
+
+        self.bins = QSpinBox(minimum=1, maximum=10000, value=DEFAULT_BINS)
+        self.bins.setKeyboardTracking(False)
+        self.bins.setToolTip("Number of bins")
+        self.log_y = QCheckBox("Log count")
+        self.auto_range = QCheckBox("Data range")
+        self.auto_range.setChecked(True)
+        self.low = QLineEdit(placeholderText="min")
+        self.high = QLineEdit(placeholderText="max")
+        for edit in (self.low, self.high):
+            edit.setValidator(QDoubleValidator())
+            edit.setMinimumWidth(70)
+            edit.setMaximumWidth(110)
+            edit.setEnabled(False)
+        self.export_button = QPushButton("Save PNG...")
+
+        # Two short rows rather than one long one: the panel shares the width with the
+        # heatmap and the tree, and a wide minimum would squeeze them.
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Bins"))
+        controls.addWidget(self.bins)
+        controls.addWidget(self.log_y)
+        controls.addStretch(1)
+        controls.addWidget(self.export_button)
+        range_row = QHBoxLayout()
+        range_row.addWidget(self.auto_range)
+        range_row.addWidget(self.low)
+        range_row.addWidget(QLabel("to"))
+        range_row.addWidget(self.high)
+        range_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addLayout(range_row)
+        layout.addWidget(self.stack, 1)
+        footer = QHBoxLayout()
+        footer.addWidget(self.counts_label, 1)
+        footer.addWidget(self.readout)
+        layout.addLayout(footer)
+
+        self.bins.valueChanged.connect(lambda _v: self._ask())
+        self.log_y.toggled.connect(lambda _on: self._redraw())
+        self.auto_range.toggled.connect(self._on_auto_range)
+        self.low.editingFinished.connect(self._ask)
+        self.high.editingFinished.connect(self._ask)
+        self.export_button.clicked.connect(self._export)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        self.clear("Select a variable to see its histogram.")
+
+    # -- content ------------------------------------------------------------------------
+
+    def clear(self, message: str = "") -> None:
+        self.histogram = None
+        self.curve.setData([0, 1], [0])
+        self.plot.setTitle(None)
+        self.empty.setText(message or "No histogram")
+        self.stack.setCurrentWidget(self.empty)
+        self.counts_label.setText(" ")
+        self.readout.setText(" ")
+
+    def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
+        self.histogram = histogram
+        self._preview = preview
+        self.stack.setCurrentWidget(self.plot)
+        self.plot.setTitle(title + ("  (preview from a sample...)" if preview else ""), size="9pt")
+        self._redraw()
+        parts = [f"{histogram.total:,} values in range"]
+        if histogram.nan or histogram.posinf or histogram.neginf:
+            parts.append(
+                f"<b style='color:#c02020'>NaN {histogram.nan:,}, +Inf {histogram.posinf:,}, "
+                f"-Inf {histogram.neginf:,}</b> (not plotted)"
+            )
+        else:
+            parts.append("no NaN or Inf")
+        if histogram.outside:
+            parts.append(f"{histogram.outside:,} outside the range")
+        if histogram.of_magnitude:
+            parts.append("complex values: magnitudes")
+        self.counts_label.setText(" · ".join(parts))
+        if self.auto_range.isChecked() and not preview:
+            self.low.setText(format_number(float(histogram.edges[0])))
+            self.high.setText(format_number(float(histogram.edges[-1])))
+
+    def mark_cancelled(self) -> None:
+        """The exact computation was cancelled: say so instead of implying it is coming."""
+        if self.histogram is None:
+            self.clear("Histogram cancelled")
+        elif self._preview:
+            self.plot.setTitle(
+                self.plot.plotItem.titleLabel.text.replace(
+                    "preview from a sample...", "preview from a sample; exact histogram cancelled"
+                ),
+                size="9pt",
+            )
+
+    @property
+    def is_preview(self) -> bool:
+        return self._preview
+
+    def requested_range(self) -> tuple[float, float] | None:
+        if self.auto_range.isChecked():
+            return None
+        try:
+            low, high = float(self.low.text()), float(self.high.text())
+        except ValueError:
+            return None
+        return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
+
+    def save_png(self, path: str) -> None:
+        from pyqtgraph.exporters import ImageExporter
+
+        exporter = ImageExporter(self.plot.plotItem)
+        exporter.parameters()["width"] = max(800, self.plot.width())
+        exporter.export(path)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        histogram = self.histogram
+        if histogram is None:
+            return
+        counts = histogram.counts.astype(np.float64)
+        edges = histogram.edges.astype(np.float64)
+        log = self.log_y.isChecked()
+        floor = 0.0
+        if log:
+            # log10 by hand: pyqtgraph's log mode drops empty bins and the fill with them.
+            floor = -0.3
+            with np.errstate(divide="ignore"):
+                counts = np.where(counts > 0, np.log10(counts), floor)
+        fill = _PREVIEW_FILL if self._preview else _FILL
+        self.curve.setData(edges, counts, stepMode="center", fillLevel=floor, brush=fill)
+        self.plot.setLabel("left", "log10(count)" if log else "count")
+        self.plot.enableAutoRange()
+
+    def _on_auto_range(self, on: bool) -> None:
+        self.low.setEnabled(not on)
+        self.high.setEnabled(not on)
+        if on:
+            self._ask()
+
+    def _ask(self) -> None:
+        self.request.emit(self.bins.value(), self.requested_range())
+
+    def _on_mouse(self, position: QPointF) -> None:
+        histogram = self.histogram
+        if histogram is None or not self.plot.sceneBoundingRect().contains(position):
+            return
+        x = self.plot.plotItem.vb.mapSceneToView(position).x()
+        edges = histogram.edges
+        i = int(np.searchsorted(edges, x, side="right")) - 1
+        if 0 <= i < len(histogram.counts):
+            share = histogram.counts[i] / histogram.total if histogram.total else 0.0
+            self.readout.setText(
+                f"[{format_number(float(edges[i]))}, {format_number(float(edges[i + 1]))}): "
+                f"{int(histogram.counts[i]):,} ({share:.2%})"
+            )
+        else:
+            self.readout.setText(f"x = {format_number(x)}")
+
+    def _export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save histogram", "histogram.png", "PNG image (*.png)")
+        if path:
+            self.save_png(path)

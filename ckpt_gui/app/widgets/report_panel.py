@@ -1,0 +1,228 @@
+"""The restore report: verdicts, a legend that filters the tree, notes, problems with
+suggestions, the script's error, and re-run / export buttons."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_gui.app.widgets import status_style
+from ckpt_gui.app.widgets.layouts import fit_columns
+from ckpt_gui.diagnosis.report import markdown
+
+# Status, variable and shapes to their contents within these widths; the suggestion
+# (a sentence, whole in its tooltip) takes the rest.
+PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 220}
+
+
+class ReportPanel(QWidget):
+    rerun_requested = Signal()
+    choose_script_requested = Signal()
+    status_filter_changed = Signal(object)  # set of statuses, or None for all
+    entry_selected = Signal(object)  # the report entry the user clicked
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.report: dict | None = None
+        self.headline = QLabel("No restore attempt yet. Restore > Diagnose restore... picks your model script.")
+        self.headline.setWordWrap(True)
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.phase = QLabel()
+        self.phase.setStyleSheet("color: palette(mid);")
+        self.legend_row = QHBoxLayout()
+        self.legend: dict[str, QToolButton] = {}
+        for status in status_style.ORDER:
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setToolTip("Show only these variables in the tree (click again for all)")
+            button.setStyleSheet(f"QToolButton {{ color: {status_style.STYLES[status][2]}; }}")
+            button.toggled.connect(lambda _on, s=status: self._legend_toggled(s))
+            self.legend[status] = button
+            self.legend_row.addWidget(button)
+        self.legend_row.addStretch(1)
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setMaximumHeight(110)
+        self.notes.setTextFormat(Qt.TextFormat.RichText)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QTreeWidget()
+        self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
+        self.problems.setRootIsDecorated(False)
+        self.problems.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # paths differ at their ends
+        self.problems.setWordWrap(True)
+        self.problems.itemClicked.connect(self._item_clicked)
+        self.error = QPlainTextEdit()
+        self.error.setReadOnly(True)
+        self.error.setStyleSheet("font-family: monospace;")
+        self.error.hide()
+
+        self.rerun_button = QPushButton("Re-run")
+        self.rerun_button.setToolTip("Run the attempt again with the script as it is now (Ctrl+R)")
+        self.script_button = QPushButton("Choose script...")
+        self.auto_rerun = QCheckBox("Re-run when the script is saved")
+        self.export_json = QPushButton("Export JSON...")
+        self.export_md = QPushButton("Export Markdown...")
+        for button in (self.rerun_button, self.export_json, self.export_md):
+            button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.rerun_button)
+        buttons.addWidget(self.script_button)
+        buttons.addWidget(self.auto_rerun)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_json)
+        buttons.addWidget(self.export_md)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.phase)
+        layout.addLayout(self.legend_row)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.error, 1)
+        layout.addWidget(self.problems, 1)
+        layout.addLayout(buttons)
+        self.rerun_button.clicked.connect(self.rerun_requested)
+        self.script_button.clicked.connect(self.choose_script_requested)
+        self.export_json.clicked.connect(lambda: self._export("json"))
+        self.export_md.clicked.connect(lambda: self._export("md"))
+        self._show_legend({})
+
+    # -- states ---------------------------------------------------------------------------
+
+    def show_running(self, script: str) -> None:
+        self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
+        self.phase.setText("starting")
+        self.rerun_button.setEnabled(False)
+
+    def show_phase(self, phase: str) -> None:
+        self.phase.setText(f"{phase}...")
+
+    def show_cancelled(self) -> None:
+        self.headline.setText("The restore attempt was cancelled.")
+        self.phase.setText("")
+        self.rerun_button.setEnabled(True)
+
+    def show_report(self, report: dict) -> None:
+        self.report = report
+        self.phase.setText(f"{report['seconds']:.1f} s with TensorFlow {report.get('tensorflow_version') or '?'}")
+        self.rerun_button.setEnabled(True)
+        self.export_json.setEnabled(True)
+        self.export_md.setEnabled(True)
+        error = report["error"]
+        self.error.setVisible(error is not None)
+        self.problems.setVisible(error is None)
+        if error is not None:
+            self.headline.setText(
+                f"<b style='color:#D55E00'>The attempt failed: {html.escape(error['type'])}</b>: "
+                f"{html.escape(error['message'])}"
+            )
+            self.error.setPlainText(error["traceback"] or error["message"])
+            self._show_legend({})
+            self.notes.setText(_bullets(report["notes"]))
+            return
+        if report["ok"]:
+            headline = "<b style='color:#009E73'>\u2714 Everything the model needs was restored.</b>"
+        else:
+            headline = "<b style='color:#D55E00'>\u2716 The restore is incomplete.</b>"
+        verdict = html.escape(report["tensorflow"]["verdict"])
+        self.headline.setText(f"{headline} &nbsp; TensorFlow: {verdict}")
+        held_back = any(v["status"] == "consumed" and v.get("restored") is False for v in report["variables"])
+        self._show_legend(report["summary"], consumed_word=status_style.NOT_ASSIGNED if held_back else "")
+        notes = list(report["notes"])
+        message = report["tensorflow"]["message"]
+        if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
+            brief = " ".join(message.split())
+            notes.append("TensorFlow said: " + (brief if len(brief) <= 300 else brief[:300] + "\u2026"))
+        self.notes.setText(_bullets(notes))
+        self.notes.setToolTip(message[:4000])
+        self._fill_problems(report)
+        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS)
+
+    def clear(self, message: str = "") -> None:
+        self.report = None
+        self.headline.setText(message or "No restore attempt yet.")
+        self.phase.setText("")
+        self.notes.setText("")
+        self.problems.clear()
+        self.error.hide()
+        self._show_legend({})
+        for button in (self.export_json, self.export_md):
+            button.setEnabled(False)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _show_legend(self, summary: dict, consumed_word: str = "") -> None:
+        """``consumed_word``: what to call matching values when TensorFlow did not assign
+        them all ("matches" rather than "restored")."""
+        for status, button in self.legend.items():
+            count = summary.get(status, 0)
+            button.blockSignals(True)
+            button.setChecked(False)
+            button.blockSignals(False)
+            word = consumed_word if status == "consumed" else ""
+            button.setText(f"{status_style.label(status, word=word)}  {count}")
+            button.setVisible(bool(count))
+
+    def _legend_toggled(self, status: str) -> None:
+        chosen = {s for s, button in self.legend.items() if button.isChecked()}
+        self.status_filter_changed.emit(chosen or None)
+
+    def _fill_problems(self, report: dict) -> None:
+        self.problems.clear()
+        for entry in report["variables"]:
+            if entry["status"] == "consumed":
+                continue
+            name = entry.get("model_path") or entry.get("checkpoint_path") or entry.get("checkpoint_key")
+            stored = _shape(entry.get("checkpoint_shape"), entry.get("checkpoint_dtype"))
+            wanted = _shape(entry.get("model_shape"), entry.get("model_dtype"))
+            item = QTreeWidgetItem([status_style.label(entry["status"]), name, f"{stored} / {wanted}",
+                                    "\n".join(entry["suggestions"])])  # fmt: skip
+            item.setForeground(0, status_style.colour(entry["status"]))
+            item.setToolTip(1, entry.get("checkpoint_key") or "")
+            item.setToolTip(3, "\n".join(entry["suggestions"]))
+            item.setData(0, Qt.ItemDataRole.UserRole, entry)
+            self.problems.addTopLevelItem(item)
+
+    def _item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        self.entry_selected.emit(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def _export(self, kind: str) -> None:
+        if self.report is None:
+            return
+        suffix = "json" if kind == "json" else "md"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export restore report", f"restore-report.{suffix}",
+            "JSON (*.json)" if kind == "json" else "Markdown (*.md)",
+        )  # fmt: skip
+        if path:
+            self.write(path, kind)
+
+    def write(self, path: str, kind: str) -> None:
+        text = json.dumps(self.report, indent=2) if kind == "json" else markdown(self.report)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def _bullets(lines: list[str]) -> str:
+    return "".join(f"&bull; {html.escape(line)}<br>" for line in lines)
+
+
+def _shape(shape, dtype) -> str:
+    if shape is None:
+        return "-"
+    return f"[{', '.join(map(str, shape))}] {dtype or ''}".strip()

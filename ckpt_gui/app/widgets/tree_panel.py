@@ -1,0 +1,277 @@
+"""The left panel: search, filters, the object/key view switch and the variable tree."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
+from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
+
+ALL_DTYPES = "All dtypes"
+EXPAND_ROWS = 40  # default expansion opens levels while fewer rows than this show
+EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
+DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
+# The columns beside the name take what their contents need, up to these widths, so
+# the name column (which stretches) keeps the rest: fixed widths left it ~200 px once
+# the Restore column appeared, and names were cut ("moment...").
+COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
+
+
+class TreePanel(QWidget):
+    node_selected = Signal(object)  # TreeNode or None
+    view_changed = Signal(str)  # "objects" or "keys"
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.trees: dict[str, VariableTree] = {}
+        self.nonfinite: set[str] | None = None  # keys with NaN/Inf, once the scan is done
+        self.statuses: set[str] | None = None  # restore statuses the legend asks for
+        self.model = VariableTreeModel(self)
+
+        self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.dtype_box = QComboBox()
+        self.dtype_box.setToolTip("Show only variables of one dtype")
+        self.nan_box = QCheckBox("NaN/Inf only")
+        self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
+        self.nan_box.setEnabled(False)
+        self.count_label = QLabel()
+        self.count_label.setMinimumWidth(90)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.count_label.setToolTip(
+            "Variables in the checkpoint, optimizer slots included; the object graph\n"
+            "(_CHECKPOINTABLE_OBJECT_GRAPH) is listed but not counted: it is metadata"
+        )
+
+        self.objects_button = QRadioButton("Object graph")
+        self.keys_button = QRadioButton("Checkpoint keys")
+        self.objects_button.setChecked(True)
+        self.view_group = QButtonGroup(self)
+        self.view_group.addButton(self.objects_button)
+        self.view_group.addButton(self.keys_button)
+
+        self.view = QTreeView()
+        self.view.setModel(self.model)
+        self.view.setUniformRowHeights(True)  # lets the view skip measuring 100,000 rows
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAllColumnsShowFocus(True)
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        for column in COLUMN_LIMITS:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self.view.setColumnHidden(RESTORE, True)  # until a restore diagnosis ran
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.dtype_box)
+        filters.addWidget(self.nan_box)
+        views = QHBoxLayout()
+        views.addWidget(QLabel("View:"))
+        views.addWidget(self.objects_button)
+        views.addWidget(self.keys_button)
+        views.addStretch(1)
+        views.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(filters)
+        layout.addLayout(views)
+        layout.addWidget(self.view, 1)
+
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._on_text)
+        self.dtype_box.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.nan_box.toggled.connect(lambda _on: self.apply_filter())
+        self.objects_button.toggled.connect(lambda _on: self._switch_view())
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        refit_on_expand(self.view, self.fit_columns)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+
+    # -- content ----------------------------------------------------------------------
+
+    def set_trees(self, trees: dict[str, VariableTree], keep_key: str | None = None) -> None:
+        """Show new trees ("objects" and "keys"); reselect ``keep_key`` if it exists."""
+        self.trees = trees
+        self.nonfinite = None
+        self.statuses = None
+        self.view.setColumnHidden(RESTORE, True)
+        self.nan_box.setEnabled(False)
+        self.nan_box.setChecked(False)
+        has_objects = trees.get("objects") is not trees.get("keys")
+        self.objects_button.setEnabled(has_objects)
+        if not has_objects:
+            self.keys_button.setChecked(True)
+        self._fill_dtypes()
+        self._show_current_tree(keep_key)
+
+    @property
+    def current_view(self) -> str:
+        return "objects" if self.objects_button.isChecked() else "keys"
+
+    @property
+    def tree(self) -> VariableTree | None:
+        return self.trees.get(self.current_view)
+
+    def set_nonfinite(self, keys: set[str], badges: dict[str, str]) -> None:
+        """The variables a statistics scan found NaN/Inf in: badge them, enable the filter."""
+        self.nonfinite = keys
+        self.nan_box.setEnabled(True)
+        self.nan_box.setText(f"NaN/Inf only ({len(keys)})")
+        self.model.set_badges(badges)
+        if self.nan_box.isChecked():
+            self.apply_filter()
+
+    def show_report(self, entries: list[dict] | None) -> None:
+        """Colour every variable by its restore status and add the model-only rows
+        (None: take the diagnosis away)."""
+        keep = self._selected_key()
+        for tree in {id(t): t for t in self.trees.values()}.values():
+            if entries is None:
+                tree.clear_report()
+            else:
+                tree.apply_report(entries)
+        self.statuses = None
+        self.view.setColumnHidden(RESTORE, entries is None)
+        self.model.set_tree(self.tree)
+        self.apply_filter()
+        self.fit_columns()
+        if keep is not None:
+            self.select_key(keep)
+
+    def set_status_filter(self, statuses: set[str] | None) -> None:
+        self.statuses = statuses
+        self.apply_filter()
+
+    def select_node(self, node: TreeNode) -> bool:
+        if not self._is_shown(node):
+            return False
+        index = self.model.index_of(node)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+        return True
+
+    def select_key(self, key: str) -> bool:
+        tree = self.tree
+        node = tree.by_key.get(key) if tree is not None else None
+        return node is not None and self.select_node(node)
+
+    def selected_node(self) -> TreeNode | None:
+        index = self.view.currentIndex()
+        return self.model.node(index) if index.isValid() else None
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def fit_columns(self) -> None:
+        """Columns beside the name to their contents (on a new tree or report, not on
+        every keystroke: the filter must stay fast on large trees)."""
+        fit_columns(self.view, {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)})
+
+    # -- filtering ----------------------------------------------------------------------
+
+    def apply_filter(self) -> int:
+        self._debounce.stop()
+        if self.tree is None:
+            return 0
+        keep = self._selected_key()
+        dtype = self.dtype_box.currentText()
+        accept = variable_filter(
+            self.search.text(),
+            {dtype} if dtype and dtype != ALL_DTYPES else None,
+            self.nonfinite if self.nan_box.isChecked() and self.nonfinite is not None else None,
+            self.statuses,
+        )
+        count = self.model.refilter(accept)
+        total = self.tree.variable_total + len(self.tree.model_only)
+        self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")
+        if accept is not None and count <= EXPAND_MATCHES:
+            self.view.expandAll()
+        else:
+            self.expand_default()
+        if keep is not None:
+            self.select_key(keep)
+        return count
+
+    def expand_default(self) -> None:
+        """Open level after level while the tree stays short: a Keras model's chain of
+        single groups (model > _functional > _operations) opens on its own."""
+        self.view.collapseAll()
+        if self.tree is None:
+            return
+        level = [self.tree.root]
+        visible = len(self.tree.root.shown)
+        while level:
+            following = [child for node in level for child in node.shown if child.shown]
+            added = sum(len(node.shown) for node in following)
+            if not following or visible + added > EXPAND_ROWS and visible > 0:
+                break
+            for node in following:
+                self.view.expand(self.model.index_of(node))
+            visible += added
+            level = following
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _on_text(self, _text: str) -> None:
+        tree = self.tree
+        if tree is not None and len(tree.by_key) > 5000:
+            self._debounce.start()
+        else:
+            self.apply_filter()
+
+    def _switch_view(self) -> None:
+        self._show_current_tree(self._selected_key())
+        self.view_changed.emit(self.current_view)
+
+    def _show_current_tree(self, keep_key: str | None) -> None:
+        self.model.set_tree(self.tree)
+        self.apply_filter()
+        self.fit_columns()
+        if keep_key is None or not self.select_key(keep_key):
+            self.node_selected.emit(self.selected_node())
+
+    def _fill_dtypes(self) -> None:
+        self.dtype_box.blockSignals(True)
+        self.dtype_box.clear()
+        self.dtype_box.addItem(ALL_DTYPES)
+        tree = self.trees.get("keys")
+        if tree is not None:
+            names = sorted({node.variable.dtype.name for node in tree.by_key.values()})
+            self.dtype_box.addItems(names)
+        self.dtype_box.blockSignals(False)
+
+    def _selected_key(self) -> str | None:
+        node = self.selected_node()
+        return node.variable.key if node is not None and node.variable is not None else None
+
+    def _is_shown(self, node: TreeNode) -> bool:
+        walker = node
+        while walker.parent is not None:
+            parent = walker.parent
+            if walker.row >= len(parent.shown) or parent.shown[walker.row] is not walker:
+                return False
+            walker = parent
+        return True
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.node_selected.emit(self.model.node(current) if current.isValid() else None)

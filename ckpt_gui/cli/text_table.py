@@ -1,0 +1,117 @@
+"""The human-readable table ``ckpt-gui inspect`` prints."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from ckpt_gui.core.analysis.stats import TensorStats
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
+from ckpt_gui.core.views.tree import natural_key
+
+_FORMAT_NAMES = {
+    "tf2": "TF2 object-based checkpoint",
+    "tf1": "TF1 name-based checkpoint",
+    "savedmodel": "SavedModel variables",
+}
+
+
+def print_inspect_table(
+    ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, out: TextIO = sys.stdout
+) -> None:
+    # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
+    variables = sorted(
+        (v for v in ckpt.variables if not v.is_object_graph), key=lambda v: (natural_key(v.display_path), v.key)
+    )
+    total_bytes = sum(v.size_bytes for v in variables)
+    params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
+    out.write(f"{ckpt.prefix}\n")
+    out.write(
+        f"  {_FORMAT_NAMES[ckpt.format]}, {len(variables)} tensors, {params:,} values, {format_bytes(total_bytes)}\n"
+    )
+    if len(ckpt.checkpoints) > 1:
+        out.write("  checkpoints in this folder (oldest first):\n")
+        for ref in ckpt.checkpoints:
+            marks = []
+            if ref.prefix == ckpt.prefix:
+                marks.append("shown")
+            if ref == ckpt.location.latest:
+                marks.append("latest")
+            if not ref.in_state_file and ckpt.location.state is not None:
+                marks.append("not in the state file")
+            step = f"step {ref.step}" if ref.step is not None else "no step"
+            extra = f"  <- {', '.join(marks)}" if marks else ""
+            out.write(
+                f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"
+            )
+    out.write("\n")
+
+    header = ["NAME", "DTYPE", "SHAPE", "BYTES"]
+    if stats is not None:
+        header += ["MIN", "MAX", "MEAN", "STD", "NAN", "INF", "ZEROS"]
+    rows = [header]
+    for v in variables:
+        row = [v.display_path, v.dtype.name, format_shape(v.shape), format_bytes(v.size_bytes)]
+        if stats is not None:
+            s = stats.get(v.key)
+            if s is None:
+                row += [""] * 7
+            else:
+                row += [
+                    format_number(s.min), format_number(s.max), format_number(s.mean), format_number(s.std),
+                    str(s.nan), str(s.posinf + s.neginf), str(s.zeros),
+                ]  # fmt: skip
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    right = {3} | (set(range(4, 11)) if stats is not None else set())
+    for row in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
+def print_diff_table(diff, out: TextIO = sys.stdout) -> None:
+    """``ckpt-gui diff`` without --json: the changes, largest relative change first."""
+    from ckpt_gui.core.analysis.diff import SAME
+
+    out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
+    counts = ", ".join(f"{n} {status}" for status, n in diff.summary().items() if n)
+    out.write(f"  {counts}\n\n")
+    changed = [p for p in diff.pairs if p.status != SAME]
+    changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(p.path)))
+    # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,
+    # but a dtype_changed row would show two equal shapes and nothing else.
+    dtypes = any(p.a is not None and p.b is not None and p.a.dtype.name != p.b.dtype.name for p in changed)
+    rows = [["STATUS", "NAME", "SHAPE A", "SHAPE B", *(["DTYPE A", "DTYPE B"] if dtypes else []),
+             "DIFFERING", "MAX |B-A|", "REL L2", "COSINE", "NAN/INF"]]  # fmt: skip
+    for pair in changed:
+        v = pair.values
+        kinds = [pair.a.dtype.name if pair.a else "-", pair.b.dtype.name if pair.b else "-"] if dtypes else []
+        rows.append([
+            pair.status, pair.path + ("  (other key in B)" if pair.key_b else ""),
+            format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-", *kinds,
+            f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
+            format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", _nonfinite_change(v),
+        ])  # fmt: skip
+    if len(rows) == 1:
+        out.write("  the checkpoints hold identical values\n")
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    if diff.renames:
+        out.write("\n")
+    for rename in diff.renames:  # readable paths, as in the NAME column
+        path_a, path_b = diff.a.variable(rename.key_a).display_path, diff.b.variable(rename.key_b).display_path
+        out.write(f"  moved? {path_a} -> {path_b} (same values)\n")
+
+
+def _nonfinite_change(v) -> str:
+    if v is None:
+        return ""
+    parts = []
+    for count, text in ((v.nan_appeared, "+{} NaN"), (v.nan_vanished, "-{} NaN"),
+                        (v.inf_appeared, "+{} Inf"), (v.inf_vanished, "-{} Inf")):  # fmt: skip
+        if count:
+            parts.append(text.format(count))
+    return " ".join(parts)

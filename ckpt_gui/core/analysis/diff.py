@@ -1,0 +1,324 @@
+"""Comparing two checkpoints: pairing their variables and measuring what changed.
+
+Pairing needs only the two indexes: by key, then (TF2) by object path, since the
+same kernel can sit under different keys in two files. Values are compared chunk
+by chunk in bounded memory, so two checkpoints larger than RAM work, and a pair
+can be compared on its own (the app compares what the user looks at first).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.format.errors import Cancelled
+from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
+
+SAME, CHANGED = "same", "changed"
+SHAPE_CHANGED, DTYPE_CHANGED = "shape_changed", "dtype_changed"
+ONLY_A, ONLY_B = "only_a", "only_b"
+STATUSES = (SAME, CHANGED, SHAPE_CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B)
+
+
+@dataclass(slots=True)
+class ValueDiff:
+    """How two same-shaped tensors differ, over all their elements."""
+
+    count: int = 0
+    differing: int = 0  # elements not equal (NaN against NaN counts as equal)
+    max_abs_diff: float | None = None  # over elements finite on both sides
+    mean_abs_diff: float | None = None
+    rel_l2: float | None = None  # ||B - A|| / ||A||
+    cosine: float | None = None
+    nan_appeared: int = 0
+    nan_vanished: int = 0
+    inf_appeared: int = 0
+    inf_vanished: int = 0
+
+
+@dataclass(slots=True)
+class Pair:
+    """One row of the comparison: a variable of A, of B, or of both."""
+
+    key: str  # A's key (B's for only_b)
+    a: Variable | None
+    b: Variable | None
+    paired_by: str = "key"  # or "path" (same object path, different key)
+    status: str | None = None  # None until the values were compared
+    values: ValueDiff | None = None
+
+    @property
+    def key_b(self) -> str | None:
+        """B's key when it differs from A's."""
+        if self.a is None or self.b is None or self.a.key == self.b.key:
+            return None
+        return self.b.key
+
+    @property
+    def path(self) -> str:
+        variable = self.a if self.a is not None else self.b
+        return variable.display_path
+
+    @property
+    def needs_values(self) -> bool:
+        return self.status is None
+
+    def to_json(self) -> dict:
+        v = self.values
+        out = {
+            "key": self.key,
+            "key_b": self.key_b,
+            "status": self.status,
+            "shape_a": list(self.a.shape) if self.a else None,
+            "shape_b": list(self.b.shape) if self.b else None,
+            "dtype_a": self.a.dtype.name if self.a else None,
+            "dtype_b": self.b.dtype.name if self.b else None,
+            "max_abs_diff": _finite(v.max_abs_diff) if v else None,
+            "mean_abs_diff": _finite(v.mean_abs_diff) if v else None,
+            "rel_l2": _finite(v.rel_l2) if v else None,
+            "cosine": _finite(v.cosine) if v else None,
+        }
+        if v is not None:
+            out.update(
+                differing=v.differing, nan_appeared=v.nan_appeared, nan_vanished=v.nan_vanished,
+                inf_appeared=v.inf_appeared, inf_vanished=v.inf_vanished,
+            )  # fmt: skip
+        if self.paired_by != "key":
+            out["paired_by"] = self.paired_by
+        return out
+
+
+@dataclass(slots=True)
+class Rename:
+    """A variable that seems to have moved: only in A under one key, only in B under
+    another, same shape and dtype, (nearly) the same values."""
+
+    key_a: str
+    key_b: str
+    rel_l2: float
+
+
+@dataclass(slots=True)
+class CheckpointDiff:
+    a: Checkpoint
+    b: Checkpoint
+    pairs: list[Pair] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts = {status: 0 for status in STATUSES}
+        for pair in self.pairs:
+            if pair.status is not None:
+                counts[pair.status] += 1
+        return counts
+
+    def to_json(self) -> dict:
+        out = {
+            "a": self.a.prefix,
+            "b": self.b.prefix,
+            "summary": self.summary(),
+            "variables": [pair.to_json() for pair in self.pairs],
+        }
+        if self.renames:
+            out["renames"] = [{"key_a": r.key_a, "key_b": r.key_b, "rel_l2": r.rel_l2} for r in self.renames]
+        return out
+
+    @property
+    def identical(self) -> bool:
+        return all(pair.status == SAME for pair in self.pairs)
+
+
+def pair_variables(a: Checkpoint, b: Checkpoint) -> CheckpointDiff:
+    """Pair the two checkpoints' variables from their indexes (no values read); pairs
+    whose shape or dtype differ, or that exist on one side only, get their status."""
+    a_vars = {v.key: v for v in a.variables if not v.is_object_graph}
+    b_vars = {v.key: v for v in b.variables if not v.is_object_graph}
+    pairs = [Pair(key, a_vars[key], b_vars[key]) for key in a_vars if key in b_vars]
+    only_a = [v for k, v in a_vars.items() if k not in b_vars]
+    only_b = {k: v for k, v in b_vars.items() if k not in a_vars}
+    # TF2: the same object may be saved under another key (Keras 3 keeps a layer's
+    # kernel under the optimizer when it has one): pair by object path.
+    b_by_path: dict[str, Variable] = {}
+    for variable in only_b.values():
+        for path in variable.object_paths:
+            b_by_path.setdefault(path, variable)
+    unpaired_a = []
+    for variable in only_a:
+        match = next((b_by_path[p] for p in variable.object_paths if p in b_by_path), None)
+        if match is not None and match.key in only_b:
+            pairs.append(Pair(variable.key, variable, match, paired_by="path"))
+            del only_b[match.key]
+        else:
+            unpaired_a.append(variable)
+    pairs += [Pair(v.key, v, None, status=ONLY_A) for v in unpaired_a]
+    pairs += [Pair(v.key, None, v, status=ONLY_B) for v in only_b.values()]
+    for pair in pairs:
+        if pair.a is not None and pair.b is not None:
+            if pair.a.dtype.name != pair.b.dtype.name:
+                pair.status = DTYPE_CHANGED
+            elif pair.a.shape != pair.b.shape:
+                pair.status = SHAPE_CHANGED
+    pairs.sort(key=lambda pair: pair.path)
+    return CheckpointDiff(a, b, pairs)
+
+
+def compare_pair(
+    diff: CheckpointDiff,
+    pair: Pair,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Pair:
+    """Read both values (in chunks) and set the pair's status and metrics."""
+    if not pair.needs_values:
+        return pair
+    if not pair.a.dtype.is_numeric:
+        pair.status = SAME if _equal_payloads(diff, pair) else CHANGED
+        return pair
+    from ckpt_gui.core.analysis.diff_values import (
+        compare_chunks,
+        compare_pieces,
+        identical_chunks,
+        identical_pieces,
+        should_parallelize,
+    )
+
+    parallel = should_parallelize(pair.a.num_elements)
+    pieces = _parallel_pieces(diff, pair) if parallel else None
+    if _same_stored_crc(diff, pair):
+        identical = identical_pieces(*pieces, cancelled) if pieces else identical_chunks(aligned_chunks(diff, pair))
+        if identical:  # same stored checksum and every element equal: nothing to measure
+            pair.values = ValueDiff(pair.a.num_elements, 0, 0.0, 0.0, 0.0, 1.0)
+            pair.status = SAME
+            if progress is not None:
+                progress(pair.a.num_elements)
+            return pair
+        pieces = _parallel_pieces(diff, pair) if parallel else None  # a fresh pair of readers
+    if pieces is not None:
+        values = compare_pieces(*pieces, progress, cancelled)
+    else:
+        values = compare_chunks(aligned_chunks(diff, pair), progress, cancelled, parallel)
+    pair.values = values
+    pair.status = SAME if values.differing == 0 else CHANGED
+    return pair
+
+
+def compare_all(
+    diff: CheckpointDiff,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> CheckpointDiff:
+    """Compare every pair that needs its values; ``progress`` gets elements done."""
+    done = 0
+    for pair in diff.pairs:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        if pair.needs_values:
+            base = done
+
+            def report(n: int, base: int = base) -> None:
+                if progress is not None:
+                    progress(base + n)
+
+            compare_pair(diff, pair, report, cancelled)
+            done += pair.a.num_elements
+    return diff
+
+
+def elements_to_compare(diff: CheckpointDiff) -> int:
+    return sum(pair.a.num_elements for pair in diff.pairs if pair.needs_values)
+
+
+# Fewer values than this are too easily equal by coincidence (a step counter against
+# another counter, a learning rate, a short vector): never proposed as moved.
+MIN_RENAME_ELEMENTS = 8
+
+
+def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) -> list[Rename]:
+    """Variables only in A and only in B with the same shape and dtype and nearly the
+    same values (relative L2 difference below ``tolerance``): proposed as moved.
+
+    Scalars and tiny tensors are left out, and so are constant tensors (all ones, a
+    layer still at its initial values): equal values say nothing about identity there.
+    """
+    from ckpt_gui.core.analysis.diff_values import compare_chunks
+
+    def candidate(v: Variable) -> bool:
+        return v.dtype.is_numeric and v.num_elements >= MIN_RENAME_ELEMENTS
+
+    only_a = [p.a for p in diff.pairs if p.status == ONLY_A and candidate(p.a)]
+    only_b = [p.b for p in diff.pairs if p.status == ONLY_B and candidate(p.b)]
+    renames = []
+    taken: set[str] = set()
+    for va in only_a:
+        for vb in only_b:
+            if vb.key in taken or vb.shape != va.shape or vb.dtype.name != va.dtype.name:
+                continue
+            probe = Pair(va.key, va, vb)
+            values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
+            if values.rel_l2 is not None and values.rel_l2 <= tolerance:
+                stats = diff.a.stats(va.key, cancelled=cancelled)  # only for a match: rare
+                if stats.min != stats.max:
+                    renames.append(Rename(va.key, vb.key, values.rel_l2))
+                    taken.add(vb.key)
+                break  # matched (or constant, so any match would be a coincidence)
+    diff.renames = renames
+    return renames
+
+
+def aligned_chunks(
+    diff: CheckpointDiff, pair: Pair, bytes_a: int = DEFAULT_CHUNK_BYTES, bytes_b: int = DEFAULT_CHUNK_BYTES
+) -> Iterator[tuple]:
+    """Pairs of flat chunks covering the same elements of A's and B's values (the two
+    files' chunks need not line up)."""
+    a_entry, b_entry = diff.a.entry(pair.a.key), diff.b.entry(pair.b.key)
+    if a_entry.is_partitioned or b_entry.is_partitioned:
+        # Slices are stored in their own order: compare the assembled tensors.
+        yield diff.a.read(pair.a.key).reshape(-1), diff.b.read(pair.b.key).reshape(-1)
+        return
+    chunks_b = diff.b.iter_chunks(pair.b.key, bytes_b)
+    pending = None
+    for chunk_a in diff.a.iter_chunks(pair.a.key, bytes_a):
+        start = 0
+        while start < chunk_a.size:
+            if pending is None or pending.size == 0:
+                pending = next(chunks_b)
+            take = min(chunk_a.size - start, pending.size)
+            yield chunk_a[start : start + take], pending[:take]
+            pending = pending[take:]
+            start += take
+
+
+def _parallel_pieces(diff: CheckpointDiff, pair: Pair):
+    """Chunk lists of both values that line up (same element ranges), for reading
+    on the worker threads; None when the values are not plain runs of bytes."""
+    a_entry, b_entry = diff.a.entry(pair.a.key), diff.b.entry(pair.b.key)
+    if a_entry.dtype.itemsize != b_entry.dtype.itemsize:
+        return None
+    pieces_a = diff.a.reader.pieces(a_entry)
+    pieces_b = diff.b.reader.pieces(b_entry)
+    if pieces_a is None or pieces_b is None or len(pieces_a.pieces) != len(pieces_b.pieces):
+        return None
+    return pieces_a, pieces_b
+
+
+def _same_stored_crc(diff: CheckpointDiff, pair: Pair) -> bool:
+    a_entry, b_entry = diff.a.entry(pair.a.key), diff.b.entry(pair.b.key)
+    if a_entry.is_partitioned or b_entry.is_partitioned or a_entry.crc32c is None:
+        return False
+    return a_entry.crc32c == b_entry.crc32c and a_entry.size == b_entry.size
+
+
+def _equal_payloads(diff: CheckpointDiff, pair: Pair) -> bool:
+    """Strings and variants: equal when their stored bytes are (read and CRC-checked)."""
+    a_entry, b_entry = diff.a.entry(pair.a.key), diff.b.entry(pair.b.key)
+    if a_entry.is_partitioned or b_entry.is_partitioned:
+        a, b = diff.a.read(pair.a.key), diff.b.read(pair.b.key)
+        return a.shape == b.shape and a.reshape(-1).tolist() == b.reshape(-1).tolist()
+    diff.a.read(pair.a.key), diff.b.read(pair.b.key)  # decoding verifies the CRCs
+    return diff.a.shards.read(a_entry, verify=False) == diff.b.shards.read(b_entry, verify=False)
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is None or math.isfinite(x) else None

@@ -1,0 +1,273 @@
+"""Finding the checkpoint(s) a user means by a path.
+
+Users point at whatever they have at hand: the training folder, a prefix
+(``ckpt-3``, ``model.ckpt-1000``), one of its files (``.index``, ``.data-*``,
+``.meta``), the ``checkpoint`` state file, or a SavedModel folder. A folder may
+hold several checkpoints (CheckpointManager keeps N and lists them, with
+timestamps, in the state file); hand-written or older ones may not be listed, so
+``*.index`` files are globbed too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+
+from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, UnsupportedCheckpointError
+from ckpt_gui.core.format.file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint, not_a_checkpoint
+from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
+from ckpt_gui.core.formatting import format_some
+
+STATE_FILENAME = "checkpoint"
+_DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
+_DATA_FILE_NUMBERS = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
+_STEP_SUFFIX = re.compile(r"-(\d+)$")
+_TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRef:
+    """One checkpoint in a folder."""
+
+    prefix: str  # absolute; the files are prefix.index and prefix.data-*
+    step: int | None  # from the prefix name (ckpt-3, model.ckpt-1000)
+    time: float | None  # unix seconds: the state file's timestamp, else the index file's mtime
+    size_bytes: int  # index plus data files
+    in_state_file: bool  # listed in the folder's ``checkpoint`` file
+    missing_files: tuple[str, ...] = ()  # data shards its file names promise but the folder lacks
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_files
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """What a path resolved to: the checkpoint to open and its siblings."""
+
+    kind: str  # "bundle" or "savedmodel"
+    directory: str
+    selected: CheckpointRef
+    checkpoints: tuple[CheckpointRef, ...]  # oldest first
+    latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
+    state: CheckpointState | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def locate(path: str | os.PathLike[str]) -> Location:
+    """Resolve ``path`` to a checkpoint, or raise a CheckpointError saying what is there."""
+    path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if os.path.isdir(path):
+        return _locate_in_directory(path)
+    if os.path.isfile(path):
+        return _locate_from_file(path)
+    if os.path.isfile(path + ".index"):
+        return _locate_prefix(path)
+    raise _nothing_at(path)
+
+
+def step_of(prefix: str) -> int | None:
+    name = os.path.basename(prefix)
+    match = _STEP_SUFFIX.search(name) or _TRAILING_NUMBER.search(name)
+    return int(match.group(1)) if match else None
+
+
+# -- the cases ----------------------------------------------------------------------
+
+
+def _locate_in_directory(directory: str) -> Location:
+    saved_model_variables = os.path.join(directory, "variables", "variables")
+    if _is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
+        ref = _make_ref(saved_model_variables, None, False)
+        return Location("savedmodel", directory, ref, (ref,), ref)
+    if _is_saved_model(directory):
+        raise NotACheckpointError(
+            directory, "SavedModel without variables (no variables/variables.index): nothing to show"
+        )
+    checkpoints, state, warnings = _scan_directory(directory)
+    if not checkpoints:
+        raise _no_checkpoint_in(directory, state)
+    latest = _latest(directory, checkpoints, state)
+    selected = latest
+    if not latest.complete:
+        # A training job killed mid-save, or files deleted by hand: show the newest
+        # checkpoint that is whole rather than one whose values cannot be read.
+        whole = [ref for ref in checkpoints if ref.complete]
+        if whole:
+            selected = whole[-1]
+            warnings += (
+                f"{latest.name} is incomplete ({_missing_text(latest)}): showing {selected.name}, "
+                "the newest complete checkpoint",
+            )
+    return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def _locate_from_file(path: str) -> Location:
+    directory, name = os.path.split(path)
+    if name.endswith(".index"):
+        return _locate_prefix(path[: -len(".index")])
+    if _DATA_FILE.search(name):
+        prefix = _DATA_FILE.sub("", path)
+        if not os.path.isfile(prefix + ".index"):
+            raise NotACheckpointError(path, f"data file without its index: {os.path.basename(prefix)}.index is missing")
+        return _locate_prefix(prefix)
+    if name.endswith(".meta") and os.path.isfile(path[: -len(".meta")] + ".index"):
+        return _locate_prefix(path[: -len(".meta")])
+    if name == STATE_FILENAME or name in ("saved_model.pb", "saved_model.pbtxt"):
+        return _locate_in_directory(directory)
+    if looks_like_v1_checkpoint(path):
+        raise UnsupportedCheckpointError(path, V1_MESSAGE)
+    raise NotACheckpointError(path, not_a_checkpoint(path))
+
+
+def _locate_prefix(prefix: str) -> Location:
+    directory = os.path.dirname(prefix)
+    checkpoints, state, warnings = _scan_directory(directory)
+    selected = next((c for c in checkpoints if c.prefix == prefix), None)
+    if selected is None:  # e.g. a *.index the glob skipped: still open what was asked for
+        selected = _make_ref(prefix, None, False)
+        checkpoints = tuple(sorted(checkpoints + (selected,), key=_age))
+    latest = _latest(directory, checkpoints, state)
+    if not selected.complete:
+        warnings += (f"{selected.name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
+    return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def _missing_text(ref: CheckpointRef) -> str:
+    return "missing " + format_some([os.path.basename(path) for path in ref.missing_files], 3)
+
+
+def _latest(directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None) -> CheckpointRef:
+    if state is not None and state.model_checkpoint_path:
+        wanted = _resolve_state_path(directory, state.model_checkpoint_path)
+        for ref in checkpoints:
+            if ref.prefix == wanted:
+                return ref
+    return checkpoints[-1]
+
+
+# -- scanning -------------------------------------------------------------------------
+
+
+def _scan_directory(directory: str) -> tuple[tuple[CheckpointRef, ...], CheckpointState | None, tuple[str, ...]]:
+    warnings: list[str] = []
+    state = None
+    state_path = os.path.join(directory, STATE_FILENAME)
+    if os.path.isfile(state_path):
+        state, problem = read_checkpoint_state(state_path)
+        if problem:
+            warnings.append(f"{state_path}: {problem}; listing the *.index files instead")
+
+    refs: dict[str, CheckpointRef] = {}
+    if state is not None:
+        timestamps = state.all_model_checkpoint_timestamps
+        listed = list(state.all_model_checkpoint_paths)
+        if state.model_checkpoint_path and state.model_checkpoint_path not in listed:
+            listed.append(state.model_checkpoint_path)
+        for i, listed_path in enumerate(listed):
+            prefix = _resolve_state_path(directory, listed_path)
+            if not os.path.isfile(prefix + ".index"):
+                warnings.append(f"{state_path} lists {listed_path}, but {prefix}.index does not exist")
+                continue
+            stamp = timestamps[i] if i < len(timestamps) else None
+            refs[prefix] = _make_ref(prefix, stamp, True)
+    for index_file in glob.glob(os.path.join(glob.escape(directory), "*.index")):
+        prefix = index_file[: -len(".index")]
+        if prefix not in refs and os.path.isfile(index_file):
+            refs[prefix] = _make_ref(prefix, None, False)
+    return tuple(sorted(refs.values(), key=_age)), state, tuple(warnings)
+
+
+def _age(ref: CheckpointRef) -> tuple:
+    return (ref.time if ref.time is not None else 0.0, ref.step if ref.step is not None else -1, ref.prefix)
+
+
+def _make_ref(prefix: str, timestamp: float | None, listed: bool) -> CheckpointRef:
+    index_file = prefix + ".index"
+    try:
+        stat = os.stat(index_file)
+        size = stat.st_size
+        mtime = stat.st_mtime
+    except OSError:
+        size, mtime = 0, None
+    shards: set[int] = set()
+    shard_count = 1  # every bundle has at least data-00000-of-00001
+    for data_file in glob.glob(glob.escape(prefix) + ".data-*-of-*"):
+        numbers = _DATA_FILE_NUMBERS.search(data_file)
+        if numbers is None:
+            continue
+        with contextlib.suppress(OSError):  # deleted by a training job meanwhile
+            size += os.path.getsize(data_file)
+            shards.add(int(numbers.group(1)))
+            shard_count = max(shard_count, int(numbers.group(2)))
+    missing = tuple(f"{prefix}.data-{i:05d}-of-{shard_count:05d}" for i in range(shard_count) if i not in shards)
+    stamp = timestamp if timestamp is not None else mtime
+    return CheckpointRef(prefix, step_of(prefix), stamp, size, listed, missing)
+
+
+def _resolve_state_path(directory: str, listed: str) -> str:
+    """TF joins relative paths to the folder. Absolute ones (the TF1 Saver writes them)
+    break or, worse, point at the original when a folder is moved or copied: prefer a
+    checkpoint of the same name inside the folder the user opened."""
+    if not os.path.isabs(listed):
+        return os.path.normpath(os.path.join(directory, listed))
+    local = os.path.join(directory, os.path.basename(listed))
+    if os.path.isfile(local + ".index") or not os.path.isfile(listed + ".index"):
+        return local
+    return os.path.normpath(listed)
+
+
+def _is_saved_model(directory: str) -> bool:
+    return any(os.path.isfile(os.path.join(directory, n)) for n in ("saved_model.pb", "saved_model.pbtxt"))
+
+
+# -- saying what is there instead -------------------------------------------------------
+
+
+def _nothing_at(path: str) -> NotACheckpointError:
+    directory = os.path.dirname(path)
+    if os.path.isdir(directory):
+        siblings, _state, _w = _scan_directory(directory)
+        if siblings:
+            names = ", ".join(c.name for c in siblings[-5:])
+            return NotACheckpointError(path, f"no such checkpoint; the folder holds {names}")
+    return NotACheckpointError(path, "no such file, folder or checkpoint prefix")
+
+
+def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> CheckpointError:
+    if state is not None and state.model_checkpoint_path:
+        prefix = _resolve_state_path(directory, state.model_checkpoint_path)
+        if looks_like_v1_checkpoint(prefix):
+            return UnsupportedCheckpointError(prefix, V1_MESSAGE)
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        return NotACheckpointError(directory, f"cannot list the folder ({exc.strerror or exc})")
+    for name in names:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and looks_like_v1_checkpoint(candidate):
+            return UnsupportedCheckpointError(candidate, V1_MESSAGE)
+    if not names:
+        return NotACheckpointError(directory, "no checkpoint found: the folder is empty")
+    with_checkpoints = [
+        n for n in names if os.path.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
+    ]
+    if with_checkpoints:
+        shown = format_some([n + "/" for n in with_checkpoints], 5)
+        return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
+    files = [n for n in names if os.path.isfile(os.path.join(directory, n))]
+    described = [f"{n} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
+    more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
+    found = ", ".join(described) if described else f"{len(names)} subfolder(s)"
+    return NotACheckpointError(directory, f"no checkpoint found (no *.index file); found {found}{more}")
+
+
+def _has_checkpoint(directory: str) -> bool:
+    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or _is_saved_model(directory)

@@ -1,0 +1,140 @@
+"""Recognising files that are not V2 checkpoints, to say what they are instead.
+
+A user who points the app at ``model.h5`` or a PyTorch ``.ckpt`` deserves better
+than "bad magic": the error names what the file looks like.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ckpt_gui.core.format.table import TABLE_MAGIC
+
+V1_MESSAGE = (
+    "V1 checkpoint (TensorSlice format from TensorFlow < 0.12 or SaverDef.V1): not supported; "
+    "re-save it with a current tf.compat.v1.train.Saver to get .index + .data files"
+)
+
+_HDF5 = b"\x89HDF\r\n\x1a\n"
+
+
+def looks_like_v1_checkpoint(path: str) -> bool:
+    """A V1 file is a table whose first entry (key "") holds SavedTensorSlices, i.e. a
+    value starting with field 1 length-delimited (0x0a); a V2 index holds 0x08 there."""
+    try:
+        size = os.path.getsize(path)
+        if size < 48 or not os.path.isfile(path):
+            return False
+        with open(path, "rb") as f:
+            head = f.read(16)
+            f.seek(size - 8)
+            tail = f.read(8)
+    except OSError:
+        return False
+    if tail != TABLE_MAGIC or head[:2] != b"\x00\x00":
+        return False
+    pos = 2
+    while pos < len(head) and head[pos] & 0x80:  # skip the value-length varint
+        pos += 1
+    return pos + 1 < len(head) and head[pos + 1] == 0x0A
+
+
+# What to do with Keras weights: this app reads TensorFlow checkpoints, which Keras
+# writes through tf.train.Checkpoint.
+_KERAS_ADVICE = (
+    "to look inside it here, load the model in Keras and write a checkpoint with "
+    "tf.train.Checkpoint(model=model).write(PREFIX)"
+)
+
+
+def describe_file(path: str) -> str:
+    """A few words on what kind of file this is (a noun phrase: "an HDF5 file ...")."""
+    return _identify(path)[0]
+
+
+def not_a_checkpoint(path: str) -> str:
+    """One sentence for a file that is no checkpoint: what it is, and what to do when
+    there is something to do (Keras weights can be written as a checkpoint)."""
+    what, advice = _identify(path)
+    return f"{what}, not a TensorFlow checkpoint" + (f"; {advice}" if advice else "")
+
+
+def _identify(path: str) -> tuple[str, str]:
+    """What the file is, and advice for the user ("" when there is none)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})", ""
+    name = os.path.basename(path)
+    if size == 0:
+        return "an empty file", ""
+    if head.startswith(b"PK\x03\x04"):
+        return _describe_zip(path)
+    if _HDF5 in head[:8] or _has_hdf5_signature(path, size):
+        return "an HDF5 file such as Keras .h5 / .weights.h5 weights", _KERAS_ADVICE
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "a Python pickle (e.g. a PyTorch checkpoint)", ""
+    if len(head) >= 9 and head[8:9] == b"{" and name.endswith(".safetensors"):
+        return "a safetensors file", ""
+    if name.endswith(".meta"):
+        return "a TF1 graph (.meta) without a matching .index file", ""
+    if name in ("saved_model.pb", "saved_model.pbtxt"):
+        return "a SavedModel graph", ""
+    if name.endswith(".tflite"):
+        return "a TensorFlow Lite model", ""
+    if name.endswith(".onnx"):
+        return "an ONNX model", ""
+    if size >= 48 and _tail(path, size) == TABLE_MAGIC:
+        return "a TensorFlow table file without the .index name", ""
+    if _is_text(head):
+        return f"a text file of {size} bytes", ""
+    return f"an unrecognised binary file of {size} bytes", ""
+
+
+def _describe_zip(path: str) -> tuple[str, str]:
+    import zipfile  # only for error messages: keep it off the start-up path
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return "a damaged ZIP archive", ""
+    if "config.json" in names and any(n.startswith("model.weights") for n in names):
+        return "a Keras 3 .keras model archive", _KERAS_ADVICE
+    if any(n.endswith("data.pkl") for n in names):
+        return "a PyTorch checkpoint (ZIP)", ""
+    return "a ZIP archive", ""
+
+
+def _has_hdf5_signature(path: str, size: int) -> bool:
+    """HDF5 allows a user block: the signature may sit at 512, 1024, 2048..."""
+    offset = 512
+    try:
+        with open(path, "rb") as f:
+            while offset + 8 <= min(size, 1 << 20):
+                f.seek(offset)
+                if f.read(8) == _HDF5:
+                    return True
+                offset *= 2
+    except OSError:
+        return False
+    return False
+
+
+def _tail(path: str, size: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            f.seek(size - 8)
+            return f.read(8)
+    except OSError:
+        return b""
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(b >= 0x20 or b in (9, 10, 13) for b in head)

@@ -1,0 +1,68 @@
+"""Writing one tensor to a ``.npy`` file."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
+
+_ATTRIBUTE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def resolve_key(ckpt: Checkpoint, name: str) -> str:
+    """A checkpoint key from what the user typed: the key itself, an object path
+    (``model/dense1/_kernel``) or a key without its ``/.ATTRIBUTES/VARIABLE_VALUE``."""
+    entries = ckpt.index.entries
+    if name in entries:
+        return name
+    if name + _ATTRIBUTE_SUFFIX in entries:
+        return name + _ATTRIBUTE_SUFFIX
+    for variable in ckpt.variables:
+        if name in variable.object_paths:
+            return variable.key
+    close = [v.key for v in ckpt.variables if name.rsplit("/", 1)[-1] in v.key][:3]
+    hint = f"; similar: {', '.join(close)}" if close else ""
+    raise CheckpointError(ckpt.index.index_path, f"no tensor with key or object path {name!r}{hint}")
+
+
+def npy_path(output: str) -> str:
+    """The file ``np.save(output)`` writes: numpy appends ``.npy`` to a name without it.
+    Decided here, once, so that what is reported is the file actually written."""
+    return output if output.endswith(".npy") else output + ".npy"
+
+
+def export_npy(ckpt: Checkpoint, key: str, output: str) -> tuple[str, str | None]:
+    """Write the tensor to ``output`` (``.npy`` appended when missing); return the path
+    written and a note when the dtype had to change to fit .npy."""
+    output = npy_path(output)
+    target_dir = os.path.realpath(os.path.dirname(os.path.abspath(output)))
+    if target_dir == os.path.realpath(os.path.dirname(ckpt.prefix)):
+        raise CheckpointError(
+            output, "refusing to write into the checkpoint's own folder (ckpt-gui never writes there); "
+            "choose another folder",
+        )  # fmt: skip
+    value, note = npy_compatible(ckpt.read(key), ckpt.variable(key).dtype.name)
+    try:
+        np.save(output, value, allow_pickle=False)
+    except OSError as exc:
+        raise CheckpointError(output, f"cannot write ({exc.strerror or exc})") from None
+    return output, note
+
+
+def npy_compatible(value: np.ndarray, dtype_name: str) -> tuple[np.ndarray, str | None]:
+    """``.npy`` has no bfloat16/float8/int4 and pickles strings: widen exactly instead."""
+    kind = value.dtype.kind
+    if kind == "O":
+        if value.size and not isinstance(value.reshape(-1)[0], bytes):
+            raise CheckpointError(dtype_name, f"a {dtype_name} tensor cannot be written to .npy")
+        return np.array(value.tolist(), dtype=bytes).reshape(value.shape), None
+    if kind == "V":  # ml_dtypes
+        if "int" in value.dtype.name:
+            wide = np.int8 if value.dtype.name.startswith("int") else np.uint8
+        else:
+            wide = np.float32
+        return value.astype(wide), f"{dtype_name} has no .npy type; wrote {np.dtype(wide).name} (exact)"
+    return value, None

@@ -1,0 +1,99 @@
+"""What the details panel says about a variable or a group, as (label, text) rows."""
+
+from __future__ import annotations
+
+import os
+
+from ckpt_gui.core.analysis.stats import TensorStats
+from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape
+from ckpt_gui.core.views.tree import SLOT, TreeNode
+
+SCALAR_PREVIEW_ELEMENTS = 16  # tensors this small have their values shown in the details
+
+
+def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]:
+    variable = node.variable
+    assert variable is not None
+    entry = ckpt.entry(variable.key)
+    rows = [("Key", variable.key)]
+    if variable.object_paths:
+        rows.append(("Object paths", "\n".join(variable.object_paths)))
+    graph = ckpt.object_graph
+    found = graph.attribute_of_key(variable.key) if graph is not None else None
+    if found is not None and found[1].full_name:
+        rows.append(("TF name", found[1].full_name))
+    if variable.is_object_graph and graph is not None:
+        rows.append(("Contents", graph.summary()))
+    if node.kind == SLOT and node.parent is not None and node.parent.variable is not None:
+        rows.append(("Optimizer slot", f"'{node.name}' of {node.parent.variable.display_path} ({node.hint})"))
+    rows.append(("DType", variable.dtype.name))
+    rows.append(("Shape", _shape_text(variable.shape, variable.num_elements)))
+    if entry.is_partitioned:
+        parts = ckpt.index.slice_parts(entry)
+        shards = sorted({part.shard_id for _s, part in parts})
+        rows.append(("Stored as", f"{len(parts)} slices in shard(s) {', '.join(map(str, shards))}"))
+    else:
+        # One row for where the bytes are: the panel must show its last rows (CRC32C,
+        # the value) at the default window size without scrolling in the common case.
+        shard = os.path.basename(ckpt.index.data_path(entry.shard_id))
+        rows.append(("Stored in", f"{shard} at offset {entry.offset:,}"))
+    rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
+    return rows
+
+
+def _shape_text(shape: tuple[int, ...], elements: int) -> str:
+    """``[3, 3, 8, 16]  (1,152 elements)``; a scalar is just "scalar" (one element goes
+    without saying)."""
+    if not shape:
+        return format_shape(shape)
+    return f"{format_shape(shape)}  ({elements:,} element{'' if elements == 1 else 's'})"
+
+
+def describe_group(node: TreeNode) -> list[tuple[str, str]]:
+    return [
+        ("Path", node.path or "(checkpoint root)"),
+        ("Variables", f"{node.variable_count:,}"),
+        ("Parameters", f"{node.params:,}  ({format_count(node.params)}, optimizer slots not counted)"),
+        ("Bytes", f"{node.nbytes:,}  ({format_bytes(node.nbytes)})"),
+    ]
+
+
+def describe_stats(stats: TensorStats) -> list[tuple[str, str]]:
+    rows = [
+        ("Min", format_number(stats.min)),
+        ("Max", format_number(stats.max)),
+        ("Mean", format_number(stats.mean)),
+        ("Std", format_number(stats.std)),
+        ("NaN", f"{stats.nan:,}"),
+        ("+Inf", f"{stats.posinf:,}"),
+        ("-Inf", f"{stats.neginf:,}"),
+        ("Zeros", f"{stats.zeros:,}"),
+        ("Sparsity", f"{stats.sparsity:.2%}"),
+    ]
+    if stats.of_magnitude:
+        rows.insert(0, ("Of", "magnitudes |z|"))
+    return rows
+
+
+def value_text(variable: Variable, value) -> str | None:
+    """Scalars and tiny tensors (save_counter, step, learning rate, strings) as text."""
+    if variable.num_elements > SCALAR_PREVIEW_ELEMENTS or variable.is_object_graph:  # a proto: see "Contents"
+        return None
+    if value.dtype == object:
+        items = [_bytes_text(x) for x in value.reshape(-1)]
+        return items[0] if value.ndim == 0 else "[" + ", ".join(items) + "]"
+    if value.ndim == 0:
+        item = value.item()
+        return format_number(item) if isinstance(item, float) else str(item)
+    return str(value.tolist())
+
+
+def _bytes_text(raw) -> str:
+    if not isinstance(raw, bytes):
+        return str(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(raw)
+    return repr(text) if len(text) < 200 else repr(text[:200]) + "..."

@@ -1,0 +1,155 @@
+"""The comparison as a tree: the union of both checkpoints' paths, one row per pair.
+
+Both sides of the side-by-side view show this one tree, so their rows line up by
+construction: a variable present on one side only leaves a blank row on the other.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ckpt_gui.core.analysis.diff import (
+    CHANGED,
+    DTYPE_CHANGED,
+    ONLY_A,
+    ONLY_B,
+    SAME,
+    SHAPE_CHANGED,
+    CheckpointDiff,
+    Pair,
+)
+from ckpt_gui.core.views.tree import NodePaths, hint_layer, natural_key, prune_hints, show_with_ancestors
+
+# How much a status says "look here": the flat list sorts by this, then by change.
+_URGENCY = {SHAPE_CHANGED: 0, DTYPE_CHANGED: 1, ONLY_A: 2, ONLY_B: 3, CHANGED: 4, None: 5, SAME: 6}
+
+
+@dataclass(eq=False, slots=True)
+class PairNode(NodePaths):
+    name: str
+    parent: PairNode | None = None
+    pair: Pair | None = None
+    children: list[PairNode] = field(default_factory=list)
+    shown: list[PairNode] = field(default_factory=list)
+    row: int = 0
+    tree_path: str = ""  # a pair's place in the tree, which the filter matches too
+    hint: str = ""  # a readable name where the path has none (a Keras 3 layer's name)
+
+    def pairs(self) -> Iterator[Pair]:
+        for node in self.walk():
+            if node.pair is not None:
+                yield node.pair
+
+    def has_side(self, side: str) -> bool:
+        """Whether anything under this node exists in checkpoint ``side`` ("a" or "b")."""
+        return any((p.a if side == "a" else p.b) is not None for p in self.pairs())
+
+    def statuses(self) -> Counter:
+        return Counter(p.status for p in self.pairs())
+
+
+class PairTree:
+    def __init__(self, diff: CheckpointDiff) -> None:
+        self.diff = diff
+        self.root = PairNode("")
+        self.leaves: list[PairNode] = []
+        self.flat = False
+        children: dict[tuple[int, str], PairNode] = {}
+
+        def child(node: PairNode, name: str) -> PairNode:
+            found = children.get((id(node), name))
+            if found is None:
+                found = children[(id(node), name)] = PairNode(name, node)
+                node.children.append(found)
+            return found
+
+        paths = _TreePaths(diff)
+        for pair in diff.pairs:
+            node = self.root
+            path, full_name = paths.of(pair)
+            names = path.split("/")
+            for name in names[:-1]:
+                node = child(node, name)
+            leaf = child(node, names[-1])
+            if leaf.pair is not None:  # two pairs at one path: keep both rows
+                leaf = PairNode(names[-1], node)
+                node.children.append(leaf)
+            leaf.pair, leaf.tree_path = pair, path
+            self.leaves.append(leaf)
+            if full_name:
+                hint_layer(leaf, full_name)
+        prune_hints(self.root)
+        self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
+        for node in self.root.walk():
+            node.children.sort(key=lambda n: natural_key(n.name))
+        self.apply_filter(None)
+
+    def apply_filter(self, accept: Callable[[Pair, str], bool] | None, flat: bool = False) -> int:
+        """Show the pairs ``accept`` takes, in the tree or (``flat``) as one list with
+        the largest changes first; returns how many pairs are shown."""
+        self.flat = flat
+        chosen = [leaf for leaf in self.leaves if accept is None or accept(leaf.pair, leaf.tree_path)]
+        if flat:
+            for node in self.root.walk():
+                node.shown = []
+            self.root.shown = sorted(chosen, key=_change_order)
+            for row, leaf in enumerate(self.root.shown):
+                leaf.row = row
+        else:
+            show_with_ancestors(self.root, chosen)
+        return len(chosen)
+
+    def path_of(self, pair: Pair) -> str:
+        """Where the tree shows ``pair`` (its object path, or under its variable)."""
+        return self._path_of.get(id(pair), pair.path)
+
+    def parent_of(self, node: PairNode) -> PairNode | None:
+        """The node's parent as shown (the root in the flat list)."""
+        if node.parent is None:
+            return None
+        return self.root if self.flat else node.parent
+
+
+class _TreePaths:
+    """Where the tree shows a pair: at its object path, except optimizer slots, which
+    sit under the variable they belong to (``.../conv2/_kernel/momentum``) as in the
+    single-checkpoint tree, rather than in the optimizer's numbered lists."""
+
+    def __init__(self, diff: CheckpointDiff) -> None:
+        self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
+
+    def of(self, pair: Pair) -> tuple[str, str]:
+        """The pair's path in the tree, and its variable's TF1-style full name (for
+        the layer hint; empty for slots and without an object graph)."""
+        side, variable = ("a", pair.a) if pair.a is not None else ("b", pair.b)
+        graph = self.graphs[side]
+        found = graph.attribute_of_key(variable.key) if graph is not None else None
+        if found is None:
+            return pair.path, ""
+        link = graph.slots.get(found[0])
+        owner = graph.paths(link.variable_node) if link is not None else None
+        if not owner:
+            return pair.path, found[1].full_name if link is None else ""
+        return "/".join((*owner[0], link.slot_name)), ""
+
+
+def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:
+    words = query.lower().split()
+    if not words and statuses is None:
+        return None
+
+    def accept(pair: Pair, tree_path: str = "") -> bool:
+        if statuses is not None and pair.status not in statuses:
+            return False
+        text = "\n".join(filter(None, [tree_path, pair.path, pair.key, pair.key_b])).lower()
+        return all(word in text for word in words)
+
+    return accept
+
+
+def _change_order(leaf: PairNode) -> tuple:
+    pair = leaf.pair
+    rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
+    return (_URGENCY.get(pair.status, 5), -rel, pair.path)

@@ -1,0 +1,101 @@
+"""What the comparison shows for one selected pair: shared-range histograms of A and
+B, the histogram of B - A, and for matrices the planes of A, B and B - A."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks, compare_pair
+from ckpt_gui.core.analysis.stats import DEFAULT_BINS, Histogram, HistogramAccumulator, Partial, range_chunk, real_dtype
+from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane
+
+
+@dataclass(slots=True)
+class PairView:
+    pair: Pair
+    hist_a: Histogram | None = None
+    hist_b: Histogram | None = None
+    hist_diff: Histogram | None = None
+    choice: PlaneChoice | None = None
+    image_a: np.ndarray | None = None
+    image_b: np.ndarray | None = None
+    image_diff: np.ndarray | None = None
+
+
+def pair_view(
+    diff: CheckpointDiff,
+    pair: Pair,
+    bins: int = DEFAULT_BINS,
+    cancelled: Callable[[], bool] | None = None,
+) -> PairView:
+    compare_pair(diff, pair, cancelled=cancelled)
+    view = PairView(pair)
+    a_ok = pair.a is not None and pair.a.dtype.is_numeric
+    b_ok = pair.b is not None and pair.b.dtype.is_numeric
+    if not (a_ok or b_ok):
+        return view
+    bins = bins_for(bins, max(v.num_elements for v in (pair.a, pair.b) if v is not None))
+    # One range for both sides, so their bins are the same bins.
+    extremes = Partial()
+    if a_ok:
+        for chunk in diff.a.iter_chunks(pair.a.key):
+            extremes.merge(range_chunk(chunk))
+    if b_ok:
+        for chunk in diff.b.iter_chunks(pair.b.key):
+            extremes.merge(range_chunk(chunk))
+    low, high = (extremes.low, extremes.high) if extremes.low is not None else (0.0, 1.0)
+    if a_ok:
+        _stats, view.hist_a = diff.a.histogram(pair.a.key, bins, (float(low), float(high)), cancelled=cancelled)
+    if b_ok:
+        _stats, view.hist_b = diff.b.histogram(pair.b.key, bins, (float(low), float(high)), cancelled=cancelled)
+    values = pair.values
+    same_shape = a_ok and b_ok and pair.a.shape == pair.b.shape and pair.a.dtype.name == pair.b.dtype.name
+    if same_shape and values is not None and values.max_abs_diff is not None:
+        differences = Partial()
+        for d in _differences(diff, pair):
+            differences.merge(range_chunk(d))
+        if differences.low is not None:
+            acc = HistogramAccumulator(bins, differences.low, differences.high)
+            for d in _differences(diff, pair):
+                acc.add(d)
+            view.hist_diff = acc.result()
+    _planes(diff, pair, view, a_ok, b_ok, same_shape)
+    return view
+
+
+def bins_for(bins: int, count: int) -> int:
+    """At most ``bins``, and no more than about twice the square root of the number of
+    values: 100 bins over a 16-element bias would be a comb of lone spikes."""
+    return max(1, min(bins, max(10, 2 * math.isqrt(count))))
+
+
+def _differences(diff: CheckpointDiff, pair: Pair):
+    """B - A in float64, chunk by chunk."""
+    for chunk_a, chunk_b in aligned_chunks(diff, pair):
+        a = chunk_a.astype(real_dtype(chunk_a.dtype), copy=False)
+        b = chunk_b.astype(real_dtype(chunk_b.dtype), copy=False)
+        yield np.subtract(b, a, dtype=np.float64)
+
+
+def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: bool, same_shape: bool) -> None:
+    shape = pair.a.shape if a_ok else pair.b.shape
+    if len(shape) < 2:
+        return
+    if (a_ok and pair.a.size_bytes > MAX_VIEW_BYTES) or (b_ok and pair.b.size_bytes > MAX_VIEW_BYTES):
+        return
+    value_a = diff.a.read(pair.a.key) if a_ok else None
+    value_b = diff.b.read(pair.b.key) if b_ok else None
+    view.choice = default_choice(shape)
+    if value_a is not None:
+        view.image_a = display_image(plane(value_a, view.choice))[0] if value_a.shape == shape else None
+    if value_b is not None and value_b.shape == shape:
+        view.image_b = display_image(plane(value_b, view.choice))[0]
+    elif value_b is not None:
+        choice_b = default_choice(value_b.shape)
+        view.image_b = display_image(plane(value_b, choice_b))[0] if choice_b else None
+    if same_shape and view.image_a is not None and view.image_b is not None:
+        view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
