@@ -72,7 +72,7 @@ def measure(data: Path, runs: int) -> list[dict]:
     ours_parse = in_child(
         TIMER
         + f"""
-from ckpt_gui.core.bundle import BundleIndex
+from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.checkpoint import Checkpoint
 index = median_time(lambda: BundleIndex({prefix20k!r}), {runs * 3})
 def full():
@@ -97,10 +97,11 @@ print(json.dumps({{"index": median_time(read, {runs * 3})}}))
     ours_stats = in_child(
         TIMER
         + f"""
+from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint
 ckpt = Checkpoint.open({prefix256!r})
-both = median_time(lambda: ckpt.histogram({KEY_256!r}, bins=100), {runs})
-only = median_time(lambda: ckpt.stats({KEY_256!r}), {runs})
+both = median_time(lambda: tensor_histogram(ckpt, {KEY_256!r}, bins=100), {runs})
+only = median_time(lambda: tensor_stats(ckpt, {KEY_256!r}), {runs})
 print(json.dumps({{"both": both, "stats": only, "peak_mb": peak_mb()}}))
 """
     )
@@ -156,7 +157,7 @@ def measure_diff(data: Path, runs: int) -> list[dict]:
         TIMER
         + f"""
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 def read_both():
     for prefix in ({a!r}, {b!r}):
         ckpt = Checkpoint.open(prefix)
@@ -203,7 +204,7 @@ def measure_diagnosis(runs: int) -> list[dict]:
         TIMER
         + f"""
 import statistics, sys
-from ckpt_gui.core.discovery import locate
+from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 request = DiagnosisRequest(locate({str(REPO / "ckpt_gui" / "resources" / "demo")!r}).selected.prefix,
                            {str(REPO / "ckpt_gui" / "resources" / "examples" / "demo_model.py")!r}, 120, sys.executable)

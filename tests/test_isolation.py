@@ -13,7 +13,8 @@ import importlib, json, sys
 for name in {modules!r}:
     importlib.import_module(name)
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.cli.documents import all_stats, inspect_report
+from ckpt_gui.cli.documents import inspect_report
+from ckpt_gui.core.analysis.summaries import all_stats
 ckpt = Checkpoint.open({path!r})
 inspect_report(ckpt, all_stats(ckpt))
 for v in ckpt.variables:

@@ -9,10 +9,11 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis.stats import Cancelled, HistogramAccumulator, StatsAccumulator, compute_stats
+from ckpt_gui.core.analysis.stats import HistogramAccumulator, StatsAccumulator, compute_stats
+from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.crc import crc32c, crc32c_combine
-from ckpt_gui.core.format.errors import CorruptCheckpointError
+from ckpt_gui.core.format.errors import Cancelled, CorruptCheckpointError
 from tests.helpers import tf_value
 
 
@@ -59,13 +60,13 @@ def test_stats_of_every_numeric_variable_match_numpy_on_tf_values(checkpoints, t
         if not v.dtype.is_numeric:
             continue
         expected = reference_stats(tf_value(reader, v.key))
-        assert_stats_match(ckpt.stats(v.key), expected, v.key)
+        assert_stats_match(tensor_stats(ckpt, v.key), expected, v.key)
 
 
 def test_chunked_stats_equal_whole_stats(checkpoints):
     ckpt = Checkpoint.open(checkpoints / "dtypes")
     key = "values/huge_dim/.ATTRIBUTES/VARIABLE_VALUE"
-    whole = ckpt.stats(key)
+    whole = tensor_stats(ckpt, key)
     chunks = list(ckpt.iter_chunks(key, chunk_bytes=4096))
     assert len(chunks) == math.ceil(70000 * 4 / 4096)
     chunked = compute_stats(chunks)
@@ -77,14 +78,14 @@ def test_chunked_stats_equal_whole_stats(checkpoints):
 
 def test_nan_and_inf_are_counted_not_dropped(checkpoints):
     ckpt = Checkpoint.open(checkpoints / "dtypes")
-    stats = ckpt.stats("values/float32/.ATTRIBUTES/VARIABLE_VALUE")
+    stats = tensor_stats(ckpt, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")
     assert (stats.nan, stats.posinf, stats.neginf, stats.zeros) == (1, 1, 1, 1)
     assert (stats.min, stats.max) == (-2.25, 1.5)
     assert stats.finite == 3 and stats.has_nonfinite
 
 
 def test_complex_is_summarised_by_magnitude(checkpoints):
-    stats = Checkpoint.open(checkpoints / "dtypes").stats("values/complex64/.ATTRIBUTES/VARIABLE_VALUE")
+    stats = tensor_stats(Checkpoint.open(checkpoints / "dtypes"), "values/complex64/.ATTRIBUTES/VARIABLE_VALUE")
     assert stats.of_magnitude and stats.nan == 1
     assert stats.max == pytest.approx(3.5)
 
@@ -94,7 +95,7 @@ def test_histogram_equals_numpy_on_tf_values(checkpoints, tf):
     reader = tf.train.load_checkpoint(ckpt.prefix)
     for key in ("layer1/weights", "embedding/table", "layer1/biases/Adam_1"):
         for bins in (1, 7, 100):
-            stats, hist = ckpt.histogram(key, bins=bins)
+            stats, hist = tensor_histogram(ckpt, key, bins=bins)
             counts, edges = np.histogram(reader.get_tensor(key), bins=bins)
             np.testing.assert_array_equal(hist.counts, counts)
             np.testing.assert_allclose(hist.edges, edges, rtol=1e-6)
@@ -103,7 +104,7 @@ def test_histogram_equals_numpy_on_tf_values(checkpoints, tf):
 def test_histogram_with_a_typed_range_and_nonfinite_values(checkpoints, tf):
     ckpt = Checkpoint.open(checkpoints / "dtypes")
     key = "values/float32/.ATTRIBUTES/VARIABLE_VALUE"
-    _stats, hist = ckpt.histogram(key, bins=4, value_range=(-1.0, 1.0))
+    _stats, hist = tensor_histogram(ckpt, key, bins=4, value_range=(-1.0, 1.0))
     values = tf.train.load_checkpoint(ckpt.prefix).get_tensor(key)
     finite = values[np.isfinite(values)]
     np.testing.assert_array_equal(hist.counts, np.histogram(finite, bins=4, range=(-1.0, 1.0))[0])
@@ -146,7 +147,8 @@ def test_stats_can_be_cancelled(checkpoints):
     ckpt = Checkpoint.open(checkpoints / "dtypes")
     seen = []
     with pytest.raises(Cancelled):
-        ckpt.stats(
+        tensor_stats(
+            ckpt,
             "values/huge_dim/.ATTRIBUTES/VARIABLE_VALUE",
             progress=seen.append,
             cancelled=lambda: len(seen) >= 2,
@@ -227,8 +229,8 @@ def test_chunks_read_on_threads_match_and_are_crc_checked(checkpoints, scratch_c
     ckpt = Checkpoint.open(checkpoints / "dtypes")
     assert ckpt.reader.pieces(ckpt.entry(key), 4096) is not None  # 69 chunks: read by the workers
     values = tf.train.load_checkpoint(ckpt.prefix).get_tensor(key)
-    assert_stats_match(ckpt.stats(key, chunk_bytes=4096), reference_stats(values), key)
-    stats, hist = ckpt.histogram(key, bins=100, chunk_bytes=4096)
+    assert_stats_match(tensor_stats(ckpt, key, chunk_bytes=4096), reference_stats(values), key)
+    stats, hist = tensor_histogram(ckpt, key, bins=100, chunk_bytes=4096)
     assert_stats_match(stats, reference_stats(values), key)
     np.testing.assert_array_equal(hist.counts, np.histogram(values, bins=100)[0])
 
@@ -241,9 +243,9 @@ def test_chunks_read_on_threads_match_and_are_crc_checked(checkpoints, scratch_c
         byte = f.read(1)
         f.seek(-1, os.SEEK_CUR)
         f.write(bytes([byte[0] ^ 0x10]))
-    for compute in (damaged.stats, damaged.histogram):
+    for compute in (tensor_stats, tensor_histogram):
         with pytest.raises(CorruptCheckpointError, match="CRC32C"):
-            compute(key, chunk_bytes=4096)
+            compute(damaged, key, chunk_bytes=4096)
 
 
 def test_crc32c_of_pieces_combines():

@@ -364,7 +364,9 @@ class MainWindow(QMainWindow):
         def compute(context: JobContext):
             passes = 1 if value_range is not None or cached is not None else 2
             progress = context.passes(variable.num_elements, passes)
-            return ckpt.histogram(key, bins, value_range, cached, progress, context.cancelled)
+            from ckpt_gui.core.analysis.summaries import tensor_histogram
+
+            return tensor_histogram(ckpt, key, bins, value_range, cached, progress, context.cancelled)
 
         def show(result) -> None:
             stats, histogram = result
@@ -392,14 +394,9 @@ class MainWindow(QMainWindow):
         ckpt, key = self.ckpt, node.variable.key
 
         def sample(context: JobContext):
-            from ckpt_gui.core.analysis.stats import HistogramAccumulator, compute_stats, default_range
-            from ckpt_gui.core.values.reader import sample_elements
+            from ckpt_gui.core.analysis.summaries import preview_summary
 
-            values = sample_elements(ckpt.reader, ckpt.entry(key))
-            stats = compute_stats([values])
-            acc = HistogramAccumulator(bins, *default_range(stats, values.dtype))
-            acc.add(values)
-            return stats, acc.result(), values.size
+            return preview_summary(ckpt, key, bins)
 
         def show(result) -> None:
             stats, histogram, size = result
@@ -428,7 +425,7 @@ class MainWindow(QMainWindow):
         elements = sum(ckpt.variable(k).num_elements for k in keys)
 
         def compute(context: JobContext):
-            from ckpt_gui.core.analysis.group_stats import group_histogram
+            from ckpt_gui.core.analysis.summaries import group_histogram
 
             progress = context.passes(elements, 1 if value_range is not None else 2)
             return group_histogram(ckpt, keys, bins, value_range, progress, context.cancelled)
@@ -500,15 +497,10 @@ class MainWindow(QMainWindow):
         total = sum(ckpt.variable(k).num_elements for k in keys)
 
         def scan(context: JobContext):
-            found = dict(known)
-            done = 0
+            from ckpt_gui.core.analysis.summaries import all_stats
+
             context.progress(0, total)
-            for key in keys:
-                if key not in found:
-                    found[key] = ckpt.stats(key, lambda n, base=done: context.progress(base + n), context.cancelled)
-                done += ckpt.variable(key).num_elements
-                context.progress(done)
-            return found
+            return all_stats(ckpt, keys, known, context.progress, context.cancelled)
 
         def show(found: dict[str, TensorStats]) -> None:
             if self.ckpt is not ckpt:

@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from ckpt_gui.cli.documents import all_stats, inspect_report
+    from ckpt_gui.cli.documents import inspect_report
+    from ckpt_gui.core.analysis.summaries import all_stats
     from ckpt_gui.core.checkpoint import Checkpoint
 
     ckpt = Checkpoint.open(args.path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
@@ -48,17 +47,6 @@ def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:
         out["stats"] = {k: _finite_or_none(x) for k, x in stats.to_json().items()}
         if stats.of_magnitude:
             out["stats"]["of_magnitude"] = True
-    return out
-
-
-def all_stats(ckpt: Checkpoint, on_variable: Callable[[Variable], None] | None = None) -> dict[str, TensorStats]:
-    """Exact statistics of every numeric variable, one streamed pass each."""
-    out = {}
-    for v in ckpt.variables:
-        if v.dtype.is_numeric:
-            if on_variable is not None:
-                on_variable(v)
-            out[v.key] = ckpt.stats(v.key)
     return out
 
 

@@ -25,7 +25,6 @@ from ckpt_gui.core.format.strings import decode_strings
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
     import numpy as np
 
-    from ckpt_gui.core.analysis.stats import Histogram, TensorStats
     from ckpt_gui.core.values.reader import TensorReader
 
 
@@ -164,124 +163,20 @@ class Checkpoint:
     ) -> Iterator[np.ndarray]:
         return self.reader.iter_chunks(self.entry(key), chunk_bytes, verify)
 
-    def stats(
+    def map_chunks(
         self,
         key: str,
+        fn: Callable,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    ) -> TensorStats:
-        """Exact statistics, streamed in bounded memory, chunks summarised in parallel."""
-        from ckpt_gui.core.analysis.stats import Partial, summarize_chunk
-
-        total = Partial()
-        for part in self._map_chunks(key, summarize_chunk, progress, cancelled, chunk_bytes):
-            total.merge(part)
-        return total.stats()
-
-    def histogram(
-        self,
-        key: str,
-        bins: int | None = None,
-        value_range: tuple[float, float] | None = None,
-        stats: TensorStats | None = None,
-        progress: Callable[[int], None] | None = None,
-        cancelled: Callable[[], bool] | None = None,
-        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-    ) -> tuple[TensorStats, Histogram]:
-        """Statistics and the histogram over ``value_range``, or over the finite
-        min..max as ``np.histogram`` picks it.
-
-        Without a range or known ``stats`` that takes two passes: a cheap one for the
-        extremes (the range depends on them), then one that counts and sums. With a
-        range, or with ``stats`` already known, just the second.
-        """
-        from ckpt_gui.core.analysis.stats import (
-            DEFAULT_BINS,
-            HistogramAccumulator,
-            Partial,
-            count_chunk,
-            default_range,
-            range_chunk,
-        )
-
-        bins = DEFAULT_BINS if bins is None else bins
-        verified = False
-        if value_range is None:
-            extremes: TensorStats | Partial | None = stats
-            if stats is None:
-                extremes = Partial()
-                for part in self._map_chunks(key, lambda c, _s: range_chunk(c), progress, cancelled, chunk_bytes):
-                    extremes.merge(part)
-                verified = True
-            value_range = default_range(extremes, self.entry(key).dtype.numpy_dtype())
-        acc = HistogramAccumulator(bins, value_range[0], value_range[1])
-        edges = acc.edges_for(_real_dtype(self.entry(key)))
-        fine = acc.fine_bins()
-        with_moments = stats is None
-
-        def count(chunk, scratch):
-            return count_chunk(chunk, edges, with_moments, fine, scratch)
-
-        # After a first pass the CRCs are verified: the second need not do it again.
-        for part in self._map_chunks(key, count, progress, cancelled, chunk_bytes, verify=not verified):
-            acc.add_partial(part)
-        return (acc.partial.stats() if with_moments else stats), acc.result()
-
-    def _map_chunks(self, key, fn, progress, cancelled, chunk_bytes, verify=True):
-        """``fn(chunk, scratch)`` for each chunk of the tensor, results in order, on
-        several threads for large tensors. ``fn`` must not keep the chunk or the
-        scratch arrays: both are reused for later chunks."""
-        from ckpt_gui.core.analysis.stats import monitored
-        from ckpt_gui.core.values.parallel import ordered_map
-        from ckpt_gui.core.values.scratch import ScratchPool
+        verify: bool = True,
+    ) -> Iterator:
+        """``fn(chunk, scratch)`` over the tensor's chunks, in order, in parallel for
+        large tensors (see :func:`ckpt_gui.core.values.chunk_map.map_chunks`)."""
+        from ckpt_gui.core.values.chunk_map import map_chunks
 
         entry = self.entry(key)
-        parallel = self.index.stored_size(entry) > 2 * chunk_bytes  # threads cost more than tiny tensors
-        pieces = self.reader.pieces(entry, chunk_bytes) if parallel else None
-        if pieces is not None:
-            return _map_pieces(pieces, fn, progress, cancelled, verify)
-        scratches = ScratchPool()
-
-        def task(chunk):
-            with scratches.borrow() as scratch:
-                return fn(chunk, scratch)
-
-        chunks = monitored(self.iter_chunks(key, chunk_bytes, verify), progress, cancelled)
-        return ordered_map(task, chunks, parallel)
-
-
-def _map_pieces(pieces, fn, progress, cancelled, verify):
-    """:meth:`Checkpoint._map_chunks` with the reading done by the worker threads too
-    (done here, reading and checksumming would be 25 of the first pass's 30 ms per
-    256 MB, on one core): each reads its chunk into its own reused buffer and takes
-    its CRC32C, and the CRCs are combined here in order (the whole is checked before
-    the last result is out)."""
-    from contextlib import closing
-
-    from ckpt_gui.core.analysis.stats import monitored
-    from ckpt_gui.core.format.crc import crc32c_combine
-    from ckpt_gui.core.values.parallel import ordered_map
-    from ckpt_gui.core.values.scratch import ScratchPool
-
-    scratches = ScratchPool()
-
-    def task(piece):
-        with scratches.borrow() as scratch:
-            chunk, crc = pieces.read(piece, scratch, verify)
-            return fn(chunk, scratch), crc
-
-    with pieces, closing(ordered_map(task, monitored(pieces.pieces, progress, cancelled))) as results:
-        crc = 0
-        for i, (result, piece_crc) in enumerate(results):
-            if verify:
-                crc = crc32c_combine(crc, piece_crc, pieces.pieces[i].length)
-                if i == len(pieces.pieces) - 1:
-                    pieces.check(crc)
-            yield result
-
-
-def _real_dtype(entry: BundleEntry):
-    from ckpt_gui.core.analysis.stats import real_dtype
-
-    return real_dtype(entry.dtype.numpy_dtype())
+        return map_chunks(
+            self.reader, entry, self.index.stored_size(entry), fn, progress, cancelled, chunk_bytes, verify
+        )

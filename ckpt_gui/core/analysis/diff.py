@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ckpt_gui.core.analysis.summaries import tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
@@ -258,7 +259,7 @@ def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) 
             probe = Pair(va.key, va, vb)
             values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
             if values.rel_l2 is not None and values.rel_l2 <= tolerance:
-                stats = diff.a.stats(va.key, cancelled=cancelled)  # only for a match: rare
+                stats = tensor_stats(diff.a, va.key, cancelled=cancelled)  # only for a match: rare
                 if stats.min != stats.max:
                     renames.append(Rename(va.key, vb.key, values.rel_l2))
                     taken.add(vb.key)

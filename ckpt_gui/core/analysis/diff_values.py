@@ -135,8 +135,8 @@ def _map_piece_pairs(pieces_a: Pieces, pieces_b: Pieces, fn, progress, cancelled
     read by the worker threads; the CRCs are combined in order and checked at the end."""
     from contextlib import closing
 
-    from ckpt_gui.core.analysis.stats import monitored
     from ckpt_gui.core.format.crc import crc32c_combine
+    from ckpt_gui.core.values.chunk_map import monitored
     from ckpt_gui.core.values.scratch import ScratchPool
 
     scratches = ScratchPool()

@@ -23,12 +23,11 @@ Chunk functions take a :class:`Scratch` whose arrays they reuse from chunk to ch
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.values.scratch import Scratch
 
 DEFAULT_BINS = 100
@@ -468,22 +467,6 @@ def real_dtype(dtype: np.dtype) -> np.dtype:
     if "int" in name:
         return np.dtype(np.int8 if name.startswith("int") else np.uint8)
     return np.dtype(np.float32)
-
-
-def monitored(
-    chunks: Iterable[np.ndarray],
-    progress: Callable[[int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> Iterator[np.ndarray]:
-    """Pass chunks through, reporting elements done and honouring cancellation."""
-    done = 0
-    for chunk in chunks:
-        if cancelled is not None and cancelled():
-            raise Cancelled()
-        yield chunk
-        done += chunk.size
-        if progress is not None:
-            progress(done)
 
 
 def compute_stats(chunks: Iterable[np.ndarray]) -> TensorStats:

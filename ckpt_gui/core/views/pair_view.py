@@ -11,6 +11,7 @@ import numpy as np
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks, compare_pair
 from ckpt_gui.core.analysis.stats import DEFAULT_BINS, Histogram, HistogramAccumulator, Partial, range_chunk, real_dtype
+from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane
 
 
@@ -49,9 +50,9 @@ def pair_view(
             extremes.merge(range_chunk(chunk))
     low, high = (extremes.low, extremes.high) if extremes.low is not None else (0.0, 1.0)
     if a_ok:
-        _stats, view.hist_a = diff.a.histogram(pair.a.key, bins, (float(low), float(high)), cancelled=cancelled)
+        _stats, view.hist_a = tensor_histogram(diff.a, pair.a.key, bins, (float(low), float(high)), cancelled=cancelled)
     if b_ok:
-        _stats, view.hist_b = diff.b.histogram(pair.b.key, bins, (float(low), float(high)), cancelled=cancelled)
+        _stats, view.hist_b = tensor_histogram(diff.b, pair.b.key, bins, (float(low), float(high)), cancelled=cancelled)
     values = pair.values
     same_shape = a_ok and b_ok and pair.a.shape == pair.b.shape and pair.a.dtype.name == pair.b.dtype.name
     if same_shape and values is not None and values.max_abs_diff is not None:

@@ -1,0 +1,33 @@
+"""The two status vocabularies: what a comparison says of a pair of variables, and
+what the restore doctor says of a variable. StrEnums, so a status is its JSON word
+(``DiffStatus.SAME == "same"``) and the documents print the same strings.
+
+A leaf: it imports nothing of the package, so every layer (and the app) can use it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DiffStatus(StrEnum):
+    """A pair of variables in two checkpoints, in the order the summary lists them."""
+
+    SAME = "same"
+    CHANGED = "changed"
+    SHAPE_CHANGED = "shape_changed"
+    DTYPE_CHANGED = "dtype_changed"
+    ONLY_A = "only_a"
+    ONLY_B = "only_b"
+
+
+class RestoreStatus(StrEnum):
+    """A variable of the checkpoint or of the user's model after a restore attempt,
+    in the order the report's summary lists them."""
+
+    CONSUMED = "consumed"
+    SHAPE_CONFLICT = "shape_conflict"
+    DTYPE_CONFLICT = "dtype_conflict"
+    UNMATCHED = "unmatched"
+    MISSING = "missing"
+    DEFERRED = "deferred"
