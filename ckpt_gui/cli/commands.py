@@ -80,7 +80,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _inspect(args: argparse.Namespace) -> int:
     from ckpt_gui.cli.documents import inspect_report
-    from ckpt_gui.core.analysis.summaries import all_stats
     from ckpt_gui.core.checkpoint import Checkpoint
 
     ckpt = Checkpoint.open(args.path)
@@ -88,7 +87,11 @@ def _inspect(args: argparse.Namespace) -> int:
         print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
     if ckpt.graph_error is not None:
         raise ckpt.graph_error  # the object paths the contract promises cannot be given
-    stats = all_stats(ckpt) if args.stats else None
+    stats = None
+    if args.stats:  # numpy is imported only here: listing alone parses the index
+        from ckpt_gui.core.analysis.summaries import all_stats
+
+        stats = all_stats(ckpt)
     if args.json:
         _print_json(inspect_report(ckpt, stats))
     else:

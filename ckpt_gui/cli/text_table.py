@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.views.tree import natural_key
+
+if TYPE_CHECKING:  # statistics (and numpy) only with --stats: listing parses the index alone
+    from ckpt_gui.core.analysis.stats import TensorStats
 
 _FORMAT_NAMES = {
     "tf2": "TF2 object-based checkpoint",
