@@ -525,8 +525,8 @@ class MainWindow(QMainWindow):
         node = self.current
         if self.ckpt is None or node is None or node.variable is None:
             return
+        from ckpt_gui.core.export import export_npy
         from ckpt_gui.core.format.errors import CheckpointError
-        from ckpt_gui.core.values.export import export_npy
 
         name = node.variable.display_path.replace("/", "_") + ".npy"
         start = os.path.join(settings.last_folder(), name)

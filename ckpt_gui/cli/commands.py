@@ -152,7 +152,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from ckpt_gui.core.checkpoint import Checkpoint
-    from ckpt_gui.core.values.export import export_npy, resolve_key
+    from ckpt_gui.core.export import export_npy, resolve_key
 
     ckpt = Checkpoint.open(args.path)
     key = resolve_key(ckpt, args.key)
