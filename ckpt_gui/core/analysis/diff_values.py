@@ -12,20 +12,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ckpt_gui.core.analysis.diff import ValueDiff
+from ckpt_gui.core.format.crc import crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled
+from ckpt_gui.core.values.chunk_map import monitored
 from ckpt_gui.core.values.parallel import ordered_map
-from ckpt_gui.core.values.scratch import Scratch
+from ckpt_gui.core.values.scratch import Scratch, ScratchPool
 
 if TYPE_CHECKING:
     from ckpt_gui.core.values.reader import Pieces
 
 PARALLEL_ELEMENTS = 1 << 20  # below this, threads cost more than they give
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDiff:
+    """How two same-shaped tensors differ, over all their elements."""
+
+    count: int = 0
+    differing: int = 0  # elements not equal (NaN against NaN counts as equal)
+    max_abs_diff: float | None = None  # over elements finite on both sides
+    mean_abs_diff: float | None = None
+    rel_l2: float | None = None  # ||B - A|| / ||A||
+    cosine: float | None = None
+    nan_appeared: int = 0
+    nan_vanished: int = 0
+    inf_appeared: int = 0
+    inf_vanished: int = 0
 
 
 @dataclass(slots=True)
@@ -133,12 +151,6 @@ def identical_pieces(pieces_a: Pieces, pieces_b: Pieces, cancelled=None) -> bool
 def _map_piece_pairs(pieces_a: Pieces, pieces_b: Pieces, fn, progress, cancelled):
     """``fn((a, b), scratch)`` for each pair of chunks, results in order, the chunks
     read by the worker threads; the CRCs are combined in order and checked at the end."""
-    from contextlib import closing
-
-    from ckpt_gui.core.format.crc import crc32c_combine
-    from ckpt_gui.core.values.chunk_map import monitored
-    from ckpt_gui.core.values.scratch import ScratchPool
-
     scratches = ScratchPool()
 
     def task(index: int):
@@ -159,7 +171,7 @@ def _map_piece_pairs(pieces_a: Pieces, pieces_b: Pieces, fn, progress, cancelled
 
 
 class _Counted:
-    """Piece indices that report their element counts to :func:`stats.monitored`."""
+    """Piece indices that report their element counts to :func:`chunk_map.monitored`."""
 
     def __init__(self, pieces) -> None:
         self.pieces = pieces
