@@ -65,7 +65,8 @@ class Checkpoint:
 
     @cached_property
     def reader(self) -> TensorReader:
-        from ckpt_gui.core.values.reader import TensorReader
+        # Listing a checkpoint must not import numpy: the value reader comes on first read.
+        from ckpt_gui.core.values.reader import TensorReader  # noqa: PLC0415
 
         return TensorReader(self.index)
 
@@ -174,7 +175,8 @@ class Checkpoint:
     ) -> Iterator:
         """``fn(chunk, scratch)`` over the tensor's chunks, in order, in parallel for
         large tensors (see :func:`ckpt_gui.core.values.chunk_map.map_chunks`)."""
-        from ckpt_gui.core.values.chunk_map import map_chunks
+        # Listing a checkpoint must not import numpy: the chunk mapper comes on first read.
+        from ckpt_gui.core.values.chunk_map import map_chunks  # noqa: PLC0415
 
         entry = self.entry(key)
         return map_chunks(

@@ -24,6 +24,7 @@ from ckpt_gui.core.analysis.stats import (
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.chunk_map import monitored
+from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.reader import sample_elements
 
 Progress = Callable[[int], None] | None
@@ -71,9 +72,9 @@ def tensor_histogram(
             for part in ckpt.map_chunks(key, lambda c, _s: range_chunk(c), progress, cancelled, chunk_bytes):
                 extremes.merge(part)
             verified = True
-        value_range = default_range(extremes, entry.dtype.numpy_dtype())
+        value_range = default_range(extremes, numpy_dtype(entry.dtype))
     acc = HistogramAccumulator(bins, value_range[0], value_range[1])
-    edges = acc.edges_for(real_dtype(entry.dtype.numpy_dtype()))
+    edges = acc.edges_for(real_dtype(numpy_dtype(entry.dtype)))
     fine = acc.fine_bins()
     with_moments = stats is None
 

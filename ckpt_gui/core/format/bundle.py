@@ -167,9 +167,6 @@ class BundleIndex:
     def data_path(self, shard_id: int) -> str:
         return f"{self.prefix}.data-{shard_id:05d}-of-{self.header.num_shards:05d}"
 
-    def data_paths(self) -> list[str]:
-        return [self.data_path(i) for i in range(self.header.num_shards)]
-
     def slice_parts(self, entry: BundleEntry) -> list[tuple[TensorSlice, BundleEntry]]:
         """The stored pieces of a partitioned tensor, in the order its entry lists them."""
         stored = self.slice_entries.get(entry.key, {})
