@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ckpt_gui.core.format.bundle import BundleEntry
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.dtypes import SUB_BYTE_BITS, DType
 from ckpt_gui.core.format.errors import CorruptCheckpointError, UnsupportedCheckpointError, WireFormatError

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ckpt_gui.core.format.bundle import BundleEntry, BundleIndex
+from ckpt_gui.core.format.bundle import BundleIndex
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c
 from ckpt_gui.core.format.errors import CorruptCheckpointError, UnsupportedCheckpointError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles, check_crc, past_end
