@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ckpt_gui.core.analysis.real_numbers import as_components
 from ckpt_gui.core.format.crc import crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.values.chunk_map import monitored
@@ -118,7 +119,7 @@ SUB_CHUNK = 1 << 18  # elements: the passes below run over arrays that stay in t
 
 
 def _compare(pair: tuple[np.ndarray, np.ndarray], scratch: Scratch | None = None) -> _Sums:
-    a, b = _as_real(pair[0]), _as_real(pair[1])
+    a, b = as_components(pair[0]), as_components(pair[1])
     scratch = scratch or Scratch()
     sums = _Sums()
     for start in range(0, a.size, SUB_CHUNK):
@@ -250,21 +251,6 @@ def _compare_with_nonfinite(a: np.ndarray, b: np.ndarray, sums: _Sums) -> _Sums:
         sums.abs_max = float(d.max())
         sums.abs_sum = float(np.einsum("i->", d, dtype=np.float64))
     return sums
-
-
-def _as_real(chunk: np.ndarray) -> np.ndarray:
-    """Numbers to subtract: narrow floats widen to float32, complex splits into its
-    real and imaginary parts, bool and integers (ml_dtypes ones too) become floats."""
-    kind = chunk.dtype.kind
-    if kind == "f" and chunk.dtype.itemsize >= 4:
-        return chunk
-    if kind == "c":
-        return chunk.view(np.float32 if chunk.dtype.itemsize == 8 else np.float64)
-    if kind in "iub":
-        return chunk.astype(np.float64)
-    if "int" in chunk.dtype.name:  # ml_dtypes int4 & co
-        return chunk.astype(np.float32)
-    return chunk.astype(np.float32)
 
 
 def _work_dtype(a: np.ndarray) -> np.dtype:
