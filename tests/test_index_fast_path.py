@@ -1,4 +1,4 @@
-"""The whole-block decoder of index entries (bundle._decode_common_entries) against
+"""The whole-block decoder of index entries (bundle_blocks.decode_common_entries) against
 the entry-by-entry one: same entries, same errors, whatever the block holds."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def read_both_ways(tmp_path, entries, monkeypatch, per_block=7):
 
     fast = read()
     with monkeypatch.context() as m:
-        m.setattr(bundle, "_decode_common_entries", lambda *args: None)
+        m.setattr(bundle, "decode_common_entries", lambda *args: None)
         slow = read()
     return fast, slow
 
@@ -85,8 +85,8 @@ def test_unusual_entries_decode_as_one_by_one(tmp_path, monkeypatch, case):
 
 def test_ordinary_blocks_take_the_fast_path(tmp_path, monkeypatch):
     calls = []
-    real = bundle._decode_common_entries
-    monkeypatch.setattr(bundle, "_decode_common_entries", lambda *a: calls.append(real(*a)) or calls[-1])
+    real = bundle.decode_common_entries
+    monkeypatch.setattr(bundle, "decode_common_entries", lambda *a: calls.append(real(*a)) or calls[-1])
     fast, slow = read_both_ways(tmp_path, ordinary(100), monkeypatch, per_block=30)
     assert_same(fast, slow)
     assert len(calls) == 4 and None not in calls

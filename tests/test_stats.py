@@ -9,7 +9,8 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis.stats import HistogramAccumulator, StatsAccumulator, compute_stats
+from ckpt_gui.core.analysis.histogram import HistogramAccumulator
+from ckpt_gui.core.analysis.stats import StatsAccumulator, compute_stats
 from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.crc import crc32c, crc32c_combine

@@ -11,6 +11,9 @@ import json
 import os
 import sys
 
+from ckpt_gui.cli.documents import inspect_report
+from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
+from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
 
 EXIT_OK = 0
@@ -79,31 +82,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from ckpt_gui.cli.documents import inspect_report
-    from ckpt_gui.core.checkpoint import Checkpoint
-
     ckpt = Checkpoint.open(args.path)
     for warning in ckpt.location.warnings:
         print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
     if ckpt.graph_error is not None:
         raise ckpt.graph_error  # the object paths the contract promises cannot be given
     stats = None
-    if args.stats:  # numpy is imported only here: listing alone parses the index
-        from ckpt_gui.core.analysis.summaries import all_stats
+    if args.stats:
+        # Statistics need numpy, which listing a checkpoint must not import.
+        from ckpt_gui.core.analysis.summaries import all_stats  # noqa: PLC0415
 
         stats = all_stats(ckpt)
     if args.json:
         _print_json(inspect_report(ckpt, stats))
     else:
-        from ckpt_gui.cli.text_table import print_inspect_table
-
         print_inspect_table(ckpt, stats)
     return EXIT_OK
 
 
 def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.cli.doctor_text import print_report
-    from ckpt_gui.core.checkpoint import Checkpoint
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 
@@ -135,8 +133,8 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables
-    from ckpt_gui.core.checkpoint import Checkpoint
+    # Comparing values needs numpy, which listing a checkpoint must not import.
+    from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables  # noqa: PLC0415
 
     diff = pair_variables(Checkpoint.open(args.a), Checkpoint.open(args.b))
     compare_all(diff)
@@ -144,15 +142,13 @@ def _diff(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(diff.to_json())
     else:
-        from ckpt_gui.cli.text_table import print_diff_table
-
         print_diff_table(diff)
     return EXIT_OK if diff.identical else 1
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ckpt_gui.core.checkpoint import Checkpoint
-    from ckpt_gui.core.export import export_npy, resolve_key
+    # Writing a .npy needs numpy, which listing a checkpoint must not import.
+    from ckpt_gui.core.export import export_npy, resolve_key  # noqa: PLC0415
 
     ckpt = Checkpoint.open(args.path)
     key = resolve_key(ckpt, args.key)

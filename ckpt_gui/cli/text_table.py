@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
+from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.tree import natural_key
 
-if TYPE_CHECKING:  # statistics (and numpy) only with --stats: listing parses the index alone
+if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
+    from ckpt_gui.core.analysis.diff import CheckpointDiff
     from ckpt_gui.core.analysis.stats import TensorStats
 
 _FORMAT_NAMES = {
@@ -72,14 +74,12 @@ def print_inspect_table(
         out.write("  ".join(cells).rstrip() + "\n")
 
 
-def print_diff_table(diff, out: TextIO = sys.stdout) -> None:
+def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:
     """``ckpt-gui diff`` without --json: the changes, largest relative change first."""
-    from ckpt_gui.core.analysis.diff import SAME
-
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
     counts = ", ".join(f"{n} {status}" for status, n in diff.summary().items() if n)
     out.write(f"  {counts}\n\n")
-    changed = [p for p in diff.pairs if p.status != SAME]
+    changed = [p for p in diff.pairs if p.status != DiffStatus.SAME]
     changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(p.path)))
     # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,
     # but a dtype_changed row would show two equal shapes and nothing else.

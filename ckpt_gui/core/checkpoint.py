@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ckpt_gui.core.format.bundle import OBJECT_GRAPH_KEY, BundleEntry, BundleIndex
+from ckpt_gui.core.format.bundle import OBJECT_GRAPH_KEY, BundleIndex
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
@@ -65,7 +66,8 @@ class Checkpoint:
 
     @cached_property
     def reader(self) -> TensorReader:
-        from ckpt_gui.core.values.reader import TensorReader
+        # Listing a checkpoint must not import numpy: the value reader comes on first read.
+        from ckpt_gui.core.values.reader import TensorReader  # noqa: PLC0415
 
         return TensorReader(self.index)
 
@@ -174,7 +176,8 @@ class Checkpoint:
     ) -> Iterator:
         """``fn(chunk, scratch)`` over the tensor's chunks, in order, in parallel for
         large tensors (see :func:`ckpt_gui.core.values.chunk_map.map_chunks`)."""
-        from ckpt_gui.core.values.chunk_map import map_chunks
+        # Listing a checkpoint must not import numpy: the chunk mapper comes on first read.
+        from ckpt_gui.core.values.chunk_map import map_chunks  # noqa: PLC0415
 
         entry = self.entry(key)
         return map_chunks(

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app.widgets import status_style
 from ckpt_gui.app.widgets.heatmap import NonFinite, index_axes, overlay_item, place
 from ckpt_gui.app.widgets.layouts import clear_layout, fit_columns, refit_on_expand
-from ckpt_gui.core.analysis.diff import STATUSES, CheckpointDiff, Pair
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.formatting import format_number, format_shape
+from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree, pair_filter
 from ckpt_gui.core.views.pair_view import PairView
 from ckpt_gui.core.views.planes import color_limits
@@ -199,7 +200,7 @@ class CompareTrees(QWidget):
         self.by_change = QCheckBox("Flat list, largest change first")
         self.summary_row = QHBoxLayout()
         self.summary: dict[str, QToolButton] = {}
-        for status in STATUSES:
+        for status in DiffStatus:
             button = QToolButton()
             button.setCheckable(True)
             button.setToolTip("Show only these pairs (click again for all)")
@@ -272,7 +273,7 @@ class CompareTrees(QWidget):
 
     def update_summary(self) -> None:
         tree = self.model.tree
-        counts = {status: 0 for status in STATUSES}
+        counts = {status: 0 for status in DiffStatus}
         pending = 0
         for leaf in tree.leaves if tree is not None else []:
             if leaf.pair.status is None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.core.analysis.stats import DEFAULT_BINS, Histogram
+from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.formatting import format_number
 
 _FILL = (70, 130, 200, 170)

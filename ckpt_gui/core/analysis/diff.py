@@ -12,31 +12,19 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ckpt_gui.core.analysis.diff_values import (
+    ValueDiff,
+    compare_chunks,
+    compare_pieces,
+    identical_chunks,
+    identical_pieces,
+    should_parallelize,
+)
 from ckpt_gui.core.analysis.summaries import tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
-
-SAME, CHANGED = "same", "changed"
-SHAPE_CHANGED, DTYPE_CHANGED = "shape_changed", "dtype_changed"
-ONLY_A, ONLY_B = "only_a", "only_b"
-STATUSES = (SAME, CHANGED, SHAPE_CHANGED, DTYPE_CHANGED, ONLY_A, ONLY_B)
-
-
-@dataclass(slots=True)
-class ValueDiff:
-    """How two same-shaped tensors differ, over all their elements."""
-
-    count: int = 0
-    differing: int = 0  # elements not equal (NaN against NaN counts as equal)
-    max_abs_diff: float | None = None  # over elements finite on both sides
-    mean_abs_diff: float | None = None
-    rel_l2: float | None = None  # ||B - A|| / ||A||
-    cosine: float | None = None
-    nan_appeared: int = 0
-    nan_vanished: int = 0
-    inf_appeared: int = 0
-    inf_vanished: int = 0
+from ckpt_gui.core.statuses import DiffStatus
 
 
 @dataclass(slots=True)
@@ -47,7 +35,7 @@ class Pair:
     a: Variable | None
     b: Variable | None
     paired_by: str = "key"  # or "path" (same object path, different key)
-    status: str | None = None  # None until the values were compared
+    status: DiffStatus | None = None  # None until the values were compared
     values: ValueDiff | None = None
 
     @property
@@ -109,7 +97,7 @@ class CheckpointDiff:
     renames: list[Rename] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
-        counts = {status: 0 for status in STATUSES}
+        counts = {status: 0 for status in DiffStatus}
         for pair in self.pairs:
             if pair.status is not None:
                 counts[pair.status] += 1
@@ -128,7 +116,7 @@ class CheckpointDiff:
 
     @property
     def identical(self) -> bool:
-        return all(pair.status == SAME for pair in self.pairs)
+        return all(pair.status == DiffStatus.SAME for pair in self.pairs)
 
 
 def pair_variables(a: Checkpoint, b: Checkpoint) -> CheckpointDiff:
@@ -153,14 +141,14 @@ def pair_variables(a: Checkpoint, b: Checkpoint) -> CheckpointDiff:
             del only_b[match.key]
         else:
             unpaired_a.append(variable)
-    pairs += [Pair(v.key, v, None, status=ONLY_A) for v in unpaired_a]
-    pairs += [Pair(v.key, None, v, status=ONLY_B) for v in only_b.values()]
+    pairs += [Pair(v.key, v, None, status=DiffStatus.ONLY_A) for v in unpaired_a]
+    pairs += [Pair(v.key, None, v, status=DiffStatus.ONLY_B) for v in only_b.values()]
     for pair in pairs:
         if pair.a is not None and pair.b is not None:
             if pair.a.dtype.name != pair.b.dtype.name:
-                pair.status = DTYPE_CHANGED
+                pair.status = DiffStatus.DTYPE_CHANGED
             elif pair.a.shape != pair.b.shape:
-                pair.status = SHAPE_CHANGED
+                pair.status = DiffStatus.SHAPE_CHANGED
     pairs.sort(key=lambda pair: pair.path)
     return CheckpointDiff(a, b, pairs)
 
@@ -175,23 +163,15 @@ def compare_pair(
     if not pair.needs_values:
         return pair
     if not pair.a.dtype.is_numeric:
-        pair.status = SAME if _equal_payloads(diff, pair) else CHANGED
+        pair.status = DiffStatus.SAME if _equal_payloads(diff, pair) else DiffStatus.CHANGED
         return pair
-    from ckpt_gui.core.analysis.diff_values import (
-        compare_chunks,
-        compare_pieces,
-        identical_chunks,
-        identical_pieces,
-        should_parallelize,
-    )
-
     parallel = should_parallelize(pair.a.num_elements)
     pieces = _parallel_pieces(diff, pair) if parallel else None
     if _same_stored_crc(diff, pair):
         identical = identical_pieces(*pieces, cancelled) if pieces else identical_chunks(aligned_chunks(diff, pair))
         if identical:  # same stored checksum and every element equal: nothing to measure
             pair.values = ValueDiff(pair.a.num_elements, 0, 0.0, 0.0, 0.0, 1.0)
-            pair.status = SAME
+            pair.status = DiffStatus.SAME
             if progress is not None:
                 progress(pair.a.num_elements)
             return pair
@@ -201,7 +181,7 @@ def compare_pair(
     else:
         values = compare_chunks(aligned_chunks(diff, pair), progress, cancelled, parallel)
     pair.values = values
-    pair.status = SAME if values.differing == 0 else CHANGED
+    pair.status = DiffStatus.SAME if values.differing == 0 else DiffStatus.CHANGED
     return pair
 
 
@@ -243,13 +223,12 @@ def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) 
     Scalars and tiny tensors are left out, and so are constant tensors (all ones, a
     layer still at its initial values): equal values say nothing about identity there.
     """
-    from ckpt_gui.core.analysis.diff_values import compare_chunks
 
     def candidate(v: Variable) -> bool:
         return v.dtype.is_numeric and v.num_elements >= MIN_RENAME_ELEMENTS
 
-    only_a = [p.a for p in diff.pairs if p.status == ONLY_A and candidate(p.a)]
-    only_b = [p.b for p in diff.pairs if p.status == ONLY_B and candidate(p.b)]
+    only_a = [p.a for p in diff.pairs if p.status == DiffStatus.ONLY_A and candidate(p.a)]
+    only_b = [p.b for p in diff.pairs if p.status == DiffStatus.ONLY_B and candidate(p.b)]
     renames = []
     taken: set[str] = set()
     for va in only_a:

@@ -12,20 +12,39 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ckpt_gui.core.analysis.diff import ValueDiff
+from ckpt_gui.core.analysis.real_numbers import as_components
+from ckpt_gui.core.format.crc import crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled
+from ckpt_gui.core.values.chunk_map import monitored
 from ckpt_gui.core.values.parallel import ordered_map
-from ckpt_gui.core.values.scratch import Scratch
+from ckpt_gui.core.values.scratch import Scratch, ScratchPool
 
 if TYPE_CHECKING:
     from ckpt_gui.core.values.reader import Pieces
 
 PARALLEL_ELEMENTS = 1 << 20  # below this, threads cost more than they give
+
+
+@dataclass(frozen=True, slots=True)
+class ValueDiff:
+    """How two same-shaped tensors differ, over all their elements."""
+
+    count: int = 0
+    differing: int = 0  # elements not equal (NaN against NaN counts as equal)
+    max_abs_diff: float | None = None  # over elements finite on both sides
+    mean_abs_diff: float | None = None
+    rel_l2: float | None = None  # ||B - A|| / ||A||
+    cosine: float | None = None
+    nan_appeared: int = 0
+    nan_vanished: int = 0
+    inf_appeared: int = 0
+    inf_vanished: int = 0
 
 
 @dataclass(slots=True)
@@ -100,7 +119,7 @@ SUB_CHUNK = 1 << 18  # elements: the passes below run over arrays that stay in t
 
 
 def _compare(pair: tuple[np.ndarray, np.ndarray], scratch: Scratch | None = None) -> _Sums:
-    a, b = _as_real(pair[0]), _as_real(pair[1])
+    a, b = as_components(pair[0]), as_components(pair[1])
     scratch = scratch or Scratch()
     sums = _Sums()
     for start in range(0, a.size, SUB_CHUNK):
@@ -133,12 +152,6 @@ def identical_pieces(pieces_a: Pieces, pieces_b: Pieces, cancelled=None) -> bool
 def _map_piece_pairs(pieces_a: Pieces, pieces_b: Pieces, fn, progress, cancelled):
     """``fn((a, b), scratch)`` for each pair of chunks, results in order, the chunks
     read by the worker threads; the CRCs are combined in order and checked at the end."""
-    from contextlib import closing
-
-    from ckpt_gui.core.format.crc import crc32c_combine
-    from ckpt_gui.core.values.chunk_map import monitored
-    from ckpt_gui.core.values.scratch import ScratchPool
-
     scratches = ScratchPool()
 
     def task(index: int):
@@ -159,7 +172,7 @@ def _map_piece_pairs(pieces_a: Pieces, pieces_b: Pieces, fn, progress, cancelled
 
 
 class _Counted:
-    """Piece indices that report their element counts to :func:`stats.monitored`."""
+    """Piece indices that report their element counts to :func:`chunk_map.monitored`."""
 
     def __init__(self, pieces) -> None:
         self.pieces = pieces
@@ -238,21 +251,6 @@ def _compare_with_nonfinite(a: np.ndarray, b: np.ndarray, sums: _Sums) -> _Sums:
         sums.abs_max = float(d.max())
         sums.abs_sum = float(np.einsum("i->", d, dtype=np.float64))
     return sums
-
-
-def _as_real(chunk: np.ndarray) -> np.ndarray:
-    """Numbers to subtract: narrow floats widen to float32, complex splits into its
-    real and imaginary parts, bool and integers (ml_dtypes ones too) become floats."""
-    kind = chunk.dtype.kind
-    if kind == "f" and chunk.dtype.itemsize >= 4:
-        return chunk
-    if kind == "c":
-        return chunk.view(np.float32 if chunk.dtype.itemsize == 8 else np.float64)
-    if kind in "iub":
-        return chunk.astype(np.float64)
-    if "int" in chunk.dtype.name:  # ml_dtypes int4 & co
-        return chunk.astype(np.float32)
-    return chunk.astype(np.float32)
 
 
 def _work_dtype(a: np.ndarray) -> np.dtype:

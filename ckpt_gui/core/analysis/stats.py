@@ -1,4 +1,4 @@
-"""Statistics and histograms of a tensor, computed chunk by chunk in bounded memory.
+"""Statistics of a tensor, computed chunk by chunk in bounded memory.
 
 The caller feeds flat chunks of the tensor (as :meth:`TensorReader.iter_chunks`
 yields them), so a tensor larger than RAM works, and chunks may be summarised on
@@ -6,15 +6,8 @@ several threads (numpy releases the GIL) and merged afterwards. Numbers are exac
 min, max, mean and std over the finite values (mean and std merged across chunks
 with Chan's parallel formulas, in float64), counts of NaN, +Inf, -Inf and zeros.
 
-Histogram counts are exactly ``np.histogram``'s over the same values and range. The
-fast way (:class:`FineBins`, float chunks inside the range) gives every value an
-int16 "cell" number with one subtraction and one multiplication, having proved once
-per histogram that rounding can only misplace values lying in the two cells at a
-bin edge; it counts all other values by their cell's bin and the few in those cells
-exactly. Anything else (NaN or Inf in the chunk, values outside the range, integer
-types, a range the arithmetic cannot resolve) takes the general way: sort the chunk
-and locate every bin edge by binary search. Complex tensors are summarised by
-magnitude.
+Complex tensors are summarised by magnitude (real_numbers.py). The histograms
+(histogram.py) merge the same :class:`Partial` records.
 
 Chunk functions take a :class:`Scratch` whose arrays they reuse from chunk to chunk
 (fresh multi-megabyte temporaries cost more in page faults than the arithmetic).
@@ -28,9 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ckpt_gui.core.analysis.real_numbers import as_real
 from ckpt_gui.core.values.scratch import Scratch
-
-DEFAULT_BINS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +59,6 @@ class TensorStats:
             "zeros": self.zeros,
             "count": self.count,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Histogram:
-    counts: np.ndarray  # int64, len == bins
-    edges: np.ndarray  # len == bins + 1
-    nan: int
-    posinf: int
-    neginf: int
-    outside: int = 0  # finite values outside the requested range
-    of_magnitude: bool = False
-
-    @property
-    def total(self) -> int:
-        return int(self.counts.sum())
 
 
 @dataclass(slots=True)
@@ -140,7 +117,7 @@ def summarize_chunk(chunk: np.ndarray, scratch: Scratch | None = None) -> Partia
     if values.size == 0:
         return part
     scratch = scratch or Scratch()
-    part.zeros = _zeros(values, scratch)
+    part.zeros = count_zeros(values, scratch)
     finite = values
     if values.dtype.kind == "f":
         low, high = values.min(), values.max()
@@ -151,7 +128,7 @@ def summarize_chunk(chunk: np.ndarray, scratch: Scratch | None = None) -> Partia
             finite = values[np.isfinite(values)]
     if finite.size:
         part.low, part.high = finite.min().item(), finite.max().item()
-        _add_moments(part, finite, scratch)
+        add_moments(part, finite, scratch)
     return part
 
 
@@ -171,166 +148,13 @@ def range_chunk(chunk: np.ndarray) -> Partial:
     return part
 
 
-def count_chunk(
-    chunk: np.ndarray,
-    edges: np.ndarray,
-    with_moments: bool = True,
-    fine: FineBins | None = None,
-    scratch: Scratch | None = None,
-) -> Partial:
-    """Everything :func:`summarize_chunk` gives, plus histogram counts over ``edges``.
-
-    With ``fine``, the :meth:`FineBins.plan` for these edges, and a float chunk of
-    finite values inside them (the usual case), without sorting the values.
-    Otherwise from one sorted copy of the chunk: each count is a binary search, exact
-    for values on or next to an edge. NaN sorts last, -inf first and +inf just before
-    NaN, so those counts, the zeros and the extremes are binary searches too."""
-    values, magnitude = as_real(chunk)
-    scratch = scratch or Scratch()
-    if fine is not None and fine.edges is edges and values.size >= _MIN_FINE and values.dtype == edges.dtype:
-        low, high = values.min(), values.max()
-        if edges[0] <= low and high <= edges[-1]:  # False for NaN, Inf and values out of range
-            part = Partial(count=values.size, low=low.item(), high=high.item(), of_magnitude=magnitude)
-            part.zeros = _zeros(values, scratch)
-            part.counts = fine.counts(values, scratch)
-            if with_moments:
-                _add_moments(part, values, scratch)
-            return part
-    ordered = scratch.array("work", values.size, values.dtype)
-    np.copyto(ordered, values)
-    ordered.sort()
-    n = ordered.size
-    part = Partial(count=n, of_magnitude=magnitude)
-    begin, end = 0, n
-    if ordered.dtype.kind == "f" and n:
-        # Search with scalars of the array's own type: a Python float would make
-        # numpy convert the whole array to float64 first.
-        inf = ordered.dtype.type(np.inf)
-        end = int(np.searchsorted(ordered, inf, side="right"))
-        part.nan = n - end
-        finite_end = int(np.searchsorted(ordered[:end], inf, side="left"))
-        part.posinf = end - finite_end
-        begin = int(np.searchsorted(ordered, -inf, side="right"))
-        part.neginf = begin
-        end = finite_end
-    finite = ordered[begin:end]
-    zero = finite.dtype.type(0)
-    part.zeros = int(np.searchsorted(finite, zero, side="right") - np.searchsorted(finite, zero, side="left"))
-    if finite.size:
-        part.low, part.high = finite[0].item(), finite[-1].item()
-        if with_moments:
-            _add_moments(part, finite, scratch)
-    part.counts, part.outside = _sorted_counts(finite, edges)
-    return part
-
-
-def _sorted_counts(ordered: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int]:
-    """Histogram counts of sorted finite values, and how many fall outside the edges."""
-    below = np.searchsorted(ordered, edges[:-1], side="left")  # values < each left edge
-    upto_last = np.searchsorted(ordered, edges[-1], side="right")  # the last bin includes its right edge
-    counts = np.diff(np.append(below, upto_last)).astype(np.int64)
-    return counts, ordered.size - int(upto_last - below[0])
-
-
-def _zeros(values: np.ndarray, scratch: Scratch) -> int:
+def count_zeros(values: np.ndarray, scratch: Scratch) -> int:
+    """How many values are zero."""
     # A comparison and a count of booleans are both vectorised; np.count_nonzero of
     # the floats themselves is not, and takes five times as long.
     flags = scratch.array("flags", values.size, np.bool_)
     np.equal(values, 0, out=flags)
     return int(np.count_nonzero(flags))
-
-
-# Below this many values a chunk is simply sorted: as fast, and the code path the
-# small test tensors exercise everywhere.
-_MIN_FINE = 1 << 14
-_INT16_MAX = int(np.iinfo(np.int16).max)
-
-
-@dataclass(frozen=True, slots=True)
-class FineBins:
-    """Exact histogram counts over fixed edges for float values, without sorting them.
-
-    Sorting float32 costs ~3 ns a value; this costs about 1. Every value x gets a
-    "cell" ``trunc((x - offset) * scale)``, computed in the values' own float type and
-    stored as int16, with F = ``2**shift`` cells per bin, offset so that edge k falls
-    on the border between cells ``k*F`` and ``k*F + 1``. Subtraction, multiplication
-    by a positive number and truncation are each monotone in IEEE arithmetic, so the
-    cell never decreases as x grows. :meth:`plan` evaluates the cells of every edge e
-    and of the float just below it: when ``cell(e) >= k*F`` and ``cell(below e) <=
-    k*F + 1``, every value in any other cell is on the correct side of edge k, so its
-    bin is exactly ``cell >> shift``. Only the values in the two cells around an edge
-    (2/F of the values, under 1% for 100 bins) need the exact treatment (sort and
-    binary search); the rest are counted by sorting their int16 bin numbers, which
-    numpy does with a vectorised 16-bit sort several times faster than a float sort
-    (and than np.bincount, which first converts them to int64).
-    """
-
-    edges: np.ndarray
-    offset: np.floating
-    scale: np.floating
-    shift: int
-
-    @classmethod
-    def plan(cls, edges: np.ndarray) -> FineBins | None:
-        """The cell arithmetic for these edges, or None when rounding could misplace
-        a value by more than a cell (or the range overflows): then sort instead."""
-        bins = edges.size - 1
-        if edges.dtype not in (np.float32, np.float64) or bins < 1:
-            return None
-        shift = 8  # 256 cells a bin, as many as int16 allows for up to 127 bins
-        while shift > 4 and (bins << shift) + 2 > _INT16_MAX:
-            shift -= 1
-        cells = 1 << shift
-        if bins * cells + 2 > _INT16_MAX:
-            return None  # thousands of bins: the cells around the edges would hold too many values
-        kind = edges.dtype.type
-        first, last = edges[0], edges[-1]
-        with np.errstate(all="ignore"):
-            scale = kind(bins * cells) / (last - first)
-            offset = first - kind(1) / scale  # edge 0 at the start of cell 1
-        if not (np.isfinite(scale) and np.isfinite(offset) and scale > 0):
-            return None
-        fine = cls(edges, offset, scale, shift)
-        inner = edges[1:-1]
-        probes = np.concatenate([edges[:1], inner, np.nextafter(inner, kind(-np.inf)), edges[-1:]])
-        scaled = fine._scaled(probes, np.empty_like(probes))
-        if not (scaled[0] >= 0 and scaled[-1] < _INT16_MAX):  # the lowest and highest cells fit int16
-            return None
-        at = scaled.astype(np.int16).astype(np.int64)
-        borders = np.arange(1, bins, dtype=np.int64) * cells
-        if not (
-            np.all(at[1:bins] >= borders)  # no value at or above edge k lands below cell k*F
-            and np.all(at[bins : 2 * bins - 1] <= borders + 1)  # none below it lands above cell k*F + 1
-            and at[-1] <= bins * cells + 1  # the top edge's cell is one of the last two
-        ):
-            return None
-        return fine
-
-    def _scaled(self, values: np.ndarray, out: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            np.subtract(values, self.offset, out=out)
-            return np.multiply(out, self.scale, out=out)
-
-    def counts(self, values: np.ndarray, scratch: Scratch) -> np.ndarray:
-        """Histogram counts of ``values``: all finite and within the edges, the edges' dtype."""
-        n, bins = values.size, self.edges.size - 1
-        # Whole-chunk operations, not cache-sized blocks: with chunks on two threads,
-        # many short numpy calls spend more time handing the GIL over than they save.
-        scaled = self._scaled(values, scratch.array("work", n, values.dtype))
-        cells = scratch.array("cells", n, np.int16)
-        np.copyto(cells, scaled, casting="unsafe")  # truncates
-        # Cells k*F and k*F + 1 (low bits 0 or 1) are the only ones whose bin needs a comparison.
-        low_bits = np.bitwise_and(cells, (1 << self.shift) - 2, out=scratch.array("work", n, np.int16))
-        near = np.flatnonzero(np.equal(low_bits, 0, out=scratch.array("flags", n, np.bool_)))
-        np.right_shift(cells, self.shift, out=cells)  # now bin numbers, 0..bins
-        near_bins = np.bincount(cells.take(near), minlength=bins + 1)
-        cells.sort()
-        estimate = np.diff(np.searchsorted(cells, np.arange(bins + 2, dtype=np.int16)))
-        estimate -= near_bins  # exact for all values not near an edge...
-        near_values = values.take(near)
-        near_values.sort()
-        exact, _outside = _sorted_counts(near_values, self.edges)
-        return estimate[:bins] + exact  # ...plus those near an edge (bin `bins` is empty)
 
 
 _WELL_CONDITIONED = 1e6  # mean^2 / variance below this: sums of squares lose < 1e-10
@@ -340,7 +164,7 @@ _WELL_CONDITIONED = 1e6  # mean^2 / variance below this: sums of squares lose < 
 _MOMENTS_BLOCK = 1 << 18
 
 
-def _add_moments(part: Partial, finite: np.ndarray, scratch: Scratch | None = None) -> None:
+def add_moments(part: Partial, finite: np.ndarray, scratch: Scratch | None = None) -> None:
     """Mean and squared deviations of one chunk, in float64.
 
     From the plain sums when the chunk is well conditioned, which weights and
@@ -389,109 +213,8 @@ class StatsAccumulator:
         return self.partial.stats()
 
 
-@dataclass(slots=True)
-class HistogramAccumulator:
-    """Exact ``np.histogram`` counts over a fixed range, accumulated over chunks.
-
-    The edges are ``np.histogram``'s for the same bins and range: give the range as
-    the values' own scalars (:func:`default_range` does) to get the histogram of
-    ``np.histogram(all_finite_values, bins)``, or as Python floats for the one of
-    ``np.histogram(values, bins, range=(low, high))``.
-    """
-
-    bins: int
-    low: float | int
-    high: float | int
-    partial: Partial = field(default_factory=Partial)
-    _edges: np.ndarray | None = None
-    _fine: FineBins | None = None
-    _scratch: Scratch = field(default_factory=Scratch)
-
-    def __post_init__(self) -> None:
-        if self.bins < 1:
-            raise ValueError("a histogram needs at least one bin")
-        if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.low > self.high:
-            raise ValueError(f"bad histogram range {self.low}..{self.high}")
-
-    def edges_for(self, dtype: np.dtype) -> np.ndarray:
-        if self._edges is None:
-            self._edges = np.histogram_bin_edges(np.empty(0, dtype), bins=self.bins, range=(self.low, self.high))
-            self._fine = FineBins.plan(self._edges)
-        return self._edges
-
-    def fine_bins(self) -> FineBins | None:
-        """The plan for counting without sorting (after :meth:`edges_for`), if any."""
-        return self._fine
-
-    def add(self, chunk: np.ndarray, with_moments: bool = False) -> None:
-        edges = self.edges_for(real_dtype(chunk.dtype))
-        self.partial.merge(count_chunk(chunk, edges, with_moments, self._fine, self._scratch))
-
-    def add_partial(self, part: Partial) -> None:
-        self.partial.merge(part)
-
-    def result(self) -> Histogram:
-        edges = self._edges if self._edges is not None else self.edges_for(np.dtype(np.float64))
-        counts = self.partial.counts if self.partial.counts is not None else np.zeros(self.bins, np.int64)
-        p = self.partial
-        return Histogram(counts, edges, p.nan, p.posinf, p.neginf, p.outside, p.of_magnitude)
-
-
-def as_real(chunk: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The chunk as numbers numpy reduces natively; ``True`` if these are magnitudes.
-
-    Narrow floats (float16, bfloat16, float8) widen to float32, bool and the
-    ml_dtypes integers (int4...) to small ints, complex becomes |z|.
-    """
-    kind = chunk.dtype.kind
-    if kind == "c":
-        return np.abs(chunk), True
-    if kind == "b":
-        return chunk.view(np.uint8), False
-    if kind in "iu" or (kind == "f" and chunk.dtype.itemsize >= 4):
-        return chunk, False
-    return chunk.astype(real_dtype(chunk.dtype)), False
-
-
-def real_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype :func:`as_real` turns ``dtype`` into."""
-    kind = dtype.kind
-    if kind == "c":
-        return np.dtype(np.float64 if dtype.itemsize == 16 else np.float32)
-    if kind == "b":
-        return np.dtype(np.uint8)
-    if kind in "iu" or (kind == "f" and dtype.itemsize >= 4):
-        return dtype
-    # float16, and ml_dtypes types (kind 'V'): floats (bfloat16, float8_*, float4) or ints (int4...)
-    name = dtype.name
-    if "int" in name:
-        return np.dtype(np.int8 if name.startswith("int") else np.uint8)
-    return np.dtype(np.float32)
-
-
 def compute_stats(chunks: Iterable[np.ndarray]) -> TensorStats:
     acc = StatsAccumulator()
     for chunk in chunks:
         acc.add(chunk)
     return acc.result()
-
-
-def compute_histogram(
-    chunks: Iterable[np.ndarray], bins: int = DEFAULT_BINS, value_range: tuple[float, float] = (0.0, 1.0)
-) -> Histogram:
-    acc = HistogramAccumulator(bins, value_range[0], value_range[1])
-    for chunk in chunks:
-        acc.add(chunk)
-    return acc.result()
-
-
-def default_range(extremes: TensorStats | Partial | None, dtype: np.dtype) -> tuple:
-    """The range ``np.histogram`` would pick for values of ``dtype``: their finite min
-    and max as scalars of the values' real dtype ((0, 1) when there is none)."""
-    if extremes is None:
-        return 0, 1
-    low, high = (extremes.min, extremes.max) if isinstance(extremes, TensorStats) else (extremes.low, extremes.high)
-    if low is None or high is None:
-        return 0, 1
-    convert = real_dtype(dtype).type
-    return convert(low), convert(high)

@@ -8,22 +8,19 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ckpt_gui.core.analysis.stats import (
+from ckpt_gui.core.analysis.histogram import (
     DEFAULT_BINS,
     Histogram,
     HistogramAccumulator,
-    Partial,
-    TensorStats,
-    compute_stats,
-    count_chunk,
     default_range,
-    range_chunk,
-    real_dtype,
-    summarize_chunk,
+    map_serially,
+    two_pass_histogram,
 )
+from ckpt_gui.core.analysis.stats import Partial, TensorStats, compute_stats, summarize_chunk
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.chunk_map import monitored
+from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.reader import sample_elements
 
 Progress = Callable[[int], None] | None
@@ -62,27 +59,12 @@ def tensor_histogram(
     range, or with ``stats`` already known, just the second.
     """
     bins = DEFAULT_BINS if bins is None else bins
-    entry = ckpt.entry(key)
-    verified = False
-    if value_range is None:
-        extremes: TensorStats | Partial | None = stats
-        if stats is None:
-            extremes = Partial()
-            for part in ckpt.map_chunks(key, lambda c, _s: range_chunk(c), progress, cancelled, chunk_bytes):
-                extremes.merge(part)
-            verified = True
-        value_range = default_range(extremes, entry.dtype.numpy_dtype())
-    acc = HistogramAccumulator(bins, value_range[0], value_range[1])
-    edges = acc.edges_for(real_dtype(entry.dtype.numpy_dtype()))
-    fine = acc.fine_bins()
+
+    def map_chunks(fn, verify: bool):
+        return ckpt.map_chunks(key, fn, progress, cancelled, chunk_bytes, verify=verify)
+
     with_moments = stats is None
-
-    def count(chunk, scratch):
-        return count_chunk(chunk, edges, with_moments, fine, scratch)
-
-    # After a first pass the CRCs are verified: the second need not do it again.
-    for part in ckpt.map_chunks(key, count, progress, cancelled, chunk_bytes, verify=not verified):
-        acc.add_partial(part)
+    acc = two_pass_histogram(map_chunks, numpy_dtype(ckpt.entry(key).dtype), bins, value_range, stats, with_moments)
     return (acc.partial.stats() if with_moments else stats), acc.result()
 
 
@@ -113,18 +95,8 @@ def group_histogram(
         every = (chunk for key in keys for chunk in ckpt.iter_chunks(key))
         return monitored(every, progress, cancelled)
 
-    if value_range is None:
-        extremes = Partial()
-        for chunk in chunks():
-            extremes.merge(range_chunk(chunk))
-        value_range = default_range(extremes, np.dtype(np.float64))
-        low, high = float(value_range[0]), float(value_range[1])
-    else:
-        low, high = value_range
-    acc = HistogramAccumulator(bins, low, high)
-    edges = acc.edges_for(np.dtype(np.float64))  # one set of edges for every dtype in the group
-    for chunk in chunks():
-        acc.add_partial(count_chunk(chunk, edges, with_moments=True))
+    # One set of float64 edges for every dtype in the group.
+    acc = two_pass_histogram(map_serially(chunks), np.dtype(np.float64), bins, value_range)
     return acc.partial.stats(), acc.result()
 
 

@@ -1,7 +1,8 @@
-"""TensorFlow's DataType enum: names as ``tf.DType.name`` spells them, and numpy types.
+"""TensorFlow's DataType enum: names as ``tf.DType.name`` spells them, sizes, and the
+numpy type of each spelled as a string.
 
-numpy and ml-dtypes are imported only when a value is decoded, so listing a
-checkpoint stays cheap.
+No numpy here, so listing a checkpoint stays cheap: values/numpy_dtypes.py turns the
+spelling into a numpy dtype when a value is decoded.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ _TABLE: dict[int, tuple[str, str | None, int]] = {
 _REF_OFFSET = 100  # DT_FLOAT_REF = 101 ...: only in graphs, but decode them as their base type
 
 STRING = 7
-RESOURCE = 20
 VARIANT = 21
 
 # Sub-byte types that TF stores one element per byte but could, in principle, pack.
@@ -65,7 +65,7 @@ class DType:
     enum: int
     name: str
     itemsize: int  # bytes per element on disk; 0 for variable-length types
-    _numpy_spec: str | None
+    numpy_spec: str | None  # see _TABLE; None for variable-length types
 
     @property
     def known(self) -> bool:
@@ -82,7 +82,7 @@ class DType:
     @property
     def is_numeric(self) -> bool:
         """Has a fixed-size numpy representation (includes bool and complex)."""
-        return self._numpy_spec is not None
+        return self.numpy_spec is not None
 
     @property
     def is_complex(self) -> bool:
@@ -91,12 +91,6 @@ class DType:
     @property
     def is_floating(self) -> bool:
         return self.enum in (1, 2, 14, 19, 24, 25, 26, 27, 28, 33)
-
-    def numpy_dtype(self):
-        """The numpy dtype of little-endian elements (ml_dtypes for bfloat16/float8/int4)."""
-        if self._numpy_spec is None:
-            raise TypeError(f"{self.name} has no fixed-size numpy representation")
-        return _numpy_dtype(self._numpy_spec)
 
     def __str__(self) -> str:
         return self.name
@@ -111,14 +105,3 @@ def dtype_from_enum(value: int) -> DType:
         return DType(value, f"unknown({value})", 0, None)
     name, spec, size = entry
     return DType(base, name, size, spec)
-
-
-@cache
-def _numpy_dtype(spec: str):
-    import numpy as np
-
-    if spec.startswith("ml:"):
-        import ml_dtypes
-
-        return np.dtype(getattr(ml_dtypes, spec[3:]))
-    return np.dtype(spec)

@@ -67,15 +67,26 @@ def _identify(path: str) -> tuple[str, str]:
             head = f.read(64)
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})", ""
-    name = os.path.basename(path)
     if size == 0:
         return "an empty file", ""
+    return (
+        _identify_by_signature(path, head, size)
+        or _identify_by_name(os.path.basename(path), head)
+        or _identify_by_content(path, head, size)
+    )
+
+
+def _identify_by_signature(path: str, head: bytes, size: int) -> tuple[str, str] | None:
     if head.startswith(b"PK\x03\x04"):
         return _describe_zip(path)
     if _HDF5 in head[:8] or _has_hdf5_signature(path, size):
         return "an HDF5 file such as Keras .h5 / .weights.h5 weights", _KERAS_ADVICE
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return "a Python pickle (e.g. a PyTorch checkpoint)", ""
+    return None
+
+
+def _identify_by_name(name: str, head: bytes) -> tuple[str, str] | None:
     if len(head) >= 9 and head[8:9] == b"{" and name.endswith(".safetensors"):
         return "a safetensors file", ""
     if name.endswith(".meta"):
@@ -86,6 +97,10 @@ def _identify(path: str) -> tuple[str, str]:
         return "a TensorFlow Lite model", ""
     if name.endswith(".onnx"):
         return "an ONNX model", ""
+    return None
+
+
+def _identify_by_content(path: str, head: bytes, size: int) -> tuple[str, str]:
     if size >= 48 and _tail(path, size) == TABLE_MAGIC:
         return "a TensorFlow table file without the .index name", ""
     if _is_text(head):
@@ -94,7 +109,7 @@ def _identify(path: str) -> tuple[str, str]:
 
 
 def _describe_zip(path: str) -> tuple[str, str]:
-    import zipfile  # only for error messages: keep it off the start-up path
+    import zipfile  # noqa: PLC0415  (only for error messages: keep it off the start-up path)
 
     try:
         with zipfile.ZipFile(path) as archive:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from ckpt_gui.core.format.bundle import BundleEntry, BundleIndex
+from ckpt_gui.core.format.bundle import BundleIndex
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError
 

@@ -9,7 +9,7 @@ graph this way, so listing variables never needs numpy.
 
 from __future__ import annotations
 
-from ckpt_gui.core.format.bundle import BundleEntry
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.errors import CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.wire import read_varint

@@ -23,10 +23,6 @@ NO_COMPRESSION = 0
 SNAPPY_COMPRESSION = 1
 
 
-def has_table_magic(data: bytes) -> bool:
-    return len(data) >= FOOTER_SIZE and data[-8:] == TABLE_MAGIC
-
-
 class SSTable:
     """One table file: footer and index block checked on construction, data blocks
     decoded (and CRC-checked) as they are iterated."""
@@ -159,8 +155,8 @@ def entries_end(block: bytes) -> int:
 
 def _snappy_decompress(block: bytes, path: str, what: str, offset: int) -> bytes:
     # Snappy blocks are legal in the table format but TF has written uncompressed
-    # index blocks since 1.2; the decoder is only imported when one shows up.
-    import cramjam
+    # index blocks since 1.2; the optional decoder is only imported when one shows up.
+    import cramjam  # noqa: PLC0415
 
     try:
         return bytes(cramjam.snappy.decompress_raw(block))

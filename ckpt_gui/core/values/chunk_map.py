@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from ckpt_gui.core.format.bundle import BundleEntry
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.values.parallel import ordered_map

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ckpt_gui.core.format.bundle import BundleEntry
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.dtypes import SUB_BYTE_BITS, DType
 from ckpt_gui.core.format.errors import CorruptCheckpointError, UnsupportedCheckpointError, WireFormatError
 from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.wire import iter_fields, read_varint
+from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ def numeric_array(entry: BundleEntry, data: bytes, big_endian: bool, path: str) 
 
 def numeric_elements(dtype: DType, data: bytes, count: int, big_endian: bool, path: str, key: str) -> np.ndarray:
     """``count`` elements of ``dtype`` from ``data`` as a flat array."""
-    np_dtype = dtype.numpy_dtype()
+    np_dtype = numpy_dtype(dtype)
     expected = count * np_dtype.itemsize
     if len(data) != expected:
         bits = SUB_BYTE_BITS.get(dtype.enum)

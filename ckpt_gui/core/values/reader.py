@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ckpt_gui.core.format.bundle import BundleEntry, BundleIndex
+from ckpt_gui.core.format.bundle import BundleIndex
+from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c
 from ckpt_gui.core.format.errors import CorruptCheckpointError, UnsupportedCheckpointError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles, check_crc, past_end
 from ckpt_gui.core.values import decode as values
+from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.scratch import Scratch
 
 
@@ -65,7 +67,7 @@ class TensorReader:
         return Pieces(self, entry, chunk_bytes)
 
     def _assemble(self, entry: BundleEntry) -> np.ndarray:
-        dtype = object if not entry.dtype.is_numeric else entry.dtype.numpy_dtype()
+        dtype = object if not entry.dtype.is_numeric else numpy_dtype(entry.dtype)
         full = np.empty(entry.shape, dtype=dtype)
         covered = 0
         for tensor_slice, part in self.index.slice_parts(entry):

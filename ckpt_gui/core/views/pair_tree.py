@@ -10,20 +10,20 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.analysis.diff import (
-    CHANGED,
-    DTYPE_CHANGED,
-    ONLY_A,
-    ONLY_B,
-    SAME,
-    SHAPE_CHANGED,
-    CheckpointDiff,
-    Pair,
-)
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.tree import NodePaths, hint_layer, natural_key, prune_hints, show_with_ancestors
 
 # How much a status says "look here": the flat list sorts by this, then by change.
-_URGENCY = {SHAPE_CHANGED: 0, DTYPE_CHANGED: 1, ONLY_A: 2, ONLY_B: 3, CHANGED: 4, None: 5, SAME: 6}
+_URGENCY = {
+    DiffStatus.SHAPE_CHANGED: 0,
+    DiffStatus.DTYPE_CHANGED: 1,
+    DiffStatus.ONLY_A: 2,
+    DiffStatus.ONLY_B: 3,
+    DiffStatus.CHANGED: 4,
+    None: 5,
+    DiffStatus.SAME: 6,
+}
 
 
 @dataclass(eq=False, slots=True)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks, compare_pair
-from ckpt_gui.core.analysis.stats import DEFAULT_BINS, Histogram, HistogramAccumulator, Partial, range_chunk, real_dtype
+from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, map_serially, two_pass_histogram
+from ckpt_gui.core.analysis.real_numbers import real_dtype
+from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane
 
@@ -56,14 +58,11 @@ def pair_view(
     values = pair.values
     same_shape = a_ok and b_ok and pair.a.shape == pair.b.shape and pair.a.dtype.name == pair.b.dtype.name
     if same_shape and values is not None and values.max_abs_diff is not None:
-        differences = Partial()
-        for d in _differences(diff, pair):
-            differences.merge(range_chunk(d))
-        if differences.low is not None:
-            acc = HistogramAccumulator(bins, differences.low, differences.high)
-            for d in _differences(diff, pair):
-                acc.add(d)
-            view.hist_diff = acc.result()
+        differences = two_pass_histogram(
+            map_serially(lambda: _differences(diff, pair)), np.dtype(np.float64), bins, with_moments=False
+        )
+        if differences.partial.low is not None:  # some difference is finite
+            view.hist_diff = differences.result()
     _planes(diff, pair, view, a_ok, b_ok, same_shape)
     return view
 
