@@ -126,7 +126,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         diagnoser.close()
     report = build_report(request, result)
     if args.json:
-        _print_json(report)
+        _print_json(report.to_json())
     else:
         print_report(report)
     return exit_code(report)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.errors import Cancelled
 
-CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child.py")
+CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "main.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
 IMPORT_TIMEOUT = 300.0  # seconds for a child to import TensorFlow
 LOG_LINES = 400
@@ -63,7 +63,7 @@ _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::I
 
 
 class ChildProcess:
-    """One Python child running child.py; its protocol lines arrive on a queue."""
+    """One Python child running child/main.py; its protocol lines arrive on a queue."""
 
     def __init__(self, python: str) -> None:
         self.python = python

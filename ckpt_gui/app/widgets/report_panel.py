@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app.widgets import status_style
 from ckpt_gui.app.widgets.layouts import fit_columns
+from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.report import markdown
 
 # Status, variable and shapes to their contents within these widths; the suggestion
@@ -33,19 +36,19 @@ PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 220}
 class ReportPanel(QWidget):
     rerun_requested = Signal()
     choose_script_requested = Signal()
-    status_filter_changed = Signal(object)  # set of statuses, or None for all
-    entry_selected = Signal(object)  # the report entry the user clicked
+    status_filter_changed = Signal(object)  # set of RestoreStatus, or None for all
+    entry_selected = Signal(object)  # the RestoreFinding the user clicked
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.report: dict | None = None
+        self.report: RestoreReport | None = None
         self.headline = QLabel("No restore attempt yet. Restore > Diagnose restore... picks your model script.")
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.phase = QLabel()
         self.phase.setStyleSheet("color: palette(mid);")
         self.legend_row = QHBoxLayout()
-        self.legend: dict[str, QToolButton] = {}
+        self.legend: dict[RestoreStatus, QToolButton] = {}
         for status in status_style.ORDER:
             button = QToolButton()
             button.setCheckable(True)
@@ -117,34 +120,33 @@ class ReportPanel(QWidget):
         self.phase.setText("")
         self.rerun_button.setEnabled(True)
 
-    def show_report(self, report: dict) -> None:
+    def show_report(self, report: RestoreReport) -> None:
         self.report = report
-        self.phase.setText(f"{report['seconds']:.1f} s with TensorFlow {report.get('tensorflow_version') or '?'}")
+        self.phase.setText(f"{report.seconds:.1f} s with TensorFlow {report.tensorflow_version or '?'}")
         self.rerun_button.setEnabled(True)
         self.export_json.setEnabled(True)
         self.export_md.setEnabled(True)
-        error = report["error"]
+        error = report.error
         self.error.setVisible(error is not None)
         self.problems.setVisible(error is None)
         if error is not None:
             self.headline.setText(
-                f"<b style='color:#D55E00'>The attempt failed: {html.escape(error['type'])}</b>: "
-                f"{html.escape(error['message'])}"
+                f"<b style='color:#D55E00'>The attempt failed: {html.escape(error.kind)}</b>: "
+                f"{html.escape(error.message)}"
             )
-            self.error.setPlainText(error["traceback"] or error["message"])
+            self.error.setPlainText(error.traceback or error.message)
             self._show_legend({})
-            self.notes.setText(_bullets(report["notes"]))
+            self.notes.setText(_bullets(report.notes))
             return
-        if report["ok"]:
+        if report.ok:
             headline = "<b style='color:#009E73'>\u2714 Everything the model needs was restored.</b>"
         else:
             headline = "<b style='color:#D55E00'>\u2716 The restore is incomplete.</b>"
-        verdict = html.escape(report["tensorflow"]["verdict"])
+        verdict = html.escape(report.tensorflow.verdict)
         self.headline.setText(f"{headline} &nbsp; TensorFlow: {verdict}")
-        held_back = any(v["status"] == "consumed" and v.get("restored") is False for v in report["variables"])
-        self._show_legend(report["summary"], consumed_word=status_style.NOT_ASSIGNED if held_back else "")
-        notes = list(report["notes"])
-        message = report["tensorflow"]["message"]
+        self._show_legend(report.summary, consumed_word=status_style.NOT_ASSIGNED if report.held_back else "")
+        notes = list(report.notes)
+        message = report.tensorflow.message
         if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
             brief = " ".join(message.split())
             notes.append("TensorFlow said: " + (brief if len(brief) <= 300 else brief[:300] + "\u2026"))
@@ -166,7 +168,7 @@ class ReportPanel(QWidget):
 
     # -- internals --------------------------------------------------------------------------
 
-    def _show_legend(self, summary: dict, consumed_word: str = "") -> None:
+    def _show_legend(self, summary: dict[RestoreStatus, int], consumed_word: str = "") -> None:
         """``consumed_word``: what to call matching values when TensorFlow did not assign
         them all ("matches" rather than "restored")."""
         for status, button in self.legend.items():
@@ -174,28 +176,25 @@ class ReportPanel(QWidget):
             button.blockSignals(True)
             button.setChecked(False)
             button.blockSignals(False)
-            word = consumed_word if status == "consumed" else ""
+            word = consumed_word if status == RestoreStatus.CONSUMED else ""
             button.setText(f"{status_style.label(status, word=word)}  {count}")
             button.setVisible(bool(count))
 
-    def _legend_toggled(self, status: str) -> None:
+    def _legend_toggled(self, status: RestoreStatus) -> None:
         chosen = {s for s, button in self.legend.items() if button.isChecked()}
         self.status_filter_changed.emit(chosen or None)
 
-    def _fill_problems(self, report: dict) -> None:
+    def _fill_problems(self, report: RestoreReport) -> None:
         self.problems.clear()
-        for entry in report["variables"]:
-            if entry["status"] == "consumed":
-                continue
-            name = entry.get("model_path") or entry.get("checkpoint_path") or entry.get("checkpoint_key")
-            stored = _shape(entry.get("checkpoint_shape"), entry.get("checkpoint_dtype"))
-            wanted = _shape(entry.get("model_shape"), entry.get("model_dtype"))
-            item = QTreeWidgetItem([status_style.label(entry["status"]), name, f"{stored} / {wanted}",
-                                    "\n".join(entry["suggestions"])])  # fmt: skip
-            item.setForeground(0, status_style.colour(entry["status"]))
-            item.setToolTip(1, entry.get("checkpoint_key") or "")
-            item.setToolTip(3, "\n".join(entry["suggestions"]))
-            item.setData(0, Qt.ItemDataRole.UserRole, entry)
+        for finding in report.problems:
+            stored = _shape(finding.checkpoint_shape, finding.checkpoint_dtype)
+            wanted = _shape(finding.model_shape, finding.model_dtype)
+            item = QTreeWidgetItem([status_style.label(finding.status), finding.label, f"{stored} / {wanted}",
+                                    "\n".join(finding.suggestions)])  # fmt: skip
+            item.setForeground(0, status_style.colour(finding.status))
+            item.setToolTip(1, finding.checkpoint_key or "")
+            item.setToolTip(3, "\n".join(finding.suggestions))
+            item.setData(0, Qt.ItemDataRole.UserRole, finding)
             self.problems.addTopLevelItem(item)
 
     def _item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
@@ -213,7 +212,7 @@ class ReportPanel(QWidget):
             self.write(path, kind)
 
     def write(self, path: str, kind: str) -> None:
-        text = json.dumps(self.report, indent=2) if kind == "json" else markdown(self.report)
+        text = json.dumps(self.report.to_json(), indent=2) if kind == "json" else markdown(self.report)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
 
@@ -222,7 +221,7 @@ def _bullets(lines: list[str]) -> str:
     return "".join(f"&bull; {html.escape(line)}<br>" for line in lines)
 
 
-def _shape(shape, dtype) -> str:
+def _shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
     if shape is None:
         return "-"
-    return f"[{', '.join(map(str, shape))}] {dtype or ''}".strip()
+    return f"{format_shape(shape)} {dtype or ''}".strip()

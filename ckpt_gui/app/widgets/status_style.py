@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import ATTENTION_ORDER, RestoreFinding
+
 # status -> (symbol, word, colour)
 STYLES = {
-    "consumed": ("\u2714", "restored", "#009E73"),
-    "shape_conflict": ("\u2716", "shape", "#D55E00"),
-    "dtype_conflict": ("\u2716", "dtype", "#D55E00"),
-    "missing": ("\u271a", "missing", "#CC79A7"),
-    "deferred": ("\u25f7", "deferred", "#E69F00"),
-    "unmatched": ("\u25cb", "unused", "#7F7F7F"),
+    RestoreStatus.CONSUMED: ("\u2714", "restored", "#009E73"),
+    RestoreStatus.SHAPE_CONFLICT: ("\u2716", "shape", "#D55E00"),
+    RestoreStatus.DTYPE_CONFLICT: ("\u2716", "dtype", "#D55E00"),
+    RestoreStatus.MISSING: ("\u271a", "missing", "#CC79A7"),
+    RestoreStatus.DEFERRED: ("\u25f7", "deferred", "#E69F00"),
+    RestoreStatus.UNMATCHED: ("\u25cb", "unused", "#7F7F7F"),
 }
-ORDER = ("shape_conflict", "dtype_conflict", "missing", "deferred", "unmatched", "consumed")
+ORDER = ATTENTION_ORDER  # the legend's order: what needs attention first
 
 # The comparison's statuses, same rules (None: not compared yet).
 DIFF_STYLES = {
@@ -39,19 +42,19 @@ def label(status: str | None, styles: dict = STYLES, word: str = "") -> str:
 NOT_ASSIGNED = "matches"
 
 
-def finding_label(status: str, finding: dict | None) -> str:
+def finding_label(status: RestoreStatus, finding: RestoreFinding | None) -> str:
     """The tree's label for one variable's restore status."""
-    if status == "consumed" and finding is not None and finding.get("restored") is False:
+    if finding is not None and finding.held_back:
         return label(status, word=NOT_ASSIGNED)
     return label(status)
 
 
-def colour(status: str) -> QColor:
+def colour(status: RestoreStatus) -> QColor:
     return QColor(STYLES[status][2])
 
 
-def tint(status: str) -> QColor:
+def tint(status: RestoreStatus) -> QColor:
     """A light background for a row with this status."""
     base = colour(status)
-    base.setAlpha(40 if status != "unmatched" else 0)
+    base.setAlpha(40 if status != RestoreStatus.UNMATCHED else 0)
     return base

@@ -10,23 +10,23 @@ sits at ``model/_functional/_operations/1/_kernel`` and at
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass
 
+from ckpt_gui.core.format.conventions import (
+    CATCH_ALL_LISTS,
+    KERAS_OPTIMIZER_LISTS,
+    OPTIMIZER_SLOT,
+    OPTIMIZER_TRAINABLE_LIST,
+    VARIABLE_VALUE,
+    is_optimizer_name,
+    is_optimizer_object,
+)
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.wire import read_varint
 
-VARIABLE_VALUE = "VARIABLE_VALUE"
 MAX_PATHS_PER_NODE = 16  # enough for every real alias; bounds the walk on pathological graphs
-
-_OPTIMIZER_NAME = re.compile(r"optimi[sz]er", re.IGNORECASE)
-_OPTIMIZER_STATE_CHILDREN = {"_iterations", "iter", "iterations", "_learning_rate", "learning_rate"}
-# Keras 3 optimizers keep their own lists (``_variables``, ``_trainable_variables``...)
-# next to the per-variable slot lists (``_momentums``, ``_velocities``...).
-_KERAS_OPTIMIZER_LISTS = {"_variables", "_trainable_variables", "_trainable_variables_indices"}
-CATCH_ALL_LISTS = {"_variables", "_trainable_variables", "_non_trainable_variables", "_all_variables"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ class ObjectGraph:
     def is_optimizer_path(self, path: tuple[str, ...]) -> bool:
         node = 0
         for name in path:
-            if name == ".OPTIMIZER_SLOT":
+            if name == OPTIMIZER_SLOT:
                 return True
             node = self._child(node, name)
             if node is None:
@@ -169,7 +169,7 @@ class ObjectGraph:
             variable_paths = ranked.get(link.variable_node)
             optimizer_paths = ranked.get(link.optimizer_node)
             if variable_paths and optimizer_paths:
-                ranked[slot_node] = [variable_paths[0] + (".OPTIMIZER_SLOT",) + optimizer_paths[0] + (link.slot_name,)]
+                ranked[slot_node] = [variable_paths[0] + (OPTIMIZER_SLOT,) + optimizer_paths[0] + (link.slot_name,)]
         return ranked
 
     # -- optimizers and slots -------------------------------------------------------
@@ -177,16 +177,9 @@ class ObjectGraph:
     def _find_optimizers(self) -> set[int]:
         optimizers = set()
         for node in self.nodes:
-            if node.slot_variables:
+            if is_optimizer_object([name for name, _child in node.children], bool(node.slot_variables)):
                 optimizers.add(node.node_id)
-            state_children = 0
-            for name, child in node.children:
-                if name in _OPTIMIZER_STATE_CHILDREN:
-                    state_children += 1
-                if _OPTIMIZER_NAME.search(name):
-                    optimizers.add(child)
-            if state_children >= 2:
-                optimizers.add(node.node_id)
+            optimizers.update(child for name, child in node.children if is_optimizer_name(name))
         return optimizers
 
     def _link_slots(self) -> dict[int, SlotLink]:
@@ -202,13 +195,13 @@ class ObjectGraph:
         """Keras 3 optimizers keep no slot_variables; their per-variable state lives in
         lists (``_momentums[i]`` belongs to ``_trainable_variables[i]``)."""
         children = dict(self.nodes[optimizer].children)
-        trainable = children.get("_trainable_variables")
+        trainable = children.get(OPTIMIZER_TRAINABLE_LIST)
         if trainable is None:
             return {}
         variables = dict(self.nodes[trainable].children)
         links = {}
         for list_name, list_node in children.items():
-            if list_name in _KERAS_OPTIMIZER_LISTS or list_node == trainable:
+            if list_name in KERAS_OPTIMIZER_LISTS or list_node == trainable:
                 continue
             elements = self.nodes[list_node].children
             if not elements or not all(name.isdigit() for name, _ in elements):

@@ -15,19 +15,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
-from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.object_graph import CATCH_ALL_LISTS, VARIABLE_VALUE
-
-_ATTRIBUTE_TAIL = "/.ATTRIBUTES/" + VARIABLE_VALUE
-_NATURAL = re.compile(r"(\d+)")
-# TF1 Saver names optimizer slots "<var>/<OptimizerName>[_1]"; these are the built-in names.
-_TF1_SLOT = re.compile(
-    r"^(Adam|Adam_1|Momentum|RMSProp|RMSProp_1|Adagrad|Adadelta|Adadelta_1|Ftrl|Ftrl_1|ExponentialMovingAverage)$"
+from ckpt_gui.core.format.conventions import (
+    CATCH_ALL_LISTS,
+    OPTIMIZER_SLOT,
+    VARIABLE_VALUE,
+    VARIABLE_VALUE_SUFFIX,
+    is_tf1_slot,
 )
+from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.restore_finding import TreeFinding
+
+_NATURAL = re.compile(r"(\d+)")
 
 GROUP, VARIABLE, SLOT = "group", "variable", "slot"
 MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
@@ -72,9 +75,9 @@ class TreeNode(NodePaths):
     shown: list[TreeNode] = field(default_factory=list)
     row: int = 0  # index among the parent's shown children
     search_text: str = ""  # lower-case path and key, for filtering
-    # A restore diagnosis, once one ran: the status and the report's entry.
-    status: str | None = None
-    finding: dict | None = None
+    # A restore diagnosis, once one ran: the status and the report's finding.
+    status: RestoreStatus | None = None
+    finding: TreeFinding | None = None
 
     def variables(self) -> Iterator[Variable]:
         for node in self.walk():
@@ -108,16 +111,16 @@ class VariableTree:
         _total(root)
         self.match_count = self.apply_filter(None)
 
-    def apply_report(self, entries: list[dict]) -> None:
+    def apply_report(self, findings: Iterable[TreeFinding]) -> None:
         """Mark every variable with its restore status, and add rows for the model's
         variables the checkpoint has no value for (at their model path)."""
         self.clear_report()
-        for entry in entries:
-            node = self.by_key.get(entry.get("checkpoint_key") or "")
+        for finding in findings:
+            node = self.by_key.get(finding.checkpoint_key or "")
             if node is not None:
-                node.status, node.finding = entry["status"], entry
-            elif entry["status"] == "missing" and entry.get("model_path"):
-                self.model_only.append(self._add_model_only(entry))
+                node.status, node.finding = finding.status, finding
+            elif finding.status == RestoreStatus.MISSING and finding.model_path:
+                self.model_only.append(self._add_model_only(finding))
 
     def clear_report(self) -> None:
         for node in self.by_key.values():
@@ -127,8 +130,9 @@ class VariableTree:
                 node.parent.children.remove(node)
         self.model_only, self._added = [], []
 
-    def _add_model_only(self, entry: dict) -> TreeNode:
-        names = entry["model_path"].split("/")
+    def _add_model_only(self, finding: TreeFinding) -> TreeNode:
+        model_path = finding.model_path or ""
+        names = model_path.split("/")
         node = self.root
         for name in names[:-1]:
             child = next((c for c in node.children if c.name == name and c.kind != MODEL_ONLY), None)
@@ -137,8 +141,8 @@ class VariableTree:
                 node.children.append(child)
                 self._added.append(child)
             node = child
-        leaf = TreeNode(names[-1], node, kind=MODEL_ONLY, status="missing", finding=entry)
-        leaf.search_text = "\n".join([entry["model_path"], "missing"]).lower()
+        leaf = TreeNode(names[-1], node, kind=MODEL_ONLY, status=RestoreStatus.MISSING, finding=finding)
+        leaf.search_text = "\n".join([model_path, RestoreStatus.MISSING]).lower()
         node.children.append(leaf)
         self._added.append(leaf)
         return leaf
@@ -201,7 +205,7 @@ def variable_filter(
 def _dtype_name(node: TreeNode) -> str:
     if node.variable is not None:
         return node.variable.dtype.name
-    return (node.finding or {}).get("model_dtype") or ""
+    return (node.finding.model_dtype if node.finding is not None else None) or ""
 
 
 def object_tree(ckpt: Checkpoint) -> VariableTree:
@@ -252,13 +256,13 @@ def _key_tree(variables: list[Variable]) -> VariableTree:
     builder = _Builder()
     for variable in variables:
         key = variable.key
-        if key.endswith(_ATTRIBUTE_TAIL):
-            key = key[: -len(_ATTRIBUTE_TAIL)]
+        if key.endswith(VARIABLE_VALUE_SUFFIX):
+            key = key[: -len(VARIABLE_VALUE_SUFFIX)]
         names = key.split("/")
-        kind = SLOT if ".OPTIMIZER_SLOT" in names else VARIABLE
+        kind = SLOT if OPTIMIZER_SLOT in names else VARIABLE
         node = builder.place(names, variable, kind)
         parent = node.parent
-        if parent is not None and parent.variable is not None and _TF1_SLOT.match(node.name):
+        if parent is not None and parent.variable is not None and is_tf1_slot(node.name):
             node.kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
     tree = VariableTree(builder.root)
     for node in tree.by_key.values():

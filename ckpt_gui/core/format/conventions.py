@@ -1,0 +1,91 @@
+"""TensorFlow's naming conventions: the names that say what a checkpoint value is.
+
+The one place for them: the object graph, the trees and the restore doctor (in the
+parent and in its child process) all ask here whether a name is an optimizer's, a
+catch-all list's, a TF1 slot's, a counter's or a moving average's.
+
+The doctor's child loads this file by path inside the user's own interpreter, which
+may not have ckpt-gui installed: standard library only, no package imports, and
+Python 3.8 syntax.
+"""
+
+from __future__ import annotations
+
+import re
+
+# -- keys and attributes ---------------------------------------------------------------
+
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"  # the TF2 object graph's own bundle entry
+VARIABLE_VALUE = "VARIABLE_VALUE"  # the attribute name of a variable's value
+ATTRIBUTES = "/.ATTRIBUTES"  # between an object's path and its attribute in a TF2 key
+VARIABLE_VALUE_SUFFIX = ATTRIBUTES + "/" + VARIABLE_VALUE
+OPTIMIZER_SLOT = ".OPTIMIZER_SLOT"  # between a variable's path and its slot's in a TF2 key
+
+# -- optimizers --------------------------------------------------------------------------
+
+# An edge named like this leads to an optimizer (``optimizer``, ``optimiser``, ``opt_optimizer``).
+_OPTIMIZER_NAME = re.compile(r"optimi[sz]er", re.IGNORECASE)
+# An object with two of these children is an optimizer, whatever its edge is called.
+OPTIMIZER_STATE_CHILDREN = frozenset({"_iterations", "iter", "iterations", "_learning_rate", "learning_rate"})
+# Lists that hold every variable again under a number: a path through one names a
+# value worse than its own attribute path (or than an optimizer's ``_momentums/3``).
+CATCH_ALL_LISTS = frozenset({"_variables", "_trainable_variables", "_non_trainable_variables", "_all_variables"})
+# A Keras 3 optimizer's list of the model's trainable variables (``_momentums[i]``
+# belongs to ``_trainable_variables[i]``).
+OPTIMIZER_TRAINABLE_LIST = "_trainable_variables"
+# Keras 3 optimizers' own lists, next to their per-variable slot lists (``_momentums``...).
+KERAS_OPTIMIZER_LISTS = frozenset({"_variables", OPTIMIZER_TRAINABLE_LIST, "_trainable_variables_indices"})
+# TF1 optimizers save their slots as ``<variable>/<optimizer name>[_<n>]`` with these
+# built-in names (Adam's m and v: ``Adam`` and ``Adam_1``).
+_TF1_OPTIMIZER_SLOT = re.compile(r"^(Adam|Momentum|RMSProp|Adagrad|AdagradDA|ProximalAdagrad|Adadelta|Ftrl)(_\d+)?$")
+# TF1 bookkeeping that belongs to the training loop, not to the model.
+TF1_OPTIMIZER_VALUES = frozenset({"beta1_power", "beta2_power", "global_step"})
+
+# -- counters and averages -------------------------------------------------------------------
+
+# Counters and bookkeeping an inference restore leaves unused without harm.
+COUNTER_NAMES = ("save_counter", "global_step", "beta1_power", "beta2_power", "keras_api/metrics")
+# tf.train.ExponentialMovingAverage's shadow of a weight; in TF1, ``<variable>/ExponentialMovingAverage``.
+EMA_SLOT = "ExponentialMovingAverage"
+AVERAGE_NAMES = (EMA_SLOT, "moving_average")
+INTEGER_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"})
+
+
+def is_optimizer_name(name: str) -> bool:
+    """Whether an edge or a path names an optimizer (either spelling, any case)."""
+    return _OPTIMIZER_NAME.search(name) is not None
+
+
+def is_optimizer_object(child_names, has_slot_variables: bool) -> bool:
+    """Whether an object of the graph is an optimizer by what it holds: legacy slot
+    variables, or at least two of an optimizer's own state values (step, learning rate)."""
+    return has_slot_variables or len(OPTIMIZER_STATE_CHILDREN.intersection(child_names)) >= 2
+
+
+def is_tf1_optimizer_slot(name: str) -> bool:
+    """Whether the last part of a TF1 name is a built-in optimizer's slot (``Adam_1``)."""
+    return _TF1_OPTIMIZER_SLOT.match(name) is not None
+
+
+def is_tf1_slot(name: str) -> bool:
+    """Whether the last part of a TF1 name is a value hanging off a variable: an
+    optimizer's slot or a moving average."""
+    return name == EMA_SLOT or is_tf1_optimizer_slot(name)
+
+
+def is_tf1_optimizer_key(key: str) -> bool:
+    """Whether a TF1 checkpoint key holds optimizer state: a slot or a training counter."""
+    return key in TF1_OPTIMIZER_VALUES or is_tf1_optimizer_slot(key.rsplit("/", 1)[-1])
+
+
+def has_counter_name(name: str) -> bool:
+    return any(counter in name for counter in COUNTER_NAMES)
+
+
+def has_average_name(name: str) -> bool:
+    return any(average in name for average in AVERAGE_NAMES)
+
+
+def without_attributes(name: str) -> str:
+    """``save_counter/.ATTRIBUTES/VARIABLE_VALUE`` -> ``save_counter``."""
+    return name.split(ATTRIBUTES)[0]

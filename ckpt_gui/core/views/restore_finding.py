@@ -1,0 +1,23 @@
+"""What the variable tree reads of a restore finding (the doctor's verdict on one
+variable). A Protocol, so the core needs nothing of the doctor (which sits above
+it): ``ckpt_gui.diagnosis.findings.RestoreFinding`` has these attributes."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ckpt_gui.core.statuses import RestoreStatus
+
+
+class TreeFinding(Protocol):
+    @property
+    def status(self) -> RestoreStatus: ...
+
+    @property
+    def checkpoint_key(self) -> str | None: ...
+
+    @property
+    def model_path(self) -> str | None: ...
+
+    @property
+    def model_dtype(self) -> str | None: ...

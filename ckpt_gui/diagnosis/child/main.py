@@ -1,0 +1,72 @@
+"""The child's entry: ``python main.py``, by path, in an interpreter with TensorFlow.
+
+It needs only the standard library, numpy and TensorFlow, so any interpreter with
+TensorFlow works, including one without ckpt-gui installed (the user's training
+environment). It imports nothing of ckpt_gui: it loads the modules beside it as a
+package of its own (a name no user script has, so theirs are never shadowed) and
+ckpt_gui/core/format/conventions.py, by path, as that package's ``conventions``.
+The protocol is in protocol.py.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import types
+
+PACKAGE = "_ckpt_gui_doctor_child"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CONVENTIONS = os.path.join(os.path.dirname(os.path.dirname(_HERE)), "core", "format", "conventions.py")
+
+
+def load_package() -> types.ModuleType:
+    """The child's modules as package PACKAGE, with the shared naming conventions."""
+    package = types.ModuleType(PACKAGE, __doc__)
+    package.__path__ = [_HERE]
+    sys.modules[PACKAGE] = package
+    spec = importlib.util.spec_from_file_location(PACKAGE + ".conventions", _CONVENTIONS)
+    conventions = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = conventions
+    spec.loader.exec_module(conventions)
+    package.conventions = conventions
+    return package
+
+
+def main() -> int:
+    load_package()
+    protocol = importlib.import_module(PACKAGE + ".protocol")
+    protocol.open_channel()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # A crash in the script (a C extension, ctypes) then leaves the Python lines it was
+    # running in the log the parent shows.
+    faulthandler.enable(sys.stderr)
+    protocol.phase("importing TensorFlow")
+    try:
+        import numpy  # noqa: F401 - the child's own, with its TensorFlow
+        import tensorflow as tf
+    except BaseException as exc:  # noqa: BLE001 - report anything, even SystemExit from a broken install
+        protocol.send_error(exc, "importing TensorFlow")
+        return 3
+    protocol.send({"event": "ready", "tensorflow": tf.__version__, "python": sys.version.split()[0]})
+    line = sys.stdin.readline()
+    if not line:
+        return 0  # the parent went away or does not need this warm child
+    attempt = importlib.import_module(PACKAGE + ".attempt")
+    try:
+        facts = attempt.attempt(json.loads(line))
+    except protocol.ScriptError as exc:
+        protocol.send_error(exc.cause, exc.phase, exc.trace)
+        return 1
+    except BaseException as exc:  # noqa: BLE001
+        protocol.send_error(exc, "diagnosing")
+        return 1
+    protocol.send({"event": "report", "report": facts})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The user's side of an object-based restore: the children of their objects, every
+variable reachable from the root, and the Keras weights no checkpoint path reaches."""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+
+from .variables import is_variable
+
+
+def children(view, obj) -> dict:
+    """An object's checkpoint children by local name (``view``: a tf.train.TrackableView)."""
+    try:
+        return dict(view.children(obj))
+    except Exception:  # noqa: BLE001 - an object that cannot list its children matches nothing
+        return {}
+
+
+def reachable_variables(view, root) -> tuple[list[tuple[str, object]], list[tuple[str, object]]]:
+    """Every variable reachable from the root, at its first (shortest) path; and every
+    other object reached, with its path (the owners of those variables)."""
+    seen: set[int] = {id(root)}
+    found = []
+    owners = [("", root)]
+    queue = deque([(root, ())])
+    while queue:
+        obj, path = queue.popleft()
+        for name, child in children(view, obj).items():
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            child_path = path + (name,)
+            if is_variable(child):
+                found.append(("/".join(child_path), child))
+            else:
+                owners.append(("/".join(child_path), child))
+                queue.append((child, child_path))
+    return found, owners
+
+
+def untracked_weights(owners: list[tuple[str, object]], reachable: set[int]) -> list[tuple[str, object]]:
+    """Weights Keras knows (layer.weights) that no checkpoint path reaches: Keras 3 does
+    not make layers kept in a plain Python list attribute checkpoint children, so
+    TensorFlow silently never saves or restores them. Named by the attribute that holds
+    them, as ``model/blocks[0]/kernel``, a path no restore can follow."""
+    found = []
+    claimed = set(reachable)
+    for path, owner in owners:
+        if not _is_keras_layer(owner):
+            continue
+        for attribute, index, layer in _held_layers(owner):
+            for weight in getattr(layer, "weights", []):
+                if id(weight) in claimed:
+                    continue
+                claimed.add(id(weight))
+                name = str(getattr(weight, "path", getattr(weight, "name", "weight"))).split("/")[-1].split(":")[0]
+                found.append((f"{path + '/' if path else ''}{attribute}[{index!r}]/{name}", weight))
+    return found
+
+
+def _held_layers(owner):
+    """``(attribute, index or key, layer)`` for each Keras layer a list, tuple or dict
+    attribute of ``owner`` holds; public attributes first: the user's own name
+    (blocks[0]), not Keras' _layers[1]."""
+    for attribute, value in sorted(vars(owner).items(), key=lambda item: item[0].startswith("_")):
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, (list, tuple)):
+            items = list(enumerate(value))
+        else:
+            continue
+        for index, layer in items:
+            if _is_keras_layer(layer):
+                yield attribute, index, layer
+
+
+def _is_keras_layer(obj) -> bool:
+    for module in ("keras", "tf_keras"):  # whichever the script imported; never imported here
+        layer_class = getattr(getattr(sys.modules.get(module), "layers", None), "Layer", None)
+        if layer_class is not None and isinstance(obj, layer_class):
+            return True
+    return False

@@ -1,0 +1,38 @@
+"""Name-based (TF1 Saver) matching: the model's variables by name against the
+checkpoint's keys."""
+
+from __future__ import annotations
+
+from . import conventions
+from .protocol import ScriptError
+from .variables import compare, dtype_of, shape_of
+
+
+def match_names(tf, shapes: dict, dtypes: dict, target: dict, notes: list[str]) -> dict:
+    if target["kind"] != "names":
+        raise ScriptError(
+            TypeError(
+                "this checkpoint is name-based (TF1 Saver): build() must return a list of variables or "
+                "a dict of checkpoint name -> variable, as tf.compat.v1.train.Saver(var_list) takes"
+            ),
+            "building the model",
+        )
+    variables = []
+    used = set()
+    for name, var in target["variables"].items():
+        entry = {"model_path": name, "model_shape": shape_of(var), "model_dtype": dtype_of(var), "optimizer": False}
+        if name in shapes:
+            used.add(name)
+            entry.update(checkpoint_key=name, checkpoint_shape=list(shapes[name]), checkpoint_dtype=dtypes[name])
+            compare(entry, var)
+            entry["_object"] = var
+        else:
+            entry.update(status="missing", checkpoint_key=None, checkpoint_shape=None, checkpoint_dtype=None)
+        variables.append(entry)
+    for key in sorted(set(shapes) - used):
+        variables.append({
+            "status": "unmatched", "checkpoint_key": key, "model_path": None,
+            "checkpoint_shape": list(shapes[key]), "checkpoint_dtype": dtypes[key],
+            "model_shape": None, "model_dtype": None, "optimizer": conventions.is_tf1_optimizer_key(key),
+        })  # fmt: skip
+    return {"variables": variables}

@@ -1,0 +1,259 @@
+"""Object-based (TF2) matching: walk the checkpoint's object graph and the user's
+objects together, by local name, and state for every checkpoint value what it met."""
+
+from __future__ import annotations
+
+import heapq
+from itertools import count
+
+from . import conventions
+from .model_variables import children, reachable_variables, untracked_weights
+from .variables import compare, dtype_of, is_variable, shape_of
+
+
+def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: list[str]) -> dict:
+    from tensorflow.core.protobuf import trackable_object_graph_pb2  # the child's TensorFlow, never the parent's
+
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor(conventions.OBJECT_GRAPH_KEY))
+    root = _map_root(tf, graph, target, notes)
+    view = tf.train.TrackableView(root)
+    optimizer_nodes = _optimizer_nodes(graph)
+    matched, path_of, parent_of = _match_graph(graph, optimizer_nodes, root, lambda obj: children(view, obj))
+    slot_deferred = _match_slots(graph, matched, path_of)
+    graph_parent = _graph_parents(graph, optimizer_nodes)
+    variables: list[dict] = []
+    claimed: set[int] = set()
+    for node_id, node in enumerate(graph.nodes):
+        for attribute in node.attributes:
+            for key in _keys_of(attribute.checkpoint_key, shapes):
+                entry = {
+                    "checkpoint_key": key,
+                    "checkpoint_shape": list(shapes[key]),
+                    "checkpoint_dtype": dtypes[key],
+                    "optimizer": _is_optimizer_state(node_id, key, graph_parent, optimizer_nodes),
+                }
+                obj = matched.get(node_id)
+                if obj is not None:
+                    entry["model_path"] = "/".join(path_of[node_id])
+                    compare(entry, obj)
+                    if is_variable(obj):
+                        claimed.add(id(obj))
+                        entry["_object"] = obj
+                else:
+                    owner = slot_deferred.get(node_id) or _unbuilt_owner(node_id, matched, parent_of, path_of)
+                    _unmatched(entry, owner, _proto_path(node_id, graph_parent))
+                variables.append(entry)
+    variables += _missing(view, root, claimed)
+    return {"variables": variables}
+
+
+def _map_root(tf, graph, target: dict, notes: list[str]):
+    """The object to restore into: a bare model becomes the checkpoint's root, or its
+    'model' child when the checkpoint has one."""
+    root = target["root"]
+    if target.get("map_root"):
+        root_children = {child.local_name for child in graph.nodes[0].children}
+        if "model" in root_children and not hasattr(root, "model"):
+            notes.append("mapped the script's model onto the checkpoint's 'model' child")
+            root = tf.train.Checkpoint(model=root)
+        else:
+            notes.append("mapped the script's model onto the checkpoint's root object")
+            root = tf.train.Checkpoint(root)
+        target["root"] = root
+    if isinstance(root, tf.train.Checkpoint) and any(c.local_name == "save_counter" for c in graph.nodes[0].children):
+        _ = root.save_counter  # created on first use, as restore() itself would create it
+    return root
+
+
+def _match_graph(graph, optimizer_nodes: set[int], root, children_of):
+    """Walk the checkpoint's graph and the user's objects together, by local name, in
+    order of how well a path names a value (see _walk_levels): a weight Keras 3 also
+    lists under optimizer/_trainable_variables is named by its place in the model. A
+    node whose first path leads nowhere in the user's objects (an optimizer not built
+    yet has empty lists) may still match through another path: only a match settles it.
+
+    Returns the matched objects and their paths by node, and the matched parent each
+    node was reached from."""
+    matched = {0: root}
+    path_of = {0: ()}
+    parent_of: dict[int, tuple[int, str]] = {}
+    for node_id, parent, name, obj in _walk_levels(graph, optimizer_nodes, lambda n: children_of(matched[n])):
+        if obj is None:
+            parent_of.setdefault(node_id, (parent, name))
+            continue
+        parent_of[node_id] = (parent, name)
+        matched[node_id] = obj
+        path_of[node_id] = path_of[parent] + (name,)
+    return matched, path_of, parent_of
+
+
+def _graph_parents(graph, optimizer_nodes: set[int]) -> dict[int, tuple[int, str]]:
+    """The checkpoint's own tree, matched or not, by the same preference for names;
+    slot variables hang off their optimizer."""
+    graph_parent = {node: (parent, name) for node, parent, name, _obj in _walk_levels(graph, optimizer_nodes)}
+    for node_id, node in enumerate(graph.nodes):
+        for slot in node.slot_variables:
+            graph_parent.setdefault(slot.slot_variable_node_id, (node_id, slot.slot_name))
+    return graph_parent
+
+
+def _unmatched(entry: dict, owner: str | None, checkpoint_path: list[str]) -> None:
+    """A checkpoint value nothing of the model met: deferred to an unbuilt owner, or unused."""
+    entry["status"] = "deferred" if owner is not None else "unmatched"
+    entry["model_path"] = None
+    entry["checkpoint_path"] = "/".join(checkpoint_path)
+    if owner is not None:
+        entry["deferred_owner"] = owner
+
+
+def _missing(view, root, claimed: set[int]) -> list[dict]:
+    """The model's variables no checkpoint value claimed, untracked Keras weights too."""
+    found = []
+    reachable, owners = reachable_variables(view, root)
+    for path, obj in reachable:
+        if id(obj) not in claimed:
+            found.append(_missing_entry(path, obj, optimizer=conventions.is_optimizer_name(path)))
+    for path, obj in untracked_weights(owners, {id(obj) for _path, obj in reachable}):
+        found.append(_missing_entry(path, obj, optimizer=False, untracked=True))
+    return found
+
+
+def _missing_entry(path: str, obj, optimizer: bool, untracked: bool = False) -> dict:
+    entry = {"status": "missing", "checkpoint_key": None, "model_path": path}
+    if untracked:
+        entry["untracked"] = True
+    entry.update(model_shape=shape_of(obj), model_dtype=dtype_of(obj), checkpoint_shape=None,
+                 checkpoint_dtype=None, optimizer=optimizer)  # fmt: skip
+    return entry
+
+
+def _is_optimizer_state(node_id: int, key: str, graph_parent: dict, optimizer_nodes: set[int]) -> bool:
+    """Whether a checkpoint value is an optimizer's own state (slots, step, learning rate).
+    A value the checkpoint reaches only through an optimizer's list of the model's
+    trainable variables is a model weight whose layer the saved model did not track."""
+    if conventions.OPTIMIZER_SLOT in key:
+        return True
+    if not _under(node_id, graph_parent, optimizer_nodes):
+        return False
+    return conventions.OPTIMIZER_TRAINABLE_LIST not in _proto_path(node_id, graph_parent)[:-1]
+
+
+def _keys_of(checkpoint_key: str, shapes: dict) -> list[str]:
+    """Bundle keys an attribute saved: the key itself, or it plus a suffix (iterators)."""
+    if checkpoint_key in shapes:
+        return [checkpoint_key]
+    return [k for k in shapes if k.startswith(checkpoint_key) and "/" not in k[len(checkpoint_key) :]]
+
+
+def _match_slots(graph, matched: dict, path_of: dict) -> dict[int, str]:
+    """Legacy optimizers list slots as (variable, slot name): ask the optimizer for them.
+    Returns slot nodes whose slot does not exist yet (created at the first step)."""
+    deferred = {}
+    for node_id, node in enumerate(graph.nodes):
+        optimizer = matched.get(node_id)
+        for slot in node.slot_variables:
+            variable = matched.get(slot.original_variable_node_id)
+            if optimizer is None or variable is None:
+                continue
+            value = _slot_of(optimizer, variable, slot.slot_name)
+            if value is not None:
+                matched[slot.slot_variable_node_id] = value
+                base = path_of.get(slot.original_variable_node_id, ())
+                path_of[slot.slot_variable_node_id] = base + (conventions.OPTIMIZER_SLOT, slot.slot_name)
+            else:
+                deferred[slot.slot_variable_node_id] = "/".join(path_of.get(node_id, ())) or "optimizer"
+    return deferred
+
+
+def _slot_of(optimizer, variable, slot_name: str):
+    get_slot = getattr(optimizer, "get_slot", None)
+    if get_slot is None:
+        return None
+    try:
+        return get_slot(variable, slot_name)
+    except Exception:  # noqa: BLE001 - no such slot yet
+        return None
+
+
+def _unbuilt_owner(node_id: int, matched: dict, parent_of: dict, path_of: dict) -> str | None:
+    """The nearest matched ancestor, if it is a Keras layer/model or optimizer not yet
+    built: its variables do not exist until it is (TensorFlow defers the restore)."""
+    walker = node_id
+    while walker in parent_of:
+        walker = parent_of[walker][0]
+        obj = matched.get(walker)
+        if obj is not None:
+            if getattr(obj, "built", True) is False:
+                return "/".join(path_of[walker]) or "(root)"
+            return None
+    return None
+
+
+def _proto_path(node_id: int, parent_of: dict) -> list[str]:
+    names = []
+    while node_id in parent_of:
+        node_id, name = parent_of[node_id]
+        names.append(name)
+    return list(reversed(names))
+
+
+def _walk_levels(graph, optimizer_nodes: set[int], children_of=None):
+    """Breadth-first over the checkpoint's graph from the root, settling each node at its
+    best path: paths outside optimizers first, then through an optimizer, then through
+    a catch-all list. Yields ``(node, parent, local name, object)``. With
+    ``children_of(node) -> {name: object}`` (the user's objects), only children the
+    object has are followed; a child it lacks is yielded with object None, once for
+    each settled parent that lacks it."""
+    settled = {0}
+    heap: list = []
+    order = count()
+
+    def expand(node_id: int, level: int):
+        """Queue a settled node's children; yield those its object lacks."""
+        objects = children_of(node_id) if children_of is not None else None
+        for child in graph.nodes[node_id].children:
+            if child.node_id in settled:
+                continue
+            if objects is not None and child.local_name not in objects:
+                yield child.node_id, node_id, child.local_name, None
+                continue
+            edge = _edge_level(child, optimizer_nodes)
+            obj = objects[child.local_name] if objects is not None else None
+            heapq.heappush(heap, (max(level, edge), next(order), child.node_id, node_id, child.local_name, obj))
+
+    yield from expand(0, 0)
+    while heap:
+        level, _n, node_id, parent, name, obj = heapq.heappop(heap)
+        if node_id in settled:
+            continue
+        settled.add(node_id)
+        yield node_id, parent, name, obj
+        yield from expand(node_id, level)
+
+
+def _edge_level(child, optimizer_nodes: set[int]) -> int:
+    """How badly an edge names what it leads to: 0 a model's, 1 into an optimizer, 2 a catch-all list."""
+    if child.local_name in conventions.CATCH_ALL_LISTS:
+        return 2
+    return 1 if child.node_id in optimizer_nodes else 0
+
+
+def _optimizer_nodes(graph) -> set[int]:
+    nodes = set()
+    for node_id, node in enumerate(graph.nodes):
+        names = [child.local_name for child in node.children]
+        if conventions.is_optimizer_object(names, bool(node.slot_variables)):
+            nodes.add(node_id)
+        nodes.update(child.node_id for child in node.children if conventions.is_optimizer_name(child.local_name))
+    return nodes
+
+
+def _under(node_id: int, parent_of: dict, nodes: set[int]) -> bool:
+    walker = node_id
+    while True:
+        if walker in nodes:
+            return True
+        if walker not in parent_of:
+            return False
+        walker = parent_of[walker][0]

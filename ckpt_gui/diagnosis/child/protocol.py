@@ -1,0 +1,87 @@
+"""The child's side of the protocol: one JSON object per line on the original
+standard output (the user script's own prints go to stderr), one request line on stdin.
+
+    child -> {"event": "phase", "phase": "importing TensorFlow"}
+    child -> {"event": "ready", "tensorflow": "2.x", "python": "3.x"}
+    parent -> {"checkpoint": PREFIX, "script": PATH, "workdir": DIR}
+    child -> {"event": "phase", ...} ...
+    child -> {"event": "report", "report": {...}}  or  {"event": "error", "error": {...}}
+
+The child only states facts (what matched, what TensorFlow said); the parent turns
+them into the report with suggestions and notes (ckpt_gui.diagnosis.report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+
+_CHILD_FOLDER = os.path.dirname(os.path.abspath(__file__))
+_channel = None  # the file object for protocol lines
+
+
+def open_channel() -> None:
+    """Keep the real stdout for the protocol; anything the user's script prints goes
+    to stderr, which the parent keeps as the attempt's log."""
+    global _channel
+    _channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+def send(message: dict) -> None:
+    _channel.write(json.dumps(message) + "\n")
+    _channel.flush()
+
+
+def phase(name: str) -> None:
+    send({"event": "phase", "phase": name})
+
+
+def send_error(exc: BaseException, during: str, trace: str | None = None) -> None:
+    if isinstance(exc, SystemExit):
+        when = "" if during == "running the script" else f" while {during}"
+        kind, message = "SystemExit", f"the script called sys.exit({exc.code!r}){when}"
+    else:
+        kind, message = type(exc).__name__, str(exc) or type(exc).__name__
+    send({
+        "event": "error",
+        "error": {
+            "type": kind, "message": message, "phase": during,
+            "traceback": trace if trace is not None else traceback.format_exc(),
+        },
+    })  # fmt: skip
+
+
+class ScriptError(Exception):
+    """The user's script failed: report its own traceback, not ours."""
+
+    def __init__(self, cause: BaseException, during: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.phase = during
+        self.trace = user_traceback(cause)
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback through the user's code only: the child's and runpy's frames say
+    nothing to them. Empty when no frame is theirs (an error of ours about the script,
+    whose message says it all)."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if os.path.dirname(os.path.abspath(frame.filename)) != _CHILD_FOLDER
+        and not frame.filename.startswith("<frozen")
+    ]
+    if not frames:
+        return ""
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    return "".join(lines + traceback.format_exception_only(type(exc), exc))
+
+
+def first_lines(text: str, limit: int = 1500) -> str:
+    """The start of a long message (TensorFlow can dump whole tensors in one)."""
+    text = text.strip()
+    return text if len(text) <= limit else text[:limit] + " ..."

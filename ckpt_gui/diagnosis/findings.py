@@ -1,0 +1,206 @@
+"""The restore report's records: one finding per variable, the attempt's error,
+TensorFlow's verdict and the report itself, built from the child's facts.
+
+``to_json()`` gives the document of the README's contract (same keys, same order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ckpt_gui.core.format.conventions import INTEGER_DTYPES, has_average_name, has_counter_name
+from ckpt_gui.core.statuses import RestoreStatus
+
+# What needs the user's attention first; the report lists its variables in this order.
+ATTENTION_ORDER = (
+    RestoreStatus.SHAPE_CONFLICT,
+    RestoreStatus.DTYPE_CONFLICT,
+    RestoreStatus.MISSING,
+    RestoreStatus.DEFERRED,
+    RestoreStatus.UNMATCHED,
+    RestoreStatus.CONSUMED,
+)
+# Statuses that leave the model without some value it needs.
+BLOCKING = frozenset(
+    {RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT, RestoreStatus.MISSING, RestoreStatus.DEFERRED}
+)
+_RANK = {status: rank for rank, status in enumerate(ATTENTION_ORDER)}
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreFinding:
+    """One value of the checkpoint or one variable of the model, after the attempt."""
+
+    status: RestoreStatus
+    checkpoint_key: str | None
+    model_path: str | None
+    checkpoint_shape: Shape | None
+    model_shape: Shape | None
+    checkpoint_dtype: str | None
+    model_dtype: str | None
+    optimizer: bool  # the optimizer's own state (slots, step, learning rate)
+    suggestions: tuple[str, ...] = ()
+    checkpoint_path: str | None = None  # its object path in the checkpoint, when no model path claims it
+    deferred_owner: str | None = None  # the unbuilt object it waits for
+    untracked: bool = False  # a weight Keras knows that no checkpoint path reaches
+    verified: bool = False  # read back after the restore: ``restored`` says how that went
+    restored: bool | None = None  # holds the checkpoint's value (None: could not be read back)
+
+    @classmethod
+    def from_fact(cls, raw: dict) -> RestoreFinding:
+        """A finding from one of the child's variable facts (a JSON object)."""
+        return cls(
+            status=RestoreStatus(raw["status"]),
+            checkpoint_key=raw.get("checkpoint_key"),
+            model_path=raw.get("model_path"),
+            checkpoint_shape=_shape(raw.get("checkpoint_shape")),
+            model_shape=_shape(raw.get("model_shape")),
+            checkpoint_dtype=raw.get("checkpoint_dtype"),
+            model_dtype=raw.get("model_dtype"),
+            optimizer=bool(raw.get("optimizer")),
+            checkpoint_path=raw.get("checkpoint_path") or None,
+            deferred_owner=raw.get("deferred_owner") or None,
+            untracked=bool(raw.get("untracked")),
+            verified="restored" in raw,
+            restored=raw.get("restored"),
+        )
+
+    @property
+    def label(self) -> str:
+        """The name to show: the model's path, else the checkpoint's."""
+        return self.model_path or self.checkpoint_path or self.checkpoint_key or "?"
+
+    @property
+    def attention_rank(self) -> tuple:
+        """Its place in the report: by status, model weights before optimizer state, by name."""
+        return (_RANK[self.status], self.optimizer, self.checkpoint_key or self.model_path or "")
+
+    @property
+    def is_counter(self) -> bool:
+        """A step or save counter: a known name, or any integer scalar (the TF guide's
+        ``tf.train.Checkpoint(step=tf.Variable(1))``, an epoch number...)."""
+        key = self.checkpoint_key or self.model_path or ""
+        shape, dtype = (
+            (self.checkpoint_shape, self.checkpoint_dtype)
+            if self.checkpoint_key
+            else (self.model_shape, self.model_dtype)
+        )
+        return has_counter_name(key) or (shape == () and dtype in INTEGER_DTYPES)
+
+    @property
+    def is_average(self) -> bool:
+        """A moving-average shadow of a weight (tf.train.ExponentialMovingAverage)."""
+        return has_average_name(self.checkpoint_key or self.model_path or "")
+
+    @property
+    def is_harmless(self) -> bool:
+        """A value an inference restore is expected to leave unused."""
+        return self.optimizer or self.is_counter or self.is_average
+
+    @property
+    def held_back(self) -> bool:
+        """It matches, but TensorFlow's restore stopped before assigning it."""
+        return self.status == RestoreStatus.CONSUMED and self.restored is False
+
+    def to_json(self) -> dict:
+        document = {
+            "status": self.status.value,
+            "checkpoint_key": self.checkpoint_key,
+            "model_path": self.model_path,
+            "checkpoint_shape": _listed(self.checkpoint_shape),
+            "model_shape": _listed(self.model_shape),
+            "checkpoint_dtype": self.checkpoint_dtype,
+            "model_dtype": self.model_dtype,
+            "suggestions": list(self.suggestions),
+            "optimizer": self.optimizer,
+        }
+        if self.checkpoint_path:
+            document["checkpoint_path"] = self.checkpoint_path
+        if self.deferred_owner:
+            document["deferred_owner"] = self.deferred_owner
+        if self.untracked:
+            document["untracked"] = True
+        if self.verified:
+            document["restored"] = self.restored
+        return document
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptError:
+    """Why the attempt failed: the script's exception, a crash, a timeout."""
+
+    kind: str  # the exception's class name, or Timeout, Crash, Exit...
+    message: str
+    traceback: str = ""
+
+    @classmethod
+    def from_fact(cls, raw: dict) -> AttemptError:
+        return cls(str(raw.get("type", "Error")), str(raw.get("message", "")), str(raw.get("traceback", "")))
+
+    def to_json(self) -> dict:
+        return {"type": self.kind, "message": self.message, "traceback": self.traceback}
+
+
+@dataclass(frozen=True, slots=True)
+class TensorFlowVerdict:
+    """What TensorFlow's own restore said (``assert_consumed() passed``...)."""
+
+    verdict: str = "not run"
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {"verdict": self.verdict, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreReport:
+    checkpoint: str  # the checkpoint prefix
+    script: str  # the model script
+    ok: bool  # everything the model needs was restored
+    error: AttemptError | None
+    summary: dict[RestoreStatus, int]  # every status, in RestoreStatus order
+    variables: tuple[RestoreFinding, ...]  # in ATTENTION_ORDER
+    notes: tuple[str, ...]
+    tensorflow: TensorFlowVerdict
+    python: str  # the interpreter that ran the attempt
+    tensorflow_version: str
+    seconds: float
+    mode: str | None = None  # "object" (TF2) or "name" (TF1 Saver) once the child matched anything
+
+    @property
+    def problems(self) -> list[RestoreFinding]:
+        """The findings that need attention: all but the consumed ones."""
+        return [v for v in self.variables if v.status != RestoreStatus.CONSUMED]
+
+    @property
+    def held_back(self) -> bool:
+        """Some matching values were not assigned: TensorFlow stopped at its first error."""
+        return any(v.held_back for v in self.variables)
+
+    def to_json(self) -> dict:
+        document = {
+            "checkpoint": self.checkpoint,
+            "script": self.script,
+            "ok": self.ok,
+            "error": self.error.to_json() if self.error is not None else None,
+            "summary": {status.value: count for status, count in self.summary.items()},
+            "variables": [v.to_json() for v in self.variables],
+            "notes": list(self.notes),
+            "tensorflow": self.tensorflow.to_json(),
+            "python": self.python,
+            "tensorflow_version": self.tensorflow_version,
+            "seconds": self.seconds,
+        }
+        if self.mode is not None:
+            document["mode"] = self.mode
+        return document
+
+
+def _shape(raw: list | None) -> Shape | None:
+    return None if raw is None else tuple(raw)
+
+
+def _listed(shape: Shape | None) -> list | None:
+    return None if shape is None else list(shape)

@@ -1,0 +1,186 @@
+"""What to do about each finding: likely renames (an unused checkpoint value and a
+model variable without one that look alike), and advice on shape, dtype and
+deferred conflicts. Pure Python, from the findings alone."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+
+from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
+from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding, Shape
+
+_NUMBER = re.compile(r"\d+")
+_CLEARLY_BETTER = 0.08  # path similarity by which one candidate outranks the rest
+
+
+def with_suggestions(findings: list[RestoreFinding], name_based: bool) -> list[RestoreFinding]:
+    """The findings, in the same order, each with its suggestions."""
+    unmatched = [v for v in findings if v.status == RestoreStatus.UNMATCHED]
+    missing = [v for v in findings if v.status == RestoreStatus.MISSING]
+    # Leaving a value out: a name-based (TF1) restore lists what it restores; an
+    # object-based one is told that a partial restore is expected.
+    skip = (
+        "leave it out of the Saver's var_list"
+        if name_based
+        else "leave it out of the restore (status.expect_partial())"
+    )
+    suggested = []
+    for finding in findings:
+        if finding.status == RestoreStatus.UNMATCHED:
+            suggestions = _for_unused(finding, missing)
+        elif finding.status == RestoreStatus.MISSING:
+            suggestions = _for_missing(finding, unmatched)
+        else:
+            suggestions = _for_conflict(finding, skip)
+        suggested.append(replace(finding, suggestions=tuple(suggestions)))
+    return suggested
+
+
+def _for_unused(value: RestoreFinding, missing: list[RestoreFinding]) -> list[str]:
+    """An unmatched checkpoint value: which model variable it likely was saved as."""
+    suggestions = [
+        f"likely the model's {candidate.model_path}: {why}"
+        for candidate, why in _candidates(value, missing, from_checkpoint=True)
+    ]
+    if not value.optimizer and OPTIMIZER_TRAINABLE_LIST in (value.checkpoint_path or ""):
+        suggestions.append(
+            "the checkpoint holds this weight only in the optimizer's list of trainable variables: the layer "
+            "that owned it was not a tracked child of the saved model (in Keras 3, layers kept in a plain "
+            "Python list are not), so no model path can claim it"
+        )
+    return suggestions
+
+
+def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding]) -> list[str]:
+    """A model variable without a value: why the checkpoint cannot reach it, or which
+    checkpoint value it likely is."""
+    suggestions = []
+    if var.untracked:
+        suggestions.append(
+            "TensorFlow's checkpoint cannot reach this weight: its layer sits in a plain Python list or dict, "
+            "which Keras 3 does not track for checkpoints, so it is never saved or restored. Assign each "
+            "layer to its own attribute (self.block_0 = ...) and save again"
+        )
+    suggestions += [
+        f"likely the checkpoint's {candidate.label} ({candidate.checkpoint_key}): {why}"
+        for candidate, why in _candidates(var, unmatched, from_checkpoint=False)
+    ]
+    if not suggestions:
+        suggestions.append(
+            "the checkpoint has no value of this shape and dtype: a layer or variable added since it was saved"
+        )
+    return suggestions
+
+
+def _for_conflict(entry: RestoreFinding, skip: str) -> list[str]:
+    if entry.status == RestoreStatus.SHAPE_CONFLICT:
+        return [_shape_advice(entry, skip)]
+    if entry.status == RestoreStatus.DTYPE_CONFLICT:
+        return [
+            f"the checkpoint holds {entry.checkpoint_dtype}, the model expects {entry.model_dtype}: "
+            "create the variable with the checkpoint's dtype (a mixed-precision policy?), then cast"
+        ]
+    if entry.status == RestoreStatus.DEFERRED:
+        owner = entry.deferred_owner or "its owner"
+        return [
+            f"{owner} has no variables yet: build it before restoring (call the model once on an input, "
+            "model.build(input_shape), or optimizer.build(model.trainable_variables))"
+        ]
+    return []
+
+
+def _shape_advice(entry: RestoreFinding, skip: str) -> str:
+    was, now = entry.checkpoint_shape or (), entry.model_shape or ()
+    shapes = f"the checkpoint has {format_shape(was)}, the model {format_shape(now)}"
+    if entry.optimizer:
+        return (
+            f"{shapes}: optimizer state follows the shape of the variable it belongs to, or the optimizer is not "
+            "the kind that saved it (another class, or built over other variables); it cannot be restored: "
+            "restore the model alone, or let the optimizer start afresh"
+        )
+    change, own_size = _resize(was, now)
+    if not change:
+        return f"{shapes}: build this variable with its old shape to restore it, or {skip} and train it anew"
+    if own_size:
+        return f"{shapes} ({change}): build this layer with its old size to restore it, or {skip} and train it anew"
+    return f"{shapes} ({change}): it fits again once that is undone; otherwise {skip} and train it anew"
+
+
+def _resize(was: Shape, now: Shape) -> tuple[str, bool]:
+    """Which dimension changed, in words, and whether it is the layer's own size (units,
+    filters) rather than the size of what it receives from the layer before it."""
+    if not (was and now and len(was) == len(now)):
+        return "", True
+    changed = [i for i, (a, b) in enumerate(zip(was, now)) if a != b]
+    if len(changed) != 1:
+        return "", True
+    i, rank = changed[0], len(was)
+    a, b = was[i], now[i]
+    if rank <= 2 and i == rank - 1:
+        return f"the layer went from {a} to {b} units", True
+    if rank == 2:  # a dense kernel [inputs, units]
+        return f"its input went from {a} to {b} features: the layer before it changed", False
+    if i == rank - 1:  # a convolution kernel [..., in_channels, filters]
+        return f"the layer went from {a} to {b} filters", True
+    if i == rank - 2:
+        return f"its input went from {a} to {b} channels: the layer before it changed", False
+    return f"its kernel size changed ({a} -> {b})", True
+
+
+def _candidates(
+    entry: RestoreFinding, pool: list[RestoreFinding], from_checkpoint: bool
+) -> list[tuple[RestoreFinding, str]]:
+    """Likely counterparts of an unmatched checkpoint value (``from_checkpoint``) among
+    the model's missing variables, or the other way round: same shape and dtype, same
+    kind (model weights pair with model weights, optimizer state with optimizer state),
+    most similar path first."""
+    scored = []
+    for candidate in pool:
+        if not _alike(entry, candidate, from_checkpoint):
+            continue
+        mine, theirs = entry.label, candidate.label
+        score = difflib.SequenceMatcher(None, mine, theirs).ratio()
+        old, new = (mine, theirs) if from_checkpoint else (theirs, mine)  # saved name -> the model's name now
+        scored.append((score, candidate, _difference(old, new)))
+    scored.sort(key=lambda item: -item[0])
+    # Clearly the best (a renamed prefix of this very path): say only that one.
+    close = [item for item in scored if scored[0][0] - item[0] < _CLEARLY_BETTER]
+    return [(candidate, why) for _score, candidate, why in close[:3]]
+
+
+def _alike(entry: RestoreFinding, candidate: RestoreFinding, from_checkpoint: bool) -> bool:
+    """Same shape and dtype (the saved ones against the wanted ones), same kind."""
+    saved, wanted = (entry, candidate) if from_checkpoint else (candidate, entry)
+    return (
+        saved.checkpoint_shape == wanted.model_shape
+        and saved.checkpoint_dtype == wanted.model_dtype
+        and candidate.optimizer == entry.optimizer
+        and candidate.is_counter == entry.is_counter
+    )
+
+
+def _difference(a: str, b: str) -> str:
+    """In words, how two paths differ (the three usual ways a restore breaks)."""
+    pa, pb = a.split("/"), b.split("/")
+    if len(pa) == len(pb):
+        changed = [i for i, (x, y) in enumerate(zip(pa, pb)) if x != y]
+        if len(changed) == 1:
+            i = changed[0]
+            x, y = pa[i], pb[i]
+            if _NUMBER.sub("#", x) == _NUMBER.sub("#", y):
+                return f"same shape and dtype; the index moved ({x} -> {y}): a layer added or removed before it"
+            if i == len(pa) - 1:
+                return f"same shape and dtype; the attribute was renamed ({x} -> {y})"
+            return f"same shape and dtype; '{x}' was renamed to '{y}'"
+    common = 0
+    while common < min(len(pa), len(pb)) and pa[-1 - common] == pb[-1 - common]:
+        common += 1
+    if common:
+        return (f"same shape and dtype and the same tail ({'/'.join(pa[len(pa) - common :])}); "
+                f"the prefix changed ({'/'.join(pa[: len(pa) - common]) or '(root)'} -> "
+                f"{'/'.join(pb[: len(pb) - common]) or '(root)'})")  # fmt: skip
+    return "same shape and dtype"

@@ -1,0 +1,161 @@
+"""The restore doctor's parts: the child needs nothing of ckpt_gui, the naming
+conventions are one stdlib-only module, and the typed report gives the JSON contract."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import ckpt_gui
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import conventions
+from ckpt_gui.core.format.discovery import locate
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.tree import MODEL_ONLY, object_tree
+from ckpt_gui.diagnosis.findings import RestoreFinding
+from ckpt_gui.diagnosis.report import build_report, markdown
+from ckpt_gui.diagnosis.runner import CHILD_SCRIPT, AttemptResult, DiagnosisRequest
+
+PACKAGE = Path(ckpt_gui.__file__).parent
+CHILD = Path(CHILD_SCRIPT).parent
+CONVENTIONS = PACKAGE / "core" / "format" / "conventions.py"
+
+# The child runs with ckpt_gui unimportable: any import of it raises ImportError.
+WITHOUT_CKPT_GUI = """
+import runpy, sys
+sys.modules["ckpt_gui"] = None
+sys.argv = [{main!r}]
+runpy.run_path({main!r}, run_name="__main__")
+"""
+
+INFERENCE = """
+import keras
+import tensorflow as tf
+
+def build():
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
+    return tf.train.Checkpoint(model=model)
+"""
+
+
+def test_child_runs_isolated_without_the_package(tmp_path, checkpoints):
+    script = tmp_path / "model_def.py"
+    script.write_text(textwrap.dedent(INFERENCE))
+    prefix = locate(checkpoints / "keras_seq").selected.prefix
+    request = json.dumps({"checkpoint": prefix, "script": str(script), "workdir": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", WITHOUT_CKPT_GUI.format(main=CHILD_SCRIPT)],
+        input=request + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events and events[-1]["event"] == "report", result.stdout + result.stderr
+    facts = events[-1]["report"]
+    assert facts["mode"] == "object" and facts["tensorflow"]["verdict"].startswith("assert_consumed()")
+    assert {v["status"] for v in facts["variables"]} == {"consumed", "unmatched"}  # the optimizer is left out
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), feature_version=(3, 8))  # the user's interpreter may be old
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_child_and_conventions_import_only_the_standard_library():
+    allowed = set(sys.stdlib_module_names)
+    assert _imported_roots(CONVENTIONS) <= allowed
+    for path in CHILD.glob("*.py"):
+        assert _imported_roots(path) <= allowed | {"numpy", "tensorflow"}, path
+
+
+def test_conventions_agree_on_optimizer_names():
+    assert conventions.is_optimizer_name("optimiser") and conventions.is_optimizer_name("model/Optimizer")
+    assert conventions.is_optimizer_object(["learning_rate", "iter"], False)
+    assert conventions.is_optimizer_object([], True) and not conventions.is_optimizer_object(["iter"], False)
+    assert conventions.is_tf1_optimizer_key("layer/w/Adadelta_1") and conventions.is_tf1_optimizer_key("global_step")
+    assert not conventions.is_tf1_optimizer_key("layer/Adamant")
+    assert conventions.is_tf1_slot("ExponentialMovingAverage") and not conventions.is_tf1_optimizer_slot(
+        "ExponentialMovingAverage"
+    )
+    assert conventions.without_attributes("save_counter/.ATTRIBUTES/VARIABLE_VALUE") == "save_counter"
+
+
+FACTS = {
+    "variables": [
+        {"status": "consumed", "checkpoint_key": "step/.ATTRIBUTES/VARIABLE_VALUE", "model_path": "step",
+         "checkpoint_shape": [], "model_shape": [], "checkpoint_dtype": "int64", "model_dtype": "int64",
+         "optimizer": False, "restored": True},
+        {"status": "unmatched", "checkpoint_key": "old/kernel/.ATTRIBUTES/VARIABLE_VALUE", "model_path": None,
+         "checkpoint_shape": [4, 2], "checkpoint_dtype": "float32", "optimizer": False,
+         "checkpoint_path": "old/kernel"},
+        {"status": "missing", "checkpoint_key": None, "model_path": "new/kernel", "model_shape": [4, 2],
+         "model_dtype": "float32", "checkpoint_shape": None, "checkpoint_dtype": None, "optimizer": False},
+        {"status": "shape_conflict", "checkpoint_key": "bias/.ATTRIBUTES/VARIABLE_VALUE", "model_path": "bias",
+         "checkpoint_shape": [], "model_shape": [2], "checkpoint_dtype": "float32", "model_dtype": "float32",
+         "optimizer": False},
+    ],
+    "tensorflow": {"verdict": "restore() raised", "message": "ValueError: shape"},
+    "notes": ["from the child"],
+    "mode": "object",
+}  # fmt: skip
+
+
+def test_report_json_keeps_the_contract():
+    request = DiagnosisRequest("/ckpt/ckpt-1", "/model.py", python="python3")
+    report = build_report(request, AttemptResult(facts=FACTS, tensorflow_version="2.x", seconds=1.23456))
+    document = report.to_json()
+    assert list(document) == [
+        "checkpoint", "script", "ok", "error", "summary", "variables", "notes", "tensorflow", "python",
+        "tensorflow_version", "seconds", "mode",
+    ]  # fmt: skip
+    assert document["summary"] == {
+        "consumed": 1, "shape_conflict": 1, "dtype_conflict": 0, "unmatched": 1, "missing": 1, "deferred": 0
+    }  # fmt: skip
+    assert [v["status"] for v in document["variables"]] == ["shape_conflict", "missing", "unmatched", "consumed"]
+    assert list(document["variables"][0]) == [
+        "status", "checkpoint_key", "model_path", "checkpoint_shape", "model_shape", "checkpoint_dtype",
+        "model_dtype", "suggestions", "optimizer",
+    ]  # fmt: skip
+    assert document["variables"][3]["restored"] is True and "restored" not in document["variables"][1]
+    assert document["variables"][2]["checkpoint_path"] == "old/kernel"
+    assert "likely the checkpoint's old/kernel" in document["variables"][1]["suggestions"][0]
+    assert document["notes"][0] == "from the child" and document["seconds"] == 1.235
+    assert json.loads(json.dumps(document)) == document
+    assert not report.ok and report.variables[0].status is RestoreStatus.SHAPE_CONFLICT
+    # One shape text everywhere: a scalar is "scalar", in the suggestion and the Markdown.
+    assert "the checkpoint has scalar, the model [2]" in report.variables[0].suggestions[0]
+    assert "| scalar / [2] |" in markdown(report)
+
+
+def test_failed_attempt_has_no_mode_and_the_log_as_traceback():
+    request = DiagnosisRequest("/ckpt/ckpt-1", "/model.py", python="python3")
+    result = AttemptResult(error={"type": "Crash", "message": "crashed", "traceback": ""}, log="last words")
+    document = build_report(request, result).to_json()
+    assert "mode" not in document and document["error"] == {
+        "type": "Crash", "message": "crashed", "traceback": "last words"
+    }  # fmt: skip
+
+
+def test_tree_takes_typed_findings(checkpoints):
+    tree = object_tree(Checkpoint.open(checkpoints / "keras_seq"))
+    key = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
+    found = RestoreFinding(RestoreStatus.CONSUMED, key, "save_counter", (), (), "int64", "int64", False)
+    lost = RestoreFinding(RestoreStatus.MISSING, None, "model/extra/kernel", None, (3, 2), None, "float32", False)
+    tree.apply_report([found, lost])
+    assert tree.by_key[key].status is RestoreStatus.CONSUMED and tree.by_key[key].finding is found
+    (row,) = tree.model_only
+    assert row.kind == MODEL_ONLY and row.path == "model/extra/kernel" and row.finding is lost
+    tree.clear_report()
+    assert tree.model_only == [] and tree.by_key[key].status is None
