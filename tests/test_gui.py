@@ -299,12 +299,12 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     with qtbot.waitSignal(window.diagnosis_done, timeout=300_000) as done:
         window.diagnose(str(script))
     report = done.args[0]
-    assert report is not None and report["error"] is None and not report["ok"]
+    assert report is not None and report.error is None and not report.ok
     assert window.report_panel.legend["shape_conflict"].text().endswith("3")
     tree = window.tree_panel.tree
     kernel = tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
     assert kernel.status == "shape_conflict"
-    assert {n.finding["model_path"] for n in tree.model_only} == {
+    assert {n.finding.model_path for n in tree.model_only} == {
         "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
     }  # fmt: skip
     assert not window.tree_panel.view.isColumnHidden(5)
@@ -313,7 +313,7 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     from ckpt_gui.app.models.tree_model import RESTORE
 
     model = window.tree_panel.model
-    held = [n for n in tree.by_key.values() if n.status == "consumed" and n.finding.get("restored") is False]
+    held = [n for n in tree.by_key.values() if n.status == "consumed" and n.finding.restored is False]
     assert held
     assert model.index_of(held[0], RESTORE).data() == "\u2714 matches"
     # With the Restore column shown, the other columns take only what they need and

@@ -43,6 +43,7 @@ from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.describe import describe_group, describe_variable, value_text
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, key_tree, object_tree
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
         self._compare_refresh.timeout.connect(self._refresh_comparison)
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
         self.script: str | None = None
-        self.report: dict | None = None
+        self.report: RestoreReport | None = None
         self._phases = _PhaseRelay()
         self._phases.phase.connect(self._on_phase)
         self._watcher = QFileSystemWatcher(self)
@@ -281,13 +282,13 @@ class MainWindow(QMainWindow):
         for tree in trees.values():
             tree.clear_report()  # a report belongs to the checkpoint it was made for
         self.tree_panel.set_trees(trees, keep)
-        if self.report is not None and self.report["checkpoint"] != ckpt.prefix:
+        if self.report is not None and self.report.checkpoint != ckpt.prefix:
             self.report_panel.clear(
-                f"The last report was for {os.path.basename(self.report['checkpoint'])}: Re-run to try this checkpoint."
+                f"The last report was for {os.path.basename(self.report.checkpoint)}: Re-run to try this checkpoint."
             )
             self.report = None
         elif self.report is not None:
-            self.tree_panel.show_report(self.report["variables"])
+            self.tree_panel.show_report(self.report.variables)
         if keep is None or self.current is None:
             self._select_interesting(trees)
         if self.scan_on_open and total <= AUTO_SCAN_BYTES:
@@ -606,17 +607,17 @@ class MainWindow(QMainWindow):
         self.tree_panel.show_report(None)
         self.report_panel.clear()
 
-    def _show_report(self, report: dict) -> None:
-        if self.ckpt is None or report["checkpoint"] != self.ckpt.prefix:
+    def _show_report(self, report: RestoreReport) -> None:
+        if self.ckpt is None or report.checkpoint != self.ckpt.prefix:
             return  # the user moved on to another checkpoint meanwhile
         self.report = report
         self.report_panel.show_report(report)
         height = sum(self.right_splitter.sizes())
         if self.right_splitter.sizes()[0] < height * 0.5:  # room for the report's list
             self.right_splitter.setSizes([int(height * 0.55), int(height * 0.45)])
-        self.tree_panel.show_report(report["variables"] if report["error"] is None else None)
-        summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items() if n)
-        outcome = "failed" if report["error"] else ("complete" if report["ok"] else "incomplete")
+        self.tree_panel.show_report(report.variables if report.error is None else None)
+        summary = ", ".join(f"{n} {s}" for s, n in report.summary.items() if n)
+        outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
         self.statusBar().showMessage(f"Restore {outcome}" + (f": {summary}" if summary else ""))
         self.diagnosis_done.emit(report)
 
@@ -628,13 +629,13 @@ class MainWindow(QMainWindow):
         self.report_panel.show_phase(phase)
         self.job_label.setText(f"Diagnosing: {phase}")
 
-    def _select_finding(self, entry: dict) -> None:
+    def _select_finding(self, finding: RestoreFinding) -> None:
         tree = self.tree_panel.tree
         if tree is None:
             return
-        node = tree.by_key.get(entry.get("checkpoint_key") or "")
+        node = tree.by_key.get(finding.checkpoint_key or "")
         if node is None:
-            node = next((n for n in tree.model_only if n.finding is entry), None)
+            node = next((n for n in tree.model_only if n.finding is finding), None)
         if node is not None:
             self.tree_panel.select_node(node)
 

@@ -160,14 +160,14 @@ class VariableTreeModel(QAbstractItemModel):
         if finding is not None:
             lines = [
                 status_style.finding_label(node.status, finding),
-                finding.get("checkpoint_key") or finding.get("model_path") or "",
+                finding.checkpoint_key or finding.model_path or "",
             ]
-            if finding.get("restored") is False:
+            if finding.held_back:
                 lines.append("matches the model, but TensorFlow's restore stopped at its first error before this")
-            if finding.get("checkpoint_shape") is not None and finding.get("model_shape") is not None:
-                lines.append(f"checkpoint {finding['checkpoint_shape']} {finding['checkpoint_dtype']}, "
-                             f"model {finding['model_shape']} {finding['model_dtype']}")  # fmt: skip
-            lines += [f"\u2192 {s}" for s in finding.get("suggestions", [])]
+            if finding.checkpoint_shape is not None and finding.model_shape is not None:
+                lines.append(f"checkpoint {format_shape(finding.checkpoint_shape)} {finding.checkpoint_dtype}, "
+                             f"model {format_shape(finding.model_shape)} {finding.model_dtype}")  # fmt: skip
+            lines += [f"\u2192 {s}" for s in finding.suggestions]
             return "\n".join(lines)
         if variable is None:
             return (
@@ -181,10 +181,11 @@ class VariableTreeModel(QAbstractItemModel):
 
 def _texts(node: TreeNode) -> tuple[str, ...]:
     if node.kind == MODEL_ONLY:
-        finding = node.finding or {}
-        shape = finding.get("model_shape")
-        return (f"{node.name}  (model only)", finding.get("model_dtype") or "",
-                format_shape(tuple(shape)) if shape is not None else "", "", "")  # fmt: skip
+        finding = node.finding
+        shape = finding.model_shape if finding is not None else None
+        dtype = finding.model_dtype if finding is not None else None
+        return (f"{node.name}  (model only)", dtype or "",
+                format_shape(shape) if shape is not None else "", "", "")  # fmt: skip
     name = node.name
     if node.hint and node.kind != SLOT:
         name = f"{name}  ·  {node.hint}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
 
 ALL_DTYPES = "All dtypes"
@@ -140,7 +143,7 @@ class TreePanel(QWidget):
         if self.nan_box.isChecked():
             self.apply_filter()
 
-    def show_report(self, entries: list[dict] | None) -> None:
+    def show_report(self, entries: Iterable[TreeFinding] | None) -> None:
         """Colour every variable by its restore status and add the model-only rows
         (None: take the diagnosis away)."""
         keep = self._selected_key()
