@@ -44,11 +44,11 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     if args.model:
         script = os.path.abspath(args.model)
-        window.loaded.connect(lambda: window.diagnose(script) if window.report is None else None)
+        window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None)
     if args.compare:
         other = os.path.abspath(args.compare)
-        window.loaded.connect(lambda: window.compare_with(other) if window.diff is None else None)
-    window.open_path(args.path or demo_path())
+        window.loaded.connect(lambda: window.compare.compare_with(other) if window.compare.diff is None else None)
+    window.browse.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     return app.exec()
@@ -71,13 +71,13 @@ class ScreenshotWhenIdle:
 
     def _poll(self) -> None:
         self.waited_ms += self.timer.interval()
-        idle = self.loaded and not self.window.runner.busy
+        idle = self.loaded and not self.window.busy
         if idle or self.waited_ms >= SCREENSHOT_TIMEOUT_MS:
             self.timer.stop()
             QTimer.singleShot(200, self._save)  # let the last results paint
 
     def _save(self) -> None:
-        if self.window.runner.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
+        if self.window.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
             self.timer.start()  # a result started a new job (e.g. a histogram after values)
             return
         pixmap = self.window.grab()

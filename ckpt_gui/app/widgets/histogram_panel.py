@@ -45,7 +45,7 @@ class HistogramPanel(QWidget):
         self.plot.setLabel("left", "count")
         self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=_FILL, pen=pg.mkPen(40, 90, 160))
         # Nothing to plot (a string, a group too large, an error): a message instead of
-        # empty axes, whose automatic range (-400..400, "count (x0.001)") meant nothing.
+        # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: palette(mid); background: white;")
