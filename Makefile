@@ -19,6 +19,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check ckpt_gui tests benchmarks tools
 	$(PY) -m ruff format --check ckpt_gui tests benchmarks tools
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 lint: $(STAMP)

@@ -33,7 +33,7 @@ def launch(prefix: str) -> None:
         app.exit(0)
 
     window.loaded.connect(loaded)
-    window.open_path(prefix)
+    window.browse.open_path(prefix)
     app.exec()
 
 
@@ -57,8 +57,8 @@ def interact(data: str, runs: int) -> None:
     def open_and_wait(path: str) -> None:
         done = []
         window.loaded.connect(lambda: done.append(1))
-        window.open_path(path)
-        wait(lambda: done and not window.runner.busy)
+        window.browse.open_path(path)
+        wait(lambda: done and not window.busy)
 
     results = {}
     open_and_wait(os.path.join(data, "vars20k", "ckpt"))
@@ -78,13 +78,13 @@ def interact(data: str, runs: int) -> None:
     select_times = []
     for _ in range(runs):
         panel.select_key("bias/.ATTRIBUTES/VARIABLE_VALUE")
-        wait(lambda: not window.runner.busy)
-        window.stats_cache.clear()  # measure the full computation, not a cached one
+        wait(lambda: not window.busy)
+        window.browse.stats_cache.clear()  # measure the full computation, not a cached one
         start = time.perf_counter()
         panel.select_key(key)
-        wait(lambda: window.histogram.histogram is not None and not window.runner.is_running("histogram"))
+        wait(lambda: window.histogram.histogram is not None and not window.browse.runner.is_running("histogram"))
         select_times.append(time.perf_counter() - start)
-        wait(lambda: not window.runner.busy)
+        wait(lambda: not window.busy)
     results["select_1m_ms"] = statistics.median(select_times) * 1000
 
     open_and_wait(os.path.join(data, "tensor256", "ckpt"))
@@ -97,12 +97,12 @@ def interact(data: str, runs: int) -> None:
         timer = QElapsedTimer()
         ticker = QTimer(interval=10)
         ticker.timeout.connect(lambda gaps=gaps, timer=timer: gaps.append(timer.restart()))
-        window.stats_cache.clear()
+        window.browse.stats_cache.clear()
         window.histogram.bins.setValue(window.histogram.bins.value() + 1)  # recompute from scratch
         timer.start()
         ticker.start()
         start = time.perf_counter()
-        wait(lambda: not window.runner.busy)
+        wait(lambda: not window.busy)
         ticker.stop()
         durations.append(time.perf_counter() - start)
         longest_gaps.append(max(gaps) if gaps else 0)

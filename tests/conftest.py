@@ -6,10 +6,13 @@ values they hold are compared with ``tf.train.load_checkpoint`` in the tests.
 
 from __future__ import annotations
 
+import gc
+import glob
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,78 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 REPO = Path(__file__).resolve().parent.parent
 FACTORY = Path(__file__).resolve().parent / "checkpoint_factory.py"
+LEFTOVER_WAIT_S = 5.0  # how long work that is ending anyway may take after a test
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """As the app does (app/launch.py): no automatic cyclic collection, which a worker
+    thread could run and so destroy an earlier test's widgets off the GUI thread (a
+    deadlock inside Qt's destructors); the main thread collects after each test."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    yield
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running():
+    """Fail a test that leaves work behind (napari's ``_dangling_qthreads``, widened):
+    a job of the app's thread pool, a chunk worker of the core's pool, or a child
+    process (a restore attempt's Python). What is ending anyway gets a few seconds."""
+    before = {pid for pid, _state, _command in _children()}
+    yield
+    deadline = time.monotonic() + LEFTOVER_WAIT_S
+    while (left := _leftovers(before)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if left:
+        pytest.fail("left running after the test: " + "; ".join(left), pytrace=False)
+
+
+def _leftovers(children_before: set[int]) -> list[str]:
+    """What is still running; only what the test imported is asked (a CLI test has no Qt)."""
+    left = []
+    jobs = sys.modules.get("ckpt_gui.app.jobs")
+    named = jobs.unfinished_jobs() if jobs is not None else []
+    left += [f"job {job!r}" for job in named]
+    qt = sys.modules.get("PySide6.QtCore")
+    if qt is not None and not named:
+        active = qt.QThreadPool.globalInstance().activeThreadCount()
+        if active:
+            left.append(f"{active} job(s) on Qt's global thread pool")
+    parallel = sys.modules.get("ckpt_gui.core.values.parallel")
+    if parallel is not None and parallel.busy_workers():
+        left.append(f"{parallel.busy_workers()} chunk task(s) on the core's worker pool")
+    for pid, state, command in _children():
+        if pid not in children_before and state != "Z":  # a zombie is ended, only not reaped yet
+            left.append(f"child process {pid} ({command})")
+    return left
+
+
+def _children() -> list[tuple[int, str, str]]:
+    """This process's child processes (Linux /proc; elsewhere none): pid, state, command."""
+    found = []
+    for listing in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+        try:
+            with open(listing) as f:
+                pids = [int(p) for p in f.read().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except (OSError, IndexError):  # it ended meanwhile
+                continue
+            found.append((pid, state, command[:200]))
+    return found
 
 
 @pytest.fixture(scope="session")

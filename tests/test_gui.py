@@ -31,17 +31,17 @@ def window(qtbot, tmp_path, monkeypatch):
     yield win
     win.close()  # cancels and waits for its jobs
     assert QThreadPool.globalInstance().waitForDone(10_000)
-    assert not win.runner.busy
+    assert not win.busy
 
 
 def open_and_wait(qtbot, win: MainWindow, path) -> None:
     with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
-        win.open_path(str(path))
+        win.browse.open_path(str(path))
     wait_idle(qtbot, win)
 
 
 def wait_idle(qtbot, win: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not win.runner.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
 
 
 def select(qtbot, win: MainWindow, key: str) -> None:
@@ -66,7 +66,7 @@ def variable_rows(model: VariableTreeModel, parent=None) -> int:
 def test_tree_rows_match_the_index_in_both_views(qtbot, window, checkpoints):
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
     ckpt = Checkpoint.open(checkpoints / "keras_seq")
-    assert window.ckpt.prefix == ckpt.prefix
+    assert window.browse.ckpt.prefix == ckpt.prefix
     assert variable_rows(window.tree_panel.model) == len(ckpt.variables)
     window.tree_panel.keys_button.setChecked(True)
     assert variable_rows(window.tree_panel.model) == len(ckpt.variables)
@@ -92,7 +92,7 @@ def test_filter_keeps_ancestors_and_counts_matches(qtbot, window, checkpoints):
     qtbot.keyClicks(panel.search, "bias")
     panel.apply_filter()
     model = panel.model
-    shown = [node for node in panel.tree.by_key.values() if panel._is_shown(node)]
+    shown = [node for node in panel.tree.by_key.values() if panel.model.is_shown(node)]
     assert shown and all("bias" in node.search_text for node in shown)
     assert variable_rows(model) == len(shown)
     assert panel.count_label.text().startswith(f"{len(shown)} of")
@@ -104,11 +104,11 @@ def test_filter_keeps_ancestors_and_counts_matches(qtbot, window, checkpoints):
 def test_histogram_of_the_selected_variable_equals_numpy(qtbot, window, checkpoints, tf):
     open_and_wait(qtbot, window, checkpoints / "tf1")
     select(qtbot, window, "layer1/weights")
-    values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor("layer1/weights")
+    values = tf.train.load_checkpoint(window.browse.ckpt.prefix).get_tensor("layer1/weights")
     counts, edges = np.histogram(values, bins=window.histogram.bins.value())
     np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
     np.testing.assert_allclose(window.histogram.histogram.edges, edges, rtol=1e-6)
-    stats = window.stats_cache["layer1/weights"]
+    stats = window.browse.stats_cache["layer1/weights"]
     assert stats.min == pytest.approx(float(values.min())) and stats.std == pytest.approx(float(values.std()))
     # Fewer bins and a typed range: a new exact histogram.
     window.histogram.auto_range.setChecked(False)
@@ -127,7 +127,7 @@ def test_group_histogram_counts_all_variables_together(qtbot, window, checkpoint
     group = panel.tree.root.children[[c.name for c in panel.tree.root.children].index("layer1")]
     panel.view.setCurrentIndex(panel.model.index_of(group))
     wait_idle(qtbot, window)
-    reader = tf.train.load_checkpoint(window.ckpt.prefix)
+    reader = tf.train.load_checkpoint(window.browse.ckpt.prefix)
     # The layer's own variables: its Adam slots are left out, as in its parameter count.
     keys = [node.variable.key for node in group.walk() if node.variable is not None and node.kind != SLOT]
     assert len(keys) < len(list(group.variables()))  # the group does hold slots
@@ -137,12 +137,12 @@ def test_group_histogram_counts_all_variables_together(qtbot, window, checkpoint
 
 def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, tf):
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
-    first = window.ckpt
+    first = window.browse.ckpt
     key = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"
     select(qtbot, window, key)
     names = [ref.name for ref in window.picker.refs]
     assert names[0] == "manual-99" and "ckpt-2" in names
-    # The picker shows its entry whole ("(latest)" was cut), with the text as tooltip too.
+    # The picker shows its entry whole, "(latest)" included, with the text as tooltip too.
     picker = window.picker
     option = QStyleOptionComboBox()
     picker.initStyleOption(option)
@@ -154,14 +154,14 @@ def test_switching_checkpoints_keeps_the_selection(qtbot, window, checkpoints, t
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.picker.ref_selected.emit(window.picker.refs[names.index("ckpt-2")])
     wait_idle(qtbot, window)
-    assert window.ckpt.ref.name == "ckpt-2"
+    assert window.browse.ckpt.ref.name == "ckpt-2"
     assert window.tree_panel.selected_node().variable.key == key
-    values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor(key)
+    values = tf.train.load_checkpoint(window.browse.ckpt.prefix).get_tensor(key)
     np.testing.assert_array_equal(window.tensor.shown, values)
     # Switching back is instant: the parsed checkpoint is reused, no job needed to show it.
     with qtbot.waitSignal(window.loaded, timeout=1000):
         window.picker.ref_selected.emit(first.ref)
-    assert window.ckpt is first
+    assert window.browse.ckpt is first
 
 
 def test_corrupt_checkpoint_shows_a_message_and_the_app_carries_on(qtbot, window, scratch_copy, checkpoints):
@@ -169,12 +169,11 @@ def test_corrupt_checkpoint_shows_a_message_and_the_app_carries_on(qtbot, window
     broken.write_bytes(b"garbage" * 100)
     open_and_wait(qtbot, window, broken)
     assert str(broken) in window.banner.text and "not a TensorFlow index" in window.banner.text
-    assert window.ckpt is None
+    assert window.browse.ckpt is None
     open_and_wait(qtbot, window, checkpoints / "tf1")
-    assert window.ckpt is not None and not window.banner.isVisible()
+    assert window.browse.ckpt is not None and not window.banner.isVisible()
     # A corrupt value: the listing works, the histogram says what is wrong.
     data = broken.parent / "model.ckpt-1000.data-00000-of-00001"
-    ckpt = Checkpoint.open(broken.parent / "model.ckpt-500")
     raw = bytearray(data.read_bytes())
     entry = Checkpoint.open(checkpoints / "tf1").entry("layer1/weights")
     raw[entry.offset + 8] ^= 0xFF
@@ -183,7 +182,16 @@ def test_corrupt_checkpoint_shows_a_message_and_the_app_carries_on(qtbot, window
     open_and_wait(qtbot, window, broken.parent / "model.ckpt-1000")
     select(qtbot, window, "layer1/weights")
     assert "CRC32C" in window.banner.text and "layer1/weights" in window.banner.text
-    assert ckpt is not None  # the other checkpoint of the folder is untouched
+    # The folder's other checkpoint has data files of its own: its values read and verify.
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.picker.ref_selected.emit(next(r for r in window.picker.refs if r.name == "model.ckpt-500"))
+    wait_idle(qtbot, window)
+    assert window.browse.ckpt.ref.name == "model.ckpt-500"
+    assert window.browse.current.variable.key == "layer1/weights"
+    assert not window.banner.isVisible() and window.histogram.histogram is not None
+    assert (
+        window.browse.stats_cache["layer1/weights"].count == window.browse.ckpt.variable("layer1/weights").num_elements
+    )
 
 
 def test_nan_scan_badges_and_filters(qtbot, window, checkpoints):
@@ -208,7 +216,7 @@ def test_heatmap_plane_of_a_conv_kernel(qtbot, window, tf):
     assert (tensor.choice.rows, tensor.choice.cols) == (2, 3)
     tensor.spins[0].setValue(2)
     tensor.spins[1].setValue(1)
-    values = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor(node.variable.key)
+    values = tf.train.load_checkpoint(window.browse.ckpt.prefix).get_tensor(node.variable.key)
     np.testing.assert_array_equal(tensor.shown, values[2, 1])
     np.testing.assert_array_equal(tensor.image.image, values[2, 1])
     tensor.rows_box.setCurrentIndex(0)  # rows: axis 0, columns stay axis 3
@@ -219,16 +227,16 @@ def test_heatmap_plane_of_a_conv_kernel(qtbot, window, tf):
 def test_large_tensor_preview_then_exact_and_cancel(qtbot, window, checkpoints):
     open_and_wait(qtbot, window, checkpoints / "large")
     key = "model/embedding/.ATTRIBUTES/VARIABLE_VALUE"
-    window.stats_cache.clear()
+    window.browse.stats_cache.clear()
     select(qtbot, window, key)
     exact = window.histogram.histogram
     assert exact.nan == 9 and exact.total == 8 * 1024 * 1024 - 9
     assert "preview" not in window.histogram.plot.plotItem.titleLabel.text
     # Cancel a running computation: no result arrives, nothing is left running.
-    window.stats_cache.clear()
+    window.browse.stats_cache.clear()
     window.histogram.bins.setValue(50)
-    assert window.runner.is_running("histogram")
-    window.runner.cancel()
+    assert window.browse.runner.is_running("histogram")
+    window.browse.runner.cancel()
     wait_idle(qtbot, window)
     shown = window.histogram
     assert shown.histogram is exact or (shown.is_preview and "cancelled" in shown.plot.plotItem.titleLabel.text)
@@ -242,12 +250,12 @@ def test_export_and_recent_and_drop(qtbot, window, checkpoints, tmp_path, monkey
     select(qtbot, window, "embedding/table")
     target = tmp_path / "table.npy"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.export_tensor()
-    expected = tf.train.load_checkpoint(window.ckpt.prefix).get_tensor("embedding/table")
+    window.browse.export_tensor()
+    expected = tf.train.load_checkpoint(window.browse.ckpt.prefix).get_tensor("embedding/table")
     np.testing.assert_array_equal(np.load(target), expected)
     png = tmp_path / "hist.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(png), ""))
-    window.export_histogram()
+    window.browse.export_histogram()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert settings.recent_paths()[0] == str(checkpoints / "tf1")
 
@@ -257,7 +265,7 @@ def test_export_and_recent_and_drop(qtbot, window, checkpoints, tmp_path, monkey
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.dropEvent(drop)
     wait_idle(qtbot, window)
-    assert window.ckpt.ref.name == "ckpt-4"
+    assert window.browse.ckpt.ref.name == "ckpt-4"
 
 
 def test_screenshot_command(tmp_path, checkpoints):
@@ -297,7 +305,7 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     script.write_text(DIAGNOSIS_SCRIPT)
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
     with qtbot.waitSignal(window.diagnosis_done, timeout=300_000) as done:
-        window.diagnose(str(script))
+        window.doctor.diagnose(str(script))
     report = done.args[0]
     assert report is not None and report.error is None and not report.ok
     assert window.report_panel.legend["shape_conflict"].text().endswith("3")
@@ -317,7 +325,7 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     assert held
     assert model.index_of(held[0], RESTORE).data() == "\u2714 matches"
     # With the Restore column shown, the other columns take only what they need and
-    # the names stay whole (fixed widths cut them: "_CHECKPOINTABLE_OBJE...").
+    # the names stay whole.
     view = window.tree_panel.view
     needed = view.fontMetrics().horizontalAdvance("_CHECKPOINTABLE_OBJECT_GRAPH") + view.indentation()
     assert view.columnWidth(0) >= needed, (view.columnWidth(0), needed)
@@ -339,7 +347,7 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.picker.ref_selected.emit(next(r for r in window.picker.refs if r.name == "ckpt-3"))
     wait_idle(qtbot, window)
-    assert window.report is None and all(n.status is None for n in window.tree_panel.tree.by_key.values())
+    assert window.doctor.report is None and all(n.status is None for n in window.tree_panel.tree.by_key.values())
 
 
 def test_diagnosis_can_be_cancelled(qtbot, window, checkpoints, tmp_path):
@@ -347,22 +355,22 @@ def test_diagnosis_can_be_cancelled(qtbot, window, checkpoints, tmp_path):
     script.write_text("import time\ntime.sleep(600)\n")
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
     with qtbot.waitSignal(window.diagnosis_done, timeout=60_000) as done:
-        window.diagnose(str(script))
-        qtbot.waitUntil(lambda: window.runner.is_running("diagnose"), timeout=5000)
+        window.doctor.diagnose(str(script))
+        qtbot.waitUntil(lambda: window.doctor.runner.is_running("diagnose"), timeout=5000)
         qtbot.wait(500)
-        window.runner.cancel("diagnose")
+        window.doctor.runner.cancel("diagnose")
     assert done.args[0] is None
     wait_idle(qtbot, window)
     assert "cancelled" in window.report_panel.headline.text()
-    assert window.diagnoser is not None
+    assert window.doctor.diagnoser is not None
 
 
 def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
-    from ckpt_gui.app.widgets.compare_view import NAME_A, NAME_B, REL, STATUS
+    from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, REL, STATUS
 
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare_with(str(checkpoints / "keras_wide"))
+        window.compare.compare_with(str(checkpoints / "keras_wide"))
     wait_idle(qtbot, window)
     trees = window.compare_trees
     assert window.left_stack.currentWidget() is trees
@@ -389,7 +397,7 @@ def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
     assert trees.view_a.columnWidth(STATUS) >= min(text_width, 140)
     # The summary bar filters; the flat list puts the biggest changes first.
     trees.summary["only_b"].setChecked(True)
-    assert [leaf.pair.status for leaf in model.tree.leaves if _shown_leaf(model.tree, leaf)] == ["only_b", "only_b"]
+    assert [leaf.pair.status for leaf in model.tree.leaves if model.is_shown(leaf)] == ["only_b", "only_b"]
     trees.summary["only_b"].setChecked(False)
     trees.by_change.setChecked(True)
     first = model.index(0, 0)
@@ -400,7 +408,7 @@ def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
     changed = next(leaf.pair for leaf in model.tree.leaves if leaf.pair.status == "changed")
     assert trees.selected_pair() is changed  # the largest change is selected once the comparison is done
     wait_idle(qtbot, window)  # the filters above re-selected it: its view is computed again
-    view = window.compare_details.view
+    view = window.pair_panel.view
     assert view is not None and view.pair is changed
     np.testing.assert_array_equal(view.hist_a.edges, view.hist_b.edges)
     a = tf.train.load_checkpoint(str(checkpoints / "keras_seq" / "ckpt-4")).get_tensor(changed.key)
@@ -408,7 +416,7 @@ def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
     d = b.astype(np.float64) - a.astype(np.float64)
     np.testing.assert_array_equal(view.hist_diff.counts, np.histogram(d, bins=len(view.hist_diff.counts))[0])
     assert model.index_of(leaves[changed.path]).siblingAtColumn(REL).data() != ""
-    window.close_comparison()
+    window.compare.close()
     assert window.left_stack.currentWidget() is window.tree_panel
 
 
@@ -416,18 +424,19 @@ def test_compare_heatmaps_of_a_matrix(qtbot, window, checkpoints, tf):
     folder = checkpoints / "keras_seq"
     open_and_wait(qtbot, window, folder / "ckpt-2")
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare_with(str(folder / "ckpt-4"))
+        window.compare.compare_with(str(folder / "ckpt-4"))
     wait_idle(qtbot, window)
-    pair = next(p for p in window.diff.pairs if p.a is not None and p.a.shape == (12, 16) and p.status == "changed"
+    pairs = window.compare.diff.pairs
+    pair = next(p for p in pairs if p.a is not None and p.a.shape == (12, 16) and p.status == "changed"
                 and "_trainable" in p.key)  # fmt: skip
     window.compare_trees.select_pair(pair)
     wait_idle(qtbot, window)
-    view = window.compare_details.view
+    view = window.pair_panel.view
     a = tf.train.load_checkpoint(str(folder / "ckpt-2")).get_tensor(pair.key)
     b = tf.train.load_checkpoint(str(folder / "ckpt-4")).get_tensor(pair.key)
     np.testing.assert_array_equal(view.image_a, a)
     np.testing.assert_allclose(view.image_diff, b.astype(np.float64) - a.astype(np.float64))
-    details = window.compare_details
+    details = window.pair_panel
     # The title has no tag here (no "stored as" line): it must still render as rich text.
     assert "&nbsp;" in details.title.text() and details.title.textFormat() == Qt.TextFormat.RichText
 
@@ -440,21 +449,18 @@ def test_compare_heatmaps_of_a_matrix(qtbot, window, checkpoints, tf):
     qtbot.waitUntil(same_widths, timeout=5000)
     assert details.hist_plot.legend is None and "A" in details.hist_plot.titleLabel.text
     # A vector has no heatmaps: their row goes away rather than staying blank.
-    bias = next(p for p in window.diff.pairs if p.a is not None and p.a.shape == (16,) and p.status == "changed")
+    bias = next(
+        p for p in window.compare.diff.pairs if p.a is not None and p.a.shape == (16,) and p.status == "changed"
+    )
     window.compare_trees.select_pair(bias)
     wait_idle(qtbot, window)
     assert not details.heatmaps.isVisible() and not details.colorbar_ab.isVisible()
     # Compare with previous checkpoint: A = ckpt-3, B = ckpt-4.
     open_and_wait(qtbot, window, folder / "ckpt-4")
+    assert window.left_stack.currentWidget() is window.tree_panel  # opening closed the comparison
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare_with_previous()
-    assert window.diff.a.ref.name == "ckpt-3" and window.diff.b.ref.name == "ckpt-4"
-
-
-def _shown_leaf(tree, leaf) -> bool:
-    from ckpt_gui.app.widgets.compare_view import _shown
-
-    return _shown(tree, leaf)
+        window.compare.compare_with_previous()
+    assert window.compare.diff.a.ref.name == "ckpt-3" and window.compare.diff.b.ref.name == "ckpt-4"
 
 
 def test_compare_screenshot_command(tmp_path, checkpoints):
@@ -482,7 +488,9 @@ def test_background_work_runs_below_the_gui_thread(qtbot, window):
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     results = []
-    window.runner.submit("probe", lambda ctx: (nice(), list(ordered_map(lambda _: nice(), range(8)))), results.append)
+    window.browse.runner.submit(
+        "probe", lambda ctx: (nice(), list(ordered_map(lambda _: nice(), range(8)))), results.append
+    )
     qtbot.waitUntil(lambda: bool(results), timeout=WAIT_MS)
     job_nice, chunk_nices = results[0]
     assert job_nice > nice() and all(n > nice() for n in chunk_nices), (nice(), results)
@@ -497,7 +505,7 @@ def test_results_for_a_previous_selection_are_dropped(qtbot, window, checkpoints
     assert panel.select_key("values/strings/.ATTRIBUTES/VARIABLE_VALUE")  # ...before any result is delivered
     wait_idle(qtbot, window)
     assert window.histogram.histogram is None
-    assert window.current.variable.key == "values/strings/.ATTRIBUTES/VARIABLE_VALUE"
+    assert window.browse.current.variable.key == "values/strings/.ATTRIBUTES/VARIABLE_VALUE"
     assert window.tensor.value is not None and window.tensor.value.dtype.kind in "OSU"
 
 
@@ -516,7 +524,7 @@ def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoin
     messages = []  # the status bar's message on load (the NaN scan replaces it later)
     window.loaded.connect(lambda: messages.append(window.statusBar().currentMessage()))
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
-    variables = [v for v in window.ckpt.variables if not v.is_object_graph]
+    variables = [v for v in window.browse.ckpt.variables if not v.is_object_graph]
     # The tree's count and the status bar count the same thing: the variables, not the graph.
     assert window.tree_panel.count_label.text() == f"{len(variables)} variables"
     assert messages[0].startswith(f"{len(variables)} variables")
@@ -534,7 +542,7 @@ def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, 
     select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")  # [[0, 1.5, -2.25], [nan, inf, -inf]]
     tensor = window.tensor
     overlay = tensor.overlay.image
-    # NaN no longer looks like 0 (white in the diverging map), nor Inf like the largest value.
+    # NaN does not look like 0 (white in the diverging map), nor Inf like the largest value.
     assert tuple(overlay[1, 0]) == (*NAN_COLOUR, 255)
     assert tuple(overlay[1, 1]) == tuple(overlay[1, 2]) == (*INF_COLOUR, 255)
     assert (overlay[0, :, 3] == 0).all()  # finite cells: transparent

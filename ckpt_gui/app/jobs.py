@@ -23,6 +23,9 @@ from ckpt_gui.core.values.parallel import lower_this_thread_priority, run_worker
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals from one job
 
+_unreturned: set[_Job] = set()  # every runner's jobs whose function has not returned yet
+_unreturned_lock = threading.Lock()
+
 
 class JobContext:
     """What a job function receives: cancellation and progress reporting."""
@@ -77,28 +80,38 @@ class _JobSignals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[JobContext], Any], signals: _JobSignals, token: tuple[str, int]) -> None:
+    def __init__(
+        self, fn: Callable[[JobContext], Any], signals: _JobSignals, token: tuple[str, int], label: str = ""
+    ) -> None:
         super().__init__()
+        self.label = label
         self.setAutoDelete(False)  # the runner keeps the Python object alive until it reports
         self.fn = fn
         self.signals = signals
         self.token = token
         self.context = JobContext(signals, token)
+        self.returned = threading.Event()  # set when the function is done, before delivery
 
     def run(self) -> None:
         lower_this_thread_priority()  # pool threads are reused: one cheap call per job
         try:
-            result = self.fn(self.context)
+            signal, args = self.signals.finished, (self.fn(self.context),)
         except Cancelled:
-            self.signals.cancelled.emit(self.token)
+            signal, args = self.signals.cancelled, ()
         except CheckpointError as exc:
-            self.signals.failed.emit(self.token, str(exc), "")
+            signal, args = self.signals.failed, (str(exc), "")
         except MemoryError:
-            self.signals.failed.emit(self.token, "not enough memory for this operation", "")
+            signal, args = self.signals.failed, ("not enough memory for this operation", "")
         except Exception as exc:  # a bug: keep the app alive, show what happened
-            self.signals.failed.emit(self.token, f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        else:
-            self.signals.finished.emit(self.token, result)
+            signal, args = self.signals.failed, (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        finally:  # returned (the report follows): what wait() and unfinished_jobs() go by
+            with _unreturned_lock:
+                _unreturned.discard(self)
+            self.returned.set()
+        signal.emit(self.token, *args)
+
+    def describe(self) -> str:
+        return f"{self.token[0]} ({self.label})" if self.label else self.token[0]
 
 
 @dataclass
@@ -149,11 +162,13 @@ class JobRunner(QObject):
         if state.job is not None:
             state.job.context.cancel()
         state.generation += 1
-        job = _Job(fn, self._signals, (lane, state.generation))
+        job = _Job(fn, self._signals, (lane, state.generation), label)
         state.job, state.label, state.on_done, state.on_error = job, label, on_done, on_error
         state.on_progress, state.on_cancelled = on_progress, on_cancelled
         was_busy = self.busy
         self._running.add(job)
+        with _unreturned_lock:
+            _unreturned.add(job)
         self.pool.start(job)
         if not was_busy:
             self.busy_changed.emit(True)
@@ -185,8 +200,10 @@ class JobRunner(QObject):
         return bool(self._running)
 
     def wait(self, timeout_ms: int = 5000) -> bool:
-        """Block until every submitted job returned (for shutdown and tests)."""
-        return self.pool.waitForDone(timeout_ms)
+        """Block until this runner's jobs have returned (for shutdown and tests); their
+        results are delivered later, by the event loop. False on timeout."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        return all(job.returned.wait(max(0.0, deadline - time.monotonic())) for job in list(self._running))
 
     # -- delivery on the GUI thread -------------------------------------------------
 
@@ -238,3 +255,10 @@ class JobRunner(QObject):
         self._release(token)
         if callback is not None:
             callback()
+
+
+def unfinished_jobs() -> list[str]:
+    """Every runner's jobs whose function has not returned yet (queued or running), as
+    "lane (label)": for checks that nothing was left running."""
+    with _unreturned_lock:
+        return sorted(job.describe() for job in _unreturned)

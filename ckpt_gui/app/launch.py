@@ -7,10 +7,12 @@ import os
 import sys
 import tempfile
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.resources import demo_path
 
 SCREENSHOT_TIMEOUT_MS = 120_000
 
@@ -30,9 +32,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
-    from ckpt_gui.resources import demo_path
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Python's cyclic collector must run on the GUI thread only: run by a worker thread
+    # it can destroy Qt objects there, and Qt's destructors then deadlock against the
+    # GUI thread (seen: a histogram job collecting an old menu). pyqtgraph's collector
+    # turns automatic collection off and collects on a timer in this thread instead.
+    app.gui_thread_gc = GarbageCollector(interval=1.0)
     app.setApplicationName("ckpt-gui")
     app.setOrganizationName("ckpt-gui")
     if args.screenshot:
@@ -44,11 +49,11 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     if args.model:
         script = os.path.abspath(args.model)
-        window.loaded.connect(lambda: window.diagnose(script) if window.report is None else None)
+        window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None)
     if args.compare:
         other = os.path.abspath(args.compare)
-        window.loaded.connect(lambda: window.compare_with(other) if window.diff is None else None)
-    window.open_path(args.path or demo_path())
+        window.loaded.connect(lambda: window.compare.compare_with(other) if window.compare.diff is None else None)
+    window.browse.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     return app.exec()
@@ -71,13 +76,13 @@ class ScreenshotWhenIdle:
 
     def _poll(self) -> None:
         self.waited_ms += self.timer.interval()
-        idle = self.loaded and not self.window.runner.busy
+        idle = self.loaded and not self.window.busy
         if idle or self.waited_ms >= SCREENSHOT_TIMEOUT_MS:
             self.timer.stop()
             QTimer.singleShot(200, self._save)  # let the last results paint
 
     def _save(self) -> None:
-        if self.window.runner.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
+        if self.window.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
             self.timer.start()  # a result started a new job (e.g. a histogram after values)
             return
         pixmap = self.window.grab()

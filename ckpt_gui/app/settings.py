@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QSplitter, QWidget
 
 MAX_RECENT = 10
 
@@ -37,3 +38,27 @@ def remember_path(path: str) -> list[str]:
 def last_folder() -> str:
     value = settings().value("last_folder", "")
     return value if isinstance(value, str) and os.path.isdir(value) else os.path.expanduser("~")
+
+
+def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
+    """The window's geometry and splitter positions as the user left them (a default
+    size the first time); whether any splitter position was restored."""
+    store = settings()
+    geometry = store.value("geometry")
+    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+    else:
+        window.resize(1440, 900)
+    restored = False
+    for name, splitter in splitters.items():
+        state = store.value(f"splitter/{name}")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            restored = splitter.restoreState(state) or restored
+    return restored
+
+
+def save_layout(window: QWidget, splitters: dict[str, QSplitter]) -> None:
+    store = settings()
+    store.setValue("geometry", window.saveGeometry())
+    for name, splitter in splitters.items():
+        store.setValue(f"splitter/{name}", splitter.saveState())

@@ -1,16 +1,17 @@
-"""A QAbstractItemModel over the core's VariableTree (no QTreeWidget items).
+"""The variable tree's item model: one checkpoint's VariableTree, its restore
+statuses and NaN/Inf badges.
 
-Rows are the nodes' ``shown`` children, so filtering happens in the core and the
-model only resets; display strings are computed once per node and cached, so a
-tree of 100,000 variables scrolls smoothly.
+Display strings are computed once per node and cached, so a tree of 100,000
+variables scrolls smoothly.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ckpt_gui.app.widgets import status_style
+from ckpt_gui.app import status_style
+from ckpt_gui.app.models.base import Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
 
@@ -19,12 +20,13 @@ NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
 NodeRole = Qt.ItemDataRole.UserRole + 1  # the TreeNode behind an index
 SortRole = Qt.ItemDataRole.UserRole + 2
 
-_ROOT = QModelIndex()  # the invalid index Qt's default arguments stand for
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _MUTED = QBrush(QColor(120, 120, 120))
 
 
-class VariableTreeModel(QAbstractItemModel):
+class VariableTreeModel(NodeTreeModel):
+    COLUMNS = COLUMNS
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.tree: VariableTree | None = None
@@ -37,92 +39,27 @@ class VariableTreeModel(QAbstractItemModel):
 
     def set_tree(self, tree: VariableTree | None) -> None:
         """Show a tree (also after its nodes changed: the text cache starts over)."""
-        self.beginResetModel()
-        self.tree = tree
         self._texts.clear()
-        self.endResetModel()
-
-    def refilter(self, accept) -> int:
-        """Apply a core filter (see VariableTree.apply_filter); returns the match count."""
-        if self.tree is None:
-            return 0
-        self.beginResetModel()
-        count = self.tree.apply_filter(accept)
-        self.endResetModel()
-        return count
+        super().set_tree(tree)
 
     def set_badges(self, badges: dict[str, str]) -> None:
         self.badges = badges
         if self.tree is not None and self.tree.root.shown:
-            top_left = self.index(0, NAME)
-            bottom_right = self.index(len(self.tree.root.shown) - 1, NAME)
-            self.dataChanged.emit(top_left, bottom_right)
+            self.repaint_rows(NAME, NAME)
             self.layoutChanged.emit()
 
-    def node(self, index: QModelIndex) -> TreeNode | None:
-        if not index.isValid():
-            return self.tree.root if self.tree is not None else None
-        return index.internalPointer()
-
-    def index_of(self, node: TreeNode, column: int = 0) -> QModelIndex:
-        if node.parent is None:
-            return QModelIndex()
-        return self.createIndex(node.row, column, node)
-
-    # -- QAbstractItemModel ---------------------------------------------------------
-
-    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> QModelIndex:
-        owner = self.node(parent)
-        if owner is None or not (0 <= row < len(owner.shown)) or not (0 <= column < len(COLUMNS)):
-            return QModelIndex()
-        return self.createIndex(row, column, owner.shown[row])
-
-    def parent(self, index: QModelIndex = _ROOT):  # type: ignore[override]
-        if not index.isValid():
-            return QModelIndex()
-        node: TreeNode = index.internalPointer()
-        owner = node.parent
-        if owner is None or owner.parent is None:
-            return QModelIndex()
-        return self.createIndex(owner.row, 0, owner)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
-        if parent.isValid() and parent.column() != 0:
-            return 0
-        owner = self.node(parent)
-        return len(owner.shown) if owner is not None else 0
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
-        return len(COLUMNS)
-
-    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> bool:
-        return self.rowCount(parent) > 0
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in (ELEMENTS, BYTES):
-                return _RIGHT
-        return None
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if section in (ELEMENTS, BYTES) else None
+        return super().headerData(section, orientation, role)
 
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         node: TreeNode = index.internalPointer()
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == RESTORE:
-                return status_style.finding_label(node.status, node.finding) if node.status else ""
-            text = self._display(node)[column]
-            if column == NAME and node.variable is not None and node.variable.key in self.badges:
-                text = f"{text}   [{self.badges[node.variable.key]}]"
-            return text
+            return self._text(node, column)
         if role == Qt.ItemDataRole.BackgroundRole and node.status:
             return QBrush(status_style.tint(node.status))
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -132,12 +69,7 @@ class VariableTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.FontRole and node.kind in (SLOT, MODEL_ONLY):
             return self._italic
         if role == Qt.ItemDataRole.ForegroundRole:
-            if column == RESTORE and node.status:
-                return QBrush(status_style.colour(node.status))
-            if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
-                return _MUTED
-            if column == NAME and node.variable is not None and node.variable.key in self.badges:
-                return QBrush(QColor(200, 40, 40))
+            return self._foreground(node, column)
         if role == NodeRole:
             return node
         if role == SortRole:
@@ -147,6 +79,23 @@ class VariableTreeModel(QAbstractItemModel):
         return None
 
     # -- text -------------------------------------------------------------------------
+
+    def _text(self, node: TreeNode, column: int) -> str:
+        if column == RESTORE:
+            return status_style.finding_label(node.status, node.finding) if node.status else ""
+        text = self._display(node)[column]
+        if column == NAME and node.variable is not None and node.variable.key in self.badges:
+            text = f"{text}   [{self.badges[node.variable.key]}]"
+        return text
+
+    def _foreground(self, node: TreeNode, column: int) -> QBrush | None:
+        if column == RESTORE and node.status:
+            return QBrush(status_style.colour(node.status))
+        if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
+            return _MUTED
+        if column == NAME and node.variable is not None and node.variable.key in self.badges:
+            return QBrush(QColor(200, 40, 40))
+        return None
 
     def _display(self, node: TreeNode) -> tuple[str, ...]:
         cached = self._texts.get(id(node))

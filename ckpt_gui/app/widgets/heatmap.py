@@ -2,7 +2,7 @@
 
 A colour map has no colour for "not a number": pyqtgraph leaves NaN cells blank
 (white, the colour of zero in the diverging map) and clips +/-Inf to the extreme
-colours, so a NaN looked like a zero and an Inf like a large value. An overlay
+colours, so a NaN would look like a zero and an Inf like a large value. An overlay
 paints those cells in colours neither map uses, and the caller says so in words.
 """
 
@@ -16,13 +16,13 @@ INF_COLOUR, INF_NAME = (0, 0, 0), "black"  # for +Inf and -Inf (the readout tell
 
 
 class IndexAxis(pg.AxisItem):
-    """An axis of element indices: ticks on whole numbers only (a 2 x 2 matrix had
-    ticks at 0.5, which name no element)."""
+    """An axis of element indices: ticks on whole numbers only (a tick at 0.5 would
+    name no element)."""
 
     def __init__(self, orientation: str, **kwargs) -> None:
         super().__init__(orientation, **kwargs)
         # The first index sits half a cell from the edge: let its label overhang a
-        # little rather than be dropped (the "0" under a heatmap went missing).
+        # little rather than be dropped.
         self.setStyle(hideOverlappingLabels=12)
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API

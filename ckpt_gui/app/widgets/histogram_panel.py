@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
@@ -45,7 +46,7 @@ class HistogramPanel(QWidget):
         self.plot.setLabel("left", "count")
         self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=_FILL, pen=pg.mkPen(40, 90, 160))
         # Nothing to plot (a string, a group too large, an error): a message instead of
-        # empty axes, whose automatic range (-400..400, "count (x0.001)") meant nothing.
+        # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: palette(mid); background: white;")
@@ -165,8 +166,6 @@ class HistogramPanel(QWidget):
         return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
 
     def save_png(self, path: str) -> None:
-        from pyqtgraph.exporters import ImageExporter
-
         exporter = ImageExporter(self.plot.plotItem)
         exporter.parameters()["width"] = max(800, self.plot.width())
         exporter.export(path)

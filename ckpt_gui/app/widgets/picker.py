@@ -18,8 +18,8 @@ class CheckpointPicker(QComboBox):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.refs: list[CheckpointRef] = []
-        # As wide as its longest entry (a fixed 40 characters cut "(latest)"), up to a
-        # limit that leaves the toolbar room for the path; each entry's tooltip is whole.
+        # As wide as its longest entry, so "(latest)" is never cut, up to a limit that
+        # leaves the toolbar room for the path; each entry's tooltip is whole.
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.setMaximumWidth(MAX_WIDTH)
         self.setToolTip(_HINT)

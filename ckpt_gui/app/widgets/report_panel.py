@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app.widgets import status_style
+from ckpt_gui.app import status_style
 from ckpt_gui.app.widgets.layouts import fit_columns
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus

@@ -44,7 +44,6 @@ class TensorPanel(QTabWidget):
         self.value: np.ndarray | None = None
         self.choice: PlaneChoice | None = None
         self.shown: np.ndarray | None = None  # the 2-D (or 1-D) array on screen
-        self.stride = 1  # heatmap pixels per shown value along each axis
 
         # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
         self.picture = QStackedWidget()
@@ -203,9 +202,9 @@ class TensorPanel(QTabWidget):
         self.picture.setCurrentWidget(self.picture.widget(1))
         shown = plane(self.value, self.choice)
         if view is not None and view.image is not None:
-            image, step, (low, high, diverging) = view.image, view.step, view.limits
+            image, (low, high, diverging) = view.image, view.limits
         else:
-            image, step = display_image(shown)
+            image, _step = display_image(shown)
             low, high, diverging = color_limits(image)
         self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
         self.image.setImage(image, autoLevels=False)
@@ -213,7 +212,6 @@ class TensorPanel(QTabWidget):
         self.nonfinite.show_on(self.overlay)
         for item in (self.image, self.overlay):  # axes in the plane's own indices (after setImage)
             place(item, shown.shape[0], shown.shape[1])
-        self.stride = step
         self.colorbar.setLevels((low, high))
         note = self.nonfinite.note()
         self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")

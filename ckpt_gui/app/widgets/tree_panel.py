@@ -31,14 +31,12 @@ EXPAND_ROWS = 40  # default expansion opens levels while fewer rows than this sh
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
 # The columns beside the name take what their contents need, up to these widths, so
-# the name column (which stretches) keeps the rest: fixed widths left it ~200 px once
-# the Restore column appeared, and names were cut ("moment...").
+# the name column (which stretches) keeps the rest, the Restore column shown or not.
 COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
 
 
 class TreePanel(QWidget):
     node_selected = Signal(object)  # TreeNode or None
-    view_changed = Signal(str)  # "objects" or "keys"
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -165,7 +163,7 @@ class TreePanel(QWidget):
         self.apply_filter()
 
     def select_node(self, node: TreeNode) -> bool:
-        if not self._is_shown(node):
+        if not self.model.is_shown(node):
             return False
         index = self.model.index_of(node)
         self.view.setCurrentIndex(index)
@@ -244,7 +242,6 @@ class TreePanel(QWidget):
 
     def _switch_view(self) -> None:
         self._show_current_tree(self._selected_key())
-        self.view_changed.emit(self.current_view)
 
     def _show_current_tree(self, keep_key: str | None) -> None:
         self.model.set_tree(self.tree)
@@ -266,15 +263,6 @@ class TreePanel(QWidget):
     def _selected_key(self) -> str | None:
         node = self.selected_node()
         return node.variable.key if node is not None and node.variable is not None else None
-
-    def _is_shown(self, node: TreeNode) -> bool:
-        walker = node
-        while walker.parent is not None:
-            parent = walker.parent
-            if walker.row >= len(parent.shown) or parent.shown[walker.row] is not walker:
-                return False
-            walker = parent
-        return True
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.node_selected.emit(self.model.node(current) if current.isValid() else None)

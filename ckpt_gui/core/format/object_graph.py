@@ -259,31 +259,40 @@ def _decode_nodes(b: bytes) -> list[TrackableNode]:
         node_end = pos + length
         if node_end > end:
             raise WireFormatError("object graph node runs past the end of the graph")
-        children: list[tuple[str, int]] = []
-        attributes: list[Attribute] = []
-        slots: list[tuple[int, str, int]] = []
-        while pos < node_end:
-            field_tag = b[pos]
-            if field_tag not in (0x0A, 0x12, 0x1A):  # registered_saver, has_checkpoint_values...
-                pos = _skip_field(b, pos, field_tag & 7)
-                continue
-            length, pos = read_varint(b, pos + 1)
-            field_end = pos + length
-            if field_end > node_end:
-                raise WireFormatError("object graph field runs past the end of its node")
-            if field_tag == 0x0A:  # ObjectReference {int32 node_id = 1; string local_name = 2;}
-                values = _small_message(b, pos, field_end)
-                children.append((_text(values.get(2, b"")), values.get(1, 0)))
-            elif field_tag == 0x12:  # SerializedTensor {name = 1; full_name = 2; checkpoint_key = 3;}
-                values = _small_message(b, pos, field_end)
-                attributes.append(
-                    Attribute(_text(values.get(1, b"")), _text(values.get(2, b"")), _text(values.get(3, b"")))
-                )
-            elif field_tag == 0x1A:  # SlotVariableReference {original = 1; slot_name = 2; slot = 3;}
-                values = _small_message(b, pos, field_end)
-                slots.append((values.get(1, 0), _text(values.get(2, b"")), values.get(3, 0)))
-            pos = field_end
-        nodes.append(TrackableNode(len(nodes), children, attributes, slots))
+        nodes.append(_decode_node(b, pos, node_end, len(nodes)))
+        pos = node_end
+    _check_references(nodes)
+    return nodes
+
+
+def _decode_node(b: bytes, pos: int, node_end: int, node_id: int) -> TrackableNode:
+    """One TrackableObject: its children, attributes and slot variables."""
+    children: list[tuple[str, int]] = []
+    attributes: list[Attribute] = []
+    slots: list[tuple[int, str, int]] = []
+    while pos < node_end:
+        field_tag = b[pos]
+        if field_tag not in (0x0A, 0x12, 0x1A):  # registered_saver, has_checkpoint_values...
+            pos = _skip_field(b, pos, field_tag & 7)
+            continue
+        length, pos = read_varint(b, pos + 1)
+        field_end = pos + length
+        if field_end > node_end:
+            raise WireFormatError("object graph field runs past the end of its node")
+        values = _small_message(b, pos, field_end)
+        if field_tag == 0x0A:  # ObjectReference {int32 node_id = 1; string local_name = 2;}
+            children.append((_text(values.get(2, b"")), values.get(1, 0)))
+        elif field_tag == 0x12:  # SerializedTensor {name = 1; full_name = 2; checkpoint_key = 3;}
+            attributes.append(
+                Attribute(_text(values.get(1, b"")), _text(values.get(2, b"")), _text(values.get(3, b"")))
+            )
+        else:  # SlotVariableReference {original = 1; slot_name = 2; slot = 3;}
+            slots.append((values.get(1, 0), _text(values.get(2, b"")), values.get(3, 0)))
+        pos = field_end
+    return TrackableNode(node_id, children, attributes, slots)
+
+
+def _check_references(nodes: list[TrackableNode]) -> None:
     count = len(nodes)
     for node in nodes:
         for name, child in node.children:
@@ -292,7 +301,6 @@ def _decode_nodes(b: bytes) -> list[TrackableNode]:
         for original, _slot_name, slot_node in node.slot_variables:
             if not (0 <= original < count and 0 <= slot_node < count):
                 raise WireFormatError("object graph slot variable points at a missing node")
-    return nodes
 
 
 def _small_message(b: bytes, pos: int, end: int) -> dict[int, int | bytes]:

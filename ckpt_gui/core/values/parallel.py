@@ -23,6 +23,7 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _background_nice = 0  # how much lower than the process the worker threads run
 _this_thread = threading.local()
+_running = 0  # chunk tasks running on the pool now (see busy_workers)
 
 # On two cores, two busy worker threads plus the GUI thread are three runnable
 # threads: the scheduler then lets the GUI thread wait tens of milliseconds at a
@@ -85,6 +86,19 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
         wait(pending)  # ...and let the rest finish
 
 
+def busy_workers() -> int:
+    """How many chunk tasks are running on the shared pool right now (read-only: for
+    checks that a computation left nothing behind)."""
+    return _running
+
+
 def _in_background(fn: Callable[[T], R], item: T) -> R:
+    global _running
     lower_this_thread_priority()  # here rather than at thread start: the app may ask later
-    return fn(item)
+    with _pool_lock:
+        _running += 1
+    try:
+        return fn(item)
+    finally:
+        with _pool_lock:
+            _running -= 1

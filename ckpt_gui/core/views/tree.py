@@ -382,3 +382,14 @@ def _search_text(node: TreeNode) -> str:
             hints.append(walker.hint)
         walker = walker.parent
     return "\n".join([node.path, variable.key, *hints, node.hint]).lower()
+
+
+def first_to_show(tree: VariableTree) -> TreeNode | None:
+    """The variable to select when a checkpoint opens: the largest floating-point
+    weight matrix (or, without one, the largest floating-point tensor), so that its
+    details, histogram and heatmap show something meaningful straight away. Optimizer
+    slots are not candidates; None when no variable is floating point."""
+    candidates = [n for n in tree.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements))

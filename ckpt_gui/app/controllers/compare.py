@@ -1,0 +1,164 @@
+"""Comparing two checkpoints side by side: with a chosen one, or with the checkpoint
+saved before the one shown; every pair compared in the background, the selected
+pair's histograms and heatmaps on demand."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from ckpt_gui.app.controllers.base import Controller
+from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.app.widgets.pair_panel import PairPanel
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_all, elements_to_compare, pair_variables
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.pair_tree import PairTree
+from ckpt_gui.core.views.pair_view import pair_view
+
+REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
+
+Views = tuple[CompareTrees, PairPanel]
+
+
+class CompareController(Controller):
+    opened = Signal(str, str)  # a comparison is shown: the names of A and B
+    closed = Signal()
+    done = Signal()  # every pair of the comparison has been compared
+
+    def __init__(self, banner: Banner, make_views: Callable[[], Views], bins: Callable[[], int], window: QWidget):
+        """``make_views`` builds the trees and the pair panel on the first comparison;
+        ``bins`` is the number of histogram bins to use."""
+        super().__init__(banner, window)
+        self._make_views, self._bins = make_views, bins
+        self.trees: CompareTrees | None = None
+        self.pair_panel: PairPanel | None = None
+        self.ckpt: Checkpoint | None = None  # the checkpoint shown, A of "compare with..."
+        self.diff: CheckpointDiff | None = None  # the comparison shown, if any
+        self._refresh = QTimer(self, interval=REFRESH_MS)
+        self._refresh.timeout.connect(self._show_progress)
+
+    def set_checkpoint(self, ckpt: Checkpoint) -> None:
+        self.ckpt = ckpt
+
+    # -- starting and ending ------------------------------------------------------------------
+
+    def choose(self) -> None:
+        if self.ckpt is None:
+            return
+        title = "Compare with (checkpoint B)"
+        path = QFileDialog.getExistingDirectory(self.dialog_parent, title, self.ckpt.location.directory)
+        if path:
+            self.compare_with(path)
+
+    def compare_with_previous(self) -> None:
+        """A = the checkpoint saved before the one shown, B = the one shown."""
+        if self.ckpt is None:
+            return
+        refs = list(self.ckpt.checkpoints)
+        position = refs.index(self.ckpt.ref) if self.ckpt.ref in refs else -1
+        if position <= 0:
+            self.banner.show_message("This is the oldest checkpoint of the folder: nothing before it.", "info")
+            return
+        self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
+
+    def compare_with(self, path_b: str) -> None:
+        """A = the checkpoint shown, B = ``path_b`` (anything inspect accepts)."""
+        if self.ckpt is None:
+            return
+        a = self.ckpt
+
+        def load(context: JobContext):
+            context.progress(0, 0)
+            return Checkpoint.open(path_b)
+
+        self.runner.submit(
+            "open_b", load, lambda b: self.compare(a, b),
+            lambda m, d: self.banner.show_message(f"Cannot compare: {m}", "error", d),
+            label=f"Opening {os.path.basename(path_b)}",
+        )  # fmt: skip
+
+    def compare(self, a: Checkpoint, b: Checkpoint) -> None:
+        trees, panel = self._views()
+        diff = pair_variables(a, b)
+        self.diff = diff
+        name_a, name_b = _ref_name(a), _ref_name(b)
+        trees.show_tree(PairTree(diff), name_a, name_b)
+        panel.path_of = trees.model.tree.path_of
+        panel.show_pair(None)
+        self.opened.emit(name_a, name_b)
+        total = elements_to_compare(diff)
+
+        def compare_everything(context: JobContext):
+            context.progress(0, total)
+            return compare_all(diff, lambda n: context.progress(n), context.cancelled)
+
+        self._refresh.start()
+        self.runner.submit(
+            "all_pairs", compare_everything, lambda _d: self._finished(diff),
+            lambda m, d: self.banner.show_message(f"Comparison stopped: {m}", "error", d),
+            label="Comparing values", on_cancelled=self._refresh.stop,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        self.runner.cancel("all_pairs")
+        self._refresh.stop()
+        self.diff = None
+        self.closed.emit()
+
+    def _views(self) -> Views:
+        if self.trees is None:
+            self.trees, self.pair_panel = self._make_views()
+            self.trees.pair_selected.connect(self._on_pair_selected)
+        return self.trees, self.pair_panel
+
+    # -- progress and the selected pair -----------------------------------------------------------
+
+    def _show_progress(self) -> None:
+        if self.trees is not None and self.diff is not None:
+            self.trees.model.refresh()
+            self.trees.update_summary()
+
+    def _finished(self, diff: CheckpointDiff) -> None:
+        self._refresh.stop()
+        if diff is not self.diff:
+            return
+        self.trees.update_summary()
+        self.trees.apply_filter()  # the flat list's order depends on the values
+        if self.trees.selected_pair() is None:
+            changed = [p for p in diff.pairs if p.values is not None and p.status == "changed"]
+            if changed:  # start on the largest change
+                self.trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))
+        summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in diff.summary().items() if n)
+        self.status.emit(f"Compared: {summary}")
+        self.done.emit()
+
+    def _on_pair_selected(self, pair: Pair | None) -> None:
+        diff = self.diff
+        self.pair_panel.show_pair(pair)
+        if pair is None or diff is None:
+            return
+        bins = self._bins()
+
+        def build(context: JobContext):
+            context.progress(0, 0)
+            return pair_view(diff, pair, bins, context.cancelled)
+
+        def show(view) -> None:
+            if self.diff is diff and self.trees.selected_pair() is pair:
+                self.pair_panel.show_view(view)
+                self.trees.model.refresh()
+
+        self.runner.submit(
+            "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
+            label=f"Comparing {pair.path}",
+        )  # fmt: skip
+
+
+def _ref_name(ckpt: Checkpoint) -> str:
+    folder = os.path.basename(os.path.dirname(ckpt.prefix))
+    return f"{folder}/{os.path.basename(ckpt.prefix)}" if folder else os.path.basename(ckpt.prefix)

@@ -1,0 +1,193 @@
+"""The restore doctor: trying to restore the shown checkpoint into the user's model
+script (in a child Python with TensorFlow), re-running it when asked or when the
+script is saved, the interpreter to use, and the report.
+
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from ckpt_gui.app import settings
+from ckpt_gui.app.controllers.base import Controller
+from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.report_panel import ReportPanel
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.report import build_report
+from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+
+DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say otherwise
+
+
+class DoctorController(Controller):
+    started = Signal()  # an attempt started: its report will show in the report panel
+    phase = Signal(str)  # what the running attempt is doing ("importing TensorFlow"...)
+    done = Signal(object)  # the report, or None when the attempt was cancelled
+    statuses_changed = Signal(object)  # report entries to mark the variables with, or None for none
+    finding_selected = Signal(object)  # the RestoreFinding the user clicked in the report
+    _phase_from_worker = Signal(str)  # connected queued: the attempt reports its phases on its thread
+
+    def __init__(self, banner: Banner, report_panel: ReportPanel, window: QWidget) -> None:
+        super().__init__(banner, window)
+        self.report_panel = report_panel
+        self.ckpt: Checkpoint | None = None
+        self.script: str | None = None
+        self.report: RestoreReport | None = None  # the last report, for self.ckpt
+        self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.fileChanged.connect(self._script_changed)
+        self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
+        report_panel.rerun_requested.connect(self.rerun)
+        report_panel.choose_script_requested.connect(self.choose_script)
+        report_panel.entry_selected.connect(self._entry_selected)
+
+    def set_checkpoint(self, ckpt: Checkpoint) -> None:
+        """Another checkpoint is shown: the report stays only if it was made for it."""
+        self.ckpt = ckpt
+        if self.report is None:
+            return
+        made_for = self.report.checkpoint
+        if made_for != ckpt.prefix:
+            name = os.path.basename(made_for)
+            self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.")
+            self.report = None
+        else:
+            self.statuses_changed.emit(self.report.variables)
+
+    # -- running an attempt ------------------------------------------------------------------
+
+    def choose_script(self) -> None:
+        self._diagnoser().warm_up(self._python())  # TensorFlow imports while the user picks the file
+        start = self.script or str(settings.settings().value("last_script", settings.last_folder()))
+        path, _ = QFileDialog.getOpenFileName(
+            self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
+        )
+        if path:
+            self.diagnose(path)
+
+    def choose_python(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Python interpreter with TensorFlow", self._python())
+        if path:
+            settings.settings().setValue("python", path)
+            self.status.emit(f"Restore attempts will run with {path}")
+
+    def diagnose(self, script: str) -> None:
+        """Run a restore attempt of the current checkpoint into ``script``'s objects."""
+        if self.ckpt is None:
+            self.banner.show_message("Open a checkpoint first, then diagnose its restore.", "info")
+            return
+        script = os.path.abspath(script)
+        self._watch(script)
+        settings.settings().setValue("last_script", script)
+        request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python())
+        diagnoser = self._diagnoser()
+        on_phase = self._phase_from_worker.emit
+        self.started.emit()
+        self.report_panel.show_running(os.path.basename(script))
+        ckpt = self.ckpt
+
+        def attempt(context: JobContext):
+            context.progress(0, 0)
+            ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
+            result = diagnoser.run(request, on_phase, context.cancelled)
+            return build_report(request, result)
+
+        self.runner.submit(
+            "diagnose", attempt, self._adopt, self._failed,
+            label=f"Diagnosing with {os.path.basename(script)}", on_cancelled=self._cancelled,
+        )  # fmt: skip
+
+    def rerun(self) -> None:
+        if self.script is not None:
+            self.diagnose(self.script)
+        else:
+            self.choose_script()
+
+    def clear(self) -> None:
+        self.report = None
+        self.statuses_changed.emit(None)
+        self.report_panel.clear()
+
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Cancel a running attempt, wait for it, then end the warm child: an attempt
+        ending after the close would otherwise start a new warm child nobody ends."""
+        if self.diagnoser is not None:
+            self.diagnoser.keep_warm = False
+        super().shutdown(timeout_ms)
+        if self.diagnoser is not None:
+            self.diagnoser.close()
+
+    # -- the report ------------------------------------------------------------------------------
+
+    def _adopt(self, report: RestoreReport) -> None:
+        if self.ckpt is None or report.checkpoint != self.ckpt.prefix:
+            return  # the user moved on to another checkpoint meanwhile
+        self.report = report
+        self.report_panel.show_report(report)
+        self.statuses_changed.emit(None if report.error is not None else report.variables)
+        self.status.emit(_outcome(report))
+        self.done.emit(report)
+
+    def _failed(self, message: str, details: str) -> None:
+        self.report_panel.clear(f"The restore attempt could not run: {message}")
+        self.banner.show_message(f"The restore attempt could not run: {message}", "error", details)
+
+    def _cancelled(self) -> None:
+        self.report_panel.show_cancelled()
+        self.done.emit(None)
+
+    def _on_phase(self, phase: str) -> None:
+        self.report_panel.show_phase(phase)
+        self.phase.emit(phase)
+
+    def _entry_selected(self, finding: RestoreFinding) -> None:
+        self.finding_selected.emit(finding)
+
+    # -- the script, the interpreter ------------------------------------------------------------
+
+    def _watch(self, script: str) -> None:
+        if self.script and self.script in self._watcher.files():
+            self._watcher.removePath(self.script)
+        self.script = script
+        self._watcher.addPath(script)
+
+    def _script_changed(self, path: str) -> None:
+        if os.path.exists(path) and path not in self._watcher.files():
+            self._watcher.addPath(path)  # editors that save by renaming drop the watch
+        if path != self.script:
+            return
+        if self.report_panel.auto_rerun.isChecked():
+            self.rerun()
+        else:
+            name = os.path.basename(path)
+            self.banner.show_message(f"{name} changed: Restore > Re-run diagnosis (Ctrl+R) to try it again.", "info")
+
+    def _diagnoser(self):
+        if self.diagnoser is None:
+            self.diagnoser = Diagnoser(keep_warm=True)
+        return self.diagnoser
+
+    def _python(self) -> str:
+        value = settings.settings().value("python", "")
+        return value if isinstance(value, str) and value else sys.executable
+
+
+def _timeout() -> float:
+    value = settings.settings().value("diagnosis_timeout", DEFAULT_TIMEOUT)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_TIMEOUT
+
+
+def _outcome(report: RestoreReport) -> str:
+    """The status bar's line on a finished attempt."""
+    summary = ", ".join(f"{n} {s}" for s, n in report.summary.items() if n)
+    outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
+    return f"Restore {outcome}" + (f": {summary}" if summary else "")

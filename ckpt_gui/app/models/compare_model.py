@@ -1,0 +1,97 @@
+"""The comparison tree's item model: one PairTree, shown by two views side by side.
+
+Both views show this one model (each hides the other side's columns), so their
+rows line up by construction: a variable present on one side only leaves a blank
+row on the other.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ckpt_gui.app import status_style
+from ckpt_gui.app.models.base import Index, NodeTreeModel
+from ckpt_gui.core.formatting import format_number, format_shape
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree
+
+STYLES = status_style.DIFF_STYLES
+COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
+NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE = range(10)
+
+
+def status_label(status: str | None) -> str:
+    return status_style.label(status, STYLES)
+
+
+class CompareModel(NodeTreeModel):
+    COLUMNS = COLUMNS
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.tree: PairTree | None = None
+
+    def refresh(self) -> None:
+        """Values arrived for some pairs (compared in the background): repaint."""
+        self.repaint_rows()
+
+    def shown_parent(self, node: PairNode) -> PairNode | None:
+        return self.tree.parent_of(node) if self.tree is not None else node.parent
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: PairNode = index.internalPointer()
+        column = index.column()
+        pair = node.pair
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _text(node, column, self.tree.flat if self.tree else False)
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and pair is not None:
+            return QBrush(QColor(STYLES[pair.status][2]))
+        if role == Qt.ItemDataRole.BackgroundRole and pair is not None and pair.status not in ("same", None):
+            colour = QColor(STYLES[pair.status][2])
+            colour.setAlpha(28)
+            return QBrush(colour)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (REL, MAX_ABS, COSINE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and pair is None:  # a group: what changed below, in full
+            return f"{node.path}\n{_text(node, STATUS, False)}"
+        if role == Qt.ItemDataRole.ToolTipRole and pair is not None:
+            a, b = pair.a, pair.b
+            lines = [pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
+            lines.append(f"A: {format_shape(a.shape)} {a.dtype.name}" if a else "A: -")
+            lines.append(f"B: {format_shape(b.shape)} {b.dtype.name}" if b else "B: -")
+            return "\n".join(filter(None, lines))
+        return None
+
+
+def _text(node: PairNode, column: int, flat: bool) -> str:
+    if node.pair is None:
+        return _group_text(node, column)
+    pair = node.pair
+    if column == STATUS:
+        return status_label(pair.status)
+    sides = {NAME_A: pair.a, SHAPE_A: pair.a, DTYPE_A: pair.a, NAME_B: pair.b, SHAPE_B: pair.b, DTYPE_B: pair.b}
+    if column in sides:
+        variable = sides[column]
+        if variable is None:
+            return ""
+        if column in (NAME_A, NAME_B):
+            return node.tree_path if flat else node.name
+        return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
+    values = pair.values
+    metric = {REL: "rel_l2", MAX_ABS: "max_abs_diff", COSINE: "cosine"}.get(column)
+    return format_number(getattr(values, metric)) if values is not None and metric else ""
+
+
+def _group_text(node: PairNode, column: int) -> str:
+    """A group: its name on each side it exists, and what changed below."""
+    name = f"{node.name}  \u00b7  {node.hint}" if node.hint else node.name
+    if column == NAME_A:
+        return name if node.has_side("a") else ""
+    if column == NAME_B:
+        return name if node.has_side("b") else ""
+    if column == STATUS:
+        counts = node.statuses()
+        return ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same") or "all same"
+    return ""

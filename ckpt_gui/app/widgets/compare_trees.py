@@ -1,0 +1,193 @@
+"""The comparison's left half: a summary bar that filters, a filter box, and the
+two synchronised trees (A and B) over one comparison model."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_gui.app.models.compare_model import (
+    COLUMNS,
+    NAME_A,
+    NAME_B,
+    REL,
+    SHAPE_A,
+    SHAPE_B,
+    STATUS,
+    STYLES,
+    CompareModel,
+    status_label,
+)
+from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.core.analysis.diff import Pair
+from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
+
+# Each side shows few columns, so names stay readable; dtypes and the other numbers
+# are in the tooltips and the details.
+A_COLUMNS = (NAME_A, SHAPE_A, STATUS)
+B_COLUMNS = (NAME_B, SHAPE_B, REL)
+# Beside the names, columns take what their contents need up to these widths (a
+# group's status, "6 changed, 2 only in A", needs about 150 px); the rest is in the
+# tooltips.
+A_LIMITS = {SHAPE_A: 120, STATUS: 150}
+B_LIMITS = {SHAPE_B: 120, REL: 100}
+
+
+class CompareTrees(QWidget):
+    """The summary bar, a filter, and the two synchronised trees."""
+
+    pair_selected = Signal(object)  # Pair or None
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.model = CompareModel(self)
+        self._remembered: Pair | None = None  # the pair last selected, kept across filters
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.search = QLineEdit(placeholderText="Filter pairs")
+        self.search.setClearButtonEnabled(True)
+        self.by_change = QCheckBox("Flat list, largest change first")
+        self.summary_row = QHBoxLayout()
+        self.summary: dict[str, QToolButton] = {}
+        for status in DiffStatus:
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setToolTip("Show only these pairs (click again for all)")
+            button.setStyleSheet(f"QToolButton {{ color: {STYLES[status][2]}; }}")
+            button.toggled.connect(lambda _on: self.apply_filter())
+            self.summary[status] = button
+            self.summary_row.addWidget(button)
+        self.summary_row.addStretch(1)
+        self.view_a = self._make_view(A_COLUMNS, NAME_A)
+        self.view_b = self._make_view(B_COLUMNS, NAME_B)
+        self.view_b.setSelectionModel(self.view_a.selectionModel())
+        self._link(self.view_a, self.view_b)
+        self._link(self.view_b, self.view_a)
+        trees = QSplitter(Qt.Orientation.Horizontal)
+        for label, view in (("A", self.view_a), ("B", self.view_b)):
+            box = QWidget()
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(0, 0, 0, 0)
+            heading = QLabel(label)
+            heading.setObjectName(f"side-{label}")
+            box_layout.addWidget(heading)
+            box_layout.addWidget(view)
+            trees.addWidget(box)
+        self.heading_a = trees.widget(0).findChild(QLabel, "side-A")
+        self.heading_b = trees.widget(1).findChild(QLabel, "side-B")
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.by_change)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(self.summary_row)
+        layout.addLayout(filters)
+        layout.addWidget(trees, 1)
+        self.search.textChanged.connect(lambda _t: self.apply_filter())
+        self.by_change.toggled.connect(lambda _on: self.apply_filter())
+        self.view_a.selectionModel().currentChanged.connect(self._on_current)
+        refit_on_expand(self.view_a, self.fit_columns)
+
+    def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
+        view = QTreeView()
+        view.setModel(self.model)
+        view.setUniformRowHeights(True)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setAllColumnsShowFocus(True)
+        view.setTreePosition(tree_column)
+        for column in range(len(COLUMNS)):
+            view.setColumnHidden(column, column not in columns)
+        header = view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(tree_column, QHeaderView.ResizeMode.Stretch)
+        return view
+
+    def _link(self, source: QTreeView, target: QTreeView) -> None:
+        source.expanded.connect(target.expand)
+        source.collapsed.connect(target.collapse)
+        source.verticalScrollBar().valueChanged.connect(target.verticalScrollBar().setValue)
+
+    # -- content ---------------------------------------------------------------------------
+
+    def show_tree(self, tree: PairTree, name_a: str, name_b: str) -> None:
+        name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the labels rich text
+        self.heading_a.setText(f"<b>A</b> (before): {name_a}")
+        self.heading_b.setText(f"<b>B</b> (after): {name_b}")
+        self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
+        self._remembered = None
+        self.model.set_tree(tree)
+        self.update_summary()
+        self.apply_filter()
+
+    def update_summary(self) -> None:
+        tree = self.model.tree
+        counts = {status: 0 for status in DiffStatus}
+        pending = 0
+        for leaf in tree.leaves if tree is not None else []:
+            if leaf.pair.status is None:
+                pending += 1
+            else:
+                counts[leaf.pair.status] += 1
+        for status, button in self.summary.items():
+            button.setText(f"{status_label(status)}  {counts[status]}")
+            button.setVisible(bool(counts[status]))
+        self.fit_columns()  # the groups' status texts grow as pairs get compared
+        if pending:
+            self.title.setText(self.title.text().split(" &mdash; ")[0] + f" &mdash; comparing, {pending} pairs to go")
+        else:
+            self.title.setText(self.title.text().split(" &mdash; ")[0])
+
+    def apply_filter(self) -> int:
+        keep = self.selected_pair() or self._remembered  # a filter may hide it for a while
+        statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
+        count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
+        if self.by_change.isChecked() or self.search.text() or statuses:
+            self.view_a.expandAll()
+        else:
+            self.view_a.expandToDepth(2)
+        if keep is not None:
+            self.select_pair(keep)
+        self.fit_columns()
+        return count
+
+    def fit_columns(self) -> None:
+        fit_columns(self.view_a, A_LIMITS)
+        fit_columns(self.view_b, B_LIMITS)
+
+    def select_pair(self, pair: Pair) -> bool:
+        tree = self.model.tree
+        leaf = next((leaf for leaf in tree.leaves if leaf.pair is pair), None) if tree else None
+        if leaf is None or not self.model.is_shown(leaf):
+            return False
+        index = self.model.index_of(leaf)
+        self.view_a.setCurrentIndex(index)
+        self.view_a.scrollTo(index)
+        return True
+
+    def selected_pair(self) -> Pair | None:
+        index = self.view_a.currentIndex()
+        node = self.model.node(index) if index.isValid() else None
+        return node.pair if node is not None else None
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        node = self.model.node(current) if current.isValid() else None
+        if node is not None and node.pair is not None:
+            self._remembered = node.pair
+        self.pair_selected.emit(node.pair if node is not None else None)

@@ -1,0 +1,232 @@
+"""The comparison's right half: the selected pair's numbers, its two histograms
+overlaid, the histogram of B - A, and the heatmaps of A, B and B - A."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from ckpt_gui.app.models.compare_model import status_label
+from ckpt_gui.app.widgets.heatmap import NonFinite, index_axes, overlay_item, place
+from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.core.analysis.diff import Pair
+from ckpt_gui.core.formatting import format_number, format_shape
+from ckpt_gui.core.views.pair_view import PairView
+from ckpt_gui.core.views.planes import color_limits
+
+COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
+
+
+class PairPanel(QWidget):
+    """The selected pair: its numbers, overlaid histograms, B - A, and heatmaps."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.view: PairView | None = None
+        self.path_of: Callable[[Pair], str] = lambda pair: pair.path  # where the trees show a pair
+        self.title = QLabel("Select a pair to compare its values.")
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-weight: bold;")
+        # Rich text always: left to auto-detection, a title without a tag (no "stored
+        # as" line) would be taken for plain text and show its &nbsp; literally.
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.setMinimumWidth(320)
+        self.numbers = QGridLayout()
+        self.numbers.setHorizontalSpacing(14)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        # The title is the legend: a legend inside the plot would cover the curves.
+        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title())
+        self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.curve_a = self.hist_plot.plot(
+            [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_A, 70), pen=pg.mkPen(COLOUR_A), name="A"
+        )
+        self.curve_b = self.hist_plot.plot(
+            [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
+        )
+        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A")
+        self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
+        # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
+        # bars have cells of their own, so the three heatmaps get the same width (a bar
+        # inserted into B's plot would take its width from B alone).
+        self.heatmaps = heatmaps = self.plots.addLayout(row=2, col=0)
+        self.image_plots = []
+        self.images = []
+        self.overlays = []  # NaN and Inf cells, in colours of their own
+        for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
+            plot = heatmaps.addPlot(row=0, col=col, title=title, axisItems=index_axes())
+            plot.invertY(True)
+            plot.hideAxis("bottom")
+            image = pg.ImageItem()
+            overlay = overlay_item()
+            plot.addItem(image)
+            plot.addItem(overlay)
+            self.image_plots.append(plot)
+            self.images.append(image)
+            self.overlays.append(overlay)
+        # A and B share one colour scale; B - A has its own.
+        self.colorbar_ab = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=10)
+        self.colorbar_ab.setImageItem(self.images[:2])
+        self.colorbar_diff = pg.ColorBarItem(values=(-1, 1), colorMap="CET-D1A", interactive=False, width=10)
+        self.colorbar_diff.setImageItem(self.images[2])
+        for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
+            bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
+            heatmaps.addItem(bar, row=0, col=col)
+        self.heatmap_note = heatmaps.addLabel("", row=1, col=0, colspan=5, size="9pt")
+        self.heatmap_note.setVisible(False)
+        for plot in self.image_plots[1:]:  # zoom and pan together
+            plot.setXLink(self.image_plots[0])
+            plot.setYLink(self.image_plots[0])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addLayout(self.numbers)
+        layout.addWidget(self.plots, 1)
+
+    def show_pair(self, pair: Pair | None) -> None:
+        """The numbers known so far (before the histograms arrive)."""
+        self.view = None
+        if pair is None:
+            self.title.setText("Select a pair to compare its values.")
+            _fill(self.numbers, [])
+            self._clear_plots()
+            return
+        place, stored = html.escape(self.path_of(pair)), html.escape(pair.path)
+        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {place}"
+        if place != stored:  # an optimizer slot shown under its variable
+            text += f"<br><span style='font-weight: normal; color: gray;'>stored as {stored}</span>"
+        self.title.setText(text.replace("/", "/\u200b"))  # lets a long path wrap
+        _fill(self.numbers, _numbers(pair))
+
+    def show_view(self, view: PairView) -> None:
+        self.show_pair(view.pair)
+        self.view = view
+        self._clear_plots()
+        self._show_histograms(view)
+        self._draw_heatmaps(view)
+
+    def _show_histograms(self, view: PairView) -> None:
+        for curve, histogram in ((self.curve_a, view.hist_a), (self.curve_b, view.hist_b)):
+            if histogram is not None:
+                curve.setData(histogram.edges.astype(np.float64), histogram.counts.astype(np.float64))
+        self.hist_plot.enableAutoRange()
+        if view.hist_diff is not None:
+            hist = view.hist_diff
+            self.curve_diff.setData(hist.edges.astype(np.float64), hist.counts.astype(np.float64))
+            self.diff_plot.enableAutoRange()
+
+    def _draw_heatmaps(self, view: PairView) -> None:
+        images = (view.image_a, view.image_b)
+        shown = [image for image in images if image is not None]
+        if shown:
+            # A and B share one colour scale; B - A gets its own, centred on zero.
+            low = min(color_limits(image)[0] for image in shown)
+            high = max(color_limits(image)[1] for image in shown)
+            for item, image in zip(self.images[:2], images):
+                if image is not None:
+                    item.setImage(image, autoLevels=False)
+            self.colorbar_ab.setColorMap(pg.colormap.get("CET-D1A" if low < 0 < high else "viridis"))
+            self.colorbar_ab.setLevels((low, high))
+        if view.image_diff is not None:
+            low, high, _diverging = color_limits(view.image_diff)
+            bound = max(abs(low), abs(high)) or 1.0
+            self.images[2].setImage(view.image_diff, autoLevels=False)
+            self.colorbar_diff.setLevels((-bound, bound))
+        notes = []
+        for plot, item, overlay, image, title in zip(
+            self.image_plots, self.images, self.overlays, (*images, view.image_diff), ("A", "B", "B - A")
+        ):
+            plot.setVisible(image is not None)
+            if image is not None:
+                nonfinite = NonFinite(image)
+                nonfinite.show_on(overlay)
+                for cells in (item, overlay):  # after setImage: the rect scales the image it has
+                    place(cells, *image.shape)
+                if nonfinite.note():
+                    notes.append(f"{title}: {nonfinite.note()}")
+        # One line under the heatmaps (in their titles, it would widen one of them).
+        self.heatmap_note.setText(" &nbsp; ".join(notes))
+        self.heatmap_note.setVisible(bool(notes))
+        self.colorbar_ab.setVisible(bool(shown))
+        self.colorbar_diff.setVisible(view.image_diff is not None)
+        self._show_heatmaps(bool(shown))
+        if shown:
+            self.image_plots[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
+
+    def _clear_plots(self) -> None:
+        for curve in (self.curve_a, self.curve_b, self.curve_diff):
+            curve.setData([0, 1], [0])
+        for item in (*self.images, *self.overlays):
+            item.clear()
+        self.heatmap_note.setVisible(False)
+        for plot in self.image_plots:
+            plot.setVisible(False)
+        self._show_heatmaps(False)
+
+    def _show_heatmaps(self, on: bool) -> None:
+        """The heatmap row only for matrices: hidden items keep their place in a
+        graphics layout, so without this a vector's histograms would leave a blank row."""
+        self.heatmaps.setVisible(on)
+        self.plots.ci.layout.setRowMaximumHeight(2, 1e6 if on else 0)
+
+
+def _legend_title() -> str:
+    def swatch(colour: tuple[int, int, int], name: str) -> str:
+        return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
+
+    return f"{swatch(COLOUR_A, 'A')} and {swatch(COLOUR_B, 'B')}"
+
+
+def _numbers(pair: Pair) -> list[tuple[str, str]]:
+    rows = [
+        ("A", f"{format_shape(pair.a.shape)} {pair.a.dtype.name}" if pair.a else "(not in A)"),
+        ("B", f"{format_shape(pair.b.shape)} {pair.b.dtype.name}" if pair.b else "(not in B)"),
+    ]
+    if pair.key_b:
+        keys = f"{pair.key}  \u2192  {pair.key_b} (paired by object path)"
+        rows.append(("Keys", keys.replace("/", "/\u200b")))  # let the long keys wrap
+    values = pair.values
+    if values is not None:
+        share = values.differing / values.count if values.count else 0.0
+        # The metrics cover positions finite on both sides; say so when some are not.
+        nonfinite = values.nan_appeared + values.nan_vanished + values.inf_appeared + values.inf_vanished
+        where = " (finite)" if nonfinite else ""
+        rows += [
+            ("Differing", f"{values.differing:,} of {values.count:,} ({share:.2%})"),
+            (f"Max |B-A|{where}", format_number(values.max_abs_diff)),
+            (f"Mean |B-A|{where}", format_number(values.mean_abs_diff)),
+            (f"Rel. L2{where}", format_number(values.rel_l2)),
+            (f"Cosine{where}", format_number(values.cosine)),
+        ]
+        changes = [
+            f"{n:,} {what}"
+            for n, what in ((values.nan_appeared, "NaN appeared"), (values.nan_vanished, "NaN went away"),
+                            (values.inf_appeared, "Inf appeared"), (values.inf_vanished, "Inf went away"))
+            if n
+        ]  # fmt: skip
+        if changes:
+            rows.append(("NaN/Inf", ", ".join(changes)))
+    elif pair.status is None:
+        rows.append(("Values", "comparing..."))
+    return rows
+
+
+def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
+    clear_layout(grid)
+    columns = 2
+    per_column = -(-len(rows) // columns) if rows else 0
+    for i, (label, text) in enumerate(rows):
+        row, column = i % per_column, 2 * (i // per_column)
+        name = QLabel(label)
+        name.setStyleSheet("color: palette(mid);")
+        value = QLabel(text)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        value.setWordWrap(True)
+        grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(value, row, column + 1)

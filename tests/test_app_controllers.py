@@ -1,0 +1,97 @@
+"""Each workflow's controller on its own, with its panels but without the window:
+what it emits is all another workflow can know of it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from ckpt_gui.app.controllers.base import Controller
+from ckpt_gui.app.controllers.browse import BrowseController
+from ckpt_gui.app.controllers.compare import CompareController
+from ckpt_gui.app.controllers.doctor import DoctorController
+from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.app.widgets.details_panel import DetailsPanel
+from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+from ckpt_gui.app.widgets.pair_panel import PairPanel
+from ckpt_gui.app.widgets.picker import CheckpointPicker
+from ckpt_gui.app.widgets.report_panel import ReportPanel
+from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture()
+def host(qtbot, tmp_path, monkeypatch):
+    """The widget the controllers hang from (and open their dialogs on)."""
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    yield widget
+    for controller in widget.findChildren(Controller):
+        controller.shutdown()
+
+
+def test_browse_announces_the_checkpoint_then_selects_its_largest_matrix(qtbot, host, checkpoints):
+    tree_panel = TreePanel()
+    browse = BrowseController(
+        Banner(), CheckpointPicker(), tree_panel, DetailsPanel(), HistogramPanel(), TensorPanel(), host, False
+    )
+    events = []
+    browse.about_to_show.connect(lambda: events.append("about to show"))
+    browse.checkpoint_shown.connect(lambda ckpt: events.append(("shown", ckpt, tree_panel.selected_node())))
+    with qtbot.waitSignal(browse.loaded, timeout=WAIT_MS):
+        browse.open_path(str(checkpoints / "keras_seq"))
+    qtbot.waitUntil(lambda: not browse.runner.busy, timeout=WAIT_MS)
+    assert events[0] == "about to show"
+    # Announced before a variable is selected: a report's statuses are on the tree by then.
+    assert events[1][:2] == ("shown", browse.ckpt) and events[1][2] is None
+    assert len(browse.current.variable.shape) >= 2 and browse.histogram.histogram is not None
+
+
+def test_doctor_keeps_a_report_only_for_its_checkpoint(qtbot, host, checkpoints):
+    panel = ReportPanel()
+    doctor = DoctorController(Banner(), panel, host)
+    seen = []
+    doctor.statuses_changed.connect(seen.append)
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    finding = RestoreFinding(RestoreStatus.MISSING, "x", None, None, None, None, None, optimizer=False)
+    doctor.report = RestoreReport(
+        ckpt.prefix, "model.py", False, None, {RestoreStatus.MISSING: 1}, (finding,), (), TensorFlowVerdict(),
+        "python3", "2.x", 0.1,
+    )  # fmt: skip
+    doctor.set_checkpoint(ckpt)
+    assert seen == [doctor.report.variables] and doctor.report is not None
+    doctor.set_checkpoint(ckpt.sibling(next(r for r in ckpt.checkpoints if r != ckpt.ref)))
+    assert doctor.report is None and "The last report was for" in panel.headline.text()
+    doctor.clear()
+    assert seen[-1] is None
+
+
+def test_compare_builds_its_views_once_and_says_when_it_is_done(qtbot, host, checkpoints):
+    built = []
+
+    def make_views():
+        built.append((CompareTrees(), PairPanel()))
+        return built[-1]
+
+    compare = CompareController(Banner(), make_views, lambda: 20, host)
+    opened = []
+    compare.opened.connect(lambda a, b: opened.append((a, b)))
+    folder = checkpoints / "keras_seq"
+    compare.set_checkpoint(Checkpoint.open(folder / "ckpt-4"))
+    for _ in range(2):
+        with qtbot.waitSignal(compare.done, timeout=WAIT_MS):
+            compare.compare_with_previous()
+    qtbot.waitUntil(lambda: not compare.runner.busy, timeout=WAIT_MS)
+    assert len(built) == 1 and opened == [("keras_seq/ckpt-3", "keras_seq/ckpt-4")] * 2
+    trees, panel = built[0]
+    assert trees.selected_pair() is not None and panel.view is not None  # the largest change, shown
+    with qtbot.waitSignal(compare.closed, timeout=1000):
+        compare.close()
+    assert compare.diff is None

@@ -1,0 +1,58 @@
+"""The item models on their own: Qt's model checks, and what the shared base answers."""
+
+from __future__ import annotations
+
+from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, STATUS, CompareModel
+from ckpt_gui.app.models.tree_model import VariableTreeModel
+from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
+from ckpt_gui.core.views.tree import first_to_show, object_tree, variable_filter
+
+
+def test_compare_model_passes_qtmodeltester_as_a_tree_and_as_a_flat_list(qtmodeltester, checkpoints):
+    diff = pair_variables(Checkpoint.open(checkpoints / "keras_seq"), Checkpoint.open(checkpoints / "keras_wide"))
+    tree = PairTree(diff)
+    model = CompareModel()
+    model.set_tree(tree)
+    qtmodeltester.check(model)
+    assert model.refilter(pair_filter("kernel", None), False) > 0
+    qtmodeltester.check(model)
+    model.refilter(None, True)  # the flat list: every pair a child of the root
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(tree.leaves)
+    assert all(not model.parent(model.index(row, 0)).isValid() for row in range(model.rowCount()))
+
+
+def test_compare_model_rows_show_each_side(checkpoints):
+    folder = checkpoints / "keras_seq"
+    model = CompareModel()
+    model.set_tree(PairTree(pair_variables(Checkpoint.open(folder / "ckpt-2"), Checkpoint.open(folder / "ckpt-4"))))
+    leaf = model.tree.leaves[0]
+    index = model.index_of(leaf)
+    assert model.node(index) is leaf and model.is_shown(leaf)
+    assert index.siblingAtColumn(NAME_A).data() == index.siblingAtColumn(NAME_B).data() == leaf.name
+    assert index.siblingAtColumn(STATUS).data()  # "comparing" until the values are compared
+    assert not model.index_of(model.tree.root).isValid()
+
+
+def test_is_shown_follows_the_filter(checkpoints):
+    model = VariableTreeModel()
+    model.set_tree(object_tree(Checkpoint.open(checkpoints / "keras_seq")))
+    nodes = list(model.tree.by_key.values())
+    assert all(model.is_shown(node) for node in nodes)
+    model.refilter(variable_filter("bias"))
+    shown = [node for node in nodes if model.is_shown(node)]
+    assert shown and all("bias" in node.search_text for node in shown)
+    for node in shown:  # a shown node's index leads back to it, through its shown parents
+        index = model.index_of(node)
+        assert model.node(index) is node
+        assert model.node(model.parent(index)) is (node.parent if node.parent.parent is not None else model.tree.root)
+
+
+def test_first_to_show_is_the_largest_float_matrix(checkpoints):
+    tree = object_tree(Checkpoint.open(checkpoints / "keras_seq"))
+    first = first_to_show(tree)
+    matrices = [n.variable for n in tree.by_key.values() if n.kind == "variable" and len(n.variable.shape) >= 2]
+    assert first.variable.num_elements == max(v.num_elements for v in matrices)
+    assert first.kind == "variable"  # never an optimizer slot of the same shape

@@ -1,0 +1,147 @@
+"""The job runner on its own: lanes, generations, cancelling, errors (real pool threads)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ckpt_gui.app.jobs import JobContext, JobRunner, unfinished_jobs
+from ckpt_gui.core.format.errors import CheckpointError
+
+WAIT_MS = 10_000
+
+
+@pytest.fixture()
+def runner(qtbot):
+    runner = JobRunner()
+    yield runner
+    runner.cancel()
+    assert runner.wait(WAIT_MS)
+
+
+def idle(qtbot, runner: JobRunner):
+    """Waits until every job of the runner has reported (its callbacks have run)."""
+    return qtbot.waitSignal(runner.busy_changed, timeout=WAIT_MS, check_params_cb=lambda busy: not busy)
+
+
+def blocked(started: threading.Event, release: threading.Event, result, check: bool = False):
+    """A job that starts, waits to be released, then (optionally) notices a cancel."""
+
+    def job(context: JobContext):
+        started.set()
+        assert release.wait(WAIT_MS / 1000)
+        if check:
+            context.check()
+        return result
+
+    return job
+
+
+def test_lanes_are_independent(qtbot, runner):
+    got = []
+    with idle(qtbot, runner):
+        runner.submit("a", lambda _c: 1, lambda r: got.append(("a", r)))
+        runner.submit("b", lambda _c: 2, lambda r: got.append(("b", r)))
+        assert runner.busy and runner.is_running("a") and runner.is_running("b")
+    assert sorted(got) == [("a", 1), ("b", 2)]
+    assert not runner.busy and not runner.is_running("a") and unfinished_jobs() == []
+
+
+def test_a_newer_job_in_the_lane_drops_the_older_result(qtbot, runner):
+    started, release, got = threading.Event(), threading.Event(), []
+    runner.submit("lane", blocked(started, release, "old"), got.append, label="Old")
+    assert started.wait(WAIT_MS / 1000)
+    assert unfinished_jobs() == ["lane (Old)"]
+    with idle(qtbot, runner):
+        runner.submit("lane", lambda _c: "new", got.append)
+        release.set()  # the old job returns after the new one was submitted: its result is stale
+    assert got == ["new"]
+
+
+def test_a_replaced_job_is_cancelled_without_calling_back(qtbot, runner):
+    started, release, calls = threading.Event(), threading.Event(), []
+    runner.submit(
+        "lane", blocked(started, release, "old", check=True), calls.append,
+        lambda m, d: calls.append(m), on_cancelled=lambda: calls.append("cancelled"),
+    )  # fmt: skip
+    assert started.wait(WAIT_MS / 1000)
+    with idle(qtbot, runner):
+        runner.submit("lane", lambda _c: "new", calls.append)
+        release.set()  # the old job sees its cancel and raises Cancelled
+    assert calls == ["new"]  # neither its result, nor its cancel, nor an error
+
+
+def test_cancel_reports_cancelled_not_done(qtbot, runner):
+    calls = []
+
+    def until_cancelled(context: JobContext):
+        context.progress(0, 100)
+        while True:
+            context.progress(1)  # where a job notices the cancel
+            if context.cancelled():
+                context.check()
+
+    with idle(qtbot, runner):
+        runner.submit("slow", until_cancelled, calls.append, on_cancelled=lambda: calls.append("cancelled"))
+        runner.submit("other", lambda _c: "other", calls.append)
+        runner.cancel("slow")
+    assert sorted(calls) == ["cancelled", "other"]
+
+
+def test_drop_forgets_a_lane(qtbot, runner):
+    started, release, calls = threading.Event(), threading.Event(), []
+    runner.submit("lane", blocked(started, release, "dropped"), calls.append, on_cancelled=lambda: calls.append("x"))
+    assert started.wait(WAIT_MS / 1000)
+    with idle(qtbot, runner):
+        runner.drop("lane")
+        assert not runner.is_running("lane") and runner.busy  # forgotten, but still running
+        release.set()
+    assert calls == []
+
+
+def test_errors_go_to_the_handler_or_the_error_signal(qtbot, runner):
+    errors = []
+
+    def broken(_context):
+        raise CheckpointError("model.ckpt", "not a checkpoint")
+
+    def buggy(_context):
+        raise ValueError("a bug")
+
+    with idle(qtbot, runner):
+        runner.submit("expected", broken, errors.append, lambda m, d: errors.append(("handler", m, d)))
+    assert errors == [("handler", "model.ckpt: not a checkpoint", "")]
+    with qtbot.waitSignal(runner.error, timeout=WAIT_MS) as signal:
+        runner.submit("bug", buggy, errors.append)  # no handler: the runner's error signal
+    message, details = signal.args
+    assert message == "ValueError: a bug" and "Traceback" in details and "buggy" in details
+
+
+def test_progress_is_reported_with_the_label(qtbot, runner):
+    seen, shown = [], []
+    runner.progress_changed.connect(lambda label, done, total: shown.append((label, done, total)))
+
+    def counting(context: JobContext):
+        context.progress(0, 3)
+        for done in (1, 2, 3):
+            context.progress(done)
+        return "done"
+
+    with idle(qtbot, runner):
+        runner.submit("lane", counting, lambda _r: None, label="Counting", on_progress=lambda d, t: seen.append((d, t)))
+    assert shown[0] == ("Counting", 0, 0)  # shown as soon as it is submitted
+    assert seen and seen[-1] == (3, 3)  # throttled, but the last one always comes
+    assert ("Counting", 3, 3) in shown
+
+
+def test_wait_returns_once_the_jobs_returned(qtbot, runner):
+    started, release = threading.Event(), threading.Event()
+    runner.submit("lane", blocked(started, release, None), lambda _r: None)
+    assert started.wait(WAIT_MS / 1000)
+    assert not runner.wait(50)
+    release.set()
+    assert runner.wait(WAIT_MS)
+    assert unfinished_jobs() == []
+    with idle(qtbot, runner):
+        pass  # the result is delivered by the event loop, after wait()
