@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.write_guard import Protected, check_output, write_file
 
 _ATTRIBUTE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 
@@ -36,20 +35,14 @@ def npy_path(output: str) -> str:
 
 def export_npy(ckpt: Checkpoint, key: str, output: str) -> tuple[str, str | None]:
     """Write the tensor to ``output`` (``.npy`` appended when missing); return the path
-    written and a note when the dtype had to change to fit .npy."""
+    written and a note when the dtype had to change to fit .npy. Refused, before any
+    file is opened, when the path is or resolves into the checkpoint (see write_guard)."""
+    protected = Protected.of(ckpt)
     output = npy_path(output)
-    target_dir = os.path.realpath(os.path.dirname(os.path.abspath(output)))
-    if target_dir == os.path.realpath(os.path.dirname(ckpt.prefix)):
-        raise CheckpointError(
-            output, "refusing to write into the checkpoint's own folder (ckpt-gui never writes there); "
-            "choose another folder",
-        )  # fmt: skip
+    check_output(output, protected)  # before reading: a refusal should not wait for a large read
     value, note = npy_compatible(ckpt.read(key), ckpt.variable(key).dtype.name)
-    try:
-        np.save(output, value, allow_pickle=False)
-    except OSError as exc:
-        raise CheckpointError(output, f"cannot write ({exc.strerror or exc})") from None
-    return output, note
+    written = write_file(output, protected, lambda f: np.save(f, value, allow_pickle=False))
+    return written, note
 
 
 def npy_compatible(value: np.ndarray, dtype_name: str) -> tuple[np.ndarray, str | None]:
