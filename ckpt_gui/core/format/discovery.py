@@ -55,7 +55,7 @@ class Location:
     kind: str  # "bundle" or "savedmodel"
     directory: str
     selected: CheckpointRef
-    checkpoints: tuple[CheckpointRef, ...]  # oldest first
+    checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
     latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
     state: CheckpointState | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -133,7 +133,8 @@ def _locate_prefix(prefix: str) -> Location:
     selected = next((c for c in checkpoints if c.prefix == prefix), None)
     if selected is None:  # e.g. a *.index the glob skipped: still open what was asked for
         selected = _make_ref(prefix, None, False)
-        checkpoints = tuple(sorted(checkpoints + (selected,), key=_age))
+        listed = [c for c in checkpoints if c.in_state_file]
+        checkpoints = in_order(listed, [c for c in checkpoints if not c.in_state_file] + [selected])
     latest = _latest(directory, checkpoints, state)
     if not selected.complete:
         warnings += (f"{selected.name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
@@ -182,11 +183,29 @@ def _scan_directory(directory: str) -> tuple[tuple[CheckpointRef, ...], Checkpoi
         prefix = index_file[: -len(".index")]
         if prefix not in refs and os.path.isfile(index_file):
             refs[prefix] = _make_ref(prefix, None, False)
-    return tuple(sorted(refs.values(), key=_age)), state, tuple(warnings)
+    listed = [ref for ref in refs.values() if ref.in_state_file]
+    unlisted = [ref for ref in refs.values() if not ref.in_state_file]
+    return in_order(listed, unlisted), state, tuple(warnings)
 
 
-def _age(ref: CheckpointRef) -> tuple:
-    return (ref.time if ref.time is not None else 0.0, ref.step if ref.step is not None else -1, ref.prefix)
+def in_order(listed: list[CheckpointRef], unlisted: list[CheckpointRef]) -> tuple[CheckpointRef, ...]:
+    """Oldest first: the state file's order (the order the training job saved them),
+    the others placed among them by step, then time. Not by file times alone: a copy
+    or a ``git checkout`` rewrites those."""
+    rest = sorted(unlisted, key=_step_then_time)
+    ordered: list[CheckpointRef] = []
+    i = 0
+    for ref in listed:  # a merge: the state file's order is kept as it is
+        while i < len(rest) and _step_then_time(rest[i]) < _step_then_time(ref):
+            ordered.append(rest[i])
+            i += 1
+        ordered.append(ref)
+    ordered += rest[i:]
+    return tuple(ordered)
+
+
+def _step_then_time(ref: CheckpointRef) -> tuple:
+    return (ref.step if ref.step is not None else -1, ref.time if ref.time is not None else 0.0, ref.prefix)
 
 
 def _make_ref(prefix: str, timestamp: float | None, listed: bool) -> CheckpointRef:
