@@ -255,3 +255,50 @@ def test_unnumbered_checkpoints_come_first_then_by_time(tmp_path):
             (tmp_path / (name + suffix)).write_bytes(b"")
             os.utime(tmp_path / (name + suffix), (stamp, stamp))
     assert names(locate(tmp_path)) == ["a", "b", "ckpt-1", "ckpt-5"]
+
+
+def _globbed_refs(folder) -> dict[str, tuple]:
+    """What the glob-per-checkpoint discovery found: (size, missing shards) per prefix."""
+    import glob
+    import re
+
+    numbers = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
+    out = {}
+    for index_file in glob.glob(os.path.join(glob.escape(str(folder)), "*.index")):
+        if not os.path.isfile(index_file):
+            continue
+        prefix = index_file[: -len(".index")]
+        size, shards, count = os.path.getsize(index_file), set(), 1
+        for data_file in glob.glob(glob.escape(prefix) + ".data-*-of-*"):
+            match = numbers.search(data_file)
+            if match:
+                size += os.path.getsize(data_file)
+                shards.add(int(match.group(1)))
+                count = max(count, int(match.group(2)))
+        missing = tuple(f"{prefix}.data-{i:05d}-of-{count:05d}" for i in range(count) if i not in shards)
+        out[prefix] = (size, missing)
+    return out
+
+
+def test_one_listing_finds_what_globbing_found_in_step_order(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for step in range(1, 301):
+        (folder / f"ckpt-{step}.index").write_bytes(b"i" * (step % 7))
+        shards = 3 if step % 10 == 0 else 1
+        for shard in range(shards):
+            if step % 25 == 0 and shard == shards - 1:
+                continue  # a missing shard
+            (folder / f"ckpt-{step}.data-{shard:05d}-of-{shards:05d}").write_bytes(b"d" * step)
+        os.utime(folder / f"ckpt-{step}.index", (1e9 - step, 1e9 - step))  # times backwards
+    (folder / "ckpt-7.data-0-of-1").write_bytes(b"not a shard name")
+    (folder / "ckpt-8.data-00000-of-00001.tmp").write_bytes(b"a temporary file")
+    (folder / "dir.index").mkdir()
+    (folder / "orphan.data-00000-of-00001").write_bytes(b"no index")
+    (folder / "checkpoint").write_text('model_checkpoint_path: "ckpt-300"\nall_model_checkpoint_paths: "ckpt-300"\n')
+    location = locate(folder)
+    assert [ref.step for ref in location.checkpoints] == list(range(1, 301))
+    assert {ref.prefix: (ref.size_bytes, ref.missing_files) for ref in location.checkpoints} == _globbed_refs(folder)
+    assert location.latest.name == "ckpt-300" and location.selected.name == "ckpt-299"  # 300 lacks a shard
+    assert [ref.in_state_file for ref in location.checkpoints].count(True) == 1
+    assert locate(folder / "ckpt-150").selected.size_bytes == 150 % 7 + 150 * 3 - 150
