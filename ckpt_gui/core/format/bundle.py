@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ckpt_gui.core.format.bundle_blocks import decode_common_entries, header_entry_end
@@ -27,9 +28,10 @@ from ckpt_gui.core.format.file_kinds import V1_MESSAGE
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.slices import TensorSlice, decode_slice_key
 from ckpt_gui.core.format.table import SSTable, block_spans, entries_end
-from ckpt_gui.core.format.wire import iter_fields, to_signed64
+from ckpt_gui.core.format.wire import LEN, VARINT, iter_fields, to_signed64
 
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+MAX_DIMENSIONS = 254  # TensorShape::MaxDimensions()
 TENSOR_BUNDLE_VERSION = 1
 
 
@@ -61,13 +63,32 @@ class BundleIndex:
         try:
             with gc_paused():
                 self._decode_entries(table)
-        except (WireFormatError, IndexError, ValueError) as exc:
+        except (WireFormatError, IndexError, ValueError, OverflowError) as exc:
             raise CorruptCheckpointError(
                 self.index_path, f"bundle entry is garbled ({exc or 'unexpected end of data'})"
             ) from None
         if self.header is None:
             raise CorruptCheckpointError(self.index_path, "index table has no bundle header entry")
+        self._check_shapes()
         self._check_partitions()
+
+    def _check_shapes(self) -> None:
+        """No shape TensorFlow could not have written: at most 254 dimensions
+        (TensorShape::MaxDimensions) and fewer than 2^63 elements. Checked over all
+        entries at once, at C speed; the offender is looked for only when there is one."""
+        entries = [*self.entries.values()]
+        entries += [entry for slices in self.slice_entries.values() for entry in slices.values()]
+        shapes = [entry.shape for entry in entries]
+        if max(map(len, shapes), default=0) <= MAX_DIMENSIONS and max(map(math.prod, shapes), default=0) < 1 << 63:
+            return
+        for entry in entries:
+            if len(entry.shape) > MAX_DIMENSIONS:
+                problem = f"has {len(entry.shape)} dimensions (TensorFlow allows at most {MAX_DIMENSIONS})"
+            elif entry.num_elements >= 1 << 63:
+                problem = f"has shape {list(entry.shape)}: 2^63 elements or more"
+            else:
+                continue
+            raise CorruptCheckpointError(self.index_path, f"tensor {entry.key!r} {problem}")
 
     def _decode_entries(self, table: SSTable) -> None:
         previous = None  # the last key decoded; None before the header entry
@@ -194,13 +215,17 @@ def _read_file(path: str) -> bytes:
 
 def _parse_header(buf: bytes) -> BundleHeader:
     num_shards, endianness, producer, min_consumer = 0, 0, 0, 0
-    for field, _wt, value in iter_fields(buf):
+    for field, wire_type, value in iter_fields(buf):
+        if field in (1, 2, 3) and wire_type != (LEN if field == 3 else VARINT):
+            raise WireFormatError(f"header field {field} has wire type {wire_type}")
         if field == 1:
             num_shards = to_signed64(value)
         elif field == 2:
             endianness = value
         elif field == 3:
-            for f2, _wt2, v2 in iter_fields(value):
+            for f2, wire_type2, v2 in iter_fields(value):
+                if f2 in (1, 2) and wire_type2 != VARINT:
+                    raise WireFormatError(f"version field {f2} has wire type {wire_type2}")
                 if f2 == 1:
                     producer = to_signed64(v2)
                 elif f2 == 2:

@@ -146,6 +146,8 @@ def block_spans(block: bytes, previous_key: bytes | None = None) -> list[tuple[b
 
 def entries_end(block: bytes) -> int:
     """Where a block's entries end and its restart array begins."""
+    if len(block) < 4:
+        raise WireFormatError(f"block of {len(block)} bytes has no restart count")
     (num_restarts,) = struct.unpack_from("<I", block, len(block) - 4)
     limit = len(block) - 4 * (num_restarts + 1)
     if num_restarts == 0 or limit < 0:
