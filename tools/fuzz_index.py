@@ -1,6 +1,8 @@
 """A mutation fuzzer for ``.index`` files: only CheckpointError (or success) may come out.
 
-    python tools/fuzz_index.py CHECKPOINT_PREFIX [PREFIX...] [--count N] [--seed S]
+    python tools/fuzz_index.py CHECKPOINT [CHECKPOINT...] [--count N] [--seed S]
+
+CHECKPOINT is a prefix, an ``.index`` file or a folder (all its checkpoints).
 
 Mutates real indexes (written by TensorFlow) and opens each mutant as ``inspect``
 and ``export`` would: list the variables, build the JSON report, read the values.
@@ -253,14 +255,20 @@ def limit_memory() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("prefixes", nargs="+", help="checkpoint prefixes whose .index files are mutated")
+    parser.add_argument("prefixes", nargs="+", help="checkpoints (prefixes, .index files, folders) to mutate")
     parser.add_argument("--count", type=int, default=100_000, help="inputs to run (0: until interrupted)")
     parser.add_argument("--seed", type=int, default=int(time.time()))
     args = parser.parse_args()
-    print(f"seed {args.seed}", file=sys.stderr)
+    prefixes = []
+    for path in args.prefixes:
+        if os.path.isdir(path):
+            prefixes += [ref.prefix for ref in Checkpoint.open(path).checkpoints]
+        else:
+            prefixes.append(path.removesuffix(".index"))
+    print(f"seed {args.seed}, {len(prefixes)} indexes", file=sys.stderr)
     limit_memory()
     with tempfile.TemporaryDirectory() as work:
-        fuzzer = Fuzzer(args.prefixes, work, args.seed)
+        fuzzer = Fuzzer(prefixes, work, args.seed)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends an open-ended run
             fuzzer.run(args.count, report_every=30.0)
     print(fuzzer.summary())

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.folder_listing import FolderListing
 
 if TYPE_CHECKING:
     from ckpt_gui.core.checkpoint import Checkpoint
@@ -43,9 +44,11 @@ class Protected:
         location = ckpt.location
         folders = {location.directory, os.path.dirname(ckpt.prefix)}
         folders.update(os.path.dirname(ref.prefix) for ref in location.checkpoints)
-        index = ckpt.index
-        files = [index.index_path, os.path.join(location.directory, "checkpoint")]
-        files += [index.data_path(i) for i in range(max(index.header.num_shards, 0))]
+        files = [ckpt.index.index_path, os.path.join(location.directory, "checkpoint")]
+        # The data shards that exist (a symlink may take one anywhere), from one listing:
+        # not range(num_shards), which a crafted header can make 2^40.
+        shards = FolderListing().files(ckpt.prefix)
+        files += [f"{ckpt.prefix}.data-{i:05d}-of-{shards.shard_count:05d}" for i in sorted(shards.shards)]
         return cls(tuple(sorted(folders)), tuple(files))
 
 
