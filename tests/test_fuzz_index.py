@@ -152,3 +152,7 @@ def test_the_fuzzer_runs_from_the_command_line(checkpoints, tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "inputs=50" in result.stdout
+
+
+def test_a_garbled_entry_is_named(rewrite):
+    assert_one_line_error(rewrite(b"global_step", b"\x08\x09\x35\x00"), "'global_step'", "truncated crc32c")

@@ -119,36 +119,43 @@ class BundleIndex:
         match = COMMON_ENTRY.fullmatch
         entry_type, dtypes, varint, from_bytes = BundleEntry, KNOWN_DTYPES, varint_value, int.from_bytes
         spans = block_spans(block, previous)
-        for raw_key, start, end in spans:
-            if raw_key and raw_key[0] != 0:
-                try:
-                    key = raw_key.decode()
-                except UnicodeDecodeError:  # keep odd bytes round-trippable
-                    key = raw_key.decode("utf-8", "surrogateescape")
-                # The common entry, matched in place (see COMMON_ENTRY); the
-                # general decoder takes everything else.
-                m = match(block, start, end)
-                if m is not None:
-                    dtype, shape_len, dims, shard, offset, size, crc = m.groups()
-                    if shape_len[0] == len(dims):
-                        entries[key] = entry_type(
-                            key,
-                            dtypes[dtype[0]],
-                            tuple(dims[3::4]),
-                            0 if shard is None else varint(shard),
-                            0 if offset is None else varint(offset),
-                            size[0] if len(size) == 1 else varint(size),
-                            from_bytes(crc, "little"),
-                        )
-                        continue
-                entry = entries[key] = decode_entry_fields(key, block[start:end])
-                if entry.slices:  # only this general decoder sees slices
-                    self._partitioned.append(entry)
-            elif raw_key:  # slice keys start with a 0 byte
-                name, tensor_slice = decode_slice_key(raw_key)
-                self.slice_entries.setdefault(name, {})[tensor_slice] = decode_entry_fields(name, block[start:end])
-            else:
-                self._decode_header(block[start:end])
+        raw_key = None
+        try:
+            for raw_key, start, end in spans:
+                if raw_key and raw_key[0] != 0:
+                    try:
+                        key = raw_key.decode()
+                    except UnicodeDecodeError:  # keep odd bytes round-trippable
+                        key = raw_key.decode("utf-8", "surrogateescape")
+                    # The common entry, matched in place (see COMMON_ENTRY); the
+                    # general decoder takes everything else.
+                    m = match(block, start, end)
+                    if m is not None:
+                        dtype, shape_len, dims, shard, offset, size, crc = m.groups()
+                        if shape_len[0] == len(dims):
+                            entries[key] = entry_type(
+                                key,
+                                dtypes[dtype[0]],
+                                tuple(dims[3::4]),
+                                0 if shard is None else varint(shard),
+                                0 if offset is None else varint(offset),
+                                size[0] if len(size) == 1 else varint(size),
+                                from_bytes(crc, "little"),
+                            )
+                            continue
+                    entry = entries[key] = decode_entry_fields(key, block[start:end])
+                    if entry.slices:  # only this general decoder sees slices
+                        self._partitioned.append(entry)
+                elif raw_key:  # slice keys start with a 0 byte
+                    name, tensor_slice = decode_slice_key(raw_key)
+                    self.slice_entries.setdefault(name, {})[tensor_slice] = decode_entry_fields(name, block[start:end])
+                else:
+                    self._decode_header(block[start:end])
+        except (WireFormatError, IndexError, ValueError, OverflowError) as exc:
+            # Name the entry: the block's bytes passed their CRC, so this is what TF wrote
+            # (or a crafted file), and the key says where to look.
+            shown = "the header" if raw_key == b"" else repr(raw_key.decode("utf-8", "replace"))
+            raise WireFormatError(f"entry {shown}: {exc or 'unexpected end of data'}") from None
         return spans[-1][0] if spans else previous
 
     def _decode_header(self, value: bytes) -> None:
