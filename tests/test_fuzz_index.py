@@ -15,7 +15,7 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.format.table import SSTable
+from ckpt_gui.core.format.table import TABLE_MAGIC, SSTable
 from ckpt_gui.core.format.wire import encode_varint
 from tests.conftest import REPO, run_cli
 
@@ -156,3 +156,17 @@ def test_the_fuzzer_runs_from_the_command_line(checkpoints, tmp_path):
 
 def test_a_garbled_entry_is_named(rewrite):
     assert_one_line_error(rewrite(b"global_step", b"\x08\x09\x35\x00"), "'global_step'", "truncated crc32c")
+
+
+def test_a_snappy_block_claiming_4_gb_is_refused_before_decompressing(scratch_copy):
+    from ckpt_gui.core.format.crc import crc32c, mask
+
+    folder = scratch_copy("tf1")
+    contents = encode_varint(2**32) + b"\x00" * 16  # "4 GB follow", in 21 bytes
+    file = bytearray()
+    handle = encode_varint(0) + encode_varint(len(contents))
+    file += contents + b"\x01" + mask(crc32c(contents + b"\x01")).to_bytes(4, "little")
+    meta = fuzz_index.append_block(file, fuzz_index.build_block([], 1))
+    index = fuzz_index.append_block(file, fuzz_index.build_block([(b"z", handle)], 1))
+    (folder / "model.ckpt-1000.index").write_bytes(bytes(file) + (meta + index).ljust(40, b"\x00") + TABLE_MAGIC)
+    assert_one_line_error(str(folder / "model.ckpt-1000"), "Snappy", "4294967296")
