@@ -42,6 +42,11 @@ from ckpt_gui.core.format.errors import CheckpointError  # noqa: E402
 from ckpt_gui.core.format.table import TABLE_MAGIC, SSTable  # noqa: E402
 from ckpt_gui.core.format.wire import encode_varint  # noqa: E402
 
+try:  # Snappy blocks are fuzzed when the optional decoder is installed
+    import cramjam
+except ImportError:
+    cramjam = None
+
 HANG_SECONDS = 5
 MEMORY_BYTES = 1 << 30
 READ_LIMIT = 1 << 20  # values larger than this are not read (their bytes are real, not fuzzed)
@@ -76,16 +81,21 @@ def build_block(entries: list[tuple[bytes, bytes]], restart_interval: int = 16) 
     return bytes(out)
 
 
-def append_block(file: bytearray, contents: bytes) -> bytes:
+def append_block(file: bytearray, contents: bytes, block_type: int = 0) -> bytes:
     handle = encode_varint(len(file)) + encode_varint(len(contents))
-    file += contents + b"\x00" + mask(crc32c(contents + b"\x00")).to_bytes(4, "little")
+    trailer = bytes([block_type])
+    file += contents + trailer + mask(crc32c(contents + trailer)).to_bytes(4, "little")
     return handle
 
 
-def build_table(blocks: list[tuple[bytes, bytes]]) -> bytes:
-    """A table of already-built data blocks ``(last_key, contents)``, CRCs valid."""
+def build_table(blocks: list[tuple[bytes, bytes]], snappy: set[int] = frozenset()) -> bytes:
+    """A table of already-built data blocks ``(last_key, contents)``, CRCs valid; the
+    blocks numbered in ``snappy`` are given as Snappy-compressed (block type 1)."""
     file = bytearray()
-    index_entries = [(last_key, append_block(file, contents)) for last_key, contents in blocks]
+    index_entries = [
+        (last_key, append_block(file, contents, 1 if i in snappy else 0))
+        for i, (last_key, contents) in enumerate(blocks)
+    ]
     meta = append_block(file, build_block([], 1))
     index = append_block(file, build_block(index_entries, 1))
     return bytes(file + (meta + index).ljust(40, b"\x00") + TABLE_MAGIC)
@@ -163,13 +173,17 @@ def mutant(rng: random.Random, data: bytes, other: bytes) -> bytes:
         items = mutate_items(rng, items, other_items)
     per_block = rng.choice((1, 3, 16, 1000))
     blocks = []
+    snappy = set()
     for start in range(0, len(items), per_block):
         chunk = items[start : start + per_block]
         contents = build_block(chunk, rng.choice((1, 16)))
+        if cramjam is not None and rng.random() < 0.05:  # Snappy: the decompressor's input is fuzzed too
+            contents = bytes(cramjam.snappy.compress_raw(contents))
+            snappy.add(len(blocks))
         if rng.random() < 0.2:  # the block's own structure: lengths, restart array
             contents = mutate_bytes(rng, contents, b"")
         blocks.append((chunk[-1][0], contents))
-    return build_table(blocks)
+    return build_table(blocks, snappy)
 
 
 # -- running ---------------------------------------------------------------------------
