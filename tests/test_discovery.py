@@ -196,3 +196,109 @@ def test_many_subfolders_with_checkpoints_are_counted(tmp_path):
         (tmp_path / f"run{i}" / "ckpt-1.index").write_bytes(b"")
     with pytest.raises(NotACheckpointError, match=r"run0/, run1/, run2/, run3/, run4/ and 2 more hold some"):
         locate(tmp_path)
+
+
+def scramble_mtimes(folder, newest_first: list[str]) -> None:
+    """Give each checkpoint's files a modification time in the order given (as a copy or
+    a ``git checkout`` may): the first named gets the newest."""
+    for rank, name in enumerate(newest_first):
+        stamp = 1_600_000_000 - rank * 3600
+        for path in folder.iterdir():
+            if path.name.startswith(name + "."):
+                os.utime(path, (stamp, stamp))
+
+
+def names(location) -> list[str]:
+    return [ref.name for ref in location.checkpoints]
+
+
+def test_order_follows_the_state_file_not_file_times(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    scramble_mtimes(folder, ["ckpt-2", "ckpt-3", "ckpt-4", "manual-99"])  # manual-99 oldest on disk
+    assert names(locate(folder)) == ["ckpt-2", "ckpt-3", "ckpt-4", "manual-99"]
+    assert names(locate(folder / "ckpt-3")) == ["ckpt-2", "ckpt-3", "ckpt-4", "manual-99"]
+
+
+def test_state_file_order_wins_over_steps(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    (folder / "checkpoint").write_text(
+        'model_checkpoint_path: "ckpt-2"\nall_model_checkpoint_paths: "ckpt-4"\nall_model_checkpoint_paths: "ckpt-2"\n'
+    )
+    scramble_mtimes(folder, ["ckpt-4", "ckpt-2", "ckpt-3", "manual-99"])
+    # ckpt-3 is not listed: it goes before the first listed checkpoint with a larger step
+    # (ckpt-4); the listed ones stay in the state file's order.
+    assert names(locate(folder)) == ["ckpt-3", "ckpt-4", "ckpt-2", "manual-99"]
+    assert locate(folder).latest.name == "ckpt-2"
+
+
+@pytest.mark.parametrize("scenario", ["keras_seq", "tf1"])
+def test_without_a_state_file_order_is_by_step(scratch_copy, scenario):
+    folder = scratch_copy(scenario)
+    expected = names(locate(folder))
+    os.remove(folder / "checkpoint")
+    scramble_mtimes(folder, expected)  # the oldest step gets the newest time
+    assert names(locate(folder)) == expected
+    assert locate(folder).latest.name == expected[-1]
+
+
+def test_tf1_state_file_order_survives_a_copy_with_new_times(scratch_copy):
+    folder = scratch_copy("tf1")
+    scramble_mtimes(folder, ["model.ckpt-500", "model.ckpt-1000"])
+    location = locate(folder)
+    assert names(location) == ["model.ckpt-500", "model.ckpt-1000"]
+    assert location.selected.name == "model.ckpt-1000"
+
+
+def test_unnumbered_checkpoints_come_first_then_by_time(tmp_path):
+    for name, stamp in (("b", 200), ("a", 100), ("ckpt-5", 50), ("ckpt-1", 300)):
+        for suffix in (".index", ".data-00000-of-00001"):
+            (tmp_path / (name + suffix)).write_bytes(b"")
+            os.utime(tmp_path / (name + suffix), (stamp, stamp))
+    assert names(locate(tmp_path)) == ["a", "b", "ckpt-1", "ckpt-5"]
+
+
+def _globbed_refs(folder) -> dict[str, tuple]:
+    """What the glob-per-checkpoint discovery found: (size, missing shards) per prefix."""
+    import glob
+    import re
+
+    numbers = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
+    out = {}
+    for index_file in glob.glob(os.path.join(glob.escape(str(folder)), "*.index")):
+        if not os.path.isfile(index_file):
+            continue
+        prefix = index_file[: -len(".index")]
+        size, shards, count = os.path.getsize(index_file), set(), 1
+        for data_file in glob.glob(glob.escape(prefix) + ".data-*-of-*"):
+            match = numbers.search(data_file)
+            if match:
+                size += os.path.getsize(data_file)
+                shards.add(int(match.group(1)))
+                count = max(count, int(match.group(2)))
+        missing = tuple(f"{prefix}.data-{i:05d}-of-{count:05d}" for i in range(count) if i not in shards)
+        out[prefix] = (size, missing)
+    return out
+
+
+def test_one_listing_finds_what_globbing_found_in_step_order(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for step in range(1, 301):
+        (folder / f"ckpt-{step}.index").write_bytes(b"i" * (step % 7))
+        shards = 3 if step % 10 == 0 else 1
+        for shard in range(shards):
+            if step % 25 == 0 and shard == shards - 1:
+                continue  # a missing shard
+            (folder / f"ckpt-{step}.data-{shard:05d}-of-{shards:05d}").write_bytes(b"d" * step)
+        os.utime(folder / f"ckpt-{step}.index", (1e9 - step, 1e9 - step))  # times backwards
+    (folder / "ckpt-7.data-0-of-1").write_bytes(b"not a shard name")
+    (folder / "ckpt-8.data-00000-of-00001.tmp").write_bytes(b"a temporary file")
+    (folder / "dir.index").mkdir()
+    (folder / "orphan.data-00000-of-00001").write_bytes(b"no index")
+    (folder / "checkpoint").write_text('model_checkpoint_path: "ckpt-300"\nall_model_checkpoint_paths: "ckpt-300"\n')
+    location = locate(folder)
+    assert [ref.step for ref in location.checkpoints] == list(range(1, 301))
+    assert {ref.prefix: (ref.size_bytes, ref.missing_files) for ref in location.checkpoints} == _globbed_refs(folder)
+    assert location.latest.name == "ckpt-300" and location.selected.name == "ckpt-299"  # 300 lacks a shard
+    assert [ref.in_state_file for ref in location.checkpoints].count(True) == 1
+    assert locate(folder / "ckpt-150").selected.size_bytes == 150 % 7 + 150 * 3 - 150

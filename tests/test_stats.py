@@ -9,7 +9,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis.histogram import HistogramAccumulator
+from ckpt_gui.core.analysis.histogram import HistogramAccumulator, map_serially, two_pass_histogram
 from ckpt_gui.core.analysis.stats import StatsAccumulator, compute_stats
 from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -255,3 +255,39 @@ def test_crc32c_of_pieces_combines():
     for cut in (0, 1, 4096, 65_537, 100_000):
         a, b = whole[:cut], whole[cut:]
         assert crc32c_combine(crc32c(a), crc32c(b), len(b)) == crc32c(whole)
+
+
+F32 = np.finfo(np.float32)
+F64 = np.finfo(np.float64)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([1.0, np.nextafter(np.float32(1), np.float32(2))] * 3, dtype=np.float32),  # adjacent float32
+        np.array([F32.min, -1.0, 0.0, 3.5, F32.max], dtype=np.float32),  # the whole float32 range
+        np.array([0.0, F32.smallest_subnormal, 0.0], dtype=np.float32),
+        np.array([-1.0, 1.0, np.nextafter(np.float16(1), np.float16(2))], dtype=np.float16)[1:],
+        np.array([F64.min, -1e300, 0.0, 1e300, F64.max]),  # the whole float64 range: the width overflows
+        np.array([1.0, np.nextafter(1.0, 2.0), 1.0]),  # adjacent float64: some edges repeat
+        np.array([np.nan, np.inf, F32.max, F32.min, -np.inf], dtype=np.float32),
+    ],
+    ids=["adjacent32", "full32", "subnormal32", "adjacent16", "full64", "adjacent64", "nonfinite32"],
+)
+def test_histogram_of_ranges_numpy_refuses(values):
+    finite = values[np.isfinite(values)]
+    with pytest.raises(ValueError, match="Too many bins"), np.errstate(all="ignore"):
+        np.histogram(finite, bins=100)  # what was raised to the user before
+    acc = two_pass_histogram(map_serially(lambda: iter([values[:2], values[2:]])), values.dtype, bins=100)
+    result = acc.result()
+    assert result.counts.shape == (100,) and result.edges.shape == (101,)
+    assert result.edges[0] == finite.min() and result.edges[-1] == finite.max()
+    assert np.all(np.diff(result.edges) >= 0)
+    assert result.total == finite.size and result.outside == 0
+    assert result.nan == np.isnan(values).sum() and result.posinf + result.neginf == np.isinf(values).sum()
+    # Exactly np.histogram's counts over the same edges...
+    np.testing.assert_array_equal(result.counts, np.histogram(finite, bins=result.edges)[0])
+    if values.dtype != np.float64:
+        # ...and over the edges numpy makes when the same values are float64.
+        wide = finite.astype(np.float64)
+        np.testing.assert_array_equal(result.counts, np.histogram(wide, bins=100)[0])

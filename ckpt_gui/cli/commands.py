@@ -62,7 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write one tensor to a .npy file")
     export.add_argument("path", help="checkpoint folder, prefix or file")
     export.add_argument("key", help="the tensor's checkpoint key (or its object path)")
-    export.add_argument("-o", "--output", required=True, help="the .npy file to write (.npy is appended when missing)")
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="the .npy file to write (.npy is appended when missing); strings that .npy cannot hold exactly "
+        "(trailing NUL bytes) go to .npz, as does any tensor with -o FILE.npz",
+    )
     export.set_defaults(handler=_export)
 
     diagnose = commands.add_parser("diagnose", help="try restoring the checkpoint into a model script's objects")

@@ -1,4 +1,4 @@
-"""Writing one tensor to a ``.npy`` file."""
+"""Writing one tensor to a ``.npy`` file (``.npz`` for strings ``.npy`` cannot hold exactly)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.write_guard import Protected, check_output, write_file
 
 _ATTRIBUTE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 
@@ -31,25 +32,67 @@ def resolve_key(ckpt: Checkpoint, name: str) -> str:
 def npy_path(output: str) -> str:
     """The file ``np.save(output)`` writes: numpy appends ``.npy`` to a name without it.
     Decided here, once, so that what is reported is the file actually written."""
-    return output if output.endswith(".npy") else output + ".npy"
+    return output if output.endswith((".npy", ".npz")) else output + ".npy"
 
 
 def export_npy(ckpt: Checkpoint, key: str, output: str) -> tuple[str, str | None]:
     """Write the tensor to ``output`` (``.npy`` appended when missing); return the path
-    written and a note when the dtype had to change to fit .npy."""
+    written and a note when the dtype or the file format had to change to hold the
+    value exactly. Refused, before any file is opened, when the path is or resolves
+    into the checkpoint (see write_guard)."""
+    protected = Protected.of(ckpt)
     output = npy_path(output)
-    target_dir = os.path.realpath(os.path.dirname(os.path.abspath(output)))
-    if target_dir == os.path.realpath(os.path.dirname(ckpt.prefix)):
-        raise CheckpointError(
-            output, "refusing to write into the checkpoint's own folder (ckpt-gui never writes there); "
-            "choose another folder",
-        )  # fmt: skip
-    value, note = npy_compatible(ckpt.read(key), ckpt.variable(key).dtype.name)
-    try:
-        np.save(output, value, allow_pickle=False)
-    except OSError as exc:
-        raise CheckpointError(output, f"cannot write ({exc.strerror or exc})") from None
-    return output, note
+    check_output(output, protected)  # before reading: a refusal should not wait for a large read
+    value = ckpt.read(key)
+    dtype_name = ckpt.variable(key).dtype.name
+    arrays, output, note = _npz_or_npy(value, dtype_name, output)
+    if arrays is not None:
+        written = write_file(output, protected, lambda f: np.savez(f, allow_pickle=False, **arrays))
+    else:
+        value, note = npy_compatible(value, dtype_name)
+        written = write_file(output, protected, lambda f: np.save(f, value, allow_pickle=False))
+    return written, note
+
+
+def _npz_or_npy(value: np.ndarray, dtype_name: str, output: str) -> tuple[dict | None, str, str | None]:
+    """``(arrays for np.savez, path, note)``, or ``(None, path, None)`` when the .npy
+    asked for holds the value exactly. Strings go to .npz when asked, or when an element
+    ends in NUL bytes: numpy's fixed-width ``S`` type strips them (TF2 object graphs end
+    in ``\\0``), and an object array would be a pickle."""
+    if value.dtype.kind != "O":
+        if output.endswith(".npz"):
+            widened, note = npy_compatible(value, dtype_name)
+            return {"value": widened}, output, note
+        return None, output, None
+    elements = value.reshape(-1).tolist()
+    if elements and not isinstance(elements[0], bytes):
+        raise CheckpointError(dtype_name, f"a {dtype_name} tensor cannot be written to .npy")
+    if output.endswith(".npy") and not any(e.endswith(b"\0") for e in elements):
+        return None, output, None
+    arrays = {
+        "data": np.frombuffer(b"".join(elements), dtype=np.uint8),
+        "lengths": np.array([len(e) for e in elements], dtype=np.int64).reshape(value.shape),
+    }
+    if output.endswith(".npz"):
+        return arrays, output, None
+    npz = output[: -len(".npy")] + ".npz"
+    note = (
+        "a string ends in NUL bytes, which .npy's fixed-width strings drop; wrote "
+        f"{os.path.basename(npz)} instead (data: uint8 bytes, lengths: int64 per element)"
+    )
+    return arrays, npz, note
+
+
+def read_strings(npz_path: str) -> np.ndarray:
+    """The string tensor :func:`export_npy` wrote to ``.npz``, as an object array of bytes."""
+    with np.load(npz_path, allow_pickle=False) as npz:
+        data = npz["data"].tobytes()
+        lengths = npz["lengths"]
+    ends = np.cumsum(lengths.reshape(-1), dtype=np.int64).tolist()
+    starts = [0, *ends][: len(ends)]
+    out = np.empty(lengths.size, dtype=object)
+    out[:] = [data[a:b] for a, b in zip(starts, ends, strict=True)]
+    return out.reshape(lengths.shape)
 
 
 def npy_compatible(value: np.ndarray, dtype_name: str) -> tuple[np.ndarray, str | None]:

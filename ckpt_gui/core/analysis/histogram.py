@@ -226,8 +226,14 @@ class HistogramAccumulator:
 
     def edges_for(self, dtype: np.dtype) -> np.ndarray:
         if self._edges is None:
-            self._edges = np.histogram_bin_edges(np.empty(0, dtype), bins=self.bins, range=(self.low, self.high))
-            self._fine = FineBins.plan(self._edges)
+            try:
+                with np.errstate(all="ignore"):  # an overflowing width is handled below, not warned about
+                    empty = np.empty(0, dtype)
+                    self._edges = np.histogram_bin_edges(empty, bins=self.bins, range=(self.low, self.high))
+            except ValueError:  # "Too many bins for data range": numpy gives up, this does not
+                self._edges = _wide_edges(self.bins, self.low, self.high)
+            else:
+                self._fine = FineBins.plan(self._edges)
         return self._edges
 
     def fine_bins(self) -> FineBins | None:
@@ -246,6 +252,20 @@ class HistogramAccumulator:
         counts = self.partial.counts if self.partial.counts is not None else np.zeros(self.bins, np.int64)
         p = self.partial
         return Histogram(counts, edges, p.nan, p.posinf, p.neginf, p.outside, p.of_magnitude)
+
+
+def _wide_edges(bins: int, low: float | int, high: float | int) -> np.ndarray:
+    """Edges where numpy's own cannot be made in the values' dtype: a range of a few
+    adjacent float32 numbers (too narrow for ``bins`` distinct edges) or one whose
+    width overflows (the whole float range). In float64, from the halved ends, so
+    neither the width nor any edge overflows; for adjacent float64 numbers some edges
+    repeat (empty bins), which np.histogram accepts as bins too. Values are compared
+    with these edges exactly (numpy promotes float32 to float64 for that)."""
+    low, high = float(low), float(high)
+    fraction = np.arange(bins + 1, dtype=np.float64) / bins
+    edges = (low / 2 * (1 - fraction) + high / 2 * fraction) * 2
+    edges[0], edges[-1] = low, high
+    return np.maximum.accumulate(np.clip(edges, low, high))
 
 
 def default_range(extremes: TensorStats | Partial | None, dtype: np.dtype) -> tuple:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ckpt_gui.core.format.bundle_blocks import decode_common_entries, header_entry_end
@@ -27,9 +28,10 @@ from ckpt_gui.core.format.file_kinds import V1_MESSAGE
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.slices import TensorSlice, decode_slice_key
 from ckpt_gui.core.format.table import SSTable, block_spans, entries_end
-from ckpt_gui.core.format.wire import iter_fields, to_signed64
+from ckpt_gui.core.format.wire import LEN, VARINT, iter_fields, to_signed64
 
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+MAX_DIMENSIONS = 254  # TensorShape::MaxDimensions()
 TENSOR_BUNDLE_VERSION = 1
 
 
@@ -61,13 +63,32 @@ class BundleIndex:
         try:
             with gc_paused():
                 self._decode_entries(table)
-        except (WireFormatError, IndexError, ValueError) as exc:
+        except (WireFormatError, IndexError, ValueError, OverflowError) as exc:
             raise CorruptCheckpointError(
                 self.index_path, f"bundle entry is garbled ({exc or 'unexpected end of data'})"
             ) from None
         if self.header is None:
             raise CorruptCheckpointError(self.index_path, "index table has no bundle header entry")
+        self._check_shapes()
         self._check_partitions()
+
+    def _check_shapes(self) -> None:
+        """No shape TensorFlow could not have written: at most 254 dimensions
+        (TensorShape::MaxDimensions) and fewer than 2^63 elements. Checked over all
+        entries at once, at C speed; the offender is looked for only when there is one."""
+        entries = [*self.entries.values()]
+        entries += [entry for slices in self.slice_entries.values() for entry in slices.values()]
+        shapes = [entry.shape for entry in entries]
+        if max(map(len, shapes), default=0) <= MAX_DIMENSIONS and max(map(math.prod, shapes), default=0) < 1 << 63:
+            return
+        for entry in entries:
+            if len(entry.shape) > MAX_DIMENSIONS:
+                problem = f"has {len(entry.shape)} dimensions (TensorFlow allows at most {MAX_DIMENSIONS})"
+            elif entry.num_elements >= 1 << 63:
+                problem = f"has shape {list(entry.shape)}: 2^63 elements or more"
+            else:
+                continue
+            raise CorruptCheckpointError(self.index_path, f"tensor {entry.key!r} {problem}")
 
     def _decode_entries(self, table: SSTable) -> None:
         previous = None  # the last key decoded; None before the header entry
@@ -98,36 +119,43 @@ class BundleIndex:
         match = COMMON_ENTRY.fullmatch
         entry_type, dtypes, varint, from_bytes = BundleEntry, KNOWN_DTYPES, varint_value, int.from_bytes
         spans = block_spans(block, previous)
-        for raw_key, start, end in spans:
-            if raw_key and raw_key[0] != 0:
-                try:
-                    key = raw_key.decode()
-                except UnicodeDecodeError:  # keep odd bytes round-trippable
-                    key = raw_key.decode("utf-8", "surrogateescape")
-                # The common entry, matched in place (see COMMON_ENTRY); the
-                # general decoder takes everything else.
-                m = match(block, start, end)
-                if m is not None:
-                    dtype, shape_len, dims, shard, offset, size, crc = m.groups()
-                    if shape_len[0] == len(dims):
-                        entries[key] = entry_type(
-                            key,
-                            dtypes[dtype[0]],
-                            tuple(dims[3::4]),
-                            0 if shard is None else varint(shard),
-                            0 if offset is None else varint(offset),
-                            size[0] if len(size) == 1 else varint(size),
-                            from_bytes(crc, "little"),
-                        )
-                        continue
-                entry = entries[key] = decode_entry_fields(key, block[start:end])
-                if entry.slices:  # only this general decoder sees slices
-                    self._partitioned.append(entry)
-            elif raw_key:  # slice keys start with a 0 byte
-                name, tensor_slice = decode_slice_key(raw_key)
-                self.slice_entries.setdefault(name, {})[tensor_slice] = decode_entry_fields(name, block[start:end])
-            else:
-                self._decode_header(block[start:end])
+        raw_key = None
+        try:
+            for raw_key, start, end in spans:
+                if raw_key and raw_key[0] != 0:
+                    try:
+                        key = raw_key.decode()
+                    except UnicodeDecodeError:  # keep odd bytes round-trippable
+                        key = raw_key.decode("utf-8", "surrogateescape")
+                    # The common entry, matched in place (see COMMON_ENTRY); the
+                    # general decoder takes everything else.
+                    m = match(block, start, end)
+                    if m is not None:
+                        dtype, shape_len, dims, shard, offset, size, crc = m.groups()
+                        if shape_len[0] == len(dims):
+                            entries[key] = entry_type(
+                                key,
+                                dtypes[dtype[0]],
+                                tuple(dims[3::4]),
+                                0 if shard is None else varint(shard),
+                                0 if offset is None else varint(offset),
+                                size[0] if len(size) == 1 else varint(size),
+                                from_bytes(crc, "little"),
+                            )
+                            continue
+                    entry = entries[key] = decode_entry_fields(key, block[start:end])
+                    if entry.slices:  # only this general decoder sees slices
+                        self._partitioned.append(entry)
+                elif raw_key:  # slice keys start with a 0 byte
+                    name, tensor_slice = decode_slice_key(raw_key)
+                    self.slice_entries.setdefault(name, {})[tensor_slice] = decode_entry_fields(name, block[start:end])
+                else:
+                    self._decode_header(block[start:end])
+        except (WireFormatError, IndexError, ValueError, OverflowError) as exc:
+            # Name the entry: the block's bytes passed their CRC, so this is what TF wrote
+            # (or a crafted file), and the key says where to look.
+            shown = "the header" if raw_key == b"" else repr(raw_key.decode("utf-8", "replace"))
+            raise WireFormatError(f"entry {shown}: {exc or 'unexpected end of data'}") from None
         return spans[-1][0] if spans else previous
 
     def _decode_header(self, value: bytes) -> None:
@@ -167,6 +195,7 @@ class BundleIndex:
     def _check_partitions(self) -> None:
         for entry in self._partitioned:
             stored = self.slice_entries.get(entry.key, {})
+            covered = 0
             for tensor_slice in entry.slices:
                 if tensor_slice not in stored:
                     raise CorruptCheckpointError(
@@ -175,9 +204,17 @@ class BundleIndex:
                         "that has no entry in the index",
                     )
                 try:
-                    tensor_slice.bounds(entry.shape)
+                    covered += math.prod(tensor_slice.shape(entry.shape))
                 except WireFormatError as exc:
                     raise CorruptCheckpointError(self.index_path, f"tensor {entry.key!r}: {exc}") from None
+            # A full shape its slices do not fill (e.g. [2^62, 8] over a few small slices)
+            # is impossible: said when the index is opened, not when the value is read.
+            if covered != entry.num_elements:
+                raise CorruptCheckpointError(
+                    self.index_path,
+                    f"partitioned tensor {entry.key!r} has shape {list(entry.shape)}, but its slices "
+                    f"cover {covered} of its {entry.num_elements} elements",
+                )
 
 
 def _read_file(path: str) -> bytes:
@@ -194,13 +231,17 @@ def _read_file(path: str) -> bytes:
 
 def _parse_header(buf: bytes) -> BundleHeader:
     num_shards, endianness, producer, min_consumer = 0, 0, 0, 0
-    for field, _wt, value in iter_fields(buf):
+    for field, wire_type, value in iter_fields(buf):
+        if field in (1, 2, 3) and wire_type != (LEN if field == 3 else VARINT):
+            raise WireFormatError(f"header field {field} has wire type {wire_type}")
         if field == 1:
             num_shards = to_signed64(value)
         elif field == 2:
             endianness = value
         elif field == 3:
-            for f2, _wt2, v2 in iter_fields(value):
+            for f2, wire_type2, v2 in iter_fields(value):
+                if f2 in (1, 2) and wire_type2 != VARINT:
+                    raise WireFormatError(f"version field {f2} has wire type {wire_type2}")
                 if f2 == 1:
                     producer = to_signed64(v2)
                 elif f2 == 2:

@@ -5,12 +5,11 @@ Users point at whatever they have at hand: the training folder, a prefix
 ``.meta``), the ``checkpoint`` state file, or a SavedModel folder. A folder may
 hold several checkpoints (CheckpointManager keeps N and lists them, with
 timestamps, in the state file); hand-written or older ones may not be listed, so
-``*.index`` files are globbed too.
+``*.index`` files are found too, by one listing of the folder (folder_listing.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import re
@@ -18,12 +17,12 @@ from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, UnsupportedCheckpointError
 from ckpt_gui.core.format.file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint, not_a_checkpoint
+from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
 from ckpt_gui.core.formatting import format_some
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
-_DATA_FILE_NUMBERS = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
 
@@ -55,7 +54,7 @@ class Location:
     kind: str  # "bundle" or "savedmodel"
     directory: str
     selected: CheckpointRef
-    checkpoints: tuple[CheckpointRef, ...]  # oldest first
+    checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
     latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
     state: CheckpointState | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -85,16 +84,17 @@ def step_of(prefix: str) -> int | None:
 def _locate_in_directory(directory: str) -> Location:
     saved_model_variables = os.path.join(directory, "variables", "variables")
     if _is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
-        ref = _make_ref(saved_model_variables, None, False)
+        ref = _make_ref(saved_model_variables, None, False, FolderListing())
         return Location("savedmodel", directory, ref, (ref,), ref)
     if _is_saved_model(directory):
         raise NotACheckpointError(
             directory, "SavedModel without variables (no variables/variables.index): nothing to show"
         )
-    checkpoints, state, warnings = _scan_directory(directory)
+    listing = FolderListing()
+    checkpoints, state, warnings = _scan_directory(directory, listing)
     if not checkpoints:
         raise _no_checkpoint_in(directory, state)
-    latest = _latest(directory, checkpoints, state)
+    latest = _latest(directory, checkpoints, state, listing)
     selected = latest
     if not latest.complete:
         # A training job killed mid-save, or files deleted by hand: show the newest
@@ -129,12 +129,14 @@ def _locate_from_file(path: str) -> Location:
 
 def _locate_prefix(prefix: str) -> Location:
     directory = os.path.dirname(prefix)
-    checkpoints, state, warnings = _scan_directory(directory)
+    listing = FolderListing()
+    checkpoints, state, warnings = _scan_directory(directory, listing)
     selected = next((c for c in checkpoints if c.prefix == prefix), None)
-    if selected is None:  # e.g. a *.index the glob skipped: still open what was asked for
-        selected = _make_ref(prefix, None, False)
-        checkpoints = tuple(sorted(checkpoints + (selected,), key=_age))
-    latest = _latest(directory, checkpoints, state)
+    if selected is None:  # e.g. a *.index the listing skipped: still open what was asked for
+        selected = _make_ref(prefix, None, False, listing)
+        listed = [c for c in checkpoints if c.in_state_file]
+        checkpoints = in_order(listed, [c for c in checkpoints if not c.in_state_file] + [selected])
+    latest = _latest(directory, checkpoints, state, listing)
     if not selected.complete:
         warnings += (f"{selected.name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
@@ -144,9 +146,11 @@ def _missing_text(ref: CheckpointRef) -> str:
     return "missing " + format_some([os.path.basename(path) for path in ref.missing_files], 3)
 
 
-def _latest(directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None) -> CheckpointRef:
+def _latest(
+    directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None, listing: FolderListing
+) -> CheckpointRef:
     if state is not None and state.model_checkpoint_path:
-        wanted = _resolve_state_path(directory, state.model_checkpoint_path)
+        wanted = _resolve_state_path(directory, state.model_checkpoint_path, listing)
         for ref in checkpoints:
             if ref.prefix == wanted:
                 return ref
@@ -156,7 +160,9 @@ def _latest(directory: str, checkpoints: tuple[CheckpointRef, ...], state: Check
 # -- scanning -------------------------------------------------------------------------
 
 
-def _scan_directory(directory: str) -> tuple[tuple[CheckpointRef, ...], CheckpointState | None, tuple[str, ...]]:
+def _scan_directory(
+    directory: str, listing: FolderListing
+) -> tuple[tuple[CheckpointRef, ...], CheckpointState | None, tuple[str, ...]]:
     warnings: list[str] = []
     state = None
     state_path = os.path.join(directory, STATE_FILENAME)
@@ -165,61 +171,63 @@ def _scan_directory(directory: str) -> tuple[tuple[CheckpointRef, ...], Checkpoi
         if problem:
             warnings.append(f"{state_path}: {problem}; listing the *.index files instead")
 
-    refs: dict[str, CheckpointRef] = {}
+    listed: dict[str, CheckpointRef] = {}
     if state is not None:
         timestamps = state.all_model_checkpoint_timestamps
-        listed = list(state.all_model_checkpoint_paths)
-        if state.model_checkpoint_path and state.model_checkpoint_path not in listed:
-            listed.append(state.model_checkpoint_path)
-        for i, listed_path in enumerate(listed):
-            prefix = _resolve_state_path(directory, listed_path)
-            if not os.path.isfile(prefix + ".index"):
+        paths = list(state.all_model_checkpoint_paths)
+        if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
+            paths.append(state.model_checkpoint_path)
+        for i, listed_path in enumerate(paths):
+            prefix = _resolve_state_path(directory, listed_path, listing)
+            if not listing.files(prefix).has_index:
                 warnings.append(f"{state_path} lists {listed_path}, but {prefix}.index does not exist")
                 continue
             stamp = timestamps[i] if i < len(timestamps) else None
-            refs[prefix] = _make_ref(prefix, stamp, True)
-    for index_file in glob.glob(os.path.join(glob.escape(directory), "*.index")):
-        prefix = index_file[: -len(".index")]
-        if prefix not in refs and os.path.isfile(index_file):
-            refs[prefix] = _make_ref(prefix, None, False)
-    return tuple(sorted(refs.values(), key=_age)), state, tuple(warnings)
+            listed[prefix] = _make_ref(prefix, stamp, True, listing)
+    unlisted = [
+        _make_ref(prefix, None, False, listing) for prefix in listing.index_prefixes(directory) if prefix not in listed
+    ]
+    return in_order(list(listed.values()), unlisted), state, tuple(warnings)
 
 
-def _age(ref: CheckpointRef) -> tuple:
-    return (ref.time if ref.time is not None else 0.0, ref.step if ref.step is not None else -1, ref.prefix)
+def in_order(listed: list[CheckpointRef], unlisted: list[CheckpointRef]) -> tuple[CheckpointRef, ...]:
+    """Oldest first: the state file's order (the order the training job saved them),
+    the others placed among them by step, then time. Not by file times alone: a copy
+    or a ``git checkout`` rewrites those."""
+    rest = sorted(unlisted, key=_step_then_time)
+    ordered: list[CheckpointRef] = []
+    i = 0
+    for ref in listed:  # a merge: the state file's order is kept as it is
+        while i < len(rest) and _step_then_time(rest[i]) < _step_then_time(ref):
+            ordered.append(rest[i])
+            i += 1
+        ordered.append(ref)
+    ordered += rest[i:]
+    return tuple(ordered)
 
 
-def _make_ref(prefix: str, timestamp: float | None, listed: bool) -> CheckpointRef:
-    index_file = prefix + ".index"
-    try:
-        stat = os.stat(index_file)
-        size = stat.st_size
-        mtime = stat.st_mtime
-    except OSError:
-        size, mtime = 0, None
-    shards: set[int] = set()
-    shard_count = 1  # every bundle has at least data-00000-of-00001
-    for data_file in glob.glob(glob.escape(prefix) + ".data-*-of-*"):
-        numbers = _DATA_FILE_NUMBERS.search(data_file)
-        if numbers is None:
-            continue
-        with contextlib.suppress(OSError):  # deleted by a training job meanwhile
-            size += os.path.getsize(data_file)
-            shards.add(int(numbers.group(1)))
-            shard_count = max(shard_count, int(numbers.group(2)))
-    missing = tuple(f"{prefix}.data-{i:05d}-of-{shard_count:05d}" for i in range(shard_count) if i not in shards)
-    stamp = timestamp if timestamp is not None else mtime
-    return CheckpointRef(prefix, step_of(prefix), stamp, size, listed, missing)
+def _step_then_time(ref: CheckpointRef) -> tuple:
+    return (ref.step if ref.step is not None else -1, ref.time if ref.time is not None else 0.0, ref.prefix)
 
 
-def _resolve_state_path(directory: str, listed: str) -> str:
+def _make_ref(
+    prefix: str, timestamp: float | None, listed: bool, listing: FolderListing | None = None
+) -> CheckpointRef:
+    files = (listing or FolderListing()).files(prefix)
+    stamp = timestamp if timestamp is not None else files.index_mtime
+    size = files.index_size + files.data_size
+    return CheckpointRef(prefix, step_of(prefix), stamp, size, listed, files.missing_shards(prefix))
+
+
+def _resolve_state_path(directory: str, listed: str, listing: FolderListing | None = None) -> str:
     """TF joins relative paths to the folder. Absolute ones (the TF1 Saver writes them)
     break or, worse, point at the original when a folder is moved or copied: prefer a
     checkpoint of the same name inside the folder the user opened."""
     if not os.path.isabs(listed):
         return os.path.normpath(os.path.join(directory, listed))
     local = os.path.join(directory, os.path.basename(listed))
-    if os.path.isfile(local + ".index") or not os.path.isfile(listed + ".index"):
+    listing = listing or FolderListing()
+    if listing.files(local).has_index or not listing.files(os.path.normpath(listed)).has_index:
         return local
     return os.path.normpath(listed)
 
@@ -234,7 +242,7 @@ def _is_saved_model(directory: str) -> bool:
 def _nothing_at(path: str) -> NotACheckpointError:
     directory = os.path.dirname(path)
     if os.path.isdir(directory):
-        siblings, _state, _w = _scan_directory(directory)
+        siblings, _state, _w = _scan_directory(directory, FolderListing())
         if siblings:
             names = ", ".join(c.name for c in siblings[-5:])
             return NotACheckpointError(path, f"no such checkpoint; the folder holds {names}")

@@ -146,6 +146,8 @@ def block_spans(block: bytes, previous_key: bytes | None = None) -> list[tuple[b
 
 def entries_end(block: bytes) -> int:
     """Where a block's entries end and its restart array begins."""
+    if len(block) < 4:
+        raise WireFormatError(f"block of {len(block)} bytes has no restart count")
     (num_restarts,) = struct.unpack_from("<I", block, len(block) - 4)
     limit = len(block) - 4 * (num_restarts + 1)
     if num_restarts == 0 or limit < 0:
@@ -158,6 +160,17 @@ def _snappy_decompress(block: bytes, path: str, what: str, offset: int) -> bytes
     # index blocks since 1.2; the optional decoder is only imported when one shows up.
     import cramjam  # noqa: PLC0415
 
+    # The block starts with its uncompressed length, untrusted: a Snappy element of n
+    # bytes expands to at most 64/3 of them (a 3-byte copy of 64), so a claim beyond
+    # that is garbage, refused before the decoder allocates it.
+    try:
+        claimed, _pos = read_varint(block, 0)
+    except WireFormatError:
+        claimed = -1
+    if not 0 <= claimed <= 22 * len(block):
+        raise CorruptCheckpointError(
+            path, f"{what} at offset {offset}: bad Snappy data (claims {claimed} bytes from {len(block)})"
+        )
     try:
         return bytes(cramjam.snappy.decompress_raw(block))
     except Exception as exc:  # cramjam raises its own error types

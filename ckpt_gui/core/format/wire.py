@@ -30,6 +30,8 @@ def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
             byte = buf[pos]
             result |= (byte & 0x7F) << shift
             if byte < 0x80:
+                if result >> 64:  # a 10th byte over 1: no 64-bit field holds it
+                    raise WireFormatError("varint over 64 bits")
                 return result, pos + 1
             shift += 7
             if shift > 63:

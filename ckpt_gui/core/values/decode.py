@@ -19,6 +19,8 @@ from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.wire import iter_fields, read_varint
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 
+MAX_NUMPY_DIMENSIONS = 64
+
 
 @dataclass(frozen=True, slots=True)
 class VariantValue:
@@ -34,6 +36,7 @@ class VariantValue:
 
 def numeric_array(entry: BundleEntry, data: bytes, big_endian: bool, path: str) -> np.ndarray:
     """A fixed-size-type payload as an array of the entry's shape (read-only view)."""
+    check_rank(entry, path)
     dtype = entry.dtype
     n = entry.num_elements
     flat = numeric_elements(dtype, data, n, big_endian, path, entry.key)
@@ -57,8 +60,28 @@ def numeric_elements(dtype: DType, data: bytes, count: int, big_endian: bool, pa
     return flat
 
 
+def check_rank(entry: BundleEntry, path: str) -> None:
+    """numpy arrays have at most 64 dimensions; TensorFlow allows 254 (see BundleIndex)."""
+    if len(entry.shape) > MAX_NUMPY_DIMENSIONS:
+        raise UnsupportedCheckpointError(
+            path, f"tensor {entry.key!r} has {len(entry.shape)} dimensions; numpy arrays have at most 64"
+        )
+
+
+def check_count(entry: BundleEntry, data: bytes, path: str) -> None:
+    """Strings and variants take at least a byte each (their length): checked before
+    an array is allocated for the number of elements the (untrusted) shape claims."""
+    check_rank(entry, path)
+    if entry.num_elements > len(data):
+        raise CorruptCheckpointError(
+            path,
+            f"tensor {entry.key!r}: {len(data)} bytes cannot hold {entry.num_elements} {entry.dtype.name} elements",
+        )
+
+
 def string_array(entry: BundleEntry, data: bytes, path: str) -> np.ndarray:
     """A DT_STRING payload as an object array of ``bytes``."""
+    check_count(entry, data, path)
     out = np.empty(entry.num_elements, dtype=object)
     out[:] = decode_strings(entry, data, path)
     return out.reshape(entry.shape)
@@ -66,6 +89,7 @@ def string_array(entry: BundleEntry, data: bytes, path: str) -> np.ndarray:
 
 def variant_array(entry: BundleEntry, data: bytes, path: str) -> np.ndarray:
     """Decode a DT_VARIANT payload into :class:`VariantValue` summaries."""
+    check_count(entry, data, path)
     n = entry.num_elements
     out = np.empty(n, dtype=object)
     crc = 0

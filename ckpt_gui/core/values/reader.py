@@ -68,6 +68,16 @@ class TensorReader:
 
     def _assemble(self, entry: BundleEntry) -> np.ndarray:
         dtype = object if not entry.dtype.is_numeric else numpy_dtype(entry.dtype)
+        values.check_rank(entry, self.index.index_path)
+        # The full shape is untrusted: allocate only what the stored slices can fill
+        # (a quarter byte per element at least: int2 packs four to a byte).
+        stored = sum(part.size for _s, part in self.index.slice_parts(entry))
+        if entry.num_elements > stored * 4:
+            raise CorruptCheckpointError(
+                self.index.index_path,
+                f"partitioned tensor {entry.key!r} has shape {list(entry.shape)}, but its slices hold "
+                f"only {stored} bytes",
+            )
         full = np.empty(entry.shape, dtype=dtype)
         covered = 0
         for tensor_slice, part in self.index.slice_parts(entry):

@@ -1,0 +1,131 @@
+"""The one decision whether ckpt-gui may write a file: never into a checkpoint.
+
+The promise "ckpt-gui never writes into a checkpoint folder" has to hold however the
+user names the output: through a symlinked file or folder, ``..``, a bind mount of
+the folder, a subfolder of it, or a hard link to one of the checkpoint's files. So
+paths are resolved first and folders and files are compared by (device, inode), not
+by name. Nothing is opened for writing before the decision, and the file is written
+beside its target and renamed over it, so even a name that escaped the guard would
+have its directory entry replaced, never an existing file's bytes truncated.
+
+Qt-free, numpy-free: the CLI's export and the app's exports and saves all call
+:func:`check_output` (or :func:`write_file`, which calls it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
+
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.folder_listing import FolderListing
+
+if TYPE_CHECKING:
+    from ckpt_gui.core.checkpoint import Checkpoint
+
+REFUSAL = "ckpt-gui never writes into a checkpoint's folder or over its files"
+
+
+@dataclass(frozen=True, slots=True)
+class Protected:
+    """What must not be written: whole folder trees and single files (anywhere)."""
+
+    folders: tuple[str, ...]
+    files: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ckpt: Checkpoint) -> Protected:
+        """The opened checkpoint's folder (and, for a SavedModel, the SavedModel's),
+        every sibling's folder, and the files of the checkpoint itself."""
+        location = ckpt.location
+        folders = {location.directory, os.path.dirname(ckpt.prefix)}
+        folders.update(os.path.dirname(ref.prefix) for ref in location.checkpoints)
+        files = [ckpt.index.index_path, os.path.join(location.directory, "checkpoint")]
+        # The data shards that exist (a symlink may take one anywhere), from one listing:
+        # not range(num_shards), which a crafted header can make 2^40.
+        shards = FolderListing().files(ckpt.prefix)
+        files += [f"{ckpt.prefix}.data-{i:05d}-of-{shards.shard_count:05d}" for i in sorted(shards.shards)]
+        return cls(tuple(sorted(folders)), tuple(files))
+
+
+def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
+    """The absolute, resolved path to write for ``output``, or a CheckpointError if it
+    is, or resolves into, a protected folder tree or one of the protected files."""
+    given = os.path.abspath(os.path.expanduser(os.fspath(output)))
+    resolved = os.path.realpath(given)
+    if os.path.isdir(resolved):
+        raise CheckpointError(given, "is a folder; give a file name to write")
+    identity = _identity(resolved)
+    if identity is not None and identity in _identities(protected.files):
+        raise CheckpointError(given, f"is one of the checkpoint's files: {REFUSAL}; choose another file")
+    folder_ids = _identities(protected.folders)
+    for folder in _ancestors(os.path.dirname(resolved)):
+        identity = _identity(folder)
+        if identity is not None and identity in folder_ids:
+            raise CheckpointError(given, f"is inside the checkpoint folder {folder}: {REFUSAL}; choose another folder")
+    return resolved
+
+
+def write_file(output: str | os.PathLike[str], protected: Protected, write: Callable[[IO[bytes]], None]) -> str:
+    """Check ``output``, then have ``write(f)`` fill a new file beside it and rename it
+    into place; return the path written. An existing file is replaced, never truncated,
+    and a failed write leaves nothing behind."""
+    target = check_output(output, protected)
+    fd, temporary = _create_beside(target)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(temporary, target)
+    except OSError as exc:
+        _remove(temporary)
+        raise CheckpointError(target, f"cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        _remove(temporary)
+        raise
+    return target
+
+
+def _ancestors(folder: str) -> Iterable[str]:
+    while True:
+        yield folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return
+        folder = parent
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):  # missing, unreadable, or a NUL in the name
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
+    return {identity for identity in map(_identity, paths) if identity is not None}
+
+
+def _create_beside(target: str) -> tuple[int, str]:
+    """A new, empty file next to ``target`` (same filesystem, so the rename is atomic).
+    Created with O_EXCL, not mkstemp: the permissions follow the umask like any file."""
+    folder, name = os.path.split(target)
+    for _attempt in range(100):
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise CheckpointError(target, f"cannot write ({exc.strerror or exc})") from None
+        return fd, temporary
+    raise CheckpointError(target, "cannot write (no free temporary name beside it)")
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

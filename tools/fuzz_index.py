@@ -1,0 +1,295 @@
+"""A mutation fuzzer for ``.index`` files: only CheckpointError (or success) may come out.
+
+    python tools/fuzz_index.py CHECKPOINT [CHECKPOINT...] [--count N] [--seed S]
+
+CHECKPOINT is a prefix, an ``.index`` file or a folder (all its checkpoints).
+
+Mutates real indexes (written by TensorFlow) and opens each mutant as ``inspect``
+and ``export`` would: list the variables, build the JSON report, read the values.
+Mutations: bit flips, byte insertions and deletions, splices between two indexes,
+length and number fields set to edge values (0, 127, 128, 2^31, 2^32, 2^62, 2^64-1,
+10^5, 10^6...), dims repeated 10^5 times, and whole tables rebuilt with valid CRCs,
+so that most mutants get past the checksums and reach the decoders. Each input runs
+with a 5 s alarm and the process's data segment limited to 1 GB more than at start.
+Prints the counts (inputs, clean errors, successes, unexpected exception types,
+hangs, memory) and exits 1 if anything unexpected came out. ``--count 0`` runs until
+interrupted. The suite runs a few thousand (tests/test_fuzz_index.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import os
+import random
+import resource
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ckpt_gui.cli.documents import inspect_report  # noqa: E402
+from ckpt_gui.core.checkpoint import Checkpoint  # noqa: E402
+from ckpt_gui.core.format.crc import crc32c, mask  # noqa: E402
+from ckpt_gui.core.format.errors import CheckpointError  # noqa: E402
+from ckpt_gui.core.format.table import TABLE_MAGIC, SSTable  # noqa: E402
+from ckpt_gui.core.format.wire import encode_varint  # noqa: E402
+
+try:  # Snappy blocks are fuzzed when the optional decoder is installed
+    import cramjam
+except ImportError:
+    cramjam = None
+
+HANG_SECONDS = 5
+MEMORY_BYTES = 1 << 30
+READ_LIMIT = 1 << 20  # values larger than this are not read (their bytes are real, not fuzzed)
+EDGE_NUMBERS = [0, 1, 2, 7, 33, 34, 127, 128, 255, 16383, 16384, 2**31 - 1, 2**31, 2**32 - 1, 2**32]
+EDGE_NUMBERS += [10**5, 10**6, 2**53, 2**62, 2**63 - 1, 2**63, 2**64 - 1]
+
+
+class Hang(Exception):  # noqa: N818 - an outcome
+    pass
+
+
+# -- building tables (tsl/lib/io/table_builder.cc) ---------------------------------------
+
+
+def build_block(entries: list[tuple[bytes, bytes]], restart_interval: int = 16) -> bytes:
+    out = bytearray()
+    restarts = []
+    previous = b""
+    for i, (key, value) in enumerate(entries):
+        shared = 0
+        if i % restart_interval == 0:
+            restarts.append(len(out))
+        else:
+            while shared < min(len(key), len(previous)) and key[shared] == previous[shared]:
+                shared += 1
+        out += encode_varint(shared) + encode_varint(len(key) - shared) + encode_varint(len(value))
+        out += key[shared:] + value
+        previous = key
+    for r in restarts or [0]:
+        out += struct.pack("<I", r)
+    out += struct.pack("<I", len(restarts or [0]))
+    return bytes(out)
+
+
+def append_block(file: bytearray, contents: bytes, block_type: int = 0) -> bytes:
+    handle = encode_varint(len(file)) + encode_varint(len(contents))
+    trailer = bytes([block_type])
+    file += contents + trailer + mask(crc32c(contents + trailer)).to_bytes(4, "little")
+    return handle
+
+
+def build_table(blocks: list[tuple[bytes, bytes]], snappy: set[int] = frozenset()) -> bytes:
+    """A table of already-built data blocks ``(last_key, contents)``, CRCs valid; the
+    blocks numbered in ``snappy`` are given as Snappy-compressed (block type 1)."""
+    file = bytearray()
+    index_entries = [
+        (last_key, append_block(file, contents, 1 if i in snappy else 0))
+        for i, (last_key, contents) in enumerate(blocks)
+    ]
+    meta = append_block(file, build_block([], 1))
+    index = append_block(file, build_block(index_entries, 1))
+    return bytes(file + (meta + index).ljust(40, b"\x00") + TABLE_MAGIC)
+
+
+# -- mutations -------------------------------------------------------------------------
+
+
+def mutate_bytes(rng: random.Random, data: bytes, other: bytes) -> bytes:
+    data = bytearray(data)
+    for _ in range(rng.choice((1, 1, 2, 4))):
+        choice = rng.randrange(6)
+        at = rng.randrange(len(data) + 1) if data else 0
+        if choice == 0 and data:  # bit flip
+            data[min(at, len(data) - 1)] ^= 1 << rng.randrange(8)
+        elif choice == 1 and data:  # an interesting byte
+            data[min(at, len(data) - 1)] = rng.choice((0, 1, 0x7F, 0x80, 0xFF, 0x08, 0x12, 0x35, 0x3A))
+        elif choice == 2:  # insertion
+            data[at:at] = rng.randbytes(rng.choice((1, 2, 4, 9)))
+        elif choice == 3 and data:  # deletion
+            del data[at : at + rng.choice((1, 2, 4, 16))]
+        elif choice == 4:  # a varint with an edge value
+            data[at : at + rng.choice((0, 1, 2))] = encode_varint(rng.choice(EDGE_NUMBERS))
+        elif choice == 5 and other:  # splice from another index
+            start = rng.randrange(len(other))
+            data[at : at + rng.randrange(8)] = other[start : start + rng.randrange(1, 32)]
+    return bytes(data)
+
+
+def mutate_value(rng: random.Random, value: bytes, other: bytes) -> bytes:
+    """A BundleEntryProto (or the header) made odd in a way the decoders must catch."""
+    choice = rng.randrange(8)
+    if choice == 0:  # many dims: 10^5 or 10^6 of them
+        dims = b"\x12\x02\x08\x01" * rng.choice((10**3, 10**5, 10**6 // 4))
+        return b"\x08\x01\x12" + encode_varint(len(dims)) + dims + value[value.find(b"\x28") :]
+    if choice == 1:  # a huge dim
+        dim = b"\x12" + bytes([1 + len(encode_varint(n := rng.choice(EDGE_NUMBERS)))]) + b"\x08" + encode_varint(n)
+        return b"\x08" + bytes([rng.randrange(1, 40)]) + b"\x12" + encode_varint(len(dim) * 2) + dim * 2 + value[-10:]
+    if choice == 2:  # slices with edge extents
+        extent = b"\x08" + encode_varint(rng.choice(EDGE_NUMBERS)) + b"\x10" + encode_varint(rng.choice(EDGE_NUMBERS))
+        piece = b"\x0a" + encode_varint(len(extent)) + extent
+        return value + b"\x3a" + encode_varint(len(piece)) + piece
+    if choice == 3:  # a field of another type under a known tag
+        tag = rng.choice((0x08, 0x12, 0x18, 0x20, 0x28, 0x35, 0x3A, 0x0A, 0x10))
+        return value + bytes([tag ^ rng.choice((0, 1, 2, 5, 7))]) + encode_varint(rng.choice(EDGE_NUMBERS))
+    return mutate_bytes(rng, value, other)
+
+
+def mutate_items(rng: random.Random, items: list[tuple[bytes, bytes]], other_items) -> list[tuple[bytes, bytes]]:
+    items = list(items)
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        i = rng.randrange(len(items))
+        key, value = items[i]
+        choice = rng.randrange(10)
+        if choice < 6:
+            items[i] = (key, mutate_value(rng, value, rng.choice(other_items)[1]))
+        elif choice == 6 and key:  # a key edited (order may break: the decoder must say so)
+            items[i] = (mutate_bytes(rng, key, b""), value)
+        elif choice == 7:  # an entry of the other index
+            items.insert(i, rng.choice(other_items))
+        elif choice == 8 and len(items) > 1:
+            del items[i]
+        else:  # a slice key (starts with 0)
+            items.insert(1, (b"\x00" + mutate_bytes(rng, key or b"x", b""), value))
+    return items
+
+
+def mutant(rng: random.Random, data: bytes, other: bytes) -> bytes:
+    """One mutated index: raw (stops at a CRC, mostly) or rebuilt with valid CRCs."""
+    if rng.random() < 0.15:
+        return mutate_bytes(rng, data, other)
+    items = SSTable(data, "original").items()
+    other_items = SSTable(other, "other").items()
+    if rng.random() < 0.7:
+        items = mutate_items(rng, items, other_items)
+    per_block = rng.choice((1, 3, 16, 1000))
+    blocks = []
+    snappy = set()
+    for start in range(0, len(items), per_block):
+        chunk = items[start : start + per_block]
+        contents = build_block(chunk, rng.choice((1, 16)))
+        if cramjam is not None and rng.random() < 0.05:  # Snappy: the decompressor's input is fuzzed too
+            contents = bytes(cramjam.snappy.compress_raw(contents))
+            snappy.add(len(blocks))
+        if rng.random() < 0.2:  # the block's own structure: lengths, restart array
+            contents = mutate_bytes(rng, contents, b"")
+        blocks.append((chunk[-1][0], contents))
+    return build_table(blocks, snappy)
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+def exercise(prefix: str) -> None:
+    """What ``inspect --json`` and ``export`` do with a checkpoint."""
+    ckpt = Checkpoint.open(prefix)
+    _ = ckpt.graph_error
+    inspect_report(ckpt)
+    for variable in ckpt.variables:
+        if ckpt.index.stored_size(ckpt.index.entries[variable.key]) <= READ_LIMIT:
+            ckpt.read(variable.key)
+
+
+class Fuzzer:
+    def __init__(self, prefixes: list[str], work: str, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.sources = []
+        for i, prefix in enumerate(prefixes):
+            prefix = prefix.removesuffix(".index")
+            folder = os.path.join(work, str(i))
+            os.makedirs(folder)
+            for name in os.listdir(os.path.dirname(prefix)):
+                if name.startswith(os.path.basename(prefix) + "."):
+                    shutil.copy(os.path.join(os.path.dirname(prefix), name), folder)
+            target = os.path.join(folder, os.path.basename(prefix))
+            self.sources.append((target, Path(prefix + ".index").read_bytes()))
+        self.counts: collections.Counter = collections.Counter()
+        self.unexpected: dict[str, str] = {}  # exception type -> first traceback
+
+    def run(self, count: int, report_every: float = 0.0) -> None:
+        last = time.monotonic()
+        n = 0
+        while count <= 0 or n < count:
+            self.one()
+            n += 1
+            if report_every and time.monotonic() - last > report_every:
+                last = time.monotonic()
+                print(self.summary(), file=sys.stderr, flush=True)
+
+    def one(self) -> None:
+        target, data = self.rng.choice(self.sources)
+        other = self.rng.choice(self.sources)[1]
+        mutated = mutant(self.rng, data, other)
+        Path(target + ".index").write_bytes(mutated)
+        self.counts["inputs"] += 1
+        signal.alarm(HANG_SECONDS)
+        try:
+            exercise(target)
+            self.counts["ok"] += 1
+        except CheckpointError as exc:
+            self.counts["checkpoint_error"] += 1
+            if "\n" in str(exc):
+                self._unexpected("CheckpointError with a newline", mutated)
+        except Hang:
+            self._unexpected("hang over 5 s", mutated)
+        except MemoryError:
+            self._unexpected("memory over 1 GB", mutated)
+        except Exception as exc:  # noqa: BLE001 - the point: any other type is a finding
+            self._unexpected(type(exc).__name__, mutated)
+        finally:
+            signal.alarm(0)
+
+    def _unexpected(self, kind: str, mutated: bytes) -> None:
+        self.counts["unexpected"] += 1
+        self.counts[kind] += 1
+        self.unexpected.setdefault(kind, traceback.format_exc(limit=8) + f"input: {mutated[:400].hex()}\n")
+
+    def summary(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
+
+
+def limit_memory() -> None:
+    def on_alarm(_signum, _frame):
+        raise Hang
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    used = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (used + MEMORY_BYTES + (256 << 20), hard))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefixes", nargs="+", help="checkpoints (prefixes, .index files, folders) to mutate")
+    parser.add_argument("--count", type=int, default=100_000, help="inputs to run (0: until interrupted)")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    prefixes = []
+    for path in args.prefixes:
+        if os.path.isdir(path):
+            prefixes += [ref.prefix for ref in Checkpoint.open(path).checkpoints]
+        else:
+            prefixes.append(path.removesuffix(".index"))
+    print(f"seed {args.seed}, {len(prefixes)} indexes", file=sys.stderr)
+    limit_memory()
+    with tempfile.TemporaryDirectory() as work:
+        fuzzer = Fuzzer(prefixes, work, args.seed)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends an open-ended run
+            fuzzer.run(args.count, report_every=30.0)
+    print(fuzzer.summary())
+    for kind, trace in fuzzer.unexpected.items():
+        print(f"--- {kind}\n{trace}")
+    return 1 if fuzzer.counts["unexpected"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
