@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench fuzz demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/discovery_bench.py
+
+# Mutation fuzzing of the index reader: until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
+fuzz: $(STAMP)
+	$(PY) tools/fuzz_index.py ckpt_gui/resources/demo --count $(or $(COUNT),0)
 
 # Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).
 demo: $(STAMP)
