@@ -7,10 +7,9 @@ import os
 import numpy as np
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.conventions import VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.write_guard import Protected, check_output, write_file
-
-_ATTRIBUTE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 
 
 def resolve_key(ckpt: Checkpoint, name: str) -> str:
@@ -19,8 +18,8 @@ def resolve_key(ckpt: Checkpoint, name: str) -> str:
     entries = ckpt.index.entries
     if name in entries:
         return name
-    if name + _ATTRIBUTE_SUFFIX in entries:
-        return name + _ATTRIBUTE_SUFFIX
+    if name + VARIABLE_VALUE_SUFFIX in entries:
+        return name + VARIABLE_VALUE_SUFFIX
     for variable in ckpt.variables:
         if name in variable.object_paths:
             return variable.key
