@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.errors import Cancelled
+from ckpt_gui.core.statuses import RestoreStatus
 
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "main.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
@@ -60,10 +62,20 @@ class AttemptResult:
 # TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
 # on"): they would crowd out what a crashing script printed.
 _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
+CHANNEL_ENV = "CKPT_GUI_DOCTOR_CHANNEL"  # the number of the child's protocol fd (child/protocol.py)
+MAX_MESSAGE_BYTES = 256 << 20  # one protocol line; a report of 100 000 variables is ~30 MB
+_POLL_S = 0.1
 
 
 class ChildProcess:
-    """One Python child running child/main.py; its protocol lines arrive on a queue."""
+    """One Python child running child/main.py.
+
+    It reports on a pipe of its own (its number in CHANNEL_ENV), which the user's
+    script cannot reach by printing: the script's stdout and stderr both go to the
+    attempt's log. Every message is checked (protocol_message) before the attempt
+    reads it; a malformed one arrives as a ``malformed`` event. The pipes are read
+    by threads that poll, so a grandchild that keeps a pipe open never blocks anyone.
+    """
 
     def __init__(self, python: str) -> None:
         self.python = python
@@ -72,40 +84,54 @@ class ChildProcess:
         self.ready: dict | None = None
         self.imported = threading.Event()  # set by the reader when TensorFlow is imported
         self.started = time.monotonic()
+        self._stop = threading.Event()
+        self.log_ended = threading.Event()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("QT_QPA_PLATFORM", None)
-        self.process = subprocess.Popen(
-            [python, CHILD_SCRIPT],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env=env,
-            # A group of its own, so a timeout also ends whatever the script started.
-            start_new_session=os.name == "posix",
-        )
-        threading.Thread(target=self._read_protocol, daemon=True).start()
-        threading.Thread(target=self._read_log, daemon=True).start()
+        channel_r, channel_w = os.pipe()
+        log_r, log_w = os.pipe()
+        env[CHANNEL_ENV] = str(channel_w)
+        try:
+            self.process = subprocess.Popen(
+                [python, CHILD_SCRIPT],
+                stdin=subprocess.PIPE,
+                stdout=log_w,
+                stderr=log_w,
+                env=env,
+                pass_fds=(channel_w,),
+                # A session of its own, so a timeout also ends whatever the script started.
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(channel_r)
+            os.close(log_r)
+            raise
+        finally:
+            os.close(channel_w)
+            os.close(log_w)
+        threading.Thread(target=_pump, args=(channel_r, _Lines(self._on_message), self._stop), daemon=True).start()
+        threading.Thread(target=_pump, args=(log_r, _Lines(self._on_log), self._stop), daemon=True).start()
 
-    def _read_protocol(self) -> None:
-        for line in self.process.stdout:
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                self.log.append(line.rstrip("\n"))
-                continue
-            event["received"] = time.monotonic()
-            if event.get("event") == "ready":
-                self.imported.set()
-            self.events.put(event)
-        self.events.put(None)  # end of stream: the child exited
+    def _on_message(self, line: bytes | None) -> None:
+        if line is None:
+            self.events.put(None)  # end of stream: the child exited
+            return
+        try:
+            event = protocol_message(json.loads(line.decode("utf-8")))
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+            event = {"event": "malformed", "reason": str(exc)}
+        event["received"] = time.monotonic()
+        if event["event"] == "ready":
+            self.imported.set()
+        self.events.put(event)
 
-    def _read_log(self) -> None:
-        for line in self.process.stderr:
-            if not _STARTUP_NOISE.match(line):
-                self.log.append(line.rstrip("\n"))
+    def _on_log(self, line: bytes | None) -> None:
+        if line is None:
+            self.log_ended.set()
+        else:
+            text = line.decode("utf-8", "replace").rstrip("\n")
+            if not _STARTUP_NOISE.match(text):
+                self.log.append(text)
 
     def next_event(self, timeout: float) -> dict | None | bool:
         """The next protocol message, None at the end of the stream, False on timeout."""
@@ -115,8 +141,9 @@ class ChildProcess:
             return False
 
     def send(self, request: dict) -> None:
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        with contextlib.suppress(OSError):  # the child is gone: its end of stream says so
+            self.process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+            self.process.stdin.flush()
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -124,15 +151,135 @@ class ChildProcess:
     def kill(self) -> None:
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-                if os.name == "posix":
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                else:
-                    self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.close()
+        with contextlib.suppress(OSError, ValueError):
+            self.process.stdin.close()
+        self._stop.set()  # the readers close their pipes themselves
+
+
+class _Lines:
+    """Bytes from a pipe, handed on one line at a time (None at the end)."""
+
+    def __init__(self, on_line: Callable[[bytes | None], None], limit: int = MAX_MESSAGE_BYTES) -> None:
+        self.on_line = on_line
+        self.limit = limit
+        self.pending = bytearray()
+
+    def feed(self, data: bytes | None) -> None:
+        if data is None:
+            if self.pending:
+                self.on_line(bytes(self.pending))
+            self.pending.clear()
+            self.on_line(None)
+            return
+        self.pending += data
+        while (end := self.pending.find(b"\n")) >= 0:
+            self.on_line(bytes(self.pending[: end + 1]))
+            del self.pending[: end + 1]
+        if len(self.pending) > self.limit:  # one endless line: hand it on in pieces
+            self.on_line(bytes(self.pending))
+            self.pending.clear()
+
+
+def _pump(fd: int, lines: _Lines, stop: threading.Event) -> None:
+    """Read ``fd`` until its end or ``stop``; never block longer than _POLL_S."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    try:
+        while not stop.is_set():
+            if not poller.poll(_POLL_S * 1000):
+                continue
+            data = os.read(fd, 1 << 16)
+            if not data:
+                break
+            lines.feed(data)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+        lines.feed(None)
+
+
+# -- the protocol's messages, checked -----------------------------------------------------------
+
+
+class MalformedMessage(ValueError):
+    """A protocol message that is not what child/protocol.py sends."""
+
+
+_OPTIONAL_TEXT = ("checkpoint_key", "model_path", "checkpoint_dtype", "model_dtype", "checkpoint_path",
+                  "deferred_owner")  # fmt: skip
+_STATUSES = frozenset(status.value for status in RestoreStatus)
+
+
+def protocol_message(message: object) -> dict:
+    """``message`` if it is a well-formed protocol message, else MalformedMessage: every
+    field the parent reads has the type it expects (see child/protocol.py)."""
+    _expect(isinstance(message, dict), "a message is not a JSON object")
+    kind = message.get("event")
+    if kind == "phase":
+        _expect(isinstance(message.get("phase"), str), "a phase without a name")
+    elif kind == "ready":
+        _expect(isinstance(message.get("tensorflow"), str), "'ready' without a TensorFlow version")
+    elif kind == "error":
+        _check_error(message.get("error"))
+    elif kind == "report":
+        _check_facts(message.get("report"))
+    else:
+        raise MalformedMessage(f"unknown event {str(kind)[:80]!r}")
+    return message
+
+
+def _check_error(error: object) -> None:
+    _expect(isinstance(error, dict), "'error' is not an object")
+    for key in ("type", "message", "traceback"):
+        _expect(isinstance(error.get(key), str), f"the error's {key!r} is not text")
+    _expect(isinstance(error.get("phase", ""), str), "the error's 'phase' is not text")
+
+
+def _check_facts(facts: object) -> None:
+    _expect(isinstance(facts, dict), "'report' is not an object")
+    variables = facts.get("variables")
+    _expect(isinstance(variables, list), "the report's 'variables' is not a list")
+    for variable in variables:
+        _check_variable(variable)
+    notes = facts.get("notes", [])
+    _expect(isinstance(notes, list) and all(isinstance(n, str) for n in notes), "the report's notes are not text")
+    _expect(facts.get("mode") in (None, "object", "name"), "the report's 'mode' is neither 'object' nor 'name'")
+    verdict = facts.get("tensorflow", {"verdict": ""})
+    _expect(
+        isinstance(verdict, dict)
+        and set(verdict) <= {"verdict", "message"}
+        and all(isinstance(value, str) for value in verdict.values()),
+        "the report's TensorFlow verdict is not {verdict, message} text",
+    )
+
+
+def _check_variable(variable: object) -> None:
+    _expect(isinstance(variable, dict), "a variable is not an object")
+    _expect(variable.get("status") in _STATUSES, f"a variable's status {str(variable.get('status'))[:40]!r}")
+    for key in _OPTIONAL_TEXT:
+        _expect(isinstance(variable.get(key), (str, type(None))), f"a variable's {key!r} is not text")
+    for key in ("checkpoint_shape", "model_shape"):
+        shape = variable.get(key)
+        _expect(
+            shape is None or (isinstance(shape, list) and all(_is_dimension(d) for d in shape)),
+            f"a variable's {key!r} is not a list of sizes",
+        )
+    for key in ("optimizer", "untracked"):
+        _expect(isinstance(variable.get(key, False), bool), f"a variable's {key!r} is not true or false")
+    _expect(isinstance(variable.get("restored"), (bool, type(None))), "a variable's 'restored' is not true or false")
+
+
+def _is_dimension(size: object) -> bool:
+    return size is None or (isinstance(size, int) and not isinstance(size, bool))
+
+
+def _expect(condition: bool, what: str) -> None:
+    if not condition:
+        raise MalformedMessage(what)
 
 
 class Diagnoser:
@@ -216,14 +363,14 @@ class Diagnoser:
             if event is None:
                 result.error = _exit_error(child, "while importing TensorFlow")
                 return
-            if event.get("event") == "phase":
+            if event["event"] == "phase":
                 if event["received"] >= attempt_started:  # a warm child did this before the attempt
                     on_phase(event["phase"])
-            elif event.get("event") == "ready":
+            elif event["event"] == "ready":
                 child.ready = event
                 result.tensorflow_version = event.get("tensorflow", "")
-            elif event.get("event") == "error":
-                result.error = event["error"]
+            elif event["event"] in ("error", "malformed"):
+                result.error = _reported_error(event)
                 return
 
     def _wait_result(self, child: ChildProcess, timeout: float, result: AttemptResult, on_phase, cancelled) -> None:
@@ -244,15 +391,15 @@ class Diagnoser:
             if event is None:
                 result.error = _exit_error(child, "during the attempt")
                 return
-            kind = event.get("event")
+            kind = event["event"]
             if kind == "phase":
                 result.phases.append(event["phase"])
                 on_phase(event["phase"])
             elif kind == "report":
                 result.facts = event["report"]
                 return
-            elif kind == "error":
-                result.error = event["error"]
+            elif kind in ("error", "malformed"):
+                result.error = _reported_error(event)
                 return
 
 
@@ -265,11 +412,23 @@ def _error(kind: str, message: str, trace: str = "") -> dict:
     return {"type": kind, "message": message, "traceback": trace}
 
 
+def _reported_error(event: dict) -> dict:
+    """The error the child reported, or ProtocolError for a message it could not have sent."""
+    if event["event"] == "error":
+        return event["error"]
+    return _error(
+        "ProtocolError",
+        f"the restore attempt's child process sent a malformed message ({event['reason'][:200]}); "
+        "the attempt was stopped",
+    )
+
+
 def _exit_error(child: ChildProcess, when: str) -> dict:
     """The child ended without a report: a crash, an abort, a kill or os._exit()."""
     with contextlib.suppress(subprocess.TimeoutExpired):
         child.process.wait(timeout=5)
     code = child.process.returncode
+    child.log_ended.wait(1.0)  # what it printed last (unless a process it started holds the log open)
     tail = "\n".join(list(child.log)[-40:])
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else f"signal {-code}"
