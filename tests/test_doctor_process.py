@@ -4,12 +4,23 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 import textwrap
+import time
 
 import pytest
 
-from ckpt_gui.diagnosis.runner import MalformedMessage, protocol_message
+from ckpt_gui.diagnosis.report import build_report
+from ckpt_gui.diagnosis.runner import (
+    DEFAULT_MEMORY_LIMIT,
+    LOG_KEEP_BYTES,
+    CappedLog,
+    Diagnoser,
+    DiagnosisRequest,
+    MalformedMessage,
+    protocol_message,
+)
 from tests.conftest import run_cli
 
 INFERENCE = """
@@ -93,6 +104,7 @@ def test_script_that_closes_its_stdout_and_stderr(tmp_path, checkpoints):
          '{"event": "report", "report": {"variables": [{"status": "consumed", "model_shape": "3"}]}}'],
         ['{"event": "error", "error": {"type": 1}}'],
         ['[1, 2, 3]'],
+        ['{"event": "report", "report": {"variables": []}}'],
     ],
 )  # fmt: skip
 def test_malformed_messages_are_a_clear_error(tmp_path, checkpoints, lines):
@@ -119,3 +131,78 @@ def test_protocol_messages_are_checked_field_by_field():
             protocol_message({"event": "report", "report": bad_report})
     with pytest.raises(MalformedMessage):
         protocol_message({"event": "phase", "phase": None})
+
+
+# -- 2. output and memory are bounded -------------------------------------------------------------
+
+
+def run_attempt(checkpoints, path, **options):
+    from ckpt_gui.core.format.discovery import locate
+
+    request = DiagnosisRequest(locate(checkpoints / "keras_seq").selected.prefix, str(path), **options)
+    diagnoser = Diagnoser(keep_warm=False)
+    try:
+        started = time.monotonic()
+        result = diagnoser.run(request)
+        return result, time.monotonic() - started
+    finally:
+        diagnoser.close()
+
+
+def test_output_is_kept_within_bounds(tmp_path, checkpoints):
+    # 20 lines of 10 MB, then a crash: the log keeps its start and its end, and says what was cut.
+    body = (
+        "import sys\nprint('first line')\nfor i in range(20):\n    sys.stdout.write(str(i) * (10 << 20) + '\\n')\n"
+        "print('last words')\nimport os\nos._exit(5)\n"
+    )
+    result, _seconds = run_attempt(checkpoints, script(tmp_path, body))
+    assert result.error["type"] == "Exit"
+    assert len(result.log) < 3 * LOG_KEEP_BYTES
+    assert result.log.startswith("first line") and result.log.endswith("last words")
+    cut = re.search(r"\[\.\.\. (\d+) bytes \((\d+) line ends\) of output cut \.\.\.\]", result.log)
+    assert cut and int(cut.group(1)) > 190 << 20
+    report = build_report(DiagnosisRequest("p", "s"), result)
+    assert report.error.traceback.endswith("last words")  # the end of the output, as a crash's trace
+
+
+def test_capped_log_keeps_head_and_tail():
+    log = CappedLog(keep=100)
+    for i in range(1000):
+        log.append(f"line {i}\n".encode())
+    lines = log.lines()
+    assert lines[0] == "line 0" and lines[-1] == "line 999"
+    assert sum(len(line) for line in lines) < 300 and "of output cut" in " ".join(lines)
+
+
+@pytest.mark.parametrize("where", ["script", "grandchild"])
+def test_memory_limit_stops_the_attempt(tmp_path, checkpoints, where):
+    hog = "hoard = []\nwhile True:\n    hoard.append(b'x' * (50 << 20))\n    time.sleep(0.02)\n"
+    if where == "script":
+        body = "import time\n" + hog
+    else:  # a process the script started counts too
+        hog_process = f"subprocess.Popen([sys.executable, '-c', {('import time' + chr(10) + hog)!r}])\n"
+        body = "import subprocess, sys, time\n" + hog_process + "time.sleep(600)\n"
+    result, seconds = run_attempt(checkpoints, script(tmp_path, body), memory_limit=1.5, timeout=120)
+    assert result.error["type"] == "MemoryLimit", result.error
+    assert result.error["message"].startswith("the script used more than 1.5 GB of memory (")
+    assert seconds < 60
+
+
+def test_memory_limit_on_the_command_line(tmp_path, checkpoints):
+    body = "import time\nhoard = []\nwhile True:\n    hoard.append(b'x' * (50 << 20))\n    time.sleep(0.02)\n"
+    code, report = diagnose(checkpoints / "keras_seq", script(tmp_path, body), "--memory-limit", "1.2")
+    assert code == 2 and report["error"]["type"] == "MemoryLimit"
+    assert "more than 1.2 GB" in report["error"]["message"] and "--memory-limit" in report["error"]["message"]
+    assert DEFAULT_MEMORY_LIMIT > 0 and DiagnosisRequest("p", "s").memory_limit == DEFAULT_MEMORY_LIMIT
+
+
+def test_app_memory_limit_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path))
+    from ckpt_gui.app import settings
+    from ckpt_gui.app.controllers import doctor
+
+    assert doctor._memory_limit() == DEFAULT_MEMORY_LIMIT
+    settings.settings().setValue("memory_limit_gb", 2.5)
+    assert doctor._memory_limit() == 2.5
+    settings.settings().setValue("memory_limit_gb", "lots")
+    assert doctor._memory_limit() == DEFAULT_MEMORY_LIMIT

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._action(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
         self._action(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")
         self._action(restore, "&Python interpreter...", doctor.choose_python)
+        self._action(restore, "&Memory limit...", doctor.choose_memory_limit)
         self._action(restore, "&Clear diagnosis", doctor.clear)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About ckpt-gui", self._about)

@@ -31,7 +31,19 @@ from ckpt_gui.core.statuses import RestoreStatus
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "main.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
 IMPORT_TIMEOUT = 300.0  # seconds for a child to import TensorFlow
-LOG_LINES = 400
+LOG_KEEP_BYTES = 64 << 10  # of the script's output: this much of its start, and of its end
+_GB = 1 << 30
+
+
+def default_memory_limit() -> float:
+    """Half the machine's memory, in GB (0: unknown, no limit)."""
+    try:
+        return round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / _GB / 2, 1)
+    except (AttributeError, OSError, ValueError):
+        return 0.0
+
+
+DEFAULT_MEMORY_LIMIT = default_memory_limit()  # GB for the attempt's processes together
 
 
 class AttemptCancelled(Cancelled):
@@ -44,6 +56,7 @@ class DiagnosisRequest:
     script: str  # the model-definition script
     timeout: float = DEFAULT_TIMEOUT
     python: str = sys.executable
+    memory_limit: float = DEFAULT_MEMORY_LIMIT  # GB of resident memory, all its processes together; 0: none
 
 
 @dataclass(slots=True)
@@ -80,7 +93,7 @@ class ChildProcess:
     def __init__(self, python: str) -> None:
         self.python = python
         self.events: queue.Queue = queue.Queue()
-        self.log: deque[str] = deque(maxlen=LOG_LINES)
+        self.log = CappedLog()
         self.ready: dict | None = None
         self.imported = threading.Event()  # set by the reader when TensorFlow is imported
         self.started = time.monotonic()
@@ -110,7 +123,9 @@ class ChildProcess:
             os.close(channel_w)
             os.close(log_w)
         threading.Thread(target=_pump, args=(channel_r, _Lines(self._on_message), self._stop), daemon=True).start()
-        threading.Thread(target=_pump, args=(log_r, _Lines(self._on_log), self._stop), daemon=True).start()
+        log_lines = _Lines(self._on_log, LOG_KEEP_BYTES)
+        threading.Thread(target=_pump, args=(log_r, log_lines, self._stop), daemon=True).start()
+        self.family = _Family(self.process.pid)
 
     def _on_message(self, line: bytes | None) -> None:
         if line is None:
@@ -128,10 +143,8 @@ class ChildProcess:
     def _on_log(self, line: bytes | None) -> None:
         if line is None:
             self.log_ended.set()
-        else:
-            text = line.decode("utf-8", "replace").rstrip("\n")
-            if not _STARTUP_NOISE.match(text):
-                self.log.append(text)
+        elif not _STARTUP_NOISE.match(line.decode("utf-8", "replace")):
+            self.log.append(line)
 
     def next_event(self, timeout: float) -> dict | None | bool:
         """The next protocol message, None at the end of the stream, False on timeout."""
@@ -157,6 +170,57 @@ class ChildProcess:
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves
+
+
+class CappedLog:
+    """The script's output, within bounds: its first and its last LOG_KEEP_BYTES, and
+    how much was cut between them (a script may print gigabytes)."""
+
+    def __init__(self, keep: int = LOG_KEEP_BYTES) -> None:
+        self.keep = keep
+        self.head: list[bytes] = []
+        self.tail: deque[bytes] = deque()
+        self.sizes = [0, 0]  # bytes in head, in tail
+        self.cut = [0, 0]  # bytes, lines
+        self._lock = threading.Lock()
+
+    def append(self, line: bytes) -> None:
+        with self._lock:
+            room = self.keep - self.sizes[0]
+            if not self.tail and room > 0:
+                self.head.append(line[:room])
+                self.sizes[0] += len(self.head[-1])
+                line = line[room:]
+            if line:
+                self.tail.append(line)
+                self.sizes[1] += len(line)
+                self._trim()
+
+    def _trim(self) -> None:
+        while self.sizes[1] > self.keep:
+            excess = self.sizes[1] - self.keep
+            first = self.tail[0]
+            dropped = first if len(first) <= excess else first[:excess]
+            if dropped is first:
+                self.tail.popleft()
+            else:
+                self.tail[0] = first[excess:]
+            self.sizes[1] -= len(dropped)
+            self.cut[0] += len(dropped)
+            self.cut[1] += dropped.count(b"\n")
+
+    def lines(self) -> list[str]:
+        with self._lock:
+            head, tail, (cut_bytes, cut_lines) = list(self.head), list(self.tail), self.cut
+        middle = [f"[... {cut_bytes} bytes ({cut_lines} line ends) of output cut ...]"] if cut_bytes else []
+        return [_text(line) for line in head] + middle + [_text(line) for line in tail]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _text(line: bytes) -> str:
+    return line.decode("utf-8", "replace").rstrip("\n")
 
 
 class _Lines:
@@ -200,6 +264,62 @@ def _pump(fd: int, lines: _Lines, stop: threading.Event) -> None:
     finally:
         os.close(fd)
         lines.feed(None)
+
+
+# -- the child's processes ------------------------------------------------------------------------
+
+
+class _Family:
+    """The child and every process it started (Linux: /proc), and their memory."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = pid
+        self.members: dict[int, int] = {}  # pid: its start time (a pid may be reused)
+
+    def update(self) -> dict[int, int]:
+        """The members now: the child, and whatever has a member as its parent."""
+        table = _process_table()
+        members = {pid: start for pid, start in self.members.items() if table.get(pid, (0, -1))[1] == start}
+        if self.root in table:
+            members[self.root] = table[self.root][1]
+        grown = True
+        while grown:
+            found = {pid: start for pid, (ppid, start) in table.items() if ppid in members and pid not in members}
+            members.update(found)
+            grown = bool(found)
+        self.members = members
+        return members
+
+    def resident_bytes(self) -> int:
+        """The resident memory of all members together."""
+        return sum(_resident_bytes(pid) for pid in self.update())
+
+
+def _process_table() -> dict[int, tuple[int, int]]:
+    """Every process: its parent and start time (empty without /proc)."""
+    table = {}
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                table[int(name)] = (int(fields[1]), int(fields[19]))
+            except (OSError, IndexError, ValueError):  # it ended meanwhile
+                continue
+    return table
+
+
+def _resident_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 # -- the protocol's messages, checked -----------------------------------------------------------
@@ -334,13 +454,13 @@ class Diagnoser:
         folder = os.path.dirname(request.checkpoint)
         before = _snapshot(folder)
         try:
-            self._wait_ready(child, result, report_phase, cancelled)
+            self._wait_ready(child, request, result, report_phase, cancelled)
             if result.error is None:
                 child.send({"checkpoint": request.checkpoint, "script": request.script, "workdir": workdir})
-                self._wait_result(child, request.timeout, result, report_phase, cancelled)
+                self._wait_result(child, request, result, report_phase, cancelled)
         finally:
             child.kill()
-            result.log = "\n".join(child.log)
+            result.log = child.log.text()
             shutil.rmtree(workdir, ignore_errors=True)
             result.folder_changed = _changes(before, _snapshot(folder))
             result.seconds = time.monotonic() - started
@@ -348,59 +468,83 @@ class Diagnoser:
                 self.warm_up(request.python)  # for the next attempt; clean, TensorFlow imported
         return result
 
-    def _wait_ready(self, child: ChildProcess, result: AttemptResult, on_phase, cancelled) -> None:
-        deadline = child.started + IMPORT_TIMEOUT
+    def _wait_ready(self, child: ChildProcess, request: DiagnosisRequest, result: AttemptResult, on_phase,
+                    cancelled) -> None:  # fmt: skip
         attempt_started = time.monotonic()
+        watch = _Watch(child, child.started + IMPORT_TIMEOUT, request.memory_limit, cancelled)
         while child.ready is None:
-            event = child.next_event(min(0.1, deadline - time.monotonic()))
-            _check_cancel(cancelled)
-            if event is False:
-                if time.monotonic() >= deadline:
-                    result.error = _error("Timeout", f"timeout: {child.python} did not import TensorFlow "
-                                          f"within {IMPORT_TIMEOUT:.0f} s")  # fmt: skip
-                    return
-                continue
-            if event is None:
-                result.error = _exit_error(child, "while importing TensorFlow")
-                return
-            if event["event"] == "phase":
+            event = watch.next_event()
+            kind = event["event"]
+            if kind == "phase":
                 if event["received"] >= attempt_started:  # a warm child did this before the attempt
                     on_phase(event["phase"])
-            elif event["event"] == "ready":
+            elif kind == "ready":
                 child.ready = event
-                result.tensorflow_version = event.get("tensorflow", "")
-            elif event["event"] in ("error", "malformed"):
-                result.error = _reported_error(event)
+                result.tensorflow_version = event["tensorflow"]
+            elif kind == "timeout":
+                result.error = _error("Timeout", f"timeout: {child.python} did not import TensorFlow "
+                                      f"within {IMPORT_TIMEOUT:.0f} s")  # fmt: skip
+            else:
+                result.error = _ending_error(child, event, "while importing TensorFlow")
+            if result.error is not None:
                 return
 
-    def _wait_result(self, child: ChildProcess, timeout: float, result: AttemptResult, on_phase, cancelled) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            event = child.next_event(min(0.1, deadline - time.monotonic()))
-            _check_cancel(cancelled)
-            if event is False:
-                if time.monotonic() >= deadline:
-                    last = result.phases[-1] if result.phases else "running the script"
-                    result.error = _error(
-                        "Timeout",
-                        f"timeout: the attempt did not finish within {timeout:g} s (it was {last}); "
-                        "the script was stopped",
-                    )
-                    return
-                continue
-            if event is None:
-                result.error = _exit_error(child, "during the attempt")
-                return
+    def _wait_result(self, child: ChildProcess, request: DiagnosisRequest, result: AttemptResult, on_phase,
+                     cancelled) -> None:  # fmt: skip
+        watch = _Watch(child, time.monotonic() + request.timeout, request.memory_limit, cancelled)
+        while result.facts is None and result.error is None:
+            event = watch.next_event()
             kind = event["event"]
             if kind == "phase":
                 result.phases.append(event["phase"])
                 on_phase(event["phase"])
             elif kind == "report":
                 result.facts = event["report"]
-                return
-            elif kind in ("error", "malformed"):
-                result.error = _reported_error(event)
-                return
+            elif kind == "timeout":
+                last = result.phases[-1] if result.phases else "running the script"
+                result.error = _error(
+                    "Timeout",
+                    f"timeout: the attempt did not finish within {request.timeout:g} s (it was {last}); "
+                    "the script was stopped",
+                )
+            else:
+                result.error = _ending_error(child, event, "during the attempt")
+
+
+class _Watch:
+    """The child's next message, within the time and memory limits and unless cancelled:
+    a protocol message, or ``{"event": "timeout"}``, ``"memory"`` or ``"ended"``."""
+
+    def __init__(self, child: ChildProcess, deadline: float, memory_limit: float, cancelled) -> None:
+        self.child = child
+        self.deadline = deadline
+        self.memory_limit = memory_limit
+        self.cancelled = cancelled
+        self.next_check = 0.0
+
+    def next_event(self) -> dict:
+        while True:
+            event = self.child.next_event(min(_POLL_S, self.deadline - time.monotonic()))
+            _check_cancel(self.cancelled)
+            over = self._over_memory()
+            if over is not None:
+                return over
+            if event is None:
+                return {"event": "ended"}
+            if event is not False:
+                return event
+            if time.monotonic() >= self.deadline:
+                return {"event": "timeout"}
+
+    def _over_memory(self) -> dict | None:
+        now = time.monotonic()
+        if not self.memory_limit or now < self.next_check:
+            return None
+        self.next_check = now + _POLL_S
+        used = self.child.family.resident_bytes()
+        if used <= self.memory_limit * _GB:
+            return None
+        return {"event": "memory", "used": used, "limit_gb": self.memory_limit}
 
 
 def _check_cancel(cancelled: Callable[[], bool] | None) -> None:
@@ -412,14 +556,24 @@ def _error(kind: str, message: str, trace: str = "") -> dict:
     return {"type": kind, "message": message, "traceback": trace}
 
 
-def _reported_error(event: dict) -> dict:
-    """The error the child reported, or ProtocolError for a message it could not have sent."""
-    if event["event"] == "error":
+def _ending_error(child: ChildProcess, event: dict, when: str) -> dict:
+    """Why the attempt ends: the child's error, its exit, too much memory, a bad message."""
+    kind = event["event"]
+    if kind == "error":
         return event["error"]
+    if kind == "ended":
+        return _exit_error(child, when)
+    if kind == "memory":
+        return _error(
+            "MemoryLimit",
+            f"the script used more than {event['limit_gb']:g} GB of memory ({event['used'] / _GB:.1f} GB in "
+            f"its processes) {when}; the attempt was stopped. Raise the limit with --memory-limit GB "
+            "(in the app: Restore > Memory limit), or 0 for none",
+        )
+    reason = event.get("reason") or f"{kind!r} out of turn"
     return _error(
         "ProtocolError",
-        f"the restore attempt's child process sent a malformed message ({event['reason'][:200]}); "
-        "the attempt was stopped",
+        f"the restore attempt's child process sent a malformed message ({reason[:200]}); the attempt was stopped",
     )
 
 
@@ -429,7 +583,7 @@ def _exit_error(child: ChildProcess, when: str) -> dict:
         child.process.wait(timeout=5)
     code = child.process.returncode
     child.log_ended.wait(1.0)  # what it printed last (unless a process it started holds the log open)
-    tail = "\n".join(list(child.log)[-40:])
+    tail = "\n".join(child.log.lines()[-40:])
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else f"signal {-code}"
         reason = {
