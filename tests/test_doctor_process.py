@@ -206,3 +206,94 @@ def test_app_memory_limit_setting(tmp_path, monkeypatch):
     assert doctor._memory_limit() == 2.5
     settings.settings().setValue("memory_limit_gb", "lots")
     assert doctor._memory_limit() == DEFAULT_MEMORY_LIMIT
+
+
+# -- 3. whatever the script starts ends with the attempt, within its time limit -----------------
+
+SLEEPER_SETSID = """
+import os, subprocess, sys, time
+pids = []
+for _ in range({count}):
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(100000)"], start_new_session=True)
+    pids.append(child.pid)
+open({pids_file!r}, "w").write(" ".join(map(str, pids)))
+"""
+
+DOUBLE_FORK = """
+import os, sys, time
+read, write = os.pipe()
+if os.fork() == 0:  # the classic daemon: fork, setsid, fork again, the middle one exits
+    os.setsid()
+    if os.fork() == 0:
+        os.write(write, str(os.getpid()).encode())
+        os.close(write)
+        print("grandchild holds stdout and stderr", flush=True)
+        time.sleep(100000)
+    os._exit(0)
+os.close(write)
+pid = b""
+while True:
+    more = os.read(read, 32)
+    if not more:
+        break
+    pid += more
+open({pids_file!r}, "w").write(pid.decode())
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def left_behind(pids_file) -> list[int]:
+    pids = [int(p) for p in pids_file.read_text().split()]
+    assert pids
+    return [pid for pid in pids if alive(pid)]
+
+
+@pytest.mark.parametrize("spawner", ["setsid", "double fork"])
+def test_a_finished_attempt_ends_what_the_script_started(tmp_path, checkpoints, spawner):
+    pids_file = tmp_path / "pids"
+    spawn = (
+        SLEEPER_SETSID.format(count=1, pids_file=str(pids_file))
+        if spawner == "setsid"
+        else DOUBLE_FORK.format(pids_file=str(pids_file))
+    )
+    result, seconds = run_attempt(checkpoints, script(tmp_path, spawn + INFERENCE), timeout=60)
+    assert result.error is None and result.facts is not None
+    assert seconds < 60
+    assert left_behind(pids_file) == []
+
+
+def test_fifty_setsid_grandchildren_and_a_hang_end_at_the_time_limit(tmp_path, checkpoints):
+    pids_file = tmp_path / "pids"
+    body = SLEEPER_SETSID.format(count=50, pids_file=str(pids_file)) + "while True:\n    time.sleep(1)\n"
+    warm = Diagnoser(keep_warm=False)
+    from ckpt_gui.core.format.discovery import locate
+
+    request = DiagnosisRequest(locate(checkpoints / "keras_seq").selected.prefix, str(script(tmp_path, body)), 5)
+    try:
+        warm.warm_up(request.python)
+        assert warm.wait_until_warm(request.python)  # time the attempt, not TensorFlow's import
+        started = time.monotonic()
+        result = warm.run(request)
+        seconds = time.monotonic() - started
+    finally:
+        warm.close()
+    assert result.error["type"] == "Timeout"
+    assert seconds < 5 + 5, seconds
+    assert left_behind(pids_file) == []
+
+
+def test_fifty_setsid_grandchildren_on_the_command_line(tmp_path, checkpoints):
+    pids_file = tmp_path / "pids"
+    body = SLEEPER_SETSID.format(count=50, pids_file=str(pids_file)) + "while True:\n    time.sleep(1)\n"
+    started = time.monotonic()
+    code, report = diagnose(checkpoints / "keras_seq", script(tmp_path, body), "--timeout", "5", timeout=120)
+    assert code == 2 and report["error"]["type"] == "Timeout"
+    assert time.monotonic() - started < 60  # TensorFlow's import, then 5 s, then the end of 51 processes
+    assert left_behind(pids_file) == []

@@ -9,6 +9,7 @@ sys.exit, crash the interpreter, exhaust memory) ends in a clear error here.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import queue
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,6 +78,9 @@ class AttemptResult:
 # on"): they would crowd out what a crashing script printed.
 _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
 CHANNEL_ENV = "CKPT_GUI_DOCTOR_CHANNEL"  # the number of the child's protocol fd (child/protocol.py)
+ATTEMPT_ENV = "CKPT_GUI_DOCTOR_ATTEMPT"  # marks the child's processes, found again when orphaned
+KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep forking)
+_PR_SET_CHILD_SUBREAPER = 36
 MAX_MESSAGE_BYTES = 256 << 20  # one protocol line; a report of 100 000 variables is ~30 MB
 _POLL_S = 0.1
 
@@ -104,6 +109,8 @@ class ChildProcess:
         channel_r, channel_w = os.pipe()
         log_r, log_w = os.pipe()
         env[CHANNEL_ENV] = str(channel_w)
+        env[ATTEMPT_ENV] = uuid.uuid4().hex
+        _become_subreaper()  # the script's orphaned processes become ours, so they are found and ended
         try:
             self.process = subprocess.Popen(
                 [python, CHILD_SCRIPT],
@@ -125,7 +132,7 @@ class ChildProcess:
         threading.Thread(target=_pump, args=(channel_r, _Lines(self._on_message), self._stop), daemon=True).start()
         log_lines = _Lines(self._on_log, LOG_KEEP_BYTES)
         threading.Thread(target=_pump, args=(log_r, log_lines, self._stop), daemon=True).start()
-        self.family = _Family(self.process.pid)
+        self.family = _Family(self.process.pid, env[ATTEMPT_ENV])
 
     def _on_message(self, line: bytes | None) -> None:
         if line is None:
@@ -162,9 +169,11 @@ class ChildProcess:
         return self.process.poll() is None
 
     def kill(self) -> None:
+        """End the child and every process it started, wherever they went (setsid, orphaned)."""
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
+        self.family.end_all(KILL_GRACE_S)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
         with contextlib.suppress(OSError, ValueError):
@@ -270,33 +279,89 @@ def _pump(fd: int, lines: _Lines, stop: threading.Event) -> None:
 
 
 class _Family:
-    """The child and every process it started (Linux: /proc), and their memory."""
+    """The child and every process it started (Linux: /proc), and their memory.
 
-    def __init__(self, pid: int) -> None:
+    A process belongs to the family when its parent does, found at each update
+    (every _POLL_S during an attempt); one whose parent ended is re-parented to
+    ckpt-gui (a child subreaper) and still known, or found by the ATTEMPT_ENV mark
+    in its environment. Process groups and sessions are no help: a script may setsid().
+    """
+
+    def __init__(self, pid: int, mark: str = "") -> None:
         self.root = pid
+        self.mark = f"{ATTEMPT_ENV}={mark}".encode() if mark else b""
         self.members: dict[int, int] = {}  # pid: its start time (a pid may be reused)
+        self.table: dict[int, tuple[int, int, bytes]] = {}
 
     def update(self) -> dict[int, int]:
         """The members now: the child, and whatever has a member as its parent."""
-        table = _process_table()
+        table = self.table = _process_table()
         members = {pid: start for pid, start in self.members.items() if table.get(pid, (0, -1))[1] == start}
         if self.root in table:
             members[self.root] = table[self.root][1]
+        me = os.getpid()
+        for pid, (ppid, start, _state) in table.items():
+            if ppid == me and pid not in members and self._marked(pid):  # orphaned before it was seen
+                members[pid] = start
         grown = True
         while grown:
-            found = {pid: start for pid, (ppid, start) in table.items() if ppid in members and pid not in members}
+            found = {pid: row[1] for pid, row in table.items() if row[0] in members and pid not in members}
             members.update(found)
             grown = bool(found)
         self.members = members
         return members
 
+    def _marked(self, pid: int) -> bool:
+        if not self.mark:
+            return False
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                return self.mark in f.read().split(b"\0")
+        except OSError:
+            return False
+
     def resident_bytes(self) -> int:
         """The resident memory of all members together."""
         return sum(_resident_bytes(pid) for pid in self.update())
 
+    def end_all(self, grace: float) -> None:
+        """SIGKILL every member, again as long as new ones appear; reap those re-parented to us."""
+        deadline = time.monotonic() + grace
+        while True:
+            members = self.update()
+            alive = [pid for pid in members if self.table[pid][2] != b"Z"]
+            for pid in alive:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            self._reap(members)
+            if not alive or time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
 
-def _process_table() -> dict[int, tuple[int, int]]:
-    """Every process: its parent and start time (empty without /proc)."""
+    def _reap(self, members: dict[int, int]) -> None:
+        me = os.getpid()
+        for pid in members:
+            if pid != self.root and self.table[pid][0] == me:  # the root is its Popen's to wait for
+                with contextlib.suppress(ChildProcessError, OSError):
+                    os.waitpid(pid, os.WNOHANG)
+
+
+_subreaper: bool | None = None
+
+
+def _become_subreaper() -> bool:
+    """Make this process the reaper of its descendants' orphans (Linux 3.4+), once."""
+    global _subreaper
+    if _subreaper is None:
+        _subreaper = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                _subreaper = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return _subreaper
+
+
+def _process_table() -> dict[int, tuple[int, int, bytes]]:
+    """Every process: its parent, start time and state (empty without /proc)."""
     table = {}
     with contextlib.suppress(OSError):
         for name in os.listdir("/proc"):
@@ -305,7 +370,7 @@ def _process_table() -> dict[int, tuple[int, int]]:
             try:
                 with open(f"/proc/{name}/stat", "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
-                table[int(name)] = (int(fields[1]), int(fields[19]))
+                table[int(name)] = (int(fields[1]), int(fields[19]), fields[0])
             except (OSError, IndexError, ValueError):  # it ended meanwhile
                 continue
     return table
@@ -537,10 +602,14 @@ class _Watch:
                 return {"event": "timeout"}
 
     def _over_memory(self) -> dict | None:
+        """Also keeps the family up to date: a process is best found while its parent lives."""
         now = time.monotonic()
-        if not self.memory_limit or now < self.next_check:
+        if now < self.next_check:
             return None
         self.next_check = now + _POLL_S
+        if not self.memory_limit:
+            self.child.family.update()
+            return None
         used = self.child.family.resident_bytes()
         if used <= self.memory_limit * _GB:
             return None
