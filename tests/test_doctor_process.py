@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import stat
+import subprocess
+import sys
 import textwrap
 import time
 
@@ -297,3 +299,43 @@ def test_fifty_setsid_grandchildren_on_the_command_line(tmp_path, checkpoints):
     assert code == 2 and report["error"]["type"] == "Timeout"
     assert time.monotonic() - started < 60  # TensorFlow's import, then 5 s, then the end of 51 processes
     assert left_behind(pids_file) == []
+
+
+# -- 4. an interpreter without TensorFlow ---------------------------------------------------------
+
+
+def test_interpreter_without_tensorflow_or_numpy(tmp_path, checkpoints):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    path = script(tmp_path, INFERENCE)
+    code, report = diagnose(checkpoints / "keras_seq", path, "--python", str(python))
+    assert code == 2 and report["error"]["type"] == "MissingTensorFlow"
+    message = report["error"]["message"]
+    assert message.startswith(f"{python} has no numpy (TensorFlow needs it): install TensorFlow into it (")
+    assert "--python" in message and "Restore > Python interpreter" in message and "\n" not in message
+    assert report["error"]["traceback"] == ""
+    (site_packages,) = venv.glob("lib/python*/site-packages")
+    (site_packages / "numpy").mkdir()
+    (site_packages / "numpy" / "__init__.py").write_text("")  # numpy, but no TensorFlow
+    result = run_cli("diagnose", str(checkpoints / "keras_seq"), "--model", str(path), "--python", str(python))
+    assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
+    assert f"{python} has no TensorFlow: install TensorFlow into it ({python} -m pip install tensorflow)" in (
+        result.stdout
+    )
+
+
+def test_tensorflow_that_does_not_import(tmp_path, checkpoints):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    (site_packages,) = venv.glob("lib/python*/site-packages")
+    (site_packages / "numpy").mkdir()
+    (site_packages / "numpy" / "__init__.py").write_text("")
+    (site_packages / "tensorflow").mkdir()
+    (site_packages / "tensorflow" / "__init__.py").write_text("raise ImportError('DLL load failed: libcudart')\n")
+    python = venv / "bin" / "python"
+    code, report = diagnose(checkpoints / "keras_seq", script(tmp_path, INFERENCE), "--python", str(python))
+    assert code == 2 and report["error"]["type"] == "TensorFlowImportError"
+    assert report["error"]["message"].startswith(
+        f"TensorFlow does not import in {python} (ImportError: DLL load failed: libcudart): install TensorFlow"
+    )

@@ -549,6 +549,8 @@ class Diagnoser:
             elif kind == "timeout":
                 result.error = _error("Timeout", f"timeout: {child.python} did not import TensorFlow "
                                       f"within {IMPORT_TIMEOUT:.0f} s")  # fmt: skip
+            elif kind == "error":
+                result.error = _import_error(child.python, event["error"])
             else:
                 result.error = _ending_error(child, event, "while importing TensorFlow")
             if result.error is not None:
@@ -623,6 +625,27 @@ def _check_cancel(cancelled: Callable[[], bool] | None) -> None:
 
 def _error(kind: str, message: str, trace: str = "") -> dict:
     return {"type": kind, "message": message, "traceback": trace}
+
+
+def _import_error(python: str, error: dict) -> dict:
+    """The child could not import TensorFlow: what is missing, in one line, and the two ways out."""
+    fixes = (
+        f"install TensorFlow into it ({python} -m pip install tensorflow), or choose the Python of the "
+        "environment the model trains in (Restore > Python interpreter in the app, --python on the command line)"
+    )
+    module = error.get("module")
+    if error["type"] == "ModuleNotFoundError" and module in ("tensorflow", "numpy"):
+        missing = "TensorFlow" if module == "tensorflow" else "numpy (TensorFlow needs it)"
+        return {**_error("MissingTensorFlow", f"{python} has no {missing}: {fixes}"), "phase": error["phase"]}
+    first_line = (error["message"].strip().splitlines() or [""])[0][:300]
+    return {
+        **_error(
+            "TensorFlowImportError",
+            f"TensorFlow does not import in {python} ({error['type']}: {first_line}): {fixes}",
+            error["traceback"],
+        ),
+        "phase": error["phase"],
+    }
 
 
 def _ending_error(child: ChildProcess, event: dict, when: str) -> dict:

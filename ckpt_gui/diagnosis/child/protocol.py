@@ -56,13 +56,13 @@ def send_error(exc: BaseException, during: str, trace: str | None = None) -> Non
         kind, message = "SystemExit", f"the script called sys.exit({exc.code!r}){when}"
     else:
         kind, message = type(exc).__name__, str(exc) or type(exc).__name__
-    send({
-        "event": "error",
-        "error": {
-            "type": kind, "message": message, "phase": during,
-            "traceback": trace if trace is not None else traceback.format_exc(),
-        },
-    })  # fmt: skip
+    error = {
+        "type": kind, "message": message, "phase": during,
+        "traceback": trace if trace is not None else traceback.format_exc(),
+    }  # fmt: skip
+    if isinstance(exc, ImportError) and exc.name:
+        error["module"] = exc.name  # the module that is missing, or failed to import
+    send({"event": "error", "error": error})
 
 
 class ScriptError(Exception):
