@@ -339,3 +339,30 @@ def test_tensorflow_that_does_not_import(tmp_path, checkpoints):
     assert report["error"]["message"].startswith(
         f"TensorFlow does not import in {python} (ImportError: DLL load failed: libcudart): install TensorFlow"
     )
+
+
+# -- 5. GPUs are hidden unless allowed ------------------------------------------------------------
+
+
+def test_gpus_are_hidden_unless_allowed(tmp_path, checkpoints):
+    seen = tmp_path / "seen"
+    body = f"import os\nopen({str(seen)!r}, 'w').write(os.environ.get('CUDA_VISIBLE_DEVICES', '<unset>'))\n" + INFERENCE
+    path = script(tmp_path, body)
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 0 and seen.read_text() == "-1"
+    assert any(
+        note.startswith("GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1") for note in report["notes"]
+    )
+    code, report = diagnose(checkpoints / "keras_seq", path, "--allow-gpu")
+    assert code == 0 and seen.read_text() != "-1"
+    assert any(note.startswith("GPUs were visible to the attempt") for note in report["notes"])
+
+
+def test_app_allow_gpu_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path))
+    from ckpt_gui.app import settings
+    from ckpt_gui.app.controllers import doctor
+
+    assert doctor.allow_gpu() is False
+    settings.settings().setValue("allow_gpu", True)
+    assert doctor.allow_gpu() is True

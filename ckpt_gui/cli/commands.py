@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="GB",
         help="stop the attempt when its processes use more memory than this (default: half the machine's; 0: none)",
     )
+    diagnose.add_argument(
+        "--allow-gpu", action="store_true", help="let TensorFlow see the GPUs (hidden by default: a restore needs none)"
+    )
     diagnose.set_defaults(handler=_diagnose)
 
     diff = commands.add_parser("diff", help="compare two checkpoints variable by variable")
@@ -119,7 +122,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     # A restore needs every value: say now, and plainly, if a file is missing or cut short.
     ckpt.shards.check_all_present()
     prefix = ckpt.prefix
-    request = DiagnosisRequest(prefix, script, args.timeout, args.python)
+    request = DiagnosisRequest(prefix, script, args.timeout, args.python, allow_gpu=args.allow_gpu)
     if args.memory_limit is not None:
         request = dataclasses.replace(request, memory_limit=max(args.memory_limit, 0.0))
     quiet = args.json

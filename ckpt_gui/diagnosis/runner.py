@@ -59,6 +59,7 @@ class DiagnosisRequest:
     timeout: float = DEFAULT_TIMEOUT
     python: str = sys.executable
     memory_limit: float = DEFAULT_MEMORY_LIMIT  # GB of resident memory, all its processes together; 0: none
+    allow_gpu: bool = False  # hidden by default (CUDA_VISIBLE_DEVICES=-1): restoring needs none
 
 
 @dataclass(slots=True)
@@ -72,6 +73,7 @@ class AttemptResult:
     seconds: float = 0.0
     phases: list[str] = field(default_factory=list)
     folder_changed: list[str] = field(default_factory=list)
+    gpus_hidden: bool | None = None  # None: the attempt did not start
 
 
 # TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
@@ -95,8 +97,9 @@ class ChildProcess:
     by threads that poll, so a grandchild that keeps a pipe open never blocks anyone.
     """
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, allow_gpu: bool = False) -> None:
         self.python = python
+        self.allow_gpu = allow_gpu
         self.events: queue.Queue = queue.Queue()
         self.log = CappedLog()
         self.ready: dict | None = None
@@ -106,6 +109,10 @@ class ChildProcess:
         self.log_ended = threading.Event()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("QT_QPA_PLATFORM", None)
+        if not allow_gpu:
+            # TensorFlow would map nearly all GPU memory and initialise CUDA for seconds,
+            # next to a training job perhaps; a restore needs no GPU.
+            env["CUDA_VISIBLE_DEVICES"] = "-1"
         channel_r, channel_w = os.pipe()
         log_r, log_w = os.pipe()
         env[CHANNEL_ENV] = str(channel_w)
@@ -472,20 +479,23 @@ class Diagnoser:
 
     def __init__(self, keep_warm: bool = True) -> None:
         self.keep_warm = keep_warm
-        self._warm: dict[str, ChildProcess] = {}
+        self._warm: dict[tuple[str, bool], ChildProcess] = {}  # by interpreter and allow_gpu
         self._lock = threading.Lock()
 
-    def warm_up(self, python: str = sys.executable) -> None:
+    def warm_up(self, python: str = sys.executable, allow_gpu: bool = False) -> None:
         """Start a child for ``python`` now, so a first attempt does not wait for it."""
+        key = (python, allow_gpu)
         with self._lock:
-            if python not in self._warm or not self._warm[python].alive():
+            if key not in self._warm or not self._warm[key].alive():
                 with contextlib.suppress(OSError):  # the next attempt with it reports why it cannot start
-                    self._warm[python] = ChildProcess(python)
+                    self._warm[key] = ChildProcess(python, allow_gpu)
 
-    def wait_until_warm(self, python: str = sys.executable, timeout: float = IMPORT_TIMEOUT) -> bool:
+    def wait_until_warm(
+        self, python: str = sys.executable, timeout: float = IMPORT_TIMEOUT, allow_gpu: bool = False
+    ) -> bool:
         """Block until a warm child for ``python`` has TensorFlow imported."""
         with self._lock:
-            child = self._warm.get(python)
+            child = self._warm.get((python, allow_gpu))
         return child is not None and child.imported.wait(timeout)
 
     def close(self) -> None:
@@ -503,18 +513,19 @@ class Diagnoser:
         started = time.monotonic()
         report_phase = on_phase or (lambda _phase: None)
         with self._lock:
-            child = self._warm.pop(request.python, None)
+            child = self._warm.pop((request.python, request.allow_gpu), None)
         result = AttemptResult()
         if child is None or not child.alive():
             report_phase("starting Python")
             try:
-                child = ChildProcess(request.python)
+                child = ChildProcess(request.python, request.allow_gpu)
             except OSError as exc:  # no such file, not executable...
                 result.error = _error(
                     "InterpreterError", f"{request.python}: cannot start this Python ({exc.strerror or exc})"
                 )
                 result.seconds = time.monotonic() - started
                 return result
+        result.gpus_hidden = not request.allow_gpu
         workdir = tempfile.mkdtemp(prefix="ckpt-gui-attempt-")
         folder = os.path.dirname(request.checkpoint)
         before = _snapshot(folder)
@@ -530,7 +541,7 @@ class Diagnoser:
             result.folder_changed = _changes(before, _snapshot(folder))
             result.seconds = time.monotonic() - started
             if self.keep_warm:
-                self.warm_up(request.python)  # for the next attempt; clean, TensorFlow imported
+                self.warm_up(request.python, request.allow_gpu)  # for the next attempt; clean, TensorFlow imported
         return result
 
     def _wait_ready(self, child: ChildProcess, request: DiagnosisRequest, result: AttemptResult, on_phase,

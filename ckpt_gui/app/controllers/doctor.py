@@ -63,7 +63,7 @@ class DoctorController(Controller):
     # -- running an attempt ------------------------------------------------------------------
 
     def choose_script(self) -> None:
-        self._diagnoser().warm_up(self._python())  # TensorFlow imports while the user picks the file
+        self._diagnoser().warm_up(self._python(), allow_gpu())  # TensorFlow imports while the user picks the file
         start = self.script or str(settings.settings().value("last_script", settings.last_folder()))
         path, _ = QFileDialog.getOpenFileName(
             self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
@@ -86,6 +86,10 @@ class DoctorController(Controller):
             settings.settings().setValue("memory_limit_gb", limit)
             self.status.emit(f"Restore attempts may use up to {limit:g} GB" if limit else "No memory limit")
 
+    def set_allow_gpu(self, allowed: bool) -> None:
+        settings.settings().setValue("allow_gpu", bool(allowed))
+        self.status.emit("Restore attempts may use GPUs" if allowed else "GPUs are hidden from restore attempts")
+
     def diagnose(self, script: str) -> None:
         """Run a restore attempt of the current checkpoint into ``script``'s objects."""
         if self.ckpt is None:
@@ -94,7 +98,7 @@ class DoctorController(Controller):
         script = os.path.abspath(script)
         self._watch(script)
         settings.settings().setValue("last_script", script)
-        request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python(), _memory_limit())
+        request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python(), _memory_limit(), allow_gpu())
         diagnoser = self._diagnoser()
         on_phase = self._phase_from_worker.emit
         self.started.emit()
@@ -193,6 +197,12 @@ def _timeout() -> float:
         return float(value)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
+
+
+def allow_gpu() -> bool:
+    """Whether attempts see the GPUs (Restore > Allow GPUs); hidden by default."""
+    value = settings.settings().value("allow_gpu", False)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 def _memory_limit() -> float:
