@@ -366,3 +366,20 @@ def test_app_allow_gpu_setting(tmp_path, monkeypatch):
     assert doctor.allow_gpu() is False
     settings.settings().setValue("allow_gpu", True)
     assert doctor.allow_gpu() is True
+
+
+def test_a_forked_grandchild_holding_the_channel_does_not_hide_the_exit(tmp_path, checkpoints):
+    # os.fork() without exec keeps every descriptor, the private channel's too.
+    pids_file = tmp_path / "pids"
+    body = f"""
+import os, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(100000)
+open({str(pids_file)!r}, "w").write(str(pid))
+os._exit(4)
+"""
+    result, seconds = run_attempt(checkpoints, script(tmp_path, body), timeout=60)
+    assert result.error["type"] == "Exit" and "code 4" in result.error["message"]
+    assert seconds < 30
+    assert left_behind(pids_file) == []

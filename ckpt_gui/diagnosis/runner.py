@@ -85,6 +85,7 @@ KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep fork
 _PR_SET_CHILD_SUBREAPER = 36
 MAX_MESSAGE_BYTES = 256 << 20  # one protocol line; a report of 100 000 variables is ~30 MB
 _POLL_S = 0.1
+_EXIT_GRACE_S = 1.0  # for the last messages of a child that exited to arrive
 
 
 class ChildProcess:
@@ -147,7 +148,7 @@ class ChildProcess:
             return
         try:
             event = protocol_message(json.loads(line.decode("utf-8")))
-        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             event = {"event": "malformed", "reason": str(exc)}
         event["received"] = time.monotonic()
         if event["event"] == "ready":
@@ -599,6 +600,7 @@ class _Watch:
         self.memory_limit = memory_limit
         self.cancelled = cancelled
         self.next_check = 0.0
+        self.exited_at: float | None = None
 
     def next_event(self) -> dict:
         while True:
@@ -607,12 +609,20 @@ class _Watch:
             over = self._over_memory()
             if over is not None:
                 return over
-            if event is None:
+            if event is None or self._exited_silently(event):
                 return {"event": "ended"}
             if event is not False:
                 return event
             if time.monotonic() >= self.deadline:
                 return {"event": "timeout"}
+
+    def _exited_silently(self, event: dict | bool) -> bool:
+        """The child exited, and its channel stays quiet: a process the script forked
+        holds the channel open, so its end never comes."""
+        if event is not False or self.child.process.poll() is None:
+            return False
+        self.exited_at = self.exited_at or time.monotonic()
+        return time.monotonic() - self.exited_at > _EXIT_GRACE_S
 
     def _over_memory(self) -> dict | None:
         """Also keeps the family up to date: a process is best found while its parent lives."""
