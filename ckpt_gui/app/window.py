@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
-from ckpt_gui.app.controllers.doctor import DoctorController
+from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -156,6 +156,10 @@ class MainWindow(QMainWindow):
         self._action(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
         self._action(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")
         self._action(restore, "&Python interpreter...", doctor.choose_python)
+        self._action(restore, "&Memory limit...", doctor.choose_memory_limit)
+        gpus = self._action(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
+        gpus.setCheckable(True)
+        gpus.setChecked(allow_gpu())
         self._action(restore, "&Clear diagnosis", doctor.clear)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About ckpt-gui", self._about)

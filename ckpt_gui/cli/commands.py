@@ -6,6 +6,7 @@ Every CheckpointError becomes one line on stderr and exit code 2, never a traceb
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -77,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--json", action="store_true", help="print the report as one JSON object")
     diagnose.add_argument("--timeout", type=float, default=120.0, help="seconds before the attempt is stopped")
     diagnose.add_argument("--python", default=sys.executable, help="the interpreter (with TensorFlow) to use")
+    diagnose.add_argument(
+        "--memory-limit",
+        type=float,
+        metavar="GB",
+        help="stop the attempt when its processes use more memory than this (default: half the machine's; 0: none)",
+    )
+    diagnose.add_argument(
+        "--allow-gpu", action="store_true", help="let TensorFlow see the GPUs (hidden by default: a restore needs none)"
+    )
     diagnose.set_defaults(handler=_diagnose)
 
     diff = commands.add_parser("diff", help="compare two checkpoints variable by variable")
@@ -118,7 +128,9 @@ def _diagnose(args: argparse.Namespace) -> int:
     # A restore needs every value: say now, and plainly, if a file is missing or cut short.
     ckpt.shards.check_all_present()
     prefix = ckpt.prefix
-    request = DiagnosisRequest(prefix, script, args.timeout, args.python)
+    request = DiagnosisRequest(prefix, script, args.timeout, args.python, allow_gpu=args.allow_gpu)
+    if args.memory_limit is not None:
+        request = dataclasses.replace(request, memory_limit=max(args.memory_limit, 0.0))
     quiet = args.json
 
     def on_phase(phase: str) -> None:

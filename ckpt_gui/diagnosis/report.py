@@ -32,6 +32,13 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
             "the checkpoint folder changed during the attempt (" + ", ".join(result.folder_changed[:5]) + "): "
             "another process, or the script, wrote there"
         )
+    if result.gpus_hidden is not None:
+        folder_notes.append(
+            "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): "
+            "--allow-gpu, or Restore > Allow GPUs in the app, lets TensorFlow use them"
+            if result.gpus_hidden
+            else "GPUs were visible to the attempt (allowed by --allow-gpu or Restore > Allow GPUs)"
+        )
     facts = result.facts
     found: list[RestoreFinding] = []
     tensorflow, mode, child_notes = TensorFlowVerdict(), None, []

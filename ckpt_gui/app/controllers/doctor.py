@@ -10,7 +10,7 @@ import os
 import sys
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
@@ -20,7 +20,7 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
-from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
 
 DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say otherwise
 
@@ -63,7 +63,7 @@ class DoctorController(Controller):
     # -- running an attempt ------------------------------------------------------------------
 
     def choose_script(self) -> None:
-        self._diagnoser().warm_up(self._python())  # TensorFlow imports while the user picks the file
+        self._diagnoser().warm_up(self._python(), allow_gpu())  # TensorFlow imports while the user picks the file
         start = self.script or str(settings.settings().value("last_script", settings.last_folder()))
         path, _ = QFileDialog.getOpenFileName(
             self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
@@ -77,6 +77,19 @@ class DoctorController(Controller):
             settings.settings().setValue("python", path)
             self.status.emit(f"Restore attempts will run with {path}")
 
+    def choose_memory_limit(self) -> None:
+        limit, ok = QInputDialog.getDouble(
+            self.dialog_parent, "Memory limit", "Stop an attempt whose processes use more than (GB; 0: none):",
+            _memory_limit(), 0.0, 1e6, 1,
+        )  # fmt: skip
+        if ok:
+            settings.settings().setValue("memory_limit_gb", limit)
+            self.status.emit(f"Restore attempts may use up to {limit:g} GB" if limit else "No memory limit")
+
+    def set_allow_gpu(self, allowed: bool) -> None:
+        settings.settings().setValue("allow_gpu", bool(allowed))
+        self.status.emit("Restore attempts may use GPUs" if allowed else "GPUs are hidden from restore attempts")
+
     def diagnose(self, script: str) -> None:
         """Run a restore attempt of the current checkpoint into ``script``'s objects."""
         if self.ckpt is None:
@@ -85,7 +98,7 @@ class DoctorController(Controller):
         script = os.path.abspath(script)
         self._watch(script)
         settings.settings().setValue("last_script", script)
-        request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python())
+        request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python(), _memory_limit(), allow_gpu())
         diagnoser = self._diagnoser()
         on_phase = self._phase_from_worker.emit
         self.started.emit()
@@ -184,6 +197,20 @@ def _timeout() -> float:
         return float(value)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
+
+
+def allow_gpu() -> bool:
+    """Whether attempts see the GPUs (Restore > Allow GPUs); hidden by default."""
+    value = settings.settings().value("allow_gpu", False)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _memory_limit() -> float:
+    value = settings.settings().value("memory_limit_gb", DEFAULT_MEMORY_LIMIT)
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return DEFAULT_MEMORY_LIMIT
 
 
 def _outcome(report: RestoreReport) -> str:

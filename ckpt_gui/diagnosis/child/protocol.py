@@ -1,5 +1,7 @@
-"""The child's side of the protocol: one JSON object per line on the original
-standard output (the user script's own prints go to stderr), one request line on stdin.
+"""The child's side of the protocol: one JSON object per line on a pipe of its own,
+whose file descriptor number the parent passes in the environment variable
+CKPT_GUI_DOCTOR_CHANNEL (the user script's stdout and stderr both go to the attempt's
+log, so nothing it prints can pass for a message); one request line on stdin.
 
     child -> {"event": "phase", "phase": "importing TensorFlow"}
     child -> {"event": "ready", "tensorflow": "2.x", "python": "3.x"}
@@ -22,13 +24,21 @@ _CHILD_FOLDER = os.path.dirname(os.path.abspath(__file__))
 _channel = None  # the file object for protocol lines
 
 
+CHANNEL_ENV = "CKPT_GUI_DOCTOR_CHANNEL"
+
+
 def open_channel() -> None:
-    """Keep the real stdout for the protocol; anything the user's script prints goes
-    to stderr, which the parent keeps as the attempt's log."""
+    """Open the protocol's pipe, and hide it: the variable is removed, and the script's
+    own child processes do not inherit the descriptor. Run by hand, without the
+    variable, the child reports on its original stdout and the script prints to stderr."""
     global _channel
-    _channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+    fd = os.environ.pop(CHANNEL_ENV, None)
+    if fd is None:
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+    os.set_inheritable(int(fd), False)
+    _channel = os.fdopen(int(fd), "w", buffering=1, encoding="utf-8")
 
 
 def send(message: dict) -> None:
@@ -46,13 +56,13 @@ def send_error(exc: BaseException, during: str, trace: str | None = None) -> Non
         kind, message = "SystemExit", f"the script called sys.exit({exc.code!r}){when}"
     else:
         kind, message = type(exc).__name__, str(exc) or type(exc).__name__
-    send({
-        "event": "error",
-        "error": {
-            "type": kind, "message": message, "phase": during,
-            "traceback": trace if trace is not None else traceback.format_exc(),
-        },
-    })  # fmt: skip
+    error = {
+        "type": kind, "message": message, "phase": during,
+        "traceback": trace if trace is not None else traceback.format_exc(),
+    }  # fmt: skip
+    if isinstance(exc, ImportError) and exc.name:
+        error["module"] = exc.name  # the module that is missing, or failed to import
+    send({"event": "error", "error": error})
 
 
 class ScriptError(Exception):
