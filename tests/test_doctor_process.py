@@ -13,16 +13,10 @@ import time
 
 import pytest
 
+from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, CappedLog
+from ckpt_gui.diagnosis.protocol_check import MalformedMessage, protocol_message
 from ckpt_gui.diagnosis.report import build_report
-from ckpt_gui.diagnosis.runner import (
-    DEFAULT_MEMORY_LIMIT,
-    LOG_KEEP_BYTES,
-    CappedLog,
-    Diagnoser,
-    DiagnosisRequest,
-    MalformedMessage,
-    protocol_message,
-)
+from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
 from tests.conftest import run_cli
 
 INFERENCE = """

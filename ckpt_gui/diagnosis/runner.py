@@ -9,12 +9,10 @@ sys.exit, crash the interpreter, exhaust memory) ends in a clear error here.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import queue
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -23,17 +21,17 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.errors import Cancelled
-from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, POLL_S, CappedLog, LineSplitter, pump_lines
+from ckpt_gui.diagnosis.process_family import ATTEMPT_ENV, ProcessFamily, become_subreaper
+from ckpt_gui.diagnosis.protocol_check import protocol_message
 
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "main.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
 IMPORT_TIMEOUT = 300.0  # seconds for a child to import TensorFlow
-LOG_KEEP_BYTES = 64 << 10  # of the script's output: this much of its start, and of its end
 _GB = 1 << 30
 
 
@@ -80,11 +78,7 @@ class AttemptResult:
 # on"): they would crowd out what a crashing script printed.
 _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
 CHANNEL_ENV = "CKPT_GUI_DOCTOR_CHANNEL"  # the number of the child's protocol fd (child/protocol.py)
-ATTEMPT_ENV = "CKPT_GUI_DOCTOR_ATTEMPT"  # marks the child's processes, found again when orphaned
 KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep forking)
-_PR_SET_CHILD_SUBREAPER = 36
-MAX_MESSAGE_BYTES = 256 << 20  # one protocol line; a report of 100 000 variables is ~30 MB
-_POLL_S = 0.1
 _EXIT_GRACE_S = 1.0  # for the last messages of a child that exited to arrive
 
 
@@ -118,7 +112,7 @@ class ChildProcess:
         log_r, log_w = os.pipe()
         env[CHANNEL_ENV] = str(channel_w)
         env[ATTEMPT_ENV] = uuid.uuid4().hex
-        _become_subreaper()  # the script's orphaned processes become ours, so they are found and ended
+        become_subreaper()  # the script's orphaned processes become ours, so they are found and ended
         try:
             self.process = subprocess.Popen(
                 [python, CHILD_SCRIPT],
@@ -137,10 +131,12 @@ class ChildProcess:
         finally:
             os.close(channel_w)
             os.close(log_w)
-        threading.Thread(target=_pump, args=(channel_r, _Lines(self._on_message), self._stop), daemon=True).start()
-        log_lines = _Lines(self._on_log, LOG_KEEP_BYTES)
-        threading.Thread(target=_pump, args=(log_r, log_lines, self._stop), daemon=True).start()
-        self.family = _Family(self.process.pid, env[ATTEMPT_ENV])
+        threading.Thread(
+            target=pump_lines, args=(channel_r, LineSplitter(self._on_message), self._stop), daemon=True
+        ).start()
+        log_lines = LineSplitter(self._on_log, LOG_KEEP_BYTES)
+        threading.Thread(target=pump_lines, args=(log_r, log_lines, self._stop), daemon=True).start()
+        self.family = ProcessFamily(self.process.pid, env[ATTEMPT_ENV])
 
     def _on_message(self, line: bytes | None) -> None:
         if line is None:
@@ -187,292 +183,6 @@ class ChildProcess:
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves
-
-
-class CappedLog:
-    """The script's output, within bounds: its first and its last LOG_KEEP_BYTES, and
-    how much was cut between them (a script may print gigabytes)."""
-
-    def __init__(self, keep: int = LOG_KEEP_BYTES) -> None:
-        self.keep = keep
-        self.head: list[bytes] = []
-        self.tail: deque[bytes] = deque()
-        self.sizes = [0, 0]  # bytes in head, in tail
-        self.cut = [0, 0]  # bytes, lines
-        self._lock = threading.Lock()
-
-    def append(self, line: bytes) -> None:
-        with self._lock:
-            room = self.keep - self.sizes[0]
-            if not self.tail and room > 0:
-                self.head.append(line[:room])
-                self.sizes[0] += len(self.head[-1])
-                line = line[room:]
-            if line:
-                self.tail.append(line)
-                self.sizes[1] += len(line)
-                self._trim()
-
-    def _trim(self) -> None:
-        while self.sizes[1] > self.keep:
-            excess = self.sizes[1] - self.keep
-            first = self.tail[0]
-            dropped = first if len(first) <= excess else first[:excess]
-            if dropped is first:
-                self.tail.popleft()
-            else:
-                self.tail[0] = first[excess:]
-            self.sizes[1] -= len(dropped)
-            self.cut[0] += len(dropped)
-            self.cut[1] += dropped.count(b"\n")
-
-    def lines(self) -> list[str]:
-        with self._lock:
-            head, tail, (cut_bytes, cut_lines) = list(self.head), list(self.tail), self.cut
-        middle = [f"[... {cut_bytes} bytes ({cut_lines} line ends) of output cut ...]"] if cut_bytes else []
-        return [_text(line) for line in head] + middle + [_text(line) for line in tail]
-
-    def text(self) -> str:
-        return "\n".join(self.lines())
-
-
-def _text(line: bytes) -> str:
-    return line.decode("utf-8", "replace").rstrip("\n")
-
-
-class _Lines:
-    """Bytes from a pipe, handed on one line at a time (None at the end)."""
-
-    def __init__(self, on_line: Callable[[bytes | None], None], limit: int = MAX_MESSAGE_BYTES) -> None:
-        self.on_line = on_line
-        self.limit = limit
-        self.pending = bytearray()
-
-    def feed(self, data: bytes | None) -> None:
-        if data is None:
-            if self.pending:
-                self.on_line(bytes(self.pending))
-            self.pending.clear()
-            self.on_line(None)
-            return
-        self.pending += data
-        while (end := self.pending.find(b"\n")) >= 0:
-            self.on_line(bytes(self.pending[: end + 1]))
-            del self.pending[: end + 1]
-        if len(self.pending) > self.limit:  # one endless line: hand it on in pieces
-            self.on_line(bytes(self.pending))
-            self.pending.clear()
-
-
-def _pump(fd: int, lines: _Lines, stop: threading.Event) -> None:
-    """Read ``fd`` until its end or ``stop``; never block longer than _POLL_S."""
-    poller = select.poll()
-    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
-    try:
-        while not stop.is_set():
-            if not poller.poll(_POLL_S * 1000):
-                continue
-            data = os.read(fd, 1 << 16)
-            if not data:
-                break
-            lines.feed(data)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-        lines.feed(None)
-
-
-# -- the child's processes ------------------------------------------------------------------------
-
-
-class _Family:
-    """The child and every process it started (Linux: /proc), and their memory.
-
-    A process belongs to the family when its parent does, found at each update
-    (every _POLL_S during an attempt); one whose parent ended is re-parented to
-    ckpt-gui (a child subreaper) and still known, or found by the ATTEMPT_ENV mark
-    in its environment. Process groups and sessions are no help: a script may setsid().
-    """
-
-    def __init__(self, pid: int, mark: str = "") -> None:
-        self.root = pid
-        self.mark = f"{ATTEMPT_ENV}={mark}".encode() if mark else b""
-        self.members: dict[int, int] = {}  # pid: its start time (a pid may be reused)
-        self.table: dict[int, tuple[int, int, bytes]] = {}
-
-    def update(self) -> dict[int, int]:
-        """The members now: the child, and whatever has a member as its parent."""
-        table = self.table = _process_table()
-        members = {pid: start for pid, start in self.members.items() if table.get(pid, (0, -1))[1] == start}
-        if self.root in table:
-            members[self.root] = table[self.root][1]
-        me = os.getpid()
-        for pid, (ppid, start, _state) in table.items():
-            if ppid == me and pid not in members and self._marked(pid):  # orphaned before it was seen
-                members[pid] = start
-        grown = True
-        while grown:
-            found = {pid: row[1] for pid, row in table.items() if row[0] in members and pid not in members}
-            members.update(found)
-            grown = bool(found)
-        self.members = members
-        return members
-
-    def _marked(self, pid: int) -> bool:
-        if not self.mark:
-            return False
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                return self.mark in f.read().split(b"\0")
-        except OSError:
-            return False
-
-    def resident_bytes(self) -> int:
-        """The resident memory of all members together."""
-        return sum(_resident_bytes(pid) for pid in self.update())
-
-    def end_all(self, grace: float) -> None:
-        """SIGKILL every member, again as long as new ones appear; reap those re-parented to us."""
-        deadline = time.monotonic() + grace
-        while True:
-            members = self.update()
-            alive = [pid for pid in members if self.table[pid][2] != b"Z"]
-            for pid in alive:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            self._reap(members)
-            if not alive or time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
-
-    def _reap(self, members: dict[int, int]) -> None:
-        me = os.getpid()
-        for pid in members:
-            if pid != self.root and self.table[pid][0] == me:  # the root is its Popen's to wait for
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(pid, os.WNOHANG)
-
-
-_subreaper: bool | None = None
-
-
-def _become_subreaper() -> bool:
-    """Make this process the reaper of its descendants' orphans (Linux 3.4+), once."""
-    global _subreaper
-    if _subreaper is None:
-        _subreaper = False
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(OSError, AttributeError):
-                _subreaper = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    return _subreaper
-
-
-def _process_table() -> dict[int, tuple[int, int, bytes]]:
-    """Every process: its parent, start time and state (empty without /proc)."""
-    table = {}
-    with contextlib.suppress(OSError):
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-                table[int(name)] = (int(fields[1]), int(fields[19]), fields[0])
-            except (OSError, IndexError, ValueError):  # it ended meanwhile
-                continue
-    return table
-
-
-def _resident_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, IndexError, ValueError):
-        pass
-    return 0
-
-
-# -- the protocol's messages, checked -----------------------------------------------------------
-
-
-class MalformedMessage(ValueError):
-    """A protocol message that is not what child/protocol.py sends."""
-
-
-_OPTIONAL_TEXT = ("checkpoint_key", "model_path", "checkpoint_dtype", "model_dtype", "checkpoint_path",
-                  "deferred_owner")  # fmt: skip
-_STATUSES = frozenset(status.value for status in RestoreStatus)
-
-
-def protocol_message(message: object) -> dict:
-    """``message`` if it is a well-formed protocol message, else MalformedMessage: every
-    field the parent reads has the type it expects (see child/protocol.py)."""
-    _expect(isinstance(message, dict), "a message is not a JSON object")
-    kind = message.get("event")
-    if kind == "phase":
-        _expect(isinstance(message.get("phase"), str), "a phase without a name")
-    elif kind == "ready":
-        _expect(isinstance(message.get("tensorflow"), str), "'ready' without a TensorFlow version")
-    elif kind == "error":
-        _check_error(message.get("error"))
-    elif kind == "report":
-        _check_facts(message.get("report"))
-    else:
-        raise MalformedMessage(f"unknown event {str(kind)[:80]!r}")
-    return message
-
-
-def _check_error(error: object) -> None:
-    _expect(isinstance(error, dict), "'error' is not an object")
-    for key in ("type", "message", "traceback"):
-        _expect(isinstance(error.get(key), str), f"the error's {key!r} is not text")
-    _expect(isinstance(error.get("phase", ""), str), "the error's 'phase' is not text")
-
-
-def _check_facts(facts: object) -> None:
-    _expect(isinstance(facts, dict), "'report' is not an object")
-    variables = facts.get("variables")
-    _expect(isinstance(variables, list), "the report's 'variables' is not a list")
-    for variable in variables:
-        _check_variable(variable)
-    notes = facts.get("notes", [])
-    _expect(isinstance(notes, list) and all(isinstance(n, str) for n in notes), "the report's notes are not text")
-    _expect(facts.get("mode") in (None, "object", "name"), "the report's 'mode' is neither 'object' nor 'name'")
-    verdict = facts.get("tensorflow", {"verdict": ""})
-    _expect(
-        isinstance(verdict, dict)
-        and set(verdict) <= {"verdict", "message"}
-        and all(isinstance(value, str) for value in verdict.values()),
-        "the report's TensorFlow verdict is not {verdict, message} text",
-    )
-
-
-def _check_variable(variable: object) -> None:
-    _expect(isinstance(variable, dict), "a variable is not an object")
-    _expect(variable.get("status") in _STATUSES, f"a variable's status {str(variable.get('status'))[:40]!r}")
-    for key in _OPTIONAL_TEXT:
-        _expect(isinstance(variable.get(key), (str, type(None))), f"a variable's {key!r} is not text")
-    for key in ("checkpoint_shape", "model_shape"):
-        shape = variable.get(key)
-        _expect(
-            shape is None or (isinstance(shape, list) and all(_is_dimension(d) for d in shape)),
-            f"a variable's {key!r} is not a list of sizes",
-        )
-    for key in ("optimizer", "untracked"):
-        _expect(isinstance(variable.get(key, False), bool), f"a variable's {key!r} is not true or false")
-    _expect(isinstance(variable.get("restored"), (bool, type(None))), "a variable's 'restored' is not true or false")
-
-
-def _is_dimension(size: object) -> bool:
-    return size is None or (isinstance(size, int) and not isinstance(size, bool))
-
-
-def _expect(condition: bool, what: str) -> None:
-    if not condition:
-        raise MalformedMessage(what)
 
 
 class Diagnoser:
@@ -604,7 +314,7 @@ class _Watch:
 
     def next_event(self) -> dict:
         while True:
-            event = self.child.next_event(min(_POLL_S, self.deadline - time.monotonic()))
+            event = self.child.next_event(min(POLL_S, self.deadline - time.monotonic()))
             _check_cancel(self.cancelled)
             over = self._over_memory()
             if over is not None:
@@ -629,7 +339,7 @@ class _Watch:
         now = time.monotonic()
         if now < self.next_check:
             return None
-        self.next_check = now + _POLL_S
+        self.next_check = now + POLL_S
         if not self.memory_limit:
             self.child.family.update()
             return None
