@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -105,7 +104,6 @@ class TreePanel(QWidget):
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
         refit_on_expand(self.view, self.fit_columns)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
 
     # -- content ----------------------------------------------------------------------
 

@@ -1,0 +1,104 @@
+"""The app as a new user meets it on a desktop: shortcuts, keys, small screens, dark
+themes, context menus, quitting (issue 11). Offscreen; tests/test_app_x11.py drives
+a real X11 window where one is available."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
+
+from ckpt_gui.app.window import MainWindow
+from ckpt_gui.resources import demo_path
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def open_demo(qtbot, win: MainWindow) -> None:
+    with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
+        win.browse.open_path(demo_path())
+    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
+
+
+# -- shortcuts ------------------------------------------------------------------------------
+
+
+def _scopes(obj, window: QWidget) -> list[tuple[Qt.ShortcutContext, QWidget]]:
+    """Where a QAction or QShortcut listens: its context and the widget(s) it hangs on."""
+    context = obj.context() if isinstance(obj, QShortcut) else obj.shortcutContext()
+    if context in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut):
+        return [(Qt.ShortcutContext.WindowShortcut, window)]
+    if isinstance(obj, QShortcut):
+        return [(context, obj.parent())]
+    return [(context, w) for w in obj.associatedObjects() if isinstance(w, QWidget)]
+
+
+def _contains(outer: QWidget, inner: QWidget) -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parentWidget()
+    return False
+
+
+def _overlap(a: tuple[Qt.ShortcutContext, QWidget], b: tuple[Qt.ShortcutContext, QWidget]) -> bool:
+    """Whether both can be in context at once (then Qt fires neither: "ambiguous")."""
+    window, widget = Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.WidgetShortcut
+    (context_a, widget_a), (context_b, widget_b) = a, b
+    if window in (context_a, context_b):
+        return True
+    if context_a == widget and context_b == widget:
+        return widget_a is widget_b
+    if context_a == widget:  # b: widget with children
+        return _contains(widget_b, widget_a)
+    if context_b == widget:
+        return _contains(widget_a, widget_b)
+    return _contains(widget_a, widget_b) or _contains(widget_b, widget_a)
+
+
+def shortcut_clashes(win: MainWindow) -> list[str]:
+    bindings = []
+    for obj in win.findChildren(QAction) + win.findChildren(QShortcut):
+        sequences = obj.shortcuts() if isinstance(obj, QAction) else obj.keys()
+        label = obj.text() if isinstance(obj, QAction) else f"QShortcut on {type(obj.parent()).__name__}"
+        for sequence in {s.toString() for s in sequences if not s.isEmpty()}:
+            for scope in _scopes(obj, win):
+                bindings.append((sequence, label, obj, scope))
+    clashes = []
+    for i, (seq_a, label_a, obj_a, scope_a) in enumerate(bindings):
+        for seq_b, label_b, obj_b, scope_b in bindings[i + 1 :]:
+            if seq_a == seq_b and obj_a is not obj_b and _overlap(scope_a, scope_b):
+                clashes.append(f"{seq_a}: {label_a!r} and {label_b!r}")
+    return sorted(set(clashes))
+
+
+def test_no_two_shortcuts_share_a_key_in_overlapping_contexts(qtbot, window):
+    window._make_compare_views()  # built lazily: their shortcuts count too
+    assert shortcut_clashes(window) == []
+    find = [a for a in window.findChildren(QAction) if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)]
+    assert len(find) == 1
+
+
+def test_the_clash_check_sees_the_old_ctrl_f_clash(qtbot, window):
+    QShortcut(QKeySequence.StandardKey.Find, window.tree_panel)
+    assert any("Find variable" in clash for clash in shortcut_clashes(window))
+
+
+def test_ctrl_f_focuses_the_filter(qtbot, window):
+    open_demo(qtbot, window)
+    window.activateWindow()
+    window.tree_panel.view.setFocus()
+    qtbot.keyClick(window.tree_panel.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tree_panel.search.hasFocus(), timeout=2000)
