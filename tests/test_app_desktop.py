@@ -102,3 +102,56 @@ def test_ctrl_f_focuses_the_filter(qtbot, window):
     window.tree_panel.view.setFocus()
     qtbot.keyClick(window.tree_panel.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.tree_panel.search.hasFocus(), timeout=2000)
+
+
+# -- the filter ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("focus", ["search", "view"])
+def test_escape_clears_the_filter_from_the_field_or_the_tree(qtbot, window, focus):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    total = panel.tree.variable_total
+    panel.search.setText("kernel")
+    panel.apply_filter()
+    assert panel.tree.match_count < total
+    selected = panel.selected_node()
+    widget = getattr(panel, focus)
+    window.activateWindow()
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
+    assert panel.search.text() == ""
+    assert panel.tree.match_count == total
+    assert panel.count_label.text() == f"{total:,} variables"
+    assert panel.selected_node() is selected
+
+
+def test_groups_count_what_the_filter_shows(qtbot, window):
+    from ckpt_gui.app.models.tree_model import ELEMENTS, SHAPE
+    from ckpt_gui.core.formatting import format_count
+
+    open_demo(qtbot, window)
+    panel, model = window.tree_panel, window.tree_panel.model
+    root_rows = [model.index(row, SHAPE) for row in range(model.rowCount())]
+    unfiltered = [index.data() for index in root_rows]
+    panel.search.setText("kernel")
+    panel.apply_filter()
+    group = next(node for node in panel.tree.root.shown if node.variable is None)
+    index = model.index_of(group)
+    shown = [n for n in group.walk() if n.variable is not None and n.variable.key in _shown_keys(panel.tree.root)]
+    assert model.index(index.row(), SHAPE, index.parent()).data() == f"{len(shown)} of {group.variable_count}"
+    params = sum(n.variable.num_elements for n in shown if n.variable.dtype.is_numeric and n.kind != "slot")
+    assert model.index(index.row(), ELEMENTS, index.parent()).data() == format_count(params)
+    assert params < group.params
+    panel.clear_filter()
+    assert [model.index(row, SHAPE).data() for row in range(model.rowCount())] == unfiltered
+
+
+def _shown_keys(root) -> set[str]:
+    keys, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node.variable is not None:
+            keys.add(node.variable.key)
+        stack.extend(node.shown)
+    return keys

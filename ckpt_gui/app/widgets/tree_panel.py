@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -104,6 +105,9 @@ class TreePanel(QWidget):
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
         refit_on_expand(self.view, self.fit_columns)
+        for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
+            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
+            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
 
     # -- content ----------------------------------------------------------------------
 
@@ -180,6 +184,20 @@ class TreePanel(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def clear_filter(self) -> None:
+        """Show every variable again (the text, dtype and NaN/Inf filters off), the
+        selection kept and in view."""
+        for widget in (self.search, self.dtype_box, self.nan_box):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.dtype_box.setCurrentIndex(0)
+        self.nan_box.setChecked(False)
+        for widget in (self.search, self.dtype_box, self.nan_box):
+            widget.blockSignals(False)
+        self.apply_filter()
+        if self.view.currentIndex().isValid():
+            self.view.scrollTo(self.view.currentIndex())
 
     def fit_columns(self) -> None:
         """Columns beside the name to their contents (on a new tree or report, not on
