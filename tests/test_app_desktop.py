@@ -5,11 +5,13 @@ a real X11 window where one is available."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QPoint, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
+from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, SHAPE
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.formatting import format_count
 from ckpt_gui.resources import demo_path
 
 WAIT_MS = 60_000
@@ -127,8 +129,6 @@ def test_escape_clears_the_filter_from_the_field_or_the_tree(qtbot, window, focu
 
 
 def test_groups_count_what_the_filter_shows(qtbot, window):
-    from ckpt_gui.app.models.tree_model import ELEMENTS, SHAPE
-    from ckpt_gui.core.formatting import format_count
 
     open_demo(qtbot, window)
     panel, model = window.tree_panel, window.tree_panel.model
@@ -155,3 +155,40 @@ def _shown_keys(root) -> set[str]:
             keys.add(node.variable.key)
         stack.extend(node.shown)
     return keys
+
+
+# -- small screens ------------------------------------------------------------------------------
+
+
+def _name_share(view) -> float:
+    return view.columnWidth(view.treePosition()) / view.viewport().width()
+
+
+def test_the_window_fits_1024_by_640_with_names_readable(qtbot, window):
+    assert window.minimumSizeHint().width() <= 1024
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    view = window.tree_panel.view
+    qtbot.waitUntil(lambda: _name_share(view) >= 0.4, timeout=2000)
+    window.tree_panel.keys_button.setChecked(True)  # longer names
+    qtbot.waitUntil(lambda: _name_share(view) >= 0.4, timeout=2000)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(demo_path())
+    assert window.minimumSizeHint().width() <= 1024
+    for tree in (window.compare_trees.view_a, window.compare_trees.view_b):
+        qtbot.waitUntil(lambda tree=tree: _name_share(tree) >= 0.4, timeout=2000)
+
+
+def test_columns_beside_the_name_can_be_hidden_from_the_header(qtbot, window):
+    open_demo(qtbot, window)
+    header = window.tree_panel.view.header()
+
+    def untick_bytes() -> None:
+        menu = next(m for m in header.findChildren(QMenu) if m.isVisible())
+        next(a for a in menu.actions() if a.text() == "Bytes").trigger()
+        menu.close()
+
+    QTimer.singleShot(100, untick_bytes)
+    header.customContextMenuRequested.emit(QPoint(5, 5))
+    assert window.tree_panel.view.isColumnHidden(BYTES)

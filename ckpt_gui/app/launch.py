@@ -1,4 +1,4 @@
-"""``ckpt-gui [PATH] [--screenshot FILE.png]``: the desktop app's entry point."""
+"""``ckpt-gui [PATH] [--screenshot FILE.png] [--size WxH]``: the desktop app's entry point."""
 
 from __future__ import annotations
 
@@ -27,7 +27,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="FILE.png",
         help="render the window to FILE once loading is done, print the path and exit",
     )
+    parser.add_argument(
+        "--size", metavar="WxH", type=_size, help="the window's size (e.g. 1024x640; default 1440x900 for a screenshot)"
+    )
     return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1024x640") from None
+    return width, height
 
 
 def run_gui(argv: list[str]) -> int:
@@ -44,8 +55,8 @@ def run_gui(argv: list[str]) -> int:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
     window = MainWindow(scan_on_open=args.screenshot is None)
-    if args.screenshot:
-        window.resize(1440, 900)
+    if args.size or args.screenshot:
+        window.resize(*(args.size or (1440, 900)))
     window.show()
     if args.model:
         script = os.path.abspath(args.model)

@@ -84,9 +84,9 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         # Explicit minimum widths: without them the panels' control rows would add up
         # to a minimum that squeezes the tree's name column on smaller screens.
-        self.tree_panel.setMinimumWidth(360)
-        self.histogram.setMinimumWidth(260)
-        self.tensor.setMinimumWidth(280)
+        self.tree_panel.setMinimumWidth(300)
+        self.histogram.setMinimumWidth(220)
+        self.tensor.setMinimumWidth(240)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.info_tabs = QTabWidget()
         self.info_tabs.addTab(self.details, "Details")

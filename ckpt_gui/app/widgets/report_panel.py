@@ -82,10 +82,12 @@ class ReportPanel(QWidget):
         self.export_md = QPushButton("Export Markdown...")
         for button in (self.rerun_button, self.export_json, self.export_md):
             button.setEnabled(False)
+        run_row = QHBoxLayout()  # two rows: one would set the window's least width
+        run_row.addWidget(self.rerun_button)
+        run_row.addWidget(self.script_button)
+        run_row.addWidget(self.auto_rerun)
+        run_row.addStretch(1)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.rerun_button)
-        buttons.addWidget(self.script_button)
-        buttons.addWidget(self.auto_rerun)
         buttons.addStretch(1)
         buttons.addWidget(self.export_json)
         buttons.addWidget(self.export_md)
@@ -98,6 +100,7 @@ class ReportPanel(QWidget):
         layout.addWidget(self.notes)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problems, 1)
+        layout.addLayout(run_row)
         layout.addLayout(buttons)
         self.rerun_button.clicked.connect(self.rerun_requested)
         self.script_button.clicked.connect(self.choose_script_requested)
@@ -153,7 +156,7 @@ class ReportPanel(QWidget):
         self.notes.setText(_bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
-        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS)
+        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
 
     def clear(self, message: str = "") -> None:
         self.report = None

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
-from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.layouts import column_menu, fit_columns, refit_on_expand
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
 
@@ -53,7 +53,7 @@ class TreePanel(QWidget):
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
         self.count_label = QLabel()
-        self.count_label.setMinimumWidth(90)
+        self.count_label.setMinimumWidth(70)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count_label.setToolTip(
             "Variables in the checkpoint, optimizer slots included; the object graph\n"
@@ -105,6 +105,7 @@ class TreePanel(QWidget):
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
         refit_on_expand(self.view, self.fit_columns)
+        column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES])
         for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
             escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
             escape.setContext(Qt.ShortcutContext.WidgetShortcut)
