@@ -4,10 +4,11 @@ a real X11 window where one is available."""
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, SHAPE
 from ckpt_gui.app.window import MainWindow
@@ -192,3 +193,84 @@ def test_columns_beside_the_name_can_be_hidden_from_the_header(qtbot, window):
     QTimer.singleShot(100, untick_bytes)
     header.customContextMenuRequested.emit(QPoint(5, 5))
     assert window.tree_panel.view.isColumnHidden(BYTES)
+
+
+# -- dark themes --------------------------------------------------------------------------------
+
+
+def _luminance(colour: QColor) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in colour.getRgb()[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG's contrast ratio (4.5 is enough for body text)."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
+        QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
+        QPalette.ColorRole.Text: "#e0e0e0", QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#e0e0e0", QPalette.ColorRole.Mid: "#3a3a3a",
+        QPalette.ColorRole.Dark: "#202020", QPalette.ColorRole.Light: "#505050",
+    }  # fmt: skip
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+@pytest.fixture()
+def dark():
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(dark_palette())
+    yield dark_palette()
+    app.setPalette(before)
+
+
+def _muted_labels(widget: QWidget) -> list[QLabel]:
+    return [label for label in widget.findChildren(QLabel) if label.property("muted") and label.text()]
+
+
+def _plots_follow(widget: QWidget, palette: QPalette) -> None:
+    views = widget.findChildren(pg.GraphicsView)
+    assert views
+    for view in views:
+        assert view.backgroundBrush().color() == palette.color(QPalette.ColorRole.Base)
+        axes = [item for item in view.scene().items() if isinstance(item, pg.AxisItem)]
+        assert all(axis.textPen().color() == palette.color(QPalette.ColorRole.Text) for axis in axes)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_labels_and_plots_follow_a_dark_palette(qtbot, request, when):
+    """Set before the window is built (a dark desktop) or after (the user switches)."""
+    if when == "before":
+        palette = request.getfixturevalue("dark")
+    win = request.getfixturevalue("window")
+    open_demo(qtbot, win)
+    if when == "after":
+        palette = request.getfixturevalue("dark")
+        qtbot.wait(50)  # Qt posts the palette change events
+    window_colour = palette.color(QPalette.ColorRole.Window)
+    labels = _muted_labels(win.details)
+    assert len(labels) >= 5  # Key, DType, Shape... and the statistics' names
+    for label in labels:
+        colour = label.palette().color(QPalette.ColorRole.WindowText)
+        assert contrast(colour, window_colour) >= 4.5, (label.text(), colour.name())
+    for panel in (win.histogram, win.tensor):
+        _plots_follow(panel, palette)
+    with qtbot.waitSignal(win.compare_done, timeout=WAIT_MS):
+        win.compare.compare_with(demo_path())
+    win.compare_trees.select_pair(win.compare_trees.model.tree.leaves[0].pair)
+    labels = _muted_labels(win.pair_panel)
+    assert labels
+    assert all(contrast(lb.palette().color(QPalette.ColorRole.WindowText), window_colour) >= 4.5 for lb in labels)
+    _plots_follow(win.pair_panel, palette)

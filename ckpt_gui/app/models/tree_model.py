@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ckpt_gui.app import status_style
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.base import Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
@@ -21,7 +21,6 @@ NodeRole = Qt.ItemDataRole.UserRole + 1  # the TreeNode behind an index
 SortRole = Qt.ItemDataRole.UserRole + 2
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_MUTED = QBrush(QColor(120, 120, 120))
 
 
 class VariableTreeModel(NodeTreeModel):
@@ -106,7 +105,7 @@ class VariableTreeModel(NodeTreeModel):
         if column == RESTORE and node.status:
             return QBrush(status_style.colour(node.status))
         if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
-            return _MUTED
+            return QBrush(theme.muted())
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
             return QBrush(QColor(200, 40, 40))
         return None

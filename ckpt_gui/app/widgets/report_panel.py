@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import status_style
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import fit_columns
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
@@ -46,7 +46,7 @@ class ReportPanel(QWidget):
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.phase = QLabel()
-        self.phase.setStyleSheet("color: palette(mid);")
+        theme.mute(self.phase)
         self.legend_row = QHBoxLayout()
         self.legend: dict[RestoreStatus, QToolButton] = {}
         for status in status_style.ORDER:
@@ -102,6 +102,7 @@ class ReportPanel(QWidget):
         layout.addWidget(self.problems, 1)
         layout.addLayout(run_row)
         layout.addLayout(buttons)
+        theme.follow(self)
         self.rerun_button.clicked.connect(self.rerun_requested)
         self.script_button.clicked.connect(self.choose_script_requested)
         self.export_json.clicked.connect(lambda: self._export("json"))
