@@ -4,6 +4,7 @@ a real X11 window where one is available."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, Qt, QThreadPool, QTimer
@@ -274,3 +275,63 @@ def test_labels_and_plots_follow_a_dark_palette(qtbot, request, when):
     assert labels
     assert all(contrast(lb.palette().color(QPalette.ColorRole.WindowText), window_colour) >= 4.5 for lb in labels)
     _plots_follow(win.pair_panel, palette)
+
+
+# -- the tree's context menu --------------------------------------------------------------------
+
+KERNEL = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"  # the demo's conv2 kernel
+
+
+def _menu_action(menu, text: str):
+    return next(action for action in menu.actions() if action.text() == text)
+
+
+def test_context_menu_copies_what_identifies_a_row(qtbot, window):
+    open_demo(qtbot, window)
+    clipboard = QApplication.clipboard()
+    tree = window.tree_panel.tree
+    node = tree.by_key[KERNEL]
+    menu = window.browse.row_menu(node)
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Copy key", "Copy object path", "Copy TF name", "Copy value", "Export as .npy...", "Filter to this subtree",
+    ]  # fmt: skip
+    _menu_action(menu, "Copy key").trigger()
+    assert clipboard.text() == KERNEL
+    _menu_action(menu, "Copy object path").trigger()
+    assert clipboard.text() == node.path == "model/_functional/_operations/3/_kernel"
+    _menu_action(menu, "Copy TF name").trigger()
+    assert clipboard.text() == "digits/conv2/kernel"
+    _menu_action(menu, "Copy value").trigger()  # 1,152 elements: small enough
+    value = window.browse.ckpt.read(KERNEL)
+    assert np.array_equal(np.array(eval(clipboard.text()), dtype=value.dtype), value)  # noqa: S307 (our own text)
+    counter = next(n for n in tree.by_key.values() if n.variable.key.startswith("save_counter"))
+    _menu_action(window.browse.row_menu(counter), "Copy value").trigger()
+    assert clipboard.text() == repr(window.browse.ckpt.read(counter.variable.key).tolist())
+
+
+def test_ctrl_c_copies_the_key_not_the_display_name(qtbot, window):
+    open_demo(qtbot, window)
+    assert window.tree_panel.select_key(KERNEL)
+    view = window.tree_panel.view
+    window.activateWindow()
+    view.setFocus()
+    QApplication.clipboard().setText("")
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == KERNEL
+
+
+def test_filter_to_a_subtree_and_back(qtbot, window):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    conv2 = panel.tree.by_key[KERNEL].parent
+    _menu_action(window.browse.row_menu(conv2), "Filter to this subtree").trigger()
+    under = [n for n in conv2.walk() if n.variable is not None]
+    assert panel.tree.match_count == len(under)
+    assert panel.subtree_chip.isVisible() and conv2.path in panel.subtree_chip.text()
+    assert panel.count_label.text().startswith(f"{len(under)} of ")
+    panel.search.setText("bias")  # combines with the text filter
+    panel.apply_filter()
+    assert panel.tree.match_count == len([n for n in under if "bias" in n.path]) == 3  # with its two slots
+    panel.clear_filter()
+    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables"
+    assert not panel.subtree_chip.isVisible()
