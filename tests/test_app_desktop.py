@@ -4,6 +4,9 @@ a real X11 window where one is available."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -11,10 +14,13 @@ from PySide6.QtCore import QPoint, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
+from ckpt_gui.app import jobs, launch
 from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, SHAPE
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.formatting import format_count
-from ckpt_gui.resources import demo_path
+from ckpt_gui.core.values import parallel
+from ckpt_gui.resources import demo_path, examples_path
+from tests.conftest import _children
 
 WAIT_MS = 60_000
 
@@ -335,3 +341,46 @@ def test_filter_to_a_subtree_and_back(qtbot, window):
     panel.clear_filter()
     assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables"
     assert not panel.subtree_chip.isVisible()
+
+
+# -- quitting -----------------------------------------------------------------------------------
+
+QUIT_S = 1.0
+
+
+def test_closing_while_work_runs_returns_at_once_and_leaves_nothing(qtbot, window, checkpoints):
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "large"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    children_before = {pid for pid, _state, _command in _children()}
+    window.browse.stats_cache.clear()
+    window.doctor.diagnose(os.path.join(examples_path(), "demo_model.py"))  # a child process importing TensorFlow
+    assert window.tree_panel.select_key("model/embedding/.ATTRIBUTES/VARIABLE_VALUE")
+    qtbot.waitUntil(lambda: window.browse.runner.is_running("histogram"), timeout=WAIT_MS)
+    qtbot.wait(300)
+
+    def children() -> list[int]:
+        return [pid for pid, state, _command in _children() if state != "Z" and pid not in children_before]
+
+    assert children()
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < QUIT_S
+    assert not window.isVisible()
+    qtbot.waitUntil(
+        lambda: not (jobs.unfinished_jobs() or parallel.busy_workers() or children()), timeout=int(QUIT_S * 1000)
+    )
+    assert QThreadPool.globalInstance().waitForDone(int(QUIT_S * 1000))
+
+
+def test_the_process_ends_without_waiting_for_cancelled_work(monkeypatch):
+    """What ``ckpt-gui`` does once its window is closed: a job still inside a chunk of
+    work must not keep the process alive (Python would join the worker threads)."""
+    ended = []
+    monkeypatch.setattr(os, "_exit", ended.append)
+    monkeypatch.setattr(jobs, "unfinished_jobs", lambda: [])
+    launch.end_if_work_lingers(0)
+    assert ended == []
+    monkeypatch.setattr(jobs, "unfinished_jobs", lambda: ["histogram"])
+    launch.end_if_work_lingers(0)
+    assert ended == [0]

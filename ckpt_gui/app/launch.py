@@ -11,7 +11,9 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ckpt_gui.app import jobs
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.values import parallel
 from ckpt_gui.resources import demo_path
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -67,7 +69,20 @@ def run_gui(argv: list[str]) -> int:
     window.browse.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
-    return app.exec()
+    code = app.exec()
+    end_if_work_lingers(code)
+    return code
+
+
+def end_if_work_lingers(code: int) -> None:
+    """Quit means quit: a cancelled job still inside a chunk of work (seconds, on a
+    busy machine) would keep the process alive, as Python joins the worker threads
+    at exit. Background jobs only read (exports and settings are written on the GUI
+    thread, and are on disk by now), so the process ends without them."""
+    if jobs.unfinished_jobs() or parallel.busy_workers():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 class ScreenshotWhenIdle:

@@ -68,3 +68,4 @@ def save_layout(window: QWidget, splitters: dict[str, QSplitter]) -> None:
     store.setValue("geometry", window.saveGeometry())
     for name, splitter in splitters.items():
         store.setValue(f"splitter/{name}", splitter.saveState())
+    store.sync()  # on disk now: the process may end without running destructors

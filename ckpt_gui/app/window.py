@@ -42,6 +42,7 @@ from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
 
+QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
 FORMAT_NAMES = {"tf2": "TF2 object-based", "tf1": "TF1 name-based", "savedmodel": "SavedModel variables"}
 
 
@@ -292,8 +293,12 @@ class MainWindow(QMainWindow):
             self.views.setSizes([int(width * 0.3), int(width * 0.28)])
 
     def closeEvent(self, event) -> None:
+        """The window goes at once: the jobs are cancelled behind it and waited for
+        briefly (on a busy machine a chunk of work may take seconds to notice; the
+        entry point then ends the process without it, see launch.py)."""
         settings.save_layout(self, self._splitters())
+        self.hide()
         self._cancel_all()
         for controller in self.controllers:
-            controller.shutdown()
+            controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
