@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
-from ckpt_gui.app.controllers.row_menu import row_menu
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
