@@ -26,6 +26,7 @@ WAIT_MS = 60_000
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
     win = MainWindow()
+    win.resize(1440, 900)  # the default size on a large screen (offscreen's "screen" is 800x600)
     qtbot.addWidget(win)
     win.show()
     yield win

@@ -1,4 +1,4 @@
-"""``ckpt-gui [PATH] [--screenshot FILE.png]``: the desktop app's entry point."""
+"""``ckpt-gui [PATH] [--screenshot FILE.png] [--size WxH]``: the desktop app's entry point."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ckpt_gui.app import jobs
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.values import parallel
 from ckpt_gui.resources import demo_path
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -27,7 +29,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="FILE.png",
         help="render the window to FILE once loading is done, print the path and exit",
     )
+    parser.add_argument(
+        "--size", metavar="WxH", type=_size, help="the window's size (e.g. 1024x640; default 1440x900 for a screenshot)"
+    )
     return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1024x640") from None
+    return width, height
 
 
 def run_gui(argv: list[str]) -> int:
@@ -44,8 +57,8 @@ def run_gui(argv: list[str]) -> int:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
     window = MainWindow(scan_on_open=args.screenshot is None)
-    if args.screenshot:
-        window.resize(1440, 900)
+    if args.size or args.screenshot:
+        window.resize(*(args.size or (1440, 900)))
     window.show()
     if args.model:
         script = os.path.abspath(args.model)
@@ -56,7 +69,20 @@ def run_gui(argv: list[str]) -> int:
     window.browse.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
-    return app.exec()
+    code = app.exec()
+    end_if_work_lingers(code)
+    return code
+
+
+def end_if_work_lingers(code: int) -> None:
+    """Quit means quit: a cancelled job still inside a chunk of work (seconds, on a
+    busy machine) would keep the process alive, as Python joins the worker threads
+    at exit. Background jobs only read (exports and settings are written on the GUI
+    thread, and are on disk by now), so the process ends without them."""
+    if jobs.unfinished_jobs() or parallel.busy_workers():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 class ScreenshotWhenIdle:

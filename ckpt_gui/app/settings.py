@@ -47,8 +47,14 @@ def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
     geometry = store.value("geometry")
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         window.restoreGeometry(geometry)
-    else:
-        window.resize(1440, 900)
+    else:  # 1440x900, or 90% of a smaller screen: a window larger than the screen cuts its own edges
+        screen = window.screen().availableGeometry() if window.screen() is not None else None
+        width, height = (
+            (1440, 900)
+            if screen is None
+            else (min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
+        )
+        window.resize(width, height)
     restored = False
     for name, splitter in splitters.items():
         state = store.value(f"splitter/{name}")
@@ -62,3 +68,4 @@ def save_layout(window: QWidget, splitters: dict[str, QSplitter]) -> None:
     store.setValue("geometry", window.saveGeometry())
     for name, splitter in splitters.items():
         store.setValue(f"splitter/{name}", splitter.saveState())
+    store.sync()  # on disk now: the process may end without running destructors

@@ -42,6 +42,7 @@ from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
 
+QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
 FORMAT_NAMES = {"tf2": "TF2 object-based", "tf1": "TF1 name-based", "savedmodel": "SavedModel variables"}
 
 
@@ -84,9 +85,9 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         # Explicit minimum widths: without them the panels' control rows would add up
         # to a minimum that squeezes the tree's name column on smaller screens.
-        self.tree_panel.setMinimumWidth(360)
-        self.histogram.setMinimumWidth(260)
-        self.tensor.setMinimumWidth(280)
+        self.tree_panel.setMinimumWidth(300)
+        self.histogram.setMinimumWidth(220)
+        self.tensor.setMinimumWidth(240)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.info_tabs = QTabWidget()
         self.info_tabs.addTab(self.details, "Details")
@@ -296,8 +297,12 @@ class MainWindow(QMainWindow):
             self.views.setSizes([int(width * 0.3), int(width * 0.28)])
 
     def closeEvent(self, event) -> None:
+        """The window goes at once: the jobs are cancelled behind it and waited for
+        briefly (on a busy machine a chunk of work may take seconds to notice; the
+        entry point then ends the process without it, see launch.py)."""
         settings.save_layout(self, self._splitters())
+        self.hide()
         self._cancel_all()
         for controller in self.controllers:
-            controller.shutdown()
+            controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)

@@ -8,11 +8,12 @@ import os
 from collections import OrderedDict
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
@@ -68,6 +69,7 @@ class BrowseController(Controller):
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
         picker.ref_selected.connect(self.switch_checkpoint)
         tree_panel.node_selected.connect(self._on_node_selected)
+        tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
         histogram.request.connect(lambda _bins, _range: self._start_histogram())
 
     # -- opening ---------------------------------------------------------------------------
@@ -176,6 +178,10 @@ class BrowseController(Controller):
             node = next((n for n in tree.model_only if n.finding is finding), None)
         if node is not None:
             self.tree_panel.select_node(node)
+
+    def row_menu(self, node: TreeNode) -> QMenu:
+        """A tree row's context menu: copy key, path, TF name or value, export, subtree."""
+        return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to)
 
     # -- selection ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ckpt_gui.app import status_style
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.base import Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
@@ -21,7 +21,6 @@ NodeRole = Qt.ItemDataRole.UserRole + 1  # the TreeNode behind an index
 SortRole = Qt.ItemDataRole.UserRole + 2
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_MUTED = QBrush(QColor(120, 120, 120))
 
 
 class VariableTreeModel(NodeTreeModel):
@@ -34,13 +33,27 @@ class VariableTreeModel(NodeTreeModel):
         self._italic = QFont()
         self._italic.setItalic(True)
         self.badges: dict[str, str] = {}  # key -> short marker shown after the name (e.g. "NaN")
+        # While a filter is on: a group's totals over what it shows (id(node) -> totals).
+        self.filtered: dict[int, tuple[int, int, int]] | None = None
 
     # -- content ------------------------------------------------------------------
 
     def set_tree(self, tree: VariableTree | None) -> None:
         """Show a tree (also after its nodes changed: the text cache starts over)."""
         self._texts.clear()
+        self.filtered = None
         super().set_tree(tree)
+
+    def refilter(self, accept) -> int:
+        """Filter the tree (None: show everything); groups then count what they show."""
+        if self.tree is None:
+            return 0
+        self.beginResetModel()
+        count = self.tree.apply_filter(accept)
+        self._texts.clear()
+        self.filtered = _shown_totals(self.tree.root) if accept is not None else None
+        self.endResetModel()
+        return count
 
     def set_badges(self, badges: dict[str, str]) -> None:
         self.badges = badges
@@ -92,7 +105,7 @@ class VariableTreeModel(NodeTreeModel):
         if column == RESTORE and node.status:
             return QBrush(status_style.colour(node.status))
         if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
-            return _MUTED
+            return QBrush(theme.muted())
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
             return QBrush(QColor(200, 40, 40))
         return None
@@ -100,7 +113,8 @@ class VariableTreeModel(NodeTreeModel):
     def _display(self, node: TreeNode) -> tuple[str, ...]:
         cached = self._texts.get(id(node))
         if cached is None:
-            cached = self._texts[id(node)] = _texts(node)
+            shown = self.filtered.get(id(node)) if self.filtered is not None and node.variable is None else None
+            cached = self._texts[id(node)] = _texts(node) if shown is None else _filtered_texts(node, *shown)
         return cached
 
     def _tooltip(self, node: TreeNode) -> str:
@@ -119,9 +133,9 @@ class VariableTreeModel(NodeTreeModel):
             lines += [f"\u2192 {s}" for s in finding.suggestions]
             return "\n".join(lines)
         if variable is None:
-            return (
-                f"{node.path}\n{node.variable_count} variables, {node.params:,} parameters, {format_bytes(node.nbytes)}"
-            )
+            text = f"{node.path}\n{_totals_text(node.variable_count, node.params, node.nbytes)}"
+            shown = self.filtered.get(id(node)) if self.filtered is not None else None
+            return text if shown is None else f"{text}\nshown by the filter: {_totals_text(*shown)}"
         lines = [variable.key]
         if node.kind == SLOT:
             lines.append(f"optimizer slot '{node.name}' of {node.parent.path if node.parent else ''}")
@@ -151,3 +165,34 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         format_count(variable.num_elements),
         format_bytes(variable.size_bytes),
     )
+
+
+def _shown_totals(root: TreeNode) -> dict[int, tuple[int, int, int]]:
+    """Variable count, parameters and bytes of what each group shows under a filter."""
+    totals: dict[int, tuple[int, int, int]] = {}
+    order, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.shown)
+    for node in reversed(order):
+        variable = node.variable
+        count = params = nbytes = 0
+        if variable is not None:
+            count, nbytes = 1, variable.size_bytes
+            params = variable.num_elements if variable.dtype.is_numeric and node.kind != SLOT else 0
+        for child in node.shown:
+            child_count, child_params, child_bytes = totals[id(child)]
+            count, params, nbytes = count + child_count, params + child_params, nbytes + child_bytes
+        totals[id(node)] = (count, params, nbytes)
+    return totals
+
+
+def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int) -> tuple[str, ...]:
+    """A group's row under a filter: what it shows, of how many."""
+    name = _texts(node)[0]
+    return (name, "", f"{count} of {node.variable_count}", format_count(params), format_bytes(nbytes))
+
+
+def _totals_text(count: int, params: int, nbytes: int) -> str:
+    return f"{count} variables, {params:,} parameters, {format_bytes(nbytes)}"

@@ -104,6 +104,7 @@ class CompareTrees(QWidget):
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
         refit_on_expand(self.view_a, self.fit_columns)
+        refit_on_expand(self.view_b, self.fit_columns)
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()

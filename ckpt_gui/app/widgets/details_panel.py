@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
@@ -56,6 +57,7 @@ class DetailsPanel(QScrollArea):
         layout.addWidget(self.title)
         layout.addLayout(columns, 1)
         self.show_message("Select a variable to see its details.")
+        theme.follow(self)
 
     def show_message(self, text: str) -> None:
         self.title.setText(text)
@@ -99,7 +101,7 @@ def _fill(grid: QGridLayout, rows: list[tuple[str, str]], columns: int = 1) -> N
 
 def _add_row(grid: QGridLayout, row: int, column: int, label: str, text: str) -> None:
     name = QLabel(label)
-    name.setStyleSheet("color: palette(mid);")
+    theme.mute(name)
     name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
     value = QLabel(text)
     value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

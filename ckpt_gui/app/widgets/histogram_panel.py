@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QDoubleValidator
+from PySide6.QtGui import QDoubleValidator, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app import theme
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.formatting import format_number
 
@@ -40,7 +41,7 @@ class HistogramPanel(QWidget):
         super().__init__(parent)
         self.histogram: Histogram | None = None
         self._preview = False
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "count")
@@ -49,7 +50,9 @@ class HistogramPanel(QWidget):
         # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: palette(mid); background: white;")
+        self.empty.setAutoFillBackground(True)  # the plot's background, in the palette's colours
+        self.empty.setBackgroundRole(QPalette.ColorRole.Base)
+        theme.mute(self.empty)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.plot)
         self.stack.addWidget(self.empty)
@@ -96,6 +99,7 @@ class HistogramPanel(QWidget):
         footer.addWidget(self.counts_label, 1)
         footer.addWidget(self.readout)
         layout.addLayout(footer)
+        theme.follow(self)
 
         self.bins.valueChanged.connect(lambda _v: self._ask())
         self.log_y.toggled.connect(lambda _on: self._redraw())

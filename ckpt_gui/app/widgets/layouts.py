@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLayout, QTreeView
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QLayout, QMenu, QTreeView
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -21,23 +21,73 @@ def clear_layout(layout: QLayout) -> None:
 
 
 FIT_ROWS = 200  # rows measured per column (those in view first)
+NAME_SHARE = 0.5  # the (stretching) name column keeps up to this share of a narrow tree
+LEAST_COLUMN = 36  # what a column beside the name shrinks to at most
 
 
-def fit_columns(view: QTreeView, limits: dict[int, int]) -> None:
+def fit_columns(view: QTreeView, limits: dict[int, int], names_first: bool = True) -> None:
     """Size each column to its contents and header, at most ``limits[column]`` pixels
     (what is still cut has the full text in its tooltip). Qt measures the rows in view
-    and then others up to the header's precision, bounded here: a few ms on any tree."""
+    and then others up to the header's precision, bounded here: a few ms on any tree.
+    ``names_first``: in a narrow tree the columns beside the name give way together,
+    so the name column keeps what its names need, up to ``NAME_SHARE`` of the width."""
     view.header().setResizeContentsPrecision(FIT_ROWS)
+    widths = {}
     for column, most in limits.items():
         view.resizeColumnToContents(column)
-        if view.columnWidth(column) > most:
-            view.setColumnWidth(column, most)
+        widths[column] = min(view.columnWidth(column), most)
+    scale = _names_first_scale(view, limits, widths) if names_first else 1.0
+    for column, width in widths.items():
+        view.setColumnWidth(column, max(LEAST_COLUMN, int(width * scale)) if scale < 1 else width)
+
+
+def _names_first_scale(view: QTreeView, limits: dict[int, int], widths: dict[int, int]) -> float:
+    """How much the columns beside the name shrink so the name keeps its room."""
+    viewport = view.viewport().width()
+    names = [c for c in range(view.model().columnCount()) if c not in limits and not view.isColumnHidden(c)]
+    wanted = max((view.sizeHintForColumn(c) for c in names), default=0)  # the longest name in view
+    room = viewport - min(wanted, int(viewport * NAME_SHARE))
+    total = sum(widths.values())
+    return room / total if total > room > 0 else 1.0
+
+
+class _Resized(QObject):
+    """Starts a timer whenever the watched widget changes width."""
+
+    def __init__(self, watched, timer: QTimer) -> None:
+        super().__init__(watched)
+        self.timer = timer
+        watched.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize and event.oldSize().width() != event.size().width():
+            self.timer.start()
+        return False
+
+
+def column_menu(view: QTreeView, optional: list[int]) -> None:
+    """A right click on the header offers to hide or show the ``optional`` columns."""
+    header = view.header()
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def show_menu(position) -> None:
+        menu = QMenu(header)
+        model = view.model()
+        for column in optional:
+            action = menu.addAction(str(model.headerData(column, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(not view.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: view.setColumnHidden(c, not on))
+        menu.exec(header.mapToGlobal(position))
+
+    header.customContextMenuRequested.connect(show_menu)
 
 
 def refit_on_expand(view: QTreeView, fit: Callable[[], None]) -> QTimer:
-    """Call ``fit`` once rows appear (expanding shows longer names and shapes): one
-    pass per burst of expansions, after they are done."""
+    """Call ``fit`` once rows appear (expanding shows longer names and shapes) or the
+    tree changes width: one pass per burst of expansions or resizes, after them."""
     timer = QTimer(view, singleShot=True, interval=0)
     timer.timeout.connect(fit)
     view.expanded.connect(lambda _index: timer.start())
+    _Resized(view.viewport(), timer)
     return timer

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
 from ckpt_gui.app.widgets.heatmap import NonFinite, index_axes, overlay_item, place
 from ckpt_gui.app.widgets.layouts import clear_layout
@@ -39,7 +40,6 @@ class PairPanel(QWidget):
         self.numbers = QGridLayout()
         self.numbers.setHorizontalSpacing(14)
         self.plots = pg.GraphicsLayoutWidget()
-        self.plots.setBackground("w")
         # The title is the legend: a legend inside the plot would cover the curves.
         self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title())
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
@@ -88,6 +88,7 @@ class PairPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(self.numbers)
         layout.addWidget(self.plots, 1)
+        theme.follow(self)
 
     def show_pair(self, pair: Pair | None) -> None:
         """The numbers known so far (before the histograms arrive)."""
@@ -100,7 +101,7 @@ class PairPanel(QWidget):
         place, stored = html.escape(self.path_of(pair)), html.escape(pair.path)
         text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {place}"
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"<br><span style='font-weight: normal; color: gray;'>stored as {stored}</span>"
+            text += f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>stored as {stored}</span>"
         self.title.setText(text.replace("/", "/\u200b"))  # lets a long path wrap
         _fill(self.numbers, _numbers(pair))
 
@@ -224,7 +225,7 @@ def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
     for i, (label, text) in enumerate(rows):
         row, column = i % per_column, 2 * (i // per_column)
         name = QLabel(label)
-        name.setStyleSheet("color: palette(mid);")
+        theme.mute(name)
         value = QLabel(text)
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         value.setWordWrap(True)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import status_style
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import fit_columns
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
@@ -46,7 +46,7 @@ class ReportPanel(QWidget):
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.phase = QLabel()
-        self.phase.setStyleSheet("color: palette(mid);")
+        theme.mute(self.phase)
         self.legend_row = QHBoxLayout()
         self.legend: dict[RestoreStatus, QToolButton] = {}
         for status in status_style.ORDER:
@@ -82,10 +82,12 @@ class ReportPanel(QWidget):
         self.export_md = QPushButton("Export Markdown...")
         for button in (self.rerun_button, self.export_json, self.export_md):
             button.setEnabled(False)
+        run_row = QHBoxLayout()  # two rows: one would set the window's least width
+        run_row.addWidget(self.rerun_button)
+        run_row.addWidget(self.script_button)
+        run_row.addWidget(self.auto_rerun)
+        run_row.addStretch(1)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.rerun_button)
-        buttons.addWidget(self.script_button)
-        buttons.addWidget(self.auto_rerun)
         buttons.addStretch(1)
         buttons.addWidget(self.export_json)
         buttons.addWidget(self.export_md)
@@ -98,7 +100,9 @@ class ReportPanel(QWidget):
         layout.addWidget(self.notes)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problems, 1)
+        layout.addLayout(run_row)
         layout.addLayout(buttons)
+        theme.follow(self)
         self.rerun_button.clicked.connect(self.rerun_requested)
         self.script_button.clicked.connect(self.choose_script_requested)
         self.export_json.clicked.connect(lambda: self._export("json"))
@@ -153,7 +157,7 @@ class ReportPanel(QWidget):
         self.notes.setText(_bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
-        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS)
+        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
 
     def clear(self, message: str = "") -> None:
         self.report = None

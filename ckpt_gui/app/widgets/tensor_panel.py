@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.heatmap import INF_NAME, NAN_NAME, IndexAxis, NonFinite, index_axes, overlay_item, place
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -55,7 +56,6 @@ class TensorPanel(QTabWidget):
         self.slicers = QHBoxLayout()
         self.spins: dict[int, QSpinBox] = {}
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
         self.image_plot = self.graphics.addPlot(axisItems=index_axes())
         self.image_plot.invertY(True)  # row 0 at the top, like a matrix
         self.image_plot.setAspectLocked(False)
@@ -83,7 +83,7 @@ class TensorPanel(QTabWidget):
         heat_layout.addLayout(self.slicers)
         heat_layout.addWidget(self.graphics, 1)
         heat_layout.addWidget(self.readout)
-        self.line = pg.PlotWidget(background="w", axisItems={"bottom": IndexAxis("bottom")})
+        self.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
         self.line.showGrid(x=True, y=True, alpha=0.2)
         self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
         self.line_low = self.line.plot(pen=pg.mkPen(40, 90, 160))
@@ -104,6 +104,7 @@ class TensorPanel(QTabWidget):
         self.cols_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
         self.show_message("Select a variable to see its values.")
+        theme.follow(self)
 
     # -- content --------------------------------------------------------------------------
 

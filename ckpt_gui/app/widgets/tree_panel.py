@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QTreeView,
     QVBoxLayout,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
-from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.layouts import column_menu, fit_columns, refit_on_expand
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
 
@@ -37,12 +38,14 @@ COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
 
 class TreePanel(QWidget):
     node_selected = Signal(object)  # TreeNode or None
+    menu_requested = Signal(object, QPoint)  # a right click on a row: its TreeNode, where (global)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.trees: dict[str, VariableTree] = {}
         self.nonfinite: set[str] | None = None  # keys with NaN/Inf, once the scan is done
         self.statuses: set[str] | None = None  # restore statuses the legend asks for
+        self.subtree: TreeNode | None = None  # "Filter to this subtree": only what is under it
         self.model = VariableTreeModel(self)
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
@@ -53,7 +56,7 @@ class TreePanel(QWidget):
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
         self.count_label = QLabel()
-        self.count_label.setMinimumWidth(90)
+        self.count_label.setMinimumWidth(70)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count_label.setToolTip(
             "Variables in the checkpoint, optimizer slots included; the object graph\n"
@@ -90,6 +93,12 @@ class TreePanel(QWidget):
         views.addWidget(self.objects_button)
         views.addWidget(self.keys_button)
         views.addStretch(1)
+        self.subtree_chip = QPushButton()  # says which subtree the tree is limited to; a click lifts it
+        self.subtree_chip.setFlat(True)
+        self.subtree_chip.setToolTip("Showing one subtree only: click (or Escape) to show all")
+        self.subtree_chip.hide()
+        self.subtree_chip.clicked.connect(lambda: self.filter_to(None))
+        views.addWidget(self.subtree_chip)
         views.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -105,7 +114,16 @@ class TreePanel(QWidget):
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
         refit_on_expand(self.view, self.fit_columns)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES])
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_menu)
+        copy = QAction("Copy key", self.view, shortcut=QKeySequence.StandardKey.Copy)  # not the display name
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_key)
+        self.view.addAction(copy)
+        for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
+            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
+            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
 
     # -- content ----------------------------------------------------------------------
 
@@ -183,6 +201,36 @@ class TreePanel(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
+    def copy_key(self) -> None:
+        """The selected variable's checkpoint key (a group's path) to the clipboard."""
+        node = self.selected_node()
+        if node is not None:
+            QGuiApplication.clipboard().setText(node.variable.key if node.variable is not None else node.path)
+
+    def filter_to(self, node: TreeNode | None) -> None:
+        """Show only what is under ``node`` (None: everything again)."""
+        self.subtree = node if node is not None and self.tree is not None and node is not self.tree.root else None
+        self.subtree_chip.setVisible(self.subtree is not None)
+        if self.subtree is not None:
+            self.subtree_chip.setText(f"Under {self.subtree.path}  \u2715")
+        self.apply_filter()
+
+    def clear_filter(self) -> None:
+        """Show every variable again (the text, dtype, NaN/Inf and subtree filters off),
+        the selection kept and in view."""
+        self.subtree = None
+        self.subtree_chip.hide()
+        for widget in (self.search, self.dtype_box, self.nan_box):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.dtype_box.setCurrentIndex(0)
+        self.nan_box.setChecked(False)
+        for widget in (self.search, self.dtype_box, self.nan_box):
+            widget.blockSignals(False)
+        self.apply_filter()
+        if self.view.currentIndex().isValid():
+            self.view.scrollTo(self.view.currentIndex())
+
     def fit_columns(self) -> None:
         """Columns beside the name to their contents (on a new tree or report, not on
         every keystroke: the filter must stay fast on large trees)."""
@@ -202,6 +250,7 @@ class TreePanel(QWidget):
             self.nonfinite if self.nan_box.isChecked() and self.nonfinite is not None else None,
             self.statuses,
         )
+        accept = _under(self.subtree, accept) if self.subtree is not None else accept
         count = self.model.refilter(accept)
         total = self.tree.variable_total + len(self.tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")
@@ -244,6 +293,8 @@ class TreePanel(QWidget):
         self._show_current_tree(self._selected_key())
 
     def _show_current_tree(self, keep_key: str | None) -> None:
+        self.subtree = None  # a node of the tree shown before
+        self.subtree_chip.hide()
         self.model.set_tree(self.tree)
         self.apply_filter()
         self.fit_columns()
@@ -264,5 +315,23 @@ class TreePanel(QWidget):
         node = self.selected_node()
         return node.variable.key if node is not None and node.variable is not None else None
 
+    def _on_menu(self, position: QPoint) -> None:
+        index = self.view.indexAt(position)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.menu_requested.emit(self.model.node(index), self.view.viewport().mapToGlobal(position))
+
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.node_selected.emit(self.model.node(current) if current.isValid() else None)
+
+
+def _under(top: TreeNode, accept):
+    """``accept``, limited to the nodes below ``top``."""
+
+    def test(node: TreeNode) -> bool:
+        walker = node
+        while walker is not None and walker is not top:
+            walker = walker.parent
+        return walker is top and (accept is None or accept(node))
+
+    return test

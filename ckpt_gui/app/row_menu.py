@@ -1,0 +1,65 @@
+"""The variable tree's context menu: copy what identifies a row (key, object path,
+TF name, a small tensor's value), export it, limit the tree to its subtree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMenu, QWidget
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.tree import TreeNode
+
+COPY_VALUE_ELEMENTS = 4096  # "Copy value" for tensors up to this many elements (read on the spot)
+
+
+def copy(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)
+
+
+def tf_name(ckpt: Checkpoint, key: str) -> str | None:
+    """The name TF1 code gave the variable (the object graph keeps it), if any."""
+    graph = ckpt.object_graph
+    found = graph.attribute_of_key(key) if graph is not None else None
+    return (found[1].full_name or None) if found is not None else None
+
+
+def value_text(ckpt: Checkpoint, key: str) -> str:
+    """A small tensor's values as a nested list (what Python or NumPy reads back)."""
+    value = ckpt.read(key)
+    if value.dtype == object:  # strings: bytes decoded where they are text
+        value = value.astype(str) if all(_is_text(b) for b in value.reshape(-1)) else value
+    return repr(value.tolist())
+
+
+def _is_text(raw) -> bool:
+    try:
+        raw.decode("utf-8")
+    except (AttributeError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def row_menu(parent: QWidget, ckpt: Checkpoint, node: TreeNode, export: Callable[[], None], filter_to) -> QMenu:
+    """The menu for one row (``filter_to(node)`` limits the tree to its subtree)."""
+    menu = QMenu(parent)
+    variable = node.variable
+    if variable is not None:
+        key = variable.key
+        menu.addAction("Copy key", lambda: copy(key))
+        paths = variable.object_paths
+        path = node.path if node.path in paths else (paths[0] if paths else None)
+        menu.addAction("Copy object path", lambda: copy(path)).setEnabled(path is not None)
+        name = tf_name(ckpt, key)
+        menu.addAction("Copy TF name", lambda: copy(name)).setEnabled(name is not None)
+        small = variable.num_elements <= COPY_VALUE_ELEMENTS and not variable.is_object_graph
+        readable = (variable.dtype.is_numeric or variable.dtype.is_string) and ckpt.ref.complete
+        menu.addAction("Copy value", lambda: copy(value_text(ckpt, key))).setEnabled(small and readable)
+        menu.addSeparator()
+        menu.addAction("Export as .npy...", export).setEnabled(readable and not variable.is_object_graph)
+    else:
+        menu.addAction("Copy path", lambda: copy(node.path))
+    menu.addSeparator()
+    menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(bool(node.children))
+    return menu

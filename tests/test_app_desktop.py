@@ -1,0 +1,386 @@
+"""The app as a new user meets it on a desktop: shortcuts, keys, small screens, dark
+themes, context menus, quitting (issue 11). Offscreen; tests/test_app_x11.py drives
+a real X11 window where one is available."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, Qt, QThreadPool, QTimer
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
+
+from ckpt_gui.app import jobs, launch
+from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, SHAPE
+from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.formatting import format_count
+from ckpt_gui.core.values import parallel
+from ckpt_gui.resources import demo_path, examples_path
+from tests.conftest import _children
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def open_demo(qtbot, win: MainWindow) -> None:
+    with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
+        win.browse.open_path(demo_path())
+    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
+
+
+# -- shortcuts ------------------------------------------------------------------------------
+
+
+def _scopes(obj, window: QWidget) -> list[tuple[Qt.ShortcutContext, QWidget]]:
+    """Where a QAction or QShortcut listens: its context and the widget(s) it hangs on."""
+    context = obj.context() if isinstance(obj, QShortcut) else obj.shortcutContext()
+    if context in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut):
+        return [(Qt.ShortcutContext.WindowShortcut, window)]
+    if isinstance(obj, QShortcut):
+        return [(context, obj.parent())]
+    return [(context, w) for w in obj.associatedObjects() if isinstance(w, QWidget)]
+
+
+def _contains(outer: QWidget, inner: QWidget) -> bool:
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parentWidget()
+    return False
+
+
+def _overlap(a: tuple[Qt.ShortcutContext, QWidget], b: tuple[Qt.ShortcutContext, QWidget]) -> bool:
+    """Whether both can be in context at once (then Qt fires neither: "ambiguous")."""
+    window, widget = Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.WidgetShortcut
+    (context_a, widget_a), (context_b, widget_b) = a, b
+    if window in (context_a, context_b):
+        return True
+    if context_a == widget and context_b == widget:
+        return widget_a is widget_b
+    if context_a == widget:  # b: widget with children
+        return _contains(widget_b, widget_a)
+    if context_b == widget:
+        return _contains(widget_a, widget_b)
+    return _contains(widget_a, widget_b) or _contains(widget_b, widget_a)
+
+
+def shortcut_clashes(win: MainWindow) -> list[str]:
+    bindings = []
+    for obj in win.findChildren(QAction) + win.findChildren(QShortcut):
+        sequences = obj.shortcuts() if isinstance(obj, QAction) else obj.keys()
+        label = obj.text() if isinstance(obj, QAction) else f"QShortcut on {type(obj.parent()).__name__}"
+        for sequence in {s.toString() for s in sequences if not s.isEmpty()}:
+            for scope in _scopes(obj, win):
+                bindings.append((sequence, label, obj, scope))
+    clashes = []
+    for i, (seq_a, label_a, obj_a, scope_a) in enumerate(bindings):
+        for seq_b, label_b, obj_b, scope_b in bindings[i + 1 :]:
+            if seq_a == seq_b and obj_a is not obj_b and _overlap(scope_a, scope_b):
+                clashes.append(f"{seq_a}: {label_a!r} and {label_b!r}")
+    return sorted(set(clashes))
+
+
+def test_no_two_shortcuts_share_a_key_in_overlapping_contexts(qtbot, window):
+    window._make_compare_views()  # built lazily: their shortcuts count too
+    assert shortcut_clashes(window) == []
+    find = [a for a in window.findChildren(QAction) if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Find)]
+    assert len(find) == 1
+
+
+def test_the_clash_check_sees_the_old_ctrl_f_clash(qtbot, window):
+    QShortcut(QKeySequence.StandardKey.Find, window.tree_panel)
+    assert any("Find variable" in clash for clash in shortcut_clashes(window))
+
+
+def test_ctrl_f_focuses_the_filter(qtbot, window):
+    open_demo(qtbot, window)
+    window.activateWindow()
+    window.tree_panel.view.setFocus()
+    qtbot.keyClick(window.tree_panel.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tree_panel.search.hasFocus(), timeout=2000)
+
+
+# -- the filter ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("focus", ["search", "view"])
+def test_escape_clears_the_filter_from_the_field_or_the_tree(qtbot, window, focus):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    total = panel.tree.variable_total
+    panel.search.setText("kernel")
+    panel.apply_filter()
+    assert panel.tree.match_count < total
+    selected = panel.selected_node()
+    widget = getattr(panel, focus)
+    window.activateWindow()
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
+    assert panel.search.text() == ""
+    assert panel.tree.match_count == total
+    assert panel.count_label.text() == f"{total:,} variables"
+    assert panel.selected_node() is selected
+
+
+def test_groups_count_what_the_filter_shows(qtbot, window):
+
+    open_demo(qtbot, window)
+    panel, model = window.tree_panel, window.tree_panel.model
+    root_rows = [model.index(row, SHAPE) for row in range(model.rowCount())]
+    unfiltered = [index.data() for index in root_rows]
+    panel.search.setText("kernel")
+    panel.apply_filter()
+    group = next(node for node in panel.tree.root.shown if node.variable is None)
+    index = model.index_of(group)
+    shown = [n for n in group.walk() if n.variable is not None and n.variable.key in _shown_keys(panel.tree.root)]
+    assert model.index(index.row(), SHAPE, index.parent()).data() == f"{len(shown)} of {group.variable_count}"
+    params = sum(n.variable.num_elements for n in shown if n.variable.dtype.is_numeric and n.kind != "slot")
+    assert model.index(index.row(), ELEMENTS, index.parent()).data() == format_count(params)
+    assert params < group.params
+    panel.clear_filter()
+    assert [model.index(row, SHAPE).data() for row in range(model.rowCount())] == unfiltered
+
+
+def _shown_keys(root) -> set[str]:
+    keys, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node.variable is not None:
+            keys.add(node.variable.key)
+        stack.extend(node.shown)
+    return keys
+
+
+# -- small screens ------------------------------------------------------------------------------
+
+
+def _name_share(view) -> float:
+    return view.columnWidth(view.treePosition()) / view.viewport().width()
+
+
+def test_the_window_fits_1024_by_640_with_names_readable(qtbot, window):
+    assert window.minimumSizeHint().width() <= 1024
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    view = window.tree_panel.view
+    qtbot.waitUntil(lambda: _name_share(view) >= 0.4, timeout=2000)
+    window.tree_panel.keys_button.setChecked(True)  # longer names
+    qtbot.waitUntil(lambda: _name_share(view) >= 0.4, timeout=2000)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(demo_path())
+    assert window.minimumSizeHint().width() <= 1024
+    for tree in (window.compare_trees.view_a, window.compare_trees.view_b):
+        qtbot.waitUntil(lambda tree=tree: _name_share(tree) >= 0.4, timeout=2000)
+
+
+def test_columns_beside_the_name_can_be_hidden_from_the_header(qtbot, window):
+    open_demo(qtbot, window)
+    header = window.tree_panel.view.header()
+
+    def untick_bytes() -> None:
+        menu = next(m for m in header.findChildren(QMenu) if m.isVisible())
+        next(a for a in menu.actions() if a.text() == "Bytes").trigger()
+        menu.close()
+
+    QTimer.singleShot(100, untick_bytes)
+    header.customContextMenuRequested.emit(QPoint(5, 5))
+    assert window.tree_panel.view.isColumnHidden(BYTES)
+
+
+# -- dark themes --------------------------------------------------------------------------------
+
+
+def _luminance(colour: QColor) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in colour.getRgb()[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG's contrast ratio (4.5 is enough for body text)."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e0e0e0",
+        QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
+        QPalette.ColorRole.Text: "#e0e0e0", QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#e0e0e0", QPalette.ColorRole.Mid: "#3a3a3a",
+        QPalette.ColorRole.Dark: "#202020", QPalette.ColorRole.Light: "#505050",
+    }  # fmt: skip
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+@pytest.fixture()
+def dark():
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(dark_palette())
+    yield dark_palette()
+    app.setPalette(before)
+
+
+def _muted_labels(widget: QWidget) -> list[QLabel]:
+    return [label for label in widget.findChildren(QLabel) if label.property("muted") and label.text()]
+
+
+def _plots_follow(widget: QWidget, palette: QPalette) -> None:
+    views = widget.findChildren(pg.GraphicsView)
+    assert views
+    for view in views:
+        assert view.backgroundBrush().color() == palette.color(QPalette.ColorRole.Base)
+        axes = [item for item in view.scene().items() if isinstance(item, pg.AxisItem)]
+        assert all(axis.textPen().color() == palette.color(QPalette.ColorRole.Text) for axis in axes)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_labels_and_plots_follow_a_dark_palette(qtbot, request, when):
+    """Set before the window is built (a dark desktop) or after (the user switches)."""
+    if when == "before":
+        palette = request.getfixturevalue("dark")
+    win = request.getfixturevalue("window")
+    open_demo(qtbot, win)
+    if when == "after":
+        palette = request.getfixturevalue("dark")
+        qtbot.wait(50)  # Qt posts the palette change events
+    window_colour = palette.color(QPalette.ColorRole.Window)
+    labels = _muted_labels(win.details)
+    assert len(labels) >= 5  # Key, DType, Shape... and the statistics' names
+    for label in labels:
+        colour = label.palette().color(QPalette.ColorRole.WindowText)
+        assert contrast(colour, window_colour) >= 4.5, (label.text(), colour.name())
+    for panel in (win.histogram, win.tensor):
+        _plots_follow(panel, palette)
+    with qtbot.waitSignal(win.compare_done, timeout=WAIT_MS):
+        win.compare.compare_with(demo_path())
+    win.compare_trees.select_pair(win.compare_trees.model.tree.leaves[0].pair)
+    labels = _muted_labels(win.pair_panel)
+    assert labels
+    assert all(contrast(lb.palette().color(QPalette.ColorRole.WindowText), window_colour) >= 4.5 for lb in labels)
+    _plots_follow(win.pair_panel, palette)
+
+
+# -- the tree's context menu --------------------------------------------------------------------
+
+KERNEL = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"  # the demo's conv2 kernel
+
+
+def _menu_action(menu, text: str):
+    return next(action for action in menu.actions() if action.text() == text)
+
+
+def test_context_menu_copies_what_identifies_a_row(qtbot, window):
+    open_demo(qtbot, window)
+    clipboard = QApplication.clipboard()
+    tree = window.tree_panel.tree
+    node = tree.by_key[KERNEL]
+    menu = window.browse.row_menu(node)
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Copy key", "Copy object path", "Copy TF name", "Copy value", "Export as .npy...", "Filter to this subtree",
+    ]  # fmt: skip
+    _menu_action(menu, "Copy key").trigger()
+    assert clipboard.text() == KERNEL
+    _menu_action(menu, "Copy object path").trigger()
+    assert clipboard.text() == node.path == "model/_functional/_operations/3/_kernel"
+    _menu_action(menu, "Copy TF name").trigger()
+    assert clipboard.text() == "digits/conv2/kernel"
+    _menu_action(menu, "Copy value").trigger()  # 1,152 elements: small enough
+    value = window.browse.ckpt.read(KERNEL)
+    assert np.array_equal(np.array(eval(clipboard.text()), dtype=value.dtype), value)  # noqa: S307 (our own text)
+    counter = next(n for n in tree.by_key.values() if n.variable.key.startswith("save_counter"))
+    _menu_action(window.browse.row_menu(counter), "Copy value").trigger()
+    assert clipboard.text() == repr(window.browse.ckpt.read(counter.variable.key).tolist())
+
+
+def test_ctrl_c_copies_the_key_not_the_display_name(qtbot, window):
+    open_demo(qtbot, window)
+    assert window.tree_panel.select_key(KERNEL)
+    view = window.tree_panel.view
+    window.activateWindow()
+    view.setFocus()
+    QApplication.clipboard().setText("")
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == KERNEL
+
+
+def test_filter_to_a_subtree_and_back(qtbot, window):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    conv2 = panel.tree.by_key[KERNEL].parent
+    _menu_action(window.browse.row_menu(conv2), "Filter to this subtree").trigger()
+    under = [n for n in conv2.walk() if n.variable is not None]
+    assert panel.tree.match_count == len(under)
+    assert panel.subtree_chip.isVisible() and conv2.path in panel.subtree_chip.text()
+    assert panel.count_label.text().startswith(f"{len(under)} of ")
+    panel.search.setText("bias")  # combines with the text filter
+    panel.apply_filter()
+    assert panel.tree.match_count == len([n for n in under if "bias" in n.path]) == 3  # with its two slots
+    panel.clear_filter()
+    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables"
+    assert not panel.subtree_chip.isVisible()
+
+
+# -- quitting -----------------------------------------------------------------------------------
+
+QUIT_S = 1.0
+
+
+def test_closing_while_work_runs_returns_at_once_and_leaves_nothing(qtbot, window, checkpoints):
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "large"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    children_before = {pid for pid, _state, _command in _children()}
+    window.browse.stats_cache.clear()
+    window.doctor.diagnose(os.path.join(examples_path(), "demo_model.py"))  # a child process importing TensorFlow
+    assert window.tree_panel.select_key("model/embedding/.ATTRIBUTES/VARIABLE_VALUE")
+    qtbot.waitUntil(lambda: window.browse.runner.is_running("histogram"), timeout=WAIT_MS)
+    qtbot.wait(300)
+
+    def children() -> list[int]:
+        return [pid for pid, state, _command in _children() if state != "Z" and pid not in children_before]
+
+    assert children()
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < QUIT_S
+    assert not window.isVisible()
+    qtbot.waitUntil(
+        lambda: not (jobs.unfinished_jobs() or parallel.busy_workers() or children()), timeout=int(QUIT_S * 1000)
+    )
+    assert QThreadPool.globalInstance().waitForDone(int(QUIT_S * 1000))
+
+
+def test_the_process_ends_without_waiting_for_cancelled_work(monkeypatch):
+    """What ``ckpt-gui`` does once its window is closed: a job still inside a chunk of
+    work must not keep the process alive (Python would join the worker threads)."""
+    ended = []
+    monkeypatch.setattr(os, "_exit", ended.append)
+    monkeypatch.setattr(jobs, "unfinished_jobs", lambda: [])
+    launch.end_if_work_lingers(0)
+    assert ended == []
+    monkeypatch.setattr(jobs, "unfinished_jobs", lambda: ["histogram"])
+    launch.end_if_work_lingers(0)
+    assert ended == [0]
