@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import textwrap
 import time
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from ckpt_gui.diagnosis.report import build_report, markdown
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from tests.conftest import run_cli
+from tests.doctor_cli import diagnose, script
 from tests.model_sources import LAYER_LIST_MODEL
 
 SEQUENTIAL = """
@@ -48,18 +47,6 @@ def build():
     return tf.train.Checkpoint(model=sequential())
 """
 )
-
-
-def script(tmp_path, body: str, name: str = "model_def.py"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(body))
-    return path
-
-
-def diagnose(checkpoint, model_script, *extra, timeout=300):
-    result = run_cli("diagnose", str(checkpoint), "--model", str(model_script), "--json", *extra, timeout=timeout)
-    assert result.stdout.strip(), result.stderr
-    return result.returncode, json.loads(result.stdout)
 
 
 def by_status(report, status):

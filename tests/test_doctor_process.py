@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 import subprocess
@@ -18,6 +17,7 @@ from ckpt_gui.diagnosis.protocol_check import MalformedMessage, protocol_message
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
 from tests.conftest import run_cli
+from tests.doctor_cli import diagnose, script
 
 INFERENCE = """
 import keras
@@ -26,19 +26,6 @@ import tensorflow as tf
 model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
 checkpoint = tf.train.Checkpoint(model=model)
 """
-
-
-def script(tmp_path, body: str, name: str = "model_def.py"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(body))
-    return path
-
-
-def diagnose(checkpoint, model_script, *extra, timeout=300):
-    result = run_cli("diagnose", str(checkpoint), "--model", str(model_script), "--json", *extra, timeout=timeout)
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.stdout.strip(), result.stderr
-    return result.returncode, json.loads(result.stdout)
 
 
 def fake_python(tmp_path, body: str):
