@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ckpt_gui.core.format.bundle import OBJECT_GRAPH_KEY, BundleIndex
+from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.format.bundle_entry import BundleEntry
+from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError

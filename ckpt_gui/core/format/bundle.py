@@ -18,6 +18,7 @@ from ckpt_gui.core.format.bundle_entry import (
     decode_entry_fields,
     varint_value,
 )
+from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import (
     CorruptCheckpointError,
     NotACheckpointError,
@@ -30,7 +31,6 @@ from ckpt_gui.core.format.slices import TensorSlice, decode_slice_key
 from ckpt_gui.core.format.table import SSTable, block_spans, entries_end
 from ckpt_gui.core.format.wire import LEN, VARINT, iter_fields, to_signed64
 
-OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 MAX_DIMENSIONS = 254  # TensorShape::MaxDimensions()
 TENSOR_BUNDLE_VERSION = 1
 
