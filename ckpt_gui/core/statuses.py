@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The layout version of every JSON document ckpt-gui writes (`inspect --json`,
+# `diff --json`, `diagnose --json`, the app's exported restore report), given as its
+# "schema" field: raised when a field is removed or changes meaning; new fields may
+# appear without a change.
+JSON_SCHEMA = 1
+
 
 class DiffStatus(StrEnum):
     """A pair of variables in two checkpoints, in the order the summary lists them."""
