@@ -45,7 +45,7 @@ def _dispatch(argv: list[str]) -> int:
         print(f"ckpt-gui {__version__}")
         return 0
     if argv and argv[0] == "--install-desktop-file":
-        from ckpt_gui.desktop_entry import install_desktop_file
+        from ckpt_gui.app.desktop_entry import install_desktop_file
 
         return install_desktop_file()
     mistyped = _near_miss(argv[0]) if argv else None

@@ -9,12 +9,14 @@ import tempfile
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from ckpt_gui import __version__
 from ckpt_gui.app import jobs
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.values import parallel
-from ckpt_gui.resources import demo_path
+from ckpt_gui.resources import APP_ID, demo_path, icon_path
 
 SCREENSHOT_TIMEOUT_MS = 120_000
 
@@ -53,6 +55,10 @@ def run_gui(argv: list[str]) -> int:
     app.gui_thread_gc = GarbageCollector(interval=1.0)
     app.setApplicationName("ckpt-gui")
     app.setOrganizationName("ckpt-gui")
+    app.setApplicationVersion(__version__)
+    # The desktop matches the window to ckpt-gui --install-desktop-file's entry by this id.
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(icon_path()))
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))

@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -31,6 +30,7 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
+from ckpt_gui.app.help_menu import add_help_menu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -41,6 +41,7 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.resources import icon_path
 
 QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
 FORMAT_NAMES = {"tf2": "TF2 object-based", "tf1": "TF1 name-based", "savedmodel": "SavedModel variables"}
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
     def __init__(self, scan_on_open: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("ckpt-gui")
+        self.setWindowIcon(QIcon(icon_path()))
         self.setAcceptDrops(True)
         self.banner = Banner()
         self.picker = CheckpointPicker()
@@ -162,8 +164,7 @@ class MainWindow(QMainWindow):
         gpus.setCheckable(True)
         gpus.setChecked(allow_gpu())
         self._action(restore, "&Clear diagnosis", doctor.clear)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About ckpt-gui", self._about)
+        add_help_menu(self, self._action)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
         if self.browse.ckpt is not None:
             self.setWindowTitle(f"{os.path.basename(self.browse.ckpt.prefix)} - ckpt-gui")
 
-    # -- recent paths, drops, about -------------------------------------------------------------
+    # -- recent paths, drops -------------------------------------------------------------
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -274,13 +275,6 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.browse.open_path(paths[0])
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self, "About ckpt-gui",
-            "ckpt-gui: look inside TensorFlow checkpoints without TensorFlow.\n"
-            "Reads TF1 and TF2 checkpoints and SavedModel variables; every CRC is verified.",
-        )  # fmt: skip
 
     # -- window state ----------------------------------------------------------------------------
 

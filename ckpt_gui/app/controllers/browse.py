@@ -31,6 +31,7 @@ from ckpt_gui.core.views.describe import describe_group, describe_variable, valu
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, first_to_show, key_tree, object_tree
+from ckpt_gui.core.write_guard import Protected, write_file
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
@@ -71,6 +72,7 @@ class BrowseController(Controller):
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
         histogram.request.connect(lambda _bins, _range: self._start_histogram())
+        histogram.save_requested.connect(self.export_histogram)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -387,8 +389,18 @@ class BrowseController(Controller):
             self.dialog_parent, "Save histogram", "histogram.png", "PNG image (*.png)"
         )
         if path:
-            self.histogram.save_png(path)
-            self.status.emit(f"Wrote {path}")
+            self.save_histogram(path)
+
+    def save_histogram(self, path: str) -> None:
+        """The histogram's PNG to ``path``, through the write guard like every export."""
+        png = self.histogram.png_bytes()
+        protected = Protected.of(self.ckpt) if self.ckpt is not None else Protected((), ())
+        try:
+            written = write_file(path, protected, lambda f: f.write(png))
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.status.emit(f"Wrote {written}")
 
 
 def _build_trees(ckpt: Checkpoint) -> Trees:

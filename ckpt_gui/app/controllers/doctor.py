@@ -18,6 +18,8 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.write_guard import Protected, write_file
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
@@ -46,6 +48,7 @@ class DoctorController(Controller):
         report_panel.rerun_requested.connect(self.rerun)
         report_panel.choose_script_requested.connect(self.choose_script)
         report_panel.entry_selected.connect(self._entry_selected)
+        report_panel.export_requested.connect(self.export_report)
 
     def set_checkpoint(self, ckpt: Checkpoint) -> None:
         """Another checkpoint is shown: the report stays only if it was made for it."""
@@ -59,6 +62,17 @@ class DoctorController(Controller):
             self.report = None
         else:
             self.statuses_changed.emit(self.report.variables)
+
+    def export_report(self, path: str, kind: str) -> None:
+        """The report as JSON or Markdown to ``path``, through the write guard like every export."""
+        data = self.report_panel.export_text(kind).encode("utf-8")
+        protected = Protected.of(self.ckpt) if self.ckpt is not None else Protected((), ())
+        try:
+            written = write_file(path, protected, lambda f: f.write(data))
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.status.emit(f"Wrote {written}")
 
     # -- running an attempt ------------------------------------------------------------------
 

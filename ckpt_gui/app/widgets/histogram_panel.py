@@ -11,11 +11,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, Signal
 from PySide6.QtGui import QDoubleValidator, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,6 +35,7 @@ _PREVIEW_FILL = (150, 150, 150, 120)
 
 class HistogramPanel(QWidget):
     request = Signal(int, object)  # bins, (low, high) or None for the data's range
+    save_requested = Signal()  # "Save PNG...": the controller asks where and writes
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -106,7 +106,7 @@ class HistogramPanel(QWidget):
         self.auto_range.toggled.connect(self._on_auto_range)
         self.low.editingFinished.connect(self._ask)
         self.high.editingFinished.connect(self._ask)
-        self.export_button.clicked.connect(self._export)
+        self.export_button.clicked.connect(self.save_requested)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         self.clear("Select a variable to see its histogram.")
 
@@ -169,10 +169,18 @@ class HistogramPanel(QWidget):
             return None
         return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
 
-    def save_png(self, path: str) -> None:
+    def png_bytes(self) -> bytes:
+        """The plot as a PNG file's bytes; the controller writes them (through the
+        write guard, never into a checkpoint folder)."""
         exporter = ImageExporter(self.plot.plotItem)
         exporter.parameters()["width"] = max(800, self.plot.width())
-        exporter.export(path)
+        image = exporter.export(toBytes=True)
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        buffer.close()
+        return bytes(data)
 
     # -- internals ----------------------------------------------------------------------
 
@@ -218,8 +226,3 @@ class HistogramPanel(QWidget):
             )
         else:
             self.readout.setText(f"x = {format_number(x)}")
-
-    def _export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save histogram", "histogram.png", "PNG image (*.png)")
-        if path:
-            self.save_png(path)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import fit_columns
 from ckpt_gui.core.formatting import format_shape
-from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.report import markdown
 
@@ -38,6 +38,7 @@ class ReportPanel(QWidget):
     choose_script_requested = Signal()
     status_filter_changed = Signal(object)  # set of RestoreStatus, or None for all
     entry_selected = Signal(object)  # the RestoreFinding the user clicked
+    export_requested = Signal(str, str)  # path, "json" or "md": the controller writes it
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -213,12 +214,13 @@ class ReportPanel(QWidget):
             "JSON (*.json)" if kind == "json" else "Markdown (*.md)",
         )  # fmt: skip
         if path:
-            self.write(path, kind)
+            self.export_requested.emit(path, kind)
 
-    def write(self, path: str, kind: str) -> None:
-        text = json.dumps(self.report.to_json(), indent=2) if kind == "json" else markdown(self.report)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+    def export_text(self, kind: str) -> str:
+        """The report as the JSON document `diagnose --json` prints (indented) or Markdown."""
+        if kind == "json":
+            return json.dumps({"schema": JSON_SCHEMA, **self.report.to_json()}, indent=2)
+        return markdown(self.report)
 
 
 def _bullets(lines: list[str]) -> str:

@@ -1,0 +1,162 @@
+"""The Help menu: keyboard shortcuts, the model-script contract, About.
+
+The shortcuts dialog is generated from the window's actions, so it lists what the
+keys really do; the contract is the README's text, shipped as package data.
+"""
+
+from __future__ import annotations
+
+import html
+from importlib import metadata
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_gui import __version__
+from ckpt_gui.resources import model_script_contract
+
+LICENSE = "Apache-2.0"
+# Shown when the package metadata cannot be read (running from a source tree that was never installed).
+FALLBACK_URL = "https://github.com/ckpt-gui/ckpt-gui"
+
+
+def add_help_menu(window: QMainWindow, add_action) -> QMenu:
+    """The Help menu; ``add_action(menu, text, slot, shortcut)`` is the window's."""
+    menu = window.menuBar().addMenu("&Help")
+    add_action(menu, "&Keyboard shortcuts", lambda: show_dialog(shortcuts_dialog(window)), "F1")
+    add_action(menu, "&Model-script contract", lambda: show_dialog(contract_dialog(window)))
+    menu.addSeparator()
+    add_action(menu, "&About ckpt-gui", lambda: show_about(window))
+    add_action(menu, "About &Qt", lambda: QMessageBox.aboutQt(window, "About Qt"))
+    return menu
+
+
+def show_dialog(dialog: QDialog) -> None:
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()  # not exec(): the window's work carries on behind it
+
+
+def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
+    """(where, what, keys) for every action of the window that has a shortcut: the
+    menus' first, in menu order, then those of the panels (e.g. the tree's Copy)."""
+    rows, seen = [], set()
+
+    def walk(menu: QMenu, where: str) -> None:
+        for action in menu.actions():
+            if action.menu() is not None:
+                walk(action.menu(), f"{where} > {_plain(action.text())}")
+            elif not action.shortcut().isEmpty():
+                rows.append((where, _plain(action.text()), _keys(action)))
+                seen.add(action)
+
+    for top in window.menuBar().actions():
+        if top.menu() is not None:
+            walk(top.menu(), _plain(top.text()))
+    for action in window.findChildren(QAction):
+        if action not in seen and not action.shortcut().isEmpty() and action.text():
+            rows.append((_panel_name(action.parent()), _plain(action.text()), _keys(action)))
+    return rows
+
+
+def shortcuts_dialog(window: QMainWindow) -> QDialog:
+    rows = shortcut_rows(window)
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Keyboard shortcuts - ckpt-gui")
+    table = QTableWidget(len(rows), 3)
+    table.setObjectName("shortcuts")
+    table.setHorizontalHeaderLabels(["Menu", "Command", "Shortcut"])
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    for row, cells in enumerate(rows):
+        for column, text in enumerate(cells):
+            table.setItem(row, column, QTableWidgetItem(text))
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    _layout(dialog, table)
+    dialog.resize(560, min(640, 80 + 30 * len(rows)))
+    return dialog
+
+
+def contract_dialog(window: QMainWindow) -> QDialog:
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Model-script contract - ckpt-gui")
+    text = QTextBrowser()
+    text.setObjectName("contract")
+    text.setMarkdown(model_script_contract())
+    _layout(dialog, text)
+    dialog.resize(640, 600)
+    return dialog
+
+
+def about_text() -> str:
+    links = project_urls()
+    items = "".join(f'<li>{html.escape(name)}: <a href="{html.escape(url)}">{html.escape(url)}</a></li>'
+                    for name, url in links.items())  # fmt: skip
+    return (
+        f"<h3>ckpt-gui {html.escape(__version__)}</h3>"
+        "<p>Look inside TensorFlow checkpoints without TensorFlow: browse, diagnose restores, compare. "
+        "Reads TF1 and TF2 checkpoints and SavedModel variables; every CRC is verified.</p>"
+        f"<p>License: {LICENSE}</p><ul>{items}</ul>"
+    )
+
+
+def project_urls() -> dict[str, str]:
+    """pyproject.toml's [project.urls], from the installed metadata."""
+    try:
+        entries = metadata.metadata("ckpt-gui").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        entries = []
+    urls = dict(entry.split(", ", 1) for entry in entries if ", " in entry)
+    return urls or {"Homepage": FALLBACK_URL}
+
+
+def show_about(window: QMainWindow) -> None:
+    box = QMessageBox(window)
+    box.setWindowTitle("About ckpt-gui")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(about_text())
+    box.setIconPixmap(window.windowIcon().pixmap(64, 64))
+    box.setObjectName("about")
+    show_dialog(box)
+
+
+def _layout(dialog: QDialog, body: QWidget) -> None:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(body)
+    layout.addWidget(buttons)
+
+
+def _panel_name(owner) -> str:
+    """The panel an action belongs to, as read: TreePanel -> "Tree panel"."""
+    while isinstance(owner, QWidget):
+        if owner.accessibleName():
+            return owner.accessibleName()
+        if type(owner).__module__.startswith("ckpt_gui."):
+            name = type(owner).__name__
+            return name[0] + "".join(f" {c.lower()}" if c.isupper() else c for c in name[1:])
+        owner = owner.parentWidget()
+    return "Window"
+
+
+def _plain(text: str) -> str:
+    """A menu text as read: no mnemonic ampersands, no trailing dots."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").removesuffix("...")
+
+
+def _keys(action: QAction) -> str:
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
