@@ -6,7 +6,6 @@ only when the window is asked for, so ``ckpt-gui inspect`` starts fast.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 
@@ -75,6 +74,8 @@ def _near_miss(word: str) -> str | None:
     the app, so only a word that names no file and looks like a command counts."""
     if word.startswith("-") or os.sep in word or os.path.lexists(word):
         return None
+    import difflib  # only here: every command's start-up would pay for it
+
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -1,51 +1,90 @@
 """What `pip install ckpt-gui` gives: a wheel built from this tree, installed into a
 fresh virtual environment without TensorFlow, opens the bundled demo and has the
-example model scripts. Built and installed for real (from PyPI or pip's cache), once
-per session."""
+example model scripts, on every Python version pyproject.toml declares (one smoke
+test per version whose interpreter is on this machine). Built once per module and
+installed for real (from PyPI or pip's cache). Also: the sdist holds what its tests
+need."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tomllib
 import venv
 from pathlib import Path
 
 import pytest
 
+import ckpt_gui
 from tests.conftest import REPO, run_cli
 
-SOURCES = ("ckpt_gui", "pyproject.toml", "README.md", "LICENSE")
+SOURCES = ("ckpt_gui", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in")
+# What the sdist has beyond the package: the tests and what they load, so `make test` runs from it.
+SDIST_EXTRAS = ("tests", "tools", "benchmarks", "Makefile", ".ci")
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+DECLARED = sorted(
+    (c.rsplit(" :: ", 1)[1] for c in PYPROJECT["project"]["classifiers"] if re.fullmatch(r".* :: 3\.\d+", c)),
+    key=lambda v: tuple(map(int, v.split("."))),
+)
+THIS = f"{sys.version_info.major}.{sys.version_info.minor}"
+DEMO = REPO / "ckpt_gui" / "resources" / "demo"
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """The bin/ folder of a fresh venv with the wheel installed."""
-    root = tmp_path_factory.mktemp("wheel")
-    source = root / "src"
-    source.mkdir()
-    for name in SOURCES:  # a copy: building writes build/ and *.egg-info next to the sources
+def _copy_tree(names, into: Path) -> Path:
+    """A copy of the tracked sources: building writes build/ and *.egg-info next to them."""
+    into.mkdir()
+    for name in names:
         path = REPO / name
         if path.is_dir():
-            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(path, into / name, ignore=shutil.ignore_patterns("__pycache__", "results", ".data"))
         elif path.exists():
-            shutil.copy(path, source / name)
+            shutil.copy(path, into / name)
+    return into
+
+
+def _build(kind: str, source: Path, outdir: Path) -> Path:
     built = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "dist"), str(source)],
+        [sys.executable, "-m", "build", f"--{kind}", "--outdir", str(outdir), str(source)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    (wheel,) = (root / "dist").glob("ckpt_gui-*.whl")
-    venv.create(root / "venv", with_pip=True)
-    bin_dir = root / "venv" / "bin"
+    assert "SetuptoolsDeprecationWarning" not in built.stdout + built.stderr  # e.g. the old license table
+    (path,) = outdir.glob("ckpt_gui-*.whl" if kind == "wheel" else "ckpt_gui-*.tar.gz")
+    return path
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("wheel")
+    return _build("wheel", _copy_tree(SOURCES, root / "src"), root / "dist")
+
+
+def _venv_with(python: str, wheel: Path, root: Path) -> Path:
+    """The bin/ folder of a fresh venv of ``python`` with the wheel installed."""
+    if python == sys.executable:
+        venv.create(root, with_pip=True)
+    else:
+        made = subprocess.run([python, "-m", "venv", str(root)], capture_output=True, text=True, timeout=300)
+        assert made.returncode == 0, made.stderr
+    bin_dir = root / "bin"
     pip = subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel)], capture_output=True, text=True,
         timeout=900,
     )  # fmt: skip
     assert pip.returncode == 0, pip.stderr[-3000:]
     return bin_dir
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """This interpreter's venv with the wheel."""
+    return _venv_with(sys.executable, wheel, tmp_path_factory.mktemp("venv"))
 
 
 def run_installed(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -57,10 +96,13 @@ def run_installed(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedP
 
 def test_the_installed_app_has_no_tensorflow_and_finds_its_demo(installed, tmp_path):
     probe = (
-        "import importlib.util, json, os\n"
-        "from ckpt_gui.resources import demo_path, examples_path\n"
-        "print(json.dumps({'tf': importlib.util.find_spec('tensorflow') is not None, 'demo': demo_path(),"
-        " 'examples': sorted(os.listdir(examples_path()))}))"
+        "import importlib.metadata as m, importlib.util, json, os\n"
+        "from ckpt_gui import resources as r\n"
+        "print(json.dumps({'tf': importlib.util.find_spec('tensorflow') is not None, 'demo': r.demo_path(),"
+        " 'examples': sorted(os.listdir(r.examples_path())), 'version': m.version('ckpt-gui'),"
+        " 'files': [os.path.isfile(p) for p in (r.icon_path(), r.desktop_file_path())],"
+        " 'contract': r.model_script_contract()[:40], 'urls': m.metadata('ckpt-gui').get_all('Project-URL'),"
+        " 'extras': m.metadata('ckpt-gui').get_all('Provides-Extra')}))"
     )
     result = run_installed(installed, str(installed / "python"), "-c", probe, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -68,13 +110,18 @@ def test_the_installed_app_has_no_tensorflow_and_finds_its_demo(installed, tmp_p
     assert found["tf"] is False
     assert Path(found["demo"]).is_relative_to(installed.parent / "lib")  # the installed copy, not the source tree
     assert {"demo_model.py", "demo_model_changed.py"} <= set(found["examples"])
+    assert found["files"] == [True, True] and found["contract"].startswith("# The model-script contract")
+    assert found["version"] == ckpt_gui.__version__ and len(found["urls"]) >= 2
+    assert "tf" not in found["extras"]  # no extra that installs `tensorflow` over the user's own build
 
     listed = run_installed(installed, str(installed / "ckpt-gui"), "inspect", found["demo"], "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     report = json.loads(listed.stdout)
-    source = json.loads(run_cli("inspect", str(REPO / "ckpt_gui" / "resources" / "demo"), "--json").stdout)
+    source = json.loads(run_cli("inspect", str(DEMO), "--json").stdout)
     assert Path(report["prefix"]).name == Path(source["prefix"]).name == "ckpt-300"
     assert report["variables"] == source["variables"]  # the same files as the source tree's demo
+    version = run_installed(installed, str(installed / "ckpt-gui"), "--version", cwd=tmp_path)
+    assert version.stdout.strip() == f"ckpt-gui {ckpt_gui.__version__}"
 
 
 def test_the_installed_app_opens_the_demo_without_a_path(installed, tmp_path):
@@ -84,3 +131,72 @@ def test_the_installed_app_opens_the_demo_without_a_path(installed, tmp_path):
     assert result.stdout.strip() == str(shot)
     assert "no such file" not in result.stderr and "error" not in result.stderr.lower(), result.stderr
     assert shot.stat().st_size > 20_000  # a rendered window, not an empty image
+
+
+# -- every declared Python version ---------------------------------------------------------------
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of ``version`` (e.g. "3.12") on this machine: pyenv's builds, then
+    PATH. Each candidate is asked its version (a pyenv shim may name one it cannot run)."""
+    candidates = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python")))
+    candidates += [path for path in (shutil.which(f"python{version}"),) if path]
+    for candidate in candidates:
+        asked = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True
+        )
+        if asked.returncode == 0 and asked.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def test_the_declared_versions_are_the_supported_ones():
+    assert PYPROJECT["project"]["requires-python"] == f">={DECLARED[0]}"
+    assert DECLARED == ["3.11", "3.12", "3.13"] and THIS in DECLARED
+
+
+@pytest.mark.parametrize("version", DECLARED)
+def test_smoke_on_every_declared_python(version, wheel, installed, tmp_path):
+    """The wheel on ``version``: inspect --stats, diff and a screenshot, each compared
+    with what this interpreter's source tree says. This interpreter's venv is
+    `installed`; the others are made here (pip install takes about 40 s each)."""
+    if version == THIS:
+        bin_dir = installed
+    else:
+        python = find_python(version)
+        if python is None:
+            pytest.skip(f"no Python {version} interpreter on this machine (looked in ~/.pyenv/versions and PATH)")
+        bin_dir = _venv_with(python, wheel, tmp_path / "venv")
+    ckpt_gui_exe = str(bin_dir / "ckpt-gui")
+    demo = run_installed(bin_dir, str(bin_dir / "python"), "-c", "from ckpt_gui.resources import demo_path as d; "
+                         "print(d())", cwd=tmp_path).stdout.strip()  # fmt: skip
+
+    stats = run_installed(bin_dir, ckpt_gui_exe, "inspect", demo, "--stats", "--json", cwd=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    expected = json.loads(run_cli("inspect", str(DEMO), "--stats", "--json").stdout)
+    assert json.loads(stats.stdout)["variables"] == expected["variables"]
+
+    diff = run_installed(bin_dir, ckpt_gui_exe, "diff", f"{demo}/ckpt-100", f"{demo}/ckpt-300", "--json", cwd=tmp_path)
+    assert diff.returncode == 1, diff.stderr  # the two saves differ
+    expected = json.loads(run_cli("diff", str(DEMO / "ckpt-100"), str(DEMO / "ckpt-300"), "--json").stdout)
+    assert json.loads(diff.stdout)["variables"] == expected["variables"]
+
+    shot = tmp_path / "shot.png"
+    gui = run_installed(bin_dir, ckpt_gui_exe, demo, "--screenshot", str(shot), "--size", "1024x640", cwd=tmp_path)
+    assert gui.returncode == 0, gui.stderr
+    assert shot.stat().st_size > 20_000
+
+
+# -- the sdist ------------------------------------------------------------------------------------
+
+
+def test_the_sdist_holds_what_its_tests_need(tmp_path):
+    source = _copy_tree((*SOURCES, *SDIST_EXTRAS), tmp_path / "src")
+    sdist = _build("sdist", source, tmp_path / "dist")
+    with tarfile.open(sdist) as tar:
+        names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+    assert not {n for n in names if "__pycache__" in n or n.endswith(".pyc")}
+    wanted = {"Makefile", ".ci/run", "pyproject.toml", "LICENSE", "README.md"}
+    for folder in ("tests", "tools", "benchmarks", "ckpt_gui"):  # every source file, conftest and helpers too
+        wanted |= {str(p.relative_to(source)) for p in (source / folder).rglob("*") if p.is_file()}
+    assert wanted - names == set()

@@ -53,12 +53,7 @@ def run_gui(argv: list[str]) -> int:
     # GUI thread (seen: a histogram job collecting an old menu). pyqtgraph's collector
     # turns automatic collection off and collects on a timer in this thread instead.
     app.gui_thread_gc = GarbageCollector(interval=1.0)
-    app.setApplicationName("ckpt-gui")
-    app.setOrganizationName("ckpt-gui")
-    app.setApplicationVersion(__version__)
-    # The desktop matches the window to ckpt-gui --install-desktop-file's entry by this id.
-    app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(QIcon(icon_path()))
+    name_application(app)
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
@@ -78,6 +73,16 @@ def run_gui(argv: list[str]) -> int:
     code = app.exec()
     end_if_work_lingers(code)
     return code
+
+
+def name_application(app: QApplication) -> None:
+    """Name, version, icon and app id (the desktop matches the window to the entry
+    `ckpt-gui --install-desktop-file` installs by this id)."""
+    app.setApplicationName("ckpt-gui")
+    app.setOrganizationName("ckpt-gui")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(icon_path()))
 
 
 def end_if_work_lingers(code: int) -> None:

@@ -1,0 +1,149 @@
+"""Help: keyboard shortcuts (generated from the actions), the model-script contract,
+a versioned About; the window icon, the app id and the .desktop file (issue 11)."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidget, QTextBrowser
+
+import ckpt_gui
+from ckpt_gui.app import help_menu, launch
+from ckpt_gui.app.desktop_entry import desktop_entry_text
+from ckpt_gui.app.window import MainWindow
+from ckpt_gui.resources import APP_ID, desktop_file_path, icon_path, model_script_contract
+from tests.conftest import REPO
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def _help_action(win: MainWindow, text: str) -> QAction:
+    (menu,) = [a.menu() for a in win.menuBar().actions() if a.text() == "&Help"]
+    return next(a for a in menu.actions() if help_menu._plain(a.text()) == text)
+
+
+def _table(dialog) -> list[tuple[str, str, str]]:
+    table = dialog.findChild(QTableWidget, "shortcuts")
+    return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+
+
+def test_the_shortcuts_dialog_lists_every_shortcut_of_the_window(qtbot, window):
+    _help_action(window, "Keyboard shortcuts").trigger()
+    dialog = next(w for w in QApplication.topLevelWidgets() if w.windowTitle().startswith("Keyboard shortcuts"))
+    qtbot.waitExposed(dialog)
+    rows = _table(dialog)
+    listed = {(what, keys) for _where, what, keys in rows}
+    # Every action of the window that has a key, menus and panels alike, is there once.
+    bound = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty() and a.text()]
+    assert len(rows) == len(bound) and len(listed) == len(rows)
+    for action in bound:
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        assert (help_menu._plain(action.text()), keys) in listed
+    assert ("File", "Open folder", QKeySequence("Ctrl+O").toString(QKeySequence.SequenceFormat.NativeText)) in rows
+    assert ("Restore", "Diagnose restore", "Ctrl+D") in rows and ("Help", "Keyboard shortcuts", "F1") in rows
+    dialog.close()
+
+
+def test_the_shortcuts_dialog_is_generated_not_written(qtbot, window):
+    """A new menu action shows up without anyone editing the dialog."""
+    (view,) = [a.menu() for a in window.menuBar().actions() if a.text() == "&View"]
+    window._action(view, "Zoom &in", lambda: None, "Ctrl+Alt+Z")
+    assert ("View", "Zoom in", "Ctrl+Alt+Z") in help_menu.shortcut_rows(window)
+
+
+def test_the_contract_dialog_shows_the_readmes_contract(qtbot, window):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"### The model-script contract\n(.*?)\n## ", readme, re.S).group(1).strip()
+    shipped = model_script_contract().split("\n", 1)[1].strip()  # after its title line
+    assert shipped == section, (
+        "ckpt_gui/resources/model_script_contract.md must repeat the README's contract section word for word"
+    )
+    _help_action(window, "Model-script contract").trigger()
+    dialog = next(w for w in QApplication.topLevelWidgets() if w.windowTitle().startswith("Model-script contract"))
+    qtbot.waitExposed(dialog)
+    text = dialog.findChild(QTextBrowser, "contract").toPlainText()
+    assert "first match wins" in text and "build()" in text and "tf.train.Checkpoint" in text
+    assert "`" not in text  # rendered as Markdown, not shown as source
+    dialog.close()
+
+
+def test_about_names_version_license_and_links(qtbot, window):
+    _help_action(window, "About ckpt-gui").trigger()
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.objectName() == "about")
+    qtbot.waitExposed(box)
+    assert f"ckpt-gui {ckpt_gui.__version__}" in box.text()
+    assert "Apache-2.0" in box.text() and "<a href=" in box.text()
+    assert not box.iconPixmap().isNull()  # the app's icon
+    box.close()
+
+
+def test_about_qt_is_qts_own_dialog(qtbot, window):
+    shown = []
+
+    def close_it():
+        box = QApplication.activeModalWidget()
+        shown.append(box.windowTitle() if box else None)
+        if box:
+            box.close()
+
+    QTimer.singleShot(300, close_it)
+    _help_action(window, "About Qt").trigger()  # modal: returns once closed
+    assert shown == ["About Qt"]
+
+
+def test_window_icon_app_id_and_desktop_file(qtbot, window):
+    assert not window.windowIcon().pixmap(64, 64).isNull()  # the SVG renders
+    app = QGuiApplication.instance()
+    saved = app.applicationName(), app.organizationName(), app.desktopFileName()
+    try:
+        launch.name_application(app)
+        assert app.desktopFileName() == APP_ID and app.applicationVersion() == ckpt_gui.__version__
+        assert not app.windowIcon().isNull()
+    finally:
+        app.setApplicationName(saved[0])
+        app.setOrganizationName(saved[1])
+        app.setDesktopFileName(saved[2])
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(desktop_file_path(), encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application" and desktop["Icon"] == APP_ID and desktop["Exec"].startswith("ckpt-gui")
+    assert os.path.exists(icon_path())
+
+
+def test_install_desktop_file_puts_entry_and_icon_in_the_users_data_folder(tmp_path):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "share"), "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "ckpt_gui", "--install-desktop-file"], capture_output=True, text=True, timeout=60,
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    entry = tmp_path / "share" / "applications" / f"{APP_ID}.desktop"
+    icon = tmp_path / "share" / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
+    assert result.stdout.split() == [str(entry), str(icon)]
+    assert icon.read_bytes() == Path(icon_path()).read_bytes()
+    text = entry.read_text()
+    assert f"Exec={sys.executable} -m ckpt_gui %f" in text.splitlines()
+    assert text.splitlines()[0] == "[Desktop Entry]" and f"Icon={APP_ID}" in text.splitlines()
+
+
+def test_the_exec_line_quotes_an_interpreter_path_with_spaces():
+    text = desktop_entry_text("/opt/my envs/bin/python")
+    assert 'Exec="/opt/my envs/bin/python" -m ckpt_gui %f' in text.splitlines()
