@@ -128,6 +128,7 @@ def show_about(window: QMainWindow) -> None:
     box.setWindowTitle("About ckpt-gui")
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(about_text())
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)  # the links open in a browser
     box.setIconPixmap(window.windowIcon().pixmap(64, 64))
     box.setObjectName("about")
     show_dialog(box)
