@@ -72,8 +72,8 @@ def _dispatch(argv: list[str]) -> int:
 def _near_miss(word: str) -> str | None:
     """The command ``word`` is a typo of, if it is one. ``ckpt-gui PATH`` opens PATH in
     the app, so only a word that names no file and looks like a command counts."""
-    if word.startswith("-") or os.sep in word or os.path.lexists(word):
-        return None
+    if word.startswith("-") or os.sep in word or "." in word or os.path.lexists(word):
+        return None  # an option, or a path (model.ckpt-100, ./inspect): the app says if it is missing
     import difflib  # only here: every command's start-up would pay for it
 
     close = difflib.get_close_matches(word.lower(), COMMANDS, n=1, cutoff=0.6)

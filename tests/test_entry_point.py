@@ -50,6 +50,14 @@ def test_an_existing_path_named_like_a_command_opens_in_the_app(tmp_path):
     assert "unknown command" not in result.stderr and shot.exists()
 
 
+@pytest.mark.parametrize("word", ["inspect.index", "./inpsect", "ckpt-300"])
+def test_a_missing_path_is_not_taken_for_a_command(word, monkeypatch):
+    from ckpt_gui import __main__
+
+    monkeypatch.chdir(REPO)
+    assert __main__._near_miss(word) is None
+
+
 def _into_a_closed_pipe(*args: str) -> subprocess.CompletedProcess:
     """``ckpt-gui ARGS | head -0``, without the race: the reader is gone before the
     first byte is written."""

@@ -341,8 +341,8 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     assert window.tree_panel.count_label.text().startswith("2 of")
     window.report_panel.legend["missing"].setChecked(False)
     # Export both formats.
-    window.report_panel.write(str(tmp_path / "r.json"), "json")
-    window.report_panel.write(str(tmp_path / "r.md"), "md")
+    window.report_panel.export_requested.emit(str(tmp_path / "r.json"), "json")  # what Export JSON... does
+    window.report_panel.export_requested.emit(str(tmp_path / "r.md"), "md")
     assert '"shape_conflict"' in (tmp_path / "r.json").read_text()
     assert "| shape_conflict |" in (tmp_path / "r.md").read_text()
     # Switching to another checkpoint takes the colours away (the report was for ckpt-4).
