@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidget, QTextBrowser
 
@@ -147,3 +147,15 @@ def test_install_desktop_file_puts_entry_and_icon_in_the_users_data_folder(tmp_p
 def test_the_exec_line_quotes_an_interpreter_path_with_spaces():
     text = desktop_entry_text("/opt/my envs/bin/python")
     assert 'Exec="/opt/my envs/bin/python" -m ckpt_gui %f' in text.splitlines()
+
+
+def test_f1_opens_the_shortcuts(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+
+    def shown():
+        return [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.windowTitle().startswith("Keyboard")]
+
+    qtbot.waitUntil(lambda: bool(shown()), timeout=5000)
+    shown()[0].close()

@@ -12,11 +12,10 @@ import json
 import os
 import sys
 
-from ckpt_gui.cli.documents import inspect_report
+from ckpt_gui.cli.documents import inspect_report, versioned
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.statuses import JSON_SCHEMA
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -43,7 +42,7 @@ def run(argv: list[str]) -> int:
 def _print_json(document: dict) -> None:
     # json.dumps, not json.dump: dump streams through the pure-Python encoder, 20x
     # slower on a 20,000-variable report. Compact for the same reason (3 MB vs 4.4 MB).
-    document = {"schema": JSON_SCHEMA, **document}  # first, where a reader looks for it
+    document = versioned(document)
     sys.stdout.write(json.dumps(document, separators=(",", ":"), allow_nan=False))
     sys.stdout.write("\n")
 

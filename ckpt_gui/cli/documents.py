@@ -6,9 +6,15 @@ import math
 from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.statuses import JSON_SCHEMA
 
 if TYPE_CHECKING:
     from ckpt_gui.core.analysis.stats import TensorStats
+
+
+def versioned(document: dict) -> dict:
+    """Every document the CLI prints starts with its layout's version (README: "schema")."""
+    return {"schema": JSON_SCHEMA, **document}
 
 
 def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None) -> dict:
