@@ -200,3 +200,19 @@ def test_the_sdist_holds_what_its_tests_need(tmp_path):
     for folder in ("tests", "tools", "benchmarks", "ckpt_gui"):  # every source file, conftest and helpers too
         wanted |= {str(p.relative_to(source)) for p in (source / folder).rglob("*") if p.is_file()}
     assert wanted - names == set()
+
+
+def test_an_undeclared_python_is_refused_by_pip(wheel, tmp_path):
+    """3.10 is not declared (the index parser needs 3.11's regular expressions): pip
+    must refuse the wheel there rather than install something that dies at import."""
+    below = f"3.{int(DECLARED[0].split('.')[1]) - 1}"
+    python = find_python(below)
+    if python is None:
+        pytest.skip(f"no Python {below} interpreter on this machine (looked in ~/.pyenv/versions and PATH)")
+    made = subprocess.run([python, "-m", "venv", str(tmp_path / "venv")], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    pip = subprocess.run(
+        [str(tmp_path / "venv" / "bin" / "python"), "-m", "pip", "install", "--no-deps", str(wheel)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert pip.returncode != 0 and "requires a different Python" in pip.stderr, pip.stderr[-2000:]
