@@ -21,6 +21,7 @@ from ckpt_gui.diagnosis.findings import (
 )
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.suggestions import with_suggestions
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure, without_ansi
 
 
 def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreReport:
@@ -46,8 +47,9 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         found = with_suggestions(found, name_based=facts.get("mode") == "name")
         if "tensorflow" in facts:
-            tensorflow = TensorFlowVerdict(**facts["tensorflow"])
-        mode, child_notes = facts.get("mode"), list(facts.get("notes", []))
+            verdict = facts["tensorflow"]
+            tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
+        mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
     counts = Counter(v.status for v in found)
     return RestoreReport(
         checkpoint=request.checkpoint,
@@ -56,7 +58,7 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
-        notes=tuple(child_notes + (_notes(found) if facts is not None else []) + folder_notes),
+        notes=tuple(child_notes + (_notes(found, tensorflow) if facts is not None else []) + folder_notes),
         tensorflow=tensorflow,
         python=request.python,
         tensorflow_version=result.tensorflow_version,
@@ -76,19 +78,26 @@ def _error(result: AttemptResult) -> AttemptError | None:
     if result.error is None:
         return None
     error = AttemptError.from_fact(result.error)
+    # Keras 3 makes parts of its messages bold with terminal escape codes.
+    error = AttemptError(error.kind, without_ansi(error.message), without_ansi(error.traceback))
     # A child that died without reporting (a crash, os._exit, a kill): its last
     # output is all there is to show. An error it reported says enough itself.
     died = "phase" not in result.error
     if result.facts is None and died and not error.traceback and result.log:
-        return AttemptError(error.kind, error.message, result.log[-4000:])
+        return AttemptError(error.kind, error.message, without_ansi(result.log[-4000:]))
     return error
 
 
 # -- notes -----------------------------------------------------------------------------------
 
 
-def _notes(variables: list[RestoreFinding]) -> list[str]:
-    return _weight_notes(variables) + _unused_notes(variables) + _problem_notes(variables) + _held_back_notes(variables)
+def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+    return (
+        _weight_notes(variables)
+        + _unused_notes(variables)
+        + _problem_notes(variables)
+        + _held_back_notes(variables, tensorflow)
+    )
 
 
 def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
@@ -153,10 +162,17 @@ def _problem_notes(variables: list[RestoreFinding]) -> list[str]:
     return notes
 
 
-def _held_back_notes(variables: list[RestoreFinding]) -> list[str]:
+def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     """Matching values TensorFlow did not assign, or the verification that all were."""
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
+    if held_back and tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables):
+        names = format_some([v.label for v in held_back], 3)
+        return [
+            f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned "
+            f"nothing, not even the {len(held_back)} matching value(s) ({names}); they will be restored once that "
+            "is fixed"
+        ]
     if held_back:
         return [
             f"{len(held_back)} matching value(s) were not restored because TensorFlow's restore stopped at its "

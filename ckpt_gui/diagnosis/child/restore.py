@@ -29,14 +29,18 @@ def restore_objects(tf, target: dict, prefix: str) -> dict:
 
 
 def restore_names(tf, target: dict, prefix: str) -> dict:
+    """``Saver.restore``: one restore op for all the variables, so when it raises
+    (a key not found, a shape that does not fit) nothing at all was assigned; the
+    verification then reads every matched variable back to show it."""
     variables = target["variables"]
     try:
         saver = tf.compat.v1.train.Saver(var_list=variables)
         if target.get("graph"):
-            session = tf.compat.v1.Session(graph=next(iter(variables.values())).graph)
-            session.run(tf.compat.v1.variables_initializer(list(variables.values())))
+            every = [part for value in variables.values() for part in (value if isinstance(value, list) else [value])]
+            session = tf.compat.v1.Session(graph=every[0].graph)
+            target["session"] = session  # kept for the verification, also when the restore raises
+            session.run(tf.compat.v1.variables_initializer(every))
             saver.restore(session, prefix)
-            target["session"] = session
         else:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
@@ -51,9 +55,19 @@ def verify(reader, facts: dict, session=None) -> None:
         if obj is None or entry["status"] != "consumed":
             continue
         try:
-            entry["restored"] = _holds(obj, reader.get_tensor(entry["checkpoint_key"]), session)
+            expected = reader.get_tensor(entry["checkpoint_key"])
+            if isinstance(obj, list):  # the parts of a partitioned variable, each a slice of the whole
+                held = [_holds(part, expected[_slice_of(part)], session) for part in obj]
+                entry["restored"] = None if None in held else all(held)
+            else:
+                entry["restored"] = _holds(obj, expected, session)
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
             entry["restored"] = None
+
+
+def _slice_of(part) -> tuple:
+    info = part._save_slice_info  # noqa: SLF001 - TensorFlow keeps a partition's place only here
+    return tuple(slice(start, start + size) for start, size in zip(info.var_offset, info.var_shape))
 
 
 def _holds(obj, expected, session) -> bool | None:
