@@ -12,6 +12,7 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     AttemptError,
@@ -27,14 +28,14 @@ from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure, 
 def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreReport:
     """The report of one attempt (see the README's contract)."""
     error = _error(result)
-    folder_notes = []
+    host_notes = []
     if result.folder_changed:
-        folder_notes.append(
+        host_notes.append(
             "the checkpoint folder changed during the attempt (" + ", ".join(result.folder_changed[:5]) + "): "
             "another process, or the script, wrote there"
         )
     if result.gpus_hidden is not None:
-        folder_notes.append(
+        host_notes.append(
             "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): "
             "--allow-gpu, or Restore > Allow GPUs in the app, lets TensorFlow use them"
             if result.gpus_hidden
@@ -42,10 +43,11 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         )
     facts = result.facts
     found: list[RestoreFinding] = []
-    tensorflow, mode, child_notes = TensorFlowVerdict(), None, []
+    tensorflow, mode, child_notes, cause_notes = TensorFlowVerdict(), None, [], []
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         found = with_suggestions(found, name_based=facts.get("mode") == "name")
+        found, cause_notes = with_causes(found, facts.get("optimizers", []))
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
             tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
@@ -58,7 +60,7 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
-        notes=tuple(child_notes + (_notes(found, tensorflow) if facts is not None else []) + folder_notes),
+        notes=tuple(child_notes + cause_notes + (_notes(found, tensorflow) if facts is not None else []) + host_notes),
         tensorflow=tensorflow,
         python=request.python,
         tensorflow_version=result.tensorflow_version,
