@@ -175,6 +175,15 @@ CASES = {
         SEQUENTIAL + "\ndef build():\n    return tf.train.Checkpoint(model=seq([16, 16, 8, 3]))\n",
         "a layer was inserted before model/_functional/_operations/2; every later weight moved by 1",
     ),
+    "inserted_layer_and_optimizer": (
+        "adam",
+        SEQUENTIAL
+        + WITH_OPTIMIZER.replace("seq([16, 8, 3])", "seq([16, 16, 8, 3])").format(
+            optimizer="keras.optimizers.Adam(0.005)"
+        ),
+        "every later weight moved by 1 (model/_functional/_operations/2 is now model/_functional/_operations/3), "
+        "and the optimizer's per-variable state with them",
+    ),
     "removed_layer": (
         "wide",
         SEQUENTIAL + "\ndef build():\n    return tf.train.Checkpoint(model=seq([16, 8, 3]))\n",
@@ -342,9 +351,11 @@ def test_doctor_agrees_with_tensorflow_and_names_the_cause(world, name):
 
 def test_a_shifted_layer_replaces_the_per_variable_size_stories(world):
     _answers, reports = world
-    for name in ("inserted_layer", "removed_layer"):
-        problems = [v for v in reports[name].problems if not v.optimizer]
+    for name in ("inserted_layer", "removed_layer", "inserted_layer_and_optimizer"):
+        problems = reports[name].problems if name.endswith("optimizer") else [
+            v for v in reports[name].problems if not v.optimizer]  # fmt: skip
         assert problems and all(len(v.suggestions) == 1 for v in problems)
+        assert all("see the notes" in v.suggestions[0] for v in problems)
         assert not any("units" in s or "features" in s for v in problems for s in v.suggestions)
     kernel = next(v for v in reports["inserted_layer"].problems if v.model_path.endswith("4/_kernel"))
     assert kernel.status == RestoreStatus.MISSING

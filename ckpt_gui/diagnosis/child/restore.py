@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .protocol import first_lines
 
+SAVER_RAISED = "Saver.restore() raised"  # the verdict's words; the parent's report reads them too
+
 
 def restore_objects(tf, target: dict, prefix: str) -> dict:
     root = target["root"]
@@ -44,12 +46,15 @@ def restore_names(tf, target: dict, prefix: str) -> dict:
         else:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
-        return {"verdict": "Saver.restore() raised", "message": first_lines(f"{type(exc).__name__}: {exc}")}
+        return {"verdict": SAVER_RAISED, "message": first_lines(f"{type(exc).__name__}: {exc}")}
     return {"verdict": "Saver.restore() succeeded", "message": ""}
 
 
 def verify(reader, facts: dict, session=None) -> None:
     """Do the consumed variables now hold the checkpoint's values?"""
+    # A Saver.restore() that raised assigned nothing: that is known even of a value that
+    # cannot be read back.
+    unknown = False if facts.get("tensorflow", {}).get("verdict") == SAVER_RAISED else None
     for entry in facts["variables"]:
         obj = entry.get("_object")
         if obj is None or entry["status"] != "consumed":
@@ -58,11 +63,12 @@ def verify(reader, facts: dict, session=None) -> None:
             expected = reader.get_tensor(entry["checkpoint_key"])
             if isinstance(obj, list):  # the parts of a partitioned variable, each a slice of the whole
                 held = [_holds(part, expected[_slice_of(part)], session) for part in obj]
-                entry["restored"] = None if None in held else all(held)
+                entry["restored"] = unknown if None in held else all(held)
             else:
-                entry["restored"] = _holds(obj, expected, session)
+                held = _holds(obj, expected, session)
+                entry["restored"] = unknown if held is None else held
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
-            entry["restored"] = None
+            entry["restored"] = unknown
 
 
 def _slice_of(part) -> tuple:
