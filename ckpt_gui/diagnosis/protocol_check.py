@@ -49,6 +49,11 @@ def _check_facts(facts: object) -> None:
     notes = facts.get("notes", [])
     _expect(isinstance(notes, list) and all(isinstance(n, str) for n in notes), "the report's notes are not text")
     _expect(facts.get("mode") in (None, "object", "name"), "the report's 'mode' is neither 'object' nor 'name'")
+    optimizers = facts.get("optimizers", [])
+    _expect(
+        isinstance(optimizers, list) and all(_is_optimizer(o) for o in optimizers),
+        "the report's optimizers are not {class, inner, built} objects",
+    )
     verdict = facts.get("tensorflow", {"verdict": ""})
     _expect(
         isinstance(verdict, dict)
@@ -72,6 +77,15 @@ def _check_variable(variable: object) -> None:
     for key in ("optimizer", "untracked"):
         _expect(isinstance(variable.get(key, False), bool), f"a variable's {key!r} is not true or false")
     _expect(isinstance(variable.get("restored"), (bool, type(None))), "a variable's 'restored' is not true or false")
+
+
+def _is_optimizer(optimizer: object) -> bool:
+    return (
+        isinstance(optimizer, dict)
+        and isinstance(optimizer.get("class"), str)
+        and isinstance(optimizer.get("inner"), (str, type(None)))
+        and isinstance(optimizer.get("built", True), bool)
+    )
 
 
 def _is_dimension(size: object) -> bool:

@@ -12,6 +12,7 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     AttemptError,
@@ -21,19 +22,20 @@ from ckpt_gui.diagnosis.findings import (
 )
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.suggestions import with_suggestions
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure, without_ansi
 
 
 def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreReport:
     """The report of one attempt (see the README's contract)."""
     error = _error(result)
-    folder_notes = []
+    host_notes = []
     if result.folder_changed:
-        folder_notes.append(
+        host_notes.append(
             "the checkpoint folder changed during the attempt (" + ", ".join(result.folder_changed[:5]) + "): "
             "another process, or the script, wrote there"
         )
     if result.gpus_hidden is not None:
-        folder_notes.append(
+        host_notes.append(
             "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): "
             "--allow-gpu, or Restore > Allow GPUs in the app, lets TensorFlow use them"
             if result.gpus_hidden
@@ -41,13 +43,15 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         )
     facts = result.facts
     found: list[RestoreFinding] = []
-    tensorflow, mode, child_notes = TensorFlowVerdict(), None, []
+    tensorflow, mode, child_notes, cause_notes = TensorFlowVerdict(), None, [], []
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         found = with_suggestions(found, name_based=facts.get("mode") == "name")
+        found, cause_notes = with_causes(found, facts.get("optimizers", []))
         if "tensorflow" in facts:
-            tensorflow = TensorFlowVerdict(**facts["tensorflow"])
-        mode, child_notes = facts.get("mode"), list(facts.get("notes", []))
+            verdict = facts["tensorflow"]
+            tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
+        mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
     counts = Counter(v.status for v in found)
     return RestoreReport(
         checkpoint=request.checkpoint,
@@ -56,7 +60,7 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
-        notes=tuple(child_notes + (_notes(found) if facts is not None else []) + folder_notes),
+        notes=tuple(child_notes + cause_notes + (_notes(found, tensorflow) if facts is not None else []) + host_notes),
         tensorflow=tensorflow,
         python=request.python,
         tensorflow_version=result.tensorflow_version,
@@ -76,19 +80,26 @@ def _error(result: AttemptResult) -> AttemptError | None:
     if result.error is None:
         return None
     error = AttemptError.from_fact(result.error)
+    # Keras 3 makes parts of its messages bold with terminal escape codes.
+    error = AttemptError(error.kind, without_ansi(error.message), without_ansi(error.traceback))
     # A child that died without reporting (a crash, os._exit, a kill): its last
     # output is all there is to show. An error it reported says enough itself.
     died = "phase" not in result.error
     if result.facts is None and died and not error.traceback and result.log:
-        return AttemptError(error.kind, error.message, result.log[-4000:])
+        return AttemptError(error.kind, error.message, without_ansi(result.log[-4000:]))
     return error
 
 
 # -- notes -----------------------------------------------------------------------------------
 
 
-def _notes(variables: list[RestoreFinding]) -> list[str]:
-    return _weight_notes(variables) + _unused_notes(variables) + _problem_notes(variables) + _held_back_notes(variables)
+def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+    return (
+        _weight_notes(variables)
+        + _unused_notes(variables)
+        + _problem_notes(variables)
+        + _held_back_notes(variables, tensorflow)
+    )
 
 
 def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
@@ -153,10 +164,17 @@ def _problem_notes(variables: list[RestoreFinding]) -> list[str]:
     return notes
 
 
-def _held_back_notes(variables: list[RestoreFinding]) -> list[str]:
+def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     """Matching values TensorFlow did not assign, or the verification that all were."""
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
+    if held_back and tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables):
+        names = format_some([v.label for v in held_back], 3)
+        return [
+            f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned "
+            f"nothing, not even the {len(held_back)} matching value(s) ({names}); they will be restored once that "
+            "is fixed"
+        ]
     if held_back:
         return [
             f"{len(held_back)} matching value(s) were not restored because TensorFlow's restore stopped at its "

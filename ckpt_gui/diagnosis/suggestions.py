@@ -8,7 +8,7 @@ import difflib
 import re
 from dataclasses import replace
 
-from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
+from ckpt_gui.core.format.conventions import INTEGER_DTYPES, OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, Shape
@@ -79,6 +79,15 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding]) -> list[s
 def _for_conflict(entry: RestoreFinding, skip: str) -> list[str]:
     if entry.status == RestoreStatus.SHAPE_CONFLICT:
         return [_shape_advice(entry, skip)]
+    if entry.status == RestoreStatus.DTYPE_CONFLICT and {entry.checkpoint_dtype, entry.model_dtype} <= INTEGER_DTYPES:
+        # tf.Variable(1) is an int32; a step counter saved by Keras or tf.train is an int64.
+        return [
+            f"the checkpoint holds {entry.checkpoint_dtype}, the model {entry.model_dtype}: create it with "
+            f"dtype=tf.{entry.checkpoint_dtype} (tf.Variable(1) makes an {entry.model_dtype})"
+            if entry.model_dtype == "int32"
+            else f"the checkpoint holds {entry.checkpoint_dtype}, the model {entry.model_dtype}: create it with "
+            f"dtype=tf.{entry.checkpoint_dtype}"
+        ]
     if entry.status == RestoreStatus.DTYPE_CONFLICT:
         return [
             f"the checkpoint holds {entry.checkpoint_dtype}, the model expects {entry.model_dtype}: "

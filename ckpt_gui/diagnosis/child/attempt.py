@@ -9,6 +9,7 @@ from . import conventions
 from .contract import resolve_target, run_script
 from .names import match_names
 from .objects import match_objects
+from .optimizers import user_optimizers
 from .protocol import phase
 from .restore import restore_names, restore_objects, verify
 
@@ -31,6 +32,7 @@ def attempt(request: dict) -> dict:
     phase("matching")
     if object_based:
         facts = match_objects(tf, reader, shapes, dtypes, target, notes)
+        facts["optimizers"] = user_optimizers(tf, target)
         phase("restoring")
         facts["tensorflow"] = restore_objects(tf, target, prefix)
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import runpy
 
 from .protocol import ScriptError
-from .variables import is_variable, variable_name
+from .variables import is_variable, saver_names
 
 
 def run_script(script: str) -> dict:
@@ -37,7 +37,7 @@ def resolve_target(namespace: dict, object_based: bool, tf) -> tuple[dict, list[
         variables = tf.compat.v1.global_variables()
         if variables:
             notes.append(f"used the {len(variables)} variables the script created in its graph")
-            return {"kind": "names", "variables": {v.op.name: v for v in variables}, "graph": True}, notes
+            return {"kind": "names", "variables": saver_names(variables), "graph": True}, notes
     raise ScriptError(
         LookupError(
             "the script defines no build() function and no module-level tf.train.Checkpoint: "
@@ -57,7 +57,7 @@ def describe_target(value, object_based: bool, tf, notes: list[str], origin: str
             return {"kind": "objects", "root": tf.train.Checkpoint(**value)}
         return {"kind": "names", "variables": dict(value), "graph": not tf.executing_eagerly()}
     if isinstance(value, (list, tuple)) and value and all(is_variable(v) for v in value):
-        variables = {variable_name(v): v for v in value}
+        variables = saver_names(value)
         if object_based:
             notes.append(f"{origin} returned a list of variables: matching them by name needs a name-based checkpoint")
         return {"kind": "names", "variables": variables, "graph": not tf.executing_eagerly()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .protocol import first_lines
 
+SAVER_RAISED = "Saver.restore() raised"  # the verdict's words; the parent's report reads them too
+
 
 def restore_objects(tf, target: dict, prefix: str) -> dict:
     root = target["root"]
@@ -29,31 +31,49 @@ def restore_objects(tf, target: dict, prefix: str) -> dict:
 
 
 def restore_names(tf, target: dict, prefix: str) -> dict:
+    """``Saver.restore``: one restore op for all the variables, so when it raises
+    (a key not found, a shape that does not fit) nothing at all was assigned; the
+    verification then reads every matched variable back to show it."""
     variables = target["variables"]
     try:
         saver = tf.compat.v1.train.Saver(var_list=variables)
         if target.get("graph"):
-            session = tf.compat.v1.Session(graph=next(iter(variables.values())).graph)
-            session.run(tf.compat.v1.variables_initializer(list(variables.values())))
+            every = [part for value in variables.values() for part in (value if isinstance(value, list) else [value])]
+            session = tf.compat.v1.Session(graph=every[0].graph)
+            target["session"] = session  # kept for the verification, also when the restore raises
+            session.run(tf.compat.v1.variables_initializer(every))
             saver.restore(session, prefix)
-            target["session"] = session
         else:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
-        return {"verdict": "Saver.restore() raised", "message": first_lines(f"{type(exc).__name__}: {exc}")}
+        return {"verdict": SAVER_RAISED, "message": first_lines(f"{type(exc).__name__}: {exc}")}
     return {"verdict": "Saver.restore() succeeded", "message": ""}
 
 
 def verify(reader, facts: dict, session=None) -> None:
     """Do the consumed variables now hold the checkpoint's values?"""
+    # A Saver.restore() that raised assigned nothing: that is known even of a value that
+    # cannot be read back.
+    unknown = False if facts.get("tensorflow", {}).get("verdict") == SAVER_RAISED else None
     for entry in facts["variables"]:
         obj = entry.get("_object")
         if obj is None or entry["status"] != "consumed":
             continue
         try:
-            entry["restored"] = _holds(obj, reader.get_tensor(entry["checkpoint_key"]), session)
+            expected = reader.get_tensor(entry["checkpoint_key"])
+            if isinstance(obj, list):  # the parts of a partitioned variable, each a slice of the whole
+                held = [_holds(part, expected[_slice_of(part)], session) for part in obj]
+                entry["restored"] = unknown if None in held else all(held)
+            else:
+                held = _holds(obj, expected, session)
+                entry["restored"] = unknown if held is None else held
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
-            entry["restored"] = None
+            entry["restored"] = unknown
+
+
+def _slice_of(part) -> tuple:
+    info = part._save_slice_info  # noqa: SLF001 - TensorFlow keeps a partition's place only here
+    return tuple(slice(start, start + size) for start, size in zip(info.var_offset, info.var_shape))
 
 
 def _holds(obj, expected, session) -> bool | None:

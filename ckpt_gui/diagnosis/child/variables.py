@@ -38,3 +38,35 @@ def compare(entry: dict, obj) -> None:
         entry["status"] = "dtype_conflict"
     else:
         entry["status"] = "consumed"
+
+
+def slice_info(variable):
+    """A partition's place in its whole variable (tf.compat.v1 partitioners), or None."""
+    return getattr(variable, "_save_slice_info", None)
+
+
+def saver_names(variables) -> dict:
+    """The names a TF1 Saver gives ``variables``: a partition is saved under its whole
+    variable's name (``embedding/table``, with a slice spec), not its own op name
+    (``embedding/table/part_0``); the parts of one variable are grouped in a list, as
+    tf.compat.v1.train.Saver groups them, so a variable saved in 4 parts restores into
+    2 (TensorFlow reads each part's slice of the whole)."""
+    named: dict = {}
+    for variable in variables:
+        info = slice_info(variable)
+        if info is None:
+            named[variable_name(variable)] = variable
+        else:
+            named.setdefault(info.full_name, []).append(variable)
+    return named
+
+
+def whole_shape(value) -> list[int]:
+    """A variable's shape, or the whole shape of a partitioned one (a list of its parts)."""
+    if isinstance(value, list):
+        return [int(d) for d in slice_info(value[0]).full_shape]
+    return shape_of(value)
+
+
+def whole_dtype(value) -> str:
+    return dtype_of(value[0] if isinstance(value, list) else value)

@@ -1,0 +1,167 @@
+"""A layer inserted into (or removed from) a Keras model whose layers are numbered by
+position (``_operations/N`` in Keras 3 functional and Sequential models,
+``layer_with_weights-N`` in Keras 2): every later layer's weights moved to another
+number, so each meets a value of another layer. Found by the shift under which all
+the later weights match again in shape and dtype."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.cause_facts import Cause, layer_position, model_side, saved_path
+from ckpt_gui.diagnosis.findings import RestoreFinding
+
+_MOST_LAYERS = 3  # the most layers inserted or removed in one place that are looked for
+_PER_VARIABLE = re.compile(r"/\d+$")  # an optimizer's per-variable list entry (``_momentums/4``)
+
+Weights = dict[tuple[int, str], tuple]  # (position, weight name) -> (shape, dtype)
+Loose = list[tuple[int, tuple]]  # (finding index, (shape, dtype)) of values at no layer position
+
+
+@dataclass
+class _Side:
+    """One side's weights in one list of layers, and where the findings sit in it."""
+
+    weights: dict[str, Weights] = field(default_factory=dict)
+    loose: Loose = field(default_factory=list)  # unclaimed values named by another path
+
+
+def shifted_layers(findings: list[RestoreFinding]) -> list[Cause]:
+    """One cause per list of layers whose later layers all moved by the same number."""
+    saved, model = _Side(), _Side()
+    where: dict[str, list[tuple[int, tuple[int, str], bool]]] = {}  # finding index, place, on the model side
+    for index, finding in enumerate(findings):
+        for path, side, is_model in ((saved_path(finding), saved, False), (model_side(finding), model, True)):
+            if path is None:
+                continue
+            value = (finding.model_shape, finding.model_dtype) if is_model else (
+                finding.checkpoint_shape, finding.checkpoint_dtype)  # fmt: skip
+            position = layer_position(path)
+            if position is None:
+                if _may_stand_in(finding):
+                    side.loose.append((index, value))
+                continue
+            layers, number, weight = position
+            side.weights.setdefault(layers, {})[(number, weight)] = value
+            where.setdefault(layers, []).append((index, (number, weight), is_model))
+    causes = []
+    for layers in sorted(set(saved.weights) & set(model.weights)):
+        shift = _shift(saved.weights[layers], model.weights[layers], saved.loose, model.loose)
+        if shift is not None:
+            causes.append(_cause(layers, *shift, where[layers], findings))
+    return causes
+
+
+def _shift(saved: Weights, model: Weights, saved_loose: Loose, model_loose: Loose) -> tuple | None:
+    """``(first, moved, borrowed)``: from position ``first`` on, the checkpoint's layer N is
+    the model's layer N + moved (moved > 0: layers inserted, < 0: removed); ``borrowed``:
+    the loose findings that stand for a moved weight (finding index -> its counterpart)."""
+    first = _first_difference(saved, model)
+    if first is None:
+        return None
+    for count in range(1, _MOST_LAYERS + 1):
+        borrowed = _moved(saved, model, first, count, model_loose)
+        if borrowed is not None:
+            return first, count, borrowed
+        borrowed = _moved(model, saved, first, count, saved_loose)
+        if borrowed is not None:
+            return first, -count, borrowed
+    return None
+
+
+def _first_difference(saved: Weights, model: Weights) -> int | None:
+    """The first position where the two sides' weights differ (in names, shapes or dtypes)."""
+    numbers = sorted({number for number, _weight in saved} | {number for number, _weight in model})
+    for number in numbers:
+        mine = {weight: value for (n, weight), value in saved.items() if n == number}
+        theirs = {weight: value for (n, weight), value in model.items() if n == number}
+        if mine != theirs:
+            return number
+    return None
+
+
+def _moved(before: Weights, after: Weights, first: int, count: int, loose: Loose) -> dict | None:
+    """Whether every weight of ``before`` from ``first`` on is at its position + count in
+    ``after``, and every weight of ``after`` from ``first + count`` on came from there. A
+    weight ``after`` names by another path (the doctor names a variable by its first
+    path, an optimizer's list perhaps) may stand in, if it has the shape and dtype.
+    Returns the stand-ins (finding index -> the ``before`` weight), or None."""
+    later = {(n, w): v for (n, w), v in before.items() if n >= first}
+    free = list(loose)
+    borrowed: dict[int, tuple[int, str]] = {}
+    placed = 0
+    for (n, w), value in sorted(later.items()):
+        target = after.get((n + count, w))
+        if target == value:
+            placed += 1
+            continue
+        stand_in = next((item for item in free if item[1] == value), None) if target is None else None
+        if stand_in is None:
+            return None
+        free.remove(stand_in)
+        borrowed[stand_in[0]] = (n, w)
+    if not placed:
+        return None
+    if any(before.get((n - count, w)) != v for (n, w), v in after.items() if n >= first + count):
+        return None
+    return borrowed
+
+
+def _cause(layers: str, first: int, moved: int, borrowed: dict, places: list, findings: list) -> Cause:
+    count = abs(moved)
+    layer = "a layer was" if count == 1 else f"{count} layers were"
+    was, now = first + max(-moved, 0), first + max(moved, 0)
+    later = f"every later weight moved by {count} ({layers}{was} is now {layers}{now})"
+    optimizer = _optimizer_state(findings)
+    if optimizer:
+        later += ", and the optimizer's per-variable state with them"
+    fix = "restore into the model as it was saved and copy the weights across layer by layer " \
+          "(new_layer.set_weights(old_layer.get_weights()))"  # fmt: skip
+    if moved > 0:
+        note = f"{layer} inserted before {layers}{first}; {later}. Remove the new layer to restore, or {fix}"
+    else:
+        note = f"{layer} removed at {layers}{first}; {later}. Put it back to restore, or {fix}"
+    explains: dict[int, list[str]] = {}
+    for index, (number, weight), is_model in sorted(places, key=lambda place: not place[2]):  # the model's first
+        if number >= first:
+            explains.setdefault(index, []).append(_explained(layers, first, moved, number, weight, is_model))
+    for index, (number, weight) in borrowed.items():
+        side = "the checkpoint's" if moved > 0 else "the model's"
+        explains.setdefault(index, []).append(f"likely {side} {layers}{number}/{weight}, moved")
+    for index in optimizer:
+        explains.setdefault(index, ["optimizer state of a moved layer: it moved with the layers"])
+    return Cause(note, {index: "; ".join(parts) + "; see the notes" for index, parts in explains.items()})
+
+
+def _explained(layers: str, first: int, moved: int, number: int, weight: str, is_model: bool) -> str:
+    """Where the counterpart of one moved weight is now, in words."""
+    if is_model:
+        source = number - moved
+        if source < first:
+            return "a new layer: the checkpoint has no value for it"
+        return f"its value is the checkpoint's {layers}{source}/{weight}"
+    if number + moved < first:
+        return "the checkpoint's value here is of the removed layer"
+    return f"the checkpoint's value here belongs to the model's {layers}{number + moved}/{weight}"
+
+
+def _may_stand_in(finding: RestoreFinding) -> bool:
+    """An unclaimed weight named by another path than its layer's: a model weight the
+    doctor names by an optimizer's list of trainable variables, say."""
+    return finding.status in (RestoreStatus.MISSING, RestoreStatus.UNMATCHED) and (
+        not finding.optimizer or OPTIMIZER_TRAINABLE_LIST in finding.label
+    )
+
+
+def _optimizer_state(findings: list[RestoreFinding]) -> list[int]:
+    """The optimizer's per-variable values that did not fit: they follow their variables."""
+    return [
+        i
+        for i, f in enumerate(findings)
+        if f.optimizer
+        and f.status in (RestoreStatus.SHAPE_CONFLICT, RestoreStatus.MISSING)
+        and _PER_VARIABLE.search(f.label)
+    ]

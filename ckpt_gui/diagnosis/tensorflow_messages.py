@@ -1,0 +1,28 @@
+"""What TensorFlow's own error messages say, in a few words, and the terminal
+escape codes Keras puts in them removed (they would reach JSON, text and the app)."""
+
+from __future__ import annotations
+
+import re
+
+SAVER_RAISED = "Saver.restore() raised"  # the child's verdict for a failed TF1 restore
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_KEY_NOT_FOUND = re.compile(r"Key (\S+) not found in checkpoint")
+
+
+def without_ansi(text: str) -> str:
+    """``\\x1b[1mDense.call()\\x1b[0m`` -> ``Dense.call()``: Keras 3 makes its messages bold."""
+    return _ANSI_ESCAPE.sub("", text)
+
+
+def saver_failure(message: str) -> str:
+    """What a failed ``Saver.restore()`` reported: ``NotFoundError (layer2/weights is not
+    in the checkpoint)``, or its error type when the message names no key."""
+    kind = message.split(":", 1)[0].strip() or "an error"
+    found = _KEY_NOT_FOUND.search(message)
+    if found:
+        return f"{kind} ({found.group(1)} is not in the checkpoint)"
+    if "shape" in message.lower():
+        return f"{kind} (a variable's shape does not fit its checkpoint value)"
+    return kind

@@ -1,0 +1,408 @@
+"""The restore doctor names the real cause, and says what TensorFlow did.
+
+Each case: a checkpoint written with real TensorFlow / Keras 3 / tf_keras at test
+time, the user's script, the doctor's report, and TensorFlow's own answer computed in
+the test: one TensorFlow process writes the checkpoints and then runs every script's
+restore the way the user would (what it raised, which checkpoint values the
+variables hold afterwards). The doctor must agree with it on every checkpoint value
+and every model variable, on the verdict and the exit code, and name the cause.
+
+The doctor's child runs every case's attempt in one second process (its own modules
+and protocol messages, as child/main.py runs them, one attempt after another), and
+the parent builds the reports from those messages: a fresh child per attempt would
+cost a TensorFlow import each. The runner around the child (a process per attempt,
+limits, the CLI) is tested in test_diagnose.py and test_doctor_process.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from ckpt_gui.cli.doctor_text import print_report
+from ckpt_gui.core.format.discovery import locate
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.protocol_check import protocol_message
+from ckpt_gui.diagnosis.report import build_report, exit_code
+from ckpt_gui.diagnosis.runner import CHILD_SCRIPT, AttemptResult, DiagnosisRequest
+
+pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
+
+# Written in the TensorFlow process: Keras 3 Sequential models (trained one step, so
+# no value is still its initial one), a LossScaleOptimizer, an int64 counter, a tf_keras
+# model and a TF1 graph with a variable saved in 4 partitions.
+WRITE = """
+import keras
+import tf_keras
+
+keras.utils.set_random_seed(0)
+x = np.random.RandomState(0).rand(4, 12).astype("float32")
+y = np.random.RandomState(1).rand(4, 3).astype("float32")
+
+def seq(widths, inputs=12):
+    return keras.Sequential([keras.Input((inputs,))] + [keras.layers.Dense(w) for w in widths])
+
+def train(model, optimizer):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+
+def save(name, **objects):
+    tf.train.Checkpoint(**objects).write(os.path.join(OUT, name, "ckpt"))
+
+model, optimizer = seq([16, 8, 3]), keras.optimizers.Adam(0.01)
+train(model, optimizer)
+save("adam", model=model, optimizer=optimizer)
+model = seq([16, 16, 8, 3])
+train(model, keras.optimizers.SGD(0.1))
+save("wide", model=model)
+model, optimizer = seq([16, 8, 3]), keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.01))
+train(model, optimizer)
+save("loss_scale", model=model, optimizer=optimizer)
+save("counter", step=tf.Variable(7, dtype=tf.int64), w=tf.Variable([1.0, 2.0, 3.0]))
+model = tf_keras.Sequential([tf_keras.Input((12,)), tf_keras.layers.Dense(16), tf_keras.layers.Dense(3)])
+model.compile(tf_keras.optimizers.SGD(0.1), "mse")
+model.fit(x, y, epochs=1, verbose=0)
+save("keras2", model=model)
+with tf.Graph().as_default():
+    tf.compat.v1.get_variable("layer1/weights", initializer=tf.random.stateless_normal([12, 4], [1, 2]))
+    tf.compat.v1.get_variable("layer1/biases", initializer=tf.constant([0.5, 1.5, 2.5, 3.5]))
+    tf.compat.v1.get_variable("embedding/table", [40, 8], partitioner=tf.compat.v1.fixed_size_partitioner(4),
+                              initializer=tf.compat.v1.random_normal_initializer(seed=3))
+    with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        tf.compat.v1.train.Saver().save(session, os.path.join(OUT, "tf1", "model.ckpt"))
+"""
+
+# TensorFlow's own answer for one script: run it as the doctor's contract says, restore
+# as the user would, and see which checkpoint values the model's variables then hold.
+ORACLE = """
+def value(variable, session):
+    return np.asarray(session.run(variable) if session is not None else variable.numpy())
+
+def is_variable(obj):
+    return hasattr(obj, "shape") and hasattr(obj, "dtype") and hasattr(obj, "assign")
+
+def holders(variables, prefix, session=None):
+    reader = tf.train.load_checkpoint(prefix)
+    held = [value(v, session) if not isinstance(v, list) else whole(v, session) for v in variables]
+    keys = [k for k in reader.get_variable_to_shape_map() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"]
+    saved = {k: np.asarray(reader.get_tensor(k)) for k in keys}
+    same = lambda a, b: a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+    restored = sorted(k for k, v in saved.items() if any(same(h, v) for h in held))
+    left = sum(1 for h in held if not any(same(h, v) for v in saved.values()))
+    return {"restored": restored, "left": left, "variables": len(held)}
+
+def whole(parts, session):
+    ordered = sorted(parts, key=lambda p: p._save_slice_info.var_offset[0])
+    return np.concatenate([value(p, session) for p in ordered])
+
+def object_answer(root, prefix):
+    variables = [o for o in tf.train.TrackableView(root).descendants() if is_variable(o)]
+    raised = None
+    try:
+        root.restore(prefix).expect_partial()
+    except Exception as exc:
+        raised = type(exc).__name__
+    return {"raised": raised, **holders(variables, prefix)}
+
+def graph_answer(prefix):
+    variables = tf.compat.v1.global_variables()
+    grouped = {}
+    for v in variables:
+        info = v._save_slice_info
+        grouped.setdefault(info.full_name if info else v.op.name, []).append(v)
+    wholes = [parts if parts[0]._save_slice_info else parts[0] for parts in grouped.values()]
+    raised = None
+    with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        try:
+            tf.compat.v1.train.Saver(var_list=variables).restore(session, prefix)
+        except Exception as exc:
+            raised = type(exc).__name__
+        return {"raised": raised, **holders(wholes, prefix, session)}
+
+def answer(prefix, script):
+    tf.compat.v1.reset_default_graph()
+    namespace = runpy.run_path(script, run_name="__ckpt_gui_model__")
+    if "build" not in namespace:
+        return graph_answer(prefix)
+    try:
+        root = namespace["build"]()
+    except Exception as exc:
+        return {"error": str(exc), "type": type(exc).__name__}
+    return object_answer(root, prefix)
+
+answers = {name: answer(prefix, script) for name, prefix, script in CASES}
+print(json.dumps(answers))
+"""
+
+SEQUENTIAL = """
+import keras
+import tensorflow as tf
+
+def seq(widths, inputs=12):
+    return keras.Sequential([keras.Input((inputs,))] + [keras.layers.Dense(w) for w in widths])
+"""
+
+WITH_OPTIMIZER = """
+def build():
+    model = seq([16, 8, 3])
+    optimizer = {optimizer}
+    optimizer.build(model.trainable_variables)
+    return tf.train.Checkpoint(model=model, optimizer=optimizer)
+"""
+
+GRAPH = """
+import tensorflow as tf
+
+tf.compat.v1.disable_eager_execution()
+tf.compat.v1.get_variable("layer1/weights", [12, 4])
+tf.compat.v1.get_variable("layer1/biases", [4])
+"""
+
+# name: (checkpoint, script, a phrase the notes must hold). Graph-mode scripts last:
+# the oracle's process cannot go back to eager execution.
+CASES = {
+    "inserted_layer": (
+        "adam",
+        SEQUENTIAL + "\ndef build():\n    return tf.train.Checkpoint(model=seq([16, 16, 8, 3]))\n",
+        "a layer was inserted before model/_functional/_operations/2; every later weight moved by 1",
+    ),
+    "inserted_layer_and_optimizer": (
+        "adam",
+        SEQUENTIAL
+        + WITH_OPTIMIZER.replace("seq([16, 8, 3])", "seq([16, 16, 8, 3])").format(
+            optimizer="keras.optimizers.Adam(0.005)"
+        ),
+        "every later weight moved by 1 (model/_functional/_operations/2 is now model/_functional/_operations/3), "
+        "and the optimizer's per-variable state with them",
+    ),
+    "removed_layer": (
+        "wide",
+        SEQUENTIAL + "\ndef build():\n    return tf.train.Checkpoint(model=seq([16, 8, 3]))\n",
+        "a layer was removed at model/_functional/_operations/2; every later weight moved by 1",
+    ),
+    "other_input_shape": (
+        "adam",
+        SEQUENTIAL + "\ndef build():\n    return tf.train.Checkpoint(model=seq([16, 8, 3], inputs=20))\n",
+        "the model was built on another input shape",
+    ),
+    "optimizer_class": (
+        "adam",
+        SEQUENTIAL + WITH_OPTIMIZER.format(optimizer="keras.optimizers.SGD(0.1, momentum=0.9)"),
+        "optimizer state saved by Adam, restoring into SGD",
+    ),
+    "loss_scale_optimizer": (
+        "loss_scale",
+        SEQUENTIAL + WITH_OPTIMIZER.format(optimizer="keras.optimizers.Adam(0.005)"),
+        "written with a LossScaleOptimizer (mixed precision): Adam's state is saved under optimizer/inner_optimizer/",
+    ),
+    "keras2_checkpoint": (
+        "keras2",
+        SEQUENTIAL + "\ndef build():\n    return tf.train.Checkpoint(model=seq([16, 3]))\n",
+        "a Keras 2 checkpoint read by a Keras 3 model",
+    ),
+    "int32_counter": (
+        "counter",
+        "import tensorflow as tf\n\ndef build():\n"
+        "    return tf.train.Checkpoint(step=tf.Variable(1), w=tf.Variable([0.0, 0.0, 0.0]))\n",
+        None,  # the cause is the variable's suggestion
+    ),
+    "keras_error": (
+        "adam",
+        """
+import keras
+import tensorflow as tf
+
+class Broken(keras.layers.Layer):
+    def call(self, x):
+        raise ValueError("this layer wants another input")
+
+def build():
+    Broken()(tf.zeros((1, 2)))
+""",
+        None,
+    ),
+    "saver_key_not_found": (
+        "tf1",
+        GRAPH + 'tf.compat.v1.get_variable("layer2/weights", [4, 2])\n',
+        "Saver.restore() is one operation: it raised NotFoundError (layer2/weights is not in the checkpoint), "
+        "so it assigned nothing",
+    ),
+    "repartitioned_variable": (
+        "tf1",
+        GRAPH + 'tf.compat.v1.get_variable("embedding/table", [40, 8], '
+        "partitioner=tf.compat.v1.fixed_size_partitioner(2))\n",
+        "all 3 model weights restored",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """The checkpoints, TensorFlow's answers and the doctor's reports, for every case."""
+    folder = tmp_path_factory.mktemp("causes")
+    scripts = {}
+    for name, (_checkpoint, source, _phrase) in CASES.items():
+        scripts[name] = folder / f"{name}.py"
+        scripts[name].write_text(textwrap.dedent(source))
+    out = folder / "checkpoints"
+    prefixes = {
+        "tf1": str(out / "tf1" / "model.ckpt"),
+        **{c: str(out / c / "ckpt") for c in ("adam", "wide", "loss_scale", "counter", "keras2")},
+    }
+    cases = [(name, prefixes[checkpoint], str(scripts[name])) for name, (checkpoint, _s, _p) in CASES.items()]
+    program = (
+        "import json, os, runpy\nimport numpy as np\nimport tensorflow as tf\n"
+        f"OUT = {str(out)!r}\nCASES = {cases!r}\n" + WRITE + ORACLE
+    )
+    answers = json.loads(_python(program, folder).splitlines()[-1])
+    attempts = _doctor_attempts(cases, folder)
+    reports = {}
+    for name, prefix, script in cases:
+        request = DiagnosisRequest(locate(prefix).selected.prefix, script)
+        reports[name] = build_report(request, attempts[name])
+    return answers, reports
+
+
+# The child's attempts, one after another in one process, each as child/main.py runs it.
+ATTEMPTS = """
+import importlib, json, os, sys
+sys.path.insert(0, os.path.dirname(CHILD_MAIN))
+main = importlib.import_module("main")
+main.load_package()
+protocol = importlib.import_module(main.PACKAGE + ".protocol")
+protocol.open_channel()
+import tensorflow as tf
+attempt = importlib.import_module(main.PACKAGE + ".attempt")
+for name, prefix, script in CASES:
+    protocol.send({"event": "case", "name": name, "tensorflow": tf.__version__})
+    tf.compat.v1.reset_default_graph()  # a fresh child's graph is empty
+    try:
+        protocol.send({"event": "report", "report": attempt.attempt({"checkpoint": prefix, "script": script})})
+    except protocol.ScriptError as exc:
+        protocol.send_error(exc.cause, exc.phase, exc.trace)
+"""
+
+
+def _python(program: str, folder) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=600, cwd=folder,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
+def _doctor_attempts(cases, folder) -> dict[str, AttemptResult]:
+    """Each case's attempt result from the child's checked protocol messages."""
+    program = f"CHILD_MAIN = {CHILD_SCRIPT!r}\nCASES = {cases!r}\n" + ATTEMPTS
+    results: dict[str, AttemptResult] = {}
+    for line in _python(program, folder).splitlines():
+        message = json.loads(line)
+        if message["event"] == "case":
+            current = results[message["name"]] = AttemptResult(tensorflow_version=message["tensorflow"])
+            continue
+        protocol_message(message)  # what the parent checks of every message
+        if message["event"] == "report":
+            current.facts = message["report"]
+        elif message["event"] == "error":
+            current.error = message["error"]
+    return results
+
+
+def _restored_keys(report) -> list[str]:
+    return sorted(v.checkpoint_key for v in report.variables if v.status == RestoreStatus.CONSUMED and v.restored)
+
+
+def _left(report) -> int:
+    """Model variables that do not hold a checkpoint value after the restore."""
+    model_side = [v for v in report.variables if v.model_path and v.status != RestoreStatus.UNMATCHED]
+    return sum(1 for v in model_side if not (v.status == RestoreStatus.CONSUMED and v.restored))
+
+
+RESTORES = [name for name in CASES if name != "keras_error"]
+
+
+@pytest.mark.parametrize("name", RESTORES)
+def test_doctor_agrees_with_tensorflow_and_names_the_cause(world, name):
+    answers, reports = world
+    answer, report = answers[name], reports[name]
+    assert report.error is None, report.error
+    # Every checkpoint value TensorFlow put into a variable, and only those, is "restored".
+    assert _restored_keys(report) == answer["restored"]
+    # Every model variable TensorFlow left without a checkpoint value is reported so.
+    assert _left(report) == answer["left"]
+    assert report.tensorflow.verdict.endswith("raised") == (answer["raised"] is not None)
+    if answer["raised"]:
+        assert report.tensorflow.message.startswith(answer["raised"])
+    assert exit_code(report) == (0 if answer["raised"] is None and answer["left"] == 0 else 1)
+    phrase = CASES[name][2]
+    if phrase is not None:
+        assert sum(phrase in note for note in report.notes) == 1, report.notes  # said once
+
+
+def test_a_shifted_layer_replaces_the_per_variable_size_stories(world):
+    _answers, reports = world
+    for name in ("inserted_layer", "removed_layer", "inserted_layer_and_optimizer"):
+        problems = reports[name].problems if name.endswith("optimizer") else [
+            v for v in reports[name].problems if not v.optimizer]  # fmt: skip
+        assert problems and all(len(v.suggestions) == 1 for v in problems)
+        assert all("see the notes" in v.suggestions[0] for v in problems)
+        assert not any("units" in s or "features" in s for v in problems for s in v.suggestions)
+    kernel = next(v for v in reports["inserted_layer"].problems if v.model_path.endswith("4/_kernel"))
+    assert kernel.status == RestoreStatus.MISSING
+    assert kernel.suggestions[0].startswith("its value is the checkpoint's model/_functional/_operations/3/_kernel")
+
+
+def test_optimizer_class_and_loss_scale_are_named_on_their_values(world):
+    _answers, reports = world
+    optimizer_problems = [v for v in reports["optimizer_class"].problems if v.optimizer]
+    assert optimizer_problems
+    assert all("of Adam, restoring into SGD" in v.suggestions[0] for v in optimizer_problems)
+    inner = [v for v in reports["loss_scale_optimizer"].problems if "inner_optimizer/" in (v.checkpoint_path or "")]
+    assert inner and all("LossScaleOptimizer's inner Adam" in v.suggestions[0] for v in inner)
+
+
+def test_int64_counter_created_as_int32(world):
+    _answers, reports = world
+    (step,) = [v for v in reports["int32_counter"].variables if v.status == RestoreStatus.DTYPE_CONFLICT]
+    assert (step.checkpoint_dtype, step.model_dtype) == ("int64", "int32")
+    assert "create it with dtype=tf.int64" in step.suggestions[0]
+    assert "mixed-precision" not in step.suggestions[0]
+
+
+def test_failed_saver_restore_assigned_nothing(world):
+    answers, reports = world
+    report = reports["saver_key_not_found"]
+    assert answers["saver_key_not_found"]["restored"] == []  # TensorFlow's own answer: nothing
+    matching = [v for v in report.variables if v.status == RestoreStatus.CONSUMED]
+    assert {v.model_path for v in matching} == {"layer1/weights", "layer1/biases"}
+    assert all(v.restored is False for v in matching)
+    assert "0 of 3 model weights restored" in report.notes
+
+
+def test_repartitioned_variable_matches_its_whole_name(world):
+    _answers, reports = world
+    (table,) = [v for v in reports["repartitioned_variable"].variables if v.checkpoint_key == "embedding/table"]
+    assert table.status == RestoreStatus.CONSUMED and table.restored is True
+    assert table.model_path == "embedding/table" and table.model_shape == (40, 8)
+
+
+def test_keras_escape_codes_never_reach_the_report(world):
+    answers, reports = world
+    answer, report = answers["keras_error"], reports["keras_error"]
+    assert "\x1b[" in answer["error"]  # Keras' own message is bold on a terminal
+    assert report.error is not None and "Exception encountered when calling" in report.error.message
+    text = io.StringIO()
+    print_report(report, text)
+    for shown in (json.dumps(report.to_json()), text.getvalue(), report.error.message, report.error.traceback):
+        assert "\x1b" not in shown and "\\u001b" not in shown
+    assert exit_code(report) == 2
