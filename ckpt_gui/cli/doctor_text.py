@@ -23,7 +23,21 @@ _CONFLICTS = (RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT)
 
 
 def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
-    out.write(f"checkpoint: {report.checkpoint}\nscript:     {report.script}\n\n")
+    out.write(f"checkpoint: {report.checkpoint}\n")
+    if report.checkpoint_choice is not None:
+        out.write(f"            ({report.checkpoint_choice.reason})\n")
+    out.write(f"script:     {report.script}\n")
+    if report.folder_protection is not None:
+        protection = report.folder_protection
+        out.write(
+            "folder:     read-only during the attempt\n"
+            if protection.read_only
+            else f"folder:     not protected ({protection.reason}); compared before and after\n"
+        )
+    warning = report.checkpoint_choice.warning() if report.checkpoint_choice is not None else None
+    if warning:
+        out.write(f"\nWARNING: {warning}\n")
+    out.write("\n")
     error = report.error
     if error is not None:
         out.write(f"FAILED: {error.kind}: {error.message}\n")

@@ -18,6 +18,7 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
@@ -109,7 +110,7 @@ class DoctorController(Controller):
             context.progress(0, 0)
             ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, on_phase, context.cancelled)
-            return build_report(request, result)
+            return build_report(request, result, checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref))
 
         self.runner.submit(
             "diagnose", attempt, self._adopt, self._failed,
