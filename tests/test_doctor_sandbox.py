@@ -14,7 +14,7 @@ import pytest
 
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
-from ckpt_gui.diagnosis.sandbox import NO_NAMESPACES_ENV, why_unavailable
+from ckpt_gui.diagnosis.sandbox import NO_NAMESPACES_ENV, Sandbox, checkpoint_folders, why_unavailable
 from tests.conftest import REPO
 from tests.doctor_cli import script
 
@@ -265,3 +265,28 @@ def test_checkpoint_choice_agrees_with_latest_checkpoint(managed):
     prefix = str(out / "broken" / tensorflow["saved"][-2])
     named = checkpoint_choice(prefix, locate(prefix))
     assert named.used == prefix and named.warning() is None and named.reason.startswith("the checkpoint asked for")
+
+
+def test_protected_folders_follow_symlinks_and_take_a_savedmodel_whole(tmp_path, monkeypatch):
+    # Files only: which folders are protected is decided before TensorFlow runs.
+    real, store, saved_model = tmp_path / "real", tmp_path / "store", tmp_path / "exported"
+    for folder in (real, store, saved_model / "variables"):
+        folder.mkdir(parents=True)
+    (real / "ckpt-1.index").write_bytes(b"")
+    (store / "ckpt-1.data-00000-of-00001").write_bytes(b"")
+    (real / "ckpt-1.data-00000-of-00001").symlink_to(store / "ckpt-1.data-00000-of-00001")
+    (tmp_path / "link").symlink_to(real)
+    assert checkpoint_folders(str(tmp_path / "link" / "ckpt-1")) == (str(real), str(store))
+    (saved_model / "saved_model.pb").write_bytes(b"")
+    (saved_model / "variables" / "variables.index").write_bytes(b"")
+    assert checkpoint_folders(str(saved_model / "variables" / "variables")) == (str(saved_model),)
+    # A checkpoint saved straight into the home folder: protecting it would stop the script's own writes.
+    monkeypatch.setenv("HOME", str(real))
+    sandbox = Sandbox([sys.executable, "-c", "pass"])
+    sandbox.launched()
+    sandbox.first = "ready"
+    try:
+        protection = sandbox.protect(str(real / "ckpt-1"))
+    finally:
+        sandbox.close()
+    assert not protection.read_only and protection.reason.startswith(f"the checkpoint lies directly in {real}")

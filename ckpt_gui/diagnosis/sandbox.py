@@ -52,12 +52,20 @@ class FolderProtection:
 
 def checkpoint_folders(prefix: str) -> tuple[str, ...]:
     """The real folders of a checkpoint's files (a file may be a symlink into another
-    folder): what the attempt reads, and so what it must not write."""
-    folders = [os.path.realpath(os.path.dirname(os.path.abspath(prefix)))]
+    folder): what the attempt reads, and so what it must not write. For a SavedModel's
+    variables, the SavedModel's own folder (which holds them)."""
+    folder = os.path.dirname(os.path.abspath(prefix))
+    saved_model = os.path.dirname(folder)
+    if os.path.basename(folder) == "variables" and any(
+        os.path.isfile(os.path.join(saved_model, name)) for name in ("saved_model.pb", "saved_model.pbtxt")
+    ):
+        folder = saved_model
+    folders = [os.path.realpath(folder)]
     escaped = glob.escape(prefix)
     for path in sorted(glob.glob(escaped + ".index") + glob.glob(escaped + ".data-*")):
         folders.append(os.path.dirname(os.path.realpath(path)))
-    return tuple(dict.fromkeys(folders))
+    # A folder inside one already there is protected with it (a bind mount is recursive).
+    return tuple(f for f in dict.fromkeys(folders) if not any(f.startswith(other + os.sep) for other in folders))
 
 
 def why_unavailable() -> str | None:
@@ -114,6 +122,12 @@ class Sandbox:
         self._first_reply()
         if self.reason:
             return FolderProtection(False, folders, self.reason)
+        too_wide = [folder for folder in folders if _too_wide(folder)]
+        if too_wide:
+            return FolderProtection(
+                False, folders, f"the checkpoint lies directly in {too_wide[0]}: made read-only, it would stop the "
+                "script's own writes there (caches, logs)"
+            )  # fmt: skip
         try:
             os.write(self.control_w, (json.dumps(list(folders)) + "\n").encode())
         except OSError as exc:
@@ -144,6 +158,11 @@ class Sandbox:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.control_w = self.reply_r = -1
+
+
+def _too_wide(folder: str) -> bool:
+    """The home folder or the root: a checkpoint saved straight into it."""
+    return folder in (os.path.realpath(os.path.expanduser("~")), os.path.realpath(os.sep))
 
 
 def unprotected(prefix: str, reason: str | None = None) -> FolderProtection:
