@@ -234,7 +234,7 @@ def test_incomplete_newest_save_is_named_with_what_latest_checkpoint_picks(tmp_p
     choice = report["checkpoint_choice"]
     assert same(choice["latest_checkpoint"], tensorflow["latest"]["broken"]) and choice["latest_complete"] is False
     assert choice["used"] == report["checkpoint"] and choice["reason"].startswith(
-        f"the newest complete checkpoint in the folder: {newest}, the folder's latest"
+        f"the newest complete checkpoint in the folder; the latest, {newest}, which tf.train.latest_checkpoint"
     )
     warning = report["notes"][0]
     assert warning.startswith(f"diagnosed {previous}, not {newest}: tf.train.latest_checkpoint()")
@@ -244,7 +244,9 @@ def test_incomplete_newest_save_is_named_with_what_latest_checkpoint_picks(tmp_p
     assert code == 1 and report["ok"] is False
     code, _report, text = run_diagnose(out / "broken", model_script)
     assert code == 1 and f"WARNING: diagnosed {previous}, not {newest}" in text
-    assert f"(the newest complete checkpoint in the folder: {newest}" in text
+    assert f"(the newest complete checkpoint in the folder; the latest, {newest}," in text
+    assert f"result: everything the model needs was restored from {previous}, but" in text
+    assert text.count(f"diagnosed {previous}, not {newest}") == 1
 
 
 def test_checkpoint_choice_agrees_with_latest_checkpoint(managed):

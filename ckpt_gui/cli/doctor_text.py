@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
 
 _MESSAGE_LINES, _MESSAGE_WIDTH = 4, 160  # how much of TensorFlow's message the terminal gets
 
@@ -44,7 +45,7 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
         if error.traceback:
             out.write("\n" + error.traceback.rstrip() + "\n")
         return
-    verdict = "everything the model needs was restored" if report.ok else "the restore is incomplete"
+    verdict = _verdict(report, warning)
     counts = ", ".join(f"{n} {status}" for status, n in report.summary.items() if n)
     out.write(f"result: {verdict} ({counts})\n")
     out.write(f"TensorFlow: {report.tensorflow.verdict}\n")
@@ -55,11 +56,21 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
             lines = [*lines[:_MESSAGE_LINES], "... (the whole message is in --json output)"]
         out.write("".join(f"    | {line}\n" for line in lines))
     for note in report.notes:
-        out.write(f"  - {note}\n")
+        if note != warning:  # said above
+            out.write(f"  - {note}\n")
     if report.problems:
         out.write("\n")
     for v in report.problems:
         _print_problem(v, out)
+
+
+def _verdict(report: RestoreReport, warning: str | None) -> str:
+    if report.ok:
+        return "everything the model needs was restored"
+    if warning and not any(v.status in BLOCKING for v in report.variables):
+        name = os.path.basename(report.checkpoint)
+        return f"everything the model needs was restored from {name}, but see the warning above"
+    return "the restore is incomplete"
 
 
 def _print_problem(v: RestoreFinding, out: TextIO) -> None:

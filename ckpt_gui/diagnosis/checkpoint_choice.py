@@ -73,13 +73,13 @@ def checkpoint_choice(path: str, location: Location, used: CheckpointRef | None 
 
 def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, location: Location) -> CheckpointChoice:
     if not choice.folder_named:
-        return replace(choice, reason="the checkpoint asked for (a prefix or one of its files, not a folder)")
+        return replace(choice, reason="the checkpoint asked for by its prefix or one of its files")
     if choice.latest_is_broken:
         missing = format_some([os.path.basename(p) for p in latest_ref.missing_files], 3)
         return replace(
             choice,
-            reason=f"the newest complete checkpoint in the folder: {latest_ref.name}, the folder's latest "
-            f"(what tf.train.latest_checkpoint returns), is incomplete (missing {missing})",
+            reason=f"the newest complete checkpoint in the folder; the latest, {latest_ref.name}, which "
+            f"tf.train.latest_checkpoint returns, is incomplete: missing {missing}",
         )
     if choice.latest_checkpoint is not None and _same(choice.latest_checkpoint, used.prefix):
         return replace(choice, reason="the folder's latest checkpoint, as tf.train.latest_checkpoint returns it")
