@@ -19,6 +19,7 @@ from ckpt_gui.core.views.tree import MODEL_ONLY, object_tree
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from ckpt_gui.diagnosis.report import build_report, markdown
 from ckpt_gui.diagnosis.runner import CHILD_SCRIPT, AttemptResult, DiagnosisRequest
+from ckpt_gui.diagnosis.sandbox import FolderProtection
 
 PACKAGE = Path(ckpt_gui.__file__).parent
 CHILD = Path(CHILD_SCRIPT).parent
@@ -118,8 +119,9 @@ def test_report_json_keeps_the_contract():
     document = report.to_json()
     assert list(document) == [
         "checkpoint", "script", "ok", "error", "summary", "variables", "notes", "tensorflow", "python",
-        "tensorflow_version", "seconds", "mode",
+        "tensorflow_version", "seconds", "checkpoint_choice", "folder_protection", "mode",
     ]  # fmt: skip
+    assert document["checkpoint_choice"] is None and document["folder_protection"] is None  # not known here
     assert document["summary"] == {
         "consumed": 1, "shape_conflict": 1, "dtype_conflict": 0, "unmatched": 1, "missing": 1, "deferred": 0
     }  # fmt: skip
@@ -159,3 +161,24 @@ def test_tree_takes_typed_findings(checkpoints):
     assert row.kind == MODEL_ONLY and row.path == "model/extra/kernel" and row.finding is lost
     tree.clear_report()
     assert tree.model_only == [] and tree.by_key[key].status is None
+
+
+def test_report_json_says_how_the_folder_was_protected():
+    request = DiagnosisRequest("/ckpt/ckpt-1", "/model.py", python="python3")
+    for protection in (FolderProtection(True, ("/ckpt",)), FolderProtection(False, ("/ckpt",), "turned off")):
+        result = AttemptResult(facts=FACTS, protection=protection)
+        report = build_report(request, result)
+        document = report.to_json()
+        assert document["folder_protection"] == {
+            "read_only": protection.read_only, "folders": ["/ckpt"], "reason": protection.reason
+        }  # fmt: skip
+        assert protection.note() in document["notes"]
+        assert protection.note() in markdown(report)
+    # The script's own error, with why a write into the protected folder failed.
+    error = {"type": "PermissionDeniedError", "message": "/ckpt/ckpt-2_temp; Read-only file system", "traceback": ""}
+    result = AttemptResult(error=error, protection=FolderProtection(True, ("/ckpt",)))
+    message = build_report(request, result).to_json()["error"]["message"]
+    assert message.startswith(error["message"]) and "the checkpoint folder is read-only during the attempt" in message
+    elsewhere = {**error, "message": "/usr/lib/x; Read-only file system"}  # not the checkpoint's folder
+    result = AttemptResult(error=elsewhere, protection=FolderProtection(True, ("/ckpt",)))
+    assert build_report(request, result).to_json()["error"]["message"] == elsewhere["message"]

@@ -311,6 +311,9 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     report = done.args[0]
     assert report is not None and report.error is None and not report.ok
     assert window.report_panel.legend["shape_conflict"].text().endswith("3")
+    # Which checkpoint and how its folder was kept from the script: in the panel's notes.
+    assert report.checkpoint_choice.reason.startswith("the folder's latest checkpoint")
+    assert report.folder_protection is not None and report.folder_protection.note() in window.report_panel.notes.text()
     tree = window.tree_panel.tree
     kernel = tree.by_key["optimizer/_trainable_variables/0/.ATTRIBUTES/VARIABLE_VALUE"]
     assert kernel.status == "shape_conflict"

@@ -119,6 +119,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.cli.doctor_text import print_report
+    from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 
@@ -143,7 +144,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         result = diagnoser.run(request, on_phase)
     finally:
         diagnoser.close()
-    report = build_report(request, result)
+    report = build_report(request, result, checkpoint_choice(args.path, ckpt.location))
     if args.json:
         _print_json(report.to_json())
     else:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
 
 _MESSAGE_LINES, _MESSAGE_WIDTH = 4, 160  # how much of TensorFlow's message the terminal gets
 
@@ -23,14 +24,28 @@ _CONFLICTS = (RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT)
 
 
 def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
-    out.write(f"checkpoint: {report.checkpoint}\nscript:     {report.script}\n\n")
+    out.write(f"checkpoint: {report.checkpoint}\n")
+    if report.checkpoint_choice is not None:
+        out.write(f"            ({report.checkpoint_choice.reason})\n")
+    out.write(f"script:     {report.script}\n")
+    if report.folder_protection is not None:
+        protection = report.folder_protection
+        out.write(
+            "folder:     read-only during the attempt\n"
+            if protection.read_only
+            else f"folder:     not protected ({protection.reason}); compared before and after\n"
+        )
+    warning = report.checkpoint_choice.warning() if report.checkpoint_choice is not None else None
+    if warning:
+        out.write(f"\nWARNING: {warning}\n")
+    out.write("\n")
     error = report.error
     if error is not None:
         out.write(f"FAILED: {error.kind}: {error.message}\n")
         if error.traceback:
             out.write("\n" + error.traceback.rstrip() + "\n")
         return
-    verdict = "everything the model needs was restored" if report.ok else "the restore is incomplete"
+    verdict = _verdict(report, warning)
     counts = ", ".join(f"{n} {status}" for status, n in report.summary.items() if n)
     out.write(f"result: {verdict} ({counts})\n")
     out.write(f"TensorFlow: {report.tensorflow.verdict}\n")
@@ -41,11 +56,21 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
             lines = [*lines[:_MESSAGE_LINES], "... (the whole message is in --json output)"]
         out.write("".join(f"    | {line}\n" for line in lines))
     for note in report.notes:
-        out.write(f"  - {note}\n")
+        if note != warning:  # said above
+            out.write(f"  - {note}\n")
     if report.problems:
         out.write("\n")
     for v in report.problems:
         _print_problem(v, out)
+
+
+def _verdict(report: RestoreReport, warning: str | None) -> str:
+    if report.ok:
+        return "everything the model needs was restored"
+    if warning and not any(v.status in BLOCKING for v in report.variables):
+        name = os.path.basename(report.checkpoint)
+        return f"everything the model needs was restored from {name}, but see the warning above"
+    return "the restore is incomplete"
 
 
 def _print_problem(v: RestoreFinding, out: TextIO) -> None:

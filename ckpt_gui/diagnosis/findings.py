@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from ckpt_gui.core.format.conventions import INTEGER_DTYPES, has_average_name, has_counter_name
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
+from ckpt_gui.diagnosis.sandbox import FolderProtection
 
 # What needs the user's attention first; the report lists its variables in this order.
 ATTENTION_ORDER = (
@@ -168,6 +170,8 @@ class RestoreReport:
     tensorflow_version: str
     seconds: float
     mode: str | None = None  # "object" (TF2) or "name" (TF1 Saver) once the child matched anything
+    checkpoint_choice: CheckpointChoice | None = None  # which checkpoint of the folder, and why
+    folder_protection: FolderProtection | None = None  # read-only for the attempt, or checked after
 
     @property
     def problems(self) -> list[RestoreFinding]:
@@ -192,6 +196,8 @@ class RestoreReport:
             "python": self.python,
             "tensorflow_version": self.tensorflow_version,
             "seconds": self.seconds,
+            "checkpoint_choice": self.checkpoint_choice.to_json() if self.checkpoint_choice else None,
+            "folder_protection": self.folder_protection.to_json() if self.folder_protection else None,
         }
         if self.mode is not None:
             document["mode"] = self.mode

@@ -7,12 +7,14 @@ check it. Its JSON (``RestoreReport.to_json()``) is the contract in the README.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.causes import with_causes
+from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     AttemptError,
@@ -21,14 +23,18 @@ from ckpt_gui.diagnosis.findings import (
     TensorFlowVerdict,
 )
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
+from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.suggestions import with_suggestions
 from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure, without_ansi
 
 
-def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreReport:
-    """The report of one attempt (see the README's contract)."""
-    error = _error(result)
-    host_notes = []
+def build_report(
+    request: DiagnosisRequest, result: AttemptResult, choice: CheckpointChoice | None = None
+) -> RestoreReport:
+    """The report of one attempt (see the README's contract); ``choice``: which
+    checkpoint of the folder the user named was diagnosed, and why."""
+    error = _protected_error(_error(result), result.protection, request.checkpoint)
+    host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
             "the checkpoint folder changed during the attempt (" + ", ".join(result.folder_changed[:5]) + "): "
@@ -53,19 +59,29 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
             tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
         mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
     counts = Counter(v.status for v in found)
+    # The user's own latest_checkpoint() picks a broken save: not ok, whatever this one says.
+    warning = choice.warning() if choice is not None else None
     return RestoreReport(
         checkpoint=request.checkpoint,
         script=request.script,
-        ok=facts is not None and error is None and not any(v.status in BLOCKING for v in found),
+        ok=facts is not None and error is None and not any(v.status in BLOCKING for v in found) and not warning,
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
-        notes=tuple(child_notes + cause_notes + (_notes(found, tensorflow) if facts is not None else []) + host_notes),
+        notes=tuple(
+            ([warning] if warning else [])
+            + child_notes
+            + cause_notes
+            + (_notes(found, tensorflow) if facts is not None else [])
+            + host_notes
+        ),
         tensorflow=tensorflow,
         python=request.python,
         tensorflow_version=result.tensorflow_version,
         seconds=round(result.seconds, 3),
         mode=mode,
+        checkpoint_choice=choice,
+        folder_protection=result.protection,
     )
 
 
@@ -88,6 +104,23 @@ def _error(result: AttemptResult) -> AttemptError | None:
     if result.facts is None and died and not error.traceback and result.log:
         return AttemptError(error.kind, error.message, without_ansi(result.log[-4000:]))
     return error
+
+
+def _protected_error(
+    error: AttemptError | None, protection: FolderProtection | None, prefix: str
+) -> AttemptError | None:
+    """The script's own error, saying why its write into the checkpoint folder failed."""
+    if error is None or protection is None or not protection.read_only:
+        return error
+    text = error.message + error.traceback
+    folders = (*protection.folders, os.path.dirname(prefix))
+    if "Read-only file system" not in text or not any(folder in text for folder in folders):
+        return error
+    why = (
+        " (the checkpoint folder is read-only during the attempt: ckpt-gui protects it from the script; "
+        "remove the save() or CheckpointManager that writes there from the model script, or point it elsewhere)"
+    )
+    return AttemptError(error.kind, error.message + why, error.traceback)
 
 
 # -- notes -----------------------------------------------------------------------------------

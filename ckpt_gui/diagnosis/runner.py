@@ -28,6 +28,7 @@ from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, POLL_S, CappedLog, LineSplitter, pump_lines
 from ckpt_gui.diagnosis.process_family import ATTEMPT_ENV, ProcessFamily, become_subreaper
 from ckpt_gui.diagnosis.protocol_check import protocol_message
+from ckpt_gui.diagnosis.sandbox import FolderProtection, Sandbox, unprotected
 
 CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "main.py")
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
@@ -72,6 +73,7 @@ class AttemptResult:
     phases: list[str] = field(default_factory=list)
     folder_changed: list[str] = field(default_factory=list)
     gpus_hidden: bool | None = None  # None: the attempt did not start
+    protection: FolderProtection | None = None  # how the checkpoint's folders were kept from the script
 
 
 # TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
@@ -90,6 +92,8 @@ class ChildProcess:
     attempt's log. Every message is checked (protocol_message) before the attempt
     reads it; a malformed one arrives as a ``malformed`` event. The pipes are read
     by threads that poll, so a grandchild that keeps a pipe open never blocks anyone.
+    On Linux it starts through the read-only launcher (sandbox.py), so that
+    ``protect()`` can make the checkpoint's folders read-only for it before the attempt.
     """
 
     def __init__(self, python: str, allow_gpu: bool = False) -> None:
@@ -114,16 +118,7 @@ class ChildProcess:
         env[ATTEMPT_ENV] = uuid.uuid4().hex
         become_subreaper()  # the script's orphaned processes become ours, so they are found and ended
         try:
-            self.process = subprocess.Popen(
-                [python, CHILD_SCRIPT],
-                stdin=subprocess.PIPE,
-                stdout=log_w,
-                stderr=log_w,
-                env=env,
-                pass_fds=(channel_w,),
-                # A session of its own, so a timeout also ends whatever the script started.
-                start_new_session=True,
-            )
+            self.process, self.sandbox = _start(python, env, channel_w, log_w)
         except BaseException:
             os.close(channel_r)
             os.close(log_r)
@@ -169,6 +164,10 @@ class ChildProcess:
             self.process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
             self.process.stdin.flush()
 
+    def protect(self, prefix: str) -> FolderProtection:
+        """Make the checkpoint's folders read-only for this child, where the OS allows it."""
+        return self.sandbox.protect(prefix) if self.sandbox is not None else unprotected(prefix)
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -178,11 +177,38 @@ class ChildProcess:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.family.end_all(KILL_GRACE_S)
+        if self.sandbox is not None:
+            self.sandbox.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves
+
+
+def _start(python: str, env: dict, channel_w: int, log_w: int) -> tuple[subprocess.Popen, Sandbox | None]:
+    """The child, through the read-only launcher where it works (sandbox.py), else as is."""
+    program = [python, CHILD_SCRIPT]
+    sandbox = Sandbox.for_program(program)
+    try:
+        process = subprocess.Popen(
+            sandbox.command if sandbox else program,
+            stdin=subprocess.PIPE,
+            stdout=log_w,
+            stderr=log_w,
+            env=env,
+            pass_fds=(channel_w, *(sandbox.pass_fds if sandbox else ())),
+            # A session of its own, so a timeout also ends whatever the script started.
+            start_new_session=True,
+        )
+    except BaseException:
+        if sandbox is not None:
+            sandbox.launched()
+            sandbox.close()
+        raise
+    if sandbox is not None:
+        sandbox.launched()
+    return process, sandbox
 
 
 class Diagnoser:
@@ -243,6 +269,7 @@ class Diagnoser:
         try:
             self._wait_ready(child, request, result, report_phase, cancelled)
             if result.error is None:
+                result.protection = child.protect(request.checkpoint)
                 child.send({"checkpoint": request.checkpoint, "script": request.script, "workdir": workdir})
                 self._wait_result(child, request, result, report_phase, cancelled)
         finally:

@@ -20,6 +20,7 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.write_guard import Protected, write_file
+from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
@@ -123,7 +124,7 @@ class DoctorController(Controller):
             context.progress(0, 0)
             ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, on_phase, context.cancelled)
-            return build_report(request, result)
+            return build_report(request, result, checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref))
 
         self.runner.submit(
             "diagnose", attempt, self._adopt, self._failed,

@@ -1,0 +1,116 @@
+"""Which checkpoint of a folder the doctor diagnoses, and why, next to the one the
+user's own training script will restore: ``tf.train.latest_checkpoint(folder)``.
+
+The two differ when the newest save is incomplete (a job killed mid-save, a data file
+deleted): the app and the CLI open the newest complete checkpoint, while
+``latest_checkpoint`` still names the incomplete one, because it only checks that its
+``.index`` exists, and the user's restore of it fails. A report that only says
+"everything restored" about the older one would hide exactly that.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location
+from ckpt_gui.core.formatting import format_some
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointChoice:
+    used: str  # the prefix diagnosed
+    reason: str  # why that one, in a sentence
+    latest_checkpoint: str | None  # what tf.train.latest_checkpoint(folder) returns (None: nothing)
+    latest_complete: bool | None  # whether that checkpoint has all its files (None: unknown, or no latest)
+    folder_named: bool  # the user named the folder (not one checkpoint in it)
+
+    @property
+    def latest_is_broken(self) -> bool:
+        """The user's latest_checkpoint() names an incomplete checkpoint that was not diagnosed."""
+        return (
+            self.folder_named
+            and self.latest_complete is False
+            and self.latest_checkpoint is not None
+            and not _same(self.latest_checkpoint, self.used)
+        )
+
+    def warning(self) -> str | None:
+        """What the user must know before trusting the verdict, or None."""
+        if not self.latest_is_broken:
+            return None
+        latest, used = os.path.basename(self.latest_checkpoint or ""), os.path.basename(self.used)
+        return (
+            f"diagnosed {used}, not {latest}: tf.train.latest_checkpoint(), which training scripts call, "
+            f"returns {latest}, which is incomplete, and restoring it fails. Restore {used} explicitly, "
+            f"or delete {latest}'s files and its lines in the folder's '{STATE_FILENAME}' file"
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "used": self.used,
+            "reason": self.reason,
+            "latest_checkpoint": self.latest_checkpoint,
+            "latest_complete": self.latest_complete,
+        }
+
+
+def checkpoint_choice(path: str, location: Location, used: CheckpointRef | None = None) -> CheckpointChoice:
+    """Why ``used`` (by default ``location.selected``, what ``path`` as the user gave it
+    resolved to) is the checkpoint diagnosed. A ``used`` other than the folder's default
+    pick was chosen by the user (the app's checkpoint picker)."""
+    path = os.path.abspath(os.path.expanduser(path))
+    used = used or location.selected
+    if location.kind == "savedmodel":
+        return CheckpointChoice(used.prefix, "the SavedModel's variables", None, None, False)
+    folder_named = (os.path.isdir(path) or os.path.basename(path) == STATE_FILENAME) and used == location.selected
+    latest = tensorflow_latest(location)
+    latest_ref = _ref_at(location, latest)
+    complete = None if latest_ref is None else latest_ref.complete
+    choice = CheckpointChoice(used.prefix, "", latest, complete, folder_named)
+    return _with_reason(choice, used, latest_ref, location)
+
+
+def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, location: Location) -> CheckpointChoice:
+    if not choice.folder_named:
+        return replace(choice, reason="the checkpoint asked for by its prefix or one of its files")
+    if choice.latest_is_broken:
+        missing = format_some([os.path.basename(p) for p in latest_ref.missing_files], 3)
+        return replace(
+            choice,
+            reason=f"the newest complete checkpoint in the folder; the latest, {latest_ref.name}, which "
+            f"tf.train.latest_checkpoint returns, is incomplete: missing {missing}",
+        )
+    if choice.latest_checkpoint is not None and _same(choice.latest_checkpoint, used.prefix):
+        return replace(choice, reason="the folder's latest checkpoint, as tf.train.latest_checkpoint returns it")
+    if location.state is None:
+        why = f"the folder has no '{STATE_FILENAME}' file, so tf.train.latest_checkpoint returns None"
+    elif choice.latest_checkpoint is None:
+        named = location.state.model_checkpoint_path or "nothing"
+        why = f"its '{STATE_FILENAME}' file names {named}, which has no .index: tf.train.latest_checkpoint returns None"
+    else:
+        why = f"tf.train.latest_checkpoint returns {choice.latest_checkpoint}"
+    return replace(choice, reason=f"the newest checkpoint in the folder ({why})")
+
+
+def tensorflow_latest(location: Location) -> str | None:
+    """What ``tf.train.latest_checkpoint(location.directory)`` returns: the state file's
+    ``model_checkpoint_path`` (joined to the folder when relative, kept as written when
+    absolute) if its ``.index`` (or, TF1 V1 format, the file itself) exists, else None."""
+    state = location.state
+    if state is None or not state.model_checkpoint_path:
+        return None
+    path = state.model_checkpoint_path
+    if not os.path.isabs(path):
+        path = os.path.join(location.directory, path)
+    return path if os.path.exists(path + ".index") or os.path.isfile(path) else None
+
+
+def _ref_at(location: Location, prefix: str | None) -> CheckpointRef | None:
+    if prefix is None:
+        return None
+    return next((ref for ref in location.checkpoints if _same(ref.prefix, prefix)), None)
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
