@@ -187,8 +187,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.job_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
+        self._status_owner = None  # the workflow whose message the status bar shows
         for controller in self.controllers:
-            controller.status.connect(bar.showMessage)
+            controller.status.connect(lambda text, c=controller: self._show_status(c, text))
             controller.runner.progress_changed.connect(self._on_progress)
             controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
 
@@ -208,10 +209,24 @@ class MainWindow(QMainWindow):
         doctor.done.connect(self.diagnosis_done)
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
         compare.opened.connect(self._show_comparison)
+        self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
+        self._after_drop = None  # what to do once a dropped checkpoint is shown
+        browse.checkpoint_shown.connect(lambda _ckpt: self._drop_shown())
+        browse.loaded.connect(self._drop_loaded)
         compare.closed.connect(self._show_browsing)
         compare.done.connect(self.compare_done)
 
     # -- what the workflows mean for the window ------------------------------------------------
+
+    def _show_status(self, owner, text: str) -> None:
+        """A workflow's status message; an empty one withdraws that workflow's message
+        (never another's)."""
+        if text:
+            self._status_owner = owner
+            self.statusBar().showMessage(text)
+        elif self._status_owner is owner:
+            self._status_owner = None
+            self.statusBar().clearMessage()
 
     def _on_progress(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)
@@ -266,14 +281,45 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(path, lambda p=path: self.browse.open_path(p))
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+        if _dropped_paths(event) and _copy_or_link(event):
+            event.accept()
+
+    def dragMoveEvent(self, event) -> None:
+        if _dropped_paths(event) and _copy_or_link(event):
+            event.accept()
 
     def dropEvent(self, event) -> None:
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.browse.open_path(paths[0])
+        paths = _dropped_paths(event)
+        if paths and _copy_or_link(event):
+            event.accept()
+            self.open_dropped(paths)
+
+    def open_dropped(self, paths: list[str]) -> None:
+        """A checkpoint opens; a second one is compared with it (A, B); a ``.py`` file
+        is the model script to diagnose the checkpoint shown (or the one dropped with it)."""
+        scripts = [p for p in paths if p.lower().endswith(".py")]
+        checkpoints = [p for p in paths if not p.lower().endswith(".py")]
+        if not checkpoints:
+            if scripts:
+                self.doctor.diagnose(scripts[0])
+            return
+        self._after_drop = {"b": checkpoints[1] if len(checkpoints) > 1 else None,
+                            "script": scripts[0] if scripts else None, "shown": False}  # fmt: skip
+        self.browse.open_path(checkpoints[0])
+
+    def _drop_shown(self) -> None:
+        if self._after_drop is not None:
+            self._after_drop["shown"] = True
+
+    def _drop_loaded(self) -> None:
+        """What came with a dropped checkpoint, once it is shown (nothing if it failed)."""
+        pending, self._after_drop = self._after_drop, None
+        if pending is None or not pending["shown"]:
+            return
+        if pending["script"]:
+            self.doctor.diagnose(pending["script"])
+        if pending["b"]:
+            self.compare.compare_with(pending["b"])
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -306,3 +352,18 @@ class MainWindow(QMainWindow):
         for controller in self.controllers:
             controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
+
+
+def _dropped_paths(event) -> list[str]:
+    data = event.mimeData()
+    return [url.toLocalFile() for url in data.urls() if url.isLocalFile()] if data.hasUrls() else []
+
+
+def _copy_or_link(event) -> bool:
+    """Take a drop as a copy (or a link), never as a move: a file manager told "move"
+    would delete the user's checkpoint or script once the drop is done."""
+    for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+        if event.possibleActions() & action:
+            event.setDropAction(action)
+            return True
+    return False

@@ -18,6 +18,7 @@ from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.pair_view import PairView
+from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
@@ -100,8 +101,11 @@ class PairPanel(QWidget):
             return
         place, stored = html.escape(self.path_of(pair)), html.escape(pair.path)
         text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {place}"
+        muted = f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>"
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>stored as {stored}</span>"
+            text += f"{muted}stored as {stored}</span>"
+        if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
+            text += f"{muted}in B: {html.escape(pair.b.display_path)}</span>"  # B's own name (a rename)
         self.title.setText(text.replace("/", "/\u200b"))  # lets a long path wrap
         _fill(self.numbers, _numbers(pair))
 
@@ -192,6 +196,9 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
     if pair.key_b:
         keys = f"{pair.key}  \u2192  {pair.key_b} (paired by object path)"
         rows.append(("Keys", keys.replace("/", "/\u200b")))  # let the long keys wrap
+    guess = pairing_note(pair)
+    if guess is not None:
+        rows.append(("Paired by", guess.replace("/", "/\u200b")))
     values = pair.values
     if values is not None:
         share = values.differing / values.count if values.count else 0.0
