@@ -99,14 +99,14 @@ class PairPanel(QWidget):
             _fill(self.numbers, [])
             self._clear_plots()
             return
-        place, stored = html.escape(self.path_of(pair)), html.escape(pair.path)
-        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {place}"
+        place, stored = self.path_of(pair), pair.path
+        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {_breakable(place)}"
         muted = f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>"
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"{muted}stored as {stored}</span>"
+            text += f"{muted}stored as {_breakable(stored)}</span>"
         if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
-            text += f"{muted}in B: {html.escape(pair.b.display_path)}</span>"  # B's own name (a rename)
-        self.title.setText(text.replace("/", "/\u200b"))  # lets a long path wrap
+            text += f"{muted}in B: {_breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
+        self.title.setText(text)
         _fill(self.numbers, _numbers(pair))
 
     def show_view(self, view: PairView) -> None:
@@ -179,6 +179,11 @@ class PairPanel(QWidget):
         graphics layout, so without this a vector's histograms would leave a blank row."""
         self.heatmaps.setVisible(on)
         self.plots.ci.layout.setRowMaximumHeight(2, 1e6 if on else 0)
+
+
+def _breakable(path: str) -> str:
+    """A path as rich text that may wrap after each ``/``."""
+    return html.escape(path).replace("/", "/\u200b")
 
 
 def _legend_title() -> str:

@@ -146,11 +146,11 @@ class _TreePaths:
         graph = self.graphs[side]
         found = graph.attribute_of_key(variable.key) if graph is not None else None
         if found is None:
-            return pair.path, ""
+            return variable.display_path, ""
         link = graph.slots.get(found[0])
         owner = graph.paths(link.variable_node) if link is not None else None
         if not owner:
-            return pair.path, found[1].full_name if link is None else ""
+            return variable.display_path, found[1].full_name if link is None else ""
         return "/".join((*owner[0], link.slot_name)), ""
 
 
