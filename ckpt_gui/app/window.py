@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self._splitters())
+        self._drops = _DropsToWindow(self)
+        self._drag_paths: list[str] = []  # the files of the drag over the window
 
     @property
     def busy(self) -> bool:
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
         self.left_stack.addWidget(self.compare_trees)
         self.right_stack.addWidget(self.pair_panel)
+        self._drops.watch(self.compare_trees, self.pair_panel)
         return self.compare_trees, self.pair_panel
 
     def _build_menus(self) -> None:
@@ -251,8 +254,8 @@ class MainWindow(QMainWindow):
 
     def _make_room_for_report(self, report) -> None:
         height = sum(self.right_splitter.sizes())
-        if report is not None and self.right_splitter.sizes()[0] < height * 0.5:  # room for the report's list
-            self.right_splitter.setSizes([int(height * 0.55), int(height * 0.45)])
+        if report is not None and self.right_splitter.sizes()[0] < height * 0.6:  # room for the list and a problem
+            self.right_splitter.setSizes([int(height * 0.62), int(height * 0.38)])
 
     def _show_comparison(self, name_a: str, name_b: str) -> None:
         self.left_stack.setCurrentWidget(self.compare_trees)
@@ -281,15 +284,22 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(path, lambda p=path: self.browse.open_path(p))
 
     def dragEnterEvent(self, event) -> None:
-        if _dropped_paths(event) and _copy_or_link(event):
+        self._drag_paths = _dropped_paths(event)
+        if self._drag_paths and _copy_or_link(event):
             event.accept()
 
     def dragMoveEvent(self, event) -> None:
-        if _dropped_paths(event) and _copy_or_link(event):
+        if (_dropped_paths(event) or self._drag_paths) and _copy_or_link(event):
             event.accept()
 
+    def dragLeaveEvent(self, event) -> None:
+        self._drag_paths = []
+
     def dropEvent(self, event) -> None:
-        paths = _dropped_paths(event)
+        # Some X11 drag sources hand their data over only while the drag moves (a Qt
+        # program's drop, under a window manager, came with no URLs): the same drag's.
+        paths = _dropped_paths(event) or self._drag_paths
+        self._drag_paths = []
         if paths and _copy_or_link(event):
             event.accept()
             self.open_dropped(paths)
@@ -352,6 +362,47 @@ class MainWindow(QMainWindow):
         for controller in self.controllers:
             controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
+
+
+class _DropsToWindow(QObject):
+    """Files dropped anywhere on the window are the window's: a line edit or a plot
+    under the pointer would otherwise take them (as text, or not at all)."""
+
+    KINDS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.taken: set[int] = set()  # widgets whose drag-enter the window took (their leave too)
+        self.watch(window)
+
+    def watch(self, *parents: QWidget) -> None:
+        for parent in parents:
+            for widget in parent.findChildren(QWidget):
+                if widget.acceptDrops():
+                    widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        kind, key = event.type(), id(watched)
+        if kind == QEvent.Type.DragLeave and key in self.taken:
+            self.taken.discard(key)
+            self.window.dragLeaveEvent(event)
+            return True
+        if kind not in self.KINDS:
+            return False
+        if kind == QEvent.Type.DragEnter and _dropped_paths(event):
+            self.taken.add(key)
+        if key not in self.taken:
+            return False  # not files: the widget's own drag (text into a field)
+        if kind == QEvent.Type.Drop:
+            self.taken.discard(key)
+        handler = {
+            QEvent.Type.DragEnter: self.window.dragEnterEvent,
+            QEvent.Type.DragMove: self.window.dragMoveEvent,
+            QEvent.Type.Drop: self.window.dropEvent,
+        }[kind]
+        handler(event)
+        return True
 
 
 def _dropped_paths(event) -> list[str]:

@@ -230,16 +230,25 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
     return rows
 
 
+WIDE_ROWS = ("Keys", "Paired by")  # sentences: the whole width, under the numbers
+
+
 def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
     clear_layout(grid)
     columns = 2
-    per_column = -(-len(rows) // columns) if rows else 0
-    for i, (label, text) in enumerate(rows):
-        row, column = i % per_column, 2 * (i // per_column)
-        name = QLabel(label)
-        theme.mute(name)
-        value = QLabel(text)
-        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        value.setWordWrap(True)
-        grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(value, row, column + 1)
+    numbers = [row for row in rows if row[0] not in WIDE_ROWS]
+    per_column = -(-len(numbers) // columns) if numbers else 0
+    for i, (label, text) in enumerate(numbers):
+        _add(grid, label, text, i % per_column, 2 * (i // per_column))
+    for i, (label, text) in enumerate(row for row in rows if row[0] in WIDE_ROWS):
+        _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
+
+
+def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> None:
+    name = QLabel(label)
+    theme.mute(name)
+    value = QLabel(text)
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    value.setWordWrap(True)
+    grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    grid.addWidget(value, row, column + 1, 1, span)

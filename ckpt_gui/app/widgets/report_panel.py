@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QStyledItemDelegate,
     QToolButton,
     QTreeWidget,
@@ -36,7 +38,7 @@ from ckpt_gui.diagnosis.report import markdown
 # rest, and the pane under the table shows the selected problem in full.
 PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 10_000}
 VARIABLE_COLUMN = 1
-DETAIL_MAX_HEIGHT = 150  # the detail pane scrolls beyond this
+DETAIL_MIN_LINES = 4  # the detail pane's least height (it scrolls beyond what it gets)
 
 
 class _ElideDelegate(QStyledItemDelegate):
@@ -97,8 +99,15 @@ class ReportPanel(QWidget):
         self.detail_area.setWidget(self.detail)
         self.detail_area.setWidgetResizable(True)
         self.detail_area.setFrameShape(QFrame.Shape.StyledPanel)
-        self.detail_area.setMaximumHeight(DETAIL_MAX_HEIGHT)
-        self.detail_area.hide()
+        self.detail_area.setMinimumHeight(DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
+        # Table and pane share their room; the user moves the line between them.
+        self.problem_split = QSplitter(Qt.Orientation.Vertical)
+        self.problem_split.addWidget(self.problems)
+        self.problem_split.addWidget(self.detail_area)
+        self.problem_split.setChildrenCollapsible(False)
+        self.problem_split.setStretchFactor(0, 3)
+        self.problem_split.setStretchFactor(1, 2)
+        self.problem_split.hide()
         self.error = QPlainTextEdit()
         self.error.setReadOnly(True)
         self.error.setStyleSheet("font-family: monospace;")
@@ -129,8 +138,7 @@ class ReportPanel(QWidget):
         layout.addLayout(self.legend_row)
         layout.addWidget(self.notes)
         layout.addWidget(self.error, 1)
-        layout.addWidget(self.problems, 1)
-        layout.addWidget(self.detail_area)
+        layout.addWidget(self.problem_split, 1)
         self._filler = QWidget()  # takes the room when there is neither table nor error
         layout.addWidget(self._filler, 1)
         layout.addLayout(run_row)
@@ -238,8 +246,7 @@ class ReportPanel(QWidget):
             item.setToolTip(3, "\n".join(finding.suggestions))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             self.problems.addTopLevelItem(item)
-        self.problems.setVisible(bool(findings))
-        self.detail_area.setVisible(bool(findings))
+        self.problem_split.setVisible(bool(findings))
         self._filler.setVisible(not findings and not self.error.isVisibleTo(self))
         if findings:
             fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
@@ -289,7 +296,8 @@ def _provenance(report: RestoreReport) -> str:
     """Which script, run by which interpreter (and TensorFlow), for how long: a report
     must say what it was made with. Breaks allowed after each / of the paths."""
     version = report.tensorflow_version or "?"
-    text = f"{report.script}  \u00b7  run by {report.python} (TensorFlow {version})  \u00b7  {report.seconds:.1f} s"
+    script = os.path.basename(report.script)  # the whole path in the tooltip
+    text = f"{script} run by {report.python} (TensorFlow {version}) in {report.seconds:.1f} s"
     return text.replace("/", "/\u200b")
 
 
@@ -298,12 +306,12 @@ def finding_html(finding: RestoreFinding, palette=None) -> str:
     colour = status_style.css(finding.status, palette)
     rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
             f" &nbsp; {html.escape(finding.label)}"]  # fmt: skip
-    if finding.checkpoint_key and finding.checkpoint_key != finding.label:
-        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
     stored = html.escape(_shape(finding.checkpoint_shape, finding.checkpoint_dtype))
     wanted = html.escape(_shape(finding.model_shape, finding.model_dtype))
     rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
     rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
+    if finding.checkpoint_key and finding.checkpoint_key != finding.label:
+        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
     return "<br>".join(rows)
 
 
