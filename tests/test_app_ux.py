@@ -241,6 +241,10 @@ def test_doctor_problems_are_whole_and_the_details_say_the_restore(qtbot, window
         assert not window.banner.isVisible()  # a new attempt answers the earlier failure
     report = done.args[0]
     assert report is not None and report.error is None and not report.ok
+    # The variable selected all along gets its restore status in the Details tab at once.
+    selected = window.tree_panel.selected_node()
+    assert selected.finding is not None
+    assert _facts(window)["Restore"] == status_style.finding_label(selected.status, selected.finding)
     panel = window.report_panel
     # The report names the script and the interpreter it used.
     said = panel.phase.text().replace("\u200b", "")
