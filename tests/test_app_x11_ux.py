@@ -207,12 +207,13 @@ def drag(app: App, paths: list[str], target: list[int]) -> str:
     )  # fmt: skip
     try:
         deadline = time.monotonic() + WAIT_S
-        while not app.xdotool("search", "--name", "drag-source") and time.monotonic() < deadline:
+        while not (found := app.xdotool("search", "--name", "drag-source")) and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(0.5)
-        app.xdotool("mousemove", 1180, 700)
+        where = dict(line.split("=") for line in app.xdotool("getwindowgeometry", "--shell", found.split()[0]).split())
+        x, y = int(where["X"]) + int(where["WIDTH"]) // 2, int(where["Y"]) + int(where["HEIGHT"]) // 2
+        app.xdotool("mousemove", x, y)
         app.xdotool("mousedown", 1)
-        x, y = 1180, 700
         for step in range(1, 21):  # the drag protocol needs motion to follow
             app.xdotool("mousemove", x + (target[0] - x) * step // 20, y + (target[1] - y) * step // 20)
             time.sleep(0.05)
