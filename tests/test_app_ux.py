@@ -271,6 +271,13 @@ def test_doctor_problems_are_whole_and_the_details_say_the_restore(qtbot, window
     assert facts["In checkpoint"].startswith(shape)
     assert facts["In model"].startswith("[" + ", ".join(map(str, conflict.model_shape)) + "]")
     assert facts["Suggestion"] in conflict.suggestions
+    # A variable only the model has (a row the report added): its restore facts, no values.
+    missing = next(f for f in report.problems if f.status == "missing" and f.checkpoint_key is None)
+    window.browse.select_finding(missing)
+    facts = _facts(window)
+    assert facts["Restore"] == status_style.finding_label(missing.status, missing)
+    assert facts["Model path"] == missing.model_path and facts["In checkpoint"] == "-"
+    assert facts["In model"].startswith("[" + ", ".join(map(str, missing.model_shape)) + "]")
     assert window.statusBar().currentMessage().startswith("Restore incomplete")
     # The script that restores everything: an all-green report keeps no empty table.
     whole = os.path.join(examples_path(), "demo_model.py")
