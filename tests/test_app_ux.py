@@ -50,6 +50,15 @@ for side, second in (("a", "dense2"), ("b", "fc2")):
         loss = tf.reduce_sum(model(np.ones((4, 10), np.float32)) ** 2)
     optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
     tf.train.Checkpoint(model=model, optimizer=optimizer).save(os.path.join(sys.argv[1], side, "ckpt"))
+
+# A Keras 3 Sequential model whose first layer was renamed (hidden -> fc): the layer
+# lists (_operations/N) are the same, the layers' own names differ.
+for side, name in (("seq_a", "hidden"), ("seq_b", "fc")):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name=name), keras.layers.Dense(2, name="out")])
+    optimizer = keras.optimizers.Adam()
+    optimizer.build(model.trainable_variables)
+    tf.train.Checkpoint(model=model, optimizer=optimizer).save(os.path.join(sys.argv[1], side, "ckpt"))
 """
 
 
@@ -226,6 +235,28 @@ def test_each_side_of_a_renamed_pair_shows_its_own_names(qtbot, window, renamed,
     assert trees.select_pair(sure)
     qtbot.waitUntil(lambda: window.pair_panel.view is not None and window.pair_panel.view.pair is sure, timeout=WAIT_MS)
     assert not any(w.text() == "Paired by" for w in window.pair_panel.findChildren(QLabel))
+
+
+def _layer_names(tf, folder) -> set[str]:
+    """TensorFlow's own record of the layers' names: the object graph's full names."""
+    from tensorflow.core.protobuf import trackable_object_graph_pb2  # here: TensorFlow only via the tf fixture
+
+    proto = tf.train.load_checkpoint(str(folder)).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH")
+    graph = trackable_object_graph_pb2.TrackableObjectGraph.FromString(proto)
+    names = {a.full_name for node in graph.nodes for a in node.attributes}
+    return {name.split("/")[-2] for name in names if name.endswith("/kernel")}
+
+
+def test_each_side_shows_its_own_layer_names_in_a_sequential_model(qtbot, window, renamed, tf):
+    (renamed_a,) = _layer_names(tf, renamed / "seq_a") - _layer_names(tf, renamed / "seq_b")
+    (renamed_b,) = _layer_names(tf, renamed / "seq_b") - _layer_names(tf, renamed / "seq_a")
+    open_path(qtbot, window, renamed / "seq_a")
+    compare_with(qtbot, window, renamed / "seq_b")
+    trees = window.compare_trees
+    path = ["model", "_functional", "_operations", "1"]
+    assert _row_text(trees.view_a, NAME_A, path)[-1] == f"1  \u00b7  {renamed_a}"
+    assert _row_text(trees.view_b, NAME_B, path)[-1] == f"1  \u00b7  {renamed_b}"
+    assert _row_text(trees.view_b, NAME_B, ["model", "_functional", "_operations", "2"])[-1].endswith("out")
 
 
 # -- 3. the doctor's problems, readable; 4. messages that follow --------------------------------
