@@ -257,6 +257,15 @@ def test_each_side_shows_its_own_layer_names_in_a_sequential_model(qtbot, window
     assert _row_text(trees.view_a, NAME_A, path)[-1] == f"1  \u00b7  {renamed_a}"
     assert _row_text(trees.view_b, NAME_B, path)[-1] == f"1  \u00b7  {renamed_b}"
     assert _row_text(trees.view_b, NAME_B, ["model", "_functional", "_operations", "2"])[-1].endswith("out")
+    # Paired by the numbered place alone, the names differing: a guess, said so.
+    for layer, guessed in (("1", True), ("2", False)):
+        pair = next(p for p in window.compare.diff.pairs if p.path == f"model/_functional/_operations/{layer}/_kernel")
+        assert trees.select_pair(pair)
+        qtbot.waitUntil(lambda pair=pair: getattr(window.pair_panel.view, "pair", None) is pair, timeout=WAIT_MS)
+        notes = [w.text() for w in window.pair_panel.findChildren(QLabel) if w.text().startswith("A guess")]
+        assert bool(notes) == guessed
+        if guessed:
+            assert f"A: {renamed_a}, B: {renamed_b}" in notes[0]
 
 
 # -- 3. the doctor's problems, readable; 4. messages that follow --------------------------------

@@ -21,6 +21,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pair_view import pair_view
+from ckpt_gui.core.views.pairing import pairing_note
 
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 
@@ -100,6 +101,7 @@ class CompareController(Controller):
         name_a, name_b = _ref_name(a), _ref_name(b)
         trees.show_tree(PairTree(diff), name_a, name_b)
         panel.path_of = trees.model.tree.path_of
+        panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
         total = elements_to_compare(diff)

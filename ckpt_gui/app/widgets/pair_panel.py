@@ -31,6 +31,7 @@ class PairPanel(QWidget):
         super().__init__(parent)
         self.view: PairView | None = None
         self.path_of: Callable[[Pair], str] = lambda pair: pair.path  # where the trees show a pair
+        self.note_of: Callable[[Pair], str | None] = pairing_note  # why a pairing is only a guess
         self.title = QLabel("Select a pair to compare its values.")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
@@ -107,7 +108,11 @@ class PairPanel(QWidget):
         if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
             text += f"{muted}in B: {_breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
         self.title.setText(text)
-        _fill(self.numbers, _numbers(pair))
+        rows = _numbers(pair)
+        guess = self.note_of(pair)
+        if guess is not None:
+            rows.append(("Paired by", guess.replace("/", "/\u200b")))
+        _fill(self.numbers, rows)
 
     def show_view(self, view: PairView) -> None:
         self.show_pair(view.pair)
@@ -201,9 +206,6 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
     if pair.key_b:
         keys = f"{pair.key}  \u2192  {pair.key_b} (paired by object path)"
         rows.append(("Keys", keys.replace("/", "/\u200b")))  # let the long keys wrap
-    guess = pairing_note(pair)
-    if guess is not None:
-        rows.append(("Paired by", guess.replace("/", "/\u200b")))
     values = pair.values
     if values is not None:
         share = values.differing / values.count if values.count else 0.0
