@@ -407,10 +407,10 @@ def test_drops_are_copies_and_mean_what_was_dropped(qtbot, window, monkeypatch):
     # (Qt delivers drag events only in a real drag: the filter is called as Qt would; see the X11 test.)
     mime, field = _mime(prefixes[0] + ".index"), window.tree_panel.search
     enter = QDragEnterEvent(QPoint(5, 5), copy_or_move, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    assert window._drops.eventFilter(field, enter) and enter.isAccepted()
+    assert window.drops.eventFilter(field, enter) and enter.isAccepted()
     on_field = QDropEvent(QPointF(5, 5), copy_or_move, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        assert window._drops.eventFilter(field, on_field)
+        assert window.drops.eventFilter(field, on_field)
     assert window.browse.ckpt.prefix == prefixes[0] and field.text() == ""
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
 

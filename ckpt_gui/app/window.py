@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -31,6 +31,7 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
+from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -54,7 +55,6 @@ class MainWindow(QMainWindow):
     def __init__(self, scan_on_open: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("ckpt-gui")
-        self.setAcceptDrops(True)
         self.banner = Banner()
         self.picker = CheckpointPicker()
         self.tree_panel = TreePanel()
@@ -74,8 +74,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self._splitters())
-        self._drops = _DropsToWindow(self)
-        self._drag_paths: list[str] = []  # the files of the drag over the window
+        self.drops = Drops(
+            self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
+            lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
+        )  # fmt: skip
 
     @property
     def busy(self) -> bool:
@@ -132,7 +134,7 @@ class MainWindow(QMainWindow):
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
         self.left_stack.addWidget(self.compare_trees)
         self.right_stack.addWidget(self.pair_panel)
-        self._drops.watch(self.compare_trees, self.pair_panel)
+        self.drops.watch(self.compare_trees, self.pair_panel)
         return self.compare_trees, self.pair_panel
 
     def _build_menus(self) -> None:
@@ -213,9 +215,6 @@ class MainWindow(QMainWindow):
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
         compare.opened.connect(self._show_comparison)
         self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
-        self._after_drop = None  # what to do once a dropped checkpoint is shown
-        browse.checkpoint_shown.connect(lambda _ckpt: self._drop_shown())
-        browse.loaded.connect(self._drop_loaded)
         compare.closed.connect(self._show_browsing)
         compare.done.connect(self.compare_done)
 
@@ -284,52 +283,16 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(path, lambda p=path: self.browse.open_path(p))
 
     def dragEnterEvent(self, event) -> None:
-        self._drag_paths = _dropped_paths(event)
-        if self._drag_paths and _copy_or_link(event):
-            event.accept()
+        self.drops.enter(event)
 
     def dragMoveEvent(self, event) -> None:
-        if (_dropped_paths(event) or self._drag_paths) and _copy_or_link(event):
-            event.accept()
+        self.drops.move(event)
 
     def dragLeaveEvent(self, event) -> None:
-        self._drag_paths = []
+        self.drops.leave(event)
 
     def dropEvent(self, event) -> None:
-        # Some X11 drag sources hand their data over only while the drag moves (a Qt
-        # program's drop, under a window manager, came with no URLs): the same drag's.
-        paths = _dropped_paths(event) or self._drag_paths
-        self._drag_paths = []
-        if paths and _copy_or_link(event):
-            event.accept()
-            self.open_dropped(paths)
-
-    def open_dropped(self, paths: list[str]) -> None:
-        """A checkpoint opens; a second one is compared with it (A, B); a ``.py`` file
-        is the model script to diagnose the checkpoint shown (or the one dropped with it)."""
-        scripts = [p for p in paths if p.lower().endswith(".py")]
-        checkpoints = [p for p in paths if not p.lower().endswith(".py")]
-        if not checkpoints:
-            if scripts:
-                self.doctor.diagnose(scripts[0])
-            return
-        self._after_drop = {"b": checkpoints[1] if len(checkpoints) > 1 else None,
-                            "script": scripts[0] if scripts else None, "shown": False}  # fmt: skip
-        self.browse.open_path(checkpoints[0])
-
-    def _drop_shown(self) -> None:
-        if self._after_drop is not None:
-            self._after_drop["shown"] = True
-
-    def _drop_loaded(self) -> None:
-        """What came with a dropped checkpoint, once it is shown (nothing if it failed)."""
-        pending, self._after_drop = self._after_drop, None
-        if pending is None or not pending["shown"]:
-            return
-        if pending["script"]:
-            self.doctor.diagnose(pending["script"])
-        if pending["b"]:
-            self.compare.compare_with(pending["b"])
+        self.drops.drop(event)
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -362,59 +325,3 @@ class MainWindow(QMainWindow):
         for controller in self.controllers:
             controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
-
-
-class _DropsToWindow(QObject):
-    """Files dropped anywhere on the window are the window's: a line edit or a plot
-    under the pointer would otherwise take them (as text, or not at all)."""
-
-    KINDS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.taken: set[int] = set()  # widgets whose drag-enter the window took (their leave too)
-        self.watch(window)
-
-    def watch(self, *parents: QWidget) -> None:
-        for parent in parents:
-            for widget in parent.findChildren(QWidget):
-                if widget.acceptDrops():
-                    widget.installEventFilter(self)
-
-    def eventFilter(self, watched, event) -> bool:
-        kind, key = event.type(), id(watched)
-        if kind == QEvent.Type.DragLeave and key in self.taken:
-            self.taken.discard(key)
-            self.window.dragLeaveEvent(event)
-            return True
-        if kind not in self.KINDS:
-            return False
-        if kind == QEvent.Type.DragEnter and _dropped_paths(event):
-            self.taken.add(key)
-        if key not in self.taken:
-            return False  # not files: the widget's own drag (text into a field)
-        if kind == QEvent.Type.Drop:
-            self.taken.discard(key)
-        handler = {
-            QEvent.Type.DragEnter: self.window.dragEnterEvent,
-            QEvent.Type.DragMove: self.window.dragMoveEvent,
-            QEvent.Type.Drop: self.window.dropEvent,
-        }[kind]
-        handler(event)
-        return True
-
-
-def _dropped_paths(event) -> list[str]:
-    data = event.mimeData()
-    return [url.toLocalFile() for url in data.urls() if url.isLocalFile()] if data.hasUrls() else []
-
-
-def _copy_or_link(event) -> bool:
-    """Take a drop as a copy (or a link), never as a move: a file manager told "move"
-    would delete the user's checkpoint or script once the drop is done."""
-    for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
-        if event.possibleActions() & action:
-            event.setDropAction(action)
-            return True
-    return False
