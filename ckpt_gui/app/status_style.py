@@ -3,8 +3,9 @@ from the Okabe-Ito palette, which stays distinct for colour-blind users."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
+from ckpt_gui.app.theme import readable
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import ATTENTION_ORDER, RestoreFinding
 
@@ -49,12 +50,22 @@ def finding_label(status: RestoreStatus, finding: RestoreFinding | None) -> str:
     return label(status)
 
 
-def colour(status: RestoreStatus) -> QColor:
-    return QColor(STYLES[status][2])
+def colour(status: str | None, styles: dict = STYLES, palette: QPalette | None = None) -> QColor:
+    """The status's colour as text, readable on the palette's base (the background of
+    trees and tables): the Okabe-Ito hue, lighter in a dark theme, darker in a light one."""
+    palette = palette or QGuiApplication.palette()
+    return readable(styles[status][2], palette.color(QPalette.ColorRole.Base))
+
+
+def css(status: str | None, palette: QPalette | None = None, styles: dict | None = None) -> str:
+    """The status's text colour for a style sheet or rich text on the window colour."""
+    palette = palette or QGuiApplication.palette()
+    styles = styles if styles is not None else (STYLES if status in STYLES else DIFF_STYLES)
+    return readable(styles[status][2], palette.color(QPalette.ColorRole.Window)).name()
 
 
 def tint(status: RestoreStatus) -> QColor:
     """A light background for a row with this status."""
-    base = colour(status)
+    base = QColor(STYLES[status][2])
     base.setAlpha(40 if status != RestoreStatus.UNMATCHED else 0)
     return base

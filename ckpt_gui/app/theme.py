@@ -22,6 +22,49 @@ def blend(front: QColor, back: QColor, weight: float) -> QColor:
     )
 
 
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG's contrast ratio of two colours (4.5 is enough for body text)."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _luminance(colour: QColor) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in colour.getRgb()[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+READABLE = 4.5  # the contrast a coloured text keeps against its background
+
+
+def readable(colour: QColor | str, background: QColor) -> QColor:
+    """``colour`` with its hue kept, made lighter (on a dark background) or darker (on a
+    light one) until it reads as text on ``background``: a status colour must stay
+    legible in light and dark themes alike."""
+    colour = QColor(colour)
+    key = (colour.rgba(), background.rgba())
+    found = _READABLE_CACHE.get(key)  # models ask on every paint of a cell
+    if found is None:
+        found = _READABLE_CACHE[key] = _adjusted(colour, background)
+    return QColor(found)
+
+
+_READABLE_CACHE: dict[tuple[int, int], QColor] = {}
+
+
+def _adjusted(colour: QColor, background: QColor) -> QColor:
+    dark_background = _luminance(background) < 0.18
+    hue, saturation, lightness, _alpha = colour.getHslF()
+    step = 0.02 if dark_background else -0.02
+    while contrast(colour, background) < READABLE and 0.0 < lightness < 1.0:
+        lightness = min(1.0, max(0.0, lightness + step))
+        colour = QColor.fromHslF(max(hue, 0.0), saturation, lightness)
+    return colour
+
+
 def muted(palette: QPalette | None = None) -> QColor:
     """Secondary text (a label beside its value), readable on the window colour."""
     palette = palette or QGuiApplication.palette()
@@ -48,6 +91,9 @@ def apply(panel: QWidget) -> None:
             _paint_muted(label, palette)
     for view in panel.findChildren(pg.GraphicsView):
         style_plot(view, palette)
+    restyle = getattr(panel, "follow_palette", None)  # colours a panel sets itself (status colours)
+    if restyle is not None:
+        restyle()
 
 
 def style_plot(view: pg.GraphicsView, palette: QPalette | None = None) -> None:

@@ -30,6 +30,7 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
+from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.help_menu import add_help_menu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
@@ -56,7 +57,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("ckpt-gui")
         self.setWindowIcon(QIcon(icon_path()))
-        self.setAcceptDrops(True)
         self.banner = Banner()
         self.picker = CheckpointPicker()
         self.tree_panel = TreePanel()
@@ -76,6 +76,10 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self._splitters())
+        self.drops = Drops(
+            self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
+            lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
+        )  # fmt: skip
 
     @property
     def busy(self) -> bool:
@@ -132,6 +136,7 @@ class MainWindow(QMainWindow):
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
         self.left_stack.addWidget(self.compare_trees)
         self.right_stack.addWidget(self.pair_panel)
+        self.drops.watch(self.compare_trees, self.pair_panel)
         return self.compare_trees, self.pair_panel
 
     def _build_menus(self) -> None:
@@ -188,8 +193,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.job_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
+        self._status_owner = None  # the workflow whose message the status bar shows
         for controller in self.controllers:
-            controller.status.connect(bar.showMessage)
+            controller.status.connect(lambda text, c=controller: self._show_status(c, text))
             controller.runner.progress_changed.connect(self._on_progress)
             controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
 
@@ -209,10 +215,21 @@ class MainWindow(QMainWindow):
         doctor.done.connect(self.diagnosis_done)
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
         compare.opened.connect(self._show_comparison)
+        self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
         compare.closed.connect(self._show_browsing)
         compare.done.connect(self.compare_done)
 
     # -- what the workflows mean for the window ------------------------------------------------
+
+    def _show_status(self, owner, text: str) -> None:
+        """A workflow's status message; an empty one withdraws that workflow's message
+        (never another's)."""
+        if text:
+            self._status_owner = owner
+            self.statusBar().showMessage(text)
+        elif self._status_owner is owner:
+            self._status_owner = None
+            self.statusBar().clearMessage()
 
     def _on_progress(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)
@@ -237,8 +254,8 @@ class MainWindow(QMainWindow):
 
     def _make_room_for_report(self, report) -> None:
         height = sum(self.right_splitter.sizes())
-        if report is not None and self.right_splitter.sizes()[0] < height * 0.5:  # room for the report's list
-            self.right_splitter.setSizes([int(height * 0.55), int(height * 0.45)])
+        if report is not None and self.right_splitter.sizes()[0] < height * 0.6:  # room for the list and a problem
+            self.right_splitter.setSizes([int(height * 0.62), int(height * 0.38)])
 
     def _show_comparison(self, name_a: str, name_b: str) -> None:
         self.left_stack.setCurrentWidget(self.compare_trees)
@@ -267,14 +284,16 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(path, lambda p=path: self.browse.open_path(p))
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+        self.drops.enter(event)
+
+    def dragMoveEvent(self, event) -> None:
+        self.drops.move(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        self.drops.leave(event)
 
     def dropEvent(self, event) -> None:
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.browse.open_path(paths[0])
+        self.drops.drop(event)
 
     # -- window state ----------------------------------------------------------------------------
 

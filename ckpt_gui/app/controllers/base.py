@@ -21,9 +21,16 @@ class Controller(QObject):
     def __init__(self, banner: Banner, window: QWidget) -> None:
         super().__init__(window)
         self.dialog_parent = window
-        self.banner = banner
+        # Its own voice on the shared banner: ``self.banner.hide()`` withdraws this
+        # workflow's message only (see Banner.voice).
+        self.banner = banner.voice(self)
         self.runner = JobRunner(self)
-        self.runner.error.connect(lambda message, details: banner.show_message(message, "error", details))
+        self.runner.error.connect(lambda message, details: self.banner.show_message(message, "error", details))
+
+    def withdraw_status(self) -> None:
+        """What the status bar says for this workflow is no longer true: the window
+        clears it if it is still this workflow's message."""
+        self.status.emit("")
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Cancel this workflow's jobs and wait for them to return (the app is closing)."""

@@ -14,6 +14,7 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.row_menu import row_menu
+from ckpt_gui.app.status_style import finding_label
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
@@ -27,10 +28,10 @@ from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_bytes
-from ckpt_gui.core.views.describe import describe_group, describe_variable, value_text
+from ckpt_gui.core.views.describe import describe_finding, describe_group, describe_variable, value_text
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree import TreeNode, VariableTree, first_to_show, key_tree, object_tree
+from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode, VariableTree, first_to_show, key_tree, object_tree
 from ckpt_gui.core.write_guard import Protected, write_file
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
@@ -197,12 +198,17 @@ class BrowseController(Controller):
             self.histogram.clear()
             self.tensor.show_message("Select a variable to see its values.")
             return
-        if node.variable is None:
+        # What the restore doctor said of it (status, both shapes, suggestions), if it ran.
+        restore = describe_finding(node.finding, finding_label(node.status, node.finding)) if node.finding else []
+        if node.variable is None and node.kind == MODEL_ONLY:
+            self.details.show_facts(node.path, restore)
+            self.tensor.show_message("Only in the model: the checkpoint has no value for it.")
+        elif node.variable is None:
             self.details.show_facts(node.path or "Checkpoint", describe_group(node))
             self.tensor.show_message("A group: select one variable to see its values.")
         else:
             variable = node.variable
-            self.details.show_facts(variable.display_path, describe_variable(self.ckpt, node))
+            self.details.show_facts(variable.display_path, restore + describe_variable(self.ckpt, node))
             self.exportable.emit(variable.dtype.is_numeric or variable.dtype.is_string)
             self._start_values(node)
         self._start_histogram()

@@ -8,17 +8,20 @@ import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.pair_panel import PairPanel
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_all, elements_to_compare, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pair_view import pair_view
+from ckpt_gui.core.views.pairing import pairing_note
 
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 
@@ -39,6 +42,7 @@ class CompareController(Controller):
         self.pair_panel: PairPanel | None = None
         self.ckpt: Checkpoint | None = None  # the checkpoint shown, A of "compare with..."
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
+        self.dialog: CompareDialog | None = None  # the last "Compare with..." dialog
         self._refresh = QTimer(self, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._show_progress)
 
@@ -48,12 +52,14 @@ class CompareController(Controller):
     # -- starting and ending ------------------------------------------------------------------
 
     def choose(self) -> None:
+        """Ask for B (a folder, a prefix or an .index file, and which checkpoint of its
+        folder), starting in A's folder, with the newest other checkpoint selected."""
         if self.ckpt is None:
+            self.banner.show_message("Open a checkpoint first (A), then compare it with another (B).", "info")
             return
-        title = "Compare with (checkpoint B)"
-        path = QFileDialog.getExistingDirectory(self.dialog_parent, title, self.ckpt.location.directory)
-        if path:
-            self.compare_with(path)
+        self.dialog = CompareDialog(self.ckpt.prefix, self.ckpt.location.directory, locate, self.dialog_parent)
+        if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.chosen():
+            self.compare_with(self.dialog.chosen())
 
     def compare_with_previous(self) -> None:
         """A = the checkpoint saved before the one shown, B = the one shown."""
@@ -83,12 +89,19 @@ class CompareController(Controller):
         )  # fmt: skip
 
     def compare(self, a: Checkpoint, b: Checkpoint) -> None:
+        self.banner.hide()  # "cannot compare", an earlier comparison's failure
+        if os.path.realpath(a.prefix) == os.path.realpath(b.prefix):
+            self.banner.show_message(
+                f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
+                "File > Compare with... picks another one.", "warning",
+            )  # fmt: skip
         trees, panel = self._views()
         diff = pair_variables(a, b)
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
         trees.show_tree(PairTree(diff), name_a, name_b)
         panel.path_of = trees.model.tree.path_of
+        panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
         total = elements_to_compare(diff)
@@ -108,6 +121,8 @@ class CompareController(Controller):
         self.runner.cancel("all_pairs")
         self._refresh.stop()
         self.diff = None
+        self.banner.hide()
+        self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
 
     def _views(self) -> Views:

@@ -53,6 +53,8 @@ class DoctorController(Controller):
 
     def set_checkpoint(self, ckpt: Checkpoint) -> None:
         """Another checkpoint is shown: the report stays only if it was made for it."""
+        if self.ckpt is None or self.ckpt.prefix != ckpt.prefix:
+            self.banner.hide()  # a failed attempt, or "open a checkpoint first": about another state
         self.ckpt = ckpt
         if self.report is None:
             return
@@ -116,6 +118,8 @@ class DoctorController(Controller):
         request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python(), _memory_limit(), allow_gpu())
         diagnoser = self._diagnoser()
         on_phase = self._phase_from_worker.emit
+        self.banner.hide()  # "script changed", an earlier failure: this attempt answers them
+        self.withdraw_status()
         self.started.emit()
         self.report_panel.show_running(os.path.basename(script))
         ckpt = self.ckpt
@@ -139,6 +143,8 @@ class DoctorController(Controller):
 
     def clear(self) -> None:
         self.report = None
+        self.banner.hide()
+        self.withdraw_status()
         self.statuses_changed.emit(None)
         self.report_panel.clear()
 

@@ -47,7 +47,7 @@ class CompareModel(NodeTreeModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _text(node, column, self.tree.flat if self.tree else False)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and pair is not None:
-            return QBrush(QColor(STYLES[pair.status][2]))
+            return QBrush(status_style.colour(pair.status, STYLES))  # readable in light and dark themes
         if role == Qt.ItemDataRole.BackgroundRole and pair is not None and pair.status not in ("same", None):
             colour = QColor(STYLES[pair.status][2])
             colour.setAlpha(28)
@@ -76,8 +76,9 @@ def _text(node: PairNode, column: int, flat: bool) -> str:
         variable = sides[column]
         if variable is None:
             return ""
-        if column in (NAME_A, NAME_B):
-            return node.tree_path if flat else node.name
+        if column in (NAME_A, NAME_B):  # each side its own names (a renamed layer)
+            side = "a" if column == NAME_A else "b"
+            return node.side_path(side) if flat else node.side_name(side)
         return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
     values = pair.values
     metric = {REL: "rel_l2", MAX_ABS: "max_abs_diff", COSINE: "cosine"}.get(column)
@@ -86,11 +87,10 @@ def _text(node: PairNode, column: int, flat: bool) -> str:
 
 def _group_text(node: PairNode, column: int) -> str:
     """A group: its name on each side it exists, and what changed below."""
-    name = f"{node.name}  \u00b7  {node.hint}" if node.hint else node.name
-    if column == NAME_A:
-        return name if node.has_side("a") else ""
-    if column == NAME_B:
-        return name if node.has_side("b") else ""
+    if column in (NAME_A, NAME_B):
+        side = "a" if column == NAME_A else "b"
+        name, hint = node.side_name(side), node.side_hint(side)
+        return (f"{name}  \u00b7  {hint}" if hint else name) if node.has_side(side) else ""
     if column == STATUS:
         counts = node.statuses()
         return ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same") or "all same"

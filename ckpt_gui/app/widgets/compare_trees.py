@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.compare_model import (
     COLUMNS,
     NAME_A,
@@ -69,7 +70,6 @@ class CompareTrees(QWidget):
             button = QToolButton()
             button.setCheckable(True)
             button.setToolTip("Show only these pairs (click again for all)")
-            button.setStyleSheet(f"QToolButton {{ color: {STYLES[status][2]}; }}")
             button.toggled.connect(lambda _on: self.apply_filter())
             self.summary[status] = button
             self.summary_row.addWidget(button)
@@ -105,6 +105,12 @@ class CompareTrees(QWidget):
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
         refit_on_expand(self.view_a, self.fit_columns)
         refit_on_expand(self.view_b, self.fit_columns)
+        theme.follow(self)  # calls follow_palette: the summary's colours
+
+    def follow_palette(self) -> None:
+        """The summary's status colours, readable on the current palette."""
+        for status, button in self.summary.items():
+            button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette(), STYLES)}; }}")
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()

@@ -18,6 +18,7 @@ from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.pair_view import PairView
+from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
@@ -30,6 +31,7 @@ class PairPanel(QWidget):
         super().__init__(parent)
         self.view: PairView | None = None
         self.path_of: Callable[[Pair], str] = lambda pair: pair.path  # where the trees show a pair
+        self.note_of: Callable[[Pair], str | None] = pairing_note  # why a pairing is only a guess
         self.title = QLabel("Select a pair to compare its values.")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
@@ -98,12 +100,19 @@ class PairPanel(QWidget):
             _fill(self.numbers, [])
             self._clear_plots()
             return
-        place, stored = html.escape(self.path_of(pair)), html.escape(pair.path)
-        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {place}"
+        place, stored = self.path_of(pair), pair.path
+        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {_breakable(place)}"
+        muted = f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>"
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>stored as {stored}</span>"
-        self.title.setText(text.replace("/", "/\u200b"))  # lets a long path wrap
-        _fill(self.numbers, _numbers(pair))
+            text += f"{muted}stored as {_breakable(stored)}</span>"
+        if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
+            text += f"{muted}in B: {_breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
+        self.title.setText(text)
+        rows = _numbers(pair)
+        guess = self.note_of(pair)
+        if guess is not None:
+            rows.append(("Paired by", guess.replace("/", "/\u200b")))
+        _fill(self.numbers, rows)
 
     def show_view(self, view: PairView) -> None:
         self.show_pair(view.pair)
@@ -177,6 +186,11 @@ class PairPanel(QWidget):
         self.plots.ci.layout.setRowMaximumHeight(2, 1e6 if on else 0)
 
 
+def _breakable(path: str) -> str:
+    """A path as rich text that may wrap after each ``/``."""
+    return html.escape(path).replace("/", "/\u200b")
+
+
 def _legend_title() -> str:
     def swatch(colour: tuple[int, int, int], name: str) -> str:
         return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
@@ -218,16 +232,25 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
     return rows
 
 
+WIDE_ROWS = ("Keys", "Paired by")  # sentences: the whole width, under the numbers
+
+
 def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
     clear_layout(grid)
     columns = 2
-    per_column = -(-len(rows) // columns) if rows else 0
-    for i, (label, text) in enumerate(rows):
-        row, column = i % per_column, 2 * (i // per_column)
-        name = QLabel(label)
-        theme.mute(name)
-        value = QLabel(text)
-        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        value.setWordWrap(True)
-        grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(value, row, column + 1)
+    numbers = [row for row in rows if row[0] not in WIDE_ROWS]
+    per_column = -(-len(numbers) // columns) if numbers else 0
+    for i, (label, text) in enumerate(numbers):
+        _add(grid, label, text, i % per_column, 2 * (i // per_column))
+    for i, (label, text) in enumerate(row for row in rows if row[0] in WIDE_ROWS):
+        _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
+
+
+def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> None:
+    name = QLabel(label)
+    theme.mute(name)
+    value = QLabel(text)
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    value.setWordWrap(True)
+    grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    grid.addWidget(value, row, column + 1, 1, span)

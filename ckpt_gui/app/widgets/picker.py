@@ -1,9 +1,10 @@
-"""The checkpoint picker: every checkpoint of the folder, with step, time and size."""
+"""The checkpoint picker: every checkpoint of the folder, with step, time and size;
+a right click on one offers to compare the checkpoint shown with it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QMenu
 
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
 from ckpt_gui.core.formatting import format_bytes, format_time
@@ -14,6 +15,7 @@ _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 
 class CheckpointPicker(QComboBox):
     ref_selected = Signal(object)  # CheckpointRef
+    compare_requested = Signal(object)  # CheckpointRef: compare the one shown (A) with it (B)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -24,6 +26,11 @@ class CheckpointPicker(QComboBox):
         self.setMaximumWidth(MAX_WIDTH)
         self.setToolTip(_HINT)
         self.activated.connect(self._on_activated)
+        self.shown_row = -1  # the checkpoint shown (A)
+        # A right click in the open list: the list would take the click's release for
+        # a choice, so a filter on it sees the right button first.
+        self._right_clicks = _RightClicks(self)
+        self.view().viewport().installEventFilter(self._right_clicks)
 
     def set_location(self, location: Location, selected: CheckpointRef) -> None:
         self.blockSignals(True)
@@ -34,14 +41,61 @@ class CheckpointPicker(QComboBox):
             self.addItem(text)
             self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
+        self.shown_row = self.currentIndex()
         self.setToolTip(f"{self.currentText()}\n{_HINT}")
         self.setEnabled(len(self.refs) > 1)
         self.blockSignals(False)
+
+    def menu_for(self, row: int) -> QMenu:
+        """The context menu of one checkpoint of the list."""
+        menu = QMenu(self)
+        ref = self.refs[row]
+        menu.addAction("Open", lambda: self._choose(row))
+        compare = menu.addAction("Compare with this", lambda: self.compare_requested.emit(ref))
+        compare.setEnabled(row != self.shown_row)
+        compare.setToolTip("A: the checkpoint shown, B: this one")
+        return menu
+
+    def contextMenuEvent(self, event) -> None:
+        """On the closed picker: compare the checkpoint shown with any other."""
+        menu = QMenu(self)
+        others = menu.addMenu("Compare with")
+        for row, ref in enumerate(self.refs):
+            if row != self.shown_row:
+                others.addAction(self.itemText(row), lambda r=ref: self.compare_requested.emit(r))
+        others.setEnabled(not others.isEmpty())
+        menu.exec(event.globalPos())
+
+    def _choose(self, row: int) -> None:
+        self.hidePopup()
+        self.setCurrentIndex(row)
+        self._on_activated(row)
 
     def _on_activated(self, row: int) -> None:
         self.setToolTip(f"{self.currentText()}\n{_HINT}")
         if 0 <= row < len(self.refs):
             self.ref_selected.emit(self.refs[row])
+
+
+class _RightClicks(QObject):
+    """Turns a right click in the open list into that checkpoint's context menu."""
+
+    def __init__(self, picker: CheckpointPicker) -> None:
+        super().__init__(picker)
+        self.picker = picker
+
+    def eventFilter(self, watched, event) -> bool:
+        kinds = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
+        if event.type() not in kinds or event.button() != Qt.MouseButton.RightButton:
+            return False
+        if event.type() == QEvent.Type.MouseButtonPress:
+            row = self.picker.view().indexAt(event.position().toPoint()).row()
+            if 0 <= row < len(self.picker.refs):
+                menu = self.picker.menu_for(row)
+                chosen = menu.exec(event.globalPosition().toPoint())
+                if chosen is not None and chosen.text() == "Compare with this":
+                    self.picker.hidePopup()
+        return True  # the list never sees a right click (its release would choose the row)
 
 
 def describe_ref(ref: CheckpointRef, latest: bool) -> str:

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import html
 import json
+import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyledItemDelegate,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -25,12 +30,24 @@ from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import fit_columns
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreReport
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import markdown
 
-# Status, variable and shapes to their contents within these widths; the suggestion
-# (a sentence, whole in its tooltip) takes the rest.
-PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 220}
+# Status and variable to their contents within these widths; the shapes always
+# whole (a cut shape reads as another shape: "[1…28]"); the suggestion takes the
+# rest, and the pane under the table shows the selected problem in full.
+PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 10_000}
+VARIABLE_COLUMN = 1
+DETAIL_MIN_LINES = 4  # the detail pane's least height (it scrolls beyond what it gets)
+
+
+class _ElideDelegate(QStyledItemDelegate):
+    """Paths lose their middle (they differ at their ends), sentences their end."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        middle = index.column() == VARIABLE_COLUMN
+        option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
 
 
 class ReportPanel(QWidget):
@@ -47,6 +64,8 @@ class ReportPanel(QWidget):
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.phase = QLabel()
+        self.phase.setWordWrap(True)
+        self.phase.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.mute(self.phase)
         self.legend_row = QHBoxLayout()
         self.legend: dict[RestoreStatus, QToolButton] = {}
@@ -54,7 +73,7 @@ class ReportPanel(QWidget):
             button = QToolButton()
             button.setCheckable(True)
             button.setToolTip("Show only these variables in the tree (click again for all)")
-            button.setStyleSheet(f"QToolButton {{ color: {status_style.STYLES[status][2]}; }}")
+            button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status)}; }}")
             button.toggled.connect(lambda _on, s=status: self._legend_toggled(s))
             self.legend[status] = button
             self.legend_row.addWidget(button)
@@ -67,9 +86,29 @@ class ReportPanel(QWidget):
         self.problems = QTreeWidget()
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
-        self.problems.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # paths differ at their ends
-        self.problems.setWordWrap(True)
+        self.problems.setItemDelegate(_ElideDelegate(self.problems))
         self.problems.itemClicked.connect(self._item_clicked)
+        self.problems.currentItemChanged.connect(lambda item, _previous: self._show_detail(item))
+        # The selected problem in full, wrapped: status, both shapes, every suggestion.
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.detail.setContentsMargins(4, 2, 4, 2)
+        self.detail_area = QScrollArea()
+        self.detail_area.setWidget(self.detail)
+        self.detail_area.setWidgetResizable(True)
+        self.detail_area.setFrameShape(QFrame.Shape.StyledPanel)
+        self.detail_area.setMinimumHeight(DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
+        # Table and pane share their room; the user moves the line between them.
+        self.problem_split = QSplitter(Qt.Orientation.Vertical)
+        self.problem_split.addWidget(self.problems)
+        self.problem_split.addWidget(self.detail_area)
+        self.problem_split.setChildrenCollapsible(False)
+        self.problem_split.setStretchFactor(0, 3)
+        self.problem_split.setStretchFactor(1, 2)
+        self.problem_split.hide()
         self.error = QPlainTextEdit()
         self.error.setReadOnly(True)
         self.error.setStyleSheet("font-family: monospace;")
@@ -100,7 +139,9 @@ class ReportPanel(QWidget):
         layout.addLayout(self.legend_row)
         layout.addWidget(self.notes)
         layout.addWidget(self.error, 1)
-        layout.addWidget(self.problems, 1)
+        layout.addWidget(self.problem_split, 1)
+        self._filler = QWidget()  # takes the room when there is neither table nor error
+        layout.addWidget(self._filler, 1)
         layout.addLayout(run_row)
         layout.addLayout(buttons)
         theme.follow(self)
@@ -127,28 +168,20 @@ class ReportPanel(QWidget):
 
     def show_report(self, report: RestoreReport) -> None:
         self.report = report
-        self.phase.setText(f"{report.seconds:.1f} s with TensorFlow {report.tensorflow_version or '?'}")
+        self.phase.setText(_provenance(report))
+        self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
         self.rerun_button.setEnabled(True)
         self.export_json.setEnabled(True)
         self.export_md.setEnabled(True)
         error = report.error
         self.error.setVisible(error is not None)
-        self.problems.setVisible(error is None)
+        self.headline.setText(_headline(report))
         if error is not None:
-            self.headline.setText(
-                f"<b style='color:#D55E00'>The attempt failed: {html.escape(error.kind)}</b>: "
-                f"{html.escape(error.message)}"
-            )
             self.error.setPlainText(error.traceback or error.message)
             self._show_legend({})
             self.notes.setText(_bullets(report.notes))
+            self._fill_problems(None)
             return
-        if report.ok:
-            headline = "<b style='color:#009E73'>\u2714 Everything the model needs was restored.</b>"
-        else:
-            headline = "<b style='color:#D55E00'>\u2716 The restore is incomplete.</b>"
-        verdict = html.escape(report.tensorflow.verdict)
-        self.headline.setText(f"{headline} &nbsp; TensorFlow: {verdict}")
         self._show_legend(report.summary, consumed_word=status_style.NOT_ASSIGNED if report.held_back else "")
         notes = list(report.notes)
         message = report.tensorflow.message
@@ -158,14 +191,24 @@ class ReportPanel(QWidget):
         self.notes.setText(_bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
-        fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
+
+    def follow_palette(self) -> None:
+        """Status colours readable on the new palette (theme.follow calls this)."""
+        for status, button in self.legend.items():
+            button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette())}; }}")
+        if self.report is not None:
+            self.headline.setText(_headline(self.report))
+            for i in range(self.problems.topLevelItemCount()):
+                item = self.problems.topLevelItem(i)
+                item.setForeground(0, status_style.colour(item.data(0, Qt.ItemDataRole.UserRole).status))
+            self._show_detail(self.problems.currentItem())
 
     def clear(self, message: str = "") -> None:
         self.report = None
         self.headline.setText(message or "No restore attempt yet.")
         self.phase.setText("")
         self.notes.setText("")
-        self.problems.clear()
+        self._fill_problems(None)
         self.error.hide()
         self._show_legend({})
         for button in (self.export_json, self.export_md):
@@ -189,18 +232,31 @@ class ReportPanel(QWidget):
         chosen = {s for s, button in self.legend.items() if button.isChecked()}
         self.status_filter_changed.emit(chosen or None)
 
-    def _fill_problems(self, report: RestoreReport) -> None:
+    def _fill_problems(self, report: RestoreReport | None) -> None:
+        """The problems, the first one's details under them; no table when there are
+        none (an all-green report)."""
         self.problems.clear()
-        for finding in report.problems:
+        findings = report.problems if report is not None else []
+        for finding in findings:
             stored = _shape(finding.checkpoint_shape, finding.checkpoint_dtype)
             wanted = _shape(finding.model_shape, finding.model_dtype)
             item = QTreeWidgetItem([status_style.label(finding.status), finding.label, f"{stored} / {wanted}",
-                                    "\n".join(finding.suggestions)])  # fmt: skip
+                                    " ".join(finding.suggestions)])  # fmt: skip
             item.setForeground(0, status_style.colour(finding.status))
             item.setToolTip(1, finding.checkpoint_key or "")
             item.setToolTip(3, "\n".join(finding.suggestions))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             self.problems.addTopLevelItem(item)
+        self.problem_split.setVisible(bool(findings))
+        self._filler.setVisible(not findings and not self.error.isVisibleTo(self))
+        if findings:
+            fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
+            self.problems.setCurrentItem(self.problems.topLevelItem(0))
+        self._show_detail(self.problems.currentItem())
+
+    def _show_detail(self, item: QTreeWidgetItem | None) -> None:
+        finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        self.detail.setText(finding_html(finding, self.palette()) if finding is not None else "")
 
     def _item_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         self.entry_selected.emit(item.data(0, Qt.ItemDataRole.UserRole))
@@ -221,6 +277,44 @@ class ReportPanel(QWidget):
         if kind == "json":
             return json.dumps({"schema": JSON_SCHEMA, **self.report.to_json()}, indent=2)
         return markdown(self.report)
+
+
+def _headline(report: RestoreReport) -> str:
+    error = report.error
+    if error is not None:
+        return (
+            f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
+            f"{html.escape(error.kind)}</b>: {html.escape(error.message)}"
+        )
+    if report.ok:
+        headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
+    else:
+        headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
+    verdict = html.escape(report.tensorflow.verdict)
+    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; TensorFlow: {verdict}"
+
+
+def _provenance(report: RestoreReport) -> str:
+    """Which script, run by which interpreter (and TensorFlow), for how long: a report
+    must say what it was made with. Breaks allowed after each / of the paths."""
+    version = report.tensorflow_version or "?"
+    script = os.path.basename(report.script)  # the whole path in the tooltip
+    text = f"{script} run by {report.python} (TensorFlow {version}) in {report.seconds:.1f} s"
+    return text.replace("/", "/\u200b")
+
+
+def finding_html(finding: RestoreFinding, palette=None) -> str:
+    """One problem in full: status, names, both shapes, every suggestion."""
+    colour = status_style.css(finding.status, palette)
+    rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
+            f" &nbsp; {html.escape(finding.label)}"]  # fmt: skip
+    stored = html.escape(_shape(finding.checkpoint_shape, finding.checkpoint_dtype))
+    wanted = html.escape(_shape(finding.model_shape, finding.model_dtype))
+    rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
+    rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
+    if finding.checkpoint_key and finding.checkpoint_key != finding.label:
+        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
+    return "<br>".join(rows)
 
 
 def _bullets(lines: list[str]) -> str:

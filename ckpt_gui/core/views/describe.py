@@ -7,6 +7,7 @@ import os
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape
+from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import SLOT, TreeNode
 
 SCALAR_PREVIEW_ELEMENTS = 16  # tensors this small have their values shown in the details
@@ -48,6 +49,23 @@ def _shape_text(shape: tuple[int, ...], elements: int) -> str:
     if not shape:
         return format_shape(shape)
     return f"{format_shape(shape)}  ({elements:,} element{'' if elements == 1 else 's'})"
+
+
+def describe_finding(finding: TreeFinding, status_text: str) -> list[tuple[str, str]]:
+    """What the restore doctor said of this variable: its status, the shapes on both
+    sides and the suggestions (``status_text``: the status as the app words it)."""
+    rows = [("Restore", status_text)]
+    if finding.model_path:
+        rows.append(("Model path", finding.model_path))
+    if finding.checkpoint_shape is not None or finding.model_shape is not None:
+        rows.append(("In checkpoint", _finding_shape(finding.checkpoint_shape, finding.checkpoint_dtype)))
+        rows.append(("In model", _finding_shape(finding.model_shape, finding.model_dtype)))
+    rows += [("Suggestion", suggestion) for suggestion in finding.suggestions]
+    return rows
+
+
+def _finding_shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
+    return "-" if shape is None else f"{format_shape(shape)} {dtype or ''}".strip()
 
 
 def describe_group(node: TreeNode) -> list[tuple[str, str]]:

@@ -36,6 +36,21 @@ class PairNode(NodePaths):
     row: int = 0
     tree_path: str = ""  # a pair's place in the tree, which the filter matches too
     hint: str = ""  # a readable name where the path has none (a Keras 3 layer's name)
+    # B's own names where they differ from A's (a renamed layer): each side shows its own.
+    name_b: str = ""
+    hint_b: str = ""
+    tree_path_b: str = ""
+
+    def side_name(self, side: str) -> str:
+        """The name side "a" or "b" gives this row."""
+        return (self.name_b or self.name) if side == "b" else self.name
+
+    def side_hint(self, side: str) -> str:
+        return (self.hint_b or self.hint) if side == "b" and self.hint else self.hint
+
+    def side_path(self, side: str) -> str:
+        """The pair's path as side "a" or "b" has it (the flat list shows it)."""
+        return (self.tree_path_b or self.tree_path) if side == "b" else self.tree_path
 
     def pairs(self) -> Iterator[Pair]:
         for node in self.walk():
@@ -81,6 +96,7 @@ class PairTree:
             if full_name:
                 hint_layer(leaf, full_name)
         prune_hints(self.root)
+        _name_b_side(self.leaves, paths)
         self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
         for node in self.root.walk():
             node.children.sort(key=lambda n: natural_key(n.name))
@@ -120,19 +136,52 @@ class _TreePaths:
     def __init__(self, diff: CheckpointDiff) -> None:
         self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
 
-    def of(self, pair: Pair) -> tuple[str, str]:
-        """The pair's path in the tree, and its variable's TF1-style full name (for
-        the layer hint; empty for slots and without an object graph)."""
-        side, variable = ("a", pair.a) if pair.a is not None else ("b", pair.b)
+    def of(self, pair: Pair, side: str | None = None) -> tuple[str, str]:
+        """The pair's path in the tree (A's, or ``side``'s), and its variable's
+        TF1-style full name (for the layer hint; empty for slots and without an
+        object graph)."""
+        if side is None:
+            side = "a" if pair.a is not None else "b"
+        variable = pair.a if side == "a" else pair.b
         graph = self.graphs[side]
         found = graph.attribute_of_key(variable.key) if graph is not None else None
         if found is None:
-            return pair.path, ""
+            return variable.display_path, ""
         link = graph.slots.get(found[0])
         owner = graph.paths(link.variable_node) if link is not None else None
         if not owner:
-            return pair.path, found[1].full_name if link is None else ""
+            return variable.display_path, found[1].full_name if link is None else ""
         return "/".join((*owner[0], link.slot_name)), ""
+
+
+def _name_b_side(leaves: list[PairNode], paths: _TreePaths) -> None:
+    """B's own names on the rows of pairs whose B path differs from A's (the tree is
+    laid out by A's paths): a renamed layer reads ``fc2`` on B's side, not ``dense2``.
+
+    A group takes the name its B leaves give it at its depth; a leaf whose B path is
+    not as deep as A's shows B's whole path instead."""
+    votes: dict[int, tuple[PairNode, set[str]]] = {}
+    for leaf in leaves:
+        pair = leaf.pair
+        if pair.a is None or pair.b is None:
+            continue
+        path_b, full_b = paths.of(pair, "b")
+        parts_a, parts_b = leaf.tree_path.split("/"), path_b.split("/")
+        if len(parts_a) != len(parts_b):
+            leaf.name_b = leaf.tree_path_b = path_b
+            continue
+        if path_b != leaf.tree_path:
+            leaf.name_b, leaf.tree_path_b = parts_b[-1], path_b
+        node, depth = leaf.parent, len(parts_b) - 2
+        layer_b = full_b.split("/")[-2] if full_b.count("/") >= 1 else ""
+        if node is not None and node.hint and layer_b and layer_b != node.hint:
+            node.hint_b = layer_b
+        while node is not None and node.parent is not None and depth >= 0:
+            votes.setdefault(id(node), (node, set()))[1].add(parts_b[depth])
+            node, depth = node.parent, depth - 1
+    for node, names in votes.values():
+        if names != {node.name}:
+            node.name_b = " | ".join(sorted(names))
 
 
 def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:
@@ -143,7 +192,8 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[
     def accept(pair: Pair, tree_path: str = "") -> bool:
         if statuses is not None and pair.status not in statuses:
             return False
-        text = "\n".join(filter(None, [tree_path, pair.path, pair.key, pair.key_b])).lower()
+        path_b = pair.b.display_path if pair.b is not None else None
+        text = "\n".join(filter(None, [tree_path, pair.path, path_b, pair.key, pair.key_b])).lower()
         return all(word in text for word in words)
 
     return accept

@@ -1,0 +1,129 @@
+"""Files dropped on the window: one checkpoint opens, a second one is compared with
+it (A, B), a ``.py`` file is the model script to diagnose the checkpoint shown (or
+the one dropped with it). A drop is taken as a copy or a link, never as a move.
+
+Anywhere on the window: a line edit or a plot under the pointer would otherwise take
+the files (as text, or not at all), so their drag events come here first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, SignalInstance
+from PySide6.QtWidgets import QWidget
+
+
+class Drops(QObject):
+    def __init__(
+        self,
+        window: QWidget,
+        open_path: Callable[[str], None],
+        diagnose: Callable[[str], None],
+        compare_with: Callable[[str], None],
+        shown: SignalInstance,
+        loaded: SignalInstance,
+    ) -> None:
+        """``shown`` fires when a checkpoint is shown, ``loaded`` when an open ended
+        (shown or failed): what came with a dropped checkpoint waits for them."""
+        super().__init__(window)
+        self.open_path, self.diagnose, self.compare_with = open_path, diagnose, compare_with
+        self.paths: list[str] = []  # the files of the drag over the window
+        self.taken: set[int] = set()  # children whose drag-enter the window took (their leave too)
+        self.pending: dict | None = None  # what to do once a dropped checkpoint is shown
+        shown.connect(lambda _ckpt: self._shown())
+        loaded.connect(self._loaded)
+        window.setAcceptDrops(True)
+        self.watch(window)
+
+    def watch(self, *parents: QWidget) -> None:
+        """Route the drags over ``parents``' children that accept drops to the window."""
+        for parent in parents:
+            for widget in parent.findChildren(QWidget):
+                if widget.acceptDrops():
+                    widget.installEventFilter(self)
+
+    # -- the window's drag events --------------------------------------------------------------
+
+    def enter(self, event) -> None:
+        self.paths = dropped_paths(event)
+        if self.paths and copy_or_link(event):
+            event.accept()
+
+    def move(self, event) -> None:
+        if (dropped_paths(event) or self.paths) and copy_or_link(event):
+            event.accept()
+
+    def leave(self, _event=None) -> None:
+        self.paths = []
+
+    def drop(self, event) -> None:
+        # Some X11 drag sources hand their data over only while the drag moves (a Qt
+        # program's drop, under a window manager, came with no URLs): the same drag's.
+        paths = dropped_paths(event) or self.paths
+        self.paths = []
+        if paths and copy_or_link(event):
+            event.accept()
+            self.open(paths)
+
+    def open(self, paths: list[str]) -> None:
+        scripts = [p for p in paths if p.lower().endswith(".py")]
+        checkpoints = [p for p in paths if not p.lower().endswith(".py")]
+        if not checkpoints:
+            if scripts:
+                self.diagnose(scripts[0])
+            return
+        self.pending = {"b": checkpoints[1] if len(checkpoints) > 1 else None,
+                        "script": scripts[0] if scripts else None, "shown": False}  # fmt: skip
+        self.open_path(checkpoints[0])
+
+    def _shown(self) -> None:
+        if self.pending is not None:
+            self.pending["shown"] = True
+
+    def _loaded(self) -> None:
+        """What came with a dropped checkpoint, once it is shown (nothing if it failed)."""
+        pending, self.pending = self.pending, None
+        if pending is None or not pending["shown"]:
+            return
+        if pending["script"]:
+            self.diagnose(pending["script"])
+        if pending["b"]:
+            self.compare_with(pending["b"])
+
+    # -- the children's ----------------------------------------------------------------------
+
+    def eventFilter(self, watched, event) -> bool:
+        kind, key = event.type(), id(watched)
+        if kind == QEvent.Type.DragLeave and key in self.taken:
+            self.taken.discard(key)
+            self.leave(event)
+            return True
+        if kind not in _HANDLERS:
+            return False
+        if kind == QEvent.Type.DragEnter and dropped_paths(event):
+            self.taken.add(key)
+        if key not in self.taken:
+            return False  # not files: the widget's own drag (text into a field)
+        if kind == QEvent.Type.Drop:
+            self.taken.discard(key)
+        getattr(self, _HANDLERS[kind])(event)
+        return True
+
+
+_HANDLERS = {QEvent.Type.DragEnter: "enter", QEvent.Type.DragMove: "move", QEvent.Type.Drop: "drop"}
+
+
+def dropped_paths(event) -> list[str]:
+    data = event.mimeData()
+    return [url.toLocalFile() for url in data.urls() if url.isLocalFile()] if data.hasUrls() else []
+
+
+def copy_or_link(event) -> bool:
+    """Take a drop as a copy (or a link), never as a move: a file manager told "move"
+    would delete the user's checkpoint or script once the drop is done."""
+    for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+        if event.possibleActions() & action:
+            event.setDropAction(action)
+            return True
+    return False

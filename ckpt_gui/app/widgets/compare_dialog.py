@@ -1,0 +1,146 @@
+"""Compare with...: which checkpoint is B. A folder, a prefix or an ``.index`` file
+names a folder of checkpoints; the user picks one of them (newest first), and is
+warned when it is the checkpoint shown (A): a comparison with itself says nothing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.picker import describe_ref
+from ckpt_gui.core.format.discovery import CheckpointRef, Location
+from ckpt_gui.core.format.errors import CheckpointError
+
+TYPING_PAUSE_MS = 300  # a typed path is looked at once the typing pauses
+ERROR, WARNING = "#D55E00", "#E69F00"  # Okabe-Ito, as the statuses (made readable on the palette)
+SAME_WARNING = "This is the checkpoint shown (A): comparing it with itself shows every variable the same."
+
+
+class CompareDialog(QDialog):
+    """Asks for B: a path (folder, prefix, ``.index``) and one checkpoint of its folder."""
+
+    def __init__(self, a_prefix: str, start: str, locate: Callable[[str], Location], parent=None) -> None:
+        """``a_prefix``: the checkpoint shown; ``start``: the path to begin with;
+        ``locate``: what a path names (core.format.discovery.locate)."""
+        super().__init__(parent)
+        self.setWindowTitle("Compare with (checkpoint B)")
+        self.a_prefix, self._locate = a_prefix, locate
+        self.refs: list[CheckpointRef] = []
+        self.path = QLineEdit(start)
+        self.path.setPlaceholderText("a checkpoint folder, a prefix (ckpt-3) or an .index file")
+        self.path.setClearButtonEnabled(True)
+        folder_button = QPushButton("Folder...")
+        file_button = QPushButton("File...")
+        self.checkpoints = QComboBox()
+        self.checkpoints.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.checkpoints.setMinimumContentsLength(30)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(folder_button)
+        path_row.addWidget(file_button)
+        form = QFormLayout()
+        form.addRow("A (shown):", QLabel(os.path.basename(a_prefix)))
+        form.addRow("B from:", path_row)
+        form.addRow("Checkpoint B:", self.checkpoints)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self.look_at_path)
+        self.path.textEdited.connect(lambda _text: self._typing.start())
+        self.path.returnPressed.connect(self.look_at_path)
+        folder_button.clicked.connect(self._choose_folder)
+        file_button.clicked.connect(self._choose_file)
+        self.checkpoints.currentIndexChanged.connect(lambda _row: self._check_choice())
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(max(self.sizeHint().width(), 560), self.sizeHint().height())
+        self.look_at_path()
+
+    def chosen(self) -> str | None:
+        """B's prefix, or None while the path names no checkpoint."""
+        row = self.checkpoints.currentIndex()
+        return self.refs[row].prefix if 0 <= row < len(self.refs) else None
+
+    def look_at_path(self) -> None:
+        """List the checkpoints the path's folder holds; select the one it names (a
+        folder names its latest, but not the checkpoint shown when there is another)."""
+        self._typing.stop()
+        text = os.path.expanduser(self.path.text().strip())
+        self.refs = []
+        self.checkpoints.clear()
+        if not text:
+            self._say("Choose a folder, a prefix or an .index file.", None)
+            return
+        try:
+            location = self._locate(text)
+        except CheckpointError as exc:
+            self._say(str(exc), ERROR)
+            return
+        self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
+        for ref in self.refs:
+            shown = "  (A: shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
+            self.checkpoints.addItem(describe_ref(ref, ref == location.latest) + shown)
+        selected = location.selected
+        if os.path.isdir(text) and selected.prefix == self.a_prefix:
+            selected = next((ref for ref in self.refs if ref.prefix != self.a_prefix), selected)
+        self.checkpoints.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
+        self._check_choice()
+
+    def _check_choice(self) -> None:
+        prefix = self.chosen()
+        if prefix is None:
+            return
+        if os.path.abspath(prefix) == os.path.abspath(self.a_prefix):
+            self._say(SAME_WARNING, WARNING)
+        else:
+            self._say(f"A: {self.a_prefix}\nB: {prefix}", None)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+    def _say(self, text: str, tone: str | None) -> None:
+        """A message under the choice; ``tone`` colours it (ERROR, WARNING)."""
+        window = self.palette().color(QPalette.ColorRole.Window)
+        self.message.setStyleSheet(f"color: {theme.readable(tone, window).name()};" if tone else "")
+        self.message.setText(text)
+        self.message.setProperty("tone", tone or "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.chosen() is not None)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder of checkpoint B", self._start_folder())
+        if path:
+            self.path.setText(path)
+            self.look_at_path()
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Checkpoint B", self._start_folder(),
+            "Checkpoint files (*.index checkpoint saved_model.pb);;All files (*)",
+        )  # fmt: skip
+        if path:
+            self.path.setText(path)
+            self.look_at_path()
+
+    def _start_folder(self) -> str:
+        text = os.path.expanduser(self.path.text().strip())
+        return text if os.path.isdir(text) else os.path.dirname(text) or os.path.dirname(self.a_prefix)
