@@ -12,6 +12,13 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.binding_notes import (
+    binding_note,
+    deferred_optimizer_notes,
+    moved_notes,
+    shared_notes,
+    unused_optimizer_note,
+)
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     AttemptError,
@@ -41,27 +48,33 @@ def build_report(request: DiagnosisRequest, result: AttemptResult) -> RestoreRep
         )
     facts = result.facts
     found: list[RestoreFinding] = []
-    tensorflow, mode, child_notes = TensorFlowVerdict(), None, []
+    tensorflow, mode, child_notes, binding, holds_optimizer = TensorFlowVerdict(), None, [], None, None
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         found = with_suggestions(found, name_based=facts.get("mode") == "name")
         if "tensorflow" in facts:
             tensorflow = TensorFlowVerdict(**facts["tensorflow"])
         mode, child_notes = facts.get("mode"), list(facts.get("notes", []))
+        binding, holds_optimizer = facts.get("binding"), facts.get("holds_optimizer")
     counts = Counter(v.status for v in found)
     return RestoreReport(
         checkpoint=request.checkpoint,
         script=request.script,
-        ok=facts is not None and error is None and not any(v.status in BLOCKING for v in found),
+        ok=facts is not None and error is None and not any(v.status in BLOCKING or v.shared_with for v in found),
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
-        notes=tuple(child_notes + (_notes(found) if facts is not None else []) + folder_notes),
+        notes=tuple(
+            child_notes
+            + (_notes(found, holds_optimizer) + binding_note(binding) if facts is not None else [])
+            + folder_notes
+        ),
         tensorflow=tensorflow,
         python=request.python,
         tensorflow_version=result.tensorflow_version,
         seconds=round(result.seconds, 3),
         mode=mode,
+        binding=binding,
     )
 
 
@@ -87,8 +100,16 @@ def _error(result: AttemptResult) -> AttemptError | None:
 # -- notes -----------------------------------------------------------------------------------
 
 
-def _notes(variables: list[RestoreFinding]) -> list[str]:
-    return _weight_notes(variables) + _unused_notes(variables) + _problem_notes(variables) + _held_back_notes(variables)
+def _notes(variables: list[RestoreFinding], holds_optimizer: bool | None = None) -> list[str]:
+    return (
+        _weight_notes(variables)
+        + _unused_notes(variables, holds_optimizer)
+        + _problem_notes(variables)
+        + shared_notes(variables)
+        + moved_notes(variables)
+        + deferred_optimizer_notes(variables)
+        + _held_back_notes(variables)
+    )
 
 
 def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
@@ -101,7 +122,7 @@ def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
     return [f"{len(restored)} of {len(weights)} model weights restored"]
 
 
-def _unused_notes(variables: list[RestoreFinding]) -> list[str]:
+def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:
     """What the checkpoint holds that the model did not take: harmless, or not."""
     notes = []
     unused = [v for v in variables if v.status == RestoreStatus.UNMATCHED]
@@ -110,7 +131,7 @@ def _unused_notes(variables: list[RestoreFinding]) -> list[str]:
     counters_left = [v for v in unused if v.is_counter and not v.optimizer and not v.is_average]
     stray = [v for v in unused if not v.is_harmless]
     if optimizer_left:
-        notes.append(f"optimizer state not used ({len(optimizer_left)} values): expected for an inference restore")
+        notes.append(unused_optimizer_note(len(optimizer_left), holds_optimizer))
     if averages_left:
         notes.append(
             f"moving averages not used ({len(averages_left)} values): expected, unless the model should be "
@@ -143,10 +164,12 @@ def _problem_notes(variables: list[RestoreFinding]) -> list[str]:
             f"{conflicts} variable(s) match by path but not by shape or dtype: TensorFlow reports only the first "
             "of these and stops"
         )
-    if count[RestoreStatus.DEFERRED]:
-        owners = sorted({v.deferred_owner or "?" for v in variables if v.status == RestoreStatus.DEFERRED})
+    # Optimizer state held back for an optimizer not built: deferred_optimizer_notes.
+    waiting = [v for v in variables if v.status == RestoreStatus.DEFERRED and not v.optimizer]
+    if waiting:
+        owners = sorted({v.deferred_owner or "?" for v in waiting})
         notes.append(
-            f"{count[RestoreStatus.DEFERRED]} value(s) wait for objects that are not built yet "
+            f"{len(waiting)} value(s) wait for objects that are not built yet "
             f"({format_some(owners, 4)}): the model must be built, e.g. by calling it once on an input, before the "
             "restore can be checked"
         )
