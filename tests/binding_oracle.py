@@ -24,6 +24,22 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from tensorflow.core.protobuf import trackable_object_graph_pb2  # noqa: E402
+from tensorflow.python.checkpoint import checkpoint as tf_checkpoint  # noqa: E402
+
+# TensorFlow keeps its binding of checkpoint nodes to objects in each restore's
+# coordinator (object_by_proto_id); the coordinators are kept here to read it, even
+# when the restore raised. (The doctor records bind_object calls instead.)
+_COORDINATORS: list = []
+_coordinator_init = tf_checkpoint._CheckpointRestoreCoordinator.__init__
+
+
+def _kept_coordinator(self, *args, **kwargs):
+    _coordinator_init(self, *args, **kwargs)
+    _COORDINATORS.append(self)
+
+
+tf_checkpoint._CheckpointRestoreCoordinator.__init__ = _kept_coordinator
 
 SEED = 7
 
@@ -272,6 +288,21 @@ def snapshot(root, extra: dict, reader) -> dict:
     return {"root": _number(root), "children": children, "variables": variables}
 
 
+def tensorflow_binding(prefix: str) -> dict[str, int]:
+    """Checkpoint key -> the object TensorFlow's restores of ``prefix`` bound its node to."""
+    reader = tf.train.load_checkpoint(prefix)
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    binding = {}
+    for coordinator in _COORDINATORS:
+        if coordinator.save_path_string != prefix:
+            continue
+        for node_id, obj in coordinator.object_by_proto_id.items():
+            for attribute in graph.nodes[node_id].attributes:
+                binding.setdefault(attribute.checkpoint_key, _number(obj))
+    return binding
+
+
 def answer(name: str, folder: str, prefix: str, script: str, how: str, step: str | None) -> dict:
     """Run the user's script and their restore; what TensorFlow did."""
     os.chdir(folder)
@@ -296,13 +327,16 @@ def answer(name: str, folder: str, prefix: str, script: str, how: str, step: str
     except Exception as exc:  # noqa: BLE001 - TensorFlow's error is part of its answer
         error = f"{type(exc).__name__}: {exc}"
     after = snapshot(root, extra, reader)
-    result = {"prefix": prefix, "script": script, "error": error, "before": before, "after": after}
+    bound = tensorflow_binding(prefix)
+    result = {"prefix": prefix, "script": script, "error": error, "before": before, "after": after, "bound": bound}
     if step == "optimizer":
         built.optimizer.build(built.model.trainable_variables)  # what the first apply_gradients does first
         result["after_step"] = snapshot(root, extra, reader)
     elif step == "model":
         built.model(tf.ones((1, 5)))
         result["after_step"] = snapshot(root, extra, reader)
+    if step:
+        result["bound_after_step"] = tensorflow_binding(prefix)
     return result
 
 
@@ -310,6 +344,7 @@ def main(out: str) -> None:
     prefixes = {}
     oracle = {}
     for name, (saver, source, how, step) in CASES.items():
+        _COORDINATORS.clear()
         folder = os.path.join(out, name)
         os.makedirs(folder, exist_ok=True)
         prefixes[name] = prefixes[saver] if isinstance(saver, str) else saver(folder)

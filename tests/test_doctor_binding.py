@@ -107,6 +107,12 @@ def assert_agrees(case: dict, code: int, report: dict) -> None:
     """The doctor's report says, value by value and variable by variable, what TensorFlow did."""
     after, unclear = case["after"], ambiguous(case)
     entries = {v["checkpoint_key"]: v for v in report["variables"] if v["checkpoint_key"]}
+    for key, entry in entries.items():  # bound to the very object TensorFlow bound it to, or to none
+        if key in case["bound"]:
+            assert entry["status"] in ("consumed", "shape_conflict", "dtype_conflict"), entry
+            assert resolve(after, entry["model_path"]) == case["bound"][key], entry
+        else:
+            assert entry["status"] in ("unmatched", "deferred"), entry
     now = held(after)
     for key, variable in now.items():  # what TensorFlow restored, the doctor restored into the same variable
         if key in unclear:
@@ -142,6 +148,10 @@ def _assert_deferred_agree(case: dict, entries: dict) -> None:
         return
     step = case["after_step"]
     at_step = held(step)
+    for key, entry in entries.items():  # what TensorFlow bound at the step, the doctor's rehearsal bound alike
+        rehearsal = entry.get("first_step")
+        if rehearsal is not None and rehearsal["model_path"] is not None:
+            assert resolve(step, rehearsal["model_path"]) == case["bound_after_step"].get(key), entry
     for key, entry in entries.items():
         rehearsal = entry.get("first_step")
         if rehearsal is None:

@@ -31,7 +31,9 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
     graph_parent = _graph_parents(graph, optimizer_nodes)
     names = object_paths(view, walk_root)
     if bound is None:
-        binding = _WalkBinding(graph, optimizer_nodes, walk_root, view, target.get("root_extras", {}))
+        counter_of = target.get("save_counter_of")
+        extras = {"save_counter": counter_of.save_counter} if counter_of is not None else {}
+        binding = _WalkBinding(graph, optimizer_nodes, walk_root, view, extras)
     else:
         binding = _RecordedBinding(graph, bound, names, graph_parent, view)
     variables: list[dict] = []
@@ -170,10 +172,11 @@ def prepare_root(tf, graph, target: dict, notes: list[str]) -> None:
             notes.append("mapped the script's model onto the checkpoint's root object")
             target["root"] = tf.train.Checkpoint(root)
         root = target["root"]
+    # Not created here: restore() creates it after reading, and binds it then (not at
+    # all when the read raised). The fallback walk takes it from the wrapper, beside a
+    # model restored as the root (objects TensorFlow binds it to the same way).
     if isinstance(root, tf.train.Checkpoint) and any(c.local_name == "save_counter" for c in graph.nodes[0].children):
-        # Created on first use, as restore() itself would create it. A model restored as
-        # the root gets it from the wrapper, beside its own children.
-        target["root_extras"] = {"save_counter": root.save_counter}
+        target["save_counter_of"] = root
 
 
 def _match_graph(graph, optimizer_nodes: set[int], root, children_of):
