@@ -49,6 +49,8 @@ def _check_facts(facts: object) -> None:
     notes = facts.get("notes", [])
     _expect(isinstance(notes, list) and all(isinstance(n, str) for n in notes), "the report's notes are not text")
     _expect(facts.get("mode") in (None, "object", "name"), "the report's 'mode' is neither 'object' nor 'name'")
+    _expect(facts.get("binding") in (None, "tensorflow", "doctor"), "the report's 'binding' is not known")
+    _expect(isinstance(facts.get("holds_optimizer", False), bool), "'holds_optimizer' is not true or false")
     verdict = facts.get("tensorflow", {"verdict": ""})
     _expect(
         isinstance(verdict, dict)
@@ -72,6 +74,15 @@ def _check_variable(variable: object) -> None:
     for key in ("optimizer", "untracked"):
         _expect(isinstance(variable.get(key, False), bool), f"a variable's {key!r} is not true or false")
     _expect(isinstance(variable.get("restored"), (bool, type(None))), "a variable's 'restored' is not true or false")
+    shared = variable.get("shared_with", [])
+    _expect(isinstance(shared, list) and all(isinstance(k, str) for k in shared), "a variable's 'shared_with'")
+    step = variable.get("first_step")
+    _expect(
+        step is None
+        or (isinstance(step, dict) and step.get("result") in ("restored", "dropped")
+            and isinstance(step.get("model_path"), (str, type(None)))),
+        "a variable's 'first_step' is not {result, model_path}",
+    )  # fmt: skip
 
 
 def _is_dimension(size: object) -> bool:
