@@ -33,17 +33,19 @@ def shared_notes(findings: list[RestoreFinding]) -> list[str]:
     for finding in findings:
         if finding.shared_with:
             groups[finding.model_path or "?"].append(finding)
-    notes = []
+    if not groups:
+        return []
+    described = []
     for path, claims in sorted(groups.items()):
-        keys = [claim.checkpoint_key or "?" for claim in claims]
+        keys = ", ".join(claim.checkpoint_key or "?" for claim in claims)
         held = [claim.checkpoint_key for claim in claims if claim.restored is True]
-        outcome = f"it now holds {held[0]}" if held else "it holds neither afterwards"
-        notes.append(
-            f"{path} is bound to {len(claims)} checkpoint values ({format_some(keys, 3)}): TensorFlow reached it "
-            f"by two paths and restores both into it; {outcome}. The checkpoint was saved by a differently "
-            "built object (another optimizer configuration, or a model whose layers moved)"
-        )
-    return notes
+        described.append(f"{path} ({keys}; it now holds {held[0] if held else 'neither'})")
+    return [
+        f"{len(described)} variable(s) are each bound to two or more checkpoint values: TensorFlow reached them by "
+        "different paths and restores every value into them, so they hold at most one of those: "
+        f"{format_some(described, 2)}. The checkpoint was saved by a differently built object (another optimizer "
+        "configuration, or a model whose layers moved)"
+    ]
 
 
 def moved_notes(findings: list[RestoreFinding]) -> list[str]:
