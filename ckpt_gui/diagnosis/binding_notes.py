@@ -20,8 +20,9 @@ def binding_note(binding: str | None) -> list[str]:
         return ["bound as TensorFlow binds: each value's variable was recorded while TensorFlow's own restore ran"]
     if binding == DOCTOR_BINDING:
         return [
-            "bound by the doctor's own walk of the object graph: this TensorFlow's internals could not be "
-            "recorded, so in rare cases (two paths to one object) a status may differ from what TensorFlow does"
+            "bound by the doctor's own walk of the object graph: TensorFlow's own binding could not be recorded "
+            "(another TensorFlow version), so in rare cases (two paths to one object) a status may differ from what "
+            "TensorFlow does"
         ]
     return []
 
