@@ -1,5 +1,8 @@
-"""Object-based (TF2) matching: walk the checkpoint's object graph and the user's
-objects together, by local name, and state for every checkpoint value what it met."""
+"""Object-based (TF2) matching: for every checkpoint value, the object TensorFlow bound
+it to (its own binding, recorded during its restore: binding.py) or, as a fallback,
+the object the doctor's own walk of the graph and the user's objects meets; and what
+that makes of it: consumed, a conflict, deferred, unmatched; then the user's variables
+no value reached (missing)."""
 
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
         binding = _RecordedBinding(graph, bound, names, graph_parent, view)
     variables: list[dict] = []
     claims: dict[int, list[dict]] = {}
+    slot_nodes = {slot.slot_variable_node_id for node in graph.nodes for slot in node.slot_variables}
     for node_id, node in enumerate(graph.nodes):
         for attribute in node.attributes:
             for key in _keys_of(attribute.checkpoint_key, shapes):
@@ -50,7 +54,8 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
                 obj = binding.matched.get(node_id)
                 if obj is not None:
                     entry["model_path"] = binding.name_of(node_id)
-                    _saved_as(entry, node_id, graph, graph_parent)
+                    if node_id not in slot_nodes:  # a legacy slot: no child path names it on either side
+                        _saved_as(entry, node_id, graph_parent)
                     compare(entry, obj)
                     if is_variable(obj):
                         claims.setdefault(id(obj), []).append(entry)
@@ -65,12 +70,10 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
     return {"variables": variables, "holds_optimizer": any(is_optimizer(obj) for _path, obj in owners)}
 
 
-def _saved_as(entry: dict, node_id: int, graph, graph_parent: dict) -> None:
+def _saved_as(entry: dict, node_id: int, graph_parent: dict) -> None:
     """The value's own path in the checkpoint, when the variable it is bound to has
     another: TensorFlow bound it by the order of its walk (a Keras 3 optimizer by
     position in ``_variables``), so an EMA average can land in a momentum."""
-    if any(slot.slot_variable_node_id == node_id for node in graph.nodes for slot in node.slot_variables):
-        return  # a legacy slot: no child path names it on either side
     saved = "/".join(_proto_path(node_id, graph_parent))
     if saved and saved != entry["model_path"]:
         entry["checkpoint_path"] = saved
