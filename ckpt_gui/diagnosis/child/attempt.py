@@ -62,6 +62,5 @@ def _object_based(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
     phase("verifying the restored values")
     verify(reader, facts)
     if bound is not None:
-        phase("rehearsing the first training step")
         rehearse_first_step(tf, reader, facts, target, recorder)
     return facts

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 
 from .model_variables import is_optimizer, object_paths, reachable_variables
+from .protocol import phase
 from .variables import is_variable, shape_of
 
 
@@ -29,6 +30,7 @@ def rehearse_first_step(tf, reader, facts: dict, target: dict, recorder) -> None
     var_list = _model_trainable_variables(view, root)
     if not optimizers or not var_list:
         return
+    phase("rehearsing the first training step")
     with recorder:
         for optimizer in optimizers:
             # On an error, what was bound before it still says where the values went.
