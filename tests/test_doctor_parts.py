@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import ckpt_gui
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import conventions
@@ -17,6 +19,7 @@ from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import MODEL_ONLY, object_tree
 from ckpt_gui.diagnosis.findings import RestoreFinding
+from ckpt_gui.diagnosis.protocol_check import MalformedMessage, protocol_message
 from ckpt_gui.diagnosis.report import build_report, markdown
 from ckpt_gui.diagnosis.runner import CHILD_SCRIPT, AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
@@ -110,6 +113,7 @@ FACTS = {
     "tensorflow": {"verdict": "restore() raised", "message": "ValueError: shape"},
     "notes": ["from the child"],
     "mode": "object",
+    "binding": "tensorflow",
 }  # fmt: skip
 
 
@@ -119,7 +123,7 @@ def test_report_json_keeps_the_contract():
     document = report.to_json()
     assert list(document) == [
         "checkpoint", "script", "ok", "error", "summary", "variables", "notes", "tensorflow", "python",
-        "tensorflow_version", "seconds", "checkpoint_choice", "folder_protection", "mode",
+        "tensorflow_version", "seconds", "checkpoint_choice", "folder_protection", "mode", "binding",
     ]  # fmt: skip
     assert document["checkpoint_choice"] is None and document["folder_protection"] is None  # not known here
     assert document["summary"] == {
@@ -139,6 +143,57 @@ def test_report_json_keeps_the_contract():
     # One shape text everywhere: a scalar is "scalar", in the suggestion and the Markdown.
     assert "the checkpoint has scalar, the model [2]" in report.variables[0].suggestions[0]
     assert "| scalar / [2] |" in markdown(report)
+
+
+# Issue 9: two values TensorFlow binds to one variable, and optimizer state deferred to
+# an optimizer not built, with the doctor's rehearsal of the first step.
+BINDING_FACTS = {
+    "variables": [
+        {"status": "consumed", "checkpoint_key": "optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE",
+         "model_path": "optimizer/_momentums/0", "checkpoint_shape": [2], "model_shape": [2],
+         "checkpoint_dtype": "float32", "model_dtype": "float32", "optimizer": True, "restored": True,
+         "checkpoint_path": "optimizer/_model_variables_moving_average/0",
+         "shared_with": ["optimizer/_variables/4/.ATTRIBUTES/VARIABLE_VALUE"]},
+        {"status": "consumed", "checkpoint_key": "optimizer/_variables/4/.ATTRIBUTES/VARIABLE_VALUE",
+         "model_path": "optimizer/_momentums/0", "checkpoint_shape": [2], "model_shape": [2],
+         "checkpoint_dtype": "float32", "model_dtype": "float32", "optimizer": True, "restored": False,
+         "shared_with": ["optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE"]},
+        {"status": "deferred", "checkpoint_key": "optimizer/_variables/5/.ATTRIBUTES/VARIABLE_VALUE",
+         "model_path": None, "checkpoint_shape": [2], "checkpoint_dtype": "float32", "optimizer": True,
+         "checkpoint_path": "optimizer/_velocities/0", "deferred_owner": "optimizer",
+         "first_step": {"result": "dropped", "model_path": None}},
+    ],
+    "tensorflow": {"verdict": "assert_consumed() passed", "message": ""},
+    "notes": [],
+    "mode": "object",
+    "binding": "tensorflow",
+    "holds_optimizer": True,
+}  # fmt: skip
+
+
+def test_report_json_of_bindings():
+    request = DiagnosisRequest("/ckpt/ckpt-1", "/model.py", python="python3")
+    report = build_report(request, AttemptResult(facts=BINDING_FACTS, tensorflow_version="2.x"))
+    document = report.to_json()
+    assert document["binding"] == "tensorflow" and not document["ok"]  # a variable bound twice is not restored
+    shared, other, deferred = sorted(document["variables"], key=lambda v: v["checkpoint_key"])
+    assert shared["shared_with"] == [other["checkpoint_key"]] and other["shared_with"] == [shared["checkpoint_key"]]
+    assert deferred["first_step"] == {"result": "dropped", "model_path": None}
+    assert "first_step" not in shared and "shared_with" not in deferred
+    notes = "\n".join(document["notes"])
+    assert "1 variable(s) are each bound to two or more checkpoint values" in notes
+    assert "optimizer/_momentums/0 (optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE, " in notes
+    assert "it now holds optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE" in notes
+    assert "optimizer/_model_variables_moving_average/0 -> optimizer/_momentums/0" in notes
+    assert "1 optimizer value(s) are deferred" in notes and "1 dropped" in notes
+    assert "not restored because TensorFlow's restore stopped" not in notes  # a lost double claim is not held back
+    assert "recorded while TensorFlow's own restore ran" in notes
+    assert json.loads(json.dumps(document)) == document
+    # The parent checks the new facts like every other: a malformed one is a clear error.
+    assert protocol_message({"event": "report", "report": BINDING_FACTS})
+    broken = {**BINDING_FACTS, "variables": [{**BINDING_FACTS["variables"][2], "first_step": {"result": "?"}}]}
+    with pytest.raises(MalformedMessage, match="first_step"):
+        protocol_message({"event": "report", "report": broken})
 
 
 def test_failed_attempt_has_no_mode_and_the_log_as_traceback():

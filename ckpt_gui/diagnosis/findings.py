@@ -49,6 +49,9 @@ class RestoreFinding:
     untracked: bool = False  # a weight Keras knows that no checkpoint path reaches
     verified: bool = False  # read back after the restore: ``restored`` says how that went
     restored: bool | None = None  # holds the checkpoint's value (None: could not be read back)
+    shared_with: tuple[str, ...] = ()  # other checkpoint values TensorFlow binds to the same variable
+    # A deferred optimizer value at the rehearsed first step: ("restored" or "dropped", the variable it went to).
+    first_step: tuple[str, str | None] | None = None
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -67,6 +70,8 @@ class RestoreFinding:
             untracked=bool(raw.get("untracked")),
             verified="restored" in raw,
             restored=raw.get("restored"),
+            shared_with=tuple(raw.get("shared_with") or ()),
+            first_step=_first_step(raw.get("first_step")),
         )
 
     @property
@@ -104,7 +109,7 @@ class RestoreFinding:
     @property
     def held_back(self) -> bool:
         """It matches, but TensorFlow's restore stopped before assigning it."""
-        return self.status == RestoreStatus.CONSUMED and self.restored is False
+        return self.status == RestoreStatus.CONSUMED and self.restored is False and not self.shared_with
 
     def to_json(self) -> dict:
         document = {
@@ -126,6 +131,10 @@ class RestoreFinding:
             document["untracked"] = True
         if self.verified:
             document["restored"] = self.restored
+        if self.shared_with:
+            document["shared_with"] = list(self.shared_with)
+        if self.first_step is not None:
+            document["first_step"] = {"result": self.first_step[0], "model_path": self.first_step[1]}
         return document
 
 
@@ -172,6 +181,9 @@ class RestoreReport:
     mode: str | None = None  # "object" (TF2) or "name" (TF1 Saver) once the child matched anything
     checkpoint_choice: CheckpointChoice | None = None  # which checkpoint of the folder, and why
     folder_protection: FolderProtection | None = None  # read-only for the attempt, or checked after
+    # Object-based: whose binding of checkpoint values to variables the statuses follow,
+    # "tensorflow" (recorded during its restore) or "doctor" (its own walk, the fallback).
+    binding: str | None = None
 
     @property
     def problems(self) -> list[RestoreFinding]:
@@ -201,7 +213,13 @@ class RestoreReport:
         }
         if self.mode is not None:
             document["mode"] = self.mode
+        if self.binding is not None:
+            document["binding"] = self.binding
         return document
+
+
+def _first_step(raw: dict | None) -> tuple[str, str | None] | None:
+    return None if not raw else (str(raw["result"]), raw.get("model_path"))
 
 
 def _shape(raw: list | None) -> Shape | None:

@@ -54,6 +54,8 @@ def _check_facts(facts: object) -> None:
         isinstance(optimizers, list) and all(_is_optimizer(o) for o in optimizers),
         "the report's optimizers are not {class, inner, built} objects",
     )
+    _expect(facts.get("binding") in (None, "tensorflow", "doctor"), "the report's 'binding' is not known")
+    _expect(isinstance(facts.get("holds_optimizer", False), bool), "'holds_optimizer' is not true or false")
     verdict = facts.get("tensorflow", {"verdict": ""})
     _expect(
         isinstance(verdict, dict)
@@ -77,6 +79,15 @@ def _check_variable(variable: object) -> None:
     for key in ("optimizer", "untracked"):
         _expect(isinstance(variable.get(key, False), bool), f"a variable's {key!r} is not true or false")
     _expect(isinstance(variable.get("restored"), (bool, type(None))), "a variable's 'restored' is not true or false")
+    shared = variable.get("shared_with", [])
+    _expect(isinstance(shared, list) and all(isinstance(k, str) for k in shared), "a variable's 'shared_with'")
+    step = variable.get("first_step")
+    _expect(
+        step is None
+        or (isinstance(step, dict) and step.get("result") in ("restored", "dropped")
+            and isinstance(step.get("model_path"), (str, type(None)))),
+        "a variable's 'first_step' is not {result, model_path}",
+    )  # fmt: skip
 
 
 def _is_optimizer(optimizer: object) -> bool:

@@ -13,6 +13,13 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.binding_notes import (
+    binding_note,
+    deferred_optimizer_notes,
+    moved_notes,
+    shared_notes,
+    unused_optimizer_note,
+)
 from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import (
@@ -50,6 +57,7 @@ def build_report(
     facts = result.facts
     found: list[RestoreFinding] = []
     tensorflow, mode, child_notes, cause_notes = TensorFlowVerdict(), None, [], []
+    binding, holds_optimizer = None, None
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         found = with_suggestions(found, name_based=facts.get("mode") == "name")
@@ -58,13 +66,17 @@ def build_report(
             verdict = facts["tensorflow"]
             tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
         mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
+        binding, holds_optimizer = facts.get("binding"), facts.get("holds_optimizer")
     counts = Counter(v.status for v in found)
     # The user's own latest_checkpoint() picks a broken save: not ok, whatever this one says.
     warning = choice.warning() if choice is not None else None
     return RestoreReport(
         checkpoint=request.checkpoint,
         script=request.script,
-        ok=facts is not None and error is None and not any(v.status in BLOCKING for v in found) and not warning,
+        ok=facts is not None
+        and error is None
+        and not any(v.status in BLOCKING or v.shared_with for v in found)
+        and not warning,
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
@@ -72,7 +84,7 @@ def build_report(
             ([warning] if warning else [])
             + child_notes
             + cause_notes
-            + (_notes(found, tensorflow) if facts is not None else [])
+            + (_notes(found, tensorflow, holds_optimizer) + binding_note(binding) if facts is not None else [])
             + host_notes
         ),
         tensorflow=tensorflow,
@@ -82,6 +94,7 @@ def build_report(
         mode=mode,
         checkpoint_choice=choice,
         folder_protection=result.protection,
+        binding=binding,
     )
 
 
@@ -126,11 +139,14 @@ def _protected_error(
 # -- notes -----------------------------------------------------------------------------------
 
 
-def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds_optimizer: bool | None) -> list[str]:
     return (
         _weight_notes(variables)
-        + _unused_notes(variables)
+        + _unused_notes(variables, holds_optimizer)
         + _problem_notes(variables)
+        + shared_notes(variables)
+        + moved_notes(variables)
+        + deferred_optimizer_notes(variables)
         + _held_back_notes(variables, tensorflow)
     )
 
@@ -145,7 +161,7 @@ def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
     return [f"{len(restored)} of {len(weights)} model weights restored"]
 
 
-def _unused_notes(variables: list[RestoreFinding]) -> list[str]:
+def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:
     """What the checkpoint holds that the model did not take: harmless, or not."""
     notes = []
     unused = [v for v in variables if v.status == RestoreStatus.UNMATCHED]
@@ -154,7 +170,7 @@ def _unused_notes(variables: list[RestoreFinding]) -> list[str]:
     counters_left = [v for v in unused if v.is_counter and not v.optimizer and not v.is_average]
     stray = [v for v in unused if not v.is_harmless]
     if optimizer_left:
-        notes.append(f"optimizer state not used ({len(optimizer_left)} values): expected for an inference restore")
+        notes.append(unused_optimizer_note(len(optimizer_left), holds_optimizer))
     if averages_left:
         notes.append(
             f"moving averages not used ({len(averages_left)} values): expected, unless the model should be "
@@ -187,10 +203,12 @@ def _problem_notes(variables: list[RestoreFinding]) -> list[str]:
             f"{conflicts} variable(s) match by path but not by shape or dtype: TensorFlow reports only the first "
             "of these and stops"
         )
-    if count[RestoreStatus.DEFERRED]:
-        owners = sorted({v.deferred_owner or "?" for v in variables if v.status == RestoreStatus.DEFERRED})
+    # Optimizer state held back for an optimizer not built: deferred_optimizer_notes.
+    waiting = [v for v in variables if v.status == RestoreStatus.DEFERRED and not v.optimizer]
+    if waiting:
+        owners = sorted({v.deferred_owner or "?" for v in waiting})
         notes.append(
-            f"{count[RestoreStatus.DEFERRED]} value(s) wait for objects that are not built yet "
+            f"{len(waiting)} value(s) wait for objects that are not built yet "
             f"({format_some(owners, 4)}): the model must be built, e.g. by calling it once on an input, before the "
             "restore can be checked"
         )

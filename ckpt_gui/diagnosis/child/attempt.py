@@ -6,9 +6,11 @@ import os
 import sys
 
 from . import conventions
+from .binding import BindingRecorder
 from .contract import resolve_target, run_script
+from .first_step import rehearse_first_step
 from .names import match_names
-from .objects import match_objects
+from .objects import match_objects, prepare_root, read_graph
 from .optimizers import user_optimizers
 from .protocol import phase
 from .restore import restore_names, restore_objects, verify
@@ -31,19 +33,36 @@ def attempt(request: dict) -> dict:
     target, notes = resolve_target(namespace, object_based, tf)
     phase("matching")
     if object_based:
-        facts = match_objects(tf, reader, shapes, dtypes, target, notes)
+        facts = _object_based(tf, reader, shapes, dtypes, target, notes, prefix)
         facts["optimizers"] = user_optimizers(tf, target)
-        phase("restoring")
-        facts["tensorflow"] = restore_objects(tf, target, prefix)
     else:
         facts = match_names(tf, shapes, dtypes, target, notes)
         phase("restoring")
         facts["tensorflow"] = restore_names(tf, target, prefix)
-    phase("verifying the restored values")
-    verify(reader, facts, target.get("session"))
+        phase("verifying the restored values")
+        verify(reader, facts, target.get("session"))
     facts["notes"] = notes
     facts["mode"] = "object" if object_based else "name"
     facts["tensorflow_version"] = tf.__version__
     for variable in facts["variables"]:
         variable.pop("_object", None)
+        variable.pop("_node", None)
+    return facts
+
+
+def _object_based(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: list[str], prefix: str) -> dict:
+    prepare_root(tf, read_graph(reader), target, notes)
+    phase("restoring")
+    # TensorFlow's restore binds the checkpoint's nodes to the user's objects; the
+    # recorder notes each binding, and the statuses are judged from those.
+    with BindingRecorder() as recorder:
+        verdict = restore_objects(tf, target, prefix)
+    bound = recorder.bound if recorder.available and recorder.bound else None
+    facts = match_objects(tf, reader, shapes, dtypes, target, bound)
+    facts["tensorflow"] = verdict
+    facts["binding"] = "tensorflow" if bound is not None else "doctor"
+    phase("verifying the restored values")
+    verify(reader, facts)
+    if bound is not None:
+        rehearse_first_step(tf, reader, facts, target, recorder)
     return facts

@@ -3,9 +3,12 @@ variable reachable from the root, and the Keras weights no checkpoint path reach
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections import deque
+from itertools import count
 
+from . import conventions
 from .variables import is_variable
 
 
@@ -37,6 +40,39 @@ def reachable_variables(view, root) -> tuple[list[tuple[str, object]], list[tupl
                 owners.append(("/".join(child_path), child))
                 queue.append((child, child_path))
     return found, owners
+
+
+def object_paths(view, root) -> dict[int, str]:
+    """Every object reachable from the root (by id), named by its best path: the same
+    preference as the checkpoint side (objects.py), so a weight Keras 3 also lists under
+    ``optimizer/_trainable_variables`` is named by its place in the model. For naming
+    only: what TensorFlow binds is recorded, not derived from these paths."""
+    paths: dict[int, str] = {}
+    order = count()
+    heap = [(0, next(order), root, ())]
+    while heap:
+        level, _n, obj, path = heapq.heappop(heap)
+        if id(obj) in paths:
+            continue  # settled at a better (or as good and earlier) path
+        paths[id(obj)] = "/".join(path)
+        if is_variable(obj):
+            continue
+        for name, child in children(view, obj).items():
+            if id(child) not in paths:
+                heapq.heappush(heap, (max(level, _naming_level(name, child)), next(order), child, path + (name,)))
+    return paths
+
+
+def _naming_level(name: str, child) -> int:
+    """How badly an edge names what it leads to: 0 a model's, 1 into an optimizer, 2 a catch-all list."""
+    if name in conventions.CATCH_ALL_LISTS:
+        return 2
+    return 1 if conventions.is_optimizer_name(name) or is_optimizer(child) else 0
+
+
+def is_optimizer(obj) -> bool:
+    """A Keras (2 or 3) or legacy optimizer: what has ``apply_gradients``."""
+    return callable(getattr(obj, "apply_gradients", None))
 
 
 def untracked_weights(owners: list[tuple[str, object]], reachable: set[int]) -> list[tuple[str, object]]:

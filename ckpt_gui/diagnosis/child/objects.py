@@ -1,5 +1,8 @@
-"""Object-based (TF2) matching: walk the checkpoint's object graph and the user's
-objects together, by local name, and state for every checkpoint value what it met."""
+"""Object-based (TF2) matching: for every checkpoint value, the object TensorFlow bound
+it to (its own binding, recorded during its restore: binding.py) or, as a fallback,
+the object the doctor's own walk of the graph and the user's objects meets; and what
+that makes of it: consumed, a conflict, deferred, unmatched; then the user's variables
+no value reached (missing)."""
 
 from __future__ import annotations
 
@@ -7,23 +10,38 @@ import heapq
 from itertools import count
 
 from . import conventions
-from .model_variables import children, reachable_variables, untracked_weights
+from .model_variables import children, is_optimizer, object_paths, reachable_variables, untracked_weights
 from .variables import compare, dtype_of, is_variable, shape_of
 
 
-def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: list[str]) -> dict:
+def read_graph(reader):
+    """The checkpoint's object graph (TrackableObjectGraph proto)."""
     from tensorflow.core.protobuf import trackable_object_graph_pb2  # the child's TensorFlow, never the parent's
 
     graph = trackable_object_graph_pb2.TrackableObjectGraph()
     graph.ParseFromString(reader.get_tensor(conventions.OBJECT_GRAPH_KEY))
-    root = _map_root(tf, graph, target, notes)
-    view = tf.train.TrackableView(root)
+    return graph
+
+
+def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: dict | None = None) -> dict:
+    """The facts of every checkpoint value and every model variable. ``bound`` (node id
+    -> object) is TensorFlow's own binding, recorded during its restore (binding.py);
+    without it (TensorFlow internals not found) the doctor walks the graph itself."""
+    graph = read_graph(reader)
+    walk_root = bound.get(0, target["node0"]) if bound else target["node0"]
+    view = tf.train.TrackableView(walk_root)
     optimizer_nodes = _optimizer_nodes(graph)
-    matched, path_of, parent_of = _match_graph(graph, optimizer_nodes, root, lambda obj: children(view, obj))
-    slot_deferred = _match_slots(graph, matched, path_of)
     graph_parent = _graph_parents(graph, optimizer_nodes)
+    names = object_paths(view, walk_root)
+    if bound is None:
+        counter_of = target.get("save_counter_of")
+        extras = {"save_counter": counter_of.save_counter} if counter_of is not None else {}
+        binding = _WalkBinding(graph, optimizer_nodes, walk_root, view, extras)
+    else:
+        binding = _RecordedBinding(graph, bound, names, graph_parent, view)
     variables: list[dict] = []
-    claimed: set[int] = set()
+    claims: dict[int, list[dict]] = {}
+    slot_nodes = {slot.slot_variable_node_id for node in graph.nodes for slot in node.slot_variables}
     for node_id, node in enumerate(graph.nodes):
         for attribute in node.attributes:
             for key in _keys_of(attribute.checkpoint_key, shapes):
@@ -33,37 +51,135 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
                     "checkpoint_dtype": dtypes[key],
                     "optimizer": _is_optimizer_state(node_id, key, graph_parent, optimizer_nodes),
                 }
-                obj = matched.get(node_id)
+                obj = binding.matched.get(node_id)
                 if obj is not None:
-                    entry["model_path"] = "/".join(path_of[node_id])
+                    entry["model_path"] = binding.name_of(node_id)
+                    if node_id not in slot_nodes:  # a legacy slot: no child path names it on either side
+                        _saved_as(entry, node_id, graph_parent)
                     compare(entry, obj)
                     if is_variable(obj):
-                        claimed.add(id(obj))
+                        claims.setdefault(id(obj), []).append(entry)
                         entry["_object"] = obj
                 else:
-                    owner = slot_deferred.get(node_id) or _unbuilt_owner(node_id, matched, parent_of, path_of)
-                    _unmatched(entry, owner, _proto_path(node_id, graph_parent))
+                    _unmatched(entry, binding.deferred_to(node_id), _proto_path(node_id, graph_parent))
+                    entry["_node"] = node_id
                 variables.append(entry)
-    variables += _missing(view, root, claimed)
-    return {"variables": variables}
+    _flag_shared(claims)
+    variables += _missing(view, walk_root, set(claims), names)
+    _reachable, owners = reachable_variables(view, walk_root)
+    return {"variables": variables, "holds_optimizer": any(is_optimizer(obj) for _path, obj in owners)}
 
 
-def _map_root(tf, graph, target: dict, notes: list[str]):
-    """The object to restore into: a bare model becomes the checkpoint's root, or its
-    'model' child when the checkpoint has one."""
+def _saved_as(entry: dict, node_id: int, graph_parent: dict) -> None:
+    """The value's own path in the checkpoint, when the variable it is bound to has
+    another: TensorFlow bound it by the order of its walk (a Keras 3 optimizer by
+    position in ``_variables``), so an EMA average can land in a momentum."""
+    saved = "/".join(_proto_path(node_id, graph_parent))
+    if saved and saved != entry["model_path"]:
+        entry["checkpoint_path"] = saved
+
+
+def _flag_shared(claims: dict[int, list[dict]]) -> None:
+    """A variable TensorFlow binds to two checkpoint values (reached by two paths that
+    lead to different nodes): it is restored twice, and holds one of them."""
+    for entries in claims.values():
+        if len(entries) > 1:
+            for entry in entries:
+                entry["shared_with"] = [other["checkpoint_key"] for other in entries if other is not entry]
+
+
+class _RecordedBinding:
+    """TensorFlow's binding, as recorded; names by the user's objects' best paths."""
+
+    def __init__(self, graph, bound: dict, names: dict, graph_parent: dict, view) -> None:
+        self.matched = bound
+        self._names = names
+        self._graph_parent = graph_parent
+        self._view = view
+        self._slots = {
+            slot.slot_variable_node_id: (node_id, slot.original_variable_node_id, slot.slot_name)
+            for node_id, node in enumerate(graph.nodes)
+            for slot in node.slot_variables
+        }
+
+    def name_of(self, node_id: int) -> str:
+        obj = self.matched.get(node_id)
+        name = self._names.get(id(obj)) if obj is not None else None
+        if name is not None:
+            return name
+        if node_id in self._slots:  # a legacy optimizer's slot: no child path reaches it
+            _optimizer, variable, slot_name = self._slots[node_id]
+            return "/".join([self.name_of(variable), conventions.OPTIMIZER_SLOT, slot_name])
+        return "/".join(_proto_path(node_id, self._graph_parent))
+
+    def deferred_to(self, node_id: int) -> str | None:
+        """The bound object TensorFlow holds this value back for, until it creates the
+        variable: a legacy optimizer's slot not created yet, an optimizer not built, a
+        Keras layer not built. Any other value TensorFlow cannot bind is unused (it
+        defers those too, for ever: a renamed attribute)."""
+        if node_id in self._slots:
+            optimizer, variable, _name = self._slots[node_id]
+            if optimizer in self.matched and variable in self.matched:
+                return self.name_of(optimizer) or "(root)"
+        walker = node_id
+        while walker in self._graph_parent:
+            walker = self._graph_parent[walker][0]
+            obj = self.matched.get(walker)
+            if obj is not None and _waits_for_build(self._view, obj):
+                return self.name_of(walker) or "(root)"
+        return None
+
+
+def _waits_for_build(view, obj) -> bool:
+    """An optimizer not built yet (its variables come at the first apply_gradients), or
+    a Keras layer not built that has no variables of its own yet. A built object, or
+    one that already holds variables, will not create the missing one."""
+    if getattr(obj, "built", True) is not False:
+        return False
+    if is_optimizer(obj):
+        return True
+    return not any(is_variable(child) for child in children(view, obj).values())
+
+
+class _WalkBinding:
+    """The doctor's own walk (the fallback when TensorFlow's binding cannot be recorded)."""
+
+    def __init__(self, graph, optimizer_nodes: set[int], root, view, root_extras: dict) -> None:
+        def children_of(obj) -> dict:
+            found = children(view, obj)
+            return {**found, **root_extras} if obj is root else found
+
+        self.matched, self._path_of, self._parent_of = _match_graph(graph, optimizer_nodes, root, children_of)
+        self._slot_deferred = _match_slots(graph, self.matched, self._path_of)
+
+    def name_of(self, node_id: int) -> str:
+        return "/".join(self._path_of[node_id])
+
+    def deferred_to(self, node_id: int) -> str | None:
+        return self._slot_deferred.get(node_id) or _unbuilt_owner(node_id, self.matched, self._parent_of, self._path_of)
+
+
+def prepare_root(tf, graph, target: dict, notes: list[str]) -> None:
+    """The object to restore into (``target["root"]``) and the object TensorFlow binds
+    the checkpoint's root to (``target["node0"]``): a bare model is restored as the
+    checkpoint's root, as ``model.load_weights`` and ``tf.train.Checkpoint(model)`` do,
+    or as its 'model' child when the checkpoint has one."""
     root = target["root"]
+    target["node0"] = root
     if target.get("map_root"):
         root_children = {child.local_name for child in graph.nodes[0].children}
         if "model" in root_children and not hasattr(root, "model"):
             notes.append("mapped the script's model onto the checkpoint's 'model' child")
-            root = tf.train.Checkpoint(model=root)
+            target["root"] = target["node0"] = tf.train.Checkpoint(model=root)
         else:
             notes.append("mapped the script's model onto the checkpoint's root object")
-            root = tf.train.Checkpoint(root)
-        target["root"] = root
+            target["root"] = tf.train.Checkpoint(root)
+        root = target["root"]
+    # Not created here: restore() creates it after reading, and binds it then (not at
+    # all when the read raised). The fallback walk takes it from the wrapper, beside a
+    # model restored as the root (objects TensorFlow binds it to the same way).
     if isinstance(root, tf.train.Checkpoint) and any(c.local_name == "save_counter" for c in graph.nodes[0].children):
-        _ = root.save_counter  # created on first use, as restore() itself would create it
-    return root
+        target["save_counter_of"] = root
 
 
 def _match_graph(graph, optimizer_nodes: set[int], root, children_of):
@@ -107,11 +223,14 @@ def _unmatched(entry: dict, owner: str | None, checkpoint_path: list[str]) -> No
         entry["deferred_owner"] = owner
 
 
-def _missing(view, root, claimed: set[int]) -> list[dict]:
+def _missing(view, root, claimed: set[int], names: dict[int, str]) -> list[dict]:
     """The model's variables no checkpoint value claimed, untracked Keras weights too."""
     found = []
     reachable, owners = reachable_variables(view, root)
     for path, obj in reachable:
+        path = names.get(id(obj), path)
+        if path == "save_counter" and obj is getattr(root, "save_counter", None):
+            continue  # tf.train.Checkpoint's own counter, created by restore() itself: nothing of the user's
         if id(obj) not in claimed:
             found.append(_missing_entry(path, obj, optimizer=conventions.is_optimizer_name(path)))
     for path, obj in untracked_weights(owners, {id(obj) for _path, obj in reachable}):

@@ -1,0 +1,107 @@
+"""The report's notes on how checkpoint values were bound to variables: whose binding
+the statuses follow, variables TensorFlow binds to two values, and optimizer state
+TensorFlow holds back until the optimizer is built. Pure Python, from the findings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ckpt_gui.core.formatting import format_some
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding
+
+TENSORFLOW_BINDING = "tensorflow"
+DOCTOR_BINDING = "doctor"
+
+
+def binding_note(binding: str | None) -> list[str]:
+    """Which way values were bound to variables (object-based checkpoints only)."""
+    if binding == TENSORFLOW_BINDING:
+        return ["bound as TensorFlow binds: each value's variable was recorded while TensorFlow's own restore ran"]
+    if binding == DOCTOR_BINDING:
+        return [
+            "bound by the doctor's own walk of the object graph: TensorFlow's own binding could not be recorded "
+            "(another TensorFlow version), so in rare cases (two paths to one object) a status may differ from what "
+            "TensorFlow does"
+        ]
+    return []
+
+
+def shared_notes(findings: list[RestoreFinding]) -> list[str]:
+    """Variables TensorFlow binds to two checkpoint values: it restores both into them,
+    one after the other, and what they hold is not what either path suggests."""
+    groups: dict[str, list[RestoreFinding]] = defaultdict(list)
+    for finding in findings:
+        if finding.shared_with:
+            groups[finding.model_path or "?"].append(finding)
+    if not groups:
+        return []
+    described = []
+    for path, claims in sorted(groups.items()):
+        keys = ", ".join(claim.checkpoint_key or "?" for claim in claims)
+        held = [claim.checkpoint_key for claim in claims if claim.restored is True]
+        described.append(f"{path} ({keys}; it now holds {held[0] if held else 'neither'})")
+    return [
+        f"{len(described)} variable(s) are each bound to two or more checkpoint values: TensorFlow reached them by "
+        "different paths and restores every value into them, so they hold at most one of those: "
+        f"{format_some(described, 2)}. The checkpoint was saved by a differently built object (another optimizer "
+        "configuration, or a model whose layers moved)"
+    ]
+
+
+def moved_notes(findings: list[RestoreFinding]) -> list[str]:
+    """Values TensorFlow bound to a variable of another name than the one they were
+    saved from: the order of its walk decides (a Keras 3 optimizer's ``_variables`` by
+    position), not the names, so it restores them silently into the wrong variable."""
+    moved = [
+        v
+        for v in findings
+        if v.model_path and v.checkpoint_path and v.checkpoint_path != v.model_path
+        and v.status != RestoreStatus.UNMATCHED
+    ]  # fmt: skip
+    if not moved:
+        return []
+    # Silently restored ones first: a conflict at least stops TensorFlow.
+    moved.sort(key=lambda v: v.status != RestoreStatus.CONSUMED)
+    pairs = [f"{v.checkpoint_path} -> {v.model_path}" for v in moved]
+    return [
+        f"{len(moved)} value(s) are bound to a variable of another name than the one they were saved from "
+        f"(TensorFlow binds by the order of its walk, a Keras 3 optimizer by position in _variables): "
+        f"{format_some(pairs, 3)}"
+    ]
+
+
+def deferred_optimizer_notes(findings: list[RestoreFinding]) -> list[str]:
+    """Optimizer state waiting for an optimizer not built yet: when it is restored, and
+    (from the doctor's rehearsal of that first step) where each value lands or that it is dropped."""
+    waiting = [v for v in findings if v.status == RestoreStatus.DEFERRED and v.optimizer]
+    if not waiting:
+        return []
+    owners = sorted({v.deferred_owner or "the optimizer" for v in waiting})
+    note = (
+        f"{len(waiting)} optimizer value(s) are deferred: {format_some(owners, 2)} has not created its variables "
+        "yet; TensorFlow restores them when it does, at the first apply_gradients (or "
+        "optimizer.build(model.trainable_variables)), and assert_consumed() fails until then"
+    )
+    rehearsed = [v for v in waiting if v.first_step is not None]
+    if not rehearsed:
+        return [note + ". The doctor could not rehearse that step (the model has no trainable variables yet)"]
+    landed = [v for v in rehearsed if v.first_step[0] == "restored"]
+    dropped = [v for v in rehearsed if v.first_step[0] != "restored"]
+    note += f". Rehearsed on the model's trainable variables: {len(landed)} would be restored"
+    if dropped:
+        note += (
+            f", {len(dropped)} dropped without an error (the optimizer has no variable of that place and shape: "
+            f"another optimizer class or configuration): {format_some([v.label for v in dropped], 3)}"
+        )
+    return [note]
+
+
+def unused_optimizer_note(count: int, holds_optimizer: bool | None) -> str:
+    """Optimizer state the restore left unused: expected only when no optimizer is restored into."""
+    if holds_optimizer:
+        return (
+            f"optimizer state not used ({count} values): the script's optimizer has no place for them "
+            "(another optimizer class or configuration): training resumes with fresh optimizer state"
+        )
+    return f"optimizer state not used ({count} values): expected for an inference restore"
