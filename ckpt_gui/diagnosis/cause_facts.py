@@ -26,9 +26,11 @@ def saved_path(finding: RestoreFinding) -> str | None:
     A matched value sits where the model's variable does: they were matched by path."""
     if finding.checkpoint_key is None:
         return None
+    if finding.checkpoint_path:  # TensorFlow bound it elsewhere than where it was saved
+        return finding.checkpoint_path
     if finding.status in _MATCHED and finding.model_path:
         return finding.model_path
-    return finding.checkpoint_path or without_attributes(finding.checkpoint_key)
+    return without_attributes(finding.checkpoint_key)
 
 
 def model_side(finding: RestoreFinding) -> str | None:
