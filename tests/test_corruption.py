@@ -154,10 +154,6 @@ def test_entry_past_the_end_of_its_shard(scratch_copy):
     assert_clean_error(run_cli("inspect", str(folder), "--stats"), str(data_file), "truncated")
 
 
-def test_v1_checkpoint(checkpoints):
-    assert_clean_error(run_cli("inspect", str(checkpoints / "v1")), "V1 checkpoint")
-
-
 def test_no_checkpoint_found(tmp_path):
     (tmp_path / "weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
     assert_clean_error(run_cli("inspect", str(tmp_path)), str(tmp_path), "no checkpoint found", "weights.h5")

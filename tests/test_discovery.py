@@ -9,7 +9,7 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import locate, step_of
-from ckpt_gui.core.format.errors import NotACheckpointError, UnsupportedCheckpointError
+from ckpt_gui.core.format.errors import NotACheckpointError
 from ckpt_gui.core.format.state_file import parse_checkpoint_state
 
 
@@ -150,10 +150,12 @@ def test_empty_folder_and_missing_path(tmp_path):
         locate(tmp_path / "nothing" / "here")
 
 
-def test_v1_checkpoint_is_refused_clearly(checkpoints):
+def test_v1_checkpoint_opens_from_its_folder_and_its_file(checkpoints):
+    # Its values against TensorFlow: tests/test_v1.py.
     for path in (checkpoints / "v1", checkpoints / "v1" / "model.ckpt"):
-        with pytest.raises(UnsupportedCheckpointError, match="V1 checkpoint"):
-            Checkpoint.open(path)
+        ckpt = Checkpoint.open(path)
+        assert ckpt.location.kind == "v1" and ckpt.prefix == str(checkpoints / "v1" / "model.ckpt")
+        assert [v.key for v in ckpt.variables] == ["w"]
 
 
 def test_other_file_kinds_are_named(tmp_path):

@@ -100,12 +100,10 @@ ROWS = _read_manifest()
 
 # -- the known bugs of issue 10 (strict xfails: they fail the day the bug is fixed) -------------
 
-V1_REFUSED = "issue 10: V1 (pre-0.12) single-file checkpoints are refused (TensorFlow 2.21 reads them)"
 GRAPH_SHARD_MISSING = (
     "issue 10: inspect refuses a TF2 checkpoint whose object-graph shard is missing (TensorFlow lists its keys)"
 )
 
-V1_FOLDERS = {row.id for row in ROWS if row.kind == "tf1-v1"}
 # TF2 checkpoints whose only data shard (which holds the object graph) was not in the repository.
 GRAPH_SHARD_MISSING_CASES = {f"jj-keras-cp-2019/cp-{epoch:04d}.ckpt" for epoch in range(5, 51, 5)}
 # SavedModels whose object graph (a string tensor) ends in NUL bytes.
@@ -139,9 +137,6 @@ def checkpoint_params(known: dict[str, str], rows: list[Row] | None = None) -> l
                 marks = [_xfail(known[row.id])]
             params.append(pytest.param(row, name, id=case, marks=marks))
     return params
-
-
-V1_KNOWN = dict.fromkeys(V1_FOLDERS, V1_REFUSED)
 
 
 # -- fixtures and TensorFlow's side -----------------------------------------------------------
@@ -255,7 +250,7 @@ def assert_report_lists(report: dict, expected: list[tuple[str, str, list[int]]]
 # -- the checkpoint a path opens ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("row", folder_params(V1_KNOWN))
+@pytest.mark.parametrize("row", folder_params())
 def test_target_opens_what_tensorflow_opens(corpus, tf, row):
     folder = corpus / row.id
     target = Path(os.path.normpath(folder / row.target))
@@ -281,7 +276,7 @@ def test_target_opens_what_tensorflow_opens(corpus, tf, row):
 # -- every checkpoint of every folder: keys, order, dtypes, shapes, values ----------------------
 
 
-@pytest.mark.parametrize(("row", "name"), checkpoint_params(V1_KNOWN))
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}))
 def test_keys_dtypes_shapes_match_tensorflow(corpus, tf, row, name):
     prefix = corpus / row.id / name
     expected = tf_listing(tf, prefix)
@@ -292,7 +287,7 @@ def test_keys_dtypes_shapes_match_tensorflow(corpus, tf, row, name):
     assert got == expected, "dtypes or shapes differ"
 
 
-@pytest.mark.parametrize(("row", "name"), checkpoint_params(V1_KNOWN))
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}))
 def test_every_value_matches_tensorflow_bit_for_bit(corpus, tf, row, name, record_property):
     prefix = corpus / row.id / name
     reader = tf.train.load_checkpoint(str(prefix))
@@ -326,7 +321,7 @@ MULTI = [row for row in ROWS if len(row.checkpoints) > 1]
 
 @pytest.mark.parametrize(
     ("row", "name"),
-    checkpoint_params({**V1_KNOWN, **dict.fromkeys(GRAPH_SHARD_MISSING_CASES, GRAPH_SHARD_MISSING)}, MULTI),
+    checkpoint_params(dict.fromkeys(GRAPH_SHARD_MISSING_CASES, GRAPH_SHARD_MISSING), MULTI),
 )
 def test_cli_inspect_lists_what_tensorflow_lists(corpus, tf, row, name):
     """Every checkpoint of a folder that holds several, named by its prefix (the one a
@@ -366,7 +361,7 @@ def _assert_read_back(loaded: np.ndarray, theirs, key: str) -> None:
     assert loaded.tobytes() == np.ascontiguousarray(theirs_arr).tobytes(), f"{key}: exported values differ"
 
 
-@pytest.mark.parametrize(("row", "name"), checkpoint_params(V1_KNOWN))
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}))
 def test_export_reads_back_as_tensorflow_reads(corpus, tf, tmp_path, row, name):
     prefix = corpus / row.id / name
     target = Path(os.path.normpath(corpus / row.id / row.target))

@@ -23,6 +23,7 @@ from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
+from ckpt_gui.core.format.v1_table import V1Index, V1Values
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
     import numpy as np
@@ -56,21 +57,26 @@ class Variable:
 
 
 class Checkpoint:
-    """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables)."""
+    """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables),
+    or a V1 (pre-0.12) one, whose index and values come from its table files."""
 
     def __init__(self, location: Location, selected: CheckpointRef | None = None) -> None:
         self.location = location
         self.ref = selected or location.selected
         self.prefix = self.ref.prefix
-        self.index = BundleIndex(self.prefix)
-        self.shards = ShardFiles(self.index)
+        if location.kind == "v1":
+            self.index = V1Index(self.prefix)
+            self.shards = V1Values(self.index)
+        else:
+            self.index = BundleIndex(self.prefix)
+            self.shards = ShardFiles(self.index)
 
     @cached_property
     def reader(self) -> TensorReader:
         # Listing a checkpoint must not import numpy: the value reader comes on first read.
         from ckpt_gui.core.values.reader import TensorReader  # noqa: PLC0415
 
-        return TensorReader(self.index)
+        return TensorReader(self.index, self.shards)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Checkpoint:

@@ -15,16 +15,18 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, UnsupportedCheckpointError
-from ckpt_gui.core.format.file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint, not_a_checkpoint
+from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError
+from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
+from ckpt_gui.core.format.v1_table import is_pattern, v1_files
 from ckpt_gui.core.formatting import format_some
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
+_V1_SHARD = re.compile(r"-(?:\d{5}|\?{5})-of-(\d{5})$")  # model.ckpt-00000-of-00002, or its pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ class CheckpointRef:
 class Location:
     """What a path resolved to: the checkpoint to open and its siblings."""
 
-    kind: str  # "bundle" or "savedmodel"
+    kind: str  # "bundle", "savedmodel" or "v1" (a pre-0.12 TensorSlice checkpoint)
     directory: str
     selected: CheckpointRef
     checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
@@ -69,6 +71,8 @@ def locate(path: str | os.PathLike[str]) -> Location:
         return _locate_from_file(path)
     if os.path.isfile(path + ".index"):
         return _locate_prefix(path)
+    if is_pattern(path) and _is_v1(path):  # TF's V1 reader takes a pattern: model.ckpt-?????-of-00002
+        return _locate_v1(os.path.dirname(path), [path], path)
     raise _nothing_at(path)
 
 
@@ -93,6 +97,9 @@ def _locate_in_directory(directory: str) -> Location:
     listing = FolderListing()
     checkpoints, state, warnings = _scan_directory(directory, listing)
     if not checkpoints:
+        v1 = _v1_checkpoints_in(directory, state)
+        if v1:
+            return _locate_v1(directory, *v1, state, tuple(warnings))
         raise _no_checkpoint_in(directory, state)
     latest = _latest(directory, checkpoints, state, listing)
     selected = latest
@@ -120,10 +127,12 @@ def _locate_from_file(path: str) -> Location:
         return _locate_prefix(prefix)
     if name.endswith(".meta") and os.path.isfile(path[: -len(".meta")] + ".index"):
         return _locate_prefix(path[: -len(".meta")])
+    if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
+        return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
     if name == STATE_FILENAME or name in ("saved_model.pb", "saved_model.pbtxt"):
         return _locate_in_directory(directory)
     if looks_like_v1_checkpoint(path):
-        raise UnsupportedCheckpointError(path, V1_MESSAGE)
+        return _locate_v1(directory, [path], path)  # this file only, as TensorFlow reads it
     raise NotACheckpointError(path, not_a_checkpoint(path))
 
 
@@ -180,6 +189,8 @@ def _scan_directory(
         for i, listed_path in enumerate(paths):
             prefix = _resolve_state_path(directory, listed_path, listing)
             if not listing.files(prefix).has_index:
+                if _is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
+                    continue
                 warnings.append(f"{state_path} lists {listed_path}, but {prefix}.index does not exist")
                 continue
             stamp = timestamps[i] if i < len(timestamps) else None
@@ -236,6 +247,67 @@ def _is_saved_model(directory: str) -> bool:
     return any(os.path.isfile(os.path.join(directory, n)) for n in ("saved_model.pb", "saved_model.pbtxt"))
 
 
+# -- V1 (pre-0.12) checkpoints: table files with the values inline ---------------------
+
+
+def _is_v1(prefix: str) -> bool:
+    files = v1_files(prefix)
+    return bool(files) and all(looks_like_v1_checkpoint(f) for f in files)
+
+
+def _v1_checkpoints_in(directory: str, state: CheckpointState | None) -> tuple[list[str], str] | None:
+    """The V1 checkpoints of a folder without V2 ones, and the one to show: the state
+    file's (a pattern for sharded ones), else the last by step."""
+    wanted = None
+    if state is not None and state.model_checkpoint_path:
+        wanted = _resolve_state_path(directory, state.model_checkpoint_path)
+        if not _is_v1(wanted):
+            wanted = None
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return None
+    prefixes = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path) and looks_like_v1_checkpoint(path):
+            shard = _V1_SHARD.search(name)
+            prefix = os.path.join(directory, name[: shard.start()] + f"-?????-of-{shard.group(1)}") if shard else path
+            if prefix not in prefixes:
+                prefixes.append(prefix)
+    if wanted is not None and wanted not in prefixes:
+        prefixes.append(wanted)
+    if not prefixes:
+        return None
+    prefixes.sort(key=lambda p: (_v1_step(p) is None, _v1_step(p) or 0, p))
+    return prefixes, wanted or prefixes[-1]
+
+
+def _v1_step(prefix: str) -> int | None:
+    return step_of(_V1_SHARD.sub("", prefix))
+
+
+def _locate_v1(
+    directory: str,
+    prefixes: list[str],
+    selected: str,
+    state: CheckpointState | None = None,
+    warnings: tuple[str, ...] = (),
+) -> Location:
+    listed = set()
+    if state is not None:
+        paths = (*state.all_model_checkpoint_paths, state.model_checkpoint_path)
+        listed = {_resolve_state_path(directory, p) for p in paths}
+    refs = []
+    for prefix in prefixes:
+        files = v1_files(prefix)
+        sizes = [os.stat(f) for f in files]
+        time = max((st.st_mtime for st in sizes), default=None)
+        refs.append(CheckpointRef(prefix, _v1_step(prefix), time, sum(st.st_size for st in sizes), prefix in listed))
+    chosen = next(ref for ref in refs if ref.prefix == selected)
+    return Location("v1", directory, chosen, tuple(refs), chosen, state, warnings)
+
+
 # -- saying what is there instead -------------------------------------------------------
 
 
@@ -250,18 +322,10 @@ def _nothing_at(path: str) -> NotACheckpointError:
 
 
 def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> CheckpointError:
-    if state is not None and state.model_checkpoint_path:
-        prefix = _resolve_state_path(directory, state.model_checkpoint_path)
-        if looks_like_v1_checkpoint(prefix):
-            return UnsupportedCheckpointError(prefix, V1_MESSAGE)
     try:
         names = sorted(os.listdir(directory))
     except OSError as exc:
         return NotACheckpointError(directory, f"cannot list the folder ({exc.strerror or exc})")
-    for name in names:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and looks_like_v1_checkpoint(candidate):
-            return UnsupportedCheckpointError(candidate, V1_MESSAGE)
     if not names:
         return NotACheckpointError(directory, "no checkpoint found: the folder is empty")
     with_checkpoints = [
