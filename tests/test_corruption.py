@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -183,3 +184,19 @@ def test_slice_extent_with_the_wrong_wire_type(scratch_copy):
 
     rewrite_block(index, garble)
     assert_clean_error(run_cli("inspect", str(index)), str(index))
+
+
+def test_missing_object_graph_shard_lists_keys_like_tensorflow(scratch_copy, tf):
+    """TF lists the keys of a TF2 checkpoint whose data shard is gone; so does inspect,
+    with a warning naming the missing file and exit code 1 (no object paths)."""
+    folder = scratch_copy("keras_seq")
+    data_file = folder / "ckpt-4.data-00000-of-00001"
+    data_file.unlink()
+    expected = [(key, list(shape)) for key, shape in tf.train.list_variables(str(folder / "ckpt-4"))]
+    result = run_cli("inspect", str(folder / "ckpt-4"), "--json")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert [(v["key"], v["shape"]) for v in report["variables"]] == expected
+    assert any(str(data_file) in w and "missing" in w for w in report["warnings"])
+    assert all(line.startswith("ckpt-gui: warning: ") for line in result.stderr.splitlines())

@@ -98,14 +98,8 @@ def _read_manifest() -> list[Row]:
 
 ROWS = _read_manifest()
 
-# -- the known bugs of issue 10 (strict xfails: they fail the day the bug is fixed) -------------
+# -- the known bugs of issue 10 (strict xfails: they fail the day the bug is fixed): none left ---
 
-GRAPH_SHARD_MISSING = (
-    "issue 10: inspect refuses a TF2 checkpoint whose object-graph shard is missing (TensorFlow lists its keys)"
-)
-
-# TF2 checkpoints whose only data shard (which holds the object graph) was not in the repository.
-GRAPH_SHARD_MISSING_CASES = {f"jj-keras-cp-2019/cp-{epoch:04d}.ckpt" for epoch in range(5, 51, 5)}
 # SavedModels whose object graph (a string tensor) ends in NUL bytes.
 NUL_STRING_FOLDERS = {
     "tfx-tft-sm", "tfx-tft2-sm", "java-py-sm", "java-c356-sm",
@@ -319,17 +313,30 @@ def test_every_value_matches_tensorflow_bit_for_bit(corpus, tf, row, name, recor
 MULTI = [row for row in ROWS if len(row.checkpoints) > 1]
 
 
-@pytest.mark.parametrize(
-    ("row", "name"),
-    checkpoint_params(dict.fromkeys(GRAPH_SHARD_MISSING_CASES, GRAPH_SHARD_MISSING), MULTI),
-)
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}, MULTI))
 def test_cli_inspect_lists_what_tensorflow_lists(corpus, tf, row, name):
     """Every checkpoint of a folder that holds several, named by its prefix (the one a
-    folder opens is checked by test_target_opens_what_tensorflow_opens)."""
+    folder opens is checked by test_target_opens_what_tensorflow_opens). Where the data
+    shard holding a TF2 object graph is missing, TensorFlow still lists the keys: so does
+    inspect, saying which file is missing, with exit code 1 (listed, no object paths)."""
     prefix = corpus / row.id / name
-    report = inspect_json(prefix)
+    result = run_cli("inspect", str(prefix), "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
     assert report["prefix"] == str(prefix)
     assert_report_lists(report, tf_listing(tf, prefix))
+    reader = tf.train.load_checkpoint(str(prefix))
+    graph_error = None
+    if OBJECT_GRAPH_KEY in reader.get_variable_to_shape_map():
+        _graph, graph_error = tf_read(tf, reader, OBJECT_GRAPH_KEY)
+    if graph_error is None:
+        assert result.returncode == 0, result.stderr
+        return
+    missing = missing_file_in(graph_error)
+    assert result.returncode == 1, f"exit {result.returncode}: {result.stderr}"
+    assert any(missing in w and "missing" in w for w in report["warnings"]), report["warnings"]
+    assert all(v["object_paths"] == [] for v in report["variables"])
+    assert any(missing in line and line.startswith("ckpt-gui: warning:") for line in result.stderr.splitlines())
 
 
 def _keys_to_export(tf, reader) -> list[str]:

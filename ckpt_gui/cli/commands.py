@@ -15,9 +15,10 @@ import sys
 from ckpt_gui.cli.documents import inspect_report
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError
 
 EXIT_OK = 0
+EXIT_INCOMPLETE = 1  # inspect: listed, but the object graph could not be read (no object paths)
 EXIT_ERROR = 2
 
 
@@ -99,10 +100,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _inspect(args: argparse.Namespace) -> int:
     ckpt = Checkpoint.open(args.path)
-    for warning in ckpt.location.warnings:
+    if isinstance(ckpt.graph_error, CorruptCheckpointError):
+        raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
+    for warning in ckpt.warnings:
         print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
-    if ckpt.graph_error is not None:
-        raise ckpt.graph_error  # the object paths the contract promises cannot be given
     stats = None
     if args.stats:
         # Statistics need numpy, which listing a checkpoint must not import.
@@ -113,7 +114,9 @@ def _inspect(args: argparse.Namespace) -> int:
         _print_json(inspect_report(ckpt, stats))
     else:
         print_inspect_table(ckpt, stats)
-    return EXIT_OK
+    # Listed as tf.train.list_variables lists it, but without the object paths promised:
+    # a script must not take that for a complete answer.
+    return EXIT_INCOMPLETE if ckpt.graph_error is not None else EXIT_OK
 
 
 def _diagnose(args: argparse.Namespace) -> int:

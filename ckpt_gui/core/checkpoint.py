@@ -108,6 +108,16 @@ class Checkpoint:
         """Why the object graph could not be read, or None."""
         return self._graph_or_error[1]
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about this listing: the folder's warnings, and that
+        the object graph could not be read (the keys are listed without object paths,
+        as tf.train.list_variables lists them)."""
+        warnings = list(self.location.warnings)
+        if self.graph_error is not None:
+            warnings.append(f"{self.graph_error}; the keys are listed without their object paths")
+        return warnings
+
     @cached_property
     def _graph_or_error(self) -> tuple[ObjectGraph | None, CheckpointError | None]:
         try:
