@@ -200,3 +200,23 @@ def test_missing_object_graph_shard_lists_keys_like_tensorflow(scratch_copy, tf)
     assert [(v["key"], v["shape"]) for v in report["variables"]] == expected
     assert any(str(data_file) in w and "missing" in w for w in report["warnings"])
     assert all(line.startswith("ckpt-gui: warning: ") for line in result.stderr.splitlines())
+
+
+@pytest.mark.parametrize("name", ["run\n1", "run\r\x1b[2J\t1", "run\u20281"])
+def test_a_path_with_control_characters_keeps_the_error_on_one_line(scratch_copy, tmp_path, name):
+    """Newlines, escape sequences and line separators are legal in Linux file names:
+    such paths are quoted with escapes, and the error stays one line naming the file."""
+    folder = scratch_copy("tf1").rename(tmp_path / name)
+    data_file = folder / "model.ckpt-1000.data-00000-of-00001"
+    data_file.write_bytes(data_file.read_bytes()[:1000])
+    quoted = repr(str(data_file))
+    assert_clean_error(run_cli("inspect", str(folder), "--stats"), quoted, "truncated")
+    empty = tmp_path / f"empty{name}"
+    empty.mkdir()
+    assert_clean_error(run_cli("inspect", str(empty)), repr(str(empty)), "empty")
+    output = folder / f"out{name}.npy"  # refused: inside the checkpoint folder
+    assert_clean_error(run_cli("export", str(folder), "global_step", "-o", str(output)), repr(str(output)))
+    assert not output.exists()
+    with pytest.raises(CheckpointError) as raised:
+        Checkpoint.open(folder / "missing")
+    assert "\n" not in str(raised.value) and "\u2028" not in str(raised.value)

@@ -15,7 +15,7 @@ import sys
 from ckpt_gui.cli.documents import inspect_report
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # inspect: listed, but the object graph could not be read (no object paths)
@@ -103,7 +103,7 @@ def _inspect(args: argparse.Namespace) -> int:
     if isinstance(ckpt.graph_error, CorruptCheckpointError):
         raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
     for warning in ckpt.warnings:
-        print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
+        print(f"ckpt-gui: warning: {one_line(warning)}", file=sys.stderr)
     stats = None
     if args.stats:
         # Statistics need numpy, which listing a checkpoint must not import.

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
@@ -110,8 +110,8 @@ def _locate_in_directory(directory: str) -> Location:
         if whole:
             selected = whole[-1]
             warnings += (
-                f"{latest.name} is incomplete ({_missing_text(latest)}): showing {selected.name}, "
-                "the newest complete checkpoint",
+                f"{shown_path(latest.name)} is incomplete ({_missing_text(latest)}): "
+                f"showing {shown_path(selected.name)}, the newest complete checkpoint",
             )
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
@@ -123,7 +123,8 @@ def _locate_from_file(path: str) -> Location:
     if _DATA_FILE.search(name):
         prefix = _DATA_FILE.sub("", path)
         if not os.path.isfile(prefix + ".index"):
-            raise NotACheckpointError(path, f"data file without its index: {os.path.basename(prefix)}.index is missing")
+            index_name = shown_path(os.path.basename(prefix) + ".index")
+            raise NotACheckpointError(path, f"data file without its index: {index_name} is missing")
         return _locate_prefix(prefix)
     if name.endswith(".meta") and os.path.isfile(path[: -len(".meta")] + ".index"):
         return _locate_prefix(path[: -len(".meta")])
@@ -147,12 +148,13 @@ def _locate_prefix(prefix: str) -> Location:
         checkpoints = in_order(listed, [c for c in checkpoints if not c.in_state_file] + [selected])
     latest = _latest(directory, checkpoints, state, listing)
     if not selected.complete:
-        warnings += (f"{selected.name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
+        name = shown_path(selected.name)
+        warnings += (f"{name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
 
 def _missing_text(ref: CheckpointRef) -> str:
-    return "missing " + format_some([os.path.basename(path) for path in ref.missing_files], 3)
+    return "missing " + format_some([shown_path(os.path.basename(path)) for path in ref.missing_files], 3)
 
 
 def _latest(
@@ -178,7 +180,7 @@ def _scan_directory(
     if os.path.isfile(state_path):
         state, problem = read_checkpoint_state(state_path)
         if problem:
-            warnings.append(f"{state_path}: {problem}; listing the *.index files instead")
+            warnings.append(f"{shown_path(state_path)}: {problem}; listing the *.index files instead")
 
     listed: dict[str, CheckpointRef] = {}
     if state is not None:
@@ -191,7 +193,10 @@ def _scan_directory(
             if not listing.files(prefix).has_index:
                 if _is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
                     continue
-                warnings.append(f"{state_path} lists {listed_path}, but {prefix}.index does not exist")
+                warnings.append(
+                    f"{shown_path(state_path)} lists {shown_path(listed_path)}, "
+                    f"but {shown_path(prefix + '.index')} does not exist"
+                )
                 continue
             stamp = timestamps[i] if i < len(timestamps) else None
             listed[prefix] = _make_ref(prefix, stamp, True, listing)
@@ -316,7 +321,7 @@ def _nothing_at(path: str) -> NotACheckpointError:
     if os.path.isdir(directory):
         siblings, _state, _w = _scan_directory(directory, FolderListing())
         if siblings:
-            names = ", ".join(c.name for c in siblings[-5:])
+            names = ", ".join(shown_path(c.name) for c in siblings[-5:])
             return NotACheckpointError(path, f"no such checkpoint; the folder holds {names}")
     return NotACheckpointError(path, "no such file, folder or checkpoint prefix")
 
@@ -332,10 +337,10 @@ def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoi
         n for n in names if os.path.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
     ]
     if with_checkpoints:
-        shown = format_some([n + "/" for n in with_checkpoints], 5)
+        shown = format_some([shown_path(n + "/") for n in with_checkpoints], 5)
         return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
     files = [n for n in names if os.path.isfile(os.path.join(directory, n))]
-    described = [f"{n} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
+    described = [f"{shown_path(n)} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
     more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
     found = ", ".join(described) if described else f"{len(names)} subfolder(s)"
     return NotACheckpointError(directory, f"no checkpoint found (no *.index file); found {found}{more}")
