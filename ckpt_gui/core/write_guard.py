@@ -42,6 +42,8 @@ class Protected:
         """The opened checkpoint's folder (and, for a SavedModel, the SavedModel's),
         every sibling's folder, and the files of the checkpoint itself."""
         location = ckpt.location
+        # The folder the user opened is protected whatever its state file names: a state
+        # file that points elsewhere adds that checkpoint's folder, never replaces this one.
         folders = {location.directory, os.path.dirname(ckpt.prefix)}
         folders.update(os.path.dirname(ref.prefix) for ref in location.checkpoints)
         files = [ckpt.index.index_path, os.path.join(location.directory, "checkpoint")]

@@ -182,28 +182,51 @@ def _scan_directory(
         if problem:
             warnings.append(f"{shown_path(state_path)}: {problem}; listing the *.index files instead")
 
-    listed: dict[str, CheckpointRef] = {}
-    if state is not None:
-        timestamps = state.all_model_checkpoint_timestamps
-        paths = list(state.all_model_checkpoint_paths)
-        if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
-            paths.append(state.model_checkpoint_path)
-        for i, listed_path in enumerate(paths):
-            prefix = _resolve_state_path(directory, listed_path, listing)
-            if not listing.files(prefix).has_index:
-                if _is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
-                    continue
-                warnings.append(
-                    f"{shown_path(state_path)} lists {shown_path(listed_path)}, "
-                    f"but {shown_path(prefix + '.index')} does not exist"
-                )
-                continue
-            stamp = timestamps[i] if i < len(timestamps) else None
-            listed[prefix] = _make_ref(prefix, stamp, True, listing)
+    listed = _listed_refs(directory, state, listing, warnings) if state is not None else {}
     unlisted = [
         _make_ref(prefix, None, False, listing) for prefix in listing.index_prefixes(directory) if prefix not in listed
     ]
     return in_order(list(listed.values()), unlisted), state, tuple(warnings)
+
+
+def _listed_refs(
+    directory: str, state: CheckpointState, listing: FolderListing, warnings: list[str]
+) -> dict[str, CheckpointRef]:
+    """The checkpoints the state file lists that exist, by prefix; warnings for the others
+    and for any it takes outside its folder (TensorFlow follows such a path silently)."""
+    state_path = os.path.join(directory, STATE_FILENAME)
+    timestamps = state.all_model_checkpoint_timestamps
+    paths = list(state.all_model_checkpoint_paths)
+    if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
+        paths.append(state.model_checkpoint_path)
+    listed: dict[str, CheckpointRef] = {}
+    for i, listed_path in enumerate(paths):
+        prefix = _resolve_state_path(directory, listed_path, listing)
+        if not listing.files(prefix).has_index:
+            if _is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
+                continue
+            warnings.append(
+                f"{shown_path(state_path)} lists {shown_path(listed_path)}, "
+                f"but {shown_path(prefix + '.index')} does not exist"
+            )
+            continue
+        if not is_inside(prefix, directory):
+            warnings.append(
+                f"{shown_path(state_path)} points outside its folder: {shown_path(listed_path)} is "
+                f"{shown_path(prefix)}, outside {shown_path(directory)}"
+            )
+        stamp = timestamps[i] if i < len(timestamps) else None
+        listed[prefix] = _make_ref(prefix, stamp, True, listing)
+    return listed
+
+
+def is_inside(path: str, directory: str) -> bool:
+    """Whether ``path`` lies in ``directory``'s tree, symlinks and ``..`` resolved."""
+    real_dir = os.path.realpath(directory)
+    try:
+        return os.path.commonpath([os.path.realpath(path), real_dir]) == real_dir
+    except ValueError:  # different drives (Windows)
+        return False
 
 
 def in_order(listed: list[CheckpointRef], unlisted: list[CheckpointRef]) -> tuple[CheckpointRef, ...]:
