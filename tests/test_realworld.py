@@ -501,3 +501,42 @@ def test_files_that_are_no_checkpoint_are_refused_like_tensorflow(corpus, tf, ro
     assert result.returncode == 2, result.stdout[:200]
     line = assert_one_line_error(result.stderr)
     assert "not a TensorFlow checkpoint" in line and str(path) in line, line
+
+
+# -- SavedModels: the files beside saved_model.pb, TF Serving's numbered versions -----------------
+
+
+def _saved_model_side_files() -> list:
+    params = []
+    for row in ROWS:
+        for path in sorted((ROOT / "corpus" / row.id).rglob("*.pb")):
+            if path.name in ("fingerprint.pb", "keras_metadata.pb"):
+                rel = path.relative_to(ROOT / "corpus" / row.id).as_posix()
+                params.append(pytest.param(row, rel, id=f"{row.id}/{rel}"))
+    return params
+
+
+@pytest.mark.parametrize(("row", "rel"), _saved_model_side_files())
+def test_saved_model_side_files_open_their_saved_model(corpus, tf, row, rel):
+    path = corpus / row.id / rel
+    assert Path(Checkpoint.open(path).prefix) == tf_prefix(tf, path.parent)
+    report = inspect_json(path)
+    assert_report_lists(report, tf_listing(tf, Path(report["prefix"])))
+
+
+def test_tf_serving_versions_of_real_saved_models(corpus, tf, tmp_path):
+    """Two real SavedModels as TF Serving's model/<version>/: the highest is opened and
+    read as TensorFlow reads it, the other is listed."""
+    model = tmp_path / "half_plus_two"
+    shutil.copytree(corpus / "srv-hp2-cpu-sm", model / "7")
+    shutil.copytree(corpus / "srv-hp2-mkl-sm", model / "12")
+    report = inspect_json(model)
+    expected = model / "12" / "variables" / "variables"
+    assert report["prefix"] == str(expected) and report["format"] == "savedmodel"
+    assert [(c["step"], c["selected"]) for c in report["checkpoints"]] == [(7, False), (12, True)]
+    assert any("showing version 12" in w for w in report["warnings"])
+    assert_report_lists(report, tf_listing(tf, expected))
+    ckpt = Checkpoint.open(model)
+    reader = tf.train.load_checkpoint(str(expected))
+    for key in reader.get_variable_to_shape_map():
+        assert_bit_for_bit(ckpt.read(key), reader.get_tensor(key), key)

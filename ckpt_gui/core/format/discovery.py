@@ -10,6 +10,7 @@ timestamps, in the state file); hand-written or older ones may not be listed, so
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
@@ -18,6 +19,13 @@ from dataclasses import dataclass, field
 from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
+from ckpt_gui.core.format.saved_model_folder import (
+    SAVED_MODEL_FILES,
+    SAVED_MODEL_GRAPHS,
+    is_saved_model,
+    saved_models_below,
+    variables_prefix,
+)
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
 from ckpt_gui.core.format.v1_table import is_pattern, v1_files
 from ckpt_gui.core.formatting import format_some
@@ -87,10 +95,10 @@ def step_of(prefix: str) -> int | None:
 
 def _locate_in_directory(directory: str) -> Location:
     saved_model_variables = os.path.join(directory, "variables", "variables")
-    if _is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
+    if is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
         ref = _make_ref(saved_model_variables, None, False, FolderListing())
         return Location("savedmodel", directory, ref, (ref,), ref)
-    if _is_saved_model(directory):
+    if is_saved_model(directory):
         raise NotACheckpointError(
             directory, "SavedModel without variables (no variables/variables.index): nothing to show"
         )
@@ -100,6 +108,9 @@ def _locate_in_directory(directory: str) -> Location:
         v1 = _v1_checkpoints_in(directory, state)
         if v1:
             return _locate_v1(directory, *v1, state, tuple(warnings))
+        below = saved_models_below(directory)
+        if below.versions:
+            return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)
         raise _no_checkpoint_in(directory, state)
     latest = _latest(directory, checkpoints, state, listing)
     selected = latest
@@ -130,7 +141,9 @@ def _locate_from_file(path: str) -> Location:
         return _locate_prefix(path[: -len(".meta")])
     if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
         return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
-    if name == STATE_FILENAME or name in ("saved_model.pb", "saved_model.pbtxt"):
+    if name == STATE_FILENAME or name in SAVED_MODEL_GRAPHS:
+        return _locate_in_directory(directory)
+    if name in SAVED_MODEL_FILES and is_saved_model(directory):  # fingerprint.pb, keras_metadata.pb
         return _locate_in_directory(directory)
     if looks_like_v1_checkpoint(path):
         return _locate_v1(directory, [path], path)  # this file only, as TensorFlow reads it
@@ -271,8 +284,27 @@ def _resolve_state_path(directory: str, listed: str, listing: FolderListing | No
     return os.path.normpath(listed)
 
 
-def _is_saved_model(directory: str) -> bool:
-    return any(os.path.isfile(os.path.join(directory, n)) for n in ("saved_model.pb", "saved_model.pbtxt"))
+def _locate_saved_model_below(
+    directory: str, versions: tuple, without_variables: tuple[str, ...], listing: FolderListing
+) -> Location:
+    """TF Serving's ``model/<version>/`` (the highest version is shown, as TF Serving
+    serves it; the others are the folder's other checkpoints), or one SavedModel below."""
+    refs = tuple(
+        dataclasses.replace(_make_ref(variables_prefix(path), None, False, listing), step=version)
+        for version, path in versions
+    )
+    selected = refs[-1]
+    shown = shown_path(directory)
+    if versions[-1][0] is None:
+        name = shown_path(os.path.basename(versions[-1][1]))
+        warnings = [f"{shown} holds one SavedModel, {name}/: showing it"]
+    else:
+        numbers = format_some([str(version) for version, _path in versions], 8)
+        warnings = [f"{shown} holds SavedModel versions {numbers} (TF Serving layout): showing version {selected.step}"]
+    if without_variables:
+        names = format_some([shown_path(os.path.basename(p)) for p in without_variables], 5)
+        warnings.append(f"SavedModel version(s) {names} have no variables to show")
+    return Location("savedmodel", directory, selected, refs, selected, None, tuple(warnings))
 
 
 # -- V1 (pre-0.12) checkpoints: table files with the values inline ---------------------
@@ -370,4 +402,4 @@ def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoi
 
 
 def _has_checkpoint(directory: str) -> bool:
-    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or _is_saved_model(directory)
+    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or is_saved_model(directory)
