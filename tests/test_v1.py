@@ -130,3 +130,71 @@ def test_damaged_v1_file_is_one_clear_error(v1, tmp_path):
     assert str(damaged) in str(raised.value) and "\n" not in str(raised.value)
     result = run_cli("inspect", str(damaged))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_mutated_v1_files_give_only_checkpoint_errors(v1, tmp_path):
+    """The index fuzzer's mutations (bit flips, splices, tables rebuilt with valid CRCs)
+    applied to a V1 file: only the one-line CheckpointError may come out."""
+    import importlib.util
+    import random
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("fuzz_index", REPO / "tools" / "fuzz_index.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    out, _held = v1
+    sources = [(out / "model.ckpt").read_bytes(), next((out / "sharded").glob("model.ckpt-3-*")).read_bytes()]
+    rng = random.Random(10)
+    target = tmp_path / "model.ckpt"
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(400):
+        target.write_bytes(fuzz.mutant(rng, rng.choice(sources), rng.choice(sources)))
+        try:
+            fuzz.exercise(str(target))
+            outcomes["ok"] += 1
+        except CheckpointError as exc:
+            assert "\n" not in str(exc)
+            outcomes["error"] += 1
+    assert outcomes["ok"] and outcomes["error"]  # both kinds of mutants were made
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    from ckpt_gui.core.format.wire import encode_varint
+
+    return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
+
+
+def test_a_partitioned_v1_tensor_larger_than_its_slices_is_refused_on_opening(v1, tmp_path):
+    """The V1 table of contents rewritten (CRCs valid) to give ``part`` the full shape
+    [2^62, 4]: inspect exits 2 naming the tensor, as for a V2 index."""
+    import importlib.util
+
+    from ckpt_gui.core.format.table import SSTable
+    from ckpt_gui.core.format.wire import encode_varint, iter_fields
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("fuzz_index", REPO / "tools" / "fuzz_index.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    out, _held = v1
+    items = SSTable((out / "model.ckpt").read_bytes(), "x").items()
+    (_f, _w, meta), *_rest = iter_fields(items[0][1])  # SavedTensorSlices.meta
+    tensors = b""
+    for field, _wt, value in iter_fields(meta):
+        if field == 1 and b"part" in value[:8]:
+            rebuilt = b""
+            for f2, wt2, v2 in iter_fields(value):
+                if f2 == 2:  # the full shape: [2^62, 4]
+                    v2 = b"".join(_field(2, b"\x08" + encode_varint(n)) for n in (2**62, 4))
+                rebuilt += _field(f2, v2) if wt2 == 2 else encode_varint(f2 << 3) + encode_varint(v2)
+            value = rebuilt
+        tensors += _field(field, value)
+    items[0] = (b"", _field(1, tensors))
+    damaged = tmp_path / "model.ckpt"
+    damaged.write_bytes(fuzz.build_table([(items[-1][0], fuzz.build_block(items))]))
+    with pytest.raises(CheckpointError, match="'part' has shape") as raised:
+        Checkpoint.open(damaged)
+    assert "\n" not in str(raised.value)
+    result = run_cli("inspect", str(damaged))
+    assert result.returncode == 2 and "'part'" in result.stderr and "Traceback" not in result.stderr

@@ -183,13 +183,30 @@ class V1Index:
                 part_shape = tensor_slice.shape(shape)
             except WireFormatError as exc:
                 raise CorruptCheckpointError(self.data_path(number), f"tensor {name!r}: {exc}") from None
+            # Every value takes a byte at least: a slice claiming more elements than its
+            # data has bytes is impossible, said now rather than allocated when read.
+            stored = self._values.get((number, name, tensor_slice))
+            if stored is not None and math.prod(part_shape) > len(stored):
+                raise CorruptCheckpointError(
+                    self.data_path(number),
+                    f"tensor {name!r}: slice {tensor_slice.extents} claims {math.prod(part_shape)} elements "
+                    f"but holds {len(stored)} bytes of values",
+                )
             parts[tensor_slice] = V1Entry(
                 name, dtype, part_shape, number, 0, _stored_size(dtype, part_shape), None, (), tensor_slice
             )
         if len(parts) == 1 and _is_full(next(iter(parts)), shape):
             self.entries[name] = next(iter(parts.values()))
             return
-        # Partitioned (or with no stored slice at all: then reading it says so).
+        # Partitioned (or with no stored slice at all: then reading it says so). A full
+        # shape its slices do not fill (e.g. [2^62, 8]) is impossible: said on opening.
+        covered = sum(math.prod(part.shape) for part in parts.values())
+        if parts and covered != math.prod(shape):
+            raise CorruptCheckpointError(
+                self.index_path,
+                f"partitioned tensor {name!r} has shape {list(shape)}, but its slices cover "
+                f"{covered} of its {math.prod(shape)} elements",
+            )
         size = sum(part.size for part in parts.values())
         self.entries[name] = V1Entry(name, dtype, shape, 0, 0, size, None, tuple(parts))
         self.slice_entries[name] = parts
