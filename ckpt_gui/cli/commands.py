@@ -175,6 +175,6 @@ def _export(args: argparse.Namespace) -> int:
     key = resolve_key(ckpt, args.key)
     written, note = export_npy(ckpt, key, args.output)
     if note:
-        print(f"ckpt-gui: note: {note}", file=sys.stderr)
+        print(f"ckpt-gui: note: {one_line(note)}", file=sys.stderr)
     print(os.path.abspath(written))
     return EXIT_OK
