@@ -198,3 +198,17 @@ def test_a_partitioned_v1_tensor_larger_than_its_slices_is_refused_on_opening(v1
     assert "\n" not in str(raised.value)
     result = run_cli("inspect", str(damaged))
     assert result.returncode == 2 and "'part'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_glob_characters_in_names_are_literal(v1, tmp_path):
+    """TF's V1 reader takes a pattern; a folder or file whose name holds [ ] * ? is still
+    itself (only a sharded set's ``-?????-of-`` name is a pattern)."""
+    import shutil
+
+    out, held = v1
+    folder = tmp_path / "run[1]*"
+    shutil.copytree(out / "sharded", folder)
+    shutil.copy(out / "model.ckpt", folder / "m[1].ckpt")
+    assert Checkpoint.open(folder / "m[1].ckpt").read("v_int16").tobytes() == held["v_int16"].tobytes()
+    sharded = Checkpoint.open(folder / "model.ckpt-3-?????-of-00001")
+    assert sharded.read("v_float64").tobytes() == held["v_float64"].tobytes()

@@ -83,10 +83,14 @@ def is_pattern(path: str) -> bool:
 
 
 def v1_files(prefix: str) -> list[str]:
-    """The files of a V1 checkpoint: the file itself, or what its pattern matches."""
+    """The files of a V1 checkpoint: the file itself (a file named ``a[1].ckpt`` too),
+    or what its pattern matches (the pattern is in the file name; the folder is literal)."""
+    if os.path.isfile(prefix):
+        return [prefix]
     if is_pattern(prefix):
-        return sorted(glob.glob(prefix))
-    return [prefix] if os.path.isfile(prefix) else []
+        folder, pattern = os.path.split(prefix)
+        return sorted(glob.glob(os.path.join(glob.escape(folder), pattern)))
+    return []
 
 
 @dataclass(slots=True)
