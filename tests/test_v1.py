@@ -114,6 +114,10 @@ def test_cli_inspect_stats_and_export(v1, tmp_path):
     by_key = {v["key"]: v for v in report["variables"]}
     assert by_key["v_float32"]["stats"]["nan"] == 1
     assert by_key["part"]["partitioned"] is True
+    # The same session saved both: every value the same, strings and partitioned ones too.
+    same = run_cli("diff", str(out / "model.ckpt"), str(out / "sharded"), "--json")
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["summary"]["same"] == len(report["variables"])
     result = run_cli("export", str(out), "v_int64", "-o", str(tmp_path / "x.npy"))
     assert result.returncode == 0, result.stderr
     _same(np.load(tmp_path / "x.npy"), held["v_int64"], "v_int64")
