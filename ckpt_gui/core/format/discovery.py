@@ -14,11 +14,11 @@ import dataclasses
 import glob
 import os
 import re
-from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
+from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
 from ckpt_gui.core.format.saved_model_folder import (
     SAVED_MODEL_FILES,
     SAVED_MODEL_GRAPHS,
@@ -27,47 +27,14 @@ from ckpt_gui.core.format.saved_model_folder import (
     variables_prefix,
 )
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
-from ckpt_gui.core.format.v1_table import is_pattern, v1_files
+from ckpt_gui.core.format.v1_discovery import is_v1, v1_checkpoints_in, v1_location
+from ckpt_gui.core.format.v1_table import is_pattern
 from ckpt_gui.core.formatting import format_some
+
+__all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "step_of"]
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
-_STEP_SUFFIX = re.compile(r"-(\d+)$")
-_TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
-_V1_SHARD = re.compile(r"-(?:\d{5}|\?{5})-of-(\d{5})$")  # model.ckpt-00000-of-00002, or its pattern
-
-
-@dataclass(frozen=True, slots=True)
-class CheckpointRef:
-    """One checkpoint in a folder."""
-
-    prefix: str  # absolute; the files are prefix.index and prefix.data-*
-    step: int | None  # from the prefix name (ckpt-3, model.ckpt-1000)
-    time: float | None  # unix seconds: the state file's timestamp, else the index file's mtime
-    size_bytes: int  # index plus data files
-    in_state_file: bool  # listed in the folder's ``checkpoint`` file
-    missing_files: tuple[str, ...] = ()  # data shards its file names promise but the folder lacks
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing_files
-
-    @property
-    def name(self) -> str:
-        return os.path.basename(self.prefix)
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """What a path resolved to: the checkpoint to open and its siblings."""
-
-    kind: str  # "bundle", "savedmodel" or "v1" (a pre-0.12 TensorSlice checkpoint)
-    directory: str
-    selected: CheckpointRef
-    checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
-    latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
-    state: CheckpointState | None = None
-    warnings: tuple[str, ...] = field(default=())
 
 
 def locate(path: str | os.PathLike[str]) -> Location:
@@ -79,15 +46,9 @@ def locate(path: str | os.PathLike[str]) -> Location:
         return _locate_from_file(path)
     if os.path.isfile(path + ".index"):
         return _locate_prefix(path)
-    if is_pattern(path) and _is_v1(path):  # TF's V1 reader takes a pattern: model.ckpt-?????-of-00002
+    if is_pattern(path) and is_v1(path):  # TF's V1 reader takes a pattern: model.ckpt-?????-of-00002
         return _locate_v1(os.path.dirname(path), [path], path)
     raise _nothing_at(path)
-
-
-def step_of(prefix: str) -> int | None:
-    name = os.path.basename(prefix)
-    match = _STEP_SUFFIX.search(name) or _TRAILING_NUMBER.search(name)
-    return int(match.group(1)) if match else None
 
 
 # -- the cases ----------------------------------------------------------------------
@@ -216,7 +177,7 @@ def _listed_refs(
     for i, listed_path in enumerate(paths):
         prefix = _resolve_state_path(directory, listed_path, listing)
         if not listing.files(prefix).has_index:
-            if _is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
+            if is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
                 continue
             warnings.append(
                 f"{shown_path(state_path)} lists {shown_path(listed_path)}, "
@@ -307,44 +268,13 @@ def _locate_saved_model_below(
     return Location("savedmodel", directory, selected, refs, selected, None, tuple(warnings))
 
 
-# -- V1 (pre-0.12) checkpoints: table files with the values inline ---------------------
-
-
-def _is_v1(prefix: str) -> bool:
-    files = v1_files(prefix)
-    return bool(files) and all(looks_like_v1_checkpoint(f) for f in files)
-
-
 def _v1_checkpoints_in(directory: str, state: CheckpointState | None) -> tuple[list[str], str] | None:
-    """The V1 checkpoints of a folder without V2 ones, and the one to show: the state
-    file's (a pattern for sharded ones), else the last by step."""
+    """The folder's V1 checkpoints (when it has no V2 ones) and the one to show: the state
+    file's (a pattern for a sharded one), else the last by step."""
     wanted = None
     if state is not None and state.model_checkpoint_path:
         wanted = _resolve_state_path(directory, state.model_checkpoint_path)
-        if not _is_v1(wanted):
-            wanted = None
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        return None
-    prefixes = []
-    for name in names:
-        path = os.path.join(directory, name)
-        if os.path.isfile(path) and looks_like_v1_checkpoint(path):
-            shard = _V1_SHARD.search(name)
-            prefix = os.path.join(directory, name[: shard.start()] + f"-?????-of-{shard.group(1)}") if shard else path
-            if prefix not in prefixes:
-                prefixes.append(prefix)
-    if wanted is not None and wanted not in prefixes:
-        prefixes.append(wanted)
-    if not prefixes:
-        return None
-    prefixes.sort(key=lambda p: (_v1_step(p) is None, _v1_step(p) or 0, p))
-    return prefixes, wanted or prefixes[-1]
-
-
-def _v1_step(prefix: str) -> int | None:
-    return step_of(_V1_SHARD.sub("", prefix))
+    return v1_checkpoints_in(directory, wanted)
 
 
 def _locate_v1(
@@ -354,18 +284,11 @@ def _locate_v1(
     state: CheckpointState | None = None,
     warnings: tuple[str, ...] = (),
 ) -> Location:
-    listed = set()
+    listed: set[str] = set()
     if state is not None:
         paths = (*state.all_model_checkpoint_paths, state.model_checkpoint_path)
         listed = {_resolve_state_path(directory, p) for p in paths}
-    refs = []
-    for prefix in prefixes:
-        files = v1_files(prefix)
-        sizes = [os.stat(f) for f in files]
-        time = max((st.st_mtime for st in sizes), default=None)
-        refs.append(CheckpointRef(prefix, _v1_step(prefix), time, sum(st.st_size for st in sizes), prefix in listed))
-    chosen = next(ref for ref in refs if ref.prefix == selected)
-    return Location("v1", directory, chosen, tuple(refs), chosen, state, warnings)
+    return v1_location(directory, prefixes, selected, listed, state, warnings)
 
 
 # -- saying what is there instead -------------------------------------------------------
