@@ -169,11 +169,12 @@ def _field(number: int, payload: bytes) -> bytes:
     return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
 
 
-def test_a_partitioned_v1_tensor_larger_than_its_slices_is_refused_on_opening(v1, tmp_path):
-    """The V1 table of contents rewritten (CRCs valid) to give ``part`` the full shape
-    [2^62, 4]: inspect exits 2 naming the tensor, as for a V2 index."""
+def _rewrite_part(source, target, shape=None, drop_last_slice=False) -> None:
+    """Rewrite a V1 file (CRCs valid): ``part``'s full shape set to ``shape``, or its last
+    slice left out (from the table of contents and the data)."""
     import importlib.util
 
+    from ckpt_gui.core.format.slices import decode_slice_key, parse_tensor_slice
     from ckpt_gui.core.format.table import SSTable
     from ckpt_gui.core.format.wire import encode_varint, iter_fields
     from tests.conftest import REPO
@@ -181,27 +182,58 @@ def test_a_partitioned_v1_tensor_larger_than_its_slices_is_refused_on_opening(v1
     spec = importlib.util.spec_from_file_location("fuzz_index", REPO / "tools" / "fuzz_index.py")
     fuzz = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fuzz)
-    out, _held = v1
-    items = SSTable((out / "model.ckpt").read_bytes(), "x").items()
+    items = SSTable(source.read_bytes(), "x").items()
     (_f, _w, meta), *_rest = iter_fields(items[0][1])  # SavedTensorSlices.meta
     tensors = b""
+    dropped = None
     for field, _wt, value in iter_fields(meta):
         if field == 1 and b"part" in value[:8]:
+            fields = list(iter_fields(value))
+            if drop_last_slice:
+                last = max(i for i, (f2, _w2, _v2) in enumerate(fields) if f2 == 4)
+                dropped = parse_tensor_slice(fields.pop(last)[2])
             rebuilt = b""
-            for f2, wt2, v2 in iter_fields(value):
-                if f2 == 2:  # the full shape: [2^62, 4]
-                    v2 = b"".join(_field(2, b"\x08" + encode_varint(n)) for n in (2**62, 4))
+            for f2, wt2, v2 in fields:
+                if f2 == 2 and shape is not None:
+                    v2 = b"".join(_field(2, b"\x08" + encode_varint(n)) for n in shape)
                 rebuilt += _field(f2, v2) if wt2 == 2 else encode_varint(f2 << 3) + encode_varint(v2)
             value = rebuilt
         tensors += _field(field, value)
     items[0] = (b"", _field(1, tensors))
+    if drop_last_slice:
+        items = [(k, v) for k, v in items if not k or decode_slice_key(k) != ("part", dropped)]
+    target.write_bytes(fuzz.build_table([(items[-1][0], fuzz.build_block(items))]))
+
+
+def test_a_partitioned_v1_tensor_larger_than_its_slices_is_refused_on_opening(v1, tmp_path):
+    """``part`` given the full shape [2^62, 4]: inspect exits 2 naming the tensor, as
+    for a V2 index."""
+    out, _held = v1
     damaged = tmp_path / "model.ckpt"
-    damaged.write_bytes(fuzz.build_table([(items[-1][0], fuzz.build_block(items))]))
+    _rewrite_part(out / "model.ckpt", damaged, shape=(2**62, 4))
     with pytest.raises(CheckpointError, match="'part' has shape") as raised:
         Checkpoint.open(damaged)
     assert "\n" not in str(raised.value)
     result = run_cli("inspect", str(damaged))
     assert result.returncode == 2 and "'part'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_file_of_a_sharded_set_lists_a_partly_stored_tensor(v1, tmp_path):
+    """One file of a sharded V1 save may hold only some slices of a partitioned variable:
+    opened alone (TF allows it), it is listed, and reading that tensor says what is
+    missing; a whole checkpoint with the same hole is refused on opening."""
+    out, held = v1
+    one_of_two = tmp_path / "model.ckpt-00000-of-00002"
+    _rewrite_part(out / "model.ckpt", one_of_two, drop_last_slice=True)
+    ckpt = Checkpoint.open(one_of_two)
+    assert ckpt.variable("part").shape == (10, 4)
+    assert ckpt.read("v_int8").tobytes() == held["v_int8"].tobytes()
+    with pytest.raises(CheckpointError, match="cover"):
+        ckpt.read("part")
+    whole = tmp_path / "model.ckpt"
+    whole.write_bytes(one_of_two.read_bytes())
+    with pytest.raises(CheckpointError, match="'part' has shape"):
+        Checkpoint.open(whole)
 
 
 def test_glob_characters_in_names_are_literal(v1, tmp_path):

@@ -24,6 +24,7 @@ import glob
 import io
 import math
 import os
+import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ _VALUE_FIELDS: dict[int, tuple[int, str, str]] = {
     23: (17, "varint", "Q"),  # uint64_val
 }
 _STRING_FIELD = 8  # string_val
+_SHARD_NAME = re.compile(r"-\d{5}-of-(\d{5})$")
 
 
 def is_pattern(path: str) -> bool:
@@ -122,6 +124,12 @@ class V1Index:
             self._add_tensor(name, *metas[name])
 
     has_object_graph = False
+
+    @property
+    def _one_of_a_set(self) -> bool:
+        """Opened by one file of a sharded set (``...-00000-of-00002``), as TF allows."""
+        shard = _SHARD_NAME.search(os.path.basename(self.prefix))
+        return shard is not None and int(shard.group(1)) > 1
 
     def data_path(self, shard_id: int) -> str:
         return self.files[shard_id]
@@ -204,8 +212,9 @@ class V1Index:
             return
         # Partitioned (or with no stored slice at all: then reading it says so). A full
         # shape its slices do not fill (e.g. [2^62, 8]) is impossible: said on opening.
+        # (One file of a sharded set may hold only some slices: reading the tensor says so.)
         covered = sum(math.prod(part.shape) for part in parts.values())
-        if parts and covered != math.prod(shape):
+        if parts and covered != math.prod(shape) and not (covered < math.prod(shape) and self._one_of_a_set):
             raise CorruptCheckpointError(
                 self.index_path,
                 f"partitioned tensor {name!r} has shape {list(shape)}, but its slices cover "
