@@ -169,7 +169,7 @@ def _field(number: int, payload: bytes) -> bytes:
     return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
 
 
-def _rewrite_part(source, target, shape=None, drop_last_slice=False) -> None:
+def _rewrite_part(source, target, shape=None, drop_last_slice=False, raw_shape: bytes | None = None) -> None:
     """Rewrite a V1 file (CRCs valid): ``part``'s full shape set to ``shape``, or its last
     slice left out (from the table of contents and the data)."""
     import importlib.util
@@ -196,6 +196,8 @@ def _rewrite_part(source, target, shape=None, drop_last_slice=False) -> None:
             for f2, wt2, v2 in fields:
                 if f2 == 2 and shape is not None:
                     v2 = b"".join(_field(2, b"\x08" + encode_varint(n)) for n in shape)
+                if f2 == 2 and raw_shape is not None:
+                    v2 = raw_shape
                 rebuilt += _field(f2, v2) if wt2 == 2 else encode_varint(f2 << 3) + encode_varint(v2)
             value = rebuilt
         tensors += _field(field, value)
@@ -216,6 +218,19 @@ def test_a_partitioned_v1_tensor_larger_than_its_slices_is_refused_on_opening(v1
     assert "\n" not in str(raised.value)
     result = run_cli("inspect", str(damaged))
     assert result.returncode == 2 and "'part'" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw_shape", "why"),
+    [(b"\x18\x01", "unknown rank"), (b"\x12\x0b\x08" + b"\xff" * 9 + b"\x01", "dimension size -1")],
+)
+def test_an_impossible_v1_shape_is_one_clear_error(v1, tmp_path, raw_shape, why):
+    out, _held = v1
+    damaged = tmp_path / "model.ckpt"
+    _rewrite_part(out / "model.ckpt", damaged, raw_shape=raw_shape)
+    with pytest.raises(CheckpointError, match=why) as raised:
+        Checkpoint.open(damaged)
+    assert str(damaged) in str(raised.value) and "\n" not in str(raised.value)
 
 
 def test_one_file_of_a_sharded_set_lists_a_partly_stored_tensor(v1, tmp_path):

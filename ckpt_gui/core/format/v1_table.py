@@ -300,16 +300,16 @@ def _slice_meta(buf: bytes) -> tuple[str, DType, tuple[int, ...], list[TensorSli
 
 def _shape(buf: bytes) -> tuple[int, ...]:
     dims = []
-    for field, wire_type, dim in iter_fields(buf):
-        if field == 2 and wire_type == LEN:
+    for field, wire_type, value in iter_fields(buf):
+        if field == 2 and wire_type == LEN:  # Dim { int64 size = 1; string name = 2; }
             size = 0
-            for f2, wt2, value in iter_fields(dim):
+            for f2, wt2, number in iter_fields(value):
                 if f2 == 1 and wt2 == VARINT:
-                    size = to_signed64(value)
+                    size = to_signed64(number)
             if size < 0:
                 raise WireFormatError(f"invalid dimension size {size}")
             dims.append(size)
-        elif field == 3 and wire_type == VARINT and value:
+        elif field == 3 and wire_type == VARINT and value:  # unknown_rank
             raise WireFormatError("shape of unknown rank")
     return tuple(dims)
 
