@@ -11,9 +11,10 @@ read back with numpy, the picker's order, and the same reason where both refuse.
 The corpus is copied to a temporary folder first (shared/ is read-only and nothing
 here may write into it); a fresh clone without the corpus skips these tests.
 
-Cases that fail today because of bugs already filed in issue 10 are marked
-``xfail(strict=True)`` with the bug named: the day a bug is fixed its xfail fails, and
-the mark must go.
+A case that fails because of a bug already filed is marked ``xfail(strict=True)`` with
+the bug named (``folder_params`` / ``checkpoint_params`` take them): the day the bug is
+fixed its xfail fails, and the mark must go. None is left since issue 10 (V1 files are
+read, a missing object-graph shard is listed as TensorFlow lists it).
 """
 
 from __future__ import annotations
