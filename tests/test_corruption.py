@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -154,10 +155,6 @@ def test_entry_past_the_end_of_its_shard(scratch_copy):
     assert_clean_error(run_cli("inspect", str(folder), "--stats"), str(data_file), "truncated")
 
 
-def test_v1_checkpoint(checkpoints):
-    assert_clean_error(run_cli("inspect", str(checkpoints / "v1")), "V1 checkpoint")
-
-
 def test_no_checkpoint_found(tmp_path):
     (tmp_path / "weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
     assert_clean_error(run_cli("inspect", str(tmp_path)), str(tmp_path), "no checkpoint found", "weights.h5")
@@ -187,3 +184,39 @@ def test_slice_extent_with_the_wrong_wire_type(scratch_copy):
 
     rewrite_block(index, garble)
     assert_clean_error(run_cli("inspect", str(index)), str(index))
+
+
+def test_missing_object_graph_shard_lists_keys_like_tensorflow(scratch_copy, tf):
+    """TF lists the keys of a TF2 checkpoint whose data shard is gone; so does inspect,
+    with a warning naming the missing file and exit code 1 (no object paths)."""
+    folder = scratch_copy("keras_seq")
+    data_file = folder / "ckpt-4.data-00000-of-00001"
+    data_file.unlink()
+    expected = [(key, list(shape)) for key, shape in tf.train.list_variables(str(folder / "ckpt-4"))]
+    result = run_cli("inspect", str(folder / "ckpt-4"), "--json")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert [(v["key"], v["shape"]) for v in report["variables"]] == expected
+    assert any(str(data_file) in w and "missing" in w for w in report["warnings"])
+    assert all(line.startswith("ckpt-gui: warning: ") for line in result.stderr.splitlines())
+
+
+@pytest.mark.parametrize("name", ["run\n1", "run\r\x1b[2J\t1", "run\u20281"])
+def test_a_path_with_control_characters_keeps_the_error_on_one_line(scratch_copy, tmp_path, name):
+    """Newlines, escape sequences and line separators are legal in Linux file names:
+    such paths are quoted with escapes, and the error stays one line naming the file."""
+    folder = scratch_copy("tf1").rename(tmp_path / name)
+    data_file = folder / "model.ckpt-1000.data-00000-of-00001"
+    data_file.write_bytes(data_file.read_bytes()[:1000])
+    quoted = repr(str(data_file))
+    assert_clean_error(run_cli("inspect", str(folder), "--stats"), quoted, "truncated")
+    empty = tmp_path / f"empty{name}"
+    empty.mkdir()
+    assert_clean_error(run_cli("inspect", str(empty)), repr(str(empty)), "empty")
+    output = folder / f"out{name}.npy"  # refused: inside the checkpoint folder
+    assert_clean_error(run_cli("export", str(folder), "global_step", "-o", str(output)), repr(str(output)))
+    assert not output.exists()
+    with pytest.raises(CheckpointError) as raised:
+        Checkpoint.open(folder / "missing")
+    assert "\n" not in str(raised.value) and "\u2028" not in str(raised.value)

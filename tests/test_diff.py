@@ -181,3 +181,64 @@ def test_pair_view_of_a_small_vector_uses_few_bins(checkpoints, tf):
     assert len(view.hist_a.counts) == len(view.hist_b.counts) == 10  # not 100 bins for 16 values
     a = tf.train.load_checkpoint(str(folder / "ckpt-3")).get_tensor(bias.key)
     assert view.hist_a.counts.sum() == a.size
+
+
+def _load_fuzz_tools():
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("fuzz_index", REPO / "tools" / "fuzz_index.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _flip(path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _graph_past_the_end(prefix) -> None:
+    """Point the object graph's entry past the end of its shard; the index's CRCs stay valid."""
+    from ckpt_gui.core.format.bundle_entry import decode_entry_fields
+    from ckpt_gui.core.format.table import SSTable
+    from ckpt_gui.core.format.wire import encode_varint
+
+    fuzz = _load_fuzz_tools()
+    index = prefix.with_name(prefix.name + ".index")
+    items = SSTable(index.read_bytes(), "x").items()
+    key = b"_CHECKPOINTABLE_OBJECT_GRAPH"
+    old = decode_entry_fields(key.decode(), dict(items)[key])
+    value = b"\x08\x07\x12\x00\x20" + encode_varint(1 << 30) + b"\x28" + encode_varint(old.size)
+    value += b"\x35" + old.crc32c.to_bytes(4, "little")
+    edited = [(k, value if k == key else v) for k, v in items]
+    index.write_bytes(fuzz.build_table([(edited[-1][0], fuzz.build_block(edited))]))
+
+
+@pytest.mark.parametrize("damage", ["variable bytes", "object graph bytes", "object graph past the end"])
+@pytest.mark.parametrize("damaged_side", ["a", "b"])
+def test_diff_of_a_damaged_copy_is_never_identical(checkpoints, tmp_path, damage, damaged_side):
+    good = checkpoints / "keras_seq" / "ckpt-4"
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in (checkpoints / "keras_seq").glob("ckpt-4.*"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    damaged = copy / "ckpt-4"
+    ckpt = Checkpoint.open(damaged)
+    if damage == "variable bytes":
+        entry = next(e for e in ckpt.index.entries.values() if e.dtype.is_numeric and e.size > 16)
+    else:
+        entry = ckpt.entry("_CHECKPOINTABLE_OBJECT_GRAPH")
+    if damage == "object graph past the end":
+        _graph_past_the_end(damaged)
+    else:
+        _flip(copy / "ckpt-4.data-00000-of-00001", entry.offset + entry.size // 2)
+    a, b = (damaged, good) if damaged_side == "a" else (good, damaged)
+    result = run_cli("diff", str(a), str(b), "--json")
+    assert result.returncode == 2, f"exit {result.returncode}: {result.stdout[:300]}"
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ckpt-gui: error: ") and str(copy) in lines[0], lines
+    assert run_cli("diff", str(good), str(good)).returncode == 0  # the undamaged pair stays identical

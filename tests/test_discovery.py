@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import locate, step_of
-from ckpt_gui.core.format.errors import NotACheckpointError, UnsupportedCheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError
 from ckpt_gui.core.format.state_file import parse_checkpoint_state
+from tests.conftest import run_cli
 
 
 def test_directory_lists_every_checkpoint_and_selects_the_latest(checkpoints):
@@ -150,10 +153,12 @@ def test_empty_folder_and_missing_path(tmp_path):
         locate(tmp_path / "nothing" / "here")
 
 
-def test_v1_checkpoint_is_refused_clearly(checkpoints):
+def test_v1_checkpoint_opens_from_its_folder_and_its_file(checkpoints):
+    # Its values against TensorFlow: tests/test_v1.py.
     for path in (checkpoints / "v1", checkpoints / "v1" / "model.ckpt"):
-        with pytest.raises(UnsupportedCheckpointError, match="V1 checkpoint"):
-            Checkpoint.open(path)
+        ckpt = Checkpoint.open(path)
+        assert ckpt.location.kind == "v1" and ckpt.prefix == str(checkpoints / "v1" / "model.ckpt")
+        assert [v.key for v in ckpt.variables] == ["w"]
 
 
 def test_other_file_kinds_are_named(tmp_path):
@@ -302,3 +307,53 @@ def test_one_listing_finds_what_globbing_found_in_step_order(tmp_path):
     assert location.latest.name == "ckpt-300" and location.selected.name == "ckpt-299"  # 300 lacks a shard
     assert [ref.in_state_file for ref in location.checkpoints].count(True) == 1
     assert locate(folder / "ckpt-150").selected.size_bytes == 150 % 7 + 150 * 3 - 150
+
+
+def _copy_saved_model(source, target, with_variables: bool = True) -> None:
+    shutil.copytree(source, target, ignore=None if with_variables else shutil.ignore_patterns("variables"))
+
+
+def test_tf_serving_versions_open_the_highest_and_list_the_others(checkpoints, tmp_path, tf):
+    model = tmp_path / "model"
+    for version in (1, 3, 10):  # 10 is the highest: by number, not by name
+        _copy_saved_model(checkpoints / "savedmodel", model / str(version))
+    _copy_saved_model(checkpoints / "savedmodel", model / "2", with_variables=False)
+    (model / "notes").mkdir()
+
+    ckpt = Checkpoint.open(model)
+    assert ckpt.format == "savedmodel"
+    assert ckpt.prefix == str(model / "10" / "variables" / "variables")
+    assert [(ref.step, ref.prefix) for ref in ckpt.checkpoints] == [
+        (v, str(model / str(v) / "variables" / "variables")) for v in (1, 3, 10)
+    ]
+    said = " ".join(ckpt.location.warnings)
+    assert "versions 1, 3, 10" in said and "showing version 10" in said and "2" in said
+    expected = [(k, list(s)) for k, s in tf.train.list_variables(str(model / "10" / "variables" / "variables"))]
+    assert [(v.key, list(v.shape)) for v in ckpt.variables] == expected
+    older = ckpt.sibling(ckpt.checkpoints[0])  # the picker switches to another version
+    assert older.prefix == str(model / "1" / "variables" / "variables")
+
+    result = run_cli("inspect", str(model), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [c["step"] for c in report["checkpoints"]] == [1, 3, 10] and report["checkpoints"][-1]["selected"]
+    assert any("showing version 10" in w for w in report["warnings"])
+    with pytest.raises(CheckpointError, match="never writes"):  # the whole folder is the checkpoint's
+        export_npy(ckpt, ckpt.variables[0].key, str(model / "notes" / "x.npy"))
+
+
+def test_a_folder_holding_one_saved_model_opens_it(checkpoints, tmp_path):
+    _copy_saved_model(checkpoints / "savedmodel", tmp_path / "serving_model_dir" / "saved_model")
+    ckpt = Checkpoint.open(tmp_path / "serving_model_dir")
+    assert ckpt.prefix == str(tmp_path / "serving_model_dir" / "saved_model" / "variables" / "variables")
+    assert any("holds one SavedModel, saved_model/" in w for w in ckpt.location.warnings)
+
+
+def test_fingerprint_and_keras_metadata_open_their_saved_model(checkpoints, tmp_path):
+    folder = tmp_path / "sm"
+    _copy_saved_model(checkpoints / "savedmodel", folder)
+    (folder / "keras_metadata.pb").write_bytes(b"\x0a\x00")
+    expected = Checkpoint.open(folder / "saved_model.pb").prefix
+    assert (folder / "fingerprint.pb").is_file(), "TensorFlow writes fingerprint.pb beside saved_model.pb"
+    for name in ("fingerprint.pb", "keras_metadata.pb"):
+        assert Checkpoint.open(folder / name).prefix == expected

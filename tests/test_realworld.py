@@ -11,9 +11,10 @@ read back with numpy, the picker's order, and the same reason where both refuse.
 The corpus is copied to a temporary folder first (shared/ is read-only and nothing
 here may write into it); a fresh clone without the corpus skips these tests.
 
-Cases that fail today because of bugs already filed in issue 10 are marked
-``xfail(strict=True)`` with the bug named: the day a bug is fixed its xfail fails, and
-the mark must go.
+A case that fails because of a bug already filed is marked ``xfail(strict=True)`` with
+the bug named (``folder_params`` / ``checkpoint_params`` take them): the day the bug is
+fixed its xfail fails, and the mark must go. None is left since issue 10 (V1 files are
+read, a missing object-graph shard is listed as TensorFlow lists it).
 """
 
 from __future__ import annotations
@@ -98,16 +99,8 @@ def _read_manifest() -> list[Row]:
 
 ROWS = _read_manifest()
 
-# -- the known bugs of issue 10 (strict xfails: they fail the day the bug is fixed) -------------
+# -- the known bugs of issue 10 (strict xfails: they fail the day the bug is fixed): none left ---
 
-V1_REFUSED = "issue 10: V1 (pre-0.12) single-file checkpoints are refused (TensorFlow 2.21 reads them)"
-GRAPH_SHARD_MISSING = (
-    "issue 10: inspect refuses a TF2 checkpoint whose object-graph shard is missing (TensorFlow lists its keys)"
-)
-
-V1_FOLDERS = {row.id for row in ROWS if row.kind == "tf1-v1"}
-# TF2 checkpoints whose only data shard (which holds the object graph) was not in the repository.
-GRAPH_SHARD_MISSING_CASES = {f"jj-keras-cp-2019/cp-{epoch:04d}.ckpt" for epoch in range(5, 51, 5)}
 # SavedModels whose object graph (a string tensor) ends in NUL bytes.
 NUL_STRING_FOLDERS = {
     "tfx-tft-sm", "tfx-tft2-sm", "java-py-sm", "java-c356-sm",
@@ -139,9 +132,6 @@ def checkpoint_params(known: dict[str, str], rows: list[Row] | None = None) -> l
                 marks = [_xfail(known[row.id])]
             params.append(pytest.param(row, name, id=case, marks=marks))
     return params
-
-
-V1_KNOWN = dict.fromkeys(V1_FOLDERS, V1_REFUSED)
 
 
 # -- fixtures and TensorFlow's side -----------------------------------------------------------
@@ -255,7 +245,7 @@ def assert_report_lists(report: dict, expected: list[tuple[str, str, list[int]]]
 # -- the checkpoint a path opens ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("row", folder_params(V1_KNOWN))
+@pytest.mark.parametrize("row", folder_params())
 def test_target_opens_what_tensorflow_opens(corpus, tf, row):
     folder = corpus / row.id
     target = Path(os.path.normpath(folder / row.target))
@@ -281,7 +271,7 @@ def test_target_opens_what_tensorflow_opens(corpus, tf, row):
 # -- every checkpoint of every folder: keys, order, dtypes, shapes, values ----------------------
 
 
-@pytest.mark.parametrize(("row", "name"), checkpoint_params(V1_KNOWN))
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}))
 def test_keys_dtypes_shapes_match_tensorflow(corpus, tf, row, name):
     prefix = corpus / row.id / name
     expected = tf_listing(tf, prefix)
@@ -292,7 +282,7 @@ def test_keys_dtypes_shapes_match_tensorflow(corpus, tf, row, name):
     assert got == expected, "dtypes or shapes differ"
 
 
-@pytest.mark.parametrize(("row", "name"), checkpoint_params(V1_KNOWN))
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}))
 def test_every_value_matches_tensorflow_bit_for_bit(corpus, tf, row, name, record_property):
     prefix = corpus / row.id / name
     reader = tf.train.load_checkpoint(str(prefix))
@@ -324,17 +314,30 @@ def test_every_value_matches_tensorflow_bit_for_bit(corpus, tf, row, name, recor
 MULTI = [row for row in ROWS if len(row.checkpoints) > 1]
 
 
-@pytest.mark.parametrize(
-    ("row", "name"),
-    checkpoint_params({**V1_KNOWN, **dict.fromkeys(GRAPH_SHARD_MISSING_CASES, GRAPH_SHARD_MISSING)}, MULTI),
-)
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}, MULTI))
 def test_cli_inspect_lists_what_tensorflow_lists(corpus, tf, row, name):
     """Every checkpoint of a folder that holds several, named by its prefix (the one a
-    folder opens is checked by test_target_opens_what_tensorflow_opens)."""
+    folder opens is checked by test_target_opens_what_tensorflow_opens). Where the data
+    shard holding a TF2 object graph is missing, TensorFlow still lists the keys: so does
+    inspect, saying which file is missing, with exit code 1 (listed, no object paths)."""
     prefix = corpus / row.id / name
-    report = inspect_json(prefix)
+    result = run_cli("inspect", str(prefix), "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
     assert report["prefix"] == str(prefix)
     assert_report_lists(report, tf_listing(tf, prefix))
+    reader = tf.train.load_checkpoint(str(prefix))
+    graph_error = None
+    if OBJECT_GRAPH_KEY in reader.get_variable_to_shape_map():
+        _graph, graph_error = tf_read(tf, reader, OBJECT_GRAPH_KEY)
+    if graph_error is None:
+        assert result.returncode == 0, result.stderr
+        return
+    missing = missing_file_in(graph_error)
+    assert result.returncode == 1, f"exit {result.returncode}: {result.stderr}"
+    assert any(missing in w and "missing" in w for w in report["warnings"]), report["warnings"]
+    assert all(v["object_paths"] == [] for v in report["variables"])
+    assert any(missing in line and line.startswith("ckpt-gui: warning:") for line in result.stderr.splitlines())
 
 
 def _keys_to_export(tf, reader) -> list[str]:
@@ -366,7 +369,7 @@ def _assert_read_back(loaded: np.ndarray, theirs, key: str) -> None:
     assert loaded.tobytes() == np.ascontiguousarray(theirs_arr).tobytes(), f"{key}: exported values differ"
 
 
-@pytest.mark.parametrize(("row", "name"), checkpoint_params(V1_KNOWN))
+@pytest.mark.parametrize(("row", "name"), checkpoint_params({}))
 def test_export_reads_back_as_tensorflow_reads(corpus, tf, tmp_path, row, name):
     prefix = corpus / row.id / name
     target = Path(os.path.normpath(corpus / row.id / row.target))
@@ -499,3 +502,42 @@ def test_files_that_are_no_checkpoint_are_refused_like_tensorflow(corpus, tf, ro
     assert result.returncode == 2, result.stdout[:200]
     line = assert_one_line_error(result.stderr)
     assert "not a TensorFlow checkpoint" in line and str(path) in line, line
+
+
+# -- SavedModels: the files beside saved_model.pb, TF Serving's numbered versions -----------------
+
+
+def _saved_model_side_files() -> list:
+    params = []
+    for row in ROWS:
+        for path in sorted((ROOT / "corpus" / row.id).rglob("*.pb")):
+            if path.name in ("fingerprint.pb", "keras_metadata.pb"):
+                rel = path.relative_to(ROOT / "corpus" / row.id).as_posix()
+                params.append(pytest.param(row, rel, id=f"{row.id}/{rel}"))
+    return params
+
+
+@pytest.mark.parametrize(("row", "rel"), _saved_model_side_files())
+def test_saved_model_side_files_open_their_saved_model(corpus, tf, row, rel):
+    path = corpus / row.id / rel
+    assert Path(Checkpoint.open(path).prefix) == tf_prefix(tf, path.parent)
+    report = inspect_json(path)
+    assert_report_lists(report, tf_listing(tf, Path(report["prefix"])))
+
+
+def test_tf_serving_versions_of_real_saved_models(corpus, tf, tmp_path):
+    """Two real SavedModels as TF Serving's model/<version>/: the highest is opened and
+    read as TensorFlow reads it, the other is listed."""
+    model = tmp_path / "half_plus_two"
+    shutil.copytree(corpus / "srv-hp2-cpu-sm", model / "7")
+    shutil.copytree(corpus / "srv-hp2-mkl-sm", model / "12")
+    report = inspect_json(model)
+    expected = model / "12" / "variables" / "variables"
+    assert report["prefix"] == str(expected) and report["format"] == "savedmodel"
+    assert [(c["step"], c["selected"]) for c in report["checkpoints"]] == [(7, False), (12, True)]
+    assert any("showing version 12" in w for w in report["warnings"])
+    assert_report_lists(report, tf_listing(tf, expected))
+    ckpt = Checkpoint.open(model)
+    reader = tf.train.load_checkpoint(str(expected))
+    for key in reader.get_variable_to_shape_map():
+        assert_bit_for_bit(ckpt.read(key), reader.get_tensor(key), key)

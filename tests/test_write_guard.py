@@ -183,3 +183,30 @@ def test_a_bind_mount_of_the_folder_is_refused(tf1, tmp_path):
     assert result.stdout.split() == ["rc=2", "rc=2"], result.stderr
     assert result.stderr.count("never writes") == 2
     assert snapshot(folder) == before
+
+
+def test_a_state_file_pointing_outside_its_folder_is_said_and_not_followed_for_writing(scratch_copy, tmp_path, tf):
+    """TensorFlow follows a state file's path wherever it leads: ckpt-gui opens what TF
+    opens, says where it leads (naming both paths), and still guards the folder opened."""
+    opened = scratch_copy("keras_seq")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for path in opened.glob("ckpt-2.*"):
+        shutil.move(path, elsewhere / path.name)
+    (opened / "checkpoint").write_text('model_checkpoint_path: "../elsewhere/ckpt-2"\n')
+    assert os.path.realpath(tf.train.latest_checkpoint(str(opened))) == str(elsewhere / "ckpt-2")
+
+    ckpt = Checkpoint.open(opened)
+    assert ckpt.prefix == str(elsewhere / "ckpt-2")  # what TensorFlow opens
+    warning = next(w for w in ckpt.location.warnings if "outside its folder" in w)
+    assert str(opened / "checkpoint") in warning and str(elsewhere / "ckpt-2") in warning
+    result = run_cli("inspect", str(opened))
+    assert result.returncode == 0 and "outside its folder" in result.stderr
+
+    before = snapshot(opened), snapshot(elsewhere)
+    for output in (opened / "w.npy", opened / "sub" / "w.npy", elsewhere / "w.npy"):
+        with pytest.raises(CheckpointError, match="never writes"):
+            export_npy(ckpt, ckpt.variables[0].key, str(output))
+    assert (snapshot(opened), snapshot(elsewhere)) == before
+    written, _note = export_npy(ckpt, ckpt.variables[0].key, str(tmp_path / "w.npy"))
+    assert os.path.isfile(written)

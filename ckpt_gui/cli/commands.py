@@ -15,9 +15,10 @@ import sys
 from ckpt_gui.cli.documents import inspect_report, versioned
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 
 EXIT_OK = 0
+EXIT_INCOMPLETE = 1  # inspect: listed, but the object graph could not be read (no object paths)
 EXIT_ERROR = 2
 
 
@@ -100,10 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _inspect(args: argparse.Namespace) -> int:
     ckpt = Checkpoint.open(args.path)
-    for warning in ckpt.location.warnings:
-        print(f"ckpt-gui: warning: {warning}", file=sys.stderr)
-    if ckpt.graph_error is not None:
-        raise ckpt.graph_error  # the object paths the contract promises cannot be given
+    if isinstance(ckpt.graph_error, CorruptCheckpointError):
+        raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
+    for warning in ckpt.warnings:
+        print(f"ckpt-gui: warning: {one_line(warning)}", file=sys.stderr)
     stats = None
     if args.stats:
         # Statistics need numpy, which listing a checkpoint must not import.
@@ -114,7 +115,9 @@ def _inspect(args: argparse.Namespace) -> int:
         _print_json(inspect_report(ckpt, stats))
     else:
         print_inspect_table(ckpt, stats)
-    return EXIT_OK
+    # Listed as tf.train.list_variables lists it, but without the object paths promised:
+    # a script must not take that for a complete answer.
+    return EXIT_INCOMPLETE if ckpt.graph_error is not None else EXIT_OK
 
 
 def _diagnose(args: argparse.Namespace) -> int:
@@ -174,6 +177,6 @@ def _export(args: argparse.Namespace) -> int:
     key = resolve_key(ckpt, args.key)
     written, note = export_npy(ckpt, key, args.output)
     if note:
-        print(f"ckpt-gui: note: {note}", file=sys.stderr)
+        print(f"ckpt-gui: note: {one_line(note)}", file=sys.stderr)
     print(os.path.abspath(written))
     return EXIT_OK

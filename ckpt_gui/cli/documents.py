@@ -33,7 +33,7 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
             }
             for ref in ckpt.checkpoints
         ],
-        "warnings": list(ckpt.location.warnings),
+        "warnings": ckpt.warnings,
         "variables": [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables],
     }
 

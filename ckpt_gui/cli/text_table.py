@@ -31,9 +31,8 @@ def print_inspect_table(
     total_bytes = sum(v.size_bytes for v in variables)
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")
-    out.write(
-        f"  {_FORMAT_NAMES[ckpt.format]}, {len(variables)} tensors, {params:,} values, {format_bytes(total_bytes)}\n"
-    )
+    kind = _FORMAT_NAMES[ckpt.format] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
+    out.write(f"  {kind}, {len(variables)} tensors, {params:,} values, {format_bytes(total_bytes)}\n")
     if len(ckpt.checkpoints) > 1:
         out.write("  checkpoints in this folder (oldest first):\n")
         for ref in ckpt.checkpoints:

@@ -23,6 +23,7 @@ from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
+from ckpt_gui.core.format.v1_table import V1Index, V1Values
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
     import numpy as np
@@ -56,21 +57,26 @@ class Variable:
 
 
 class Checkpoint:
-    """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables)."""
+    """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables),
+    or a V1 (pre-0.12) one, whose index and values come from its table files."""
 
     def __init__(self, location: Location, selected: CheckpointRef | None = None) -> None:
         self.location = location
         self.ref = selected or location.selected
         self.prefix = self.ref.prefix
-        self.index = BundleIndex(self.prefix)
-        self.shards = ShardFiles(self.index)
+        if location.kind == "v1":
+            self.index = V1Index(self.prefix)
+            self.shards = V1Values(self.index)
+        else:
+            self.index = BundleIndex(self.prefix)
+            self.shards = ShardFiles(self.index)
 
     @cached_property
     def reader(self) -> TensorReader:
         # Listing a checkpoint must not import numpy: the value reader comes on first read.
         from ckpt_gui.core.values.reader import TensorReader  # noqa: PLC0415
 
-        return TensorReader(self.index)
+        return TensorReader(self.index, self.shards)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Checkpoint:
@@ -101,6 +107,16 @@ class Checkpoint:
     def graph_error(self) -> CheckpointError | None:
         """Why the object graph could not be read, or None."""
         return self._graph_or_error[1]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about this listing: the folder's warnings, and that
+        the object graph could not be read (the keys are listed without object paths,
+        as tf.train.list_variables lists them)."""
+        warnings = list(self.location.warnings)
+        if self.graph_error is not None:
+            warnings.append(f"{self.graph_error}; the keys are listed without their object paths")
+        return warnings
 
     @cached_property
     def _graph_or_error(self) -> tuple[ObjectGraph | None, CheckpointError | None]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.format.folder_listing import FolderListing
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ class Protected:
         """The opened checkpoint's folder (and, for a SavedModel, the SavedModel's),
         every sibling's folder, and the files of the checkpoint itself."""
         location = ckpt.location
+        # The folder the user opened is protected whatever its state file names: a state
+        # file that points elsewhere adds that checkpoint's folder, never replaces this one.
         folders = {location.directory, os.path.dirname(ckpt.prefix)}
         folders.update(os.path.dirname(ref.prefix) for ref in location.checkpoints)
         files = [ckpt.index.index_path, os.path.join(location.directory, "checkpoint")]
@@ -66,7 +68,8 @@ def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
     for folder in _ancestors(os.path.dirname(resolved)):
         identity = _identity(folder)
         if identity is not None and identity in folder_ids:
-            raise CheckpointError(given, f"is inside the checkpoint folder {folder}: {REFUSAL}; choose another folder")
+            where = shown_path(folder)
+            raise CheckpointError(given, f"is inside the checkpoint folder {where}: {REFUSAL}; choose another folder")
     return resolved
 
 

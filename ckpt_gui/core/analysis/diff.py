@@ -191,6 +191,7 @@ def compare_all(
     cancelled: Callable[[], bool] | None = None,
 ) -> CheckpointDiff:
     """Compare every pair that needs its values; ``progress`` gets elements done."""
+    verify_object_graphs(diff)
     done = 0
     for pair in diff.pairs:
         if cancelled is not None and cancelled():
@@ -205,6 +206,16 @@ def compare_all(
             compare_pair(diff, pair, report, cancelled)
             done += pair.a.num_elements
     return diff
+
+
+def verify_object_graphs(diff: CheckpointDiff) -> None:
+    """The object graphs are not compared as values (they describe objects, and pairing
+    uses them), but what is compared is verified: a graph that cannot be read (CRC
+    mismatch, past the end of its shard, missing) makes the comparison an error, never
+    "identical"."""
+    for ckpt in (diff.a, diff.b):
+        if ckpt.graph_error is not None:
+            raise ckpt.graph_error
 
 
 def elements_to_compare(diff: CheckpointDiff) -> int:

@@ -10,54 +10,31 @@ timestamps, in the state file); hand-written or older ones may not be listed, so
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
-from dataclasses import dataclass, field
 
-from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, UnsupportedCheckpointError
-from ckpt_gui.core.format.file_kinds import V1_MESSAGE, describe_file, looks_like_v1_checkpoint, not_a_checkpoint
+from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
+from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
+from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
+from ckpt_gui.core.format.saved_model_folder import (
+    SAVED_MODEL_FILES,
+    SAVED_MODEL_GRAPHS,
+    is_saved_model,
+    saved_models_below,
+    variables_prefix,
+)
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
+from ckpt_gui.core.format.v1_discovery import is_v1, v1_checkpoints_in, v1_location
+from ckpt_gui.core.format.v1_table import is_pattern
 from ckpt_gui.core.formatting import format_some
+
+__all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "step_of"]
 
 STATE_FILENAME = "checkpoint"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
-_STEP_SUFFIX = re.compile(r"-(\d+)$")
-_TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
-
-
-@dataclass(frozen=True, slots=True)
-class CheckpointRef:
-    """One checkpoint in a folder."""
-
-    prefix: str  # absolute; the files are prefix.index and prefix.data-*
-    step: int | None  # from the prefix name (ckpt-3, model.ckpt-1000)
-    time: float | None  # unix seconds: the state file's timestamp, else the index file's mtime
-    size_bytes: int  # index plus data files
-    in_state_file: bool  # listed in the folder's ``checkpoint`` file
-    missing_files: tuple[str, ...] = ()  # data shards its file names promise but the folder lacks
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing_files
-
-    @property
-    def name(self) -> str:
-        return os.path.basename(self.prefix)
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """What a path resolved to: the checkpoint to open and its siblings."""
-
-    kind: str  # "bundle" or "savedmodel"
-    directory: str
-    selected: CheckpointRef
-    checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
-    latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
-    state: CheckpointState | None = None
-    warnings: tuple[str, ...] = field(default=())
 
 
 def locate(path: str | os.PathLike[str]) -> Location:
@@ -69,13 +46,9 @@ def locate(path: str | os.PathLike[str]) -> Location:
         return _locate_from_file(path)
     if os.path.isfile(path + ".index"):
         return _locate_prefix(path)
+    if is_pattern(path) and is_v1(path):  # TF's V1 reader takes a pattern: model.ckpt-?????-of-00002
+        return _locate_v1(os.path.dirname(path), [path], path)
     raise _nothing_at(path)
-
-
-def step_of(prefix: str) -> int | None:
-    name = os.path.basename(prefix)
-    match = _STEP_SUFFIX.search(name) or _TRAILING_NUMBER.search(name)
-    return int(match.group(1)) if match else None
 
 
 # -- the cases ----------------------------------------------------------------------
@@ -83,16 +56,22 @@ def step_of(prefix: str) -> int | None:
 
 def _locate_in_directory(directory: str) -> Location:
     saved_model_variables = os.path.join(directory, "variables", "variables")
-    if _is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
+    if is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
         ref = _make_ref(saved_model_variables, None, False, FolderListing())
         return Location("savedmodel", directory, ref, (ref,), ref)
-    if _is_saved_model(directory):
+    if is_saved_model(directory):
         raise NotACheckpointError(
             directory, "SavedModel without variables (no variables/variables.index): nothing to show"
         )
     listing = FolderListing()
     checkpoints, state, warnings = _scan_directory(directory, listing)
     if not checkpoints:
+        v1 = _v1_checkpoints_in(directory, state)
+        if v1:
+            return _locate_v1(directory, *v1, state, tuple(warnings))
+        below = saved_models_below(directory)
+        if below.versions:
+            return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)
         raise _no_checkpoint_in(directory, state)
     latest = _latest(directory, checkpoints, state, listing)
     selected = latest
@@ -103,8 +82,8 @@ def _locate_in_directory(directory: str) -> Location:
         if whole:
             selected = whole[-1]
             warnings += (
-                f"{latest.name} is incomplete ({_missing_text(latest)}): showing {selected.name}, "
-                "the newest complete checkpoint",
+                f"{shown_path(latest.name)} is incomplete ({_missing_text(latest)}): "
+                f"showing {shown_path(selected.name)}, the newest complete checkpoint",
             )
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
@@ -116,14 +95,19 @@ def _locate_from_file(path: str) -> Location:
     if _DATA_FILE.search(name):
         prefix = _DATA_FILE.sub("", path)
         if not os.path.isfile(prefix + ".index"):
-            raise NotACheckpointError(path, f"data file without its index: {os.path.basename(prefix)}.index is missing")
+            index_name = shown_path(os.path.basename(prefix) + ".index")
+            raise NotACheckpointError(path, f"data file without its index: {index_name} is missing")
         return _locate_prefix(prefix)
     if name.endswith(".meta") and os.path.isfile(path[: -len(".meta")] + ".index"):
         return _locate_prefix(path[: -len(".meta")])
-    if name == STATE_FILENAME or name in ("saved_model.pb", "saved_model.pbtxt"):
+    if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
+        return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
+    if name == STATE_FILENAME or name in SAVED_MODEL_GRAPHS:
+        return _locate_in_directory(directory)
+    if name in SAVED_MODEL_FILES and is_saved_model(directory):  # fingerprint.pb, keras_metadata.pb
         return _locate_in_directory(directory)
     if looks_like_v1_checkpoint(path):
-        raise UnsupportedCheckpointError(path, V1_MESSAGE)
+        return _locate_v1(directory, [path], path)  # this file only, as TensorFlow reads it
     raise NotACheckpointError(path, not_a_checkpoint(path))
 
 
@@ -138,12 +122,13 @@ def _locate_prefix(prefix: str) -> Location:
         checkpoints = in_order(listed, [c for c in checkpoints if not c.in_state_file] + [selected])
     latest = _latest(directory, checkpoints, state, listing)
     if not selected.complete:
-        warnings += (f"{selected.name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
+        name = shown_path(selected.name)
+        warnings += (f"{name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
 
 def _missing_text(ref: CheckpointRef) -> str:
-    return "missing " + format_some([os.path.basename(path) for path in ref.missing_files], 3)
+    return "missing " + format_some([shown_path(os.path.basename(path)) for path in ref.missing_files], 3)
 
 
 def _latest(
@@ -169,25 +154,53 @@ def _scan_directory(
     if os.path.isfile(state_path):
         state, problem = read_checkpoint_state(state_path)
         if problem:
-            warnings.append(f"{state_path}: {problem}; listing the *.index files instead")
+            warnings.append(f"{shown_path(state_path)}: {problem}; listing the *.index files instead")
 
-    listed: dict[str, CheckpointRef] = {}
-    if state is not None:
-        timestamps = state.all_model_checkpoint_timestamps
-        paths = list(state.all_model_checkpoint_paths)
-        if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
-            paths.append(state.model_checkpoint_path)
-        for i, listed_path in enumerate(paths):
-            prefix = _resolve_state_path(directory, listed_path, listing)
-            if not listing.files(prefix).has_index:
-                warnings.append(f"{state_path} lists {listed_path}, but {prefix}.index does not exist")
-                continue
-            stamp = timestamps[i] if i < len(timestamps) else None
-            listed[prefix] = _make_ref(prefix, stamp, True, listing)
+    listed = _listed_refs(directory, state, listing, warnings) if state is not None else {}
     unlisted = [
         _make_ref(prefix, None, False, listing) for prefix in listing.index_prefixes(directory) if prefix not in listed
     ]
     return in_order(list(listed.values()), unlisted), state, tuple(warnings)
+
+
+def _listed_refs(
+    directory: str, state: CheckpointState, listing: FolderListing, warnings: list[str]
+) -> dict[str, CheckpointRef]:
+    """The checkpoints the state file lists that exist, by prefix; warnings for the others
+    and for any it takes outside its folder (TensorFlow follows such a path silently)."""
+    state_path = os.path.join(directory, STATE_FILENAME)
+    timestamps = state.all_model_checkpoint_timestamps
+    paths = list(state.all_model_checkpoint_paths)
+    if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
+        paths.append(state.model_checkpoint_path)
+    listed: dict[str, CheckpointRef] = {}
+    for i, listed_path in enumerate(paths):
+        prefix = _resolve_state_path(directory, listed_path, listing)
+        if not listing.files(prefix).has_index:
+            if is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
+                continue
+            warnings.append(
+                f"{shown_path(state_path)} lists {shown_path(listed_path)}, "
+                f"but {shown_path(prefix + '.index')} does not exist"
+            )
+            continue
+        if not is_inside(prefix, directory):
+            warnings.append(
+                f"{shown_path(state_path)} points outside its folder: {shown_path(listed_path)} is "
+                f"{shown_path(prefix)}, outside {shown_path(directory)}"
+            )
+        stamp = timestamps[i] if i < len(timestamps) else None
+        listed[prefix] = _make_ref(prefix, stamp, True, listing)
+    return listed
+
+
+def is_inside(path: str, directory: str) -> bool:
+    """Whether ``path`` lies in ``directory``'s tree, symlinks and ``..`` resolved."""
+    real_dir = os.path.realpath(directory)
+    try:
+        return os.path.commonpath([os.path.realpath(path), real_dir]) == real_dir
+    except ValueError:  # different drives (Windows)
+        return False
 
 
 def in_order(listed: list[CheckpointRef], unlisted: list[CheckpointRef]) -> tuple[CheckpointRef, ...]:
@@ -232,8 +245,50 @@ def _resolve_state_path(directory: str, listed: str, listing: FolderListing | No
     return os.path.normpath(listed)
 
 
-def _is_saved_model(directory: str) -> bool:
-    return any(os.path.isfile(os.path.join(directory, n)) for n in ("saved_model.pb", "saved_model.pbtxt"))
+def _locate_saved_model_below(
+    directory: str, versions: tuple, without_variables: tuple[str, ...], listing: FolderListing
+) -> Location:
+    """TF Serving's ``model/<version>/`` (the highest version is shown, as TF Serving
+    serves it; the others are the folder's other checkpoints), or one SavedModel below."""
+    refs = tuple(
+        dataclasses.replace(_make_ref(variables_prefix(path), None, False, listing), step=version)
+        for version, path in versions
+    )
+    selected = refs[-1]
+    shown = shown_path(directory)
+    if versions[-1][0] is None:
+        name = shown_path(os.path.basename(versions[-1][1]))
+        warnings = [f"{shown} holds one SavedModel, {name}/: showing it"]
+    else:
+        numbers = format_some([str(version) for version, _path in versions], 8)
+        warnings = [f"{shown} holds SavedModel versions {numbers} (TF Serving layout): showing version {selected.step}"]
+    if without_variables:
+        names = format_some([shown_path(os.path.basename(p)) for p in without_variables], 5)
+        warnings.append(f"SavedModel version(s) {names} have no variables to show")
+    return Location("savedmodel", directory, selected, refs, selected, None, tuple(warnings))
+
+
+def _v1_checkpoints_in(directory: str, state: CheckpointState | None) -> tuple[list[str], str] | None:
+    """The folder's V1 checkpoints (when it has no V2 ones) and the one to show: the state
+    file's (a pattern for a sharded one), else the last by step."""
+    wanted = None
+    if state is not None and state.model_checkpoint_path:
+        wanted = _resolve_state_path(directory, state.model_checkpoint_path)
+    return v1_checkpoints_in(directory, wanted)
+
+
+def _locate_v1(
+    directory: str,
+    prefixes: list[str],
+    selected: str,
+    state: CheckpointState | None = None,
+    warnings: tuple[str, ...] = (),
+) -> Location:
+    listed: set[str] = set()
+    if state is not None:
+        paths = (*state.all_model_checkpoint_paths, state.model_checkpoint_path)
+        listed = {_resolve_state_path(directory, p) for p in paths}
+    return v1_location(directory, prefixes, selected, listed, state, warnings)
 
 
 # -- saying what is there instead -------------------------------------------------------
@@ -244,38 +299,30 @@ def _nothing_at(path: str) -> NotACheckpointError:
     if os.path.isdir(directory):
         siblings, _state, _w = _scan_directory(directory, FolderListing())
         if siblings:
-            names = ", ".join(c.name for c in siblings[-5:])
+            names = ", ".join(shown_path(c.name) for c in siblings[-5:])
             return NotACheckpointError(path, f"no such checkpoint; the folder holds {names}")
     return NotACheckpointError(path, "no such file, folder or checkpoint prefix")
 
 
 def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> CheckpointError:
-    if state is not None and state.model_checkpoint_path:
-        prefix = _resolve_state_path(directory, state.model_checkpoint_path)
-        if looks_like_v1_checkpoint(prefix):
-            return UnsupportedCheckpointError(prefix, V1_MESSAGE)
     try:
         names = sorted(os.listdir(directory))
     except OSError as exc:
         return NotACheckpointError(directory, f"cannot list the folder ({exc.strerror or exc})")
-    for name in names:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate) and looks_like_v1_checkpoint(candidate):
-            return UnsupportedCheckpointError(candidate, V1_MESSAGE)
     if not names:
         return NotACheckpointError(directory, "no checkpoint found: the folder is empty")
     with_checkpoints = [
         n for n in names if os.path.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
     ]
     if with_checkpoints:
-        shown = format_some([n + "/" for n in with_checkpoints], 5)
+        shown = format_some([shown_path(n + "/") for n in with_checkpoints], 5)
         return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
     files = [n for n in names if os.path.isfile(os.path.join(directory, n))]
-    described = [f"{n} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
+    described = [f"{shown_path(n)} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
     more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
     found = ", ".join(described) if described else f"{len(names)} subfolder(s)"
     return NotACheckpointError(directory, f"no checkpoint found (no *.index file); found {found}{more}")
 
 
 def _has_checkpoint(directory: str) -> bool:
-    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or _is_saved_model(directory)
+    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or is_saved_model(directory)

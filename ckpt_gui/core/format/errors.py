@@ -7,15 +7,35 @@ the CLI prints it as is and the GUI shows it in a banner.
 from __future__ import annotations
 
 import os
+import re
+
+# C0 and C1 control characters and Unicode line/paragraph separators: a name holding
+# one would break the one-line message (a newline in a folder name is legal on Linux).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown_path(path: str | os.PathLike[str] | bytes) -> str:
+    """A path (or file name) as messages show it: as it is, or, when it holds a control
+    character, quoted with escapes (``'run\\n1/ckpt-3'``), so the message stays one line
+    and the name can still be read exactly. Every message that names a file uses it."""
+    text = os.fsdecode(os.fspath(path))
+    return repr(text) if _CONTROL.search(text) else text
+
+
+def one_line(text: str) -> str:
+    """Escape control characters a message picked up elsewhere (a name inside a problem
+    text, an OS error): the last guard of the one-line promise."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class CheckpointError(Exception):
-    """A checkpoint could not be read. ``str(err)`` is ``"<file>: <what is wrong>"``."""
+    """A checkpoint could not be read. ``str(err)`` is ``"<file>: <what is wrong>"``, on
+    one line whatever the file is called."""
 
     def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
         self.path = os.fspath(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        super().__init__(f"{shown_path(self.path)}: {one_line(problem)}")
 
 
 class NotACheckpointError(CheckpointError):

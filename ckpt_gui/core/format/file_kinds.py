@@ -10,9 +10,10 @@ import os
 
 from ckpt_gui.core.format.table import TABLE_MAGIC
 
+# A V1 table where a V2 index is expected (TensorFlow too reads PREFIX.index as V2).
 V1_MESSAGE = (
-    "V1 checkpoint (TensorSlice format from TensorFlow < 0.12 or SaverDef.V1): not supported; "
-    "re-save it with a current tf.compat.v1.train.Saver to get .index + .data files"
+    "a V1 checkpoint (TensorSlice table, TensorFlow < 0.12 or SaverDef.V1) named like a V2 .index file; "
+    "open the V1 file under its own name"
 )
 
 _HDF5 = b"\x89HDF\r\n\x1a\n"

@@ -22,9 +22,9 @@ from ckpt_gui.core.values.scratch import Scratch
 class TensorReader:
     """Values of one bundle's entries, decoded from its data shards on demand."""
 
-    def __init__(self, index: BundleIndex) -> None:
+    def __init__(self, index: BundleIndex, shards: ShardFiles | None = None) -> None:
         self.index = index
-        self.shards = ShardFiles(index)
+        self.shards = shards or ShardFiles(index)  # V1 checkpoints bring their own (format/v1_table.py)
 
     @property
     def big_endian(self) -> bool:
@@ -59,7 +59,7 @@ class TensorReader:
     def pieces(self, entry: BundleEntry, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> Pieces | None:
         """The chunks of ``entry`` for reading on several threads (see :class:`Pieces`),
         or None for what only :meth:`iter_chunks` reads (partitioned, packed int4 & co)."""
-        if entry.is_partitioned or not entry.dtype.is_numeric:
+        if entry.is_partitioned or not entry.dtype.is_numeric or getattr(self.shards, "in_memory", False):
             return None
         itemsize = entry.dtype.itemsize
         if entry.size != entry.num_elements * itemsize or entry.size == 0:

@@ -38,7 +38,8 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]
         # One row for where the bytes are: the panel must show its last rows (CRC32C,
         # the value) at the default window size without scrolling in the common case.
         shard = os.path.basename(ckpt.index.data_path(entry.shard_id))
-        rows.append(("Stored in", f"{shard} at offset {entry.offset:,}"))
+        where = "inline (V1 table)" if ckpt.location.kind == "v1" else f"at offset {entry.offset:,}"
+        rows.append(("Stored in", f"{shard} {where}"))
     rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
     return rows
 

@@ -1,0 +1,55 @@
+"""What a path resolves to: the checkpoints of a folder (records only).
+
+Kept apart from discovery.py, which finds them, so that the finders of the rarer
+layouts (v1_discovery.py) can build them too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from ckpt_gui.core.format.state_file import CheckpointState
+
+_STEP_SUFFIX = re.compile(r"-(\d+)$")
+_TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRef:
+    """One checkpoint in a folder."""
+
+    prefix: str  # absolute; the files are prefix.index and prefix.data-*
+    step: int | None  # from the prefix name (ckpt-3, model.ckpt-1000)
+    time: float | None  # unix seconds: the state file's timestamp, else the index file's mtime
+    size_bytes: int  # index plus data files
+    in_state_file: bool  # listed in the folder's ``checkpoint`` file
+    missing_files: tuple[str, ...] = ()  # data shards its file names promise but the folder lacks
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_files
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.prefix)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """What a path resolved to: the checkpoint to open and its siblings."""
+
+    kind: str  # "bundle", "savedmodel" or "v1" (a pre-0.12 TensorSlice checkpoint)
+    directory: str
+    selected: CheckpointRef
+    checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
+    latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
+    state: CheckpointState | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def step_of(prefix: str) -> int | None:
+    name = os.path.basename(prefix)
+    match = _STEP_SUFFIX.search(name) or _TRAILING_NUMBER.search(name)
+    return int(match.group(1)) if match else None
