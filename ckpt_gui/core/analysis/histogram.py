@@ -127,9 +127,7 @@ class FineBins:
     k*F + 1``, every value in any other cell is on the correct side of edge k, so its
     bin is exactly ``cell >> shift``. Only the values in the two cells around an edge
     (2/F of the values, under 1% for 100 bins) need the exact treatment (sort and
-    binary search); the rest are counted by sorting their int16 bin numbers, which
-    numpy does with a vectorised 16-bit sort several times faster than a float sort
-    (and than np.bincount, which first converts them to int64).
+    binary search); the rest are counted by their int16 bin numbers with np.bincount.
     """
 
     edges: np.ndarray
@@ -191,8 +189,10 @@ class FineBins:
         near = np.flatnonzero(np.equal(low_bits, 0, out=scratch.array("flags", n, np.bool_)))
         np.right_shift(cells, self.shift, out=cells)  # now bin numbers, 0..bins
         near_bins = np.bincount(cells.take(near), minlength=bins + 1)
-        cells.sort()
-        estimate = np.diff(np.searchsorted(cells, np.arange(bins + 2, dtype=np.int16)))
+        # Counted with np.bincount, not by sorting the int16 bin numbers: numpy's 16-bit
+        # sort is fast only on CPUs with AVX512-VBMI2 and ten times slower than this
+        # elsewhere (measured 146 ms against 13 ms per million values).
+        estimate = np.bincount(cells, minlength=bins + 1)
         estimate -= near_bins  # exact for all values not near an edge...
         near_values = values.take(near)
         near_values.sort()
