@@ -87,7 +87,7 @@ class PagedTableModel(QAbstractTableModel):
 
 
 class PagedTable(QWidget):
-    """The table, with a bar to choose the page when there is more than one."""
+    """The table, with a bar to go to any row when there is more than one page."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -95,17 +95,21 @@ class PagedTable(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.horizontalHeader().setDefaultSectionSize(90)
+        self.row = QSpinBox(minimum=0)
+        self.row.setKeyboardTracking(False)
+        self.row.setToolTip("Show this row (the table holds a page of 1,000,000 rows at a time)")
+        self.previous = QPushButton("\u25c0")
+        self.previous.setToolTip("Previous page")
+        self.next = QPushButton("\u25b6")
+        self.next.setToolTip("Next page")
+        for button in (self.previous, self.next):
+            button.setMaximumWidth(32)
         self.page_label = QLabel()
-        self.page = QSpinBox(minimum=1)
-        self.page.setKeyboardTracking(False)
-        self.page.setToolTip(f"{PAGE_ROWS:,} rows a page")
-        self.previous = QPushButton("Previous")
-        self.next = QPushButton("Next")
         self.bar = QWidget()
         bar = QHBoxLayout(self.bar)
         bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(QLabel("Page"))
-        bar.addWidget(self.page)
+        bar.addWidget(QLabel("Go to row"))
+        bar.addWidget(self.row)
         bar.addWidget(self.previous)
         bar.addWidget(self.next)
         bar.addWidget(self.page_label, 1)
@@ -113,31 +117,38 @@ class PagedTable(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
         layout.addWidget(self.view, 1)
-        self.page.valueChanged.connect(self._show_page)
-        self.previous.clicked.connect(lambda: self.page.setValue(self.page.value() - 1))
-        self.next.clicked.connect(lambda: self.page.setValue(self.page.value() + 1))
+        self.row.valueChanged.connect(self.go_to_row)
+        self.previous.clicked.connect(lambda: self._show_page(self.model.first_row - PAGE_ROWS))
+        self.next.clicked.connect(lambda: self._show_page(self.model.first_row + PAGE_ROWS))
         self.set_source(None)
 
     def set_source(self, source) -> None:
         self.model.set_source(source)
-        pages = max(1, -(-self.model.total_rows // PAGE_ROWS))
-        self.bar.setVisible(pages > 1)
-        self.page.blockSignals(True)
-        self.page.setRange(1, pages)
-        self.page.setValue(1)
-        self.page.blockSignals(False)
+        self.bar.setVisible(self.model.total_rows > PAGE_ROWS)
+        self.row.blockSignals(True)
+        self.row.setRange(0, max(0, min(self.model.total_rows - 1, 2**31 - 1)))
+        self.row.setValue(0)
+        self.row.blockSignals(False)
         self._label()
 
-    def _show_page(self, page: int) -> None:
-        self.model.set_source(self.model.source, (page - 1) * PAGE_ROWS)
-        self._label()
+    def go_to_row(self, row: int) -> None:
+        """Show the page holding ``row`` and scroll to it."""
+        first = row - row % PAGE_ROWS
+        if first != self.model.first_row:
+            self._show_page(first)
+        self.view.scrollTo(self.model.index(row - first, 0), QTableView.ScrollHint.PositionAtTop)
+
+    def _show_page(self, first: int) -> None:
+        if 0 <= first < self.model.total_rows:
+            self.model.set_source(self.model.source, first)
+            self._label()
 
     def _label(self) -> None:
         total, first = self.model.total_rows, self.model.first_row
-        shown = self.model.rowCount()
-        self.page_label.setText(f"of {self.page.maximum():,}: rows {first:,} to {first + shown - 1:,} of {total:,}")
-        self.previous.setEnabled(self.page.value() > 1)
-        self.next.setEnabled(self.page.value() < self.page.maximum())
+        last = first + self.model.rowCount() - 1
+        self.page_label.setText(f"rows {first:,}-{last:,} of {total:,}")
+        self.previous.setEnabled(first > 0)
+        self.next.setEnabled(last < total - 1)
 
 
 def cell_text(value) -> str:
