@@ -20,7 +20,7 @@ import numpy as np
 from ckpt_gui.core.analysis.real_numbers import as_real
 
 MAX_ENVELOPE_POINTS = 4096  # a vector's line: at most this many (min, max) pairs
-MAX_ENVELOPE_SIDE = 1024  # a heatmap: at most this many blocks along each axis
+MAX_ENVELOPE_SIDE = 512  # a heatmap: at most this many blocks along each axis (more than it has pixels)
 
 
 @dataclass(frozen=True, slots=True)
