@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -28,10 +29,9 @@ from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_bytes
-from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.views.describe import describe_group, describe_variable, value_text
-from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, large_choice, plane_envelope, streamed_envelope
-from ckpt_gui.core.views.planes import PlaneChoice, prepare_view
+from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, streamed_envelope
+from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, first_to_show, key_tree, object_tree
 
@@ -68,9 +68,8 @@ class BrowseController(Controller):
         self.current: TreeNode | None = None
         self.stats_cache: dict[str, TensorStats] = {}
         self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
-        # The large tensor whose first picture the next statistics pass draws: (key, plane).
-        self._envelope_wanted: tuple[str, PlaneChoice | None] | None = None
         self._scan_wanted = False  # a scan waits for the selection's pass (not to read twice)
+        self.large = LargeValues(self.runner, tensor, banner)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
@@ -78,7 +77,6 @@ class BrowseController(Controller):
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
         histogram.request.connect(lambda _bins, _range: self._start_histogram())
-        tensor.plane_requested.connect(self._start_plane)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -139,6 +137,7 @@ class BrowseController(Controller):
         self._remember(ckpt, trees)
         self.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
         self.positions = {}
+        self.large.forget()
         self.banner.hide()
         warnings = _warnings(ckpt)
         if warnings:
@@ -200,7 +199,7 @@ class BrowseController(Controller):
         # Whatever was computed for the previous selection must not land in the panels
         # of this one (a string or a group starts no job that would replace it).
         self.runner.drop("preview", "histogram", "values")
-        self._envelope_wanted = None
+        self.large.wanted = None
         if node is None or self.ckpt is None:
             self.details.show_message("Select a variable to see its details.")
             self.histogram.clear()
@@ -233,7 +232,7 @@ class BrowseController(Controller):
             return
         key, title = variable.key, variable.display_path
         cached = self.stats_cache.get(key)
-        wanted = self._envelope_wanted if self._envelope_wanted and self._envelope_wanted[0] == key else None
+        wanted = self.large.wanted_for(key)
         # One pass gives the statistics, the first NaN/Inf and the picture of a large
         # tensor; the histogram's pass follows. Without those to find, only the latter.
         first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
@@ -261,8 +260,7 @@ class BrowseController(Controller):
             self.details.show_positions(first.positions, first.stats)
             self.details.add_fact("CRC32C", "verified")
             if wanted is not None and first.envelope is not None:
-                self._envelope_wanted = None
-                self.tensor.show_envelope(first.envelope, wanted[1])
+                self.large.built(wanted, first.envelope)
 
         def show(result) -> None:
             stats, histogram = result
@@ -346,7 +344,7 @@ class BrowseController(Controller):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
             return
         if variable.size_bytes > LARGE_VIEW_BYTES:
-            self._show_large(node)
+            self.large.show(ckpt, variable)
             return
 
         def read(context: JobContext):
@@ -364,38 +362,6 @@ class BrowseController(Controller):
             self.tensor.show_message("Could not read the values (see the message above).")
 
         self.runner.submit("values", read, show, failed)
-
-    def _show_large(self, node: TreeNode) -> None:
-        """A tensor too large to read whole: its table reads the rows shown, its first
-        picture comes from the statistics pass (a min/max envelope)."""
-        ckpt, variable = self.ckpt, node.variable
-        values = mapped_entry(ckpt.reader, ckpt.entry(variable.key)) if variable.dtype.is_numeric else None
-        if values is None:
-            self.tensor.show_message(
-                f"{format_bytes(variable.size_bytes)} stored in pieces (partitioned or packed): too large to show; "
-                "its statistics and histogram are computed in chunks."
-            )
-            return
-        choice = large_choice(values.shape)
-        self.tensor.show_large(values, variable.display_path, choice)
-        self._envelope_wanted = (variable.key, choice)
-
-    def _start_plane(self, choice: PlaneChoice) -> None:
-        """The envelope of another plane of the large tensor shown (read on its own)."""
-        values = self.tensor.value
-        if values is None:
-            return
-
-        def compute(context: JobContext):
-            return plane_envelope(values, choice, context.cancelled, context.progress)
-
-        def failed(message: str, details: str) -> None:
-            self.banner.show_message(message, "error", details)
-
-        self.runner.submit(
-            "values", compute, lambda envelope: self.tensor.show_envelope(envelope, choice), failed,
-            label="Drawing the plane",
-        )  # fmt: skip
 
     # -- whole-checkpoint scan ------------------------------------------------------------------
 

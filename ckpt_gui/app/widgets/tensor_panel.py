@@ -284,9 +284,9 @@ class TensorPanel(QTabWidget):
         for item in (self.image, self.overlay):
             place(item, envelope.rows, envelope.cols)
         self.colorbar.setLevels((low, high))
-        blocks = f"each cell the min or max (further from zero) of {envelope.block_rows} x {envelope.block_cols} values"
+        blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
         note = self.nonfinite.note()
-        self.image_plot.setTitle(blocks + (f"; cells holding only {note}" if note else ""), size="9pt")
+        self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
         self.image_plot.autoRange(padding=0)
@@ -308,9 +308,10 @@ class TensorPanel(QTabWidget):
             i, j = row // envelope.block_rows, col // envelope.block_cols
             rows, cols = envelope.block_bounds(i, j)
             self.readout.setText(
-                f"[axis {rows_axis} = {rows.start}..{rows.stop - 1}, axis {cols_axis} = {cols.start}..{cols.stop - 1}]"
-                f"  min {format_number(envelope.low[i, j])}, max {format_number(envelope.high[i, j])}"
+                f"[{rows.start}..{rows.stop - 1}, {cols.start}..{cols.stop - 1}]"
+                f" min {format_number(envelope.low[i, j])} max {format_number(envelope.high[i, j])}"
             )
+            self.readout.setToolTip(f"rows along axis {rows_axis}, columns along axis {cols_axis}")
             return
         if self.large:
             return

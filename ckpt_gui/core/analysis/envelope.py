@@ -89,6 +89,12 @@ class BlockEnvelope:
     def add(self, chunk: np.ndarray, start: int) -> None:
         self.merge(self.chunk_blocks(chunk, start))
 
+    def transposed(self) -> BlockEnvelope:
+        """The envelope of the transposed region (for a region of one row, of one column)."""
+        flipped = BlockEnvelope(self.cols, self.rows, self.block_cols, self.block_rows, self.base)
+        flipped.low, flipped.high = self.low.T.copy(), self.high.T.copy()
+        return flipped
+
     def image(self) -> np.ndarray:
         """One value a block for a heatmap: its min or its max, whichever lies further
         from zero (a block's outlier stays visible, with its sign); NaN where the block

@@ -47,7 +47,13 @@ def plane_envelope(
     progress: Callable[[int, int], None] | None = None,
 ) -> BlockEnvelope:
     """The envelope of one plane of ``values`` (a memory map: only the plane's
-    elements are read), a band of rows at a time."""
+    elements are read), a band of rows at a time, in storage order: a plane whose
+    rows axis comes after its columns axis is read as its transpose, and the
+    envelope transposed (reading it column by column would touch every page of the
+    plane for each band)."""
+    if choice.rows > choice.cols:
+        flipped = PlaneChoice(choice.cols, choice.rows, choice.fixed)
+        return plane_envelope(values, flipped, cancelled, progress).transposed()
     shown = plane(values, choice)
     rows, cols = shown.shape
     envelope = BlockEnvelope.for_region(rows, cols)
