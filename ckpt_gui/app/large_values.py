@@ -43,10 +43,12 @@ class LargeValues:
         """Show ``variable`` (larger than LARGE_VIEW_BYTES) without reading it."""
         values = mapped_entry(ckpt.reader, ckpt.entry(variable.key)) if variable.dtype.is_numeric else None
         if values is None:
-            self.tensor.show_message(
-                f"{format_bytes(variable.size_bytes)} stored in pieces (partitioned or packed): too large to show; "
-                "its statistics and histogram are computed in chunks."
-            )
+            size = format_bytes(variable.size_bytes)
+            if variable.dtype.is_numeric:
+                why = "stored in pieces (partitioned or packed); its statistics and histogram are computed in chunks"
+            else:
+                why = f"{variable.dtype.name} values"
+            self.tensor.show_message(f"{size}, {why}: too large to read whole for a view.")
             return
         self._key = variable.key
         choice = large_choice(values.shape)

@@ -87,12 +87,6 @@ def histogram_pass(
     return two_pass_histogram(map_chunks, dtype, bins, value_range, stats, with_moments=False).result()
 
 
-def nonfinite_positions(values: np.ndarray) -> tuple[NonFinite, ...]:
-    """The first MAX_POSITIONS NaN/Inf of a tensor held in memory."""
-    shape = values.shape
-    return tuple(NonFinite(_unravel(flat, shape), kind) for flat, kind in _nonfinite(values.reshape(-1), 0))
-
-
 def _nonfinite(chunk: np.ndarray, start: int) -> list[tuple[int, str]]:
     values, _magnitude = as_real(chunk)
     if values.dtype.kind != "f":
