@@ -19,7 +19,7 @@ import numpy as np
 
 from ckpt_gui.core.analysis.real_numbers import as_real
 
-MAX_ENVELOPE_POINTS = 4096  # a vector's line: at most this many (min, max) pairs
+MAX_ENVELOPE_POINTS = 2048  # a vector's line: this many (min, max) pairs at most (each costs paint time)
 MAX_ENVELOPE_SIDE = 512  # a heatmap: at most this many blocks along each axis (more than it has pixels)
 
 
