@@ -481,9 +481,9 @@ def test_compare_screenshot_command(tmp_path, checkpoints):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are a Linux feature")
-def test_background_work_runs_below_the_gui_thread(qtbot, window):
-    """Jobs and the chunk workers they fan out to run at a lower priority, so that on
-    a machine with few cores the GUI thread is scheduled first."""
+def test_background_work_runs_at_the_gui_threads_priority(qtbot, window):
+    """Jobs and the chunk workers they fan out to run at the process's own priority: a
+    lower one starved them whenever anything else ran on the machine (issue 11)."""
     import os
     import threading
 
@@ -498,7 +498,7 @@ def test_background_work_runs_below_the_gui_thread(qtbot, window):
     )
     qtbot.waitUntil(lambda: bool(results), timeout=WAIT_MS)
     job_nice, chunk_nices = results[0]
-    assert job_nice > nice() and all(n > nice() for n in chunk_nices), (nice(), results)
+    assert job_nice == nice() and all(n == nice() for n in chunk_nices), (nice(), results)
 
 
 def test_results_for_a_previous_selection_are_dropped(qtbot, window, checkpoints):

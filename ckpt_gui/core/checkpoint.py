@@ -190,13 +190,15 @@ class Checkpoint:
         cancelled: Callable[[], bool] | None = None,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         verify: bool = True,
+        positioned: bool = False,
     ) -> Iterator:
-        """``fn(chunk, scratch)`` over the tensor's chunks, in order, in parallel for
-        large tensors (see :func:`ckpt_gui.core.values.chunk_map.map_chunks`)."""
+        """``fn(chunk, scratch)`` (``fn(chunk, scratch, start)`` if ``positioned``) over
+        the tensor's chunks, in order, in parallel for large tensors (see
+        :func:`ckpt_gui.core.values.chunk_map.map_chunks`)."""
         # Listing a checkpoint must not import numpy: the chunk mapper comes on first read.
         from ckpt_gui.core.values.chunk_map import map_chunks  # noqa: PLC0415
 
         entry = self.entry(key)
         return map_chunks(
-            self.reader, entry, self.index.stored_size(entry), fn, progress, cancelled, chunk_bytes, verify
+            self.reader, entry, self.index.stored_size(entry), fn, progress, cancelled, chunk_bytes, verify, positioned
         )

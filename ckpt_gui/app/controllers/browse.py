@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.status_style import finding_label
 from ckpt_gui.app.widgets.banner import Banner
@@ -21,15 +22,17 @@ from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pass
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.analysis.summaries import all_stats, group_histogram, preview_summary, tensor_histogram
+from ckpt_gui.core.analysis.summaries import all_stats, group_histogram, preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.describe import describe_finding, describe_group, describe_variable, value_text
-from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, prepare_view
+from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, streamed_envelope
+from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode, VariableTree, first_to_show, key_tree, object_tree
 from ckpt_gui.core.write_guard import Protected, write_file
@@ -66,6 +69,9 @@ class BrowseController(Controller):
         self.ckpt: Checkpoint | None = None
         self.current: TreeNode | None = None
         self.stats_cache: dict[str, TensorStats] = {}
+        self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
+        self._scan_wanted = False  # a scan waits for the selection's pass (not to read twice)
+        self.large = LargeValues(self.runner, tensor, banner)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
@@ -133,6 +139,8 @@ class BrowseController(Controller):
         self.ckpt = ckpt
         self._remember(ckpt, trees)
         self.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
+        self.positions = {}
+        self.large.forget()
         self.banner.hide()
         warnings = _warnings(ckpt)
         if warnings:
@@ -153,7 +161,8 @@ class BrowseController(Controller):
             if first is not None:
                 self.tree_panel.select_node(first)
         if self.scan_on_open and total <= AUTO_SCAN_BYTES:
-            self.start_scan()
+            self._scan_wanted = True
+            self._maybe_scan()
         self.loaded.emit()
 
     def _remember(self, ckpt: Checkpoint, trees: Trees) -> None:
@@ -193,6 +202,7 @@ class BrowseController(Controller):
         # Whatever was computed for the previous selection must not land in the panels
         # of this one (a string or a group starts no job that would replace it).
         self.runner.drop("preview", "histogram", "values")
+        self.large.wanted = None
         if node is None or self.ckpt is None:
             self.details.show_message("Select a variable to see its details.")
             self.histogram.clear()
@@ -212,6 +222,7 @@ class BrowseController(Controller):
             self.exportable.emit(variable.dtype.is_numeric or variable.dtype.is_string)
             self._start_values(node)
         self._start_histogram()
+        self._maybe_scan()
 
     def _start_histogram(self) -> None:
         node, ckpt = self.current, self.ckpt
@@ -227,41 +238,62 @@ class BrowseController(Controller):
             self.histogram.clear(f"No histogram for {what}")
             self.details.show_stats(None, "Statistics: not numeric")
             return
-        key = variable.key
+        key, title = variable.key, variable.display_path
         cached = self.stats_cache.get(key)
+        wanted = self.large.wanted_for(key)
+        # One pass gives the statistics, the first NaN/Inf and the picture of a large
+        # tensor; the histogram's pass follows. Without those to find, only the latter.
+        first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
         if cached is not None:
             self.details.show_stats(cached)
+            self.details.show_positions(self.positions.get(key), cached)
         else:
             self.details.show_stats(None)
             if variable.num_elements > PREVIEW_ELEMENTS:
                 self._start_preview(node, bins)
-        title = variable.display_path
 
         def compute(context: JobContext):
-            passes = 1 if value_range is not None or cached is not None else 2
-            progress = context.passes(variable.num_elements, passes)
-            return tensor_histogram(ckpt, key, bins, value_range, cached, progress, context.cancelled)
+            stats = cached
+            progress = context.passes(variable.num_elements, 2 if first_needed else 1)
+            if first_needed:
+                envelope = streamed_envelope(tuple(variable.shape), wanted[1]) if wanted else None
+                first = first_pass(ckpt, key, envelope, progress, context.cancelled)
+                context.report(first)
+                stats = first.stats
+            return stats, histogram_pass(ckpt, key, stats, bins, value_range, progress, context.cancelled)
+
+        def first_done(first) -> None:
+            self.stats_cache[key], self.positions[key] = first.stats, first.positions
+            self.details.show_stats(first.stats)
+            self.details.show_positions(first.positions, first.stats)
+            self.details.add_fact("CRC32C", "verified")
+            if wanted is not None and first.envelope is not None:
+                self.large.built(wanted, first.envelope)
 
         def show(result) -> None:
             stats, histogram = result
             self.stats_cache[key] = stats
             self.histogram.show_histogram(histogram, title)
-            self.details.show_stats(stats)
-            self.details.add_fact("CRC32C", "verified")
+            if not first_needed:
+                self.details.add_fact("CRC32C", "verified")
+            self._maybe_scan()
 
-        self._submit_histogram(compute, show, title)
+        self._submit_histogram(compute, show, title, first_done)
 
-    def _submit_histogram(self, compute, show, title: str) -> None:
+    def _submit_histogram(self, compute, show, title: str, on_partial=None) -> None:
         self.runner.submit(
             "histogram", compute, show, self._histogram_failed,
-            label=f"Histogram of {title}", on_cancelled=self._histogram_cancelled,
+            label=f"Histogram of {title}", on_cancelled=self._histogram_cancelled, on_partial=on_partial,
         )  # fmt: skip
 
     def _histogram_cancelled(self) -> None:
         self.histogram.mark_cancelled()
-        self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
+        if self.current is None or self.current.variable is None or self.current.variable.key not in self.stats_cache:
+            self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
+        self._maybe_scan()
 
     def _histogram_failed(self, message: str, details: str) -> None:
+        self._maybe_scan()
         self.banner.show_message(message, "error", details)
         self.histogram.clear("Could not compute the histogram")
         self.details.show_stats(None, "Statistics: failed (see the message above)")
@@ -307,6 +339,7 @@ class BrowseController(Controller):
             self.histogram.show_histogram(histogram, title)
             note = f"all {len(keys)} numeric variables together"
             self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
+            self._maybe_scan()
 
         self._submit_histogram(compute, show, title)
 
@@ -318,11 +351,8 @@ class BrowseController(Controller):
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
             return
-        if variable.size_bytes > MAX_VIEW_BYTES:
-            self.tensor.show_message(
-                f"{format_bytes(variable.size_bytes)} is too large to show as a picture; "
-                "its statistics and histogram are computed in chunks."
-            )
+        if variable.size_bytes > LARGE_VIEW_BYTES:
+            self.large.show(ckpt, variable)
             return
 
         def read(context: JobContext):
@@ -343,6 +373,13 @@ class BrowseController(Controller):
 
     # -- whole-checkpoint scan ------------------------------------------------------------------
 
+    def _maybe_scan(self) -> None:
+        """Start the scan asked for on opening once the selection's pass is done: it
+        then finds that variable's statistics known instead of reading it again."""
+        if self._scan_wanted and not self.runner.is_running("histogram"):
+            self._scan_wanted = False
+            self.start_scan()
+
     def start_scan(self) -> None:
         ckpt = self.ckpt
         if ckpt is None:
@@ -359,7 +396,7 @@ class BrowseController(Controller):
             if self.ckpt is not ckpt:
                 return
             self.stats_cache.update(found)
-            bad = {key: _badge(stats) for key, stats in found.items() if stats.has_nonfinite}
+            bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
             self.tree_panel.set_nonfinite(set(bad), bad)
             message = f"{len(bad)} variable(s) hold NaN or Inf" if bad else "No NaN or Inf in any variable"
             self.status.emit(message)
@@ -434,7 +471,8 @@ def _index_stamp(prefix: str) -> tuple:
     return (stat.st_size, stat.st_mtime_ns)
 
 
-def _badge(stats: TensorStats) -> str:
+def badge_text(stats: TensorStats) -> str:
+    """A variable's NaN/Inf badge: "3 NaN, 2 Inf"."""
     parts = []
     if stats.nan:
         parts.append(f"{stats.nan:,} NaN")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.core.analysis.overview import NonFinite
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
 
@@ -40,6 +41,10 @@ class DetailsPanel(QScrollArea):
         self.value.setWordWrap(True)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value.setStyleSheet("font-family: monospace;")
+        # Where the first NaN/Inf are (indices), under the statistics that count them.
+        self.positions = QLabel()
+        self.positions.setWordWrap(True)
+        self.positions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Facts on the left, statistics on the right: both visible without scrolling.
         left = QVBoxLayout()
         left.addLayout(self.facts)
@@ -48,6 +53,7 @@ class DetailsPanel(QScrollArea):
         right = QVBoxLayout()
         right.addWidget(self.stats_title)
         right.addLayout(self.stats)
+        right.addWidget(self.positions)
         right.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(left, 3)
@@ -63,6 +69,7 @@ class DetailsPanel(QScrollArea):
         self.title.setText(text)
         _fill(self.facts, [])
         self.value.hide()
+        self.positions.hide()
         self.stats_title.hide()
         _fill(self.stats, [])
 
@@ -70,6 +77,7 @@ class DetailsPanel(QScrollArea):
         self.title.setText(title)
         _fill(self.facts, rows)
         self.value.hide()
+        self.positions.hide()
         self.stats_title.hide()
         _fill(self.stats, [])
 
@@ -86,6 +94,12 @@ class DetailsPanel(QScrollArea):
             return
         self.stats_title.setText("Statistics" + (f" ({note})" if note else ""))
         _fill(self.stats, describe_stats(stats), columns=_STAT_COLUMNS)
+
+    def show_positions(self, positions: tuple[NonFinite, ...] | None, stats: TensorStats | None) -> None:
+        """The first NaN/Inf of the variable, by index (when the statistics count some)."""
+        self.positions.setVisible(bool(positions) and stats is not None and stats.has_nonfinite)
+        if positions and stats is not None:
+            self.positions.setText(positions_text(positions, stats.nan + stats.posinf + stats.neginf))
 
     def add_fact(self, label: str, text: str) -> None:
         row = self.facts.rowCount()
@@ -108,3 +122,10 @@ def _add_row(grid: QGridLayout, row: int, column: int, label: str, text: str) ->
     value.setWordWrap(True)
     grid.addWidget(name, row, column)
     grid.addWidget(value, row, column + 1)
+
+
+def positions_text(positions: tuple[NonFinite, ...], total: int) -> str:
+    """ "NaN/Inf at [0, 7] NaN, [61, 579] +Inf (the first 2 of 5)"."""
+    where = ", ".join(f"[{', '.join(str(i) for i in p.index)}] {p.kind}" for p in positions)
+    more = f" (the first {len(positions)} of {total:,})" if total > len(positions) else ""
+    return f"NaN/Inf at {where}{more}"

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QSpinBox,
     QStackedWidget,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,8 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.heatmap import INF_NAME, NAN_NAME, IndexAxis, NonFinite, index_axes, overlay_item, place
 from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.planes import (
     Envelope,
@@ -34,17 +35,25 @@ from ckpt_gui.core.views.planes import (
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 
-MAX_TABLE_CELLS = 2_000_000
-
 
 class TensorPanel(QTabWidget):
-    """Two tabs: the picture (heatmap or line) and the numbers (table)."""
+    """Two tabs: the picture (heatmap or line) and the numbers (table).
+
+    A tensor too large to read whole (:meth:`show_large`) is a memory map: its table
+    reads the rows shown, and its picture is a min/max envelope the controller
+    computes off the GUI thread (:meth:`show_envelope`); choosing another plane asks
+    for one with ``plane_requested``."""
+
+    plane_requested = Signal(object)  # PlaneChoice of a large tensor whose envelope is needed
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.value: np.ndarray | None = None
         self.choice: PlaneChoice | None = None
         self.shown: np.ndarray | None = None  # the 2-D (or 1-D) array on screen
+        self.large = False  # self.value is a memory map: never read it whole
+        self.envelope: BlockEnvelope | None = None  # what a large tensor's picture shows
+        self.title = ""
 
         # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
         self.picture = QStackedWidget()
@@ -86,17 +95,12 @@ class TensorPanel(QTabWidget):
         self.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
         self.line.showGrid(x=True, y=True, alpha=0.2)
         self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
-        self.line_low = self.line.plot(pen=pg.mkPen(40, 90, 160))
-        self.line_band = pg.FillBetweenItem(self.line_low, self.line_curve, brush=(70, 130, 200, 120))
-        self.line.addItem(self.line_band)
         self.picture.addWidget(self.message)
         self.picture.addWidget(heat_page)
         self.picture.addWidget(self.line)
 
-        self.table_model = ArrayTableModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.table_model)
-        self.table.horizontalHeader().setDefaultSectionSize(90)
+        self.table = PagedTable()
+        self.table_model = self.table.model
 
         self.addTab(self.picture, "Heatmap")
         self.addTab(self.table, "Values")
@@ -111,16 +115,46 @@ class TensorPanel(QTabWidget):
     def show_message(self, text: str) -> None:
         self.value = None
         self.shown = None
+        self.large = False
+        self.envelope = None
         self.picture.setCurrentWidget(self.message)
         self.message.setText(text)
-        self.table_model.set_array(None)
+        self.table.set_source(None)
+
+    def show_large(self, values: np.ndarray, title: str, choice: PlaneChoice | None) -> None:
+        """A tensor too large to read: ``values`` maps it; the picture waits for
+        :meth:`show_envelope` of ``choice`` (the first plane) or of the whole vector."""
+        self.value, self.large, self.envelope, self.title = values, True, None, title
+        self.choice = choice
+        if values.ndim == 1:
+            self._show_table(values)
+            self._wait_for_picture()
+            return
+        self._build_axis_controls(values.shape)
+        self._show_table(plane(values, choice))
+        self._wait_for_picture()
+
+    def show_envelope(self, envelope: BlockEnvelope, choice: PlaneChoice | None) -> None:
+        """The min/max envelope of the large tensor's vector, or of its plane ``choice``
+        (ignored if another plane has been chosen since)."""
+        if not self.large or self.value is None or choice != self.choice:
+            return
+        self.envelope = envelope
+        if self.value.ndim == 1:
+            self._draw_vector_envelope(envelope)
+        else:
+            self._draw_plane_envelope(envelope)
+
+    def _wait_for_picture(self) -> None:
+        self.picture.setCurrentWidget(self.message)
+        self.message.setText(f"{self.title}\n{format_shape(self.value.shape)}: drawing its min/max envelope...")
 
     def show_value(self, value: np.ndarray | ValueView, title: str) -> None:
         """Show a tensor; pass a ValueView (core.planes.prepare_view, run off the GUI
         thread) for large ones so the first picture costs nothing here."""
         view = value if isinstance(value, ValueView) else prepare_view(value)
         value = view.value
-        self.value = value
+        self.value, self.large, self.envelope = value, False, None
         if value.dtype == object:  # strings: only the table makes sense
             self.picture.setCurrentWidget(self.message)
             self.message.setText(f"{title}\n{format_shape(value.shape)} strings: see the Values tab.")
@@ -128,7 +162,7 @@ class TensorPanel(QTabWidget):
             return
         if value.ndim == 0:
             self.picture.setCurrentWidget(self.message)
-            self.message.setText(f"{title}\nscalar: {_text(value)}")
+            self.message.setText(f"{title}\nscalar: {cell_text(value)}")
             self._show_table(value.reshape(1))
             return
         if view.envelope is not None:
@@ -141,14 +175,26 @@ class TensorPanel(QTabWidget):
     # -- internals --------------------------------------------------------------------------
 
     def _show_vector(self, vector: np.ndarray, envelope: Envelope, title: str) -> None:
-        self.picture.setCurrentWidget(self.line)
-        self.line_curve.setData(envelope.x, envelope.high)
-        self.line_low.setData(envelope.x, envelope.low)
-        self.line_band.setVisible(envelope.step > 1)
-        note = f"  (min/max of every {envelope.step:,} values)" if envelope.step > 1 else ""
-        self.line.setTitle(f"{title}  {format_shape(vector.shape)}{note}", size="9pt")
-        self.line.setLabel("bottom", "index")
+        self._draw_line(envelope.x, envelope.low, envelope.high, envelope.step, vector.shape, title)
         self._show_table(vector)
+
+    def _draw_vector_envelope(self, envelope: BlockEnvelope) -> None:
+        x = np.arange(envelope.low.shape[1]) * envelope.block_cols
+        self._draw_line(x, envelope.low[0], envelope.high[0], envelope.block_cols, self.value.shape, self.title)
+
+    def _draw_line(self, x, low, high, step: int, shape, title: str) -> None:
+        self.picture.setCurrentWidget(self.line)
+        # NaN leaves a gap; so does an Inf (no axis can hold it; its run's other
+        # extreme still shows).
+        low, high = _finite_or_nan(low), _finite_or_nan(high)
+        if step > 1:  # one zigzag through each run's min and max: the band, drawn as one cheap curve
+            x, y = np.repeat(x, 2), np.column_stack([low, high]).reshape(-1)
+        else:
+            y = high
+        self.line_curve.setData(x, y, connect="finite")
+        note = f"  (min/max of every {step:,} values)" if step > 1 else ""
+        self.line.setTitle(f"{title}  {format_shape(shape)}{note}", size="9pt")
+        self.line.setLabel("bottom", "index")
 
     def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
         labels = [f"{axis}  (size {size})" for axis, size in enumerate(shape)]
@@ -200,6 +246,12 @@ class TensorPanel(QTabWidget):
 
     def _show_plane(self, view: ValueView | None = None) -> None:
         assert self.value is not None and self.choice is not None
+        if self.large:  # a memory map: the envelope of the new plane is computed elsewhere
+            self.envelope = None
+            self._show_table(plane(self.value, self.choice))
+            self._wait_for_picture()
+            self.plane_requested.emit(self.choice)
+            return
         self.picture.setCurrentWidget(self.picture.widget(1))
         shown = plane(self.value, self.choice)
         if view is not None and view.image is not None:
@@ -221,62 +273,57 @@ class TensorPanel(QTabWidget):
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
         self._show_table(shown)
 
+    def _draw_plane_envelope(self, envelope: BlockEnvelope) -> None:
+        self.picture.setCurrentWidget(self.picture.widget(1))
+        image = envelope.image()
+        low, high, diverging = color_limits(image)
+        self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
+        self.image.setImage(image, autoLevels=False)
+        self.nonfinite = NonFinite(image)
+        self.nonfinite.show_on(self.overlay)
+        for item in (self.image, self.overlay):
+            place(item, envelope.rows, envelope.cols)
+        self.colorbar.setLevels((low, high))
+        blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
+        note = self.nonfinite.note()
+        self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
+        self.image_plot.setLabel("left", f"axis {self.choice.rows}")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        self.image_plot.autoRange(padding=0)
+
     def _show_table(self, array: np.ndarray) -> None:
         self.shown = array
-        self.table_model.set_array(array if array.size <= MAX_TABLE_CELLS else None)
+        self.table.set_source(array)
 
     def _on_mouse(self, position: QPointF) -> None:
         if self.shown is None or self.shown.ndim != 2:
             return
         point = self.image_plot.vb.mapSceneToView(position)
         row, col = int(np.floor(point.y() + 0.5)), int(np.floor(point.x() + 0.5))  # cells centred on indices
-        if 0 <= row < self.shown.shape[0] and 0 <= col < self.shown.shape[1]:
-            rows_axis, cols_axis = self.choice.rows, self.choice.cols
-            value = self.shown[row, col]
+        if not (0 <= row < self.shown.shape[0] and 0 <= col < self.shown.shape[1]):
+            return
+        rows_axis, cols_axis = self.choice.rows, self.choice.cols
+        envelope = self.envelope
+        if self.large and envelope is not None:  # a block of values, not one
+            i, j = row // envelope.block_rows, col // envelope.block_cols
+            rows, cols = envelope.block_bounds(i, j)
             self.readout.setText(
-                f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {_text(value)}{_colour_note(value)}"
+                f"[{rows.start}..{rows.stop - 1}, {cols.start}..{cols.stop - 1}]"
+                f" min {format_number(envelope.low[i, j])} max {format_number(envelope.high[i, j])}"
             )
-
-
-class ArrayTableModel(QAbstractTableModel):
-    """A read-only table over a 1-D or 2-D numpy array (cells formatted on demand)."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.array: np.ndarray | None = None
-
-    def set_array(self, array: np.ndarray | None) -> None:
-        self.beginResetModel()
-        self.array = array if array is None or array.ndim == 2 else array.reshape(-1, 1)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if self.array is None or parent.isValid() else self.array.shape[0]
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if self.array is None or parent.isValid() else self.array.shape[1]
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if self.array is None or not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            cell = self.array[index.row(), index.column()]
-            if isinstance(cell, bytes):
-                return cell.decode("utf-8", "replace")
-            return _text(cell)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(section)
-        return None
+            self.readout.setToolTip(f"rows along axis {rows_axis}, columns along axis {cols_axis}")
+            return
+        if self.large:
+            return
+        value = self.shown[row, col]
+        self.readout.setText(
+            f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {cell_text(value)}{_colour_note(value)}"
+        )
 
 
 def _colour_note(value) -> str:
     """What the hovered cell's colour means when it is not on the colour scale."""
-    number = _scalar(value)
+    number = scalar(value)
     if isinstance(number, float) and np.isnan(number):
         return f"  (drawn {NAN_NAME}: not a number)"
     if isinstance(number, float) and np.isinf(number):
@@ -284,20 +331,6 @@ def _colour_note(value) -> str:
     return ""
 
 
-def _text(value) -> str:
-    number = _scalar(value)
-    return number if isinstance(number, str) else format_number(number)
-
-
-def _scalar(value) -> float | int | str:
-    item = value.item() if hasattr(value, "item") else value
-    if isinstance(item, complex):
-        return str(item)
-    if isinstance(item, bool):
-        return int(item)
-    if isinstance(item, float | int):
-        return item
-    try:
-        return float(item)  # ml_dtypes scalars (bfloat16...)
-    except (TypeError, ValueError):
-        return str(item)
+def _finite_or_nan(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.isfinite(values), values, np.nan)

@@ -21,7 +21,7 @@ from ckpt_gui.core.values.reader import Pieces, TensorReader
 from ckpt_gui.core.values.scratch import Scratch, ScratchPool
 
 T = TypeVar("T")
-ChunkFn = Callable[[np.ndarray, Scratch], T]
+ChunkFn = Callable[[np.ndarray, Scratch], T]  # or (chunk, scratch, start) with positioned=True
 
 
 def monitored(
@@ -49,34 +49,48 @@ def map_chunks(
     cancelled: Callable[[], bool] | None,
     chunk_bytes: int,
     verify: bool = True,
+    positioned: bool = False,
 ) -> Iterator[T]:
-    """``fn(chunk, scratch)`` for each chunk of the tensor, results in order. ``fn``
-    must not keep the chunk or the scratch arrays: both are reused for later chunks."""
+    """``fn(chunk, scratch)`` for each chunk of the tensor, results in order; with
+    ``positioned``, ``fn(chunk, scratch, start)`` where ``start`` is the flat index of
+    the chunk's first element. ``fn`` must not keep the chunk or the scratch arrays:
+    both are reused for later chunks."""
     parallel = stored_size > 2 * chunk_bytes  # threads cost more than tiny tensors
     pieces = reader.pieces(entry, chunk_bytes) if parallel else None
     if pieces is not None:
-        return _map_pieces(pieces, fn, progress, cancelled, verify)
+        return _map_pieces(pieces, fn, progress, cancelled, verify, positioned)
     scratches = ScratchPool()
 
-    def task(chunk):
+    def task(item):
+        chunk, start = item
         with scratches.borrow() as scratch:
-            return fn(chunk, scratch)
+            return fn(chunk, scratch, start) if positioned else fn(chunk, scratch)
 
     chunks = monitored(reader.iter_chunks(entry, chunk_bytes, verify), progress, cancelled)
-    return ordered_map(task, chunks, parallel)
+    return ordered_map(task, _with_starts(chunks), parallel)
 
 
-def _map_pieces(pieces: Pieces, fn: ChunkFn, progress, cancelled, verify: bool) -> Iterator[T]:
+def _with_starts(chunks: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, int]]:
+    start = 0
+    for chunk in chunks:
+        yield chunk, start
+        start += chunk.size
+
+
+def _map_pieces(pieces: Pieces, fn: ChunkFn, progress, cancelled, verify: bool, positioned: bool) -> Iterator[T]:
     """:func:`map_chunks` with the reading done by the worker threads too (done here,
     reading and checksumming would be 25 of the first pass's 30 ms per 256 MB, on one
     core): each reads its chunk into its own reused buffer and takes its CRC32C, and
     the CRCs are combined here in order (the whole is checked before the last result
     is out)."""
     scratches = ScratchPool()
+    itemsize = pieces.entry.dtype.itemsize
 
     def task(piece):
         with scratches.borrow() as scratch:
             chunk, crc = pieces.read(piece, scratch, verify)
+            if positioned:
+                return fn(chunk, scratch, (piece.offset - pieces.entry.offset) // itemsize), crc
             return fn(chunk, scratch), crc
 
     with pieces, closing(ordered_map(task, monitored(pieces.pieces, progress, cancelled))) as results:

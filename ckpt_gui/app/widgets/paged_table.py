@@ -1,0 +1,170 @@
+"""The Values tab's table: any number of rows, read a band at a time as they are shown.
+
+The source is a 2-D array-like (a numpy array, or a memory map of a tensor too large
+to read: then only the rows on screen are read from the file). Qt's views cannot
+scroll through more than about 2**31 pixels, so rows come in pages of PAGE_ROWS, as
+h5web and silx do, with a bar to move between pages.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget
+
+from ckpt_gui.core.formatting import format_number
+
+PAGE_ROWS = 1_000_000  # rows in one page of the table
+BAND_ELEMENTS = 1 << 14  # the table reads about this many values at a time
+_BANDS_KEPT = 16
+
+
+class PagedTableModel(QAbstractTableModel):
+    """A read-only table over the rows ``first_row``.. of a 2-D array-like; cells are
+    read a band of rows at a time, on demand, and formatted as they are painted."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.source = None
+        self.first_row = 0
+        self._band_rows = 1
+        self._bands: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def set_source(self, source, first_row: int = 0) -> None:
+        """Show ``source`` (2-D; a vector as one column) from row ``first_row``."""
+        self.beginResetModel()
+        if source is not None and source.ndim != 2:
+            source = source.reshape(-1, 1)
+        self.source = source
+        self.first_row = first_row
+        self._bands.clear()
+        self._band_rows = max(1, BAND_ELEMENTS // max(1, source.shape[1])) if source is not None else 1
+        self.endResetModel()
+
+    @property
+    def total_rows(self) -> int:
+        return 0 if self.source is None else self.source.shape[0]
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid():
+            return 0
+        return max(0, min(PAGE_ROWS, self.total_rows - self.first_row))
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if self.source is None or parent.isValid() else self.source.shape[1]
+
+    def cell(self, row: int, column: int):
+        """The value at ``row`` (of the source, not of the page) and ``column``."""
+        band = row // self._band_rows
+        rows = self._bands.get(band)
+        if rows is None:
+            start = band * self._band_rows
+            rows = self._bands[band] = np.array(self.source[start : start + self._band_rows])
+            while len(self._bands) > _BANDS_KEPT:
+                self._bands.popitem(last=False)
+        else:
+            self._bands.move_to_end(band)
+        return rows[row - band * self._band_rows, column]
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if self.source is None or not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            cell = self.cell(self.first_row + index.row(), index.column())
+            if isinstance(cell, bytes):
+                return cell.decode("utf-8", "replace")
+            return cell_text(cell)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section + (self.first_row if orientation == Qt.Orientation.Vertical else 0))
+        return None
+
+
+class PagedTable(QWidget):
+    """The table, with a bar to go to any row when there is more than one page."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.model = PagedTableModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().setDefaultSectionSize(90)
+        self.row = QSpinBox(minimum=0)
+        self.row.setKeyboardTracking(False)
+        self.row.setToolTip("Show this row (the table holds a page of 1,000,000 rows at a time)")
+        self.previous = QPushButton("\u25c0")
+        self.previous.setToolTip("Previous page")
+        self.next = QPushButton("\u25b6")
+        self.next.setToolTip("Next page")
+        for button in (self.previous, self.next):
+            button.setMaximumWidth(32)
+        self.page_label = QLabel()
+        self.bar = QWidget()
+        bar = QHBoxLayout(self.bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(QLabel("Go to row"))
+        bar.addWidget(self.row)
+        bar.addWidget(self.previous)
+        bar.addWidget(self.next)
+        bar.addWidget(self.page_label, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.view, 1)
+        self.row.valueChanged.connect(self.go_to_row)
+        self.previous.clicked.connect(lambda: self._show_page(self.model.first_row - PAGE_ROWS))
+        self.next.clicked.connect(lambda: self._show_page(self.model.first_row + PAGE_ROWS))
+        self.set_source(None)
+
+    def set_source(self, source) -> None:
+        self.model.set_source(source)
+        self.bar.setVisible(self.model.total_rows > PAGE_ROWS)
+        self.row.blockSignals(True)
+        self.row.setRange(0, max(0, min(self.model.total_rows - 1, 2**31 - 1)))
+        self.row.setValue(0)
+        self.row.blockSignals(False)
+        self._label()
+
+    def go_to_row(self, row: int) -> None:
+        """Show the page holding ``row`` and scroll to it."""
+        first = row - row % PAGE_ROWS
+        if first != self.model.first_row:
+            self._show_page(first)
+        self.view.scrollTo(self.model.index(row - first, 0), QTableView.ScrollHint.PositionAtTop)
+
+    def _show_page(self, first: int) -> None:
+        if 0 <= first < self.model.total_rows:
+            self.model.set_source(self.model.source, first)
+            self._label()
+
+    def _label(self) -> None:
+        total, first = self.model.total_rows, self.model.first_row
+        last = first + self.model.rowCount() - 1
+        self.page_label.setText(f"rows {first:,}-{last:,} of {total:,}")
+        self.previous.setEnabled(first > 0)
+        self.next.setEnabled(last < total - 1)
+
+
+def cell_text(value) -> str:
+    number = scalar(value)
+    return number if isinstance(number, str) else format_number(number)
+
+
+def scalar(value) -> float | int | str:
+    item = value.item() if hasattr(value, "item") else value
+    if isinstance(item, complex):
+        return str(item)
+    if isinstance(item, bool):
+        return int(item)
+    if isinstance(item, float | int):
+        return item
+    try:
+        return float(item)  # ml_dtypes scalars (bfloat16...)
+    except (TypeError, ValueError):
+        return str(item)

@@ -1,0 +1,229 @@
+"""Large tensors in the app (issue 11): one streamed pass feeds the statistics, the
+first NaN/Inf positions and the picture, a second the histogram, and the NaN/Inf scan
+reads nothing again; the picture is a true min/max envelope; the table reads only the
+rows it shows. Behaviour only: the speed itself is measured in benchmarks/."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtGui import QColor
+
+from ckpt_gui.app.controllers import browse
+from ckpt_gui.app.widgets.histogram_panel import BADGE_BACKGROUND, BADGE_TEXT
+from ckpt_gui.app.widgets.paged_table import PAGE_ROWS, PagedTable
+from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.analysis.overview import first_pass
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.values.mapped import mapped_entry
+from ckpt_gui.core.views.large_values import plane_envelope
+from ckpt_gui.core.views.planes import PlaneChoice
+
+WAIT_MS = 60_000
+EMBEDDING = "model/embedding/.ATTRIBUTES/VARIABLE_VALUE"  # 8192 x 1024 float32, 9 NaN
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow()
+    win.resize(1024, 640)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+    qtbot.waitUntil(lambda: not win.busy, timeout=10_000)
+
+
+def tf_values(tf, prefix, key: str) -> np.ndarray:
+    return tf.train.load_checkpoint(str(prefix)).get_tensor(key)
+
+
+def block_extremes(values: np.ndarray, block_rows: int, block_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """The oracle: np.nanmin / np.nanmax of every block, NaN where a block is all NaN."""
+    rows, cols = values.shape
+    low = np.full((-(-rows // block_rows), -(-cols // block_cols)), np.nan)
+    high = low.copy()
+    for i in range(low.shape[0]):
+        for j in range(low.shape[1]):
+            block = values[i * block_rows : (i + 1) * block_rows, j * block_cols : (j + 1) * block_cols]
+            if not np.isnan(block).all():
+                low[i, j], high[i, j] = np.nanmin(block), np.nanmax(block)
+    return low, high
+
+
+class ReadLog:
+    """Every read of a tensor's values through the Checkpoint API, by key."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.passes: list[str] = []
+        self.whole: list[str] = []
+        self.chunked: list[str] = []
+        log = self
+        original_map, original_read, original_iter = Checkpoint.map_chunks, Checkpoint.read, Checkpoint.iter_chunks
+
+        def map_chunks(self, key, *args, **kwargs):
+            log.passes.append(key)
+            return original_map(self, key, *args, **kwargs)
+
+        def read(self, key):
+            log.whole.append(key)
+            return original_read(self, key)
+
+        def iter_chunks(self, key, *args, **kwargs):
+            log.chunked.append(key)
+            return original_iter(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(Checkpoint, "map_chunks", map_chunks)
+        monkeypatch.setattr(Checkpoint, "read", read)
+        monkeypatch.setattr(Checkpoint, "iter_chunks", iter_chunks)
+
+
+def test_one_pass_feeds_statistics_positions_picture_and_scan(qtbot, window, checkpoints, tf, monkeypatch):
+    monkeypatch.setattr(browse, "LARGE_VIEW_BYTES", 1 << 20)  # the 32 MB tensor counts as large
+    reads = ReadLog(monkeypatch)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "large"))
+    qtbot.waitUntil(lambda: not window.busy and window.tree_panel.nonfinite is not None, timeout=WAIT_MS)
+    assert window.browse.current.variable.key == EMBEDDING
+    # The embedding was read twice (statistics + NaN + picture, then histogram), never
+    # whole, and the scan that followed found its statistics known.
+    assert reads.passes.count(EMBEDDING) == 2, reads.passes
+    assert EMBEDDING not in reads.whole and EMBEDDING not in reads.chunked
+    assert EMBEDDING in window.tree_panel.nonfinite
+
+    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING)
+    finite = values[np.isfinite(values)]
+    stats = window.browse.stats_cache[EMBEDDING]
+    assert (stats.min, stats.max, stats.nan) == (finite.min(), finite.max(), int(np.isnan(values).sum()))
+    counts, edges = np.histogram(finite, bins=window.histogram.bins.value())
+    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
+    np.testing.assert_array_equal(window.histogram.histogram.edges, edges)
+
+    tensor = window.tensor
+    assert tensor.large and isinstance(tensor.value, np.memmap)
+    envelope = tensor.envelope
+    low, high = block_extremes(values, envelope.block_rows, envelope.block_cols)
+    np.testing.assert_array_equal(envelope.low, low)
+    np.testing.assert_array_equal(envelope.high, high)
+    np.testing.assert_array_equal(tensor.image.image, envelope.image())
+
+    first = [tuple(int(i) for i in index) for index in np.argwhere(np.isnan(values))[:10]]
+    text = window.details.positions.text()
+    assert window.details.positions.isVisible()
+    assert text.startswith("NaN/Inf at " + ", ".join(f"[{r}, {c}] NaN" for r, c in first))
+
+
+def test_envelope_is_a_true_min_max_envelope_wherever_chunks_cut_rows(checkpoints, tf):
+    ckpt = Checkpoint.open(checkpoints / "large")
+    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING)
+    # Chunks of 1,000 values: each starts and ends in the middle of a 1,024-value row.
+    matrix = BlockEnvelope.for_region(*values.shape)
+    found = first_pass(ckpt, EMBEDDING, matrix, chunk_bytes=4000)
+    low, high = block_extremes(values, matrix.block_rows, matrix.block_cols)
+    np.testing.assert_array_equal(matrix.low, low)
+    np.testing.assert_array_equal(matrix.high, high)
+    nan = np.isnan(values).sum()
+    assert found.stats.nan == nan and len(found.positions) == min(10, nan)
+    # As one long vector (the line plot's envelope).
+    vector = BlockEnvelope.for_region(1, values.size)
+    first_pass(ckpt, EMBEDDING, vector, chunk_bytes=4 << 20)
+    low, high = block_extremes(values.reshape(1, -1), 1, vector.block_cols)
+    np.testing.assert_array_equal(vector.low, low)
+    np.testing.assert_array_equal(vector.high, high)
+    # Another plane (here the transpose), read through the memory map.
+    mapped = mapped_entry(ckpt.reader, ckpt.entry(EMBEDDING))
+    plane = plane_envelope(mapped, PlaneChoice(1, 0, (0, 0)))
+    low, high = block_extremes(values.T, plane.block_rows, plane.block_cols)
+    np.testing.assert_array_equal(plane.low, low)
+    np.testing.assert_array_equal(plane.high, high)
+
+
+def test_choosing_another_plane_of_a_large_tensor_draws_its_envelope(qtbot, window, checkpoints, tf, monkeypatch):
+    monkeypatch.setattr(browse, "LARGE_VIEW_BYTES", 1 << 20)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "large"))
+    qtbot.waitUntil(lambda: not window.busy and window.tensor.envelope is not None, timeout=WAIT_MS)
+    tensor = window.tensor
+    tensor.rows_box.setCurrentIndex(1)  # rows: axis 1 (columns swap to axis 0)
+    assert tensor.envelope is None  # the old picture is not passed off as the new plane's
+    qtbot.waitUntil(lambda: tensor.envelope is not None, timeout=WAIT_MS)
+    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING).T
+    low, high = block_extremes(values, tensor.envelope.block_rows, tensor.envelope.block_cols)
+    np.testing.assert_array_equal(tensor.envelope.low, low)
+    np.testing.assert_array_equal(tensor.envelope.high, high)
+    assert tensor.table_model.rowCount() == 1024 and tensor.table_model.columnCount() == 8192
+    assert tensor.table_model.cell(5, 7) == values[5, 7]
+
+
+class RecordingRows:
+    """A 2-D array-like that records which rows are read."""
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self.shape = (rows, cols)
+        self.ndim = 2
+        self.read: list[tuple[int, int]] = []
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, _step = rows.indices(self.shape[0])
+        self.read.append((start, stop))
+        return np.arange(start, stop, dtype=np.int64)[:, None] * 10 + np.arange(self.shape[1])
+
+
+def test_values_table_reads_only_the_rows_it_shows(qtbot):
+    table = PagedTable()
+    table.resize(400, 300)
+    qtbot.addWidget(table)
+    source = RecordingRows(2 * PAGE_ROWS + 500, 3)
+    table.set_source(source)
+    table.show()
+    qtbot.waitExposed(table)
+    model = table.model
+    assert model.rowCount() == PAGE_ROWS and table.bar.isVisible()
+    assert model.index(2, 1).data() == "21"
+    rows_read = sum(stop - start for start, stop in source.read)
+    assert 0 < rows_read <= 2 * model._band_rows and all(stop <= 2 * model._band_rows for _s, stop in source.read)
+    source.read.clear()
+    table.go_to_row(2 * PAGE_ROWS + 123)  # the third page, scrolled to that row
+    qtbot.wait(50)
+    assert model.first_row == 2 * PAGE_ROWS and model.rowCount() == 500
+    assert model.headerData(123, Qt.Orientation.Vertical) == str(2 * PAGE_ROWS + 123)
+    assert model.index(123, 2).data() == str((2 * PAGE_ROWS + 123) * 10 + 2)
+    row, band = 2 * PAGE_ROWS + 123, model._band_rows
+    assert source.read and all(row - 2 * band <= start and stop <= row + 2 * band for start, stop in source.read)
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    def luminance(c: QColor) -> float:
+        channels = [x / 255 for x in c.getRgb()[:3]]
+        lin = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_nan_badge_is_readable_and_details_list_the_positions(qtbot, window, checkpoints, tf):
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "dtypes"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    key = "values/float32/.ATTRIBUTES/VARIABLE_VALUE"
+    assert window.tree_panel.select_key(key)
+    qtbot.waitUntil(lambda: not window.busy and window.histogram.histogram is not None, timeout=WAIT_MS)
+    values = tf_values(tf, checkpoints / "dtypes" / "ckpt", key)
+    kinds = {True: "NaN"}
+    expected = []
+    for index in np.argwhere(~np.isfinite(values)):
+        value = values[tuple(index)]
+        kind = kinds.get(bool(np.isnan(value))) or ("+Inf" if value > 0 else "-Inf")
+        expected.append(f"[{', '.join(str(int(i)) for i in index)}] {kind}")
+    assert window.details.positions.text() == "NaN/Inf at " + ", ".join(expected)
+    # The badge under the histogram carries its own colours: readable on any palette,
+    # a highlighted row's included.
+    label = window.histogram.counts_label.text()
+    assert f"background-color:{BADGE_BACKGROUND}" in label and f"color:{BADGE_TEXT}" in label
+    assert _contrast(QColor(BADGE_BACKGROUND), QColor(BADGE_TEXT)) >= 4.5
+    assert f"NaN {int(np.isnan(values).sum())}" in label
