@@ -30,7 +30,7 @@ from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.describe import describe_group, describe_variable, value_text
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree import TreeNode, VariableTree, first_to_show, key_tree, object_tree
+from ckpt_gui.core.views.tree import CheckpointTrees, TreeNode, VariableTree, first_to_show
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
@@ -392,9 +392,9 @@ class BrowseController(Controller):
 
 
 def _build_trees(ckpt: Checkpoint) -> Trees:
-    """Both views; without an object graph there is only the key view."""
-    keys = key_tree(ckpt.variables)
-    return {"objects": object_tree(ckpt) if ckpt.object_graph is not None else keys, "keys": keys}
+    """Both views (the key view built when first shown); without an object graph there
+    is only the key view."""
+    return CheckpointTrees(ckpt)
 
 
 def _warnings(ckpt: Checkpoint) -> list[str]:

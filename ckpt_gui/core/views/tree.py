@@ -109,6 +109,7 @@ class VariableTree:
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         _sort(root)
         _total(root)
+        self._searchable = False  # search texts are made by the first filter, not at open
         self.match_count = self.apply_filter(None)
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
@@ -151,10 +152,26 @@ class VariableTree:
         """Show the variables ``accept`` takes (all when None), with their ancestors and
         the slots under them; return how many variables are shown (the object graph's
         row not counted, as in ``variable_total``)."""
-        chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept is None or accept(node)]
+        if accept is None:
+            show_all(self.root)
+            self.match_count = self.variable_total + len(self.model_only)
+            return self.match_count
+        if not self._searchable:
+            for node in self.by_key.values():
+                node.search_text = _search_text(node)
+            self._searchable = True
+        chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept(node)]
         show_with_ancestors(self.root, chosen)
         self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
         return self.match_count
+
+
+def show_all(root: NodePaths) -> None:
+    """No filter: every node shows all its children."""
+    for node in root.walk():
+        node.shown = shown = list(node.children)
+        for row, child in enumerate(shown):
+            child.row = row
 
 
 def show_with_ancestors(root: NodePaths, chosen) -> None:
@@ -240,10 +257,36 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
         optimizer = graph.paths(optimizer_node)
         slot = TreeNode(slot_name, owner, variable, SLOT, hint="/".join(optimizer[0]) if optimizer else "")
         owner.children.append(slot)
-    tree = VariableTree(builder.root)
-    for node in tree.by_key.values():
-        node.search_text = _search_text(node)
-    return tree
+    return VariableTree(builder.root)
+
+
+class CheckpointTrees(dict):
+    """The two views of one checkpoint, ``"objects"`` and ``"keys"``. With an object
+    graph the key view is built on first use: it is half the work of opening a large
+    checkpoint, for a view few look at. Built late, it gets the restore report the
+    object view has. (Without an object graph both names give the key view.)"""
+
+    def __init__(self, ckpt: Checkpoint) -> None:
+        if ckpt.object_graph is None:
+            keys = key_tree(ckpt.variables)
+            super().__init__(objects=keys, keys=keys)
+        else:
+            super().__init__(objects=object_tree(ckpt))
+        self._variables = ckpt.variables
+
+    def get(self, name, default=None):
+        return self[name] if name in ("objects", "keys") else default
+
+    def __missing__(self, name: str) -> VariableTree:
+        if name != "keys":
+            raise KeyError(name)
+        tree = self["keys"] = key_tree(self._variables)
+        objects = self["objects"]
+        findings = [node.finding for node in objects.by_key.values() if node.finding is not None]
+        findings += [node.finding for node in objects.model_only]
+        if findings:
+            tree.apply_report(findings)
+        return tree
 
 
 def key_tree(variables: list[Variable]) -> VariableTree:
@@ -264,10 +307,7 @@ def _key_tree(variables: list[Variable]) -> VariableTree:
         parent = node.parent
         if parent is not None and parent.variable is not None and is_tf1_slot(node.name):
             node.kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
-    tree = VariableTree(builder.root)
-    for node in tree.by_key.values():
-        node.search_text = _search_text(node)
-    return tree
+    return VariableTree(builder.root)
 
 
 def _path_names(graph, found) -> list[str]:
