@@ -20,11 +20,12 @@ check out is decoded whole by it, which is also what reports every error.
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
-from operator import itemgetter
+from itertools import accumulate, compress, repeat
+from operator import add, itemgetter, sub
 
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
@@ -80,17 +81,22 @@ def decode_in_bulk(blob: bytes) -> GraphColumns | None:
         return None
     for trailer in _TRAILERS:
         nodes = list(map(bytes.removesuffix, nodes, repeat(trailer)))
-    count = len(nodes)
-    children: list = [()] * count
-    matches = [m if len(b) < _VARIABLE_NODE_MAX else None for m, b in zip(map(_VARIABLE_NODE.fullmatch, nodes), nodes)]
-    variables = [i for i, m in enumerate(matches) if m is not None]
+    children: list = [()] * len(nodes)
+    matches = list(map(_VARIABLE_NODE.fullmatch, nodes))
+    if max(map(len, nodes), default=0) >= _VARIABLE_NODE_MAX:
+        matches = [m if len(b) < _VARIABLE_NODE_MAX else None for m, b in zip(matches, nodes)]
+    variables = list(compress(itertools.count(), matches))
     attributes = _variable_attributes(variables, [matches[i] for i in variables], nodes)
     if attributes is None:
         return None
     groups = [i for i, m in enumerate(matches) if m is None and nodes[i][:1] in (b"\x0a", b"")]
-    if not _group_children(groups, nodes, children):
-        return None
     others = [i for i, m in enumerate(matches) if m is None and nodes[i][:1] not in (b"\x0a", b"")]
+    if not _group_children(groups, nodes, children):
+        # Some nodes start with children but hold more (a legacy optimizer's slot
+        # variables, attributes) or another field order: one by one, and those
+        # that are not only child references join the others.
+        odd = {i for i in groups if not _group_children([i], nodes, children)}
+        others = sorted(odd.union(others))
     slot_variables: list[tuple[int, int, str, int]] = []
     for node_id in others:
         try:
@@ -137,8 +143,8 @@ class _Varints(dict):
 def _variable_attributes(node_ids: list[int], matches: list, nodes: list[bytes]) -> list | None:
     if not matches:
         return []
-    lengths, names, full_lengths, full_names, key_lengths, keys = (
-        list(column) for column in zip(*(m.groups()[1:] for m in matches))
+    attribute_lengths, lengths, names, full_lengths, full_names, key_lengths, keys = (
+        list(column) for column in zip(*map(re.Match.groups, matches))
     )
     varint = _Varints().__getitem__
     if (
@@ -148,9 +154,8 @@ def _variable_attributes(node_ids: list[int], matches: list, nodes: list[bytes])
     ):
         return None
     # The attribute's own length covers the rest of the node exactly.
-    attribute_lengths = [m.group(1) for m in matches]
-    rest = [len(nodes[i]) - 1 - len(n) for i, n in zip(node_ids, attribute_lengths)]
-    if list(map(varint, attribute_lengths)) != rest:
+    rest = map(sub, map(len, map(nodes.__getitem__, node_ids)), map(len, attribute_lengths))
+    if list(map(add, map(varint, attribute_lengths), repeat(1))) != list(rest):
         return None
     return list(zip(node_ids, _texts(names), _texts(full_names), _texts(keys)))
 
@@ -166,10 +171,10 @@ def _group_children(group_ids: list[int], nodes: list[bytes], children: list) ->
     if list(map(len, names)) != list(map(ord, name_lengths)):
         return False
     # A reference's length covers 08 <id> 12 <name length> <name>.
-    if list(map(ord, lengths)) != [len(i) + 3 + len(n) for i, n in zip(ids, names)]:
+    if list(map(sub, map(ord, lengths), repeat(3))) != list(map(add, map(len, ids), map(len, names))):
         return False
     # Node boundaries fall between references: each node's end is a reference's end.
-    reference_ends = accumulate((length + 2 for length in map(ord, lengths)), initial=0)
+    reference_ends = accumulate(map(add, map(ord, lengths), repeat(2)), initial=0)
     index_of_end = dict(zip(reference_ends, range(len(lengths) + 1)))
     try:
         bounds = list(map(index_of_end.__getitem__, accumulate(map(len, groups), initial=0)))

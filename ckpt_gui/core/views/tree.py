@@ -98,7 +98,8 @@ class VariableTree:
     def __init__(self, root: TreeNode) -> None:
         self.root = root
         self.by_key: dict[str, TreeNode] = {}
-        for node in root.walk():
+        nodes = list(root.walk())  # one walk for all that follows: a large tree has 100,000s of nodes
+        for node in nodes:
             if node.variable is not None:
                 self.by_key[node.variable.key] = node
         # What "N variables" counts: every checkpoint value but the object graph, which
@@ -107,8 +108,8 @@ class VariableTree:
         self.variable_total = sum(1 for node in self.by_key.values() if not node.variable.is_object_graph)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
-        _sort(root)
-        _total(root)
+        _sort(nodes)
+        _total(nodes)  # pre-order before the sort: still parents before children
         self._searchable = False  # search texts are made by the first filter, not at open
         self.match_count = self.apply_filter(None)
 
@@ -331,22 +332,34 @@ class _Builder:
     def __init__(self) -> None:
         self.root = TreeNode("")
         self._children: dict[tuple[int, str], TreeNode] = {}
+        # Variables come in key order, so siblings come together: the last parent
+        # found is usually the next one's too.
+        self._last_parent: tuple[list[str], TreeNode] = ([], self.root)
 
     def place(self, names: list[str], variable: Variable, kind: str = VARIABLE) -> TreeNode:
-        node = self.root
-        for name in names:
-            child = self._children.get((id(node), name))
-            if child is None:
-                child = TreeNode(name, node)
-                node.children.append(child)
-                self._children[(id(node), name)] = child
-            node = child
+        parent_names = names[:-1]
+        if parent_names == self._last_parent[0]:
+            node = self._last_parent[1]
+        else:
+            node = self.root
+            for name in parent_names:
+                node = self._child(node, name)
+            self._last_parent = (parent_names, node)
+        node = self._child(node, names[-1])
         if node.variable is not None:  # two keys on one path (rare): keep both, side by side
             node = TreeNode(names[-1], node.parent)
             node.parent.children.append(node)
         node.variable = variable
         node.kind = kind
         return node
+
+    def _child(self, node: TreeNode, name: str) -> TreeNode:
+        child = self._children.get((id(node), name))
+        if child is None:
+            child = TreeNode(name, node)
+            node.children.append(child)
+            self._children[(id(node), name)] = child
+        return child
 
 
 def hint_layer(node, full_name: str) -> None:
@@ -375,8 +388,9 @@ def prune_hints(root) -> None:
     hint is the optimizer's path, shared by design)."""
     shared: set[str] = set()
     for node in root.walk():
-        counts = Counter(child.hint for child in node.children if child.hint)
-        shared.update(hint for hint, n in counts.items() if n > 1)
+        hints = [child.hint for child in node.children if child.hint]
+        if len(hints) > 1 and len(set(hints)) < len(hints):  # most nodes: no hint twice, no counting
+            shared.update(hint for hint, n in Counter(hints).items() if n > 1)
     if shared:
         for node in root.walk():
             if node.hint in shared:
@@ -389,16 +403,24 @@ def natural_key(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(text))
 
 
-def _sort(root: TreeNode) -> None:
-    for node in root.walk():
+def _sort(nodes: list[TreeNode]) -> None:
+    natural: dict[str, tuple] = {}  # names repeat (kernel, bias, 0, 1...): each split once
+
+    def order(child: TreeNode) -> tuple:
+        key = natural.get(child.name)
+        if key is None:
+            key = natural[child.name] = natural_key(child.name)
+        return (child.kind == SLOT, key)
+
+    for node in nodes:
         if len(node.children) > 1:
-            node.children.sort(key=lambda child: (child.kind == SLOT, natural_key(child.name)))
+            node.children.sort(key=order)
 
 
-def _total(root: TreeNode) -> None:
-    """Variable count, parameter count and bytes of every subtree, bottom-up."""
-    order = list(root.walk())
-    for node in reversed(order):
+def _total(nodes: list[TreeNode]) -> None:
+    """Variable count, parameter count and bytes of every subtree, bottom-up (``nodes``
+    in pre-order)."""
+    for node in reversed(nodes):
         variable = node.variable
         count = params = nbytes = 0
         if variable is not None:
