@@ -180,3 +180,17 @@ def test_key_view_is_built_on_first_use_with_the_report(checkpoints):
     assert {n.variable.key for n in keys.by_key.values() if n.parent.shown and n in n.parent.shown} == {
         n.variable.key for n in eager.by_key.values() if n.parent.shown and n in n.parent.shown
     }
+
+
+def test_a_large_comparison_opens_only_as_deep_as_a_screenful():
+    from types import SimpleNamespace
+
+    from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, _opening_depth
+
+    def node(children=()):
+        return SimpleNamespace(shown=list(children))
+
+    small = node([node([node([node(), node()])])])  # model > dense > kernel, bias
+    assert _opening_depth(small) == 2
+    blocks = node([node([node([node([node()]) for _ in range(OPEN_ROWS)])])])  # model > blocks > 2,000 blocks
+    assert _opening_depth(blocks) == 0  # model open, blocks closed: not 2,000 blocks opened
