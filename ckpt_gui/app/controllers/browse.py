@@ -335,6 +335,17 @@ class BrowseController(Controller):
 
     # -- whole-checkpoint scan ------------------------------------------------------------------
 
+    def pause_scan(self) -> None:
+        """Stop the NaN/Inf scan while other work needs the CPU (a comparison)."""
+        self.runner.cancel("scan")
+
+    def resume_scan(self) -> None:
+        """Scan again after a pause, if opening the checkpoint started one that did not finish."""
+        ckpt = self.ckpt
+        unfinished = self.scan_on_open and ckpt is not None and self.tree_panel.nonfinite is None
+        if unfinished and sum(v.size_bytes for v in ckpt.variables) <= AUTO_SCAN_BYTES:
+            self.start_scan()
+
     def start_scan(self) -> None:
         ckpt = self.ckpt
         if ckpt is None:

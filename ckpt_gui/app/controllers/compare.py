@@ -109,9 +109,9 @@ class CompareController(Controller):
             context.progress(0, total)
             return compare_all(diff, lambda n: context.progress(n), context.cancelled)
 
-        # Each refresh repaints and recounts every pair: rarer for large comparisons, so
-        # that it costs the comparison itself little (about 1% of a core).
-        self._refresh.start(max(REFRESH_MS, len(diff.pairs) // 50))
+        # Each refresh repaints and recounts every pair: rarer for large comparisons
+        # (10 s at 200,000 pairs), so that it costs the comparison itself little.
+        self._refresh.start(max(REFRESH_MS, len(diff.pairs) // 20))
         self.runner.submit(
             "all_pairs", compare_everything, lambda _d: self._finished(diff),
             lambda m, d: self.banner.show_message(f"Comparison stopped: {m}", "error", d),
