@@ -44,8 +44,10 @@ def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, w
     variables = ckpt.variables  # before the first byte: an error is then the only output
     head = inspect_report(ckpt, stats, with_variables=False)
     text = json.dumps(head, separators=(",", ":"), allow_nan=False)
-    assert text.endswith('"variables":[]}')  # the document's last member
-    write(text[:-2])
+    # The document around its empty list (in place, whichever members follow it; a
+    # string holding these characters would be escaped, so this is the member).
+    before, after = text.split('"variables":[]', 1)
+    write(before + '"variables":[')
     for start in range(0, len(variables), _CHUNK):
         part = variables[start : start + _CHUNK]
         if stats:
@@ -54,7 +56,7 @@ def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, w
         else:  # the usual listing: each object's text made directly, the same as json.dumps gives
             text = ",".join(map(_variable_text, part))
         write(("," if start else "") + text)
-    write("]}")
+    write("]" + after)
 
 
 _CHUNK = 10_000
