@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
             self.right_splitter.setSizes([int(height * 0.62), int(height * 0.38)])
 
     def _show_comparison(self, name_a: str, name_b: str) -> None:
+        self.browse.pause_scan()  # the comparison gets the CPU; the scan resumes after it
         self.left_stack.setCurrentWidget(self.compare_trees)
         self.right_stack.setCurrentWidget(self.pair_panel)
         width = sum(self.main_splitter.sizes())
@@ -265,6 +266,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name_a} vs {name_b} - ckpt-gui")
 
     def _show_browsing(self) -> None:
+        self.browse.resume_scan()
         self.left_stack.setCurrentWidget(self.tree_panel)
         self.right_stack.setCurrentWidget(self.right_splitter)
         self._show_title()

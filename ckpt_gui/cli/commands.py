@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from ckpt_gui.cli.documents import inspect_report, versioned
+from ckpt_gui.cli.documents import versioned, write_inspect_json
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
@@ -112,7 +112,8 @@ def _inspect(args: argparse.Namespace) -> int:
 
         stats = all_stats(ckpt)
     if args.json:
-        _print_json(inspect_report(ckpt, stats))
+        write_inspect_json(ckpt, stats, sys.stdout.write)
+        sys.stdout.write("\n")
     else:
         print_inspect_table(ckpt, stats)
     # Listed as tf.train.list_variables lists it, but without the object paths promised:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
+from json.encoder import encode_basestring_ascii as _quote
 from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
@@ -17,7 +20,7 @@ def versioned(document: dict) -> dict:
     return {"schema": JSON_SCHEMA, **document}
 
 
-def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None) -> dict:
+def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, with_variables: bool = True) -> dict:
     """``ckpt-gui inspect --json``: the checkpoint, its siblings and every variable."""
     return {
         "prefix": ckpt.prefix,
@@ -34,8 +37,45 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
             for ref in ckpt.checkpoints
         ],
         "warnings": ckpt.warnings,
-        "variables": [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables],
+        "variables": (
+            [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables] if with_variables else []
+        ),
     }
+
+
+def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, write: Callable[[str], object]) -> None:
+    """``inspect_report`` as compact JSON, the variables written in chunks: the same
+    text as ``json.dumps(inspect_report(...))``, without a million dicts (or a 100 MB
+    string) in memory at once for a million variables."""
+    variables = ckpt.variables  # before the first byte: an error is then the only output
+    head = versioned(inspect_report(ckpt, stats, with_variables=False))
+    text = json.dumps(head, separators=(",", ":"), allow_nan=False)
+    # The document around its empty list (in place, whichever members follow it; a
+    # string holding these characters would be escaped, so this is the member).
+    before, after = text.split('"variables":[]', 1)
+    write(before + '"variables":[')
+    for start in range(0, len(variables), _CHUNK):
+        part = variables[start : start + _CHUNK]
+        if stats:
+            chunk = [variable_json(v, stats.get(v.key)) for v in part]
+            text = json.dumps(chunk, separators=(",", ":"), allow_nan=False)[1:-1]
+        else:  # the usual listing: each object's text made directly, the same as json.dumps gives
+            text = ",".join(map(_variable_text, part))
+        write(("," if start else "") + text)
+    write("]" + after)
+
+
+_CHUNK = 10_000
+
+
+def _variable_text(v: Variable) -> str:
+    """``variable_json(v)`` as compact JSON text, without the dict (json.dumps's own
+    string quoting, so the text is byte for byte what it writes)."""
+    text = (
+        f'{{"key":{_quote(v.key)},"dtype":{_quote(v.dtype.name)},"shape":[{",".join(map(str, v.shape))}],'
+        f'"shard":{v.shard},"size_bytes":{v.size_bytes},"object_paths":[{",".join(map(_quote, v.object_paths))}]'
+    )
+    return text + (',"partitioned":true}' if v.partitioned else "}")
 
 
 def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:

@@ -34,7 +34,7 @@ from ckpt_gui.core.views.describe import describe_finding, describe_group, descr
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, streamed_envelope
 from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode, VariableTree, first_to_show, key_tree, object_tree
+from ckpt_gui.core.views.tree import MODEL_ONLY, CheckpointTrees, TreeNode, VariableTree, first_to_show
 from ckpt_gui.core.write_guard import Protected, write_file
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
@@ -380,6 +380,17 @@ class BrowseController(Controller):
             self._scan_wanted = False
             self.start_scan()
 
+    def pause_scan(self) -> None:
+        """Stop the NaN/Inf scan while other work needs the CPU (a comparison)."""
+        self.runner.cancel("scan")
+
+    def resume_scan(self) -> None:
+        """Scan again after a pause, if opening the checkpoint started one that did not finish."""
+        ckpt = self.ckpt
+        unfinished = self.scan_on_open and ckpt is not None and self.tree_panel.nonfinite is None
+        if unfinished and sum(v.size_bytes for v in ckpt.variables) <= AUTO_SCAN_BYTES:
+            self.start_scan()
+
     def start_scan(self) -> None:
         ckpt = self.ckpt
         if ckpt is None:
@@ -447,9 +458,9 @@ class BrowseController(Controller):
 
 
 def _build_trees(ckpt: Checkpoint) -> Trees:
-    """Both views; without an object graph there is only the key view."""
-    keys = key_tree(ckpt.variables)
-    return {"objects": object_tree(ckpt) if ckpt.object_graph is not None else keys, "keys": keys}
+    """Both views (the key view built when first shown); without an object graph there
+    is only the key view."""
+    return CheckpointTrees(ckpt)
 
 
 def _warnings(ckpt: Checkpoint) -> list[str]:

@@ -30,9 +30,21 @@ class CompareModel(NodeTreeModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.tree: PairTree | None = None
+        # A group's texts count every pair below it (200,000 for a large model's root):
+        # made once per refresh, not on every paint or column fit.
+        self._group_texts: dict[tuple[int, int], str] = {}
+
+    def set_tree(self, tree) -> None:
+        self._group_texts.clear()
+        super().set_tree(tree)
+
+    def refilter(self, *args) -> int:
+        self._group_texts.clear()
+        return super().refilter(*args)
 
     def refresh(self) -> None:
         """Values arrived for some pairs (compared in the background): repaint."""
+        self._group_texts.clear()
         self.repaint_rows()
 
     def shown_parent(self, node: PairNode) -> PairNode | None:
@@ -44,6 +56,11 @@ class CompareModel(NodeTreeModel):
         node: PairNode = index.internalPointer()
         column = index.column()
         pair = node.pair
+        if role == Qt.ItemDataRole.DisplayRole and pair is None:
+            text = self._group_texts.get((id(node), column))
+            if text is None:
+                text = self._group_texts[(id(node), column)] = _group_text(node, column)
+            return text
         if role == Qt.ItemDataRole.DisplayRole:
             return _text(node, column, self.tree.flat if self.tree else False)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and pair is not None:

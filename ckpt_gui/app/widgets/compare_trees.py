@@ -167,8 +167,8 @@ class CompareTrees(QWidget):
         count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
         if self.by_change.isChecked() or self.search.text() or statuses:
             self.view_a.expandAll()
-        else:
-            self.view_a.expandToDepth(2)
+        elif self.model.tree is not None and (depth := _opening_depth(self.model.tree.root)) >= 0:
+            self.view_a.expandToDepth(depth)
         if keep is not None:
             self.select_pair(keep)
         self.fit_columns()
@@ -198,3 +198,20 @@ class CompareTrees(QWidget):
         if node is not None and node.pair is not None:
             self._remembered = node.pair
         self.pair_selected.emit(node.pair if node is not None else None)
+
+
+OPEN_ROWS = 2000  # a comparison opens up to depth 2, unless that shows more rows than this
+
+
+def _opening_depth(root) -> int:
+    """How deep to expand a new comparison: up to 2 levels, as long as the rows shown
+    stay few (200,000 variables in a list of 20,000 blocks: not every block opened,
+    which would cost seconds in Python calls and show nothing one can read)."""
+    level, rows, depth = root.shown, len(root.shown), -1
+    for candidate in range(3):
+        level = [child for node in level for child in node.shown]
+        rows += len(level)
+        if rows > OPEN_ROWS:
+            break
+        depth = candidate
+    return depth

@@ -135,7 +135,7 @@ class TreePanel(QWidget):
         self.view.setColumnHidden(RESTORE, True)
         self.nan_box.setEnabled(False)
         self.nan_box.setChecked(False)
-        has_objects = trees.get("objects") is not trees.get("keys")
+        has_objects = "keys" not in trees or trees["objects"] is not trees["keys"]  # keys may be built later
         self.objects_button.setEnabled(has_objects)
         if not has_objects:
             self.keys_button.setChecked(True)
@@ -305,7 +305,7 @@ class TreePanel(QWidget):
         self.dtype_box.blockSignals(True)
         self.dtype_box.clear()
         self.dtype_box.addItem(ALL_DTYPES)
-        tree = self.trees.get("keys")
+        tree = self.trees.get("objects")  # the same variables as the key view, which may not be built yet
         if tree is not None:
             names = sorted({node.variable.dtype.name for node in tree.by_key.values()})
             self.dtype_box.addItems(names)

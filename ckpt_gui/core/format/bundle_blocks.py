@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
+from itertools import repeat
 from operator import lt
 
 from ckpt_gui.core.format.bundle_entry import BundleEntry, decode_entry_fields
@@ -90,7 +91,8 @@ def decode_common_entries(
     n = len(keys)
     numbers = _tagged_varints(offsets + sizes)
     crcs = struct.unpack("<" + "".join(map(_CRC_AT_END.__getitem__, value_lengths)), b"".join(values))
-    entries.update(zip(names, map(BundleEntry, names, dtypes, shapes, shard_ids, numbers[:n], numbers[n:], crcs)))
+    columns = zip(names, dtypes, shapes, shard_ids, numbers[:n], numbers[n:], crcs, repeat(()))
+    entries.update(zip(names, map(tuple.__new__, repeat(BundleEntry), columns)))
     return keys[-1]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 from ckpt_gui.core.format.conventions import (
     CATCH_ALL_LISTS,
@@ -24,14 +26,14 @@ from ckpt_gui.core.format.conventions import (
 )
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.wire import read_varint
+from ckpt_gui.core.format.object_graph_wire import GraphColumns, decode_graph
 
 MAX_PATHS_PER_NODE = 16  # enough for every real alias; bounds the walk on pathological graphs
 
 
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    """A value an object saves: ``name`` is usually VARIABLE_VALUE."""
+class Attribute(NamedTuple):
+    """A value an object saves: ``name`` is usually VARIABLE_VALUE. (A tuple: one per
+    variable, made in bulk at C speed.)"""
 
     name: str
     full_name: str  # the TF1-style variable name, e.g. "sequential/dense/kernel"
@@ -47,45 +49,50 @@ class SlotLink:
     optimizer_node: int
 
 
-@dataclass(slots=True)
-class TrackableNode:
-    node_id: int
-    children: list[tuple[str, int]]  # (local name, node id), in stored order
-    attributes: list[Attribute]
-    slot_variables: list[tuple[int, str, int]]  # (original variable node, slot name, slot node)
-
-
 class ObjectGraph:
     """The decoded object graph, with every path to each object and the slot links."""
 
-    def __init__(self, nodes: list[TrackableNode]) -> None:
-        if not nodes:
+    def __init__(self, columns: GraphColumns) -> None:
+        if not columns.children:
             raise WireFormatError("object graph has no root node")
-        self.nodes = nodes
+        # children[node]: (local name, node id) of each child, in stored order
+        self.children = columns.children
+        self.slot_variables = columns.slot_variables  # (optimizer node, variable node, slot name, slot node)
+        self._value_count = len(columns.attributes)
         self.optimizer_nodes = self._find_optimizers()
         self.slots: dict[int, SlotLink] = self._link_slots()
         self._paths = self._walk_paths()
-        self.node_of_key: dict[str, tuple[int, Attribute]] = {}
-        for node in nodes:
-            for attribute in node.attributes:
-                self.node_of_key[attribute.checkpoint_key] = (node.node_id, attribute)
+        node_ids, names, full_names, keys = zip(*columns.attributes) if columns.attributes else ((),) * 4
+        attributes = map(tuple.__new__, repeat(Attribute), zip(names, full_names, keys))
+        # The last node saving a key wins, as when the nodes are read in order.
+        self.node_of_key: dict[str, tuple[int, Attribute]] = dict(zip(keys, zip(node_ids, attributes)))
 
     @classmethod
     def parse(cls, blob: bytes) -> ObjectGraph:
-        try:
-            with gc_paused():  # objects per node, edge and path; no cycles among them
-                return cls(_decode_nodes(blob))
-        except IndexError:
-            raise WireFormatError("object graph is truncated") from None
+        with gc_paused():  # objects per node, edge and path; no cycles among them
+            return cls(decode_graph(blob))
 
     def summary(self) -> str:
         """What the graph holds, in one line (the Details of its checkpoint entry: the
         entry itself is a serialized proto, unreadable as a value)."""
-        values = sum(len(node.attributes) for node in self.nodes)
         return (
-            f"TF2 object graph: {len(self.nodes):,} objects, {values:,} saved values, "
+            f"TF2 object graph: {len(self.children):,} objects, {self._value_count:,} saved values, "
             f"{len(self.slots):,} optimizer slot variables"
         )
+
+    def all_object_paths(self) -> dict[str, tuple[str, ...]]:
+        """:meth:`object_paths` of every key an attribute saves, at once (listing a
+        checkpoint asks for all of them)."""
+        paths = self._paths
+        out = {}
+        for key, (node_id, attribute) in self.node_of_key.items():
+            found = paths.get(node_id, ())
+            if attribute.name == VARIABLE_VALUE:
+                out[key] = ("/".join(found[0]),) if len(found) == 1 else tuple(map("/".join, found))
+            else:
+                suffix = (attribute.name,)
+                out[key] = tuple("/".join(path + suffix) for path in found)
+        return out
 
     # -- paths ----------------------------------------------------------------------
 
@@ -138,31 +145,34 @@ class ObjectGraph:
         return False
 
     def _child(self, node_id: int, name: str) -> int | None:
-        for child_name, child_id in self.nodes[node_id].children:
+        for child_name, child_id in self.children[node_id]:
             if child_name == name:
                 return child_id
         return None
 
     def _walk_paths(self) -> dict[int, list[tuple[str, ...]]]:
-        nodes = self.nodes
+        children = self.children
         found: dict[int, list[tuple[tuple[str, ...], bool]]] = {0: [((), False)]}
         # Breadth-first, so shorter paths come first; a path never revisits a node.
         queue = deque([(0, (), (0,), False)])
         optimizers = self.optimizer_nodes
         while queue:
             node_id, path, visited, via_optimizer = queue.popleft()
-            for name, child in nodes[node_id].children:
+            for name, child in children[node_id]:
                 if child in visited:
-                    continue
-                known = found.setdefault(child, [])
-                if len(known) >= MAX_PATHS_PER_NODE:
                     continue
                 child_path = path + (name,)
                 child_via = via_optimizer or child in optimizers
-                known.append((child_path, child_via))
-                if nodes[child].children:  # most nodes are leaves (variables): nothing to expand
+                known = found.get(child)
+                if known is None:  # the usual case: the first (often only) path to a node
+                    found[child] = [(child_path, child_via)]
+                elif len(known) < MAX_PATHS_PER_NODE:
+                    known.append((child_path, child_via))
+                else:
+                    continue
+                if children[child]:  # most nodes are leaves (variables): nothing to expand
                     queue.append((child, child_path, visited + (child,), child_via))
-        ranked = {node_id: _rank(paths) for node_id, paths in found.items()}
+        ranked = {node_id: [paths[0][0]] if len(paths) == 1 else _rank(paths) for node_id, paths in found.items()}
         for slot_node, link in self.slots.items():
             if slot_node in ranked:
                 continue
@@ -175,18 +185,22 @@ class ObjectGraph:
     # -- optimizers and slots -------------------------------------------------------
 
     def _find_optimizers(self) -> set[int]:
-        optimizers = set()
-        for node in self.nodes:
-            if is_optimizer_object([name for name, _child in node.children], bool(node.slot_variables)):
-                optimizers.add(node.node_id)
-            optimizers.update(child for name, child in node.children if is_optimizer_name(name))
+        optimizers = {owner for owner, *_slot in self.slot_variables}  # legacy optimizers own slot variables
+        names = {name for children in self.children for name, _child in children}
+        optimizer_names = {name for name in names if is_optimizer_name(name)}
+        for node_id, children in enumerate(self.children):
+            if not children:
+                continue
+            if is_optimizer_object([name for name, _child in children], False):
+                optimizers.add(node_id)
+            if optimizer_names:
+                optimizers.update(child for name, child in children if name in optimizer_names)
         return optimizers
 
     def _link_slots(self) -> dict[int, SlotLink]:
         links: dict[int, SlotLink] = {}
-        for node in self.nodes:
-            for original, slot_name, slot_node in node.slot_variables:
-                links[slot_node] = SlotLink(original, slot_name, node.node_id)
+        for owner, original, slot_name, slot_node in self.slot_variables:
+            links[slot_node] = SlotLink(original, slot_name, owner)
         for optimizer in self.optimizer_nodes:
             links.update(self._keras_slots(optimizer))
         return links
@@ -194,16 +208,16 @@ class ObjectGraph:
     def _keras_slots(self, optimizer: int) -> dict[int, SlotLink]:
         """Keras 3 optimizers keep no slot_variables; their per-variable state lives in
         lists (``_momentums[i]`` belongs to ``_trainable_variables[i]``)."""
-        children = dict(self.nodes[optimizer].children)
+        children = dict(self.children[optimizer])
         trainable = children.get(OPTIMIZER_TRAINABLE_LIST)
         if trainable is None:
             return {}
-        variables = dict(self.nodes[trainable].children)
+        variables = dict(self.children[trainable])
         links = {}
         for list_name, list_node in children.items():
             if list_name in KERAS_OPTIMIZER_LISTS or list_node == trainable:
                 continue
-            elements = self.nodes[list_node].children
+            elements = self.children[list_node]
             if not elements or not all(name.isdigit() for name, _ in elements):
                 continue
             slot_name = _singular(list_name.lstrip("_"))
@@ -240,114 +254,3 @@ def _singular(name: str) -> str:
     if name.endswith("s") and not name.endswith("ss"):
         return name[:-1]
     return name
-
-
-def _decode_nodes(b: bytes) -> list[TrackableNode]:
-    """Decode TrackableObjectGraph { repeated TrackableObject nodes = 1; }.
-
-    Specialised loops rather than a generic field iterator: a large model has tens
-    of thousands of nodes and this is on the path of opening a checkpoint.
-    """
-    nodes: list[TrackableNode] = []
-    pos = 0
-    end = len(b)
-    while pos < end:
-        if b[pos] != 0x0A:  # not a node: skip the field
-            pos = _skip_field(b, pos, b[pos] & 7)
-            continue
-        length, pos = read_varint(b, pos + 1)
-        node_end = pos + length
-        if node_end > end:
-            raise WireFormatError("object graph node runs past the end of the graph")
-        nodes.append(_decode_node(b, pos, node_end, len(nodes)))
-        pos = node_end
-    _check_references(nodes)
-    return nodes
-
-
-def _decode_node(b: bytes, pos: int, node_end: int, node_id: int) -> TrackableNode:
-    """One TrackableObject: its children, attributes and slot variables."""
-    children: list[tuple[str, int]] = []
-    attributes: list[Attribute] = []
-    slots: list[tuple[int, str, int]] = []
-    while pos < node_end:
-        field_tag = b[pos]
-        if field_tag not in (0x0A, 0x12, 0x1A):  # registered_saver, has_checkpoint_values...
-            pos = _skip_field(b, pos, field_tag & 7)
-            continue
-        length, pos = read_varint(b, pos + 1)
-        field_end = pos + length
-        if field_end > node_end:
-            raise WireFormatError("object graph field runs past the end of its node")
-        values = _small_message(b, pos, field_end)
-        if field_tag == 0x0A:  # ObjectReference {int32 node_id = 1; string local_name = 2;}
-            children.append((_text(values.get(2, b"")), values.get(1, 0)))
-        elif field_tag == 0x12:  # SerializedTensor {name = 1; full_name = 2; checkpoint_key = 3;}
-            attributes.append(
-                Attribute(_text(values.get(1, b"")), _text(values.get(2, b"")), _text(values.get(3, b"")))
-            )
-        else:  # SlotVariableReference {original = 1; slot_name = 2; slot = 3;}
-            slots.append((values.get(1, 0), _text(values.get(2, b"")), values.get(3, 0)))
-        pos = field_end
-    return TrackableNode(node_id, children, attributes, slots)
-
-
-def _check_references(nodes: list[TrackableNode]) -> None:
-    count = len(nodes)
-    for node in nodes:
-        for name, child in node.children:
-            if not 0 <= child < count:
-                raise WireFormatError(f"object graph edge {name!r} points at missing node {child}")
-        for original, _slot_name, slot_node in node.slot_variables:
-            if not (0 <= original < count and 0 <= slot_node < count):
-                raise WireFormatError("object graph slot variable points at a missing node")
-
-
-def _small_message(b: bytes, pos: int, end: int) -> dict[int, int | bytes]:
-    """Fields 1..15 of a flat message of varints and strings, by field number."""
-    values: dict[int, int | bytes] = {}
-    while pos < end:
-        tag = b[pos]
-        wire_type = tag & 7
-        if tag >= 0x80:  # a field number above 15: none of ours, skip it
-            pos = _skip_field(b, pos, wire_type)
-        elif wire_type == 0:
-            values[tag >> 3], pos = _varint_after_tag(b, pos)
-        elif wire_type == 2:
-            length, pos = _varint_after_tag(b, pos)
-            if pos + length > end:
-                raise WireFormatError("string runs past the end of its message")
-            values[tag >> 3] = b[pos : pos + length]
-            pos += length
-        else:
-            pos = _skip_field(b, pos, wire_type)
-    if pos != end:
-        raise WireFormatError("field runs past the end of its message")
-    return values
-
-
-def _varint_after_tag(b: bytes, pos: int) -> tuple[int, int]:
-    """The varint after a one-byte tag at ``pos`` (one-byte values inline: most are)."""
-    value = b[pos + 1]
-    if value < 0x80:
-        return value, pos + 2
-    return read_varint(b, pos + 1)
-
-
-def _skip_field(b: bytes, pos: int, wire_type: int) -> int:
-    """Offset just past the field whose tag starts at ``pos`` (any wire type)."""
-    _tag, pos = read_varint(b, pos)
-    if wire_type == 0:
-        return read_varint(b, pos)[1]
-    if wire_type == 5:
-        return pos + 4
-    if wire_type == 1:
-        return pos + 8
-    if wire_type == 2:
-        length, pos = read_varint(b, pos)
-        return pos + length
-    raise WireFormatError(f"unsupported wire type {wire_type} in the object graph")
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")

@@ -98,7 +98,8 @@ class VariableTree:
     def __init__(self, root: TreeNode) -> None:
         self.root = root
         self.by_key: dict[str, TreeNode] = {}
-        for node in root.walk():
+        nodes = list(root.walk())  # one walk for all that follows: a large tree has 100,000s of nodes
+        for node in nodes:
             if node.variable is not None:
                 self.by_key[node.variable.key] = node
         # What "N variables" counts: every checkpoint value but the object graph, which
@@ -107,8 +108,9 @@ class VariableTree:
         self.variable_total = sum(1 for node in self.by_key.values() if not node.variable.is_object_graph)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
-        _sort(root)
-        _total(root)
+        _sort(nodes)
+        _total(nodes)  # pre-order before the sort: still parents before children
+        self._searchable = False  # search texts are made by the first filter, not at open
         self.match_count = self.apply_filter(None)
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
@@ -151,10 +153,26 @@ class VariableTree:
         """Show the variables ``accept`` takes (all when None), with their ancestors and
         the slots under them; return how many variables are shown (the object graph's
         row not counted, as in ``variable_total``)."""
-        chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept is None or accept(node)]
+        if accept is None:
+            show_all(self.root)
+            self.match_count = self.variable_total + len(self.model_only)
+            return self.match_count
+        if not self._searchable:
+            for node in self.by_key.values():
+                node.search_text = _search_text(node)
+            self._searchable = True
+        chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept(node)]
         show_with_ancestors(self.root, chosen)
         self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
         return self.match_count
+
+
+def show_all(root: NodePaths) -> None:
+    """No filter: every node shows all its children."""
+    for node in root.walk():
+        node.shown = shown = list(node.children)
+        for row, child in enumerate(shown):
+            child.row = row
 
 
 def show_with_ancestors(root: NodePaths, chosen) -> None:
@@ -240,10 +258,36 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
         optimizer = graph.paths(optimizer_node)
         slot = TreeNode(slot_name, owner, variable, SLOT, hint="/".join(optimizer[0]) if optimizer else "")
         owner.children.append(slot)
-    tree = VariableTree(builder.root)
-    for node in tree.by_key.values():
-        node.search_text = _search_text(node)
-    return tree
+    return VariableTree(builder.root)
+
+
+class CheckpointTrees(dict):
+    """The two views of one checkpoint, ``"objects"`` and ``"keys"``. With an object
+    graph the key view is built on first use: it is half the work of opening a large
+    checkpoint, for a view few look at. Built late, it gets the restore report the
+    object view has. (Without an object graph both names give the key view.)"""
+
+    def __init__(self, ckpt: Checkpoint) -> None:
+        if ckpt.object_graph is None:
+            keys = key_tree(ckpt.variables)
+            super().__init__(objects=keys, keys=keys)
+        else:
+            super().__init__(objects=object_tree(ckpt))
+        self._variables = ckpt.variables
+
+    def get(self, name, default=None):
+        return self[name] if name in ("objects", "keys") else default
+
+    def __missing__(self, name: str) -> VariableTree:
+        if name != "keys":
+            raise KeyError(name)
+        tree = self["keys"] = key_tree(self._variables)
+        objects = self["objects"]
+        findings = [node.finding for node in objects.by_key.values() if node.finding is not None]
+        findings += [node.finding for node in objects.model_only]
+        if findings:
+            tree.apply_report(findings)
+        return tree
 
 
 def key_tree(variables: list[Variable]) -> VariableTree:
@@ -264,10 +308,7 @@ def _key_tree(variables: list[Variable]) -> VariableTree:
         parent = node.parent
         if parent is not None and parent.variable is not None and is_tf1_slot(node.name):
             node.kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
-    tree = VariableTree(builder.root)
-    for node in tree.by_key.values():
-        node.search_text = _search_text(node)
-    return tree
+    return VariableTree(builder.root)
 
 
 def _path_names(graph, found) -> list[str]:
@@ -291,22 +332,34 @@ class _Builder:
     def __init__(self) -> None:
         self.root = TreeNode("")
         self._children: dict[tuple[int, str], TreeNode] = {}
+        # Variables come in key order, so siblings come together: the last parent
+        # found is usually the next one's too.
+        self._last_parent: tuple[list[str], TreeNode] = ([], self.root)
 
     def place(self, names: list[str], variable: Variable, kind: str = VARIABLE) -> TreeNode:
-        node = self.root
-        for name in names:
-            child = self._children.get((id(node), name))
-            if child is None:
-                child = TreeNode(name, node)
-                node.children.append(child)
-                self._children[(id(node), name)] = child
-            node = child
+        parent_names = names[:-1]
+        if parent_names == self._last_parent[0]:
+            node = self._last_parent[1]
+        else:
+            node = self.root
+            for name in parent_names:
+                node = self._child(node, name)
+            self._last_parent = (parent_names, node)
+        node = self._child(node, names[-1])
         if node.variable is not None:  # two keys on one path (rare): keep both, side by side
             node = TreeNode(names[-1], node.parent)
             node.parent.children.append(node)
         node.variable = variable
         node.kind = kind
         return node
+
+    def _child(self, node: TreeNode, name: str) -> TreeNode:
+        child = self._children.get((id(node), name))
+        if child is None:
+            child = TreeNode(name, node)
+            node.children.append(child)
+            self._children[(id(node), name)] = child
+        return child
 
 
 def hint_layer(node, full_name: str) -> None:
@@ -335,8 +388,9 @@ def prune_hints(root) -> None:
     hint is the optimizer's path, shared by design)."""
     shared: set[str] = set()
     for node in root.walk():
-        counts = Counter(child.hint for child in node.children if child.hint)
-        shared.update(hint for hint, n in counts.items() if n > 1)
+        hints = [child.hint for child in node.children if child.hint]
+        if len(hints) > 1 and len(set(hints)) < len(hints):  # most nodes: no hint twice, no counting
+            shared.update(hint for hint, n in Counter(hints).items() if n > 1)
     if shared:
         for node in root.walk():
             if node.hint in shared:
@@ -349,16 +403,24 @@ def natural_key(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(text))
 
 
-def _sort(root: TreeNode) -> None:
-    for node in root.walk():
+def _sort(nodes: list[TreeNode]) -> None:
+    natural: dict[str, tuple] = {}  # names repeat (kernel, bias, 0, 1...): each split once
+
+    def order(child: TreeNode) -> tuple:
+        key = natural.get(child.name)
+        if key is None:
+            key = natural[child.name] = natural_key(child.name)
+        return (child.kind == SLOT, key)
+
+    for node in nodes:
         if len(node.children) > 1:
-            node.children.sort(key=lambda child: (child.kind == SLOT, natural_key(child.name)))
+            node.children.sort(key=order)
 
 
-def _total(root: TreeNode) -> None:
-    """Variable count, parameter count and bytes of every subtree, bottom-up."""
-    order = list(root.walk())
-    for node in reversed(order):
+def _total(nodes: list[TreeNode]) -> None:
+    """Variable count, parameter count and bytes of every subtree, bottom-up (``nodes``
+    in pre-order)."""
+    for node in reversed(nodes):
         variable = node.variable
         count = params = nbytes = 0
         if variable is not None:
