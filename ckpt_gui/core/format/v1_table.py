@@ -27,7 +27,7 @@ import os
 import re
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ckpt_gui.core.format.bundle import MAX_DIMENSIONS, BundleHeader
 from ckpt_gui.core.format.bundle_entry import BundleEntry
@@ -95,12 +95,23 @@ def v1_files(prefix: str) -> list[str]:
     return []
 
 
-@dataclass(slots=True)
-class V1Entry(BundleEntry):
-    """A V1 tensor (or one stored slice of it); ``stored`` names the slice its values are
-    stored under (None for a full tensor assembled from several slices)."""
+class V1Entry(NamedTuple):
+    """A V1 tensor (or one stored slice of it): a BundleEntry's fields, in its order, and
+    ``stored``, the slice its values are stored under (None for a full tensor assembled
+    from several slices). (A NamedTuple cannot extend another with a field.)"""
 
+    key: str
+    dtype: DType
+    shape: tuple[int, ...]
+    shard_id: int
+    offset: int
+    size: int
+    crc32c: int | None
+    slices: tuple[TensorSlice, ...] = ()
     stored: TensorSlice | None = None
+
+    is_partitioned = BundleEntry.is_partitioned
+    num_elements = BundleEntry.num_elements
 
 
 class V1Index:
