@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ckpt_gui.cli.documents import inspect_report, write_inspect_json
+from ckpt_gui.cli.documents import inspect_report, versioned, write_inspect_json
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError, WireFormatError
@@ -126,7 +126,7 @@ def test_streamed_json_is_json_dumps_of_the_report(checkpoints, scenario):
     ckpt = Checkpoint.open(checkpoints / scenario)
     pieces: list[str] = []
     write_inspect_json(ckpt, None, pieces.append)
-    expected = json.dumps(inspect_report(ckpt), separators=(",", ":"), allow_nan=False)
+    expected = json.dumps(versioned(inspect_report(ckpt)), separators=(",", ":"), allow_nan=False)
     assert "".join(pieces) == expected
     if scenario == "tf1":
         assert '"partitioned":true' in expected
