@@ -15,6 +15,7 @@ Python loop with a dict look-up per variable and level.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
@@ -128,11 +129,14 @@ class TreeNode(NodePaths):
         """How many children the node shows; a level not made yet with more than
         ``limit`` different names answers ``limit + 1`` without being made."""
         if self._shown is None and self.pending is not None:
-            names: set[str] = set()
-            for leaf in self.pending:
-                names.add(leaf.names[self.depth])
-                if len(names) > limit:
+            pending, depth = self.pending, self.depth
+            start = count = 0
+            while start < len(pending):  # sorted: each next name's run found by bisection
+                count += 1
+                if count > limit:
                     return limit + 1
+                name = pending[start].names[depth]
+                start = bisect_right(pending, name, start, key=lambda leaf: leaf.names[depth])
         return len(self.shown)
 
     @property

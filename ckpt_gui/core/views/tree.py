@@ -64,6 +64,7 @@ class VariableTree:
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         self._searchable = False  # search texts are made by the first filter, not at open
+        self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
         self.match_count = self.apply_filter(None)
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
@@ -366,7 +367,9 @@ def first_to_show(tree: VariableTree) -> TreeNode | None:
     weight matrix (or, without one, the largest floating-point tensor), so that its
     details, histogram and heatmap show something meaningful straight away. Optimizer
     slots are not candidates; None when no variable is floating point."""
+    if tree.first_choice is not False:  # worked out once (off the GUI thread when opening)
+        return tree.first_choice
     candidates = [n for n in tree.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements))
+    largest = max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
+    tree.first_choice = largest
+    return tree.first_choice
