@@ -61,6 +61,7 @@ def natural_key(text: str) -> tuple:
 
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
 _PARAMS, _NBYTES = attrgetter("params"), attrgetter("nbytes")
+_NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
 
 class TreeNode(NodePaths):
@@ -87,8 +88,8 @@ class TreeNode(NodePaths):
         self.status, self.finding = status, finding
         self.names: tuple[str, ...] = ()  # a leaf's path, as names
         self.depth = 0  # how many names lie above the node's children
-        self.hints: dict[tuple[str, ...], str] = {}  # the tree's layer hints by group path, shared
-        self.by_name: dict[str, TreeNode] = {}  # children by name, once made (for placing a leaf)
+        self.hints: dict[tuple[str, ...], str] = _NONE  # the tree's layer hints by group path, shared
+        self.by_name: dict[str, TreeNode] = _NONE  # children by name, once made (for placing a leaf)
 
     # -- the tree as made on demand ----------------------------------------------------
 
