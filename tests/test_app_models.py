@@ -56,3 +56,36 @@ def test_first_to_show_is_the_largest_float_matrix(checkpoints):
     matrices = [n.variable for n in tree.by_key.values() if n.kind == "variable" and len(n.variable.shape) >= 2]
     assert first.variable.num_elements == max(v.num_elements for v in matrices)
     assert first.kind == "variable"  # never an optimizer slot of the same shape
+
+
+def test_the_view_makes_only_the_levels_it_shows(qtbot, qtmodeltester, checkpoints):
+    """Expanding a group of 500 blocks makes the blocks' rows, each with its expand
+    arrow, not their children; selecting a deep variable makes the levels above it."""
+    from PySide6.QtWidgets import QTreeView
+
+    tree = object_tree(Checkpoint.open(checkpoints / "many"))
+    model = VariableTreeModel()
+    model.set_tree(tree)
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    model_index = next(model.index(r, 0) for r in range(model.rowCount()) if model.index(r, 0).data() == "model")
+    view.expand(model_index)
+    blocks_index = model.index(0, 0, model_index)
+    view.expand(blocks_index)
+    qtbot.waitExposed(view)
+    blocks = model.node(blocks_index)
+    assert model.rowCount(blocks_index) == len(blocks.children) > 100
+    assert all(model.hasChildren(model.index(r, 0, blocks_index)) for r in range(model.rowCount(blocks_index)))
+    assert all(not list(block.built_nodes())[1:] for block in blocks.children)  # no block's level made
+    deep = tree.by_key["model/blocks/123/weight_2/.ATTRIBUTES/VARIABLE_VALUE"]
+    index = model.index_of(deep)
+    view.setCurrentIndex(index)
+    view.scrollTo(index)
+    assert model.node(view.currentIndex()) is deep and view.isExpanded(index.parent())
+    assert sum(1 for block in blocks.children if list(block.built_nodes())[1:]) == 1
+    model.refilter(variable_filter("blocks/150/weight_5"))
+    shown = [n for n in tree.by_key.values() if model.is_shown(n) and n.variable is not None]
+    assert [n.variable.key for n in shown] == ["model/blocks/150/weight_5/.ATTRIBUTES/VARIABLE_VALUE"]
+    qtmodeltester.check(model)

@@ -121,3 +121,33 @@ def test_catch_all_lists_get_no_layer_hint():
     variable = TreeNode("5", trainables)
     hint_layer(variable, "net/kernel")  # the first of many layers' variables in the list
     assert trainables.hint == ""
+
+
+def test_levels_are_made_only_when_shown_and_filters_reach_deep_variables(checkpoints):
+    """A large tree opens without a node per path component: a group's children are
+    made when first asked for, a filter makes only the levels above what it shows,
+    and the totals and structure are those of the tree made whole."""
+    ckpt = Checkpoint.open(checkpoints / "many")
+    whole = object_tree(ckpt)
+    whole_nodes = {node.path: node for node in whole.root.walk()}  # walking makes every level
+    tree = object_tree(ckpt)
+    assert list(tree.root.built_nodes()) == [tree.root]  # nothing below the root made at open
+    assert tree.root.variable_count == len(ckpt.variables)
+    model = tree.root.children[[c.name for c in tree.root.children].index("model")]
+    blocks = model.children[0]
+    assert blocks.has_children() and len(list(blocks.built_nodes())) == 1  # its blocks not made yet
+    deep = tree.by_key["model/blocks/7/weight_3/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert tree.apply_filter(variable_filter("blocks/7/weight_3")) == 1
+    made = list(tree.root.built_nodes())
+    assert deep in made and len(made) < len(whole_nodes) / 10  # block 7's level, not every block's
+    assert deep.path == "model/blocks/7/weight_3" and deep.parent.parent is blocks
+    assert blocks.shown == [deep.parent]  # the filter shows the way down to it
+    other = next(node for node in blocks.children if node.name == "8")
+    assert not list(other.built_nodes())[1:]  # a block the filter hides keeps its level unmade
+    tree.apply_filter(None)
+    for node in tree.root.walk():  # the same tree as made whole: names, order, kinds, totals, hints
+        twin = whole_nodes[node.path]
+        assert [c.name for c in node.children] == [c.name for c in twin.children]
+        assert (node.kind, node.hint, node.variable_count, node.params, node.nbytes) == (
+            twin.kind, twin.hint, twin.variable_count, twin.params, twin.nbytes,
+        )  # fmt: skip

@@ -61,5 +61,5 @@ def row_menu(parent: QWidget, ckpt: Checkpoint, node: TreeNode, export: Callable
     else:
         menu.addAction("Copy path", lambda: copy(node.path))
     menu.addSeparator()
-    menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(bool(node.children))
+    menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu

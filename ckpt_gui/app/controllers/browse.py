@@ -32,6 +32,7 @@ from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.describe import describe_finding, describe_group, describe_variable, value_text
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, streamed_envelope
+from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, CheckpointTrees, TreeNode, VariableTree, first_to_show
@@ -458,9 +459,14 @@ class BrowseController(Controller):
 
 
 def _build_trees(ckpt: Checkpoint) -> Trees:
-    """Both views (the key view built when first shown); without an object graph there
-    is only the key view."""
-    return CheckpointTrees(ckpt)
+    """Both views (the key view built when first shown; without an object graph there
+    is only the key view). The variable to select first is found here, off the GUI
+    thread, and the levels above it made (the tree is not shown yet)."""
+    trees = CheckpointTrees(ckpt)
+    first = first_to_show(trees["objects"])
+    if first is not None:
+        place(first)
+    return trees
 
 
 def _warnings(ckpt: Checkpoint) -> list[str]:

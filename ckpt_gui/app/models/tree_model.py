@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ckpt_gui.app import status_style, theme
-from ckpt_gui.app.models.base import Index, NodeTreeModel
+from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
 
@@ -60,6 +60,14 @@ class VariableTreeModel(NodeTreeModel):
         if self.tree is not None and self.tree.root.shown:
             self.repaint_rows(NAME, NAME)
             self.layoutChanged.emit()
+
+    def hasChildren(self, parent: Index = ROOT) -> bool:
+        """Asked of every row the view lays out: answered without making the row's children
+        (they are made when it is expanded, core/views/lazy_node.py)."""
+        if parent.isValid() and parent.column() != 0:
+            return False
+        node = self.node(parent)
+        return node is not None and node.has_shown()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:

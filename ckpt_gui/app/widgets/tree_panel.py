@@ -271,8 +271,9 @@ class TreePanel(QWidget):
         level = [self.tree.root]
         visible = len(self.tree.root.shown)
         while level:
-            following = [child for node in level for child in node.shown if child.shown]
-            added = sum(len(node.shown) for node in following)
+            # Counted without making a level of thousands (model/blocks) just to find it is too long.
+            following = [child for node in level for child in node.shown if child.has_shown()]
+            added = sum(node.shown_count_up_to(EXPAND_ROWS) for node in following)
             if not following or visible + added > EXPAND_ROWS and visible > 0:
                 break
             for node in following:

@@ -7,16 +7,17 @@
 - The key view splits the raw checkpoint keys on ``/`` (for TF1 checkpoints it is
   the only view), with the ``.ATTRIBUTES/VARIABLE_VALUE`` tail folded into the leaf.
 
-Filtering marks which nodes are shown (``node.shown`` children, ``node.row``) so a
-Qt model can present the filtered tree without a proxy model; it runs in O(nodes).
+A tree's levels are made when first shown (core/views/lazy_node.py): opening a
+checkpoint makes one node per variable, not per path component. Filtering marks
+which nodes are shown (``node.shown`` children, ``node.row``) so a Qt model can
+present the filtered tree without a proxy model; it makes only the levels above
+what it shows.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import (
@@ -28,89 +29,42 @@ from ckpt_gui.core.format.conventions import (
 )
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.lazy_node import (
+    GROUP,
+    MODEL_ONLY,
+    SLOT,
+    VARIABLE,
+    NodePaths,
+    TreeNode,
+    leaf,
+    natural_key,
+    place,
+    root_of,
+)
 from ckpt_gui.core.views.restore_finding import TreeFinding
 
-_NATURAL = re.compile(r"(\d+)")
+__all__ = ["GROUP", "MODEL_ONLY", "SLOT", "VARIABLE", "NodePaths", "TreeNode", "natural_key"]
 
-GROUP, VARIABLE, SLOT = "group", "variable", "slot"
-MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
-
-
-class NodePaths:
-    """Paths and walks for tree nodes with ``name``, ``parent`` and ``children``."""
-
-    __slots__ = ()
-
-    @property
-    def path(self) -> str:
-        names = []
-        node = self
-        while node is not None and node.parent is not None:
-            names.append(node.name)
-            node = node.parent
-        return "/".join(reversed(names))
-
-    def walk(self):
-        """This node and all its descendants, depth first."""
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            stack.extend(reversed(node.children))
-
-
-@dataclass(eq=False, slots=True)
-class TreeNode(NodePaths):
-    name: str
-    parent: TreeNode | None = None
-    variable: Variable | None = None
-    kind: str = GROUP
-    hint: str = ""  # a readable name where the path has none (a Keras 3 layer's name)
-    children: list[TreeNode] = field(default_factory=list)
-    # Totals over the subtree, the node's own variable included.
-    variable_count: int = 0
-    params: int = 0  # elements of numeric variables, optimizer slots not counted
-    nbytes: int = 0  # bytes on disk, slots included
-    # What the current filter shows.
-    shown: list[TreeNode] = field(default_factory=list)
-    row: int = 0  # index among the parent's shown children
-    search_text: str = ""  # lower-case path and key, for filtering
-    # A restore diagnosis, once one ran: the status and the report's finding.
-    status: RestoreStatus | None = None
-    finding: TreeFinding | None = None
-
-    def variables(self) -> Iterator[Variable]:
-        for node in self.walk():
-            if node.variable is not None:
-                yield node.variable
-
-    def model_variables(self) -> list[Variable]:
-        """The variables a group's statistics cover: optimizer slots left out, as in
-        ``params`` (Adam's moments would swamp the weights' distribution), unless the
-        group holds nothing but slots (a ``.OPTIMIZER_SLOT`` folder of the key view)."""
-        own = [node.variable for node in self.walk() if node.variable is not None and node.kind != SLOT]
-        return own or list(self.variables())
+Hints = dict[tuple[str, ...], str]  # a group's path -> the layer name shown beside it
 
 
 class VariableTree:
     """A built tree plus the index from checkpoint key to node."""
 
-    def __init__(self, root: TreeNode) -> None:
-        self.root = root
-        self.by_key: dict[str, TreeNode] = {}
-        nodes = list(root.walk())  # one walk for all that follows: a large tree has 100,000s of nodes
-        for node in nodes:
-            if node.variable is not None:
-                self.by_key[node.variable.key] = node
+    def __init__(self, leaves: list[TreeNode], hints: Hints | None = None) -> None:
+        """The tree of ``leaves`` (made by :func:`~ckpt_gui.core.views.lazy_node.leaf`),
+        its levels made when first shown."""
+        self.root = root_of(leaves, hints or {})
+        self._hints = self.root.hints
+        self.by_key: dict[str, TreeNode] = {node.variable.key: node for node in leaves}
         # What "N variables" counts: every checkpoint value but the object graph, which
         # has a row (it is an entry of the index) but is metadata, not a variable. The
         # status bar and `inspect` count the same way.
-        self.variable_total = sum(1 for node in self.by_key.values() if not node.variable.is_object_graph)
+        self.variable_total = sum(1 for node in leaves if not node.variable.is_object_graph)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
-        _sort(nodes)
-        _total(nodes)  # pre-order before the sort: still parents before children
         self._searchable = False  # search texts are made by the first filter, not at open
+        self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
         self.match_count = self.apply_filter(None)
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
@@ -154,24 +108,40 @@ class VariableTree:
         the slots under them; return how many variables are shown (the object graph's
         row not counted, as in ``variable_total``)."""
         if accept is None:
-            show_all(self.root)
+            _show_all_made(self.root)
             self.match_count = self.variable_total + len(self.model_only)
             return self.match_count
         if not self._searchable:
             for node in self.by_key.values():
-                node.search_text = _search_text(node)
+                node.search_text = _search_text(node, self._hints)
             self._searchable = True
         chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept(node)]
-        show_with_ancestors(self.root, chosen)
+        _show_made_with_ancestors(self.root, chosen)
         self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
         return self.match_count
 
 
-def show_all(root: NodePaths) -> None:
-    """No filter: every node shows all its children."""
-    for node in root.walk():
-        node.shown = shown = list(node.children)
-        for row, child in enumerate(shown):
+def _show_all_made(root: TreeNode) -> None:
+    """No filter: every node made so far shows all its children (the ones made later do too)."""
+    for node in root.built_nodes():
+        node.shown = None
+        for row, child in enumerate(node._children):
+            child.row = row
+
+
+def _show_made_with_ancestors(root: TreeNode, chosen: list[TreeNode]) -> None:
+    """:func:`show_with_ancestors` for a tree made on demand: the levels above the
+    chosen nodes are made, nothing else."""
+    keep: set[int] = set()
+    for node in chosen:
+        place(node)
+        walker = node
+        while walker is not None and id(walker) not in keep:
+            keep.add(id(walker))
+            walker = walker.parent
+    for node in root.built_nodes():
+        node.shown = [child for child in node._children if id(child) in keep] if node.pending is None else []
+        for row, child in enumerate(node.shown):
             child.row = row
 
 
@@ -236,7 +206,8 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
     graph = ckpt.object_graph
     if graph is None:
         return key_tree(ckpt.variables)
-    builder = _Builder()
+    leaves: list[TreeNode] = []
+    hints: Hints = {}
     node_of_variable_node: dict[int, TreeNode] = {}
     slots: list[tuple[Variable, int, str, int]] = []
     for variable in ckpt.variables:
@@ -245,20 +216,42 @@ def _object_tree(ckpt: Checkpoint) -> VariableTree:
         if found is not None and link is not None and variable.object_paths[:1] != ():
             slots.append((variable, link.variable_node, link.slot_name, link.optimizer_node))
             continue
-        node = builder.place(_path_names(graph, found) or [variable.key], variable)
+        node = leaf(tuple(_path_names(graph, found) or [variable.key]), variable)
+        leaves.append(node)
         if found is not None:
             node_of_variable_node[found[0]] = node
-            hint_layer(node, found[1].full_name)
-    prune_hints(builder.root)  # before the slots, whose hints are shared on purpose
+            _hint_group(hints, node.names, found[1].full_name)
+    hints = _pruned(hints)  # before the slots, whose hints are shared on purpose
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
-            builder.place(_path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key], variable)
+            names = _path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key]
+            leaves.append(leaf(tuple(names), variable))
             continue
         optimizer = graph.paths(optimizer_node)
-        slot = TreeNode(slot_name, owner, variable, SLOT, hint="/".join(optimizer[0]) if optimizer else "")
-        owner.children.append(slot)
-    return VariableTree(builder.root)
+        leaves.append(leaf((*owner.names, slot_name), variable, SLOT, "/".join(optimizer[0]) if optimizer else ""))
+    return VariableTree(leaves, hints)
+
+
+def _hint_group(hints: Hints, names: tuple[str, ...], full_name: str) -> None:
+    """:func:`hint_layer` for a variable at ``names`` not placed yet: its group's hint."""
+    parts = full_name.split("/")
+    if len(parts) >= 2 and len(names) >= 2:
+        group = names[:-1]
+        if group not in hints and parts[-2] != group[-1] and group[-1] not in CATCH_ALL_LISTS:
+            hints[group] = parts[-2]
+
+
+def _pruned(hints: Hints) -> Hints:
+    """:func:`prune_hints` for hints by path: those several sibling groups share are dropped everywhere."""
+    siblings: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for path, hint in hints.items():
+        siblings[path[:-1]].append(hint)
+    shared: set[str] = set()
+    for names in siblings.values():
+        if len(names) > 1 and len(set(names)) < len(names):
+            shared.update(hint for hint, n in Counter(names).items() if n > 1)
+    return {path: hint for path, hint in hints.items() if hint not in shared} if shared else hints
 
 
 class CheckpointTrees(dict):
@@ -297,18 +290,19 @@ def key_tree(variables: list[Variable]) -> VariableTree:
 
 
 def _key_tree(variables: list[Variable]) -> VariableTree:
-    builder = _Builder()
+    leaves: list[TreeNode] = []
+    paths: set[str] = set()
     for variable in variables:
         key = variable.key
         if key.endswith(VARIABLE_VALUE_SUFFIX):
             key = key[: -len(VARIABLE_VALUE_SUFFIX)]
         names = key.split("/")
         kind = SLOT if OPTIMIZER_SLOT in names else VARIABLE
-        node = builder.place(names, variable, kind)
-        parent = node.parent
-        if parent is not None and parent.variable is not None and is_tf1_slot(node.name):
-            node.kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
-    return VariableTree(builder.root)
+        if len(names) > 1 and is_tf1_slot(names[-1]) and key.rpartition("/")[0] in paths:
+            kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
+        paths.add(key)
+        leaves.append(leaf(tuple(names), variable, kind))
+    return VariableTree(leaves)
 
 
 def _path_names(graph, found) -> list[str]:
@@ -323,43 +317,6 @@ def _path_names(graph, found) -> list[str]:
     if attribute.name != VARIABLE_VALUE or extra:
         names.append(attribute.name + extra)
     return names
-
-
-class _Builder:
-    """Places variables at their paths; finds existing children by name in O(1)
-    (a model can have tens of thousands of siblings, e.g. blocks of a list)."""
-
-    def __init__(self) -> None:
-        self.root = TreeNode("")
-        self._children: dict[tuple[int, str], TreeNode] = {}
-        # Variables come in key order, so siblings come together: the last parent
-        # found is usually the next one's too.
-        self._last_parent: tuple[list[str], TreeNode] = ([], self.root)
-
-    def place(self, names: list[str], variable: Variable, kind: str = VARIABLE) -> TreeNode:
-        parent_names = names[:-1]
-        if parent_names == self._last_parent[0]:
-            node = self._last_parent[1]
-        else:
-            node = self.root
-            for name in parent_names:
-                node = self._child(node, name)
-            self._last_parent = (parent_names, node)
-        node = self._child(node, names[-1])
-        if node.variable is not None:  # two keys on one path (rare): keep both, side by side
-            node = TreeNode(names[-1], node.parent)
-            node.parent.children.append(node)
-        node.variable = variable
-        node.kind = kind
-        return node
-
-    def _child(self, node: TreeNode, name: str) -> TreeNode:
-        child = self._children.get((id(node), name))
-        if child is None:
-            child = TreeNode(name, node)
-            node.children.append(child)
-            self._children[(id(node), name)] = child
-        return child
 
 
 def hint_layer(node, full_name: str) -> None:
@@ -397,53 +354,12 @@ def prune_hints(root) -> None:
                 node.hint = ""
 
 
-def natural_key(text: str) -> tuple:
-    """Sort key that orders numbers by value: ``momentums/2`` before ``momentums/10``
-    (the split alternates text and digits, so the tuples always compare like with like)."""
-    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(text))
-
-
-def _sort(nodes: list[TreeNode]) -> None:
-    natural: dict[str, tuple] = {}  # names repeat (kernel, bias, 0, 1...): each split once
-
-    def order(child: TreeNode) -> tuple:
-        key = natural.get(child.name)
-        if key is None:
-            key = natural[child.name] = natural_key(child.name)
-        return (child.kind == SLOT, key)
-
-    for node in nodes:
-        if len(node.children) > 1:
-            node.children.sort(key=order)
-
-
-def _total(nodes: list[TreeNode]) -> None:
-    """Variable count, parameter count and bytes of every subtree, bottom-up (``nodes``
-    in pre-order)."""
-    for node in reversed(nodes):
-        variable = node.variable
-        count = params = nbytes = 0
-        if variable is not None:
-            count = 1
-            params = variable.num_elements if variable.dtype.is_numeric and node.kind != SLOT else 0
-            nbytes = variable.size_bytes
-        for child in node.children:
-            count += child.variable_count
-            params += child.params
-            nbytes += child.nbytes
-        node.variable_count, node.params, node.nbytes = count, params, nbytes
-
-
-def _search_text(node: TreeNode) -> str:
-    variable = node.variable
-    assert variable is not None
-    hints = []
-    walker = node.parent
-    while walker is not None:
-        if walker.hint:
-            hints.append(walker.hint)
-        walker = walker.parent
-    return "\n".join([node.path, variable.key, *hints, node.hint]).lower()
+def _search_text(node: TreeNode, hints: Hints) -> str:
+    """A variable's path, key and the layer hints above it and its own, lower case
+    (from its names: its levels need not be made)."""
+    names = node.names
+    above = [hints.get(names[:end], "") for end in range(len(names) - 1, 0, -1)]
+    return "\n".join([node.path, node.variable.key, *[h for h in above if h], node.hint]).lower()
 
 
 def first_to_show(tree: VariableTree) -> TreeNode | None:
@@ -451,7 +367,9 @@ def first_to_show(tree: VariableTree) -> TreeNode | None:
     weight matrix (or, without one, the largest floating-point tensor), so that its
     details, histogram and heatmap show something meaningful straight away. Optimizer
     slots are not candidates; None when no variable is floating point."""
+    if tree.first_choice is not False:  # worked out once (off the GUI thread when opening)
+        return tree.first_choice
     candidates = [n for n in tree.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements))
+    largest = max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
+    tree.first_choice = largest
+    return tree.first_choice

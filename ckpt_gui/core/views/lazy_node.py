@@ -1,0 +1,257 @@
+"""The variable tree's node, whose children are made when first asked for.
+
+A checkpoint of 200,000 variables in nested objects has half a million path
+components: making a node for each before the tree is shown took seconds. Here
+every variable's node (a leaf) is made up front, since the index from key to node,
+the filter and the restore report need them, but a group's children are made only
+when something asks for them: the view expanding the group (``children``, ``shown``),
+a filter or a selection reaching a variable under it (``parent``). Until then the
+group keeps every variable below it in ``pending``, sorted by path, and knows its
+totals; a variable not placed yet has ``row`` -1 and the root as its ``parent``.
+Making a level is then a run over sorted names in C (``groupby``, slices), not a
+Python loop with a dict look-up per variable and level.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import lru_cache
+from itertools import groupby
+from operator import attrgetter
+
+from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.restore_finding import TreeFinding
+
+GROUP, VARIABLE, SLOT = "group", "variable", "slot"
+MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
+
+_NATURAL = re.compile(r"(\d+)")
+
+
+class NodePaths:
+    """Paths and walks for tree nodes with ``name``, ``parent`` and ``children``."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> str:
+        names = []
+        node = self
+        while node is not None and node.parent is not None:
+            names.append(node.name)
+            node = node.parent
+        return "/".join(reversed(names))
+
+    def walk(self):
+        """This node and all its descendants, depth first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders numbers by value: ``momentums/2`` before ``momentums/10``
+    (the split alternates text and digits, so the tuples always compare like with like)."""
+    return tuple(int(p) if p.isdigit() else p.lower() for p in _NATURAL.split(text))
+
+
+_cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
+_PARAMS, _NBYTES = attrgetter("params"), attrgetter("nbytes")
+_NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
+
+
+class TreeNode(NodePaths):
+    """A group, a variable (a leaf, which may hold optimizer slots) or a model-only row."""
+
+    __slots__ = ("name", "_parent", "variable", "kind", "hint", "_children", "pending", "variable_count", "params",
+                 "nbytes", "_shown", "row", "search_text", "status", "finding", "names", "depth", "hints",
+                 "by_name")  # fmt: skip
+
+    def __init__(self, name: str, parent: TreeNode | None = None, variable=None, kind: str = GROUP, hint: str = "",
+                 status: RestoreStatus | None = None, finding: TreeFinding | None = None) -> None:  # fmt: skip
+        self.name, self._parent, self.variable, self.kind, self.hint = name, parent, variable, kind, hint
+        self._children: list[TreeNode] = []
+        self.pending: list[TreeNode] | None = None  # leaves below, while the children are not made
+        # Totals over the subtree, the node's own variable included (a leaf not yet
+        # placed holds its own values only).
+        self.variable_count = 0
+        self.params = 0  # elements of numeric variables, optimizer slots not counted
+        self.nbytes = 0  # bytes on disk, slots included
+        self._shown: list[TreeNode] | None = None  # what the filter shows; None: all children
+        self.row = 0  # index among the parent's shown children
+        self.search_text = ""  # lower-case path and key, for filtering
+        # A restore diagnosis, once one ran: the status and the report's finding.
+        self.status, self.finding = status, finding
+        self.names: tuple[str, ...] = ()  # a leaf's path, as names
+        self.depth = 0  # how many names lie above the node's children
+        self.hints: dict[tuple[str, ...], str] = _NONE  # the tree's layer hints by group path, shared
+        self.by_name: dict[str, TreeNode] = _NONE  # children by name, once made (for placing a leaf)
+
+    # -- the tree as made on demand ----------------------------------------------------
+
+    @property
+    def parent(self) -> TreeNode | None:
+        if self.row < 0:  # a leaf not placed yet: make the levels above it
+            place(self)
+        return self._parent
+
+    @property
+    def children(self) -> list[TreeNode]:
+        if self.row < 0:  # its slots are still above it
+            place(self)
+        if self.pending is not None:
+            _make_children(self)
+        return self._children
+
+    @property
+    def shown(self) -> list[TreeNode]:
+        """The children the current filter shows (all of them without a filter)."""
+        return self._shown if self._shown is not None else self.children
+
+    @shown.setter
+    def shown(self, nodes: list[TreeNode] | None) -> None:
+        self._shown = nodes
+
+    def has_children(self) -> bool:
+        """Whether the node has children, without making them."""
+        if self.row < 0:
+            place(self)
+        return bool(self._children) or bool(self.pending)
+
+    def has_shown(self) -> bool:
+        """Whether the node shows children, without making them."""
+        return bool(self._shown) if self._shown is not None else self.has_children()
+
+    def shown_count_up_to(self, limit: int) -> int:
+        """How many children the node shows; a level not made yet with more than
+        ``limit`` different names answers ``limit + 1`` without being made."""
+        if self._shown is None and self.pending is not None:
+            pending, depth = self.pending, self.depth
+            start = count = 0
+            while start < len(pending):  # sorted: each next name's run found by bisection
+                count += 1
+                if count > limit:
+                    return limit + 1
+                name = pending[start].names[depth]
+                start = bisect_right(pending, name, start, key=lambda leaf: leaf.names[depth])
+        return len(self.shown)
+
+    @property
+    def path(self) -> str:
+        return "/".join(self.names) if self.names else NodePaths.path.fget(self)
+
+    def built_nodes(self):
+        """This node and the descendants made so far (not making more)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if node.pending is None:
+                stack.extend(node._children)
+
+    def leaves(self):
+        """The variables' nodes of the subtree, without making its levels."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.variable is not None:
+                yield node
+            if node.pending is not None:
+                yield from node.pending
+            else:
+                stack.extend(reversed(node._children))
+
+    def variables(self):
+        for node in self.leaves():
+            yield node.variable
+
+    def model_variables(self) -> list:
+        """The variables a group's statistics cover: optimizer slots left out, as in
+        ``params`` (Adam's moments would swamp the weights' distribution), unless the
+        group holds nothing but slots (a ``.OPTIMIZER_SLOT`` folder of the key view)."""
+        own = [node.variable for node in self.leaves() if node.kind != SLOT]
+        return own or list(self.variables())
+
+
+def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "") -> TreeNode:
+    """A variable's node, to be placed at ``names`` when the levels above it are made."""
+    node = TreeNode(names[-1], None, variable, kind, hint)
+    node.names, node.depth, node.row = names, len(names), -1
+    node.variable_count, node.nbytes = 1, variable.size_bytes
+    node.params = variable.num_elements if variable.dtype.is_numeric and kind != SLOT else 0
+    return node
+
+
+def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str]) -> TreeNode:
+    """The root of a tree of ``leaves`` (the root's children not made yet)."""
+    root = TreeNode("")
+    root.hints = hints
+    if leaves:
+        root.pending = sorted(leaves, key=attrgetter("names"))
+    for node in leaves:
+        node._parent = root
+        root.variable_count += node.variable_count
+        root.params += node.params
+        root.nbytes += node.nbytes
+    return root
+
+
+def place(node: TreeNode) -> None:
+    """Make the levels above a leaf, from the root down, until it has its place (and its ``row``)."""
+    if node.row >= 0:
+        return
+    group = node._parent  # the root, until placed
+    for name in node.names[:-1]:
+        if group.pending is not None:
+            _make_children(group)
+        group = group.by_name[name]
+    if group.pending is not None:
+        _make_children(group)
+
+
+def _make_children(node: TreeNode) -> None:
+    with gc_paused():  # thousands of new nodes: no collections walking the whole tree meanwhile
+        _make_level(node)
+
+
+def _make_level(node: TreeNode) -> None:
+    """Make a group's children from the leaves below it (sorted by path): each run of
+    one next name is a child, the leaf at that path itself if there is one (two keys on
+    one path, rare: both, side by side), else a new group, and the rest of the run its
+    pending leaves and totals. Children are sorted naturally, optimizer slots last."""
+    pending, node.pending = node.pending, None
+    depth, hints, children = node.depth, node.hints, node._children
+    by_name = node.by_name = {}
+    start = 0
+    for name, run in groupby([below.names[depth] for below in pending]):
+        end = start + len(list(run))
+        split = start
+        while split < end and pending[split].depth == depth + 1:  # a path sorts before what is under it
+            below = pending[split]
+            below._parent, below.hints = node, hints
+            if not below.hint:
+                below.hint = hints.get(below.names, "")
+            children.append(below)
+            split += 1
+        if split < end:
+            below = pending[split:end]
+            if split > start:
+                child = pending[start]
+            else:
+                child = TreeNode(name, node, hint=hints.get(below[0].names[: depth + 1], ""))
+                child.depth, child.hints = depth + 1, hints
+                children.append(child)
+            child.pending = below
+            child.variable_count += len(below)
+            child.params += sum(map(_PARAMS, below))  # leaves not placed hold their own values
+            child.nbytes += sum(map(_NBYTES, below))
+        by_name[name] = pending[start] if split > start else child
+        start = end
+    if len(children) > 1:
+        children.sort(key=lambda child: (child.kind == SLOT, _cached_natural_key(child.name)))
+    for row, child in enumerate(children):
+        child.row = row
