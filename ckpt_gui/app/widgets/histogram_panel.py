@@ -199,9 +199,12 @@ class HistogramPanel(QWidget):
             with np.errstate(divide="ignore"):
                 counts = np.where(counts > 0, np.log10(counts), floor)
         fill = _PREVIEW_FILL if self._preview else _FILL
-        self.curve.setData(edges, counts, stepMode="center", fillLevel=floor, brush=fill)
+        self.curve.setData(edges, counts, stepMode="center", fillLevel=floor, brush=fill, skipFiniteCheck=True)
         self.plot.setLabel("left", "log10(count)" if log else "count")
-        self.plot.enableAutoRange()
+        # The range from what is known (not auto-range: pyqtgraph recomputes that from the
+        # items' bounds on every paint, on the GUI thread).
+        top = float(counts.max()) if counts.size else 1.0
+        self.plot.setRange(xRange=(edges[0], edges[-1]), yRange=(floor, max(top, floor + 1.0)), padding=0.02)
 
     def _on_auto_range(self, on: bool) -> None:
         self.low.setEnabled(not on)
