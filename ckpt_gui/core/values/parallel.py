@@ -84,6 +84,11 @@ def resume() -> None:
     _go.set()
 
 
+def held() -> bool:
+    """Whether the workers are asked to hold now (for checks that nothing left them so)."""
+    return not _go.is_set()
+
+
 def _in_background(fn: Callable[[T], R], item: T) -> R:
     global _running
     _go.wait(HOLD_LIMIT)
