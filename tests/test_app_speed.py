@@ -17,6 +17,7 @@ from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.analysis.overview import first_pass
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.values import parallel
 from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.views.large_values import plane_envelope
 from ckpt_gui.core.views.planes import PlaneChoice
@@ -115,6 +116,26 @@ def test_one_pass_feeds_statistics_positions_picture_and_scan(qtbot, window, che
     text = window.details.positions.text()
     assert window.details.positions.isVisible()
     assert text.startswith("NaN/Inf at " + ", ".join(f"[{r}, {c}] NaN" for r, c in first))
+    # The GUI thread held the chunk workers while it showed each result, and let them go.
+    assert not parallel.held()
+
+
+def test_plots_show_all_of_their_data_without_auto_range(qtbot, window, checkpoints, tf):
+    """The histogram's and the line's ranges are set once from their data (pyqtgraph's
+    auto-range would recompute them on every paint): everything plotted is in view."""
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "large"))
+    qtbot.waitUntil(lambda: not window.busy and window.histogram.histogram is not None, timeout=WAIT_MS)
+    histogram = window.histogram.histogram
+    (x_low, x_high), (y_low, y_high) = window.histogram.plot.plotItem.vb.viewRange()
+    assert x_low <= histogram.edges[0] and histogram.edges[-1] <= x_high
+    assert y_low <= 0 and histogram.counts.max() <= y_high
+    assert not any(window.histogram.plot.plotItem.vb.autoRangeEnabled())
+    vector = np.linspace(-3.0, 5.0, 1000)
+    vector[10] = np.nan
+    window.tensor.show_value(vector, "a vector")
+    (x_low, x_high), (y_low, y_high) = window.tensor.line.plotItem.vb.viewRange()
+    assert x_low <= 0 and x_high >= 999 and y_low <= -3.0 and y_high >= 5.0
 
 
 def test_envelope_is_a_true_min_max_envelope_wherever_chunks_cut_rows(checkpoints, tf):

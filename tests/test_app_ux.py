@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, STATUS
+from ckpt_gui.app.widgets.banner import HUES, Banner, banner_colours
 from ckpt_gui.app.widgets.compare_dialog import SAME_WARNING, CompareDialog
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.discovery import locate
@@ -451,3 +452,43 @@ def test_status_colours_read_on_light_and_dark_palettes(qtbot, window, palette):
             assert theme.contrast(QColor(colour), back) >= theme.READABLE, status
     finally:
         app.setPalette(before)
+
+
+@pytest.mark.parametrize("palette", [light_palette(), dark_palette()], ids=["light", "dark"])
+def test_every_banner_kind_reads_on_light_and_dark_palettes(qtbot, palette):
+    """The banner as drawn: its text's pixels against its strip's, for every kind, with
+    the palette set before the message and switched while it is shown."""
+    app = QApplication.instance()
+    before = app.palette()
+    banner = Banner()
+    qtbot.addWidget(banner)
+    banner.resize(600, 40)
+    try:
+        for switch in (False, True):
+            for kind in HUES:
+                if switch:  # a message shown on the other palette, then the desktop's theme changes
+                    app.setPalette(before)
+                    banner.show_message("1 variable(s) hold NaN or Inf", kind)
+                    app.setPalette(palette)
+                    qtbot.wait(20)
+                else:
+                    app.setPalette(palette)
+                    banner.show_message("1 variable(s) hold NaN or Inf", kind)
+                background, text, _border = banner_colours(kind, palette)
+                assert theme.contrast(text, background) >= theme.READABLE, kind
+                strip, ink = _drawn_colours(banner)
+                assert strip == background.name(), (kind, switch)
+                assert theme.contrast(ink, QColor(strip)) >= theme.READABLE, (kind, switch, ink.name(), strip)
+    finally:
+        app.setPalette(before)
+
+
+def _drawn_colours(banner: Banner) -> tuple[str, QColor]:
+    """The label's background as drawn (its commonest pixel) and its text (the pixel
+    that differs most from it)."""
+    image = banner.grab(banner.label.geometry()).toImage()
+    pixels = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    names = [p.name() for p in pixels]
+    strip = max(set(names), key=names.count)
+    ink = max(pixels, key=lambda p: theme.contrast(p, QColor(strip)))
+    return strip, ink

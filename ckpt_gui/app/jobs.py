@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from ckpt_gui.core.format.errors import Cancelled, CheckpointError
+from ckpt_gui.core.values import parallel
 
 # Seconds between progress signals from one job: each repaints the progress bar on the
 # GUI thread (measured: with 0.05 s, a fifth of its time on a busy 2-core machine).
@@ -243,6 +244,7 @@ class JobRunner(QObject):
     def _on_partial(self, token, partial) -> None:
         state = self._current(token)
         if state is not None and state.on_partial is not None:
+            _hold_workers_until_painted()
             state.on_partial(partial)
 
     def _on_finished(self, token, result) -> None:
@@ -250,6 +252,7 @@ class JobRunner(QObject):
         callback = state.on_done if state is not None else None
         self._release(token)
         if callback is not None:
+            _hold_workers_until_painted()
             callback(result)
 
     def _on_failed(self, token, message: str, details: str) -> None:
@@ -269,6 +272,15 @@ class JobRunner(QObject):
         self._release(token)
         if callback is not None:
             callback()
+
+
+def _hold_workers_until_painted() -> None:
+    """Showing a result (and painting it on the next turn) is the GUI thread's longest
+    work: the chunk workers start no new chunk meanwhile, so it has the cores. The
+    resume is queued behind the repaint the result asked for; the workers' wait is
+    bounded anyway (parallel.HOLD_LIMIT)."""
+    parallel.hold()
+    QTimer.singleShot(0, parallel.resume)
 
 
 def unfinished_jobs() -> list[str]:

@@ -67,7 +67,8 @@ class LargeValues:
         if self.wanted == wanted:
             self.wanted = None
         self._keep(wanted, envelope)
-        self.tensor.show_envelope(envelope, wanted[1])
+        if self._key == wanted[0]:  # still the tensor shown (not another with the same plane)
+            self.tensor.show_envelope(envelope, wanted[1])
 
     def start_plane(self, choice: PlaneChoice) -> None:
         """The envelope of another plane of the large tensor shown (read on its own)."""

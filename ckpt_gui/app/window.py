@@ -233,8 +233,13 @@ class MainWindow(QMainWindow):
 
     def _on_progress(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)
+        # QProgressBar.setValue repaints at once, and a repaint of one child paints the
+        # whole window's dirty region (plots included) inside this handler: with updates
+        # off it only marks itself, and the window paints on the event loop's next turn.
+        self.progress.setUpdatesEnabled(False)
         self.progress.setMaximum(total if total > 0 else 0)  # 0..0 shows a busy indicator
         self.progress.setValue(min(done, total) if total > 0 else 0)
+        self.progress.setUpdatesEnabled(True)
 
     def _cancel_all(self) -> None:
         for controller in self.controllers:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from ckpt_gui.app import settings
@@ -42,6 +42,7 @@ PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
 RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back
+SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
 
 Trees = dict[str, VariableTree]  # "objects" and "keys"
 
@@ -269,7 +270,9 @@ class BrowseController(Controller):
             self.details.show_positions(first.positions, first.stats)
             self.details.add_fact("CRC32C", "verified")
             if wanted is not None and first.envelope is not None:
-                self.large.built(wanted, first.envelope)
+                # Drawn a little later (a timer fires after the repaint queued now): the
+                # statistics are painted first, the plot after, two short stalls, not one long.
+                QTimer.singleShot(SPLIT_MS, lambda: self.large.built(wanted, first.envelope))
 
         def show(result) -> None:
             stats, histogram = result

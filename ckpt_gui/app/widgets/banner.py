@@ -9,16 +9,27 @@ without hiding another workflow's.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton
+
+from ckpt_gui.app import theme
+
+# Each kind's hue. The strip is a tint of it over the window colour and its text the
+# hue made readable on that tint, so the banner reads in light and dark themes alike
+# (fixed light backgrounds under the palette's text were light on light in a dark one).
+HUES = {"error": "#c62828", "warning": "#b8860b", "info": "#1e63b4"}
+TINT, BORDER = 0.16, 0.5  # how much of the hue the background and the border take
+
+
+def banner_colours(kind: str, palette: QPalette | None = None) -> tuple[QColor, QColor, QColor]:
+    """Background, text and border colours of a banner of ``kind`` on ``palette``."""
+    palette = palette or QGuiApplication.palette()
+    hue, window = QColor(HUES[kind]), palette.color(QPalette.ColorRole.Window)
+    background = theme.blend(hue, window, TINT)
+    return background, theme.readable(hue, background), theme.blend(hue, window, BORDER)
 
 
 class Banner(QFrame):
-    STYLES = {
-        "error": "background: #fde2e1; border: 1px solid #e0a09c; color: #6b1510;",
-        "warning": "background: #fff4d6; border: 1px solid #e2c674; color: #5c4300;",
-        "info": "background: #e3effd; border: 1px solid #9cbde6; color: #13375f;",
-    }
-
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.details = ""
@@ -39,10 +50,23 @@ class Banner(QFrame):
         layout.addWidget(self.close_button)
         self.details_button.clicked.connect(self._show_details)
         self.close_button.clicked.connect(self.hide)
+        self.kind = "error"
         self.hide()
+        theme.follow(self)
+
+    def follow_palette(self) -> None:
+        """Colours of the message's kind on the current palette (theme.follow calls it)."""
+        background, text, border = (c.name() for c in banner_colours(self.kind))
+        sheet = (
+            f"Banner {{ background: {background}; border: 1px solid {border}; border-radius: 4px; }}"
+            f" Banner QLabel, Banner QPushButton {{ color: {text}; background: transparent; border: none; }}"
+        )
+        if sheet != self.styleSheet():  # setting it sends a style change, which calls this again
+            self.setStyleSheet(sheet)
 
     def show_message(self, text: str, kind: str = "error", details: str = "", owner: object | None = None) -> None:
-        self.setStyleSheet(f"Banner {{ {self.STYLES[kind]} border-radius: 4px; }}")
+        self.kind = kind if kind in HUES else "error"
+        self.follow_palette()
         self.label.setText(text)
         self.details = details
         self.owner = owner

@@ -47,7 +47,8 @@ class HistogramPanel(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setLabel("left", "count")
+        self._y_label = "count"
+        self.plot.setLabel("left", self._y_label)
         self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=_FILL, pen=pg.mkPen(40, 90, 160))
         # Nothing to plot (a string, a group too large, an error): a message instead of
         # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
@@ -199,9 +200,15 @@ class HistogramPanel(QWidget):
             with np.errstate(divide="ignore"):
                 counts = np.where(counts > 0, np.log10(counts), floor)
         fill = _PREVIEW_FILL if self._preview else _FILL
-        self.curve.setData(edges, counts, stepMode="center", fillLevel=floor, brush=fill)
-        self.plot.setLabel("left", "log10(count)" if log else "count")
-        self.plot.enableAutoRange()
+        self.curve.setData(edges, counts, stepMode="center", fillLevel=floor, brush=fill, skipFiniteCheck=True)
+        label = "log10(count)" if log else "count"
+        if label != self._y_label:  # setting it again re-lays the axis out (a few ms each time)
+            self._y_label = label
+            self.plot.setLabel("left", label)
+        # The range from what is known (not auto-range: pyqtgraph recomputes that from the
+        # items' bounds on every paint, on the GUI thread).
+        top = float(counts.max()) if counts.size else 1.0
+        self.plot.setRange(xRange=(edges[0], edges[-1]), yRange=(floor, max(top, floor + 1.0)), padding=0.02)
 
     def _on_auto_range(self, on: bool) -> None:
         self.low.setEnabled(not on)

@@ -192,6 +192,7 @@ class TensorPanel(QTabWidget):
         else:
             y = high
         self.line_curve.setData(x, y, connect="finite")
+        _set_line_range(self.line, x, y)
         note = f"  (min/max of every {step:,} values)" if step > 1 else ""
         self.line.setTitle(f"{title}  {format_shape(shape)}{note}", size="9pt")
         self.line.setLabel("bottom", "index")
@@ -329,6 +330,18 @@ def _colour_note(value) -> str:
     if isinstance(number, float) and np.isinf(number):
         return f"  (drawn {INF_NAME}: off the colour scale)"
     return ""
+
+
+def _set_line_range(plot: pg.PlotWidget, x: np.ndarray, y: np.ndarray) -> None:
+    """The line's range from its data, once (auto-range recomputes it on every paint)."""
+    finite = y[np.isfinite(y)]
+    if not len(x) or not finite.size:
+        plot.enableAutoRange()
+        return
+    low, high = float(finite.min()), float(finite.max())
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    plot.setRange(xRange=(float(x[0]), float(x[-1]) + 1.0), yRange=(low, high), padding=0.02)
 
 
 def _finite_or_nan(values: np.ndarray) -> np.ndarray:
