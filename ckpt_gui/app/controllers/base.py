@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QWidget
 
 from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.write_guard import Protected, write_file
 
 
 class Controller(QObject):
@@ -31,6 +34,17 @@ class Controller(QObject):
         """What the status bar says for this workflow is no longer true: the window
         clears it if it is still this workflow's message."""
         self.status.emit("")
+
+    def write_export(self, path: str, data: bytes, ckpt: Checkpoint | None) -> None:
+        """``data`` to ``path`` through the write guard, like every export (never into
+        ``ckpt``'s folder); what went wrong on the banner, what was written in the status bar."""
+        protected = Protected.of(ckpt) if ckpt is not None else Protected((), ())
+        try:
+            written = write_file(path, protected, lambda f: f.write(data))
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.status.emit(f"Wrote {written}")
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Cancel this workflow's jobs and wait for them to return (the app is closing)."""

@@ -36,7 +36,6 @@ from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, CheckpointTrees, TreeNode, VariableTree, first_to_show
-from ckpt_gui.core.write_guard import Protected, write_file
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
@@ -451,14 +450,7 @@ class BrowseController(Controller):
 
     def save_histogram(self, path: str) -> None:
         """The histogram's PNG to ``path``, through the write guard like every export."""
-        png = self.histogram.png_bytes()
-        protected = Protected.of(self.ckpt) if self.ckpt is not None else Protected((), ())
-        try:
-            written = write_file(path, protected, lambda f: f.write(png))
-        except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
-            return
-        self.status.emit(f"Wrote {written}")
+        self.write_export(path, self.histogram.png_bytes(), self.ckpt)
 
 
 def _build_trees(ckpt: Checkpoint) -> Trees:

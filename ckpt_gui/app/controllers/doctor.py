@@ -18,8 +18,6 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.write_guard import Protected, write_file
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
@@ -68,14 +66,7 @@ class DoctorController(Controller):
 
     def export_report(self, path: str, kind: str) -> None:
         """The report as JSON or Markdown to ``path``, through the write guard like every export."""
-        data = self.report_panel.export_text(kind).encode("utf-8")
-        protected = Protected.of(self.ckpt) if self.ckpt is not None else Protected((), ())
-        try:
-            written = write_file(path, protected, lambda f: f.write(data))
-        except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
-            return
-        self.status.emit(f"Wrote {written}")
+        self.write_export(path, self.report_panel.export_text(kind).encode("utf-8"), self.ckpt)
 
     # -- running an attempt ------------------------------------------------------------------
 

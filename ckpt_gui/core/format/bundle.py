@@ -15,6 +15,7 @@ from ckpt_gui.core.format.bundle_entry import (
     COMMON_ENTRY,
     KNOWN_DTYPES,
     BundleEntry,
+    SlicedEntries,
     decode_entry_fields,
     varint_value,
 )
@@ -43,7 +44,7 @@ class BundleHeader:
     min_consumer: int
 
 
-class BundleIndex:
+class BundleIndex(SlicedEntries):
     """The parsed ``.index`` of one V2 checkpoint.
 
     ``entries`` holds the tensors ``tf.train.list_variables`` would list, in key
@@ -174,23 +175,6 @@ class BundleIndex:
 
     def data_path(self, shard_id: int) -> str:
         return f"{self.prefix}.data-{shard_id:05d}-of-{self.header.num_shards:05d}"
-
-    def slice_parts(self, entry: BundleEntry) -> list[tuple[TensorSlice, BundleEntry]]:
-        """The stored pieces of a partitioned tensor, in the order its entry lists them."""
-        stored = self.slice_entries.get(entry.key, {})
-        return [(s, stored[s]) for s in entry.slices]
-
-    def stored_size(self, entry: BundleEntry) -> int:
-        """Bytes the tensor takes in its data shards (all slices for a partitioned one)."""
-        if entry.is_partitioned:
-            return sum(part.size for _s, part in self.slice_parts(entry))
-        return entry.size
-
-    def stored_shard(self, entry: BundleEntry) -> int:
-        if entry.is_partitioned:
-            parts = self.slice_parts(entry)
-            return parts[0][1].shard_id if parts else 0
-        return entry.shard_id
 
     def _check_partitions(self) -> None:
         for entry in self._partitioned:

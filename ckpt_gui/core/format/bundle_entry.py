@@ -40,6 +40,30 @@ class BundleEntry(NamedTuple):
         return math.prod(self.shape)
 
 
+class SlicedEntries:
+    """What an index of entries knows of partitioned tensors, given ``slice_entries``
+    (a tensor's key -> its stored slices' entries): shared by the V2 bundle and V1 tables."""
+
+    slice_entries: dict[str, dict[TensorSlice, BundleEntry]]
+
+    def slice_parts(self, entry: BundleEntry) -> list[tuple[TensorSlice, BundleEntry]]:
+        """The stored pieces of a partitioned tensor, in the order its entry lists them."""
+        stored = self.slice_entries.get(entry.key, {})
+        return [(s, stored[s]) for s in entry.slices]
+
+    def stored_size(self, entry: BundleEntry) -> int:
+        """Bytes the tensor takes in its data shards (all slices for a partitioned one)."""
+        if entry.is_partitioned:
+            return sum(part.size for _s, part in self.slice_parts(entry))
+        return entry.size
+
+    def stored_shard(self, entry: BundleEntry) -> int:
+        if entry.is_partitioned:
+            parts = self.slice_parts(entry)
+            return parts[0][1].shard_id if parts else 0
+        return entry.shard_id
+
+
 KNOWN_DTYPES = {n: dtype_from_enum(n) for n in range(1, 34)}
 
 # The shape every ordinary entry has on the wire: dtype and shape with one-byte

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from ckpt_gui.core.format.bundle import MAX_DIMENSIONS, BundleHeader
-from ckpt_gui.core.format.bundle_entry import BundleEntry
+from ckpt_gui.core.format.bundle_entry import BundleEntry, SlicedEntries
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.dtypes import DType, dtype_from_enum
 from ckpt_gui.core.format.errors import CorruptCheckpointError, NotACheckpointError, WireFormatError
@@ -114,7 +114,7 @@ class V1Entry(NamedTuple):
     num_elements = BundleEntry.num_elements
 
 
-class V1Index:
+class V1Index(SlicedEntries):
     """The tables of one V1 checkpoint, merged as TensorSliceReader merges them."""
 
     def __init__(self, prefix: str) -> None:
@@ -144,21 +144,6 @@ class V1Index:
 
     def data_path(self, shard_id: int) -> str:
         return self.files[shard_id]
-
-    def slice_parts(self, entry: BundleEntry) -> list[tuple[TensorSlice, BundleEntry]]:
-        stored = self.slice_entries.get(entry.key, {})
-        return [(s, stored[s]) for s in entry.slices]
-
-    def stored_size(self, entry: BundleEntry) -> int:
-        if entry.is_partitioned:
-            return sum(part.size for _s, part in self.slice_parts(entry))
-        return entry.size
-
-    def stored_shard(self, entry: BundleEntry) -> int:
-        if entry.is_partitioned:
-            parts = self.slice_parts(entry)
-            return parts[0][1].shard_id if parts else 0
-        return entry.shard_id
 
     def tensor_proto(self, entry: V1Entry) -> bytes | None:
         """The TensorProto holding the entry's values, None when the table has none."""
