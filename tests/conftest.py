@@ -136,3 +136,38 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         timeout=timeout,
         cwd=REPO,
     )
+
+
+# -- the app, for the app's tests (Qt imported only by the tests that ask for it) -----------------
+
+
+@pytest.fixture()
+def host(qtbot, tmp_path, monkeypatch):
+    """The widget the controllers hang from (and open their dialogs on)."""
+    from PySide6.QtWidgets import QWidget
+
+    from ckpt_gui.app.controllers.base import Controller
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    yield widget
+    for controller in widget.findChildren(Controller):
+        controller.shutdown()
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, monkeypatch):
+    """The main window, shown, without the NaN/Inf scan on open, with its own settings
+    (modules that need another size or the scan have a window fixture of their own)."""
+    from PySide6.QtCore import QThreadPool
+
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)

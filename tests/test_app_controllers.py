@@ -3,10 +3,6 @@ what it emits is all another workflow can know of it."""
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtWidgets import QWidget
-
-from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController
@@ -24,17 +20,6 @@ from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture()
-def host(qtbot, tmp_path, monkeypatch):
-    """The widget the controllers hang from (and open their dialogs on)."""
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    widget = QWidget()
-    qtbot.addWidget(widget)
-    yield widget
-    for controller in widget.findChildren(Controller):
-        controller.shutdown()
 
 
 def test_browse_announces_the_checkpoint_then_selects_its_largest_matrix(qtbot, host, checkpoints):

@@ -25,17 +25,6 @@ from tests.conftest import _children
 WAIT_MS = 60_000
 
 
-@pytest.fixture()
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
-
-
 def open_demo(qtbot, win: MainWindow) -> None:
     with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
         win.browse.open_path(demo_path())

@@ -8,9 +8,7 @@ import shutil
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QWidget
 
-from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.doctor import DoctorController
 from ckpt_gui.app.widgets.banner import Banner
@@ -27,16 +25,6 @@ from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlo
 from ckpt_gui.resources import demo_path
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture()
-def host(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    widget = QWidget()
-    qtbot.addWidget(widget)
-    yield widget
-    for controller in widget.findChildren(Controller):
-        controller.shutdown()
 
 
 @pytest.fixture()

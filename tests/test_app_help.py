@@ -10,8 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidget, QTextBrowser
 
@@ -21,17 +20,6 @@ from ckpt_gui.app.desktop_entry import desktop_entry_text
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.resources import APP_ID, desktop_file_path, icon_path, model_script_contract
 from tests.conftest import REPO
-
-
-@pytest.fixture()
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
 
 
 def _help_action(win: MainWindow, text: str) -> QAction:

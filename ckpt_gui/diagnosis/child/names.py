@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from . import conventions
 from .protocol import ScriptError
-from .variables import compare, whole_dtype, whole_shape
+from .variables import compare, judge, whole_dtype, whole_shape
 
 
 def match_names(tf, shapes: dict, dtypes: dict, target: dict, notes: list[str]) -> dict:
@@ -25,8 +25,11 @@ def match_names(tf, shapes: dict, dtypes: dict, target: dict, notes: list[str]) 
         if name in shapes:
             used.add(name)
             entry.update(checkpoint_key=name, checkpoint_shape=list(shapes[name]), checkpoint_dtype=dtypes[name])
-            if isinstance(var, list):  # a partitioned variable: its whole shape is what the checkpoint holds
-                _compare_whole(entry)
+            if isinstance(var, list):
+                # A partitioned variable: TensorFlow restores each part from its slice of
+                # the whole, so the whole shapes and the dtypes must agree (the number of
+                # parts need not).
+                judge(entry)
             else:
                 compare(entry, var)
             entry["_object"] = var
@@ -40,15 +43,3 @@ def match_names(tf, shapes: dict, dtypes: dict, target: dict, notes: list[str]) 
             "model_shape": None, "model_dtype": None, "optimizer": conventions.is_tf1_optimizer_key(key),
         })  # fmt: skip
     return {"variables": variables}
-
-
-def _compare_whole(entry: dict) -> None:
-    """A partitioned variable against its checkpoint value: TensorFlow restores each
-    part from its slice of the whole, so the whole shapes and the dtypes must agree
-    (the number of parts need not)."""
-    if entry["model_shape"] != entry["checkpoint_shape"]:
-        entry["status"] = "shape_conflict"
-    elif entry["model_dtype"] != entry["checkpoint_dtype"]:
-        entry["status"] = "dtype_conflict"
-    else:
-        entry["status"] = "consumed"

@@ -32,6 +32,11 @@ def compare(entry: dict, obj) -> None:
         return
     entry["model_shape"] = shape_of(obj)
     entry["model_dtype"] = dtype_of(obj)
+    judge(entry)
+
+
+def judge(entry: dict) -> None:
+    """The status a matched pair's shapes and dtypes (both in ``entry``) make."""
     if entry["model_shape"] != entry["checkpoint_shape"]:
         entry["status"] = "shape_conflict"
     elif entry["model_dtype"] != entry["checkpoint_dtype"]:
