@@ -46,8 +46,18 @@ def restore_names(tf, target: dict, prefix: str) -> dict:
         else:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
-        return {"verdict": SAVER_RAISED, "message": first_lines(f"{type(exc).__name__}: {exc}")}
+        return {"verdict": SAVER_RAISED, "message": _saver_message(exc)}
     return {"verdict": "Saver.restore() succeeded", "message": ""}
+
+
+def _saver_message(exc: Exception) -> str:
+    """The start of the message, and the line naming the missing key wherever it is:
+    TensorFlow puts the Python files of its call stack first, so under a long install
+    path that line falls past the cut (the report names the key from it)."""
+    text = f"{type(exc).__name__}: {exc}"
+    message = first_lines(text)
+    key_line = next((line.strip() for line in text.splitlines() if "not found in checkpoint" in line), "")
+    return message if not key_line or key_line in message else f"{message}\n{key_line}"
 
 
 def verify(reader, facts: dict, session=None) -> None:
