@@ -161,6 +161,11 @@ class TensorFlowVerdict:
     verdict: str = "not run"
     message: str = ""
 
+    @property
+    def speaker(self) -> str:
+        """Whose verdict: Keras's for a Keras weights file's model.load_weights, else TensorFlow's."""
+        return "Keras" if self.verdict.startswith("load_weights") else "TensorFlow"
+
     def to_json(self) -> dict:
         return {"verdict": self.verdict, "message": self.message}
 
