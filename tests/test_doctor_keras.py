@@ -345,8 +345,12 @@ def test_cli_diagnoses_a_weights_file(world, tmp_path):
     assert report["summary"]["shape_conflict"] == 3 and report["tensorflow"]["verdict"] == "load_weights() raised"
 
 
-def test_app_doctor_takes_a_weights_file(qtbot, window, world, monkeypatch):
-    window.doctor.set_keras_file(str(world["root"] / "seq.weights.h5"))
+def test_app_doctor_takes_a_weights_file(qtbot, window, world, diagnoser):
+    # The module's warm child, not a second TensorFlow import (the window's close ends it:
+    # the module's last test).
+    window.doctor.diagnoser = diagnoser
+    assert window.doctor.set_keras_file(str(world["root"] / "seq.weights.h5"))
+    assert not window.doctor.set_keras_file(str(world["scripts"]["same"]))  # no Keras file
     with qtbot.waitSignal(window.diagnosis_done, timeout=300_000) as done:
         window.doctor.diagnose(str(world["scripts"]["inserted"]))
     report = done.args[0]
@@ -354,3 +358,6 @@ def test_app_doctor_takes_a_weights_file(qtbot, window, world, monkeypatch):
     assert window.report_panel.legend["shape_conflict"].text().endswith("4")
     assert "Keras: load_weights() raised" in window.report_panel.headline.text()
     assert "inserted before layers/dense_1" in window.report_panel.notes.text()
+    # The report is never written into the weights file's folder (the write guard, as for checkpoints).
+    window.report_panel.export_requested.emit(str(world["root"] / "report.json"), "json")
+    assert not (world["root"] / "report.json").exists()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from .keras_file import KERAS2, KerasWeightsFile
 from .keras_kind import KERAS2_H5
-from .keras_load import load_as_keras_does
+from .keras_load import is_keras3, load_as_keras_does
 from .keras_target import keras_model
 from .protocol import phase
 from .variables import dtype_of, judge, shape_of
@@ -40,7 +40,7 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
         elif legacy:
             entries = keras2_pairs(model, weights)
         elif record.visits is None:
-            raise RuntimeError("this Keras version's loading walk could not be recorded: the doctor cannot pair it")
+            raise RuntimeError(_unrecorded(model))
         else:
             entries, skipped = keras3_pairs(record.visits, weights)
             notes += skipped
@@ -57,6 +57,16 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
         "optimizers": [],
         "tensorflow_version": tf.__version__,
     }
+
+
+def _unrecorded(model) -> str:
+    if not is_keras3(model):
+        return (
+            f"the model is a {type(model).__module__.split('.')[0]} (not a Keras 3) model: the doctor pairs Keras 3 "
+            "weights files (.weights.h5, .keras) with Keras 3 models only; build the model with Keras 3 "
+            "(import keras), or save the weights as a Keras 2 .h5 file"
+        )
+    return "this Keras version's loading walk could not be recorded (its internals differ): the doctor cannot pair it"
 
 
 # -- Keras 3 files ---------------------------------------------------------------------------
