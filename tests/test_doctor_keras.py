@@ -236,6 +236,7 @@ def test_exact_match_all_consumed(diagnoser, world):
     report, code, answer = run(diagnoser, world, "exact")
     agrees_with_keras(report, code, answer)
     assert code == 0 and report["ok"] and report["mode"] == "keras"
+    assert report["keras_file"] == {"kind": "keras3-weights", "layout": "keras3", "loader": "keras3"}
     assert {v["status"] for v in report["variables"]} == {"consumed"} and len(report["variables"]) == 6
     first = next(v for v in report["variables"] if v["checkpoint_key"] == "layers/dense/vars/0")
     assert first["model_path"] == "layers/dense/vars/0"
@@ -324,6 +325,7 @@ def test_keras2_h5_into_keras3_model(diagnoser, world):
     report, code, answer = run(diagnoser, world, "keras2_renamed")
     agrees_with_keras(report, code, answer)
     assert code == 1 and len(by_status(report, "missing")) == 6 and len(by_status(report, "unmatched")) == 6
+    assert report["keras_file"] == {"kind": "keras3-weights", "layout": "keras2", "loader": "keras3"}
     assert any("is a Keras 2 HDF5 file" in n and "Rename it to end in .h5" in n for n in report["notes"])
     assert all(v["suggestions"] == ["the file's name makes Keras read it in the other layout: see the notes"]
                for v in report["variables"])  # fmt: skip
@@ -361,3 +363,18 @@ def test_app_doctor_takes_a_weights_file(qtbot, window, world, diagnoser):
     # The report is never written into the weights file's folder (the write guard, as for checkpoints).
     window.report_panel.export_requested.emit(str(world["root"] / "report.json"), "json")
     assert not (world["root"] / "report.json").exists()
+
+
+def test_keras_files_are_recognised_by_name_and_first_bytes(world, tmp_path):
+    from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
+
+    root = world["root"]
+    assert keras_file_kind(str(root / "seq.weights.h5")) == "keras3-weights"
+    assert keras_file_kind(str(root / "seq.keras")) == "keras3-archive"
+    assert keras_file_kind(str(root / "keras2.h5")) == "keras2-h5"
+    fake = tmp_path / "notes.weights.h5"
+    fake.write_text("not HDF5")
+    assert keras_file_kind(str(fake)) is None  # its name alone is not enough
+    shutil.copy(root / "seq.keras", tmp_path / "archive.zip")
+    assert keras_file_kind(str(tmp_path / "archive.zip")) is None  # nor its bytes alone
+    assert keras_file_kind(str(tmp_path)) is None

@@ -58,14 +58,15 @@ def build_report(
     facts = result.facts
     found: list[RestoreFinding] = []
     tensorflow, mode, child_notes, cause_notes = TensorFlowVerdict(), None, [], []
-    binding, holds_optimizer = None, None
+    binding, holds_optimizer, keras_file = None, None, None
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         keras = facts.get("mode") == "keras"  # model.load_weights(FILE) of a Keras weights file
         found = with_suggestions(found, name_based=facts.get("mode") == "name", keras=keras)
         found, cause_notes = with_causes(found, facts.get("optimizers", []))
         if keras:
-            found, keras_notes = keras_file_notes(found, facts.get("keras_file") or {}, request.checkpoint)
+            keras_file = facts.get("keras_file") or {}
+            found, keras_notes = keras_file_notes(found, keras_file, request.checkpoint)
             cause_notes = keras_notes + cause_notes
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
@@ -100,6 +101,7 @@ def build_report(
         checkpoint_choice=choice,
         folder_protection=result.protection,
         binding=binding,
+        keras_file=keras_file,
     )
 
 
