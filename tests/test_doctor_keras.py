@@ -65,6 +65,13 @@ old = tf_keras.Sequential([tf_keras.Input((12,)), tf_keras.layers.Dense(16), tf_
                            tf_keras.layers.Dense(3)])
 randomised(old).save_weights(os.path.join(OUT, "keras2.h5"))
 shutil.copy(os.path.join(OUT, "keras2.h5"), os.path.join(OUT, "keras2_renamed.weights.h5"))
+# The same weights stored as float64 (exactly: each is a float32 value).
+def as_float64(name, obj):  # returns None: visititems stops at the first value returned
+    if isinstance(obj, h5py.Dataset):
+        g.create_dataset(name, data=np.asarray(obj[()], "float64"))
+
+with h5py.File(os.path.join(OUT, "seq.weights.h5")) as f, h5py.File(os.path.join(OUT, "seq64.weights.h5"), "w") as g:
+    f.visititems(as_float64)
 """
 
 # Keras's own answer for each case: run the script, load_weights, see what the model holds.
@@ -156,6 +163,7 @@ CASES = {
     "archive": ("seq.keras", "same"),
     "keras2": ("keras2.h5", "same"),
     "keras2_renamed": ("keras2_renamed.weights.h5", "same"),
+    "float64": ("seq64.weights.h5", "same"),
 }
 
 
@@ -243,6 +251,15 @@ def test_exact_match_all_consumed(diagnoser, world):
     assert first["checkpoint_shape"] == first["model_shape"] == [12, 16] and first["model_dtype"] == "float32"
     assert report["checkpoint_choice"]["reason"].startswith("the Keras weights file named")
     assert "all 6 model weights restored" in report["notes"]
+
+
+def test_other_dtype_is_cast_as_keras_does(diagnoser, world):
+    # Keras's assign casts a float64 value into a float32 variable without a word: it loads.
+    report, code, answer = run(diagnoser, world, "float64")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and len(by_status(report, "consumed")) == 6
+    assert all(v["checkpoint_dtype"] == "float64" and v["model_dtype"] == "float32" for v in report["variables"])
+    assert any(n.startswith("Keras casts 6 value(s) to the model's dtype") for n in report["notes"])
 
 
 def test_renamed_layer_named_with_its_counterpart(diagnoser, world):

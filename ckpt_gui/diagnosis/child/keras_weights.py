@@ -46,6 +46,7 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
             notes += skipped
         phase("verifying the loaded values")
         _verify(entries, weights)
+    notes += _cast_notes(entries)
     notes += [f"Keras warned: {w}" for w in record.warnings]
     return {
         "variables": entries,
@@ -194,6 +195,8 @@ def _paired(weights, expected: list, found: list[str], base: str, optimizer: boo
         if key is not None:
             entry["checkpoint_shape"], entry["checkpoint_dtype"] = weights.weights[key]
             judge(entry)
+            if entry["status"] == "dtype_conflict":
+                entry["status"] = "consumed"  # Keras's assign casts to the variable's dtype, silently
         entries.append(entry)
     return entries
 
@@ -229,10 +232,19 @@ def _verify(entries: list[dict], weights: KerasWeightsFile) -> None:
             continue
         try:
             held = np.asarray(variable.numpy())
-            saved = weights.value(entry["checkpoint_key"])
-            entry["restored"] = bool(np.array_equal(held.astype("float64"), saved.astype("float64"), equal_nan=True))
+            saved = weights.value(entry["checkpoint_key"]).astype(held.dtype)  # as Keras casts it
+            entry["restored"] = bool(np.array_equal(held, saved, equal_nan=held.dtype.kind in "fc"))
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
             entry["restored"] = None
+
+
+def _cast_notes(entries: list[dict]) -> list[str]:
+    cast = [e for e in entries if e["status"] == "consumed" and e["checkpoint_dtype"] != e["model_dtype"]]
+    if not cast:
+        return []
+    shown = ", ".join(f"{e['checkpoint_key']} ({e['checkpoint_dtype']} -> {e['model_dtype']})" for e in cast[:3])
+    more = f" and {len(cast) - 3} more" if len(cast) > 3 else ""
+    return [f"Keras casts {len(cast)} value(s) to the model's dtype without a word: {shown}{more}"]
 
 
 def _is_optimizer(obj) -> bool:
