@@ -348,12 +348,19 @@ def test_keras2_h5_into_keras3_model(diagnoser, world):
                for v in report["variables"])  # fmt: skip
 
 
-def test_script_that_raises_is_a_clear_error(diagnoser, world):
+def test_script_that_raises_is_a_clear_error(diagnoser, world, tmp_path):
     request = DiagnosisRequest(str(world["root"] / "seq.weights.h5"), str(world["scripts"]["raises"]), timeout=300)
     report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
     assert exit_code(report) == 2 and report.error is not None
     assert report.error.kind == "RuntimeError" and "the data folder is not mounted" in report.error.message
     assert "raises_model.py" in report.error.traceback and "ckpt_gui" not in report.error.traceback
+    # A damaged file: one line naming it and what is wrong, no traceback of the doctor's.
+    cut = tmp_path / "cut.weights.h5"
+    cut.write_bytes((world["root"] / "seq.weights.h5").read_bytes()[:3000])
+    request = DiagnosisRequest(str(cut), str(world["scripts"]["same"]), timeout=300)
+    report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    assert exit_code(report) == 2 and report.error.kind == "ValueError" and report.error.traceback == ""
+    assert report.error.message.startswith(f"{cut}: cannot read this Keras weights file (")
 
 
 def test_cli_diagnoses_a_weights_file(world, tmp_path):

@@ -22,7 +22,7 @@ from .keras_file import KERAS2, KerasWeightsFile
 from .keras_kind import KERAS2_H5
 from .keras_load import is_keras3, load_as_keras_does
 from .keras_target import keras_model
-from .protocol import phase
+from .protocol import ScriptError, phase
 from .variables import dtype_of, judge, shape_of
 
 
@@ -31,7 +31,7 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
     phase("building the model")
     model, notes = keras_model(namespace, tf)
     phase("reading the weights file")
-    with KerasWeightsFile(path, kind) as weights:
+    with _opened(path, kind) as weights:
         legacy = kind == KERAS2_H5
         phase("loading the weights as Keras does")
         record = load_as_keras_does(model, path, record_walk=not legacy)
@@ -58,6 +58,15 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
         "optimizers": [],
         "tensorflow_version": tf.__version__,
     }
+
+
+def _opened(path: str, kind: str) -> KerasWeightsFile:
+    """The file, or an error that names it and says what is wrong (no traceback of ours)."""
+    try:
+        return KerasWeightsFile(path, kind)
+    except Exception as exc:  # noqa: BLE001 - h5py's OSError, zipfile's BadZipFile, a missing member...
+        what = ValueError(f"{path}: cannot read this Keras weights file ({type(exc).__name__}: {exc})")
+        raise ScriptError(what, "reading the file") from None
 
 
 def _unrecorded(model) -> str:
