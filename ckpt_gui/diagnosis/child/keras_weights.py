@@ -40,7 +40,7 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
         elif legacy:
             entries = keras2_pairs(model, weights)
         elif record.visits is None:
-            raise RuntimeError(_unrecorded(model))
+            raise ScriptError(TypeError(_unrecorded(model)), "loading the weights")  # about the model: no trace of ours
         else:
             entries, skipped = keras3_pairs(record.visits, weights)
             notes += skipped
@@ -71,8 +71,10 @@ def _opened(path: str, kind: str) -> KerasWeightsFile:
 
 def _unrecorded(model) -> str:
     if not is_keras3(model):
+        roots = [cls.__module__.split(".")[0] for cls in type(model).__mro__]
+        family = next((root for root in roots if root in ("tf_keras", "keras")), type(model).__name__)
         return (
-            f"the model is a {type(model).__module__.split('.')[0]} (not a Keras 3) model: the doctor pairs Keras 3 "
+            f"the model is a {family} (not a Keras 3) model: the doctor pairs Keras 3 "
             "weights files (.weights.h5, .keras) with Keras 3 models only; build the model with Keras 3 "
             "(import keras), or save the weights as a Keras 2 .h5 file"
         )
