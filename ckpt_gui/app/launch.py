@@ -63,6 +63,8 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     if args.model:
         script = os.path.abspath(args.model)
+        if args.path:  # a Keras weights file is diagnosed even where it cannot be shown
+            window.doctor.set_keras_file(args.path)
         window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None)
     if args.compare:
         other = os.path.abspath(args.compare)

@@ -123,17 +123,21 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.cli.doctor_text import print_report
-    from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
+    from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
+    from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 
-    ckpt = Checkpoint.open(args.path)
+    # A Keras weights file (.weights.h5, .keras, Keras 2 .h5): model.load_weights(FILE).
+    keras_file = keras_file_kind(args.path) is not None
+    ckpt = None if keras_file else Checkpoint.open(args.path)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
-    # A restore needs every value: say now, and plainly, if a file is missing or cut short.
-    ckpt.shards.check_all_present()
-    prefix = ckpt.prefix
+    if ckpt is not None:
+        # A restore needs every value: say now, and plainly, if a file is missing or cut short.
+        ckpt.shards.check_all_present()
+    prefix = ckpt.prefix if ckpt is not None else os.path.abspath(args.path)
     request = DiagnosisRequest(prefix, script, args.timeout, args.python, allow_gpu=args.allow_gpu)
     if args.memory_limit is not None:
         request = dataclasses.replace(request, memory_limit=max(args.memory_limit, 0.0))
@@ -148,7 +152,8 @@ def _diagnose(args: argparse.Namespace) -> int:
         result = diagnoser.run(request, on_phase)
     finally:
         diagnoser.close()
-    report = build_report(request, result, checkpoint_choice(args.path, ckpt.location))
+    choice = checkpoint_choice(args.path, ckpt.location) if ckpt is not None else keras_file_choice(prefix)
+    report = build_report(request, result, choice)
     if args.json:
         _print_json(report.to_json())
     else:

@@ -48,7 +48,7 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
     verdict = _verdict(report, warning)
     counts = ", ".join(f"{n} {status}" for status, n in report.summary.items() if n)
     out.write(f"result: {verdict} ({counts})\n")
-    out.write(f"TensorFlow: {report.tensorflow.verdict}\n")
+    out.write(f"{report.tensorflow.speaker}: {report.tensorflow.verdict}\n")
     message = report.tensorflow.message.strip()
     if message:  # TensorFlow's own words (it may dump whole tensors: the start says it all)
         lines = [line[:_MESSAGE_WIDTH] + ("..." if len(line) > _MESSAGE_WIDTH else "") for line in message.splitlines()]

@@ -33,6 +33,11 @@ def saved_path(finding: RestoreFinding) -> str | None:
     return without_attributes(finding.checkpoint_key)
 
 
+def layer_place(layers: str, number: int) -> str:
+    """The name of the layer at ``number`` in the list ``layers`` (layer_position's)."""
+    return layers[:-1] if number == 0 and layers.endswith("_") else f"{layers}{number}"
+
+
 def model_side(finding: RestoreFinding) -> str | None:
     """The model's path of a variable of the user's (None: a checkpoint-only value)."""
     if finding.status in (RestoreStatus.UNMATCHED, RestoreStatus.DEFERRED):
@@ -40,10 +45,19 @@ def model_side(finding: RestoreFinding) -> str | None:
     return finding.model_path
 
 
+# A Keras 3 weights file numbers each class's layers in a list by a suffix: layers/dense,
+# layers/dense_1, layers/dense_2 (a list ``layers/dense_``, positions 0, 1, 2).
+_KERAS3_FILE = re.compile(r"^(?P<list>(?:.*/)?[^/]*?[^/_\d])(?:_(?P<index>\d+))?/(?P<rest>vars/\d+)$")
+
+
 def layer_position(path: str) -> tuple[str, int, str] | None:
     """``model/_functional/_operations/3/_kernel`` -> (``model/_functional/_operations/``,
     3, ``_kernel``); ``model/layer_with_weights-0/bias`` -> (``model/layer_with_weights-``,
-    0, ``bias``): the list a layer sits in, its position, and the weight's own name."""
+    0, ``bias``); ``layers/dense_1/vars/0`` (a Keras 3 weights file) -> (``layers/dense_``, 1,
+    ``vars/0``): the list a layer sits in, its position, and the weight's own name."""
+    keras3 = _KERAS3_FILE.match(path)
+    if keras3 is not None and not is_optimizer_name(path):
+        return keras3.group("list") + "_", int(keras3.group("index") or 0), keras3.group("rest")
     found = re.search(r"^(?P<list>(?:.*/)?(?:[^/]*-|[^/]+/))(?P<index>\d+)/(?P<rest>.+)$", path)
     if found is None or is_optimizer_name(path):
         return None

@@ -71,6 +71,13 @@ def checkpoint_choice(path: str, location: Location, used: CheckpointRef | None 
     return _with_reason(choice, used, latest_ref, location)
 
 
+def keras_file_choice(path: str) -> CheckpointChoice:
+    """A Keras weights file: ``model.load_weights(FILE)`` loads that file and no other."""
+    path = os.path.abspath(os.path.expanduser(path))
+    reason = "the Keras weights file named, which model.load_weights(FILE) loads"
+    return CheckpointChoice(path, reason, None, None, False)
+
+
 def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, location: Location) -> CheckpointChoice:
     if not choice.folder_named:
         return replace(choice, reason="the checkpoint asked for by its prefix or one of its files")

@@ -161,6 +161,11 @@ class TensorFlowVerdict:
     verdict: str = "not run"
     message: str = ""
 
+    @property
+    def speaker(self) -> str:
+        """Whose verdict: Keras's for a Keras weights file's model.load_weights, else TensorFlow's."""
+        return "Keras" if self.verdict.startswith("load_weights") else "TensorFlow"
+
     def to_json(self) -> dict:
         return {"verdict": self.verdict, "message": self.message}
 
@@ -184,6 +189,8 @@ class RestoreReport:
     # Object-based: whose binding of checkpoint values to variables the statuses follow,
     # "tensorflow" (recorded during its restore) or "doctor" (its own walk, the fallback).
     binding: str | None = None
+    # A Keras weights file's model.load_weights: {"kind", "layout", "loader"} (keras_causes.py).
+    keras_file: dict[str, str] | None = None
 
     @property
     def problems(self) -> list[RestoreFinding]:
@@ -215,6 +222,8 @@ class RestoreReport:
             document["mode"] = self.mode
         if self.binding is not None:
             document["binding"] = self.binding
+        if self.keras_file is not None:
+            document["keras_file"] = dict(self.keras_file)
         return document
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.cause_facts import Cause, layer_position, model_side, saved_path
+from ckpt_gui.diagnosis.cause_facts import Cause, layer_place, layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
 
 _MOST_LAYERS = 3  # the most layers inserted or removed in one place that are looked for
@@ -114,23 +114,24 @@ def _cause(layers: str, first: int, moved: int, borrowed: dict, places: list, fi
     count = abs(moved)
     layer = "a layer was" if count == 1 else f"{count} layers were"
     was, now = first + max(-moved, 0), first + max(moved, 0)
-    later = f"every later weight moved by {count} ({layers}{was} is now {layers}{now})"
+    later = f"every later weight moved by {count} ({layer_place(layers, was)} is now {layer_place(layers, now)})"
     optimizer = _optimizer_state(findings)
     if optimizer:
         later += ", and the optimizer's per-variable state with them"
     fix = "restore into the model as it was saved and copy the weights across layer by layer " \
           "(new_layer.set_weights(old_layer.get_weights()))"  # fmt: skip
+    place = layer_place(layers, first)
     if moved > 0:
-        note = f"{layer} inserted before {layers}{first}; {later}. Remove the new layer to restore, or {fix}"
+        note = f"{layer} inserted before {place}; {later}. Remove the new layer to restore, or {fix}"
     else:
-        note = f"{layer} removed at {layers}{first}; {later}. Put it back to restore, or {fix}"
+        note = f"{layer} removed at {place}; {later}. Put it back to restore, or {fix}"
     explains: dict[int, list[str]] = {}
     for index, (number, weight), is_model in sorted(places, key=lambda place: not place[2]):  # the model's first
         if number >= first:
             explains.setdefault(index, []).append(_explained(layers, first, moved, number, weight, is_model))
     for index, (number, weight) in borrowed.items():
         side = "the checkpoint's" if moved > 0 else "the model's"
-        explains.setdefault(index, []).append(f"likely {side} {layers}{number}/{weight}, moved")
+        explains.setdefault(index, []).append(f"likely {side} {layer_place(layers, number)}/{weight}, moved")
     for index in optimizer:
         explains.setdefault(index, ["optimizer state of a moved layer: it moved with the layers"])
     return Cause(note, {index: "; ".join(parts) + "; see the notes" for index, parts in explains.items()})
@@ -142,10 +143,10 @@ def _explained(layers: str, first: int, moved: int, number: int, weight: str, is
         source = number - moved
         if source < first:
             return "a new layer: the checkpoint has no value for it"
-        return f"its value is the checkpoint's {layers}{source}/{weight}"
+        return f"its value is the checkpoint's {layer_place(layers, source)}/{weight}"
     if number + moved < first:
         return "the checkpoint's value here is of the removed layer"
-    return f"the checkpoint's value here belongs to the model's {layers}{number + moved}/{weight}"
+    return f"the checkpoint's value here belongs to the model's {layer_place(layers, number + moved)}/{weight}"
 
 
 def _may_stand_in(finding: RestoreFinding) -> bool:

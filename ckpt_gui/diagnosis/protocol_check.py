@@ -48,7 +48,12 @@ def _check_facts(facts: object) -> None:
         _check_variable(variable)
     notes = facts.get("notes", [])
     _expect(isinstance(notes, list) and all(isinstance(n, str) for n in notes), "the report's notes are not text")
-    _expect(facts.get("mode") in (None, "object", "name"), "the report's 'mode' is neither 'object' nor 'name'")
+    _expect(facts.get("mode") in (None, "object", "name", "keras"), "the report's 'mode' is not object, name or keras")
+    keras_file = facts.get("keras_file", {})  # a Keras weights file's kind, layout and loader
+    _expect(
+        isinstance(keras_file, dict) and all(isinstance(v, str) for v in keras_file.values()),
+        "the report's 'keras_file' is not text",
+    )
     optimizers = facts.get("optimizers", [])
     _expect(
         isinstance(optimizers, list) and all(_is_optimizer(o) for o in optimizers),

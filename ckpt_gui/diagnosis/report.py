@@ -29,6 +29,7 @@ from ckpt_gui.diagnosis.findings import (
     RestoreReport,
     TensorFlowVerdict,
 )
+from ckpt_gui.diagnosis.keras_causes import keras_file_notes
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.suggestions import with_suggestions
@@ -57,11 +58,16 @@ def build_report(
     facts = result.facts
     found: list[RestoreFinding] = []
     tensorflow, mode, child_notes, cause_notes = TensorFlowVerdict(), None, [], []
-    binding, holds_optimizer = None, None
+    binding, holds_optimizer, keras_file = None, None, None
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
-        found = with_suggestions(found, name_based=facts.get("mode") == "name")
+        keras = facts.get("mode") == "keras"  # model.load_weights(FILE) of a Keras weights file
+        found = with_suggestions(found, name_based=facts.get("mode") == "name", keras=keras)
         found, cause_notes = with_causes(found, facts.get("optimizers", []))
+        if keras:
+            keras_file = facts.get("keras_file") or {}
+            found, keras_notes = keras_file_notes(found, keras_file, request.checkpoint)
+            cause_notes = keras_notes + cause_notes
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
             tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
@@ -95,6 +101,7 @@ def build_report(
         checkpoint_choice=choice,
         folder_protection=result.protection,
         binding=binding,
+        keras_file=keras_file,
     )
 
 
@@ -143,7 +150,7 @@ def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds
     return (
         _weight_notes(variables)
         + _unused_notes(variables, holds_optimizer)
-        + _problem_notes(variables)
+        + _problem_notes(variables, tensorflow.speaker)
         + shared_notes(variables)
         + moved_notes(variables)
         + deferred_optimizer_notes(variables)
@@ -187,7 +194,7 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
     return notes
 
 
-def _problem_notes(variables: list[RestoreFinding]) -> list[str]:
+def _problem_notes(variables: list[RestoreFinding], speaker: str = "TensorFlow") -> list[str]:
     """Missing values, conflicts and deferred restores, counted."""
     notes = []
     count = Counter(v.status for v in variables)
@@ -200,8 +207,8 @@ def _problem_notes(variables: list[RestoreFinding]) -> list[str]:
     conflicts = count[RestoreStatus.SHAPE_CONFLICT] + count[RestoreStatus.DTYPE_CONFLICT]
     if conflicts:
         notes.append(
-            f"{conflicts} variable(s) match by path but not by shape or dtype: TensorFlow reports only the first "
-            "of these and stops"
+            f"{conflicts} variable(s) match by path but not by shape or dtype: {speaker} reports only the first "
+            "of these" + (" and stops" if speaker == "TensorFlow" else "")
         )
     # Optimizer state held back for an optimizer not built: deferred_optimizer_notes.
     waiting = [v for v in variables if v.status == RestoreStatus.DEFERRED and not v.optimizer]
@@ -227,9 +234,14 @@ def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerd
             "is fixed"
         ]
     if held_back:
+        stopped = (
+            "Keras skipped their layer (or the whole file) at its first error"
+            if tensorflow.verdict.startswith("load_weights")
+            else "TensorFlow's restore stopped at its first error"
+        )
         return [
-            f"{len(held_back)} matching value(s) were not restored because TensorFlow's restore stopped at its "
-            f"first error; they will be once the conflicts are fixed: {format_some([v.label for v in held_back], 3)}"
+            f"{len(held_back)} matching value(s) were not restored because {stopped}; they will be once the "
+            f"conflicts are fixed: {format_some([v.label for v in held_back], 3)}"
         ]
     verified = [v for v in variables if v.restored is True]
     if verified:
@@ -250,7 +262,7 @@ def markdown(report: RestoreReport) -> str:
     verdict = "everything the model needs was restored" if report.ok else "the restore is incomplete"
     lines += [f"**Result: {verdict}.**", ""]
     lines += ["| Status | Count |", "|---|---:|"] + [f"| {s} | {n} |" for s, n in report.summary.items() if n]
-    lines += ["", f"TensorFlow: {report.tensorflow.verdict}"]
+    lines += ["", f"{report.tensorflow.speaker}: {report.tensorflow.verdict}"]
     if report.tensorflow.message:
         lines += ["", "```", report.tensorflow.message, "```"]
     if report.notes:

@@ -17,8 +17,9 @@ _NUMBER = re.compile(r"\d+")
 _CLEARLY_BETTER = 0.08  # path similarity by which one candidate outranks the rest
 
 
-def with_suggestions(findings: list[RestoreFinding], name_based: bool) -> list[RestoreFinding]:
-    """The findings, in the same order, each with its suggestions."""
+def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bool = False) -> list[RestoreFinding]:
+    """The findings, in the same order, each with its suggestions (``keras``: of a Keras
+    weights file's model.load_weights)."""
     unmatched = [v for v in findings if v.status == RestoreStatus.UNMATCHED]
     missing = [v for v in findings if v.status == RestoreStatus.MISSING]
     # Leaving a value out: a name-based (TF1) restore lists what it restores; an
@@ -26,6 +27,8 @@ def with_suggestions(findings: list[RestoreFinding], name_based: bool) -> list[R
     skip = (
         "leave it out of the Saver's var_list"
         if name_based
+        else "load with model.load_weights(FILE, skip_mismatch=True), which skips it with a warning,"
+        if keras
         else "leave it out of the restore (status.expect_partial())"
     )
     suggested = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
@@ -18,12 +19,23 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.write_guard import Protected, write_file
+from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
+from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
 
 DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class KerasFile:
+    """A Keras weights file (.weights.h5, .keras, Keras 2 .h5) as the doctor's checkpoint:
+    what ``model.load_weights(FILE)`` loads. ``prefix`` is the file, as for a checkpoint."""
+
+    prefix: str
 
 
 class DoctorController(Controller):
@@ -37,7 +49,7 @@ class DoctorController(Controller):
     def __init__(self, banner: Banner, report_panel: ReportPanel, window: QWidget) -> None:
         super().__init__(banner, window)
         self.report_panel = report_panel
-        self.ckpt: Checkpoint | None = None
+        self.ckpt: Checkpoint | KerasFile | None = None
         self.script: str | None = None
         self.report: RestoreReport | None = None  # the last report, for self.ckpt
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
@@ -49,7 +61,7 @@ class DoctorController(Controller):
         report_panel.entry_selected.connect(self._entry_selected)
         report_panel.export_requested.connect(self.export_report)
 
-    def set_checkpoint(self, ckpt: Checkpoint) -> None:
+    def set_checkpoint(self, ckpt: Checkpoint | KerasFile) -> None:
         """Another checkpoint is shown: the report stays only if it was made for it."""
         if self.ckpt is None or self.ckpt.prefix != ckpt.prefix:
             self.banner.hide()  # a failed attempt, or "open a checkpoint first": about another state
@@ -64,9 +76,27 @@ class DoctorController(Controller):
         else:
             self.statuses_changed.emit(self.report.variables)
 
+    def set_keras_file(self, path: str) -> bool:
+        """Make a Keras weights file the checkpoint to diagnose (``ckpt-gui FILE --model
+        SCRIPT``), also where it cannot be shown; False if ``path`` is no such file."""
+        if keras_file_kind(path) is None:
+            return False
+        self.set_checkpoint(KerasFile(os.path.abspath(path)))
+        return True
+
     def export_report(self, path: str, kind: str) -> None:
         """The report as JSON or Markdown to ``path``, through the write guard like every export."""
-        self.write_export(path, self.report_panel.export_text(kind).encode("utf-8"), self.ckpt)
+        data = self.report_panel.export_text(kind).encode("utf-8")
+        if not isinstance(self.ckpt, KerasFile):
+            self.write_export(path, data, self.ckpt)
+            return
+        protected = Protected((os.path.dirname(self.ckpt.prefix),), (self.ckpt.prefix,))  # never beside the file
+        try:
+            written = write_file(path, protected, lambda f: f.write(data))
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.status.emit(f"Wrote {written}")
 
     # -- running an attempt ------------------------------------------------------------------
 
@@ -115,8 +145,13 @@ class DoctorController(Controller):
         self.report_panel.show_running(os.path.basename(script))
         ckpt = self.ckpt
 
+        keras = keras_file_kind(ckpt.prefix) is not None  # model.load_weights(FILE), however it was opened
+
         def attempt(context: JobContext):
             context.progress(0, 0)
+            if keras:
+                return build_report(request, diagnoser.run(request, on_phase, context.cancelled),
+                                    keras_file_choice(ckpt.prefix))  # fmt: skip
             ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, on_phase, context.cancelled)
             return build_report(request, result, checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref))

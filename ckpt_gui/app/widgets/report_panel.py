@@ -291,7 +291,7 @@ def _headline(report: RestoreReport) -> str:
     else:
         headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
     verdict = html.escape(report.tensorflow.verdict)
-    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; TensorFlow: {verdict}"
+    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
 
 
 def _provenance(report: RestoreReport) -> str:

@@ -9,6 +9,8 @@ from . import conventions
 from .binding import BindingRecorder
 from .contract import resolve_target, run_script
 from .first_step import rehearse_first_step
+from .keras_kind import keras_file_kind
+from .keras_weights import keras_attempt
 from .names import match_names
 from .objects import match_objects, prepare_root, read_graph
 from .optimizers import user_optimizers
@@ -25,6 +27,9 @@ def attempt(request: dict) -> dict:
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     phase("running the script")
     namespace = run_script(script)
+    keras_kind = keras_file_kind(prefix)
+    if keras_kind is not None:  # model.load_weights(FILE) of a Keras weights file
+        return _without_objects(keras_attempt(tf, namespace, prefix, keras_kind))
     reader = tf.train.load_checkpoint(prefix)
     shapes = reader.get_variable_to_shape_map()
     dtypes = {k: v.name for k, v in reader.get_variable_to_dtype_map().items()}
@@ -44,6 +49,11 @@ def attempt(request: dict) -> dict:
     facts["notes"] = notes
     facts["mode"] = "object" if object_based else "name"
     facts["tensorflow_version"] = tf.__version__
+    return _without_objects(facts)
+
+
+def _without_objects(facts: dict) -> dict:
+    """The facts as JSON can carry them: the user's objects are left here."""
     for variable in facts["variables"]:
         variable.pop("_object", None)
         variable.pop("_node", None)

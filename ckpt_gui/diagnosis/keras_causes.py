@@ -1,0 +1,56 @@
+"""What only a Keras weights file's report says: which loader Keras used, and a file
+whose layout is not the one its name makes Keras expect (a Keras 2 HDF5 file named
+``.weights.h5``, a Keras 3 file named ``.h5``), where every layer fails and the fix is
+a new name. From the child's ``keras_file`` fact (kind, layout, loader) and the findings.
+
+Pure Python; the layer shift (a layer inserted or removed) is the general detector's
+(layer_shift.py), which reads a Keras 3 file's ``layers/dense_1/vars/0`` too.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding
+
+LEGACY_LOADER = "legacy_h5"
+
+
+def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoint: str) -> tuple[list, list[str]]:
+    """The findings (those a misnamed file explains, with its suggestion) and the notes."""
+    layout, loader = keras_file.get("layout"), keras_file.get("loader")
+    name = os.path.basename(checkpoint)
+    if loader == LEGACY_LOADER and layout == "keras3":
+        return _explained(
+            findings,
+            f"{name} is a Keras 3 weights file (layers/<name>/vars/N) under an .h5 name: model.load_weights reads "
+            "a name ending in .h5 with the Keras 2 loader, which finds no layers in it. Rename it to end in "
+            ".weights.h5 (or load it from a copy with that name); then Keras 3 reads it by its own layout",
+        )
+    if loader != LEGACY_LOADER and layout == "keras2":
+        return _explained(
+            findings,
+            f"{name} is a Keras 2 HDF5 file (layer_names, <layer>/<layer>/<weight>:0, written by tf_keras or "
+            "Keras before 3) under a .weights.h5 name: Keras 3 reads that name in its own layout (layers/dense/"
+            "vars/0) and finds none of it. Rename it to end in .h5 (not .weights.h5): model.load_weights then "
+            "reads it with the Keras 2 loader, layer by layer in order",
+        )
+    if loader == LEGACY_LOADER:
+        return findings, [
+            "a Keras 2 HDF5 file: model.load_weights pairs its layers with weights and the model's by position "
+            "(layer names are not compared), and each layer's weights in order; the first mismatch stops the load "
+            "before anything is assigned"
+        ]
+    return findings, [
+        "a Keras 3 weights file: each layer reads the group at its path (layers/dense_1: the class name, numbered "
+        "in order; a subclassed model's attribute name) and its weights by number; layer names are not compared. "
+        "Keras skips a layer at its first problem and goes on with the others"
+    ]
+
+
+def _explained(findings: list[RestoreFinding], note: str) -> tuple[list[RestoreFinding], list[str]]:
+    suggestion = "the file's name makes Keras read it in the other layout: see the notes"
+    problems = (RestoreStatus.UNMATCHED, RestoreStatus.MISSING)
+    return [replace(f, suggestions=(suggestion,)) if f.status in problems else f for f in findings], [note]

@@ -1,0 +1,404 @@
+"""The doctor for ``model.load_weights(FILE)`` of Keras weights files.
+
+The files are written by Keras 3 and tf_keras in one TensorFlow process per module,
+which then answers for each case as Keras itself does: it runs the case's model script
+as the doctor's contract says, calls ``model.load_weights(FILE)``, and notes whether it
+raised and which of the file's values the model's variables hold afterwards (and did
+not before). The doctor (a real attempt in a child process, through the runner, whose
+warm child each attempt reuses) must agree: it loads exactly when Keras loads, and the
+values it calls consumed are exactly those Keras put into the model. It must also say,
+for every layer at once, what Keras stops at one layer for.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ckpt_gui.diagnosis.checkpoint_choice import keras_file_choice
+from ckpt_gui.diagnosis.report import build_report, exit_code
+from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from tests.conftest import LEFTOVER_WAIT_S, _children, _leftovers
+from tests.doctor_cli import diagnose
+
+pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
+
+# Written in the TensorFlow process: every weight random, so no value is still an
+# initial one (Keras starts biases at zero) and a value is held only where it was loaded.
+WRITE = """
+import keras
+import tf_keras
+
+rng = np.random.RandomState(0)
+
+def randomised(model):
+    model.set_weights([rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()])
+    return model
+
+def seq(widths, inputs=12):
+    return keras.Sequential([keras.Input((inputs,))] + [keras.layers.Dense(w) for w in widths])
+
+class Sub(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense1 = keras.layers.Dense(16)
+        self.dense2 = keras.layers.Dense(3)
+
+    def call(self, x):
+        return self.dense2(self.dense1(x))
+
+randomised(seq([16, 8, 3])).save_weights(os.path.join(OUT, "seq.weights.h5"))
+sub = Sub()
+sub(np.zeros((1, 12), "float32"))
+randomised(sub).save_weights(os.path.join(OUT, "sub.weights.h5"))
+model = randomised(seq([16, 8, 3]))
+model.compile(keras.optimizers.Adam(0.01), "mse")
+model.fit(rng.rand(4, 12).astype("float32"), rng.rand(4, 3).astype("float32"), epochs=1, verbose=0)
+model.save(os.path.join(OUT, "seq.keras"))
+old = tf_keras.Sequential([tf_keras.Input((12,)), tf_keras.layers.Dense(16), tf_keras.layers.Dense(8),
+                           tf_keras.layers.Dense(3)])
+randomised(old).save_weights(os.path.join(OUT, "keras2.h5"))
+shutil.copy(os.path.join(OUT, "keras2.h5"), os.path.join(OUT, "keras2_renamed.weights.h5"))
+# The same weights stored as float64 (exactly: each is a float32 value).
+def as_float64(name, obj):  # returns None: visititems stops at the first value returned
+    if isinstance(obj, h5py.Dataset):
+        g.create_dataset(name, data=np.asarray(obj[()], "float64"))
+
+with h5py.File(os.path.join(OUT, "seq.weights.h5")) as f, h5py.File(os.path.join(OUT, "seq64.weights.h5"), "w") as g:
+    f.visititems(as_float64)
+"""
+
+# Keras's own answer for each case: run the script, load_weights, see what the model holds.
+ORACLE = """
+import runpy, zipfile
+
+def file_values(path):
+    source = zipfile.ZipFile(path).open("model.weights.h5") if path.endswith(".keras") else path
+    found = {}
+    with h5py.File(source, "r") as f:
+        f.visititems(lambda name, obj: found.__setitem__(name, np.asarray(obj[()]))
+                     if isinstance(obj, h5py.Dataset) else None)
+    return found
+
+def holds(variables, value):
+    return [i for i, v in enumerate(variables) if v.shape == value.shape and np.array_equal(v, value)]
+
+def answer(weights, script):
+    model = runpy.run_path(script, run_name="__ckpt_gui_model__")["build"]()
+    saved = file_values(weights)
+    before = [np.asarray(v.numpy()) for v in model.weights]
+    try:
+        model.load_weights(weights)
+        raised = None
+    except Exception as exc:
+        raised = type(exc).__name__
+    after = [np.asarray(v.numpy()) for v in model.weights]
+    restored = sorted(key for key, value in saved.items()
+                      if set(holds(after, value)) - set(holds(before, value)))
+    return {"raised": raised, "restored": restored, "keys": sorted(saved)}
+
+for name, (weights, script) in CASES.items():
+    ANSWERS[name] = answer(os.path.join(OUT, weights), script)
+"""
+
+PROCESS = """
+import json, os, shutil, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import h5py
+import numpy as np
+import tensorflow as tf
+OUT = sys.argv[1]
+CASES = json.loads(open(sys.argv[2]).read())
+ANSWERS = {}
+"""
+
+SEQ = """
+import keras
+
+def seq(widths, inputs=12):
+    return keras.Sequential([keras.Input((inputs,))] + [keras.layers.Dense(w) for w in widths])
+"""
+
+SCRIPTS = {
+    "same": SEQ + "def build():\n    return seq([16, 8, 3])\n",
+    "inserted": SEQ + "def build():\n    return seq([16, 16, 8, 3])\n",  # a Dense(16) inserted after the first
+    "widened": SEQ + "def build():\n    return seq([32, 8, 3])\n",
+    "head": SEQ + "def build():\n    return seq([16, 8, 3, 2])\n",  # a new last layer
+    "short": SEQ + "def build():\n    return seq([16, 8])\n",  # the last layer left out
+    # The subclassed model's second layer renamed from dense2 to head.
+    "renamed": """
+import keras
+
+class Sub(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense1 = keras.layers.Dense(16)
+        self.head = keras.layers.Dense(3)
+
+    def call(self, x):
+        return self.head(self.dense1(x))
+
+def build():
+    model = Sub()
+    model(keras.ops.zeros((1, 12)))
+    return model
+""",
+    "raises": "import keras\n\ndef build():\n    raise RuntimeError('the data folder is not mounted')\n",
+}
+
+# case -> (file, script)
+CASES = {
+    "exact": ("seq.weights.h5", "same"),
+    "renamed": ("sub.weights.h5", "renamed"),
+    "inserted": ("seq.weights.h5", "inserted"),
+    "widened": ("seq.weights.h5", "widened"),
+    "head": ("seq.weights.h5", "head"),
+    "short": ("seq.weights.h5", "short"),
+    "archive": ("seq.keras", "same"),
+    "keras2": ("keras2.h5", "same"),
+    "keras2_renamed": ("keras2_renamed.weights.h5", "same"),
+    "float64": ("seq64.weights.h5", "same"),
+}
+
+
+@pytest.fixture(scope="module")
+def diagnoser():
+    doctor = Diagnoser(keep_warm=True)
+    doctor.warm_up()  # TensorFlow imports in the child while the files are written
+    yield doctor
+    doctor.close()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running(diagnoser):
+    """conftest's check, except for the module's warm child, which waits for the next
+    attempt on purpose (the runner starts it after each attempt)."""
+    before = {pid for pid, _state, _command in _children()}
+    yield
+    deadline = time.monotonic() + LEFTOVER_WAIT_S
+    while (left := _not_warm(_leftovers(before), diagnoser)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if left:
+        pytest.fail("left running after the test: " + "; ".join(left), pytrace=False)
+
+
+def _not_warm(left: list[str], diagnoser) -> list[str]:
+    warm = {child.process.pid for child in diagnoser._warm.values()}  # noqa: SLF001 - the test's own diagnoser
+    return [item for item in left if not any(item.startswith(f"child process {pid} ") for pid in warm)]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, diagnoser):
+    """The files, the scripts, and Keras's answer for every case."""
+    root = tmp_path_factory.mktemp("keras_files")
+    scripts = {}
+    for name, body in SCRIPTS.items():
+        scripts[name] = root / f"{name}_model.py"
+        scripts[name].write_text(textwrap.dedent(body))
+    cases = {name: (weights, str(scripts[script])) for name, (weights, script) in CASES.items()}
+    (root / "cases.json").write_text(json.dumps(cases))
+    program = root / "keras_world.py"
+    program.write_text(
+        PROCESS + WRITE + ORACLE + "\nopen(os.path.join(OUT, 'answers.json'), 'w').write(json.dumps(ANSWERS))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(program), str(root), str(root / "cases.json")], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {"root": root, "scripts": scripts, "answers": json.loads((root / "answers.json").read_text())}
+
+
+def run(diagnoser, world, case: str):
+    """The doctor's report (JSON) and exit code for one case, and Keras's answer."""
+    weights, script = CASES[case]
+    request = DiagnosisRequest(str(world["root"] / weights), str(world["scripts"][script]), timeout=300)
+    report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    return report.to_json(), exit_code(report), world["answers"][case]
+
+
+def by_status(report, status):
+    return [v for v in report["variables"] if v["status"] == status]
+
+
+def agrees_with_keras(report, code, answer):
+    """Loads exactly when Keras loads; consumed and restored exactly the values Keras put in the model."""
+    assert report["error"] is None, report["error"]
+    keras_raised = answer["raised"] is not None
+    assert (report["tensorflow"]["verdict"] == "load_weights() raised") == keras_raised, report["tensorflow"]
+    assert (code == 0) == (not keras_raised), (code, answer)
+    restored = sorted(v["checkpoint_key"] for v in by_status(report, "consumed") if v["restored"])
+    if not keras_raised:
+        assert sorted(v["checkpoint_key"] for v in by_status(report, "consumed")) == answer["restored"]
+    assert restored == answer["restored"]
+    # Every value of the file and every variable of the model has one finding.
+    assert sorted(v["checkpoint_key"] for v in report["variables"] if v["checkpoint_key"]) == answer["keys"]
+
+
+def test_exact_match_all_consumed(diagnoser, world):
+    report, code, answer = run(diagnoser, world, "exact")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and report["ok"] and report["mode"] == "keras"
+    assert report["keras_file"] == {"kind": "keras3-weights", "layout": "keras3", "loader": "keras3"}
+    assert {v["status"] for v in report["variables"]} == {"consumed"} and len(report["variables"]) == 6
+    first = next(v for v in report["variables"] if v["checkpoint_key"] == "layers/dense/vars/0")
+    assert first["model_path"] == "layers/dense/vars/0"
+    assert first["checkpoint_shape"] == first["model_shape"] == [12, 16] and first["model_dtype"] == "float32"
+    assert report["checkpoint_choice"]["reason"].startswith("the Keras weights file named")
+    assert "all 6 model weights restored" in report["notes"]
+
+
+def test_other_dtype_is_cast_as_keras_does(diagnoser, world):
+    # Keras's assign casts a float64 value into a float32 variable without a word: it loads.
+    report, code, answer = run(diagnoser, world, "float64")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and len(by_status(report, "consumed")) == 6
+    assert all(v["checkpoint_dtype"] == "float64" and v["model_dtype"] == "float32" for v in report["variables"])
+    assert any(n.startswith("Keras casts 6 value(s) to the model's dtype") for n in report["notes"])
+
+
+def test_renamed_layer_named_with_its_counterpart(diagnoser, world):
+    report, code, answer = run(diagnoser, world, "renamed")
+    agrees_with_keras(report, code, answer)
+    missing = {v["model_path"]: v for v in by_status(report, "missing")}
+    assert set(missing) == {"head/vars/0", "head/vars/1"}
+    assert {v["checkpoint_key"] for v in by_status(report, "unmatched")} == {"dense2/vars/0", "dense2/vars/1"}
+    kernel = missing["head/vars/0"]
+    assert kernel["model_shape"] == [16, 3] and kernel["model_dtype"] == "float32"
+    assert any("dense2/vars/0" in s and "'dense2' was renamed to 'head'" in s for s in kernel["suggestions"])
+    # Keras names one layer; the doctor has both of the file's values and the layer that loads fine.
+    assert len(by_status(report, "consumed")) == 2
+
+
+def test_inserted_layer_is_one_shift(diagnoser, world):
+    report, code, answer = run(diagnoser, world, "inserted")
+    agrees_with_keras(report, code, answer)
+    shifts = [n for n in report["notes"] if "inserted before" in n]
+    assert len(shifts) == 1 and "a layer was inserted before layers/dense_1" in shifts[0]
+    assert "layers/dense_1 is now layers/dense_2" in shifts[0]
+    # Every layer at once: the two conflicts and the layer without a value.
+    assert {v["model_path"] for v in by_status(report, "shape_conflict")} == {
+        "layers/dense_1/vars/0", "layers/dense_1/vars/1", "layers/dense_2/vars/0", "layers/dense_2/vars/1",
+    }  # fmt: skip
+    assert {v["model_path"] for v in by_status(report, "missing")} == {"layers/dense_3/vars/0", "layers/dense_3/vars/1"}
+    assert all(s.endswith("see the notes") for v in report["variables"] if v["status"] != "consumed"
+               for s in v["suggestions"])  # fmt: skip
+
+
+def test_widened_dense_gives_both_shapes_and_advice(diagnoser, world):
+    report, code, answer = run(diagnoser, world, "widened")
+    agrees_with_keras(report, code, answer)
+    conflicts = {v["model_path"]: v for v in by_status(report, "shape_conflict")}
+    kernel = conflicts["layers/dense/vars/0"]
+    assert kernel["checkpoint_shape"] == [12, 16] and kernel["model_shape"] == [12, 32]
+    assert "the layer went from 16 to 32 units" in kernel["suggestions"][0]
+    assert "skip_mismatch=True" in kernel["suggestions"][0]
+    after = conflicts["layers/dense_1/vars/0"]  # the next layer's input grew with it
+    assert after["checkpoint_shape"] == [16, 8] and after["model_shape"] == [32, 8]
+    assert "its input went from 16 to 32 features" in after["suggestions"][0]
+    assert by_status(report, "consumed")  # the last layer loads: Keras goes on after a failed layer
+
+
+def test_missing_layer_both_ways(diagnoser, world):
+    # A new head: its weights are missing, and Keras raises for that one layer.
+    report, code, answer = run(diagnoser, world, "head")
+    agrees_with_keras(report, code, answer)
+    assert code == 1 and answer["raised"]
+    missing = by_status(report, "missing")
+    assert {v["model_path"] for v in missing} == {"layers/dense_3/vars/0", "layers/dense_3/vars/1"}
+    assert "a layer or variable added since it was saved" in missing[0]["suggestions"][0]
+    # The last layer left out: Keras loads and says nothing of the file's unused values; the doctor does.
+    report, code, answer = run(diagnoser, world, "short")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and answer["raised"] is None
+    assert {v["checkpoint_key"] for v in by_status(report, "unmatched")} == {"layers/dense_2/vars/0",
+                                                                            "layers/dense_2/vars/1"}  # fmt: skip
+    assert any("claimed by nothing in the model" in n for n in report["notes"])
+
+
+def test_keras_archive(diagnoser, world):
+    report, code, answer = run(diagnoser, world, "archive")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and report["ok"]
+    assert len(by_status(report, "consumed")) == 6
+    optimizer = by_status(report, "unmatched")
+    assert optimizer and all(v["optimizer"] and v["checkpoint_key"].startswith("optimizer/vars/") for v in optimizer)
+    assert any(n.startswith("optimizer state not used") and "inference restore" in n for n in report["notes"])
+
+
+def test_keras2_h5_into_keras3_model(diagnoser, world):
+    report, code, answer = run(diagnoser, world, "keras2")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and len(by_status(report, "consumed")) == 6
+    kernel = next(v for v in report["variables"] if v["model_path"] == "layer_with_weights-1/kernel")
+    assert kernel["checkpoint_key"].endswith("/kernel:0") and kernel["checkpoint_shape"] == [16, 8]
+    assert any(n.startswith("a Keras 2 HDF5 file: model.load_weights pairs its layers") for n in report["notes"])
+    # The same file renamed .weights.h5: Keras 3 reads that name in its own layout and finds nothing.
+    report, code, answer = run(diagnoser, world, "keras2_renamed")
+    agrees_with_keras(report, code, answer)
+    assert code == 1 and len(by_status(report, "missing")) == 6 and len(by_status(report, "unmatched")) == 6
+    assert report["keras_file"] == {"kind": "keras3-weights", "layout": "keras2", "loader": "keras3"}
+    assert any("is a Keras 2 HDF5 file" in n and "Rename it to end in .h5" in n for n in report["notes"])
+    assert all(v["suggestions"] == ["the file's name makes Keras read it in the other layout: see the notes"]
+               for v in report["variables"])  # fmt: skip
+
+
+def test_script_that_raises_is_a_clear_error(diagnoser, world, tmp_path):
+    request = DiagnosisRequest(str(world["root"] / "seq.weights.h5"), str(world["scripts"]["raises"]), timeout=300)
+    report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    assert exit_code(report) == 2 and report.error is not None
+    assert report.error.kind == "RuntimeError" and "the data folder is not mounted" in report.error.message
+    assert "raises_model.py" in report.error.traceback and "ckpt_gui" not in report.error.traceback
+    # A damaged file: one line naming it and what is wrong, no traceback of the doctor's.
+    cut = tmp_path / "cut.weights.h5"
+    cut.write_bytes((world["root"] / "seq.weights.h5").read_bytes()[:3000])
+    request = DiagnosisRequest(str(cut), str(world["scripts"]["same"]), timeout=300)
+    report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    assert exit_code(report) == 2 and report.error.kind == "ValueError" and report.error.traceback == ""
+    assert report.error.message.startswith(f"{cut}: cannot read this Keras weights file (")
+
+
+def test_cli_diagnoses_a_weights_file(world, tmp_path):
+    copy = tmp_path / "ckpt_3.weights.h5"  # the CLI recognises the file itself
+    shutil.copy(world["root"] / "seq.weights.h5", copy)
+    code, report = diagnose(copy, world["scripts"]["widened"])
+    assert code == 1 and report["mode"] == "keras" and report["checkpoint"] == str(copy)
+    assert report["summary"]["shape_conflict"] == 3 and report["tensorflow"]["verdict"] == "load_weights() raised"
+
+
+def test_app_doctor_takes_a_weights_file(qtbot, window, world, diagnoser):
+    # The module's warm child, not a second TensorFlow import (the window's close ends it:
+    # the module's last test).
+    window.doctor.diagnoser = diagnoser
+    assert window.doctor.set_keras_file(str(world["root"] / "seq.weights.h5"))
+    assert not window.doctor.set_keras_file(str(world["scripts"]["same"]))  # no Keras file
+    with qtbot.waitSignal(window.diagnosis_done, timeout=300_000) as done:
+        window.doctor.diagnose(str(world["scripts"]["inserted"]))
+    report = done.args[0]
+    assert report is not None and report.error is None and not report.ok
+    assert window.report_panel.legend["shape_conflict"].text().endswith("4")
+    assert "Keras: load_weights() raised" in window.report_panel.headline.text()
+    assert "inserted before layers/dense_1" in window.report_panel.notes.text()
+    # The report is never written into the weights file's folder (the write guard, as for checkpoints).
+    window.report_panel.export_requested.emit(str(world["root"] / "report.json"), "json")
+    assert not (world["root"] / "report.json").exists()
+
+
+def test_keras_files_are_recognised_by_name_and_first_bytes(world, tmp_path):
+    from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
+
+    root = world["root"]
+    assert keras_file_kind(str(root / "seq.weights.h5")) == "keras3-weights"
+    assert keras_file_kind(str(root / "seq.keras")) == "keras3-archive"
+    assert keras_file_kind(str(root / "keras2.h5")) == "keras2-h5"
+    fake = tmp_path / "notes.weights.h5"
+    fake.write_text("not HDF5")
+    assert keras_file_kind(str(fake)) is None  # its name alone is not enough
+    shutil.copy(root / "seq.keras", tmp_path / "archive.zip")
+    assert keras_file_kind(str(tmp_path / "archive.zip")) is None  # nor its bytes alone
+    assert keras_file_kind(str(tmp_path)) is None
