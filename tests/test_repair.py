@@ -1,0 +1,228 @@
+"""Repair (issue 13), end to end: TensorFlow writes each case's source checkpoint
+(tests/repair_cases.py), `ckpt-gui diagnose --plan` proposes the plan, `ckpt-gui
+repair` writes and verifies the new checkpoint, and the user's own restore code then
+runs on it in a fresh TensorFlow process (one for all the cases): its
+``assert_consumed()`` (``assert_existing_objects_matched()`` where optimizer state was
+dropped on purpose, ``Saver.restore`` for TF1) passes and the values are the source's,
+as TensorFlow reads them. The test process never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ckpt_gui.repair.plan import Action, PlanError, RepairPlan, read_plan
+from tests.conftest import REPO, run_cli
+from tests.repair_cases import CASES
+
+CASES_SCRIPT = Path(__file__).resolve().parent / "repair_cases.py"
+PARALLEL = 3  # cases repaired at once: each is three short TensorFlow processes in a row
+
+
+def _tool(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(CASES_SCRIPT), *args], capture_output=True, text=True, timeout=900, cwd=REPO
+    )
+    if result.returncode != 0:
+        pytest.fail(f"repair_cases.py {args[0]} failed:\n{result.stderr[-4000:]}")
+    return result
+
+
+def _repair_case(folder: Path, copy_overlap: bool) -> dict:
+    """What a user does: diagnose with --plan, edit the plan (copy-overlap), repair."""
+    plan = folder / "plan.json"
+    diagnosed = run_cli("diagnose", str(folder / "source"), "--model", str(folder / "model.py"), "--json",
+                        "--plan", str(plan), timeout=600)  # fmt: skip
+    proposed = json.loads(plan.read_text()) if plan.exists() else None
+    if copy_overlap and proposed is not None:
+        edited = dict(proposed)
+        edited["entries"] = [
+            {**e, "action": "copy-overlap"} if e["action"] == "keep-initial" else e for e in proposed["entries"]
+        ]
+        plan.write_text(json.dumps(edited))
+    repaired = run_cli("repair", str(folder / "source"), "--model", str(folder / "model.py"), "--plan", str(plan),
+                       "-o", str(folder / "repaired"), "--json", timeout=600)  # fmt: skip
+    return {
+        "diagnose_code": diagnosed.returncode,
+        "diagnose_stderr": diagnosed.stderr,
+        "plan": proposed,
+        "repair_code": repaired.returncode,
+        "repair_stderr": repaired.stderr,
+        "outcome": json.loads(repaired.stdout) if repaired.stdout.strip() else None,
+    }
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("repair")
+    _tool("write", str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def repaired(cases) -> dict:
+    """Every case through the CLI, then the user's restore code on all of them in one process."""
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        futures = {name: pool.submit(_repair_case, cases / name, bool(case.get("copy_overlap")))
+                   for name, case in CASES.items()}  # fmt: skip
+        results = {name: future.result() for name, future in futures.items()}
+    restored = json.loads(_tool("restore", str(cases), *CASES).stdout)
+    for name, result in results.items():
+        result["restore"] = restored[name]
+    return results
+
+
+def _entries(plan: dict) -> dict[str, dict]:
+    return {e["source_key"]: e for e in plan["entries"]}
+
+
+def _check_repaired(result: dict) -> None:
+    """The CLI said verified, and the user's own restore code agrees."""
+    assert "Traceback" not in result["diagnose_stderr"] + result["repair_stderr"]
+    assert result["diagnose_code"] == 1  # the source does not restore as is
+    outcome = result["outcome"]
+    assert result["repair_code"] == 0, (result["repair_stderr"], outcome)
+    assert outcome["ok"] and outcome["verification"]["ok"] and outcome["verification"]["unconsumed"] == []
+    assert outcome["error"] is None
+    assert all(check["result"] in ("equal", "overlap") for check in outcome["verification"]["values"])
+    written = Path(outcome["written"])
+    assert (written.parent / "checkpoint").is_file()  # tf.train.latest_checkpoint finds it
+    record = json.loads((written.parent / "repair.json").read_text())
+    assert record["source"] == result["plan"]["source"] and record["plan"]["entries"]
+    assert record["ckpt_gui_version"]
+    restore = result["restore"]
+    assert restore["restored"], restore.get("error")
+    assert restore["values"] and all(v in ("equal", "overlap") for v in restore["values"].values()), restore
+
+
+K3 = "model/_functional/_operations/{}/{}/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def test_attribute_rename_on_a_subclassed_model(repaired):
+    result = repaired["attribute_rename"]
+    entries = _entries(result["plan"])
+    kernel = entries["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert kernel["action"] == "map" and kernel["target"] == "model/head/_kernel"
+    assert "dense2" in kernel["reason"] and "head" in kernel["reason"]
+    assert entries["model/dense1/bias/.ATTRIBUTES/VARIABLE_VALUE"]["target"] == "model/dense1/bias"
+    _check_repaired(result)
+    assert set(result["restore"]["values"].values()) == {"equal"}
+
+
+def test_layer_rename(repaired):
+    result = repaired["layer_rename"]
+    entries = _entries(result["plan"])
+    for weight in ("inner/_kernel", "inner/bias", "outer/_kernel", "outer/bias"):
+        entry = entries[f"model/block/{weight}/.ATTRIBUTES/VARIABLE_VALUE"]
+        assert (entry["action"], entry["target"]) == ("map", f"model/encoder/{weight}")
+    _check_repaired(result)
+
+
+def test_inserted_layer_in_a_sequential_model(repaired):
+    result = repaired["inserted_layer"]
+    entries = _entries(result["plan"])
+    for weight in ("_kernel", "bias"):
+        moved = entries[K3.format(2, weight)]
+        assert (moved["action"], moved["target"]) == ("map", f"model/_functional/_operations/3/{weight}")
+        assert "inserted" in moved["reason"]
+    initial = {v["target"]: v["reason"] for v in result["plan"]["initial"]}
+    assert "new layer" in initial["model/_functional/_operations/2/_kernel"]
+    _check_repaired(result)
+
+
+def test_optimizer_change_drops_the_other_optimizers_state(repaired):
+    result = repaired["optimizer_change"]
+    plan = result["plan"]
+    optimizer_state = [e for e in plan["entries"] if e["source_key"].startswith("optimizer/_variables/")]
+    assert optimizer_state and all(e["action"] == "drop" for e in optimizer_state)
+    assert all("another optimizer" in e["reason"] for e in optimizer_state)
+    weights = [e for e in plan["entries"] if e["source_key"].startswith("optimizer/_trainable_variables/")]
+    assert len(weights) == 4 and all(e["action"] == "map" for e in weights)
+    assert any(v["target"].startswith("optimizer/momentums/") for v in plan["initial"])
+    _check_repaired(result)
+
+
+def test_widened_layer_with_the_overlapping_block_copied(repaired):
+    result = repaired["widened_layer"]
+    proposed = _entries(result["plan"])
+    # Proposed: never a reshape; the user chose copy-overlap in the test's edit.
+    assert proposed[K3.format(1, "_kernel")]["action"] == "keep-initial"
+    assert proposed[K3.format(2, "bias")]["action"] == "map"
+    _check_repaired(result)
+    values = result["restore"]["values"]
+    assert values[K3.format(1, "_kernel")] == "overlap" and values[K3.format(2, "bias")] == "equal"
+    checks = {c["source_key"]: c["result"] for c in result["outcome"]["verification"]["values"]}
+    assert checks[K3.format(1, "bias")] == "overlap" and checks[K3.format(2, "bias")] == "equal"
+
+
+def test_keras2_save_weights_into_the_same_architecture_in_keras3(repaired):
+    result = repaired["keras2_to_keras3"]
+    entries = _entries(result["plan"])
+    first = entries["layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE"]
+    second = entries["layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE"]
+    # The Dropout between them has no weights: Keras 3 numbers it, Keras 2 does not.
+    assert (first["action"], first["target"]) == ("map", "_functional/_operations/1/_kernel")
+    assert (second["action"], second["target"]) == ("map", "_functional/_operations/3/_kernel")
+    _check_repaired(result)
+
+
+def test_tf1_scope_rename_in_graph_mode(repaired):
+    result = repaired["tf1_scope_rename"]
+    assert result["plan"]["mode"] == "name"
+    entries = _entries(result["plan"])
+    assert (entries["layer1/weights"]["action"], entries["layer1/weights"]["target"]) == ("map", "encoder/weights")
+    assert entries["head/weights"]["target"] == "head/weights"
+    _check_repaired(result)
+
+
+# -- what is refused, without TensorFlow -------------------------------------------------------------
+
+
+def test_repair_never_writes_into_the_source_folder_or_over_a_checkpoint(repaired, cases, tmp_path):
+    folder = cases / "attribute_rename"
+    args = ("repair", str(folder / "source"), "--model", str(folder / "model.py"), "--plan", str(folder / "plan.json"))
+    before = sorted(os.listdir(folder / "source"))
+    inside = run_cli(*args, "-o", str(folder / "source" / "fixed"))
+    assert inside.returncode == 2 and "never writes into a checkpoint" in inside.stderr
+    assert "Traceback" not in inside.stderr and len(inside.stderr.strip().splitlines()) == 1
+    over = run_cli(*args, "-o", str(folder / "repaired"))  # written by the fixture already
+    assert over.returncode == 2 and "already holds a checkpoint" in over.stderr and "--force" in over.stderr
+    assert sorted(os.listdir(folder / "source")) == before
+
+
+def test_plan_errors_name_the_plan_and_what_is_wrong(repaired, cases, tmp_path):
+    folder = cases / "widened_layer"
+    proposed = repaired["widened_layer"]["plan"]
+    reshaping = dict(proposed, entries=[
+        {**e, "action": "map"} if e["action"] == "keep-initial" else e for e in proposed["entries"]
+    ])  # fmt: skip
+    unknown = dict(proposed, entries=[{**proposed["entries"][0], "source_key": "no/such/key"}])
+    bad_action = dict(proposed, entries=[{**proposed["entries"][0], "action": "reshape"}])
+    for document, words in ((reshaping, "shapes differ"), (unknown, "does not hold"), (bad_action, "not one of")):
+        path = tmp_path / "plan.json"
+        path.write_text(json.dumps(document))
+        result = run_cli("repair", str(folder / "source"), "--model", str(folder / "model.py"), "--plan", str(path),
+                         "-o", str(tmp_path / "out"))  # fmt: skip
+        assert result.returncode == 2 and words in result.stderr and str(path) in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "out").exists()
+
+
+def test_plan_round_trips_and_is_checked(repaired, cases):
+    plan = read_plan(str(cases / "inserted_layer" / "plan.json"))
+    assert RepairPlan.from_json(plan.to_json(), "again").to_json() == plan.to_json()
+    assert plan.counts()[Action.MAP.value] == 4
+    twice = plan.to_json()
+    twice["entries"] = [dict(e, target="model/_functional/_operations/1/bias") for e in twice["entries"]
+                        if e["action"] == "map"]  # fmt: skip
+    with pytest.raises(PlanError, match="twice"):
+        RepairPlan.from_json(twice, "plan.json")
+    with pytest.raises(PlanError, match="schema"):
+        RepairPlan.from_json({**plan.to_json(), "schema": 99}, "plan.json")
