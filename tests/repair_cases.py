@@ -202,6 +202,28 @@ with tf.Graph().as_default():
         tf.compat.v1.train.Saver().save(session, os.path.join(out, "model.ckpt"))
 """
 
+TF1_TO_KERAS_NOW = """
+import keras
+import tensorflow as tf
+
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(4)])
+
+def build():
+    return model
+"""
+
+TF1_TO_KERAS_SAVED = """
+with tf.Graph().as_default():
+    for scope, shape in (("dense", [8, 16]), ("dense_1", [16, 4])):
+        with tf.compat.v1.variable_scope(scope):
+            tf.compat.v1.get_variable("kernel", shape)
+            tf.compat.v1.get_variable("bias", shape[1:], initializer=tf.compat.v1.random_normal_initializer())
+    tf.compat.v1.train.get_or_create_global_step()
+    with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        tf.compat.v1.train.Saver().save(session, os.path.join(out, "model.ckpt"))
+"""
+
 # -- the user's restore code, and what it must hold afterwards -----------------------------------
 
 # Keras object-based restore: ``source`` is the source checkpoint's key of each value.
@@ -283,6 +305,19 @@ tf.train.Checkpoint(model).restore(tf.train.latest_checkpoint(repaired)).assert_
             ("layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE", "model.layers[0].kernel"),
             ("layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE", "model.layers[2].kernel"),
             ("layer_with_weights-1/bias/.ATTRIBUTES/VARIABLE_VALUE", "model.layers[2].bias"),
+        ),
+    },
+    "tf1_to_keras": {
+        "saved": TF1_TO_KERAS_SAVED,
+        "model": TF1_TO_KERAS_NOW,
+        "restore": """
+tf.train.Checkpoint(model).restore(tf.train.latest_checkpoint(repaired)).assert_consumed()
+"""
+        + _weights(
+            ("dense/kernel", "model.layers[0].kernel"),
+            ("dense/bias", "model.layers[0].bias"),
+            ("dense_1/kernel", "model.layers[1].kernel"),
+            ("dense_1/bias", "model.layers[1].bias"),
         ),
     },
     "tf1_scope_rename": {

@@ -173,6 +173,16 @@ def test_keras2_save_weights_into_the_same_architecture_in_keras3(repaired):
     _check_repaired(result)
 
 
+def test_tf1_saver_checkpoint_into_a_tf2_keras_model(repaired):
+    result = repaired["tf1_to_keras"]
+    entries = _entries(result["plan"])
+    assert (entries["dense/kernel"]["action"], entries["dense/kernel"]["target"]) == (
+        "map", "_functional/_operations/1/_kernel")  # fmt: skip
+    assert entries["dense_1/bias"]["target"] == "_functional/_operations/2/bias"
+    assert entries["global_step"]["action"] == "drop"
+    _check_repaired(result)
+
+
 def test_tf1_scope_rename_in_graph_mode(repaired):
     result = repaired["tf1_scope_rename"]
     assert result["plan"]["mode"] == "name"

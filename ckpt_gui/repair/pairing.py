@@ -14,6 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from ckpt_gui.core.format.conventions import ATTRIBUTES
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.cause_facts import layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
@@ -57,6 +58,7 @@ def pair_values(findings: list[RestoreFinding]) -> Pairing:
     for shift in layer_shifts(findings):
         _pair_shift(pairing, shift)
     _pair_keras2(pairing)
+    _pair_tf1_scopes(pairing)
     _pair_renames(pairing)
     return pairing
 
@@ -140,6 +142,49 @@ def _groups(pairing: Pairing, indices: list[int], pattern: re.Pattern, path_of) 
             weight = found.group("weight").lstrip("_")
             groups.setdefault((found.group("list"), int(found.group("index"))), {})[weight] = index
     return groups
+
+
+# -- TF1 variable scopes into the layers of TF2 objects ----------------------------------------------
+
+# TF1 weight names and the TF2 (Keras) attribute they become.
+_TF1_WEIGHT_NAMES = {"weights": "kernel", "w": "kernel", "biases": "bias", "b": "bias"}
+
+
+def _pair_tf1_scopes(pairing: Pairing) -> None:
+    """A TF1 checkpoint (``dense/kernel``, ``dense_1/kernel``: one scope per layer) into a
+    model whose layers are numbered (``_operations/N``): the scopes in natural order are
+    the numbered layers with missing weights in order, when every layer's weights have
+    the same names, shapes and dtypes on both sides; otherwise nothing is paired."""
+    findings = pairing.findings
+    saved: dict[str, dict[str, int]] = {}
+    for index in pairing.free_values(RestoreStatus.UNMATCHED):
+        key = findings[index].checkpoint_key
+        if ATTRIBUTES in key or "/" not in key or findings[index].optimizer or findings[index].is_counter:
+            continue
+        scope, weight = key.rsplit("/", 1)
+        saved.setdefault(scope, {})[_TF1_WEIGHT_NAMES.get(weight, weight)] = index
+    model: dict[tuple[str, int], dict[str, int]] = {}
+    for index in pairing.free_variables():
+        position = layer_position(findings[index].model_path or "")
+        if position is not None and not findings[index].optimizer:
+            model.setdefault(position[:2], {})[position[2].lstrip("_")] = index
+    if not saved or len(saved) != len(model) or len({layers for layers, _n in model}) != 1:
+        return
+    scopes, layers = sorted(saved, key=_natural), sorted(model)
+    for scope, layer in zip(scopes, layers):
+        if set(saved[scope]) != set(model[layer]) or not all(
+            _alike(findings[saved[scope][w]], findings[model[layer][w]]) for w in saved[scope]
+        ):
+            return
+    for scope, layer in zip(scopes, layers):
+        for weight, index in saved[scope].items():
+            why = f"TF1 scope '{scope}' is the model's layer {layer[0]}{layer[1]} (scopes and layers in order)"
+            pairing.pair(index, findings[model[layer][weight]].model_path, why)
+
+
+def _natural(name: str) -> list:
+    """``dense_2`` before ``dense_10``, as TF1 numbered its scopes."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
 
 
 # -- renamed attributes, scopes and prefixes -----------------------------------------------------------
