@@ -236,3 +236,21 @@ def test_plan_round_trips_and_is_checked(repaired, cases):
         RepairPlan.from_json(twice, "plan.json")
     with pytest.raises(PlanError, match="schema"):
         RepairPlan.from_json({**plan.to_json(), "schema": 99}, "plan.json")
+
+
+def test_a_plan_that_does_not_fit_the_model_is_a_one_line_error(repaired, cases, tmp_path):
+    # The user retargets a value to a variable the script does not have: TensorFlow's
+    # child finds out, nothing is written, and the message names the plan.
+    folder = cases / "attribute_rename"
+    proposed = repaired["attribute_rename"]["plan"]
+    entries = [dict(e, target="model/nowhere/_kernel", target_shape=None) if e["target"] == "model/head/_kernel"
+               else e for e in proposed["entries"]]  # fmt: skip
+    path = tmp_path / "retargeted.json"
+    path.write_text(json.dumps(dict(proposed, entries=entries)))
+    result = run_cli("repair", str(folder / "source"), "--model", str(folder / "model.py"), "--plan", str(path),
+                     "-o", str(tmp_path / "out"), timeout=600)  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ckpt-gui: error:")]
+    assert len(errors) == 1 and str(path) in errors[0] and "model/nowhere/_kernel" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()

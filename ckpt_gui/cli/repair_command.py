@@ -16,6 +16,7 @@ from ckpt_gui.core.write_guard import Protected, write_file
 EXIT_OK = 0
 EXIT_UNVERIFIED = 1  # written, but the verification did not pass
 EXIT_ERROR = 2
+PLAN_MISMATCH = "PlanMismatch"  # the writing child's error when the plan does not fit the objects
 
 
 def add_attempt_options(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +71,7 @@ def write_proposed_plan(report, ckpt: Checkpoint, path: str) -> None:
 
 
 def run_repair_command(args: argparse.Namespace) -> int:
-    from ckpt_gui.repair.plan import read_plan
+    from ckpt_gui.repair.plan import PlanError, read_plan
     from ckpt_gui.repair.writer import RepairRequest, check_sources, run_repair
 
     ckpt = Checkpoint.open(args.path)
@@ -89,6 +90,8 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
     request = RepairRequest(ckpt, script, plan, args.output, args.force, attempt_request(args, ckpt.prefix, script))
     outcome = run_repair(request, on_phase)
+    if outcome.error is not None and outcome.error.kind == PLAN_MISMATCH:
+        raise PlanError(args.plan, outcome.error.message)  # the plan does not fit the script's objects
     if args.json:
         sys.stdout.write(json.dumps(versioned(outcome.to_json()), allow_nan=False) + "\n")
     else:

@@ -19,7 +19,7 @@ from . import conventions
 from .contract import resolve_target, run_script
 from .model_variables import object_paths
 from .objects import prepare_root, read_graph
-from .protocol import phase
+from .protocol import ScriptError, phase
 from .variables import dtype_of, is_variable, shape_of
 
 WRITES = ("map", "copy-overlap")
@@ -52,7 +52,10 @@ def write_repaired(request: dict) -> dict:
     assigned = []
     for entry in repair["entries"]:
         if entry["action"] in WRITES:
-            _assign(entry, variables, reader.get_tensor(entry["source_key"]), session)
+            try:
+                _assign(entry, variables, reader.get_tensor(entry["source_key"]), session)
+            except PlanMismatch as exc:  # the plan's fault, said in one line: no traceback of ours
+                raise ScriptError(exc, "writing the repaired checkpoint") from None
             assigned.append(entry["target"])
     written = _save(tf, target, variables, session, repair["output"])
     return {
