@@ -23,6 +23,7 @@ from ckpt_gui.diagnosis.layer_shift import LayerShift, layer_shifts
 _KERAS2 = re.compile(r"^(?P<list>(?:.*/)?layer_with_weights-)(?P<index>\d+)/(?P<weight>.+)$")
 _KERAS3 = re.compile(r"^(?P<list>(?:.*/)?(?:_functional/_operations|_layers)/)(?P<index>\d+)/(?P<weight>.+)$")
 _DIGITS = re.compile(r"\d+")
+_CLEARLY_BETTER = 0.2  # path similarity by which one candidate outranks another with as many parts in common
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Pairing:
     claimed: dict[str, int] = field(default_factory=dict)  # model path -> finding index
     new_layers: dict[str, str] = field(default_factory=dict)  # model path -> why it has no value
     ambiguous: dict[int, int] = field(default_factory=dict)  # finding index -> how many candidates
+    removed: dict[int, str] = field(default_factory=dict)  # finding index -> why it has no place (a removed layer)
 
     def pair(self, index: int, target: str, why: str) -> None:
         if index in self.targets or target in self.claimed:
@@ -81,8 +83,13 @@ def _pair_shift(pairing: Pairing, shift: LayerShift) -> None:
         else:  # the checkpoint's side lent a stand-in for one of the model's weights
             saved_at[(place[0] - moved, place[1])] = index
     for (number, weight), index in sorted(saved_at.items()):
+        if number < shift.first:
+            continue  # before the change: matched by path
+        if number + moved < shift.first:  # the removed layer's own weights
+            pairing.removed[index] = f"a weight of the removed layer ({what}): the model has no place for it"
+            continue
         target = model_at.get((number + moved, weight))
-        if number >= shift.first and target is not None:
+        if target is not None:
             why = f"{what}: the checkpoint's {layers}{number} is the model's {layers}{number + moved}"
             pairing.pair(index, target, why)
     for (number, _weight), path in model_at.items():
@@ -220,8 +227,8 @@ def _best(finding: RestoreFinding, pool: list[RestoreFinding], indices: list[int
     scored.sort(reverse=True)
     if not scored:
         return None, 0
-    if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
-        return None, len(scored)
+    if len(scored) > 1 and scored[0][0] == scored[1][0] and scored[0][1] - scored[1][1] < _CLEARLY_BETTER:
+        return None, len(scored)  # as alike as each other: a guess would be a silent wrong value
     return scored[0][2], len(scored)
 
 
