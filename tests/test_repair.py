@@ -38,6 +38,7 @@ def _tool(*args: str) -> subprocess.CompletedProcess:
 def _repair_case(folder: Path, copy_overlap: bool) -> dict:
     """What a user does: diagnose with --plan, edit the plan (copy-overlap), repair."""
     plan = folder / "plan.json"
+    before = {p.name: p.read_bytes() for p in (folder / "source").iterdir()}
     diagnosed = run_cli("diagnose", str(folder / "source"), "--model", str(folder / "model.py"), "--json",
                         "--plan", str(plan), timeout=600)  # fmt: skip
     proposed = json.loads(plan.read_text()) if plan.exists() else None
@@ -56,6 +57,7 @@ def _repair_case(folder: Path, copy_overlap: bool) -> dict:
         "repair_code": repaired.returncode,
         "repair_stderr": repaired.stderr,
         "outcome": json.loads(repaired.stdout) if repaired.stdout.strip() else None,
+        "source_unchanged": before == {p.name: p.read_bytes() for p in (folder / "source").iterdir()},
     }
 
 
@@ -87,6 +89,7 @@ def _check_repaired(result: dict) -> None:
     """The CLI said verified, and the user's own restore code agrees."""
     assert "Traceback" not in result["diagnose_stderr"] + result["repair_stderr"]
     assert result["diagnose_code"] == 1  # the source does not restore as is
+    assert result["source_unchanged"]  # not a byte of the source folder changed
     outcome = result["outcome"]
     assert result["repair_code"] == 0, (result["repair_stderr"], outcome)
     assert outcome["ok"] and outcome["verification"]["ok"] and outcome["verification"]["unconsumed"] == []
