@@ -257,3 +257,30 @@ def test_a_plan_that_does_not_fit_the_model_is_a_one_line_error(repaired, cases,
     assert len(errors) == 1 and str(path) in errors[0] and "model/nowhere/_kernel" in errors[0]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_exit_code_1_when_the_verification_does_not_pass(repaired, cases, tmp_path):
+    # A script that builds another head on its second run: the checkpoint written on
+    # the first run does not restore into what the verification builds.
+    folder = cases / "attribute_rename"
+    script = tmp_path / "changing_model.py"
+    script.write_text(
+        (folder / "model.py")
+        .read_text()
+        .replace(
+            "class Net(keras.Model):",
+            "import os\n_RUNS = os.path.join(os.path.dirname(__file__), 'runs.txt')\n"
+            "_RUN = int(open(_RUNS).read()) if os.path.exists(_RUNS) else 0\n"
+            "open(_RUNS, 'w').write(str(_RUN + 1))\n\nclass Net(keras.Model):",
+        )
+        .replace("keras.layers.Dense(4)", "keras.layers.Dense(4 if _RUN == 0 else 5)")
+    )
+    result = run_cli("repair", str(folder / "source"), "--model", str(script), "--plan", str(folder / "plan.json"),
+                     "-o", str(tmp_path / "out"), "--json", timeout=600)  # fmt: skip
+    assert (tmp_path / "runs.txt").read_text() == "2"  # written, then verified
+    outcome = json.loads(result.stdout)
+    assert result.returncode == 1, result.stderr
+    assert not outcome["ok"] and outcome["error"] is None and outcome["written"]
+    assert "model/head/_kernel" in outcome["verification"]["unconsumed"]
+    record = json.loads((tmp_path / "out" / "repair.json").read_text())
+    assert record["verification"]["ok"] is False
