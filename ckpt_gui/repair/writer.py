@@ -142,6 +142,7 @@ def run_repair(request: RepairRequest, on_phase=None) -> RepairOutcome:
             outcome.error = AttemptError.from_fact(result.error or {"type": "Error", "message": "no report"})
             return outcome
         outcome.written = result.facts["repair"]["written"]
+        diagnoser.keep_warm = False  # the verification's child is warm already; none after it
         verify_request = dataclasses.replace(base, checkpoint=outcome.written, repair=None)
         outcome.verification = build_report(verify_request, diagnoser.run(verify_request, on_phase))
     finally:
