@@ -11,7 +11,7 @@ import sys
 
 from ckpt_gui import __version__
 
-COMMANDS = ("inspect", "export", "diagnose", "diff")
+COMMANDS = ("inspect", "export", "diagnose", "diff", "repair")
 EXIT_ERROR = 2
 
 
@@ -85,7 +85,8 @@ usage: ckpt-gui [PATH] [--compare B] [--model SCRIPT] [--screenshot FILE.png]
                                        open the app (the bundled demo when no PATH)
        ckpt-gui inspect PATH [--json] [--stats]
        ckpt-gui export PATH KEY -o FILE.npy
-       ckpt-gui diagnose PATH --model SCRIPT [--json] [--timeout S] [--python EXE]
+       ckpt-gui diagnose PATH --model SCRIPT [--json] [--timeout S] [--python EXE] [--plan PLAN.json]
+       ckpt-gui repair PATH --model SCRIPT --plan PLAN.json -o OUTDIR [--json] [--force]
        ckpt-gui diff A B [--json]
        ckpt-gui --version
        ckpt-gui --install-desktop-file     add ckpt-gui to the desktop's application menu

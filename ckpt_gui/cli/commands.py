@@ -6,13 +6,13 @@ Every CheckpointError becomes one line on stderr and exit code 2, never a traceb
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import json
 import os
 import sys
 
 from ckpt_gui.cli.documents import versioned, write_inspect_json
+from ckpt_gui.cli.repair_command import add_attempt_options, add_repair_parser, attempt_request, write_proposed_plan
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
@@ -78,18 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     diagnose.add_argument("path", help="checkpoint folder, prefix or file")
     diagnose.add_argument("--model", required=True, help="the Python script that defines the model")
     diagnose.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    diagnose.add_argument("--timeout", type=float, default=120.0, help="seconds before the attempt is stopped")
-    diagnose.add_argument("--python", default=sys.executable, help="the interpreter (with TensorFlow) to use")
-    diagnose.add_argument(
-        "--memory-limit",
-        type=float,
-        metavar="GB",
-        help="stop the attempt when its processes use more memory than this (default: half the machine's; 0: none)",
-    )
-    diagnose.add_argument(
-        "--allow-gpu", action="store_true", help="let TensorFlow see the GPUs (hidden by default: a restore needs none)"
-    )
+    diagnose.add_argument("--plan", metavar="PLAN.json", help="also write the proposed repair plan (see repair)")
+    add_attempt_options(diagnose)
     diagnose.set_defaults(handler=_diagnose)
+    add_repair_parser(commands)
 
     diff = commands.add_parser("diff", help="compare two checkpoints variable by variable")
     diff.add_argument("a", help="the first checkpoint (before)")
@@ -126,10 +118,12 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
     from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
     from ckpt_gui.diagnosis.report import build_report, exit_code
-    from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+    from ckpt_gui.diagnosis.runner import Diagnoser
 
     # A Keras weights file (.weights.h5, .keras, Keras 2 .h5): model.load_weights(FILE).
     keras_file = keras_file_kind(args.path) is not None
+    if keras_file and args.plan:
+        raise CheckpointError(args.path, "repair plans are made for TensorFlow checkpoints, not yet Keras files")
     ckpt = None if keras_file else Checkpoint.open(args.path)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
@@ -138,9 +132,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         # A restore needs every value: say now, and plainly, if a file is missing or cut short.
         ckpt.shards.check_all_present()
     prefix = ckpt.prefix if ckpt is not None else os.path.abspath(args.path)
-    request = DiagnosisRequest(prefix, script, args.timeout, args.python, allow_gpu=args.allow_gpu)
-    if args.memory_limit is not None:
-        request = dataclasses.replace(request, memory_limit=max(args.memory_limit, 0.0))
+    request = attempt_request(args, prefix, script)
     quiet = args.json
 
     def on_phase(phase: str) -> None:
@@ -158,6 +150,8 @@ def _diagnose(args: argparse.Namespace) -> int:
         _print_json(report.to_json())
     else:
         print_report(report)
+    if args.plan:
+        write_proposed_plan(report, ckpt, args.plan)
     return exit_code(report)
 
 

@@ -29,8 +29,33 @@ class _Side:
     loose: Loose = field(default_factory=list)  # unclaimed values named by another path
 
 
+@dataclass(frozen=True, slots=True)
+class LayerShift:
+    """From position ``first`` on, the checkpoint's layer N of the list ``layers`` is the
+    model's layer N + ``moved`` (moved > 0: layers inserted, < 0: removed); ``borrowed``:
+    findings named by another path that stand for a moved weight (finding index -> the
+    (position, weight name) they stand for, on the side the layers moved from)."""
+
+    layers: str
+    first: int
+    moved: int
+    borrowed: dict[int, tuple[int, str]]
+
+
+def layer_shifts(findings: list[RestoreFinding]) -> list[LayerShift]:
+    """Every list of layers whose later layers all moved by the same number (the repair plan reads these)."""
+    return [shift for shift, _places in _found_shifts(findings)]
+
+
 def shifted_layers(findings: list[RestoreFinding]) -> list[Cause]:
     """One cause per list of layers whose later layers all moved by the same number."""
+    return [
+        _cause(shift.layers, shift.first, shift.moved, shift.borrowed, places, findings)
+        for shift, places in _found_shifts(findings)
+    ]
+
+
+def _found_shifts(findings: list[RestoreFinding]) -> list[tuple[LayerShift, list]]:
     saved, model = _Side(), _Side()
     where: dict[str, list[tuple[int, tuple[int, str], bool]]] = {}  # finding index, place, on the model side
     for index, finding in enumerate(findings):
@@ -47,12 +72,12 @@ def shifted_layers(findings: list[RestoreFinding]) -> list[Cause]:
             layers, number, weight = position
             side.weights.setdefault(layers, {})[(number, weight)] = value
             where.setdefault(layers, []).append((index, (number, weight), is_model))
-    causes = []
+    found = []
     for layers in sorted(set(saved.weights) & set(model.weights)):
         shift = _shift(saved.weights[layers], model.weights[layers], saved.loose, model.loose)
         if shift is not None:
-            causes.append(_cause(layers, *shift, where[layers], findings))
-    return causes
+            found.append((LayerShift(layers, *shift), where[layers]))
+    return found
 
 
 def _shift(saved: Weights, model: Weights, saved_loose: Loose, model_loose: Loose) -> tuple | None:

@@ -59,6 +59,8 @@ class DiagnosisRequest:
     python: str = sys.executable
     memory_limit: float = DEFAULT_MEMORY_LIMIT  # GB of resident memory, all its processes together; 0: none
     allow_gpu: bool = False  # hidden by default (CUDA_VISIBLE_DEVICES=-1): restoring needs none
+    # A repair instead of a diagnosis: {"entries": the plan's, "output": folder} (child/repair_write.py).
+    repair: dict | None = None
 
 
 @dataclass(slots=True)
@@ -270,7 +272,8 @@ class Diagnoser:
             self._wait_ready(child, request, result, report_phase, cancelled)
             if result.error is None:
                 result.protection = child.protect(request.checkpoint)
-                child.send({"checkpoint": request.checkpoint, "script": request.script, "workdir": workdir})
+                message = {"checkpoint": request.checkpoint, "script": request.script, "workdir": workdir}
+                child.send({**message, "repair": request.repair} if request.repair is not None else message)
                 self._wait_result(child, request, result, report_phase, cancelled)
         finally:
             child.kill()

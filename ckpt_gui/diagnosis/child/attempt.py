@@ -12,6 +12,7 @@ from .first_step import rehearse_first_step
 from .keras_kind import keras_file_kind
 from .keras_weights import keras_attempt
 from .names import match_names
+from .names_to_objects import match_names_to_objects
 from .objects import match_objects, prepare_root, read_graph
 from .optimizers import user_optimizers
 from .protocol import phase
@@ -40,6 +41,8 @@ def attempt(request: dict) -> dict:
     if object_based:
         facts = _object_based(tf, reader, shapes, dtypes, target, notes, prefix)
         facts["optimizers"] = user_optimizers(tf, target)
+    elif target["kind"] == "objects":  # TF1 names into TF2 objects: nothing meets (names_to_objects.py)
+        facts = match_names_to_objects(tf, shapes, dtypes, target, notes)
     else:
         facts = match_names(tf, shapes, dtypes, target, notes)
         phase("restoring")

@@ -55,14 +55,20 @@ def main() -> int:
     line = sys.stdin.readline()
     if not line:
         return 0  # the parent went away or does not need this warm child
-    attempt = importlib.import_module(PACKAGE + ".attempt")
+    request = json.loads(line)
+    # A repair request writes a repaired checkpoint (repair_write.py) instead of diagnosing.
+    repairing = "repair" in request
+    if repairing:
+        run = importlib.import_module(PACKAGE + ".repair_write").write_repaired
+    else:
+        run = importlib.import_module(PACKAGE + ".attempt").attempt
     try:
-        facts = attempt.attempt(json.loads(line))
+        facts = run(request)
     except protocol.ScriptError as exc:
         protocol.send_error(exc.cause, exc.phase, exc.trace)
         return 1
     except BaseException as exc:  # noqa: BLE001
-        protocol.send_error(exc, "diagnosing")
+        protocol.send_error(exc, "writing the repaired checkpoint" if repairing else "diagnosing")
         return 1
     protocol.send({"event": "report", "report": facts})
     return 0

@@ -1,0 +1,230 @@
+"""The repair plan: for each checkpoint value, where it goes in the user's model, and
+which model variables keep their initial values. A JSON document the user may edit
+(accept or reject a line, retarget a value, choose copy-overlap for a shape
+conflict); the README's "Repairing a checkpoint" section is its contract.
+
+Pure Python: no TensorFlow, no Qt, no numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ckpt_gui.core.format.errors import CheckpointError
+
+PLAN_SCHEMA = 1  # raised when a field is removed or changes meaning
+PLAN_KIND = "ckpt-gui repair plan"
+
+
+class Action(StrEnum):
+    """What happens to one checkpoint value (its JSON word)."""
+
+    MAP = "map"  # assign it, whole, to the target variable (same shape and dtype, or an error)
+    DROP = "drop"  # not written: optimizer state of another optimizer, EMA shadows, values with no place
+    KEEP_INITIAL = "keep-initial"  # the target keeps the model's initial value (a shape or dtype conflict)
+    COPY_OVERLAP = "copy-overlap"  # the overlapping block (same rank and dtype) is copied; the rest stays initial
+
+
+WRITES = frozenset({Action.MAP, Action.COPY_OVERLAP})  # actions that put a value into the target
+NEEDS_TARGET = frozenset({Action.MAP, Action.KEEP_INITIAL, Action.COPY_OVERLAP})
+
+Shape = tuple[int, ...]
+
+
+class PlanError(CheckpointError):
+    """A plan that cannot be read or carried out (one line, naming the plan file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEntry:
+    """One checkpoint value and what becomes of it."""
+
+    source_key: str  # its key in the source checkpoint
+    action: Action
+    target: str | None  # the model variable, as the doctor names it (its object path, or TF1 name)
+    reason: str
+    source_shape: Shape | None = None
+    target_shape: Shape | None = None
+    source_dtype: str | None = None
+    target_dtype: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "source_key": self.source_key,
+            "target": self.target,
+            "action": self.action.value,
+            "reason": self.reason,
+            "source_shape": _listed(self.source_shape),
+            "target_shape": _listed(self.target_shape),
+            "source_dtype": self.source_dtype,
+            "target_dtype": self.target_dtype,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InitialVariable:
+    """A model variable no checkpoint value is written to: it keeps its initial value."""
+
+    target: str
+    reason: str
+    shape: Shape | None = None
+    dtype: str | None = None
+
+    def to_json(self) -> dict:
+        return {"target": self.target, "reason": self.reason, "shape": _listed(self.shape), "dtype": self.dtype}
+
+
+@dataclass(frozen=True, slots=True)
+class RepairPlan:
+    source: str  # the source checkpoint's prefix
+    script: str  # the model script the plan was made for
+    mode: str  # "object" (TF2 object paths) or "name" (TF1 variable names)
+    entries: tuple[PlanEntry, ...]
+    initial: tuple[InitialVariable, ...]
+    notes: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """How many values each action takes, in Action order."""
+        return {action.value: sum(1 for e in self.entries if e.action == action) for action in Action}
+
+    def written(self) -> list[PlanEntry]:
+        """The entries that put a value into a model variable."""
+        return [e for e in self.entries if e.action in WRITES]
+
+    def to_json(self) -> dict:
+        return {
+            "schema": PLAN_SCHEMA,
+            "kind": PLAN_KIND,
+            "source": self.source,
+            "script": self.script,
+            "mode": self.mode,
+            "summary": self.counts(),
+            "entries": [e.to_json() for e in self.entries],
+            "initial": [v.to_json() for v in self.initial],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, document: object, where: str) -> RepairPlan:
+        """A plan from its JSON document; ``where`` names the file in errors."""
+        _expect(isinstance(document, dict), where, "is not a JSON object")
+        _expect(document.get("kind") == PLAN_KIND, where, f'is not a repair plan (no "kind": "{PLAN_KIND}")')
+        _expect(
+            document.get("schema") == PLAN_SCHEMA,
+            where,
+            f"has plan schema {document.get('schema')!r}; this ckpt-gui reads schema {PLAN_SCHEMA}",
+        )
+        _expect(document.get("mode") in ("object", "name"), where, 'has no mode ("object" or "name")')
+        entries = tuple(_entry(raw, where, i) for i, raw in enumerate(_list(document, "entries", where)))
+        initial = tuple(_initial(raw, where, i) for i, raw in enumerate(_list(document, "initial", where)))
+        plan = cls(
+            source=str(document.get("source") or ""),
+            script=str(document.get("script") or ""),
+            mode=document["mode"],
+            entries=entries,
+            initial=initial,
+            notes=tuple(str(n) for n in document.get("notes") or ()),
+        )
+        check_plan(plan, where)
+        return plan
+
+
+def read_plan(path: str) -> RepairPlan:
+    try:
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+    except OSError as exc:
+        raise PlanError(path, f"cannot read the plan ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise PlanError(path, f"is not valid JSON ({exc})") from None
+    return RepairPlan.from_json(document, path)
+
+
+def check_plan(plan: RepairPlan, where: str) -> None:
+    """What makes a plan impossible to carry out, found before any TensorFlow runs: a
+    source written twice or a target written twice, a map whose shapes differ (never
+    a silent reshape: choose keep-initial or copy-overlap)."""
+    sources: set[str] = set()
+    targets: dict[str, str] = {}
+    for entry in plan.entries:
+        _expect(entry.source_key not in sources, where, f"lists the checkpoint value {entry.source_key} twice")
+        sources.add(entry.source_key)
+        if entry.action not in WRITES:
+            continue
+        other = targets.get(entry.target)
+        _expect(other is None, where, f"writes {entry.target} twice (from {other} and from {entry.source_key})")
+        targets[entry.target] = entry.source_key
+        if entry.action == Action.MAP and None not in (entry.source_shape, entry.target_shape):
+            _expect(
+                entry.source_shape == entry.target_shape,
+                where,
+                f"maps {entry.source_key} {list(entry.source_shape)} to {entry.target} {list(entry.target_shape)}: "
+                "shapes differ; choose keep-initial or copy-overlap (no value is ever reshaped)",
+            )
+
+
+def _entry(raw: object, where: str, index: int) -> PlanEntry:
+    _expect(isinstance(raw, dict), where, f"entry {index} is not an object")
+    source_key = raw.get("source_key")
+    _expect(isinstance(source_key, str) and source_key, where, f"entry {index} has no source_key")
+    try:
+        action = Action(raw.get("action"))
+    except ValueError:
+        words = ", ".join(a.value for a in Action)
+        problem = f"entry {index} ({source_key}): action {raw.get('action')!r} is not one of {words}"
+        raise PlanError(where, problem) from None
+    target = raw.get("target")
+    _expect(target is None or isinstance(target, str), where, f"entry {index} ({source_key}): target is not text")
+    _expect(
+        action not in NEEDS_TARGET or bool(target),
+        where,
+        f"entry {index} ({source_key}): action {action.value} needs a target",
+    )
+    return PlanEntry(
+        source_key=source_key,
+        action=action,
+        target=target or None,
+        reason=str(raw.get("reason") or ""),
+        source_shape=_shape(raw.get("source_shape"), where, index),
+        target_shape=_shape(raw.get("target_shape"), where, index),
+        source_dtype=raw.get("source_dtype"),
+        target_dtype=raw.get("target_dtype"),
+    )
+
+
+def _initial(raw: object, where: str, index: int) -> InitialVariable:
+    _expect(isinstance(raw, dict) and isinstance(raw.get("target"), str), where, f"initial {index} has no target")
+    return InitialVariable(
+        target=raw["target"],
+        reason=str(raw.get("reason") or ""),
+        shape=_shape(raw.get("shape"), where, index),
+        dtype=raw.get("dtype"),
+    )
+
+
+def _list(document: dict, name: str, where: str) -> list:
+    value = document.get(name, [])
+    _expect(isinstance(value, list), where, f"'{name}' is not a list")
+    return value
+
+
+def _shape(raw: object, where: str, index: int) -> Shape | None:
+    if raw is None:
+        return None
+    _expect(
+        isinstance(raw, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in raw),
+        where,
+        f"entry {index}: a shape is not a list of integers",
+    )
+    return tuple(raw)
+
+
+def _expect(condition: bool, where: str, problem: str) -> None:
+    if not condition:
+        raise PlanError(where, problem)
+
+
+def _listed(shape: Shape | None) -> list | None:
+    return None if shape is None else list(shape)

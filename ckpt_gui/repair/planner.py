@@ -1,0 +1,126 @@
+"""The proposed repair plan of one diagnosis: every checkpoint value mapped, dropped
+or kept from its target, every model variable that keeps its initial value, each
+with its reason. Never a reshape: a shape or dtype conflict is keep-initial (the
+user may choose copy-overlap).
+
+Pure Python, from the doctor's report alone.
+"""
+
+from __future__ import annotations
+
+from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.cause_facts import model_side, saved_path
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.repair.pairing import Pairing, foreign_optimizer_roots, pair_values
+from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, Shape
+
+SAVE_COUNTER = "save_counter"
+
+
+def propose_plan(report: RestoreReport) -> RepairPlan:
+    """The plan the doctor's findings suggest (the report must have facts: no error)."""
+    findings = list(report.variables)
+    pairing = pair_values(findings)
+    foreign = foreign_optimizer_roots(findings)
+    model_variables = {
+        f.model_path: (f.model_shape, f.model_dtype) for f in findings if model_side(f) and not f.untracked
+    }
+    entries = [
+        _entry(index, finding, pairing, foreign, model_variables)
+        for index, finding in enumerate(findings)
+        if finding.checkpoint_key
+    ]
+    entries.sort(key=lambda e: (e.action != Action.MAP, e.source_key))
+    written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
+    kept = {e.target: e for e in entries if e.action == Action.KEEP_INITIAL}
+    initial = [
+        InitialVariable(path, _initial_reason(path, kept, pairing), shape, dtype)
+        for path, (shape, dtype) in sorted(model_variables.items())
+        if path not in written
+    ]
+    notes = [f"proposed from the diagnosis of {report.checkpoint} with {report.script}"]
+    if foreign:
+        notes += [f"the optimizer '{root}' is not the one that saved its state ({why}): its state is dropped and "
+                  "it starts afresh" for root, why in sorted(foreign.items())]  # fmt: skip
+    return RepairPlan(report.checkpoint, report.script, report.mode or "object", tuple(entries), tuple(initial),
+                      tuple(notes))  # fmt: skip
+
+
+def _entry(index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict, model_variables: dict) -> PlanEntry:
+    source = dict(source_key=finding.checkpoint_key, source_shape=finding.checkpoint_shape,
+                  source_dtype=finding.checkpoint_dtype)  # fmt: skip
+    root = (finding.model_path or saved_path(finding) or "").split("/")[0]
+    if finding.optimizer and root in foreign:
+        why = f"optimizer state of another optimizer than the model's '{root}': it starts afresh"
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=why)
+    if _is_save_counter(finding):
+        why = "tf.train.Checkpoint's save counter: the new checkpoint counts its own saves"
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=why)
+    if index in pairing.targets:
+        target, why = pairing.targets[index]
+        return _onto(source, target, model_variables.get(target, (None, None)), why)
+    if index in pairing.removed:
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=pairing.removed[index])
+    if finding.status in (RestoreStatus.UNMATCHED, RestoreStatus.DEFERRED):
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=_unused_reason(index, finding, pairing))
+    claimant = pairing.claimed.get(finding.model_path)
+    if claimant is not None:
+        other = pairing.findings[claimant].checkpoint_key
+        return PlanEntry(**source, action=Action.DROP, target=None,
+                         reason=f"its place, {finding.model_path}, takes {other} (see that line)")  # fmt: skip
+    if finding.shared_with and finding.checkpoint_path:
+        return PlanEntry(**source, action=Action.DROP, target=None,
+                         reason=f"TensorFlow would bind it to {finding.model_path}, which has a value of its own "
+                         f"({', '.join(finding.shared_with)})")  # fmt: skip
+    shape_dtype = (finding.model_shape, finding.model_dtype)
+    return _onto(source, finding.model_path, shape_dtype, "matched by path" if finding.status == "consumed" else "")
+
+
+def _onto(source: dict, target: str, shape_dtype: tuple, why: str) -> PlanEntry:
+    """Map a value onto a target if its shape and dtype fit, else keep the target's initial value."""
+    shape, dtype = shape_dtype
+    fits = shape == source["source_shape"] and dtype == source["source_dtype"]
+    placed = dict(target=target, target_shape=shape, target_dtype=dtype)
+    if fits:
+        return PlanEntry(**source, **placed, action=Action.MAP, reason=why)
+    if shape != source["source_shape"]:
+        conflict = (f"shape conflict: the checkpoint has {_shape(source['source_shape'])}, the model "
+                    f"{_shape(shape)}; copy-overlap would copy the overlapping block")  # fmt: skip
+    else:
+        conflict = f"dtype conflict: the checkpoint holds {source['source_dtype']}, the model {dtype}"
+    return PlanEntry(**source, **placed, action=Action.KEEP_INITIAL, reason="; ".join(filter(None, [why, conflict])))
+
+
+def _unused_reason(index: int, finding: RestoreFinding, pairing: Pairing) -> str:
+    if finding.status == RestoreStatus.DEFERRED:
+        return (f"waits for {finding.deferred_owner or 'its owner'}, which the script does not build: build it "
+                "(call the model once, optimizer.build(...)) to carry this value over")  # fmt: skip
+    if finding.optimizer:
+        return "optimizer state the model's objects have no place for"
+    if finding.is_average:
+        return "a moving average (EMA shadow) of a weight: the model restores the weights themselves"
+    if finding.is_counter:
+        return "a counter the model's objects do not have"
+    if index in pairing.ambiguous:
+        return (f"{pairing.ambiguous[index]} model variables have its shape and dtype and none is clearly meant: "
+                "give it a target and the action map to carry it over")  # fmt: skip
+    return "nothing in the model claims it (a layer or variable removed since the save?)"
+
+
+def _initial_reason(path: str, kept: dict[str, PlanEntry], pairing: Pairing) -> str:
+    if path in kept:
+        return f"keeps its initial value: {kept[path].source_key} does not fit ({kept[path].reason})"
+    if path in pairing.new_layers:
+        return pairing.new_layers[path]
+    if path == SAVE_COUNTER:
+        return "tf.train.Checkpoint's save counter"
+    return "the checkpoint has no value for it"
+
+
+def _is_save_counter(finding: RestoreFinding) -> bool:
+    return (saved_path(finding) or "") == SAVE_COUNTER or finding.model_path == SAVE_COUNTER
+
+
+def _shape(shape: Shape | None) -> str:
+    return format_shape(shape) if shape is not None else "?"

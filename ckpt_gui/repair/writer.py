@@ -1,0 +1,187 @@
+"""Carrying out a repair plan: TensorFlow writes the new checkpoint in the doctor's
+child, from the user's own objects (diagnosis/child/repair_write.py); then the doctor
+runs on it at once, and every value the plan wrote is compared with the source's,
+bit for bit (on the overlapping block where the plan asked for a block copy).
+``repair.json`` beside the new checkpoint records the source, the plan, the
+verification and the ckpt-gui version.
+
+No TensorFlow here, no Qt: values are read with the core's reader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ckpt_gui import __version__
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.write_guard import Protected, check_output, write_file
+from ckpt_gui.diagnosis.findings import AttemptError, RestoreReport
+from ckpt_gui.diagnosis.report import build_report
+from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan
+
+RECORD_NAME = "repair.json"
+RECORD_SCHEMA = 1
+_NOT_CONSUMED = (RestoreStatus.MISSING, RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT,
+                 RestoreStatus.DEFERRED)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCheck:
+    """One written value against the source's."""
+
+    source_key: str
+    target: str
+    written_key: str | None  # its key in the new checkpoint (None: the doctor found no value for the target)
+    result: str  # "equal" (bit for bit), "overlap" (the block copied is the source's), "different", "absent"
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(slots=True)
+class RepairOutcome:
+    source: str
+    output: str
+    plan: RepairPlan
+    written: str | None = None  # the new checkpoint's prefix
+    error: AttemptError | None = None  # the writing attempt failed
+    verification: RestoreReport | None = None  # the doctor on the new checkpoint
+    checks: list[ValueCheck] = field(default_factory=list)
+    record: str | None = None  # repair.json
+
+    @property
+    def unconsumed(self) -> list[str]:
+        """Model variables the doctor did not find consumed in the new checkpoint."""
+        if self.verification is None:
+            return []
+        return [v.label for v in self.verification.variables if v.status in _NOT_CONSUMED]
+
+    @property
+    def ok(self) -> bool:
+        """Written, every model variable consumed, every written value the source's."""
+        return (
+            self.error is None
+            and self.verification is not None
+            and self.verification.error is None
+            and not self.unconsumed
+            and all(check.result in ("equal", "overlap") for check in self.checks)
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "source": self.source,
+            "output": self.output,
+            "written": self.written,
+            "error": self.error.to_json() if self.error is not None else None,
+            "summary": self.plan.counts(),
+            "verification": {
+                "ok": self.verification.ok if self.verification is not None else None,
+                "summary": {s.value: n for s, n in self.verification.summary.items()} if self.verification else None,
+                "unconsumed": self.unconsumed,
+                "values": [check.to_json() for check in self.checks],
+            },
+            "record": self.record,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RepairRequest:
+    checkpoint: Checkpoint
+    script: str
+    plan: RepairPlan
+    output: str
+    force: bool = False
+    attempt: DiagnosisRequest | None = None  # the doctor's settings (python, timeout, memory limit...)
+
+
+def prepare_output(ckpt: Checkpoint, output: str, force: bool) -> str:
+    """The output folder, absolute, after the write guard: never the checkpoint's folder
+    (or inside it), never over an existing checkpoint unless ``force``."""
+    protected = Protected.of(ckpt)
+    folder = os.path.dirname(check_output(os.path.join(output, "checkpoint"), protected))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CheckpointError(output, "is not a folder")
+    if not force and os.path.isdir(folder):
+        held = [name for name in os.listdir(folder) if name == "checkpoint" or name.endswith(".index")]
+        if held:
+            raise CheckpointError(folder, f"already holds a checkpoint ({', '.join(sorted(held)[:3])}): "
+                                  "choose an empty folder, or --force to write beside it")  # fmt: skip
+    return folder
+
+
+def check_sources(ckpt: Checkpoint, plan: RepairPlan, where: str) -> None:
+    """Every value the plan writes is in the checkpoint."""
+    keys = {variable.key for variable in ckpt.variables}
+    for entry in plan.written():
+        if entry.source_key not in keys:
+            raise PlanError(where, f"writes {entry.source_key}, which {ckpt.prefix} does not hold")
+
+
+def run_repair(request: RepairRequest, on_phase=None) -> RepairOutcome:
+    """Write the plan's checkpoint into the output folder and verify it."""
+    ckpt, plan = request.checkpoint, request.plan
+    output = prepare_output(ckpt, request.output, request.force)
+    base = request.attempt or DiagnosisRequest(ckpt.prefix, request.script)
+    base = dataclasses.replace(base, checkpoint=ckpt.prefix, script=request.script)
+    outcome = RepairOutcome(ckpt.prefix, output, plan)
+    entries = [entry.to_json() for entry in plan.entries]
+    # Warm: the verification's child imports TensorFlow while this one writes.
+    diagnoser = Diagnoser(keep_warm=True)
+    try:
+        result = diagnoser.run(dataclasses.replace(base, repair={"entries": entries, "output": output}), on_phase)
+        if result.error is not None or result.facts is None:
+            outcome.error = AttemptError.from_fact(result.error or {"type": "Error", "message": "no report"})
+            return outcome
+        outcome.written = result.facts["repair"]["written"]
+        diagnoser.keep_warm = False  # the verification's child is warm already; none after it
+        verify_request = dataclasses.replace(base, checkpoint=outcome.written, repair=None)
+        outcome.verification = build_report(verify_request, diagnoser.run(verify_request, on_phase))
+    finally:
+        diagnoser.close()
+    outcome.checks = compare_values(ckpt, Checkpoint.open(outcome.written), plan, outcome.verification)
+    outcome.record = _write_record(outcome, request.script, Protected.of(ckpt))
+    return outcome
+
+
+def compare_values(
+    source: Checkpoint, written: Checkpoint, plan: RepairPlan, report: RestoreReport
+) -> list[ValueCheck]:
+    """Each written value against the source's: the new checkpoint's key for a target
+    is the one the doctor's verification consumed for it."""
+    key_of = {v.model_path: v.checkpoint_key for v in report.variables if v.status == RestoreStatus.CONSUMED}
+    return [_check(source, written, entry, key_of.get(entry.target)) for entry in plan.written()]
+
+
+def _check(source: Checkpoint, written: Checkpoint, entry: PlanEntry, written_key: str | None) -> ValueCheck:
+    if written_key is None:
+        return ValueCheck(entry.source_key, entry.target, None, "absent")
+    was, now = np.asarray(source.read(entry.source_key)), np.asarray(written.read(written_key))
+    if entry.action == Action.MAP:
+        same = was.shape == now.shape and was.dtype == now.dtype and was.tobytes() == now.tobytes()
+        return ValueCheck(entry.source_key, entry.target, written_key, "equal" if same else "different")
+    block = tuple(slice(0, min(a, b)) for a, b in zip(was.shape, now.shape))
+    same = was.ndim == now.ndim and was[block].tobytes() == now[block].tobytes()
+    return ValueCheck(entry.source_key, entry.target, written_key, "overlap" if same else "different")
+
+
+def _write_record(outcome: RepairOutcome, script: str, protected: Protected) -> str:
+    record = {
+        "schema": RECORD_SCHEMA,
+        "ckpt_gui_version": __version__,
+        "source": outcome.source,
+        "script": script,
+        "written": outcome.written,
+        "verification": outcome.to_json()["verification"],
+        "plan": outcome.plan.to_json(),
+    }
+    text = json.dumps(record, indent=1, allow_nan=False).encode("utf-8")
+    return write_file(os.path.join(outcome.output, RECORD_NAME), protected, lambda f: f.write(text + b"\n"))

@@ -1,0 +1,108 @@
+"""The proposed repair plan from the doctor's findings, without TensorFlow: the
+situations test_repair.py does not write a checkpoint for (a removed layer, two
+equally likely targets, a dtype conflict, an EMA shadow, a value waiting for an
+unbuilt layer). The findings are the child's facts as the doctor turns them into
+a report (RestoreFinding.from_fact)."""
+
+from __future__ import annotations
+
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
+from ckpt_gui.repair.plan import Action
+from ckpt_gui.repair.planner import propose_plan
+
+OPS = "model/_functional/_operations/"
+ATTR = "/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def _value(status: str, path: str | None, shape, model_path=None, model_shape=None, dtype="float32", **extra) -> dict:
+    return {"status": status, "checkpoint_key": path + ATTR if path else None, "model_path": model_path,
+            "checkpoint_shape": shape, "model_shape": model_shape, "checkpoint_dtype": dtype if path else None,
+            "model_dtype": extra.pop("model_dtype", dtype) if model_path else None,
+            "checkpoint_path": path if status in ("unmatched", "deferred") else None, **extra}  # fmt: skip
+
+
+def _matched(path: str, shape, model_shape=None, **extra) -> dict:
+    status = "consumed" if model_shape in (None, shape) else "shape_conflict"
+    return _value(status, path, shape, model_path=path, model_shape=model_shape or shape, **extra)
+
+
+def _missing(path: str, shape, dtype="float32") -> dict:
+    return _value("missing", None, None, model_path=path, model_shape=shape, dtype=dtype)
+
+
+def _plan(*facts: dict):
+    findings = tuple(RestoreFinding.from_fact(fact) for fact in facts)
+    report = RestoreReport("/ckpt/ckpt-1", "/m.py", False, None, {s: 0 for s in RestoreStatus}, findings, (),
+                           TensorFlowVerdict(), "python", "2.x", 0.0, "object")  # fmt: skip
+    plan = propose_plan(report)
+    return plan, {entry.source_key.removesuffix(ATTR): entry for entry in plan.entries}
+
+
+def test_a_removed_layer_moves_the_later_weights_back_and_drops_its_own():
+    # Saved: Dense 8->16, Dense 16->16 (removed since), Dense 16->4.
+    plan, entries = _plan(
+        _matched(OPS + "1/_kernel", [8, 16]),
+        _matched(OPS + "2/_kernel", [16, 16], [16, 4]),
+        _value("unmatched", OPS + "3/_kernel", [16, 4]),
+    )
+    moved = entries[OPS + "3/_kernel"]
+    assert (moved.action, moved.target) == (Action.MAP, OPS + "2/_kernel") and "removed" in moved.reason
+    removed = entries[OPS + "2/_kernel"]
+    assert removed.action == Action.DROP and "removed layer" in removed.reason
+    assert entries[OPS + "1/_kernel"].action == Action.MAP
+    assert plan.initial == ()
+
+
+def test_two_equally_likely_targets_are_left_to_the_user():
+    plan, entries = _plan(
+        _value("unmatched", "model/old/kernel", [4, 4]),
+        _missing("model/left/kernel", [4, 4]),
+        _missing("model/right/kernel", [4, 4]),
+    )
+    entry = entries["model/old/kernel"]
+    assert entry.action == Action.DROP and "2 model variables" in entry.reason
+    assert {v.target for v in plan.initial} == {"model/left/kernel", "model/right/kernel"}
+
+
+def test_the_clearly_closer_path_wins_a_rename():
+    _plan_, entries = _plan(
+        _value("unmatched", "model/block/l1/kernel", [4, 4]),
+        _value("unmatched", "model/block/l2/kernel", [4, 4]),
+        _missing("model/encoder/l1/kernel", [4, 4]),
+        _missing("model/encoder/l2/kernel", [4, 4]),
+    )
+    assert entries["model/block/l1/kernel"].target == "model/encoder/l1/kernel"
+    assert entries["model/block/l2/kernel"].target == "model/encoder/l2/kernel"
+
+
+def test_conflicts_keep_the_initial_value_and_never_reshape_or_cast():
+    plan, entries = _plan(
+        _matched("model/dense/kernel", [8, 16], [8, 24]),
+        _value(
+            "dtype_conflict",
+            "model/step",
+            [],
+            model_path="model/step",
+            model_shape=[],
+            dtype="int64",
+            model_dtype="int32",
+        ),  # fmt: skip
+    )
+    assert entries["model/dense/kernel"].action == Action.KEEP_INITIAL
+    assert "copy-overlap" in entries["model/dense/kernel"].reason
+    assert entries["model/step"].action == Action.KEEP_INITIAL and "dtype" in entries["model/step"].reason
+    assert {v.target for v in plan.initial} == {"model/dense/kernel", "model/step"}
+
+
+def test_averages_counters_and_values_waiting_for_an_unbuilt_layer_are_dropped_with_their_reason():
+    _plan_, entries = _plan(
+        _value("unmatched", "ema/model/dense/kernel/ExponentialMovingAverage", [4]),
+        _value("unmatched", "save_counter", [], dtype="int64"),
+        _value("deferred", "model/head/kernel", [4, 2], deferred_owner="model/head"),
+    )
+    assert "moving average" in entries["ema/model/dense/kernel/ExponentialMovingAverage"].reason
+    assert "save counter" in entries["save_counter"].reason
+    deferred = entries["model/head/kernel"]
+    assert deferred.action == Action.DROP and "model/head" in deferred.reason
+    assert all(entry.action == Action.DROP for entry in entries.values())
