@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.tree import natural_key
@@ -18,6 +19,7 @@ _FORMAT_NAMES = {
     "tf2": "TF2 object-based checkpoint",
     "tf1": "TF1 name-based checkpoint",
     "savedmodel": "SavedModel variables",
+    **KERAS_FORMAT_NAMES,
 }
 
 
