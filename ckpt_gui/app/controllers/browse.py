@@ -215,7 +215,7 @@ class BrowseController(Controller):
             self.details.show_facts(node.path, restore)
             self.tensor.show_message("Only in the model: the checkpoint has no value for it.")
         elif node.variable is None:
-            self.details.show_facts(node.path or "Checkpoint", describe_group(node))
+            self.details.show_facts(node.path or "Checkpoint", describe_group(node, self.ckpt))
             self.tensor.show_message("A group: select one variable to see its values.")
         else:
             variable = node.variable

@@ -59,7 +59,7 @@ SLOTS_BY_OPTIMIZER = {
     "adadelta": ("accumulated_grad", "accumulated_delta_var"),
     "ftrl": ("accumulator", "linear"),
 }
-_OWN_VARIABLES = ("iterations", "learning_rate")
+_OWN_VARIABLES = ("iteration", "learning_rate")  # as Keras 3 names them
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,12 +289,13 @@ def keras_tree(ckpt: Checkpoint) -> VariableTree:
     """A Keras weights file by its layers' and variables' names, optimizer slots under
     their variable where core/keras placed them (hinted with the optimizer's name)."""
     leaves = []
+    how = "placed by name" if ckpt.format == "keras2-h5" else "placed by order"
     for variable in ckpt.variables:
         name = ckpt.keras.name(variable.key)
         if name.owner is None:
             leaves.append(leaf(name.path, variable))
         else:
-            leaves.append(leaf(name.path, variable, SLOT, "optimizer"))
+            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}"))
     return VariableTree(leaves)
 
 
