@@ -274,3 +274,35 @@ def test_bad_keras_files_give_one_line_errors(keras_dir, tmp_path):
     with open(cut, "r+b") as f:
         f.truncate(os.path.getsize(cut) - 4000)
     _cli_error(cut)
+
+
+def test_app_opens_a_keras_archive(qtbot, window, keras_dir):
+    from PySide6.QtCore import QModelIndex
+
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(keras_dir / "k3.keras"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.browse.ckpt.format == "keras3-archive"
+    assert window.tree_panel.select_key("layers/dense/vars/0")  # shown as hidden/kernel
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.details.title.text() == "hidden/kernel"
+    values = _oracle(keras_dir, "k3.keras")["hidden/kernel"]
+    stats = window.browse.stats_cache["layers/dense/vars/0"]
+    assert stats.min == float(values.min()) and stats.max == float(values.max())
+    counts = np.histogram(values, bins=window.histogram.bins.value())[0]
+    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
+    facts = _facts(window)
+    assert facts["CRC32C"].startswith("none stored")  # never "verified": there is no checksum
+    window.tree_panel.view.setCurrentIndex(QModelIndex())  # no selection: the file's own facts
+    facts = _facts(window)
+    assert facts["Format"].startswith("Keras 3 model archive")
+    assert "hidden: Dense(units=5" in facts["Architecture"] and "keras version" in facts["Written by"]
+
+
+def _facts(window) -> dict[str, str]:
+    from PySide6.QtWidgets import QLabel
+
+    grid = window.details.facts
+    labels = [grid.itemAt(i).widget() for i in range(grid.count())]
+    texts = [w.text() for w in labels if isinstance(w, QLabel)]
+    return dict(zip(texts[::2], texts[1::2]))
