@@ -79,6 +79,9 @@ loaded = keras.saving.load_model(os.path.join(out, "k3.keras"))
 held("k3.keras", loaded.weights, loaded.optimizer.variables, model=loaded.name)
 oracle["k3.keras"] = {"keras_version": keras.__version__,
     "layers": [[layer.name, type(layer).__name__] for layer in loaded.layers]}
+import tensorflow as tf  # the same model as a TensorFlow checkpoint, for diff by layer order
+tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle3", "ckpt"))
+oracle["bundle3"] = len(loaded.weights)
 
 # Keras 3, another model: nested RNN cell, an embedding, a dense without bias, SGD momentum.
 r = rnn_model()
@@ -102,6 +105,8 @@ fresh.load_weights(os.path.join(out, "k2w.h5"))
 held("k2w.h5", fresh.weights, keras2=True)
 loaded = tf_keras.models.load_model(os.path.join(out, "k2full.h5"))
 held("k2full.h5", loaded.weights, loaded.optimizer.variables, keras2=True)
+tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle2", "ckpt"))
+oracle["bundle2"] = len(loaded.weights)
 with open(os.path.join(out, "oracle.json"), "w") as f:
     json.dump(oracle, f)
 '''
@@ -197,6 +202,9 @@ def test_inspect_json_has_format_architecture_and_writer(keras_dir):
     for name, fmt in (("k3.weights.h5", "keras3-weights"), ("k2full.h5", "keras2-h5")):
         doc = json.loads(run_cli("inspect", "--json", str(keras_dir / name)).stdout)
         assert doc["format"] == fmt
+    # The Keras 2 model (same layer names): its model_config attribute gives the architecture.
+    assert [layer["name"] for layer in doc["architecture"][1:]] == [name for name, _class in oracle["layers"]]
+    assert doc["written_by"]["keras_version"].startswith("2.")
 
 
 def test_stats_and_diff_from_the_cli(keras_dir):
@@ -213,6 +221,20 @@ def test_stats_and_diff_from_the_cli(keras_dir):
     changed = {k for k in first.index.entries if not np.array_equal(first.read(k), ckpt.read(k))}
     statuses = {p["key"]: p["status"] for p in json.loads(done.stdout)["variables"]}
     assert {k for k, s in statuses.items() if s == "changed"} == changed
+
+
+@pytest.mark.parametrize(("keras_file", "bundle"), [("k3.keras", "bundle3"), ("k2full.h5", "bundle2")])
+def test_diff_against_a_tensorflow_checkpoint_pairs_by_layer_order(keras_dir, keras_file, bundle):
+    # The checkpoint was written from the model Keras loaded from the file: every model
+    # variable must pair with the one holding the same value (a wrong pair shows as changed).
+    weights = json.loads((keras_dir / "oracle.json").read_text())[bundle]
+    done = run_cli("diff", "--json", str(keras_dir / keras_file), str(keras_dir / bundle))
+    assert done.returncode in (0, 1), done.stderr
+    pairs = json.loads(done.stdout)["variables"]
+    by_order = [p for p in pairs if p.get("paired_by") == "layer order"]
+    assert len(by_order) == weights and all(p["status"] == "same" for p in by_order)
+    text = run_cli("diff", str(keras_dir / keras_file), str(keras_dir / bundle)).stdout
+    assert f"{weights} pairs made by layer order" in text
 
 
 def test_folder_of_epochs_is_listed_by_epoch(keras_dir):
@@ -242,6 +264,20 @@ def test_compressed_dataset_is_read_through_h5py(tmp_path):
     assert ckpt.read("layers/dense/vars/0").tobytes() == values.tobytes()
     assert ckpt.read("layers/dense/vars/1").tobytes() == values[0].astype("<f8").tobytes()
     assert [v.display_path for v in ckpt.variables] == ["d/kernel", "d/bias"]
+
+
+def test_recompressed_archive_is_read_through_its_stream(keras_dir, tmp_path):
+    # Someone re-zipped the archive with deflate: no byte ranges, values through zipfile + h5py.
+    deflated = tmp_path / "deflated.keras"
+    with zipfile.ZipFile(keras_dir / "k3.keras") as source, zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info.filename))
+    ckpt = Checkpoint.open(deflated)
+    assert ckpt.format == "keras3-archive" and ckpt.shards.in_memory
+    oracle = _oracle(keras_dir, "k3.keras")
+    for variable in ckpt.variables:
+        assert ckpt.read(variable.key).tobytes() == oracle[_keras_name(ckpt, variable.key)].tobytes()
+    assert os.listdir(tmp_path) == ["deflated.keras"]  # nothing extracted beside it
 
 
 def _cli_error(path: Path) -> str:

@@ -221,5 +221,10 @@ def keras2_names(datasets: list[StoredDataset]) -> tuple[dict[str, KerasName], s
                 placed += 1
                 break
     count = sum(1 for ds in datasets if ds.names and ds.names[0] == "optimizer")
-    note = f"{placed} of {count} optimizer variables placed under their variable by name" if count else ""
+    note = (
+        f"{placed} of {count} optimizer variables placed under their variable by name "
+        "(Adam/m/dense/kernel is dense/kernel's m); the others are the optimizer's own"
+        if count
+        else ""
+    )
     return names, note

@@ -148,7 +148,8 @@ class KerasFile:
         attach_weights(self.architecture, [self.names[k].path for k in self.entries if not self.names[k].owner])
 
     def _entry(self, ds: h5_layout.StoredDataset) -> BundleEntry:
-        if ds.offset is None or not ds.size:
+        deflated = self.archive is not None and not self.archive.stored  # offsets are in bytes never on disk
+        if ds.offset is None or not ds.size or deflated:
             self.unmapped.add(ds.key)
             return BundleEntry(ds.key, ds.dtype, ds.shape, 0, 0, ds.size, None)
         if self.archive is not None:
@@ -179,6 +180,19 @@ class KerasFile:
 
     def name(self, key: str) -> KerasName:
         return self.names[key]
+
+    def model_order(self) -> list[str]:
+        """The model's own variables (no optimizer's) in the order the model saved them:
+        Keras 2 lists them (``layer_names``, ``weight_names``); Keras 3 numbers them only
+        within a layer, so the order the datasets were written in the file tells."""
+        keys = [
+            key
+            for key in self.entries
+            if self.names[key].owner is None and not key.startswith(("optimizer/", "optimizer_weights/"))
+        ]
+        if self.format != "keras2-h5":
+            keys.sort(key=lambda key: (key in self.unmapped, self.entries[key].offset, key))
+        return keys
 
     def to_json(self) -> dict:
         """What ``inspect --json`` adds for a Keras file."""
