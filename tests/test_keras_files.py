@@ -59,8 +59,11 @@ def held(name, variables, optimizer=(), keras2=False, model=""):
         if keras2:
             return v.name.removesuffix(":0")
         return "optimizer/" + v.path.split("/", 1)[1].removeprefix(model + "_")
-    values = {relative(v): np.asarray(v.numpy()) for v in variables}
-    values.update({slot(v): np.asarray(v.numpy()) for v in optimizer})
+    def value(v):  # bfloat16 as its bits (npz has no bfloat16)
+        array = np.asarray(v.numpy())
+        return array.view(np.uint16) if array.dtype.name == "bfloat16" else array
+    values = {relative(v): value(v) for v in variables}
+    values.update({slot(v): value(v) for v in optimizer})
     np.savez(os.path.join(out, name + ".oracle.npz"), names=np.array(list(values)), *values.values())
 
 # Keras 3: a trained model (Adam: optimizer variables exist), each epoch saved, then both formats.
@@ -94,6 +97,14 @@ fresh.optimizer.build(fresh.trainable_variables)
 fresh.load_weights(os.path.join(out, "rnn.weights.h5"))
 held("rnn.weights.h5", fresh.weights, fresh.optimizer.variables, model=fresh.name)
 
+# Keras 3 in bfloat16 (stored as opaque 2-byte values marked "bfloat16").
+def half_model():
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="half", dtype="bfloat16")])
+half_model().save_weights(os.path.join(out, "bf16.weights.h5"))
+fresh = half_model()
+fresh.load_weights(os.path.join(out, "bf16.weights.h5"))
+held("bf16.weights.h5", fresh.weights, model=fresh.name)
+
 # Keras 2 (tf_keras): weights only and the full model with its optimizer.
 m2 = conv_model(tf_keras)
 m2.compile(optimizer=tf_keras.optimizers.Adam(0.01), loss="mse")
@@ -111,7 +122,7 @@ with open(os.path.join(out, "oracle.json"), "w") as f:
     json.dump(oracle, f)
 '''
 
-KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "k2w.h5", "k2full.h5"]
+KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5"]
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +165,8 @@ def test_every_value_and_name_is_what_keras_reads(keras_dir, name):
     assert sorted(mine) == sorted(oracle)
     for keras_name, variable in mine.items():
         value, theirs = ckpt.read(variable.key), oracle[keras_name]
+        if value.dtype.name == "bfloat16":
+            value = value.view(np.uint16)
         assert value.dtype == theirs.dtype and value.shape == theirs.shape, keras_name
         assert np.ascontiguousarray(value).tobytes() == theirs.tobytes(), keras_name
         chunks = list(ckpt.iter_chunks(variable.key))  # the chunked path the statistics take
@@ -166,6 +179,7 @@ def test_formats_and_archive_read_in_place(keras_dir):
         "k3.weights.h5": "keras3-weights",
         "k3.keras": "keras3-archive",
         "rnn.weights.h5": "keras3-weights",
+        "bf16.weights.h5": "keras3-weights",
         "k2w.h5": "keras2-h5",
         "k2full.h5": "keras2-h5",
     }
@@ -261,9 +275,14 @@ def test_compressed_dataset_is_read_through_h5py(tmp_path):
         f.create_dataset("layers/dense/vars/1", data=values[0].astype(">f8"))  # big-endian: through h5py too
     ckpt = Checkpoint.open(path)
     assert ckpt.shards.in_memory
+    ckpt.shards.check_all_present()  # what a restore checks first: no byte range to miss here
     assert ckpt.read("layers/dense/vars/0").tobytes() == values.tobytes()
     assert ckpt.read("layers/dense/vars/1").tobytes() == values[0].astype("<f8").tobytes()
     assert [v.display_path for v in ckpt.variables] == ["d/kernel", "d/bias"]
+    with h5py.File(path, "a") as f:  # a string dataset: no tensor, said in a warning
+        f["layers/dense/vars"].create_dataset("2", data=np.array([b"x"], dtype=object), dtype=h5py.string_dtype())
+    ckpt = Checkpoint.open(path)
+    assert len(ckpt.variables) == 2 and "layers/dense/vars/2" in ckpt.warnings[0]
 
 
 def test_recompressed_archive_is_read_through_its_stream(keras_dir, tmp_path):
@@ -305,6 +324,10 @@ def test_bad_keras_files_give_one_line_errors(keras_dir, tmp_path):
     with h5py.File(tmp_path / "other.h5", "w") as f:
         f.create_dataset("images", data=np.zeros(3))
     assert "without Keras weights" in _cli_error(tmp_path / "other.h5")
+    short = tmp_path / "short.weights.h5"  # the datasets' bytes cut off, the HDF5 structure whole
+    short.write_bytes(data[: Checkpoint.open(keras_dir / "k3.weights.h5").index.entries["layers/dense/vars/0"].offset])
+    with pytest.raises(CheckpointError, match=str(short)):
+        Checkpoint.open(short).shards.check_all_present()
     cut = tmp_path / "cut.keras"
     shutil.copy(keras_dir / "k3.keras", cut)
     with open(cut, "r+b") as f:

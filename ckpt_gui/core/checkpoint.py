@@ -125,6 +125,8 @@ class Checkpoint:
         the object graph could not be read (the keys are listed without object paths,
         as tf.train.list_variables lists them)."""
         warnings = list(self.location.warnings)
+        if self.keras is not None:
+            warnings += self.keras.warnings
         if self.graph_error is not None:
             warnings.append(f"{self.graph_error}; the keys are listed without their object paths")
         return warnings

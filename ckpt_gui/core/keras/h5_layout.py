@@ -19,6 +19,7 @@ big-endian, not allocated) is read through h5py, whole, within a size bound.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import h5py
@@ -30,6 +31,7 @@ from ckpt_gui.core.format.dtypes import _TABLE, DType, dtype_from_enum
 # HDF5 has no bfloat16, Keras writes them widened).
 _BY_NUMPY = {spec: dtype_from_enum(enum) for enum, (_name, spec, _size) in _TABLE.items() if spec and enum < 20}
 _BY_NUMPY["|b1"] = dtype_from_enum(10)
+_BFLOAT16 = dtype_from_enum(14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ def dataset_record(key: str, ds: h5py.Dataset) -> StoredDataset | None:
     spec = np_dtype.str
     swapped = spec[0] == ">"
     dtype = _BY_NUMPY.get("<" + spec[1:] if swapped else spec)
+    if spec == "|V2" and attribute_text(ds, "dtype") == "bfloat16":
+        dtype = _BFLOAT16  # Keras 3 stores bfloat16 as 2 opaque bytes, marked so (H5IOStore)
     if dtype is None:
         return None
     shape = tuple(int(d) for d in ds.shape)
@@ -71,8 +75,9 @@ def layout_of(f: h5py.File) -> str:
     return ""
 
 
-def keras3_datasets(f: h5py.File) -> list[StoredDataset]:
-    """Every numeric dataset, in the file's (name) order; Keras 3 names them by index."""
+def keras3_datasets(f: h5py.File, skipped: list[str]) -> list[StoredDataset]:
+    """Every numeric dataset, in the file's (name) order; Keras 3 names them by index.
+    The others (strings, compound types) are named in ``skipped``."""
     found: list[StoredDataset] = []
 
     def visit(name: str, obj) -> None:
@@ -80,6 +85,8 @@ def keras3_datasets(f: h5py.File) -> list[StoredDataset]:
             record = dataset_record(name, obj)
             if record is not None:
                 found.append(record)
+            else:
+                skipped.append(f"{name} ({obj.dtype})")
 
     f.visititems(visit)
     return found
@@ -107,11 +114,7 @@ def keras2_datasets(f: h5py.File) -> list[StoredDataset]:
 def _named(group: h5py.Group, weight: str, key: str, names: tuple[str, ...]) -> list[StoredDataset]:
     ds = group.get(weight)
     record = dataset_record(key, ds) if isinstance(ds, h5py.Dataset) else None
-    return [] if record is None else [StoredDataset(*_fields(record)[:5], names)]
-
-
-def _fields(record: StoredDataset) -> tuple:
-    return (record.key, record.dtype, record.shape, record.offset, record.size)
+    return [] if record is None else [dataclasses.replace(record, names=names)]
 
 
 def _readable(layer: str, weight: str) -> tuple[str, ...]:

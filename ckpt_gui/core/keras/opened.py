@@ -59,6 +59,14 @@ class KerasValues(ShardFiles):
         # dataset read through h5py, none is read in parallel pieces or memory-mapped.
         self.in_memory = bool(keras_file.unmapped)
 
+    def check_all_present(self) -> None:
+        """The file holds every byte range its datasets point at (those read through h5py
+        have none to check: h5py said what they hold when the file was opened)."""
+        mapped = [e for e in self.index.entries.values() if e.key not in self._file.unmapped and e.size]
+        if mapped:
+            furthest = max(mapped, key=lambda e: e.offset + e.size)
+            self.open(self.path(furthest), furthest).close()  # raises, naming the file, when short
+
     def read(self, entry: BundleEntry, verify: bool = True) -> bytes:
         if entry.key in self._file.unmapped:
             return self._file.read_through_h5py(entry)
@@ -90,8 +98,9 @@ class KerasFile:
         self.config: dict | None = None
         self.written_by: dict = {}
         self.unmapped: set[str] = set()
+        self.skipped: list[str] = []  # datasets of no numeric type this reader knows
         self.base = 0  # where the HDF5 file starts in the file read (a .keras archive: its member)
-        if path.endswith(".keras") or _is_zip(path):
+        if _is_zip(path):  # a .keras archive (by its bytes: the name may say anything)
             self._open_archive()
         with self._h5() as f:
             self._read_h5(f)
@@ -139,7 +148,7 @@ class KerasFile:
             self.config = _json_attribute(f, "model_config")
         else:
             self.format = "keras3-archive" if self.archive else layout
-            datasets = h5_layout.keras3_datasets(f)
+            datasets = h5_layout.keras3_datasets(f, self.skipped)
             group_names = _vars_names(f)
             self.names, self.placement = keras3_names(datasets, group_names, layer_infos(self.config))
         self.written_by = {k: v for k, v in self.written_by.items() if v}
@@ -193,6 +202,13 @@ class KerasFile:
         if self.format != "keras2-h5":
             keys.sort(key=lambda key: (key in self.unmapped, self.entries[key].offset, key))
         return keys
+
+    @property
+    def warnings(self) -> list[str]:
+        if not self.skipped:
+            return []
+        shown = ", ".join(self.skipped[:5]) + (f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else "")
+        return [f"{len(self.skipped)} dataset(s) of a type that is no tensor type are not listed: {shown}"]
 
     def to_json(self) -> dict:
         """What ``inspect --json`` adds for a Keras file."""
