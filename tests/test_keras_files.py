@@ -46,7 +46,9 @@ def rnn_model():
     inputs = keras.Input((5,), dtype="int32")
     h = keras.layers.Embedding(20, 3, name="emb")(inputs)
     h = keras.layers.LSTM(4, name="lstm")(h)
-    return keras.Model(inputs, keras.layers.Dense(2, use_bias=False, name="head")(h))
+    block = keras.Sequential([keras.layers.Dense(3, name="inner_dense"), keras.layers.LayerNormalization(name="ln")],
+                             name="block")
+    return keras.Model(inputs, keras.layers.Dense(2, use_bias=False, name="head")(block(h)))
 
 def held(name, variables, optimizer=(), keras2=False, model=""):
     """Keras 3 paths relative to the model (a second model in this process is
@@ -86,7 +88,7 @@ import tensorflow as tf  # the same model as a TensorFlow checkpoint, for diff b
 tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle3", "ckpt"))
 oracle["bundle3"] = len(loaded.weights)
 
-# Keras 3, another model: nested RNN cell, an embedding, a dense without bias, SGD momentum.
+# Keras 3, another model: an RNN cell, a nested model, an embedding, a dense without bias, SGD momentum.
 r = rnn_model()
 r.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
 r.fit(rng.integers(0, 20, size=(16, 5)), rng.normal(size=(16, 2)), epochs=1, verbose=0)
