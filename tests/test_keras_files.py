@@ -23,6 +23,7 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.views.tree import CheckpointTrees
 from tests.conftest import run_cli
 
@@ -162,6 +163,9 @@ def _keras_name(ckpt: Checkpoint, key: str) -> str:
 @pytest.mark.parametrize("name", KERAS_FILES)
 def test_every_value_and_name_is_what_keras_reads(keras_dir, name):
     ckpt = Checkpoint.open(keras_dir / name)
+    if not ckpt.shards.in_memory:  # the app's memory map of a large tensor: the same bytes
+        key = max(ckpt.index.entries, key=lambda k: ckpt.index.entries[k].size)
+        assert mapped_entry(ckpt.reader, ckpt.entry(key)).tobytes() == ckpt.read(key).tobytes()
     oracle = _oracle(keras_dir, name)
     mine = {_keras_name(ckpt, v.key): v for v in ckpt.variables}
     assert sorted(mine) == sorted(oracle)
@@ -278,6 +282,7 @@ def test_compressed_dataset_is_read_through_h5py(tmp_path):
     ckpt = Checkpoint.open(path)
     assert ckpt.shards.in_memory
     ckpt.shards.check_all_present()  # what a restore checks first: no byte range to miss here
+    assert mapped_entry(ckpt.reader, ckpt.entry("layers/dense/vars/0")) is None  # never a map of other bytes
     assert ckpt.read("layers/dense/vars/0").tobytes() == values.tobytes()
     assert ckpt.read("layers/dense/vars/1").tobytes() == values[0].astype("<f8").tobytes()
     assert [v.display_path for v in ckpt.variables] == ["d/kernel", "d/bias"]
