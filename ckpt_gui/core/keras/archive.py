@@ -56,22 +56,34 @@ class Window(io.RawIOBase):
         super().close()
 
 
+class Member:
+    """A deflated member read through zipfile's stream; closing it closes the archive."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        self._archive, self._member = archive, archive.open(name)
+
+    def __getattr__(self, name: str):
+        return getattr(self._member, name)
+
+    def close(self) -> None:
+        self._member.close()
+        self._archive.close()
+
+
 class KerasArchive:
-    """The members of one ``.keras`` file."""
+    """The members of one ``.keras`` file. Like a bundle's data files, the archive is
+    opened only while something is read from it (a training job may replace it)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         try:
-            self._zip = zipfile.ZipFile(path)
-            self.members = {info.filename: info for info in self._zip.infolist()}
+            with zipfile.ZipFile(path) as archive:
+                self.members = {info.filename: info for info in archive.infolist()}
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise CorruptCheckpointError(path, f"not a readable .keras archive ({exc})") from None
         if WEIGHTS_MEMBER not in self.members:
             names = ", ".join(sorted(self.members)[:6]) or "nothing"
             raise NotACheckpointError(path, f"a ZIP archive without {WEIGHTS_MEMBER} (it holds {names})")
-
-    def close(self) -> None:
-        self._zip.close()
 
     @property
     def stored(self) -> bool:
@@ -92,11 +104,14 @@ class KerasArchive:
             raise CorruptCheckpointError(self.path, f"{WEIGHTS_MEMBER} runs past the end of the archive (truncated)")
         return start
 
-    def weights_file(self) -> io.RawIOBase | zipfile.ZipExtFile:
-        """The weights member as a seekable file for h5py."""
+    def weights_file(self) -> io.RawIOBase | Member:
+        """The weights member as a seekable file for h5py (close it when done)."""
         if self.stored:
             return Window(self.path, self.weights_offset(), self.members[WEIGHTS_MEMBER].file_size)
-        return self._zip.open(WEIGHTS_MEMBER)  # seekable; a seek back decompresses again
+        try:
+            return Member(zipfile.ZipFile(self.path), WEIGHTS_MEMBER)  # seekable; a seek back decompresses again
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+            raise CorruptCheckpointError(self.path, f"cannot read {WEIGHTS_MEMBER} ({exc})") from None
 
     def json(self, name: str) -> dict | None:
         """A JSON member as data, None when absent; an error naming it when garbled."""
@@ -106,7 +121,7 @@ class KerasArchive:
         if info.file_size > _MAX_JSON:
             raise CorruptCheckpointError(self.path, f"{name} claims {info.file_size} bytes: not a Keras config")
         try:
-            with self._zip.open(name) as f:
+            with zipfile.ZipFile(self.path) as archive, archive.open(name) as f:
                 value = json.loads(f.read(_MAX_JSON + 1))
         except (zipfile.BadZipFile, OSError, ValueError, RecursionError) as exc:
             raise CorruptCheckpointError(self.path, f"{name} is not valid JSON ({exc})") from None
