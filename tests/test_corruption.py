@@ -156,8 +156,10 @@ def test_entry_past_the_end_of_its_shard(scratch_copy):
 
 
 def test_no_checkpoint_found(tmp_path):
-    (tmp_path / "weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
-    assert_clean_error(run_cli("inspect", str(tmp_path)), str(tmp_path), "no checkpoint found", "weights.h5")
+    (tmp_path / "notes.txt").write_text("hello")
+    assert_clean_error(run_cli("inspect", str(tmp_path)), str(tmp_path), "no checkpoint found", "notes.txt")
+    (tmp_path / "weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))  # found as Keras weights: said broken
+    assert_clean_error(run_cli("inspect", str(tmp_path)), str(tmp_path / "weights.h5"), "not a readable HDF5 file")
     assert_clean_error(run_cli("inspect", str(tmp_path / "nope")), "no such")
 
 

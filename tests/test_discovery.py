@@ -125,19 +125,29 @@ def test_missing_prefix_names_what_the_folder_holds(checkpoints):
 
 
 def test_folder_without_checkpoints_says_what_it_found(tmp_path):
-    (tmp_path / "model.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)
     (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "model.pt").write_bytes(b"\x80\x02" + bytes(40))
     with pytest.raises(NotACheckpointError) as err:
         locate(tmp_path)
     message = str(err.value)
-    assert "model.weights.h5" in message and "HDF5" in message and "notes.txt" in message
-    # The file itself: one sentence saying what it is and what to do, not "not a
-    # TensorFlow checkpoint: ..., not a TensorFlow checkpoint".
+    assert "model.pt" in message and "pickle" in message and "notes.txt" in message
+    # The file itself: one sentence saying what it is, not "not a TensorFlow
+    # checkpoint: ..., not a TensorFlow checkpoint".
     with pytest.raises(NotACheckpointError) as err:
-        locate(tmp_path / "model.weights.h5")
+        locate(tmp_path / "model.pt")
     message = err.value.problem
-    assert message.startswith("an HDF5 file") and message.count("not a TensorFlow checkpoint") == 1
-    assert "tf.train.Checkpoint(model=model)" in message
+    assert message.startswith("a Python pickle") and message.count("not a TensorFlow checkpoint") == 1
+
+
+def test_broken_keras_file_is_opened_and_named(tmp_path):
+    # An HDF5 signature and nothing else: found as the folder's Keras weights, and opening
+    # it says what is wrong with that file (Keras files themselves: tests/test_keras_files.py).
+    (tmp_path / "model.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)
+    for path in (tmp_path, tmp_path / "model.weights.h5"):
+        assert locate(path).kind == "keras"
+        with pytest.raises(CheckpointError, match="not a readable HDF5 file") as err:
+            Checkpoint.open(path)
+        assert err.value.path == str(tmp_path / "model.weights.h5")
 
 
 def test_parent_folder_points_at_subfolders(checkpoints):
@@ -168,8 +178,8 @@ def test_other_file_kinds_are_named(tmp_path):
     with zipfile.ZipFile(keras_file, "w") as archive:
         archive.writestr("config.json", "{}")
         archive.writestr("model.weights.h5", b"")
-    with pytest.raises(NotACheckpointError, match="Keras 3 .keras"):
-        locate(keras_file)
+    with pytest.raises(CheckpointError, match="model.weights.h5.*not a readable HDF5 file"):
+        Checkpoint.open(keras_file)
     torch_file = tmp_path / "model.ckpt"
     with zipfile.ZipFile(torch_file, "w") as archive:
         archive.writestr("archive/data.pkl", b"\x80\x02")

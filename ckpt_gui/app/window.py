@@ -42,10 +42,16 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.resources import icon_path
 
 QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
-FORMAT_NAMES = {"tf2": "TF2 object-based", "tf1": "TF1 name-based", "savedmodel": "SavedModel variables"}
+FORMAT_NAMES = {
+    "tf2": "TF2 object-based",
+    "tf1": "TF1 name-based",
+    "savedmodel": "SavedModel variables",
+    **KERAS_FORMAT_NAMES,
+}
 
 
 class MainWindow(QMainWindow):

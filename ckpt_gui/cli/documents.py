@@ -21,7 +21,9 @@ def versioned(document: dict) -> dict:
 
 
 def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, with_variables: bool = True) -> dict:
-    """``ckpt-gui inspect --json``: the checkpoint, its siblings and every variable."""
+    """``ckpt-gui inspect --json``: the checkpoint, its siblings and every variable
+    (a Keras file adds ``written_by``, ``architecture`` and ``optimizer_placement``)."""
+    keras = ckpt.keras.to_json() if ckpt.keras is not None else {}
     return {
         "prefix": ckpt.prefix,
         "format": ckpt.format,
@@ -40,6 +42,7 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
         "variables": (
             [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables] if with_variables else []
         ),
+        **keras,
     }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.tree import natural_key
@@ -18,6 +20,7 @@ _FORMAT_NAMES = {
     "tf2": "TF2 object-based checkpoint",
     "tf1": "TF1 name-based checkpoint",
     "savedmodel": "SavedModel variables",
+    **KERAS_FORMAT_NAMES,
 }
 
 
@@ -77,7 +80,11 @@ def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:
     """``ckpt-gui diff`` without --json: the changes, largest relative change first."""
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
     counts = ", ".join(f"{n} {status}" for status, n in diff.summary().items() if n)
-    out.write(f"  {counts}\n\n")
+    out.write(f"  {counts}\n")
+    by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
+    if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)
+        out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")
+    out.write("\n")
     changed = [p for p in diff.pairs if p.status != DiffStatus.SAME]
     changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(p.path)))
     # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,

@@ -59,13 +59,21 @@ class Variable(NamedTuple):
 
 class Checkpoint:
     """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables),
-    or a V1 (pre-0.12) one, whose index and values come from its table files."""
+    a V1 (pre-0.12) one, whose index and values come from its table files, or a Keras
+    weights file (core/keras: entries pointing into the HDF5 file, read the same way)."""
 
     def __init__(self, location: Location, selected: CheckpointRef | None = None) -> None:
         self.location = location
         self.ref = selected or location.selected
         self.prefix = self.ref.prefix
-        if location.kind == "v1":
+        self.keras = None  # a Keras weights file (core/keras), else None
+        if location.kind == "keras":
+            # h5py (and numpy) only when a Keras file is opened: listing a bundle imports neither.
+            from ckpt_gui.core.keras.opened import open_keras_file  # noqa: PLC0415
+
+            self.keras = open_keras_file(self.prefix)
+            self.index, self.shards = self.keras.index, self.keras.values
+        elif location.kind == "v1":
             self.index = V1Index(self.prefix)
             self.shards = V1Values(self.index)
         else:
@@ -89,6 +97,8 @@ class Checkpoint:
 
     @property
     def format(self) -> str:
+        if self.keras is not None:
+            return self.keras.format  # keras3-weights, keras3-archive, keras2-h5
         if self.location.kind == "savedmodel":
             return "savedmodel"
         return "tf2" if self.index.has_object_graph else "tf1"
@@ -115,6 +125,8 @@ class Checkpoint:
         the object graph could not be read (the keys are listed without object paths,
         as tf.train.list_variables lists them)."""
         warnings = list(self.location.warnings)
+        if self.keras is not None:
+            warnings += self.keras.warnings
         if self.graph_error is not None:
             warnings.append(f"{self.graph_error}; the keys are listed without their object paths")
         return warnings
@@ -148,7 +160,9 @@ class Checkpoint:
         index = self.index
         keys = list(index.entries)
         entries = list(index.entries.values())
-        if graph is None:
+        if self.keras is not None:
+            paths = (("/".join(self.keras.name(key).path),) for key in keys)
+        elif graph is None:
             paths = repeat((), len(keys))
         else:
             found = graph.all_object_paths()

@@ -30,7 +30,13 @@ from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_bytes
-from ckpt_gui.core.views.describe import describe_finding, describe_group, describe_variable, value_text
+from ckpt_gui.core.views.describe import (
+    describe_finding,
+    describe_group,
+    describe_keras,
+    describe_variable,
+    value_text,
+)
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, streamed_envelope
 from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.planes import prepare_view
@@ -205,7 +211,10 @@ class BrowseController(Controller):
         self.runner.drop("preview", "histogram", "values")
         self.large.wanted = None
         if node is None or self.ckpt is None:
-            self.details.show_message("Select a variable to see its details.")
+            if self.ckpt is not None and self.ckpt.keras is not None:  # the file's own facts: architecture...
+                self.details.show_facts(self.ckpt.ref.name, describe_keras(self.ckpt, ""))
+            else:
+                self.details.show_message("Select a variable to see its details.")
             self.histogram.clear()
             self.tensor.show_message("Select a variable to see its values.")
             return
@@ -215,7 +224,7 @@ class BrowseController(Controller):
             self.details.show_facts(node.path, restore)
             self.tensor.show_message("Only in the model: the checkpoint has no value for it.")
         elif node.variable is None:
-            self.details.show_facts(node.path or "Checkpoint", describe_group(node))
+            self.details.show_facts(node.path or "Checkpoint", describe_group(node, self.ckpt))
             self.tensor.show_message("A group: select one variable to see its values.")
         else:
             variable = node.variable
@@ -267,7 +276,7 @@ class BrowseController(Controller):
             self.stats_cache[key], self.positions[key] = first.stats, first.positions
             self.details.show_stats(first.stats)
             self.details.show_positions(first.positions, first.stats)
-            self.details.add_fact("CRC32C", "verified")
+            self._add_crc_fact(ckpt, key)
             if wanted is not None and first.envelope is not None:
                 # Drawn a little later (a timer fires after the repaint queued now): the
                 # statistics are painted first, the plot after, two short stalls, not one long.
@@ -278,10 +287,15 @@ class BrowseController(Controller):
             self.stats_cache[key] = stats
             self.histogram.show_histogram(histogram, title)
             if not first_needed:
-                self.details.add_fact("CRC32C", "verified")
+                self._add_crc_fact(ckpt, key)
             self._maybe_scan()
 
         self._submit_histogram(compute, show, title, first_done)
+
+    def _add_crc_fact(self, ckpt, key: str) -> None:
+        """A Keras file's datasets have no checksum: say so rather than "verified"."""
+        stored = ckpt.keras is None or ckpt.entry(key).crc32c is not None
+        self.details.add_fact("CRC32C", "verified" if stored else "none stored (HDF5 keeps no checksum here)")
 
     def _submit_histogram(self, compute, show, title: str, on_partial=None) -> None:
         self.runner.submit(

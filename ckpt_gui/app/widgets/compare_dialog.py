@@ -101,7 +101,7 @@ class CompareDialog(QDialog):
         self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
         for ref in self.refs:
             shown = "  (A: shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
-            self.checkpoints.addItem(describe_ref(ref, ref == location.latest) + shown)
+            self.checkpoints.addItem(describe_ref(ref, ref == location.latest, location.kind == "keras") + shown)
         selected = location.selected
         if os.path.isdir(text) and selected.prefix == self.a_prefix:
             selected = next((ref for ref in self.refs if ref.prefix != self.a_prefix), selected)

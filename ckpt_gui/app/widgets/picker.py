@@ -37,7 +37,7 @@ class CheckpointPicker(QComboBox):
         self.clear()
         self.refs = list(reversed(location.checkpoints))  # newest first
         for row, ref in enumerate(self.refs):
-            text = describe_ref(ref, ref == location.latest)
+            text = describe_ref(ref, ref == location.latest, location.kind == "keras")
             self.addItem(text)
             self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
@@ -98,10 +98,11 @@ class _RightClicks(QObject):
         return True  # the list never sees a right click (its release would choose the row)
 
 
-def describe_ref(ref: CheckpointRef, latest: bool) -> str:
+def describe_ref(ref: CheckpointRef, latest: bool, keras: bool = False) -> str:
+    """One line per checkpoint; ``keras``: a folder of Keras files (by epoch, no state file)."""
     parts = [ref.name]
     if ref.step is not None:
-        parts.append(f"step {ref.step:,}")
+        parts.append(f"{'epoch' if keras else 'step'} {ref.step:,}")
     parts.append(format_time(ref.time))
     parts.append(format_bytes(ref.size_bytes))
     text = "  ·  ".join(parts)
@@ -109,6 +110,6 @@ def describe_ref(ref: CheckpointRef, latest: bool) -> str:
         text += "  (incomplete: data missing)"
     if latest:
         text += "  (latest)"
-    elif not ref.in_state_file:
+    elif not ref.in_state_file and not keras:
         text += "  (not in state file)"
     return text

@@ -20,6 +20,8 @@ from ckpt_gui.core.analysis.diff_values import (
     identical_pieces,
     should_parallelize,
 )
+from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
+from ckpt_gui.core.analysis.layer_order import pair_by_layer_order
 from ckpt_gui.core.analysis.summaries import tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.errors import Cancelled
@@ -34,7 +36,7 @@ class Pair:
     key: str  # A's key (B's for only_b)
     a: Variable | None
     b: Variable | None
-    paired_by: str = "key"  # or "path" (same object path, different key)
+    paired_by: str = "key"  # or "path" (same object path, different key), or "layer order" (layer_order.py)
     status: DiffStatus | None = None  # None until the values were compared
     values: ValueDiff | None = None
 
@@ -141,6 +143,11 @@ def pair_variables(a: Checkpoint, b: Checkpoint) -> CheckpointDiff:
             del only_b[match.key]
         else:
             unpaired_a.append(variable)
+    # A Keras file against another kind: names share nothing, the model's layer order does.
+    for variable, match in pair_by_layer_order(a, b, unpaired_a, list(only_b.values())):
+        pairs.append(Pair(variable.key, variable, match, paired_by=LAYER_ORDER))
+        unpaired_a.remove(variable)
+        del only_b[match.key]
     pairs += [Pair(v.key, v, None, status=DiffStatus.ONLY_A) for v in unpaired_a]
     pairs += [Pair(v.key, None, v, status=DiffStatus.ONLY_B) for v in only_b.values()]
     for pair in pairs:

@@ -18,6 +18,7 @@ import re
 from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
+from ckpt_gui.core.format.keras_files import keras_files_in, keras_kind, keras_location
 from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
 from ckpt_gui.core.format.saved_model_folder import (
     SAVED_MODEL_FILES,
@@ -69,6 +70,9 @@ def _locate_in_directory(directory: str) -> Location:
         v1 = _v1_checkpoints_in(directory, state)
         if v1:
             return _locate_v1(directory, *v1, state, tuple(warnings))
+        keras = keras_files_in(directory)  # ModelCheckpoint('ckpt_{epoch}.weights.h5')
+        if keras:
+            return keras_location(directory, keras, keras[-1])
         below = saved_models_below(directory)
         if below.versions:
             return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)
@@ -108,6 +112,8 @@ def _locate_from_file(path: str) -> Location:
         return _locate_in_directory(directory)
     if looks_like_v1_checkpoint(path):
         return _locate_v1(directory, [path], path)  # this file only, as TensorFlow reads it
+    if keras_kind(path):  # Keras weights (HDF5) or a .keras archive: its folder's others are siblings
+        return keras_location(directory, keras_files_in(directory), path)
     raise NotACheckpointError(path, not_a_checkpoint(path))
 
 

@@ -40,12 +40,9 @@ def looks_like_v1_checkpoint(path: str) -> bool:
     return pos + 1 < len(head) and head[pos + 1] == 0x0A
 
 
-# What to do with Keras weights: this app reads TensorFlow checkpoints, which Keras
-# writes through tf.train.Checkpoint.
-_KERAS_ADVICE = (
-    "to look inside it here, load the model in Keras and write a checkpoint with "
-    "tf.train.Checkpoint(model=model).write(PREFIX)"
-)
+# Keras weights files open as such (keras_files.py finds them by their bytes): this is
+# said only of one met where something else was looked for.
+_KERAS_ADVICE = "open the file itself to read it as Keras weights"
 
 
 def describe_file(path: str) -> str:

@@ -21,6 +21,8 @@ def mapped_entry(reader: TensorReader, entry: BundleEntry) -> np.ndarray | None:
     int4 and friends, empty tensors, a file too short for it."""
     if entry.is_partitioned or not entry.dtype.is_numeric or entry.num_elements == 0:
         return None
+    if getattr(reader.shards, "in_memory", False):  # V1 tables, compressed Keras datasets: no byte range
+        return None
     try:
         dtype = numpy_dtype(entry.dtype)
     except TypeError:

@@ -6,6 +6,7 @@ import os
 
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import SLOT, TreeNode
@@ -69,13 +70,42 @@ def _finding_shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
     return "-" if shape is None else f"{format_shape(shape)} {dtype or ''}".strip()
 
 
-def describe_group(node: TreeNode) -> list[tuple[str, str]]:
-    return [
+def describe_group(node: TreeNode, ckpt: Checkpoint | None = None) -> list[tuple[str, str]]:
+    rows = [
         ("Path", node.path or "(checkpoint root)"),
         ("Variables", f"{node.variable_count:,}"),
         ("Parameters", f"{node.params:,}  ({format_count(node.params)}, optimizer slots not counted)"),
         ("Bytes", f"{node.nbytes:,}  ({format_bytes(node.nbytes)})"),
     ]
+    if ckpt is not None and ckpt.keras is not None:
+        rows += describe_keras(ckpt, node.path)
+    return rows
+
+
+def describe_keras(ckpt: Checkpoint, path: str) -> list[tuple[str, str]]:
+    """A Keras file's facts: at the root its format, writer, architecture and how the
+    optimizer's variables were placed; at a layer, what the config says of it."""
+    keras = ckpt.keras
+    layers = {layer.name: layer for layer in keras.architecture}
+    if path:
+        layer = layers.get(path.rpartition("/")[2])
+        return [("Layer", _layer_text(layer))] if layer is not None else []
+    rows = [("Format", KERAS_FORMAT_NAMES[keras.format])]
+    if keras.written_by:
+        rows.append(("Written by", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in keras.written_by.items())))
+    if keras.architecture:
+        lines = [("  " * layer.depth) + f"{layer.name}: {_layer_text(layer)}" for layer in keras.architecture[:200]]
+        more = len(keras.architecture) - 200
+        rows.append(("Architecture", "\n".join(lines) + (f"\n... and {more} more layers" if more > 0 else "")))
+    if keras.placement:
+        rows.append(("Optimizer", keras.placement))
+    return rows
+
+
+def _layer_text(layer) -> str:
+    arguments = ", ".join(f"{k}={v}" for k, v in layer.arguments.items())
+    weights = f"; weights {', '.join(w.rpartition('/')[2] for w in layer.weights)}" if layer.weights else ""
+    return f"{layer.class_name}({arguments}){weights}"
 
 
 def describe_stats(stats: TensorStats) -> list[tuple[str, str]]:

@@ -261,7 +261,9 @@ class CheckpointTrees(dict):
     object view has. (Without an object graph both names give the key view.)"""
 
     def __init__(self, ckpt: Checkpoint) -> None:
-        if ckpt.object_graph is None:
+        if ckpt.keras is not None:  # Keras names in the object view, the HDF5 paths in the key view
+            super().__init__(objects=keras_tree(ckpt))
+        elif ckpt.object_graph is None:
             keys = key_tree(ckpt.variables)
             super().__init__(objects=keys, keys=keys)
         else:
@@ -281,6 +283,20 @@ class CheckpointTrees(dict):
         if findings:
             tree.apply_report(findings)
         return tree
+
+
+def keras_tree(ckpt: Checkpoint) -> VariableTree:
+    """A Keras weights file by its layers' and variables' names, optimizer slots under
+    their variable where core/keras placed them (hinted with the optimizer's name)."""
+    leaves = []
+    how = "placed by name" if ckpt.format == "keras2-h5" else "placed by order"
+    for variable in ckpt.variables:
+        name = ckpt.keras.name(variable.key)
+        if name.owner is None:
+            leaves.append(leaf(name.path, variable))
+        else:
+            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}"))
+    return VariableTree(leaves)
 
 
 def key_tree(variables: list[Variable]) -> VariableTree:

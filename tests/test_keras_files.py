@@ -1,0 +1,374 @@
+"""Keras weights files, written by Keras 3 and tf_keras (Keras 2) while the tests run,
+read back against what Keras itself reads from them.
+
+One child process per module writes the files and, as the oracle, loads each one the
+way Keras does (``load_weights`` into a fresh model, ``load_model``) and saves every
+weight and optimizer variable it then holds, under Keras's own names. No TensorFlow
+in the test process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.values.mapped import mapped_entry
+from ckpt_gui.core.views.tree import CheckpointTrees
+from tests.conftest import run_cli
+
+WRITER = r'''
+import json, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np
+import keras, tf_keras
+out = sys.argv[1]
+rng = np.random.default_rng(0)
+x = rng.normal(size=(32, 6, 6, 2)).astype("float32")
+y = rng.normal(size=(32, 4)).astype("float32")
+oracle = {}
+
+def conv_model(k):
+    return k.Sequential([k.Input((6, 6, 2)), k.layers.Conv2D(3, 3, name="conv"),
+        k.layers.BatchNormalization(name="bn"), k.layers.Flatten(name="flat"),
+        k.layers.Dense(5, activation="relu", name="hidden"), k.layers.Dense(4, name="out")])
+
+def rnn_model():
+    inputs = keras.Input((5,), dtype="int32")
+    h = keras.layers.Embedding(20, 3, name="emb")(inputs)
+    h = keras.layers.LSTM(4, name="lstm")(h)
+    block = keras.Sequential([keras.layers.Dense(3, name="inner_dense"), keras.layers.LayerNormalization(name="ln")],
+                             name="block")
+    return keras.Model(inputs, keras.layers.Dense(2, use_bias=False, name="head")(block(h)))
+
+def held(name, variables, optimizer=(), keras2=False, model=""):
+    """Keras 3 paths relative to the model (a second model in this process is
+    sequential_1, a second Adam adam_1: the file knows neither), Keras 2 names without :0."""
+    def relative(v):
+        if keras2:
+            return v.name.removesuffix(":0")
+        return v.path.removeprefix(model + "/")
+    def slot(v):
+        if keras2:
+            return v.name.removesuffix(":0")
+        return "optimizer/" + v.path.split("/", 1)[1].removeprefix(model + "_")
+    def value(v):  # bfloat16 as its bits (npz has no bfloat16)
+        array = np.asarray(v.numpy())
+        return array.view(np.uint16) if array.dtype.name == "bfloat16" else array
+    values = {relative(v): value(v) for v in variables}
+    values.update({slot(v): value(v) for v in optimizer})
+    np.savez(os.path.join(out, name + ".oracle.npz"), names=np.array(list(values)), *values.values())
+
+# Keras 3: a trained model (Adam: optimizer variables exist), each epoch saved, then both formats.
+m = conv_model(keras)
+m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+m.fit(x, y, epochs=11, batch_size=16, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(
+    os.path.join(out, "run", "ckpt_{epoch}.weights.h5"), save_weights_only=True)])
+m.save_weights(os.path.join(out, "k3.weights.h5"))
+m.save(os.path.join(out, "k3.keras"))
+fresh = conv_model(keras)
+fresh.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+fresh.optimizer.build(fresh.trainable_variables)
+fresh.load_weights(os.path.join(out, "k3.weights.h5"))
+held("k3.weights.h5", fresh.weights, fresh.optimizer.variables, model=fresh.name)
+loaded = keras.saving.load_model(os.path.join(out, "k3.keras"))
+held("k3.keras", loaded.weights, loaded.optimizer.variables, model=loaded.name)
+oracle["k3.keras"] = {"keras_version": keras.__version__,
+    "layers": [[layer.name, type(layer).__name__] for layer in loaded.layers]}
+import tensorflow as tf  # the same model as a TensorFlow checkpoint, for diff by layer order
+tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle3", "ckpt"))
+oracle["bundle3"] = len(loaded.weights)
+
+# Keras 3, another model: an RNN cell, a nested model, an embedding, a dense without bias, SGD momentum.
+r = rnn_model()
+r.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+r.fit(rng.integers(0, 20, size=(16, 5)), rng.normal(size=(16, 2)), epochs=1, verbose=0)
+r.save_weights(os.path.join(out, "rnn.weights.h5"))
+fresh = rnn_model()
+fresh.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+fresh.optimizer.build(fresh.trainable_variables)
+fresh.load_weights(os.path.join(out, "rnn.weights.h5"))
+held("rnn.weights.h5", fresh.weights, fresh.optimizer.variables, model=fresh.name)
+
+# Keras 3 in bfloat16 (stored as opaque 2-byte values marked "bfloat16").
+def half_model():
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="half", dtype="bfloat16")])
+half_model().save_weights(os.path.join(out, "bf16.weights.h5"))
+fresh = half_model()
+fresh.load_weights(os.path.join(out, "bf16.weights.h5"))
+held("bf16.weights.h5", fresh.weights, model=fresh.name)
+
+# Keras 2 (tf_keras): weights only and the full model with its optimizer.
+m2 = conv_model(tf_keras)
+m2.compile(optimizer=tf_keras.optimizers.Adam(0.01), loss="mse")
+m2.fit(x, y, epochs=1, verbose=0)
+m2.save_weights(os.path.join(out, "k2w.h5"))
+m2.save(os.path.join(out, "k2full.h5"))
+fresh = conv_model(tf_keras)
+fresh.load_weights(os.path.join(out, "k2w.h5"))
+held("k2w.h5", fresh.weights, keras2=True)
+loaded = tf_keras.models.load_model(os.path.join(out, "k2full.h5"))
+held("k2full.h5", loaded.weights, loaded.optimizer.variables, keras2=True)
+tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle2", "ckpt"))
+oracle["bundle2"] = len(loaded.weights)
+with open(os.path.join(out, "oracle.json"), "w") as f:
+    json.dump(oracle, f)
+'''
+
+KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5"]
+
+
+@pytest.fixture(scope="module")
+def keras_dir(tmp_path_factory) -> Path:
+    pytest.importorskip("tf_keras")
+    out = tmp_path_factory.mktemp("keras")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    command = [sys.executable, "-c", WRITER, str(out)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def _oracle(keras_dir: Path, name: str) -> dict[str, np.ndarray]:
+    with np.load(keras_dir / f"{name}.oracle.npz") as data:
+        return {str(n): data[f"arr_{i}"] for i, n in enumerate(data["names"])}
+
+
+def _keras_name(ckpt: Checkpoint, key: str) -> str:
+    """The name Keras gives the variable our reader placed at ``key``: the model variable's
+    path, and for an optimizer slot the name Keras makes from its owner and slot
+    (Keras 3 ``adam/hidden_kernel_momentum``, Keras 2 ``m/hidden/kernel``)."""
+    name = ckpt.keras.name(key)
+    keras2 = ckpt.format == "keras2-h5"
+    if name.owner is None:
+        if key.startswith("optimizer"):
+            return name.path[-1] if keras2 else f"optimizer/{name.path[-1]}"
+        return "/".join(name.path)
+    owner = ckpt.keras.name(name.owner).path
+    if keras2:
+        return f"{name.slot}/{'/'.join(owner)}"
+    return f"optimizer/{'_'.join(owner)}_{name.slot}"
+
+
+@pytest.mark.parametrize("name", KERAS_FILES)
+def test_every_value_and_name_is_what_keras_reads(keras_dir, name):
+    ckpt = Checkpoint.open(keras_dir / name)
+    if not ckpt.shards.in_memory:  # the app's memory map of a large tensor: the same bytes
+        key = max(ckpt.index.entries, key=lambda k: ckpt.index.entries[k].size)
+        assert mapped_entry(ckpt.reader, ckpt.entry(key)).tobytes() == ckpt.read(key).tobytes()
+    oracle = _oracle(keras_dir, name)
+    mine = {_keras_name(ckpt, v.key): v for v in ckpt.variables}
+    assert sorted(mine) == sorted(oracle)
+    for keras_name, variable in mine.items():
+        value, theirs = ckpt.read(variable.key), oracle[keras_name]
+        if value.dtype.name == "bfloat16":
+            value = value.view(np.uint16)
+        assert value.dtype == theirs.dtype and value.shape == theirs.shape, keras_name
+        assert np.ascontiguousarray(value).tobytes() == theirs.tobytes(), keras_name
+        chunks = list(ckpt.iter_chunks(variable.key))  # the chunked path the statistics take
+        assert b"".join(c.tobytes() for c in chunks) == theirs.tobytes(), keras_name
+
+
+def test_formats_and_archive_read_in_place(keras_dir):
+    formats = {name: Checkpoint.open(keras_dir / name).format for name in KERAS_FILES}
+    assert formats == {
+        "k3.weights.h5": "keras3-weights",
+        "k3.keras": "keras3-archive",
+        "rnn.weights.h5": "keras3-weights",
+        "bf16.weights.h5": "keras3-weights",
+        "k2w.h5": "keras2-h5",
+        "k2full.h5": "keras2-h5",
+    }
+    ckpt = Checkpoint.open(keras_dir / "k3.keras")
+    with zipfile.ZipFile(keras_dir / "k3.keras") as archive:
+        assert archive.getinfo("model.weights.h5").compress_type == zipfile.ZIP_STORED  # what makes ranges work
+    assert not ckpt.shards.in_memory  # every value read by position from the archive, nothing extracted
+    assert all(e.crc32c is None for e in ckpt.index.entries.values())  # no checksum to verify, none made up
+
+
+def test_tree_places_optimizer_slots_under_their_variable(keras_dir):
+    ckpt = Checkpoint.open(keras_dir / "k3.weights.h5")
+    tree = CheckpointTrees(ckpt)["objects"]
+    node = tree.by_key["optimizer/vars/11"]  # Keras: adam/hidden_kernel_velocity (the values test checks all)
+    assert node.names == ("hidden", "kernel", "velocity") and node.kind == "slot"
+    assert "placed by order" in ckpt.keras.placement
+    keys = CheckpointTrees(ckpt)["keys"]
+    assert keys.by_key["layers/dense/vars/0"].names == ("layers", "dense", "vars", "0")
+
+
+def test_inspect_json_has_format_architecture_and_writer(keras_dir):
+    oracle = json.loads((keras_dir / "oracle.json").read_text())["k3.keras"]
+    done = run_cli("inspect", "--json", str(keras_dir / "k3.keras"))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["format"] == "keras3-archive"
+    assert doc["written_by"]["keras_version"] == oracle["keras_version"]
+    layers = [[layer["name"], layer["class"]] for layer in doc["architecture"] if layer["class"] != "InputLayer"]
+    assert layers == oracle["layers"]
+    hidden = next(layer for layer in doc["architecture"] if layer["name"] == "hidden")
+    assert hidden["arguments"]["units"] == 5 and hidden["weights"] == ["hidden/kernel", "hidden/bias"]
+    ckpt = Checkpoint.open(keras_dir / "k3.keras")
+    assert [v["key"] for v in doc["variables"]] == [v.key for v in ckpt.variables]
+    for name, fmt in (("k3.weights.h5", "keras3-weights"), ("k2full.h5", "keras2-h5")):
+        doc = json.loads(run_cli("inspect", "--json", str(keras_dir / name)).stdout)
+        assert doc["format"] == fmt
+    # The Keras 2 model (same layer names): its model_config attribute gives the architecture.
+    assert [layer["name"] for layer in doc["architecture"][1:]] == [name for name, _class in oracle["layers"]]
+    assert doc["written_by"]["keras_version"].startswith("2.")
+
+
+def test_stats_and_diff_from_the_cli(keras_dir):
+    run = keras_dir / "run"
+    doc = json.loads(run_cli("inspect", "--json", "--stats", str(run / "ckpt_11.weights.h5")).stdout)
+    ckpt = Checkpoint.open(run / "ckpt_11.weights.h5")
+    for entry in doc["variables"]:
+        value = ckpt.read(entry["key"])
+        if value.dtype.kind == "f" and value.size:
+            assert entry["stats"]["min"] == float(value.min()) and entry["stats"]["max"] == float(value.max())
+    done = run_cli("diff", "--json", str(run / "ckpt_1.weights.h5"), str(run / "ckpt_11.weights.h5"))
+    assert done.returncode in (0, 1), done.stderr
+    first = Checkpoint.open(run / "ckpt_1.weights.h5")
+    changed = {k for k in first.index.entries if not np.array_equal(first.read(k), ckpt.read(k))}
+    statuses = {p["key"]: p["status"] for p in json.loads(done.stdout)["variables"]}
+    assert {k for k, s in statuses.items() if s == "changed"} == changed
+
+
+@pytest.mark.parametrize(("keras_file", "bundle"), [("k3.keras", "bundle3"), ("k2full.h5", "bundle2")])
+def test_diff_against_a_tensorflow_checkpoint_pairs_by_layer_order(keras_dir, keras_file, bundle):
+    # The checkpoint was written from the model Keras loaded from the file: every model
+    # variable must pair with the one holding the same value (a wrong pair shows as changed).
+    weights = json.loads((keras_dir / "oracle.json").read_text())[bundle]
+    done = run_cli("diff", "--json", str(keras_dir / keras_file), str(keras_dir / bundle))
+    assert done.returncode in (0, 1), done.stderr
+    pairs = json.loads(done.stdout)["variables"]
+    by_order = [p for p in pairs if p.get("paired_by") == "layer order"]
+    assert len(by_order) == weights and all(p["status"] == "same" for p in by_order)
+    text = run_cli("diff", str(keras_dir / keras_file), str(keras_dir / bundle)).stdout
+    assert f"{weights} pairs made by layer order" in text
+
+
+def test_folder_of_epochs_is_listed_by_epoch(keras_dir):
+    ckpt = Checkpoint.open(keras_dir / "run")
+    assert [ref.step for ref in ckpt.checkpoints] == list(range(1, 12))
+    assert ckpt.prefix.endswith("ckpt_11.weights.h5") and ckpt.location.latest.step == 11
+    older = ckpt.sibling(ckpt.checkpoints[1])
+    assert older.prefix.endswith("ckpt_2.weights.h5") and older.format == "keras3-weights"
+
+
+def test_export_writes_the_value_keras_reads(keras_dir, tmp_path):
+    out = tmp_path / "kernel.npy"
+    done = run_cli("export", str(keras_dir / "k3.keras"), "hidden/kernel", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert np.load(out).tobytes() == _oracle(keras_dir, "k3.keras")["hidden/kernel"].tobytes()
+
+
+def test_compressed_dataset_is_read_through_h5py(tmp_path):
+    values = np.arange(600, dtype="<f4").reshape(20, 30) / 7
+    path = tmp_path / "gz.weights.h5"
+    with h5py.File(path, "w") as f:
+        f.create_group("layers/dense/vars").attrs["name"] = "d"
+        f.create_dataset("layers/dense/vars/0", data=values, compression="gzip")
+        f.create_dataset("layers/dense/vars/1", data=values[0].astype(">f8"))  # big-endian: through h5py too
+    ckpt = Checkpoint.open(path)
+    assert ckpt.shards.in_memory
+    ckpt.shards.check_all_present()  # what a restore checks first: no byte range to miss here
+    assert mapped_entry(ckpt.reader, ckpt.entry("layers/dense/vars/0")) is None  # never a map of other bytes
+    assert ckpt.read("layers/dense/vars/0").tobytes() == values.tobytes()
+    assert ckpt.read("layers/dense/vars/1").tobytes() == values[0].astype("<f8").tobytes()
+    assert [v.display_path for v in ckpt.variables] == ["d/kernel", "d/bias"]
+    with h5py.File(path, "a") as f:  # a string dataset: no tensor, said in a warning
+        f["layers/dense/vars"].create_dataset("2", data=np.array([b"x"], dtype=object), dtype=h5py.string_dtype())
+    ckpt = Checkpoint.open(path)
+    assert len(ckpt.variables) == 2 and "layers/dense/vars/2" in ckpt.warnings[0]
+
+
+def test_recompressed_archive_is_read_through_its_stream(keras_dir, tmp_path):
+    # Someone re-zipped the archive with deflate: no byte ranges, values through zipfile + h5py.
+    deflated = tmp_path / "deflated.keras"
+    with zipfile.ZipFile(keras_dir / "k3.keras") as source, zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info.filename))
+    ckpt = Checkpoint.open(deflated)
+    assert ckpt.format == "keras3-archive" and ckpt.shards.in_memory
+    oracle = _oracle(keras_dir, "k3.keras")
+    for variable in ckpt.variables:
+        assert ckpt.read(variable.key).tobytes() == oracle[_keras_name(ckpt, variable.key)].tobytes()
+    assert os.listdir(tmp_path) == ["deflated.keras"]  # nothing extracted beside it
+
+
+def _cli_error(path: Path) -> str:
+    done = run_cli("inspect", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0]
+    return lines[0]
+
+
+def test_bad_keras_files_give_one_line_errors(keras_dir, tmp_path):
+    data = (keras_dir / "k3.weights.h5").read_bytes()
+    (tmp_path / "truncated.weights.h5").write_bytes(data[: len(data) // 3])
+    assert "HDF5" in _cli_error(tmp_path / "truncated.weights.h5")
+    with zipfile.ZipFile(tmp_path / "empty.keras", "w") as archive:
+        archive.writestr("config.json", "{}")
+    assert "without model.weights.h5" in _cli_error(tmp_path / "empty.keras")
+    crafted = tmp_path / "crafted.weights.h5"
+    with h5py.File(crafted, "w") as f:  # 2^40 elements declared, nothing stored
+        f.create_dataset("layers/dense/vars/0", shape=(1 << 20, 1 << 20), dtype="f4", chunks=(1, 16))
+    ckpt = Checkpoint.open(crafted)
+    with pytest.raises(CheckpointError, match="claims shape"):
+        ckpt.read("layers/dense/vars/0")
+    (tmp_path / "other.h5").write_bytes(b"")
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f.create_dataset("images", data=np.zeros(3))
+    assert "without Keras weights" in _cli_error(tmp_path / "other.h5")
+    short = tmp_path / "short.weights.h5"  # the datasets' bytes cut off, the HDF5 structure whole
+    short.write_bytes(data[: Checkpoint.open(keras_dir / "k3.weights.h5").index.entries["layers/dense/vars/0"].offset])
+    with pytest.raises(CheckpointError, match=str(short)):
+        Checkpoint.open(short).shards.check_all_present()
+    cut = tmp_path / "cut.keras"
+    shutil.copy(keras_dir / "k3.keras", cut)
+    with open(cut, "r+b") as f:
+        f.truncate(os.path.getsize(cut) - 4000)
+    _cli_error(cut)
+
+
+def test_app_opens_a_keras_archive(qtbot, window, keras_dir):
+    from PySide6.QtCore import QModelIndex
+
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(keras_dir / "k3.keras"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.browse.ckpt.format == "keras3-archive"
+    assert window.tree_panel.select_key("layers/dense/vars/0")  # shown as hidden/kernel
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.details.title.text() == "hidden/kernel"
+    values = _oracle(keras_dir, "k3.keras")["hidden/kernel"]
+    stats = window.browse.stats_cache["layers/dense/vars/0"]
+    assert stats.min == float(values.min()) and stats.max == float(values.max())
+    counts = np.histogram(values, bins=window.histogram.bins.value())[0]
+    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
+    facts = _facts(window)
+    assert facts["CRC32C"].startswith("none stored")  # never "verified": there is no checksum
+    window.tree_panel.view.setCurrentIndex(QModelIndex())  # no selection: the file's own facts
+    facts = _facts(window)
+    assert facts["Format"].startswith("Keras 3 model archive")
+    assert "hidden: Dense(units=5" in facts["Architecture"] and "keras version" in facts["Written by"]
+
+
+def _facts(window) -> dict[str, str]:
+    from PySide6.QtWidgets import QLabel
+
+    grid = window.details.facts
+    labels = [grid.itemAt(i).widget() for i in range(grid.count())]
+    texts = [w.text() for w in labels if isinstance(w, QLabel)]
+    return dict(zip(texts[::2], texts[1::2]))
