@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -103,6 +104,10 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
+        for widget in (self.search, self.view_a, self.view_b):  # Escape clears the filter, as in browsing
+            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.search.clear)
+            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.setWhatsThis("Clear the filter")
         refit_on_expand(self.view_a, self.fit_columns)
         refit_on_expand(self.view_b, self.fit_columns)
         theme.follow(self)  # calls follow_palette: the summary's colours

@@ -124,6 +124,7 @@ class TreePanel(QWidget):
         for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
             escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
             escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.setWhatsThis("Clear the filter")  # the shortcuts dialog's text for it
 
     # -- content ----------------------------------------------------------------------
 
