@@ -18,6 +18,7 @@ from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
 NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE = range(10)
+B_SIDE = (NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE)  # the columns B's tree shows from
 
 
 def status_label(status: str | None) -> str:
@@ -75,7 +76,9 @@ class CompareModel(NodeTreeModel):
             return f"{node.path}\n{_text(node, STATUS, False)}"
         if role == Qt.ItemDataRole.ToolTipRole and pair is not None:
             a, b = pair.a, pair.b
-            lines = [pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
+            side = "b" if column in B_SIDE else "a"
+            # The row's whole path first: a narrow tree shows its name cut.
+            lines = [node.side_path(side), pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
             lines.append(f"A: {format_shape(a.shape)} {a.dtype.name}" if a else "A: -")
             lines.append(f"B: {format_shape(b.shape)} {b.dtype.name}" if b else "B: -")
             return "\n".join(filter(None, lines))

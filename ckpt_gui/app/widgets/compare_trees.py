@@ -34,7 +34,7 @@ from ckpt_gui.app.models.compare_model import (
     CompareModel,
     status_label,
 )
-from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.layouts import fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
@@ -124,6 +124,7 @@ class CompareTrees(QWidget):
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setAllColumnsShowFocus(True)
         view.setTreePosition(tree_column)
+        names_first(view)
         for column in range(len(COLUMNS)):
             view.setColumnHidden(column, column not in columns)
         header = view.header()
