@@ -215,6 +215,10 @@ class MainWindow(QMainWindow):
         doctor.done.connect(self._make_room_for_report)
         doctor.done.connect(self.diagnosis_done)
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
+        # From the moment a comparison is asked for, it gets the CPU: the scan pauses
+        # while B opens and is paired (seconds at 200,000 variables), not only once shown.
+        compare.starting.connect(browse.pause_scan)
+        compare.failed.connect(lambda: self.left_stack.currentWidget() is self.tree_panel and browse.resume_scan())
         compare.opened.connect(self._show_comparison)
         self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
         compare.closed.connect(self._show_browsing)

@@ -1,8 +1,14 @@
-"""Names readable in narrow trees (issue 11): at 1024x640 the deepest rows of the
+"""The comparison in the window (issue 11).
+
+Names readable in narrow trees: at 1024x640 the deepest rows of the
 browse, doctor and comparison trees (optimizer slots under ``_kernel``, depth 5)
 show their whole names; names are cut in the middle, not at the end; the full path
 is in the tooltip. Offscreen; the README's screenshots were checked in a real X11
-window (Xvfb + openbox) with light and dark palettes."""
+window (Xvfb + openbox) with light and dark palettes.
+
+The NaN/Inf scan of the checkpoint shown pauses from the moment a comparison is asked
+for (B opening and the pairing take seconds at 200,000 variables), and resumes if the
+comparison cannot be made."""
 
 from __future__ import annotations
 
@@ -130,3 +136,47 @@ def test_at_2560_nothing_is_cut(qtbot, window):
             if not view.isColumnHidden(column):
                 cell = view.model().index(index.row(), column, row_parent)
                 assert "\u2026" not in _shown_text(view, cell), (column, cell.data())
+
+
+@pytest.fixture()
+def scanning(qtbot, tmp_path, monkeypatch):
+    """A window that scans the checkpoint it opens for NaN/Inf, as the app does."""
+    from PySide6.QtCore import QThreadPool
+
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=True)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def _scan_job(win):
+    state = win.browse.runner._lanes.get("scan")
+    return state.job if state is not None else None
+
+
+def test_the_scan_pauses_when_a_comparison_is_asked_for(qtbot, scanning):
+    open_demo(qtbot, scanning)
+    scanning.browse.tree_panel.nonfinite = None  # as if the scan had not finished yet
+    scanning.browse.start_scan()
+    job = _scan_job(scanning)
+    assert job is not None and not job.context.cancelled()
+    with qtbot.waitSignal(scanning.compare.starting, timeout=WAIT_MS):
+        scanning.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert job.context.cancelled()  # before B is even open
+    with qtbot.waitSignal(scanning.compare_done, timeout=WAIT_MS):
+        pass
+
+
+def test_the_scan_resumes_when_the_comparison_cannot_be_made(qtbot, scanning, tmp_path):
+    open_demo(qtbot, scanning)
+    scanning.browse.tree_panel.nonfinite = None
+    with qtbot.waitSignal(scanning.compare.failed, timeout=WAIT_MS):
+        scanning.compare.compare_with(str(tmp_path / "no-such-checkpoint"))
+    assert "Cannot compare" in scanning.banner.text
+    job = _scan_job(scanning)
+    assert job is not None and not job.context.cancelled()
