@@ -58,13 +58,6 @@ class PairNode(NodePaths):
             if node.pair is not None:
                 yield node.pair
 
-    def has_side(self, side: str) -> bool:
-        """Whether anything under this node exists in checkpoint ``side`` ("a" or "b")."""
-        return any((p.a if side == "a" else p.b) is not None for p in self.pairs())
-
-    def statuses(self) -> Counter:
-        return Counter(p.status for p in self.pairs())
-
 
 class PairTree:
     def __init__(self, diff: CheckpointDiff) -> None:
@@ -103,6 +96,17 @@ class PairTree:
         prune_hints(self.root)
         _name_b_side(self.leaves, paths)
         self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
+        # What the group rows say, kept up to date instead of counted on each repaint
+        # (a group's texts covered every pair below it: 200,000 for a large model's root).
+        self._sides = {"a": _marked_ancestors(self.leaves, "a"), "b": _marked_ancestors(self.leaves, "b")}
+        self._counts: dict[int, Counter] = {}
+        self._counted = 0  # the leaves before this one are in the counts
+        # Statuses known without values (only in A, shape changed) count from the start.
+        self._early = {id(leaf) for leaf in self.leaves if leaf.pair.status is not None}
+        for leaf in self.leaves:
+            if id(leaf) in self._early:
+                self._count(leaf)
+        self.count_compared()
         for node in nodes.values():
             if len(node.children) > 1:
                 node.children.sort(key=_name_order)
@@ -127,6 +131,34 @@ class PairTree:
         else:
             show_with_ancestors(self.root, chosen)
         return len(chosen)
+
+    def count_compared(self) -> None:
+        """Add the pairs compared since the last call to their groups' counts. The
+        comparison goes through the pairs in order; a pair compared out of turn (the
+        one selected) or known from the start (only in A) is added when its turn comes."""
+        leaves, i = self.leaves, self._counted
+        while i < len(leaves) and leaves[i].pair.status is not None:
+            if id(leaves[i]) not in self._early:
+                self._count(leaves[i])
+            i += 1
+        self._counted = i
+
+    def _count(self, leaf: PairNode) -> None:
+        node, counts, status = leaf.parent, self._counts, leaf.pair.status
+        while node is not None:
+            found = counts.get(id(node))
+            if found is None:
+                found = counts[id(node)] = Counter()
+            found[status] += 1
+            node = node.parent
+
+    def statuses_below(self, node: PairNode) -> Counter:
+        """The statuses of the pairs below ``node`` counted so far (see count_compared)."""
+        return self._counts.get(id(node), Counter())
+
+    def has_side(self, node: PairNode, side: str) -> bool:
+        """Whether anything under ``node`` exists in checkpoint ``side`` ("a" or "b")."""
+        return id(node) in self._sides[side]
 
     def path_of(self, pair: Pair) -> str:
         """Where the tree shows ``pair`` (its object path, or under its variable)."""
@@ -208,6 +240,20 @@ def _name_b_side(leaves: list[PairNode], paths: _TreePaths) -> None:
             names.add(node.name)
         if names != {node.name}:
             node.name_b = " | ".join(sorted(names))
+
+
+def _marked_ancestors(leaves: list[PairNode], side: str) -> set[int]:
+    """The nodes with a variable of ``side`` below them (each walk up stops at a node
+    already marked)."""
+    marked: set[int] = set()
+    for leaf in leaves:
+        if (leaf.pair.a if side == "a" else leaf.pair.b) is None:
+            continue
+        node = leaf.parent
+        while node is not None and id(node) not in marked:
+            marked.add(id(node))
+            node = node.parent
+    return marked
 
 
 def _hint_b(group: PairNode | None, full_name_b: str) -> None:
