@@ -64,7 +64,7 @@ def test_the_shortcuts_dialog_lists_the_qshortcuts_too(qtbot, window):
     rows = help_menu.shortcut_rows(window)
     escape = QKeySequence(Qt.Key.Key_Escape).toString(QKeySequence.SequenceFormat.NativeText)
     assert ("Tree panel", "Clear the filter", escape) in rows
-    assert ("Compare trees", "Clear the filter", escape) in rows
+    assert ("Comparison", "Clear the filter", escape) in rows
     shortcuts = _shortcut_rows(window)
     assert len(shortcuts) >= 2 and shortcuts <= set(rows)
     assert all(what for _where, what, _keys in shortcuts)  # every QShortcut says what it does

@@ -58,6 +58,7 @@ class CompareTrees(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.model = CompareModel(self)
+        self.setAccessibleName("Comparison")  # also how the shortcuts dialog names it
         self._remembered: Pair | None = None  # the pair last selected, kept across filters
         self.title = QLabel()
         self.title.setWordWrap(True)
