@@ -95,6 +95,30 @@ def test_the_clash_check_sees_the_old_ctrl_f_clash(qtbot, window):
     assert any("Find variable" in clash for clash in shortcut_clashes(window))
 
 
+def test_the_clash_check_covers_qshortcuts_among_themselves(qtbot, window):
+    """Escape is bound by QShortcuts only (the tree's field and view, the comparison's
+    field and trees): none clash now, and a second one on the same widget would."""
+    window._make_compare_views()
+    escapes = [s for s in window.findChildren(QShortcut) if s.key() == QKeySequence(Qt.Key.Key_Escape)]
+    assert len(escapes) >= 5 and shortcut_clashes(window) == []
+    QShortcut(QKeySequence(Qt.Key.Key_Escape), window.compare_trees.search).setContext(
+        Qt.ShortcutContext.WidgetShortcut
+    )
+    clashes = shortcut_clashes(window)
+    assert clashes == ["Esc: 'QShortcut on QLineEdit' and 'QShortcut on QLineEdit'"]
+
+
+def test_escape_clears_the_comparisons_filter(qtbot, window):
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(demo_path())
+    trees = window.compare_trees
+    trees.search.setText("dense")
+    trees.search.setFocus()
+    qtbot.keyClick(trees.search, Qt.Key.Key_Escape)
+    assert trees.search.text() == ""
+
+
 def test_ctrl_f_focuses_the_filter(qtbot, window):
     open_demo(qtbot, window)
     window.activateWindow()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidget, QTextBrowser
 
 import ckpt_gui
@@ -40,7 +40,7 @@ def test_the_shortcuts_dialog_lists_every_shortcut_of_the_window(qtbot, window):
     listed = {(what, keys) for _where, what, keys in rows}
     # Every action of the window that has a key, menus and panels alike, is there once.
     bound = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty() and a.text()]
-    assert len(rows) == len(bound) and len(listed) == len(rows)
+    assert len(rows) == len(bound) + len(_shortcut_rows(window)) and len(listed) == len(rows)
     for action in bound:
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         assert (help_menu._plain(action.text()), keys) in listed
@@ -49,11 +49,35 @@ def test_the_shortcuts_dialog_lists_every_shortcut_of_the_window(qtbot, window):
     dialog.close()
 
 
+def _shortcut_rows(win: MainWindow) -> set[tuple[str, str]]:
+    """(what, keys) of every QShortcut of the window: one key on several widgets of a
+    panel is one row."""
+    native = QKeySequence.SequenceFormat.NativeText
+    return {(help_menu._panel_name(s.parent()), s.whatsThis(), s.key().toString(native))
+            for s in win.findChildren(QShortcut)}  # fmt: skip
+
+
+def test_the_shortcuts_dialog_lists_the_qshortcuts_too(qtbot, window):
+    """Escape (a QShortcut, not an action: it has no menu) is listed with what it does,
+    in browsing and, once built, in the comparison."""
+    window._make_compare_views()
+    rows = help_menu.shortcut_rows(window)
+    escape = QKeySequence(Qt.Key.Key_Escape).toString(QKeySequence.SequenceFormat.NativeText)
+    assert ("Tree panel", "Clear the filter", escape) in rows
+    assert ("Comparison", "Clear the filter", escape) in rows
+    shortcuts = _shortcut_rows(window)
+    assert len(shortcuts) >= 2 and shortcuts <= set(rows)
+    assert all(what for _where, what, _keys in shortcuts)  # every QShortcut says what it does
+    assert len(set(rows)) == len(rows)
+
+
 def test_the_shortcuts_dialog_is_generated_not_written(qtbot, window):
     """A new menu action shows up without anyone editing the dialog."""
     (view,) = [a.menu() for a in window.menuBar().actions() if a.text() == "&View"]
     window._action(view, "Zoom &in", lambda: None, "Ctrl+Alt+Z")
     assert ("View", "Zoom in", "Ctrl+Alt+Z") in help_menu.shortcut_rows(window)
+    QShortcut(QKeySequence("Ctrl+Alt+Y"), window.histogram).setWhatsThis("Zoom out")
+    assert ("Histogram panel", "Zoom out", "Ctrl+Alt+Y") in help_menu.shortcut_rows(window)
 
 
 def test_the_contract_dialog_shows_the_readmes_contract(qtbot, window):

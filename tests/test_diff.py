@@ -242,3 +242,33 @@ def test_diff_of_a_damaged_copy_is_never_identical(checkpoints, tmp_path, damage
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("ckpt-gui: error: ") and str(copy) in lines[0], lines
     assert run_cli("diff", str(good), str(good)).returncode == 0  # the undamaged pair stays identical
+
+
+def test_pair_tree_counts_each_groups_statuses_as_pairs_get_compared(checkpoints):
+    """The group rows' counts are kept up to date as the comparison goes (not recounted
+    on every repaint): statuses known from the index at once, compared ones in order,
+    and at the end exactly what a count of every pair below each group gives."""
+    from collections import Counter
+
+    from ckpt_gui.core.analysis.diff import compare_pair
+
+    diff = pair_variables(Checkpoint.open(checkpoints / "keras_seq"), Checkpoint.open(checkpoints / "keras_wide"))
+    tree = PairTree(diff)
+    groups = [node for node in tree.root.walk() if node.pair is None]
+
+    def truth(node) -> Counter:
+        return Counter(p.status for p in node.pairs() if p.status is not None)
+
+    early = truth(tree.root)
+    assert early and tree.statuses_below(tree.root) == early  # shape changed, only in B: from the start
+    half = len(diff.pairs) // 2
+    for pair in diff.pairs[:half]:
+        compare_pair(diff, pair)
+    tree.count_compared()
+    for node in groups:
+        assert tree.statuses_below(node) == truth(node)
+    compare_all(diff)
+    tree.count_compared()
+    for node in groups:
+        assert tree.statuses_below(node) == truth(node) and sum(truth(node).values()) == len(list(node.pairs()))
+    assert tree.has_side(tree.root, "a") and tree.has_side(tree.root, "b")

@@ -1,7 +1,8 @@
 """The Help menu: keyboard shortcuts, the model-script contract, About.
 
-The shortcuts dialog is generated from the window's actions, so it lists what the
-keys really do; the contract is the README's text, shipped as package data.
+The shortcuts dialog is generated from the window's actions and QShortcuts, so it
+lists what the keys really do (a QShortcut has no text: its whatsThis says what it
+does); the contract is the README's text, shipped as package data.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import html
 from importlib import metadata
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -51,7 +52,8 @@ def show_dialog(dialog: QDialog) -> None:
 
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     """(where, what, keys) for every action of the window that has a shortcut: the
-    menus' first, in menu order, then those of the panels (e.g. the tree's Copy)."""
+    menus' first, in menu order, then those of the panels (e.g. the tree's Copy), then
+    the panels' QShortcuts (e.g. Escape clearing the filter), each listed once."""
     rows, seen = [], set()
 
     def walk(menu: QMenu, where: str) -> None:
@@ -68,6 +70,12 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     for action in window.findChildren(QAction):
         if action not in seen and not action.shortcut().isEmpty() and action.text():
             rows.append((_panel_name(action.parent()), _plain(action.text()), _keys(action)))
+    for shortcut in window.findChildren(QShortcut):
+        if shortcut.key().isEmpty():
+            continue
+        row = (_panel_name(shortcut.parent()), shortcut.whatsThis() or "(undescribed)", _keys(shortcut))
+        if row not in rows:  # one key on several widgets of a panel (Escape: the field and the tree)
+            rows.append(row)
     return rows
 
 
@@ -159,5 +167,6 @@ def _plain(text: str) -> str:
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").removesuffix("...")
 
 
-def _keys(action: QAction) -> str:
-    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
+def _keys(binding: QAction | QShortcut) -> str:
+    sequences = binding.shortcuts() if isinstance(binding, QAction) else binding.keys()
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QStatusBar,
@@ -220,6 +221,10 @@ class MainWindow(QMainWindow):
         doctor.done.connect(self._make_room_for_report)
         doctor.done.connect(self.diagnosis_done)
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
+        # From the moment a comparison is asked for, it gets the CPU: the scan pauses
+        # while B opens and is paired (seconds at 200,000 variables), not only once shown.
+        compare.starting.connect(browse.pause_scan)
+        compare.failed.connect(lambda: self.left_stack.currentWidget() is self.tree_panel and browse.resume_scan())
         compare.opened.connect(self._show_comparison)
         self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
         compare.closed.connect(self._show_browsing)
@@ -272,12 +277,17 @@ class MainWindow(QMainWindow):
         self.browse.pause_scan()  # the comparison gets the CPU; the scan resumes after it
         self.left_stack.setCurrentWidget(self.compare_trees)
         self.right_stack.setCurrentWidget(self.pair_panel)
+        # The stack's minimum is its largest page's: browsing's plots (464 px) would hold
+        # the trees at 55% of a 1024 px window. Hidden, that page asks for nothing.
+        self.right_splitter.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         width = sum(self.main_splitter.sizes())
-        self.main_splitter.setSizes([int(width * 0.55), int(width * 0.45)])  # two trees need the room
+        share = 0.6 if width < 1400 else 0.55  # two trees need the room, the more so on a small screen
+        self.main_splitter.setSizes([int(width * share), int(width * (1 - share))])
         self.setWindowTitle(f"{name_a} vs {name_b} - ckpt-gui")
 
     def _show_browsing(self) -> None:
         self.browse.resume_scan()
+        self.right_splitter.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.left_stack.setCurrentWidget(self.tree_panel)
         self.right_stack.setCurrentWidget(self.right_splitter)
         self._show_title()

@@ -29,6 +29,8 @@ Views = tuple[CompareTrees, PairPanel]
 
 
 class CompareController(Controller):
+    starting = Signal()  # a comparison was asked for: B opens, then the pairs are paired
+    failed = Signal()  # it could not be made (B did not open, pairing failed)
     opened = Signal(str, str)  # a comparison is shown: the names of A and B
     closed = Signal()
     done = Signal()  # every pair of the comparison has been compared
@@ -77,14 +79,14 @@ class CompareController(Controller):
         if self.ckpt is None:
             return
         a = self.ckpt
+        self.starting.emit()
 
         def load(context: JobContext):
             context.progress(0, 0)
             return Checkpoint.open(path_b)
 
         self.runner.submit(
-            "open_b", load, lambda b: self.compare(a, b),
-            lambda m, d: self.banner.show_message(f"Cannot compare: {m}", "error", d),
+            "open_b", load, lambda b: self.compare(a, b), self._cannot_compare,
             label=f"Opening {os.path.basename(path_b)}",
         )  # fmt: skip
 
@@ -95,6 +97,7 @@ class CompareController(Controller):
                 f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
                 "File > Compare with... picks another one.", "warning",
             )  # fmt: skip
+        self.starting.emit()
 
         # Pairing and the pair tree are O(variables): seconds at 200,000, off the GUI thread.
         def pair_up(context: JobContext):
@@ -103,10 +106,13 @@ class CompareController(Controller):
             return diff, PairTree(diff)
 
         self.runner.submit(
-            "pairing", pair_up, lambda result: self._show_comparison(a, b, *result),
-            lambda m, d: self.banner.show_message(f"Cannot compare: {m}", "error", d),
+            "pairing", pair_up, lambda result: self._show_comparison(a, b, *result), self._cannot_compare,
             label="Pairing variables",
         )  # fmt: skip
+
+    def _cannot_compare(self, message: str, details: str) -> None:
+        self.banner.show_message(f"Cannot compare: {message}", "error", details)
+        self.failed.emit()
 
     def _show_comparison(self, a: Checkpoint, b: Checkpoint, diff: CheckpointDiff, tree: PairTree) -> None:
         trees, panel = self._views()

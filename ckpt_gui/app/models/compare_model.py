@@ -18,6 +18,7 @@ from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
 NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE = range(10)
+B_SIDE = (NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE)  # the columns B's tree shows from
 
 
 def status_label(status: str | None) -> str:
@@ -39,13 +40,18 @@ class CompareModel(NodeTreeModel):
         super().set_tree(tree)
 
     def refilter(self, *args) -> int:
-        self._group_texts.clear()
+        self._recount()
         return super().refilter(*args)
 
     def refresh(self) -> None:
         """Values arrived for some pairs (compared in the background): repaint."""
-        self._group_texts.clear()
+        self._recount()
         self.repaint_rows()
+
+    def _recount(self) -> None:
+        self._group_texts.clear()
+        if self.tree is not None:
+            self.tree.count_compared()
 
     def shown_parent(self, node: PairNode) -> PairNode | None:
         return self.tree.parent_of(node) if self.tree is not None else node.parent
@@ -59,10 +65,10 @@ class CompareModel(NodeTreeModel):
         if role == Qt.ItemDataRole.DisplayRole and pair is None:
             text = self._group_texts.get((id(node), column))
             if text is None:
-                text = self._group_texts[(id(node), column)] = _group_text(node, column)
+                text = self._group_texts[(id(node), column)] = _group_text(self.tree, node, column)
             return text
         if role == Qt.ItemDataRole.DisplayRole:
-            return _text(node, column, self.tree.flat if self.tree else False)
+            return _text(self.tree, node, column, self.tree.flat if self.tree else False)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and pair is not None:
             return QBrush(status_style.colour(pair.status, STYLES))  # readable in light and dark themes
         if role == Qt.ItemDataRole.BackgroundRole and pair is not None and pair.status not in ("same", None):
@@ -72,19 +78,21 @@ class CompareModel(NodeTreeModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (REL, MAX_ABS, COSINE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and pair is None:  # a group: what changed below, in full
-            return f"{node.path}\n{_text(node, STATUS, False)}"
+            return f"{node.path}\n{_text(self.tree, node, STATUS, False)}"
         if role == Qt.ItemDataRole.ToolTipRole and pair is not None:
             a, b = pair.a, pair.b
-            lines = [pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
+            side = "b" if column in B_SIDE else "a"
+            # The row's whole path first: a narrow tree shows its name cut.
+            lines = [node.side_path(side), pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
             lines.append(f"A: {format_shape(a.shape)} {a.dtype.name}" if a else "A: -")
             lines.append(f"B: {format_shape(b.shape)} {b.dtype.name}" if b else "B: -")
             return "\n".join(filter(None, lines))
         return None
 
 
-def _text(node: PairNode, column: int, flat: bool) -> str:
+def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
     if node.pair is None:
-        return _group_text(node, column)
+        return _group_text(tree, node, column)
     pair = node.pair
     if column == STATUS:
         return status_label(pair.status)
@@ -102,13 +110,13 @@ def _text(node: PairNode, column: int, flat: bool) -> str:
     return format_number(getattr(values, metric)) if values is not None and metric else ""
 
 
-def _group_text(node: PairNode, column: int) -> str:
+def _group_text(tree: PairTree, node: PairNode, column: int) -> str:
     """A group: its name on each side it exists, and what changed below."""
     if column in (NAME_A, NAME_B):
         side = "a" if column == NAME_A else "b"
         name, hint = node.side_name(side), node.side_hint(side)
-        return (f"{name}  \u00b7  {hint}" if hint else name) if node.has_side(side) else ""
+        return (f"{name}  \u00b7  {hint}" if hint else name) if tree.has_side(node, side) else ""
     if column == STATUS:
-        counts = node.statuses()
+        counts = tree.statuses_below(node)
         return ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same") or "all same"
     return ""

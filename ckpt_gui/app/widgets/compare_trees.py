@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,7 +34,7 @@ from ckpt_gui.app.models.compare_model import (
     CompareModel,
     status_label,
 )
-from ckpt_gui.app.widgets.layouts import fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.layouts import fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
@@ -57,6 +58,7 @@ class CompareTrees(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.model = CompareModel(self)
+        self.setAccessibleName("Comparison")  # also how the shortcuts dialog names it
         self._remembered: Pair | None = None  # the pair last selected, kept across filters
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -103,6 +105,10 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
+        for widget in (self.search, self.view_a, self.view_b):  # Escape clears the filter, as in browsing
+            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.search.clear)
+            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.setWhatsThis("Clear the filter")
         refit_on_expand(self.view_a, self.fit_columns)
         refit_on_expand(self.view_b, self.fit_columns)
         theme.follow(self)  # calls follow_palette: the summary's colours
@@ -119,6 +125,7 @@ class CompareTrees(QWidget):
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setAllColumnsShowFocus(True)
         view.setTreePosition(tree_column)
+        names_first(view)
         for column in range(len(COLUMNS)):
             view.setColumnHidden(column, column not in columns)
         header = view.header()
@@ -147,11 +154,10 @@ class CompareTrees(QWidget):
         tree = self.model.tree
         counts = {status: 0 for status in DiffStatus}
         pending = 0
-        for leaf in tree.leaves if tree is not None else []:
-            if leaf.pair.status is None:
-                pending += 1
-            else:
-                counts[leaf.pair.status] += 1
+        if tree is not None:  # the tree's running counts, not a loop over 200,000 pairs per refresh
+            tree.count_compared()
+            counts.update(tree.statuses_below(tree.root))
+            pending = len(tree.leaves) - sum(counts.values())
         for status, button in self.summary.items():
             button.setText(f"{status_label(status)}  {counts[status]}")
             button.setVisible(bool(counts[status]))

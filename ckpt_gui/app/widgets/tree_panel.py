@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
-from ckpt_gui.app.widgets.layouts import column_menu, fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.layouts import column_menu, fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
 
@@ -76,6 +76,7 @@ class TreePanel(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAllColumnsShowFocus(True)
+        names_first(self.view)
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
@@ -124,6 +125,7 @@ class TreePanel(QWidget):
         for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
             escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
             escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.setWhatsThis("Clear the filter")  # the shortcuts dialog's text for it
 
     # -- content ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -57,13 +58,6 @@ class PairNode(NodePaths):
             if node.pair is not None:
                 yield node.pair
 
-    def has_side(self, side: str) -> bool:
-        """Whether anything under this node exists in checkpoint ``side`` ("a" or "b")."""
-        return any((p.a if side == "a" else p.b) is not None for p in self.pairs())
-
-    def statuses(self) -> Counter:
-        return Counter(p.status for p in self.pairs())
-
 
 class PairTree:
     def __init__(self, diff: CheckpointDiff) -> None:
@@ -71,26 +65,30 @@ class PairTree:
         self.root = PairNode("")
         self.leaves: list[PairNode] = []
         self.flat = False
-        children: dict[tuple[int, str], PairNode] = {}
+        # The first node at each path made so far (a group, or a variable, which holds
+        # its optimizer slots): most pairs find their parent in one look-up (200,000
+        # variables under 20,000 blocks), not one per level.
+        nodes: dict[str, PairNode] = {"": self.root}
 
-        def child(node: PairNode, name: str) -> PairNode:
-            found = children.get((id(node), name))
+        def node_at(path: str) -> PairNode:
+            found = nodes.get(path)
             if found is None:
-                found = children[(id(node), name)] = PairNode(name, node)
-                node.children.append(found)
+                parent_path, _, name = path.rpartition("/")
+                parent = node_at(parent_path)
+                found = nodes[path] = PairNode(name, parent)
+                parent.children.append(found)
             return found
 
         paths = _TreePaths(diff)
         for pair in diff.pairs:
-            node = self.root
             path, full_name = paths.of(pair)
-            names = path.split("/")
-            for name in names[:-1]:
-                node = child(node, name)
-            leaf = child(node, names[-1])
-            if leaf.pair is not None:  # two pairs at one path: keep both rows
-                leaf = PairNode(names[-1], node)
-                node.children.append(leaf)
+            leaf = nodes.get(path)
+            if leaf is None or leaf.pair is not None:  # new, or two pairs at one path: keep both rows
+                parent_path, _, name = path.rpartition("/")
+                parent = node_at(parent_path)
+                leaf = PairNode(name, parent)
+                parent.children.append(leaf)
+                nodes.setdefault(path, leaf)
             leaf.pair, leaf.tree_path = pair, path
             self.leaves.append(leaf)
             if full_name:
@@ -98,24 +96,69 @@ class PairTree:
         prune_hints(self.root)
         _name_b_side(self.leaves, paths)
         self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
-        for node in self.root.walk():
-            node.children.sort(key=lambda n: natural_key(n.name))
+        # What the group rows say, kept up to date instead of counted on each repaint
+        # (a group's texts covered every pair below it: 200,000 for a large model's root).
+        self._sides = {"a": _marked_ancestors(self.leaves, "a"), "b": _marked_ancestors(self.leaves, "b")}
+        self._counts: dict[int, Counter] = {}
+        self._counted = 0  # the leaves before this one are in the counts
+        # Statuses known without values (only in A, shape changed) count from the start.
+        self._early = {id(leaf) for leaf in self.leaves if leaf.pair.status is not None}
+        for leaf in self.leaves:
+            if id(leaf) in self._early:
+                self._count(leaf)
+        self.count_compared()
+        for node in nodes.values():
+            if len(node.children) > 1:
+                node.children.sort(key=_name_order)
         self.apply_filter(None)
 
     def apply_filter(self, accept: Callable[[Pair, str], bool] | None, flat: bool = False) -> int:
         """Show the pairs ``accept`` takes, in the tree or (``flat``) as one list with
         the largest changes first; returns how many pairs are shown."""
         self.flat = flat
-        chosen = [leaf for leaf in self.leaves if accept is None or accept(leaf.pair, leaf.tree_path)]
+        chosen = self.leaves if accept is None else [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path)]
         if flat:
             for node in self.root.walk():
                 node.shown = []
             self.root.shown = sorted(chosen, key=_change_order)
             for row, leaf in enumerate(self.root.shown):
                 leaf.row = row
+        elif accept is None:  # everything: no set of ancestors to make
+            for node in self.root.walk():
+                node.shown = node.children
+                for row, child in enumerate(node.children):
+                    child.row = row
         else:
             show_with_ancestors(self.root, chosen)
         return len(chosen)
+
+    def count_compared(self) -> None:
+        """Add the pairs compared since the last call to their groups' counts. The
+        comparison goes through the pairs in order; a pair compared out of turn (the
+        one selected) or known from the start (only in A) is added when its turn comes."""
+        leaves, i = self.leaves, self._counted
+        while i < len(leaves) and leaves[i].pair.status is not None:
+            if id(leaves[i]) not in self._early:
+                self._count(leaves[i])
+            i += 1
+        self._counted = i
+
+    def _count(self, leaf: PairNode) -> None:
+        node, counts, status = leaf.parent, self._counts, leaf.pair.status
+        while node is not None:
+            found = counts.get(id(node))
+            if found is None:
+                found = counts[id(node)] = Counter()
+            found[status] += 1
+            node = node.parent
+
+    def statuses_below(self, node: PairNode) -> Counter:
+        """The statuses of the pairs below ``node`` counted so far (see count_compared)."""
+        return self._counts.get(id(node), Counter())
+
+    def has_side(self, node: PairNode, side: str) -> bool:
+        """Whether anything under ``node`` exists in checkpoint ``side`` ("a" or "b")."""
+        return id(node) in self._sides[side]
 
     def path_of(self, pair: Pair) -> str:
         """Where the tree shows ``pair`` (its object path, or under its variable)."""
@@ -126,6 +169,13 @@ class PairTree:
         if node.parent is None:
             return None
         return self.root if self.flat else node.parent
+
+
+_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
+
+
+def _name_order(node: PairNode) -> tuple:
+    return _natural_key(node.name)
 
 
 class _TreePaths:
@@ -159,29 +209,59 @@ def _name_b_side(leaves: list[PairNode], paths: _TreePaths) -> None:
     laid out by A's paths): a renamed layer reads ``fc2`` on B's side, not ``dense2``.
 
     A group takes the name its B leaves give it at its depth; a leaf whose B path is
-    not as deep as A's shows B's whole path instead."""
+    not as deep as A's shows B's whole path instead. Most pairs have the same path
+    on both sides: they only mark their groups as keeping their name there."""
     votes: dict[int, tuple[PairNode, set[str]]] = {}
+    same_below: set[int] = set()  # groups with a pair below whose B path is A's
     for leaf in leaves:
         pair = leaf.pair
         if pair.a is None or pair.b is None:
             continue
         path_b, full_b = paths.of(pair, "b")
+        node = leaf.parent
+        if path_b == leaf.tree_path:
+            _hint_b(node, full_b)
+            while node is not None and id(node) not in same_below:
+                same_below.add(id(node))
+                node = node.parent
+            continue
         parts_a, parts_b = leaf.tree_path.split("/"), path_b.split("/")
         if len(parts_a) != len(parts_b):
             leaf.name_b = leaf.tree_path_b = path_b
             continue
-        if path_b != leaf.tree_path:
-            leaf.name_b, leaf.tree_path_b = parts_b[-1], path_b
-        node, depth = leaf.parent, len(parts_b) - 2
-        layer_b = full_b.split("/")[-2] if full_b.count("/") >= 1 else ""
-        if node is not None and node.hint and layer_b and layer_b != node.hint:
-            node.hint_b = layer_b
+        leaf.name_b, leaf.tree_path_b = parts_b[-1], path_b
+        _hint_b(node, full_b)
+        depth = len(parts_b) - 2
         while node is not None and node.parent is not None and depth >= 0:
             votes.setdefault(id(node), (node, set()))[1].add(parts_b[depth])
             node, depth = node.parent, depth - 1
     for node, names in votes.values():
+        if id(node) in same_below:
+            names.add(node.name)
         if names != {node.name}:
             node.name_b = " | ".join(sorted(names))
+
+
+def _marked_ancestors(leaves: list[PairNode], side: str) -> set[int]:
+    """The nodes with a variable of ``side`` below them (each walk up stops at a node
+    already marked)."""
+    marked: set[int] = set()
+    for leaf in leaves:
+        if (leaf.pair.a if side == "a" else leaf.pair.b) is None:
+            continue
+        node = leaf.parent
+        while node is not None and id(node) not in marked:
+            marked.add(id(node))
+            node = node.parent
+    return marked
+
+
+def _hint_b(group: PairNode | None, full_name_b: str) -> None:
+    """B's layer name on a hinted group where B's variable names another layer."""
+    if group is not None and group.hint and "/" in full_name_b:
+        layer_b = full_name_b.split("/")[-2]
+        if layer_b and layer_b != group.hint:
+            group.hint_b = layer_b
 
 
 def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:
