@@ -278,3 +278,52 @@ def test_every_corpus_graph_file_matches_tensorflow(oracle):
         pytest.skip(f"the real-world corpus is not at {CORPUS} (a clone without ../shared/realworld)")
     for path in files:
         assert_same_as_tensorflow(path, oracle["files"][path])
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+WAIT_MS = 60_000
+
+
+def _open(qtbot, window, path: str) -> None:
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(path)
+    qtbot.waitUntil(lambda: not window.graph.runner.busy, timeout=WAIT_MS)
+
+
+def test_app_graph_tab_shows_signatures_variables_and_collections(qtbot, window, oracle):
+    tab = window.info_tabs.indexOf(window.graph_panel)
+    panel = window.graph_panel
+    _open(qtbot, window, oracle["written"]["module"])
+    assert window.info_tabs.isTabEnabled(tab)
+    graph = read_graph_file(graph_file_of(oracle, "module"))
+    assert panel.signatures.toPlainText().startswith(saved_model_cli_text(graph).strip("\n"))
+    shown = {panel.variables.topLevelItem(i).text(0): panel.variables.topLevelItem(i).text(3)
+             for i in range(panel.variables.topLevelItemCount())}  # fmt: skip
+    assert shown["weights"] == "w/.ATTRIBUTES/VARIABLE_VALUE"
+    assert "written by tensorflow " + graph.tensorflow_version in panel.written_by.text().lower()
+
+    _open(qtbot, window, oracle["written"]["tf1"] + ".meta")  # seed 001's user
+    assert window.info_tabs.isTabEnabled(tab)
+    assert panel.sections.currentWidget() is panel.variables  # a .meta has no signatures
+    collections = {panel.collections.topLevelItem(i).text(0): panel.collections.topLevelItem(i)
+                   for i in range(panel.collections.topLevelItemCount())}  # fmt: skip
+    trainable = collections["trainable_variables"]
+    assert {trainable.child(i).text(1) for i in range(trainable.childCount())} == {
+        "weights:0", "biases:0", "head/scale:0"}  # fmt: skip
+    assert collections["global_step"].child(0).text(1) == "global_step:0"
+
+    _open(qtbot, window, demo_path())  # no graph file: the tab is off
+    assert not window.info_tabs.isTabEnabled(tab)
+
+
+def test_app_bad_meta_is_a_warning_and_the_checkpoint_opens(qtbot, window, oracle, tmp_path):
+    folder = tmp_path / "tf1"
+    shutil.copytree(Path(oracle["written"]["tf1"]).parent, folder)
+    meta = folder / "model.ckpt-1000.meta"
+    meta.write_bytes(meta.read_bytes()[:100])
+    _open(qtbot, window, str(folder))
+    assert window.browse.ckpt is not None and len(window.browse.ckpt.variables) == len(oracle["tf1_keys"])
+    assert window.banner.text.startswith(f"{meta}: ") and "\n" not in window.banner.text
+    assert window.info_tabs.isTabEnabled(window.info_tabs.indexOf(window.graph_panel))
+    assert str(meta) in window.graph_panel.title.text()

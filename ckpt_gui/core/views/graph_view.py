@@ -151,3 +151,38 @@ def saved_model_cli_text(graph: GraphFile) -> str:
     for meta_graph in sorted(graph.meta_graphs, key=lambda g: list(g.tags)):
         lines += signature_lines(meta_graph)
     return "\n".join(lines)
+
+
+# -- what the panel lists ------------------------------------------------------------------
+
+
+def written_by_text(graph: GraphFile) -> str:
+    """``TensorFlow 2.21.0 (v2.21.0-rc1-...)``, or that the file does not say."""
+    version, git = graph.tensorflow_version, graph.tensorflow_git_version
+    if not version:
+        return "TensorFlow (the file does not say which version)"
+    return f"TensorFlow {version}" + (f" ({git})" if git and git != "unknown" else "")
+
+
+def variable_rows(view: GraphView) -> list[tuple[str, str, str, str, str]]:
+    """(graph name, dtype, shape, checkpoint key or "", where the graph declares it)."""
+    rows = []
+    for row in view.variables:
+        v = row.variable
+        if v.source == "object":
+            where = "object " + ("/".join(v.path) if v.path is not None else "(optimizer slot)")
+        else:
+            where = f"{v.op} node {v.node}"
+        rows.append((v.name, v.dtype.name, shape_text(v.shape), row.checkpoint_key or "", where))
+    return rows
+
+
+def collection_rows(graph: GraphFile) -> list[tuple[str, list[str]]]:
+    """(collection name, with its tag-set when the file has several; its values as text)."""
+    several = len(graph.meta_graphs) > 1
+    rows = []
+    for meta_graph in graph.meta_graphs:
+        for c in meta_graph.collections:
+            name = f"{c.name} [{', '.join(meta_graph.tags)}]" if several else c.name
+            rows.append((name, [str(value) for value in c.values]))
+    return rows
