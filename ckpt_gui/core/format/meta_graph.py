@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ckpt_gui.core.format.dtypes import DType, dtype_from_enum
 from ckpt_gui.core.format.errors import WireFormatError
-from ckpt_gui.core.format.wire import FIXED32, LEN, VARINT, iter_fields, read_varint, to_signed64
+from ckpt_gui.core.format.wire import FIXED32, FIXED64, LEN, VARINT, iter_fields, read_varint, to_signed64
 
 # Ops whose node is a variable (TF1 ref variables, resource variables).
 VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
@@ -231,41 +231,85 @@ def _signature(key: str, buf: memoryview) -> Signature:
     return Signature(key, method, tuple(sorted(inputs, key=by_key)), tuple(sorted(outputs, key=by_key)))
 
 
-def _first_two_strings(buf: memoryview) -> tuple[str, str]:
-    """A NodeDef's name and op (fields 1 and 2), read without walking the rest of it
-    (its inputs, attributes and constants): most nodes are not variables."""
-    name = op = ""
-    pos, end = 0, len(buf)
+def _variable_nodes(graph_def: memoryview) -> list[GraphVariable]:
+    """The variable nodes of a GraphDef. A graph has thousands of nodes and a few dozen
+    variables: each node's op is compared as bytes where TensorFlow writes it (right
+    after the name), and only a variable's node is decoded."""
+    blob = bytes(graph_def)
+    found = []
+    pos, end = 0, len(blob)
     while pos < end:
-        tag, pos = read_varint(buf, pos)
-        if tag & 7 != LEN or tag >> 3 not in (1, 2):
-            break
-        length, pos = read_varint(buf, pos)
+        tag = blob[pos]
+        if tag == 0x0A:  # a node (field 1, LEN): nearly every field here
+            pos += 1
+        else:
+            tag, pos = read_varint(blob, pos)
+        wire_type = tag & 7
+        if wire_type != LEN:  # GraphDef has no scalar field TensorFlow writes at this level
+            _field, pos = _skip(blob, pos, wire_type, tag >> 3)
+            continue
+        length, pos = read_varint(blob, pos)
         if pos + length > end:
             raise WireFormatError(f"field {tag >> 3} runs past the end of its message")
-        text = bytes(buf[pos : pos + length]).decode("utf-8", "backslashreplace")
-        pos += length
-        if tag >> 3 == 1:
-            name = text
-        else:
-            op = text
-            break
-    if not op:  # written in another field order: read the whole node
-        for field, wire_type, value in iter_fields(buf):
-            if field in (1, 2) and wire_type == LEN:
-                name, op = (_text(value), op) if field == 1 else (name, _text(value))
-    return name, op
-
-
-def _variable_nodes(graph_def: memoryview) -> list[GraphVariable]:
-    found = []
-    for field, wire_type, node in iter_fields(graph_def):
-        if field != 1 or wire_type != LEN:
+        start, pos = pos, pos + length
+        if tag >> 3 != 1:
             continue  # the function library, versions: not read
-        name, op = _first_two_strings(node)
-        if op in VARIABLE_OPS:
-            found.append(_variable_node(name, op, node))
+        op = _op_at(blob, start, pos)
+        if op is None:  # another field order: read the node the slow way
+            node = memoryview(blob)[start:pos]
+            name, op = _name_and_op(node)
+            if op in VARIABLE_OPS:
+                found.append(_variable_node(name, op, node))
+        elif op:
+            node = memoryview(blob)[start:pos]
+            found.append(_variable_node(_name_and_op(node)[0], op, node))
     return found
+
+
+# The variable ops by length (8, 10, 11 bytes: one each).
+_VARIABLE_OP_BYTES = {len(op): op.encode() for op in VARIABLE_OPS}
+
+
+def _op_at(blob: bytes, start: int, end: int) -> str | None:
+    """A node's op if it is a variable op, "" if it is another op, None if the node does
+    not start with its name then its op (short lengths, as for every real node name
+    under 16 KiB, are read directly)."""
+    if start + 1 >= end or blob[start] != 0x0A:
+        return None
+    name_length = blob[start + 1]
+    if name_length < 0x80:
+        pos = start + 2 + name_length
+    else:
+        name_length, pos = read_varint(blob, start + 1)
+        pos += name_length
+    if pos + 1 >= end or blob[pos] != 0x12 or blob[pos + 1] >= 0x80:
+        return None
+    length = blob[pos + 1]
+    if pos + 2 + length > end:
+        return None
+    wanted = _VARIABLE_OP_BYTES.get(length)
+    if wanted is None or not blob.startswith(wanted, pos + 2):
+        return ""
+    return wanted.decode()
+
+
+def _skip(blob: bytes, pos: int, wire_type: int, field: int) -> tuple[int, int]:
+    if wire_type == VARINT:
+        return read_varint(blob, pos)
+    size = {FIXED32: 4, FIXED64: 8}.get(wire_type)
+    if size is None or pos + size > len(blob):
+        raise WireFormatError(f"unsupported wire type {wire_type} for field {field}")
+    return 0, pos + size
+
+
+def _name_and_op(node: memoryview) -> tuple[str, str]:
+    name = op = ""
+    for field, wire_type, value in iter_fields(node):
+        if field == 1 and wire_type == LEN:
+            name = _text(value)
+        elif field == 2 and wire_type == LEN:
+            op = _text(value)
+    return name, op
 
 
 def _variable_node(name: str, op: str, node: memoryview) -> GraphVariable:
