@@ -327,3 +327,35 @@ def test_app_bad_meta_is_a_warning_and_the_checkpoint_opens(qtbot, window, oracl
     assert window.banner.text.startswith(f"{meta}: ") and "\n" not in window.banner.text
     assert window.info_tabs.isTabEnabled(window.info_tabs.indexOf(window.graph_panel))
     assert str(meta) in window.graph_panel.title.text()
+
+
+def test_mutated_graph_files_decode_or_give_one_line_errors(oracle, tmp_path):
+    """Random byte flips, cuts and insertions (a fixed seed): every result is a decoded
+    graph or a CheckpointError on one line naming the file, never another exception."""
+    import random
+
+    from ckpt_gui.core.format.errors import CheckpointError
+
+    rng = random.Random(12)
+    sources = [graph_file_of(oracle, "tf1"), graph_file_of(oracle, "module")]
+    refused = 0
+    for n in range(400):
+        source = sources[n % 2]
+        blob = bytearray(Path(source).read_bytes())
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(blob))
+            kind = rng.random()
+            if kind < 0.6:
+                blob[at] = rng.randrange(256)
+            elif kind < 0.8:
+                del blob[at : at + rng.randint(1, 40)]
+            else:
+                blob[at:at] = rng.randbytes(rng.randint(1, 8))
+        target = tmp_path / Path(source).name
+        target.write_bytes(bytes(blob))
+        try:
+            read_graph_file(str(target))
+        except CheckpointError as exc:
+            refused += 1
+            assert str(exc).startswith(f"{target}: ") and "\n" not in str(exc)
+    assert refused  # the mutations do reach the decoder's checks
