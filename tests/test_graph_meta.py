@@ -301,6 +301,10 @@ def test_app_graph_tab_shows_signatures_variables_and_collections(qtbot, window,
     shown = {panel.variables.topLevelItem(i).text(0): panel.variables.topLevelItem(i).text(3)
              for i in range(panel.variables.topLevelItemCount())}  # fmt: skip
     assert shown["weights"] == "w/.ATTRIBUTES/VARIABLE_VALUE"
+    row = next(panel.variables.topLevelItem(i) for i in range(panel.variables.topLevelItemCount())
+               if panel.variables.topLevelItem(i).text(0) == "weights")  # fmt: skip
+    panel.variables.itemActivated.emit(row, 0)  # a double-click selects its variable in the tree
+    assert window.browse.current.variable.key == "w/.ATTRIBUTES/VARIABLE_VALUE"
     assert "written by tensorflow " + graph.tensorflow_version in panel.written_by.text().lower()
 
     _open(qtbot, window, oracle["written"]["tf1"] + ".meta")  # seed 001's user

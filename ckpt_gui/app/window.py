@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         browse.checkpoint_shown.connect(doctor.set_checkpoint)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)
         self.graph.available.connect(self._enable_graph_tab)
+        self.graph_panel.key_activated.connect(self.tree_panel.select_key)
         browse.exportable.connect(self.export_action.setEnabled)
         browse.loaded.connect(self.loaded)
         doctor.started.connect(lambda: self.info_tabs.setCurrentWidget(self.report_panel))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,8 @@ VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "De
 
 
 class GraphPanel(QWidget):
+    key_activated = Signal(str)  # a variable row double-clicked (or Enter): its checkpoint key
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.title = QLabel()
@@ -47,6 +49,8 @@ class GraphPanel(QWidget):
         self.signatures.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.signatures.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.variables = _tree(VARIABLE_COLUMNS)
+        self.variables.setToolTip("Double-click a variable with a checkpoint key to select it in the tree")
+        self.variables.itemActivated.connect(self._on_variable_activated)
         self.collections = _tree(("Collection", "Values"), nested=True)
         self.sections = QTabWidget()
         self.sections.setDocumentMode(True)
@@ -60,6 +64,11 @@ class GraphPanel(QWidget):
         layout.addWidget(self.sections, 1)
         self.show_none()
         theme.follow(self)
+
+    def _on_variable_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        key = item.text(3)
+        if key:
+            self.key_activated.emit(key)
 
     def show_none(self, text: str = NO_GRAPH) -> None:
         self.title.setText(text)
