@@ -207,6 +207,15 @@ def test_inspect_json_reports_the_graph(oracle):
         assert {v["checkpoint_key"] for v in report["graph_variables"]} - {None} <= keys
 
 
+def test_tf_serving_versions_read_the_shown_versions_graph(oracle, tmp_path):
+    """``model/1/`` and ``model/2/``: the highest version is shown, with its own graph."""
+    shutil.copytree(oracle["written"]["tf_keras"], tmp_path / "model" / "1")
+    shutil.copytree(oracle["written"]["module"], tmp_path / "model" / "2")
+    report = json.loads(run_cli("inspect", "--json", str(tmp_path / "model")).stdout)
+    assert report["graph_file"] == str(tmp_path / "model" / "2" / "saved_model.pb")
+    assert "bump" in {s["key"] for s in report["signatures"]}
+
+
 def test_plain_checkpoint_has_empty_graph_members():
     report = json.loads(run_cli("inspect", "--json", demo_path()).stdout)
     assert report["graph_file"] is None and report["written_by"] is None

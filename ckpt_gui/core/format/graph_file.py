@@ -43,8 +43,10 @@ class GraphFile:
 def graph_path(location: Location, prefix: str) -> str | None:
     """The graph file that describes the checkpoint at ``prefix``, if there is one."""
     if location.kind == "savedmodel":
+        # PREFIX is SAVED_MODEL/variables/variables (also for one of TF Serving's versions).
+        saved_model = os.path.dirname(os.path.dirname(prefix))
         for name in ("saved_model.pb", "saved_model.pbtxt"):
-            path = os.path.join(location.directory, name)
+            path = os.path.join(saved_model, name)
             if os.path.isfile(path):
                 return path
         return None
