@@ -121,10 +121,10 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
     view = memoryview(blob)
     tags: list[str] = []
     versions = ["", ""]
-    signatures: list[Signature] = []
+    signatures: dict[str, Signature] = {}  # proto maps: the last entry of a key wins
     nodes: list[GraphVariable] = []
     objects: list[GraphVariable] = []
-    collections: list[Collection] = []
+    collections: dict[str, Collection] = {}
     seen = set()
     for field, wire_type, value in iter_fields(view):
         if wire_type != LEN:
@@ -135,10 +135,11 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
         elif field == 2:
             nodes = _variable_nodes(value)
         elif field == 4:
-            collections.append(_collection(*_map_entry(value)))
+            name, collection = _map_entry(value)
+            collections[name] = _collection(name, collection)
         elif field == 5:
             key, signature = _map_entry(value)
-            signatures.append(_signature(key, signature))
+            signatures[key] = _signature(key, signature)
         elif field == 7:
             objects = _object_variables(value)
     if not seen & {1, 2}:  # every MetaGraphDef TensorFlow writes has meta_info_def and graph_def
@@ -147,9 +148,9 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
         tags=tuple(tags),
         tensorflow_version=versions[0],
         tensorflow_git_version=versions[1],
-        signatures=tuple(sorted(signatures, key=lambda s: s.key)),
+        signatures=tuple(signatures[key] for key in sorted(signatures)),
         variables=(*nodes, *objects),
-        collections=tuple(sorted(collections, key=lambda c: c.name)),
+        collections=tuple(collections[name] for name in sorted(collections)),
         has_object_graph=7 in seen,
     )
 
@@ -218,17 +219,21 @@ def _tensor_info(key: str, buf: memoryview) -> TensorInfo:
 
 
 def _signature(key: str, buf: memoryview) -> Signature:
-    inputs, outputs, method = [], [], ""
+    inputs: dict[str, TensorInfo] = {}  # maps: the last entry of a key wins
+    outputs: dict[str, TensorInfo] = {}
+    method = ""
     for field, wire_type, value in iter_fields(buf):
         if wire_type != LEN:
             continue
         if field in (1, 2):
             info = _tensor_info(*_map_entry(value))
-            (inputs if field == 1 else outputs).append(info)
+            (inputs if field == 1 else outputs)[info.key] = info
         elif field == 3:
             method = _text(value)
-    by_key = lambda info: info.key  # noqa: E731 - saved_model_cli sorts by key
-    return Signature(key, method, tuple(sorted(inputs, key=by_key)), tuple(sorted(outputs, key=by_key)))
+    # sorted by key, as saved_model_cli prints them
+    return Signature(
+        key, method, tuple(v for _k, v in sorted(inputs.items())), tuple(v for _k, v in sorted(outputs.items()))
+    )
 
 
 def _variable_nodes(graph_def: memoryview) -> list[GraphVariable]:
