@@ -31,11 +31,13 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
+from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.help_menu import add_help_menu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
+from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.pair_panel import PairPanel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
@@ -71,13 +73,15 @@ class MainWindow(QMainWindow):
         self.histogram = HistogramPanel()
         self.tensor = TensorPanel()
         self.report_panel = ReportPanel()
+        self.graph_panel = GraphPanel()
         self.compare_trees = self.pair_panel = None  # built on the first comparison
         self.browse = BrowseController(
             self.banner, self.picker, self.tree_panel, self.details, self.histogram, self.tensor, self, scan_on_open
         )
         self.doctor = DoctorController(self.banner, self.report_panel, self)
         self.compare = CompareController(self.banner, self._make_compare_views, self.histogram.bins.value, self)
-        self.controllers = (self.browse, self.doctor, self.compare)
+        self.graph = GraphController(self.banner, self.graph_panel, self)
+        self.controllers = (self.browse, self.doctor, self.compare, self.graph)
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
@@ -105,6 +109,8 @@ class MainWindow(QMainWindow):
         self.info_tabs = QTabWidget()
         self.info_tabs.addTab(self.details, "Details")
         self.info_tabs.addTab(self.report_panel, "Restore report")
+        self.info_tabs.addTab(self.graph_panel, "Graph")  # saved_model.pb / .meta: enabled when there is one
+        self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), False)
         self.right_splitter.addWidget(self.info_tabs)
         self.views = QSplitter(Qt.Orientation.Horizontal)
         self.views.addWidget(self.histogram)
@@ -212,6 +218,9 @@ class MainWindow(QMainWindow):
         browse.checkpoint_shown.connect(self._show_checkpoint_name)
         browse.checkpoint_shown.connect(compare.set_checkpoint)
         browse.checkpoint_shown.connect(doctor.set_checkpoint)
+        browse.checkpoint_shown.connect(self.graph.set_checkpoint)
+        self.graph.available.connect(self._enable_graph_tab)
+        self.graph_panel.key_activated.connect(self.tree_panel.select_key)
         browse.exportable.connect(self.export_action.setEnabled)
         browse.loaded.connect(self.loaded)
         doctor.started.connect(lambda: self.info_tabs.setCurrentWidget(self.report_panel))
@@ -267,6 +276,9 @@ class MainWindow(QMainWindow):
         self.previous_action.setEnabled(len(ckpt.checkpoints) > 1)
         self.path_label.setText(f" {ckpt.prefix}  ({FORMAT_NAMES[ckpt.format]})")
         self._show_title()
+
+    def _enable_graph_tab(self, available: bool) -> None:
+        self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), available)
 
     def _make_room_for_report(self, report) -> None:
         height = sum(self.right_splitter.sizes())

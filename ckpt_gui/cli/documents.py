@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.statuses import JSON_SCHEMA
+from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
 
 if TYPE_CHECKING:
     from ckpt_gui.core.analysis.stats import TensorStats
@@ -39,10 +40,66 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
             for ref in ckpt.checkpoints
         ],
         "warnings": ckpt.warnings,
+        **graph_report(ckpt),
         "variables": (
             [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables] if with_variables else []
         ),
         **keras,
+    }
+
+
+def graph_report(ckpt: Checkpoint) -> dict:
+    """What the SavedModel's ``saved_model.pb`` or the TF1 ``.meta`` beside the checkpoint
+    says (empty members when there is none, or it cannot be read: see ``warnings``)."""
+    view = graph_view(ckpt)
+    if view is None:
+        return {"graph_file": None, "written_by": None, "signatures": [], "graph_variables": [], "collections": []}
+    graph = view.graph
+    return {
+        "graph_file": graph.path,
+        "written_by": {
+            "tensorflow_version": graph.tensorflow_version,
+            "tensorflow_git_version": graph.tensorflow_git_version,
+        },
+        "signatures": [
+            {
+                "tags": list(meta_graph.tags),
+                "key": signature.key,
+                "method_name": signature.method_name,
+                "inputs": [_tensor_info_json(info) for info in signature.inputs],
+                "outputs": [_tensor_info_json(info) for info in signature.outputs],
+            }
+            for meta_graph in graph.meta_graphs
+            for signature in meta_graph.signatures
+        ],
+        "graph_variables": [
+            {
+                "name": row.variable.name,
+                "dtype": row.variable.dtype.name,
+                "shape": None if row.variable.shape is None else list(row.variable.shape),
+                "source": row.variable.source,
+                "node": row.variable.node,
+                "op": row.variable.op,
+                "object_path": None if row.variable.path is None else "/".join(row.variable.path),
+                "checkpoint_key": row.checkpoint_key,
+            }
+            for row in view.variables
+        ],
+        "collections": [
+            {"tags": list(meta_graph.tags), "name": c.name, "kind": c.kind, "values": list(c.values)}
+            for meta_graph in graph.meta_graphs
+            for c in meta_graph.collections
+        ],
+    }
+
+
+def _tensor_info_json(info) -> dict:
+    return {
+        "key": info.key,
+        "name": info.name,
+        "dtype": dtype_enum_name(info.dtype),
+        "shape": None if info.shape is None else list(info.shape),
+        "encoding": info.encoding,
     }
 
 

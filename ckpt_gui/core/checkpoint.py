@@ -21,6 +21,7 @@ from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.graph_file import GraphFile, graph_path, read_graph_file
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
@@ -129,7 +130,30 @@ class Checkpoint:
             warnings += self.keras.warnings
         if self.graph_error is not None:
             warnings.append(f"{self.graph_error}; the keys are listed without their object paths")
+        if self.graph_file_error is not None:
+            warnings.append(f"{self.graph_file_error}; the checkpoint is shown without its graph")
         return warnings
+
+    @property
+    def graph_file(self) -> GraphFile | None:
+        """The SavedModel's ``saved_model.pb`` or the TF1 ``.meta`` beside the checkpoint,
+        decoded (signatures, variable names, collections); None when there is none or
+        when it cannot be read (``graph_file_error`` says why)."""
+        return self._graph_file_or_error[0]
+
+    @property
+    def graph_file_error(self) -> CheckpointError | None:
+        return self._graph_file_or_error[1]
+
+    @cached_property
+    def _graph_file_or_error(self) -> tuple[GraphFile | None, CheckpointError | None]:
+        path = graph_path(self.location, self.prefix)
+        if path is None:
+            return None, None
+        try:
+            return read_graph_file(path), None
+        except CheckpointError as exc:
+            return None, exc
 
     @cached_property
     def _graph_or_error(self) -> tuple[ObjectGraph | None, CheckpointError | None]:

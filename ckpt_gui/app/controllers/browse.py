@@ -432,6 +432,8 @@ class BrowseController(Controller):
                 self.banner.show_message(message + ": tick 'NaN/Inf only' to list them.", "warning")
 
         def failed(message: str, details: str) -> None:
+            if self.ckpt is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone
+                return
             kind = "error" if "CRC32C" in message else "warning"
             self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
 

@@ -1,0 +1,115 @@
+"""What the graph file beside the checkpoint says (a SavedModel's ``saved_model.pb``,
+a TF1 ``.meta``): who wrote it, the signatures as ``saved_model_cli show --all`` prints
+them, the graph's variable names next to the checkpoint keys, the collections."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ckpt_gui.app import theme
+from ckpt_gui.core.views.graph_view import (
+    GraphView,
+    collection_rows,
+    saved_model_cli_text,
+    variable_rows,
+    written_by_text,
+)
+
+NO_GRAPH = "No graph file: the checkpoint has no .meta beside it and is no SavedModel."
+VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "Declared as")
+
+
+class GraphPanel(QWidget):
+    key_activated = Signal(str)  # a variable row double-clicked (or Enter): its checkpoint key
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setStyleSheet("font-weight: bold;")
+        self.written_by = theme.mute(QLabel())
+        self.written_by.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signatures = QPlainTextEdit()
+        self.signatures.setReadOnly(True)
+        self.signatures.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.signatures.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.variables = _tree(VARIABLE_COLUMNS)
+        self.variables.setToolTip("Double-click a variable with a checkpoint key to select it in the tree")
+        self.variables.itemActivated.connect(self._on_variable_activated)
+        self.collections = _tree(("Collection", "Values"), nested=True)
+        self.sections = QTabWidget()
+        self.sections.setDocumentMode(True)
+        self.sections.addTab(self.signatures, "Signatures")
+        self.sections.addTab(self.variables, "Variables")
+        self.sections.addTab(self.collections, "Collections")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.written_by)
+        layout.addWidget(self.sections, 1)
+        self.show_none()
+        theme.follow(self)
+
+    def _on_variable_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        key = item.text(3)
+        if key:
+            self.key_activated.emit(key)
+
+    def show_none(self, text: str = NO_GRAPH) -> None:
+        self.title.setText(text)
+        self.written_by.hide()
+        self.sections.hide()
+
+    def show_error(self, message: str) -> None:
+        self.show_none(f"The graph file could not be read: {message}")
+
+    def show_view(self, view: GraphView) -> None:
+        graph = view.graph
+        self.title.setText(os.path.basename(graph.path) + f"  ({graph.path})")
+        self.written_by.setText(f"Written by {written_by_text(graph)}")
+        self.written_by.show()
+        text = saved_model_cli_text(graph).strip("\n")
+        has_signatures = any(g.signatures for g in graph.meta_graphs)
+        if not has_signatures:
+            text += "\n\n(no SignatureDefs: " + ("a TF1 .meta has none" if graph.kind == "meta" else "none saved") + ")"
+        self.signatures.setPlainText(text)
+        self.variables.clear()
+        self.variables.addTopLevelItems([QTreeWidgetItem(list(row)) for row in variable_rows(view)])
+        self.collections.clear()
+        for name, values in collection_rows(graph):
+            item = QTreeWidgetItem([name, f"{len(values)} value(s)"])
+            item.addChildren([QTreeWidgetItem(["", value]) for value in values])
+            self.collections.addTopLevelItem(item)
+            # Names (variables, ops) open; serialized protos ("<326 bytes>") stay closed.
+            item.setExpanded(not any(value.startswith("<") for value in values))
+        for tree in (self.variables, self.collections):
+            tree.header().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        self.sections.setTabText(1, f"Variables ({len(view.variables)})")
+        self.sections.setTabText(2, f"Collections ({self.collections.topLevelItemCount()})")
+        self.sections.setCurrentWidget(self.signatures if has_signatures else self.variables)
+        self.sections.show()
+
+
+def _tree(columns: tuple[str, ...], nested: bool = False) -> QTreeWidget:
+    tree = QTreeWidget()
+    tree.setHeaderLabels(list(columns))
+    tree.setRootIsDecorated(nested)
+    tree.setUniformRowHeights(True)
+    tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    tree.setSortingEnabled(False)
+    return tree

@@ -1,0 +1,188 @@
+"""What the graph file beside a checkpoint tells, joined to the checkpoint's keys: the
+signatures as ``saved_model_cli show --all`` prints them, the variable names the graph
+holds next to the checkpoint key that stores each one, and the collections.
+
+The join: a TF1 ``Saver`` stores a variable under its node's name; TensorFlow's
+SavedModel loader restores a TF2 SavedModel's objects by walking the same child names
+from the root in the checkpoint's object graph, so a SavedVariable's path finds the
+checkpoint node, and the key that node saves as VARIABLE_VALUE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.dtypes import dtype_from_enum
+from ckpt_gui.core.format.graph_file import GraphFile
+from ckpt_gui.core.format.meta_graph import GraphVariable, MetaGraph, Signature, TensorInfo
+
+# DataType enum names that are not the dtype's name in capitals (types.proto).
+_ENUM_NAMES = {0: "DT_INVALID", 1: "DT_FLOAT", 2: "DT_DOUBLE", 19: "DT_HALF"}
+
+
+@dataclass(frozen=True, slots=True)
+class GraphVariableRow:
+    """A variable of the graph and the checkpoint key holding its value (None: none does)."""
+
+    variable: GraphVariable
+    tags: tuple[str, ...]  # the MetaGraphDef's tag-set it is declared in
+    checkpoint_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphView:
+    graph: GraphFile
+    variables: tuple[GraphVariableRow, ...]
+
+    @property
+    def path(self) -> str:
+        return self.graph.path
+
+
+def graph_view(ckpt: Checkpoint) -> GraphView | None:
+    """The graph facts of an opened checkpoint, or None when it has no (readable) graph file."""
+    graph = ckpt.graph_file
+    if graph is None:
+        return None
+    keys = ckpt.index.entries
+    objects = [v for g in graph.meta_graphs for v in g.variables if v.source == "object"]
+    object_keys = _object_variable_keys(ckpt, objects)
+    rows, seen = [], set()
+    for meta_graph in graph.meta_graphs:
+        for variable in meta_graph.variables:
+            if (variable.source, variable.node) in seen:  # the same variable in another tag-set
+                continue
+            seen.add((variable.source, variable.node))
+            if variable.source == "object":
+                key = object_keys.get(variable.node)
+            else:
+                key = variable.node if variable.node in keys else None
+            rows.append(GraphVariableRow(variable, meta_graph.tags, key))
+    return GraphView(graph, tuple(rows))
+
+
+def _object_variable_keys(ckpt: Checkpoint, variables) -> dict[int, str]:
+    """SavedVariable node id -> the key its checkpoint object's VARIABLE_VALUE is saved
+    under, found by walking the variable's path of child names in the checkpoint."""
+    objects = ckpt.object_graph
+    if objects is None:
+        return {}
+    value_keys = {
+        node: key for key, (node, attribute) in objects.node_of_key.items() if attribute.name == "VARIABLE_VALUE"
+    }
+    slots = {(optimizer, variable, name): slot for optimizer, variable, name, slot in objects.slot_variables}
+    found = {}
+    for variable in variables:
+        if variable.slot is not None:
+            optimizer_path, variable_path, name = variable.slot
+            optimizer, original = _walk(objects.children, optimizer_path), _walk(objects.children, variable_path)
+            node = slots.get((optimizer, original, name))
+        else:
+            node = _walk(objects.children, variable.path)
+        if node is not None and node in value_keys:
+            found[variable.node] = value_keys[node]
+    return found
+
+
+def _walk(children, path: tuple[str, ...] | None) -> int | None:
+    if path is None or not children:
+        return None
+    node = 0
+    for name in path:
+        node = next((child for local, child in children[node] if local == name), None)
+        if node is None or node >= len(children):
+            return None
+    return node
+
+
+# -- saved_model_cli's text -----------------------------------------------------------
+
+
+def dtype_enum_name(enum: int) -> str:
+    """``DT_FLOAT``, ``DT_INT64``, ``DT_FLOAT_REF``... as types.proto names them."""
+    base = enum - 100 if enum > 100 else enum
+    name = _ENUM_NAMES.get(base)
+    if name is None:
+        dtype = dtype_from_enum(base)
+        name = f"DT_{dtype.name.upper()}" if dtype.known else f"DT_{enum}"
+    return name + ("_REF" if enum > 100 else "")
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """``(-1, 3)``, ``()``, or ``unknown_rank``."""
+    return "unknown_rank" if shape is None else "(" + ", ".join(map(str, shape)) + ")"
+
+
+def signature_lines(meta_graph: MetaGraph) -> list[str]:
+    """The SignatureDefs of one tag-set, line for line as ``saved_model_cli show --all``
+    prints them (its list of ops and concrete functions left out: no graph is loaded)."""
+    lines = ["", f"MetaGraphDef with tag-set: '{', '.join(meta_graph.tags)}' contains the following SignatureDefs:"]
+    for signature in meta_graph.signatures:
+        lines += ["", f"signature_def['{signature.key}']:", *_signature_body(signature)]
+    return lines
+
+
+def _signature_body(signature: Signature) -> list[str]:
+    lines = ["  The given SavedModel SignatureDef contains the following input(s):"]
+    lines += _tensor_lines("inputs", signature.inputs)
+    lines.append("  The given SavedModel SignatureDef contains the following output(s):")
+    lines += _tensor_lines("outputs", signature.outputs)
+    lines.append(f"  Method name is: {signature.method_name}")
+    return lines
+
+
+def _tensor_lines(side: str, infos: tuple[TensorInfo, ...]) -> list[str]:
+    lines = []
+    for info in infos:
+        lines += [
+            f"    {side}['{info.key}'] tensor_info:",
+            f"        dtype: {dtype_enum_name(info.dtype)}",
+            f"        shape: {shape_text(info.shape)}",
+            f"        name: {info.name}",
+        ]
+    return lines
+
+
+def saved_model_cli_text(graph: GraphFile) -> str:
+    """Every tag-set's signatures, as ``saved_model_cli show --all`` prints them (sorted
+    by tags, as it does)."""
+    lines: list[str] = []
+    for meta_graph in sorted(graph.meta_graphs, key=lambda g: list(g.tags)):
+        lines += signature_lines(meta_graph)
+    return "\n".join(lines)
+
+
+# -- what the panel lists ------------------------------------------------------------------
+
+
+def written_by_text(graph: GraphFile) -> str:
+    """``TensorFlow 2.21.0 (v2.21.0-rc1-...)``, or that the file does not say."""
+    version, git = graph.tensorflow_version, graph.tensorflow_git_version
+    if not version:
+        return "TensorFlow (the file does not say which version)"
+    return f"TensorFlow {version}" + (f" ({git})" if git and git != "unknown" else "")
+
+
+def variable_rows(view: GraphView) -> list[tuple[str, str, str, str, str]]:
+    """(graph name, dtype, shape, checkpoint key or "", where the graph declares it)."""
+    rows = []
+    for row in view.variables:
+        v = row.variable
+        if v.source == "object":
+            where = "object " + ("/".join(v.path) if v.path is not None else "(optimizer slot)")
+        else:
+            where = f"{v.op} node {v.node}"
+        rows.append((v.name, v.dtype.name, shape_text(v.shape), row.checkpoint_key or "", where))
+    return rows
+
+
+def collection_rows(graph: GraphFile) -> list[tuple[str, list[str]]]:
+    """(collection name, with its tag-set when the file has several; its values as text)."""
+    several = len(graph.meta_graphs) > 1
+    rows = []
+    for meta_graph in graph.meta_graphs:
+        for c in meta_graph.collections:
+            name = f"{c.name} [{', '.join(meta_graph.tags)}]" if several else c.name
+            rows.append((name, [str(value) for value in c.values]))
+    return rows

@@ -1,0 +1,374 @@
+"""``saved_model.pb`` and TF1 ``.meta``: what the graph knows, against TensorFlow's answer.
+
+One TensorFlow child process per module (tests/graph_meta_oracle.py) writes a tf.Module
+SavedModel with two signatures, a Keras 3 ``model.export``, a tf_keras ``model.save(dir)``
+and seed 001's TF1 Saver checkpoint with its ``.meta``; it parses each graph file, and
+every graph file of the real corpus, with TensorFlow's own protos, prints the signatures
+with ``saved_model_cli``'s own code, runs ``saved_model_cli show --all`` and loads the
+SavedModels with ``tf.saved_model.load``. This process never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.graph_file import GraphFile, read_graph_file
+from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view, saved_model_cli_text, signature_lines
+from ckpt_gui.resources import demo_path
+from tests.conftest import run_cli
+
+ORACLE = Path(__file__).with_name("graph_meta_oracle.py")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "realworld"
+
+
+def corpus_graph_files() -> list[str]:
+    """Every saved_model.pb and .meta of the real corpus (empty when it is absent)."""
+    if not (CORPUS / "manifest.tsv").is_file():
+        return []
+    found = [*CORPUS.glob("corpus/*/saved_model.pb"), *CORPUS.glob("corpus/*/*.meta")]
+    return sorted(str(p) for p in found)
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("graph_meta")
+    listed = out / "corpus.json"
+    listed.write_text(json.dumps(corpus_graph_files()))
+    result = subprocess.run(
+        [sys.executable, str(ORACLE), str(out / "written"), str(listed)], capture_output=True, text=True, timeout=600
+    )
+    if result.returncode != 0:
+        pytest.fail(f"the TensorFlow oracle failed:\n{result.stderr[-4000:]}")
+    return json.loads((out / "written" / "answer.json").read_text())
+
+
+def graph_file_of(oracle: dict, name: str) -> str:
+    path = oracle["written"][name]
+    return path + ".meta" if name == "tf1" else os.path.join(path, "saved_model.pb")
+
+
+# -- comparing one file with TensorFlow's parse ----------------------------------------------
+
+
+def tensor_json(info) -> dict:
+    shape = None if info.shape is None else list(info.shape)
+    return {"key": info.key, "name": info.name, "dtype": dtype_enum_name(info.dtype), "shape": shape,
+            "encoding": info.encoding}  # fmt: skip
+
+
+def mine(graph: GraphFile) -> dict:
+    """Our reading in the oracle's layout."""
+    meta_graphs = []
+    for g in graph.meta_graphs:
+        nodes = [v for v in g.variables if v.source == "node"]
+        objects = [v for v in g.variables if v.source == "object"]
+        meta_graphs.append(
+            {
+                "tags": list(g.tags),
+                "tensorflow_version": g.tensorflow_version,
+                "tensorflow_git_version": g.tensorflow_git_version,
+                "signatures": [
+                    {
+                        "key": s.key,
+                        "method_name": s.method_name,
+                        "inputs": [tensor_json(i) for i in s.inputs],
+                        "outputs": [tensor_json(i) for i in s.outputs],
+                    }
+                    for s in g.signatures
+                ],  # fmt: skip
+                "variable_nodes": [
+                    {
+                        "name": v.name,
+                        "node": v.node,
+                        "op": v.op,
+                        "dtype": v.dtype.name,
+                        "shape": None if v.shape is None else list(v.shape),
+                    }
+                    for v in nodes
+                ],  # fmt: skip
+                "object_variables": [
+                    {
+                        "name": v.name,
+                        "node": v.node,
+                        "dtype": v.dtype.name,
+                        "shape": None if v.shape is None else list(v.shape),
+                        "trainable": v.trainable,
+                    }
+                    for v in objects
+                ],  # fmt: skip
+                "collections": {c.name: {"kind": c.kind, "values": list(c.values)} for c in g.collections},
+                "signature_text": "\n".join(signature_lines(g)[2:]) + ("\n" if g.signatures else ""),
+            }
+        )
+    return {"meta_graphs": meta_graphs}
+
+
+def assert_same_as_tensorflow(path: str, theirs: dict) -> None:
+    assert "error" not in theirs, f"TensorFlow refuses {path}: {theirs}"
+    ours = mine(read_graph_file(path))
+    assert len(ours["meta_graphs"]) == len(theirs["meta_graphs"]), path
+    for a, b in zip(ours["meta_graphs"], theirs["meta_graphs"]):
+        for field in b:
+            assert a[field] == b[field], f"{path}: {field} differs from TensorFlow's"
+
+
+def test_written_graph_files_match_tensorflow(oracle):
+    for name in ("module", "keras3", "tf_keras", "tf1"):
+        path = graph_file_of(oracle, name)
+        assert_same_as_tensorflow(path, oracle["files"][path])
+
+
+def test_what_the_written_files_hold(oracle):
+    """The facts TensorFlow states above are the ones the user asked about (not empty)."""
+    module = read_graph_file(graph_file_of(oracle, "module"))
+    (serve,) = module.meta_graphs
+    assert serve.tags == ("serve",)
+    assert serve.tensorflow_version and serve.tensorflow_git_version
+    assert {"serving_default", "bump"} <= {s.key for s in serve.signatures}
+    tf1 = read_graph_file(graph_file_of(oracle, "tf1")).meta_graphs[0]
+    names = {c.name: c.values for c in tf1.collections}
+    assert set(names["trainable_variables"]) == {"weights:0", "biases:0", "head/scale:0"}
+    assert names["global_step"] == ("global_step:0",)
+    assert {"weights", "biases", "head/scale", "global_step", "not_trained"} <= {v.name for v in tf1.variables}
+
+
+def test_signatures_print_as_saved_model_cli_show_all(oracle):
+    """``saved_model_cli show --all``'s output, less the lists only a loaded graph gives
+    (its ops, its concrete functions), is ours line for line."""
+    for name in ("module", "keras3", "tf_keras"):
+        folder = oracle["written"][name]
+        theirs = oracle["show_all"][folder]
+        theirs = theirs.split("\nConcrete Functions:")[0]
+        theirs = "\n".join(line for line in theirs.splitlines() if not line.startswith("The MetaGraph with tag set"))
+        assert saved_model_cli_text(read_graph_file(os.path.join(folder, "saved_model.pb"))) == theirs.rstrip("\n")
+
+
+def test_object_graph_names_next_to_checkpoint_keys(oracle):
+    """Each variable tf.saved_model.load restores: its name is the graph's name of the
+    row whose checkpoint key holds the value TensorFlow restored."""
+    for name in ("module", "keras3", "tf_keras"):
+        folder = oracle["written"][name]
+        ckpt = Checkpoint.open(folder)
+        view = graph_view(ckpt)
+        rows = [r for r in view.variables if r.variable.source == "object"]
+        by_path = {"/".join(r.variable.path): r for r in rows if r.variable.path is not None}
+        for loaded in oracle["loaded"][folder]:
+            candidates = [r for r in rows if r.variable.name == loaded["name"] and r.checkpoint_key]
+            assert candidates, f"{name}: no graph variable named {loaded['name']}"
+            values = [ckpt.read(r.checkpoint_key) for r in candidates]
+            assert any(np.array_equal(v, np.asarray(loaded["value"])) for v in values), loaded["name"]
+            if loaded["path"] in by_path:
+                assert by_path[loaded["path"]].variable.name == loaded["name"]
+        assert all(r.checkpoint_key for r in rows), f"{name}: an object variable without its key"
+
+
+def test_tf1_graph_variables_are_the_saver_keys(oracle):
+    """Seed 001's user: the .meta's variables are the checkpoint's keys."""
+    ckpt = Checkpoint.open(oracle["written"]["tf1"] + ".meta")
+    view = graph_view(ckpt)
+    keys = {r.checkpoint_key for r in view.variables if r.checkpoint_key}
+    assert keys == set(oracle["tf1_keys"])
+    assert ckpt.warnings == []
+
+
+# -- the CLI ------------------------------------------------------------------------------------
+
+
+def test_inspect_json_reports_the_graph(oracle):
+    for name in ("module", "keras3", "tf_keras", "tf1"):
+        path = oracle["written"][name]
+        result = run_cli("inspect", "--json", path)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        theirs = oracle["files"][graph_file_of(oracle, name)]["meta_graphs"]
+        assert report["graph_file"] == graph_file_of(oracle, name)
+        assert report["written_by"] == {
+            "tensorflow_version": theirs[0]["tensorflow_version"],
+            "tensorflow_git_version": theirs[0]["tensorflow_git_version"],
+        }
+        assert [s["key"] for s in report["signatures"]] == [s["key"] for g in theirs for s in g["signatures"]]
+        assert [{k: s[k] for k in ("key", "method_name", "inputs", "outputs")} for s in report["signatures"]] == [
+            s for g in theirs for s in g["signatures"]
+        ]
+        collections = {c["name"]: c["values"] for c in report["collections"]}
+        assert collections == {k: c["values"] for g in theirs for k, c in g["collections"].items()}
+        names = {v["name"] for v in report["graph_variables"]}
+        assert names == {v["name"] for g in theirs for v in g["variable_nodes"] + g["object_variables"]}
+        keys = {v["key"] for v in report["variables"]}
+        assert {v["checkpoint_key"] for v in report["graph_variables"]} - {None} <= keys
+
+
+def test_tf_serving_versions_read_the_shown_versions_graph(oracle, tmp_path):
+    """``model/1/`` and ``model/2/``: the highest version is shown, with its own graph."""
+    shutil.copytree(oracle["written"]["tf_keras"], tmp_path / "model" / "1")
+    shutil.copytree(oracle["written"]["module"], tmp_path / "model" / "2")
+    report = json.loads(run_cli("inspect", "--json", str(tmp_path / "model")).stdout)
+    assert report["graph_file"] == str(tmp_path / "model" / "2" / "saved_model.pb")
+    assert "bump" in {s["key"] for s in report["signatures"]}
+
+
+def test_plain_checkpoint_has_empty_graph_members():
+    report = json.loads(run_cli("inspect", "--json", demo_path()).stdout)
+    assert report["graph_file"] is None and report["written_by"] is None
+    assert report["signatures"] == report["graph_variables"] == report["collections"] == []
+
+
+def test_reading_a_graph_imports_neither_protobuf_nor_tensorflow(oracle):
+    code = (
+        "import sys; from ckpt_gui.cli.commands import run; run(['inspect', '--json', sys.argv[1]]);"
+        "heavy = ('google', 'tensorflow', 'PySide6');"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, oracle["written"]["keras3"]], capture_output=True, text=True)
+    assert json.loads(result.stdout)["signatures"]
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+# -- bad graph files -------------------------------------------------------------------------------
+
+
+def _damaged(blob: bytes) -> dict[str, bytes]:
+    return {
+        "truncated": blob[: len(blob) // 2],
+        "garbled": blob[:1] + b"\xff" * 64 + blob[65:],  # a length no varint holds
+        "huge length": b"\x12\xff\xff\xff\xff\x0f" + blob[6:],
+        "empty": b"",
+        "text": b"this is not a graph\n" * 10,
+        "only a version": b"\x08\x01",
+    }
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbled", "huge length", "empty", "text", "only a version"])
+def test_bad_meta_file_is_a_warning_and_the_checkpoint_opens(oracle, tmp_path, damage):
+    source = Path(oracle["written"]["tf1"]).parent
+    folder = tmp_path / "tf1"
+    shutil.copytree(source, folder)
+    meta = folder / "model.ckpt-1000.meta"
+    meta.write_bytes(_damaged(meta.read_bytes())[damage])
+    ckpt = Checkpoint.open(folder / "model.ckpt-1000")
+    assert {v.key for v in ckpt.variables} == set(oracle["tf1_keys"])
+    assert ckpt.graph_file is None
+    error = str(ckpt.graph_file_error)
+    assert error.startswith(str(meta) + ": ") and "\n" not in error
+    result = run_cli("inspect", "--json", str(folder))
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("ckpt-gui: warning: ")]
+    assert len(warnings) == 1 and str(meta) in warnings[0], result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["graph_file"] is None and any(str(meta) in w for w in report["warnings"])
+
+
+def test_bad_saved_model_pb_is_a_warning(oracle, tmp_path):
+    folder = tmp_path / "module"
+    shutil.copytree(oracle["written"]["module"], folder)
+    graph = folder / "saved_model.pb"
+    graph.write_bytes(graph.read_bytes()[:-100])
+    result = run_cli("inspect", str(folder))
+    assert result.returncode == 0
+    assert f"ckpt-gui: warning: {graph}: " in result.stderr and "Traceback" not in result.stderr
+
+
+# -- the real corpus ---------------------------------------------------------------------------------
+
+
+def test_every_corpus_graph_file_matches_tensorflow(oracle):
+    files = corpus_graph_files()
+    if not files:
+        pytest.skip(f"the real-world corpus is not at {CORPUS} (a clone without ../shared/realworld)")
+    for path in files:
+        assert_same_as_tensorflow(path, oracle["files"][path])
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+WAIT_MS = 60_000
+
+
+def _open(qtbot, window, path: str) -> None:
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(path)
+    qtbot.waitUntil(lambda: not window.graph.runner.busy, timeout=WAIT_MS)
+
+
+def test_app_graph_tab_shows_signatures_variables_and_collections(qtbot, window, oracle):
+    tab = window.info_tabs.indexOf(window.graph_panel)
+    panel = window.graph_panel
+    _open(qtbot, window, oracle["written"]["module"])
+    assert window.info_tabs.isTabEnabled(tab)
+    graph = read_graph_file(graph_file_of(oracle, "module"))
+    assert panel.signatures.toPlainText().startswith(saved_model_cli_text(graph).strip("\n"))
+    shown = {panel.variables.topLevelItem(i).text(0): panel.variables.topLevelItem(i).text(3)
+             for i in range(panel.variables.topLevelItemCount())}  # fmt: skip
+    assert shown["weights"] == "w/.ATTRIBUTES/VARIABLE_VALUE"
+    row = next(panel.variables.topLevelItem(i) for i in range(panel.variables.topLevelItemCount())
+               if panel.variables.topLevelItem(i).text(0) == "weights")  # fmt: skip
+    panel.variables.itemActivated.emit(row, 0)  # a double-click selects its variable in the tree
+    assert window.browse.current.variable.key == "w/.ATTRIBUTES/VARIABLE_VALUE"
+    assert "written by tensorflow " + graph.tensorflow_version in panel.written_by.text().lower()
+
+    _open(qtbot, window, oracle["written"]["tf1"] + ".meta")  # seed 001's user
+    assert window.info_tabs.isTabEnabled(tab)
+    assert panel.sections.currentWidget() is panel.variables  # a .meta has no signatures
+    collections = {panel.collections.topLevelItem(i).text(0): panel.collections.topLevelItem(i)
+                   for i in range(panel.collections.topLevelItemCount())}  # fmt: skip
+    trainable = collections["trainable_variables"]
+    assert {trainable.child(i).text(1) for i in range(trainable.childCount())} == {
+        "weights:0", "biases:0", "head/scale:0"}  # fmt: skip
+    assert collections["global_step"].child(0).text(1) == "global_step:0"
+
+    _open(qtbot, window, demo_path())  # no graph file: the tab is off
+    assert not window.info_tabs.isTabEnabled(tab)
+
+
+def test_app_bad_meta_is_a_warning_and_the_checkpoint_opens(qtbot, window, oracle, tmp_path):
+    folder = tmp_path / "tf1"
+    shutil.copytree(Path(oracle["written"]["tf1"]).parent, folder)
+    meta = folder / "model.ckpt-1000.meta"
+    meta.write_bytes(meta.read_bytes()[:100])
+    _open(qtbot, window, str(folder))
+    assert window.browse.ckpt is not None and len(window.browse.ckpt.variables) == len(oracle["tf1_keys"])
+    assert window.banner.text.startswith(f"{meta}: ") and "\n" not in window.banner.text
+    assert window.info_tabs.isTabEnabled(window.info_tabs.indexOf(window.graph_panel))
+    assert str(meta) in window.graph_panel.title.text()
+
+
+def test_mutated_graph_files_decode_or_give_one_line_errors(oracle, tmp_path):
+    """Random byte flips, cuts and insertions (a fixed seed): every result is a decoded
+    graph or a CheckpointError on one line naming the file, never another exception."""
+    import random
+
+    from ckpt_gui.core.format.errors import CheckpointError
+
+    rng = random.Random(12)
+    sources = [graph_file_of(oracle, "tf1"), graph_file_of(oracle, "module")]
+    refused = 0
+    for n in range(400):
+        source = sources[n % 2]
+        blob = bytearray(Path(source).read_bytes())
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(blob))
+            kind = rng.random()
+            if kind < 0.6:
+                blob[at] = rng.randrange(256)
+            elif kind < 0.8:
+                del blob[at : at + rng.randint(1, 40)]
+            else:
+                blob[at:at] = rng.randbytes(rng.randint(1, 8))
+        target = tmp_path / Path(source).name
+        target.write_bytes(bytes(blob))
+        try:
+            read_graph_file(str(target))
+        except CheckpointError as exc:
+            refused += 1
+            assert str(exc).startswith(f"{target}: ") and "\n" not in str(exc)
+    assert refused  # the mutations do reach the decoder's checks
