@@ -11,10 +11,10 @@ timestamps, in the state file); hand-written or older ones may not be listed, so
 from __future__ import annotations
 
 import dataclasses
-import glob
 import os
 import re
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
@@ -39,12 +39,12 @@ _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
 
 def locate(path: str | os.PathLike[str]) -> Location:
     """Resolve ``path`` to a checkpoint, or raise a CheckpointError saying what is there."""
-    path = os.path.abspath(os.path.expanduser(os.fspath(path)))
-    if os.path.isdir(path):
+    path = storage.absolute(path)
+    if storage.isdir(path):
         return _locate_in_directory(path)
-    if os.path.isfile(path):
+    if storage.isfile(path):
         return _locate_from_file(path)
-    if os.path.isfile(path + ".index"):
+    if storage.isfile(path + ".index"):
         return _locate_prefix(path)
     if is_pattern(path) and is_v1(path):  # TF's V1 reader takes a pattern: model.ckpt-?????-of-00002
         return _locate_v1(os.path.dirname(path), [path], path)
@@ -56,7 +56,7 @@ def locate(path: str | os.PathLike[str]) -> Location:
 
 def _locate_in_directory(directory: str) -> Location:
     saved_model_variables = os.path.join(directory, "variables", "variables")
-    if is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
+    if is_saved_model(directory) and storage.isfile(saved_model_variables + ".index"):
         ref = _make_ref(saved_model_variables, None, False, FolderListing())
         return Location("savedmodel", directory, ref, (ref,), ref)
     if is_saved_model(directory):
@@ -94,11 +94,11 @@ def _locate_from_file(path: str) -> Location:
         return _locate_prefix(path[: -len(".index")])
     if _DATA_FILE.search(name):
         prefix = _DATA_FILE.sub("", path)
-        if not os.path.isfile(prefix + ".index"):
+        if not storage.isfile(prefix + ".index"):
             index_name = shown_path(os.path.basename(prefix) + ".index")
             raise NotACheckpointError(path, f"data file without its index: {index_name} is missing")
         return _locate_prefix(prefix)
-    if name.endswith(".meta") and os.path.isfile(path[: -len(".meta")] + ".index"):
+    if name.endswith(".meta") and storage.isfile(path[: -len(".meta")] + ".index"):
         return _locate_prefix(path[: -len(".meta")])
     if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
         return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
@@ -151,7 +151,7 @@ def _scan_directory(
     warnings: list[str] = []
     state = None
     state_path = os.path.join(directory, STATE_FILENAME)
-    if os.path.isfile(state_path):
+    if storage.isfile(state_path):
         state, problem = read_checkpoint_state(state_path)
         if problem:
             warnings.append(f"{shown_path(state_path)}: {problem}; listing the *.index files instead")
@@ -196,6 +196,9 @@ def _listed_refs(
 
 def is_inside(path: str, directory: str) -> bool:
     """Whether ``path`` lies in ``directory``'s tree, symlinks and ``..`` resolved."""
+    if storage.is_url(path) or storage.is_url(directory):
+        real_path, real_dir = storage.real(path), storage.real(directory)
+        return real_path == real_dir or real_path.startswith(real_dir.rstrip("/") + "/")
     real_dir = os.path.realpath(directory)
     try:
         return os.path.commonpath([os.path.realpath(path), real_dir]) == real_dir
@@ -236,13 +239,13 @@ def _resolve_state_path(directory: str, listed: str, listing: FolderListing | No
     """TF joins relative paths to the folder. Absolute ones (the TF1 Saver writes them)
     break or, worse, point at the original when a folder is moved or copied: prefer a
     checkpoint of the same name inside the folder the user opened."""
-    if not os.path.isabs(listed):
-        return os.path.normpath(os.path.join(directory, listed))
+    if not storage.isabs(listed):
+        return storage.normalized(os.path.join(directory, listed))
     local = os.path.join(directory, os.path.basename(listed))
     listing = listing or FolderListing()
-    if listing.files(local).has_index or not listing.files(os.path.normpath(listed)).has_index:
+    if listing.files(local).has_index or not listing.files(storage.normalized(listed)).has_index:
         return local
-    return os.path.normpath(listed)
+    return storage.normalized(listed)
 
 
 def _locate_saved_model_below(
@@ -296,7 +299,7 @@ def _locate_v1(
 
 def _nothing_at(path: str) -> NotACheckpointError:
     directory = os.path.dirname(path)
-    if os.path.isdir(directory):
+    if storage.isdir(directory):
         siblings, _state, _w = _scan_directory(directory, FolderListing())
         if siblings:
             names = ", ".join(shown_path(c.name) for c in siblings[-5:])
@@ -306,18 +309,18 @@ def _nothing_at(path: str) -> NotACheckpointError:
 
 def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> CheckpointError:
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(storage.listdir(directory))
     except OSError as exc:
         return NotACheckpointError(directory, f"cannot list the folder ({exc.strerror or exc})")
     if not names:
         return NotACheckpointError(directory, "no checkpoint found: the folder is empty")
     with_checkpoints = [
-        n for n in names if os.path.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
+        n for n in names if storage.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
     ]
     if with_checkpoints:
         shown = format_some([shown_path(n + "/") for n in with_checkpoints], 5)
         return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
-    files = [n for n in names if os.path.isfile(os.path.join(directory, n))]
+    files = [n for n in names if storage.isfile(os.path.join(directory, n))]
     described = [f"{shown_path(n)} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
     more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
     found = ", ".join(described) if described else f"{len(names)} subfolder(s)"
@@ -325,4 +328,4 @@ def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoi
 
 
 def _has_checkpoint(directory: str) -> bool:
-    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or is_saved_model(directory)
+    return storage.glob_index(directory) or is_saved_model(directory)

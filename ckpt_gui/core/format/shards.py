@@ -8,9 +8,9 @@ keeps N), and on Windows a file held open cannot be deleted. Reads are positione
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
@@ -90,14 +90,14 @@ class ShardFiles:
 
     def open(self, path: str, entry: BundleEntry):
         try:
-            f = open(path, "rb")  # noqa: SIM115 - returned to the caller's with-block
+            f = storage.open_read(path)
         except FileNotFoundError:
             raise CheckpointError(
                 path, f"data shard is missing (tensor {entry.key!r} lives in it; the checkpoint is incomplete)"
             ) from None
         except OSError as exc:
             raise CheckpointError(path, f"cannot read data shard ({exc.strerror or exc})") from None
-        size = os.fstat(f.fileno()).st_size
+        size = storage.size_of_open(f)
         if entry.offset + entry.size > size:
             f.close()
             raise past_end(path, entry, size)

@@ -187,6 +187,8 @@ class Pieces:
         check_crc(self.path, self.entry, crc)
 
     def _read_at(self, view: memoryview, offset: int) -> int:
+        if hasattr(self._file, "read_at"):  # object storage: ranged requests, from any thread
+            return self._file.read_at(view, offset)
         if hasattr(os, "preadv"):  # POSIX: threads read side by side
             return os.preadv(self._file.fileno(), [view], offset)
         with self._lock:  # elsewhere (Windows), one at a time
