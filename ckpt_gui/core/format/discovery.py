@@ -15,7 +15,7 @@ import os
 import re
 
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
+from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, StorageError, shown_path
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
@@ -40,6 +40,13 @@ _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
 def locate(path: str | os.PathLike[str]) -> Location:
     """Resolve ``path`` to a checkpoint, or raise a CheckpointError saying what is there."""
     path = storage.absolute(path)
+    try:
+        return _locate(path)
+    except StorageError as exc:  # say it of the URL the user gave, not of a folder above it
+        raise exc.naming(path) from None
+
+
+def _locate(path: str) -> Location:
     if storage.isdir(path):
         return _locate_in_directory(path)
     if storage.isfile(path):

@@ -50,6 +50,31 @@ class UnsupportedCheckpointError(CheckpointError):
     """A real checkpoint in a format this reader does not decode (e.g. V1 TensorSlice files)."""
 
 
+class StorageError(CheckpointError):
+    """Object storage could not be used: no client installed, access denied."""
+
+    def naming(self, path: str) -> StorageError:
+        """The same failure, named after the path the user gave (discovery reads a
+        folder above a URL first: the user should see the URL they typed)."""
+        return type(self)(path, self.problem)
+
+
+class StorageUnreachableError(StorageError):
+    """Object storage did not answer (a dropped or refused connection), after retries.
+    ``at`` is the object or folder asked for, when it is not the path the error names."""
+
+    def __init__(self, path: str, what: str, failure: str, tries: int, at: str | None = None) -> None:
+        self.what, self.failure, self.tries, self.at = what, failure, tries, at
+        where = f" {shown_path(at)}" if at is not None and at != path else ""
+        super().__init__(
+            path, f"{what}{where} failed after {tries} tries ({failure}): the connection was dropped or refused"
+        )
+
+    def naming(self, path: str) -> StorageUnreachableError:
+        """The same failure, named after the path the user gave."""
+        return StorageUnreachableError(path, self.what, self.failure, self.tries, self.at or self.path)
+
+
 class WireFormatError(ValueError):
     """Bytes that do not decode as the protobuf / table structure they should be.
 

@@ -2,9 +2,10 @@
 first URL, never for local files).
 
 Reads are byte ranges: the index once, the object graph, then the chunks of the
-tensors a view asks for; a checkpoint is never downloaded whole. Small reads (file
-kinds sniffing a header, V1 tables) go through a small block cache per open file;
-large ones fetch exactly the range asked for. Every request is counted
+tensors a view asks for; a checkpoint is never downloaded whole. Tiny reads (a file's
+kind sniffed from its first and last bytes, the scalars of a TF2 checkpoint) go
+through one small bounded block cache (a checkpoint's files are written once, never
+changed in place); the others fetch exactly the range asked for. Every request is counted
 (:func:`bytes_fetched`, for progress and the benchmark), retried on a dropped
 connection, and then reported as a one-line CheckpointError naming the URL: never a
 traceback, and never the backend's own message, which may name the endpoint or the
@@ -24,7 +25,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, StorageError, StorageUnreachableError
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute
 
 INSTALL_HINT = "pip install 'ckpt-gui[cloud]'"
@@ -46,14 +47,15 @@ _ENV_PREFIXES = ("AWS_", "GOOGLE_", "GCSFS_", "STORAGE_EMULATOR_HOST", "AZURE_",
 TRIES = 3
 _BACKOFF_S = 0.25
 LISTING_TTL_S = 5.0  # a training job may add checkpoints: listings are short-lived
-SMALL_READ = 64 << 10  # reads up to this size go through the block cache
-BLOCK = 256 << 10
-MAX_BLOCKS = 16  # 4 MB of cache per open file at most
+SMALL_READ = 4 << 10  # reads up to this size (a header sniffed, a tiny tensor) go through the block cache
+BLOCK = 64 << 10
+MAX_BLOCKS = 32  # 2 MB of cache at most, for all URLs
 
 _lock = threading.Lock()
 _filesystems: dict[tuple, object] = {}
 _listings: dict[str, tuple[float, list[FolderEntry]]] = {}
 _fetched = 0
+_blocks: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()  # (url, size, number) -> bytes
 
 
 def bytes_fetched() -> int:
@@ -77,7 +79,7 @@ def _filesystem(url: str):
     try:
         import fsspec  # noqa: PLC0415 - the optional extra, loaded on the first URL
     except ImportError:
-        raise CheckpointError(url, f"opening URLs needs fsspec and {package}: {INSTALL_HINT}") from None
+        raise StorageError(url, f"opening URLs needs fsspec and {package}: {INSTALL_HINT}") from None
     key = (scheme, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES))))
     with _lock:
         fs = _filesystems.get(key)
@@ -87,11 +89,11 @@ def _filesystem(url: str):
         cls = fsspec.get_filesystem_class(scheme)
         fs = cls(skip_instance_cache=True, **_config_options(cls))
     except ImportError:
-        raise CheckpointError(url, f"opening {scheme}:// URLs needs {package}: {INSTALL_HINT}") from None
+        raise StorageError(url, f"opening {scheme}:// URLs needs {package}: {INSTALL_HINT}") from None
     except ValueError:
-        raise CheckpointError(url, f"{scheme}:// is not a storage this reader knows") from None
+        raise StorageError(url, f"{scheme}:// is not a storage this reader knows") from None
     except Exception as exc:  # a backend that cannot start (bad config): its class, not its text
-        raise CheckpointError(url, f"cannot set up {scheme}:// access ({type(exc).__name__})") from None
+        raise StorageError(url, f"cannot set up {scheme}:// access ({type(exc).__name__})") from None
     with _lock:
         _filesystems[key] = fs
     return fs
@@ -118,14 +120,14 @@ def _call(url: str, what: str, fn, *args, **kwargs):
         except (FileNotFoundError, CheckpointError):
             raise
         except PermissionError:
-            raise CheckpointError(
+            raise StorageError(
                 url, f"access denied while {what} (check the credentials the storage client found)"
             ) from None
         except Exception as exc:  # any backend's network error: aiohttp, botocore, azure...
             failure = type(exc).__name__
             if attempt + 1 < TRIES:
                 time.sleep(_BACKOFF_S * 2**attempt)
-    raise CheckpointError(url, f"{what} failed after {TRIES} tries ({failure}): the connection was dropped or refused")
+    raise StorageUnreachableError(url, what, failure, TRIES)
 
 
 def _mtime(info: dict) -> float | None:
@@ -153,7 +155,7 @@ def scan(directory: str) -> list[FolderEntry]:
         return known[1]
     fs = _filesystem(directory)
     try:
-        infos = _call(directory, "listing the folder", fs.ls, _path_in(fs, directory), detail=True)
+        infos = _call(directory, "listing", fs.ls, _path_in(fs, directory), detail=True)
     except (FileNotFoundError, NotADirectoryError):
         infos = []
     entries = []
@@ -184,7 +186,7 @@ def isfile(path: str) -> bool:
     if scheme_of(path) in ("http", "https"):  # web servers seldom list folders: ask
         fs = _filesystem(path)
         try:
-            return bool(_call(path, "looking for the file", fs.isfile, _path_in(fs, path)))
+            return bool(_call(path, "looking for", fs.isfile, _path_in(fs, path)))
         except FileNotFoundError:
             return False
     return False
@@ -202,7 +204,7 @@ def isdir(path: str) -> bool:
         return False  # the parent's listing does not show it
     fs = _filesystem(path)  # a bucket: ask for it
     try:
-        return bool(_call(path, "looking for the bucket", fs.isdir, _path_in(fs, path)))
+        return bool(_call(path, "looking for", fs.isdir, _path_in(fs, path)))
     except FileNotFoundError:
         return False
 
@@ -212,7 +214,7 @@ def getsize(path: str) -> int:
     if entry is not None and entry.is_file:
         return entry.size
     fs = _filesystem(path)
-    return int(_call(path, "asking for the file's size", fs.size, _path_in(fs, path)))
+    return int(_call(path, "asking for the size of", fs.size, _path_in(fs, path)))
 
 
 def read_range(path: str, start: int, end: int) -> bytes:
@@ -240,8 +242,6 @@ class RemoteFile:
         self.url = url
         self.remote_size = size
         self._position = 0
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
-        self._blocks_lock = threading.Lock()
 
     def __enter__(self) -> RemoteFile:
         return self
@@ -250,7 +250,7 @@ class RemoteFile:
         self.close()
 
     def close(self) -> None:
-        self._blocks.clear()
+        pass  # nothing held: each read is its own request
 
     def fileno(self) -> int:
         raise OSError("a remote file has no file descriptor")
@@ -292,14 +292,15 @@ class RemoteFile:
         return data[offset - first * BLOCK : end - first * BLOCK]
 
     def _block(self, number: int) -> bytes:
-        with self._blocks_lock:
-            block = self._blocks.get(number)
+        key = (self.url, self.remote_size, number)
+        with _lock:
+            block = _blocks.get(key)
             if block is not None:
-                self._blocks.move_to_end(number)
+                _blocks.move_to_end(key)
                 return block
         block = read_range(self.url, number * BLOCK, min(self.remote_size, (number + 1) * BLOCK))
-        with self._blocks_lock:
-            self._blocks[number] = block
-            while len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
+        with _lock:
+            _blocks[key] = block
+            while len(_blocks) > MAX_BLOCKS:
+                _blocks.popitem(last=False)
         return block
