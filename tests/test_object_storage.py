@@ -83,7 +83,8 @@ def s3(checkpoints):
     )
     client.create_bucket(Bucket=BUCKET)
     for path, key in _files(checkpoints):
-        client.upload_file(str(path), BUCKET, key)
+        # public: the https test reads them over plain HTTP
+        client.upload_file(str(path), BUCKET, key, ExtraArgs={"ACL": "public-read"})
     yield Store(f"s3://{BUCKET}/run", env)
     server.stop()
 
@@ -194,6 +195,18 @@ def test_diff_in_the_bucket_agrees_with_the_local_diff(store, checkpoints):
     assert json.loads(same)["summary"]["changed"] == 0
 
 
+def test_https_opens_a_prefix_with_range_requests(s3, checkpoints):
+    """A web server lists no folder: the prefix (or its .index) is opened alone, its
+    values read with Range requests (moto serves the bucket's objects over plain HTTP)."""
+    web = s3.env["AWS_ENDPOINT_URL"] + f"/{BUCKET}/run/sharded/ckpt-1"
+    remote = inspect_json(None, web + ".index", "--stats")
+    local = inspect_json(None, str(checkpoints / "sharded" / "ckpt-1"), "--stats")
+    assert remote["prefix"] == web and remote["variables"] == local["variables"]
+    assert remote["warnings"] == [f"{web.rsplit('/', 1)[0]} cannot be listed (a web server): showing ckpt-1 alone"]
+    folder = run(None, "inspect", web.rsplit("/", 1)[0])
+    assert folder.returncode == 2 and "give the prefix" in folder.stderr and "Traceback" not in folder.stderr
+
+
 # -- reading only what a view needs -----------------------------------------------------------------
 
 BYTES_PROBE = """
@@ -285,6 +298,18 @@ def test_a_dropped_connection_is_retried_then_one_line_naming_the_url():
     assert server.accepted >= 3  # retried, not given up at once
     for secret in (SECRET, "testing", str(server.port)):  # credentials and endpoint never shown
         assert secret not in result.stderr + result.stdout
+
+
+def test_a_password_or_signature_in_a_url_is_never_shown():
+    server = DroppingServer()
+    try:
+        url = f"http://reader:{SECRET}@127.0.0.1:{server.port}/run/ckpt-3.index?sig={SECRET}"
+        result = run(None, "inspect", url)
+    finally:
+        server.close()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"ckpt-gui: error: http://127.0.0.1:{server.port}/run/ckpt-3.index: ")
+    assert SECRET not in result.stdout + result.stderr
 
 
 MISSING_PACKAGE_PROBE = """

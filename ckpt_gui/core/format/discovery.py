@@ -120,6 +120,10 @@ def _locate_from_file(path: str) -> Location:
 
 def _locate_prefix(prefix: str) -> Location:
     directory = os.path.dirname(prefix)
+    if not storage.can_list(directory):  # a web server: this checkpoint, its shards found when read
+        ref = CheckpointRef(prefix, step_of(prefix), None, storage.getsize(prefix + ".index"), False)
+        note = f"{shown_path(directory)} cannot be listed (a web server): showing {shown_path(ref.name)} alone"
+        return Location("bundle", directory, ref, (ref,), ref, None, (note,))
     listing = FolderListing()
     checkpoints, state, warnings = _scan_directory(directory, listing)
     selected = next((c for c in checkpoints if c.prefix == prefix), None)
@@ -306,6 +310,10 @@ def _locate_v1(
 
 def _nothing_at(path: str) -> NotACheckpointError:
     directory = os.path.dirname(path)
+    if not storage.can_list(directory):
+        return NotACheckpointError(
+            path, "no checkpoint prefix here (a web server lists no folder: give the prefix, e.g. .../ckpt-3)"
+        )
     if storage.isdir(directory):
         siblings, _state, _w = _scan_directory(directory, FolderListing())
         if siblings:

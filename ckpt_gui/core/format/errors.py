@@ -12,6 +12,8 @@ import re
 # C0 and C1 control characters and Unicode line/paragraph separators: a name holding
 # one would break the one-line message (a newline in a folder name is legal on Linux).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# userinfo in a URL (scheme://user:password@host) and its query string (?sig=...&X-Amz-Signature=...)
+_URL_SECRETS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@?#]*@|\?[^#]*")
 
 
 def shown_path(path: str | os.PathLike[str] | bytes) -> str:
@@ -19,6 +21,8 @@ def shown_path(path: str | os.PathLike[str] | bytes) -> str:
     character, quoted with escapes (``'run\\n1/ckpt-3'``), so the message stays one line
     and the name can still be read exactly. Every message that names a file uses it."""
     text = os.fsdecode(os.fspath(path))
+    if "://" in text:  # a URL: never its password or its signed query (a SAS token, X-Amz-Signature)
+        text = _URL_SECRETS.sub(r"\1", text)
     return repr(text) if _CONTROL.search(text) else text
 
 

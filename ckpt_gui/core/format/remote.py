@@ -148,6 +148,8 @@ def _mtime(info: dict) -> float | None:
 def scan(directory: str) -> list[FolderEntry]:
     """One listing of the folder (kept a few seconds: discovery asks about many names)."""
     directory = absolute(directory)
+    if scheme_of(directory) in ("http", "https"):
+        return []  # a web server lists no folder (storage.can_list): names are asked for one by one
     now = time.monotonic()
     with _lock:
         known = _listings.get(directory)
@@ -165,16 +167,15 @@ def scan(directory: str) -> list[FolderEntry]:
             continue
         is_file = info.get("type") == "file"
         entries.append(FolderEntry(name, is_file, int(info.get("size") or 0) if is_file else 0, _mtime(info)))
-    if scheme_of(directory) not in ("http", "https") or entries:
-        with _lock:
-            _listings[directory] = (now, entries)
+    with _lock:
+        _listings[directory] = (now, entries)
     return entries
 
 
 def _entry(path: str) -> FolderEntry | None:
     path = absolute(path)
     parent, name = posixpath.split(path)
-    if "://" not in parent or parent.endswith(":/"):  # a bucket itself
+    if "://" not in parent or parent.endswith(":/") or scheme_of(path) in ("http", "https"):  # a bucket; a web page
         return None
     return next((e for e in scan(parent) if e.name == name), None)
 

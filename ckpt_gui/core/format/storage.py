@@ -34,6 +34,12 @@ def real(path: str) -> str:
     return absolute(path) if is_url(path) else os.path.realpath(path)
 
 
+def can_list(directory: str) -> bool:
+    """Whether the folder can be listed: not on a plain web server (``https://``), where
+    a checkpoint is opened by its prefix and shown without its siblings."""
+    return not (is_url(directory) and directory.lower().startswith(("http://", "https://")))
+
+
 def isdir(path: str) -> bool:
     return _remote().isdir(path) if is_url(path) else os.path.isdir(path)
 
