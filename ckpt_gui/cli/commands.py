@@ -15,6 +15,7 @@ import sys
 from ckpt_gui.cli.documents import versioned, write_inspect_json
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 
 EXIT_OK = 0
@@ -128,6 +129,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 
     ckpt = Checkpoint.open(args.path)
+    if storage.is_url(ckpt.prefix):
+        raise CheckpointError(ckpt.prefix, storage.DOCTOR_NEEDS_LOCAL)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")

@@ -18,6 +18,7 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL, is_url
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
@@ -102,6 +103,9 @@ class DoctorController(Controller):
         """Run a restore attempt of the current checkpoint into ``script``'s objects."""
         if self.ckpt is None:
             self.banner.show_message("Open a checkpoint first, then diagnose its restore.", "info")
+            return
+        if is_url(self.ckpt.prefix):
+            self.banner.show_message(f"{self.ckpt.prefix}: {DOCTOR_NEEDS_LOCAL}", "info")
             return
         script = os.path.abspath(script)
         self._watch(script)

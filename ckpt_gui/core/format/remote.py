@@ -23,7 +23,10 @@ import os
 import posixpath
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 
 from ckpt_gui.core.format.errors import CheckpointError, StorageError, StorageUnreachableError
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute
@@ -50,11 +53,13 @@ LISTING_TTL_S = 5.0  # a training job may add checkpoints: listings are short-li
 SMALL_READ = 4 << 10  # reads up to this size (a header sniffed, a tiny tensor) go through the block cache
 BLOCK = 64 << 10
 MAX_BLOCKS = 32  # 2 MB of cache at most, for all URLs
+AHEAD = 4  # ranged requests in flight for one streamed tensor
 
 _lock = threading.Lock()
 _filesystems: dict[tuple, object] = {}
 _listings: dict[str, tuple[float, list[FolderEntry]]] = {}
 _fetched = 0
+_executor: ThreadPoolExecutor | None = None
 _blocks: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()  # (url, size, number) -> bytes
 
 
@@ -226,6 +231,40 @@ def read_range(path: str, start: int, end: int) -> bytes:
     return data
 
 
+def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD) -> Iterator[bytes]:
+    """The bytes of each ``(start, end)`` in order, up to ``ahead`` requests in flight:
+    a tensor streamed in chunks keeps the connection busy while the caller computes.
+    Memory stays bounded by ``ahead`` chunks."""
+    pool = _pool()
+    pending: deque[Future] = deque()
+    queued = iter(ranges)
+    try:
+        for start, end in islice(queued, ahead):
+            pending.append(pool.submit(read_range, path, start, end))
+        while pending:
+            data = pending.popleft().result()
+            for start, end in islice(queued, 1):
+                pending.append(pool.submit(read_range, path, start, end))
+            yield data
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
+    """Several ranges, of one object or several (the slices of a partitioned tensor in
+    different shards), fetched concurrently."""
+    return list(_pool().map(lambda request: read_range(*request), requests))
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=AHEAD * 2, thread_name_prefix="ckpt-gui-fetch")
+        return _executor
+
+
 def read_bytes(path: str, limit: int | None = None) -> bytes:
     size = getsize(path)
     return read_range(path, 0, size if limit is None else min(size, limit))
@@ -274,6 +313,9 @@ class RemoteFile:
         data = self.read(len(view))
         view[: len(data)] = data
         return len(data)
+
+    def read_ranges(self, ranges: list[tuple[int, int]]) -> Iterator[bytes]:
+        return iter_ranges(self.url, [(max(0, a), min(b, self.remote_size)) for a, b in ranges])
 
     def read_at(self, view: memoryview, offset: int) -> int:
         """Fill ``view`` from ``offset`` (fewer bytes at the end of the file); safe from

@@ -21,6 +21,14 @@ from ckpt_gui.core.format.storage_paths import FolderEntry, absolute, is_url
 __all__ = ["FolderEntry", "absolute", "is_url"]
 
 
+# The restore doctor runs the user's TensorFlow on the checkpoint's files, which TensorFlow
+# reads by path (and from s3:// not at all without tensorflow-io): it needs a local copy.
+DOCTOR_NEEDS_LOCAL = (
+    "the restore doctor needs a local copy of a checkpoint in object storage "
+    "(copy the folder, e.g. `gcloud storage cp -r` or `aws s3 cp --recursive`, and diagnose that)"
+)
+
+
 def normalized(path: str) -> str:
     return absolute(path) if is_url(path) else os.path.normpath(path)
 
@@ -96,6 +104,18 @@ def read_bytes(path: str, limit: int | None = None) -> bytes:
         return _remote().read_bytes(path, limit)
     with open(path, "rb") as f:
         return f.read() if limit is None else f.read(limit)
+
+
+def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
+    """Byte ranges ``(path, start, end)``; remote ones fetched concurrently."""
+    if any(is_url(path) for path, _start, _end in requests):
+        return _remote().read_many(requests)
+    out = []
+    for path, start, end in requests:
+        with open(path, "rb") as f:
+            f.seek(start)
+            out.append(f.read(end - start))
+    return out
 
 
 def size_of_open(f: IO[bytes]) -> int:
