@@ -28,7 +28,7 @@ import pytest
 from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL
 from tests.conftest import REPO
 
-SCENARIOS = ("keras_seq", "sharded", "large", "keras_wide")
+SCENARIOS = ("keras_seq", "sharded", "large", "keras_wide", "v1")
 BUCKET = "ckpts"
 SECRET = "Zq81-not-a-real-secret-but-never-printed"
 GCS_ENV = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false", "FSSPEC_GCS_TOKEN": "anon"}
@@ -344,6 +344,18 @@ def test_exports_never_go_to_object_storage(s3, checkpoints, tmp_path):
                 f"ckpt-gui: error: {output}: ckpt-gui writes only local files, never to object storage; "
                 "give a local file name"
             )
+
+
+def test_a_v1_checkpoint_in_a_bucket_is_refused_plainly(s3):
+    url = s3.url("v1", "model.ckpt")
+    result = run(s3, "inspect", url)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: a V1 (pre-0.12) checkpoint: read from a local copy only, not from object storage"
+    )
+    folder = run(s3, "inspect", s3.url("v1"))
+    assert folder.returncode == 2 and "Traceback" not in folder.stderr
+    assert folder.stderr.startswith(f"ckpt-gui: error: {s3.url('v1')}: ") and len(folder.stderr.splitlines()) == 1
 
 
 def test_the_doctor_asks_for_a_local_copy(s3, tmp_path):

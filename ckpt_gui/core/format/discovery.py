@@ -15,7 +15,13 @@ import os
 import re
 
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, StorageError, shown_path
+from ckpt_gui.core.format.errors import (
+    CheckpointError,
+    NotACheckpointError,
+    StorageError,
+    UnsupportedCheckpointError,
+    shown_path,
+)
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
@@ -34,6 +40,7 @@ from ckpt_gui.core.formatting import format_some
 __all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "step_of"]
 
 STATE_FILENAME = "checkpoint"
+V1_FROM_URL = "a V1 (pre-0.12) checkpoint: read from a local copy only, not from object storage"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
 
 
@@ -298,6 +305,8 @@ def _locate_v1(
     state: CheckpointState | None = None,
     warnings: tuple[str, ...] = (),
 ) -> Location:
+    if storage.is_url(selected):  # V1 tables are read by local path (v1_table.py)
+        raise UnsupportedCheckpointError(selected, V1_FROM_URL)
     listed: set[str] = set()
     if state is not None:
         paths = (*state.all_model_checkpoint_paths, state.model_checkpoint_path)
