@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/discovery_bench.py
 	$(PY) benchmarks/app_speed_bench.py
 	$(PY) benchmarks/scale_bench.py
+	$(PY) benchmarks/object_storage_bench.py
 
 # Mutation fuzzing of the index reader: until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
 fuzz: $(STAMP)

@@ -16,6 +16,7 @@ from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.format.storage import is_url
 from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.views.large_values import large_choice, plane_envelope
@@ -44,7 +45,9 @@ class LargeValues:
         values = mapped_entry(ckpt.reader, ckpt.entry(variable.key)) if variable.dtype.is_numeric else None
         if values is None:
             size = format_bytes(variable.size_bytes)
-            if variable.dtype.is_numeric:
+            if is_url(ckpt.prefix):  # no memory map of an object in a bucket
+                why = "in object storage; its statistics and histogram are computed from ranged reads"
+            elif variable.dtype.is_numeric:
                 why = "stored in pieces (partitioned or packed); its statistics and histogram are computed in chunks"
             else:
                 why = f"{variable.dtype.name} values"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from ckpt_gui import __version__
 from ckpt_gui.app import jobs
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.values import parallel
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
 
@@ -67,7 +68,7 @@ def run_gui(argv: list[str]) -> int:
             window.doctor.set_keras_file(args.path)
         window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None)
     if args.compare:
-        other = os.path.abspath(args.compare)
+        other = absolute(args.compare)  # a URL stays one
         window.loaded.connect(lambda: window.compare.compare_with(other) if window.compare.diff is None else None)
     window.browse.open_path(args.path or demo_path())
     if args.screenshot:

@@ -34,6 +34,7 @@ from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.help_menu import add_help_menu
+from ckpt_gui.app.open_url import FetchedBytesLabel, ask_url
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&File")
         self._action(menu, "Open &folder...", browse.choose_folder, QKeySequence.StandardKey.Open)
         self._action(menu, "Open f&ile...", browse.choose_file, "Ctrl+Shift+O")
+        self._action(menu, "Open &URL...", self._open_url, "Ctrl+Shift+U")
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         menu.addSeparator()
@@ -184,6 +186,11 @@ class MainWindow(QMainWindow):
         self._action(restore, "&Clear diagnosis", doctor.clear)
         add_help_menu(self, self._action)
 
+    def _open_url(self) -> None:
+        url = ask_url(self)
+        if url:
+            self.browse.open_path(url)
+
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -203,6 +210,8 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self._cancel_all)
         self.job_label = QLabel()
+        self.fetched_label = FetchedBytesLabel()
+        bar.addPermanentWidget(self.fetched_label)
         bar.addPermanentWidget(self.job_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)

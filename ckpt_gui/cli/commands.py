@@ -15,6 +15,7 @@ from ckpt_gui.cli.documents import versioned, write_inspect_json
 from ckpt_gui.cli.repair_command import add_attempt_options, add_repair_parser, attempt_request, write_proposed_plan
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 
 EXIT_OK = 0
@@ -120,6 +121,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser
 
+    if storage.is_url(args.path):
+        raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     # A Keras weights file (.weights.h5, .keras, Keras 2 .h5): model.load_weights(FILE).
     keras_file = keras_file_kind(args.path) is not None
     if keras_file and args.plan:

@@ -10,6 +10,7 @@ import sys
 
 from ckpt_gui.cli.documents import versioned
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, one_line
 from ckpt_gui.core.write_guard import Protected, write_file
 
@@ -74,6 +75,8 @@ def run_repair_command(args: argparse.Namespace) -> int:
     from ckpt_gui.repair.plan import PlanError, read_plan
     from ckpt_gui.repair.writer import RepairRequest, check_sources, run_repair
 
+    if storage.is_url(args.path):  # TensorFlow, which writes the repair, reads files by path
+        raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     ckpt = Checkpoint.open(args.path)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):

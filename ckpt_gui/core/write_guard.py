@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.format.folder_listing import FolderListing
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ckpt_gui.core.checkpoint import Checkpoint
 
 REFUSAL = "ckpt-gui never writes into a checkpoint's folder or over its files"
+REMOTE_REFUSAL = "ckpt-gui writes only local files, never to object storage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,10 @@ class Protected:
 def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
     """The absolute, resolved path to write for ``output``, or a CheckpointError if it
     is, or resolves into, a protected folder tree or one of the protected files."""
+    if storage.is_url(os.fspath(output)):
+        # Object storage is read-only here: no export lands in a bucket, the checkpoint's
+        # folder or any other (there is no inode to compare, and no atomic rename).
+        raise CheckpointError(os.fspath(output), f"{REMOTE_REFUSAL}; give a local file name")
     given = os.path.abspath(os.path.expanduser(os.fspath(output)))
     resolved = os.path.realpath(given)
     if os.path.isdir(resolved):

@@ -29,6 +29,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.describe import (
     describe_finding,
@@ -104,7 +105,7 @@ class BrowseController(Controller):
             self.open_path(path)
 
     def open_path(self, path: str) -> None:
-        path = os.path.abspath(os.path.expanduser(path))
+        path = absolute(path)  # a URL (gs://, s3://...) stays one
         self.status.emit(f"Opening {path}...")
 
         def load(context: JobContext):

@@ -20,6 +20,7 @@ from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL, is_url
 from ckpt_gui.core.write_guard import Protected, write_file
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
@@ -132,6 +133,9 @@ class DoctorController(Controller):
         """Run a restore attempt of the current checkpoint into ``script``'s objects."""
         if self.ckpt is None:
             self.banner.show_message("Open a checkpoint first, then diagnose its restore.", "info")
+            return
+        if is_url(self.ckpt.prefix):
+            self.banner.show_message(f"{self.ckpt.prefix}: {DOCTOR_NEEDS_LOCAL}", "info")
             return
         script = os.path.abspath(script)
         self._watch(script)

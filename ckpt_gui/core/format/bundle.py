@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle_blocks import decode_common_entries, header_entry_end
 from ckpt_gui.core.format.bundle_entry import (
     COMMON_ENTRY,
@@ -203,8 +204,7 @@ class BundleIndex(SlicedEntries):
 
 def _read_file(path: str) -> bytes:
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return storage.read_bytes(path)
     except FileNotFoundError:
         raise NotACheckpointError(path, "index file does not exist") from None
     except IsADirectoryError:

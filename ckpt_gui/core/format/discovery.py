@@ -11,11 +11,17 @@ timestamps, in the state file); hand-written or older ones may not be listed, so
 from __future__ import annotations
 
 import dataclasses
-import glob
 import os
 import re
 
-from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError, shown_path
+from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.errors import (
+    CheckpointError,
+    NotACheckpointError,
+    StorageError,
+    UnsupportedCheckpointError,
+    shown_path,
+)
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.keras_files import keras_files_in, keras_kind, keras_location
@@ -35,17 +41,25 @@ from ckpt_gui.core.formatting import format_some
 __all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "step_of"]
 
 STATE_FILENAME = "checkpoint"
+V1_FROM_URL = "a V1 (pre-0.12) checkpoint: read from a local copy only, not from object storage"
 _DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
 
 
 def locate(path: str | os.PathLike[str]) -> Location:
     """Resolve ``path`` to a checkpoint, or raise a CheckpointError saying what is there."""
-    path = os.path.abspath(os.path.expanduser(os.fspath(path)))
-    if os.path.isdir(path):
+    path = storage.absolute(path)
+    try:
+        return _locate(path)
+    except StorageError as exc:  # say it of the URL the user gave, not of a folder above it
+        raise exc.naming(path) from None
+
+
+def _locate(path: str) -> Location:
+    if storage.isdir(path):
         return _locate_in_directory(path)
-    if os.path.isfile(path):
+    if storage.isfile(path):
         return _locate_from_file(path)
-    if os.path.isfile(path + ".index"):
+    if storage.isfile(path + ".index"):
         return _locate_prefix(path)
     if is_pattern(path) and is_v1(path):  # TF's V1 reader takes a pattern: model.ckpt-?????-of-00002
         return _locate_v1(os.path.dirname(path), [path], path)
@@ -57,7 +71,7 @@ def locate(path: str | os.PathLike[str]) -> Location:
 
 def _locate_in_directory(directory: str) -> Location:
     saved_model_variables = os.path.join(directory, "variables", "variables")
-    if is_saved_model(directory) and os.path.isfile(saved_model_variables + ".index"):
+    if is_saved_model(directory) and storage.isfile(saved_model_variables + ".index"):
         ref = _make_ref(saved_model_variables, None, False, FolderListing())
         return Location("savedmodel", directory, ref, (ref,), ref)
     if is_saved_model(directory):
@@ -98,11 +112,11 @@ def _locate_from_file(path: str) -> Location:
         return _locate_prefix(path[: -len(".index")])
     if _DATA_FILE.search(name):
         prefix = _DATA_FILE.sub("", path)
-        if not os.path.isfile(prefix + ".index"):
+        if not storage.isfile(prefix + ".index"):
             index_name = shown_path(os.path.basename(prefix) + ".index")
             raise NotACheckpointError(path, f"data file without its index: {index_name} is missing")
         return _locate_prefix(prefix)
-    if name.endswith(".meta") and os.path.isfile(path[: -len(".meta")] + ".index"):
+    if name.endswith(".meta") and storage.isfile(path[: -len(".meta")] + ".index"):
         return _locate_prefix(path[: -len(".meta")])
     if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
         return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
@@ -119,6 +133,10 @@ def _locate_from_file(path: str) -> Location:
 
 def _locate_prefix(prefix: str) -> Location:
     directory = os.path.dirname(prefix)
+    if not storage.can_list(directory):  # a web server: this checkpoint, its shards found when read
+        ref = CheckpointRef(prefix, step_of(prefix), None, storage.getsize(prefix + ".index"), False)
+        note = f"{shown_path(directory)} cannot be listed (a web server): showing {shown_path(ref.name)} alone"
+        return Location("bundle", directory, ref, (ref,), ref, None, (note,))
     listing = FolderListing()
     checkpoints, state, warnings = _scan_directory(directory, listing)
     selected = next((c for c in checkpoints if c.prefix == prefix), None)
@@ -157,7 +175,7 @@ def _scan_directory(
     warnings: list[str] = []
     state = None
     state_path = os.path.join(directory, STATE_FILENAME)
-    if os.path.isfile(state_path):
+    if storage.isfile(state_path):
         state, problem = read_checkpoint_state(state_path)
         if problem:
             warnings.append(f"{shown_path(state_path)}: {problem}; listing the *.index files instead")
@@ -202,6 +220,9 @@ def _listed_refs(
 
 def is_inside(path: str, directory: str) -> bool:
     """Whether ``path`` lies in ``directory``'s tree, symlinks and ``..`` resolved."""
+    if storage.is_url(path) or storage.is_url(directory):
+        real_path, real_dir = storage.real(path), storage.real(directory)
+        return real_path == real_dir or real_path.startswith(real_dir.rstrip("/") + "/")
     real_dir = os.path.realpath(directory)
     try:
         return os.path.commonpath([os.path.realpath(path), real_dir]) == real_dir
@@ -242,13 +263,13 @@ def _resolve_state_path(directory: str, listed: str, listing: FolderListing | No
     """TF joins relative paths to the folder. Absolute ones (the TF1 Saver writes them)
     break or, worse, point at the original when a folder is moved or copied: prefer a
     checkpoint of the same name inside the folder the user opened."""
-    if not os.path.isabs(listed):
-        return os.path.normpath(os.path.join(directory, listed))
+    if not storage.isabs(listed):
+        return storage.normalized(os.path.join(directory, listed))
     local = os.path.join(directory, os.path.basename(listed))
     listing = listing or FolderListing()
-    if listing.files(local).has_index or not listing.files(os.path.normpath(listed)).has_index:
+    if listing.files(local).has_index or not listing.files(storage.normalized(listed)).has_index:
         return local
-    return os.path.normpath(listed)
+    return storage.normalized(listed)
 
 
 def _locate_saved_model_below(
@@ -290,6 +311,8 @@ def _locate_v1(
     state: CheckpointState | None = None,
     warnings: tuple[str, ...] = (),
 ) -> Location:
+    if storage.is_url(selected):  # V1 tables are read by local path (v1_table.py)
+        raise UnsupportedCheckpointError(selected, V1_FROM_URL)
     listed: set[str] = set()
     if state is not None:
         paths = (*state.all_model_checkpoint_paths, state.model_checkpoint_path)
@@ -302,7 +325,11 @@ def _locate_v1(
 
 def _nothing_at(path: str) -> NotACheckpointError:
     directory = os.path.dirname(path)
-    if os.path.isdir(directory):
+    if not storage.can_list(directory):
+        return NotACheckpointError(
+            path, "no checkpoint prefix here (a web server lists no folder: give the prefix, e.g. .../ckpt-3)"
+        )
+    if storage.isdir(directory):
         siblings, _state, _w = _scan_directory(directory, FolderListing())
         if siblings:
             names = ", ".join(shown_path(c.name) for c in siblings[-5:])
@@ -312,18 +339,18 @@ def _nothing_at(path: str) -> NotACheckpointError:
 
 def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> CheckpointError:
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(storage.listdir(directory))
     except OSError as exc:
         return NotACheckpointError(directory, f"cannot list the folder ({exc.strerror or exc})")
     if not names:
         return NotACheckpointError(directory, "no checkpoint found: the folder is empty")
     with_checkpoints = [
-        n for n in names if os.path.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
+        n for n in names if storage.isdir(os.path.join(directory, n)) and _has_checkpoint(os.path.join(directory, n))
     ]
     if with_checkpoints:
         shown = format_some([shown_path(n + "/") for n in with_checkpoints], 5)
         return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
-    files = [n for n in names if os.path.isfile(os.path.join(directory, n))]
+    files = [n for n in names if storage.isfile(os.path.join(directory, n))]
     described = [f"{shown_path(n)} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
     more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
     found = ", ".join(described) if described else f"{len(names)} subfolder(s)"
@@ -331,4 +358,4 @@ def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoi
 
 
 def _has_checkpoint(directory: str) -> bool:
-    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index"))) or is_saved_model(directory)
+    return storage.glob_index(directory) or is_saved_model(directory)

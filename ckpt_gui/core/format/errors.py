@@ -12,6 +12,8 @@ import re
 # C0 and C1 control characters and Unicode line/paragraph separators: a name holding
 # one would break the one-line message (a newline in a folder name is legal on Linux).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# userinfo in a URL (scheme://user:password@host) and its query string (?sig=...&X-Amz-Signature=...)
+_URL_SECRETS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@?#]*@|\?[^#]*")
 
 
 def shown_path(path: str | os.PathLike[str] | bytes) -> str:
@@ -19,6 +21,8 @@ def shown_path(path: str | os.PathLike[str] | bytes) -> str:
     character, quoted with escapes (``'run\\n1/ckpt-3'``), so the message stays one line
     and the name can still be read exactly. Every message that names a file uses it."""
     text = os.fsdecode(os.fspath(path))
+    if "://" in text:  # a URL: never its password or its signed query (a SAS token, X-Amz-Signature)
+        text = _URL_SECRETS.sub(r"\1", text)
     return repr(text) if _CONTROL.search(text) else text
 
 
@@ -48,6 +52,31 @@ class CorruptCheckpointError(CheckpointError):
 
 class UnsupportedCheckpointError(CheckpointError):
     """A real checkpoint in a format this reader does not decode (e.g. V1 TensorSlice files)."""
+
+
+class StorageError(CheckpointError):
+    """Object storage could not be used: no client installed, access denied."""
+
+    def naming(self, path: str) -> StorageError:
+        """The same failure, named after the path the user gave (discovery reads a
+        folder above a URL first: the user should see the URL they typed)."""
+        return type(self)(path, self.problem)
+
+
+class StorageUnreachableError(StorageError):
+    """Object storage did not answer (a dropped or refused connection), after retries.
+    ``at`` is the object or folder asked for, when it is not the path the error names."""
+
+    def __init__(self, path: str, what: str, failure: str, tries: int, at: str | None = None) -> None:
+        self.what, self.failure, self.tries, self.at = what, failure, tries, at
+        where = f" {shown_path(at)}" if at is not None and at != path else ""
+        super().__init__(
+            path, f"{what}{where} failed after {tries} tries ({failure}): the connection was dropped or refused"
+        )
+
+    def naming(self, path: str) -> StorageUnreachableError:
+        """The same failure, named after the path the user gave."""
+        return StorageUnreachableError(path, self.what, self.failure, self.tries, self.at or self.path)
 
 
 class WireFormatError(ValueError):

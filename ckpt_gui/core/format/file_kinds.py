@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.table import TABLE_MAGIC
 
 # A V1 table where a V2 index is expected (TensorFlow too reads PREFIX.index as V2).
@@ -23,10 +24,10 @@ def looks_like_v1_checkpoint(path: str) -> bool:
     """A V1 file is a table whose first entry (key "") holds SavedTensorSlices, i.e. a
     value starting with field 1 length-delimited (0x0a); a V2 index holds 0x08 there."""
     try:
-        size = os.path.getsize(path)
-        if size < 48 or not os.path.isfile(path):
+        size = storage.getsize(path)
+        if size < 48 or not storage.isfile(path):
             return False
-        with open(path, "rb") as f:
+        with storage.open_read(path) as f:
             head = f.read(16)
             f.seek(size - 8)
             tail = f.read(8)
@@ -60,8 +61,8 @@ def not_a_checkpoint(path: str) -> str:
 def _identify(path: str) -> tuple[str, str]:
     """What the file is, and advice for the user ("" when there is none)."""
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
+        size = storage.getsize(path)
+        with storage.open_read(path) as f:
             head = f.read(64)
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})", ""
@@ -125,7 +126,7 @@ def _has_hdf5_signature(path: str, size: int) -> bool:
     """HDF5 allows a user block: the signature may sit at 512, 1024, 2048..."""
     offset = 512
     try:
-        with open(path, "rb") as f:
+        with storage.open_read(path) as f:
             while offset + 8 <= min(size, 1 << 20):
                 f.seek(offset)
                 if f.read(8) == _HDF5:
@@ -138,7 +139,7 @@ def _has_hdf5_signature(path: str, size: int) -> bool:
 
 def _tail(path: str, size: int) -> bytes:
     try:
-        with open(path, "rb") as f:
+        with storage.open_read(path) as f:
             f.seek(size - 8)
             return f.read(8)
     except OSError:

@@ -2,16 +2,18 @@
 
 A folder of a long training run holds thousands of checkpoints. Globbing each
 prefix's ``.data-*`` files lists the whole folder once per checkpoint (quadratic:
-1,000 checkpoints took 33 s); one ``os.scandir`` and a stat per checkpoint file is
+1,000 checkpoints took 33 s); one listing (``os.scandir`` and a stat per checkpoint file; one request for a
+bucket folder) is
 linear (10,000 checkpoints in a fraction of a second).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from dataclasses import dataclass
+
+from ckpt_gui.core.format import storage
 
 _DATA_FILE_NUMBERS = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
 
@@ -60,24 +62,20 @@ class _Folder:
     """The raw listing; a prefix's record is made when asked for (thousands are not)."""
 
     def __init__(self, directory: str) -> None:
-        self.indexes: dict[str, os.stat_result] = {}
+        self.indexes: dict[str, storage.FolderEntry] = {}
         self.data: dict[str, list[tuple[int, int, int]]] = {}  # name -> (shard, count, size)
-        try:
-            entries = list(os.scandir(directory or "."))
-        except OSError:  # missing or unreadable: nothing there, as the glob said before
-            return
-        for entry in entries:
+        # Missing or unreadable: nothing there, as the glob said before.
+        for entry in storage.scan(directory):
             name = entry.name
+            if not entry.is_file:
+                continue
             if name.endswith(".index"):
-                with contextlib.suppress(OSError):  # deleted by a training job meanwhile
-                    if entry.is_file():
-                        self.indexes[name[:-6]] = entry.stat()
+                self.indexes[name[:-6]] = entry
             elif ".data-" in name:
                 numbers = _DATA_FILE_NUMBERS.search(name)
                 if numbers is not None:
-                    with contextlib.suppress(OSError):
-                        shard = (int(numbers.group(1)), int(numbers.group(2)), entry.stat().st_size)
-                        self.data.setdefault(name[: numbers.start()], []).append(shard)
+                    shard = (int(numbers.group(1)), int(numbers.group(2)), entry.size)
+                    self.data.setdefault(name[: numbers.start()], []).append(shard)
 
     def files(self, name: str) -> PrefixFiles:
         stat = self.indexes.get(name)
@@ -86,8 +84,8 @@ class _Folder:
             return NOTHING
         return PrefixFiles(
             stat is not None,
-            stat.st_size if stat is not None else 0,
-            stat.st_mtime if stat is not None else None,
+            stat.size if stat is not None else 0,
+            stat.mtime if stat is not None else None,
             sum(size for _shard, _count, size in shards),
             frozenset(shard for shard, _count, _size in shards),
             max([1, *(count for _shard, count, _size in shards)]),

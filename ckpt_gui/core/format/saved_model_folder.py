@@ -8,9 +8,10 @@ SavedModel (``serving_model_dir/`` with ``saved_model/`` inside) means that one.
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import dataclass
+
+from ckpt_gui.core.format import storage
 
 SAVED_MODEL_GRAPHS = ("saved_model.pb", "saved_model.pbtxt")
 # Files written beside saved_model.pb: pointing at one means its SavedModel.
@@ -18,7 +19,7 @@ SAVED_MODEL_FILES = (*SAVED_MODEL_GRAPHS, "fingerprint.pb", "keras_metadata.pb")
 
 
 def is_saved_model(directory: str) -> bool:
-    return any(os.path.isfile(os.path.join(directory, name)) for name in SAVED_MODEL_GRAPHS)
+    return any(storage.isfile(os.path.join(directory, name)) for name in SAVED_MODEL_GRAPHS)
 
 
 def variables_prefix(saved_model: str) -> str:
@@ -26,7 +27,7 @@ def variables_prefix(saved_model: str) -> str:
 
 
 def has_variables(saved_model: str) -> bool:
-    return os.path.isfile(variables_prefix(saved_model) + ".index")
+    return storage.isfile(variables_prefix(saved_model) + ".index")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +43,10 @@ def saved_models_below(directory: str) -> SavedModelFolder:
     """Numbered SavedModel subfolders (TF Serving versions); failing those, the single
     SavedModel subfolder when there is exactly one."""
     try:
-        names = sorted(os.listdir(directory))
+        names = sorted(storage.listdir(directory))
     except OSError:
         return SavedModelFolder((), ())
-    subfolders = [n for n in names if os.path.isdir(os.path.join(directory, n))]
+    subfolders = [n for n in names if storage.isdir(os.path.join(directory, n))]
     models = [n for n in subfolders if is_saved_model(os.path.join(directory, n))]
     numbered = sorted((int(n), n) for n in models if n.isdigit())
     if numbered:
@@ -60,4 +61,4 @@ def saved_models_below(directory: str) -> SavedModelFolder:
 
 def _holds_index(directory: str) -> bool:
     """A subfolder with checkpoints of its own: then "the one SavedModel" is no answer."""
-    return bool(glob.glob(os.path.join(glob.escape(directory), "*.index")))
+    return storage.glob_index(directory)

@@ -14,6 +14,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from ckpt_gui.core.format import storage
+
 _LINE = re.compile(r'^\s*([A-Za-z_]+)\s*:\s*(".*"|\'.*\'|[-+0-9.eEinfINFa]+)\s*$')
 _MAX_STATE_BYTES = 16 << 20  # a real state file is a few hundred bytes
 
@@ -33,8 +35,7 @@ def read_checkpoint_state(path: str) -> tuple[CheckpointState | None, str | None
     globbing ``*.index``.
     """
     try:
-        with open(path, "rb") as f:
-            raw = f.read(_MAX_STATE_BYTES + 1)
+        raw = storage.read_bytes(path, _MAX_STATE_BYTES + 1)
     except OSError as exc:
         return None, f"cannot read the state file ({exc.strerror or exc})"
     if len(raw) > _MAX_STATE_BYTES:

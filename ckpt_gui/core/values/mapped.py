@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
@@ -35,6 +36,8 @@ def mapped_entry(reader: TensorReader, entry: BundleEntry) -> np.ndarray | None:
         dtype = dtype.newbyteorder(">")
     try:
         path = reader.shards.path(entry)
+        if storage.is_url(path):
+            return None  # object storage: the rows shown are read as ranges instead
         if os.path.getsize(path) < entry.offset + entry.size:
             return None  # the statistics pass names the problem
         return np.memmap(path, dtype=dtype, mode="r", offset=entry.offset, shape=tuple(entry.shape))

@@ -80,7 +80,8 @@ class TensorReader:
             )
         full = np.empty(entry.shape, dtype=dtype)
         covered = 0
-        for tensor_slice, part in self.index.slice_parts(entry):
+        parts = list(self.index.slice_parts(entry))
+        for tensor_slice, part in parts:
             expected = tensor_slice.shape(entry.shape)
             if part.shape != expected:
                 raise CorruptCheckpointError(
@@ -88,7 +89,9 @@ class TensorReader:
                     f"slice {tensor_slice.extents} of {entry.key!r} is stored with shape {part.shape}, "
                     f"expected {expected}",
                 )
-            data = self.shards.read(part)
+        # V1 tables (values inline) read one by one; bundles fetch remote slices concurrently.
+        read_each = getattr(self.shards, "read_each", None) or (lambda entries: map(self.shards.read, entries))
+        for (tensor_slice, part), data in zip(parts, read_each([part for _s, part in parts])):
             full[tensor_slice.bounds(entry.shape)] = values.decode(part, data, self.big_endian, self.shards.path(part))
             covered += part.num_elements
         if covered != entry.num_elements:
@@ -187,6 +190,8 @@ class Pieces:
         check_crc(self.path, self.entry, crc)
 
     def _read_at(self, view: memoryview, offset: int) -> int:
+        if hasattr(self._file, "read_at"):  # object storage: ranged requests, from any thread
+            return self._file.read_at(view, offset)
         if hasattr(os, "preadv"):  # POSIX: threads read side by side
             return os.preadv(self._file.fileno(), [view], offset)
         with self._lock:  # elsewhere (Windows), one at a time

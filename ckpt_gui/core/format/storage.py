@@ -1,0 +1,136 @@
+"""The one way core/format reaches files: local paths or object-storage URLs.
+
+Local paths keep the fast path they always had (``open``, ``os.scandir``, positioned
+reads; the value layer memory-maps them). A URL (``gs://``, ``s3://``, ``az://``,
+``abfs://``, ``https://``) goes to :mod:`ckpt_gui.core.format.remote`, which imports
+fsspec only then: listing or inspecting a local checkpoint never loads it.
+
+Paths stay strings. A URL is joined and split like a POSIX path (``os.path.join``,
+``dirname`` and ``basename`` work on ``s3://b/run/ckpt-3``); only what would break it
+(``abspath``, ``normpath``, ``realpath``, ``isabs``) is done here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import IO
+
+from ckpt_gui.core.format.storage_paths import FolderEntry, absolute, is_url
+
+__all__ = ["FolderEntry", "absolute", "is_url"]
+
+
+# The restore doctor runs the user's TensorFlow on the checkpoint's files, which TensorFlow
+# reads by path (and from s3:// not at all without tensorflow-io): it needs a local copy.
+DOCTOR_NEEDS_LOCAL = (
+    "the restore doctor needs a local copy of a checkpoint in object storage "
+    "(copy the folder, e.g. `gcloud storage cp -r` or `aws s3 cp --recursive`, and diagnose that)"
+)
+
+
+def normalized(path: str) -> str:
+    return absolute(path) if is_url(path) else os.path.normpath(path)
+
+
+def isabs(path: str) -> bool:
+    return is_url(path) or os.path.isabs(path)
+
+
+def real(path: str) -> str:
+    """Symlinks resolved locally; a URL names itself."""
+    return absolute(path) if is_url(path) else os.path.realpath(path)
+
+
+def can_list(directory: str) -> bool:
+    """Whether the folder can be listed: not on a plain web server (``https://``), where
+    a checkpoint is opened by its prefix and shown without its siblings."""
+    return not (is_url(directory) and directory.lower().startswith(("http://", "https://")))
+
+
+def isdir(path: str) -> bool:
+    return _remote().isdir(path) if is_url(path) else os.path.isdir(path)
+
+
+def isfile(path: str) -> bool:
+    return _remote().isfile(path) if is_url(path) else os.path.isfile(path)
+
+
+def getsize(path: str) -> int:
+    """Size in bytes; OSError when missing."""
+    return _remote().getsize(path) if is_url(path) else os.path.getsize(path)
+
+
+def listdir(directory: str) -> list[str]:
+    """Names in the folder; OSError when it cannot be listed."""
+    if is_url(directory):
+        return [entry.name for entry in _remote().scan(directory)]
+    return os.listdir(directory)
+
+
+def scan(directory: str) -> Iterator[FolderEntry]:
+    """The folder's entries with sizes and times, one listing (``os.scandir`` locally).
+    Nothing when the folder is missing or unreadable."""
+    if is_url(directory):
+        yield from _remote().scan(directory)
+        return
+    try:
+        entries = list(os.scandir(directory or "."))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_file():
+                stat = entry.stat()
+                yield FolderEntry(entry.name, True, stat.st_size, stat.st_mtime)
+            else:
+                yield FolderEntry(entry.name, False, 0, None)
+        except OSError:  # deleted by a training job meanwhile
+            continue
+
+
+def open_read(path: str) -> IO[bytes]:
+    """A binary file for reading: ``seek``, ``read``, ``readinto``, ``close``; remote ones
+    read byte ranges (exact ranges for large reads, a small block cache for small ones).
+    OSError (FileNotFoundError when missing) as ``open`` raises it."""
+    if is_url(path):
+        return _remote().open_read(path)
+    return open(path, "rb")  # noqa: SIM115 - the caller's with-block closes it
+
+
+def read_bytes(path: str, limit: int | None = None) -> bytes:
+    """The file's bytes (at most ``limit``): one request for a remote file."""
+    if is_url(path):
+        return _remote().read_bytes(path, limit)
+    with open(path, "rb") as f:
+        return f.read() if limit is None else f.read(limit)
+
+
+def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
+    """Byte ranges ``(path, start, end)``; remote ones fetched concurrently."""
+    if any(is_url(path) for path, _start, _end in requests):
+        return _remote().read_many(requests)
+    out = []
+    for path, start, end in requests:
+        with open(path, "rb") as f:
+            f.seek(start)
+            out.append(f.read(end - start))
+    return out
+
+
+def size_of_open(f: IO[bytes]) -> int:
+    size = getattr(f, "remote_size", None)
+    return size if size is not None else os.fstat(f.fileno()).st_size
+
+
+def glob_index(directory: str) -> bool:
+    """Whether the folder holds any ``*.index`` file."""
+    return any(entry.is_file and entry.name.endswith(".index") for entry in scan(directory))
+
+
+def _remote():
+    # fsspec and its backends load only when a URL is opened (start-up time; they are
+    # an optional extra).
+    from ckpt_gui.core.format import remote  # noqa: PLC0415
+
+    return remote

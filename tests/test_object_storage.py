@@ -1,0 +1,420 @@
+"""Checkpoints in object storage: real servers on 127.0.0.1, no network.
+
+An S3 server (moto's ThreadedMotoServer: real HTTP, range reads answered with 206)
+and a GCS emulator (gcp-storage-emulator) are started by the module's fixtures and
+given the checkpoints TensorFlow wrote for this session (conftest's ``checkpoints``).
+Every command runs as a user runs it, in a child process whose environment names the
+endpoint the standard way (``AWS_ENDPOINT_URL``, ``STORAGE_EMULATOR_HOST``, fsspec's
+``FSSPEC_GCS_TOKEN``); what it prints for a URL must be what it prints for the local
+copy, bit for bit where values are concerned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL
+from tests.conftest import REPO
+
+SCENARIOS = ("keras_seq", "sharded", "large", "keras_wide", "v1")
+BUCKET = "ckpts"
+SECRET = "Zq81-not-a-real-secret-but-never-printed"
+GCS_ENV = {"GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false", "FSSPEC_GCS_TOKEN": "anon"}
+
+
+@dataclass(frozen=True)
+class Store:
+    base: str  # the URL of the folder holding the scenario folders
+    env: dict[str, str]  # the child processes' extra environment
+
+    def url(self, *parts: str) -> str:
+        return "/".join([self.base, *parts])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _files(root: Path):
+    for name in SCENARIOS:
+        for path in sorted((root / name).rglob("*")):
+            if path.is_file():
+                yield path, f"run/{path.relative_to(root).as_posix()}"
+
+
+def _aws_env(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@pytest.fixture(scope="module")
+def s3(checkpoints):
+    moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed (the `test` extra)")
+    boto3 = pytest.importorskip("boto3", reason="boto3 (with moto[server]) is not installed")
+    port = _free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = _aws_env(f"http://127.0.0.1:{port}")
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id="testing",
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    for path, key in _files(checkpoints):
+        # public: the https test reads them over plain HTTP
+        client.upload_file(str(path), BUCKET, key, ExtraArgs={"ACL": "public-read"})
+    yield Store(f"s3://{BUCKET}/run", env)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def gcs(checkpoints):
+    emulator = pytest.importorskip("gcp_storage_emulator.server", reason="gcp-storage-emulator is not installed")
+    port = _free_port()
+    server = emulator.create_server("127.0.0.1", port, in_memory=True, default_bucket=BUCKET)
+    server.start()
+    host = f"http://127.0.0.1:{port}"
+    for path, key in _files(checkpoints):  # the JSON API's simple upload
+        query = urllib.parse.urlencode({"uploadType": "media", "name": key})
+        request = urllib.request.Request(
+            f"{host}/upload/storage/v1/b/{BUCKET}/o?{query}", data=path.read_bytes(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    yield Store(f"gs://{BUCKET}/run", {"STORAGE_EMULATOR_HOST": host, **GCS_ENV})
+    server.stop()
+
+
+@pytest.fixture(params=["s3", "gcs"])
+def store(request) -> Store:
+    return request.getfixturevalue(request.param)
+
+
+def run(store: Store | None, *args: str, env: dict[str, str] | None = None, timeout: float = 180):
+    """``python -m ckpt_gui ARGS`` with the store's endpoint in the environment."""
+    full = dict(os.environ, **(store.env if store else {}), **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "ckpt_gui", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=full
+    )
+
+
+def inspect_json(store: Store | None, target: str, *extra: str) -> dict:
+    result = run(store, "inspect", target, "--json", *extra)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _listing(document: dict) -> list[tuple]:
+    """The folder's checkpoints as a listing shows them (times differ: a bucket has its own)."""
+    return [
+        (Path(c["prefix"]).name, c["step"], c["size_bytes"], c["in_state_file"], c.get("selected", False))
+        for c in document["checkpoints"]
+    ]
+
+
+# -- what the CLI prints for a URL is what it prints for the local copy ---------------------------
+
+
+@pytest.mark.parametrize("scenario", ["keras_seq", "sharded"])
+def test_inspect_with_stats_agrees_with_the_local_copy(store, checkpoints, scenario):
+    remote = inspect_json(store, store.url(scenario), "--stats")
+    local = inspect_json(None, str(checkpoints / scenario), "--stats")
+    assert remote["prefix"] == store.url(scenario, Path(local["prefix"]).name)
+    assert remote["format"] == local["format"]
+    assert remote["variables"] == local["variables"]  # keys, shapes, object paths and exact statistics
+    assert _listing(remote) == _listing(local)
+    assert remote["warnings"] == local["warnings"] == []
+
+
+def test_listing_a_bucket_folder_finds_its_checkpoints(store, checkpoints):
+    """The state file's order and flags, the unlisted manual-99, the latest selected:
+    as for the local folder; a prefix in the bucket is found among its siblings."""
+    remote = inspect_json(store, store.url("keras_seq") + "/")
+    local = inspect_json(None, str(checkpoints / "keras_seq"))
+    assert [c[0] for c in _listing(remote)] == ["ckpt-2", "ckpt-3", "ckpt-4", "manual-99"]
+    assert _listing(remote) == _listing(local)
+    by_prefix = inspect_json(store, store.url("keras_seq", "ckpt-3"))
+    assert [c for c in _listing(by_prefix) if c[4]] == [("ckpt-3", 3, _listing(local)[1][2], True, True)]
+    # The folder above holds no checkpoint itself: its subfolders are named, as for a local one.
+    above = run(store, "inspect", store.base)
+    assert above.returncode == 2
+    assert f"{store.base}: no checkpoint in this folder, but its subfolders" in above.stderr
+    assert all(f"{name}/" in above.stderr for name in ("keras_seq", "sharded", "large"))
+
+
+@pytest.mark.parametrize(("scenario", "pick"), [("large", max), ("sharded", min)])
+def test_export_is_bit_for_bit_the_local_export(store, checkpoints, tmp_path, scenario, pick):
+    """The 32 MB tensor (several chunks, read as ranges) and a partitioned one (slices in
+    several shards)."""
+    variables = inspect_json(None, str(checkpoints / scenario))["variables"]
+    numeric = [v for v in variables if v["dtype"] != "string" and (v.get("partitioned") or scenario == "large")]
+    key = pick(numeric, key=lambda v: v["size_bytes"])["key"]
+    written = []
+    for target, name in ((store.url(scenario), "remote.npy"), (str(checkpoints / scenario), "local.npy")):
+        result = run(store, "export", target, key, "-o", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+        written.append((tmp_path / name).read_bytes())
+    assert len(written[0]) > 100 and written[0] == written[1]
+
+
+def test_diff_in_the_bucket_agrees_with_the_local_diff(store, checkpoints):
+    def diff(a: str, b: str) -> tuple[int, str]:
+        result = run(store, "diff", a, b, "--json")
+        assert result.returncode in (0, 1), result.stderr
+        return result.returncode, result.stdout
+
+    code, remote = diff(store.url("keras_seq"), store.url("keras_wide"))
+    local_code, local = diff(str(checkpoints / "keras_seq"), str(checkpoints / "keras_wide"))
+    assert code == local_code == 1
+    assert remote.replace(store.base, str(checkpoints)) == local
+    # The bucket's copy against the local one: identical, value for value.
+    code, same = diff(store.url("sharded"), str(checkpoints / "sharded"))
+    assert code == 0, same
+    assert json.loads(same)["summary"]["changed"] == 0
+
+
+def test_https_opens_a_prefix_with_range_requests(s3, checkpoints):
+    """A web server lists no folder: the prefix (or its .index) is opened alone, its
+    values read with Range requests (moto serves the bucket's objects over plain HTTP)."""
+    web = s3.env["AWS_ENDPOINT_URL"] + f"/{BUCKET}/run/sharded/ckpt-1"
+    remote = inspect_json(None, web + ".index", "--stats")
+    local = inspect_json(None, str(checkpoints / "sharded" / "ckpt-1"), "--stats")
+    assert remote["prefix"] == web and remote["variables"] == local["variables"]
+    assert remote["warnings"] == [f"{web.rsplit('/', 1)[0]} cannot be listed (a web server): showing ckpt-1 alone"]
+    folder = run(None, "inspect", web.rsplit("/", 1)[0])
+    assert folder.returncode == 2 and "give the prefix" in folder.stderr and "Traceback" not in folder.stderr
+
+
+# -- reading only what a view needs -----------------------------------------------------------------
+
+BYTES_PROBE = """
+import json, sys
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import remote
+ckpt = Checkpoint.open(sys.argv[1])
+ckpt.variables
+opened = remote.bytes_fetched()
+# A tensor larger than the block cache's reads: fetched as exactly its byte range.
+chosen = min((v for v in ckpt.variables if v.dtype.is_numeric and v.size_bytes > remote.SMALL_READ),
+             key=lambda v: v.size_bytes)
+ckpt.read(chosen.key)
+graph = ckpt.index.entries.get("_CHECKPOINTABLE_OBJECT_GRAPH")
+print(json.dumps({"opened": opened, "read": remote.bytes_fetched() - opened, "size": chosen.size_bytes,
+                  "graph": graph.size if graph else 0, "total": ckpt.ref.size_bytes}))
+"""
+
+
+def _fetched(store: Store, url: str) -> dict:
+    code = [sys.executable, "-c", BYTES_PROBE, url]
+    env = dict(os.environ, **store.env)
+    result = subprocess.run(code, capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_view_fetches_what_it_needs_never_the_checkpoint(s3, checkpoints):
+    """Opening: the folder's listing, the index and the object graph. A tensor's values:
+    its byte range, once."""
+    opened = _fetched(s3, s3.url("large"))
+    index_size = sum(p.stat().st_size for p in (checkpoints / "large").glob("*.index"))
+    assert opened["total"] > 30_000_000
+    assert index_size < opened["opened"] <= index_size + opened["graph"] + remote_block()  # no state file here
+    read = _fetched(s3, s3.url("sharded"))
+    assert read["read"] == read["size"] < read["total"] / 4
+
+
+def remote_block() -> int:
+    from ckpt_gui.core.format import remote
+
+    return remote.BLOCK
+
+
+# -- failures: one line naming the URL, no traceback, no secret ---------------------------------------
+
+
+class DroppingServer:
+    """Accepts connections and closes them at once: a storage endpoint that drops everything."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(5)
+
+
+def test_a_dropped_connection_is_retried_then_one_line_naming_the_url():
+    server = DroppingServer()
+    try:
+        env = {**_aws_env(f"http://127.0.0.1:{server.port}"), "AWS_MAX_ATTEMPTS": "2"}
+        result = run(None, "inspect", "s3://ckpts/run/keras_seq", env=env)
+    finally:
+        server.close()
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    # Named after the URL given, and what failed: the listing of the folder above it.
+    # (the backend's exception class: ConnectionClosedError, or EndpointConnectionError when refused)
+    assert re.fullmatch(
+        r"ckpt-gui: error: s3://ckpts/run/keras_seq: listing s3://ckpts/run failed after 3 tries "
+        r"\((ConnectionClosedError|EndpointConnectionError)\): the connection was dropped or refused",
+        lines[0],
+    ), lines[0]
+    assert server.accepted >= 3  # retried, not given up at once
+    for secret in (SECRET, "testing", str(server.port)):  # credentials and endpoint never shown
+        assert secret not in result.stderr + result.stdout
+
+
+def test_a_password_or_signature_in_a_url_is_never_shown():
+    server = DroppingServer()
+    try:
+        url = f"http://reader:{SECRET}@127.0.0.1:{server.port}/run/ckpt-3.index?sig={SECRET}"
+        result = run(None, "inspect", url)
+    finally:
+        server.close()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"ckpt-gui: error: http://127.0.0.1:{server.port}/run/ckpt-3.index: ")
+    assert SECRET not in result.stdout + result.stderr
+
+
+MISSING_PACKAGE_PROBE = """
+import sys
+sys.modules[{package!r}] = None  # as if not installed
+from ckpt_gui.__main__ import main
+sys.exit(main(["inspect", {url!r}]))
+"""
+
+
+@pytest.mark.parametrize(("url", "package"), [("s3://b/run/ckpt-3", "s3fs"), ("gs://b/run", "gcsfs")])
+def test_a_missing_backend_names_the_extra_to_install(url, package):
+    code = MISSING_PACKAGE_PROBE.format(package=package, url=url)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: opening {url.split(':')[0]}:// URLs needs {package}: pip install 'ckpt-gui[cloud]'"
+    )
+
+
+def test_exports_never_go_to_object_storage(s3, checkpoints, tmp_path):
+    """Decided: no output to any URL (not only the checkpoint's bucket folder)."""
+    for source in (s3.url("keras_seq"), str(checkpoints / "keras_seq")):
+        for output in (s3.url("keras_seq", "out.npy"), f"s3://{BUCKET}/elsewhere/out.npy"):
+            result = run(s3, "export", source, "save_counter", "-o", output)
+            assert result.returncode == 2
+            assert result.stderr.strip() == (
+                f"ckpt-gui: error: {output}: ckpt-gui writes only local files, never to object storage; "
+                "give a local file name"
+            )
+
+
+def test_a_v1_checkpoint_in_a_bucket_is_refused_plainly(s3):
+    url = s3.url("v1", "model.ckpt")
+    result = run(s3, "inspect", url)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: a V1 (pre-0.12) checkpoint: read from a local copy only, not from object storage"
+    )
+    folder = run(s3, "inspect", s3.url("v1"))
+    assert folder.returncode == 2 and "Traceback" not in folder.stderr
+    assert folder.stderr.startswith(f"ckpt-gui: error: {s3.url('v1')}: ") and len(folder.stderr.splitlines()) == 1
+
+
+def test_the_doctor_asks_for_a_local_copy(s3, tmp_path):
+    result = run(s3, "diagnose", s3.url("keras_seq"), "--model", str(tmp_path / "model.py"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"ckpt-gui: error: {s3.url('keras_seq', 'ckpt-4')}: {DOCTOR_NEEDS_LOCAL}"
+
+
+LOCAL_PROBE = """
+import contextlib, io, json, sys
+from ckpt_gui.__main__ import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(["inspect", sys.argv[1]])
+names = ("fsspec", "s3fs", "gcsfs", "adlfs", "aiohttp", "botocore", "ckpt_gui.core.format.remote")
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m in names)}))
+"""
+
+
+def test_local_inspect_never_loads_fsspec(checkpoints):
+    result = subprocess.run(
+        [sys.executable, "-c", LOCAL_PROBE, str(checkpoints / "keras_seq")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert json.loads(result.stdout) == {"code": 0, "loaded": []}, result.stderr
+
+
+# -- the app -------------------------------------------------------------------------------------------
+
+
+def test_the_app_opens_a_checkpoint_in_the_bucket(qtbot, window, s3, checkpoints, monkeypatch):
+    from ckpt_gui.app.open_url import OpenUrlDialog
+    from ckpt_gui.core.checkpoint import Checkpoint
+
+    for name, value in s3.env.items():
+        monkeypatch.setenv(name, value)
+    dialog = OpenUrlDialog(window, "model/ckpt-3")
+    qtbot.addWidget(dialog)
+    open_button = dialog.buttons.button(dialog.buttons.StandardButton.Open)
+    assert not open_button.isEnabled() and "Not a storage URL" in dialog.problem.text()
+    dialog.edit.setText(s3.url("sharded") + "/")
+    assert open_button.isEnabled() and dialog.url() == s3.url("sharded") + "/"
+
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(dialog.url())
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    shown = window.browse.ckpt
+    assert shown is not None and shown.prefix == s3.url("sharded", "ckpt-1")
+    assert s3.url("sharded", "ckpt-1") in window.path_label.text()
+    local = Checkpoint.open(checkpoints / "sharded")
+    assert shown.variables == local.variables
+    for variable in local.variables:
+        if variable.dtype.is_numeric:
+            assert shown.read(variable.key).tobytes() == local.read(variable.key).tobytes(), variable.key
+    window.fetched_label.refresh()
+    assert window.fetched_label.isVisible() and window.fetched_label.text().endswith(" fetched")
+    # The restore doctor runs TensorFlow on files: it asks for a local copy, and starts nothing.
+    window.doctor.diagnose(str(checkpoints / "no_such_script.py"))
+    assert window.banner.isVisible() and window.banner.label.text() == f"{shown.prefix}: {DOCTOR_NEEDS_LOCAL}"
+    assert not window.busy
