@@ -40,7 +40,7 @@ def launch(prefix: str) -> None:
     """Open, then what a user does first: expand a group, type a filter, select a row.
 
     "usable" is printed when a tree is shown with a row selected: the key view while a
-    large object graph is decoded (app/controllers/opening.py), else the object view.
+    large object graph is decoded (app/opening.py), else the object view.
     Then, once the object view is in, the timings: how long after "usable" it came,
     the longest gap of the event loop meanwhile (10 ms timer ticks), and the interactions."""
     from PySide6.QtCore import QElapsedTimer, QTimer

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from ckpt_gui.app.controllers import opening
+from ckpt_gui.app import opening
 from ckpt_gui.core.checkpoint import Checkpoint
 
 WAIT_MS = 60_000

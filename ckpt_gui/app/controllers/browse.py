@@ -1,7 +1,8 @@
 """Browsing one checkpoint: opening it, switching between the checkpoints of its
 folder, what the selected variable or group shows (details and values; its
-statistics and histogram are selection_stats.py's), the NaN/Inf scan (nan_scan.py),
-and exporting a tensor or a histogram."""
+statistics and histogram are app/selection_stats.py's), the NaN/Inf scan
+(app/nan_scan.py), and exporting a tensor or a histogram. What the open job computes
+is app/opening.py's."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
-from ckpt_gui.app.controllers.nan_scan import NanScan
-from ckpt_gui.app.controllers.opening import KeysFirst, Trees, index_stamp, opener, warnings
-from ckpt_gui.app.controllers.selection_stats import SelectionStats
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
+from ckpt_gui.app.nan_scan import NanScan
+from ckpt_gui.app.opening import KeysFirst, Trees, index_stamp, opener, warnings
 from ckpt_gui.app.row_menu import row_menu
+from ckpt_gui.app.selection_stats import SelectionStats
 from ckpt_gui.app.status_style import finding_label
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -139,7 +140,7 @@ class BrowseController(Controller):
         self.tree_panel.set_trees({"objects": keys, "keys": keys}, keep, objects_pending=True)
         self.index_read.emit(ckpt)
         self._early = (ckpt, keys, self.tree_panel.changes)
-        QTimer.singleShot(0, lambda: self._finish_keys_first(ckpt, keep))
+        QTimer.singleShot(0, self, lambda: self._finish_keys_first(ckpt, keep))
 
     def _finish_keys_first(self, ckpt: Checkpoint, keep: str | None) -> None:
         """The key view's first selection, on the next turn (as in ``_finish_showing``)."""
@@ -187,7 +188,7 @@ class BrowseController(Controller):
         self.checkpoint_shown.emit(ckpt)
         # The first selection (details, values, the jobs it starts) on the event loop's
         # next turn: the tree is painted first, two shorter stalls instead of one long.
-        QTimer.singleShot(0, lambda: self._finish_showing(ckpt, keep))
+        QTimer.singleShot(0, self, lambda: self._finish_showing(ckpt, keep))
 
     def _finish_showing(self, ckpt: Checkpoint, keep: str | None) -> None:
         if self.ckpt is ckpt:  # not replaced by another meanwhile

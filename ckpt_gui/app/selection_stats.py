@@ -146,7 +146,7 @@ class SelectionStats:
             if still_wanted():
                 self.details.show_stats(stats, f"preview from {size:,} sampled values; exact numbers coming")
                 # The plot on the next turn: two shorter stalls than both at once.
-                QTimer.singleShot(0, lambda: show_histogram(histogram))
+                QTimer.singleShot(0, self.histogram, lambda: show_histogram(histogram))
 
         def show_histogram(histogram) -> None:
             if still_wanted():
