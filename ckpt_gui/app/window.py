@@ -225,6 +225,7 @@ class MainWindow(QMainWindow):
         browse, doctor, compare = self.browse, self.doctor, self.compare
         browse.about_to_show.connect(compare.close)
         browse.checkpoint_shown.connect(self._show_checkpoint_name)
+        browse.index_read.connect(self._show_checkpoint_name)
         browse.checkpoint_shown.connect(compare.set_checkpoint)
         browse.checkpoint_shown.connect(doctor.set_checkpoint)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)

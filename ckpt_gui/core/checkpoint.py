@@ -155,6 +155,11 @@ class Checkpoint:
         except CheckpointError as exc:
             return None, exc
 
+    @property
+    def graph_decoded(self) -> bool:
+        """Whether the object graph has been read (asking for it now costs nothing)."""
+        return "_graph_or_error" in self.__dict__
+
     @cached_property
     def _graph_or_error(self) -> tuple[ObjectGraph | None, CheckpointError | None]:
         try:
@@ -177,10 +182,17 @@ class Checkpoint:
     def variables(self) -> list[Variable]:
         """Every listed tensor, sorted by key (slice entries of partitioned ones hidden)."""
         with gc_paused():
-            return self._list_variables()
+            return self._list_variables(self.object_graph)
 
-    def _list_variables(self) -> list[Variable]:
-        graph = self.object_graph
+    @cached_property
+    def key_variables(self) -> list[Variable]:
+        """:attr:`variables` as the index alone gives them, without object paths (as
+        ``tf.train.list_variables`` lists them): what the app shows while the object
+        graph is decoded."""
+        with gc_paused():
+            return self._list_variables(None)
+
+    def _list_variables(self, graph: ObjectGraph | None) -> list[Variable]:
         index = self.index
         keys = list(index.entries)
         entries = list(index.entries.values())

@@ -1,6 +1,8 @@
 """Browsing one checkpoint: opening it, switching between the checkpoints of its
-folder, and what the selected variable or group shows (details, statistics,
-histogram, values), the NaN/Inf scan, and exporting a tensor or a histogram."""
+folder, what the selected variable or group shows (details and values; its
+statistics and histogram are app/selection_stats.py's), the NaN/Inf scan
+(app/nan_scan.py), and exporting a tensor or a histogram. What the open job computes
+is app/opening.py's."""
 
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
+from ckpt_gui.app.nan_scan import NanScan
+from ckpt_gui.app.opening import KeysFirst, Trees, index_stamp, opener, warnings
 from ckpt_gui.app.row_menu import row_menu
+from ckpt_gui.app.selection_stats import SelectionStats
 from ckpt_gui.app.status_style import finding_label
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -22,9 +27,7 @@ from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
-from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pass
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.analysis.summaries import all_stats, group_histogram, preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
@@ -38,25 +41,20 @@ from ckpt_gui.core.views.describe import (
     describe_variable,
     value_text,
 )
-from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES, streamed_envelope
-from ckpt_gui.core.views.lazy_node import place
+from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
 from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree import MODEL_ONLY, CheckpointTrees, TreeNode, VariableTree, first_to_show
+from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode, first_to_show
 
-PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
-AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
-AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
 RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back
-SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
-
-Trees = dict[str, VariableTree]  # "objects" and "keys"
 
 
 class BrowseController(Controller):
     about_to_show = Signal()  # a checkpoint is about to replace what is shown
     checkpoint_shown = Signal(object)  # the Checkpoint now in the tree (before a variable is selected)
     loaded = Signal()  # a checkpoint finished loading (or failed to)
+    index_read = Signal(object)  # the Checkpoint whose key view is shown while its object graph is decoded
+    keys_shown = Signal()  # that key view is shown (usable: selecting, expanding, filtering)
     exportable = Signal(bool)  # whether the selected variable's values can be exported
 
     def __init__(
@@ -76,18 +74,25 @@ class BrowseController(Controller):
         self.scan_on_open = scan_on_open
         self.ckpt: Checkpoint | None = None
         self.current: TreeNode | None = None
-        self.stats_cache: dict[str, TensorStats] = {}
-        self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
-        self._scan_wanted = False  # a scan waits for the selection's pass (not to read twice)
+        self._shown_key: str | None = None  # the variable whose values and statistics are shown
+        self._early = None  # (checkpoint, key view, tree changes) while its object graph is decoded
+        self._swapping = False  # the object view is replacing the key view of the same checkpoint
         self.large = LargeValues(self.runner, tensor, banner)
+        self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
+        self.scan = NanScan(self.runner, tree_panel, self.banner, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
         picker.ref_selected.connect(self.switch_checkpoint)
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
-        histogram.request.connect(lambda _bins, _range: self._start_histogram())
+        histogram.request.connect(lambda _bins, _range: self.selection.restart())
         histogram.save_requested.connect(self.export_histogram)
+
+    @property
+    def stats_cache(self) -> dict[str, TensorStats]:
+        """The statistics known of the shown checkpoint's variables, by key."""
+        return self.selection.stats_cache
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -107,74 +112,128 @@ class BrowseController(Controller):
     def open_path(self, path: str) -> None:
         path = absolute(path)  # a URL (gs://, s3://...) stays one
         self.status.emit(f"Opening {path}...")
-
-        def load(context: JobContext):
-            context.progress(0, 0)
-            ckpt = Checkpoint.open(path)
-            return ckpt, _build_trees(ckpt)
-
-        self.runner.submit(
-            "open", load, lambda result: self._show_checkpoint(*result, path),
-            lambda message, details: self._open_failed(message, details),
-            label=f"Opening {os.path.basename(path) or path}",
-        )  # fmt: skip
+        self._open(lambda: Checkpoint.open(path), path, f"Opening {os.path.basename(path) or path}")
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:
             return
         previous = self.ckpt
         recent = self._recent.get(ref.prefix)
-        if recent is not None and recent[0] == _index_stamp(ref.prefix):  # switching back: instant
+        if recent is not None and recent[0] == index_stamp(ref.prefix):  # switching back: instant
             self._show_checkpoint(recent[1], recent[2], None)
             return
+        self._open(lambda: previous.sibling(ref), None, f"Opening {ref.name}")
 
-        def load(context: JobContext):
-            ckpt = previous.sibling(ref)
-            return ckpt, _build_trees(ckpt)
-
+    def _open(self, make, opened: str | None, label: str) -> None:
         self.runner.submit(
-            "open", load, lambda result: self._show_checkpoint(*result, None),
+            "open", opener(make), lambda result: self._show_checkpoint(*result, opened),
             lambda message, details: self._open_failed(message, details),
-            label=f"Opening {ref.name}",
+            label=label, on_partial=self._show_keys_first,
         )  # fmt: skip
 
-    def _show_checkpoint(self, ckpt: Checkpoint, trees: Trees, opened: str | None) -> None:
+    def _show_keys_first(self, first: KeysFirst) -> None:
+        """A large checkpoint's key view, shown while its object graph is decoded. Nothing
+        here may ask for the object graph or ``ckpt.variables``: the GUI thread would wait
+        for the decoding (see ``Checkpoint.graph_decoded``)."""
+        ckpt, keys = first.ckpt, first.keys
         self.about_to_show.emit()
-        keep = self.current.variable.key if self.current is not None and self.current.variable else None
+        keep = self._selected_key()
+        self._take_over(ckpt)
+        self.picker.set_location(ckpt.location, ckpt.ref)
+        self.status.emit(
+            f"{keys.variable_total:,} variables, {format_bytes(first.total_bytes)}; "
+            "reading the object graph (checkpoint keys shown meanwhile)..."
+        )
+        self.tree_panel.set_trees({"objects": keys, "keys": keys}, keep, objects_pending=True)
+        self.index_read.emit(ckpt)
+        self._early = (ckpt, keys, self.tree_panel.changes)
+        QTimer.singleShot(0, self, lambda: self._finish_keys_first(ckpt, keep))
+
+    def _finish_keys_first(self, ckpt: Checkpoint, keep: str | None) -> None:
+        """The key view's first selection, on the next turn (as in ``_finish_showing``)."""
+        if self._early is not None and self._early[0] is ckpt:
+            self._select_first_unless(keep)
+            self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
+        self.keys_shown.emit()
+
+    def _take_over(self, ckpt: Checkpoint) -> None:
+        """``ckpt`` replaces the checkpoint shown: its own statistics, no old scan or picture."""
         self.runner.cancel("scan")
         if self.ckpt is not None:
             self._stats_by_prefix[self.ckpt.prefix] = self.stats_cache
         self.ckpt = ckpt
-        self._remember(ckpt, trees)
-        self.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
-        self.positions = {}
+        self.selection.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
+        self.selection.positions = {}
         self.large.forget()
         self.banner.hide()
-        warnings = _warnings(ckpt)
-        if warnings:
-            self.banner.show_message("\n".join(warnings), "warning")
-        self.picker.set_location(ckpt.location, ckpt.ref)
+
+    def _show_checkpoint(self, ckpt: Checkpoint, trees: Trees, opened: str | None) -> None:
+        early = self._early if self._early is not None and self._early[0] is ckpt else None
+        self._early = None
+        keep = self._selected_key()
+        if early is None:
+            self.about_to_show.emit()
+            self._take_over(ckpt)
+            self.picker.set_location(ckpt.location, ckpt.ref)
+        else:
+            self.banner.hide()
+        self._remember(ckpt, trees)
+        found = warnings(ckpt)
+        if found:
+            self.banner.show_message("\n".join(found), "warning")
         if opened is not None:
             settings.remember_path(opened)
         variables = [v for v in ckpt.variables if not v.is_object_graph]
         total = sum(v.size_bytes for v in variables)
         self.status.emit(f"{len(variables):,} variables, {format_bytes(total)}")
-        for tree in trees.values():
+        for tree in {id(t): t for t in trees.values()}.values():
             tree.clear_report()  # a report belongs to the checkpoint it was made for
-        self.tree_panel.set_trees(trees, keep)
+        if early is not None:
+            self._merge_objects(trees, early, keep)
+        else:
+            self.tree_panel.set_trees(trees, keep)
         self.checkpoint_shown.emit(ckpt)
+        # The first selection (details, values, the jobs it starts) on the event loop's
+        # next turn: the tree is painted first, two shorter stalls instead of one long.
+        QTimer.singleShot(0, self, lambda: self._finish_showing(ckpt, keep))
+
+    def _finish_showing(self, ckpt: Checkpoint, keep: str | None) -> None:
+        if self.ckpt is ckpt:  # not replaced by another meanwhile
+            self._select_first_unless(keep)
+            if self.scan_on_open and self.scan.want(ckpt):
+                self._maybe_scan()
+        self.loaded.emit()
+
+    def _merge_objects(self, trees: Trees, early, keep: str | None) -> None:
+        """The object view is ready for the checkpoint whose key view is shown. A user
+        who has selected, expanded or filtered meanwhile stays in the key view as they
+        left it (the same tree, its variables now with their object paths; the object
+        view a click away); otherwise the object view replaces it, the selection kept."""
+        _ckpt, keys, changes = early
+        self._swapping = True
+        try:
+            if self.tree_panel.changes != changes or trees["objects"] is keys:
+                self.tree_panel.adopt_trees(trees)
+                if self.current is not None and self.current.variable is not None:
+                    self._show_details(self.current)  # now with its object paths and TF name
+            else:
+                self.tree_panel.set_trees(trees, keep, show_objects=True)
+        finally:
+            self._swapping = False
+
+    def _select_first_unless(self, keep: str | None) -> None:
+        """Select the variable to show first, unless ``keep`` (the previous selection) was found."""
         if keep is None or self.current is None:
             tree = self.tree_panel.tree
             first = first_to_show(tree) if tree is not None else None
             if first is not None:
                 self.tree_panel.select_node(first)
-        if self.scan_on_open and total <= AUTO_SCAN_BYTES:
-            self._scan_wanted = True
-            self._maybe_scan()
-        self.loaded.emit()
+
+    def _selected_key(self) -> str | None:
+        return self.current.variable.key if self.current is not None and self.current.variable else None
 
     def _remember(self, ckpt: Checkpoint, trees: Trees) -> None:
-        self._recent[ckpt.prefix] = (_index_stamp(ckpt.prefix), ckpt, trees)
+        self._recent[ckpt.prefix] = (index_stamp(ckpt.prefix), ckpt, trees)
         self._recent.move_to_end(ckpt.prefix)
         while len(self._recent) > RECENT_CHECKPOINTS:
             dropped, _ = self._recent.popitem(last=False)
@@ -207,11 +266,18 @@ class BrowseController(Controller):
 
     def _on_node_selected(self, node: TreeNode | None) -> None:
         self.current = node
+        if self._swapping and node is not None and node.variable is not None and node.variable.key == self._shown_key:
+            # The same variable in the object view that replaced the key view: what is
+            # shown or being computed for it stays.
+            self.selection.node = node
+            self._show_details(node)
+            return
         # Whatever was computed for the previous selection must not land in the panels
         # of this one (a string or a group starts no job that would replace it).
         self.runner.drop("preview", "histogram", "values")
         self.large.wanted = None
         if node is None or self.ckpt is None:
+            self.selection.start(None, None)
             if self.ckpt is not None and self.ckpt.keras is not None:  # the file's own facts: architecture...
                 self.details.show_facts(self.ckpt.ref.name, describe_keras(self.ckpt, ""))
             else:
@@ -219,6 +285,15 @@ class BrowseController(Controller):
             self.histogram.clear()
             self.tensor.show_message("Select a variable to see its values.")
             return
+        self._shown_key = node.variable.key if node.variable is not None else None
+        self._show_details(node)
+        if node.variable is not None:
+            self.exportable.emit(node.variable.dtype.is_numeric or node.variable.dtype.is_string)
+            self._start_values(node)
+        self.selection.start(node, self.ckpt)
+        self._maybe_scan()
+
+    def _show_details(self, node: TreeNode) -> None:
         # What the restore doctor said of it (status, both shapes, suggestions), if it ran.
         restore = describe_finding(node.finding, finding_label(node.status, node.finding)) if node.finding else []
         if node.variable is None and node.kind == MODEL_ONLY:
@@ -228,142 +303,14 @@ class BrowseController(Controller):
             self.details.show_facts(node.path or "Checkpoint", describe_group(node, self.ckpt))
             self.tensor.show_message("A group: select one variable to see its values.")
         else:
-            variable = node.variable
-            self.details.show_facts(variable.display_path, restore + describe_variable(self.ckpt, node))
-            self.exportable.emit(variable.dtype.is_numeric or variable.dtype.is_string)
-            self._start_values(node)
-        self._start_histogram()
-        self._maybe_scan()
-
-    def _start_histogram(self) -> None:
-        node, ckpt = self.current, self.ckpt
-        if node is None or ckpt is None:
-            return
-        bins, value_range = self.histogram.bins.value(), self.histogram.requested_range()
-        if node.variable is None:
-            self._start_group_histogram(node, bins, value_range)
-            return
-        variable = node.variable
-        if not variable.dtype.is_numeric:
-            what = "the object graph (metadata)" if variable.is_object_graph else f"{variable.dtype.name} values"
-            self.histogram.clear(f"No histogram for {what}")
-            self.details.show_stats(None, "Statistics: not numeric")
-            return
-        key, title = variable.key, variable.display_path
-        cached = self.stats_cache.get(key)
-        wanted = self.large.wanted_for(key)
-        # One pass gives the statistics, the first NaN/Inf and the picture of a large
-        # tensor; the histogram's pass follows. Without those to find, only the latter.
-        first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
-        if cached is not None:
-            self.details.show_stats(cached)
-            self.details.show_positions(self.positions.get(key), cached)
-        else:
-            self.details.show_stats(None)
-            if variable.num_elements > PREVIEW_ELEMENTS:
-                self._start_preview(node, bins)
-
-        def compute(context: JobContext):
-            stats = cached
-            progress = context.passes(variable.num_elements, 2 if first_needed else 1)
-            if first_needed:
-                envelope = streamed_envelope(tuple(variable.shape), wanted[1]) if wanted else None
-                first = first_pass(ckpt, key, envelope, progress, context.cancelled)
-                context.report(first)
-                stats = first.stats
-            return stats, histogram_pass(ckpt, key, stats, bins, value_range, progress, context.cancelled)
-
-        def first_done(first) -> None:
-            self.stats_cache[key], self.positions[key] = first.stats, first.positions
-            self.details.show_stats(first.stats)
-            self.details.show_positions(first.positions, first.stats)
-            self._add_crc_fact(ckpt, key)
-            if wanted is not None and first.envelope is not None:
-                # Drawn a little later (a timer fires after the repaint queued now): the
-                # statistics are painted first, the plot after, two short stalls, not one long.
-                QTimer.singleShot(SPLIT_MS, lambda: self.large.built(wanted, first.envelope))
-
-        def show(result) -> None:
-            stats, histogram = result
-            self.stats_cache[key] = stats
-            self.histogram.show_histogram(histogram, title)
-            if not first_needed:
-                self._add_crc_fact(ckpt, key)
-            self._maybe_scan()
-
-        self._submit_histogram(compute, show, title, first_done)
-
-    def _add_crc_fact(self, ckpt, key: str) -> None:
-        """A Keras file's datasets have no checksum: say so rather than "verified"."""
-        stored = ckpt.keras is None or ckpt.entry(key).crc32c is not None
-        self.details.add_fact("CRC32C", "verified" if stored else "none stored (HDF5 keeps no checksum here)")
-
-    def _submit_histogram(self, compute, show, title: str, on_partial=None) -> None:
-        self.runner.submit(
-            "histogram", compute, show, self._histogram_failed,
-            label=f"Histogram of {title}", on_cancelled=self._histogram_cancelled, on_partial=on_partial,
-        )  # fmt: skip
-
-    def _histogram_cancelled(self) -> None:
-        self.histogram.mark_cancelled()
-        if self.current is None or self.current.variable is None or self.current.variable.key not in self.stats_cache:
-            self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
-        self._maybe_scan()
-
-    def _histogram_failed(self, message: str, details: str) -> None:
-        self._maybe_scan()
-        self.banner.show_message(message, "error", details)
-        self.histogram.clear("Could not compute the histogram")
-        self.details.show_stats(None, "Statistics: failed (see the message above)")
-        if "CRC32C" in message:
-            self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
-
-    def _start_preview(self, node: TreeNode, bins: int) -> None:
-        ckpt, key = self.ckpt, node.variable.key
-
-        def sample(context: JobContext):
-            return preview_summary(ckpt, key, bins)
-
-        def show(result) -> None:
-            stats, histogram, size = result
-            if self.runner.is_running("histogram") and self.current is node:  # the exact one is not in yet
-                self.details.show_stats(stats, f"preview from {size:,} sampled values; exact numbers coming")
-                self.histogram.show_histogram(histogram, node.variable.display_path, preview=True)
-
-        self.runner.submit("preview", sample, show, lambda _m, _d: None)
-
-    def _start_group_histogram(self, node: TreeNode, bins: int, value_range) -> None:
-        ckpt = self.ckpt
-        chosen = node.model_variables()  # slots left out, as in the group's parameter count
-        keys = [v.key for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
-        slots_left_out = len(chosen) < node.variable_count
-        total = sum(ckpt.variable(k).size_bytes for k in keys)
-        if not keys:
-            self.histogram.clear("No numeric variables in this group")
-            return
-        if total > AUTO_GROUP_BYTES:
-            self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
-            return
-        self.details.show_stats(None)
-        title = f"{node.path or 'all variables'} ({len(keys)} variables together)"
-        elements = sum(ckpt.variable(k).num_elements for k in keys)
-
-        def compute(context: JobContext):
-            progress = context.passes(elements, 1 if value_range is not None else 2)
-            return group_histogram(ckpt, keys, bins, value_range, progress, context.cancelled)
-
-        def show(result) -> None:
-            stats, histogram = result
-            self.histogram.show_histogram(histogram, title)
-            note = f"all {len(keys)} numeric variables together"
-            self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
-            self._maybe_scan()
-
-        self._submit_histogram(compute, show, title)
+            facts = describe_variable(self.ckpt, node, with_graph=self.ckpt.graph_decoded)
+            self.details.show_facts(node.variable.display_path, restore + facts)
 
     def _start_values(self, node: TreeNode) -> None:
         ckpt, variable = self.ckpt, node.variable
-        if variable.is_object_graph and ckpt.object_graph is not None:  # a serialized proto: no values to show
+        if (
+            variable.is_object_graph and ckpt.graph_decoded and ckpt.object_graph is not None
+        ):  # a serialized proto: no values to show
             self.tensor.show_message(f"{ckpt.object_graph.summary()}.\nThe object graph view shows its structure.")
             return
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
@@ -391,54 +338,24 @@ class BrowseController(Controller):
 
     # -- whole-checkpoint scan ------------------------------------------------------------------
 
-    def _maybe_scan(self) -> None:
-        """Start the scan asked for on opening once the selection's pass is done: it
-        then finds that variable's statistics known instead of reading it again."""
-        if self._scan_wanted and not self.runner.is_running("histogram"):
-            self._scan_wanted = False
-            self.start_scan()
-
     def pause_scan(self) -> None:
         """Stop the NaN/Inf scan while other work needs the CPU (a comparison)."""
-        self.runner.cancel("scan")
+        self.scan.stop()
+        self.scan.wanted = False  # nor start it when the selection's pass ends
 
     def resume_scan(self) -> None:
         """Scan again after a pause, if opening the checkpoint started one that did not finish."""
-        ckpt = self.ckpt
-        unfinished = self.scan_on_open and ckpt is not None and self.tree_panel.nonfinite is None
-        if unfinished and sum(v.size_bytes for v in ckpt.variables) <= AUTO_SCAN_BYTES:
+        if self.scan_on_open and self.scan.unfinished(self.ckpt):
             self.start_scan()
 
     def start_scan(self) -> None:
-        ckpt = self.ckpt
-        if ckpt is None:
+        if self._early is not None:  # it needs every variable: it starts once the object graph is read
+            self.scan.wanted = True
             return
-        keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
-        known = dict(self.stats_cache)
-        total = sum(ckpt.variable(k).num_elements for k in keys)
+        self.scan.start(self.ckpt, self.stats_cache)
 
-        def scan(context: JobContext):
-            context.progress(0, total)
-            return all_stats(ckpt, keys, known, context.progress, context.cancelled)
-
-        def show(found: dict[str, TensorStats]) -> None:
-            if self.ckpt is not ckpt:
-                return
-            self.stats_cache.update(found)
-            bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
-            self.tree_panel.set_nonfinite(set(bad), bad)
-            message = f"{len(bad)} variable(s) hold NaN or Inf" if bad else "No NaN or Inf in any variable"
-            self.status.emit(message)
-            if bad:
-                self.banner.show_message(message + ": tick 'NaN/Inf only' to list them.", "warning")
-
-        def failed(message: str, details: str) -> None:
-            if self.ckpt is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone
-                return
-            kind = "error" if "CRC32C" in message else "warning"
-            self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
-
-        self.runner.submit("scan", scan, show, failed, label="Scanning for NaN/Inf")
+    def _maybe_scan(self) -> None:
+        self.scan.maybe_start(self.ckpt, self.stats_cache)
 
     # -- export ---------------------------------------------------------------------------------
 
@@ -468,43 +385,3 @@ class BrowseController(Controller):
     def save_histogram(self, path: str) -> None:
         """The histogram's PNG to ``path``, through the write guard like every export."""
         self.write_export(path, self.histogram.png_bytes(), self.ckpt)
-
-
-def _build_trees(ckpt: Checkpoint) -> Trees:
-    """Both views (the key view built when first shown; without an object graph there
-    is only the key view). The variable to select first is found here, off the GUI
-    thread, and the levels above it made (the tree is not shown yet)."""
-    trees = CheckpointTrees(ckpt)
-    first = first_to_show(trees["objects"])
-    if first is not None:
-        place(first)
-    return trees
-
-
-def _warnings(ckpt: Checkpoint) -> list[str]:
-    """What the banner says about a checkpoint that opened (but not quite whole)."""
-    warnings = list(ckpt.location.warnings)
-    if not ckpt.ref.complete and not any(w.startswith(f"{ckpt.ref.name} is incomplete") for w in warnings):
-        warnings.append(f"{ckpt.ref.name} is incomplete: its data file(s) are missing, values cannot be read")
-    if ckpt.graph_error is not None:
-        warnings.append(f"{ckpt.graph_error}; showing the checkpoint keys without the object graph")
-    return warnings
-
-
-def _index_stamp(prefix: str) -> tuple:
-    """Identifies an index file's content cheaply: a rewritten checkpoint is re-read."""
-    try:
-        stat = os.stat(prefix + ".index")
-    except OSError:
-        return ()
-    return (stat.st_size, stat.st_mtime_ns)
-
-
-def badge_text(stats: TensorStats) -> str:
-    """A variable's NaN/Inf badge: "3 NaN, 2 Inf"."""
-    parts = []
-    if stats.nan:
-        parts.append(f"{stats.nan:,} NaN")
-    if stats.posinf or stats.neginf:
-        parts.append(f"{stats.posinf + stats.neginf:,} Inf")
-    return ", ".join(parts)

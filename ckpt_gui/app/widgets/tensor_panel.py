@@ -146,8 +146,19 @@ class TensorPanel(QTabWidget):
             self._draw_plane_envelope(envelope)
 
     def _wait_for_picture(self) -> None:
-        self.picture.setCurrentWidget(self.message)
-        self.message.setText(f"{self.title}\n{format_shape(self.value.shape)}: drawing its min/max envelope...")
+        """The page the envelope will be drawn on, empty, its title saying it is coming:
+        the page stays laid out (switching to the message page and back re-laid out the
+        plot, with its title row, in the same turn as drawing the envelope)."""
+        waiting = "drawing the min/max envelope..."  # short: the plot's title is one line
+        if self.value.ndim == 1:
+            self.picture.setCurrentWidget(self.line)
+            self.line_curve.setData([], [])
+            self.line.setTitle(waiting, size="9pt")
+        else:
+            self.picture.setCurrentWidget(self.picture.widget(1))
+            self.image.clear()
+            self.overlay.clear()
+            self.image_plot.setTitle(waiting, size="9pt")
 
     def show_value(self, value: np.ndarray | ValueView, title: str) -> None:
         """Show a tensor; pass a ValueView (core.planes.prepare_view, run off the GUI

@@ -30,6 +30,7 @@ from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
 ALL_DTYPES = "All dtypes"
 EXPAND_ROWS = 40  # default expansion opens levels while fewer rows than this show
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
+REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
 DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
 # The columns beside the name take what their contents need, up to these widths, so
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
@@ -114,6 +115,12 @@ class TreePanel(QWidget):
         self.nan_box.toggled.connect(lambda _on: self.apply_filter())
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        # What was done to the tree shown (expanded, collapsed, selected, filtered), so
+        # that a tree replacing it can tell whether the user has worked in this one.
+        self.changes = 0
+        for signal in (self.view.expanded, self.view.collapsed, self.view.selectionModel().currentChanged,
+                       self.search.textChanged):  # fmt: skip
+            signal.connect(self._count_change)
         refit_on_expand(self.view, self.fit_columns)
         column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES])
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -129,20 +136,46 @@ class TreePanel(QWidget):
 
     # -- content ----------------------------------------------------------------------
 
-    def set_trees(self, trees: dict[str, VariableTree], keep_key: str | None = None) -> None:
-        """Show new trees ("objects" and "keys"); reselect ``keep_key`` if it exists."""
+    def set_trees(
+        self,
+        trees: dict[str, VariableTree],
+        keep_key: str | None = None,
+        objects_pending: bool = False,
+        show_objects: bool = False,
+    ) -> None:
+        """Show new trees ("objects" and "keys"); reselect ``keep_key`` if it exists.
+        ``objects_pending``: only the key view for now, the object graph being read;
+        ``show_objects``: switch to the object view (if there is one)."""
         self.trees = trees
         self.nonfinite = None
         self.statuses = None
         self.view.setColumnHidden(RESTORE, True)
         self.nan_box.setEnabled(False)
         self.nan_box.setChecked(False)
-        has_objects = "keys" not in trees or trees["objects"] is not trees["keys"]  # keys may be built later
-        self.objects_button.setEnabled(has_objects)
-        if not has_objects:
-            self.keys_button.setChecked(True)
+        has_objects = self._enable_views(objects_pending)
+        if has_objects and show_objects and not self.objects_button.isChecked():
+            self.objects_button.blockSignals(True)  # one tree shown below, not the old one first
+            self.objects_button.setChecked(True)
+            self.objects_button.blockSignals(False)
         self._fill_dtypes()
         self._show_current_tree(keep_key)
+
+    def adopt_trees(self, trees: dict[str, VariableTree]) -> None:
+        """The object graph is read: ``trees`` has the key view shown (the same tree,
+        left as it is, expanded rows, filter and selection) and now the object view."""
+        self.trees = trees
+        self._enable_views(False)
+
+    def _enable_views(self, objects_pending: bool) -> bool:
+        trees = self.trees
+        has_objects = not objects_pending and ("keys" not in trees or trees["objects"] is not trees["keys"])
+        self.objects_button.setEnabled(has_objects)
+        self.objects_button.setToolTip("Reading the object graph..." if objects_pending else "")
+        if not has_objects and not self.keys_button.isChecked():
+            self.objects_button.blockSignals(True)  # the caller shows the tree (not twice)
+            self.keys_button.setChecked(True)
+            self.objects_button.blockSignals(False)
+        return has_objects
 
     @property
     def current_view(self) -> str:
@@ -183,12 +216,29 @@ class TreePanel(QWidget):
         self.apply_filter()
 
     def select_node(self, node: TreeNode) -> bool:
+        """Select ``node`` and scroll to it, opening the groups above it, unless one of
+        them is closed and holds more than REVEAL_ROWS rows: laying those out takes
+        seconds (a list of 20,000 blocks), so the row is selected inside it unseen."""
         if not self.model.is_shown(node):
             return False
         index = self.model.index_of(node)
-        self.view.setCurrentIndex(index)
-        self.view.scrollTo(index)
+        reveal = not self._under_closed_crowd(node)
+        self.view.setAutoScroll(reveal)  # selecting scrolls to (and opens up to) the row when on
+        try:
+            self.view.setCurrentIndex(index)
+        finally:
+            self.view.setAutoScroll(True)
+        if reveal:
+            self.view.scrollTo(index)
         return True
+
+    def _under_closed_crowd(self, node: TreeNode) -> bool:
+        group = node.parent
+        while group is not None and group.parent is not None:
+            if len(group.shown) > REVEAL_ROWS and not self.view.isExpanded(self.model.index_of(group)):
+                return True
+            group = group.parent
+        return False
 
     def select_key(self, key: str) -> bool:
         tree = self.tree
@@ -323,6 +373,9 @@ class TreePanel(QWidget):
         if index.isValid():
             self.view.setCurrentIndex(index)
             self.menu_requested.emit(self.model.node(index), self.view.viewport().mapToGlobal(position))
+
+    def _count_change(self, *_args) -> None:
+        self.changes += 1
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.node_selected.emit(self.model.node(current) if current.isValid() else None)

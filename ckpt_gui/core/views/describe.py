@@ -14,14 +14,16 @@ from ckpt_gui.core.views.tree import SLOT, TreeNode
 SCALAR_PREVIEW_ELEMENTS = 16  # tensors this small have their values shown in the details
 
 
-def describe_variable(ckpt: Checkpoint, node: TreeNode) -> list[tuple[str, str]]:
+def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True) -> list[tuple[str, str]]:
+    """A variable's facts for the Details panel; ``with_graph`` False leaves out what
+    only the object graph says (its TF name), while the app is still decoding it."""
     variable = node.variable
     assert variable is not None
     entry = ckpt.entry(variable.key)
     rows = [("Key", variable.key)]
     if variable.object_paths:
         rows.append(("Object paths", "\n".join(variable.object_paths)))
-    graph = ckpt.object_graph
+    graph = ckpt.object_graph if with_graph else None
     found = graph.attribute_of_key(variable.key) if graph is not None else None
     if found is not None and found[1].full_name:
         rows.append(("TF name", found[1].full_name))

@@ -258,14 +258,24 @@ class CheckpointTrees(dict):
     """The two views of one checkpoint, ``"objects"`` and ``"keys"``. With an object
     graph the key view is built on first use: it is half the work of opening a large
     checkpoint, for a view few look at. Built late, it gets the restore report the
-    object view has. (Without an object graph both names give the key view.)"""
+    object view has. (Without an object graph both names give the key view.)
 
-    def __init__(self, ckpt: Checkpoint) -> None:
+    ``keys``: a key view already made (from :attr:`Checkpoint.key_variables`, shown
+    while the object graph was decoded): it is kept, its leaves given the variables
+    with their object paths."""
+
+    def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None) -> None:
+        if keys is not None:
+            variables = {v.key: v for v in ckpt.variables}
+            for node in keys.by_key.values():  # the same key, dtype and shape: one reference swapped each
+                node.variable = variables[node.variable.key]
         if ckpt.keras is not None:  # Keras names in the object view, the HDF5 paths in the key view
-            super().__init__(objects=keras_tree(ckpt))
+            super().__init__(objects=keras_tree(ckpt), **({"keys": keys} if keys is not None else {}))
         elif ckpt.object_graph is None:
-            keys = key_tree(ckpt.variables)
+            keys = keys or key_tree(ckpt.variables)
             super().__init__(objects=keys, keys=keys)
+        elif keys is not None:
+            super().__init__(objects=object_tree(ckpt), keys=keys)
         else:
             super().__init__(objects=object_tree(ckpt))
         self._variables = ckpt.variables

@@ -1,0 +1,92 @@
+"""The whole-checkpoint NaN/Inf scan of the browse workflow: started on opening (once
+the selection's own statistics pass is done, so that variable is not read twice),
+paused while a comparison needs the CPU, and its findings as badges in the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.core.analysis.stats import TensorStats
+from ckpt_gui.core.analysis.summaries import all_stats
+from ckpt_gui.core.checkpoint import Checkpoint
+
+AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
+
+
+class NanScan:
+    def __init__(
+        self,
+        runner: JobRunner,
+        tree_panel: TreePanel,
+        banner: Banner,
+        say: Callable[[str], None],
+        shown: Callable[[], Checkpoint | None],
+    ) -> None:
+        self.runner, self.tree_panel, self.banner, self.say, self.shown = runner, tree_panel, banner, say, shown
+        self.wanted = False  # a scan waits for the selection's pass (not to read twice)
+
+    def want(self, ckpt: Checkpoint) -> bool:
+        """Ask for a scan of a checkpoint just shown, if it is small enough to scan on open."""
+        self.wanted = sum(v.size_bytes for v in ckpt.variables) <= AUTO_SCAN_BYTES
+        return self.wanted
+
+    def maybe_start(self, ckpt: Checkpoint | None, known: dict[str, TensorStats]) -> None:
+        """Start the scan asked for on opening once the selection's pass is done: it
+        then finds that variable's statistics known instead of reading it again."""
+        if self.wanted and not self.runner.is_running("histogram"):
+            self.wanted = False
+            self.start(ckpt, known)
+
+    def stop(self) -> None:
+        self.runner.cancel("scan")
+
+    def unfinished(self, ckpt: Checkpoint | None) -> bool:
+        """Whether a scan opening ``ckpt`` would have started has not finished."""
+        if ckpt is None or self.tree_panel.nonfinite is not None:
+            return False
+        return sum(v.size_bytes for v in ckpt.variables) <= AUTO_SCAN_BYTES
+
+    def start(self, ckpt: Checkpoint | None, known: dict[str, TensorStats]) -> None:
+        """Scan every numeric variable of ``ckpt`` (those in ``known`` are not read
+        again); ``known`` gets the statistics found."""
+        if ckpt is None:
+            return
+        keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+        before = dict(known)
+        total = sum(ckpt.variable(k).num_elements for k in keys)
+
+        def scan(context: JobContext):
+            context.progress(0, total)
+            return all_stats(ckpt, keys, before, context.progress, context.cancelled)
+
+        def show(found: dict[str, TensorStats]) -> None:
+            if self.shown() is not ckpt:
+                return
+            known.update(found)
+            bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
+            self.tree_panel.set_nonfinite(set(bad), bad)
+            message = f"{len(bad)} variable(s) hold NaN or Inf" if bad else "No NaN or Inf in any variable"
+            self.say(message)
+            if bad:
+                self.banner.show_message(message + ": tick 'NaN/Inf only' to list them.", "warning")
+
+        def failed(message: str, details: str) -> None:
+            if self.shown() is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone
+                return
+            kind = "error" if "CRC32C" in message else "warning"
+            self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
+
+        self.runner.submit("scan", scan, show, failed, label="Scanning for NaN/Inf")
+
+
+def badge_text(stats: TensorStats) -> str:
+    """A variable's NaN/Inf badge: "3 NaN, 2 Inf"."""
+    parts = []
+    if stats.nan:
+        parts.append(f"{stats.nan:,} NaN")
+    if stats.posinf or stats.neginf:
+        parts.append(f"{stats.posinf + stats.neginf:,} Inf")
+    return ", ".join(parts)

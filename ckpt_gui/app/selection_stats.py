@@ -1,0 +1,190 @@
+"""The statistics and histogram of what the browse workflow has selected: one variable
+(a sampled preview first when it is large, then one exact pass for the statistics,
+the first NaN/Inf and a large tensor's picture, and the histogram's pass), or a
+group's variables together. What was computed is kept per checkpoint key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+
+from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.large_values import LargeValues
+from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.details_panel import DetailsPanel
+from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pass
+from ckpt_gui.core.analysis.stats import TensorStats
+from ckpt_gui.core.analysis.summaries import group_histogram, preview_summary
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.formatting import format_bytes
+from ckpt_gui.core.views.large_values import streamed_envelope
+from ckpt_gui.core.views.tree import TreeNode
+
+PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
+AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
+SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
+
+
+class SelectionStats:
+    def __init__(
+        self,
+        runner: JobRunner,
+        histogram: HistogramPanel,
+        details: DetailsPanel,
+        large: LargeValues,
+        banner: Banner,
+        done: Callable[[], None],
+    ) -> None:
+        """``done`` is called whenever the histogram lane has finished (or given up)."""
+        self.runner, self.histogram, self.details, self.large, self.banner = runner, histogram, details, large, banner
+        self.done = done
+        self.node: TreeNode | None = None
+        self.ckpt: Checkpoint | None = None
+        self.stats_cache: dict[str, TensorStats] = {}
+        self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
+
+    def start(self, node: TreeNode | None, ckpt: Checkpoint | None) -> None:
+        """Compute (or show the known) statistics and histogram of ``node``."""
+        self.node, self.ckpt = node, ckpt
+        if node is None or ckpt is None:
+            return
+        bins, value_range = self.histogram.bins.value(), self.histogram.requested_range()
+        if node.variable is None:
+            self._start_group(node, bins, value_range)
+        elif not node.variable.dtype.is_numeric:
+            variable = node.variable
+            what = "the object graph (metadata)" if variable.is_object_graph else f"{variable.dtype.name} values"
+            self.histogram.clear(f"No histogram for {what}")
+            self.details.show_stats(None, "Statistics: not numeric")
+        else:
+            self._start_variable(node, ckpt, bins, value_range)
+
+    def restart(self) -> None:
+        """Again for the same selection (the histogram's bins or range changed)."""
+        self.start(self.node, self.ckpt)
+
+    def _start_variable(self, node: TreeNode, ckpt: Checkpoint, bins: int, value_range) -> None:
+        variable = node.variable
+        key, title = variable.key, variable.display_path
+        cached = self.stats_cache.get(key)
+        wanted = self.large.wanted_for(key)
+        # One pass gives the statistics, the first NaN/Inf and the picture of a large
+        # tensor; the histogram's pass follows. Without those to find, only the latter.
+        first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
+        if cached is not None:
+            self.details.show_stats(cached)
+            self.details.show_positions(self.positions.get(key), cached)
+        else:
+            self.details.show_stats(None)
+            if variable.num_elements > PREVIEW_ELEMENTS:
+                self._start_preview(node, ckpt, bins)
+
+        def compute(context: JobContext):
+            stats = cached
+            progress = context.passes(variable.num_elements, 2 if first_needed else 1)
+            if first_needed:
+                envelope = streamed_envelope(tuple(variable.shape), wanted[1]) if wanted else None
+                first = first_pass(ckpt, key, envelope, progress, context.cancelled)
+                context.report(first)
+                stats = first.stats
+            return stats, histogram_pass(ckpt, key, stats, bins, value_range, progress, context.cancelled)
+
+        def first_done(first) -> None:
+            self.stats_cache[key], self.positions[key] = first.stats, first.positions
+            self.details.show_stats(first.stats)
+            self.details.show_positions(first.positions, first.stats)
+            self._add_crc_fact(ckpt, key)
+            if wanted is not None and first.envelope is not None:
+                # Drawn a little later (a timer fires after the repaint queued now): the
+                # statistics are painted first, the plot after, two short stalls, not one long.
+                QTimer.singleShot(SPLIT_MS, lambda: self.large.built(wanted, first.envelope))
+
+        def show(result) -> None:
+            stats, histogram = result
+            self.stats_cache[key] = stats
+            self.histogram.show_histogram(histogram, title)
+            if not first_needed:
+                self._add_crc_fact(ckpt, key)
+            self.done()
+
+        self._submit(compute, show, title, first_done)
+
+    def _add_crc_fact(self, ckpt, key: str) -> None:
+        """A Keras file's datasets have no checksum: say so rather than "verified"."""
+        stored = ckpt.keras is None or ckpt.entry(key).crc32c is not None
+        self.details.add_fact("CRC32C", "verified" if stored else "none stored (HDF5 keeps no checksum here)")
+
+    def _submit(self, compute, show, title: str, on_partial=None) -> None:
+        self.runner.submit(
+            "histogram", compute, show, self._failed,
+            label=f"Histogram of {title}", on_cancelled=self._cancelled, on_partial=on_partial,
+        )  # fmt: skip
+
+    def _cancelled(self) -> None:
+        self.histogram.mark_cancelled()
+        node = self.node
+        if node is None or node.variable is None or node.variable.key not in self.stats_cache:
+            self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
+        self.done()
+
+    def _failed(self, message: str, details: str) -> None:
+        self.done()
+        self.banner.show_message(message, "error", details)
+        self.histogram.clear("Could not compute the histogram")
+        self.details.show_stats(None, "Statistics: failed (see the message above)")
+        if "CRC32C" in message:
+            self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
+
+    def _start_preview(self, node: TreeNode, ckpt: Checkpoint, bins: int) -> None:
+        key = node.variable.key
+
+        def sample(context: JobContext):
+            return preview_summary(ckpt, key, bins)
+
+        def still_wanted() -> bool:
+            return self.runner.is_running("histogram") and self.node is node  # the exact one is not in yet
+
+        def show(result) -> None:
+            stats, histogram, size = result
+            if still_wanted():
+                self.details.show_stats(stats, f"preview from {size:,} sampled values; exact numbers coming")
+                # The plot on the next turn: two shorter stalls than both at once.
+                QTimer.singleShot(0, self.histogram, lambda: show_histogram(histogram))
+
+        def show_histogram(histogram) -> None:
+            if still_wanted():
+                self.histogram.show_histogram(histogram, node.variable.display_path, preview=True)
+
+        self.runner.submit("preview", sample, show, lambda _m, _d: None)
+
+    def _start_group(self, node: TreeNode, bins: int, value_range) -> None:
+        ckpt = self.ckpt
+        chosen = node.model_variables()  # slots left out, as in the group's parameter count
+        numeric = [v for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
+        keys = [v.key for v in numeric]
+        slots_left_out = len(chosen) < node.variable_count
+        total = sum(v.size_bytes for v in numeric)
+        if not keys:
+            self.histogram.clear("No numeric variables in this group")
+            return
+        if total > AUTO_GROUP_BYTES:
+            self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
+            return
+        self.details.show_stats(None)
+        title = f"{node.path or 'all variables'} ({len(keys)} variables together)"
+        elements = sum(v.num_elements for v in numeric)
+
+        def compute(context: JobContext):
+            progress = context.passes(elements, 1 if value_range is not None else 2)
+            return group_histogram(ckpt, keys, bins, value_range, progress, context.cancelled)
+
+        def show(result) -> None:
+            stats, histogram = result
+            self.histogram.show_histogram(histogram, title)
+            note = f"all {len(keys)} numeric variables together"
+            self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
+            self.done()
+
+        self._submit(compute, show, title)

@@ -1,0 +1,134 @@
+"""Opening a checkpoint with a large object graph (issue 11): the key view is shown as
+soon as the index is read, while the object graph is decoded; then the object view
+replaces it with the selection kept, or, when the user has worked in the key view
+meanwhile, the key view stays as they left it. The decoding is held here with an
+event (a large graph's seconds, made deterministic); the oracle for the key view is
+``tf.train.list_variables``, run once in a child process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from ckpt_gui.app import opening
+from ckpt_gui.core.checkpoint import Checkpoint
+
+WAIT_MS = 60_000
+LIST_VARIABLES = (
+    "import json, sys, tensorflow as tf; print(json.dumps([k for k, _ in tf.train.list_variables(sys.argv[1])]))"
+)
+
+
+@pytest.fixture(scope="module")
+def listed_keys(checkpoints) -> list[str]:
+    """TensorFlow's listing of keras_seq's keys."""
+    prefix = str(Checkpoint.open(checkpoints / "keras_seq").prefix)
+    result = subprocess.run(
+        [sys.executable, "-c", LIST_VARIABLES, prefix], capture_output=True, text=True, timeout=300, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture()
+def held_graph(monkeypatch):
+    """Every object graph's decoding waits until the test lets it go (``.set()``)."""
+    gate = threading.Event()
+    decode = Checkpoint._read_object_graph
+
+    def held(self):
+        gate.wait(WAIT_MS / 1000)
+        return decode(self)
+
+    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
+    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
+    yield gate
+    gate.set()  # never leave a worker waiting
+
+
+def _open_keys_first(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.browse.keys_shown, timeout=WAIT_MS):
+        window.browse.open_path(str(path))
+
+
+def _lanes_submitted(monkeypatch, browse) -> list[str]:
+    lanes = []
+    submit = browse.runner.submit
+
+    def spy(lane, *args, **kwargs):
+        lanes.append(lane)
+        return submit(lane, *args, **kwargs)
+
+    monkeypatch.setattr(browse.runner, "submit", spy)
+    return lanes
+
+
+def test_key_view_first_then_the_object_view_with_the_selection_kept(
+    qtbot, window, checkpoints, held_graph, listed_keys, monkeypatch
+):
+    browse, panel = window.browse, window.tree_panel
+    lanes = _lanes_submitted(monkeypatch, browse)
+    _open_keys_first(qtbot, window, checkpoints / "keras_seq")
+    # Shown from the index alone: the keys as TensorFlow lists them, the object graph not read.
+    assert not browse.ckpt.graph_decoded
+    assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
+    assert sorted(panel.tree.by_key) == sorted(listed_keys)
+    selected = panel.selected_node()
+    assert selected is not None and len(selected.variable.shape) >= 2  # the largest matrix, as always
+    assert not selected.variable.object_paths and "reading the object graph" in window.statusBar().currentMessage()
+    key = selected.variable.key
+
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    assert panel.current_view == "objects" and panel.objects_button.isEnabled()
+    node = panel.selected_node()
+    assert node is panel.tree.by_key[key] and node.variable.object_paths  # the same variable, its object path known
+    assert browse.current is node
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    # Its values and histogram were computed once, for the key view's row: not again.
+    assert lanes.count("histogram") == 1 and lanes.count("values") == 1
+    assert window.histogram.histogram is not None and window.tensor.value is not None
+
+
+def test_a_user_working_in_the_key_view_keeps_it_as_they_left_it(qtbot, window, checkpoints, held_graph, listed_keys):
+    browse, panel, view = window.browse, window.tree_panel, window.tree_panel.view
+    _open_keys_first(qtbot, window, checkpoints / "keras_seq")
+    tree = panel.tree
+    first = panel.selected_node()
+    groups = [n for n in tree.root.walk() if n is not tree.root and n.variable is None and n.has_shown()]
+    chosen, group = next(
+        (v, g) for g in groups for v in tree.by_key.values()
+        if v is not first and v.variable.dtype.is_floating and g not in _ancestors(v)
+    )  # fmt: skip
+    assert panel.select_node(chosen)
+    view.expand(panel.model.index_of(group))
+    view.collapse(panel.model.index_of(group))  # the user's own expansion state
+
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    # The same tree, the group as the user left it, the row still selected; the object view a click away.
+    assert panel.current_view == "keys" and panel.tree is tree and panel.objects_button.isEnabled()
+    assert not view.isExpanded(panel.model.index_of(group)) and panel.selected_node() is chosen
+    assert all(view.isExpanded(panel.model.index_of(n)) for n in _ancestors(chosen))
+    assert chosen.variable.object_paths == browse.ckpt.variable(chosen.variable.key).object_paths
+    assert chosen.variable.object_paths, "the variables of the key view got their object paths"
+    assert "Object paths" in _facts(window.details)
+    panel.objects_button.setChecked(True)
+    assert panel.current_view == "objects" and panel.selected_node().variable.key == chosen.variable.key
+
+
+def _facts(details) -> list[str]:
+    """The labels of the Details panel's facts."""
+    grid = details.facts
+    return [grid.itemAt(i).widget().text() for i in range(grid.count()) if grid.itemAt(i).widget() is not None]
+
+
+def _ancestors(node):
+    found = []
+    while node.parent is not None and node.parent.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
