@@ -361,7 +361,8 @@ def test_a_v1_checkpoint_in_a_bucket_is_refused_plainly(s3):
 def test_the_doctor_asks_for_a_local_copy(s3, tmp_path):
     result = run(s3, "diagnose", s3.url("keras_seq"), "--model", str(tmp_path / "model.py"))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"ckpt-gui: error: {s3.url('keras_seq', 'ckpt-4')}: {DOCTOR_NEEDS_LOCAL}"
+    # Refused before anything is fetched: the URL as the user gave it.
+    assert result.stderr.strip() == f"ckpt-gui: error: {s3.url('keras_seq')}: {DOCTOR_NEEDS_LOCAL}"
 
 
 LOCAL_PROBE = """
