@@ -103,7 +103,8 @@ class BrowseController(Controller):
 
         def load(context: JobContext):
             context.progress(0, 0)
-            ckpt = Checkpoint.open(path)
+            ckpt = Checkpoint.open(path, progress=context.progress)  # the index's bytes read; cancellable
+            context.progress(0, 0)  # busy again: the object graph and the tree
             return ckpt, _build_trees(ckpt)
 
         self.runner.submit(
@@ -122,7 +123,8 @@ class BrowseController(Controller):
             return
 
         def load(context: JobContext):
-            ckpt = previous.sibling(ref)
+            ckpt = previous.sibling(ref, progress=context.progress)
+            context.progress(0, 0)
             return ckpt, _build_trees(ckpt)
 
         self.runner.submit(
