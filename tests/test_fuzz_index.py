@@ -143,7 +143,8 @@ def test_the_fuzzer_runs_from_the_command_line(checkpoints, tmp_path):
     source = tmp_path / "tf1"
     shutil.copytree(checkpoints / "tf1", source)
     result = subprocess.run(
-        [sys.executable, str(REPO / "tools" / "fuzz_index.py"), str(source / "model.ckpt-1000"), "--count", "50"],
+        [sys.executable, str(REPO / "tools" / "fuzz_index.py"), str(source / "model.ckpt-1000"), "--count", "50"]
+        + ["--jobs", "2", "--findings", str(tmp_path / "findings")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -168,3 +169,44 @@ def test_a_snappy_block_claiming_4_gb_is_refused_before_decompressing(scratch_co
     index = fuzz_index.append_block(file, fuzz_index.build_block([(b"z", handle)], 1))
     (folder / "model.ckpt-1000.index").write_bytes(bytes(file) + (meta + index).ljust(40, b"\x00") + TABLE_MAGIC)
     assert_one_line_error(str(folder / "model.ckpt-1000"), "Snappy", "4294967296")
+
+
+# -- the fuzzer's own guarantees ------------------------------------------------------------
+
+
+def test_an_unexpected_exception_is_a_finding_with_its_input_saved(checkpoints, tmp_path, monkeypatch):
+    def broken(prefix):
+        raise KeyError("a bug in the reader")
+
+    monkeypatch.setattr(fuzz_index, "exercise", broken)
+    fuzzer = fuzz_index.Fuzzer([str(checkpoints / "dtypes" / "ckpt")], str(tmp_path / "work"), 1, str(tmp_path / "f"))
+    fuzzer.run(3)
+    assert fuzzer.counts["KeyError"] == 3 and fuzzer.counts["unexpected"] == 3
+    saved = sorted((tmp_path / "f").glob("KeyError-*.index"))
+    assert saved and all(path.with_suffix(".txt").read_text().startswith("KeyError\n") for path in saved)
+    assert all(path.read_bytes() for path in saved)
+
+
+def test_a_worker_stuck_in_c_code_is_killed_and_its_input_saved(checkpoints, tmp_path, monkeypatch):
+    """The in-process timer cannot interrupt a C call; the worker's CPU-time limit can."""
+    import itertools
+
+    def stuck_in_c(prefix):
+        sum(itertools.repeat(1, 10**13))  # one C call: no Python signal handler runs in it
+
+    monkeypatch.setattr(fuzz_index, "exercise", stuck_in_c)
+    monkeypatch.setattr(fuzz_index, "HANG_SECONDS", 1)
+    monkeypatch.setattr(fuzz_index, "KILL_MARGIN_SECONDS", 1)
+    pool = fuzz_index.Pool([str(checkpoints / "dtypes" / "ckpt")], str(tmp_path / "work"), 1, str(tmp_path / "f"))
+    counts = pool.run(jobs=1, count=1)
+    assert counts["hang over 5 s (worker killed)"] == 1 and counts["unexpected"] == 1, counts
+    (saved,) = (tmp_path / "f").glob("hang*.index")
+    source = (checkpoints / "dtypes" / "ckpt.index").read_bytes()
+    assert saved.read_bytes() != source and saved.read_bytes()  # the mutant, not the source
+
+
+def test_a_pool_of_workers_adds_up_its_counts(checkpoints, tmp_path):
+    pool = fuzz_index.Pool([str(checkpoints / "dtypes" / "ckpt")], str(tmp_path / "work"), 5, str(tmp_path / "f"))
+    counts = pool.run(jobs=2, count=101)
+    assert counts["inputs"] == 101 and counts["unexpected"] == 0, pool.unexpected
+    assert counts["inputs"] == counts["ok"] + counts["checkpoint_error"]

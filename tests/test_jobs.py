@@ -145,3 +145,19 @@ def test_wait_returns_once_the_jobs_returned(qtbot, runner):
     assert unfinished_jobs() == []
     with idle(qtbot, runner):
         pass  # the result is delivered by the event loop, after wait()
+
+
+def test_a_new_phase_is_shown_at_once(qtbot, runner):
+    """Opening reports the index's bytes, then goes busy (total 0) for the object graph
+    and the tree: the switch is not throttled away."""
+    seen = []
+
+    def phases(context: JobContext):
+        context.progress(0, 100)
+        context.progress(100)  # the last of a phase always comes
+        context.progress(0, 0)  # within the throttle interval, but a new total
+        return "done"
+
+    with idle(qtbot, runner):
+        runner.submit("lane", phases, lambda _r: None, label="Opening", on_progress=lambda d, t: seen.append((d, t)))
+    assert seen[-2:] == [(100, 100), (0, 0)], seen

@@ -194,3 +194,30 @@ def test_a_large_comparison_opens_only_as_deep_as_a_screenful():
     assert _opening_depth(small) == 2
     blocks = node([node([node([node([node()]) for _ in range(OPEN_ROWS)])])])  # model > blocks > 2,000 blocks
     assert _opening_depth(blocks) == 0  # model open, blocks closed: not 2,000 blocks opened
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_reading_a_large_index_reports_progress_and_can_be_cancelled(tmp_path):
+    """The app's progress while a large index is read (core: bytes of the index decoded,
+    after each block); the callback raising stops the reading."""
+    from tools.bundle_writer import write_bundle
+
+    prefix = str(tmp_path / "ckpt")
+    write_bundle(prefix, ((f"layer_{i:05d}/w", "float32", (2,), bytes(8)) for i in range(60_000)))
+    calls: list[tuple[int, int]] = []
+    ckpt = Checkpoint.open(prefix, progress=lambda done, total: calls.append((done, total)))
+    assert [v.key for v in ckpt.variables] == [v.key for v in Checkpoint.open(prefix).variables]
+    total = calls[0][1]
+    assert calls[0] == (0, total) and calls[-1] == (total, total) and len(calls) > 5  # after each 256 KB block
+    assert all(t == total for _d, t in calls) and [d for d, _t in calls] == sorted(d for d, _t in calls)
+    assert 0.5 * Path(prefix + ".index").stat().st_size < total < Path(prefix + ".index").stat().st_size
+
+    def stop_halfway(done: int, total: int) -> None:
+        if done > total // 2:
+            raise _Stop
+
+    with pytest.raises(_Stop):  # not turned into a CheckpointError
+        Checkpoint.open(prefix, progress=stop_halfway)

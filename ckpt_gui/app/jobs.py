@@ -71,10 +71,11 @@ class JobContext:
 
     def progress(self, done: int, total: int | None = None) -> None:
         """Report progress (throttled); also the place where cancellation is noticed."""
+        new_phase = total is not None and total != self.total  # shown at once, e.g. busy again
         if total is not None:
             self.total = total
         now = time.monotonic()
-        if now - self._last_progress >= PROGRESS_INTERVAL or done >= self.total > 0:
+        if new_phase or now - self._last_progress >= PROGRESS_INTERVAL or done >= self.total > 0:
             self._last_progress = now
             self._signals.progress.emit(self._token, done, self.total)
         self.check()

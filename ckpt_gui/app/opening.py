@@ -35,13 +35,17 @@ class KeysFirst(NamedTuple):
     total_bytes: int  # of the variables, the object graph not counted
 
 
-def opener(make: Callable[[], Checkpoint]) -> Callable[[JobContext], tuple[Checkpoint, Trees]]:
+def opener(
+    make: Callable[[Callable[[int, int], None]], Checkpoint],
+) -> Callable[[JobContext], tuple[Checkpoint, Trees]]:
     """The "open" job: the checkpoint ``make`` opens and both its views; with a large
-    object graph, the key view is reported (``on_partial``) before the graph is decoded."""
+    object graph, the key view is reported (``on_partial``) before the graph is decoded.
+    ``make`` gets the job's progress: the index's bytes read (cancellable)."""
 
     def load(context: JobContext) -> tuple[Checkpoint, Trees]:
         context.progress(0, 0)
-        ckpt = make()
+        ckpt = make(context.progress)
+        context.progress(0, 0)  # busy again: the object graph and the trees
         keys = None
         if _graph_bytes(ckpt) >= EARLY_GRAPH_BYTES:
             keys = _key_view(ckpt)

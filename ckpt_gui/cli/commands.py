@@ -93,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    # A listing makes a few objects per variable and no cycles, then exits: the cyclic
+    # collector (which walks every object already made, again and again as they
+    # pile up) has nothing to find. Reference counting still frees everything.
+    gc.disable()
     ckpt = Checkpoint.open(args.path)
     if isinstance(ckpt.graph_error, CorruptCheckpointError):
         raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii as _quote
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import JSON_SCHEMA
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
 
@@ -114,28 +117,71 @@ def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, w
     # string holding these characters would be escaped, so this is the member).
     before, after = text.split('"variables":[]', 1)
     write(before + '"variables":[')
+    with gc_paused():  # no cycles made; a collection would walk every variable's objects again
+        _write_variables(variables, stats, write)
+    write("]" + after)
+
+
+def _write_variables(variables: list[Variable], stats: dict | None, write: Callable[[str], object]) -> None:
     for start in range(0, len(variables), _CHUNK):
         part = variables[start : start + _CHUNK]
         if stats:
             chunk = [variable_json(v, stats.get(v.key)) for v in part]
             text = json.dumps(chunk, separators=(",", ":"), allow_nan=False)[1:-1]
-        else:  # the usual listing: each object's text made directly, the same as json.dumps gives
-            text = ",".join(map(_variable_text, part))
+        else:  # the usual listing: the objects' text made column by column
+            text = _variables_text(part)
         write(("," if start else "") + text)
-    write("]" + after)
 
 
 _CHUNK = 10_000
+# Between the columns of one variable's text: a variable is
+# {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]} (or with
+# ,"partitioned":true before the brace), exactly as json.dumps writes variable_json(v).
+_LITERALS = (',{"key":', ',"dtype":', ',"shape":[', '],"shard":', ',"size_bytes":', ',"object_paths":[', "]")
+_ENDINGS = ("}", ',"partitioned":true}')
 
 
-def _variable_text(v: Variable) -> str:
-    """``variable_json(v)`` as compact JSON text, without the dict (json.dumps's own
-    string quoting, so the text is byte for byte what it writes)."""
-    text = (
-        f'{{"key":{_quote(v.key)},"dtype":{_quote(v.dtype.name)},"shape":[{",".join(map(str, v.shape))}],'
-        f'"shard":{v.shard},"size_bytes":{v.size_bytes},"object_paths":[{",".join(map(_quote, v.object_paths))}]'
+class _Texts(dict):
+    """Value -> its text, each distinct value made once (shapes and dtypes repeat)."""
+
+    def __init__(self, make: Callable) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value) -> str:
+        text = self[value] = self.make(value)
+        return text
+
+
+def _variables_text(part: list[Variable]) -> str:
+    """``variable_json(v)`` of each variable as compact JSON text, joined by commas:
+    json.dumps's own string quoting, no dicts, and no Python code per variable (the
+    columns are mapped and interleaved with the literals in C)."""
+    keys, dtypes, shapes, shards, sizes, paths, partitioned = zip(*part)
+    dtype_texts = _Texts(_quote)
+    shape_texts = _Texts(lambda shape: ",".join(map(str, shape)))
+    columns = (
+        map(_quote, keys),
+        map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes)),
+        map(shape_texts.__getitem__, shapes),
+        map(str, shards),
+        map(str, sizes),
+        _paths_texts(paths),
+        map(_ENDINGS.__getitem__, partitioned),
     )
-    return text + (',"partitioned":true}' if v.partitioned else "}")
+    literals = map(repeat, _LITERALS)
+    pieces = chain.from_iterable(zip(*chain.from_iterable(zip(literals, columns))))
+    return "".join(pieces)[1:]
+
+
+def _paths_texts(paths: tuple[tuple[str, ...], ...]):
+    """The text inside each variable's ``object_paths`` list."""
+    lengths = set(map(len, paths))
+    if lengths == {0}:  # name-based checkpoints
+        return repeat("", len(paths))
+    if lengths == {1}:  # the usual TF2 checkpoint: one path each
+        return map(_quote, map(itemgetter(0), paths))
+    return (",".join(map(_quote, p)) for p in paths)
 
 
 def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:

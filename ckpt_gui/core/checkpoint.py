@@ -63,7 +63,14 @@ class Checkpoint:
     a V1 (pre-0.12) one, whose index and values come from its table files, or a Keras
     weights file (core/keras: entries pointing into the HDF5 file, read the same way)."""
 
-    def __init__(self, location: Location, selected: CheckpointRef | None = None) -> None:
+    def __init__(
+        self,
+        location: Location,
+        selected: CheckpointRef | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """``progress(done, total)`` follows the reading of a V2 index (bytes; see
+        BundleIndex) and may raise to cancel it."""
         self.location = location
         self.ref = selected or location.selected
         self.prefix = self.ref.prefix
@@ -78,7 +85,7 @@ class Checkpoint:
             self.index = V1Index(self.prefix)
             self.shards = V1Values(self.index)
         else:
-            self.index = BundleIndex(self.prefix)
+            self.index = BundleIndex(self.prefix, progress)
             self.shards = ShardFiles(self.index)
 
     @cached_property
@@ -89,12 +96,12 @@ class Checkpoint:
         return TensorReader(self.index, self.shards)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Checkpoint:
-        return cls(locate(path))
+    def open(cls, path: str | os.PathLike[str], progress: Callable[[int, int], None] | None = None) -> Checkpoint:
+        return cls(locate(path), progress=progress)
 
-    def sibling(self, ref: CheckpointRef) -> Checkpoint:
+    def sibling(self, ref: CheckpointRef, progress: Callable[[int, int], None] | None = None) -> Checkpoint:
         """Another checkpoint of the same folder (CheckpointManager keeps several)."""
-        return Checkpoint(self.location, ref)
+        return Checkpoint(self.location, ref, progress)
 
     @property
     def format(self) -> str:

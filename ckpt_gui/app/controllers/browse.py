@@ -112,7 +112,9 @@ class BrowseController(Controller):
     def open_path(self, path: str) -> None:
         path = absolute(path)  # a URL (gs://, s3://...) stays one
         self.status.emit(f"Opening {path}...")
-        self._open(lambda: Checkpoint.open(path), path, f"Opening {os.path.basename(path) or path}")
+        self._open(
+            lambda progress: Checkpoint.open(path, progress=progress), path, f"Opening {os.path.basename(path) or path}"
+        )
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:
@@ -122,7 +124,7 @@ class BrowseController(Controller):
         if recent is not None and recent[0] == index_stamp(ref.prefix):  # switching back: instant
             self._show_checkpoint(recent[1], recent[2], None)
             return
-        self._open(lambda: previous.sibling(ref), None, f"Opening {ref.name}")
+        self._open(lambda progress: previous.sibling(ref, progress=progress), None, f"Opening {ref.name}")
 
     def _open(self, make, opened: str | None, label: str) -> None:
         self.runner.submit(

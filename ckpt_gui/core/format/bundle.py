@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle_blocks import decode_common_entries, header_entry_end
@@ -53,7 +55,9 @@ class BundleIndex(SlicedEntries):
     ``slice_entries``, as TensorFlow's own CheckpointReader hides them.
     """
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, progress: Callable[[int, int], None] | None = None) -> None:
+        """``progress(done, total)``: the bytes of the index decoded so far, after each
+        block (an index of a million entries is 48 MB); it may raise to cancel."""
         self.prefix = prefix
         self.index_path = prefix + ".index"
         data = _read_file(self.index_path)
@@ -64,7 +68,7 @@ class BundleIndex(SlicedEntries):
         self._partitioned: list[BundleEntry] = []  # full entries that list slices, in key order
         try:
             with gc_paused():
-                self._decode_entries(table)
+                self._decode_entries(table, progress)
         except (WireFormatError, IndexError, ValueError, OverflowError) as exc:
             raise CorruptCheckpointError(
                 self.index_path, f"bundle entry is garbled ({exc or 'unexpected end of data'})"
@@ -92,10 +96,18 @@ class BundleIndex(SlicedEntries):
                 continue
             raise CorruptCheckpointError(self.index_path, f"tensor {entry.key!r} {problem}")
 
-    def _decode_entries(self, table: SSTable) -> None:
+    def _decode_entries(self, table: SSTable, progress: Callable[[int, int], None] | None) -> None:
         previous = None  # the last key decoded; None before the header entry
-        for block in table.blocks():
+        if progress is None:
+            for block in table.blocks():
+                previous = self._decode_block(block, previous)
+            return
+        sizes = table.block_sizes
+        total = sum(sizes)
+        progress(0, total)
+        for block, done in zip(table.blocks(), accumulate(sizes)):
             previous = self._decode_block(block, previous)
+            progress(done, total)
 
     def _decode_block(self, block: bytes, previous: bytes | None) -> bytes | None:
         """Decode one data block: all at once when every entry in it is an ordinary

@@ -133,12 +133,20 @@ def decode_entry_fields(key: str, b: bytes) -> BundleEntry:
     return BundleEntry(key, dt, dims, shard, offset, size, crc, tuple(slices))
 
 
+# A TensorShapeProto whose dims are all "12 02 08 <size under 128>" (every 4th byte a
+# size): what TensorFlow writes for small dims, and what a crafted entry of 10^5 or 10^6
+# dims (refused later, by count) is made of.
+_SMALL_DIMS = re.compile(rb"(?:\x12\x02\x08[\x00-\x7f])*+")
+
+
 def _decode_shape(b: bytes, pos: int, end: int) -> tuple[tuple[int, ...], int]:
     """The dims of the TensorShapeProto whose length is at ``pos``, and where it ends."""
     length, pos = read_varint(b, pos)
     shape_end = pos + length
     if shape_end > end:
         raise WireFormatError("shape runs past the end of the entry")
+    if _SMALL_DIMS.fullmatch(b, pos, shape_end):  # every dim under 128: in C, however many
+        return tuple(b[pos + 3 : shape_end : 4]), shape_end
     dims: list[int] = []
     while pos < shape_end:
         pos = _decode_dim(b, pos, dims)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from ckpt_gui.core.format.conventions import (
@@ -84,6 +85,14 @@ class ObjectGraph:
         """:meth:`object_paths` of every key an attribute saves, at once (listing a
         checkpoint asks for all of them)."""
         paths = self._paths
+        keys = list(self.node_of_key)
+        owners = list(self.node_of_key.values())
+        found = list(map(paths.get, map(itemgetter(0), owners), repeat(())))
+        names = set(map(attrgetter("name"), map(itemgetter(1), owners)))
+        if names <= {VARIABLE_VALUE} and set(map(len, found)) == {1}:
+            # The usual checkpoint: every key a variable's value with one path. Column
+            # by column, in C (zip of one column makes the 1-tuples).
+            return dict(zip(keys, zip(map("/".join, map(itemgetter(0), found)))))
         out = {}
         for key, (node_id, attribute) in self.node_of_key.items():
             found = paths.get(node_id, ())
@@ -186,8 +195,10 @@ class ObjectGraph:
 
     def _find_optimizers(self) -> set[int]:
         optimizers = {owner for owner, *_slot in self.slot_variables}  # legacy optimizers own slot variables
-        names = {name for children in self.children for name, _child in children}
+        names = set(map(itemgetter(0), chain.from_iterable(self.children)))
         optimizer_names = {name for name in names if is_optimizer_name(name)}
+        if not optimizer_names and not is_optimizer_object(names, False):
+            return optimizers  # not even all the graph's names together look like an optimizer's
         for node_id, children in enumerate(self.children):
             if not children:
                 continue

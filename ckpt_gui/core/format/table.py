@@ -40,6 +40,11 @@ class SSTable:
         for offset, size in self._handles:
             yield self._read_block(offset, size, "data block")
 
+    @property
+    def block_sizes(self) -> list[int]:
+        """The stored size of each data block, in the order blocks() gives them."""
+        return [size for _offset, size in self._handles]
+
     def items(self) -> list[tuple[bytes, bytes]]:
         """Every (key, value) pair in key order, the empty header key first."""
         out = []
