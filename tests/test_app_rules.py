@@ -35,8 +35,8 @@ def calls(path: Path) -> set[str]:
     return found
 
 
-def test_there_are_three_controllers():
-    assert [p.stem for p in CONTROLLERS] == ["browse", "compare", "doctor"]
+def test_there_are_four_controllers():
+    assert [p.stem for p in CONTROLLERS] == ["browse", "compare", "doctor", "repair"]
 
 
 def test_controllers_never_import_each_other_nor_the_window():
