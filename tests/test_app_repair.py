@@ -83,6 +83,13 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     assert window.banner.isVisible() and not window.repair.runner.busy
     assert "checkpoint" in window.banner.label.text().lower()
 
+    # Cancel stops the writing; the dialog says so and offers nothing to open.
+    with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
+        window.repair.write(str(tmp_path / "cancelled"))
+        dialog.cancel_button.click()
+    assert "cancelled" in dialog.result.text() and not dialog.open_button.isVisible()
+    assert window.repair.outcome is None
+
     with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
         window.repair.write(str(folder / "repaired"))
         assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()
@@ -135,6 +142,7 @@ def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):
     assert edited["b"].action == Action.MAP and edited["b"].target == "model/other" and edited["b"].target_shape is None
     assert edited["c"].action == Action.COPY_OVERLAP and edited["c"].target == "model/c"
     assert edited["d"].action == Action.MAP and edited["d"].target == "model/d"
+    assert dialog.edited_plan().to_json()["summary"] == {"map": 2, "drop": 1, "keep-initial": 0, "copy-overlap": 1}
     initial = {v.target for v in dialog.edited_plan().initial}
     assert initial == {"model/a", "model/b"}  # no value goes to them any more
     assert "2 map, 1 drop, 1 copy-overlap" in dialog.headline.text()

@@ -108,6 +108,8 @@ class RepairDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(SOURCE, min(self.table.columnWidth(SOURCE), 360))
         self.table.setColumnWidth(TARGET, min(max(self.table.columnWidth(TARGET), 160), 260))
+        self.table.resizeRowsToContents()  # each reason whole (wrapped in the last column)
+        self.table.setCurrentCell(-1, -1)
         self._count()
 
     def _fill_row(self, row: int, entry: PlanEntry) -> None:
@@ -156,7 +158,7 @@ class RepairDialog(QDialog):
         action = entry.action
         choice = self.table.cellWidget(row, ACTION)
         if isinstance(choice, QComboBox):
-            action = choice.currentData()
+            action = Action(choice.currentData())  # Qt hands the enum back as text
         target = self.table.item(row, TARGET).text().strip() or None
         if target == entry.target:
             return dataclasses.replace(entry, action=action)
