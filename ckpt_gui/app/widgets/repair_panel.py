@@ -136,6 +136,10 @@ class RepairDialog(QDialog):
         self.table.setItem(row, TARGET, target)
         self.table.setItem(row, REASON, _fixed(entry.reason, entry.reason))
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()  # the reasons rewrap to the new width
+
     def edited_plan(self) -> RepairPlan:
         """The plan as the user left it: rejected lines dropped, targets as edited, the
         chosen action for each shape conflict."""
