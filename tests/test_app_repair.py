@@ -76,6 +76,11 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     assert json.loads(plan_path.read_text())["kind"] == "ckpt-gui repair plan"
     window.repair.load_plan(str(plan_path))
     assert _rows(dialog) == rows
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    window.repair.load_plan(str(broken))  # one line naming the file, the plan shown stays
+    assert str(broken) in window.banner.label.text() and "not valid JSON" in window.banner.label.text()
+    assert _rows(dialog) == rows
 
     # Never into the source's folder: refused before any work starts.
     before = {p.name: p.read_bytes() for p in (folder / "source").iterdir()}
@@ -117,6 +122,16 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     restored = json.loads(_tool("restore", str(cases), CASE).stdout)[CASE]
     assert restored["restored"], restored.get("error")
     assert restored["values"] and set(restored["values"].values()) == {"equal"}, restored
+
+    # A value retargeted to a variable the model does not have: the writing says so, in one line.
+    kernel_row = next(
+        r for r in range(dialog.table.rowCount()) if "dense2/_kernel" in dialog.table.item(r, SOURCE).text()
+    )
+    dialog.table.item(kernel_row, TARGET).setText("model/no_such_layer/kernel")
+    with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
+        window.repair.write(str(tmp_path / "misfit"))
+    assert "does not fit" in dialog.result.text() and "model/no_such_layer/kernel" in dialog.result.text()
+    assert not dialog.open_button.isVisible() and "Traceback" not in dialog.result.text()
 
 
 def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):

@@ -7,6 +7,7 @@ and the doctor verifies it, off the GUI thread, with progress and cancel.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from collections.abc import Callable
@@ -138,13 +139,14 @@ class RepairController(Controller):
     def _done(self, outcome: RepairOutcome) -> None:
         self.outcome = outcome
         if outcome.error is not None and outcome.error.kind == PLAN_MISMATCH:
-            self.dialog.show_result(f"<b>The plan does not fit the model</b>: {outcome.error.message}", False)
+            misfit = html.escape(outcome.error.message)
+            self.dialog.show_result(f"<b>The plan does not fit the model</b>: {misfit}", False)
             return
         self.dialog.show_result(outcome_html(outcome), outcome.ok)
         self.status.emit("Repaired checkpoint verified" if outcome.ok else "Repaired checkpoint NOT verified")
 
     def _failed(self, message: str, details: str) -> None:
-        self.dialog.show_result(f"<b>Writing failed</b>: {message}", False)
+        self.dialog.show_result(f"<b>Writing failed</b>: {html.escape(message)}", False)
         self.banner.show_message(f"The repair could not run: {message}", "error", details)
 
     def _cancelled(self) -> None:
