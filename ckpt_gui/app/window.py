@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         gpus = self._action(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
         gpus.setCheckable(True)
         gpus.setChecked(allow_gpu())
-        self._action(restore, "Re&pair...", self._propose_repair)
+        self._action(restore, "R&epair...", self._propose_repair)
         self._action(restore, "&Clear diagnosis", doctor.clear)
         add_help_menu(self, self._action)
 
