@@ -3,7 +3,7 @@ of a model, the model script as it is now, and the user's own restore code.
 
 Run as a script in a child process, so the test process never imports TensorFlow:
 
-    python tests/repair_cases.py write OUTDIR          # every case's source checkpoint and model.py
+    python tests/repair_cases.py write OUTDIR [CASE...]  # each case's source checkpoint and model.py (all: none named)
     python tests/repair_cases.py restore OUTDIR CASE...  # the user's restore code on OUTDIR/CASE/repaired
 
 ``restore`` prints one JSON object: per case, whether the user's restore passed (its
@@ -334,11 +334,13 @@ held = {"layer1/weights": session.run(weights), "layer1/biases": session.run(bia
 }
 
 
-def write(out: str) -> None:
+def write(out: str, names: list[str] | None = None) -> None:
     import numpy as np
     import tensorflow as tf
 
     for name, case in CASES.items():
+        if names and name not in names:
+            continue
         folder = os.path.join(out, name)
         source = os.path.join(folder, "source")
         os.makedirs(source)
@@ -412,6 +414,6 @@ if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     if sys.argv[1] == "write":
-        write(sys.argv[2])
+        write(sys.argv[2], sys.argv[3:])
     else:
         print(json.dumps(restore(sys.argv[2], sys.argv[3:])))

@@ -35,9 +35,10 @@ def calls(path: Path) -> set[str]:
     return found
 
 
-def test_there_are_four_controllers():
-    """Browse, compare, doctor, and graph (reading the graph file for the Graph tab)."""
-    assert [p.stem for p in CONTROLLERS] == ["browse", "compare", "doctor", "graph"]
+def test_there_are_five_controllers():
+    """Browse, compare, doctor, graph (reading the graph file for the Graph tab), and
+    repair (writing a repair plan from the doctor's diagnosis)."""
+    assert [p.stem for p in CONTROLLERS] == ["browse", "compare", "doctor", "graph", "repair"]
 
 
 def test_controllers_never_import_each_other_nor_the_window():

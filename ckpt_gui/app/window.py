@@ -1,4 +1,4 @@
-"""The main window: builds the panels and the three workflows' controllers (browse,
+"""The main window: builds the panels and the workflows' controllers (browse,
 doctor, compare), the menus and the status bar, and connects them.
 
 The controllers run their work off the GUI thread and never know each other; what
@@ -32,6 +32,7 @@ from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
 from ckpt_gui.app.controllers.graph import GraphController
+from ckpt_gui.app.controllers.repair import RepairController
 from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.help_menu import add_help_menu
 from ckpt_gui.app.open_url import FetchedBytesLabel, ask_url
@@ -82,7 +83,8 @@ class MainWindow(QMainWindow):
         self.doctor = DoctorController(self.banner, self.report_panel, self)
         self.compare = CompareController(self.banner, self._make_compare_views, self.histogram.bins.value, self)
         self.graph = GraphController(self.banner, self.graph_panel, self)
-        self.controllers = (self.browse, self.doctor, self.compare, self.graph)
+        self.repair = RepairController(self.banner, self, self.doctor.request_for)
+        self.controllers = (self.browse, self.doctor, self.compare, self.graph, self.repair)
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
@@ -183,6 +185,7 @@ class MainWindow(QMainWindow):
         gpus = self._action(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
         gpus.setCheckable(True)
         gpus.setChecked(allow_gpu())
+        self._action(restore, "R&epair...", self._propose_repair)
         self._action(restore, "&Clear diagnosis", doctor.clear)
         add_help_menu(self, self._action)
 
@@ -244,12 +247,22 @@ class MainWindow(QMainWindow):
         # while B opens and is paired (seconds at 200,000 variables), not only once shown.
         compare.starting.connect(browse.pause_scan)
         compare.failed.connect(lambda: self.left_stack.currentWidget() is self.tree_panel and browse.resume_scan())
+        self.report_panel.repair_requested.connect(self._propose_repair)
+        self.repair.open_repaired.connect(self._open_repaired)
         compare.opened.connect(self._show_comparison)
         self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
         compare.closed.connect(self._show_browsing)
         compare.done.connect(self.compare_done)
 
     # -- what the workflows mean for the window ------------------------------------------------
+
+    def _propose_repair(self) -> None:
+        self.repair.propose(self.doctor.report, self.doctor.ckpt)
+
+    def _open_repaired(self, prefix: str, verification) -> None:
+        """The repaired checkpoint, shown with its verification's diagnosis."""
+        self.doctor.expect_report(verification)
+        self.browse.open_path(prefix)
 
     def _show_status(self, owner, text: str) -> None:
         """A workflow's status message; an empty one withdraws that workflow's message

@@ -126,8 +126,9 @@ def check_sources(ckpt: Checkpoint, plan: RepairPlan, where: str) -> None:
             raise PlanError(where, f"writes {entry.source_key}, which {ckpt.prefix} does not hold")
 
 
-def run_repair(request: RepairRequest, on_phase=None) -> RepairOutcome:
-    """Write the plan's checkpoint into the output folder and verify it."""
+def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairOutcome:
+    """Write the plan's checkpoint into the output folder and verify it; ``cancelled()``
+    true stops the attempt running (AttemptCancelled is raised, as by the doctor)."""
     ckpt, plan = request.checkpoint, request.plan
     output = prepare_output(ckpt, request.output, request.force)
     base = request.attempt or DiagnosisRequest(ckpt.prefix, request.script)
@@ -137,14 +138,16 @@ def run_repair(request: RepairRequest, on_phase=None) -> RepairOutcome:
     # Warm: the verification's child imports TensorFlow while this one writes.
     diagnoser = Diagnoser(keep_warm=True)
     try:
-        result = diagnoser.run(dataclasses.replace(base, repair={"entries": entries, "output": output}), on_phase)
+        result = diagnoser.run(
+            dataclasses.replace(base, repair={"entries": entries, "output": output}), on_phase, cancelled
+        )
         if result.error is not None or result.facts is None:
             outcome.error = AttemptError.from_fact(result.error or {"type": "Error", "message": "no report"})
             return outcome
         outcome.written = result.facts["repair"]["written"]
         diagnoser.keep_warm = False  # the verification's child is warm already; none after it
         verify_request = dataclasses.replace(base, checkpoint=outcome.written, repair=None)
-        outcome.verification = build_report(verify_request, diagnoser.run(verify_request, on_phase))
+        outcome.verification = build_report(verify_request, diagnoser.run(verify_request, on_phase, cancelled))
     finally:
         diagnoser.close()
     outcome.checks = compare_values(ckpt, Checkpoint.open(outcome.written), plan, outcome.verification)

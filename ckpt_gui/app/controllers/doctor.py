@@ -54,6 +54,7 @@ class DoctorController(Controller):
         self.script: str | None = None
         self.report: RestoreReport | None = None  # the last report, for self.ckpt
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
+        self._expected: RestoreReport | None = None  # a report made elsewhere (a repair's verification)
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._script_changed)
         self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
@@ -67,6 +68,10 @@ class DoctorController(Controller):
         if self.ckpt is None or self.ckpt.prefix != ckpt.prefix:
             self.banner.hide()  # a failed attempt, or "open a checkpoint first": about another state
         self.ckpt = ckpt
+        expected, self._expected = self._expected, None
+        if expected is not None and expected.checkpoint == ckpt.prefix:
+            self._adopt(expected)
+            return
         if self.report is None:
             return
         made_for = self.report.checkpoint
@@ -76,6 +81,14 @@ class DoctorController(Controller):
             self.report = None
         else:
             self.statuses_changed.emit(self.report.variables)
+
+    def expect_report(self, report: RestoreReport | None) -> None:
+        """Show ``report`` (a repair's verification) once its checkpoint is shown."""
+        self._expected = report
+
+    def request_for(self, prefix: str, script: str) -> DiagnosisRequest:
+        """An attempt with the settings' interpreter, timeout, memory limit and GPUs."""
+        return DiagnosisRequest(prefix, script, _timeout(), self._python(), _memory_limit(), allow_gpu())
 
     def set_keras_file(self, path: str) -> bool:
         """Make a Keras weights file the checkpoint to diagnose (``ckpt-gui FILE --model
@@ -140,7 +153,7 @@ class DoctorController(Controller):
         script = os.path.abspath(script)
         self._watch(script)
         settings.settings().setValue("last_script", script)
-        request = DiagnosisRequest(self.ckpt.prefix, script, _timeout(), self._python(), _memory_limit(), allow_gpu())
+        request = self.request_for(self.ckpt.prefix, script)
         diagnoser = self._diagnoser()
         on_phase = self._phase_from_worker.emit
         self.banner.hide()  # "script changed", an earlier failure: this attempt answers them

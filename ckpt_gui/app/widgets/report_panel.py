@@ -56,6 +56,7 @@ class ReportPanel(QWidget):
     status_filter_changed = Signal(object)  # set of RestoreStatus, or None for all
     entry_selected = Signal(object)  # the RestoreFinding the user clicked
     export_requested = Signal(str, str)  # path, "json" or "md": the controller writes it
+    repair_requested = Signal()  # the user wants the repair plan of this report
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -120,7 +121,9 @@ class ReportPanel(QWidget):
         self.auto_rerun = QCheckBox("Re-run when the script is saved")
         self.export_json = QPushButton("Export JSON...")
         self.export_md = QPushButton("Export Markdown...")
-        for button in (self.rerun_button, self.export_json, self.export_md):
+        self.repair_button = QPushButton("Repair...")
+        self.repair_button.setToolTip("A repair plan from this diagnosis: write a remapped copy your model restores")
+        for button in (self.rerun_button, self.export_json, self.export_md, self.repair_button):
             button.setEnabled(False)
         run_row = QHBoxLayout()  # two rows: one would set the window's least width
         run_row.addWidget(self.rerun_button)
@@ -128,6 +131,7 @@ class ReportPanel(QWidget):
         run_row.addWidget(self.auto_rerun)
         run_row.addStretch(1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.repair_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_json)
         buttons.addWidget(self.export_md)
@@ -147,6 +151,7 @@ class ReportPanel(QWidget):
         theme.follow(self)
         self.rerun_button.clicked.connect(self.rerun_requested)
         self.script_button.clicked.connect(self.choose_script_requested)
+        self.repair_button.clicked.connect(self.repair_requested)
         self.export_json.clicked.connect(lambda: self._export("json"))
         self.export_md.clicked.connect(lambda: self._export("md"))
         self._show_legend({})
@@ -174,6 +179,7 @@ class ReportPanel(QWidget):
         self.export_json.setEnabled(True)
         self.export_md.setEnabled(True)
         error = report.error
+        self.repair_button.setEnabled(error is None and not report.ok)
         self.error.setVisible(error is not None)
         self.headline.setText(_headline(report))
         if error is not None:
@@ -211,7 +217,7 @@ class ReportPanel(QWidget):
         self._fill_problems(None)
         self.error.hide()
         self._show_legend({})
-        for button in (self.export_json, self.export_md):
+        for button in (self.export_json, self.export_md, self.repair_button):
             button.setEnabled(False)
 
     # -- internals --------------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""Repair in the app (issue 13): from a diagnosis with problems, the proposed plan in
+the repair dialog; the user edits it, saves or loads it (the CLI's JSON), and writes
+the repaired checkpoint into a folder they choose (through the write guard, asking
+before writing beside another checkpoint). TensorFlow writes it in the doctor's child
+and the doctor verifies it, off the GUI thread, with progress and cancel.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from ckpt_gui.app import settings
+from ckpt_gui.app.controllers.base import Controller
+from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.repair_panel import RepairDialog, outcome_html
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.diagnosis.findings import RestoreReport
+from ckpt_gui.diagnosis.runner import DiagnosisRequest
+from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
+from ckpt_gui.repair.planner import propose_plan
+from ckpt_gui.repair.writer import RepairOutcome, RepairRequest, check_sources, prepare_output, run_repair
+
+PLAN_MISMATCH = "PlanMismatch"  # the writing child's error when the plan does not fit the objects
+
+
+class RepairController(Controller):
+    open_repaired = Signal(str, object)  # the new checkpoint's prefix, the verification's report
+    _phase_from_worker = Signal(str)  # connected queued: the attempt reports its phases on its thread
+
+    def __init__(
+        self, banner: Banner, window: QWidget, attempt_request: Callable[[str, str], DiagnosisRequest]
+    ) -> None:
+        super().__init__(banner, window)
+        self.attempt_request = attempt_request  # the doctor's settings (python, timeout...) for a checkpoint
+        self.dialog: RepairDialog | None = None
+        self.ckpt: Checkpoint | None = None
+        self.script: str | None = None
+        self.outcome: RepairOutcome | None = None
+        self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
+
+    def propose(self, report: RestoreReport | None, ckpt) -> None:
+        """The plan the diagnosis proposes, in the repair dialog."""
+        if report is None or report.error is not None or not isinstance(ckpt, Checkpoint):
+            self.banner.show_message("Repair needs a finished diagnosis of a TensorFlow checkpoint first.", "info")
+            return
+        if report.checkpoint != ckpt.prefix:
+            self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
+            return
+        self.ckpt, self.script = ckpt, report.script
+        self._dialog().show_plan(propose_plan(report))
+        self.dialog.show()
+        self.dialog.raise_()
+
+    def save_plan(self, path: str | None = None) -> None:
+        if path is None:
+            start = os.path.join(settings.last_folder(), "plan.json")
+            path, _ = QFileDialog.getSaveFileName(self.dialog, "Save repair plan", start, "JSON (*.json)")
+        if path:
+            text = json.dumps(self.dialog.edited_plan().to_json(), indent=1) + "\n"
+            self.write_export(path, text.encode("utf-8"), self.ckpt)
+
+    def load_plan(self, path: str | None = None) -> None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self.dialog, "Load repair plan", settings.last_folder(),
+                                                  "JSON (*.json);;All files (*)")  # fmt: skip
+        if not path:
+            return
+        try:
+            plan = read_plan(path)
+            check_sources(self.ckpt, plan, path)
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.dialog.show_plan(plan)
+        self.status.emit(f"Loaded the repair plan {path}")
+
+    def write(self, folder: str | None = None) -> None:
+        """Write the edited plan into ``folder`` (asked for if None) and verify it."""
+        plan = self.dialog.edited_plan()
+        try:
+            check_sources(self.ckpt, plan, "the plan")
+            check_plan(plan, "the plan")
+        except PlanError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self.dialog, "Write the repaired checkpoint into",
+                                                      settings.last_folder())  # fmt: skip
+        if not folder:
+            return
+        try:
+            folder = prepare_output(self.ckpt, folder, force=True)  # the write guard: never into a checkpoint's
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        force = False
+        if _holds_checkpoint(folder):
+            if not self.confirm_overwrite(folder):
+                return
+            force = True
+        request = RepairRequest(self.ckpt, self.script, plan, folder, force,
+                                self.attempt_request(self.ckpt.prefix, self.script))  # fmt: skip
+        on_phase = self._phase_from_worker.emit
+        self.banner.hide()
+        self.dialog.show_running()
+
+        def repair(context: JobContext) -> RepairOutcome:
+            context.progress(0, 0)
+            self.ckpt.shards.check_all_present()
+            return run_repair(request, on_phase, context.cancelled)
+
+        self.runner.submit("repair", repair, self._done, self._failed, label="Writing the repaired checkpoint",
+                           on_cancelled=self._cancelled)  # fmt: skip
+
+    def confirm_overwrite(self, folder: str) -> bool:
+        answer = QMessageBox.question(
+            self.dialog, "Write beside a checkpoint?",
+            f"{folder} already holds a checkpoint. Write the repaired one into it anyway?",
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def cancel(self) -> None:
+        self.runner.cancel("repair")
+
+    def open_result(self) -> None:
+        if self.outcome is not None and self.outcome.written:
+            self.open_repaired.emit(self.outcome.written, self.outcome.verification)
+
+    # -- results -------------------------------------------------------------------------------
+
+    def _done(self, outcome: RepairOutcome) -> None:
+        self.outcome = outcome
+        if outcome.error is not None and outcome.error.kind == PLAN_MISMATCH:
+            misfit = html.escape(outcome.error.message)
+            self.dialog.show_result(f"<b>The plan does not fit the model</b>: {misfit}", False)
+            return
+        self.dialog.show_result(outcome_html(outcome), outcome.ok)
+        self.status.emit("Repaired checkpoint verified" if outcome.ok else "Repaired checkpoint NOT verified")
+
+    def _failed(self, message: str, details: str) -> None:
+        self.dialog.show_result(f"<b>Writing failed</b>: {html.escape(message)}", False)
+        self.banner.show_message(f"The repair could not run: {message}", "error", details)
+
+    def _cancelled(self) -> None:
+        self.dialog.show_result("The repair was cancelled.", False)
+
+    def _on_phase(self, phase: str) -> None:
+        if self.dialog is not None:
+            self.dialog.show_phase(phase)
+
+    def _dialog(self) -> RepairDialog:
+        if self.dialog is None:
+            self.dialog = RepairDialog(self.dialog_parent)
+            self.dialog.save_requested.connect(lambda: self.save_plan())
+            self.dialog.load_requested.connect(lambda: self.load_plan())
+            self.dialog.write_requested.connect(lambda: self.write())
+            self.dialog.cancel_requested.connect(self.cancel)
+            self.dialog.open_requested.connect(self.open_result)
+        return self.dialog
+
+
+def _holds_checkpoint(folder: str) -> bool:
+    return os.path.isdir(folder) and any(n == "checkpoint" or n.endswith(".index") for n in os.listdir(folder))

@@ -1,0 +1,244 @@
+"""The repair dialog: the proposed plan as a table the user edits (accept or reject each
+line, retarget a value, keep-initial or copy-overlap for a shape conflict), then the
+writing's progress and the verification's outcome. It only draws and says what the
+user asked for; the repair controller does the work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from ckpt_gui.app import theme
+from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
+
+COLUMNS = ["Accept", "Source key", "Action", "Target", "Reason"]
+ACCEPT, SOURCE, ACTION, TARGET, REASON = range(len(COLUMNS))
+CONFLICT_CHOICES = (Action.KEEP_INITIAL, Action.COPY_OVERLAP)  # never a silent reshape: the user picks
+REJECTED = "rejected by the user"
+RETARGETED = "retargeted by the user"
+
+
+class RepairDialog(QDialog):
+    save_requested = Signal()
+    load_requested = Signal()
+    write_requested = Signal()
+    cancel_requested = Signal()
+    open_requested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Repair checkpoint")
+        self.plan: RepairPlan | None = None
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table.itemChanged.connect(lambda _item: self._count())
+        self.phase = QLabel()
+        theme.mute(self.phase)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # the attempt reports phases, not fractions
+        self.cancel_button = QPushButton("Cancel")
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.save_button = QPushButton("Save plan...")
+        self.load_button = QPushButton("Load plan...")
+        self.write_button = QPushButton("Write repaired checkpoint...")
+        self.open_button = QPushButton("Open repaired checkpoint")
+        self.close_button = QPushButton("Close")
+        running = QHBoxLayout()
+        running.addWidget(self.phase, 1)
+        running.addWidget(self.progress)
+        running.addWidget(self.cancel_button)
+        buttons = QHBoxLayout()
+        for button in (self.save_button, self.load_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        for button in (self.write_button, self.open_button, self.close_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(running)
+        layout.addWidget(self.result)
+        layout.addLayout(buttons)
+        self.save_button.clicked.connect(self.save_requested)
+        self.load_button.clicked.connect(self.load_requested)
+        self.write_button.clicked.connect(self.write_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.open_button.clicked.connect(self.open_requested)
+        self.close_button.clicked.connect(self.close)
+        self._show_running(False)
+        self.open_button.hide()
+        self.resize(980, 520)
+
+    # -- the plan ---------------------------------------------------------------------------
+
+    def show_plan(self, plan: RepairPlan) -> None:
+        self.plan = plan
+        self.result.clear()
+        self.open_button.hide()
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(plan.entries))
+        for row, entry in enumerate(plan.entries):
+            self._fill_row(row, entry)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(SOURCE, min(self.table.columnWidth(SOURCE), 360))
+        self.table.setColumnWidth(TARGET, min(max(self.table.columnWidth(TARGET), 160), 260))
+        self.table.resizeRowsToContents()  # each reason whole (wrapped in the last column)
+        self.table.setCurrentCell(-1, -1)
+        self._count()
+
+    def _fill_row(self, row: int, entry: PlanEntry) -> None:
+        accept = QTableWidgetItem()
+        accept.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+        accept.setCheckState(Qt.CheckState.Checked)
+        accept.setToolTip("Unchecked: the value is dropped (not written)")
+        self.table.setItem(row, ACCEPT, accept)
+        self.table.setItem(row, SOURCE, _fixed(entry.source_key, _shape_tip(entry.source_shape, entry.source_dtype)))
+        self.table.removeCellWidget(row, ACTION)
+        if entry.action in CONFLICT_CHOICES:
+            choice = QComboBox()
+            for action in CONFLICT_CHOICES:
+                choice.addItem(action.value, action)
+            choice.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
+            choice.setToolTip("A conflict: keep the model's initial value, or copy the overlapping block")
+            choice.currentIndexChanged.connect(lambda _i: self._count())
+            self.table.setCellWidget(row, ACTION, choice)
+            self.table.setItem(row, ACTION, _fixed(""))
+        else:
+            self.table.setItem(row, ACTION, _fixed(entry.action.value))
+        target = QTableWidgetItem(entry.target or "")
+        target.setToolTip("Double-click to retarget: the model variable this value goes to")
+        self.table.setItem(row, TARGET, target)
+        self.table.setItem(row, REASON, _fixed(entry.reason, entry.reason))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()  # the reasons rewrap to the new width
+
+    def edited_plan(self) -> RepairPlan:
+        """The plan as the user left it: rejected lines dropped, targets as edited, the
+        chosen action for each shape conflict."""
+        plan = self.plan
+        entries = tuple(self._edited_entry(row, entry) for row, entry in enumerate(plan.entries))
+        written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
+        known = {v.target: v for v in plan.initial}
+        for entry in plan.entries:
+            if entry.target and entry.target not in known:
+                known[entry.target] = InitialVariable(entry.target, "no value of the plan is written to it",
+                                                      entry.target_shape, entry.target_dtype)  # fmt: skip
+        initial = tuple(v for target, v in sorted(known.items()) if target not in written)
+        return dataclasses.replace(plan, entries=entries, initial=initial)
+
+    def _edited_entry(self, row: int, entry: PlanEntry) -> PlanEntry:
+        if self.table.item(row, ACCEPT).checkState() != Qt.CheckState.Checked:
+            if entry.action == Action.DROP:
+                return entry
+            return dataclasses.replace(entry, action=Action.DROP, target=None, reason=REJECTED)
+        action = entry.action
+        choice = self.table.cellWidget(row, ACTION)
+        if isinstance(choice, QComboBox):
+            action = Action(choice.currentData())  # Qt hands the enum back as text
+        target = self.table.item(row, TARGET).text().strip() or None
+        if target == entry.target:
+            return dataclasses.replace(entry, action=action)
+        if target is None:
+            return dataclasses.replace(entry, action=Action.DROP, target=None, reason=REJECTED)
+        # Another target: its shape is the writer's to check (the child refuses a misfit).
+        if action in (Action.DROP, Action.KEEP_INITIAL):
+            action = Action.MAP
+        return dataclasses.replace(entry, action=action, target=target, target_shape=None, target_dtype=None,
+                                   reason=RETARGETED)  # fmt: skip
+
+    def _count(self) -> None:
+        if self.plan is None:
+            return
+        counts = self.edited_plan().counts()
+        summary = ", ".join(f"{n} {action}" for action, n in counts.items() if n)
+        self.headline.setText(
+            f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Uncheck a line to drop its value, "
+            "double-click a target to retarget it; nothing is ever reshaped."
+        )
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def show_running(self) -> None:
+        self.result.clear()
+        self.open_button.hide()
+        self._show_running(True)
+        self.phase.setText("starting")
+
+    def show_phase(self, phase: str) -> None:
+        self.phase.setText(f"{phase}...")
+
+    def show_result(self, text: str, ok: bool) -> None:
+        """The outcome (rich text); ``ok``: the verification passed, the new checkpoint can be opened."""
+        self._show_running(False)
+        self.result.setText(text)
+        self.open_button.setVisible(ok)
+
+    def _show_running(self, running: bool) -> None:
+        for widget in (self.phase, self.progress, self.cancel_button):
+            widget.setVisible(running)
+        for widget in (self.write_button, self.load_button, self.table):
+            widget.setEnabled(not running)
+
+
+def _fixed(text: str, tip: str = "") -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if tip:
+        item.setToolTip(tip)
+    return item
+
+
+def _shape_tip(shape, dtype) -> str:
+    return f"{list(shape) if shape is not None else '?'} {dtype or ''}".strip()
+
+
+def outcome_html(outcome) -> str:
+    """The writing's outcome (a RepairOutcome): where it went, and the verification."""
+    if outcome.error is not None:
+        return f"<b>Writing failed</b>: {html.escape(outcome.error.kind)}: {html.escape(outcome.error.message[:600])}"
+    verification = outcome.verification
+    summary = ", ".join(f"{n} {s.value}" for s, n in verification.summary.items() if n) if verification else ""
+    equal = sum(1 for c in outcome.checks if c.result == "equal")
+    overlap = sum(1 for c in outcome.checks if c.result == "overlap")
+    lines = [
+        f"Written: <b>{html.escape(outcome.written or '')}</b>",
+        f"Verification (the doctor on the new checkpoint): {html.escape(summary)}",
+        f"Values: {equal} equal bit for bit, {overlap} overlapping blocks copied, of {len(outcome.checks)} written",
+    ]
+    lines += [f"{html.escape(c.result)}: {html.escape(c.source_key)} \u2192 {html.escape(c.target)}"
+              for c in outcome.checks if c.result not in ("equal", "overlap")]  # fmt: skip
+    lines += [f"not restored from the new checkpoint: {html.escape(label)}" for label in outcome.unconsumed]
+    lines.append(
+        "<b>Verified</b>: every model variable restores from the new checkpoint."
+        if outcome.ok
+        else "<b>NOT verified</b>: see the lines above."
+    )
+    return "<br>".join(lines)

@@ -1,0 +1,163 @@
+"""Repair in the app (issue 13): TensorFlow writes a checkpoint of a subclassed model
+whose attribute was renamed since (tests/repair_cases.py, one TensorFlow process for
+the module's sources); the app diagnoses it, shows the proposed plan, writes the
+repaired checkpoint and verifies it; then the user's own restore code runs on it in a
+fresh TensorFlow process: ``assert_consumed()`` passes and the values are the
+source's, as TensorFlow reads them. The test process never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
+
+from ckpt_gui.app.widgets.repair_panel import ACCEPT, ACTION, SOURCE, TARGET, RepairDialog
+from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, read_plan
+from tests.conftest import REPO
+
+CASES_SCRIPT = Path(__file__).resolve().parent / "repair_cases.py"
+CASE = "attribute_rename"
+DOCTOR_MS = 600_000  # a diagnosis or a repair: TensorFlow children on a busy 2-core machine
+
+
+def _tool(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(CASES_SCRIPT), *args], capture_output=True, text=True, timeout=900, cwd=REPO
+    )
+    if result.returncode != 0:
+        pytest.fail(f"repair_cases.py {args[0]} failed:\n{result.stderr[-4000:]}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("app_repair")
+    _tool("write", str(root), CASE)
+    return root
+
+
+def _rows(dialog: RepairDialog) -> dict[str, tuple[str, str]]:
+    table = dialog.table
+    return {table.item(r, SOURCE).text(): (table.item(r, ACTION).text(), table.item(r, TARGET).text())
+            for r in range(table.rowCount())}  # fmt: skip
+
+
+def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, window, cases, tmp_path, monkeypatch):
+    folder = cases / CASE
+    with qtbot.waitSignal(window.loaded, timeout=DOCTOR_MS):
+        window.browse.open_path(str(folder / "source"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=DOCTOR_MS)
+    with qtbot.waitSignal(window.doctor.done, timeout=DOCTOR_MS) as done:
+        window.doctor.diagnose(str(folder / "model.py"))
+    report = done.args[0]
+    assert report is not None and report.error is None and not report.ok
+    panel = window.report_panel
+    assert panel.repair_button.isEnabled()
+    panel.repair_button.click()
+    dialog = window.repair.dialog
+    assert dialog.isVisible()
+    rows = _rows(dialog)
+    # The renamed attribute's values go to the new attribute's variables.
+    for key in ("model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE", "model/dense2/bias/.ATTRIBUTES/VARIABLE_VALUE"):
+        action, target = rows[key]
+        assert action == Action.MAP.value and "head" in target and "dense2" not in target
+
+    # Save plan... writes the CLI's JSON, Load plan... reads it back.
+    plan_path = tmp_path / "plan.json"
+    window.repair.save_plan(str(plan_path))
+    saved = read_plan(str(plan_path))
+    assert saved.to_json() == dialog.edited_plan().to_json()
+    assert json.loads(plan_path.read_text())["kind"] == "ckpt-gui repair plan"
+    window.repair.load_plan(str(plan_path))
+    assert _rows(dialog) == rows
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    window.repair.load_plan(str(broken))  # one line naming the file, the plan shown stays
+    assert str(broken) in window.banner.label.text() and "not valid JSON" in window.banner.label.text()
+    assert _rows(dialog) == rows
+
+    # Never into the source's folder: refused before any work starts.
+    before = {p.name: p.read_bytes() for p in (folder / "source").iterdir()}
+    window.repair.write(str(folder / "source"))
+    assert window.banner.isVisible() and not window.repair.runner.busy
+    assert "checkpoint" in window.banner.label.text().lower()
+
+    # Cancel stops the writing; the dialog says so and offers nothing to open.
+    with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
+        window.repair.write(str(tmp_path / "cancelled"))
+        dialog.cancel_button.click()
+    assert "cancelled" in dialog.result.text() and not dialog.open_button.isVisible()
+    assert window.repair.outcome is None
+
+    with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
+        window.repair.write(str(folder / "repaired"))
+        assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()
+    outcome = window.repair.outcome
+    assert outcome is not None and outcome.ok, dialog.result.text()
+    assert "Verified" in dialog.result.text() and dialog.open_button.isVisible()
+    assert before == {p.name: p.read_bytes() for p in (folder / "source").iterdir()}
+    assert (folder / "repaired" / "checkpoint").is_file() and (folder / "repaired" / "repair.json").is_file()
+
+    # Writing again into that folder asks first; "No" writes nothing.
+    asked = []
+    monkeypatch.setattr(window.repair, "confirm_overwrite", lambda path: asked.append(path) or False)
+    window.repair.write(str(folder / "repaired"))
+    assert asked and not window.repair.runner.busy
+
+    # Open repaired checkpoint: shown with the verification's diagnosis, all green.
+    with qtbot.waitSignal(window.doctor.done, timeout=DOCTOR_MS) as shown:
+        dialog.open_button.click()
+    verification = shown.args[0]
+    assert verification.checkpoint == outcome.written and verification.ok
+    assert window.browse.ckpt.prefix == outcome.written
+    assert not panel.repair_button.isEnabled()
+
+    # The user's own restore code, in a fresh TensorFlow process.
+    restored = json.loads(_tool("restore", str(cases), CASE).stdout)[CASE]
+    assert restored["restored"], restored.get("error")
+    assert restored["values"] and set(restored["values"].values()) == {"equal"}, restored
+
+    # A value retargeted to a variable the model does not have: the writing says so, in one line.
+    kernel_row = next(
+        r for r in range(dialog.table.rowCount()) if "dense2/_kernel" in dialog.table.item(r, SOURCE).text()
+    )
+    dialog.table.item(kernel_row, TARGET).setText("model/no_such_layer/kernel")
+    with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
+        window.repair.write(str(tmp_path / "misfit"))
+    assert "does not fit" in dialog.result.text() and "model/no_such_layer/kernel" in dialog.result.text()
+    assert not dialog.open_button.isVisible() and "Traceback" not in dialog.result.text()
+
+
+def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):
+    """Reject = drop; an edited target is a map to it (its fit is the writer's to check);
+    a shape conflict is the user's choice between keep-initial and copy-overlap."""
+    entries = (
+        PlanEntry("a", Action.MAP, "model/a", "renamed", (2,), (2,), "float32", "float32"),
+        PlanEntry("b", Action.MAP, "model/b", "renamed", (3,), (3,), "float32", "float32"),
+        PlanEntry("c", Action.KEEP_INITIAL, "model/c", "shape conflict", (2, 3), (2, 5), "float32", "float32"),
+        PlanEntry("d", Action.DROP, None, "no place", (1,), None, "float32", None),
+    )
+    dialog = RepairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show_plan(RepairPlan("/src/ckpt", "/m.py", "object", entries, ()))
+    assert isinstance(dialog.table.cellWidget(2, ACTION), QComboBox)
+    assert dialog.table.cellWidget(0, ACTION) is None  # a fitting map offers no reshape
+    dialog.table.item(0, ACCEPT).setCheckState(Qt.CheckState.Unchecked)
+    dialog.table.item(1, TARGET).setText("model/other")
+    dialog.table.cellWidget(2, ACTION).setCurrentIndex(1)
+    dialog.table.item(3, TARGET).setText("model/d")
+    edited = {e.source_key: e for e in dialog.edited_plan().entries}
+    assert edited["a"].action == Action.DROP and edited["a"].target is None
+    assert edited["b"].action == Action.MAP and edited["b"].target == "model/other" and edited["b"].target_shape is None
+    assert edited["c"].action == Action.COPY_OVERLAP and edited["c"].target == "model/c"
+    assert edited["d"].action == Action.MAP and edited["d"].target == "model/d"
+    assert dialog.edited_plan().to_json()["summary"] == {"map": 2, "drop": 1, "keep-initial": 0, "copy-overlap": 1}
+    initial = {v.target for v in dialog.edited_plan().initial}
+    assert initial == {"model/a", "model/b"}  # no value goes to them any more
+    assert "2 map, 1 drop, 1 copy-overlap" in dialog.headline.text()
