@@ -92,7 +92,8 @@ usage: ckpt-gui [PATH] [--compare B] [--model SCRIPT] [--screenshot FILE.png]
        ckpt-gui --install-desktop-file     add ckpt-gui to the desktop's application menu
 
 PATH is a checkpoint folder, a prefix (ckpt-3, model.ckpt-1000), an .index or
-.data-* file, the 'checkpoint' state file, or a SavedModel folder.
+.data-* file, the 'checkpoint' state file, a SavedModel folder, a Keras weights
+file (.weights.h5, .keras, a Keras 2 .h5), or a URL (s3://, gs://, az://, https://).
 Run 'ckpt-gui COMMAND --help' for the options of a command."""
 
 

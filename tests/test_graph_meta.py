@@ -372,3 +372,25 @@ def test_mutated_graph_files_decode_or_give_one_line_errors(oracle, tmp_path):
             refused += 1
             assert str(exc).startswith(f"{target}: ") and "\n" not in str(exc)
     assert refused  # the mutations do reach the decoder's checks
+
+
+def test_a_group_of_several_layers_variables_gets_no_layer_hint(oracle):
+    """A Keras 3 export keeps every variable in its root's ``variables`` list; the tree
+    must not name that list after its first variable's layer (``variables · d1``)."""
+    from ckpt_gui.core.views.tree import object_tree  # noqa: PLC0415 - only this test builds a tree
+
+    folder = oracle["written"]["keras3"]
+    ckpt = Checkpoint.open(folder)
+    rows = [r for r in graph_view(ckpt).variables if r.variable.source == "object" and r.checkpoint_key]
+    # The layer of each value, from the names TensorFlow's loader gives the restored variables.
+    restored = {loaded["name"] for loaded in oracle["loaded"][folder]}
+    layer_of = {r.checkpoint_key: r.variable.name.split("/")[-2] for r in rows if r.variable.name in restored}
+    mixed = 0
+    for group in object_tree(ckpt).root.walk():
+        layers = {layer_of.get(c.variable.key) for c in group.children if c.variable is not None} - {None}
+        if len(layers) > 1:
+            mixed += 1
+            assert not group.hint, f"{group.name} holds {sorted(layers)} but is hinted {group.hint!r}"
+        elif layers and group.hint:
+            assert group.hint in layers
+    assert mixed, "the export should hold a list of several layers' variables"

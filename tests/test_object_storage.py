@@ -419,3 +419,44 @@ def test_the_app_opens_a_checkpoint_in_the_bucket(qtbot, window, s3, checkpoints
     window.doctor.diagnose(str(checkpoints / "no_such_script.py"))
     assert window.banner.isVisible() and window.banner.label.text() == f"{shown.prefix}: {DOCTOR_NEEDS_LOCAL}"
     assert not window.busy
+
+
+def test_missing_credentials_are_said_once_not_retried_as_a_dropped_connection():
+    from ckpt_gui.core.format import remote
+    from ckpt_gui.core.format.errors import StorageError, StorageUnreachableError
+
+    class NoCredentialsError(Exception):  # botocore's class name; google-auth's is DefaultCredentialsError
+        pass
+
+    calls = []
+
+    def listing():
+        calls.append(1)
+        raise NoCredentialsError("Unable to locate credentials")
+
+    with pytest.raises(StorageError) as caught:
+        remote._call("s3://b/run", "listing s3://b", listing)
+    assert not isinstance(caught.value, StorageUnreachableError)
+    assert str(caught.value) == (
+        "s3://b/run: no credentials found while listing s3://b (NoCredentialsError): "
+        "set them up as the storage's own client expects"
+    )
+    assert len(calls) == 1
+
+
+BACKEND_LOG_PROBE = """
+import logging
+from ckpt_gui.core.format import remote
+remote._filesystem("s3://b/run")
+try:
+    raise ConnectionError("refused")
+except ConnectionError:
+    logging.getLogger("s3fs").exception("request out of retries")  # as gcsfs logs each failed request
+"""
+
+
+def test_a_backends_own_failure_logs_stay_off_stderr():
+    pytest.importorskip("s3fs")
+    result = subprocess.run([sys.executable, "-c", BACKEND_LOG_PROBE], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""

@@ -19,6 +19,7 @@ config files, the metadata server; ``AWS_ENDPOINT_URL``, fsspec's config files a
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import posixpath
 import threading
@@ -47,6 +48,10 @@ _PACKAGES = {
 # The environment a backend reads its endpoint and credentials from: a filesystem is
 # made again when it changes (fsspec would otherwise reuse the first one made).
 _ENV_PREFIXES = ("AWS_", "GOOGLE_", "GCSFS_", "STORAGE_EMULATOR_HOST", "AZURE_", "FSSPEC_")
+# The backends' loggers: gcsfs logs each failed request with its whole traceback
+# (150 lines on stderr before our one-line error when nothing configured logging).
+# A NullHandler keeps them off stderr; a user's own logging set-up still gets them.
+_BACKEND_LOGGERS = ("fsspec", "s3fs", "gcsfs", "adlfs", "aiobotocore", "botocore", "google", "azure")
 TRIES = 3
 _BACKOFF_S = 0.25
 LISTING_TTL_S = 5.0  # a training job may add checkpoints: listings are short-lived
@@ -90,6 +95,9 @@ def _filesystem(url: str):
         fs = _filesystems.get(key)
     if fs is not None:
         return fs
+    for name in _BACKEND_LOGGERS:
+        if not logging.getLogger(name).handlers:
+            logging.getLogger(name).addHandler(logging.NullHandler())
     try:
         cls = fsspec.get_filesystem_class(scheme)
         fs = cls(skip_instance_cache=True, **_config_options(cls))
@@ -130,6 +138,9 @@ def _call(url: str, what: str, fn, *args, **kwargs):
             ) from None
         except Exception as exc:  # any backend's network error: aiohttp, botocore, azure...
             failure = type(exc).__name__
+            if "Credential" in failure:  # NoCredentialsError, DefaultCredentialsError...: no retry helps
+                advice = "set them up as the storage's own client expects"
+                raise StorageError(url, f"no credentials found while {what} ({failure}): {advice}") from None
             if attempt + 1 < TRIES:
                 time.sleep(_BACKOFF_S * 2**attempt)
     raise StorageUnreachableError(url, what, failure, TRIES)

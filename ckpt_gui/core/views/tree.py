@@ -237,9 +237,16 @@ def _hint_group(hints: Hints, names: tuple[str, ...], full_name: str) -> None:
     """:func:`hint_layer` for a variable at ``names`` not placed yet: its group's hint."""
     parts = full_name.split("/")
     if len(parts) >= 2 and len(names) >= 2:
-        group = names[:-1]
-        if group not in hints and parts[-2] != group[-1] and group[-1] not in CATCH_ALL_LISTS:
-            hints[group] = parts[-2]
+        group, layer = names[:-1], parts[-2]
+        if layer == group[-1] or group[-1] in CATCH_ALL_LISTS:
+            return
+        known = hints.get(group)
+        if known is None:
+            hints[group] = layer
+        elif known != layer:
+            # Variables of several layers (a Keras 3 export's ``variables`` list): a list,
+            # not a layer; the first variable's layer would name it wrongly.
+            hints[group] = ""
 
 
 def _pruned(hints: Hints) -> Hints:
@@ -247,11 +254,11 @@ def _pruned(hints: Hints) -> Hints:
     siblings: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for path, hint in hints.items():
         siblings[path[:-1]].append(hint)
-    shared: set[str] = set()
+    shared: set[str] = {""}  # "": a group of several layers' variables (see _hint_group)
     for names in siblings.values():
         if len(names) > 1 and len(set(names)) < len(names):
             shared.update(hint for hint, n in Counter(names).items() if n > 1)
-    return {path: hint for path, hint in hints.items() if hint not in shared} if shared else hints
+    return {path: hint for path, hint in hints.items() if hint not in shared}
 
 
 class CheckpointTrees(dict):
