@@ -272,6 +272,21 @@ def test_export_writes_the_value_keras_reads(keras_dir, tmp_path):
     assert np.load(out).tobytes() == _oracle(keras_dir, "k3.keras")["hidden/kernel"].tobytes()
 
 
+def test_a_keras_files_folder_is_kept_but_its_subfolders_are_free(keras_dir, tmp_path):
+    # A single-file checkpoint in the home folder must not put every folder below it out of
+    # reach of exports: its folder and the file are protected, the subfolders are not.
+    home = tmp_path / "home"
+    (home / "exports").mkdir(parents=True)
+    shutil.copy(keras_dir / "k3.keras", home / "model.keras")
+    before = (home / "model.keras").read_bytes()
+    done = run_cli("export", str(home / "model.keras"), "hidden/kernel", "-o", str(home / "exports" / "k.npy"))
+    assert done.returncode == 0, done.stderr
+    for refused in (home / "k.npy", home / "model.keras"):
+        done = run_cli("export", str(home / "model.keras"), "hidden/kernel", "-o", str(refused))
+        assert done.returncode == 2 and "never writes into a checkpoint" in done.stderr, done.stderr
+    assert (home / "model.keras").read_bytes() == before and not (home / "k.npy").exists()
+
+
 def test_compressed_dataset_is_read_through_h5py(tmp_path):
     values = np.arange(600, dtype="<f4").reshape(20, 30) / 7
     path = tmp_path / "gz.weights.h5"

@@ -38,12 +38,20 @@ class Protected:
 
     folders: tuple[str, ...]
     files: tuple[str, ...]
+    # Folders holding single-file checkpoints (Keras weights files): nothing is written
+    # into them, but their subfolders are free. A `~/model.keras` would otherwise put the
+    # whole home folder out of reach of every export.
+    flat_folders: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, ckpt: Checkpoint) -> Protected:
         """The opened checkpoint's folder (and, for a SavedModel, the SavedModel's),
         every sibling's folder, and the files of the checkpoint itself."""
         location = ckpt.location
+        if ckpt.keras is not None:
+            files = {ckpt.prefix, *(ref.prefix for ref in location.checkpoints)}
+            flat = {location.directory, *(os.path.dirname(path) for path in files)}
+            return cls((), tuple(sorted(files)), tuple(sorted(flat)))
         # The folder the user opened is protected whatever its state file names: a state
         # file that points elsewhere adds that checkpoint's folder, never replaces this one.
         folders = {location.directory, os.path.dirname(ckpt.prefix)}
@@ -70,6 +78,10 @@ def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
     identity = _identity(resolved)
     if identity is not None and identity in _identities(protected.files):
         raise CheckpointError(given, f"is one of the checkpoint's files: {REFUSAL}; choose another file")
+    parent = _identity(os.path.dirname(resolved))
+    if parent is not None and parent in _identities(protected.flat_folders):
+        where = shown_path(os.path.dirname(resolved))
+        raise CheckpointError(given, f"is in {where}, the Keras file's folder: {REFUSAL}; choose another folder")
     folder_ids = _identities(protected.folders)
     for folder in _ancestors(os.path.dirname(resolved)):
         identity = _identity(folder)

@@ -104,7 +104,7 @@ class DoctorController(Controller):
         if not isinstance(self.ckpt, KerasFile):
             self.write_export(path, data, self.ckpt)
             return
-        protected = Protected((os.path.dirname(self.ckpt.prefix),), (self.ckpt.prefix,))  # never beside the file
+        protected = Protected((), (self.ckpt.prefix,), (os.path.dirname(self.ckpt.prefix),))  # never beside the file
         try:
             written = write_file(path, protected, lambda f: f.write(data))
         except CheckpointError as exc:
