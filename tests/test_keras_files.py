@@ -263,6 +263,8 @@ def test_folder_of_epochs_is_listed_by_epoch(keras_dir):
     assert ckpt.prefix.endswith("ckpt_11.weights.h5") and ckpt.location.latest.step == 11
     older = ckpt.sibling(ckpt.checkpoints[1])
     assert older.prefix.endswith("ckpt_2.weights.h5") and older.format == "keras3-weights"
+    listing = run_cli("inspect", str(keras_dir / "run")).stdout  # the CLI's words are the picker's
+    assert "epoch 11" in listing and "step 11" not in listing
 
 
 def test_export_writes_the_value_keras_reads(keras_dir, tmp_path):
@@ -378,6 +380,11 @@ def test_app_opens_a_keras_archive(qtbot, window, keras_dir):
     facts = _facts(window)
     assert facts["Format"].startswith("Keras 3 model archive")
     assert "hidden: Dense(units=5" in facts["Architecture"] and "keras version" in facts["Written by"]
+    # Ctrl+click on the selected row clears the selection and keeps the current row: the same.
+    assert window.tree_panel.select_key("layers/dense/vars/0")
+    assert window.details.title.text() == "hidden/kernel"
+    window.tree_panel.view.clearSelection()
+    assert _facts(window)["Format"].startswith("Keras 3 model archive")
 
 
 def _facts(window) -> dict[str, str]:

@@ -31,7 +31,8 @@ class OpenUrlDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"A checkpoint folder, prefix or file in object storage ({', '.join(SCHEMES[:5])}):"))
+        where = f"A checkpoint folder, prefix or file in object storage or on a web server ({', '.join(SCHEMES)}):"
+        layout.addWidget(QLabel(where))
         layout.addWidget(self.edit)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)

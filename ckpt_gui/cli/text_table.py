@@ -46,7 +46,8 @@ def print_inspect_table(
                 marks.append("latest")
             if not ref.in_state_file and ckpt.location.state is not None:
                 marks.append("not in the state file")
-            step = f"step {ref.step}" if ref.step is not None else "no step"
+            unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5
+            step = f"{unit} {ref.step}" if ref.step is not None else f"no {unit}"
             extra = f"  <- {', '.join(marks)}" if marks else ""
             out.write(
                 f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"

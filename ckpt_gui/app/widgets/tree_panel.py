@@ -115,6 +115,10 @@ class TreePanel(QWidget):
         self.nan_box.toggled.connect(lambda _on: self.apply_filter())
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        # Ctrl+click on the selected row clears the selection but keeps the current row:
+        # the panels then show what they show for no selection (a Keras file's own facts).
+        self.view.selectionModel().selectionChanged.connect(self._on_selection)
+        self._cleared = False
         # What was done to the tree shown (expanded, collapsed, selected, filtered), so
         # that a tree replacing it can tell whether the user has worked in this one.
         self.changes = 0
@@ -378,7 +382,19 @@ class TreePanel(QWidget):
         self.changes += 1
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._cleared = False
         self.node_selected.emit(self.model.node(current) if current.isValid() else None)
+
+    def _on_selection(self, *_args) -> None:
+        selected = self.view.selectionModel().hasSelection()
+        if not self.view.currentIndex().isValid():  # a reset or filter: currentChanged says it
+            return
+        if not selected and not self._cleared:
+            self._cleared = True
+            self.node_selected.emit(None)
+        elif selected and self._cleared:  # the current row selected again: no currentChanged for it
+            self._cleared = False
+            self.node_selected.emit(self.selected_node())
 
 
 def _under(top: TreeNode, accept):
