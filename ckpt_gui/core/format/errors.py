@@ -70,8 +70,9 @@ class StorageUnreachableError(StorageError):
     def __init__(self, path: str, what: str, failure: str, tries: int, at: str | None = None) -> None:
         self.what, self.failure, self.tries, self.at = what, failure, tries, at
         where = f" {shown_path(at)}" if at is not None and at != path else ""
+        retried = f"{tries} tries" if tries > 1 else "the storage client's own retries"
         super().__init__(
-            path, f"{what}{where} failed after {tries} tries ({failure}): the connection was dropped or refused"
+            path, f"{what}{where} failed after {retried} ({failure}): the connection was dropped or refused"
         )
 
     def naming(self, path: str) -> StorageUnreachableError:

@@ -53,6 +53,9 @@ _ENV_PREFIXES = ("AWS_", "GOOGLE_", "GCSFS_", "STORAGE_EMULATOR_HOST", "AZURE_",
 # A NullHandler keeps them off stderr; a user's own logging set-up still gets them.
 _BACKEND_LOGGERS = ("fsspec", "s3fs", "gcsfs", "adlfs", "aiobotocore", "botocore", "google", "azure")
 TRIES = 3
+# gcsfs already retries each request six times with backoff: ours on top made an
+# unreachable gs:// URL take about two minutes to fail.
+_BACKEND_RETRIES = ("gs://", "gcs://")
 _BACKOFF_S = 0.25
 LISTING_TTL_S = 5.0  # a training job may add checkpoints: listings are short-lived
 SMALL_READ = 4 << 10  # reads up to this size (a header sniffed, a tiny tensor) go through the block cache
@@ -127,7 +130,8 @@ def _path_in(fs, url: str) -> str:
 def _call(url: str, what: str, fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` with retries; FileNotFoundError passes through, anything else the
     backend raises becomes one CheckpointError naming the URL and what failed."""
-    for attempt in range(TRIES):
+    tries = 1 if url.startswith(_BACKEND_RETRIES) else TRIES
+    for attempt in range(tries):
         try:
             return fn(*args, **kwargs)
         except (FileNotFoundError, CheckpointError):
@@ -141,9 +145,9 @@ def _call(url: str, what: str, fn, *args, **kwargs):
             if "Credential" in failure:  # NoCredentialsError, DefaultCredentialsError...: no retry helps
                 advice = "set them up as the storage's own client expects"
                 raise StorageError(url, f"no credentials found while {what} ({failure}): {advice}") from None
-            if attempt + 1 < TRIES:
+            if attempt + 1 < tries:
                 time.sleep(_BACKOFF_S * 2**attempt)
-    raise StorageUnreachableError(url, what, failure, TRIES)
+    raise StorageUnreachableError(url, what, failure, tries)
 
 
 def _mtime(info: dict) -> float | None:
