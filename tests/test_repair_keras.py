@@ -1,0 +1,141 @@
+"""Repair of Keras weights files (issue 13), end to end: Keras 3 or tf_keras writes each
+case's source file (tests/repair_keras_cases.py), `ckpt-gui diagnose --plan` proposes
+the plan, `ckpt-gui repair` writes OUTDIR/<name>.weights.h5 with the user's model and
+verifies it, and then, in a fresh TensorFlow process, the user's own
+``model.load_weights(OUT)`` passes and each layer holds, bit for bit, the weights Keras
+itself loads from the source into the source's model. The test process never imports
+TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from tests.conftest import REPO, run_cli
+from tests.repair_keras_cases import CASES
+
+pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
+
+CASES_SCRIPT = Path(__file__).resolve().parent / "repair_keras_cases.py"
+
+
+def _tool(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(CASES_SCRIPT), *args], capture_output=True, text=True, timeout=900, cwd=REPO
+    )
+    if result.returncode != 0:
+        pytest.fail(f"repair_keras_cases.py {args[0]} failed:\n{result.stderr[-4000:]}")
+    return result
+
+
+def _source(folder: Path) -> Path:
+    return next((folder / "source").iterdir())
+
+
+def _repair_case(folder: Path) -> dict:
+    plan, source = folder / "plan.json", _source(folder)
+    before = source.read_bytes()
+    diagnosed = run_cli("diagnose", str(source), "--model", str(folder / "model.py"), "--json",
+                        "--plan", str(plan), timeout=600)  # fmt: skip
+    repaired = run_cli("repair", str(source), "--model", str(folder / "model.py"), "--plan", str(plan),
+                       "-o", str(folder / "repaired"), "--json", timeout=600)  # fmt: skip
+    return {
+        "diagnose_code": diagnosed.returncode,
+        "diagnose_stderr": diagnosed.stderr,
+        "plan": json.loads(plan.read_text()) if plan.exists() else None,
+        "repair_code": repaired.returncode,
+        "repair_stderr": repaired.stderr,
+        "outcome": json.loads(repaired.stdout) if repaired.stdout.strip() else None,
+        "source_unchanged": before == source.read_bytes(),
+    }
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("keras_repair")
+    _tool("write", str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def repaired(cases) -> dict:
+    """Every case through the CLI, then the user's load_weights on all of them in one process."""
+    with ThreadPoolExecutor(len(CASES)) as pool:
+        futures = {name: pool.submit(_repair_case, cases / name) for name in CASES}
+        results = {name: future.result() for name, future in futures.items()}
+    checked = json.loads(_tool("check", str(cases)).stdout)
+    for name, result in results.items():
+        result["check"] = checked[name]
+    return results
+
+
+def _entries(plan: dict) -> dict[str, dict]:
+    return {e["source_key"]: e for e in plan["entries"]}
+
+
+def _check_repaired(result: dict) -> None:
+    """The CLI said verified, and the user's own load_weights agrees."""
+    assert "Traceback" not in result["diagnose_stderr"] + result["repair_stderr"]
+    assert result["source_unchanged"]
+    outcome = result["outcome"]
+    assert result["repair_code"] == 0, (result["repair_stderr"], outcome)
+    assert outcome["ok"] and outcome["verification"]["ok"] and outcome["verification"]["unconsumed"] == []
+    values = outcome["verification"]["values"]
+    assert values and all(check["result"] == "equal" for check in values), values
+    assert len(values) == result["plan"]["summary"]["map"]
+    written = Path(outcome["written"])
+    assert written.name.endswith(".weights.h5") and written.parent == Path(outcome["output"])
+    assert Checkpoint.open(str(written)).format == "keras3-weights"
+    record = json.loads((written.parent / "repair.json").read_text())
+    assert record["source"] == result["plan"]["source"] and record["plan"]["mode"] == "keras"
+    check = result["check"]
+    assert check["loaded"], check.get("error")
+    assert check["equal"] and all(check["equal"].values()), check
+
+
+def test_renamed_layer_of_a_subclassed_model(repaired):
+    result = repaired["renamed_layer"]
+    assert result["diagnose_code"] == 1  # Keras 3 reads head/vars for 'classifier': nothing there
+    entries = _entries(result["plan"])
+    assert entries["head/vars/0"]["action"] == "map" and entries["head/vars/0"]["target"] == "classifier/vars/0"
+    assert entries["encoder/vars/1"]["target"] == "encoder/vars/1"
+    _check_repaired(result)
+
+
+def test_inserted_layer_in_a_sequential_model(repaired):
+    result = repaired["inserted_layer"]
+    assert result["diagnose_code"] == 1
+    plan = result["plan"]
+    kernel = _entries(plan)["layers/dense_1/vars/0"]
+    assert kernel["action"] == "map" and kernel["target"] == "layers/dense_2/vars/0"
+    assert {v["target"] for v in plan["initial"]} == {"layers/dense_1/vars/0", "layers/dense_1/vars/1"}
+    _check_repaired(result)
+
+
+def test_keras2_save_weights_into_the_same_architecture_in_keras3(repaired):
+    result = repaired["keras2_to_keras3"]
+    entries = _entries(result["plan"])
+    kernel = next(e for key, e in entries.items() if key.endswith("kernel:0") and e["source_shape"] == [5, 3])
+    assert kernel["action"] == "map" and kernel["target"] == "layer_with_weights-1/kernel"
+    # The new file is Keras 3's: the value is where Keras 3 keeps that layer's kernel.
+    written = {v["target"]: v["written_key"] for v in result["outcome"]["verification"]["values"]}
+    assert written["layer_with_weights-1/kernel"] == "layers/dense_1/vars/0"
+    _check_repaired(result)
+
+
+def test_an_existing_file_is_not_replaced_and_the_source_folder_is_refused(repaired, cases):
+    folder = cases / "inserted_layer"
+    common = ("repair", str(_source(folder)), "--model", str(folder / "model.py"), "--plan", str(folder / "plan.json"))
+    again = run_cli(*common, "-o", str(folder / "repaired"))
+    assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    inside = run_cli(*common, "-o", str(folder / "source" / "fixed"))
+    assert inside.returncode == 2 and "never writes into a checkpoint's folder" in inside.stderr
+    assert not (folder / "source" / "fixed").exists()
