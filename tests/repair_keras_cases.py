@@ -98,13 +98,15 @@ def write(root: str) -> None:
         model.save_weights(os.path.join(folder, "source", case["file"]))
 
 
-def check(root: str) -> dict:
-    """Per case: does the user's load_weights(REPAIRED) pass, and which layer pairs hold
-    exactly the weights Keras loads from the source into the source model."""
+def check(root: str, output: str = "repaired", names: list[str] | None = None) -> dict:
+    """Per case (each in the case's folder ``output``): does the user's load_weights(REPAIRED)
+    pass, and which layer pairs hold exactly the weights Keras loads from the source into
+    the source model."""
     results = {}
-    for name, case in CASES.items():
+    for name in names or CASES:
+        case = CASES[name]
         folder = os.path.join(root, name)
-        repaired = os.path.join(folder, "repaired", case["file"].split(".")[0] + ".weights.h5")
+        repaired = os.path.join(folder, output, case["file"].split(".")[0] + ".weights.h5")
         model = _build(os.path.join(folder, "model.py"))
         try:
             model.load_weights(repaired)
@@ -130,4 +132,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2])
     else:
-        print(json.dumps(check(sys.argv[2])))
+        output = sys.argv[3] if len(sys.argv) > 3 else "repaired"
+        print(json.dumps(check(sys.argv[2], output, sys.argv[4:] or None)))

@@ -24,6 +24,7 @@ from tests.repair_keras_cases import CASES
 pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
 
 CASES_SCRIPT = Path(__file__).resolve().parent / "repair_keras_cases.py"
+DOCTOR_MS = 600_000  # a diagnosis or a repair: TensorFlow children on a busy 2-core machine
 
 
 def _tool(*args: str) -> subprocess.CompletedProcess:
@@ -139,3 +140,31 @@ def test_an_existing_file_is_not_replaced_and_the_source_folder_is_refused(repai
     inside = run_cli(*common, "-o", str(folder / "source" / "fixed"))
     assert inside.returncode == 2 and "never writes into a checkpoint's folder" in inside.stderr
     assert not (folder / "source" / "fixed").exists()
+
+
+def test_app_repairs_a_keras_weights_file(qtbot, window, repaired, cases, monkeypatch):
+    """The app's flow on a Keras file: diagnose, the proposed plan, write, verified; the
+    user's own load_weights passes on what the app wrote; writing again asks first."""
+    folder = cases / "renamed_layer"
+    source = _source(folder)
+    with qtbot.waitSignal(window.loaded, timeout=DOCTOR_MS):
+        window.browse.open_path(str(source))
+    qtbot.waitUntil(lambda: not window.busy, timeout=DOCTOR_MS)
+    with qtbot.waitSignal(window.doctor.done, timeout=DOCTOR_MS) as done:
+        window.doctor.diagnose(str(folder / "model.py"))
+    assert done.args[0] is not None and not done.args[0].ok
+    window.report_panel.repair_button.click()
+    dialog = window.repair.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.edited_plan().to_json()["entries"] == repaired["renamed_layer"]["plan"]["entries"]
+    with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
+        window.repair.write(str(folder / "app_repaired"))
+    outcome = window.repair.outcome
+    assert outcome is not None and outcome.ok, dialog.result.text()
+    assert Path(outcome.written) == folder / "app_repaired" / "net.weights.h5"
+    asked = []
+    monkeypatch.setattr(window.repair, "confirm_overwrite", lambda path: asked.append(path) or False)
+    window.repair.write(str(folder / "app_repaired"))  # the file is there: asked, "No" writes nothing
+    assert asked and not window.repair.runner.busy
+    check = json.loads(_tool("check", str(cases), "app_repaired", "renamed_layer").stdout)["renamed_layer"]
+    assert check["loaded"] and check["equal"] and all(check["equal"].values()), check
