@@ -7,7 +7,9 @@ loads from the source file into the source model (bit for bit).
 
 Each case: ``file`` (the source's name), ``source`` (the script that saved it), ``model``
 (the user's script now), ``pairs`` (a model layer and the source layer whose weights it
-must hold, as Python expressions on ``model`` and ``source``).
+must hold, as Python expressions on ``model`` and ``source``), ``copy_overlap`` (the
+user turns the plan's keep-initial lines into copy-overlap: the pairs then hold the
+source's weights on the overlapping block).
 """
 
 from __future__ import annotations
@@ -65,6 +67,15 @@ CASES = {
         "model": SEQUENTIAL.format(widths=[5, 5, 3]),  # the new Dense(5) keeps the shapes around it
         "pairs": [("model.layers[0]", "source.layers[0]"), ("model.layers[2]", "source.layers[1]")],
     },
+    # The first Dense widened from 5 to 7 units, copy-overlap chosen for its conflicts:
+    # the old units keep their values (and the next kernel its first 5 rows).
+    "widened_layer": {
+        "file": "wide.weights.h5",
+        "source": SEQUENTIAL.format(widths=[5, 3]),
+        "model": SEQUENTIAL.format(widths=[7, 3]),
+        "pairs": [("model.layers[0]", "source.layers[0]"), ("model.layers[1]", "source.layers[1]")],
+        "copy_overlap": True,
+    },
     # tf_keras save_weights("x.h5") into the same architecture built with Keras 3.
     "keras2_to_keras3": {
         "file": "legacy.h5",
@@ -119,11 +130,20 @@ def check(root: str, output: str = "repaired", names: list[str] | None = None) -
         for mine, theirs in case["pairs"]:
             held = eval(mine, {"model": model}).get_weights()  # noqa: S307 - the case's own expression
             saved = eval(theirs, {"source": source}).get_weights()  # noqa: S307
-            equal[mine] = len(held) == len(saved) > 0 and all(
-                a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes() for a, b in zip(held, saved)
-            )
+            same = _overlap if case.get("copy_overlap") else _equal
+            equal[mine] = len(held) == len(saved) > 0 and all(same(a, b) for a, b in zip(held, saved))
         results[name] = {"loaded": True, "equal": equal}
     return results
+
+
+def _equal(held, saved) -> bool:
+    return held.dtype == saved.dtype and held.shape == saved.shape and held.tobytes() == saved.tobytes()
+
+
+def _overlap(held, saved) -> bool:
+    """The overlapping block (``[:min(a, b), ...]`` on every axis) is the saved one, bit for bit."""
+    block = tuple(slice(0, min(a, b)) for a, b in zip(held.shape, saved.shape))
+    return held.ndim == saved.ndim and _equal(held[block].copy(), saved[block].copy())
 
 
 if __name__ == "__main__":
