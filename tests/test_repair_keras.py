@@ -188,3 +188,24 @@ def test_app_repairs_a_keras_weights_file(qtbot, window, repaired, cases, monkey
     assert asked and not window.repair.runner.busy
     check = json.loads(_tool("check", str(cases), "app_repaired", "renamed_layer").stdout)["renamed_layer"]
     assert check["loaded"] and check["equal"] and all(check["equal"].values()), check
+
+
+def test_a_plan_that_does_not_fit_and_a_tf_keras_model_are_refused_in_one_line(repaired, cases, tmp_path):
+    folder = cases / "renamed_layer"
+    plan = json.loads((folder / "plan.json").read_text())
+    plan["entries"] = [{**e, "target": "nowhere/vars/0"} if e["source_key"] == "head/vars/0" else e
+                       for e in plan["entries"]]  # fmt: skip
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(plan))
+    misfit = run_cli("repair", str(_source(folder)), "--model", str(folder / "model.py"), "--plan", str(bad),
+                     "-o", str(tmp_path / "misfit"), timeout=600)  # fmt: skip
+    assert misfit.returncode == 2 and "Traceback" not in misfit.stderr
+    assert str(bad) in misfit.stderr and "nowhere/vars/0" in misfit.stderr
+    legacy = cases / "keras2_to_keras3"  # its source script builds the model with tf_keras
+    refused = run_cli("repair", str(_source(legacy)), "--model", str(legacy / "source_model.py"),
+                      "--plan", str(legacy / "plan.json"), "-o", str(tmp_path / "legacy"), timeout=600)  # fmt: skip
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr and "Keras 3" in refused.stderr
+    assert (
+        not (tmp_path / "misfit" / "net.weights.h5").exists()
+        and not (tmp_path / "legacy" / "legacy.weights.h5").exists()
+    )
