@@ -129,9 +129,9 @@ def _diagnose(args: argparse.Namespace) -> int:
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     # A Keras weights file (.weights.h5, .keras, Keras 2 .h5): model.load_weights(FILE).
     keras_file = keras_file_kind(args.path) is not None
-    if keras_file and args.plan:
-        raise CheckpointError(args.path, "repair plans are made for TensorFlow checkpoints, not yet Keras files")
     ckpt = None if keras_file else Checkpoint.open(args.path)
+    # For a plan a Keras file is opened too: the plan's keys are its HDF5 paths, and its folder is protected.
+    opened = ckpt if ckpt is not None or not args.plan else Checkpoint.open(args.path)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
@@ -158,7 +158,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     if args.plan:
-        write_proposed_plan(report, ckpt, args.plan)
+        write_proposed_plan(report, opened, args.plan)
     return exit_code(report)
 
 

@@ -116,7 +116,7 @@ class RepairPlan:
             where,
             f"has plan schema {document.get('schema')!r}; this ckpt-gui reads schema {PLAN_SCHEMA}",
         )
-        _expect(document.get("mode") in ("object", "name"), where, 'has no mode ("object" or "name")')
+        _expect(document.get("mode") in ("object", "name", "keras"), where, 'has no mode ("object", "name" or "keras")')
         entries = tuple(_entry(raw, where, i) for i, raw in enumerate(_list(document, "entries", where)))
         initial = tuple(_initial(raw, where, i) for i, raw in enumerate(_list(document, "initial", where)))
         plan = cls(

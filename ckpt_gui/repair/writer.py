@@ -118,6 +118,21 @@ def prepare_output(ckpt: Checkpoint, output: str, force: bool) -> str:
     return folder
 
 
+def keras_output(ckpt: Checkpoint, folder: str, force: bool) -> str:
+    """The repaired Keras weights file's path in the output folder: Keras 3's name for the
+    source's weights (``x.weights.h5`` for ``x.weights.h5``, ``x.keras``, ``x.h5``), never
+    over an existing file unless ``force``."""
+    name = os.path.basename(ckpt.prefix)
+    for suffix in (".weights.h5", ".keras", ".hdf5", ".h5"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    path = check_output(os.path.join(folder, name + ".weights.h5"), Protected.of(ckpt))
+    if not force and os.path.exists(path):
+        raise CheckpointError(path, "already exists: choose an empty folder, or --force to replace it")
+    return path
+
+
 def check_sources(ckpt: Checkpoint, plan: RepairPlan, where: str) -> None:
     """Every value the plan writes is in the checkpoint."""
     keys = {variable.key for variable in ckpt.variables}
@@ -130,37 +145,45 @@ def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairO
     """Write the plan's checkpoint into the output folder and verify it; ``cancelled()``
     true stops the attempt running (AttemptCancelled is raised, as by the doctor)."""
     ckpt, plan = request.checkpoint, request.plan
-    output = prepare_output(ckpt, request.output, request.force)
+    # A Keras repair writes one file, checked on its own (keras_output): a checkpoint beside it is no matter.
+    output = prepare_output(ckpt, request.output, request.force or ckpt.keras is not None)
     base = request.attempt or DiagnosisRequest(ckpt.prefix, request.script)
     base = dataclasses.replace(base, checkpoint=ckpt.prefix, script=request.script)
     outcome = RepairOutcome(ckpt.prefix, output, plan)
-    entries = [entry.to_json() for entry in plan.entries]
+    repair = {"entries": [entry.to_json() for entry in plan.entries], "output": output}
+    if ckpt.keras is not None:  # a Keras weights file: the model's save_weights writes one file
+        repair["output_file"] = keras_output(ckpt, output, request.force)
     # Warm: the verification's child imports TensorFlow while this one writes.
     diagnoser = Diagnoser(keep_warm=True)
     try:
-        result = diagnoser.run(
-            dataclasses.replace(base, repair={"entries": entries, "output": output}), on_phase, cancelled
-        )
+        result = diagnoser.run(dataclasses.replace(base, repair=repair), on_phase, cancelled)
         if result.error is not None or result.facts is None:
             outcome.error = AttemptError.from_fact(result.error or {"type": "Error", "message": "no report"})
             return outcome
         outcome.written = result.facts["repair"]["written"]
+        written_keys = result.facts["repair"].get("written_keys")  # a Keras file's: its keys follow the model
         diagnoser.keep_warm = False  # the verification's child is warm already; none after it
         verify_request = dataclasses.replace(base, checkpoint=outcome.written, repair=None)
         outcome.verification = build_report(verify_request, diagnoser.run(verify_request, on_phase, cancelled))
     finally:
         diagnoser.close()
-    outcome.checks = compare_values(ckpt, Checkpoint.open(outcome.written), plan, outcome.verification)
+    outcome.checks = compare_values(ckpt, Checkpoint.open(outcome.written), plan, outcome.verification, written_keys)
     outcome.record = _write_record(outcome, request.script, Protected.of(ckpt))
     return outcome
 
 
 def compare_values(
-    source: Checkpoint, written: Checkpoint, plan: RepairPlan, report: RestoreReport
+    source: Checkpoint, written: Checkpoint, plan: RepairPlan, report: RestoreReport, written_keys=None
 ) -> list[ValueCheck]:
     """Each written value against the source's: the new checkpoint's key for a target
-    is the one the doctor's verification consumed for it."""
+    is the one the doctor's verification consumed for it. A Keras file's targets may be
+    named otherwise in the new file (``layer_with_weights-0/kernel`` of a Keras 2 file is
+    ``layers/dense/vars/0`` in the Keras 3 one): ``written_keys`` (target -> key, from
+    the writing child) says where each went, and the verification must have consumed it."""
     key_of = {v.model_path: v.checkpoint_key for v in report.variables if v.status == RestoreStatus.CONSUMED}
+    if written_keys is not None:
+        consumed = set(key_of.values())
+        key_of = {target: key for target, key in written_keys.items() if key in consumed}
     return [_check(source, written, entry, key_of.get(entry.target)) for entry in plan.written()]
 
 

@@ -22,11 +22,19 @@ from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.repair_panel import RepairDialog, outcome_html
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
 from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
 from ckpt_gui.repair.planner import propose_plan
-from ckpt_gui.repair.writer import RepairOutcome, RepairRequest, check_sources, prepare_output, run_repair
+from ckpt_gui.repair.writer import (
+    RepairOutcome,
+    RepairRequest,
+    check_sources,
+    keras_output,
+    prepare_output,
+    run_repair,
+)
 
 PLAN_MISMATCH = "PlanMismatch"  # the writing child's error when the plan does not fit the objects
 
@@ -48,6 +56,13 @@ class RepairController(Controller):
 
     def propose(self, report: RestoreReport | None, ckpt) -> None:
         """The plan the diagnosis proposes, in the repair dialog."""
+        prefix = getattr(ckpt, "prefix", None)
+        if not isinstance(ckpt, Checkpoint) and prefix and keras_file_kind(prefix) is not None:
+            try:  # a Keras weights file the window could not show: its values are read for the plan all the same
+                ckpt = Checkpoint.open(prefix)
+            except CheckpointError as exc:
+                self.banner.show_message(str(exc), "error")
+                return
         if report is None or report.error is not None or not isinstance(ckpt, Checkpoint):
             self.banner.show_message("Repair needs a finished diagnosis of a TensorFlow checkpoint first.", "info")
             return
@@ -102,7 +117,7 @@ class RepairController(Controller):
             self.banner.show_message(str(exc), "error")
             return
         force = False
-        if _holds_checkpoint(folder):
+        if _occupied(self.ckpt, folder):
             if not self.confirm_overwrite(folder):
                 return
             force = True
@@ -123,7 +138,7 @@ class RepairController(Controller):
     def confirm_overwrite(self, folder: str) -> bool:
         answer = QMessageBox.question(
             self.dialog, "Write beside a checkpoint?",
-            f"{folder} already holds a checkpoint. Write the repaired one into it anyway?",
+            f"{folder} already holds a checkpoint (or the repaired weights file). Write the repaired one anyway?",
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes
 
@@ -165,6 +180,13 @@ class RepairController(Controller):
             self.dialog.cancel_requested.connect(self.cancel)
             self.dialog.open_requested.connect(self.open_result)
         return self.dialog
+
+
+def _occupied(ckpt: Checkpoint, folder: str) -> bool:
+    """Would the repair write beside a checkpoint (or, for a Keras file, over its repaired file)?"""
+    if ckpt.keras is not None:
+        return os.path.exists(keras_output(ckpt, folder, force=True))
+    return _holds_checkpoint(folder)
 
 
 def _holds_checkpoint(folder: str) -> bool:

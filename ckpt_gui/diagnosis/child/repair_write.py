@@ -17,6 +17,8 @@ import sys
 
 from . import conventions
 from .contract import resolve_target, run_script
+from .keras_kind import keras_file_kind
+from .keras_repair import write_keras_repaired
 from .model_variables import object_paths
 from .objects import prepare_root, read_graph
 from .protocol import ScriptError, phase
@@ -38,6 +40,12 @@ def write_repaired(request: dict) -> dict:
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     phase("running the script")
     namespace = run_script(script)
+    keras_kind = keras_file_kind(prefix)
+    if keras_kind is not None:  # a Keras weights file: the model's own save_weights writes the repair
+        try:
+            return write_keras_repaired(tf, namespace, prefix, keras_kind, repair, _assign)
+        except PlanMismatch as exc:  # the plan's fault, said in one line: no traceback of ours
+            raise ScriptError(exc, "writing the repaired weights file") from None
     reader = tf.train.load_checkpoint(prefix)
     object_based = conventions.OBJECT_GRAPH_KEY in reader.get_variable_to_shape_map()
     phase("building the model")
