@@ -65,6 +65,7 @@ class VariableTree:
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         self._searchable = False  # search texts are made by the first filter, not at open
+        self._reported = False  # whether a report's statuses are on the nodes
         self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
         self.match_count = self.apply_filter(None)
 
@@ -72,6 +73,7 @@ class VariableTree:
         """Mark every variable with its restore status, and add rows for the model's
         variables the checkpoint has no value for (at their model path)."""
         self.clear_report()
+        self._reported = True
         for finding in findings:
             node = self.by_key.get(finding.checkpoint_key or "")
             if node is not None:
@@ -80,8 +82,10 @@ class VariableTree:
                 self.model_only.append(self._add_model_only(finding))
 
     def clear_report(self) -> None:
-        for node in self.by_key.values():
-            node.status = node.finding = None
+        if self._reported:  # not a loop over every variable of a tree never reported on (at open)
+            for node in self.by_key.values():
+                node.status = node.finding = None
+            self._reported = False
         for node in reversed(self._added):
             if node.parent is not None and node in node.parent.children:
                 node.parent.children.remove(node)
