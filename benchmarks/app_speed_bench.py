@@ -42,15 +42,16 @@ import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
-from pyqtgraph.util.garbage_collector import GarbageCollector
+from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.window import MainWindow
 
 prefix = sys.argv[1]
 app = QApplication(sys.argv[:1])
-collector = GarbageCollector(interval=1.0)  # as the app does: Python's GC on the GUI thread only
+launch.start_collector(app)  # as the app does: Python's GC on the GUI thread only
 window = MainWindow()
 window.resize(1024, 640)
 window.show()
+gui_gc.settle()
 app.processEvents()
 loaded = []
 window.loaded.connect(lambda: loaded.append(time.perf_counter()))

@@ -23,10 +23,43 @@ def _window():
     from ckpt_gui.app.window import MainWindow
 
     app = QApplication(sys.argv[:1])
+    settle = _start_collector(app)
     window = MainWindow()
     window.resize(1280, 800)
     window.show()
+    settle()
     return app, window
+
+
+def _start_collector(app):
+    """Python's garbage collector as `ckpt-gui` runs it (app/launch.py); the code before
+    app/gui_gc.py (run with PYTHONPATH at an older tree, side by side) had pyqtgraph's."""
+    try:
+        from ckpt_gui.app import gui_gc, launch
+
+        launch.start_collector(app)
+        return gui_gc.settle
+    except ImportError:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app.gui_thread_gc = GarbageCollector(interval=1.0)
+        return lambda: None
+
+
+def _time_collections() -> list[float]:
+    """How long each collection took (ms), whichever thread ran it."""
+    import gc
+
+    took, started = [], []
+
+    def note(phase, _info):
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            took.append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(note)
+    return took
 
 
 def _wait(app, condition, timeout=3600.0) -> None:
@@ -52,9 +85,12 @@ def launch(prefix: str) -> None:
     large object graph is decoded (app/opening.py), else the object view.
     Then, once the object view is in, the timings: how long after "usable" it came,
     the longest gap of the event loop meanwhile (10 ms timer ticks), and the interactions."""
+    import gc
+
     from PySide6.QtCore import QElapsedTimer, QTimer
 
     app, window = _window()
+    collections = _time_collections()
     loaded, usable = [], []
     window.loaded.connect(lambda: loaded.append(time.perf_counter()))
     window.browse.keys_shown.connect(lambda: usable.append(time.perf_counter()))
@@ -73,6 +109,9 @@ def launch(prefix: str) -> None:
         "first_view": view_first,
         "object_view_after_usable_s": round(loaded[0] - usable[0], 2) if usable else 0.0,
         "max_gap_ms": max(gaps) if gaps else 0,
+        "longest_collection_ms": round(max(collections, default=0), 1),
+        "collections_ms": round(sum(collections)),
+        "frozen_objects": gc.get_freeze_count(),
     }
     start = time.perf_counter()
     top = model.index(0, 0)

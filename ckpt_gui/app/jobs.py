@@ -114,6 +114,9 @@ class _Job(QRunnable):
         except Exception as exc:  # a bug: keep the app alive, show what happened
             signal, args = self.signals.failed, (f"{type(exc).__name__}: {exc}", traceback.format_exc())
         finally:  # returned (the report follows): what wait() and unfinished_jobs() go by
+            # The lane keeps its last job: without its function, not what the function
+            # read either (a forgotten checkpoint, held by a closure, would stay).
+            self.fn = None
             with _unreturned_lock:
                 _unreturned.discard(self)
             self.returned.set()

@@ -7,13 +7,12 @@ import os
 import sys
 import tempfile
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import jobs
+from ckpt_gui.app import gui_gc, jobs
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.values import parallel
@@ -49,11 +48,7 @@ def _size(text: str) -> tuple[int, int]:
 def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    # Python's cyclic collector must run on the GUI thread only: run by a worker thread
-    # it can destroy Qt objects there, and Qt's destructors then deadlock against the
-    # GUI thread (seen: a histogram job collecting an old menu). pyqtgraph's collector
-    # turns automatic collection off and collects on a timer in this thread instead.
-    app.gui_thread_gc = GarbageCollector(interval=1.0)
+    start_collector(app)
     name_application(app)
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
@@ -62,6 +57,7 @@ def run_gui(argv: list[str]) -> int:
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
     window.show()
+    gui_gc.settle()  # Qt's, pyqtgraph's and the window's objects: never walked again
     if args.model:
         script = os.path.abspath(args.model)
         if args.path:  # a Keras weights file is diagnosed even where it cannot be shown
@@ -76,6 +72,12 @@ def run_gui(argv: list[str]) -> int:
     code = app.exec()
     end_if_work_lingers(code)
     return code
+
+
+def start_collector(app: QApplication) -> None:
+    """Python's cyclic collector on the GUI thread only, never walking a checkpoint
+    (app/gui_gc.py); kept alive by the application."""
+    app.gui_thread_gc = gui_gc.GuiThreadCollector()
 
 
 def name_application(app: QApplication) -> None:

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from ckpt_gui.app import settings
+from ckpt_gui.app import gui_gc, settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
@@ -83,6 +83,7 @@ class BrowseController(Controller):
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
+        self.releaser = gui_gc.TreeRelease(self)  # frees the trees of checkpoints forgotten
         picker.ref_selected.connect(self.switch_checkpoint)
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
@@ -149,6 +150,7 @@ class BrowseController(Controller):
         self.tree_panel.set_trees({"objects": keys, "keys": keys}, keep, objects_pending=True)
         self.index_read.emit(ckpt)
         self._early = (ckpt, keys, self.tree_panel.changes)
+        gui_gc.settle()  # the checkpoint's objects live on: no collection walks them again
         QTimer.singleShot(0, self, lambda: self._finish_keys_first(ckpt, keep))
 
     def _finish_keys_first(self, ckpt: Checkpoint, keep: str | None) -> None:
@@ -179,7 +181,7 @@ class BrowseController(Controller):
             self.picker.set_location(ckpt.location, ckpt.ref)
         else:
             self.banner.hide()
-        self._remember(ckpt, trees)
+        forgotten = self._remember(ckpt, trees)
         found = warnings(ckpt)
         if found:
             self.banner.show_message("\n".join(found), "warning")
@@ -194,6 +196,9 @@ class BrowseController(Controller):
             self._merge_objects(trees, early, keep)
         else:
             self.tree_panel.set_trees(trees, keep)
+        shown = {id(t) for t in self.tree_panel.trees.values()}
+        self.releaser.release(t for t in forgotten if id(t) not in shown)
+        gui_gc.settle()  # the checkpoint's objects live on: no collection walks them again
         self.checkpoint_shown.emit(ckpt)
         # The first selection (details, values, the jobs it starts) on the event loop's
         # next turn: the tree is painted first, two shorter stalls instead of one long.
@@ -234,12 +239,18 @@ class BrowseController(Controller):
     def _selected_key(self) -> str | None:
         return self.current.variable.key if self.current is not None and self.current.variable else None
 
-    def _remember(self, ckpt: Checkpoint, trees: Trees) -> None:
+    def _remember(self, ckpt: Checkpoint, trees: Trees) -> list:
+        """Remember ``ckpt`` as shown lately; return the trees of the checkpoints it
+        makes the app forget (the same one read before, the oldest beyond the limit)."""
+        before = self._recent.get(ckpt.prefix)
+        forgotten = list(before[2].values()) if before is not None and before[2] is not trees else []
         self._recent[ckpt.prefix] = (index_stamp(ckpt.prefix), ckpt, trees)
         self._recent.move_to_end(ckpt.prefix)
         while len(self._recent) > RECENT_CHECKPOINTS:
-            dropped, _ = self._recent.popitem(last=False)
+            dropped, (_stamp, _ckpt, old) = self._recent.popitem(last=False)
             self._stats_by_prefix.pop(dropped, None)
+            forgotten += old.values()
+        return forgotten
 
     def _open_failed(self, message: str, details: str) -> None:
         self.status.emit("Could not open the checkpoint")

@@ -67,9 +67,28 @@ _NONE: dict = {}  # an empty default shared by every node (never changed in plac
 class TreeNode(NodePaths):
     """A group, a variable (a leaf, which may hold optimizer slots) or a model-only row."""
 
-    __slots__ = ("name", "_parent", "variable", "kind", "hint", "_children", "pending", "variable_count", "params",
-                 "nbytes", "_shown", "row", "search_text", "status", "finding", "names", "depth", "hints",
-                 "by_name")  # fmt: skip
+    __slots__ = (
+        "name",
+        "_parent",
+        "variable",
+        "kind",
+        "hint",
+        "_children",
+        "pending",
+        "variable_count",
+        "params",
+        "nbytes",
+        "_shown",
+        "row",
+        "search_text",
+        "status",
+        "finding",
+        "names",
+        "depth",
+        "hints",
+        "by_name",
+        "__weakref__",
+    )  # fmt: skip (a weak reference: tests see a tree freed)
 
     def __init__(self, name: str, parent: TreeNode | None = None, variable=None, kind: str = GROUP, hint: str = "",
                  status: RestoreStatus | None = None, finding: TreeFinding | None = None) -> None:  # fmt: skip
