@@ -35,10 +35,12 @@ class Controller(QObject):
         clears it if it is still this workflow's message."""
         self.status.emit("")
 
-    def write_export(self, path: str, data: bytes, ckpt: Checkpoint | None) -> None:
+    def write_export(self, path: str, data: bytes, ckpt: Checkpoint | None, protected: Protected | None = None) -> None:
         """``data`` to ``path`` through the write guard, like every export (never into
-        ``ckpt``'s folder); what went wrong on the banner, what was written in the status bar."""
-        protected = Protected.of(ckpt) if ckpt is not None else Protected((), ())
+        ``ckpt``'s folder, or what ``protected`` names); what went wrong on the banner,
+        what was written in the status bar."""
+        if protected is None:
+            protected = Protected.of(ckpt) if ckpt is not None else Protected((), ())
         try:
             written = write_file(path, protected, lambda f: f.write(data))
         except CheckpointError as exc:

@@ -19,9 +19,8 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL, is_url
-from ckpt_gui.core.write_guard import Protected, write_file
+from ckpt_gui.core.write_guard import Protected
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
@@ -104,13 +103,8 @@ class DoctorController(Controller):
         if not isinstance(self.ckpt, KerasFile):
             self.write_export(path, data, self.ckpt)
             return
-        protected = Protected((), (self.ckpt.prefix,), (os.path.dirname(self.ckpt.prefix),))  # never beside the file
-        try:
-            written = write_file(path, protected, lambda f: f.write(data))
-        except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
-            return
-        self.status.emit(f"Wrote {written}")
+        folder = os.path.dirname(self.ckpt.prefix)
+        self.write_export(path, data, None, Protected((), (self.ckpt.prefix,), (folder,)))  # never beside the file
 
     # -- running an attempt ------------------------------------------------------------------
 
