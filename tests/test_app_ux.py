@@ -319,7 +319,8 @@ def test_doctor_problems_are_whole_and_the_details_say_the_restore(qtbot, window
     assert facts["Restore"] == status_style.finding_label(missing.status, missing)
     assert facts["Model path"] == missing.model_path and facts["In checkpoint"] == "-"
     assert facts["In model"].startswith("[" + ", ".join(map(str, missing.model_shape)) + "]")
-    assert window.statusBar().currentMessage().startswith("Restore incomplete")
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Restore incomplete") and "_" not in message  # words, not status values
     # The script that restores everything: an all-green report keeps no empty table.
     whole = os.path.join(examples_path(), "demo_model.py")
     with qtbot.waitSignal(window.diagnosis_done, timeout=DOCTOR_MS) as done:

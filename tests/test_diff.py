@@ -155,6 +155,7 @@ def test_diff_cli_contract_and_exit_codes(checkpoints):
     assert run_cli("diff", str(folder), str(checkpoints / "nothing")).returncode == 2
     table = run_cli("diff", str(folder / "ckpt-2"), str(folder / "ckpt-4"))
     assert "REL L2" in table.stdout and table.returncode == 1
+    assert "\n  1 same, 14 changed\n" in table.stdout  # words, not the JSON's status values
 
 
 def test_pair_tree_puts_optimizer_slots_under_their_variable(checkpoints):

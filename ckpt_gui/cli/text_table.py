@@ -9,7 +9,7 @@ from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
-from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.tree import natural_key
 
 if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
@@ -80,7 +80,7 @@ def print_inspect_table(
 def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:
     """``ckpt-gui diff`` without --json: the changes, largest relative change first."""
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
-    counts = ", ".join(f"{n} {status}" for status, n in diff.summary().items() if n)
+    counts = count_phrase(diff.summary(), DIFF_WORDS)
     out.write(f"  {counts}\n")
     by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
     if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)

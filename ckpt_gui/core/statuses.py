@@ -37,3 +37,34 @@ class RestoreStatus(StrEnum):
     UNMATCHED = "unmatched"
     MISSING = "missing"
     DEFERRED = "deferred"
+
+
+# The words a sentence uses for a count of each status ("3 shape conflicts" reads
+# better than "3 shape_conflict"): text summaries in the CLI and the app's status bar.
+# The JSON documents keep the status values themselves.
+DIFF_WORDS = {
+    DiffStatus.SAME: "same",
+    DiffStatus.CHANGED: "changed",
+    DiffStatus.SHAPE_CHANGED: "shape changed",
+    DiffStatus.DTYPE_CHANGED: "dtype changed",
+    DiffStatus.ONLY_A: "only in A",
+    DiffStatus.ONLY_B: "only in B",
+}
+RESTORE_WORDS = {
+    RestoreStatus.CONSUMED: "restored",
+    RestoreStatus.SHAPE_CONFLICT: "shape conflict",
+    RestoreStatus.DTYPE_CONFLICT: "dtype conflict",
+    RestoreStatus.UNMATCHED: "unused",
+    RestoreStatus.MISSING: "missing",
+    RestoreStatus.DEFERRED: "deferred",
+}
+# Values that match but that TensorFlow's restore did not assign (it stopped at its
+# first error) are not called restored.
+HELD_BACK_WORD = "matching, not assigned"
+
+
+def count_phrase(counts: dict, words: dict, replace: dict | None = None) -> str:
+    """ "12 restored, 3 shape conflict": the non-zero counts in the order given, each
+    with its word (``replace`` overrides some words)."""
+    words = {**words, **(replace or {})}
+    return ", ".join(f"{n} {words.get(status, status)}" for status, n in counts.items() if n)
