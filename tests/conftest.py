@@ -32,6 +32,8 @@ def _collect_garbage_on_the_main_thread():
     thread could run and so destroy an earlier test's widgets off the GUI thread (a
     deadlock inside Qt's destructors); the main thread collects after each test."""
     gc.disable()
+    gc.collect()
+    _freeze_tensorflow()  # imported at collection
     yield
     gc.enable()
 
@@ -40,6 +42,22 @@ def _collect_garbage_on_the_main_thread():
 def _collect_after_each_test():
     yield
     gc.collect()
+    _freeze_tensorflow()
+
+
+_frozen = {"modules": 0}  # how many TensorFlow/Keras modules were loaded at the last freeze
+
+
+def _freeze_tensorflow() -> None:
+    """TensorFlow, once in this process (an importorskip at collection, the tf fixture),
+    holds some 300,000 objects for the rest of the session: each collection after a test
+    walked them all (0.25 s of CPU, over 1 s of a busy machine, for each of ~900 tests).
+    They are frozen (gc.freeze, as the app's gui_gc.py does), again when more of it is
+    loaded or a test unfroze them; what else lives now is frozen with them."""
+    loaded = sum(1 for name in list(sys.modules) if name.partition(".")[0] in ("tensorflow", "keras", "tf_keras"))
+    if loaded and (loaded > _frozen["modules"] or gc.get_freeze_count() == 0):
+        gc.freeze()
+        _frozen["modules"] = loaded
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,10 @@
 """The repair cases of issue 13, as a user meets them: a checkpoint saved by one version
 of a model, the model script as it is now, and the user's own restore code.
 
-Run as a script in a child process, so the test process never imports TensorFlow:
+Run in a child process, so the test process never imports TensorFlow:
 
-    python tests/repair_cases.py write OUTDIR [CASE...]  # each case's source checkpoint and model.py (all: none named)
-    python tests/repair_cases.py restore OUTDIR CASE...  # the user's restore code on OUTDIR/CASE/repaired
+    python -m tests.repair_cases write OUTDIR [CASE...]  # each case's source checkpoint and model.py (all: none named)
+    python -m tests.repair_cases restore OUTDIR CASE...  # the user's restore code on OUTDIR/CASE/repaired
 
 ``restore`` prints one JSON object: per case, whether the user's restore passed (its
 ``assert_consumed()``, or what the case asks for), and, for every value the case
@@ -16,53 +16,45 @@ overlapping block.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import textwrap
 import traceback
 
+from tests.case_oracle import main, match, run_user_script
+
 # -- the model scripts (what the user's code is now) ---------------------------------------------
 
-SUBCLASSED_NOW = """
+# The model's definition, as saved (``SAVED``: saves to ``out``) and as it is now
+# (``NOW``: the model script, with its imports and ``build()``).
+NOW_IMPORTS = """
 import keras
 import tensorflow as tf
-
-class Net(keras.Model):
-    def __init__(self):
-        super().__init__()
-        self.dense1 = keras.layers.Dense(16, activation="relu")
-        self.head = keras.layers.Dense(4)  # saved as self.dense2
-
-    def call(self, x):
-        return self.head(self.dense1(x))
-
-model = Net()
-model(tf.zeros([1, 8]))
-
+"""
+BUILD_CHECKPOINT = """
 def build():
     return tf.train.Checkpoint(model=model)
 """
+SAVE_CHECKPOINT = """tf.train.Checkpoint(model=model).save(os.path.join(out, "ckpt"))
+"""
 
-SUBCLASSED_SAVED = """
+SUBCLASSED = """
 class Net(keras.Model):
     def __init__(self):
         super().__init__()
         self.dense1 = keras.layers.Dense(16, activation="relu")
-        self.dense2 = keras.layers.Dense(4)
+        self.{head} = keras.layers.Dense(4)
 
     def call(self, x):
-        return self.dense2(self.dense1(x))
+        return self.{head}(self.dense1(x))
 
 model = Net()
 model(tf.zeros([1, 8]))
-tf.train.Checkpoint(model=model).save(os.path.join(out, "ckpt"))
 """
+SUBCLASSED_NOW = NOW_IMPORTS + SUBCLASSED.format(head="head") + BUILD_CHECKPOINT  # saved as self.dense2
+SUBCLASSED_SAVED = SUBCLASSED.format(head="dense2") + SAVE_CHECKPOINT
 
-BLOCK_NOW = """
-import keras
-import tensorflow as tf
-
+BLOCK = """
 class Block(keras.layers.Layer):
     def __init__(self):
         super().__init__()
@@ -75,40 +67,16 @@ class Block(keras.layers.Layer):
 class Net(keras.Model):
     def __init__(self):
         super().__init__()
-        self.encoder = Block()  # saved as self.block
+        self.{block} = Block()
 
     def call(self, x):
-        return self.encoder(x)
+        return self.{block}(x)
 
 model = Net()
 model(tf.zeros([1, 5]))
-
-def build():
-    return tf.train.Checkpoint(model=model)
 """
-
-BLOCK_SAVED = """
-class Block(keras.layers.Layer):
-    def __init__(self):
-        super().__init__()
-        self.inner = keras.layers.Dense(6)
-        self.outer = keras.layers.Dense(3)
-
-    def call(self, x):
-        return self.outer(self.inner(x))
-
-class Net(keras.Model):
-    def __init__(self):
-        super().__init__()
-        self.block = Block()
-
-    def call(self, x):
-        return self.block(x)
-
-model = Net()
-model(tf.zeros([1, 5]))
-tf.train.Checkpoint(model=model).save(os.path.join(out, "ckpt"))
-"""
+BLOCK_NOW = NOW_IMPORTS + BLOCK.format(block="encoder") + BUILD_CHECKPOINT  # saved as self.block
+BLOCK_SAVED = BLOCK.format(block="block") + SAVE_CHECKPOINT
 
 INSERTED_NOW = """
 import keras
@@ -376,7 +344,7 @@ def restore(out: str, names: list[str]) -> dict:
         except Exception:  # noqa: BLE001 - reported to the test
             results[name] = {"restored": False, "error": traceback.format_exc()}
             continue
-        values = {key: _same(reader.get_tensor(key), value) for key, value in held.items()}
+        values = {key: match(reader.get_tensor(key), value) for key, value in held.items()}
         results[name] = {"restored": True, "values": values}
     return results
 
@@ -386,34 +354,13 @@ def _run_model(case: dict, script: str, tf) -> dict:
     import keras
 
     keras.backend.clear_session()
-    namespace: dict = {"__name__": "__user_code__"}
-    with open(script) as f:
-        code = compile(f.read(), script, "exec")
     if case.get("graph"):
         with tf.Graph().as_default():
-            exec(code, namespace)  # noqa: S102
+            namespace = run_user_script(script)
             namespace["_graph"] = tf.compat.v1.get_default_graph()
         return namespace
-    exec(code, namespace)  # noqa: S102
-    return namespace
-
-
-def _same(source, held) -> str:
-    """``equal``: bit for bit; ``overlap``: the overlapping block is the source's; else ``different``."""
-    import numpy as np
-
-    if source.shape == held.shape:
-        return "equal" if source.tobytes() == held.tobytes() else "different"
-    if source.ndim == held.ndim:
-        block = tuple(slice(0, min(a, b)) for a, b in zip(source.shape, held.shape))
-        return "overlap" if np.array_equal(source[block], held[block]) else "different"
-    return "different"
+    return run_user_script(script)
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    if sys.argv[1] == "write":
-        write(sys.argv[2], sys.argv[3:])
-    else:
-        print(json.dumps(restore(sys.argv[2], sys.argv[3:])))
+    main({"write": lambda args: write(args[0], args[1:]), "restore": lambda args: restore(args[0], args[1:])}, sys.argv)

@@ -1,9 +1,10 @@
-"""The Keras weights-file repair cases (tests/test_repair_keras.py), and the two
-TensorFlow processes of that module: ``write ROOT`` saves each case's source file with
-Keras 3 or tf_keras from the case's source model; ``check ROOT`` then, in a fresh
-process, runs the user's own code, ``model.load_weights(REPAIRED)`` on the model their
-script builds, and compares the weights of each layer pair with those Keras itself
-loads from the source file into the source model (bit for bit).
+"""The Keras weights-file repair cases (tests/test_repair_keras.py), and the
+TensorFlow processes of that module (``python -m tests.repair_keras_cases COMMAND``):
+``write ROOT`` saves each case's source file with Keras 3 or tf_keras from the case's
+source model; ``check ROOT [OUTPUT [CASE...]]`` then, in a fresh process, runs the
+user's own code, ``model.load_weights(REPAIRED)`` on the model their script builds, and
+compares the weights of each layer pair with those Keras itself loads from the source
+file into the source model (bit for bit).
 
 Each case: ``file`` (the source's name), ``source`` (the script that saved it), ``model``
 (the user's script now), ``pairs`` (a model layer and the source layer whose weights it
@@ -14,9 +15,10 @@ source's weights on the overlapping block).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
+
+from tests.case_oracle import main, match, run_user_script
 
 SUBCLASSED = """
 import numpy as np
@@ -87,10 +89,7 @@ CASES = {
 
 
 def _build(path: str):
-    namespace: dict = {"__name__": "__user_code__"}
-    with open(path) as f:
-        exec(compile(f.read(), path, "exec"), namespace)  # noqa: S102 - the case's own script
-    return namespace["build"]()
+    return run_user_script(path)["build"]()
 
 
 def write(root: str) -> None:
@@ -130,27 +129,18 @@ def check(root: str, output: str = "repaired", names: list[str] | None = None) -
         for mine, theirs in case["pairs"]:
             held = eval(mine, {"model": model}).get_weights()  # noqa: S307 - the case's own expression
             saved = eval(theirs, {"source": source}).get_weights()  # noqa: S307
-            same = _overlap if case.get("copy_overlap") else _equal
-            equal[mine] = len(held) == len(saved) > 0 and all(same(a, b) for a, b in zip(held, saved))
+            # Copy-overlap: a pair of another shape holds the source's overlapping block.
+            allowed = ("equal", "overlap") if case.get("copy_overlap") else ("equal",)
+            equal[mine] = len(held) == len(saved) > 0 and all(match(b, a) in allowed for a, b in zip(held, saved))
         results[name] = {"loaded": True, "equal": equal}
     return results
 
 
-def _equal(held, saved) -> bool:
-    return held.dtype == saved.dtype and held.shape == saved.shape and held.tobytes() == saved.tobytes()
-
-
-def _overlap(held, saved) -> bool:
-    """The overlapping block (``[:min(a, b), ...]`` on every axis) is the saved one, bit for bit."""
-    block = tuple(slice(0, min(a, b)) for a, b in zip(held.shape, saved.shape))
-    return held.ndim == saved.ndim and _equal(held[block].copy(), saved[block].copy())
-
-
 if __name__ == "__main__":
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    if sys.argv[1] == "write":
-        write(sys.argv[2])
-    else:
-        output = sys.argv[3] if len(sys.argv) > 3 else "repaired"
-        print(json.dumps(check(sys.argv[2], output, sys.argv[4:] or None)))
+    main(
+        {
+            "write": lambda args: write(args[0]),
+            "check": lambda args: check(args[0], args[1] if len(args) > 1 else "repaired", args[2:] or None),
+        },
+        sys.argv,
+    )

@@ -9,8 +9,6 @@ source's, as TensorFlow reads them. The test process never imports TensorFlow.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,26 +17,16 @@ from PySide6.QtWidgets import QComboBox
 
 from ckpt_gui.app.widgets.repair_panel import ACCEPT, ACTION, SOURCE, TARGET, RepairDialog
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, read_plan
-from tests.conftest import REPO
+from tests.repair_flow import run_cases
 
-CASES_SCRIPT = Path(__file__).resolve().parent / "repair_cases.py"
 CASE = "attribute_rename"
 DOCTOR_MS = 600_000  # a diagnosis or a repair: TensorFlow children on a busy 2-core machine
-
-
-def _tool(*args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, str(CASES_SCRIPT), *args], capture_output=True, text=True, timeout=900, cwd=REPO
-    )
-    if result.returncode != 0:
-        pytest.fail(f"repair_cases.py {args[0]} failed:\n{result.stderr[-4000:]}")
-    return result
 
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("app_repair")
-    _tool("write", str(root), CASE)
+    run_cases("repair_cases", "write", str(root), CASE)
     return root
 
 
@@ -119,7 +107,7 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     assert not panel.repair_button.isEnabled()
 
     # The user's own restore code, in a fresh TensorFlow process.
-    restored = json.loads(_tool("restore", str(cases), CASE).stdout)[CASE]
+    restored = json.loads(run_cases("repair_cases", "restore", str(cases), CASE).stdout)[CASE]
     assert restored["restored"], restored.get("error")
     assert restored["values"] and set(restored["values"].values()) == {"equal"}, restored
 

@@ -28,9 +28,10 @@ import pytest
 from ckpt_gui.cli.doctor_text import print_report
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.child_process import CHILD_SCRIPT
 from ckpt_gui.diagnosis.protocol_check import protocol_message
 from ckpt_gui.diagnosis.report import build_report, exit_code
-from ckpt_gui.diagnosis.runner import CHILD_SCRIPT, AttemptResult, DiagnosisRequest
+from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 
 pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
 

@@ -18,10 +18,11 @@ from ckpt_gui.core.format import conventions
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import MODEL_ONLY, object_tree
+from ckpt_gui.diagnosis.child_process import CHILD_SCRIPT
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from ckpt_gui.diagnosis.protocol_check import MalformedMessage, protocol_message
 from ckpt_gui.diagnosis.report import build_report, markdown
-from ckpt_gui.diagnosis.runner import CHILD_SCRIPT, AttemptResult, DiagnosisRequest
+from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 
 PACKAGE = Path(ckpt_gui.__file__).parent

@@ -11,94 +11,39 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from ckpt_gui.repair.plan import Action, PlanError, RepairPlan, read_plan
-from tests.conftest import REPO, run_cli
+from tests.conftest import run_cli
 from tests.repair_cases import CASES
-
-CASES_SCRIPT = Path(__file__).resolve().parent / "repair_cases.py"
-PARALLEL = 3  # cases repaired at once: each is three short TensorFlow processes in a row
-
-
-def _tool(*args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, str(CASES_SCRIPT), *args], capture_output=True, text=True, timeout=900, cwd=REPO
-    )
-    if result.returncode != 0:
-        pytest.fail(f"repair_cases.py {args[0]} failed:\n{result.stderr[-4000:]}")
-    return result
-
-
-def _repair_case(folder: Path, copy_overlap: bool) -> dict:
-    """What a user does: diagnose with --plan, edit the plan (copy-overlap), repair."""
-    plan = folder / "plan.json"
-    before = {p.name: p.read_bytes() for p in (folder / "source").iterdir()}
-    diagnosed = run_cli("diagnose", str(folder / "source"), "--model", str(folder / "model.py"), "--json",
-                        "--plan", str(plan), timeout=600)  # fmt: skip
-    proposed = json.loads(plan.read_text()) if plan.exists() else None
-    if copy_overlap and proposed is not None:
-        edited = dict(proposed)
-        edited["entries"] = [
-            {**e, "action": "copy-overlap"} if e["action"] == "keep-initial" else e for e in proposed["entries"]
-        ]
-        plan.write_text(json.dumps(edited))
-    repaired = run_cli("repair", str(folder / "source"), "--model", str(folder / "model.py"), "--plan", str(plan),
-                       "-o", str(folder / "repaired"), "--json", timeout=600)  # fmt: skip
-    return {
-        "diagnose_code": diagnosed.returncode,
-        "diagnose_stderr": diagnosed.stderr,
-        "plan": proposed,
-        "repair_code": repaired.returncode,
-        "repair_stderr": repaired.stderr,
-        "outcome": json.loads(repaired.stdout) if repaired.stdout.strip() else None,
-        "source_unchanged": before == {p.name: p.read_bytes() for p in (folder / "source").iterdir()},
-    }
+from tests.repair_flow import check_repaired, plan_entries, repair_all, run_cases
 
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("repair")
-    _tool("write", str(root))
+    run_cases("repair_cases", "write", str(root))
     return root
 
 
 @pytest.fixture(scope="module")
 def repaired(cases) -> dict:
     """Every case through the CLI, then the user's restore code on all of them in one process."""
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        futures = {name: pool.submit(_repair_case, cases / name, bool(case.get("copy_overlap")))
-                   for name, case in CASES.items()}  # fmt: skip
-        results = {name: future.result() for name, future in futures.items()}
-    restored = json.loads(_tool("restore", str(cases), *CASES).stdout)
+    results = repair_all(cases, CASES)
+    restored = json.loads(run_cases("repair_cases", "restore", str(cases), *CASES).stdout)
     for name, result in results.items():
         result["restore"] = restored[name]
     return results
 
 
-def _entries(plan: dict) -> dict[str, dict]:
-    return {e["source_key"]: e for e in plan["entries"]}
-
-
 def _check_repaired(result: dict) -> None:
     """The CLI said verified, and the user's own restore code agrees."""
-    assert "Traceback" not in result["diagnose_stderr"] + result["repair_stderr"]
     assert result["diagnose_code"] == 1  # the source does not restore as is
-    assert result["source_unchanged"]  # not a byte of the source folder changed
-    outcome = result["outcome"]
-    assert result["repair_code"] == 0, (result["repair_stderr"], outcome)
-    assert outcome["ok"] and outcome["verification"]["ok"] and outcome["verification"]["unconsumed"] == []
-    assert outcome["error"] is None
+    outcome, record = check_repaired(result)
     assert all(check["result"] in ("equal", "overlap") for check in outcome["verification"]["values"])
-    written = Path(outcome["written"])
-    assert (written.parent / "checkpoint").is_file()  # tf.train.latest_checkpoint finds it
-    record = json.loads((written.parent / "repair.json").read_text())
-    assert record["source"] == result["plan"]["source"] and record["plan"]["entries"]
+    assert (Path(outcome["written"]).parent / "checkpoint").is_file()  # tf.train.latest_checkpoint finds it
     assert record["ckpt_gui_version"]
     restore = result["restore"]
     assert restore["restored"], restore.get("error")
@@ -110,7 +55,7 @@ K3 = "model/_functional/_operations/{}/{}/.ATTRIBUTES/VARIABLE_VALUE"
 
 def test_attribute_rename_on_a_subclassed_model(repaired):
     result = repaired["attribute_rename"]
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     kernel = entries["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"]
     assert kernel["action"] == "map" and kernel["target"] == "model/head/_kernel"
     assert "dense2" in kernel["reason"] and "head" in kernel["reason"]
@@ -121,7 +66,7 @@ def test_attribute_rename_on_a_subclassed_model(repaired):
 
 def test_layer_rename(repaired):
     result = repaired["layer_rename"]
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     for weight in ("inner/_kernel", "inner/bias", "outer/_kernel", "outer/bias"):
         entry = entries[f"model/block/{weight}/.ATTRIBUTES/VARIABLE_VALUE"]
         assert (entry["action"], entry["target"]) == ("map", f"model/encoder/{weight}")
@@ -130,7 +75,7 @@ def test_layer_rename(repaired):
 
 def test_inserted_layer_in_a_sequential_model(repaired):
     result = repaired["inserted_layer"]
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     for weight in ("_kernel", "bias"):
         moved = entries[K3.format(2, weight)]
         assert (moved["action"], moved["target"]) == ("map", f"model/_functional/_operations/3/{weight}")
@@ -154,7 +99,7 @@ def test_optimizer_change_drops_the_other_optimizers_state(repaired):
 
 def test_widened_layer_with_the_overlapping_block_copied(repaired):
     result = repaired["widened_layer"]
-    proposed = _entries(result["plan"])
+    proposed = plan_entries(result["plan"])
     # Proposed: never a reshape; the user chose copy-overlap in the test's edit.
     assert proposed[K3.format(1, "_kernel")]["action"] == "keep-initial"
     assert proposed[K3.format(2, "bias")]["action"] == "map"
@@ -167,7 +112,7 @@ def test_widened_layer_with_the_overlapping_block_copied(repaired):
 
 def test_keras2_save_weights_into_the_same_architecture_in_keras3(repaired):
     result = repaired["keras2_to_keras3"]
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     first = entries["layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE"]
     second = entries["layer_with_weights-1/kernel/.ATTRIBUTES/VARIABLE_VALUE"]
     # The Dropout between them has no weights: Keras 3 numbers it, Keras 2 does not.
@@ -178,7 +123,7 @@ def test_keras2_save_weights_into_the_same_architecture_in_keras3(repaired):
 
 def test_tf1_saver_checkpoint_into_a_tf2_keras_model(repaired):
     result = repaired["tf1_to_keras"]
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     assert (entries["dense/kernel"]["action"], entries["dense/kernel"]["target"]) == (
         "map", "_functional/_operations/1/_kernel")  # fmt: skip
     assert entries["dense_1/bias"]["target"] == "_functional/_operations/2/bias"
@@ -189,7 +134,7 @@ def test_tf1_saver_checkpoint_into_a_tf2_keras_model(repaired):
 def test_tf1_scope_rename_in_graph_mode(repaired):
     result = repaired["tf1_scope_rename"]
     assert result["plan"]["mode"] == "name"
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     assert (entries["layer1/weights"]["action"], entries["layer1/weights"]["target"]) == ("map", "encoder/weights")
     assert entries["head/weights"]["target"] == "head/weights"
     _check_repaired(result)

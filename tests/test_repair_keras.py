@@ -10,90 +10,48 @@ TensorFlow.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from tests.conftest import REPO, run_cli
+from tests.conftest import run_cli
+from tests.repair_flow import check_repaired, plan_entries, repair_all, run_cases
 from tests.repair_keras_cases import CASES
 
-pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
+# Looked up, not imported: importing tf_keras would import TensorFlow into the test process.
+pytestmark = pytest.mark.skipif(
+    find_spec("tf_keras") is None, reason="the Keras 2 case needs tf_keras (in the test extra)"
+)
 
-CASES_SCRIPT = Path(__file__).resolve().parent / "repair_keras_cases.py"
 DOCTOR_MS = 600_000  # a diagnosis or a repair: TensorFlow children on a busy 2-core machine
-
-
-def _tool(*args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, str(CASES_SCRIPT), *args], capture_output=True, text=True, timeout=900, cwd=REPO
-    )
-    if result.returncode != 0:
-        pytest.fail(f"repair_keras_cases.py {args[0]} failed:\n{result.stderr[-4000:]}")
-    return result
 
 
 def _source(folder: Path) -> Path:
     return next((folder / "source").iterdir())
 
 
-def _repair_case(folder: Path, copy_overlap: bool) -> dict:
-    """What a user does: diagnose with --plan, edit the plan (copy-overlap), repair."""
-    plan, source = folder / "plan.json", _source(folder)
-    before = source.read_bytes()
-    diagnosed = run_cli("diagnose", str(source), "--model", str(folder / "model.py"), "--json",
-                        "--plan", str(plan), timeout=600)  # fmt: skip
-    proposed = json.loads(plan.read_text()) if plan.exists() else None
-    if copy_overlap and proposed is not None:
-        edited = [{**e, "action": "copy-overlap"} if e["action"] == "keep-initial" else e for e in proposed["entries"]]
-        plan.write_text(json.dumps({**proposed, "entries": edited}))
-    repaired = run_cli("repair", str(source), "--model", str(folder / "model.py"), "--plan", str(plan),
-                       "-o", str(folder / "repaired"), "--json", timeout=600)  # fmt: skip
-    return {
-        "diagnose_code": diagnosed.returncode,
-        "diagnose_stderr": diagnosed.stderr,
-        "plan": proposed,
-        "repair_code": repaired.returncode,
-        "repair_stderr": repaired.stderr,
-        "outcome": json.loads(repaired.stdout) if repaired.stdout.strip() else None,
-        "source_unchanged": before == source.read_bytes(),
-    }
-
-
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("keras_repair")
-    _tool("write", str(root))
+    run_cases("repair_keras_cases", "write", str(root))
     return root
 
 
 @pytest.fixture(scope="module")
 def repaired(cases) -> dict:
     """Every case through the CLI, then the user's load_weights on all of them in one process."""
-    with ThreadPoolExecutor(3) as pool:  # each case is three short TensorFlow processes in a row
-        futures = {name: pool.submit(_repair_case, cases / name, bool(case.get("copy_overlap")))
-                   for name, case in CASES.items()}  # fmt: skip
-        results = {name: future.result() for name, future in futures.items()}
-    checked = json.loads(_tool("check", str(cases)).stdout)
+    results = repair_all(cases, CASES, _source)
+    checked = json.loads(run_cases("repair_keras_cases", "check", str(cases)).stdout)
     for name, result in results.items():
         result["check"] = checked[name]
     return results
 
 
-def _entries(plan: dict) -> dict[str, dict]:
-    return {e["source_key"]: e for e in plan["entries"]}
-
-
 def _check_repaired(result: dict, overlap: int = 0) -> None:
     """The CLI said verified, and the user's own load_weights agrees."""
-    assert "Traceback" not in result["diagnose_stderr"] + result["repair_stderr"]
-    assert result["source_unchanged"]
-    outcome = result["outcome"]
-    assert result["repair_code"] == 0, (result["repair_stderr"], outcome)
-    assert outcome["ok"] and outcome["verification"]["ok"] and outcome["verification"]["unconsumed"] == []
+    outcome, record = check_repaired(result)
     values = outcome["verification"]["values"]
     results = [check["result"] for check in values]
     assert values and results.count("overlap") == overlap and results.count("equal") == len(values) - overlap
@@ -101,8 +59,7 @@ def _check_repaired(result: dict, overlap: int = 0) -> None:
     written = Path(outcome["written"])
     assert written.name.endswith(".weights.h5") and written.parent == Path(outcome["output"])
     assert Checkpoint.open(str(written)).format == "keras3-weights"
-    record = json.loads((written.parent / "repair.json").read_text())
-    assert record["source"] == result["plan"]["source"] and record["plan"]["mode"] == "keras"
+    assert record["plan"]["mode"] == "keras"
     check = result["check"]
     assert check["loaded"], check.get("error")
     assert check["equal"] and all(check["equal"].values()), check
@@ -111,7 +68,7 @@ def _check_repaired(result: dict, overlap: int = 0) -> None:
 def test_renamed_layer_of_a_subclassed_model(repaired):
     result = repaired["renamed_layer"]
     assert result["diagnose_code"] == 1  # Keras 3 reads head/vars for 'classifier': nothing there
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     assert entries["head/vars/0"]["action"] == "map" and entries["head/vars/0"]["target"] == "classifier/vars/0"
     assert entries["encoder/vars/1"]["target"] == "encoder/vars/1"
     _check_repaired(result)
@@ -121,7 +78,7 @@ def test_inserted_layer_in_a_sequential_model(repaired):
     result = repaired["inserted_layer"]
     assert result["diagnose_code"] == 1
     plan = result["plan"]
-    kernel = _entries(plan)["layers/dense_1/vars/0"]
+    kernel = plan_entries(plan)["layers/dense_1/vars/0"]
     assert kernel["action"] == "map" and kernel["target"] == "layers/dense_2/vars/0"
     assert {v["target"] for v in plan["initial"]} == {"layers/dense_1/vars/0", "layers/dense_1/vars/1"}
     _check_repaired(result)
@@ -130,7 +87,7 @@ def test_inserted_layer_in_a_sequential_model(repaired):
 def test_widened_layer_with_the_overlapping_block_copied(repaired):
     result = repaired["widened_layer"]
     assert result["diagnose_code"] == 1
-    entries = _entries(result["plan"])  # as proposed: never a reshape
+    entries = plan_entries(result["plan"])  # as proposed: never a reshape
     assert (
         entries["layers/dense/vars/0"]["action"] == "keep-initial"
         and "shape" in entries["layers/dense/vars/0"]["reason"]
@@ -141,7 +98,7 @@ def test_widened_layer_with_the_overlapping_block_copied(repaired):
 
 def test_keras2_save_weights_into_the_same_architecture_in_keras3(repaired):
     result = repaired["keras2_to_keras3"]
-    entries = _entries(result["plan"])
+    entries = plan_entries(result["plan"])
     kernel = next(e for key, e in entries.items() if key.endswith("kernel:0") and e["source_shape"] == [5, 3])
     assert kernel["action"] == "map" and kernel["target"] == "layer_with_weights-1/kernel"
     # The new file is Keras 3's: the value is where Keras 3 keeps that layer's kernel.
@@ -170,6 +127,8 @@ def test_app_repairs_a_keras_weights_file(qtbot, window, repaired, cases, monkey
     with qtbot.waitSignal(window.loaded, timeout=DOCTOR_MS):
         window.browse.open_path(str(source))
     qtbot.waitUntil(lambda: not window.busy, timeout=DOCTOR_MS)
+    # No child kept warm (TensorFlow imported) for a next diagnosis: this test runs none.
+    window.doctor._diagnoser().keep_warm = False
     with qtbot.waitSignal(window.doctor.done, timeout=DOCTOR_MS) as done:
         window.doctor.diagnose(str(folder / "model.py"))
     assert done.args[0] is not None and not done.args[0].ok
@@ -186,7 +145,8 @@ def test_app_repairs_a_keras_weights_file(qtbot, window, repaired, cases, monkey
     monkeypatch.setattr(window.repair, "confirm_overwrite", lambda path: asked.append(path) or False)
     window.repair.write(str(folder / "app_repaired"))  # the file is there: asked, "No" writes nothing
     assert asked and not window.repair.runner.busy
-    check = json.loads(_tool("check", str(cases), "app_repaired", "renamed_layer").stdout)["renamed_layer"]
+    check = json.loads(run_cases("repair_keras_cases", "check", str(cases), "app_repaired", "renamed_layer").stdout)
+    check = check["renamed_layer"]
     assert check["loaded"] and check["equal"] and all(check["equal"].values()), check
 
 

@@ -58,7 +58,7 @@ def main() -> int:
     width, height = (int(n) for n in args.size.split("x"))
     root = tempfile.mkdtemp(prefix="ckpt-gui-repair-shots-")
     os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", os.path.join(root, "settings"))
-    subprocess.run([sys.executable, os.path.join(REPO, "tests", "repair_cases.py"), "write", root, CASE], check=True)
+    subprocess.run([sys.executable, "-m", "tests.repair_cases", "write", root, CASE], check=True, cwd=REPO)
     folder = os.path.join(root, CASE)
 
     from ckpt_gui.app.widgets.repair_panel import ACTION

@@ -4,7 +4,7 @@ Keras doctor reads it) assigned to its target variable, named as the Keras docto
 it; then ``model.save_weights(OUTPUT)`` writes a file ``model.load_weights`` accepts.
 
 The targets' names come from the doctor's own pairing of the source file with the
-model (keras_weights.py): for a Keras 3 file that pairing records Keras's load of the
+model (keras_pairing.py): for a Keras 3 file that pairing records Keras's load of the
 file, which puts values into the model. The model's own weights are saved to a scratch
 file first and loaded back after it, so every variable the plan does not write keeps
 its initial value. The parent has checked the plan and the output (never the source's
@@ -18,8 +18,8 @@ import tempfile
 
 from .keras_kind import KERAS2_H5, KERAS3_WEIGHTS
 from .keras_load import is_keras3, load_as_keras_does
+from .keras_pairing import keras2_pairs, keras3_pairs, open_weights_file, unrecorded_reason
 from .keras_target import keras_model
-from .keras_weights import _opened, _unrecorded, keras2_pairs, keras3_pairs
 from .protocol import ScriptError, phase
 
 
@@ -38,7 +38,7 @@ def write_keras_repaired(tf, namespace: dict, path: str, kind: str, repair: dict
         initial = os.path.join(scratch, "initial.weights.h5")
         model.save_weights(initial)
         phase("pairing the file with the model as Keras does")
-        with _opened(path, kind) as weights:
+        with open_weights_file(path, kind) as weights:
             variables = _variables_by_name(model, path, kind, weights)
             model.load_weights(initial)  # back to the model's initial values
             phase("writing the repaired weights file")
@@ -51,7 +51,7 @@ def write_keras_repaired(tf, namespace: dict, path: str, kind: str, repair: dict
     os.makedirs(os.path.dirname(written), exist_ok=True)
     model.save_weights(written)
     # Where each written variable is in the new file, by the same pairing the verification makes.
-    with _opened(written, KERAS3_WEIGHTS) as weights:
+    with open_weights_file(written, KERAS3_WEIGHTS) as weights:
         key_of = {id(obj): key for key, obj in _objects(model, written, KERAS3_WEIGHTS, weights)}
     written_keys = {entry["target"]: key_of.get(id(variables[entry["target"]])) for entry in repair["entries"]
                     if entry["action"] in ("map", "copy-overlap")}  # fmt: skip
@@ -85,5 +85,5 @@ def _entries(model, path: str, kind: str, weights) -> list[dict]:
         return keras2_pairs(model, weights)
     record = load_as_keras_does(model, path, record_walk=True)
     if record.visits is None:
-        raise ScriptError(TypeError(_unrecorded(model)), "pairing the file with the model")
+        raise ScriptError(TypeError(unrecorded_reason(model)), "pairing the file with the model")
     return keras3_pairs(record.visits, weights)[0]

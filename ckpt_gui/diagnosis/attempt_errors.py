@@ -1,0 +1,79 @@
+"""Why an attempt ended without a report, as the error fact the report shows
+(``{"type", "message", "traceback"}``): TensorFlow missing from the interpreter, the
+child's crash or exit, too much memory, a malformed message."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+
+from ckpt_gui.diagnosis.attempt_watch import GB
+from ckpt_gui.diagnosis.child_process import ChildProcess
+
+_SIGNAL_REASONS = {
+    "SIGSEGV": "crashed (segmentation fault)",
+    "SIGKILL": "was killed (out of memory?)",
+    "SIGABRT": "aborted",
+    "SIGBUS": "crashed (bus error)",
+}
+
+
+def error_fact(kind: str, message: str, trace: str = "") -> dict:
+    return {"type": kind, "message": message, "traceback": trace}
+
+
+def import_error(python: str, error: dict) -> dict:
+    """The child could not import TensorFlow: what is missing, in one line, and the two ways out."""
+    fixes = (
+        f"install TensorFlow into it ({python} -m pip install tensorflow), or choose the Python of the "
+        "environment the model trains in (Restore > Python interpreter in the app, --python on the command line)"
+    )
+    module = error.get("module")
+    if error["type"] == "ModuleNotFoundError" and module in ("tensorflow", "numpy"):
+        missing = "TensorFlow" if module == "tensorflow" else "numpy (TensorFlow needs it)"
+        return {**error_fact("MissingTensorFlow", f"{python} has no {missing}: {fixes}"), "phase": error["phase"]}
+    first_line = (error["message"].strip().splitlines() or [""])[0][:300]
+    return {
+        **error_fact(
+            "TensorFlowImportError",
+            f"TensorFlow does not import in {python} ({error['type']}: {first_line}): {fixes}",
+            error["traceback"],
+        ),
+        "phase": error["phase"],
+    }
+
+
+def ending_error(child: ChildProcess, event: dict, when: str) -> dict:
+    """Why the attempt ends: the child's error, its exit, too much memory, a bad message."""
+    kind = event["event"]
+    if kind == "error":
+        return event["error"]
+    if kind == "ended":
+        return exit_error(child, when)
+    if kind == "memory":
+        return error_fact(
+            "MemoryLimit",
+            f"the script used more than {event['limit_gb']:g} GB of memory ({event['used'] / GB:.1f} GB in "
+            f"its processes) {when}; the attempt was stopped. Raise the limit with --memory-limit GB "
+            "(in the app: Restore > Memory limit), or 0 for none",
+        )
+    reason = event.get("reason") or f"{kind!r} out of turn"
+    return error_fact(
+        "ProtocolError",
+        f"the restore attempt's child process sent a malformed message ({reason[:200]}); the attempt was stopped",
+    )
+
+
+def exit_error(child: ChildProcess, when: str) -> dict:
+    """The child ended without a report: a crash, an abort, a kill or os._exit()."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.process.wait(timeout=5)
+    code = child.process.returncode
+    child.log_ended.wait(1.0)  # what it printed last (unless a process it started holds the log open)
+    tail = "\n".join(child.log.lines()[-40:])
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else f"signal {-code}"
+        reason = _SIGNAL_REASONS.get(name, f"was ended by {name}")
+        return error_fact("Crash", f"the Python process {reason} {when}", tail)
+    return error_fact("Exit", f"the Python process exited with code {code} {when} without a report", tail)

@@ -1,0 +1,155 @@
+"""One Python child running child/main.py: started (through the read-only launcher
+where it works), its protocol messages and its log read, and ended with every process
+it started. The attempt's rules (time, memory, cancel) are attempt_watch.py's."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, CappedLog, LineSplitter, pump_lines
+from ckpt_gui.diagnosis.process_family import ATTEMPT_ENV, ProcessFamily, become_subreaper
+from ckpt_gui.diagnosis.protocol_check import protocol_message
+from ckpt_gui.diagnosis.sandbox import FolderProtection, Sandbox, unprotected
+
+CHILD_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child", "main.py")
+CHANNEL_ENV = "CKPT_GUI_DOCTOR_CHANNEL"  # the number of the child's protocol fd (child/protocol.py)
+KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep forking)
+# TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
+# on"): they would crowd out what a crashing script printed.
+_STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
+
+
+class ChildProcess:
+    """One Python child running child/main.py.
+
+    It reports on a pipe of its own (its number in CHANNEL_ENV), which the user's
+    script cannot reach by printing: the script's stdout and stderr both go to the
+    attempt's log. Every message is checked (protocol_message) before the attempt
+    reads it; a malformed one arrives as a ``malformed`` event. The pipes are read
+    by threads that poll, so a grandchild that keeps a pipe open never blocks anyone.
+    On Linux it starts through the read-only launcher (sandbox.py), so that
+    ``protect()`` can make the checkpoint's folders read-only for it before the attempt.
+    """
+
+    def __init__(self, python: str, allow_gpu: bool = False) -> None:
+        self.python = python
+        self.allow_gpu = allow_gpu
+        self.events: queue.Queue = queue.Queue()
+        self.log = CappedLog()
+        self.ready: dict | None = None
+        self.imported = threading.Event()  # set by the reader when TensorFlow is imported
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self.log_ended = threading.Event()
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+        env.pop("QT_QPA_PLATFORM", None)
+        if not allow_gpu:
+            # TensorFlow would map nearly all GPU memory and initialise CUDA for seconds,
+            # next to a training job perhaps; a restore needs no GPU.
+            env["CUDA_VISIBLE_DEVICES"] = "-1"
+        channel_r, channel_w = os.pipe()
+        log_r, log_w = os.pipe()
+        env[CHANNEL_ENV] = str(channel_w)
+        env[ATTEMPT_ENV] = uuid.uuid4().hex
+        become_subreaper()  # the script's orphaned processes become ours, so they are found and ended
+        try:
+            self.process, self.sandbox = _start(python, env, channel_w, log_w)
+        except BaseException:
+            os.close(channel_r)
+            os.close(log_r)
+            raise
+        finally:
+            os.close(channel_w)
+            os.close(log_w)
+        threading.Thread(
+            target=pump_lines, args=(channel_r, LineSplitter(self._on_message), self._stop), daemon=True
+        ).start()
+        log_lines = LineSplitter(self._on_log, LOG_KEEP_BYTES)
+        threading.Thread(target=pump_lines, args=(log_r, log_lines, self._stop), daemon=True).start()
+        self.family = ProcessFamily(self.process.pid, env[ATTEMPT_ENV])
+
+    def _on_message(self, line: bytes | None) -> None:
+        if line is None:
+            self.events.put(None)  # end of stream: the child exited
+            return
+        try:
+            event = protocol_message(json.loads(line.decode("utf-8")))
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            event = {"event": "malformed", "reason": str(exc)}
+        event["received"] = time.monotonic()
+        if event["event"] == "ready":
+            self.imported.set()
+        self.events.put(event)
+
+    def _on_log(self, line: bytes | None) -> None:
+        if line is None:
+            self.log_ended.set()
+        elif not _STARTUP_NOISE.match(line.decode("utf-8", "replace")):
+            self.log.append(line)
+
+    def next_event(self, timeout: float) -> dict | None | bool:
+        """The next protocol message, None at the end of the stream, False on timeout."""
+        try:
+            return self.events.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return False
+
+    def send(self, request: dict) -> None:
+        with contextlib.suppress(OSError):  # the child is gone: its end of stream says so
+            self.process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+            self.process.stdin.flush()
+
+    def protect(self, prefix: str) -> FolderProtection:
+        """Make the checkpoint's folders read-only for this child, where the OS allows it."""
+        return self.sandbox.protect(prefix) if self.sandbox is not None else unprotected(prefix)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """End the child and every process it started, wherever they went (setsid, orphaned)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.family.end_all(KILL_GRACE_S)
+        if self.sandbox is not None:
+            self.sandbox.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        with contextlib.suppress(OSError, ValueError):
+            self.process.stdin.close()
+        self._stop.set()  # the readers close their pipes themselves
+
+
+def _start(python: str, env: dict, channel_w: int, log_w: int) -> tuple[subprocess.Popen, Sandbox | None]:
+    """The child, through the read-only launcher where it works (sandbox.py), else as is."""
+    program = [python, CHILD_SCRIPT]
+    sandbox = Sandbox.for_program(program)
+    try:
+        process = subprocess.Popen(
+            sandbox.command if sandbox else program,
+            stdin=subprocess.PIPE,
+            stdout=log_w,
+            stderr=log_w,
+            env=env,
+            pass_fds=(channel_w, *(sandbox.pass_fds if sandbox else ())),
+            # A session of its own, so a timeout also ends whatever the script started.
+            start_new_session=True,
+        )
+    except BaseException:
+        if sandbox is not None:
+            sandbox.launched()
+            sandbox.close()
+        raise
+    if sandbox is not None:
+        sandbox.launched()
+    return process, sandbox
