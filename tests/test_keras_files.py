@@ -94,6 +94,19 @@ r = rnn_model()
 r.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
 r.fit(rng.integers(0, 20, size=(16, 5)), rng.normal(size=(16, 2)), epochs=1, verbose=0)
 r.save_weights(os.path.join(out, "rnn.weights.h5"))
+r.fit(rng.integers(0, 20, size=(16, 5)), rng.normal(size=(16, 2)), epochs=2, verbose=0, callbacks=[
+    keras.callbacks.ModelCheckpoint(os.path.join(out, "mixed", "rnn_{epoch:02d}.weights.h5"), save_weights_only=True)])
+# Which model each file of a folder mixing two models' epochs belongs to: Keras's own answer.
+loads = {}
+for path in [os.path.join(out, "run", f"ckpt_{i}.weights.h5") for i in (1, 2, 3)] + [
+        os.path.join(out, "mixed", f"rnn_0{i}.weights.h5") for i in (1, 2)]:
+    for kind, build in (("conv", lambda: conv_model(keras)), ("rnn", rnn_model)):
+        try:
+            build().load_weights(path)
+            loads.setdefault(os.path.basename(path), []).append(kind)
+        except Exception:
+            pass
+oracle["loads"] = loads
 fresh = rnn_model()
 fresh.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
 fresh.optimizer.build(fresh.trainable_variables)
@@ -265,6 +278,54 @@ def test_folder_of_epochs_is_listed_by_epoch(keras_dir):
     assert older.prefix.endswith("ckpt_2.weights.h5") and older.format == "keras3-weights"
     listing = run_cli("inspect", str(keras_dir / "run")).stdout  # the CLI's words are the picker's
     assert "epoch 11" in listing and "step 11" not in listing
+
+
+def test_folder_of_two_models_lists_each_models_epochs(keras_dir, tmp_path):
+    # The conv model's epochs 1-3 and the RNN's epochs 1-2 in one folder, the RNN saved last.
+    loads = json.loads((keras_dir / "oracle.json").read_text())["loads"]
+    assert all(len(kinds) == 1 for kinds in loads.values()), loads  # each file is one model's, says Keras
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for i, name in enumerate(sorted(loads, key=lambda n: (n.startswith("rnn"), n))):
+        source = keras_dir / ("mixed" if name.startswith("rnn") else "run") / name
+        shutil.copy(source, folder / name)
+        os.utime(folder / name, (1_000_000 + i, 1_000_000 + i))  # written in this order
+    ckpt = Checkpoint.open(folder)
+    shown = {os.path.basename(ref.prefix) for ref in ckpt.checkpoints}
+    others = {os.path.basename(ref.prefix) for ref in ckpt.location.others}
+    assert {loads[name][0] for name in shown} == {"rnn"} and {loads[name][0] for name in others} == {"conv"}
+    assert shown | others == set(loads)
+    assert ckpt.prefix.endswith("rnn_02.weights.h5") and ckpt.location.latest == ckpt.ref
+    assert any("holds the Keras files of 2 models" in w and "ckpt_*.weights.h5" in w for w in ckpt.warnings)
+    # The conv model's file opens with its own epochs as siblings, its latest epoch the latest.
+    conv = ckpt.sibling(next(ref for ref in ckpt.location.others if ref.name == "ckpt_2.weights.h5"))
+    assert [ref.step for ref in conv.checkpoints] == [1, 2, 3] and conv.location.latest.name == "ckpt_3.weights.h5"
+    assert {ref.name for ref in conv.location.others} == shown
+    # Saved last by time, whatever the epochs: now the conv model's files are the newer ones.
+    os.utime(folder / "ckpt_1.weights.h5", (2_000_000, 2_000_000))
+    assert Checkpoint.open(folder).prefix.endswith("ckpt_3.weights.h5")
+    doc = json.loads(run_cli("inspect", "--json", str(folder)).stdout)
+    assert [os.path.basename(p) for p in doc["other_models"][0]["checkpoints"]] == ["rnn_01.weights.h5",
+                                                                                   "rnn_02.weights.h5"]  # fmt: skip
+    assert [os.path.basename(c["prefix"]) for c in doc["checkpoints"]] == [f"ckpt_{i}.weights.h5" for i in (1, 2, 3)]
+    text = run_cli("inspect", str(folder)).stdout
+    assert "other models in this folder" in text and "rnn_*.weights.h5" in text
+
+
+def test_picker_lists_the_other_models_files(qtbot, keras_dir, tmp_path):
+    from ckpt_gui.app.widgets.picker import CheckpointPicker
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    shutil.copy(keras_dir / "run" / "ckpt_1.weights.h5", folder)
+    shutil.copy(keras_dir / "k3.keras", folder / "final.keras")
+    ckpt = Checkpoint.open(folder / "ckpt_1.weights.h5")
+    picker = CheckpointPicker()
+    qtbot.addWidget(picker)
+    picker.set_location(ckpt.location, ckpt.ref)
+    texts = [picker.itemText(row) for row in range(picker.count())]
+    assert texts[0].startswith("ckpt_1.weights.h5") and texts[1].startswith("final.keras")
+    assert "(another model)" in texts[1] and "(another model)" not in texts[0] and picker.isEnabled()
 
 
 def test_export_writes_the_value_keras_reads(keras_dir, tmp_path):

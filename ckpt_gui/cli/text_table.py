@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.tree import natural_key
@@ -52,6 +52,8 @@ def print_inspect_table(
             out.write(
                 f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"
             )
+    if ckpt.location.others:
+        _print_other_models(ckpt, out)
     out.write("\n")
 
     header = ["NAME", "DTYPE", "SHAPE", "BYTES"]
@@ -75,6 +77,16 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
+    """A folder of Keras files of several models: the others, by model (name pattern)."""
+    models = keras_models([ref.prefix for ref in ckpt.location.others])
+    out.write(f"  other models in this folder ({len(models)}; open a file to see it):\n")
+    for pattern, refs in models.items():
+        epochs = ", ".join(str(r.step) for r in refs if r.step is not None)
+        epochs = f", epochs {epochs}" if epochs else ""
+        out.write(f"    {pattern:<24} {len(refs)} file(s){epochs}, latest {refs[-1].name}\n")
 
 
 def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:

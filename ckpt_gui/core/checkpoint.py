@@ -100,7 +100,10 @@ class Checkpoint:
         return cls(locate(path), progress=progress)
 
     def sibling(self, ref: CheckpointRef, progress: Callable[[int, int], None] | None = None) -> Checkpoint:
-        """Another checkpoint of the same folder (CheckpointManager keeps several)."""
+        """Another checkpoint of the same folder (CheckpointManager keeps several); another
+        model's Keras file opens with its own model's files as its siblings."""
+        if ref in self.location.others:
+            return Checkpoint(locate(ref.prefix), progress=progress)
         return Checkpoint(self.location, ref, progress)
 
     @property

@@ -86,7 +86,7 @@ def _locate_in_directory(directory: str) -> Location:
             return _locate_v1(directory, *v1, state, tuple(warnings))
         keras = keras_files_in(directory)  # ModelCheckpoint('ckpt_{epoch}.weights.h5')
         if keras:
-            return keras_location(directory, keras, keras[-1])
+            return keras_location(directory, keras, None)  # the model saved last
         below = saved_models_below(directory)
         if below.versions:
             return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)

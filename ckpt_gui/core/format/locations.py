@@ -47,6 +47,8 @@ class Location:
     latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
     state: CheckpointState | None = None
     warnings: tuple[str, ...] = field(default=())
+    # A folder of Keras files of several models: the other models' files (keras_files.py).
+    others: tuple[CheckpointRef, ...] = field(default=())
 
 
 def step_of(prefix: str) -> int | None:
