@@ -235,6 +235,12 @@ def test_inspect_json_has_format_architecture_and_writer(keras_dir):
     for name, fmt in (("k3.weights.h5", "keras3-weights"), ("k2full.h5", "keras2-h5")):
         doc = json.loads(run_cli("inspect", "--json", str(keras_dir / name)).stdout)
         assert doc["format"] == fmt
+    # inspect's text: the writer and the architecture, a line per layer with its class.
+    text = run_cli("inspect", str(keras_dir / "k3.keras")).stdout
+    assert f"written by: Keras {oracle['keras_version']}" in text
+    lines = text.splitlines()
+    for layer_name, class_name in oracle["layers"]:
+        assert any(line.split()[:2] == [layer_name, class_name] for line in lines), (layer_name, text)
     # The Keras 2 model (same layer names): its model_config attribute gives the architecture.
     assert [layer["name"] for layer in doc["architecture"][1:]] == [name for name, _class in oracle["layers"]]
     assert doc["written_by"]["keras_version"].startswith("2.")

@@ -24,6 +24,7 @@ from ckpt_gui.core.format.errors import (
 )
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
+from ckpt_gui.core.format.graph_file import graph_only_location
 from ckpt_gui.core.format.keras_files import keras_files_in, keras_kind, keras_location
 from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
 from ckpt_gui.core.format.saved_model_folder import (
@@ -120,6 +121,8 @@ def _locate_from_file(path: str) -> Location:
         return _locate_prefix(path[: -len(".meta")])
     if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
         return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
+    if name.endswith(".meta") and not keras_kind(path):  # a TF1 graph sent without its checkpoint
+        return graph_only_location(path)
     if name == STATE_FILENAME or name in SAVED_MODEL_GRAPHS:
         return _locate_in_directory(directory)
     if name in SAVED_MODEL_FILES and is_saved_model(directory):  # fingerprint.pb, keras_metadata.pb

@@ -40,7 +40,9 @@ class CheckpointRef:
 class Location:
     """What a path resolved to: the checkpoint to open and its siblings."""
 
-    kind: str  # "bundle", "savedmodel" or "v1" (a pre-0.12 TensorSlice checkpoint)
+    # "bundle", "savedmodel", "v1" (a pre-0.12 TensorSlice checkpoint), "keras" (a Keras
+    # weights file) or "graph" (a TF1 .meta without its checkpoint: graph_file.py)
+    kind: str
     directory: str
     selected: CheckpointRef
     checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
