@@ -85,6 +85,21 @@ loaded = keras.saving.load_model(os.path.join(out, "k3.keras"))
 held("k3.keras", loaded.weights, loaded.optimizer.variables, model=loaded.name)
 oracle["k3.keras"] = {"keras_version": keras.__version__,
     "layers": [[layer.name, type(layer).__name__] for layer in loaded.layers]}
+# Sharded (Keras 3's max_shard_size, in GB: ~2 KB shards, so several) and an npz archive.
+os.makedirs(os.path.join(out, "sharded"))
+m.save_weights(os.path.join(out, "sharded", "big.weights.json"), max_shard_size=2e-6)
+fresh = conv_model(keras)
+fresh.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+fresh.optimizer.build(fresh.trainable_variables)
+fresh.load_weights(os.path.join(out, "sharded", "big.weights.json"))
+held("sharded/big.weights.json", fresh.weights, fresh.optimizer.variables, model=fresh.name)
+from keras.src.saving import saving_lib
+saving_lib.save_model(m, os.path.join(out, "npz.keras"), weights_format="npz")
+try:
+    keras.saving.load_model(os.path.join(out, "npz.keras"))
+    oracle["npz"] = "loaded"
+except Exception as exc:
+    oracle["npz"] = f"{type(exc).__name__}: {exc}"
 import tensorflow as tf  # the same model as a TensorFlow checkpoint, for diff by layer order
 tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle3", "ckpt"))
 oracle["bundle3"] = len(loaded.weights)
@@ -138,7 +153,8 @@ with open(os.path.join(out, "oracle.json"), "w") as f:
     json.dump(oracle, f)
 '''
 
-KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5"]
+KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5",
+               "sharded/big.weights.json"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -201,12 +217,46 @@ def test_formats_and_archive_read_in_place(keras_dir):
         "bf16.weights.h5": "keras3-weights",
         "k2w.h5": "keras2-h5",
         "k2full.h5": "keras2-h5",
+        "sharded/big.weights.json": "keras3-weights",
     }
     ckpt = Checkpoint.open(keras_dir / "k3.keras")
     with zipfile.ZipFile(keras_dir / "k3.keras") as archive:
         assert archive.getinfo("model.weights.h5").compress_type == zipfile.ZIP_STORED  # what makes ranges work
     assert not ckpt.shards.in_memory  # every value read by position from the archive, nothing extracted
     assert all(e.crc32c is None for e in ckpt.index.entries.values())  # no checksum to verify, none made up
+
+
+def test_sharded_weights_read_from_every_shard(keras_dir):
+    # Keras wrote several HDF5 shards beside the map; the values test above compares every value.
+    folder = keras_dir / "sharded"
+    shards = sorted(p.name for p in folder.glob("big_*.weights.h5"))
+    ckpt = Checkpoint.open(folder)  # the folder: the map, never a shard on its own
+    assert ckpt.prefix == str(folder / "big.weights.json") and len(ckpt.checkpoints) == 1
+    assert not ckpt.location.others and len(shards) > 1
+    assert [os.path.basename(p) for p in ckpt.index.files] == shards
+    assert {e.shard_id for e in ckpt.index.entries.values()} == set(range(len(shards)))
+    assert "placed by order" in ckpt.keras.placement  # slots under their variable across shards
+    assert ckpt.location.selected.size_bytes == sum(os.path.getsize(folder / n) for n in [*shards, "big.weights.json"])
+    text = run_cli("inspect", str(folder / "big.weights.json")).stdout
+    assert f"sharded: {len(shards)} HDF5 file(s)" in text
+
+
+def test_npz_archive_is_refused_in_one_line(keras_dir):
+    keras_says = json.loads((keras_dir / "oracle.json").read_text())["npz"]
+    assert keras_says != "loaded"  # Keras cannot load it either: said in the message
+    line = _cli_error(keras_dir / "npz.keras")
+    assert "model.weights.npz" in line and "unpickling" in line
+
+
+def test_bad_sharded_weights_give_one_line_errors(keras_dir, tmp_path):
+    folder = tmp_path / "sharded"
+    shutil.copytree(keras_dir / "sharded", folder)
+    next(iter(sorted(folder.glob("big_*.weights.h5")))).unlink()
+    assert "missing: big_00000.weights.h5" in _cli_error(folder / "big.weights.json")
+    (folder / "big.weights.json").write_text('{"weight_map": {"/layers/dense/vars": "../elsewhere.h5"}}')
+    assert "not a shard file name" in _cli_error(folder / "big.weights.json")
+    (folder / "big.weights.json").write_text("{not json")
+    assert "not valid JSON" in _cli_error(folder / "big.weights.json")
 
 
 def test_tree_places_optimizer_slots_under_their_variable(keras_dir):

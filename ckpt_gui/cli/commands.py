@@ -18,6 +18,10 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 
+SHARDED_NOT_DIAGNOSED = (
+    "the doctor diagnoses single-file Keras weights (.weights.h5, .keras, .h5), not sharded ones (.weights.json): "
+    "inspect, diff and export read it; for the doctor, load it in Keras and save_weights to a .weights.h5"
+)
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # inspect: listed, but the object graph could not be read (no object paths)
 EXIT_ERROR = 2
@@ -135,6 +139,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
+    if ckpt is not None and ckpt.keras is not None:  # what the doctor's loaders do not take (sharded .weights.json)
+        raise CheckpointError(ckpt.prefix, SHARDED_NOT_DIAGNOSED)
     if ckpt is not None:
         # A restore needs every value: say now, and plainly, if a file is missing or cut short.
         ckpt.shards.check_all_present()

@@ -7,6 +7,7 @@ The whole of each is in ``inspect --json``; the text is a summary that fits a te
 
 from __future__ import annotations
 
+import os
 from typing import TextIO
 
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -65,6 +66,9 @@ def _print_keras(ckpt: Checkpoint, out: TextIO) -> None:
         said = keras.written_by
         parts = [f"{label} {said[key]}" for key, label in _WRITER_FACTS if said.get(key)]
         out.write("  written by: " + ", ".join(parts) + "\n")
+    if len(keras.files) > 1 or keras.path.endswith(".json"):
+        shown = ", ".join(os.path.basename(f) for f in keras.files[:4]) + (", ..." if len(keras.files) > 4 else "")
+        out.write(f"  sharded: {len(keras.files)} HDF5 file(s) beside it ({shown})\n")
     if keras.placement:
         out.write(f"  {keras.placement}\n")
     if not keras.config:

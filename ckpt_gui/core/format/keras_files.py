@@ -1,4 +1,5 @@
-"""Finding Keras weights files: ``*.weights.h5`` and ``.h5`` (HDF5) and ``.keras`` (ZIP).
+"""Finding Keras weights files: ``*.weights.h5`` and ``.h5`` (HDF5), ``.keras`` (ZIP) and
+``*.weights.json`` (sharded Keras 3 weights: the map of its HDF5 shards).
 
 Recognised by their bytes (the HDF5 signature, a ZIP holding ``model.weights.h5``),
 never opened here: reading them needs h5py (core/keras). A folder of them
@@ -12,17 +13,21 @@ the latest epoch of one model, never another model's newer file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import zipfile
 
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, NotACheckpointError
 from ckpt_gui.core.format.locations import CheckpointRef, Location
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
+SHARDED_SUFFIX = ".weights.json"  # model.save_weights("x.weights.json", max_shard_size=...)
+KERAS_SUFFIXES = (".h5", ".hdf5", ".keras", SHARDED_SUFFIX)
+_MAX_JSON = 64 << 20  # a weight map lists each vars group once: a few MB at most
 _FIRST_NUMBER = re.compile(r"(?:^|[_.-])(\d+)")
 _NUMBER = re.compile(r"\d+")
-_PATTERN_SUFFIXES = (".weights.h5", ".h5", ".hdf5", ".keras")
+_PATTERN_SUFFIXES = (".weights.h5", ".h5", ".hdf5", ".keras", SHARDED_SUFFIX)
 # Checkpoint.format of a Keras file -> what people call it.
 KERAS_FORMAT_NAMES = {
     "keras3-weights": "Keras 3 weights (.weights.h5)",
@@ -31,8 +36,36 @@ KERAS_FORMAT_NAMES = {
 }
 
 
+def weight_map(path: str) -> dict:
+    """The ``weight_map`` of sharded Keras weights (``x.weights.json``), or an error naming the file."""
+    try:
+        with open(path, "rb") as f:
+            document = json.loads(f.read(_MAX_JSON + 1))
+    except OSError as exc:
+        raise CorruptCheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise CorruptCheckpointError(path, f"not valid JSON ({exc})") from None
+    found = document.get("weight_map") if isinstance(document, dict) else None
+    if not isinstance(found, dict):
+        raise NotACheckpointError(path, "a JSON file without a Keras weight_map (not sharded Keras weights)")
+    return found
+
+
+def _shard_names(path: str) -> list[str]:
+    """The shard file names a ``.weights.json`` lists (none when it is not one)."""
+    try:
+        listed = weight_map(path).values()
+    except CheckpointError:
+        return []
+    names = (name for value in listed for name in ([value] if isinstance(value, str) else value))
+    return [name for name in names if isinstance(name, str)]
+
+
 def keras_kind(path: str) -> str | None:
-    """ "h5" for an HDF5 file, "archive" for a ZIP holding ``model.weights.h5``, else None."""
+    """ "h5" for an HDF5 file, "archive" for a ZIP holding ``model.weights.h5``, "sharded"
+    for a ``.weights.json`` weight map, else None."""
+    if path.endswith(SHARDED_SUFFIX):  # by its name: a damaged one is said to be so when opened
+        return "sharded" if os.path.isfile(path) else None
     try:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -71,6 +104,9 @@ def keras_files_in(directory: str) -> list[str]:
         and os.path.isfile(os.path.join(directory, name))
         and keras_kind(os.path.join(directory, name))
     ]
+    # The shards of sharded weights are their .weights.json's, not checkpoints of their own.
+    shards = {name for path in found if path.endswith(SHARDED_SUFFIX) for name in _shard_names(path)}
+    found = [path for path in found if os.path.basename(path) not in shards]
     return sorted(found, key=lambda p: (epoch_of(p) is None, epoch_of(p) or 0, os.path.basename(p)))
 
 
@@ -80,7 +116,17 @@ def keras_ref(path: str) -> CheckpointRef:
         time, size = stat.st_mtime, stat.st_size
     except OSError:
         time, size = None, 0
+    if path.endswith(SHARDED_SUFFIX):  # its shards beside it hold the values
+        folder = os.path.dirname(path)
+        size += sum(_size(os.path.join(folder, name)) for name in set(_shard_names(path)))
     return CheckpointRef(path, epoch_of(path), time, size, False)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def model_pattern(path: str) -> str:
