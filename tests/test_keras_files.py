@@ -241,6 +241,14 @@ def test_sharded_weights_read_from_every_shard(keras_dir):
     assert f"sharded: {len(shards)} HDF5 file(s)" in text
 
 
+def test_doctor_refuses_sharded_weights_in_one_line(keras_dir, tmp_path):
+    script = tmp_path / "model.py"
+    script.write_text("def build():\n    return None\n")
+    done = run_cli("diagnose", str(keras_dir / "sharded" / "big.weights.json"), "--model", str(script))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "not sharded ones (.weights.json)" in lines[0], lines
+
+
 def test_npz_archive_is_refused_in_one_line(keras_dir):
     keras_says = json.loads((keras_dir / "oracle.json").read_text())["npz"]
     assert keras_says != "loaded"  # Keras cannot load it either: said in the message

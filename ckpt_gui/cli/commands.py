@@ -18,10 +18,6 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 
-SHARDED_NOT_DIAGNOSED = (
-    "the doctor diagnoses single-file Keras weights (.weights.h5, .keras, .h5), not sharded ones (.weights.json): "
-    "inspect, diff and export read it; for the doctor, load it in Keras and save_weights to a .weights.h5"
-)
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # inspect: listed, but the object graph could not be read (no object paths)
 EXIT_ERROR = 2
@@ -126,6 +122,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.cli.doctor_text import print_report
     from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
     from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
+    from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser
 

@@ -17,6 +17,11 @@ from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
 
 LEGACY_LOADER = "legacy_h5"
+# The doctor's child reads one HDF5 file (child/keras_file.py); Keras's sharded store is its own.
+SHARDED_NOT_DIAGNOSED = (
+    "the doctor diagnoses single-file Keras weights (.weights.h5, .keras, .h5), not sharded ones (.weights.json): "
+    "inspect, diff and export read it; for the doctor, load it in Keras and save_weights to a .weights.h5"
+)
 
 
 def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoint: str) -> tuple[list, list[str]]:
