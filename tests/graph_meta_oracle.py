@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -105,6 +106,22 @@ def write_tf1(out: str) -> str:
             sess.run(tf.compat.v1.global_variables_initializer())
             sess.run(train, {x: np.ones((2, 784), np.float32)})
             return tf.compat.v1.train.Saver().save(sess, prefix, global_step=1000)
+
+
+def write_pbtxt(out: str, saved_model: str) -> str:
+    """The module's SavedModel with its graph in text format (``saved_model.pbtxt``, as
+    TensorFlow's loader also reads it), written by protobuf's text_format."""
+    from google.protobuf import text_format
+
+    target = os.path.join(out, "pbtxt")
+    shutil.copytree(saved_model, target)
+    proto = saved_model_pb2.SavedModel()
+    with open(os.path.join(target, "saved_model.pb"), "rb") as f:
+        proto.ParseFromString(f.read())
+    os.remove(os.path.join(target, "saved_model.pb"))
+    with open(os.path.join(target, "saved_model.pbtxt"), "w") as f:
+        f.write(text_format.MessageToString(proto))
+    return target
 
 
 # -- TensorFlow's reading ------------------------------------------------------------------
@@ -244,6 +261,9 @@ def main(out: str, listed: str) -> int:
         corpus = json.load(f)
     answer = {"written": written, "files": {}, "show_all": {}, "loaded": {}}
     answer["tf1_keys"] = [name for name, _shape in tf.train.list_variables(written["tf1"])]
+    pbtxt = write_pbtxt(out, written["module"])
+    keys = [name for name, _shape in tf.train.list_variables(os.path.join(pbtxt, "variables", "variables"))]
+    answer["pbtxt"] = {"path": pbtxt, "keys": keys}
     for name, path in written.items():
         graph_file = path + ".meta" if name == "tf1" else os.path.join(path, "saved_model.pb")
         answer["files"][graph_file] = describe_file(graph_file)

@@ -12,6 +12,7 @@ for every layer at once, what Keras stops at one layer for.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ import time
 
 import pytest
 
+from ckpt_gui.cli.doctor_text import print_report
 from ckpt_gui.diagnosis.checkpoint_choice import keras_file_choice
 from ckpt_gui.diagnosis.report import build_report, exit_code
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
@@ -90,6 +92,7 @@ def holds(variables, value):
     return [i for i, v in enumerate(variables) if v.shape == value.shape and np.array_equal(v, value)]
 
 def answer(weights, script):
+    keras.backend.clear_session()  # layer names (dense_1) as the doctor's fresh child makes them
     model = runpy.run_path(script, run_name="__ckpt_gui_model__")["build"]()
     saved = file_values(weights)
     before = [np.asarray(v.numpy()) for v in model.weights]
@@ -99,9 +102,11 @@ def answer(weights, script):
     except Exception as exc:
         raised = type(exc).__name__
     after = [np.asarray(v.numpy()) for v in model.weights]
-    restored = sorted(key for key, value in saved.items()
-                      if set(holds(after, value)) - set(holds(before, value)))
-    return {"raised": raised, "restored": restored, "keys": sorted(saved)}
+    gained = {key: set(holds(after, value)) - set(holds(before, value)) for key, value in saved.items()}
+    restored = sorted(key for key, into in gained.items() if into)
+    names = [v.path.removeprefix(model.name + "/") for v in model.weights]  # Keras's names of the model's variables
+    into = {key: names[min(i)] for key, i in gained.items() if i}  # the variable each value went into
+    return {"raised": raised, "restored": restored, "keys": sorted(saved), "names": names, "into": into}
 
 for name, (weights, script) in CASES.items():
     ANSWERS[name] = answer(os.path.join(OUT, weights), script)
@@ -214,11 +219,14 @@ def world(tmp_path_factory, diagnoser):
     return {"root": root, "scripts": scripts, "answers": json.loads((root / "answers.json").read_text())}
 
 
-def run(diagnoser, world, case: str):
-    """The doctor's report (JSON) and exit code for one case, and Keras's answer."""
+def run(diagnoser, world, case: str, text: io.StringIO | None = None):
+    """The doctor's report (JSON) and exit code for one case, and Keras's answer
+    (``text``: gets the report as ``diagnose`` prints it)."""
     weights, script = CASES[case]
     request = DiagnosisRequest(str(world["root"] / weights), str(world["scripts"][script]), timeout=300)
     report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    if text is not None:
+        print_report(report, text)
     return report.to_json(), exit_code(report), world["answers"][case]
 
 
@@ -251,6 +259,33 @@ def test_exact_match_all_consumed(diagnoser, world):
     assert first["checkpoint_shape"] == first["model_shape"] == [12, 16] and first["model_dtype"] == "float32"
     assert report["checkpoint_choice"]["reason"].startswith("the Keras weights file named")
     assert "all 6 model weights restored" in report["notes"]
+
+
+def _tree_names(path) -> dict[str, str]:
+    """The readable name the app's tree (and inspect) gives each weight of the file."""
+    from ckpt_gui.core.checkpoint import Checkpoint
+
+    ckpt = Checkpoint.open(path)
+    return {key: "/".join(ckpt.keras.name(key).path) for key in ckpt.index.entries}
+
+
+@pytest.mark.parametrize("case", ["exact", "renamed"])
+def test_variables_have_readable_names_beside_their_paths(diagnoser, world, case):
+    text = io.StringIO()
+    report, code, answer = run(diagnoser, world, case, text)
+    agrees_with_keras(report, code, answer)
+    tree = _tree_names(world["root"] / CASES[case][0])
+    for v in report["variables"]:
+        if v["checkpoint_key"]:  # the file's weight: named as the tree names it, the HDF5 path kept
+            assert v["checkpoint_name"] == tree[v["checkpoint_key"]] != v["checkpoint_key"]
+        if v["status"] == "consumed":  # the model's variable: named as Keras names the one the value went into
+            assert v["model_name"] == answer["into"][v["checkpoint_key"]]
+    assert sorted(v["model_name"] for v in report["variables"] if v["model_path"]) == sorted(answer["names"])
+    assert all("/vars/" in v["model_path"] for v in report["variables"] if v["model_path"])  # the paths stay
+    for v in report["variables"]:  # diagnose's text: each problem by its name, the path beside it
+        if v["status"] != "consumed":
+            name, path = v.get("model_name") or v["checkpoint_name"], v["model_path"] or v["checkpoint_key"]
+            assert f"{name}  ({path})" in text.getvalue()
 
 
 def test_other_dtype_is_cast_as_keras_does(diagnoser, world):
@@ -372,6 +407,8 @@ def test_cli_diagnoses_a_weights_file(world, tmp_path):
 
 
 def test_app_doctor_takes_a_weights_file(qtbot, window, world, diagnoser):
+    from PySide6.QtCore import Qt
+
     # The module's warm child, not a second TensorFlow import (the window's close ends it:
     # the module's last test).
     window.doctor.diagnoser = diagnoser
@@ -384,6 +421,10 @@ def test_app_doctor_takes_a_weights_file(qtbot, window, world, diagnoser):
     assert window.report_panel.legend["shape_conflict"].text().endswith("4")
     assert "Keras: load_weights() raised" in window.report_panel.headline.text()
     assert "inserted before layers/dense_1" in window.report_panel.notes.text()
+    first = window.report_panel.problems.topLevelItem(0)
+    finding = first.data(0, Qt.ItemDataRole.UserRole)
+    assert first.text(1) == finding.model_name and finding.model_path in first.toolTip(1)
+    assert f"Path: {finding.model_path}" in window.report_panel.detail.text()
     # The report is never written into the weights file's folder (the write guard, as for checkpoints).
     window.report_panel.export_requested.emit(str(world["root"] / "report.json"), "json")
     assert not (world["root"] / "report.json").exists()

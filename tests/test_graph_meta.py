@@ -207,6 +207,24 @@ def test_inspect_json_reports_the_graph(oracle):
         assert {v["checkpoint_key"] for v in report["graph_variables"]} - {None} <= keys
 
 
+def test_inspect_text_summarises_the_graph(oracle):
+    """``inspect`` without --json: who wrote the graph, each signature's tensors on one
+    line (saved_model_cli's dtype, shape and name), the collections with their sizes."""
+    for name in ("module", "tf1"):
+        text = run_cli("inspect", oracle["written"][name]).stdout
+        theirs = oracle["files"][graph_file_of(oracle, name)]["meta_graphs"]
+        assert f"written by: TensorFlow {theirs[0]['tensorflow_version']}" in text
+        for signature in (s for g in theirs for s in g["signatures"]):
+            assert f"signature_def['{signature['key']}']  method {signature['method_name']}" in text
+            for side in ("inputs", "outputs"):
+                for info in signature[side]:
+                    shape = "unknown_rank" if info["shape"] is None else f"({', '.join(map(str, info['shape']))})"
+                    assert f"{side}['{info['key']}']: {info['dtype']} {shape} {info['name']}" in text, text
+        for collection, held in ((k, c) for g in theirs for k, c in g["collections"].items()):
+            assert f"{collection} ({len(held['values'])})" in text
+        assert text.index("written by:") < text.index("NAME ")  # above the variables
+
+
 def test_tf_serving_versions_read_the_shown_versions_graph(oracle, tmp_path):
     """``model/1/`` and ``model/2/``: the highest version is shown, with its own graph."""
     shutil.copytree(oracle["written"]["tf_keras"], tmp_path / "model" / "1")
@@ -266,6 +284,61 @@ def test_bad_meta_file_is_a_warning_and_the_checkpoint_opens(oracle, tmp_path, d
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     assert report["graph_file"] is None and any(str(meta) in w for w in report["warnings"])
+
+
+def _meta_alone(oracle, tmp_path) -> Path:
+    """Seed 001's .meta sent without its checkpoint."""
+    meta = tmp_path / "alone" / "model.ckpt-1000.meta"
+    meta.parent.mkdir()
+    shutil.copy(oracle["written"]["tf1"] + ".meta", meta)
+    return meta
+
+
+def test_meta_without_its_checkpoint_shows_the_graph(oracle, tmp_path):
+    meta = _meta_alone(oracle, tmp_path)
+    theirs = oracle["files"][graph_file_of(oracle, "tf1")]["meta_graphs"]
+    result = run_cli("inspect", "--json", str(meta))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["format"] == "tf1-meta" and report["variables"] == [] and report["graph_file"] == str(meta)
+    assert {v["name"] for v in report["graph_variables"]} == {v["name"] for g in theirs for v in g["variable_nodes"]}
+    assert all(v["checkpoint_key"] is None for v in report["graph_variables"])
+    collections = {c["name"]: c["values"] for c in report["collections"]}
+    assert collections == {k: c["values"] for g in theirs for k, c in g["collections"].items()}
+    assert any("model.ckpt-1000.index is not beside" in w and "missing" in w for w in report["warnings"])
+    text = run_cli("inspect", str(meta))
+    assert text.returncode == 0 and "without its checkpoint" in text.stdout
+    for variable in (v for g in theirs for v in g["variable_nodes"]):  # the graph's variables, in the table
+        assert any(line.split()[:2] == [variable["name"], variable["dtype"]] for line in text.stdout.splitlines())
+    # The doctor needs values: refused in one line before any TensorFlow starts.
+    script = tmp_path / "model.py"
+    script.write_text("def build():\n    return None\n")
+    done = run_cli("diagnose", str(meta), "--model", str(script))
+    assert done.returncode == 2 and done.stderr.strip() == (
+        f"ckpt-gui: error: {meta}: model.ckpt-1000.index and its .data-* files are not beside it: no values to restore"
+    )
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbled", "empty", "text"])
+def test_bad_meta_without_its_checkpoint_is_one_line(oracle, tmp_path, damage):
+    meta = _meta_alone(oracle, tmp_path)
+    meta.write_bytes(_damaged(meta.read_bytes())[damage])
+    result = run_cli("inspect", str(meta))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith(f"ckpt-gui: error: {meta}: "), lines
+
+
+def test_saved_model_pbtxt_is_refused_with_what_to_do(oracle):
+    """A SavedModel whose graph is in text format: its variables open (as TensorFlow
+    lists them), and one warning says the graph is not read and how to convert it."""
+    folder = oracle["pbtxt"]["path"]
+    result = run_cli("inspect", "--json", folder)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {v["key"] for v in report["variables"]} == set(oracle["pbtxt"]["keys"])
+    assert report["graph_file"] is None
+    (warning,) = [w for w in report["warnings"] if "saved_model.pbtxt" in w]
+    assert "text format" in warning and "SerializeToString" in warning and "\n" not in warning
 
 
 def test_bad_saved_model_pb_is_a_warning(oracle, tmp_path):
@@ -328,6 +401,18 @@ def test_app_graph_tab_shows_signatures_variables_and_collections(qtbot, window,
 
     _open(qtbot, window, demo_path())  # no graph file: the tab is off
     assert not window.info_tabs.isTabEnabled(tab)
+
+
+def test_app_opens_a_meta_without_its_checkpoint(qtbot, window, oracle, tmp_path):
+    meta = _meta_alone(oracle, tmp_path)
+    _open(qtbot, window, str(meta))
+    assert window.browse.ckpt.format == "tf1-meta" and window.browse.ckpt.variables == []
+    assert window.info_tabs.currentWidget() is window.graph_panel  # the graph is all there is
+    panel = window.graph_panel
+    shown = {panel.variables.topLevelItem(i).text(0) for i in range(panel.variables.topLevelItemCount())}
+    theirs = oracle["files"][graph_file_of(oracle, "tf1")]["meta_graphs"]
+    assert shown == {v["name"] for g in theirs for v in g["variable_nodes"]}
+    assert "is not beside" in window.banner.text and "missing" in window.banner.text
 
 
 def test_app_bad_meta_is_a_warning_and_the_checkpoint_opens(qtbot, window, oracle, tmp_path):

@@ -85,6 +85,21 @@ loaded = keras.saving.load_model(os.path.join(out, "k3.keras"))
 held("k3.keras", loaded.weights, loaded.optimizer.variables, model=loaded.name)
 oracle["k3.keras"] = {"keras_version": keras.__version__,
     "layers": [[layer.name, type(layer).__name__] for layer in loaded.layers]}
+# Sharded (Keras 3's max_shard_size, in GB: ~2 KB shards, so several) and an npz archive.
+os.makedirs(os.path.join(out, "sharded"))
+m.save_weights(os.path.join(out, "sharded", "big.weights.json"), max_shard_size=2e-6)
+fresh = conv_model(keras)
+fresh.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+fresh.optimizer.build(fresh.trainable_variables)
+fresh.load_weights(os.path.join(out, "sharded", "big.weights.json"))
+held("sharded/big.weights.json", fresh.weights, fresh.optimizer.variables, model=fresh.name)
+from keras.src.saving import saving_lib
+saving_lib.save_model(m, os.path.join(out, "npz.keras"), weights_format="npz")
+try:
+    keras.saving.load_model(os.path.join(out, "npz.keras"))
+    oracle["npz"] = "loaded"
+except Exception as exc:
+    oracle["npz"] = f"{type(exc).__name__}: {exc}"
 import tensorflow as tf  # the same model as a TensorFlow checkpoint, for diff by layer order
 tf.train.Checkpoint(model=loaded).write(os.path.join(out, "bundle3", "ckpt"))
 oracle["bundle3"] = len(loaded.weights)
@@ -94,6 +109,19 @@ r = rnn_model()
 r.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
 r.fit(rng.integers(0, 20, size=(16, 5)), rng.normal(size=(16, 2)), epochs=1, verbose=0)
 r.save_weights(os.path.join(out, "rnn.weights.h5"))
+r.fit(rng.integers(0, 20, size=(16, 5)), rng.normal(size=(16, 2)), epochs=2, verbose=0, callbacks=[
+    keras.callbacks.ModelCheckpoint(os.path.join(out, "mixed", "rnn_{epoch:02d}.weights.h5"), save_weights_only=True)])
+# Which model each file of a folder mixing two models' epochs belongs to: Keras's own answer.
+loads = {}
+for path in [os.path.join(out, "run", f"ckpt_{i}.weights.h5") for i in (1, 2, 3)] + [
+        os.path.join(out, "mixed", f"rnn_0{i}.weights.h5") for i in (1, 2)]:
+    for kind, build in (("conv", lambda: conv_model(keras)), ("rnn", rnn_model)):
+        try:
+            build().load_weights(path)
+            loads.setdefault(os.path.basename(path), []).append(kind)
+        except Exception:
+            pass
+oracle["loads"] = loads
 fresh = rnn_model()
 fresh.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
 fresh.optimizer.build(fresh.trainable_variables)
@@ -125,7 +153,8 @@ with open(os.path.join(out, "oracle.json"), "w") as f:
     json.dump(oracle, f)
 '''
 
-KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5"]
+KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5",
+               "sharded/big.weights.json"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -188,12 +217,54 @@ def test_formats_and_archive_read_in_place(keras_dir):
         "bf16.weights.h5": "keras3-weights",
         "k2w.h5": "keras2-h5",
         "k2full.h5": "keras2-h5",
+        "sharded/big.weights.json": "keras3-weights",
     }
     ckpt = Checkpoint.open(keras_dir / "k3.keras")
     with zipfile.ZipFile(keras_dir / "k3.keras") as archive:
         assert archive.getinfo("model.weights.h5").compress_type == zipfile.ZIP_STORED  # what makes ranges work
     assert not ckpt.shards.in_memory  # every value read by position from the archive, nothing extracted
     assert all(e.crc32c is None for e in ckpt.index.entries.values())  # no checksum to verify, none made up
+
+
+def test_sharded_weights_read_from_every_shard(keras_dir):
+    # Keras wrote several HDF5 shards beside the map; the values test above compares every value.
+    folder = keras_dir / "sharded"
+    shards = sorted(p.name for p in folder.glob("big_*.weights.h5"))
+    ckpt = Checkpoint.open(folder)  # the folder: the map, never a shard on its own
+    assert ckpt.prefix == str(folder / "big.weights.json") and len(ckpt.checkpoints) == 1
+    assert not ckpt.location.others and len(shards) > 1
+    assert [os.path.basename(p) for p in ckpt.index.files] == shards
+    assert {e.shard_id for e in ckpt.index.entries.values()} == set(range(len(shards)))
+    assert "placed by order" in ckpt.keras.placement  # slots under their variable across shards
+    assert ckpt.location.selected.size_bytes == sum(os.path.getsize(folder / n) for n in [*shards, "big.weights.json"])
+    text = run_cli("inspect", str(folder / "big.weights.json")).stdout
+    assert f"sharded: {len(shards)} HDF5 file(s)" in text
+
+
+def test_doctor_refuses_sharded_weights_in_one_line(keras_dir, tmp_path):
+    script = tmp_path / "model.py"
+    script.write_text("def build():\n    return None\n")
+    done = run_cli("diagnose", str(keras_dir / "sharded" / "big.weights.json"), "--model", str(script))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "not sharded ones (.weights.json)" in lines[0], lines
+
+
+def test_npz_archive_is_refused_in_one_line(keras_dir):
+    keras_says = json.loads((keras_dir / "oracle.json").read_text())["npz"]
+    assert keras_says != "loaded"  # Keras cannot load it either: said in the message
+    line = _cli_error(keras_dir / "npz.keras")
+    assert "model.weights.npz" in line and "unpickling" in line
+
+
+def test_bad_sharded_weights_give_one_line_errors(keras_dir, tmp_path):
+    folder = tmp_path / "sharded"
+    shutil.copytree(keras_dir / "sharded", folder)
+    next(iter(sorted(folder.glob("big_*.weights.h5")))).unlink()
+    assert "missing: big_00000.weights.h5" in _cli_error(folder / "big.weights.json")
+    (folder / "big.weights.json").write_text('{"weight_map": {"/layers/dense/vars": "../elsewhere.h5"}}')
+    assert "not a shard file name" in _cli_error(folder / "big.weights.json")
+    (folder / "big.weights.json").write_text("{not json")
+    assert "not valid JSON" in _cli_error(folder / "big.weights.json")
 
 
 def test_tree_places_optimizer_slots_under_their_variable(keras_dir):
@@ -222,6 +293,12 @@ def test_inspect_json_has_format_architecture_and_writer(keras_dir):
     for name, fmt in (("k3.weights.h5", "keras3-weights"), ("k2full.h5", "keras2-h5")):
         doc = json.loads(run_cli("inspect", "--json", str(keras_dir / name)).stdout)
         assert doc["format"] == fmt
+    # inspect's text: the writer and the architecture, a line per layer with its class.
+    text = run_cli("inspect", str(keras_dir / "k3.keras")).stdout
+    assert f"written by: Keras {oracle['keras_version']}" in text
+    lines = text.splitlines()
+    for layer_name, class_name in oracle["layers"]:
+        assert any(line.split()[:2] == [layer_name, class_name] for line in lines), (layer_name, text)
     # The Keras 2 model (same layer names): its model_config attribute gives the architecture.
     assert [layer["name"] for layer in doc["architecture"][1:]] == [name for name, _class in oracle["layers"]]
     assert doc["written_by"]["keras_version"].startswith("2.")
@@ -265,6 +342,54 @@ def test_folder_of_epochs_is_listed_by_epoch(keras_dir):
     assert older.prefix.endswith("ckpt_2.weights.h5") and older.format == "keras3-weights"
     listing = run_cli("inspect", str(keras_dir / "run")).stdout  # the CLI's words are the picker's
     assert "epoch 11" in listing and "step 11" not in listing
+
+
+def test_folder_of_two_models_lists_each_models_epochs(keras_dir, tmp_path):
+    # The conv model's epochs 1-3 and the RNN's epochs 1-2 in one folder, the RNN saved last.
+    loads = json.loads((keras_dir / "oracle.json").read_text())["loads"]
+    assert all(len(kinds) == 1 for kinds in loads.values()), loads  # each file is one model's, says Keras
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for i, name in enumerate(sorted(loads, key=lambda n: (n.startswith("rnn"), n))):
+        source = keras_dir / ("mixed" if name.startswith("rnn") else "run") / name
+        shutil.copy(source, folder / name)
+        os.utime(folder / name, (1_000_000 + i, 1_000_000 + i))  # written in this order
+    ckpt = Checkpoint.open(folder)
+    shown = {os.path.basename(ref.prefix) for ref in ckpt.checkpoints}
+    others = {os.path.basename(ref.prefix) for ref in ckpt.location.others}
+    assert {loads[name][0] for name in shown} == {"rnn"} and {loads[name][0] for name in others} == {"conv"}
+    assert shown | others == set(loads)
+    assert ckpt.prefix.endswith("rnn_02.weights.h5") and ckpt.location.latest == ckpt.ref
+    assert any("holds the Keras files of 2 models" in w and "ckpt_*.weights.h5" in w for w in ckpt.warnings)
+    # The conv model's file opens with its own epochs as siblings, its latest epoch the latest.
+    conv = ckpt.sibling(next(ref for ref in ckpt.location.others if ref.name == "ckpt_2.weights.h5"))
+    assert [ref.step for ref in conv.checkpoints] == [1, 2, 3] and conv.location.latest.name == "ckpt_3.weights.h5"
+    assert {ref.name for ref in conv.location.others} == shown
+    # Saved last by time, whatever the epochs: now the conv model's files are the newer ones.
+    os.utime(folder / "ckpt_1.weights.h5", (2_000_000, 2_000_000))
+    assert Checkpoint.open(folder).prefix.endswith("ckpt_3.weights.h5")
+    doc = json.loads(run_cli("inspect", "--json", str(folder)).stdout)
+    assert [os.path.basename(p) for p in doc["other_models"][0]["checkpoints"]] == ["rnn_01.weights.h5",
+                                                                                   "rnn_02.weights.h5"]  # fmt: skip
+    assert [os.path.basename(c["prefix"]) for c in doc["checkpoints"]] == [f"ckpt_{i}.weights.h5" for i in (1, 2, 3)]
+    text = run_cli("inspect", str(folder)).stdout
+    assert "other models in this folder" in text and "rnn_*.weights.h5" in text
+
+
+def test_picker_lists_the_other_models_files(qtbot, keras_dir, tmp_path):
+    from ckpt_gui.app.widgets.picker import CheckpointPicker
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    shutil.copy(keras_dir / "run" / "ckpt_1.weights.h5", folder)
+    shutil.copy(keras_dir / "k3.keras", folder / "final.keras")
+    ckpt = Checkpoint.open(folder / "ckpt_1.weights.h5")
+    picker = CheckpointPicker()
+    qtbot.addWidget(picker)
+    picker.set_location(ckpt.location, ckpt.ref)
+    texts = [picker.itemText(row) for row in range(picker.count())]
+    assert texts[0].startswith("ckpt_1.weights.h5") and texts[1].startswith("final.keras")
+    assert "(another model)" in texts[1] and "(another model)" not in texts[0] and picker.isEnabled()
 
 
 def test_export_writes_the_value_keras_reads(keras_dir, tmp_path):

@@ -47,6 +47,7 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.resources import icon_path
 
@@ -56,6 +57,7 @@ FORMAT_NAMES = {
     "tf1": "TF1 name-based",
     "savedmodel": "SavedModel variables",
     **KERAS_FORMAT_NAMES,
+    **GRAPH_ONLY_FORMAT_NAMES,
 }
 
 
@@ -302,6 +304,8 @@ class MainWindow(QMainWindow):
 
     def _enable_graph_tab(self, available: bool) -> None:
         self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), available)
+        if available and self.browse.ckpt is not None and self.browse.ckpt.location.kind == "graph":
+            self.info_tabs.setCurrentWidget(self.graph_panel)  # a .meta alone: the graph is all there is
 
     def _make_room_for_report(self, report) -> None:
         height = sum(self.right_splitter.sizes())

@@ -122,6 +122,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.cli.doctor_text import print_report
     from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
     from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
+    from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser
 
@@ -135,6 +136,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
+    if ckpt is not None and ckpt.keras is not None:  # what the doctor's loaders do not take (sharded .weights.json)
+        raise CheckpointError(ckpt.prefix, SHARDED_NOT_DIAGNOSED)
     if ckpt is not None:
         # A restore needs every value: say now, and plainly, if a file is missing or cut short.
         ckpt.shards.check_all_present()

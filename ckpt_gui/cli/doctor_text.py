@@ -75,7 +75,9 @@ def _verdict(report: RestoreReport, warning: str | None) -> str:
 
 
 def _print_problem(v: RestoreFinding, out: TextIO) -> None:
-    name = v.model_path or v.checkpoint_path or v.checkpoint_key
+    name = v.readable_name
+    if name != v.label:  # a Keras file's weight by its name; where Keras reads it (HDF5) after it
+        name += f"  ({v.label})"
     shapes = ""
     if v.status in _CONFLICTS:
         stored = f"{format_shape(v.checkpoint_shape or ())} {v.checkpoint_dtype}"

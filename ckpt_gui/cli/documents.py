@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.keras_files import keras_models
 from ckpt_gui.core.statuses import JSON_SCHEMA
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
 
@@ -43,11 +44,26 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
             for ref in ckpt.checkpoints
         ],
         "warnings": ckpt.warnings,
+        **_other_models(ckpt),
         **graph_report(ckpt),
         "variables": (
             [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables] if with_variables else []
         ),
         **keras,
+    }
+
+
+def _other_models(ckpt: Checkpoint) -> dict:
+    """A folder of Keras files: the other models' files (``checkpoints`` holds the shown
+    model's only), by model; no member for other checkpoints."""
+    if ckpt.keras is None:
+        return {}
+    models = keras_models([ref.prefix for ref in ckpt.location.others])
+    return {
+        "other_models": [
+            {"pattern": pattern, "checkpoints": [ref.prefix for ref in refs], "latest": refs[-1].prefix}
+            for pattern, refs in models.items()
+        ]
     }
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
+from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
+from ckpt_gui.core.views.graph_view import graph_view, variable_rows
 from ckpt_gui.core.views.tree import natural_key
 
 if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
@@ -20,6 +23,7 @@ _FORMAT_NAMES = {
     "tf2": "TF2 object-based checkpoint",
     "tf1": "TF1 name-based checkpoint",
     "savedmodel": "SavedModel variables",
+    **GRAPH_ONLY_FORMAT_NAMES,
     **KERAS_FORMAT_NAMES,
 }
 
@@ -37,23 +41,15 @@ def print_inspect_table(
     kind = _FORMAT_NAMES[ckpt.format] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
     out.write(f"  {kind}, {len(variables)} tensors, {params:,} values, {format_bytes(total_bytes)}\n")
     if len(ckpt.checkpoints) > 1:
-        out.write("  checkpoints in this folder (oldest first):\n")
-        for ref in ckpt.checkpoints:
-            marks = []
-            if ref.prefix == ckpt.prefix:
-                marks.append("shown")
-            if ref == ckpt.location.latest:
-                marks.append("latest")
-            if not ref.in_state_file and ckpt.location.state is not None:
-                marks.append("not in the state file")
-            unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5
-            step = f"{unit} {ref.step}" if ref.step is not None else f"no {unit}"
-            extra = f"  <- {', '.join(marks)}" if marks else ""
-            out.write(
-                f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"
-            )
+        _print_checkpoints(ckpt, out)
+    if ckpt.location.others:
+        _print_other_models(ckpt, out)
+    print_facts(ckpt, out)
     out.write("\n")
 
+    if ckpt.location.kind == "graph":  # no checkpoint: the variables its graph declares
+        _print_graph_variables(ckpt, out)
+        return
     header = ["NAME", "DTYPE", "SHAPE", "BYTES"]
     if stats is not None:
         header += ["MIN", "MAX", "MEAN", "STD", "NAN", "INF", "ZEROS"]
@@ -75,6 +71,42 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
+    out.write("  checkpoints in this folder (oldest first):\n")
+    for ref in ckpt.checkpoints:
+        marks = []
+        if ref.prefix == ckpt.prefix:
+            marks.append("shown")
+        if ref == ckpt.location.latest:
+            marks.append("latest")
+        if not ref.in_state_file and ckpt.location.state is not None:
+            marks.append("not in the state file")
+        unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5
+        step = f"{unit} {ref.step}" if ref.step is not None else f"no {unit}"
+        extra = f"  <- {', '.join(marks)}" if marks else ""
+        out.write(
+            f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"
+        )
+
+
+def _print_graph_variables(ckpt: Checkpoint, out: TextIO) -> None:
+    rows = [["NAME (declared by the graph, no values)", "DTYPE", "SHAPE", "NODE"]]
+    rows += [[name, dtype, shape, where] for name, dtype, shape, _key, where in variable_rows(graph_view(ckpt))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+
+
+def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
+    """A folder of Keras files of several models: the others, by model (name pattern)."""
+    models = keras_models([ref.prefix for ref in ckpt.location.others])
+    out.write(f"  other models in this folder ({len(models)}; open a file to see it):\n")
+    for pattern, refs in models.items():
+        epochs = ", ".join(str(r.step) for r in refs if r.step is not None)
+        epochs = f", epochs {epochs}" if epochs else ""
+        out.write(f"    {pattern:<24} {len(refs)} file(s){epochs}, latest {refs[-1].name}\n")
 
 
 def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:

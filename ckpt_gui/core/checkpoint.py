@@ -21,7 +21,7 @@ from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.graph_file import GraphFile, graph_path, read_graph_file
+from ckpt_gui.core.format.graph_file import GraphFile, GraphOnlyIndex, GraphOnlyValues, graph_path, read_graph_file
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
@@ -81,6 +81,11 @@ class Checkpoint:
 
             self.keras = open_keras_file(self.prefix)
             self.index, self.shards = self.keras.index, self.keras.values
+        elif location.kind == "graph":  # a TF1 .meta without its checkpoint: the graph, no values
+            self.index = GraphOnlyIndex(self.prefix)
+            self.shards = GraphOnlyValues(self.index)
+            if self.graph_file_error is not None:
+                raise self.graph_file_error  # the graph is all there is: unreadable, nothing to show
         elif location.kind == "v1":
             self.index = V1Index(self.prefix)
             self.shards = V1Values(self.index)
@@ -100,7 +105,10 @@ class Checkpoint:
         return cls(locate(path), progress=progress)
 
     def sibling(self, ref: CheckpointRef, progress: Callable[[int, int], None] | None = None) -> Checkpoint:
-        """Another checkpoint of the same folder (CheckpointManager keeps several)."""
+        """Another checkpoint of the same folder (CheckpointManager keeps several); another
+        model's Keras file opens with its own model's files as its siblings."""
+        if ref in self.location.others:
+            return Checkpoint(locate(ref.prefix), progress=progress)
         return Checkpoint(self.location, ref, progress)
 
     @property
@@ -109,6 +117,8 @@ class Checkpoint:
             return self.keras.format  # keras3-weights, keras3-archive, keras2-h5
         if self.location.kind == "savedmodel":
             return "savedmodel"
+        if self.location.kind == "graph":
+            return "tf1-meta"
         return "tf2" if self.index.has_object_graph else "tf1"
 
     @property

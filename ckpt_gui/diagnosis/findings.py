@@ -52,6 +52,10 @@ class RestoreFinding:
     shared_with: tuple[str, ...] = ()  # other checkpoint values TensorFlow binds to the same variable
     # A deferred optimizer value at the rehearsed first step: ("restored" or "dropped", the variable it went to).
     first_step: tuple[str, str | None] | None = None
+    # A Keras weights file's readable names, where the paths above are HDF5 paths
+    # (``layers/dense_1/vars/0``): the file's weight as the tree names it, the model's variable as Keras does.
+    checkpoint_name: str | None = None
+    model_name: str | None = None
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -72,12 +76,18 @@ class RestoreFinding:
             restored=raw.get("restored"),
             shared_with=tuple(raw.get("shared_with") or ()),
             first_step=_first_step(raw.get("first_step")),
+            model_name=raw.get("model_name") or None,
         )
 
     @property
     def label(self) -> str:
         """The name to show: the model's path, else the checkpoint's."""
         return self.model_path or self.checkpoint_path or self.checkpoint_key or "?"
+
+    @property
+    def readable_name(self) -> str:
+        """The name to show people: a Keras variable's own name (``dense2/kernel``), else ``label``."""
+        return self.model_name or self.checkpoint_name or self.label
 
     @property
     def attention_rank(self) -> tuple:
@@ -133,6 +143,10 @@ class RestoreFinding:
             document["restored"] = self.restored
         if self.shared_with:
             document["shared_with"] = list(self.shared_with)
+        if self.checkpoint_name:
+            document["checkpoint_name"] = self.checkpoint_name
+        if self.model_name:
+            document["model_name"] = self.model_name
         if self.first_step is not None:
             document["first_step"] = {"result": self.first_step[0], "model_path": self.first_step[1]}
         return document

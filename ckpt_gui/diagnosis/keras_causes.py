@@ -12,10 +12,16 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
 
 LEGACY_LOADER = "legacy_h5"
+# The doctor's child reads one HDF5 file (child/keras_file.py); Keras's sharded store is its own.
+SHARDED_NOT_DIAGNOSED = (
+    "the doctor diagnoses single-file Keras weights (.weights.h5, .keras, .h5), not sharded ones (.weights.json): "
+    "inspect, diff and export read it; for the doctor, load it in Keras and save_weights to a .weights.h5"
+)
 
 
 def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoint: str) -> tuple[list, list[str]]:
@@ -47,6 +53,24 @@ def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoin
         "a Keras 3 weights file: each layer reads the group at its path (layers/dense_1: the class name, numbered "
         "in order; a subclassed model's attribute name) and its weights by number; layer names are not compared. "
         "Keras skips a layer at its first problem and goes on with the others"
+    ]
+
+
+def with_file_names(findings: list[RestoreFinding], checkpoint: str) -> list[RestoreFinding]:
+    """Each of the file's weights with the readable name the app's tree and ``inspect`` give
+    it (``layers/dense_1/vars/0`` is ``dense2/kernel``: core/keras reads the same file);
+    the findings as they are when the file cannot be read here (the child said why)."""
+    from ckpt_gui.core.keras.opened import open_keras_file  # noqa: PLC0415 - h5py only for a Keras report
+
+    try:
+        opened = open_keras_file(checkpoint)
+    except CheckpointError:
+        return findings
+    return [
+        replace(f, checkpoint_name="/".join(opened.names[f.checkpoint_key].path))
+        if f.checkpoint_key in opened.names
+        else f
+        for f in findings
     ]
 
 

@@ -29,7 +29,7 @@ from ckpt_gui.diagnosis.findings import (
     RestoreReport,
     TensorFlowVerdict,
 )
-from ckpt_gui.diagnosis.keras_causes import keras_file_notes
+from ckpt_gui.diagnosis.keras_causes import keras_file_notes, with_file_names
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.suggestions import with_suggestions
@@ -67,6 +67,7 @@ def build_report(
         if keras:
             keras_file = facts.get("keras_file") or {}
             found, keras_notes = keras_file_notes(found, keras_file, request.checkpoint)
+            found = with_file_names(found, request.checkpoint)
             cause_notes = keras_notes + cause_notes
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
@@ -281,7 +282,12 @@ def markdown(report: RestoreReport) -> str:
 
 def _markdown_row(v: RestoreFinding) -> str:
     shapes = f"{_shape_or_dash(v.checkpoint_shape)} / {_shape_or_dash(v.model_shape)}"
-    cells = [v.status, v.checkpoint_key or "-", v.model_path or "-", shapes, "<br>".join(v.suggestions)]
+    key, path = v.checkpoint_key or "-", v.model_path or "-"
+    if v.checkpoint_name:  # a Keras file: the weight's name before its HDF5 path
+        key = f"{v.checkpoint_name} ({key})"
+    if v.model_name:
+        path = f"{v.model_name} ({path})"
+    cells = [v.status, key, path, shapes, "<br>".join(v.suggestions)]
     return "| " + " | ".join(cells) + " |"
 
 

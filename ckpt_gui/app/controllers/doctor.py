@@ -19,12 +19,14 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL, is_url
 from ckpt_gui.core.statuses import HELD_BACK_WORD, RESTORE_WORDS, RestoreStatus, count_phrase
 from ckpt_gui.core.write_guard import Protected
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
 
@@ -164,6 +166,8 @@ class DoctorController(Controller):
             if keras:
                 return build_report(request, diagnoser.run(request, on_phase, context.cancelled),
                                     keras_file_choice(ckpt.prefix))  # fmt: skip
+            if ckpt.keras is not None:  # a Keras file the doctor's loaders do not take (sharded .weights.json)
+                raise CheckpointError(ckpt.prefix, SHARDED_NOT_DIAGNOSED)
             ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, on_phase, context.cancelled)
             return build_report(request, result, checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref))

@@ -35,9 +35,12 @@ class CheckpointPicker(QComboBox):
     def set_location(self, location: Location, selected: CheckpointRef) -> None:
         self.blockSignals(True)
         self.clear()
-        self.refs = list(reversed(location.checkpoints))  # newest first
+        # Newest first; a folder of several Keras models: the others' files after them.
+        self.refs = list(reversed(location.checkpoints)) + list(location.others)
         for row, ref in enumerate(self.refs):
             text = describe_ref(ref, ref == location.latest, location.kind == "keras")
+            if ref in location.others:
+                text += "  (another model)"
             self.addItem(text)
             self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)

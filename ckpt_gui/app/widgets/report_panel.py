@@ -246,10 +246,10 @@ class ReportPanel(QWidget):
         for finding in findings:
             stored = _shape(finding.checkpoint_shape, finding.checkpoint_dtype)
             wanted = _shape(finding.model_shape, finding.model_dtype)
-            item = QTreeWidgetItem([status_style.label(finding.status), finding.label, f"{stored} / {wanted}",
+            item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name, f"{stored} / {wanted}",
                                     " ".join(finding.suggestions)])  # fmt: skip
             item.setForeground(0, status_style.colour(finding.status))
-            item.setToolTip(1, finding.checkpoint_key or "")
+            item.setToolTip(1, "\n".join(dict.fromkeys(n for n in (finding.label, finding.checkpoint_key) if n)))
             item.setToolTip(3, "\n".join(finding.suggestions))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             self.problems.addTopLevelItem(item)
@@ -313,12 +313,16 @@ def finding_html(finding: RestoreFinding, palette=None) -> str:
     """One problem in full: status, names, both shapes, every suggestion."""
     colour = status_style.css(finding.status, palette)
     rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
-            f" &nbsp; {html.escape(finding.label)}"]  # fmt: skip
+            f" &nbsp; {html.escape(finding.readable_name)}"]  # fmt: skip
     stored = html.escape(_shape(finding.checkpoint_shape, finding.checkpoint_dtype))
     wanted = html.escape(_shape(finding.model_shape, finding.model_dtype))
     rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
     rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
-    if finding.checkpoint_key and finding.checkpoint_key != finding.label:
+    if finding.label != finding.readable_name:  # a Keras file: where Keras reads the variable from
+        rows.append(f"Path: {html.escape(finding.label)}")
+    if finding.checkpoint_name and finding.checkpoint_name != finding.readable_name:
+        rows.append(f"In the file: {html.escape(finding.checkpoint_name)}")
+    if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
         rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
     return "<br>".join(rows)
 

@@ -24,6 +24,7 @@ from ckpt_gui.core.format.errors import (
 )
 from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
 from ckpt_gui.core.format.folder_listing import FolderListing
+from ckpt_gui.core.format.graph_file import graph_only_location
 from ckpt_gui.core.format.keras_files import keras_files_in, keras_kind, keras_location
 from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
 from ckpt_gui.core.format.saved_model_folder import (
@@ -86,7 +87,7 @@ def _locate_in_directory(directory: str) -> Location:
             return _locate_v1(directory, *v1, state, tuple(warnings))
         keras = keras_files_in(directory)  # ModelCheckpoint('ckpt_{epoch}.weights.h5')
         if keras:
-            return keras_location(directory, keras, keras[-1])
+            return keras_location(directory, keras, None)  # the model saved last
         below = saved_models_below(directory)
         if below.versions:
             return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)
@@ -120,6 +121,8 @@ def _locate_from_file(path: str) -> Location:
         return _locate_prefix(path[: -len(".meta")])
     if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
         return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
+    if name.endswith(".meta") and not keras_kind(path):  # a TF1 graph sent without its checkpoint
+        return graph_only_location(path)
     if name == STATE_FILENAME or name in SAVED_MODEL_GRAPHS:
         return _locate_in_directory(directory)
     if name in SAVED_MODEL_FILES and is_saved_model(directory):  # fingerprint.pb, keras_metadata.pb

@@ -2,7 +2,9 @@
 ``PREFIX.meta`` a ``tf.compat.v1.train.Saver`` writes next to each checkpoint.
 
 Reading it is optional to the checkpoint: a damaged graph file is reported (one line
-naming the file) and the checkpoint opens without it.
+naming the file) and the checkpoint opens without it. A ``.meta`` whose checkpoint is
+not beside it (seed 001's user, sent the graph alone) opens on its own: the graph's
+variables, collections and signatures, no values, a warning that the checkpoint is missing.
 """
 
 from __future__ import annotations
@@ -10,15 +12,28 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ckpt_gui.core.format.bundle import BundleHeader
+from ckpt_gui.core.format.bundle_entry import SlicedEntries
 from ckpt_gui.core.format.errors import (
     CheckpointError,
     CorruptCheckpointError,
+    NotACheckpointError,
     UnsupportedCheckpointError,
     WireFormatError,
 )
-from ckpt_gui.core.format.locations import Location
+from ckpt_gui.core.format.locations import CheckpointRef, Location, step_of
 from ckpt_gui.core.format.meta_graph import MetaGraph, parse_meta_graph, parse_saved_model
+from ckpt_gui.core.format.shards import ShardFiles
 
+# Checkpoint.format of a .meta opened alone -> what people call it.
+GRAPH_ONLY_FORMAT_NAMES = {"tf1-meta": "TF1 graph (.meta) without its checkpoint"}
+# Why, and what to do (the README's format table): TensorFlow writes the text format only
+# when asked (the TF1 builder's save(as_text=True)); reading it takes a text-format parser
+# and a field-name table for every message read, a second decoder beside the wire one.
+PBTXT_NOT_READ = (
+    "a SavedModel in text format (saved_model.pbtxt) is not read; write it as saved_model.pb with TensorFlow: "
+    "text_format.Parse(text, saved_model_pb2.SavedModel()).SerializeToString()"
+)
 # Protobuf refuses messages over 2 GiB, so TensorFlow never writes a larger graph file.
 MAX_GRAPH_BYTES = (2 << 30) - 1
 
@@ -40,6 +55,50 @@ class GraphFile:
         return next((g.tensorflow_git_version for g in self.meta_graphs if g.tensorflow_git_version), "")
 
 
+class GraphOnlyIndex(SlicedEntries):
+    """The index of a TF1 ``.meta`` opened without its checkpoint: no entries (the values
+    are in the missing ``PREFIX.index`` and ``.data-*``); the graph says what it declares."""
+
+    has_object_graph = False
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.index_path = prefix + ".meta"
+        self.header = BundleHeader(1, False, 0, 0)
+        self.entries: dict = {}
+        self.slice_entries: dict = {}
+
+    def data_path(self, shard_id: int) -> str:
+        return self.index_path
+
+
+class GraphOnlyValues(ShardFiles):
+    """No values to read; a restore (which needs them all) is told why, naming the file."""
+
+    def check_all_present(self) -> None:
+        name = os.path.basename(self.index.prefix)
+        raise NotACheckpointError(
+            self.index.index_path, f"{name}.index and its .data-* files are not beside it: no values to restore"
+        )
+
+
+def graph_only_location(meta_path: str) -> Location:
+    """A ``.meta`` whose checkpoint is not beside it: the graph alone, and a warning saying so."""
+    prefix = meta_path[: -len(".meta")]
+    try:
+        stat = os.stat(meta_path)
+        time, size = stat.st_mtime, stat.st_size
+    except OSError:
+        time, size = None, 0
+    ref = CheckpointRef(prefix, step_of(prefix), time, size, False)
+    name = os.path.basename(prefix)
+    note = (
+        f"{name}.index is not beside {name}.meta: the checkpoint (its .index and .data-* files) is missing; "
+        "showing what the graph declares (variables, collections, signatures), no values"
+    )
+    return Location("graph", os.path.dirname(meta_path), ref, (ref,), ref, None, (note,))
+
+
 def graph_path(location: Location, prefix: str) -> str | None:
     """The graph file that describes the checkpoint at ``prefix``, if there is one."""
     if location.kind == "savedmodel":
@@ -57,7 +116,7 @@ def graph_path(location: Location, prefix: str) -> str | None:
 def read_graph_file(path: str) -> GraphFile:
     """Decode a graph file, or raise a CheckpointError naming it."""
     if path.endswith(".pbtxt"):
-        raise UnsupportedCheckpointError(path, "a SavedModel in text format (saved_model.pbtxt) is not read")
+        raise UnsupportedCheckpointError(path, PBTXT_NOT_READ)
     try:
         size = os.path.getsize(path)
         if size > MAX_GRAPH_BYTES:

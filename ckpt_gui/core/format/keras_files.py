@@ -1,22 +1,33 @@
-"""Finding Keras weights files: ``*.weights.h5`` and ``.h5`` (HDF5) and ``.keras`` (ZIP).
+"""Finding Keras weights files: ``*.weights.h5`` and ``.h5`` (HDF5), ``.keras`` (ZIP) and
+``*.weights.json`` (sharded Keras 3 weights: the map of its HDF5 shards).
 
 Recognised by their bytes (the HDF5 signature, a ZIP holding ``model.weights.h5``),
 never opened here: reading them needs h5py (core/keras). A folder of them
 (``ModelCheckpoint('ckpt_{epoch}.weights.h5')``) is listed like a CheckpointManager
 folder, ordered by the epoch in the names, not by file times (a copy rewrites those).
+A folder may hold the files of several models (``enc_{epoch}`` and ``dec_{epoch}``,
+a ``final.keras``): files are one model's when their names differ only in numbers;
+its checkpoints are that model's files, the others are listed apart, and "latest" is
+the latest epoch of one model, never another model's newer file.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import zipfile
 
+from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, NotACheckpointError
 from ckpt_gui.core.format.locations import CheckpointRef, Location
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-KERAS_SUFFIXES = (".h5", ".hdf5", ".keras")
+SHARDED_SUFFIX = ".weights.json"  # model.save_weights("x.weights.json", max_shard_size=...)
+KERAS_SUFFIXES = (".h5", ".hdf5", ".keras", SHARDED_SUFFIX)
+_MAX_JSON = 64 << 20  # a weight map lists each vars group once: a few MB at most
 _FIRST_NUMBER = re.compile(r"(?:^|[_.-])(\d+)")
+_NUMBER = re.compile(r"\d+")
+_PATTERN_SUFFIXES = (".weights.h5", ".h5", ".hdf5", ".keras", SHARDED_SUFFIX)
 # Checkpoint.format of a Keras file -> what people call it.
 KERAS_FORMAT_NAMES = {
     "keras3-weights": "Keras 3 weights (.weights.h5)",
@@ -25,8 +36,36 @@ KERAS_FORMAT_NAMES = {
 }
 
 
+def weight_map(path: str) -> dict:
+    """The ``weight_map`` of sharded Keras weights (``x.weights.json``), or an error naming the file."""
+    try:
+        with open(path, "rb") as f:
+            document = json.loads(f.read(_MAX_JSON + 1))
+    except OSError as exc:
+        raise CorruptCheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    except (ValueError, RecursionError) as exc:
+        raise CorruptCheckpointError(path, f"not valid JSON ({exc})") from None
+    found = document.get("weight_map") if isinstance(document, dict) else None
+    if not isinstance(found, dict):
+        raise NotACheckpointError(path, "a JSON file without a Keras weight_map (not sharded Keras weights)")
+    return found
+
+
+def _shard_names(path: str) -> list[str]:
+    """The shard file names a ``.weights.json`` lists (none when it is not one)."""
+    try:
+        listed = weight_map(path).values()
+    except CheckpointError:
+        return []
+    names = (name for value in listed for name in ([value] if isinstance(value, str) else value))
+    return [name for name in names if isinstance(name, str)]
+
+
 def keras_kind(path: str) -> str | None:
-    """ "h5" for an HDF5 file, "archive" for a ZIP holding ``model.weights.h5``, else None."""
+    """ "h5" for an HDF5 file, "archive" for a ZIP holding ``model.weights.h5``, "sharded"
+    for a ``.weights.json`` weight map, else None."""
+    if path.endswith(SHARDED_SUFFIX):  # by its name: a damaged one is said to be so when opened
+        return "sharded" if os.path.isfile(path) else None
     try:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -65,6 +104,9 @@ def keras_files_in(directory: str) -> list[str]:
         and os.path.isfile(os.path.join(directory, name))
         and keras_kind(os.path.join(directory, name))
     ]
+    # The shards of sharded weights are their .weights.json's, not checkpoints of their own.
+    shards = {name for path in found if path.endswith(SHARDED_SUFFIX) for name in _shard_names(path)}
+    found = [path for path in found if os.path.basename(path) not in shards]
     return sorted(found, key=lambda p: (epoch_of(p) is None, epoch_of(p) or 0, os.path.basename(p)))
 
 
@@ -74,13 +116,77 @@ def keras_ref(path: str) -> CheckpointRef:
         time, size = stat.st_mtime, stat.st_size
     except OSError:
         time, size = None, 0
+    if path.endswith(SHARDED_SUFFIX):  # its shards beside it hold the values
+        folder = os.path.dirname(path)
+        size += sum(_size(os.path.join(folder, name)) for name in set(_shard_names(path)))
     return CheckpointRef(path, epoch_of(path), time, size, False)
 
 
-def keras_location(directory: str, files: list[str], selected: str) -> Location:
-    """The folder's Keras files as its checkpoints (oldest epoch first); ``selected`` shown."""
-    refs = tuple(keras_ref(p) for p in files)
-    chosen = next((r for r in refs if r.prefix == selected), None) or keras_ref(selected)
-    if chosen not in refs:
-        refs = (*refs, chosen)
-    return Location("keras", directory, chosen, refs, refs[-1])
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def model_pattern(path: str) -> str:
+    """``ckpt_12.weights.h5`` -> ``ckpt_*.weights.h5``: the name with its numbers made
+    wildcards (the suffix kept). Files named alike are one model's saves (one
+    ModelCheckpoint's ``{epoch}``); a folder holding several patterns holds several models."""
+    name = os.path.basename(path)
+    suffix = next((s for s in _PATTERN_SUFFIXES if name.endswith(s)), "")
+    return _NUMBER.sub("*", name[: len(name) - len(suffix)]) + suffix
+
+
+def keras_models(files: list[str]) -> dict[str, list[CheckpointRef]]:
+    """The folder's Keras files by model (name pattern), each model's by epoch, then time."""
+    models: dict[str, list[CheckpointRef]] = {}
+    for path in files:
+        models.setdefault(model_pattern(path), []).append(keras_ref(path))
+    for refs in models.values():
+        refs.sort(key=_epoch_then_time)
+    return models
+
+
+def keras_location(directory: str, files: list[str], selected: str | None) -> Location:
+    """The Keras files of ``selected``'s model as the folder's checkpoints (oldest epoch
+    first), the other models' files as ``others``. ``selected`` None (a folder opened):
+    the model saved last (its newest file), at its latest epoch."""
+    models = keras_models(files)
+    if selected is not None and model_pattern(selected) not in models:  # a file the listing skipped
+        models[model_pattern(selected)] = [keras_ref(selected)]
+    if selected is None:
+        pattern = max(models, key=lambda p: (max(r.time or 0.0 for r in models[p]), p))
+    else:
+        pattern = model_pattern(selected)
+    refs = models[pattern]
+    chosen = next((r for r in refs if r.prefix == selected), None)
+    if chosen is None and selected is not None:
+        chosen = keras_ref(selected)
+        refs = sorted([*refs, chosen], key=_epoch_then_time)
+    chosen = chosen or refs[-1]
+    others = tuple(ref for p, group in models.items() if p != pattern for ref in group)
+    warnings = ()
+    if others and selected is None:
+        warnings = (_several_models(directory, models, pattern, chosen),)
+    return Location("keras", directory, chosen, tuple(refs), refs[-1], None, warnings, others)
+
+
+def _several_models(directory: str, models: dict[str, list[CheckpointRef]], shown: str, chosen: CheckpointRef) -> str:
+    listed = ", ".join(f"{pattern} ({_files_text(refs)})" for pattern, refs in models.items())
+    return (
+        f"{directory} holds the Keras files of {len(models)} models (told apart by file name): {listed}; "
+        f"showing {chosen.name}, the latest of {shown}, the model saved last (open a file to see another)"
+    )
+
+
+def _files_text(refs: list[CheckpointRef]) -> str:
+    epochs = [r.step for r in refs if r.step is not None]
+    if len(refs) == 1:
+        return "1 file"
+    span = f", epochs {min(epochs)}-{max(epochs)}" if epochs else ""
+    return f"{len(refs)} files{span}"
+
+
+def _epoch_then_time(ref: CheckpointRef) -> tuple:
+    return (ref.step is None, ref.step or 0, ref.time or 0.0, ref.name)

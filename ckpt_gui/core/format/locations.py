@@ -40,13 +40,17 @@ class CheckpointRef:
 class Location:
     """What a path resolved to: the checkpoint to open and its siblings."""
 
-    kind: str  # "bundle", "savedmodel" or "v1" (a pre-0.12 TensorSlice checkpoint)
+    # "bundle", "savedmodel", "v1" (a pre-0.12 TensorSlice checkpoint), "keras" (a Keras
+    # weights file) or "graph" (a TF1 .meta without its checkpoint: graph_file.py)
+    kind: str
     directory: str
     selected: CheckpointRef
     checkpoints: tuple[CheckpointRef, ...]  # oldest first (see in_order)
     latest: CheckpointRef  # what tf.train.latest_checkpoint names, else the newest
     state: CheckpointState | None = None
     warnings: tuple[str, ...] = field(default=())
+    # A folder of Keras files of several models: the other models' files (keras_files.py).
+    others: tuple[CheckpointRef, ...] = field(default=())
 
 
 def step_of(prefix: str) -> int | None:

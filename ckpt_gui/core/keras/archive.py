@@ -16,9 +16,16 @@ import os
 import struct
 import zipfile
 
-from ckpt_gui.core.format.errors import CorruptCheckpointError, NotACheckpointError
+from ckpt_gui.core.format.errors import CorruptCheckpointError, NotACheckpointError, UnsupportedCheckpointError
 
 WEIGHTS_MEMBER = "model.weights.h5"
+NPZ_MEMBER = "model.weights.npz"  # saving_lib.save_model(..., weights_format="npz")
+# Keras's npz store saves each layer's variables as a dict: a pickled object array.
+NPZ_NOT_READ = (
+    f"its weights are {NPZ_MEMBER} (Keras's weights_format='npz'), each layer's values a pickled Python object: "
+    "not read, since reading them means unpickling (Keras 3's own load_model refuses them too); save the model "
+    "with the default weights format (model.weights.h5)"
+)
 _MAX_JSON = 64 << 20  # config.json of a large model is a few MB; more is not a config
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra length
 
@@ -81,6 +88,8 @@ class KerasArchive:
                 self.members = {info.filename: info for info in archive.infolist()}
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise CorruptCheckpointError(path, f"not a readable .keras archive ({exc})") from None
+        if WEIGHTS_MEMBER not in self.members and NPZ_MEMBER in self.members:
+            raise UnsupportedCheckpointError(path, NPZ_NOT_READ)
         if WEIGHTS_MEMBER not in self.members:
             names = ", ".join(sorted(self.members)[:6]) or "nothing"
             raise NotACheckpointError(path, f"a ZIP archive without {WEIGHTS_MEMBER} (it holds {names})")

@@ -44,6 +44,7 @@ class StoredDataset:
     offset: int | None  # in the HDF5 file; None: read through h5py
     size: int  # bytes of its values
     names: tuple[str, ...] = ()  # Keras 2: the readable weight name, from ``weight_names``
+    shard: int = 0  # sharded Keras 3 weights (``x.weights.json``): which of its HDF5 files
 
 
 def dataset_record(key: str, ds: h5py.Dataset) -> StoredDataset | None:

@@ -156,7 +156,7 @@ def _place_optimizer(
     model = [
         ds for ds in datasets if not ds.key.startswith("optimizer/") and names[ds.key].path[-1] not in NON_TRAINABLE
     ]
-    model.sort(key=lambda d: (d.offset is None, d.offset or 0))  # the order Keras wrote them
+    model = in_saved_order(model, lambda d: (d.offset is None, d.shard, d.offset or 0))
     known = SLOTS_BY_OPTIMIZER.get(_REPEAT.sub("", optimizer_name))
     for own in (2, 1, 3, 0):
         for slots in (len(known),) if known else (2, 1, 3):
@@ -180,6 +180,29 @@ def _place_optimizer(
     for ds in optimizer:
         names[ds.key] = KerasName((shown, ds.key.rpartition("/")[2]))
     return "optimizer variables not placed: their order does not match the model's variables by shape"
+
+
+def in_saved_order(items: list, position) -> list:
+    """Keras 3 variables in the order the model saved them: its objects' ``vars`` groups
+    in the order they were written, each group's variables by number. ``position(item)``:
+    where its bytes are, ``(unplaced, shard, offset)``. A group is placed by its first
+    bytes: HDF5 puts small datasets (a bias) in a block of their own, apart from the large
+    ones (a kernel), each kind in the order written, so one variable's offset alone may
+    put a later layer's bias before an earlier layer's kernel."""
+    first: dict[str, tuple] = {}
+    for item in items:
+        group = _key(item).rpartition("/")[0]
+        first[group] = min(first.get(group, position(item)), position(item))
+    return sorted(items, key=lambda item: (first[_key(item).rpartition("/")[0]], _number(_key(item))))
+
+
+def _key(item) -> str:
+    return item if isinstance(item, str) else item.key
+
+
+def _number(key: str) -> int:
+    last = key.rpartition("/")[2]
+    return int(last) if last.isdigit() else 0
 
 
 def _match(slots_in_order: list[StoredDataset], model: list[StoredDataset], per: int) -> list[StoredDataset] | None:

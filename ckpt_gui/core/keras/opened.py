@@ -10,10 +10,11 @@ plain byte range (chunked, compressed, big-endian) are read through h5py instead
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import h5py
 import numpy as np
@@ -25,7 +26,8 @@ from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.keras import h5_layout
 from ckpt_gui.core.keras.architecture import ArchitectureLayer, architecture_of, attach_weights, layer_infos
 from ckpt_gui.core.keras.archive import KerasArchive
-from ckpt_gui.core.keras.names import KerasName, keras2_names, keras3_names
+from ckpt_gui.core.keras.names import KerasName, in_saved_order, keras2_names, keras3_names
+from ckpt_gui.core.keras.sharded import shard_files
 
 # A dataset read through h5py (compressed, chunked) may expand: at most this many times
 # its stored bytes, or this many bytes, whichever is more (a crafted shape stops here).
@@ -39,14 +41,15 @@ class KerasIndex(SlicedEntries):
 
     has_object_graph = False
 
-    def __init__(self, path: str, entries: dict[str, BundleEntry]) -> None:
+    def __init__(self, path: str, entries: dict[str, BundleEntry], files: list[str]) -> None:
         self.prefix = self.index_path = path
-        self.header = BundleHeader(1, False, 0, 0)
+        self.files = files  # the HDF5 file(s) holding the values: shards of a .weights.json
+        self.header = BundleHeader(len(files), False, 0, 0)
         self.entries = entries
         self.slice_entries: dict = {}
 
     def data_path(self, shard_id: int) -> str:
-        return self.index_path
+        return self.files[shard_id]
 
 
 class KerasValues(ShardFiles):
@@ -62,10 +65,14 @@ class KerasValues(ShardFiles):
     def check_all_present(self) -> None:
         """The file holds every byte range its datasets point at (those read through h5py
         have none to check: h5py said what they hold when the file was opened)."""
-        mapped = [e for e in self.index.entries.values() if e.key not in self._file.unmapped and e.size]
-        if mapped:
-            furthest = max(mapped, key=lambda e: e.offset + e.size)
-            self.open(self.path(furthest), furthest).close()  # raises, naming the file, when short
+        furthest: dict[int, BundleEntry] = {}
+        for e in self.index.entries.values():
+            if e.key not in self._file.unmapped and e.size:
+                known = furthest.get(e.shard_id)
+                if known is None or e.offset + e.size > known.offset + known.size:
+                    furthest[e.shard_id] = e
+        for entry in furthest.values():
+            self.open(self.path(entry), entry).close()  # raises, naming the file, when short
 
     def read(self, entry: BundleEntry, verify: bool = True) -> bytes:
         if entry.key in self._file.unmapped:
@@ -100,11 +107,14 @@ class KerasFile:
         self.unmapped: set[str] = set()
         self.skipped: list[str] = []  # datasets of no numeric type this reader knows
         self.base = 0  # where the HDF5 file starts in the file read (a .keras archive: its member)
+        self.files = [path]  # the HDF5 files: a sharded .weights.json's shards
         if _is_zip(path):  # a .keras archive (by its bytes: the name may say anything)
             self._open_archive()
-        with self._h5() as f:
-            self._read_h5(f)
-        self.index = KerasIndex(path, self.entries)
+        elif path.endswith(".json"):  # model.save_weights("x.weights.json", max_shard_size=...)
+            self.files = shard_files(path)
+        with ExitStack() as stack:
+            self._read_h5([stack.enter_context(self._h5(i)) for i in range(len(self.files))])
+        self.index = KerasIndex(path, self.entries, self.files)
         self.values = KerasValues(self)
 
     # -- opening -----------------------------------------------------------------------
@@ -118,11 +128,11 @@ class KerasFile:
             self.base = self.archive.weights_offset()
 
     @contextmanager
-    def _h5(self):
+    def _h5(self, shard: int = 0):
         source = self.archive.weights_file() if self.archive else None
-        shown = f"{self.path} (model.weights.h5)" if self.archive else self.path
+        shown = f"{self.path} (model.weights.h5)" if self.archive else self.files[shard]
         try:
-            f = h5py.File(source or self.path, "r", locking=False)
+            f = h5py.File(source or self.files[shard], "r", locking=False)
         except _H5_ERRORS as exc:
             if source is not None:
                 source.close()
@@ -136,11 +146,16 @@ class KerasFile:
             if source is not None:
                 source.close()
 
-    def _read_h5(self, f: h5py.File) -> None:
+    def _read_h5(self, files: list[h5py.File]) -> None:
+        f = files[0]
         layout = h5_layout.layout_of(f)
         if not layout:
             raise NotACheckpointError(self.path, "an HDF5 file without Keras weights (no layers, vars or layer_names)")
-        if layout == "keras2-h5":
+        if len(files) > 1 or self.path.endswith(".json"):
+            self.format = layout
+            datasets, group_names = self._read_shards(files)
+            self.names, self.placement = keras3_names(datasets, group_names, {})
+        elif layout == "keras2-h5":
             self.format = layout
             datasets = h5_layout.keras2_datasets(f)
             self.names, self.placement = keras2_names(datasets)
@@ -156,24 +171,36 @@ class KerasFile:
         self.architecture: list[ArchitectureLayer] = architecture_of(self.config)
         attach_weights(self.architecture, [self.names[k].path for k in self.entries if not self.names[k].owner])
 
+    def _read_shards(self, files: list[h5py.File]) -> tuple[list[h5_layout.StoredDataset], dict[str, str]]:
+        """Every shard's datasets (each Keras 3, its groups a part of the model's), and the
+        ``vars`` groups' names of all of them."""
+        datasets, group_names = [], {}
+        for shard, f in enumerate(files):
+            if h5_layout.layout_of(f) != "keras3-weights":
+                raise NotACheckpointError(self.files[shard], "a shard of sharded Keras weights without Keras 3 weights")
+            found = h5_layout.keras3_datasets(f, self.skipped)
+            datasets += [dataclasses.replace(ds, shard=shard) for ds in found]
+            group_names.update(_vars_names(f))
+        return datasets, group_names
+
     def _entry(self, ds: h5_layout.StoredDataset) -> BundleEntry:
         deflated = self.archive is not None and not self.archive.stored  # offsets are in bytes never on disk
         if ds.offset is None or not ds.size or deflated:
             self.unmapped.add(ds.key)
-            return BundleEntry(ds.key, ds.dtype, ds.shape, 0, 0, ds.size, None)
+            return BundleEntry(ds.key, ds.dtype, ds.shape, ds.shard, 0, ds.size, None)
         if self.archive is not None:
             member = self.archive.members["model.weights.h5"].file_size
             if ds.offset + ds.size > member:
                 raise CorruptCheckpointError(
                     self.path, f"dataset {ds.key!r} needs bytes past the end of model.weights.h5 ({member} bytes)"
                 )
-        return BundleEntry(ds.key, ds.dtype, ds.shape, 0, self.base + ds.offset, ds.size, None)
+        return BundleEntry(ds.key, ds.dtype, ds.shape, ds.shard, self.base + ds.offset, ds.size, None)
 
     # -- values through h5py --------------------------------------------------------------
 
     def read_through_h5py(self, entry: BundleEntry) -> bytes:
         """A dataset without a plain byte range, as little-endian bytes, within the size bound."""
-        with self._h5() as f:
+        with self._h5(entry.shard_id) as f:
             ds = f.get(entry.key)
             if not isinstance(ds, h5py.Dataset):
                 raise CorruptCheckpointError(self.path, f"dataset {entry.key!r} is gone")
@@ -200,7 +227,8 @@ class KerasFile:
             if self.names[key].owner is None and not key.startswith(("optimizer/", "optimizer_weights/"))
         ]
         if self.format != "keras2-h5":
-            keys.sort(key=lambda key: (key in self.unmapped, self.entries[key].offset, key))
+            entries = self.entries
+            keys = in_saved_order(keys, lambda key: (key in self.unmapped, entries[key].shard_id, entries[key].offset))
         return keys
 
     @property

@@ -47,6 +47,7 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
             notes += skipped
         phase("verifying the loaded values")
         _verify(entries, weights)
+    _name_variables(entries, model)
     notes += _cast_notes(entries)
     notes += [f"Keras warned: {w}" for w in record.warnings]
     return {
@@ -79,6 +80,19 @@ def _verify(entries: list[dict], weights: KerasWeightsFile) -> None:
             entry["restored"] = bool(np.array_equal(held, saved, equal_nan=held.dtype.kind in "fc"))
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
             entry["restored"] = None
+
+
+def _name_variables(entries: list[dict], model) -> None:
+    """Each model variable's own name (``dense2/kernel``: its Keras 3 path, tf_keras name,
+    the model's name left out) beside the path Keras loads it from (``layers/dense_1/vars/0``)."""
+    prefix = f"{getattr(model, 'name', '')}/"
+    for entry in entries:
+        variable = entry.get("_object")
+        if variable is None:
+            continue
+        name = getattr(variable, "path", None) or getattr(variable, "name", None)
+        if isinstance(name, str) and name:
+            entry["model_name"] = name.removeprefix(prefix).removesuffix(":0")
 
 
 def _cast_notes(entries: list[dict]) -> list[str]:
