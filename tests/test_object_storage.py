@@ -1,12 +1,13 @@
 """Checkpoints in object storage: real servers on 127.0.0.1, no network.
 
-An S3 server (moto's ThreadedMotoServer: real HTTP, range reads answered with 206)
-and a GCS emulator (gcp-storage-emulator) are started by the module's fixtures and
+An S3 server (moto's ThreadedMotoServer: real HTTP, range reads answered with 206),
+a GCS emulator (gcp-storage-emulator) and Azure's blob emulator (Azurite, Node.js,
+installed by `make test` into .venv/azurite) are started by the module's fixtures and
 given the checkpoints TensorFlow wrote for this session (conftest's ``checkpoints``).
 Every command runs as a user runs it, in a child process whose environment names the
 endpoint the standard way (``AWS_ENDPOINT_URL``, ``STORAGE_EMULATOR_HOST``, fsspec's
-``FSSPEC_GCS_TOKEN``); what it prints for a URL must be what it prints for the local
-copy, bit for bit where values are concerned.
+``FSSPEC_GCS_TOKEN``, ``AZURE_STORAGE_CONNECTION_STRING``); what it prints for a URL
+must be what it prints for the local copy, bit for bit where values are concerned.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -109,7 +112,71 @@ def gcs(checkpoints):
     server.stop()
 
 
-@pytest.fixture(params=["s3", "gcs"])
+# Azurite's documented development account (public, the same in every Azurite): still never printed.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def azurite_blob() -> str | None:
+    """The azurite-blob command: `make test` puts it in the venv folder (npm), else PATH."""
+    installed = Path(sys.prefix) / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+    return str(installed) if installed.exists() else shutil.which("azurite-blob")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Azurite exited at start ({process.returncode}): {process.stderr.read()[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"Azurite did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def az(checkpoints, tmp_path_factory):
+    command = azurite_blob()
+    if command is None or shutil.which("node") is None:
+        missing = "Node.js (node)" if command else "Azurite (azurite-blob)"
+        pytest.skip(f"{missing} is not installed: `make azurite` installs Azurite into .venv/azurite with npm")
+    blob = pytest.importorskip("azure.storage.blob", reason="azure-storage-blob (with adlfs, the cloud extra)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            command,
+            "--inMemoryPersistence",
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ],  # fmt: skip
+        cwd=tmp_path_factory.mktemp("azurite"),  # nothing is written with --inMemoryPersistence; in case
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_port(port, process)
+        connection = (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+        )
+        container = blob.BlobServiceClient.from_connection_string(connection).create_container(BUCKET)
+        for path, key in _files(checkpoints):
+            with path.open("rb") as data:
+                container.upload_blob(key, data)
+        yield Store(f"az://{BUCKET}/run", {"AZURE_STORAGE_CONNECTION_STRING": connection})
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module", params=["s3", "gcs", "az"])
 def store(request) -> Store:
     return request.getfixturevalue(request.param)
 
@@ -389,25 +456,25 @@ def test_local_inspect_never_loads_fsspec(checkpoints):
 # -- the app -------------------------------------------------------------------------------------------
 
 
-def test_the_app_opens_a_checkpoint_in_the_bucket(qtbot, window, s3, checkpoints, monkeypatch):
+def test_the_app_opens_a_checkpoint_in_the_bucket(qtbot, window, store, checkpoints, monkeypatch):
     from ckpt_gui.app.open_url import OpenUrlDialog
     from ckpt_gui.core.checkpoint import Checkpoint
 
-    for name, value in s3.env.items():
+    for name, value in store.env.items():
         monkeypatch.setenv(name, value)
     dialog = OpenUrlDialog(window, "model/ckpt-3")
     qtbot.addWidget(dialog)
     open_button = dialog.buttons.button(dialog.buttons.StandardButton.Open)
     assert not open_button.isEnabled() and "Not a storage URL" in dialog.problem.text()
-    dialog.edit.setText(s3.url("sharded") + "/")
-    assert open_button.isEnabled() and dialog.url() == s3.url("sharded") + "/"
+    dialog.edit.setText(store.url("sharded") + "/")
+    assert open_button.isEnabled() and dialog.url() == store.url("sharded") + "/"
 
     with qtbot.waitSignal(window.loaded, timeout=60_000):
         window.browse.open_path(dialog.url())
     qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
     shown = window.browse.ckpt
-    assert shown is not None and shown.prefix == s3.url("sharded", "ckpt-1")
-    assert s3.url("sharded", "ckpt-1") in window.path_label.text()
+    assert shown is not None and shown.prefix == store.url("sharded", "ckpt-1")
+    assert store.url("sharded", "ckpt-1") in window.path_label.text()
     local = Checkpoint.open(checkpoints / "sharded")
     assert shown.variables == local.variables
     for variable in local.variables:
