@@ -383,6 +383,66 @@ def test_a_password_or_signature_in_a_url_is_never_shown():
     assert SECRET not in result.stdout + result.stderr
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused."""
+    return _free_port()
+
+
+def _unreachable(backend: str, port: int) -> tuple[str, dict[str, str]]:
+    endpoint = f"http://127.0.0.1:{port}"
+    if backend == "s3":
+        return "s3://ckpts/run/keras_seq", _aws_env(endpoint)
+    if backend == "gs":
+        return "gs://ckpts/run/keras_seq", {"STORAGE_EMULATOR_HOST": endpoint, **GCS_ENV}
+    if backend == "az":
+        connection = (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};"
+        )
+        return "az://ckpts/run/keras_seq", {"AZURE_STORAGE_CONNECTION_STRING": connection}
+    return f"{endpoint}/ckpts/run/keras_seq/ckpt-3", {}
+
+
+@pytest.mark.parametrize("backend", ["s3", "gs", "az", "http"])
+def test_an_unreachable_endpoint_is_said_at_once_naming_the_url(backend):
+    """The backends retry a refused endpoint for 40 s (s3fs, gcsfs) to minutes (adlfs):
+    one probe connection says it at once. No endpoint, no credential in the message."""
+    port = _closed_port()
+    url, env = _unreachable(backend, port)
+    result = run(None, "inspect", url, env=env, timeout=60)  # the backends' own retries took 40 s to 4.5 min
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    if backend == "http":  # before: "no checkpoint prefix here"
+        problem = "cannot connect to the web server (ConnectionRefusedError within 4 s): check the network and "
+        assert lines[0] == f"ckpt-gui: error: {url}: {problem}the host name in the URL"
+        return
+    problem = "cannot connect to the storage endpoint (ConnectionRefusedError within 4 s): check the network and "
+    assert lines[0] == f"ckpt-gui: error: {url}: {problem}the endpoint the storage client is set up with"
+    for secret in (SECRET, AZURITE_KEY, str(port)):
+        assert secret not in result.stderr + result.stdout
+
+
+def test_https_says_access_denied_not_no_checkpoint(s3):
+    """A web server that refuses (HTTP 403: moto's private object) is not a missing file."""
+    boto3 = pytest.importorskip("boto3")
+    env = s3.env
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    client.put_object(Bucket=BUCKET, Key="private/ckpt-1.index", Body=b"not public")
+    url = f"{env['AWS_ENDPOINT_URL']}/{BUCKET}/private/ckpt-1.index"
+    result = run(None, "inspect", url)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: access denied (HTTP 403): the web server refuses to serve it"
+    )
+
+
 MISSING_PACKAGE_PROBE = """
 import sys
 sys.modules[{package!r}] = None  # as if not installed

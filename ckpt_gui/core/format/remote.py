@@ -30,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 
 from ckpt_gui.core.format.errors import CheckpointError, StorageError, StorageUnreachableError
+from ckpt_gui.core.format.remote_probe import check_reachable
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute
 
 INSTALL_HINT = "pip install 'ckpt-gui[cloud]'"
@@ -87,6 +88,14 @@ def scheme_of(url: str) -> str:
 
 
 def _filesystem(url: str):
+    """The backend's filesystem for ``url``, its endpoint known to answer (a few seconds
+    at most to say it does not, where the backend's retries take a minute or more)."""
+    fs = _backend(url)
+    check_reachable(fs, url)
+    return fs
+
+
+def _backend(url: str):
     scheme = scheme_of(url)
     package = _PACKAGES.get(scheme, "an fsspec backend")
     try:
@@ -205,12 +214,27 @@ def isfile(path: str) -> bool:
     if entry is not None:
         return entry.is_file
     if scheme_of(path) in ("http", "https"):  # web servers seldom list folders: ask
-        fs = _filesystem(path)
-        try:
-            return bool(_call(path, "looking for", fs.isfile, _path_in(fs, path)))
-        except FileNotFoundError:
-            return False
+        return _web_isfile(path)
     return False
+
+
+def _web_isfile(url: str) -> bool:
+    """Whether a web server has the file. fsspec says "not found" for any failure (its
+    ``isfile`` even for a refused connection): only a 404 or 410 is an answer here, the
+    rest is reported with the URL."""
+    fs = _filesystem(url)
+    try:
+        info = _call(url, "looking for", fs.info, _path_in(fs, url))
+    except FileNotFoundError as exc:
+        cause = exc.__cause__
+        status = getattr(cause, "status", None)
+        if cause is None or status in (404, 410):
+            return False
+        if status in (401, 403):
+            raise StorageError(url, f"access denied (HTTP {status}): the web server refuses to serve it") from None
+        failure = f"HTTP {status}" if status else type(cause).__name__
+        raise StorageError(url, f"looking for it failed ({failure})") from None
+    return info.get("type") == "file"
 
 
 def isdir(path: str) -> bool:
