@@ -314,6 +314,127 @@ def test_a_view_fetches_what_it_needs_never_the_checkpoint(s3, checkpoints):
     assert read["read"] == read["size"] < read["total"] / 4
 
 
+HISTOGRAM_PROBE = """
+import json, sys
+from ckpt_gui.core.analysis.summaries import tensor_histogram
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import remote, remote_spill
+url, local = Checkpoint.open(sys.argv[1]), Checkpoint.open(sys.argv[2])
+key = max((v for v in local.variables if v.dtype.is_numeric), key=lambda v: v.size_bytes).key
+expected_stats, expected = tensor_histogram(local, key)
+
+def histogram():
+    before = remote.bytes_fetched()
+    stats, hist = tensor_histogram(url, key)
+    same = (stats == expected_stats and hist.counts.tobytes() == expected.counts.tobytes()
+            and hist.edges.tobytes() == expected.edges.tobytes()
+            and (hist.nan, hist.posinf, hist.neginf) == (expected.nan, expected.posinf, expected.neginf))
+    return {"same": same, "fetched": remote.bytes_fetched() - before, "kept": remote.spilled_bytes()}
+
+once = histogram()
+again = histogram()  # the spill file still holds it: nothing fetched
+remote._spill = remote_spill.Spill(1 << 20)  # a spill file smaller than the tensor
+small = histogram()
+print(json.dumps({"size": url.entry(key).size, "once": once, "again": again, "small": small}))
+"""
+
+
+def test_a_histogram_fetches_its_tensor_once(s3, checkpoints):
+    """The exact histogram's two passes (range, then counts): the first keeps the fetched
+    chunks in the bounded spill file, the second reads them there. The result is the
+    local copy's, bit for bit; with a spill file smaller than the tensor, the second pass
+    fetches again (bounded, not bigger)."""
+    code = [sys.executable, "-c", HISTOGRAM_PROBE, s3.url("large"), str(checkpoints / "large")]
+    result = subprocess.run(code, capture_output=True, text=True, timeout=180, env=dict(os.environ, **s3.env), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    size = seen["size"]
+    assert size > 30_000_000
+    assert seen["once"] == {"same": True, "fetched": size, "kept": size}
+    assert seen["again"] == {"same": True, "fetched": 0, "kept": size}
+    assert seen["small"]["same"] and seen["small"]["fetched"] == 2 * size
+    assert seen["small"]["kept"] <= 1 << 20  # its 4 MB chunks do not fit: none kept
+
+
+def test_the_spill_file_is_a_bounded_ring():
+    from ckpt_gui.core.format.remote_spill import Spill
+
+    spill = Spill(100)
+    chunks = {("u", 1000, i * 30, i * 30 + 30): bytes([i]) * 30 for i in range(5)}
+    for key, data in chunks.items():
+        spill.put(key, data)
+    assert spill.held() == 90  # three 30-byte chunks fit in 100 bytes
+    kept = [key for key in chunks if spill.get(key) is not None]
+    assert kept == list(chunks)[2:]  # the oldest were overwritten
+    assert all(spill.get(key) == chunks[key] for key in kept)
+    spill.put(("u", 1000, 0, 101), b"x" * 101)  # larger than the file: not kept
+    assert spill.get(("u", 1000, 0, 101)) is None and spill.held() == 90
+    spill._file.seek(0, 2)
+    assert spill._file.tell() <= 100
+
+
+def _run_on_a_terminal(store: Store | None, *args: str) -> tuple[int, str, str]:
+    """``python -m ckpt_gui ARGS`` with stderr on a pseudo-terminal (as in a shell), stdout
+    a pipe (as in ``> out.json``): exit code, stdout, what the terminal received."""
+    pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")
+    master, terminal = pty.openpty()
+    env = dict(os.environ, **(store.env if store else {}))
+    command = [sys.executable, "-m", "ckpt_gui", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, env=env, cwd=REPO)
+    os.close(terminal)
+    received = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child's side closed
+                return
+            if not data:
+                return
+            received.extend(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    stdout, _ = process.communicate(timeout=180)
+    reader.join(10)
+    os.close(master)
+    return process.returncode, stdout.decode(), received.decode(errors="replace")
+
+
+def test_the_cli_shows_bytes_fetched_on_a_terminal_never_in_stdout(s3, checkpoints):
+    """As curl: a progress line on stderr when it is a terminal, redrawn in place and
+    erased at the end; stdout stays the JSON document. Nothing for a local checkpoint."""
+    code, stdout, terminal = _run_on_a_terminal(s3, "inspect", s3.url("large"), "--stats", "--json")
+    assert code == 0, terminal
+    document = json.loads(stdout)  # nothing but the document
+    assert document["prefix"].startswith(s3.url("large"))
+    shown = re.findall(r"\rckpt-gui: ([\d.]+ [kMG]?B) fetched from object storage\x1b\[K", terminal)
+    assert shown, repr(terminal)
+    assert terminal.endswith("\r\x1b[K")  # erased: the shell's prompt starts on a clean line
+    code, stdout, terminal = _run_on_a_terminal(None, "inspect", str(checkpoints / "large"), "--stats", "--json")
+    assert code == 0 and json.loads(stdout)["variables"] == document["variables"]
+    assert terminal == ""
+
+
+def test_a_message_during_the_progress_line_is_a_whole_line():
+    import io
+
+    from ckpt_gui.cli.fetch_progress import _ProgressLine
+
+    terminal = io.StringIO()
+    line = _ProgressLine(terminal)
+    line.draw("ckpt-gui: 1.0 MB fetched from object storage")
+    print("ckpt-gui: warning: something", file=line)
+    line.draw("ckpt-gui: 2.0 MB fetched from object storage")
+    line.erase()
+    assert terminal.getvalue().split("\r\x1b[K") == [
+        "\rckpt-gui: 1.0 MB fetched from object storage\x1b[K",
+        "ckpt-gui: warning: something\n\rckpt-gui: 2.0 MB fetched from object storage\x1b[K",
+        "",
+    ]
+
+
 def remote_block() -> int:
     from ckpt_gui.core.format import remote
 

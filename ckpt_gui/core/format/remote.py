@@ -5,7 +5,9 @@ Reads are byte ranges: the index once, the object graph, then the chunks of the
 tensors a view asks for; a checkpoint is never downloaded whole. Tiny reads (a file's
 kind sniffed from its first and last bytes, the scalars of a TF2 checkpoint) go
 through one small bounded block cache (a checkpoint's files are written once, never
-changed in place); the others fetch exactly the range asked for. Every request is counted
+changed in place); the others fetch exactly the range asked for, and a tensor's chunks
+are kept in a bounded temporary spill file (remote_spill.py) so that a second pass over
+the tensor (an exact histogram takes two) fetches nothing again. Every request is counted
 (:func:`bytes_fetched`, for progress and the benchmark), retried on a dropped
 connection, and then reported as a one-line CheckpointError naming the URL: never a
 traceback, and never the backend's own message, which may name the endpoint or the
@@ -31,6 +33,8 @@ from itertools import islice
 
 from ckpt_gui.core.format.errors import CheckpointError, StorageError, StorageUnreachableError
 from ckpt_gui.core.format.remote_probe import check_reachable
+from ckpt_gui.core.format.remote_spill import LIMIT as SPILL_LIMIT
+from ckpt_gui.core.format.remote_spill import Spill
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute
 
 INSTALL_HINT = "pip install 'ckpt-gui[cloud]'"
@@ -70,6 +74,7 @@ _listings: dict[str, tuple[float, list[FolderEntry]]] = {}
 _fetched = 0
 _executor: ThreadPoolExecutor | None = None
 _blocks: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()  # (url, size, number) -> bytes
+_spill = Spill(SPILL_LIMIT)  # tensors' chunks, fetched once for a histogram's two passes
 
 
 def bytes_fetched() -> int:
@@ -270,20 +275,41 @@ def read_range(path: str, start: int, end: int) -> bytes:
     return data
 
 
-def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD) -> Iterator[bytes]:
+def read_kept(path: str, size: int, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` of a tensor's object of ``size`` bytes: from the spill file
+    when this chunk was fetched before, else fetched and kept there."""
+    key = (path, size, start, end)
+    data = _spill.get(key)
+    if data is None:
+        data = read_range(path, start, end)
+        _spill.put(key, data)
+    return data
+
+
+def spilled_bytes() -> int:
+    """Bytes of fetched chunks kept in the spill file now."""
+    return _spill.held()
+
+
+def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD, size: int = -1) -> Iterator[bytes]:
     """The bytes of each ``(start, end)`` in order, up to ``ahead`` requests in flight:
     a tensor streamed in chunks keeps the connection busy while the caller computes.
-    Memory stays bounded by ``ahead`` chunks."""
+    Memory stays bounded by ``ahead`` chunks. With the object's ``size``, the chunks go
+    through the spill file (fetched once for several passes)."""
     pool = _pool()
     pending: deque[Future] = deque()
     queued = iter(ranges)
+
+    def fetch(start: int, end: int) -> bytes:
+        return read_kept(path, size, start, end) if size >= 0 else read_range(path, start, end)
+
     try:
         for start, end in islice(queued, ahead):
-            pending.append(pool.submit(read_range, path, start, end))
+            pending.append(pool.submit(fetch, start, end))
         while pending:
             data = pending.popleft().result()
             for start, end in islice(queued, 1):
-                pending.append(pool.submit(read_range, path, start, end))
+                pending.append(pool.submit(fetch, start, end))
             yield data
     finally:
         for future in pending:
@@ -354,7 +380,8 @@ class RemoteFile:
         return len(data)
 
     def read_ranges(self, ranges: list[tuple[int, int]]) -> Iterator[bytes]:
-        return iter_ranges(self.url, [(max(0, a), min(b, self.remote_size)) for a, b in ranges])
+        ranges = [(max(0, a), min(b, self.remote_size)) for a, b in ranges]
+        return iter_ranges(self.url, ranges, size=self.remote_size)
 
     def read_at(self, view: memoryview, offset: int) -> int:
         """Fill ``view`` from ``offset`` (fewer bytes at the end of the file); safe from
@@ -368,7 +395,7 @@ class RemoteFile:
         if end <= offset:
             return b""
         if end - offset > SMALL_READ:
-            return read_range(self.url, offset, end)
+            return read_kept(self.url, self.remote_size, offset, end)
         first, last = offset // BLOCK, (end - 1) // BLOCK
         data = b"".join(self._block(i) for i in range(first, last + 1))
         return data[offset - first * BLOCK : end - first * BLOCK]
