@@ -319,23 +319,30 @@ import json, sys
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import remote, remote_spill
-url, local = Checkpoint.open(sys.argv[1]), Checkpoint.open(sys.argv[2])
-key = max((v for v in local.variables if v.dtype.is_numeric), key=lambda v: v.size_bytes).key
-expected_stats, expected = tensor_histogram(local, key)
 
 def histogram():
-    before = remote.bytes_fetched()
+    expected_stats, expected = tensor_histogram(local, key)
+    before, kept = remote.bytes_fetched(), remote.spilled_bytes()
     stats, hist = tensor_histogram(url, key)
     same = (stats == expected_stats and hist.counts.tobytes() == expected.counts.tobytes()
             and hist.edges.tobytes() == expected.edges.tobytes()
             and (hist.nan, hist.posinf, hist.neginf) == (expected.nan, expected.posinf, expected.neginf))
-    return {"same": same, "fetched": remote.bytes_fetched() - before, "kept": remote.spilled_bytes()}
+    return {"same": same, "fetched": remote.bytes_fetched() - before, "kept": remote.spilled_bytes() - kept}
 
+# The slices of a partitioned tensor, in several shards, fetched together:
+url, local = Checkpoint.open(sys.argv[3]), Checkpoint.open(sys.argv[4])
+key = max((v for v in local.variables if v.partitioned), key=lambda v: v.size_bytes).key
+partitioned = histogram()
+partitioned_size = next(v.size_bytes for v in local.variables if v.key == key)
+# One 32 MB tensor, in chunks:
+url, local = Checkpoint.open(sys.argv[1]), Checkpoint.open(sys.argv[2])
+key = max((v for v in local.variables if v.dtype.is_numeric), key=lambda v: v.size_bytes).key
 once = histogram()
 again = histogram()  # the spill file still holds it: nothing fetched
 remote._spill = remote_spill.Spill(1 << 20)  # a spill file smaller than the tensor
 small = histogram()
-print(json.dumps({"size": url.entry(key).size, "once": once, "again": again, "small": small}))
+print(json.dumps({"size": url.entry(key).size, "once": once, "again": again, "small": small,
+                  "partitioned": partitioned, "partitioned_size": partitioned_size}))
 """
 
 
@@ -345,30 +352,33 @@ def test_a_histogram_fetches_its_tensor_once(s3, checkpoints):
     local copy's, bit for bit; with a spill file smaller than the tensor, the second pass
     fetches again (bounded, not bigger)."""
     code = [sys.executable, "-c", HISTOGRAM_PROBE, s3.url("large"), str(checkpoints / "large")]
+    code += [s3.url("sharded"), str(checkpoints / "sharded")]
     result = subprocess.run(code, capture_output=True, text=True, timeout=180, env=dict(os.environ, **s3.env), cwd=REPO)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     size = seen["size"]
     assert size > 30_000_000
     assert seen["once"] == {"same": True, "fetched": size, "kept": size}
-    assert seen["again"] == {"same": True, "fetched": 0, "kept": size}
+    assert seen["again"] == {"same": True, "fetched": 0, "kept": 0}
     assert seen["small"]["same"] and seen["small"]["fetched"] == 2 * size
     assert seen["small"]["kept"] <= 1 << 20  # its 4 MB chunks do not fit: none kept
+    partitioned = seen["partitioned"]
+    assert partitioned["same"] and partitioned["fetched"] == partitioned["kept"] == seen["partitioned_size"] > 0
 
 
 def test_the_spill_file_is_a_bounded_ring():
     from ckpt_gui.core.format.remote_spill import Spill
 
     spill = Spill(100)
-    chunks = {("u", 1000, i * 30, i * 30 + 30): bytes([i]) * 30 for i in range(5)}
+    chunks = {("u", (1000, None), i * 30, i * 30 + 30): bytes([i]) * 30 for i in range(5)}
     for key, data in chunks.items():
         spill.put(key, data)
     assert spill.held() == 90  # three 30-byte chunks fit in 100 bytes
     kept = [key for key in chunks if spill.get(key) is not None]
     assert kept == list(chunks)[2:]  # the oldest were overwritten
     assert all(spill.get(key) == chunks[key] for key in kept)
-    spill.put(("u", 1000, 0, 101), b"x" * 101)  # larger than the file: not kept
-    assert spill.get(("u", 1000, 0, 101)) is None and spill.held() == 90
+    spill.put(("u", (1000, None), 0, 101), b"x" * 101)  # larger than the file: not kept
+    assert spill.get(("u", (1000, None), 0, 101)) is None and spill.held() == 90
     spill._file.seek(0, 2)
     assert spill._file.tell() <= 100
 

@@ -73,7 +73,7 @@ _filesystems: dict[tuple, object] = {}
 _listings: dict[str, tuple[float, list[FolderEntry]]] = {}
 _fetched = 0
 _executor: ThreadPoolExecutor | None = None
-_blocks: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()  # (url, size, number) -> bytes
+_blocks: OrderedDict[tuple[str, tuple, int], bytes] = OrderedDict()  # (url, version, number) -> bytes
 _spill = Spill(SPILL_LIMIT)  # tensors' chunks, fetched once for a histogram's two passes
 
 
@@ -275,10 +275,18 @@ def read_range(path: str, start: int, end: int) -> bytes:
     return data
 
 
-def read_kept(path: str, size: int, start: int, end: int) -> bytes:
-    """Bytes ``start..end`` of a tensor's object of ``size`` bytes: from the spill file
-    when this chunk was fetched before, else fetched and kept there."""
-    key = (path, size, start, end)
+def _version(path: str) -> tuple[int, float | None] | None:
+    """The object's size and time as the folder's listing (kept a few seconds) shows
+    them: a checkpoint rewritten under the same name is another version."""
+    entry = _entry(path)
+    return (entry.size, entry.mtime) if entry is not None and entry.is_file else None
+
+
+def read_kept(path: str, version: tuple, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` of a tensor's object (``version``: its size and time): from
+    the spill file when this chunk of this version was fetched before, else fetched and
+    kept there."""
+    key = (path, version, start, end)
     data = _spill.get(key)
     if data is None:
         data = read_range(path, start, end)
@@ -291,17 +299,19 @@ def spilled_bytes() -> int:
     return _spill.held()
 
 
-def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD, size: int = -1) -> Iterator[bytes]:
+def iter_ranges(
+    path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD, version: tuple | None = None
+) -> Iterator[bytes]:
     """The bytes of each ``(start, end)`` in order, up to ``ahead`` requests in flight:
     a tensor streamed in chunks keeps the connection busy while the caller computes.
-    Memory stays bounded by ``ahead`` chunks. With the object's ``size``, the chunks go
-    through the spill file (fetched once for several passes)."""
+    Memory stays bounded by ``ahead`` chunks. With the object's ``version``, the chunks
+    go through the spill file (fetched once for several passes)."""
     pool = _pool()
     pending: deque[Future] = deque()
     queued = iter(ranges)
 
     def fetch(start: int, end: int) -> bytes:
-        return read_kept(path, size, start, end) if size >= 0 else read_range(path, start, end)
+        return read_kept(path, version, start, end) if version is not None else read_range(path, start, end)
 
     try:
         for start, end in islice(queued, ahead):
@@ -318,8 +328,16 @@ def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD, si
 
 def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
     """Several ranges, of one object or several (the slices of a partitioned tensor in
-    different shards), fetched concurrently."""
-    return list(_pool().map(lambda request: read_range(*request), requests))
+    different shards), fetched concurrently; kept in the spill file for a second pass
+    where the folder's listing tells the object's version."""
+    versions = {path: _version(path) for path in {path for path, _start, _end in requests}}
+
+    def fetch(request: tuple[str, int, int]) -> bytes:
+        path, start, end = request
+        version = versions[path]
+        return read_kept(path, version, start, end) if version is not None else read_range(path, start, end)
+
+    return list(_pool().map(fetch, requests))
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -336,16 +354,19 @@ def read_bytes(path: str, limit: int | None = None) -> bytes:
 
 
 def open_read(path: str) -> RemoteFile:
-    return RemoteFile(absolute(path), getsize(path))
+    path = absolute(path)
+    version = _version(path)
+    return RemoteFile(path, version[0], version) if version is not None else RemoteFile(path, getsize(path))
 
 
 class RemoteFile:
     """A read-only file over ranged requests: what ``open(path, "rb")`` gives locally,
     plus :meth:`read_at` for reading pieces from several threads."""
 
-    def __init__(self, url: str, size: int) -> None:
+    def __init__(self, url: str, size: int, version: tuple | None = None) -> None:
         self.url = url
         self.remote_size = size
+        self.version = version or (size, None)  # size and time: chunks kept are this version's
         self._position = 0
 
     def __enter__(self) -> RemoteFile:
@@ -381,7 +402,7 @@ class RemoteFile:
 
     def read_ranges(self, ranges: list[tuple[int, int]]) -> Iterator[bytes]:
         ranges = [(max(0, a), min(b, self.remote_size)) for a, b in ranges]
-        return iter_ranges(self.url, ranges, size=self.remote_size)
+        return iter_ranges(self.url, ranges, version=self.version)
 
     def read_at(self, view: memoryview, offset: int) -> int:
         """Fill ``view`` from ``offset`` (fewer bytes at the end of the file); safe from
@@ -395,13 +416,13 @@ class RemoteFile:
         if end <= offset:
             return b""
         if end - offset > SMALL_READ:
-            return read_kept(self.url, self.remote_size, offset, end)
+            return read_kept(self.url, self.version, offset, end)
         first, last = offset // BLOCK, (end - 1) // BLOCK
         data = b"".join(self._block(i) for i in range(first, last + 1))
         return data[offset - first * BLOCK : end - first * BLOCK]
 
     def _block(self, number: int) -> bytes:
-        key = (self.url, self.remote_size, number)
+        key = (self.url, self.version, number)
         with _lock:
             block = _blocks.get(key)
             if block is not None:

@@ -12,8 +12,9 @@ process ends), used as a ring: when the next chunk does not fit, writing starts 
 at the beginning and the chunks it overwrites are forgotten. So it never holds more
 than :data:`LIMIT` bytes (or a quarter of the temporary folder's free space), and a
 tensor larger than that is fetched again on its second pass, as before. Objects in a
-checkpoint are written once; a chunk is known by the object's URL and size and its
-byte range.
+checkpoint are written once, but a training job may write a checkpoint again under
+the same name: a chunk is known by the object's URL, its version (size and time, as
+the folder's listing shows them) and its byte range.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import IO
 
 LIMIT = 1 << 30  # 1 GiB: a tensor up to this size is fetched once for a histogram
 
-Key = tuple[str, int, int, int]  # url, object size, start, end
+Key = tuple[str, tuple, int, int]  # url, object version (size, time), start, end
 
 
 class Spill:
