@@ -233,6 +233,14 @@ def test_listing_a_bucket_folder_finds_its_checkpoints(store, checkpoints):
     assert all(f"{name}/" in above.stderr for name in ("keras_seq", "sharded", "large"))
 
 
+def test_abfs_urls_name_the_same_blobs_as_az(az, checkpoints):
+    """adlfs serves ``abfs://`` (and ``abfss://``) as ``az://``: same container, same answers."""
+    remote = inspect_json(az, f"abfs://{BUCKET}/run/sharded", "--stats")
+    local = inspect_json(None, str(checkpoints / "sharded"), "--stats")
+    assert remote["prefix"] == f"abfs://{BUCKET}/run/sharded/ckpt-1"
+    assert remote["variables"] == local["variables"]
+
+
 @pytest.mark.parametrize(("scenario", "pick"), [("large", max), ("sharded", min)])
 def test_export_is_bit_for_bit_the_local_export(store, checkpoints, tmp_path, scenario, pick):
     """The 32 MB tensor (several chunks, read as ranges) and a partitioned one (slices in
