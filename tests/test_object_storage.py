@@ -138,9 +138,10 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) ->
 @pytest.fixture(scope="module")
 def az(checkpoints, tmp_path_factory):
     command = azurite_blob()
-    if command is None or shutil.which("node") is None:
-        missing = "Node.js (node)" if command else "Azurite (azurite-blob)"
-        pytest.skip(f"{missing} is not installed: `make azurite` installs Azurite into .venv/azurite with npm")
+    if command is None:
+        pytest.skip("Azurite (azurite-blob) is not installed: `make azurite` installs it into .venv/azurite with npm")
+    if shutil.which("node") is None:
+        pytest.skip("Node.js (node) is not on PATH: Azurite, Azure's blob emulator, runs on it (install Node.js 18+)")
     blob = pytest.importorskip("azure.storage.blob", reason="azure-storage-blob (with adlfs, the cloud extra)")
     port = _free_port()
     process = subprocess.Popen(
