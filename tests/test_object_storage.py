@@ -563,6 +563,28 @@ def test_an_unreachable_endpoint_is_said_at_once_naming_the_url(backend):
         assert secret not in result.stderr + result.stdout
 
 
+def test_a_silent_endpoint_is_said_after_the_probes_deadline():
+    """An endpoint that never answers (a full accept queue on loopback: connections
+    neither accepted nor refused, as behind a firewall that drops them) is reported when
+    the probe's deadline passes, not after the backend's connect timeouts and retries."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))  # the queue's one place, taken
+    try:
+        url, env = _unreachable("s3", port)
+        result = run(None, "inspect", url, env=env, timeout=60)
+    finally:
+        filler.close()
+        server.close()
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: cannot connect to the storage endpoint (TimeoutError within 4 s): "
+        "check the network and the endpoint the storage client is set up with"
+    )
+
+
 def test_https_says_access_denied_not_no_checkpoint(s3):
     """A web server that refuses (HTTP 403: moto's private object) is not a missing file."""
     boto3 = pytest.importorskip("boto3")
