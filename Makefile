@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Azurite (Microsoft's Azure Storage emulator, Node.js) for the az:// tests, in the venv folder.
+# Optional: without npm, or offline, the setup goes on and those tests skip saying why.
+AZURITE_VERSION := 3.37.0
+AZURITE_STAMP := $(VENV)/azurite/.installed-$(AZURITE_VERSION)
 
-.PHONY: run test lint bench fuzz demo clean
+.PHONY: run test lint bench fuzz demo clean azurite
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,10 +17,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+azurite: $(AZURITE_STAMP)
+
+$(AZURITE_STAMP): | $(STAMP)
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: the Azure (az://) tests will skip; install Node.js 18+ and npm to run them"; \
+	elif $$(command -v timeout >/dev/null && echo timeout 600) npm install --prefix $(VENV)/azurite --no-audit --no-fund --loglevel=error \
+			--fetch-retries=1 --fetch-timeout=30000 azurite@$(AZURITE_VERSION) >$(VENV)/azurite.log 2>&1; then \
+		touch $@; \
+	else \
+		echo "Azurite could not be installed (see $(VENV)/azurite.log): the Azure (az://) tests will skip"; \
+	fi
+
 run: $(STAMP)
 	$(PY) -m ckpt_gui
 
-test: $(STAMP)
+test: $(STAMP) $(AZURITE_STAMP)
 	$(PY) -m ruff check ckpt_gui tests benchmarks tools
 	$(PY) -m ruff format --check ckpt_gui tests benchmarks tools
 	$(VENV)/bin/lint-imports --no-cache

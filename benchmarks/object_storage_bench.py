@@ -8,9 +8,10 @@ TensorFlow writes the test scenarios ``large`` (one 32 MB tensor) and ``sharded`
 uploaded to an S3 server on 127.0.0.1 (moto's ThreadedMotoServer: real HTTP, range
 requests). For each, a fresh process (a) opens the checkpoint and lists its variables
 with their object paths (the index and the object graph), then (b) computes the exact
-statistics and histogram of its largest tensor as the app does (two streamed passes),
-and reports ``remote.bytes_fetched()`` after each step. Loopback has no latency: the
-times show the client's overhead, not a real network's.
+statistics and histogram of its largest tensor as the app does (two streamed passes:
+the first fetches and keeps the chunks in the bounded spill file, the second reads
+them there), and reports ``remote.bytes_fetched()`` after each step. Loopback has no
+latency: the times show the client's overhead, not a real network's.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """Checkpoints in object storage: real servers on 127.0.0.1, no network.
 
-An S3 server (moto's ThreadedMotoServer: real HTTP, range reads answered with 206)
-and a GCS emulator (gcp-storage-emulator) are started by the module's fixtures and
+An S3 server (moto's ThreadedMotoServer: real HTTP, range reads answered with 206),
+a GCS emulator (gcp-storage-emulator) and Azure's blob emulator (Azurite, Node.js,
+installed by `make test` into .venv/azurite) are started by the module's fixtures and
 given the checkpoints TensorFlow wrote for this session (conftest's ``checkpoints``).
 Every command runs as a user runs it, in a child process whose environment names the
 endpoint the standard way (``AWS_ENDPOINT_URL``, ``STORAGE_EMULATOR_HOST``, fsspec's
-``FSSPEC_GCS_TOKEN``); what it prints for a URL must be what it prints for the local
-copy, bit for bit where values are concerned.
+``FSSPEC_GCS_TOKEN``, ``AZURE_STORAGE_CONNECTION_STRING``); what it prints for a URL
+must be what it prints for the local copy, bit for bit where values are concerned.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -109,7 +112,72 @@ def gcs(checkpoints):
     server.stop()
 
 
-@pytest.fixture(params=["s3", "gcs"])
+# Azurite's documented development account (public, the same in every Azurite): still never printed.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def azurite_blob() -> str | None:
+    """The azurite-blob command: `make test` puts it in the venv folder (npm), else PATH."""
+    installed = Path(sys.prefix) / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+    return str(installed) if installed.exists() else shutil.which("azurite-blob")
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"Azurite exited at start ({process.returncode}): {process.stderr.read()[-2000:]}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    pytest.fail(f"Azurite did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def az(checkpoints, tmp_path_factory):
+    command = azurite_blob()
+    if command is None:
+        pytest.skip("Azurite (azurite-blob) is not installed: `make azurite` installs it into .venv/azurite with npm")
+    if shutil.which("node") is None:
+        pytest.skip("Node.js (node) is not on PATH: Azurite, Azure's blob emulator, runs on it (install Node.js 18+)")
+    blob = pytest.importorskip("azure.storage.blob", reason="azure-storage-blob (with adlfs, the cloud extra)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            command,
+            "--inMemoryPersistence",
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ],  # fmt: skip
+        cwd=tmp_path_factory.mktemp("azurite"),  # nothing is written with --inMemoryPersistence; in case
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_port(port, process)
+        connection = (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+        )
+        container = blob.BlobServiceClient.from_connection_string(connection).create_container(BUCKET)
+        for path, key in _files(checkpoints):
+            with path.open("rb") as data:
+                container.upload_blob(key, data)
+        yield Store(f"az://{BUCKET}/run", {"AZURE_STORAGE_CONNECTION_STRING": connection})
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module", params=["s3", "gcs", "az"])
 def store(request) -> Store:
     return request.getfixturevalue(request.param)
 
@@ -164,6 +232,14 @@ def test_listing_a_bucket_folder_finds_its_checkpoints(store, checkpoints):
     assert above.returncode == 2
     assert f"{store.base}: no checkpoint in this folder, but its subfolders" in above.stderr
     assert all(f"{name}/" in above.stderr for name in ("keras_seq", "sharded", "large"))
+
+
+def test_abfs_urls_name_the_same_blobs_as_az(az, checkpoints):
+    """adlfs serves ``abfs://`` (and ``abfss://``) as ``az://``: same container, same answers."""
+    remote = inspect_json(az, f"abfs://{BUCKET}/run/sharded", "--stats")
+    local = inspect_json(None, str(checkpoints / "sharded"), "--stats")
+    assert remote["prefix"] == f"abfs://{BUCKET}/run/sharded/ckpt-1"
+    assert remote["variables"] == local["variables"]
 
 
 @pytest.mark.parametrize(("scenario", "pick"), [("large", max), ("sharded", min)])
@@ -247,6 +323,137 @@ def test_a_view_fetches_what_it_needs_never_the_checkpoint(s3, checkpoints):
     assert read["read"] == read["size"] < read["total"] / 4
 
 
+HISTOGRAM_PROBE = """
+import json, sys
+from ckpt_gui.core.analysis.summaries import tensor_histogram
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import remote, remote_spill
+
+def histogram():
+    expected_stats, expected = tensor_histogram(local, key)
+    before, kept = remote.bytes_fetched(), remote.spilled_bytes()
+    stats, hist = tensor_histogram(url, key)
+    same = (stats == expected_stats and hist.counts.tobytes() == expected.counts.tobytes()
+            and hist.edges.tobytes() == expected.edges.tobytes()
+            and (hist.nan, hist.posinf, hist.neginf) == (expected.nan, expected.posinf, expected.neginf))
+    return {"same": same, "fetched": remote.bytes_fetched() - before, "kept": remote.spilled_bytes() - kept}
+
+# The slices of a partitioned tensor, in several shards, fetched together:
+url, local = Checkpoint.open(sys.argv[3]), Checkpoint.open(sys.argv[4])
+key = max((v for v in local.variables if v.partitioned), key=lambda v: v.size_bytes).key
+partitioned = histogram()
+partitioned_size = next(v.size_bytes for v in local.variables if v.key == key)
+# One 32 MB tensor, in chunks:
+url, local = Checkpoint.open(sys.argv[1]), Checkpoint.open(sys.argv[2])
+key = max((v for v in local.variables if v.dtype.is_numeric), key=lambda v: v.size_bytes).key
+once = histogram()
+again = histogram()  # the spill file still holds it: nothing fetched
+remote._spill = remote_spill.Spill(1 << 20)  # a spill file smaller than the tensor
+small = histogram()
+print(json.dumps({"size": url.entry(key).size, "once": once, "again": again, "small": small,
+                  "partitioned": partitioned, "partitioned_size": partitioned_size}))
+"""
+
+
+def test_a_histogram_fetches_its_tensor_once(s3, checkpoints):
+    """The exact histogram's two passes (range, then counts): the first keeps the fetched
+    chunks in the bounded spill file, the second reads them there. The result is the
+    local copy's, bit for bit; with a spill file smaller than the tensor, the second pass
+    fetches again (bounded, not bigger)."""
+    code = [sys.executable, "-c", HISTOGRAM_PROBE, s3.url("large"), str(checkpoints / "large")]
+    code += [s3.url("sharded"), str(checkpoints / "sharded")]
+    result = subprocess.run(code, capture_output=True, text=True, timeout=180, env=dict(os.environ, **s3.env), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    size = seen["size"]
+    assert size > 30_000_000
+    assert seen["once"] == {"same": True, "fetched": size, "kept": size}
+    assert seen["again"] == {"same": True, "fetched": 0, "kept": 0}
+    assert seen["small"]["same"] and seen["small"]["fetched"] == 2 * size
+    assert seen["small"]["kept"] <= 1 << 20  # its 4 MB chunks do not fit: none kept
+    partitioned = seen["partitioned"]
+    assert partitioned["same"] and partitioned["fetched"] == partitioned["kept"] == seen["partitioned_size"] > 0
+
+
+def test_the_spill_file_is_a_bounded_ring():
+    from ckpt_gui.core.format.remote_spill import Spill
+
+    spill = Spill(100)
+    chunks = {("u", (1000, None), i * 30, i * 30 + 30): bytes([i]) * 30 for i in range(5)}
+    for key, data in chunks.items():
+        spill.put(key, data)
+    assert spill.held() == 90  # three 30-byte chunks fit in 100 bytes
+    kept = [key for key in chunks if spill.get(key) is not None]
+    assert kept == list(chunks)[2:]  # the oldest were overwritten
+    assert all(spill.get(key) == chunks[key] for key in kept)
+    spill.put(("u", (1000, None), 0, 101), b"x" * 101)  # larger than the file: not kept
+    assert spill.get(("u", (1000, None), 0, 101)) is None and spill.held() == 90
+    spill._file.seek(0, 2)
+    assert spill._file.tell() <= 100
+
+
+def _run_on_a_terminal(store: Store | None, *args: str) -> tuple[int, str, str]:
+    """``python -m ckpt_gui ARGS`` with stderr on a pseudo-terminal (as in a shell), stdout
+    a pipe (as in ``> out.json``): exit code, stdout, what the terminal received."""
+    pty = pytest.importorskip("pty", reason="pseudo-terminals are POSIX only")
+    master, terminal = pty.openpty()
+    env = dict(os.environ, **(store.env if store else {}))
+    command = [sys.executable, "-m", "ckpt_gui", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, env=env, cwd=REPO)
+    os.close(terminal)
+    received = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child's side closed
+                return
+            if not data:
+                return
+            received.extend(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    stdout, _ = process.communicate(timeout=180)
+    reader.join(10)
+    os.close(master)
+    return process.returncode, stdout.decode(), received.decode(errors="replace")
+
+
+def test_the_cli_shows_bytes_fetched_on_a_terminal_never_in_stdout(s3, checkpoints):
+    """As curl: a progress line on stderr when it is a terminal, redrawn in place and
+    erased at the end; stdout stays the JSON document. Nothing for a local checkpoint."""
+    code, stdout, terminal = _run_on_a_terminal(s3, "inspect", s3.url("large"), "--stats", "--json")
+    assert code == 0, terminal
+    document = json.loads(stdout)  # nothing but the document
+    assert document["prefix"].startswith(s3.url("large"))
+    shown = re.findall(r"\rckpt-gui: ([\d.]+ [kMG]?B) fetched from object storage\x1b\[K", terminal)
+    assert shown, repr(terminal)
+    assert terminal.endswith("\r\x1b[K")  # erased: the shell's prompt starts on a clean line
+    code, stdout, terminal = _run_on_a_terminal(None, "inspect", str(checkpoints / "large"), "--json")
+    assert code == 0 and json.loads(stdout)["prefix"] == str(checkpoints / "large" / "ckpt")
+    assert terminal == ""
+
+
+def test_a_message_during_the_progress_line_is_a_whole_line():
+    import io
+
+    from ckpt_gui.cli.fetch_progress import _ProgressLine
+
+    terminal = io.StringIO()
+    line = _ProgressLine(terminal)
+    line.draw("ckpt-gui: 1.0 MB fetched from object storage")
+    print("ckpt-gui: warning: something", file=line)
+    line.draw("ckpt-gui: 2.0 MB fetched from object storage")
+    line.erase()
+    assert terminal.getvalue().split("\r\x1b[K") == [
+        "\rckpt-gui: 1.0 MB fetched from object storage\x1b[K",
+        "ckpt-gui: warning: something\n\rckpt-gui: 2.0 MB fetched from object storage\x1b[K",
+        "",
+    ]
+
+
 def remote_block() -> int:
     from ckpt_gui.core.format import remote
 
@@ -314,6 +521,88 @@ def test_a_password_or_signature_in_a_url_is_never_shown():
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"ckpt-gui: error: http://127.0.0.1:{server.port}/run/ckpt-3.index: ")
     assert SECRET not in result.stdout + result.stderr
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused."""
+    return _free_port()
+
+
+def _unreachable(backend: str, port: int) -> tuple[str, dict[str, str]]:
+    endpoint = f"http://127.0.0.1:{port}"
+    if backend == "s3":
+        return "s3://ckpts/run/keras_seq", _aws_env(endpoint)
+    if backend == "gs":
+        return "gs://ckpts/run/keras_seq", {"STORAGE_EMULATOR_HOST": endpoint, **GCS_ENV}
+    if backend == "az":
+        connection = (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint={endpoint}/{AZURITE_ACCOUNT};"
+        )
+        return "az://ckpts/run/keras_seq", {"AZURE_STORAGE_CONNECTION_STRING": connection}
+    return f"{endpoint}/ckpts/run/keras_seq/ckpt-3", {}
+
+
+@pytest.mark.parametrize("backend", ["s3", "gs", "az", "http"])
+def test_an_unreachable_endpoint_is_said_at_once_naming_the_url(backend):
+    """The backends retry a refused endpoint for 40 s (s3fs, gcsfs) to minutes (adlfs):
+    one probe connection says it at once. No endpoint, no credential in the message."""
+    port = _closed_port()
+    url, env = _unreachable(backend, port)
+    result = run(None, "inspect", url, env=env, timeout=60)  # the backends' own retries took 40 s to 4.5 min
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    if backend == "http":  # before: "no checkpoint prefix here"
+        problem = "cannot connect to the web server (ConnectionRefusedError within 4 s): check the network and "
+        assert lines[0] == f"ckpt-gui: error: {url}: {problem}the host name in the URL"
+        return
+    problem = "cannot connect to the storage endpoint (ConnectionRefusedError within 4 s): check the network and "
+    assert lines[0] == f"ckpt-gui: error: {url}: {problem}the endpoint the storage client is set up with"
+    for secret in (SECRET, AZURITE_KEY, str(port)):
+        assert secret not in result.stderr + result.stdout
+
+
+def test_a_silent_endpoint_is_said_after_the_probes_deadline():
+    """An endpoint that never answers (a full accept queue on loopback: connections
+    neither accepted nor refused, as behind a firewall that drops them) is reported when
+    the probe's deadline passes, not after the backend's connect timeouts and retries."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))  # the queue's one place, taken
+    try:
+        url, env = _unreachable("s3", port)
+        result = run(None, "inspect", url, env=env, timeout=60)
+    finally:
+        filler.close()
+        server.close()
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: cannot connect to the storage endpoint (TimeoutError within 4 s): "
+        "check the network and the endpoint the storage client is set up with"
+    )
+
+
+def test_https_says_access_denied_not_no_checkpoint(s3):
+    """A web server that refuses (HTTP 403: moto's private object) is not a missing file."""
+    boto3 = pytest.importorskip("boto3")
+    env = s3.env
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_DEFAULT_REGION"],
+    )
+    client.put_object(Bucket=BUCKET, Key="private/ckpt-1.index", Body=b"not public")
+    url = f"{env['AWS_ENDPOINT_URL']}/{BUCKET}/private/ckpt-1.index"
+    result = run(None, "inspect", url)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"ckpt-gui: error: {url}: access denied (HTTP 403): the web server refuses to serve it"
+    )
 
 
 MISSING_PACKAGE_PROBE = """
@@ -389,25 +678,25 @@ def test_local_inspect_never_loads_fsspec(checkpoints):
 # -- the app -------------------------------------------------------------------------------------------
 
 
-def test_the_app_opens_a_checkpoint_in_the_bucket(qtbot, window, s3, checkpoints, monkeypatch):
+def test_the_app_opens_a_checkpoint_in_the_bucket(qtbot, window, store, checkpoints, monkeypatch):
     from ckpt_gui.app.open_url import OpenUrlDialog
     from ckpt_gui.core.checkpoint import Checkpoint
 
-    for name, value in s3.env.items():
+    for name, value in store.env.items():
         monkeypatch.setenv(name, value)
     dialog = OpenUrlDialog(window, "model/ckpt-3")
     qtbot.addWidget(dialog)
     open_button = dialog.buttons.button(dialog.buttons.StandardButton.Open)
     assert not open_button.isEnabled() and "Not a storage URL" in dialog.problem.text()
-    dialog.edit.setText(s3.url("sharded") + "/")
-    assert open_button.isEnabled() and dialog.url() == s3.url("sharded") + "/"
+    dialog.edit.setText(store.url("sharded") + "/")
+    assert open_button.isEnabled() and dialog.url() == store.url("sharded") + "/"
 
     with qtbot.waitSignal(window.loaded, timeout=60_000):
         window.browse.open_path(dialog.url())
     qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
     shown = window.browse.ckpt
-    assert shown is not None and shown.prefix == s3.url("sharded", "ckpt-1")
-    assert s3.url("sharded", "ckpt-1") in window.path_label.text()
+    assert shown is not None and shown.prefix == store.url("sharded", "ckpt-1")
+    assert store.url("sharded", "ckpt-1") in window.path_label.text()
     local = Checkpoint.open(checkpoints / "sharded")
     assert shown.variables == local.variables
     for variable in local.variables:
@@ -447,7 +736,7 @@ def test_missing_credentials_are_said_once_not_retried_as_a_dropped_connection()
 BACKEND_LOG_PROBE = """
 import logging
 from ckpt_gui.core.format import remote
-remote._filesystem("s3://b/run")
+remote._backend("s3://b/run")  # the backend alone: no endpoint to probe here
 try:
     raise ConnectionError("refused")
 except ConnectionError:

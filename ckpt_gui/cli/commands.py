@@ -12,6 +12,7 @@ import os
 import sys
 
 from ckpt_gui.cli.documents import versioned, write_inspect_json
+from ckpt_gui.cli.fetch_progress import fetch_progress
 from ckpt_gui.cli.repair_command import add_attempt_options, add_repair_parser, attempt_request, write_proposed_plan
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -30,7 +31,8 @@ def run(argv: list[str]) -> int:
     # millions of small objects): cyclic collection only costs time, a third of it.
     gc.disable()
     try:
-        return args.handler(args)
+        with fetch_progress():  # on a terminal's stderr, for URLs: bytes fetched so far
+            return args.handler(args)
     except CheckpointError as exc:
         _error(str(exc))
     except KeyboardInterrupt:

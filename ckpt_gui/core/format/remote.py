@@ -5,7 +5,9 @@ Reads are byte ranges: the index once, the object graph, then the chunks of the
 tensors a view asks for; a checkpoint is never downloaded whole. Tiny reads (a file's
 kind sniffed from its first and last bytes, the scalars of a TF2 checkpoint) go
 through one small bounded block cache (a checkpoint's files are written once, never
-changed in place); the others fetch exactly the range asked for. Every request is counted
+changed in place); the others fetch exactly the range asked for, and a tensor's chunks
+are kept in a bounded temporary spill file (remote_spill.py) so that a second pass over
+the tensor (an exact histogram takes two) fetches nothing again. Every request is counted
 (:func:`bytes_fetched`, for progress and the benchmark), retried on a dropped
 connection, and then reported as a one-line CheckpointError naming the URL: never a
 traceback, and never the backend's own message, which may name the endpoint or the
@@ -30,6 +32,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 
 from ckpt_gui.core.format.errors import CheckpointError, StorageError, StorageUnreachableError
+from ckpt_gui.core.format.remote_probe import check_reachable
+from ckpt_gui.core.format.remote_spill import LIMIT as SPILL_LIMIT
+from ckpt_gui.core.format.remote_spill import Spill
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute
 
 INSTALL_HINT = "pip install 'ckpt-gui[cloud]'"
@@ -68,7 +73,8 @@ _filesystems: dict[tuple, object] = {}
 _listings: dict[str, tuple[float, list[FolderEntry]]] = {}
 _fetched = 0
 _executor: ThreadPoolExecutor | None = None
-_blocks: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()  # (url, size, number) -> bytes
+_blocks: OrderedDict[tuple[str, tuple, int], bytes] = OrderedDict()  # (url, version, number) -> bytes
+_spill = Spill(SPILL_LIMIT)  # tensors' chunks, fetched once for a histogram's two passes
 
 
 def bytes_fetched() -> int:
@@ -87,6 +93,14 @@ def scheme_of(url: str) -> str:
 
 
 def _filesystem(url: str):
+    """The backend's filesystem for ``url``, its endpoint known to answer (a few seconds
+    at most to say it does not, where the backend's retries take a minute or more)."""
+    fs = _backend(url)
+    check_reachable(fs, url)
+    return fs
+
+
+def _backend(url: str):
     scheme = scheme_of(url)
     package = _PACKAGES.get(scheme, "an fsspec backend")
     try:
@@ -205,12 +219,27 @@ def isfile(path: str) -> bool:
     if entry is not None:
         return entry.is_file
     if scheme_of(path) in ("http", "https"):  # web servers seldom list folders: ask
-        fs = _filesystem(path)
-        try:
-            return bool(_call(path, "looking for", fs.isfile, _path_in(fs, path)))
-        except FileNotFoundError:
-            return False
+        return _web_isfile(path)
     return False
+
+
+def _web_isfile(url: str) -> bool:
+    """Whether a web server has the file. fsspec says "not found" for any failure (its
+    ``isfile`` even for a refused connection): only a 404 or 410 is an answer here, the
+    rest is reported with the URL."""
+    fs = _filesystem(url)
+    try:
+        info = _call(url, "looking for", fs.info, _path_in(fs, url))
+    except FileNotFoundError as exc:
+        cause = exc.__cause__
+        status = getattr(cause, "status", None)
+        if cause is None or status in (404, 410):
+            return False
+        if status in (401, 403):
+            raise StorageError(url, f"access denied (HTTP {status}): the web server refuses to serve it") from None
+        failure = f"HTTP {status}" if status else type(cause).__name__
+        raise StorageError(url, f"looking for it failed ({failure})") from None
+    return info.get("type") == "file"
 
 
 def isdir(path: str) -> bool:
@@ -246,20 +275,51 @@ def read_range(path: str, start: int, end: int) -> bytes:
     return data
 
 
-def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD) -> Iterator[bytes]:
+def _version(path: str) -> tuple[int, float | None] | None:
+    """The object's size and time as the folder's listing (kept a few seconds) shows
+    them: a checkpoint rewritten under the same name is another version."""
+    entry = _entry(path)
+    return (entry.size, entry.mtime) if entry is not None and entry.is_file else None
+
+
+def read_kept(path: str, version: tuple, start: int, end: int) -> bytes:
+    """Bytes ``start..end`` of a tensor's object (``version``: its size and time): from
+    the spill file when this chunk of this version was fetched before, else fetched and
+    kept there."""
+    key = (path, version, start, end)
+    data = _spill.get(key)
+    if data is None:
+        data = read_range(path, start, end)
+        _spill.put(key, data)
+    return data
+
+
+def spilled_bytes() -> int:
+    """Bytes of fetched chunks kept in the spill file now."""
+    return _spill.held()
+
+
+def iter_ranges(
+    path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD, version: tuple | None = None
+) -> Iterator[bytes]:
     """The bytes of each ``(start, end)`` in order, up to ``ahead`` requests in flight:
     a tensor streamed in chunks keeps the connection busy while the caller computes.
-    Memory stays bounded by ``ahead`` chunks."""
+    Memory stays bounded by ``ahead`` chunks. With the object's ``version``, the chunks
+    go through the spill file (fetched once for several passes)."""
     pool = _pool()
     pending: deque[Future] = deque()
     queued = iter(ranges)
+
+    def fetch(start: int, end: int) -> bytes:
+        return read_kept(path, version, start, end) if version is not None else read_range(path, start, end)
+
     try:
         for start, end in islice(queued, ahead):
-            pending.append(pool.submit(read_range, path, start, end))
+            pending.append(pool.submit(fetch, start, end))
         while pending:
             data = pending.popleft().result()
             for start, end in islice(queued, 1):
-                pending.append(pool.submit(read_range, path, start, end))
+                pending.append(pool.submit(fetch, start, end))
             yield data
     finally:
         for future in pending:
@@ -268,8 +328,16 @@ def iter_ranges(path: str, ranges: list[tuple[int, int]], ahead: int = AHEAD) ->
 
 def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
     """Several ranges, of one object or several (the slices of a partitioned tensor in
-    different shards), fetched concurrently."""
-    return list(_pool().map(lambda request: read_range(*request), requests))
+    different shards), fetched concurrently; kept in the spill file for a second pass
+    where the folder's listing tells the object's version."""
+    versions = {path: _version(path) for path in {path for path, _start, _end in requests}}
+
+    def fetch(request: tuple[str, int, int]) -> bytes:
+        path, start, end = request
+        version = versions[path]
+        return read_kept(path, version, start, end) if version is not None else read_range(path, start, end)
+
+    return list(_pool().map(fetch, requests))
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -286,16 +354,19 @@ def read_bytes(path: str, limit: int | None = None) -> bytes:
 
 
 def open_read(path: str) -> RemoteFile:
-    return RemoteFile(absolute(path), getsize(path))
+    path = absolute(path)
+    version = _version(path)
+    return RemoteFile(path, version[0], version) if version is not None else RemoteFile(path, getsize(path))
 
 
 class RemoteFile:
     """A read-only file over ranged requests: what ``open(path, "rb")`` gives locally,
     plus :meth:`read_at` for reading pieces from several threads."""
 
-    def __init__(self, url: str, size: int) -> None:
+    def __init__(self, url: str, size: int, version: tuple | None = None) -> None:
         self.url = url
         self.remote_size = size
+        self.version = version or (size, None)  # size and time: chunks kept are this version's
         self._position = 0
 
     def __enter__(self) -> RemoteFile:
@@ -330,7 +401,8 @@ class RemoteFile:
         return len(data)
 
     def read_ranges(self, ranges: list[tuple[int, int]]) -> Iterator[bytes]:
-        return iter_ranges(self.url, [(max(0, a), min(b, self.remote_size)) for a, b in ranges])
+        ranges = [(max(0, a), min(b, self.remote_size)) for a, b in ranges]
+        return iter_ranges(self.url, ranges, version=self.version)
 
     def read_at(self, view: memoryview, offset: int) -> int:
         """Fill ``view`` from ``offset`` (fewer bytes at the end of the file); safe from
@@ -344,13 +416,13 @@ class RemoteFile:
         if end <= offset:
             return b""
         if end - offset > SMALL_READ:
-            return read_range(self.url, offset, end)
+            return read_kept(self.url, self.version, offset, end)
         first, last = offset // BLOCK, (end - 1) // BLOCK
         data = b"".join(self._block(i) for i in range(first, last + 1))
         return data[offset - first * BLOCK : end - first * BLOCK]
 
     def _block(self, number: int) -> bytes:
-        key = (self.url, self.remote_size, number)
+        key = (self.url, self.version, number)
         with _lock:
             block = _blocks.get(key)
             if block is not None:
