@@ -160,8 +160,8 @@ def _bar_labels(qtbot, values: np.ndarray) -> list[str]:
     panel.show()
     panel.show_value(values, "x")
     axis = panel.colorbar.axis
-    qtbot.waitUntil(lambda: axis.geometry().height() > 100, timeout=5000)  # laid out
-    qtbot.wait(50)  # and painted once (the axis widens to its labels)
+    # Laid out: its height, and its width for these labels (what the next paint draws in).
+    qtbot.waitUntil(lambda: axis.geometry().height() > 100 and axis.geometry().width() == axis.fixedWidth, timeout=5000)
     image = QImage(10, 10, QImage.Format.Format_ARGB32)
     painter = QPainter(image)
     try:

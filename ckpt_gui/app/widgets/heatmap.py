@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 NAN_COLOUR, NAN_NAME = (255, 0, 255), "magenta"  # in neither viridis nor the blue-white-red map
 INF_COLOUR, INF_NAME = (0, 0, 0), "black"  # for +Inf and -Inf (the readout tells the sign)
@@ -87,6 +88,18 @@ class ColourAxis(pg.AxisItem):
             return levels
         return [(maxVal - minVal, [minVal, maxVal])]
 
+    def fit_width(self, low: float, high: float) -> None:
+        """As wide as the labels of ``low..high`` need, before the first paint: left
+        to itself the axis widens only after a paint that dropped the labels that
+        did not fit."""
+        font = self.style["tickFont"] or self.font()
+        metrics = QFontMetrics(font)
+        size = max(self.geometry().height(), 100.0)
+        levels = self.tickValues(low, high, size)[: self.style["maxTextLevel"] + 1]
+        labels = [text for spacing, values in levels for text in self.tickStrings(values, 1.0, spacing)]
+        widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
+        self.setWidth(widest + self.style["tickTextOffset"][0] + max(0, self.style["tickLength"]) + 4)
+
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's API
         if self.constant is not None:
             return [value_label(v) for v in values]
@@ -109,6 +122,7 @@ def set_levels(bar: pg.ColorBarItem, low: float, high: float, constant: float | 
     """The bar's range; ``constant``: the one value of a constant plane."""
     bar.axis.constant = constant
     bar.setLevels((low, high))
+    bar.axis.fit_width(low, high)
     bar.axis.picture = None  # the ticks of the new range, not the cached ones
     bar.axis.update()
 

@@ -7,7 +7,8 @@ import html
 import json
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStyledItemDelegate,
     QToolButton,
@@ -41,6 +43,8 @@ PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 10_000}
 VARIABLE_COLUMN = 1
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
+PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
+TABLE_SHARE = 0.5  # the problem table: at least this share of it
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 
 
@@ -51,6 +55,23 @@ class _ElideDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         middle = index.column() == VARIABLE_COLUMN
         option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
+
+
+class _OneLine(QLabel):
+    """A label on one line, its middle elided when narrow (the provenance's paths):
+    ``text()`` keeps it whole, the tooltip shows it whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
+        rect = self.contentsRect()
+        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
+        text = self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
+                                  self.foregroundRole())  # fmt: skip
 
 
 class ReportPanel(QWidget):
@@ -67,8 +88,7 @@ class ReportPanel(QWidget):
         self.headline = QLabel("No restore attempt yet. Restore > Diagnose restore... picks your model script.")
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.phase = QLabel()
-        self.phase.setWordWrap(True)
+        self.phase = _OneLine()
         self.phase.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.mute(self.phase)
         self.legend_row = QHBoxLayout()
@@ -195,6 +215,7 @@ class ReportPanel(QWidget):
         self.notes.setText(_bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
+        QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
 
     def follow_palette(self) -> None:
         """Status colours readable on the new palette (theme.follow calls this)."""
@@ -267,6 +288,27 @@ class ReportPanel(QWidget):
         self.problem_split.setVisible(notes or findings)
         self._filler.setVisible(not (notes or findings) and not self.error.isVisibleTo(self))
 
+    def _share_room(self) -> None:
+        """Notes and detail get what their text needs, up to a share each, and never
+        below their least height; the table keeps the rest, at least TABLE_SHARE
+        (the splitter's stretch alone gave a tall table two lines of notes)."""
+        sizes = self.problem_split.sizes()
+        total = sum(sizes)
+        if not total or not self.notes_area.isVisible() or not self.problems.isVisible():
+            return  # not laid out yet, or one pane takes it all
+        least = (self.notes_area.minimumHeight(), self.detail_area.minimumHeight())
+        wanted = [
+            max(low, min(_text_height(area), int(total * PANE_SHARE)))
+            for low, area in zip(least, (self.notes_area, self.detail_area), strict=True)
+        ]
+        room = max(total - int(total * TABLE_SHARE), sum(least))  # for notes and detail
+        over = sum(wanted) - room
+        if over > 0:  # both give up what they have above their least, in proportion
+            slack = [w - low for w, low in zip(wanted, least, strict=True)]
+            wanted = [w - over * s // max(sum(slack), 1) for w, s in zip(wanted, slack, strict=True)]
+        notes, detail = wanted
+        self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
+
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         self.detail.setText(finding_html(finding, self.palette()) if finding is not None else "")
@@ -328,6 +370,13 @@ def finding_html(finding: RestoreFinding, palette=None) -> str:
     if finding.checkpoint_key and finding.checkpoint_key != finding.label:
         rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
     return "<br>".join(rows)
+
+
+def _text_height(area: QScrollArea) -> int:
+    """The height ``area`` needs to show its label whole at its present width."""
+    label = area.widget()
+    frame = 2 * area.frameWidth()
+    return label.heightForWidth(area.viewport().width()) + frame + 2
 
 
 def _scrolling(label: QLabel, least_height: int) -> QScrollArea:
