@@ -135,8 +135,10 @@ def test_no_plot_control_is_cut_at_its_panels_least_width(qtbot, small, narrow):
     """Each plot panel at the least width the splitter lets it have, in 1024x640."""
     _show_report(qtbot, small)
     total = sum(small.views.sizes())
-    small.views.setSizes([0, total] if narrow == "histogram" else [total, 0])
+    small.views.setSizes([1, total - 1] if narrow == "histogram" else [total - 1, 1])  # 0 would collapse it
     qtbot.wait(100)
+    squeezed = small.histogram if narrow == "histogram" else small.tensor
+    assert squeezed.width() == squeezed.minimumWidth()  # what dragging the line fully gives
     panel = small.histogram if narrow == "histogram" else small.tensor.picture.widget(1)
     assert panel.isVisible()
     assert _cut_controls(panel) == []
