@@ -5,6 +5,7 @@ the report is made of the demo checkpoint's own keys and shapes."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
+from ckpt_gui.diagnosis.findings import AttemptError, RestoreFinding, RestoreReport, TensorFlowVerdict
 from tests.test_app_desktop import WAIT_MS, open_demo
 
 SMALL = (1024, 640)  # the smallest screen issue 11 asks for
@@ -52,10 +53,10 @@ def _report_for_demo(window) -> RestoreReport:
     )  # fmt: skip
 
 
-def _show_report(qtbot, window) -> None:
+def _show_report(qtbot, window, report: RestoreReport | None = None) -> None:
     """What the doctor does when its attempt reports: the tab, then the report."""
     window.info_tabs.setCurrentWidget(window.report_panel)
-    window.doctor.expect_report(_report_for_demo(window))
+    window.doctor.expect_report(report or _report_for_demo(window))
     with qtbot.waitSignal(window.diagnosis_done, timeout=WAIT_MS):
         window.doctor.set_checkpoint(window.browse.ckpt)
     qtbot.wait(100)  # the splitters settle on the event loop
@@ -85,6 +86,18 @@ def test_plots_keep_their_height_under_a_report_at_1024x640(qtbot, small):
     assert rows >= 3, f"the problem table shows {rows:.1f} rows"
     assert panel.detail_area.height() >= 2 * panel.fontMetrics().lineSpacing()
     assert panel.notes_area.isVisible() and panel.notes_area.height() >= 2 * panel.fontMetrics().lineSpacing()
+
+
+def test_a_failed_attempt_with_a_long_word_leaves_the_window_its_size(qtbot, small):
+    """A script's error of one 200-character word (a path, a dumped proto) had made the
+    window's least width 1747 px: the headline wraps as long as it is."""
+    word = "9f86d081884c7d65" * 12  # a 192-character digest: no space, no break
+    error = AttemptError("ValueError", f"the model could not be built from {word}", f"Traceback...\n{word}")
+    report = dataclasses.replace(_report_for_demo(small), error=error, variables=(), ok=False)
+    _show_report(qtbot, small, report)
+    assert small.report_panel.error.isVisible()
+    assert small.minimumSizeHint().width() <= SMALL[0]
+    assert small.size().toTuple() == SMALL
 
 
 def test_the_plots_can_never_be_dragged_away(qtbot, small):

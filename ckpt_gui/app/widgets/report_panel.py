@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
@@ -339,14 +340,24 @@ def _headline(report: RestoreReport) -> str:
     if error is not None:
         return (
             f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
-            f"{html.escape(error.kind)}</b>: {html.escape(error.message)}"
+            f"{html.escape(error.kind)}</b>: {html.escape(_breakable(error.message))}"
         )
     if report.ok:
         headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
     else:
         headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
-    verdict = html.escape(report.tensorflow.verdict)
+    verdict = html.escape(_breakable(report.tensorflow.verdict))
     return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
+
+
+LONGEST_UNBROKEN = 40  # characters of one word before a wrapped label may break it
+
+
+def _breakable(text: str) -> str:
+    """``text`` with a break allowed every LONGEST_UNBROKEN characters of a long word:
+    a wrapped label is as wide as its longest word, and one message of 200 unbroken
+    characters had made the window 1747 px wide."""
+    return re.sub(rf"(\S{{{LONGEST_UNBROKEN}}})(?=\S)", "\\1\u200b", text)
 
 
 def _provenance(report: RestoreReport) -> str:
