@@ -328,7 +328,8 @@ def test_doctor_problems_are_whole_and_the_details_say_the_restore(qtbot, window
         assert window.statusBar().currentMessage() == ""  # the last outcome is not this attempt's
     report = done.args[0]
     assert report.ok and not report.problems, report.to_json()["summary"]
-    assert not panel.problems.isVisible() and not panel.detail_area.isVisible() and not panel.problem_split.isVisible()
+    assert not panel.problems.isVisible() and not panel.detail_area.isVisible()
+    assert panel.notes_area.isVisible()  # the notes keep the room the table had
     assert "demo_model.py" in panel.phase.text().replace("\u200b", "")
     window.doctor.clear()
     assert window.statusBar().currentMessage() == ""

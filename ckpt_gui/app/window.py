@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.right_splitter.addWidget(self.views)
         self.right_splitter.setStretchFactor(0, 2)
         self.right_splitter.setStretchFactor(1, 3)
+        self.right_splitter.setChildrenCollapsible(False)  # neither the report nor the plots vanish
+        self.info_tabs.currentChanged.connect(lambda _i: self._make_room_for_tab())
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         # Comparing two checkpoints swaps both halves for the side-by-side view.
         self.left_stack = QStackedWidget()
@@ -308,9 +310,22 @@ class MainWindow(QMainWindow):
             self.info_tabs.setCurrentWidget(self.graph_panel)  # a .meta alone: the graph is all there is
 
     def _make_room_for_report(self, report) -> None:
+        if report is not None:
+            self._make_room(0.62)  # room for the notes, the list and a problem
+
+    def _make_room_for_tab(self) -> None:
+        """The report and the graph's tables want height: switching to one of them
+        grows the tabs (never shrinks them: the user's own split stays)."""
+        if self.info_tabs.currentWidget() in (self.report_panel, self.graph_panel):
+            self._make_room(0.55)
+
+    def _make_room(self, share: float) -> None:
+        """The tabs get ``share`` of the height, the plots below keep at least their
+        least height (a plot squeezed to 30 px shows nothing)."""
         height = sum(self.right_splitter.sizes())
-        if report is not None and self.right_splitter.sizes()[0] < height * 0.6:  # room for the list and a problem
-            self.right_splitter.setSizes([int(height * 0.62), int(height * 0.38)])
+        wanted = min(int(height * share), height - self.views.minimumSizeHint().height())
+        if self.right_splitter.sizes()[0] < wanted:
+            self.right_splitter.setSizes([wanted, height - wanted])
 
     def _show_comparison(self, name_a: str, name_b: str) -> None:
         self.browse.pause_scan()  # the comparison gets the CPU; the scan resumes after it

@@ -8,8 +8,11 @@ paints those cells in colours neither map uses, and the caller says so in words.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 
 NAN_COLOUR, NAN_NAME = (255, 0, 255), "magenta"  # in neither viridis nor the blue-white-red map
 INF_COLOUR, INF_NAME = (0, 0, 0), "black"  # for +Inf and -Inf (the readout tells the sign)
@@ -32,6 +35,107 @@ class IndexAxis(pg.AxisItem):
 
 def index_axes() -> dict[str, IndexAxis]:
     return {"left": IndexAxis("left"), "bottom": IndexAxis("bottom")}
+
+
+MOST_PLACES = 9  # digits after the point a tick label ever gets
+
+
+def tick_labels(values: list[float], spacing: float) -> list[str]:
+    """Labels for ticks ``spacing`` apart, short and distinct at any magnitude: plain
+    numbers from 0.001 to 10,000, otherwise one shared power of ten ("1.5e-8"), with
+    as many digits as the spacing needs (pyqtgraph's own labels for 1e-8..3e-8 were
+    too wide for the bar and were dropped)."""
+    magnitude = max((abs(v) for v in values), default=0.0)
+    if magnitude == 0.0:
+        return ["0"] * len(values)
+    step = math.floor(math.log10(spacing)) if spacing > 0 else math.floor(math.log10(magnitude)) - 2
+    if 1e-3 <= magnitude < 1e4:
+        places = min(MOST_PLACES, max(0, -step))
+        return [_plain(f"{v:.{places}f}") for v in values]
+    exponent = math.floor(math.log10(magnitude))
+    places = min(MOST_PLACES, max(0, exponent - step))
+    return [_with_exponent(_plain(f"{v / 10.0**exponent:.{places}f}"), exponent) for v in values]
+
+
+def _plain(text: str) -> str:
+    return "0" if text.strip("-0.") == "" else text  # "-0.0" and "0.00" read as 0
+
+
+def _with_exponent(mantissa: str, exponent: int) -> str:
+    return mantissa if mantissa == "0" else f"{mantissa}e{exponent}"
+
+
+def value_label(value: float) -> str:
+    """A constant plane's value in full (6 significant digits): "0.123", "3e8"."""
+    mantissa, _e, exponent = f"{value:.6g}".partition("e")
+    return _with_exponent(mantissa, int(exponent)) if exponent else mantissa
+
+
+class ColourAxis(pg.AxisItem):
+    """The colour bar's axis: :func:`tick_labels`, at least two ticks (the ends when
+    the bar is too short for more), and one tick naming the value of a constant plane
+    (``constant``), as wide as its labels need."""
+
+    def __init__(self, orientation: str = "right", **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self.constant: float | None = None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
+        if self.constant is not None:
+            return [(max(abs(self.constant), 1.0), [self.constant])]
+        levels = super().tickValues(minVal, maxVal, size)
+        if sum(len(values) for _spacing, values in levels) >= 2 or not maxVal > minVal:
+            return levels
+        return [(maxVal - minVal, [minVal, maxVal])]
+
+    def fit_width(self, low: float, high: float) -> None:
+        """As wide as the labels of ``low..high`` need, before the first paint: left
+        to itself the axis widens only after a paint that dropped the labels that
+        did not fit."""
+        font = self.style["tickFont"] or self.font()
+        metrics = QFontMetrics(font)
+        size = max(self.geometry().height(), 100.0)
+        levels = self.tickValues(low, high, size)[: self.style["maxTextLevel"] + 1]
+        labels = [text for spacing, values in levels for text in self.tickStrings(values, 1.0, spacing)]
+        widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
+        self.setWidth(widest + self.style["tickTextOffset"][0] + max(0, self.style["tickLength"]) + 4)
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's API
+        if self.constant is not None:
+            return [value_label(v) for v in values]
+        return tick_labels([v * scale for v in values], spacing * scale)
+
+
+def colour_bar(colour_map: str, width: int) -> pg.ColorBarItem:
+    """A fixed (not draggable) colour bar whose axis is a :class:`ColourAxis`."""
+    bar = pg.ColorBarItem(values=(0, 1), colorMap=colour_map, interactive=False, width=width)
+    axis = ColourAxis("right")
+    bar.setAxisItems({"right": axis})
+    axis.setStyle(showValues=True)
+    axis.unlinkFromView()
+    axis.setRange(*bar.values)
+    bar.axis = axis  # what ColorBarItem moves when its levels change
+    return bar
+
+
+def set_levels(bar: pg.ColorBarItem, low: float, high: float, constant: float | None = None) -> None:
+    """The bar's range; ``constant``: the one value of a constant plane."""
+    bar.axis.constant = constant
+    bar.setLevels((low, high))
+    bar.axis.fit_width(low, high)
+    bar.axis.picture = None  # the ticks of the new range, not the cached ones
+    bar.axis.update()
+
+
+def constant_value(image: np.ndarray, low: float, high: float) -> float | None:
+    """The value of a constant plane (``planes.color_limits`` widens it to v +/- 0.5),
+    else None; only that case costs a pass over the image."""
+    if not high - low <= 1.0:
+        return None
+    finite = image[np.isfinite(image)] if image.dtype.kind in "fc" else image
+    if finite.size and finite.min() == finite.max():
+        return float(finite.flat[0])
+    return None
 
 
 def place(item: pg.ImageItem, rows: int, cols: int) -> None:

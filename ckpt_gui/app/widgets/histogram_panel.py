@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.formatting import format_number
 
@@ -34,6 +35,8 @@ _FILL = (70, 130, 200, 170)
 # light or dark window and on a highlighted row (contrast 5.6:1, WCAG AA).
 BADGE_BACKGROUND, BADGE_TEXT = "#c62828", "#ffffff"
 _PREVIEW_FILL = (150, 150, 150, 120)
+# The plot's least height: under a restore report at 1024x640 it was squeezed to 30 px.
+PLOT_MIN_HEIGHT = 150
 
 
 class HistogramPanel(QWidget):
@@ -75,29 +78,30 @@ class HistogramPanel(QWidget):
         self.high = QLineEdit(placeholderText="max")
         for edit in (self.low, self.high):
             edit.setValidator(QDoubleValidator())
-            edit.setMinimumWidth(70)
-            edit.setMaximumWidth(110)
+            edit.setMinimumWidth(60)
+            edit.setMaximumWidth(90)
             edit.setEnabled(False)
+        self.log_y.setToolTip("Counts on a log scale: rare values stay visible")
+        self.auto_range.setToolTip("Bin the data's whole range; untick to enter your own")
         self.export_button = QPushButton("Save PNG...")
+        self.export_button.setToolTip("Save the histogram as a PNG image")
 
-        # Two short rows rather than one long one: the panel shares the width with the
-        # heatmap and the tree, and a wide minimum would squeeze them.
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Bins"))
-        controls.addWidget(self.bins)
-        controls.addWidget(self.log_y)
-        controls.addStretch(1)
-        controls.addWidget(self.export_button)
-        range_row = QHBoxLayout()
-        range_row.addWidget(self.auto_range)
+        # One row that wraps: the panel shares the width with the heatmap and the tree,
+        # and whatever width the splitters leave it, no control is cut.
+        range_unit = QWidget()
+        range_row = QHBoxLayout(range_unit)
+        range_row.setContentsMargins(0, 0, 0, 0)
+        range_row.setSpacing(4)
         range_row.addWidget(self.low)
         range_row.addWidget(QLabel("to"))
         range_row.addWidget(self.high)
-        range_row.addStretch(1)
+        self.controls = FlowLayout()
+        for unit in (labelled("Bins", self.bins), self.log_y, self.auto_range, range_unit, self.export_button):
+            self.controls.addWidget(unit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(controls)
-        layout.addLayout(range_row)
+        layout.addLayout(self.controls)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         layout.addWidget(self.stack, 1)
         footer = QHBoxLayout()
         footer.addWidget(self.counts_label, 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QLayout, QMenu, QStyledItemDelegate, QTreeView
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QMenu, QStyledItemDelegate, QTreeView, QWidget
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -109,3 +109,85 @@ def refit_on_expand(view: QTreeView, fit: Callable[[], None]) -> QTimer:
     view.expanded.connect(lambda _index: timer.start())
     _Resized(view.viewport(), timer)
     return timer
+
+
+class FlowLayout(QLayout):
+    """Widgets in a row that wraps onto more rows when the width is short: no control
+    is cut, whatever width the splitters leave its panel. Its least width is its
+    widest widget's; keep a label and its control together in one (``labelled``)."""
+
+    def __init__(self, parent=None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items = []
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setSpacing(spacing)
+
+    def addItem(self, item) -> None:  # noqa: N802 - Qt's API
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # noqa: N802 - Qt's API
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # noqa: N802 - Qt's API
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):  # noqa: N802 - Qt's API
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's API
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt's API
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's API
+        """One row of everything (what it takes when there is room)."""
+        shown = [item.sizeHint() for item in self._items if not item.isEmpty()]
+        width = sum(size.width() for size in shown) + self.spacing() * max(len(shown) - 1, 0)
+        return QSize(width, max((size.height() for size in shown), default=0))
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt's API
+        """The widest widget, at the height one row takes (more rows ask through
+        heightForWidth)."""
+        shown = [item.sizeHint() for item in self._items if not item.isEmpty()]
+        return QSize(max((s.width() for s in shown), default=0), max((s.height() for s in shown), default=0))
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        """Lay the items out row by row in ``rect`` (only measure unless ``move``);
+        returns the height used."""
+        x, y, row_height = rect.x(), rect.y(), 0
+        for item in self._items:
+            if item.isEmpty():  # hidden widgets take no room
+                continue
+            size = item.sizeHint()
+            # Never wider than the row (a long combo box shrinks rather than runs off).
+            size.setWidth(max(min(size.width(), rect.width()), item.minimumSize().width()))
+            if x > rect.x() and x + size.width() > rect.right() + 1:
+                x, y, row_height = rect.x(), y + row_height + self.spacing(), 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), size))
+            x += size.width() + self.spacing()
+            row_height = max(row_height, size.height())
+        return y + row_height - rect.y()
+
+
+def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:
+    """``text`` and its ``control`` as one widget: a flow never puts them on two rows."""
+    unit = QWidget()
+    row = QHBoxLayout(unit)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(4)
+    label = QLabel(text)
+    label.setBuddy(control)
+    row.addWidget(label)
+    row.addWidget(control)
+    if tooltip:
+        unit.setToolTip(tooltip)
+    return unit

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
-from ckpt_gui.app.widgets.heatmap import NonFinite, index_axes, overlay_item, place
+from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, overlay_item, place, set_levels
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -73,9 +73,9 @@ class PairPanel(QWidget):
             self.images.append(image)
             self.overlays.append(overlay)
         # A and B share one colour scale; B - A has its own.
-        self.colorbar_ab = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=10)
+        self.colorbar_ab = colour_bar("viridis", width=10)  # readable numbers for any range
         self.colorbar_ab.setImageItem(self.images[:2])
-        self.colorbar_diff = pg.ColorBarItem(values=(-1, 1), colorMap="CET-D1A", interactive=False, width=10)
+        self.colorbar_diff = colour_bar("CET-D1A", width=10)
         self.colorbar_diff.setImageItem(self.images[2])
         for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
             bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
@@ -142,12 +142,12 @@ class PairPanel(QWidget):
                 if image is not None:
                     item.setImage(image, autoLevels=False)
             self.colorbar_ab.setColorMap(pg.colormap.get("CET-D1A" if low < 0 < high else "viridis"))
-            self.colorbar_ab.setLevels((low, high))
+            set_levels(self.colorbar_ab, low, high)
         if view.image_diff is not None:
             low, high, _diverging = color_limits(view.image_diff)
             bound = max(abs(low), abs(high)) or 1.0
             self.images[2].setImage(view.image_diff, autoLevels=False)
-            self.colorbar_diff.setLevels((-bound, bound))
+            set_levels(self.colorbar_diff, -bound, bound)
         notes = []
         for plot, item, overlay, image, title in zip(
             self.image_plots, self.images, self.overlays, (*images, view.image_diff), ("A", "B", "B - A")

@@ -6,17 +6,21 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStyledItemDelegate,
     QToolButton,
@@ -27,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import status_style, theme
-from ckpt_gui.app.widgets.layouts import fit_columns
+from ckpt_gui.app.widgets.layouts import FlowLayout, fit_columns
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
@@ -38,7 +42,11 @@ from ckpt_gui.diagnosis.report import markdown
 # rest, and the pane under the table shows the selected problem in full.
 PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 10_000}
 VARIABLE_COLUMN = 1
-DETAIL_MIN_LINES = 4  # the detail pane's least height (it scrolls beyond what it gets)
+DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
+NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
+PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
+TABLE_SHARE = 0.5  # the problem table: at least this share of it
+TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 
 
 class _ElideDelegate(QStyledItemDelegate):
@@ -48,6 +56,23 @@ class _ElideDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         middle = index.column() == VARIABLE_COLUMN
         option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
+
+
+class _OneLine(QLabel):
+    """A label on one line, its middle elided when narrow (the provenance's paths):
+    ``text()`` keeps it whole, the tooltip shows it whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
+        rect = self.contentsRect()
+        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
+        text = self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
+                                  self.foregroundRole())  # fmt: skip
 
 
 class ReportPanel(QWidget):
@@ -64,8 +89,7 @@ class ReportPanel(QWidget):
         self.headline = QLabel("No restore attempt yet. Restore > Diagnose restore... picks your model script.")
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.phase = QLabel()
-        self.phase.setWordWrap(True)
+        self.phase = _OneLine()
         self.phase.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.mute(self.phase)
         self.legend_row = QHBoxLayout()
@@ -81,9 +105,10 @@ class ReportPanel(QWidget):
         self.legend_row.addStretch(1)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
-        self.notes.setMaximumHeight(110)
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.notes_area = _scrolling(self.notes, NOTES_MIN_LINES * self.fontMetrics().lineSpacing())
         self.problems = QTreeWidget()
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
@@ -97,19 +122,16 @@ class ReportPanel(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setContentsMargins(4, 2, 4, 2)
-        self.detail_area = QScrollArea()
-        self.detail_area.setWidget(self.detail)
-        self.detail_area.setWidgetResizable(True)
-        self.detail_area.setFrameShape(QFrame.Shape.StyledPanel)
-        self.detail_area.setMinimumHeight(DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
-        # Table and pane share their room; the user moves the line between them.
+        self.detail_area = _scrolling(self.detail, DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
+        self.problems.setMinimumHeight(TABLE_MIN_ROWS * self.fontMetrics().lineSpacing())
+        # Notes, table and pane share their room; the user moves the lines between them.
+        # On a small screen the notes may be dragged shut: the table matters more.
         self.problem_split = QSplitter(Qt.Orientation.Vertical)
-        self.problem_split.addWidget(self.problems)
-        self.problem_split.addWidget(self.detail_area)
+        for pane, stretch in ((self.notes_area, 2), (self.problems, 3), (self.detail_area, 2)):
+            self.problem_split.addWidget(pane)
+            self.problem_split.setStretchFactor(self.problem_split.count() - 1, stretch)
         self.problem_split.setChildrenCollapsible(False)
-        self.problem_split.setStretchFactor(0, 3)
-        self.problem_split.setStretchFactor(1, 2)
-        self.problem_split.hide()
+        self.problem_split.setCollapsible(0, True)
         self.error = QPlainTextEdit()
         self.error.setReadOnly(True)
         self.error.setStyleSheet("font-family: monospace;")
@@ -118,42 +140,39 @@ class ReportPanel(QWidget):
         self.rerun_button = QPushButton("Re-run")
         self.rerun_button.setToolTip("Run the attempt again with the script as it is now (Ctrl+R)")
         self.script_button = QPushButton("Choose script...")
-        self.auto_rerun = QCheckBox("Re-run when the script is saved")
-        self.export_json = QPushButton("Export JSON...")
-        self.export_md = QPushButton("Export Markdown...")
+        self.auto_rerun = QCheckBox("Re-run on save")
+        self.auto_rerun.setToolTip("Re-run the attempt whenever the script is saved")
         self.repair_button = QPushButton("Repair...")
         self.repair_button.setToolTip("A repair plan from this diagnosis: write a remapped copy your model restores")
-        for button in (self.rerun_button, self.export_json, self.export_md, self.repair_button):
-            button.setEnabled(False)
-        run_row = QHBoxLayout()  # two rows: one would set the window's least width
-        run_row.addWidget(self.rerun_button)
-        run_row.addWidget(self.script_button)
-        run_row.addWidget(self.auto_rerun)
-        run_row.addStretch(1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.repair_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.export_json)
-        buttons.addWidget(self.export_md)
+        # One button, two formats: both buttons side by side set a wide least width.
+        self.export_button = QPushButton("Export...")
+        self.export_button.setToolTip("Save the report as JSON (what diagnose --json prints) or Markdown")
+        export_menu = QMenu(self.export_button)
+        self.export_json = export_menu.addAction("JSON...")
+        self.export_md = export_menu.addAction("Markdown...")
+        self.export_button.setMenu(export_menu)
+        for control in (self.rerun_button, self.export_json, self.export_md, self.export_button, self.repair_button):
+            control.setEnabled(False)
+        buttons = FlowLayout()  # one row that wraps when the pane is narrow
+        for button in (self.rerun_button, self.script_button, self.auto_rerun, self.repair_button, self.export_button):
+            buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.headline)
         layout.addWidget(self.phase)
         layout.addLayout(self.legend_row)
-        layout.addWidget(self.notes)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problem_split, 1)
         self._filler = QWidget()  # takes the room when there is neither table nor error
         layout.addWidget(self._filler, 1)
-        layout.addLayout(run_row)
         layout.addLayout(buttons)
         theme.follow(self)
         self.rerun_button.clicked.connect(self.rerun_requested)
         self.script_button.clicked.connect(self.choose_script_requested)
         self.repair_button.clicked.connect(self.repair_requested)
-        self.export_json.clicked.connect(lambda: self._export("json"))
-        self.export_md.clicked.connect(lambda: self._export("md"))
+        self.export_json.triggered.connect(lambda: self._export("json"))
+        self.export_md.triggered.connect(lambda: self._export("md"))
         self._show_legend({})
 
     # -- states ---------------------------------------------------------------------------
@@ -176,8 +195,8 @@ class ReportPanel(QWidget):
         self.phase.setText(_provenance(report))
         self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
         self.rerun_button.setEnabled(True)
-        self.export_json.setEnabled(True)
-        self.export_md.setEnabled(True)
+        for control in (self.export_json, self.export_md, self.export_button):
+            control.setEnabled(True)
         error = report.error
         self.repair_button.setEnabled(error is None and not report.ok)
         self.error.setVisible(error is not None)
@@ -197,6 +216,7 @@ class ReportPanel(QWidget):
         self.notes.setText(_bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
+        QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
 
     def follow_palette(self) -> None:
         """Status colours readable on the new palette (theme.follow calls this)."""
@@ -217,8 +237,8 @@ class ReportPanel(QWidget):
         self._fill_problems(None)
         self.error.hide()
         self._show_legend({})
-        for button in (self.export_json, self.export_md, self.repair_button):
-            button.setEnabled(False)
+        for control in (self.export_json, self.export_md, self.export_button, self.repair_button):
+            control.setEnabled(False)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -253,12 +273,42 @@ class ReportPanel(QWidget):
             item.setToolTip(3, "\n".join(finding.suggestions))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             self.problems.addTopLevelItem(item)
-        self.problem_split.setVisible(bool(findings))
-        self._filler.setVisible(not findings and not self.error.isVisibleTo(self))
+        self._show_panes()
         if findings:
             fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
             self.problems.setCurrentItem(self.problems.topLevelItem(0))
         self._show_detail(self.problems.currentItem())
+
+    def _show_panes(self) -> None:
+        """Notes when there are some, table and detail when there are problems; the
+        filler takes the room when there is nothing (nor an error) to show."""
+        notes, findings = bool(self.notes.text()), self.problems.topLevelItemCount() > 0
+        self.notes_area.setVisible(notes)
+        self.problems.setVisible(findings)
+        self.detail_area.setVisible(findings)
+        self.problem_split.setVisible(notes or findings)
+        self._filler.setVisible(not (notes or findings) and not self.error.isVisibleTo(self))
+
+    def _share_room(self) -> None:
+        """Notes and detail get what their text needs, up to a share each, and never
+        below their least height; the table keeps the rest, at least TABLE_SHARE
+        (the splitter's stretch alone gave a tall table two lines of notes)."""
+        sizes = self.problem_split.sizes()
+        total = sum(sizes)
+        if not total or not self.notes_area.isVisible() or not self.problems.isVisible():
+            return  # not laid out yet, or one pane takes it all
+        least = (self.notes_area.minimumHeight(), self.detail_area.minimumHeight())
+        wanted = [
+            max(low, min(_text_height(area), int(total * PANE_SHARE)))
+            for low, area in zip(least, (self.notes_area, self.detail_area), strict=True)
+        ]
+        room = max(total - int(total * TABLE_SHARE), sum(least))  # for notes and detail
+        over = sum(wanted) - room
+        if over > 0:  # both give up what they have above their least, in proportion
+            slack = [w - low for w, low in zip(wanted, least, strict=True)]
+            wanted = [w - over * s // max(sum(slack), 1) for w, s in zip(wanted, slack, strict=True)]
+        notes, detail = wanted
+        self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
 
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
@@ -290,14 +340,24 @@ def _headline(report: RestoreReport) -> str:
     if error is not None:
         return (
             f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
-            f"{html.escape(error.kind)}</b>: {html.escape(error.message)}"
+            f"{html.escape(error.kind)}</b>: {html.escape(_breakable(error.message))}"
         )
     if report.ok:
         headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
     else:
         headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
-    verdict = html.escape(report.tensorflow.verdict)
+    verdict = html.escape(_breakable(report.tensorflow.verdict))
     return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
+
+
+LONGEST_UNBROKEN = 40  # characters of one word before a wrapped label may break it
+
+
+def _breakable(text: str) -> str:
+    """``text`` with a break allowed every LONGEST_UNBROKEN characters of a long word:
+    a wrapped label is as wide as its longest word, and one message of 200 unbroken
+    characters had made the window 1747 px wide."""
+    return re.sub(rf"(\S{{{LONGEST_UNBROKEN}}})(?=\S)", "\\1\u200b", text)
 
 
 def _provenance(report: RestoreReport) -> str:
@@ -325,6 +385,23 @@ def finding_html(finding: RestoreFinding, palette=None) -> str:
     if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
         rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
     return "<br>".join(rows)
+
+
+def _text_height(area: QScrollArea) -> int:
+    """The height ``area`` needs to show its label whole at its present width."""
+    label = area.widget()
+    frame = 2 * area.frameWidth()
+    return label.heightForWidth(area.viewport().width()) + frame + 2
+
+
+def _scrolling(label: QLabel, least_height: int) -> QScrollArea:
+    """``label`` in a framed pane that scrolls what does not fit."""
+    area = QScrollArea()
+    area.setWidget(label)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.StyledPanel)
+    area.setMinimumHeight(least_height)
+    return area
 
 
 def _bullets(lines: list[str]) -> str:

@@ -8,7 +8,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QStackedWidget,
@@ -18,8 +17,20 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.widgets.heatmap import INF_NAME, NAN_NAME, IndexAxis, NonFinite, index_axes, overlay_item, place
-from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.app.widgets.heatmap import (
+    INF_NAME,
+    NAN_NAME,
+    IndexAxis,
+    NonFinite,
+    colour_bar,
+    constant_value,
+    index_axes,
+    overlay_item,
+    place,
+    set_levels,
+)
+from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
+from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -62,7 +73,6 @@ class TensorPanel(QTabWidget):
         heat_page = QWidget()
         self.rows_box = QComboBox()
         self.cols_box = QComboBox()
-        self.slicers = QHBoxLayout()
         self.spins: dict[int, QSpinBox] = {}
         self.graphics = pg.GraphicsLayoutWidget()
         self.image_plot = self.graphics.addPlot(axisItems=index_axes())
@@ -73,23 +83,22 @@ class TensorPanel(QTabWidget):
         self.overlay = overlay_item()  # NaN and Inf cells, in colours of their own
         self.image_plot.addItem(self.overlay)
         self.nonfinite = NonFinite(np.zeros((1, 1)))
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap="viridis", interactive=False, width=14)
+        self.colorbar = colour_bar("viridis", width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.image_plot)
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("font-family: monospace;")
         for box in (self.rows_box, self.cols_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        axes = QHBoxLayout()
-        axes.addWidget(QLabel("Rows: axis"))
-        axes.addWidget(self.rows_box)
-        axes.addWidget(QLabel("Columns: axis"))
-        axes.addWidget(self.cols_box)
-        axes.addStretch(1)
-        self.slicers.addStretch(1)
+        # One row that wraps (axes, then a slice box per other axis): nothing is cut
+        # however narrow the splitters leave the panel.
+        self.controls = FlowLayout()
+        self.controls.addWidget(labelled("Rows: axis", self.rows_box, "The tensor axis shown as the heatmap's rows"))
+        self.controls.addWidget(labelled("Columns: axis", self.cols_box, "The axis shown as its columns"))
+        self.slice_units: list[QWidget] = []
+        self.graphics.setMinimumHeight(PLOT_MIN_HEIGHT)
         heat_layout = QVBoxLayout(heat_page)
         heat_layout.setContentsMargins(0, 0, 0, 0)
-        heat_layout.addLayout(axes)
-        heat_layout.addLayout(self.slicers)
+        heat_layout.addLayout(self.controls)
         heat_layout.addWidget(self.graphics, 1)
         heat_layout.addWidget(self.readout)
         self.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
@@ -219,7 +228,11 @@ class TensorPanel(QTabWidget):
         self._rebuild_slicers()
 
     def _rebuild_slicers(self) -> None:
-        clear_layout(self.slicers)
+        for unit in self.slice_units:
+            self.controls.removeWidget(unit)
+            unit.hide()
+            unit.deleteLater()
+        self.slice_units.clear()
         self.spins.clear()
         assert self.value is not None and self.choice is not None
         for axis, size in enumerate(self.value.shape):
@@ -228,10 +241,10 @@ class TensorPanel(QTabWidget):
             spin = QSpinBox(minimum=0, maximum=max(size - 1, 0), value=min(self.choice.fixed[axis], max(size - 1, 0)))
             spin.setToolTip(f"Index along axis {axis} (size {size})")
             spin.valueChanged.connect(lambda _v: self._fixed_changed())
-            self.slicers.addWidget(QLabel(f"Slice: axis {axis} ="))
-            self.slicers.addWidget(spin)
+            unit = labelled(f"Slice: axis {axis} =", spin, spin.toolTip())
+            self.controls.addWidget(unit)
+            self.slice_units.append(unit)
             self.spins[axis] = spin
-        self.slicers.addStretch(1)
 
     def _axes_changed(self) -> None:
         if self.value is None or self.choice is None:
@@ -277,7 +290,7 @@ class TensorPanel(QTabWidget):
         self.nonfinite.show_on(self.overlay)
         for item in (self.image, self.overlay):  # axes in the plane's own indices (after setImage)
             place(item, shown.shape[0], shown.shape[1])
-        self.colorbar.setLevels((low, high))
+        set_levels(self.colorbar, low, high, constant_value(image, low, high))
         note = self.nonfinite.note()
         self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
@@ -295,7 +308,7 @@ class TensorPanel(QTabWidget):
         self.nonfinite.show_on(self.overlay)
         for item in (self.image, self.overlay):
             place(item, envelope.rows, envelope.cols)
-        self.colorbar.setLevels((low, high))
+        set_levels(self.colorbar, low, high, constant_value(image, low, high))
         blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
         note = self.nonfinite.note()
         self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
