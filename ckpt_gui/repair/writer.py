@@ -19,12 +19,13 @@ import numpy as np
 
 from ckpt_gui import __version__
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.core.write_guard import Protected, check_output, write_file
+from ckpt_gui.core.write_guard import Protected, check_output, check_output_folder, write_file
 from ckpt_gui.diagnosis.findings import AttemptError, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from ckpt_gui.diagnosis.sandbox import read_only_folders
 from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan
 
 RECORD_NAME = "repair.json"
@@ -105,15 +106,20 @@ class RepairRequest:
 
 def prepare_output(ckpt: Checkpoint, output: str, force: bool) -> str:
     """The output folder, absolute, after the write guard: never the checkpoint's folder
-    (or inside it), never over an existing checkpoint unless ``force``."""
-    protected = Protected.of(ckpt)
-    folder = os.path.dirname(check_output(os.path.join(output, "checkpoint"), protected))
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise CheckpointError(output, "is not a folder")
+    (or inside it), never inside a folder the doctor keeps read-only while it writes
+    (a Keras file's folder tree), never over an existing checkpoint unless ``force``.
+    Checked before any TensorFlow starts; every refusal names the folder as given."""
+    folder = check_output_folder(output, Protected.of(ckpt))
+    for held in read_only_folders(ckpt.prefix):
+        if folder == held or folder.startswith(held + os.sep):
+            raise CheckpointError(
+                output, f"is inside {shown_path(held)}, the checkpoint's folder, which the doctor keeps read-only "
+                "while the repair runs (so the model script cannot change the checkpoint): choose a folder outside it"
+            )  # fmt: skip
     if not force and os.path.isdir(folder):
         held = [name for name in os.listdir(folder) if name == "checkpoint" or name.endswith(".index")]
         if held:
-            raise CheckpointError(folder, f"already holds a checkpoint ({', '.join(sorted(held)[:3])}): "
+            raise CheckpointError(output, f"already holds a checkpoint ({', '.join(sorted(held)[:3])}): "
                                   "choose an empty folder, or --force to write beside it")  # fmt: skip
     return folder
 
