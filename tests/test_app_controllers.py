@@ -80,3 +80,55 @@ def test_compare_builds_its_views_once_and_says_when_it_is_done(qtbot, host, che
     with qtbot.waitSignal(compare.closed, timeout=1000):
         compare.close()
     assert compare.diff is None
+
+
+def test_doctor_keeps_its_script_only_for_one_folders_checkpoints(qtbot, host, checkpoints, tmp_path, monkeypatch):
+    """A script diagnosed against one folder's checkpoint is re-run (Ctrl+R) and offered
+    (Ctrl+D) for that folder's checkpoints only: another folder's checkpoint clears the
+    report, forgets the script and asks for one, its file dialog not pre-filled with it."""
+    from PySide6.QtWidgets import QFileDialog
+
+    panel = ReportPanel()
+    doctor = DoctorController(Banner(), panel, host)
+    attempts = []
+    monkeypatch.setattr(doctor.runner, "submit", lambda name, *args, **kwargs: attempts.append(doctor.ckpt.prefix))
+    script = tmp_path / "model.py"
+    script.write_text("# the model\n")
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    doctor.set_checkpoint(ckpt)
+    doctor.diagnose(str(script))
+    assert attempts == [ckpt.prefix]
+    doctor.report = RestoreReport(
+        ckpt.prefix, str(script), False, None, {}, (), (), TensorFlowVerdict(), "python3", "2.x", 0.1
+    )  # fmt: skip
+    sibling = ckpt.sibling(next(r for r in ckpt.checkpoints if r != ckpt.ref))
+    doctor.set_checkpoint(sibling)  # the same folder: the script stays, Re-run tries it here
+    assert doctor.script == str(script) and "Re-run" in panel.headline.text()
+    doctor.rerun()
+    assert attempts == [ckpt.prefix, sibling.prefix]
+
+    other = Checkpoint.open(checkpoints / "tf1")
+    doctor.report = RestoreReport(
+        sibling.prefix, str(script), False, None, {}, (), (), TensorFlowVerdict(), "python3", "2.x", 0.1
+    )  # fmt: skip
+    doctor.set_checkpoint(other)
+    assert doctor.report is None and doctor.script is None and "Ctrl+D" in panel.headline.text()
+    offered = []
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda parent, title, start, kinds: offered.append(start) or ("", "")
+    )
+    doctor.rerun()  # nothing to re-run here: it asks, starting in the script's folder, not at the script
+    assert attempts == [ckpt.prefix, sibling.prefix] and offered == [str(tmp_path)]
+    doctor.shutdown()
+
+
+def test_model_and_compare_given_at_launch_act_on_the_first_checkpoint_only(qtbot, window, monkeypatch):
+    from ckpt_gui.app import launch
+
+    calls = []
+    monkeypatch.setattr(window.doctor, "diagnose", lambda script: calls.append(("diagnose", script)))
+    monkeypatch.setattr(window.compare, "compare_with", lambda path: calls.append(("compare", path)))
+    launch.act_once_loaded(window, launch.parse_args(["--model", "/m.py", "--compare", "/b"]))
+    window.loaded.emit()
+    window.loaded.emit()  # the user opens another checkpoint
+    assert calls == [("diagnose", "/m.py"), ("compare", "/b")]

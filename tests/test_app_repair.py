@@ -83,9 +83,15 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     assert "cancelled" in dialog.result.text() and not dialog.open_button.isVisible()
     assert window.repair.outcome is None
 
+    phases = []
+    monkeypatch.setattr(dialog, "show_phase", lambda phase: phases.append(phase) or dialog.phase.setText(phase))
     with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
         window.repair.write(str(folder / "repaired"))
         assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()
+    # Each phase reaches the dialog, said with its step: both steps import TensorFlow.
+    assert "1/2 writing the repaired checkpoint: writing the repaired checkpoint" in phases, phases
+    assert "2/2 verifying the new checkpoint: verifying the restored values" in phases, phases
+    assert phases[-1] == "comparing the written values with the source's", phases
     outcome = window.repair.outcome
     assert outcome is not None and outcome.ok, dialog.result.text()
     assert "Verified" in dialog.result.text() and dialog.open_button.isVisible()
@@ -101,6 +107,7 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     # Open repaired checkpoint: shown with the verification's diagnosis, all green.
     with qtbot.waitSignal(window.doctor.done, timeout=DOCTOR_MS) as shown:
         dialog.open_button.click()
+    assert not dialog.isVisible()  # its plan was the source's
     verification = shown.args[0]
     assert verification.checkpoint == outcome.written and verification.ok
     assert window.browse.ckpt.prefix == outcome.written

@@ -184,8 +184,26 @@ def test_the_pickers_compare_with_this(qtbot, window):
     assert compare.isEnabled()
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         compare.trigger()
-    assert window.compare.diff.a.prefix == shown and window.compare.diff.b.prefix == picker.refs[other].prefix
+    # The demo shows its latest checkpoint: the older one clicked is A (before), the one shown B.
+    assert window.compare.diff.a.prefix == picker.refs[other].prefix and window.compare.diff.b.prefix == shown
     assert " vs " in window.windowTitle()
+    # A pair of single values: the two values as text (B - A too), no one-bar histograms.
+    counter = next(p for p in window.compare.diff.pairs if p.key.startswith("save_counter"))
+    assert window.compare_trees.select_pair(counter)
+    qtbot.waitUntil(lambda: getattr(window.pair_panel.view, "pair", None) is counter, timeout=WAIT_MS)
+    texts = [w.text() for w in window.pair_panel.findChildren(QLabel)]
+    value_a, value_b = (int(window.compare.diff.a.read(counter.a.key)), int(window.compare.diff.b.read(counter.b.key)))
+    assert value_a < value_b  # the older checkpoint saved fewer times
+    assert "Value in A" in texts and str(value_a) in texts and str(value_b) in texts and str(value_b - value_a) in texts
+    assert not window.pair_panel.plots.isVisible()
+    window.compare.close()
+    # Shown: the oldest; clicked: a newer one. The one shown is A now.
+    oldest = len(picker.refs) - 1  # newest first
+    open_path(qtbot, window, picker.refs[oldest].prefix)
+    newer = picker.refs[0].prefix
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        next(a for a in picker.menu_for(0).actions() if a.text() == "Compare with this").trigger()
+    assert window.compare.diff.a.prefix == picker.refs[oldest].prefix and window.compare.diff.b.prefix == newer
 
 
 # -- 2. each side its own names -------------------------------------------------------------------

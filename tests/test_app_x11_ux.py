@@ -255,5 +255,5 @@ def test_the_pickers_context_menu_compares_with_the_checkpoint_clicked(app):
     app.screenshot("picker-menu")
     app.xdotool("mousemove", *menu["Compare with this"], "click", 1)
     state = app.wait_for(lambda s: s["b"] is not None and not s["busy"], "the comparison")
-    assert state["title"] == "demo/ckpt-300 vs demo/ckpt-100 - ckpt-gui"
-    assert state["a"].endswith("ckpt-300") and state["b"].endswith("ckpt-100")
+    assert state["title"] == "demo/ckpt-100 vs demo/ckpt-300 - ckpt-gui"  # the older is A (before)
+    assert state["a"].endswith("ckpt-100") and state["b"].endswith("ckpt-300")

@@ -131,3 +131,44 @@ def test_python_dash_m_and_help(checkpoints):
     assert result.returncode == 0 and "inspect" in result.stdout
     result = run_cli("inspect", "--help")
     assert result.returncode == 0 and "--stats" in result.stdout
+
+
+def _one_map_plan(path, source_key: str, mode: str):
+    from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
+
+    entry = PlanEntry(source_key, Action.MAP, source_key, "matched by path")
+    path.write_text(json.dumps(RepairPlan(source="", script="", mode=mode, entries=(entry,), initial=()).to_json()))
+    return path
+
+
+def test_repair_refuses_an_output_the_doctor_keeps_read_only_before_any_tensorflow(scratch_copy, tmp_path):
+    """A subfolder of a Keras file's folder is free for exports but read-only for the
+    doctor's child: the repair says so at once (``--python /bin/false``: no child could
+    even start), naming the folder the user gave, in one line. A TF checkpoint's refusal
+    names the folder given, not a file inside it."""
+    import h5py
+
+    keras_folder = tmp_path / "k3"
+    keras_folder.mkdir()
+    with h5py.File(keras_folder / "m.weights.h5", "w") as f:
+        f.create_dataset("layers/dense/vars/0", data=np.ones((2, 3), "<f4"))
+    script = tmp_path / "model.py"
+    script.write_text("raise SystemExit('not to be run')\n")
+    plan = _one_map_plan(tmp_path / "plan.json", "layers/dense/vars/0", "keras")
+    common = ("--model", str(script), "--plan", str(plan), "--python", "/bin/false")
+    result = run_cli("repair", str(keras_folder / "m.weights.h5"), *common, "-o", str(keras_folder / "fixed"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{keras_folder / 'fixed'}: is inside {keras_folder}" in result.stderr and "read-only" in result.stderr
+    assert "choose a folder outside it" in result.stderr
+    assert not (keras_folder / "fixed").exists()
+
+    folder = scratch_copy("tf1")
+    key = Checkpoint.open(folder).variables[0].key
+    plan = _one_map_plan(tmp_path / "plan_tf.json", key, "name")
+    common = ("--model", str(script), "--plan", str(plan), "--python", "/bin/false")
+    for output in (folder / "fixed", folder):
+        result = run_cli("repair", str(folder), *common, "-o", str(output))
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"ckpt-gui: error: {output}: is "), result.stderr
+        assert "never writes into a checkpoint" in result.stderr and "checkpoint:" not in result.stderr

@@ -95,6 +95,10 @@ def test_optimizer_change_drops_the_other_optimizers_state(repaired):
     assert len(weights) == 4 and all(e["action"] == "map" for e in weights)
     assert any(v["target"].startswith("optimizer/momentums/") for v in plan["initial"])
     _check_repaired(result)
+    # Verified, and said plainly: training resumes with fresh optimizer state.
+    dropped = result["outcome"]["dropped_optimizer_state"]
+    assert set(dropped) == {e["source_key"] for e in optimizer_state}
+    assert any("fresh optimizer state" in note for note in result["outcome"]["notes"])
 
 
 def test_widened_layer_with_the_overlapping_block_copied(repaired):

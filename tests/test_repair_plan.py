@@ -106,3 +106,62 @@ def test_averages_counters_and_values_waiting_for_an_unbuilt_layer_are_dropped_w
     deferred = entries["model/head/kernel"]
     assert deferred.action == Action.DROP and "model/head" in deferred.reason
     assert all(entry.action == Action.DROP for entry in entries.values())
+
+
+def test_a_plan_that_drops_optimizer_slots_says_so_in_the_outcome(capsys):
+    """The seed scenario: the script does not build its optimizer, so the plan maps its
+    step counter and drops its Adam slots (deferred). The model restores ("verified"),
+    but the outcome says the optimizer state was dropped, what that means and how to
+    keep it: in the JSON, the CLI text and the app's result. No block copies: not named."""
+    from ckpt_gui.app.widgets.repair_panel import outcome_html
+    from ckpt_gui.cli.repair_command import _print_outcome
+    from ckpt_gui.repair.writer import RepairOutcome, ValueCheck
+
+    slots = [f"optimizer/_variables/{i}" for i in range(1, 9)]
+    plan, entries = _plan(
+        _matched("model/dense/kernel", [3, 2]),
+        _matched("optimizer/iter", [], dtype="int64"),
+        *(_value("deferred", key, [3, 2], deferred_owner="optimizer") for key in slots),
+    )
+    assert {entries[key].action for key in slots} == {Action.DROP}
+    checks = [ValueCheck(e.source_key, e.target, e.source_key, "equal") for e in plan.written()]
+    outcome = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", checks=checks)
+    document = outcome.to_json()
+    assert sorted(document["dropped_optimizer_state"]) == sorted(key + ATTR for key in slots)
+    (note,) = document["notes"]
+    assert "8 optimizer value(s)" in note and "fresh optimizer state" in note and "build the optimizer" in note
+    _print_outcome(outcome)
+    printed = capsys.readouterr().out
+    assert f"note: {note}" in printed
+    assert "values: 2 equal bit for bit, of 2 written" in printed and "overlapping" not in printed
+    assert "fresh optimizer state" in outcome_html(outcome) and "overlapping" not in outcome_html(outcome)
+
+
+def test_a_normalization_after_a_widened_layer_is_told_its_input_changed_once():
+    """The review's Keras model: Dense(32 -> 64 units), then BatchNormalization, whose
+    four vectors follow the Dense's width. The Dense's own size changed (units); the
+    normalization has no units (its input changed): said once per layer, not per weight."""
+    from ckpt_gui.diagnosis.suggestions import with_suggestions
+
+    facts = [
+        _matched("layers/dense/vars/0", [20, 32], [20, 64]),
+        _matched("layers/dense/vars/1", [32], [64]),
+        *(_matched(f"layers/batch_normalization/vars/{i}", [32], [64]) for i in range(4)),
+    ]
+    findings = with_suggestions([RestoreFinding.from_fact(f) for f in facts], name_based=False, keras=True)
+    said = {f.model_path: f.suggestions[0] for f in findings}
+    assert "the layer went from 32 to 64 units" in said["layers/dense/vars/0"]
+    assert said["layers/dense/vars/1"].endswith("the same change as layers/dense/vars/0 (see its advice)")
+    first = said["layers/batch_normalization/vars/0"]
+    assert "its input went from 32 to 64 features: the layer before it changed" in first and "units" not in first
+    for i in (1, 2, 3):
+        assert "the same change as layers/batch_normalization/vars/0" in said[f"layers/batch_normalization/vars/{i}"]
+
+
+def test_numbered_values_sort_by_number_in_the_report_and_the_plan():
+    slots = [_value("unmatched", f"optimizer/vars/{i}", [3], optimizer=True) for i in range(12)]
+    findings = [RestoreFinding.from_fact(f) for f in slots]
+    ranked = [f.checkpoint_key.removesuffix(ATTR) for f in sorted(findings, key=lambda f: f.attention_rank)]
+    assert ranked == [f"optimizer/vars/{i}" for i in range(12)]
+    plan, _entries = _plan(*slots)
+    assert [e.source_key.removesuffix(ATTR) for e in plan.entries] == ranked

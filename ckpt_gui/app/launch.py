@@ -7,7 +7,7 @@ import os
 import sys
 import tempfile
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -58,20 +58,27 @@ def run_gui(argv: list[str]) -> int:
         window.resize(*(args.size or (1440, 900)))
     window.show()
     gui_gc.settle()  # Qt's, pyqtgraph's and the window's objects: never walked again
-    if args.model:
-        script = os.path.abspath(args.model)
-        if args.path:  # a Keras weights file is diagnosed even where it cannot be shown
-            window.doctor.set_keras_file(args.path)
-        window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None)
-    if args.compare:
-        other = absolute(args.compare)  # a URL stays one
-        window.loaded.connect(lambda: window.compare.compare_with(other) if window.compare.diff is None else None)
+    act_once_loaded(window, args)
     window.browse.open_path(args.path or demo_path())
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     code = app.exec()
     end_if_work_lingers(code)
     return code
+
+
+def act_once_loaded(window: MainWindow, args: argparse.Namespace) -> None:
+    """``--model`` and ``--compare``: done once the checkpoint given with them is loaded,
+    not again for every checkpoint the user opens afterwards."""
+    once = Qt.ConnectionType.SingleShotConnection
+    if args.model:
+        script = os.path.abspath(args.model)
+        if args.path:  # a Keras weights file is diagnosed even where it cannot be shown
+            window.doctor.set_keras_file(args.path)
+        window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None, once)
+    if args.compare:
+        other = absolute(args.compare)  # a URL stays one
+        window.loaded.connect(lambda: window.compare.compare_with(other) if window.compare.diff is None else None, once)
 
 
 def start_collector(app: QApplication) -> None:

@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         self.report_panel.repair_requested.connect(self._propose_repair)
         self.repair.open_repaired.connect(self._open_repaired)
         compare.opened.connect(self._show_comparison)
-        self.picker.compare_requested.connect(lambda ref: compare.compare_with(ref.prefix))
+        self.picker.compare_requested.connect(compare.compare_in_folder)
         compare.closed.connect(self._show_browsing)
         compare.done.connect(self.compare_done)
 

@@ -105,6 +105,8 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
+    from ckpt_gui.repair.notes import value_counts
+
     counts = ", ".join(f"{n} {action}" for action, n in outcome.plan.counts().items() if n)
     print(f"plan: {counts}")
     if outcome.error is not None:
@@ -114,9 +116,7 @@ def _print_outcome(outcome) -> None:
             print(outcome.error.traceback, file=sys.stderr)
         return
     print(f"written: {outcome.written}")
-    equal = sum(1 for c in outcome.checks if c.result == "equal")
-    overlap = sum(1 for c in outcome.checks if c.result == "overlap")
-    print(f"values: {equal} equal bit for bit, {overlap} overlapping blocks copied, of {len(outcome.checks)} written")
+    print(f"values: {value_counts(outcome.checks)}")
     for check in outcome.checks:
         if check.result not in ("equal", "overlap"):
             print(f"  {check.result}: {check.source_key} -> {check.target}")
@@ -124,3 +124,5 @@ def _print_outcome(outcome) -> None:
         print(f"  not restored from the new checkpoint: {label}")
     print(f"record: {outcome.record}")
     print("verified: every model variable restores from the new checkpoint" if outcome.ok else "NOT verified")
+    for note in outcome.notes():
+        print(f"note: {note}")

@@ -91,6 +91,30 @@ def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
     return resolved
 
 
+def check_output_folder(output: str | os.PathLike[str], protected: Protected) -> str:
+    """The absolute, resolved folder to write several files into (a repaired checkpoint),
+    or a CheckpointError naming the folder as given if it is, or is inside, a protected
+    folder tree, or is a Keras file's folder."""
+    if storage.is_url(os.fspath(output)):
+        raise CheckpointError(os.fspath(output), f"{REMOTE_REFUSAL}; give a local folder")
+    given = os.path.abspath(os.path.expanduser(os.fspath(output)))
+    resolved = os.path.realpath(given)
+    if os.path.exists(resolved) and not os.path.isdir(resolved):
+        raise CheckpointError(given, "is not a folder")
+    identity = _identity(resolved)
+    if identity is not None and identity in _identities(protected.flat_folders):
+        raise CheckpointError(given, f"is the Keras file's folder: {REFUSAL}; choose another folder")
+    folder_ids = _identities(protected.folders)
+    for folder in _ancestors(resolved):
+        identity = _identity(folder)
+        if identity is not None and identity in folder_ids:
+            where = (
+                "the checkpoint folder" if folder == resolved else f"inside the checkpoint folder {shown_path(folder)}"
+            )
+            raise CheckpointError(given, f"is {where}: {REFUSAL}; choose another folder")
+    return resolved
+
+
 def write_file(output: str | os.PathLike[str], protected: Protected, write: Callable[[IO[bytes]], None]) -> str:
     """Check ``output``, then have ``write(f)`` fill a new file beside it and rename it
     into place; return the path written. An existing file is replaced, never truncated,

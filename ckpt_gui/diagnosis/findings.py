@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ckpt_gui.core.format.conventions import INTEGER_DTYPES, has_average_name, has_counter_name
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.tree import natural_key  # optimizer/vars/2 before optimizer/vars/10
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 
@@ -92,7 +93,7 @@ class RestoreFinding:
     @property
     def attention_rank(self) -> tuple:
         """Its place in the report: by status, model weights before optimizer state, by name."""
-        return (_RANK[self.status], self.optimizer, self.checkpoint_key or self.model_path or "")
+        return (_RANK[self.status], self.optimizer, natural_key(self.checkpoint_key or self.model_path or ""))
 
     @property
     def is_counter(self) -> bool:

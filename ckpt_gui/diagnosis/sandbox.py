@@ -68,6 +68,12 @@ def checkpoint_folders(prefix: str) -> tuple[str, ...]:
     return tuple(f for f in dict.fromkeys(folders) if not any(f.startswith(other + os.sep) for other in folders))
 
 
+def read_only_folders(prefix: str) -> tuple[str, ...]:
+    """The folders an attempt on ``prefix`` sees read-only where namespaces work (not the
+    home folder or the root, which are never made read-only): a repair cannot write there."""
+    return tuple(folder for folder in checkpoint_folders(prefix) if not _too_wide(folder))
+
+
 def why_unavailable() -> str | None:
     """Why attempts cannot see the folder read-only here, or None."""
     if not sys.platform.startswith("linux"):

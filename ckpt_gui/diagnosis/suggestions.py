@@ -11,6 +11,7 @@ from dataclasses import replace
 from ckpt_gui.core.format.conventions import INTEGER_DTYPES, OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.findings import RestoreFinding, Shape
 
 _NUMBER = re.compile(r"\d+")
@@ -31,16 +32,43 @@ def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bo
         if keras
         else "leave it out of the restore (status.expect_partial())"
     )
-    suggested = []
-    for finding in findings:
+    vector_layers = _vector_layers(findings)
+    said: dict[tuple[str, str], str] = {}  # (layer, change) -> the finding that said it: once per layer
+    suggested: list[RestoreFinding | None] = [None] * len(findings)
+    # In the report's order (vars/2 before vars/10): a layer's change is said at its first weight.
+    for index in sorted(range(len(findings)), key=lambda i: natural_key(findings[i].label)):
+        finding = findings[index]
         if finding.status == RestoreStatus.UNMATCHED:
             suggestions = _for_unused(finding, missing)
         elif finding.status == RestoreStatus.MISSING:
             suggestions = _for_missing(finding, unmatched)
+        elif finding.status == RestoreStatus.SHAPE_CONFLICT:
+            suggestions = [_shape_advice(finding, skip, vector_layers, said)]
         else:
             suggestions = _for_conflict(finding, skip)
-        suggested.append(replace(finding, suggestions=tuple(suggestions)))
+        suggested[index] = replace(finding, suggestions=tuple(suggestions))
     return suggested
+
+
+_KERAS_WEIGHT = re.compile(r"/vars/\d+$")  # a Keras 3 file's layers/<name>/vars/<n>
+
+
+def _layer_of(finding: RestoreFinding) -> str:
+    path = finding.model_path or finding.label
+    return _KERAS_WEIGHT.sub("", path) if _KERAS_WEIGHT.search(path) else path.rpartition("/")[0]
+
+
+def _vector_layers(findings: list[RestoreFinding]) -> set[str]:
+    """The layers whose every weight is a vector (BatchNormalization, LayerNormalization):
+    their size is the width of their input, never units of their own."""
+    ranks: dict[str, int] = {}
+    for finding in findings:
+        if finding.optimizer:
+            continue
+        rank = max(len(shape) for shape in (finding.checkpoint_shape, finding.model_shape, ()) if shape is not None)
+        layer = _layer_of(finding)
+        ranks[layer] = max(ranks.get(layer, 0), rank)
+    return {layer for layer, rank in ranks.items() if rank == 1}
 
 
 def _for_unused(value: RestoreFinding, missing: list[RestoreFinding]) -> list[str]:
@@ -80,8 +108,6 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding]) -> list[s
 
 
 def _for_conflict(entry: RestoreFinding, skip: str) -> list[str]:
-    if entry.status == RestoreStatus.SHAPE_CONFLICT:
-        return [_shape_advice(entry, skip)]
     if entry.status == RestoreStatus.DTYPE_CONFLICT and {entry.checkpoint_dtype, entry.model_dtype} <= INTEGER_DTYPES:
         # tf.Variable(1) is an int32; a step counter saved by Keras or tf.train is an int64.
         return [
@@ -105,7 +131,7 @@ def _for_conflict(entry: RestoreFinding, skip: str) -> list[str]:
     return []
 
 
-def _shape_advice(entry: RestoreFinding, skip: str) -> str:
+def _shape_advice(entry: RestoreFinding, skip: str, vector_layers: set[str], said: dict[tuple[str, str], str]) -> str:
     was, now = entry.checkpoint_shape or (), entry.model_shape or ()
     shapes = f"the checkpoint has {format_shape(was)}, the model {format_shape(now)}"
     if entry.optimizer:
@@ -114,7 +140,11 @@ def _shape_advice(entry: RestoreFinding, skip: str) -> str:
             "the kind that saved it (another class, or built over other variables); it cannot be restored: "
             "restore the model alone, or let the optimizer start afresh"
         )
-    change, own_size = _resize(was, now)
+    layer = _layer_of(entry)
+    change, own_size = _resize(was, now, layer in vector_layers)
+    first = said.setdefault((layer, change), entry.label) if change else entry.label
+    if first != entry.label:
+        return f"{shapes}: the same change as {first} (see its advice)"
     if not change:
         return f"{shapes}: build this variable with its old shape to restore it, or {skip} and train it anew"
     if own_size:
@@ -122,9 +152,10 @@ def _shape_advice(entry: RestoreFinding, skip: str) -> str:
     return f"{shapes} ({change}): it fits again once that is undone; otherwise {skip} and train it anew"
 
 
-def _resize(was: Shape, now: Shape) -> tuple[str, bool]:
+def _resize(was: Shape, now: Shape, vector_layer: bool = False) -> tuple[str, bool]:
     """Which dimension changed, in words, and whether it is the layer's own size (units,
-    filters) rather than the size of what it receives from the layer before it."""
+    filters) rather than the size of what it receives from the layer before it. A vector
+    of a ``vector_layer`` (a normalization's) has the width of the layer's input."""
     if not (was and now and len(was) == len(now)):
         return "", True
     changed = [i for i, (a, b) in enumerate(zip(was, now)) if a != b]
@@ -132,6 +163,8 @@ def _resize(was: Shape, now: Shape) -> tuple[str, bool]:
         return "", True
     i, rank = changed[0], len(was)
     a, b = was[i], now[i]
+    if rank == 1 and vector_layer:
+        return f"its input went from {a} to {b} features: the layer before it changed", False
     if rank <= 2 and i == rank - 1:
         return f"the layer went from {a} to {b} units", True
     if rank == 2:  # a dense kernel [inputs, units]

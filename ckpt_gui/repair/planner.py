@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.cause_facts import model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.repair.pairing import Pairing, foreign_optimizer_roots, pair_values
@@ -31,12 +32,12 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
         for index, finding in enumerate(findings)
         if finding.checkpoint_key
     ]
-    entries.sort(key=lambda e: (e.action != Action.MAP, e.source_key))
+    entries.sort(key=lambda e: (e.action != Action.MAP, natural_key(e.source_key)))  # vars/2 before vars/10
     written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
     kept = {e.target: e for e in entries if e.action == Action.KEEP_INITIAL}
     initial = [
         InitialVariable(path, _initial_reason(path, kept, pairing), shape, dtype)
-        for path, (shape, dtype) in sorted(model_variables.items())
+        for path, (shape, dtype) in sorted(model_variables.items(), key=lambda item: natural_key(item[0]))
         if path not in written
     ]
     notes = [f"proposed from the diagnosis of {report.checkpoint} with {report.script}"]

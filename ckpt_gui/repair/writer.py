@@ -19,12 +19,14 @@ import numpy as np
 
 from ckpt_gui import __version__
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.core.write_guard import Protected, check_output, write_file
+from ckpt_gui.core.write_guard import Protected, check_output, check_output_folder, write_file
 from ckpt_gui.diagnosis.findings import AttemptError, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from ckpt_gui.diagnosis.sandbox import read_only_folders
+from ckpt_gui.repair.notes import dropped_optimizer_state, outcome_notes
 from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan
 
 RECORD_NAME = "repair.json"
@@ -75,6 +77,16 @@ class RepairOutcome:
             and all(check.result in ("equal", "overlap") for check in self.checks)
         )
 
+    @property
+    def dropped_optimizer_state(self) -> list[str]:
+        """The optimizer's values (slots, its step counter) the plan drops: a model that
+        restores is not a training run that resumes where it stopped."""
+        return dropped_optimizer_state(self.plan)
+
+    def notes(self) -> list[str]:
+        """What the user should know beyond "verified", in plain words."""
+        return outcome_notes(self.plan)
+
     def to_json(self) -> dict:
         return {
             "ok": self.ok,
@@ -90,6 +102,8 @@ class RepairOutcome:
                 "values": [check.to_json() for check in self.checks],
             },
             "record": self.record,
+            "dropped_optimizer_state": self.dropped_optimizer_state,
+            "notes": self.notes(),
         }
 
 
@@ -105,15 +119,20 @@ class RepairRequest:
 
 def prepare_output(ckpt: Checkpoint, output: str, force: bool) -> str:
     """The output folder, absolute, after the write guard: never the checkpoint's folder
-    (or inside it), never over an existing checkpoint unless ``force``."""
-    protected = Protected.of(ckpt)
-    folder = os.path.dirname(check_output(os.path.join(output, "checkpoint"), protected))
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise CheckpointError(output, "is not a folder")
+    (or inside it), never inside a folder the doctor keeps read-only while it writes
+    (a Keras file's folder tree), never over an existing checkpoint unless ``force``.
+    Checked before any TensorFlow starts; every refusal names the folder as given."""
+    folder = check_output_folder(output, Protected.of(ckpt))
+    for held in read_only_folders(ckpt.prefix):
+        if folder == held or folder.startswith(held + os.sep):
+            raise CheckpointError(
+                output, f"is inside {shown_path(held)}, the checkpoint's folder, which the doctor keeps read-only "
+                "while the repair runs (so the model script cannot change the checkpoint): choose a folder outside it"
+            )  # fmt: skip
     if not force and os.path.isdir(folder):
         held = [name for name in os.listdir(folder) if name == "checkpoint" or name.endswith(".index")]
         if held:
-            raise CheckpointError(folder, f"already holds a checkpoint ({', '.join(sorted(held)[:3])}): "
+            raise CheckpointError(output, f"already holds a checkpoint ({', '.join(sorted(held)[:3])}): "
                                   "choose an empty folder, or --force to write beside it")  # fmt: skip
     return folder
 
@@ -153,10 +172,17 @@ def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairO
     repair = {"entries": [entry.to_json() for entry in plan.entries], "output": output}
     if ckpt.keras is not None:  # a Keras weights file: the model's save_weights writes one file
         repair["output_file"] = keras_output(ckpt, output, request.force)
-    # Warm: the verification's child imports TensorFlow while this one writes.
     diagnoser = Diagnoser(keep_warm=True)
     try:
-        result = diagnoser.run(dataclasses.replace(base, repair=repair), on_phase, cancelled)
+        writing = _step_phases(on_phase, "1/2 writing the repaired checkpoint")
+
+        def write_phase(phase: str) -> None:
+            # The verification's child imports TensorFlow alongside the writing one (the
+            # attempt has taken its child by its first phase: this one waits for the next).
+            diagnoser.warm_up(base.python, base.allow_gpu)
+            writing(phase)
+
+        result = diagnoser.run(dataclasses.replace(base, repair=repair), write_phase, cancelled)
         if result.error is not None or result.facts is None:
             outcome.error = AttemptError.from_fact(result.error or {"type": "Error", "message": "no report"})
             return outcome
@@ -164,12 +190,27 @@ def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairO
         written_keys = result.facts["repair"].get("written_keys")  # a Keras file's: its keys follow the model
         diagnoser.keep_warm = False  # the verification's child is warm already; none after it
         verify_request = dataclasses.replace(base, checkpoint=outcome.written, repair=None)
-        outcome.verification = build_report(verify_request, diagnoser.run(verify_request, on_phase, cancelled))
+        verifying = _step_phases(on_phase, "2/2 verifying the new checkpoint")
+        verifying("waiting for TensorFlow")  # the warm child's import phases came before this attempt
+        outcome.verification = build_report(verify_request, diagnoser.run(verify_request, verifying, cancelled))
     finally:
         diagnoser.close()
+    if on_phase is not None:
+        on_phase("comparing the written values with the source's")
     outcome.checks = compare_values(ckpt, Checkpoint.open(outcome.written), plan, outcome.verification, written_keys)
     outcome.record = _write_record(outcome, request.script, Protected.of(ckpt))
     return outcome
+
+
+def _step_phases(on_phase, step: str):
+    """The attempt's phases, each said with the step it belongs to: both steps start a
+    TensorFlow child ("importing TensorFlow" twice would look like no progress)."""
+
+    def report(phase: str) -> None:
+        if on_phase is not None:
+            on_phase(f"{step}: {phase}")
+
+    return report
 
 
 def compare_values(

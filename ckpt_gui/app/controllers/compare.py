@@ -74,11 +74,21 @@ class CompareController(Controller):
             return
         self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
 
-    def compare_with(self, path_b: str) -> None:
-        """A = the checkpoint shown, B = ``path_b`` (anything inspect accepts)."""
+    def compare_in_folder(self, ref) -> None:
+        """The checkpoint shown and another of its folder (the picker's "Compare with
+        this"): the older is A (before), the newer B (after), whichever is shown."""
         if self.ckpt is None:
             return
-        a = self.ckpt
+        refs = list(self.ckpt.checkpoints)
+        newer = ref in refs and self.ckpt.ref in refs and refs.index(ref) > refs.index(self.ckpt.ref)
+        self.compare_with(ref.prefix, shown_is_a=newer or ref not in refs)
+
+    def compare_with(self, path_b: str, shown_is_a: bool = True) -> None:
+        """A = the checkpoint shown, B = ``path_b`` (anything inspect accepts); the
+        other way round unless ``shown_is_a``."""
+        if self.ckpt is None:
+            return
+        shown = self.ckpt
         self.starting.emit()
 
         def load(context: JobContext):
@@ -86,7 +96,8 @@ class CompareController(Controller):
             return Checkpoint.open(path_b)
 
         self.runner.submit(
-            "open_b", load, lambda b: self.compare(a, b), self._cannot_compare,
+            "open_b", load, lambda other: self.compare(shown, other) if shown_is_a else self.compare(other, shown),
+            self._cannot_compare,
             label=f"Opening {os.path.basename(path_b)}",
         )  # fmt: skip
 

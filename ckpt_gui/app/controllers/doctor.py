@@ -53,7 +53,8 @@ class DoctorController(Controller):
         super().__init__(banner, window)
         self.report_panel = report_panel
         self.ckpt: Checkpoint | KerasFile | None = None
-        self.script: str | None = None
+        self.script: str | None = None  # the model script, kept for checkpoints of one folder
+        self.script_folder: str | None = None  # that folder: another folder's checkpoint forgets the script
         self.report: RestoreReport | None = None  # the last report, for self.ckpt
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
         self._expected: RestoreReport | None = None  # a report made elsewhere (a repair's verification)
@@ -66,23 +67,33 @@ class DoctorController(Controller):
         report_panel.export_requested.connect(self.export_report)
 
     def set_checkpoint(self, ckpt: Checkpoint | KerasFile) -> None:
-        """Another checkpoint is shown: the report stays only if it was made for it."""
+        """Another checkpoint is shown: the report stays only if it was made for it, the
+        script only if it is a checkpoint of the same folder (ckpt-2 after ckpt-4): a
+        script is never run, nor offered, against an unrelated checkpoint."""
         if self.ckpt is None or self.ckpt.prefix != ckpt.prefix:
             self.banner.hide()  # a failed attempt, or "open a checkpoint first": about another state
         self.ckpt = ckpt
         expected, self._expected = self._expected, None
         if expected is not None and expected.checkpoint == ckpt.prefix:
+            self.script_folder = _folder_of(ckpt)  # a repair's output: verified with this script
             self._adopt(expected)
             return
-        if self.report is None:
+        same_folder = self.script_folder is not None and _folder_of(ckpt) == self.script_folder
+        if not same_folder:
+            self._forget_script()
+        if self.report is None or self.report.checkpoint == ckpt.prefix:
+            if self.report is not None:
+                self.statuses_changed.emit(self.report.variables)
             return
-        made_for = self.report.checkpoint
-        if made_for != ckpt.prefix:
-            name = os.path.basename(made_for)
+        name = os.path.basename(self.report.checkpoint)
+        if same_folder:
             self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.")
-            self.report = None
         else:
-            self.statuses_changed.emit(self.report.variables)
+            self.report_panel.clear(
+                f"The last report was for {name}, in another folder: Restore > Diagnose restore... (Ctrl+D) "
+                "to choose the model script for this checkpoint."
+            )
+        self.report = None
 
     def expect_report(self, report: RestoreReport | None) -> None:
         """Show ``report`` (a repair's verification) once its checkpoint is shown."""
@@ -113,7 +124,9 @@ class DoctorController(Controller):
 
     def choose_script(self) -> None:
         self._diagnoser().warm_up(self._python(), allow_gpu())  # TensorFlow imports while the user picks the file
-        start = self.script or str(settings.settings().value("last_script", settings.last_folder()))
+        # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
+        last = str(settings.settings().value("last_script", "") or "")
+        start = self.script or (os.path.dirname(last) if last else settings.last_folder())
         path, _ = QFileDialog.getOpenFileName(
             self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
         )
@@ -158,6 +171,7 @@ class DoctorController(Controller):
         self.started.emit()
         self.report_panel.show_running(os.path.basename(script))
         ckpt = self.ckpt
+        self.script_folder = _folder_of(ckpt)
 
         keras = keras_file_kind(ckpt.prefix) is not None  # model.load_weights(FILE), however it was opened
 
@@ -233,6 +247,11 @@ class DoctorController(Controller):
         self.script = script
         self._watcher.addPath(script)
 
+    def _forget_script(self) -> None:
+        if self.script and self.script in self._watcher.files():
+            self._watcher.removePath(self.script)
+        self.script = self.script_folder = None
+
     def _script_changed(self, path: str) -> None:
         if os.path.exists(path) and path not in self._watcher.files():
             self._watcher.addPath(path)  # editors that save by renaming drop the watch
@@ -252,6 +271,13 @@ class DoctorController(Controller):
     def _python(self) -> str:
         value = settings.settings().value("python", "")
         return value if isinstance(value, str) and value else sys.executable
+
+
+def _folder_of(ckpt: Checkpoint | KerasFile) -> str:
+    """The folder a checkpoint belongs to: its checkpoints share a model script."""
+    location = getattr(ckpt, "location", None)
+    folder = location.directory if location is not None else os.path.dirname(ckpt.prefix)
+    return folder if is_url(folder) else os.path.realpath(folder)
 
 
 def _timeout() -> float:

@@ -147,6 +147,7 @@ class RepairController(Controller):
 
     def open_result(self) -> None:
         if self.outcome is not None and self.outcome.written:
+            self.dialog.close()  # its plan is the source's: the window now shows the repaired checkpoint
             self.open_repaired.emit(self.outcome.written, self.outcome.verification)
 
     # -- results -------------------------------------------------------------------------------

@@ -92,9 +92,11 @@ class PairPanel(QWidget):
         layout.addWidget(self.plots, 1)
         theme.follow(self)
 
-    def show_pair(self, pair: Pair | None) -> None:
-        """The numbers known so far (before the histograms arrive)."""
+    def show_pair(self, pair: Pair | None, values: list[tuple[str, str]] = ()) -> None:
+        """The numbers known so far (before the histograms arrive), and ``values``: a
+        pair of single values, as text."""
         self.view = None
+        self.plots.setVisible(not values)
         if pair is None:
             self.title.setText("Select a pair to compare its values.")
             _fill(self.numbers, [])
@@ -108,14 +110,14 @@ class PairPanel(QWidget):
         if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
             text += f"{muted}in B: {_breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
         self.title.setText(text)
-        rows = _numbers(pair)
+        rows = [*_numbers(pair), *values]
         guess = self.note_of(pair)
         if guess is not None:
             rows.append(("Paired by", guess.replace("/", "/\u200b")))
         _fill(self.numbers, rows)
 
     def show_view(self, view: PairView) -> None:
-        self.show_pair(view.pair)
+        self.show_pair(view.pair, _single_values(view.scalars) if view.scalars is not None else [])
         self.view = view
         self._clear_plots()
         self._show_histograms(view)
@@ -196,6 +198,20 @@ def _legend_title() -> str:
         return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
 
     return f"{swatch(COLOUR_A, 'A')} and {swatch(COLOUR_B, 'B')}"
+
+
+def _single_values(scalars: tuple[object, object]) -> list[tuple[str, str]]:
+    a, b = scalars
+    rows = [("Value in A", _value_text(a)), ("Value in B", _value_text(b))]
+    if all(isinstance(v, (int, float)) for v in scalars):
+        rows.append(("B - A", _value_text(b - a)))
+    return rows
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else format_number(value)
 
 
 def _numbers(pair: Pair) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 
 class CheckpointPicker(QComboBox):
     ref_selected = Signal(object)  # CheckpointRef
-    compare_requested = Signal(object)  # CheckpointRef: compare the one shown (A) with it (B)
+    compare_requested = Signal(object)  # CheckpointRef: compare the one shown with it (the older is A)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -56,7 +56,7 @@ class CheckpointPicker(QComboBox):
         menu.addAction("Open", lambda: self._choose(row))
         compare = menu.addAction("Compare with this", lambda: self.compare_requested.emit(ref))
         compare.setEnabled(row != self.shown_row)
-        compare.setToolTip("A: the checkpoint shown, B: this one")
+        compare.setToolTip("The checkpoint shown and this one: the older is A (before), the newer B (after)")
         return menu
 
     def contextMenuEvent(self, event) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.repair.notes import value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
 COLUMNS = ["Accept", "Source key", "Action", "Target", "Reason"]
@@ -226,12 +227,10 @@ def outcome_html(outcome) -> str:
         return f"<b>Writing failed</b>: {html.escape(outcome.error.kind)}: {html.escape(outcome.error.message[:600])}"
     verification = outcome.verification
     summary = ", ".join(f"{n} {s.value}" for s, n in verification.summary.items() if n) if verification else ""
-    equal = sum(1 for c in outcome.checks if c.result == "equal")
-    overlap = sum(1 for c in outcome.checks if c.result == "overlap")
     lines = [
         f"Written: <b>{html.escape(outcome.written or '')}</b>",
         f"Verification (the doctor on the new checkpoint): {html.escape(summary)}",
-        f"Values: {equal} equal bit for bit, {overlap} overlapping blocks copied, of {len(outcome.checks)} written",
+        f"Values: {html.escape(value_counts(outcome.checks))}",
     ]
     lines += [f"{html.escape(c.result)}: {html.escape(c.source_key)} \u2192 {html.escape(c.target)}"
               for c in outcome.checks if c.result not in ("equal", "overlap")]  # fmt: skip
@@ -241,4 +240,5 @@ def outcome_html(outcome) -> str:
         if outcome.ok
         else "<b>NOT verified</b>: see the lines above."
     )
+    lines += [f"<b>Note</b>: {html.escape(note)}" for note in outcome.notes()]
     return "<br>".join(lines)

@@ -27,6 +27,7 @@ class PairView:
     image_a: np.ndarray | None = None
     image_b: np.ndarray | None = None
     image_diff: np.ndarray | None = None
+    scalars: tuple[object, object] | None = None  # a pair of single values: shown as numbers, not histograms
 
 
 def pair_view(
@@ -40,6 +41,10 @@ def pair_view(
     a_ok = pair.a is not None and pair.a.dtype.is_numeric
     b_ok = pair.b is not None and pair.b.dtype.is_numeric
     if not (a_ok or b_ok):
+        return view
+    if a_ok and b_ok and pair.a.num_elements == 1 and pair.b.num_elements == 1:
+        # One value a side: one-bar histograms (of fractional counts, spread over bins) say nothing.
+        view.scalars = (diff.a.read(pair.a.key).reshape(-1)[0].item(), diff.b.read(pair.b.key).reshape(-1)[0].item())
         return view
     bins = bins_for(bins, max(v.num_elements for v in (pair.a, pair.b) if v is not None))
     # One range for both sides, so their bins are the same bins.
