@@ -212,3 +212,16 @@ def test_the_colour_bar_labels_any_range_with_readable_distinct_numbers(qtbot, n
 def test_the_colour_bar_of_a_constant_plane_names_its_value(qtbot, value):
     labels = _bar_labels(qtbot, np.full((4, 5), value, dtype=np.float32))
     assert len(labels) == 1 and math.isclose(float(labels[0]), float(np.float32(value)), rel_tol=1e-5), labels
+
+
+def test_the_index_axes_of_a_one_column_matrix_are_not_scaled(qtbot):
+    # pyqtgraph scales a small range with an SI prefix: "axis 1 (x0.001)" on a [42, 1] kernel.
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(420, 260)
+    panel.show()
+    panel.show_value(np.linspace(-0.4, 0.4, 42, dtype=np.float32).reshape(42, 1), "x")
+    for side in ("left", "bottom"):
+        axis = panel.image_plot.getAxis(side)
+        qtbot.waitUntil(lambda axis=axis: axis.labelText.startswith("axis"), timeout=5000)
+        assert "(x" not in axis.labelString() and axis.autoSIPrefixScale == 1.0, axis.labelString()

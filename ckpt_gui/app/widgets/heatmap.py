@@ -27,6 +27,9 @@ class IndexAxis(pg.AxisItem):
         # The first index sits half a cell from the edge: let its label overhang a
         # little rather than be dropped.
         self.setStyle(hideOverlappingLabels=12)
+        # An index is a count, never scaled: pyqtgraph would label a one-column
+        # matrix's axis "axis 1 (x0.001)".
+        self.enableAutoSIPrefix(False)
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
         levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
