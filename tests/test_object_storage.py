@@ -454,6 +454,17 @@ def test_a_message_during_the_progress_line_is_a_whole_line():
     ]
 
 
+def test_the_progress_line_waits_for_the_reader_being_imported(monkeypatch):
+    """The progress thread may look while another thread still imports the remote
+    reader: no counter yet is no bytes yet, not an AttributeError's traceback."""
+    import types
+
+    from ckpt_gui.cli import fetch_progress
+
+    monkeypatch.setitem(sys.modules, "ckpt_gui.core.format.remote", types.ModuleType("half imported"))
+    assert fetch_progress._fetched() == 0
+
+
 def remote_block() -> int:
     from ckpt_gui.core.format import remote
 
