@@ -619,6 +619,21 @@ def test_a_silent_endpoint_is_said_after_the_probes_deadline():
     )
 
 
+def test_no_probe_behind_a_proxy(monkeypatch):
+    """Behind a proxy the endpoint is not reached directly: the probe would refuse what
+    the proxy serves, so it is skipped (the backend's own answer then)."""
+    from ckpt_gui.core.format import remote_probe
+    from ckpt_gui.core.format.errors import StorageError
+
+    url = f"http://127.0.0.1:{_closed_port()}/run/ckpt-3"
+    with pytest.raises(StorageError, match="cannot connect to the web server"):
+        remote_probe.check_reachable(None, url)
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
+    remote_probe.check_reachable(None, url)  # no probe: nothing raised
+
+
 def test_https_says_access_denied_not_no_checkpoint(s3):
     """A web server that refuses (HTTP 403: moto's private object) is not a missing file."""
     boto3 = pytest.importorskip("boto3")
