@@ -625,11 +625,11 @@ def test_no_probe_behind_a_proxy(monkeypatch):
     from ckpt_gui.core.format import remote_probe
     from ckpt_gui.core.format.errors import StorageError
 
+    for name in ("no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     url = f"http://127.0.0.1:{_closed_port()}/run/ckpt-3"
     with pytest.raises(StorageError, match="cannot connect to the web server"):
         remote_probe.check_reachable(None, url)
-    for name in ("no_proxy", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
     remote_probe.check_reachable(None, url)  # no probe: nothing raised
 
