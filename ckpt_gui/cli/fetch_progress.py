@@ -57,8 +57,10 @@ class _ProgressLine:
 
 
 def _fetched() -> int:
-    remote = sys.modules.get(_REMOTE)
-    return remote.bytes_fetched() if remote is not None else 0
+    # Seen from this thread, the module may be in sys.modules half imported: ask for
+    # the counter only once it is defined.
+    count = getattr(sys.modules.get(_REMOTE), "bytes_fetched", None)
+    return count() if count is not None else 0
 
 
 @contextmanager
@@ -73,10 +75,13 @@ def fetch_progress(force: bool = False) -> Iterator[None]:
     done = threading.Event()
 
     def poll() -> None:
-        while not done.wait(INTERVAL_S):
-            fetched = _fetched()
-            if fetched:
-                line.draw(f"ckpt-gui: {format_bytes(fetched)} fetched from object storage")
+        try:
+            while not done.wait(INTERVAL_S):
+                fetched = _fetched()
+                if fetched:
+                    line.draw(f"ckpt-gui: {format_bytes(fetched)} fetched from object storage")
+        except Exception:  # noqa: BLE001 - a progress line is never worth a traceback: it stops
+            return
 
     thread = threading.Thread(target=poll, name="ckpt-gui-fetch-progress", daemon=True)
     sys.stderr = line
