@@ -120,6 +120,67 @@ def test_a_user_working_in_the_key_view_keeps_it_as_they_left_it(qtbot, window, 
     assert panel.current_view == "objects" and panel.selected_node().variable.key == chosen.variable.key
 
 
+def test_every_step_of_an_open_is_reported_with_progress(qtbot, window, checkpoints, monkeypatch):
+    """The status bar names each step as it starts; the progress bar is determinate
+    throughout (never only a busy indicator) and only moves forward, to its end."""
+    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # every step, the key view first included
+    messages, bar = [], []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.browse.runner.progress_changed.connect(lambda _label, done, total: bar.append((done, total)))
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+    steps = [name for name in opening.STEPS if any(name.lower() in m for m in messages)]
+    assert steps == list(opening.STEPS), messages
+    reported = [(done, total) for done, total in bar if total or done]  # submit's own (0, 0) aside
+    assert reported and all(total == opening.SCALE for _done, total in reported)
+    done = [d for d, _total in reported]
+    assert done == sorted(done) and done[-1] == opening.SCALE
+
+
+def test_cancel_while_the_object_graph_is_decoded_keeps_the_key_view(
+    qtbot, window, checkpoints, held_graph, listed_keys
+):
+    """Cancel during the decoding (held here, as a large graph's seconds): the open ends
+    at once, though the decoder cannot be stopped mid-call, and the key view stays as
+    the checkpoint's only view, the banner saying the object graph was not read."""
+    browse, panel = window.browse, window.tree_panel
+    _open_keys_first(qtbot, window, checkpoints / "keras_seq")
+    step = opening.DECODING_GRAPH.lower()
+    qtbot.waitUntil(lambda: step in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    assert window.cancel_button.isVisible()
+    with qtbot.waitSignal(window.loaded, timeout=5_000):  # the graph is still held: not waited for
+        window.cancel_button.click()
+    assert not held_graph.is_set()
+    assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
+    assert sorted(panel.tree.by_key) == sorted(listed_keys)
+    assert browse.ckpt.graph_error is not None and "cancelled" in str(browse.ckpt.graph_error)
+    assert all(not v.object_paths for v in browse.ckpt.variables)  # as the index lists them, not decoded
+    assert "cancelled" in window.banner.text and "object graph" in window.banner.text
+    qtbot.waitUntil(lambda: not browse.runner.is_running("open"), timeout=WAIT_MS)
+
+
+def test_cancel_while_the_index_is_read_leaves_the_window_as_it_was(qtbot, window, checkpoints, monkeypatch):
+    """Before anything is shown, a cancel stops the open and says so; nothing is replaced."""
+    gate = threading.Event()
+    read = Checkpoint.open
+
+    def held(cls, path, progress=None):
+        gate.wait(WAIT_MS / 1000)
+        return read(path, progress)
+
+    monkeypatch.setattr(Checkpoint, "open", classmethod(held))
+    try:
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+        qtbot.waitUntil(lambda: opening.READING_INDEX.lower() in window.statusBar().currentMessage(), timeout=WAIT_MS)
+        window.cancel_button.click()
+        with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+            gate.set()
+    finally:
+        gate.set()
+    assert window.browse.ckpt is None and window.tree_panel.tree is None
+    assert window.statusBar().currentMessage() == "Opening cancelled"
+
+
 def _facts(details) -> list[str]:
     """The labels of the Details panel's facts."""
     grid = details.facts

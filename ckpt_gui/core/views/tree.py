@@ -46,6 +46,8 @@ from ckpt_gui.core.views.restore_finding import TreeFinding
 __all__ = ["GROUP", "MODEL_ONLY", "SLOT", "VARIABLE", "NodePaths", "TreeNode", "natural_key"]
 
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
+PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
+Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
 Hints = dict[tuple[str, ...], str]  # a group's path -> the layer name shown beside it
 
 
@@ -219,21 +221,21 @@ def _dtype_name(node: TreeNode) -> str:
     return (node.finding.model_dtype if node.finding is not None else None) or ""
 
 
-def object_tree(ckpt: Checkpoint) -> VariableTree:
+def object_tree(ckpt: Checkpoint, progress: Progress = None) -> VariableTree:
     """The object-graph view (falls back to the key view without an object graph)."""
     with gc_paused():  # a node per path component, no cycles to collect
-        return _object_tree(ckpt)
+        return _object_tree(ckpt, progress)
 
 
-def _object_tree(ckpt: Checkpoint) -> VariableTree:
+def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
     graph = ckpt.object_graph
     if graph is None:
-        return key_tree(ckpt.variables)
+        return key_tree(ckpt.variables, progress)
     leaves: list[TreeNode] = []
     hints: Hints = {}
     node_of_variable_node: dict[int, TreeNode] = {}
     slots: list[tuple[Variable, int, str, int]] = []
-    for variable in ckpt.variables:
+    for variable in _reporting(ckpt.variables, progress):
         found = graph.attribute_of_key(variable.key)
         link = graph.slots.get(found[0]) if found is not None else None
         if found is not None and link is not None and variable.object_paths[:1] != ():
@@ -294,7 +296,7 @@ class CheckpointTrees(dict):
     while the object graph was decoded): it is kept, its leaves given the variables
     with their object paths."""
 
-    def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None) -> None:
+    def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None, progress: Progress = None) -> None:
         if keys is not None:
             variables = {v.key: v for v in ckpt.variables}
             for node in keys.by_key.values():  # the same key, dtype and shape: one reference swapped each
@@ -302,12 +304,12 @@ class CheckpointTrees(dict):
         if ckpt.keras is not None:  # Keras names in the object view, the HDF5 paths in the key view
             super().__init__(objects=keras_tree(ckpt), **({"keys": keys} if keys is not None else {}))
         elif ckpt.object_graph is None:
-            keys = keys or key_tree(ckpt.variables)
+            keys = keys or key_tree(ckpt.variables, progress)
             super().__init__(objects=keys, keys=keys)
         elif keys is not None:
-            super().__init__(objects=object_tree(ckpt), keys=keys)
+            super().__init__(objects=object_tree(ckpt, progress), keys=keys)
         else:
-            super().__init__(objects=object_tree(ckpt))
+            super().__init__(objects=object_tree(ckpt, progress))
         self._variables = ckpt.variables
 
     def get(self, name, default=None):
@@ -339,16 +341,28 @@ def keras_tree(ckpt: Checkpoint) -> VariableTree:
     return VariableTree(leaves)
 
 
-def key_tree(variables: list[Variable]) -> VariableTree:
+def key_tree(variables: list[Variable], progress: Progress = None) -> VariableTree:
     """The raw-key view: keys split on ``/``."""
     with gc_paused():
-        return _key_tree(variables)
+        return _key_tree(variables, progress)
 
 
-def _key_tree(variables: list[Variable]) -> VariableTree:
+def _reporting(variables: list[Variable], progress: Progress) -> Iterator[Variable]:
+    """``variables``, calling ``progress`` every PROGRESS_STEP of them."""
+    if progress is None or len(variables) <= PROGRESS_STEP:
+        yield from variables
+        return
+    total = len(variables)
+    for start in range(0, total, PROGRESS_STEP):
+        progress(start, total)
+        yield from variables[start : start + PROGRESS_STEP]
+    progress(total, total)
+
+
+def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
     leaves: list[TreeNode] = []
     paths: set[str] = set()
-    for variable in variables:
+    for variable in _reporting(variables, progress):
         key = variable.key
         if key.endswith(VARIABLE_VALUE_SUFFIX):
             key = key[: -len(VARIABLE_VALUE_SUFFIX)]
