@@ -66,31 +66,48 @@ def _lanes_submitted(monkeypatch, browse) -> list[str]:
     return lanes
 
 
-def test_key_view_first_then_the_object_view_with_the_selection_kept(
+def test_key_view_first_then_the_object_view_with_the_first_selection(
     qtbot, window, checkpoints, held_graph, listed_keys, monkeypatch
 ):
     browse, panel = window.browse, window.tree_panel
     lanes = _lanes_submitted(monkeypatch, browse)
     _open_keys_first(qtbot, window, checkpoints / "keras_seq")
-    # Shown from the index alone: the keys as TensorFlow lists them, the object graph not read.
+    # Shown from the index alone: the keys as TensorFlow lists them, the object graph not read,
+    # no variable selected yet (nothing read, no plot drawn while the graph is decoded).
     assert not browse.ckpt.graph_decoded
     assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
     assert sorted(panel.tree.by_key) == sorted(listed_keys)
-    selected = panel.selected_node()
-    assert selected is not None and len(selected.variable.shape) >= 2  # the largest matrix, as always
-    assert not selected.variable.object_paths and "reading the object graph" in window.statusBar().currentMessage()
-    key = selected.variable.key
+    assert panel.selected_node() is None and browse.current is None
+    assert "reading the object graph" in window.statusBar().currentMessage()
+    assert "histogram" not in lanes and "values" not in lanes
 
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         held_graph.set()
     assert panel.current_view == "objects" and panel.objects_button.isEnabled()
     node = panel.selected_node()
-    assert node is panel.tree.by_key[key] and node.variable.object_paths  # the same variable, its object path known
-    assert browse.current is node
+    assert node is not None and len(node.variable.shape) >= 2  # the largest matrix, as always
+    assert node.variable.object_paths and browse.current is node
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    # Its values and histogram were computed once, for the key view's row: not again.
     assert lanes.count("histogram") == 1 and lanes.count("values") == 1
     assert window.histogram.histogram is not None and window.tensor.value is not None
+
+
+def test_the_selection_of_the_checkpoint_before_is_kept_through_both_views(
+    qtbot, window, checkpoints, held_graph, monkeypatch
+):
+    """Opening another save of the same model: the variable selected stays selected in
+    the key view shown first, and in the object view after it."""
+    browse, panel = window.browse, window.tree_panel
+    held_graph.set()
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        browse.open_path(str(checkpoints / "keras_seq"))
+    key = panel.selected_node().variable.key
+    held_graph.clear()
+    _open_keys_first(qtbot, window, checkpoints / "keras_seq")
+    assert panel.current_view == "keys" and panel.selected_node() is panel.tree.by_key[key]
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    assert panel.current_view == "objects" and panel.selected_node() is panel.tree.by_key[key]
 
 
 def test_a_user_working_in_the_key_view_keeps_it_as_they_left_it(qtbot, window, checkpoints, held_graph, listed_keys):

@@ -364,8 +364,7 @@ class TreePanel(QWidget):
         self.dtype_box.addItem(ALL_DTYPES)
         tree = self.trees.get("objects")  # the same variables as the key view, which may not be built yet
         if tree is not None:
-            names = sorted({node.variable.dtype.name for node in tree.by_key.values()})
-            self.dtype_box.addItems(names)
+            self.dtype_box.addItems(tree.dtype_names)
         self.dtype_box.blockSignals(False)
 
     def _selected_key(self) -> str | None:
