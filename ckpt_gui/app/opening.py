@@ -25,7 +25,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.views.lazy_node import place
-from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, first_to_show, key_tree
+from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, default_open, first_to_show, key_tree
 
 # An object graph this large (about 5,000 variables) is decoded while the key view is
 # shown; a smaller one is decoded at once (showing two views in turn would flicker).
@@ -145,6 +145,7 @@ def _key_view(ckpt: Checkpoint, progress: Callable[[int, int], None] | None = No
     The object view selects it when it comes.)"""
     keys = key_tree(ckpt.key_variables, progress)
     _ = keys.dtype_names, keys.variable_bytes  # worked out here, not on the GUI thread
+    default_open(keys)  # the levels the view opens first, made here too
     return keys
 
 
@@ -157,6 +158,7 @@ def build_trees(
     (the tree is not shown yet). ``progress(done, total)``: variables placed."""
     trees = CheckpointTrees(ckpt, keys, progress)
     _ = trees["objects"].dtype_names, trees["objects"].variable_bytes  # here, not on the GUI thread
+    default_open(trees["objects"])  # the levels the view opens first
     first = first_to_show(trees["objects"])
     if first is not None:
         place(first)
