@@ -141,10 +141,9 @@ class BrowseController(Controller):
         if isinstance(part, KeysFirst):
             self._show_keys_first(part)
             return
-        step = f"{part.name.lower()} (step {part.number} of {len(STEPS)})"
-        if self._early is not None:  # the key view is shown: its facts stay in the message
-            shown = "checkpoint keys shown meanwhile"
-            self.status.emit(f"{self._early_facts}; reading the object graph ({shown}): {step}...")
+        step = f"{part.name.lower()}, step {part.number} of {len(STEPS)}"
+        if self._early is not None:  # the key view is shown: its facts stay in the message (short: 1024 px)
+            self.status.emit(f"{self._early_facts}; reading the object graph: {step}...")
         else:
             self.status.emit(f"{self._opening}: {step}...")
 
