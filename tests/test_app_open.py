@@ -198,6 +198,21 @@ def test_cancel_while_the_index_is_read_leaves_the_window_as_it_was(qtbot, windo
     assert window.statusBar().currentMessage() == "Opening cancelled"
 
 
+def test_the_view_opens_the_levels_the_open_job_made(qtbot, window, checkpoints):
+    """The tree view expands exactly the groups core's default_open names (whose levels
+    the open job made off the GUI thread), and nothing else."""
+    from ckpt_gui.core.views.tree import default_open
+
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "many"))
+    panel = window.tree_panel
+    panel.select_node(panel.tree.root.children[0])  # a top row: no group opened to reveal a selection
+    panel.expand_default()
+    tree, model = panel.tree, panel.model
+    expanded = [n for n in tree.root.built_nodes() if n is not tree.root and panel.view.isExpanded(model.index_of(n))]
+    assert expanded and expanded == default_open(tree)
+
+
 def _facts(details) -> list[str]:
     """The labels of the Details panel's facts."""
     grid = details.facts
