@@ -98,12 +98,16 @@ print(json.dumps({"usable": True, "cpu": time.process_time(), "view": window.tre
 expand_ms = None
 if "loaded" not in marks:  # the key view, while the object graph is decoded: expand it
     view, model = window.tree_panel.view, window.tree_panel.model
+    ticker.stop()  # the user's own expansion (20,000 rows) is timed here, not counted as a stall of opening
     start = time.perf_counter()
     top = model.index(0, 0)
     view.expand(top)
     view.expand(model.index(0, 0, top))
     app.processEvents()
     expand_ms = (time.perf_counter() - start) * 1000
+    last_cpu[0] = time.thread_time()
+    timer.restart()
+    ticker.start()
 wait(lambda: "loaded" in marks)
 print(json.dumps({"loaded": True, "cpu": time.process_time()}), flush=True)
 ticker.stop()
