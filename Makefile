@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/discovery_bench.py
 	$(PY) benchmarks/app_speed_bench.py
+	$(PY) benchmarks/app_open_bench.py
 	$(PY) benchmarks/scale_bench.py
 	$(PY) benchmarks/object_storage_bench.py
 

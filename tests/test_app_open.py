@@ -66,31 +66,48 @@ def _lanes_submitted(monkeypatch, browse) -> list[str]:
     return lanes
 
 
-def test_key_view_first_then_the_object_view_with_the_selection_kept(
+def test_key_view_first_then_the_object_view_with_the_first_selection(
     qtbot, window, checkpoints, held_graph, listed_keys, monkeypatch
 ):
     browse, panel = window.browse, window.tree_panel
     lanes = _lanes_submitted(monkeypatch, browse)
     _open_keys_first(qtbot, window, checkpoints / "keras_seq")
-    # Shown from the index alone: the keys as TensorFlow lists them, the object graph not read.
+    # Shown from the index alone: the keys as TensorFlow lists them, the object graph not read,
+    # no variable selected yet (nothing read, no plot drawn while the graph is decoded).
     assert not browse.ckpt.graph_decoded
     assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
     assert sorted(panel.tree.by_key) == sorted(listed_keys)
-    selected = panel.selected_node()
-    assert selected is not None and len(selected.variable.shape) >= 2  # the largest matrix, as always
-    assert not selected.variable.object_paths and "reading the object graph" in window.statusBar().currentMessage()
-    key = selected.variable.key
+    assert panel.selected_node() is None and browse.current is None
+    assert "reading the object graph" in window.statusBar().currentMessage()
+    assert "histogram" not in lanes and "values" not in lanes
 
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         held_graph.set()
     assert panel.current_view == "objects" and panel.objects_button.isEnabled()
     node = panel.selected_node()
-    assert node is panel.tree.by_key[key] and node.variable.object_paths  # the same variable, its object path known
-    assert browse.current is node
+    assert node is not None and len(node.variable.shape) >= 2  # the largest matrix, as always
+    assert node.variable.object_paths and browse.current is node
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    # Its values and histogram were computed once, for the key view's row: not again.
     assert lanes.count("histogram") == 1 and lanes.count("values") == 1
     assert window.histogram.histogram is not None and window.tensor.value is not None
+
+
+def test_the_selection_of_the_checkpoint_before_is_kept_through_both_views(
+    qtbot, window, checkpoints, held_graph, monkeypatch
+):
+    """Opening another save of the same model: the variable selected stays selected in
+    the key view shown first, and in the object view after it."""
+    browse, panel = window.browse, window.tree_panel
+    held_graph.set()
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        browse.open_path(str(checkpoints / "keras_seq"))
+    key = panel.selected_node().variable.key
+    held_graph.clear()
+    _open_keys_first(qtbot, window, checkpoints / "keras_seq")
+    assert panel.current_view == "keys" and panel.selected_node() is panel.tree.by_key[key]
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    assert panel.current_view == "objects" and panel.selected_node() is panel.tree.by_key[key]
 
 
 def test_a_user_working_in_the_key_view_keeps_it_as_they_left_it(qtbot, window, checkpoints, held_graph, listed_keys):
@@ -118,6 +135,82 @@ def test_a_user_working_in_the_key_view_keeps_it_as_they_left_it(qtbot, window, 
     assert "Object paths" in _facts(window.details)
     panel.objects_button.setChecked(True)
     assert panel.current_view == "objects" and panel.selected_node().variable.key == chosen.variable.key
+
+
+def test_every_step_of_an_open_is_reported_with_progress(qtbot, window, checkpoints, monkeypatch):
+    """The status bar names each step as it starts; the progress bar is determinate
+    throughout (never only a busy indicator) and only moves forward, to its end."""
+    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # every step, the key view first included
+    messages, bar = [], []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.browse.runner.progress_changed.connect(lambda _label, done, total: bar.append((done, total)))
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+    steps = [name for name in opening.STEPS if any(name.lower() in m for m in messages)]
+    assert steps == list(opening.STEPS), messages
+    reported = [(done, total) for done, total in bar if total or done]  # submit's own (0, 0) aside
+    assert reported and all(total == opening.SCALE for _done, total in reported)
+    done = [d for d, _total in reported]
+    assert done == sorted(done) and done[-1] == opening.SCALE
+
+
+def test_cancel_while_the_object_graph_is_decoded_keeps_the_key_view(
+    qtbot, window, checkpoints, held_graph, listed_keys
+):
+    """Cancel during the decoding (held here, as a large graph's seconds): the open ends
+    at once, though the decoder cannot be stopped mid-call, and the key view stays as
+    the checkpoint's only view, the banner saying the object graph was not read."""
+    browse, panel = window.browse, window.tree_panel
+    _open_keys_first(qtbot, window, checkpoints / "keras_seq")
+    step = opening.DECODING_GRAPH.lower()
+    qtbot.waitUntil(lambda: step in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    assert window.cancel_button.isVisible()
+    with qtbot.waitSignal(window.loaded, timeout=5_000):  # the graph is still held: not waited for
+        window.cancel_button.click()
+    assert not held_graph.is_set()
+    assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
+    assert sorted(panel.tree.by_key) == sorted(listed_keys)
+    assert browse.ckpt.graph_error is not None and "cancelled" in str(browse.ckpt.graph_error)
+    assert all(not v.object_paths for v in browse.ckpt.variables)  # as the index lists them, not decoded
+    assert "cancelled" in window.banner.text and "object graph" in window.banner.text
+    qtbot.waitUntil(lambda: not browse.runner.is_running("open"), timeout=WAIT_MS)
+
+
+def test_cancel_while_the_index_is_read_leaves_the_window_as_it_was(qtbot, window, checkpoints, monkeypatch):
+    """Before anything is shown, a cancel stops the open and says so; nothing is replaced."""
+    gate = threading.Event()
+    read = Checkpoint.open
+
+    def held(cls, path, progress=None):
+        gate.wait(WAIT_MS / 1000)
+        return read(path, progress)
+
+    monkeypatch.setattr(Checkpoint, "open", classmethod(held))
+    try:
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+        qtbot.waitUntil(lambda: opening.READING_INDEX.lower() in window.statusBar().currentMessage(), timeout=WAIT_MS)
+        window.cancel_button.click()
+        with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+            gate.set()
+    finally:
+        gate.set()
+    assert window.browse.ckpt is None and window.tree_panel.tree is None
+    assert window.statusBar().currentMessage() == "Opening cancelled"
+
+
+def test_the_view_opens_the_levels_the_open_job_made(qtbot, window, checkpoints):
+    """The tree view expands exactly the groups core's default_open names (whose levels
+    the open job made off the GUI thread), and nothing else."""
+    from ckpt_gui.core.views.tree import default_open
+
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "many"))
+    panel = window.tree_panel
+    panel.select_node(panel.tree.root.children[0])  # a top row: no group opened to reveal a selection
+    panel.expand_default()
+    tree, model = panel.tree, panel.model
+    expanded = [n for n in tree.root.built_nodes() if n is not tree.root and panel.view.isExpanded(model.index_of(n))]
+    assert expanded and expanded == default_open(tree)
 
 
 def _facts(details) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.views.tree import SLOT, key_tree, object_tree, variable_filter
+from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, SLOT, default_open, key_tree, object_tree, variable_filter
 
 SCENARIOS = ["keras_seq", "subclassed", "bare", "legacy_slots", "tf1", "dtypes", "sharded", "savedmodel", "many"]
 
@@ -151,3 +151,19 @@ def test_levels_are_made_only_when_shown_and_filters_reach_deep_variables(checkp
         assert (node.kind, node.hint, node.variable_count, node.params, node.nbytes) == (
             twin.kind, twin.hint, twin.variable_count, twin.params, twin.nbytes,
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("view", ["objects", "keys"])
+def test_the_levels_a_view_opens_first_are_made_beforehand_and_short(checkpoints, view):
+    """default_open (run by the open job, off the GUI thread) makes the levels the view
+    opens first: a chain from the root while fewer than DEFAULT_OPEN_ROWS rows show;
+    the level of 2,000 blocks below is counted, not made."""
+    ckpt = Checkpoint.open(checkpoints / "many")
+    tree = object_tree(ckpt) if view == "objects" else key_tree(ckpt.variables)
+    opened = default_open(tree)
+    assert [node.path for node in opened] == ["model"]  # blocks: too many rows to open
+    assert all(node.pending is None for node in opened)  # their levels made
+    blocks = opened[0].children[0]
+    assert blocks.name == "blocks" and blocks.pending is not None  # counted, not made
+    assert blocks.shown_count_up_to(DEFAULT_OPEN_ROWS) > DEFAULT_OPEN_ROWS
+    assert default_open(tree) == opened  # the view's own call finds the same, made

@@ -17,7 +17,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.nan_scan import NanScan
-from ckpt_gui.app.opening import KeysFirst, Trees, index_stamp, opener, warnings
+from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.selection_stats import SelectionStats
 from ckpt_gui.app.status_style import finding_label
@@ -77,6 +77,8 @@ class BrowseController(Controller):
         self._shown_key: str | None = None  # the variable whose values and statistics are shown
         self._early = None  # (checkpoint, key view, tree changes) while its object graph is decoded
         self._swapping = False  # the object view is replacing the key view of the same checkpoint
+        self._opening = ""  # what the open job is labelled (the status bar's message names its steps)
+        self._early_facts = ""  # the status bar's count and size, while a key view is shown early
         self.large = LargeValues(self.runner, tensor, banner)
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
         self.scan = NanScan(self.runner, tree_panel, self.banner, self.status.emit, lambda: self.ckpt)
@@ -128,11 +130,34 @@ class BrowseController(Controller):
         self._open(lambda progress: previous.sibling(ref, progress=progress), None, f"Opening {ref.name}")
 
     def _open(self, make, opened: str | None, label: str) -> None:
+        self._opening = label
         self.runner.submit(
             "open", opener(make), lambda result: self._show_checkpoint(*result, opened),
             lambda message, details: self._open_failed(message, details),
-            label=label, on_partial=self._show_keys_first,
+            label=label, on_partial=self._on_open_partial, on_cancelled=self._open_cancelled,
         )  # fmt: skip
+
+    def _on_open_partial(self, part: KeysFirst | Phase) -> None:
+        if isinstance(part, KeysFirst):
+            self._show_keys_first(part)
+            return
+        step = f"{part.name.lower()}, step {part.number} of {len(STEPS)}"
+        if self._early is not None:  # the key view is shown: its facts stay in the message (short: 1024 px)
+            self.status.emit(f"{self._early_facts}; reading the object graph: {step}...")
+        else:
+            self.status.emit(f"{self._opening}: {step}...")
+
+    def _open_cancelled(self) -> None:
+        """The user cancelled the open. Once its key view is shown, that stays, as the
+        checkpoint's only view (the object graph not read); before, nothing changes."""
+        early, self._early = self._early, None
+        if early is None:
+            self.status.emit("Opening cancelled")
+            self.loaded.emit()
+            return
+        ckpt, trees = keys_only(early[0], early[1], "opening was cancelled: the object graph was not read")
+        self.ckpt, self._early = ckpt, (ckpt, *early[1:])
+        self._show_checkpoint(ckpt, trees, None)
 
     def _show_keys_first(self, first: KeysFirst) -> None:
         """A large checkpoint's key view, shown while its object graph is decoded. Nothing
@@ -143,10 +168,8 @@ class BrowseController(Controller):
         keep = self._selected_key()
         self._take_over(ckpt)
         self.picker.set_location(ckpt.location, ckpt.ref)
-        self.status.emit(
-            f"{keys.variable_total:,} variables, {format_bytes(first.total_bytes)}; "
-            "reading the object graph (checkpoint keys shown meanwhile)..."
-        )
+        self._early_facts = f"{keys.variable_total:,} variables, {format_bytes(first.total_bytes)}"
+        self.status.emit(f"{self._early_facts}; reading the object graph (checkpoint keys shown meanwhile)...")
         self.tree_panel.set_trees({"objects": keys, "keys": keys}, keep, objects_pending=True)
         self.index_read.emit(ckpt)
         self._early = (ckpt, keys, self.tree_panel.changes)
@@ -154,9 +177,9 @@ class BrowseController(Controller):
         QTimer.singleShot(0, self, lambda: self._finish_keys_first(ckpt, keep))
 
     def _finish_keys_first(self, ckpt: Checkpoint, keep: str | None) -> None:
-        """The key view's first selection, on the next turn (as in ``_finish_showing``)."""
+        """The key view is painted: usable. It keeps the previous selection (``keep``,
+        reselected by ``set_trees``) or has none: the object view makes the first."""
         if self._early is not None and self._early[0] is ckpt:
-            self._select_first_unless(keep)
             self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
         self.keys_shown.emit()
 
@@ -187,9 +210,8 @@ class BrowseController(Controller):
             self.banner.show_message("\n".join(found), "warning")
         if opened is not None:
             settings.remember_path(opened)
-        variables = [v for v in ckpt.variables if not v.is_object_graph]
-        total = sum(v.size_bytes for v in variables)
-        self.status.emit(f"{len(variables):,} variables, {format_bytes(total)}")
+        facts = trees["objects"]  # the count and size worked out by the job (200,000 variables: 0.1 s)
+        self.status.emit(f"{facts.variable_total:,} variables, {format_bytes(facts.variable_bytes)}")
         for tree in {id(t): t for t in trees.values()}.values():
             tree.clear_report()  # a report belongs to the checkpoint it was made for
         if early is not None:

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 from ckpt_gui.app.widgets.layouts import column_menu, fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree import TreeNode, VariableTree, variable_filter
+from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, TreeNode, VariableTree, default_open, variable_filter
 
 ALL_DTYPES = "All dtypes"
-EXPAND_ROWS = 40  # default expansion opens levels while fewer rows than this show
+EXPAND_ROWS = DEFAULT_OPEN_ROWS  # default expansion opens levels while fewer rows than this show
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
 DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
@@ -319,23 +319,12 @@ class TreePanel(QWidget):
         return count
 
     def expand_default(self) -> None:
-        """Open level after level while the tree stays short: a Keras model's chain of
-        single groups (model > _functional > _operations) opens on its own."""
+        """Open level after level while the tree stays short (core's ``default_open``)."""
         self.view.collapseAll()
         if self.tree is None:
             return
-        level = [self.tree.root]
-        visible = len(self.tree.root.shown)
-        while level:
-            # Counted without making a level of thousands (model/blocks) just to find it is too long.
-            following = [child for node in level for child in node.shown if child.has_shown()]
-            added = sum(node.shown_count_up_to(EXPAND_ROWS) for node in following)
-            if not following or visible + added > EXPAND_ROWS and visible > 0:
-                break
-            for node in following:
-                self.view.expand(self.model.index_of(node))
-            visible += added
-            level = following
+        for node in default_open(self.tree, EXPAND_ROWS):
+            self.view.expand(self.model.index_of(node))
 
     # -- internals ---------------------------------------------------------------------
 
@@ -364,8 +353,7 @@ class TreePanel(QWidget):
         self.dtype_box.addItem(ALL_DTYPES)
         tree = self.trees.get("objects")  # the same variables as the key view, which may not be built yet
         if tree is not None:
-            names = sorted({node.variable.dtype.name for node in tree.by_key.values()})
-            self.dtype_box.addItems(names)
+            self.dtype_box.addItems(tree.dtype_names)
         self.dtype_box.blockSignals(False)
 
     def _selected_key(self) -> str | None:

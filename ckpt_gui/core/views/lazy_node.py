@@ -18,6 +18,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 from itertools import groupby
+from math import prod
 from operator import attrgetter
 
 from ckpt_gui.core.format.gc_pause import gc_paused
@@ -92,6 +93,7 @@ class TreeNode(NodePaths):
 
     def __init__(self, name: str, parent: TreeNode | None = None, variable=None, kind: str = GROUP, hint: str = "",
                  status: RestoreStatus | None = None, finding: TreeFinding | None = None) -> None:  # fmt: skip
+        # Every slot is set here (and in leaf(), which makes leaves without calling this).
         self.name, self._parent, self.variable, self.kind, self.hint = name, parent, variable, kind, hint
         self._children: list[TreeNode] = []
         self.pending: list[TreeNode] | None = None  # leaves below, while the children are not made
@@ -197,12 +199,22 @@ class TreeNode(NodePaths):
 
 
 def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "") -> TreeNode:
-    """A variable's node, to be placed at ``names`` when the levels above it are made."""
-    node = TreeNode(names[-1], None, variable, kind, hint)
-    node.names, node.depth, node.row = names, len(names), -1
+    """A variable's node, to be placed at ``names`` when the levels above it are made.
+
+    Made for every variable when a checkpoint opens (200,000 of them before its key
+    view shows): each slot set once here, as ``TreeNode.__init__`` would leave it,
+    without calling it (a third of the time)."""
+    node = _new_node(TreeNode)
+    node.name, node._parent, node.variable, node.kind, node.hint = names[-1], None, variable, kind, hint
+    node._children, node.pending, node._shown, node.row = [], None, None, -1
     node.variable_count, node.nbytes = 1, variable.size_bytes
-    node.params = variable.num_elements if variable.dtype.is_numeric and kind != SLOT else 0
+    node.params = prod(variable.shape) if kind != SLOT and variable.dtype.is_numeric else 0
+    node.search_text, node.status, node.finding = "", None, None
+    node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
     return node
+
+
+_new_node = object.__new__
 
 
 def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str]) -> TreeNode:

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
+from itertools import repeat
+from operator import attrgetter
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import (
     CATCH_ALL_LISTS,
+    OBJECT_GRAPH_KEY,
     OPTIMIZER_SLOT,
     VARIABLE_VALUE,
     VARIABLE_VALUE_SUFFIX,
@@ -46,6 +50,10 @@ from ckpt_gui.core.views.restore_finding import TreeFinding
 __all__ = ["GROUP", "MODEL_ONLY", "SLOT", "VARIABLE", "NodePaths", "TreeNode", "natural_key"]
 
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
+DEFAULT_OPEN_ROWS = 40  # a tree shown opens levels while fewer rows than this show (default_open)
+PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
+Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
+_KEY, _VARIABLE = attrgetter("key"), attrgetter("variable")
 Hints = dict[tuple[str, ...], str]  # a group's path -> the layer name shown beside it
 
 
@@ -57,23 +65,36 @@ class VariableTree:
         its levels made when first shown."""
         self.root = root_of(leaves, hints or {})
         self._hints = self.root.hints
-        self.by_key: dict[str, TreeNode] = {node.variable.key: node for node in leaves}
+        self.by_key: dict[str, TreeNode] = dict(zip(map(_KEY, map(_VARIABLE, leaves)), leaves))
         # What "N variables" counts: every checkpoint value but the object graph, which
         # has a row (it is an entry of the index) but is metadata, not a variable. The
-        # status bar and `inspect` count the same way.
-        self.variable_total = sum(1 for node in leaves if not node.variable.is_object_graph)
+        # status bar and `inspect` count the same way. (Keys are unique: one such row at most.)
+        self.variable_total = len(leaves) - (OBJECT_GRAPH_KEY in self.by_key)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         self._searchable = False  # search texts are made by the first filter, not at open
         self._reported = False  # whether a report's statuses are on the nodes
         self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
+        self._filtered = True  # whether a filter may have left nodes' ``shown`` lists set
         self.match_count = self.apply_filter(None)
+
+    @cached_property
+    def dtype_names(self) -> list[str]:
+        """The dtypes of its variables, by name, sorted. (A walk over every variable:
+        asked once off the GUI thread when a checkpoint opens, see app/opening.py.)"""
+        return sorted({node.variable.dtype.name for node in self.by_key.values()})
+
+    @cached_property
+    def variable_bytes(self) -> int:
+        """The bytes of its variables in the data files, the object graph's not counted
+        (as ``variable_total``); worked out when :attr:`dtype_names` is."""
+        return sum(node.variable.size_bytes for node in self.by_key.values() if not node.variable.is_object_graph)
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
         """Mark every variable with its restore status, and add rows for the model's
         variables the checkpoint has no value for (at their model path)."""
         self.clear_report()
-        self._reported = True
+        self._reported = self._filtered = True  # rows it adds get their row numbers from the next filter
         for finding in findings:
             node = self.by_key.get(finding.checkpoint_key or "")
             if node is not None:
@@ -82,6 +103,8 @@ class VariableTree:
                 self.model_only.append(self._add_model_only(finding))
 
     def clear_report(self) -> None:
+        if self._reported or self._added:
+            self._filtered = True  # the rows taken out leave gaps in their siblings' row numbers
         if self._reported:  # not a loop over every variable of a tree never reported on (at open)
             for node in self.by_key.values():
                 node.status = node.finding = None
@@ -131,9 +154,12 @@ class VariableTree:
         the slots under them; return how many variables are shown (the object graph's
         row not counted, as in ``variable_total``)."""
         if accept is None:
-            _show_all_made(self.root)
+            if self._filtered:  # else every node made shows all its children already
+                _show_all_made(self.root)
+                self._filtered = False
             self.match_count = self.variable_total + len(self.model_only)
             return self.match_count
+        self._filtered = True
         if not self._searchable:
             for node in self.by_key.values():
                 node.search_text = _search_text(node, self._hints)
@@ -219,21 +245,21 @@ def _dtype_name(node: TreeNode) -> str:
     return (node.finding.model_dtype if node.finding is not None else None) or ""
 
 
-def object_tree(ckpt: Checkpoint) -> VariableTree:
+def object_tree(ckpt: Checkpoint, progress: Progress = None) -> VariableTree:
     """The object-graph view (falls back to the key view without an object graph)."""
     with gc_paused():  # a node per path component, no cycles to collect
-        return _object_tree(ckpt)
+        return _object_tree(ckpt, progress)
 
 
-def _object_tree(ckpt: Checkpoint) -> VariableTree:
+def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
     graph = ckpt.object_graph
     if graph is None:
-        return key_tree(ckpt.variables)
+        return key_tree(ckpt.variables, progress)
     leaves: list[TreeNode] = []
     hints: Hints = {}
     node_of_variable_node: dict[int, TreeNode] = {}
     slots: list[tuple[Variable, int, str, int]] = []
-    for variable in ckpt.variables:
+    for variable in _reporting(ckpt.variables, progress):
         found = graph.attribute_of_key(variable.key)
         link = graph.slots.get(found[0]) if found is not None else None
         if found is not None and link is not None and variable.object_paths[:1] != ():
@@ -294,7 +320,7 @@ class CheckpointTrees(dict):
     while the object graph was decoded): it is kept, its leaves given the variables
     with their object paths."""
 
-    def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None) -> None:
+    def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None, progress: Progress = None) -> None:
         if keys is not None:
             variables = {v.key: v for v in ckpt.variables}
             for node in keys.by_key.values():  # the same key, dtype and shape: one reference swapped each
@@ -302,12 +328,12 @@ class CheckpointTrees(dict):
         if ckpt.keras is not None:  # Keras names in the object view, the HDF5 paths in the key view
             super().__init__(objects=keras_tree(ckpt), **({"keys": keys} if keys is not None else {}))
         elif ckpt.object_graph is None:
-            keys = keys or key_tree(ckpt.variables)
+            keys = keys or key_tree(ckpt.variables, progress)
             super().__init__(objects=keys, keys=keys)
         elif keys is not None:
-            super().__init__(objects=object_tree(ckpt), keys=keys)
+            super().__init__(objects=object_tree(ckpt, progress), keys=keys)
         else:
-            super().__init__(objects=object_tree(ckpt))
+            super().__init__(objects=object_tree(ckpt, progress))
         self._variables = ckpt.variables
 
     def get(self, name, default=None):
@@ -339,26 +365,49 @@ def keras_tree(ckpt: Checkpoint) -> VariableTree:
     return VariableTree(leaves)
 
 
-def key_tree(variables: list[Variable]) -> VariableTree:
+def key_tree(variables: list[Variable], progress: Progress = None) -> VariableTree:
     """The raw-key view: keys split on ``/``."""
     with gc_paused():
-        return _key_tree(variables)
+        return _key_tree(variables, progress)
 
 
-def _key_tree(variables: list[Variable]) -> VariableTree:
+def _reporting(variables: list[Variable], progress: Progress) -> Iterator[Variable]:
+    """``variables``, calling ``progress`` every PROGRESS_STEP of them."""
+    if progress is None or len(variables) <= PROGRESS_STEP:
+        yield from variables
+        return
+    total = len(variables)
+    for start in range(0, total, PROGRESS_STEP):
+        progress(start, total)
+        yield from variables[start : start + PROGRESS_STEP]
+    progress(total, total)
+
+
+def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
+    # Column by column, in chunks (a progress report between two): 200,000 keys in
+    # about a third of the time a loop per variable took.
+    keys = list(map(str.removesuffix, map(attrgetter("key"), variables), repeat(VARIABLE_VALUE_SUFFIX)))
+    paths = set(keys)  # sorted keys put a variable before its TF1 slots: the same as adding them in turn
     leaves: list[TreeNode] = []
-    paths: set[str] = set()
-    for variable in variables:
-        key = variable.key
-        if key.endswith(VARIABLE_VALUE_SUFFIX):
-            key = key[: -len(VARIABLE_VALUE_SUFFIX)]
-        names = key.split("/")
-        kind = SLOT if OPTIMIZER_SLOT in names else VARIABLE
-        if len(names) > 1 and is_tf1_slot(names[-1]) and key.rpartition("/")[0] in paths:
-            kind = SLOT  # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum...
-        paths.add(key)
-        leaves.append(leaf(tuple(names), variable, kind))
+    total = len(keys)
+    for start in range(0, total, PROGRESS_STEP):
+        if progress is not None:
+            progress(start, total)
+        names = [tuple(key.split("/")) for key in keys[start : start + PROGRESS_STEP]]
+        kinds = [_key_kind(n, paths) for n in names]
+        leaves += map(leaf, names, variables[start : start + PROGRESS_STEP], kinds)
+    if progress is not None:
+        progress(total, total)
     return VariableTree(leaves)
+
+
+def _key_kind(names: tuple[str, ...], paths: set[str]) -> str:
+    if OPTIMIZER_SLOT in names:
+        return SLOT
+    # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum... (capitalised)
+    if len(names) > 1 and names[-1][:1].isupper() and is_tf1_slot(names[-1]) and "/".join(names[:-1]) in paths:
+        return SLOT
+    return VARIABLE
 
 
 def _path_names(graph, found) -> list[str]:
@@ -416,6 +465,29 @@ def _search_text(node: TreeNode, hints: Hints) -> str:
     names = node.names
     above = [hints.get(names[:end], "") for end in range(len(names) - 1, 0, -1)]
     return "\n".join([node.path, node.variable.key, *[h for h in above if h], node.hint]).lower()
+
+
+def default_open(tree: VariableTree, rows: int = DEFAULT_OPEN_ROWS) -> list[TreeNode]:
+    """The groups a view opens when it shows ``tree`` (as filtered), parents first: level
+    after level while fewer than ``rows`` rows show, so that a Keras model's chain of
+    single groups (model > _functional > _operations) opens on its own. Their levels are
+    made here: called off the GUI thread when a checkpoint opens (the level under
+    ``model`` of 200,000 variables took 0.3 to 0.5 s), then again by the view, at no
+    cost. A level of thousands (model/blocks) is counted without being made."""
+    opened: list[TreeNode] = []
+    level = [tree.root]
+    visible = len(tree.root.shown)
+    while level:
+        following = [child for node in level for child in node.shown if child.has_shown()]
+        added = sum(node.shown_count_up_to(rows) for node in following)
+        if not following or visible + added > rows and visible > 0:
+            break
+        opened += following
+        for node in following:
+            _ = node.shown  # its level made
+        visible += added
+        level = following
+    return opened
 
 
 def first_to_show(tree: VariableTree) -> TreeNode | None:

@@ -1,0 +1,205 @@
+"""Launching the app on a 200,000-variable checkpoint (issue 11), side by side with
+another version of the code, in one run.
+
+    python benchmarks/app_open_bench.py [--data DIR] [--runs N] [--before SRC_DIR]
+
+Each run is a fresh process (offscreen) that starts the app as ``ckpt-gui PATH`` does
+and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
+
+- **usable**: from the process's start to the moment a tree of the checkpoint is shown
+  and painted (the key view while the object graph is decoded, else the object view),
+  timed by this parent process from the child's line saying so; with the child's CPU
+  time (user + system) at that moment;
+- **loaded**: to the moment everything is shown (the object view, its first selection);
+- the longest gap between 10 ms timer ticks of the event loop from the window shown
+  to usable, and from usable to loaded (the stalls a user feels while it opens), and
+  the GUI thread's own CPU time in its longest turn (what the app's code costs there;
+  the rest of a gap is waiting: for the interpreter lock a job holds, or for a core);
+- right after usable: expanding the first group and its first group (``model``, then
+  ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
+- the whole process's CPU time and peak memory.
+
+``--before SRC_DIR`` (a copy of the code before, e.g. ``git archive main | tar -x -C
+DIR``) runs the same child with that code, alternating with this tree's runs so both
+see the same machine. The machine's load average is printed with each figure: on a
+shared machine the wall times move with it, the CPU times much less. Prints a
+Markdown table and writes benchmarks/results/app_open.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+USABLE_TARGET_S = 2.0
+STALL_TARGET_MS = 100
+
+CHILD = r"""
+import json, os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+from ckpt_gui.app import gui_gc, launch
+from ckpt_gui.app.window import MainWindow
+
+app = QApplication(sys.argv[:1])
+launch.start_collector(app)
+window = MainWindow()
+window.resize(1280, 800)
+window.show()
+gui_gc.settle()
+marks = {}
+gaps, turns, timer, ticker = [], [], QElapsedTimer(), QTimer(interval=10)
+last_cpu = [time.thread_time()]
+
+
+def tick():
+    gaps.append(timer.restart())
+    cpu = time.thread_time()  # the GUI thread's own CPU time since the last tick
+    turns.append((cpu - last_cpu[0]) * 1000)
+    last_cpu[0] = cpu
+
+
+ticker.timeout.connect(tick)
+window.browse.keys_shown.connect(lambda: marks.setdefault("usable", len(gaps)))
+
+
+def on_loaded():
+    marks.setdefault("usable", len(gaps))  # no key view first: the object view is the first tree
+    marks.setdefault("loaded", len(gaps))
+
+
+window.loaded.connect(on_loaded)
+
+
+def wait(condition):
+    loop = QEventLoop()
+    check = QTimer(interval=5)
+    check.timeout.connect(lambda: condition() and loop.quit())
+    check.start()
+    if not condition():
+        loop.exec()
+    check.stop()
+
+
+timer.start()
+ticker.start()
+window.browse.open_path(sys.argv[1])
+wait(lambda: "usable" in marks)
+print(json.dumps({"usable": True, "cpu": time.process_time(), "view": window.tree_panel.current_view}), flush=True)
+expand_ms = None
+if "loaded" not in marks:  # the key view, while the object graph is decoded: expand it
+    view, model = window.tree_panel.view, window.tree_panel.model
+    ticker.stop()  # the user's own expansion (20,000 rows) is timed here, not counted as a stall of opening
+    start = time.perf_counter()
+    group = model.index(0, 0)
+    for _level in range(2):  # the first group (model), then its first group (model/blocks)
+        while group.isValid() and not model.hasChildren(group):
+            group = group.siblingAtRow(group.row() + 1)
+        view.expand(group)
+        group = model.index(0, 0, group)
+    app.processEvents()
+    expand_ms = (time.perf_counter() - start) * 1000
+    last_cpu[0] = time.thread_time()
+    timer.restart()
+    ticker.start()
+wait(lambda: "loaded" in marks)
+print(json.dumps({"loaded": True, "cpu": time.process_time()}), flush=True)
+ticker.stop()
+usable_at = marks["usable"]
+print(json.dumps({
+    "stall_to_usable_ms": max(gaps[:usable_at], default=0),
+    "stall_usable_to_loaded_ms": max(gaps[usable_at:], default=0),
+    "gui_cpu_longest_turn_ms": round(max(turns, default=0)),
+    "expand_while_decoding_ms": expand_ms,
+}), flush=True)
+os._exit(0)
+"""
+
+
+def run_child(source: Path, prefix: str, settings: Path) -> dict:
+    """One launch: wall seconds to the "usable" and "loaded" lines, CPU and peak memory."""
+    env = {**os.environ, "PYTHONPATH": str(source), "QT_QPA_PLATFORM": "offscreen",
+           "CKPT_GUI_SETTINGS_DIR": str(settings)}  # fmt: skip
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, prefix], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, cwd=source)  # fmt: skip
+    found: dict = {}
+    for raw in proc.stdout:
+        line = json.loads(raw)
+        for mark in ("usable", "loaded"):
+            if line.pop(mark, False):
+                found[f"{mark}_s"], found[f"{mark}_cpu"] = time.perf_counter() - start, line.pop("cpu")
+        found.update(line)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or "loaded_s" not in found:
+        raise RuntimeError(f"the app child failed (exit {os.waitstatus_to_exitcode(status)})")
+    found.update(cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024, load=load)
+    return found
+
+
+def median(runs: list[dict], name: str):
+    values = [r[name] for r in runs if r.get(name) is not None]
+    return statistics.median(values) if values else None
+
+
+def table(results: dict[str, list[dict]]) -> str:
+    lines = [
+        "| Code | Usable (wall) | CPU then | Loaded (wall) | CPU then | Longest stall to usable | usable to loaded"
+        " | GUI thread's CPU in its longest turn | Expand while decoding | Whole process CPU | Peak RSS"
+        " | Load average |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, runs in results.items():
+        expand = median(runs, "expand_while_decoding_ms")
+        loads = [r["load"] for r in runs]
+        lines.append(
+            f"| {name} | {median(runs, 'usable_s'):.2f} s | {median(runs, 'usable_cpu'):.2f} s | "
+            f"{median(runs, 'loaded_s'):.2f} s | {median(runs, 'loaded_cpu'):.2f} s | "
+            f"{median(runs, 'stall_to_usable_ms'):.0f} ms | {median(runs, 'stall_usable_to_loaded_ms'):.0f} ms | "
+            f"{median(runs, 'gui_cpu_longest_turn_ms'):.0f} ms | "
+            f"{'-' if expand is None else f'{expand:.0f} ms'} | {median(runs, 'cpu'):.2f} s | "
+            f"{max(r['rss_mb'] for r in runs):.0f} MB | {min(loads):.1f} to {max(loads):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
+    args = parser.parse_args()
+    prefix = args.data / "vars200k" / "a" / "ckpt"
+    if not prefix.with_suffix(".index").exists():
+        subprocess.run([sys.executable, str(HERE / "make_scale_fixtures.py"), str(args.data)], check=True)
+    settings = args.data / "app-open-settings"
+    sources = {"this tree": REPO, **({"before": args.before.resolve()} if args.before else {})}
+    for source in sources.values():
+        run_child(source, str(prefix), settings)  # warm-up: page cache, bytecode
+    results: dict[str, list[dict]] = {name: [] for name in sources}
+    for _ in range(args.runs):
+        for name, source in sources.items():  # alternating: both see the same machine
+            results[name].append(run_child(source, str(prefix), settings))
+            print(name, json.dumps(results[name][-1]), flush=True)
+    print()
+    print(table(results))
+    print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}; target: usable <= {USABLE_TARGET_S} s, "
+          f"stalls <= {STALL_TARGET_MS} ms.")  # fmt: skip
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "app_open.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
