@@ -156,6 +156,10 @@ def test_no_plot_control_is_cut_at_its_panels_least_width(qtbot, small, narrow):
     assert panel.isVisible()
     assert _cut_controls(panel) == []
     assert small.histogram.plot.height() >= LEAST_PLOT and small.tensor.graphics.height() >= LEAST_PLOT
+    # The plot inside its view: a long title had held it wider, its right end cut.
+    for view, item in ((small.histogram.plot, small.histogram.plot.plotItem), (small.tensor.graphics, None)):
+        item = item or small.tensor.image_plot
+        assert item.mapRectToScene(item.boundingRect()).right() <= view.width() + 1
 
 
 def test_no_report_control_is_cut_at_1024x640(qtbot, small):
