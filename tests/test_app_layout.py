@@ -216,3 +216,19 @@ def test_the_colour_bar_labels_any_range_with_readable_distinct_numbers(qtbot, n
 def test_the_colour_bar_of_a_constant_plane_names_its_value(qtbot, value):
     labels = _bar_labels(qtbot, np.full((4, 5), value, dtype=np.float32))
     assert len(labels) == 1 and math.isclose(float(labels[0]), float(np.float32(value)), rel_tol=1e-5), labels
+
+
+def test_a_long_heatmap_title_wraps_instead_of_pushing_the_colour_bar_out(qtbot):
+    """ "this plane holds 2 NaN, 1 +-Inf" on a panel of 260 px had held the plot 330 px
+    wide: the colour bar and the last columns were off the window."""
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(260, 330)
+    panel.show()
+    values = np.random.default_rng(0).random((20, 30)).astype(np.float32)
+    values[0, 0], values[1, 1], values[2, 2] = np.nan, np.inf, np.nan
+    panel.show_value(values, "x")
+    qtbot.wait(50)
+    assert "NaN" in panel.image_plot.titleLabel.text
+    for item in (panel.image_plot, panel.colorbar):
+        assert item.mapRectToScene(item.boundingRect()).right() <= panel.graphics.width() + 1, type(item).__name__
