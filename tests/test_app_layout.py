@@ -156,6 +156,10 @@ def test_no_plot_control_is_cut_at_its_panels_least_width(qtbot, small, narrow):
     assert panel.isVisible()
     assert _cut_controls(panel) == []
     assert small.histogram.plot.height() >= LEAST_PLOT and small.tensor.graphics.height() >= LEAST_PLOT
+    # The plot inside its view: a long title had held it wider, its right end cut.
+    for view, item in ((small.histogram.plot, small.histogram.plot.plotItem), (small.tensor.graphics, None)):
+        item = item or small.tensor.image_plot
+        assert item.mapRectToScene(item.boundingRect()).right() <= view.width() + 1
 
 
 def test_no_report_control_is_cut_at_1024x640(qtbot, small):
@@ -225,3 +229,19 @@ def test_the_index_axes_of_a_one_column_matrix_are_not_scaled(qtbot):
         axis = panel.image_plot.getAxis(side)
         qtbot.waitUntil(lambda axis=axis: axis.labelText.startswith("axis"), timeout=5000)
         assert "(x" not in axis.labelString() and axis.autoSIPrefixScale == 1.0, axis.labelString()
+
+
+def test_a_long_heatmap_title_wraps_instead_of_pushing_the_colour_bar_out(qtbot):
+    """ "this plane holds 2 NaN, 1 +-Inf" on a panel of 260 px had held the plot 330 px
+    wide: the colour bar and the last columns were off the window."""
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(260, 330)
+    panel.show()
+    values = np.random.default_rng(0).random((20, 30)).astype(np.float32)
+    values[0, 0], values[1, 1], values[2, 2] = np.nan, np.inf, np.nan
+    panel.show_value(values, "x")
+    qtbot.wait(50)
+    assert "NaN" in panel.image_plot.titleLabel.text
+    for item in (panel.image_plot, panel.colorbar):
+        assert item.mapRectToScene(item.boundingRect()).right() <= panel.graphics.width() + 1, type(item).__name__

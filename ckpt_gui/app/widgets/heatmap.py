@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtGui import QFontMetrics
 
 NAN_COLOUR, NAN_NAME = (255, 0, 255), "magenta"  # in neither viridis nor the blue-white-red map
@@ -192,3 +193,50 @@ def overlay_item() -> pg.ImageItem:
 
 def _swatch(colour: tuple[int, int, int]) -> str:
     return f"<span style='color: rgb{colour};'>\u25a0</span>"
+
+
+TITLE_LINE = 15  # px of one 9pt title line
+TITLE_MARGIN = 40  # px of the view's width a wrapped title leaves free (layout margins)
+
+
+def wrap_title(plot: pg.PlotItem, width: float) -> None:
+    """Wrap ``plot``'s title to what ``width`` (the view's) leaves beside the axes and
+    colour bar: left alone a title is as wide as its text,
+    and a long one ("this plane holds 2 NaN, 1 Inf") held the plot, colour bar and
+    last columns included, wider than its window."""
+    label = plot.titleLabel
+    if not label.isVisible():
+        return
+    label.item.setTextWidth(-1)  # its natural width first
+    label.updateMin()
+    beside = plot.minimumWidth() - label.minimumWidth()  # the axes, the colour bar
+    room = width - max(beside, 0.0)
+    if label.item.boundingRect().width() > room:
+        label.item.setTextWidth(max(room, 4 * TITLE_LINE))
+        label.updateMin()
+    height = max(2 * TITLE_LINE, int(label.item.boundingRect().height()) + 2)
+    label.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
+
+
+class TitleWrapper(QObject):
+    """Re-wraps a plot's title whenever its view changes width, before the view lays
+    the plot out at the new width."""
+
+    def __init__(self, view: pg.GraphicsView, plot: pg.PlotItem) -> None:
+        super().__init__(view)
+        self.view, self.plot = view, plot
+        view.installEventFilter(self)
+
+    def fit(self) -> None:
+        """Call after setting a title: its text had already widened the plot (Qt grows
+        a graphics widget to its new least width, and never shrinks it back)."""
+        wrap_title(self.plot, self.view.width() - TITLE_MARGIN)
+        central = self.view.centralWidget
+        if central is not None:
+            central.setGeometry(QRectF(0, 0, self.view.width(), self.view.height()))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
+            wrap_title(self.plot, event.size().width() - TITLE_MARGIN)
+        return False

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, Signal
-from PySide6.QtGui import QDoubleValidator, QPalette
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, Qt, Signal
+from PySide6.QtGui import QDoubleValidator, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -37,6 +37,8 @@ BADGE_BACKGROUND, BADGE_TEXT = "#c62828", "#ffffff"
 _PREVIEW_FILL = (150, 150, 150, 120)
 # The plot's least height: under a restore report at 1024x640 it was squeezed to 30 px.
 PLOT_MIN_HEIGHT = 150
+TITLE_POINTS = 9
+TITLE_MARGIN = 70  # px of the plot's width the title leaves: the left axis, margins
 
 
 class HistogramPanel(QWidget):
@@ -47,6 +49,7 @@ class HistogramPanel(QWidget):
         super().__init__(parent)
         self.histogram: Histogram | None = None
         self._preview = False
+        self._title: tuple[str, str] | None = None  # the variable's name, a note after it
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
@@ -116,6 +119,7 @@ class HistogramPanel(QWidget):
         self.high.editingFinished.connect(self._ask)
         self.export_button.clicked.connect(self.save_requested)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        self.plot.installEventFilter(self)
         self.clear("Select a variable to see its histogram.")
 
     # -- content ------------------------------------------------------------------------
@@ -123,7 +127,8 @@ class HistogramPanel(QWidget):
     def clear(self, message: str = "") -> None:
         self.histogram = None
         self.curve.setData([0, 1], [0])
-        self.plot.setTitle(None)
+        self._title = None
+        self._show_title()
         self.empty.setText(message or "No histogram")
         self.stack.setCurrentWidget(self.empty)
         self.counts_label.setText(" ")
@@ -133,7 +138,8 @@ class HistogramPanel(QWidget):
         self.histogram = histogram
         self._preview = preview
         self.stack.setCurrentWidget(self.plot)
-        self.plot.setTitle(title + ("  (preview from a sample...)" if preview else ""), size="9pt")
+        self._title = (title, "  (preview from a sample...)" if preview else "")
+        self._show_title()
         self._redraw()
         parts = [f"{histogram.total:,} values in range"]
         if histogram.nan or histogram.posinf or histogram.neginf:
@@ -155,12 +161,8 @@ class HistogramPanel(QWidget):
         if self.histogram is None:
             self.clear("Histogram cancelled")
         elif self._preview:
-            self.plot.setTitle(
-                self.plot.plotItem.titleLabel.text.replace(
-                    "preview from a sample...", "preview from a sample; exact histogram cancelled"
-                ),
-                size="9pt",
-            )
+            self._title = (self._title[0], "  (preview from a sample; exact histogram cancelled)")
+            self._show_title()
 
     @property
     def is_preview(self) -> bool:
@@ -189,6 +191,28 @@ class HistogramPanel(QWidget):
         return bytes(data)
 
     # -- internals ----------------------------------------------------------------------
+
+    def _show_title(self, width: int | None = None) -> None:
+        """The variable's name cut in the middle to the plot's width (a narrow panel
+        clipped its end), the note after it whole (the name is whole in Details)."""
+        if self._title is None:
+            self.plot.setTitle(None)
+            return
+        name, note = self._title
+        font = QFont(self.font())
+        font.setPointSizeF(TITLE_POINTS)
+        metrics = QFontMetrics(font)
+        room = max((width or self.plot.width()) - TITLE_MARGIN - metrics.horizontalAdvance(note), TITLE_MARGIN)
+        shown = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room) + note
+        self.plot.setTitle(shown, size=f"{TITLE_POINTS}pt")
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
+        # Before the plot lays its items out at the new width: a title wider than the
+        # plot would hold it wider than its window, its right end cut.
+        resized = watched is self.plot and event.type() == QEvent.Type.Resize
+        if resized and self._title is not None and event.size().width() != event.oldSize().width():
+            self._show_title(event.size().width())
+        return False
 
     def _redraw(self) -> None:
         histogram = self.histogram

@@ -22,6 +22,7 @@ from ckpt_gui.app.widgets.heatmap import (
     NAN_NAME,
     IndexAxis,
     NonFinite,
+    TitleWrapper,
     colour_bar,
     constant_value,
     index_axes,
@@ -104,6 +105,9 @@ class TensorPanel(QTabWidget):
         self.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
         self.line.showGrid(x=True, y=True, alpha=0.2)
         self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
+        # Long titles wrap to the plot's width rather than hold the plot wider.
+        self.image_title = TitleWrapper(self.graphics, self.image_plot)
+        self.line_title = TitleWrapper(self.line, self.line.plotItem)
         self.picture.addWidget(self.message)
         self.picture.addWidget(heat_page)
         self.picture.addWidget(self.line)
@@ -163,11 +167,13 @@ class TensorPanel(QTabWidget):
             self.picture.setCurrentWidget(self.line)
             self.line_curve.setData([], [])
             self.line.setTitle(waiting, size="9pt")
+            self.line_title.fit()
         else:
             self.picture.setCurrentWidget(self.picture.widget(1))
             self.image.clear()
             self.overlay.clear()
             self.image_plot.setTitle(waiting, size="9pt")
+            self.image_title.fit()
 
     def show_value(self, value: np.ndarray | ValueView, title: str) -> None:
         """Show a tensor; pass a ValueView (core.planes.prepare_view, run off the GUI
@@ -215,6 +221,7 @@ class TensorPanel(QTabWidget):
         _set_line_range(self.line, x, y)
         note = f"  (min/max of every {step:,} values)" if step > 1 else ""
         self.line.setTitle(f"{title}  {format_shape(shape)}{note}", size="9pt")
+        self.line_title.fit()
         self.line.setLabel("bottom", "index")
 
     def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
@@ -293,6 +300,7 @@ class TensorPanel(QTabWidget):
         set_levels(self.colorbar, low, high, constant_value(image, low, high))
         note = self.nonfinite.note()
         self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
+        self.image_title.fit()
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
@@ -312,6 +320,7 @@ class TensorPanel(QTabWidget):
         blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
         note = self.nonfinite.note()
         self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
+        self.image_title.fit()
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
         self.image_plot.autoRange(padding=0)
