@@ -43,7 +43,7 @@ def ask_save_path(parent: QWidget | None, title: str, name: str, filters: str, p
         try:
             check_output(path, protected)
         except CheckpointError as exc:
-            QMessageBox.warning(parent, title, f"{exc}\n\nChoose a file outside the checkpoint's folder.")
+            QMessageBox.warning(parent, title, str(exc))  # and the dialog again, outside that folder
             start = os.path.join(free_folder(protected, os.path.basename(path)), os.path.basename(path))
             continue
         return path
