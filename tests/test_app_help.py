@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidget, QTextBrowser
 
@@ -18,7 +18,7 @@ import ckpt_gui
 from ckpt_gui.app import help_menu, launch
 from ckpt_gui.app.desktop_entry import desktop_entry_text
 from ckpt_gui.app.window import MainWindow
-from ckpt_gui.resources import APP_ID, desktop_file_path, icon_path, model_script_contract
+from ckpt_gui.resources import APP_ID, desktop_file_path, examples_path, icon_path, model_script_contract
 from tests.conftest import REPO
 
 
@@ -93,6 +93,11 @@ def test_the_contract_dialog_shows_the_readmes_contract(qtbot, window):
     text = dialog.findChild(QTextBrowser, "contract").toPlainText()
     assert "first match wins" in text and "build()" in text and "tf.train.Checkpoint" in text
     assert "`" not in text  # rendered as Markdown, not shown as source
+    # The example script by its installed path (not a path in ckpt-gui's sources), its folder a link.
+    demo_model = os.path.join(examples_path(), "demo_model.py")
+    assert demo_model in text and os.path.isfile(demo_model)
+    assert "Restore > Repair..." in text and "see Repairing a checkpoint" not in text
+    assert QUrl.fromLocalFile(examples_path()).toString() in dialog.findChild(QTextBrowser, "contract").toHtml()
     dialog.close()
 
 
@@ -102,6 +107,8 @@ def test_about_names_version_license_and_links(qtbot, window):
     qtbot.waitExposed(box)
     assert f"ckpt-gui {ckpt_gui.__version__}" in box.text()
     assert "Apache-2.0" in box.text() and "<a href=" in box.text()
+    for kind in ("Keras weights files", ".keras", "URL", ".meta", "SavedModel"):  # what it reads
+        assert kind in box.text(), kind
     assert not box.iconPixmap().isNull()  # the app's icon
     box.close()
 

@@ -512,3 +512,50 @@ def _drawn_colours(banner: Banner) -> tuple[str, QColor]:
     strip = max(set(names), key=names.count)
     ink = max(pixels, key=lambda p: theme.contrast(p, QColor(strip)))
     return strip, ink
+
+
+# -- action feedback ------------------------------------------------------------------------------
+
+
+def test_actions_say_what_they_did_and_are_offered_only_when_they_can_act(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from ckpt_gui.app import settings
+    from ckpt_gui.core.statuses import RestoreStatus
+    from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
+
+    open_path(qtbot, window, demo_path())
+    ckpt = window.browse.ckpt
+    folder = os.path.dirname(ckpt.prefix)
+    # No diagnosis: nothing to repair or clear; asked anyway (the report panel), it says what to do.
+    assert not window.repair_action.isEnabled() and not window.clear_diagnosis_action.isEnabled()
+    window.repair.propose(None, ckpt)
+    assert "Ctrl+D" in window.banner.text and "TensorFlow checkpoint" not in window.banner.text
+    finding = RestoreFinding(RestoreStatus.MISSING, "x", None, None, None, None, None, optimizer=False)
+    report = RestoreReport(ckpt.prefix, "model.py", False, None, {RestoreStatus.MISSING: 1}, (finding,), (),
+                           TensorFlowVerdict(), "python3", "2.x", 0.1)  # fmt: skip
+    window.doctor._adopt(report)  # what a finished attempt does
+    assert window.repair_action.isEnabled() and window.clear_diagnosis_action.isEnabled()
+    window.doctor.clear()
+    assert not window.repair_action.isEnabled() and not window.clear_diagnosis_action.isEnabled()
+
+    # Copy value: the status bar says what was copied.
+    variable = next(v for v in ckpt.variables if v.num_elements > 1 and v.dtype.is_numeric)
+    assert window.tree_panel.select_key(variable.key)
+    menu = window.browse.row_menu(window.tree_panel.selected_node())
+    next(a for a in menu.actions() if a.text() == "Copy value").trigger()
+    assert QApplication.clipboard().text().startswith("[")
+    assert window.statusBar().currentMessage().startswith(f"Copied the value of {variable.display_path}")
+
+    # Export: the dialog starts outside the checkpoint's folder, even when the user last worked in it,
+    # and a file inside it is refused before the dialog is done (asked again), not after.
+    settings.settings().setValue("last_folder", folder)
+    inside, outside = os.path.join(folder, "x.npy"), str(tmp_path / "x.npy")
+    answers, starts, warnings = [inside, outside], [], []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, kinds: starts.append(start)
+                        or (answers.pop(0), ""))  # fmt: skip
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    window.browse.export_tensor()
+    assert not starts[0].startswith(folder + os.sep) and not starts[1].startswith(folder + os.sep)
+    assert len(warnings) == 1 and "never writes into a checkpoint" in warnings[0]
+    assert os.path.exists(outside) and not os.path.exists(inside) and "never writes" not in window.banner.text

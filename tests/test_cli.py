@@ -172,3 +172,16 @@ def test_repair_refuses_an_output_the_doctor_keeps_read_only_before_any_tensorfl
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith(f"ckpt-gui: error: {output}: is "), result.stderr
         assert "never writes into a checkpoint" in result.stderr and "checkpoint:" not in result.stderr
+
+
+def test_help_says_what_a_checkpoint_can_be_and_the_defaults():
+    """Every path argument names the forms the command takes (Keras files, URLs where
+    they work); diff says what A and B can be; --timeout gives its default."""
+    texts = {command: run_cli(command, "--help").stdout for command in ("inspect", "export", "diagnose", "diff")}
+    flat = {command: " ".join(text.split()) for command, text in texts.items()}
+    for command in ("inspect", "export", "diff"):
+        assert ".weights.h5" in flat[command] and ".keras" in flat[command] and "s3://" in flat[command], command
+    assert ".weights.h5" in flat["diagnose"] and "no URL" in flat["diagnose"]
+    assert "the first checkpoint (before): a folder" in flat["diff"] and "in any of those forms" in flat["diff"]
+    for command in ("diagnose", "repair"):
+        assert "(default: 120)" in " ".join(run_cli(command, "--help").stdout.split()), command

@@ -8,9 +8,10 @@ does); the contract is the README's text, shipped as package data.
 from __future__ import annotations
 
 import html
+import os
 from importlib import metadata
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui import __version__
-from ckpt_gui.resources import model_script_contract
+from ckpt_gui.resources import examples_path, model_script_contract
 
 LICENSE = "Apache-2.0"
 # Shown when the package metadata cannot be read (running from a source tree that was never installed).
@@ -103,10 +104,26 @@ def contract_dialog(window: QMainWindow) -> QDialog:
     dialog.setWindowTitle("Model-script contract - ckpt-gui")
     text = QTextBrowser()
     text.setObjectName("contract")
-    text.setMarkdown(model_script_contract())
+    text.setOpenExternalLinks(True)  # the examples folder opens in the file manager
+    text.setMarkdown(contract_markdown())
     _layout(dialog, text)
     dialog.resize(640, 600)
     return dialog
+
+
+def contract_markdown() -> str:
+    """The README's contract, with what it names as a source path made the installed
+    path (a link that opens the examples folder) and the README's section named as
+    the app's menu and the CLI's help."""
+    examples = examples_path()
+    text = model_script_contract()
+    text = text.replace("`ckpt_gui/resources/examples/demo_model.py`", f"`{os.path.join(examples, 'demo_model.py')}`")
+    text = text.replace("(see Repairing a checkpoint)", "(Restore > Repair... in the app, `ckpt-gui repair --help`)")
+    url = QUrl.fromLocalFile(examples).toString()
+    return (
+        f"{text.rstrip()}\n\nThe example scripts are installed in [{examples}]({url}) (a click opens the folder): "
+        "copy one beside your own code to start from it.\n"
+    )
 
 
 def about_text() -> str:
@@ -115,8 +132,10 @@ def about_text() -> str:
                     for name, url in links.items())  # fmt: skip
     return (
         f"<h3>ckpt-gui {html.escape(__version__)}</h3>"
-        "<p>Look inside TensorFlow checkpoints without TensorFlow: browse, diagnose restores, compare. "
-        "Reads TF1 and TF2 checkpoints and SavedModel variables; every CRC is verified.</p>"
+        "<p>Look inside TensorFlow checkpoints without TensorFlow: browse, diagnose restores, repair, compare. "
+        "Reads TF1 and TF2 checkpoints (with a TF1 checkpoint's .meta graph), SavedModels, Keras weights files "
+        "(.weights.h5, .keras, Keras 2 .h5), from a folder or a gs://, s3://, az:// or https:// URL; every CRC "
+        "is verified.</p>"
         f"<p>License: {LICENSE}</p><ul>{items}</ul>"
     )
 

@@ -41,25 +41,43 @@ def _is_text(raw) -> bool:
     return True
 
 
-def row_menu(parent: QWidget, ckpt: Checkpoint, node: TreeNode, export: Callable[[], None], filter_to) -> QMenu:
-    """The menu for one row (``filter_to(node)`` limits the tree to its subtree)."""
+def row_menu(
+    parent: QWidget, ckpt: Checkpoint, node: TreeNode, export: Callable[[], None], filter_to,
+    said: Callable[[str], None] = lambda _text: None,
+) -> QMenu:  # fmt: skip
+    """The menu for one row (``filter_to(node)`` limits the tree to its subtree; ``said``
+    puts what was copied in the status bar)."""
     menu = QMenu(parent)
     variable = node.variable
+
+    def copied(what: str, text: Callable[[], str]) -> Callable[[], None]:
+        def act() -> None:
+            copy(text())
+            said(f"Copied {what} to the clipboard")
+
+        return act
+
     if variable is not None:
         key = variable.key
-        menu.addAction("Copy key", lambda: copy(key))
+        shown = variable.display_path
+        menu.addAction("Copy key", copied(f"the key of {shown}", lambda: key))
         paths = variable.object_paths
         path = node.path if node.path in paths else (paths[0] if paths else None)
-        menu.addAction("Copy object path", lambda: copy(path)).setEnabled(path is not None)
+        menu.addAction("Copy object path", copied(f"the object path of {shown}", lambda: path)).setEnabled(
+            path is not None
+        )
         name = tf_name(ckpt, key)
-        menu.addAction("Copy TF name", lambda: copy(name)).setEnabled(name is not None)
+        menu.addAction("Copy TF name", copied(f"the TF name of {shown}", lambda: name)).setEnabled(name is not None)
         small = variable.num_elements <= COPY_VALUE_ELEMENTS and not variable.is_object_graph
         readable = (variable.dtype.is_numeric or variable.dtype.is_string) and ckpt.ref.complete
-        menu.addAction("Copy value", lambda: copy(value_text(ckpt, key))).setEnabled(small and readable)
+        count = f"{variable.num_elements:,} value{'s' if variable.num_elements != 1 else ''}"
+        value = copied(f"the value of {shown} ({count})", lambda: value_text(ckpt, key))
+        copy_value = menu.addAction("Copy value", value)
+        copy_value.setEnabled(small and readable)
         menu.addSeparator()
         menu.addAction("Export as .npy...", export).setEnabled(readable and not variable.is_object_graph)
     else:
-        menu.addAction("Copy path", lambda: copy(node.path))
+        menu.addAction("Copy path", copied(f"the path {node.path}", lambda: node.path))
     menu.addSeparator()
     menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu

@@ -189,8 +189,10 @@ class MainWindow(QMainWindow):
         gpus = self._action(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
         gpus.setCheckable(True)
         gpus.setChecked(allow_gpu())
-        self._action(restore, "R&epair...", self._propose_repair)
-        self._action(restore, "&Clear diagnosis", doctor.clear)
+        # Enabled only with a diagnosis to repair from or to clear (_enable_diagnosis_actions).
+        self.repair_action = self._action(restore, "R&epair...", self._propose_repair)
+        self.clear_diagnosis_action = self._action(restore, "&Clear diagnosis", doctor.clear)
+        self._enable_diagnosis_actions()
         add_help_menu(self, self._action)
 
     def _open_url(self) -> None:
@@ -246,6 +248,8 @@ class MainWindow(QMainWindow):
         doctor.finding_selected.connect(browse.select_finding)
         doctor.done.connect(self._make_room_for_report)
         doctor.done.connect(self.diagnosis_done)
+        for changed in (doctor.done, doctor.statuses_changed, browse.checkpoint_shown):  # after doctor.set_checkpoint
+            changed.connect(lambda _arg: self._enable_diagnosis_actions())
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
         # From the moment a comparison is asked for, it gets the CPU: the scan pauses
         # while B opens and is paired (seconds at 200,000 variables), not only once shown.
@@ -259,6 +263,11 @@ class MainWindow(QMainWindow):
         compare.done.connect(self.compare_done)
 
     # -- what the workflows mean for the window ------------------------------------------------
+
+    def _enable_diagnosis_actions(self) -> None:
+        report = self.doctor.report
+        self.clear_diagnosis_action.setEnabled(report is not None)
+        self.repair_action.setEnabled(report is not None and report.error is None and not report.ok)
 
     def _propose_repair(self) -> None:
         self.repair.propose(self.doctor.report, self.doctor.ckpt)

@@ -55,18 +55,29 @@ def _error(message: str) -> None:
     print(f"ckpt-gui: error: {message}", file=sys.stderr)
 
 
+CHECKPOINT_FORMS = (
+    "a folder, a prefix (ckpt-300), an .index or .data file, the 'checkpoint' state file, a SavedModel folder, "
+    "a Keras weights file (.weights.h5, .keras, Keras 2 .h5), or a gs://, s3://, az://, abfs:// or https:// URL "
+    "of one of these"
+)
+LOCAL_CHECKPOINT_FORMS = (
+    "a folder, a prefix (ckpt-300), an .index or .data file, the 'checkpoint' state file, a SavedModel folder or "
+    "a Keras weights file (.weights.h5, .keras, Keras 2 .h5); a local path (TensorFlow reads it): no URL"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ckpt-gui", description="Look inside TensorFlow checkpoints.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     inspect = commands.add_parser("inspect", help="list the variables of a checkpoint")
-    inspect.add_argument("path", help="checkpoint folder, prefix, .index/.data file, state file or SavedModel")
+    inspect.add_argument("path", help=f"the checkpoint: {CHECKPOINT_FORMS}")
     inspect.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     inspect.add_argument("--stats", action="store_true", help="also read every value and give exact statistics")
     inspect.set_defaults(handler=_inspect)
 
     export = commands.add_parser("export", help="write one tensor to a .npy file")
-    export.add_argument("path", help="checkpoint folder, prefix or file")
+    export.add_argument("path", help=f"the checkpoint: {CHECKPOINT_FORMS}")
     export.add_argument("key", help="the tensor's checkpoint key (or its object path)")
     export.add_argument(
         "-o",
@@ -78,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
 
     diagnose = commands.add_parser("diagnose", help="try restoring the checkpoint into a model script's objects")
-    diagnose.add_argument("path", help="checkpoint folder, prefix or file")
+    diagnose.add_argument("path", help=f"the checkpoint: {LOCAL_CHECKPOINT_FORMS}")
     diagnose.add_argument("--model", required=True, help="the Python script that defines the model")
     diagnose.add_argument("--json", action="store_true", help="print the report as one JSON object")
     diagnose.add_argument("--plan", metavar="PLAN.json", help="also write the proposed repair plan (see repair)")
@@ -87,8 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     add_repair_parser(commands)
 
     diff = commands.add_parser("diff", help="compare two checkpoints variable by variable")
-    diff.add_argument("a", help="the first checkpoint (before)")
-    diff.add_argument("b", help="the second checkpoint (after)")
+    diff.add_argument("a", help=f"the first checkpoint (before): {CHECKPOINT_FORMS}")
+    diff.add_argument("b", help="the second checkpoint (after), in any of those forms")
     diff.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     diff.set_defaults(handler=_diff)
     return parser

@@ -22,7 +22,10 @@ PLAN_MISMATCH = "PlanMismatch"  # the writing child's error when the plan does n
 
 def add_attempt_options(parser: argparse.ArgumentParser) -> None:
     """The doctor's options, shared by diagnose and repair."""
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds before the attempt is stopped")
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, metavar="SECONDS",
+        help="how long an attempt may run before it is stopped (default: %(default)g)",
+    )  # fmt: skip
     parser.add_argument("--python", default=sys.executable, help="the interpreter (with TensorFlow) to use")
     parser.add_argument(
         "--memory-limit",
@@ -39,10 +42,11 @@ def add_repair_parser(commands) -> None:
     repair = commands.add_parser(
         "repair", help="write a repaired copy of a checkpoint by a plan (diagnose --plan), then verify it"
     )
-    repair.add_argument("path", help="the source checkpoint: folder, prefix or file")
+    repair.add_argument("path", help="the source checkpoint: a local folder, prefix or file, or a Keras weights file")
     repair.add_argument("--model", required=True, help="the Python script that defines the model")
     repair.add_argument("--plan", required=True, help="the repair plan (JSON, from diagnose --plan)")
-    repair.add_argument("-o", "--output", required=True, help="the folder to write the new checkpoint into")
+    repair.add_argument("-o", "--output", required=True,
+                        help="the folder to write the new checkpoint into (outside the source's folder)")  # fmt: skip
     repair.add_argument("--force", action="store_true", help="write even if the folder already holds a checkpoint")
     repair.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
     add_attempt_options(repair)

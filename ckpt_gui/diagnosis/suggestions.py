@@ -36,7 +36,7 @@ def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bo
     said: dict[tuple[str, str], str] = {}  # (layer, change) -> the finding that said it: once per layer
     suggested: list[RestoreFinding | None] = [None] * len(findings)
     # In the report's order (vars/2 before vars/10): a layer's change is said at its first weight.
-    for index in sorted(range(len(findings)), key=lambda i: natural_key(findings[i].label)):
+    for index in sorted(range(len(findings)), key=lambda i: natural_key(_report_order(findings[i]))):
         finding = findings[index]
         if finding.status == RestoreStatus.UNMATCHED:
             suggestions = _for_unused(finding, missing)
@@ -48,6 +48,10 @@ def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bo
             suggestions = _for_conflict(finding, skip)
         suggested[index] = replace(finding, suggestions=tuple(suggestions))
     return suggested
+
+
+def _report_order(finding: RestoreFinding) -> str:
+    return finding.checkpoint_key or finding.model_path or ""  # as RestoreFinding.attention_rank orders rows
 
 
 _KERAS_WEIGHT = re.compile(r"/vars/\d+$")  # a Keras 3 file's layers/<name>/vars/<n>

@@ -51,8 +51,10 @@ def outcome_notes(plan: RepairPlan) -> list[str]:
     dropped = dropped_optimizer_state(plan)
     if not dropped:
         return []
+    # A slot or accumulator for the example, rather than the step counter or the learning rate.
+    example = next((key for key in dropped if not re.search(r"iter|learning_rate|/lr\b", key)), dropped[0])
     return [
-        f"optimizer state dropped: {len(dropped)} optimizer value(s) (e.g. {dropped[0]}) are not in the new "
+        f"optimizer state dropped: {len(dropped)} optimizer value(s) (e.g. {example}) are not in the new "
         "checkpoint, so training resumes with fresh optimizer state (its moments start again from zero). To keep "
         "them, build the optimizer in the model script (call the model once, then "
         "optimizer.build(model.trainable_variables)), diagnose again and repair with the new plan."

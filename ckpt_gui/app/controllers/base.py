@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ckpt_gui.app.jobs import JobRunner
+from ckpt_gui.app.save_path import ask_save_path
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
@@ -34,6 +35,14 @@ class Controller(QObject):
         """What the status bar says for this workflow is no longer true: the window
         clears it if it is still this workflow's message."""
         self.status.emit("")
+
+    def ask_save_path(self, title: str, name: str, filters: str, ckpt: Checkpoint | None,
+                      protected: Protected | None = None) -> str | None:  # fmt: skip
+        """Where to save an export (None: cancelled): the dialog starts outside ``ckpt``'s
+        folder (or what ``protected`` names) and refuses a path inside it before it closes."""
+        if protected is None:
+            protected = Protected.of(ckpt) if ckpt is not None else Protected((), ())
+        return ask_save_path(self.dialog_parent, title, name, filters, protected)
 
     def write_export(self, path: str, data: bytes, ckpt: Checkpoint | None, protected: Protected | None = None) -> None:
         """``data`` to ``path`` through the write guard, like every export (never into

@@ -295,7 +295,8 @@ class BrowseController(Controller):
 
     def row_menu(self, node: TreeNode) -> QMenu:
         """A tree row's context menu: copy key, path, TF name or value, export, subtree."""
-        return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to)
+        return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to,
+                        self.status.emit)  # fmt: skip
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -399,8 +400,7 @@ class BrowseController(Controller):
         if self.ckpt is None or node is None or node.variable is None:
             return
         name = node.variable.display_path.replace("/", "_") + ".npy"
-        start = os.path.join(settings.last_folder(), name)
-        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Export tensor", start, "NumPy array (*.npy)")
+        path = self.ask_save_path("Export tensor", name, "NumPy array (*.npy)", self.ckpt)
         if not path:
             return
         try:
@@ -411,9 +411,7 @@ class BrowseController(Controller):
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
     def export_histogram(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self.dialog_parent, "Save histogram", "histogram.png", "PNG image (*.png)"
-        )
+        path = self.ask_save_path("Save histogram", "histogram.png", "PNG image (*.png)", self.ckpt)
         if path:
             self.save_histogram(path)
 

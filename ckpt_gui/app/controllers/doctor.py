@@ -65,6 +65,7 @@ class DoctorController(Controller):
         report_panel.choose_script_requested.connect(self.choose_script)
         report_panel.entry_selected.connect(self._entry_selected)
         report_panel.export_requested.connect(self.export_report)
+        report_panel.export_asked.connect(self.ask_export)
 
     def set_checkpoint(self, ckpt: Checkpoint | KerasFile) -> None:
         """Another checkpoint is shown: the report stays only if it was made for it, the
@@ -111,14 +112,25 @@ class DoctorController(Controller):
         self.set_checkpoint(KerasFile(os.path.abspath(path)))
         return True
 
+    def ask_export(self, kind: str) -> None:
+        """Export JSON... / Export Markdown...: where, asked outside the checkpoint's folder."""
+        suffix, filters = ("json", "JSON (*.json)") if kind == "json" else ("md", "Markdown (*.md)")
+        path = self.ask_save_path("Export restore report", f"restore-report.{suffix}", filters, None,
+                                  self._protected())  # fmt: skip
+        if path:
+            self.export_report(path, kind)
+
     def export_report(self, path: str, kind: str) -> None:
         """The report as JSON or Markdown to ``path``, through the write guard like every export."""
         data = self.report_panel.export_text(kind).encode("utf-8")
+        self.write_export(path, data, None, self._protected())
+
+    def _protected(self) -> Protected:
+        if self.ckpt is None:
+            return Protected((), ())
         if not isinstance(self.ckpt, KerasFile):
-            self.write_export(path, data, self.ckpt)
-            return
-        folder = os.path.dirname(self.ckpt.prefix)
-        self.write_export(path, data, None, Protected((), (self.ckpt.prefix,), (folder,)))  # never beside the file
+            return Protected.of(self.ckpt)
+        return Protected((), (self.ckpt.prefix,), (os.path.dirname(self.ckpt.prefix),))  # never beside the file
 
     # -- running an attempt ------------------------------------------------------------------
 

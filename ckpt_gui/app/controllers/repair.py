@@ -64,7 +64,10 @@ class RepairController(Controller):
                 self.banner.show_message(str(exc), "error")
                 return
         if report is None or report.error is not None or not isinstance(ckpt, Checkpoint):
-            self.banner.show_message("Repair needs a finished diagnosis of a TensorFlow checkpoint first.", "info")
+            self.banner.show_message(
+                "Repair needs a finished diagnosis of this checkpoint first: Restore > Diagnose restore... (Ctrl+D).",
+                "info",
+            )
             return
         if report.checkpoint != ckpt.prefix:
             self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
@@ -76,8 +79,7 @@ class RepairController(Controller):
 
     def save_plan(self, path: str | None = None) -> None:
         if path is None:
-            start = os.path.join(settings.last_folder(), "plan.json")
-            path, _ = QFileDialog.getSaveFileName(self.dialog, "Save repair plan", start, "JSON (*.json)")
+            path = self.ask_save_path("Save repair plan", "plan.json", "JSON (*.json)", self.ckpt)
         if path:
             text = json.dumps(self.dialog.edited_plan().to_json(), indent=1) + "\n"
             self.write_export(path, text.encode("utf-8"), self.ckpt)

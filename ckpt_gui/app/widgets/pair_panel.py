@@ -90,6 +90,7 @@ class PairPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(self.numbers)
         layout.addWidget(self.plots, 1)
+        layout.addStretch(0)  # with the plots hidden (single values), the numbers stay at the top
         theme.follow(self)
 
     def show_pair(self, pair: Pair | None, values: list[tuple[str, str]] = ()) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -81,6 +80,7 @@ class ReportPanel(QWidget):
     status_filter_changed = Signal(object)  # set of RestoreStatus, or None for all
     entry_selected = Signal(object)  # the RestoreFinding the user clicked
     export_requested = Signal(str, str)  # path, "json" or "md": the controller writes it
+    export_asked = Signal(str)  # "json" or "md": the controller asks where, then writes it
     repair_requested = Signal()  # the user wants the repair plan of this report
 
     def __init__(self, parent=None) -> None:
@@ -320,13 +320,7 @@ class ReportPanel(QWidget):
     def _export(self, kind: str) -> None:
         if self.report is None:
             return
-        suffix = "json" if kind == "json" else "md"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export restore report", f"restore-report.{suffix}",
-            "JSON (*.json)" if kind == "json" else "Markdown (*.md)",
-        )  # fmt: skip
-        if path:
-            self.export_requested.emit(path, kind)
+        self.export_asked.emit(kind)  # the doctor asks where: outside the checkpoint's folder
 
     def export_text(self, kind: str) -> str:
         """The report as the JSON document `diagnose --json` prints (indented) or Markdown."""
