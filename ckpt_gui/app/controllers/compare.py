@@ -103,7 +103,7 @@ class CompareController(Controller):
         def pair_up(context: JobContext):
             context.progress(0, 0)
             diff = pair_variables(a, b)
-            return diff, PairTree(diff)
+            return diff, PairTree(diff), elements_to_compare(diff)
 
         self.runner.submit(
             "pairing", pair_up, lambda result: self._show_comparison(a, b, *result), self._cannot_compare,
@@ -114,7 +114,7 @@ class CompareController(Controller):
         self.banner.show_message(f"Cannot compare: {message}", "error", details)
         self.failed.emit()
 
-    def _show_comparison(self, a: Checkpoint, b: Checkpoint, diff: CheckpointDiff, tree: PairTree) -> None:
+    def _show_comparison(self, a: Checkpoint, b: Checkpoint, diff: CheckpointDiff, tree: PairTree, total: int) -> None:
         trees, panel = self._views()
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
@@ -123,7 +123,6 @@ class CompareController(Controller):
         panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
-        total = elements_to_compare(diff)
 
         def compare_everything(context: JobContext):
             context.progress(0, total)
@@ -165,9 +164,12 @@ class CompareController(Controller):
         if diff is not self.diff:
             return
         self.trees.update_summary()
-        self.trees.apply_filter()  # the flat list's order depends on the values
+        if self.trees.filtering():
+            self.trees.apply_filter()  # statuses and the flat list's order depend on the values
+        else:
+            self.trees.model.refresh()  # the last counts; the rows are the same
         if self.trees.selected_pair() is None:
-            changed = [p for p in diff.pairs if p.values is not None and p.status == "changed"]
+            changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
             if changed:  # start on the largest change
                 self.trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))
         summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in diff.summary().items() if n)
