@@ -54,6 +54,7 @@ class CompareTrees(QWidget):
     """The summary bar, a filter, and the two synchronised trees."""
 
     pair_selected = Signal(object)  # Pair or None
+    group_selected = Signal(object)  # the PairNode of a group row made current
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -184,25 +185,26 @@ class CompareTrees(QWidget):
 
     def filtering(self) -> bool:
         """Whether a filter, a status or the flat list is on (rows that follow the values)."""
-        return bool(self.search.text() or self.by_change.isChecked() or any(b.isChecked() for b in self.summary.values()))
+        statuses = any(button.isChecked() for button in self.summary.values())
+        return bool(self.search.text() or self.by_change.isChecked() or statuses)
 
     def fit_columns(self) -> None:
         fit_columns(self.view_a, A_LIMITS)
         fit_columns(self.view_b, B_LIMITS)
 
     def expand_default(self) -> None:
-        """Open level after level while the trees stay short (up to OPEN_ROWS rows): a
-        Keras model's chain of single groups opens on its own, a list of 20,000 blocks
-        stays closed (counted without making its level)."""
+        """Open up to OPEN_DEPTH levels while the trees stay short (up to OPEN_ROWS
+        rows): a Keras model's chain of single groups opens on its own, a list of
+        20,000 blocks stays closed (counted without making its level)."""
         tree = self.model.tree
         if tree is None or tree.flat:
             return
         level, visible = [tree.root], len(tree.root.shown)
-        while level:
+        for _depth in range(OPEN_DEPTH):
             following = [child for node in level for child in node.shown if child.has_shown()]
             added = sum(node.shown_count_up_to(OPEN_ROWS) for node in following)
             if not following or visible + added > OPEN_ROWS:
-                break
+                return
             for node in following:
                 self.view_a.expand(self.model.index_of(node))  # B's view follows (see _link)
             visible += added
@@ -245,8 +247,12 @@ class CompareTrees(QWidget):
         node = self.model.node(current) if current.isValid() else None
         if node is not None and node.pair is not None:
             self._remembered = node.pair
-        self.pair_selected.emit(node.pair if node is not None else None)
+        if node is not None and node.pair is None:
+            self.group_selected.emit(node)
+        else:
+            self.pair_selected.emit(node.pair if node is not None else None)
 
 
 OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this
+OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: each layer a row)
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them

@@ -44,8 +44,16 @@ class PairNode(TreeNode):
 
     __slots__ = ("pair", "tree_path", "name_b", "tree_path_b", "order", "span", "flat_row")
 
-    def __init__(self, name: str, parent: PairNode | None = None, variable=None, kind: str = GROUP, hint: str = "",
-                 status=None, finding=None) -> None:  # fmt: skip (TreeNode's: lazy_node makes groups of this class)
+    def __init__(
+        self,
+        name: str,
+        parent: PairNode | None = None,
+        variable=None,
+        kind: str = GROUP,
+        hint: str = "",
+        status=None,
+        finding=None,
+    ) -> None:  # fmt: skip (TreeNode's: lazy_node makes groups of this class)
         super().__init__(name, parent, variable, kind, hint, status, finding)
         self.pair: Pair | None = None
         self.tree_path = ""  # a pair's place in the tree, which the filter matches too
@@ -73,7 +81,7 @@ class PairTree:
             self.leaves, hints = _leaves(diff)
             self.root = root_of(self.leaves, pruned_hints(hints), PairNode(""))
         # The pairs in path order: a group's pairs are the run of numbers its span gives.
-        ordered = self.root.pending or []
+        ordered = self.ordered = self.root.pending or []  # never changed: read by the group summaries' jobs
         for order, leaf in enumerate(ordered):
             leaf.order = order
         self.root.span = (0, len(ordered))
@@ -102,7 +110,7 @@ class PairTree:
         if flat:
             for node in self.root.built_nodes():
                 node.shown = []
-            self.root.shown = sorted(chosen, key=_change_order)
+            self.root.shown = sorted(chosen, key=change_order)
             for row, leaf in enumerate(self.root.shown):
                 leaf.flat_row = row
         elif accept is None:  # everything: each level made so far shows all, and so will the later ones
@@ -154,6 +162,12 @@ class PairTree:
                 spans = [*own, *(self.span(child) for child in node._children)]
             node.span = (min(s for s, _ in spans), max(e for _, e in spans)) if spans else (0, 0)
         return node.span
+
+    def pairs_below(self, node: PairNode) -> list[PairNode]:
+        """The pairs' nodes below ``node`` (its own included), in path order, from the
+        list that never changes: a job may read them while the view makes levels."""
+        start, end = self.span(node)
+        return self.ordered[start:end]
 
     def leaf_of(self, pair: Pair) -> PairNode | None:
         return self._leaf_of.get(id(pair))
@@ -310,7 +324,8 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[
     return accept
 
 
-def _change_order(leaf: PairNode) -> tuple:
+def change_order(leaf: PairNode) -> tuple:
+    """The flat list's order: the most telling status first, then the largest change."""
     pair = leaf.pair
     rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
     return (_URGENCY.get(pair.status, 5), -rel, pair.path)
