@@ -118,6 +118,43 @@ def test_the_tooltip_of_a_cut_name_has_the_whole_path(qtbot, compared):
     assert len(names) >= 6 and names[-1] in ("momentum", "velocity")
 
 
+def _group_truth(trees, group):
+    """The statuses of the pairs the tree shows below ``group``, from their paths."""
+    from collections import Counter
+
+    tree = trees.model.tree
+    below = [leaf.pair for leaf in tree.leaves if leaf.tree_path.startswith(group.path + "/")]
+    return below, Counter(pair.status for pair in below)
+
+
+def test_a_group_row_shows_its_summary_not_empty_plots(qtbot, compared):
+    """Selecting a group: its pairs by status and its largest changes (by relative L2,
+    the first one the largest), the plots hidden; a pair again: the plots are back."""
+    from ckpt_gui.app.models.compare_model import STATUS, group_status, status_label
+
+    trees, panel = compared.compare_trees, compared.pair_panel
+    model = trees.model
+    top = next(model.index(r, 0) for r in range(model.rowCount()) if model.node(model.index(r, 0)).pair is None)
+    group = model.node(top)
+    below, counts = _group_truth(trees, group)
+    changed = [pair for pair in below if pair.status == "changed"]
+    assert changed, "the demo's two checkpoints differ"
+    trees.view_a.setCurrentIndex(top)
+    qtbot.waitUntil(lambda: "Largest changes" in panel.group_note.text(), timeout=WAIT_MS)
+    assert panel.group_note.isVisible() and not panel.plots.isVisible()
+    grid = panel.numbers
+    texts = [grid.itemAt(i).widget().text() for i in range(grid.count())]  # label, count, label, count...
+    assert dict(zip(texts[::2], texts[1::2])) == {status_label(status): f"{n:,}" for status, n in counts.items()}
+    largest = max(changed, key=lambda pair: pair.values.rel_l2)
+    first = panel.group_note.text().split("<li>")[1].replace("\u200b", "")
+    assert model.tree.path_of(largest).removeprefix(group.path + "/") in first
+    assert f"{len(below):,} pairs" in panel.title.text()
+    assert top.siblingAtColumn(STATUS).data() == group_status(model.tree, group) != "all same"
+    trees.select_pair(largest)
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is largest, timeout=WAIT_MS)
+    assert panel.plots.isVisible() and not panel.group_note.isVisible()
+
+
 def test_at_2560_nothing_is_cut(qtbot, window):
     window.resize(2560, 1440)
     open_demo(qtbot, window)

@@ -273,3 +273,49 @@ def test_pair_tree_counts_each_groups_statuses_as_pairs_get_compared(checkpoints
     for node in groups:
         assert tree.statuses_below(node) == truth(node) and sum(truth(node).values()) == len(list(node.pairs()))
     assert tree.has_side(tree.root, "a") and tree.has_side(tree.root, "b")
+
+
+def test_pair_tree_levels_made_on_demand_equal_the_whole_tree(checkpoints, tf):
+    """The comparison's tree makes a group's level when first asked for; walked whole,
+    it is the tree of every pair's path: each of TensorFlow's keys once, every group
+    the prefixes of those paths give, children in natural order with optimizer slots
+    last, and each group's counts and sides those of the pairs whose paths it prefixes."""
+    from collections import Counter
+
+    from ckpt_gui.core.views.lazy_node import SLOT, natural_key
+
+    a, b = checkpoints / "keras_seq" / "ckpt-3", checkpoints / "keras_wide"
+    diff = pair_variables(Checkpoint.open(a), Checkpoint.open(b))
+    compare_all(diff)
+    tree = PairTree(diff)
+    assert list(tree.root.built_nodes()) == [tree.root]  # nothing below the root made yet
+    assert sum(tree.statuses_below(tree.root).values()) == len(diff.pairs)  # counted without making levels
+    assert list(tree.root.built_nodes()) == [tree.root]
+    graph = "_CHECKPOINTABLE_OBJECT_GRAPH"
+    keys_a = {k for k, _ in tf.train.list_variables(str(a)) if k != graph}
+    keys_b = {k for k, _ in tf.train.list_variables(diff.b.prefix)} - {graph}
+    assert sorted(p.a.key for p in diff.pairs if p.a is not None) == sorted(keys_a)
+    assert sorted(p.b.key for p in diff.pairs if p.b is not None) == sorted(keys_b)
+
+    leaf_paths = Counter((leaf.tree_path, leaf.pair.key) for leaf in tree.leaves)
+    groups = {leaf.tree_path.rsplit("/", depth)[0] for leaf in tree.leaves for depth in range(1, leaf.depth)}
+    seen_leaves, seen_groups = Counter(), set()
+    for node in tree.root.walk():  # makes every level
+        names = [(child.kind == SLOT, natural_key(child.name)) for child in node.children]
+        assert names == sorted(names), node.path
+        if node.pair is not None:
+            seen_leaves[(node.path, node.pair.key)] += 1
+            assert node.path == node.tree_path
+            continue
+        if node is tree.root:
+            continue
+        seen_groups.add(node.path)
+        below = [leaf.pair for leaf in tree.leaves if leaf.tree_path.startswith(node.path + "/")]
+        assert tree.statuses_below(node) == Counter(pair.status for pair in below), node.path
+        assert tree.has_side(node, "a") == any(pair.a is not None for pair in below)
+        assert tree.has_side(node, "b") == any(pair.b is not None for pair in below)
+        assert sorted(map(id, tree.pairs_below(node))) == sorted(id(leaf) for leaf in tree.leaves if leaf.pair in below)
+    assert seen_leaves == leaf_paths
+    assert seen_groups == groups - set(p for p, _ in leaf_paths)  # a variable holding slots is its pair's row
+    slots = [leaf for leaf in tree.leaves if leaf.kind == SLOT]
+    assert slots and all(leaf.parent.pair is not None for leaf in slots)  # under their variable's row

@@ -19,8 +19,8 @@ from ckpt_gui.app.widgets.pair_panel import PairPanel
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_all, elements_to_compare, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import locate
-from ckpt_gui.core.views.pair_tree import PairTree
-from ckpt_gui.core.views.pair_view import pair_view
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree
+from ckpt_gui.core.views.pair_view import group_view, pair_view
 from ckpt_gui.core.views.pairing import pairing_note
 
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
@@ -114,7 +114,7 @@ class CompareController(Controller):
         def pair_up(context: JobContext):
             context.progress(0, 0)
             diff = pair_variables(a, b)
-            return diff, PairTree(diff)
+            return diff, PairTree(diff), elements_to_compare(diff)
 
         self.runner.submit(
             "pairing", pair_up, lambda result: self._show_comparison(a, b, *result), self._cannot_compare,
@@ -125,7 +125,7 @@ class CompareController(Controller):
         self.banner.show_message(f"Cannot compare: {message}", "error", details)
         self.failed.emit()
 
-    def _show_comparison(self, a: Checkpoint, b: Checkpoint, diff: CheckpointDiff, tree: PairTree) -> None:
+    def _show_comparison(self, a: Checkpoint, b: Checkpoint, diff: CheckpointDiff, tree: PairTree, total: int) -> None:
         trees, panel = self._views()
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
@@ -134,11 +134,17 @@ class CompareController(Controller):
         panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
-        total = elements_to_compare(diff)
 
         def compare_everything(context: JobContext):
             context.progress(0, total)
-            return compare_all(diff, lambda n: context.progress(n), context.cancelled)
+            step, reported = max(1, total // 1000), [0]
+
+            def progress(done: int) -> None:  # a call per pair is 200,000 calls: only each 0.1%
+                if done - reported[0] >= step or done >= total:
+                    reported[0] = done
+                    context.progress(done)
+
+            return compare_all(diff, progress, context.cancelled)
 
         # Each refresh repaints and recounts every pair: rarer for large comparisons
         # (10 s at 200,000 pairs), so that it costs the comparison itself little.
@@ -162,6 +168,7 @@ class CompareController(Controller):
         if self.trees is None:
             self.trees, self.pair_panel = self._make_views()
             self.trees.pair_selected.connect(self._on_pair_selected)
+            self.trees.group_selected.connect(self._on_group_selected)
         return self.trees, self.pair_panel
 
     # -- progress and the selected pair -----------------------------------------------------------
@@ -176,11 +183,18 @@ class CompareController(Controller):
         if diff is not self.diff:
             return
         self.trees.update_summary()
-        self.trees.apply_filter()  # the flat list's order depends on the values
+        if self.trees.filtering():
+            self.trees.apply_filter()  # statuses and the flat list's order depend on the values
+        else:
+            self.trees.model.refresh()  # the last counts; the rows are the same
         if self.trees.selected_pair() is None:
-            changed = [p for p in diff.pairs if p.values is not None and p.status == "changed"]
+            changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
             if changed:  # start on the largest change
                 self.trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))
+        current = self.trees.view_a.currentIndex()
+        group = self.trees.model.node(current) if current.isValid() else None
+        if group is not None and group.pair is None:  # its summary, with every pair compared
+            self._on_group_selected(group)
         summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in diff.summary().items() if n)
         self.status.emit(f"Compared: {summary}")
         self.done.emit()
@@ -204,6 +218,30 @@ class CompareController(Controller):
         self.runner.submit(
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
             label=f"Comparing {pair.path}",
+        )  # fmt: skip
+
+    def _on_group_selected(self, node: PairNode) -> None:
+        """A group row: what changed below it and its largest changes, not plots (the
+        values of different variables do not share a histogram). Made in a job: a
+        model's root holds every pair."""
+        tree = self.trees.model.tree
+        self.pair_panel.show_group_pending(node.path)
+        if tree is None:
+            return
+        tree.span(node)  # worked out here, where levels get made; the job only reads
+
+        def build(context: JobContext):
+            context.progress(0, 0)
+            return group_view(tree, node)
+
+        def show(view) -> None:
+            current = self.trees.view_a.currentIndex()
+            if self.trees.model.tree is tree and current.isValid() and self.trees.model.node(current) is node:
+                self.pair_panel.show_group(view)
+
+        self.runner.submit(
+            "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
+            label=f"Summing up {node.path}",
         )  # fmt: skip
 
 

@@ -58,17 +58,22 @@ class NodeTreeModel(QAbstractItemModel):
     def index_of(self, node, column: int = 0) -> QModelIndex:
         if self.shown_parent(node) is None:
             return QModelIndex()
-        return self.createIndex(node.row, column, node)
+        return self.createIndex(self.shown_row(node), column, node)
 
     def shown_parent(self, node):
         """The node's parent as shown (None for the root)."""
         return node.parent
 
+    def shown_row(self, node) -> int:
+        """The node's row among its parent's shown children."""
+        return node.row
+
     def is_shown(self, node) -> bool:
         """Whether the current filter shows ``node`` (its ancestors are then shown too)."""
         walker = node
         while (parent := self.shown_parent(walker)) is not None:
-            if walker.row >= len(parent.shown) or parent.shown[walker.row] is not walker:
+            row = self.shown_row(walker)
+            if row >= len(parent.shown) or parent.shown[row] is not walker:
                 return False
             walker = parent
         return True
@@ -87,7 +92,7 @@ class NodeTreeModel(QAbstractItemModel):
         owner = self.shown_parent(index.internalPointer())
         if owner is None or self.shown_parent(owner) is None:
             return QModelIndex()
-        return self.createIndex(owner.row, 0, owner)
+        return self.createIndex(self.shown_row(owner), 0, owner)
 
     def rowCount(self, parent: Index = ROOT) -> int:
         if parent.isValid() and parent.column() != 0:

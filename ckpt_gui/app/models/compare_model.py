@@ -7,11 +7,11 @@ row on the other.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ckpt_gui.app import status_style
-from ckpt_gui.app.models.base import Index, NodeTreeModel
+from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 
@@ -55,6 +55,19 @@ class CompareModel(NodeTreeModel):
 
     def shown_parent(self, node: PairNode) -> PairNode | None:
         return self.tree.parent_of(node) if self.tree is not None else node.parent
+
+    def shown_row(self, node: PairNode) -> int:
+        return node.flat_row if self.tree is not None and self.tree.flat else node.row
+
+    def rowCount(self, parent: Index = ROOT) -> int:
+        if parent.isValid() and self.tree is not None and self.tree.flat:  # a flat list: rows have no children
+            return 0
+        return super().rowCount(parent)
+
+    def index(self, row: int, column: int, parent: Index = ROOT) -> QModelIndex:
+        if parent.isValid() and self.tree is not None and self.tree.flat:
+            return QModelIndex()
+        return super().index(row, column, parent)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -103,7 +116,7 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
             return ""
         if column in (NAME_A, NAME_B):  # each side its own names (a renamed layer)
             side = "a" if column == NAME_A else "b"
-            return node.side_path(side) if flat else node.side_name(side)
+            return node.side_path(side) if flat else tree.side_name(node, side)
         return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
     values = pair.values
     metric = {REL: "rel_l2", MAX_ABS: "max_abs_diff", COSINE: "cosine"}.get(column)
@@ -114,9 +127,19 @@ def _group_text(tree: PairTree, node: PairNode, column: int) -> str:
     """A group: its name on each side it exists, and what changed below."""
     if column in (NAME_A, NAME_B):
         side = "a" if column == NAME_A else "b"
-        name, hint = node.side_name(side), node.side_hint(side)
+        name, hint = tree.side_name(node, side), tree.side_hint(node, side)
         return (f"{name}  \u00b7  {hint}" if hint else name) if tree.has_side(node, side) else ""
     if column == STATUS:
-        counts = tree.statuses_below(node)
-        return ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same") or "all same"
+        return group_status(tree, node)
     return ""
+
+
+def group_status(tree: PairTree, node: PairNode) -> str:
+    """What changed below a group: "3 changed, 1 only in A", "all same", or how many
+    pairs are still being compared when nothing changed so far."""
+    counts = tree.statuses_below(node)
+    changes = ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same")
+    if changes:
+        return changes
+    pending = tree.pending_below(node)
+    return f"{pending:,} to compare" if pending else "all same"

@@ -54,6 +54,7 @@ class CompareTrees(QWidget):
     """The summary bar, a filter, and the two synchronised trees."""
 
     pair_selected = Signal(object)  # Pair or None
+    group_selected = Signal(object)  # the PairNode of a group row made current
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -157,7 +158,7 @@ class CompareTrees(QWidget):
         if tree is not None:  # the tree's running counts, not a loop over 200,000 pairs per refresh
             tree.count_compared()
             counts.update(tree.statuses_below(tree.root))
-            pending = len(tree.leaves) - sum(counts.values())
+            pending = tree.pending_below(tree.root)
         for status, button in self.summary.items():
             button.setText(f"{status_label(status)}  {counts[status]}")
             button.setVisible(bool(counts[status]))
@@ -171,28 +172,71 @@ class CompareTrees(QWidget):
         keep = self.selected_pair() or self._remembered  # a filter may hide it for a while
         statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
         count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
-        if self.by_change.isChecked() or self.search.text() or statuses:
+        if self.by_change.isChecked():
+            pass  # a list: nothing to open
+        elif (self.search.text() or statuses) and count <= EXPAND_MATCHES:
             self.view_a.expandAll()
-        elif self.model.tree is not None and (depth := _opening_depth(self.model.tree.root)) >= 0:
-            self.view_a.expandToDepth(depth)
+        else:
+            self.expand_default()
         if keep is not None:
             self.select_pair(keep)
         self.fit_columns()
         return count
 
+    def filtering(self) -> bool:
+        """Whether a filter, a status or the flat list is on (rows that follow the values)."""
+        statuses = any(button.isChecked() for button in self.summary.values())
+        return bool(self.search.text() or self.by_change.isChecked() or statuses)
+
     def fit_columns(self) -> None:
         fit_columns(self.view_a, A_LIMITS)
         fit_columns(self.view_b, B_LIMITS)
 
-    def select_pair(self, pair: Pair) -> bool:
+    def expand_default(self) -> None:
+        """Open up to OPEN_DEPTH levels while the trees stay short (up to OPEN_ROWS
+        rows): a Keras model's chain of single groups opens on its own, a list of
+        20,000 blocks stays closed (counted without making its level)."""
         tree = self.model.tree
-        leaf = next((leaf for leaf in tree.leaves if leaf.pair is pair), None) if tree else None
+        if tree is None or tree.flat:
+            return
+        level, visible = [tree.root], len(tree.root.shown)
+        for _depth in range(OPEN_DEPTH):
+            following = [child for node in level for child in node.shown if child.has_shown()]
+            added = sum(node.shown_count_up_to(OPEN_ROWS) for node in following)
+            if not following or visible + added > OPEN_ROWS:
+                return
+            for node in following:
+                self.view_a.expand(self.model.index_of(node))  # B's view follows (see _link)
+            visible += added
+            level = following
+
+    def select_pair(self, pair: Pair) -> bool:
+        """Select ``pair``'s row and scroll to it, opening the groups above it, unless
+        one of them is closed and holds more than OPEN_ROWS rows: laying those out takes
+        seconds (20,000 blocks), so the row is selected inside it unseen."""
+        tree = self.model.tree
+        leaf = tree.leaf_of(pair) if tree is not None else None
         if leaf is None or not self.model.is_shown(leaf):
             return False
         index = self.model.index_of(leaf)
-        self.view_a.setCurrentIndex(index)
-        self.view_a.scrollTo(index)
+        reveal = not self._under_closed_crowd(leaf)
+        self.view_a.setAutoScroll(reveal)
+        try:
+            self.view_a.setCurrentIndex(index)
+        finally:
+            self.view_a.setAutoScroll(True)
+        if reveal:
+            self.view_a.scrollTo(index)
         return True
+
+    def _under_closed_crowd(self, node) -> bool:
+        tree = self.model.tree
+        group = tree.parent_of(node)
+        while group is not None and group is not tree.root:
+            if len(group.shown) > OPEN_ROWS and not self.view_a.isExpanded(self.model.index_of(group)):
+                return True
+            group = tree.parent_of(group)
+        return False
 
     def selected_pair(self) -> Pair | None:
         index = self.view_a.currentIndex()
@@ -203,21 +247,12 @@ class CompareTrees(QWidget):
         node = self.model.node(current) if current.isValid() else None
         if node is not None and node.pair is not None:
             self._remembered = node.pair
-        self.pair_selected.emit(node.pair if node is not None else None)
+        if node is not None and node.pair is None:
+            self.group_selected.emit(node)
+        else:
+            self.pair_selected.emit(node.pair if node is not None else None)
 
 
-OPEN_ROWS = 2000  # a comparison opens up to depth 2, unless that shows more rows than this
-
-
-def _opening_depth(root) -> int:
-    """How deep to expand a new comparison: up to 2 levels, as long as the rows shown
-    stay few (200,000 variables in a list of 20,000 blocks: not every block opened,
-    which would cost seconds in Python calls and show nothing one can read)."""
-    level, rows, depth = root.shown, len(root.shown), -1
-    for candidate in range(3):
-        level = [child for node in level for child in node.shown]
-        rows += len(level)
-        if rows > OPEN_ROWS:
-            break
-        depth = candidate
-    return depth
+OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this
+OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: each layer a row)
+EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them

@@ -17,7 +17,7 @@ from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, over
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
-from ckpt_gui.core.views.pair_view import PairView
+from ckpt_gui.core.views.pair_view import GroupView, PairView
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
@@ -90,6 +90,14 @@ class PairPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(self.numbers)
         layout.addWidget(self.plots, 1)
+        # A group row shows this instead of the plots: no histogram of different
+        # variables' values together means anything, and an empty plot says nothing.
+        self.group_note = QLabel()
+        self.group_note.setWordWrap(True)
+        self.group_note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.group_note.setVisible(False)
+        theme.mute(self.group_note)
+        layout.addWidget(self.group_note, 1)
         layout.addStretch(0)  # with the plots hidden (single values), the numbers stay at the top
         theme.follow(self)
 
@@ -97,7 +105,8 @@ class PairPanel(QWidget):
         """The numbers known so far (before the histograms arrive), and ``values``: a
         pair of single values, as text."""
         self.view = None
-        self.plots.setVisible(not values)
+        self._show_plots(True)
+        self.plots.setVisible(not values)  # a pair of single values: as text, no plots
         if pair is None:
             self.title.setText("Select a pair to compare its values.")
             _fill(self.numbers, [])
@@ -116,6 +125,48 @@ class PairPanel(QWidget):
         if guess is not None:
             rows.append(("Paired by", guess.replace("/", "/\u200b")))
         _fill(self.numbers, rows)
+
+    def show_group_pending(self, path: str) -> None:
+        """A group row was selected: its summary is being made."""
+        self.view = None
+        self.title.setText(f"{_breakable(path)}<br><span style='font-weight: normal;'>summing up...</span>")
+        _fill(self.numbers, [])
+        self._clear_plots()
+        self._show_plots(False)
+        self.group_note.setText("")
+
+    def show_group(self, view: GroupView) -> None:
+        """A group: its pairs by status, and its largest changes (each one's place,
+        status and relative L2 change); plots are for a pair."""
+        self.view = None
+        self._show_plots(False)
+        self.title.setText(f"{_breakable(view.path or '(all)')}<br><span style='font-weight: normal;'>"
+                           f"a group of {view.pairs:,} pairs</span>")  # fmt: skip
+        rows = [(status_label(status), f"{n:,}") for status, n in view.counts.most_common()]
+        if view.pending:
+            rows.append(("To compare", f"{view.pending:,}"))
+        _fill(self.numbers, rows)
+        if not view.largest:
+            so_far = "No change among the pairs compared so far" if view.pending else "Every pair below is the same"
+            self.group_note.setText(f"{so_far}. Select a pair for its histograms and heatmaps.")
+            return
+        lines = []
+        for pair in view.largest:
+            rel = pair.values.rel_l2 if pair.values is not None else None
+            change = f" &nbsp; rel. L2 {html.escape(format_number(rel))}" if rel is not None else ""
+            place = view.paths.get(id(pair), pair.path)
+            if view.path and place.startswith(view.path + "/"):  # the rest of the path, below the group
+                place = place[len(view.path) + 1 :]
+            place = _breakable(place)
+            lines.append(f"<li>{html.escape(status_label(pair.status))} &nbsp; {place}{change}</li>")
+        self.group_note.setText(
+            f"<b>Largest changes below this group</b> ({len(view.largest)} shown):<ol>{''.join(lines)}</ol>"
+            "Select a pair for its histograms and heatmaps."
+        )
+
+    def _show_plots(self, on: bool) -> None:
+        self.plots.setVisible(on)
+        self.group_note.setVisible(not on)
 
     def show_view(self, view: PairView) -> None:
         self.show_pair(view.pair, _single_values(view.scalars) if view.scalars is not None else [])

@@ -217,9 +217,10 @@ def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "")
 _new_node = object.__new__
 
 
-def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str]) -> TreeNode:
-    """The root of a tree of ``leaves`` (the root's children not made yet)."""
-    root = TreeNode("")
+def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str], root: TreeNode | None = None) -> TreeNode:
+    """The root of a tree of ``leaves`` (the root's children not made yet); ``root``:
+    an empty node of a subclass (the comparison's), whose groups are then of its class."""
+    root = TreeNode("") if root is None else root
     root.hints = hints
     if leaves:
         root.pending = sorted(leaves, key=attrgetter("names"))
@@ -273,7 +274,7 @@ def _make_level(node: TreeNode) -> None:
             if split > start:
                 child = pending[start]
             else:
-                child = TreeNode(name, node, hint=hints.get(below[0].names[: depth + 1], ""))
+                child = type(node)(name, node, hint=hints.get(below[0].names[: depth + 1], ""))
                 child.depth, child.hints = depth + 1, hints
                 children.append(child)
             child.pending = below

@@ -2,18 +2,28 @@
 
 Both sides of the side-by-side view show this one tree, so their rows line up by
 construction: a variable present on one side only leaves a blank row on the other.
+
+Its levels are made when first shown, as the browse tree's are
+(core/views/lazy_node.py): building it makes one node per pair and the root; a
+group's children are made when the view expands it, or a filter or a selection
+reaches a pair under it. What a group row says is never a walk over the pairs below
+it (200,000 under a large model's root): the pairs are numbered in path order, so a
+group's pairs are one run of numbers, and its counts by status are a ``bincount``
+of that run of an array the comparison fills as pairs get compared.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from functools import lru_cache
+
+import numpy as np
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.tree import NodePaths, hint_layer, natural_key, prune_hints, show_with_ancestors
+from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
+from ckpt_gui.core.views.tree import hint_group, pruned_hints
 
 # How much a status says "look here": the flat list sorts by this, then by change.
 _URGENCY = {
@@ -25,157 +35,184 @@ _URGENCY = {
     None: 5,
     DiffStatus.SAME: 6,
 }
+_STATUSES = list(DiffStatus)
+_CODE = {status: code for code, status in enumerate(_STATUSES, start=1)}  # 0: not compared yet
 
 
-@dataclass(eq=False, slots=True)
-class PairNode(NodePaths):
-    name: str
-    parent: PairNode | None = None
-    pair: Pair | None = None
-    children: list[PairNode] = field(default_factory=list)
-    shown: list[PairNode] = field(default_factory=list)
-    row: int = 0
-    tree_path: str = ""  # a pair's place in the tree, which the filter matches too
-    hint: str = ""  # a readable name where the path has none (a Keras 3 layer's name)
-    # B's own names where they differ from A's (a renamed layer): each side shows its own.
-    name_b: str = ""
-    hint_b: str = ""
-    tree_path_b: str = ""
+class PairNode(TreeNode):
+    """A group, or a pair's row (a leaf, which may hold the pair's optimizer slots)."""
 
-    def side_name(self, side: str) -> str:
-        """The name side "a" or "b" gives this row."""
-        return (self.name_b or self.name) if side == "b" else self.name
+    __slots__ = ("pair", "tree_path", "name_b", "tree_path_b", "order", "span", "flat_row")
 
-    def side_hint(self, side: str) -> str:
-        return (self.hint_b or self.hint) if side == "b" and self.hint else self.hint
+    def __init__(
+        self,
+        name: str,
+        parent: PairNode | None = None,
+        variable=None,
+        kind: str = GROUP,
+        hint: str = "",
+        status=None,
+        finding=None,
+    ) -> None:  # fmt: skip (TreeNode's: lazy_node makes groups of this class)
+        super().__init__(name, parent, variable, kind, hint, status, finding)
+        self.pair: Pair | None = None
+        self.tree_path = ""  # a pair's place in the tree, which the filter matches too
+        # B's own names where they differ from A's (a renamed layer): each side shows its own.
+        self.name_b = ""
+        self.tree_path_b = ""
+        self.order = -1  # a pair's number in path order (a group's pairs are a run of them)
+        self.span: tuple[int, int] | None = None  # the run of pair numbers below a node, once asked
+        self.flat_row = 0  # the row in the flat list
 
     def side_path(self, side: str) -> str:
         """The pair's path as side "a" or "b" has it (the flat list shows it)."""
         return (self.tree_path_b or self.tree_path) if side == "b" else self.tree_path
 
     def pairs(self) -> Iterator[Pair]:
-        for node in self.walk():
-            if node.pair is not None:
-                yield node.pair
+        for node in self.leaves():
+            yield node.pair
 
 
 class PairTree:
     def __init__(self, diff: CheckpointDiff) -> None:
         self.diff = diff
-        self.root = PairNode("")
-        self.leaves: list[PairNode] = []
         self.flat = False
-        # The first node at each path made so far (a group, or a variable, which holds
-        # its optimizer slots): most pairs find their parent in one look-up (200,000
-        # variables under 20,000 blocks), not one per level.
-        nodes: dict[str, PairNode] = {"": self.root}
-
-        def node_at(path: str) -> PairNode:
-            found = nodes.get(path)
-            if found is None:
-                parent_path, _, name = path.rpartition("/")
-                parent = node_at(parent_path)
-                found = nodes[path] = PairNode(name, parent)
-                parent.children.append(found)
-            return found
-
-        paths = _TreePaths(diff)
-        for pair in diff.pairs:
-            path, full_name = paths.of(pair)
-            leaf = nodes.get(path)
-            if leaf is None or leaf.pair is not None:  # new, or two pairs at one path: keep both rows
-                parent_path, _, name = path.rpartition("/")
-                parent = node_at(parent_path)
-                leaf = PairNode(name, parent)
-                parent.children.append(leaf)
-                nodes.setdefault(path, leaf)
-            leaf.pair, leaf.tree_path = pair, path
-            self.leaves.append(leaf)
-            if full_name:
-                hint_layer(leaf, full_name)
-        prune_hints(self.root)
-        _name_b_side(self.leaves, paths)
-        self._path_of = {id(leaf.pair): leaf.tree_path for leaf in self.leaves}
-        # What the group rows say, kept up to date instead of counted on each repaint
-        # (a group's texts covered every pair below it: 200,000 for a large model's root).
-        self._sides = {"a": _marked_ancestors(self.leaves, "a"), "b": _marked_ancestors(self.leaves, "b")}
-        self._counts: dict[int, Counter] = {}
-        self._counted = 0  # the leaves before this one are in the counts
-        # Statuses known without values (only in A, shape changed) count from the start.
-        self._early = {id(leaf) for leaf in self.leaves if leaf.pair.status is not None}
-        for leaf in self.leaves:
-            if id(leaf) in self._early:
-                self._count(leaf)
+        with gc_paused():  # a node per pair, no cycles to collect
+            self.leaves, hints = _leaves(diff)
+            self.root = root_of(self.leaves, pruned_hints(hints), PairNode(""))
+        # The pairs in path order: a group's pairs are the run of numbers its span gives.
+        ordered = self.ordered = self.root.pending or []  # never changed: read by the group summaries' jobs
+        for order, leaf in enumerate(ordered):
+            leaf.order = order
+        self.root.span = (0, len(ordered))
+        self._leaf_of = {id(leaf.pair): leaf for leaf in self.leaves}
+        self._orders = [leaf.order for leaf in self.leaves]  # diff.pairs' order -> path order
+        self._codes = np.zeros(len(ordered), dtype=np.int8)  # each pair's status code, 0 until known
+        self._counted = 0  # the pairs before this one (in diff.pairs' order) are in the codes
+        for leaf in self.leaves:  # statuses known from the index (only in A, shape changed)
+            if leaf.pair.status is not None:
+                self._codes[leaf.order] = _CODE[leaf.pair.status]
+        # Prefix sums of "has a variable of this side": whether a group exists on a side.
+        self._sides = {
+            side: np.concatenate(([0], np.cumsum([getattr(leaf.pair, side) is not None for leaf in ordered])))
+            for side in ("a", "b")
+        }
+        self._names_b, self._hints_b = _b_side_names(self.leaves, _TreePaths(diff), self.root.hints)
         self.count_compared()
-        for node in nodes.values():
-            if len(node.children) > 1:
-                node.children.sort(key=_name_order)
         self.apply_filter(None)
 
     def apply_filter(self, accept: Callable[[Pair, str], bool] | None, flat: bool = False) -> int:
         """Show the pairs ``accept`` takes, in the tree or (``flat``) as one list with
-        the largest changes first; returns how many pairs are shown."""
+        the largest changes first; returns how many pairs are shown. Only the levels
+        above the pairs shown are made."""
         self.flat = flat
         chosen = self.leaves if accept is None else [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path)]
         if flat:
-            for node in self.root.walk():
+            for node in self.root.built_nodes():
                 node.shown = []
-            self.root.shown = sorted(chosen, key=_change_order)
+            self.root.shown = sorted(chosen, key=change_order)
             for row, leaf in enumerate(self.root.shown):
-                leaf.row = row
-        elif accept is None:  # everything: no set of ancestors to make
-            for node in self.root.walk():
-                node.shown = node.children
-                for row, child in enumerate(node.children):
+                leaf.flat_row = row
+        elif accept is None:  # everything: each level made so far shows all, and so will the later ones
+            for node in self.root.built_nodes():
+                node.shown = None
+                for row, child in enumerate(node._children):
                     child.row = row
         else:
-            show_with_ancestors(self.root, chosen)
+            _show_with_ancestors(self.root, chosen)
         return len(chosen)
 
     def count_compared(self) -> None:
-        """Add the pairs compared since the last call to their groups' counts. The
-        comparison goes through the pairs in order; a pair compared out of turn (the
-        one selected) or known from the start (only in A) is added when its turn comes."""
-        leaves, i = self.leaves, self._counted
-        while i < len(leaves) and leaves[i].pair.status is not None:
-            if id(leaves[i]) not in self._early:
-                self._count(leaves[i])
+        """Take the statuses of the pairs compared since the last call into the counts.
+        The comparison goes through the pairs in order; a pair compared out of turn (the
+        one selected) is taken when its turn comes."""
+        pairs, codes, orders, i = self.diff.pairs, self._codes, self._orders, self._counted
+        while i < len(pairs) and pairs[i].status is not None:
+            codes[orders[i]] = _CODE[pairs[i].status]
             i += 1
         self._counted = i
 
-    def _count(self, leaf: PairNode) -> None:
-        node, counts, status = leaf.parent, self._counts, leaf.pair.status
-        while node is not None:
-            found = counts.get(id(node))
-            if found is None:
-                found = counts[id(node)] = Counter()
-            found[status] += 1
-            node = node.parent
-
     def statuses_below(self, node: PairNode) -> Counter:
-        """The statuses of the pairs below ``node`` counted so far (see count_compared)."""
-        return self._counts.get(id(node), Counter())
+        """The statuses of the pairs below ``node`` known so far (see count_compared)."""
+        start, end = self.span(node)
+        counts = np.bincount(self._codes[start:end], minlength=len(_CODE) + 1)
+        return Counter({_STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
+
+    def pending_below(self, node: PairNode) -> int:
+        """How many pairs below ``node`` are not compared yet."""
+        start, end = self.span(node)
+        return int(np.count_nonzero(self._codes[start:end] == 0))
 
     def has_side(self, node: PairNode, side: str) -> bool:
         """Whether anything under ``node`` exists in checkpoint ``side`` ("a" or "b")."""
-        return id(node) in self._sides[side]
+        start, end = self.span(node)
+        return bool(self._sides[side][end] > self._sides[side][start])
+
+    def span(self, node: PairNode) -> tuple[int, int]:
+        """The pair numbers below ``node`` (its own included), from its leaves in path
+        order: the first and last pending ones, or its children's spans; kept, as the
+        pairs below a node never change."""
+        if node.span is None:
+            if node.row < 0:  # a pair not placed yet: its slots are still above it
+                place(node)
+            own = [] if node.pair is None else [(node.order, node.order + 1)]
+            if node.pending:
+                spans = [*own, (node.pending[0].order, node.pending[-1].order + 1)]
+            else:
+                spans = [*own, *(self.span(child) for child in node._children)]
+            node.span = (min(s for s, _ in spans), max(e for _, e in spans)) if spans else (0, 0)
+        return node.span
+
+    def pairs_below(self, node: PairNode) -> list[PairNode]:
+        """The pairs' nodes below ``node`` (its own included), in path order, from the
+        list that never changes: a job may read them while the view makes levels."""
+        start, end = self.span(node)
+        return self.ordered[start:end]
+
+    def leaf_of(self, pair: Pair) -> PairNode | None:
+        return self._leaf_of.get(id(pair))
 
     def path_of(self, pair: Pair) -> str:
         """Where the tree shows ``pair`` (its object path, or under its variable)."""
-        return self._path_of.get(id(pair), pair.path)
+        leaf = self._leaf_of.get(id(pair))
+        return leaf.tree_path if leaf is not None else pair.path
 
     def parent_of(self, node: PairNode) -> PairNode | None:
         """The node's parent as shown (the root in the flat list)."""
-        if node.parent is None:
+        if node is self.root:
             return None
         return self.root if self.flat else node.parent
 
+    def side_name(self, node: PairNode, side: str) -> str:
+        """The name side "a" or "b" gives this row (B's own where a layer was renamed)."""
+        if side == "a":
+            return node.name
+        if node.pair is not None or not self._names_b:
+            return node.name_b or node.name
+        return self._names_b.get(_names_of(node), node.name)
 
-_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
+    def side_hint(self, node: PairNode, side: str) -> str:
+        if side == "b" and node.hint and self._hints_b:
+            return self._hints_b.get(_names_of(node), node.hint)
+        return node.hint
 
 
-def _name_order(node: PairNode) -> tuple:
-    return _natural_key(node.name)
+def _leaves(diff: CheckpointDiff) -> tuple[list[PairNode], dict[tuple[str, ...], str]]:
+    """A node per pair, in ``diff.pairs``' order, at its place in the tree (not placed
+    yet), and the layer hints of the groups above them."""
+    paths = _TreePaths(diff)
+    hints: dict[tuple[str, ...], str] = {}
+    leaves = []
+    for pair in diff.pairs:
+        path, full_name, slot = paths.of(pair)
+        names = tuple(path.split("/"))
+        node = PairNode(names[-1], None, pair.a if pair.a is not None else pair.b, SLOT if slot else VARIABLE)
+        node.names, node.depth, node.row, node.variable_count = names, len(names), -1, 1
+        node.pair, node.tree_path = pair, path
+        leaves.append(node)
+        if full_name:
+            hint_group(hints, names, full_name)
+    return leaves, hints
 
 
 class _TreePaths:
@@ -186,82 +223,90 @@ class _TreePaths:
     def __init__(self, diff: CheckpointDiff) -> None:
         self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
 
-    def of(self, pair: Pair, side: str | None = None) -> tuple[str, str]:
-        """The pair's path in the tree (A's, or ``side``'s), and its variable's
-        TF1-style full name (for the layer hint; empty for slots and without an
-        object graph)."""
+    def of(self, pair: Pair, side: str | None = None) -> tuple[str, str, bool]:
+        """The pair's path in the tree (A's, or ``side``'s), its variable's TF1-style
+        full name (for the layer hint; empty for slots and without an object graph),
+        and whether it is an optimizer slot placed under its variable."""
         if side is None:
             side = "a" if pair.a is not None else "b"
         variable = pair.a if side == "a" else pair.b
         graph = self.graphs[side]
         found = graph.attribute_of_key(variable.key) if graph is not None else None
         if found is None:
-            return variable.display_path, ""
+            return variable.display_path, "", False
         link = graph.slots.get(found[0])
         owner = graph.paths(link.variable_node) if link is not None else None
         if not owner:
-            return variable.display_path, found[1].full_name if link is None else ""
-        return "/".join((*owner[0], link.slot_name)), ""
+            return variable.display_path, found[1].full_name if link is None else "", False
+        return "/".join((*owner[0], link.slot_name)), "", True
 
 
-def _name_b_side(leaves: list[PairNode], paths: _TreePaths) -> None:
-    """B's own names on the rows of pairs whose B path differs from A's (the tree is
-    laid out by A's paths): a renamed layer reads ``fc2`` on B's side, not ``dense2``.
+def _b_side_names(
+    leaves: list[PairNode], paths: _TreePaths, hints: dict[tuple[str, ...], str]
+) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]]:
+    """B's own names where its paths differ from A's (the tree is laid out by A's
+    paths): a renamed layer reads ``fc2`` on B's side, not ``dense2``. Leaves get
+    theirs; groups' come back by their A path, with B's layer hints where B's
+    variables name another layer.
 
     A group takes the name its B leaves give it at its depth; a leaf whose B path is
     not as deep as A's shows B's whole path instead. Most pairs have the same path
-    on both sides: they only mark their groups as keeping their name there."""
-    votes: dict[int, tuple[PairNode, set[str]]] = {}
-    same_below: set[int] = set()  # groups with a pair below whose B path is A's
+    on both sides: groups with one below keep their own name among the others."""
+    votes: dict[tuple[str, ...], set[str]] = {}
+    hints_b: dict[tuple[str, ...], str] = {}
+    same: list[PairNode] = []
     for leaf in leaves:
         pair = leaf.pair
         if pair.a is None or pair.b is None:
             continue
-        path_b, full_b = paths.of(pair, "b")
-        node = leaf.parent
+        path_b, full_b, _slot = paths.of(pair, "b")
+        group = leaf.names[:-1]
+        if hints.get(group) and "/" in full_b and (layer_b := full_b.split("/")[-2]) != hints[group]:
+            hints_b[group] = layer_b
         if path_b == leaf.tree_path:
-            _hint_b(node, full_b)
-            while node is not None and id(node) not in same_below:
-                same_below.add(id(node))
-                node = node.parent
+            same.append(leaf)
             continue
-        parts_a, parts_b = leaf.tree_path.split("/"), path_b.split("/")
-        if len(parts_a) != len(parts_b):
+        names_b = path_b.split("/")
+        if len(names_b) != len(leaf.names):
             leaf.name_b = leaf.tree_path_b = path_b
             continue
-        leaf.name_b, leaf.tree_path_b = parts_b[-1], path_b
-        _hint_b(node, full_b)
-        depth = len(parts_b) - 2
-        while node is not None and node.parent is not None and depth >= 0:
-            votes.setdefault(id(node), (node, set()))[1].add(parts_b[depth])
-            node, depth = node.parent, depth - 1
-    for node, names in votes.values():
-        if id(node) in same_below:
-            names.add(node.name)
-        if names != {node.name}:
-            node.name_b = " | ".join(sorted(names))
+        leaf.name_b, leaf.tree_path_b = names_b[-1], path_b
+        for depth in range(1, len(names_b)):
+            votes.setdefault(leaf.names[:depth], set()).add(names_b[depth - 1])
+    if votes:  # rare (renames): which voted groups also hold a pair whose B path is A's
+        for leaf in same:
+            for depth in range(1, len(leaf.names)):
+                if leaf.names[:depth] in votes:
+                    votes[leaf.names[:depth]].add(leaf.names[depth - 1])
+    names = {group: " | ".join(sorted(b)) for group, b in votes.items() if b != {group[-1]}}
+    return names, hints_b
 
 
-def _marked_ancestors(leaves: list[PairNode], side: str) -> set[int]:
-    """The nodes with a variable of ``side`` below them (each walk up stops at a node
-    already marked)."""
-    marked: set[int] = set()
-    for leaf in leaves:
-        if (leaf.pair.a if side == "a" else leaf.pair.b) is None:
-            continue
-        node = leaf.parent
-        while node is not None and id(node) not in marked:
-            marked.add(id(node))
-            node = node.parent
-    return marked
+def _names_of(node: PairNode) -> tuple[str, ...]:
+    """A made node's path as names (a group has none of its own)."""
+    if node.names:
+        return node.names
+    names = []
+    while node.parent is not None:
+        names.append(node.name)
+        node = node.parent
+    return tuple(reversed(names))
 
 
-def _hint_b(group: PairNode | None, full_name_b: str) -> None:
-    """B's layer name on a hinted group where B's variable names another layer."""
-    if group is not None and group.hint and "/" in full_name_b:
-        layer_b = full_name_b.split("/")[-2]
-        if layer_b and layer_b != group.hint:
-            group.hint_b = layer_b
+def _show_with_ancestors(root: PairNode, chosen: list[PairNode]) -> None:
+    """Show the ``chosen`` pairs and their ancestors, making only the levels above them
+    (views/tree.py does the same for the browse tree)."""
+    keep: set[int] = set()
+    for node in chosen:
+        place(node)
+        walker = node
+        while walker is not None and id(walker) not in keep:
+            keep.add(id(walker))
+            walker = walker.parent
+    for node in root.built_nodes():
+        node.shown = [child for child in node._children if id(child) in keep] if node.pending is None else []
+        for row, child in enumerate(node.shown):
+            child.row = row
 
 
 def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:
@@ -279,7 +324,8 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[
     return accept
 
 
-def _change_order(leaf: PairNode) -> tuple:
+def change_order(leaf: PairNode) -> tuple:
+    """The flat list's order: the most telling status first, then the largest change."""
     pair = leaf.pair
     rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
     return (_URGENCY.get(pair.status, 5), -rel, pair.path)

@@ -1,11 +1,14 @@
 """What the comparison shows for one selected pair: shared-range histograms of A and
-B, the histogram of B - A, and for matrices the planes of A, B and B - A."""
+B, the histogram of B - A, and for matrices the planes of A, B and B - A; for a
+selected group, what changed below it and where the largest changes are."""
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -14,6 +17,8 @@ from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, map_serial
 from ckpt_gui.core.analysis.real_numbers import real_dtype
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
+from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree, change_order
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane
 
 
@@ -104,3 +109,32 @@ def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: 
         view.image_b = display_image(plane(value_b, choice_b))[0] if choice_b else None
     if same_shape and view.image_a is not None and view.image_b is not None:
         view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
+
+
+GROUP_TOP = 10  # the largest changes a group's summary lists
+
+
+@dataclass(slots=True)
+class GroupView:
+    """A group's summary: its pairs by status and where the largest changes are
+    (histograms of values from different variables would mean nothing)."""
+
+    node: PairNode
+    path: str
+    pairs: int
+    counts: Counter
+    pending: int
+    largest: list[Pair] = field(default_factory=list)  # the most telling first (shape changes, then rel. L2)
+    paths: dict[int, str] = field(default_factory=dict)  # id(pair) -> where the tree shows it
+
+
+def group_view(tree: PairTree, node: PairNode, top: int = GROUP_TOP) -> GroupView:
+    """The summary of the pairs below ``node`` known so far (200,000 under a large
+    model's root: made in a job, from the tree's list of pairs in path order)."""
+    below = tree.pairs_below(node)
+    telling = [leaf for leaf in below if leaf.pair.status not in (None, DiffStatus.SAME)]
+    largest = heapq.nsmallest(top, telling, key=change_order)
+    view = GroupView(node, node.path, len(below), tree.statuses_below(node), tree.pending_below(node))
+    view.largest = [leaf.pair for leaf in largest]
+    view.paths = {id(leaf.pair): leaf.tree_path for leaf in largest}
+    return view

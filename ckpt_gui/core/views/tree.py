@@ -501,3 +501,7 @@ def first_to_show(tree: VariableTree) -> TreeNode | None:
     largest = max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
     tree.first_choice = largest
     return tree.first_choice
+
+
+# The comparison's tree (views/pair_tree.py) hints its groups by the same rules.
+hint_group, pruned_hints = _hint_group, _pruned
