@@ -182,18 +182,35 @@ def test_key_view_is_built_on_first_use_with_the_report(checkpoints):
     }
 
 
-def test_a_large_comparison_opens_only_as_deep_as_a_screenful():
-    from types import SimpleNamespace
+def test_a_large_comparison_opens_only_as_deep_as_a_screenful(qtbot, tmp_path):
+    """A Keras model's chain of single groups opens on its own; a level of 2,500 blocks
+    stays closed (expanding 20,000 blocks cost minutes on the GUI thread)."""
+    from tools.bundle_writer import write_bundle
 
-    from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, _opening_depth
+    from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
+    from ckpt_gui.core.analysis.diff import pair_variables
+    from ckpt_gui.core.views.pair_tree import PairTree
 
-    def node(children=()):
-        return SimpleNamespace(shown=list(children))
+    def shown_tree(entries) -> CompareTrees:
+        for side in "ab":
+            write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes(8)) for key in entries))
+        trees = CompareTrees()
+        qtbot.addWidget(trees)
+        diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
+        trees.show_tree(PairTree(diff), "a", "b")
+        trees.expand_default()
+        return trees
 
-    small = node([node([node([node(), node()])])])  # model > dense > kernel, bias
-    assert _opening_depth(small) == 2
-    blocks = node([node([node([node([node()]) for _ in range(OPEN_ROWS)])])])  # model > blocks > 2,000 blocks
-    assert _opening_depth(blocks) == 0  # model open, blocks closed: not 2,000 blocks opened
+    def expanded(trees: CompareTrees, path: str) -> bool:
+        node = trees.model.tree.root
+        for name in path.split("/"):
+            node = next(child for child in node.shown if child.name == name)
+        return trees.view_a.isExpanded(trees.model.index_of(node))
+
+    small = shown_tree(["model/dense/kernel", "model/dense/bias"])
+    assert expanded(small, "model") and expanded(small, "model/dense")
+    crowd = shown_tree([f"model/blocks/{i}/w" for i in range(OPEN_ROWS + 500)])
+    assert expanded(crowd, "model") and not expanded(crowd, "model/blocks")  # not 2,500 blocks laid out
 
 
 class _Stop(Exception):
