@@ -77,6 +77,11 @@ class ObjectGraph:
         return self._walk_paths()
 
     @cached_property
+    def _row_of_key(self) -> dict[str, tuple[int, str, str, str]]:
+        """The decoded row of each key (the last node saving it), no Attribute made."""
+        return dict(zip(map(itemgetter(3), self._attributes), self._attributes))
+
+    @cached_property
     def node_of_key(self) -> dict[str, tuple[int, Attribute]]:
         attributes = self._attributes
         node_ids, names, full_names, keys = zip(*attributes) if attributes else ((),) * 4
@@ -152,13 +157,14 @@ class ObjectGraph:
         ``.../.ATTRIBUTES/ITERATOR`` as ``.../.ATTRIBUTES/ITERATOR_STATE``, lookup
         tables add ``-keys``/``-values``).
         """
-        found = self.node_of_key.get(checkpoint_key)
+        row_of_key = self._row_of_key
+        found = row_of_key.get(checkpoint_key)
         if found is not None:
-            return found[0], found[1], ""
+            return found[0], Attribute(*found[1:]), ""
         for end in range(len(checkpoint_key) - 1, 0, -1):
-            found = self.node_of_key.get(checkpoint_key[:end])
+            found = row_of_key.get(checkpoint_key[:end])
             if found is not None and "/" not in checkpoint_key[end:]:
-                return found[0], found[1], checkpoint_key[end:]
+                return found[0], Attribute(*found[1:]), checkpoint_key[end:]
         return None
 
     def is_optimizer_path(self, path: tuple[str, ...]) -> bool:
