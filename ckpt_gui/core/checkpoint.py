@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from itertools import compress, count, repeat
+from itertools import compress, count, filterfalse, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -209,7 +209,8 @@ class Checkpoint:
             paths = repeat((), len(keys))
         else:
             found = graph.all_object_paths()
-            for key in set(keys).difference(found):  # keys a saveable extends with a suffix, the graph's own
+            # Keys a saveable extends with a suffix, and the graph's own (filterfalse: no set of every key).
+            for key in list(filterfalse(found.__contains__, keys)):
                 found[key] = tuple(graph.object_paths(key))
             paths = map(found.__getitem__, keys)
         # Column by column (C-level calls, no Python per variable); partitioned

@@ -268,7 +268,7 @@ def _check_references(columns: GraphColumns) -> None:
     count = len(columns.children)
     if not count:
         raise WireFormatError("object graph has no root node")
-    largest = max((child for children in columns.children for _name, child in children), default=0)
+    largest = max(map(itemgetter(1), itertools.chain.from_iterable(columns.children)), default=0)
     largest = max([largest, *(max(s[1], s[3]) for s in columns.slot_variables)])
     if largest < count:
         return
