@@ -138,3 +138,17 @@ def test_tree_paths_from_the_columns_agree_with_the_walk_and_tensorflow(checkpoi
                 saved = {a.checkpoint_key for a in proto.nodes[node_at[path]].attributes}
                 assert key in saved, (scenario, key, path)
     assert trees, "no scenario's graph is a tree: the column path went untested"
+
+
+def test_the_open_job_makes_what_the_graph_makes_on_first_use(checkpoints):
+    """Slot links and each key's row are made lazily (listing needs neither); the app's
+    opening job makes them, so a menu or a comparison does not make them on the GUI thread."""
+    from ckpt_gui.app.opening import build_trees
+
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    fresh = ckpt._read_object_graph()  # a second, fresh graph of the same checkpoint
+    assert not {"slots", "_row_of_key", "_paths"} & set(vars(fresh))
+    fresh.make_lazy_parts()
+    assert fresh.slots == ckpt.object_graph.slots and fresh.slots
+    build_trees(ckpt)
+    assert {"slots", "_row_of_key", "_paths", "optimizer_nodes"} <= set(vars(ckpt.object_graph))

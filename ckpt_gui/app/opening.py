@@ -76,6 +76,8 @@ def build_trees(ckpt: Checkpoint, keys: VariableTree | None = None) -> Trees:
     to select first is found here, off the GUI thread, and the levels above it made
     (the tree is not shown yet)."""
     trees = CheckpointTrees(ckpt, keys)
+    if ckpt.object_graph is not None:  # made on first use otherwise: on the GUI thread
+        ckpt.object_graph.make_lazy_parts()
     first = first_to_show(trees["objects"])
     if first is not None:
         place(first)

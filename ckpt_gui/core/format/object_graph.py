@@ -89,6 +89,12 @@ class ObjectGraph:
         # The last node saving a key wins, as when the nodes are read in order.
         return dict(zip(keys, zip(node_ids, values)))
 
+    def make_lazy_parts(self) -> None:
+        """Make now what is otherwise made on first use (slot links, optimizer nodes,
+        each key's row, the paths): the app's opening job calls it, so that first use
+        (a menu, a comparison) does not fall on the GUI thread."""
+        _made = self.slots, self._row_of_key, self._paths
+
     @classmethod
     def parse(cls, blob: bytes) -> ObjectGraph:
         with gc_paused():  # objects per node, edge and path; no cycles among them
