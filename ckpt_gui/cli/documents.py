@@ -168,8 +168,8 @@ def _variables_text(part: VariableColumns) -> str:
         map(_quote, keys),
         map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes)),
         map(shape_texts.__getitem__, shapes),
-        map(str, shards),
-        map(str, sizes),
+        map(_Texts(str).__getitem__, shards),  # a dict hit is a third of str(): most repeat
+        map(_Texts(str).__getitem__, sizes),
         _paths_texts(paths),
         map(_ENDINGS.__getitem__, partitioned),
     )

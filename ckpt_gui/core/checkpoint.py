@@ -58,6 +58,13 @@ class Variable(NamedTuple):
         return self.key == OBJECT_GRAPH_KEY
 
 
+def _extends_a_key(key: str, attribute_keys) -> bool:
+    """Whether ``key`` is an attribute's key plus a suffix (ObjectGraph.attribute_of_key
+    would find it): asked first, so that the graph's own key, which extends none, does
+    not make the graph index its 200,000 attribute rows."""
+    return any(key[:end] in attribute_keys and "/" not in key[end:] for end in range(len(key) - 1, 0, -1))
+
+
 class Checkpoint:
     """A V2 checkpoint (TF1 name-based, TF2 object-based, or a SavedModel's variables),
     a V1 (pre-0.12) one, whose index and values come from its table files, or a Keras
@@ -215,7 +222,7 @@ class Checkpoint:
         found = graph.all_object_paths()
         # Keys a saveable extends with a suffix, and the graph's own (filterfalse: no set of every key).
         for key in list(filterfalse(found.__contains__, keys)):
-            found[key] = tuple(graph.object_paths(key))
+            found[key] = tuple(graph.object_paths(key)) if _extends_a_key(key, found) else ()
         return map(found.__getitem__, keys)
 
     @cached_property

@@ -284,21 +284,17 @@ def _tree_object_paths(
     distinct = set(child_ids)
     if len(distinct) != len(child_ids) or 0 in distinct:
         return None
-    path_of = [None] * len(children)  # the "/"-joined path of each reachable node
-    path_of[0] = ""
-    for name, child in children[0]:  # the root's children: no leading "/"
-        path_of[child] = name
-    expand = [child for _name, child in children[0] if children[child]]
+    path_of = {0: ""}  # the "/"-joined path of each reachable node
+    expand = [0] if children[0] else []
     for node in expand:  # grows while it is walked: every reachable inner node once
-        base = path_of[node] + "/"
-        for name, child in children[node]:
-            path_of[child] = base + name
-            if children[child]:
-                expand.append(child)
+        names, ids = zip(*children[node])  # a node's children in C: no Python per child
+        base = path_of[node] + "/" if node else ""  # the root's children: no leading "/"
+        path_of.update(zip(ids, map(base.__add__, names)))
+        expand += filter(children.__getitem__, ids)  # those with children of their own
     if not attributes:
         return {}
     node_ids, names, _full_names, keys = zip(*attributes)
-    owner_paths = list(map(path_of.__getitem__, node_ids))
+    owner_paths = list(map(path_of.get, node_ids))
     if set(names) == {VARIABLE_VALUE} and None not in owner_paths:
         return dict(zip(keys, zip(owner_paths)))  # the usual checkpoint, in C
     out = {}
