@@ -39,11 +39,11 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "P
 APP_ENV = {**ENV, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": "/tmp/ckpt-gui-scale-bench-settings"}
 
 
-def run_process(command: list[str], until: str | None = None, env=None) -> dict:
+def run_process(command: list[str], until: str | None = None, env=None, cwd=REPO) -> dict:
     """Run one process: wall seconds (to the stdout line containing ``until``, or to
     its end), CPU seconds and peak RSS (MB) of the whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env or ENV, cwd=REPO)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env or ENV, cwd=cwd)
     wall = None
     lines = []
     for raw in proc.stdout:
@@ -67,9 +67,9 @@ def run_process(command: list[str], until: str | None = None, env=None) -> dict:
     }
 
 
-def median_run(command: list[str], runs: int, until: str | None = None, env=None) -> dict:
-    run_process(command, until, env)  # warm-up: page cache
-    results = [run_process(command, until, env) for _ in range(runs)]
+def median_run(command: list[str], runs: int, until: str | None = None, env=None, cwd=REPO) -> dict:
+    run_process(command, until, env, cwd)  # warm-up: page cache
+    results = [run_process(command, until, env, cwd) for _ in range(runs)]
     return {
         "wall": statistics.median(r["wall"] for r in results),
         "cpu": statistics.median(r["cpu"] for r in results),
@@ -92,7 +92,8 @@ def listing(data: Path, runs: int, before: Path | None = None) -> list[dict]:
         theirs = median_run([sys.executable, "-c", code], n)
         rows.append({"what": f"Cold `inspect --json`, {label}", "ours": ours, "theirs": theirs})
         if before is not None:
-            old = median_run(inspect, n, env={**ENV, "PYTHONPATH": str(before)})
+            # Run from the tree itself: `python -m` puts the working folder before PYTHONPATH.
+            old = median_run(inspect, n, env={**ENV, "PYTHONPATH": str(before)}, cwd=before)
             rows.append({"what": f"(the same, before: {before.name})", "ours": old, "theirs": theirs})
     return rows
 
