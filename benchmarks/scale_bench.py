@@ -10,6 +10,11 @@
 - comparing two 200,000-variable checkpoints in the app (launch, open A, compare
   with B until every pair is compared) against the CLI's ``diff`` of the same pair.
 
+``--before TREE`` (a source tree of the code before a change, e.g. ``git archive
+main ckpt_gui | tar -x -C TREE``) adds its ``inspect --json`` beside ours in the same
+run (right after TensorFlow's), for before/after figures at about the same load. Both trees are compiled
+first (``compileall``), as an installed package is.
+
 Every figure is a whole fresh process: wall time (median of N runs after one
 warm-up, page cache warm), CPU time (user + system) and peak memory (max RSS). On a
 busy machine the wall times move with the load; the CPU times much less. Prints
@@ -34,11 +39,11 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "P
 APP_ENV = {**ENV, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": "/tmp/ckpt-gui-scale-bench-settings"}
 
 
-def run_process(command: list[str], until: str | None = None, env=None) -> dict:
+def run_process(command: list[str], until: str | None = None, env=None, cwd=REPO) -> dict:
     """Run one process: wall seconds (to the stdout line containing ``until``, or to
     its end), CPU seconds and peak RSS (MB) of the whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env or ENV, cwd=REPO)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env or ENV, cwd=cwd)
     wall = None
     lines = []
     for raw in proc.stdout:
@@ -62,9 +67,9 @@ def run_process(command: list[str], until: str | None = None, env=None) -> dict:
     }
 
 
-def median_run(command: list[str], runs: int, until: str | None = None, env=None) -> dict:
-    run_process(command, until, env)  # warm-up: page cache
-    results = [run_process(command, until, env) for _ in range(runs)]
+def median_run(command: list[str], runs: int, until: str | None = None, env=None, cwd=REPO) -> dict:
+    run_process(command, until, env, cwd)  # warm-up: page cache
+    results = [run_process(command, until, env, cwd) for _ in range(runs)]
     return {
         "wall": statistics.median(r["wall"] for r in results),
         "cpu": statistics.median(r["cpu"] for r in results),
@@ -74,17 +79,22 @@ def median_run(command: list[str], runs: int, until: str | None = None, env=None
     }
 
 
-def listing(data: Path, runs: int) -> list[dict]:
+def listing(data: Path, runs: int, before: Path | None = None) -> list[dict]:
     rows = []
     for label, prefix, n in (
         ("20,000 variables", data / "vars20k" / "ckpt", runs),
         ("200,000 variables", data / "vars200k" / "a" / "ckpt", runs),
         ("1,000,000 index entries", data / "entries1m" / "ckpt", max(1, runs // 2)),
     ):
-        ours = median_run([sys.executable, "-m", "ckpt_gui", "inspect", str(prefix), "--json"], n)
+        inspect = [sys.executable, "-m", "ckpt_gui", "inspect", str(prefix), "--json"]
+        ours = median_run(inspect, n)
         code = f"import tensorflow as tf; tf.train.list_variables({str(prefix)!r})"
         theirs = median_run([sys.executable, "-c", code], n)
         rows.append({"what": f"Cold `inspect --json`, {label}", "ours": ours, "theirs": theirs})
+        if before is not None:
+            # Run from the tree itself: `python -m` puts the working folder before PYTHONPATH.
+            old = median_run(inspect, n, env={**ENV, "PYTHONPATH": str(before)}, cwd=before)
+            rows.append({"what": f"(the same, before: {before.name})", "ours": old, "theirs": theirs})
     return rows
 
 
@@ -125,14 +135,17 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=("listing", "app"), help="one part only")
+    parser.add_argument("--before", type=Path, help="a source tree of the code before, measured beside ours")
     args = parser.parse_args()
     if not (args.data / "vars20k" / "ckpt.index").exists():
         code = f"import make_fixtures as m; m.many_variables({str(args.data / 'vars20k')!r})"
         subprocess.run([sys.executable, "-c", code], check=True, env={**ENV, "PYTHONPATH": f"{HERE}:{REPO}"}, cwd=HERE)
     subprocess.run([sys.executable, str(HERE / "make_scale_fixtures.py"), str(args.data)], check=True, env=ENV)
     rows = []
+    for tree in (REPO, args.before) if args.before else (REPO,):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "ckpt_gui")], check=True)
     if args.only in (None, "listing"):
-        rows += listing(args.data, args.runs)
+        rows += listing(args.data, args.runs, args.before)
     if args.only in (None, "app"):
         rows += app(args.data, args.runs)
     print(markdown(rows))

@@ -133,3 +133,23 @@ def test_search_through_a_huge_odd_value_stays_fast(tmp_path, monkeypatch):
     fast, slow = read_both_ways(tmp_path, entries, monkeypatch, per_block=2000)
     assert_same(fast, slow)
     assert time.perf_counter() - start < 3  # an unbounded key scan would be quadratic: 10 s or more
+
+
+def test_entries_kept_as_columns_answer_as_a_dict(tmp_path, monkeypatch):
+    """The index keeps its entries as columns and finds a key by bisection; keys that
+    are not UTF-8 (decoded with surrogate escapes, whose str order can differ from the
+    table's bytes order: U+DCFF sorts before U+10000, 0xFF after 0xF0) are still found."""
+    odd = [(b"a\xf0\x90\x80\x80", entry(offset=1)), (b"a\xff", entry(offset=2)), (b"b\xc3\xa9", entry(offset=3))]
+    for written in (ordinary(40), ordinary(40) + odd):
+        offset_of = {raw.decode("utf-8", "surrogateescape"): 16 * i for i, (raw, _v) in enumerate(written[:40])}
+        offset_of.update({raw.decode("utf-8", "surrogateescape"): i + 1 for i, (raw, _v) in enumerate(written[40:])})
+        table_order = [raw.decode("utf-8", "surrogateescape") for raw, _v in sorted(written)]
+        for index in read_both_ways(tmp_path, written, monkeypatch, per_block=16):
+            entries = index.entries
+            assert list(entries) == table_order and len(entries) == len(written)
+            assert [e.key for e in entries.values()] == table_order
+            for key, offset in offset_of.items():
+                assert key in entries and entries[key].offset == offset and entries.get(key) == entries[key]
+                assert key + "x" not in entries and entries.get(key[:-1]) is None
+            with pytest.raises(KeyError):
+                entries["a"]

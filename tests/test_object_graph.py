@@ -98,3 +98,57 @@ def test_garbled_graph_bytes_raise_wire_errors():
         ObjectGraph.parse(b"")
     with pytest.raises(WireFormatError):
         ObjectGraph.parse(b"\x0a\x04\x0a\x02\x08\x05")  # child points at node 5 of 1
+
+
+def _proto_paths(proto) -> dict[str, int]:
+    """Each "/"-joined path of local names in TensorFlow's parse of a tree graph -> its node."""
+    found, stack = {}, [(0, ())]
+    while stack:
+        node, path = stack.pop()
+        found["/".join(path)] = node
+        stack += [(c.node_id, (*path, c.local_name)) for c in proto.nodes[node].children]
+    return found
+
+
+def test_tree_paths_from_the_columns_agree_with_the_walk_and_tensorflow(checkpoints, tf):
+    """A graph that is a tree (no optimizer aliases) has its listing paths computed
+    straight from the columns; they must be what the general walk gives, and each
+    must lead, in TensorFlow's own parse of the graph, to the node saving the key."""
+    from tensorflow.core.protobuf import trackable_object_graph_pb2
+
+    from ckpt_gui.core.format.object_graph import _tree_object_paths
+
+    trees = 0
+    for scenario in ("keras_seq", "subclassed", "bare", "legacy_slots", "sharded", "dtypes"):
+        ckpt = Checkpoint.open(checkpoints / scenario)
+        graph = ckpt.object_graph
+        from_columns = _tree_object_paths(graph.children, graph.slot_variables, graph._attributes)
+        if from_columns is None:
+            continue  # not a tree: the general walk answers
+        trees += 1
+        walked = ObjectGraph.parse(tf.train.load_checkpoint(ckpt.prefix).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+        walked.paths(0)  # the general walk, done before listing
+        assert list(from_columns.items()) == list(walked.all_object_paths().items()), scenario
+        proto = trackable_object_graph_pb2.TrackableObjectGraph()
+        proto.ParseFromString(tf.train.load_checkpoint(ckpt.prefix).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+        node_at = _proto_paths(proto)
+        for key, paths in from_columns.items():
+            if key.endswith("/.ATTRIBUTES/VARIABLE_VALUE"):
+                (path,) = paths
+                saved = {a.checkpoint_key for a in proto.nodes[node_at[path]].attributes}
+                assert key in saved, (scenario, key, path)
+    assert trees, "no scenario's graph is a tree: the column path went untested"
+
+
+def test_the_open_job_makes_what_the_graph_makes_on_first_use(checkpoints):
+    """Slot links and each key's row are made lazily (listing needs neither); the app's
+    opening job makes them, so a menu or a comparison does not make them on the GUI thread."""
+    from ckpt_gui.app.opening import build_trees
+
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    fresh = ckpt._read_object_graph()  # a second, fresh graph of the same checkpoint
+    assert not {"slots", "_row_of_key", "_paths"} & set(vars(fresh))
+    fresh.make_lazy_parts()
+    assert fresh.slots == ckpt.object_graph.slots and fresh.slots
+    build_trees(ckpt)
+    assert {"slots", "_row_of_key", "_paths", "optimizer_nodes"} <= set(vars(ckpt.object_graph))

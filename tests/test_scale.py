@@ -185,11 +185,10 @@ def test_key_view_is_built_on_first_use_with_the_report(checkpoints):
 def test_a_large_comparison_opens_only_as_deep_as_a_screenful(qtbot, tmp_path):
     """A Keras model's chain of single groups opens on its own; a level of 2,500 blocks
     stays closed (expanding 20,000 blocks cost minutes on the GUI thread)."""
-    from tools.bundle_writer import write_bundle
-
     from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
     from ckpt_gui.core.analysis.diff import pair_variables
     from ckpt_gui.core.views.pair_tree import PairTree
+    from tools.bundle_writer import write_bundle
 
     def shown_tree(entries) -> CompareTrees:
         for side in "ab":

@@ -159,6 +159,8 @@ def build_trees(
     trees = CheckpointTrees(ckpt, keys, progress)
     _ = trees["objects"].dtype_names, trees["objects"].variable_bytes  # here, not on the GUI thread
     default_open(trees["objects"])  # the levels the view opens first
+    if ckpt.object_graph is not None:  # made on first use otherwise: on the GUI thread
+        ckpt.object_graph.make_lazy_parts()
     first = first_to_show(trees["objects"])
     if first is not None:
         place(first)
@@ -173,7 +175,7 @@ def keys_only(ckpt: Checkpoint, keys: VariableTree, why: str) -> tuple[Checkpoin
     the job may still be inside the decoder (one call, which a cancel cannot stop),
     and stores what it decodes in ``ckpt``, not in the copy."""
     shown = copy.copy(ckpt)
-    for cached in ("variables", "_by_key", "_graph_or_error"):
+    for cached in ("variables", "variable_columns", "_by_key", "_graph_or_error"):
         shown.__dict__.pop(cached, None)
     # Checkpoint's cached properties, set as their values: the object graph as one that
     # could not be read, the variables as the key view's (without object paths).

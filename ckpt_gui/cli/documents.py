@@ -14,6 +14,7 @@ from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.keras_files import keras_models
 from ckpt_gui.core.statuses import JSON_SCHEMA
+from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, w
     """``inspect_report`` as compact JSON, the variables written in chunks: the same
     text as ``json.dumps(inspect_report(...))``, without a million dicts (or a 100 MB
     string) in memory at once for a million variables."""
-    variables = ckpt.variables  # before the first byte: an error is then the only output
+    # Listed before the first byte: an error is then the only output.
+    variables = ckpt.variables if stats else ckpt.variable_columns
     head = versioned(inspect_report(ckpt, stats, with_variables=False))
     text = json.dumps(head, separators=(",", ":"), allow_nan=False)
     # The document around its empty list (in place, whichever members follow it; a
@@ -138,14 +140,16 @@ def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, w
     write("]" + after)
 
 
-def _write_variables(variables: list[Variable], stats: dict | None, write: Callable[[str], object]) -> None:
-    for start in range(0, len(variables), _CHUNK):
-        part = variables[start : start + _CHUNK]
+def _write_variables(
+    variables: list[Variable] | VariableColumns, stats: dict | None, write: Callable[[str], object]
+) -> None:
+    count = len(variables) if stats else len(variables.keys)
+    for start in range(0, count, _CHUNK):
         if stats:
-            chunk = [variable_json(v, stats.get(v.key)) for v in part]
+            chunk = [variable_json(v, stats.get(v.key)) for v in variables[start : start + _CHUNK]]
             text = json.dumps(chunk, separators=(",", ":"), allow_nan=False)[1:-1]
         else:  # the usual listing: the objects' text made column by column
-            text = _variables_text(part)
+            text = _variables_text(variables.part(start, start + _CHUNK))
         write(("," if start else "") + text)
 
 
@@ -169,19 +173,19 @@ class _Texts(dict):
         return text
 
 
-def _variables_text(part: list[Variable]) -> str:
+def _variables_text(part: VariableColumns) -> str:
     """``variable_json(v)`` of each variable as compact JSON text, joined by commas:
     json.dumps's own string quoting, no dicts, and no Python code per variable (the
     columns are mapped and interleaved with the literals in C)."""
-    keys, dtypes, shapes, shards, sizes, paths, partitioned = zip(*part)
+    keys, dtypes, shapes, shards, sizes, paths, partitioned = part
     dtype_texts = _Texts(_quote)
     shape_texts = _Texts(lambda shape: ",".join(map(str, shape)))
     columns = (
         map(_quote, keys),
         map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes)),
         map(shape_texts.__getitem__, shapes),
-        map(str, shards),
-        map(str, sizes),
+        map(_Texts(str).__getitem__, shards),  # a dict hit is a third of str(): most repeat
+        map(_Texts(str).__getitem__, sizes),
         _paths_texts(paths),
         map(_ENDINGS.__getitem__, partitioned),
     )

@@ -10,8 +10,7 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from itertools import compress, count, repeat
-from operator import attrgetter
+from itertools import filterfalse
 from typing import TYPE_CHECKING, NamedTuple
 
 from ckpt_gui.core.format.bundle import BundleIndex
@@ -26,6 +25,7 @@ from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.v1_table import V1Index, V1Values
+from ckpt_gui.core.variable_columns import VariableColumns, rows, variable_columns
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
     import numpy as np
@@ -56,6 +56,13 @@ class Variable(NamedTuple):
     @property
     def is_object_graph(self) -> bool:
         return self.key == OBJECT_GRAPH_KEY
+
+
+def _extends_a_key(key: str, attribute_keys) -> bool:
+    """Whether ``key`` is an attribute's key plus a suffix (ObjectGraph.attribute_of_key
+    would find it): asked first, so that the graph's own key, which extends none, does
+    not make the graph index its 200,000 attribute rows."""
+    return any(key[:end] in attribute_keys and "/" not in key[end:] for end in range(len(key) - 1, 0, -1))
 
 
 class Checkpoint:
@@ -199,7 +206,13 @@ class Checkpoint:
     def variables(self) -> list[Variable]:
         """Every listed tensor, sorted by key (slice entries of partitioned ones hidden)."""
         with gc_paused():
-            return self._list_variables(self.object_graph)
+            return rows(self.variable_columns, Variable)
+
+    @cached_property
+    def variable_columns(self) -> VariableColumns:
+        """:attr:`variables` as columns (what ``inspect --json`` writes: no tuple per variable)."""
+        with gc_paused():
+            return variable_columns(self.index, self._object_paths(self.object_graph))
 
     @cached_property
     def key_variables(self) -> list[Variable]:
@@ -207,31 +220,20 @@ class Checkpoint:
         ``tf.train.list_variables`` lists them): what the app shows while the object
         graph is decoded."""
         with gc_paused():
-            return self._list_variables(None)
+            return rows(variable_columns(self.index, None), Variable)
 
-    def _list_variables(self, graph: ObjectGraph | None) -> list[Variable]:
-        index = self.index
-        keys = list(index.entries)
-        entries = list(index.entries.values())
+    def _object_paths(self, graph: ObjectGraph | None) -> Iterator[tuple[str, ...]] | None:
+        """Each key's object paths, in key order; None when none are known."""
+        keys = self.index.entries
         if self.keras is not None:
-            paths = (("/".join(self.keras.name(key).path),) for key in keys)
-        elif graph is None:
-            paths = repeat((), len(keys))
-        else:
-            found = graph.all_object_paths()
-            for key in set(keys).difference(found):  # keys a saveable extends with a suffix, the graph's own
-                found[key] = tuple(graph.object_paths(key))
-            paths = map(found.__getitem__, keys)
-        # Column by column (C-level calls, no Python per variable); partitioned
-        # tensors, a handful at most, are redone below.
-        columns = (keys, *(map(attrgetter(name), entries) for name in ("dtype", "shape", "shard_id", "size")))
-        variables = list(map(tuple.__new__, repeat(Variable), zip(*columns, paths, repeat(False))))
-        for i in compress(count(), map(attrgetter("slices"), entries)):
-            entry = entries[i]
-            variables[i] = variables[i]._replace(
-                shard=index.stored_shard(entry), size_bytes=index.stored_size(entry), partitioned=True
-            )
-        return variables
+            return (("/".join(self.keras.name(key).path),) for key in keys)
+        if graph is None:
+            return None
+        found = graph.all_object_paths()
+        # Keys a saveable extends with a suffix, and the graph's own (filterfalse: no set of every key).
+        for key in list(filterfalse(found.__contains__, keys)):
+            found[key] = tuple(graph.object_paths(key)) if _extends_a_key(key, found) else ()
+        return map(found.__getitem__, keys)
 
     @cached_property
     def _by_key(self) -> dict[str, Variable]:

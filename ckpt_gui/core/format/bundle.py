@@ -23,6 +23,7 @@ from ckpt_gui.core.format.bundle_entry import (
     varint_value,
 )
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
+from ckpt_gui.core.format.entry_columns import EntryColumns
 from ckpt_gui.core.format.errors import (
     CorruptCheckpointError,
     NotACheckpointError,
@@ -51,8 +52,9 @@ class BundleIndex(SlicedEntries):
     """The parsed ``.index`` of one V2 checkpoint.
 
     ``entries`` holds the tensors ``tf.train.list_variables`` would list, in key
-    order: the per-slice entries of partitioned tensors are kept apart in
-    ``slice_entries``, as TensorFlow's own CheckpointReader hides them.
+    order (a mapping kept as columns: see entry_columns.py): the per-slice entries
+    of partitioned tensors are kept apart in ``slice_entries``, as TensorFlow's own
+    CheckpointReader hides them.
     """
 
     def __init__(self, prefix: str, progress: Callable[[int, int], None] | None = None) -> None:
@@ -62,7 +64,7 @@ class BundleIndex(SlicedEntries):
         self.index_path = prefix + ".index"
         data = _read_file(self.index_path)
         table = SSTable(data, self.index_path)
-        self.entries: dict[str, BundleEntry] = {}
+        self.entries = EntryColumns()
         self.slice_entries: dict[str, dict[TensorSlice, BundleEntry]] = {}
         self.header: BundleHeader | None = None
         self._partitioned: list[BundleEntry] = []  # full entries that list slices, in key order
@@ -82,12 +84,11 @@ class BundleIndex(SlicedEntries):
         """No shape TensorFlow could not have written: at most 254 dimensions
         (TensorShape::MaxDimensions) and fewer than 2^63 elements. Checked over all
         entries at once, at C speed; the offender is looked for only when there is one."""
-        entries = [*self.entries.values()]
-        entries += [entry for slices in self.slice_entries.values() for entry in slices.values()]
-        shapes = [entry.shape for entry in entries]
+        sliced = [entry for slices in self.slice_entries.values() for entry in slices.values()]
+        shapes = [*self.entries.shapes, *(entry.shape for entry in sliced)]
         if max(map(len, shapes), default=0) <= MAX_DIMENSIONS and max(map(math.prod, shapes), default=0) < 1 << 63:
             return
-        for entry in entries:
+        for entry in [*self.entries.values(), *sliced]:
             if len(entry.shape) > MAX_DIMENSIONS:
                 problem = f"has {len(entry.shape)} dimensions (TensorFlow allows at most {MAX_DIMENSIONS})"
             elif entry.num_elements >= 1 << 63:
@@ -131,6 +132,7 @@ class BundleIndex(SlicedEntries):
         # Runs once per entry: globals bound to locals, the common case inlined.
         entries = self.entries
         match = COMMON_ENTRY.fullmatch
+        add = entries.append
         entry_type, dtypes, varint, from_bytes = BundleEntry, KNOWN_DTYPES, varint_value, int.from_bytes
         spans = block_spans(block, previous)
         raw_key = None
@@ -141,23 +143,27 @@ class BundleIndex(SlicedEntries):
                         key = raw_key.decode()
                     except UnicodeDecodeError:  # keep odd bytes round-trippable
                         key = raw_key.decode("utf-8", "surrogateescape")
+                        entries.bad_utf8_seen = True
                     # The common entry, matched in place (see COMMON_ENTRY); the
                     # general decoder takes everything else.
                     m = match(block, start, end)
                     if m is not None:
                         dtype, shape_len, dims, shard, offset, size, crc = m.groups()
                         if shape_len[0] == len(dims):
-                            entries[key] = entry_type(
-                                key,
-                                dtypes[dtype[0]],
-                                tuple(dims[3::4]),
-                                0 if shard is None else varint(shard),
-                                0 if offset is None else varint(offset),
-                                size[0] if len(size) == 1 else varint(size),
-                                from_bytes(crc, "little"),
+                            add(
+                                entry_type(
+                                    key,
+                                    dtypes[dtype[0]],
+                                    tuple(dims[3::4]),
+                                    0 if shard is None else varint(shard),
+                                    0 if offset is None else varint(offset),
+                                    size[0] if len(size) == 1 else varint(size),
+                                    from_bytes(crc, "little"),
+                                )
                             )
                             continue
-                    entry = entries[key] = decode_entry_fields(key, block[start:end])
+                    entry = decode_entry_fields(key, block[start:end])
+                    add(entry)
                     if entry.slices:  # only this general decoder sees slices
                         self._partitioned.append(entry)
                 elif raw_key:  # slice keys start with a 0 byte

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 import struct
-from itertools import repeat
 from operator import lt
 
-from ckpt_gui.core.format.bundle_entry import BundleEntry, decode_entry_fields
+from ckpt_gui.core.format.bundle_entry import decode_entry_fields
 from ckpt_gui.core.format.dtypes import DType
+from ckpt_gui.core.format.entry_columns import EntryColumns
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
 
@@ -56,9 +56,7 @@ _STEP = _BLOCK_ENTRY.groups + 1  # split() gives the bytes before each match, th
 _CRC_AT_END = {n: f"{n - 4}xI" for n in range(5, 128)}
 
 
-def decode_common_entries(
-    block: bytes, start: int, limit: int, previous: bytes, entries: dict[str, BundleEntry]
-) -> bytes | None:
+def decode_common_entries(block: bytes, start: int, limit: int, previous: bytes, entries: EntryColumns) -> bytes | None:
     """Decode the entries in ``block[start:limit]`` into ``entries`` if every one is
     an ordinary entry; return the last key, or None (adding nothing) otherwise."""
     parts = _BLOCK_ENTRY.split(block[start:limit])
@@ -91,8 +89,7 @@ def decode_common_entries(
     n = len(keys)
     numbers = _tagged_varints(offsets + sizes)
     crcs = struct.unpack("<" + "".join(map(_CRC_AT_END.__getitem__, value_lengths)), b"".join(values))
-    columns = zip(names, dtypes, shapes, shard_ids, numbers[:n], numbers[n:], crcs, repeat(()))
-    entries.update(zip(names, map(tuple.__new__, repeat(BundleEntry), columns)))
+    entries.extend(names, dtypes, shapes, shard_ids, numbers[:n], numbers[n:], crcs)
     return keys[-1]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
@@ -56,17 +57,43 @@ class ObjectGraph:
     def __init__(self, columns: GraphColumns) -> None:
         if not columns.children:
             raise WireFormatError("object graph has no root node")
+        # Only the columns are kept; what a node's objects, paths and slots need is made
+        # when first asked (listing a checkpoint needs only all_object_paths).
         # children[node]: (local name, node id) of each child, in stored order
         self.children = columns.children
         self.slot_variables = columns.slot_variables  # (optimizer node, variable node, slot name, slot node)
-        self._value_count = len(columns.attributes)
-        self.optimizer_nodes = self._find_optimizers()
-        self.slots: dict[int, SlotLink] = self._link_slots()
-        self._paths = self._walk_paths()
-        node_ids, names, full_names, keys = zip(*columns.attributes) if columns.attributes else ((),) * 4
-        attributes = map(tuple.__new__, repeat(Attribute), zip(names, full_names, keys))
+        self._attributes = columns.attributes
+
+    @cached_property
+    def optimizer_nodes(self) -> set[int]:
+        return self._find_optimizers()
+
+    @cached_property
+    def slots(self) -> dict[int, SlotLink]:
+        return self._link_slots()
+
+    @cached_property
+    def _paths(self) -> dict[int, list[tuple[str, ...]]]:
+        return self._walk_paths()
+
+    @cached_property
+    def _row_of_key(self) -> dict[str, tuple[int, str, str, str]]:
+        """The decoded row of each key (the last node saving it), no Attribute made."""
+        return dict(zip(map(itemgetter(3), self._attributes), self._attributes))
+
+    @cached_property
+    def node_of_key(self) -> dict[str, tuple[int, Attribute]]:
+        attributes = self._attributes
+        node_ids, names, full_names, keys = zip(*attributes) if attributes else ((),) * 4
+        values = map(tuple.__new__, repeat(Attribute), zip(names, full_names, keys))
         # The last node saving a key wins, as when the nodes are read in order.
-        self.node_of_key: dict[str, tuple[int, Attribute]] = dict(zip(keys, zip(node_ids, attributes)))
+        return dict(zip(keys, zip(node_ids, values)))
+
+    def make_lazy_parts(self) -> None:
+        """Make now what is otherwise made on first use (slot links, optimizer nodes,
+        each key's row, the paths): the app's opening job calls it, so that first use
+        (a menu, a comparison) does not fall on the GUI thread."""
+        _made = self.slots, self._row_of_key, self._paths
 
     @classmethod
     def parse(cls, blob: bytes) -> ObjectGraph:
@@ -77,13 +104,17 @@ class ObjectGraph:
         """What the graph holds, in one line (the Details of its checkpoint entry: the
         entry itself is a serialized proto, unreadable as a value)."""
         return (
-            f"TF2 object graph: {len(self.children):,} objects, {self._value_count:,} saved values, "
+            f"TF2 object graph: {len(self.children):,} objects, {len(self._attributes):,} saved values, "
             f"{len(self.slots):,} optimizer slot variables"
         )
 
     def all_object_paths(self) -> dict[str, tuple[str, ...]]:
         """:meth:`object_paths` of every key an attribute saves, at once (listing a
         checkpoint asks for all of them)."""
+        if "_paths" not in self.__dict__:
+            found = _tree_object_paths(self.children, self.slot_variables, self._attributes)
+            if found is not None:
+                return found
         paths = self._paths
         keys = list(self.node_of_key)
         owners = list(self.node_of_key.values())
@@ -132,13 +163,14 @@ class ObjectGraph:
         ``.../.ATTRIBUTES/ITERATOR`` as ``.../.ATTRIBUTES/ITERATOR_STATE``, lookup
         tables add ``-keys``/``-values``).
         """
-        found = self.node_of_key.get(checkpoint_key)
+        row_of_key = self._row_of_key
+        found = row_of_key.get(checkpoint_key)
         if found is not None:
-            return found[0], found[1], ""
+            return found[0], Attribute(*found[1:]), ""
         for end in range(len(checkpoint_key) - 1, 0, -1):
-            found = self.node_of_key.get(checkpoint_key[:end])
+            found = row_of_key.get(checkpoint_key[:end])
             if found is not None and "/" not in checkpoint_key[end:]:
-                return found[0], found[1], checkpoint_key[end:]
+                return found[0], Attribute(*found[1:]), checkpoint_key[end:]
         return None
 
     def is_optimizer_path(self, path: tuple[str, ...]) -> bool:
@@ -237,6 +269,43 @@ class ObjectGraph:
                 if variable is not None and slot_node != variable:
                     links.setdefault(slot_node, SlotLink(variable, slot_name, optimizer))
         return links
+
+
+def _tree_object_paths(
+    children: list, slot_variables: list, attributes: list[tuple[int, str, str, str]]
+) -> dict[str, tuple[str, ...]] | None:
+    """``all_object_paths`` straight from the columns when the graph is a tree (no node
+    reached twice, none pointing back at the root, no legacy slot variables): then every
+    reachable node has one path, so no path tuples, ranking or slot links are needed
+    (Keras slots are list elements, reached as children already). None otherwise."""
+    if slot_variables:
+        return None
+    child_ids = list(map(itemgetter(1), chain.from_iterable(children)))
+    distinct = set(child_ids)
+    if len(distinct) != len(child_ids) or 0 in distinct:
+        return None
+    path_of = {0: ""}  # the "/"-joined path of each reachable node
+    expand = [0] if children[0] else []
+    for node in expand:  # grows while it is walked: every reachable inner node once
+        names, ids = zip(*children[node])  # a node's children in C: no Python per child
+        base = path_of[node] + "/" if node else ""  # the root's children: no leading "/"
+        path_of.update(zip(ids, map(base.__add__, names)))
+        expand += filter(children.__getitem__, ids)  # those with children of their own
+    if not attributes:
+        return {}
+    node_ids, names, _full_names, keys = zip(*attributes)
+    owner_paths = list(map(path_of.get, node_ids))
+    if set(names) == {VARIABLE_VALUE} and None not in owner_paths:
+        return dict(zip(keys, zip(owner_paths)))  # the usual checkpoint, in C
+    out = {}
+    for key, node_id, name, path in zip(keys, node_ids, names, owner_paths):
+        if path is None:
+            out[key] = ()
+        elif name == VARIABLE_VALUE:
+            out[key] = (path,)
+        else:  # the attribute's name appended ("/".join of the root's path and it: the name)
+            out[key] = (f"{path}/{name}" if node_id else name,)
+    return out
 
 
 def _rank(paths: list[tuple[tuple[str, ...], bool]]) -> list[tuple[str, ...]]:

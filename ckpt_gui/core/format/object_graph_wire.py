@@ -23,9 +23,10 @@ from __future__ import annotations
 import itertools
 import re
 import struct
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
-from operator import add, itemgetter, sub
+from operator import add, ge, itemgetter, sub
 
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
@@ -83,8 +84,8 @@ def decode_in_bulk(blob: bytes) -> GraphColumns | None:
         nodes = list(map(bytes.removesuffix, nodes, repeat(trailer)))
     children: list = [()] * len(nodes)
     matches = list(map(_VARIABLE_NODE.fullmatch, nodes))
-    if max(map(len, nodes), default=0) >= _VARIABLE_NODE_MAX:
-        matches = [m if len(b) < _VARIABLE_NODE_MAX else None for m, b in zip(matches, nodes)]
+    for i in compress(itertools.count(), map(ge, map(len, nodes), repeat(_VARIABLE_NODE_MAX))):
+        matches[i] = None  # the few long nodes (a long list's node): not variables
     variables = list(compress(itertools.count(), matches))
     attributes = _variable_attributes(variables, [matches[i] for i in variables], nodes)
     if attributes is None:
@@ -174,11 +175,11 @@ def _group_children(group_ids: list[int], nodes: list[bytes], children: list) ->
     if list(map(sub, map(ord, lengths), repeat(3))) != list(map(add, map(len, ids), map(len, names))):
         return False
     # Node boundaries fall between references: each node's end is a reference's end.
-    reference_ends = accumulate(map(add, map(ord, lengths), repeat(2)), initial=0)
-    index_of_end = dict(zip(reference_ends, range(len(lengths) + 1)))
-    try:
-        bounds = list(map(index_of_end.__getitem__, accumulate(map(len, groups), initial=0)))
-    except KeyError:
+    # (Found by bisection in C: a dict of every reference's end cost a third of this.)
+    reference_ends = list(accumulate(map(add, map(ord, lengths), repeat(2)), initial=0))
+    node_ends = list(accumulate(map(len, groups), initial=0))
+    bounds = list(map(bisect_left, repeat(reference_ends), node_ends))
+    if bounds[-1] >= len(reference_ends) or list(map(reference_ends.__getitem__, bounds)) != node_ends:
         return False
     pairs = list(zip(_texts(names), _varints_in_bulk(ids)))
     for node_id, first, last in zip(group_ids, bounds, bounds[1:]):
@@ -268,7 +269,7 @@ def _check_references(columns: GraphColumns) -> None:
     count = len(columns.children)
     if not count:
         raise WireFormatError("object graph has no root node")
-    largest = max((child for children in columns.children for _name, child in children), default=0)
+    largest = max(map(itemgetter(1), itertools.chain.from_iterable(columns.children)), default=0)
     largest = max([largest, *(max(s[1], s[3]) for s in columns.slot_variables)])
     if largest < count:
         return
