@@ -565,6 +565,28 @@ def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, 
         assert all(float(t).is_integer() for t in ticks), ticks
 
 
+def test_histogram_count_axis_has_whole_ticks_only(qtbot):
+    """Review: a histogram of a few values had count ticks at 0.5 and 1.5; counts are
+    whole numbers. The log10 axis keeps its fractional ticks."""
+    from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+    from ckpt_gui.core.analysis.histogram import Histogram
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    counts, edges = np.histogram(np.array([0.1, 0.5, 0.5, 0.9]), bins=3)
+    panel.show_histogram(Histogram(counts=counts, edges=edges, nan=0, posinf=0, neginf=0), "w")
+    axis = panel.plot.getAxis("left")
+    low, high = axis.range
+    ticks = [t for _spacing, values in axis.tickValues(low, high, 300) for t in values]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    panel.log_y.setChecked(True)
+    low, high = axis.range
+    ticks = [t for _spacing, values in axis.tickValues(low, high, 300) for t in values]
+    assert any(not float(t).is_integer() for t in ticks), ticks
+
+
 def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, window, checkpoints):
     open_and_wait(qtbot, window, checkpoints / "dtypes")
     select(qtbot, window, "values/strings/.ATTRIBUTES/VARIABLE_VALUE")
