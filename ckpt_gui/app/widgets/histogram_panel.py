@@ -259,7 +259,9 @@ class CountAxis(pg.AxisItem):
 
 
 def badge_html(text: str) -> str:
-    """``text`` as a badge in rich text: bold, white on red, whatever the palette."""
+    """``text`` as a badge in rich text: bold, white on red, whatever the palette, on
+    one line (a narrow panel broke "-Inf" from its count)."""
+    text = text.replace(" ", "&nbsp;").replace("-", "\u2011")  # no break at a space or the minus
     return (
         f"<span style='background-color:{BADGE_BACKGROUND}; color:{BADGE_TEXT}; font-weight:bold;'>"
         f"&nbsp;{text}&nbsp;</span>"
