@@ -198,3 +198,15 @@ def test_closing_the_comparison_brings_back_the_browse_split(qtbot, window):
     assert abs(after[0] - before[0]) <= 2, (before, after)
     right = window.right_splitter
     assert right.width() >= right.minimumSizeHint().width()  # no control of the plots is cut
+
+
+def test_a_failed_open_banner_goes_when_a_comparison_is_shown(qtbot, window):
+    """Review: "cannot connect" for http://127.0.0.1:9/... stayed over a later
+    successful comparison (only errors go: a warning about the shown checkpoint stays)."""
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path("http://127.0.0.1:9/run/ckpt-3")  # port 9: nothing listens
+    assert "127.0.0.1:9" in window.banner.text
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert window.banner.text == ""

@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
         if self.left_stack.currentWidget() is self.tree_panel:  # browsing's split comes back on close
             sizes = self.main_splitter.sizes()
             self._browse_share = sizes[0] / max(sum(sizes), 1)
+        if self.banner.owner is self.browse and self.banner.kind == "error":
+            self.banner.hide()  # a failed open (a URL's) is not about the comparison now shown
         self.left_stack.setCurrentWidget(self.compare_trees)
         self.right_stack.setCurrentWidget(self.pair_panel)
         # The stack's minimum is its largest page's: browsing's plots (464 px) would hold
