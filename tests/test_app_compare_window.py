@@ -217,3 +217,33 @@ def test_the_scan_resumes_when_the_comparison_cannot_be_made(qtbot, scanning, tm
     assert "Cannot compare" in scanning.banner.text
     job = _scan_job(scanning)
     assert job is not None and not job.context.cancelled()
+
+
+def test_closing_the_comparison_brings_back_the_browse_split(qtbot, window):
+    """Review: after Ctrl+Shift+K the tree kept the comparison's 60% and the plot
+    controls were cut ("Log co", "Data ra") at 1024x640."""
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    before = window.main_splitter.sizes()
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert window.main_splitter.sizes()[0] > before[0]  # the two trees took the room
+    window.compare.close()
+    qtbot.wait(50)
+    after = window.main_splitter.sizes()
+    assert abs(after[0] - before[0]) <= 2, (before, after)
+    right = window.right_splitter
+    assert right.width() >= right.minimumSizeHint().width()  # no control of the plots is cut
+
+
+def test_a_failed_open_banner_goes_when_a_comparison_is_shown(qtbot, window):
+    """Review: "cannot connect" for http://127.0.0.1:9/... stayed over a later
+    successful comparison (only errors go: a warning about the shown checkpoint stays)."""
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path("http://127.0.0.1:9/run/ckpt-3")  # port 9: nothing listens
+    assert "127.0.0.1:9" in window.banner.text
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert window.banner.text == ""

@@ -149,6 +149,22 @@ def test_escape_clears_the_filter_from_the_field_or_the_tree(qtbot, window, focu
     assert panel.selected_node() is selected
 
 
+def test_down_in_the_filter_moves_to_the_first_result(qtbot, window):
+    """Review: Down in the filter box did not move into the results."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    window.activateWindow()
+    panel.search.setFocus()
+    qtbot.keyClicks(panel.search, "kernel")  # typed: the filter is still waiting (debounced)
+    qtbot.keyClick(panel.search, Qt.Key.Key_Down)
+    view = panel.view
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    first = view.model().index(0, 0, view.rootIndex())
+    assert view.currentIndex() == first and panel.tree.match_count < panel.tree.variable_total
+    qtbot.keyClick(view, Qt.Key.Key_Down)  # the tree has the keys now
+    assert view.currentIndex() == view.indexBelow(first)
+
+
 def test_groups_count_what_the_filter_shows(qtbot, window):
 
     open_demo(qtbot, window)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -65,6 +66,21 @@ def test_inspect_table(checkpoints):
     assert "model/_functional/_operations/1/_kernel" in result.stdout
     assert "ckpt-2" in result.stdout and "not in the state file" in result.stdout
     assert "MEAN" in result.stdout
+
+
+def test_inspect_table_marks_an_incomplete_checkpoint_as_the_picker_does(scratch_copy):
+    """Review: a latest checkpoint whose data file is gone was listed as "<- latest"
+    only, while the app's picker said "(incomplete: data missing)"."""
+    import glob
+
+    folder = scratch_copy("keras_seq")
+    latest = Checkpoint.open(str(folder)).location.latest
+    for data in glob.glob(latest.prefix + ".data-*"):
+        os.remove(data)
+    result = run_cli("inspect", str(folder))
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.strip().startswith(latest.name + " "))
+    assert "incomplete: data missing" in line and "latest" in line, line
 
 
 def test_inspect_table_lists_numbered_names_in_natural_order(checkpoints):

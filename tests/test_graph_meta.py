@@ -22,6 +22,7 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GraphFile, read_graph_file
+from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view, saved_model_cli_text, signature_lines
 from ckpt_gui.resources import demo_path
 from tests.conftest import run_cli
@@ -385,6 +386,9 @@ def test_app_graph_tab_shows_signatures_variables_and_collections(qtbot, window,
     assert shown["weights"] == "w/.ATTRIBUTES/VARIABLE_VALUE"
     row = next(panel.variables.topLevelItem(i) for i in range(panel.variables.topLevelItemCount())
                if panel.variables.topLevelItem(i).text(0) == "weights")  # fmt: skip
+    # The shape as the tree writes it (the review found "(1, 1)" beside the tree's "[1, 1]").
+    w = next(v for v in window.browse.ckpt.variables if v.key == "w/.ATTRIBUTES/VARIABLE_VALUE")
+    assert row.text(2) == format_shape(w.shape)
     panel.variables.itemActivated.emit(row, 0)  # a double-click selects its variable in the tree
     assert window.browse.current.variable.key == "w/.ATTRIBUTES/VARIABLE_VALUE"
     assert "written by tensorflow " + graph.tensorflow_version in panel.written_by.text().lower()

@@ -565,6 +565,60 @@ def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, 
         assert all(float(t).is_integer() for t in ticks), ticks
 
 
+def test_histogram_count_axis_has_whole_ticks_only(qtbot):
+    """Review: a histogram of a few values had count ticks at 0.5 and 1.5; counts are
+    whole numbers. The log10 axis keeps its fractional ticks."""
+    from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+    from ckpt_gui.core.analysis.histogram import Histogram
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    counts, edges = np.histogram(np.array([0.1, 0.5, 0.5, 0.9]), bins=3)
+    panel.show_histogram(Histogram(counts=counts, edges=edges, nan=0, posinf=0, neginf=0), "w")
+    axis = panel.plot.getAxis("left")
+    low, high = axis.range
+    ticks = [t for _spacing, values in axis.tickValues(low, high, 300) for t in values]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    panel.log_y.setChecked(True)
+    low, high = axis.range
+    ticks = [t for _spacing, values in axis.tickValues(low, high, 300) for t in values]
+    assert any(not float(t).is_integer() for t in ticks), ticks
+
+
+def test_nan_badge_under_the_histogram_stays_on_one_line(qtbot):
+    """Review: in a narrow panel the badge "NaN 1, +Inf 1, -Inf 0" broke before its
+    last count. Laid out at widths that must wrap, the badge is never split."""
+    from PySide6.QtGui import QTextDocument
+
+    from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+    from ckpt_gui.core.analysis.histogram import Histogram
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    counts, edges = np.histogram(np.array([0.1, 0.5, 0.9]), bins=3)
+    panel.show_histogram(Histogram(counts=counts, edges=edges, nan=1, posinf=1, neginf=0), "w")
+    html = panel.counts_label.text()
+    document = QTextDocument()
+    document.setDefaultFont(panel.counts_label.font())
+    document.setHtml(html)
+    whole = document.firstBlock().text()  # toPlainText() turns no-break spaces into spaces
+    badge = whole[whole.index("NaN") : whole.index("(not plotted)")].strip()
+    alone = QTextDocument()
+    alone.setDefaultFont(panel.counts_label.font())
+    alone.setHtml(html[html.index("<span") : html.index("</span>") + 7])
+    least = int(alone.idealWidth()) + 2  # the badge fits a line of this width
+    for width in range(least, least + 300, 3):
+        document.setTextWidth(width)
+        document.size()  # lays the text out
+        block = document.firstBlock()
+        layout = block.layout()
+        lines = [block.text()[line.textStart() : line.textStart() + line.textLength()] for line in
+                 (layout.lineAt(i) for i in range(layout.lineCount()))]  # fmt: skip
+        assert any(badge in line for line in lines), (width, lines)
+
+
 def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, window, checkpoints):
     open_and_wait(qtbot, window, checkpoints / "dtypes")
     select(qtbot, window, "values/strings/.ATTRIBUTES/VARIABLE_VALUE")

@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.right_splitter.setChildrenCollapsible(False)  # neither the report nor the plots vanish
         self.info_tabs.currentChanged.connect(lambda _i: self._make_room_for_tab())
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self._browse_share: float | None = None  # the tree's share of browsing while comparing
         # Comparing two checkpoints swaps both halves for the side-by-side view.
         self.left_stack = QStackedWidget()
         self.left_stack.addWidget(self.tree_panel)
@@ -338,6 +339,11 @@ class MainWindow(QMainWindow):
 
     def _show_comparison(self, name_a: str, name_b: str) -> None:
         self.browse.pause_scan()  # the comparison gets the CPU; the scan resumes after it
+        if self.left_stack.currentWidget() is self.tree_panel:  # browsing's split comes back on close
+            sizes = self.main_splitter.sizes()
+            self._browse_share = sizes[0] / max(sum(sizes), 1)
+        if self.banner.owner is self.browse and self.banner.kind == "error":
+            self.banner.hide()  # a failed open (a URL's) is not about the comparison now shown
         self.left_stack.setCurrentWidget(self.compare_trees)
         self.right_stack.setCurrentWidget(self.pair_panel)
         # The stack's minimum is its largest page's: browsing's plots (464 px) would hold
@@ -353,6 +359,10 @@ class MainWindow(QMainWindow):
         self.right_splitter.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.left_stack.setCurrentWidget(self.tree_panel)
         self.right_stack.setCurrentWidget(self.right_splitter)
+        if self._browse_share is not None:  # the comparison's wide trees would cut the browse controls
+            width = sum(self.main_splitter.sizes())
+            self.main_splitter.setSizes([int(width * self._browse_share), width - int(width * self._browse_share)])
+            self._browse_share = None
         self._show_title()
 
     def _show_title(self) -> None:

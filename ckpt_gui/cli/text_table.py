@@ -79,6 +79,8 @@ def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
         marks = []
         if ref.prefix == ckpt.prefix:
             marks.append("shown")
+        if not ref.complete:  # as the app's picker marks it (an .index without its data)
+            marks.append("incomplete: data missing")
         if ref == ckpt.location.latest:
             marks.append("latest")
         if not ref.in_state_file and ckpt.location.state is not None:

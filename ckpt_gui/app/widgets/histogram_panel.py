@@ -50,7 +50,8 @@ class HistogramPanel(QWidget):
         self.histogram: Histogram | None = None
         self._preview = False
         self._title: tuple[str, str] | None = None  # the variable's name, a note after it
-        self.plot = pg.PlotWidget()
+        self.count_axis = CountAxis("left")
+        self.plot = pg.PlotWidget(axisItems={"left": self.count_axis})
         self.plot.setMenuEnabled(False)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self._y_label = "count"
@@ -229,6 +230,7 @@ class HistogramPanel(QWidget):
                 counts = np.where(counts > 0, np.log10(counts), floor)
         fill = _PREVIEW_FILL if self._preview else _FILL
         self.curve.setData(edges, counts, stepMode="center", fillLevel=floor, brush=fill, skipFiniteCheck=True)
+        self.count_axis.whole = not log
         label = "log10(count)" if log else "count"
         if label != self._y_label:  # setting it again re-lays the axis out (a few ms each time)
             self._y_label = label
@@ -264,8 +266,26 @@ class HistogramPanel(QWidget):
             self.readout.setText(f"x = {format_number(x)}")
 
 
+class CountAxis(pg.AxisItem):
+    """The count axis: counts are whole numbers, so no tick at 0.5 or 1.5 (a bin of
+    one value gave ticks 0, 0.5, 1). Log counts (log10) keep their fractional ticks."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.whole = True
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not self.whole:
+            return levels
+        kept = [(spacing, offset) for spacing, offset in levels if spacing >= 1 and float(spacing).is_integer()]
+        return kept or [(1.0, 0.0)]
+
+
 def badge_html(text: str) -> str:
-    """``text`` as a badge in rich text: bold, white on red, whatever the palette."""
+    """``text`` as a badge in rich text: bold, white on red, whatever the palette, on
+    one line (a narrow panel broke "-Inf" from its count)."""
+    text = text.replace(" ", "&nbsp;").replace("-", "\u2011")  # no break at a space or the minus
     return (
         f"<span style='background-color:{BADGE_BACKGROUND}; color:{BADGE_TEXT}; font-weight:bold;'>"
         f"&nbsp;{text}&nbsp;</span>"

@@ -137,6 +137,9 @@ class TreePanel(QWidget):
             escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
             escape.setContext(Qt.ShortcutContext.WidgetShortcut)
             escape.setWhatsThis("Clear the filter")  # the shortcuts dialog's text for it
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, self._into_results)
+        down.setContext(Qt.ShortcutContext.WidgetShortcut)
+        down.setWhatsThis("From the filter, move into the results")
 
     # -- content ----------------------------------------------------------------------
 
@@ -270,6 +273,17 @@ class TreePanel(QWidget):
         if self.subtree is not None:
             self.subtree_chip.setText(f"Under {self.subtree.path}  \u2715")
         self.apply_filter()
+
+    def _into_results(self) -> None:
+        """Down in the filter box: the first row shown becomes current, the tree takes
+        the keys (the review's user pressed Down and nothing moved)."""
+        if self._debounce.isActive():  # typed a moment ago: the rows must match the text
+            self._debounce.stop()
+            self.apply_filter()
+        first = self.view.model().index(0, 0, self.view.rootIndex())
+        if first.isValid():
+            self.view.setCurrentIndex(first)
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def clear_filter(self) -> None:
         """Show every variable again (the text, dtype, NaN/Inf and subtree filters off),

@@ -16,6 +16,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.dtypes import dtype_from_enum
 from ckpt_gui.core.format.graph_file import GraphFile
 from ckpt_gui.core.format.meta_graph import GraphVariable, MetaGraph, Signature, TensorInfo
+from ckpt_gui.core.formatting import format_shape
 
 # DataType enum names that are not the dtype's name in capitals (types.proto).
 _ENUM_NAMES = {0: "DT_INVALID", 1: "DT_FLOAT", 2: "DT_DOUBLE", 19: "DT_HALF"}
@@ -114,6 +115,17 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
     return "unknown_rank" if shape is None else "(" + ", ".join(map(str, shape)) + ")"
 
 
+def listed_shape_text(shape: tuple[int, ...] | None) -> str:
+    """A graph variable's shape as the tree writes shapes (``[1, 1]``, ``scalar``; the
+    review found "(1, 1)" beside the tree's "[1, 1]"), an unknown dimension as ``?``
+    (as TensorFlow 1 printed it), an unknown rank as ``unknown rank``."""
+    if shape is None:
+        return "unknown rank"
+    if any(d < 0 for d in shape):
+        return "[" + ", ".join("?" if d < 0 else str(d) for d in shape) + "]"
+    return format_shape(shape)
+
+
 def signature_lines(meta_graph: MetaGraph) -> list[str]:
     """The SignatureDefs of one tag-set, line for line as ``saved_model_cli show --all``
     prints them (its list of ops and concrete functions left out: no graph is loaded)."""
@@ -173,7 +185,7 @@ def variable_rows(view: GraphView) -> list[tuple[str, str, str, str, str]]:
             where = "object " + ("/".join(v.path) if v.path is not None else "(optimizer slot)")
         else:
             where = f"{v.op} node {v.node}"
-        rows.append((v.name, v.dtype.name, shape_text(v.shape), row.checkpoint_key or "", where))
+        rows.append((v.name, v.dtype.name, listed_shape_text(v.shape), row.checkpoint_key or "", where))
     return rows
 
 
