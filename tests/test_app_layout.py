@@ -245,3 +245,25 @@ def test_a_long_heatmap_title_wraps_instead_of_pushing_the_colour_bar_out(qtbot)
     assert "NaN" in panel.image_plot.titleLabel.text
     for item in (panel.image_plot, panel.colorbar):
         assert item.mapRectToScene(item.boundingRect()).right() <= panel.graphics.width() + 1, type(item).__name__
+
+
+def test_one_long_name_does_not_cut_every_rows_dtype_and_shape_at_1024x640(qtbot, small):
+    # The demo's _CHECKPOINTABLE_OBJECT_GRAPH row had made the name column take its
+    # width, and every dtype read "flo..." and every shape "[3, 3, 1...".
+    from ckpt_gui.app.widgets.tree_panel import COLUMN_LIMITS
+
+    view = small.tree_panel.view
+    small.tree_panel.fit_columns()
+    for column, most in COLUMN_LIMITS.items():
+        if not view.isColumnHidden(column):
+            needed = min(max(view.sizeHintForColumn(column), view.header().sectionSizeHint(column)), most)
+            assert view.columnWidth(column) >= needed, (column, view.columnWidth(column), needed)
+    # ... while nine names in ten in view stay whole beside them.
+    widths = []
+    index = view.indexAt(view.rect().topLeft())
+    while index.isValid():
+        indent = view.visualRect(index).x() - view.columnViewportPosition(0)
+        widths.append(indent + view.sizeHintForIndex(index).width())
+        index = view.indexBelow(index)
+    whole = sum(width <= view.columnWidth(0) for width in widths)
+    assert whole >= 0.9 * len(widths) - 1, (whole, len(widths))

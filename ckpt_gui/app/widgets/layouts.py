@@ -23,6 +23,7 @@ def clear_layout(layout: QLayout) -> None:
 FIT_ROWS = 200  # rows measured per column (those in view first)
 NAME_SHARE = 0.7  # the (stretching) name column keeps up to this share of a narrow tree
 LEAST_COLUMN = 36  # what a column beside the name shrinks to at most
+CELL_SLACK = 8  # a cell's painted text needs a few pixels more than its delegate's size hint
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
 # ``model/_functional/_operations/1/_kernel/momentum``) 120 px in: in a comparison
 # tree at 1024 px that left its name no room at all.
@@ -43,30 +44,65 @@ def names_first(view: QTreeView) -> None:
     view.setItemDelegateForColumn(view.treePosition(), _MiddleElided(view))
 
 
-def fit_columns(view: QTreeView, limits: dict[int, int], names_first: bool = True) -> None:
+def fit_columns(
+    view: QTreeView, limits: dict[int, int], names_first: bool = True, spare_outliers: bool = False
+) -> None:
     """Size each column to its contents and header, at most ``limits[column]`` pixels
     (what is still cut has the full text in its tooltip). Qt measures the rows in view
     and then others up to the header's precision, bounded here: a few ms on any tree.
     ``names_first``: in a narrow tree the columns beside the name give way together,
-    so the name column keeps what its names need, up to ``NAME_SHARE`` of the width."""
+    so the name column keeps what its names need, up to ``NAME_SHARE`` of the width;
+    ``spare_outliers``: what nine names in ten need (see ``_usual_width``)."""
     view.header().setResizeContentsPrecision(FIT_ROWS)
     widths = {}
     for column, most in limits.items():
         view.resizeColumnToContents(column)
         widths[column] = min(view.columnWidth(column), most)
-    scale = _names_first_scale(view, limits, widths) if names_first else 1.0
+    if names_first:
+        widths = _names_first_widths(view, limits, widths, spare_outliers)
     for column, width in widths.items():
-        view.setColumnWidth(column, max(LEAST_COLUMN, int(width * scale)) if scale < 1 else width)
+        view.setColumnWidth(column, width)
 
 
-def _names_first_scale(view: QTreeView, limits: dict[int, int], widths: dict[int, int]) -> float:
-    """How much the columns beside the name shrink so the name keeps its room."""
+def _names_first_widths(
+    view: QTreeView, limits: dict[int, int], widths: dict[int, int], spare_outliers: bool
+) -> dict[int, int]:
+    """The columns beside the name shrunk together so the name keeps its room; none
+    below LEAST_COLUMN, and what those at the least cannot give, the others give."""
     viewport = view.viewport().width()
     names = [c for c in range(view.model().columnCount()) if c not in limits and not view.isColumnHidden(c)]
-    wanted = max((view.sizeHintForColumn(c) for c in names), default=0)  # the longest name in view
+    measure = _usual_width if spare_outliers else QTreeView.sizeHintForColumn
+    wanted = max((measure(view, c) for c in names), default=0)
     room = viewport - min(wanted, int(viewport * NAME_SHARE))
-    total = sum(widths.values())
-    return room / total if total > room > 0 else 1.0
+    if room <= 0 or sum(widths.values()) <= room:
+        return widths
+    floor = max(LEAST_COLUMN, view.header().minimumSectionSize())  # Qt's header keeps its own least
+    least, rest, scale = {}, dict(widths), 1.0
+    while rest:
+        scale = max(room - sum(least.values()), 0) / max(sum(rest.values()), 1)
+        at_least = [c for c, w in rest.items() if w * scale < floor]
+        if not at_least:
+            break
+        for column in at_least:
+            least[column] = floor
+            del rest[column]
+    return {**least, **{c: int(w * scale) for c, w in rest.items()}}
+
+
+def _usual_width(view: QTreeView, column: int) -> int:
+    """What nine names in ten in view need, as Qt measures them: one long outlier (the
+    object graph's own key, ``_CHECKPOINTABLE_OBJECT_GRAPH``, at the root) is cut in the
+    middle, with its tooltip, rather than cutting every row's dtype and shape beside it."""
+    widths = []
+    index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
+    while index.isValid() and len(widths) < FIT_ROWS:
+        indent = view.visualRect(index).x() - view.columnViewportPosition(column)
+        widths.append(indent + view.sizeHintForIndex(index).width() + CELL_SLACK)
+        index = view.indexBelow(index)
+    if not widths:
+        return view.sizeHintForColumn(column)
+    widths.sort()
+    return widths[(len(widths) - 1) * 9 // 10]
 
 
 class _Resized(QObject):

@@ -304,7 +304,8 @@ class TreePanel(QWidget):
     def fit_columns(self) -> None:
         """Columns beside the name to their contents (on a new tree or report, not on
         every keystroke: the filter must stay fast on large trees)."""
-        fit_columns(self.view, {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)})
+        limits = {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)}
+        fit_columns(self.view, limits, spare_outliers=True)
 
     # -- filtering ----------------------------------------------------------------------
 
