@@ -23,7 +23,7 @@ from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
-from ckpt_gui.core.views.tree import hint_group, pruned_hints
+from ckpt_gui.core.views.tree import hint_group, pruned_hints, show_made_with_ancestors
 
 # How much a status says "look here": the flat list sorts by this, then by change.
 _URGENCY = {
@@ -119,7 +119,7 @@ class PairTree:
                 for row, child in enumerate(node._children):
                     child.row = row
         else:
-            _show_with_ancestors(self.root, chosen)
+            show_made_with_ancestors(self.root, chosen)
         return len(chosen)
 
     def count_compared(self) -> None:
@@ -291,22 +291,6 @@ def _names_of(node: PairNode) -> tuple[str, ...]:
         names.append(node.name)
         node = node.parent
     return tuple(reversed(names))
-
-
-def _show_with_ancestors(root: PairNode, chosen: list[PairNode]) -> None:
-    """Show the ``chosen`` pairs and their ancestors, making only the levels above them
-    (views/tree.py does the same for the browse tree)."""
-    keep: set[int] = set()
-    for node in chosen:
-        place(node)
-        walker = node
-        while walker is not None and id(walker) not in keep:
-            keep.add(id(walker))
-            walker = walker.parent
-    for node in root.built_nodes():
-        node.shown = [child for child in node._children if id(child) in keep] if node.pending is None else []
-        for row, child in enumerate(node.shown):
-            child.row = row
 
 
 def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:

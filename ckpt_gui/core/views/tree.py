@@ -503,5 +503,6 @@ def first_to_show(tree: VariableTree) -> TreeNode | None:
     return tree.first_choice
 
 
-# The comparison's tree (views/pair_tree.py) hints its groups by the same rules.
-hint_group, pruned_hints = _hint_group, _pruned
+# The comparison's tree (views/pair_tree.py) hints its groups by the same rules, and
+# shows a filter's matches the same way.
+hint_group, pruned_hints, show_made_with_ancestors = _hint_group, _pruned, _show_made_with_ancestors
