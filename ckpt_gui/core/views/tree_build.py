@@ -1,0 +1,170 @@
+"""Building a checkpoint's variable trees: the object view (from the TF2 object graph),
+the key view (raw keys split on ``/``) and a Keras weights file's view. Each makes one
+node per variable (a leaf); the levels above are made when first shown (lazy_node.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import repeat
+from operator import attrgetter
+
+from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX, is_tf1_slot
+from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, leaf
+from ckpt_gui.core.views.tree_hints import Hints, hint_group, pruned_hints
+from ckpt_gui.core.views.variable_tree import VariableTree
+
+PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
+Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
+
+
+def object_tree(ckpt: Checkpoint, progress: Progress = None) -> VariableTree:
+    """The object-graph view (falls back to the key view without an object graph)."""
+    with gc_paused():  # a node per path component, no cycles to collect
+        return _object_tree(ckpt, progress)
+
+
+def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
+    graph = ckpt.object_graph
+    if graph is None:
+        return key_tree(ckpt.variables, progress)
+    leaves: list[TreeNode] = []
+    hints: Hints = {}
+    node_of_variable_node: dict[int, TreeNode] = {}
+    slots: list[tuple[Variable, int, str, int]] = []
+    for variable in _reporting(ckpt.variables, progress):
+        found = graph.attribute_of_key(variable.key)
+        link = graph.slots.get(found[0]) if found is not None else None
+        if found is not None and link is not None and variable.object_paths[:1] != ():
+            slots.append((variable, link.variable_node, link.slot_name, link.optimizer_node))
+            continue
+        node = leaf(tuple(_path_names(graph, found) or [variable.key]), variable)
+        leaves.append(node)
+        if found is not None:
+            node_of_variable_node[found[0]] = node
+            hint_group(hints, node.names, found[1].full_name)
+    hints = pruned_hints(hints)  # before the slots, whose hints are shared on purpose
+    for variable, owner_node, slot_name, optimizer_node in slots:
+        owner = node_of_variable_node.get(owner_node)
+        if owner is None:  # the variable it belongs to is not in the checkpoint
+            names = _path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key]
+            leaves.append(leaf(tuple(names), variable))
+            continue
+        optimizer = graph.paths(optimizer_node)
+        leaves.append(leaf((*owner.names, slot_name), variable, SLOT, "/".join(optimizer[0]) if optimizer else ""))
+    return VariableTree(leaves, hints)
+
+
+class CheckpointTrees(dict):
+    """The two views of one checkpoint, ``"objects"`` and ``"keys"``. With an object
+    graph the key view is built on first use: it is half the work of opening a large
+    checkpoint, for a view few look at. Built late, it gets the restore report the
+    object view has. (Without an object graph both names give the key view.)
+
+    ``keys``: a key view already made (from :attr:`Checkpoint.key_variables`, shown
+    while the object graph was decoded): it is kept, its leaves given the variables
+    with their object paths."""
+
+    def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None, progress: Progress = None) -> None:
+        if keys is not None:
+            variables = {v.key: v for v in ckpt.variables}
+            for node in keys.by_key.values():  # the same key, dtype and shape: one reference swapped each
+                node.variable = variables[node.variable.key]
+        if ckpt.keras is not None:  # Keras names in the object view, the HDF5 paths in the key view
+            super().__init__(objects=keras_tree(ckpt), **({"keys": keys} if keys is not None else {}))
+        elif ckpt.object_graph is None:
+            keys = keys or key_tree(ckpt.variables, progress)
+            super().__init__(objects=keys, keys=keys)
+        elif keys is not None:
+            super().__init__(objects=object_tree(ckpt, progress), keys=keys)
+        else:
+            super().__init__(objects=object_tree(ckpt, progress))
+        self._variables = ckpt.variables
+
+    def get(self, name, default=None):
+        return self[name] if name in ("objects", "keys") else default
+
+    def __missing__(self, name: str) -> VariableTree:
+        if name != "keys":
+            raise KeyError(name)
+        tree = self["keys"] = key_tree(self._variables)
+        objects = self["objects"]
+        findings = [node.finding for node in objects.by_key.values() if node.finding is not None]
+        findings += [node.finding for node in objects.model_only]
+        if findings:
+            tree.apply_report(findings)
+        return tree
+
+
+def keras_tree(ckpt: Checkpoint) -> VariableTree:
+    """A Keras weights file by its layers' and variables' names, optimizer slots under
+    their variable where core/keras placed them (hinted with the optimizer's name)."""
+    leaves = []
+    how = "placed by name" if ckpt.format == "keras2-h5" else "placed by order"
+    for variable in ckpt.variables:
+        name = ckpt.keras.name(variable.key)
+        if name.owner is None:
+            leaves.append(leaf(name.path, variable))
+        else:
+            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}"))
+    return VariableTree(leaves)
+
+
+def key_tree(variables: list[Variable], progress: Progress = None) -> VariableTree:
+    """The raw-key view: keys split on ``/``."""
+    with gc_paused():
+        return _key_tree(variables, progress)
+
+
+def _reporting(variables: list[Variable], progress: Progress) -> Iterator[Variable]:
+    """``variables``, calling ``progress`` every PROGRESS_STEP of them."""
+    if progress is None or len(variables) <= PROGRESS_STEP:
+        yield from variables
+        return
+    total = len(variables)
+    for start in range(0, total, PROGRESS_STEP):
+        progress(start, total)
+        yield from variables[start : start + PROGRESS_STEP]
+    progress(total, total)
+
+
+def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
+    # Column by column, in chunks (a progress report between two): 200,000 keys in
+    # about a third of the time a loop per variable took.
+    keys = list(map(str.removesuffix, map(attrgetter("key"), variables), repeat(VARIABLE_VALUE_SUFFIX)))
+    paths = set(keys)  # sorted keys put a variable before its TF1 slots: the same as adding them in turn
+    leaves: list[TreeNode] = []
+    total = len(keys)
+    for start in range(0, total, PROGRESS_STEP):
+        if progress is not None:
+            progress(start, total)
+        names = [tuple(key.split("/")) for key in keys[start : start + PROGRESS_STEP]]
+        kinds = [_key_kind(n, paths) for n in names]
+        leaves += map(leaf, names, variables[start : start + PROGRESS_STEP], kinds)
+    if progress is not None:
+        progress(total, total)
+    return VariableTree(leaves)
+
+
+def _key_kind(names: tuple[str, ...], paths: set[str]) -> str:
+    if OPTIMIZER_SLOT in names:
+        return SLOT
+    # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum... (capitalised)
+    if len(names) > 1 and names[-1][:1].isupper() and is_tf1_slot(names[-1]) and "/".join(names[:-1]) in paths:
+        return SLOT
+    return VARIABLE
+
+
+def _path_names(graph, found) -> list[str]:
+    """The preferred path as a list of local names (which may themselves hold a '/')."""
+    if found is None:
+        return []
+    node_id, attribute, extra = found
+    paths = graph.paths(node_id)
+    if not paths:
+        return []
+    names = list(paths[0])
+    if attribute.name != VARIABLE_VALUE or extra:
+        names.append(attribute.name + extra)
+    return names

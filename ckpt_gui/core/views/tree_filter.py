@@ -1,0 +1,84 @@
+"""Filtering a variable tree: which nodes are shown (``node.shown`` children,
+``node.row``), so that a Qt model presents the filtered tree without a proxy model.
+For a tree made on demand only the levels above what is shown are made."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ckpt_gui.core.views.lazy_node import NodePaths, TreeNode, place
+
+
+def show_all_made(root: TreeNode) -> None:
+    """No filter: every node made so far shows all its children (the ones made later do too)."""
+    for node in root.built_nodes():
+        node.shown = None
+        for row, child in enumerate(node._children):
+            child.row = row
+
+
+def show_made_with_ancestors(root: TreeNode, chosen: list[TreeNode]) -> None:
+    """:func:`show_with_ancestors` for a tree made on demand: the levels above the
+    chosen nodes are made, nothing else."""
+    keep: set[int] = set()
+    for node in chosen:
+        place(node)
+        walker = node
+        while walker is not None and id(walker) not in keep:
+            keep.add(id(walker))
+            walker = walker.parent
+    for node in root.built_nodes():
+        node.shown = [child for child in node._children if id(child) in keep] if node.pending is None else []
+        for row, child in enumerate(node.shown):
+            child.row = row
+
+
+def show_with_ancestors(root: NodePaths, chosen) -> None:
+    """Set every node's ``shown`` children (and their ``row``) to the ``chosen`` nodes
+    and their ancestors: what a filtered tree shows."""
+    keep: set[int] = set()
+    for node in chosen:
+        walker = node
+        while walker is not None and id(walker) not in keep:
+            keep.add(id(walker))
+            walker = walker.parent
+    for node in root.walk():
+        node.shown = [child for child in node.children if id(child) in keep]
+        for row, child in enumerate(node.shown):
+            child.row = row
+
+
+def variable_filter(
+    query: str = "",
+    dtypes: set[str] | None = None,
+    only_keys: set[str] | None = None,
+    statuses: set[str] | None = None,
+) -> Callable[[TreeNode], bool] | None:
+    """A filter for :meth:`VariableTree.apply_filter`, or None when it would accept all.
+
+    ``query``: every space-separated word must occur in the variable's path, key or
+    layer names (case-insensitive); ``dtypes``: dtype names to keep; ``only_keys``:
+    keep only these keys (e.g. the variables found to hold NaN or Inf); ``statuses``:
+    keep only these restore statuses (after a diagnosis).
+    """
+    words = query.lower().split()
+    tests: list[Callable[[TreeNode], bool]] = []
+    if words:
+        tests.append(lambda node: all(word in node.search_text for word in words))
+    if dtypes:
+        tests.append(lambda node: _dtype_name(node) in dtypes)
+    if only_keys is not None:
+        tests.append(lambda node: node.variable is not None and node.variable.key in only_keys)
+    if statuses is not None:
+        tests.append(lambda node: node.status in statuses)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda node: all(test(node) for test in tests)
+
+
+def _dtype_name(node: TreeNode) -> str:
+    if node.variable is not None:
+        return node.variable.dtype.name
+    return (node.finding.model_dtype if node.finding is not None else None) or ""
