@@ -7,7 +7,8 @@ palette to a panel's muted labels and plots whenever the palette changes.
 
 from __future__ import annotations
 
-import pyqtgraph as pg
+import sys
+
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
@@ -89,15 +90,19 @@ def apply(panel: QWidget) -> None:
     for label in panel.findChildren(QLabel):
         if label.property("muted"):
             _paint_muted(label, palette)
-    for view in panel.findChildren(pg.GraphicsView):
+    pg = sys.modules.get("pyqtgraph")  # not imported: no plot made yet (they import it when first needed)
+    for view in panel.findChildren(pg.GraphicsView) if pg is not None else ():
         style_plot(view, palette)
     restyle = getattr(panel, "follow_palette", None)  # colours a panel sets itself (status colours)
     if restyle is not None:
         restyle()
 
 
-def style_plot(view: pg.GraphicsView, palette: QPalette | None = None) -> None:
-    """A plot's background, axes and titles in the palette's base and text colours."""
+def style_plot(view, palette: QPalette | None = None) -> None:
+    """A plot's background, axes and titles (a pyqtgraph GraphicsView's) in the
+    palette's base and text colours."""
+    import pyqtgraph as pg  # noqa: PLC0415 - imported by the plot already: start-up time
+
     palette = palette or QGuiApplication.palette()
     text = palette.color(QPalette.ColorRole.Text)
     view.setBackground(palette.color(QPalette.ColorRole.Base))

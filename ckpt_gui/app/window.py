@@ -41,7 +41,6 @@ from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
-from ckpt_gui.app.widgets.pair_panel import PairPanel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
@@ -154,6 +153,8 @@ class MainWindow(QMainWindow):
     def _make_compare_views(self):
         """The comparison's two halves, built when first needed: they cost start-up
         time, and in the stacks they would count towards the window's minimum size."""
+        from ckpt_gui.app.widgets.pair_panel import PairPanel  # noqa: PLC0415 - imports pyqtgraph: start-up time
+
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
         self.left_stack.addWidget(self.compare_trees)
         self.right_stack.addWidget(self.pair_panel)

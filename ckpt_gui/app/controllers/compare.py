@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog, QWidget
@@ -15,7 +16,6 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.app.widgets.pair_panel import PairPanel
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_all, elements_to_compare, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import locate
@@ -23,9 +23,12 @@ from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.pair_view import group_view, pair_view
 from ckpt_gui.core.views.pairing import pairing_note
 
+if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the first comparison
+    from ckpt_gui.app.widgets.pair_panel import PairPanel
+
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 
-Views = tuple[CompareTrees, PairPanel]
+Views = tuple[CompareTrees, "PairPanel"]
 
 
 class CompareController(Controller):

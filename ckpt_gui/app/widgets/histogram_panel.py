@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, Qt, Signal
 from PySide6.QtGui import QDoubleValidator, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
@@ -39,6 +37,9 @@ _PREVIEW_FILL = (150, 150, 150, 120)
 PLOT_MIN_HEIGHT = 150
 TITLE_POINTS = 9
 TITLE_MARGIN = 70  # px of the plot's width the title leaves: the left axis, margins
+# The plot's parts, made by histogram_plot.make_plot when first asked for: importing
+# pyqtgraph costs 0.5 to 1 s of CPU, a third of the time to a usable tree at launch.
+PLOT_PARTS = frozenset(("plot", "curve", "count_axis"))
 
 
 class HistogramPanel(QWidget):
@@ -50,13 +51,8 @@ class HistogramPanel(QWidget):
         self.histogram: Histogram | None = None
         self._preview = False
         self._title: tuple[str, str] | None = None  # the variable's name, a note after it
-        self.count_axis = CountAxis("left")
-        self.plot = pg.PlotWidget(axisItems={"left": self.count_axis})
-        self.plot.setMenuEnabled(False)
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
         self._y_label = "count"
-        self.plot.setLabel("left", self._y_label)
-        self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=_FILL, pen=pg.mkPen(40, 90, 160))
+        self._plot_made = False  # the plot (pyqtgraph) is made when first asked for: see PLOT_PARTS
         # Nothing to plot (a string, a group too large, an error): a message instead of
         # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -65,7 +61,6 @@ class HistogramPanel(QWidget):
         self.empty.setBackgroundRole(QPalette.ColorRole.Base)
         theme.mute(self.empty)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.plot)
         self.stack.addWidget(self.empty)
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("font-family: monospace;")
@@ -105,7 +100,7 @@ class HistogramPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.controls)
-        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        self.stack.setMinimumHeight(PLOT_MIN_HEIGHT)  # the plot's least height, before it is made
         layout.addWidget(self.stack, 1)
         footer = QHBoxLayout()
         footer.addWidget(self.counts_label, 1)
@@ -119,15 +114,31 @@ class HistogramPanel(QWidget):
         self.low.editingFinished.connect(self._ask)
         self.high.editingFinished.connect(self._ask)
         self.export_button.clicked.connect(self.save_requested)
+        self.clear("Select a variable to see its histogram.")
+
+    def __getattr__(self, name: str):
+        if name in PLOT_PARTS and not self._plot_made:  # made now
+            self._make_plot()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _make_plot(self) -> None:
+        from ckpt_gui.app.widgets import histogram_plot  # noqa: PLC0415 - start-up time: see PLOT_PARTS
+
+        self._plot_made = True
+        self.plot, self.curve, self.count_axis = histogram_plot.make_plot(_FILL, self._y_label)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        self.stack.insertWidget(0, self.plot)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         self.plot.installEventFilter(self)
-        self.clear("Select a variable to see its histogram.")
+        theme.style_plot(self.plot)
 
     # -- content ------------------------------------------------------------------------
 
     def clear(self, message: str = "") -> None:
         self.histogram = None
-        self.curve.setData([0, 1], [0])
+        if self._plot_made:
+            self.curve.setData([0, 1], [0])
         self._title = None
         self._show_title()
         self.empty.setText(message or "No histogram")
@@ -181,6 +192,8 @@ class HistogramPanel(QWidget):
     def png_bytes(self) -> bytes:
         """The plot as a PNG file's bytes; the controller writes them (through the
         write guard, never into a checkpoint folder)."""
+        from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415 - the plot has imported pyqtgraph
+
         exporter = ImageExporter(self.plot.plotItem)
         exporter.parameters()["width"] = max(800, self.plot.width())
         image = exporter.export(toBytes=True)
@@ -197,7 +210,8 @@ class HistogramPanel(QWidget):
         """The variable's name cut in the middle to the plot's width (a narrow panel
         clipped its end), the note after it whole (the name is whole in Details)."""
         if self._title is None:
-            self.plot.setTitle(None)
+            if self._plot_made:
+                self.plot.setTitle(None)
             return
         name, note = self._title
         font = QFont(self.font())
@@ -264,22 +278,6 @@ class HistogramPanel(QWidget):
             )
         else:
             self.readout.setText(f"x = {format_number(x)}")
-
-
-class CountAxis(pg.AxisItem):
-    """The count axis: counts are whole numbers, so no tick at 0.5 or 1.5 (a bin of
-    one value gave ticks 0, 0.5, 1). Log counts (log10) keep their fractional ticks."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.whole = True
-
-    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
-        levels = super().tickSpacing(minVal, maxVal, size)
-        if not self.whole:
-            return levels
-        kept = [(spacing, offset) for spacing, offset in levels if spacing >= 1 and float(spacing).is_integer()]
-        return kept or [(1.0, 0.0)]
 
 
 def badge_html(text: str) -> str:

@@ -4,7 +4,6 @@ the user), a line plot for vectors, and a table of the numbers shown."""
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,19 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.widgets.heatmap import (
-    INF_NAME,
-    NAN_NAME,
-    IndexAxis,
-    NonFinite,
-    TitleWrapper,
-    colour_bar,
-    constant_value,
-    index_axes,
-    overlay_item,
-    place,
-    set_levels,
-)
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
@@ -45,7 +31,19 @@ from ckpt_gui.core.views.planes import (
     prepare_view,
 )
 
-pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
+# The plots' parts, made by tensor_plots.make_plots when first asked for (pyqtgraph's
+# import is a third of the time to a usable tree at launch).
+PLOT_PARTS = frozenset(
+    ("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "line", "line_curve", "image_title",
+     "line_title")
+)  # fmt: skip
+
+
+def plots():
+    """tensor_plots (and pyqtgraph), imported when the first picture is drawn."""
+    from ckpt_gui.app.widgets import tensor_plots  # noqa: PLC0415 - start-up time: see PLOT_PARTS
+
+    return tensor_plots
 
 
 class TensorPanel(QTabWidget):
@@ -75,17 +73,6 @@ class TensorPanel(QTabWidget):
         self.rows_box = QComboBox()
         self.cols_box = QComboBox()
         self.spins: dict[int, QSpinBox] = {}
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.image_plot = self.graphics.addPlot(axisItems=index_axes())
-        self.image_plot.invertY(True)  # row 0 at the top, like a matrix
-        self.image_plot.setAspectLocked(False)
-        self.image = pg.ImageItem()
-        self.image_plot.addItem(self.image)
-        self.overlay = overlay_item()  # NaN and Inf cells, in colours of their own
-        self.image_plot.addItem(self.overlay)
-        self.nonfinite = NonFinite(np.zeros((1, 1)))
-        self.colorbar = colour_bar("viridis", width=14)
-        self.colorbar.setImageItem(self.image, insert_in=self.image_plot)
         self.readout = QLabel(" ")
         self.readout.setStyleSheet("font-family: monospace;")
         for box in (self.rows_box, self.cols_box):
@@ -96,21 +83,14 @@ class TensorPanel(QTabWidget):
         self.controls.addWidget(labelled("Rows: axis", self.rows_box, "The tensor axis shown as the heatmap's rows"))
         self.controls.addWidget(labelled("Columns: axis", self.cols_box, "The axis shown as its columns"))
         self.slice_units: list[QWidget] = []
-        self.graphics.setMinimumHeight(PLOT_MIN_HEIGHT)
-        heat_layout = QVBoxLayout(heat_page)
+        heat_layout = self._heat_layout = QVBoxLayout(heat_page)
         heat_layout.setContentsMargins(0, 0, 0, 0)
         heat_layout.addLayout(self.controls)
-        heat_layout.addWidget(self.graphics, 1)
+        self._plot_place = QWidget(minimumHeight=PLOT_MIN_HEIGHT)  # the heatmap's place until made
+        heat_layout.addWidget(self._plot_place, 1)
         heat_layout.addWidget(self.readout)
-        self.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
-        self.line.showGrid(x=True, y=True, alpha=0.2)
-        self.line_curve = self.line.plot(pen=pg.mkPen(40, 90, 160))
-        # Long titles wrap to the plot's width rather than hold the plot wider.
-        self.image_title = TitleWrapper(self.graphics, self.image_plot)
-        self.line_title = TitleWrapper(self.line, self.line.plotItem)
         self.picture.addWidget(self.message)
-        self.picture.addWidget(heat_page)
-        self.picture.addWidget(self.line)
+        self.picture.addWidget(heat_page)  # the line plot, the third page, comes with the plots
 
         self.table = PagedTable()
         self.table_model = self.table.model
@@ -119,9 +99,14 @@ class TensorPanel(QTabWidget):
         self.addTab(self.table, "Values")
         self.rows_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
         self.cols_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
-        self.graphics.scene().sigMouseMoved.connect(self._on_mouse)
         self.show_message("Select a variable to see its values.")
         theme.follow(self)
+
+    def __getattr__(self, name: str):
+        if name in PLOT_PARTS:  # not made yet: made now
+            plots().make_plots(self, self._heat_layout)
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- content --------------------------------------------------------------------------
 
@@ -291,13 +276,13 @@ class TensorPanel(QTabWidget):
         else:
             image, _step = display_image(shown)
             low, high, diverging = color_limits(image)
-        self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
+        self.colorbar.setColorMap(plots().colour_map(diverging))
         self.image.setImage(image, autoLevels=False)
-        self.nonfinite = NonFinite(image, counted=shown if shown.dtype.kind in "fc" else None)
+        self.nonfinite = plots().NonFinite(image, counted=shown if shown.dtype.kind in "fc" else None)
         self.nonfinite.show_on(self.overlay)
         for item in (self.image, self.overlay):  # axes in the plane's own indices (after setImage)
-            place(item, shown.shape[0], shown.shape[1])
-        set_levels(self.colorbar, low, high, constant_value(image, low, high))
+            plots().place(item, shown.shape[0], shown.shape[1])
+        plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
         note = self.nonfinite.note()
         self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
         self.image_title.fit()
@@ -310,13 +295,13 @@ class TensorPanel(QTabWidget):
         self.picture.setCurrentWidget(self.picture.widget(1))
         image = envelope.image()
         low, high, diverging = color_limits(image)
-        self.colorbar.setColorMap(pg.colormap.get("CET-D1A" if diverging else "viridis"))
+        self.colorbar.setColorMap(plots().colour_map(diverging))
         self.image.setImage(image, autoLevels=False)
-        self.nonfinite = NonFinite(image)
+        self.nonfinite = plots().NonFinite(image)
         self.nonfinite.show_on(self.overlay)
         for item in (self.image, self.overlay):
-            place(item, envelope.rows, envelope.cols)
-        set_levels(self.colorbar, low, high, constant_value(image, low, high))
+            plots().place(item, envelope.rows, envelope.cols)
+        plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
         blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
         note = self.nonfinite.note()
         self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
@@ -359,13 +344,13 @@ def _colour_note(value) -> str:
     """What the hovered cell's colour means when it is not on the colour scale."""
     number = scalar(value)
     if isinstance(number, float) and np.isnan(number):
-        return f"  (drawn {NAN_NAME}: not a number)"
+        return f"  (drawn {plots().NAN_NAME}: not a number)"
     if isinstance(number, float) and np.isinf(number):
-        return f"  (drawn {INF_NAME}: off the colour scale)"
+        return f"  (drawn {plots().INF_NAME}: off the colour scale)"
     return ""
 
 
-def _set_line_range(plot: pg.PlotWidget, x: np.ndarray, y: np.ndarray) -> None:
+def _set_line_range(plot, x: np.ndarray, y: np.ndarray) -> None:
     """The line's range from its data, once (auto-range recomputes it on every paint)."""
     finite = y[np.isfinite(y)]
     if not len(x) or not finite.size:

@@ -1,0 +1,33 @@
+"""The histogram panel's plot, made when first needed (histogram_panel.PLOT_PARTS):
+the panel's only way to pyqtgraph, whose import costs 0.5 to 1 s of start-up."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+
+def make_plot(fill: tuple[int, ...], y_label: str):
+    """The plot, its step curve and its count axis."""
+    count_axis = CountAxis("left")
+    plot = pg.PlotWidget(axisItems={"left": count_axis})
+    plot.setMenuEnabled(False)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.setLabel("left", y_label)
+    curve = plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=fill, pen=pg.mkPen(40, 90, 160))
+    return plot, curve, count_axis
+
+
+class CountAxis(pg.AxisItem):
+    """The count axis: counts are whole numbers, so no tick at 0.5 or 1.5 (a bin of
+    one value gave ticks 0, 0.5, 1). Log counts (log10) keep their fractional ticks."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.whole = True
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not self.whole:
+            return levels
+        kept = [(spacing, offset) for spacing, offset in levels if spacing >= 1 and float(spacing).is_integer()]
+        return kept or [(1.0, 0.0)]

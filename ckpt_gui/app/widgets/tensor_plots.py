@@ -1,0 +1,65 @@
+"""The tensor panel's plots (heatmap, line), made when its first picture is drawn.
+
+Importing pyqtgraph costs 0.5 to 1 s of CPU (it copies every Qt enum into its own
+namespace), a third of the time to a usable tree at launch: this module, the only
+way the tensor panel reaches pyqtgraph, is imported when a picture is first needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QBoxLayout
+
+from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.heatmap import (
+    INF_NAME,
+    NAN_NAME,
+    IndexAxis,
+    NonFinite,
+    TitleWrapper,
+    colour_bar,
+    constant_value,
+    index_axes,
+    overlay_item,
+    place,
+    set_levels,
+)
+from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
+
+__all__ = ["INF_NAME", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_plots", "place", "set_levels"]
+
+pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
+
+
+def make_plots(panel, heat_layout: QBoxLayout) -> None:
+    """Give ``panel`` (a TensorPanel) its heatmap, between the axis controls and the
+    readout of ``heat_layout``, and its line plot, the picture stack's third page."""
+    panel.graphics = pg.GraphicsLayoutWidget()
+    panel.image_plot = panel.graphics.addPlot(axisItems=index_axes())
+    panel.image_plot.invertY(True)  # row 0 at the top, like a matrix
+    panel.image_plot.setAspectLocked(False)
+    panel.image = pg.ImageItem()
+    panel.image_plot.addItem(panel.image)
+    panel.overlay = overlay_item()  # NaN and Inf cells, in colours of their own
+    panel.image_plot.addItem(panel.overlay)
+    panel.nonfinite = NonFinite(np.zeros((1, 1)))
+    panel.colorbar = colour_bar("viridis", width=14)
+    panel.colorbar.setImageItem(panel.image, insert_in=panel.image_plot)
+    panel.graphics.setMinimumHeight(PLOT_MIN_HEIGHT)
+    heat_layout.replaceWidget(panel._plot_place, panel.graphics)
+    panel._plot_place.deleteLater()
+    panel.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
+    panel.line.showGrid(x=True, y=True, alpha=0.2)
+    panel.line_curve = panel.line.plot(pen=pg.mkPen(40, 90, 160))
+    # Long titles wrap to the plot's width rather than hold the plot wider.
+    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
+    panel.line_title = TitleWrapper(panel.line, panel.line.plotItem)
+    panel.picture.addWidget(panel.line)
+    panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
+    for view in (panel.graphics, panel.line):
+        theme.style_plot(view)
+
+
+def colour_map(diverging: bool):
+    return pg.colormap.get("CET-D1A" if diverging else "viridis")
