@@ -12,7 +12,7 @@ from collections import OrderedDict
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from ckpt_gui.app import gui_gc, settings
+from ckpt_gui.app import gui_gc, plot_import, settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
@@ -181,6 +181,7 @@ class BrowseController(Controller):
         reselected by ``set_trees``) or has none: the object view makes the first."""
         if self._early is not None and self._early[0] is ckpt:
             self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
+        plot_import.start()
         self.keys_shown.emit()
 
     def _take_over(self, ckpt: Checkpoint) -> None:
@@ -222,6 +223,7 @@ class BrowseController(Controller):
         self.releaser.release(t for t in forgotten if id(t) not in shown)
         gui_gc.settle()  # the checkpoint's objects live on: no collection walks them again
         self.checkpoint_shown.emit(ckpt)
+        plot_import.start()
         # The first selection (details, values, the jobs it starts) on the event loop's
         # next turn: the tree is painted first, two shorter stalls instead of one long.
         QTimer.singleShot(0, self, lambda: self._finish_showing(ckpt, keep))

@@ -5,8 +5,8 @@ node per variable (a leaf); the levels above are made when first shown (lazy_nod
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from itertools import repeat
-from operator import attrgetter
+from itertools import compress, count, repeat
+from operator import attrgetter, contains, getitem, itemgetter, or_
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX, is_tf1_slot
@@ -17,6 +17,7 @@ from ckpt_gui.core.views.variable_tree import VariableTree
 
 PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
 Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
+_FIRST_CHARACTER = slice(0, 1)
 
 
 def object_tree(ckpt: Checkpoint, progress: Progress = None) -> VariableTree:
@@ -130,8 +131,8 @@ def _reporting(variables: list[Variable], progress: Progress) -> Iterator[Variab
 
 
 def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
-    # Column by column, in chunks (a progress report between two): 200,000 keys in
-    # about a third of the time a loop per variable took.
+    # Column by column, in chunks (a progress report between two), in C where it can
+    # (map, compress): 200,000 keys in about a quarter of the time a loop per variable took.
     keys = list(map(str.removesuffix, map(attrgetter("key"), variables), repeat(VARIABLE_VALUE_SUFFIX)))
     paths = set(keys)  # sorted keys put a variable before its TF1 slots: the same as adding them in turn
     leaves: list[TreeNode] = []
@@ -139,12 +140,23 @@ def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
     for start in range(0, total, PROGRESS_STEP):
         if progress is not None:
             progress(start, total)
-        names = [tuple(key.split("/")) for key in keys[start : start + PROGRESS_STEP]]
-        kinds = [_key_kind(n, paths) for n in names]
+        chunk = keys[start : start + PROGRESS_STEP]
+        names = list(map(tuple, map(str.split, chunk, repeat("/"))))
+        kinds = [VARIABLE] * len(names)
+        for i in _maybe_slots(chunk, names):
+            kinds[i] = _key_kind(names[i], paths)
         leaves += map(leaf, names, variables[start : start + PROGRESS_STEP], kinds)
     if progress is not None:
         progress(total, total)
     return VariableTree(leaves)
+
+
+def _maybe_slots(keys: list[str], names: list[tuple[str, ...]]) -> Iterator[int]:
+    """Where a key may be an optimizer slot's (see _key_kind): it holds OPTIMIZER_SLOT,
+    or its last name starts with a capital (a TF1 slot). Most keys are neither."""
+    marked = map(contains, keys, repeat(OPTIMIZER_SLOT))
+    capital = map(str.isupper, map(getitem, map(itemgetter(-1), names), repeat(_FIRST_CHARACTER)))
+    return compress(count(), map(or_, marked, capital))
 
 
 def _key_kind(names: tuple[str, ...], paths: set[str]) -> str:
