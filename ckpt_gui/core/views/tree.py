@@ -353,15 +353,19 @@ class CheckpointTrees(dict):
 
 def keras_tree(ckpt: Checkpoint) -> VariableTree:
     """A Keras weights file by its layers' and variables' names, optimizer slots under
-    their variable where core/keras placed them (hinted with the optimizer's name)."""
+    their variable where core/keras placed them (hinted with the optimizer's name).
+    Layers and variables in the model's order (``dense``, ``dense_1``; kernel before
+    bias), as the model saved them, not by name; the optimizer's own variables after."""
     leaves = []
     how = "placed by name" if ckpt.format == "keras2-h5" else "placed by order"
+    saved = {key: rank for rank, key in enumerate(ckpt.keras.model_order())}
     for variable in ckpt.variables:
         name = ckpt.keras.name(variable.key)
         if name.owner is None:
-            leaves.append(leaf(name.path, variable))
+            leaves.append(leaf(name.path, variable, rank=saved.get(variable.key, len(saved))))
         else:
-            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}"))
+            rank = saved.get(name.owner, len(saved))  # its variable's: a group of slots sorts as that does
+            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}", rank))
     return VariableTree(leaves)
 
 
