@@ -627,3 +627,42 @@ def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, win
     assert panel.empty.text() == "No histogram for string values"
     select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")
     assert panel.plot.isVisible() and not panel.empty.isVisible()
+
+
+def test_a_tf2_checkpoint_after_a_tf1_one_shows_its_object_view(qtbot, window, checkpoints):
+    panel = window.tree_panel
+    open_and_wait(qtbot, window, checkpoints / "tf1")  # no object graph: the key view, forced
+    assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    assert panel.current_view == "objects" and panel.objects_button.isChecked()
+    assert panel.model.tree is panel.trees["objects"]
+    panel.keys_button.setChecked(True)  # the user's own choice is kept for the next checkpoint
+    open_and_wait(qtbot, window, checkpoints / "subclassed")
+    assert panel.current_view == "keys"
+
+
+def test_the_root_objects_own_attribute_has_a_readable_name(qtbot, window, tmp_path, tf):
+    class Configured(tf.Module):  # a root object saving its config, as tf.keras models did
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.Variable([[1.0, 2.0]])
+
+        def _serialize_to_tensors(self):
+            return {"OBJECT_CONFIG_JSON": tf.constant('{"name": "net"}')}
+
+        def _restore_from_tensors(self, restored):
+            return tf.no_op()
+
+    prefix = tf.train.Checkpoint(Configured()).write(str(tmp_path / "ckpt"))
+    root_keys = [name for name, _ in tf.train.list_variables(prefix) if name.startswith("/")]
+    assert root_keys  # TensorFlow keys the root's attribute with an empty path
+    open_and_wait(qtbot, window, prefix)
+    for view in ("objects", "keys"):
+        tree = window.tree_panel.trees[view]
+        for key in root_keys:
+            node = tree.by_key[key]
+            assert node.name and all(node.names), (view, node.names)
+            walker = node.parent
+            while walker.parent is not None:  # every row above it has a name to show too
+                assert walker.name, (view, node.names)
+                walker = walker.parent

@@ -55,6 +55,7 @@ PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cance
 Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
 _KEY, _VARIABLE = attrgetter("key"), attrgetter("variable")
 Hints = dict[tuple[str, ...], str]  # a group's path -> the layer name shown beside it
+ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
 
 
 class VariableTree:
@@ -398,11 +399,18 @@ def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
         if progress is not None:
             progress(start, total)
         names = [tuple(key.split("/")) for key in keys[start : start + PROGRESS_STEP]]
+        names = [n if "" not in n else _named(n) for n in names]
         kinds = [_key_kind(n, paths) for n in names]
         leaves += map(leaf, names, variables[start : start + PROGRESS_STEP], kinds)
     if progress is not None:
         progress(total, total)
     return VariableTree(leaves)
+
+
+def _named(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A key's names with a readable one for an empty name: the root object's own
+    attributes are keyed ``/.ATTRIBUTES/OBJECT_CONFIG_JSON`` (its path is empty)."""
+    return tuple(name or ROOT_NAME for name in names)
 
 
 def _key_kind(names: tuple[str, ...], paths: set[str]) -> str:
