@@ -321,6 +321,13 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
         "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
     }  # fmt: skip
     assert not window.tree_panel.view.isColumnHidden(5)
+    # The group only the model has says what it holds, not "0 variables".
+    from ckpt_gui.app.models.tree_model import SHAPE
+
+    group = tree.model_only[0].parent
+    assert group.variable_count == 0
+    below = sum(1 for n in tree.model_only if n.parent is group)
+    assert window.tree_panel.model.index_of(group, SHAPE).data() == f"{below} model only"
     # TensorFlow stopped at the first conflict: a value that matches but was not assigned
     # reads "matches", never "restored".
     from ckpt_gui.app.models.tree_model import RESTORE
@@ -666,3 +673,19 @@ def test_the_root_objects_own_attribute_has_a_readable_name(qtbot, window, tmp_p
             while walker.parent is not None:  # every row above it has a name to show too
                 assert walker.name, (view, node.names)
                 walker = walker.parent
+
+
+def test_a_group_of_optimizer_slots_shows_their_elements(qtbot, window, checkpoints, tf):
+    from ckpt_gui.app.models.tree_model import ELEMENTS
+    from ckpt_gui.core.formatting import format_count
+
+    open_and_wait(qtbot, window, checkpoints / "legacy_slots")  # tf.keras optimizer v1: slots by key
+    window.tree_panel.keys_button.setChecked(True)
+    tree, model = window.tree_panel.tree, window.tree_panel.model
+    shapes = dict(tf.train.list_variables(window.browse.ckpt.prefix))  # TensorFlow's own shapes
+    groups = [n for n in tree.root.walk() if n.variable is None and n.has_children()]
+    slots_only = [g for g in groups if all(leaf.kind == SLOT for leaf in g.leaves())]
+    assert slots_only  # the key view's .OPTIMIZER_SLOT folders
+    for group in slots_only:
+        elements = sum(int(np.prod(shapes[leaf.variable.key])) for leaf in group.leaves())
+        assert elements > 0 and model.index_of(group, ELEMENTS).data() == format_count(elements), group.path
