@@ -83,7 +83,7 @@ def test_inference_restore_reads_as_expected(tmp_path, checkpoints):
     assert report["summary"]["consumed"] == 5 and report["summary"]["missing"] == 0  # 4 weights, save_counter
     assert all(v["optimizer"] for v in by_status(report, "unmatched"))
     assert "all 4 model weights restored" in report["notes"]
-    assert any("optimizer state not used" in note and "inference" in note for note in report["notes"])
+    assert any("optimizer state unmatched" in note and "inference" in note for note in report["notes"])
     assert "assert_consumed() failed" in report["tensorflow"]["verdict"]
 
 
@@ -195,7 +195,7 @@ def build():
     assert not kernel["optimizer"] and "model/blocks[0]/kernel" in kernel["suggestions"][0]
     # The TF guide's step counter is a harmless leftover, not a model weight.
     assert unmatched["step"]["optimizer"] is False
-    assert any(note.startswith("step not used") for note in report["notes"])
+    assert any(note.startswith("step unmatched") for note in report["notes"])
     assert "4 of 4 model weights restored" not in report["notes"]
 
 

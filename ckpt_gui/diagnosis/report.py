@@ -181,12 +181,12 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(unused_optimizer_note(len(optimizer_left), holds_optimizer))
     if averages_left:
         notes.append(
-            f"moving averages not used ({len(averages_left)} values): expected, unless the model should be "
+            f"moving averages unmatched ({len(averages_left)} values): expected, unless the model should be "
             "restored from its averaged weights (ExponentialMovingAverage.variables_to_restore())"
         )
     if counters_left:
         names = sorted({without_attributes(v.label) for v in counters_left})
-        notes.append(f"{format_some(names, 4)} not used (counters, harmless)")
+        notes.append(f"{format_some(names, 4)} unmatched (counters, harmless)")
     if stray:
         notes.append(
             f"{len(stray)} checkpoint value(s) that look like model weights are claimed by nothing in the model: "
