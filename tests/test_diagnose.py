@@ -262,6 +262,19 @@ helper()
     assert str(path) in report["error"]["traceback"] and "helper()" in report["error"]["traceback"]
 
 
+def test_a_script_whose_import_fails_names_the_interpreter_and_the_ways_out(tmp_path, checkpoints):
+    (tmp_path / "elsewhere").mkdir()
+    path = script(tmp_path / "elsewhere", "import mypackage_of_the_user.layers\n\ndef build():\n    return None\n")
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    error = report["error"]
+    assert code == 2 and error["type"] == "ModuleNotFoundError"  # the exception's own class, as before
+    message = error["message"]
+    assert message.startswith("No module named 'mypackage_of_the_user'")
+    assert f"ran in {report['python']}" in message and "'mypackage_of_the_user'" in message
+    assert "--python" in message and "Python interpreter" in message  # another interpreter, CLI and app
+    assert "PYTHONPATH" in message and str(path.parent) in message  # or make the package importable
+
+
 def test_script_that_hangs_hits_the_time_limit(tmp_path, checkpoints):
     path = script(
         tmp_path,

@@ -13,6 +13,7 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.attempt_errors import script_import_hint
 from ckpt_gui.diagnosis.binding_notes import (
     binding_note,
     deferred_optimizer_notes,
@@ -42,6 +43,9 @@ def build_report(
     """The report of one attempt (see the README's contract); ``choice``: which
     checkpoint of the folder the user named was diagnosed, and why."""
     error = _protected_error(_error(result), result.protection, request.checkpoint)
+    if error is not None:
+        hinted = script_import_hint(error.kind, error.message, request.python, request.script)
+        error = AttemptError(error.kind, hinted, error.traceback)
     host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
