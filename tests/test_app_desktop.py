@@ -312,6 +312,50 @@ def test_labels_and_plots_follow_a_dark_palette(qtbot, request, when):
     _plots_follow(win.pair_panel, palette)
 
 
+def _indicator_contrast(button, palette: QPalette) -> float:
+    """The strongest contrast of the painted indicator (a radio button's circle, a check
+    box's square) against the window colour around it."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+    button.setPalette(palette)
+    button.resize(button.sizeHint())
+    image = button.grab().toImage()
+    option = QStyleOptionButton()
+    option.initFrom(button)
+    element = (QStyle.SubElement.SE_RadioButtonIndicator if button.inherits("QRadioButton")
+               else QStyle.SubElement.SE_CheckBoxIndicator)  # fmt: skip
+    rect = button.style().subElementRect(element, option, button)
+    window = palette.color(QPalette.ColorRole.Window)
+    scale = image.width() / button.width()
+    return max(
+        contrast(image.pixelColor(int(x * scale), int(y * scale)), window)
+        for x in range(rect.left(), rect.right() + 1)
+        for y in range(rect.top(), rect.bottom() + 1)
+    )
+
+
+@pytest.mark.parametrize("dark_theme", [False, True], ids=["light", "dark"])
+def test_radio_buttons_and_check_boxes_stand_out_in_light_and_dark_themes(qtbot, dark_theme):
+    # Fusion (a GTK dark theme's style too) outlines them in the window colour made
+    # darker: an unchecked radio button was dark grey on dark grey. The app's style
+    # (as launch installs it) outlines them with the contrast WCAG asks of controls.
+    from PySide6.QtWidgets import QCheckBox, QRadioButton
+
+    from ckpt_gui.app import theme
+
+    app = QApplication.instance()
+    assert app.style().name().lower() == "fusion"
+    palette = dark_palette() if dark_theme else QPalette(app.palette())
+    theme.clear_indicators(app)
+    try:
+        assert isinstance(app.style(), theme.ClearIndicators)
+        for button in (QRadioButton("Checkpoint keys"), QCheckBox("NaN/Inf only")):
+            qtbot.addWidget(button)
+            assert _indicator_contrast(button, palette) >= theme.CONTROL_CONTRAST, type(button).__name__
+    finally:
+        app.setStyle("Fusion")
+
+
 # -- the tree's context menu --------------------------------------------------------------------
 
 KERNEL = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"  # the demo's conv2 kernel

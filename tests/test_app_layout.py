@@ -40,8 +40,8 @@ def _report_for_demo(window) -> RestoreReport:
     )  # fmt: skip
     notes = (
         "0 of 12 model weights restored",
-        "optimizer state not used (22 values): expected for an inference restore",
-        "save_counter not used (counters, harmless)",
+        "optimizer state unmatched (22 values): expected for an inference restore",
+        "save_counter unmatched (counters, harmless)",
         "2 model variable(s) have no value in the checkpoint and keep their initial values",
         "7 variable(s) match by path but not by shape or dtype: TensorFlow reports only the first of these and stops",
         "5 matching value(s) were not restored because TensorFlow's restore stopped at its first error",

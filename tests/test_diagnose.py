@@ -83,7 +83,7 @@ def test_inference_restore_reads_as_expected(tmp_path, checkpoints):
     assert report["summary"]["consumed"] == 5 and report["summary"]["missing"] == 0  # 4 weights, save_counter
     assert all(v["optimizer"] for v in by_status(report, "unmatched"))
     assert "all 4 model weights restored" in report["notes"]
-    assert any("optimizer state not used" in note and "inference" in note for note in report["notes"])
+    assert any("optimizer state unmatched" in note and "inference" in note for note in report["notes"])
     assert "assert_consumed() failed" in report["tensorflow"]["verdict"]
 
 
@@ -195,7 +195,7 @@ def build():
     assert not kernel["optimizer"] and "model/blocks[0]/kernel" in kernel["suggestions"][0]
     # The TF guide's step counter is a harmless leftover, not a model weight.
     assert unmatched["step"]["optimizer"] is False
-    assert any(note.startswith("step not used") for note in report["notes"])
+    assert any(note.startswith("step unmatched") for note in report["notes"])
     assert "4 of 4 model weights restored" not in report["notes"]
 
 
@@ -260,6 +260,19 @@ helper()
     assert report["error"]["type"] == "ValueError"
     assert "no such layer config" in report["error"]["message"]
     assert str(path) in report["error"]["traceback"] and "helper()" in report["error"]["traceback"]
+
+
+def test_a_script_whose_import_fails_names_the_interpreter_and_the_ways_out(tmp_path, checkpoints):
+    (tmp_path / "elsewhere").mkdir()
+    path = script(tmp_path / "elsewhere", "import mypackage_of_the_user.layers\n\ndef build():\n    return None\n")
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    error = report["error"]
+    assert code == 2 and error["type"] == "ModuleNotFoundError"  # the exception's own class, as before
+    message = error["message"]
+    assert message.startswith("No module named 'mypackage_of_the_user'")
+    assert f"ran in {report['python']}" in message and "'mypackage_of_the_user'" in message
+    assert "--python" in message and "Python interpreter" in message  # another interpreter, CLI and app
+    assert "PYTHONPATH" in message and str(path.parent) in message  # or make the package importable
 
 
 def test_script_that_hangs_hits_the_time_limit(tmp_path, checkpoints):

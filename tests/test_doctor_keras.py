@@ -363,7 +363,7 @@ def test_keras_archive(diagnoser, world):
     assert len(by_status(report, "consumed")) == 6
     optimizer = by_status(report, "unmatched")
     assert optimizer and all(v["optimizer"] and v["checkpoint_key"].startswith("optimizer/vars/") for v in optimizer)
-    assert any(n.startswith("optimizer state not used") and "inference restore" in n for n in report["notes"])
+    assert any(n.startswith("optimizer state unmatched") and "inference restore" in n for n in report["notes"])
 
 
 def test_keras2_h5_into_keras3_model(diagnoser, world):

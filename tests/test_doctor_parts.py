@@ -239,3 +239,46 @@ def test_report_json_says_how_the_folder_was_protected():
     elsewhere = {**error, "message": "/usr/lib/x; Read-only file system"}  # not the checkpoint's folder
     result = AttemptResult(error=elsewhere, protection=FolderProtection(True, ("/ckpt",)))
     assert build_report(request, result).to_json()["error"]["message"] == elsewhere["message"]
+
+
+UNMATCHED_FACTS = {
+    "variables": [
+        {"status": "unmatched", "checkpoint_key": "optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE",
+         "model_path": None, "checkpoint_shape": [], "checkpoint_dtype": "int64", "optimizer": True},
+        {"status": "unmatched", "checkpoint_key": "step/.ATTRIBUTES/VARIABLE_VALUE",
+         "model_path": None, "checkpoint_shape": [], "checkpoint_dtype": "int64"},
+        {"status": "unmatched", "checkpoint_key": "model/old/kernel/.ATTRIBUTES/VARIABLE_VALUE",
+         "model_path": None, "checkpoint_shape": [3, 2], "checkpoint_dtype": "float32"},
+    ],
+    "tensorflow": {"verdict": "assert_consumed() failed", "message": ""},
+    "notes": [],
+    "mode": "object",
+    "binding": "tensorflow",
+    "holds_optimizer": False,
+}  # fmt: skip
+
+
+def test_one_word_for_unmatched_values_in_the_cli_and_the_app():
+    # The doctor's own word (the status, README's table) everywhere a user reads it; the
+    # JSON status value stays what it is.
+    import io
+
+    from ckpt_gui.app import status_style
+    from ckpt_gui.cli.doctor_text import print_report
+    from ckpt_gui.core.statuses import RESTORE_WORDS
+
+    request = DiagnosisRequest("/ckpt/ckpt-1", "/model.py", python="python3")
+    report = build_report(request, AttemptResult(facts=UNMATCHED_FACTS, tensorflow_version="2.x"))
+    assert {v["status"] for v in report.to_json()["variables"]} == {"unmatched"}
+    word = RestoreStatus.UNMATCHED.value
+    out = io.StringIO()
+    print_report(report, out)
+    texts = {
+        "cli": out.getvalue(),
+        "app legend": status_style.label(RestoreStatus.UNMATCHED),
+        "counts": RESTORE_WORDS[RestoreStatus.UNMATCHED],
+        "notes": "\n".join(report.notes),
+    }
+    for where, text in texts.items():
+        assert word in text, where
+        assert "unused" not in text and "not used" not in text, (where, text)

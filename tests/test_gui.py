@@ -321,6 +321,13 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
         "model/_functional/_operations/3/_kernel", "model/_functional/_operations/3/bias",
     }  # fmt: skip
     assert not window.tree_panel.view.isColumnHidden(5)
+    # The group only the model has says what it holds, not "0 variables".
+    from ckpt_gui.app.models.tree_model import SHAPE
+
+    group = tree.model_only[0].parent
+    assert group.variable_count == 0
+    below = sum(1 for n in tree.model_only if n.parent is group)
+    assert window.tree_panel.model.index_of(group, SHAPE).data() == f"{below} model only"
     # TensorFlow stopped at the first conflict: a value that matches but was not assigned
     # reads "matches", never "restored".
     from ckpt_gui.app.models.tree_model import RESTORE
@@ -627,3 +634,58 @@ def test_histogram_panel_without_a_histogram_shows_a_message_not_axes(qtbot, win
     assert panel.empty.text() == "No histogram for string values"
     select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")
     assert panel.plot.isVisible() and not panel.empty.isVisible()
+
+
+def test_a_tf2_checkpoint_after_a_tf1_one_shows_its_object_view(qtbot, window, checkpoints):
+    panel = window.tree_panel
+    open_and_wait(qtbot, window, checkpoints / "tf1")  # no object graph: the key view, forced
+    assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
+    open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    assert panel.current_view == "objects" and panel.objects_button.isChecked()
+    assert panel.model.tree is panel.trees["objects"]
+    panel.keys_button.setChecked(True)  # the user's own choice is kept for the next checkpoint
+    open_and_wait(qtbot, window, checkpoints / "subclassed")
+    assert panel.current_view == "keys"
+
+
+def test_the_root_objects_own_attribute_has_a_readable_name(qtbot, window, tmp_path, tf):
+    class Configured(tf.Module):  # a root object saving its config, as tf.keras models did
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.Variable([[1.0, 2.0]])
+
+        def _serialize_to_tensors(self):
+            return {"OBJECT_CONFIG_JSON": tf.constant('{"name": "net"}')}
+
+        def _restore_from_tensors(self, restored):
+            return tf.no_op()
+
+    prefix = tf.train.Checkpoint(Configured()).write(str(tmp_path / "ckpt"))
+    root_keys = [name for name, _ in tf.train.list_variables(prefix) if name.startswith("/")]
+    assert root_keys  # TensorFlow keys the root's attribute with an empty path
+    open_and_wait(qtbot, window, prefix)
+    for view in ("objects", "keys"):
+        tree = window.tree_panel.trees[view]
+        for key in root_keys:
+            node = tree.by_key[key]
+            assert node.name and all(node.names), (view, node.names)
+            walker = node.parent
+            while walker.parent is not None:  # every row above it has a name to show too
+                assert walker.name, (view, node.names)
+                walker = walker.parent
+
+
+def test_a_group_of_optimizer_slots_shows_their_elements(qtbot, window, checkpoints, tf):
+    from ckpt_gui.app.models.tree_model import ELEMENTS
+    from ckpt_gui.core.formatting import format_count
+
+    open_and_wait(qtbot, window, checkpoints / "legacy_slots")  # tf.keras optimizer v1: slots by key
+    window.tree_panel.keys_button.setChecked(True)
+    tree, model = window.tree_panel.tree, window.tree_panel.model
+    shapes = dict(tf.train.list_variables(window.browse.ckpt.prefix))  # TensorFlow's own shapes
+    groups = [n for n in tree.root.walk() if n.variable is None and n.has_children()]
+    slots_only = [g for g in groups if all(leaf.kind == SLOT for leaf in g.leaves())]
+    assert slots_only  # the key view's .OPTIMIZER_SLOT folders
+    for group in slots_only:
+        elements = sum(int(np.prod(shapes[leaf.variable.key])) for leaf in group.leaves())
+        assert elements > 0 and model.index_of(group, ELEMENTS).data() == format_count(elements), group.path

@@ -277,6 +277,25 @@ def test_tree_places_optimizer_slots_under_their_variable(keras_dir):
     assert keys.by_key["layers/dense/vars/0"].names == ("layers", "dense", "vars", "0")
 
 
+@pytest.mark.parametrize("name", KERAS_FILES)
+def test_object_view_lists_layers_and_variables_in_the_models_order(keras_dir, name):
+    # Keras's own order: the model's weights as Keras lists them after loading the file
+    # (the oracle's names, in order), each layer's variables together where the layer first
+    # shows (tf_keras lists trainable weights before the others). The tree sorted by name
+    # put bn before conv and bias before kernel.
+    ckpt = Checkpoint.open(keras_dir / name)
+    tree = CheckpointTrees(ckpt)["objects"]
+    shown = [
+        _keras_name(ckpt, node.variable.key)
+        for node in tree.root.walk()
+        if node.variable is not None and node.kind != "slot" and not node.variable.key.startswith("optimizer")
+    ]
+    model = [n for n in _oracle(keras_dir, name) if n in set(shown)]  # the optimizer's left out
+    layers = list(dict.fromkeys(n.rpartition("/")[0] for n in model))
+    assert len(model) == len(shown) > 1
+    assert shown == sorted(model, key=lambda n: layers.index(n.rpartition("/")[0]))
+
+
 def test_inspect_json_has_format_architecture_and_writer(keras_dir):
     oracle = json.loads((keras_dir / "oracle.json").read_text())["k3.keras"]
     done = run_cli("inspect", "--json", str(keras_dir / "k3.keras"))

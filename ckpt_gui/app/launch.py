@@ -12,7 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import gui_gc, jobs
+from ckpt_gui.app import gui_gc, jobs, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.values import parallel
@@ -50,6 +50,7 @@ def run_gui(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     start_collector(app)
     name_application(app)
+    theme.clear_indicators(app)
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))

@@ -16,7 +16,7 @@ STYLES = {
     RestoreStatus.DTYPE_CONFLICT: ("\u2716", "dtype", "#D55E00"),
     RestoreStatus.MISSING: ("\u271a", "missing", "#CC79A7"),
     RestoreStatus.DEFERRED: ("\u25f7", "deferred", "#E69F00"),
-    RestoreStatus.UNMATCHED: ("\u25cb", "unused", "#7F7F7F"),
+    RestoreStatus.UNMATCHED: ("\u25cb", "unmatched", "#7F7F7F"),
 }
 ORDER = ATTENTION_ORDER  # the legend's order: what needs attention first
 

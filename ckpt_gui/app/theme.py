@@ -1,4 +1,5 @@
-"""Colours that follow the desktop's palette, light or dark: muted labels, plots.
+"""Colours that follow the desktop's palette, light or dark: muted labels, plots,
+radio buttons and check boxes.
 
 Nothing here hard-codes a colour for text or a background: a dark theme's window
 colour would turn it into dark grey on dark grey. ``follow(panel)`` re-applies the
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QLabel, QProxyStyle, QStyle, QStyleFactory, QWidget
 
 MUTED_WEIGHT = 0.62  # a muted text: this much of the text colour, the rest the background's
 _CHANGES = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange)
@@ -136,3 +137,63 @@ class _Follower(QObject):
             finally:
                 self._applying = False
         return False
+
+
+CONTROL_CONTRAST = 3.0  # WCAG's least contrast for a control's outline against what is around it
+_RIM_CONTRAST = 3.6  # aimed at: a 1 px circle's antialiased pixels keep CONTROL_CONTRAST
+
+
+def rim(palette: QPalette) -> QColor:
+    """The outline of a radio button or check box: the text colour blended into the
+    window's, just strong enough to stand out from the window and the box's own fill."""
+    window, base, text = (palette.color(role) for role in (_WINDOW, _BASE, _WINDOW_TEXT))
+    weight = 0.4
+    colour = blend(text, window, weight)
+    while weight < 1.0 and min(contrast(colour, window), contrast(colour, base)) < _RIM_CONTRAST:
+        weight = min(1.0, weight + 0.05)
+        colour = blend(text, window, weight)
+    return colour
+
+
+_WINDOW, _BASE, _WINDOW_TEXT = QPalette.ColorRole.Window, QPalette.ColorRole.Base, QPalette.ColorRole.WindowText
+
+
+class ClearIndicators(QProxyStyle):
+    """Fusion (Qt's style on most Linux desktops, a GTK dark theme's too) outlines radio
+    buttons and check boxes in the window colour made darker: dark grey on a dark
+    window, an unchecked radio button all but invisible, the checked one's dot a faint
+    grey. Drawn over here, in Fusion's geometry: the outline in :func:`rim`, a radio
+    button's dot in the full text colour."""
+
+    def drawPrimitive(self, element, option, painter, widget=None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in (_RADIO, _CHECK):
+            return
+        palette, rect = option.palette, option.rect
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(rim(palette), 1))
+        if element == _RADIO:
+            centre = QPointF(rect.center()) + QPointF(1, 1)
+            radius = (rect.width() + (rect.width() + 1) % 2) / 2.0 - 1
+            painter.drawEllipse(centre, radius, radius)
+            if option.state & QStyle.StateFlag.State_On:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(palette.color(QPalette.ColorRole.Text))
+                painter.drawEllipse(centre, radius / 2.32, radius / 2.32)
+        else:
+            painter.translate(0.5, 0.5)
+            painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        painter.restore()
+
+
+_RADIO, _CHECK = QStyle.PrimitiveElement.PE_IndicatorRadioButton, QStyle.PrimitiveElement.PE_IndicatorCheckBox
+
+
+def clear_indicators(app: QApplication) -> None:
+    """Radio buttons and check boxes that read in light and dark themes (ClearIndicators),
+    where Qt draws them with Fusion; other styles draw their own, left as they are."""
+    name = app.style().name()
+    if name.lower() == "fusion":
+        app.setStyle(ClearIndicators(QStyleFactory.create(name)))

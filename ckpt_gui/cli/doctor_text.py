@@ -16,7 +16,7 @@ _MARKS = {
     RestoreStatus.CONSUMED: "ok",
     RestoreStatus.SHAPE_CONFLICT: "SHAPE",
     RestoreStatus.DTYPE_CONFLICT: "DTYPE",
-    RestoreStatus.UNMATCHED: "unused",
+    RestoreStatus.UNMATCHED: "unmatched",
     RestoreStatus.MISSING: "MISSING",
     RestoreStatus.DEFERRED: "deferred",
 }
@@ -83,6 +83,6 @@ def _print_problem(v: RestoreFinding, out: TextIO) -> None:
         stored = f"{format_shape(v.checkpoint_shape or ())} {v.checkpoint_dtype}"
         wanted = f"{format_shape(v.model_shape or ())} {v.model_dtype}"
         shapes = f"  checkpoint {stored} vs model {wanted}"
-    out.write(f"{_MARKS[v.status]:>8}  {name}{shapes}\n")
+    out.write(f"{_MARKS[v.status]:>9}  {name}{shapes}\n")
     for suggestion in v.suggestions:
-        out.write(f"          -> {suggestion}\n")
+        out.write(f"           -> {suggestion}\n")

@@ -54,7 +54,7 @@ RESTORE_WORDS = {
     RestoreStatus.CONSUMED: "restored",
     RestoreStatus.SHAPE_CONFLICT: "shape conflict",
     RestoreStatus.DTYPE_CONFLICT: "dtype conflict",
-    RestoreStatus.UNMATCHED: "unused",
+    RestoreStatus.UNMATCHED: "unmatched",
     RestoreStatus.MISSING: "missing",
     RestoreStatus.DEFERRED: "deferred",
 }

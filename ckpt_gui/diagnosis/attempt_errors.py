@@ -5,6 +5,8 @@ child's crash or exit, too much memory, a malformed message."""
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import signal
 import subprocess
 
@@ -42,6 +44,27 @@ def import_error(python: str, error: dict) -> dict:
         ),
         "phase": error["phase"],
     }
+
+
+_NO_MODULE = re.compile(r"No module named '([^']+)'")
+_IMPORT_KINDS = ("ModuleNotFoundError", "ImportError")
+
+
+def script_import_hint(kind: str, message: str, python: str, script: str) -> str:
+    """The script's own failed import (not TensorFlow's, see import_error) with what the
+    user can do: name the interpreter it ran in and the two ways out. ``message`` as is
+    for any other error."""
+    if kind not in _IMPORT_KINDS:
+        return message
+    found = _NO_MODULE.search(message)
+    what = f"'{found.group(1).partition('.')[0]}'" if found else "what the script imports"
+    folder = os.path.dirname(os.path.abspath(script))
+    return (
+        f"{message} (the script ran in {python}, which cannot import {what}: choose the Python of the "
+        "environment the model trains in (Restore > Python interpreter in the app, --python on the command "
+        f"line), or make it importable: set PYTHONPATH before starting ckpt-gui, or put it in the script's "
+        f"folder, {folder}, which is on sys.path)"
+    )
 
 
 def ending_error(child: ChildProcess, event: dict, when: str) -> dict:

@@ -101,7 +101,7 @@ def unused_optimizer_note(count: int, holds_optimizer: bool | None) -> str:
     """Optimizer state the restore left unused: expected only when no optimizer is restored into."""
     if holds_optimizer:
         return (
-            f"optimizer state not used ({count} values): the script's optimizer has no place for them "
+            f"optimizer state unmatched ({count} values): the script's optimizer has no place for them "
             "(another optimizer class or configuration): training resumes with fresh optimizer state"
         )
-    return f"optimizer state not used ({count} values): expected for an inference restore"
+    return f"optimizer state unmatched ({count} values): expected for an inference restore"

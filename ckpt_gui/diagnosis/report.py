@@ -13,6 +13,7 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import format_shape, format_some
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.attempt_errors import script_import_hint
 from ckpt_gui.diagnosis.binding_notes import (
     binding_note,
     deferred_optimizer_notes,
@@ -42,6 +43,9 @@ def build_report(
     """The report of one attempt (see the README's contract); ``choice``: which
     checkpoint of the folder the user named was diagnosed, and why."""
     error = _protected_error(_error(result), result.protection, request.checkpoint)
+    if error is not None:
+        hinted = script_import_hint(error.kind, error.message, request.python, request.script)
+        error = AttemptError(error.kind, hinted, error.traceback)
     host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
@@ -181,12 +185,12 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(unused_optimizer_note(len(optimizer_left), holds_optimizer))
     if averages_left:
         notes.append(
-            f"moving averages not used ({len(averages_left)} values): expected, unless the model should be "
+            f"moving averages unmatched ({len(averages_left)} values): expected, unless the model should be "
             "restored from its averaged weights (ExponentialMovingAverage.variables_to_restore())"
         )
     if counters_left:
         names = sorted({without_attributes(v.label) for v in counters_left})
-        notes.append(f"{format_some(names, 4)} not used (counters, harmless)")
+        notes.append(f"{format_some(names, 4)} unmatched (counters, harmless)")
     if stray:
         notes.append(
             f"{len(stray)} checkpoint value(s) that look like model weights are claimed by nothing in the model: "

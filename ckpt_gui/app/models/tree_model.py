@@ -114,6 +114,8 @@ class VariableTreeModel(NodeTreeModel):
             return QBrush(status_style.colour(node.status))
         if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
             return QBrush(theme.muted())
+        if column == ELEMENTS and node.variable is None and not node.params:  # slots' elements, if any
+            return QBrush(theme.muted())
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
             return QBrush(QColor(200, 40, 40))
         return None
@@ -140,8 +142,12 @@ class VariableTreeModel(NodeTreeModel):
                              f"model {format_shape(finding.model_shape)} {finding.model_dtype}")  # fmt: skip
             lines += [f"\u2192 {s}" for s in finding.suggestions]
             return "\n".join(lines)
+        if variable is None and not node.variable_count:  # a group only the model has
+            return f"{node.path}\n{_count_text(node)}: the checkpoint has no value for them"
         if variable is None:
             text = f"{node.path}\n{_totals_text(node.variable_count, node.params, node.nbytes)}"
+            if not node.params and _elements_text(node):
+                text += f"\nonly optimizer slots: {_elements_text(node)} elements"
             shown = self.filtered.get(id(node)) if self.filtered is not None else None
             return text if shown is None else f"{text}\nshown by the filter: {_totals_text(*shown)}"
         lines = [variable.key]
@@ -164,8 +170,7 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         name = f"{name}  (slot)"
     variable = node.variable
     if variable is None:
-        count = f"{node.variable_count} variable" + ("s" if node.variable_count != 1 else "")
-        return (name, "", count, format_count(node.params), format_bytes(node.nbytes))
+        return (name, "", _count_text(node), _elements_text(node), format_bytes(node.nbytes))
     return (
         name,
         variable.dtype.name,
@@ -173,6 +178,29 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         format_count(variable.num_elements),
         format_bytes(variable.size_bytes),
     )
+
+
+def _count_text(node: TreeNode) -> str:
+    """A group's variables; a group only the model has (a report's model-only rows) says
+    how many of those it holds, not "0 variables"."""
+    count = node.variable_count
+    if count == 0:
+        missing = sum(1 for below in node.walk() if below.kind == MODEL_ONLY)
+        return f"{missing} model only" if missing else ""
+    return f"{count} variable" + ("s" if count != 1 else "")
+
+
+def _elements_text(node: TreeNode) -> str:
+    """A group's parameters (its optimizer slots not counted, so that Adam's moments do
+    not triple a layer's size); a group holding nothing but slots (the key view's
+    ``.OPTIMIZER_SLOT`` folders) shows its slots' elements (muted, as slot rows are);
+    no numbers at all: blank."""
+    if node.params:
+        return format_count(node.params)
+    slots = sum(
+        below.variable.num_elements for below in node.leaves() if below.kind == SLOT and below.variable.dtype.is_numeric
+    )
+    return format_count(slots) if slots else ""
 
 
 def _shown_totals(root: TreeNode) -> dict[int, tuple[int, int, int]]:
@@ -199,7 +227,8 @@ def _shown_totals(root: TreeNode) -> dict[int, tuple[int, int, int]]:
 def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int) -> tuple[str, ...]:
     """A group's row under a filter: what it shows, of how many."""
     name = _texts(node)[0]
-    return (name, "", f"{count} of {node.variable_count}", format_count(params), format_bytes(nbytes))
+    shown = f"{count} of {node.variable_count}" if node.variable_count else _count_text(node)
+    return (name, "", shown, format_count(params) if params else "", format_bytes(nbytes))
 
 
 def _totals_text(count: int, params: int, nbytes: int) -> str:

@@ -70,6 +70,9 @@ class TreePanel(QWidget):
         self.view_group = QButtonGroup(self)
         self.view_group.addButton(self.objects_button)
         self.view_group.addButton(self.keys_button)
+        # Whether the key view shows because the checkpoint had no object view (a TF1
+        # one), not because the user chose it: the next checkpoint with one shows it.
+        self._keys_forced = False
 
         self.view = QTreeView()
         self.view.setModel(self.model)
@@ -160,10 +163,11 @@ class TreePanel(QWidget):
         self.nan_box.setEnabled(False)
         self.nan_box.setChecked(False)
         has_objects = self._enable_views(objects_pending)
-        if has_objects and show_objects and not self.objects_button.isChecked():
+        if has_objects and (show_objects or self._keys_forced) and not self.objects_button.isChecked():
             self.objects_button.blockSignals(True)  # one tree shown below, not the old one first
             self.objects_button.setChecked(True)
             self.objects_button.blockSignals(False)
+            self._keys_forced = False
         self._fill_dtypes()
         self._show_current_tree(keep_key)
 
@@ -182,6 +186,7 @@ class TreePanel(QWidget):
             self.objects_button.blockSignals(True)  # the caller shows the tree (not twice)
             self.keys_button.setChecked(True)
             self.objects_button.blockSignals(False)
+            self._keys_forced = True
         return has_objects
 
     @property
@@ -351,6 +356,7 @@ class TreePanel(QWidget):
             self.apply_filter()
 
     def _switch_view(self) -> None:
+        self._keys_forced = False  # the user chose the view (set_trees switches with signals blocked)
         self._show_current_tree(self._selected_key())
 
     def _show_current_tree(self, keep_key: str | None) -> None:

@@ -61,7 +61,7 @@ def natural_key(text: str) -> tuple:
 
 
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
-_PARAMS, _NBYTES = attrgetter("params"), attrgetter("nbytes")
+_PARAMS, _NBYTES, _RANK = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank")
 _NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
 
@@ -88,6 +88,7 @@ class TreeNode(NodePaths):
         "depth",
         "hints",
         "by_name",
+        "rank",
         "__weakref__",
     )  # fmt: skip (a weak reference: tests see a tree freed)
 
@@ -111,6 +112,7 @@ class TreeNode(NodePaths):
         self.depth = 0  # how many names lie above the node's children
         self.hints: dict[tuple[str, ...], str] = _NONE  # the tree's layer hints by group path, shared
         self.by_name: dict[str, TreeNode] = _NONE  # children by name, once made (for placing a leaf)
+        self.rank = 0  # where the file puts it (see leaf()); a group: its first variable's
 
     # -- the tree as made on demand ----------------------------------------------------
 
@@ -198,8 +200,12 @@ class TreeNode(NodePaths):
         return own or list(self.variables())
 
 
-def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "") -> TreeNode:
+def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "", rank: int = 0) -> TreeNode:
     """A variable's node, to be placed at ``names`` when the levels above it are made.
+
+    ``rank``: its place in the order the file gives (a Keras model's layers and
+    variables in the model's order); siblings of equal rank (every variable of a
+    TensorFlow checkpoint: 0) sort by name.
 
     Made for every variable when a checkpoint opens (200,000 of them before its key
     view shows): each slot set once here, as ``TreeNode.__init__`` would leave it,
@@ -211,6 +217,7 @@ def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "")
     node.params = prod(variable.shape) if kind != SLOT and variable.dtype.is_numeric else 0
     node.search_text, node.status, node.finding = "", None, None
     node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
+    node.rank = rank
     return node
 
 
@@ -254,7 +261,8 @@ def _make_level(node: TreeNode) -> None:
     """Make a group's children from the leaves below it (sorted by path): each run of
     one next name is a child, the leaf at that path itself if there is one (two keys on
     one path, rare: both, side by side), else a new group, and the rest of the run its
-    pending leaves and totals. Children are sorted naturally, optimizer slots last."""
+    pending leaves and totals. Children are sorted by rank (a group: its first
+    variable's), then naturally by name, optimizer slots last."""
     pending, node.pending = node.pending, None
     depth, hints, children = node.depth, node.hints, node._children
     by_name = node.by_name = {}
@@ -276,6 +284,7 @@ def _make_level(node: TreeNode) -> None:
             else:
                 child = type(node)(name, node, hint=hints.get(below[0].names[: depth + 1], ""))
                 child.depth, child.hints = depth + 1, hints
+                child.rank = min(map(_RANK, below))  # a variable holding slots keeps its own
                 children.append(child)
             child.pending = below
             child.variable_count += len(below)
@@ -284,6 +293,6 @@ def _make_level(node: TreeNode) -> None:
         by_name[name] = pending[start] if split > start else child
         start = end
     if len(children) > 1:
-        children.sort(key=lambda child: (child.kind == SLOT, _cached_natural_key(child.name)))
+        children.sort(key=lambda child: (child.kind == SLOT, child.rank, _cached_natural_key(child.name)))
     for row, child in enumerate(children):
         child.row = row

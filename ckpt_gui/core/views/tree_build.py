@@ -16,6 +16,7 @@ from ckpt_gui.core.views.tree_hints import Hints, hint_group, pruned_hints
 from ckpt_gui.core.views.variable_tree import VariableTree
 
 PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
+ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
 Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
 _FIRST_CHARACTER = slice(0, 1)
 
@@ -100,15 +101,19 @@ class CheckpointTrees(dict):
 
 def keras_tree(ckpt: Checkpoint) -> VariableTree:
     """A Keras weights file by its layers' and variables' names, optimizer slots under
-    their variable where core/keras placed them (hinted with the optimizer's name)."""
+    their variable where core/keras placed them (hinted with the optimizer's name).
+    Layers and variables in the model's order (``dense``, ``dense_1``; kernel before
+    bias), as the model saved them, not by name; the optimizer's own variables after."""
     leaves = []
     how = "placed by name" if ckpt.format == "keras2-h5" else "placed by order"
+    saved = {key: rank for rank, key in enumerate(ckpt.keras.model_order())}
     for variable in ckpt.variables:
         name = ckpt.keras.name(variable.key)
         if name.owner is None:
-            leaves.append(leaf(name.path, variable))
+            leaves.append(leaf(name.path, variable, rank=saved.get(variable.key, len(saved))))
         else:
-            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}"))
+            rank = saved.get(name.owner, len(saved))  # its variable's: a group of slots sorts as that does
+            leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}", rank))
     return VariableTree(leaves)
 
 
@@ -142,6 +147,8 @@ def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
             progress(start, total)
         chunk = keys[start : start + PROGRESS_STEP]
         names = list(map(tuple, map(str.split, chunk, repeat("/"))))
+        for i in _with_empty_names(chunk):
+            names[i] = _named(names[i])
         kinds = [VARIABLE] * len(names)
         for i in _maybe_slots(chunk, names):
             kinds[i] = _key_kind(names[i], paths)
@@ -149,6 +156,18 @@ def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
     if progress is not None:
         progress(total, total)
     return VariableTree(leaves)
+
+
+def _with_empty_names(keys: list[str]) -> Iterator[int]:
+    """Where a key has an empty name (tested in C: most keys have none)."""
+    empty = map(or_, map(str.startswith, keys, repeat("/")), map(contains, keys, repeat("//")))
+    return compress(count(), map(or_, empty, map(str.endswith, keys, repeat("/"))))
+
+
+def _named(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A key's names with a readable one for an empty name: the root object's own
+    attributes are keyed ``/.ATTRIBUTES/OBJECT_CONFIG_JSON`` (its path is empty)."""
+    return tuple(name or ROOT_NAME for name in names)
 
 
 def _maybe_slots(keys: list[str], names: list[tuple[str, ...]]) -> Iterator[int]:
