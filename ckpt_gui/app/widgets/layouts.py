@@ -105,6 +105,49 @@ def _usual_width(view: QTreeView, column: int) -> int:
     return widths[(len(widths) - 1) * 9 // 10]
 
 
+LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width
+
+
+def fit_beside_last(view, least_share: float = LAST_SHARE) -> None:
+    """A table whose last column (long text: a suggestion, a reason) stretches: every
+    other column gets what its contents need when together they leave the last one
+    ``least_share`` of the width; else the widest give way first, to an equal share,
+    so that short columns stay whole (``share_widths``). A QTreeView or a QTableView."""
+    header = view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
+    header.setResizeContentsPrecision(FIT_ROWS)
+    columns = [c for c in range(header.count() - 1) if not view.isColumnHidden(c)]
+    wanted = []
+    for column in columns:
+        view.resizeColumnToContents(column)
+        wanted.append(view.columnWidth(column))
+    room = view.viewport().width() - int(view.viewport().width() * least_share)
+    for column, width in zip(columns, share_widths(wanted, room, header.minimumSectionSize()), strict=True):
+        view.setColumnWidth(column, width)
+
+
+def share_widths(wanted: list[int], room: int, least: int) -> list[int]:
+    """``wanted`` widths fitted into ``room``: all of them when they fit; else each
+    at most one cap, the largest that fits (water-filling), none below ``least``."""
+    if sum(wanted) <= room:
+        return list(wanted)
+    left, count, cap = room, len(wanted), 0
+    for width in sorted(wanted):
+        if width * count > left:
+            cap = left // count
+            break
+        left, count = left - width, count - 1
+    return [max(least, min(width, cap)) for width in wanted]
+
+
+def refit_on_resize(view, fit: Callable[[], None]) -> QTimer:
+    """Call ``fit`` shortly after the view changes width (a window resized, a splitter
+    dragged): once per resize, not per pixel."""
+    timer = QTimer(view, singleShot=True, interval=50)
+    timer.timeout.connect(fit)
+    _Resized(view.viewport(), timer)
+    return timer
+
+
 class _Resized(QObject):
     """Starts a timer whenever the watched widget changes width."""
 
