@@ -64,6 +64,27 @@ def fit_columns(
         view.setColumnWidth(column, width)
 
 
+def columns_giving_way(view: QTreeView, limits: dict[int, int], order: tuple[int, ...]) -> list[int]:
+    """The columns of ``order`` (the least needed first) to hide so that the others,
+    beside the name (what nine names in ten need, up to ``NAME_SHARE``), show their
+    contents whole: a narrow tree (1024 px, the doctor's Restore column shown) had
+    every column cut ("float…", "35.5 …", "32 variab…"), which tells nothing; the
+    Details tab has what a hidden column showed."""
+    header = view.header()
+    header.setResizeContentsPrecision(FIT_ROWS)
+    viewport = view.viewport().width()
+    name = min(_usual_width(view, view.treePosition()), int(viewport * NAME_SHARE))
+    wanted = {c: min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most) for c, most in limits.items()}
+    hidden: list[int] = []
+    for column in order:
+        if name + sum(wanted.values()) <= viewport:
+            break
+        if column in wanted:
+            del wanted[column]
+            hidden.append(column)
+    return hidden
+
+
 def _names_first_widths(
     view: QTreeView, limits: dict[int, int], widths: dict[int, int], spare_outliers: bool
 ) -> dict[int, int]:
@@ -162,8 +183,9 @@ class _Resized(QObject):
         return False
 
 
-def column_menu(view: QTreeView, optional: list[int]) -> None:
-    """A right click on the header offers to hide or show the ``optional`` columns."""
+def column_menu(view: QTreeView, optional: list[int], chosen: Callable[[int, bool], None] | None = None) -> None:
+    """A right click on the header offers to hide or show the ``optional`` columns;
+    ``chosen(column, shown)`` hears of the user's choice."""
     header = view.header()
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
@@ -175,6 +197,8 @@ def column_menu(view: QTreeView, optional: list[int]) -> None:
             action.setCheckable(True)
             action.setChecked(not view.isColumnHidden(column))
             action.toggled.connect(lambda on, c=column: view.setColumnHidden(c, not on))
+            if chosen is not None:
+                action.toggled.connect(lambda on, c=column: chosen(c, on))
         menu.exec(header.mapToGlobal(position))
 
     header.customContextMenuRequested.connect(show_menu)
