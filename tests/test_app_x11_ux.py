@@ -65,6 +65,15 @@ def columns():
             [view.columnWidth(c), min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most)]
             for c, most in COLUMN_LIMITS.items()}
 
+def text_room(combo):
+    # The room a combo box's field has for its text, and what its text needs.
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    return [field.width(), combo.fontMetrics().horizontalAdvance(combo.currentText())]
+
 def dump():
     picker = win.picker
     view = picker.view()
@@ -79,6 +88,8 @@ def dump():
         "menu": {a.text(): centre(popup, popup.actionGeometry(a)) for a in popup.actions()}
                 if isinstance(popup, QMenu) else {},
         "columns": columns(), "window_lightness": win.palette().window().color().lightness(),
+        "filters": {"dtype": text_room(win.tree_panel.dtype_box),
+                    "nan": [win.tree_panel.nan_box.width(), win.tree_panel.nan_box.sizeHint().width()]},
     }
     with open(state_path + ".tmp", "w") as f:
         json.dump(state, f)
@@ -291,5 +302,7 @@ def test_the_trees_columns_beside_the_name_are_whole_or_give_way_at_1024(display
         assert len(shown) >= 2, state["columns"]  # dtype and shape stay
         cut = {column: width for column, width in shown.items() if width[0] < width[1]}
         assert not cut, (theme, state["columns"])
+        # The filter row's dtype list and NaN/Inf box keep their text; the filter field gives way.
+        assert all(width >= wanted for width, wanted in state["filters"].values()), state["filters"]
     finally:
         started.close()
