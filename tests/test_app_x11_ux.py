@@ -88,7 +88,7 @@ def dump():
         "menu": {a.text(): centre(popup, popup.actionGeometry(a)) for a in popup.actions()}
                 if isinstance(popup, QMenu) else {},
         "columns": columns(), "window_lightness": win.palette().window().color().lightness(),
-        "filters": {"dtype": text_room(win.tree_panel.dtype_box),
+        "filters": {"dtype": text_room(win.tree_panel.dtype_box), "picker": text_room(win.picker),
                     "nan": [win.tree_panel.nan_box.width(), win.tree_panel.nan_box.sizeHint().width()]},
     }
     with open(state_path + ".tmp", "w") as f:
@@ -302,7 +302,8 @@ def test_the_trees_columns_beside_the_name_are_whole_or_give_way_at_1024(display
         assert len(shown) >= 2, state["columns"]  # dtype and shape stay
         cut = {column: width for column, width in shown.items() if width[0] < width[1]}
         assert not cut, (theme, state["columns"])
-        # The filter row's dtype list and NaN/Inf box keep their text; the filter field gives way.
+        # The filter row's dtype list and NaN/Inf box keep their text, the filter field gives
+        # way; the picker keeps its entry, the path beside it gives way (cut in the middle).
         assert all(width >= wanted for width, wanted in state["filters"].values()), state["filters"]
     finally:
         started.close()

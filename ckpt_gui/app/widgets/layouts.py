@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QMenu, QStyledItemDelegate, QTreeView, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QMenu,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QTreeView,
+    QWidget,
+)
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -279,6 +288,43 @@ class FlowLayout(QLayout):
             x += size.width() + self.spacing()
             row_height = max(row_height, size.height())
         return y + row_height - rect.y()
+
+
+ELIDED_LEAST = 40  # px: an ElidedLabel's own wish; it gets what its neighbours leave
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives way: it takes the room left beside its neighbours
+    and cuts its text in the middle to fit, the whole text in its tooltip (the
+    checkpoint's path beside the picker, which had cut the picker's entry at 1024 px)."""
+
+    def __init__(self, text: str = "", parent=None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self.setToolTip(text.strip())
+        self._elide()
+
+    def text(self) -> str:  # the whole text (what is painted may be cut; Qt paints its own copy)
+        return self._full
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name): any width will do, it takes what is left
+        return QSize(ELIDED_LEAST, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.sizeHint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
+        super().setText(shown)
 
 
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:
