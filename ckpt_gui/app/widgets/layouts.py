@@ -138,20 +138,25 @@ def _usual_width(view: QTreeView, column: int) -> int:
 LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width
 
 
-def fit_beside_last(view, least_share: float = LAST_SHARE) -> None:
+def fit_beside_last(view, least_share: float = LAST_SHARE, keep: tuple[int, ...] = ()) -> None:
     """A table whose last column (long text: a suggestion, a reason) stretches: every
     other column gets what its contents need when together they leave the last one
-    ``least_share`` of the width; else the widest give way first, to an equal share,
-    so that short columns stay whole (``share_widths``). A QTreeView or a QTableView."""
+    ``least_share`` of the width; else the ``keep`` columns (short ones that must read
+    whole: a status, shapes) keep theirs and the others give way, the widest first, to
+    an equal share (``share_widths``). A QTreeView or a QTableView."""
     header = view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
     header.setResizeContentsPrecision(FIT_ROWS)
     columns = [c for c in range(header.count() - 1) if not view.isColumnHidden(c)]
-    wanted = []
+    wanted = {}
     for column in columns:
         view.resizeColumnToContents(column)
-        wanted.append(view.columnWidth(column))
-    room = view.viewport().width() - int(view.viewport().width() * least_share)
-    for column, width in zip(columns, share_widths(wanted, room, header.minimumSectionSize()), strict=True):
+        wanted[column] = view.columnWidth(column)
+    least = header.minimumSectionSize()
+    room = view.viewport().width() - max(int(view.viewport().width() * least_share), least)
+    room -= sum(wanted[c] for c in columns if c in keep)
+    others = [c for c in columns if c not in keep]
+    shares = share_widths([wanted[c] for c in others], room, least)
+    for column, width in zip(others, shares, strict=True):
         view.setColumnWidth(column, width)
 
 

@@ -126,7 +126,7 @@ class RepairDialog(QDialog):
             self.resize(width, self.height())
 
     def _fit_columns(self) -> None:
-        fit_beside_last(self.table)  # keys, actions and targets whole where the width allows
+        fit_beside_last(self.table, keep=(ACCEPT, ACTION))  # keys and targets give way first when narrow
         self.table.resizeRowsToContents()  # each reason whole, wrapped in the last column
 
     def _fill_row(self, row: int, entry: PlanEntry) -> None:
