@@ -218,8 +218,10 @@ def test_the_window_fits_1024_by_640_with_names_readable(qtbot, window):
 
 
 def test_columns_beside_the_name_can_be_hidden_from_the_header(qtbot, window):
+    window.resize(1440, 900)  # wide enough for every column (a narrow tree's give way on their own)
     open_demo(qtbot, window)
     header = window.tree_panel.view.header()
+    assert not window.tree_panel.view.isColumnHidden(BYTES)
 
     def untick_bytes() -> None:
         menu = next(m for m in header.findChildren(QMenu) if m.isVisible())
@@ -229,6 +231,33 @@ def test_columns_beside_the_name_can_be_hidden_from_the_header(qtbot, window):
     QTimer.singleShot(100, untick_bytes)
     header.customContextMenuRequested.emit(QPoint(5, 5))
     assert window.tree_panel.view.isColumnHidden(BYTES)
+
+
+def test_a_narrow_trees_columns_give_way_whole_and_the_users_choice_stands(qtbot, window):
+    from ckpt_gui.app.widgets.tree_panel import COLUMN_LIMITS
+
+    window.resize(720, 540)  # 90% of an 800x600 screen: the tree has ~300 px
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    view, header = panel.view, panel.view.header()
+    qtbot.wait(100)
+    hidden = [c for c in (ELEMENTS, BYTES) if view.isColumnHidden(c)]
+    assert hidden  # rather than every column cut ("float…", "35.5 …")
+    for column, most in COLUMN_LIMITS.items():
+        if not view.isColumnHidden(column):
+            needed = min(max(view.sizeHintForColumn(column), header.sectionSizeHint(column)), most)
+            assert view.columnWidth(column) >= needed, (column, view.columnWidth(column), needed)
+
+    def tick(name: str) -> None:
+        menu = next(m for m in header.findChildren(QMenu) if m.isVisible())
+        next(a for a in menu.actions() if a.text() == name).trigger()
+        menu.close()
+
+    name = str(panel.model.headerData(hidden[0], Qt.Orientation.Horizontal))
+    QTimer.singleShot(100, lambda: tick(name))
+    header.customContextMenuRequested.emit(QPoint(5, 5))
+    panel.fit_columns()  # a later fit (a resize, an expansion) leaves the user's column shown
+    assert not view.isColumnHidden(hidden[0])
 
 
 # -- dark themes --------------------------------------------------------------------------------

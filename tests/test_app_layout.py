@@ -267,3 +267,60 @@ def test_one_long_name_does_not_cut_every_rows_dtype_and_shape_at_1024x640(qtbot
         index = view.indexBelow(index)
     whole = sum(width <= view.columnWidth(0) for width in widths)
     assert whole >= 0.9 * len(widths) - 1, (whole, len(widths))
+
+
+# -- tables on a large screen: short columns whole, the long text column the rest -------------------
+
+LARGE = (1920, 1080)
+
+
+def _whole(view, column: int, texts: list[str]) -> list[str]:
+    """The texts of ``column`` its width cuts (the style's margins on both sides)."""
+    margin = 2 * (view.style().pixelMetric(view.style().PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+    metrics = view.fontMetrics()
+    return [text for text in texts if metrics.horizontalAdvance(text) + margin > view.columnWidth(column)]
+
+
+def test_the_doctors_table_shows_status_variable_and_shapes_whole_at_1920(qtbot, window):
+    # Its Variable column stopped at 260 px ("model/_functional/...ions/4/moving_mean")
+    # while the suggestion beside it took the rest of 1,100 px.
+    window.resize(*LARGE)
+    open_demo(qtbot, window)
+    _show_report(qtbot, window)
+    problems = window.report_panel.problems
+    qtbot.wait(100)  # refitted once the panel has its width
+    rows = [problems.topLevelItem(i) for i in range(problems.topLevelItemCount())]
+    for column in (0, 1, 2):
+        assert not _whole(problems, column, [row.text(column) for row in rows]), column
+    last = problems.columnWidth(3)
+    assert last >= 0.3 * problems.viewport().width() - 1  # the suggestions keep a third to be read in
+
+
+def test_the_repair_dialog_shows_keys_targets_and_whole_reasons_when_wide(qtbot):
+    from PySide6.QtCore import QRect, Qt
+
+    from ckpt_gui.app.widgets.repair_panel import REASON, SOURCE, TARGET, RepairDialog
+    from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
+
+    conflict = "shape conflict: the checkpoint has [3, 3, 8, 16], the model [3, 3, 8, 32]; copy-overlap would copy "
+    entries = tuple(
+        PlanEntry(f"optimizer/_trainable_variables/{i}/.ATTRIBUTES/VARIABLE_VALUE", Action.KEEP_INITIAL,
+                  f"model/_functional/_operations/{i}/moving_variance", conflict + "the overlapping block",
+                  (3, 3, 8, 16), (3, 3, 8, 32), "float32", "float32")
+        for i in range(12)
+    )  # fmt: skip
+    dialog = RepairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show_plan(RepairPlan("/src/ckpt", "/m.py", "object", entries, ()))
+    dialog.show()
+    dialog.resize(1700, 600)  # a large screen's dialog (it grows to 90% of the screen's width)
+    qtbot.wait(150)
+    table = dialog.table
+    for column in (SOURCE, TARGET):
+        assert not _whole(table, column, [table.item(r, column).text() for r in range(table.rowCount())]), column
+    # Each reason whole, wrapped in the last column's width as its row's height allows.
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        room = QRect(0, 0, table.columnWidth(REASON) - 8, 10_000)
+        needed = metrics.boundingRect(room, int(Qt.TextFlag.TextWordWrap), table.item(row, REASON).text()).height()
+        assert table.rowHeight(row) >= needed, (row, table.rowHeight(row), needed)

@@ -43,7 +43,7 @@ from ckpt_gui.app.window import MainWindow
 
 app = QApplication(sys.argv[:1])
 win = MainWindow(scan_on_open=False)
-win.resize(1024, 640)
+win.resize(int(os.environ.get("DRIVER_WIDTH", "1024")), 640)
 win.move(0, 0)
 diagnosed = []
 win.doctor.diagnose = diagnosed.append
@@ -54,6 +54,25 @@ state_path = sys.argv[2]
 def centre(widget, rect):
     point = widget.mapToGlobal(rect.center())
     return [point.x(), point.y()]
+
+def columns():
+    # The tree's columns beside the name: hidden, or their width and what their
+    # contents and header ask (up to the panel's limit).
+    from ckpt_gui.app.widgets.tree_panel import COLUMN_LIMITS
+    view = win.tree_panel.view
+    header = view.header()
+    return {str(c): None if view.isColumnHidden(c) else
+            [view.columnWidth(c), min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most)]
+            for c, most in COLUMN_LIMITS.items()}
+
+def text_room(combo):
+    # The room a combo box's field has for its text, and what its text needs.
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    return [field.width(), combo.fontMetrics().horizontalAdvance(combo.currentText())]
 
 def dump():
     picker = win.picker
@@ -68,6 +87,9 @@ def dump():
                 if view.isVisible() else [],
         "menu": {a.text(): centre(popup, popup.actionGeometry(a)) for a in popup.actions()}
                 if isinstance(popup, QMenu) else {},
+        "columns": columns(), "window_lightness": win.palette().window().color().lightness(),
+        "filters": {"dtype": text_room(win.tree_panel.dtype_box), "picker": text_room(win.picker),
+                    "nan": [win.tree_panel.nan_box.width(), win.tree_panel.nan_box.sizeHint().width()]},
     }
     with open(state_path + ".tmp", "w") as f:
         json.dump(state, f)
@@ -257,3 +279,31 @@ def test_the_pickers_context_menu_compares_with_the_checkpoint_clicked(app):
     state = app.wait_for(lambda s: s["b"] is not None and not s["busy"], "the comparison")
     assert state["title"] == "demo/ckpt-100 vs demo/ckpt-300 - ckpt-gui"  # the older is A (before)
     assert state["a"].endswith("ckpt-100") and state["b"].endswith("ckpt-300")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_trees_columns_beside_the_name_are_whole_or_give_way_at_1024(display, tmp_path, monkeypatch, theme):
+    # In a real window at 1024x640 (fonts as the desktop has them, a GTK dark theme's
+    # larger ones too) every column beside the name was cut: "float...", "32 variab...",
+    # "35.5 ...". A column now shows its contents whole or gives way (Elements first).
+    monkeypatch.setenv("DRIVER_WIDTH", "921")  # the window the app opens on a 1024x640 screen: 90% of it
+    if theme == "dark":
+        monkeypatch.setenv("QT_QPA_PLATFORMTHEME", "gtk3")
+        monkeypatch.setenv("GTK_THEME", "Adwaita:dark")
+    started = App(display, tmp_path, demo_path())
+    try:
+        state = started.wait_for(lambda s: s["title"].startswith("ckpt-300") and not s["busy"], "the demo to open")
+        time.sleep(0.5)  # the columns are fitted once the rows are laid out
+        state = started.wait_for(lambda s: "columns" in s, "the tree's columns")
+        started.screenshot(f"tree-{theme}")
+        if theme == "dark" and state["window_lightness"] > 128:
+            pytest.skip("Qt's GTK platform theme (libqgtk3, GTK 3's Adwaita:dark) did not give a dark palette here")
+        shown = {column: width for column, width in state["columns"].items() if width is not None}
+        assert len(shown) >= 2, state["columns"]  # dtype and shape stay
+        cut = {column: width for column, width in shown.items() if width[0] < width[1]}
+        assert not cut, (theme, state["columns"])
+        # The filter row's dtype list and NaN/Inf box keep their text, the filter field gives
+        # way; the picker keeps its entry, the path beside it gives way (cut in the middle).
+        assert all(width >= wanted for width, wanted in state["filters"].values()), state["filters"]
+    finally:
+        started.close()

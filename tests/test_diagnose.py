@@ -270,7 +270,7 @@ def test_a_script_whose_import_fails_names_the_interpreter_and_the_ways_out(tmp_
     assert code == 2 and error["type"] == "ModuleNotFoundError"  # the exception's own class, as before
     message = error["message"]
     assert message.startswith("No module named 'mypackage_of_the_user'")
-    assert f"ran in {report['python']}" in message and "'mypackage_of_the_user'" in message
+    assert f"in {report['python']}:" in message and "make 'mypackage_of_the_user' importable" in message
     assert "--python" in message and "Python interpreter" in message  # another interpreter, CLI and app
     assert "PYTHONPATH" in message and str(path.parent) in message  # or make the package importable
 

@@ -689,3 +689,11 @@ def test_a_group_of_optimizer_slots_shows_their_elements(qtbot, window, checkpoi
     for group in slots_only:
         elements = sum(int(np.prod(shapes[leaf.variable.key])) for leaf in group.leaves())
         assert elements > 0 and model.index_of(group, ELEMENTS).data() == format_count(elements), group.path
+    panel = window.tree_panel  # under a filter: the slots it shows
+    panel.search.setText("kernel")
+    panel.apply_filter()
+    shown = [g for g in slots_only if model.is_shown(g)]
+    assert shown
+    for group in shown:
+        elements = sum(int(np.prod(shapes[leaf.variable.key])) for leaf in group.leaves() if model.is_shown(leaf))
+        assert elements > 0 and model.index_of(group, ELEMENTS).data() == format_count(elements), group.path

@@ -41,6 +41,7 @@ from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+from ckpt_gui.app.widgets.layouts import ElidedLabel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Checkpoint")
         toolbar.setMovable(False)
         toolbar.setObjectName("checkpoint-toolbar")
-        self.path_label = QLabel("No checkpoint")
+        self.path_label = ElidedLabel("No checkpoint")  # gives way to the picker beside it
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         toolbar.addWidget(QLabel(" Checkpoint: "))
         toolbar.addWidget(self.picker)

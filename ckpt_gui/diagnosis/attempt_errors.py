@@ -60,10 +60,8 @@ def script_import_hint(kind: str, message: str, python: str, script: str) -> str
     what = f"'{found.group(1).partition('.')[0]}'" if found else "what the script imports"
     folder = os.path.dirname(os.path.abspath(script))
     return (
-        f"{message} (the script ran in {python}, which cannot import {what}: choose the Python of the "
-        "environment the model trains in (Restore > Python interpreter in the app, --python on the command "
-        f"line), or make it importable: set PYTHONPATH before starting ckpt-gui, or put it in the script's "
-        f"folder, {folder}, which is on sys.path)"
+        f"{message} in {python}: pick the Python the model trains with (Restore > Python interpreter, "
+        f"--python), or make {what} importable (PYTHONPATH, or beside the script in {folder})"
     )
 
 

@@ -228,7 +228,20 @@ def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int) -> tup
     """A group's row under a filter: what it shows, of how many."""
     name = _texts(node)[0]
     shown = f"{count} of {node.variable_count}" if node.variable_count else _count_text(node)
-    return (name, "", shown, format_count(params) if params else "", format_bytes(nbytes))
+    elements = format_count(params) if params else _shown_slot_elements(node)
+    return (name, "", shown, elements, format_bytes(nbytes))
+
+
+def _shown_slot_elements(node: TreeNode) -> str:
+    """What a group of nothing but optimizer slots shows of them under a filter (as
+    ``_elements_text`` without one); blank when that is nothing."""
+    total, stack = 0, list(node.shown)
+    while stack:
+        below = stack.pop()
+        if below.kind == SLOT and below.variable.dtype.is_numeric:
+            total += below.variable.num_elements
+        stack.extend(below.shown)
+    return format_count(total) if total else ""
 
 
 def _totals_text(count: int, params: int, nbytes: int) -> str:

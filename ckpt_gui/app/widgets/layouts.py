@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QMenu, QStyledItemDelegate, QTreeView, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QMenu,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QTreeView,
+    QWidget,
+)
 
 
 def clear_layout(layout: QLayout) -> None:
@@ -64,6 +73,27 @@ def fit_columns(
         view.setColumnWidth(column, width)
 
 
+def columns_giving_way(view: QTreeView, limits: dict[int, int], order: tuple[int, ...]) -> list[int]:
+    """The columns of ``order`` (the least needed first) to hide so that the others,
+    beside the name (what nine names in ten need, up to ``NAME_SHARE``), show their
+    contents whole: a narrow tree (1024 px, the doctor's Restore column shown) had
+    every column cut ("float…", "35.5 …", "32 variab…"), which tells nothing; the
+    Details tab has what a hidden column showed."""
+    header = view.header()
+    header.setResizeContentsPrecision(FIT_ROWS)
+    viewport = view.viewport().width()
+    name = min(_usual_width(view, view.treePosition()), int(viewport * NAME_SHARE))
+    wanted = {c: min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most) for c, most in limits.items()}
+    hidden: list[int] = []
+    for column in order:
+        if name + sum(wanted.values()) <= viewport:
+            break
+        if column in wanted:
+            del wanted[column]
+            hidden.append(column)
+    return hidden
+
+
 def _names_first_widths(
     view: QTreeView, limits: dict[int, int], widths: dict[int, int], spare_outliers: bool
 ) -> dict[int, int]:
@@ -105,6 +135,54 @@ def _usual_width(view: QTreeView, column: int) -> int:
     return widths[(len(widths) - 1) * 9 // 10]
 
 
+LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width
+
+
+def fit_beside_last(view, least_share: float = LAST_SHARE, keep: tuple[int, ...] = ()) -> None:
+    """A table whose last column (long text: a suggestion, a reason) stretches: every
+    other column gets what its contents need when together they leave the last one
+    ``least_share`` of the width; else the ``keep`` columns (short ones that must read
+    whole: a status, shapes) keep theirs and the others give way, the widest first, to
+    an equal share (``share_widths``). A QTreeView or a QTableView."""
+    header = view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
+    header.setResizeContentsPrecision(FIT_ROWS)
+    columns = [c for c in range(header.count() - 1) if not view.isColumnHidden(c)]
+    wanted = {}
+    for column in columns:
+        view.resizeColumnToContents(column)
+        wanted[column] = view.columnWidth(column)
+    least = header.minimumSectionSize()
+    room = view.viewport().width() - max(int(view.viewport().width() * least_share), least)
+    room -= sum(wanted[c] for c in columns if c in keep)
+    others = [c for c in columns if c not in keep]
+    shares = share_widths([wanted[c] for c in others], room, least)
+    for column, width in zip(others, shares, strict=True):
+        view.setColumnWidth(column, width)
+
+
+def share_widths(wanted: list[int], room: int, least: int) -> list[int]:
+    """``wanted`` widths fitted into ``room``: all of them when they fit; else each
+    at most one cap, the largest that fits (water-filling), none below ``least``."""
+    if sum(wanted) <= room:
+        return list(wanted)
+    left, count, cap = room, len(wanted), 0
+    for width in sorted(wanted):
+        if width * count > left:
+            cap = left // count
+            break
+        left, count = left - width, count - 1
+    return [max(least, min(width, cap)) for width in wanted]
+
+
+def refit_on_resize(view, fit: Callable[[], None]) -> QTimer:
+    """Call ``fit`` shortly after the view changes width (a window resized, a splitter
+    dragged): once per resize, not per pixel."""
+    timer = QTimer(view, singleShot=True, interval=50)
+    timer.timeout.connect(fit)
+    _Resized(view.viewport(), timer)
+    return timer
+
+
 class _Resized(QObject):
     """Starts a timer whenever the watched widget changes width."""
 
@@ -119,8 +197,9 @@ class _Resized(QObject):
         return False
 
 
-def column_menu(view: QTreeView, optional: list[int]) -> None:
-    """A right click on the header offers to hide or show the ``optional`` columns."""
+def column_menu(view: QTreeView, optional: list[int], chosen: Callable[[int, bool], None] | None = None) -> None:
+    """A right click on the header offers to hide or show the ``optional`` columns;
+    ``chosen(column, shown)`` hears of the user's choice."""
     header = view.header()
     header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
@@ -132,6 +211,8 @@ def column_menu(view: QTreeView, optional: list[int]) -> None:
             action.setCheckable(True)
             action.setChecked(not view.isColumnHidden(column))
             action.toggled.connect(lambda on, c=column: view.setColumnHidden(c, not on))
+            if chosen is not None:
+                action.toggled.connect(lambda on, c=column: chosen(c, on))
         menu.exec(header.mapToGlobal(position))
 
     header.customContextMenuRequested.connect(show_menu)
@@ -212,6 +293,43 @@ class FlowLayout(QLayout):
             x += size.width() + self.spacing()
             row_height = max(row_height, size.height())
         return y + row_height - rect.y()
+
+
+ELIDED_LEAST = 40  # px: an ElidedLabel's own wish; it gets what its neighbours leave
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives way: it takes the room left beside its neighbours
+    and cuts its text in the middle to fit, the whole text in its tooltip (the
+    checkpoint's path beside the picker, which had cut the picker's entry at 1024 px)."""
+
+    def __init__(self, text: str = "", parent=None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self.setToolTip(text.strip())
+        self._elide()
+
+    def text(self) -> str:  # the whole text (what is painted may be cut; Qt paints its own copy)
+        return self._full
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name): any width will do, it takes what is left
+        return QSize(ELIDED_LEAST, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.sizeHint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
+        super().setText(shown)
 
 
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:

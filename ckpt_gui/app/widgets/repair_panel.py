@@ -24,10 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.layouts import fit_beside_last, refit_on_resize
 from ckpt_gui.repair.notes import value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
 COLUMNS = ["Accept", "Source key", "Action", "Target", "Reason"]
+REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
+SCREEN_SHARE = 0.9  # the dialog grows to this share of the screen's width at most
 ACCEPT, SOURCE, ACTION, TARGET, REASON = range(len(COLUMNS))
 CONFLICT_CHOICES = (Action.KEEP_INITIAL, Action.COPY_OVERLAP)  # never a silent reshape: the user picks
 REJECTED = "rejected by the user"
@@ -55,6 +58,7 @@ class RepairDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.itemChanged.connect(lambda _item: self._count())
+        refit_on_resize(self.table, self._fit_columns)
         self.phase = QLabel()
         theme.mute(self.phase)
         self.progress = QProgressBar()
@@ -106,12 +110,24 @@ class RepairDialog(QDialog):
         for row, entry in enumerate(plan.entries):
             self._fill_row(row, entry)
         self.table.blockSignals(False)
-        self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(SOURCE, min(self.table.columnWidth(SOURCE), 360))
-        self.table.setColumnWidth(TARGET, min(max(self.table.columnWidth(TARGET), 160), 260))
-        self.table.resizeRowsToContents()  # each reason whole (wrapped in the last column)
+        self._grow_to_fit()
+        self._fit_columns()
         self.table.setCurrentCell(-1, -1)
         self._count()
+
+    def _grow_to_fit(self) -> None:
+        """Wider, up to SCREEN_SHARE of the screen, when keys and targets want more room
+        than the dialog has (a large screen left them cut beside a cut reason)."""
+        wanted = sum(self.table.sizeHintForColumn(c) for c in range(len(COLUMNS) - 1)) + REASON_ROOM
+        wanted += self.width() - self.table.viewport().width()  # the dialog's margins and the scroll bar
+        screen = self.screen().availableGeometry().width() if self.screen() is not None else wanted
+        width = min(wanted, int(screen * SCREEN_SHARE))
+        if width > self.width():
+            self.resize(width, self.height())
+
+    def _fit_columns(self) -> None:
+        fit_beside_last(self.table, keep=(ACCEPT, ACTION))  # keys and targets give way first when narrow
+        self.table.resizeRowsToContents()  # each reason whole, wrapped in the last column
 
     def _fill_row(self, row: int, entry: PlanEntry) -> None:
         accept = QTableWidgetItem()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import status_style, theme
-from ckpt_gui.app.widgets.layouts import FlowLayout, fit_columns
+from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
@@ -39,8 +39,7 @@ from ckpt_gui.diagnosis.report import markdown
 # Status and variable to their contents within these widths; the shapes always
 # whole (a cut shape reads as another shape: "[1…28]"); the suggestion takes the
 # rest, and the pane under the table shows the selected problem in full.
-PROBLEM_COLUMN_LIMITS = {0: 120, 1: 260, 2: 10_000}
-VARIABLE_COLUMN = 1
+STATUS_COLUMN, VARIABLE_COLUMN, SHAPES_COLUMN = 0, 1, 2
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
 PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
@@ -115,6 +114,7 @@ class ReportPanel(QWidget):
         self.problems.setItemDelegate(_ElideDelegate(self.problems))
         self.problems.itemClicked.connect(self._item_clicked)
         self.problems.currentItemChanged.connect(lambda item, _previous: self._show_detail(item))
+        refit_on_resize(self.problems, self._fit_problems)
         # The selected problem in full, wrapped: status, both shapes, every suggestion.
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -275,9 +275,15 @@ class ReportPanel(QWidget):
             self.problems.addTopLevelItem(item)
         self._show_panes()
         if findings:
-            fit_columns(self.problems, PROBLEM_COLUMN_LIMITS, names_first=False)
+            self._fit_problems()
             self.problems.setCurrentItem(self.problems.topLevelItem(0))
         self._show_detail(self.problems.currentItem())
+
+    def _fit_problems(self) -> None:
+        """Status, variable and shapes whole where the width allows, the suggestion the
+        rest; a narrow table's suggestion gives way first (the pane under the table has
+        it whole), then the variable (cut in the middle), never the status or shapes."""
+        fit_beside_last(self.problems, least_share=0.0, keep=(STATUS_COLUMN, SHAPES_COLUMN))
 
     def _show_panes(self) -> None:
         """Notes when there are some, table and detail when there are problems; the

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
-from ckpt_gui.app.widgets.layouts import column_menu, fit_columns, names_first, refit_on_expand
+from ckpt_gui.app.widgets.layouts import column_menu, columns_giving_way, fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, TreeNode, VariableTree, default_open, variable_filter
 
@@ -35,6 +35,7 @@ DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
 # The columns beside the name take what their contents need, up to these widths, so
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
 COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
+GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narrow to show its columns whole
 
 
 class TreePanel(QWidget):
@@ -53,6 +54,9 @@ class TreePanel(QWidget):
         self.search.setClearButtonEnabled(True)
         self.dtype_box = QComboBox()
         self.dtype_box.setToolTip("Show only variables of one dtype")
+        # Its width follows its items (filled when a checkpoint opens): measured once, at the
+        # first show, while empty, it cut "All dtypes" to "All dtype" at 1024 px.
+        self.dtype_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.nan_box = QCheckBox("NaN/Inf only")
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
@@ -88,6 +92,8 @@ class TreePanel(QWidget):
         for column in COLUMN_LIMITS:
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.view.setColumnHidden(RESTORE, True)  # until a restore diagnosis ran
+        self._gave_way: list[int] = []  # columns hidden while the tree is too narrow for them (fit_columns)
+        self._kept: set[int] = set()  # columns the user chose to show (the header's menu): they never give way
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -129,7 +135,7 @@ class TreePanel(QWidget):
                        self.search.textChanged):  # fmt: skip
             signal.connect(self._count_change)
         refit_on_expand(self.view, self.fit_columns)
-        column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES])
+        column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES], self._column_chosen)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_menu)
         copy = QAction("Copy key", self.view, shortcut=QKeySequence.StandardKey.Copy)  # not the display name
@@ -309,8 +315,24 @@ class TreePanel(QWidget):
     def fit_columns(self) -> None:
         """Columns beside the name to their contents (on a new tree or report, not on
         every keystroke: the filter must stay fast on large trees)."""
+        for column in self._gave_way:  # measured again at the width the tree has now
+            self.view.setColumnHidden(column, False)
         limits = {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)}
+        self._gave_way = columns_giving_way(self.view, limits, tuple(c for c in GIVE_WAY if c not in self._kept))
+        for column in self._gave_way:  # a user's own choice (the header's menu) is left as it is
+            self.view.setColumnHidden(column, True)
+            del limits[column]
         fit_columns(self.view, limits, spare_outliers=True)
+
+    def _column_chosen(self, column: int, shown: bool) -> None:
+        """The user's choice in the header's menu stands: a column shown stays, a column
+        hidden is theirs to bring back."""
+        if column in self._gave_way:
+            self._gave_way.remove(column)
+        if shown:
+            self._kept.add(column)
+        else:
+            self._kept.discard(column)
 
     # -- filtering ----------------------------------------------------------------------
 
