@@ -48,6 +48,7 @@ class CompareController(Controller):
         self.ckpt: Checkpoint | None = None  # the checkpoint shown, A of "compare with..."
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
         self.dialog: CompareDialog | None = None  # the last "Compare with..." dialog
+        self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
         self._refresh = QTimer(self, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._show_progress)
 
@@ -76,6 +77,29 @@ class CompareController(Controller):
             self.banner.show_message("This is the oldest checkpoint of the folder: nothing before it.", "info")
             return
         self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
+
+    def variable_partner(self) -> str | None:
+        """What "Compare this variable" compares with: the checkpoint saved before the
+        one shown (the one after it for the oldest), None when it is alone in its folder."""
+        if self.ckpt is None:
+            return None
+        refs = list(self.ckpt.checkpoints)
+        if self.ckpt.ref not in refs or len(refs) < 2:
+            return None
+        position = refs.index(self.ckpt.ref)
+        return refs[position - 1 if position > 0 else 1].name
+
+    def compare_variable(self, key: str) -> None:
+        """Compare the checkpoint shown with :meth:`variable_partner` (the older as A,
+        before) and select the pair of variable ``key`` once shown."""
+        if self.ckpt is None or self.variable_partner() is None:
+            return
+        refs = list(self.ckpt.checkpoints)
+        self._wanted_key = key
+        if refs.index(self.ckpt.ref) > 0:
+            self.compare_with_previous()
+        else:
+            self.compare(self.ckpt, self.ckpt.sibling(refs[1]))
 
     def compare_in_folder(self, ref) -> None:
         """The checkpoint shown and another of its folder (the picker's "Compare with
@@ -137,6 +161,10 @@ class CompareController(Controller):
         panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
+        wanted, self._wanted_key = self._wanted_key, None
+        chosen = next((p for p in diff.pairs if wanted in (p.a and p.a.key, p.b and p.b.key)), None) if wanted else None
+        if chosen is not None:
+            trees.select_pair(chosen)
 
         def compare_everything(context: JobContext):
             context.progress(0, total)
@@ -172,6 +200,7 @@ class CompareController(Controller):
             self.trees, self.pair_panel = self._make_views()
             self.trees.pair_selected.connect(self._on_pair_selected)
             self.trees.group_selected.connect(self._on_group_selected)
+            self.trees.said.connect(self.status.emit)
         return self.trees, self.pair_panel
 
     # -- progress and the selected pair -----------------------------------------------------------

@@ -1,0 +1,92 @@
+"""Behaviour a new user's review in a real X11 window found wrong (issue 11): the
+comparison's keyboard and menus, labels and messages that follow the situation, Down
+from the filter. Offscreen; checked in a real window (Xvfb + openbox) too."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from ckpt_gui.app.row_menu import pair_menu
+from ckpt_gui.resources import demo_path
+from tests.test_app_desktop import WAIT_MS, open_demo
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture()
+def compared(qtbot, window):
+    """The demo's latest checkpoint compared with its first."""
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    return window
+
+
+def _renamed_or_first_pair(trees):
+    pairs = trees.model.tree.diff.pairs
+    return next((p for p in pairs if p.a is not None and p.b is not None and "bias" in p.path), pairs[0])
+
+
+def test_ctrl_f_in_a_comparison_focuses_its_filter(qtbot, compared):
+    """Review: Ctrl+F typed into the hidden browse filter while a comparison was shown."""
+    trees = compared.compare_trees
+    compared.activateWindow()
+    trees.view_a.setFocus()
+    qtbot.keyClick(trees.view_a, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: trees.search.hasFocus(), timeout=2000)
+    assert not compared.tree_panel.search.hasFocus()
+    qtbot.keyClicks(trees.search, "bias")
+    assert trees.search.text() == "bias" and compared.tree_panel.search.text() == ""
+
+
+@pytest.mark.parametrize("side", ["A", "B"])
+def test_ctrl_c_on_a_comparison_row_copies_its_key(qtbot, compared, side):
+    """Review: Ctrl+C copied the row's display name, not the key."""
+    trees = compared.compare_trees
+    pair = _renamed_or_first_pair(trees)
+    assert trees.select_pair(pair)
+    view = trees.view_a if side == "A" else trees.view_b
+    QGuiApplication.clipboard().clear()
+    compared.activateWindow()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    expected = (pair.a if side == "A" else pair.b).key
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == expected, timeout=2000)
+
+
+def test_a_comparison_rows_menu_copies_each_sides_key_and_the_paths(qtbot, compared):
+    trees = compared.compare_trees
+    assert trees.view_a.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    pair = _renamed_or_first_pair(trees)
+    said = []
+    menu = pair_menu(trees, pair, pair.path, said.append)
+    actions = {action.text(): action for action in menu.actions() if action.text()}
+    for text, expected in (("Copy A key", pair.a.key), ("Copy B key", pair.b.key)):
+        actions[text].trigger()
+        assert QGuiApplication.clipboard().text() == expected
+    path_action = actions.get("Copy path") or actions["Copy paths"]
+    path_action.trigger()
+    assert pair.a.display_path in QGuiApplication.clipboard().text().splitlines()
+    assert said and all(text.startswith("Copied ") for text in said)
+
+
+def test_compare_this_variable_compares_it_with_the_previous_checkpoint(qtbot, window):
+    """The browse tree's row menu: "Compare this variable" compares the checkpoint
+    shown with the one saved before it and selects that variable's pair."""
+    open_demo(qtbot, window)
+    tree = window.tree_panel.tree
+    node = next(n for n in tree.by_key.values() if "bias" in n.path and not n.variable.is_object_graph)
+    menu = window.browse.row_menu(node)
+    action = next(a for a in menu.actions() if a.text().startswith("Compare this variable"))
+    refs = list(window.browse.ckpt.checkpoints)
+    previous = refs[refs.index(window.browse.ckpt.ref) - 1]
+    assert action.isEnabled() and action.text().endswith(previous.name)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        action.trigger()
+    pair = window.compare_trees.selected_pair()
+    assert pair is not None and node.variable.key in (pair.a.key, pair.b.key)
+    assert os.path.basename(window.compare.diff.a.prefix) == previous.name
