@@ -5,12 +5,15 @@ from the filter. Offscreen; checked in a real window (Xvfb + openbox) too."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
+from PySide6.QtWidgets import QDialog
 
 from ckpt_gui.app.row_menu import pair_menu
+from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, open_demo
 
@@ -90,3 +93,36 @@ def test_compare_this_variable_compares_it_with_the_previous_checkpoint(qtbot, w
     pair = window.compare_trees.selected_pair()
     assert pair is not None and node.variable.key in (pair.a.key, pair.b.key)
     assert os.path.basename(window.compare.diff.a.prefix) == previous.name
+
+
+def _heading(label) -> str:
+    return QTextDocumentFragment.fromHtml(label.text()).toPlainText()
+
+
+def test_compare_with_the_dialogs_default_makes_the_older_a_before(qtbot, window, monkeypatch):
+    """Review: demo, Ctrl+K, Enter compared ckpt-300 (A, "before") with ckpt-200 (B, "after")."""
+    open_demo(qtbot, window)
+    shown = window.browse.ckpt
+    monkeypatch.setattr(CompareDialog, "exec", lambda _dialog: QDialog.DialogCode.Accepted)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.choose()
+    diff, trees = window.compare.diff, window.compare_trees
+    refs = [os.path.realpath(ref.prefix) for ref in shown.checkpoints]  # oldest first
+    a, b = os.path.realpath(diff.a.prefix), os.path.realpath(diff.b.prefix)
+    assert shown.prefix in (diff.a.prefix, diff.b.prefix) and refs.index(a) < refs.index(b)
+    assert _heading(trees.heading_a) == f"A (before): demo/{os.path.basename(a)}"
+    assert _heading(trees.heading_b) == f"B (after): demo/{os.path.basename(b)}"
+
+
+def test_checkpoints_of_two_folders_are_not_called_before_and_after(qtbot, window, tmp_path):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    for name in os.listdir(demo_path()):
+        if name.startswith("ckpt-100."):
+            shutil.copy(os.path.join(demo_path(), name), other / name)
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(other / "ckpt-100"))
+    trees = window.compare_trees
+    assert _heading(trees.heading_a).startswith("A: demo/") and _heading(trees.heading_b) == "B: elsewhere/ckpt-100"
+

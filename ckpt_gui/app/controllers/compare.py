@@ -65,7 +65,12 @@ class CompareController(Controller):
             return
         self.dialog = CompareDialog(self.ckpt.prefix, self.ckpt.location.directory, locate, self.dialog_parent)
         if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.chosen():
-            self.compare_with(self.dialog.chosen())
+            chosen = self.dialog.chosen()
+            sibling = _folder_position(self.ckpt, chosen)
+            if sibling is not None:  # the older of the folder is A (before), as everywhere
+                self.compare_in_folder(self.ckpt.checkpoints[sibling])
+            else:
+                self.compare_with(chosen)
 
     def compare_with_previous(self) -> None:
         """A = the checkpoint saved before the one shown, B = the one shown."""
@@ -156,7 +161,7 @@ class CompareController(Controller):
         trees, panel = self._views()
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
-        trees.show_tree(tree, name_a, name_b)
+        trees.show_tree(tree, name_a, name_b, _roles(a, b))
         panel.path_of = trees.model.tree.path_of
         panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
@@ -275,6 +280,22 @@ class CompareController(Controller):
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
             label=f"Summing up {node.path}",
         )  # fmt: skip
+
+
+def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:
+    """Where ``prefix`` is among ``ckpt``'s folder's checkpoints (oldest first), if it is."""
+    real = os.path.realpath(prefix)
+    return next((i for i, ref in enumerate(ckpt.checkpoints) if os.path.realpath(ref.prefix) == real), None)
+
+
+def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
+    """What A and B are, for their headings: "before" and "after" when both are saves
+    of one folder (by its order, oldest first), nothing otherwise (two folders: which
+    came first is not known)."""
+    where_a, where_b = _folder_position(a, a.prefix), _folder_position(a, b.prefix)
+    if where_a is None or where_b is None or where_a == where_b:
+        return "", ""
+    return ("before", "after") if where_a < where_b else ("after", "before")
 
 
 def _ref_name(ckpt: Checkpoint) -> str:

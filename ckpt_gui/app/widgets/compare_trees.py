@@ -175,10 +175,12 @@ class CompareTrees(QWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def show_tree(self, tree: PairTree, name_a: str, name_b: str) -> None:
+    def show_tree(self, tree: PairTree, name_a: str, name_b: str, roles: tuple[str, str] = ("", "")) -> None:
+        """``roles``: what A and B are ("before", "after"), when known."""
         name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the labels rich text
-        self.heading_a.setText(f"<b>A</b> (before): {name_a}")
-        self.heading_b.setText(f"<b>B</b> (after): {name_b}")
+        role_a, role_b = (f" ({role})" if role else "" for role in roles)
+        self.heading_a.setText(f"<b>A</b>{role_a}: {name_a}")
+        self.heading_b.setText(f"<b>B</b>{role_b}: {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._remembered = None
         self.model.set_tree(tree)
