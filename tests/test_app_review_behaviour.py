@@ -12,10 +12,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
 from PySide6.QtWidgets import QDialog
 
+from ckpt_gui.app.controllers.doctor import DoctorController
 from ckpt_gui.app.row_menu import pair_menu
+from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+from ckpt_gui.app.widgets.report_panel import ReportPanel
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_ux import open_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -125,4 +132,88 @@ def test_checkpoints_of_two_folders_are_not_called_before_and_after(qtbot, windo
         window.compare.compare_with(str(other / "ckpt-100"))
     trees = window.compare_trees
     assert _heading(trees.heading_a).startswith("A: demo/") and _heading(trees.heading_b) == "B: elsewhere/ckpt-100"
+
+
+# -- messages that follow the situation ---------------------------------------------------------
+
+
+def _report_for(ckpt, script: str) -> RestoreReport:
+    """A report as the doctor makes it for ``ckpt`` (one model-only variable): what
+    the controller keeps or drops as checkpoints come and go; no attempt is run."""
+    finding = RestoreFinding(RestoreStatus.MISSING, "x", None, None, None, None, None, optimizer=False)
+    return RestoreReport(
+        ckpt.prefix, script, False, None, {RestoreStatus.MISSING: 1}, (finding,), (), TensorFlowVerdict(),
+        "python3", "2.x", 0.1,
+    )  # fmt: skip
+
+
+def _doctor_with_report(host, tmp_path, ckpt):
+    panel = ReportPanel()
+    doctor = DoctorController(Banner(), panel, host)
+    script = tmp_path / "model.py"
+    script.write_text("model = None\n")
+    doctor.set_checkpoint(ckpt)
+    doctor._watch(str(script))
+    doctor.script_folder = os.path.realpath(os.path.dirname(ckpt.prefix))
+    doctor.report = _report_for(ckpt, str(script))
+    return doctor, panel
+
+
+def test_back_to_the_checkpoint_of_the_last_report_shows_it_again(qtbot, host, tmp_path):
+    """Review (rv-31): doctor on ckpt-300, picker to ckpt-200 and back: the panel said
+    'The last report was for ckpt-300: Re-run to try this checkpoint.' on ckpt-300."""
+    ckpt = Checkpoint.open(demo_path())
+    doctor, panel = _doctor_with_report(host, tmp_path, ckpt)
+    report = doctor.report
+    other = ckpt.sibling(next(r for r in ckpt.checkpoints if r != ckpt.ref))
+    doctor.set_checkpoint(other)
+    assert doctor.report is None and f"The last report was for {ckpt.ref.name}: Re-run" in panel.headline.text()
+    seen = []
+    doctor.statuses_changed.connect(seen.append)
+    doctor.set_checkpoint(Checkpoint.open(ckpt.prefix))
+    assert doctor.report is report and seen == [report.variables]
+    assert "last report was" not in panel.headline.text() and doctor.script == report.script
+
+
+def test_the_same_folder_by_another_path_is_not_another_folder(qtbot, host, tmp_path):
+    """Review (rv-66): doctor on seed5, another folder opened, seed5 again: 'The last
+    report was for ckpt-1, in another folder' though it was the same folder."""
+    folder = tmp_path / "seed"
+    shutil.copytree(demo_path(), folder)
+    (tmp_path / "link").symlink_to(folder)
+    ckpt = Checkpoint.open(folder / "ckpt-300")
+    doctor, panel = _doctor_with_report(host, tmp_path, ckpt)
+    report = doctor.report
+    doctor.set_checkpoint(Checkpoint.open(os.path.join(demo_path(), "ckpt-100")))  # another folder
+    assert "in another folder" in panel.headline.text()
+    doctor.set_checkpoint(Checkpoint.open(tmp_path / "link" / "ckpt-200"))  # the same folder through a link
+    assert "in another folder" not in panel.headline.text() and "Re-run" in panel.headline.text()
+    assert doctor.script == report.script  # the folder's script again: Re-run runs it
+    doctor.set_checkpoint(Checkpoint.open(tmp_path / "link" / "ckpt-300"))
+    assert doctor.report is report
+
+
+def test_the_nan_tip_goes_once_nan_only_is_ticked(qtbot, window, checkpoints):
+    """Review (rv-104): "tick 'NaN/Inf only' to list them" stayed after it was ticked."""
+    open_path(qtbot, window, checkpoints / "large")  # one variable with a few NaN
+    window.browse.start_scan()
+    panel = window.tree_panel
+    qtbot.waitUntil(lambda: panel.nan_box.isEnabled() and window.banner.isVisible(), timeout=WAIT_MS)
+    assert window.banner.text.endswith("to list them.") and "1 variable holds NaN or Inf" in window.banner.text
+    panel.nan_box.setChecked(True)
+    assert not window.banner.isVisible()
+
+
+def test_closing_a_comparison_brings_back_the_reports_outcome(qtbot, window, tmp_path):
+    """Review (rv-23): after closing a comparison the status bar was empty, the report still shown."""
+    open_demo(qtbot, window)
+    doctor = window.doctor
+    doctor._adopt(_report_for(window.browse.ckpt, str(tmp_path / "model.py")))
+    outcome = window.statusBar().currentMessage()
+    assert outcome
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert window.statusBar().currentMessage().startswith("Compared")
+    window.compare.close()
+    assert window.statusBar().currentMessage() == outcome
 

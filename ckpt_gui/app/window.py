@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         browse.compare_partner = compare.variable_partner
         browse.compare_requested.connect(compare.compare_variable)
         compare.closed.connect(self._show_browsing)
+        compare.closed.connect(doctor.say_outcome)  # the report shown again: its outcome in the status bar
         compare.done.connect(self.compare_done)
 
     # -- what the workflows mean for the window ------------------------------------------------
