@@ -217,3 +217,36 @@ def test_closing_a_comparison_brings_back_the_reports_outcome(qtbot, window, tmp
     window.compare.close()
     assert window.statusBar().currentMessage() == outcome
 
+
+# -- the filter -------------------------------------------------------------------------------
+
+
+def test_down_from_the_filter_selects_the_first_match_not_a_group(qtbot, window):
+    """Review (rv-109): Ctrl+F, ``gamma``, Down selected the group ``model``."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    window.activateWindow()
+    panel.search.setFocus()
+    qtbot.keyClicks(panel.search, "gamma")
+    qtbot.keyClick(panel.search, Qt.Key.Key_Down)
+    qtbot.waitUntil(panel.view.hasFocus, timeout=2000)
+    node = panel.model.node(panel.view.currentIndex())
+    assert node.variable is not None and node.path.endswith("gamma")
+
+
+def test_a_groups_histogram_covers_what_the_filter_shows(qtbot, window):
+    """Review (rv-109): the group histogram showed all 12 variables while the filter showed 1."""
+    open_demo(qtbot, window)
+    panel, histogram = window.tree_panel, window.histogram
+    panel.search.setText("gamma")
+    panel.apply_filter()
+    group = next(node for node in panel.tree.root.shown if node.variable is None)
+    accept = panel.accept
+    shown = {leaf.variable.key for leaf in group.leaves() if leaf.variable is not None and accept(leaf)}
+    wanted = [v for v in group.model_variables() if v.key in shown and v.dtype.is_numeric]
+    assert 0 < len(wanted) < len(group.model_variables())
+    panel.select_node(group)
+    qtbot.waitUntil(lambda: "together" in window.details.stats_title.text(), timeout=WAIT_MS)
+    assert histogram.histogram.total == sum(v.num_elements for v in wanted)  # every value finite, in range
+    assert f"{len(wanted)} numeric variable" in window.details.stats_title.text()
+    assert "those the filter shows" in window.details.stats_title.text()

@@ -85,6 +85,7 @@ class BrowseController(Controller):
         self._early_facts = ""  # the status bar's count and size, while a key view is shown early
         self.large = LargeValues(self.runner, tensor, banner)
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
+        self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         self.scan = NanScan(self.runner, tree_panel, self.banner, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
