@@ -30,7 +30,7 @@ from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.export import export_npy
+from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import absolute
@@ -411,7 +411,7 @@ class BrowseController(Controller):
         node = self.current
         if self.ckpt is None or node is None or node.variable is None:
             return
-        name = node.variable.display_path.replace("/", "_") + ".npy"
+        name = export_name(node.variable.display_path)
         path = self.ask_save_path("Export tensor", name, "NumPy array (*.npy)", self.ckpt)
         if not path:
             return
