@@ -95,6 +95,10 @@ def test_compare_this_variable_compares_it_with_the_previous_checkpoint(qtbot, w
     refs = list(window.browse.ckpt.checkpoints)
     previous = refs[refs.index(window.browse.ckpt.ref) - 1]
     assert action.isEnabled() and action.text().endswith(previous.name)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):  # an earlier comparison, its filter left on
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    window.compare_trees.search.setText("no such variable")
+    window.compare.close()
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         action.trigger()
     pair = window.compare_trees.selected_pair()

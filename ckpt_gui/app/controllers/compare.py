@@ -168,7 +168,10 @@ class CompareController(Controller):
         self.opened.emit(name_a, name_b)
         wanted, self._wanted_key = self._wanted_key, None
         chosen = next((p for p in diff.pairs if wanted in (p.a and p.a.key, p.b and p.b.key)), None) if wanted else None
-        if chosen is not None:
+        if chosen is not None and not trees.select_pair(chosen):  # hidden by the last comparison's filter
+            for button in trees.summary.values():
+                button.setChecked(False)
+            trees.search.clear()
             trees.select_pair(chosen)
 
         def compare_everything(context: JobContext):
