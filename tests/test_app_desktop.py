@@ -374,7 +374,8 @@ def test_context_menu_copies_what_identifies_a_row(qtbot, window):
     node = tree.by_key[KERNEL]
     menu = window.browse.row_menu(node)
     assert [a.text() for a in menu.actions() if a.text()] == [
-        "Copy key", "Copy object path", "Copy TF name", "Copy value", "Export as .npy...", "Filter to this subtree",
+        "Copy key", "Copy object path", "Copy TF name", "Copy value", "Export as .npy...",
+        "Compare this variable with ckpt-200", "Filter to this subtree",
     ]  # fmt: skip
     _menu_action(menu, "Copy key").trigger()
     assert clipboard.text() == KERNEL

@@ -142,7 +142,7 @@ class CompareTrees(QWidget):
         """A row's context menu, and Ctrl+C copying its key (this side's), not its name."""
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(lambda position: self._on_menu(view, position))
-        action = QAction("Copy key", view, shortcut=QKeySequence.StandardKey.Copy)
+        action = QAction(f"Copy {side}'s key", view, shortcut=QKeySequence.StandardKey.Copy)  # listed once per side
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         action.triggered.connect(lambda: self.copy_key(side))
         view.addAction(action)
