@@ -135,17 +135,14 @@ class ScreenshotWhenIdle:
         if self.window.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
             self.timer.start()  # a result started a new job (e.g. a histogram after values)
             return
-        if self.window.browse.ckpt is None:  # PATH did not open: no picture of an error, exit 2 with it
-            said = self.window.banner.text or "cannot open it"
-            print(f"ckpt-gui: error: {said}", file=sys.stderr)
-            self.window.close()
-            self.app.exit(2)
-            return
         pixmap = self.window.grab()
         if not pixmap.save(self.path):
             print(f"ckpt-gui: error: {self.path}: cannot write the screenshot", file=sys.stderr)
             self.app.exit(2)
             return
         print(self.path)
+        failed = self.window.browse.ckpt is None  # PATH did not open: the picture of the error (bug reports), exit 2
+        if failed:
+            print(f"ckpt-gui: error: {self.window.banner.text or 'cannot open it'}", file=sys.stderr)
         self.window.close()
-        self.app.exit(0)
+        self.app.exit(2 if failed else 0)
