@@ -81,7 +81,7 @@ def _near_miss(word: str) -> str | None:
 
 
 _USAGE = """\
-usage: ckpt-gui [PATH] [--compare B] [--model SCRIPT] [--screenshot FILE.png]
+usage: ckpt-gui [PATH] [--compare B] [--model SCRIPT] [--screenshot FILE.png] [--size WxH]
                                        open the app (the bundled demo when no PATH)
        ckpt-gui inspect PATH [--json] [--stats]
        ckpt-gui export PATH KEY -o FILE.npy

@@ -108,6 +108,24 @@ def write_tf1(out: str) -> str:
             return tf.compat.v1.train.Saver().save(sess, prefix, global_step=1000)
 
 
+def write_tf1_partitioned(out: str) -> str:
+    """An Estimator-like graph: a DNN layer whose kernel is partitioned in 3 parts and a
+    bias in 1 (``dnn/hiddenlayer_0/kernel/part_0``...), saved by a Saver with its ``.meta``."""
+    prefix = os.path.join(out, "tf1_parts", "model.ckpt")
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 6], name="x")
+        with tf.compat.v1.variable_scope("dnn/hiddenlayer_0", partitioner=tf.compat.v1.fixed_size_partitioner(3)):
+            kernel = tf.compat.v1.get_variable("kernel", [6, 4])
+        with tf.compat.v1.variable_scope("dnn/hiddenlayer_0", partitioner=tf.compat.v1.fixed_size_partitioner(1)):
+            bias = tf.compat.v1.get_variable("bias", [4], initializer=tf.compat.v1.zeros_initializer())
+        tf.compat.v1.train.get_or_create_global_step()
+        tf.identity(tf.matmul(x, kernel) + bias, name="logits")
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            return tf.compat.v1.train.Saver().save(sess, prefix, global_step=10)
+
+
 def write_pbtxt(out: str, saved_model: str) -> str:
     """The module's SavedModel with its graph in text format (``saved_model.pbtxt``, as
     TensorFlow's loader also reads it), written by protobuf's text_format."""
@@ -184,6 +202,15 @@ def describe_meta_graph(graph) -> dict:
                     "shape": shape_of(node.attr["shape"].shape) if "shape" in node.attr else None,
                 }
             )
+    # The parts of partitioned variables: TensorFlow's VariableDef.save_slice_info_def.
+    partitions = {}
+    for name in sorted(graph.collection_def):
+        if ops.get_collection_proto_type(name) is not variable_pb2.VariableDef:
+            continue
+        for raw in graph.collection_def[name].bytes_list.value:
+            variable = variable_pb2.VariableDef.FromString(raw)
+            if variable.HasField("save_slice_info_def"):
+                partitions[variable.variable_name.rpartition(":")[0]] = variable.save_slice_info_def.full_name
     objects = []
     for node_id, obj in enumerate(graph.object_graph_def.nodes):
         if obj.WhichOneof("kind") == "variable":
@@ -214,6 +241,7 @@ def describe_meta_graph(graph) -> dict:
         "variable_nodes": nodes,
         "object_variables": objects,
         "collections": collections,
+        "partitions": partitions,
         "signature_text": cli_text.getvalue(),
     }
 
@@ -261,6 +289,12 @@ def main(out: str, listed: str) -> int:
         corpus = json.load(f)
     answer = {"written": written, "files": {}, "show_all": {}, "loaded": {}}
     answer["tf1_keys"] = [name for name, _shape in tf.train.list_variables(written["tf1"])]
+    parts = write_tf1_partitioned(out)
+    answer["tf1_parts"] = {
+        "path": parts,
+        "keys": [name for name, _shape in tf.train.list_variables(parts)],
+        "graph": describe_file(parts + ".meta"),
+    }
     pbtxt = write_pbtxt(out, written["module"])
     keys = [name for name, _shape in tf.train.list_variables(os.path.join(pbtxt, "variables", "variables"))]
     answer["pbtxt"] = {"path": pbtxt, "keys": keys}

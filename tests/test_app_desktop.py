@@ -159,8 +159,10 @@ def test_down_in_the_filter_moves_to_the_first_result(qtbot, window):
     qtbot.keyClick(panel.search, Qt.Key.Key_Down)
     view = panel.view
     qtbot.waitUntil(view.hasFocus, timeout=2000)
-    first = view.model().index(0, 0, view.rootIndex())
-    assert view.currentIndex() == first and panel.tree.match_count < panel.tree.variable_total
+    first = view.currentIndex()  # the first match, not the group above it (review rv-109)
+    node = panel.model.node(first)
+    assert node.variable is not None and "kernel" in node.search_text
+    assert panel.tree.match_count < panel.tree.variable_total
     qtbot.keyClick(view, Qt.Key.Key_Down)  # the tree has the keys now
     assert view.currentIndex() == view.indexBelow(first)
 
@@ -401,7 +403,8 @@ def test_context_menu_copies_what_identifies_a_row(qtbot, window):
     node = tree.by_key[KERNEL]
     menu = window.browse.row_menu(node)
     assert [a.text() for a in menu.actions() if a.text()] == [
-        "Copy key", "Copy object path", "Copy TF name", "Copy value", "Export as .npy...", "Filter to this subtree",
+        "Copy key", "Copy object path", "Copy TF name", "Copy value", "Export as .npy...",
+        "Compare this variable with ckpt-200", "Filter to this subtree",
     ]  # fmt: skip
     _menu_action(menu, "Copy key").trigger()
     assert clipboard.text() == KERNEL

@@ -156,7 +156,9 @@ def test_install_desktop_file_puts_entry_and_icon_in_the_users_data_folder(tmp_p
     assert result.returncode == 0, result.stderr
     entry = tmp_path / "share" / "applications" / f"{APP_ID}.desktop"
     icon = tmp_path / "share" / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
-    assert result.stdout.split() == [str(entry), str(icon)]
+    lines = result.stdout.splitlines()  # what it wrote where, said (review: it seemed to print nothing)
+    assert "application menu" in lines[0]
+    assert lines[1:] == [f"  desktop entry: {entry}", f"  icon:          {icon}"]
     assert icon.read_bytes() == Path(icon_path()).read_bytes()
     text = entry.read_text()
     assert f"Exec={sys.executable} -m ckpt_gui %f" in text.splitlines()

@@ -158,8 +158,9 @@ def test_two_older_saves_of_one_folder_compare(qtbot, window, checkpoints, tf, m
     monkeypatch.setattr(CompareDialog, "exec", pick_the_oldest)
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         window.compare.choose()
-    assert window.compare.diff.a.prefix == saved[1] and window.compare.diff.b.prefix == saved[0]
-    assert window.compare.diff.summary()["changed"] == _differing_keys(tf, saved[1], saved[0]) > 0
+    # The older of one folder is A (before), whichever is shown (review: A was the newer, labelled "before").
+    assert window.compare.diff.a.prefix == saved[0] and window.compare.diff.b.prefix == saved[1]
+    assert window.compare.diff.summary()["changed"] == _differing_keys(tf, saved[0], saved[1]) > 0
     assert not window.banner.isVisible()
 
 

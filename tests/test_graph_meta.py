@@ -107,6 +107,7 @@ def mine(graph: GraphFile) -> dict:
                     for v in objects
                 ],  # fmt: skip
                 "collections": {c.name: {"kind": c.kind, "values": list(c.values)} for c in g.collections},
+                "partitions": g.partitions,
                 "signature_text": "\n".join(signature_lines(g)[2:]) + ("\n" if g.signatures else ""),
             }
         )
@@ -179,6 +180,41 @@ def test_tf1_graph_variables_are_the_saver_keys(oracle):
     keys = {r.checkpoint_key for r in view.variables if r.checkpoint_key}
     assert keys == set(oracle["tf1_keys"])
     assert ckpt.warnings == []
+
+
+def test_partitioned_variables_join_their_whole_variables_key(oracle):
+    """Issue 10 (review rv-80c): an Estimator's ``dnn/hiddenlayer_0/kernel/part_0`` had no
+    checkpoint key: the Saver stores the parts as slices of ``dnn/hiddenlayer_0/kernel``
+    (TensorFlow's VariableDef.save_slice_info_def.full_name)."""
+    written = oracle["tf1_parts"]
+    assert_same_as_tensorflow(written["path"] + ".meta", written["graph"])
+    (theirs,) = written["graph"]["meta_graphs"]
+    assert len(theirs["partitions"]) == 4  # the kernel's 3 parts and the bias's 1
+    rows = graph_view(Checkpoint.open(written["path"] + ".meta")).variables
+    keys = {row.variable.node: row.checkpoint_key for row in rows}
+    for part, whole in theirs["partitions"].items():
+        assert keys[part] == whole and whole in written["keys"]
+    assert all(keys.values()), "a graph variable without its key"
+    text = run_cli("inspect", written["path"]).stdout
+    assert f"graph variables: {len(rows)} ({len(rows)} stored in the checkpoint)" in text
+
+
+def test_corpus_estimator_parts_have_their_keys():
+    """The corpus's Estimator (2 shards, every variable partitioned): each part's row has
+    the key the Saver stored its variable under, as `inspect --json` says."""
+    folder = CORPUS / "corpus" / "tfx-est-2019"
+    if not folder.is_dir():
+        pytest.skip(f"the real-world corpus is absent ({folder})")
+    report = json.loads(run_cli("inspect", str(folder), "--json").stdout)
+    ckpt = Checkpoint.open(folder)
+    keys = set(ckpt.index.entries)
+    graph = read_graph_file(str(next(folder.glob("*.meta"))))
+    partitions = {k: v for g in graph.meta_graphs for k, v in g.partitions.items()}
+    assert partitions
+    for variable in report["graph_variables"]:
+        assert variable["checkpoint_key"] in keys, variable
+        if variable["node"] in partitions:
+            assert variable["checkpoint_key"] == partitions[variable["node"]]
 
 
 # -- the CLI ------------------------------------------------------------------------------------

@@ -280,7 +280,8 @@ def test_screenshot_command(tmp_path, checkpoints):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(shot)
     assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # A broken checkpoint still gives a screenshot (of the error), for bug reports.
+    # A broken checkpoint still gives a screenshot (of the error), for bug reports, and
+    # exits 2 with the error (review: it exited 0, as if it had opened).
     broken = tmp_path / "broken.index"
     broken.write_bytes(b"nope")
     result = subprocess.run(
@@ -288,7 +289,7 @@ def test_screenshot_command(tmp_path, checkpoints):
         capture_output=True, text=True, timeout=120, cwd=REPO,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(tmp_path)},
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2 and str(broken) in result.stderr
     assert (tmp_path / "error.png").exists()
 
 

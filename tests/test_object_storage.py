@@ -588,10 +588,10 @@ def test_an_unreachable_endpoint_is_said_at_once_naming_the_url(backend):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     if backend == "http":  # before: "no checkpoint prefix here"
-        problem = "cannot connect to the web server (ConnectionRefusedError within 4 s): check the network and "
+        problem = "cannot connect to the web server (connection refused within 4 s): check the network and "
         assert lines[0] == f"ckpt-gui: error: {url}: {problem}the host name in the URL"
         return
-    problem = "cannot connect to the storage endpoint (ConnectionRefusedError within 4 s): check the network and "
+    problem = "cannot connect to the storage endpoint (connection refused within 4 s): check the network and "
     assert lines[0] == f"ckpt-gui: error: {url}: {problem}the endpoint the storage client is set up with"
     for secret in (SECRET, AZURITE_KEY, str(port)):
         assert secret not in result.stderr + result.stdout
@@ -614,9 +614,24 @@ def test_a_silent_endpoint_is_said_after_the_probes_deadline():
         server.close()
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"ckpt-gui: error: {url}: cannot connect to the storage endpoint (TimeoutError within 4 s): "
+        f"ckpt-gui: error: {url}: cannot connect to the storage endpoint (no answer within 4 s): "
         "check the network and the endpoint the storage client is set up with"
     )
+
+
+def test_a_host_that_does_not_resolve_is_said_in_words(monkeypatch):
+    """Review: 'cannot connect to the web server (gaierror within 4 s)' said Python's
+    class name; a host name that does not resolve (.invalid never does) is said plainly."""
+    from ckpt_gui.core.format import remote_probe
+    from ckpt_gui.core.format.errors import StorageError
+
+    for name in ("no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    url = "http://no-such-host.invalid/run/ckpt-3"
+    with pytest.raises(StorageError) as raised:
+        remote_probe.check_reachable(None, url)
+    said = str(raised.value)
+    assert "cannot resolve host no-such-host.invalid" in said and "gaierror" not in said and url in said
 
 
 def test_no_probe_behind_a_proxy(monkeypatch):

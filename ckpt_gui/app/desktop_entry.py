@@ -35,8 +35,9 @@ def install_desktop_file(environ: Mapping[str, str] | None = None) -> int:
     except OSError as exc:
         print(f"ckpt-gui: error: {exc.filename}: cannot write ({exc.strerror})", file=sys.stderr)
         return 2
-    print(entry)
-    print(icon)
+    print("ckpt-gui is in the desktop's application menu now (log in again if it does not show yet):")
+    print(f"  desktop entry: {entry}")
+    print(f"  icon:          {icon}")
     return 0
 
 

@@ -141,5 +141,8 @@ class ScreenshotWhenIdle:
             self.app.exit(2)
             return
         print(self.path)
+        failed = self.window.browse.ckpt is None  # PATH did not open: the picture of the error (bug reports), exit 2
+        if failed:
+            print(f"ckpt-gui: error: {self.window.banner.text or 'cannot open it'}", file=sys.stderr)
         self.window.close()
-        self.app.exit(0)
+        self.app.exit(2 if failed else 0)

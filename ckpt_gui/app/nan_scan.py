@@ -12,8 +12,10 @@ from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import all_stats
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.formatting import counted
 
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
+NAN_TIP = "tick 'NaN/Inf only' to list them."
 
 
 class NanScan:
@@ -27,6 +29,12 @@ class NanScan:
     ) -> None:
         self.runner, self.tree_panel, self.banner, self.say, self.shown = runner, tree_panel, banner, say, shown
         self.wanted = False  # a scan waits for the selection's pass (not to read twice)
+        tree_panel.nan_box.toggled.connect(self._listed)
+
+    def _listed(self, on: bool) -> None:
+        """'NaN/Inf only' ticked: the banner telling to tick it has done its job."""
+        if on and self.banner.text.endswith(NAN_TIP):
+            self.banner.hide()
 
     def want(self, ckpt: Checkpoint) -> bool:
         """Ask for a scan of a checkpoint just shown, if it is small enough to scan on open."""
@@ -76,10 +84,11 @@ class NanScan:
             known.update(found)
             bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
             self.tree_panel.set_nonfinite(set(bad), bad)
-            message = f"{len(bad)} variable(s) hold NaN or Inf" if bad else "No NaN or Inf in any variable"
+            holds = "holds" if len(bad) == 1 else "hold"
+            message = f"{counted(len(bad), 'variable')} {holds} NaN or Inf" if bad else "No NaN or Inf in any variable"
             self.say(message)
-            if bad:
-                self.banner.show_message(message + ": tick 'NaN/Inf only' to list them.", "warning")
+            if bad and not self.tree_panel.nan_box.isChecked():
+                self.banner.show_message(message + f": {NAN_TIP}", "warning")
 
         def failed(message: str, details: str) -> None:
             if self.shown() is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone

@@ -43,10 +43,11 @@ def _is_text(raw) -> bool:
 
 def row_menu(
     parent: QWidget, ckpt: Checkpoint, node: TreeNode, export: Callable[[], None], filter_to,
-    said: Callable[[str], None] = lambda _text: None,
+    said: Callable[[str], None] = lambda _text: None, compare: tuple[str, Callable[[], None]] | None = None,
 ) -> QMenu:  # fmt: skip
     """The menu for one row (``filter_to(node)`` limits the tree to its subtree; ``said``
-    puts what was copied in the status bar)."""
+    puts what was copied in the status bar; ``compare``: the text and action of
+    "Compare this variable", None when there is nothing to compare it with)."""
     menu = QMenu(parent)
     variable = node.variable
 
@@ -76,8 +77,43 @@ def row_menu(
         copy_value.setEnabled(small and readable)
         menu.addSeparator()
         menu.addAction("Export as .npy...", export).setEnabled(readable and not variable.is_object_graph)
+        if not variable.is_object_graph:
+            text, act = compare or ("Compare this variable", lambda: None)
+            menu.addAction(text, act).setEnabled(compare is not None)
     else:
         menu.addAction("Copy path", copied(f"the path {node.path}", lambda: node.path))
     menu.addSeparator()
     menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu
+
+
+def pair_menu(parent: QWidget, pair, tree_path: str, said: Callable[[str], None] = lambda _text: None) -> QMenu:
+    """The menu for a comparison's row: copy A's key, B's key, the path shown (a
+    group's path when ``pair`` is None)."""
+    menu = QMenu(parent)
+
+    def copied(what: str, text: str) -> Callable[[], None]:
+        def act() -> None:
+            copy(text)
+            said(f"Copied {what} to the clipboard")
+
+        return act
+
+    if pair is not None:
+        for side, variable in (("A", pair.a), ("B", pair.b)):
+            key = variable.key if variable is not None else ""
+            action = menu.addAction(f"Copy {side} key", copied(f"{side}'s key of {tree_path}", key))
+            action.setEnabled(variable is not None)
+        paths = [v.display_path for v in (pair.a, pair.b) if v is not None]
+        both = "\n".join(dict.fromkeys(paths))  # one line when A and B share the path
+        menu.addAction("Copy paths" if len(set(paths)) > 1 else "Copy path", copied(f"the path of {tree_path}", both))
+    else:
+        menu.addAction("Copy path", copied(f"the path {tree_path}", tree_path))
+    return menu
+
+
+def pair_key(pair, side: str) -> str:
+    """What Ctrl+C copies from a comparison's row on ``side`` ("A" or "B"): that side's
+    key, the other's when the variable is only in the other."""
+    first, other = (pair.a, pair.b) if side == "A" else (pair.b, pair.a)
+    return (first or other).key

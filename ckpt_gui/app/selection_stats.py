@@ -18,7 +18,7 @@ from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pas
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import group_histogram, preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.formatting import format_bytes
+from ckpt_gui.core.formatting import counted, format_bytes
 from ckpt_gui.core.views.large_values import streamed_envelope
 from ckpt_gui.core.views.tree import TreeNode
 
@@ -44,6 +44,7 @@ class SelectionStats:
         self.ckpt: Checkpoint | None = None
         self.stats_cache: dict[str, TensorStats] = {}
         self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
+        self.shown_filter: Callable[[], Callable[[TreeNode], bool] | None] = lambda: None  # the tree's filter on
 
     def start(self, node: TreeNode | None, ckpt: Checkpoint | None) -> None:
         """Compute (or show the known) statistics and histogram of ``node``."""
@@ -162,6 +163,10 @@ class SelectionStats:
     def _start_group(self, node: TreeNode, bins: int, value_range) -> None:
         ckpt = self.ckpt
         chosen = node.model_variables()  # slots left out, as in the group's parameter count
+        accept = self.shown_filter()
+        if accept is not None:  # the variables the filter shows, as the group's counts in the tree (review rv-109)
+            taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
+            chosen = [v for v in chosen if v.key in taken]
         numeric = [v for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
         keys = [v.key for v in numeric]
         slots_left_out = len(chosen) < node.variable_count
@@ -173,7 +178,8 @@ class SelectionStats:
             self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
             return
         self.details.show_stats(None)
-        title = f"{node.path or 'all variables'} ({len(keys)} variables together)"
+        shown = ", those the filter shows" if accept is not None else ""
+        title = f"{node.path or 'all variables'} ({counted(len(keys), 'variable')} together{shown})"
         elements = sum(v.num_elements for v in numeric)
 
         def compute(context: JobContext):
@@ -183,7 +189,7 @@ class SelectionStats:
         def show(result) -> None:
             stats, histogram = result
             self.histogram.show_histogram(histogram, title)
-            note = f"all {len(keys)} numeric variables together"
+            note = f"{counted(len(keys), 'numeric variable')} together{shown}"
             self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
             self.done()
 

@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view = self.menuBar().addMenu("&View")
-        self._action(view, "&Find variable", tree.focus_search, QKeySequence.StandardKey.Find)
+        self._action(view, "&Find variable", self._find, QKeySequence.StandardKey.Find)
         self._action(view, "Object &graph view", lambda: tree.objects_button.setChecked(True), "Ctrl+1")
         self._action(view, "Checkpoint &keys view", lambda: tree.keys_button.setChecked(True), "Ctrl+2")
         self._action(view, "&Scan all variables for NaN/Inf", browse.start_scan)
@@ -197,6 +197,13 @@ class MainWindow(QMainWindow):
         self.clear_diagnosis_action = self._action(restore, "&Clear diagnosis", doctor.clear)
         self._enable_diagnosis_actions()
         add_help_menu(self, self._action)
+
+    def _find(self) -> None:
+        """Ctrl+F: the filter of what is shown, the comparison's while it is."""
+        if self.compare.trees is not None and self.left_stack.currentWidget() is self.compare.trees:
+            self.compare.trees.focus_search()
+        else:
+            self.tree_panel.focus_search()
 
     def _open_url(self) -> None:
         url = ask_url(self)
@@ -262,7 +269,10 @@ class MainWindow(QMainWindow):
         self.repair.open_repaired.connect(self._open_repaired)
         compare.opened.connect(self._show_comparison)
         self.picker.compare_requested.connect(compare.compare_in_folder)
+        browse.compare_partner = compare.variable_partner
+        browse.compare_requested.connect(compare.compare_variable)
         compare.closed.connect(self._show_browsing)
+        compare.closed.connect(doctor.say_outcome)  # the report shown again: its outcome in the status bar
         compare.done.connect(self.compare_done)
 
     # -- what the workflows mean for the window ------------------------------------------------

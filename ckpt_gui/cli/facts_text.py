@@ -11,6 +11,7 @@ import os
 from typing import TextIO
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view, shape_text, written_by_text
 
 _MAX_SIGNATURES = 8  # per tag-set; the rest counted
@@ -68,7 +69,7 @@ def _print_keras(ckpt: Checkpoint, out: TextIO) -> None:
         out.write("  written by: " + ", ".join(parts) + "\n")
     if len(keras.files) > 1 or keras.path.endswith(".json"):
         shown = ", ".join(os.path.basename(f) for f in keras.files[:4]) + (", ..." if len(keras.files) > 4 else "")
-        out.write(f"  sharded: {len(keras.files)} HDF5 file(s) beside it ({shown})\n")
+        out.write(f"  sharded: {counted(len(keras.files), 'HDF5 file')} beside it ({shown})\n")
     if keras.placement:
         out.write(f"  {keras.placement}\n")
     if not keras.config:
@@ -80,7 +81,7 @@ def _print_keras(ckpt: Checkpoint, out: TextIO) -> None:
         arguments = ", ".join(f"{k}={v}" for k, v in layer.arguments.items())
         if len(arguments) > _MAX_ARGUMENTS_TEXT:
             arguments = arguments[: _MAX_ARGUMENTS_TEXT - 3] + "..."
-        weights = f"{len(layer.weights)} weight(s)" if layer.weights else ""
+        weights = counted(len(layer.weights), "weight") if layer.weights else ""
         rows.append(("  " * layer.depth + layer.name, layer.class_name, arguments, weights))
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
     for row in rows:

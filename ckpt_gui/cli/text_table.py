@@ -9,7 +9,7 @@ from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
-from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
@@ -105,10 +105,8 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
     """A folder of Keras files of several models: the others, by model (name pattern)."""
     models = keras_models([ref.prefix for ref in ckpt.location.others])
     out.write(f"  other models in this folder ({len(models)}; open a file to see it):\n")
-    for pattern, refs in models.items():
-        epochs = ", ".join(str(r.step) for r in refs if r.step is not None)
-        epochs = f", epochs {epochs}" if epochs else ""
-        out.write(f"    {pattern:<24} {len(refs)} file(s){epochs}, latest {refs[-1].name}\n")
+    for refs in models.values():
+        out.write(f"    {model_files_text(refs)}\n")
 
 
 def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:

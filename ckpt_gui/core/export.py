@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 
@@ -108,3 +109,11 @@ def npy_compatible(value: np.ndarray, dtype_name: str) -> tuple[np.ndarray, str 
             wide = np.float32
         return value.astype(wide), f"{dtype_name} has no .npy type; wrote {np.dtype(wide).name} (exact)"
     return value, None
+
+
+def export_name(path: str) -> str:
+    """The file name offered for a variable's ``.npy``: its path's names joined by one
+    underscore, their own leading underscores dropped (``model/_functional/_operations/1/bias``
+    gives ``model_functional_operations_1_bias.npy``, not ``model__functional__...``)."""
+    names = [name.strip("_") for name in re.split(r"[/\\:]", path)]
+    return ("_".join(name for name in names if name) or "tensor") + ".npy"

@@ -56,3 +56,9 @@ def format_some(names: list[str], limit: int) -> str:
     """The first ``limit`` names, and how many more there are: "a, b, c and 4 more"."""
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and ``word`` agreeing: "1 variable", "3 variables" ("1 value holds",
+    not "1 value(s)"); ``plural`` for a word not made by adding "s"."""
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
@@ -29,7 +30,7 @@ from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.export import export_npy
+from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import absolute
@@ -56,6 +57,7 @@ class BrowseController(Controller):
     index_read = Signal(object)  # the Checkpoint whose key view is shown while its object graph is decoded
     keys_shown = Signal()  # that key view is shown (usable: selecting, expanding, filtering)
     exportable = Signal(bool)  # whether the selected variable's values can be exported
+    compare_requested = Signal(str)  # a row's "Compare this variable": its key
 
     def __init__(
         self,
@@ -72,6 +74,8 @@ class BrowseController(Controller):
         self.picker, self.tree_panel, self.details = picker, tree_panel, details
         self.histogram, self.tensor = histogram, tensor
         self.scan_on_open = scan_on_open
+        # The name of the checkpoint a row's "Compare this variable" compares with (None: none); set by the window
+        self.compare_partner: Callable[[], str | None] = lambda: None
         self.ckpt: Checkpoint | None = None
         self.current: TreeNode | None = None
         self._shown_key: str | None = None  # the variable whose values and statistics are shown
@@ -81,6 +85,7 @@ class BrowseController(Controller):
         self._early_facts = ""  # the status bar's count and size, while a key view is shown early
         self.large = LargeValues(self.runner, tensor, banner)
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
+        self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         self.scan = NanScan(self.runner, tree_panel, self.banner, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
@@ -297,8 +302,13 @@ class BrowseController(Controller):
 
     def row_menu(self, node: TreeNode) -> QMenu:
         """A tree row's context menu: copy key, path, TF name or value, export, subtree."""
+        partner = self.compare_partner()
+        key = node.variable.key if node.variable is not None else ""
+        compare = None
+        if partner:
+            compare = (f"Compare this variable with {partner}", lambda: self.compare_requested.emit(key))
         return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to,
-                        self.status.emit)  # fmt: skip
+                        self.status.emit, compare)  # fmt: skip
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -401,7 +411,7 @@ class BrowseController(Controller):
         node = self.current
         if self.ckpt is None or node is None or node.variable is None:
             return
-        name = node.variable.display_path.replace("/", "_") + ".npy"
+        name = export_name(node.variable.display_path)
         path = self.ask_save_path("Export tensor", name, "NumPy array (*.npy)", self.ckpt)
         if not path:
             return

@@ -48,6 +48,7 @@ class CompareController(Controller):
         self.ckpt: Checkpoint | None = None  # the checkpoint shown, A of "compare with..."
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
         self.dialog: CompareDialog | None = None  # the last "Compare with..." dialog
+        self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
         self._refresh = QTimer(self, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._show_progress)
 
@@ -64,7 +65,12 @@ class CompareController(Controller):
             return
         self.dialog = CompareDialog(self.ckpt.prefix, self.ckpt.location.directory, locate, self.dialog_parent)
         if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.chosen():
-            self.compare_with(self.dialog.chosen())
+            chosen = self.dialog.chosen()
+            sibling = _folder_position(self.ckpt, chosen)
+            if sibling is not None:  # the older of the folder is A (before), as everywhere
+                self.compare_in_folder(self.ckpt.checkpoints[sibling])
+            else:
+                self.compare_with(chosen)
 
     def compare_with_previous(self) -> None:
         """A = the checkpoint saved before the one shown, B = the one shown."""
@@ -76,6 +82,29 @@ class CompareController(Controller):
             self.banner.show_message("This is the oldest checkpoint of the folder: nothing before it.", "info")
             return
         self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
+
+    def variable_partner(self) -> str | None:
+        """What "Compare this variable" compares with: the checkpoint saved before the
+        one shown (the one after it for the oldest), None when it is alone in its folder."""
+        if self.ckpt is None:
+            return None
+        refs = list(self.ckpt.checkpoints)
+        if self.ckpt.ref not in refs or len(refs) < 2:
+            return None
+        position = refs.index(self.ckpt.ref)
+        return refs[position - 1 if position > 0 else 1].name
+
+    def compare_variable(self, key: str) -> None:
+        """Compare the checkpoint shown with :meth:`variable_partner` (the older as A,
+        before) and select the pair of variable ``key`` once shown."""
+        if self.ckpt is None or self.variable_partner() is None:
+            return
+        refs = list(self.ckpt.checkpoints)
+        self._wanted_key = key
+        if refs.index(self.ckpt.ref) > 0:
+            self.compare_with_previous()
+        else:
+            self.compare(self.ckpt, self.ckpt.sibling(refs[1]))
 
     def compare_in_folder(self, ref) -> None:
         """The checkpoint shown and another of its folder (the picker's "Compare with
@@ -132,11 +161,18 @@ class CompareController(Controller):
         trees, panel = self._views()
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
-        trees.show_tree(tree, name_a, name_b)
+        trees.show_tree(tree, name_a, name_b, _roles(a, b))
         panel.path_of = trees.model.tree.path_of
         panel.note_of = lambda pair: pairing_note(pair, diff)
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
+        wanted, self._wanted_key = self._wanted_key, None
+        chosen = next((p for p in diff.pairs if wanted in (p.a and p.a.key, p.b and p.b.key)), None) if wanted else None
+        if chosen is not None and not trees.select_pair(chosen):  # hidden by the last comparison's filter
+            for button in trees.summary.values():
+                button.setChecked(False)
+            trees.search.clear()
+            trees.select_pair(chosen)
 
         def compare_everything(context: JobContext):
             context.progress(0, total)
@@ -172,6 +208,7 @@ class CompareController(Controller):
             self.trees, self.pair_panel = self._make_views()
             self.trees.pair_selected.connect(self._on_pair_selected)
             self.trees.group_selected.connect(self._on_group_selected)
+            self.trees.said.connect(self.status.emit)
         return self.trees, self.pair_panel
 
     # -- progress and the selected pair -----------------------------------------------------------
@@ -246,6 +283,22 @@ class CompareController(Controller):
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
             label=f"Summing up {node.path}",
         )  # fmt: skip
+
+
+def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:
+    """Where ``prefix`` is among ``ckpt``'s folder's checkpoints (oldest first), if it is."""
+    real = os.path.realpath(prefix)
+    return next((i for i, ref in enumerate(ckpt.checkpoints) if os.path.realpath(ref.prefix) == real), None)
+
+
+def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
+    """What A and B are, for their headings: "before" and "after" when both are saves
+    of one folder (by its order, oldest first), nothing otherwise (two folders: which
+    came first is not known)."""
+    where_a, where_b = _folder_position(a, a.prefix), _folder_position(a, b.prefix)
+    if where_a is None or where_b is None or where_a == where_b:
+        return "", ""
+    return ("before", "after") if where_a < where_b else ("after", "before")
 
 
 def _ref_name(ckpt: Checkpoint) -> str:

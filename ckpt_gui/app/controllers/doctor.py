@@ -34,6 +34,16 @@ DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say 
 
 
 @dataclass(frozen=True, slots=True)
+class _Aside:
+    """The last report, its script and the script's folder, kept while another
+    checkpoint is shown: shown again when its checkpoint is."""
+
+    report: RestoreReport
+    script: str
+    folder: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class KerasFile:
     """A Keras weights file (.weights.h5, .keras, Keras 2 .h5) as the doctor's checkpoint:
     what ``model.load_weights(FILE)`` loads. ``prefix`` is the file, as for a checkpoint."""
@@ -58,6 +68,7 @@ class DoctorController(Controller):
         self.report: RestoreReport | None = None  # the last report, for self.ckpt
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
         self._expected: RestoreReport | None = None  # a report made elsewhere (a repair's verification)
+        self._aside: _Aside | None = None  # the last report while another checkpoint is shown
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._script_changed)
         self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
@@ -79,14 +90,31 @@ class DoctorController(Controller):
             self.script_folder = _folder_of(ckpt)  # a repair's output: verified with this script
             self._adopt(expected)
             return
-        same_folder = self.script_folder is not None and _folder_of(ckpt) == self.script_folder
+        folder = _folder_of(ckpt)
+        aside = self._aside
+        if self.script is None and aside is not None and aside.folder == folder:
+            self._watch(aside.script)  # back in the folder of the last report: its script again
+            self.script_folder = folder
+        if self.report is None and aside is not None and _same_file(aside.report.checkpoint, ckpt.prefix):
+            self._aside = None  # back to the checkpoint of the last report: shown again
+            self._show_again(aside.report)
+            return
+        same_folder = self.script_folder is not None and folder == self.script_folder
+        if self.report is not None and _same_file(self.report.checkpoint, ckpt.prefix):
+            self.statuses_changed.emit(self.report.variables)
+            return
+        last = self.report or (aside.report if aside is not None else None)
+        if self.report is not None and self.script:
+            self._aside = _Aside(self.report, self.script, self.script_folder)
         if not same_folder:
             self._forget_script()
-        if self.report is None or self.report.checkpoint == ckpt.prefix:
-            if self.report is not None:
-                self.statuses_changed.emit(self.report.variables)
-            return
-        name = os.path.basename(self.report.checkpoint)
+        if last is not None:
+            self._say_last(last, same_folder or _folder_of_prefix(last.checkpoint) == folder)
+        self.report = None
+
+    def _say_last(self, last: RestoreReport, same_folder: bool) -> None:
+        """What the report panel says while the checkpoint shown has no report."""
+        name = os.path.basename(last.checkpoint)
         if same_folder:
             self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.")
         else:
@@ -94,7 +122,17 @@ class DoctorController(Controller):
                 f"The last report was for {name}, in another folder: Restore > Diagnose restore... (Ctrl+D) "
                 "to choose the model script for this checkpoint."
             )
-        self.report = None
+
+    def say_outcome(self) -> None:
+        """The report's outcome in the status bar again (a closed comparison took it)."""
+        if self.report is not None:
+            self.status.emit(_outcome(self.report))
+
+    def _show_again(self, report: RestoreReport) -> None:
+        """A report put aside when another checkpoint was shown, for its checkpoint shown again."""
+        self.report = report
+        self.report_panel.show_report(report)
+        self.statuses_changed.emit(None if report.error is not None else report.variables)
 
     def expect_report(self, report: RestoreReport | None) -> None:
         """Show ``report`` (a repair's verification) once its checkpoint is shown."""
@@ -210,7 +248,7 @@ class DoctorController(Controller):
             self.choose_script()
 
     def clear(self) -> None:
-        self.report = None
+        self.report = self._aside = None
         self.banner.hide()
         self.withdraw_status()
         self.statuses_changed.emit(None)
@@ -290,6 +328,18 @@ def _folder_of(ckpt: Checkpoint | KerasFile) -> str:
     location = getattr(ckpt, "location", None)
     folder = location.directory if location is not None else os.path.dirname(ckpt.prefix)
     return folder if is_url(folder) else os.path.realpath(folder)
+
+
+def _folder_of_prefix(prefix: str) -> str:
+    folder = os.path.dirname(prefix)
+    return folder if is_url(folder) else os.path.realpath(folder)
+
+
+def _same_file(prefix: str, other: str) -> bool:
+    """Whether two prefixes name one checkpoint (a relative path, a link to the folder)."""
+    if is_url(prefix) or is_url(other):
+        return prefix == other
+    return os.path.realpath(prefix) == os.path.realpath(other)
 
 
 def _timeout() -> float:

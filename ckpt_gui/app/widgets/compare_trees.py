@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,6 +34,7 @@ from ckpt_gui.app.models.compare_model import (
     CompareModel,
     status_label,
 )
+from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
 from ckpt_gui.app.widgets.layouts import fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -55,6 +56,7 @@ class CompareTrees(QWidget):
 
     pair_selected = Signal(object)  # Pair or None
     group_selected = Signal(object)  # the PairNode of a group row made current
+    said = Signal(str)  # what a copy put on the clipboard, for the status bar
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -110,6 +112,8 @@ class CompareTrees(QWidget):
             escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.search.clear)
             escape.setContext(Qt.ShortcutContext.WidgetShortcut)
             escape.setWhatsThis("Clear the filter")
+        for view, side in ((self.view_a, "A"), (self.view_b, "B")):
+            self._add_row_menu(view, side)
         refit_on_expand(self.view_a, self.fit_columns)
         refit_on_expand(self.view_b, self.fit_columns)
         theme.follow(self)  # calls follow_palette: the summary's colours
@@ -134,6 +138,36 @@ class CompareTrees(QWidget):
         header.setSectionResizeMode(tree_column, QHeaderView.ResizeMode.Stretch)
         return view
 
+    def _add_row_menu(self, view: QTreeView, side: str) -> None:
+        """A row's context menu, and Ctrl+C copying its key (this side's), not its name."""
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(lambda position: self._on_menu(view, position))
+        action = QAction(f"Copy {side}'s key", view, shortcut=QKeySequence.StandardKey.Copy)  # listed once per side
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda: self.copy_key(side))
+        view.addAction(action)
+
+    def copy_key(self, side: str = "A") -> None:
+        """The current row's key on ``side`` (a group's path) to the clipboard."""
+        index = self.view_a.currentIndex()
+        node = self.model.node(index) if index.isValid() else None
+        if node is not None:
+            copy(pair_key(node.pair, side) if node.pair is not None else node.path)
+
+    def _on_menu(self, view: QTreeView, position: QPoint) -> None:
+        index = view.indexAt(position)
+        node = self.model.node(index) if index.isValid() else None
+        if node is None:
+            return
+        view.setCurrentIndex(index)
+        path = self.model.tree.path_of(node.pair) if node.pair is not None else node.path
+        pair_menu(view, node.pair, path, self.said.emit).exec(view.viewport().mapToGlobal(position))
+
+    def focus_search(self) -> None:
+        """Find (Ctrl+F) while the comparison is shown: its filter."""
+        self.search.setFocus()
+        self.search.selectAll()
+
     def _link(self, source: QTreeView, target: QTreeView) -> None:
         source.expanded.connect(target.expand)
         source.collapsed.connect(target.collapse)
@@ -141,10 +175,12 @@ class CompareTrees(QWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def show_tree(self, tree: PairTree, name_a: str, name_b: str) -> None:
+    def show_tree(self, tree: PairTree, name_a: str, name_b: str, roles: tuple[str, str] = ("", "")) -> None:
+        """``roles``: what A and B are ("before", "after"), when known."""
         name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the labels rich text
-        self.heading_a.setText(f"<b>A</b> (before): {name_a}")
-        self.heading_b.setText(f"<b>B</b> (after): {name_b}")
+        role_a, role_b = (f" ({role})" if role else "" for role in roles)
+        self.heading_a.setText(f"<b>A</b>{role_a}: {name_a}")
+        self.heading_b.setText(f"<b>B</b>{role_b}: {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._remembered = None
         self.model.set_tree(tree)

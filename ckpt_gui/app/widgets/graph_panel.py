@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import (
     GraphView,
     collection_rows,
@@ -92,7 +93,7 @@ class GraphPanel(QWidget):
         self.variables.addTopLevelItems([QTreeWidgetItem(list(row)) for row in variable_rows(view)])
         self.collections.clear()
         for name, values in collection_rows(graph):
-            item = QTreeWidgetItem([name, f"{len(values)} value(s)"])
+            item = QTreeWidgetItem([name, counted(len(values), "value")])
             item.addChildren([QTreeWidgetItem(["", value]) for value in values])
             self.collections.addTopLevelItem(item)
             # Names (variables, ops) open; serialized protos ("<326 bytes>") stay closed.

@@ -32,6 +32,7 @@ EXPAND_ROWS = DEFAULT_OPEN_ROWS  # default expansion opens levels while fewer ro
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
 DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
+FIRST_MATCH_ROWS = 5000  # Down from the filter looks this far for the first match
 # The columns beside the name take what their contents need, up to these widths, so
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
 COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
@@ -117,6 +118,7 @@ class TreePanel(QWidget):
         layout.addLayout(views)
         layout.addWidget(self.view, 1)
 
+        self._accept = None  # the filter on (None: none), for Down from the filter box
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._on_text)
@@ -291,10 +293,32 @@ class TreePanel(QWidget):
         if self._debounce.isActive():  # typed a moment ago: the rows must match the text
             self._debounce.stop()
             self.apply_filter()
-        first = self.view.model().index(0, 0, self.view.rootIndex())
+        first = self._first_match() or self.view.model().index(0, 0, self.view.rootIndex())
         if first.isValid():
             self.view.setCurrentIndex(first)
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @property
+    def accept(self):
+        """The filter on (a test of a node), None when every variable is shown."""
+        return self._accept
+
+    def _first_match(self) -> QModelIndex | None:
+        """The first row (top to bottom) the filter took, not a group above it (review:
+        Down after typing ``gamma`` selected the group ``model``)."""
+        accept, model = self._accept, self.view.model()
+        if accept is None:
+            return None
+        stack = [model.index(row, 0) for row in reversed(range(model.rowCount()))]
+        for _ in range(FIRST_MATCH_ROWS):  # a bound: the first match is near the top of what is shown
+            if not stack:
+                break
+            index = stack.pop()
+            node = model.node(index)
+            if node is not None and (node.variable is not None or node.finding is not None) and accept(node):
+                return index
+            stack.extend(model.index(row, 0, index) for row in reversed(range(model.rowCount(index))))
+        return None
 
     def clear_filter(self) -> None:
         """Show every variable again (the text, dtype, NaN/Inf and subtree filters off),
@@ -349,6 +373,7 @@ class TreePanel(QWidget):
             self.statuses,
         )
         accept = _under(self.subtree, accept) if self.subtree is not None else accept
+        self._accept = accept
         count = self.model.refilter(accept)
         total = self.tree.variable_total + len(self.tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")

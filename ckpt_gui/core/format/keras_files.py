@@ -173,19 +173,29 @@ def keras_location(directory: str, files: list[str], selected: str | None) -> Lo
 
 
 def _several_models(directory: str, models: dict[str, list[CheckpointRef]], shown: str, chosen: CheckpointRef) -> str:
-    listed = ", ".join(f"{pattern} ({_files_text(refs)})" for pattern, refs in models.items())
+    texts = [model_files_text(refs) for refs in models.values()]
+    listed = ("; " if any("," in text for text in texts) else ", ").join(texts)
+    latest = f", the latest of {family_name(models[shown])}" if len(models[shown]) > 1 else ""
     return (
         f"{directory} holds the Keras files of {len(models)} models (told apart by file name): {listed}; "
-        f"showing {chosen.name}, the latest of {shown}, the model saved last (open a file to see another)"
+        f"showing {chosen.name}{latest}, the model saved last (open a file to see another)"
     )
 
 
-def _files_text(refs: list[CheckpointRef]) -> str:
-    epochs = [r.step for r in refs if r.step is not None]
+def family_name(refs: list[CheckpointRef]) -> str:
+    """A model's files by their names, as the user sees them in the folder: the file
+    (``k2_full.h5``), or the first and last (``rnn_01.weights.h5 to rnn_09.weights.h5``);
+    never the pattern that groups them (``k*_full.h5``)."""
+    return refs[0].name if len(refs) == 1 else f"{refs[0].name} to {refs[-1].name}"
+
+
+def model_files_text(refs: list[CheckpointRef]) -> str:
+    """``k2_full.h5`` for one file; ``3 files, ckpt_1.weights.h5 to ckpt_3.weights.h5, epochs 1-3``."""
     if len(refs) == 1:
-        return "1 file"
+        return refs[0].name
+    epochs = [r.step for r in refs if r.step is not None]
     span = f", epochs {min(epochs)}-{max(epochs)}" if epochs else ""
-    return f"{len(refs)} files{span}"
+    return f"{len(refs)} files, {family_name(refs)}{span}"
 
 
 def _epoch_then_time(ref: CheckpointRef) -> tuple:

@@ -14,6 +14,7 @@ and the decoder skips the bodies of all nodes but the variables
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from dataclasses import dataclass
 
@@ -87,6 +88,10 @@ class MetaGraph:
     variables: tuple[GraphVariable, ...]  # variable nodes, then objects, in stored order
     collections: tuple[Collection, ...]  # sorted by name
     has_object_graph: bool
+    # A partitioned variable's parts: part node name (``dnn/kernel/part_0``) -> the whole
+    # variable's name, the key a Saver stores it under, in slices (``dnn/kernel``): the
+    # VariableDef's save_slice_info_def.full_name in the variable collections.
+    partitions: dict[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
 
 def parse_saved_model(blob: bytes | memoryview) -> tuple[int, tuple[MetaGraph, ...]]:
@@ -113,6 +118,7 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
     nodes: list[GraphVariable] = []
     objects: list[GraphVariable] = []
     collections: dict[str, Collection] = {}
+    partitions: dict[str, str] = {}
     seen = set()
     for field, wire_type, value in iter_fields(view):
         if wire_type != LEN:
@@ -125,6 +131,8 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
         elif field == 4:
             name, collection = _map_entry(value)
             collections[name] = _collection(name, collection)
+            if name in VARIABLE_COLLECTIONS:
+                partitions.update(_partitions(collection))
         elif field == 5:
             key, signature = _map_entry(value)
             signatures[key] = _signature(key, signature)
@@ -140,6 +148,7 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
         variables=(*nodes, *objects),
         collections=tuple(collections[name] for name in sorted(collections)),
         has_object_graph=7 in seen,
+        partitions=partitions,
     )
 
 
@@ -221,6 +230,27 @@ def _list_values(kind: str, buf: memoryview, holds_variables: bool) -> list[str 
         elif kind == "any_list" and wire_type == LEN:
             values.append(f"<{len(value)} bytes>")
     return values
+
+
+def _partitions(buf: memoryview) -> dict[str, str]:
+    """Part node name -> whole variable name, for the VariableDefs of a variable
+    collection that have a save_slice_info_def (field 4; its full_name is field 1)."""
+    found = {}
+    for field, wire_type, value in iter_fields(buf):
+        if field != 2 or wire_type != LEN:  # the bytes_list
+            continue
+        for item_field, item_type, item in iter_fields(value):
+            if item_field != 1 or item_type != LEN:
+                continue
+            name = full_name = ""
+            for def_field, def_type, part in iter_fields(item):
+                if def_field == 1 and def_type == LEN:
+                    name = _text(part)
+                elif def_field == 4 and def_type == LEN:
+                    full_name = _variable_name(part)  # SaveSliceInfoDef.full_name: its field 1 too
+            if name and full_name:
+                found[name.rpartition(":")[0] or name] = full_name
+    return found
 
 
 def _variable_name(buf: memoryview) -> str:

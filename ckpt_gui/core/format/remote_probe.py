@@ -73,13 +73,19 @@ def _connect(host: str, port: int) -> str | None:
         try:
             socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
             outcome.append(None)
+        except socket.gaierror:  # the name lookup failed: said in words, not Python's class name
+            outcome.append(f"cannot resolve host {host}")
+        except TimeoutError:
+            outcome.append("no answer")
+        except ConnectionRefusedError:
+            outcome.append("connection refused")
         except OSError as exc:
-            outcome.append(type(exc).__name__)
+            outcome.append(exc.strerror or type(exc).__name__)
 
     thread = threading.Thread(target=attempt, name="ckpt-gui-endpoint-probe", daemon=True)
     thread.start()
     thread.join(PROBE_TIMEOUT_S + 0.5)
-    return outcome[0] if outcome else "TimeoutError"
+    return outcome[0] if outcome else "no answer"
 
 
 def check_reachable(fs, url: str) -> None:
@@ -98,6 +104,8 @@ def check_reachable(fs, url: str) -> None:
         web = endpoint == url
         what = "the web server" if web else "the storage endpoint"
         advice = "the host name in the URL" if web else "the endpoint the storage client is set up with"
+        if failure.startswith("cannot resolve host"):  # the name, not the network, is the likely fault
+            raise StorageError(url, f"{failure}: check the host name in the URL and the network")
         raise StorageError(
             url, f"cannot connect to {what} ({failure} within {PROBE_TIMEOUT_S:.0f} s): check the network and {advice}"
         )

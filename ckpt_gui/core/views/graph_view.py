@@ -2,7 +2,8 @@
 signatures as ``saved_model_cli show --all`` prints them, the variable names the graph
 holds next to the checkpoint key that stores each one, and the collections.
 
-The join: a TF1 ``Saver`` stores a variable under its node's name; TensorFlow's
+The join: a TF1 ``Saver`` stores a variable under its node's name (a partitioned
+variable's parts as slices under the whole variable's name); TensorFlow's
 SavedModel loader restores a TF2 SavedModel's objects by walking the same child names
 from the root in the checkpoint's object graph, so a SavedVariable's path finds the
 checkpoint node, and the key that node saves as VARIABLE_VALUE.
@@ -58,9 +59,19 @@ def graph_view(ckpt: Checkpoint) -> GraphView | None:
             if variable.source == "object":
                 key = object_keys.get(variable.node)
             else:
-                key = variable.node if variable.node in keys else None
+                key = _saver_key(variable.node, meta_graph.partitions, keys)
             rows.append(GraphVariableRow(variable, meta_graph.tags, key))
     return GraphView(graph, tuple(rows))
+
+
+def _saver_key(node: str, partitions: dict[str, str], keys) -> str | None:
+    """The key a TF1 ``Saver`` stores a variable node under: its name, or for a part of
+    a partitioned variable the whole variable's name (the Saver saves the parts as
+    slices of one tensor under it: ``dnn/kernel/part_0`` is in ``dnn/kernel``)."""
+    if node in keys:
+        return node
+    whole = partitions.get(node)
+    return whole if whole is not None and whole in keys else None
 
 
 def _object_variable_keys(ckpt: Checkpoint, variables) -> dict[int, str]:

@@ -12,7 +12,7 @@ from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX, is_tf1_slot
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, leaf
-from ckpt_gui.core.views.tree_hints import Hints, hint_group, pruned_hints
+from ckpt_gui.core.views.tree_hints import Hints, graph_search_text, hint_group, pruned_hints
 from ckpt_gui.core.views.variable_tree import VariableTree
 
 PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
@@ -80,9 +80,11 @@ class CheckpointTrees(dict):
             super().__init__(objects=keys, keys=keys)
         elif keys is not None:
             super().__init__(objects=object_tree(ckpt, progress), keys=keys)
+            keys.search_also(graph_search_text(ckpt.object_graph))
         else:
             super().__init__(objects=object_tree(ckpt, progress))
         self._variables = ckpt.variables
+        self._graph = ckpt.object_graph
 
     def get(self, name, default=None):
         return self[name] if name in ("objects", "keys") else default
@@ -91,6 +93,8 @@ class CheckpointTrees(dict):
         if name != "keys":
             raise KeyError(name)
         tree = self["keys"] = key_tree(self._variables)
+        if self._graph is not None:
+            tree.search_also(graph_search_text(self._graph))
         objects = self["objects"]
         findings = [node.finding for node in objects.by_key.values() if node.finding is not None]
         findings += [node.finding for node in objects.model_only]

@@ -10,8 +10,10 @@ groups by the same rules.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from ckpt_gui.core.format.conventions import CATCH_ALL_LISTS
+from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.views.lazy_node import TreeNode
 
 Hints = dict[tuple[str, ...], str]  # a group's path -> the layer name shown beside it
@@ -80,9 +82,39 @@ def prune_hints(root) -> None:
                 node.hint = ""
 
 
-def search_text(node: TreeNode, hints: Hints) -> str:
-    """A variable's path, key and the layer hints above it and its own, lower case
-    (from its names: its levels need not be made)."""
+def search_text(node: TreeNode, hints: Hints, more: Callable[[str], str] | None = None) -> str:
+    """A variable's path, key, object paths and the layer hints above it and its own,
+    lower case (from its names: its levels need not be made). ``more``: further text
+    by checkpoint key (see :func:`graph_search_text`).
+
+    The object paths make the key view findable by what the object view shows: a
+    Keras 3 checkpoint keys its weights ``optimizer/_trainable_variables/N``, where
+    neither key nor path says ``bias``; its object path ``model/.../1/bias`` does."""
     names = node.names
     above = [hints.get(names[:end], "") for end in range(len(names) - 1, 0, -1)]
-    return "\n".join([node.path, node.variable.key, *[h for h in above if h], node.hint]).lower()
+    variable = node.variable
+    texts = [node.path, variable.key, *variable.object_paths, *[h for h in above if h], node.hint]
+    if more is not None:
+        texts.append(more(variable.key))
+    return "\n".join(texts).lower()
+
+
+def graph_search_text(graph: ObjectGraph) -> Callable[[str], str]:
+    """For a key view: a key's layer name (the variable's TF name, ``dense_1/bias``)
+    and, for an optimizer slot, its variable's object paths and the slot's name, as
+    the object view, which places the slot under its variable, finds it."""
+    slots = graph.slots
+
+    def more(key: str) -> str:
+        found = graph.attribute_of_key(key)
+        if found is None:
+            return ""
+        node_id, attribute, _extra = found
+        texts = [attribute.full_name]
+        link = slots.get(node_id)
+        if link is not None:
+            texts += ["/".join(path) for path in graph.paths(link.variable_node)]
+            texts.append(link.slot_name)
+        return "\n".join(texts)
+
+    return more

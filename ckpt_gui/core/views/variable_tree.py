@@ -34,6 +34,8 @@ class VariableTree:
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         self._searchable = False  # search texts are made by the first filter, not at open
+        # Further search text by key (a key view's object paths, see tree_hints.graph_search_text)
+        self.search_more: Callable[[str], str] | None = None
         self._reported = False  # whether a report's statuses are on the nodes
         self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
         self._filtered = True  # whether a filter may have left nodes' ``shown`` lists set
@@ -50,6 +52,11 @@ class VariableTree:
         """The bytes of its variables in the data files, the object graph's not counted
         (as ``variable_total``); worked out when :attr:`dtype_names` is."""
         return sum(node.variable.size_bytes for node in self.by_key.values() if not node.variable.is_object_graph)
+
+    def search_also(self, more: Callable[[str], str] | None) -> None:
+        """Filters also search ``more(key)`` (and variables' object paths given since
+        the last filter): search texts are made again by the next filter."""
+        self.search_more, self._searchable = more, False
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
         """Mark every variable with its restore status, and add rows for the model's
@@ -123,7 +130,7 @@ class VariableTree:
         self._filtered = True
         if not self._searchable:
             for node in self.by_key.values():
-                node.search_text = search_text(node, self._hints)
+                node.search_text = search_text(node, self._hints, self.search_more)
             self._searchable = True
         chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept(node)]
         show_made_with_ancestors(self.root, chosen)
