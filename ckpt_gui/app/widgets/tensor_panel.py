@@ -203,6 +203,8 @@ class TensorPanel(QTabWidget):
             return
         self.choice = view.choice
         self._build_axis_controls(value.shape)
+        if plot_import.pending():
+            self._show_table(plane(value, self.choice))  # the numbers while the picture waits
         self._draw(self._show_plane, view)
 
     # -- internals --------------------------------------------------------------------------
