@@ -130,6 +130,7 @@ class HistogramPanel(QWidget):
         self.plot, self.curve, self.count_axis = histogram_plot.make_plot(_FILL, self._y_label)
         self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.stack.insertWidget(0, self.plot)
+        self.stack.setMinimumHeight(0)  # the plot's own least height holds it now, as before it was made late
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         self.plot.installEventFilter(self)
         theme.style_plot(self.plot)
