@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer
 
 # The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
 QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
@@ -29,27 +29,16 @@ QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "P
 PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.tensor_plots")
 _started, _done = threading.Event(), threading.Event()
 _waiting: list[Callable[[], None]] = []
-
-
-class _Notifier(QObject):
-    """Made on the GUI thread: the import thread's signal is delivered there."""
-
-    imported = Signal()
-
-
-_notifier: _Notifier | None = None
+POLL_MS = 25  # how often the GUI thread looks whether the import is done
 
 
 def start() -> None:
     """Import the plot modules in the background, once per process (on the GUI thread)."""
-    global _notifier
     if _started.is_set() or PLOT_MODULES[-1] in sys.modules:
         return
     _started.set()
     for name in QT_MODULES:
         importlib.import_module(name)
-    _notifier = _Notifier()
-    _notifier.imported.connect(_call_waiting)
     threading.Thread(target=_import, name="ckpt-gui plot import", daemon=True).start()
 
 
@@ -59,10 +48,19 @@ def pending() -> bool:
 
 
 def when_done(callback: Callable[[], None]) -> None:
-    """Call ``callback`` on the GUI thread once the background import is done."""
+    """Call ``callback`` on the GUI thread once the background import is done. The
+    GUI thread looks every POLL_MS: the thread makes no Qt call (a signal emitted
+    from it made Qt adopt the thread, and the process crashed at exit now and then)."""
     _waiting.append(callback)
+    if len(_waiting) == 1:
+        QTimer.singleShot(0 if _done.is_set() else POLL_MS, _look)
+
+
+def _look() -> None:
     if _done.is_set():
         _call_waiting()
+    elif _waiting:
+        QTimer.singleShot(POLL_MS, _look)
 
 
 def _import() -> None:
@@ -71,7 +69,6 @@ def _import() -> None:
             importlib.import_module(name)
     finally:
         _done.set()
-        _notifier.imported.emit()
 
 
 def _call_waiting() -> None:
