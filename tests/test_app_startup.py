@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 import pytest
+import shiboken6
 
 from ckpt_gui.app import plot_import
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
@@ -134,3 +135,14 @@ def test_a_new_selection_while_waiting_drops_the_old_drawing(qtbot, import_runni
     qtbot.wait(50)
     assert panel.picture.currentWidget() is panel.message
     assert panel.message.text().startswith("A group")
+
+
+def test_a_panel_closed_while_waiting_is_not_drawn(qtbot, import_running):
+    panel = HistogramPanel()
+    values = np.arange(8, dtype=np.float32)
+    counts, edges = np.histogram(values, bins=4)
+    panel.show_histogram(Histogram(counts, edges, 0, 0, 0), "w")
+    shiboken6.delete(panel)  # the window closed before pyqtgraph's import ended
+    import_running.finish()
+    qtbot.wait(50)  # pytest-qt fails the test on an exception raised in the drawing
+    assert not shiboken6.isValid(panel)

@@ -21,7 +21,8 @@ import sys
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+import shiboken6
+from PySide6.QtCore import QObject, QTimer
 
 # The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
 QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
@@ -73,8 +74,13 @@ def _import() -> None:
 
 def _call_waiting() -> None:
     """Each waiting drawing in an event-loop turn of its own (making a plot and painting
-    it first take tens of milliseconds each)."""
+    it first take tens of milliseconds each); none for a panel deleted meanwhile (a
+    closed window): Qt drops a call whose receiver is gone."""
     callbacks = list(_waiting)
     _waiting.clear()
     for callback in callbacks:
-        QTimer.singleShot(0, callback)
+        owner = getattr(callback, "__self__", None)
+        if not isinstance(owner, QObject):
+            QTimer.singleShot(0, callback)
+        elif shiboken6.isValid(owner):
+            QTimer.singleShot(0, owner, callback)
