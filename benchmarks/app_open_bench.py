@@ -1,7 +1,7 @@
 """Launching the app on a 200,000-variable checkpoint (issue 11), side by side with
 another version of the code, in one run.
 
-    python benchmarks/app_open_bench.py [--data DIR] [--runs N] [--before SRC_DIR]
+    python benchmarks/app_open_bench.py [--data DIR] [--runs N] [--before SRC_DIR] [--busy N]
 
 Each run is a fresh process (offscreen) that starts the app as ``ckpt-gui PATH`` does
 and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
@@ -19,6 +19,8 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
 
+``--busy N`` runs N CPU-bound processes (``while True: pass``, normal priority) beside
+every run: the issue asks for the figures idle and with two of them.
 ``--before SRC_DIR`` (a copy of the code before, e.g. ``git archive main | tar -x -C
 DIR``) runs the same child with that code, alternating with this tree's runs so both
 see the same machine. The machine's load average is printed with each figure: on a
@@ -178,6 +180,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside each run")
     args = parser.parse_args()
     prefix = args.data / "vars200k" / "a" / "ckpt"
     if not prefix.with_suffix(".index").exists():
@@ -187,17 +190,23 @@ def main() -> int:
     for source in sources.values():
         run_child(source, str(prefix), settings)  # warm-up: page cache, bytecode
     results: dict[str, list[dict]] = {name: [] for name in sources}
-    for _ in range(args.runs):
-        for name, source in sources.items():  # alternating: both see the same machine
-            results[name].append(run_child(source, str(prefix), settings))
-            print(name, json.dumps(results[name][-1]), flush=True)
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        for _ in range(args.runs):
+            for name, source in sources.items():  # alternating: both see the same machine
+                results[name].append(run_child(source, str(prefix), settings))
+                print(name, json.dumps(results[name][-1]), flush=True)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
     print()
     print(table(results))
-    print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}; target: usable <= {USABLE_TARGET_S} s, "
-          f"stalls <= {STALL_TARGET_MS} ms.")  # fmt: skip
+    print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {args.busy} CPU-bound processes beside;"
+          f" target: usable <= {USABLE_TARGET_S} s, stalls <= {STALL_TARGET_MS} ms.")  # fmt: skip
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "app_open.json").write_text(json.dumps(results, indent=2))
+    (out / f"app_open{'_busy' if args.busy else ''}.json").write_text(json.dumps(results, indent=2))
     return 0
 
 

@@ -3,9 +3,12 @@
 The plots are made when first drawn (histogram_plot.py, tensor_plots.py): importing
 pyqtgraph at launch cost 0.5 to 1 s of CPU before the first tree row. Imported on the
 GUI thread with the first plot, it would stall the event loop as long; so a thread
-imports it as soon as a tree is shown, while the user looks at the tree (the import
-is Python code: the interpreter lock passes to the GUI thread every few milliseconds).
-A plot asked for before the thread is done waits for the import to finish, no longer.
+imports it as soon as a tree is shown (the import is Python code: the interpreter lock
+passes to the GUI thread every few milliseconds). A panel asked to draw while that
+import runs draws once it is done (:func:`pending`, :func:`when_done`), rather than
+wait for it. Without the thread (a test, a program embedding a panel) panels draw at
+once, importing pyqtgraph then.
+
 pyqtgraph makes no Qt object when imported. The Qt modules it adds are imported here
 first, on the GUI thread (20 ms): a PySide6 module initialised on another thread made
 the process crash at exit one time in three.
@@ -16,15 +19,23 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
+from collections.abc import Callable
 
-_started = threading.Event()
-# The extension modules pyqtgraph imports beyond the app's own (PySide6 0.14 on Linux).
+import shiboken6
+from PySide6.QtCore import QObject, QTimer
+
+# The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
 QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
+# What the thread imports: the panels' pyqtgraph sides (by name: the panels use this module).
+PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.tensor_plots")
+_started, _done = threading.Event(), threading.Event()
+_waiting: list[Callable[[], None]] = []
+POLL_MS = 25  # how often the GUI thread looks whether the import is done
 
 
 def start() -> None:
-    """Import the plot modules in the background, once per process."""
-    if _started.is_set() or "ckpt_gui.app.widgets.tensor_plots" in sys.modules:
+    """Import the plot modules in the background, once per process (on the GUI thread)."""
+    if _started.is_set() or PLOT_MODULES[-1] in sys.modules:
         return
     _started.set()
     for name in QT_MODULES:
@@ -32,5 +43,44 @@ def start() -> None:
     threading.Thread(target=_import, name="ckpt-gui plot import", daemon=True).start()
 
 
+def pending() -> bool:
+    """Whether the background import runs: a plot made now would wait for it."""
+    return _started.is_set() and not _done.is_set()
+
+
+def when_done(callback: Callable[[], None]) -> None:
+    """Call ``callback`` on the GUI thread once the background import is done. The
+    GUI thread looks every POLL_MS: the thread makes no Qt call (a signal emitted
+    from it made Qt adopt the thread, and the process crashed at exit now and then)."""
+    _waiting.append(callback)
+    if len(_waiting) == 1:
+        QTimer.singleShot(0 if _done.is_set() else POLL_MS, _look)
+
+
+def _look() -> None:
+    if _done.is_set():
+        _call_waiting()
+    elif _waiting:
+        QTimer.singleShot(POLL_MS, _look)
+
+
 def _import() -> None:
-    from ckpt_gui.app.widgets import histogram_plot, tensor_plots  # noqa: F401, PLC0415 - the point of the thread
+    try:
+        for name in PLOT_MODULES:
+            importlib.import_module(name)
+    finally:
+        _done.set()
+
+
+def _call_waiting() -> None:
+    """Each waiting drawing in an event-loop turn of its own (making a plot and painting
+    it first take tens of milliseconds each); none for a panel deleted meanwhile (a
+    closed window): Qt drops a call whose receiver is gone."""
+    callbacks = list(_waiting)
+    _waiting.clear()
+    for callback in callbacks:
+        owner = getattr(callback, "__self__", None)
+        if not isinstance(owner, QObject):
+            QTimer.singleShot(0, callback)
+        elif shiboken6.isValid(owner):
+            QTimer.singleShot(0, owner, callback)

@@ -8,11 +8,9 @@ palette to a panel's muted labels and plots whenever the palette changes.
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QLabel, QProxyStyle, QStyle, QStyleFactory, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsView, QLabel, QProxyStyle, QStyle, QStyleFactory, QWidget
 
 MUTED_WEIGHT = 0.62  # a muted text: this much of the text colour, the rest the background's
 _CHANGES = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange)
@@ -91,9 +89,9 @@ def apply(panel: QWidget) -> None:
     for label in panel.findChildren(QLabel):
         if label.property("muted"):
             _paint_muted(label, palette)
-    pg = sys.modules.get("pyqtgraph")  # not imported: no plot made yet (they import it when first needed)
-    for view in panel.findChildren(pg.GraphicsView) if pg is not None else ():
-        style_plot(view, palette)
+    for view in panel.findChildren(QGraphicsView):  # pyqtgraph's plots (made, and imported, when first drawn)
+        if type(view).__module__.startswith("pyqtgraph"):
+            style_plot(view, palette)
     restyle = getattr(panel, "follow_palette", None)  # colours a panel sets itself (status colours)
     if restyle is not None:
         restyle()

@@ -151,6 +151,8 @@ class BrowseController(Controller):
             self.status.emit(f"{self._early_facts}; reading the object graph: {step}...")
         else:
             self.status.emit(f"{self._opening}: {step}...")
+            if part.number > 2:  # the index is read and no key view comes first: a small checkpoint,
+                plot_import.start()  # shown within a moment; its plots will be wanted at once
 
     def _open_cancelled(self) -> None:
         """The user cancelled the open. Once its key view is shown, that stays, as the

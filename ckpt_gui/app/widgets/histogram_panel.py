@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import theme
+from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.formatting import format_number
@@ -53,6 +53,7 @@ class HistogramPanel(QWidget):
         self._title: tuple[str, str] | None = None  # the variable's name, a note after it
         self._y_label = "count"
         self._plot_made = False  # the plot (pyqtgraph) is made when first asked for: see PLOT_PARTS
+        self._waiting = False  # for pyqtgraph's import to show the histogram (see show_histogram)
         # Nothing to plot (a string, a group too large, an error): a message instead of
         # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -129,6 +130,7 @@ class HistogramPanel(QWidget):
         self.plot, self.curve, self.count_axis = histogram_plot.make_plot(_FILL, self._y_label)
         self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         self.stack.insertWidget(0, self.plot)
+        self.stack.setMinimumHeight(0)  # the plot's own least height holds it now, as before it was made late
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         self.plot.installEventFilter(self)
         theme.style_plot(self.plot)
@@ -137,6 +139,7 @@ class HistogramPanel(QWidget):
 
     def clear(self, message: str = "") -> None:
         self.histogram = None
+        self._waiting = False
         if self._plot_made:
             self.curve.setData([0, 1], [0])
         self._title = None
@@ -149,10 +152,15 @@ class HistogramPanel(QWidget):
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
         self.histogram = histogram
         self._preview = preview
-        self.stack.setCurrentWidget(self.plot)
         self._title = (title, "  (preview from a sample...)" if preview else "")
-        self._show_title()
-        self._redraw()
+        if plot_import.pending():  # pyqtgraph is imported in the background: drawn once it is
+            self.empty.setText("Drawing the histogram...")
+            self.stack.setCurrentWidget(self.empty)
+            if not self._waiting:
+                self._waiting = True
+                plot_import.when_done(self._show_plot)
+        else:
+            self._show_plot()
         parts = [f"{histogram.total:,} values in range"]
         if histogram.nan or histogram.posinf or histogram.neginf:
             text = f"NaN {histogram.nan:,}, +Inf {histogram.posinf:,}, -Inf {histogram.neginf:,}"
@@ -168,13 +176,23 @@ class HistogramPanel(QWidget):
             self.low.setText(format_number(float(histogram.edges[0])))
             self.high.setText(format_number(float(histogram.edges[-1])))
 
+    def _show_plot(self) -> None:
+        """The histogram shown (the latest one asked for), unless cleared meanwhile."""
+        self._waiting = False
+        if self.histogram is None:
+            return
+        self.stack.setCurrentWidget(self.plot)
+        self._show_title()
+        self._redraw()
+
     def mark_cancelled(self) -> None:
         """The exact computation was cancelled: say so instead of implying it is coming."""
         if self.histogram is None:
             self.clear("Histogram cancelled")
         elif self._preview:
             self._title = (self._title[0], "  (preview from a sample; exact histogram cancelled)")
-            self._show_title()
+            if not self._waiting:
+                self._show_title()
 
     @property
     def is_preview(self) -> bool:
@@ -231,7 +249,7 @@ class HistogramPanel(QWidget):
 
     def _redraw(self) -> None:
         histogram = self.histogram
-        if histogram is None:
+        if histogram is None or self._waiting:  # drawn once pyqtgraph is imported
             return
         counts = histogram.counts.astype(np.float64)
         edges = histogram.edges.astype(np.float64)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import theme
+from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
@@ -31,17 +31,15 @@ from ckpt_gui.core.views.planes import (
     prepare_view,
 )
 
-# The plots' parts, made by tensor_plots.make_plots when first asked for (pyqtgraph's
+# The plots' parts, made by tensor_plots (make_heatmap, make_line) when first asked for (pyqtgraph's
 # import is a third of the time to a usable tree at launch).
-PLOT_PARTS = frozenset(
-    ("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "line", "line_curve", "image_title",
-     "line_title")
-)  # fmt: skip
+HEATMAP_PARTS = frozenset(("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "image_title"))
+LINE_PARTS = frozenset(("line", "line_curve", "line_title"))
 
 
 def plots():
     """tensor_plots (and pyqtgraph), imported when the first picture is drawn."""
-    from ckpt_gui.app.widgets import tensor_plots  # noqa: PLC0415 - start-up time: see PLOT_PARTS
+    from ckpt_gui.app.widgets import tensor_plots  # noqa: PLC0415 - start-up time: see HEATMAP_PARTS
 
     return tensor_plots
 
@@ -64,6 +62,7 @@ class TensorPanel(QTabWidget):
         self.large = False  # self.value is a memory map: never read it whole
         self.envelope: BlockEnvelope | None = None  # what a large tensor's picture shows
         self.title = ""
+        self._pending_draw = None  # a drawing waiting for pyqtgraph's import (see _draw)
 
         # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
         self.picture = QStackedWidget()
@@ -103,14 +102,37 @@ class TensorPanel(QTabWidget):
         theme.follow(self)
 
     def __getattr__(self, name: str):
-        if name in PLOT_PARTS:  # not made yet: made now
-            plots().make_plots(self, self._heat_layout)
+        if name in HEATMAP_PARTS:  # not made yet: made now
+            plots().make_heatmap(self, self._heat_layout)
+            return object.__getattribute__(self, name)
+        if name in LINE_PARTS:
+            plots().make_line(self)
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _draw(self, draw, *args) -> None:
+        """``draw(*args)`` now, or, while pyqtgraph is imported in the background
+        (app/plot_import.py), once it is (the latest drawing asked for): the event loop
+        does not wait for the import. The state (value, table) is set meanwhile."""
+        if not plot_import.pending():
+            draw(*args)
+            return
+        self.picture.setCurrentWidget(self.message)
+        self.message.setText("Drawing...")
+        if self._pending_draw is None:
+            plot_import.when_done(self._draw_pending)
+        self._pending_draw = (draw, args)
+
+    def _draw_pending(self) -> None:
+        if self._pending_draw is not None:
+            draw, args = self._pending_draw
+            self._pending_draw = None
+            draw(*args)
 
     # -- content --------------------------------------------------------------------------
 
     def show_message(self, text: str) -> None:
+        self._pending_draw = None
         self.value = None
         self.shown = None
         self.large = False
@@ -126,11 +148,11 @@ class TensorPanel(QTabWidget):
         self.choice = choice
         if values.ndim == 1:
             self._show_table(values)
-            self._wait_for_picture()
+            self._draw(self._wait_for_picture)
             return
         self._build_axis_controls(values.shape)
         self._show_table(plane(values, choice))
-        self._wait_for_picture()
+        self._draw(self._wait_for_picture)
 
     def show_envelope(self, envelope: BlockEnvelope, choice: PlaneChoice | None) -> None:
         """The min/max envelope of the large tensor's vector, or of its plane ``choice``
@@ -139,9 +161,9 @@ class TensorPanel(QTabWidget):
             return
         self.envelope = envelope
         if self.value.ndim == 1:
-            self._draw_vector_envelope(envelope)
+            self._draw(self._draw_vector_envelope, envelope)
         else:
-            self._draw_plane_envelope(envelope)
+            self._draw(self._draw_plane_envelope, envelope)
 
     def _wait_for_picture(self) -> None:
         """The page the envelope will be drawn on, empty, its title saying it is coming:
@@ -165,7 +187,7 @@ class TensorPanel(QTabWidget):
         thread) for large ones so the first picture costs nothing here."""
         view = value if isinstance(value, ValueView) else prepare_view(value)
         value = view.value
-        self.value, self.large, self.envelope = value, False, None
+        self.value, self.large, self.envelope, self._pending_draw = value, False, None, None
         if value.dtype == object:  # strings: only the table makes sense
             self.picture.setCurrentWidget(self.message)
             self.message.setText(f"{title}\n{format_shape(value.shape)} strings: see the Values tab.")
@@ -181,12 +203,14 @@ class TensorPanel(QTabWidget):
             return
         self.choice = view.choice
         self._build_axis_controls(value.shape)
-        self._show_plane(view)
+        if plot_import.pending():
+            self._show_table(plane(value, self.choice))  # the numbers while the picture waits
+        self._draw(self._show_plane, view)
 
     # -- internals --------------------------------------------------------------------------
 
     def _show_vector(self, vector: np.ndarray, envelope: Envelope, title: str) -> None:
-        self._draw_line(envelope.x, envelope.low, envelope.high, envelope.step, vector.shape, title)
+        self._draw(self._draw_line, envelope.x, envelope.low, envelope.high, envelope.step, vector.shape, title)
         self._show_table(vector)
 
     def _draw_vector_envelope(self, envelope: BlockEnvelope) -> None:

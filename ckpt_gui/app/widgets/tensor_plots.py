@@ -1,4 +1,4 @@
-"""The tensor panel's plots (heatmap, line), made when its first picture is drawn.
+"""The tensor panel's plots (heatmap, line), each made when first drawn.
 
 Importing pyqtgraph costs 0.5 to 1 s of CPU (it copies every Qt enum into its own
 namespace), a third of the time to a usable tree at launch: this module, the only
@@ -27,14 +27,17 @@ from ckpt_gui.app.widgets.heatmap import (
 )
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 
-__all__ = ["INF_NAME", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_plots", "place", "set_levels"]
+__all__ = [
+    "INF_NAME", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_heatmap", "make_line", "place",
+    "set_levels",
+]  # fmt: skip
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 
 
-def make_plots(panel, heat_layout: QBoxLayout) -> None:
-    """Give ``panel`` (a TensorPanel) its heatmap, between the axis controls and the
-    readout of ``heat_layout``, and its line plot, the picture stack's third page."""
+def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
+    """Give ``panel`` (a TensorPanel) its heatmap, in the place kept for it between the
+    axis controls and the readout of ``heat_layout``."""
     panel.graphics = pg.GraphicsLayoutWidget()
     panel.image_plot = panel.graphics.addPlot(axisItems=index_axes())
     panel.image_plot.invertY(True)  # row 0 at the top, like a matrix
@@ -49,16 +52,20 @@ def make_plots(panel, heat_layout: QBoxLayout) -> None:
     panel.graphics.setMinimumHeight(PLOT_MIN_HEIGHT)
     heat_layout.replaceWidget(panel._plot_place, panel.graphics)
     panel._plot_place.deleteLater()
+    # Long titles wrap to the plot's width rather than hold the plot wider.
+    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
+    panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
+    theme.style_plot(panel.graphics)
+
+
+def make_line(panel) -> None:
+    """Give ``panel`` its line plot (for vectors), the picture stack's third page."""
     panel.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
     panel.line.showGrid(x=True, y=True, alpha=0.2)
     panel.line_curve = panel.line.plot(pen=pg.mkPen(40, 90, 160))
-    # Long titles wrap to the plot's width rather than hold the plot wider.
-    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
     panel.line_title = TitleWrapper(panel.line, panel.line.plotItem)
     panel.picture.addWidget(panel.line)
-    panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
-    for view in (panel.graphics, panel.line):
-        theme.style_plot(view)
+    theme.style_plot(panel.line)
 
 
 def colour_map(diverging: bool):
