@@ -6,9 +6,18 @@ checkpoint and small arrays."""
 
 from __future__ import annotations
 
+import numpy as np
+from PySide6.QtWidgets import QApplication
+
+from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
+from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+from ckpt_gui.app.window import TREE_SHARE
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.views.planes import default_choice
 from tests.test_app_desktop import WAIT_MS, open_demo
 
 CONV2_KERNEL = "model/_functional/_operations/3/_kernel"
+PANEL_AT_1024 = 290  # px: the heatmap panel's width in a 1024 px window
 
 
 def _wait_histogram(qtbot, window) -> None:
@@ -27,3 +36,108 @@ def test_changing_the_bins_does_not_add_a_crc_row_each_time(qtbot, window):
         _wait_histogram(qtbot, window)
     labels = [label for label, _ in details.facts_shown()]
     assert labels.count("CRC32C") == 1, labels
+
+
+# -- plots at 1024x640 -------------------------------------------------------------------------
+
+
+def _envelope_panel(qtbot, values: np.ndarray) -> TensorPanel:
+    """A large matrix's heatmap as the app draws it: its min/max envelope."""
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(PANEL_AT_1024, 330)
+    panel.show()
+    panel.show_large(values, "mat", default_choice(values.shape))
+    envelope = BlockEnvelope.for_region(*values.shape)
+    envelope.add(values.reshape(-1), 0)
+    panel.show_envelope(envelope, panel.choice)
+    return panel
+
+
+def _title_lines(panel: TensorPanel) -> int:
+    """The lines the heatmap's title is laid out in."""
+    document = panel.image_plot.titleLabel.item.document()
+    return sum(document.findBlockByNumber(i).layout().lineCount() for i in range(document.blockCount()))
+
+
+def test_a_large_matrix_heatmap_title_is_one_line_naming_nan_and_inf(qtbot):
+    values = np.random.default_rng(0).standard_normal((1200, 1200)).astype(np.float32)
+    values[5, 7], values[900, 3] = np.nan, np.inf  # one NaN among finite values: in no cell of the envelope
+    panel = _envelope_panel(qtbot, values)
+    panel.note_nonfinite("mat", int(np.isnan(values).sum()), int(np.isinf(values).sum()))
+    qtbot.wait(50)
+    title = panel.image_plot.titleLabel.text
+    assert "1 NaN" in title and "1 \u00b1Inf" in title, title
+    assert _title_lines(panel) == 1, title
+    assert "min or the max" in panel.graphics.toolTip()
+    assert "a cell" in panel.image_plot.getAxis("bottom").labelText
+
+
+def test_a_plane_heatmap_title_is_one_line(qtbot):
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(PANEL_AT_1024, 330)
+    panel.show()
+    values = np.random.default_rng(0).random((20, 30)).astype(np.float32)
+    values[0, 0], values[1, 1], values[2, 2] = np.nan, np.inf, np.nan
+    panel.show_value(values, "x")
+    qtbot.wait(50)
+    assert "2 NaN" in panel.image_plot.titleLabel.text and "1 \u00b1Inf" in panel.image_plot.titleLabel.text
+    assert _title_lines(panel) == 1
+
+
+def _saved_wide_tree(folder) -> None:
+    """What a session that dragged the tree pane wide (at 1440 px) left in the settings."""
+    from ckpt_gui.app.window import MainWindow
+
+    win = MainWindow(scan_on_open=False)
+    win.resize(1440, 900)
+    win.show()
+    QApplication.processEvents()
+    win.main_splitter.setSizes([1150, 290])
+    win.right_splitter.setSizes([800, 100])
+    win.close()
+    win.deleteLater()
+
+
+def _bottom_axis_shown(plot) -> bool:
+    axis = plot.getPlotItem().getAxis("bottom")
+    rect = axis.mapRectToScene(axis.boundingRect())
+    return axis.isVisible() and rect.height() >= 10 and rect.bottom() <= plot.height() + 1
+
+
+def test_a_saved_wide_tree_leaves_the_plots_their_height_at_1024x640(qtbot, tmp_path, monkeypatch):
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    _saved_wide_tree(tmp_path)
+    win = MainWindow(scan_on_open=False)
+    qtbot.addWidget(win)
+    win.resize(1024, 640)  # the saved geometry on a smaller screen
+    win.show()
+    open_demo(qtbot, win)
+    win.tree_panel.select_key(CONV2_KERNEL)
+    _wait_histogram(qtbot, win)
+    qtbot.wait(100)
+    sizes = win.main_splitter.sizes()
+    assert sizes[0] <= TREE_SHARE * sum(sizes) + 1, sizes
+    assert win.minimumSizeHint().height() <= 591  # fits a 1024x640 screen with its title bar
+    assert win.histogram.plot.height() >= PLOT_MIN_HEIGHT
+    assert win.tensor.graphics.height() >= PLOT_MIN_HEIGHT
+    assert _bottom_axis_shown(win.histogram.plot)
+    # Every slice box above the heatmap, none over it.
+    graphics_top = win.tensor.graphics.mapTo(win, win.tensor.graphics.rect().topLeft()).y()
+    for unit in win.tensor.slice_units:
+        assert unit.mapTo(win, unit.rect().bottomLeft()).y() < graphics_top, unit
+    win.close()
+
+
+def test_a_first_window_at_1024x640_shows_the_histograms_x_axis(qtbot, window):
+    window.resize(1024, 591)  # what a fresh window on a 1024x640 screen gets
+    open_demo(qtbot, window)
+    window.tree_panel.select_key(CONV2_KERNEL)
+    _wait_histogram(qtbot, window)
+    qtbot.wait(100)
+    assert window.histogram.plot.height() >= PLOT_MIN_HEIGHT
+    assert _bottom_axis_shown(window.histogram.plot)
+    assert window.tensor.graphics.height() >= PLOT_MIN_HEIGHT

@@ -51,6 +51,8 @@ from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.resources import icon_path
 
 QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
+TABS_MIN_HEIGHT = 150  # px: the Details/Restore report/Graph tabs' least height
+TREE_SHARE = 0.45  # a restored split gives the tree at most this share of the width (default: 0.42)
 FORMAT_NAMES = {
     "tf2": "TF2 object-based",
     "tf1": "TF1 name-based",
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self._splitters())
+        self._splits_checked = False  # restored splits are checked against the window once shown
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
@@ -116,6 +119,10 @@ class MainWindow(QMainWindow):
         self.info_tabs.addTab(self.graph_panel, "Graph")  # saved_model.pb / .meta: enabled when there is one
         self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), False)
         self.right_splitter.addWidget(self.info_tabs)
+        # A tab widget's least height is its tallest page's: the restore report's (its
+        # table and panes) made the window's least height 620 px, past a 1024x640
+        # screen. Showing the report makes room for it (_make_room_for_tab).
+        self.info_tabs.setMinimumHeight(TABS_MIN_HEIGHT)
         self.views = QSplitter(Qt.Orientation.Horizontal)
         self.views.addWidget(self.histogram)
         self.views.addWidget(self.tensor)
@@ -405,6 +412,22 @@ class MainWindow(QMainWindow):
             self.main_splitter.setSizes([int(width * 0.42), int(width * 0.58)])
             self.right_splitter.setSizes([int(height * 0.34), int(height * 0.66)])
             self.views.setSizes([int(width * 0.3), int(width * 0.28)])
+        elif not self._splits_checked:
+            self._splits_checked = True
+            self._keep_splits_sensible()
+
+    def _keep_splits_sensible(self) -> None:
+        """Splitter positions saved in another session (a wider window, a tree pane
+        dragged wide) within limits in this window: the tree at most TREE_SHARE of the
+        width, the plots their least height (a saved split had left the histogram
+        70 px with no x axis)."""
+        sizes, width = self.main_splitter.sizes(), sum(self.main_splitter.sizes())
+        if width > 0 and sizes[0] > width * TREE_SHARE:
+            self.main_splitter.setSizes([int(width * TREE_SHARE), width - int(width * TREE_SHARE)])
+        heights, height = self.right_splitter.sizes(), sum(self.right_splitter.sizes())
+        least = self.views.minimumSizeHint().height()
+        if height > least and heights[1] < least:
+            self.right_splitter.setSizes([height - least, least])
 
     def closeEvent(self, event) -> None:
         """The window goes at once: the jobs are cancelled behind it and waited for

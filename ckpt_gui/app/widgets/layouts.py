@@ -214,6 +214,35 @@ class FlowLayout(QLayout):
         return y + row_height - rect.y()
 
 
+class _KeepFlowHeight(QObject):
+    """Keeps a widget's least height at what its layout needs with ``flow`` wrapped to
+    the widget's width: a splitter reads least heights, not heightForWidth, and had
+    squeezed a panel whose controls wrapped onto more rows, its plot cut to 70 px."""
+
+    def __init__(self, widget: QWidget, flow: FlowLayout) -> None:
+        super().__init__(widget)
+        self.widget, self.flow = widget, flow
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Resize and event.oldSize().width() != event.size().width():
+            self.fit(event.size().width())
+        return False
+
+    def fit(self, width: int) -> None:
+        layout = self.widget.layout()
+        margins = layout.contentsMargins()
+        rows = self.flow.heightForWidth(max(width - margins.left() - margins.right(), 1))
+        least = layout.minimumSize().height() - self.flow.minimumSize().height() + rows
+        if least != self.widget.minimumHeight():
+            self.widget.setMinimumHeight(least)
+
+
+def keep_flow_height(widget: QWidget, flow: FlowLayout) -> None:
+    """``widget`` (whose layout holds ``flow``) asks for the height of its wrapped rows."""
+    _KeepFlowHeight(widget, flow)
+
+
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:
     """``text`` and its ``control`` as one widget: a flow never puts them on two rows."""
     unit = QWidget()

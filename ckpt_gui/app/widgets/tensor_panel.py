@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -64,6 +64,9 @@ class TensorPanel(QTabWidget):
         self.large = False  # self.value is a memory map: never read it whole
         self.envelope: BlockEnvelope | None = None  # what a large tensor's picture shows
         self.title = ""
+        # NaN and Inf the statistics counted in a large tensor (its envelope's blocks
+        # keep min and max, so a NaN among finite values shows in no cell): (title, NaN, Inf).
+        self._counted: tuple[str, int, int] | None = None
 
         # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
         self.picture = QStackedWidget()
@@ -80,8 +83,10 @@ class TensorPanel(QTabWidget):
         # One row that wraps (axes, then a slice box per other axis): nothing is cut
         # however narrow the splitters leave the panel.
         self.controls = FlowLayout()
-        self.controls.addWidget(labelled("Rows: axis", self.rows_box, "The tensor axis shown as the heatmap's rows"))
-        self.controls.addWidget(labelled("Columns: axis", self.cols_box, "The axis shown as its columns"))
+        # Short labels (what they choose is in the tooltips): two units a row in a
+        # narrow panel, a row of controls fewer over the heatmap at 1024x640.
+        self.controls.addWidget(labelled("Rows", self.rows_box, "The tensor axis shown as the heatmap's rows"))
+        self.controls.addWidget(labelled("Columns", self.cols_box, "The tensor axis shown as its columns"))
         self.slice_units: list[QWidget] = []
         heat_layout = self._heat_layout = QVBoxLayout(heat_page)
         heat_layout.setContentsMargins(0, 0, 0, 0)
@@ -89,6 +94,7 @@ class TensorPanel(QTabWidget):
         self._plot_place = QWidget(minimumHeight=PLOT_MIN_HEIGHT)  # the heatmap's place until made
         heat_layout.addWidget(self._plot_place, 1)
         heat_layout.addWidget(self.readout)
+        keep_flow_height(heat_page, self.controls)
         self.picture.addWidget(self.message)
         self.picture.addWidget(heat_page)  # the line plot, the third page, comes with the plots
 
@@ -142,6 +148,13 @@ class TensorPanel(QTabWidget):
             self._draw_vector_envelope(envelope)
         else:
             self._draw_plane_envelope(envelope)
+
+    def note_nonfinite(self, title: str, nan: int, inf: int) -> None:
+        """The NaN and +-Inf the statistics of the large tensor ``title`` counted: its
+        heatmap's title names them (a redraw now if its envelope is on screen)."""
+        self._counted = (title, nan, inf)
+        if self.large and self.envelope is not None and self.value is not None and self.value.ndim == 2:
+            self._title_envelope(self.envelope)
 
     def _wait_for_picture(self) -> None:
         """The page the envelope will be drawn on, empty, its title saying it is coming:
@@ -210,7 +223,7 @@ class TensorPanel(QTabWidget):
         self.line.setLabel("bottom", "index")
 
     def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
-        labels = [f"{axis}  (size {size})" for axis, size in enumerate(shape)]
+        labels = [f"axis {axis} ({size:,})" for axis, size in enumerate(shape)]
         for box, axis in ((self.rows_box, self.choice.rows), (self.cols_box, self.choice.cols)):
             box.blockSignals(True)
             box.clear()
@@ -233,7 +246,7 @@ class TensorPanel(QTabWidget):
             spin = QSpinBox(minimum=0, maximum=max(size - 1, 0), value=min(self.choice.fixed[axis], max(size - 1, 0)))
             spin.setToolTip(f"Index along axis {axis} (size {size})")
             spin.valueChanged.connect(lambda _v: self._fixed_changed())
-            unit = labelled(f"Slice: axis {axis} =", spin, spin.toolTip())
+            unit = labelled(f"axis {axis} =", spin, f"The slice shown: index along axis {axis} (size {size})")
             self.controls.addWidget(unit)
             self.slice_units.append(unit)
             self.spins[axis] = spin
@@ -284,8 +297,15 @@ class TensorPanel(QTabWidget):
             plots().place(item, shown.shape[0], shown.shape[1])
         plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
         note = self.nonfinite.note()
-        self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
+        # One short line (a long title left a heatmap of 25 px at 1024x640).
+        self.image_plot.setTitle(note or None, size="9pt")
         self.image_title.fit()
+        self.graphics.setToolTip(
+            f"This plane holds {self.nonfinite.counts_text()}: NaN cells in {plots().NAN_NAME},"
+            f" \u00b1Inf in {plots().INF_NAME}"
+            if note
+            else ""
+        )
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
@@ -302,13 +322,35 @@ class TensorPanel(QTabWidget):
         for item in (self.image, self.overlay):
             plots().place(item, envelope.rows, envelope.cols)
         plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
-        blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
-        note = self.nonfinite.note()
-        self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
-        self.image_title.fit()
-        self.image_plot.setLabel("left", f"axis {self.choice.rows}")
-        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        self._title_envelope(envelope)
         self.image_plot.autoRange(padding=0)
+
+    def _title_envelope(self, envelope: BlockEnvelope) -> None:
+        """A short title (the plot's width, beside its axes and colour bar, is 100 px
+        in a narrow panel): the NaN and Inf of the tensor (counted by its statistics
+        when they are in) or of the cells; the size of a cell's block is in the axis
+        labels, the rest in the tooltip (a 4-line title had left 25 px of heatmap)."""
+        nan, inf = self.nonfinite.nan, self.nonfinite.inf  # cells of only NaN, cells reaching Inf
+        counted = self._counted
+        whole = counted is not None and counted[0] == self.title and self.value.ndim == 2
+        if whole:
+            nan, inf = counted[1], counted[2]
+        found = ", ".join(f"{count:,} {name}" for count, name in ((nan, "NaN"), (inf, "\u00b1Inf")) if count)
+        self.image_plot.setTitle(found or None, size="9pt")
+        self.image_title.fit()
+        self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} a cell)")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols} ({envelope.block_cols:,} a cell)")
+        colours = (
+            f" A cell of only NaN is {plots().NAN_NAME}; one holding \u00b1Inf, {plots().INF_NAME}."
+            if self.nonfinite.overlay is not None
+            else ""
+        )
+        where = "this matrix holds" if whole else "cells of only"
+        self.graphics.setToolTip(
+            f"Each cell shows the min or the max of a block of {envelope.block_rows:,}x{envelope.block_cols:,}"
+            f" values, whichever is further from 0 (NaN ignored).{colours}"
+            + (f" NaN/Inf: {where} {found}." if found else "")
+        )
 
     def _show_table(self, array: np.ndarray) -> None:
         self.shown = array
