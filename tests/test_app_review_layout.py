@@ -7,7 +7,7 @@ checkpoint and small arrays."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
@@ -141,3 +141,31 @@ def test_a_first_window_at_1024x640_shows_the_histograms_x_axis(qtbot, window):
     assert window.histogram.plot.height() >= PLOT_MIN_HEIGHT
     assert _bottom_axis_shown(window.histogram.plot)
     assert window.tensor.graphics.height() >= PLOT_MIN_HEIGHT
+
+
+# -- the tree's NaN badge -----------------------------------------------------------------------
+
+
+def test_a_narrow_name_column_cuts_the_name_not_the_nan_badge(qtbot, window):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    panel.select_key(CONV2_KERNEL)
+    key = window.browse.current.variable.key
+    panel.set_nonfinite({key}, {key: "1 NaN, 1 Inf"})
+    view = panel.view
+    index = view.currentIndex().siblingAtColumn(view.treePosition())
+    assert "1 NaN, 1 Inf" in index.data()
+    for width in (150, 200, 260):
+        view.setColumnWidth(view.treePosition(), width)
+        option = QStyleOptionViewItem()
+        option.initFrom(view.viewport())
+        option.rect = view.visualRect(index)
+        delegate = view.itemDelegateForIndex(index)
+        delegate.initStyleOption(option, index)
+        style = view.style()
+        # What the style draws: the text elided to the cell's text rectangle.
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        drawn = option.fontMetrics.elidedText(option.text, option.textElideMode, text_rect.width())
+        assert "1 NaN" in drawn, (width, drawn)  # the badge's most important part, always
+        if text_rect.width() > option.fontMetrics.horizontalAdvance("_k\u2026l   [1 NaN, 1 Inf]"):
+            assert drawn.endswith("[1 NaN, 1 Inf]"), (width, drawn)  # and whole, where it fits

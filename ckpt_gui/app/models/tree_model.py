@@ -15,6 +15,8 @@ from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
 
+BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
+
 COLUMNS = ("Name", "DType", "Shape", "Elements", "Bytes", "Restore")
 NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
 NodeRole = Qt.ItemDataRole.UserRole + 1  # the TreeNode behind an index
@@ -106,7 +108,7 @@ class VariableTreeModel(NodeTreeModel):
             return status_style.finding_label(node.status, node.finding) if node.status else ""
         text = self._display(node)[column]
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
-            text = f"{text}   [{self.badges[node.variable.key]}]"
+            text = f"{text}{BADGE_SEPARATOR}{self.badges[node.variable.key]}]"  # the delegate keeps it whole
         return text
 
     def _foreground(self, node: TreeNode, column: int) -> QBrush | None:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QMenu, QStyledItemDelegate, QTreeView, QWidget
 
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
+
 
 def clear_layout(layout: QLayout) -> None:
     """Remove every widget from ``layout`` now: hidden and detached at once (a widget
@@ -30,10 +32,31 @@ CELL_SLACK = 8  # a cell's painted text needs a few pixels more than its delegat
 INDENT = 12
 
 
+TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame margins and slack)
+
+
 class _MiddleElided(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
+        name, separator, badge = option.text.rpartition(BADGE_SEPARATOR)
+        if separator and name and badge.endswith("]") and option.rect.width() > 0:
+            option.text = _badge_kept(option, name, separator + badge)
+
+
+def _badge_kept(option, name: str, badge: str) -> str:
+    """The name cut in the middle so that its badge stays whole: cut from the middle
+    of the whole text, "mat   [1 NaN, 1 Inf]" read "mat   [… 1 Inf]", the NaN hidden."""
+    metrics = option.fontMetrics
+    room = option.rect.width() - TEXT_MARGINS
+    if not option.icon.isNull():
+        room -= option.decorationSize.width() + 4
+    if metrics.horizontalAdvance(name + badge) <= room:
+        return name + badge
+    left = room - metrics.horizontalAdvance(badge)
+    if left < metrics.horizontalAdvance("\u2026" * 3):  # no room for a name: the badge is what matters
+        return metrics.elidedText(badge.strip(), Qt.TextElideMode.ElideRight, room)
+    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) + badge
 
 
 def names_first(view: QTreeView) -> None:
