@@ -54,9 +54,14 @@ def _badge_kept(option, name: str, badge: str) -> str:
     if metrics.horizontalAdvance(name + badge) <= room:
         return name + badge
     left = room - metrics.horizontalAdvance(badge)
-    if left < metrics.horizontalAdvance("\u2026" * 3):  # no room for a name: the badge is what matters
-        return metrics.elidedText(badge.strip(), Qt.TextElideMode.ElideRight, room)
-    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) + badge
+    least = name if len(name) <= 3 else f"{name[0]}\u2026{name[-1]}"  # the least of a name kept
+    if left >= metrics.horizontalAdvance(least):
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) + badge
+    # Too narrow for both: the badge loses its end, but its first count (NaN) is kept,
+    # the name dropped if need be.
+    both = metrics.elidedText(least + badge, Qt.TextElideMode.ElideRight, room)
+    first = badge.strip().lstrip("[").split(",")[0].rstrip("]")
+    return both if first in both else metrics.elidedText(badge.strip(), Qt.TextElideMode.ElideRight, room)
 
 
 def names_first(view: QTreeView) -> None:
