@@ -169,3 +169,32 @@ def test_a_narrow_name_column_cuts_the_name_not_the_nan_badge(qtbot, window):
         assert "1 NaN" in drawn, (width, drawn)  # the badge's most important part, always
         if text_rect.width() > option.fontMetrics.horizontalAdvance("_k\u2026l   [1 NaN, 1 Inf]"):
             assert drawn.endswith("[1 NaN, 1 Inf]"), (width, drawn)  # and whole, where it fits
+
+
+# -- a vector with NaN ---------------------------------------------------------------------------
+
+
+def test_a_vector_with_nan_draws_its_finite_points_and_marks_the_nan(qtbot):
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(PANEL_AT_1024, 330)
+    panel.show()
+    panel.show_value(np.array([1.0, np.nan, 3.0], dtype=np.float32), "small")
+    qtbot.wait(50)
+    # Something is drawn at each finite value: [1, NaN, 3] has no segment to draw.
+    curve = panel.line_curve
+    drawn_x = set()
+    if curve.scatter.isVisible():
+        dots = curve.scatter.data
+        drawn_x |= {float(x) for x, y in zip(dots["x"], dots["y"], strict=True) if np.isfinite(y)}
+    segments = curve.curve.getData()
+    if segments[0] is not None:
+        ys = segments[1]
+        for i in range(len(ys) - 1):  # connect="finite": a segment joins two finite neighbours
+            if np.isfinite(ys[i]) and np.isfinite(ys[i + 1]):
+                drawn_x |= {float(segments[0][i]), float(segments[0][i + 1])}
+    assert drawn_x == {0.0, 2.0}
+    # The NaN's position is marked, and named in the title.
+    marks = panel.line_marks.data
+    assert [float(x) for x in marks["x"]] == [1.0]
+    assert "1 NaN" in panel.line.plotItem.titleLabel.text

@@ -35,7 +35,7 @@ from ckpt_gui.core.views.planes import (
 # import is a third of the time to a usable tree at launch).
 PLOT_PARTS = frozenset(
     ("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "line", "line_curve", "image_title",
-     "line_title")
+     "line_title", "line_marks")
 )  # fmt: skip
 
 
@@ -210,17 +210,41 @@ class TensorPanel(QTabWidget):
         self.picture.setCurrentWidget(self.line)
         # NaN leaves a gap; so does an Inf (no axis can hold it; its run's other
         # extreme still shows).
-        low, high = _finite_or_nan(low), _finite_or_nan(high)
+        raw_low, raw_high = np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+        low, high = _finite_or_nan(raw_low), _finite_or_nan(raw_high)
+        points_x = x
         if step > 1:  # one zigzag through each run's min and max: the band, drawn as one cheap curve
             x, y = np.repeat(x, 2), np.column_stack([low, high]).reshape(-1)
         else:
             y = high
-        self.line_curve.setData(x, y, connect="finite")
+        # A finite value between two gaps is a point no segment reaches: drawn as a dot.
+        lonely = np.isfinite(y) & ~np.isfinite(np.r_[np.nan, y[:-1]]) & ~np.isfinite(np.r_[y[1:], np.nan])
+        self.line_curve.setData(x, y, connect="finite", symbol="o" if lonely.any() else None, symbolSize=5)
         _set_line_range(self.line, x, y)
+        marks = self._mark_nonfinite(points_x, raw_low, raw_high, y)
         note = f"  (min/max of every {step:,} values)" if step > 1 else ""
-        self.line.setTitle(f"{title}  {format_shape(shape)}{note}", size="9pt")
+        self.line.setTitle(f"{title}  {format_shape(shape)}{note}{marks}", size="9pt")
         self.line_title.fit()
         self.line.setLabel("bottom", "index")
+
+    def _mark_nonfinite(self, x, low, high, y) -> str:
+        """Marks at the foot of the line where it is NaN (a block of only NaN, for an
+        envelope) or reaches +-Inf; what they are, for the title ("" when none)."""
+        nan = np.isnan(low) & np.isnan(high)
+        inf = np.isinf(low) | np.isinf(high)
+        if not (nan.any() or inf.any()):
+            self.line_marks.setData([], [])
+            return ""
+        finite = y[np.isfinite(y)]
+        foot = float(finite.min()) if finite.size else 0.0
+        spots = [{"pos": (float(i), foot), "brush": plots().NAN_COLOUR, "symbol": "x"} for i in x[nan]]
+        spots += [{"pos": (float(i), foot), "brush": plots().INF_COLOUR, "symbol": "t1"} for i in x[inf]]
+        self.line_marks.setData(spots)
+        counts = [f"{n:,} {what}" for n, what in ((int(nan.sum()), "NaN"), (int(inf.sum()), "\u00b1Inf")) if n]
+        self.line.setToolTip(
+            f"Marked at the foot of the plot: NaN ({plots().NAN_NAME} x), \u00b1Inf ({plots().INF_NAME} triangle)"
+        )
+        return "  \u00b7 " + ", ".join(counts) + " marked"
 
     def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
         labels = [f"axis {axis} ({size:,})" for axis, size in enumerate(shape)]
