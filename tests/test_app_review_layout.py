@@ -6,6 +6,9 @@ checkpoint and small arrays."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 
@@ -14,6 +17,7 @@ from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.window import TREE_SHARE
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.views.planes import default_choice
+from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, open_demo
 
 CONV2_KERNEL = "model/_functional/_operations/3/_kernel"
@@ -198,3 +202,36 @@ def test_a_vector_with_nan_draws_its_finite_points_and_marks_the_nan(qtbot):
     marks = panel.line_marks.data
     assert [float(x) for x in marks["x"]] == [1.0]
     assert "1 NaN" in panel.line.plotItem.titleLabel.text
+
+
+# -- an index without its data -------------------------------------------------------------------
+
+
+def test_an_index_without_its_data_says_so_everywhere(qtbot, window, tmp_path):
+    demo = Path(demo_path())
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    shutil.copy(demo / "ckpt-300.index", broken / "ckpt-300.index")  # no .data-* shard
+    open_demo(qtbot, window)
+    window.tree_panel.select_key(CONV2_KERNEL)
+    _wait_histogram(qtbot, window)
+    window.histogram.auto_range.setChecked(False)  # the range fields show the demo's range
+    window.histogram.auto_range.setChecked(True)
+    assert window.histogram.low.text()
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(broken / "ckpt-300"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    window.tree_panel.select_key(CONV2_KERNEL)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Could not" in window.histogram.empty.text(), timeout=WAIT_MS)
+    # No range of the last checkpoint left in the fields.
+    window.histogram.auto_range.setChecked(False)
+    assert window.histogram.low.text() == "" and window.histogram.high.text() == ""
+    # The Values tab says why it is empty rather than showing a blank table.
+    table = window.tensor.table
+    window.tensor.setCurrentWidget(table)
+    assert not table.view.isVisible() and table.message.isVisible()
+    assert "Could not read" in table.message.text()
+    # The greyed object graph view says why.
+    button = window.tree_panel.objects_button
+    assert not button.isEnabled() and "could not be read" in button.toolTip()

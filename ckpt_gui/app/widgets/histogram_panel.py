@@ -147,6 +147,9 @@ class HistogramPanel(QWidget):
         self._show_title()
         self.empty.setText(message or "No histogram")
         self.stack.setCurrentWidget(self.empty)
+        if self.auto_range.isChecked():  # the data's range is no more: the last checkpoint's was shown
+            self.low.clear()
+            self.high.clear()
         self.counts_label.setText(" ")
         self.readout.setText(" ")
 

@@ -123,7 +123,7 @@ class TensorPanel(QTabWidget):
         self.envelope = None
         self.picture.setCurrentWidget(self.message)
         self.message.setText(text)
-        self.table.set_source(None)
+        self.table.set_source(None, text)
 
     def show_large(self, values: np.ndarray, title: str, choice: PlaneChoice | None) -> None:
         """A tensor too large to read: ``values`` maps it; the picture waits for
