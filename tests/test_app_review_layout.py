@@ -10,15 +10,20 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 
+from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.banner import banner_colours
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.window import TREE_SHARE
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.views.planes import default_choice
 from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import WAIT_MS, dark_palette, open_demo
 
 CONV2_KERNEL = "model/_functional/_operations/3/_kernel"
 PANEL_AT_1024 = 290  # px: the heatmap panel's width in a 1024 px window
@@ -235,3 +240,34 @@ def test_an_index_without_its_data_says_so_everywhere(qtbot, window, tmp_path):
     # The greyed object graph view says why.
     button = window.tree_panel.objects_button
     assert not button.isEnabled() and "could not be read" in button.toolTip()
+
+
+# -- dark themes -----------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def dark(qtbot):
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(dark_palette())
+    qtbot.wait(20)
+    yield app.palette()
+    app.setPalette(before)
+
+
+def test_the_nan_name_in_the_tree_reads_on_a_dark_palette(qtbot, window, dark):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    panel.select_key(CONV2_KERNEL)
+    key = window.browse.current.variable.key
+    panel.set_nonfinite({key}, {key: "1 NaN"})
+    index = panel.view.currentIndex().siblingAtColumn(panel.view.treePosition())
+    brush = index.data(Qt.ItemDataRole.ForegroundRole)
+    base = dark.color(QPalette.ColorRole.Base)
+    assert theme.contrast(brush.color(), base) >= theme.READABLE, brush.color().name()
+    assert brush.color().red() > brush.color().green() + 40  # still red
+
+
+def test_an_error_banner_reads_at_a_glance_on_a_dark_palette(qtbot, dark):
+    background, text, _border = banner_colours("error", dark)
+    assert theme.contrast(text, background) >= 7.0, (text.name(), background.name())

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -54,6 +55,10 @@ class TreePanel(QWidget):
         self.search.setClearButtonEnabled(True)
         self.dtype_box = QComboBox()
         self.dtype_box.setToolTip("Show only variables of one dtype")
+        # Never narrower than its text: measured once at first show, a GTK theme's font
+        # (set later) cut it to "All dtype".
+        self.dtype_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.dtype_box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.nan_box = QCheckBox("NaN/Inf only")
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
