@@ -19,7 +19,7 @@ from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.banner import banner_colours
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
-from ckpt_gui.app.window import TREE_SHARE
+from ckpt_gui.app.window import TABS_MIN_HEIGHT, TREE_SHARE
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.views.planes import default_choice
 from ckpt_gui.resources import demo_path
@@ -271,3 +271,27 @@ def test_the_nan_name_in_the_tree_reads_on_a_dark_palette(qtbot, window, dark):
 def test_an_error_banner_reads_at_a_glance_on_a_dark_palette(qtbot, dark):
     background, text, _border = banner_colours("error", dark)
     assert theme.contrast(text, background) >= 7.0, (text.name(), background.name())
+
+
+# -- the restore report on a small screen -----------------------------------------------------------
+
+
+def test_a_report_at_1024x640_is_never_clipped_under_the_plots(qtbot, window):
+    """A maximized window on a 1024x640 screen: the tabs had been let shrink below the
+    report's least height, its selected problem cut off under the table."""
+    from tests.test_app_layout import _show_report
+
+    window.resize(1024, 600)  # a maximized window's client area on a 1024x640 screen
+    open_demo(qtbot, window)
+    window.tree_panel.select_key(CONV2_KERNEL)
+    _wait_histogram(qtbot, window)
+    _show_report(qtbot, window)
+    panel = window.report_panel
+    assert panel.height() >= panel.minimumSizeHint().height(), (panel.height(), panel.minimumSizeHint().height())
+    lines = panel.fontMetrics().lineSpacing()
+    assert panel.detail_area.isVisible() and panel.detail_area.height() >= 2 * lines
+    assert panel.problems.viewport().height() >= 2 * panel.problems.sizeHintForRow(0)
+    assert window.histogram.plot.height() >= PLOT_MIN_HEIGHT and window.tensor.graphics.height() >= PLOT_MIN_HEIGHT
+    # Back to the details, the tabs ask for no more than their least again.
+    window.info_tabs.setCurrentWidget(window.details)
+    assert window.info_tabs.minimumHeight() == TABS_MIN_HEIGHT

@@ -329,13 +329,25 @@ class MainWindow(QMainWindow):
 
     def _make_room_for_report(self, report) -> None:
         if report is not None:
+            self._fit_tabs_minimum()
             self._make_room(0.62)  # room for the notes, the list and a problem
 
     def _make_room_for_tab(self) -> None:
         """The report and the graph's tables want height: switching to one of them
         grows the tabs (never shrinks them: the user's own split stays)."""
+        self._fit_tabs_minimum()
         if self.info_tabs.currentWidget() in (self.report_panel, self.graph_panel):
             self._make_room(0.55)
+
+    def _fit_tabs_minimum(self) -> None:
+        """The tabs' least height is their current page's: the report's (its table and
+        the selected problem, never clipped) while it is shown, TABS_MIN_HEIGHT else
+        (the report's had held the window taller than a 640 px screen)."""
+        page = self.info_tabs.currentWidget()
+        least = TABS_MIN_HEIGHT
+        if page is self.report_panel:  # the tab widget's own least: its tallest page's, the report's
+            least = max(least, self.info_tabs.minimumSizeHint().height())
+        self.info_tabs.setMinimumHeight(least)
 
     def _make_room(self, share: float) -> None:
         """The tabs get ``share`` of the height, the plots below keep at least their
