@@ -295,3 +295,17 @@ def test_a_report_at_1024x640_is_never_clipped_under_the_plots(qtbot, window):
     # Back to the details, the tabs ask for no more than their least again.
     window.info_tabs.setCurrentWidget(window.details)
     assert window.info_tabs.minimumHeight() == TABS_MIN_HEIGHT
+
+
+# -- the comparison's heatmaps ------------------------------------------------------------------------
+
+
+def test_the_comparisons_heatmaps_have_an_x_axis(qtbot):
+    from ckpt_gui.app.widgets.pair_panel import PairPanel
+
+    panel = PairPanel()
+    qtbot.addWidget(panel)
+    for plot in panel.image_plots:  # A, B, B - A
+        assert plot.getAxis("bottom").isVisible(), plot.titleLabel.text
+    for bar in (panel.colorbar_ab, panel.colorbar_diff):  # an empty row under each bar: they line up
+        assert bar.getAxis("bottom").isVisible()
