@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.banner import banner_colours
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
+from ckpt_gui.app.widgets.paged_table import PAGE_ROWS, PagedTable
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.window import TABS_MIN_HEIGHT, TREE_SHARE
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
@@ -309,3 +310,19 @@ def test_the_comparisons_heatmaps_have_an_x_axis(qtbot):
         assert plot.getAxis("bottom").isVisible(), plot.titleLabel.text
     for bar in (panel.colorbar_ab, panel.colorbar_diff):  # an empty row under each bar: they line up
         assert bar.getAxis("bottom").isVisible()
+
+
+def test_the_values_page_bar_is_never_cut_in_a_narrow_panel(qtbot):
+    """A vector of 80,000,000 values at 1024x640: "Go to ro..." and "rows 0-9..." were cut."""
+    from tests.test_app_layout import _cut_controls
+
+    table = PagedTable()
+    qtbot.addWidget(table)
+    table.setFixedSize(250, 300)  # as the tensor panel's explicit least width holds it in a splitter
+    table.show()
+    table.set_source(np.broadcast_to(np.float32(0.5), (PAGE_ROWS * 3, 1)))  # three pages, no memory
+    qtbot.wait(50)
+    assert table.bar.isVisible()
+    arrows = ("\u25c0", "\u25b6")  # the page buttons: one glyph in 32 px, narrower than Qt's hint on purpose
+    assert [cut for cut in _cut_controls(table) if not any(f"'{a}'" in cut for a in arrows)] == []
+    assert table.view.y() >= table.bar.geometry().bottom()  # the wrapped bar above the table, not over it
