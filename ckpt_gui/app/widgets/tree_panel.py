@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QSizePolicy,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -55,10 +54,9 @@ class TreePanel(QWidget):
         self.search.setClearButtonEnabled(True)
         self.dtype_box = QComboBox()
         self.dtype_box.setToolTip("Show only variables of one dtype")
-        # Never narrower than its text: measured once at first show, a GTK theme's font
-        # (set later) cut it to "All dtype".
+        # Its width follows its items (filled when a checkpoint opens): measured once, at the
+        # first show, while empty, it cut "All dtypes" to "All dtype" at 1024 px.
         self.dtype_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.dtype_box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.nan_box = QCheckBox("NaN/Inf only")
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
