@@ -75,6 +75,7 @@ class SelectionStats:
         # tensor; the histogram's pass follows. Without those to find, only the latter.
         first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
         if cached is not None:
+            self._note_nonfinite(title, cached)
             self.details.show_stats(cached)
             self.details.show_positions(self.positions.get(key), cached)
         else:
@@ -94,6 +95,7 @@ class SelectionStats:
 
         def first_done(first) -> None:
             self.stats_cache[key], self.positions[key] = first.stats, first.positions
+            self._note_nonfinite(title, first.stats)
             self.details.show_stats(first.stats)
             self.details.show_positions(first.positions, first.stats)
             self._add_crc_fact(ckpt, key)
@@ -111,6 +113,11 @@ class SelectionStats:
             self.done()
 
         self._submit(compute, show, title, first_done)
+
+    def _note_nonfinite(self, title: str, stats: TensorStats) -> None:
+        """A large matrix's heatmap (min/max blocks) shows no NaN among finite values:
+        its title names the counts of the statistics."""
+        self.large.tensor.note_nonfinite(title, stats.nan, stats.posinf + stats.neginf)
 
     def _add_crc_fact(self, ckpt, key: str) -> None:
         """A Keras file's datasets have no checksum: say so rather than "verified"."""

@@ -40,26 +40,26 @@ def _luminance(colour: QColor) -> float:
 READABLE = 4.5  # the contrast a coloured text keeps against its background
 
 
-def readable(colour: QColor | str, background: QColor) -> QColor:
+def readable(colour: QColor | str, background: QColor, least: float = READABLE) -> QColor:
     """``colour`` with its hue kept, made lighter (on a dark background) or darker (on a
     light one) until it reads as text on ``background``: a status colour must stay
     legible in light and dark themes alike."""
     colour = QColor(colour)
-    key = (colour.rgba(), background.rgba())
+    key = (colour.rgba(), background.rgba(), least)
     found = _READABLE_CACHE.get(key)  # models ask on every paint of a cell
     if found is None:
-        found = _READABLE_CACHE[key] = _adjusted(colour, background)
+        found = _READABLE_CACHE[key] = _adjusted(colour, background, least)
     return QColor(found)
 
 
-_READABLE_CACHE: dict[tuple[int, int], QColor] = {}
+_READABLE_CACHE: dict[tuple[int, int, float], QColor] = {}
 
 
-def _adjusted(colour: QColor, background: QColor) -> QColor:
+def _adjusted(colour: QColor, background: QColor, least: float) -> QColor:
     dark_background = _luminance(background) < 0.18
     hue, saturation, lightness, _alpha = colour.getHslF()
     step = 0.02 if dark_background else -0.02
-    while contrast(colour, background) < READABLE and 0.0 < lightness < 1.0:
+    while contrast(colour, background) < least and 0.0 < lightness < 1.0:
         lightness = min(1.0, max(0.0, lightness + step))
         colour = QColor.fromHslF(max(hue, 0.0), saturation, lightness)
     return colour

@@ -8,12 +8,15 @@ variables scrolls smoothly.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
+
+NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
+BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
 
 COLUMNS = ("Name", "DType", "Shape", "Elements", "Bytes", "Restore")
 NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
@@ -106,7 +109,7 @@ class VariableTreeModel(NodeTreeModel):
             return status_style.finding_label(node.status, node.finding) if node.status else ""
         text = self._display(node)[column]
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
-            text = f"{text}   [{self.badges[node.variable.key]}]"
+            text = f"{text}{BADGE_SEPARATOR}{self.badges[node.variable.key]}]"  # the delegate keeps it whole
         return text
 
     def _foreground(self, node: TreeNode, column: int) -> QBrush | None:
@@ -117,7 +120,8 @@ class VariableTreeModel(NodeTreeModel):
         if column == ELEMENTS and node.variable is None and not node.params:  # slots' elements, if any
             return QBrush(theme.muted())
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
-            return QBrush(QColor(200, 40, 40))
+            # Red made readable on the palette's base: (200, 40, 40) was dark red on dark grey.
+            return QBrush(theme.readable(NAN_RED, QGuiApplication.palette().color(QPalette.ColorRole.Base)))
         return None
 
     def _display(self, node: TreeNode) -> tuple[str, ...]:

@@ -102,8 +102,23 @@ class DetailsPanel(QScrollArea):
             self.positions.setText(positions_text(positions, stats.nan + stats.posinf + stats.neginf))
 
     def add_fact(self, label: str, text: str) -> None:
-        row = self.facts.rowCount()
-        _add_row(self.facts, row, 0, label, text)
+        """One row per label: a fact told again (the histogram recomputed for new bins
+        says "CRC32C verified" each time) replaces its row instead of adding one."""
+        for row in range(self.facts.rowCount()):
+            name, value = self.facts.itemAtPosition(row, 0), self.facts.itemAtPosition(row, 1)
+            if name is not None and value is not None and name.widget().text() == label:
+                value.widget().setText(text)
+                return
+        _add_row(self.facts, self.facts.rowCount(), 0, label, text)
+
+    def facts_shown(self) -> list[tuple[str, str]]:
+        """The (label, text) rows of the facts grid, top to bottom."""
+        rows = []
+        for row in range(self.facts.rowCount()):
+            name, value = self.facts.itemAtPosition(row, 0), self.facts.itemAtPosition(row, 1)
+            if name is not None and value is not None:
+                rows.append((name.widget().text(), value.widget().text()))
+        return rows
 
 
 def _fill(grid: QGridLayout, rows: list[tuple[str, str]], columns: int = 1) -> None:

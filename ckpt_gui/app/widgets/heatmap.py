@@ -175,14 +175,18 @@ class NonFinite:
         else:
             item.setImage(self.overlay, autoLevels=False, levels=None)
 
+    def counts_text(self) -> str:
+        """ "2 NaN, 1 +-Inf" (plain text)."""
+        return ", ".join(f"{n:,} {name}" for n, name in ((self.nan, "NaN"), (self.inf, "\u00b1Inf")) if n)
+
     def note(self) -> str:
         """Rich text for a title or label: which colour stands for what; "" if none."""
-        parts = []
+        parts = []  # compact: one line of a narrow plot's title (the colours are in its tooltip too)
         if self.nan:
-            parts.append(f"{_swatch(NAN_COLOUR)} {self.nan:,} NaN")
+            parts.append(f"{_swatch(NAN_COLOUR)}{self.nan:,} NaN")
         if self.inf:
-            parts.append(f"{_swatch(INF_COLOUR)} {self.inf:,} \u00b1Inf")
-        return ", ".join(parts)
+            parts.append(f"{_swatch(INF_COLOUR)}{self.inf:,} \u00b1Inf")
+        return " ".join(parts)
 
 
 def overlay_item() -> pg.ImageItem:

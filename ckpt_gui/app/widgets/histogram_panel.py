@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import plot_import, theme
-from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.formatting import format_number
 
@@ -88,7 +88,10 @@ class HistogramPanel(QWidget):
 
         # One row that wraps: the panel shares the width with the heatmap and the tree,
         # and whatever width the splitters leave it, no control is cut.
-        range_unit = QWidget()
+        # The range fields only while "Data range" is unticked (the data's own range is
+        # in the statistics): one row of controls fewer, more height for the plot.
+        range_unit = self.range_unit = QWidget()
+        range_unit.hide()
         range_row = QHBoxLayout(range_unit)
         range_row.setContentsMargins(0, 0, 0, 0)
         range_row.setSpacing(4)
@@ -107,6 +110,7 @@ class HistogramPanel(QWidget):
         footer.addWidget(self.counts_label, 1)
         footer.addWidget(self.readout)
         layout.addLayout(footer)
+        keep_flow_height(self, self.controls)
         theme.follow(self)
 
         self.bins.valueChanged.connect(lambda _v: self._ask())
@@ -146,6 +150,9 @@ class HistogramPanel(QWidget):
         self._show_title()
         self.empty.setText(message or "No histogram")
         self.stack.setCurrentWidget(self.empty)
+        if self.auto_range.isChecked():  # the data's range is no more: the last checkpoint's was shown
+            self.low.clear()
+            self.high.clear()
         self.counts_label.setText(" ")
         self.readout.setText(" ")
 
@@ -275,6 +282,7 @@ class HistogramPanel(QWidget):
     def _on_auto_range(self, on: bool) -> None:
         self.low.setEnabled(not on)
         self.high.setEnabled(not on)
+        self.range_unit.setVisible(not on)
         if on:
             self._ask()
 

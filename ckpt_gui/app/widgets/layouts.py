@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
+
 
 def clear_layout(layout: QLayout) -> None:
     """Remove every widget from ``layout`` now: hidden and detached at once (a widget
@@ -39,10 +41,36 @@ CELL_SLACK = 8  # a cell's painted text needs a few pixels more than its delegat
 INDENT = 12
 
 
+TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame margins and slack)
+
+
 class _MiddleElided(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
+        name, separator, badge = option.text.rpartition(BADGE_SEPARATOR)
+        if separator and name and badge.endswith("]") and option.rect.width() > 0:
+            option.text = _badge_kept(option, name, separator + badge)
+
+
+def _badge_kept(option, name: str, badge: str) -> str:
+    """The name cut in the middle so that its badge stays whole: cut from the middle
+    of the whole text, "mat   [1 NaN, 1 Inf]" read "mat   [… 1 Inf]", the NaN hidden."""
+    metrics = option.fontMetrics
+    room = option.rect.width() - TEXT_MARGINS
+    if not option.icon.isNull():
+        room -= option.decorationSize.width() + 4
+    if metrics.horizontalAdvance(name + badge) <= room:
+        return name + badge
+    left = room - metrics.horizontalAdvance(badge)
+    least = name if len(name) <= 3 else f"{name[0]}\u2026{name[-1]}"  # the least of a name kept
+    if left >= metrics.horizontalAdvance(least):
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) + badge
+    # Too narrow for both: the badge loses its end, but its first count (NaN) is kept,
+    # the name dropped if need be.
+    both = metrics.elidedText(least + badge, Qt.TextElideMode.ElideRight, room)
+    first = badge.strip().lstrip("[").split(",")[0].rstrip("]")
+    return both if first in both else metrics.elidedText(badge.strip(), Qt.TextElideMode.ElideRight, room)
 
 
 def names_first(view: QTreeView) -> None:
@@ -330,6 +358,35 @@ class ElidedLabel(QLabel):
     def _elide(self) -> None:
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
         super().setText(shown)
+
+
+class _KeepFlowHeight(QObject):
+    """Keeps a widget's least height at what its layout needs with ``flow`` wrapped to
+    the widget's width: a splitter reads least heights, not heightForWidth, and had
+    squeezed a panel whose controls wrapped onto more rows, its plot cut to 70 px."""
+
+    def __init__(self, widget: QWidget, flow: FlowLayout) -> None:
+        super().__init__(widget)
+        self.widget, self.flow = widget, flow
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Resize and event.oldSize().width() != event.size().width():
+            self.fit(event.size().width())
+        return False
+
+    def fit(self, width: int) -> None:
+        layout = self.widget.layout()
+        margins = layout.contentsMargins()
+        rows = self.flow.heightForWidth(max(width - margins.left() - margins.right(), 1))
+        least = layout.minimumSize().height() - self.flow.minimumSize().height() + rows
+        if least != self.widget.minimumHeight():
+            self.widget.setMinimumHeight(least)
+
+
+def keep_flow_height(widget: QWidget, flow: FlowLayout) -> None:
+    """``widget`` (whose layout holds ``flow``) asks for the height of its wrapped rows."""
+    _KeepFlowHeight(widget, flow)
 
 
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:

@@ -14,6 +14,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget
 
+from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.core.formatting import format_number
 
 PAGE_ROWS = 1_000_000  # rows in one page of the table
@@ -106,24 +108,37 @@ class PagedTable(QWidget):
             button.setMaximumWidth(32)
         self.page_label = QLabel()
         self.bar = QWidget()
-        bar = QHBoxLayout(self.bar)
-        bar.setContentsMargins(0, 0, 0, 0)
-        bar.addWidget(QLabel("Go to row"))
-        bar.addWidget(self.row)
-        bar.addWidget(self.previous)
-        bar.addWidget(self.next)
-        bar.addWidget(self.page_label, 1)
+        # A row that wraps: in a narrow panel "Go to row" and "rows 0-9..." were cut.
+        bar = FlowLayout(self.bar)
+        bar.addWidget(labelled("Go to row", self.row))
+        pages = QWidget()
+        buttons = QHBoxLayout(pages)
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.previous)
+        buttons.addWidget(self.next)
+        bar.addWidget(pages)
+        bar.addWidget(self.page_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar)
         layout.addWidget(self.view, 1)
+        # Instead of the table when there are no values (an empty white table says nothing).
+        self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        theme.mute(self.message)
+        layout.addWidget(self.message, 1)
+        keep_flow_height(self.bar, bar)
         self.row.valueChanged.connect(self.go_to_row)
         self.previous.clicked.connect(lambda: self._show_page(self.model.first_row - PAGE_ROWS))
         self.next.clicked.connect(lambda: self._show_page(self.model.first_row + PAGE_ROWS))
         self.set_source(None)
 
-    def set_source(self, source) -> None:
+    def set_source(self, source, message: str = "") -> None:
+        """The values shown (an array-like), or ``None`` and ``message`` saying why not."""
         self.model.set_source(source)
+        self.view.setVisible(source is not None)
+        self.message.setVisible(source is None)
+        self.message.setText(message)
         self.bar.setVisible(self.model.total_rows > PAGE_ROWS)
         self.row.blockSignals(True)
         self.row.setRange(0, max(0, min(self.model.total_rows - 1, 2**31 - 1)))

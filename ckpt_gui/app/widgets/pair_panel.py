@@ -63,8 +63,7 @@ class PairPanel(QWidget):
         self.overlays = []  # NaN and Inf cells, in colours of their own
         for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
             plot = heatmaps.addPlot(row=0, col=col, title=title, axisItems=index_axes())
-            plot.invertY(True)
-            plot.hideAxis("bottom")
+            plot.invertY(True)  # the bottom axis shown: a column index to read (review, rv-76)
             image = pg.ImageItem()
             overlay = overlay_item()
             plot.addItem(image)
@@ -79,6 +78,9 @@ class PairPanel(QWidget):
         self.colorbar_diff.setImageItem(self.images[2])
         for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
             bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
+            bar.showAxis("bottom")  # and an empty axis row under it, as under the heatmaps
+            bar.getAxis("bottom").setStyle(showValues=False, tickLength=0)
+            bar.getAxis("bottom").setPen(pg.mkPen(None))
             heatmaps.addItem(bar, row=0, col=col)
         self.heatmap_note = heatmaps.addLabel("", row=1, col=0, colspan=5, size="9pt")
         self.heatmap_note.setVisible(False)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import FlowLayout, labelled
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -34,7 +34,7 @@ from ckpt_gui.core.views.planes import (
 # The plots' parts, made by tensor_plots (make_heatmap, make_line) when first asked for (pyqtgraph's
 # import is a third of the time to a usable tree at launch).
 HEATMAP_PARTS = frozenset(("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "image_title"))
-LINE_PARTS = frozenset(("line", "line_curve", "line_title"))
+LINE_PARTS = frozenset(("line", "line_curve", "line_title", "line_marks"))
 
 
 def plots():
@@ -63,6 +63,9 @@ class TensorPanel(QTabWidget):
         self.envelope: BlockEnvelope | None = None  # what a large tensor's picture shows
         self.title = ""
         self._pending_draw = None  # a drawing waiting for pyqtgraph's import (see _draw)
+        # NaN and Inf the statistics counted in a large tensor (its envelope's blocks
+        # keep min and max, so a NaN among finite values shows in no cell): (title, NaN, Inf).
+        self._counted: tuple[str, int, int] | None = None
 
         # Heatmap page: axis pickers and slice spin boxes over an image with a colour bar.
         self.picture = QStackedWidget()
@@ -79,8 +82,10 @@ class TensorPanel(QTabWidget):
         # One row that wraps (axes, then a slice box per other axis): nothing is cut
         # however narrow the splitters leave the panel.
         self.controls = FlowLayout()
-        self.controls.addWidget(labelled("Rows: axis", self.rows_box, "The tensor axis shown as the heatmap's rows"))
-        self.controls.addWidget(labelled("Columns: axis", self.cols_box, "The axis shown as its columns"))
+        # Short labels (what they choose is in the tooltips): two units a row in a
+        # narrow panel, a row of controls fewer over the heatmap at 1024x640.
+        self.controls.addWidget(labelled("Rows", self.rows_box, "The tensor axis shown as the heatmap's rows"))
+        self.controls.addWidget(labelled("Columns", self.cols_box, "The tensor axis shown as its columns"))
         self.slice_units: list[QWidget] = []
         heat_layout = self._heat_layout = QVBoxLayout(heat_page)
         heat_layout.setContentsMargins(0, 0, 0, 0)
@@ -88,6 +93,7 @@ class TensorPanel(QTabWidget):
         self._plot_place = QWidget(minimumHeight=PLOT_MIN_HEIGHT)  # the heatmap's place until made
         heat_layout.addWidget(self._plot_place, 1)
         heat_layout.addWidget(self.readout)
+        keep_flow_height(heat_page, self.controls)
         self.picture.addWidget(self.message)
         self.picture.addWidget(heat_page)  # the line plot, the third page, comes with the plots
 
@@ -139,7 +145,7 @@ class TensorPanel(QTabWidget):
         self.envelope = None
         self.picture.setCurrentWidget(self.message)
         self.message.setText(text)
-        self.table.set_source(None)
+        self.table.set_source(None, text)
 
     def show_large(self, values: np.ndarray, title: str, choice: PlaneChoice | None) -> None:
         """A tensor too large to read: ``values`` maps it; the picture waits for
@@ -164,6 +170,14 @@ class TensorPanel(QTabWidget):
             self._draw(self._draw_vector_envelope, envelope)
         else:
             self._draw(self._draw_plane_envelope, envelope)
+
+    def note_nonfinite(self, title: str, nan: int, inf: int) -> None:
+        """The NaN and +-Inf the statistics of the large tensor ``title`` counted: its
+        heatmap's title names them (a redraw now if its envelope is on screen)."""
+        self._counted = (title, nan, inf)
+        shown = self.large and self.envelope is not None and self.value is not None and self.value.ndim == 2
+        if shown and not plot_import.pending():  # else the envelope's drawing, waiting for it, titles it
+            self._title_envelope(self.envelope)
 
     def _wait_for_picture(self) -> None:
         """The page the envelope will be drawn on, empty, its title saying it is coming:
@@ -221,20 +235,44 @@ class TensorPanel(QTabWidget):
         self.picture.setCurrentWidget(self.line)
         # NaN leaves a gap; so does an Inf (no axis can hold it; its run's other
         # extreme still shows).
-        low, high = _finite_or_nan(low), _finite_or_nan(high)
+        raw_low, raw_high = np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+        low, high = _finite_or_nan(raw_low), _finite_or_nan(raw_high)
+        points_x = x
         if step > 1:  # one zigzag through each run's min and max: the band, drawn as one cheap curve
             x, y = np.repeat(x, 2), np.column_stack([low, high]).reshape(-1)
         else:
             y = high
-        self.line_curve.setData(x, y, connect="finite")
+        # A finite value between two gaps is a point no segment reaches: drawn as a dot.
+        lonely = np.isfinite(y) & ~np.isfinite(np.r_[np.nan, y[:-1]]) & ~np.isfinite(np.r_[y[1:], np.nan])
+        self.line_curve.setData(x, y, connect="finite", symbol="o" if lonely.any() else None, symbolSize=5)
         _set_line_range(self.line, x, y)
+        marks = self._mark_nonfinite(points_x, raw_low, raw_high, y)
         note = f"  (min/max of every {step:,} values)" if step > 1 else ""
-        self.line.setTitle(f"{title}  {format_shape(shape)}{note}", size="9pt")
+        self.line.setTitle(f"{title}  {format_shape(shape)}{note}{marks}", size="9pt")
         self.line_title.fit()
         self.line.setLabel("bottom", "index")
 
+    def _mark_nonfinite(self, x, low, high, y) -> str:
+        """Marks at the foot of the line where it is NaN (a block of only NaN, for an
+        envelope) or reaches +-Inf; what they are, for the title ("" when none)."""
+        nan = np.isnan(low) & np.isnan(high)
+        inf = np.isinf(low) | np.isinf(high)
+        if not (nan.any() or inf.any()):
+            self.line_marks.setData([], [])
+            return ""
+        finite = y[np.isfinite(y)]
+        foot = float(finite.min()) if finite.size else 0.0
+        spots = [{"pos": (float(i), foot), "brush": plots().NAN_COLOUR, "symbol": "x"} for i in x[nan]]
+        spots += [{"pos": (float(i), foot), "brush": plots().INF_COLOUR, "symbol": "t1"} for i in x[inf]]
+        self.line_marks.setData(spots)
+        counts = [f"{n:,} {what}" for n, what in ((int(nan.sum()), "NaN"), (int(inf.sum()), "\u00b1Inf")) if n]
+        self.line.setToolTip(
+            f"Marked at the foot of the plot: NaN ({plots().NAN_NAME} x), \u00b1Inf ({plots().INF_NAME} triangle)"
+        )
+        return "  \u00b7 " + ", ".join(counts) + " marked"
+
     def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
-        labels = [f"{axis}  (size {size})" for axis, size in enumerate(shape)]
+        labels = [f"axis {axis} ({size:,})" for axis, size in enumerate(shape)]
         for box, axis in ((self.rows_box, self.choice.rows), (self.cols_box, self.choice.cols)):
             box.blockSignals(True)
             box.clear()
@@ -257,7 +295,7 @@ class TensorPanel(QTabWidget):
             spin = QSpinBox(minimum=0, maximum=max(size - 1, 0), value=min(self.choice.fixed[axis], max(size - 1, 0)))
             spin.setToolTip(f"Index along axis {axis} (size {size})")
             spin.valueChanged.connect(lambda _v: self._fixed_changed())
-            unit = labelled(f"Slice: axis {axis} =", spin, spin.toolTip())
+            unit = labelled(f"axis {axis} =", spin, f"The slice shown: index along axis {axis} (size {size})")
             self.controls.addWidget(unit)
             self.slice_units.append(unit)
             self.spins[axis] = spin
@@ -308,8 +346,15 @@ class TensorPanel(QTabWidget):
             plots().place(item, shown.shape[0], shown.shape[1])
         plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
         note = self.nonfinite.note()
-        self.image_plot.setTitle(f"this plane holds {note}" if note else None, size="9pt")
+        # One short line (a long title left a heatmap of 25 px at 1024x640).
+        self.image_plot.setTitle(note or None, size="9pt")
         self.image_title.fit()
+        self.graphics.setToolTip(
+            f"This plane holds {self.nonfinite.counts_text()}: NaN cells in {plots().NAN_NAME},"
+            f" \u00b1Inf in {plots().INF_NAME}"
+            if note
+            else ""
+        )
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
@@ -326,13 +371,35 @@ class TensorPanel(QTabWidget):
         for item in (self.image, self.overlay):
             plots().place(item, envelope.rows, envelope.cols)
         plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
-        blocks = f"{envelope.block_rows}x{envelope.block_cols} values a cell: its min or max, further from 0"
-        note = self.nonfinite.note()
-        self.image_plot.setTitle(blocks + (f"; cells of only {note}" if note else ""), size="9pt")
-        self.image_title.fit()
-        self.image_plot.setLabel("left", f"axis {self.choice.rows}")
-        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        self._title_envelope(envelope)
         self.image_plot.autoRange(padding=0)
+
+    def _title_envelope(self, envelope: BlockEnvelope) -> None:
+        """A short title (the plot's width, beside its axes and colour bar, is 100 px
+        in a narrow panel): the NaN and Inf of the tensor (counted by its statistics
+        when they are in) or of the cells; the size of a cell's block is in the axis
+        labels, the rest in the tooltip (a 4-line title had left 25 px of heatmap)."""
+        nan, inf = self.nonfinite.nan, self.nonfinite.inf  # cells of only NaN, cells reaching Inf
+        counted = self._counted
+        whole = counted is not None and counted[0] == self.title and self.value.ndim == 2
+        if whole:
+            nan, inf = counted[1], counted[2]
+        found = ", ".join(f"{count:,} {name}" for count, name in ((nan, "NaN"), (inf, "\u00b1Inf")) if count)
+        self.image_plot.setTitle(found or None, size="9pt")
+        self.image_title.fit()
+        self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} a cell)")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols} ({envelope.block_cols:,} a cell)")
+        colours = (
+            f" A cell of only NaN is {plots().NAN_NAME}; one holding \u00b1Inf, {plots().INF_NAME}."
+            if self.nonfinite.overlay is not None
+            else ""
+        )
+        where = "this matrix holds" if whole else "cells of only"
+        self.graphics.setToolTip(
+            f"Each cell shows the min or the max of a block of {envelope.block_rows:,}x{envelope.block_cols:,}"
+            f" values, whichever is further from 0 (NaN ignored).{colours}"
+            + (f" NaN/Inf: {where} {found}." if found else "")
+        )
 
     def _show_table(self, array: np.ndarray) -> None:
         self.shown = array

@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QBoxLayout
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.heatmap import (
+    INF_COLOUR,
     INF_NAME,
+    NAN_COLOUR,
     NAN_NAME,
     IndexAxis,
     NonFinite,
@@ -28,8 +30,8 @@ from ckpt_gui.app.widgets.heatmap import (
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 
 __all__ = [
-    "INF_NAME", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_heatmap", "make_line", "place",
-    "set_levels",
+    "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_heatmap",
+    "make_line", "place", "set_levels",
 ]  # fmt: skip
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
@@ -63,6 +65,10 @@ def make_line(panel) -> None:
     panel.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
     panel.line.showGrid(x=True, y=True, alpha=0.2)
     panel.line_curve = panel.line.plot(pen=pg.mkPen(40, 90, 160))
+    # Where a vector is NaN (or +-Inf): a mark at the foot of the plot, in the heatmap's
+    # colours; a line has no point to draw there ([1, NaN, 3] drew nothing at all).
+    panel.line_marks = pg.ScatterPlotItem(size=9, pen=None)
+    panel.line.addItem(panel.line_marks)
     panel.line_title = TitleWrapper(panel.line, panel.line.plotItem)
     panel.picture.addWidget(panel.line)
     theme.style_plot(panel.line)

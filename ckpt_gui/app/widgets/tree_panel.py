@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 from ckpt_gui.app.widgets.layouts import column_menu, columns_giving_way, fit_columns, names_first, refit_on_expand
+from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, TreeNode, VariableTree, default_open, variable_filter
 
@@ -189,7 +190,7 @@ class TreePanel(QWidget):
         trees = self.trees
         has_objects = not objects_pending and ("keys" not in trees or trees["objects"] is not trees["keys"])
         self.objects_button.setEnabled(has_objects)
-        self.objects_button.setToolTip("Reading the object graph..." if objects_pending else "")
+        self.objects_button.setToolTip(_objects_tooltip(trees, objects_pending, has_objects))
         if not has_objects and not self.keys_button.isChecked():
             self.objects_button.blockSignals(True)  # the caller shows the tree (not twice)
             self.keys_button.setChecked(True)
@@ -463,3 +464,15 @@ def _under(top: TreeNode, accept):
         return walker is top and (accept is None or accept(node))
 
     return test
+
+
+def _objects_tooltip(trees: dict[str, VariableTree], pending: bool, has_objects: bool) -> str:
+    """Why the object graph view is greyed (a greyed button with no reason is a puzzle)."""
+    if pending:
+        return "Reading the object graph..."
+    if has_objects:
+        return "The variables as the model's objects hold them (Ctrl+1)"
+    keys = trees.get("keys")
+    if keys is not None and OBJECT_GRAPH_KEY in keys.by_key:
+        return "The object graph could not be read (its data is missing or damaged: see the message above)"
+    return "This checkpoint has no object graph (a TF1 or name-based checkpoint): its keys are all there is"
