@@ -68,6 +68,24 @@ def test_bulk_decoder_gives_what_the_exact_one_gives(checkpoints):
     assert bulk == len(blobs)
 
 
+@pytest.mark.parametrize("piece", [64, 1000])
+def test_bulk_decoder_in_small_pieces_gives_what_the_exact_one_gives(checkpoints, monkeypatch, piece):
+    """The graph is decoded a piece at a time (no single C call over a whole large
+    graph): nodes cut by a piece's end, nodes larger than a piece and the exact path
+    between pieces give what decoding whole gives; progress goes up to the graph's size."""
+    from ckpt_gui.core.format import object_graph_wire
+
+    monkeypatch.setattr(object_graph_wire, "_PIECE", piece)
+    monkeypatch.setattr(object_graph_wire, "_FIRST_PIECE", piece // 4)
+    for name, blob in _blobs(checkpoints).items():
+        done = []
+        fast = decode_in_bulk(blob, lambda position, total, done=done: done.append((position, total)))
+        assert fast is not None, name
+        assert _normal(fast) == _normal(decode_exactly(blob)), name
+        assert done[-1] == (len(blob), len(blob)) and done == sorted(done), name
+        assert len(done) >= len(blob) // (piece * 8), name  # pieces, not one call
+
+
 def test_paths_match_tensorflows_graph_on_a_large_nested_model(tf, tmp_path):
     """200 blocks of 10 variables in lists and attributes: every key's first path,
     followed edge by edge in TensorFlow's own parse of the graph, reaches its node."""

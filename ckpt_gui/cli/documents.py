@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii as _quote
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
@@ -154,10 +153,6 @@ def _write_variables(
 
 
 _CHUNK = 10_000
-# Between the columns of one variable's text: a variable is
-# {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]} (or with
-# ,"partitioned":true before the brace), exactly as json.dumps writes variable_json(v).
-_LITERALS = (',{"key":', ',"dtype":', ',"shape":[', '],"shard":', ',"size_bytes":', ',"object_paths":[', "]")
 _ENDINGS = ("}", ',"partitioned":true}')
 
 
@@ -174,34 +169,53 @@ class _Texts(dict):
 
 
 def _variables_text(part: VariableColumns) -> str:
-    """``variable_json(v)`` of each variable as compact JSON text, joined by commas:
-    json.dumps's own string quoting, no dicts, and no Python code per variable (the
-    columns are mapped and interleaved with the literals in C)."""
+    """``variable_json(v)`` of each variable as compact JSON text, joined by commas,
+    exactly as json.dumps writes it (its own string quoting), without dicts or Python
+    code per variable: one %-format per variable, mapped over the columns in C. A
+    variable is {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]}
+    (or with ,"partitioned":true before the brace)."""
     keys, dtypes, shapes, shards, sizes, paths, partitioned = part
+    key_format, keys = _strings(keys)
+    paths_format, paths = _paths_texts(paths)
+    ending_format, endings = ("%s", map(_ENDINGS.__getitem__, partitioned)) if any(partitioned) else ("}", None)
     dtype_texts = _Texts(_quote)
     shape_texts = _Texts(lambda shape: ",".join(map(str, shape)))
-    columns = (
-        map(_quote, keys),
+    layout = (
+        f'{{"key":{key_format},"dtype":%s,"shape":[%s],"shard":%d,"size_bytes":%d,'
+        f'"object_paths":[{paths_format}]{ending_format}'
+    )
+    columns = [
+        keys,
         map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes)),
         map(shape_texts.__getitem__, shapes),
-        map(_Texts(str).__getitem__, shards),  # a dict hit is a third of str(): most repeat
-        map(_Texts(str).__getitem__, sizes),
-        _paths_texts(paths),
-        map(_ENDINGS.__getitem__, partitioned),
-    )
-    literals = map(repeat, _LITERALS)
-    pieces = chain.from_iterable(zip(*chain.from_iterable(zip(literals, columns))))
-    return "".join(pieces)[1:]
+        shards,
+        sizes,
+    ]
+    columns += [paths] if paths is not None else []
+    columns += [endings] if endings is not None else []
+    return ",".join(map(layout.__mod__, zip(*columns)))
 
 
-def _paths_texts(paths: tuple[tuple[str, ...], ...]):
-    """The text inside each variable's ``object_paths`` list."""
+def _strings(texts) -> tuple[str, object]:
+    """The format and the texts of JSON strings: when none needs escaping (the usual
+    case: what json.dumps writes as it is inside quotes, with ensure_ascii) the texts
+    as they are, inside a quoted %s."""
+    joined = "".join(texts)
+    # Printable ASCII but " and \ (isascii is known without a scan; the rest are C scans).
+    if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        return '"%s"', texts
+    return "%s", map(_quote, texts)
+
+
+def _paths_texts(paths: tuple[tuple[str, ...], ...]) -> tuple[str, object]:
+    """The format and texts of what is inside each variable's ``object_paths`` list
+    (None for the texts: nothing there)."""
     lengths = set(map(len, paths))
     if lengths == {0}:  # name-based checkpoints
-        return repeat("", len(paths))
+        return "", None
     if lengths == {1}:  # the usual TF2 checkpoint: one path each
-        return map(_quote, map(itemgetter(0), paths))
-    return (",".join(map(_quote, p)) for p in paths)
+        return _strings(list(map(itemgetter(0), paths)))
+    return "%s", (",".join(map(_quote, p)) for p in paths)
 
 
 def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:

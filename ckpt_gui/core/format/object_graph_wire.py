@@ -29,7 +29,7 @@ import struct
 from bisect import bisect_left
 from functools import cached_property
 from itertools import accumulate, compress, repeat
-from operator import add, eq, itemgetter, length_hint, ne, sub
+from operator import add, not_, sub
 
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
@@ -49,8 +49,8 @@ class GraphColumns:
         self.child_names: list[str] = []
         self.attribute_nodes: list[int] = []
         self.attribute_names: list[str] = []  # usually VARIABLE_VALUE
-        # full_name of each: a str, or (from the bulk decoder) its serialized field, its
-        # length then its bytes, decoded when first asked for (listing does not need it)
+        # full_name of each: a str, or (from the bulk decoder) its bytes, decoded when
+        # first asked for (listing does not need it)
         self.full_fields: list[str | bytes] = []
         self.keys: list[str] = []  # checkpoint keys
         # (owning node, original variable node, slot name, slot variable node), in node order
@@ -94,10 +94,7 @@ class GraphColumns:
 
 
 def _full_name(field: str | bytes) -> str:
-    if isinstance(field, str):
-        return field
-    _length, start = read_varint(field, 0)  # checked by the decoder
-    return field[start:].decode("utf-8", "surrogateescape")
+    return field if isinstance(field, str) else field.decode("utf-8", "surrogateescape")
 
 
 def decode_graph(blob: bytes, progress=None) -> GraphColumns:
@@ -112,22 +109,23 @@ def decode_graph(blob: bytes, progress=None) -> GraphColumns:
 
 # -- the bulk decoder --------------------------------------------------------------
 
-# One node (field 1 of the graph: tag, length), as a variable (groups 2 to 6: the
-# SerializedTensor's length; its name and full_name, each with its length; its
-# checkpoint_key's length and bytes) or as a group (group 7: its child references),
-# then has_checkpoint_values as TensorFlow writes it (group 8: true, present but
-# false, or absent); or (group 9) all the rest of the piece. Each payload runs to the
-# next field's tag (possessive: linear time); every length is checked afterwards, so
-# a payload holding that byte just makes its node take the exact path.
+# One node (field 1 of the graph: tag, group 1: length, group 2: content), as a
+# variable (group 3: the SerializedTensor's length, 4: the SerializedTensor, holding
+# 5 to 10: name, full_name and checkpoint_key, each a length and its bytes) or as a
+# group (11: its child references), then has_checkpoint_values as TensorFlow writes it
+# (true, present but false, or absent); or (group 12) all the rest of the piece. Each
+# payload runs to the next field's tag (possessive: linear time); every length is
+# checked afterwards, so a payload holding that byte just makes its node take the
+# exact path.
 _NODE = re.compile(
-    rb"\x0a([\x80-\xff]{0,3}[\x00-\x7f])"  # 1: the node's length
-    rb"(?:\x12([\x80-\xff]?[\x00-\x7f])"  # 2: attributes { length,
-    rb"\x0a([\x00-\x7f][^\x12]*+)"  # 3: name (its one-byte length first),
-    rb"\x12([\x80-\xff]?[\x00-\x7f][^\x1a]*+)"  # 4: full_name (its length first),
-    rb"\x1a([\x80-\xff]?[\x00-\x7f])([^\x0a*]*+)"  # 5, 6: checkpoint_key }
-    rb"|((?:\x0a[\x00-\x7f]\x08[\x80-\xff]{0,4}[\x00-\x7f]\x12[\x00-\x7f][^\x0a*]*+)*+))"  # 7: children
-    rb"(\*\x02\x08\x01|\*\x00|)"  # 8: has_checkpoint_values
-    rb"|(.+)",  # 9: not such a node
+    rb"\x0a([\x80-\xff]{0,3}[\x00-\x7f])("  # 1: the node's length, 2: the node
+    rb"(?:\x12([\x80-\xff]?[\x00-\x7f])("  # 3: attributes' length, 4: attributes {
+    rb"\x0a([\x00-\x7f])([^\x12]*+)"  # 5, 6: name,
+    rb"\x12([\x80-\xff]?[\x00-\x7f])([^\x1a]*+)"  # 7, 8: full_name,
+    rb"\x1a([\x80-\xff]?[\x00-\x7f])([^\x0a*]*+))"  # 9, 10: checkpoint_key }
+    rb"|((?:\x0a[\x00-\x7f]\x08[\x80-\xff]{0,4}[\x00-\x7f]\x12[\x00-\x7f][^\x0a*]*+)*+))"  # 11: children
+    rb"(?:\*\x02\x08\x01|\*\x00|))"  # has_checkpoint_values
+    rb"|(.+)",  # 12: not such a node
     re.DOTALL,
 )
 _STEP = _NODE.groups + 1  # split() gives the bytes before each match, then its groups
@@ -139,6 +137,7 @@ _CHILD = re.compile(rb"\x0a([\x00-\x7f])\x08([\x80-\xff]{0,4}[\x00-\x7f])\x12([\
 # a whole piece per node).
 _PIECE = 1 << 20
 _FIRST_PIECE = 4096
+_TAIL = 4
 _LARGEST_BULK_NODE = 4 << 20  # a larger node (a list of millions) is decoded exactly
 
 
@@ -188,69 +187,74 @@ def _decode_piece(blob: bytes, pos: int, stop: int, columns: GraphColumns) -> tu
     ``columns``; return the bytes they take, and whether a node that does not check out
     (or runs past ``stop``) follows them."""
     parts = _NODE.split(blob[pos:stop])  # the pattern matches everywhere: parts[0::_STEP] are empty
-    lengths, attribute_lengths, name_fields, full_fields, key_lengths, keys, references, ends = (
-        parts[i::_STEP] for i in range(1, _STEP - 1)
-    )
-    varint = _Varints().__getitem__
-    declared = list(map(varint, lengths))
-    attributes = list(map(varint, attribute_lengths))
-    # What each node holds, by what was matched: a variable's SerializedTensor (tag,
-    # length, payload) or a group's references, then the trailer (-1 + 1: no tensor).
-    # (length_hint: len, and 0 for the None of a group that did not take part.)
-    matched = map(add, map(length_hint, references), map(length_hint, ends))
-    matched = map(add, matched, map(add, map(length_hint, attribute_lengths), map(add, attributes, repeat(1))))
-    good = list(map(eq, declared, matched))
-    count = good.index(False) if False in good else len(good)
-    variables = list(compress(range(count), attribute_lengths))
-    picked = [list(map(column.__getitem__, variables)) for column in (name_fields, full_fields, key_lengths, keys)]
-    count = min(count, _first_bad_variable(variables, varint, [attributes[i] for i in variables], *picked))
-    groups = [i for i in range(count) if not attribute_lengths[i]]
+    tokens = len(parts) // _STEP
+    fields = [parts[i::_STEP] for i in range(1, _STEP)]
+    nodes = tokens - (parts[-2] is not None)  # the rest of the piece (group 12) comes last, if at all
+    # A node cut by the piece's end can leave a few odd matches behind it: the last
+    # ones are checked one by one.
+    bulk = max(nodes - _TAIL, 0) if stop < len(blob) else nodes
+    count = bulk if _check_out(fields, 0, bulk) else _first_bad(fields, bulk)
+    while count == bulk < nodes and _check_out(fields, bulk, bulk + 1):
+        count = bulk = bulk + 1
+    lengths, contents, attribute_lengths, _, _, names, _, full_names, _, keys, references, _ = fields
+    groups = list(compress(range(count), map(not_, attribute_lengths[:count])))
     good_groups, found = _good_groups(groups, references)
-    if good_groups < len(groups):
+    if good_groups < len(groups):  # only the groups before it, and the nodes before it
         count = groups[good_groups]
-    # The nodes before the first bad one: into the columns.
+        groups = groups[:good_groups]
     base = columns.node_count
-    kept = bisect_left(variables, count)
-    columns.attribute_nodes += map(add, variables[:kept], repeat(base))
-    columns.attribute_names += map(_Texts(1).__getitem__, picked[0][:kept])
-    columns.full_fields += picked[1][:kept]
-    columns.keys += _texts(picked[3][:kept])
-    groups = groups[: bisect_left(groups, count)]
-    if len(groups) < good_groups:  # a bad variable comes first: the references of the groups before it
-        found = _references([references[i] for i in groups])
+    is_variable = attribute_lengths[:count]
+    columns.attribute_nodes += compress(range(base, base + count), is_variable)
+    columns.attribute_names += map(_Texts().__getitem__, compress(names, is_variable))
+    columns.full_fields += compress(full_names, is_variable)  # decoded when asked for (see full_names)
+    columns.keys += _texts(list(compress(keys, is_variable)))
     _add_groups(columns, list(map(add, groups, repeat(base))), found)
     columns.node_count += count
-    taken = count + sum(map(len, lengths[:count])) + sum(declared[:count])  # tag, length, content
-    return taken, count < len(good)
+    taken = count + sum(map(len, lengths[:count])) + sum(map(len, contents[:count]))  # tag, length, node
+    return taken, count < tokens
 
 
-def _first_bad_variable(variables, varint, attributes, name_fields, full_fields, key_lengths, keys) -> int:
-    """The first variable node whose lengths do not check out (else a large number)."""
-    if not variables:
-        return 1 << 62
-    bad = [
-        compress(variables, map(ne, map(itemgetter(0), name_fields), map(sub, map(len, name_fields), repeat(1)))),
-        compress(variables, map(ne, map(varint, key_lengths), map(len, keys))),
-    ]
-    firsts = list(map(itemgetter(0), full_fields))
-    if max(firsts) < 0x80:  # one-byte lengths (full names under 128 bytes)
-        bad.append(compress(variables, map(ne, firsts, map(sub, map(len, full_fields), repeat(1)))))
-    else:
-        bad.append(compress(variables, map(_not_a_field, full_fields)))
-    # The SerializedTensor's length covers its fields: 3 tags and what they hold.
-    inner = map(add, map(len, name_fields), map(len, full_fields))
-    inner = map(add, inner, map(add, map(len, key_lengths), map(add, map(len, keys), repeat(3))))
-    bad.append(compress(variables, map(ne, attributes, inner)))
-    return min(itertools.chain.from_iterable(bad), default=1 << 62)
+def _check_out(fields: list[list], start: int, stop: int) -> bool:
+    """Whether every length of the nodes ``start`` to ``stop`` is the length of what the
+    regex matched for it (the references of groups are checked apart)."""
+    lengths, contents, attribute_lengths, attributes, name_lengths, names, full_lengths, full_names = (
+        column[start:stop] for column in fields[:8]
+    )
+    key_lengths, keys = fields[8][start:stop], fields[9][start:stop]
+    is_variable = attribute_lengths
+    return (
+        _lengths_match(lengths, contents)
+        and _lengths_match(list(compress(attribute_lengths, is_variable)), list(compress(attributes, is_variable)))
+        and _lengths_match(list(compress(name_lengths, is_variable)), list(compress(names, is_variable)))
+        and _lengths_match(list(compress(full_lengths, is_variable)), list(compress(full_names, is_variable)))
+        and _lengths_match(list(compress(key_lengths, is_variable)), list(compress(keys, is_variable)))
+    )
 
 
-def _not_a_field(field: bytes) -> bool:
-    """Whether ``field`` is not a varint length followed by that many bytes."""
-    try:
-        length, start = read_varint(field, 0)
-    except WireFormatError:
-        return True
-    return length != len(field) - start
+def _lengths_match(raw_lengths: list[bytes], values: list[bytes]) -> bool:
+    """Whether each varint of ``raw_lengths`` is the length of its value: in the usual
+    case (every length one byte) the joined lengths are compared with the lengths
+    made bytes, in two C calls."""
+    joined = b"".join(raw_lengths)
+    if len(joined) == len(raw_lengths):
+        try:
+            return joined == bytes(map(len, values))
+        except ValueError:  # a value of 256 bytes or more under a one-byte length
+            return False
+    return list(map(_Varints().__getitem__, raw_lengths)) == list(map(len, values))
+
+
+def _first_bad(fields: list[list], stop: int) -> int:
+    """The first of the nodes before ``stop`` whose lengths do not check out (one by one:
+    only a piece holding such a node comes here)."""
+    low, high = 0, stop  # the nodes before low check out; those before high do not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _check_out(fields, low, middle):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _good_groups(groups: list[int], references: list) -> tuple[int, tuple | None]:
@@ -291,10 +295,15 @@ def _references(groups: list[bytes]) -> tuple[list[int], list[str], tuple[int, .
     if parts[0] or (len(parts) - 1) % 4:
         return None
     lengths, ids, name_lengths, names = parts[1::4], parts[2::4], parts[3::4], parts[4::4]
-    if list(map(len, names)) != list(map(ord, name_lengths)):
-        return None
-    # A reference's length covers 08 <id> 12 <name length> <name>.
-    if list(map(sub, map(ord, lengths), repeat(3))) != list(map(add, map(len, ids), map(len, names))):
+    # Each one-byte length against what it covers, as bytes compared whole (bytes() of
+    # a length over 255 or under 0 raises: a mismatch). A reference's length covers
+    # 08 <id> 12 <name length> <name>.
+    try:
+        if b"".join(name_lengths) != bytes(map(len, names)):
+            return None
+        if bytes(map(sub, b"".join(lengths), repeat(3))) != bytes(map(add, map(len, ids), map(len, names))):
+            return None
+    except ValueError:
         return None
     # Node boundaries fall between references: each node's end is a reference's end.
     reference_ends = list(accumulate(map(add, map(ord, lengths), repeat(2)), initial=0))
@@ -306,15 +315,10 @@ def _references(groups: list[bytes]) -> tuple[list[int], list[str], tuple[int, .
 
 
 class _Texts(dict):
-    """Bytes -> str (after ``skip`` bytes), each distinct value decoded once (attribute
-    names repeat)."""
-
-    def __init__(self, skip: int) -> None:
-        super().__init__()
-        self.skip = skip
+    """Bytes -> str, each distinct value decoded once (attribute names repeat)."""
 
     def __missing__(self, raw: bytes) -> str:
-        text = self[raw] = raw[self.skip :].decode("utf-8", "surrogateescape")
+        text = self[raw] = raw.decode("utf-8", "surrogateescape")
         return text
 
 
