@@ -312,7 +312,10 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
     attribute_names = set(columns.attribute_names)
     owner_paths = list(map(path_of.__getitem__, owners))
     if attribute_names == {VARIABLE_VALUE} and None not in owner_paths:
-        return dict(zip(keys, zip(owner_paths)))  # the usual checkpoint, in C
+        found: dict[str, tuple[str, ...]] = {}
+        for start in range(0, len(keys), _BATCH):  # the usual checkpoint, in C, a batch at a time
+            found.update(zip(keys[start : start + _BATCH], zip(owner_paths[start : start + _BATCH])))
+        return found
     out = {}
     for key, node_id, name, path in zip(keys, owners, columns.attribute_names, owner_paths):
         if path is None:
