@@ -5,9 +5,9 @@ Walking its fields one by one in Python (``decode_exactly``) costs seconds, and 
 does reading it through protobuf's Python objects (upb parses it in milliseconds, but
 every field read afterwards builds a wrapper object). Nearly every node TensorFlow
 writes is one of two kinds, so the bulk decoder (``decode_in_bulk``) reads those with
-one regex ``findall`` per piece of the graph (about 1 MB, so that no single C call
-holds the interpreter lock long: the app decodes in a worker thread) and checks them
-a whole column at a time with C-level calls (map, zip, join):
+one regex ``split`` per piece of the graph (512 kB, so that no single C call holds
+the interpreter lock long: the app decodes in a worker thread) and checks them a
+whole column at a time with C-level calls (map, zip, join):
 
 - a variable: one SerializedTensor (name, full_name, checkpoint_key), nothing else;
 - a group: child references only (node_id, local_name), nothing else.
@@ -132,10 +132,10 @@ _STEP = _NODE.groups + 1  # split() gives the bytes before each match, then its 
 # One child reference: { node_id (a varint), local_name (under 128 bytes) }; the name
 # follows the match (split() gives it as the piece after the groups).
 _CHILD = re.compile(rb"\x0a([\x00-\x7f])\x08([\x80-\xff]{0,4}[\x00-\x7f])\x12([\x00-\x7f])")
-# Bytes per findall: about 10 ms of C at a time. After a node that takes the exact
-# path, the next piece starts small and doubles (a graph of odd nodes is not scanned
-# a whole piece per node).
-_PIECE = 1 << 20
+# Bytes per split: about 10 ms of C at a time (a megabyte took 15 to 35 ms on a loaded
+# machine). After a node that takes the exact path, the next piece starts small and
+# doubles (a graph of odd nodes is not scanned a whole piece per node).
+_PIECE = 1 << 19
 _FIRST_PIECE = 4096
 _TAIL = 4
 _LARGEST_BULK_NODE = 4 << 20  # a larger node (a list of millions) is decoded exactly
