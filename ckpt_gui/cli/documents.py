@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii as _quote
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
@@ -153,6 +154,10 @@ def _write_variables(
 
 
 _CHUNK = 10_000
+# A variable is {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]}
+# (or with ,"partitioned":true before the brace), exactly as json.dumps writes
+# variable_json(v): these literals go before K, D, S, N, B, P and the ending.
+_LITERALS = (',{"key":', ',"dtype":', ',"shape":[', '],"shard":', ',"size_bytes":', ',"object_paths":[', "]")
 _ENDINGS = ("}", ',"partitioned":true}')
 
 
@@ -169,53 +174,67 @@ class _Texts(dict):
 
 
 def _variables_text(part: VariableColumns) -> str:
-    """``variable_json(v)`` of each variable as compact JSON text, joined by commas,
-    exactly as json.dumps writes it (its own string quoting), without dicts or Python
-    code per variable: one %-format per variable, mapped over the columns in C. A
-    variable is {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]}
-    (or with ,"partitioned":true before the brace)."""
+    """``variable_json(v)`` of each variable as compact JSON text, joined by commas:
+    json.dumps's own string quoting, no dicts, and no Python code per variable (the
+    columns are mapped and interleaved with the literals in C). Keys and paths that
+    need no escaping (the usual case) are used as they are, their quotes put into
+    the literals; a column every variable has the same text in (no paths, none
+    partitioned) is made part of the literals too."""
     keys, dtypes, shapes, shards, sizes, paths, partitioned = part
-    key_format, keys = _strings(keys)
-    paths_format, paths = _paths_texts(paths)
-    ending_format, endings = ("%s", map(_ENDINGS.__getitem__, partitioned)) if any(partitioned) else ("}", None)
     dtype_texts = _Texts(_quote)
     shape_texts = _Texts(lambda shape: ",".join(map(str, shape)))
-    layout = (
-        f'{{"key":{key_format},"dtype":%s,"shape":[%s],"shard":%d,"size_bytes":%d,'
-        f'"object_paths":[{paths_format}]{ending_format}'
+    columns = (
+        _strings(keys),
+        (None, map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes))),
+        (None, map(shape_texts.__getitem__, shapes)),
+        (None, map(_Texts(str).__getitem__, shards)),  # a dict hit is a third of str(): most repeat
+        (None, map(_Texts(str).__getitem__, sizes)),
+        _paths_texts(paths),
+        (None, map(_ENDINGS.__getitem__, partitioned)) if any(partitioned) else ("}", None),
     )
-    columns = [
-        keys,
-        map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes)),
-        map(shape_texts.__getitem__, shapes),
-        shards,
-        sizes,
-    ]
-    columns += [paths] if paths is not None else []
-    columns += [endings] if endings is not None else []
-    return ",".join(map(layout.__mod__, zip(*columns)))
+    pieces: list = []  # literal texts and the columns' iterators, in order
+    for literal, (quote, column) in zip(_LITERALS, columns):
+        if column is None:  # the same text for every variable: part of the literals
+            pieces += [literal, quote]
+        else:
+            pieces += [literal, quote or "", column, quote or ""]
+    parts = [repeat(piece) if isinstance(piece, str) else piece for piece in _merged(pieces)]
+    return "".join(chain.from_iterable(zip(*parts)))[1:]
 
 
-def _strings(texts) -> tuple[str, object]:
-    """The format and the texts of JSON strings: when none needs escaping (the usual
+def _merged(pieces: list) -> list:
+    """Adjacent literal texts joined into one (fewer pieces to join), empty ones dropped."""
+    out: list = []
+    for piece in pieces:
+        if not isinstance(piece, str):
+            out.append(piece)
+        elif out and isinstance(out[-1], str):
+            out[-1] += piece
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def _strings(texts) -> tuple[str | None, object]:
+    """JSON strings of ``texts``, as (quote, texts): when none needs escaping (the usual
     case: what json.dumps writes as it is inside quotes, with ensure_ascii) the texts
-    as they are, inside a quoted %s."""
+    as they are, between quotes; else each quoted by json's own function."""
     joined = "".join(texts)
     # Printable ASCII but " and \ (isascii is known without a scan; the rest are C scans).
     if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
-        return '"%s"', texts
-    return "%s", map(_quote, texts)
+        return '"', texts
+    return None, map(_quote, texts)
 
 
-def _paths_texts(paths: tuple[tuple[str, ...], ...]) -> tuple[str, object]:
-    """The format and texts of what is inside each variable's ``object_paths`` list
-    (None for the texts: nothing there)."""
+def _paths_texts(paths: tuple[tuple[str, ...], ...]) -> tuple[str | None, object]:
+    """What is inside each variable's ``object_paths`` list, as _strings gives it ("" for
+    every variable: no paths)."""
     lengths = set(map(len, paths))
     if lengths == {0}:  # name-based checkpoints
         return "", None
     if lengths == {1}:  # the usual TF2 checkpoint: one path each
         return _strings(list(map(itemgetter(0), paths)))
-    return "%s", (",".join(map(_quote, p)) for p in paths)
+    return None, (",".join(map(_quote, p)) for p in paths)
 
 
 def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:
