@@ -122,7 +122,7 @@ def test_tree_paths_from_the_columns_agree_with_the_walk_and_tensorflow(checkpoi
     for scenario in ("keras_seq", "subclassed", "bare", "legacy_slots", "sharded", "dtypes"):
         ckpt = Checkpoint.open(checkpoints / scenario)
         graph = ckpt.object_graph
-        from_columns = _tree_object_paths(graph.children, graph.slot_variables, graph._attributes)
+        from_columns = _tree_object_paths(graph.columns)
         if from_columns is None:
             continue  # not a tree: the general walk answers
         trees += 1

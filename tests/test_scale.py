@@ -68,6 +68,24 @@ def test_bulk_decoder_gives_what_the_exact_one_gives(checkpoints):
     assert bulk == len(blobs)
 
 
+@pytest.mark.parametrize("piece", [64, 1000])
+def test_bulk_decoder_in_small_pieces_gives_what_the_exact_one_gives(checkpoints, monkeypatch, piece):
+    """The graph is decoded a piece at a time (no single C call over a whole large
+    graph): nodes cut by a piece's end, nodes larger than a piece and the exact path
+    between pieces give what decoding whole gives; progress goes up to the graph's size."""
+    from ckpt_gui.core.format import object_graph_wire
+
+    monkeypatch.setattr(object_graph_wire, "_PIECE", piece)
+    monkeypatch.setattr(object_graph_wire, "_FIRST_PIECE", piece // 4)
+    for name, blob in _blobs(checkpoints).items():
+        done = []
+        fast = decode_in_bulk(blob, lambda position, total, done=done: done.append((position, total)))
+        assert fast is not None, name
+        assert _normal(fast) == _normal(decode_exactly(blob)), name
+        assert done[-1] == (len(blob), len(blob)) and done == sorted(done), name
+        assert len(done) >= len(blob) // (piece * 8), name  # pieces, not one call
+
+
 def test_paths_match_tensorflows_graph_on_a_large_nested_model(tf, tmp_path):
     """200 blocks of 10 variables in lists and attributes: every key's first path,
     followed edge by edge in TensorFlow's own parse of the graph, reaches its node."""
@@ -237,3 +255,30 @@ def test_reading_a_large_index_reports_progress_and_can_be_cancelled(tmp_path):
 
     with pytest.raises(_Stop):  # not turned into a CheckpointError
         Checkpoint.open(prefix, progress=stop_halfway)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["a/b", "c"],  # nothing to escape: used as they are
+        ['a"b', "c\\d", "e\nf", "g\u00e9", "h\udc80", "i\x7f"],  # json.dumps escapes each of these
+    ],
+)
+def test_variables_text_is_json_dumps_for_any_key(keys):
+    """The variables' JSON text, made column by column with keys and paths used as
+    they are when nothing needs escaping, is json.dumps's text for every kind of key,
+    path list and ending (no paths, one, several; partitioned or not)."""
+    from ckpt_gui.cli.documents import _variables_text, variable_json
+    from ckpt_gui.core.checkpoint import Variable
+    from ckpt_gui.core.format.dtypes import dtype_from_enum
+    from ckpt_gui.core.variable_columns import VariableColumns
+
+    n = len(keys)
+    for paths in ([()] * n, [(k + "/p",) for k in keys], [(k, "x") if i % 2 else () for i, k in enumerate(keys)]):
+        for partitioned in ([False] * n, [i == 1 for i in range(n)]):
+            columns = VariableColumns(
+                keys, [dtype_from_enum(1 + i % 9) for i in range(n)], [(i, 2)[: i % 3] for i in range(n)],
+                list(range(n)), [10**i for i in range(n)], paths, partitioned,
+            )  # fmt: skip
+            expected = json.dumps([variable_json(Variable(*row)) for row in zip(*columns)], separators=(",", ":"))
+            assert "[" + _variables_text(columns) + "]" == expected

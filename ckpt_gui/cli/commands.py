@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The checkpoint a listing opened, kept until the process ends: ``python -m ckpt_gui``
+# then exits without freeing its objects one by one (a million at a million entries).
+KEPT_TO_EXIT: list = []
+
+
 def _inspect(args: argparse.Namespace) -> int:
     # A listing makes a few objects per variable and no cycles, then exits: the cyclic
     # collector (which walks every object already made, again and again as they
@@ -126,6 +131,7 @@ def _inspect(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print_inspect_table(ckpt, stats)
+    KEPT_TO_EXIT[:] = [ckpt]  # freed by the process's end (see __main__), not here
     # Listed as tf.train.list_variables lists it, but without the object paths promised:
     # a script must not take that for a complete answer.
     return EXIT_INCOMPLETE if ckpt.graph_error is not None else EXIT_OK

@@ -154,9 +154,9 @@ def _write_variables(
 
 
 _CHUNK = 10_000
-# Between the columns of one variable's text: a variable is
-# {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]} (or with
-# ,"partitioned":true before the brace), exactly as json.dumps writes variable_json(v).
+# A variable is {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]}
+# (or with ,"partitioned":true before the brace), exactly as json.dumps writes
+# variable_json(v): these literals go before K, D, S, N, B, P and the ending.
 _LITERALS = (',{"key":', ',"dtype":', ',"shape":[', '],"shard":', ',"size_bytes":', ',"object_paths":[', "]")
 _ENDINGS = ("}", ',"partitioned":true}')
 
@@ -176,32 +176,65 @@ class _Texts(dict):
 def _variables_text(part: VariableColumns) -> str:
     """``variable_json(v)`` of each variable as compact JSON text, joined by commas:
     json.dumps's own string quoting, no dicts, and no Python code per variable (the
-    columns are mapped and interleaved with the literals in C)."""
+    columns are mapped and interleaved with the literals in C). Keys and paths that
+    need no escaping (the usual case) are used as they are, their quotes put into
+    the literals; a column every variable has the same text in (no paths, none
+    partitioned) is made part of the literals too."""
     keys, dtypes, shapes, shards, sizes, paths, partitioned = part
     dtype_texts = _Texts(_quote)
     shape_texts = _Texts(lambda shape: ",".join(map(str, shape)))
     columns = (
-        map(_quote, keys),
-        map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes)),
-        map(shape_texts.__getitem__, shapes),
-        map(_Texts(str).__getitem__, shards),  # a dict hit is a third of str(): most repeat
-        map(_Texts(str).__getitem__, sizes),
+        _strings(keys),
+        (None, map(dtype_texts.__getitem__, map(attrgetter("name"), dtypes))),
+        (None, map(shape_texts.__getitem__, shapes)),
+        (None, map(_Texts(str).__getitem__, shards)),  # a dict hit is a third of str(): most repeat
+        (None, map(_Texts(str).__getitem__, sizes)),
         _paths_texts(paths),
-        map(_ENDINGS.__getitem__, partitioned),
+        (None, map(_ENDINGS.__getitem__, partitioned)) if any(partitioned) else ("}", None),
     )
-    literals = map(repeat, _LITERALS)
-    pieces = chain.from_iterable(zip(*chain.from_iterable(zip(literals, columns))))
-    return "".join(pieces)[1:]
+    pieces: list = []  # literal texts and the columns' iterators, in order
+    for literal, (quote, column) in zip(_LITERALS, columns):
+        if column is None:  # the same text for every variable: part of the literals
+            pieces += [literal, quote]
+        else:
+            pieces += [literal, quote or "", column, quote or ""]
+    parts = [repeat(piece) if isinstance(piece, str) else piece for piece in _merged(pieces)]
+    return "".join(chain.from_iterable(zip(*parts)))[1:]
 
 
-def _paths_texts(paths: tuple[tuple[str, ...], ...]):
-    """The text inside each variable's ``object_paths`` list."""
+def _merged(pieces: list) -> list:
+    """Adjacent literal texts joined into one (fewer pieces to join), empty ones dropped."""
+    out: list = []
+    for piece in pieces:
+        if not isinstance(piece, str):
+            out.append(piece)
+        elif out and isinstance(out[-1], str):
+            out[-1] += piece
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def _strings(texts) -> tuple[str | None, object]:
+    """JSON strings of ``texts``, as (quote, texts): when none needs escaping (the usual
+    case: what json.dumps writes as it is inside quotes, with ensure_ascii) the texts
+    as they are, between quotes; else each quoted by json's own function."""
+    joined = "".join(texts)
+    # Printable ASCII but " and \ (isascii is known without a scan; the rest are C scans).
+    if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        return '"', texts
+    return None, map(_quote, texts)
+
+
+def _paths_texts(paths: tuple[tuple[str, ...], ...]) -> tuple[str | None, object]:
+    """What is inside each variable's ``object_paths`` list, as _strings gives it ("" for
+    every variable: no paths)."""
     lengths = set(map(len, paths))
     if lengths == {0}:  # name-based checkpoints
-        return repeat("", len(paths))
+        return "", None
     if lengths == {1}:  # the usual TF2 checkpoint: one path each
-        return map(_quote, map(itemgetter(0), paths))
-    return (",".join(map(_quote, p)) for p in paths)
+        return _strings(list(map(itemgetter(0), paths)))
+    return None, (",".join(map(_quote, p)) for p in paths)
 
 
 def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:

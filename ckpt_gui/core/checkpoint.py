@@ -10,7 +10,8 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from itertools import filterfalse
+from itertools import compress, count, repeat
+from operator import is_
 from typing import TYPE_CHECKING, NamedTuple
 
 from ckpt_gui.core.format.bundle import BundleIndex
@@ -230,10 +231,13 @@ class Checkpoint:
         if graph is None:
             return None
         found = graph.all_object_paths()
-        # Keys a saveable extends with a suffix, and the graph's own (filterfalse: no set of every key).
-        for key in list(filterfalse(found.__contains__, keys)):
-            found[key] = tuple(graph.object_paths(key)) if _extends_a_key(key, found) else ()
-        return map(found.__getitem__, keys)
+        keys = list(keys)
+        paths = list(map(found.get, keys))  # one look-up per key, in C
+        # Keys a saveable extends with a suffix, and the graph's own: a rare few.
+        for i in compress(count(), map(is_, paths, repeat(None))):
+            key = keys[i]
+            paths[i] = tuple(graph.object_paths(key)) if _extends_a_key(key, found) else ()
+        return iter(paths)
 
     @cached_property
     def _by_key(self) -> dict[str, Variable]:

@@ -10,11 +10,13 @@ sits at ``model/_functional/_operations/1/_kernel`` and at
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain, repeat
-from operator import attrgetter, itemgetter
+from operator import add, attrgetter, gt, itemgetter
 from typing import NamedTuple
 
 from ckpt_gui.core.format.conventions import (
@@ -55,14 +57,21 @@ class ObjectGraph:
     """The decoded object graph, with every path to each object and the slot links."""
 
     def __init__(self, columns: GraphColumns) -> None:
-        if not columns.children:
+        if not columns.node_count:
             raise WireFormatError("object graph has no root node")
         # Only the columns are kept; what a node's objects, paths and slots need is made
         # when first asked (listing a checkpoint needs only all_object_paths).
-        # children[node]: (local name, node id) of each child, in stored order
-        self.children = columns.children
+        self.columns = columns
         self.slot_variables = columns.slot_variables  # (optimizer node, variable node, slot name, slot node)
-        self._attributes = columns.attributes
+
+    @cached_property
+    def children(self) -> list:
+        """children[node]: (local name, node id) of each child, in stored order."""
+        return self.columns.children
+
+    @cached_property
+    def _attributes(self) -> list[tuple[int, str, str, str]]:
+        return self.columns.attributes
 
     @cached_property
     def optimizer_nodes(self) -> set[int]:
@@ -96,15 +105,17 @@ class ObjectGraph:
         _made = self.slots, self._row_of_key, self._paths
 
     @classmethod
-    def parse(cls, blob: bytes) -> ObjectGraph:
+    def parse(cls, blob: bytes, progress: Callable[[int, int], None] | None = None) -> ObjectGraph:
+        """``progress(done, total)``: the graph's bytes decoded, between pieces of about
+        a megabyte (no single C call holds the interpreter lock long); it may raise."""
         with gc_paused():  # objects per node, edge and path; no cycles among them
-            return cls(decode_graph(blob))
+            return cls(decode_graph(blob, progress))
 
     def summary(self) -> str:
         """What the graph holds, in one line (the Details of its checkpoint entry: the
         entry itself is a serialized proto, unreadable as a value)."""
         return (
-            f"TF2 object graph: {len(self.children):,} objects, {len(self._attributes):,} saved values, "
+            f"TF2 object graph: {self.columns.node_count:,} objects, {len(self.columns.keys):,} saved values, "
             f"{len(self.slots):,} optimizer slot variables"
         )
 
@@ -112,7 +123,7 @@ class ObjectGraph:
         """:meth:`object_paths` of every key an attribute saves, at once (listing a
         checkpoint asks for all of them)."""
         if "_paths" not in self.__dict__:
-            found = _tree_object_paths(self.children, self.slot_variables, self._attributes)
+            found = _tree_object_paths(self.columns)
             if found is not None:
                 return found
         paths = self._paths
@@ -271,34 +282,42 @@ class ObjectGraph:
         return links
 
 
-def _tree_object_paths(
-    children: list, slot_variables: list, attributes: list[tuple[int, str, str, str]]
-) -> dict[str, tuple[str, ...]] | None:
-    """``all_object_paths`` straight from the columns when the graph is a tree (no node
-    reached twice, none pointing back at the root, no legacy slot variables): then every
-    reachable node has one path, so no path tuples, ranking or slot links are needed
-    (Keras slots are list elements, reached as children already). None otherwise."""
-    if slot_variables:
+def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | None:
+    """``all_object_paths`` straight from the columns when the graph is a tree whose
+    nodes come after their parents (as TensorFlow numbers them, breadth first): no node
+    reached twice, none pointing back at the root, every node holding children reached,
+    no legacy slot variables. Then every reachable node has one path, so no path tuples,
+    ranking or slot links are needed (Keras slots are list elements, reached as
+    children already), and each path is its parent's plus its name, made in reference
+    order. None otherwise."""
+    parents, ids, names = columns.parents, columns.child_ids, columns.child_names
+    if columns.slot_variables or not _is_ordered_tree(parents, ids):
         return None
-    child_ids = list(map(itemgetter(1), chain.from_iterable(children)))
-    distinct = set(child_ids)
-    if len(distinct) != len(child_ids) or 0 in distinct:
-        return None
-    path_of = {0: ""}  # the "/"-joined path of each reachable node
-    expand = [0] if children[0] else []
-    for node in expand:  # grows while it is walked: every reachable inner node once
-        names, ids = zip(*children[node])  # a node's children in C: no Python per child
-        base = path_of[node] + "/" if node else ""  # the root's children: no leading "/"
-        path_of.update(zip(ids, map(base.__add__, names)))
-        expand += filter(children.__getitem__, ids)  # those with children of their own
-    if not attributes:
+    path_of: list[str | None] = [None] * columns.node_count
+    path_of[0] = ""
+    roots = bisect_left(parents, 1)  # the root's references come first: no leading "/"
+    path_of_set = path_of.__setitem__
+    for start in range(0, len(ids), _BATCH):  # a bounded C call at a time
+        stop = start + _BATCH
+        if start < roots:
+            row = min(stop, roots)
+            deque(map(path_of_set, ids[start:row], names[start:row]), maxlen=0)
+            start = row
+        # Each path made from its parent's, made earlier in this same lazy chain.
+        slashed = map(add, map(path_of.__getitem__, parents[start:stop]), repeat("/"))
+        deque(map(path_of_set, ids[start:stop], map(add, slashed, names[start:stop])), maxlen=0)
+    keys, owners = columns.keys, columns.attribute_nodes
+    if not keys:
         return {}
-    node_ids, names, _full_names, keys = zip(*attributes)
-    owner_paths = list(map(path_of.get, node_ids))
-    if set(names) == {VARIABLE_VALUE} and None not in owner_paths:
-        return dict(zip(keys, zip(owner_paths)))  # the usual checkpoint, in C
+    attribute_names = set(columns.attribute_names)
+    owner_paths = list(map(path_of.__getitem__, owners))
+    if attribute_names == {VARIABLE_VALUE} and None not in owner_paths:
+        found: dict[str, tuple[str, ...]] = {}
+        for start in range(0, len(keys), _BATCH):  # the usual checkpoint, in C, a batch at a time
+            found.update(zip(keys[start : start + _BATCH], zip(owner_paths[start : start + _BATCH])))
+        return found
     out = {}
-    for key, node_id, name, path in zip(keys, node_ids, names, owner_paths):
+    for key, node_id, name, path in zip(keys, owners, columns.attribute_names, owner_paths):
         if path is None:
             out[key] = ()
         elif name == VARIABLE_VALUE:
@@ -306,6 +325,23 @@ def _tree_object_paths(
         else:  # the attribute's name appended ("/".join of the root's path and it: the name)
             out[key] = (f"{path}/{name}" if node_id else name,)
     return out
+
+
+_BATCH = 50_000
+
+
+def _is_ordered_tree(parents: list[int], ids: list[int]) -> bool:
+    """Whether every node is reached once at most, never the root, always from a lower
+    node, and every node holding references is reached (or is the root)."""
+    seen: set[int] = set()
+    for start in range(0, len(ids), _BATCH):
+        part = ids[start : start + _BATCH]
+        if not all(map(gt, part, parents[start : start + _BATCH])):
+            return False
+        seen.update(part)
+    if len(seen) != len(ids) or 0 in seen:
+        return False
+    return seen.issuperset(set(parents) - {0})
 
 
 def _rank(paths: list[tuple[tuple[str, ...], bool]]) -> list[tuple[str, ...]]:

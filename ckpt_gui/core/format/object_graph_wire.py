@@ -1,21 +1,24 @@
 """TrackableObjectGraph bytes -> columns: the two decoders of the object graph.
 
-A model with 200,000 variables has an object graph of about 240,000 nodes. Walking
-its fields one by one in Python (``decode_exactly``) costs seconds, and so does
-reading it through protobuf's Python objects (upb parses it in milliseconds, but
+A model with 200,000 variables has an object graph of about 240,000 nodes (20 MB).
+Walking its fields one by one in Python (``decode_exactly``) costs seconds, and so
+does reading it through protobuf's Python objects (upb parses it in milliseconds, but
 every field read afterwards builds a wrapper object). Nearly every node TensorFlow
-writes is one of two kinds, so the bulk decoder (``decode_in_bulk``) handles those
-whole columns at a time with C-level calls (regex fullmatch/split, map, zip):
+writes is one of two kinds, so the bulk decoder (``decode_in_bulk``) reads those with
+one regex ``split`` per piece of the graph (512 kB, so that no single C call holds
+the interpreter lock long: the app decodes in a worker thread) and checks them a
+whole column at a time with C-level calls (map, zip, join):
 
 - a variable: one SerializedTensor (name, full_name, checkpoint_key), nothing else;
 - a group: child references only (node_id, local_name), nothing else.
 
 Both may end in ``has_checkpoint_values`` (field 5), which the reader ignores.
 Every length the bulk decoder relies on is checked against the bytes it matched, so
-what it returns is exactly what the protobuf layout says; a node of another kind
-(children and attributes together, slot variables, a registered saver, an omitted
-field) is decoded alone by the exact decoder, and a graph whose layout does not
-check out is decoded whole by it, which is also what reports every error.
+what it keeps is exactly what the protobuf layout says; a node that does not check
+out (another kind: children and attributes together, slot variables, a registered
+saver, an omitted field, or a name holding a byte the regex stops at) is decoded
+alone by the exact decoder, and a graph whose layout does not check out is decoded
+whole by it, which is also what reports every error.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ import itertools
 import re
 import struct
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate, compress, repeat
-from operator import add, ge, itemgetter, sub
+from operator import add, not_, sub
 
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
@@ -34,20 +37,70 @@ from ckpt_gui.core.format.wire import read_varint
 Children = list[tuple[str, int]]  # (local name, node id), in stored order
 
 
-@dataclass(slots=True)
 class GraphColumns:
-    """The decoded graph: per node its children; attributes and slot variables as rows."""
+    """The decoded graph as columns in node order: every child reference (its node,
+    the child's id and local name), every attribute, every slot variable. Per-node
+    lists and attribute rows are made when first asked for (listing needs neither)."""
 
-    children: list[Children | tuple[()]]
-    # (node id, attribute name, full_name, checkpoint_key), in node order
-    attributes: list[tuple[int, str, str, str]] = field(default_factory=list)
-    # (owning node, original variable node, slot name, slot variable node), in node order
-    slot_variables: list[tuple[int, int, str, int]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.node_count = 0
+        self.parents: list[int] = []  # the node holding each child reference
+        self.child_ids: list[int] = []
+        self.child_names: list[str] = []
+        self.attribute_nodes: list[int] = []
+        self.attribute_names: list[str] = []  # usually VARIABLE_VALUE
+        # full_name of each: a str, or (from the bulk decoder) its bytes, decoded when
+        # first asked for (listing does not need it)
+        self.full_fields: list[str | bytes] = []
+        self.keys: list[str] = []  # checkpoint keys
+        # (owning node, original variable node, slot name, slot variable node), in node order
+        self.slot_variables: list[tuple[int, int, str, int]] = []
+
+    def add_node(self, children: Children, attributes: list, slots: list) -> None:
+        """Append one node decoded by the exact decoder."""
+        node_id = self.node_count
+        self.node_count += 1
+        for name, child in children:
+            self.parents.append(node_id)
+            self.child_ids.append(child)
+            self.child_names.append(name)
+        for name, full_name, key in attributes:
+            self.attribute_nodes.append(node_id)
+            self.attribute_names.append(name)
+            self.full_fields.append(full_name)
+            self.keys.append(key)
+        self.slot_variables += [(node_id, *s) for s in slots]
+
+    @cached_property
+    def children(self) -> list[Children | tuple[()]]:
+        """Per node: (local name, node id) of each child, in stored order."""
+        children: list = [()] * self.node_count
+        parents = self.parents
+        pairs = list(zip(self.child_names, self.child_ids))
+        holders = sorted(set(parents))  # parents come in node order: each node's references are a run
+        firsts = list(map(bisect_left, repeat(parents), holders))
+        for node, first, last in zip(holders, firsts, [*firsts[1:], len(parents)]):
+            children[node] = pairs[first:last]
+        return children
+
+    @cached_property
+    def full_names(self) -> list[str]:
+        return [_full_name(field) for field in self.full_fields]
+
+    @cached_property
+    def attributes(self) -> list[tuple[int, str, str, str]]:
+        """(node id, attribute name, full_name, checkpoint_key), in node order."""
+        return list(zip(self.attribute_nodes, self.attribute_names, self.full_names, self.keys))
 
 
-def decode_graph(blob: bytes) -> GraphColumns:
-    """Decode a TrackableObjectGraph: in bulk when its layout allows, else exactly."""
-    columns = decode_in_bulk(blob)
+def _full_name(field: str | bytes) -> str:
+    return field if isinstance(field, str) else field.decode("utf-8", "surrogateescape")
+
+
+def decode_graph(blob: bytes, progress=None) -> GraphColumns:
+    """Decode a TrackableObjectGraph: in bulk when its layout allows, else exactly.
+    ``progress(done, total)`` (bytes) is called between the bulk decoder's pieces."""
+    columns = decode_in_bulk(blob, progress)
     if columns is None:
         columns = decode_exactly(blob)
     _check_references(columns)
@@ -56,136 +109,217 @@ def decode_graph(blob: bytes) -> GraphColumns:
 
 # -- the bulk decoder --------------------------------------------------------------
 
-# has_checkpoint_values (BoolValue, field 5) as TensorFlow writes it: true, or present but false.
-_TRAILERS = (b"*\x02\x08\x01", b"*\x00")
-# A variable's node: attributes { name, full_name, checkpoint_key }, nothing else.
-# Each payload runs to the next field's tag (possessive: linear time); its length is
-# checked afterwards, so a payload holding that tag byte just takes the exact path.
-_VARIABLE_NODE = re.compile(
-    rb"\x12([\x80-\xff]{0,2}[\x00-\x7f])"  # attributes, length
-    rb"\x0a([\x80-\xff]?[\x00-\x7f])([^\x12]*+)"  # name
-    rb"\x12([\x80-\xff]?[\x00-\x7f])([^\x1a]*+)"  # full_name
-    rb"\x1a([\x80-\xff]?[\x00-\x7f])(.*+)",  # checkpoint_key
+# One node (field 1 of the graph: tag, group 1: length, group 2: content), as a
+# variable (group 3: the SerializedTensor's length, 4: the SerializedTensor, holding
+# 5 to 10: name, full_name and checkpoint_key, each a length and its bytes) or as a
+# group (11: its child references), then has_checkpoint_values as TensorFlow writes it
+# (true, present but false, or absent); or (group 12) all the rest of the piece. Each
+# payload runs to the next field's tag (possessive: linear time); every length is
+# checked afterwards, so a payload holding that byte just makes its node take the
+# exact path.
+_NODE = re.compile(
+    rb"\x0a([\x80-\xff]{0,3}[\x00-\x7f])("  # 1: the node's length, 2: the node
+    rb"(?:\x12([\x80-\xff]?[\x00-\x7f])("  # 3: attributes' length, 4: attributes {
+    rb"\x0a([\x00-\x7f])([^\x12]*+)"  # 5, 6: name,
+    rb"\x12([\x80-\xff]?[\x00-\x7f])([^\x1a]*+)"  # 7, 8: full_name,
+    rb"\x1a([\x80-\xff]?[\x00-\x7f])([^\x0a*]*+))"  # 9, 10: checkpoint_key }
+    rb"|((?:\x0a[\x00-\x7f]\x08[\x80-\xff]{0,4}[\x00-\x7f]\x12[\x00-\x7f][^\x0a*]*+)*+))"  # 11: children
+    rb"(?:\*\x02\x08\x01|\*\x00|))"  # has_checkpoint_values
+    rb"|(.+)",  # 12: not such a node
     re.DOTALL,
 )
+_STEP = _NODE.groups + 1  # split() gives the bytes before each match, then its groups
 # One child reference: { node_id (a varint), local_name (under 128 bytes) }; the name
 # follows the match (split() gives it as the piece after the groups).
 _CHILD = re.compile(rb"\x0a([\x00-\x7f])\x08([\x80-\xff]{0,4}[\x00-\x7f])\x12([\x00-\x7f])")
-_VARIABLE_NODE_MAX = 4096  # longer nodes (huge keys) take the exact path
+# Bytes per split: about 10 ms of C at a time (a megabyte took 15 to 35 ms on a loaded
+# machine). After a node that takes the exact path, the next piece starts small and
+# doubles (a graph of odd nodes is not scanned a whole piece per node).
+_PIECE = 1 << 19
+_FIRST_PIECE = 4096
+_TAIL = 4
+_LARGEST_BULK_NODE = 4 << 20  # a larger node (a list of millions) is decoded exactly
 
 
-def decode_in_bulk(blob: bytes) -> GraphColumns | None:
-    """The columns of a graph made of variable and group nodes (any others decoded
-    one by one), or None when the bytes do not check out."""
-    nodes = _split_nodes(blob)
-    if nodes is None:
-        return None
-    for trailer in _TRAILERS:
-        nodes = list(map(bytes.removesuffix, nodes, repeat(trailer)))
-    children: list = [()] * len(nodes)
-    matches = list(map(_VARIABLE_NODE.fullmatch, nodes))
-    for i in compress(itertools.count(), map(ge, map(len, nodes), repeat(_VARIABLE_NODE_MAX))):
-        matches[i] = None  # the few long nodes (a long list's node): not variables
-    variables = list(compress(itertools.count(), matches))
-    attributes = _variable_attributes(variables, [matches[i] for i in variables], nodes)
-    if attributes is None:
-        return None
-    groups = [i for i, m in enumerate(matches) if m is None and nodes[i][:1] in (b"\x0a", b"")]
-    others = [i for i, m in enumerate(matches) if m is None and nodes[i][:1] not in (b"\x0a", b"")]
-    if not _group_children(groups, nodes, children):
-        # Some nodes start with children but hold more (a legacy optimizer's slot
-        # variables, attributes) or another field order: one by one, and those
-        # that are not only child references join the others.
-        odd = {i for i in groups if not _group_children([i], nodes, children)}
-        others = sorted(odd.union(others))
-    slot_variables: list[tuple[int, int, str, int]] = []
-    for node_id in others:
-        try:
-            node_children, node_attributes, node_slots = _decode_node(nodes[node_id], 0, len(nodes[node_id]))
-        except (WireFormatError, IndexError):
-            return None  # the exact decoder says what is wrong, as it would anyway
-        children[node_id] = node_children
-        attributes += [(node_id, *a) for a in node_attributes]
-        slot_variables += [(node_id, *s) for s in node_slots]
-    if others:
-        attributes.sort(key=itemgetter(0))  # node order (stable: a node's own order kept)
-    return GraphColumns(children, attributes, slot_variables)
-
-
-def _split_nodes(blob: bytes) -> list[bytes] | None:
-    """The serialized TrackableObjects, or None unless the graph is nothing else."""
-    nodes = []
-    append = nodes.append
-    pos, end = 0, len(blob)
+def decode_in_bulk(blob: bytes, progress=None) -> GraphColumns | None:
+    """The columns of a graph whose nodes are all whole nodes (variable and group nodes
+    decoded in bulk, any others one by one), or None when the bytes do not check out."""
+    columns = GraphColumns()
+    pos, end, piece = 0, len(blob), _PIECE
     try:
         while pos < end:
-            if blob[pos] != 0x0A:
-                return None
-            length = blob[pos + 1]
-            if length < 0x80:
-                pos += 2
-            else:
-                length, pos = read_varint(blob, pos + 1)
-            append(blob[pos : pos + length])
-            pos += length
-    except (IndexError, WireFormatError):
-        return None
-    return nodes if pos == end else None
+            stop = min(pos + piece, end)
+            taken, odd = _decode_piece(blob, pos, stop, columns)
+            pos += taken
+            piece = min(2 * piece, _PIECE) if taken else piece
+            if odd:  # the node at pos is not a whole variable or group node, or runs past stop
+                node_start = pos
+                _tag, content = read_varint(blob, pos)  # 0x0a: checked by the regex or below
+                length, content = read_varint(blob, content)
+                pos = content + length
+                if blob[node_start] != 0x0A or pos > end:
+                    return None
+                if pos > stop and (taken or pos - node_start <= _LARGEST_BULK_NODE):
+                    # Cut by the piece's end: the next piece starts with it (and holds it whole).
+                    piece = max(piece, pos - node_start)
+                    pos = node_start
+                    continue
+                columns.add_node(*_decode_node(blob, content, pos))
+                piece = _FIRST_PIECE
+            if progress is not None:
+                progress(pos, end)
+    except (WireFormatError, IndexError):
+        return None  # the exact decoder says what is wrong, as it would anyway
+    return columns
 
 
 class _Varints(dict):
-    """Varint bytes -> value, each distinct one decoded once (most lengths repeat)."""
+    """Varint bytes -> value, each distinct one decoded once (most lengths repeat); the
+    empty bytes of a group that did not match -> -1."""
 
     def __missing__(self, raw: bytes) -> int:
-        value = self[raw] = read_varint(raw, 0)[0]
+        value = self[raw] = read_varint(raw, 0)[0] if raw else -1
         return value
 
 
-def _variable_attributes(node_ids: list[int], matches: list, nodes: list[bytes]) -> list | None:
-    if not matches:
-        return []
-    attribute_lengths, lengths, names, full_lengths, full_names, key_lengths, keys = (
-        list(column) for column in zip(*map(re.Match.groups, matches))
+def _decode_piece(blob: bytes, pos: int, stop: int, columns: GraphColumns) -> tuple[int, bool]:
+    """Decode the whole variable and group nodes from ``pos`` on (up to ``stop``) into
+    ``columns``; return the bytes they take, and whether a node that does not check out
+    (or runs past ``stop``) follows them."""
+    parts = _NODE.split(blob[pos:stop])  # the pattern matches everywhere: parts[0::_STEP] are empty
+    tokens = len(parts) // _STEP
+    fields = [parts[i::_STEP] for i in range(1, _STEP)]
+    nodes = tokens - (parts[-2] is not None)  # the rest of the piece (group 12) comes last, if at all
+    # A node cut by the piece's end can leave a few odd matches behind it: the last
+    # ones are checked one by one.
+    bulk = max(nodes - _TAIL, 0) if stop < len(blob) else nodes
+    count = bulk if _check_out(fields, 0, bulk) else _first_bad(fields, bulk)
+    while count == bulk < nodes and _check_out(fields, bulk, bulk + 1):
+        count = bulk = bulk + 1
+    lengths, contents, attribute_lengths, _, _, names, _, full_names, _, keys, references, _ = fields
+    groups = list(compress(range(count), map(not_, attribute_lengths[:count])))
+    good_groups, found = _good_groups(groups, references)
+    if good_groups < len(groups):  # only the groups before it, and the nodes before it
+        count = groups[good_groups]
+        groups = groups[:good_groups]
+    base = columns.node_count
+    is_variable = attribute_lengths[:count]
+    columns.attribute_nodes += compress(range(base, base + count), is_variable)
+    columns.attribute_names += map(_Texts().__getitem__, compress(names, is_variable))
+    columns.full_fields += compress(full_names, is_variable)  # decoded when asked for (see full_names)
+    columns.keys += _texts(list(compress(keys, is_variable)))
+    _add_groups(columns, list(map(add, groups, repeat(base))), found)
+    columns.node_count += count
+    taken = count + sum(map(len, lengths[:count])) + sum(map(len, contents[:count]))  # tag, length, node
+    return taken, count < tokens
+
+
+def _check_out(fields: list[list], start: int, stop: int) -> bool:
+    """Whether every length of the nodes ``start`` to ``stop`` is the length of what the
+    regex matched for it (the references of groups are checked apart)."""
+    lengths, contents, attribute_lengths, attributes, name_lengths, names, full_lengths, full_names = (
+        column[start:stop] for column in fields[:8]
     )
-    varint = _Varints().__getitem__
-    if (
-        list(map(varint, lengths)) != list(map(len, names))
-        or list(map(varint, full_lengths)) != list(map(len, full_names))
-        or list(map(varint, key_lengths)) != list(map(len, keys))
-    ):
-        return None
-    # The attribute's own length covers the rest of the node exactly.
-    rest = map(sub, map(len, map(nodes.__getitem__, node_ids)), map(len, attribute_lengths))
-    if list(map(add, map(varint, attribute_lengths), repeat(1))) != list(rest):
-        return None
-    return list(zip(node_ids, _texts(names), _texts(full_names), _texts(keys)))
+    key_lengths, keys = fields[8][start:stop], fields[9][start:stop]
+    is_variable = attribute_lengths
+    return (
+        _lengths_match(lengths, contents)
+        and _lengths_match(list(compress(attribute_lengths, is_variable)), list(compress(attributes, is_variable)))
+        and _lengths_match(list(compress(name_lengths, is_variable)), list(compress(names, is_variable)))
+        and _lengths_match(list(compress(full_lengths, is_variable)), list(compress(full_names, is_variable)))
+        and _lengths_match(list(compress(key_lengths, is_variable)), list(compress(keys, is_variable)))
+    )
 
 
-def _group_children(group_ids: list[int], nodes: list[bytes], children: list) -> bool:
-    """Fill ``children`` of the nodes that hold only child references; False unless
-    every reference checks out and each node holds whole references."""
-    groups = [nodes[i] for i in group_ids]
+def _lengths_match(raw_lengths: list[bytes], values: list[bytes]) -> bool:
+    """Whether each varint of ``raw_lengths`` is the length of its value: in the usual
+    case (every length one byte) the joined lengths are compared with the lengths
+    made bytes, in two C calls."""
+    joined = b"".join(raw_lengths)
+    if len(joined) == len(raw_lengths):
+        try:
+            return joined == bytes(map(len, values))
+        except ValueError:  # a value of 256 bytes or more under a one-byte length
+            return False
+    return list(map(_Varints().__getitem__, raw_lengths)) == list(map(len, values))
+
+
+def _first_bad(fields: list[list], stop: int) -> int:
+    """The first of the nodes before ``stop`` whose lengths do not check out (one by one:
+    only a piece holding such a node comes here)."""
+    low, high = 0, stop  # the nodes before low check out; those before high do not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _check_out(fields, low, middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _good_groups(groups: list[int], references: list) -> tuple[int, tuple | None]:
+    """How many of ``groups`` (from the first) hold references that check out, and
+    those groups' references (see _references): all at once, and if they do not check
+    out, the first bad group found by bisection of the prefixes."""
+    found = _references([references[i] for i in groups])
+    if found is not None:
+        return len(groups), found
+    low, high = 0, len(groups) - 1  # the first low groups are good, the first high + 1 are not
+    found = None
+    while low <= high:
+        middle = (low + high) // 2
+        prefix = _references([references[i] for i in groups[: middle + 1]])
+        if prefix is None:
+            high = middle - 1
+        else:
+            low, found = middle + 1, prefix
+    return low, found
+
+
+def _add_groups(columns: GraphColumns, groups: list[int], found: tuple | None) -> None:
+    if not found or not groups:
+        return
+    counts, names, ids = found
+    columns.parents += itertools.chain.from_iterable(map(repeat, groups, counts))
+    columns.child_names += names
+    columns.child_ids += ids
+
+
+def _references(groups: list[bytes]) -> tuple[list[int], list[str], tuple[int, ...]] | None:
+    """Each group's number of child references, and every reference's local name and
+    node id, in order; None unless every reference checks out and each group holds
+    whole references."""
+    if not groups:
+        return [], [], ()
     parts = _CHILD.split(b"".join(groups))
     if parts[0] or (len(parts) - 1) % 4:
-        return False
+        return None
     lengths, ids, name_lengths, names = parts[1::4], parts[2::4], parts[3::4], parts[4::4]
-    if list(map(len, names)) != list(map(ord, name_lengths)):
-        return False
-    # A reference's length covers 08 <id> 12 <name length> <name>.
-    if list(map(sub, map(ord, lengths), repeat(3))) != list(map(add, map(len, ids), map(len, names))):
-        return False
+    # Each one-byte length against what it covers, as bytes compared whole (bytes() of
+    # a length over 255 or under 0 raises: a mismatch). A reference's length covers
+    # 08 <id> 12 <name length> <name>.
+    try:
+        if b"".join(name_lengths) != bytes(map(len, names)):
+            return None
+        if bytes(map(sub, b"".join(lengths), repeat(3))) != bytes(map(add, map(len, ids), map(len, names))):
+            return None
+    except ValueError:
+        return None
     # Node boundaries fall between references: each node's end is a reference's end.
-    # (Found by bisection in C: a dict of every reference's end cost a third of this.)
     reference_ends = list(accumulate(map(add, map(ord, lengths), repeat(2)), initial=0))
     node_ends = list(accumulate(map(len, groups), initial=0))
     bounds = list(map(bisect_left, repeat(reference_ends), node_ends))
     if bounds[-1] >= len(reference_ends) or list(map(reference_ends.__getitem__, bounds)) != node_ends:
-        return False
-    pairs = list(zip(_texts(names), _varints_in_bulk(ids)))
-    for node_id, first, last in zip(group_ids, bounds, bounds[1:]):
-        if first != last:
-            children[node_id] = pairs[first:last]
-    return True
+        return None
+    return list(map(sub, bounds[1:], bounds)), _texts(names), _varints_in_bulk(ids)
+
+
+class _Texts(dict):
+    """Bytes -> str, each distinct value decoded once (attribute names repeat)."""
+
+    def __missing__(self, raw: bytes) -> str:
+        text = self[raw] = raw.decode("utf-8", "surrogateescape")
+        return text
 
 
 def _varints_in_bulk(raws: list[bytes]) -> tuple[int, ...]:
@@ -217,7 +351,7 @@ def _texts(raw: list[bytes]) -> list[str]:
 def decode_exactly(b: bytes) -> GraphColumns:
     """Decode TrackableObjectGraph { repeated TrackableObject nodes = 1; } field by
     field: any layout protobuf allows; every error raised as WireFormatError."""
-    columns = GraphColumns([])
+    columns = GraphColumns()
     pos = 0
     end = len(b)
     try:
@@ -229,11 +363,7 @@ def decode_exactly(b: bytes) -> GraphColumns:
             node_end = pos + length
             if node_end > end:
                 raise WireFormatError("object graph node runs past the end of the graph")
-            node_id = len(columns.children)
-            children, attributes, slots = _decode_node(b, pos, node_end)
-            columns.children.append(children)
-            columns.attributes += [(node_id, *a) for a in attributes]
-            columns.slot_variables += [(node_id, *s) for s in slots]
+            columns.add_node(*_decode_node(b, pos, node_end))
             pos = node_end
     except IndexError:
         raise WireFormatError("object graph is truncated") from None
@@ -266,10 +396,10 @@ def _decode_node(b: bytes, pos: int, node_end: int) -> tuple[Children, list, lis
 
 
 def _check_references(columns: GraphColumns) -> None:
-    count = len(columns.children)
+    count = columns.node_count
     if not count:
         raise WireFormatError("object graph has no root node")
-    largest = max(map(itemgetter(1), itertools.chain.from_iterable(columns.children)), default=0)
+    largest = max(columns.child_ids, default=0)
     largest = max([largest, *(max(s[1], s[3]) for s in columns.slot_variables)])
     if largest < count:
         return
