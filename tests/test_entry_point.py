@@ -47,7 +47,8 @@ def test_an_existing_path_named_like_a_command_opens_in_the_app(tmp_path):
         [sys.executable, "-m", "ckpt_gui", "inpsect", "--screenshot", str(shot)],
         capture_output=True, text=True, timeout=120, cwd=tmp_path, env={**env, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    # Opened as a path: an empty folder holds no checkpoint, said (exit 2) in a picture too.
+    assert result.returncode == 2 and "inpsect" in result.stderr, result.stderr
     assert "unknown command" not in result.stderr and shot.exists()
 
 

@@ -112,6 +112,9 @@ class ReportPanel(QWidget):
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
         self.problems.setItemDelegate(_ElideDelegate(self.problems))
+        # Columns give way rather than scroll (fit_beside_last): the pane under the table
+        # shows the selected problem whole, and a scroll bar took a row's height at 1024 px.
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.problems.itemClicked.connect(self._item_clicked)
         self.problems.currentItemChanged.connect(lambda item, _previous: self._show_detail(item))
         refit_on_resize(self.problems, self._fit_problems)
