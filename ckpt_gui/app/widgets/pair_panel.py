@@ -22,7 +22,7 @@ from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
-NO_PAIR_NOTE = "No pair selected. The selected pair's histograms and heatmaps (A, B and B - A) show here."
+NO_PAIR_NOTE = "The histograms and heatmaps of A, B and B - A show here once a pair is selected."
 
 
 class PairPanel(QWidget):
