@@ -64,6 +64,14 @@ class CompareModel(NodeTreeModel):
             return 0
         return super().rowCount(parent)
 
+    def hasChildren(self, parent: Index = ROOT) -> bool:
+        """Asked of every row the view lays out, and of a selected row's siblings (20,000
+        blocks): answered without making the row's level (core/views/lazy_node.py)."""
+        if parent.isValid() and (parent.column() != 0 or self.tree is None or self.tree.flat):
+            return False
+        node = self.node(parent)
+        return node is not None and node.has_shown()
+
     def index(self, row: int, column: int, parent: Index = ROOT) -> QModelIndex:
         if parent.isValid() and self.tree is not None and self.tree.flat:
             return QModelIndex()

@@ -256,11 +256,15 @@ class CompareTrees(QWidget):
             return False
         index = self.model.index_of(leaf)
         reveal = not self._under_closed_crowd(leaf)
-        self.view_a.setAutoScroll(reveal)
+        # Both views: B's shares A's selection, and a view that scrolls to a row opens
+        # the groups above it (and A's follows, see _link).
+        for view in (self.view_a, self.view_b):
+            view.setAutoScroll(reveal)
         try:
             self.view_a.setCurrentIndex(index)
         finally:
-            self.view_a.setAutoScroll(True)
+            for view in (self.view_a, self.view_b):
+                view.setAutoScroll(True)
         if reveal:
             self.view_a.scrollTo(index)
         return True

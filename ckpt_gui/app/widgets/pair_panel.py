@@ -22,6 +22,7 @@ from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
+NO_PAIR_NOTE = "The histograms and heatmaps of A, B and B - A show here once a pair is selected."
 
 
 class PairPanel(QWidget):
@@ -102,6 +103,7 @@ class PairPanel(QWidget):
         layout.addWidget(self.group_note, 1)
         layout.addStretch(0)  # with the plots hidden (single values), the numbers stay at the top
         theme.follow(self)
+        self.show_pair(None)
 
     def show_pair(self, pair: Pair | None, values: list[tuple[str, str]] = ()) -> None:
         """The numbers known so far (before the histograms arrive), and ``values``: a
@@ -109,10 +111,12 @@ class PairPanel(QWidget):
         self.view = None
         self._show_plots(True)
         self.plots.setVisible(not values)  # a pair of single values: as text, no plots
-        if pair is None:
+        if pair is None:  # a line of text, not empty axes
             self.title.setText("Select a pair to compare its values.")
             _fill(self.numbers, [])
             self._clear_plots()
+            self._show_plots(False)
+            self.group_note.setText(NO_PAIR_NOTE)
             return
         place, stored = self.path_of(pair), pair.path
         text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {_breakable(place)}"

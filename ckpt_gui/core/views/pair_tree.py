@@ -22,7 +22,7 @@ import numpy as np
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
+from ckpt_gui.core.views.lazy_node import _NONE, GROUP, SLOT, VARIABLE, TreeNode, place, root_of
 from ckpt_gui.core.views.tree import hint_group, pruned_hints, show_made_with_ancestors
 
 # How much a status says "look here": the flat list sorts by this, then by change.
@@ -203,16 +203,33 @@ def _leaves(diff: CheckpointDiff) -> tuple[list[PairNode], dict[tuple[str, ...],
     paths = _TreePaths(diff)
     hints: dict[tuple[str, ...], str] = {}
     leaves = []
+    of = paths.of
     for pair in diff.pairs:
-        path, full_name, slot = paths.of(pair)
+        path, full_name, slot = of(pair)
         names = tuple(path.split("/"))
-        node = PairNode(names[-1], None, pair.a if pair.a is not None else pair.b, SLOT if slot else VARIABLE)
-        node.names, node.depth, node.row, node.variable_count = names, len(names), -1, 1
-        node.pair, node.tree_path = pair, path
-        leaves.append(node)
+        leaves.append(_pair_leaf(pair, path, names, SLOT if slot else VARIABLE))
         if full_name:
             hint_group(hints, names, full_name)
     return leaves, hints
+
+
+def _pair_leaf(pair: Pair, path: str, names: tuple[str, ...], kind: str) -> PairNode:
+    """A pair's node, to be placed at ``names``: every slot set once, as ``PairNode``'s
+    ``__init__`` would leave it, without calling it (200,000 of them; lazy_node.leaf
+    does the same for the browse tree's leaves)."""
+    node = _new_node(PairNode)
+    variable = pair.a if pair.a is not None else pair.b
+    node.name, node._parent, node.variable, node.kind, node.hint = names[-1], None, variable, kind, ""
+    node._children, node.pending, node._shown, node.row = [], None, None, -1
+    node.variable_count, node.params, node.nbytes = 1, 0, 0
+    node.search_text, node.status, node.finding = "", None, None
+    node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
+    node.pair, node.tree_path, node.name_b, node.tree_path_b = pair, path, "", ""
+    node.order, node.span, node.flat_row = -1, None, 0
+    return node
+
+
+_new_node = object.__new__
 
 
 class _TreePaths:
@@ -222,6 +239,10 @@ class _TreePaths:
 
     def __init__(self, diff: CheckpointDiff) -> None:
         self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
+        # Each key's node and attribute in one dict look-up, made in bulk (attribute_of_key
+        # makes an Attribute per call: 400,000 calls for 200,000 pairs); a key with a
+        # suffix (a saveable's extra tensors) is not in it and takes attribute_of_key.
+        self.nodes = {side: graph.node_of_key if graph is not None else {} for side, graph in self.graphs.items()}
 
     def of(self, pair: Pair, side: str | None = None) -> tuple[str, str, bool]:
         """The pair's path in the tree (A's, or ``side``'s), its variable's TF1-style
@@ -231,7 +252,9 @@ class _TreePaths:
             side = "a" if pair.a is not None else "b"
         variable = pair.a if side == "a" else pair.b
         graph = self.graphs[side]
-        found = graph.attribute_of_key(variable.key) if graph is not None else None
+        if graph is None:
+            return variable.display_path, "", False
+        found = self.nodes[side].get(variable.key) or graph.attribute_of_key(variable.key)
         if found is None:
             return variable.display_path, "", False
         link = graph.slots.get(found[0])
@@ -255,14 +278,16 @@ def _b_side_names(
     votes: dict[tuple[str, ...], set[str]] = {}
     hints_b: dict[tuple[str, ...], str] = {}
     same: list[PairNode] = []
+    of = paths.of
     for leaf in leaves:
         pair = leaf.pair
         if pair.a is None or pair.b is None:
             continue
-        path_b, full_b, _slot = paths.of(pair, "b")
-        group = leaf.names[:-1]
-        if hints.get(group) and "/" in full_b and (layer_b := full_b.split("/")[-2]) != hints[group]:
-            hints_b[group] = layer_b
+        path_b, full_b, _slot = of(pair, "b")
+        if hints and "/" in full_b:  # without layer hints (most TF2 checkpoints), nothing to do
+            group = leaf.names[:-1]
+            if hints.get(group) and (layer_b := full_b.split("/")[-2]) != hints[group]:
+                hints_b[group] = layer_b
         if path_b == leaf.tree_path:
             same.append(leaf)
             continue
