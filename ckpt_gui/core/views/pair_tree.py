@@ -225,7 +225,7 @@ def _pair_leaf(pair: Pair, path: str, names: tuple[str, ...], kind: str) -> Pair
     node.search_text, node.status, node.finding = "", None, None
     node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
     node.pair, node.tree_path, node.name_b, node.tree_path_b = pair, path, "", ""
-    node.order, node.span, node.flat_row = -1, None, 0
+    node.order, node.span, node.flat_row, node.rank = -1, None, 0, 0
     return node
 
 
