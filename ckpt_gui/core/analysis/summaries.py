@@ -4,7 +4,8 @@ a group of tensors as one population, or every tensor (the NaN/Inf scan, ``inspe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -16,12 +17,15 @@ from ckpt_gui.core.analysis.histogram import (
     map_serially,
     two_pass_histogram,
 )
+from ckpt_gui.core.analysis.many_stats import joinable, summarize_many
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, compute_stats, summarize_chunk
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.chunk_map import monitored
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.reader import sample_elements
+from ckpt_gui.core.values.runs import joined_runs, read_runs, split_small
+from ckpt_gui.core.values.scratch import Scratch
 
 Progress = Callable[[int], None] | None
 Cancelled = Callable[[], bool] | None
@@ -89,10 +93,14 @@ def group_histogram(
     """Exact statistics and histogram of all the values of ``keys`` as one population
     (equal to ``np.histogram`` of their concatenation in float64). Two passes when
     the range is not given: extremes, then counts and moments."""
-    keys = [k for k in keys if ckpt.entry(k).dtype.is_numeric and not ckpt.entry(k).dtype.is_complex]
+    entries = [ckpt.entry(k) for k in keys]
+    entries = [e for e in entries if e.dtype.is_numeric and not e.dtype.is_complex]
+    small, large = split_small(ckpt.reader, entries)
 
     def chunks():
-        every = (chunk for key in keys for chunk in ckpt.iter_chunks(key))
+        # Small tensors in runs, joined by dtype (one numpy call for thousands), then the rest.
+        joined = (values for _n, values in joined_runs(ckpt.reader, small, cancelled))
+        every = itertools.chain(joined, (chunk for e in large for chunk in ckpt.reader.iter_chunks(e)))
         return monitored(every, progress, cancelled)
 
     # One set of float64 edges for every dtype in the group.
@@ -107,19 +115,52 @@ def all_stats(
     progress: Progress = None,
     cancelled: Cancelled = None,
 ) -> dict[str, TensorStats]:
-    """Exact statistics of every numeric variable (or of ``keys``), one streamed pass
-    each; those in ``known`` are not read again. ``progress`` counts elements over all
-    of them."""
+    """Exact statistics of every numeric variable (or of ``keys``); those in ``known``
+    are not read again. Small tensors come in runs of neighbours, one pass over each
+    shard (:mod:`runs`); larger ones are streamed one by one. ``progress`` counts
+    elements over all of them. The result is in the order of ``keys``."""
     if keys is None:
         keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+    keys = list(keys)
     found = dict(known or {})
-    done = 0
-    for key in keys:
-        if key not in found:
-            found[key] = tensor_stats(
-                ckpt, key, None if progress is None else lambda n, b=done: progress(b + n), cancelled
-            )
-        done += ckpt.variable(key).num_elements
+    small, large = split_small(ckpt.reader, [ckpt.entry(k) for k in keys if k not in found])
+    done = sum(ckpt.variable(k).num_elements for k in keys if k in found)
+    for part in _small_stats(ckpt, small, cancelled):
+        found.update(part)
+        done += sum(stats.count for stats in part.values())
         if progress is not None:
             progress(done)
-    return found
+    for entry in large:
+        found[entry.key] = tensor_stats(
+            ckpt, entry.key, None if progress is None else lambda n, b=done: progress(b + n), cancelled
+        )
+        done += ckpt.variable(entry.key).num_elements
+        if progress is not None:
+            progress(done)
+    if progress is not None:
+        progress(done)
+    return {key: found[key] for key in keys} | found
+
+
+_JOIN = 4096  # small tensors of one dtype summarised together
+
+
+def _small_stats(ckpt: Checkpoint, entries, cancelled: Cancelled) -> Iterator[dict[str, TensorStats]]:
+    """Statistics of small tensors read in runs (:mod:`runs`), a few thousand at a time."""
+    scratch = Scratch()
+    waiting: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
+
+    def flush(batch: list[tuple[str, np.ndarray]]) -> dict[str, TensorStats]:
+        stats = summarize_many([values for _k, values in batch], scratch)
+        return {key: s for (key, _v), s in zip(batch, stats)}
+
+    for entry, values in read_runs(ckpt.reader, entries, cancelled=cancelled):
+        if not joinable(values):
+            yield {entry.key: summarize_chunk(values, scratch).stats()}
+            continue
+        batch = waiting.setdefault(values.dtype, [])
+        batch.append((entry.key, values))
+        if len(batch) >= _JOIN:
+            yield flush(waiting.pop(values.dtype))
+    for batch in waiting.values():
+        yield flush(batch)
