@@ -55,6 +55,18 @@ class VariableTreeModel(NodeTreeModel):
         self.endResetModel()
         return count
 
+    def show_matches(self, chosen: list | None) -> int:
+        """Show the nodes a filter chose on a worker (:meth:`VariableTree.matching`;
+        None: everything); groups then count what they show."""
+        if self.tree is None:
+            return 0
+        self.beginResetModel()
+        count = self.tree.show_all() if chosen is None else self.tree.show_matches(chosen)
+        self._texts.clear()
+        self.filtered = _shown_totals(self.tree.root) if chosen is not None else None
+        self.endResetModel()
+        return count
+
     def set_badges(self, badges: dict[str, str]) -> None:
         self.badges = badges
         if self.tree is not None and self.tree.root.shown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
@@ -40,6 +41,7 @@ COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
 class TreePanel(QWidget):
     node_selected = Signal(object)  # TreeNode or None
     menu_requested = Signal(object, QPoint)  # a right click on a row: its TreeNode, where (global)
+    _matched = Signal(int, object)  # a filter worked out on a worker: its generation, the nodes chosen
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -112,7 +114,10 @@ class TreePanel(QWidget):
         layout.addWidget(self.view, 1)
 
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.apply_filter)
+        self._debounce.timeout.connect(self._filter_in_background)
+        self._generation = 0  # of the filter asked for last: a worker's older result is dropped
+        self._matched.connect(self._on_matched)
+        self._filtering = False  # typed text not shown filtered yet
         self.search.textChanged.connect(self._on_text)
         self.dtype_box.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.nan_box.toggled.connect(lambda _on: self.apply_filter())
@@ -282,7 +287,7 @@ class TreePanel(QWidget):
     def _into_results(self) -> None:
         """Down in the filter box: the first row shown becomes current, the tree takes
         the keys (the review's user pressed Down and nothing moved)."""
-        if self._debounce.isActive():  # typed a moment ago: the rows must match the text
+        if self._debounce.isActive() or self._filtering:  # typed a moment ago: the rows must match the text
             self._debounce.stop()
             self.apply_filter()
         first = self.view.model().index(0, 0, self.view.rootIndex())
@@ -315,22 +320,67 @@ class TreePanel(QWidget):
     # -- filtering ----------------------------------------------------------------------
 
     def apply_filter(self) -> int:
+        """Filter now, on this thread (a change of dtype, status, subtree...); typing in
+        a large tree filters on a worker instead (:meth:`_filter_in_background`)."""
         self._debounce.stop()
+        self._generation += 1  # a worker's result for older text is not shown after this
         if self.tree is None:
             return 0
-        keep = self._selected_key()
+        words, accept = self._filter_parts()
+        chosen = self.tree.matching(words, accept) if words or accept is not None else None
+        return self._show_matches(chosen)
+
+    def _filter_parts(self):
+        """The filter asked for: the words typed (lower case) and a test for the rest
+        (dtype, NaN/Inf, statuses, subtree), None when there is none."""
         dtype = self.dtype_box.currentText()
         accept = variable_filter(
-            self.search.text(),
+            "",
             {dtype} if dtype and dtype != ALL_DTYPES else None,
             self.nonfinite if self.nan_box.isChecked() and self.nonfinite is not None else None,
             self.statuses,
         )
         accept = _under(self.subtree, accept) if self.subtree is not None else accept
-        count = self.model.refilter(accept)
-        total = self.tree.variable_total + len(self.tree.model_only)
-        self.count_label.setText(f"{count:,} of {total:,}" if accept is not None else f"{total:,} variables")
-        if accept is not None and count <= EXPAND_MATCHES:
+        return self.search.text().lower().split(), accept
+
+    def _filter_in_background(self) -> None:
+        """Match the words typed on a worker thread (200,000 search texts: made once,
+        then scanned in tens of ms), the result shown when it comes, unless more was
+        typed meanwhile. The GUI thread only shows what matched."""
+        tree = self.tree
+        words, accept = self._filter_parts()
+        if tree is None or (not words and accept is None):
+            self.apply_filter()
+            return
+        self._generation += 1
+        generation, nodes = self._generation, tree.filterable()
+        self.count_label.setText("filtering...")
+
+        def match() -> None:
+            try:
+                chosen = tree.matching(words, accept, nodes)
+            except Exception:  # noqa: BLE001 (a tree dismantled meanwhile: nothing to show)
+                return
+            self._matched.emit(generation, (tree, chosen))
+
+        threading.Thread(target=match, name="tree-filter", daemon=True).start()
+
+    def _on_matched(self, generation: int, result) -> None:
+        tree, chosen = result
+        if generation == self._generation and tree is self.tree:
+            self._show_matches(chosen)
+
+    def _show_matches(self, chosen) -> int:
+        self._filtering = False
+        keep = self._selected_key()
+        tree = self.tree
+        every = chosen is not None and len(chosen) == len(tree.by_key) + len(tree.model_only)
+        # A filter taking every row (the first letter typed, often) shows the tree
+        # unfiltered: the same rows, without making every level of 200,000 variables.
+        count = self.model.show_matches(None if every else chosen)
+        total = tree.variable_total + len(tree.model_only)
+        self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else f"{total:,} variables")
+        if chosen is not None and count <= EXPAND_MATCHES:
             self.view.expandAll()
         else:
             self.expand_default()
@@ -351,6 +401,9 @@ class TreePanel(QWidget):
     def _on_text(self, _text: str) -> None:
         tree = self.tree
         if tree is not None and len(tree.by_key) > 5000:
+            self._generation += 1  # what a worker finds for the text before is not shown
+            self._filtering = True
+            self.count_label.setText("filtering...")
             self._debounce.start()
         else:
             self.apply_filter()
