@@ -32,6 +32,7 @@ ALL_DTYPES = "All dtypes"
 EXPAND_ROWS = DEFAULT_OPEN_ROWS  # default expansion opens levels while fewer rows than this show
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
+FIT_SAMPLE = 48  # rows measured when fitting the columns
 DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
 # The columns beside the name take what their contents need, up to these widths, so
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
@@ -134,6 +135,12 @@ class TreePanel(QWidget):
                        self.search.textChanged):  # fmt: skip
             signal.connect(self._count_change)
         refit_on_expand(self.view, self.fit_columns)
+        # Large groups hand the view their rows in batches (model.FETCH_ROWS): the next
+        # batch when the last row handed over comes into view.
+        self._fetch_timer = QTimer(self, singleShot=True, interval=0)
+        self._fetch_timer.timeout.connect(self._fetch_visible)
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._fetch_timer.start())
+        self.view.expanded.connect(lambda _index: self._fetch_timer.start())
         column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES])
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_menu)
@@ -238,6 +245,7 @@ class TreePanel(QWidget):
         seconds (a list of 20,000 blocks), so the row is selected inside it unseen."""
         if not self.model.is_shown(node):
             return False
+        self.model.reveal(node)  # a row past those handed to the view so far (model.FETCH_ROWS)
         index = self.model.index_of(node)
         reveal = not self._under_closed_crowd(node)
         self.view.setAutoScroll(reveal)  # selecting scrolls to (and opens up to) the row when on
@@ -315,7 +323,8 @@ class TreePanel(QWidget):
         """Columns beside the name to their contents (on a new tree or report, not on
         every keystroke: the filter must stay fast on large trees)."""
         limits = {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)}
-        fit_columns(self.view, limits, spare_outliers=True)
+        # A sample of rows (those in view first): measuring 200 took 0.2 s of an expand at load 4.
+        fit_columns(self.view, limits, spare_outliers=True, rows=FIT_SAMPLE)
 
     # -- filtering ----------------------------------------------------------------------
 
@@ -407,6 +416,17 @@ class TreePanel(QWidget):
             self._debounce.start()
         else:
             self.apply_filter()
+
+    def _fetch_visible(self) -> None:
+        """Fetch the next rows of each group whose last row handed over is in view (Qt
+        itself only does so for the very last row of the whole tree)."""
+        view, model = self.view, self.model
+        index, bottom = view.indexAt(QPoint(1, 1)), view.viewport().height()
+        while index.isValid() and view.visualRect(index).top() < bottom:
+            parent = index.parent()
+            if index.row() == model.rowCount(parent) - 1 and model.has_more(parent):
+                model.fetch_more(parent)
+            index = view.indexBelow(index)
 
     def _switch_view(self) -> None:
         self._keys_forced = False  # the user chose the view (set_trees switches with signals blocked)
