@@ -4,7 +4,6 @@ a group of tensors as one population, or every tensor (the NaN/Inf scan, ``inspe
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -89,23 +88,39 @@ def group_histogram(
     value_range: tuple[float, float] | None = None,
     progress: Progress = None,
     cancelled: Cancelled = None,
+    tensors: Progress = None,
 ) -> tuple[TensorStats, Histogram]:
     """Exact statistics and histogram of all the values of ``keys`` as one population
     (equal to ``np.histogram`` of their concatenation in float64). Two passes when
-    the range is not given: extremes, then counts and moments."""
+    the range is not given: extremes, then counts and moments. ``tensors`` hears how
+    many of the tensors the pass under way has read."""
     entries = [ckpt.entry(k) for k in keys]
     entries = [e for e in entries if e.dtype.is_numeric and not e.dtype.is_complex]
     small, large = split_small(ckpt.reader, entries)
 
-    def chunks():
+    def each_pass():
         # Small tensors in runs, joined by dtype (one numpy call for thousands), then the rest.
-        joined = (values for _n, values in joined_runs(ckpt.reader, small, cancelled))
-        every = itertools.chain(joined, (chunk for e in large for chunk in ckpt.reader.iter_chunks(e)))
-        return monitored(every, progress, cancelled)
+        done = 0
+        for count, values in joined_runs(ckpt.reader, small, cancelled, _JOINED_ELEMENTS):
+            yield values
+            done += count
+            if tensors is not None:
+                tensors(done)
+        for entry in large:
+            yield from ckpt.reader.iter_chunks(entry)
+            done += 1
+            if tensors is not None:
+                tensors(done)
+
+    def chunks():
+        return monitored(each_pass(), progress, cancelled)
 
     # One set of float64 edges for every dtype in the group.
     acc = two_pass_histogram(map_serially(chunks), np.dtype(np.float64), bins, value_range)
     return acc.partial.stats(), acc.result()
+
+
+_JOINED_ELEMENTS = 1 << 16  # small tensors' values joined per numpy call (and per progress step)
 
 
 def all_stats(
