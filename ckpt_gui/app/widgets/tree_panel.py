@@ -33,7 +33,7 @@ EXPAND_ROWS = DEFAULT_OPEN_ROWS  # default expansion opens levels while fewer ro
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
 FIT_SAMPLE = 48  # rows measured when fitting the columns
-DEBOUNCE_MS = 120  # typing in a large tree filters once the user pauses
+DEBOUNCE_MS = 250  # typing in a large tree filters once the user pauses (keys come 150-200 ms apart)
 # The columns beside the name take what their contents need, up to these widths, so
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
 COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
