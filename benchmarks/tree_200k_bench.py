@@ -107,7 +107,10 @@ os._exit(0)
 
 def run_app(source: Path, prefix: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(source), QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-c", CHILD, prefix], env=env, capture_output=True, text=True, timeout=3600)
+    # In the source's folder: ``-c`` puts the working directory before PYTHONPATH.
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, prefix], env=env, cwd=source, capture_output=True, text=True, timeout=3600
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise SystemExit(f"the app's run failed:\n{done.stderr[-3000:]}")
@@ -120,7 +123,7 @@ def run_cli(source: Path, prefix: str) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "ckpt_gui", "inspect", "--stats", "--json", prefix],
-                   env=env, stdout=subprocess.DEVNULL, check=True, timeout=3600)  # fmt: skip
+                   env=env, cwd=source, stdout=subprocess.DEVNULL, check=True, timeout=3600)  # fmt: skip
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return {"cli_stats_wall_s": round(time.perf_counter() - start, 1), "cli_stats_cpu_s": round(cpu, 1)}

@@ -4,6 +4,7 @@ a group of tensors as one population, or every tensor (the NaN/Inf scan, ``inspe
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -19,11 +20,12 @@ from ckpt_gui.core.analysis.histogram import (
 from ckpt_gui.core.analysis.many_stats import joinable, summarize_many
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, compute_stats, summarize_chunk
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import Cancelled as CancelledError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.chunk_map import monitored
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.reader import sample_elements
-from ckpt_gui.core.values.runs import joined_runs, read_runs, split_small
+from ckpt_gui.core.values.runs import SMALL_BYTES, joined_runs, read_runs, split_small
 from ckpt_gui.core.values.scratch import Scratch
 
 Progress = Callable[[int], None] | None
@@ -139,8 +141,13 @@ def all_stats(
     keys = list(keys)
     found = dict(known or {})
     small, large = split_small(ckpt.reader, [ckpt.entry(k) for k in keys if k not in found])
+    # Small tensors split_small leaves out (object storage, V1 tables) are read one by one
+    # but summarised as the others: the same numbers wherever the checkpoint lives.
+    alone = [e for e in large if _small(e)]
+    large = [e for e in large if not _small(e)]
     done = sum(ckpt.variable(k).num_elements for k in keys if k in found)
-    for part in _small_stats(ckpt, small, cancelled):
+    read_alone = ((entry, ckpt.reader.read(entry).reshape(-1)) for entry in monitored_entries(alone, cancelled))
+    for part in _small_stats(itertools.chain(read_runs(ckpt.reader, small, cancelled=cancelled), read_alone)):
         found.update(part)
         done += sum(stats.count for stats in part.values())
         if progress is not None:
@@ -160,8 +167,27 @@ def all_stats(
 _JOIN = 4096  # small tensors of one dtype summarised together
 
 
-def _small_stats(ckpt: Checkpoint, entries, cancelled: Cancelled) -> Iterator[dict[str, TensorStats]]:
-    """Statistics of small tensors read in runs (:mod:`runs`), a few thousand at a time."""
+def monitored_entries(entries: list, cancelled: Cancelled) -> Iterator:
+    """The entries, raising :class:`Cancelled` between them once ``cancelled()``."""
+    for entry in entries:
+        if cancelled is not None and cancelled():
+            raise CancelledError()
+        yield entry
+
+
+def _small(entry) -> bool:
+    """A tensor summarised with others (:func:`summarize_many`), however it is read."""
+    return (
+        not entry.is_partitioned
+        and entry.dtype.is_numeric
+        and entry.size <= SMALL_BYTES
+        and entry.size == entry.num_elements * entry.dtype.itemsize
+    )
+
+
+def _small_stats(read: Iterable) -> Iterator[dict[str, TensorStats]]:
+    """Statistics of small tensors, (entry, values) as ``read`` yields them, a few
+    thousand at a time."""
     scratch = Scratch()
     waiting: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
 
@@ -169,7 +195,7 @@ def _small_stats(ckpt: Checkpoint, entries, cancelled: Cancelled) -> Iterator[di
         stats = summarize_many([values for _k, values in batch], scratch)
         return {key: s for (key, _v), s in zip(batch, stats)}
 
-    for entry, values in read_runs(ckpt.reader, entries, cancelled=cancelled):
+    for entry, values in read:
         if not joinable(values):
             yield {entry.key: summarize_chunk(values, scratch).stats()}
             continue
