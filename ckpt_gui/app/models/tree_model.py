@@ -23,6 +23,7 @@ NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
 NodeRole = Qt.ItemDataRole.UserRole + 1  # the TreeNode behind an index
 SortRole = Qt.ItemDataRole.UserRole + 2
 
+FETCH_ROWS = 256  # a group shows this many children at first, more as the view scrolls to them
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -38,6 +39,10 @@ class VariableTreeModel(NodeTreeModel):
         self.badges: dict[str, str] = {}  # key -> short marker shown after the name (e.g. "NaN")
         # While a filter is on: a group's totals over what it shows (id(node) -> totals).
         self.filtered: dict[int, tuple[int, int, int]] | None = None
+        # Rows handed to the view so far, by group (id(node)), for groups of more than
+        # FETCH_ROWS children: opening a group of 20,000 lays out 256 rows, not 20,000.
+        self._fetched: dict[int, int] = {}
+        self.modelAboutToBeReset.connect(self._fetched.clear)
 
     # -- content ------------------------------------------------------------------
 
@@ -57,6 +62,58 @@ class VariableTreeModel(NodeTreeModel):
         self.filtered = _shown_totals(self.tree.root) if accept is not None else None
         self.endResetModel()
         return count
+
+    def show_matches(self, chosen: list | None) -> int:
+        """Show the nodes a filter chose on a worker (:meth:`VariableTree.matching`;
+        None: everything); groups then count what they show."""
+        if self.tree is None:
+            return 0
+        self.beginResetModel()
+        count = self.tree.show_all() if chosen is None else self.tree.show_matches(chosen)
+        self._texts.clear()
+        self.filtered = _shown_totals(self.tree.root) if chosen is not None else None
+        self.endResetModel()
+        return count
+
+    def rowCount(self, parent: Index = ROOT) -> int:
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        owner = self.node(parent)
+        return min(len(owner.shown), self._fetched.get(id(owner), FETCH_ROWS)) if owner is not None else 0
+
+    # Not Qt's canFetchMore/fetchMore: Qt fetches batch after batch on opening a group
+    # at the end of the tree (1,024 rows laid out instead of 256); the panel fetches
+    # when the last row handed over comes into view (TreePanel._fetch_visible).
+    def has_more(self, parent: Index = ROOT) -> bool:
+        """Whether the group has rows not handed to the view yet."""
+        owner = self.node(parent)
+        return owner is not None and self.rowCount(parent) < len(owner.shown)
+
+    def fetch_more(self, parent: Index = ROOT) -> None:
+        """Hand the view the group's next FETCH_ROWS rows."""
+        owner = self.node(parent)
+        if owner is not None:
+            self._fetch_to(parent, owner, self.rowCount(parent) + FETCH_ROWS)
+
+    def reveal(self, node: TreeNode) -> None:
+        """Hand the view the rows down to ``node`` (which a filter shows), so that it
+        has an index: its row and those of the groups above it."""
+        path = []
+        while node.parent is not None:
+            path.append(node)
+            node = node.parent
+        for below in reversed(path):
+            parent = below.parent
+            index = self.index_of(parent) if parent.parent is not None else ROOT
+            if self.rowCount(index) <= below.row:
+                self._fetch_to(index, parent, below.row + FETCH_ROWS)
+
+    def _fetch_to(self, index: Index, owner: TreeNode, rows: int) -> None:
+        have, rows = self.rowCount(index), min(rows, len(owner.shown))
+        if rows > have:
+            self.beginInsertRows(index, have, rows - 1)
+            self._fetched[id(owner)] = rows
+            self.endInsertRows()
 
     def set_badges(self, badges: dict[str, str]) -> None:
         self.badges = badges

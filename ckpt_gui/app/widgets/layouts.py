@@ -82,15 +82,20 @@ def names_first(view: QTreeView) -> None:
 
 
 def fit_columns(
-    view: QTreeView, limits: dict[int, int], names_first: bool = True, spare_outliers: bool = False
+    view: QTreeView,
+    limits: dict[int, int],
+    names_first: bool = True,
+    spare_outliers: bool = False,
+    rows: int = FIT_ROWS,
 ) -> None:
     """Size each column to its contents and header, at most ``limits[column]`` pixels
     (what is still cut has the full text in its tooltip). Qt measures the rows in view
     and then others up to the header's precision, bounded here: a few ms on any tree.
     ``names_first``: in a narrow tree the columns beside the name give way together,
     so the name column keeps what its names need, up to ``NAME_SHARE`` of the width;
-    ``spare_outliers``: what nine names in ten need (see ``_usual_width``)."""
-    view.header().setResizeContentsPrecision(FIT_ROWS)
+    ``spare_outliers``: what nine names in ten need (see ``_usual_width``); ``rows``:
+    how many rows are measured."""
+    view.header().setResizeContentsPrecision(rows)
     widths = {}
     for column, most in limits.items():
         view.resizeColumnToContents(column)
@@ -153,7 +158,7 @@ def _usual_width(view: QTreeView, column: int) -> int:
     middle, with its tooltip, rather than cutting every row's dtype and shape beside it."""
     widths = []
     index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
-    while index.isValid() and len(widths) < FIT_ROWS:
+    while index.isValid() and len(widths) < view.header().resizeContentsPrecision():  # as fit_columns set it
         indent = view.visualRect(index).x() - view.columnViewportPosition(column)
         widths.append(indent + view.sizeHintForIndex(index).width() + CELL_SLACK)
         index = view.indexBelow(index)

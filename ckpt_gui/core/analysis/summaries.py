@@ -4,7 +4,8 @@ a group of tensors as one population, or every tensor (the NaN/Inf scan, ``inspe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -16,12 +17,16 @@ from ckpt_gui.core.analysis.histogram import (
     map_serially,
     two_pass_histogram,
 )
+from ckpt_gui.core.analysis.many_stats import joinable, summarize_many
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, compute_stats, summarize_chunk
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import Cancelled as CancelledError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.chunk_map import monitored
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.reader import sample_elements
+from ckpt_gui.core.values.runs import SMALL_BYTES, joined_runs, read_runs, split_small
+from ckpt_gui.core.values.scratch import Scratch
 
 Progress = Callable[[int], None] | None
 Cancelled = Callable[[], bool] | None
@@ -85,19 +90,39 @@ def group_histogram(
     value_range: tuple[float, float] | None = None,
     progress: Progress = None,
     cancelled: Cancelled = None,
+    tensors: Progress = None,
 ) -> tuple[TensorStats, Histogram]:
     """Exact statistics and histogram of all the values of ``keys`` as one population
     (equal to ``np.histogram`` of their concatenation in float64). Two passes when
-    the range is not given: extremes, then counts and moments."""
-    keys = [k for k in keys if ckpt.entry(k).dtype.is_numeric and not ckpt.entry(k).dtype.is_complex]
+    the range is not given: extremes, then counts and moments. ``tensors`` hears how
+    many of the tensors the pass under way has read."""
+    entries = [ckpt.entry(k) for k in keys]
+    entries = [e for e in entries if e.dtype.is_numeric and not e.dtype.is_complex]
+    small, large = split_small(ckpt.reader, entries)
+
+    def each_pass():
+        # Small tensors in runs, joined by dtype (one numpy call for thousands), then the rest.
+        done = 0
+        for count, values in joined_runs(ckpt.reader, small, cancelled, _JOINED_ELEMENTS):
+            yield values
+            done += count
+            if tensors is not None:
+                tensors(done)
+        for entry in large:
+            yield from ckpt.reader.iter_chunks(entry)
+            done += 1
+            if tensors is not None:
+                tensors(done)
 
     def chunks():
-        every = (chunk for key in keys for chunk in ckpt.iter_chunks(key))
-        return monitored(every, progress, cancelled)
+        return monitored(each_pass(), progress, cancelled)
 
     # One set of float64 edges for every dtype in the group.
     acc = two_pass_histogram(map_serially(chunks), np.dtype(np.float64), bins, value_range)
     return acc.partial.stats(), acc.result()
+
+
+_JOINED_ELEMENTS = 1 << 16  # small tensors' values joined per numpy call (and per progress step)
 
 
 def all_stats(
@@ -107,19 +132,76 @@ def all_stats(
     progress: Progress = None,
     cancelled: Cancelled = None,
 ) -> dict[str, TensorStats]:
-    """Exact statistics of every numeric variable (or of ``keys``), one streamed pass
-    each; those in ``known`` are not read again. ``progress`` counts elements over all
-    of them."""
+    """Exact statistics of every numeric variable (or of ``keys``); those in ``known``
+    are not read again. Small tensors come in runs of neighbours, one pass over each
+    shard (:mod:`runs`); larger ones are streamed one by one. ``progress`` counts
+    elements over all of them. The result is in the order of ``keys``."""
     if keys is None:
         keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+    keys = list(keys)
     found = dict(known or {})
-    done = 0
-    for key in keys:
-        if key not in found:
-            found[key] = tensor_stats(
-                ckpt, key, None if progress is None else lambda n, b=done: progress(b + n), cancelled
-            )
-        done += ckpt.variable(key).num_elements
+    small, large = split_small(ckpt.reader, [ckpt.entry(k) for k in keys if k not in found])
+    # Small tensors split_small leaves out (object storage, V1 tables) are read one by one
+    # but summarised as the others: the same numbers wherever the checkpoint lives.
+    alone = [e for e in large if _small(e)]
+    large = [e for e in large if not _small(e)]
+    done = sum(ckpt.variable(k).num_elements for k in keys if k in found)
+    read_alone = ((entry, ckpt.reader.read(entry).reshape(-1)) for entry in monitored_entries(alone, cancelled))
+    for part in _small_stats(itertools.chain(read_runs(ckpt.reader, small, cancelled=cancelled), read_alone)):
+        found.update(part)
+        done += sum(stats.count for stats in part.values())
         if progress is not None:
             progress(done)
-    return found
+    for entry in large:
+        found[entry.key] = tensor_stats(
+            ckpt, entry.key, None if progress is None else lambda n, b=done: progress(b + n), cancelled
+        )
+        done += ckpt.variable(entry.key).num_elements
+        if progress is not None:
+            progress(done)
+    if progress is not None:
+        progress(done)
+    return {key: found[key] for key in keys} | found
+
+
+_JOIN = 4096  # small tensors of one dtype summarised together
+
+
+def monitored_entries(entries: list, cancelled: Cancelled) -> Iterator:
+    """The entries, raising :class:`Cancelled` between them once ``cancelled()``."""
+    for entry in entries:
+        if cancelled is not None and cancelled():
+            raise CancelledError()
+        yield entry
+
+
+def _small(entry) -> bool:
+    """A tensor summarised with others (:func:`summarize_many`), however it is read."""
+    return (
+        not entry.is_partitioned
+        and entry.dtype.is_numeric
+        and entry.size <= SMALL_BYTES
+        and entry.size == entry.num_elements * entry.dtype.itemsize
+    )
+
+
+def _small_stats(read: Iterable) -> Iterator[dict[str, TensorStats]]:
+    """Statistics of small tensors, (entry, values) as ``read`` yields them, a few
+    thousand at a time."""
+    scratch = Scratch()
+    waiting: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
+
+    def flush(batch: list[tuple[str, np.ndarray]]) -> dict[str, TensorStats]:
+        stats = summarize_many([values for _k, values in batch], scratch)
+        return {key: s for (key, _v), s in zip(batch, stats)}
+
+    for entry, values in read:
+        if not joinable(values):
+            yield {entry.key: summarize_chunk(values, scratch).stats()}
+            continue
+        batch = waiting.setdefault(values.dtype, [])
+        batch.append((entry.key, values))
+        if len(batch) >= _JOIN:
+            yield flush(waiting.pop(values.dtype))
+    for batch in waiting.values():
+        yield flush(batch)

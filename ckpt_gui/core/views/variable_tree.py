@@ -11,7 +11,7 @@ from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.lazy_node import MODEL_ONLY, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree_filter import show_all_made, show_made_with_ancestors
+from ckpt_gui.core.views.tree_filter import matching_nodes, show_all_made, show_all_touched, show_kept
 from ckpt_gui.core.views.tree_hints import Hints, search_text
 
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
@@ -38,7 +38,8 @@ class VariableTree:
         self.search_more: Callable[[str], str] | None = None
         self._reported = False  # whether a report's statuses are on the nodes
         self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
-        self._filtered = True  # whether a filter may have left nodes' ``shown`` lists set
+        self._filtered = True  # whether nodes' ``shown`` lists may be set (before the first show_all)
+        self._touched: dict[int, TreeNode] = {}  # nodes a filter gave ``shown`` lists (tree_filter.show_kept)
         self.match_count = self.apply_filter(None)
 
     @cached_property
@@ -122,17 +123,36 @@ class VariableTree:
         the slots under them; return how many variables are shown (the object graph's
         row not counted, as in ``variable_total``)."""
         if accept is None:
-            if self._filtered:  # else every node made shows all its children already
-                show_all_made(self.root)
-                self._filtered = False
-            self.match_count = self.variable_total + len(self.model_only)
-            return self.match_count
-        self._filtered = True
+            return self.show_all()
+        return self.show_matches(self.matching([], accept))
+
+    def show_all(self) -> int:
+        """No filter: every variable shown; how many."""
+        if self._filtered:  # the first time: every node made shows all its children
+            show_all_made(self.root)
+            self._filtered = False
+        show_all_touched(self._touched)
+        self.match_count = self.variable_total + len(self.model_only)
+        return self.match_count
+
+    def filterable(self) -> list[TreeNode]:
+        """What a filter chooses from (a list taken on the GUI thread for :meth:`matching`)."""
+        return [*self.by_key.values(), *self.model_only]
+
+    def matching(
+        self, words: list[str], accept: Callable[[TreeNode], bool] | None, nodes: list[TreeNode] | None = None
+    ) -> list[TreeNode]:
+        """The ``nodes`` (:meth:`filterable`) holding every (lower-case) word in their
+        search text that ``accept`` takes. Changes nothing shown: runs on a worker
+        thread as well (the first call makes the search texts)."""
         if not self._searchable:
-            for node in self.by_key.values():
+            for node in list(self.by_key.values()):
                 node.search_text = search_text(node, self._hints, self.search_more)
             self._searchable = True
-        chosen = [node for node in [*self.by_key.values(), *self.model_only] if accept(node)]
-        show_made_with_ancestors(self.root, chosen)
+        return matching_nodes(self.filterable() if nodes is None else nodes, words, accept)
+
+    def show_matches(self, chosen: list[TreeNode]) -> int:
+        """Show ``chosen`` (from :meth:`matching`) and their ancestors; how many variables."""
+        show_kept(self.root, chosen, self._touched)
         self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
         return self.match_count

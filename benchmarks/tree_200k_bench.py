@@ -1,0 +1,161 @@
+"""The 200,000-variable tree in use (issue 11): typing in the filter, opening a group
+of 20,000 children, the NaN/Inf scan and a group histogram, and the CLI's
+``inspect --stats`` of the same checkpoint, side by side with another version of
+the code.
+
+    python benchmarks/tree_200k_bench.py [--data DIR] [--busy] [--before SRC_DIR] [--no-cli]
+
+The app runs in a fresh process (offscreen), opens ``vars200k/a/ckpt``
+(benchmarks/make_scale_fixtures.py) and, once it is loaded:
+
+- types ``blocks/123/`` a key every 150 ms (a user's pace): the longest gap between
+  10 ms timer ticks of the event loop meanwhile (how long a keystroke may wait to
+  appear) and the time from the last key to the filtered rows;
+- opens ``model`` then ``model/blocks`` (20,000 children): the time the GUI thread
+  is held (ms);
+- the NaN/Inf scan: from loaded to its result (s);
+- selects ``model`` (200,000 variables): the time to its histogram (s).
+
+``--busy`` runs two CPU-bound processes meanwhile (a machine that is training).
+``--before SRC_DIR`` (e.g. ``git archive main | tar -x -C DIR``) measures that code
+first. Prints one JSON line per run and a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+CHILD = r"""
+import json, os, sys, time
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QModelIndex, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from ckpt_gui.app.window import MainWindow
+
+app = QApplication(sys.argv[:1])
+window = MainWindow()
+window.resize(1280, 800)
+window.show()
+loaded = []
+window.loaded.connect(lambda: loaded.append(time.perf_counter()))
+gaps, timer, ticker = [], QElapsedTimer(), QTimer(interval=10)
+ticker.timeout.connect(lambda: gaps.append(timer.restart()))
+
+def wait(condition, timeout=1800.0):
+    loop, check = QEventLoop(), QTimer(interval=10)
+    check.timeout.connect(lambda: condition() and loop.quit())
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    check.start()
+    if not condition():
+        loop.exec()
+    check.stop()
+
+def pause(seconds):
+    end = time.perf_counter() + seconds
+    wait(lambda: time.perf_counter() >= end)
+
+window.browse.open_path(sys.argv[1])
+wait(lambda: loaded)
+panel, out = window.tree_panel, {}
+scan_done = []
+wait(lambda: panel.nonfinite is not None)
+out["scan_s"] = round(time.perf_counter() - loaded[0], 1)
+
+timer.start(); ticker.start(); gaps.clear()
+for key in "blocks/123/":
+    QTest.keyClick(panel.search, key)
+    pause(0.15)
+typed = time.perf_counter()
+wait(lambda: panel.count_label.text() not in ("filtering...",) and panel.tree.match_count < 100)
+out["filter_result_ms"] = round((time.perf_counter() - typed) * 1000)
+ticker.stop()
+out["typing_longest_gap_ms"] = max(gaps)
+panel.clear_filter(); pause(0.3)
+
+model, view = panel.model, panel.view
+def child(parent, name):
+    rows = (model.index(r, 0, parent) for r in range(model.rowCount(parent)))
+    return next(index for index in rows if model.node(index).name == name)
+top = child(QModelIndex(), "model")
+view.collapse(top); pause(0.2)
+start = time.perf_counter(); view.expand(top); app.processEvents()
+blocks = child(top, "blocks")
+view.expand(blocks); app.processEvents()
+out["expand_blocks_ms"] = round((time.perf_counter() - start) * 1000)
+
+histogram = window.histogram
+histogram.histogram = None
+start = time.perf_counter()
+panel.select_node(model.node(top))
+wait(lambda: histogram.histogram is not None)
+out["group_histogram_s"] = round(time.perf_counter() - start, 1)
+print(json.dumps(out), flush=True)
+os._exit(0)
+"""
+
+
+def run_app(source: Path, prefix: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(source), QT_QPA_PLATFORM="offscreen")
+    # In the source's folder: ``-c`` puts the working directory before PYTHONPATH.
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, prefix], env=env, cwd=source, capture_output=True, text=True, timeout=3600
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise SystemExit(f"the app's run failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def run_cli(source: Path, prefix: str) -> dict:
+    """``inspect --stats --json``: wall and CPU (user + system) of the whole process."""
+    env = dict(os.environ, PYTHONPATH=str(source))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ckpt_gui", "inspect", "--stats", "--json", prefix],
+                   env=env, cwd=source, stdout=subprocess.DEVNULL, check=True, timeout=3600)  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return {"cli_stats_wall_s": round(time.perf_counter() - start, 1), "cli_stats_cpu_s": round(cpu, 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="/tmp/scale-cli-data", help="benchmarks/make_scale_fixtures.py's folder")
+    parser.add_argument("--busy", action="store_true", help="two CPU-bound processes run meanwhile")
+    parser.add_argument("--before", help="a copy of the code to measure first")
+    parser.add_argument("--no-cli", action="store_true", help="skip inspect --stats")
+    args = parser.parse_args()
+    prefix = str(Path(args.data) / "vars200k" / "a" / "ckpt")
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2 if args.busy else 0)]
+    rows = []
+    try:
+        for name, source in ([("before", Path(args.before))] if args.before else []) + [("this tree", REPO)]:
+            result = {"code": name, "load": os.getloadavg()[0]}
+            result.update(run_app(source, prefix))
+            if not args.no_cli:
+                result.update(run_cli(source, prefix))
+            print(json.dumps(result), flush=True)
+            rows.append(result)
+    finally:
+        for process in busy:
+            process.kill()
+    names = [k for k in rows[0] if k != "code"]
+    print("\n| | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names))
+    for row in rows:
+        print(f"| {row['code']} | " + " | ".join(str(row.get(k, "")) for k in names) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""A large tree in use: typing in the filter matches on a worker thread, a group of
+many children reaches the view in batches, a group histogram says how far it is."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QModelIndex
+
+from ckpt_gui.app.models.tree_model import FETCH_ROWS
+from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.tree import object_tree, variable_filter
+from ckpt_gui.core.views.variable_tree import VariableTree
+from tests.test_gui import open_and_wait, wait_idle, window  # noqa: F401 (the fixture)
+
+LAST_BLOCK = "model/blocks/499/weight_9/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+@pytest.fixture()
+def panel(qtbot, checkpoints):
+    """The tree panel showing the 5,000 variables of "many" (500 blocks of 10)."""
+    widget = TreePanel()
+    qtbot.addWidget(widget)
+    widget.resize(600, 500)
+    widget.show()
+    tree = object_tree(Checkpoint.open(checkpoints / "many"))
+    assert len(tree.by_key) > 5000  # large enough for the panel to filter on a worker
+    widget.set_trees({"objects": tree, "keys": tree})
+    return widget
+
+
+def shown_keys(panel: TreePanel) -> set[str]:
+    model = panel.model
+    return {n.variable.key for n in panel.tree.by_key.values() if n.variable is not None and model.is_shown(n)}
+
+
+def test_typing_filters_on_a_worker_thread_and_shows_the_result(qtbot, panel, checkpoints, monkeypatch):
+    threads = []
+    matching = VariableTree.matching
+
+    def watched(self, *args, **kwargs):
+        threads.append(threading.current_thread())
+        return matching(self, *args, **kwargs)
+
+    monkeypatch.setattr(VariableTree, "matching", watched)
+    qtbot.keyClicks(panel.search, "blocks/12/")
+    assert panel.count_label.text() == "filtering..." and threads == []  # nothing matched on the GUI thread
+    qtbot.waitUntil(lambda: panel.count_label.text() != "filtering...", timeout=10_000)
+    assert threads and threading.main_thread() not in threads
+    oracle = object_tree(Checkpoint.open(checkpoints / "many"))
+    expected = oracle.apply_filter(variable_filter("blocks/12/"))
+    assert panel.count_label.text() == f"{expected} of 5,000"
+    assert shown_keys(panel) == {f"model/blocks/12/weight_{j}/.ATTRIBUTES/VARIABLE_VALUE" for j in range(10)}
+
+
+def test_a_worker_result_for_older_text_is_not_shown(qtbot, panel):
+    panel.search.blockSignals(True)
+    panel.search.setText("blocks/1")
+    panel.search.blockSignals(False)
+    with qtbot.waitSignal(panel._matched, timeout=10_000):
+        panel._filter_in_background()  # a worker for "blocks/1"...
+        panel.search.blockSignals(True)
+        panel.search.setText("blocks/499/")  # ...then a filter applied at once, as a dtype change does
+        panel.search.blockSignals(False)
+        panel.apply_filter()
+    qtbot.wait(50)
+    assert len(shown_keys(panel)) == 10 and LAST_BLOCK in shown_keys(panel)
+
+
+def test_clearing_a_filter_shows_every_row_again_in_order(qtbot, panel):
+    model = panel.model
+    before = [model.index(r, 0).data() for r in range(model.rowCount())]
+    panel.search.setText("weight_3")
+    panel.apply_filter()
+    panel.search.setText("blocks/7/")
+    panel.apply_filter()
+    panel.clear_filter()
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == before
+    blocks = panel.tree.root.children[-1].children[0]
+    assert [child.row for child in blocks.children] == list(range(len(blocks.children)))
+    assert len(shown_keys(panel)) == 5001
+
+
+def test_a_group_of_many_children_reaches_the_view_in_batches(qtbot, qtmodeltester, panel):
+    model, view = panel.model, panel.view
+    top = next(model.index(r, 0) for r in range(model.rowCount()) if model.index(r, 0).data() == "model")
+    view.expand(top)
+    blocks = model.index(0, 0, top)
+    view.expand(blocks)
+    assert len(model.node(blocks).shown) == 500
+    assert model.rowCount(blocks) == FETCH_ROWS  # not 500 rows laid out at once
+    qtmodeltester.check(model)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the last row handed over comes into view: the next batch
+    qtbot.waitUntil(lambda: model.rowCount(blocks) == 500, timeout=5000)
+    qtmodeltester.check(model)
+
+
+def test_selecting_a_row_past_those_handed_over_fetches_down_to_it(qtbot, panel):
+    model, view = panel.model, panel.view
+    top = next(model.index(r, 0) for r in range(model.rowCount()) if model.index(r, 0).data() == "model")
+    view.expand(top)
+    assert model.rowCount(model.index(0, 0, top)) == FETCH_ROWS
+    assert panel.select_key(LAST_BLOCK)
+    current = view.currentIndex()
+    assert current.isValid() and model.node(current).variable.key == LAST_BLOCK
+    assert model.rowCount(model.index(0, 0, top)) == 500
+    assert view.indexAt(view.visualRect(current).center()) == current  # in view
+    assert QModelIndex() == model.parent(model.index(0, 0))
+
+
+def test_a_group_histogram_says_how_far_it_is_and_no_stale_text(qtbot, window, checkpoints):  # noqa: F811
+    open_and_wait(qtbot, window, checkpoints / "many")
+    histogram = window.histogram
+    said = []
+    clear = histogram.clear
+    histogram.clear = lambda message="": (said.append(message), clear(message))[-1]
+    tree = window.tree_panel.tree
+    group = tree.by_key[LAST_BLOCK].parent.parent  # model/blocks: 5,000 variables
+    assert group.path == "model/blocks"
+    window.tree_panel.select_node(group)
+    assert histogram.empty.text().startswith("Reading 5,000 variables")  # at once, not the last selection's
+    wait_idle(qtbot, window)
+    assert histogram.histogram is not None and histogram.histogram.total == 20_000
+    steps = [m for m in said if " of 5,000 variables" in m]
+    assert any("pass 1 of 2" in m for m in steps) and any("Reading 5,000 of 5,000" in m for m in steps)
