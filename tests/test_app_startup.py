@@ -146,24 +146,3 @@ def test_a_panel_closed_while_waiting_is_not_drawn(qtbot, import_running):
     import_running.finish()
     qtbot.wait(50)  # pytest-qt fails the test on an exception raised in the drawing
     assert not shiboken6.isValid(panel)
-
-
-def test_the_plots_are_made_ahead_in_idle_turns_once_the_import_is_done(qtbot, monkeypatch):
-    """Made after the import, before any drawing is asked for: not all in the turn of the
-    first selection (a 512 MB vector's first picture had stalled the event loop 0.3 s)."""
-    for name in ("_started", "_done"):
-        monkeypatch.setattr(plot_import, name, threading.Event())
-    monkeypatch.setattr(plot_import, "_waiting", [])
-    monkeypatch.setattr(plot_import, "_ahead", [])
-    monkeypatch.setattr(plot_import, "PLOT_MODULES", ("colorsys",))  # not imported yet: the thread runs
-    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
-    histogram_panel, tensor_panel = HistogramPanel(), TensorPanel()
-    qtbot.addWidget(histogram_panel)
-    qtbot.addWidget(tensor_panel)
-    for make in (histogram_panel.make_plot_ahead, tensor_panel.make_heatmap_ahead, tensor_panel.make_line_ahead):
-        plot_import.make_ahead(make)
-    made = lambda: (histogram_panel._plot_made, "graphics" in vars(tensor_panel), "line" in vars(tensor_panel))  # noqa: E731
-    assert made() == (False, False, False)
-    plot_import.start()
-    qtbot.waitUntil(lambda: all(made()), timeout=10_000)
-    assert not plot_import._ahead

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
-import weakref
 from collections.abc import Callable
 
 import shiboken6
@@ -31,34 +30,17 @@ QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "P
 PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.tensor_plots")
 _started, _done = threading.Event(), threading.Event()
 _waiting: list[Callable[[], None]] = []
-_ahead: list[weakref.WeakMethod] = []  # weakly: a window closed before the import is not kept
 POLL_MS = 25  # how often the GUI thread looks whether the import is done
 
 
 def start() -> None:
     """Import the plot modules in the background, once per process (on the GUI thread)."""
     if _started.is_set() or PLOT_MODULES[-1] in sys.modules:
-        _ahead.clear()  # imported already: each plot is made when first drawn
         return
     _started.set()
     for name in QT_MODULES:
         importlib.import_module(name)
     threading.Thread(target=_import, name="ckpt-gui plot import", daemon=True).start()
-    for reference in _ahead:
-        callback = reference()
-        if callback is not None:
-            when_done(callback)
-    _ahead.clear()
-
-
-def make_ahead(callback) -> None:
-    """``callback`` (a panel making its plots) once the background import is done, each
-    in an event-loop turn of its own: making a plot and painting it first take tens of
-    milliseconds each, spread over idle turns after launch instead of all falling in the
-    turn of the first selection (a 512 MB vector's had stalled the event loop 0.3 s and
-    more). Without the background import (tests, embedding) plots are made when drawn."""
-    if not _started.is_set():
-        _ahead.append(weakref.WeakMethod(callback))
 
 
 def pending() -> bool:

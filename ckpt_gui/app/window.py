@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import plot_import, settings
+from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
@@ -78,8 +78,6 @@ class MainWindow(QMainWindow):
         self.details = DetailsPanel()
         self.histogram = HistogramPanel()
         self.tensor = TensorPanel()
-        for make in (self.histogram.make_plot_ahead, self.tensor.make_heatmap_ahead, self.tensor.make_line_ahead):
-            plot_import.make_ahead(make)
         self.report_panel = ReportPanel()
         self.graph_panel = GraphPanel()
         self.compare_trees = self.pair_panel = None  # built on the first comparison

@@ -127,11 +127,6 @@ class HistogramPanel(QWidget):
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def make_plot_ahead(self) -> None:
-        """The plot made now, before it is first drawn (see plot_import.make_ahead)."""
-        if not self._plot_made:
-            self._make_plot()
-
     def _make_plot(self) -> None:
         from ckpt_gui.app.widgets import histogram_plot  # noqa: PLC0415 - start-up time: see PLOT_PARTS
 

@@ -116,14 +116,6 @@ class TensorPanel(QTabWidget):
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def make_heatmap_ahead(self) -> None:
-        """The heatmap made now, before it is first drawn (see plot_import.make_ahead)."""
-        _ = self.graphics
-
-    def make_line_ahead(self) -> None:
-        """The line plot made now, before it is first drawn (see plot_import.make_ahead)."""
-        _ = self.line
-
     def _draw(self, draw, *args) -> None:
         """``draw(*args)`` now, or, while pyqtgraph is imported in the background
         (app/plot_import.py), once it is (the latest drawing asked for): the event loop
