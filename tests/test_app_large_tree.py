@@ -8,6 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import QModelIndex
 
+from ckpt_gui.app.controllers.browse import on_a_thread
 from ckpt_gui.app.models.tree_model import FETCH_ROWS
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -22,6 +23,7 @@ LAST_BLOCK = "model/blocks/499/weight_9/.ATTRIBUTES/VARIABLE_VALUE"
 def panel(qtbot, checkpoints):
     """The tree panel showing the 5,000 variables of "many" (500 blocks of 10)."""
     widget = TreePanel()
+    widget.run_in_background = on_a_thread  # as the browse controller gives it
     qtbot.addWidget(widget)
     widget.resize(600, 500)
     widget.show()

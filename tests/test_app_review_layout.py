@@ -306,7 +306,10 @@ def test_the_comparisons_heatmaps_have_an_x_axis(qtbot):
 
     panel = PairPanel()
     qtbot.addWidget(panel)
-    for plot in panel.image_plots:  # A, B, B - A
+    panel._show_heatmaps(True)  # as for a pair of matrices (none selected: the plots give way to a note)
+    for plot in panel.image_plots:
+        plot.setVisible(True)
+    for plot in panel.image_plots:  # A, B, B - A: an axis hidden (hideAxis) would stay hidden
         assert plot.getAxis("bottom").isVisible(), plot.titleLabel.text
     for bar in (panel.colorbar_ab, panel.colorbar_diff):  # an empty row under each bar: they line up
         assert bar.getAxis("bottom").isVisible()

@@ -7,6 +7,7 @@ is app/opening.py's."""
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -86,6 +87,7 @@ class BrowseController(Controller):
         self.large = LargeValues(self.runner, tensor, banner)
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
         self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
+        tree_panel.run_in_background = on_a_thread  # a large tree's filter: matched off the GUI thread
         self.scan = NanScan(self.runner, tree_panel, self.banner, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
@@ -432,3 +434,8 @@ class BrowseController(Controller):
     def save_histogram(self, path: str) -> None:
         """The histogram's PNG to ``path``, through the write guard like every export."""
         self.write_export(path, self.histogram.png_bytes(), self.ckpt)
+
+
+def on_a_thread(work: Callable[[], None]) -> None:
+    """``work`` on a thread of its own (it reports back through a Qt signal)."""
+    threading.Thread(target=work, name="tree-filter", daemon=True).start()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
@@ -126,6 +125,9 @@ class TreePanel(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self._filter_in_background)
         self._generation = 0  # of the filter asked for last: a worker's older result is dropped
+        # How a large tree's filter runs off the GUI thread: given by the controller
+        # (widgets start no threads); unset, it filters at once.
+        self.run_in_background: Callable[[Callable[[], None]], None] | None = None
         self._matched.connect(self._on_matched)
         self._filtering = False  # typed text not shown filtered yet
         self.search.textChanged.connect(self._on_text)
@@ -405,7 +407,7 @@ class TreePanel(QWidget):
         typed meanwhile. The GUI thread only shows what matched."""
         tree = self.tree
         words, accept = self._filter_parts()
-        if tree is None or (not words and accept is None):
+        if tree is None or (not words and accept is None) or self.run_in_background is None:
             self.apply_filter()
             return
         self._generation += 1
@@ -419,7 +421,7 @@ class TreePanel(QWidget):
                 return
             self._matched.emit(generation, (tree, chosen))
 
-        threading.Thread(target=match, name="tree-filter", daemon=True).start()
+        self.run_in_background(match)
 
     def _on_matched(self, generation: int, result) -> None:
         tree, chosen = result
