@@ -42,9 +42,9 @@ def _report_for_demo(window) -> RestoreReport:
         "0 of 12 model weights restored",
         "optimizer state unmatched (22 values): expected for an inference restore",
         "save_counter unmatched (counters, harmless)",
-        "2 model variable(s) have no value in the checkpoint and keep their initial values",
-        "7 variable(s) match by path but not by shape or dtype: TensorFlow reports only the first of these and stops",
-        "5 matching value(s) were not restored because TensorFlow's restore stopped at its first error",
+        "2 model variables have no value in the checkpoint and keep their initial values",
+        "7 variables match by path but not by shape or dtype: TensorFlow reports only the first of these and stops",
+        "5 matching values were not restored because TensorFlow's restore stopped at its first error",
     )
     summary = {status: 0 for status in RestoreStatus} | {RestoreStatus.SHAPE_CONFLICT: len(findings)}
     return RestoreReport(

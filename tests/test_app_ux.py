@@ -489,12 +489,12 @@ def test_every_banner_kind_reads_on_light_and_dark_palettes(qtbot, palette):
             for kind in HUES:
                 if switch:  # a message shown on the other palette, then the desktop's theme changes
                     app.setPalette(before)
-                    banner.show_message("1 variable(s) hold NaN or Inf", kind)
+                    banner.show_message("1 variable holds NaN or Inf", kind)
                     app.setPalette(palette)
                     qtbot.wait(20)
                 else:
                     app.setPalette(palette)
-                    banner.show_message("1 variable(s) hold NaN or Inf", kind)
+                    banner.show_message("1 variable holds NaN or Inf", kind)
                 background, text, _border = banner_colours(kind, palette)
                 assert theme.contrast(text, background) >= theme.READABLE, kind
                 strip, ink = _drawn_colours(banner)

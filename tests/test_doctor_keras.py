@@ -294,7 +294,7 @@ def test_other_dtype_is_cast_as_keras_does(diagnoser, world):
     agrees_with_keras(report, code, answer)
     assert code == 0 and len(by_status(report, "consumed")) == 6
     assert all(v["checkpoint_dtype"] == "float64" and v["model_dtype"] == "float32" for v in report["variables"])
-    assert any(n.startswith("Keras casts 6 value(s) to the model's dtype") for n in report["notes"])
+    assert any(n.startswith("Keras casts 6 values to the model's dtype") for n in report["notes"])
 
 
 def test_renamed_layer_named_with_its_counterpart(diagnoser, world):

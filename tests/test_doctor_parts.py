@@ -183,11 +183,12 @@ def test_report_json_of_bindings():
     assert deferred["first_step"] == {"result": "dropped", "model_path": None}
     assert "first_step" not in shared and "shared_with" not in deferred
     notes = "\n".join(document["notes"])
-    assert "1 variable(s) are each bound to two or more checkpoint values" in notes
+    assert "1 variable is bound to two or more checkpoint values: TensorFlow reached it by" in notes
+    assert "so it holds at most one of those" in notes
     assert "optimizer/_momentums/0 (optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE, " in notes
     assert "it now holds optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE" in notes
     assert "optimizer/_model_variables_moving_average/0 -> optimizer/_momentums/0" in notes
-    assert "1 optimizer value(s) are deferred" in notes and "1 dropped" in notes
+    assert "1 optimizer value is deferred" in notes and "TensorFlow restores it when" in notes and "1 dropped" in notes
     assert "not restored because TensorFlow's restore stopped" not in notes  # a lost double claim is not held back
     assert "recorded while TensorFlow's own restore ran" in notes
     assert json.loads(json.dumps(document)) == document

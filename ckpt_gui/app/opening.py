@@ -24,6 +24,7 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, default_open, first_to_show, key_tree
 
@@ -188,7 +189,8 @@ def warnings(ckpt: Checkpoint) -> list[str]:
     """What the banner says about a checkpoint that opened (but not quite whole)."""
     found = list(ckpt.location.warnings)
     if not ckpt.ref.complete and not any(w.startswith(f"{ckpt.ref.name} is incomplete") for w in found):
-        found.append(f"{ckpt.ref.name} is incomplete: its data file(s) are missing, values cannot be read")
+        files = counted(len(ckpt.ref.missing_files), "data file")
+        found.append(f"{ckpt.ref.name} is incomplete: {files} missing, values cannot be read")
     if ckpt.graph_error is not None:
         found.append(f"{ckpt.graph_error}; showing the checkpoint keys without the object graph")
     return found

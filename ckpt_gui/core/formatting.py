@@ -62,3 +62,9 @@ def counted(n: int, word: str, plural: str | None = None) -> str:
     """``n`` and ``word`` agreeing: "1 variable", "3 variables" ("1 value holds",
     not "1 value(s)"); ``plural`` for a word not made by adding "s"."""
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def one_or_many(n: int, one: str, many: str) -> str:
+    """The verb or pronoun agreeing with ``n`` things: ``one`` for 1, else ``many``
+    (``f"{counted(n, 'value')} {one_or_many(n, 'is', 'are')} missing"``)."""
+    return one if n == 1 else many

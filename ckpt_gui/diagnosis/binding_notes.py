@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ckpt_gui.core.formatting import format_some
+from ckpt_gui.core.formatting import counted, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
 
@@ -41,9 +41,11 @@ def shared_notes(findings: list[RestoreFinding]) -> list[str]:
         keys = ", ".join(claim.checkpoint_key or "?" for claim in claims)
         held = [claim.checkpoint_key for claim in claims if claim.restored is True]
         described.append(f"{path} ({keys}; it now holds {held[0] if held else 'neither'})")
+    n = len(described)
     return [
-        f"{len(described)} variable(s) are each bound to two or more checkpoint values: TensorFlow reached them by "
-        "different paths and restores every value into them, so they hold at most one of those: "
+        f"{counted(n, 'variable')} {one_or_many(n, 'is', 'are each')} bound to two or more checkpoint values: "
+        f"TensorFlow reached {one_or_many(n, 'it', 'them')} by different paths and restores every value into "
+        f"{one_or_many(n, 'it', 'them')}, so {one_or_many(n, 'it holds', 'they hold')} at most one of those: "
         f"{format_some(described, 2)}. The checkpoint was saved by a differently built object (another optimizer "
         "configuration, or a model whose layers moved)"
     ]
@@ -65,7 +67,8 @@ def moved_notes(findings: list[RestoreFinding]) -> list[str]:
     moved.sort(key=lambda v: v.status != RestoreStatus.CONSUMED)
     pairs = [f"{v.checkpoint_path} -> {v.model_path}" for v in moved]
     return [
-        f"{len(moved)} value(s) are bound to a variable of another name than the one they were saved from "
+        f"{counted(len(moved), 'value')} {one_or_many(len(moved), 'is', 'are')} bound to a variable of another "
+        f"name than the one {one_or_many(len(moved), 'it was', 'they were')} saved from "
         f"(TensorFlow binds by the order of its walk, a Keras 3 optimizer by position in _variables): "
         f"{format_some(pairs, 3)}"
     ]
@@ -79,8 +82,9 @@ def deferred_optimizer_notes(findings: list[RestoreFinding]) -> list[str]:
         return []
     owners = sorted({v.deferred_owner or "the optimizer" for v in waiting})
     note = (
-        f"{len(waiting)} optimizer value(s) are deferred: {format_some(owners, 2)} has not created its variables "
-        "yet; TensorFlow restores them when it does, at the first apply_gradients (or "
+        f"{counted(len(waiting), 'optimizer value')} {one_or_many(len(waiting), 'is', 'are')} deferred: "
+        f"{format_some(owners, 2)} has not created its variables yet; TensorFlow restores "
+        f"{one_or_many(len(waiting), 'it', 'them')} when it does, at the first apply_gradients (or "
         "optimizer.build(model.trainable_variables)), and assert_consumed() fails until then"
     )
     rehearsed = [v for v in waiting if v.first_step is not None]
@@ -101,7 +105,8 @@ def unused_optimizer_note(count: int, holds_optimizer: bool | None) -> str:
     """Optimizer state the restore left unused: expected only when no optimizer is restored into."""
     if holds_optimizer:
         return (
-            f"optimizer state unmatched ({count} values): the script's optimizer has no place for them "
+            f"optimizer state unmatched ({counted(count, 'value')}): the script's optimizer has no place for "
+            f"{one_or_many(count, 'it', 'them')} "
             "(another optimizer class or configuration): training resumes with fresh optimizer state"
         )
-    return f"optimizer state unmatched ({count} values): expected for an inference restore"
+    return f"optimizer state unmatched ({counted(count, 'value')}): expected for an inference restore"

@@ -11,7 +11,7 @@ import os
 from collections import Counter
 
 from ckpt_gui.core.format.conventions import without_attributes
-from ckpt_gui.core.formatting import format_shape, format_some
+from ckpt_gui.core.formatting import counted, format_shape, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.attempt_errors import script_import_hint
 from ckpt_gui.diagnosis.binding_notes import (
@@ -169,8 +169,8 @@ def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
         return []
     restored = [v for v in weights if v.status == RestoreStatus.CONSUMED and v.restored is not False]
     if len(restored) == len(weights):
-        return [f"all {len(weights)} model weights restored"]
-    return [f"{len(restored)} of {len(weights)} model weights restored"]
+        return [f"all {counted(len(weights), 'model weight')} restored"]
+    return [f"{len(restored)} of {counted(len(weights), 'model weight')} restored"]
 
 
 def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:
@@ -185,7 +185,7 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(unused_optimizer_note(len(optimizer_left), holds_optimizer))
     if averages_left:
         notes.append(
-            f"moving averages unmatched ({len(averages_left)} values): expected, unless the model should be "
+            f"moving averages unmatched ({counted(len(averages_left), 'value')}): expected, unless the model should be "
             "restored from its averaged weights (ExponentialMovingAverage.variables_to_restore())"
         )
     if counters_left:
@@ -193,7 +193,8 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(f"{format_some(names, 4)} unmatched (counters, harmless)")
     if stray:
         notes.append(
-            f"{len(stray)} checkpoint value(s) that look like model weights are claimed by nothing in the model: "
+            f"{counted(len(stray), 'checkpoint value')} that {one_or_many(len(stray), 'looks', 'look')} like model "
+            f"weights {one_or_many(len(stray), 'is', 'are')} claimed by nothing in the model: "
             + format_some([v.label for v in stray], 3)
         )
     return notes
@@ -205,22 +206,25 @@ def _problem_notes(variables: list[RestoreFinding], speaker: str = "TensorFlow")
     count = Counter(v.status for v in variables)
     if count[RestoreStatus.MISSING]:
         untracked = sum(1 for v in variables if v.untracked)
+        missing = count[RestoreStatus.MISSING]
         notes.append(
-            f"{count[RestoreStatus.MISSING]} model variable(s) have no value in the checkpoint and keep their "
-            "initial values" + (f" ({untracked} of them in layers the checkpoint cannot reach)" if untracked else "")
+            f"{counted(missing, 'model variable')} {one_or_many(missing, 'has', 'have')} no value in the checkpoint "
+            f"and {one_or_many(missing, 'keeps its initial value', 'keep their initial values')}"
+            + (f" ({untracked} of them in layers the checkpoint cannot reach)" if untracked else "")
         )
     conflicts = count[RestoreStatus.SHAPE_CONFLICT] + count[RestoreStatus.DTYPE_CONFLICT]
     if conflicts:
         notes.append(
-            f"{conflicts} variable(s) match by path but not by shape or dtype: {speaker} reports only the first "
-            "of these" + (" and stops" if speaker == "TensorFlow" else "")
+            f"{counted(conflicts, 'variable')} {one_or_many(conflicts, 'matches', 'match')} by path but not by shape "
+            f"or dtype: {speaker} reports only the first of these" + (" and stops" if speaker == "TensorFlow" else "")
         )
     # Optimizer state held back for an optimizer not built: deferred_optimizer_notes.
     waiting = [v for v in variables if v.status == RestoreStatus.DEFERRED and not v.optimizer]
     if waiting:
         owners = sorted({v.deferred_owner or "?" for v in waiting})
         notes.append(
-            f"{len(waiting)} value(s) wait for objects that are not built yet "
+            f"{counted(len(waiting), 'value')} {one_or_many(len(waiting), 'waits', 'wait')} for objects that are not "
+            "built yet "
             f"({format_some(owners, 4)}): the model must be built, e.g. by calling it once on an input, before the "
             "restore can be checked"
         )
@@ -235,22 +239,24 @@ def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerd
         names = format_some([v.label for v in held_back], 3)
         return [
             f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned "
-            f"nothing, not even the {len(held_back)} matching value(s) ({names}); they will be restored once that "
-            "is fixed"
+            f"nothing, not even the {counted(len(held_back), 'matching value')} ({names}); "
+            f"{one_or_many(len(held_back), 'it', 'they')} will be restored once that is fixed"
         ]
     if held_back:
         stopped = (
-            "Keras skipped their layer (or the whole file) at its first error"
+            f"Keras skipped {one_or_many(len(held_back), 'its', 'their')} layer (or the whole file) at its first error"
             if tensorflow.verdict.startswith("load_weights")
             else "TensorFlow's restore stopped at its first error"
         )
         return [
-            f"{len(held_back)} matching value(s) were not restored because {stopped}; they will be once the "
-            f"conflicts are fixed: {format_some([v.label for v in held_back], 3)}"
+            f"{counted(len(held_back), 'matching value')} {one_or_many(len(held_back), 'was', 'were')} not restored "
+            f"because {stopped}; {one_or_many(len(held_back), 'it', 'they')} will be once the conflicts are fixed: "
+            + format_some([v.label for v in held_back], 3)
         ]
     verified = [v for v in variables if v.restored is True]
     if verified:
-        return [f"verified: the {len(verified)} restored variables hold exactly the checkpoint's values"]
+        held = one_or_many(len(verified), "holds", "hold")
+        return [f"verified: the {counted(len(verified), 'restored variable')} {held} exactly the checkpoint's values"]
     return []
 
 

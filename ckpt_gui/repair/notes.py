@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ckpt_gui.core.formatting import counted, one_or_many
 from ckpt_gui.repair.plan import Action, RepairPlan
 
 # TF1 optimizer slots and accumulators by name (TF2 keeps them under the optimizer's object path).
@@ -53,9 +54,10 @@ def outcome_notes(plan: RepairPlan) -> list[str]:
         return []
     # A slot or accumulator for the example, rather than the step counter or the learning rate.
     example = next((key for key in dropped if not re.search(r"iter|learning_rate|/lr\b", key)), dropped[0])
+    n = len(dropped)
     return [
-        f"optimizer state dropped: {len(dropped)} optimizer value(s) (e.g. {example}) are not in the new "
-        "checkpoint, so training resumes with fresh optimizer state (its moments start again from zero). To keep "
-        "them, build the optimizer in the model script (call the model once, then "
-        "optimizer.build(model.trainable_variables)), diagnose again and repair with the new plan."
+        f"optimizer state dropped: {counted(n, 'optimizer value')} (e.g. {example}) {one_or_many(n, 'is', 'are')} "
+        "not in the new checkpoint, so training resumes with fresh optimizer state (its moments start again from "
+        f"zero). To keep {one_or_many(n, 'it', 'them')}, build the optimizer in the model script (call the model "
+        "once, then optimizer.build(model.trainable_variables)), diagnose again and repair with the new plan."
     ]

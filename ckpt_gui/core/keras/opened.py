@@ -23,6 +23,7 @@ from ckpt_gui.core.format.bundle import BundleHeader
 from ckpt_gui.core.format.bundle_entry import BundleEntry, SlicedEntries
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, NotACheckpointError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
+from ckpt_gui.core.formatting import counted, one_or_many
 from ckpt_gui.core.keras import h5_layout
 from ckpt_gui.core.keras.architecture import ArchitectureLayer, architecture_of, attach_weights, layer_infos
 from ckpt_gui.core.keras.archive import KerasArchive
@@ -236,7 +237,9 @@ class KerasFile:
         if not self.skipped:
             return []
         shown = ", ".join(self.skipped[:5]) + (f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else "")
-        return [f"{len(self.skipped)} dataset(s) of a type that is no tensor type are not listed: {shown}"]
+        n = len(self.skipped)
+        listed = one_or_many(n, "is", "are")
+        return [f"{counted(n, 'dataset')} of a type that is no tensor type {listed} not listed: {shown}"]
 
     def to_json(self) -> dict:
         """What ``inspect --json`` adds for a Keras file."""

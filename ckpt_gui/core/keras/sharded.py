@@ -12,6 +12,7 @@ import os
 
 from ckpt_gui.core.format.errors import CorruptCheckpointError, NotACheckpointError
 from ckpt_gui.core.format.keras_files import weight_map
+from ckpt_gui.core.formatting import one_or_many
 
 
 def shard_files(path: str) -> list[str]:
@@ -30,5 +31,6 @@ def shard_files(path: str) -> list[str]:
     missing = [name for name in names if not os.path.isfile(os.path.join(folder, name))]
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        raise CorruptCheckpointError(path, f"shard(s) its weight map names are missing: {shown}")
+        shards = one_or_many(len(missing), "a shard its weight map names is", "shards its weight map names are")
+        raise CorruptCheckpointError(path, f"{shards} missing: {shown}")
     return [os.path.join(folder, name) for name in names]

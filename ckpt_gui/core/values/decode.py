@@ -17,6 +17,7 @@ from ckpt_gui.core.format.dtypes import SUB_BYTE_BITS, DType
 from ckpt_gui.core.format.errors import CorruptCheckpointError, UnsupportedCheckpointError, WireFormatError
 from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.wire import iter_fields, read_varint
+from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 
 MAX_NUMPY_DIMENSIONS = 64
@@ -31,7 +32,7 @@ class VariantValue:
     size: int
 
     def __str__(self) -> str:
-        return f"<variant {self.type_name or '?'}: {self.num_tensors} tensor(s), {self.size} bytes>"
+        return f"<variant {self.type_name or '?'}: {counted(self.num_tensors, 'tensor')}, {self.size} bytes>"
 
 
 def numeric_array(entry: BundleEntry, data: bytes, big_endian: bool, path: str) -> np.ndarray:

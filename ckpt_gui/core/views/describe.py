@@ -7,7 +7,7 @@ import os
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
-from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape
+from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape, one_or_many
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import SLOT, TreeNode
 
@@ -36,7 +36,8 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
     if entry.is_partitioned:
         parts = ckpt.index.slice_parts(entry)
         shards = sorted({part.shard_id for _s, part in parts})
-        rows.append(("Stored as", f"{len(parts)} slices in shard(s) {', '.join(map(str, shards))}"))
+        in_shards = f"{one_or_many(len(shards), 'shard', 'shards')} {', '.join(map(str, shards))}"
+        rows.append(("Stored as", f"{len(parts)} slices in {in_shards}"))
     else:
         # One row for where the bytes are: the panel must show its last rows (CRC32C,
         # the value) at the default window size without scrolling in the common case.

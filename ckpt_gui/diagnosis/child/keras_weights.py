@@ -101,4 +101,5 @@ def _cast_notes(entries: list[dict]) -> list[str]:
         return []
     shown = ", ".join(f"{e['checkpoint_key']} ({e['checkpoint_dtype']} -> {e['model_dtype']})" for e in cast[:3])
     more = f" and {len(cast) - 3} more" if len(cast) > 3 else ""
-    return [f"Keras casts {len(cast)} value(s) to the model's dtype without a word: {shown}{more}"]
+    values = "1 value" if len(cast) == 1 else f"{len(cast)} values"  # the child imports nothing of the package
+    return [f"Keras casts {values} to the model's dtype without a word: {shown}{more}"]
