@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
+from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.doctor import DoctorController
 from ckpt_gui.app.row_menu import pair_menu
 from ckpt_gui.app.widgets.banner import Banner
@@ -254,3 +258,75 @@ def test_a_groups_histogram_covers_what_the_filter_shows(qtbot, window):
     assert histogram.histogram.total == sum(v.num_elements for v in wanted)  # every value finite, in range
     assert f"{len(wanted)} numeric variable" in window.details.stats_title.text()
     assert "those the filter shows" in window.details.stats_title.text()
+
+
+# TensorFlow's own reading of keys (prefix, key, output ...), in one child: the test
+# process never imports TensorFlow.
+TF_READ = """
+import sys, numpy as np, tensorflow as tf
+args = sys.argv[1:]
+for prefix, key, output in zip(args[::3], args[1::3], args[2::3]):
+    np.save(output, tf.train.load_checkpoint(prefix).get_tensor(key))
+"""
+
+
+def _export(window, monkeypatch, pair, side: str, answers: list[str]) -> tuple[list[str], list[str]]:
+    """Export ``side``'s value of ``pair`` with the dialog answering ``answers`` in turn:
+    where the dialog started each time, and the warnings it gave."""
+    starts, warnings = [], []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, kinds: starts.append(start)
+                        or (answers.pop(0), ""))  # fmt: skip
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    window.compare.export_value(pair, side)
+    return starts, warnings
+
+
+def test_a_comparison_rows_menu_exports_a_and_bs_values_never_into_either_folder(qtbot, window, tmp_path, monkeypatch):
+    """Review: the comparison's row menu had no Export (the browse tree's has). Both
+    sides' values are offered whichever tree the menu opens on; the dialog refuses A's
+    folder and B's folder alike, as every export does."""
+    folder_b = tmp_path / "older"
+    folder_b.mkdir()
+    for name in os.listdir(demo_path()):
+        if name.startswith("ckpt-100."):
+            shutil.copy(os.path.join(demo_path(), name), folder_b / name)
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder_b / "ckpt-100"))
+    trees = window.compare_trees
+    pair = next(p for p in trees.model.tree.diff.pairs if p.status == "changed" and p.a.num_elements > 1)
+    menu = pair_menu(trees, pair, pair.path, export=lambda _side: None)
+    texts = [action.text() for action in menu.actions()]
+    assert "Export A's value as .npy..." in texts and "Export B's value as .npy..." in texts
+    # The window's own menu, on either tree, gives the pair and the side chosen (the
+    # controller's dialog cancelled meanwhile).
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a: ("", ""))
+    sides = []
+    trees.export_requested.connect(lambda p, side: sides.append((p, side)))
+    assert trees.select_pair(pair)
+    for view in (trees.view_a, trees.view_b):
+        current = view.currentIndex()
+        cell = current.siblingAtColumn(view.treePosition())  # a column this side shows
+        view.scrollTo(cell)
+        menu = trees.row_menu(view, view.visualRect(cell).center())
+        next(a for a in menu.actions() if a.text().startswith("Export B's")).trigger()
+    assert sides == [(pair, "B"), (pair, "B")]
+
+    settings.settings().setValue("last_folder", str(folder_b))  # where the user last worked: B's folder
+    prefix_a, prefix_b = window.browse.ckpt.prefix, str(folder_b / "ckpt-100")
+    folder_a = os.path.dirname(prefix_a)
+    for side in ("A", "B"):
+        answers = [os.path.join(folder_a, "x.npy"), str(folder_b / "x.npy"), str(tmp_path / f"{side}.npy")]
+        starts, warnings = _export(window, monkeypatch, pair, side, answers)
+        assert len(warnings) == 2 and all("never writes into a checkpoint" in w for w in warnings)
+        assert not any(s.startswith((folder_a + os.sep, str(folder_b) + os.sep)) for s in starts), starts
+        assert starts[0].endswith(f"_{side}.npy")  # both values of a pair can be kept side by side
+        assert window.statusBar().currentMessage() == f"Wrote {tmp_path / f'{side}.npy'}"
+    assert sorted(os.listdir(folder_b)) == ["ckpt-100.data-00000-of-00001", "ckpt-100.index"]
+    assert not os.path.exists(os.path.join(folder_a, "x.npy"))
+    oracle = [str(prefix_a), pair.a.key, str(tmp_path / "tf-A.npy"), prefix_b, pair.b.key, str(tmp_path / "tf-B.npy")]
+    subprocess.run([sys.executable, "-c", TF_READ, *oracle], check=True, timeout=600)
+    written = {side: np.load(tmp_path / f"{side}.npy") for side in ("A", "B")}
+    for side in ("A", "B"):
+        np.testing.assert_array_equal(written[side], np.load(tmp_path / f"tf-{side}.npy"))
+    assert not np.array_equal(written["A"], written["B"])  # the side asked for, not the other

@@ -87,9 +87,13 @@ def row_menu(
     return menu
 
 
-def pair_menu(parent: QWidget, pair, tree_path: str, said: Callable[[str], None] = lambda _text: None) -> QMenu:
+def pair_menu(
+    parent: QWidget, pair, tree_path: str, said: Callable[[str], None] = lambda _text: None,
+    export: Callable[[str], None] | None = None,
+) -> QMenu:  # fmt: skip
     """The menu for a comparison's row: copy A's key, B's key, the path shown (a
-    group's path when ``pair`` is None)."""
+    group's path when ``pair`` is None); ``export(side)`` writes A's or B's value of
+    the pair to a file (both are offered whichever tree the menu opened on)."""
     menu = QMenu(parent)
 
     def copied(what: str, text: str) -> Callable[[], None]:
@@ -107,9 +111,23 @@ def pair_menu(parent: QWidget, pair, tree_path: str, said: Callable[[str], None]
         paths = [v.display_path for v in (pair.a, pair.b) if v is not None]
         both = "\n".join(dict.fromkeys(paths))  # one line when A and B share the path
         menu.addAction("Copy paths" if len(set(paths)) > 1 else "Copy path", copied(f"the path of {tree_path}", both))
+        if export is not None:
+            menu.addSeparator()
+            for side, variable in (("A", pair.a), ("B", pair.b)):
+                action = menu.addAction(f"Export {side}'s value as .npy...", lambda s=side: export(s))
+                action.setEnabled(_exportable(variable))
     else:
         menu.addAction("Copy path", copied(f"the path {tree_path}", tree_path))
     return menu
+
+
+def _exportable(variable) -> bool:
+    """A value a ``.npy`` holds (numbers, strings), not the object graph's bytes."""
+    return (
+        variable is not None
+        and (variable.dtype.is_numeric or variable.dtype.is_string)
+        and not variable.is_object_graph
+    )
 
 
 def pair_key(pair, side: str) -> str:

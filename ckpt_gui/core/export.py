@@ -35,12 +35,12 @@ def npy_path(output: str) -> str:
     return output if output.endswith((".npy", ".npz")) else output + ".npy"
 
 
-def export_npy(ckpt: Checkpoint, key: str, output: str) -> tuple[str, str | None]:
+def export_npy(ckpt: Checkpoint, key: str, output: str, also: Protected | None = None) -> tuple[str, str | None]:
     """Write the tensor to ``output`` (``.npy`` appended when missing); return the path
     written and a note when the dtype or the file format had to change to hold the
     value exactly. Refused, before any file is opened, when the path is or resolves
-    into the checkpoint (see write_guard)."""
-    protected = Protected.of(ckpt)
+    into the checkpoint, or into what ``also`` protects (see write_guard)."""
+    protected = Protected.of(ckpt) if also is None else Protected.of(ckpt).joined(also)
     output = npy_path(output)
     check_output(output, protected)  # before reading: a refusal should not wait for a large read
     value = ckpt.read(key)

@@ -63,6 +63,14 @@ class Protected:
         files += [f"{ckpt.prefix}.data-{i:05d}-of-{shards.shard_count:05d}" for i in sorted(shards.shards)]
         return cls(tuple(sorted(folders)), tuple(files))
 
+    def joined(self, other: Protected) -> Protected:
+        """What either protects (a comparison's export: never into A's nor B's folder)."""
+        return Protected(
+            tuple(sorted({*self.folders, *other.folders})),
+            tuple(sorted({*self.files, *other.files})),
+            tuple(sorted({*self.flat_folders, *other.flat_folders})),
+        )
+
 
 def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
     """The absolute, resolved path to write for ``output``, or a CheckpointError if it

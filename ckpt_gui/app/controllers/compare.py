@@ -18,10 +18,13 @@ from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_all, elements_to_compare, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import locate
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.pair_view import group_view, pair_view
 from ckpt_gui.core.views.pairing import pairing_note
+from ckpt_gui.core.write_guard import Protected
 
 if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the first comparison
     from ckpt_gui.app.widgets.pair_panel import PairPanel
@@ -209,7 +212,29 @@ class CompareController(Controller):
             self.trees.pair_selected.connect(self._on_pair_selected)
             self.trees.group_selected.connect(self._on_group_selected)
             self.trees.said.connect(self.status.emit)
+            self.trees.export_requested.connect(self.export_value)
         return self.trees, self.pair_panel
+
+    def export_value(self, pair: Pair, side: str) -> None:
+        """A's or B's value of ``pair`` to a ``.npy`` the user names: never into A's
+        folder nor B's (the dialog refuses them before it closes, the export again)."""
+        diff = self.diff
+        variable = pair.a if side == "A" else pair.b
+        if diff is None or variable is None:
+            return
+        ckpt = diff.a if side == "A" else diff.b
+        protected = Protected.of(diff.a).joined(Protected.of(diff.b))
+        # The side in the name: exporting both values of a pair keeps both files.
+        name = export_name(variable.display_path).removesuffix(".npy") + f"_{side}.npy"
+        path = self.ask_save_path(f"Export {side}'s value", name, "NumPy array (*.npy)", None, protected)
+        if not path:
+            return
+        try:
+            path, note = export_npy(ckpt, variable.key, path, also=protected)
+        except CheckpointError as exc:
+            self.banner.show_message(str(exc), "error")
+            return
+        self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
     # -- progress and the selected pair -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QSplitter,
     QToolButton,
     QTreeView,
@@ -57,6 +58,7 @@ class CompareTrees(QWidget):
     pair_selected = Signal(object)  # Pair or None
     group_selected = Signal(object)  # the PairNode of a group row made current
     said = Signal(str)  # what a copy put on the clipboard, for the status bar
+    export_requested = Signal(object, str)  # a Pair and the side ("A" or "B") whose value to export
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -155,13 +157,21 @@ class CompareTrees(QWidget):
             copy(pair_key(node.pair, side) if node.pair is not None else node.path)
 
     def _on_menu(self, view: QTreeView, position: QPoint) -> None:
+        menu = self.row_menu(view, position)
+        if menu is not None:
+            menu.exec(view.viewport().mapToGlobal(position))
+
+    def row_menu(self, view: QTreeView, position: QPoint) -> QMenu | None:
+        """The menu of the row at ``position`` in ``view`` (made current), if any."""
         index = view.indexAt(position)
         node = self.model.node(index) if index.isValid() else None
         if node is None:
-            return
+            return None
         view.setCurrentIndex(index)
         path = self.model.tree.path_of(node.pair) if node.pair is not None else node.path
-        pair_menu(view, node.pair, path, self.said.emit).exec(view.viewport().mapToGlobal(position))
+        pair = node.pair
+        export = (lambda side: self.export_requested.emit(pair, side)) if pair is not None else None
+        return pair_menu(view, pair, path, self.said.emit, export)
 
     def focus_search(self) -> None:
         """Find (Ctrl+F) while the comparison is shown: its filter."""
