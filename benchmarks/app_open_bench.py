@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from qt_wait import child_path
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 USABLE_TARGET_S = 2.0
@@ -47,10 +49,11 @@ STALL_TARGET_MS = 100
 CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.window import MainWindow
+from qt_wait import wait
 
 app = QApplication(sys.argv[:1])
 launch.start_collector(app)
@@ -82,20 +85,10 @@ def on_loaded():
 window.loaded.connect(on_loaded)
 
 
-def wait(condition):
-    loop = QEventLoop()
-    check = QTimer(interval=5)
-    check.timeout.connect(lambda: condition() and loop.quit())
-    check.start()
-    if not condition():
-        loop.exec()
-    check.stop()
-
-
 timer.start()
 ticker.start()
 window.browse.open_path(sys.argv[1])
-wait(lambda: "usable" in marks)
+wait(lambda: "usable" in marks, check_ms=5)
 print(json.dumps({"usable": True, "cpu": time.process_time(), "view": window.tree_panel.current_view}), flush=True)
 expand_ms = None
 if "loaded" not in marks:  # the key view, while the object graph is decoded: expand it
@@ -113,7 +106,7 @@ if "loaded" not in marks:  # the key view, while the object graph is decoded: ex
     last_cpu[0] = time.thread_time()
     timer.restart()
     ticker.start()
-wait(lambda: "loaded" in marks)
+wait(lambda: "loaded" in marks, check_ms=5)
 print(json.dumps({"loaded": True, "cpu": time.process_time()}), flush=True)
 ticker.stop()
 usable_at = marks["usable"]
@@ -129,7 +122,7 @@ os._exit(0)
 
 def run_child(source: Path, prefix: str, settings: Path) -> dict:
     """One launch: wall seconds to the "usable" and "loaded" lines, CPU and peak memory."""
-    env = {**os.environ, "PYTHONPATH": str(source), "QT_QPA_PLATFORM": "offscreen",
+    env = {**os.environ, "PYTHONPATH": child_path(source), "QT_QPA_PLATFORM": "offscreen",
            "CKPT_GUI_SETTINGS_DIR": str(settings)}  # fmt: skip
     load = os.getloadavg()[0]
     start = time.perf_counter()

@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from qt_wait import child_path
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(REPO)}
@@ -44,6 +46,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.window import MainWindow
+from qt_wait import wait
 
 prefix = sys.argv[1]
 app = QApplication(sys.argv[:1])
@@ -67,9 +70,7 @@ start = time.perf_counter()
 timer.start()
 ticker.start()
 window.browse.open_path(prefix)
-while not everything_shown():
-    app.processEvents()
-    time.sleep(0.001)
+wait(everything_shown, check_ms=1)
 elapsed = time.perf_counter() - start
 ticker.stop()
 stats = window.browse.stats_cache[window.browse.current.variable.key]
@@ -119,7 +120,8 @@ def cli_seconds(prefix: str) -> float:
 def app_run(prefix: str, settings: Path) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", APP_CHILD, prefix], capture_output=True, text=True, cwd=REPO, check=False,
-        env={**ENV, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(settings)},
+        env={**ENV, "PYTHONPATH": child_path(REPO), "QT_QPA_PLATFORM": "offscreen",
+             "CKPT_GUI_SETTINGS_DIR": str(settings)},
     )  # fmt: skip
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])

@@ -14,6 +14,8 @@ import statistics
 import sys
 import time
 
+from qt_wait import wait
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -48,17 +50,11 @@ def interact(data: str, runs: int) -> None:
     window.resize(1440, 900)
     window.show()
 
-    def wait(condition, timeout=120.0) -> None:
-        end = time.perf_counter() + timeout
-        while not condition() and time.perf_counter() < end:
-            app.processEvents()
-            time.sleep(0.001)
-
     def open_and_wait(path: str) -> None:
         done = []
         window.loaded.connect(lambda: done.append(1))
         window.browse.open_path(path)
-        wait(lambda: done and not window.busy)
+        wait(lambda: done and not window.busy, timeout=120.0, check_ms=1)
 
     results = {}
     open_and_wait(os.path.join(data, "vars20k", "ckpt"))
@@ -78,13 +74,17 @@ def interact(data: str, runs: int) -> None:
     select_times = []
     for _ in range(runs):
         panel.select_key("bias/.ATTRIBUTES/VARIABLE_VALUE")
-        wait(lambda: not window.busy)
+        wait(lambda: not window.busy, timeout=120.0, check_ms=1)
         window.browse.stats_cache.clear()  # measure the full computation, not a cached one
         start = time.perf_counter()
         panel.select_key(key)
-        wait(lambda: window.histogram.histogram is not None and not window.browse.runner.is_running("histogram"))
+        wait(
+            lambda: window.histogram.histogram is not None and not window.browse.runner.is_running("histogram"),
+            timeout=120.0,
+            check_ms=1,
+        )
         select_times.append(time.perf_counter() - start)
-        wait(lambda: not window.busy)
+        wait(lambda: not window.busy, timeout=120.0, check_ms=1)
     results["select_1m_ms"] = statistics.median(select_times) * 1000
 
     open_and_wait(os.path.join(data, "tensor256", "ckpt"))
@@ -102,7 +102,7 @@ def interact(data: str, runs: int) -> None:
         timer.start()
         ticker.start()
         start = time.perf_counter()
-        wait(lambda: not window.busy)
+        wait(lambda: not window.busy, timeout=120.0, check_ms=1)
         ticker.stop()
         durations.append(time.perf_counter() - start)
         longest_gaps.append(max(gaps) if gaps else 0)

@@ -14,6 +14,8 @@ import os
 import sys
 import time
 
+from qt_wait import wait
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -62,22 +64,6 @@ def _time_collections() -> list[float]:
     return took
 
 
-def _wait(app, condition, timeout=3600.0) -> None:
-    """Run the event loop until ``condition()``, blocked in it as the app's own loop is
-    (polling with processEvents and a 2 ms sleep spent a tenth of the comparison's
-    CPU time here, which the app does not)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    check = QTimer(interval=50)
-    check.timeout.connect(lambda: condition() and loop.quit())
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    check.start()
-    if not condition():
-        loop.exec()
-    check.stop()
-
-
 def launch(prefix: str) -> None:
     """Open, then what a user does first: expand a group, type a filter, select a row.
 
@@ -99,10 +85,10 @@ def launch(prefix: str) -> None:
     timer.start()
     ticker.start()
     window.browse.open_path(prefix)
-    _wait(app, lambda: loaded or usable)
+    wait(lambda: loaded or usable, check_ms=50)
     view_first = window.tree_panel.current_view
     print(json.dumps({"usable": True, "rows": window.tree_panel.model.rowCount(), "view": view_first}), flush=True)
-    _wait(app, lambda: loaded)
+    wait(lambda: loaded, check_ms=50)
     ticker.stop()
     panel, view, model = window.tree_panel, window.tree_panel.view, window.tree_panel.model
     timings = {
@@ -146,9 +132,9 @@ def compare(a: str, b: str) -> None:
     window.loaded.connect(lambda: loaded.append(1))
     window.compare_done.connect(lambda: done.append(1))
     window.browse.open_path(a)
-    _wait(app, lambda: loaded)
+    wait(lambda: loaded, check_ms=50)
     window.compare.compare_with(b)
-    _wait(app, lambda: done)
+    wait(lambda: done, check_ms=50)
     print(json.dumps({"compared": True, "summary": window.compare.diff.summary()}), flush=True)
     os._exit(0)
 

@@ -32,16 +32,19 @@ import sys
 import time
 from pathlib import Path
 
+from qt_wait import child_path
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
 CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QModelIndex, QTimer
+from PySide6.QtCore import QElapsedTimer, QModelIndex, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from ckpt_gui.app.window import MainWindow
+from qt_wait import wait
 
 app = QApplication(sys.argv[:1])
 window = MainWindow()
@@ -51,15 +54,6 @@ loaded = []
 window.loaded.connect(lambda: loaded.append(time.perf_counter()))
 gaps, timer, ticker = [], QElapsedTimer(), QTimer(interval=10)
 ticker.timeout.connect(lambda: gaps.append(timer.restart()))
-
-def wait(condition, timeout=1800.0):
-    loop, check = QEventLoop(), QTimer(interval=10)
-    check.timeout.connect(lambda: condition() and loop.quit())
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    check.start()
-    if not condition():
-        loop.exec()
-    check.stop()
 
 def pause(seconds):
     end = time.perf_counter() + seconds
@@ -106,7 +100,7 @@ os._exit(0)
 
 
 def run_app(source: Path, prefix: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(source), QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, PYTHONPATH=child_path(source), QT_QPA_PLATFORM="offscreen")
     # In the source's folder: ``-c`` puts the working directory before PYTHONPATH.
     done = subprocess.run(
         [sys.executable, "-c", CHILD, prefix], env=env, cwd=source, capture_output=True, text=True, timeout=3600
