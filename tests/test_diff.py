@@ -172,6 +172,31 @@ def test_pair_tree_puts_optimizer_slots_under_their_variable(checkpoints):
     assert [leaf.pair.path for leaf in tree.leaves if accept(leaf.pair, leaf.tree_path)] == ["optimizer/_velocities/0"]
 
 
+def test_a_pair_leaf_is_made_where_every_tree_leaf_is_made(checkpoints):
+    """The comparison's leaves were made by a copy of lazy_node.leaf's slot setting,
+    which missed the ``rank`` added later (a crash inside Qt's header): now they are
+    made by lazy_node.leaf itself, so a pair's row holds every slot, TreeNode's with the
+    very values a browse leaf of the variable it shows is made with."""
+    from ckpt_gui.core.views.lazy_node import TreeNode, leaf
+    from ckpt_gui.core.views.pair_tree import PairNode, _leaves
+
+    folder = checkpoints / "keras_seq"
+    diff = pair_variables(Checkpoint.open(folder / "ckpt-3"), Checkpoint.open(folder / "ckpt-4"))
+    made, _hints = _leaves(diff)  # as made, before the tree places them under its root
+    tree_slots = [name for name in TreeNode.__slots__ if name != "__weakref__"]
+    assert len(made) == len(diff.pairs) and any(node.kind == "slot" for node in made)
+    for node in made:
+        assert type(node) is PairNode
+        assert all(hasattr(node, name) for name in (*tree_slots, *PairNode.__slots__))
+        browse = leaf(node.names, node.variable, node.kind)
+        values = {name: getattr(browse, name) for name in tree_slots}
+        assert {name: getattr(node, name) for name in tree_slots} == values, node.tree_path
+        assert node.pair is not None and node.tree_path == "/".join(node.names) and node.order == -1
+    group = PairNode("group")  # what __init__ leaves
+    assert all(hasattr(group, name) for name in (*tree_slots, *PairNode.__slots__))
+    assert (group.pair, group.tree_path, group.span) == (None, "", None)
+
+
 def test_pair_view_of_a_small_vector_uses_few_bins(checkpoints, tf):
     from ckpt_gui.core.views.pair_view import pair_view
 

@@ -200,17 +200,22 @@ class TreeNode(NodePaths):
         return own or list(self.variables())
 
 
-def leaf(names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "", rank: int = 0) -> TreeNode:
+def leaf(
+    names: tuple[str, ...], variable, kind: str = VARIABLE, hint: str = "", rank: int = 0,
+    node_class: type[TreeNode] = TreeNode,
+) -> TreeNode:  # fmt: skip
     """A variable's node, to be placed at ``names`` when the levels above it are made.
 
     ``rank``: its place in the order the file gives (a Keras model's layers and
     variables in the model's order); siblings of equal rank (every variable of a
-    TensorFlow checkpoint: 0) sort by name.
+    TensorFlow checkpoint: 0) sort by name. ``node_class``: TreeNode or a subclass (the
+    comparison's PairNode), whose own slots the subclass then sets.
 
     Made for every variable when a checkpoint opens (200,000 of them before its key
     view shows): each slot set once here, as ``TreeNode.__init__`` would leave it,
-    without calling it (a third of the time)."""
-    node = _new_node(TreeNode)
+    without calling it (a third of the time). The one place that does: a slot added
+    to TreeNode is added here, for every tree's leaves."""
+    node = _new_node(node_class)
     node.name, node._parent, node.variable, node.kind, node.hint = names[-1], None, variable, kind, hint
     node._children, node.pending, node._shown, node.row = [], None, None, -1
     node.variable_count, node.nbytes = 1, variable.size_bytes

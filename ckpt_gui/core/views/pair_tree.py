@@ -22,7 +22,8 @@ import numpy as np
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.lazy_node import _NONE, GROUP, SLOT, VARIABLE, TreeNode, place, root_of
+from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
+from ckpt_gui.core.views.lazy_node import leaf as variable_leaf
 from ckpt_gui.core.views.tree import hint_group, pruned_hints, show_made_with_ancestors
 
 # How much a status says "look here": the flat list sorts by this, then by change.
@@ -55,8 +56,12 @@ class PairNode(TreeNode):
         finding=None,
     ) -> None:  # fmt: skip (TreeNode's: lazy_node makes groups of this class)
         super().__init__(name, parent, variable, kind, hint, status, finding)
-        self.pair: Pair | None = None
-        self.tree_path = ""  # a pair's place in the tree, which the filter matches too
+        self._set_pair_slots(None, "")
+
+    def _set_pair_slots(self, pair: Pair | None, tree_path: str) -> None:
+        """PairNode's own slots (TreeNode's are set by TreeNode.__init__ or lazy_node.leaf)."""
+        self.pair = pair
+        self.tree_path = tree_path  # a pair's place in the tree, which the filter matches too
         # B's own names where they differ from A's (a renamed layer): each side shows its own.
         self.name_b = ""
         self.tree_path_b = ""
@@ -214,22 +219,12 @@ def _leaves(diff: CheckpointDiff) -> tuple[list[PairNode], dict[tuple[str, ...],
 
 
 def _pair_leaf(pair: Pair, path: str, names: tuple[str, ...], kind: str) -> PairNode:
-    """A pair's node, to be placed at ``names``: every slot set once, as ``PairNode``'s
-    ``__init__`` would leave it, without calling it (200,000 of them; lazy_node.leaf
-    does the same for the browse tree's leaves)."""
-    node = _new_node(PairNode)
-    variable = pair.a if pair.a is not None else pair.b
-    node.name, node._parent, node.variable, node.kind, node.hint = names[-1], None, variable, kind, ""
-    node._children, node.pending, node._shown, node.row = [], None, None, -1
-    node.variable_count, node.params, node.nbytes = 1, 0, 0
-    node.search_text, node.status, node.finding = "", None, None
-    node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
-    node.pair, node.tree_path, node.name_b, node.tree_path_b = pair, path, "", ""
-    node.order, node.span, node.flat_row, node.rank = -1, None, 0, 0
+    """A pair's node, to be placed at ``names``, made as the browse tree's leaves are
+    (lazy_node.leaf, without calling ``__init__``: 200,000 of them): its totals are
+    those of the variable it shows (A's, else B's)."""
+    node = variable_leaf(names, pair.a if pair.a is not None else pair.b, kind, node_class=PairNode)
+    node._set_pair_slots(pair, path)
     return node
-
-
-_new_node = object.__new__
 
 
 class _TreePaths:
