@@ -20,7 +20,7 @@ from ckpt_gui.app.widgets.banner import banner_colours
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.paged_table import PAGE_ROWS, PagedTable
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
-from ckpt_gui.app.window import TABS_MIN_HEIGHT, TREE_SHARE
+from ckpt_gui.app.window_splits import TABS_MIN_HEIGHT, TREE_SHARE
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.views.planes import default_choice
 from ckpt_gui.resources import demo_path

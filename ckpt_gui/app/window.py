@@ -46,14 +46,13 @@ from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.app.window_splits import Splits
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.resources import icon_path
 
 QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
-TABS_MIN_HEIGHT = 150  # px: the Details/Restore report/Graph tabs' least height
-TREE_SHARE = 0.45  # a restored split gives the tree at most this share of the width (default: 0.42)
 FORMAT_NAMES = {
     "tf2": "TF2 object-based",
     "tf1": "TF1 name-based",
@@ -93,7 +92,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
-        self._restored_splitters = settings.restore_layout(self, self._splitters())
+        self._restored_splitters = settings.restore_layout(self, self.splits.by_name())
         self._splits_checked = False  # restored splits are checked against the window once shown
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
@@ -120,10 +119,6 @@ class MainWindow(QMainWindow):
         self.info_tabs.addTab(self.graph_panel, "Graph")  # saved_model.pb / .meta: enabled when there is one
         self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), False)
         self.right_splitter.addWidget(self.info_tabs)
-        # A tab widget's least height is its tallest page's: the restore report's (its
-        # table and panes) made the window's least height 620 px, past a 1024x640
-        # screen. Showing the report makes room for it (_make_room_for_tab).
-        self.info_tabs.setMinimumHeight(TABS_MIN_HEIGHT)
         self.views = QSplitter(Qt.Orientation.Horizontal)
         self.views.addWidget(self.histogram)
         self.views.addWidget(self.tensor)
@@ -131,8 +126,10 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(0, 2)
         self.right_splitter.setStretchFactor(1, 3)
         self.right_splitter.setChildrenCollapsible(False)  # neither the report nor the plots vanish
-        self.info_tabs.currentChanged.connect(lambda _i: self._make_room_for_tab())
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splits = Splits(self.main_splitter, self.right_splitter, self.views, self.info_tabs,
+                             (self.report_panel, self.graph_panel))  # fmt: skip
+        self.info_tabs.currentChanged.connect(lambda _i: self.splits.make_room_for_tab())
         self._browse_share: float | None = None  # the tree's share of browsing while comparing
         # Comparing two checkpoints swaps both halves for the side-by-side view.
         self.left_stack = QStackedWidget()
@@ -263,7 +260,7 @@ class MainWindow(QMainWindow):
         doctor.phase.connect(lambda phase: self.job_label.setText(f"Diagnosing: {phase}"))
         doctor.statuses_changed.connect(self.tree_panel.show_report)
         doctor.finding_selected.connect(browse.select_finding)
-        doctor.done.connect(self._make_room_for_report)
+        doctor.done.connect(self.splits.make_room_for_report)
         doctor.done.connect(self.diagnosis_done)
         for changed in (doctor.done, doctor.statuses_changed, browse.checkpoint_shown):  # after doctor.set_checkpoint
             changed.connect(lambda _arg: self._enable_diagnosis_actions())
@@ -338,36 +335,6 @@ class MainWindow(QMainWindow):
         if available and self.browse.ckpt is not None and self.browse.ckpt.location.kind == "graph":
             self.info_tabs.setCurrentWidget(self.graph_panel)  # a .meta alone: the graph is all there is
 
-    def _make_room_for_report(self, report) -> None:
-        if report is not None:
-            self._fit_tabs_minimum()
-            self._make_room(0.62)  # room for the notes, the list and a problem
-
-    def _make_room_for_tab(self) -> None:
-        """The report and the graph's tables want height: switching to one of them
-        grows the tabs (never shrinks them: the user's own split stays)."""
-        self._fit_tabs_minimum()
-        if self.info_tabs.currentWidget() in (self.report_panel, self.graph_panel):
-            self._make_room(0.55)
-
-    def _fit_tabs_minimum(self) -> None:
-        """The tabs' least height is their current page's: the report's (its table and
-        the selected problem, never clipped) while it is shown, TABS_MIN_HEIGHT else
-        (the report's had held the window taller than a 640 px screen)."""
-        page = self.info_tabs.currentWidget()
-        least = TABS_MIN_HEIGHT
-        if page is self.report_panel:  # the tab widget's own least: its tallest page's, the report's
-            least = max(least, self.info_tabs.minimumSizeHint().height())
-        self.info_tabs.setMinimumHeight(least)
-
-    def _make_room(self, share: float) -> None:
-        """The tabs get ``share`` of the height, the plots below keep at least their
-        least height (a plot squeezed to 30 px shows nothing)."""
-        height = sum(self.right_splitter.sizes())
-        wanted = min(int(height * share), height - self.views.minimumSizeHint().height())
-        if self.right_splitter.sizes()[0] < wanted:
-            self.right_splitter.setSizes([wanted, height - wanted])
-
     def _show_comparison(self, name_a: str, name_b: str) -> None:
         self.browse.pause_scan()  # the comparison gets the CPU; the scan resumes after it
         if self.left_stack.currentWidget() is self.tree_panel:  # browsing's split comes back on close
@@ -424,39 +391,20 @@ class MainWindow(QMainWindow):
 
     # -- window state ----------------------------------------------------------------------------
 
-    def _splitters(self) -> dict[str, QSplitter]:
-        return {"main": self.main_splitter, "right": self.right_splitter, "views": self.views}
-
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._restored_splitters:  # first run: proportions of the real window size
             self._restored_splitters = True
-            width, height = self.width(), self.height()
-            self.main_splitter.setSizes([int(width * 0.42), int(width * 0.58)])
-            self.right_splitter.setSizes([int(height * 0.34), int(height * 0.66)])
-            self.views.setSizes([int(width * 0.3), int(width * 0.28)])
+            self.splits.first_run(self.width(), self.height())
         elif not self._splits_checked:
             self._splits_checked = True
-            self._keep_splits_sensible()
-
-    def _keep_splits_sensible(self) -> None:
-        """Splitter positions saved in another session (a wider window, a tree pane
-        dragged wide) within limits in this window: the tree at most TREE_SHARE of the
-        width, the plots their least height (a saved split had left the histogram
-        70 px with no x axis)."""
-        sizes, width = self.main_splitter.sizes(), sum(self.main_splitter.sizes())
-        if width > 0 and sizes[0] > width * TREE_SHARE:
-            self.main_splitter.setSizes([int(width * TREE_SHARE), width - int(width * TREE_SHARE)])
-        heights, height = self.right_splitter.sizes(), sum(self.right_splitter.sizes())
-        least = self.views.minimumSizeHint().height()
-        if height > least and heights[1] < least:
-            self.right_splitter.setSizes([height - least, least])
+            self.splits.keep_sensible()
 
     def closeEvent(self, event) -> None:
         """The window goes at once: the jobs are cancelled behind it and waited for
         briefly (on a busy machine a chunk of work may take seconds to notice; the
         entry point then ends the process without it, see launch.py)."""
-        settings.save_layout(self, self._splitters())
+        settings.save_layout(self, self.splits.by_name())
         self.hide()
         self._cancel_all()
         for controller in self.controllers:
