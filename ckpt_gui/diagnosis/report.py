@@ -193,9 +193,9 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(f"{format_some(names, 4)} unmatched (counters, harmless)")
     if stray:
         notes.append(
-            f"{counted(len(stray), 'checkpoint value')} that {one_or_many(len(stray), 'looks', 'look')} like model "
-            f"weights {one_or_many(len(stray), 'is', 'are')} claimed by nothing in the model: "
-            + format_some([v.label for v in stray], 3)
+            f"{counted(len(stray), 'checkpoint value')} that "
+            f"{one_or_many(len(stray), 'looks like a model weight is', 'look like model weights are')} claimed by "
+            "nothing in the model: " + format_some([v.label for v in stray], 3)
         )
     return notes
 
