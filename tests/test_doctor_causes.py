@@ -348,6 +348,15 @@ def test_doctor_agrees_with_tensorflow_and_names_the_cause(world, name):
     phrase = CASES[name][2]
     if phrase is not None:
         assert sum(phrase in note for note in report.notes) == 1, report.notes  # said once
+    # The summary line counts as restored only what TensorFlow put into a variable.
+    assert _restored_words(report, len(answer["restored"])) in report.counts_text()
+
+
+def _restored_words(report, restored: int) -> str:
+    matching = report.summary[RestoreStatus.CONSUMED]
+    if matching == restored:
+        return f"{restored} restored" if restored else ""
+    return f"{matching} matching ({restored} restored, {matching - restored} not assigned)"
 
 
 def test_a_shifted_layer_replaces_the_per_variable_size_stories(world):
