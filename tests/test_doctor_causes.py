@@ -237,6 +237,13 @@ def build():
         "Saver.restore() is one operation: it raised NotFoundError (layer2/weights is not in the checkpoint), "
         "so it assigned nothing",
     ),
+    "saver_renamed_and_resized": (
+        "tf1",
+        "import tensorflow as tf\n\ntf.compat.v1.disable_eager_execution()\n"
+        'tf.compat.v1.get_variable("layer1/w", [12, 4])\ntf.compat.v1.get_variable("layer1/biases", [5])\n',
+        "Saver.restore() is one operation: it raised NotFoundError (layer1/w is not in the checkpoint), "
+        "so it assigned nothing",
+    ),
     "repartitioned_variable": (
         "tf1",
         GRAPH + 'tf.compat.v1.get_variable("embedding/table", [40, 8], '
@@ -397,6 +404,24 @@ def test_failed_saver_restore_assigned_nothing(world):
     assert {v.model_path for v in matching} == {"layer1/weights", "layer1/biases"}
     assert all(v.restored is False for v in matching)
     assert "0 of 3 model weights restored" in report.notes
+
+
+def test_failed_saver_restore_names_the_key_tensorflow_did_not_find(world):
+    # TF1: RestoreV2 reads every value before assigning any, so the missing key is what
+    # TensorFlow reports, not the shape conflict; names are variable names, not attributes.
+    answers, reports = world
+    answer, report = answers["saver_renamed_and_resized"], reports["saver_renamed_and_resized"]
+    assert answer["restored"] == [] and "Key layer1/w not found" in report.tensorflow.message
+    (conflict,) = [v for v in report.variables if v.status == RestoreStatus.SHAPE_CONFLICT]
+    assert conflict.model_path == "layer1/biases"
+    conflicts = [note for note in report.notes if "by path but not by shape" in note]
+    assert conflicts == [
+        "1 variable matches by path but not by shape or dtype: TensorFlow did not get to it: Saver.restore() raised "
+        "first on layer1/w, a key not in the checkpoint"
+    ]
+    (renamed,) = [v for v in report.variables if v.model_path == "layer1/w"]
+    assert "the variable's name changed (weights -> w)" in renamed.suggestions[0]
+    assert not any("attribute" in s for v in report.variables for s in v.suggestions)
 
 
 def test_repartitioned_variable_matches_its_whole_name(world):
