@@ -94,7 +94,7 @@ class RepairController(Controller):
             plan = read_plan(path)
             check_sources(self.ckpt, plan, path)
         except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.dialog.show_error(str(exc))
             return
         self.dialog.show_plan(plan)
         self.status.emit(f"Loaded the repair plan {path}")
@@ -106,7 +106,7 @@ class RepairController(Controller):
             check_sources(self.ckpt, plan, "the plan")
             check_plan(plan, "the plan")
         except PlanError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.dialog.show_error(str(exc))
             return
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self.dialog, "Write the repaired checkpoint into",
@@ -115,8 +115,8 @@ class RepairController(Controller):
             return
         try:
             folder = prepare_output(self.ckpt, folder, force=True)  # the write guard: never into a checkpoint's
-        except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+        except CheckpointError as exc:  # said in the dialog (the window's banner is behind it); Write asks again
+            self.dialog.show_error(f"{exc}. Choose another folder: {self.dialog.write_button.text()}")
             return
         force = False
         if _occupied(self.ckpt, folder):

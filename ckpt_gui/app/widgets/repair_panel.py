@@ -120,10 +120,37 @@ class RepairDialog(QDialog):
         than the dialog has (a large screen left them cut beside a cut reason)."""
         wanted = sum(self.table.sizeHintForColumn(c) for c in range(len(COLUMNS) - 1)) + REASON_ROOM
         wanted += self.width() - self.table.viewport().width()  # the dialog's margins and the scroll bar
-        screen = self.screen().availableGeometry().width() if self.screen() is not None else wanted
-        width = min(wanted, int(screen * SCREEN_SHARE))
+        room = self._room()
+        width = min(wanted, int(room.width() * SCREEN_SHARE)) if room is not None else wanted
         if width > self.width():
             self.resize(width, self.height())
+
+    def _room(self):
+        """The available geometry of the screen the dialog opens on: its window's (the
+        dialog, made once, may have been sized on another screen, or before the screen changed)."""
+        window = self.parentWidget().window() if self.parentWidget() is not None else self
+        screen = window.screen() or self.screen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """At most SCREEN_SHARE of the screen each way, and on it (at 1024x640 too)."""
+        room = self._room()
+        if room is None:
+            return
+        frame = self.frameGeometry()  # the window manager's frame counts too
+        width = min(self.width(), int(room.width() * SCREEN_SHARE) - (frame.width() - self.width()))
+        height = min(self.height(), int(room.height() * SCREEN_SHARE) - (frame.height() - self.height()))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), room.x()), room.right() - frame.width() + 1)
+        y = min(max(frame.y(), room.y()), room.bottom() - frame.height() + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def _fit_columns(self) -> None:
         fit_beside_last(self.table, keep=(ACCEPT, ACTION))  # keys and targets give way first when narrow
@@ -211,6 +238,13 @@ class RepairDialog(QDialog):
 
     def show_phase(self, phase: str) -> None:
         self.phase.setText(f"{phase}...")
+
+    def show_error(self, message: str) -> None:
+        """Why what the user asked for was refused (a folder the write guard protects, a
+        broken plan): in the dialog, which stays on top of the window's banner."""
+        self._show_running(False)
+        self.open_button.hide()
+        self.result.setText(f"<b>Not done</b>: {html.escape(message)}")
 
     def show_result(self, text: str, ok: bool) -> None:
         """The outcome (rich text); ``ok``: the verification passed, the new checkpoint can be opened."""
