@@ -116,7 +116,7 @@ class RepairController(Controller):
         try:
             folder = prepare_output(self.ckpt, folder, force=True)  # the write guard: never into a checkpoint's
         except CheckpointError as exc:  # said in the dialog (the window's banner is behind it); Write asks again
-            self.dialog.show_error(f"{exc}. Choose another folder: {self.dialog.write_button.text()}")
+            self.dialog.show_error(str(exc))
             return
         force = False
         if _occupied(self.ckpt, folder):
