@@ -306,3 +306,18 @@ def test_the_summary_counts_matching_values_not_assigned_apart_and_agrees_in_num
     one = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts={
         **facts, "variables": facts["variables"][:2] + facts["variables"][3:4]}))  # fmt: skip
     assert one.counts_text() == "2 restored, 1 shape conflict"
+
+
+def test_the_markdown_names_what_a_key_bound_elsewhere_was_saved_as():
+    # An opaque key TensorFlow bound by position in the optimizer's list: its saved object
+    # path beside it (here a removed normalization's gamma, bound to a Dense kernel).
+    key = "optimizer/_trainable_variables/4/.ATTRIBUTES/VARIABLE_VALUE"
+    facts = {**UNMATCHED_FACTS, "variables": [
+        {"status": "shape_conflict", "checkpoint_key": key, "checkpoint_path": "model/_functional/_operations/4/gamma",
+         "model_path": "model/_functional/_operations/5/_kernel", "checkpoint_shape": [16], "model_shape": [16, 32],
+         "checkpoint_dtype": "float32", "model_dtype": "float32"},
+    ]}  # fmt: skip
+    report = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts=facts))
+    assert f"| {key} (model/_functional/_operations/4/gamma) | model/_functional/_operations/5/_kernel |" in markdown(
+        report
+    )

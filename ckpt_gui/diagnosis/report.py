@@ -311,6 +311,8 @@ def _markdown_row(v: RestoreFinding) -> str:
     key, path = v.checkpoint_key or "-", v.model_path or "-"
     if v.checkpoint_name:  # a Keras file: the weight's name before its HDF5 path
         key = f"{v.checkpoint_name} ({key})"
+    elif v.checkpoint_path and v.checkpoint_path != v.model_path:  # what the key was saved as, beside it
+        key = f"{key} ({v.checkpoint_path})"
     if v.model_name:
         path = f"{v.model_name} ({path})"
     cells = [v.status, key, path, shapes, "<br>".join(v.suggestions)]

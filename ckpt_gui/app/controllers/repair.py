@@ -27,6 +27,7 @@ from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
 from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
 from ckpt_gui.repair.planner import propose_plan
+from ckpt_gui.repair.source_names import source_names
 from ckpt_gui.repair.writer import (
     RepairOutcome,
     RepairRequest,
@@ -73,7 +74,7 @@ class RepairController(Controller):
             self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
             return
         self.ckpt, self.script = ckpt, report.script
-        self._dialog().show_plan(propose_plan(report))
+        self._dialog().show_plan(propose_plan(report), source_names(ckpt.variables))
         self.dialog.show()
         self.dialog.raise_()
 
@@ -96,7 +97,7 @@ class RepairController(Controller):
         except CheckpointError as exc:
             self.dialog.show_error(str(exc))
             return
-        self.dialog.show_plan(plan)
+        self.dialog.show_plan(plan, source_names(self.ckpt.variables))
         self.status.emit(f"Loaded the repair plan {path}")
 
     def write(self, folder: str | None = None) -> None:

@@ -48,6 +48,7 @@ class RepairDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Repair checkpoint")
         self.plan: RepairPlan | None = None
+        self.names: dict[str, str] = {}
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
@@ -101,8 +102,10 @@ class RepairDialog(QDialog):
 
     # -- the plan ---------------------------------------------------------------------------
 
-    def show_plan(self, plan: RepairPlan) -> None:
+    def show_plan(self, plan: RepairPlan, names: dict[str, str] | None = None) -> None:
+        """``names``: what each source key is in the checkpoint's object graph (source_names), shown beside it."""
         self.plan = plan
+        self.names = names or {}
         self.result.clear()
         self.open_button.hide()
         self.table.blockSignals(True)
@@ -162,7 +165,10 @@ class RepairDialog(QDialog):
         accept.setCheckState(Qt.CheckState.Checked)
         accept.setToolTip("Unchecked: the value is dropped (not written)")
         self.table.setItem(row, ACCEPT, accept)
-        self.table.setItem(row, SOURCE, _fixed(entry.source_key, _shape_tip(entry.source_shape, entry.source_dtype)))
+        name = self.names.get(entry.source_key)
+        shown = f"{entry.source_key}  ({name})" if name else entry.source_key
+        tip = "\n".join(filter(None, [entry.source_key, name, _shape_tip(entry.source_shape, entry.source_dtype)]))
+        self.table.setItem(row, SOURCE, _fixed(shown, tip))
         self.table.removeCellWidget(row, ACTION)
         if entry.action in CONFLICT_CHOICES:
             choice = QComboBox()
