@@ -32,7 +32,7 @@ def cases(tmp_path_factory) -> Path:
 
 def _rows(dialog: RepairDialog) -> dict[str, tuple[str, str]]:
     table = dialog.table
-    return {table.item(r, SOURCE).text(): (table.item(r, ACTION).text(), table.item(r, TARGET).text())
+    return {dialog.plan.entries[r].source_key: (table.item(r, ACTION).text(), table.item(r, TARGET).text())
             for r in range(table.rowCount())}  # fmt: skip
 
 
@@ -66,15 +66,14 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     assert _rows(dialog) == rows
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    window.repair.load_plan(str(broken))  # one line naming the file, the plan shown stays
-    assert str(broken) in window.banner.label.text() and "not valid JSON" in window.banner.label.text()
+    window.repair.load_plan(str(broken))  # one line naming the file, in the dialog; the plan shown stays
+    assert str(broken) in dialog.result.text() and "not valid JSON" in dialog.result.text()
     assert _rows(dialog) == rows
 
     # Never into the source's folder: refused before any work starts.
     before = {p.name: p.read_bytes() for p in (folder / "source").iterdir()}
     window.repair.write(str(folder / "source"))
-    assert window.banner.isVisible() and not window.repair.runner.busy
-    assert "checkpoint" in window.banner.label.text().lower()
+    assert not window.repair.runner.busy and "never writes into" in dialog.result.text()
 
     # Cancel stops the writing; the dialog says so and offers nothing to open.
     with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
@@ -156,3 +155,48 @@ def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):
     initial = {v.target for v in dialog.edited_plan().initial}
     assert initial == {"model/a", "model/b"}  # no value goes to them any more
     assert "2 map, 1 drop, 1 copy-overlap" in dialog.headline.text()
+
+
+def test_the_dialog_fits_the_screen_it_opens_on(qtbot):
+    # Made once and sized on a larger screen (1632 px wide), it opens within this one.
+    from PySide6.QtWidgets import QMainWindow
+
+    parent = QMainWindow()
+    qtbot.addWidget(parent)
+    parent.show()
+    long_key = "optimizer/_trainable_variables/4/.ATTRIBUTES/VARIABLE_VALUE" * 3
+    entries = tuple(PlanEntry(f"{long_key}{i}", Action.MAP, f"model/{long_key}{i}", "matched by path " * 20)
+                    for i in range(40))  # fmt: skip
+    dialog = RepairDialog(parent)
+    dialog.resize(1632, 900)
+    dialog.show_plan(RepairPlan("/src/ckpt", "/m.py", "object", entries, ()))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    room = parent.screen().availableGeometry()
+    frame = dialog.frameGeometry()
+    assert frame.width() <= room.width() * 0.9 + 1 and frame.height() <= room.height() * 0.9 + 1, (frame, room)
+    assert room.contains(frame), (frame, room)
+
+
+def test_a_refused_output_folder_is_said_in_the_dialog(window, tmp_path):
+    # The write guard's refusal shows in the dialog (the window's banner is behind it),
+    # and Write stays there to choose another folder.
+    import shutil
+
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.resources import demo_path
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_path(), folder)
+    ckpt = Checkpoint.open(str(folder))
+    key = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
+    entries = (PlanEntry(key, Action.MAP, "save_counter", "matched by path", (), (), "int64", "int64"),)
+    window.repair.ckpt, window.repair.script = ckpt, str(tmp_path / "model.py")
+    dialog = window.repair._dialog()
+    dialog.show_plan(RepairPlan(ckpt.prefix, str(tmp_path / "model.py"), "object", entries, ()))
+    dialog.show()
+    window.repair.write(str(folder))
+    assert not window.repair.runner.busy and not window.banner.isVisible()
+    text = dialog.result.text()
+    assert "never writes into" in text and str(folder) in text and text.count("choose another folder") == 1
+    assert dialog.write_button.isEnabled() and dialog.isVisible()

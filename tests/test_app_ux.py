@@ -340,6 +340,7 @@ def test_doctor_problems_are_whole_and_the_details_say_the_restore(qtbot, window
     assert facts["In model"].startswith("[" + ", ".join(map(str, missing.model_shape)) + "]")
     message = window.statusBar().currentMessage()
     assert message.startswith("Restore incomplete") and "_" not in message  # words, not status values
+    assert message.endswith(report.counts_text())
     # The script that restores everything: an all-green report keeps no empty table.
     whole = os.path.join(examples_path(), "demo_model.py")
     with qtbot.waitSignal(window.diagnosis_done, timeout=DOCTOR_MS) as done:

@@ -266,7 +266,6 @@ def test_one_word_for_unmatched_values_in_the_cli_and_the_app():
 
     from ckpt_gui.app import status_style
     from ckpt_gui.cli.doctor_text import print_report
-    from ckpt_gui.core.statuses import RESTORE_WORDS
 
     request = DiagnosisRequest("/ckpt/ckpt-1", "/model.py", python="python3")
     report = build_report(request, AttemptResult(facts=UNMATCHED_FACTS, tensorflow_version="2.x"))
@@ -277,9 +276,48 @@ def test_one_word_for_unmatched_values_in_the_cli_and_the_app():
     texts = {
         "cli": out.getvalue(),
         "app legend": status_style.label(RestoreStatus.UNMATCHED),
-        "counts": RESTORE_WORDS[RestoreStatus.UNMATCHED],
+        "counts": report.counts_text(),
         "notes": "\n".join(report.notes),
     }
     for where, text in texts.items():
         assert word in text, where
         assert "unused" not in text and "not used" not in text, (where, text)
+
+
+def test_the_summary_counts_matching_values_not_assigned_apart_and_agrees_in_number():
+    # TensorFlow stopped at its first error: a matching value it did not assign is not
+    # "restored"; the CLI's result line and the app's status bar say the same.
+    from ckpt_gui.app.controllers.doctor import _outcome
+
+    def value(status, key, restored, shape=(2,), model_shape=(2,)):
+        return {"status": status, "checkpoint_key": f"model/{key}/.ATTRIBUTES/VARIABLE_VALUE",
+                "model_path": f"model/{key}", "checkpoint_shape": list(shape), "model_shape": list(model_shape),
+                "checkpoint_dtype": "float32", "model_dtype": "float32", "restored": restored}  # fmt: skip
+
+    facts = {**UNMATCHED_FACTS, "variables": [
+        value("consumed", "a", True), value("consumed", "b", True), value("consumed", "c", False),
+        value("shape_conflict", "d", None, model_shape=(3,)), value("shape_conflict", "e", None, model_shape=(3,)),
+        *UNMATCHED_FACTS["variables"][2:],
+    ]}  # fmt: skip
+    report = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts=facts))
+    text = report.counts_text()
+    assert text == "3 matching (2 restored, 1 not assigned), 2 shape conflicts, 1 unmatched"
+    assert _outcome(report) == "Restore incomplete: " + text
+    one = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts={
+        **facts, "variables": facts["variables"][:2] + facts["variables"][3:4]}))  # fmt: skip
+    assert one.counts_text() == "2 restored, 1 shape conflict"
+
+
+def test_the_markdown_names_what_a_key_bound_elsewhere_was_saved_as():
+    # An opaque key TensorFlow bound by position in the optimizer's list: its saved object
+    # path beside it (here a removed normalization's gamma, bound to a Dense kernel).
+    key = "optimizer/_trainable_variables/4/.ATTRIBUTES/VARIABLE_VALUE"
+    facts = {**UNMATCHED_FACTS, "variables": [
+        {"status": "shape_conflict", "checkpoint_key": key, "checkpoint_path": "model/_functional/_operations/4/gamma",
+         "model_path": "model/_functional/_operations/5/_kernel", "checkpoint_shape": [16], "model_shape": [16, 32],
+         "checkpoint_dtype": "float32", "model_dtype": "float32"},
+    ]}  # fmt: skip
+    report = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts=facts))
+    assert f"| {key} (model/_functional/_operations/4/gamma) | model/_functional/_operations/5/_kernel |" in markdown(
+        report
+    )

@@ -170,3 +170,24 @@ def test_numbered_values_sort_by_number_in_the_report_and_the_plan():
     assert ranked == [f"optimizer/vars/{i}" for i in range(12)]
     plan, _entries = _plan(*slots)
     assert [e.source_key.removesuffix(ATTR) for e in plan.entries] == ranked
+
+
+def test_the_plan_names_what_each_opaque_key_holds():
+    """Beside ``optimizer/_trainable_variables/4/...`` the dialog shows the weight it is;
+    beside an Adam slot (``optimizer/_variables/10/...``), the weight it belongs to: a
+    slot has that weight's shape, on the bundled demo (Keras 3 Adam, saved by TensorFlow)."""
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.repair.source_names import source_names
+    from ckpt_gui.resources import demo_path
+
+    ckpt = Checkpoint.open(demo_path())
+    names = source_names(ckpt.variables)
+    by_path = {path: v for v in ckpt.variables for path in v.object_paths}
+    listed = [v for v in ckpt.variables if v.key.startswith("optimizer/_trainable_variables/")]
+    assert listed and all(names[v.key] == v.object_paths[0] and names[v.key].startswith("model/") for v in listed)
+    slots = {key: name for key, name in names.items() if name.startswith("optimizer slot ")}
+    assert slots and len(slots) == 2 * len(listed)  # Adam's two per trainable variable
+    for key, name in slots.items():
+        owner = name.split(" of ", 1)[1]
+        assert ckpt.variable(key).shape == by_path[owner].shape, (key, name)
+    assert "save_counter/.ATTRIBUTES/VARIABLE_VALUE" not in names  # its key says it already

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from ckpt_gui.core.formatting import format_shape
-from ckpt_gui.core.statuses import HELD_BACK_WORD, RESTORE_WORDS, RestoreStatus, count_phrase
+from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
 
 _MESSAGE_LINES, _MESSAGE_WIDTH = 4, 160  # how much of TensorFlow's message the terminal gets
@@ -46,9 +46,7 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
             out.write("\n" + error.traceback.rstrip() + "\n")
         return
     verdict = _verdict(report, warning)
-    held_back = {RestoreStatus.CONSUMED: HELD_BACK_WORD} if report.held_back else None
-    counts = count_phrase(report.summary, RESTORE_WORDS, held_back)
-    out.write(f"result: {verdict} ({counts})\n")
+    out.write(f"result: {verdict} ({report.counts_text()})\n")
     out.write(f"{report.tensorflow.speaker}: {report.tensorflow.verdict}\n")
     message = report.tensorflow.message.strip()
     if message:  # TensorFlow's own words (it may dump whole tensors: the start says it all)

@@ -39,9 +39,9 @@ class RestoreStatus(StrEnum):
     DEFERRED = "deferred"
 
 
-# The words a sentence uses for a count of each status ("3 shape conflicts" reads
-# better than "3 shape_conflict"): text summaries in the CLI and the app's status bar.
-# The JSON documents keep the status values themselves.
+# The words a sentence uses for a count of each status ("3 shape changed" reads
+# better than "3 shape_changed"): the CLI's diff summary. The JSON documents keep
+# the status values themselves; the restore doctor's counts: RestoreReport.counts_text.
 DIFF_WORDS = {
     DiffStatus.SAME: "same",
     DiffStatus.CHANGED: "changed",
@@ -50,17 +50,6 @@ DIFF_WORDS = {
     DiffStatus.ONLY_A: "only in A",
     DiffStatus.ONLY_B: "only in B",
 }
-RESTORE_WORDS = {
-    RestoreStatus.CONSUMED: "restored",
-    RestoreStatus.SHAPE_CONFLICT: "shape conflict",
-    RestoreStatus.DTYPE_CONFLICT: "dtype conflict",
-    RestoreStatus.UNMATCHED: "unmatched",
-    RestoreStatus.MISSING: "missing",
-    RestoreStatus.DEFERRED: "deferred",
-}
-# Values that match but that TensorFlow's restore did not assign (it stopped at its
-# first error) are not called restored.
-HELD_BACK_WORD = "matching, not assigned"
 
 
 def count_phrase(counts: dict, words: dict, replace: dict | None = None) -> str:

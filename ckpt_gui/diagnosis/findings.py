@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ckpt_gui.core.format.conventions import INTEGER_DTYPES, has_average_name, has_counter_name
+from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key  # optimizer/vars/2 before optimizer/vars/10
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
@@ -27,6 +28,14 @@ ATTENTION_ORDER = (
 BLOCKING = frozenset(
     {RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT, RestoreStatus.MISSING, RestoreStatus.DEFERRED}
 )
+# A count's word for each status but consumed (counts_text), singular and plural.
+_COUNT_WORDS = {
+    RestoreStatus.SHAPE_CONFLICT: ("shape conflict", "shape conflicts"),
+    RestoreStatus.DTYPE_CONFLICT: ("dtype conflict", "dtype conflicts"),
+    RestoreStatus.UNMATCHED: ("unmatched", "unmatched"),
+    RestoreStatus.MISSING: ("missing", "missing"),
+    RestoreStatus.DEFERRED: ("deferred", "deferred"),
+}
 _RANK = {status: rank for rank, status in enumerate(ATTENTION_ORDER)}
 
 Shape = tuple[int, ...]
@@ -216,6 +225,23 @@ class RestoreReport:
     def held_back(self) -> bool:
         """Some matching values were not assigned: TensorFlow stopped at its first error."""
         return any(v.held_back for v in self.variables)
+
+    def counts_text(self) -> str:
+        """The summary in words, for the CLI's "result:" line and the app's status bar:
+        "7 matching (6 restored, 1 not assigned), 11 shape conflicts, 17 unmatched".
+        Matching values TensorFlow did not assign (it stopped at its first error) are
+        never counted as restored."""
+        parts = []
+        for status, n in self.summary.items():
+            if not n:
+                continue
+            if status == RestoreStatus.CONSUMED:
+                held = sum(1 for v in self.variables if v.held_back)
+                parts.append(f"{n:,} matching ({n - held:,} restored, {held:,} not assigned)" if held
+                             else f"{n:,} restored")  # fmt: skip
+            else:
+                parts.append(counted(n, *_COUNT_WORDS[status]) if status in _COUNT_WORDS else f"{n:,} {status.value}")
+        return ", ".join(parts)
 
     def to_json(self) -> dict:
         document = {

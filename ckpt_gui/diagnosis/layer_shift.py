@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
+from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.cause_facts import Cause, layer_place, layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
@@ -40,22 +41,21 @@ class LayerShift:
     first: int
     moved: int
     borrowed: dict[int, tuple[int, str]]
+    # Some moved layers changed size too: the weights line up by their names only.
+    resized: bool = False
 
 
 def layer_shifts(findings: list[RestoreFinding]) -> list[LayerShift]:
     """Every list of layers whose later layers all moved by the same number (the repair plan reads these)."""
-    return [shift for shift, _places in _found_shifts(findings)]
+    return [shift for shift, _places, _saved in _found_shifts(findings)]
 
 
 def shifted_layers(findings: list[RestoreFinding]) -> list[Cause]:
     """One cause per list of layers whose later layers all moved by the same number."""
-    return [
-        _cause(shift.layers, shift.first, shift.moved, shift.borrowed, places, findings)
-        for shift, places in _found_shifts(findings)
-    ]
+    return [_cause(shift, places, saved, findings) for shift, places, saved in _found_shifts(findings)]
 
 
-def _found_shifts(findings: list[RestoreFinding]) -> list[tuple[LayerShift, list]]:
+def _found_shifts(findings: list[RestoreFinding]) -> list[tuple[LayerShift, list, Weights]]:
     saved, model = _Side(), _Side()
     where: dict[str, list[tuple[int, tuple[int, str], bool]]] = {}  # finding index, place, on the model side
     for index, finding in enumerate(findings):
@@ -75,9 +75,17 @@ def _found_shifts(findings: list[RestoreFinding]) -> list[tuple[LayerShift, list
     found = []
     for layers in sorted(set(saved.weights) & set(model.weights)):
         shift = _shift(saved.weights[layers], model.weights[layers], saved.loose, model.loose)
+        if shift is None:  # a layer removed or inserted, and a later one resized as well?
+            shift = _shift(_names(saved.weights[layers]), _names(model.weights[layers]), [], [])
+            shift = (*shift, True) if shift is not None else None
         if shift is not None:
-            found.append((LayerShift(layers, *shift), where[layers]))
+            found.append((LayerShift(layers, *shift), where[layers], saved.weights[layers]))
     return found
+
+
+def _names(weights: Weights) -> Weights:
+    """The weights by their names alone (any shape and dtype): a shift under which only the names line up."""
+    return dict.fromkeys(weights, ())
 
 
 def _shift(saved: Weights, model: Weights, saved_loose: Loose, model_loose: Loose) -> tuple | None:
@@ -135,14 +143,21 @@ def _moved(before: Weights, after: Weights, first: int, count: int, loose: Loose
     return borrowed
 
 
-def _cause(layers: str, first: int, moved: int, borrowed: dict, places: list, findings: list) -> Cause:
+def _cause(shift: LayerShift, places: list, saved: Weights, findings: list) -> Cause:
+    layers, first, moved, borrowed = shift.layers, shift.first, shift.moved, shift.borrowed
     count = abs(moved)
     layer = "a layer was" if count == 1 else f"{count} layers were"
     was, now = first + max(-moved, 0), first + max(moved, 0)
     later = f"every later weight moved by {count} ({layer_place(layers, was)} is now {layer_place(layers, now)})"
-    optimizer = _optimizer_state(findings)
+    optimizer = moved_optimizer_state(findings)
     if optimizer:
         later += ", and the optimizer's per-variable state with them"
+    if shift.resized:
+        later += (
+            "; some of them changed size as well, so no value fits them. Where no path meets, TensorFlow binds "
+            "a value by its place in the optimizer's list of trainable variables, a guess by position that pairs "
+            "weights of different layers after the shift"
+        )
     fix = "restore into the model as it was saved and copy the weights across layer by layer " \
           "(new_layer.set_weights(old_layer.get_weights()))"  # fmt: skip
     place = layer_place(layers, first)
@@ -153,13 +168,43 @@ def _cause(layers: str, first: int, moved: int, borrowed: dict, places: list, fi
     explains: dict[int, list[str]] = {}
     for index, (number, weight), is_model in sorted(places, key=lambda place: not place[2]):  # the model's first
         if number >= first:
-            explains.setdefault(index, []).append(_explained(layers, first, moved, number, weight, is_model))
+            said = _explained(layers, first, moved, number, weight, is_model)
+            if is_model:
+                said += _resized(saved.get((number - moved, weight)), findings[index])
+            explains.setdefault(index, []).append(said)
     for index, (number, weight) in borrowed.items():
         side = "the checkpoint's" if moved > 0 else "the model's"
         explains.setdefault(index, []).append(f"likely {side} {layer_place(layers, number)}/{weight}, moved")
     for index in optimizer:
         explains.setdefault(index, ["optimizer state of a moved layer: it moved with the layers"])
+    for index in explains:
+        if _bound_by_position(findings[index]):
+            explains[index].insert(
+                0,
+                f"bound here only by its place in the optimizer's list ({_saved_as(findings[index])} "
+                "was saved there): a guess by position, not the same layer",
+            )
     return Cause(note, {index: "; ".join(parts) + "; see the notes" for index, parts in explains.items()})
+
+
+def _resized(counterpart: tuple | None, finding: RestoreFinding) -> str:
+    """A moved model weight whose saved counterpart has another shape, in words."""
+    if counterpart is None or finding.model_shape is None or counterpart[0] == finding.model_shape:
+        return ""
+    return f" (resized too: {format_shape(counterpart[0])} there, {format_shape(finding.model_shape)} here)"
+
+
+def _bound_by_position(finding: RestoreFinding) -> bool:
+    """TensorFlow bound a value saved as one layer's weight to another layer's variable,
+    through the optimizer's list of trainable variables (where no path met)."""
+    saved, bound = finding.checkpoint_path, finding.model_path
+    if not (saved and bound and OPTIMIZER_TRAINABLE_LIST in (finding.checkpoint_key or "")):
+        return False
+    return layer_position(saved) != layer_position(bound)
+
+
+def _saved_as(finding: RestoreFinding) -> str:
+    return finding.checkpoint_path or finding.label
 
 
 def _explained(layers: str, first: int, moved: int, number: int, weight: str, is_model: bool) -> str:
@@ -182,8 +227,9 @@ def _may_stand_in(finding: RestoreFinding) -> bool:
     )
 
 
-def _optimizer_state(findings: list[RestoreFinding]) -> list[int]:
-    """The optimizer's per-variable values that did not fit: they follow their variables."""
+def moved_optimizer_state(findings: list[RestoreFinding]) -> list[int]:
+    """The optimizer's per-variable values that did not fit (finding indices): when layers
+    moved, they follow their variables, by position in the optimizer's lists."""
     return [
         i
         for i, f in enumerate(findings)

@@ -34,7 +34,7 @@ from ckpt_gui.diagnosis.keras_causes import keras_file_notes, with_file_names
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.suggestions import with_suggestions
-from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure, without_ansi
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, missing_saver_key, saver_failure, without_ansi
 
 
 def build_report(
@@ -155,7 +155,7 @@ def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds
     return (
         _weight_notes(variables)
         + _unused_notes(variables, holds_optimizer)
-        + _problem_notes(variables, tensorflow.speaker)
+        + _problem_notes(variables, tensorflow)
         + shared_notes(variables)
         + moved_notes(variables)
         + deferred_optimizer_notes(variables)
@@ -200,7 +200,7 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
     return notes
 
 
-def _problem_notes(variables: list[RestoreFinding], speaker: str = "TensorFlow") -> list[str]:
+def _problem_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     """Missing values, conflicts and deferred restores, counted."""
     notes = []
     count = Counter(v.status for v in variables)
@@ -216,7 +216,7 @@ def _problem_notes(variables: list[RestoreFinding], speaker: str = "TensorFlow")
     if conflicts:
         notes.append(
             f"{counted(conflicts, 'variable')} {one_or_many(conflicts, 'matches', 'match')} by path but not by shape "
-            f"or dtype: {speaker} reports only the first of these" + (" and stops" if speaker == "TensorFlow" else "")
+            f"or dtype: " + _who_reports_conflicts(tensorflow, conflicts)
         )
     # Optimizer state held back for an optimizer not built: deferred_optimizer_notes.
     waiting = [v for v in variables if v.status == RestoreStatus.DEFERRED and not v.optimizer]
@@ -231,15 +231,31 @@ def _problem_notes(variables: list[RestoreFinding], speaker: str = "TensorFlow")
     return notes
 
 
+def _who_reports_conflicts(tensorflow: TensorFlowVerdict, conflicts: int) -> str:
+    """Which of the conflicts TensorFlow (or Keras) itself reported."""
+    missing_key = missing_saver_key(tensorflow.message) if tensorflow.verdict == SAVER_RAISED else None
+    if missing_key:  # RestoreV2 reads every value before any is assigned: a missing key comes first
+        return (
+            f"TensorFlow did not get to {one_or_many(conflicts, 'it', 'them')}: Saver.restore() raised first on "
+            f"{missing_key}, a key not in the checkpoint"
+        )
+    if tensorflow.speaker == "Keras":
+        return "Keras reports only the first of these"
+    return "TensorFlow reports only the first of these and stops"
+
+
 def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     """Matching values TensorFlow did not assign, or the verification that all were."""
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
-    if held_back and tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables):
+    if tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables):
+        failure = saver_failure(tensorflow.message)
+        said = f"Saver.restore() is one operation: it raised {failure}, so it assigned nothing"
+        if not held_back:
+            return [said]
         names = format_some([v.label for v in held_back], 3)
         return [
-            f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned "
-            f"nothing, not even the {counted(len(held_back), 'matching value')} ({names}); "
+            f"{said}, not even the {counted(len(held_back), 'matching value')} ({names}); "
             f"{one_or_many(len(held_back), 'it', 'they')} will be restored once that is fixed"
         ]
     if held_back:
@@ -295,6 +311,8 @@ def _markdown_row(v: RestoreFinding) -> str:
     key, path = v.checkpoint_key or "-", v.model_path or "-"
     if v.checkpoint_name:  # a Keras file: the weight's name before its HDF5 path
         key = f"{v.checkpoint_name} ({key})"
+    elif v.checkpoint_path and v.checkpoint_path != v.model_path:  # what the key was saved as, beside it
+        key = f"{key} ({v.checkpoint_path})"
     if v.model_name:
         path = f"{v.model_name} ({path})"
     cells = [v.status, key, path, shapes, "<br>".join(v.suggestions)]

@@ -39,9 +39,9 @@ def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bo
     for index in sorted(range(len(findings)), key=lambda i: natural_key(_report_order(findings[i]))):
         finding = findings[index]
         if finding.status == RestoreStatus.UNMATCHED:
-            suggestions = _for_unused(finding, missing)
+            suggestions = _for_unused(finding, missing, name_based)
         elif finding.status == RestoreStatus.MISSING:
-            suggestions = _for_missing(finding, unmatched)
+            suggestions = _for_missing(finding, unmatched, name_based)
         elif finding.status == RestoreStatus.SHAPE_CONFLICT:
             suggestions = [_shape_advice(finding, skip, vector_layers, said)]
         else:
@@ -75,11 +75,11 @@ def _vector_layers(findings: list[RestoreFinding]) -> set[str]:
     return {layer for layer, rank in ranks.items() if rank == 1}
 
 
-def _for_unused(value: RestoreFinding, missing: list[RestoreFinding]) -> list[str]:
+def _for_unused(value: RestoreFinding, missing: list[RestoreFinding], name_based: bool) -> list[str]:
     """An unmatched checkpoint value: which model variable it likely was saved as."""
     suggestions = [
         f"likely the model's {candidate.model_path}: {why}"
-        for candidate, why in _candidates(value, missing, from_checkpoint=True)
+        for candidate, why in _candidates(value, missing, from_checkpoint=True, name_based=name_based)
     ]
     if not value.optimizer and OPTIMIZER_TRAINABLE_LIST in (value.checkpoint_path or ""):
         suggestions.append(
@@ -90,7 +90,7 @@ def _for_unused(value: RestoreFinding, missing: list[RestoreFinding]) -> list[st
     return suggestions
 
 
-def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding]) -> list[str]:
+def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding], name_based: bool) -> list[str]:
     """A model variable without a value: why the checkpoint cannot reach it, or which
     checkpoint value it likely is."""
     suggestions = []
@@ -102,7 +102,7 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding]) -> list[s
         )
     suggestions += [
         f"likely the checkpoint's {candidate.label} ({candidate.checkpoint_key}): {why}"
-        for candidate, why in _candidates(var, unmatched, from_checkpoint=False)
+        for candidate, why in _candidates(var, unmatched, from_checkpoint=False, name_based=name_based)
     ]
     if not suggestions:
         suggestions.append(
@@ -181,7 +181,7 @@ def _resize(was: Shape, now: Shape, vector_layer: bool = False) -> tuple[str, bo
 
 
 def _candidates(
-    entry: RestoreFinding, pool: list[RestoreFinding], from_checkpoint: bool
+    entry: RestoreFinding, pool: list[RestoreFinding], from_checkpoint: bool, name_based: bool = False
 ) -> list[tuple[RestoreFinding, str]]:
     """Likely counterparts of an unmatched checkpoint value (``from_checkpoint``) among
     the model's missing variables, or the other way round: same shape and dtype, same
@@ -194,7 +194,7 @@ def _candidates(
         mine, theirs = entry.label, candidate.label
         score = difflib.SequenceMatcher(None, mine, theirs).ratio()
         old, new = (mine, theirs) if from_checkpoint else (theirs, mine)  # saved name -> the model's name now
-        scored.append((score, candidate, _difference(old, new)))
+        scored.append((score, candidate, _difference(old, new, name_based)))
     scored.sort(key=lambda item: -item[0])
     # Clearly the best (a renamed prefix of this very path): say only that one.
     close = [item for item in scored if scored[0][0] - item[0] < _CLEARLY_BETTER]
@@ -212,8 +212,9 @@ def _alike(entry: RestoreFinding, candidate: RestoreFinding, from_checkpoint: bo
     )
 
 
-def _difference(a: str, b: str) -> str:
-    """In words, how two paths differ (the three usual ways a restore breaks)."""
+def _difference(a: str, b: str, name_based: bool = False) -> str:
+    """In words, how two paths differ (the three usual ways a restore breaks);
+    ``name_based``: TF1 variable names (scopes and a name), not object paths (attributes)."""
     pa, pb = a.split("/"), b.split("/")
     if len(pa) == len(pb):
         changed = [i for i, (x, y) in enumerate(zip(pa, pb)) if x != y]
@@ -223,8 +224,9 @@ def _difference(a: str, b: str) -> str:
             if _NUMBER.sub("#", x) == _NUMBER.sub("#", y):
                 return f"same shape and dtype; the index moved ({x} -> {y}): a layer added or removed before it"
             if i == len(pa) - 1:
-                return f"same shape and dtype; the attribute was renamed ({x} -> {y})"
-            return f"same shape and dtype; '{x}' was renamed to '{y}'"
+                renamed = "the variable's name changed" if name_based else "the attribute was renamed"
+                return f"same shape and dtype; {renamed} ({x} -> {y})"
+            return f"same shape and dtype; {'the scope ' if name_based else ''}'{x}' was renamed to '{y}'"
     common = 0
     while common < min(len(pa), len(pb)) and pa[-1 - common] == pb[-1 - common]:
         common += 1

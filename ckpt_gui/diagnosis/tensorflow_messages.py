@@ -16,13 +16,19 @@ def without_ansi(text: str) -> str:
     return _ANSI_ESCAPE.sub("", text)
 
 
+def missing_saver_key(message: str) -> str | None:
+    """The key a failed ``Saver.restore()`` did not find in the checkpoint, if it names one."""
+    found = _KEY_NOT_FOUND.search(message)
+    return found.group(1) if found else None
+
+
 def saver_failure(message: str) -> str:
     """What a failed ``Saver.restore()`` reported: ``NotFoundError (layer2/weights is not
     in the checkpoint)``, or its error type when the message names no key."""
     kind = message.split(":", 1)[0].strip() or "an error"
-    found = _KEY_NOT_FOUND.search(message)
-    if found:
-        return f"{kind} ({found.group(1)} is not in the checkpoint)"
+    key = missing_saver_key(message)
+    if key:
+        return f"{kind} ({key} is not in the checkpoint)"
     if "shape" in message.lower():
         return f"{kind} (a variable's shape does not fit its checkpoint value)"
     return kind

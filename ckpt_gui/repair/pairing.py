@@ -18,11 +18,12 @@ from ckpt_gui.core.format.conventions import ATTRIBUTES
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.cause_facts import layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
-from ckpt_gui.diagnosis.layer_shift import LayerShift, layer_shifts
+from ckpt_gui.diagnosis.layer_shift import LayerShift, layer_shifts, moved_optimizer_state
 
 _KERAS2 = re.compile(r"^(?P<list>(?:.*/)?layer_with_weights-)(?P<index>\d+)/(?P<weight>.+)$")
 _KERAS3 = re.compile(r"^(?P<list>(?:.*/)?(?:_functional/_operations|_layers)/)(?P<index>\d+)/(?P<weight>.+)$")
 _DIGITS = re.compile(r"\d+")
+_PER_VARIABLE = re.compile(r"/\d+$")  # an optimizer's per-variable list entry (``_momentums/4``)
 _CLEARLY_BETTER = 0.2  # path similarity by which one candidate outranks another with as many parts in common
 
 
@@ -36,6 +37,8 @@ class Pairing:
     new_layers: dict[str, str] = field(default_factory=dict)  # model path -> why it has no value
     ambiguous: dict[int, int] = field(default_factory=dict)  # finding index -> how many candidates
     removed: dict[int, str] = field(default_factory=dict)  # finding index -> why it has no place (a removed layer)
+    # Optimizer state that met another layer's slot after a shift: finding index -> why it is not carried over.
+    moved_state: dict[int, str] = field(default_factory=dict)
 
     def pair(self, index: int, target: str, why: str) -> None:
         if index in self.targets or target in self.claimed:
@@ -57,8 +60,17 @@ class Pairing:
 
 def pair_values(findings: list[RestoreFinding]) -> Pairing:
     pairing = Pairing(findings)
-    for shift in layer_shifts(findings):
+    shifts = layer_shifts(findings)
+    for shift in shifts:
         _pair_shift(pairing, shift)
+    if shifts:  # its slots are kept by position in the optimizer's lists: they met another layer's
+        why = (
+            "optimizer state of a moved layer: it is kept by position in the optimizer's lists, which the layer "
+            "shift moved, so the slot here is another layer's; not carried over (the optimizer starts it afresh)"
+        )
+        left = [i for i, f in enumerate(findings) if f.optimizer and f.status == RestoreStatus.UNMATCHED
+                and _PER_VARIABLE.search(f.label)]  # fmt: skip
+        pairing.moved_state = dict.fromkeys([*moved_optimizer_state(findings), *left], why)
     _pair_keras2(pairing)
     _pair_tf1_scopes(pairing)
     _pair_renames(pairing)

@@ -63,6 +63,8 @@ def _entry(index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict,
         return _onto(source, target, model_variables.get(target, (None, None)), why)
     if index in pairing.removed:
         return PlanEntry(**source, action=Action.DROP, target=None, reason=pairing.removed[index])
+    if index in pairing.moved_state:
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=pairing.moved_state[index])
     if finding.status in (RestoreStatus.UNMATCHED, RestoreStatus.DEFERRED):
         return PlanEntry(**source, action=Action.DROP, target=None, reason=_unused_reason(index, finding, pairing))
     claimant = pairing.claimed.get(finding.model_path)

@@ -21,7 +21,6 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL, is_url
-from ckpt_gui.core.statuses import HELD_BACK_WORD, RESTORE_WORDS, RestoreStatus, count_phrase
 from ckpt_gui.core.write_guard import Protected
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
@@ -366,7 +365,6 @@ def _memory_limit() -> float:
 
 def _outcome(report: RestoreReport) -> str:
     """The status bar's line on a finished attempt."""
-    held_back = {RestoreStatus.CONSUMED: HELD_BACK_WORD} if report.held_back else None
-    summary = count_phrase(report.summary, RESTORE_WORDS, held_back)
+    summary = report.counts_text()
     outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
     return f"Restore {outcome}" + (f": {summary}" if summary else "")

@@ -27,6 +27,7 @@ from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
 from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
 from ckpt_gui.repair.planner import propose_plan
+from ckpt_gui.repair.source_names import source_names
 from ckpt_gui.repair.writer import (
     RepairOutcome,
     RepairRequest,
@@ -73,7 +74,7 @@ class RepairController(Controller):
             self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
             return
         self.ckpt, self.script = ckpt, report.script
-        self._dialog().show_plan(propose_plan(report))
+        self._dialog().show_plan(propose_plan(report), source_names(ckpt.variables))
         self.dialog.show()
         self.dialog.raise_()
 
@@ -94,9 +95,9 @@ class RepairController(Controller):
             plan = read_plan(path)
             check_sources(self.ckpt, plan, path)
         except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.dialog.show_error(str(exc))
             return
-        self.dialog.show_plan(plan)
+        self.dialog.show_plan(plan, source_names(self.ckpt.variables))
         self.status.emit(f"Loaded the repair plan {path}")
 
     def write(self, folder: str | None = None) -> None:
@@ -106,7 +107,7 @@ class RepairController(Controller):
             check_sources(self.ckpt, plan, "the plan")
             check_plan(plan, "the plan")
         except PlanError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.dialog.show_error(str(exc))
             return
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self.dialog, "Write the repaired checkpoint into",
@@ -115,8 +116,8 @@ class RepairController(Controller):
             return
         try:
             folder = prepare_output(self.ckpt, folder, force=True)  # the write guard: never into a checkpoint's
-        except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+        except CheckpointError as exc:  # said in the dialog (the window's banner is behind it); Write asks again
+            self.dialog.show_error(str(exc))
             return
         force = False
         if _occupied(self.ckpt, folder):

@@ -48,6 +48,7 @@ class RepairDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Repair checkpoint")
         self.plan: RepairPlan | None = None
+        self.names: dict[str, str] = {}
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
@@ -101,8 +102,10 @@ class RepairDialog(QDialog):
 
     # -- the plan ---------------------------------------------------------------------------
 
-    def show_plan(self, plan: RepairPlan) -> None:
+    def show_plan(self, plan: RepairPlan, names: dict[str, str] | None = None) -> None:
+        """``names``: what each source key is in the checkpoint's object graph (source_names), shown beside it."""
         self.plan = plan
+        self.names = names or {}
         self.result.clear()
         self.open_button.hide()
         self.table.blockSignals(True)
@@ -120,10 +123,37 @@ class RepairDialog(QDialog):
         than the dialog has (a large screen left them cut beside a cut reason)."""
         wanted = sum(self.table.sizeHintForColumn(c) for c in range(len(COLUMNS) - 1)) + REASON_ROOM
         wanted += self.width() - self.table.viewport().width()  # the dialog's margins and the scroll bar
-        screen = self.screen().availableGeometry().width() if self.screen() is not None else wanted
-        width = min(wanted, int(screen * SCREEN_SHARE))
+        room = self._room()
+        width = min(wanted, int(room.width() * SCREEN_SHARE)) if room is not None else wanted
         if width > self.width():
             self.resize(width, self.height())
+
+    def _room(self):
+        """The available geometry of the screen the dialog opens on: its window's (the
+        dialog, made once, may have been sized on another screen, or before the screen changed)."""
+        window = self.parentWidget().window() if self.parentWidget() is not None else self
+        screen = window.screen() or self.screen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """At most SCREEN_SHARE of the screen each way, and on it (at 1024x640 too)."""
+        room = self._room()
+        if room is None:
+            return
+        frame = self.frameGeometry()  # the window manager's frame counts too
+        width = min(self.width(), int(room.width() * SCREEN_SHARE) - (frame.width() - self.width()))
+        height = min(self.height(), int(room.height() * SCREEN_SHARE) - (frame.height() - self.height()))
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), room.x()), room.right() - frame.width() + 1)
+        y = min(max(frame.y(), room.y()), room.bottom() - frame.height() + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def _fit_columns(self) -> None:
         fit_beside_last(self.table, keep=(ACCEPT, ACTION))  # keys and targets give way first when narrow
@@ -135,7 +165,10 @@ class RepairDialog(QDialog):
         accept.setCheckState(Qt.CheckState.Checked)
         accept.setToolTip("Unchecked: the value is dropped (not written)")
         self.table.setItem(row, ACCEPT, accept)
-        self.table.setItem(row, SOURCE, _fixed(entry.source_key, _shape_tip(entry.source_shape, entry.source_dtype)))
+        name = self.names.get(entry.source_key)
+        shown = f"{entry.source_key}  ({name})" if name else entry.source_key
+        tip = "\n".join(filter(None, [entry.source_key, name, _shape_tip(entry.source_shape, entry.source_dtype)]))
+        self.table.setItem(row, SOURCE, _fixed(shown, tip))
         self.table.removeCellWidget(row, ACTION)
         if entry.action in CONFLICT_CHOICES:
             choice = QComboBox()
@@ -211,6 +244,13 @@ class RepairDialog(QDialog):
 
     def show_phase(self, phase: str) -> None:
         self.phase.setText(f"{phase}...")
+
+    def show_error(self, message: str) -> None:
+        """Why what the user asked for was refused (a folder the write guard protects, a
+        broken plan): in the dialog, which stays on top of the window's banner."""
+        self._show_running(False)
+        self.open_button.hide()
+        self.result.setText(f"<b>Not done</b>: {html.escape(message)}")
 
     def show_result(self, text: str, ok: bool) -> None:
         """The outcome (rich text); ``ok``: the verification passed, the new checkpoint can be opened."""

@@ -1,0 +1,39 @@
+"""What each checkpoint value of a repair plan is, in the checkpoint's own object
+graph: a key such as ``optimizer/_trainable_variables/4/.ATTRIBUTES/VARIABLE_VALUE``
+says little; the object path it belongs to (``model/_functional/_operations/4/gamma``),
+or the variable a Keras 3 optimizer slot belongs to (its lists are by position in
+``_trainable_variables``), says what it is. Shown beside the key in the repair dialog.
+
+Pure Python: no TensorFlow, no Qt.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ckpt_gui.core.format.conventions import KERAS_OPTIMIZER_LISTS, OPTIMIZER_TRAINABLE_LIST, without_attributes
+
+_LIST_ENTRY = re.compile(r"^(?P<root>(?:.*/)?)(?P<list>_?[A-Za-z]\w*)/(?P<index>\d+)$")
+
+
+def source_names(variables) -> dict[str, str]:
+    """``{key: what it is}`` for the keys whose object path says more than the key
+    (``variables``: a checkpoint's Variable rows, with their object paths)."""
+    trainable: dict[tuple[str, int], str] = {}  # (optimizer root, position) -> the variable's path
+    for variable in variables:
+        for path in variable.object_paths:
+            entry = _LIST_ENTRY.match(path)
+            if entry and entry["list"] == OPTIMIZER_TRAINABLE_LIST and variable.object_paths[0] != path:
+                trainable[(entry["root"], int(entry["index"]))] = variable.object_paths[0]
+    names = {}
+    for variable in variables:
+        if not variable.object_paths:
+            continue
+        path = variable.object_paths[0]
+        entry = _LIST_ENTRY.match(path)
+        owner = trainable.get((entry["root"], int(entry["index"]))) if entry else None
+        if owner is not None and entry["list"] not in KERAS_OPTIMIZER_LISTS:
+            names[variable.key] = f"optimizer slot {entry['list'].lstrip('_')} of {owner}"
+        elif path != without_attributes(variable.key):
+            names[variable.key] = path
+    return names
