@@ -88,3 +88,43 @@ def test_enter_after_swapping_compares_in_the_swapped_order(qtbot, window):
     assert dialog.order() == proposed[::-1]
     qtbot.keyClick(dialog.swap_button, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted and dialog.order() == proposed[::-1]
+
+
+def _cells_whole(view, limits) -> dict[int, tuple[int, int]]:
+    """The columns beside the name that are shown but narrower than their contents
+    (the rows laid out): {column: (width, needed)}."""
+    cut = {}
+    for column in limits:
+        if view.isColumnHidden(column):
+            continue
+        needed = max(view.sizeHintForColumn(column), view.header().sectionSizeHint(column))
+        if view.columnWidth(column) < needed:
+            cut[column] = (view.columnWidth(column), needed)
+    return cut
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_at_1024_the_pair_trees_columns_are_whole_or_hidden(qtbot, window, flat):
+    """Review at 1024x640: "≠ chan…", "32 cha…", "[3, 3, 8,…", "0.1974…", and in the flat
+    list "1.6…", "≠ c…"; a cut number misleads."""
+    from ckpt_gui.app.widgets.compare_trees import A_LIMITS, B_LIMITS, elide_path
+
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    trees = window.compare_trees
+    trees.by_change.setChecked(flat)
+    trees.view_a.expandAll()
+    qtbot.wait(100)  # the columns are fitted on a later turn
+    for view, limits in ((trees.view_a, A_LIMITS), (trees.view_b, B_LIMITS)):
+        assert _cells_whole(view, limits) == {}
+        shown = [c for c in limits if not view.isColumnHidden(c)]
+        assert shown, "a tree of names only at 1024"
+    if flat:  # a path keeps its leaf and the layer above it
+        index = trees.model.index(0, trees.view_a.treePosition())
+        path = index.data()
+        metrics = trees.view_a.fontMetrics()
+        short = elide_path(path, metrics, metrics.horizontalAdvance(path) * 2 // 3)
+        assert short.startswith("\u2026/") and short.endswith("/".join(path.split("/")[-2:]))
