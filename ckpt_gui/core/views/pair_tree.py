@@ -338,3 +338,11 @@ def change_order(leaf: PairNode) -> tuple:
     pair = leaf.pair
     rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
     return (_URGENCY.get(pair.status, 5), -rel, pair.path)
+
+
+def shown_path_of(diff: CheckpointDiff) -> Callable[[Pair], str]:
+    """Where the app's comparison shows a pair: its object path, an optimizer slot
+    under its variable (``.../4/gamma/velocity``, not ``optimizer/_velocities/4``);
+    for ``ckpt-gui diff``, which names pairs as the app does."""
+    of = _TreePaths(diff).of
+    return lambda pair: of(pair)[0]
