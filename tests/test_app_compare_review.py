@@ -128,3 +128,37 @@ def test_at_1024_the_pair_trees_columns_are_whole_or_hidden(qtbot, window, flat)
         metrics = trees.view_a.fontMetrics()
         short = elide_path(path, metrics, metrics.horizontalAdvance(path) * 2 // 3)
         assert short.startswith("\u2026/") and short.endswith("/".join(path.split("/")[-2:]))
+
+
+@pytest.fixture()
+def compared(qtbot, window):
+    """The demo's latest checkpoint (A) compared with its first (B), every pair compared."""
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    return window
+
+
+def test_under_a_filter_group_rows_count_what_it_shows(qtbot, compared):
+    """Review: a filter left the groups at "32 changed" whatever it showed; the browse
+    tree says "n of m"."""
+    from collections import Counter
+
+    from ckpt_gui.app.models.compare_model import STATUS
+
+    trees = compared.compare_trees
+    model = trees.model
+    root = model.index(next(r for r in range(model.rowCount()) if model.node(model.index(r, 0)).name == "model"), 0)
+    group = model.node(root)
+    below = [leaf for leaf in model.tree.leaves if leaf.tree_path.startswith(group.path + "/")]
+    before = root.siblingAtColumn(STATUS).data()
+    trees.search.setText("momentum")
+    shown = [leaf.pair for leaf in below if "momentum" in leaf.tree_path]
+    assert 0 < len(shown) < len(below)
+    counts = Counter(pair.status for pair in shown)
+    words = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.most_common() if status != "same")
+    root = model.index(root.row(), STATUS)  # the filter made the rows again
+    assert model.node(root) is group
+    assert root.data() == f"{len(shown)} of {len(below)}: {words}"
+    trees.search.clear()
+    assert model.index(root.row(), STATUS).data() == before == f"{len(below)} changed"

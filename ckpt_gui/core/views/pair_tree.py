@@ -107,6 +107,10 @@ class PairTree:
         above the pairs shown are made."""
         self.flat = flat
         chosen = self.leaves if accept is None else [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path)]
+        self._chosen = None  # the pairs shown, by number in path order (None: all)
+        if accept is not None:
+            self._chosen = np.zeros(len(self.ordered), dtype=bool)
+            self._chosen[[leaf.order for leaf in chosen]] = True
         if flat:
             for node in self.root.built_nodes():
                 node.shown = []
@@ -132,16 +136,30 @@ class PairTree:
             i += 1
         self._counted = i
 
-    def statuses_below(self, node: PairNode) -> Counter:
-        """The statuses of the pairs below ``node`` known so far (see count_compared)."""
-        start, end = self.span(node)
-        counts = np.bincount(self._codes[start:end], minlength=len(_CODE) + 1)
+    def statuses_below(self, node: PairNode, shown: bool = False) -> Counter:
+        """The statuses of the pairs below ``node`` known so far (see count_compared);
+        ``shown``: of those the filter shows only."""
+        counts = np.bincount(self._codes_below(node, shown), minlength=len(_CODE) + 1)
         return Counter({_STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
 
-    def pending_below(self, node: PairNode) -> int:
-        """How many pairs below ``node`` are not compared yet."""
+    def pending_below(self, node: PairNode, shown: bool = False) -> int:
+        """How many pairs below ``node`` (``shown`` by the filter) are not compared yet."""
+        return int(np.count_nonzero(self._codes_below(node, shown) == 0))
+
+    def filtered(self) -> bool:
+        """Whether a filter chose the pairs shown."""
+        return self._chosen is not None
+
+    def shown_below(self, node: PairNode) -> tuple[int, int]:
+        """How many pairs below ``node`` the filter shows, and how many there are."""
         start, end = self.span(node)
-        return int(np.count_nonzero(self._codes[start:end] == 0))
+        shown = end - start if self._chosen is None else int(np.count_nonzero(self._chosen[start:end]))
+        return shown, end - start
+
+    def _codes_below(self, node: PairNode, shown: bool) -> np.ndarray:
+        start, end = self.span(node)
+        codes = self._codes[start:end]
+        return codes[self._chosen[start:end]] if shown and self._chosen is not None else codes
 
     def has_side(self, node: PairNode, side: str) -> bool:
         """Whether anything under ``node`` exists in checkpoint ``side`` ("a" or "b")."""
