@@ -162,3 +162,21 @@ def test_under_a_filter_group_rows_count_what_it_shows(qtbot, compared):
     assert root.data() == f"{len(shown)} of {len(below)}: {words}"
     trees.search.clear()
     assert model.index(root.row(), STATUS).data() == before == f"{len(below)} changed"
+
+
+def _ticks(axis, low: float, high: float, size: float) -> list[float]:
+    return [value for _spacing, values in axis.tickValues(low, high, size) for value in values]
+
+
+def test_the_pair_histograms_count_ticks_are_whole_numbers(qtbot, compared):
+    """Review: the B-A histogram's count axis had ticks at 0.5, 1.5..."""
+    trees, panel = compared.compare_trees, compared.pair_panel
+    small = next(p for p in compared.compare.diff.pairs if p.status == "changed" and p.a.shape == (16,))
+    trees.select_pair(small)
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is small, timeout=WAIT_MS)
+    for plot in (panel.diff_plot, panel.hist_plot):
+        axis = plot.getAxis("left")
+        low, high = axis.range
+        shown = _ticks(axis, low, high, axis.size().height())
+        assert shown and all(float(v).is_integer() for v in shown), shown
+        assert all(float(v).is_integer() for v in _ticks(axis, 0, 2, 300))  # a count of 2 over 300 px: 0, 1, 2

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
 from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, overlay_item, place, set_levels
+from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -44,7 +45,8 @@ class PairPanel(QWidget):
         self.numbers.setHorizontalSpacing(14)
         self.plots = pg.GraphicsLayoutWidget()
         # The title is the legend: a legend inside the plot would cover the curves.
-        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title())
+        # Counts are whole numbers: no tick at 0.5 or 1.5 (the browse histogram's axis).
+        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left")})
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_A, 70), pen=pg.mkPen(COLOUR_A), name="A"
@@ -52,7 +54,7 @@ class PairPanel(QWidget):
         self.curve_b = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
         )
-        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A")
+        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A", axisItems={"left": CountAxis("left")})
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
         # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
