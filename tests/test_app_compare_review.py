@@ -180,3 +180,28 @@ def test_the_pair_histograms_count_ticks_are_whole_numbers(qtbot, compared):
         shown = _ticks(axis, low, high, axis.size().height())
         assert shown and all(float(v).is_integer() for v in shown), shown
         assert all(float(v).is_integer() for v in _ticks(axis, 0, 2, 300))  # a count of 2 over 300 px: 0, 1, 2
+
+
+def test_the_heatmaps_of_a_4d_kernel_say_which_slice_they_show(qtbot, compared):
+    """Review: the heatmaps of a [3, 3, 8, 16] kernel showed an [8, 16] plane with no
+    word of which one."""
+    import numpy as np
+
+    trees, panel, diff = compared.compare_trees, compared.pair_panel, compared.compare.diff
+    for dims in (4, 2):
+        pair = next(p for p in diff.pairs if p.status == "changed" and len(p.a.shape) == dims)
+        trees.select_pair(pair)
+        qtbot.waitUntil(lambda pair=pair: panel.view is not None and panel.view.pair is pair, timeout=WAIT_MS)
+        note = panel.heatmap_note.text
+        if dims == 2:
+            assert "slice" not in note
+            continue
+        assert panel.heatmap_note.isVisible() and note.startswith("slice [")
+        index = note.split("slice ")[1].split("]")[0].strip("[").split(", ")
+        where = tuple(slice(None) if i == ":" else int(i) for i in index)
+        assert len(where) == 4 and sum(i == ":" for i in index) == 2
+        for read, image in (
+            (diff.a.read(pair.a.key), panel.view.image_a),
+            (diff.b.read(pair.b.key), panel.view.image_b),
+        ):
+            assert np.array_equal(read[where].astype(np.float64), np.asarray(image, dtype=np.float64))

@@ -18,7 +18,7 @@ from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
-from ckpt_gui.core.views.pair_view import GroupView, PairView
+from ckpt_gui.core.views.pair_view import GroupView, PairView, slice_text
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
@@ -222,6 +222,10 @@ class PairPanel(QWidget):
                     place(cells, *image.shape)
                 if nonfinite.note():
                     notes.append(f"{title}: {nonfinite.note()}")
+        # Which plane of a tensor of more than two axes, so that nobody takes it for the whole.
+        plane = slice_text(view) if shown else ""
+        if plane:
+            notes.insert(0, html.escape(plane))
         # One line under the heatmaps (in their titles, it would widen one of them).
         self.heatmap_note.setText(" &nbsp; ".join(notes))
         self.heatmap_note.setVisible(bool(notes))
