@@ -79,6 +79,7 @@ class PairTree:
         self.flat = False
         with gc_paused():  # a node per pair, no cycles to collect
             self.leaves, hints = _leaves(diff)
+            _rank_by_model(self.leaves, diff)  # Keras files: layers in the model's order, as the browse tree
             self.root = root_of(self.leaves, pruned_hints(hints), PairNode(""))
         # The pairs in path order: a group's pairs are the run of numbers its span gives.
         ordered = self.ordered = self.root.pending or []  # never changed: read by the group summaries' jobs
@@ -364,3 +365,26 @@ def shown_path_of(diff: CheckpointDiff) -> Callable[[Pair], str]:
     for ``ckpt-gui diff``, which names pairs as the app does."""
     of = _TreePaths(diff).of
     return lambda pair: of(pair)[0]
+
+
+def _rank_by_model(leaves: list[PairNode], diff: CheckpointDiff) -> None:
+    """A Keras file's pairs in the model's order (``hidden``, ``bn``, ``out``; kernel
+    before bias; the optimizer's own variables after), as the browse tree shows it
+    (tree_build.keras_tree), not by name (review: ``adam``, ``bn``, ``hidden``, ``out``).
+    A's order; B's for a pair only in B when B is a Keras file too."""
+    orders = {}
+    for side in ("a", "b"):
+        keras = getattr(diff, side).keras
+        if keras is not None:
+            orders[side] = (keras, {key: rank for rank, key in enumerate(keras.model_order())})
+    if not orders:
+        return
+    for leaf in leaves:
+        side = next((s for s in orders if getattr(leaf.pair, s) is not None), None)
+        if side is None:
+            leaf.rank = 1 << 30  # after every ranked one
+            continue
+        keras, ranks = orders[side]
+        key = getattr(leaf.pair, side).key
+        owner = keras.name(key).owner  # an optimizer slot sorts as its variable does
+        leaf.rank = ranks.get(owner if owner is not None else key, len(ranks))
