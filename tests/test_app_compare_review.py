@@ -205,3 +205,20 @@ def test_the_heatmaps_of_a_4d_kernel_say_which_slice_they_show(qtbot, compared):
             (diff.b.read(pair.b.key), panel.view.image_b),
         ):
             assert np.array_equal(read[where].astype(np.float64), np.asarray(image, dtype=np.float64))
+
+
+def test_close_comparison_is_enabled_only_while_there_is_one(qtbot, window, tmp_path):
+    """Review: File > Close comparison (Ctrl+Shift+K) was enabled with nothing compared."""
+    action = window.close_compare_action
+    assert action.text().replace("&", "") == "Close comparison" and action.shortcut().toString() == "Ctrl+Shift+K"
+    assert not action.isEnabled()
+    open_demo(qtbot, window)
+    assert not action.isEnabled()
+    with qtbot.waitSignal(window.compare.failed, timeout=WAIT_MS):  # B does not open: still nothing compared
+        window.compare.compare_with(str(tmp_path / "no-such-checkpoint"))
+    assert not action.isEnabled()
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert action.isEnabled()
+    action.trigger()
+    assert window.left_stack.currentWidget() is window.tree_panel and not action.isEnabled()
