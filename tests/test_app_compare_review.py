@@ -222,3 +222,32 @@ def test_close_comparison_is_enabled_only_while_there_is_one(qtbot, window, tmp_
     assert action.isEnabled()
     action.trigger()
     assert window.left_stack.currentWidget() is window.tree_panel and not action.isEnabled()
+
+
+def test_another_slice_of_a_4d_kernel_can_be_chosen(qtbot, compared):
+    """As in the browse heatmap: the axes shown and an index along each other one."""
+    import numpy as np
+
+    trees, panel, diff = compared.compare_trees, compared.pair_panel, compared.compare.diff
+    kernels = [p for p in diff.pairs if p.status == "changed" and len(p.a.shape) == 4 and p.a.shape[2:] == (8, 16)]
+    pair = kernels[0]  # conv2's [3, 3, 8, 16]: the [8, 16] plane shown first
+    trees.select_pair(pair)
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is pair, timeout=WAIT_MS)
+    controls = panel.slice_controls
+    assert controls.isVisible() and set(controls.spins) == {0, 1}
+    controls.spins[1].setValue(2)
+    assert panel.heatmap_note.text.startswith("slice [0, 2, :, :]")
+    controls.rows_box.setCurrentIndex(0)  # rows: axis 0; columns stay axis 3; axis 2 now fixed
+    assert set(controls.spins) == {1, 2}
+    controls.spins[2].setValue(5)
+    assert panel.heatmap_note.text.startswith("slice [:, 2, 5, :]")
+    a, b = diff.a.read(pair.a.key), diff.b.read(pair.b.key)
+    assert np.array_equal(np.asarray(panel.view.image_a, np.float64), a[:, 2, 5, :].astype(np.float64))
+    assert np.array_equal(np.asarray(panel.view.image_b, np.float64), b[:, 2, 5, :].astype(np.float64))
+    assert np.allclose(panel.view.image_diff, b[:, 2, 5, :].astype(np.float64) - a[:, 2, 5, :])
+    controls.cols_box.setCurrentIndex(0)  # the same axis as the rows: they swap
+    assert (controls.rows_box.currentIndex(), controls.cols_box.currentIndex()) == (3, 0)
+    small = next(p for p in diff.pairs if p.status == "changed" and len(p.a.shape) == 2)
+    trees.select_pair(small)
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is small, timeout=WAIT_MS)
+    assert not controls.isVisible()

@@ -16,9 +16,10 @@ from ckpt_gui.app.models.compare_model import status_label
 from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, overlay_item, place, set_levels
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
-from ckpt_gui.core.views.pair_view import GroupView, PairView, slice_text
+from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_text
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
@@ -95,6 +96,10 @@ class PairPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(self.numbers)
         layout.addWidget(self.plots, 1)
+        self.slice_controls = SliceControls()  # which plane of a tensor of more than two axes
+        self.slice_controls.chosen.connect(self._choose_plane)
+        self.slice_controls.setVisible(False)
+        layout.addWidget(self.slice_controls)
         # A group row shows this instead of the plots: no histogram of different
         # variables' values together means anything, and an empty plot says nothing.
         self.group_note = QLabel()
@@ -111,6 +116,7 @@ class PairPanel(QWidget):
         """The numbers known so far (before the histograms arrive), and ``values``: a
         pair of single values, as text."""
         self.view = None
+        self.slice_controls.setVisible(False)  # until the pair's view says it has more than two axes
         self._show_plots(True)
         self.plots.setVisible(not values)  # a pair of single values: as text, no plots
         if pair is None:  # a line of text, not empty axes
@@ -175,6 +181,15 @@ class PairPanel(QWidget):
     def _show_plots(self, on: bool) -> None:
         self.plots.setVisible(on)
         self.group_note.setVisible(not on)
+        if not on:
+            self.slice_controls.setVisible(False)
+
+    def _choose_plane(self, choice) -> None:
+        """Another slice of the pair shown (its values kept by the view): cut here, as
+        the browse heatmap does (at most KEEP_FOR_SLICES bytes a side)."""
+        if self.view is not None and self.view.values is not None:
+            choose_plane(self.view, choice)
+            self._draw_heatmaps(self.view)
 
     def show_view(self, view: PairView) -> None:
         self.show_pair(view.pair, _single_values(view.scalars) if view.scalars is not None else [])
@@ -182,6 +197,10 @@ class PairPanel(QWidget):
         self._clear_plots()
         self._show_histograms(view)
         self._draw_heatmaps(view)
+        choosable = view.values is not None and view.choice is not None
+        if choosable:
+            self.slice_controls.show_choice(view.pair.a.shape, view.choice)
+        self.slice_controls.setVisible(choosable)
 
     def _show_histograms(self, view: PairView) -> None:
         for curve, histogram in ((self.curve_a, view.hist_a), (self.curve_b, view.hist_b)):

@@ -30,6 +30,9 @@ class PairView:
     hist_diff: Histogram | None = None
     choice: PlaneChoice | None = None
     choice_b: PlaneChoice | None = None  # B's, when its shape differs from A's
+    # Both values, kept for another slice (choose_plane) when the tensors have more than
+    # two axes, one shape, and are small enough (KEEP_FOR_SLICES bytes) to hold.
+    values: tuple[np.ndarray, np.ndarray] | None = None
     image_a: np.ndarray | None = None
     image_b: np.ndarray | None = None
     image_diff: np.ndarray | None = None
@@ -100,6 +103,8 @@ def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: 
         return
     value_a = diff.a.read(pair.a.key) if a_ok else None
     value_b = diff.b.read(pair.b.key) if b_ok else None
+    if same_shape and len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
+        view.values = (value_a, value_b)
     view.choice = default_choice(shape)
     if value_a is not None:
         view.image_a = display_image(plane(value_a, view.choice))[0] if value_a.shape == shape else None
@@ -110,6 +115,18 @@ def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: 
         view.image_b = display_image(plane(value_b, choice_b))[0] if choice_b else None
     if same_shape and view.image_a is not None and view.image_b is not None:
         view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
+
+
+KEEP_FOR_SLICES = 64 << 20  # bytes a side: a selected pair's values kept for another slice
+
+
+def choose_plane(view: PairView, choice: PlaneChoice) -> None:
+    """Show another plane of a pair whose values the view kept (``view.values``)."""
+    value_a, value_b = view.values
+    view.choice = choice
+    view.image_a = display_image(plane(value_a, choice))[0]
+    view.image_b = display_image(plane(value_b, choice))[0]
+    view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
 
 
 def slice_text(view: PairView) -> str:
