@@ -177,7 +177,8 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self._action(menu, "&Compare with...", compare.choose, "Ctrl+K")
         self.previous_action = self._action(menu, "Compare with &previous checkpoint", compare.compare_with_previous)
-        self._action(menu, "C&lose comparison", compare.close, "Ctrl+Shift+K")
+        self.close_compare_action = self._action(menu, "C&lose comparison", compare.close, "Ctrl+Shift+K")
+        self.close_compare_action.setEnabled(False)  # nothing compared yet (see _connect)
         menu.addSeparator()
         self.export_action = self._action(menu, "&Export tensor as .npy...", browse.export_tensor, "Ctrl+E")
         self._action(menu, "Save &histogram as PNG...", browse.export_histogram)
@@ -278,6 +279,12 @@ class MainWindow(QMainWindow):
         compare.closed.connect(self._show_browsing)
         compare.closed.connect(doctor.say_outcome)  # the report shown again: its outcome in the status bar
         compare.done.connect(self.compare_done)
+        # Close comparison while one is shown or being made (closing stops it), not before.
+        compare.starting.connect(lambda: self.close_compare_action.setEnabled(True))
+        compare.closed.connect(lambda: self.close_compare_action.setEnabled(False))
+        compare.failed.connect(
+            lambda: self.close_compare_action.setEnabled(self.left_stack.currentWidget() is self.compare_trees)
+        )
 
     # -- what the workflows mean for the window ------------------------------------------------
 

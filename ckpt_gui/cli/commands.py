@@ -187,14 +187,19 @@ def _diagnose(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     # Comparing values needs numpy, which listing a checkpoint must not import.
     from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables  # noqa: PLC0415
+    from ckpt_gui.core.views.pair_tree import shown_path_of  # noqa: PLC0415
 
     diff = pair_variables(Checkpoint.open(args.a), Checkpoint.open(args.b))
     compare_all(diff)
     find_renames(diff)
+    path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     if args.json:
-        _print_json(diff.to_json())
+        document = diff.to_json()
+        for row, pair in zip(document["variables"], diff.pairs, strict=True):
+            row["path"] = path_of(pair)
+        _print_json(document)
     else:
-        print_diff_table(diff)
+        print_diff_table(diff, path_of=path_of)
     return EXIT_OK if diff.identical else 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.cli.facts_text import print_facts
@@ -16,7 +17,7 @@ from ckpt_gui.core.views.graph_view import graph_view, variable_rows
 from ckpt_gui.core.views.tree import natural_key
 
 if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
-    from ckpt_gui.core.analysis.diff import CheckpointDiff
+    from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
     from ckpt_gui.core.analysis.stats import TensorStats
 
 _FORMAT_NAMES = {
@@ -109,8 +110,12 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
         out.write(f"    {model_files_text(refs)}\n")
 
 
-def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:
-    """``ckpt-gui diff`` without --json: the changes, largest relative change first."""
+def print_diff_table(
+    diff: CheckpointDiff, out: TextIO = sys.stdout, path_of: Callable[[Pair], str] | None = None
+) -> None:
+    """``ckpt-gui diff`` without --json: the changes, largest relative change first;
+    ``path_of``: each pair's NAME (core.views.pair_tree.shown_path_of: as the app)."""
+    path_of = path_of or (lambda pair: pair.path)
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
     counts = count_phrase(diff.summary(), DIFF_WORDS)
     out.write(f"  {counts}\n")
@@ -119,7 +124,10 @@ def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:
         out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")
     out.write("\n")
     changed = [p for p in diff.pairs if p.status != DiffStatus.SAME]
-    changed.sort(key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(p.path)))
+    names = {id(p): path_of(p) for p in changed}
+    changed.sort(
+        key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(names[id(p)]))
+    )
     # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,
     # but a dtype_changed row would show two equal shapes and nothing else.
     dtypes = any(p.a is not None and p.b is not None and p.a.dtype.name != p.b.dtype.name for p in changed)
@@ -129,7 +137,7 @@ def print_diff_table(diff: CheckpointDiff, out: TextIO = sys.stdout) -> None:
         v = pair.values
         kinds = [pair.a.dtype.name if pair.a else "-", pair.b.dtype.name if pair.b else "-"] if dtypes else []
         rows.append([
-            pair.status, pair.path + ("  (other key in B)" if pair.key_b else ""),
+            pair.status, names[id(pair)] + ("  (other key in B)" if pair.key_b else ""),
             format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-", *kinds,
             f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
             format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", _nonfinite_change(v),

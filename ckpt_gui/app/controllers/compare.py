@@ -61,19 +61,17 @@ class CompareController(Controller):
     # -- starting and ending ------------------------------------------------------------------
 
     def choose(self) -> None:
-        """Ask for B (a folder, a prefix or an .index file, and which checkpoint of its
-        folder), starting in A's folder, with the newest other checkpoint selected."""
+        """Ask for the other checkpoint (a folder, a prefix or an .index file, and which
+        checkpoint of its folder), starting in the shown one's folder with the newest other
+        checkpoint selected; compare them as A and B in the order the dialog showed."""
         if self.ckpt is None:
             self.banner.show_message("Open a checkpoint first (A), then compare it with another (B).", "info")
             return
         self.dialog = CompareDialog(self.ckpt.prefix, self.ckpt.location.directory, locate, self.dialog_parent)
-        if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.chosen():
-            chosen = self.dialog.chosen()
-            sibling = _folder_position(self.ckpt, chosen)
-            if sibling is not None:  # the older of the folder is A (before), as everywhere
-                self.compare_in_folder(self.ckpt.checkpoints[sibling])
-            else:
-                self.compare_with(chosen)
+        if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.order():
+            a, b = self.dialog.order()  # the order the dialog showed (and the user may have swapped)
+            shown_is_a = os.path.realpath(a) == os.path.realpath(self.ckpt.prefix)
+            self.compare_with(b if shown_is_a else a, shown_is_a=shown_is_a)
 
     def compare_with_previous(self) -> None:
         """A = the checkpoint saved before the one shown, B = the one shown."""

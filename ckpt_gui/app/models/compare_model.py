@@ -144,10 +144,15 @@ def _group_text(tree: PairTree, node: PairNode, column: int) -> str:
 
 def group_status(tree: PairTree, node: PairNode) -> str:
     """What changed below a group: "3 changed, 1 only in A", "all same", or how many
-    pairs are still being compared when nothing changed so far."""
-    counts = tree.statuses_below(node)
+    pairs are still being compared when nothing changed so far. Under a filter, of the
+    pairs it shows, and how many of the group's those are, as the browse tree says:
+    "2 of 6: 2 changed"."""
+    filtered = tree.filtered()
+    counts = tree.statuses_below(node, shown=filtered)
     changes = ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same")
-    if changes:
-        return changes
-    pending = tree.pending_below(node)
-    return f"{pending:,} to compare" if pending else "all same"
+    pending = tree.pending_below(node, shown=filtered)
+    text = changes or (f"{pending:,} to compare" if pending else "all same")
+    if filtered:
+        shown, total = tree.shown_below(node)
+        text = f"{shown:,} of {total:,}: {text}"
+    return text

@@ -1,13 +1,17 @@
-"""Compare with...: which checkpoint is B. A folder, a prefix or an ``.index`` file
-names a folder of checkpoints; the user picks one of them (newest first), and is
-warned when it is the checkpoint shown (A): a comparison with itself says nothing."""
+"""Compare with...: which checkpoint to compare the one shown with, and which of the
+two is A. A folder, a prefix or an ``.index`` file names a folder of checkpoints; the
+user picks one of them (newest first), and is warned when it is the checkpoint shown:
+a comparison with itself says nothing. The dialog says which is A and which is B (the
+older of one folder's saves is A, "before"; else the one shown), a Swap button turns
+them round, and the comparison is made in the order the dialog showed (review: it
+showed "A: ckpt-300, B: ckpt-200" and compared them the other way round)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,9 +43,11 @@ class CompareDialog(QDialog):
         """``a_prefix``: the checkpoint shown; ``start``: the path to begin with;
         ``locate``: what a path names (core.format.discovery.locate)."""
         super().__init__(parent)
-        self.setWindowTitle("Compare with (checkpoint B)")
-        self.a_prefix, self._locate = a_prefix, locate
+        self.setWindowTitle("Compare with")
+        self.a_prefix, self._locate = a_prefix, locate  # a_prefix: the checkpoint shown
         self.refs: list[CheckpointRef] = []
+        self._before: dict[str, int] = {}  # the folder's checkpoints (real paths): position, oldest first
+        self.swapped = False  # the user turned the proposed order round
         self.path = QLineEdit(start)
         self.path.setPlaceholderText("a checkpoint folder, a prefix (ckpt-3) or an .index file")
         self.path.setClearButtonEnabled(True)
@@ -52,6 +58,10 @@ class CompareDialog(QDialog):
         self.checkpoints.setMinimumContentsLength(30)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.order_label = QLabel()  # which is A and which is B, as the comparison will have them
+        self.order_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.swap_button = QPushButton("Swap A and B")
+        self.swap_button.setToolTip("B - A is what changed from A to B: swap to read it the other way")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
         path_row = QHBoxLayout()
@@ -59,11 +69,15 @@ class CompareDialog(QDialog):
         path_row.addWidget(folder_button)
         path_row.addWidget(file_button)
         form = QFormLayout()
-        form.addRow("A (shown):", QLabel(os.path.basename(a_prefix)))
-        form.addRow("B from:", path_row)
-        form.addRow("Checkpoint B:", self.checkpoints)
+        form.addRow("Shown:", QLabel(os.path.basename(a_prefix)))
+        form.addRow("Compare with:", path_row)
+        form.addRow("Checkpoint:", self.checkpoints)
+        order_row = QHBoxLayout()
+        order_row.addWidget(self.order_label, 1)
+        order_row.addWidget(self.swap_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addLayout(order_row)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
@@ -73,6 +87,9 @@ class CompareDialog(QDialog):
         folder_button.clicked.connect(self._choose_folder)
         file_button.clicked.connect(self._choose_file)
         self.checkpoints.currentIndexChanged.connect(lambda _row: self._check_choice())
+        self.swap_button.clicked.connect(self.swap)
+        for button in (folder_button, file_button, self.swap_button):  # Enter compares, whatever was clicked last
+            button.setAutoDefault(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.resize(max(self.sizeHint().width(), 560), self.sizeHint().height())
@@ -82,6 +99,30 @@ class CompareDialog(QDialog):
         """B's prefix, or None while the path names no checkpoint."""
         row = self.checkpoints.currentIndex()
         return self.refs[row].prefix if 0 <= row < len(self.refs) else None
+
+    def order(self) -> tuple[str, str] | None:
+        """(A's prefix, B's prefix) as the dialog shows them, or None with no choice."""
+        chosen = self.chosen()
+        if chosen is None:
+            return None
+        where_shown, where_chosen = (self._before.get(os.path.realpath(p)) for p in (self.a_prefix, chosen))
+        # Two saves of one folder: the older is A (before), as "Compare with previous";
+        # else the checkpoint shown is A.
+        chosen_first = where_shown is not None and where_chosen is not None and where_chosen < where_shown
+        order = (chosen, self.a_prefix) if chosen_first else (self.a_prefix, chosen)
+        return order[::-1] if self.swapped else order
+
+    def roles(self) -> tuple[str, str]:
+        """What A and B are ("before", "after") when both are saves of the folder listed."""
+        order = self.order()
+        where = [self._before.get(os.path.realpath(p)) for p in order] if order else [None]
+        if None in where or where[0] == where[1]:
+            return "", ""
+        return ("before", "after") if where[0] < where[1] else ("after", "before")
+
+    def swap(self) -> None:
+        self.swapped = not self.swapped
+        self._check_choice()
 
     def look_at_path(self) -> None:
         """List the checkpoints the path's folder holds; select the one it names (a
@@ -99,6 +140,7 @@ class CompareDialog(QDialog):
             self._say(str(exc), ERROR)
             return
         self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
+        self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
         for ref in self.refs:
             shown = "  (A: shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
             self.checkpoints.addItem(describe_ref(ref, ref == location.latest, location.kind == "keras") + shown)
@@ -110,13 +152,24 @@ class CompareDialog(QDialog):
 
     def _check_choice(self) -> None:
         prefix = self.chosen()
+        self._show_order()
         if prefix is None:
             return
         if os.path.abspath(prefix) == os.path.abspath(self.a_prefix):
             self._say(SAME_WARNING, WARNING)
         else:
-            self._say(f"A: {self.a_prefix}\nB: {prefix}", None)
+            self._say("", None)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+    def _show_order(self) -> None:
+        """A and B as the comparison will have them (B - A: from A to B)."""
+        order = self.order()
+        self.swap_button.setEnabled(order is not None)
+        if order is None:
+            self.order_label.setText("")
+            return
+        role_a, role_b = (f" ({role})" if role else "" for role in self.roles())
+        self.order_label.setText(f"A{role_a}: {order[0]}\nB{role_b}: {order[1]}")
 
     def _say(self, text: str, tone: str | None) -> None:
         """A message under the choice; ``tone`` colours it (ERROR, WARNING)."""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QSplitter,
+    QStyledItemDelegate,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -36,7 +37,7 @@ from ckpt_gui.app.models.compare_model import (
     status_label,
 )
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
-from ckpt_gui.app.widgets.layouts import fit_columns, names_first, refit_on_expand
+from ckpt_gui.app.widgets.layouts import TEXT_MARGINS, columns_giving_way, fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
@@ -46,10 +47,14 @@ from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
 A_COLUMNS = (NAME_A, SHAPE_A, STATUS)
 B_COLUMNS = (NAME_B, SHAPE_B, REL)
 # Beside the names, columns take what their contents need up to these widths (a
-# group's status, "6 changed, 2 only in A", needs about 150 px); the rest is in the
-# tooltips.
-A_LIMITS = {SHAPE_A: 120, STATUS: 150}
-B_LIMITS = {SHAPE_B: 120, REL: 100}
+# group's status under a filter, "2 of 6: 1 changed, 1 only in A", about 200 px).
+A_LIMITS = {SHAPE_A: 160, STATUS: 240}
+B_LIMITS = {SHAPE_B: 160, REL: 120}
+# A column shows its contents whole or gives way, in this order, while its tree is too
+# narrow (review at 1024x640: "≠ chan…", "[3, 3, 8,…", "0.1974…": a cut number misleads);
+# the details show what a hidden column did.
+A_GIVE_WAY = (SHAPE_A, STATUS)
+B_GIVE_WAY = (SHAPE_B, REL)
 
 
 class CompareTrees(QWidget):
@@ -133,6 +138,7 @@ class CompareTrees(QWidget):
         view.setAllColumnsShowFocus(True)
         view.setTreePosition(tree_column)
         names_first(view)
+        view.setItemDelegateForColumn(tree_column, _PathElided(view))
         for column in range(len(COLUMNS)):
             view.setColumnHidden(column, column not in columns)
         header = view.header()
@@ -235,8 +241,15 @@ class CompareTrees(QWidget):
         return bool(self.search.text() or self.by_change.isChecked() or statuses)
 
     def fit_columns(self) -> None:
-        fit_columns(self.view_a, A_LIMITS)
-        fit_columns(self.view_b, B_LIMITS)
+        """Each tree's columns beside the names whole, or hidden (as the browse tree's)."""
+        for view, limits, order in ((self.view_a, A_LIMITS, A_GIVE_WAY), (self.view_b, B_LIMITS, B_GIVE_WAY)):
+            for column in limits:  # measured again at the width the tree has now
+                view.setColumnHidden(column, False)
+            shown = dict(limits)
+            for column in columns_giving_way(view, limits, order):
+                view.setColumnHidden(column, True)
+                del shown[column]
+            fit_columns(view, shown, spare_outliers=True)
 
     def expand_default(self) -> None:
         """Open up to OPEN_DEPTH levels while the trees stay short (up to OPEN_ROWS
@@ -306,3 +319,28 @@ class CompareTrees(QWidget):
 OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this
 OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: each layer a row)
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them
+
+
+class _PathElided(QStyledItemDelegate):
+    """Names cut in the middle, and a path (the flat list's rows) cut at its start by
+    whole parts, its leaf and the layer above it kept: "…/4/beta/momentum", not
+    "model/_func…el/momentum" (review: the flat list's names lost their layer)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+        if "/" in option.text and option.rect.width() > 0:
+            option.text = elide_path(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
+
+
+def elide_path(path: str, metrics, room: int) -> str:
+    """``path`` in ``room`` pixels: whole, else its last parts after "…/" (as many as
+    fit), else its leaf cut in the middle."""
+    if metrics.horizontalAdvance(path) <= room:
+        return path
+    parts = path.split("/")
+    for start in range(1, len(parts)):
+        tail = "\u2026/" + "/".join(parts[start:])
+        if metrics.horizontalAdvance(tail) <= room:
+            return tail
+    return metrics.elidedText(parts[-1], Qt.TextElideMode.ElideMiddle, room)

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
 from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, overlay_item, place, set_levels
+from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
-from ckpt_gui.core.views.pair_view import GroupView, PairView
+from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_text
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
@@ -44,7 +46,8 @@ class PairPanel(QWidget):
         self.numbers.setHorizontalSpacing(14)
         self.plots = pg.GraphicsLayoutWidget()
         # The title is the legend: a legend inside the plot would cover the curves.
-        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title())
+        # Counts are whole numbers: no tick at 0.5 or 1.5 (the browse histogram's axis).
+        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left")})
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_A, 70), pen=pg.mkPen(COLOUR_A), name="A"
@@ -52,7 +55,7 @@ class PairPanel(QWidget):
         self.curve_b = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
         )
-        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A")
+        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A", axisItems={"left": CountAxis("left")})
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
         # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
@@ -93,6 +96,10 @@ class PairPanel(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(self.numbers)
         layout.addWidget(self.plots, 1)
+        self.slice_controls = SliceControls()  # which plane of a tensor of more than two axes
+        self.slice_controls.chosen.connect(self._choose_plane)
+        self.slice_controls.setVisible(False)
+        layout.addWidget(self.slice_controls)
         # A group row shows this instead of the plots: no histogram of different
         # variables' values together means anything, and an empty plot says nothing.
         self.group_note = QLabel()
@@ -109,6 +116,7 @@ class PairPanel(QWidget):
         """The numbers known so far (before the histograms arrive), and ``values``: a
         pair of single values, as text."""
         self.view = None
+        self.slice_controls.setVisible(False)  # until the pair's view says it has more than two axes
         self._show_plots(True)
         self.plots.setVisible(not values)  # a pair of single values: as text, no plots
         if pair is None:  # a line of text, not empty axes
@@ -173,6 +181,15 @@ class PairPanel(QWidget):
     def _show_plots(self, on: bool) -> None:
         self.plots.setVisible(on)
         self.group_note.setVisible(not on)
+        if not on:
+            self.slice_controls.setVisible(False)
+
+    def _choose_plane(self, choice) -> None:
+        """Another slice of the pair shown (its values kept by the view): cut here, as
+        the browse heatmap does (at most KEEP_FOR_SLICES bytes a side)."""
+        if self.view is not None and self.view.values is not None:
+            choose_plane(self.view, choice)
+            self._draw_heatmaps(self.view)
 
     def show_view(self, view: PairView) -> None:
         self.show_pair(view.pair, _single_values(view.scalars) if view.scalars is not None else [])
@@ -180,6 +197,10 @@ class PairPanel(QWidget):
         self._clear_plots()
         self._show_histograms(view)
         self._draw_heatmaps(view)
+        choosable = view.values is not None and view.choice is not None
+        if choosable:
+            self.slice_controls.show_choice(view.pair.a.shape, view.choice)
+        self.slice_controls.setVisible(choosable)
 
     def _show_histograms(self, view: PairView) -> None:
         for curve, histogram in ((self.curve_a, view.hist_a), (self.curve_b, view.hist_b)):
@@ -220,6 +241,10 @@ class PairPanel(QWidget):
                     place(cells, *image.shape)
                 if nonfinite.note():
                     notes.append(f"{title}: {nonfinite.note()}")
+        # Which plane of a tensor of more than two axes, so that nobody takes it for the whole.
+        plane = slice_text(view) if shown else ""
+        if plane:
+            notes.insert(0, html.escape(plane))
         # One line under the heatmaps (in their titles, it would widen one of them).
         self.heatmap_note.setText(" &nbsp; ".join(notes))
         self.heatmap_note.setVisible(bool(notes))

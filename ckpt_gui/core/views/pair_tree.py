@@ -84,6 +84,7 @@ class PairTree:
         self.flat = False
         with gc_paused():  # a node per pair, no cycles to collect
             self.leaves, hints = _leaves(diff)
+            _rank_by_model(self.leaves, diff)  # Keras files: layers in the model's order, as the browse tree
             self.root = root_of(self.leaves, pruned_hints(hints), PairNode(""))
         # The pairs in path order: a group's pairs are the run of numbers its span gives.
         ordered = self.ordered = self.root.pending or []  # never changed: read by the group summaries' jobs
@@ -112,6 +113,10 @@ class PairTree:
         above the pairs shown are made."""
         self.flat = flat
         chosen = self.leaves if accept is None else [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path)]
+        self._chosen = None  # the pairs shown, by number in path order (None: all)
+        if accept is not None:
+            self._chosen = np.zeros(len(self.ordered), dtype=bool)
+            self._chosen[[leaf.order for leaf in chosen]] = True
         if flat:
             for node in self.root.built_nodes():
                 node.shown = []
@@ -137,16 +142,30 @@ class PairTree:
             i += 1
         self._counted = i
 
-    def statuses_below(self, node: PairNode) -> Counter:
-        """The statuses of the pairs below ``node`` known so far (see count_compared)."""
-        start, end = self.span(node)
-        counts = np.bincount(self._codes[start:end], minlength=len(_CODE) + 1)
+    def statuses_below(self, node: PairNode, shown: bool = False) -> Counter:
+        """The statuses of the pairs below ``node`` known so far (see count_compared);
+        ``shown``: of those the filter shows only."""
+        counts = np.bincount(self._codes_below(node, shown), minlength=len(_CODE) + 1)
         return Counter({_STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
 
-    def pending_below(self, node: PairNode) -> int:
-        """How many pairs below ``node`` are not compared yet."""
+    def pending_below(self, node: PairNode, shown: bool = False) -> int:
+        """How many pairs below ``node`` (``shown`` by the filter) are not compared yet."""
+        return int(np.count_nonzero(self._codes_below(node, shown) == 0))
+
+    def filtered(self) -> bool:
+        """Whether a filter chose the pairs shown."""
+        return self._chosen is not None
+
+    def shown_below(self, node: PairNode) -> tuple[int, int]:
+        """How many pairs below ``node`` the filter shows, and how many there are."""
         start, end = self.span(node)
-        return int(np.count_nonzero(self._codes[start:end] == 0))
+        shown = end - start if self._chosen is None else int(np.count_nonzero(self._chosen[start:end]))
+        return shown, end - start
+
+    def _codes_below(self, node: PairNode, shown: bool) -> np.ndarray:
+        start, end = self.span(node)
+        codes = self._codes[start:end]
+        return codes[self._chosen[start:end]] if shown and self._chosen is not None else codes
 
     def has_side(self, node: PairNode, side: str) -> bool:
         """Whether anything under ``node`` exists in checkpoint ``side`` ("a" or "b")."""
@@ -333,3 +352,34 @@ def change_order(leaf: PairNode) -> tuple:
     pair = leaf.pair
     rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
     return (_URGENCY.get(pair.status, 5), -rel, pair.path)
+
+
+def shown_path_of(diff: CheckpointDiff) -> Callable[[Pair], str]:
+    """Where the app's comparison shows a pair: its object path, an optimizer slot
+    under its variable (``.../4/gamma/velocity``, not ``optimizer/_velocities/4``);
+    for ``ckpt-gui diff``, which names pairs as the app does."""
+    of = _TreePaths(diff).of
+    return lambda pair: of(pair)[0]
+
+
+def _rank_by_model(leaves: list[PairNode], diff: CheckpointDiff) -> None:
+    """A Keras file's pairs in the model's order (``hidden``, ``bn``, ``out``; kernel
+    before bias; the optimizer's own variables after), as the browse tree shows it
+    (tree_build.keras_tree), not by name (review: ``adam``, ``bn``, ``hidden``, ``out``).
+    A's order; B's for a pair only in B when B is a Keras file too."""
+    orders = {}
+    for side in ("a", "b"):
+        keras = getattr(diff, side).keras
+        if keras is not None:
+            orders[side] = (keras, {key: rank for rank, key in enumerate(keras.model_order())})
+    if not orders:
+        return
+    for leaf in leaves:
+        side = next((s for s in orders if getattr(leaf.pair, s) is not None), None)
+        if side is None:
+            leaf.rank = 1 << 30  # after every ranked one
+            continue
+        keras, ranks = orders[side]
+        key = getattr(leaf.pair, side).key
+        owner = keras.name(key).owner  # an optimizer slot sorts as its variable does
+        leaf.rank = ranks.get(owner if owner is not None else key, len(ranks))

@@ -29,6 +29,10 @@ class PairView:
     hist_b: Histogram | None = None
     hist_diff: Histogram | None = None
     choice: PlaneChoice | None = None
+    choice_b: PlaneChoice | None = None  # B's, when its shape differs from A's
+    # Both values, kept for another slice (choose_plane) when the tensors have more than
+    # two axes, one shape, and are small enough (KEEP_FOR_SLICES bytes) to hold.
+    values: tuple[np.ndarray, np.ndarray] | None = None
     image_a: np.ndarray | None = None
     image_b: np.ndarray | None = None
     image_diff: np.ndarray | None = None
@@ -99,16 +103,50 @@ def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: 
         return
     value_a = diff.a.read(pair.a.key) if a_ok else None
     value_b = diff.b.read(pair.b.key) if b_ok else None
+    if same_shape and len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
+        view.values = (value_a, value_b)
     view.choice = default_choice(shape)
     if value_a is not None:
         view.image_a = display_image(plane(value_a, view.choice))[0] if value_a.shape == shape else None
     if value_b is not None and value_b.shape == shape:
         view.image_b = display_image(plane(value_b, view.choice))[0]
     elif value_b is not None:
-        choice_b = default_choice(value_b.shape)
+        view.choice_b = choice_b = default_choice(value_b.shape)
         view.image_b = display_image(plane(value_b, choice_b))[0] if choice_b else None
     if same_shape and view.image_a is not None and view.image_b is not None:
         view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
+
+
+KEEP_FOR_SLICES = 64 << 20  # bytes a side: a selected pair's values kept for another slice
+
+
+def choose_plane(view: PairView, choice: PlaneChoice) -> None:
+    """Show another plane of a pair whose values the view kept (``view.values``)."""
+    value_a, value_b = view.values
+    view.choice = choice
+    view.image_a = display_image(plane(value_a, choice))[0]
+    view.image_b = display_image(plane(value_b, choice))[0]
+    view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
+
+
+def slice_text(view: PairView) -> str:
+    """Which plane the heatmaps show when the tensors have more than two axes:
+    "slice [0, 0, :, :]" (B's too when its shape differs); empty for matrices."""
+    sides = [(view.choice, (view.pair.a or view.pair.b).shape)]
+    if view.choice_b is not None and view.pair.b is not None:
+        sides.append((view.choice_b, view.pair.b.shape))
+    texts = [_slice_of(choice, len(shape)) for choice, shape in sides if choice is not None and len(shape) > 2]
+    if len(texts) == 2:
+        return f"slice {texts[0]} of A, {texts[1]} of B"
+    return f"slice {texts[0]}" if texts else ""
+
+
+def _slice_of(choice: PlaneChoice, dims: int) -> str:
+    return (
+        "["
+        + ", ".join(":" if axis in (choice.rows, choice.cols) else str(choice.fixed[axis]) for axis in range(dims))
+        + "]"
+    )
 
 
 GROUP_TOP = 10  # the largest changes a group's summary lists
