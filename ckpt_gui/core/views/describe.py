@@ -42,7 +42,10 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         # the value) at the default window size without scrolling in the common case.
         shard = os.path.basename(ckpt.index.data_path(entry.shard_id))
         where = "inline (V1 table)" if ckpt.location.kind == "v1" else f"at offset {entry.offset:,}"
-        rows.append(("Stored in", f"{shard} {where}"))
+        gone = os.path.basename(ckpt.index.data_path(entry.shard_id)) in {
+            os.path.basename(m) for m in ckpt.ref.missing_files
+        }
+        rows.append(("Stored in", f"{shard} (missing: no values)" if gone else f"{shard} {where}"))
     rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
     return rows
 

@@ -1,0 +1,102 @@
+"""Review defects of opening and details (issue 11, helper rf-open): a checkpoint whose
+data file is missing, focus and the right pane after an open, a folder whose newest
+index is corrupt, numbers printed in their own dtype's digits. The checkpoints are
+written by TensorFlow (tests/checkpoint_factory.py) once for this module and damaged
+per test in a copy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FACTORY
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Path:
+    """keras_seq (CheckpointManager ckpt-2..4 and manual-99), written by TensorFlow."""
+    root = tmp_path_factory.mktemp("rf_open")
+    result = subprocess.run(
+        [sys.executable, str(FACTORY), str(root), "keras_seq"], capture_output=True, text=True, timeout=900
+    )
+    if result.returncode != 0:
+        pytest.fail(f"writing the test checkpoints failed:\n{result.stderr[-4000:]}")
+    return root
+
+
+@pytest.fixture()
+def copy_of(written, tmp_path):
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(written / name, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture()
+def scanning_window(qtbot, tmp_path, monkeypatch):
+    """The main window with the NaN/Inf scan on open, as a user gets it."""
+    from PySide6.QtCore import QThreadPool
+
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=True)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def _open(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(path))
+
+
+def _idle(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+
+
+def _facts(window) -> dict[str, str]:
+    return dict(window.details.facts_shown())
+
+
+def test_missing_data_file_is_the_headline_and_each_view_says_why(qtbot, scanning_window, copy_of, monkeypatch):
+    window = scanning_window
+    folder = copy_of("keras_seq")
+    prefix = folder / "ckpt-4"
+    data = Path(f"{prefix}.data-00000-of-00001")
+    data.unlink()
+    lanes = []
+    submit = window.browse.runner.submit
+    monkeypatch.setattr(
+        window.browse.runner, "submit", lambda lane, *a, **k: (lanes.append(lane), submit(lane, *a, **k))[1]
+    )
+    _open(qtbot, window, prefix)
+    _idle(qtbot, window)
+    assert window.browse.ckpt.prefix == str(prefix)
+    # The headline: this checkpoint's data file is missing, the index is readable.
+    assert window.banner.isVisible() and window.banner.kind == "warning"
+    assert window.banner.text.startswith(
+        f"This checkpoint's data file {data.name} is missing: names, dtypes and shapes"
+    )
+    assert "scan" not in lanes and "Scanning" not in window.banner.text  # no scan over a missing data file
+    node = window.tree_panel.selected_node()
+    assert node is not None and node.variable is not None
+    # Each view gives its own tensor's reason.
+    assert _facts(window)["Stored in"] == f"{data.name} (missing: no values)"
+    assert data.name in window.details.stats_title.text() and "missing" in window.details.stats_title.text()
+    assert data.name in window.histogram.empty.text() and "missing" in window.histogram.empty.text()
+    assert data.name in window.tensor.message.text() and "missing" in window.tensor.message.text()
+    assert window.banner.text.startswith("This checkpoint's data file")  # nothing replaced the headline
+    # Scanning from the menu says why not, and starts nothing.
+    window.browse.start_scan()
+    assert "scan" not in lanes
