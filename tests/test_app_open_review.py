@@ -100,3 +100,26 @@ def test_missing_data_file_is_the_headline_and_each_view_says_why(qtbot, scannin
     # Scanning from the menu says why not, and starts nothing.
     window.browse.start_scan()
     assert "scan" not in lanes
+
+
+def test_every_open_ends_in_the_tree_and_in_details(qtbot, window, copy_of):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    folder = copy_of("keras_seq")
+    _open(qtbot, window, folder / "ckpt-4")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    # The user was in the Bins box and on the restore report tab (of no report of this checkpoint).
+    window.histogram.bins.setFocus()
+    window.info_tabs.setCurrentWidget(window.report_panel)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.histogram.bins, timeout=5000)
+    _open(qtbot, window, folder / "ckpt-3")
+    _idle(qtbot, window)
+    assert QApplication.focusWidget() is window.tree_panel.view
+    assert window.info_tabs.currentWidget() is window.details
+    # Down moves the tree's selection, not the Bins.
+    bins, before = window.histogram.bins.value(), window.tree_panel.selected_node()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert window.histogram.bins.value() == bins
+    assert window.tree_panel.selected_node() is not before
