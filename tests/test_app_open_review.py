@@ -6,6 +6,7 @@ per test in a copy."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -123,3 +124,45 @@ def test_every_open_ends_in_the_tree_and_in_details(qtbot, window, copy_of):
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
     assert window.histogram.bins.value() == bins
     assert window.tree_panel.selected_node() is not before
+
+
+def _state_file_paths(folder: Path) -> list[str]:
+    """The checkpoints TensorFlow's CheckpointManager listed, oldest first (its text file)."""
+    lines = (folder / "checkpoint").read_text().splitlines()
+    listed = [
+        line.split(":", 1)[1].strip().strip('"') for line in lines if line.startswith("all_model_checkpoint_paths")
+    ]
+    return [str(folder / os.path.basename(p)) for p in listed]
+
+
+def test_a_folder_whose_newest_index_is_corrupt_opens_at_the_newest_readable(qtbot, window, copy_of):
+    folder = copy_of("keras_seq")
+    listed = _state_file_paths(folder)
+    broken, readable = listed[-1], listed[-2]
+    index = Path(broken + ".index")
+    index.write_bytes(index.read_bytes()[: index.stat().st_size // 2])  # a write cut short
+    _open(qtbot, window, folder)
+    shown = window.browse.ckpt
+    assert shown is not None and shown.prefix == readable
+    assert window.tree_panel.tree is not None and window.tree_panel.tree.variable_total > 0
+    # The banner names the broken one; the picker lists every checkpoint, the broken one marked.
+    assert window.banner.isVisible() and window.banner.kind == "warning"
+    assert window.banner.text.startswith(
+        f"{os.path.basename(broken)} cannot be read: showing {os.path.basename(readable)}"
+    )
+    picker = window.picker
+    texts = {ref.prefix: picker.itemText(row) for row, ref in enumerate(picker.refs)}
+    assert set(listed) <= set(texts) and picker.isEnabled()
+    assert "(cannot be read)" in texts[broken]
+    assert all("(cannot be read)" not in text for prefix, text in texts.items() if prefix != broken)
+    assert picker.refs[picker.currentIndex()].prefix == readable
+
+
+def test_a_corrupt_checkpoint_named_by_its_prefix_is_still_an_error(qtbot, window, copy_of):
+    folder = copy_of("keras_seq")
+    broken = _state_file_paths(folder)[-1]
+    index = Path(broken + ".index")
+    index.write_bytes(index.read_bytes()[: index.stat().st_size // 2])
+    _open(qtbot, window, broken)
+    assert window.browse.ckpt is None
+    assert window.banner.kind == "error" and os.path.basename(broken) in window.banner.text

@@ -19,6 +19,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.nan_scan import NanScan
+from ckpt_gui.app.open_fallback import open_readable
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.selection_stats import SelectionStats
@@ -123,9 +124,7 @@ class BrowseController(Controller):
     def open_path(self, path: str) -> None:
         path = absolute(path)  # a URL (gs://, s3://...) stays one
         self.status.emit(f"Opening {path}...")
-        self._open(
-            lambda progress: Checkpoint.open(path, progress=progress), path, f"Opening {os.path.basename(path) or path}"
-        )
+        self._open(lambda progress: open_readable(path, progress), path, f"Opening {os.path.basename(path) or path}")
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:
