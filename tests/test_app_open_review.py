@@ -6,6 +6,7 @@ per test in a copy."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -166,3 +167,29 @@ def test_a_corrupt_checkpoint_named_by_its_prefix_is_still_an_error(qtbot, windo
     _open(qtbot, window, broken)
     assert window.browse.ckpt is None
     assert window.banner.kind == "error" and os.path.basename(broken) in window.banner.text
+
+
+TF_DIGITS = (
+    "import json, sys, tensorflow as tf; value = tf.train.load_checkpoint(sys.argv[1]).get_tensor(sys.argv[2]);"
+    " print(json.dumps([str(x) for x in value.reshape(-1)]))"
+)
+
+
+def test_float32_values_are_printed_in_float32_digits(qtbot, window, written):
+    from ckpt_gui.app import row_menu
+
+    prefix = written / "keras_seq" / "ckpt-4"
+    _open(qtbot, window, prefix)
+    ckpt = window.browse.ckpt
+    small = [v for v in ckpt.variables if v.dtype.name == "float32" and 1 < v.num_elements <= 16 and len(v.shape) == 1]
+    assert small, "keras_seq has a small float32 vector (the last Dense layer's bias)"
+    variable = small[0]
+    result = subprocess.run(
+        [sys.executable, "-c", TF_DIGITS, str(prefix), variable.key], capture_output=True, text=True, timeout=300
+    )
+    digits = json.loads(result.stdout.strip().splitlines()[-1])  # TensorFlow's values, in NumPy's float32 text
+    expected = "[" + ", ".join(digits) + "]"
+    assert row_menu.value_text(ckpt, variable.key) == expected  # row menu > Copy value
+    window.tree_panel.select_key(variable.key)
+    _idle(qtbot, window)
+    assert window.details.value.text() == f"Value: {expected}"
