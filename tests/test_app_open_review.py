@@ -22,10 +22,11 @@ WAIT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> Path:
-    """keras_seq (CheckpointManager ckpt-2..4 and manual-99), written by TensorFlow."""
+    """keras_seq (CheckpointManager ckpt-2..4 and manual-99) and many (500 blocks of 10
+    variables), written by TensorFlow."""
     root = tmp_path_factory.mktemp("rf_open")
     result = subprocess.run(
-        [sys.executable, str(FACTORY), str(root), "keras_seq"], capture_output=True, text=True, timeout=900
+        [sys.executable, str(FACTORY), str(root), "keras_seq", "many"], capture_output=True, text=True, timeout=900
     )
     if result.returncode != 0:
         pytest.fail(f"writing the test checkpoints failed:\n{result.stderr[-4000:]}")
@@ -193,3 +194,45 @@ def test_float32_values_are_printed_in_float32_digits(qtbot, window, written):
     window.tree_panel.select_key(variable.key)
     _idle(qtbot, window)
     assert window.details.value.text() == f"Value: {expected}"
+
+
+def test_end_and_page_down_in_a_group_of_many_batches(qtbot, written):
+    """End selects the last row of the level, fetched and shown, in one press (one
+    selection: one histogram job); Page Down moves a page even past the rows fetched."""
+    from PySide6.QtCore import Qt
+
+    from ckpt_gui.app.controllers.browse import on_a_thread
+    from ckpt_gui.app.models.tree_model import FETCH_ROWS
+    from ckpt_gui.app.widgets.tree_panel import TreePanel
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.views.tree import object_tree
+
+    panel = TreePanel()
+    panel.run_in_background = on_a_thread
+    qtbot.addWidget(panel)
+    panel.resize(600, 500)
+    panel.show()
+    tree = object_tree(Checkpoint.open(written / "many"))
+    panel.set_trees({"objects": tree, "keys": tree})
+    blocks = next(n for n in tree.root.children if n.name == "model").children
+    group = next(n for n in blocks if len(n.shown) > FETCH_ROWS)
+    assert panel.select_node(group.shown[0])
+    view, model = panel.view, panel.model
+    assert model.rowCount(model.index_of(group)) == FETCH_ROWS  # handed over in batches
+    selected = []
+    panel.node_selected.connect(selected.append)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert selected == [group.shown[-1]]  # the level's last row at once, one selection
+    last = view.currentIndex()
+    assert view.visualRect(last).intersects(view.viewport().rect())  # scrolled into view
+    # Page Down past the fetched rows: from near the end of the first batch.
+    panel.set_trees({"objects": tree, "keys": tree})
+    near_end = group.shown[FETCH_ROWS - 2]
+    assert panel.select_node(near_end)
+    assert model.rowCount(model.index_of(group)) < len(group.shown) or near_end.row >= FETCH_ROWS - 2
+    before = view.currentIndex().row()
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)
+    after = view.currentIndex().row()
+    page = view.viewport().height() // view.sizeHintForRow(0)
+    assert after - before >= page - 2 and view.currentIndex().parent() == model.index_of(group)

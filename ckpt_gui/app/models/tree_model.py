@@ -95,6 +95,12 @@ class VariableTreeModel(NodeTreeModel):
         if owner is not None:
             self._fetch_to(parent, owner, self.rowCount(parent) + FETCH_ROWS)
 
+    def fetch_rows(self, parent: Index, rows: int) -> None:
+        """Hand the view the group's first ``rows`` rows (all of them: ``rows`` past its end)."""
+        owner = self.node(parent)
+        if owner is not None:
+            self._fetch_to(parent, owner, rows)
+
     def reveal(self, node: TreeNode) -> None:
         """Hand the view the rows down to ``node`` (which a filter shows), so that it
         has an index: its row and those of the groups above it."""
