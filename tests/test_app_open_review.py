@@ -236,3 +236,35 @@ def test_end_and_page_down_in_a_group_of_many_batches(qtbot, written):
     after = view.currentIndex().row()
     page = view.viewport().height() // view.sizeHintForRow(0)
     assert after - before >= page - 2 and view.currentIndex().parent() == model.index_of(group)
+
+
+KERAS_MODEL = """
+import json, sys, keras
+model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, name="hidden"), keras.layers.Dense(2, name="out")])
+model.compile(optimizer="adam", loss="mse")
+model.save(sys.argv[1])
+loaded = keras.saving.load_model(sys.argv[1])
+print(json.dumps({"layers": [layer.name for layer in loaded.layers], "version": keras.__version__}))
+"""
+
+
+def test_a_keras_files_model_is_on_the_graph_tab(qtbot, window, tmp_path, written):
+    """Its layers in order and the Keras version, as Keras itself loads the file back."""
+    path = tmp_path / "model.keras"
+    result = subprocess.run([sys.executable, "-c", KERAS_MODEL, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    oracle = json.loads(result.stdout.strip().splitlines()[-1])
+    _open(qtbot, window, path)
+    _idle(qtbot, window)
+    tabs, panel = window.info_tabs, window.graph_panel
+    assert tabs.isTabEnabled(tabs.indexOf(panel))
+    tabs.setCurrentWidget(panel)
+    assert oracle["version"] in panel.written_by.text() and panel.written_by.isVisible()
+    text = panel.architecture.toPlainText()
+    assert panel.architecture.isVisible() and not panel.sections.isVisible()
+    places = [text.index(f"{name}: ") for name in oracle["layers"]]
+    assert places == sorted(places)  # in the model's order
+    # Another checkpoint, with no graph file: the tab gives way again.
+    _open(qtbot, window, written / "keras_seq" / "ckpt-4")
+    _idle(qtbot, window)
+    assert not tabs.isTabEnabled(tabs.indexOf(panel)) and not panel.architecture.isVisible()
