@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.conftest import FACTORY
 
@@ -22,11 +23,14 @@ WAIT_MS = 60_000
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> Path:
-    """keras_seq (CheckpointManager ckpt-2..4 and manual-99) and many (500 blocks of 10
-    variables), written by TensorFlow."""
+    """keras_seq (CheckpointManager ckpt-2..4 and manual-99), many (500 blocks of 10
+    variables) and savedmodel (tf.saved_model.save), written by TensorFlow."""
     root = tmp_path_factory.mktemp("rf_open")
     result = subprocess.run(
-        [sys.executable, str(FACTORY), str(root), "keras_seq", "many"], capture_output=True, text=True, timeout=900
+        [sys.executable, str(FACTORY), str(root), "keras_seq", "many", "savedmodel"],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if result.returncode != 0:
         pytest.fail(f"writing the test checkpoints failed:\n{result.stderr[-4000:]}")
@@ -268,3 +272,53 @@ def test_a_keras_files_model_is_on_the_graph_tab(qtbot, window, tmp_path, writte
     _open(qtbot, window, written / "keras_seq" / "ckpt-4")
     _idle(qtbot, window)
     assert not tabs.isTabEnabled(tabs.indexOf(panel)) and not panel.architecture.isVisible()
+
+
+def test_a_saved_model_is_titled_by_its_folder_and_its_graph_variables_select_on_one_click(qtbot, window, written):
+    folder = written / "savedmodel"
+    _open(qtbot, window, folder)
+    _idle(qtbot, window)
+    assert window.windowTitle() == f"{folder.name} - ckpt-gui"
+    variables = window.graph_panel.variables
+    keyed = [variables.topLevelItem(i) for i in range(variables.topLevelItemCount())]
+    keyed = [item for item in keyed if item.text(3)]
+    assert keyed
+    for item in keyed:  # one click on each: the tree selects its variable
+        rect = variables.visualItemRect(item)
+        window.info_tabs.setCurrentWidget(window.graph_panel)
+        window.graph_panel.sections.setCurrentWidget(variables)
+        variables.scrollToItem(item)
+        rect = variables.visualItemRect(item)
+        qtbot.mouseClick(variables.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        node = window.tree_panel.selected_node()
+        assert node is not None and node.variable is not None and node.variable.key == item.text(3)
+
+
+def test_counts_in_group_rows_use_thousands_separators(qtbot, written):
+    from ckpt_gui.app.models.tree_model import SHAPE
+    from ckpt_gui.app.widgets.tree_panel import TreePanel
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.views.tree import object_tree
+
+    panel = TreePanel()
+    qtbot.addWidget(panel)
+    tree = object_tree(Checkpoint.open(written / "many"))
+    panel.set_trees({"objects": tree, "keys": tree})
+    big = next(n for n in tree.root.walk() if n is not tree.root and n.variable is None and n.variable_count >= 1000)
+    assert panel.model.index_of(big, SHAPE).data() == f"{big.variable_count:,} variables"
+    assert "," in f"{big.variable_count:,}"
+
+
+def test_a_large_heatmaps_axes_say_how_many_values_per_cell(qtbot, window, written, monkeypatch):
+    from ckpt_gui.app.controllers import browse
+
+    monkeypatch.setattr(browse, "LARGE_VIEW_BYTES", 0)  # every matrix drawn as a large one is (a block per cell)
+    _open(qtbot, window, written / "keras_seq" / "ckpt-4")
+    _idle(qtbot, window)
+    kernel = next(v for v in window.browse.ckpt.variables if len(v.shape) == 2)
+    assert window.tree_panel.select_key(kernel.key)
+    _idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.tensor.envelope is not None, timeout=WAIT_MS)
+    plot = window.tensor.image_plot
+    left, bottom = plot.getAxis("left").labelText, plot.getAxis("bottom").labelText
+    assert "per cell)" in left and "per cell)" in bottom and "a cell" not in left + bottom

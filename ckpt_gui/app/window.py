@@ -408,8 +408,11 @@ class MainWindow(QMainWindow):
         self._show_title()
 
     def _show_title(self) -> None:
-        if self.browse.ckpt is not None:
-            self.setWindowTitle(f"{os.path.basename(self.browse.ckpt.prefix)} - ckpt-gui")
+        ckpt = self.browse.ckpt
+        if ckpt is not None:  # a SavedModel by its folder's name, not "variables"
+            saved_model = ckpt.location.kind == "savedmodel"
+            name = os.path.basename(os.path.dirname(os.path.dirname(ckpt.prefix)) if saved_model else ckpt.prefix)
+            self.setWindowTitle(f"{name} - ckpt-gui")
 
     # -- recent paths, drops -------------------------------------------------------------
 

@@ -36,7 +36,7 @@ VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "De
 
 
 class GraphPanel(QWidget):
-    key_activated = Signal(str)  # a variable row double-clicked (or Enter): its checkpoint key
+    key_activated = Signal(str)  # a variable row clicked (or Enter): its checkpoint key
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -51,8 +51,9 @@ class GraphPanel(QWidget):
         self.signatures.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.signatures.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.variables = _tree(VARIABLE_COLUMNS)
-        self.variables.setToolTip("Double-click a variable with a checkpoint key to select it in the tree")
+        self.variables.setToolTip("Click a variable with a checkpoint key to select it in the tree")
         self.variables.itemActivated.connect(self._on_variable_activated)
+        self.variables.itemClicked.connect(self._on_variable_activated)  # one click selects it in the tree too
         self.collections = _tree(("Collection", "Values"), nested=True)
         self.sections = QTabWidget()
         self.sections.setDocumentMode(True)
