@@ -4,6 +4,7 @@ paused while a comparison needs the CPU, and its findings as badges in the tree.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from ckpt_gui.app.jobs import JobContext, JobRunner
@@ -13,6 +14,7 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import all_stats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import counted
+from ckpt_gui.core.views.missing_data import missing_files
 
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
 NAN_TIP = "tick 'NaN/Inf only' to list them."
@@ -38,7 +40,8 @@ class NanScan:
 
     def want(self, ckpt: Checkpoint) -> bool:
         """Ask for a scan of a checkpoint just shown, if it is small enough to scan on open."""
-        self.wanted = self._variable_bytes(ckpt) <= AUTO_SCAN_BYTES
+        # A missing data file: the index lists what cannot be read; no scan over it.
+        self.wanted = not missing_files(ckpt) and self._variable_bytes(ckpt) <= AUTO_SCAN_BYTES
         return self.wanted
 
     def _variable_bytes(self, ckpt: Checkpoint) -> int:
@@ -61,7 +64,7 @@ class NanScan:
 
     def unfinished(self, ckpt: Checkpoint | None) -> bool:
         """Whether a scan opening ``ckpt`` would have started has not finished."""
-        if ckpt is None or self.tree_panel.nonfinite is not None:
+        if ckpt is None or self.tree_panel.nonfinite is not None or missing_files(ckpt):
             return False
         return self._variable_bytes(ckpt) <= AUTO_SCAN_BYTES
 
@@ -69,6 +72,9 @@ class NanScan:
         """Scan every numeric variable of ``ckpt`` (those in ``known`` are not read
         again); ``known`` gets the statistics found."""
         if ckpt is None:
+            return
+        if missing_files(ckpt):  # asked for from the menu: say why not, the headline stays
+            self.say(f"No NaN/Inf scan: {os.path.basename(missing_files(ckpt)[0])} is missing")
             return
         before = dict(known)
 

@@ -24,8 +24,8 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.lazy_node import place
+from ckpt_gui.core.views.missing_data import missing_headline
 from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, default_open, first_to_show, key_tree
 
 # An object graph this large (about 5,000 variables) is decoded while the key view is
@@ -188,9 +188,9 @@ def keys_only(ckpt: Checkpoint, keys: VariableTree, why: str) -> tuple[Checkpoin
 def warnings(ckpt: Checkpoint) -> list[str]:
     """What the banner says about a checkpoint that opened (but not quite whole)."""
     found = list(ckpt.location.warnings)
-    if not ckpt.ref.complete and not any(w.startswith(f"{ckpt.ref.name} is incomplete") for w in found):
-        files = counted(len(ckpt.ref.missing_files), "data file")
-        found.append(f"{ckpt.ref.name} is incomplete: {files} missing, values cannot be read")
+    headline = missing_headline(ckpt)
+    if headline is not None:  # the folder's note about this one ("showing another") is outdated
+        found = [headline] + [w for w in found if not w.startswith(f"{ckpt.ref.name} is incomplete")]
     if ckpt.graph_error is not None:
         found.append(f"{ckpt.graph_error}; showing the checkpoint keys without the object graph")
     return found

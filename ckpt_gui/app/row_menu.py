@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.describe import numbers_text
 from ckpt_gui.core.views.tree import TreeNode
 
 COPY_VALUE_ELEMENTS = 4096  # "Copy value" for tensors up to this many elements (read on the spot)
@@ -30,7 +31,8 @@ def value_text(ckpt: Checkpoint, key: str) -> str:
     value = ckpt.read(key)
     if value.dtype == object:  # strings: bytes decoded where they are text
         value = value.astype(str) if all(_is_text(b) for b in value.reshape(-1)) else value
-    return repr(value.tolist())
+        return repr(value.tolist())
+    return numbers_text(value)  # float32 in float32's digits
 
 
 def _is_text(raw) -> bool:

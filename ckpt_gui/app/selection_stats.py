@@ -5,6 +5,7 @@ group's variables together. What was computed is kept per checkpoint key."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
@@ -20,6 +21,7 @@ from ckpt_gui.core.analysis.summaries import group_histogram, preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import counted, format_bytes
 from ckpt_gui.core.views.large_values import streamed_envelope
+from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of
 from ckpt_gui.core.views.tree import TreeNode
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
@@ -54,6 +56,10 @@ class SelectionStats:
         bins, value_range = self.histogram.bins.value(), self.histogram.requested_range()
         if node.variable is None:
             self._start_group(node, bins, value_range)
+        elif (missing := missing_shard_of(ckpt, node.variable.key)) is not None:
+            self.histogram.clear(f"No histogram: its data file {missing} is missing")
+            self.details.show_stats(None, f"Statistics: none, its data file {missing} is missing")
+            self.done()
         elif not node.variable.dtype.is_numeric:
             variable = node.variable
             what = "the object graph (metadata)" if variable.is_object_graph else f"{variable.dtype.name} values"
@@ -140,8 +146,9 @@ class SelectionStats:
     def _failed(self, message: str, details: str) -> None:
         self.done()
         self.banner.show_message(message, "error", details)
-        self.histogram.clear("Could not compute the histogram")
-        self.details.show_stats(None, "Statistics: failed (see the message above)")
+        # Each view says its own tensor's reason (the banner may since tell of another).
+        self.histogram.clear(f"Could not compute the histogram: {message}")
+        self.details.show_stats(None, f"Statistics: failed: {message}")
         if "CRC32C" in message:
             self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
 
@@ -175,6 +182,11 @@ class SelectionStats:
             taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
             chosen = [v for v in chosen if v.key in taken]
         numeric = [v for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
+        if missing_files(ckpt):  # values only of those whose data file is there
+            numeric = [v for v in numeric if missing_shard_of(ckpt, v.key) is None]
+            if not numeric:
+                self.histogram.clear(f"No histogram: {os.path.basename(missing_files(ckpt)[0])} is missing")
+                return
         keys = [v.key for v in numeric]
         slots_left_out = len(chosen) < node.variable_count
         total = sum(v.size_bytes for v in numeric)

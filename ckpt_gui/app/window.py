@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         self.graph.available.connect(self._enable_graph_tab)
         self.graph_panel.key_activated.connect(self.tree_panel.select_key)
         browse.exportable.connect(self.export_action.setEnabled)
+        browse.checkpoint_shown.connect(self._after_open)  # after doctor.set_checkpoint: its report is decided
         browse.loaded.connect(self.loaded)
         doctor.started.connect(lambda: self.info_tabs.setCurrentWidget(self.report_panel))
         doctor.phase.connect(lambda phase: self.job_label.setText(f"Diagnosing: {phase}"))
@@ -337,6 +338,16 @@ class MainWindow(QMainWindow):
         self.path_label.setText(f" {ckpt.prefix}  ({FORMAT_NAMES[ckpt.format]})")
         self._show_title()
 
+    def _after_open(self, ckpt: Checkpoint) -> None:
+        """Every open ends in the tree (arrow keys move its selection, not the Bins box
+        the review's Down changed), and Details is shown unless the restore report is
+        this checkpoint's ("the last report was for another" is not worth the pane)."""
+        report = self.doctor.report
+        ours = report is not None and os.path.realpath(report.checkpoint) == os.path.realpath(ckpt.prefix)
+        if self.info_tabs.currentWidget() is self.report_panel and not ours:
+            self.info_tabs.setCurrentWidget(self.details)
+        self.tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _enable_graph_tab(self, available: bool) -> None:
         self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), available)
         if available and self.browse.ckpt is not None and self.browse.ckpt.location.kind == "graph":
@@ -371,8 +382,11 @@ class MainWindow(QMainWindow):
         self._show_title()
 
     def _show_title(self) -> None:
-        if self.browse.ckpt is not None:
-            self.setWindowTitle(f"{os.path.basename(self.browse.ckpt.prefix)} - ckpt-gui")
+        ckpt = self.browse.ckpt
+        if ckpt is not None:  # a SavedModel by its folder's name, not "variables"
+            saved_model = ckpt.location.kind == "savedmodel"
+            name = os.path.basename(os.path.dirname(os.path.dirname(ckpt.prefix)) if saved_model else ckpt.prefix)
+            self.setWindowTitle(f"{name} - ckpt-gui")
 
     # -- recent paths, drops -------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.nan_scan import NanScan
+from ckpt_gui.app.open_fallback import open_readable
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.app.row_menu import row_menu
 from ckpt_gui.app.selection_stats import SelectionStats
@@ -44,6 +45,7 @@ from ckpt_gui.core.views.describe import (
     value_text,
 )
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
+from ckpt_gui.core.views.missing_data import missing_shard_of
 from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode, first_to_show
@@ -122,9 +124,7 @@ class BrowseController(Controller):
     def open_path(self, path: str) -> None:
         path = absolute(path)  # a URL (gs://, s3://...) stays one
         self.status.emit(f"Opening {path}...")
-        self._open(
-            lambda progress: Checkpoint.open(path, progress=progress), path, f"Opening {os.path.basename(path) or path}"
-        )
+        self._open(lambda progress: open_readable(path, progress), path, f"Opening {os.path.basename(path) or path}")
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:
@@ -367,6 +367,10 @@ class BrowseController(Controller):
             return
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
+            return
+        missing = missing_shard_of(ckpt, variable.key)
+        if missing is not None:
+            self.tensor.show_message(f"No values: its data file {missing} is missing (the index lists it).")
             return
         if variable.size_bytes > LARGE_VIEW_BYTES:
             self.large.show(ckpt, variable)

@@ -12,6 +12,8 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
+from ckpt_gui.core.views.describe import describe_keras
 from ckpt_gui.core.views.graph_view import graph_view
 
 
@@ -25,6 +27,13 @@ class GraphController(Controller):
 
     def set_checkpoint(self, ckpt: Checkpoint) -> None:
         self.banner.hide()
+        if ckpt.keras is not None:  # no graph file: the tab shows the model the file describes
+            self.runner.cancel("graph")
+            self.view = None
+            name = KERAS_FORMAT_NAMES.get(ckpt.keras.format, ckpt.keras.format)
+            self.panel.show_model(f"{ckpt.ref.name}  ({name})", describe_keras(ckpt, ""))
+            self.available.emit(True)
+            return
 
         def read(context: JobContext):
             context.progress(0, 0)

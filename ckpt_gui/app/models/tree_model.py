@@ -95,6 +95,12 @@ class VariableTreeModel(NodeTreeModel):
         if owner is not None:
             self._fetch_to(parent, owner, self.rowCount(parent) + FETCH_ROWS)
 
+    def fetch_rows(self, parent: Index, rows: int) -> None:
+        """Hand the view the group's first ``rows`` rows (all of them: ``rows`` past its end)."""
+        owner = self.node(parent)
+        if owner is not None:
+            self._fetch_to(parent, owner, rows)
+
     def reveal(self, node: TreeNode) -> None:
         """Hand the view the rows down to ``node`` (which a filter shows), so that it
         has an index: its row and those of the groups above it."""
@@ -247,8 +253,8 @@ def _count_text(node: TreeNode) -> str:
     count = node.variable_count
     if count == 0:
         missing = sum(1 for below in node.walk() if below.kind == MODEL_ONLY)
-        return f"{missing} model only" if missing else ""
-    return f"{count} variable" + ("s" if count != 1 else "")
+        return f"{missing:,} model only" if missing else ""
+    return f"{count:,} variable" + ("s" if count != 1 else "")
 
 
 def _elements_text(node: TreeNode) -> str:
@@ -288,7 +294,7 @@ def _shown_totals(root: TreeNode) -> dict[int, tuple[int, int, int]]:
 def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int) -> tuple[str, ...]:
     """A group's row under a filter: what it shows, of how many."""
     name = _texts(node)[0]
-    shown = f"{count} of {node.variable_count}" if node.variable_count else _count_text(node)
+    shown = f"{count:,} of {node.variable_count:,}" if node.variable_count else _count_text(node)
     elements = format_count(params) if params else _shown_slot_elements(node)
     return (name, "", shown, elements, format_bytes(nbytes))
 
@@ -306,4 +312,4 @@ def _shown_slot_elements(node: TreeNode) -> str:
 
 
 def _totals_text(count: int, params: int, nbytes: int) -> str:
-    return f"{count} variables, {params:,} parameters, {format_bytes(nbytes)}"
+    return f"{count:,} variables, {params:,} parameters, {format_bytes(nbytes)}"

@@ -1,6 +1,7 @@
 """What the graph file beside the checkpoint says (a SavedModel's ``saved_model.pb``,
 a TF1 ``.meta``): who wrote it, the signatures as ``saved_model_cli show --all`` prints
-them, the graph's variable names next to the checkpoint keys, the collections."""
+them, the graph's variable names next to the checkpoint keys, the collections. For a
+Keras file: its model, the layers in order and the Keras version that wrote it."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "De
 
 
 class GraphPanel(QWidget):
-    key_activated = Signal(str)  # a variable row double-clicked (or Enter): its checkpoint key
+    key_activated = Signal(str)  # a variable row clicked (or Enter): its checkpoint key
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -50,8 +51,9 @@ class GraphPanel(QWidget):
         self.signatures.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.signatures.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.variables = _tree(VARIABLE_COLUMNS)
-        self.variables.setToolTip("Double-click a variable with a checkpoint key to select it in the tree")
+        self.variables.setToolTip("Click a variable with a checkpoint key to select it in the tree")
         self.variables.itemActivated.connect(self._on_variable_activated)
+        self.variables.itemClicked.connect(self._on_variable_activated)  # one click selects it in the tree too
         self.collections = _tree(("Collection", "Values"), nested=True)
         self.sections = QTabWidget()
         self.sections.setDocumentMode(True)
@@ -63,6 +65,12 @@ class GraphPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.written_by)
         layout.addWidget(self.sections, 1)
+        # A Keras file's model: its layers in order (config.json) and the Keras that wrote it.
+        self.architecture = QPlainTextEdit()
+        self.architecture.setReadOnly(True)
+        self.architecture.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.architecture.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        layout.addWidget(self.architecture, 1)
         self.show_none()
         theme.follow(self)
 
@@ -75,12 +83,25 @@ class GraphPanel(QWidget):
         self.title.setText(text)
         self.written_by.hide()
         self.sections.hide()
+        self.architecture.hide()
+
+    def show_model(self, title: str, facts: list[tuple[str, str]]) -> None:
+        """A Keras file's model (``describe_keras``'s rows): format, writer, layers in order."""
+        self.show_none(title)
+        rows = dict(facts)
+        self.written_by.setText(f"Written by {rows['Written by']}" if "Written by" in rows else "Writer not recorded")
+        self.written_by.show()
+        lines = [f"{label}: {text}" for label, text in facts if label not in ("Written by", "Architecture")]
+        layers = rows.get("Architecture", "(no architecture stored: a weights file alone)")
+        self.architecture.setPlainText("\n".join(lines + ["", "Layers, in order:", layers]))
+        self.architecture.show()
 
     def show_error(self, message: str) -> None:
         self.show_none(f"The graph file could not be read: {message}")
 
     def show_view(self, view: GraphView) -> None:
         graph = view.graph
+        self.architecture.hide()
         self.title.setText(os.path.basename(graph.path) + f"  ({graph.path})")
         self.written_by.setText(f"Written by {written_by_text(graph)}")
         self.written_by.show()

@@ -41,6 +41,8 @@ class CheckpointPicker(QComboBox):
             text = describe_ref(ref, ref == location.latest, location.kind == "keras")
             if ref in location.others:
                 text += "  (another model)"
+            if ref.prefix in location.broken:
+                text += "  (cannot be read)"
             self.addItem(text)
             self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)

@@ -387,8 +387,8 @@ class TensorPanel(QTabWidget):
         found = ", ".join(f"{count:,} {name}" for count, name in ((nan, "NaN"), (inf, "\u00b1Inf")) if count)
         self.image_plot.setTitle(found or None, size="9pt")
         self.image_title.fit()
-        self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} a cell)")
-        self.image_plot.setLabel("bottom", f"axis {self.choice.cols} ({envelope.block_cols:,} a cell)")
+        self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} per cell)")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols} ({envelope.block_cols:,} per cell)")
         colours = (
             f" A cell of only NaN is {plots().NAN_NAME}; one holding \u00b1Inf, {plots().INF_NAME}."
             if self.nonfinite.overlay is not None

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
 from ckpt_gui.app.widgets.layouts import column_menu, columns_giving_way, fit_columns, names_first, refit_on_expand
+from ckpt_gui.app.widgets.tree_keys import FetchingKeys
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, TreeNode, VariableTree, default_open, variable_filter
@@ -84,6 +85,7 @@ class TreePanel(QWidget):
 
         self.view = QTreeView()
         self.view.setModel(self.model)
+        self._fetching_keys = FetchingKeys(self.view)  # End and Page Down fetch the batches they need
         self.view.setUniformRowHeights(True)  # lets the view skip measuring 100,000 rows
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -51,6 +51,8 @@ class Location:
     warnings: tuple[str, ...] = field(default=())
     # A folder of Keras files of several models: the other models' files (keras_files.py).
     others: tuple[CheckpointRef, ...] = field(default=())
+    # Checkpoints of the folder whose index could not be read (their prefixes; the app's picker marks them).
+    broken: tuple[str, ...] = field(default=())
 
 
 def step_of(prefix: str) -> int | None:

@@ -43,7 +43,10 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         # the value) at the default window size without scrolling in the common case.
         shard = os.path.basename(ckpt.index.data_path(entry.shard_id))
         where = "inline (V1 table)" if ckpt.location.kind == "v1" else f"at offset {entry.offset:,}"
-        rows.append(("Stored in", f"{shard} {where}"))
+        gone = os.path.basename(ckpt.index.data_path(entry.shard_id)) in {
+            os.path.basename(m) for m in ckpt.ref.missing_files
+        }
+        rows.append(("Stored in", f"{shard} (missing: no values)" if gone else f"{shard} {where}"))
     rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
     return rows
 
@@ -135,10 +138,15 @@ def value_text(variable: Variable, value) -> str | None:
     if value.dtype == object:
         items = [_bytes_text(x) for x in value.reshape(-1)]
         return items[0] if value.ndim == 0 else "[" + ", ".join(items) + "]"
+    return numbers_text(value)
+
+
+def numbers_text(value) -> str:
+    """A numeric array as a nested list, each number in its own dtype's shortest text
+    that reads back the same (float32 0.15277365, not float64's 0.15277364850044250)."""
     if value.ndim == 0:
-        item = value.item()
-        return format_number(item) if isinstance(item, float) else str(item)
-    return str(value.tolist())
+        return str(value[()])  # NumPy's scalar of the array's dtype: its shortest round-trip digits
+    return "[" + ", ".join(numbers_text(row) for row in value) + "]"
 
 
 def _bytes_text(raw) -> str:

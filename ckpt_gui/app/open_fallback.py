@@ -1,0 +1,57 @@
+"""Opening a folder whose newest checkpoint cannot be read: the newest readable one.
+
+A training run killed while writing leaves its last ``.index`` truncated; the older
+checkpoints of the folder are whole. Refusing the folder (the review's window kept
+the previous checkpoint and offered nothing) hides them: the folder opens at the
+newest checkpoint that reads, its picker lists all of them with the broken ones
+marked, and the banner says which one is broken and why."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.discovery import locate
+from ckpt_gui.core.format.errors import CheckpointError
+
+
+def open_readable(path: str, progress: Callable[[int, int], None] | None = None) -> Checkpoint:
+    """``Checkpoint.open(path)``, or, when the checkpoint it picks cannot be read and
+    ``path`` is a folder of several, the newest of the others that can (raises the
+    first error when none can)."""
+    try:
+        return Checkpoint.open(path, progress=progress)
+    except CheckpointError as failed:
+        try:
+            location = locate(path)
+        except CheckpointError:
+            raise failed from None
+        if len(location.checkpoints) < 2 or os.path.realpath(path) != os.path.realpath(location.directory):
+            raise  # one checkpoint, or the user named this one: its error is the answer
+        return _newest_readable(location, failed, progress)
+
+
+def _newest_readable(location, failed: CheckpointError, progress) -> Checkpoint:
+    broken = {location.selected.prefix: failed}
+    # Newest first, those the state file lists (what training would restore) before the others.
+    candidates = sorted(reversed(location.checkpoints), key=lambda ref: not ref.in_state_file)
+    for ref in candidates:
+        if ref.prefix in broken or not ref.complete:
+            continue
+        try:
+            return Checkpoint(_marked(location, ref, broken), ref, progress)
+        except CheckpointError as error:
+            broken[ref.prefix] = error
+    raise failed
+
+
+def _marked(location, shown, broken: dict[str, CheckpointError]):
+    """``location`` opened at ``shown``, its broken checkpoints marked and named in its warnings."""
+    notes = tuple(
+        f"{os.path.basename(prefix)} cannot be read: showing {shown.name}, the newest readable checkpoint "
+        f"of this folder ({error})"
+        for prefix, error in broken.items()
+    )
+    return dataclasses.replace(location, selected=shown, warnings=notes + location.warnings, broken=tuple(broken))

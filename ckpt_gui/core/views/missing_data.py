@@ -1,0 +1,47 @@
+"""Which data files of a checkpoint are missing, and which tensors live in them.
+
+A checkpoint whose index is readable but whose data file is gone (a copy that left
+it behind, a CheckpointManager folder cleaned by hand) still lists every tensor's
+name, dtype and shape; only its values cannot be read. Each view says so for its own
+tensor instead of failing on a read."""
+
+from __future__ import annotations
+
+import os
+
+from ckpt_gui.core.checkpoint import Checkpoint
+
+
+def missing_files(ckpt: Checkpoint) -> tuple[str, ...]:
+    """The data files of ``ckpt`` that are not there (full paths; none for a whole one)."""
+    return tuple(ckpt.ref.missing_files)
+
+
+def missing_headline(ckpt: Checkpoint) -> str | None:
+    """The banner's one line for a checkpoint with a missing data file, or None."""
+    missing = missing_files(ckpt)
+    if not missing:
+        return None
+    names = [os.path.basename(path) for path in missing]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    files = "data file" if len(names) == 1 else "data files"
+    verb = "is" if len(names) == 1 else "are"
+    return f"This checkpoint's {files} {shown} {verb} missing: names, dtypes and shapes only"
+
+
+def missing_shard_of(ckpt: Checkpoint, key: str) -> str | None:
+    """The file name of the missing data file that ``key``'s value lives in, or None
+    when its value can be read (all of its shards, for a partitioned one, are there)."""
+    missing = set(missing_files(ckpt))
+    if not missing or key not in ckpt.index.entries:
+        return None
+    entry = ckpt.entry(key)
+    if entry.is_partitioned:
+        shards = sorted({part.shard_id for _slice, part in ckpt.index.slice_parts(entry)})
+    else:
+        shards = [entry.shard_id]
+    for shard in shards:
+        path = ckpt.index.data_path(shard)
+        if path in missing:
+            return os.path.basename(path)
+    return None
