@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage, QPainter
 
+from ckpt_gui.app.models.tree_model import BYTES, SHAPE
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.histogram import Histogram
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.describe import describe_group
+from ckpt_gui.core.views.tree import object_tree
+from ckpt_gui.diagnosis.findings import RestoreFinding
+from ckpt_gui.resources import demo_path
 
 
 def drawn_tick_labels(axis) -> list[str]:
@@ -40,3 +48,27 @@ def test_a_tiny_vectors_histogram_shows_whole_count_ticks_in_a_short_plot(qtbot,
     low, high = axis.range
     wanted = [str(n) for n in range(int(np.ceil(low)), int(high) + 1)]
     assert drawn_tick_labels(axis) == wanted
+
+
+def test_a_group_only_the_model_has_shows_no_size(qtbot):
+    """Review: a group of model-only rows (variables the model has and the checkpoint
+    lacks, in the doctor's view) said "0 B", as if an empty value were stored."""
+    ckpt = Checkpoint.open(demo_path())
+    tree = object_tree(ckpt)
+    panel = TreePanel()
+    qtbot.addWidget(panel)
+    panel.set_trees({"objects": tree, "keys": tree})
+    lost = RestoreFinding(RestoreStatus.MISSING, None, "extra_head/dense/kernel", None, (3, 2), None, "float32", False)
+    panel.show_report([lost])
+    (row,) = tree.model_only
+    group = row.parent.parent  # extra_head: only the model has it
+    assert group.path == "extra_head" and group.variable_count == 0
+    for query in ("", "extra"):  # unfiltered, and a filter's totals
+        panel.search.setText(query)
+        panel.apply_filter()
+        assert panel.model.index_of(group, BYTES).data() == ""
+        assert panel.model.index_of(group, SHAPE).data() == "1 model only"
+    facts = dict(describe_group(group, ckpt))
+    assert "0 B" not in " ".join(facts.values()) and facts["Bytes"] == "not stored"
+    stored = tree.by_key[next(iter(tree.by_key))].parent  # a group the checkpoint has keeps its size
+    assert panel.model.index_of(stored, BYTES).data() not in ("", "0 B")

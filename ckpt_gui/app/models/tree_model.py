@@ -231,7 +231,7 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         name = f"{name}  (slot)"
     variable = node.variable
     if variable is None:
-        return (name, "", _count_text(node), _elements_text(node), format_bytes(node.nbytes))
+        return (name, "", _count_text(node), _elements_text(node), _bytes_text(node.variable_count, node.nbytes))
     return (
         name,
         variable.dtype.name,
@@ -290,7 +290,13 @@ def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int) -> tup
     name = _texts(node)[0]
     shown = f"{count} of {node.variable_count}" if node.variable_count else _count_text(node)
     elements = format_count(params) if params else _shown_slot_elements(node)
-    return (name, "", shown, elements, format_bytes(nbytes))
+    return (name, "", shown, elements, _bytes_text(count, nbytes))
+
+
+def _bytes_text(count: int, nbytes: int) -> str:
+    """A group's bytes; blank when it holds (or shows) no checkpoint variable: a group
+    only the model has stores nothing, and "0 B" read as an empty tensor stored."""
+    return format_bytes(nbytes) if count else ""
 
 
 def _shown_slot_elements(node: TreeNode) -> str:
