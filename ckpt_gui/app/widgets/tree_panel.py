@@ -431,6 +431,7 @@ class TreePanel(QWidget):
     def _show_matches(self, chosen) -> int:
         self._filtering = False
         keep = self._selected_key()
+        group = self.selected_node() if keep is None else None
         tree = self.tree
         every = chosen is not None and len(chosen) == len(tree.by_key) + len(tree.model_only)
         # A filter taking every row (the first letter typed, often) shows the tree
@@ -445,6 +446,10 @@ class TreePanel(QWidget):
             self.expand_default()
         if keep is not None:
             self.select_key(keep)
+        elif group is not None and group.variable is None and self.model.is_shown(group):
+            # Selected again (the reset lost it): its histogram is then made again, over
+            # what the filter shows now, as when a group is selected after filtering.
+            self.select_node(group)
         return count
 
     def expand_default(self) -> None:
