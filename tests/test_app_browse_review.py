@@ -5,10 +5,13 @@ ticks for a tiny vector."""
 
 from __future__ import annotations
 
+from threading import current_thread, main_thread
+
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage, QPainter
 
+from ckpt_gui.app.controllers.browse import on_a_thread
 from ckpt_gui.app.models.tree_model import BYTES, SHAPE
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
@@ -16,10 +19,12 @@ from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.describe import describe_group
-from ckpt_gui.core.views.tree import object_tree
+from ckpt_gui.core.views.tree import object_tree, variable_filter
+from ckpt_gui.core.views.variable_tree import VariableTree
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_large_tree import LAST_BLOCK
 
 
 def drawn_tick_labels(axis) -> list[str]:
@@ -107,3 +112,45 @@ def test_a_selected_groups_histogram_follows_a_filter_change(qtbot, window):
     panel.clear_filter()  # and back to every variable
     assert panel.selected_node() is group
     assert group_histogram_total(qtbot, window, filtered=False) == every
+
+
+# -- a large tree's filter ----------------------------------------------------------------
+
+
+@pytest.fixture()
+def large_panel(qtbot, checkpoints):
+    """The tree panel showing the 5,000 variables of "many" (500 blocks of 10), as
+    the browse controller sets it up."""
+    widget = TreePanel()
+    widget.run_in_background = on_a_thread
+    qtbot.addWidget(widget)
+    widget.resize(600, 500)
+    widget.show()
+    tree = object_tree(Checkpoint.open(checkpoints / "many"))
+    assert len(tree.by_key) > 5000  # large enough for the panel to filter on a worker
+    widget.set_trees({"objects": tree, "keys": tree})
+    return widget
+
+
+def test_a_broad_filter_makes_only_the_levels_on_screen(qtbot, large_panel, checkpoints, monkeypatch):
+    """Review: a filter matching 11,000 of 200,000 variables made the levels of all
+    their groups and their shown lists on the GUI thread (0.5 to 1 s). What it shows
+    is worked out on the worker that matched; levels are made as the view reaches
+    them, and the tree shows exactly what the filter chose."""
+    panel, tree = large_panel, large_panel.tree
+    threads = []
+    worked_out = VariableTree.filtered_view
+    monkeypatch.setattr(VariableTree, "filtered_view", lambda *a: (threads.append(current_thread()), worked_out(*a))[1])
+    qtbot.keyClicks(panel.search, "weight_3")  # one variable in each of the 500 blocks
+    qtbot.waitUntil(lambda: not panel.count_label.text().startswith("filtering"), timeout=WAIT_MS)
+    assert threads and main_thread() not in threads
+    oracle = object_tree(Checkpoint.open(checkpoints / "many"))
+    expected = oracle.apply_filter(variable_filter("weight_3"))
+    assert expected == 500 and panel.count_label.text() == f"{expected} of 5,000"
+    qtbot.wait(100)  # painted
+    made = len(list(tree.root.built_nodes()))
+    assert made < 50, made  # the levels on screen: not 500 blocks' (5,500 nodes)
+    shown = {n.variable.key for n in tree.by_key.values() if panel.model.is_shown(n)}
+    assert shown == {f"model/blocks/{i}/weight_3/.ATTRIBUTES/VARIABLE_VALUE" for i in range(500)}
+    blocks = tree.by_key[LAST_BLOCK].parent.parent
+    assert panel.model.index_of(blocks, SHAPE).data() == "500 of 5000"  # the group's totals under the filter

@@ -417,27 +417,32 @@ class TreePanel(QWidget):
         def match() -> None:
             try:
                 chosen = tree.matching(words, accept, nodes)
+                # What it shows, worked out here too: the GUI thread makes only the levels on screen.
+                view = None if _every(tree, chosen) else tree.filtered_view(chosen)
             except Exception:  # noqa: BLE001 (a tree dismantled meanwhile: nothing to show)
                 return
-            self._matched.emit(generation, (tree, chosen))
+            self._matched.emit(generation, (tree, chosen, view))
 
         self.run_in_background(match)
 
     def _on_matched(self, generation: int, result) -> None:
-        tree, chosen = result
+        tree, chosen, view = result
         if generation == self._generation and tree is self.tree:
-            self._show_matches(chosen)
+            self._show_matches(chosen, view)
 
-    def _show_matches(self, chosen) -> int:
+    def _show_matches(self, chosen, view=None) -> int:
+        """Show the nodes a filter ``chosen`` (None: every one); ``view``: what that
+        shows (``VariableTree.filtered_view``), if worked out already."""
         self._filtering = False
         keep = self._selected_key()
         group = self.selected_node() if keep is None else None
         tree = self.tree
-        every = chosen is not None and len(chosen) == len(tree.by_key) + len(tree.model_only)
         # A filter taking every row (the first letter typed, often) shows the tree
         # unfiltered: the same rows, without making every level of 200,000 variables.
-        count = self.model.show_matches(None if every else chosen)
-        self._accept = _among(chosen) if chosen is not None else None
+        if chosen is not None and view is None and not _every(tree, chosen):
+            view = tree.filtered_view(chosen)
+        count = self.model.show_matches(view)
+        self._accept = _among(chosen, view) if chosen is not None else None
         total = tree.variable_total + len(tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else f"{total:,} variables")
         if chosen is not None and count <= EXPAND_MATCHES:
@@ -558,8 +563,13 @@ def _objects_tooltip(trees: dict[str, VariableTree], pending: bool, has_objects:
     return "This checkpoint has no object graph (a TF1 or name-based checkpoint): its keys are all there is"
 
 
-def _among(chosen) -> Callable:
+def _every(tree: VariableTree, chosen: list[TreeNode]) -> bool:
+    """Whether a filter chose every row of ``tree``."""
+    return len(chosen) == len(tree.by_key) + len(tree.model_only)
+
+
+def _among(chosen, view) -> Callable:
     """A test of a node: whether the filter chose it (Down from the filter box, a
     group's histogram over what the filter shows)."""
-    ids = set(map(id, chosen))
+    ids = view.chosen if view is not None else set(map(id, chosen))
     return lambda node: id(node) in ids

@@ -11,7 +11,14 @@ from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.lazy_node import MODEL_ONLY, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree_filter import matching_nodes, show_all_made, show_all_touched, show_kept
+from ckpt_gui.core.views.tree_filter import (
+    FilteredView,
+    filtered_view,
+    matching_nodes,
+    show_all_made,
+    show_all_touched,
+    show_view,
+)
 from ckpt_gui.core.views.tree_hints import Hints, search_text
 
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
@@ -39,7 +46,7 @@ class VariableTree:
         self._reported = False  # whether a report's statuses are on the nodes
         self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
         self._filtered = True  # whether nodes' ``shown`` lists may be set (before the first show_all)
-        self._touched: dict[int, TreeNode] = {}  # nodes a filter gave ``shown`` lists (tree_filter.show_kept)
+        self._touched: dict[int, TreeNode] = {}  # nodes a filter gave ``shown`` lists (tree_filter.show_view)
         self.match_count = self.apply_filter(None)
 
     @cached_property
@@ -153,6 +160,20 @@ class VariableTree:
 
     def show_matches(self, chosen: list[TreeNode]) -> int:
         """Show ``chosen`` (from :meth:`matching`) and their ancestors; how many variables."""
-        show_kept(self.root, chosen, self._touched)
-        self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
+        return self.show_view(self.filtered_view(chosen))
+
+    def filtered_view(self, chosen: list[TreeNode]) -> FilteredView:
+        """What showing ``chosen`` shows (tree_filter.filtered_view): worked out on a
+        worker thread as well, the tree shown meanwhile."""
+        return filtered_view(chosen, self.leaf_by_names)
+
+    def show_view(self, view: FilteredView) -> int:
+        """Show a :meth:`filtered_view` (its levels made as the view reaches them); how many variables."""
+        show_view(self.root, view, self._touched)
+        self.match_count = view.count
         return self.match_count
+
+    @cached_property
+    def leaf_by_names(self) -> dict[tuple[str, ...], TreeNode]:
+        """Every variable's node by its path's names (made by the first filter, on a worker)."""
+        return {node.names: node for node in self.by_key.values()}
