@@ -5,7 +5,7 @@ ticks for a tiny vector."""
 
 from __future__ import annotations
 
-from threading import current_thread, main_thread
+from threading import Thread, current_thread, main_thread
 
 import numpy as np
 import pytest
@@ -14,10 +14,11 @@ from PySide6.QtGui import QImage, QPainter
 from ckpt_gui.app.controllers.browse import on_a_thread
 from ckpt_gui.app.models.tree_model import BYTES, SHAPE
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
-from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.app.widgets.tree_panel import LARGE_TREE, TreePanel
 from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views import variable_tree
 from ckpt_gui.core.views.describe import describe_group
 from ckpt_gui.core.views.tree import object_tree, variable_filter
 from ckpt_gui.core.views.variable_tree import VariableTree
@@ -127,7 +128,7 @@ def large_panel(qtbot, checkpoints):
     widget.resize(600, 500)
     widget.show()
     tree = object_tree(Checkpoint.open(checkpoints / "many"))
-    assert len(tree.by_key) > 5000  # large enough for the panel to filter on a worker
+    assert len(tree.by_key) > LARGE_TREE  # large enough for the panel to filter on a worker
     widget.set_trees({"objects": tree, "keys": tree})
     return widget
 
@@ -154,3 +155,36 @@ def test_a_broad_filter_makes_only_the_levels_on_screen(qtbot, large_panel, chec
     assert shown == {f"model/blocks/{i}/weight_3/.ATTRIBUTES/VARIABLE_VALUE" for i in range(500)}
     blocks = tree.by_key[LAST_BLOCK].parent.parent
     assert panel.model.index_of(blocks, SHAPE).data() == "500 of 5000"  # the group's totals under the filter
+
+
+def test_search_texts_are_made_in_the_background_once_a_large_tree_is_shown(qtbot, large_panel, monkeypatch):
+    """Review: the first filter of a 200,000-variable tree waited 1 to 2.4 s for the
+    search texts, made at the first keystroke. They are made on a worker once the tree
+    is shown, and while a filter is worked out the field says so."""
+    panel, tree = large_panel, large_panel.tree
+    qtbot.waitUntil(lambda: tree.searchable, timeout=WAIT_MS)  # no key typed
+    assert all(node.search_text for node in tree.by_key.values())
+    made = []
+    monkeypatch.setattr(variable_tree, "search_text", lambda *a: made.append(1) or "")
+    qtbot.keyClicks(panel.search, "blocks/12/")
+    assert panel.busy.isVisible() and panel.count_label.text() == "filtering..."
+    qtbot.waitUntil(lambda: not panel.count_label.text().startswith("filtering"), timeout=WAIT_MS)
+    assert not panel.busy.isVisible() and not made  # the filter only scanned them
+    assert panel.count_label.text() == "10 of 5,000"
+
+
+def test_a_filter_typed_while_search_texts_are_made_waits_for_them(qtbot, checkpoints):
+    """Typing before the background texts are made: the filter waits for them (one
+    thread makes them), and texts made before the object paths came are made again."""
+    tree = object_tree(Checkpoint.open(checkpoints / "many"))
+    results = []
+    first = Thread(target=tree.prepare_search)
+    first.start()
+    second = Thread(target=lambda: results.append(len(tree.matching(["blocks/499/"], None))))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert results == [10] and tree.searchable
+    tree.search_also(lambda key: "extra words" if key == LAST_BLOCK else "")
+    assert not tree.searchable
+    assert [n.variable.key for n in tree.matching(["extra", "words"], None)] == [LAST_BLOCK]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QStyle,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -34,6 +36,8 @@ EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens ful
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
 FIT_SAMPLE = 48  # rows measured when fitting the columns
 DEBOUNCE_MS = 250  # typing in a large tree filters once the user pauses (keys come 150-200 ms apart)
+LARGE_TREE = 5000  # variables from which typing filters on a worker, and search texts are made ahead
+PREPARE_MS = 1000  # after a large tree is shown, its search texts are made on a worker (the first paint first)
 FIRST_MATCH_ROWS = 5000  # Down from the filter looks this far for the first match
 # The columns beside the name take what their contents need, up to these widths, so
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
@@ -56,6 +60,12 @@ class TreePanel(QWidget):
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        # Shown in the field while a large tree's filter is worked out (with "filtering..." beside the tree).
+        self.busy = self.search.addAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), QLineEdit.ActionPosition.TrailingPosition
+        )
+        self.busy.setToolTip("Filtering\u2026")
+        self.busy.setVisible(False)
         self.dtype_box = QComboBox()
         self.dtype_box.setToolTip("Show only variables of one dtype")
         # Its width follows its items (filled when a checkpoint opens): measured once, at the
@@ -129,6 +139,8 @@ class TreePanel(QWidget):
         # (widgets start no threads); unset, it filters at once.
         self.run_in_background: Callable[[Callable[[], None]], None] | None = None
         self._matched.connect(self._on_matched)
+        self._prepare = QTimer(self, singleShot=True, interval=PREPARE_MS)
+        self._prepare.timeout.connect(self._prepare_search)
         self._filtering = False  # typed text not shown filtered yet
         self.search.textChanged.connect(self._on_text)
         self.dtype_box.currentIndexChanged.connect(lambda _i: self.apply_filter())
@@ -193,12 +205,14 @@ class TreePanel(QWidget):
             self._keys_forced = False
         self._fill_dtypes()
         self._show_current_tree(keep_key)
+        self._prepare.start()
 
     def adopt_trees(self, trees: dict[str, VariableTree]) -> None:
         """The object graph is read: ``trees`` has the key view shown (the same tree,
         left as it is, expanded rows, filter and selection) and now the object view."""
         self.trees = trees
         self._enable_views(False)
+        self._prepare.start()
 
     def _enable_views(self, objects_pending: bool) -> bool:
         trees = self.trees
@@ -412,7 +426,7 @@ class TreePanel(QWidget):
             return
         self._generation += 1
         generation, nodes = self._generation, tree.filterable()
-        self.count_label.setText("filtering...")
+        self._say_filtering()
 
         def match() -> None:
             try:
@@ -430,10 +444,24 @@ class TreePanel(QWidget):
         if generation == self._generation and tree is self.tree:
             self._show_matches(chosen, view)
 
+    def _say_filtering(self) -> None:
+        self.count_label.setText("filtering...")
+        self.busy.setVisible(True)
+
+    def _prepare_search(self) -> None:
+        """The large trees' search texts made on a worker, once shown: the first filter
+        then only scans them (it waited 1 to 2.4 s for them at 200,000 variables)."""
+        if self.run_in_background is None:
+            return
+        for tree in {id(t): t for t in self.trees.values()}.values():
+            if len(tree.by_key) > LARGE_TREE and not tree.searchable:
+                self.run_in_background(_quietly(tree.prepare_search))
+
     def _show_matches(self, chosen, view=None) -> int:
         """Show the nodes a filter ``chosen`` (None: every one); ``view``: what that
         shows (``VariableTree.filtered_view``), if worked out already."""
         self._filtering = False
+        self.busy.setVisible(False)
         keep = self._selected_key()
         group = self.selected_node() if keep is None else None
         tree = self.tree
@@ -469,10 +497,10 @@ class TreePanel(QWidget):
 
     def _on_text(self, _text: str) -> None:
         tree = self.tree
-        if tree is not None and len(tree.by_key) > 5000:
+        if tree is not None and len(tree.by_key) > LARGE_TREE:
             self._generation += 1  # what a worker finds for the text before is not shown
             self._filtering = True
-            self.count_label.setText("filtering...")
+            self._say_filtering()
             self._debounce.start()
         else:
             self.apply_filter()
@@ -561,6 +589,16 @@ def _objects_tooltip(trees: dict[str, VariableTree], pending: bool, has_objects:
     if keys is not None and OBJECT_GRAPH_KEY in keys.by_key:
         return "The object graph could not be read (its data is missing or damaged: see the message above)"
     return "This checkpoint has no object graph (a TF1 or name-based checkpoint): its keys are all there is"
+
+
+def _quietly(work: Callable[[], None]) -> Callable[[], None]:
+    """``work`` for a worker thread, whose failure (a tree dismantled meanwhile) matters to no one."""
+
+    def run() -> None:
+        with suppress(Exception):  # the next filter makes what is missing
+            work()
+
+    return run
 
 
 def _every(tree: VariableTree, chosen: list[TreeNode]) -> bool:

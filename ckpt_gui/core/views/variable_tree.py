@@ -3,6 +3,7 @@ the status bar shows, a restore report's marks and the filter's state."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from operator import attrgetter
@@ -40,7 +41,9 @@ class VariableTree:
         self.variable_total = len(leaves) - (OBJECT_GRAPH_KEY in self.by_key)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
-        self._searchable = False  # search texts are made by the first filter, not at open
+        self._searchable = False  # search texts are made after open (prepare_search) or by the first filter
+        self._search_lock = threading.Lock()  # one thread makes them, the other waits for them
+        self._search_version = 0  # what search_also changed since the texts were made
         # Further search text by key (a key view's object paths, see tree_hints.graph_search_text)
         self.search_more: Callable[[str], str] | None = None
         self._reported = False  # whether a report's statuses are on the nodes
@@ -65,6 +68,7 @@ class VariableTree:
         """Filters also search ``more(key)`` (and variables' object paths given since
         the last filter): search texts are made again by the next filter."""
         self.search_more, self._searchable = more, False
+        self._search_version += 1  # texts being made meanwhile are made again
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
         """Mark every variable with its restore status, and add rows for the model's
@@ -152,11 +156,24 @@ class VariableTree:
         """The ``nodes`` (:meth:`filterable`) holding every (lower-case) word in their
         search text that ``accept`` takes. Changes nothing shown: runs on a worker
         thread as well (the first call makes the search texts)."""
-        if not self._searchable:
-            for node in list(self.by_key.values()):
-                node.search_text = search_text(node, self._hints, self.search_more)
-            self._searchable = True
+        self.prepare_search()
         return matching_nodes(self.filterable() if nodes is None else nodes, words, accept)
+
+    @property
+    def searchable(self) -> bool:
+        """Whether the search texts are made (a filter then only scans them)."""
+        return self._searchable
+
+    def prepare_search(self) -> None:
+        """Make the variables' search texts, if not made yet: on a worker thread once
+        a large tree is shown (200,000 variables: 1 to 2.5 s), so that the first filter
+        only scans them; a filter meanwhile waits for them, not making them twice."""
+        with self._search_lock:
+            while not self._searchable:
+                version = self._search_version
+                for node in list(self.by_key.values()):
+                    node.search_text = search_text(node, self._hints, self.search_more)
+                self._searchable = version == self._search_version  # else made again, with what came since
 
     def show_matches(self, chosen: list[TreeNode]) -> int:
         """Show ``chosen`` (from :meth:`matching`) and their ancestors; how many variables."""
