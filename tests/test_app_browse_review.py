@@ -14,7 +14,8 @@ from PySide6.QtGui import QImage, QPainter
 from ckpt_gui.app.controllers.browse import on_a_thread
 from ckpt_gui.app.models.tree_model import BYTES, SHAPE
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
-from ckpt_gui.app.widgets.tree_panel import LARGE_TREE, TreePanel
+from ckpt_gui.app.widgets.tree_filtering import LARGE_TREE
+from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import RestoreStatus
