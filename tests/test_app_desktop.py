@@ -236,7 +236,7 @@ def test_columns_beside_the_name_can_be_hidden_from_the_header(qtbot, window):
 
 
 def test_a_narrow_trees_columns_give_way_whole_and_the_users_choice_stands(qtbot, window):
-    from ckpt_gui.app.widgets.tree_panel import COLUMN_LIMITS
+    from ckpt_gui.app.widgets.tree_columns import COLUMN_LIMITS
 
     window.resize(720, 540)  # 90% of an 800x600 screen: the tree has ~300 px
     open_demo(qtbot, window)

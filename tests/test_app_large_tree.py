@@ -61,7 +61,7 @@ def test_a_worker_result_for_older_text_is_not_shown(qtbot, panel):
     panel.search.blockSignals(True)
     panel.search.setText("blocks/1")
     panel.search.blockSignals(False)
-    with qtbot.waitSignal(panel._matched, timeout=10_000):
+    with qtbot.waitSignal(panel.filtering.matched, timeout=10_000):
         panel._filter_in_background()  # a worker for "blocks/1"...
         panel.search.blockSignals(True)
         panel.search.setText("blocks/499/")  # ...then a filter applied at once, as a dtype change does

@@ -250,7 +250,7 @@ def test_a_long_heatmap_title_wraps_instead_of_pushing_the_colour_bar_out(qtbot)
 def test_one_long_name_does_not_cut_every_rows_dtype_and_shape_at_1024x640(qtbot, small):
     # The demo's _CHECKPOINTABLE_OBJECT_GRAPH row had made the name column take its
     # width, and every dtype read "flo..." and every shape "[3, 3, 1...".
-    from ckpt_gui.app.widgets.tree_panel import COLUMN_LIMITS
+    from ckpt_gui.app.widgets.tree_columns import COLUMN_LIMITS
 
     view = small.tree_panel.view
     small.tree_panel.fit_columns()

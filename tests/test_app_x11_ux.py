@@ -62,7 +62,7 @@ def centre(widget, rect):
 def columns():
     # The tree's columns beside the name: hidden, or their width and what their
     # contents and header ask (whole: a limit that cuts them is a cut too).
-    from ckpt_gui.app.widgets.tree_panel import COLUMN_LIMITS
+    from ckpt_gui.app.widgets.tree_columns import COLUMN_LIMITS
     view = win.tree_panel.view
     header = view.header()
     return {str(c): None if view.isColumnHidden(c) else

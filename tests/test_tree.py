@@ -14,6 +14,7 @@ from ckpt_gui.core.views.tree import (
     object_tree,
     variable_filter,
 )
+from ckpt_gui.core.views.tree_filter import reach
 
 SCENARIOS = ["keras_seq", "subclassed", "bare", "legacy_slots", "tf1", "dtypes", "sharded", "savedmodel", "many"]
 
@@ -88,6 +89,7 @@ def test_filter_keeps_ancestors_and_counts(checkpoints):
 
 
 def _shown(node) -> bool:
+    reach(node)  # a filter's rows are made from the root down, as a view reads them
     while node.parent is not None:
         if node not in node.parent.shown:
             return False
@@ -145,11 +147,17 @@ def test_levels_are_made_only_when_shown_and_filters_reach_deep_variables(checkp
     blocks = model.children[0]
     assert blocks.has_children() and len(list(blocks.built_nodes())) == 1  # its blocks not made yet
     deep = tree.by_key["model/blocks/7/weight_3/.ATTRIBUTES/VARIABLE_VALUE"]
+    before = len(list(tree.root.built_nodes()))
     assert tree.apply_filter(variable_filter("blocks/7/weight_3")) == 1
+    assert len(list(tree.root.built_nodes())) == before  # no level made until a view reads it
+    assert tree.root.shown[-1] is model and model.shown == [blocks]  # read from the root down
+    assert len(blocks.shown) == 1 and len(list(tree.root.built_nodes())) == before  # counted, not made
+    assert [c.name for c in blocks.shown] == ["7"]  # read: the filter shows the way down to it
+    assert [c.name for c in blocks.shown[0].shown] == ["weight_3"]
     made = list(tree.root.built_nodes())
     assert deep in made and len(made) < len(whole_nodes) / 10  # block 7's level, not every block's
     assert deep.path == "model/blocks/7/weight_3" and deep.parent.parent is blocks
-    assert blocks.shown == [deep.parent]  # the filter shows the way down to it
+    assert blocks.shown == [deep.parent]
     other = next(node for node in blocks.children if node.name == "8")
     assert not list(other.built_nodes())[1:]  # a block the filter hides keeps its level unmade
     tree.apply_filter(None)

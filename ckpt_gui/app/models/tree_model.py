@@ -14,6 +14,7 @@ from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
+from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, shown_totals
 
 NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
 BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
@@ -37,8 +38,8 @@ class VariableTreeModel(NodeTreeModel):
         self._italic = QFont()
         self._italic.setItalic(True)
         self.badges: dict[str, str] = {}  # key -> short marker shown after the name (e.g. "NaN")
-        # While a filter is on: a group's totals over what it shows (id(node) -> totals).
-        self.filtered: dict[int, tuple[int, int, int]] | None = None
+        # Whether a filter is on: a group's row then gives its totals over what it shows.
+        self.filtered = False
         # Rows handed to the view so far, by group (id(node)), for groups of more than
         # FETCH_ROWS children: opening a group of 20,000 lays out 256 rows, not 20,000.
         self._fetched: dict[int, int] = {}
@@ -49,7 +50,7 @@ class VariableTreeModel(NodeTreeModel):
     def set_tree(self, tree: VariableTree | None) -> None:
         """Show a tree (also after its nodes changed: the text cache starts over)."""
         self._texts.clear()
-        self.filtered = None
+        self.filtered = False
         super().set_tree(tree)
 
     def refilter(self, accept) -> int:
@@ -59,21 +60,29 @@ class VariableTreeModel(NodeTreeModel):
         self.beginResetModel()
         count = self.tree.apply_filter(accept)
         self._texts.clear()
-        self.filtered = _shown_totals(self.tree.root) if accept is not None else None
+        self.filtered = accept is not None
         self.endResetModel()
         return count
 
-    def show_matches(self, chosen: list | None) -> int:
-        """Show the nodes a filter chose on a worker (:meth:`VariableTree.matching`;
-        None: everything); groups then count what they show."""
+    def show_matches(self, view: FilteredView | None) -> int:
+        """Show what a filter chose (:meth:`VariableTree.filtered_view`, worked out on a
+        worker; None: everything); groups then count what they show."""
         if self.tree is None:
             return 0
         self.beginResetModel()
-        count = self.tree.show_all() if chosen is None else self.tree.show_matches(chosen)
+        count = self.tree.show_all() if view is None else self.tree.show_view(view)
         self._texts.clear()
-        self.filtered = _shown_totals(self.tree.root) if chosen is not None else None
+        self.filtered = view is not None
         self.endResetModel()
         return count
+
+    def is_shown(self, node) -> bool:
+        reach(node)  # a filter's rows down to it made first: the nodes above it then show the filter's
+        return super().is_shown(node)
+
+    def shown_row(self, node) -> int:
+        rows_made(node.parent)  # a filter's rows are made as the view reaches them: not a row of before
+        return node.row
 
     def rowCount(self, parent: Index = ROOT) -> int:
         if parent.isValid() and parent.column() != 0:
@@ -190,7 +199,7 @@ class VariableTreeModel(NodeTreeModel):
     def _display(self, node: TreeNode) -> tuple[str, ...]:
         cached = self._texts.get(id(node))
         if cached is None:
-            shown = self.filtered.get(id(node)) if self.filtered is not None and node.variable is None else None
+            shown = shown_totals(node) if self.filtered and node.variable is None else None
             cached = self._texts[id(node)] = _texts(node) if shown is None else _filtered_texts(node, *shown)
         return cached
 
@@ -215,8 +224,8 @@ class VariableTreeModel(NodeTreeModel):
             text = f"{node.path}\n{_totals_text(node.variable_count, node.params, node.nbytes)}"
             if not node.params and _elements_text(node):
                 text += f"\nonly optimizer slots: {_elements_text(node)} elements"
-            shown = self.filtered.get(id(node)) if self.filtered is not None else None
-            return text if shown is None else f"{text}\nshown by the filter: {_totals_text(*shown)}"
+            shown = shown_totals(node) if self.filtered else None
+            return text if shown is None else f"{text}\nshown by the filter: {_totals_text(*shown[:3])}"
         lines = [variable.key]
         if node.kind == SLOT:
             lines.append(f"optimizer slot '{node.name}' of {node.parent.path if node.parent else ''}")
@@ -237,7 +246,7 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         name = f"{name}  (slot)"
     variable = node.variable
     if variable is None:
-        return (name, "", _count_text(node), _elements_text(node), format_bytes(node.nbytes))
+        return (name, "", _count_text(node), _elements_text(node), _bytes_text(node.variable_count, node.nbytes))
     return (
         name,
         variable.dtype.name,
@@ -270,45 +279,19 @@ def _elements_text(node: TreeNode) -> str:
     return format_count(slots) if slots else ""
 
 
-def _shown_totals(root: TreeNode) -> dict[int, tuple[int, int, int]]:
-    """Variable count, parameters and bytes of what each group shows under a filter."""
-    totals: dict[int, tuple[int, int, int]] = {}
-    order, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        stack.extend(node.shown)
-    for node in reversed(order):
-        variable = node.variable
-        count = params = nbytes = 0
-        if variable is not None:
-            count, nbytes = 1, variable.size_bytes
-            params = variable.num_elements if variable.dtype.is_numeric and node.kind != SLOT else 0
-        for child in node.shown:
-            child_count, child_params, child_bytes = totals[id(child)]
-            count, params, nbytes = count + child_count, params + child_params, nbytes + child_bytes
-        totals[id(node)] = (count, params, nbytes)
-    return totals
-
-
-def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int) -> tuple[str, ...]:
-    """A group's row under a filter: what it shows, of how many."""
+def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int, slots: int) -> tuple[str, ...]:
+    """A group's row under a filter: what it shows, of how many; a group of nothing but
+    optimizer slots, the slots' elements it shows (as ``_elements_text`` without one)."""
     name = _texts(node)[0]
     shown = f"{count:,} of {node.variable_count:,}" if node.variable_count else _count_text(node)
-    elements = format_count(params) if params else _shown_slot_elements(node)
-    return (name, "", shown, elements, format_bytes(nbytes))
+    elements = format_count(params) if params else format_count(slots) if slots else ""
+    return (name, "", shown, elements, _bytes_text(count, nbytes))
 
 
-def _shown_slot_elements(node: TreeNode) -> str:
-    """What a group of nothing but optimizer slots shows of them under a filter (as
-    ``_elements_text`` without one); blank when that is nothing."""
-    total, stack = 0, list(node.shown)
-    while stack:
-        below = stack.pop()
-        if below.kind == SLOT and below.variable.dtype.is_numeric:
-            total += below.variable.num_elements
-        stack.extend(below.shown)
-    return format_count(total) if total else ""
+def _bytes_text(count: int, nbytes: int) -> str:
+    """A group's bytes; blank when it holds (or shows) no checkpoint variable: a group
+    only the model has stores nothing, and "0 B" read as an empty tensor stored."""
+    return format_bytes(nbytes) if count else ""
 
 
 def _totals_text(count: int, params: int, nbytes: int) -> str:

@@ -18,6 +18,9 @@ def make_plot(fill: tuple[int, ...], y_label: str):
     return plot, curve, count_axis
 
 
+LABEL_OVERFLOW = 15  # px a tick label may reach past the axis' ends (pyqtgraph's own, without a grid)
+
+
 class CountAxis(pg.AxisItem):
     """The count axis: counts are whole numbers, so no tick at 0.5 or 1.5 (a bin of
     one value gave ticks 0, 0.5, 1). Log counts (log10) keep their fractional ticks."""
@@ -32,3 +35,10 @@ class CountAxis(pg.AxisItem):
             return levels
         kept = [(spacing, offset) for spacing, offset in levels if spacing >= 1 and float(spacing).is_integer()]
         return kept or [(1.0, 0.0)]
+
+    def boundingRect(self):  # noqa: N802 - Qt's API
+        """With a grid pyqtgraph bounds the axis by the plot's height exactly, and drops
+        every label reaching past it: counts 0..1 of a 3-value vector put their only
+        ticks, 0 and 1, at the ends, and a plot of 150 px showed no number at all. The
+        labels may overflow the ends by half their height, as they do without a grid."""
+        return super().boundingRect().adjusted(0, -LABEL_OVERFLOW, 0, LABEL_OVERFLOW)

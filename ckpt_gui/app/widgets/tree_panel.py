@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,18 +12,21 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QStyle,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE, VariableTreeModel
-from ckpt_gui.app.widgets.layouts import column_menu, columns_giving_way, fit_columns, names_first, refit_on_expand
+from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
+from ckpt_gui.app.widgets.layouts import names_first, refit_on_expand
+from ckpt_gui.app.widgets.tree_columns import TreeColumns
+from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
+from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter, among, every_row, is_large, under
 from ckpt_gui.app.widgets.tree_keys import FetchingKeys
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.views.restore_finding import TreeFinding
@@ -33,19 +36,12 @@ ALL_DTYPES = "All dtypes"
 EXPAND_ROWS = DEFAULT_OPEN_ROWS  # default expansion opens levels while fewer rows than this show
 EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
-FIT_SAMPLE = 48  # rows measured when fitting the columns
-DEBOUNCE_MS = 250  # typing in a large tree filters once the user pauses (keys come 150-200 ms apart)
 FIRST_MATCH_ROWS = 5000  # Down from the filter looks this far for the first match
-# The columns beside the name take what their contents need, up to these widths, so
-# the name column (which stretches) keeps the rest, the Restore column shown or not.
-COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
-GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narrow to show its columns whole
 
 
 class TreePanel(QWidget):
     node_selected = Signal(object)  # TreeNode or None
     menu_requested = Signal(object, QPoint)  # a right click on a row: its TreeNode, where (global)
-    _matched = Signal(int, object)  # a filter worked out on a worker: its generation, the nodes chosen
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -57,6 +53,12 @@ class TreePanel(QWidget):
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        # Shown in the field while a large tree's filter is worked out (with "filtering..." beside the tree).
+        self.busy = self.search.addAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), QLineEdit.ActionPosition.TrailingPosition
+        )
+        self.busy.setToolTip("Filtering\u2026")
+        self.busy.setVisible(False)
         self.dtype_box = QComboBox()
         self.dtype_box.setToolTip("Show only variables of one dtype")
         # Its width follows its items (filled when a checkpoint opens): measured once, at the
@@ -91,15 +93,7 @@ class TreePanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAllColumnsShowFocus(True)
         names_first(self.view)
-        header = self.view.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(40)
-        for column in COLUMN_LIMITS:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        self.view.setColumnHidden(RESTORE, True)  # until a restore diagnosis ran
-        self._gave_way: list[int] = []  # columns hidden while the tree is too narrow for them (fit_columns)
-        self._kept: set[int] = set()  # columns the user chose to show (the header's menu): they never give way
+        self.columns = TreeColumns(self.view)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -124,13 +118,8 @@ class TreePanel(QWidget):
         layout.addWidget(self.view, 1)
 
         self._accept = None  # the filter on (None: none), for Down from the filter box
-        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._filter_in_background)
-        self._generation = 0  # of the filter asked for last: a worker's older result is dropped
-        # How a large tree's filter runs off the GUI thread: given by the controller
-        # (widgets start no threads); unset, it filters at once.
-        self.run_in_background: Callable[[Callable[[], None]], None] | None = None
-        self._matched.connect(self._on_matched)
+        self.filtering = BackgroundFilter(self, self._filter_in_background)
+        self.filtering.matched.connect(self._on_matched)
         self._filtering = False  # typed text not shown filtered yet
         self.search.textChanged.connect(self._on_text)
         self.dtype_box.currentIndexChanged.connect(lambda _i: self.apply_filter())
@@ -148,13 +137,7 @@ class TreePanel(QWidget):
                        self.search.textChanged):  # fmt: skip
             signal.connect(self._count_change)
         refit_on_expand(self.view, self.fit_columns)
-        # Large groups hand the view their rows in batches (model.FETCH_ROWS): the next
-        # batch when the last row handed over comes into view.
-        self._fetch_timer = QTimer(self, singleShot=True, interval=0)
-        self._fetch_timer.timeout.connect(self._fetch_visible)
-        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._fetch_timer.start())
-        self.view.expanded.connect(lambda _index: self._fetch_timer.start())
-        column_menu(self.view, [DTYPE, SHAPE, ELEMENTS, BYTES], self._column_chosen)
+        self.fetching = BatchedFetch(self.view, self.model)  # large groups' rows in batches
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_menu)
         copy = QAction("Copy key", self.view, shortcut=QKeySequence.StandardKey.Copy)  # not the display name
@@ -195,12 +178,14 @@ class TreePanel(QWidget):
             self._keys_forced = False
         self._fill_dtypes()
         self._show_current_tree(keep_key)
+        self._prepare_search()
 
     def adopt_trees(self, trees: dict[str, VariableTree]) -> None:
         """The object graph is read: ``trees`` has the key view shown (the same tree,
         left as it is, expanded rows, filter and selection) and now the object view."""
         self.trees = trees
         self._enable_views(False)
+        self._prepare_search()
 
     def _enable_views(self, objects_pending: bool) -> bool:
         trees = self.trees
@@ -308,13 +293,22 @@ class TreePanel(QWidget):
     def _into_results(self) -> None:
         """Down in the filter box: the first row shown becomes current, the tree takes
         the keys (the review's user pressed Down and nothing moved)."""
-        if self._debounce.isActive() or self._filtering:  # typed a moment ago: the rows must match the text
-            self._debounce.stop()
+        if self.filtering.debounce.isActive() or self._filtering:  # typed a moment ago: the rows must match
             self.apply_filter()
         first = self._first_match() or self.view.model().index(0, 0, self.view.rootIndex())
         if first.isValid():
             self.view.setCurrentIndex(first)
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @property
+    def run_in_background(self):
+        """How a large tree's filter runs off the GUI thread (given by the controller:
+        widgets start no threads); None: it filters at once."""
+        return self.filtering.run_in_background
+
+    @run_in_background.setter
+    def run_in_background(self, run) -> None:
+        self.filtering.run_in_background = run
 
     @property
     def accept(self):
@@ -355,35 +349,15 @@ class TreePanel(QWidget):
             self.view.scrollTo(self.view.currentIndex())
 
     def fit_columns(self) -> None:
-        """Columns beside the name to their contents (on a new tree or report, not on
-        every keystroke: the filter must stay fast on large trees)."""
-        for column in self._gave_way:  # measured again at the width the tree has now
-            self.view.setColumnHidden(column, False)
-        limits = {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)}
-        self._gave_way = columns_giving_way(self.view, limits, tuple(c for c in GIVE_WAY if c not in self._kept))
-        for column in self._gave_way:  # a user's own choice (the header's menu) is left as it is
-            self.view.setColumnHidden(column, True)
-            del limits[column]
-        # A sample of rows (those in view first): measuring 200 took 0.2 s of an expand at load 4.
-        fit_columns(self.view, limits, spare_outliers=True, rows=FIT_SAMPLE)
-
-    def _column_chosen(self, column: int, shown: bool) -> None:
-        """The user's choice in the header's menu stands: a column shown stays, a column
-        hidden is theirs to bring back."""
-        if column in self._gave_way:
-            self._gave_way.remove(column)
-        if shown:
-            self._kept.add(column)
-        else:
-            self._kept.discard(column)
+        """Columns beside the name to their contents (tree_columns.TreeColumns.fit)."""
+        self.columns.fit()
 
     # -- filtering ----------------------------------------------------------------------
 
     def apply_filter(self) -> int:
         """Filter now, on this thread (a change of dtype, status, subtree...); typing in
         a large tree filters on a worker instead (:meth:`_filter_in_background`)."""
-        self._debounce.stop()
-        self._generation += 1  # a worker's result for older text is not shown after this
+        self.filtering.drop()  # a worker's result for older text is not shown after this
         if self.tree is None:
             return 0
         words, accept = self._filter_parts()
@@ -400,7 +374,7 @@ class TreePanel(QWidget):
             self.nonfinite if self.nan_box.isChecked() and self.nonfinite is not None else None,
             self.statuses,
         )
-        accept = _under(self.subtree, accept) if self.subtree is not None else accept
+        accept = under(self.subtree, accept) if self.subtree is not None else accept
         return self.search.text().lower().split(), accept
 
     def _filter_in_background(self) -> None:
@@ -409,36 +383,37 @@ class TreePanel(QWidget):
         typed meanwhile. The GUI thread only shows what matched."""
         tree = self.tree
         words, accept = self._filter_parts()
-        if tree is None or (not words and accept is None) or self.run_in_background is None:
+        if tree is None or (not words and accept is None) or not self.filtering.start(tree, words, accept):
             self.apply_filter()
             return
-        self._generation += 1
-        generation, nodes = self._generation, tree.filterable()
-        self.count_label.setText("filtering...")
-
-        def match() -> None:
-            try:
-                chosen = tree.matching(words, accept, nodes)
-            except Exception:  # noqa: BLE001 (a tree dismantled meanwhile: nothing to show)
-                return
-            self._matched.emit(generation, (tree, chosen))
-
-        self.run_in_background(match)
+        self._say_filtering()
 
     def _on_matched(self, generation: int, result) -> None:
-        tree, chosen = result
-        if generation == self._generation and tree is self.tree:
-            self._show_matches(chosen)
+        tree, chosen, view = result
+        if generation == self.filtering.generation and tree is self.tree:
+            self._show_matches(chosen, view)
 
-    def _show_matches(self, chosen) -> int:
+    def _say_filtering(self) -> None:
+        self.count_label.setText("filtering...")
+        self.busy.setVisible(True)
+
+    def _prepare_search(self) -> None:
+        self.filtering.prepare(list({id(t): t for t in self.trees.values()}.values()))
+
+    def _show_matches(self, chosen, view=None) -> int:
+        """Show the nodes a filter ``chosen`` (None: every one); ``view``: what that
+        shows (``VariableTree.filtered_view``), if worked out already."""
         self._filtering = False
+        self.busy.setVisible(False)
         keep = self._selected_key()
+        group = self.selected_node() if keep is None else None
         tree = self.tree
-        every = chosen is not None and len(chosen) == len(tree.by_key) + len(tree.model_only)
         # A filter taking every row (the first letter typed, often) shows the tree
         # unfiltered: the same rows, without making every level of 200,000 variables.
-        count = self.model.show_matches(None if every else chosen)
-        self._accept = _among(chosen) if chosen is not None else None
+        if chosen is not None and view is None and not every_row(tree, chosen):
+            view = tree.filtered_view(chosen)
+        count = self.model.show_matches(view)
+        self._accept = among(chosen, view) if chosen is not None else None
         total = tree.variable_total + len(tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else f"{total:,} variables")
         if chosen is not None and count <= EXPAND_MATCHES:
@@ -447,6 +422,10 @@ class TreePanel(QWidget):
             self.expand_default()
         if keep is not None:
             self.select_key(keep)
+        elif group is not None and group.variable is None and self.model.is_shown(group):
+            # Selected again (the reset lost it): its histogram is then made again, over
+            # what the filter shows now, as when a group is selected after filtering.
+            self.select_node(group)
         return count
 
     def expand_default(self) -> None:
@@ -460,25 +439,12 @@ class TreePanel(QWidget):
     # -- internals ---------------------------------------------------------------------
 
     def _on_text(self, _text: str) -> None:
-        tree = self.tree
-        if tree is not None and len(tree.by_key) > 5000:
-            self._generation += 1  # what a worker finds for the text before is not shown
+        if is_large(self.tree):
+            self.filtering.typed()  # what a worker finds for the text before is not shown
             self._filtering = True
-            self.count_label.setText("filtering...")
-            self._debounce.start()
+            self._say_filtering()
         else:
             self.apply_filter()
-
-    def _fetch_visible(self) -> None:
-        """Fetch the next rows of each group whose last row handed over is in view (Qt
-        itself only does so for the very last row of the whole tree)."""
-        view, model = self.view, self.model
-        index, bottom = view.indexAt(QPoint(1, 1)), view.viewport().height()
-        while index.isValid() and view.visualRect(index).top() < bottom:
-            parent = index.parent()
-            if index.row() == model.rowCount(parent) - 1 and model.has_more(parent):
-                model.fetch_more(parent)
-            index = view.indexBelow(index)
 
     def _switch_view(self) -> None:
         self._keys_forced = False  # the user chose the view (set_trees switches with signals blocked)
@@ -531,18 +497,6 @@ class TreePanel(QWidget):
             self.node_selected.emit(self.selected_node())
 
 
-def _under(top: TreeNode, accept):
-    """``accept``, limited to the nodes below ``top``."""
-
-    def test(node: TreeNode) -> bool:
-        walker = node
-        while walker is not None and walker is not top:
-            walker = walker.parent
-        return walker is top and (accept is None or accept(node))
-
-    return test
-
-
 def _objects_tooltip(trees: dict[str, VariableTree], pending: bool, has_objects: bool) -> str:
     """Why the object graph view is greyed (a greyed button with no reason is a puzzle)."""
     if pending:
@@ -553,10 +507,3 @@ def _objects_tooltip(trees: dict[str, VariableTree], pending: bool, has_objects:
     if keys is not None and OBJECT_GRAPH_KEY in keys.by_key:
         return "The object graph could not be read (its data is missing or damaged: see the message above)"
     return "This checkpoint has no object graph (a TF1 or name-based checkpoint): its keys are all there is"
-
-
-def _among(chosen) -> Callable:
-    """A test of a node: whether the filter chose it (Down from the filter box, a
-    group's histogram over what the filter shows)."""
-    ids = set(map(id, chosen))
-    return lambda node: id(node) in ids

@@ -9,7 +9,7 @@ from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape, one_or_many
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree import SLOT, TreeNode
+from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode
 
 SCALAR_PREVIEW_ELEMENTS = 16  # tensors this small have their values shown in the details
 
@@ -77,6 +77,13 @@ def _finding_shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
 
 
 def describe_group(node: TreeNode, ckpt: Checkpoint | None = None) -> list[tuple[str, str]]:
+    missing = 0 if node.variable_count else sum(1 for below in node.walk() if below.kind == MODEL_ONLY)
+    if missing:  # a group only the model has (a restore report's rows): nothing stored, not "0 B"
+        return [
+            ("Path", node.path or "(checkpoint root)"),
+            ("Variables", f"none in the checkpoint; {missing:,} only in the model"),
+            ("Bytes", "not stored"),
+        ]
     rows = [
         ("Path", node.path or "(checkpoint root)"),
         ("Variables", f"{node.variable_count:,}"),

@@ -3,6 +3,7 @@ the status bar shows, a restore report's marks and the filter's state."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from operator import attrgetter
@@ -11,7 +12,14 @@ from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.lazy_node import MODEL_ONLY, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
-from ckpt_gui.core.views.tree_filter import matching_nodes, show_all_made, show_all_touched, show_kept
+from ckpt_gui.core.views.tree_filter import (
+    FilteredView,
+    filtered_view,
+    matching_nodes,
+    show_all_made,
+    show_all_touched,
+    show_view,
+)
 from ckpt_gui.core.views.tree_hints import Hints, search_text
 
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
@@ -33,13 +41,15 @@ class VariableTree:
         self.variable_total = len(leaves) - (OBJECT_GRAPH_KEY in self.by_key)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
-        self._searchable = False  # search texts are made by the first filter, not at open
+        self._searchable = False  # search texts are made after open (prepare_search) or by the first filter
+        self._search_lock = threading.Lock()  # one thread makes them, the other waits for them
+        self._search_version = 0  # what search_also changed since the texts were made
         # Further search text by key (a key view's object paths, see tree_hints.graph_search_text)
         self.search_more: Callable[[str], str] | None = None
         self._reported = False  # whether a report's statuses are on the nodes
         self.first_choice: TreeNode | None | bool = False  # not worked out yet (see first_to_show)
         self._filtered = True  # whether nodes' ``shown`` lists may be set (before the first show_all)
-        self._touched: dict[int, TreeNode] = {}  # nodes a filter gave ``shown`` lists (tree_filter.show_kept)
+        self._touched: dict[int, TreeNode] = {}  # nodes a filter gave ``shown`` lists (tree_filter.show_view)
         self.match_count = self.apply_filter(None)
 
     @cached_property
@@ -58,6 +68,7 @@ class VariableTree:
         """Filters also search ``more(key)`` (and variables' object paths given since
         the last filter): search texts are made again by the next filter."""
         self.search_more, self._searchable = more, False
+        self._search_version += 1  # texts being made meanwhile are made again
 
     def apply_report(self, findings: Iterable[TreeFinding]) -> None:
         """Mark every variable with its restore status, and add rows for the model's
@@ -145,14 +156,41 @@ class VariableTree:
         """The ``nodes`` (:meth:`filterable`) holding every (lower-case) word in their
         search text that ``accept`` takes. Changes nothing shown: runs on a worker
         thread as well (the first call makes the search texts)."""
-        if not self._searchable:
-            for node in list(self.by_key.values()):
-                node.search_text = search_text(node, self._hints, self.search_more)
-            self._searchable = True
+        self.prepare_search()
         return matching_nodes(self.filterable() if nodes is None else nodes, words, accept)
+
+    @property
+    def searchable(self) -> bool:
+        """Whether the search texts are made (a filter then only scans them)."""
+        return self._searchable
+
+    def prepare_search(self) -> None:
+        """Make the variables' search texts, if not made yet: on a worker thread once
+        a large tree is shown (200,000 variables: 1 to 2.5 s), so that the first filter
+        only scans them; a filter meanwhile waits for them, not making them twice."""
+        with self._search_lock:
+            while not self._searchable:
+                version = self._search_version
+                for node in list(self.by_key.values()):
+                    node.search_text = search_text(node, self._hints, self.search_more)
+                self._searchable = version == self._search_version  # else made again, with what came since
 
     def show_matches(self, chosen: list[TreeNode]) -> int:
         """Show ``chosen`` (from :meth:`matching`) and their ancestors; how many variables."""
-        show_kept(self.root, chosen, self._touched)
-        self.match_count = sum(1 for node in chosen if node.variable is None or not node.variable.is_object_graph)
+        return self.show_view(self.filtered_view(chosen))
+
+    def filtered_view(self, chosen: list[TreeNode]) -> FilteredView:
+        """What showing ``chosen`` shows (tree_filter.filtered_view): worked out on a
+        worker thread as well, the tree shown meanwhile."""
+        return filtered_view(chosen, self.leaf_by_names)
+
+    def show_view(self, view: FilteredView) -> int:
+        """Show a :meth:`filtered_view` (its levels made as the view reaches them); how many variables."""
+        show_view(self.root, view, self._touched)
+        self.match_count = view.count
         return self.match_count
+
+    @cached_property
+    def leaf_by_names(self) -> dict[tuple[str, ...], TreeNode]:
+        """Every variable's node by its path's names (made by the first filter, on a worker)."""
+        return {node.names: node for node in self.by_key.values()}
