@@ -155,7 +155,7 @@ def test_a_broad_filter_makes_only_the_levels_on_screen(qtbot, large_panel, chec
     shown = {n.variable.key for n in tree.by_key.values() if panel.model.is_shown(n)}
     assert shown == {f"model/blocks/{i}/weight_3/.ATTRIBUTES/VARIABLE_VALUE" for i in range(500)}
     blocks = tree.by_key[LAST_BLOCK].parent.parent
-    assert panel.model.index_of(blocks, SHAPE).data() == "500 of 5000"  # the group's totals under the filter
+    assert panel.model.index_of(blocks, SHAPE).data() == "500 of 5,000"  # the group's totals under the filter
 
 
 def test_search_texts_are_made_in_the_background_once_a_large_tree_is_shown(qtbot, large_panel, monkeypatch):
