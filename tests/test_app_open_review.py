@@ -24,10 +24,11 @@ WAIT_MS = 60_000
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> Path:
     """keras_seq (CheckpointManager ckpt-2..4 and manual-99), many (500 blocks of 10
-    variables) and savedmodel (tf.saved_model.save), written by TensorFlow."""
+    variables), savedmodel (tf.saved_model.save) and dtypes (one variable of each dtype,
+    strings too), written by TensorFlow."""
     root = tmp_path_factory.mktemp("rf_open")
     result = subprocess.run(
-        [sys.executable, str(FACTORY), str(root), "keras_seq", "many", "savedmodel"],
+        [sys.executable, str(FACTORY), str(root), "keras_seq", "many", "savedmodel", "dtypes"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -322,3 +323,14 @@ def test_a_large_heatmaps_axes_say_how_many_values_per_cell(qtbot, window, writt
     plot = window.tensor.image_plot
     left, bottom = plot.getAxis("left").labelText, plot.getAxis("bottom").labelText
     assert "per cell)" in left and "per cell)" in bottom and "a cell" not in left + bottom
+
+
+def test_a_string_tensors_details_say_its_crc32c_was_verified(qtbot, window, written):
+    _open(qtbot, window, written / "dtypes")
+    _idle(qtbot, window)
+    strings = [v for v in window.browse.ckpt.variables if v.dtype.is_string and not v.is_object_graph]
+    assert strings, "the dtypes scenario has a string variable"
+    assert window.tree_panel.select_key(strings[0].key)
+    _idle(qtbot, window)
+    qtbot.waitUntil(lambda: "CRC32C" in _facts(window), timeout=WAIT_MS)
+    assert _facts(window)["CRC32C"] == "verified"
