@@ -334,3 +334,28 @@ def test_a_string_tensors_details_say_its_crc32c_was_verified(qtbot, window, wri
     _idle(qtbot, window)
     qtbot.waitUntil(lambda: "CRC32C" in _facts(window), timeout=WAIT_MS)
     assert _facts(window)["CRC32C"] == "verified"
+
+
+def test_a_preview_histograms_counts_say_they_are_of_the_sample_and_parts_keep_their_words(qtbot):
+    import numpy as np
+    from PySide6.QtGui import QTextDocument
+
+    from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+    from ckpt_gui.core.analysis.histogram import Histogram
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    counts, edges = np.histogram(np.array([0.1, 0.5, 0.9]), bins=3)
+
+    def footer(preview: bool) -> str:
+        histogram = Histogram(counts=counts, edges=edges, nan=2, posinf=1, neginf=0, outside=777)
+        panel.show_histogram(histogram, "w", preview=preview)
+        document = QTextDocument()
+        document.setHtml(panel.counts_label.text())
+        return document.firstBlock().text()
+
+    sampled, exact = footer(True), footer(False)
+    assert "(not plotted in the sample)" in sampled and "sampled\u00a0values" in sampled
+    assert "in the sample" not in exact and "sampled" not in exact
+    # Each part's words stay together: the only breakable spaces are around the dots and before "(not plotted".
+    assert "777\u00a0outside\u00a0the\u00a0range" in exact
