@@ -359,3 +359,21 @@ def test_a_preview_histograms_counts_say_they_are_of_the_sample_and_parts_keep_t
     assert "in the sample" not in exact and "sampled" not in exact
     # Each part's words stay together: the only breakable spaces are around the dots and before "(not plotted".
     assert "777\u00a0outside\u00a0the\u00a0range" in exact
+
+
+def test_the_inf_swatch_stands_out_on_a_dark_palette(qtbot):
+    import re
+
+    import numpy as np
+    from PySide6.QtGui import QColor
+
+    from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NonFinite
+
+    note = NonFinite(np.array([[np.inf, 1.0], [np.nan, 2.0]], dtype=np.float32)).note()
+    inf_swatch = note[note.index(f"rgb{INF_COLOUR}") :]
+    ground = re.search(r"background-color: rgb\((\d+), (\d+), (\d+)\)", inf_swatch[: inf_swatch.index("</span>")])
+    assert ground is not None  # its own ground, not the plot's (dark on a dark theme)
+    dark_theme_title = QColor(30, 30, 30)
+    swatch, behind = QColor(*INF_COLOUR), QColor(*map(int, ground.groups()))
+    assert abs(behind.lightness() - swatch.lightness()) > 150
+    assert abs(behind.lightness() - dark_theme_title.lightness()) > 150
