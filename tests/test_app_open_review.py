@@ -377,3 +377,22 @@ def test_the_inf_swatch_stands_out_on_a_dark_palette(qtbot):
     swatch, behind = QColor(*INF_COLOUR), QColor(*map(int, ground.groups()))
     assert abs(behind.lightness() - swatch.lightness()) > 150
     assert abs(behind.lightness() - dark_theme_title.lightness()) > 150
+
+
+def test_elements_are_in_one_format_for_leaves_and_groups(qtbot, written):
+    from ckpt_gui.app.models.tree_model import ELEMENTS
+    from ckpt_gui.app.widgets.tree_panel import TreePanel
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.formatting import format_count
+    from ckpt_gui.core.views.tree import object_tree
+
+    # A leaf of 7,000 elements and a group of 12,600 (the review's pair) in one format.
+    assert format_count(7000)[-1] == format_count(12_600)[-1] == "K"
+    panel = TreePanel()
+    qtbot.addWidget(panel)
+    tree = object_tree(Checkpoint.open(written / "many"))
+    panel.set_trees({"objects": tree, "keys": tree})
+    model = next(n for n in tree.root.children if n.name == "model")
+    texts = [panel.model.index_of(node, ELEMENTS).data() for node in (model, *model.children[:3])]
+    assert texts[0] == format_count(model.params) and texts[0].endswith("K")
+    assert all(t[-1] in "KM" or int(t) < 1000 for t in texts if t), texts  # never "7000" beside "12.6K"
