@@ -24,10 +24,11 @@ WAIT_MS = 60_000
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> Path:
     """keras_seq (CheckpointManager ckpt-2..4 and manual-99), many (500 blocks of 10
-    variables) and savedmodel (tf.saved_model.save), written by TensorFlow."""
+    variables), savedmodel (tf.saved_model.save) and dtypes (one variable of each dtype,
+    strings too), written by TensorFlow."""
     root = tmp_path_factory.mktemp("rf_open")
     result = subprocess.run(
-        [sys.executable, str(FACTORY), str(root), "keras_seq", "many", "savedmodel"],
+        [sys.executable, str(FACTORY), str(root), "keras_seq", "many", "savedmodel", "dtypes"],
         capture_output=True,
         text=True,
         timeout=900,
@@ -322,3 +323,76 @@ def test_a_large_heatmaps_axes_say_how_many_values_per_cell(qtbot, window, writt
     plot = window.tensor.image_plot
     left, bottom = plot.getAxis("left").labelText, plot.getAxis("bottom").labelText
     assert "per cell)" in left and "per cell)" in bottom and "a cell" not in left + bottom
+
+
+def test_a_string_tensors_details_say_its_crc32c_was_verified(qtbot, window, written):
+    _open(qtbot, window, written / "dtypes")
+    _idle(qtbot, window)
+    strings = [v for v in window.browse.ckpt.variables if v.dtype.is_string and not v.is_object_graph]
+    assert strings, "the dtypes scenario has a string variable"
+    assert window.tree_panel.select_key(strings[0].key)
+    _idle(qtbot, window)
+    qtbot.waitUntil(lambda: "CRC32C" in _facts(window), timeout=WAIT_MS)
+    assert _facts(window)["CRC32C"] == "verified"
+
+
+def test_a_preview_histograms_counts_say_they_are_of_the_sample_and_parts_keep_their_words(qtbot):
+    import numpy as np
+    from PySide6.QtGui import QTextDocument
+
+    from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+    from ckpt_gui.core.analysis.histogram import Histogram
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    counts, edges = np.histogram(np.array([0.1, 0.5, 0.9]), bins=3)
+
+    def footer(preview: bool) -> str:
+        histogram = Histogram(counts=counts, edges=edges, nan=2, posinf=1, neginf=0, outside=777)
+        panel.show_histogram(histogram, "w", preview=preview)
+        document = QTextDocument()
+        document.setHtml(panel.counts_label.text())
+        return document.firstBlock().text()
+
+    sampled, exact = footer(True), footer(False)
+    assert "(not plotted in the sample)" in sampled and "sampled\u00a0values" in sampled
+    assert "in the sample" not in exact and "sampled" not in exact
+    # Each part's words stay together: the only breakable spaces are around the dots and before "(not plotted".
+    assert "777\u00a0outside\u00a0the\u00a0range" in exact
+
+
+def test_the_inf_swatch_stands_out_on_a_dark_palette(qtbot):
+    import re
+
+    import numpy as np
+    from PySide6.QtGui import QColor
+
+    from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NonFinite
+
+    note = NonFinite(np.array([[np.inf, 1.0], [np.nan, 2.0]], dtype=np.float32)).note()
+    inf_swatch = note[note.index(f"rgb{INF_COLOUR}") :]
+    ground = re.search(r"background-color: rgb\((\d+), (\d+), (\d+)\)", inf_swatch[: inf_swatch.index("</span>")])
+    assert ground is not None  # its own ground, not the plot's (dark on a dark theme)
+    dark_theme_title = QColor(30, 30, 30)
+    swatch, behind = QColor(*INF_COLOUR), QColor(*map(int, ground.groups()))
+    assert abs(behind.lightness() - swatch.lightness()) > 150
+    assert abs(behind.lightness() - dark_theme_title.lightness()) > 150
+
+
+def test_elements_are_in_one_format_for_leaves_and_groups(qtbot, written):
+    from ckpt_gui.app.models.tree_model import ELEMENTS
+    from ckpt_gui.app.widgets.tree_panel import TreePanel
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.formatting import format_count
+    from ckpt_gui.core.views.tree import object_tree
+
+    # A leaf of 7,000 elements and a group of 12,600 (the review's pair) in one format.
+    assert format_count(7000)[-1] == format_count(12_600)[-1] == "K"
+    panel = TreePanel()
+    qtbot.addWidget(panel)
+    tree = object_tree(Checkpoint.open(written / "many"))
+    panel.set_trees({"objects": tree, "keys": tree})
+    model = next(n for n in tree.root.children if n.name == "model")
+    texts = [panel.model.index_of(node, ELEMENTS).data() for node in (model, *model.children[:3])]
+    assert texts[0] == format_count(model.params) and texts[0].endswith("K")
+    assert all(t[-1] in "KM" or int(t) < 1000 for t in texts if t), texts  # never "7000" beside "12.6K"

@@ -104,7 +104,7 @@ class SelectionStats:
             self._note_nonfinite(title, first.stats)
             self.details.show_stats(first.stats)
             self.details.show_positions(first.positions, first.stats)
-            self._add_crc_fact(ckpt, key)
+            self.add_crc_fact(ckpt, key)
             if wanted is not None and first.envelope is not None:
                 # Drawn a little later (a timer fires after the repaint queued now): the
                 # statistics are painted first, the plot after, two short stalls, not one long.
@@ -115,7 +115,7 @@ class SelectionStats:
             self.stats_cache[key] = stats
             self.histogram.show_histogram(histogram, title)
             if not first_needed:
-                self._add_crc_fact(ckpt, key)
+                self.add_crc_fact(ckpt, key)
             self.done()
 
         self._submit(compute, show, title, first_done)
@@ -125,7 +125,7 @@ class SelectionStats:
         its title names the counts of the statistics."""
         self.large.tensor.note_nonfinite(title, stats.nan, stats.posinf + stats.neginf)
 
-    def _add_crc_fact(self, ckpt, key: str) -> None:
+    def add_crc_fact(self, ckpt, key: str) -> None:
         """A Keras file's datasets have no checksum: say so rather than "verified"."""
         stored = ckpt.keras is None or ckpt.entry(key).crc32c is not None
         self.details.add_fact("CRC32C", "verified" if stored else "none stored (HDF5 keeps no checksum here)")

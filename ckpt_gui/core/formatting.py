@@ -18,8 +18,9 @@ def format_bytes(n: int) -> str:
 
 
 def format_count(n: int) -> str:
-    """12345678 -> '12.3M' (parameter counts)."""
-    if n < 10_000:
+    """12345678 -> '12.3M' (parameter counts); one format from a thousand up ('7.0K'
+    beside '12.6K', not '7000': the tree's rows had mixed both)."""
+    if n < 1000:
         return str(n)
     for unit, scale in (("K", 1e3), ("M", 1e6), ("B", 1e9), ("T", 1e12)):
         if n < scale * 1000 or unit == "T":

@@ -385,6 +385,8 @@ class BrowseController(Controller):
             text = value_text(variable, view.value)
             if text is not None:
                 self.details.show_value(text)
+            if variable.dtype.is_string:  # read whole, its CRC32C checked: as a numeric tensor's pass says
+                self.selection.add_crc_fact(ckpt, variable.key)
 
         def failed(message: str, details: str) -> None:
             self.banner.show_message(message, "error", details)

@@ -195,8 +195,12 @@ def overlay_item() -> pg.ImageItem:
     return item
 
 
+SWATCH_GROUND = (255, 255, 255)  # behind a swatch: the black ±Inf one vanished on a dark theme's title
+
+
 def _swatch(colour: tuple[int, int, int]) -> str:
-    return f"<span style='color: rgb{colour};'>\u25a0</span>"
+    """A square of ``colour`` on a white ground, readable on light and dark palettes."""
+    return f"<span style='color: rgb{colour}; background-color: rgb{SWATCH_GROUND};'>\u25a0</span>"
 
 
 TITLE_LINE = 15  # px of one 9pt title line

@@ -168,17 +168,7 @@ class HistogramPanel(QWidget):
                 plot_import.when_done(self._show_plot)
         else:
             self._show_plot()
-        parts = [f"{histogram.total:,} values in range"]
-        if histogram.nan or histogram.posinf or histogram.neginf:
-            text = f"NaN {histogram.nan:,}, +Inf {histogram.posinf:,}, -Inf {histogram.neginf:,}"
-            parts.append(f"{badge_html(text)} (not plotted)")
-        else:
-            parts.append("no NaN or Inf")
-        if histogram.outside:
-            parts.append(f"{histogram.outside:,} outside the range")
-        if histogram.of_magnitude:
-            parts.append("complex values: magnitudes")
-        self.counts_label.setText(" · ".join(parts))
+        self.counts_label.setText(" · ".join(_footer_parts(histogram, preview)))
         if self.auto_range.isChecked() and not preview:
             self.low.setText(format_number(float(histogram.edges[0])))
             self.high.setText(format_number(float(histogram.edges[-1])))
@@ -304,6 +294,29 @@ class HistogramPanel(QWidget):
             )
         else:
             self.readout.setText(f"x = {format_number(x)}")
+
+
+def _footer_parts(histogram: Histogram, preview: bool) -> list[str]:
+    """The footer's parts; a preview's counts are of its sample (NaN 2 in a sample is
+    not the tensor's count), and each part keeps its words together: the footer wraps
+    between parts ("· 777 / outside the range" had been cut inside one)."""
+    sample = " in the sample" if preview else ""
+    parts = [f"{histogram.total:,} {'sampled ' if preview else ''}values in range"]
+    if histogram.nan or histogram.posinf or histogram.neginf:
+        text = f"NaN {histogram.nan:,}, +Inf {histogram.posinf:,}, -Inf {histogram.neginf:,}"
+        parts.append(f"{badge_html(text)} (not plotted{sample})")
+    else:
+        parts.append(_together(f"no NaN or Inf{sample}"))
+    if histogram.outside:
+        parts.append(_together(f"{histogram.outside:,} outside the range"))
+    if histogram.of_magnitude:
+        parts.append(_together("complex values: magnitudes"))
+    parts[0] = _together(parts[0])
+    return parts
+
+
+def _together(text: str) -> str:
+    return text.replace(" ", "\u00a0")
 
 
 def badge_html(text: str) -> str:
