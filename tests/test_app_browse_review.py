@@ -5,6 +5,8 @@ ticks for a tiny vector."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from threading import Thread, current_thread, main_thread
 
 import numpy as np
@@ -189,3 +191,21 @@ def test_a_filter_typed_while_search_texts_are_made_waits_for_them(qtbot, checkp
     tree.search_also(lambda key: "extra words" if key == LAST_BLOCK else "")
     assert not tree.searchable
     assert [n.variable.key for n in tree.matching(["extra", "words"], None)] == [LAST_BLOCK]
+
+
+def test_a_filtered_tree_is_freed_by_dismantling_without_a_collection(checkpoints):
+    """A filter's rows (tree_filter.LazyShown) hold their nodes: dismantling the tree
+    cuts that cycle too, or a frozen checkpoint's tree would never be freed."""
+    tree = object_tree(Checkpoint.open(checkpoints / "keras_seq"))
+    tree.apply_filter(variable_filter("kernel"))
+    for node in tree.root.walk():  # every level's rows made, as a view showing it all
+        list(node.shown)
+    refs = [weakref.ref(node) for node in tree.by_key.values()] + [weakref.ref(tree.root)]
+    del node
+    gc.disable()
+    try:
+        for _ in tree.dismantle():
+            pass
+        assert sum(ref() is not None for ref in refs) == 0  # reference counting freed them all
+    finally:
+        gc.enable()
