@@ -5,6 +5,9 @@ ticks for a tiny vector."""
 
 from __future__ import annotations
 
+import gc
+import shutil
+import weakref
 from threading import Thread, current_thread, main_thread
 
 import numpy as np
@@ -189,3 +192,39 @@ def test_a_filter_typed_while_search_texts_are_made_waits_for_them(qtbot, checkp
     tree.search_also(lambda key: "extra words" if key == LAST_BLOCK else "")
     assert not tree.searchable
     assert [n.variable.key for n in tree.matching(["extra", "words"], None)] == [LAST_BLOCK]
+
+
+def test_a_filtered_tree_is_freed_by_dismantling_without_a_collection(checkpoints):
+    """A filter's rows (tree_filter.LazyShown) hold their nodes: dismantling the tree
+    cuts that cycle too, or a frozen checkpoint's tree would never be freed."""
+    tree = object_tree(Checkpoint.open(checkpoints / "keras_seq"))
+    tree.apply_filter(variable_filter("kernel"))
+    for node in tree.root.walk():  # every level's rows made, as a view showing it all
+        list(node.shown)
+    refs = [weakref.ref(node) for node in tree.by_key.values()] + [weakref.ref(tree.root)]
+    del node
+    gc.disable()
+    try:
+        for _ in tree.dismantle():
+            pass
+        assert sum(ref() is not None for ref in refs) == 0  # reference counting freed them all
+    finally:
+        gc.enable()
+
+
+def test_a_checkpoint_that_does_not_open_says_so_in_every_panel(qtbot, window, tmp_path):
+    """Review: a broken checkpoint (its index truncated) opened first left "Select a
+    variable" on the Heatmap and Values tabs and under the histogram, with no
+    checkpoint and so no variable to select, while Details said to open one."""
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_path(), broken)
+    index = broken / "ckpt-300.index"
+    index.write_bytes(index.read_bytes()[:1000])
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(broken))
+    assert str(index) in window.banner.text and window.browse.ckpt is None
+    said = window.details.title.text()
+    assert said.startswith("Open a checkpoint")
+    tensor = window.tensor
+    assert tensor.picture.currentWidget() is tensor.message and tensor.message.text() == said
+    assert window.histogram.empty.text() == said

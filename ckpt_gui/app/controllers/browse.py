@@ -288,8 +288,11 @@ class BrowseController(Controller):
     def _open_failed(self, message: str, details: str) -> None:
         self.status.emit("Could not open the checkpoint")
         self.banner.show_message(message, "error", details)
-        if self.ckpt is None:
-            self.details.show_message("Open a checkpoint folder or file (File > Open, or drop it here).")
+        if self.ckpt is None:  # no checkpoint, no variable to select: every panel says the same
+            message = "Open a checkpoint folder or file (File > Open, or drop it here)."
+            self.details.show_message(message)
+            self.histogram.clear(message)
+            self.tensor.show_message(message)
         self.loaded.emit()
 
     def select_finding(self, finding: TreeFinding) -> None:

@@ -119,11 +119,14 @@ class VariableTree:
         more; it is empty from the first step on."""
         stack = [self.root, *self.model_only]
         self.by_key, self.model_only, self._added, self.first_choice = {}, [], [], False
+        self._touched = {}
+        self.__dict__.pop("leaf_by_names", None)  # the filter's index of every leaf
         self.root = root_of([], self._hints)
         while stack:
             for _ in range(min(len(stack), DISMANTLE_STEP)):
                 node = stack.pop()  # freed once its children have cut their links to it
                 node._parent = None
+                node._shown = None  # a filter's rows (tree_filter.LazyShown) hold their node: a cycle
                 if node.pending is not None:
                     stack.extend(node.pending)
                 stack.extend(node._children)
