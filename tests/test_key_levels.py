@@ -11,7 +11,7 @@ from ckpt_gui.app.controllers.browse import on_a_thread
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.key_levels import KeyTree
-from ckpt_gui.core.views.tree import default_open, key_tree, variable_filter
+from ckpt_gui.core.views.tree import default_open, first_to_show, key_tree, variable_filter
 from ckpt_gui.core.views.tree_build import whole_key_tree
 from tests.test_app_open import WAIT_MS, held_graph  # noqa: F401 (the fixture)
 from tests.test_gui import window  # noqa: F401 (the fixture)
@@ -47,9 +47,12 @@ def assert_same_tree(lazy, whole) -> None:
 def test_the_key_view_made_by_levels_is_the_key_view_made_whole(checkpoints, scenario):
     ckpt = Checkpoint.open(checkpoints / scenario)
     for variables in (ckpt.key_variables, ckpt.variables):
-        lazy = key_tree(variables)
+        lazy, whole = key_tree(variables), whole_key_tree(variables)
         assert isinstance(lazy, KeyTree) and made_leaves(lazy) == 0
-        assert_same_tree(lazy, whole_key_tree(variables))
+        chosen, expected = first_to_show(lazy), first_to_show(whole)  # the variable selected first
+        assert (chosen and chosen.variable.key) == (expected and expected.variable.key)
+        assert made_leaves(lazy) == (chosen is not None)  # that leaf alone made
+        assert_same_tree(lazy, whole)
 
 
 def test_keys_that_sort_between_a_variable_and_its_slots(tmp_path):

@@ -24,6 +24,7 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.views.key_levels import KeyTree
 from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, default_open, first_to_show, key_tree
 
@@ -164,6 +165,8 @@ def build_trees(
     first = first_to_show(trees["objects"])
     if first is not None:
         place(first)
+    if isinstance(keys, KeyTree):  # the key view, if it stays shown, selects it on the GUI thread:
+        _ = keys.first_floating_at  # found here (no leaf made here: the GUI thread may be making its levels)
     return trees
 
 

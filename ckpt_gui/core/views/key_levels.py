@@ -83,6 +83,7 @@ class KeyColumns:
         for at in [*compress(count(), map(other.__contains__, dtype_names)), *self.slots]:
             params[at] = 0  # parameters count numeric model weights, not optimizer slots
         self.dtype_names = sorted(by_name)
+        self.dtype_column, self.dtypes = dtype_names, by_name
         self.params_sum = [0, *accumulate(params)]
         self.bytes_sum = [0, *accumulate(map(_SIZE, self.variables))]
         self._index = None if _ascending(keys) else dict(zip(keys, count()))  # a look-up by bisection else
@@ -262,6 +263,24 @@ class KeyTree(VariableTree):
     def variable_bytes(self) -> int:
         graph = self.columns.find(OBJECT_GRAPH_KEY)
         return self.columns.bytes_sum[-1] - (self.columns.variables[graph].size_bytes if graph is not None else 0)
+
+    @cached_property
+    def first_floating_at(self) -> int | None:
+        """Where the variable first_to_show chooses is (the largest floating-point weight
+        matrix, else tensor; no slot), from the columns: worked out by the open job, so
+        that a key view still shown when the object view comes makes only that leaf."""
+        columns = self.columns
+        floating = {name for name, dtype in columns.dtypes.items() if dtype.is_floating}
+        chosen = list(map(floating.__contains__, columns.dtype_column))
+        for at in columns.slots:
+            chosen[at] = False
+        positions = compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))
+        variables = columns.variables
+        return max(positions, key=lambda at: (len(variables[at].shape) >= 2, variables[at].num_elements), default=None)
+
+    def largest_floating(self) -> TreeNode | None:
+        at = self.first_floating_at
+        return None if at is None else self.columns.leaf_at(at)
 
     def use_variables(self, variables: list) -> None:
         """The same variables with their object paths (a checkpoint's graph decoded)."""

@@ -9,7 +9,7 @@ from operator import attrgetter
 
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.core.views.lazy_node import MODEL_ONLY, TreeNode, root_of
+from ckpt_gui.core.views.lazy_node import MODEL_ONLY, VARIABLE, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree_filter import matching_nodes, show_all_made, show_all_touched, show_kept
 from ckpt_gui.core.views.tree_hints import Hints, search_text
@@ -58,6 +58,11 @@ class VariableTree:
         """The bytes of its variables in the data files, the object graph's not counted
         (as ``variable_total``); worked out when :attr:`dtype_names` is."""
         return sum(node.variable.size_bytes for node in self.by_key.values() if not node.variable.is_object_graph)
+
+    def largest_floating(self) -> TreeNode | None:
+        """The variable first_to_show chooses (see there); the first of equals in key order."""
+        candidates = [n for n in self.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
+        return max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
 
     def use_variables(self, variables: list) -> None:
         """Its variables again, with their object paths (the graph decoded): the same
