@@ -10,6 +10,7 @@ import pytest
 from ckpt_gui.app.controllers.browse import on_a_thread
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.variable_columns import variable_columns
 from ckpt_gui.core.views.key_levels import KeyTree
 from ckpt_gui.core.views.tree import default_open, first_to_show, key_tree, variable_filter
 from ckpt_gui.core.views.tree_build import whole_key_tree
@@ -46,13 +47,16 @@ def assert_same_tree(lazy, whole) -> None:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_key_view_made_by_levels_is_the_key_view_made_whole(checkpoints, scenario):
     ckpt = Checkpoint.open(checkpoints / scenario)
-    for variables in (ckpt.key_variables, ckpt.variables):
-        lazy, whole = key_tree(variables), whole_key_tree(variables)
+    # As the app's open job gives them (the index's columns: a Variable made per leaf made), and as lists.
+    for variables in (variable_columns(ckpt.index, None), ckpt.key_variables, ckpt.variables):
+        given = variables if isinstance(variables, list) else ckpt.key_variables
+        lazy, whole = key_tree(variables), whole_key_tree(given)
         assert isinstance(lazy, KeyTree) and made_leaves(lazy) == 0
         chosen, expected = first_to_show(lazy), first_to_show(whole)  # the variable selected first
         assert (chosen and chosen.variable.key) == (expected and expected.variable.key)
         assert made_leaves(lazy) == (chosen is not None)  # that leaf alone made
         assert_same_tree(lazy, whole)
+        assert [node.variable for node in lazy.by_key.values()] == given
 
 
 def test_keys_that_sort_between_a_variable_and_its_slots(tmp_path):

@@ -23,15 +23,16 @@ from itertools import accumulate, compress, count, islice, repeat
 from math import prod
 from operator import attrgetter, contains, le, not_, or_
 
+from ckpt_gui.core.checkpoint import Variable
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY, OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX, is_tf1_slot
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.lazy_node import _RANK, SLOT, VARIABLE, TreeNode, _cached_natural_key, leaf
 from ckpt_gui.core.views.variable_tree import VariableTree
 
 ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
 _AFTER_SLASH = chr(ord("/") + 1)  # "0": every key under p sorts in [p + "/", p + "0")
 _NAME = attrgetter("name")
-_KEY, _SIZE, _SHAPE, _DTYPE = attrgetter("key"), attrgetter("size_bytes"), attrgetter("shape"), attrgetter("dtype")
 
 
 def key_names(path: str) -> tuple[str, ...]:
@@ -53,8 +54,11 @@ def key_kind(names: tuple[str, ...], is_path: Callable[[str], bool]) -> str:
 
 def maybe_slots(paths: list[str]) -> Iterator[int]:
     """Where a key may be an optimizer slot's (see key_kind): it holds OPTIMIZER_SLOT,
-    or it has a capital letter (a TF1 slot's last name starts with one). Tested in C:
-    most keys are neither."""
+    or it has a capital letter (a TF1 slot's last name starts with one). Tested in C,
+    on all keys at once first: most checkpoints have neither."""
+    text = "\n".join(paths)
+    if OPTIMIZER_SLOT not in text and (text.islower() or not text):
+        return iter(())
     marked = map(contains, paths, repeat(OPTIMIZER_SLOT))
     return compress(count(), map(or_, marked, map(not_, map(str.islower, paths))))
 
@@ -63,32 +67,39 @@ class KeyColumns:
     """The key view's variables in the order of their paths (keys without the
     ``.ATTRIBUTES/VARIABLE_VALUE`` tail, sorted as strings), with running totals, and
     the leaves made so far. Column by column in C (map, accumulate): 200,000 keys in
-    a fifth of the time a leaf per variable took."""
+    a fifth of the time a leaf per variable took. ``variables``: the rows as Variables
+    when there are (else each is made with its leaf)."""
 
-    def __init__(self, variables: list) -> None:
-        keys = self.keys = list(map(_KEY, variables))  # in the order given: ``by_key``'s
+    def __init__(self, fields: VariableColumns, variables: list[Variable] | None = None) -> None:
+        keys = self.keys = fields.keys  # in the order given: ``by_key``'s (read, never changed)
         paths = list(map(str.removesuffix, keys, repeat(VARIABLE_VALUE_SUFFIX)))
         self.order: list[int] | None = None  # position in path order of each key, when not the same
         if not _ascending(paths):  # (a TF2 checkpoint's usually are: checked in C)
             order = sorted(range(len(paths)), key=paths.__getitem__)  # stable: equal paths in key order
-            paths, variables = list(map(paths.__getitem__, order)), list(map(variables.__getitem__, order))
+            paths = list(map(paths.__getitem__, order))
+            fields = VariableColumns(*(list(map(column.__getitem__, order)) for column in fields))
+            variables = None if variables is None else list(map(variables.__getitem__, order))
             self.order = sorted(range(len(order)), key=order.__getitem__)
-        self.paths: list[str] = paths
-        self.variables: list = list(variables)
+        self.paths, self.fields, self.variables = paths, fields, variables
         self.slots = {at for at in maybe_slots(paths) if key_kind(key_names(paths[at]), self.is_path) == SLOT}
-        params = list(map(prod, map(_SHAPE, self.variables)))
-        dtype_names = list(map(_NAME, map(_DTYPE, self.variables)))
-        by_name = dict(zip(dtype_names, map(_DTYPE, self.variables)))  # the few dtypes there are
+        params = list(map(prod, fields.shapes))
+        dtype_names = list(map(_NAME, fields.dtypes))
+        by_name = dict(zip(dtype_names, fields.dtypes))  # the few dtypes there are
         other = {name for name, dtype in by_name.items() if not dtype.is_numeric}
         for at in [*compress(count(), map(other.__contains__, dtype_names)), *self.slots]:
             params[at] = 0  # parameters count numeric model weights, not optimizer slots
         self.dtype_names = sorted(by_name)
         self.dtype_column, self.dtypes = dtype_names, by_name
         self.params_sum = [0, *accumulate(params)]
-        self.bytes_sum = [0, *accumulate(map(_SIZE, self.variables))]
+        self.bytes_sum = [0, *accumulate(fields.sizes)]
         self._index = None if _ascending(keys) else dict(zip(keys, count()))  # a look-up by bisection else
         self.made: list[TreeNode | None] = [None] * len(paths)
         self.root: TreeNode | None = None
+
+    def variable(self, at: int) -> Variable:
+        if self.variables is not None:
+            return self.variables[at]
+        return Variable._make(column[at] for column in self.fields)
 
     def is_path(self, path: str) -> bool:
         at = bisect_left(self.paths, path)
@@ -112,7 +123,7 @@ class KeyColumns:
         level is made it is not placed (row -1, the root as parent)."""
         node = self.made[at]
         if node is None:
-            node = leaf(key_names(self.paths[at]), self.variables[at], SLOT if at in self.slots else VARIABLE)
+            node = leaf(key_names(self.paths[at]), self.variable(at), SLOT if at in self.slots else VARIABLE)
             node._parent = self.root
             self.made[at] = node
         return node
@@ -242,16 +253,20 @@ class KeyIndex(Mapping):
 
 
 class KeyTree(VariableTree):
-    """The key view of ``variables`` (sorted by key), its levels made when first shown."""
+    """The key view of ``variables`` (or of their ``fields``, Checkpoint.variable_columns
+    as the index gives them), its levels made when first shown."""
 
-    def __init__(self, variables: list) -> None:
+    def __init__(self, variables: list[Variable] | None = None, fields: VariableColumns | None = None) -> None:
         with gc_paused():
-            columns = self.columns = KeyColumns(variables)
+            if fields is None:
+                fields = VariableColumns(*map(list, zip(*variables))) if variables else VariableColumns(*[[]] * 7)
+            columns = self.columns = KeyColumns(fields, variables)
+            total = len(fields.keys)
             root = columns.root = TreeNode("")
             root.hints = {}
-            if variables:
-                root.pending = KeyRange(columns, 0, len(variables), "")
-            root.variable_count = len(variables)
+            if total:
+                root.pending = KeyRange(columns, 0, total, "")
+            root.variable_count = total
             root.params, root.nbytes = columns.params_sum[-1], columns.bytes_sum[-1]
         self.start(root, KeyIndex(columns))
 
@@ -262,7 +277,7 @@ class KeyTree(VariableTree):
     @cached_property
     def variable_bytes(self) -> int:
         graph = self.columns.find(OBJECT_GRAPH_KEY)
-        return self.columns.bytes_sum[-1] - (self.columns.variables[graph].size_bytes if graph is not None else 0)
+        return self.columns.bytes_sum[-1] - (self.columns.fields.sizes[graph] if graph is not None else 0)
 
     @cached_property
     def first_floating_at(self) -> int | None:
@@ -275,8 +290,8 @@ class KeyTree(VariableTree):
         for at in columns.slots:
             chosen[at] = False
         positions = compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))
-        variables = columns.variables
-        return max(positions, key=lambda at: (len(variables[at].shape) >= 2, variables[at].num_elements), default=None)
+        shapes = columns.fields.shapes
+        return max(positions, key=lambda at: (len(shapes[at]) >= 2, prod(shapes[at])), default=None)
 
     def largest_floating(self) -> TreeNode | None:
         at = self.first_floating_at
@@ -286,7 +301,7 @@ class KeyTree(VariableTree):
         """The same variables with their object paths (a checkpoint's graph decoded)."""
         columns = self.columns
         by_key = {variable.key: variable for variable in variables}
-        columns.variables = list(map(by_key.__getitem__, map(_KEY, columns.variables)))
+        columns.variables = list(map(by_key.__getitem__, columns.fields.keys))  # fields: in path order
         for at, node in enumerate(columns.made):
             if node is not None:
                 node.variable = columns.variables[at]

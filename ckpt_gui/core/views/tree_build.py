@@ -11,6 +11,7 @@ from operator import attrgetter, contains, getitem, itemgetter, or_
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.variable_columns import VariableColumns, rows
 from ckpt_gui.core.views.key_levels import ROOT_NAME, KeyTree, key_kind
 from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, leaf
 from ckpt_gui.core.views.tree_hints import Hints, graph_search_text, hint_group, pruned_hints
@@ -119,18 +120,22 @@ def keras_tree(ckpt: Checkpoint) -> VariableTree:
     return VariableTree(leaves)
 
 
-def key_tree(variables: list[Variable], progress: Progress = None) -> VariableTree:
+def key_tree(variables: list[Variable] | VariableColumns, progress: Progress = None) -> VariableTree:
     """The raw-key view: keys split on ``/``, made level by level from the sorted keys
     (key_levels.py: no node per variable before it shows). Keys naming a component
     ``(root)``, the name shown for an empty one, get the tree made whole (both would
-    be one child there)."""
+    be one child there). ``variables`` may be given as their columns
+    (:func:`~ckpt_gui.core.variable_columns.variable_columns`): no Variable is made
+    for a leaf not made."""
+    fields = variables if isinstance(variables, VariableColumns) else None
+    keys = fields.keys if fields is not None else list(map(attrgetter("key"), variables))
     if progress is not None:
-        progress(0, len(variables))
-    if any(map(contains, map(attrgetter("key"), variables), repeat(ROOT_NAME))):
-        return whole_key_tree(variables, progress)
-    tree = KeyTree(variables)
+        progress(0, len(keys))
+    if ROOT_NAME in "\n".join(keys):
+        return whole_key_tree(rows(fields, Variable) if fields is not None else variables, progress)
+    tree = KeyTree(fields=fields) if fields is not None else KeyTree(variables)
     if progress is not None:
-        progress(len(variables), len(variables))
+        progress(len(keys), len(keys))
     return tree
 
 
