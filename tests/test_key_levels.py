@@ -151,3 +151,30 @@ def test_a_key_view_shown_first_makes_no_leaf_of_its_large_levels(qtbot, window,
         held_graph.set()
     keys = panel.trees["keys"]
     assert keys.by_key[DEEP].variable.object_paths  # the variables now with their object paths
+
+
+def _extend_with_every_leaf(found: list, tree: KeyTree) -> None:
+    found.extend(tree.by_key.values())
+
+
+def test_leaves_made_on_a_worker_while_the_gui_thread_makes_levels_are_the_tree_s_own(checkpoints):
+    """The first filter makes every leaf on a worker (``by_key.values()``) while the
+    user may expand groups on the GUI thread: each key has one leaf, the one placed."""
+    import sys
+    import threading
+
+    ckpt = Checkpoint.open(checkpoints / "many")
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # threads taking turns often (without the lock: two leaves for a key)
+    try:
+        for _ in range(2):
+            tree = key_tree(variable_columns(ckpt.index, None))
+            from_worker: list = []
+            worker = threading.Thread(target=_extend_with_every_leaf, args=(from_worker, tree))
+            worker.start()
+            placed = [node for node in tree.root.walk() if node.variable is not None]  # every level made
+            worker.join()
+            assert {id(node) for node in from_worker} == {id(node) for node in placed}
+            assert all(node.row >= 0 for node in from_worker)
+    finally:
+        sys.setswitchinterval(interval)

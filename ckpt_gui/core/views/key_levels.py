@@ -16,6 +16,7 @@ names, order, kinds and totals (tests/test_key_levels.py).
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
@@ -94,6 +95,7 @@ class KeyColumns:
         self.bytes_sum = [0, *accumulate(fields.sizes)]
         self._index = None if _ascending(keys) else dict(zip(keys, count()))  # a look-up by bisection else
         self.made: list[TreeNode | None] = [None] * len(paths)
+        self._making = threading.Lock()  # one leaf per variable, whichever thread makes it
         self.root: TreeNode | None = None
 
     def variable(self, at: int) -> Variable:
@@ -123,9 +125,12 @@ class KeyColumns:
         level is made it is not placed (row -1, the root as parent)."""
         node = self.made[at]
         if node is None:
-            node = leaf(key_names(self.paths[at]), self.variable(at), SLOT if at in self.slots else VARIABLE)
-            node._parent = self.root
-            self.made[at] = node
+            with self._making:  # a worker (the first filter's) and the GUI thread may ask at once
+                node = self.made[at]
+                if node is None:
+                    node = leaf(key_names(self.paths[at]), self.variable(at), SLOT if at in self.slots else VARIABLE)
+                    node._parent = self.root
+                    self.made[at] = node
         return node
 
 
@@ -301,10 +306,11 @@ class KeyTree(VariableTree):
         """The same variables with their object paths (a checkpoint's graph decoded)."""
         columns = self.columns
         by_key = {variable.key: variable for variable in variables}
-        columns.variables = list(map(by_key.__getitem__, columns.fields.keys))  # fields: in path order
-        for at, node in enumerate(columns.made):
-            if node is not None:
-                node.variable = columns.variables[at]
+        swapped = list(map(by_key.__getitem__, columns.fields.keys))  # fields: in path order
+        with columns._making:  # no leaf made meanwhile with the variable before
+            columns.variables = swapped
+            for at in compress(count(), columns.made):
+                columns.made[at].variable = swapped[at]
 
     def dismantle(self) -> Iterator[None]:
         columns = self.columns
