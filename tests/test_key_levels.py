@@ -165,9 +165,9 @@ def test_leaves_made_on_a_worker_while_the_gui_thread_makes_levels_are_the_tree_
 
     ckpt = Checkpoint.open(checkpoints / "many")
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)  # threads taking turns often (without the lock: two leaves for a key)
+    sys.setswitchinterval(1e-6)  # threads taking turns often (without the lock: two leaves for a key)
     try:
-        for _ in range(2):
+        for _ in range(3):
             tree = key_tree(variable_columns(ckpt.index, None))
             from_worker: list = []
             worker = threading.Thread(target=_extend_with_every_leaf, args=(from_worker, tree))
