@@ -24,6 +24,8 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.variable_columns import variable_columns
+from ckpt_gui.core.views.key_levels import KeyTree
 from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.missing_data import missing_headline
 from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, default_open, first_to_show, key_tree
@@ -144,7 +146,7 @@ def _key_view(ckpt: Checkpoint, progress: Callable[[int, int], None] | None = No
     blocks at 200,000 variables, took a third of the time to a usable tree; and its
     plots would be drawn while the object graph is decoded, competing for the GIL.
     The object view selects it when it comes.)"""
-    keys = key_tree(ckpt.key_variables, progress)
+    keys = key_tree(variable_columns(ckpt.index, None), progress)  # no Variable per key: one per leaf made
     _ = keys.dtype_names, keys.variable_bytes  # worked out here, not on the GUI thread
     default_open(keys)  # the levels the view opens first, made here too
     return keys
@@ -165,6 +167,8 @@ def build_trees(
     first = first_to_show(trees["objects"])
     if first is not None:
         place(first)
+    if isinstance(keys, KeyTree):  # the key view, if it stays shown, selects it on the GUI thread:
+        _ = keys.first_floating_at  # found here (no leaf made here: the GUI thread may be making its levels)
     return trees
 
 

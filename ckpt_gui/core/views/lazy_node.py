@@ -9,7 +9,9 @@ a filter or a selection reaching a variable under it (``parent``). Until then th
 group keeps every variable below it in ``pending``, sorted by path, and knows its
 totals; a variable not placed yet has ``row`` -1 and the root as its ``parent``.
 Making a level is then a run over sorted names in C (``groupby``, slices), not a
-Python loop with a dict look-up per variable and level.
+Python loop with a dict look-up per variable and level. (The key view goes further:
+its ``pending`` is a range of sorted keys and its leaves too are made with their
+level, see key_levels.py.)
 """
 
 from __future__ import annotations
@@ -153,6 +155,8 @@ class TreeNode(NodePaths):
         """How many children the node shows; a level not made yet with more than
         ``limit`` different names answers ``limit + 1`` without being made."""
         if self._shown is None and self.pending is not None:
+            if not isinstance(self.pending, list):  # the key view's range (key_levels.KeyRange)
+                return self.pending.count_names(limit)
             pending, depth = self.pending, self.depth
             start = count = 0
             while start < len(pending):  # sorted: each next name's run found by bisection
@@ -259,7 +263,10 @@ def place(node: TreeNode) -> None:
 
 def _make_children(node: TreeNode) -> None:
     with gc_paused():  # thousands of new nodes: no collections walking the whole tree meanwhile
-        _make_level(node)
+        if isinstance(node.pending, list):
+            _make_level(node)
+        else:  # the key view's range of sorted keys (key_levels.KeyRange)
+            node.pending.make_level(node)
 
 
 def _make_level(node: TreeNode) -> None:

@@ -76,9 +76,7 @@ def first_to_show(tree: VariableTree) -> TreeNode | None:
     slots are not candidates; None when no variable is floating point."""
     if tree.first_choice is not False:  # worked out once (off the GUI thread when opening)
         return tree.first_choice
-    candidates = [n for n in tree.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
-    largest = max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
-    tree.first_choice = largest
+    tree.first_choice = tree.largest_floating()
     return tree.first_choice
 
 

@@ -9,14 +9,15 @@ from itertools import compress, count, repeat
 from operator import attrgetter, contains, getitem, itemgetter, or_
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
-from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX, is_tf1_slot
+from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.variable_columns import VariableColumns, rows
+from ckpt_gui.core.views.key_levels import ROOT_NAME, KeyTree, key_kind
 from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, leaf
 from ckpt_gui.core.views.tree_hints import Hints, graph_search_text, hint_group, pruned_hints
 from ckpt_gui.core.views.variable_tree import VariableTree
 
 PROGRESS_STEP = 10_000  # variables placed between two progress reports (a cancel is noticed there)
-ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
 Progress = Callable[[int, int], None] | None  # (variables done, of how many); may raise to cancel
 _FIRST_CHARACTER = slice(0, 1)
 
@@ -70,9 +71,7 @@ class CheckpointTrees(dict):
 
     def __init__(self, ckpt: Checkpoint, keys: VariableTree | None = None, progress: Progress = None) -> None:
         if keys is not None:
-            variables = {v.key: v for v in ckpt.variables}
-            for node in keys.by_key.values():  # the same key, dtype and shape: one reference swapped each
-                node.variable = variables[node.variable.key]
+            keys.use_variables(ckpt.variables)
         if ckpt.keras is not None:  # Keras names in the object view, the HDF5 paths in the key view
             super().__init__(objects=keras_tree(ckpt), **({"keys": keys} if keys is not None else {}))
         elif ckpt.object_graph is None:
@@ -121,8 +120,27 @@ def keras_tree(ckpt: Checkpoint) -> VariableTree:
     return VariableTree(leaves)
 
 
-def key_tree(variables: list[Variable], progress: Progress = None) -> VariableTree:
-    """The raw-key view: keys split on ``/``."""
+def key_tree(variables: list[Variable] | VariableColumns, progress: Progress = None) -> VariableTree:
+    """The raw-key view: keys split on ``/``, made level by level from the sorted keys
+    (key_levels.py: no node per variable before it shows). Keys naming a component
+    ``(root)``, the name shown for an empty one, get the tree made whole (both would
+    be one child there). ``variables`` may be given as their columns
+    (:func:`~ckpt_gui.core.variable_columns.variable_columns`): no Variable is made
+    for a leaf not made."""
+    fields = variables if isinstance(variables, VariableColumns) else None
+    keys = fields.keys if fields is not None else list(map(attrgetter("key"), variables))
+    if progress is not None:
+        progress(0, len(keys))
+    if ROOT_NAME in "\n".join(keys):
+        return whole_key_tree(rows(fields, Variable) if fields is not None else variables, progress)
+    tree = KeyTree(fields=fields) if fields is not None else KeyTree(variables)
+    if progress is not None:
+        progress(len(keys), len(keys))
+    return tree
+
+
+def whole_key_tree(variables: list[Variable], progress: Progress = None) -> VariableTree:
+    """The raw-key view with a leaf made for every variable up front."""
     with gc_paused():
         return _key_tree(variables, progress)
 
@@ -155,7 +173,7 @@ def _key_tree(variables: list[Variable], progress: Progress) -> VariableTree:
             names[i] = _named(names[i])
         kinds = [VARIABLE] * len(names)
         for i in _maybe_slots(chunk, names):
-            kinds[i] = _key_kind(names[i], paths)
+            kinds[i] = key_kind(names[i], paths.__contains__)
         leaves += map(leaf, names, variables[start : start + PROGRESS_STEP], kinds)
     if progress is not None:
         progress(total, total)
@@ -175,20 +193,11 @@ def _named(names: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _maybe_slots(keys: list[str], names: list[tuple[str, ...]]) -> Iterator[int]:
-    """Where a key may be an optimizer slot's (see _key_kind): it holds OPTIMIZER_SLOT,
+    """Where a key may be an optimizer slot's (see key_levels.key_kind): it holds OPTIMIZER_SLOT,
     or its last name starts with a capital (a TF1 slot). Most keys are neither."""
     marked = map(contains, keys, repeat(OPTIMIZER_SLOT))
     capital = map(str.isupper, map(getitem, map(itemgetter(-1), names), repeat(_FIRST_CHARACTER)))
     return compress(count(), map(or_, marked, capital))
-
-
-def _key_kind(names: tuple[str, ...], paths: set[str]) -> str:
-    if OPTIMIZER_SLOT in names:
-        return SLOT
-    # TF1 optimizers save slots as <variable>/Adam, <variable>/Momentum... (capitalised)
-    if len(names) > 1 and names[-1][:1].isupper() and is_tf1_slot(names[-1]) and "/".join(names[:-1]) in paths:
-        return SLOT
-    return VARIABLE
 
 
 def _path_names(graph, found) -> list[str]:

@@ -4,13 +4,13 @@ the status bar shows, a restore report's marks and the filter's state."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from operator import attrgetter
 
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.core.views.lazy_node import MODEL_ONLY, TreeNode, root_of
+from ckpt_gui.core.views.lazy_node import MODEL_ONLY, VARIABLE, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree_filter import (
     FilteredView,
@@ -32,13 +32,18 @@ class VariableTree:
     def __init__(self, leaves: list[TreeNode], hints: Hints | None = None) -> None:
         """The tree of ``leaves`` (made by :func:`~ckpt_gui.core.views.lazy_node.leaf`),
         its levels made when first shown."""
-        self.root = root_of(leaves, hints or {})
+        self.start(root_of(leaves, hints or {}), dict(zip(map(_KEY, map(_VARIABLE, leaves)), leaves)))
+
+    def start(self, root: TreeNode, by_key: Mapping[str, TreeNode]) -> None:
+        """The tree of ``root`` and its leaves by key, not filtered (also a key view's,
+        whose leaves are made on demand: core/views/key_levels.py)."""
+        self.root = root
         self._hints = self.root.hints
-        self.by_key: dict[str, TreeNode] = dict(zip(map(_KEY, map(_VARIABLE, leaves)), leaves))
+        self.by_key = by_key
         # What "N variables" counts: every checkpoint value but the object graph, which
         # has a row (it is an entry of the index) but is metadata, not a variable. The
         # status bar and `inspect` count the same way. (Keys are unique: one such row at most.)
-        self.variable_total = len(leaves) - (OBJECT_GRAPH_KEY in self.by_key)
+        self.variable_total = len(by_key) - (OBJECT_GRAPH_KEY in self.by_key)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         self._searchable = False  # search texts are made after open (prepare_search) or by the first filter
@@ -63,6 +68,18 @@ class VariableTree:
         """The bytes of its variables in the data files, the object graph's not counted
         (as ``variable_total``); worked out when :attr:`dtype_names` is."""
         return sum(node.variable.size_bytes for node in self.by_key.values() if not node.variable.is_object_graph)
+
+    def largest_floating(self) -> TreeNode | None:
+        """The variable first_to_show chooses (see there); the first of equals in key order."""
+        candidates = [n for n in self.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
+        return max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
+
+    def use_variables(self, variables: list) -> None:
+        """Its variables again, with their object paths (the graph decoded): the same
+        key, dtype and shape, one reference swapped each."""
+        by_key = {variable.key: variable for variable in variables}
+        for node in self.by_key.values():
+            node.variable = by_key[node.variable.key]
 
     def search_also(self, more: Callable[[str], str] | None) -> None:
         """Filters also search ``more(key)`` (and variables' object paths given since
@@ -127,8 +144,8 @@ class VariableTree:
                 node = stack.pop()  # freed once its children have cut their links to it
                 node._parent = None
                 node._shown = None  # a filter's rows (tree_filter.LazyShown) hold their node: a cycle
-                if node.pending is not None:
-                    stack.extend(node.pending)
+                if node.pending is not None:  # a key view's range: only its leaves made
+                    stack.extend(node.pending if isinstance(node.pending, list) else node.pending.made_leaves())
                 stack.extend(node._children)
             yield
 

@@ -1,0 +1,318 @@
+"""The key view made level by level from the sorted keys, without a node per variable.
+
+Making a node for each of 200,000 variables before the key view could show took a
+second of a large checkpoint's launch (issue 11). Here the key view starts from
+columns: the keys (``.ATTRIBUTES/VARIABLE_VALUE`` folded away) sorted as strings,
+with running totals of bytes and parameters. Every key under a path ``p`` then lies in
+one run of that order (from ``p + "/"`` up to ``p + "0"``, "0" being the character
+after "/"), found by bisection; so a level is made, and its groups' totals summed, from
+its names alone, as silx's tree makes an HDF5 group's children when it is expanded. A
+variable's node (a leaf) is made when its level is, or when something asks for it by
+key (``tree.by_key``: the filter, a selection restored, a restore report).
+
+The levels are those of the key view made whole (tree_build.whole_key_tree): the same
+names, order, kinds and totals (tests/test_key_levels.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property
+from itertools import accumulate, compress, count, islice, repeat
+from math import prod
+from operator import attrgetter, contains, le, not_, or_
+
+from ckpt_gui.core.checkpoint import Variable
+from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY, OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX, is_tf1_slot
+from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.variable_columns import VariableColumns
+from ckpt_gui.core.views.lazy_node import _RANK, SLOT, VARIABLE, TreeNode, _cached_natural_key, leaf
+from ckpt_gui.core.views.variable_tree import VariableTree
+
+ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
+_AFTER_SLASH = chr(ord("/") + 1)  # "0": every key under p sorts in [p + "/", p + "0")
+_NAME = attrgetter("name")
+
+
+def key_names(path: str) -> tuple[str, ...]:
+    """A key's names, with a readable one for an empty name: the root object's own
+    attributes are keyed ``/.ATTRIBUTES/OBJECT_CONFIG_JSON`` (its path is empty)."""
+    names = tuple(path.split("/"))
+    return tuple(name or ROOT_NAME for name in names) if "" in names else names
+
+
+def key_kind(names: tuple[str, ...], is_path: Callable[[str], bool]) -> str:
+    """SLOT for an optimizer slot's key (TF2: under ``.OPTIMIZER_SLOT``; TF1: a
+    capitalised slot name such as ``Adam_1`` under a variable's own path), else VARIABLE."""
+    if OPTIMIZER_SLOT in names:
+        return SLOT
+    if len(names) > 1 and names[-1][:1].isupper() and is_tf1_slot(names[-1]) and is_path("/".join(names[:-1])):
+        return SLOT
+    return VARIABLE
+
+
+def maybe_slots(paths: list[str]) -> Iterator[int]:
+    """Where a key may be an optimizer slot's (see key_kind): it holds OPTIMIZER_SLOT,
+    or it has a capital letter (a TF1 slot's last name starts with one). Tested in C,
+    on all keys at once first: most checkpoints have neither."""
+    text = "\n".join(paths)
+    if OPTIMIZER_SLOT not in text and (text.islower() or not text):
+        return iter(())
+    marked = map(contains, paths, repeat(OPTIMIZER_SLOT))
+    return compress(count(), map(or_, marked, map(not_, map(str.islower, paths))))
+
+
+class KeyColumns:
+    """The key view's variables in the order of their paths (keys without the
+    ``.ATTRIBUTES/VARIABLE_VALUE`` tail, sorted as strings), with running totals, and
+    the leaves made so far. Column by column in C (map, accumulate): 200,000 keys in
+    a fifth of the time a leaf per variable took. ``variables``: the rows as Variables
+    when there are (else each is made with its leaf)."""
+
+    def __init__(self, fields: VariableColumns, variables: list[Variable] | None = None) -> None:
+        keys = self.keys = fields.keys  # in the order given: ``by_key``'s (read, never changed)
+        paths = list(map(str.removesuffix, keys, repeat(VARIABLE_VALUE_SUFFIX)))
+        self.order: list[int] | None = None  # position in path order of each key, when not the same
+        if not _ascending(paths):  # (a TF2 checkpoint's usually are: checked in C)
+            order = sorted(range(len(paths)), key=paths.__getitem__)  # stable: equal paths in key order
+            paths = list(map(paths.__getitem__, order))
+            fields = VariableColumns(*(list(map(column.__getitem__, order)) for column in fields))
+            variables = None if variables is None else list(map(variables.__getitem__, order))
+            self.order = sorted(range(len(order)), key=order.__getitem__)
+        self.paths, self.fields, self.variables = paths, fields, variables
+        self.slots = {at for at in maybe_slots(paths) if key_kind(key_names(paths[at]), self.is_path) == SLOT}
+        params = list(map(prod, fields.shapes))
+        dtype_names = list(map(_NAME, fields.dtypes))
+        by_name = dict(zip(dtype_names, fields.dtypes))  # the few dtypes there are
+        other = {name for name, dtype in by_name.items() if not dtype.is_numeric}
+        for at in [*compress(count(), map(other.__contains__, dtype_names)), *self.slots]:
+            params[at] = 0  # parameters count numeric model weights, not optimizer slots
+        self.dtype_names = sorted(by_name)
+        self.dtype_column, self.dtypes = dtype_names, by_name
+        self.params_sum = [0, *accumulate(params)]
+        self.bytes_sum = [0, *accumulate(fields.sizes)]
+        self._index = None if _ascending(keys) else dict(zip(keys, count()))  # a look-up by bisection else
+        self.made: list[TreeNode | None] = [None] * len(paths)
+        self._making = threading.Lock()  # one leaf per variable, whichever thread makes it
+        self.root: TreeNode | None = None
+
+    def variable(self, at: int) -> Variable:
+        if self.variables is not None:
+            return self.variables[at]
+        return Variable._make(column[at] for column in self.fields)
+
+    def is_path(self, path: str) -> bool:
+        at = bisect_left(self.paths, path)
+        return at < len(self.paths) and self.paths[at] == path
+
+    def find(self, key: str) -> int | None:
+        """The position (in path order) of the variable keyed ``key``; None if none is."""
+        if self._index is not None:
+            at = self._index.get(key)
+        else:
+            at = bisect_left(self.keys, key)
+            at = at if at < len(self.keys) and self.keys[at] == key else None
+        return at if at is None or self.order is None else self.order[at]
+
+    def in_key_order(self) -> Iterable[int]:
+        """Every position, in the order of the keys."""
+        return range(len(self.keys)) if self.order is None else self.order
+
+    def leaf_at(self, at: int) -> TreeNode:
+        """The leaf of the variable at ``at`` (in path order), made if need be; until its
+        level is made it is not placed (row -1, the root as parent)."""
+        node = self.made[at]
+        if node is None:
+            with self._making:  # a worker (the first filter's) and the GUI thread may ask at once
+                node = self.made[at]
+                if node is None:
+                    node = leaf(key_names(self.paths[at]), self.variable(at), SLOT if at in self.slots else VARIABLE)
+                    node._parent = self.root
+                    self.made[at] = node
+        return node
+
+
+def _ascending(texts: list[str]) -> bool:
+    return all(map(le, texts, islice(texts, 1, None)))
+
+
+class KeyRange:
+    """A group's pending children (``TreeNode.pending``): the variables at ``start`` to
+    ``stop`` in path order, every one of whose paths starts with ``prefix``."""
+
+    __slots__ = ("columns", "start", "stop", "prefix")
+
+    def __init__(self, columns: KeyColumns, start: int, stop: int, prefix: str) -> None:
+        self.columns, self.start, self.stop, self.prefix = columns, start, stop, prefix
+
+    def __bool__(self) -> bool:
+        return self.stop > self.start
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __iter__(self) -> Iterator[TreeNode]:
+        """Its leaves (made if need be): ``TreeNode.leaves`` of a group not opened."""
+        return map(self.columns.leaf_at, range(self.start, self.stop))
+
+    def made_leaves(self) -> list[TreeNode]:
+        return [node for node in self.columns.made[self.start : self.stop] if node is not None]
+
+    def runs(self) -> Iterator[tuple[str, range, int, int, str]]:
+        """Each next name below ``prefix``: (name, the positions of the variables at that
+        path itself, start and stop of the variables below it, their prefix). The
+        variables below a path that is a variable too (a variable holding slots) may
+        come after other names (``k-x`` sorts between ``k`` and ``k/m``): skipped there."""
+        paths, cut_at, stop = self.columns.paths, len(self.prefix), self.stop
+        later: dict[int, int] = {}
+        at = self.start
+        while at < stop:
+            if at in later:
+                at = later.pop(at)
+                continue
+            path = paths[at]
+            cut = path.find("/", cut_at)
+            if cut < 0:  # a variable at prefix + name
+                end = bisect_right(paths, path, at, stop)
+                low = bisect_left(paths, path + "/", end, stop)
+                high = bisect_left(paths, path + _AFTER_SLASH, low, stop)
+                if low < high:
+                    later[low] = high
+                yield path[cut_at:], range(at, end), low, high, path + "/"
+                at = end
+            else:
+                high = bisect_left(paths, path[:cut] + _AFTER_SLASH, at, stop)
+                yield path[cut_at:cut], range(0), at, high, path[: cut + 1]
+                at = high
+
+    def count_names(self, limit: int) -> int:
+        """How many children the level has, counting no further than ``limit + 1``."""
+        found = 0
+        for _run in self.runs():
+            found += 1
+            if found > limit:
+                break
+        return found
+
+    def make_level(self, node: TreeNode) -> None:
+        """Make ``node``'s children, as lazy_node's make_level does from leaves: a
+        variable at a child's path is the child (two keys on one path: both), else a
+        new group; the variables below it its pending range, their totals summed from
+        the running totals. Sorted as there: optimizer slots last, then by rank, then
+        naturally by name."""
+        columns = self.columns
+        node.pending = None
+        depth, hints, children = node.depth, node.hints, node._children
+        by_name = node.by_name = {}
+        for name, exact, low, high, prefix in self.runs():
+            holder = None
+            for at in exact:
+                below = columns.leaf_at(at)
+                below._parent, below.hints = node, hints
+                children.append(below)
+                holder = holder or below
+            if low < high:
+                if holder is None:
+                    holder = TreeNode(name or ROOT_NAME, node)
+                    holder.depth, holder.hints = depth + 1, hints
+                    children.append(holder)
+                holder.pending = KeyRange(columns, low, high, prefix)
+                holder.variable_count += high - low
+                holder.params += columns.params_sum[high] - columns.params_sum[low]
+                holder.nbytes += columns.bytes_sum[high] - columns.bytes_sum[low]
+            by_name[name or ROOT_NAME] = holder
+        if len(children) > 1:
+            children.sort(key=lambda child: (child.kind == SLOT, _RANK(child), _cached_natural_key(child.name)))
+        for row, child in enumerate(children):
+            child.row = row
+
+
+class KeyIndex(Mapping):
+    """``tree.by_key`` of a key view made by levels: a leaf is made when asked for."""
+
+    def __init__(self, columns: KeyColumns) -> None:
+        self.columns = columns
+
+    def __getitem__(self, key: str) -> TreeNode:
+        at = self.columns.find(key)
+        if at is None:
+            raise KeyError(key)
+        return self.columns.leaf_at(at)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.columns.find(key) is not None
+
+    def __len__(self) -> int:
+        return len(self.columns.keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns.keys)
+
+    def values(self) -> list[TreeNode]:  # type: ignore[override]
+        """Every leaf, in key order (made here, those not made yet: a worker's job)."""
+        columns = self.columns
+        with gc_paused():
+            return list(map(columns.leaf_at, columns.in_key_order()))
+
+
+class KeyTree(VariableTree):
+    """The key view of ``variables`` (or of their ``fields``, Checkpoint.variable_columns
+    as the index gives them), its levels made when first shown."""
+
+    def __init__(self, variables: list[Variable] | None = None, fields: VariableColumns | None = None) -> None:
+        with gc_paused():
+            if fields is None:
+                fields = VariableColumns(*map(list, zip(*variables))) if variables else VariableColumns(*[[]] * 7)
+            columns = self.columns = KeyColumns(fields, variables)
+            total = len(fields.keys)
+            root = columns.root = TreeNode("")
+            root.hints = {}
+            if total:
+                root.pending = KeyRange(columns, 0, total, "")
+            root.variable_count = total
+            root.params, root.nbytes = columns.params_sum[-1], columns.bytes_sum[-1]
+        self.start(root, KeyIndex(columns))
+
+    @cached_property
+    def dtype_names(self) -> list[str]:
+        return self.columns.dtype_names
+
+    @cached_property
+    def variable_bytes(self) -> int:
+        graph = self.columns.find(OBJECT_GRAPH_KEY)
+        return self.columns.bytes_sum[-1] - (self.columns.fields.sizes[graph] if graph is not None else 0)
+
+    @cached_property
+    def first_floating_at(self) -> int | None:
+        """Where the variable first_to_show chooses is (the largest floating-point weight
+        matrix, else tensor; no slot), from the columns: worked out by the open job, so
+        that a key view still shown when the object view comes makes only that leaf."""
+        columns = self.columns
+        floating = {name for name, dtype in columns.dtypes.items() if dtype.is_floating}
+        chosen = list(map(floating.__contains__, columns.dtype_column))
+        for at in columns.slots:
+            chosen[at] = False
+        positions = compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))
+        shapes = columns.fields.shapes
+        return max(positions, key=lambda at: (len(shapes[at]) >= 2, prod(shapes[at])), default=None)
+
+    def largest_floating(self) -> TreeNode | None:
+        at = self.first_floating_at
+        return None if at is None else self.columns.leaf_at(at)
+
+    def use_variables(self, variables: list) -> None:
+        """The same variables with their object paths (a checkpoint's graph decoded)."""
+        columns = self.columns
+        by_key = {variable.key: variable for variable in variables}
+        swapped = list(map(by_key.__getitem__, columns.fields.keys))  # fields: in path order
+        with columns._making:  # no leaf made meanwhile with the variable before
+            columns.variables = swapped
+            for at in compress(count(), columns.made):
+                columns.made[at].variable = swapped[at]
+
+    def dismantle(self) -> Iterator[None]:
+        columns = self.columns
+        yield from super().dismantle()
+        columns.made, columns.root = [], None
