@@ -1,0 +1,91 @@
+"""What keeps the event loop free while a large checkpoint opens and its first picture
+is drawn (issue 11: never blocked over 100 ms). The speeds are benchmarks
+(benchmarks/app_open_bench.py, worker_holds_bench.py, app_speed_bench.py); these tests
+check the structure that gives them: work proportional to what is shown, done off the
+GUI thread or in turns of its own, and long bulk work on a worker cut into slices."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ckpt_gui.app import opening
+from ckpt_gui.app.controllers import browse as browse_module
+from ckpt_gui.core.checkpoint import Checkpoint
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture()
+def held_graph(monkeypatch):
+    """Every object graph's decoding waits until the test lets it go (``.set()``), the
+    key view shown meanwhile (as for a large object graph)."""
+    gate = threading.Event()
+    decode = Checkpoint._read_object_graph
+
+    def held(self):
+        gate.wait(WAIT_MS / 1000)
+        return decode(self)
+
+    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
+    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
+    yield gate
+    gate.set()  # never leave a worker waiting
+
+
+def test_the_key_view_kept_selects_the_object_views_choice_without_a_walk(
+    qtbot, window, checkpoints, held_graph, monkeypatch
+):
+    """The user expanded a group of the key view while the object graph was decoded (so
+    the key view stays) and selected nothing: the first selection is the variable the
+    open job chose in the object view, found by its key, not worked out again over every
+    variable of the key view on the GUI thread."""
+    browse, panel, view = window.browse, window.tree_panel, window.tree_panel.view
+    walked = []
+    real = browse_module.first_to_show
+    monkeypatch.setattr(browse_module, "first_to_show", lambda tree: walked.append(tree) or real(tree))
+    with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
+        browse.open_path(str(checkpoints / "keras_seq"))
+    keys = panel.tree
+    assert panel.selected_node() is None
+    group = next(n for n in keys.root.shown if n.variable is None and n.has_shown())
+    view.collapse(panel.model.index_of(group))  # the user's own change (opened first or not): the key view stays
+    view.expand(panel.model.index_of(group))
+    assert panel.changes
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    objects = panel.trees["objects"]
+    assert panel.current_view == "keys" and panel.tree is keys and objects is not keys
+    chosen = objects.first_choice
+    assert chosen is not None and chosen is not False, "the open job chose the first variable off the GUI thread"
+    assert panel.selected_node() is keys.by_key[chosen.variable.key]
+    assert keys not in walked, "the key view's variables were walked on the GUI thread"
+
+
+def test_the_variable_list_and_a_trees_key_index_are_made_a_slice_at_a_time(checkpoints, monkeypatch):
+    """The open job's bulk C calls over every variable (the variable list, the object
+    view's index by key, each key's object paths) are cut into slices with the lock
+    let go between two; what they make is the same as in one call."""
+    from itertools import repeat
+
+    from ckpt_gui.core import slices
+    from ckpt_gui.core.checkpoint import Variable
+    from ckpt_gui.core.views.tree import object_tree
+
+    ckpt = Checkpoint.open(str(checkpoints / "keras_seq"))
+    total = len(ckpt.index.entries)
+    assert total > 6
+    monkeypatch.setattr(slices, "SLICE", 3)
+    let_go = []
+    monkeypatch.setattr(slices.time, "sleep", let_go.append)
+    variables = ckpt.variables
+    assert let_go and set(let_go) == {0}
+    assert variables == list(map(tuple.__new__, repeat(Variable), zip(*ckpt.variable_columns)))
+    assert [v.key for v in variables] == list(ckpt.index.entries)
+    assert any(v.object_paths for v in variables)
+    let_go.clear()
+    tree = object_tree(ckpt)
+    assert len(let_go) >= total // 3 - 1
+    assert list(tree.by_key) == [node.variable.key for node in tree.by_key.values()]
+    assert sorted(tree.by_key) == sorted(v.key for v in variables)
