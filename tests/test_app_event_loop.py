@@ -89,3 +89,83 @@ def test_the_variable_list_and_a_trees_key_index_are_made_a_slice_at_a_time(chec
     assert len(let_go) >= total // 3 - 1
     assert list(tree.by_key) == [node.variable.key for node in tree.by_key.values()]
     assert sorted(tree.by_key) == sorted(v.key for v in variables)
+
+
+def _spy_plots(monkeypatch, events: list[str]) -> None:
+    """Record when each plot is made and each picture drawn (into ``events``)."""
+    from ckpt_gui.app.widgets import tensor_panel, tensor_plots
+
+    for name in ("make_line", "make_heatmap"):
+        real = getattr(tensor_plots, name)
+        monkeypatch.setattr(tensor_plots, name, lambda *a, _real=real, _name=name: (events.append(_name), _real(*a)))
+    for name in ("_wait_for_picture", "_show_plane", "_draw_line"):
+        real = getattr(tensor_panel.TensorPanel, name)
+
+        def spy(self, *args, _real=real, _name=name):
+            events.append(_name)
+            return _real(self, *args)
+
+        monkeypatch.setattr(tensor_panel.TensorPanel, name, spy)
+
+
+def test_a_large_vectors_first_picture_makes_its_plot_in_an_event_loop_pass_of_its_own(qtbot, monkeypatch):
+    """Selecting a large tensor makes no plot in the selection's turn; the plot is made
+    in a later one, and the waiting picture drawn in the pass after it (a timer gets
+    its turn between the two), not all in one."""
+    import numpy as np
+    from PySide6.QtCore import QTimer
+
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    events: list[str] = []
+    _spy_plots(monkeypatch, events)
+    panel.show_large(np.zeros(1000, dtype=np.float32), "vector", None)
+    assert events == [] and "line" not in panel.__dict__, "a plot was made in the selection's turn"
+    assert "Drawing" in panel.message.text()
+    ticker = QTimer(panel, interval=0)  # fires once per pass of the event loop
+    ticker.timeout.connect(lambda: events.append("tick"))
+    ticker.start()
+    qtbot.waitUntil(lambda: "_wait_for_picture" in events, timeout=5000)
+    ticker.stop()
+    made, drawn = events.index("make_line"), events.index("_wait_for_picture")
+    assert made < drawn and "tick" in events[made:drawn]
+    assert panel.picture.currentWidget() is panel.line
+
+
+def test_a_newer_picture_drops_the_one_waiting_for_its_plot(qtbot, monkeypatch):
+    import numpy as np
+
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+    from ckpt_gui.core.analysis.envelope import BlockEnvelope
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    events: list[str] = []
+    _spy_plots(monkeypatch, events)
+    values = np.arange(1000, dtype=np.float32)
+    panel.show_large(values, "vector", None)
+    envelope = BlockEnvelope.for_region(1, values.size)
+    envelope.add(values, 0)
+    panel.show_envelope(envelope, None)  # before the plot's turn: drawn now (the plot made for it)
+    assert sorted(events) == ["_draw_line", "make_line"]  # the plot made as the drawing asked for it
+    qtbot.wait(50)
+    assert "_wait_for_picture" not in events, "the waiting picture replaced the envelope drawn"
+    assert panel.envelope is envelope and panel.picture.currentWidget() is panel.line
+
+
+def test_selecting_a_matrix_makes_its_heatmap_while_its_values_are_read(qtbot, window, checkpoints, monkeypatch):
+    """The first selection's heatmap is made in a turn before the values arrive and are
+    drawn, not in the turn that draws them."""
+    events: list[str] = []
+    _spy_plots(monkeypatch, events)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+    node = window.tree_panel.selected_node()
+    assert node is not None and len(node.variable.shape) >= 2
+    qtbot.waitUntil(lambda: "_show_plane" in events, timeout=WAIT_MS)
+    assert events.index("make_heatmap") < events.index("_show_plane")
+    assert events.count("make_heatmap") == 1

@@ -384,6 +384,8 @@ class BrowseController(Controller):
         if variable.size_bytes > LARGE_VIEW_BYTES:
             self.large.show(ckpt, variable)
             return
+        if variable.dtype.is_numeric:  # its plot made in a turn of its own while the values are read
+            self.tensor.expect_picture(len(variable.shape))
 
         def read(context: JobContext):
             context.progress(0, 0)
