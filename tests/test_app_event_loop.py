@@ -169,3 +169,27 @@ def test_selecting_a_matrix_makes_its_heatmap_while_its_values_are_read(qtbot, w
     qtbot.waitUntil(lambda: "_show_plane" in events, timeout=WAIT_MS)
     assert events.index("make_heatmap") < events.index("_show_plane")
     assert events.count("make_heatmap") == 1
+
+
+def test_the_tree_measures_a_sample_of_rows_when_columns_give_way(qtbot, monkeypatch):
+    """Fitting the tree's columns after an expansion (a group of 20,000 rows shown 256
+    at a time) measures the same sample of rows for which columns give way as for their
+    widths, not 200 per column."""
+    from ckpt_gui.app.widgets import layouts, tree_panel
+
+    asked = []
+    real = layouts.columns_giving_way
+
+    def spy(view, limits, order, rows=layouts.FIT_ROWS):
+        asked.append((rows, view.header().resizeContentsPrecision()))
+        found = real(view, limits, order, rows)
+        asked.append((rows, view.header().resizeContentsPrecision()))
+        return found
+
+    monkeypatch.setattr(tree_panel, "columns_giving_way", spy)
+    panel = tree_panel.TreePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.fit_columns()
+    assert asked and asked[-1] == (tree_panel.FIT_SAMPLE, tree_panel.FIT_SAMPLE)
+    assert tree_panel.FIT_SAMPLE < layouts.FIT_ROWS

@@ -358,7 +358,8 @@ class TreePanel(QWidget):
         for column in self._gave_way:  # measured again at the width the tree has now
             self.view.setColumnHidden(column, False)
         limits = {c: w for c, w in COLUMN_LIMITS.items() if not self.view.isColumnHidden(c)}
-        self._gave_way = columns_giving_way(self.view, limits, tuple(c for c in GIVE_WAY if c not in self._kept))
+        giving_way = tuple(c for c in GIVE_WAY if c not in self._kept)
+        self._gave_way = columns_giving_way(self.view, limits, giving_way, rows=FIT_SAMPLE)
         for column in self._gave_way:  # a user's own choice (the header's menu) is left as it is
             self.view.setColumnHidden(column, True)
             del limits[column]
