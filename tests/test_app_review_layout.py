@@ -194,9 +194,10 @@ def test_a_vector_with_nan_draws_its_finite_points_and_marks_the_nan(qtbot):
     # Something is drawn at each finite value: [1, NaN, 3] has no segment to draw.
     curve = panel.line_curve
     drawn_x = set()
-    if curve.scatter.isVisible():
-        dots = curve.scatter.data
-        drawn_x |= {float(x) for x, y in zip(dots["x"], dots["y"], strict=True) if np.isfinite(y)}
+    for scatter in (curve.scatter, panel.line_dots):  # the curve's symbols, or dots of their own
+        if scatter.isVisible():
+            dots = scatter.data
+            drawn_x |= {float(x) for x, y in zip(dots["x"], dots["y"], strict=True) if np.isfinite(y)}
     segments = curve.curve.getData()
     if segments[0] is not None:
         ys = segments[1]

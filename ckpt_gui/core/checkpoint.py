@@ -26,6 +26,7 @@ from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.v1_table import V1Index, V1Values
+from ckpt_gui.core.slices import map_in_slices
 from ckpt_gui.core.variable_columns import VariableColumns, rows, variable_columns
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
@@ -232,7 +233,7 @@ class Checkpoint:
             return None
         found = graph.all_object_paths()
         keys = list(keys)
-        paths = list(map(found.get, keys))  # one look-up per key, in C
+        paths = map_in_slices(found.get, keys)  # one look-up per key, in C, the GUI thread let in between slices
         # Keys a saveable extends with a suffix, and the graph's own: a rare few.
         for i in compress(count(), map(is_, paths, repeat(None))):
             key = keys[i]

@@ -4,7 +4,7 @@ the user), a line plot for vectors, and a table of the numbers shown."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -34,7 +34,7 @@ from ckpt_gui.core.views.planes import (
 # The plots' parts, made by tensor_plots (make_heatmap, make_line) when first asked for (pyqtgraph's
 # import is a third of the time to a usable tree at launch).
 HEATMAP_PARTS = frozenset(("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "image_title"))
-LINE_PARTS = frozenset(("line", "line_curve", "line_title", "line_marks"))
+LINE_PARTS = frozenset(("line", "line_curve", "line_title", "line_marks", "line_dots"))
 
 
 def plots():
@@ -62,7 +62,8 @@ class TensorPanel(QTabWidget):
         self.large = False  # self.value is a memory map: never read it whole
         self.envelope: BlockEnvelope | None = None  # what a large tensor's picture shows
         self.title = ""
-        self._pending_draw = None  # a drawing waiting for pyqtgraph's import (see _draw)
+        self._pending_draw = None  # a drawing waiting for pyqtgraph's import (see _draw) or its plot
+        self._expected: str | None = None  # the plot to make in a turn of its own (expect_picture)
         # NaN and Inf the statistics counted in a large tensor (its envelope's blocks
         # keep min and max, so a NaN among finite values shows in no cell): (title, NaN, Inf).
         self._counted: tuple[str, int, int] | None = None
@@ -116,11 +117,36 @@ class TensorPanel(QTabWidget):
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def expect_picture(self, ndim: int) -> None:
+        """A picture of a tensor of ``ndim`` axes is coming (its values are being read):
+        its plot, if not made yet, is made now in an event-loop turn of its own, not in
+        the turn that draws the picture (making a pyqtgraph plot takes 40 to 70 ms, its
+        first paint 15 to 25 more: one turn of both stalled the loop 0.3 to 0.5 s on a
+        busy machine). Made when first wanted, never ahead of a selection."""
+        part = _plot_of(ndim)
+        if part is None or part in self.__dict__:
+            return
+        self._expected = part
+        if plot_import.pending():
+            plot_import.when_done(self._make_expected)
+        else:
+            QTimer.singleShot(0, self, self._make_expected)
+
+    def _make_expected(self) -> None:
+        if self._expected is not None:
+            getattr(self, self._expected)  # made by __getattr__
+            self._expected = None
+        if self._pending_draw is not None and not plot_import.pending():  # a drawing waiting for it
+            # Posted from here, it runs in the event loop's next pass: timers (and input)
+            # get their turn between the two. (Posted with this one, it ran right after.)
+            QTimer.singleShot(0, self, self._draw_pending)
+
     def _draw(self, draw, *args) -> None:
         """``draw(*args)`` now, or, while pyqtgraph is imported in the background
         (app/plot_import.py), once it is (the latest drawing asked for): the event loop
         does not wait for the import. The state (value, table) is set meanwhile."""
         if not plot_import.pending():
+            self._pending_draw = None  # a drawing waiting for its plot (_draw_after_plot) is older
             draw(*args)
             return
         self.picture.setCurrentWidget(self.message)
@@ -134,6 +160,18 @@ class TensorPanel(QTabWidget):
             draw, args = self._pending_draw
             self._pending_draw = None
             draw(*args)
+
+    def _draw_after_plot(self, ndim: int, draw, *args) -> None:
+        """``draw(*args)`` (see _draw), in the event-loop turn after the one that makes
+        its plot when that is not made yet (a large tensor's first picture)."""
+        part = _plot_of(ndim)
+        if plot_import.pending() or part is None or part in self.__dict__:
+            self._draw(draw, *args)
+            return
+        self.picture.setCurrentWidget(self.message)
+        self.message.setText("Drawing...")
+        self._pending_draw = (draw, args)  # dropped by a newer drawing or message meanwhile
+        self.expect_picture(ndim)  # which draws it once the plot is made
 
     # -- content --------------------------------------------------------------------------
 
@@ -154,11 +192,10 @@ class TensorPanel(QTabWidget):
         self.choice = choice
         if values.ndim == 1:
             self._show_table(values)
-            self._draw(self._wait_for_picture)
-            return
-        self._build_axis_controls(values.shape)
-        self._show_table(plane(values, choice))
-        self._draw(self._wait_for_picture)
+        else:
+            self._build_axis_controls(values.shape)
+            self._show_table(plane(values, choice))
+        self._draw_after_plot(values.ndim, self._wait_for_picture)
 
     def show_envelope(self, envelope: BlockEnvelope, choice: PlaneChoice | None) -> None:
         """The min/max envelope of the large tensor's vector, or of its plane ``choice``
@@ -244,7 +281,8 @@ class TensorPanel(QTabWidget):
             y = high
         # A finite value between two gaps is a point no segment reaches: drawn as a dot.
         lonely = np.isfinite(y) & ~np.isfinite(np.r_[np.nan, y[:-1]]) & ~np.isfinite(np.r_[y[1:], np.nan])
-        self.line_curve.setData(x, y, connect="finite", symbol="o" if lonely.any() else None, symbolSize=5)
+        self.line_curve.setData(x, y, connect="finite")
+        self.line_dots.setData(x[lonely], y[lonely])
         _set_line_range(self.line, x, y)
         marks = self._mark_nonfinite(points_x, raw_low, raw_high, y)
         note = f"  (min/max of every {step:,} values)" if step > 1 else ""
@@ -456,3 +494,10 @@ def _set_line_range(plot, x: np.ndarray, y: np.ndarray) -> None:
 def _finite_or_nan(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     return np.where(np.isfinite(values), values, np.nan)
+
+
+def _plot_of(ndim: int) -> str | None:
+    """The plot part a tensor of ``ndim`` axes is drawn with (None: no picture)."""
+    if ndim == 1:
+        return "line"
+    return "graphics" if ndim >= 2 else None

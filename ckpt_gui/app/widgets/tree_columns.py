@@ -39,7 +39,9 @@ class TreeColumns:
         for column in self.gave_way:  # measured again at the width the tree has now
             view.setColumnHidden(column, False)
         limits = {c: w for c, w in COLUMN_LIMITS.items() if not view.isColumnHidden(c)}
-        self.gave_way = columns_giving_way(view, limits, tuple(c for c in GIVE_WAY if c not in self.kept))
+        self.gave_way = columns_giving_way(
+            view, limits, tuple(c for c in GIVE_WAY if c not in self.kept), rows=FIT_SAMPLE
+        )
         for column in self.gave_way:  # a user's own choice (the header's menu) is left as it is
             view.setColumnHidden(column, True)
             del limits[column]

@@ -1,0 +1,195 @@
+"""What keeps the event loop free while a large checkpoint opens and its first picture
+is drawn (issue 11: never blocked over 100 ms). The speeds are benchmarks
+(benchmarks/app_open_bench.py, worker_holds_bench.py, app_speed_bench.py); these tests
+check the structure that gives them: work proportional to what is shown, done off the
+GUI thread or in turns of its own, and long bulk work on a worker cut into slices."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ckpt_gui.app import opening
+from ckpt_gui.app.controllers import browse as browse_module
+from ckpt_gui.core.checkpoint import Checkpoint
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture()
+def held_graph(monkeypatch):
+    """Every object graph's decoding waits until the test lets it go (``.set()``), the
+    key view shown meanwhile (as for a large object graph)."""
+    gate = threading.Event()
+    decode = Checkpoint._read_object_graph
+
+    def held(self):
+        gate.wait(WAIT_MS / 1000)
+        return decode(self)
+
+    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
+    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
+    yield gate
+    gate.set()  # never leave a worker waiting
+
+
+def test_the_key_view_kept_selects_the_object_views_choice_without_a_walk(
+    qtbot, window, checkpoints, held_graph, monkeypatch
+):
+    """The user expanded a group of the key view while the object graph was decoded (so
+    the key view stays) and selected nothing: the first selection is the variable the
+    open job chose in the object view, found by its key, not worked out again over every
+    variable of the key view on the GUI thread."""
+    browse, panel, view = window.browse, window.tree_panel, window.tree_panel.view
+    walked = []
+    real = browse_module.first_to_show
+    monkeypatch.setattr(browse_module, "first_to_show", lambda tree: walked.append(tree) or real(tree))
+    with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
+        browse.open_path(str(checkpoints / "keras_seq"))
+    keys = panel.tree
+    assert panel.selected_node() is None
+    group = next(n for n in keys.root.shown if n.variable is None and n.has_shown())
+    view.collapse(panel.model.index_of(group))  # the user's own change (opened first or not): the key view stays
+    view.expand(panel.model.index_of(group))
+    assert panel.changes
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    objects = panel.trees["objects"]
+    assert panel.current_view == "keys" and panel.tree is keys and objects is not keys
+    chosen = objects.first_choice
+    assert chosen is not None and chosen is not False, "the open job chose the first variable off the GUI thread"
+    assert panel.selected_node() is keys.by_key[chosen.variable.key]
+    assert keys not in walked, "the key view's variables were walked on the GUI thread"
+
+
+def test_the_variable_list_and_a_trees_key_index_are_made_a_slice_at_a_time(checkpoints, monkeypatch):
+    """The open job's bulk C calls over every variable (the variable list, the object
+    view's index by key, each key's object paths) are cut into slices with the lock
+    let go between two; what they make is the same as in one call."""
+    from itertools import repeat
+
+    from ckpt_gui.core import slices
+    from ckpt_gui.core.checkpoint import Variable
+    from ckpt_gui.core.views.tree import object_tree
+
+    ckpt = Checkpoint.open(str(checkpoints / "keras_seq"))
+    total = len(ckpt.index.entries)
+    assert total > 6
+    monkeypatch.setattr(slices, "SLICE", 3)
+    let_go = []
+    monkeypatch.setattr(slices.time, "sleep", let_go.append)
+    variables = ckpt.variables
+    assert let_go and set(let_go) == {0}
+    assert variables == list(map(tuple.__new__, repeat(Variable), zip(*ckpt.variable_columns)))
+    assert [v.key for v in variables] == list(ckpt.index.entries)
+    assert any(v.object_paths for v in variables)
+    let_go.clear()
+    tree = object_tree(ckpt)
+    assert len(let_go) >= total // 3 - 1
+    assert list(tree.by_key) == [node.variable.key for node in tree.by_key.values()]
+    assert sorted(tree.by_key) == sorted(v.key for v in variables)
+
+
+def _spy_plots(monkeypatch, events: list[str]) -> None:
+    """Record when each plot is made and each picture drawn (into ``events``)."""
+    from ckpt_gui.app.widgets import tensor_panel, tensor_plots
+
+    for name in ("make_line", "make_heatmap"):
+        real = getattr(tensor_plots, name)
+        monkeypatch.setattr(tensor_plots, name, lambda *a, _real=real, _name=name: (events.append(_name), _real(*a)))
+    for name in ("_wait_for_picture", "_show_plane", "_draw_line"):
+        real = getattr(tensor_panel.TensorPanel, name)
+
+        def spy(self, *args, _real=real, _name=name):
+            events.append(_name)
+            return _real(self, *args)
+
+        monkeypatch.setattr(tensor_panel.TensorPanel, name, spy)
+
+
+def test_a_large_vectors_first_picture_makes_its_plot_in_an_event_loop_pass_of_its_own(qtbot, monkeypatch):
+    """Selecting a large tensor makes no plot in the selection's turn; the plot is made
+    in a later one, and the waiting picture drawn in the pass after it (a timer gets
+    its turn between the two), not all in one."""
+    import numpy as np
+    from PySide6.QtCore import QTimer
+
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    events: list[str] = []
+    _spy_plots(monkeypatch, events)
+    panel.show_large(np.zeros(1000, dtype=np.float32), "vector", None)
+    assert events == [] and "line" not in panel.__dict__, "a plot was made in the selection's turn"
+    assert "Drawing" in panel.message.text()
+    ticker = QTimer(panel, interval=0)  # fires once per pass of the event loop
+    ticker.timeout.connect(lambda: events.append("tick"))
+    ticker.start()
+    qtbot.waitUntil(lambda: "_wait_for_picture" in events, timeout=5000)
+    ticker.stop()
+    made, drawn = events.index("make_line"), events.index("_wait_for_picture")
+    assert made < drawn and "tick" in events[made:drawn]
+    assert panel.picture.currentWidget() is panel.line
+
+
+def test_a_newer_picture_drops_the_one_waiting_for_its_plot(qtbot, monkeypatch):
+    import numpy as np
+
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+    from ckpt_gui.core.analysis.envelope import BlockEnvelope
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    events: list[str] = []
+    _spy_plots(monkeypatch, events)
+    values = np.arange(1000, dtype=np.float32)
+    panel.show_large(values, "vector", None)
+    envelope = BlockEnvelope.for_region(1, values.size)
+    envelope.add(values, 0)
+    panel.show_envelope(envelope, None)  # before the plot's turn: drawn now (the plot made for it)
+    assert sorted(events) == ["_draw_line", "make_line"]  # the plot made as the drawing asked for it
+    qtbot.wait(50)
+    assert "_wait_for_picture" not in events, "the waiting picture replaced the envelope drawn"
+    assert panel.envelope is envelope and panel.picture.currentWidget() is panel.line
+
+
+def test_selecting_a_matrix_makes_its_heatmap_while_its_values_are_read(qtbot, window, checkpoints, monkeypatch):
+    """The first selection's heatmap is made in a turn before the values arrive and are
+    drawn, not in the turn that draws them."""
+    events: list[str] = []
+    _spy_plots(monkeypatch, events)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+    node = window.tree_panel.selected_node()
+    assert node is not None and len(node.variable.shape) >= 2
+    qtbot.waitUntil(lambda: "_show_plane" in events, timeout=WAIT_MS)
+    assert events.index("make_heatmap") < events.index("_show_plane")
+    assert events.count("make_heatmap") == 1
+
+
+def test_the_tree_measures_a_sample_of_rows_when_columns_give_way(qtbot, monkeypatch):
+    """Fitting the tree's columns after an expansion (a group of 20,000 rows shown 256
+    at a time) measures the same sample of rows for which columns give way as for their
+    widths, not 200 per column."""
+    from ckpt_gui.app.widgets import layouts, tree_panel
+
+    asked = []
+    real = layouts.columns_giving_way
+
+    def spy(view, limits, order, rows=layouts.FIT_ROWS):
+        asked.append((rows, view.header().resizeContentsPrecision()))
+        found = real(view, limits, order, rows)
+        asked.append((rows, view.header().resizeContentsPrecision()))
+        return found
+
+    monkeypatch.setattr(tree_panel, "columns_giving_way", spy)
+    panel = tree_panel.TreePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.fit_columns()
+    assert asked and asked[-1] == (tree_panel.FIT_SAMPLE, tree_panel.FIT_SAMPLE)
+    assert tree_panel.FIT_SAMPLE < layouts.FIT_ROWS
