@@ -61,11 +61,6 @@ def test_no_text_outside_the_format_layer_hedges_a_plural():
     assert hedged_plurals(files) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/format's messages (discovery: 'SavedModel version(s)', 'subfolder(s)'; shards: 'shard(s)') belong "
-    "to the object-graph work of this session (graph-c): left for after its merge",
-)
 def test_no_text_of_the_format_layer_hedges_a_plural():
     assert hedged_plurals(sorted((PACKAGE / "core" / "format").rglob("*.py"))) == []
 

@@ -1,4 +1,4 @@
-"""Finding the checkpoint(s) a user means by a path.
+"""Finding the checkpoints a user means by a path.
 
 Users point at whatever they have at hand: the training folder, a prefix
 (``ckpt-3``, ``model.ckpt-1000``), one of its files (``.index``, ``.data-*``,
@@ -294,7 +294,9 @@ def _locate_saved_model_below(
         warnings = [f"{shown} holds SavedModel versions {numbers} (TF Serving layout): showing version {selected.step}"]
     if without_variables:
         names = format_some([shown_path(os.path.basename(p)) for p in without_variables], 5)
-        warnings.append(f"SavedModel version(s) {names} have no variables to show")
+        one = len(without_variables) == 1
+        versions_have = "version" if one else "versions"
+        warnings.append(f"SavedModel {versions_have} {names} {'has' if one else 'have'} no variables to show")
     return Location("savedmodel", directory, selected, refs, selected, None, tuple(warnings))
 
 
@@ -356,7 +358,7 @@ def _no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoi
     files = [n for n in names if storage.isfile(os.path.join(directory, n))]
     described = [f"{shown_path(n)} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
     more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
-    found = ", ".join(described) if described else f"{len(names)} subfolder(s)"
+    found = ", ".join(described) if described else f"{len(names)} subfolder" + ("" if len(names) == 1 else "s")
     return NotACheckpointError(directory, f"no checkpoint found (no *.index file); found {found}{more}")
 
 

@@ -30,7 +30,7 @@ class ShardFiles:
             raise CorruptCheckpointError(
                 self.index.index_path,
                 f"tensor {entry.key!r} points at shard {entry.shard_id}, "
-                f"but the bundle has {self.index.header.num_shards} shard(s)",
+                f"but the bundle has {_shards(self.index.header.num_shards)}",
             )
         return self.index.data_path(entry.shard_id)
 
@@ -150,3 +150,7 @@ def past_end(path: str, entry: BundleEntry, file_size: int) -> CorruptCheckpoint
         f"tensor {entry.key!r} needs bytes {entry.offset}..{entry.offset + entry.size} "
         f"but the file ends at {file_size}: the data shard is truncated",
     )
+
+
+def _shards(count: int) -> str:
+    return f"{count} shard" + ("" if count == 1 else "s")
