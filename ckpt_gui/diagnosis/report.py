@@ -107,7 +107,13 @@ def build_report(
         folder_protection=result.protection,
         binding=binding,
         keras_file=keras_file,
+        optimizer_built=_optimizer_built(facts),
     )
+
+
+def _optimizer_built(facts: dict | None) -> bool | None:
+    optimizers = (facts or {}).get("optimizers") or []
+    return all(bool(o.get("built")) for o in optimizers) if optimizers else None
 
 
 def exit_code(report: RestoreReport) -> int:
