@@ -427,6 +427,8 @@ def test_a_removed_layer_with_a_later_one_resized_gives_no_advice_by_position(wo
                 assert f"/_operations/{number + 1}/" in saved, entry
     text = markdown(report)  # the opaque key, and what it was saved as beside it
     assert all(f"{v.checkpoint_key} ({v.checkpoint_path})" in text for v in by_position)
+    # The child saw the scripts build their optimizers (the repair's note on dropped state reads this).
+    assert reports["removed_norm"].optimizer_built is True and reports["removed_layer"].optimizer_built is None
     # The clean removal: every later weight is carried over whole.
     plan = propose_plan(reports["removed_norm"])
     model_weights = {v.model_path for v in reports["removed_norm"].variables

@@ -321,3 +321,23 @@ def test_the_markdown_names_what_a_key_bound_elsewhere_was_saved_as():
     assert f"| {key} (model/_functional/_operations/4/gamma) | model/_functional/_operations/5/_kernel |" in markdown(
         report
     )
+
+
+def test_a_failed_saver_restore_is_the_first_note_even_with_nothing_matching():
+    # The README's promise: the report explains that a failed Saver.restore() assigns
+    # nothing and names the key TensorFlow did not find, before the counts.
+    message = "NotFoundError: Restoring from checkpoint failed.\n\nKey weights not found in checkpoint\n\t [[{{node}}]]"
+    facts = {"variables": [
+        {"status": "missing", "checkpoint_key": None, "model_path": "weights", "model_shape": [2, 3],
+         "model_dtype": "float32"},
+        {"status": "unmatched", "checkpoint_key": "weights_0", "model_path": None, "checkpoint_shape": [2, 3],
+         "checkpoint_dtype": "float32"},
+    ], "tensorflow": {"verdict": "Saver.restore() raised", "message": message}, "notes": [],
+        "mode": "name"}  # fmt: skip
+    report = build_report(DiagnosisRequest("/ckpt/model.ckpt", "/model.py"), AttemptResult(facts=facts))
+    assert report.notes[0] == (
+        "Saver.restore() is one operation: it raised NotFoundError (weights is not in the checkpoint), so it "
+        "assigned nothing"
+    )
+    (missing,) = [v for v in report.variables if v.status == "missing"]
+    assert "the variable's name changed (weights_0 -> weights)" in missing.suggestions[0]

@@ -172,6 +172,36 @@ def test_numbered_values_sort_by_number_in_the_report_and_the_plan():
     assert [e.source_key.removesuffix(ATTR) for e in plan.entries] == ranked
 
 
+def test_optimizer_state_dropped_by_a_layer_shift_is_said_so_when_the_script_builds_its_optimizer():
+    """A layer removed: the optimizer's slots of the moved layers met other layers' slots
+    (by position in its lists), and the plan drops them. The script built its optimizer
+    (as the doctor's child saw it), so "build the optimizer" would be wrong advice."""
+    from dataclasses import replace
+
+    from ckpt_gui.repair.writer import RepairOutcome
+
+    facts = (
+        _matched(OPS + "1/_kernel", [8, 16]),
+        _matched(OPS + "2/_kernel", [16, 16], [16, 4]),
+        _value("unmatched", OPS + "3/_kernel", [16, 4]),
+        _matched("optimizer/_momentums/1", [16, 16], [16, 4], optimizer=True),
+        _value("unmatched", "optimizer/_momentums/2", [16, 4], optimizer=True),
+        _value("unmatched", "optimizer/_trainable_variables/2", [16]),  # a removed layer's weight, not a slot
+    )
+    plan, entries = _plan(*facts)
+    for key in ("optimizer/_momentums/1", "optimizer/_momentums/2"):
+        assert entries[key].action == Action.DROP and "moved layer" in entries[key].reason, entries[key]
+    findings = tuple(RestoreFinding.from_fact(fact) for fact in facts)
+    built = RestoreReport("/out/ckpt-1", "/m.py", True, None, {s: 0 for s in RestoreStatus}, findings, (),
+                          TensorFlowVerdict(), "python", "2.x", 0.0, "object", optimizer_built=True)  # fmt: skip
+    (note,) = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", verification=built).notes()
+    assert "2 optimizer values (e.g. " in note and "a layer was removed or inserted" in note
+    assert "build the optimizer" not in note
+    unbuilt = replace(built, optimizer_built=False)
+    (note,) = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", verification=unbuilt).notes()
+    assert "build the optimizer in the model script" in note
+
+
 def test_the_plan_names_what_each_opaque_key_holds():
     """Beside ``optimizer/_trainable_variables/4/...`` the dialog shows the weight it is;
     beside an Adam slot (``optimizer/_variables/10/...``), the weight it belongs to: a

@@ -215,6 +215,8 @@ class RestoreReport:
     binding: str | None = None
     # A Keras weights file's model.load_weights: {"kind", "layout", "loader"} (keras_causes.py).
     keras_file: dict[str, str] | None = None
+    # The script's optimizers all had their variables (built) when the restore ran; None: it has none.
+    optimizer_built: bool | None = None
 
     @property
     def problems(self) -> list[RestoreFinding]:

@@ -107,7 +107,13 @@ def build_report(
         folder_protection=result.protection,
         binding=binding,
         keras_file=keras_file,
+        optimizer_built=_optimizer_built(facts),
     )
+
+
+def _optimizer_built(facts: dict | None) -> bool | None:
+    optimizers = (facts or {}).get("optimizers") or []
+    return all(bool(o.get("built")) for o in optimizers) if optimizers else None
 
 
 def exit_code(report: RestoreReport) -> int:
@@ -153,7 +159,8 @@ def _protected_error(
 
 def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds_optimizer: bool | None) -> list[str]:
     return (
-        _weight_notes(variables)
+        _saver_notes(variables, tensorflow)
+        + _weight_notes(variables)
         + _unused_notes(variables, holds_optimizer)
         + _problem_notes(variables, tensorflow)
         + shared_notes(variables)
@@ -244,20 +251,31 @@ def _who_reports_conflicts(tensorflow: TensorFlowVerdict, conflicts: int) -> str
     return "TensorFlow reports only the first of these and stops"
 
 
+def _saver_failed(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> bool:
+    return tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables)
+
+
+def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+    """A failed Saver.restore() assigned nothing: said first, with the key TensorFlow did not find."""
+    if not _saver_failed(variables, tensorflow):
+        return []
+    held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
+    said = f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned nothing"
+    if not held_back:
+        return [said]
+    names = format_some([v.label for v in held_back], 3)
+    return [
+        f"{said}, not even the {counted(len(held_back), 'matching value')} ({names}); "
+        f"{one_or_many(len(held_back), 'it', 'they')} will be restored once that is fixed"
+    ]
+
+
 def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     """Matching values TensorFlow did not assign, or the verification that all were."""
+    if _saver_failed(variables, tensorflow):
+        return []  # _saver_notes
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
-    if tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables):
-        failure = saver_failure(tensorflow.message)
-        said = f"Saver.restore() is one operation: it raised {failure}, so it assigned nothing"
-        if not held_back:
-            return [said]
-        names = format_some([v.label for v in held_back], 3)
-        return [
-            f"{said}, not even the {counted(len(held_back), 'matching value')} ({names}); "
-            f"{one_or_many(len(held_back), 'it', 'they')} will be restored once that is fixed"
-        ]
     if held_back:
         stopped = (
             f"Keras skipped {one_or_many(len(held_back), 'its', 'their')} layer (or the whole file) at its first error"

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import re
 
+from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.formatting import counted, one_or_many
 from ckpt_gui.repair.plan import Action, RepairPlan
+
+# The plan's reasons (repair/planner.py, repair/pairing.py) for optimizer state it drops.
+MOVED_STATE = "optimizer state of a moved layer"
+FOREIGN_STATE = "optimizer state of another optimizer"
 
 # TF1 optimizer slots and accumulators by name (TF2 keeps them under the optimizer's object path).
 _TF1_OPTIMIZER_NAME = re.compile(
@@ -27,6 +32,8 @@ def dropped_optimizer_state(plan: RepairPlan) -> list[str]:
         entry.source_key
         for entry in plan.entries
         if entry.action == Action.DROP
+        and f"/{OPTIMIZER_TRAINABLE_LIST}/"
+        not in entry.source_key  # the model's own weights, as the optimizer lists them
         and (
             "optimizer" in entry.source_key.split("/", 1)[0].lower()
             or "/.OPTIMIZER_SLOT/" in entry.source_key
@@ -47,17 +54,35 @@ def value_counts(checks) -> str:
     return f"{', '.join(parts)}, of {len(checks)} written"
 
 
-def outcome_notes(plan: RepairPlan) -> list[str]:
-    """The notes a repair by ``plan`` carries: what it leaves behind and how to keep it."""
+def outcome_notes(plan: RepairPlan, optimizer_built: bool | None = None) -> list[str]:
+    """The notes a repair by ``plan`` carries: what it leaves behind and how to keep it
+    (``optimizer_built``: the script's optimizer had its variables, as the doctor's child saw it)."""
     dropped = dropped_optimizer_state(plan)
     if not dropped:
         return []
     # A slot or accumulator for the example, rather than the step counter or the learning rate.
     example = next((key for key in dropped if not re.search(r"iter|learning_rate|/lr\b", key)), dropped[0])
     n = len(dropped)
-    return [
+    said = (
         f"optimizer state dropped: {counted(n, 'optimizer value')} (e.g. {example}) {one_or_many(n, 'is', 'are')} "
         "not in the new checkpoint, so training resumes with fresh optimizer state (its moments start again from "
-        f"zero). To keep {one_or_many(n, 'it', 'them')}, build the optimizer in the model script (call the model "
-        "once, then optimizer.build(model.trainable_variables)), diagnose again and repair with the new plan."
-    ]
+        "zero)"
+    )
+    if not optimizer_built:
+        return [
+            f"{said}. To keep {one_or_many(n, 'it', 'them')}, build the optimizer in the model script (call the "
+            "model once, then optimizer.build(model.trainable_variables)), diagnose again and repair with the new "
+            "plan."
+        ]
+    reasons = {entry.reason for entry in plan.entries if entry.source_key in set(dropped)}
+    if any(reason.startswith(MOVED_STATE) for reason in reasons):
+        why = (
+            "a layer was removed or inserted, and optimizer state is kept by position in the optimizer's lists, "
+            "which the shift moved: the repair carries the model's weights across a layer shift, not the "
+            "optimizer's state"
+        )
+    elif any(reason.startswith(FOREIGN_STATE) for reason in reasons):
+        why = "the checkpoint's optimizer state is another optimizer's (see the plan's notes)"
+    else:
+        why = "the script's optimizer has no place for them (see each value's reason in the plan)"
+    return [f"{said}. The script builds its optimizer; these were dropped because {why}."]

@@ -85,7 +85,8 @@ class RepairOutcome:
 
     def notes(self) -> list[str]:
         """What the user should know beyond "verified", in plain words."""
-        return outcome_notes(self.plan)
+        built = self.verification.optimizer_built if self.verification is not None else None
+        return outcome_notes(self.plan, built)
 
     def to_json(self) -> dict:
         return {
