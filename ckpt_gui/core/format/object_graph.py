@@ -290,22 +290,11 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
     ranking or slot links are needed (Keras slots are list elements, reached as
     children already), and each path is its parent's plus its name, made in reference
     order. None otherwise."""
-    parents, ids, names = columns.parents, columns.child_ids, columns.child_names
-    if columns.slot_variables or not _is_ordered_tree(parents, ids):
-        return None
-    path_of: list[str | None] = [None] * columns.node_count
-    path_of[0] = ""
-    roots = bisect_left(parents, 1)  # the root's references come first: no leading "/"
-    path_of_set = path_of.__setitem__
-    for start in range(0, len(ids), _BATCH):  # a bounded C call at a time
-        stop = start + _BATCH
-        if start < roots:
-            row = min(stop, roots)
-            deque(map(path_of_set, ids[start:row], names[start:row]), maxlen=0)
-            start = row
-        # Each path made from its parent's, made earlier in this same lazy chain.
-        slashed = map(add, map(path_of.__getitem__, parents[start:stop]), repeat("/"))
-        deque(map(path_of_set, ids[start:stop], map(add, slashed, names[start:stop])), maxlen=0)
+    path_of = columns.node_paths  # made by the C decoder when the graph is such a tree
+    if path_of is None:
+        path_of = _tree_paths(columns)
+        if path_of is None:
+            return None
     keys, owners = columns.keys, columns.attribute_nodes
     if not keys:
         return {}
@@ -328,6 +317,27 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
 
 
 _BATCH = 50_000
+
+
+def _tree_paths(columns: GraphColumns) -> list[str | None] | None:
+    """Each node's path (None when unreached) when the graph is such a tree, else None."""
+    parents, ids, names = columns.parents, columns.child_ids, columns.child_names
+    if columns.slot_variables or not _is_ordered_tree(parents, ids):
+        return None
+    path_of: list[str | None] = [None] * columns.node_count
+    path_of[0] = ""
+    roots = bisect_left(parents, 1)  # the root's references come first: no leading "/"
+    path_of_set = path_of.__setitem__
+    for start in range(0, len(ids), _BATCH):  # a bounded C call at a time
+        stop = start + _BATCH
+        if start < roots:
+            row = min(stop, roots)
+            deque(map(path_of_set, ids[start:row], names[start:row]), maxlen=0)
+            start = row
+        # Each path made from its parent's, made earlier in this same lazy chain.
+        slashed = map(add, map(path_of.__getitem__, parents[start:stop]), repeat("/"))
+        deque(map(path_of_set, ids[start:stop], map(add, slashed, names[start:stop])), maxlen=0)
+    return path_of
 
 
 def _is_ordered_tree(parents: list[int], ids: list[int]) -> bool:
