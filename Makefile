@@ -11,9 +11,9 @@ AZURITE_STAMP := $(VENV)/azurite/.installed-$(AZURITE_VERSION)
 
 .PHONY: run test lint bench fuzz demo clean azurite
 
-# setup.py and the C source: the editable install builds the optional C decoder of the
-# object graph in place (ckpt_gui/core/format/_graph_decoder.abi3.so), again when they change.
-$(STAMP): pyproject.toml setup.py ckpt_gui/core/format/_graph_decoder.c
+# setup.py and the C sources: the editable install builds the optional C decoders (object
+# graph, index blocks) in place (ckpt_gui/core/format/*.abi3.so), again when they change.
+$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
@@ -52,11 +52,12 @@ bench: $(STAMP)
 	$(PY) benchmarks/scale_bench.py
 	$(PY) benchmarks/object_storage_bench.py
 
-# Mutation fuzzing: the C object-graph decoder built with ASan and UBSan against the Python
-# decoder (GRAPH_COUNT inputs, 100,000 by default), then the index reader until Ctrl-C, or
-# COUNT inputs (make fuzz COUNT=1000000). GRAPH_COUNT=0: the graph decoder until Ctrl-C.
+# Mutation fuzzing: the C decoders (object graph, index blocks) built with ASan and UBSan,
+# against the Python decoders (C_COUNT inputs each, 100,000 by default; 0: until Ctrl-C),
+# then the index reader until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
 fuzz: $(STAMP)
-	$(PY) tools/fuzz_object_graph.py ckpt_gui/resources/demo --sanitize --count $(or $(GRAPH_COUNT),100000)
+	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder graph --sanitize --count $(or $(C_COUNT),100000)
+	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder index --sanitize --count $(or $(C_COUNT),100000)
 	$(PY) tools/fuzz_index.py ckpt_gui/resources/demo --count $(or $(COUNT),0)
 
 # Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).

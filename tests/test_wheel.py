@@ -149,7 +149,7 @@ def test_one_abi3_wheel_holds_the_c_decoder(wheel):
 
 def test_without_a_c_compiler_the_wheel_builds_without_the_decoder(tmp_path):
     """No compiler: the build warns and goes on; the Python decoders do the work
-    (test_graph_decoder_c checks they list the same)."""
+    (test_c_decoders checks they list the same)."""
     source = _copy_tree(SOURCES, tmp_path / "src")
     wheel = _build("wheel", source, tmp_path / "dist", env={**os.environ, "CC": "false"})
     with zipfile.ZipFile(wheel) as archive:

@@ -11,15 +11,19 @@
  * accepts: on anything it is not sure of (any error, a skipped field running past its
  * message, a string field holding a number...) decode() returns None and the Python
  * decoders run, which report errors with their own words. When it accepts, its
- * columns are the ones decode_exactly makes (tests/test_graph_decoder_c.py checks
+ * columns are the ones decode_exactly makes (tests/test_c_decoders.py checks
  * this on real graphs and on mutated ones).
  *
  * decode(blob) -> None or (node_count, parents, child_ids, child_names,
- *     attribute_nodes, attribute_names, full_fields, keys, slot_variables, node_paths)
+ *     attribute_nodes, attribute_names, full_fields, keys, slot_variables, node_paths,
+ *     paths_by_key)
  * full_fields are bytes (decoded when asked for, as from the bulk decoder);
  * node_paths is each node's object path ("a/b/c", None when unreached) when the graph
  * is a tree whose nodes come after their parents and has no slot variables (see
- * object_graph._tree_object_paths), else None.
+ * object_graph._tree_object_paths), else None; paths_by_key is what that function
+ * returns (key -> (path,)) as two lists sorted by key, when it is the usual listing
+ * (see paths_by_key()), else None: align() then gives each index key's paths in one
+ * pass, without a dict of 200,000 keys.
  *
  * The scan runs without the interpreter lock (the app decodes on a worker thread).
  */
@@ -353,13 +357,79 @@ fail:
     return NULL;
 }
 
+typedef struct {
+    const uint8_t *key;
+    Py_ssize_t len, row;
+} sorted_t;
+
+static int key_order(const void *a, const void *b) {
+    const sorted_t *x = a, *y = b;
+    Py_ssize_t n = x->len < y->len ? x->len : y->len;
+    int order = memcmp(x->key, y->key, (size_t)n);
+    if (order) return order;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row; /* stable: node order among equal keys */
+}
+
+static int is_variable_value(const uint8_t *b, span_t name) {
+    return name.len == 14 && memcmp(b + name.off, "VARIABLE_VALUE", 14) == 0;
+}
+
+/* The usual listing's answer sorted by key: (keys, (path,) of each), as
+ * object_graph._tree_object_paths's dict holds it (the last attribute of a key wins),
+ * when every attribute is a VARIABLE_VALUE whose node has a path and every key is
+ * ASCII (so that byte order is str order); else None. */
+static PyObject *paths_by_key(const scan_t *s, PyObject *keys, PyObject *paths) {
+    const attr_t *attrs = s->attrs.items;
+    Py_ssize_t n = s->attrs.count;
+    if (paths == Py_None || n == 0) Py_RETURN_NONE;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_variable_value(s->b, attrs[i].name)) Py_RETURN_NONE;
+        const uint8_t *key = s->b + attrs[i].key.off;
+        for (Py_ssize_t j = 0; j < attrs[i].key.len; j++)
+            if (key[j] >= 0x80) Py_RETURN_NONE;
+    }
+    sorted_t *order = malloc((size_t)n * sizeof(sorted_t));
+    if (order == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        order[i].key = s->b + attrs[i].key.off;
+        order[i].len = attrs[i].key.len;
+        order[i].row = i;
+    }
+    qsort(order, (size_t)n, sizeof(sorted_t), key_order);
+    PyObject *sorted_keys = PyList_New(0), *sorted_paths = PyList_New(0), *result = NULL;
+    if (sorted_keys == NULL || sorted_paths == NULL) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i + 1 < n && order[i + 1].len == order[i].len && !memcmp(order[i + 1].key, order[i].key, (size_t)order[i].len))
+            continue; /* the same key again later: the last one wins */
+        PyObject *path = PyList_GetItem(paths, attrs[order[i].row].node); /* borrowed */
+        if (path == NULL) goto done;
+        if (path == Py_None) {
+            Py_INCREF(Py_None);
+            result = Py_None;
+            goto done;
+        }
+        PyObject *one = PyTuple_Pack(1, path);
+        int failed = one == NULL || PyList_Append(sorted_keys, PyList_GetItem(keys, order[i].row)) < 0 ||
+                     PyList_Append(sorted_paths, one) < 0;
+        Py_XDECREF(one);
+        if (failed) goto done;
+    }
+    result = PyTuple_Pack(2, sorted_keys, sorted_paths);
+done:
+    free(order);
+    Py_XDECREF(sorted_keys);
+    Py_XDECREF(sorted_paths);
+    return result;
+}
+
 static PyObject *columns(const scan_t *s) {
     const uint8_t *b = s->b;
     const ref_t *refs = s->refs.items;
     const attr_t *attrs = s->attrs.items;
     const slot_t *slots = s->slots.items;
     PyObject *parents = NULL, *ids = NULL, *names = NULL, *attribute_nodes = NULL, *attribute_names = NULL;
-    PyObject *full_fields = NULL, *keys = NULL, *slot_rows = NULL, *paths = NULL, *last_int = NULL;
+    PyObject *full_fields = NULL, *keys = NULL, *slot_rows = NULL, *paths = NULL, *by_key = NULL, *last_int = NULL;
     PyObject *last_text = NULL;
     Py_ssize_t last = -1;
     span_t last_span = {0, 0};
@@ -375,10 +445,12 @@ static PyObject *columns(const scan_t *s) {
     BUILD_LIST(slot_rows, s->slots.count, slot_tuple(b, &slots[i]));
     paths = node_paths(s, names);
     if (paths == NULL) goto fail;
+    by_key = paths_by_key(s, keys, paths);
+    if (by_key == NULL) goto fail;
     Py_XDECREF(last_int);
     Py_XDECREF(last_text);
-    return Py_BuildValue("(nNNNNNNNNN)", s->node_count, parents, ids, names, attribute_nodes, attribute_names,
-                         full_fields, keys, slot_rows, paths);
+    return Py_BuildValue("(nNNNNNNNNNN)", s->node_count, parents, ids, names, attribute_nodes, attribute_names,
+                         full_fields, keys, slot_rows, paths, by_key);
 fail:
     Py_XDECREF(parents);
     Py_XDECREF(ids);
@@ -389,8 +461,63 @@ fail:
     Py_XDECREF(keys);
     Py_XDECREF(slot_rows);
     Py_XDECREF(paths);
+    Py_XDECREF(by_key);
     Py_XDECREF(last_int);
     Py_XDECREF(last_text);
+    return NULL;
+}
+
+/* align(keys, sorted_keys, values): the value of each of `keys` (None for a key not in
+ * sorted_keys), both lists ascending (str order), merged in one pass; None when either
+ * does not ascend. */
+static PyObject *align(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *keys, *sorted_keys, *values;
+    if (!PyArg_ParseTuple(args, "O!O!O!:align", &PyList_Type, &keys, &PyList_Type, &sorted_keys, &PyList_Type, &values))
+        return NULL;
+    Py_ssize_t n = PyList_Size(keys), m = PyList_Size(sorted_keys);
+    if (n < 0 || m < 0) return NULL;
+    if (PyList_Size(values) != m) {
+        PyErr_SetString(PyExc_ValueError, "align() takes as many values as sorted keys");
+        return NULL;
+    }
+    PyObject *out = PyList_New(n);
+    if (out == NULL) return NULL;
+    Py_ssize_t j = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = PyList_GetItem(keys, i), *value = Py_None;
+        if (!PyUnicode_Check(key)) goto declined;
+        if (i > 0) {
+            int order = PyUnicode_Compare(PyList_GetItem(keys, i - 1), key);
+            if (order == -1 && PyErr_Occurred()) goto fail;
+            if (order >= 0) goto declined;
+        }
+        while (j < m) {
+            PyObject *other = PyList_GetItem(sorted_keys, j);
+            if (!PyUnicode_Check(other)) goto declined;
+            int order = PyUnicode_Compare(other, key);
+            if (order == -1 && PyErr_Occurred()) goto fail;
+            if (j > 0) {
+                int ascending = PyUnicode_Compare(PyList_GetItem(sorted_keys, j - 1), other);
+                if (ascending == -1 && PyErr_Occurred()) goto fail;
+                if (ascending >= 0) goto declined;
+            }
+            if (order > 0) break;
+            j++;
+            if (order == 0) {
+                value = PyList_GetItem(values, j - 1);
+                break;
+            }
+        }
+        Py_INCREF(value);
+        PyList_SetItem(out, i, value);
+    }
+    return out;
+declined:
+    Py_DECREF(out);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(out);
     return NULL;
 }
 
@@ -432,6 +559,8 @@ static PyObject *decode(PyObject *module, PyObject *blob) {
 static PyMethodDef methods[] = {
     {"decode", decode, METH_O,
      "decode(blob) -> None, or the object graph's columns (see the module's source)."},
+    {"align", align, METH_VARARGS,
+     "align(keys, sorted_keys, values) -> the value of each key (None if absent), or None (see the source)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -30,7 +30,7 @@ from ckpt_gui.core.format.conventions import (
 )
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.object_graph_wire import GraphColumns, decode_graph
+from ckpt_gui.core.format.object_graph_wire import GraphColumns, align_by_key, decode_graph
 
 MAX_PATHS_PER_NODE = 16  # enough for every real alias; bounds the walk on pathological graphs
 
@@ -144,6 +144,16 @@ class ObjectGraph:
                 suffix = (attribute.name,)
                 out[key] = tuple("/".join(path + suffix) for path in found)
         return out
+
+    def object_paths_in_order(self, keys: list[str]) -> tuple[list, SortedKeys] | None:
+        """``all_object_paths().get(key)`` of each of ``keys`` (ascending), and the keys
+        that have paths (for ``in``), in one merge rather than through a dict of every
+        key: when the C decoder sorted the usual listing by key. None otherwise."""
+        by_key = self.columns.paths_by_key
+        if by_key is None:
+            return None
+        found = align_by_key(keys, *by_key)
+        return None if found is None else (found, SortedKeys(by_key[0]))
 
     # -- paths ----------------------------------------------------------------------
 
@@ -280,6 +290,17 @@ class ObjectGraph:
                 if variable is not None and slot_node != variable:
                     links.setdefault(slot_node, SlotLink(variable, slot_name, optimizer))
         return links
+
+
+class SortedKeys:
+    """``key in`` an ascending list of keys, by bisection."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        i = bisect_left(self.keys, key)
+        return i < len(self.keys) and self.keys[i] == key
 
 
 def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | None:

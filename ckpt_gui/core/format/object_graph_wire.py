@@ -69,6 +69,9 @@ class GraphColumns:
         # Each node's object path when the graph is a tree (see object_graph's
         # _tree_object_paths), from the C decoder; None when not known
         self.node_paths: list[str | None] | None = None
+        # _tree_object_paths's answer as (keys, (path,) of each) sorted by key, from the
+        # C decoder when it is the usual listing (see ObjectGraph.object_paths_in_order)
+        self.paths_by_key: tuple[list[str], list[tuple[str]]] | None = None
 
     def add_node(self, children: Children, attributes: list, slots: list) -> None:
         """Append one node decoded by the exact decoder."""
@@ -144,8 +147,17 @@ def decode_in_c(blob: bytes) -> GraphColumns | None:
         columns.keys,
         columns.slot_variables,
         columns.node_paths,
+        columns.paths_by_key,
     ) = found
     return columns
+
+
+def align_by_key(keys: list[str], sorted_keys: list[str], values: list) -> list | None:
+    """The value of each of ``keys`` (None for one not in ``sorted_keys``), in one C merge
+    of the two ascending lists; None without the C decoder or when either does not ascend."""
+    if _graph_decoder is None:
+        return None
+    return _graph_decoder.align(keys, sorted_keys, values)
 
 
 # -- the bulk decoder --------------------------------------------------------------

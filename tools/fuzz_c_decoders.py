@@ -1,57 +1,70 @@
-"""Mutation fuzzer of the C object-graph decoder: it must never crash, and every graph
-it accepts must give exactly what the Python decoder gives.
+"""Mutation fuzzer of the optional C decoders (object graph, index blocks): they must
+never crash, and whatever they accept must come out exactly as from the Python decoders.
 
-    python tools/fuzz_object_graph.py CHECKPOINT [CHECKPOINT...] [--count N] [--seed S]
-        [--jobs J] [--sanitize] [--findings DIR]
+    python tools/fuzz_c_decoders.py CHECKPOINT [CHECKPOINT...] [--decoder graph|index]
+        [--count N] [--seed S] [--jobs J] [--sanitize] [--findings DIR]
 
-CHECKPOINT is a prefix or a folder (all its checkpoints); their TF2 object graphs
-(written by TensorFlow) are the seeds. Mutations: bit flips, odd bytes, insertions,
-deletions, truncations, varints set to edge values (0, 127, 128, 2^31, 2^63, 2^64-1...),
-splices between graphs, and graphs rebuilt field by field with a value changed
-(node ids, lengths, names with invalid UTF-8 or a "/", nodes duplicated, dropped or
-swapped, unknown fields added) so that many mutants are valid protobuf and reach the
-comparison. For each mutant, the C decoder (``_graph_decoder.decode``) and the exact
-Python decoder (``decode_exactly``) run: when the C decoder accepts it, the Python
-decoder must accept it too, with the same columns, and the C decoder's node paths must
-be what object_graph makes from those columns. It may decline what Python accepts (the
-Python decoders then run in the app).
+CHECKPOINT is a prefix or a folder (all its checkpoints), written by TensorFlow: their
+object graphs (``--decoder graph``) or their ``.index`` files (``--decoder index``)
+are the seeds.
+
+graph: bit flips, odd bytes, insertions, deletions, truncations, varints set to edge
+values (0, 127, 128, 2^31, 2^63, 2^64-1...), splices between graphs, and graphs rebuilt
+field by field with a value changed (node ids, lengths, names with invalid UTF-8 or a
+"/", nodes duplicated, dropped or swapped, unknown fields added), so that many mutants
+are valid protobuf and reach the comparison. For each mutant the C decoder
+(``_graph_decoder.decode``) and the exact Python decoder (``decode_exactly``) run:
+when the C decoder accepts it, the Python decoder must accept it too, with the same
+columns, and the C decoder's node paths and sorted listing must be what object_graph
+makes from those columns. It may decline what Python accepts (the Python decoders
+then run in the app).
+
+index: the mutants of tools/fuzz_index.py (tables rebuilt with valid CRCs, entries
+edited, odd values, keys out of order, slice keys, raw byte mutations), each opened as
+a ``BundleIndex`` twice, with the C block decoder and without it: the same entries,
+header and slices, or the same error, word for word.
 
 The mutants run in worker processes (``--jobs``, one per core by default), so that a
 crash is a finding, not the end of the run: the worker says which input it is on
 before each one, the parent saves the input that killed it (``--findings``) and
 starts a new worker. ``--sanitize`` builds the decoder with
 ``-fsanitize=address,undefined`` (gcc, any error fatal) into a temporary folder and
-runs the workers with it. Prints the counts and exits 1 on any finding. ``--count 0``
-runs until interrupted. The suite runs a few thousand (tests/test_graph_decoder_c.py).
+runs the workers with it (and with PYTHONMALLOC=malloc, so that ASan sees every
+allocation). Prints the counts and exits 1 on any finding. ``--count 0`` runs until
+interrupted. The suite runs a few thousand of each (tests/test_c_decoders.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import collections
 import contextlib
 import hashlib
+import importlib
 import importlib.machinery
 import importlib.util
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ckpt_gui.core.format import object_graph, object_graph_wire  # noqa: E402
-from ckpt_gui.core.format.errors import WireFormatError  # noqa: E402
+from ckpt_gui.core.format import bundle_blocks, object_graph, object_graph_wire  # noqa: E402
+from ckpt_gui.core.format.bundle import BundleIndex  # noqa: E402
+from ckpt_gui.core.format.errors import CheckpointError, WireFormatError  # noqa: E402
 from ckpt_gui.core.format.wire import encode_varint, iter_fields  # noqa: E402
 
-SOURCE = REPO / "ckpt_gui" / "core" / "format" / "_graph_decoder.c"
-MODULE = "ckpt_gui.core.format._graph_decoder"
+FORMAT = REPO / "ckpt_gui" / "core" / "format"
 EDGE_NUMBERS = [0, 1, 2, 3, 127, 128, 255, 16383, 16384, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**63, 2**64 - 1]
 ODD_NAMES = [b"", b"/", b"a/b", b"\xff", b"\xe2\x82", b"\x00", b"x" * 200, "é".encode(), b"\xed\xa0\x80"]
 BATCH = 2000  # inputs per worker request
@@ -205,7 +218,7 @@ def _from_json(rows: list) -> list:
 # -- checking one input ------------------------------------------------------------------
 
 
-def compare(decoder, data: bytes) -> str:
+def compare_graph(decoder, data: bytes) -> str:
     """'accepted' (both decoders, same columns), 'declined' (C declines, Python
     accepts), 'rejected' (both refuse); raises AssertionError on a disagreement."""
     found = decoder.decode(data)
@@ -216,7 +229,7 @@ def compare(decoder, data: bytes) -> str:
     if found is None:
         return "declined" if exact is not None else "rejected"
     assert exact is not None, "the C decoder accepts a graph the Python decoder rejects"
-    (count, parents, ids, names, attribute_nodes, attribute_names, full_fields, keys, slots, paths) = found
+    (count, parents, ids, names, attribute_nodes, attribute_names, full_fields, keys, slots, paths, by_key) = found
     assert count == exact.node_count, (count, exact.node_count)
     assert (parents, ids, names) == (exact.parents, exact.child_ids, exact.child_names), "child references differ"
     assert (attribute_nodes, attribute_names, keys) == (exact.attribute_nodes, exact.attribute_names, exact.keys)
@@ -225,18 +238,120 @@ def compare(decoder, data: bytes) -> str:
     try:
         object_graph_wire._check_references(exact)
     except WireFormatError:  # refused after decoding, before any path is made: the C decoder made none
-        assert paths is None, "node paths of a graph with missing nodes"
-    else:
-        assert paths == object_graph._tree_paths(exact), "node paths differ"
+        assert paths is None and by_key is None, "node paths of a graph with missing nodes"
+        return "accepted"
+    assert paths == object_graph._tree_paths(exact), "node paths differ"
+    if by_key is not None:  # the usual listing, sorted: what _tree_object_paths gives, in key order
+        sorted_keys, values = by_key
+        assert sorted_keys == sorted(set(sorted_keys)), "the listing's keys do not ascend"
+        assert dict(zip(sorted_keys, values)) == object_graph._tree_object_paths(exact), "the sorted listing differs"
     return "accepted"
 
 
-def load_decoder(path: str | None):
-    if path is None:
-        from ckpt_gui.core.format import _graph_decoder
+def index_outcome(prefix: str) -> tuple:
+    """What opening an index gives: its columns, header and slices, or the error."""
+    try:
+        index = BundleIndex(prefix)
+    except CheckpointError as exc:
+        return ("error", type(exc).__name__, str(exc))
+    entries = index.entries
+    columns = (entries.keys_in_order, entries.dtypes, entries.shapes, entries.shard_ids, entries.offsets)
+    columns += (entries.sizes, entries.crcs, entries.slices, entries.bad_utf8_seen)
+    return ("ok", columns, index.header, index.slice_entries)
 
-        return _graph_decoder
-    spec = importlib.util.spec_from_file_location(MODULE, path)
+
+class GraphTarget:
+    """The object-graph decoder, on mutants of the seeds' object graphs."""
+
+    name = "graph"
+    module = "_graph_decoder"
+
+    def __init__(self, paths: list[str], decoder) -> None:
+        self.decoder = decoder
+        self.blobs = graph_blobs(paths)
+        self.parsed = [json.dumps(_to_json(parse_message(blob, 3))) for blob in self.blobs]
+
+    def make(self, seed: int, i: int) -> bytes:
+        rng = random.Random(f"{seed}-{i}")
+        k = rng.randrange(len(self.blobs))
+        return mutant(rng, self.blobs[k], self.parsed[k], rng.choice(self.blobs))
+
+    def compare(self, data: bytes) -> str:
+        return compare_graph(self.decoder, data)
+
+
+class IndexTarget:
+    """The index block decoder, on tools/fuzz_index.py's mutants of the seeds' indexes:
+    each mutant opened with the C decoder and without it."""
+
+    name = "index"
+    module = "_index_decoder"
+
+    def __init__(self, paths: list[str], decoder) -> None:
+        from ckpt_gui.core.format.table import SSTable
+
+        self.fuzz_index = _load_tool("fuzz_index")
+        self.decoder = decoder
+        self.sources = [(data, SSTable(data, "seed").items()) for data in index_files(paths)]
+        self.work = tempfile.mkdtemp(prefix="fuzz-c-index-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        atexit.register(shutil.rmtree, self.work, True)
+        self.prefix = os.path.join(self.work, "ckpt")
+
+    def make(self, seed: int, i: int) -> bytes:
+        rng = random.Random(f"{seed}-{i}")
+        data, items = rng.choice(self.sources)
+        other, other_items = rng.choice(self.sources)
+        return self.fuzz_index.mutant(rng, data, other, items, other_items)
+
+    def compare(self, data: bytes) -> str:
+        Path(self.prefix + ".index").write_bytes(data)
+        taken = 0
+
+        def counted(*args):
+            nonlocal taken
+            found = self.decoder.decode_block(*args)
+            taken += found is not None
+            return found
+
+        bundle_blocks._index_decoder = SimpleNamespace(decode_block=counted)
+        try:
+            with_c = index_outcome(self.prefix)
+        finally:
+            bundle_blocks._index_decoder = None
+        without = index_outcome(self.prefix)
+        assert with_c == without, f"with the C decoder: {str(with_c)[:300]}; without: {str(without)[:300]}"
+        if not taken:
+            return "declined" if with_c[0] == "ok" else "rejected"
+        return "accepted"
+
+
+TARGETS = {"graph": GraphTarget, "index": IndexTarget}
+
+
+def _load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def index_files(paths: list[str]) -> list[bytes]:
+    """The bytes of every ``.index`` at ``paths`` (prefixes or folders), each once."""
+    found: list[bytes] = []
+    for path in map(Path, paths):
+        indexes = sorted(path.rglob("*.index")) if path.is_dir() else [Path(str(path) + ".index")]
+        for index in indexes:
+            data = index.read_bytes()
+            if data not in found:
+                found.append(data)
+    return found
+
+
+def load_decoder(name: str, path: str | None):
+    """The decoder module: the package's, or the shared library (or a stand-in .py) at ``path``."""
+    if path is None:
+        return importlib.import_module(f"ckpt_gui.core.format.{name}")
+    spec = importlib.util.spec_from_file_location(f"ckpt_gui.core.format.{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -244,18 +359,17 @@ def load_decoder(path: str | None):
 
 def worker(args: argparse.Namespace) -> int:
     """Read "start count" lines; for each, say "at i" before input i, then the counts."""
-    decoder = load_decoder(args.extension)
-    blobs = graph_blobs(args.paths)
-    parsed = [json.dumps(_to_json(parse_message(blob, 3))) for blob in blobs]
+    target_type = TARGETS[args.decoder]
+    target = target_type(args.paths, load_decoder(target_type.module, args.extension))
     for line in sys.stdin:
         start, count = map(int, line.split())
         counts = collections.Counter()
         failures = []
         for i in range(start, start + count):
             print("at", i, flush=True)
-            data = make_input(args.seed, i, blobs, parsed)
+            data = target.make(args.seed, i)
             try:
-                counts[compare(decoder, data)] += 1
+                counts[target.compare(data)] += 1
             except AssertionError as exc:
                 counts["different"] += 1
                 failures.append((i, str(exc)))
@@ -263,22 +377,16 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def make_input(seed: int, i: int, blobs: list[bytes], parsed: list[str]) -> bytes:
-    rng = random.Random(f"{seed}-{i}")
-    k = rng.randrange(len(blobs))
-    return mutant(rng, blobs[k], parsed[k], rng.choice(blobs))
-
-
 # -- the parent: workers, crashes, findings --------------------------------------------
 
 
-def sanitized_build(into: str) -> tuple[str, dict]:
+def sanitized_build(module: str, into: str) -> tuple[str, dict]:
     """The decoder built with ASan and UBSan, and the environment to load it in Python."""
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    target = os.path.join(into, "_graph_decoder" + suffix)
+    target = os.path.join(into, module + suffix)
     include = sysconfig.get_paths()["include"]
     flags = ["-shared", "-fPIC", "-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"]
-    command = ["gcc", *flags, "-fno-sanitize-recover=all", f"-I{include}", str(SOURCE), "-o", target]
+    command = ["gcc", *flags, "-fno-sanitize-recover=all", f"-I{include}", str(FORMAT / f"{module}.c"), "-o", target]
     subprocess.run(command, check=True)
     libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True).stdout.strip()
     env = {
@@ -294,13 +402,14 @@ class Pool:
     """Worker processes fed batches of input numbers; a dead worker's input is a finding."""
 
     def __init__(self, args: argparse.Namespace, extension: str | None, env: dict) -> None:
-        self.command = [sys.executable, __file__, "--worker", "--seed", str(args.seed), *args.paths]
+        self.command = [sys.executable, __file__, "--worker", "--decoder", args.decoder, "--seed", str(args.seed)]
+        self.command += args.paths
         if extension:
             self.command += ["--extension", extension]
         self.env = {**os.environ, **env}
         self.findings = Path(args.findings)
         self.seed = args.seed
-        self.paths = args.paths
+        self.target = (args.decoder, args.paths)
         self.counts = collections.Counter()
         self.reports: list[str] = []
 
@@ -333,21 +442,21 @@ class Pool:
         return self._start()
 
     def _save(self, kind: str, i: int, message: str) -> None:
-        blobs = graph_blobs(self.paths)
-        parsed = [json.dumps(_to_json(parse_message(blob, 3))) for blob in blobs]
-        data = make_input(self.seed, i, blobs, parsed)
+        decoder, paths = self.target
+        data = TARGETS[decoder](paths, None).make(self.seed, i)
         self.findings.mkdir(parents=True, exist_ok=True)
-        name = f"{kind}-{hashlib.sha1(data).hexdigest()[:12]}"
-        (self.findings / f"{name}.graph").write_bytes(data)
+        name = f"{decoder}-{kind}-{hashlib.sha1(data).hexdigest()[:12]}"
+        (self.findings / f"{name}.bin").write_bytes(data)
         (self.findings / f"{name}.txt").write_text(f"input {i} of seed {self.seed}\n{message}\n")
-        self.reports.append(f"{kind}: input {i} -> {self.findings / name}.graph: {message.splitlines()[0]}")
+        self.reports.append(f"{kind}: input {i} -> {self.findings / name}.bin: {message.splitlines()[0]}")
 
 
 def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     with tempfile.TemporaryDirectory(prefix="fuzz-graph-") as scratch:
-        extension, env = sanitized_build(scratch) if args.sanitize else (args.extension, {})
+        module = TARGETS[args.decoder].module
+        extension, env = sanitized_build(module, scratch) if args.sanitize else (args.extension, {})
         pool = Pool(args, extension, env)
         jobs = args.jobs or os.cpu_count() or 1
         workers = [pool._start() for _ in range(jobs)]
@@ -384,7 +493,7 @@ def _summary(pool: Pool, inputs: int, started: float) -> str:
     c = pool.counts
     seconds = time.monotonic() - started
     return (
-        f"inputs {inputs}: accepted by both with the same columns {c['accepted']}, declined by C "
+        f"{pool.target[0]}: inputs {inputs}: accepted by both with the same columns {c['accepted']}, declined by C "
         f"(Python accepts) {c['declined']}, rejected by both {c['rejected']}, different {c['different']}, "
         f"crashed {c['crashed']} ({inputs / max(seconds, 1e-9):.0f}/s)"
     )
@@ -393,12 +502,13 @@ def _summary(pool: Pool, inputs: int, started: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="+", help="checkpoint prefixes or folders (their object graphs are the seeds)")
+    parser.add_argument("--decoder", choices=sorted(TARGETS), default="graph")
     parser.add_argument("--count", type=int, default=10_000, help="inputs to run (0: until interrupted)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
     parser.add_argument("--sanitize", action="store_true", help="build the decoder with ASan and UBSan first")
     parser.add_argument("--extension", help="the decoder's shared library to load (default: the package's)")
-    parser.add_argument("--findings", default="fuzz-findings/object-graph")
+    parser.add_argument("--findings", default="fuzz-findings/c-decoders")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
