@@ -64,9 +64,16 @@ typedef struct {
 } vec_t;
 
 typedef struct {
+    const uint8_t *key;
+    Py_ssize_t len, row;
+} sorted_t;
+
+typedef struct {
     const uint8_t *b;
     Py_ssize_t node_count;
     vec_t refs, attrs, slots;
+    int tree;         /* see is_ordered_tree */
+    sorted_t *order;  /* the attributes by key, for paths_by_key (or NULL) */
 } scan_t;
 
 enum { OK = 0, DOUBT = -1, NO_MEMORY = -2 };
@@ -247,6 +254,17 @@ static PyObject *text(const uint8_t *b, span_t span) {
     return PyUnicode_DecodeUTF8((const char *)b + span.off, span.len, "surrogateescape");
 }
 
+/* Every 8192 objects, let another thread take the interpreter lock if it waits for it
+ * (the app's GUI thread, while a worker decodes): making the objects of 200,000
+ * variables is a few tenths of a second, too long a hold in one go. The lists being
+ * filled are not yet seen by any other code. */
+#define YIELD_GIL(i)                                      \
+    do {                                                  \
+        if (((i) & 8191) == 8191) {                       \
+            Py_BEGIN_ALLOW_THREADS Py_END_ALLOW_THREADS   \
+        }                                                 \
+    } while (0)
+
 /* A list of `count` new references made by make(i); NULL (an exception set) on failure. */
 #define BUILD_LIST(list, count, expression)                         \
     do {                                                            \
@@ -256,6 +274,7 @@ static PyObject *text(const uint8_t *b, span_t span) {
             PyObject *item = (expression);                          \
             if (item == NULL || PyList_SetItem(list, i, item) < 0) \
                 goto fail;                                          \
+            YIELD_GIL(i);                                           \
         }                                                           \
     } while (0)
 
@@ -315,15 +334,53 @@ static int is_ordered_tree(const scan_t *s, uint8_t *seen) {
     return 1;
 }
 
+static int key_order(const void *a, const void *b) {
+    const sorted_t *x = a, *y = b;
+    Py_ssize_t n = x->len < y->len ? x->len : y->len;
+    int order = memcmp(x->key, y->key, (size_t)n);
+    if (order) return order;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row; /* stable: node order among equal keys */
+}
+
+static int is_variable_value(const uint8_t *b, span_t name) {
+    return name.len == 14 && memcmp(b + name.off, "VARIABLE_VALUE", 14) == 0;
+}
+
+/* What needs no Python object, done without the interpreter lock after the scan:
+ * whether the graph is an ordered tree, and the usual listing's attributes sorted by
+ * key (every attribute a VARIABLE_VALUE, every key ASCII, so that byte order is str
+ * order: see paths_by_key). */
+static int prepare(scan_t *s) {
+    const attr_t *attrs = s->attrs.items;
+    Py_ssize_t n = s->attrs.count;
+    if (s->slots.count || s->node_count == 0) return OK;
+    uint8_t *seen = calloc((size_t)s->node_count, 1);
+    if (seen == NULL) return NO_MEMORY;
+    s->tree = is_ordered_tree(s, seen);
+    free(seen);
+    if (!s->tree || n == 0) return OK;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!is_variable_value(s->b, attrs[i].name)) return OK;
+        const uint8_t *key = s->b + attrs[i].key.off;
+        for (Py_ssize_t j = 0; j < attrs[i].key.len; j++)
+            if (key[j] >= 0x80) return OK;
+    }
+    s->order = malloc((size_t)n * sizeof(sorted_t));
+    if (s->order == NULL) return NO_MEMORY;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        s->order[i].key = s->b + attrs[i].key.off;
+        s->order[i].len = attrs[i].key.len;
+        s->order[i].row = i;
+    }
+    qsort(s->order, (size_t)n, sizeof(sorted_t), key_order);
+    return OK;
+}
+
 /* Each node's path: its parent's, "/", its name (the root's: "", its children's: their
  * name; None for a node no reference reaches). */
 static PyObject *node_paths(const scan_t *s, PyObject *names) {
-    if (s->slots.count || s->node_count == 0) Py_RETURN_NONE;
-    uint8_t *seen = calloc((size_t)s->node_count, 1);
-    if (seen == NULL) return PyErr_NoMemory();
-    int tree = is_ordered_tree(s, seen);
-    free(seen);
-    if (!tree) Py_RETURN_NONE;
+    if (!s->tree) Py_RETURN_NONE;
     PyObject *paths = PyList_New(s->node_count);
     PyObject *slash = PyUnicode_FromStringAndSize("/", 1);
     if (paths == NULL || slash == NULL) goto fail;
@@ -348,6 +405,7 @@ static PyObject *node_paths(const scan_t *s, PyObject *names) {
             Py_XDECREF(head);
         }
         if (path == NULL || PyList_SetItem(paths, (Py_ssize_t)refs[i].id, path) < 0) goto fail;
+        YIELD_GIL(i);
     }
     Py_DECREF(slash);
     return paths;
@@ -357,46 +415,15 @@ fail:
     return NULL;
 }
 
-typedef struct {
-    const uint8_t *key;
-    Py_ssize_t len, row;
-} sorted_t;
-
-static int key_order(const void *a, const void *b) {
-    const sorted_t *x = a, *y = b;
-    Py_ssize_t n = x->len < y->len ? x->len : y->len;
-    int order = memcmp(x->key, y->key, (size_t)n);
-    if (order) return order;
-    if (x->len != y->len) return x->len < y->len ? -1 : 1;
-    return x->row < y->row ? -1 : x->row > y->row; /* stable: node order among equal keys */
-}
-
-static int is_variable_value(const uint8_t *b, span_t name) {
-    return name.len == 14 && memcmp(b + name.off, "VARIABLE_VALUE", 14) == 0;
-}
-
 /* The usual listing's answer sorted by key: (keys, (path,) of each), as
  * object_graph._tree_object_paths's dict holds it (the last attribute of a key wins),
  * when every attribute is a VARIABLE_VALUE whose node has a path and every key is
  * ASCII (so that byte order is str order); else None. */
 static PyObject *paths_by_key(const scan_t *s, PyObject *keys, PyObject *paths) {
     const attr_t *attrs = s->attrs.items;
+    const sorted_t *order = s->order;
     Py_ssize_t n = s->attrs.count;
-    if (paths == Py_None || n == 0) Py_RETURN_NONE;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!is_variable_value(s->b, attrs[i].name)) Py_RETURN_NONE;
-        const uint8_t *key = s->b + attrs[i].key.off;
-        for (Py_ssize_t j = 0; j < attrs[i].key.len; j++)
-            if (key[j] >= 0x80) Py_RETURN_NONE;
-    }
-    sorted_t *order = malloc((size_t)n * sizeof(sorted_t));
-    if (order == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        order[i].key = s->b + attrs[i].key.off;
-        order[i].len = attrs[i].key.len;
-        order[i].row = i;
-    }
-    qsort(order, (size_t)n, sizeof(sorted_t), key_order);
+    if (order == NULL || paths == Py_None) Py_RETURN_NONE;
     PyObject *sorted_keys = PyList_New(0), *sorted_paths = PyList_New(0), *result = NULL;
     if (sorted_keys == NULL || sorted_paths == NULL) goto done;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -414,10 +441,10 @@ static PyObject *paths_by_key(const scan_t *s, PyObject *keys, PyObject *paths) 
                      PyList_Append(sorted_paths, one) < 0;
         Py_XDECREF(one);
         if (failed) goto done;
+        YIELD_GIL(i);
     }
     result = PyTuple_Pack(2, sorted_keys, sorted_paths);
 done:
-    free(order);
     Py_XDECREF(sorted_keys);
     Py_XDECREF(sorted_paths);
     return result;
@@ -540,6 +567,7 @@ static PyObject *decode(PyObject *module, PyObject *blob) {
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = scan_graph(&s, size);
+    if (status == OK) status = prepare(&s);
     Py_END_ALLOW_THREADS
     PyObject *result;
     if (status == NO_MEMORY) {
@@ -550,6 +578,7 @@ static PyObject *decode(PyObject *module, PyObject *blob) {
     } else {
         result = columns(&s);
     }
+    free(s.order);
     free(s.refs.items);
     free(s.attrs.items);
     free(s.slots.items);
