@@ -11,7 +11,9 @@ AZURITE_STAMP := $(VENV)/azurite/.installed-$(AZURITE_VERSION)
 
 .PHONY: run test lint bench fuzz demo clean azurite
 
-$(STAMP): pyproject.toml
+# setup.py and the C sources: the editable install builds the optional C decoders (object
+# graph, index blocks) in place (ckpt_gui/core/format/*.abi3.so), again when they change.
+$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
@@ -50,8 +52,12 @@ bench: $(STAMP)
 	$(PY) benchmarks/scale_bench.py
 	$(PY) benchmarks/object_storage_bench.py
 
-# Mutation fuzzing of the index reader: until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
+# Mutation fuzzing: the C decoders (object graph, index blocks) built with ASan and UBSan,
+# against the Python decoders (C_COUNT inputs each, 100,000 by default; 0: until Ctrl-C),
+# then the index reader until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
 fuzz: $(STAMP)
+	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder graph --sanitize --count $(or $(C_COUNT),100000)
+	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder index --sanitize --count $(or $(C_COUNT),100000)
 	$(PY) tools/fuzz_index.py ckpt_gui/resources/demo --count $(or $(COUNT),0)
 
 # Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).

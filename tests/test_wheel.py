@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ import pytest
 import ckpt_gui
 from tests.conftest import REPO, run_cli
 
-SOURCES = ("ckpt_gui", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in")
+SOURCES = ("ckpt_gui", "pyproject.toml", "setup.py", "README.md", "LICENSE", "MANIFEST.in")
 # What the sdist has beyond the package: the tests and what they load, so `make test` runs from it.
 SDIST_EXTRAS = ("tests", "tools", "benchmarks", "Makefile", ".ci")
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -41,16 +42,16 @@ def _copy_tree(names, into: Path) -> Path:
     for name in names:
         path = REPO / name
         if path.is_dir():
-            shutil.copytree(path, into / name, ignore=shutil.ignore_patterns("__pycache__", "results", ".data"))
+            shutil.copytree(path, into / name, ignore=shutil.ignore_patterns("__pycache__", "results", ".data", "*.so"))
         elif path.exists():
             shutil.copy(path, into / name)
     return into
 
 
-def _build(kind: str, source: Path, outdir: Path) -> Path:
+def _build(kind: str, source: Path, outdir: Path, env: dict | None = None) -> Path:
     built = subprocess.run(
         [sys.executable, "-m", "build", f"--{kind}", "--outdir", str(outdir), str(source)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env=env,
     )  # fmt: skip
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     assert "SetuptoolsDeprecationWarning" not in built.stdout + built.stderr  # e.g. the old license table
@@ -137,6 +138,25 @@ def test_the_installed_app_opens_the_demo_without_a_path(installed, tmp_path):
     assert shot.stat().st_size > 20_000  # a rendered window, not an empty image
 
 
+def test_one_abi3_wheel_holds_the_c_decoder(wheel):
+    """The optional C decoder of the object graph is built for the limited API of the
+    oldest declared Python: one wheel for every declared version (each smoke test below
+    imports it)."""
+    assert re.search(rf"-cp{DECLARED[0].replace('.', '')}-abi3-[^-]+\.whl$", wheel.name), wheel.name
+    with zipfile.ZipFile(wheel) as archive:
+        assert "ckpt_gui/core/format/_graph_decoder.abi3.so" in archive.namelist()
+
+
+def test_without_a_c_compiler_the_wheel_builds_without_the_decoder(tmp_path):
+    """No compiler: the build warns and goes on; the Python decoders do the work
+    (test_c_decoders checks they list the same)."""
+    source = _copy_tree(SOURCES, tmp_path / "src")
+    wheel = _build("wheel", source, tmp_path / "dist", env={**os.environ, "CC": "false"})
+    with zipfile.ZipFile(wheel) as archive:
+        assert not [name for name in archive.namelist() if name.endswith(".so")]
+        assert "ckpt_gui/core/format/object_graph_wire.py" in archive.namelist()
+
+
 # -- every declared Python version ---------------------------------------------------------------
 
 
@@ -167,6 +187,9 @@ def test_smoke_on_every_declared_python(version, venvs, tmp_path):
     if bin_dir is None:
         pytest.skip(f"no Python {version} interpreter on this machine (looked in ~/.pyenv/versions and PATH)")
     ckpt_gui_exe = str(bin_dir / "ckpt-gui")
+    c_decoder = "from ckpt_gui.core.format import object_graph_wire as w; print(w._graph_decoder is not None)"
+    probe = run_installed(bin_dir, str(bin_dir / "python"), "-c", c_decoder, cwd=tmp_path)
+    assert probe.stdout.strip() == "True", probe.stderr  # the abi3 build loads on this version
     demo = run_installed(bin_dir, str(bin_dir / "python"), "-c", "from ckpt_gui.resources import demo_path as d; "
                          "print(d())", cwd=tmp_path).stdout.strip()  # fmt: skip
 

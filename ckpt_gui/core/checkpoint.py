@@ -231,9 +231,14 @@ class Checkpoint:
             return (("/".join(self.keras.name(key).path),) for key in keys)
         if graph is None:
             return None
-        found = graph.all_object_paths()
         keys = list(keys)
-        paths = map_in_slices(found.get, keys)  # one look-up per key, in C, the GUI thread let in between slices
+        aligned = graph.object_paths_in_order(keys)  # the usual listing: one merge in C, no dict
+        if aligned is not None:
+            paths, found = aligned
+        else:
+            found = graph.all_object_paths()
+            # One look-up per key, in C, the GUI thread let in between slices.
+            paths = map_in_slices(found.get, keys)
         # Keys a saveable extends with a suffix, and the graph's own: a rare few.
         for i in compress(count(), map(is_, paths, repeat(None))):
             key = keys[i]

@@ -8,6 +8,11 @@ checks included, works on whole columns with C-level map/zip/join/struct calls. 
 one Python loop left per entry rebuilds the prefix-compressed keys. A block that does
 not fit exactly goes to the entry-by-entry decoder (BundleIndex), which also reports
 every error.
+
+Before all that, the optional C decoder (``_index_decoder``, built when the package
+is installed with a C compiler) tries the block: it accepts only ordinary entries laid
+out as TensorFlow writes them and decodes them as this module would, and says None on
+anything else, so that the decoders here run (and report any error).
 """
 
 from __future__ import annotations
@@ -16,11 +21,16 @@ import re
 import struct
 from operator import lt
 
-from ckpt_gui.core.format.bundle_entry import decode_entry_fields
+from ckpt_gui.core.format.bundle_entry import KNOWN_DTYPES, decode_entry_fields
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.entry_columns import EntryColumns
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
+
+try:
+    from ckpt_gui.core.format import _index_decoder
+except ImportError:  # built without a C compiler: the regex decoder below does it all
+    _index_decoder = None
 
 
 def header_entry_end(block: bytes, limit: int) -> int | None:
@@ -59,6 +69,14 @@ _CRC_AT_END = {n: f"{n - 4}xI" for n in range(5, 128)}
 def decode_common_entries(block: bytes, start: int, limit: int, previous: bytes, entries: EntryColumns) -> bytes | None:
     """Decode the entries in ``block[start:limit]`` into ``entries`` if every one is
     an ordinary entry; return the last key, or None (adding nothing) otherwise."""
+    if _index_decoder is not None:
+        found = _index_decoder.decode_block(block, start, limit, previous)
+        if found is not None:
+            last, names, dtype_enums, shapes, shard_ids, offsets, sizes, crcs = found
+            entries.extend(
+                names, list(map(KNOWN_DTYPES.__getitem__, dtype_enums)), shapes, shard_ids, offsets, sizes, crcs
+            )
+            return last
     parts = _BLOCK_ENTRY.split(block[start:limit])
     # Matches cover the block end to end; all of them must be ordinary entries, ...
     if len(parts) == 1 or parts[-2] is not None:

@@ -30,7 +30,7 @@ from ckpt_gui.core.format.conventions import (
 )
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.object_graph_wire import GraphColumns, decode_graph
+from ckpt_gui.core.format.object_graph_wire import GraphColumns, align_by_key, decode_graph
 
 MAX_PATHS_PER_NODE = 16  # enough for every real alias; bounds the walk on pathological graphs
 
@@ -144,6 +144,16 @@ class ObjectGraph:
                 suffix = (attribute.name,)
                 out[key] = tuple("/".join(path + suffix) for path in found)
         return out
+
+    def object_paths_in_order(self, keys: list[str]) -> tuple[list, SortedKeys] | None:
+        """``all_object_paths().get(key)`` of each of ``keys`` (ascending), and the keys
+        that have paths (for ``in``), in one merge rather than through a dict of every
+        key: when the C decoder sorted the usual listing by key. None otherwise."""
+        by_key = self.columns.paths_by_key
+        if by_key is None:
+            return None
+        found = align_by_key(keys, *by_key)
+        return None if found is None else (found, SortedKeys(by_key[0]))
 
     # -- paths ----------------------------------------------------------------------
 
@@ -282,6 +292,17 @@ class ObjectGraph:
         return links
 
 
+class SortedKeys:
+    """``key in`` an ascending list of keys, by bisection."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        i = bisect_left(self.keys, key)
+        return i < len(self.keys) and self.keys[i] == key
+
+
 def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | None:
     """``all_object_paths`` straight from the columns when the graph is a tree whose
     nodes come after their parents (as TensorFlow numbers them, breadth first): no node
@@ -290,22 +311,11 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
     ranking or slot links are needed (Keras slots are list elements, reached as
     children already), and each path is its parent's plus its name, made in reference
     order. None otherwise."""
-    parents, ids, names = columns.parents, columns.child_ids, columns.child_names
-    if columns.slot_variables or not _is_ordered_tree(parents, ids):
-        return None
-    path_of: list[str | None] = [None] * columns.node_count
-    path_of[0] = ""
-    roots = bisect_left(parents, 1)  # the root's references come first: no leading "/"
-    path_of_set = path_of.__setitem__
-    for start in range(0, len(ids), _BATCH):  # a bounded C call at a time
-        stop = start + _BATCH
-        if start < roots:
-            row = min(stop, roots)
-            deque(map(path_of_set, ids[start:row], names[start:row]), maxlen=0)
-            start = row
-        # Each path made from its parent's, made earlier in this same lazy chain.
-        slashed = map(add, map(path_of.__getitem__, parents[start:stop]), repeat("/"))
-        deque(map(path_of_set, ids[start:stop], map(add, slashed, names[start:stop])), maxlen=0)
+    path_of = columns.node_paths  # made by the C decoder when the graph is such a tree
+    if path_of is None:
+        path_of = _tree_paths(columns)
+        if path_of is None:
+            return None
     keys, owners = columns.keys, columns.attribute_nodes
     if not keys:
         return {}
@@ -328,6 +338,27 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
 
 
 _BATCH = 50_000
+
+
+def _tree_paths(columns: GraphColumns) -> list[str | None] | None:
+    """Each node's path (None when unreached) when the graph is such a tree, else None."""
+    parents, ids, names = columns.parents, columns.child_ids, columns.child_names
+    if columns.slot_variables or not _is_ordered_tree(parents, ids):
+        return None
+    path_of: list[str | None] = [None] * columns.node_count
+    path_of[0] = ""
+    roots = bisect_left(parents, 1)  # the root's references come first: no leading "/"
+    path_of_set = path_of.__setitem__
+    for start in range(0, len(ids), _BATCH):  # a bounded C call at a time
+        stop = start + _BATCH
+        if start < roots:
+            row = min(stop, roots)
+            deque(map(path_of_set, ids[start:row], names[start:row]), maxlen=0)
+            start = row
+        # Each path made from its parent's, made earlier in this same lazy chain.
+        slashed = map(add, map(path_of.__getitem__, parents[start:stop]), repeat("/"))
+        deque(map(path_of_set, ids[start:stop], map(add, slashed, names[start:stop])), maxlen=0)
+    return path_of
 
 
 def _is_ordered_tree(parents: list[int], ids: list[int]) -> bool:

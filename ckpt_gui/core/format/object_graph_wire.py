@@ -19,6 +19,12 @@ out (another kind: children and attributes together, slot variables, a registere
 saver, an omitted field, or a name holding a byte the regex stops at) is decoded
 alone by the exact decoder, and a graph whose layout does not check out is decoded
 whole by it, which is also what reports every error.
+
+Both run only without the optional C decoder (``_graph_decoder``, built when the
+package is installed with a C compiler), or when it declines a graph: it decodes the
+whole graph in one call, accepting only what the exact decoder accepts and making the
+same columns, and says None on anything else (an error included), so that these
+decoders run and report it.
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ from operator import add, not_, sub
 
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.wire import read_varint
+
+try:
+    from ckpt_gui.core.format import _graph_decoder
+except ImportError:  # built without a C compiler: the Python decoders do it all
+    _graph_decoder = None
 
 Children = list[tuple[str, int]]  # (local name, node id), in stored order
 
@@ -55,6 +66,12 @@ class GraphColumns:
         self.keys: list[str] = []  # checkpoint keys
         # (owning node, original variable node, slot name, slot variable node), in node order
         self.slot_variables: list[tuple[int, int, str, int]] = []
+        # Each node's object path when the graph is a tree (see object_graph's
+        # _tree_object_paths), from the C decoder; None when not known
+        self.node_paths: list[str | None] | None = None
+        # _tree_object_paths's answer as (keys, (path,) of each) sorted by key, from the
+        # C decoder when it is the usual listing (see ObjectGraph.object_paths_in_order)
+        self.paths_by_key: tuple[list[str], list[tuple[str]]] | None = None
 
     def add_node(self, children: Children, attributes: list, slots: list) -> None:
         """Append one node decoded by the exact decoder."""
@@ -100,11 +117,47 @@ def _full_name(field: str | bytes) -> str:
 def decode_graph(blob: bytes, progress=None) -> GraphColumns:
     """Decode a TrackableObjectGraph: in bulk when its layout allows, else exactly.
     ``progress(done, total)`` (bytes) is called between the bulk decoder's pieces."""
-    columns = decode_in_bulk(blob, progress)
+    columns = decode_in_c(blob)
+    if columns is not None and progress is not None:
+        progress(len(blob), len(blob))
+    if columns is None:
+        columns = decode_in_bulk(blob, progress)
     if columns is None:
         columns = decode_exactly(blob)
     _check_references(columns)
     return columns
+
+
+def decode_in_c(blob: bytes) -> GraphColumns | None:
+    """The columns from the C decoder, or None without it or when it declines the bytes."""
+    if _graph_decoder is None:
+        return None
+    found = _graph_decoder.decode(blob)
+    if found is None:
+        return None
+    columns = GraphColumns()
+    (
+        columns.node_count,
+        columns.parents,
+        columns.child_ids,
+        columns.child_names,
+        columns.attribute_nodes,
+        columns.attribute_names,
+        columns.full_fields,
+        columns.keys,
+        columns.slot_variables,
+        columns.node_paths,
+        columns.paths_by_key,
+    ) = found
+    return columns
+
+
+def align_by_key(keys: list[str], sorted_keys: list[str], values: list) -> list | None:
+    """The value of each of ``keys`` (None for one not in ``sorted_keys``), in one C merge
+    of the two ascending lists; None without the C decoder or when either does not ascend."""
+    if _graph_decoder is None:
+        return None
+    return _graph_decoder.align(keys, sorted_keys, values)
 
 
 # -- the bulk decoder --------------------------------------------------------------

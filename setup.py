@@ -1,0 +1,23 @@
+"""The optional C decoders of the object graph and of the index's blocks (everything
+else is in pyproject.toml).
+
+``optional=True``: without a C compiler the package still installs and the object
+graph and the index are decoded in Python (object_graph_wire, bundle_blocks), with the
+same results, only slower.
+Built against the limited API (abi3): one ``cp311-abi3`` wheel for Python 3.11 and up.
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            f"ckpt_gui.core.format.{name}",
+            [f"ckpt_gui/core/format/{name}.c"],
+            py_limited_api=True,  # the source defines Py_LIMITED_API 0x030B0000 (3.11)
+            optional=True,
+        )
+        for name in ("_graph_decoder", "_index_decoder")
+    ],
+    options={"bdist_wheel": {"py_limited_api": "cp311"}},
+)
