@@ -215,13 +215,14 @@ def test_a_filtered_tree_is_freed_by_dismantling_without_a_collection(checkpoint
 def test_a_checkpoint_that_does_not_open_says_so_in_every_panel(qtbot, window, tmp_path):
     """Review: a broken checkpoint (its index truncated) opened first left "Select a
     variable" on the Heatmap and Values tabs and under the histogram, with no
-    checkpoint and so no variable to select, while Details said to open one."""
+    checkpoint and so no variable to select, while Details said to open one. (Named
+    by its prefix: a folder opens at its newest readable checkpoint instead.)"""
     broken = tmp_path / "broken"
     shutil.copytree(demo_path(), broken)
     index = broken / "ckpt-300.index"
     index.write_bytes(index.read_bytes()[:1000])
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        window.browse.open_path(str(broken))
+        window.browse.open_path(str(broken / "ckpt-300"))
     assert str(index) in window.banner.text and window.browse.ckpt is None
     said = window.details.title.text()
     assert said.startswith("Open a checkpoint")

@@ -175,7 +175,7 @@ def test_the_tree_measures_a_sample_of_rows_when_columns_give_way(qtbot, monkeyp
     """Fitting the tree's columns after an expansion (a group of 20,000 rows shown 256
     at a time) measures the same sample of rows for which columns give way as for their
     widths, not 200 per column."""
-    from ckpt_gui.app.widgets import layouts, tree_panel
+    from ckpt_gui.app.widgets import layouts, tree_columns, tree_panel
 
     asked = []
     real = layouts.columns_giving_way
@@ -186,10 +186,10 @@ def test_the_tree_measures_a_sample_of_rows_when_columns_give_way(qtbot, monkeyp
         asked.append((rows, view.header().resizeContentsPrecision()))
         return found
 
-    monkeypatch.setattr(tree_panel, "columns_giving_way", spy)
+    monkeypatch.setattr(tree_columns, "columns_giving_way", spy)
     panel = tree_panel.TreePanel()
     qtbot.addWidget(panel)
     panel.show()
     panel.fit_columns()
-    assert asked and asked[-1] == (tree_panel.FIT_SAMPLE, tree_panel.FIT_SAMPLE)
-    assert tree_panel.FIT_SAMPLE < layouts.FIT_ROWS
+    assert asked and asked[-1] == (tree_columns.FIT_SAMPLE, tree_columns.FIT_SAMPLE)
+    assert tree_columns.FIT_SAMPLE < layouts.FIT_ROWS
