@@ -152,3 +152,18 @@ def test_the_open_job_makes_what_the_graph_makes_on_first_use(checkpoints):
     assert fresh.slots == ckpt.object_graph.slots and fresh.slots
     build_trees(ckpt)
     assert {"slots", "_row_of_key", "_paths", "optimizer_nodes"} <= set(vars(ckpt.object_graph))
+
+
+def test_each_keys_row_is_the_last_node_saving_it_across_slices(checkpoints, monkeypatch):
+    """Each key's row is made a slice of rows at a time (the app's open job lets the
+    GUI thread in between): with slices of two rows it is still the last row saving the
+    key, as one dict over every row makes it, and every key is found."""
+    from ckpt_gui.core.format import object_graph
+
+    ckpt = Checkpoint.open(checkpoints / "keras_seq")
+    rows = ckpt.object_graph._attributes
+    whole = dict(zip((row[3] for row in rows), rows))
+    monkeypatch.setattr(object_graph, "_SLICE", 2)
+    sliced = ckpt._read_object_graph()._row_of_key  # a fresh graph of the same checkpoint
+    assert len(rows) > 4 and len(whole) == len({row[3] for row in rows})
+    assert sliced == whole and list(sliced) == list(whole)

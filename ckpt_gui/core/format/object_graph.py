@@ -87,8 +87,14 @@ class ObjectGraph:
 
     @cached_property
     def _row_of_key(self) -> dict[str, tuple[int, str, str, str]]:
-        """The decoded row of each key (the last node saving it), no Attribute made."""
-        return dict(zip(map(itemgetter(3), self._attributes), self._attributes))
+        """The decoded row of each key (the last node saving it), no Attribute made;
+        made a slice at a time: one dict(zip(...)) of 200,000 rows held the interpreter
+        lock 0.1 to 0.3 s on the app's open job, the GUI thread waiting."""
+        rows, found = self._attributes, {}
+        for start in range(0, len(rows), _SLICE):
+            part = rows[start : start + _SLICE]
+            found.update(zip(map(itemgetter(3), part), part))  # in order: the last row of a key wins
+        return found
 
     @cached_property
     def node_of_key(self) -> dict[str, tuple[int, Attribute]]:
@@ -338,6 +344,7 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
 
 
 _BATCH = 50_000
+_SLICE = 10_000  # rows per C call where the GUI thread may be waiting for the lock
 
 
 def _tree_paths(columns: GraphColumns) -> list[str | None] | None:
