@@ -5,6 +5,8 @@ notes that carry counts are built in many places (doctor, repair, CLI, app)."""
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -83,3 +85,17 @@ def test_the_unused_optimizer_note_agrees_with_its_count():
     assert unused_optimizer_note(1, True).startswith("optimizer state unmatched (1 value): ")
     assert "has no place for it " in unused_optimizer_note(1, True)
     assert unused_optimizer_note(22, False).startswith("optimizer state unmatched (22 values): expected")
+
+
+def test_the_clis_listing_says_one_tensor_and_one_value(tmp_path):
+    """A checkpoint of one scalar: "1 tensor, 1 value", not "1 tensors, 1 values"."""
+    import struct
+
+    from ckpt_gui.__main__ import main
+    from tools.bundle_writer import write_bundle
+
+    write_bundle(str(tmp_path / "one"), [("step", "float32", (), struct.pack("<f", 1.0))])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["inspect", str(tmp_path / "one")]) == 0
+    assert ", 1 tensor, 1 value, " in out.getvalue()

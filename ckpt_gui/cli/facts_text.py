@@ -75,7 +75,7 @@ def _print_keras(ckpt: Checkpoint, out: TextIO) -> None:
     if not keras.config:
         return
     layers = keras.architecture
-    out.write(f"  architecture ({len(layers)} layers, from the model's config):\n")
+    out.write(f"  architecture ({counted(len(layers), 'layer')}, from the model's config):\n")
     rows = []
     for layer in layers[:_MAX_LAYERS]:
         arguments = ", ".join(f"{k}={v}" for k, v in layer.arguments.items())

@@ -11,7 +11,7 @@ from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
-from ckpt_gui.core.formatting import format_bytes, format_number, format_shape, format_time
+from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
 from ckpt_gui.core.views.tree import natural_key
@@ -40,7 +40,8 @@ def print_inspect_table(
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")
     kind = _FORMAT_NAMES[ckpt.format] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
-    out.write(f"  {kind}, {len(variables)} tensors, {params:,} values, {format_bytes(total_bytes)}\n")
+    sizes = f"{counted(len(variables), 'tensor')}, {counted(params, 'value')}, {format_bytes(total_bytes)}"
+    out.write(f"  {kind}, {sizes}\n")
     if len(ckpt.checkpoints) > 1:
         _print_checkpoints(ckpt, out)
     if ckpt.location.others:
