@@ -146,3 +146,33 @@ def test_a_panel_closed_while_waiting_is_not_drawn(qtbot, import_running):
     import_running.finish()
     qtbot.wait(50)  # pytest-qt fails the test on an exception raised in the drawing
     assert not shiboken6.isValid(panel)
+
+
+def test_a_screenshot_waits_for_the_plots_imported_in_the_background(qtbot, tmp_path, import_running):
+    """`--screenshot` saved the window once its jobs had reported, while the histogram
+    and heatmap still said "Drawing..." (pyqtgraph imported on a thread): it waits for
+    the drawings too, and the picture shows them."""
+    from ckpt_gui.app import launch
+    from ckpt_gui.app.window import MainWindow
+    from ckpt_gui.resources import demo_path
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    exits: list[int] = []
+
+    class App:  # what the shot asks of the application: to end with a code
+        def exit(self, code: int) -> None:
+            exits.append(code)
+
+    shot = tmp_path / "shot.png"
+    window.screenshot = launch.ScreenshotWhenIdle(window, str(shot), App())
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(demo_path()))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    qtbot.wait(800)  # the shot's poll and its 200 ms to paint, several times over
+    assert not shot.exists() and "Drawing" in window.histogram.empty.text()
+    import_running.finish()
+    qtbot.waitUntil(lambda: bool(exits), timeout=30_000)
+    assert exits == [0] and shot.stat().st_size > 20_000
+    assert window.histogram.stack.currentWidget() is window.histogram.plot

@@ -27,6 +27,7 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from ckpt_gui.app import plot_import
     from ckpt_gui.app.window import MainWindow
 
     app = QApplication([])
@@ -36,7 +37,7 @@ def main() -> int:
     window.show()
 
     def save() -> None:
-        if window.busy:
+        if window.busy or plot_import.drawing_waits():  # its plots too, not "Drawing..."
             QTimer.singleShot(100, save)
             return
         window.info_tabs.setCurrentWidget(window.graph_panel)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import gui_gc, jobs, theme
+from ckpt_gui.app import gui_gc, jobs, plot_import, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.values import parallel
@@ -126,14 +126,16 @@ class ScreenshotWhenIdle:
 
     def _poll(self) -> None:
         self.waited_ms += self.timer.interval()
-        idle = self.loaded and not self.window.busy
+        idle = self.loaded and not self.window.busy and not plot_import.drawing_waits()
         if idle or self.waited_ms >= SCREENSHOT_TIMEOUT_MS:
             self.timer.stop()
             QTimer.singleShot(200, self._save)  # let the last results paint
 
     def _save(self) -> None:
-        if self.window.busy and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
-            self.timer.start()  # a result started a new job (e.g. a histogram after values)
+        if (self.window.busy or plot_import.drawing_waits()) and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
+            # A result started a new job (e.g. a histogram after values), or the plots
+            # wait for pyqtgraph's background import: saved, they would say "Drawing...".
+            self.timer.start()
             return
         pixmap = self.window.grab()
         if not pixmap.save(self.path):

@@ -48,6 +48,12 @@ def pending() -> bool:
     return _started.is_set() and not _done.is_set()
 
 
+def drawing_waits() -> bool:
+    """Whether a drawing waits for the background import, or the import still runs
+    (a panel asked to draw now would wait): what a screenshot must wait for too."""
+    return pending() or bool(_waiting)
+
+
 def when_done(callback: Callable[[], None]) -> None:
     """Call ``callback`` on the GUI thread once the background import is done. The
     GUI thread looks every POLL_MS: the thread makes no Qt call (a signal emitted
