@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import background
+from tests.background import Writer
 from tests.conftest import REPO, run_cli
 
 PARALLEL = 3  # cases repaired at once: each is three short TensorFlow processes in a row
@@ -26,6 +28,19 @@ def run_cases(module: str, *args: str) -> subprocess.CompletedProcess:
     if result.returncode != 0:
         pytest.fail(f"{module}.py {args[0]} failed:\n{result.stderr[-4000:]}")
     return result
+
+
+def case_writer(module: str, *cases: str) -> Writer:
+    """``python -m tests.MODULE write OUT [CASE...]``, as a background writer (tests/background.py)."""
+    return Writer([sys.executable, "-m", f"tests.{module}", "write", "{out}", *cases])
+
+
+def written_cases(request, name: str = "cases") -> Path:
+    """The folder the module's case writer ``name`` wrote (started with the session)."""
+    root, result = background.result(request, name)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(result.args[2:4])} failed:\n{result.stderr[-4000:]}")
+    return root
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -18,14 +18,14 @@ import pytest
 from ckpt_gui.repair.plan import Action, PlanError, RepairPlan, read_plan
 from tests.conftest import run_cli
 from tests.repair_cases import CASES
-from tests.repair_flow import check_repaired, plan_entries, repair_all, run_cases
+from tests.repair_flow import case_writer, check_repaired, plan_entries, repair_all, run_cases, written_cases
+
+BACKGROUND_WRITERS = {"cases": case_writer("repair_cases")}  # started with the session
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("repair")
-    run_cases("repair_cases", "write", str(root))
-    return root
+def cases(request) -> Path:
+    return written_cases(request)
 
 
 @pytest.fixture(scope="module")

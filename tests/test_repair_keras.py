@@ -17,7 +17,7 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from tests.conftest import run_cli
-from tests.repair_flow import check_repaired, plan_entries, repair_all, run_cases
+from tests.repair_flow import case_writer, check_repaired, plan_entries, repair_all, run_cases, written_cases
 from tests.repair_keras_cases import CASES
 
 # Looked up, not imported: importing tf_keras would import TensorFlow into the test process.
@@ -32,11 +32,12 @@ def _source(folder: Path) -> Path:
     return next((folder / "source").iterdir())
 
 
+BACKGROUND_WRITERS = {"cases": case_writer("repair_keras_cases")}  # started with the session
+
+
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("keras_repair")
-    run_cases("repair_keras_cases", "write", str(root))
-    return root
+def cases(request) -> Path:
+    return written_cases(request)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,120 @@
+"""TensorFlow writers started when the session starts, so that they run while the first
+modules' tests do: a test process uses about one of this machine's two cores, and each
+writer is a TensorFlow child of 10 to 20 s that its module's fixture used to start, and
+wait for, only when the module came up.
+
+A test module declares its writers, each a command with ``{out}`` for its output folder:
+
+    BACKGROUND_WRITERS = {"written": Writer([sys.executable, str(FACTORY), "{out}", "many"])}
+
+and its fixture asks for the result: ``out, result = background.result(request, "written")``
+(the folder, and the command's ``subprocess.CompletedProcess``). The same command writes
+the same files with TensorFlow; only its start moves earlier. conftest.py starts one runner
+child for the modules collected (``python -m tests.background SPEC``): it runs the writers
+one after another, at a lower priority than the tests, in the order the modules run. A
+module run on its own, or a writer the runner does not know, runs in the fixture as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NICENESS = 10  # the writers take what the tests leave of the CPU, never the tests' share
+
+
+@dataclass(frozen=True)
+class Writer:
+    command: list[str]  # "{out}" in an argument is replaced with the output folder
+    timeout: float = 900
+    env: dict[str, str] = field(default_factory=dict)  # added to the environment
+
+
+@dataclass
+class _Job:
+    writer: Writer
+    out: Path
+    done: Path  # the runner writes the result here (returncode, stdout, stderr)
+
+
+_jobs: dict[tuple[str, str], _Job] = {}  # (module name, writer name) -> its job
+_runner: list[subprocess.Popen] = []
+
+
+def start(modules, tmp_path_factory) -> None:
+    """One runner child for the writers of ``modules`` (in the order they run)."""
+    specs = []
+    for module in modules:
+        for name, writer in getattr(module, "BACKGROUND_WRITERS", {}).items():
+            out = tmp_path_factory.mktemp(name)
+            job = _Job(writer, out, out.with_name(out.name + ".done.json"))
+            _jobs[(module.__name__, name)] = job
+            specs.append({"command": _command(writer, out), "timeout": writer.timeout, "env": writer.env,
+                          "done": str(job.done)})  # fmt: skip
+    if not specs:
+        return
+    spec = tmp_path_factory.mktemp("background") / "spec.json"
+    spec.write_text(json.dumps(specs))
+    runner = subprocess.Popen([sys.executable, "-m", "tests.background", str(spec)], cwd=REPO, start_new_session=True)
+    _runner.append(runner)
+
+
+def stop() -> None:
+    """End the runner and its writer (a session stopped early by -x or Ctrl-C)."""
+    for runner in _runner:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+        runner.wait()
+    _runner.clear()
+    _jobs.clear()
+
+
+def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
+    """The output folder of the module's writer ``name`` and how its command ended."""
+    job = _jobs.get((request.module.__name__, name))
+    if job is None or not _runner:  # not started in the background: run it now
+        writer = request.module.BACKGROUND_WRITERS[name]
+        out = request.getfixturevalue("tmp_path_factory").mktemp(name)
+        command = _command(writer, out)
+        env = {**os.environ, **writer.env}
+        done = subprocess.run(command, capture_output=True, text=True, timeout=writer.timeout, cwd=REPO, env=env)
+        return out, done
+    deadline = time.monotonic() + job.writer.timeout + 60
+    while not job.done.exists():
+        if _runner[0].poll() is not None:
+            raise RuntimeError(f"the background writers' runner ended ({_runner[0].returncode}) before {name}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the background writer {name} did not finish in {job.writer.timeout:.0f} s")
+        time.sleep(0.1)
+    ended = json.loads(job.done.read_text())
+    return job.out, subprocess.CompletedProcess(ended["command"], ended["returncode"], ended["stdout"], ended["stderr"])
+
+
+def _command(writer: Writer, out: Path) -> list[str]:
+    return [arg.replace("{out}", str(out)) for arg in writer.command]
+
+
+def _run(spec: Path) -> None:
+    """The runner: each writer in turn, its result written where the fixture waits for it."""
+    os.nice(NICENESS)
+    for job in json.loads(spec.read_text()):
+        env = {**os.environ, **job["env"]}
+        try:
+            done = subprocess.run(job["command"], capture_output=True, text=True, timeout=job["timeout"], env=env)
+            ended = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+        except subprocess.TimeoutExpired:
+            ended = {"returncode": -1, "stdout": "", "stderr": f"timed out after {job['timeout']} s"}
+        partial = Path(job["done"] + ".partial")
+        partial.write_text(json.dumps({"command": job["command"], **ended}))
+        partial.rename(job["done"])  # the fixture never reads half a file
+
+
+if __name__ == "__main__":
+    _run(Path(sys.argv[1]))
