@@ -32,9 +32,13 @@ NICENESS = 10  # the writers take what the tests leave of the CPU, never the tes
 
 @dataclass(frozen=True)
 class Writer:
-    command: list[str]  # "{out}" in an argument is replaced with the output folder
+    # "{out}" in an argument is replaced with the output folder, "{out:NAME}" with that of
+    # the module's writer NAME (declared before this one: the runner has finished it first)
+    command: list[str]
     timeout: float = 900
     env: dict[str, str] = field(default_factory=dict)  # added to the environment
+    inputs: dict[str, str] = field(default_factory=dict)  # files written into the output folder first
+    cwd: str = str(REPO)  # "{out}" and "{out:NAME}" too
 
 
 @dataclass
@@ -45,6 +49,7 @@ class _Job:
 
 
 _jobs: dict[tuple[str, str], _Job] = {}  # (module name, writer name) -> its job
+_run_here: dict[tuple[str, str], Path] = {}  # the same, for a writer run in its fixture: its folder
 _runner: list[subprocess.Popen] = []
 
 
@@ -52,12 +57,14 @@ def start(modules, tmp_path_factory) -> None:
     """One runner child for the writers of ``modules`` (in the order they run)."""
     specs = []
     for module in modules:
+        outs = {}
         for name, writer in getattr(module, "BACKGROUND_WRITERS", {}).items():
-            out = tmp_path_factory.mktemp(name)
+            outs[name] = out = tmp_path_factory.mktemp(name)
             job = _Job(writer, out, out.with_name(out.name + ".done.json"))
             _jobs[(module.__name__, name)] = job
-            specs.append({"command": _command(writer, out), "timeout": writer.timeout, "env": writer.env,
-                          "done": str(job.done)})  # fmt: skip
+            _write_inputs(writer, out)
+            specs.append({"command": _command(writer, outs), "timeout": writer.timeout, "env": writer.env,
+                          "cwd": _fill(writer.cwd, outs), "done": str(job.done)})  # fmt: skip
     if not specs:
         return
     spec = tmp_path_factory.mktemp("background") / "spec.json"
@@ -74,6 +81,7 @@ def stop() -> None:
         runner.wait()
     _runner.clear()
     _jobs.clear()
+    _run_here.clear()
 
 
 def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
@@ -82,9 +90,13 @@ def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
     if job is None or not _runner:  # not started in the background: run it now
         writer = request.module.BACKGROUND_WRITERS[name]
         out = request.getfixturevalue("tmp_path_factory").mktemp(name)
-        command = _command(writer, out)
+        _run_here[(request.module.__name__, name)] = out
+        outs = {other: path for (module, other), path in _run_here.items() if module == request.module.__name__}
+        command = _command(writer, outs, name)
+        _write_inputs(writer, out)
         env = {**os.environ, **writer.env}
-        done = subprocess.run(command, capture_output=True, text=True, timeout=writer.timeout, cwd=REPO, env=env)
+        cwd = _fill(writer.cwd, outs, name)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=writer.timeout, cwd=cwd, env=env)
         return out, done
     deadline = time.monotonic() + job.writer.timeout + 60
     while not job.done.exists():
@@ -97,8 +109,21 @@ def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
     return job.out, subprocess.CompletedProcess(ended["command"], ended["returncode"], ended["stdout"], ended["stderr"])
 
 
-def _command(writer: Writer, out: Path) -> list[str]:
-    return [arg.replace("{out}", str(out)) for arg in writer.command]
+def _write_inputs(writer: Writer, out: Path) -> None:
+    for name, text in writer.inputs.items():
+        (out / name).write_text(text)
+
+
+def _command(writer: Writer, outs: dict[str, Path], name: str | None = None) -> list[str]:
+    return [_fill(arg, outs, name) for arg in writer.command]
+
+
+def _fill(text: str, outs: dict[str, Path], name: str | None = None) -> str:
+    """``text`` with the folders in it (``outs``: writer name -> folder; unnamed, its own is the last)."""
+    text = text.replace("{out}", str(outs[name] if name else list(outs.values())[-1]))
+    for other, out in outs.items():
+        text = text.replace(f"{{out:{other}}}", str(out))
+    return text
 
 
 def _run(spec: Path) -> None:
@@ -107,7 +132,9 @@ def _run(spec: Path) -> None:
     for job in json.loads(spec.read_text()):
         env = {**os.environ, **job["env"]}
         try:
-            done = subprocess.run(job["command"], capture_output=True, text=True, timeout=job["timeout"], env=env)
+            done = subprocess.run(
+                job["command"], capture_output=True, text=True, timeout=job["timeout"], env=env, cwd=job["cwd"]
+            )
             ended = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
         except subprocess.TimeoutExpired:
             ended = {"returncode": -1, "stdout": "", "stderr": f"timed out after {job['timeout']} s"}

@@ -209,13 +209,23 @@ def host(qtbot, tmp_path, monkeypatch):
 @pytest.fixture()
 def window(qtbot, tmp_path, monkeypatch):
     """The main window, shown, without the NaN/Inf scan on open, with its own settings
-    (modules that need another size or the scan have a window fixture of their own)."""
+    (modules that need another size have a window fixture of their own)."""
+    yield from _main_window(qtbot, tmp_path, monkeypatch, scan_on_open=False)
+
+
+@pytest.fixture()
+def scanning_window(qtbot, tmp_path, monkeypatch):
+    """The main window with the NaN/Inf scan on open, as a user gets it."""
+    yield from _main_window(qtbot, tmp_path, monkeypatch, scan_on_open=True)
+
+
+def _main_window(qtbot, tmp_path, monkeypatch, scan_on_open: bool):
     from PySide6.QtCore import QThreadPool
 
     from ckpt_gui.app.window import MainWindow
 
     monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=False)
+    win = MainWindow(scan_on_open=scan_on_open)
     qtbot.addWidget(win)
     win.show()
     yield win

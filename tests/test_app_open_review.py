@@ -49,22 +49,6 @@ def copy_of(written, tmp_path):
     return copy
 
 
-@pytest.fixture()
-def scanning_window(qtbot, tmp_path, monkeypatch):
-    """The main window with the NaN/Inf scan on open, as a user gets it."""
-    from PySide6.QtCore import QThreadPool
-
-    from ckpt_gui.app.window import MainWindow
-
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=True)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
-
-
 def _open(qtbot, window, path) -> None:
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(path))
