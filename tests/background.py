@@ -17,6 +17,7 @@ module run on its own, or a writer the runner does not know, runs in the fixture
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -25,6 +26,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NICENESS = 10  # the writers take what the tests leave of the CPU, never the tests' share
@@ -106,6 +109,8 @@ def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
             raise TimeoutError(f"the background writer {name} did not finish in {job.writer.timeout:.0f} s")
         time.sleep(0.1)
     ended = json.loads(job.done.read_text())
+    if ended["left"]:
+        pytest.fail(f"left running after the writer {name}: " + "; ".join(ended["left"]), pytrace=False)
     return job.out, subprocess.CompletedProcess(ended["command"], ended["returncode"], ended["stdout"], ended["stderr"])
 
 
@@ -127,8 +132,14 @@ def _fill(text: str, outs: dict[str, Path], name: str | None = None) -> str:
 
 
 def _run(spec: Path) -> None:
-    """The runner: each writer in turn, its result written where the fixture waits for it."""
+    """The runner: each writer in turn, its result written where the fixture waits for it.
+    It is the reaper of its writers' orphans (as the test process may be, for the
+    doctor's children): what a writer left running is named in its result, and the
+    fixture fails on it, as conftest's check would have failed the test that ran it."""
     os.nice(NICENESS)
+    from ckpt_gui.diagnosis.process_family import become_subreaper  # noqa: PLC0415 - the runner's only
+
+    become_subreaper()
     for job in json.loads(spec.read_text()):
         env = {**os.environ, **job["env"]}
         try:
@@ -138,9 +149,28 @@ def _run(spec: Path) -> None:
             ended = {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
         except subprocess.TimeoutExpired:
             ended = {"returncode": -1, "stdout": "", "stderr": f"timed out after {job['timeout']} s"}
+        ended["left"] = _orphans_left()
         partial = Path(job["done"] + ".partial")
         partial.write_text(json.dumps({"command": job["command"], **ended}))
         partial.rename(job["done"])  # the fixture never reads half a file
+
+
+def _orphans_left() -> list[str]:
+    """The runner's children still running after a few seconds (its writers are ended and
+    reaped: what is left are orphans), reaped as they end."""
+    from tests.conftest import LEFTOVER_WAIT_S, _children  # noqa: PLC0415 - not at the runner's import
+
+    deadline = time.monotonic() + LEFTOVER_WAIT_S
+    while True:
+        children = _children()
+        for pid, state, _command in children:
+            if state == "Z":
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+        left = [f"child process {pid} ({command})" for pid, state, command in children if state != "Z"]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":
