@@ -101,12 +101,14 @@ def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
         cwd = _fill(writer.cwd, outs, name)
         done = subprocess.run(command, capture_output=True, text=True, timeout=writer.timeout, cwd=cwd, env=env)
         return out, done
-    deadline = time.monotonic() + job.writer.timeout + 60
-    while not job.done.exists():
+    if not job.done.exists():
+        # A test waits for it now: the writers run at the tests' priority from here on
+        # (root may raise it back; a developer's user cannot, and waits a little longer).
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PGRP, _runner[0].pid, os.getpriority(os.PRIO_PROCESS, 0))
+    while not job.done.exists():  # each writer has its timeout in the runner
         if _runner[0].poll() is not None:
             raise RuntimeError(f"the background writers' runner ended ({_runner[0].returncode}) before {name}")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the background writer {name} did not finish in {job.writer.timeout:.0f} s")
         time.sleep(0.1)
     ended = json.loads(job.done.read_text())
     if ended["left"]:
