@@ -1,7 +1,8 @@
-"""TensorFlow writers started when the session starts, so that they run while the first
-modules' tests do: a test process uses about one of this machine's two cores, and each
-writer is a TensorFlow child of 10 to 20 s that its module's fixture used to start, and
-wait for, only when the module came up.
+"""Module fixtures' slow child processes started when the session starts, so that they
+run while the first modules' tests do: a test process uses about one of this machine's
+two cores, and each of these (TensorFlow writing a module's checkpoints and its answers,
+the repair modules' CLI runs, the wheel's build and installs) is a child of 10 to 90 s
+that its module's fixture used to start, and wait for, only when the module came up.
 
 A test module declares its writers, each a command with ``{out}`` for its output folder:
 
@@ -9,10 +10,10 @@ A test module declares its writers, each a command with ``{out}`` for its output
 
 and its fixture asks for the result: ``out, result = background.result(request, "written")``
 (the folder, and the command's ``subprocess.CompletedProcess``). The same command writes
-the same files with TensorFlow; only its start moves earlier. conftest.py starts one runner
-child for the modules collected (``python -m tests.background SPEC``): it runs the writers
-one after another, at a lower priority than the tests, in the order the modules run. A
-module run on its own, or a writer the runner does not know, runs in the fixture as before.
+the same files; only its start moves earlier. conftest.py starts one runner child for the
+modules collected (``python -m tests.background SPEC``): it runs the writers one after
+another, at a lower priority than the tests, in the order the modules run. A writer the
+runner does not know (no runner: no module of the session had writers) runs in its fixture.
 """
 
 from __future__ import annotations
