@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import background
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
@@ -24,6 +26,25 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 REPO = Path(__file__).resolve().parent.parent
 FACTORY = Path(__file__).resolve().parent / "checkpoint_factory.py"
 LEFTOVER_WAIT_S = 5.0  # how long work that is ending anyway may take after a test
+
+
+_module_seconds: dict[str, float] = {}  # test module -> seconds of setup, call and teardown
+
+
+def pytest_runtest_logreport(report):
+    module = report.nodeid.partition("::")[0]
+    _module_seconds[module] = _module_seconds.get(module, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where the time goes, by module (a module's fixtures count in its first test's setup)."""
+    slowest = sorted(_module_seconds.items(), key=lambda item: -item[1])[:15]
+    if not slowest:
+        return
+    terminalreporter.write_sep("=", f"slowest {len(slowest)} modules (setup + call + teardown)")
+    for module, seconds in slowest:
+        terminalreporter.write_line(f"{seconds:8.2f}s {module}")
+    terminalreporter.write_line(f"{sum(_module_seconds.values()):8.2f}s in all {len(_module_seconds)} modules")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +57,17 @@ def _collect_garbage_on_the_main_thread():
     _freeze_tensorflow()  # imported at collection
     yield
     gc.enable()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_writers(request, tmp_path_factory):
+    """The TensorFlow writers of the collected modules, started now in one child
+    (tests/background.py) while the first tests run."""
+    found = (getattr(item, "module", None) for item in request.session.items)
+    modules = {module.__name__: module for module in found if module is not None}
+    background.start(modules.values(), tmp_path_factory)
+    yield
+    background.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -177,13 +209,23 @@ def host(qtbot, tmp_path, monkeypatch):
 @pytest.fixture()
 def window(qtbot, tmp_path, monkeypatch):
     """The main window, shown, without the NaN/Inf scan on open, with its own settings
-    (modules that need another size or the scan have a window fixture of their own)."""
+    (modules that need another size have a window fixture of their own)."""
+    yield from _main_window(qtbot, tmp_path, monkeypatch, scan_on_open=False)
+
+
+@pytest.fixture()
+def scanning_window(qtbot, tmp_path, monkeypatch):
+    """The main window with the NaN/Inf scan on open, as a user gets it."""
+    yield from _main_window(qtbot, tmp_path, monkeypatch, scan_on_open=True)
+
+
+def _main_window(qtbot, tmp_path, monkeypatch, scan_on_open: bool):
     from PySide6.QtCore import QThreadPool
 
     from ckpt_gui.app.window import MainWindow
 
     monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=False)
+    win = MainWindow(scan_on_open=scan_on_open)
     qtbot.addWidget(win)
     win.show()
     yield win

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import background
+from tests.background import Writer
 from tests.conftest import REPO, run_cli
 
 PARALLEL = 3  # cases repaired at once: each is three short TensorFlow processes in a row
@@ -26,6 +28,60 @@ def run_cases(module: str, *args: str) -> subprocess.CompletedProcess:
     if result.returncode != 0:
         pytest.fail(f"{module}.py {args[0]} failed:\n{result.stderr[-4000:]}")
     return result
+
+
+def case_writer(module: str, *cases: str) -> Writer:
+    """``python -m tests.MODULE write OUT [CASE...]``, as a background writer (tests/background.py)."""
+    return Writer([sys.executable, "-m", f"tests.{module}", "write", "{out}", *cases])
+
+
+def repair_writer(module: str) -> Writer:
+    """The whole repair of the module's cases (written by its writer "cases"), as a
+    background writer: ``python -m tests.repair_flow MODULE ROOT`` prints ``repaired``'s result."""
+    return Writer([sys.executable, "-m", "tests.repair_flow", module, "{out:cases}"])
+
+
+def repaired_cases(request, name: str = "repaired") -> dict[str, dict]:
+    """What the module's repair writer printed: case name -> repair_case's result, with
+    the user's own restore ("restore") or load_weights ("check") of the repaired case."""
+    _out, result = background.result(request, name)
+    if result.returncode != 0:
+        pytest.fail(f"repairing the cases failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout)
+
+
+def repair_and_check(module: str, root: Path) -> dict[str, dict]:
+    """Every case of tests.MODULE (repair_cases, repair_keras_cases) through the CLI, then
+    the user's restore code (repair_cases) or load_weights (repair_keras_cases) on all of
+    them in one TensorFlow process."""
+    if module == "repair_cases":
+        from tests.repair_cases import CASES  # noqa: PLC0415 - one of the two, by name
+
+        results = repair_all(root, CASES)
+        restored = json.loads(run_cases(module, "restore", str(root), *CASES).stdout)
+        for name, result in results.items():
+            result["restore"] = restored[name]
+        return results
+    from tests.repair_keras_cases import CASES  # noqa: PLC0415 - one of the two, by name
+
+    results = repair_all(root, CASES, keras_source)
+    checked = json.loads(run_cases(module, "check", str(root)).stdout)
+    for name, result in results.items():
+        result["check"] = checked[name]
+    return results
+
+
+def keras_source(folder: Path) -> Path:
+    """A Keras case's source file (the one file in folder/source)."""
+    return next((folder / "source").iterdir())
+
+
+def written_cases(request, name: str = "cases") -> Path:
+    """The folder the module's case writer ``name`` wrote (started with the session)."""
+    root, result = background.result(request, name)
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(result.args[2:4])} failed:\n{result.stderr[-4000:]}")
+    return root
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -84,3 +140,7 @@ def check_repaired(result: dict) -> tuple[dict, dict]:
     record = json.loads((Path(outcome["written"]).parent / "repair.json").read_text())
     assert record["source"] == result["plan"]["source"] and record["plan"]["entries"]
     return outcome, record
+
+
+if __name__ == "__main__":  # python -m tests.repair_flow MODULE ROOT: repair_and_check's result as JSON
+    print(json.dumps(repair_and_check(sys.argv[1], Path(sys.argv[2]))))

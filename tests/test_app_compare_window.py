@@ -175,47 +175,31 @@ def test_at_2560_nothing_is_cut(qtbot, window):
                 assert "\u2026" not in _shown_text(view, cell), (column, cell.data())
 
 
-@pytest.fixture()
-def scanning(qtbot, tmp_path, monkeypatch):
-    """A window that scans the checkpoint it opens for NaN/Inf, as the app does."""
-    from PySide6.QtCore import QThreadPool
-
-    from ckpt_gui.app.window import MainWindow
-
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=True)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
-
-
 def _scan_job(win):
     state = win.browse.runner._lanes.get("scan")
     return state.job if state is not None else None
 
 
-def test_the_scan_pauses_when_a_comparison_is_asked_for(qtbot, scanning):
-    open_demo(qtbot, scanning)
-    scanning.browse.tree_panel.nonfinite = None  # as if the scan had not finished yet
-    scanning.browse.start_scan()
-    job = _scan_job(scanning)
+def test_the_scan_pauses_when_a_comparison_is_asked_for(qtbot, scanning_window):
+    open_demo(qtbot, scanning_window)
+    scanning_window.browse.tree_panel.nonfinite = None  # as if the scan had not finished yet
+    scanning_window.browse.start_scan()
+    job = _scan_job(scanning_window)
     assert job is not None and not job.context.cancelled()
-    with qtbot.waitSignal(scanning.compare.starting, timeout=WAIT_MS):
-        scanning.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    with qtbot.waitSignal(scanning_window.compare.starting, timeout=WAIT_MS):
+        scanning_window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
     assert job.context.cancelled()  # before B is even open
-    with qtbot.waitSignal(scanning.compare_done, timeout=WAIT_MS):
+    with qtbot.waitSignal(scanning_window.compare_done, timeout=WAIT_MS):
         pass
 
 
-def test_the_scan_resumes_when_the_comparison_cannot_be_made(qtbot, scanning, tmp_path):
-    open_demo(qtbot, scanning)
-    scanning.browse.tree_panel.nonfinite = None
-    with qtbot.waitSignal(scanning.compare.failed, timeout=WAIT_MS):
-        scanning.compare.compare_with(str(tmp_path / "no-such-checkpoint"))
-    assert "Cannot compare" in scanning.banner.text
-    job = _scan_job(scanning)
+def test_the_scan_resumes_when_the_comparison_cannot_be_made(qtbot, scanning_window, tmp_path):
+    open_demo(qtbot, scanning_window)
+    scanning_window.browse.tree_panel.nonfinite = None
+    with qtbot.waitSignal(scanning_window.compare.failed, timeout=WAIT_MS):
+        scanning_window.compare.compare_with(str(tmp_path / "no-such-checkpoint"))
+    assert "Cannot compare" in scanning_window.banner.text
+    job = _scan_job(scanning_window)
     assert job is not None and not job.context.cancelled()
 
 

@@ -16,23 +16,24 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from tests import background
+from tests.background import Writer
 from tests.conftest import FACTORY
 
 WAIT_MS = 60_000
 
 
+BACKGROUND_WRITERS = {
+    "written": Writer([sys.executable, str(FACTORY), "{out}", "keras_seq", "many", "savedmodel", "dtypes"])
+}
+
+
 @pytest.fixture(scope="module")
-def written(tmp_path_factory) -> Path:
+def written(request) -> Path:
     """keras_seq (CheckpointManager ckpt-2..4 and manual-99), many (500 blocks of 10
     variables), savedmodel (tf.saved_model.save) and dtypes (one variable of each dtype,
-    strings too), written by TensorFlow."""
-    root = tmp_path_factory.mktemp("rf_open")
-    result = subprocess.run(
-        [sys.executable, str(FACTORY), str(root), "keras_seq", "many", "savedmodel", "dtypes"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    strings too), written by TensorFlow (started with the session: tests/background.py)."""
+    root, result = background.result(request, "written")
     if result.returncode != 0:
         pytest.fail(f"writing the test checkpoints failed:\n{result.stderr[-4000:]}")
     return root
@@ -46,22 +47,6 @@ def copy_of(written, tmp_path):
         return target
 
     return copy
-
-
-@pytest.fixture()
-def scanning_window(qtbot, tmp_path, monkeypatch):
-    """The main window with the NaN/Inf scan on open, as a user gets it."""
-    from PySide6.QtCore import QThreadPool
-
-    from ckpt_gui.app.window import MainWindow
-
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=True)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
 
 
 def _open(qtbot, window, path) -> None:

@@ -17,17 +17,18 @@ from PySide6.QtWidgets import QComboBox
 
 from ckpt_gui.app.widgets.repair_panel import ACCEPT, ACTION, SOURCE, TARGET, RepairDialog
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, read_plan
-from tests.repair_flow import run_cases
+from tests.repair_flow import case_writer, run_cases, written_cases
 
 CASE = "attribute_rename"
 DOCTOR_MS = 600_000  # a diagnosis or a repair: TensorFlow children on a busy 2-core machine
 
 
+BACKGROUND_WRITERS = {"cases": case_writer("repair_cases", CASE)}  # started with the session
+
+
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("app_repair")
-    run_cases("repair_cases", "write", str(root), CASE)
-    return root
+def cases(request) -> Path:
+    return written_cases(request)
 
 
 def _rows(dialog: RepairDialog) -> dict[str, tuple[str, str]]:

@@ -7,7 +7,6 @@ Offscreen; tests/test_app_x11_ux.py repeats the menus and drops in a real X11 wi
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -23,6 +22,8 @@ from ckpt_gui.app.widgets.compare_dialog import SAME_WARNING, CompareDialog
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.resources import demo_path, examples_path
+from tests import background
+from tests.background import Writer
 from tests.test_app_desktop import dark_palette
 
 WAIT_MS = 60_000
@@ -63,12 +64,12 @@ for side, name in (("seq_a", "hidden"), ("seq_b", "fc")):
 """
 
 
+BACKGROUND_WRITERS = {"renamed": Writer([sys.executable, "-c", RENAMED_WRITER, "{out}"], timeout=600)}
+
+
 @pytest.fixture(scope="module")
-def renamed(tmp_path_factory):
-    root = tmp_path_factory.mktemp("renamed")
-    result = subprocess.run(
-        [sys.executable, "-c", RENAMED_WRITER, str(root)], capture_output=True, text=True, timeout=600
-    )
+def renamed(request):
+    root, result = background.result(request, "renamed")  # started with the session
     assert result.returncode == 0, result.stderr[-3000:]
     return root
 

@@ -19,16 +19,20 @@ import pytest
 
 from ckpt_gui.diagnosis.report import build_report, exit_code
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
+from tests import background
+from tests.background import Writer
 from tests.doctor_cli import diagnose
 
 ORACLE = Path(__file__).with_name("binding_oracle.py")
 BATCH = Path(__file__).with_name("binding_doctor_batch.py")
 
 
+BACKGROUND_WRITERS = {"binding": Writer([sys.executable, str(ORACLE), "{out}"], timeout=600)}
+
+
 @pytest.fixture(scope="module")
-def oracle(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("binding")
-    result = subprocess.run([sys.executable, str(ORACLE), str(out)], capture_output=True, text=True, timeout=600)
+def oracle(request) -> dict:
+    out, result = background.result(request, "binding")  # started with the session
     if result.returncode != 0:
         pytest.fail(f"the binding oracle failed:\n{result.stderr[-4000:]}")
     return json.loads((out / "oracle.json").read_text())

@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
 import sys
 import textwrap
 
@@ -32,6 +31,8 @@ from ckpt_gui.diagnosis.child_process import CHILD_SCRIPT
 from ckpt_gui.diagnosis.protocol_check import protocol_message
 from ckpt_gui.diagnosis.report import build_report, exit_code, markdown
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
+from tests import background
+from tests.background import Writer
 
 pytest.importorskip("tf_keras", reason="the Keras 2 case needs tf_keras (in the test extra)")
 
@@ -272,28 +273,45 @@ def build():
 }
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """The checkpoints, TensorFlow's answers and the doctor's reports, for every case."""
-    folder = tmp_path_factory.mktemp("causes")
-    scripts = {}
-    for name, (_checkpoint, source, _phrase) in CASES.items():
-        scripts[name] = folder / f"{name}.py"
-        scripts[name].write_text(textwrap.dedent(source))
-    out = folder / "checkpoints"
+def _cases(folder: str) -> list[tuple[str, str, str]]:
+    """Each case's name, checkpoint prefix and model script, in ``folder``."""
+    out = os.path.join(folder, "checkpoints")
     prefixes = {
-        "tf1": str(out / "tf1" / "model.ckpt"),
-        **{c: str(out / c / "ckpt") for c in ("adam", "wide", "loss_scale", "counter", "keras2", "norm")},
+        "tf1": os.path.join(out, "tf1", "model.ckpt"),
+        **{c: os.path.join(out, c, "ckpt") for c in ("adam", "wide", "loss_scale", "counter", "keras2", "norm")},
     }
-    cases = [(name, prefixes[checkpoint], str(scripts[name])) for name, (checkpoint, _s, _p) in CASES.items()]
+    return [
+        (name, prefixes[checkpoint], os.path.join(folder, f"{name}.py")) for name, (checkpoint, _s, _p) in CASES.items()
+    ]
+
+
+def _world_writers() -> dict[str, Writer]:
+    """TensorFlow writes the checkpoints and gives its answers ("world"), then the
+    child's attempts run on them ("attempts"), started with the session (tests/background.py)."""
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3"}
     program = (
         "import json, os, runpy\nimport numpy as np\nimport tensorflow as tf\n"
-        f"OUT = {str(out)!r}\nCASES = {cases!r}\n" + WRITE + ORACLE
+        f"OUT = {os.path.join('{out}', 'checkpoints')!r}\nCASES = {_cases('{out}')!r}\n" + WRITE + ORACLE
     )
-    answers = json.loads(_python(program, folder).splitlines()[-1])
-    attempts = _doctor_attempts(cases, folder)
+    scripts = {f"{name}.py": textwrap.dedent(source) for name, (_checkpoint, source, _phrase) in CASES.items()}
+    attempts = f"CHILD_MAIN = {CHILD_SCRIPT!r}\nCASES = {_cases('{out:world}')!r}\n" + ATTEMPTS
+    return {
+        "world": Writer([sys.executable, "-c", program], 600, env, inputs=scripts, cwd="{out}"),
+        "attempts": Writer([sys.executable, "-c", attempts], 600, env, cwd="{out:world}"),
+    }
+
+
+@pytest.fixture(scope="module")
+def world(request):
+    """The checkpoints, TensorFlow's answers and the doctor's reports, for every case."""
+    folder, written = background.result(request, "world")
+    assert written.returncode == 0, written.stderr[-3000:]
+    answers = json.loads(written.stdout.strip().splitlines()[-1])
+    _out, attempted = background.result(request, "attempts")
+    assert attempted.returncode == 0, attempted.stderr[-3000:]
+    attempts = _doctor_attempts(attempted.stdout.strip())
     reports = {}
-    for name, prefix, script in cases:
+    for name, prefix, script in _cases(str(folder)):
         request = DiagnosisRequest(locate(prefix).selected.prefix, script)
         reports[name] = build_report(request, attempts[name])
     return answers, reports
@@ -319,20 +337,10 @@ for name, prefix, script in CASES:
 """
 
 
-def _python(program: str, folder) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, timeout=600, cwd=folder,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.strip()
-
-
-def _doctor_attempts(cases, folder) -> dict[str, AttemptResult]:
+def _doctor_attempts(printed: str) -> dict[str, AttemptResult]:
     """Each case's attempt result from the child's checked protocol messages."""
-    program = f"CHILD_MAIN = {CHILD_SCRIPT!r}\nCASES = {cases!r}\n" + ATTEMPTS
     results: dict[str, AttemptResult] = {}
-    for line in _python(program, folder).splitlines():
+    for line in printed.splitlines():
         message = json.loads(line)
         if message["event"] == "case":
             current = results[message["name"]] = AttemptResult(tensorflow_version=message["tensorflow"])
@@ -354,6 +362,8 @@ def _left(report) -> int:
     model_side = [v for v in report.variables if v.model_path and v.status != RestoreStatus.UNMATCHED]
     return sum(1 for v in model_side if not (v.status == RestoreStatus.CONSUMED and v.restored))
 
+
+BACKGROUND_WRITERS = _world_writers()
 
 RESTORES = [name for name in CASES if name != "keras_error"]
 

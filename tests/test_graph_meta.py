@@ -25,6 +25,8 @@ from ckpt_gui.core.format.graph_file import GraphFile, read_graph_file
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view, saved_model_cli_text, signature_lines
 from ckpt_gui.resources import demo_path
+from tests import background
+from tests.background import Writer
 from tests.conftest import run_cli
 
 ORACLE = Path(__file__).with_name("graph_meta_oracle.py")
@@ -39,14 +41,18 @@ def corpus_graph_files() -> list[str]:
     return sorted(str(p) for p in found)
 
 
-@pytest.fixture(scope="module")
-def oracle(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("graph_meta")
-    listed = out / "corpus.json"
-    listed.write_text(json.dumps(corpus_graph_files()))
-    result = subprocess.run(
-        [sys.executable, str(ORACLE), str(out / "written"), str(listed)], capture_output=True, text=True, timeout=600
+BACKGROUND_WRITERS = {
+    "graph_meta": Writer(
+        [sys.executable, str(ORACLE), "{out}/written", "{out}/corpus.json"],
+        timeout=600,
+        inputs={"corpus.json": json.dumps(corpus_graph_files())},
     )
+}
+
+
+@pytest.fixture(scope="module")
+def oracle(request) -> dict:
+    out, result = background.result(request, "graph_meta")  # started with the session
     if result.returncode != 0:
         pytest.fail(f"the TensorFlow oracle failed:\n{result.stderr[-4000:]}")
     return json.loads((out / "written" / "answer.json").read_text())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -25,6 +24,8 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.views.tree import CheckpointTrees
+from tests import background
+from tests.background import Writer
 from tests.conftest import run_cli
 
 WRITER = r'''
@@ -157,13 +158,17 @@ KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5",
                "sharded/big.weights.json"]  # fmt: skip
 
 
+BACKGROUND_WRITERS = {
+    "keras": Writer(
+        [sys.executable, "-c", WRITER, "{out}"], 300, {"TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    )
+}
+
+
 @pytest.fixture(scope="module")
-def keras_dir(tmp_path_factory) -> Path:
+def keras_dir(request) -> Path:
     pytest.importorskip("tf_keras")
-    out = tmp_path_factory.mktemp("keras")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
-    command = [sys.executable, "-c", WRITER, str(out)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    out, done = background.result(request, "keras")  # started with the session
     assert done.returncode == 0, done.stderr[-3000:]
     return out
 

@@ -4,7 +4,6 @@ tensor at a time, against TensorFlow's own reading of a checkpoint it wrote."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
 
@@ -15,6 +14,8 @@ from ckpt_gui.core.analysis.summaries import all_stats, group_histogram, tensor_
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import Cancelled, CorruptCheckpointError
 from ckpt_gui.core.values.runs import SMALL_BYTES, read_runs, split_small
+from tests import background
+from tests.background import Writer
 from tests.test_stats import assert_stats_match, reference_stats
 
 # One TensorFlow process writes the checkpoint and saves what tf.train.load_checkpoint reads of it.
@@ -43,10 +44,12 @@ WRITER = textwrap.dedent(
 ).replace("BIG", str(SMALL_BYTES // 4 + 100))
 
 
+BACKGROUND_WRITERS = {"many": Writer([sys.executable, "-c", WRITER, "{out}"], timeout=600)}
+
+
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("many")
-    result = subprocess.run([sys.executable, "-c", WRITER, str(folder)], capture_output=True, text=True, timeout=600)
+def written(request):
+    folder, result = background.result(request, "many")  # started with the session
     if result.returncode != 0:
         pytest.fail(f"TensorFlow could not write the checkpoint:\n{result.stderr[-3000:]}")
     with np.load(folder / "oracle.npz") as oracle:

@@ -6,7 +6,6 @@ order itself: its layers, and each layer's weights."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
@@ -14,6 +13,8 @@ import pytest
 from ckpt_gui.core.analysis.diff import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
+from tests import background
+from tests.background import Writer
 
 WRITER = r"""
 import json, os, sys
@@ -35,10 +36,12 @@ print(json.dumps(order))
 """
 
 
+BACKGROUND_WRITERS = {"keras_order": Writer([sys.executable, "-c", WRITER, "{out}"], timeout=600)}
+
+
 @pytest.fixture(scope="module")
-def keras_pair(tmp_path_factory):
-    out = tmp_path_factory.mktemp("keras_order")
-    result = subprocess.run([sys.executable, "-c", WRITER, str(out)], capture_output=True, text=True, timeout=600)
+def keras_pair(request):
+    out, result = background.result(request, "keras_order")  # started with the session
     if result.returncode != 0:
         pytest.fail(f"Keras could not write the files: {result.stderr[-3000:]}")
     return out, json.loads(result.stdout.strip().splitlines()[-1])

@@ -17,25 +17,28 @@ import pytest
 
 from ckpt_gui.repair.plan import Action, PlanError, RepairPlan, read_plan
 from tests.conftest import run_cli
-from tests.repair_cases import CASES
-from tests.repair_flow import check_repaired, plan_entries, repair_all, run_cases
+from tests.repair_flow import (
+    case_writer,
+    check_repaired,
+    plan_entries,
+    repair_writer,
+    repaired_cases,
+    written_cases,
+)
+
+# Started with the session (tests/background.py): the cases written, then repaired.
+BACKGROUND_WRITERS = {"cases": case_writer("repair_cases"), "repaired": repair_writer("repair_cases")}
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("repair")
-    run_cases("repair_cases", "write", str(root))
-    return root
+def cases(request) -> Path:
+    return written_cases(request)
 
 
 @pytest.fixture(scope="module")
-def repaired(cases) -> dict:
+def repaired(cases, request) -> dict:
     """Every case through the CLI, then the user's restore code on all of them in one process."""
-    results = repair_all(cases, CASES)
-    restored = json.loads(run_cases("repair_cases", "restore", str(cases), *CASES).stdout)
-    for name, result in results.items():
-        result["restore"] = restored[name]
-    return results
+    return repaired_cases(request)
 
 
 def _check_repaired(result: dict) -> None:

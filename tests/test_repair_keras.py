@@ -17,8 +17,16 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from tests.conftest import run_cli
-from tests.repair_flow import check_repaired, plan_entries, repair_all, run_cases
-from tests.repair_keras_cases import CASES
+from tests.repair_flow import (
+    case_writer,
+    check_repaired,
+    keras_source,
+    plan_entries,
+    repair_writer,
+    repaired_cases,
+    run_cases,
+    written_cases,
+)
 
 # Looked up, not imported: importing tf_keras would import TensorFlow into the test process.
 pytestmark = pytest.mark.skipif(
@@ -28,25 +36,22 @@ pytestmark = pytest.mark.skipif(
 DOCTOR_MS = 600_000  # a diagnosis or a repair: TensorFlow children on a busy 2-core machine
 
 
-def _source(folder: Path) -> Path:
-    return next((folder / "source").iterdir())
+_source = keras_source
+
+
+# Started with the session (tests/background.py): the cases written, then repaired.
+BACKGROUND_WRITERS = {"cases": case_writer("repair_keras_cases"), "repaired": repair_writer("repair_keras_cases")}
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("keras_repair")
-    run_cases("repair_keras_cases", "write", str(root))
-    return root
+def cases(request) -> Path:
+    return written_cases(request)
 
 
 @pytest.fixture(scope="module")
-def repaired(cases) -> dict:
+def repaired(cases, request) -> dict:
     """Every case through the CLI, then the user's load_weights on all of them in one process."""
-    results = repair_all(cases, CASES, _source)
-    checked = json.loads(run_cases("repair_keras_cases", "check", str(cases)).stdout)
-    for name, result in results.items():
-        result["check"] = checked[name]
-    return results
+    return repaired_cases(request)
 
 
 def _check_repaired(result: dict, overlap: int = 0) -> None:

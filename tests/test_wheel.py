@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 import ckpt_gui
+from tests import background
+from tests.background import Writer
 from tests.conftest import REPO, run_cli
 
 SOURCES = ("ckpt_gui", "pyproject.toml", "setup.py", "README.md", "LICENSE", "MANIFEST.in")
@@ -59,23 +61,18 @@ def _build(kind: str, source: Path, outdir: Path, env: dict | None = None) -> Pa
     return path
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("wheel")
-    return _build("wheel", _copy_tree(SOURCES, root / "src"), root / "dist")
-
-
-@pytest.fixture(scope="module")
-def venvs(wheel, tmp_path_factory) -> dict[str, Path | None]:
-    """For every declared version: the bin/ folder of a fresh venv of it with the wheel
-    installed, or None when no interpreter of that version is on this machine. The
-    pip installs (about 40 s each, mostly PySide6) run side by side."""
+def build_and_install(out: Path) -> dict:
+    """The wheel built from this tree, and for every declared version the bin/ folder of
+    a fresh venv of it with the wheel installed, or None when no interpreter of that
+    version is on this machine. The pip installs (about 40 s each, mostly PySide6) run
+    side by side."""
+    wheel = _build("wheel", _copy_tree(SOURCES, out / "src"), out / "dist")
     pythons = {version: sys.executable if version == THIS else find_python(version) for version in DECLARED}
     installs = {}
     for version, python in pythons.items():
         if python is None:
             continue
-        root = tmp_path_factory.mktemp(f"venv{version}")
+        root = out / f"venv{version}"
         made = subprocess.run([python, "-m", "venv", str(root)], capture_output=True, text=True, timeout=300)
         assert made.returncode == 0, made.stderr
         command = [str(root / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)]
@@ -83,7 +80,31 @@ def venvs(wheel, tmp_path_factory) -> dict[str, Path | None]:
     for _bin_dir, pip in installs.values():
         _out, err = pip.communicate(timeout=900)
         assert pip.returncode == 0, err[-3000:]
-    return {version: installs[version][0] if version in installs else None for version in DECLARED}
+    venvs = {version: str(installs[version][0]) if version in installs else None for version in DECLARED}
+    return {"wheel": str(wheel), "venvs": venvs}
+
+
+# Built and installed while the session's first modules run (tests/background.py):
+# `python -m tests.test_wheel OUT` prints build_and_install's result.
+BACKGROUND_WRITERS = {"wheel": Writer([sys.executable, "-m", "tests.test_wheel", "{out}"], timeout=1800)}
+
+
+@pytest.fixture(scope="module")
+def built(request) -> dict:
+    _out, result = background.result(request, "wheel")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def wheel(built) -> Path:
+    return Path(built["wheel"])
+
+
+@pytest.fixture(scope="module")
+def venvs(built) -> dict[str, Path | None]:
+    """For every declared version: the bin/ folder of its venv with the wheel, or None."""
+    return {version: Path(bin_dir) if bin_dir else None for version, bin_dir in built["venvs"].items()}
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +261,7 @@ def test_an_undeclared_python_is_refused_by_pip(wheel, tmp_path):
     # optional C decoders make is for CPython 3.11 and later, which pip checks before.
     refusals = ("requires a different Python", "is not a supported wheel on this platform")
     assert pip.returncode != 0 and any(r in pip.stderr for r in refusals), pip.stderr[-2000:]
+
+
+if __name__ == "__main__":  # the background writer (see BACKGROUND_WRITERS)
+    print(json.dumps(build_and_install(Path(sys.argv[1]))))
