@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import settings
+from ckpt_gui.app import settings, window_workflows
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
@@ -183,8 +183,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         browse, tree = self.browse, self.tree_panel
         # The doctor's and the comparison's actions make their workflow when first chosen.
-        doctor = _Made(lambda: self.doctor)
-        compare = _Made(lambda: self.compare)
+        doctor = window_workflows.MadeOnUse(lambda: self.doctor)
+        compare = window_workflows.MadeOnUse(lambda: self.compare)
         menu = self.menuBar().addMenu("&File")
         self._action(menu, "Open &folder...", browse.choose_folder, QKeySequence.StandardKey.Open)
         self._action(menu, "Open f&ile...", browse.choose_file, "Ctrl+Shift+O")
@@ -299,60 +299,30 @@ class MainWindow(QMainWindow):
     @property
     def doctor(self) -> DoctorController:
         if self._doctor is None:
-            from ckpt_gui.app.controllers.doctor import DoctorController  # noqa: PLC0415 - on first use
-
-            self._doctor = doctor = DoctorController(self.banner, self.report_panel, self)
-            self._show_progress_of(doctor)
-            doctor.started.connect(lambda: self.info_tabs.setCurrentWidget(self.report_panel))
-            doctor.phase.connect(lambda phase: self.job_label.setText(f"Diagnosing: {phase}"))
-            doctor.statuses_changed.connect(self.tree_panel.show_report)
-            doctor.finding_selected.connect(self.browse.select_finding)
-            doctor.done.connect(self.splits.make_room_for_report)
-            doctor.done.connect(self.diagnosis_done)
-            for changed in (doctor.done, doctor.statuses_changed):
-                changed.connect(lambda _arg: self._enable_diagnosis_actions())
-            if self._shown_ckpt is not None:
-                doctor.set_checkpoint(self._shown_ckpt)
+            self._doctor = window_workflows.make_doctor(self)
+            self._made(self._doctor, window_workflows.connect_doctor)
         return self._doctor
 
     @property
     def compare(self) -> CompareController:
         if self._compare is None:
-            from ckpt_gui.app.controllers.compare import CompareController  # noqa: PLC0415 - on first use
-
-            bins = self.histogram.bins.value
-            self._compare = compare = CompareController(self.banner, self._make_compare_views, bins, self)
-            self._show_progress_of(compare)
-            # From the moment a comparison is asked for, it gets the CPU: the scan pauses
-            # while B opens and is paired (seconds at 200,000 variables), not only once shown.
-            compare.starting.connect(self.browse.pause_scan)
-            compare.failed.connect(
-                lambda: self.left_stack.currentWidget() is self.tree_panel and self.browse.resume_scan()
-            )
-            compare.opened.connect(self._show_comparison)
-            compare.closed.connect(self._show_browsing)
-            # The report shown again: its outcome in the status bar.
-            compare.closed.connect(lambda: self._doctor is not None and self._doctor.say_outcome())
-            compare.done.connect(self.compare_done)
-            # Close comparison while one is shown or being made (closing stops it), not before.
-            compare.starting.connect(lambda: self.close_compare_action.setEnabled(True))
-            compare.closed.connect(lambda: self.close_compare_action.setEnabled(False))
-            compare.failed.connect(
-                lambda: self.close_compare_action.setEnabled(self.left_stack.currentWidget() is self.compare_trees)
-            )
-            if self._shown_ckpt is not None:
-                compare.set_checkpoint(self._shown_ckpt)
+            self._compare = window_workflows.make_compare(self)
+            self._made(self._compare, window_workflows.connect_compare)
         return self._compare
 
     @property
     def repair(self) -> RepairController:
         if self._repair is None:
-            from ckpt_gui.app.controllers.repair import RepairController  # noqa: PLC0415 - on first use
-
-            self._repair = RepairController(self.banner, self, lambda *args: self.doctor.request_for(*args))
+            self._repair = window_workflows.make_repair(self)
             self._show_progress_of(self._repair)
-            self._repair.open_repaired.connect(self._open_repaired)
         return self._repair
+
+    def _made(self, workflow, connect) -> None:
+        """A workflow just made: connected, and told which checkpoint is shown."""
+        self._show_progress_of(workflow)
+        connect(self, workflow)
+        if self._shown_ckpt is not None:
+            workflow.set_checkpoint(self._shown_ckpt)
 
     # -- what the workflows mean for the window ------------------------------------------------
 
@@ -498,14 +468,3 @@ class MainWindow(QMainWindow):
         for controller in self.controllers:
             controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
-
-
-class _Made:
-    """A workflow's methods as menu actions, the workflow made when one is chosen:
-    ``_Made(lambda: window.doctor).rerun`` calls ``window.doctor.rerun()`` then."""
-
-    def __init__(self, workflow) -> None:
-        self._workflow = workflow
-
-    def __getattr__(self, name: str):
-        return lambda *args: getattr(self._workflow(), name)(*args)
