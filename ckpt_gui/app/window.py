@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         browse = self.browse
-        browse.about_to_show.connect(lambda: self._compare is not None and self._compare.close())
+        browse.about_to_show.connect(self._close_comparison)
         browse.checkpoint_shown.connect(self._show_checkpoint_name)
         browse.index_read.connect(self._show_checkpoint_name)
         browse.checkpoint_shown.connect(self._tell_workflows)
@@ -287,6 +287,20 @@ class MainWindow(QMainWindow):
         self.picker.compare_requested.connect(lambda path: self.compare.compare_in_folder(path))
         browse.compare_partner = lambda: self.compare.variable_partner()
         browse.compare_requested.connect(lambda key: self.compare.compare_variable(key))
+
+    def _close_comparison(self) -> None:
+        """Another checkpoint is about to be shown: the comparison closes (with none made
+        yet, the window is left as closing one leaves it, as when it was made at launch)."""
+        if self._compare is not None:
+            self._compare.close()
+        else:
+            self._comparison_closed()
+
+    def _comparison_closed(self) -> None:
+        self._show_browsing()
+        if self._doctor is not None:
+            self._doctor.say_outcome()  # the report shown again: its outcome in the status bar
+        self.close_compare_action.setEnabled(False)
 
     def _tell_workflows(self, ckpt: Checkpoint) -> None:
         self._shown_ckpt = ckpt

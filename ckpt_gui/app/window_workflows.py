@@ -51,14 +51,11 @@ def connect_compare(window, compare: CompareController) -> None:
     compare.starting.connect(window.browse.pause_scan)
     compare.failed.connect(lambda: browsing() and window.browse.resume_scan())
     compare.opened.connect(window._show_comparison)
-    compare.closed.connect(window._show_browsing)
-    # The report shown again: its outcome in the status bar (if there is a doctor: made on first use too).
-    compare.closed.connect(lambda: window._doctor is not None and window._doctor.say_outcome())
+    compare.closed.connect(window._comparison_closed)
     compare.done.connect(window.compare_done)
     # Close comparison while one is shown or being made (closing stops it), not before.
     close = window.close_compare_action
     compare.starting.connect(lambda: close.setEnabled(True))
-    compare.closed.connect(lambda: close.setEnabled(False))
     compare.failed.connect(lambda: close.setEnabled(window.left_stack.currentWidget() is window.compare_trees))
 
 
