@@ -11,8 +11,11 @@ and ``np`` stands for numpy until its first attribute is asked for (``np.float64
 numpy is imported then, on whichever thread asks (Python's import lock makes a second
 thread wait for it), and from then on ``np`` holds numpy's names itself, so a look-up
 costs what it costs on numpy. ``sys.modules`` has no "numpy" until then (what
-tests/test_app_launch_imports.py checks at the first tree). Annotations (``np.ndarray``)
-cost nothing: every module using this has ``from __future__ import annotations``.
+tests/test_app_startup.py checks at the first tree). Annotations (``np.ndarray``)
+cost nothing: every module using this has ``from __future__ import annotations``;
+an expression run at import (a type alias, a constant) would import numpy at once,
+so those spell ``"np.ndarray"`` or the number. import-linter sees no numpy import
+through this module: pyproject.toml's contracts name it beside numpy.
 """
 
 from __future__ import annotations
