@@ -1,7 +1,9 @@
 """Launch time (issue 11): pyqtgraph (0.5 to 1 s of CPU to import) is not imported
 before the first tree is shown, then on a thread (app/plot_import.py); the panels draw
-once it is done; the plots made late leave the window's layout as it was. Run in a child process: the test process has
-imported pyqtgraph long before."""
+once it is done; the plots made late leave the window's layout as it was. Nor is
+anything else the first tree does not need (numpy, urllib and ssl, the doctor's,
+the comparison's and the repair's modules, TensorFlow): those come on first use.
+Run in a child process: the test process has imported all of it long before."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.resources import demo_path
 
 CHILD = r"""
 import json, sys, threading
@@ -27,6 +30,17 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 from ckpt_gui.app import launch, opening, plot_import
 from ckpt_gui.core.checkpoint import Checkpoint
+
+# What the first tree needs none of (core/deferred.py, window.py's workflows made on first use).
+HEAVY = ("numpy", "ml_dtypes", "pyqtgraph", "tensorflow", "keras", "tf_keras", "urllib.request", "http.client",
+         "ssl", "email", "ckpt_gui.app.controllers.doctor", "ckpt_gui.app.controllers.compare",
+         "ckpt_gui.app.controllers.repair", "ckpt_gui.diagnosis.runner", "ckpt_gui.diagnosis.report",
+         "ckpt_gui.repair.writer", "ckpt_gui.core.analysis.diff")
+
+
+def heavy():
+    return sorted(name for name in HEAVY if name in sys.modules)
+
 
 gate = threading.Event()
 decode = Checkpoint._read_object_graph
@@ -37,7 +51,8 @@ window = launch.MainWindow()
 window.resize(1024, 640)
 window.show()
 app.processEvents()
-found = {"window": "pyqtgraph" in sys.modules, "least_before": window.minimumSizeHint().toTuple()}
+found = {"window": "pyqtgraph" in sys.modules, "least_before": window.minimumSizeHint().toTuple(),
+         "heavy_window": heavy()}
 
 
 def wait(condition):
@@ -55,11 +70,12 @@ shown, loaded = [], []
 
 def tree_shown(_ckpt):  # the key view is in the tree panel, not painted yet
     found["tree_shown"] = "pyqtgraph" in sys.modules
+    found["heavy_tree"] = heavy()
     found["rows"] = window.tree_panel.model.rowCount()
 
 
 window.browse.index_read.connect(tree_shown)
-window.browse.keys_shown.connect(lambda: shown.append(1))
+window.browse.keys_shown.connect(lambda: (shown.append(1), found.setdefault("heavy_usable", heavy())))
 window.loaded.connect(lambda: loaded.append(1))
 window.browse.open_path(sys.argv[1])
 wait(lambda: shown)
@@ -70,18 +86,25 @@ wait(lambda: loaded and panel.histogram is not None and panel.stack.currentWidge
 found["plotted"] = "pyqtgraph" in sys.modules
 found["histogram_shown"] = window.histogram.stack.currentWidget() is window.histogram.plot
 found["least_after"] = window.minimumSizeHint().toTuple()
+found["numpy_later"] = "numpy" in sys.modules  # imported when first needed, after the tree
+window.doctor, window.compare, window.repair  # made on first use
+found["workflows"] = [name in sys.modules for name in HEAVY if name.startswith("ckpt_gui.app.controllers")]
 print(json.dumps(found), flush=True)
 """
 
 
-def test_pyqtgraph_is_imported_with_the_first_plot_not_before_the_tree(checkpoints):
-    prefix = str(Checkpoint.open(checkpoints / "keras_seq").prefix)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(checkpoints / "startup")}
+def launched(prefix: str, settings_dir) -> dict:
+    """What CHILD found, launching the app on ``prefix`` (its key view first)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(settings_dir)}
     result = subprocess.run(
         [sys.executable, "-c", CHILD, prefix], capture_output=True, text=True, timeout=300, env=env, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_pyqtgraph_is_imported_with_the_first_plot_not_before_the_tree(checkpoints):
+    found = launched(str(Checkpoint.open(checkpoints / "keras_seq").prefix), checkpoints / "startup")
     assert found["window"] is False  # the window shown, no plot made
     assert found["tree_shown"] is False and found["rows"] > 0  # the key view's rows, still no pyqtgraph
     assert found["importing"] is True  # imported on a thread once the tree is shown
@@ -176,3 +199,16 @@ def test_a_screenshot_waits_for_the_plots_imported_in_the_background(qtbot, tmp_
     qtbot.waitUntil(lambda: bool(exits), timeout=30_000)
     assert exits == [0] and shot.stat().st_size > 20_000
     assert window.histogram.stack.currentWidget() is window.histogram.plot
+
+
+def test_nothing_the_first_tree_does_not_need_is_imported_before_it_is_usable(tmp_path):
+    """The demo, its key view first (as a large checkpoint's): numpy, pyqtgraph, urllib
+    and ssl, TensorFlow, the doctor's, comparison's and repair's modules are not in
+    ``sys.modules`` when the window is shown, when the tree is, nor when it is usable
+    (painted); numpy comes once the values are wanted, the workflows when first used."""
+    found = launched(str(demo_path()), tmp_path)
+    assert found["heavy_window"] == []
+    assert found["heavy_tree"] == [] and found["rows"] > 0
+    assert found["heavy_usable"] == []
+    assert found["numpy_later"] is True and found["histogram_shown"] is True
+    assert found["workflows"] == [True, True, True]

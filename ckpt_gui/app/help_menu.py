@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import os
-from importlib import metadata
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -142,6 +141,8 @@ def about_text() -> str:
 
 def project_urls() -> dict[str, str]:
     """pyproject.toml's [project.urls], from the installed metadata."""
+    from importlib import metadata  # noqa: PLC0415 - 40 ms (with email): only when About is shown
+
     try:
         entries = metadata.metadata("ckpt-gui").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:

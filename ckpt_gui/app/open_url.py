@@ -4,10 +4,11 @@ shows what a view cost)."""
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ckpt_gui.core.format import remote
 from ckpt_gui.core.format.storage import is_url
 from ckpt_gui.core.formatting import format_bytes
 
@@ -68,7 +69,10 @@ class FetchedBytesLabel(QLabel):
         self.timer.start()
 
     def refresh(self) -> None:
-        fetched = remote.bytes_fetched()
+        # core/format/remote.py (with urllib, http and ssl) is imported by the first URL
+        # opened (storage.py), not at launch: before that, nothing was fetched.
+        remote = sys.modules.get("ckpt_gui.core.format.remote")
+        fetched = remote.bytes_fetched() if remote is not None else 0
         if fetched != self._shown:
             self._shown = fetched
             self.setText(f"{format_bytes(fetched)} fetched")

@@ -22,6 +22,14 @@ def settings() -> QSettings:
     return QSettings("ckpt-gui", "ckpt-gui")
 
 
+def allow_gpu() -> bool:
+    """Whether the doctor's attempts see the GPUs (Restore > Allow GPUs); hidden by
+    default. Here, not in the doctor's controller: the menu shows it at launch, before
+    the doctor is made (on first use)."""
+    value = settings().value("allow_gpu", False)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
 def recent_paths() -> list[str]:
     value = settings().value("recent", [])
     if isinstance(value, str):

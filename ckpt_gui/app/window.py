@@ -1,6 +1,10 @@
 """The main window: builds the panels and the workflows' controllers (browse,
 doctor, compare), the menus and the status bar, and connects them.
 
+Browsing is made at launch; the doctor, the comparison and the repair (their modules,
+with the diagnosis and comparison machinery: a tenth of a second of CPU before the
+first tree) are made on first use (``doctor``, ``compare``, ``repair``), connected then.
+
 The controllers run their work off the GUI thread and never know each other; what
 one workflow means for another (a new checkpoint closes the comparison and keeps or
 drops the restore report) is the signal connections in ``_connect``.
@@ -9,6 +13,7 @@ drops the restore report) is the signal connections in ``_connect``.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
@@ -27,17 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import settings
+from ckpt_gui.app import settings, window_workflows
 from ckpt_gui.app.controllers.browse import BrowseController
-from ckpt_gui.app.controllers.compare import CompareController
-from ckpt_gui.app.controllers.doctor import DoctorController, allow_gpu
 from ckpt_gui.app.controllers.graph import GraphController
-from ckpt_gui.app.controllers.repair import RepairController
 from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.help_menu import add_help_menu
 from ckpt_gui.app.open_url import FetchedBytesLabel, ask_url
 from ckpt_gui.app.widgets.banner import Banner
-from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
@@ -51,6 +52,12 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.resources import icon_path
+
+if TYPE_CHECKING:
+    from ckpt_gui.app.controllers.base import Controller
+    from ckpt_gui.app.controllers.compare import CompareController
+    from ckpt_gui.app.controllers.doctor import DoctorController
+    from ckpt_gui.app.controllers.repair import RepairController
 
 QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
 FORMAT_NAMES = {
@@ -83,11 +90,11 @@ class MainWindow(QMainWindow):
         self.browse = BrowseController(
             self.banner, self.picker, self.tree_panel, self.details, self.histogram, self.tensor, self, scan_on_open
         )
-        self.doctor = DoctorController(self.banner, self.report_panel, self)
-        self.compare = CompareController(self.banner, self._make_compare_views, self.histogram.bins.value, self)
         self.graph = GraphController(self.banner, self.graph_panel, self)
-        self.repair = RepairController(self.banner, self, self.doctor.request_for)
-        self.controllers = (self.browse, self.doctor, self.compare, self.graph, self.repair)
+        self._doctor: DoctorController | None = None  # made on first use, as the two below
+        self._compare: CompareController | None = None
+        self._repair: RepairController | None = None
+        self._shown_ckpt: Checkpoint | None = None  # the last checkpoint shown, for a workflow made later
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
@@ -98,6 +105,12 @@ class MainWindow(QMainWindow):
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
         )  # fmt: skip
+
+    @property
+    def controllers(self) -> tuple[Controller, ...]:
+        """The workflows made so far."""
+        made = (self.browse, self._doctor, self._compare, self.graph, self._repair)
+        return tuple(controller for controller in made if controller is not None)
 
     @property
     def busy(self) -> bool:
@@ -158,6 +171,7 @@ class MainWindow(QMainWindow):
     def _make_compare_views(self):
         """The comparison's two halves, built when first needed: they cost start-up
         time, and in the stacks they would count towards the window's minimum size."""
+        from ckpt_gui.app.widgets.compare_trees import CompareTrees  # noqa: PLC0415 - start-up time
         from ckpt_gui.app.widgets.pair_panel import PairPanel  # noqa: PLC0415 - imports pyqtgraph: start-up time
 
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
@@ -167,7 +181,10 @@ class MainWindow(QMainWindow):
         return self.compare_trees, self.pair_panel
 
     def _build_menus(self) -> None:
-        browse, doctor, compare, tree = self.browse, self.doctor, self.compare, self.tree_panel
+        browse, tree = self.browse, self.tree_panel
+        # The doctor's and the comparison's actions make their workflow when first chosen.
+        doctor = window_workflows.MadeOnUse(lambda: self.doctor)
+        compare = window_workflows.MadeOnUse(lambda: self.compare)
         menu = self.menuBar().addMenu("&File")
         self._action(menu, "Open &folder...", browse.choose_folder, QKeySequence.StandardKey.Open)
         self._action(menu, "Open f&ile...", browse.choose_file, "Ctrl+Shift+O")
@@ -196,7 +213,7 @@ class MainWindow(QMainWindow):
         self._action(restore, "&Memory limit...", doctor.choose_memory_limit)
         gpus = self._action(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
         gpus.setCheckable(True)
-        gpus.setChecked(allow_gpu())
+        gpus.setChecked(settings.allow_gpu())
         # Enabled only with a diagnosis to repair from or to clear (_enable_diagnosis_actions).
         self.repair_action = self._action(restore, "R&epair...", self._propose_repair)
         self.clear_diagnosis_action = self._action(restore, "&Clear diagnosis", doctor.clear)
@@ -205,8 +222,9 @@ class MainWindow(QMainWindow):
 
     def _find(self) -> None:
         """Ctrl+F: the filter of what is shown, the comparison's while it is."""
-        if self.compare.trees is not None and self.left_stack.currentWidget() is self.compare.trees:
-            self.compare.trees.focus_search()
+        trees = self._compare.trees if self._compare is not None else None
+        if trees is not None and self.left_stack.currentWidget() is trees:
+            trees.focus_search()
         else:
             self.tree_panel.focus_search()
 
@@ -241,56 +259,89 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cancel_button)
         self._status_owner = None  # the workflow whose message the status bar shows
         for controller in self.controllers:
-            controller.status.connect(lambda text, c=controller: self._show_status(c, text))
-            controller.runner.progress_changed.connect(self._on_progress)
-            controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
+            self._show_progress_of(controller)
+
+    def _show_progress_of(self, controller: Controller) -> None:
+        controller.status.connect(lambda text: self._show_status(controller, text))
+        controller.runner.progress_changed.connect(self._on_progress)
+        controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
 
     def _connect(self) -> None:
-        browse, doctor, compare = self.browse, self.doctor, self.compare
-        browse.about_to_show.connect(compare.close)
+        browse = self.browse
+        browse.about_to_show.connect(self._close_comparison)
         browse.checkpoint_shown.connect(self._show_checkpoint_name)
         browse.index_read.connect(self._show_checkpoint_name)
-        browse.checkpoint_shown.connect(compare.set_checkpoint)
-        browse.checkpoint_shown.connect(doctor.set_checkpoint)
+        browse.checkpoint_shown.connect(self._tell_workflows)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)
         self.graph.available.connect(self._enable_graph_tab)
         self.graph_panel.key_activated.connect(self.tree_panel.select_key)
         browse.exportable.connect(self.export_action.setEnabled)
         browse.checkpoint_shown.connect(self._after_open)  # after doctor.set_checkpoint: its report is decided
         browse.loaded.connect(self.loaded)
-        doctor.started.connect(lambda: self.info_tabs.setCurrentWidget(self.report_panel))
-        doctor.phase.connect(lambda phase: self.job_label.setText(f"Diagnosing: {phase}"))
-        doctor.statuses_changed.connect(self.tree_panel.show_report)
-        doctor.finding_selected.connect(browse.select_finding)
-        doctor.done.connect(self.splits.make_room_for_report)
-        doctor.done.connect(self.diagnosis_done)
-        for changed in (doctor.done, doctor.statuses_changed, browse.checkpoint_shown):  # after doctor.set_checkpoint
-            changed.connect(lambda _arg: self._enable_diagnosis_actions())
+        browse.checkpoint_shown.connect(lambda _ckpt: self._enable_diagnosis_actions())  # after doctor.set_checkpoint
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
-        # From the moment a comparison is asked for, it gets the CPU: the scan pauses
-        # while B opens and is paired (seconds at 200,000 variables), not only once shown.
-        compare.starting.connect(browse.pause_scan)
-        compare.failed.connect(lambda: self.left_stack.currentWidget() is self.tree_panel and browse.resume_scan())
+        # The report panel's buttons before the doctor is made (the doctor connects them itself).
+        self.report_panel.rerun_requested.connect(lambda: self._doctor is None and self.doctor.rerun())
+        self.report_panel.choose_script_requested.connect(lambda: self._doctor is None and self.doctor.choose_script())
         self.report_panel.repair_requested.connect(self._propose_repair)
-        self.repair.open_repaired.connect(self._open_repaired)
-        compare.opened.connect(self._show_comparison)
-        self.picker.compare_requested.connect(compare.compare_in_folder)
-        browse.compare_partner = compare.variable_partner
-        browse.compare_requested.connect(compare.compare_variable)
-        compare.closed.connect(self._show_browsing)
-        compare.closed.connect(doctor.say_outcome)  # the report shown again: its outcome in the status bar
-        compare.done.connect(self.compare_done)
-        # Close comparison while one is shown or being made (closing stops it), not before.
-        compare.starting.connect(lambda: self.close_compare_action.setEnabled(True))
-        compare.closed.connect(lambda: self.close_compare_action.setEnabled(False))
-        compare.failed.connect(
-            lambda: self.close_compare_action.setEnabled(self.left_stack.currentWidget() is self.compare_trees)
-        )
+        self.picker.compare_requested.connect(lambda path: self.compare.compare_in_folder(path))
+        browse.compare_partner = lambda: self.compare.variable_partner()
+        browse.compare_requested.connect(lambda key: self.compare.compare_variable(key))
+
+    def _close_comparison(self) -> None:
+        """Another checkpoint is about to be shown: the comparison closes (with none made
+        yet, the window is left as closing one leaves it, as when it was made at launch)."""
+        if self._compare is not None:
+            self._compare.close()
+        else:
+            self._comparison_closed()
+
+    def _comparison_closed(self) -> None:
+        self._show_browsing()
+        if self._doctor is not None:
+            self._doctor.say_outcome()  # the report shown again: its outcome in the status bar
+        self.close_compare_action.setEnabled(False)
+
+    def _tell_workflows(self, ckpt: Checkpoint) -> None:
+        self._shown_ckpt = ckpt
+        for workflow in (self._compare, self._doctor):
+            if workflow is not None:
+                workflow.set_checkpoint(ckpt)
+
+    # -- the workflows made on first use ---------------------------------------------------------
+
+    @property
+    def doctor(self) -> DoctorController:
+        if self._doctor is None:
+            self._doctor = window_workflows.make_doctor(self)
+            self._made(self._doctor, window_workflows.connect_doctor)
+        return self._doctor
+
+    @property
+    def compare(self) -> CompareController:
+        if self._compare is None:
+            self._compare = window_workflows.make_compare(self)
+            self._made(self._compare, window_workflows.connect_compare)
+        return self._compare
+
+    @property
+    def repair(self) -> RepairController:
+        if self._repair is None:
+            self._repair = window_workflows.make_repair(self)
+            self._show_progress_of(self._repair)
+        return self._repair
+
+    def _made(self, workflow, connect) -> None:
+        """A workflow just made: connected, and told which checkpoint is shown."""
+        self._show_progress_of(workflow)
+        connect(self, workflow)
+        if self._shown_ckpt is not None:
+            workflow.set_checkpoint(self._shown_ckpt)
 
     # -- what the workflows mean for the window ------------------------------------------------
 
     def _enable_diagnosis_actions(self) -> None:
-        report = self.doctor.report
+        report = self._doctor.report if self._doctor is not None else None
         self.clear_diagnosis_action.setEnabled(report is not None)
         self.repair_action.setEnabled(report is not None and report.error is None and not report.ok)
 
@@ -342,7 +393,7 @@ class MainWindow(QMainWindow):
         """Every open ends in the tree (arrow keys move its selection, not the Bins box
         the review's Down changed), and Details is shown unless the restore report is
         this checkpoint's ("the last report was for another" is not worth the pane)."""
-        report = self.doctor.report
+        report = self._doctor.report if self._doctor is not None else None
         ours = report is not None and os.path.realpath(report.checkpoint) == os.path.realpath(ckpt.prefix)
         if self.info_tabs.currentWidget() is self.report_panel and not ours:
             self.info_tabs.setCurrentWidget(self.details)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import re
 
-import numpy as np
-
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.conventions import VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.write_guard import Protected, check_output, write_file

@@ -15,10 +15,9 @@ import json
 import os
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ckpt_gui import __version__
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.write_guard import Protected, check_output, check_output_folder, write_file

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.settings import allow_gpu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -347,12 +348,6 @@ def _timeout() -> float:
         return float(value)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
-
-
-def allow_gpu() -> bool:
-    """Whether attempts see the GPUs (Restore > Allow GPUs); hidden by default."""
-    value = settings.settings().value("allow_gpu", False)
-    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 def _memory_limit() -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, Qt, Signal
 from PySide6.QtGui import QDoubleValidator, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number
 
 _FILL = (70, 130, 200, 170)

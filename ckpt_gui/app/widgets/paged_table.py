@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number
 
 PAGE_ROWS = 1_000_000  # rows in one page of the table

@@ -34,7 +34,6 @@ from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_r
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
-from ckpt_gui.diagnosis.report import markdown
 
 # Status and variable to their contents within these widths; the shapes always
 # whole (a cut shape reads as another shape: "[1…28]"); the suggestion takes the
@@ -335,6 +334,8 @@ class ReportPanel(QWidget):
         """The report as the JSON document `diagnose --json` prints (indented) or Markdown."""
         if kind == "json":
             return json.dumps({"schema": JSON_SCHEMA, **self.report.to_json()}, indent=2)
+        from ckpt_gui.diagnosis.report import markdown  # noqa: PLC0415 - the diagnosis machinery: not at launch
+
         return markdown(self.report)
 
 

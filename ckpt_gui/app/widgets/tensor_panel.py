@@ -3,7 +3,6 @@ the user), a line plot for vectors, and a table of the numbers shown."""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +19,7 @@ from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.planes import (
     Envelope,

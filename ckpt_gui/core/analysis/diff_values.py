@@ -16,9 +16,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ckpt_gui.core.analysis.real_numbers import as_components
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.crc import crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.values.chunk_map import monitored

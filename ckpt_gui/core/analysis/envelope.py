@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ckpt_gui.core.analysis.real_numbers import as_real
+from ckpt_gui.core.deferred import numpy as np
 
 MAX_ENVELOPE_POINTS = 2048  # a vector's line: this many (min, max) pairs at most (each costs paint time)
 MAX_ENVELOPE_SIDE = 512  # a heatmap: at most this many blocks along each axis (more than it has pixels)

@@ -18,17 +18,16 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ckpt_gui.core.analysis.real_numbers import as_real, real_dtype
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, add_moments, count_zeros, range_chunk
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.values.scratch import Scratch
 
 DEFAULT_BINS = 100
 
 # fn(chunk, scratch) -> Partial run over every chunk of the values, and whether to
 # verify the chunks' CRCs: the partials, in any order.
-MapChunks = Callable[[Callable[[np.ndarray, Scratch], Partial], bool], Iterable[Partial]]
+MapChunks = Callable[[Callable[["np.ndarray", Scratch], Partial], bool], Iterable[Partial]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +109,7 @@ def _sorted_counts(ordered: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, 
 # Below this many values a chunk is simply sorted: as fast, and the code path the
 # small test tensors exercise everywhere.
 _MIN_FINE = 1 << 14
-_INT16_MAX = int(np.iinfo(np.int16).max)
+_INT16_MAX = (1 << 15) - 1  # np.iinfo(np.int16).max, without importing numpy with the module
 _GIL_SLICE = 1 << 16  # values per call of a numpy function that holds the GIL (~0.1 ms)
 
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ckpt_gui.core.analysis.real_numbers import as_real
 from ckpt_gui.core.analysis.stats import TensorStats, summarize_chunk
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.values.scratch import Scratch
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, two_pass_histogram
 from ckpt_gui.core.analysis.real_numbers import as_real
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, summarize_chunk
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.values.scratch import Scratch

@@ -11,7 +11,7 @@ float64, because their differences must not wrap around.
 
 from __future__ import annotations
 
-import numpy as np
+from ckpt_gui.core.deferred import numpy as np
 
 
 def real_dtype(dtype: np.dtype) -> np.dtype:

@@ -19,9 +19,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ckpt_gui.core.analysis.real_numbers import as_real
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.values.scratch import Scratch
 
 

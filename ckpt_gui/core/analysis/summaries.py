@@ -7,8 +7,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 
-import numpy as np
-
 from ckpt_gui.core.analysis.histogram import (
     DEFAULT_BINS,
     Histogram,
@@ -20,6 +18,7 @@ from ckpt_gui.core.analysis.histogram import (
 from ckpt_gui.core.analysis.many_stats import joinable, summarize_many
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, compute_stats, summarize_chunk
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.errors import Cancelled as CancelledError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.values.chunk_map import monitored

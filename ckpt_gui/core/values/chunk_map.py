@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from typing import TypeVar
 
-import numpy as np
-
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled
@@ -21,7 +20,7 @@ from ckpt_gui.core.values.reader import Pieces, TensorReader
 from ckpt_gui.core.values.scratch import Scratch, ScratchPool
 
 T = TypeVar("T")
-ChunkFn = Callable[[np.ndarray, Scratch], T]  # or (chunk, scratch, start) with positioned=True
+ChunkFn = Callable[["np.ndarray", Scratch], T]  # or (chunk, scratch, start) with positioned=True
 
 
 def monitored(

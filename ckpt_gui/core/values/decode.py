@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.dtypes import SUB_BYTE_BITS, DType

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.errors import CheckpointError

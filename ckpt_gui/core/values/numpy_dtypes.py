@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-import ml_dtypes
-import numpy as np
-
+from ckpt_gui.core.deferred import ml_dtypes
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.dtypes import DType
 
 

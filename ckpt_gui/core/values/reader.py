@@ -7,8 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
-
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 
-import numpy as np
-
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c

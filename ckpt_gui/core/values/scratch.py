@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
+from ckpt_gui.core.deferred import numpy as np
 
 
 class Scratch:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.views.planes import PlaneChoice, plane
 

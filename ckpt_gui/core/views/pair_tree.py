@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-import numpy as np
-
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of

@@ -10,13 +10,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks, compare_pair
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, map_serially, two_pass_histogram
 from ckpt_gui.core.analysis.real_numbers import real_dtype
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
+from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree, change_order
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from ckpt_gui.core.deferred import numpy as np
 
 MAX_VIEW_BYTES = 512 << 20  # tensors larger than this are not read whole for the heatmap
 

@@ -1,0 +1,78 @@
+"""The doctor, the comparison and the repair, made on first use and connected to the
+main window then.
+
+Importing them (the diagnosis and comparison machinery) and making their panels cost
+a tenth of a second of CPU before the first tree; a user who only browses never needs
+them. Each is made when first asked for (``MainWindow.doctor``, ``.compare``,
+``.repair``: a menu action, a drop, a row's "Compare this variable", a report panel's
+button) and then told which checkpoint is shown, as if it had been there all along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ckpt_gui.app.controllers.compare import CompareController
+    from ckpt_gui.app.controllers.doctor import DoctorController
+    from ckpt_gui.app.controllers.repair import RepairController
+
+
+def make_doctor(window) -> DoctorController:
+    from ckpt_gui.app.controllers.doctor import DoctorController  # noqa: PLC0415 - on first use
+
+    return DoctorController(window.banner, window.report_panel, window)
+
+
+def connect_doctor(window, doctor: DoctorController) -> None:
+    doctor.started.connect(lambda: window.info_tabs.setCurrentWidget(window.report_panel))
+    doctor.phase.connect(lambda phase: window.job_label.setText(f"Diagnosing: {phase}"))
+    doctor.statuses_changed.connect(window.tree_panel.show_report)
+    doctor.finding_selected.connect(window.browse.select_finding)
+    doctor.done.connect(window.splits.make_room_for_report)
+    doctor.done.connect(window.diagnosis_done)
+    for changed in (doctor.done, doctor.statuses_changed):
+        changed.connect(lambda _arg: window._enable_diagnosis_actions())
+
+
+def make_compare(window) -> CompareController:
+    from ckpt_gui.app.controllers.compare import CompareController  # noqa: PLC0415 - on first use
+
+    return CompareController(window.banner, window._make_compare_views, window.histogram.bins.value, window)
+
+
+def connect_compare(window, compare: CompareController) -> None:
+    def browsing() -> bool:
+        return window.left_stack.currentWidget() is window.tree_panel
+
+    # From the moment a comparison is asked for, it gets the CPU: the scan pauses
+    # while B opens and is paired (seconds at 200,000 variables), not only once shown.
+    compare.starting.connect(window.browse.pause_scan)
+    compare.failed.connect(lambda: browsing() and window.browse.resume_scan())
+    compare.opened.connect(window._show_comparison)
+    compare.closed.connect(window._comparison_closed)
+    compare.done.connect(window.compare_done)
+    # Close comparison while one is shown or being made (closing stops it), not before.
+    close = window.close_compare_action
+    compare.starting.connect(lambda: close.setEnabled(True))
+    compare.failed.connect(lambda: close.setEnabled(window.left_stack.currentWidget() is window.compare_trees))
+
+
+def make_repair(window) -> RepairController:
+    from ckpt_gui.app.controllers.repair import RepairController  # noqa: PLC0415 - on first use
+
+    repair = RepairController(window.banner, window, lambda *args: window.doctor.request_for(*args))
+    repair.open_repaired.connect(window._open_repaired)
+    return repair
+
+
+class MadeOnUse:
+    """A workflow's methods as menu actions, the workflow made when one is chosen:
+    ``MadeOnUse(lambda: window.doctor).rerun()`` calls ``window.doctor.rerun()``."""
+
+    def __init__(self, workflow: Callable[[], object]) -> None:
+        self._workflow = workflow
+
+    def __getattr__(self, name: str) -> Callable:
+        return lambda *args: getattr(self._workflow(), name)(*args)
