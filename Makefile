@@ -11,9 +11,10 @@ AZURITE_STAMP := $(VENV)/azurite/.installed-$(AZURITE_VERSION)
 
 .PHONY: run test lint bench fuzz demo clean azurite
 
-# setup.py and the C sources: the editable install builds the optional C decoders (object
-# graph, index blocks) in place (ckpt_gui/core/format/*.abi3.so), again when they change.
-$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c)
+# setup.py and the C sources (and their shared header, wire.h): the editable install builds the
+# optional C decoders (object graph, index blocks) in place (ckpt_gui/core/format/*.abi3.so),
+# again when they change.
+$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c ckpt_gui/core/format/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"

@@ -14,6 +14,7 @@ setup(
         Extension(
             f"ckpt_gui.core.format.{name}",
             [f"ckpt_gui/core/format/{name}.c"],
+            depends=["ckpt_gui/core/format/wire.h"],  # their shared wire readers: rebuilt when it changes
             py_limited_api=True,  # the source defines Py_LIMITED_API 0x030B0000 (3.11)
             optional=True,
         )

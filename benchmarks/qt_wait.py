@@ -3,9 +3,9 @@
 The app's event loop runs, blocked in it as the app's own loop is, until a condition
 holds (polling with processEvents and a short sleep spent a tenth of a comparison's CPU
 time, which the app does not). scale_app.py and gui_bench.py import it as a sibling;
-the children app_open_bench.py and tree_200k_bench.py start with ``-c`` find it on
-PYTHONPATH after the code measured (``child_path``), so a ``--before`` tree is timed
-the same way.
+the children app_open_bench.py and the tree benchmarks (tree_app_child.py) start with
+``-c`` find it on PYTHONPATH after the code measured (``child_path``), so a
+``--before`` tree is timed the same way.
 """
 
 from __future__ import annotations

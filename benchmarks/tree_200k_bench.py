@@ -32,36 +32,12 @@ import sys
 import time
 from pathlib import Path
 
-from qt_wait import child_path
+from tree_app_child import child_script, print_table, run_child
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-CHILD = r"""
-import json, os, sys, time
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtCore import QElapsedTimer, QModelIndex, QTimer
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
-from ckpt_gui.app.window import MainWindow
-from qt_wait import wait
-
-app = QApplication(sys.argv[:1])
-window = MainWindow()
-window.resize(1280, 800)
-window.show()
-loaded = []
-window.loaded.connect(lambda: loaded.append(time.perf_counter()))
-gaps, timer, ticker = [], QElapsedTimer(), QTimer(interval=10)
-ticker.timeout.connect(lambda: gaps.append(timer.restart()))
-
-def pause(seconds):
-    end = time.perf_counter() + seconds
-    wait(lambda: time.perf_counter() >= end)
-
-window.browse.open_path(sys.argv[1])
-wait(lambda: loaded)
-panel, out = window.tree_panel, {}
+CHILD = child_script(r"""
 scan_done = []
 wait(lambda: panel.nonfinite is not None)
 out["scan_s"] = round(time.perf_counter() - loaded[0], 1)
@@ -96,19 +72,7 @@ wait(lambda: histogram.histogram is not None)
 out["group_histogram_s"] = round(time.perf_counter() - start, 1)
 print(json.dumps(out), flush=True)
 os._exit(0)
-"""
-
-
-def run_app(source: Path, prefix: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=child_path(source), QT_QPA_PLATFORM="offscreen")
-    # In the source's folder: ``-c`` puts the working directory before PYTHONPATH.
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, prefix], env=env, cwd=source, capture_output=True, text=True, timeout=3600
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise SystemExit(f"the app's run failed:\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
+""")
 
 
 def run_cli(source: Path, prefix: str) -> dict:
@@ -136,7 +100,7 @@ def main() -> int:
     try:
         for name, source in ([("before", Path(args.before))] if args.before else []) + [("this tree", REPO)]:
             result = {"code": name, "load": os.getloadavg()[0]}
-            result.update(run_app(source, prefix))
+            result.update(run_child(CHILD, source, prefix))
             if not args.no_cli:
                 result.update(run_cli(source, prefix))
             print(json.dumps(result), flush=True)
@@ -144,10 +108,7 @@ def main() -> int:
     finally:
         for process in busy:
             process.kill()
-    names = [k for k in rows[0] if k != "code"]
-    print("\n| | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names))
-    for row in rows:
-        print(f"| {row['code']} | " + " | ".join(str(row.get(k, "")) for k in names) + " |")
+    print_table(rows)
     return 0
 
 

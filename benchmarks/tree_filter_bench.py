@@ -27,43 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tree_app_child import child_script, print_table, run_child
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-CHILD = r"""
-import json, os, sys, time
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
-from ckpt_gui.app.window import MainWindow
-
-app = QApplication(sys.argv[:1])
-window = MainWindow(scan_on_open=False)  # the NaN/Inf scan would hold the CPU meanwhile: the filter alone
-window.resize(1280, 800)
-window.show()
-loaded = []
-window.loaded.connect(lambda: loaded.append(time.perf_counter()))
-gaps, timer, ticker = [], QElapsedTimer(), QTimer(interval=10)
-ticker.timeout.connect(lambda: gaps.append(timer.restart()))
-
-def wait(condition, timeout=600.0):
-    loop, check = QEventLoop(), QTimer(interval=10)
-    check.timeout.connect(lambda: condition() and loop.quit())
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    check.start()
-    if not condition():
-        loop.exec()
-    check.stop()
-
-def pause(seconds):
-    end = time.perf_counter() + seconds
-    wait(lambda: time.perf_counter() >= end)
-
+CHILD = child_script(
+    r"""
 shown_cpu = []  # the GUI thread's CPU time showing each filter's result: robust to a busy machine
 
 def typed(text, expected):
@@ -79,9 +51,6 @@ def typed(text, expected):
     ticker.stop()
     return round((shown - last) * 1000), max(gaps), round(sum(shown_cpu) * 1000)
 
-window.browse.open_path(sys.argv[1])
-wait(lambda: loaded)
-panel, out = window.tree_panel, {}
 show = panel._show_matches
 def timed(*args):
     start = time.thread_time()
@@ -96,18 +65,10 @@ for name, text, expected in (("first_filter", "blocks/12/", 10), ("broad_filter"
     out[f"{name}_ms"], out[f"{name}_longest_gap_ms"], out[f"{name}_gui_cpu_ms"] = typed(text, expected)
 print(json.dumps(out), flush=True)
 os._exit(0)
-"""
-
-
-def run_app(source: Path, prefix: str, delay: float) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(source), QT_QPA_PLATFORM="offscreen")
-    # In the source's folder: ``-c`` puts the working directory before PYTHONPATH.
-    done = subprocess.run([sys.executable, "-c", CHILD, prefix, str(delay)],
-                          env=env, cwd=source, capture_output=True, text=True, timeout=3600)  # fmt: skip
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise SystemExit(f"the app's run failed:\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
+""",
+    # the NaN/Inf scan would hold the CPU meanwhile: the filter alone
+    window_args="scan_on_open=False",
+)
 
 
 def main() -> int:
@@ -120,13 +81,10 @@ def main() -> int:
     rows = []
     for name, source in ([("before", Path(args.before))] if args.before else []) + [("this tree", REPO)]:
         result = {"code": name, "load": round(os.getloadavg()[0], 1)}
-        result.update(run_app(source, prefix, args.delay))
+        result.update(run_child(CHILD, source, prefix, str(args.delay)))
         print(json.dumps(result), flush=True)
         rows.append(result)
-    names = [k for k in rows[0] if k != "code"]
-    print("\n| | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names))
-    for row in rows:
-        print(f"| {row['code']} | " + " | ".join(str(row.get(k, "")) for k in names) + " |")
+    print_table(rows)
     return 0
 
 

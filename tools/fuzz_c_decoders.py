@@ -63,9 +63,11 @@ from ckpt_gui.core.format import bundle_blocks, object_graph, object_graph_wire 
 from ckpt_gui.core.format.bundle import BundleIndex  # noqa: E402
 from ckpt_gui.core.format.errors import CheckpointError, WireFormatError  # noqa: E402
 from ckpt_gui.core.format.wire import encode_varint, iter_fields  # noqa: E402
+from tools import fuzz_mutations  # noqa: E402
 
 FORMAT = REPO / "ckpt_gui" / "core" / "format"
 EDGE_NUMBERS = [0, 1, 2, 3, 127, 128, 255, 16383, 16384, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**63, 2**64 - 1]
+GRAPH_ODD_BYTES = (0, 1, 0x7F, 0x80, 0xFF, 0x08, 0x0A, 0x12, 0x1A, 0x2A)
 ODD_NAMES = [b"", b"/", b"a/b", b"\xff", b"\xe2\x82", b"\x00", b"x" * 200, "é".encode(), b"\xed\xa0\x80"]
 BATCH = 2000  # inputs per worker request
 
@@ -100,26 +102,11 @@ def graph_blobs(paths: list[str]) -> list[bytes]:
 
 
 def mutate_bytes(rng: random.Random, data: bytes, other: bytes) -> bytes:
-    data = bytearray(data)
-    for _ in range(rng.choice((1, 1, 2, 4))):
-        choice = rng.randrange(7)
-        at = rng.randrange(len(data) + 1) if data else 0
-        if choice == 0 and data:  # bit flip
-            data[min(at, len(data) - 1)] ^= 1 << rng.randrange(8)
-        elif choice == 1 and data:  # an interesting byte (tags of the graph's fields, varint edges)
-            data[min(at, len(data) - 1)] = rng.choice((0, 1, 0x7F, 0x80, 0xFF, 0x08, 0x0A, 0x12, 0x1A, 0x2A))
-        elif choice == 2:  # insertion
-            data[at:at] = rng.randbytes(rng.choice((1, 2, 4, 9)))
-        elif choice == 3 and data:  # deletion
-            del data[at : at + rng.choice((1, 2, 4, 16))]
-        elif choice == 4:  # a varint with an edge value
-            data[at : at + rng.choice((0, 1, 2))] = encode_varint(rng.choice(EDGE_NUMBERS))
-        elif choice == 5 and other:  # splice from another graph
-            start = rng.randrange(len(other))
-            data[at : at + rng.randrange(8)] = other[start : start + rng.randrange(1, 64)]
-        elif choice == 6:  # truncation
-            del data[at:]
-    return bytes(data)
+    """Raw byte mutations (tools/fuzz_mutations.py), truncations too, with a graph's odd
+    bytes: tags of its fields, varint edges."""
+    return fuzz_mutations.mutate_bytes(
+        rng, data, other, odd_bytes=GRAPH_ODD_BYTES, edge_numbers=EDGE_NUMBERS, splice_max=64, truncate=True
+    )
 
 
 def parse_message(data: bytes, depth: int) -> list:

@@ -51,6 +51,7 @@ from ckpt_gui.core.format.crc import crc32c, mask  # noqa: E402
 from ckpt_gui.core.format.errors import CheckpointError  # noqa: E402
 from ckpt_gui.core.format.table import TABLE_MAGIC, SSTable  # noqa: E402
 from ckpt_gui.core.format.wire import encode_varint  # noqa: E402
+from tools import fuzz_mutations  # noqa: E402
 
 try:  # Snappy blocks are fuzzed when the optional decoder is installed
     import cramjam
@@ -62,6 +63,7 @@ MEMORY_BYTES = 1 << 30
 READ_LIMIT = 1 << 20  # values larger than this are not read (their bytes are real, not fuzzed)
 EDGE_NUMBERS = [0, 1, 2, 7, 33, 34, 127, 128, 255, 16383, 16384, 2**31 - 1, 2**31, 2**32 - 1, 2**32]
 EDGE_NUMBERS += [10**5, 10**6, 2**53, 2**62, 2**63 - 1, 2**63, 2**64 - 1]
+INDEX_ODD_BYTES = (0, 1, 0x7F, 0x80, 0xFF, 0x08, 0x12, 0x35, 0x3A)
 
 
 class Hang(Exception):  # noqa: N818 - an outcome
@@ -115,24 +117,11 @@ def build_table(blocks: list[tuple[bytes, bytes]], snappy: set[int] = frozenset(
 
 
 def mutate_bytes(rng: random.Random, data: bytes, other: bytes) -> bytes:
-    data = bytearray(data)
-    for _ in range(rng.choice((1, 1, 2, 4))):
-        choice = rng.randrange(6)
-        at = rng.randrange(len(data) + 1) if data else 0
-        if choice == 0 and data:  # bit flip
-            data[min(at, len(data) - 1)] ^= 1 << rng.randrange(8)
-        elif choice == 1 and data:  # an interesting byte
-            data[min(at, len(data) - 1)] = rng.choice((0, 1, 0x7F, 0x80, 0xFF, 0x08, 0x12, 0x35, 0x3A))
-        elif choice == 2:  # insertion
-            data[at:at] = rng.randbytes(rng.choice((1, 2, 4, 9)))
-        elif choice == 3 and data:  # deletion
-            del data[at : at + rng.choice((1, 2, 4, 16))]
-        elif choice == 4:  # a varint with an edge value
-            data[at : at + rng.choice((0, 1, 2))] = encode_varint(rng.choice(EDGE_NUMBERS))
-        elif choice == 5 and other:  # splice from another index
-            start = rng.randrange(len(other))
-            data[at : at + rng.randrange(8)] = other[start : start + rng.randrange(1, 32)]
-    return bytes(data)
+    """Raw byte mutations (tools/fuzz_mutations.py), with an index's odd bytes: tags of
+    BundleEntryProto's fields, varint edges."""
+    return fuzz_mutations.mutate_bytes(
+        rng, data, other, odd_bytes=INDEX_ODD_BYTES, edge_numbers=EDGE_NUMBERS, splice_max=32
+    )
 
 
 def mutate_value(rng: random.Random, value: bytes, other: bytes) -> bytes:

@@ -5,7 +5,7 @@
  * every Python from 3.11 on.
  *
  * The bytes are untrusted. Every varint, length and offset is checked against the end
- * of the message holding it before it is used; nothing is allocated from a size read
+ * of the message holding it before it is used (the readers: wire.h); nothing is allocated from a size read
  * from the bytes (the arrays grow as fields are found, each taking at least two bytes).
  * The decoder accepts a subset of what the exact Python decoder (decode_exactly)
  * accepts: on anything it is not sure of (any error, a skipped field running past its
@@ -34,6 +34,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "wire.h"
 
 typedef struct {
     Py_ssize_t off;
@@ -76,8 +78,6 @@ typedef struct {
     sorted_t *order;  /* the attributes by key, for paths_by_key (or NULL) */
 } scan_t;
 
-enum { OK = 0, DOUBT = -1, NO_MEMORY = -2 };
-
 static void *vec_push(vec_t *v) {
     if (v->count == v->capacity) {
         Py_ssize_t capacity = v->capacity ? 2 * v->capacity : 256;
@@ -89,34 +89,10 @@ static void *vec_push(vec_t *v) {
     return (char *)v->items + (size_t)(v->count++) * (size_t)v->size;
 }
 
-/* A base-128 varint of at most 10 bytes whose value fits 64 bits, before `end`. */
-static int read_varint(const uint8_t *b, Py_ssize_t end, Py_ssize_t *pos, uint64_t *out) {
-    uint64_t value = 0;
-    Py_ssize_t p = *pos;
-    for (int i = 0; i < 10; i++) {
-        if (p >= end) return DOUBT;
-        uint8_t c = b[p++];
-        if (i == 9 && c > 1) return DOUBT; /* over 64 bits, or an 11th byte */
-        value |= (uint64_t)(c & 0x7F) << (7 * i);
-        if (c < 0x80) {
-            *pos = p;
-            *out = value;
-            return OK;
-        }
-    }
-    return DOUBT;
-}
-
-/* A length-delimited payload of `length` bytes at *pos, ending by `end`. */
-static int take(Py_ssize_t end, Py_ssize_t *pos, uint64_t length) {
-    if (length > (uint64_t)(end - *pos)) return DOUBT;
-    *pos += (Py_ssize_t)length;
-    return OK;
-}
-
 /* Past the field whose tag starts at *pos (any wire type but groups), by `end`. */
 static int skip_field(const uint8_t *b, Py_ssize_t end, Py_ssize_t *pos) {
     uint64_t tag, value;
+    Py_ssize_t length;
     if (read_varint(b, end, pos, &tag)) return DOUBT;
     switch (tag & 7) {
     case 0:
@@ -126,8 +102,9 @@ static int skip_field(const uint8_t *b, Py_ssize_t end, Py_ssize_t *pos) {
     case 5:
         return take(end, pos, 4);
     case 2:
-        if (read_varint(b, end, pos, &value)) return DOUBT;
-        return take(end, pos, value);
+        if (read_length(b, end, pos, &length)) return DOUBT;
+        *pos += length;
+        return OK;
     default:
         return DOUBT;
     }
@@ -200,10 +177,10 @@ static int scan_node(scan_t *s, Py_ssize_t pos, Py_ssize_t node_end) {
             continue;
         }
         pos++;
-        uint64_t length;
-        if (read_varint(b, node_end, &pos, &length)) return DOUBT;
+        Py_ssize_t length;
+        if (read_length(b, node_end, &pos, &length)) return DOUBT;
         Py_ssize_t start = pos;
-        if (take(node_end, &pos, length)) return DOUBT;
+        pos += length;
         if (small_message(b, start, pos, &m)) return DOUBT;
         if (tag == 0x0A) {
             ref_t *r = vec_push(&s->refs);
@@ -238,10 +215,10 @@ static int scan_graph(scan_t *s, Py_ssize_t end) {
             continue;
         }
         pos++;
-        uint64_t length;
-        if (read_varint(b, end, &pos, &length)) return DOUBT;
+        Py_ssize_t length;
+        if (read_length(b, end, &pos, &length)) return DOUBT;
         Py_ssize_t start = pos;
-        if (take(end, &pos, length)) return DOUBT;
+        pos += length;
         int status = scan_node(s, start, pos);
         if (status) return status;
     }

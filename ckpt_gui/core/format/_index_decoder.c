@@ -5,7 +5,7 @@
  * the same results. Built against the limited API (abi3).
  *
  * The bytes are untrusted. Every varint, length and offset is checked against the end
- * of what holds it before it is used; the arrays grow as entries are found (each entry
+ * of what holds it before it is used (the readers: wire.h); the arrays grow as entries are found (each entry
  * takes at least 9 bytes), never from a size read from the bytes. The decoder accepts
  * only blocks of ordinary entries laid out as TensorFlow writes them:
  *
@@ -32,7 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OK = 0, DOUBT = -1, NO_MEMORY = -2 };
+#include "wire.h"
+
 enum { MAX_DIMS = 64 }; /* a shape of at most 127 bytes holds at most 63 dims */
 
 typedef struct {
@@ -47,23 +48,6 @@ typedef struct {
     uint8_t *bytes;
     Py_ssize_t count, capacity;
 } arena_t;
-
-static int read_varint(const uint8_t *b, Py_ssize_t end, Py_ssize_t *pos, uint64_t *out) {
-    uint64_t value = 0;
-    Py_ssize_t p = *pos;
-    for (int i = 0; i < 10; i++) {
-        if (p >= end) return DOUBT;
-        uint8_t c = b[p++];
-        if (i == 9 && c > 1) return DOUBT; /* over 64 bits, or an 11th byte */
-        value |= (uint64_t)(c & 0x7F) << (7 * i);
-        if (c < 0x80) {
-            *pos = p;
-            *out = value;
-            return OK;
-        }
-    }
-    return DOUBT;
-}
 
 static int grow(void **items, Py_ssize_t *capacity, Py_ssize_t needed, size_t size) {
     if (needed <= *capacity) return OK;
@@ -80,11 +64,12 @@ static int grow(void **items, Py_ssize_t *capacity, Py_ssize_t needed, size_t si
 static int check_shape(const uint8_t *b, Py_ssize_t pos, Py_ssize_t end) {
     int dims = 0;
     while (pos < end) {
-        uint64_t length, size;
+        Py_ssize_t length;
+        uint64_t size;
         if (b[pos] != 0x12) return DOUBT;
         pos++;
-        if (read_varint(b, end, &pos, &length) || length > (uint64_t)(end - pos)) return DOUBT;
-        Py_ssize_t dim_end = pos + (Py_ssize_t)length;
+        if (read_length(b, end, &pos, &length)) return DOUBT;
+        Py_ssize_t dim_end = pos + length;
         if (pos < dim_end) {
             if (b[pos] != 0x08) return DOUBT;
             pos++;
@@ -113,13 +98,12 @@ static int scan_value(const uint8_t *b, Py_ssize_t pos, Py_ssize_t end, entry_t 
     e->shape_off = pos;
     e->shape_len = 0;
     if (b[pos] == 0x12) {
-        uint64_t length;
+        Py_ssize_t length;
         pos++;
-        if (read_varint(b, end, &pos, &length) || length > (uint64_t)(end - pos)) return DOUBT;
-        if (check_shape(b, pos, pos + (Py_ssize_t)length)) return DOUBT;
+        if (read_length(b, end, &pos, &length) || check_shape(b, pos, pos + length)) return DOUBT;
         e->shape_off = pos;
-        e->shape_len = (Py_ssize_t)length;
-        pos += (Py_ssize_t)length;
+        e->shape_len = length;
+        pos += length;
     }
     if (optional_varint(b, end, &pos, 0x18, &e->shard) || optional_varint(b, end, &pos, 0x20, &e->offset) ||
         optional_varint(b, end, &pos, 0x28, &e->size))

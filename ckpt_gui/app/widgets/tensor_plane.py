@@ -1,0 +1,217 @@
+"""The tensor panel's heatmap page: the axes and slice chosen by the user, a 2-D plane
+(or a large tensor's min/max envelope of it) drawn as a heatmap, and the readout of
+the cell under the mouse."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.app.widgets.paged_table import cell_text, scalar
+from ckpt_gui.app.widgets.tensor_plot_parts import plots
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.deferred import numpy as np
+from ckpt_gui.core.formatting import format_number
+from ckpt_gui.core.views.planes import PlaneChoice, ValueView, color_limits, display_image, plane
+
+
+class PlaneDrawing:
+    """Mixed into TensorPanel: its heatmap page (made by :meth:`_make_heat_page`), drawn
+    from the tensor it shows (``self.value``, ``self.choice``, ``self.large``...); the
+    heatmap itself (``self.image_plot`` and its parts) is made when first used."""
+
+    def _make_heat_page(self) -> QWidget:
+        """Axis pickers and slice spin boxes over the heatmap's place and the readout."""
+        heat_page = QWidget()
+        self.rows_box = QComboBox()
+        self.cols_box = QComboBox()
+        self.spins: dict[int, QSpinBox] = {}
+        self.readout = QLabel(" ")
+        self.readout.setStyleSheet("font-family: monospace;")
+        for box in (self.rows_box, self.cols_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # One row that wraps (axes, then a slice box per other axis): nothing is cut
+        # however narrow the splitters leave the panel.
+        self.controls = FlowLayout()
+        # Short labels (what they choose is in the tooltips): two units a row in a
+        # narrow panel, a row of controls fewer over the heatmap at 1024x640.
+        self.controls.addWidget(labelled("Rows", self.rows_box, "The tensor axis shown as the heatmap's rows"))
+        self.controls.addWidget(labelled("Columns", self.cols_box, "The tensor axis shown as its columns"))
+        self.slice_units: list[QWidget] = []
+        heat_layout = self._heat_layout = QVBoxLayout(heat_page)
+        heat_layout.setContentsMargins(0, 0, 0, 0)
+        heat_layout.addLayout(self.controls)
+        self._plot_place = QWidget(minimumHeight=PLOT_MIN_HEIGHT)  # the heatmap's place until made
+        heat_layout.addWidget(self._plot_place, 1)
+        heat_layout.addWidget(self.readout)
+        keep_flow_height(heat_page, self.controls)
+        self.rows_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
+        self.cols_box.currentIndexChanged.connect(lambda _i: self._axes_changed())
+        return heat_page
+
+    def _build_axis_controls(self, shape: tuple[int, ...]) -> None:
+        labels = [f"axis {axis} ({size:,})" for axis, size in enumerate(shape)]
+        for box, axis in ((self.rows_box, self.choice.rows), (self.cols_box, self.choice.cols)):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(labels)
+            box.setCurrentIndex(axis)
+            box.blockSignals(False)
+        self._rebuild_slicers()
+
+    def _rebuild_slicers(self) -> None:
+        for unit in self.slice_units:
+            self.controls.removeWidget(unit)
+            unit.hide()
+            unit.deleteLater()
+        self.slice_units.clear()
+        self.spins.clear()
+        assert self.value is not None and self.choice is not None
+        for axis, size in enumerate(self.value.shape):
+            if axis in (self.choice.rows, self.choice.cols):
+                continue
+            spin = QSpinBox(minimum=0, maximum=max(size - 1, 0), value=min(self.choice.fixed[axis], max(size - 1, 0)))
+            spin.setToolTip(f"Index along axis {axis} (size {size})")
+            spin.valueChanged.connect(lambda _v: self._fixed_changed())
+            unit = labelled(f"axis {axis} =", spin, f"The slice shown: index along axis {axis} (size {size})")
+            self.controls.addWidget(unit)
+            self.slice_units.append(unit)
+            self.spins[axis] = spin
+
+    def _axes_changed(self) -> None:
+        if self.value is None or self.choice is None:
+            return
+        rows, cols = self.rows_box.currentIndex(), self.cols_box.currentIndex()
+        if rows == cols:  # swap instead of showing a degenerate plane
+            rows, cols = (self.choice.cols, self.choice.rows) if rows == self.choice.cols else (rows, self.choice.rows)
+            for box, axis in ((self.rows_box, rows), (self.cols_box, cols)):
+                box.blockSignals(True)
+                box.setCurrentIndex(axis)
+                box.blockSignals(False)
+        self.choice = PlaneChoice(rows, cols, self.choice.fixed)
+        self._rebuild_slicers()
+        self._show_plane()
+
+    def _fixed_changed(self) -> None:
+        if self.choice is None:
+            return
+        fixed = list(self.choice.fixed)
+        for axis, spin in self.spins.items():
+            fixed[axis] = spin.value()
+        self.choice = PlaneChoice(self.choice.rows, self.choice.cols, tuple(fixed))
+        self._show_plane()
+
+    def _show_plane(self, view: ValueView | None = None) -> None:
+        assert self.value is not None and self.choice is not None
+        if self.large:  # a memory map: the envelope of the new plane is computed elsewhere
+            self.envelope = None
+            self._show_table(plane(self.value, self.choice))
+            self._wait_for_picture()
+            self.plane_requested.emit(self.choice)
+            return
+        self.picture.setCurrentWidget(self.picture.widget(1))
+        shown = plane(self.value, self.choice)
+        if view is not None and view.image is not None:
+            image, (low, high, diverging) = view.image, view.limits
+        else:
+            image, _step = display_image(shown)
+            low, high, diverging = color_limits(image)
+        self.colorbar.setColorMap(plots().colour_map(diverging))
+        self.image.setImage(image, autoLevels=False)
+        self.nonfinite = plots().NonFinite(image, counted=shown if shown.dtype.kind in "fc" else None)
+        self.nonfinite.show_on(self.overlay)
+        for item in (self.image, self.overlay):  # axes in the plane's own indices (after setImage)
+            plots().place(item, shown.shape[0], shown.shape[1])
+        plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
+        note = self.nonfinite.note()
+        # One short line (a long title left a heatmap of 25 px at 1024x640).
+        self.image_plot.setTitle(note or None, size="9pt")
+        self.image_title.fit()
+        self.graphics.setToolTip(
+            f"This plane holds {self.nonfinite.counts_text()}: NaN cells in {plots().NAN_NAME},"
+            f" \u00b1Inf in {plots().INF_NAME}"
+            if note
+            else ""
+        )
+        self.image_plot.setLabel("left", f"axis {self.choice.rows}")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
+        self._show_table(shown)
+
+    def _draw_plane_envelope(self, envelope: BlockEnvelope) -> None:
+        self.picture.setCurrentWidget(self.picture.widget(1))
+        image = envelope.image()
+        low, high, diverging = color_limits(image)
+        self.colorbar.setColorMap(plots().colour_map(diverging))
+        self.image.setImage(image, autoLevels=False)
+        self.nonfinite = plots().NonFinite(image)
+        self.nonfinite.show_on(self.overlay)
+        for item in (self.image, self.overlay):
+            plots().place(item, envelope.rows, envelope.cols)
+        plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
+        self._title_envelope(envelope)
+        self.image_plot.autoRange(padding=0)
+
+    def _title_envelope(self, envelope: BlockEnvelope) -> None:
+        """A short title (the plot's width, beside its axes and colour bar, is 100 px
+        in a narrow panel): the NaN and Inf of the tensor (counted by its statistics
+        when they are in) or of the cells; the size of a cell's block is in the axis
+        labels, the rest in the tooltip (a 4-line title had left 25 px of heatmap)."""
+        nan, inf = self.nonfinite.nan, self.nonfinite.inf  # cells of only NaN, cells reaching Inf
+        counted = self._counted
+        whole = counted is not None and counted[0] == self.title and self.value.ndim == 2
+        if whole:
+            nan, inf = counted[1], counted[2]
+        found = ", ".join(f"{count:,} {name}" for count, name in ((nan, "NaN"), (inf, "\u00b1Inf")) if count)
+        self.image_plot.setTitle(found or None, size="9pt")
+        self.image_title.fit()
+        self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} per cell)")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols} ({envelope.block_cols:,} per cell)")
+        colours = (
+            f" A cell of only NaN is {plots().NAN_NAME}; one holding \u00b1Inf, {plots().INF_NAME}."
+            if self.nonfinite.overlay is not None
+            else ""
+        )
+        where = "this matrix holds" if whole else "cells of only"
+        self.graphics.setToolTip(
+            f"Each cell shows the min or the max of a block of {envelope.block_rows:,}x{envelope.block_cols:,}"
+            f" values, whichever is further from 0 (NaN ignored).{colours}"
+            + (f" NaN/Inf: {where} {found}." if found else "")
+        )
+
+    def _on_mouse(self, position: QPointF) -> None:
+        if self.shown is None or self.shown.ndim != 2:
+            return
+        point = self.image_plot.vb.mapSceneToView(position)
+        row, col = int(np.floor(point.y() + 0.5)), int(np.floor(point.x() + 0.5))  # cells centred on indices
+        if not (0 <= row < self.shown.shape[0] and 0 <= col < self.shown.shape[1]):
+            return
+        rows_axis, cols_axis = self.choice.rows, self.choice.cols
+        envelope = self.envelope
+        if self.large and envelope is not None:  # a block of values, not one
+            i, j = row // envelope.block_rows, col // envelope.block_cols
+            rows, cols = envelope.block_bounds(i, j)
+            self.readout.setText(
+                f"[{rows.start}..{rows.stop - 1}, {cols.start}..{cols.stop - 1}]"
+                f" min {format_number(envelope.low[i, j])} max {format_number(envelope.high[i, j])}"
+            )
+            self.readout.setToolTip(f"rows along axis {rows_axis}, columns along axis {cols_axis}")
+            return
+        if self.large:
+            return
+        value = self.shown[row, col]
+        self.readout.setText(
+            f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {cell_text(value)}{_colour_note(value)}"
+        )
+
+
+def _colour_note(value) -> str:
+    """What the hovered cell's colour means when it is not on the colour scale."""
+    number = scalar(value)
+    if isinstance(number, float) and np.isnan(number):
+        return f"  (drawn {plots().NAN_NAME}: not a number)"
+    if isinstance(number, float) and np.isinf(number):
+        return f"  (drawn {plots().INF_NAME}: off the colour scale)"
+    return ""

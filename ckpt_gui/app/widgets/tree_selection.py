@@ -1,0 +1,134 @@
+"""The variable tree's selection: selecting a node or key (opening the groups above it
+unless one is too large to lay out), the first match from the filter box, Ctrl+C of
+the selected key, the right-click menu, and what the panel says is selected (a
+Ctrl+click that clears the selection says "nothing")."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+
+from ckpt_gui.core.views.tree import TreeNode
+
+REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
+FIRST_MATCH_ROWS = 5000  # Down from the filter looks this far for the first match
+
+
+class TreeSelection:
+    """Mixed into TreePanel: the selection in its ``view`` of its ``model`` (the tree
+    shown, ``self.tree``); it emits the panel's ``node_selected`` and ``menu_requested``."""
+
+    def _connect_selection(self) -> None:
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        # Ctrl+click on the selected row clears the selection but keeps the current row:
+        # the panels then show what they show for no selection (a Keras file's own facts).
+        self.view.selectionModel().selectionChanged.connect(self._on_selection)
+        self._cleared = False
+
+    def _connect_row_actions(self) -> None:
+        """The right-click menu and Ctrl+C on the tree; Down from the filter box."""
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_menu)
+        copy = QAction("Copy key", self.view, shortcut=QKeySequence.StandardKey.Copy)  # not the display name
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_key)
+        self.view.addAction(copy)
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, self._into_results)
+        down.setContext(Qt.ShortcutContext.WidgetShortcut)
+        down.setWhatsThis("From the filter, move into the results")
+
+    def select_node(self, node: TreeNode) -> bool:
+        """Select ``node`` and scroll to it, opening the groups above it, unless one of
+        them is closed and holds more than REVEAL_ROWS rows: laying those out takes
+        seconds (a list of 20,000 blocks), so the row is selected inside it unseen."""
+        if not self.model.is_shown(node):
+            return False
+        self.model.reveal(node)  # a row past those handed to the view so far (model.FETCH_ROWS)
+        index = self.model.index_of(node)
+        reveal = not self._under_closed_crowd(node)
+        self.view.setAutoScroll(reveal)  # selecting scrolls to (and opens up to) the row when on
+        try:
+            self.view.setCurrentIndex(index)
+        finally:
+            self.view.setAutoScroll(True)
+        if reveal:
+            self.view.scrollTo(index)
+        return True
+
+    def _under_closed_crowd(self, node: TreeNode) -> bool:
+        group = node.parent
+        while group is not None and group.parent is not None:
+            if len(group.shown) > REVEAL_ROWS and not self.view.isExpanded(self.model.index_of(group)):
+                return True
+            group = group.parent
+        return False
+
+    def select_key(self, key: str) -> bool:
+        tree = self.tree
+        node = tree.by_key.get(key) if tree is not None else None
+        return node is not None and self.select_node(node)
+
+    def selected_node(self) -> TreeNode | None:
+        index = self.view.currentIndex()
+        return self.model.node(index) if index.isValid() else None
+
+    def copy_key(self) -> None:
+        """The selected variable's checkpoint key (a group's path) to the clipboard."""
+        node = self.selected_node()
+        if node is not None:
+            QGuiApplication.clipboard().setText(node.variable.key if node.variable is not None else node.path)
+
+    def _into_results(self) -> None:
+        """Down in the filter box: the first row shown becomes current, the tree takes
+        the keys (the review's user pressed Down and nothing moved)."""
+        if self.filtering.debounce.isActive() or self._filtering:  # typed a moment ago: the rows must match
+            self.apply_filter()
+        first = self._first_match() or self.view.model().index(0, 0, self.view.rootIndex())
+        if first.isValid():
+            self.view.setCurrentIndex(first)
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _first_match(self) -> QModelIndex | None:
+        """The first row (top to bottom) the filter took, not a group above it (review:
+        Down after typing ``gamma`` selected the group ``model``)."""
+        accept, model = self._accept, self.view.model()
+        if accept is None:
+            return None
+        stack = [model.index(row, 0) for row in reversed(range(model.rowCount()))]
+        for _ in range(FIRST_MATCH_ROWS):  # a bound: the first match is near the top of what is shown
+            if not stack:
+                break
+            index = stack.pop()
+            node = model.node(index)
+            if node is not None and (node.variable is not None or node.finding is not None) and accept(node):
+                return index
+            stack.extend(model.index(row, 0, index) for row in reversed(range(model.rowCount(index))))
+        return None
+
+    def _selected_key(self) -> str | None:
+        node = self.selected_node()
+        return node.variable.key if node is not None and node.variable is not None else None
+
+    def _on_menu(self, position: QPoint) -> None:
+        index = self.view.indexAt(position)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.menu_requested.emit(self.model.node(index), self.view.viewport().mapToGlobal(position))
+
+    def _count_change(self, *_args) -> None:
+        self.changes += 1
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._cleared = False
+        self.node_selected.emit(self.model.node(current) if current.isValid() else None)
+
+    def _on_selection(self, *_args) -> None:
+        selected = self.view.selectionModel().hasSelection()
+        if not self.view.currentIndex().isValid():  # a reset or filter: currentChanged says it
+            return
+        if not selected and not self._cleared:
+            self._cleared = True
+            self.node_selected.emit(None)
+        elif selected and self._cleared:  # the current row selected again: no currentChanged for it
+            self._cleared = False
+            self.node_selected.emit(self.selected_node())
