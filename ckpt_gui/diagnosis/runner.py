@@ -105,6 +105,8 @@ class Diagnoser:
                 )
                 result.seconds = time.monotonic() - started
                 return result
+        elif not child.imported.is_set():
+            report_phase("importing TensorFlow")  # a warm child still at it: it said so before this attempt
         result.gpus_hidden = not request.allow_gpu
         workdir = tempfile.mkdtemp(prefix="ckpt-gui-attempt-")
         folder = os.path.dirname(request.checkpoint)

@@ -115,7 +115,7 @@ class DoctorController(Controller):
         """What the report panel says while the checkpoint shown has no report."""
         name = os.path.basename(last.checkpoint)
         if same_folder:
-            self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.")
+            self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.", can_rerun=True)
         else:
             self.report_panel.clear(
                 f"The last report was for {name}, in another folder: Restore > Diagnose restore... (Ctrl+D) "
@@ -266,7 +266,9 @@ class DoctorController(Controller):
 
     def _adopt(self, report: RestoreReport) -> None:
         if self.ckpt is None or report.checkpoint != self.ckpt.prefix:
-            return  # the user moved on to another checkpoint meanwhile
+            if self.report_panel.running:  # the user moved on to another checkpoint meanwhile
+                self.report_panel.clear()
+            return
         self.report = report
         self.report_panel.show_report(report)
         self.statuses_changed.emit(None if report.error is not None else report.variables)
