@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+import weakref
 
 from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, CappedLog, LineSplitter, pump_lines
 from ckpt_gui.diagnosis.process_family import ATTEMPT_ENV, ProcessFamily, become_subreaper
@@ -26,6 +27,14 @@ KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep fork
 # TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
 # on"): they would crowd out what a crashing script printed.
 _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every child not yet killed: kill_all's
+
+
+def kill_all() -> None:
+    """Kill every child and what it started (the app is quitting): a warm child, and
+    one still in an attempt whose thread will not get to it."""
+    for child in list(_LIVE):
+        child.kill()
 
 
 class ChildProcess:
@@ -76,6 +85,7 @@ class ChildProcess:
         log_lines = LineSplitter(self._on_log, LOG_KEEP_BYTES)
         threading.Thread(target=pump_lines, args=(log_r, log_lines, self._stop), daemon=True).start()
         self.family = ProcessFamily(self.process.pid, env[ATTEMPT_ENV])
+        _LIVE.add(self)
 
     def _on_message(self, line: bytes | None) -> None:
         if line is None:
@@ -117,6 +127,7 @@ class ChildProcess:
 
     def kill(self) -> None:
         """End the child and every process it started, wherever they went (setsid, orphaned)."""
+        _LIVE.discard(self)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
