@@ -57,10 +57,11 @@ def run_gui(argv: list[str]) -> int:
     window = MainWindow(scan_on_open=args.screenshot is None)
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
+    window.show_opening(args.path or demo_path())  # the first frame says so, its title too
     window.show()
     gui_gc.settle()  # Qt's, pyqtgraph's and the window's objects: never walked again
     act_once_loaded(window, args)
-    window.browse.open_path(args.path or demo_path())
+    window.browse.open_path(args.path or demo_path())  # its busy indicator is in the first frame too
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     code = app.exec()

@@ -381,6 +381,20 @@ class MainWindow(QMainWindow):
             self._browse_share = None
         self._show_title()
 
+    def show_opening(self, path: str) -> None:
+        """The launch's checkpoint, before the window is shown: its first frame says it
+        is opening it, under its name in the title (not "No checkpoint" under the
+        checkpoint's title); a failed open goes back to "No checkpoint"."""
+        name = os.path.basename(path.rstrip("/" + os.sep)) or path
+        self.path_label.setText(f" Opening {name}...")
+        self.setWindowTitle(f"{name} - ckpt-gui")
+        self.loaded.connect(self._after_first_open, Qt.ConnectionType.SingleShotConnection)
+
+    def _after_first_open(self) -> None:
+        if self.browse.ckpt is None:
+            self.path_label.setText("No checkpoint")
+            self.setWindowTitle("ckpt-gui")
+
     def _show_title(self) -> None:
         ckpt = self.browse.ckpt
         if ckpt is not None:  # a SavedModel by its folder's name, not "variables"
