@@ -64,6 +64,8 @@ def run_gui(argv: list[str]) -> int:
     window.browse.open_path(args.path or demo_path())  # its busy indicator is in the first frame too
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
+    else:  # at once: the event loop would first work through what is queued (results, paints), seconds
+        window.closed.connect(lambda: end_now(0))
     code = app.exec()
     end_now(code)
     return code

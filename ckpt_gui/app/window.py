@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
     compare_done = Signal()  # every pair of the comparison has been compared
+    closed = Signal()  # the window has closed, its jobs cancelled and its doctor children killed
 
     def __init__(self, scan_on_open: bool = True) -> None:
         super().__init__()
@@ -445,3 +446,4 @@ class MainWindow(QMainWindow):
         for controller in self.controllers:
             controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
+        self.closed.emit()

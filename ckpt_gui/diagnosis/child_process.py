@@ -32,9 +32,10 @@ _LIVE: weakref.WeakSet = weakref.WeakSet()  # every child not yet killed: kill_a
 
 def kill_all() -> None:
     """Kill every child and what it started (the app is quitting): a warm child, and
-    one still in an attempt whose thread will not get to it."""
+    one still in an attempt whose thread will not get to it. Not waited for: the
+    signal is enough, and the exit of a process with TensorFlow loaded takes a while."""
     for child in list(_LIVE):
-        child.kill()
+        child.kill(wait=False)
 
 
 class ChildProcess:
@@ -125,17 +126,18 @@ class ChildProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def kill(self) -> None:
-        """End the child and every process it started, wherever they went (setsid, orphaned)."""
+    def kill(self, wait: bool = True) -> None:
+        """End the child and every process it started, wherever they went (setsid, orphaned);
+        without ``wait`` (the app is quitting), one round of SIGKILLs, their ends not awaited."""
         _LIVE.discard(self)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-        self.family.end_all(KILL_GRACE_S)
+        self.family.end_all(KILL_GRACE_S if wait else 0.0)
         if self.sandbox is not None:
             self.sandbox.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=10 if wait else 0)
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves

@@ -78,11 +78,12 @@ class Diagnoser:
             child = self._warm.get((python, allow_gpu))
         return child is not None and child.imported.wait(timeout)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """End the warm children (``wait``: see ChildProcess.kill)."""
         with self._lock:
             children, self._warm = list(self._warm.values()), {}
         for child in children:
-            child.kill()
+            child.kill(wait)
 
     def run(
         self,

@@ -260,7 +260,7 @@ class DoctorController(Controller):
             self.diagnoser.keep_warm = False
         super().shutdown(timeout_ms)
         if self.diagnoser is not None:
-            self.diagnoser.close()
+            self.diagnoser.close(wait=False)  # killed; the app quits without waiting for their ends
 
     # -- the report ------------------------------------------------------------------------------
 
