@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -12,10 +13,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import gui_gc, jobs, plot_import, theme
+from ckpt_gui.app import gui_gc, plot_import, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
-from ckpt_gui.core.values import parallel
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
 
 SCREENSHOT_TIMEOUT_MS = 120_000
@@ -57,14 +57,17 @@ def run_gui(argv: list[str]) -> int:
     window = MainWindow(scan_on_open=args.screenshot is None)
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
+    window.show_opening(args.path or demo_path())  # the first frame says so, its title too
     window.show()
     gui_gc.settle()  # Qt's, pyqtgraph's and the window's objects: never walked again
     act_once_loaded(window, args)
-    window.browse.open_path(args.path or demo_path())
+    window.browse.open_path(args.path or demo_path())  # its busy indicator is in the first frame too
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
+    else:  # at once: the event loop would first work through what is queued (results, paints), seconds
+        window.closed.connect(lambda: end_now(0))
     code = app.exec()
-    end_if_work_lingers(code)
+    end_now(code)
     return code
 
 
@@ -98,15 +101,20 @@ def name_application(app: QApplication) -> None:
     app.setWindowIcon(QIcon(icon_path()))
 
 
-def end_if_work_lingers(code: int) -> None:
-    """Quit means quit: a cancelled job still inside a chunk of work (seconds, on a
-    busy machine) would keep the process alive, as Python joins the worker threads
-    at exit. Background jobs only read (exports and settings are written on the GUI
-    thread, and are on disk by now), so the process ends without them."""
-    if jobs.unfinished_jobs() or parallel.busy_workers():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+def end_now(code: int) -> None:
+    """Quit means quit: the process ends once the window has closed, without the
+    interpreter's teardown (freeing Qt's, pyqtgraph's and the tree's objects one by
+    one took 1-2.5 s on a busy machine after a diagnosis), nor the join of a cancelled
+    job still inside a chunk of work. Background jobs only read (exports and settings
+    are written on the GUI thread, and are on disk by now); the doctor's children, and
+    whatever they started, are killed first, never left behind."""
+    children = sys.modules.get("ckpt_gui.diagnosis.child_process")  # loaded only once the doctor ran
+    if children is not None:
+        children.kill_all()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # a reader gone, a stream closed
+            stream.flush()
+    os._exit(code)
 
 
 class ScreenshotWhenIdle:

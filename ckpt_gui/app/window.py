@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
     compare_done = Signal()  # every pair of the comparison has been compared
+    closed = Signal()  # the window has closed, its jobs cancelled and its doctor children killed
 
     def __init__(self, scan_on_open: bool = True) -> None:
         super().__init__()
@@ -432,6 +433,20 @@ class MainWindow(QMainWindow):
             self._browse_share = None
         self._show_title()
 
+    def show_opening(self, path: str) -> None:
+        """The launch's checkpoint, before the window is shown: its first frame says it
+        is opening it, under its name in the title (not "No checkpoint" under the
+        checkpoint's title); a failed open goes back to "No checkpoint"."""
+        name = os.path.basename(path.rstrip("/" + os.sep)) or path
+        self.path_label.setText(f" Opening {name}...")
+        self.setWindowTitle(f"{name} - ckpt-gui")
+        self.loaded.connect(self._after_first_open, Qt.ConnectionType.SingleShotConnection)
+
+    def _after_first_open(self) -> None:
+        if self.browse.ckpt is None:
+            self.path_label.setText("No checkpoint")
+            self.setWindowTitle("ckpt-gui")
+
     def _show_title(self) -> None:
         ckpt = self.browse.ckpt
         if ckpt is not None:  # a SavedModel by its folder's name, not "variables"
@@ -482,3 +497,4 @@ class MainWindow(QMainWindow):
         for controller in self.controllers:
             controller.shutdown(QUIT_WAIT_MS)
         super().closeEvent(event)
+        self.closed.emit()

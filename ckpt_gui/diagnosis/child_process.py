@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+import weakref
 
 from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, CappedLog, LineSplitter, pump_lines
 from ckpt_gui.diagnosis.process_family import ATTEMPT_ENV, ProcessFamily, become_subreaper
@@ -26,6 +27,15 @@ KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep fork
 # TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
 # on"): they would crowd out what a crashing script printed.
 _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every child not yet killed: kill_all's
+
+
+def kill_all() -> None:
+    """Kill every child and what it started (the app is quitting): a warm child, and
+    one still in an attempt whose thread will not get to it. Not waited for: the
+    signal is enough, and the exit of a process with TensorFlow loaded takes a while."""
+    for child in list(_LIVE):
+        child.kill(wait=False)
 
 
 class ChildProcess:
@@ -76,6 +86,7 @@ class ChildProcess:
         log_lines = LineSplitter(self._on_log, LOG_KEEP_BYTES)
         threading.Thread(target=pump_lines, args=(log_r, log_lines, self._stop), daemon=True).start()
         self.family = ProcessFamily(self.process.pid, env[ATTEMPT_ENV])
+        _LIVE.add(self)
 
     def _on_message(self, line: bytes | None) -> None:
         if line is None:
@@ -115,16 +126,18 @@ class ChildProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def kill(self) -> None:
-        """End the child and every process it started, wherever they went (setsid, orphaned)."""
+    def kill(self, wait: bool = True) -> None:
+        """End the child and every process it started, wherever they went (setsid, orphaned);
+        without ``wait`` (the app is quitting), one round of SIGKILLs, their ends not awaited."""
+        _LIVE.discard(self)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-        self.family.end_all(KILL_GRACE_S)
+        self.family.end_all(KILL_GRACE_S if wait else 0.0)
         if self.sandbox is not None:
             self.sandbox.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=10 if wait else 0)
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves

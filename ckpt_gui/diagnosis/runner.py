@@ -78,11 +78,12 @@ class Diagnoser:
             child = self._warm.get((python, allow_gpu))
         return child is not None and child.imported.wait(timeout)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """End the warm children (``wait``: see ChildProcess.kill)."""
         with self._lock:
             children, self._warm = list(self._warm.values()), {}
         for child in children:
-            child.kill()
+            child.kill(wait)
 
     def run(
         self,
@@ -105,6 +106,8 @@ class Diagnoser:
                 )
                 result.seconds = time.monotonic() - started
                 return result
+        elif not child.imported.is_set():
+            report_phase("importing TensorFlow")  # a warm child still at it: it said so before this attempt
         result.gpus_hidden = not request.allow_gpu
         workdir = tempfile.mkdtemp(prefix="ckpt-gui-attempt-")
         folder = os.path.dirname(request.checkpoint)

@@ -116,7 +116,7 @@ class DoctorController(Controller):
         """What the report panel says while the checkpoint shown has no report."""
         name = os.path.basename(last.checkpoint)
         if same_folder:
-            self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.")
+            self.report_panel.clear(f"The last report was for {name}: Re-run to try this checkpoint.", can_rerun=True)
         else:
             self.report_panel.clear(
                 f"The last report was for {name}, in another folder: Restore > Diagnose restore... (Ctrl+D) "
@@ -261,13 +261,15 @@ class DoctorController(Controller):
             self.diagnoser.keep_warm = False
         super().shutdown(timeout_ms)
         if self.diagnoser is not None:
-            self.diagnoser.close()
+            self.diagnoser.close(wait=False)  # killed; the app quits without waiting for their ends
 
     # -- the report ------------------------------------------------------------------------------
 
     def _adopt(self, report: RestoreReport) -> None:
         if self.ckpt is None or report.checkpoint != self.ckpt.prefix:
-            return  # the user moved on to another checkpoint meanwhile
+            if self.report_panel.running:  # the user moved on to another checkpoint meanwhile
+                self.report_panel.clear()
+            return
         self.report = report
         self.report_panel.show_report(report)
         self.statuses_changed.emit(None if report.error is not None else report.variables)

@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
@@ -44,6 +45,12 @@ NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
 PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
 TABLE_SHARE = 0.5  # the problem table: at least this share of it
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
+# Before any attempt: what the doctor does, in one sentence (and the button that starts it).
+INTRODUCTION = (
+    "The restore doctor runs your model script in a separate Python with TensorFlow, restores this "
+    "checkpoint into the model it builds, and lists what did not fit, with how to fix it."
+)
+TICK_MS = 1000  # the running attempt's elapsed seconds, updated this often
 
 
 class _ElideDelegate(QStyledItemDelegate):
@@ -84,12 +91,27 @@ class ReportPanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.report: RestoreReport | None = None
-        self.headline = QLabel("No restore attempt yet. Restore > Diagnose restore... picks your model script.")
+        self.headline = QLabel(INTRODUCTION)
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.phase = _OneLine()
         self.phase.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.mute(self.phase)
+        # No report yet: the one button that starts an attempt (what Ctrl+D does), no empty panes.
+        self.start_button = QPushButton("Choose model script...")
+        self.start_button.setToolTip("Pick the Python script that builds your model (Restore > Diagnose restore..., "
+                                     "Ctrl+D)")  # fmt: skip
+        self.start_button.clicked.connect(self.choose_script_requested)
+        start_row = QHBoxLayout()
+        start_row.addWidget(self.start_button)
+        start_row.addStretch(1)
+        # A running attempt: its phase and the seconds it has taken, counted while it runs
+        # (importing TensorFlow alone takes 10-40 s on a busy machine).
+        self._running_phase = ""
+        self._running_since = 0.0
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._show_running_phase)
         self.legend_row = QHBoxLayout()
         self.legend: dict[RestoreStatus, QToolButton] = {}
         for status in status_style.ORDER:
@@ -155,44 +177,61 @@ class ReportPanel(QWidget):
         self.export_button.setMenu(export_menu)
         for control in (self.rerun_button, self.export_json, self.export_md, self.export_button, self.repair_button):
             control.setEnabled(False)
-        buttons = FlowLayout()  # one row that wraps when the pane is narrow
+        self.button_row = QWidget()  # hidden with no attempt made, and while one runs
+        buttons = FlowLayout(self.button_row)  # one row that wraps when the pane is narrow
+        buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.rerun_button, self.script_button, self.auto_rerun, self.repair_button, self.export_button):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.headline)
+        layout.addLayout(start_row)
         layout.addWidget(self.phase)
         layout.addLayout(self.legend_row)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problem_split, 1)
         self._filler = QWidget()  # takes the room when there is neither table nor error
         layout.addWidget(self._filler, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(self.button_row)
         theme.follow(self)
         self.rerun_button.clicked.connect(self.rerun_requested)
         self.script_button.clicked.connect(self.choose_script_requested)
         self.repair_button.clicked.connect(self.repair_requested)
         self.export_json.triggered.connect(lambda: self._export("json"))
         self.export_md.triggered.connect(lambda: self._export("md"))
-        self._show_legend({})
+        self.clear()
 
     # -- states ---------------------------------------------------------------------------
 
     def show_running(self, script: str) -> None:
+        """The attempt's phase and elapsed seconds only: the last report's panes, empty
+        or not, are not this attempt's."""
         self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
-        self.phase.setText("starting")
         self.rerun_button.setEnabled(False)
+        self._hide_report()
+        self.start_button.hide()
+        self.button_row.hide()
+        self._running_since = time.monotonic()
+        self._running_phase = "starting"
+        self._show_running_phase()
+        self._tick.start()
 
     def show_phase(self, phase: str) -> None:
-        self.phase.setText(f"{phase}...")
+        self._running_phase = phase
+        self._show_running_phase()
 
     def show_cancelled(self) -> None:
+        self._tick.stop()
         self.headline.setText("The restore attempt was cancelled.")
         self.phase.setText("")
         self.rerun_button.setEnabled(True)
+        self._show_buttons(report=False)
 
     def show_report(self, report: RestoreReport) -> None:
+        self._tick.stop()
+        self.start_button.hide()
+        self._show_buttons(report=True)
         self.report = report
         self.phase.setText(_provenance(report))
         self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
@@ -231,18 +270,46 @@ class ReportPanel(QWidget):
                 item.setForeground(0, status_style.colour(item.data(0, Qt.ItemDataRole.UserRole).status))
             self._show_detail(self.problems.currentItem())
 
-    def clear(self, message: str = "") -> None:
+    @property
+    def running(self) -> bool:
+        return self._tick.isActive()
+
+    def clear(self, message: str = "", can_rerun: bool = False) -> None:
+        """No report: ``message`` (why, or what the last report was for) or what the
+        doctor does, and the button to choose the model script (with ``can_rerun``, the
+        Re-run row: the script is known); no empty panes."""
+        self._tick.stop()
         self.report = None
-        self.headline.setText(message or "No restore attempt yet.")
+        self.headline.setText(message or INTRODUCTION)
         self.phase.setText("")
-        self.notes.setText("")
-        self._fill_problems(None)
-        self.error.hide()
-        self._show_legend({})
+        self._hide_report()
         for control in (self.export_json, self.export_md, self.export_button, self.repair_button):
             control.setEnabled(False)
+        if can_rerun:
+            self._show_buttons(report=False)
+        else:
+            self.start_button.show()
+            self.button_row.hide()
 
     # -- internals --------------------------------------------------------------------------
+
+    def _hide_report(self) -> None:
+        self.notes.setText("")
+        self.error.hide()
+        self._fill_problems(None)
+        self._show_legend({})
+
+    def _show_buttons(self, report: bool) -> None:
+        """The row under a report, or after a cancelled attempt (Re-run, another script)."""
+        self.start_button.hide()
+        self.repair_button.setVisible(report)
+        self.export_button.setVisible(report)
+        self.button_row.show()
+
+    def _show_running_phase(self) -> None:
+        seconds = int(time.monotonic() - self._running_since)
+        phase = self._running_phase
+        self.phase.setText(f"{phase[:1].upper()}{phase[1:]}... {seconds} s")
 
     def _show_legend(self, summary: dict[RestoreStatus, int], consumed_word: str = "") -> None:
         """``consumed_word``: what to call matching values when TensorFlow did not assign

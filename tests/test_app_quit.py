@@ -1,0 +1,85 @@
+"""Quit after a diagnosis is immediate (review finding 9): the process ended 2.6-2.9 s
+after Ctrl+Q, in the interpreter's teardown; the doctor's warm child (TensorFlow
+imported) and whatever it started are killed, never left behind. In a subprocess:
+the app's own entry point, Quit's action triggered as Ctrl+Q does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ckpt_gui.resources import demo_path
+
+QUIT_LIMIT_S = 1.5  # a failure limit only (the window closes in ~0.1 s), not a benchmark
+
+# The app with the doctor's warm child (what the first diagnosis leaves, and what
+# Ctrl+D starts) waited for until TensorFlow is imported, then Quit. The teardown is
+# made as slow as a busy machine's (an exit handler that takes 5 s): quit must not run it.
+DRIVER = """
+import atexit, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ckpt_gui.app import launch
+from ckpt_gui.app.window import MainWindow
+
+atexit.register(time.sleep, 5)
+
+def quit_when_warm():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    diagnoser = window.doctor._diagnoser()
+    diagnoser.warm_up(sys.executable)
+    assert diagnoser.wait_until_warm(sys.executable, 240), "no warm child"
+    (child,) = diagnoser._warm.values()
+    quit_action = next(a for a in window.findChildren(type(window.export_action)) if a.text() == "&Quit")
+    print("CHILD", child.process.pid, flush=True)
+    print("QUIT", time.time(), flush=True)
+    quit_action.trigger()
+
+QTimer.singleShot(0, quit_when_warm)
+sys.exit(launch.run_gui(sys.argv[1:]))
+"""
+
+
+def _session_members(session: int) -> list[int]:
+    """The live processes of a session (the child started one of its own)."""
+    members = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != b"Z":
+                members.append(int(name))
+    return members
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child's processes through /proc")
+def test_quit_after_the_doctor_ends_the_process_and_its_child_at_once(tmp_path):
+    env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    app = subprocess.Popen([sys.executable, "-c", DRIVER, demo_path()], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = {}
+        for line in app.stdout:
+            word, _, value = line.partition(" ")
+            lines[word] = value.strip()
+            if word == "QUIT":
+                break
+        assert "QUIT" in lines, f"the app never quit (exit code {app.wait(timeout=60)})"
+        child, asked = int(lines["CHILD"]), float(lines["QUIT"])
+        code = app.wait(timeout=30)
+        ended = time.time() - asked
+        while _session_members(child) and time.time() - asked < 30:
+            time.sleep(0.02)
+        child_gone = time.time() - asked
+    finally:
+        app.kill()
+        app.wait()
+    assert code == 0
+    assert ended < QUIT_LIMIT_S, f"the process ended {ended:.2f} s after Quit"
+    assert child_gone < QUIT_LIMIT_S, f"the doctor's child was alive {child_gone:.2f} s after Quit"

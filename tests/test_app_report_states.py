@@ -1,0 +1,102 @@
+"""The Restore report tab before and during an attempt (review finding 4): one sentence
+and the button that starts the doctor, no empty panes; while the attempt runs, its
+phase and the seconds it has taken, counted live. Offscreen, no TensorFlow."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import threading
+
+import pytest
+
+from ckpt_gui.app.widgets.report_panel import ReportPanel
+from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
+from ckpt_gui.resources import demo_path
+
+
+def _report_panes(panel: ReportPanel) -> list[str]:
+    """The panes and controls of a finished report that are visible."""
+    panes = {
+        "notes": panel.notes_area, "problem table": panel.problems, "problem pane": panel.detail_area,
+        "error": panel.error, "Re-run": panel.rerun_button, "Repair": panel.repair_button,
+        "Export": panel.export_button,
+    }  # fmt: skip
+    shown = [name for name, widget in panes.items() if widget.isVisible()]
+    return shown + [button.text() for button in panel.legend.values() if button.isVisible()]
+
+
+@pytest.fixture()
+def panel(qtbot):
+    panel = ReportPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def test_before_any_attempt_one_sentence_and_the_button_that_starts_the_doctor(qtbot, panel):
+    assert _report_panes(panel) == []
+    assert "restore" in panel.headline.text() and "model script" in panel.headline.text()
+    assert panel.start_button.isVisible() and panel.start_button.text() == "Choose model script..."
+    with qtbot.waitSignal(panel.choose_script_requested, timeout=1000):  # the doctor's Ctrl+D slot
+        panel.start_button.click()
+    # Another checkpoint's report set aside: the message, and Re-run (the script is known).
+    panel.clear("The last report was for ckpt-2: Re-run to try this checkpoint.", can_rerun=True)
+    assert panel.rerun_button.isVisible() and not panel.start_button.isVisible()
+    assert not any(w.isVisible() for w in (panel.notes_area, panel.problems, panel.detail_area, panel.repair_button))
+
+
+def test_a_running_attempt_shows_its_phase_and_its_seconds_counted_live(qtbot, panel):
+    panel.show_running("my_model.py")
+    assert _report_panes(panel) == [] and not panel.start_button.isVisible()
+    assert "my_model.py" in panel.headline.text()
+    panel.show_phase("importing TensorFlow")
+    assert panel.phase.text() == "Importing TensorFlow... 0 s"
+    qtbot.waitUntil(lambda: panel.phase.text() == "Importing TensorFlow... 1 s", timeout=3000)  # no new phase
+    panel.show_phase("running the script")
+    assert panel.phase.text().startswith("Running the script... ") and panel.phase.text().endswith(" s")
+    panel.show_cancelled()
+    shown = panel.phase.text()
+    assert panel.rerun_button.isVisible() and panel.rerun_button.isEnabled()
+    assert not panel.repair_button.isVisible() and not panel.export_button.isVisible()
+    qtbot.wait(1200)
+    assert panel.phase.text() == shown  # the count stopped with the attempt
+
+
+FAKE_PYTHON = """\
+#!{python}
+# An interpreter whose TensorFlow import never ends: says so on the doctor's channel, then waits.
+import json, os, sys, time
+channel = os.fdopen(int(os.environ["CKPT_GUI_DOCTOR_CHANNEL"]), "w", buffering=1)
+channel.write(json.dumps({{"event": "phase", "phase": "importing TensorFlow"}}) + "\\n")
+time.sleep(60)
+"""
+
+
+def test_an_attempt_on_a_warm_child_still_importing_says_it_is_importing(tmp_path, monkeypatch):
+    """The warm child started when the script dialog opened said "importing TensorFlow"
+    before the attempt began: the attempt must still say it, not stay at "starting"."""
+    monkeypatch.setenv("CKPT_GUI_NO_NAMESPACES", "1")
+    python = tmp_path / "python"
+    python.write_text(FAKE_PYTHON.format(python=sys.executable))
+    python.chmod(python.stat().st_mode | stat.S_IXUSR)
+    diagnoser = Diagnoser(keep_warm=False)
+    diagnoser.warm_up(str(python))
+    child = diagnoser._warm[(str(python), False)]
+    said = threading.Event()
+    while child.events.empty():  # its phase has arrived before the attempt starts
+        said.wait(0.05)
+    phases: list[str] = []
+    request = DiagnosisRequest(os.path.join(demo_path(), "ckpt-300"), str(tmp_path / "model.py"), 30, str(python))
+    try:
+        result = diagnoser.run(request, phases.append, cancelled=lambda: bool(phases))
+    except Exception as exc:  # noqa: BLE001 - the cancel, once the phase was said
+        assert type(exc).__name__ == "AttemptCancelled", exc
+    else:
+        pytest.fail(f"the attempt ended without the cancel: {result.error}")
+    finally:
+        diagnoser.close()
+    assert phases == ["importing TensorFlow"]
