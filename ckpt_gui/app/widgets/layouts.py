@@ -118,7 +118,7 @@ def columns_giving_way(
     header = view.header()
     header.setResizeContentsPrecision(rows)
     viewport = view.viewport().width()
-    name = min(_usual_width(view, view.treePosition()), int(viewport * NAME_SHARE))
+    name = min(_usual_width(view, view.treePosition(), nested_whole=True), int(viewport * NAME_SHARE))
     wanted = {c: min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most) for c, most in limits.items()}
     hidden: list[int] = []
     for column in order:
@@ -155,20 +155,25 @@ def _names_first_widths(
     return {**least, **{c: int(w * scale) for c, w in rest.items()}}
 
 
-def _usual_width(view: QTreeView, column: int) -> int:
+def _usual_width(view: QTreeView, column: int, nested_whole: bool = False) -> int:
     """What nine names in ten in view need, as Qt measures them: one long outlier (the
     object graph's own key, ``_CHECKPOINTABLE_OBJECT_GRAPH``, at the root) is cut in the
-    middle, with its tooltip, rather than cutting every row's dtype and shape beside it."""
-    widths = []
+    middle, with its tooltip, rather than cutting every row's dtype and shape beside it.
+    ``nested_whole``: and every name below the root whole (the deepest rows, a layer's
+    ``moving_variance``, are the one tenth spared, and were cut while Elements and
+    Bytes, which give way first, stayed whole beside them)."""
+    widths, nested = [], [0]
     index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
     while index.isValid() and len(widths) < view.header().resizeContentsPrecision():  # as fit_columns set it
         indent = view.visualRect(index).x() - view.columnViewportPosition(column)
         widths.append(indent + view.sizeHintForIndex(index).width() + CELL_SLACK)
+        if nested_whole and index.parent().isValid():
+            nested.append(widths[-1])
         index = view.indexBelow(index)
     if not widths:
         return view.sizeHintForColumn(column)
     widths.sort()
-    return widths[(len(widths) - 1) * 9 // 10]
+    return max(widths[(len(widths) - 1) * 9 // 10], max(nested))
 
 
 LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width
