@@ -11,7 +11,7 @@ import pytest
 
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, open_demo
-from tests.test_app_layout import SMALL, _show_report
+from tests.test_app_layout import SAVED_MODEL, SMALL, _show_report
 
 ROOM = (SMALL[0], 560)  # 640 px less a title bar (~30 px) and a desktop panel (~50 px)
 
@@ -67,3 +67,42 @@ def test_at_1024x560_the_report_takes_the_plots_place(qtbot, small):
     qtbot.wait(50)
     assert small.views.isVisible() and small.histogram.plot.height() > 0
     _fits(small)
+
+
+# -- the tabs grow only while a tall tab is shown (review finding 10) ------------------------------
+
+
+def _tabs_height(window) -> int:
+    return window.right_splitter.sizes()[0]
+
+
+def test_details_gives_back_the_room_the_report_took(qtbot, window):
+    window.resize(1280, 800)
+    open_demo(qtbot, window)
+    qtbot.wait(100)
+    details = _tabs_height(window)
+    _show_report(qtbot, window)
+    assert _tabs_height(window) > details  # the report got room
+    window.info_tabs.setCurrentWidget(window.details)
+    qtbot.wait(50)
+    assert _tabs_height(window) == details  # and gave it back to the plots
+
+
+@pytest.mark.skipif(not SAVED_MODEL.is_dir(), reason=f"the real-world corpus is not at {SAVED_MODEL.parent}")
+def test_details_gives_back_the_room_the_graph_took(qtbot, window):
+    window.resize(1280, 800)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(SAVED_MODEL))
+    graph = window.graph_panel
+    qtbot.waitUntil(lambda: window.info_tabs.isTabEnabled(window.info_tabs.indexOf(graph)), timeout=WAIT_MS)
+    qtbot.wait(100)
+    details = _tabs_height(window)
+    window.info_tabs.setCurrentWidget(graph)
+    qtbot.wait(50)
+    assert _tabs_height(window) > details
+    window.info_tabs.setCurrentWidget(window.details)
+    qtbot.wait(50)
+    assert _tabs_height(window) == details
+    window.info_tabs.setCurrentWidget(graph)
+    window.close()  # the next session starts from the split of Details
+    assert _tabs_height(window) == details

@@ -30,7 +30,10 @@ class Splits:
         # leaves under a title bar and a panel: there the report takes the plots' place
         # (they come back with the Details tab or a taller window).
         self._resized = _OnResize(right, self._fit_report)
-        right.splitterMoved.connect(lambda _pos, _index: self._fit_report())
+        right.splitterMoved.connect(self._moved)
+        # The tabs' height before the report or the graph grew them: given back when
+        # Details is shown again (the plots had stayed squeezed under a short Details).
+        self._grown_from: int | None = None
 
     def by_name(self) -> dict[str, QSplitter]:
         """The splitters as the settings save and restore them."""
@@ -66,6 +69,27 @@ class Splits:
         self._fit_report()
         if self.tabs.currentWidget() in (self.report_page, self.graph_page):
             self._make_room(0.55)
+        else:
+            self.give_back_room()
+
+    def give_back_room(self) -> None:
+        """The tabs back to their height from before a tall tab grew them (Details
+        shown again; the window closing, so the next session starts from it)."""
+        grown_from, self._grown_from = self._grown_from, None
+        height, top = sum(self.right.sizes()), self.right.sizes()[0]
+        if grown_from is not None and self.views.isVisibleTo(self.right) and top > grown_from:
+            self.right.setSizes([grown_from, height - grown_from])
+
+    def _moved(self, _position: int, _index: int) -> None:
+        self._grown_from = None  # the user's own split stays
+        self._fit_report()
+
+    def _grow_tabs(self, top: int) -> None:
+        sizes = self.right.sizes()
+        if sizes[0] < top:
+            if self._grown_from is None:
+                self._grown_from = sizes[0]
+            self.right.setSizes([top, sum(sizes) - top])
 
     def _fit_report(self) -> None:
         """While the report is shown it gets at least its least height (its table and
@@ -85,8 +109,7 @@ class Splits:
             return
         self.views.show()
         self.tabs.setMinimumHeight(TABS_MIN_HEIGHT)  # the window's least: the plots' and the tabs' least
-        if self.right.sizes()[0] < report:
-            self.right.setSizes([report, height - report])
+        self._grow_tabs(report)
 
     def _make_room(self, share: float) -> None:
         """The tabs get ``share`` of the height, the plots below keep at least their
@@ -94,9 +117,7 @@ class Splits:
         if self.views.isHidden():
             return
         height = sum(self.right.sizes())
-        wanted = min(int(height * share), height - self.views.minimumSizeHint().height())
-        if self.right.sizes()[0] < wanted:
-            self.right.setSizes([wanted, height - wanted])
+        self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
 
 
 class _OnResize(QObject):
