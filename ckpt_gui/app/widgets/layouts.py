@@ -402,6 +402,26 @@ def keep_flow_height(widget: QWidget, flow: FlowLayout) -> None:
     _KeepFlowHeight(widget, flow)
 
 
+def lay_out_now(*controls: QWidget) -> None:
+    """Lay out the ``controls`` whose contents changed (a combo box's new items) and
+    the window holding them at once: the next picture draws them whole, not some
+    events later (while a large checkpoint loads the GUI thread is busy between
+    events, and "axis 0 (4" was drawn cut for seconds). Layouts already laid out
+    return at once from ``activate``."""
+    windows = []
+    for control in controls:
+        widget = control
+        while not widget.isWindow() and widget.parentWidget() is not None:
+            widget.updateGeometry()  # each level's cached size hint made fresh
+            widget = widget.parentWidget()
+        if widget not in windows:
+            windows.append(widget)
+    for window in windows:  # from the window down: a parent sizes its children first
+        for holder in (window, *window.findChildren(QWidget)):
+            if holder.layout() is not None:
+                holder.layout().activate()
+
+
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:
     """``text`` and its ``control`` as one widget: a flow never puts them on two rows."""
     unit = QWidget()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled, lay_out_now
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -318,6 +318,7 @@ class TensorPanel(QTabWidget):
             box.setCurrentIndex(axis)
             box.blockSignals(False)
         self._rebuild_slicers()
+        lay_out_now(self.rows_box, self.cols_box)  # the boxes whole in the first picture (review finding 12)
 
     def _rebuild_slicers(self) -> None:
         for unit in self.slice_units:
