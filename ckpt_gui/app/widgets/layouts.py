@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -420,6 +420,15 @@ def lay_out_now(*controls: QWidget) -> None:
         for holder in (window, *window.findChildren(QWidget)):
             if holder.layout() is not None:
                 holder.layout().activate()
+
+
+def lay_out_plots_now() -> None:
+    """The pending layout requests of the plots' graphics layouts carried out at once:
+    an axis that grew for its label gets its room before the next picture (the heatmap's
+    "axis 1" had sat on the tick labels for seconds while a large checkpoint loaded).
+    Each request may post one for the layout holding it: a few rounds."""
+    for _round in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:

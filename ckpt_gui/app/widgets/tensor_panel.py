@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled, lay_out_now
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled, lay_out_now, lay_out_plots_now
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text, scalar
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import format_number, format_shape
@@ -396,6 +396,7 @@ class TensorPanel(QTabWidget):
         )
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        lay_out_plots_now()  # the axes' room for their labels in the first picture (review finding 12)
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
         self._show_table(shown)
 
