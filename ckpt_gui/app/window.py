@@ -491,6 +491,7 @@ class MainWindow(QMainWindow):
         """The window goes at once: the jobs are cancelled behind it and waited for
         briefly (on a busy machine a chunk of work may take seconds to notice; the
         entry point then ends the process without it, see launch.py)."""
+        self.splits.give_back_room()  # the next session starts on Details
         settings.save_layout(self, self.splits.by_name())
         self.hide()
         self._cancel_all()

@@ -5,6 +5,7 @@ keep their least height)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 TABS_MIN_HEIGHT = 150  # px: the Details/Restore report/Graph tabs' least height
@@ -25,6 +26,14 @@ class Splits:
         # table and panes) made the window's least height 620 px, past a 1024x640
         # screen. Showing the report makes room for it (make_room_for_tab).
         tabs.setMinimumHeight(TABS_MIN_HEIGHT)
+        # The report and the plots both whole need more height than a 1024x640 screen
+        # leaves under a title bar and a panel: there the report takes the plots' place
+        # (they come back with the Details tab or a taller window).
+        self._resized = _OnResize(right, self._fit_report)
+        right.splitterMoved.connect(self._moved)
+        # The tabs' height before the report or the graph grew them: given back when
+        # Details is shown again (the plots had stayed squeezed under a short Details).
+        self._grown_from: int | None = None
 
     def by_name(self) -> dict[str, QSplitter]:
         """The splitters as the settings save and restore them."""
@@ -51,29 +60,75 @@ class Splits:
 
     def make_room_for_report(self, report) -> None:
         if report is not None:
-            self._fit_tabs_minimum()
+            self._fit_report()
             self._make_room(0.62)  # room for the notes, the list and a problem
 
     def make_room_for_tab(self) -> None:
         """The report and the graph's tables want height: switching to one of them
         grows the tabs (never shrinks them: the user's own split stays)."""
-        self._fit_tabs_minimum()
+        self._fit_report()
         if self.tabs.currentWidget() in (self.report_page, self.graph_page):
             self._make_room(0.55)
+        else:
+            self.give_back_room()
 
-    def _fit_tabs_minimum(self) -> None:
-        """The tabs' least height is their current page's: the report's (its table and
-        the selected problem, never clipped) while it is shown, TABS_MIN_HEIGHT else
-        (the report's had held the window taller than a 640 px screen)."""
-        least = TABS_MIN_HEIGHT
-        if self.tabs.currentWidget() is self.report_page:  # the tab widget's own least: its tallest page's
-            least = max(least, self.tabs.minimumSizeHint().height())
-        self.tabs.setMinimumHeight(least)
+    def give_back_room(self) -> None:
+        """The tabs back to their height from before a tall tab grew them (Details
+        shown again; the window closing, so the next session starts from it)."""
+        grown_from, self._grown_from = self._grown_from, None
+        height, top = sum(self.right.sizes()), self.right.sizes()[0]
+        if grown_from is not None and self.views.isVisibleTo(self.right) and top > grown_from:
+            self.right.setSizes([grown_from, height - grown_from])
+
+    def _moved(self, _position: int, _index: int) -> None:
+        self._grown_from = None  # the user's own split stays
+        self._fit_report()
+
+    def _grow_tabs(self, top: int) -> None:
+        sizes = self.right.sizes()
+        if sizes[0] < top:
+            if self._grown_from is None:
+                self._grown_from = sizes[0]
+            self.right.setSizes([top, sum(sizes) - top])
+
+    def _fit_report(self) -> None:
+        """While the report is shown it gets at least its least height (its table and
+        the selected problem, never clipped), the plots below theirs, or, where the
+        window cannot hold both, the report takes the plots' place. Never a least
+        height for the window past a 640 px screen (the report's and the plots' together
+        had made it 640 px: the status bar with Cancel went off screen)."""
+        if self.tabs.currentWidget() is not self.report_page or not self.right.isVisible():
+            self.views.show()
+            self.tabs.setMinimumHeight(TABS_MIN_HEIGHT)
+            return
+        report = self.tabs.minimumSizeHint().height()  # the tab widget's own least: its tallest page's
+        height = self.right.height()
+        if height < report + self.views.minimumSizeHint().height() + self.right.handleWidth():
+            self.views.hide()
+            self.tabs.setMinimumHeight(report)
+            return
+        self.views.show()
+        self.tabs.setMinimumHeight(TABS_MIN_HEIGHT)  # the window's least: the plots' and the tabs' least
+        self._grow_tabs(report)
 
     def _make_room(self, share: float) -> None:
         """The tabs get ``share`` of the height, the plots below keep at least their
         least height (a plot squeezed to 30 px shows nothing)."""
+        if self.views.isHidden():
+            return
         height = sum(self.right.sizes())
-        wanted = min(int(height * share), height - self.views.minimumSizeHint().height())
-        if self.right.sizes()[0] < wanted:
-            self.right.setSizes([wanted, height - wanted])
+        self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
+
+
+class _OnResize(QObject):
+    """Calls ``react`` after each resize of ``widget``."""
+
+    def __init__(self, widget: QWidget, react) -> None:
+        super().__init__(widget)
+        self._react = react
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Resize:
+            self._react()
+        return False

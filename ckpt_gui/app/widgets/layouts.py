@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -118,7 +118,7 @@ def columns_giving_way(
     header = view.header()
     header.setResizeContentsPrecision(rows)
     viewport = view.viewport().width()
-    name = min(_usual_width(view, view.treePosition()), int(viewport * NAME_SHARE))
+    name = min(_usual_width(view, view.treePosition(), nested_whole=True), int(viewport * NAME_SHARE))
     wanted = {c: min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most) for c, most in limits.items()}
     hidden: list[int] = []
     for column in order:
@@ -155,20 +155,25 @@ def _names_first_widths(
     return {**least, **{c: int(w * scale) for c, w in rest.items()}}
 
 
-def _usual_width(view: QTreeView, column: int) -> int:
+def _usual_width(view: QTreeView, column: int, nested_whole: bool = False) -> int:
     """What nine names in ten in view need, as Qt measures them: one long outlier (the
     object graph's own key, ``_CHECKPOINTABLE_OBJECT_GRAPH``, at the root) is cut in the
-    middle, with its tooltip, rather than cutting every row's dtype and shape beside it."""
-    widths = []
+    middle, with its tooltip, rather than cutting every row's dtype and shape beside it.
+    ``nested_whole``: and every name below the root whole (the deepest rows, a layer's
+    ``moving_variance``, are the one tenth spared, and were cut while Elements and
+    Bytes, which give way first, stayed whole beside them)."""
+    widths, nested = [], [0]
     index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
     while index.isValid() and len(widths) < view.header().resizeContentsPrecision():  # as fit_columns set it
         indent = view.visualRect(index).x() - view.columnViewportPosition(column)
         widths.append(indent + view.sizeHintForIndex(index).width() + CELL_SLACK)
+        if nested_whole and index.parent().isValid():
+            nested.append(widths[-1])
         index = view.indexBelow(index)
     if not widths:
         return view.sizeHintForColumn(column)
     widths.sort()
-    return widths[(len(widths) - 1) * 9 // 10]
+    return max(widths[(len(widths) - 1) * 9 // 10], max(nested))
 
 
 LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width
@@ -395,6 +400,35 @@ class _KeepFlowHeight(QObject):
 def keep_flow_height(widget: QWidget, flow: FlowLayout) -> None:
     """``widget`` (whose layout holds ``flow``) asks for the height of its wrapped rows."""
     _KeepFlowHeight(widget, flow)
+
+
+def lay_out_now(*controls: QWidget) -> None:
+    """Lay out the ``controls`` whose contents changed (a combo box's new items) and
+    the window holding them at once: the next picture draws them whole, not some
+    events later (while a large checkpoint loads the GUI thread is busy between
+    events, and "axis 0 (4" was drawn cut for seconds). Layouts already laid out
+    return at once from ``activate``."""
+    windows = []
+    for control in controls:
+        widget = control
+        while not widget.isWindow() and widget.parentWidget() is not None:
+            widget.updateGeometry()  # each level's cached size hint made fresh
+            widget = widget.parentWidget()
+        if widget not in windows:
+            windows.append(widget)
+    for window in windows:  # from the window down: a parent sizes its children first
+        for holder in (window, *window.findChildren(QWidget)):
+            if holder.layout() is not None:
+                holder.layout().activate()
+
+
+def lay_out_plots_now() -> None:
+    """The pending layout requests of the plots' graphics layouts carried out at once:
+    an axis that grew for its label gets its room before the next picture (the heatmap's
+    "axis 1" had sat on the tick labels for seconds while a large checkpoint loaded).
+    Each request may post one for the layout holding it: a few rounds."""
+    for _round in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
@@ -25,6 +25,10 @@ from ckpt_gui.core.views.planes import color_limits
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
 NO_PAIR_NOTE = "The histograms and heatmaps of A, B and B - A show here once a pair is selected."
+
+
+HISTOGRAMS_MIN_HEIGHT = 120  # px: the two histograms' least, and the heatmaps'
+HEATMAP_SHARE = 0.6  # of the plots' height, the heatmaps' while the user has not dragged the line
 
 
 class PairPanel(QWidget):
@@ -44,10 +48,24 @@ class PairPanel(QWidget):
         self.setMinimumWidth(320)
         self.numbers = QGridLayout()
         self.numbers.setHorizontalSpacing(14)
-        self.plots = pg.GraphicsLayoutWidget()
+        # The two histograms side by side above the heatmaps, a line between them the
+        # user drags: in one graphics layout, three heatmaps under two histograms one
+        # above the other were 80x65 px at 1280x800.
+        self.plots = QSplitter(Qt.Orientation.Vertical)
+        self.plots.setChildrenCollapsible(False)
+        self.histogram_view, self.heatmap_view = pg.GraphicsLayoutWidget(), pg.GraphicsLayoutWidget()
+        for view in (self.histogram_view, self.heatmap_view):
+            view.setMinimumHeight(HISTOGRAMS_MIN_HEIGHT)
+            self.plots.addWidget(view)
+        self.plots.setStretchFactor(0, 2)
+        self.plots.setStretchFactor(1, 3)  # the heatmaps the larger share: three side by side are narrow
+        self.heatmap_share = HEATMAP_SHARE  # of the plots' height; the user's own once they drag the line
+        self.plots.splitterMoved.connect(lambda _pos, _index: self._keep_heatmap_share())
         # The title is the legend: a legend inside the plot would cover the curves.
         # Counts are whole numbers: no tick at 0.5 or 1.5 (the browse histogram's axis).
-        self.hist_plot = self.plots.addPlot(row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left")})
+        self.hist_plot = self.histogram_view.addPlot(
+            row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left")}
+        )
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_A, 70), pen=pg.mkPen(COLOUR_A), name="A"
@@ -55,13 +73,13 @@ class PairPanel(QWidget):
         self.curve_b = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
         )
-        self.diff_plot = self.plots.addPlot(row=1, col=0, title="B - A", axisItems={"left": CountAxis("left")})
+        self.diff_plot = self.histogram_view.addPlot(row=0, col=1, title="B - A", axisItems={"left": CountAxis("left")})
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
         # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
         # bars have cells of their own, so the three heatmaps get the same width (a bar
         # inserted into B's plot would take its width from B alone).
-        self.heatmaps = heatmaps = self.plots.addLayout(row=2, col=0)
+        self.heatmaps = heatmaps = self.heatmap_view.addLayout(row=0, col=0)
         self.image_plots = []
         self.images = []
         self.overlays = []  # NaN and Inf cells, in colours of their own
@@ -265,10 +283,18 @@ class PairPanel(QWidget):
         self._show_heatmaps(False)
 
     def _show_heatmaps(self, on: bool) -> None:
-        """The heatmap row only for matrices: hidden items keep their place in a
-        graphics layout, so without this a vector's histograms would leave a blank row."""
+        """The heatmaps only for matrices: a vector's histograms take their room."""
         self.heatmaps.setVisible(on)
-        self.plots.ci.layout.setRowMaximumHeight(2, 1e6 if on else 0)
+        if on and self.heatmap_view.isHidden():  # shown again: at the share it had
+            height = sum(self.plots.sizes())
+            self.heatmap_view.setVisible(True)
+            self.plots.setSizes([height - int(height * self.heatmap_share), int(height * self.heatmap_share)])
+        self.heatmap_view.setVisible(on)
+
+    def _keep_heatmap_share(self) -> None:
+        sizes = self.plots.sizes()
+        if sizes[1] > 0:
+            self.heatmap_share = sizes[1] / max(sum(sizes), 1)
 
 
 def _breakable(path: str) -> str:

@@ -44,6 +44,7 @@ DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what i
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
 PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
 TABLE_SHARE = 0.5  # the problem table: at least this share of it
+SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at least
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
 INTRODUCTION = (
@@ -350,9 +351,11 @@ class ReportPanel(QWidget):
 
     def _fit_problems(self) -> None:
         """Status, variable and shapes whole where the width allows, the suggestion the
-        rest; a narrow table's suggestion gives way first (the pane under the table has
-        it whole), then the variable (cut in the middle), never the status or shapes."""
-        fit_beside_last(self.problems, least_share=0.0, keep=(STATUS_COLUMN, SHAPES_COLUMN))
+        rest and at least SUGGESTION_SHARE (cut at its end, whole in its tooltip and the
+        pane under the table); a narrow table's variable gives way (cut in the middle),
+        never the status or shapes (the suggestion given way first had kept 4 characters:
+        the causes could not be scanned)."""
+        fit_beside_last(self.problems, least_share=SUGGESTION_SHARE, keep=(STATUS_COLUMN, SHAPES_COLUMN))
 
     def _show_panes(self) -> None:
         """Notes when there are some, table and detail when there are problems; the
