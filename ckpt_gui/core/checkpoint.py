@@ -22,11 +22,11 @@ from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.graph_file import GraphFile, GraphOnlyIndex, GraphOnlyValues, graph_path, read_graph_file
+from ckpt_gui.core.format.lock_slices import map_in_slices
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.v1_table import V1Index, V1Values
-from ckpt_gui.core.slices import map_in_slices
 from ckpt_gui.core.variable_columns import VariableColumns, rows, variable_columns
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
