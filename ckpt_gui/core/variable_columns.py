@@ -47,7 +47,7 @@ def variable_columns(index: SlicedEntries, paths: Iterable[tuple[str, ...]] | No
         dtypes, shapes, shards, sizes = (list(map(attrgetter(name), values)) for name in _FIELDS)
         partitioned_rows = list(compress(count(), map(attrgetter("slices"), values)))
     n = len(keys)
-    object_paths = [()] * n if paths is None else list(paths)
+    object_paths = [()] * n if paths is None else paths if isinstance(paths, list) else list(paths)
     partitioned = [False] * n
     if partitioned_rows:  # a handful at most: their size and shard are their slices'
         shards, sizes = list(shards), list(sizes)  # copies: the index's own stay as stored

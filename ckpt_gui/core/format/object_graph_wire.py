@@ -38,7 +38,7 @@ from itertools import accumulate, compress, repeat
 from operator import add, ne, not_, sub
 
 from ckpt_gui.core.format.errors import WireFormatError
-from ckpt_gui.core.format.lock_slices import map_in_slices, positions_in_slices, slices, zip_in_slices
+from ckpt_gui.core.format.lock_slices import fold_in_slices, map_in_slices, positions_in_slices, slices, zip_in_slices
 from ckpt_gui.core.format.wire import read_varint
 
 try:
@@ -470,7 +470,7 @@ def _check_references(columns: GraphColumns) -> None:
     count = columns.node_count
     if not count:
         raise WireFormatError("object graph has no root node")
-    largest = max(columns.child_ids, default=0)
+    largest = fold_in_slices(max, int, columns.child_ids) if columns.child_ids else 0  # (the lock let go)
     largest = max([largest, *(max(s[1], s[3]) for s in columns.slot_variables)])
     if largest < count:
         return

@@ -38,7 +38,7 @@ from ckpt_gui.core.format.lock_slices import (
     sorted_in_slices,
 )
 from ckpt_gui.core.variable_columns import VariableColumns
-from ckpt_gui.core.views.lazy_node import _RANK, SLOT, VARIABLE, TreeNode, _cached_natural_key, leaf
+from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, child_order, leaf
 from ckpt_gui.core.views.variable_tree import VariableTree
 
 ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
@@ -258,7 +258,7 @@ class KeyRange:
                 holder.nbytes += columns.bytes_sum[high] - columns.bytes_sum[low]
             by_name[name or ROOT_NAME] = holder
         if len(children) > 1:
-            children.sort(key=lambda child: (child.kind == SLOT, _RANK(child), _cached_natural_key(child.name)))
+            children[:] = sorted_in_slices(children, child_order)
         for row, child in enumerate(children):
             child.row = row
 
