@@ -48,6 +48,7 @@ from ckpt_gui.core.views.lazy_node import place
 from ckpt_gui.core.views.tree import default_open, first_to_show, key_tree, object_tree
 
 marks = []  # (step, start, end)
+kept = []  # the job's checkpoint and tree, alive as in the app (freeing them at its end is no step)
 done = threading.Event()
 
 
@@ -81,6 +82,7 @@ def job():
                 place(first)
 
         step("first levels", first_levels)
+        kept.append((ckpt, tree))
     finally:
         done.set()
 

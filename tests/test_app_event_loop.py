@@ -69,8 +69,8 @@ def test_the_variable_list_and_a_trees_key_index_are_made_a_slice_at_a_time(chec
     let go between two; what they make is the same as in one call."""
     from itertools import repeat
 
-    from ckpt_gui.core import slices
     from ckpt_gui.core.checkpoint import Variable
+    from ckpt_gui.core.format import lock_slices as slices
     from ckpt_gui.core.views.tree import object_tree
 
     ckpt = Checkpoint.open(str(checkpoints / "keras_seq"))

@@ -158,12 +158,15 @@ def test_each_keys_row_is_the_last_node_saving_it_across_slices(checkpoints, mon
     """Each key's row is made a slice of rows at a time (the app's open job lets the
     GUI thread in between): with slices of two rows it is still the last row saving the
     key, as one dict over every row makes it, and every key is found."""
-    from ckpt_gui.core.format import object_graph
+    from ckpt_gui.core.format import lock_slices
 
     ckpt = Checkpoint.open(checkpoints / "keras_seq")
     rows = ckpt.object_graph._attributes
     whole = dict(zip((row[3] for row in rows), rows))
-    monkeypatch.setattr(object_graph, "_SLICE", 2)
+    monkeypatch.setattr(lock_slices, "SLICE", 2)
+    let_go = []
+    monkeypatch.setattr(lock_slices.time, "sleep", let_go.append)
     sliced = ckpt._read_object_graph()._row_of_key  # a fresh graph of the same checkpoint
     assert len(rows) > 4 and len(whole) == len({row[3] for row in rows})
     assert sliced == whole and list(sliced) == list(whole)
+    assert len(let_go) >= len(rows) // 2 - 1

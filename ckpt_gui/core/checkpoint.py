@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from itertools import compress, count, repeat
 from operator import is_
@@ -22,11 +22,11 @@ from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.graph_file import GraphFile, GraphOnlyIndex, GraphOnlyValues, graph_path, read_graph_file
+from ckpt_gui.core.format.lock_slices import map_in_slices
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
 from ckpt_gui.core.format.strings import decode_strings
 from ckpt_gui.core.format.v1_table import V1Index, V1Values
-from ckpt_gui.core.slices import map_in_slices
 from ckpt_gui.core.variable_columns import VariableColumns, rows, variable_columns
 
 if TYPE_CHECKING:  # numpy is imported when values are read, not to list variables
@@ -224,7 +224,7 @@ class Checkpoint:
         with gc_paused():
             return rows(variable_columns(self.index, None), Variable)
 
-    def _object_paths(self, graph: ObjectGraph | None) -> Iterator[tuple[str, ...]] | None:
+    def _object_paths(self, graph: ObjectGraph | None) -> Iterable[tuple[str, ...]] | None:
         """Each key's object paths, in key order; None when none are known."""
         keys = self.index.entries
         if self.keras is not None:
@@ -243,7 +243,7 @@ class Checkpoint:
         for i in compress(count(), map(is_, paths, repeat(None))):
             key = keys[i]
             paths[i] = tuple(graph.object_paths(key)) if _extends_a_key(key, found) else ()
-        return iter(paths)
+        return paths
 
     @cached_property
     def _by_key(self) -> dict[str, Variable]:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from ckpt_gui.core.format.bundle_entry import SlicedEntries
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.entry_columns import EntryColumns
-from ckpt_gui.core.slices import slices
+from ckpt_gui.core.format.lock_slices import slices
 
 
 class VariableColumns(NamedTuple):
@@ -47,7 +47,7 @@ def variable_columns(index: SlicedEntries, paths: Iterable[tuple[str, ...]] | No
         dtypes, shapes, shards, sizes = (list(map(attrgetter(name), values)) for name in _FIELDS)
         partitioned_rows = list(compress(count(), map(attrgetter("slices"), values)))
     n = len(keys)
-    object_paths = [()] * n if paths is None else list(paths)
+    object_paths = [()] * n if paths is None else paths if isinstance(paths, list) else list(paths)
     partitioned = [False] * n
     if partitioned_rows:  # a handful at most: their size and shard are their slices'
         shards, sizes = list(shards), list(sizes)  # copies: the index's own stay as stored
@@ -63,7 +63,7 @@ _FIELDS = ("dtype", "shape", "shard_id", "size")
 def rows(columns: VariableColumns, make) -> list:
     """``make``'s tuple type (Variable) of every row, made in bulk (C-level zip), a
     slice at a time: on the open job's worker, in one call (200,000 rows: 90 to 120 ms)
-    it held the interpreter lock the GUI thread waited for (see core/slices.py)."""
+    it held the interpreter lock the GUI thread waited for (see core/format/lock_slices.py)."""
     made: list = []
     for start, stop in slices(len(columns.keys)):
         made += map(tuple.__new__, repeat(make), zip(*columns.part(start, stop)))

@@ -32,6 +32,7 @@ from ckpt_gui.core.format.errors import (
 )
 from ckpt_gui.core.format.file_kinds import V1_MESSAGE
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.lock_slices import fold_in_slices
 from ckpt_gui.core.format.slices import TensorSlice, decode_slice_key
 from ckpt_gui.core.format.table import SSTable, block_spans, entries_end
 from ckpt_gui.core.format.wire import LEN, VARINT, iter_fields, to_signed64
@@ -83,10 +84,13 @@ class BundleIndex(SlicedEntries):
     def _check_shapes(self) -> None:
         """No shape TensorFlow could not have written: at most 254 dimensions
         (TensorShape::MaxDimensions) and fewer than 2^63 elements. Checked over all
-        entries at once, at C speed; the offender is looked for only when there is one."""
+        entries at once, at C speed (a slice at a time: the app reads the index on a worker,
+        the GUI thread waiting for the lock); the offender is looked for only when there is one."""
         sliced = [entry for slices in self.slice_entries.values() for entry in slices.values()]
         shapes = [*self.entries.shapes, *(entry.shape for entry in sliced)]
-        if max(map(len, shapes), default=0) <= MAX_DIMENSIONS and max(map(math.prod, shapes), default=0) < 1 << 63:
+        if not shapes or (
+            fold_in_slices(max, len, shapes) <= MAX_DIMENSIONS and fold_in_slices(max, math.prod, shapes) < 1 << 63
+        ):
             return
         for entry in [*self.entries.values(), *sliced]:
             if len(entry.shape) > MAX_DIMENSIONS:

@@ -30,6 +30,7 @@ from ckpt_gui.core.format.conventions import (
 )
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.lock_slices import index_in_slices, map_in_slices, slices
 from ckpt_gui.core.format.object_graph_wire import GraphColumns, align_by_key, decode_graph
 
 MAX_PATHS_PER_NODE = 16  # enough for every real alias; bounds the walk on pathological graphs
@@ -90,19 +91,18 @@ class ObjectGraph:
         """The decoded row of each key (the last node saving it), no Attribute made;
         made a slice at a time: one dict(zip(...)) of 200,000 rows held the interpreter
         lock 0.1 to 0.3 s on the app's open job, the GUI thread waiting."""
-        rows, found = self._attributes, {}
-        for start in range(0, len(rows), _SLICE):
-            part = rows[start : start + _SLICE]
-            found.update(zip(map(itemgetter(3), part), part))  # in order: the last row of a key wins
-        return found
+        return index_in_slices(self._attributes, itemgetter(3))  # in order: the last row of a key wins
 
     @cached_property
     def node_of_key(self) -> dict[str, tuple[int, Attribute]]:
-        attributes = self._attributes
-        node_ids, names, full_names, keys = zip(*attributes) if attributes else ((),) * 4
-        values = map(tuple.__new__, repeat(Attribute), zip(names, full_names, keys))
-        # The last node saving a key wins, as when the nodes are read in order.
-        return dict(zip(keys, zip(node_ids, values)))
+        columns, found = self.columns, {}
+        names, full_names, keys = columns.attribute_names, columns.full_names, columns.keys
+        for start, stop in slices(len(keys)):  # the lock let go between two (a comparison's worker)
+            part = slice(start, stop)
+            values = map(tuple.__new__, repeat(Attribute), zip(names[part], full_names[part], keys[part]))
+            # The last node saving a key wins, as when the nodes are read in order.
+            found.update(zip(keys[part], zip(columns.attribute_nodes[part], values)))
+        return found
 
     def make_lazy_parts(self) -> None:
         """Make now what is otherwise made on first use (slot links, optimizer nodes,
@@ -254,7 +254,9 @@ class ObjectGraph:
 
     def _find_optimizers(self) -> set[int]:
         optimizers = {owner for owner, *_slot in self.slot_variables}  # legacy optimizers own slot variables
-        names = set(map(itemgetter(0), chain.from_iterable(self.children)))
+        names: set[str] = set()
+        for start, stop in slices(len(self.children)):  # every child's name, the lock let go between two
+            names.update(map(itemgetter(0), chain.from_iterable(self.children[start:stop])))
         optimizer_names = {name for name in names if is_optimizer_name(name)}
         if not optimizer_names and not is_optimizer_object(names, False):
             return optimizers  # not even all the graph's names together look like an optimizer's
@@ -326,11 +328,11 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
     if not keys:
         return {}
     attribute_names = set(columns.attribute_names)
-    owner_paths = list(map(path_of.__getitem__, owners))
+    owner_paths = map_in_slices(path_of.__getitem__, owners)
     if attribute_names == {VARIABLE_VALUE} and None not in owner_paths:
         found: dict[str, tuple[str, ...]] = {}
-        for start in range(0, len(keys), _BATCH):  # the usual checkpoint, in C, a batch at a time
-            found.update(zip(keys[start : start + _BATCH], zip(owner_paths[start : start + _BATCH])))
+        for start, stop in slices(len(keys)):  # the usual checkpoint, in C, a slice at a time
+            found.update(zip(keys[start:stop], zip(owner_paths[start:stop])))
         return found
     out = {}
     for key, node_id, name, path in zip(keys, owners, columns.attribute_names, owner_paths):
@@ -343,10 +345,6 @@ def _tree_object_paths(columns: GraphColumns) -> dict[str, tuple[str, ...]] | No
     return out
 
 
-_BATCH = 50_000
-_SLICE = 10_000  # rows per C call where the GUI thread may be waiting for the lock
-
-
 def _tree_paths(columns: GraphColumns) -> list[str | None] | None:
     """Each node's path (None when unreached) when the graph is such a tree, else None."""
     parents, ids, names = columns.parents, columns.child_ids, columns.child_names
@@ -356,8 +354,7 @@ def _tree_paths(columns: GraphColumns) -> list[str | None] | None:
     path_of[0] = ""
     roots = bisect_left(parents, 1)  # the root's references come first: no leading "/"
     path_of_set = path_of.__setitem__
-    for start in range(0, len(ids), _BATCH):  # a bounded C call at a time
-        stop = start + _BATCH
+    for start, stop in slices(len(ids)):  # a bounded C call at a time
         if start < roots:
             row = min(stop, roots)
             deque(map(path_of_set, ids[start:row], names[start:row]), maxlen=0)
@@ -372,9 +369,9 @@ def _is_ordered_tree(parents: list[int], ids: list[int]) -> bool:
     """Whether every node is reached once at most, never the root, always from a lower
     node, and every node holding references is reached (or is the root)."""
     seen: set[int] = set()
-    for start in range(0, len(ids), _BATCH):
-        part = ids[start : start + _BATCH]
-        if not all(map(gt, part, parents[start : start + _BATCH])):
+    for start, stop in slices(len(ids)):
+        part = ids[start:stop]
+        if not all(map(gt, part, parents[start:stop])):
             return False
         seen.update(part)
     if len(seen) != len(ids) or 0 in seen:

@@ -18,22 +18,32 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
-from itertools import accumulate, compress, count, islice, repeat
+from itertools import compress, count, repeat
 from math import prod
-from operator import attrgetter, contains, le, not_, or_
+from operator import attrgetter, contains, not_, or_
 
 from ckpt_gui.core.checkpoint import Variable
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY, OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX, is_tf1_slot
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.lock_slices import (
+    ascending,
+    index_in_slices,
+    map_in_slices,
+    positions_in_slices,
+    running_totals,
+    slices,
+    sorted_in_slices,
+)
 from ckpt_gui.core.variable_columns import VariableColumns
-from ckpt_gui.core.views.lazy_node import _RANK, SLOT, VARIABLE, TreeNode, _cached_natural_key, leaf
+from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, child_order, leaf
 from ckpt_gui.core.views.variable_tree import VariableTree
 
 ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
 _AFTER_SLASH = chr(ord("/") + 1)  # "0": every key under p sorts in [p + "/", p + "0")
-_NAME = attrgetter("name")
+_NAME, _KEY = attrgetter("name"), attrgetter("key")
 
 
 def key_names(path: str) -> tuple[str, ...]:
@@ -56,12 +66,14 @@ def key_kind(names: tuple[str, ...], is_path: Callable[[str], bool]) -> str:
 def maybe_slots(paths: list[str]) -> Iterator[int]:
     """Where a key may be an optimizer slot's (see key_kind): it holds OPTIMIZER_SLOT,
     or it has a capital letter (a TF1 slot's last name starts with one). Tested in C,
-    on all keys at once first: most checkpoints have neither."""
-    text = "\n".join(paths)
-    if OPTIMIZER_SLOT not in text and (text.islower() or not text):
-        return iter(())
-    marked = map(contains, paths, repeat(OPTIMIZER_SLOT))
-    return compress(count(), map(or_, marked, map(not_, map(str.islower, paths))))
+    on a slice of keys at once first: most checkpoints have neither."""
+    for start, stop in slices(len(paths)):  # the lock let go between two (see lock_slices.py)
+        part = paths[start:stop]
+        text = "\n".join(part)
+        if OPTIMIZER_SLOT not in text and (text.islower() or not text):
+            continue
+        marked = map(contains, part, repeat(OPTIMIZER_SLOT))
+        yield from compress(count(start), map(or_, marked, map(not_, map(str.islower, part))))
 
 
 class KeyColumns:
@@ -69,31 +81,33 @@ class KeyColumns:
     ``.ATTRIBUTES/VARIABLE_VALUE`` tail, sorted as strings), with running totals, and
     the leaves made so far. Column by column in C (map, accumulate): 200,000 keys in
     a fifth of the time a leaf per variable took. ``variables``: the rows as Variables
-    when there are (else each is made with its leaf)."""
+    when there are (else each is made with its leaf). Made on the open job's worker a
+    slice at a time (lock_slices.py): one C call over every key held the interpreter
+    lock the GUI thread waited for (``prod`` of every shape: 70 to 280 ms)."""
 
     def __init__(self, fields: VariableColumns, variables: list[Variable] | None = None) -> None:
         keys = self.keys = fields.keys  # in the order given: ``by_key``'s (read, never changed)
-        paths = list(map(str.removesuffix, keys, repeat(VARIABLE_VALUE_SUFFIX)))
+        paths = _without_suffix(keys)
         self.order: list[int] | None = None  # position in path order of each key, when not the same
-        if not _ascending(paths):  # (a TF2 checkpoint's usually are: checked in C)
-            order = sorted(range(len(paths)), key=paths.__getitem__)  # stable: equal paths in key order
-            paths = list(map(paths.__getitem__, order))
-            fields = VariableColumns(*(list(map(column.__getitem__, order)) for column in fields))
-            variables = None if variables is None else list(map(variables.__getitem__, order))
-            self.order = sorted(range(len(order)), key=order.__getitem__)
+        if not ascending(paths):  # (a TF2 checkpoint's usually are: checked in C)
+            order = sorted_in_slices(range(len(paths)), paths.__getitem__)  # stable: equal paths in key order
+            paths = map_in_slices(paths.__getitem__, order)
+            fields = VariableColumns(*(map_in_slices(column.__getitem__, order) for column in fields))
+            variables = None if variables is None else map_in_slices(variables.__getitem__, order)
+            self.order = sorted_in_slices(range(len(order)), order.__getitem__)
         self.paths, self.fields, self.variables = paths, fields, variables
         self.slots = {at for at in maybe_slots(paths) if key_kind(key_names(paths[at]), self.is_path) == SLOT}
-        params = list(map(prod, fields.shapes))
-        dtype_names = list(map(_NAME, fields.dtypes))
-        by_name = dict(zip(dtype_names, fields.dtypes))  # the few dtypes there are
+        params = map_in_slices(prod, fields.shapes)
+        dtype_names = map_in_slices(_NAME, fields.dtypes)
+        by_name = index_in_slices(fields.dtypes, _NAME)  # the few dtypes there are
         other = {name for name, dtype in by_name.items() if not dtype.is_numeric}
-        for at in [*compress(count(), map(other.__contains__, dtype_names)), *self.slots]:
+        for at in [*positions_in_slices(other.__contains__, dtype_names), *self.slots]:
             params[at] = 0  # parameters count numeric model weights, not optimizer slots
         self.dtype_names = sorted(by_name)
         self.dtype_column, self.dtypes = dtype_names, by_name
-        self.params_sum = [0, *accumulate(params)]
-        self.bytes_sum = [0, *accumulate(fields.sizes)]
-        self._index = None if _ascending(keys) else dict(zip(keys, count()))  # a look-up by bisection else
+        self.params_sum = running_totals(params)
+        self.bytes_sum = running_totals(fields.sizes)
+        self._index = None if ascending(keys) else _positions(keys)  # a look-up by bisection else
         self.made: list[TreeNode | None] = [None] * len(paths)
         self._making = threading.Lock()  # one leaf per variable, whichever thread makes it
         self.root: TreeNode | None = None
@@ -134,8 +148,28 @@ class KeyColumns:
         return node
 
 
-def _ascending(texts: list[str]) -> bool:
-    return all(map(le, texts, islice(texts, 1, None)))
+def _without_suffix(keys: list[str]) -> list[str]:
+    """The keys without the ``.ATTRIBUTES/VARIABLE_VALUE`` tail (a slice at a time)."""
+    paths: list[str] = []
+    for start, stop in slices(len(keys)):
+        paths += map(str.removesuffix, keys[start:stop], repeat(VARIABLE_VALUE_SUFFIX))
+    return paths
+
+
+def _in_path_order(items: list, order: list[int]) -> list:
+    """``items`` (in key order) in path order: ``order`` is each key's position in path order."""
+    found: list = [None] * len(items)
+    for start, stop in slices(len(items)):
+        deque(map(found.__setitem__, order[start:stop], items[start:stop]), maxlen=0)
+    return found
+
+
+def _positions(keys: list[str]) -> dict[str, int]:
+    """Each key's position (a slice at a time)."""
+    found: dict[str, int] = {}
+    for start, stop in slices(len(keys)):
+        found.update(zip(keys[start:stop], count(start)))
+    return found
 
 
 class KeyRange:
@@ -224,7 +258,7 @@ class KeyRange:
                 holder.nbytes += columns.bytes_sum[high] - columns.bytes_sum[low]
             by_name[name or ROOT_NAME] = holder
         if len(children) > 1:
-            children.sort(key=lambda child: (child.kind == SLOT, _RANK(child), _cached_natural_key(child.name)))
+            children[:] = sorted_in_slices(children, child_order)
         for row, child in enumerate(children):
             child.row = row
 
@@ -291,7 +325,7 @@ class KeyTree(VariableTree):
         that a key view still shown when the object view comes makes only that leaf."""
         columns = self.columns
         floating = {name for name, dtype in columns.dtypes.items() if dtype.is_floating}
-        chosen = list(map(floating.__contains__, columns.dtype_column))
+        chosen = map_in_slices(floating.__contains__, columns.dtype_column)
         for at in columns.slots:
             chosen[at] = False
         positions = compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))
@@ -303,10 +337,17 @@ class KeyTree(VariableTree):
         return None if at is None else self.columns.leaf_at(at)
 
     def use_variables(self, variables: list) -> None:
-        """The same variables with their object paths (a checkpoint's graph decoded)."""
+        """The same variables with their object paths (a checkpoint's graph decoded),
+        in the order of the keys given (the checkpoint's: usually), else found by key."""
         columns = self.columns
-        by_key = {variable.key: variable for variable in variables}
-        swapped = list(map(by_key.__getitem__, columns.fields.keys))  # fields: in path order
+        keys = map_in_slices(_KEY, variables)
+        if len(keys) == len(columns.keys) and all(
+            keys[start:stop] == columns.keys[start:stop] for start, stop in slices(len(keys))
+        ):
+            swapped = variables if columns.order is None else _in_path_order(variables, columns.order)
+        else:
+            by_key = index_in_slices(variables, _KEY)  # a slice at a time (see KeyColumns)
+            swapped = map_in_slices(by_key.__getitem__, columns.fields.keys)  # fields: in path order
         with columns._making:  # no leaf made meanwhile with the variable before
             columns.variables = swapped
             for at in compress(count(), columns.made):

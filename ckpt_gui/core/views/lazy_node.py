@@ -8,8 +8,8 @@ when something asks for them: the view expanding the group (``children``, ``show
 a filter or a selection reaching a variable under it (``parent``). Until then the
 group keeps every variable below it in ``pending``, sorted by path, and knows its
 totals; a variable not placed yet has ``row`` -1 and the root as its ``parent``.
-Making a level is then a run over sorted names in C (``groupby``, slices), not a
-Python loop with a dict look-up per variable and level. (The key view goes further:
+Making a level is then a bisection of the sorted leaves per child, not a Python loop
+with a dict look-up per variable and level. (The key view goes further:
 its ``pending`` is a range of sorted keys and its leaves too are made with their
 level, see key_levels.py.)
 """
@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
-from itertools import groupby
 from math import prod
 from operator import attrgetter
 
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.lock_slices import fold_in_slices, sorted_in_slices
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.restore_finding import TreeFinding
 
@@ -63,7 +63,7 @@ def natural_key(text: str) -> tuple:
 
 
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
-_PARAMS, _NBYTES, _RANK = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank")
+_PARAMS, _NBYTES, _RANK, _NAMES = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank"), attrgetter("names")
 _NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
 
@@ -238,8 +238,8 @@ def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str], root: Tre
     an empty node of a subclass (the comparison's), whose groups are then of its class."""
     root = TreeNode("") if root is None else root
     root.hints = hints
-    if leaves:
-        root.pending = sorted(leaves, key=attrgetter("names"))
+    if leaves:  # a slice at a time: one sort of 200,000 held the interpreter lock 40 to 250 ms (lock_slices.py)
+        root.pending = sorted_in_slices(leaves, _NAMES)
     for node in leaves:
         node._parent = root
         root.variable_count += node.variable_count
@@ -279,8 +279,9 @@ def _make_level(node: TreeNode) -> None:
     depth, hints, children = node.depth, node.hints, node._children
     by_name = node.by_name = {}
     start = 0
-    for name, run in groupby([below.names[depth] for below in pending]):
-        end = start + len(list(run))
+    while start < len(pending):
+        name = pending[start].names[depth]
+        end = _run_end(pending, start, depth)
         split = start
         while split < end and pending[split].depth == depth + 1:  # a path sorts before what is under it
             below = pending[split]
@@ -296,15 +297,36 @@ def _make_level(node: TreeNode) -> None:
             else:
                 child = type(node)(name, node, hint=hints.get(below[0].names[: depth + 1], ""))
                 child.depth, child.hints = depth + 1, hints
-                child.rank = min(map(_RANK, below))  # a variable holding slots keeps its own
+                child.rank = fold_in_slices(min, _RANK, below)  # a variable holding slots keeps its own
                 children.append(child)
             child.pending = below
             child.variable_count += len(below)
-            child.params += sum(map(_PARAMS, below))  # leaves not placed hold their own values
-            child.nbytes += sum(map(_NBYTES, below))
+            child.params += fold_in_slices(sum, _PARAMS, below)  # leaves not placed hold their own values
+            child.nbytes += fold_in_slices(sum, _NBYTES, below)
         by_name[name] = pending[start] if split > start else child
         start = end
-    if len(children) > 1:
-        children.sort(key=lambda child: (child.kind == SLOT, child.rank, _cached_natural_key(child.name)))
+    if len(children) > 1:  # (a level of 20,000 groups: a slice at a time, see lock_slices.py)
+        children[:] = sorted_in_slices(children, child_order)
     for row, child in enumerate(children):
         child.row = row
+
+
+def child_order(child: TreeNode) -> tuple:
+    """Where a child sorts among its siblings: optimizer slots last, then by rank, then naturally by name."""
+    return child.kind == SLOT, child.rank, _cached_natural_key(child.name)
+
+
+def _run_end(pending: list[TreeNode], start: int, depth: int) -> int:
+    """Where the run of leaves sharing ``pending[start]``'s name at ``depth`` ends
+    (``pending`` sorted by path): found by galloping, then bisection, in steps about
+    twice the log of the run's length, not a look at every leaf (a level made from
+    200,000 leaves was one pass over all of them, in C, holding the interpreter lock)."""
+
+    def name_at(leaf: TreeNode) -> str:
+        return leaf.names[depth]
+
+    name, total = pending[start].names[depth], len(pending)
+    known, step = start, 1  # every leaf up to ``known`` has the name
+    while start + step < total and name_at(pending[start + step]) == name:
+        known, step = start + step, step * 2
+    return bisect_right(pending, name, known + 1, min(start + step, total), key=name_at)

@@ -9,7 +9,7 @@ from functools import cached_property
 from operator import attrgetter
 
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
-from ckpt_gui.core.slices import index_in_slices
+from ckpt_gui.core.format.lock_slices import index_in_slices
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.lazy_node import MODEL_ONLY, VARIABLE, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
@@ -34,7 +34,7 @@ class VariableTree:
         """The tree of ``leaves`` (made by :func:`~ckpt_gui.core.views.lazy_node.leaf`),
         its levels made when first shown."""
         # Indexed a slice at a time: one dict(zip(...)) of 200,000 held the interpreter
-        # lock 0.1 to 0.3 s on the open job's worker (see core/slices.py).
+        # lock 0.1 to 0.3 s on the open job's worker (see core/format/lock_slices.py).
         self.start(root_of(leaves, hints or {}), index_in_slices(leaves, _VARIABLE_KEY))
 
     def start(self, root: TreeNode, by_key: Mapping[str, TreeNode]) -> None:
