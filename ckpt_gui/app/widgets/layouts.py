@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -400,35 +400,6 @@ class _KeepFlowHeight(QObject):
 def keep_flow_height(widget: QWidget, flow: FlowLayout) -> None:
     """``widget`` (whose layout holds ``flow``) asks for the height of its wrapped rows."""
     _KeepFlowHeight(widget, flow)
-
-
-def lay_out_now(*controls: QWidget) -> None:
-    """Lay out the ``controls`` whose contents changed (a combo box's new items) and
-    the window holding them at once: the next picture draws them whole, not some
-    events later (while a large checkpoint loads the GUI thread is busy between
-    events, and "axis 0 (4" was drawn cut for seconds). Layouts already laid out
-    return at once from ``activate``."""
-    windows = []
-    for control in controls:
-        widget = control
-        while not widget.isWindow() and widget.parentWidget() is not None:
-            widget.updateGeometry()  # each level's cached size hint made fresh
-            widget = widget.parentWidget()
-        if widget not in windows:
-            windows.append(widget)
-    for window in windows:  # from the window down: a parent sizes its children first
-        for holder in (window, *window.findChildren(QWidget)):
-            if holder.layout() is not None:
-                holder.layout().activate()
-
-
-def lay_out_plots_now() -> None:
-    """The pending layout requests of the plots' graphics layouts carried out at once:
-    an axis that grew for its label gets its room before the next picture (the heatmap's
-    "axis 1" had sat on the tick labels for seconds while a large checkpoint loaded).
-    Each request may post one for the layout holding it: a few rounds."""
-    for _round in range(3):
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def labelled(text: str, control: QWidget, tooltip: str = "") -> QWidget:

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled, lay_out_now, lay_out_plots_now
+from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.app.widgets.paged_table import cell_text, scalar
 from ckpt_gui.app.widgets.tensor_plot_parts import plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
@@ -60,7 +60,6 @@ class PlaneDrawing:
             box.setCurrentIndex(axis)
             box.blockSignals(False)
         self._rebuild_slicers()
-        lay_out_now(self.rows_box, self.cols_box)  # the boxes whole in the first picture (review finding 12)
 
     def _rebuild_slicers(self) -> None:
         for unit in self.slice_units:
@@ -138,7 +137,6 @@ class PlaneDrawing:
         )
         self.image_plot.setLabel("left", f"axis {self.choice.rows}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
-        lay_out_plots_now()  # the axes' room for their labels in the first picture (review finding 12)
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
         self._show_table(shown)
 
