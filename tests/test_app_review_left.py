@@ -129,3 +129,28 @@ def test_the_restore_notes_end_on_a_whole_line(qtbot, window, size):
     for area in (panel.notes_area, panel.detail_area):
         assert area.isVisible()
         assert _cut_line(area) is None, (area is panel.notes_area, area.viewport().height(), _cut_line(area))
+
+
+def test_the_key_view_counts_elements_as_the_object_view_does(qtbot, window):
+    """Review: the key view's optimizer group counted its slots in Elements (the
+    model's 3.0K weights kept under ``optimizer/_trainable_variables`` plus 6.0K of
+    Adam's moments under ``optimizer/_variables``), more than the whole model. Elements
+    count parameters, never optimizer slots, in both views; a group of slots alone
+    shows theirs (muted, as slot rows are)."""
+    from ckpt_gui.app.models.tree_model import ELEMENTS
+    from ckpt_gui.core.formatting import format_count
+    from ckpt_gui.core.views.lazy_node import SLOT
+
+    open_demo(qtbot, window)
+    trees = window.tree_panel.trees
+    objects, keys = trees["objects"], trees["keys"]
+    slot_keys = {key for key, node in objects.by_key.items() if node.kind == SLOT}
+    assert slot_keys  # Adam's moments, under their variables in the object view
+    assert {key for key, node in keys.by_key.items() if node.kind == SLOT} == slot_keys
+    assert keys.root.params == objects.root.params
+    window.tree_panel.keys_button.click()
+    model = window.tree_panel.model
+    optimizer = next(node for node in keys.root.children if node.name == "optimizer")
+    own = sum(n.variable.num_elements for n in optimizer.leaves() if n.kind != SLOT and n.variable.dtype.is_numeric)
+    assert optimizer.params == own
+    assert model.data(model.index_of(optimizer, ELEMENTS)) == format_count(own)
