@@ -154,3 +154,45 @@ def test_the_key_view_counts_elements_as_the_object_view_does(qtbot, window):
     own = sum(n.variable.num_elements for n in optimizer.leaves() if n.kind != SLOT and n.variable.dtype.is_numeric)
     assert optimizer.params == own
     assert model.data(model.index_of(optimizer, ELEMENTS)) == format_count(own)
+
+
+def test_a_scan_stopping_on_a_crc_mismatch_keeps_the_cannot_be_read_banner(qtbot, tmp_path, monkeypatch):
+    """Review: a folder whose newest index is truncated and whose next data file is
+    damaged: "ckpt-300 cannot be read: showing ckpt-200" went as soon as the NaN/Inf
+    scan stopped on ckpt-200's CRC mismatch. Both stay, the more serious colour."""
+    import shutil
+
+    from PySide6.QtCore import QThreadPool
+
+    from ckpt_gui.app.window import MainWindow
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.resources import demo_path
+
+    folder = tmp_path / "corrupt"
+    shutil.copytree(demo_path(), folder)
+    index = folder / "ckpt-300.index"
+    index.write_bytes(index.read_bytes()[:100])  # truncated: cannot be read
+    ckpt = Checkpoint.open(str(folder / "ckpt-200"))
+    # A vector (the first shown is the largest matrix): the scan meets it, not the selection.
+    variable = max((v for v in ckpt.variables if len(v.shape) == 1), key=lambda v: v.size_bytes)
+    data = folder / "ckpt-200.data-00000-of-00001"
+    damaged = bytearray(data.read_bytes())
+    damaged[ckpt.entry(variable.key).offset + 8] ^= 0xFF  # one byte of it: its CRC32C check fails
+    data.write_bytes(bytes(damaged))
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    window = MainWindow(scan_on_open=True)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        _open(qtbot, window, folder)
+        banner = window.banner
+        qtbot.waitUntil(lambda: "Scanning for NaN/Inf stopped" in banner.text, timeout=WAIT_MS // 4)
+        assert "ckpt-300 cannot be read" in banner.text and "CRC32C" in banner.text
+        assert banner.text.index("ckpt-300 cannot be read") < banner.text.index("Scanning for NaN/Inf stopped")
+        assert banner.kind == "error"
+        # Opening a sound checkpoint withdraws both: they described the folder left.
+        _open(qtbot, window, demo_path())
+        assert not banner.isVisible()
+    finally:
+        window.close()
+        assert QThreadPool.globalInstance().waitForDone(10_000)
