@@ -196,3 +196,33 @@ def test_a_scan_stopping_on_a_crc_mismatch_keeps_the_cannot_be_read_banner(qtbot
     finally:
         window.close()
         assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_a_large_vectors_first_picture_has_its_title_whole(qtbot):
+    """Review: selecting a 512 MB vector first drew its plot's title cut at both ends
+    (the long title in the place of the short "drawing..." one until the next turn of
+    the event loop laid the plot out). The picture drawn at once has it whole."""
+    import numpy as np
+
+    from ckpt_gui.app import plot_import
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+    from ckpt_gui.core.analysis.envelope import BlockEnvelope
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(350, 470)  # the values pane of a 1280x800 window
+    panel.show()
+    values = np.random.default_rng(0).standard_normal(1 << 22).astype(np.float32)
+    values[[9, 3_000_000]] = np.inf
+    panel.show_large(values, "vector", None)
+    qtbot.waitUntil(lambda: not plot_import.pending() and panel.picture.currentWidget() is panel.line, timeout=WAIT_MS)
+    qtbot.wait(100)  # "drawing the min/max envelope...", laid out
+    envelope = BlockEnvelope.for_region(1, values.size)
+    envelope.add(values, 0)
+    panel.show_envelope(envelope, None)
+    label = panel.line.plotItem.titleLabel  # no event loop turn since: what a paint now shows
+    text = label.item.mapRectToScene(label.item.boundingRect())
+    view = panel.line.sceneRect()
+    assert "min/max of every" in label.text
+    assert text.left() >= view.left() and text.right() <= view.right(), (text, view)
+    assert label.mapRectToScene(label.boundingRect()).contains(text.adjusted(1, 1, -1, -1)), (text, label.geometry())
