@@ -226,3 +226,15 @@ def test_a_large_vectors_first_picture_has_its_title_whole(qtbot):
     assert "min/max of every" in label.text
     assert text.left() >= view.left() and text.right() <= view.right(), (text, view)
     assert label.mapRectToScene(label.boundingRect()).contains(text.adjusted(1, 1, -1, -1)), (text, label.geometry())
+
+
+def test_a_scalars_histogram_footer_says_one_value(qtbot, window):
+    """Live review: "1 values in range" under the histogram of a scalar."""
+    from PySide6.QtGui import QTextDocumentFragment
+
+    open_demo(qtbot, window)
+    scalar = next(v for v in window.browse.ckpt.variables if v.shape == () and v.dtype.is_floating)
+    window.tree_panel.select_key(scalar.key)
+    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    footer = QTextDocumentFragment.fromHtml(window.histogram.counts_label.text()).toPlainText().replace("\u00a0", " ")
+    assert footer.startswith(f"{window.histogram.histogram.total} value in range"), footer
