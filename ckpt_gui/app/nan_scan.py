@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 
 from ckpt_gui.app.jobs import JobContext, JobRunner
-from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import all_stats
@@ -25,7 +25,7 @@ class NanScan:
         self,
         runner: JobRunner,
         tree_panel: TreePanel,
-        banner: Banner,
+        banner: BannerVoice,
         say: Callable[[str], None],
         shown: Callable[[], Checkpoint | None],
     ) -> None:

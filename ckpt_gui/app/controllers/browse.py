@@ -90,7 +90,8 @@ class BrowseController(Controller):
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
         self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         tree_panel.run_in_background = on_a_thread  # a large tree's filter: matched off the GUI thread
-        self.scan = NanScan(self.runner, tree_panel, self.banner, self.status.emit, lambda: self.ckpt)
+        self._scan_voice = self.banner.banner.voice(object())  # its own: it must not replace what the open said
+        self.scan = NanScan(self.runner, tree_panel, self._scan_voice, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
@@ -203,6 +204,7 @@ class BrowseController(Controller):
         self.selection.positions = {}
         self.large.forget()
         self.banner.hide()
+        self._scan_voice.hide()  # the scan of the checkpoint shown before
 
     def _show_checkpoint(self, ckpt: Checkpoint, trees: Trees, opened: str | None) -> None:
         early = self._early if self._early is not None and self._early[0] is ckpt else None

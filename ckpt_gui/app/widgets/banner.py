@@ -18,6 +18,7 @@ from ckpt_gui.app import theme
 # hue made readable on that tint, so the banner reads in light and dark themes alike
 # (fixed light backgrounds under the palette's text were light on light in a dark one).
 HUES = {"error": "#c62828", "warning": "#b8860b", "info": "#1e63b4"}
+SEVERITY = ("info", "warning", "error")  # the strip takes the colour of its most serious message
 TINT, BORDER = 0.16, 0.5  # how much of the hue the background and the border take
 # The message's contrast with its strip: WCAG's 7:1 for body text (AAA). At 4.5:1 an
 # error read pink on maroon in a dark theme, hard to read at a glance.
@@ -36,7 +37,8 @@ class Banner(QFrame):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.details = ""
-        self.owner: object | None = None  # who said the message shown (None: nobody in particular)
+        self.owner: object | None = None  # who said the last message shown (None: nobody in particular)
+        self._messages: list[tuple[object | None, str, str, str]] = []  # (owner, text, kind, details), oldest first
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -68,18 +70,37 @@ class Banner(QFrame):
             self.setStyleSheet(sheet)
 
     def show_message(self, text: str, kind: str = "error", details: str = "", owner: object | None = None) -> None:
-        self.kind = kind if kind in HUES else "error"
-        self.follow_palette()
-        self.label.setText(text)
-        self.details = details
-        self.owner = owner
-        self.details_button.setVisible(bool(details))
-        self.show()
+        """Show ``text``; it replaces what ``owner`` said before, and what the others
+        said stays above it unless it was only information: a later message must not
+        hide an earlier, more serious one (review: a corrupt folder's "cannot be read"
+        went when the NaN/Inf scan then stopped on a CRC mismatch)."""
+        kind = kind if kind in HUES else "error"
+        kept = [m for m in self._shown() if m[0] is not owner and m[2] != "info"]
+        self._messages = [*kept, (owner, text, kind, details)]
+        self._render()
 
     def withdraw(self, owner: object) -> None:
-        """Hide the message if ``owner`` said it (another's message stays)."""
-        if self.owner is owner:
+        """Take back what ``owner`` said (another's message stays)."""
+        left = [m for m in self._shown() if m[0] is not owner]
+        if len(left) != len(self._shown()):
+            self._messages = left
+            self._render()
+
+    def _shown(self) -> list[tuple[object | None, str, str, str]]:
+        return self._messages if self.isVisible() else []  # dismissed: nothing stays
+
+    def _render(self) -> None:
+        messages = self._messages
+        if not messages:
             self.hide()
+            return
+        self.kind = max((m[2] for m in messages), key=SEVERITY.index)
+        self.follow_palette()
+        self.label.setText("\n".join(m[1] for m in messages))
+        self.details = "\n\n".join(m[3] for m in messages if m[3])
+        self.owner = messages[-1][0]
+        self.details_button.setVisible(bool(self.details))
+        self.show()
 
     def voice(self, owner: object) -> BannerVoice:
         return BannerVoice(self, owner)
@@ -87,6 +108,10 @@ class Banner(QFrame):
     @property
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+    def text_of(self, owner: object | None) -> str:
+        """What ``owner`` said, if it is shown."""
+        return "\n".join(m[1] for m in self._shown() if m[0] is owner)
 
     def _show_details(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "Details", self.label.text(), parent=self)
@@ -109,5 +134,5 @@ class BannerVoice:
 
     @property
     def text(self) -> str:
-        """The banner's text if this workflow said it, else empty."""
-        return self.banner.text if self.banner.owner is self.owner else ""
+        """What this workflow said, if it is shown, else empty."""
+        return self.banner.text_of(self.owner)

@@ -6,6 +6,7 @@ Keras file: its model, the layers in order and the Keras version that wrote it."
 from __future__ import annotations
 
 import os
+import textwrap
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
@@ -26,12 +27,14 @@ from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import (
     GraphView,
     collection_rows,
+    no_signatures_note,
     saved_model_cli_text,
     variable_rows,
     written_by_text,
 )
 
 NO_GRAPH = "No graph file: the checkpoint has no .meta beside it and is no SavedModel."
+NOTE_WIDTH = 60  # characters a line of the Signatures pane's own notes (saved_model_cli's lines are kept)
 VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "Declared as")
 
 
@@ -68,7 +71,8 @@ class GraphPanel(QWidget):
         # A Keras file's model: its layers in order (config.json) and the Keras that wrote it.
         self.architecture = QPlainTextEdit()
         self.architecture.setReadOnly(True)
-        self.architecture.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # Wrapped: the optimizer's placement is a sentence, cut at 1024 px when it was not (review).
+        self.architecture.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.architecture.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         layout.addWidget(self.architecture, 1)
         self.show_none()
@@ -108,7 +112,7 @@ class GraphPanel(QWidget):
         text = saved_model_cli_text(graph).strip("\n")
         has_signatures = any(g.signatures for g in graph.meta_graphs)
         if not has_signatures:
-            text += "\n\n(no SignatureDefs: " + ("a TF1 .meta has none" if graph.kind == "meta" else "none saved") + ")"
+            text += "\n\n" + textwrap.fill(no_signatures_note(graph), NOTE_WIDTH)  # the pane does not wrap
         self.signatures.setPlainText(text)
         self.variables.clear()
         self.variables.addTopLevelItems([QTreeWidgetItem(list(row)) for row in variable_rows(view)])

@@ -243,6 +243,14 @@ class TitleWrapper(QObject):
         central = self.view.centralWidget
         if central is not None:
             central.setGeometry(QRectF(0, 0, self.view.width(), self.view.height()))
+        # Laid out now, not at the next turn of the event loop: a picture drawn before
+        # it showed the new title in the old title's place, cut at both ends (review:
+        # a 512 MB vector's first picture).
+        for item in (central, self.plot):
+            layout = getattr(item, "layout", None)  # pyqtgraph's items keep theirs in an attribute
+            layout = layout() if callable(layout) else layout
+            if layout is not None:
+                layout.activate()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -385,7 +386,10 @@ class ReportPanel(QWidget):
         if over > 0:  # both give up what they have above their least, in proportion
             slack = [w - low for w, low in zip(wanted, least, strict=True)]
             wanted = [w - over * s // max(sum(slack), 1) for w, s in zip(wanted, slack, strict=True)]
-        notes, detail = wanted
+        # A pane that scrolls ends between two lines: its last line whole, not its top half
+        # (review: the notes' last bullet cut at 1440x900); the table takes what that frees.
+        panes = (self.notes_area, self.detail_area)
+        notes, detail = (_whole_lines(area, height) for area, height in zip(panes, wanted, strict=True))
         self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
 
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
@@ -466,6 +470,44 @@ def _text_height(area: QScrollArea) -> int:
     label = area.widget()
     frame = 2 * area.frameWidth()
     return label.heightForWidth(area.viewport().width()) + frame + 2
+
+
+def line_bottoms(area: QScrollArea, width: int | None = None) -> list[float]:
+    """Where each line of ``area``'s (rich text, wrapped) label ends, from the label's
+    top, at ``width`` (the view's present width): laid out as QLabel lays it out (in
+    its contents margins, no document margin)."""
+    label = area.widget()
+    margins = label.contentsMargins()
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setDocumentMargin(0)
+    document.setHtml(label.text())
+    document.setTextWidth((area.viewport().width() if width is None else width) - margins.left() - margins.right())
+    document.size()  # lays it out: the blocks have no lines before
+    bottoms = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        top = margins.top() + layout.position().y()
+        bottoms += [top + layout.lineAt(i).y() + layout.lineAt(i).height() for i in range(layout.lineCount())]
+        block = block.next()
+    return bottoms
+
+
+def _whole_lines(area: QScrollArea, height: int) -> int:
+    """``height`` for ``area``, or the nearest height that ends its view between two
+    lines when its text does not fit (below, unless that is under its least height)."""
+    bar = area.verticalScrollBar()
+    frame = area.height() - area.viewport().height()
+    full_width = area.viewport().width() + (bar.width() if bar.isVisible() else 0)
+    bottoms = line_bottoms(area, full_width)
+    if not bottoms or bottoms[-1] <= height - frame:
+        return height  # everything shows, without a scroll bar
+    bottoms = line_bottoms(area, full_width - bar.sizeHint().width())  # it scrolls: beside its bar
+    fitting = [b for b in bottoms if frame + b <= height]
+    if fitting and frame + fitting[-1] >= area.minimumHeight():
+        return frame + math.ceil(fitting[-1])
+    return frame + math.ceil(next((b for b in bottoms if frame + b >= area.minimumHeight()), bottoms[-1]))
 
 
 def _scrolling(label: QLabel, least_height: int) -> QScrollArea:

@@ -176,6 +176,22 @@ def saved_model_cli_text(graph: GraphFile) -> str:
     return "\n".join(lines)
 
 
+SERVING_SIGNATURES = "serving_signatures"  # session_bundle (TF Serving's export before SavedModel) keeps them here
+
+
+def no_signatures_note(graph: GraphFile) -> str:
+    """What to say of a graph file without SignatureDefs, from the file itself: a
+    session_bundle export keeps its signatures in a collection instead; a .meta (or a
+    SavedModel) may have them, so "a TF1 .meta has none" was wrong (review)."""
+    kind = "this .meta" if graph.kind == "meta" else "this SavedModel"
+    if any(c.name == SERVING_SIGNATURES for g in graph.meta_graphs for c in g.collections):
+        return (
+            f"(no SignatureDefs in {kind}: its signatures are in the '{SERVING_SIGNATURES}' collection, as "
+            "session_bundle, TF Serving's export format before SavedModel, kept them; see Collections)"
+        )
+    return f"(no SignatureDefs in {kind}: it saved none)"
+
+
 # -- what the panel lists ------------------------------------------------------------------
 
 

@@ -23,10 +23,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from itertools import compress, count, repeat
 from math import prod
-from operator import attrgetter, contains, not_, or_
+from operator import and_, attrgetter, contains, not_, or_
 
 from ckpt_gui.core.checkpoint import Variable
-from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY, OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX, is_tf1_slot
+from ckpt_gui.core.format.conventions import (
+    OBJECT_GRAPH_KEY,
+    OPTIMIZER_SLOT,
+    OPTIMIZER_STATE_CHILDREN,
+    OPTIMIZER_TRAINABLE_LIST,
+    VARIABLE_VALUE_SUFFIX,
+    is_optimizer_name,
+    is_tf1_slot,
+)
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.lock_slices import (
     ascending,
@@ -55,25 +63,42 @@ def key_names(path: str) -> tuple[str, ...]:
 
 def key_kind(names: tuple[str, ...], is_path: Callable[[str], bool]) -> str:
     """SLOT for an optimizer slot's key (TF2: under ``.OPTIMIZER_SLOT``; TF1: a
-    capitalised slot name such as ``Adam_1`` under a variable's own path), else VARIABLE."""
+    capitalised slot name such as ``Adam_1`` under a variable's own path; Keras 3: a
+    numbered entry of an optimizer's lists, ``optimizer/_variables/7``, but for its
+    ``_trainable_variables``, the model's own weights), else VARIABLE."""
     if OPTIMIZER_SLOT in names:
         return SLOT
     if len(names) > 1 and names[-1][:1].isupper() and is_tf1_slot(names[-1]) and is_path("/".join(names[:-1])):
         return SLOT
+    if len(names) > 2 and names[-1].isdigit() and names[-2] not in KERAS_MODEL_LISTS:
+        owner = names[:-2]
+        if is_optimizer_name(owner[-1]) or any(is_path("/".join((*owner, own))) for own in OPTIMIZER_STATE_CHILDREN):
+            return SLOT  # the optimizer's state, as the object view shows it under each variable
     return VARIABLE
+
+
+KERAS_MODEL_LISTS = frozenset({OPTIMIZER_TRAINABLE_LIST, "_trainable_variables_indices"})
+_DIGITS = tuple("0123456789")
 
 
 def maybe_slots(paths: list[str]) -> Iterator[int]:
     """Where a key may be an optimizer slot's (see key_kind): it holds OPTIMIZER_SLOT,
-    or it has a capital letter (a TF1 slot's last name starts with one). Tested in C,
-    on a slice of keys at once first: most checkpoints have neither."""
+    is numbered under an optimizer, or it has a capital letter (a TF1 slot's last name starts
+    with one). Tested in C, on a slice of keys at once first: most checkpoints have none."""
     for start, stop in slices(len(paths)):  # the lock let go between two (see lock_slices.py)
         part = paths[start:stop]
         text = "\n".join(part)
-        if OPTIMIZER_SLOT not in text and (text.islower() or not text):
+        if OPTIMIZER_SLOT not in text and (text.islower() or not text) and "optimi" not in text.lower():
             continue
-        marked = map(contains, part, repeat(OPTIMIZER_SLOT))
+        marked = map(or_, map(contains, part, repeat(OPTIMIZER_SLOT)), keras_optimizer_lists(part))
         yield from compress(count(start), map(or_, marked, map(not_, map(str.islower, part))))
+
+
+def keras_optimizer_lists(paths: list[str]) -> Iterator[bool]:
+    """Whether each path may be a numbered entry of a Keras 3 optimizer's lists: it
+    ends in a number and names an optimizer (in C, over all paths)."""
+    named = map(contains, map(str.lower, paths), repeat("optimi"))
+    return map(and_, map(str.endswith, paths, repeat(_DIGITS)), named)
 
 
 class KeyColumns:

@@ -12,7 +12,7 @@ from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.variable_columns import VariableColumns, rows
-from ckpt_gui.core.views.key_levels import ROOT_NAME, KeyTree, key_kind
+from ckpt_gui.core.views.key_levels import ROOT_NAME, KeyTree, keras_optimizer_lists, key_kind
 from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, leaf
 from ckpt_gui.core.views.tree_hints import Hints, graph_search_text, hint_group, pruned_hints
 from ckpt_gui.core.views.variable_tree import VariableTree
@@ -194,8 +194,8 @@ def _named(names: tuple[str, ...]) -> tuple[str, ...]:
 
 def _maybe_slots(keys: list[str], names: list[tuple[str, ...]]) -> Iterator[int]:
     """Where a key may be an optimizer slot's (see key_levels.key_kind): it holds OPTIMIZER_SLOT,
-    or its last name starts with a capital (a TF1 slot). Most keys are neither."""
-    marked = map(contains, keys, repeat(OPTIMIZER_SLOT))
+    is numbered under an optimizer (Keras 3's lists) or its last name starts with a capital (a TF1 slot)."""
+    marked = map(or_, map(contains, keys, repeat(OPTIMIZER_SLOT)), keras_optimizer_lists(keys))
     capital = map(str.isupper, map(getitem, map(itemgetter(-1), names), repeat(_FIRST_CHARACTER)))
     return compress(count(), map(or_, marked, capital))
 
