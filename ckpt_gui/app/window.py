@@ -235,6 +235,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self._cancel_all)
         self.job_label = QLabel()
         self.fetched_label = FetchedBytesLabel()
+        # The workflows' messages are lasting state ("Compared: ...", the NaN or restore summary): a
+        # normal widget, which a temporary message (a menu item's status tip) only covers for a while,
+        # where showMessage's text would be wiped by the first status tip for good.
+        self.status_label = ElidedLabel()  # a long message must not widen the window
+        self.status_label.setObjectName("workflow_status")
+        bar.addWidget(self.status_label, 1)
         bar.addPermanentWidget(self.fetched_label)
         bar.addPermanentWidget(self.job_label)
         bar.addPermanentWidget(self.progress)
@@ -307,10 +313,14 @@ class MainWindow(QMainWindow):
         (never another's)."""
         if text:
             self._status_owner = owner
-            self.statusBar().showMessage(text)
+            self.status_label.setText(text)
         elif self._status_owner is owner:
             self._status_owner = None
-            self.statusBar().clearMessage()
+            self.status_label.setText("")
+
+    def status_message(self) -> str:
+        """The workflows' message the status bar shows."""
+        return self.status_label.text()
 
     def _on_progress(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)
