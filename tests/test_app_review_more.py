@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QEvent, Qt, QThreadPool
 from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QStyle
 
@@ -83,3 +83,40 @@ def test_values_rows_are_numbered_in_full_a_line_tall_and_mark_nan_and_inf(qtbot
         ground, text = colours(row, column)
         assert ground.getRgb()[:3] == rgb
         assert theme.contrast(ground, text) >= theme.READABLE
+
+
+def _select(qtbot, win: MainWindow, variable) -> None:
+    assert win.tree_panel.select_key(variable.key)
+    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
+
+
+def test_the_readouts_keep_their_line_and_go_when_the_mouse_leaves(qtbot, window):
+    """Finding 36: a long readout under the histogram takes a line of its own (beside the
+    counts it wrapped them onto a line the panel's least height had not counted); both
+    readouts are blanked when the mouse leaves their plot."""
+    open_path(qtbot, window, demo_path())
+    ckpt = window.browse.ckpt
+    _select(qtbot, window, next(v for v in ckpt.variables if len(v.shape) == 2))
+    kernel = next(v for v in ckpt.variables if len(v.shape) == 4)
+    _select(qtbot, window, kernel)  # a slice box per other axis: the controls' rows change
+    histogram, tensor = window.histogram, window.tensor
+    qtbot.waitUntil(lambda: histogram.histogram is not None and "graphics" in tensor.__dict__, timeout=WAIT_MS)
+
+    heat_page = tensor.readout.parentWidget()
+    layout = heat_page.layout()
+    controls = tensor.controls.heightForWidth(heat_page.width())  # the wrapped rows, slice boxes included
+    least = layout.minimumSize().height() - tensor.controls.minimumSize().height() + controls
+    assert heat_page.minimumHeight() >= least
+    histogram.readout.setText("[-0.0830244, -0.0773937): 18 (1.56%) " * 2)  # what hovering a bin says
+    histogram.resize(histogram.width(), histogram.minimumSizeHint().height())
+    qtbot.wait(50)
+    line = histogram.counts_label.fontMetrics().height()
+    for label in (histogram.counts_label, histogram.readout):
+        assert label.geometry().bottom() < histogram.height()
+        assert label.height() >= line
+    assert histogram.counts_label.height() < 2 * line  # not pushed onto a second line
+
+    tensor.readout.setText("[axis 2 = 0, axis 3 = 5]  0.0593504")
+    for plot, readout in ((histogram.plot, histogram.readout), (tensor.graphics, tensor.readout)):
+        QApplication.sendEvent(plot, QEvent(QEvent.Type.Leave))
+        assert readout.text().strip() == ""
