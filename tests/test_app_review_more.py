@@ -120,3 +120,23 @@ def test_the_readouts_keep_their_line_and_go_when_the_mouse_leaves(qtbot, window
     for plot, readout in ((histogram.plot, histogram.readout), (tensor.graphics, tensor.readout)):
         QApplication.sendEvent(plot, QEvent(QEvent.Type.Leave))
         assert readout.text().strip() == ""
+
+
+def test_another_variables_histogram_gives_way_while_the_new_one_is_computed(qtbot, window):
+    """Finding 19: selecting another variable blanks the histogram pane at once, saying
+    whose histogram is coming; new bins for the same variable keep its plot meanwhile."""
+    open_path(qtbot, window, demo_path())
+    first, second = [v for v in window.browse.ckpt.variables if v.dtype.is_numeric and v.num_elements > 4][:2]
+    histogram = window.histogram
+    _select(qtbot, window, first)
+    qtbot.waitUntil(lambda: histogram.histogram is not None, timeout=WAIT_MS)
+    assert histogram.stack.currentWidget() is histogram.plot
+    assert window.tree_panel.select_key(second.key)  # the job runs on: the pane is checked before it ends
+    assert histogram.histogram is None
+    assert histogram.stack.currentWidget() is histogram.empty
+    assert histogram.empty.text() == f"Computing the histogram of {second.display_path}..."
+    qtbot.waitUntil(lambda: histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    shown = histogram.histogram
+    histogram.bins.setValue(histogram.bins.value() + 10)  # the same variable again
+    assert histogram.histogram is shown and histogram.stack.currentWidget() is histogram.plot
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)

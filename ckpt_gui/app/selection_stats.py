@@ -77,6 +77,7 @@ class SelectionStats:
         key, title = variable.key, variable.display_path
         cached = self.stats_cache.get(key)
         wanted = self.large.wanted_for(key)
+        self.histogram.computing(title)
         # One pass gives the statistics, the first NaN/Inf and the picture of a large
         # tensor; the histogram's pass follows. Without those to find, only the latter.
         first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)

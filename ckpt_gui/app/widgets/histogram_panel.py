@@ -157,6 +157,13 @@ class HistogramPanel(QWidget):
         self.counts_label.setText(" ")
         self.readout.setText(" ")
 
+    def computing(self, title: str) -> None:
+        """The histogram of ``title`` is being computed: another variable's gives way at once
+        (it stayed up, titled, for the 10 s of a 512 MB vector, read as the new one's); the
+        same variable's (new bins, a new range) stays until replaced."""
+        if self._title is None or self._title[0] != title:
+            self.clear(f"Computing the histogram of {title}...")
+
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
         self.histogram = histogram
         self._preview = preview
