@@ -5,6 +5,9 @@ and the selection kept across the end of a comparison and an open. Offscreen."""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, Qt, QThreadPool
@@ -12,9 +15,11 @@ from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QStyle
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.nan_scan import CORRUPT_BADGE
 from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
 from ckpt_gui.app.widgets.paged_table import PagedTable
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.resources import demo_path
 
 WAIT_MS = 60_000
@@ -140,3 +145,48 @@ def test_another_variables_histogram_gives_way_while_the_new_one_is_computed(qtb
     histogram.bins.setValue(histogram.bins.value() + 10)  # the same variable again
     assert histogram.histogram is shown and histogram.stack.currentWidget() is histogram.plot
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+
+
+def _corrupt_copy(folder, step: int = 200):
+    """The demo with the bytes in the middle of one float tensor of ckpt-STEP flipped; the
+    prefix and the damaged key."""
+    shutil.copytree(demo_path(), folder)
+    prefix = os.path.join(folder, f"ckpt-{step}")
+    ckpt = Checkpoint.open(prefix)
+    variable = max((v for v in ckpt.variables if v.dtype.name == "float32"), key=lambda v: v.num_elements)
+    entry = ckpt.entry(variable.key)
+    data = f"{prefix}.data-00000-of-00001"
+    with open(data, "r+b") as file:
+        file.seek(entry.offset + entry.size // 2)
+        chunk = file.read(8)
+        file.seek(entry.offset + entry.size // 2)
+        file.write(bytes(b ^ 0xFF for b in chunk))
+    return prefix, variable.key
+
+
+def test_a_corrupt_tensor_is_skipped_and_marked_by_the_nan_scan(qtbot, tmp_path, monkeypatch):
+    """Finding 29: the scan goes on past a tensor failing its CRC32C check (it stopped at
+    it, the others never scanned), badges its row, says it in full once (the banner) and
+    short elsewhere."""
+    prefix, bad = _corrupt_copy(str(tmp_path / "corrupt"))
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    win = MainWindow(scan_on_open=True)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    try:
+        open_path(qtbot, win, prefix)
+        panel = win.tree_panel
+        qtbot.waitUntil(lambda: panel.nonfinite is not None and not win.busy, timeout=WAIT_MS)
+        assert panel.model.badges[bad] == CORRUPT_BADGE
+        numeric = {v.key for v in win.browse.ckpt.variables if v.dtype.is_numeric}
+        assert numeric - {bad} <= set(win.browse.stats_cache)  # every other variable scanned
+        assert panel.nan_box.isEnabled()
+        assert "CRC32C" in win.banner.text and bad in win.banner.text
+        assert CORRUPT_BADGE in win.status_message()
+        assert panel.select_key(bad)
+        qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
+        assert CORRUPT_BADGE in win.histogram.empty.text() and bad not in win.histogram.empty.text()
+    finally:
+        win.close()
+        assert QThreadPool.globalInstance().waitForDone(10_000)
