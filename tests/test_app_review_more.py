@@ -190,3 +190,28 @@ def test_a_corrupt_tensor_is_skipped_and_marked_by_the_nan_scan(qtbot, tmp_path,
     finally:
         win.close()
         assert QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_the_end_of_a_comparison_leaves_the_trees_the_user_has_touched(qtbot, window):
+    """Finding 22: the end of a comparison selects the largest change only if the user has
+    not touched the trees since they were shown (it scrolled away from a group being read)."""
+    open_path(qtbot, window, os.path.join(demo_path(), "ckpt-300"))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    trees, controller = window.compare_trees, window.compare
+    assert trees.selected_pair() is not None  # untouched: the end chose a pair
+
+    trees.view_a.selectionModel().clearCurrentIndex()
+    trees.touched = False
+    controller._finished(controller.diff)  # what the end of a comparison does
+    assert trees.selected_pair() is not None
+
+    trees.view_a.selectionModel().clearCurrentIndex()
+    trees.touched = False
+    group = trees.model.index(0, 0)
+    trees.view_a.collapse(group)
+    trees.view_a.expand(group)  # the user opens a group to read it
+    assert trees.touched
+    controller._finished(controller.diff)
+    assert trees.selected_pair() is None and not trees.view_a.currentIndex().isValid()
