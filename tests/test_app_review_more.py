@@ -215,3 +215,17 @@ def test_the_end_of_a_comparison_leaves_the_trees_the_user_has_touched(qtbot, wi
     assert trees.touched
     controller._finished(controller.diff)
     assert trees.selected_pair() is None and not trees.view_a.currentIndex().isValid()
+
+
+def test_the_variable_shown_after_an_open_is_the_selected_row(qtbot, window):
+    """Finding 20: after an open the tree has the focus, so the row of the variable in
+    Details is painted selected (without it, in the inactive colour most styles make faint)."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.picker.setFocus()
+    open_path(qtbot, window, demo_path())
+    view = window.tree_panel.view
+    qtbot.waitUntil(lambda: window.browse.current is not None)
+    assert window.tree_panel.selected_node() is window.browse.current
+    assert view.selectionModel().isSelected(view.currentIndex())
+    assert view.hasFocus()

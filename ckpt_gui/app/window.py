@@ -13,7 +13,10 @@ import os
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QProgressBar,
     QPushButton,
@@ -264,6 +267,7 @@ class MainWindow(QMainWindow):
         browse.exportable.connect(self.export_action.setEnabled)
         browse.checkpoint_shown.connect(self._after_open)  # after doctor.set_checkpoint: its report is decided
         browse.loaded.connect(self.loaded)
+        browse.loaded.connect(self._focus_the_tree)
         doctor.started.connect(lambda: self.info_tabs.setCurrentWidget(self.report_panel))
         doctor.phase.connect(lambda phase: self.job_label.setText(f"Diagnosing: {phase}"))
         doctor.statuses_changed.connect(self.tree_panel.show_report)
@@ -317,6 +321,14 @@ class MainWindow(QMainWindow):
         elif self._status_owner is owner:
             self._status_owner = None
             self.status_label.setText("")
+
+    def _focus_the_tree(self) -> None:
+        """After an open, the tree has the focus (unless the user is typing somewhere): a
+        view without it paints its selection in the inactive colour, which many styles
+        make all but invisible (the variable in Details showed no selected row)."""
+        focused = QApplication.focusWidget()
+        if self.tree_panel.tree is not None and not isinstance(focused, QLineEdit | QAbstractSpinBox):
+            self.tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def status_message(self) -> str:
         """The workflows' message the status bar shows."""
