@@ -18,9 +18,11 @@ from ckpt_gui.app import theme
 from ckpt_gui.app.nan_scan import CORRUPT_BADGE
 from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
 from ckpt_gui.app.widgets.paged_table import PagedTable
+from ckpt_gui.app.widgets.tree_panel import REVEAL_ROWS
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.resources import demo_path
+from tools.bundle_writer import write_bundle
 
 WAIT_MS = 60_000
 
@@ -229,3 +231,29 @@ def test_the_variable_shown_after_an_open_is_the_selected_row(qtbot, window):
     assert window.tree_panel.selected_node() is window.browse.current
     assert view.selectionModel().isSelected(view.currentIndex())
     assert view.hasFocus()
+
+
+def test_a_selection_near_the_top_of_a_large_closed_group_is_shown(qtbot, window, tmp_path):
+    """Finding 24: selecting a variable among the first rows of a closed group of more than
+    REVEAL_ROWS rows opens the group and shows the row (it was selected unseen: the first
+    variable, kept across the object view replacing the key view); far down such a group
+    the row is still selected unseen rather than laying out thousands of rows."""
+    count = REVEAL_ROWS + 500
+    prefix = str(tmp_path / "many" / "ckpt")
+    os.makedirs(os.path.dirname(prefix))
+    zeros = np.zeros(2, np.float32).tobytes()
+    write_bundle(prefix, [(f"blocks/{i:05d}/kernel", "float32", (2,), zeros) for i in range(count)])
+    open_path(qtbot, window, prefix)
+    panel, view = window.tree_panel, window.tree_panel.view
+    view.collapseAll()
+    group = panel.model.index_of(panel.tree.by_key[f"blocks/{count - 1:05d}/kernel"].parent.parent)
+    assert panel.select_key(f"blocks/{count - 1:05d}/kernel")
+    assert not view.isExpanded(group)  # far down: selected unseen
+    view.collapseAll()
+    first = "blocks/00000/kernel"
+    assert panel.select_key(first)
+    qtbot.wait(50)
+    index = view.currentIndex()
+    assert panel.selected_node() is panel.tree.by_key[first]
+    assert view.isExpanded(group)
+    assert view.viewport().rect().intersects(view.visualRect(index))
