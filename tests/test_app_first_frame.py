@@ -26,7 +26,7 @@ class FirstPaint(QObject):
         if self.seen is None and event.type() == QEvent.Type.Paint and isinstance(watched, MainWindow):
             self.seen = {"title": watched.windowTitle(), "path": watched.path_label.text().strip(),
                          "busy": watched.progress.isVisibleTo(watched),
-                         "status": watched.statusBar().currentMessage(), "loaded": watched.browse.ckpt is not None}
+                         "status": watched.status_message(), "loaded": watched.browse.ckpt is not None}
             print("FIRST", json.dumps(self.seen), flush=True)
             QTimer.singleShot(0, watched.close)
         return False

@@ -78,7 +78,7 @@ def test_key_view_first_then_the_object_view_with_the_first_selection(
     assert panel.current_view == "keys" and not panel.objects_button.isEnabled()
     assert sorted(panel.tree.by_key) == sorted(listed_keys)
     assert panel.selected_node() is None and browse.current is None
-    assert "reading the object graph" in window.statusBar().currentMessage()
+    assert "reading the object graph" in window.status_message()
     assert "histogram" not in lanes and "values" not in lanes
 
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
@@ -163,7 +163,7 @@ def test_cancel_while_the_object_graph_is_decoded_keeps_the_key_view(
     browse, panel = window.browse, window.tree_panel
     _open_keys_first(qtbot, window, checkpoints / "keras_seq")
     step = opening.DECODING_GRAPH.lower()
-    qtbot.waitUntil(lambda: step in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: step in window.status_message(), timeout=WAIT_MS)
     assert window.cancel_button.isVisible()
     with qtbot.waitSignal(window.loaded, timeout=5_000):  # the graph is still held: not waited for
         window.cancel_button.click()
@@ -188,14 +188,14 @@ def test_cancel_while_the_index_is_read_leaves_the_window_as_it_was(qtbot, windo
     monkeypatch.setattr(Checkpoint, "open", classmethod(held))
     try:
         window.browse.open_path(str(checkpoints / "keras_seq"))
-        qtbot.waitUntil(lambda: opening.READING_INDEX.lower() in window.statusBar().currentMessage(), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: opening.READING_INDEX.lower() in window.status_message(), timeout=WAIT_MS)
         window.cancel_button.click()
         with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
             gate.set()
     finally:
         gate.set()
     assert window.browse.ckpt is None and window.tree_panel.tree is None
-    assert window.statusBar().currentMessage() == "Opening cancelled"
+    assert window.status_message() == "Opening cancelled"
 
 
 def test_the_view_opens_the_levels_the_open_job_made(qtbot, window, checkpoints):

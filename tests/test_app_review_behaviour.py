@@ -217,13 +217,13 @@ def test_closing_a_comparison_brings_back_the_reports_outcome(qtbot, window, tmp
     open_demo(qtbot, window)
     doctor = window.doctor
     doctor._adopt(_report_for(window.browse.ckpt, str(tmp_path / "model.py")))
-    outcome = window.statusBar().currentMessage()
+    outcome = window.status_message()
     assert outcome
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
-    assert window.statusBar().currentMessage().startswith("Compared")
+    assert window.status_message().startswith("Compared")
     window.compare.close()
-    assert window.statusBar().currentMessage() == outcome
+    assert window.status_message() == outcome
 
 
 # -- the filter -------------------------------------------------------------------------------
@@ -321,7 +321,7 @@ def test_a_comparison_rows_menu_exports_a_and_bs_values_never_into_either_folder
         assert len(warnings) == 2 and all("never writes into a checkpoint" in w for w in warnings)
         assert not any(s.startswith((folder_a + os.sep, str(folder_b) + os.sep)) for s in starts), starts
         assert starts[0].endswith(f"_{side}.npy")  # both values of a pair can be kept side by side
-        assert window.statusBar().currentMessage() == f"Wrote {tmp_path / f'{side}.npy'}"
+        assert window.status_message() == f"Wrote {tmp_path / f'{side}.npy'}"
     assert sorted(os.listdir(folder_b)) == ["ckpt-100.data-00000-of-00001", "ckpt-100.index"]
     assert not os.path.exists(os.path.join(folder_a, "x.npy"))
     oracle = [str(prefix_a), pair.a.key, str(tmp_path / "tf-A.npy"), prefix_b, pair.b.key, str(tmp_path / "tf-B.npy")]

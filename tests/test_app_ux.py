@@ -339,21 +339,21 @@ def test_doctor_problems_are_whole_and_the_details_say_the_restore(qtbot, window
     assert facts["Restore"] == status_style.finding_label(missing.status, missing)
     assert facts["Model path"] == missing.model_path and facts["In checkpoint"] == "-"
     assert facts["In model"].startswith("[" + ", ".join(map(str, missing.model_shape)) + "]")
-    message = window.statusBar().currentMessage()
+    message = window.status_message()
     assert message.startswith("Restore incomplete") and "_" not in message  # words, not status values
     assert message.endswith(report.counts_text())
     # The script that restores everything: an all-green report keeps no empty table.
     whole = os.path.join(examples_path(), "demo_model.py")
     with qtbot.waitSignal(window.diagnosis_done, timeout=DOCTOR_MS) as done:
         window.doctor.diagnose(whole)
-        assert window.statusBar().currentMessage() == ""  # the last outcome is not this attempt's
+        assert window.status_message() == ""  # the last outcome is not this attempt's
     report = done.args[0]
     assert report.ok and not report.problems, report.to_json()["summary"]
     assert not panel.problems.isVisible() and not panel.detail_area.isVisible()
     assert panel.notes_area.isVisible()  # the notes keep the room the table had
     assert "demo_model.py" in panel.phase.text().replace("\u200b", "")
     window.doctor.clear()
-    assert window.statusBar().currentMessage() == ""
+    assert window.status_message() == ""
 
 
 def _facts(win: MainWindow) -> dict[str, str]:
@@ -376,9 +376,9 @@ def test_messages_are_withdrawn_when_what_they_describe_is_gone(qtbot, window, t
     qtbot.waitUntil(lambda: "Cannot compare" in window.banner.text, timeout=WAIT_MS)
     compare_with(qtbot, window, os.path.join(demo_path(), "ckpt-100"))
     assert not window.banner.isVisible()
-    assert window.statusBar().currentMessage().startswith("Compared:")
+    assert window.status_message().startswith("Compared:")
     window.compare.close()
-    assert window.statusBar().currentMessage() == ""
+    assert window.status_message() == ""
     # A failed open's message goes with a later successful open; not another workflow's.
     window.browse.open_path(str(tmp_path / "nothing-here"))
     qtbot.waitUntil(lambda: "nothing-here" in window.banner.text, timeout=WAIT_MS)
@@ -548,7 +548,7 @@ def test_actions_say_what_they_did_and_are_offered_only_when_they_can_act(qtbot,
     menu = window.browse.row_menu(window.tree_panel.selected_node())
     next(a for a in menu.actions() if a.text() == "Copy value").trigger()
     assert QApplication.clipboard().text().startswith("[")
-    assert window.statusBar().currentMessage().startswith(f"Copied the value of {variable.display_path}")
+    assert window.status_message().startswith(f"Copied the value of {variable.display_path}")
 
     # Export: the dialog starts outside the checkpoint's folder, even when the user last worked in it,
     # and a file inside it is refused before the dialog is done (asked again), not after.

@@ -535,7 +535,7 @@ def fact_texts(win: MainWindow) -> dict[str, str]:
 
 def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoints):
     messages = []  # the status bar's message on load (the NaN scan replaces it later)
-    window.loaded.connect(lambda: messages.append(window.statusBar().currentMessage()))
+    window.loaded.connect(lambda: messages.append(window.status_message()))
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
     variables = [v for v in window.browse.ckpt.variables if not v.is_object_graph]
     # The tree's count and the status bar count the same thing: the variables, not the graph.

@@ -13,6 +13,7 @@ from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import all_stats
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CorruptCheckpointError
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.missing_data import missing_files
 
@@ -82,16 +83,22 @@ class NanScan:
             # Off the GUI thread: 200,000 look-ups held the event loop 0.8 s at load 6.
             keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
             context.progress(0, sum(ckpt.variable(k).num_elements for k in keys))
-            return all_stats(ckpt, keys, before, context.progress, context.cancelled)
+            return scan_skipping_corrupt(ckpt, keys, before, context)
 
-        def show(found: dict[str, TensorStats]) -> None:
+        def show(result: tuple[dict[str, TensorStats], dict[str, str]]) -> None:
+            found, corrupt = result
             if self.shown() is not ckpt:
                 return
             known.update(found)
             bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
-            self.tree_panel.set_nonfinite(set(bad), bad)
+            self.tree_panel.set_nonfinite(set(bad), bad | dict.fromkeys(corrupt, CORRUPT_BADGE))
             holds = "holds" if len(bad) == 1 else "hold"
             message = f"{counted(len(bad), 'variable')} {holds} NaN or Inf" if bad else "No NaN or Inf in any variable"
+            if corrupt:  # the one place the whole message is shown; the badge and the panels say it short
+                skipped = f"{counted(len(corrupt), 'variable')} not scanned ({CORRUPT_BADGE})"
+                self.say(f"{message}; {skipped}")
+                self.banner.show_message(f"{message}; {skipped}: {next(iter(corrupt.values()))}", "error")
+                return
             self.say(message)
             if bad and not self.tree_panel.nan_box.isChecked():
                 self.banner.show_message(message + f": {NAN_TIP}", "warning")
@@ -103,6 +110,36 @@ class NanScan:
             self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
 
         self.runner.submit("scan", scan, show, failed, label="Scanning for NaN/Inf")
+
+
+CORRUPT_BADGE = "CRC mismatch"  # a tensor whose data fails its checksum, in the tree after its name
+_CHUNK = 1024  # variables summarised together when a corrupt one makes the scan go piecewise
+
+
+def scan_skipping_corrupt(
+    ckpt: Checkpoint, keys: list[str], known: dict[str, TensorStats], context: JobContext
+) -> tuple[dict[str, TensorStats], dict[str, str]]:
+    """The statistics of ``keys``, and the corrupt tensors skipped (key -> message): one
+    tensor failing its checksum had stopped the whole scan. A failure makes the scan go
+    again a chunk at a time, and one by one inside a failing chunk."""
+    try:
+        return all_stats(ckpt, keys, known, context.progress, context.cancelled), {}
+    except CorruptCheckpointError:
+        pass
+    found, corrupt = dict(known), {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        try:
+            found.update(all_stats(ckpt, chunk, found, None, context.cancelled))
+            continue
+        except CorruptCheckpointError:
+            pass
+        for key in chunk:
+            try:
+                found.update(all_stats(ckpt, [key], found, None, context.cancelled))
+            except CorruptCheckpointError as error:
+                corrupt[key] = str(error)
+    return {key: found[key] for key in keys if key in found}, corrupt
 
 
 def badge_text(stats: TensorStats) -> str:

@@ -77,6 +77,7 @@ class SelectionStats:
         key, title = variable.key, variable.display_path
         cached = self.stats_cache.get(key)
         wanted = self.large.wanted_for(key)
+        self.histogram.computing(title)
         # One pass gives the statistics, the first NaN/Inf and the picture of a large
         # tensor; the histogram's pass follows. Without those to find, only the latter.
         first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
@@ -146,11 +147,14 @@ class SelectionStats:
     def _failed(self, message: str, details: str) -> None:
         self.done()
         self.banner.show_message(message, "error", details)
+        if "CRC32C" in message:  # the message once in full (the banner), short forms here
+            self.histogram.clear("No histogram: CRC mismatch (see the message above)")
+            self.details.show_stats(None, "Statistics: none, CRC mismatch (see the message above)")
+            self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
+            return
         # Each view says its own tensor's reason (the banner may since tell of another).
         self.histogram.clear(f"Could not compute the histogram: {message}")
         self.details.show_stats(None, f"Statistics: failed: {message}")
-        if "CRC32C" in message:
-            self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
 
     def _start_preview(self, node: TreeNode, ckpt: Checkpoint, bins: int) -> None:
         key = node.variable.key

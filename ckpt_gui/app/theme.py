@@ -12,6 +12,9 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsView, QLabel, QProxyStyle, QStyle, QStyleFactory, QWidget
 
+# NaN and +/-Inf cells, in the heatmaps and the Values tab: colours neither colour map uses.
+NAN_RGB = (255, 0, 255)  # magenta
+INF_RGB = (0, 0, 0)  # black
 MUTED_WEIGHT = 0.62  # a muted text: this much of the text colour, the rest the background's
 _CHANGES = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange)
 

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QProgressBar,
     QPushButton,
@@ -254,6 +257,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self._cancel_all)
         self.job_label = QLabel()
         self.fetched_label = FetchedBytesLabel()
+        # The workflows' messages are lasting state ("Compared: ...", the NaN or restore summary): a
+        # normal widget, which a temporary message (a menu item's status tip) only covers for a while,
+        # where showMessage's text would be wiped by the first status tip for good.
+        self.status_label = ElidedLabel()  # a long message must not widen the window
+        self.status_label.setObjectName("workflow_status")
+        bar.addWidget(self.status_label, 1)
         bar.addPermanentWidget(self.fetched_label)
         bar.addPermanentWidget(self.job_label)
         bar.addPermanentWidget(self.progress)
@@ -280,6 +289,7 @@ class MainWindow(QMainWindow):
         browse.checkpoint_shown.connect(self._after_open)  # after doctor.set_checkpoint: its report is decided
         browse.loaded.connect(self.loaded)
         browse.checkpoint_shown.connect(lambda _ckpt: self._enable_diagnosis_actions())  # after doctor.set_checkpoint
+        browse.loaded.connect(self._focus_the_tree)
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
         # The report panel's buttons before the doctor is made (the doctor connects them itself).
         self.report_panel.rerun_requested.connect(lambda: self._doctor is None and self.doctor.rerun())
@@ -359,10 +369,22 @@ class MainWindow(QMainWindow):
         (never another's)."""
         if text:
             self._status_owner = owner
-            self.statusBar().showMessage(text)
+            self.status_label.setText(text)
         elif self._status_owner is owner:
             self._status_owner = None
-            self.statusBar().clearMessage()
+            self.status_label.setText("")
+
+    def _focus_the_tree(self) -> None:
+        """After an open, the tree has the focus (unless the user is typing somewhere): a
+        view without it paints its selection in the inactive colour, which many styles
+        make all but invisible (the variable in Details showed no selected row)."""
+        focused = QApplication.focusWidget()
+        if self.tree_panel.tree is not None and not isinstance(focused, QLineEdit | QAbstractSpinBox):
+            self.tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def status_message(self) -> str:
+        """The workflows' message the status bar shows."""
+        return self.status_label.text()
 
     def _on_progress(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)

@@ -250,7 +250,7 @@ class CompareController(Controller):
             self.trees.apply_filter()  # statuses and the flat list's order depend on the values
         else:
             self.trees.model.refresh()  # the last counts; the rows are the same
-        if self.trees.selected_pair() is None:
+        if self.trees.selected_pair() is None and not self.trees.touched:  # not away from where the user is
             changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
             if changed:  # start on the largest change
                 self.trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))

@@ -70,6 +70,7 @@ class CompareTrees(QWidget):
         self.model = CompareModel(self)
         self.setAccessibleName("Comparison")  # also how the shortcuts dialog names it
         self._remembered: Pair | None = None  # the pair last selected, kept across filters
+        self.touched = False  # the user expanded, collapsed, scrolled or selected since show_tree
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
@@ -188,6 +189,13 @@ class CompareTrees(QWidget):
         source.expanded.connect(target.expand)
         source.collapsed.connect(target.collapse)
         source.verticalScrollBar().valueChanged.connect(target.verticalScrollBar().setValue)
+        # What the user did to the trees since they were shown (actionTriggered: a user's
+        # scroll, never a programme's): the end of a long comparison then leaves them be.
+        for signal in (source.expanded, source.collapsed, source.verticalScrollBar().actionTriggered):
+            signal.connect(self._touch)
+
+    def _touch(self, *_args) -> None:
+        self.touched = True
 
     # -- content ---------------------------------------------------------------------------
 
@@ -202,6 +210,7 @@ class CompareTrees(QWidget):
         self.model.set_tree(tree)
         self.update_summary()
         self.apply_filter()
+        self.touched = False  # the groups it opened on its own are not the user's
 
     def update_summary(self) -> None:
         tree = self.model.tree
@@ -307,6 +316,7 @@ class CompareTrees(QWidget):
         return node.pair if node is not None else None
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.touched = True
         node = self.model.node(current) if current.isValid() else None
         if node is not None and node.pair is not None:
             self._remembered = node.pair

@@ -15,8 +15,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtGui import QFontMetrics
 
-NAN_COLOUR, NAN_NAME = (255, 0, 255), "magenta"  # in neither viridis nor the blue-white-red map
-INF_COLOUR, INF_NAME = (0, 0, 0), "black"  # for +Inf and -Inf (the readout tells the sign)
+from ckpt_gui.app.theme import INF_RGB, NAN_RGB
+
+NAN_COLOUR, NAN_NAME = NAN_RGB, "magenta"  # in neither viridis nor the blue-white-red map
+INF_COLOUR, INF_NAME = INF_RGB, "black"  # for +Inf and -Inf (the readout tells the sign)
 
 
 class IndexAxis(pg.AxisItem):

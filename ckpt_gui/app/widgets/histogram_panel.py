@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import plot_import, theme
-from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.app.widgets.layouts import FlowLayout, clear_on_leave, keep_flow_height, labelled
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import counted, format_number
@@ -106,10 +106,10 @@ class HistogramPanel(QWidget):
         layout.addLayout(self.controls)
         self.stack.setMinimumHeight(PLOT_MIN_HEIGHT)  # the plot's least height, before it is made
         layout.addWidget(self.stack, 1)
-        footer = QHBoxLayout()
-        footer.addWidget(self.counts_label, 1)
-        footer.addWidget(self.readout)
-        layout.addLayout(footer)
+        # The readout on a line of its own: beside the counts, a long one wrapped them onto
+        # a second line the panel's least height had not counted, and the footer was cut.
+        layout.addWidget(self.counts_label)
+        layout.addWidget(self.readout)
         keep_flow_height(self, self.controls)
         theme.follow(self)
 
@@ -137,6 +137,7 @@ class HistogramPanel(QWidget):
         self.stack.setMinimumHeight(0)  # the plot's own least height holds it now, as before it was made late
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         self.plot.installEventFilter(self)
+        clear_on_leave(self.plot, self.readout)
         theme.style_plot(self.plot)
 
     # -- content ------------------------------------------------------------------------
@@ -155,6 +156,13 @@ class HistogramPanel(QWidget):
             self.high.clear()
         self.counts_label.setText(" ")
         self.readout.setText(" ")
+
+    def computing(self, title: str) -> None:
+        """The histogram of ``title`` is being computed: another variable's gives way at once
+        (it stayed up, titled, for the 10 s of a 512 MB vector, read as the new one's); the
+        same variable's (new bins, a new range) stays until replaced."""
+        if self._title is None or self._title[0] != title:
+            self.clear(f"Computing the histogram of {title}...")
 
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
         self.histogram = histogram

@@ -386,6 +386,8 @@ class _KeepFlowHeight(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if event.type() == QEvent.Type.Resize and event.oldSize().width() != event.size().width():
             self.fit(event.size().width())
+        elif event.type() == QEvent.Type.LayoutRequest:  # controls added or taken (a slice box per axis)
+            self.fit(watched.width())
         return False
 
     def fit(self, width: int) -> None:
@@ -395,6 +397,26 @@ class _KeepFlowHeight(QObject):
         least = layout.minimumSize().height() - self.flow.minimumSize().height() + rows
         if least != self.widget.minimumHeight():
             self.widget.setMinimumHeight(least)
+
+
+class _ClearOnLeave(QObject):
+    """Blanks a plot's readout when the mouse leaves the plot (it had stayed, naming a
+    bin or a cell the mouse no longer points at)."""
+
+    def __init__(self, plot: QWidget, readout: QLabel) -> None:
+        super().__init__(plot)
+        self.readout = readout
+        plot.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Leave:
+            self.readout.setText(" ")  # a space: the line keeps its height
+        return False
+
+
+def clear_on_leave(plot: QWidget, readout: QLabel) -> None:
+    """``readout`` blanked when the mouse leaves ``plot``."""
+    _ClearOnLeave(plot, readout)
 
 
 def keep_flow_height(widget: QWidget, flow: FlowLayout) -> None:

@@ -8,10 +8,12 @@ h5web and silx do, with a bar to move between pages.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QStyle, QTableView, QVBoxLayout, QWidget
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
@@ -80,7 +82,21 @@ class PagedTableModel(QAbstractTableModel):
             return cell_text(cell)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            return self._non_finite_colour(index, role)
         return None
+
+    def _non_finite_colour(self, index: QModelIndex, role: int) -> QColor | None:
+        """NaN and +/-Inf cells in the heatmap's colours (magenta, black), their text
+        in black or white, whichever reads on that colour whatever the palette."""
+        number = scalar(self.cell(self.first_row + index.row(), index.column()))
+        if not isinstance(number, float) or math.isfinite(number):
+            return None
+        ground = QColor(*(theme.NAN_RGB if math.isnan(number) else theme.INF_RGB))
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return ground
+        black, white = QColor(0, 0, 0), QColor(255, 255, 255)
+        return black if theme.contrast(black, ground) >= theme.contrast(white, ground) else white
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole:
@@ -97,6 +113,10 @@ class PagedTable(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.horizontalHeader().setDefaultSectionSize(90)
+        # Rows a line of text tall (the style's 30 px showed 5 rows in a 230 px pane).
+        rows = self.view.verticalHeader()
+        rows.setMinimumSectionSize(0)
+        rows.setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         self.row = QSpinBox(minimum=0)
         self.row.setKeyboardTracking(False)
         self.row.setToolTip("Show this row (the table holds a page of 1,000,000 rows at a time)")
@@ -161,9 +181,17 @@ class PagedTable(QWidget):
     def _label(self) -> None:
         total, first = self.model.total_rows, self.model.first_row
         last = first + self.model.rowCount() - 1
+        self._fit_row_numbers(last)
         self.page_label.setText(f"rows {first:,}-{last:,} of {total:,}")
         self.previous.setEnabled(first > 0)
         self.next.setEnabled(last < total - 1)
+
+    def _fit_row_numbers(self, last: int) -> None:
+        """The row header as wide as the page's largest row number: Qt sizes it once, from
+        the first page's, and cut 50,000,000 to "5000000" on a later page."""
+        header = self.view.verticalHeader()
+        margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        header.setMinimumWidth(header.fontMetrics().horizontalAdvance(str(max(last, 0))) + 4 * margin + 4)
 
 
 def cell_text(value) -> str:

@@ -28,6 +28,7 @@ from ckpt_gui.app.widgets.heatmap import (
     set_levels,
 )
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
+from ckpt_gui.app.widgets.layouts import clear_on_leave
 
 __all__ = [
     "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_heatmap",
@@ -57,6 +58,7 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     # Long titles wrap to the plot's width rather than hold the plot wider.
     panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
     panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
+    clear_on_leave(panel.graphics, panel.readout)
     theme.style_plot(panel.graphics)
 
 

@@ -56,11 +56,16 @@ class TreeSelection:
         return True
 
     def _under_closed_crowd(self, node: TreeNode) -> bool:
-        group = node.parent
+        """Whether a closed group above ``node`` would lay out more than REVEAL_ROWS rows
+        to show it: the rows the view is handed go up to the one on the way to ``node``
+        (model.reveal), so the first blocks of 20,000 open at once (the first variable,
+        kept selected when the object view replaced the key view, was left unseen)."""
+        child, group = node, node.parent
         while group is not None and group.parent is not None:
-            if len(group.shown) > REVEAL_ROWS and not self.view.isExpanded(self.model.index_of(group)):
+            crowded = len(group.shown) > REVEAL_ROWS and child.row >= REVEAL_ROWS
+            if crowded and not self.view.isExpanded(self.model.index_of(group)):
                 return True
-            group = group.parent
+            child, group = group, group.parent
         return False
 
     def select_key(self, key: str) -> bool:
