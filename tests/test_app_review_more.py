@@ -18,7 +18,7 @@ from ckpt_gui.app import theme
 from ckpt_gui.app.nan_scan import CORRUPT_BADGE
 from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
 from ckpt_gui.app.widgets.paged_table import PagedTable
-from ckpt_gui.app.widgets.tree_panel import REVEAL_ROWS
+from ckpt_gui.app.widgets.tree_selection import REVEAL_ROWS
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.resources import demo_path
