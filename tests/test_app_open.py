@@ -142,7 +142,7 @@ def test_every_step_of_an_open_is_reported_with_progress(qtbot, window, checkpoi
     throughout (never only a busy indicator) and only moves forward, to its end."""
     monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # every step, the key view first included
     messages, bar = [], []
-    window.statusBar().messageChanged.connect(messages.append)
+    window.status_changed.connect(messages.append)
     window.browse.runner.progress_changed.connect(lambda _label, done, total: bar.append((done, total)))
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(checkpoints / "keras_seq"))

@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
     diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
     compare_done = Signal()  # every pair of the comparison has been compared
     closed = Signal()  # the window has closed, its jobs cancelled and its doctor children killed
+    status_changed = Signal(str)  # the workflows' status-bar message (status_message())
 
     def __init__(self, scan_on_open: bool = True) -> None:
         super().__init__()
@@ -369,10 +370,12 @@ class MainWindow(QMainWindow):
         (never another's)."""
         if text:
             self._status_owner = owner
-            self.status_label.setText(text)
         elif self._status_owner is owner:
             self._status_owner = None
-            self.status_label.setText("")
+        else:
+            return
+        self.status_label.setText(text)
+        self.status_changed.emit(text)
 
     def _focus_the_tree(self) -> None:
         """After an open, the tree has the focus (unless the user is typing somewhere): a
