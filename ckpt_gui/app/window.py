@@ -421,11 +421,13 @@ class MainWindow(QMainWindow):
         this checkpoint's ("the last report was for another" is not worth the pane)."""
         report = self._doctor.report if self._doctor is not None else None
         ours = report is not None and os.path.realpath(report.checkpoint) == os.path.realpath(ckpt.prefix)
-        if self.info_tabs.currentWidget() is self.report_panel and not ours:
-            self.info_tabs.setCurrentWidget(self.details)
+        if not (ours and self.info_tabs.currentWidget() is self.report_panel):
+            self.info_tabs.setCurrentWidget(self.details)  # not the last checkpoint's Graph tab
         self.tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _enable_graph_tab(self, available: bool) -> None:
+        if not available and self.info_tabs.currentWidget() is self.graph_panel:
+            self.info_tabs.setCurrentWidget(self.details)  # Qt would move to its neighbour, the report
         self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), available)
         if available and self.browse.ckpt is not None and self.browse.ckpt.location.kind == "graph":
             self.info_tabs.setCurrentWidget(self.graph_panel)  # a .meta alone: the graph is all there is

@@ -37,6 +37,7 @@ from ckpt_gui.app.models.compare_model import (
     status_label,
 )
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
+from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.widgets.layouts import TEXT_MARGINS, columns_giving_way, fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -151,6 +152,7 @@ class CompareTrees(QWidget):
         """A row's context menu, and Ctrl+C copying its key (this side's), not its name."""
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(lambda position: self._on_menu(view, position))
+        KeyboardMenu(view, lambda position: self._on_menu(view, position))  # the Menu key: the current row's
         action = QAction(f"Copy {side}'s key", view, shortcut=QKeySequence.StandardKey.Copy)  # listed once per side
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         action.triggered.connect(lambda: self.copy_key(side))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 
+from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.core.views.tree import TreeNode
 
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
@@ -29,6 +30,7 @@ class TreeSelection:
         """The right-click menu and Ctrl+C on the tree; Down from the filter box."""
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_menu)
+        self._keyboard_menu = KeyboardMenu(self.view, self._on_menu)  # the Menu key: the current row's
         copy = QAction("Copy key", self.view, shortcut=QKeySequence.StandardKey.Copy)  # not the display name
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_key)
