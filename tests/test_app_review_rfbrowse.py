@@ -60,3 +60,49 @@ def test_switching_views_keeps_the_selection_and_the_groups_opened(qtbot, window
     panel.keys_button.click()
     assert panel._selected_key() == key and _in_view(panel)
     assert panel.view.isExpanded(panel.model.index_of(opened_keys))
+
+
+def _dark_palette_without_placeholder():
+    """/tmp/review2/dark.py's palette, as many dark themes set one: no PlaceholderText."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for name, colour in (("Window", (53, 53, 53)), ("WindowText", (255, 255, 255)), ("Base", (35, 35, 35)),
+                         ("AlternateBase", (53, 53, 53)), ("Text", (255, 255, 255)), ("Button", (53, 53, 53)),
+                         ("ButtonText", (255, 255, 255))):  # fmt: skip
+        palette.setColor(getattr(role, name), QColor(*colour))
+    return palette
+
+
+def test_the_filter_placeholder_reads_in_a_dark_palette_without_one(qtbot, window):
+    """Finding 14: a dark palette leaving PlaceholderText unset kept Qt's light default,
+    "Filter variables (Ctrl+F)" dark grey on near-black. It is derived from Text with
+    reduced alpha when too close to Base, also after the palette changes at run time; a
+    readable one (the light default) is left as it is."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from ckpt_gui.app import theme
+
+    app = QApplication.instance()
+    before = QPalette(app.palette())
+    search = window.tree_panel.search
+    assert theme.placeholder_contrast(search.palette()) >= theme.PLACEHOLDER_CONTRAST  # light: untouched
+    light = search.palette().color(QPalette.ColorRole.PlaceholderText)
+    dark = _dark_palette_without_placeholder()
+    assert theme.placeholder_contrast(dark) < 2.0  # the review's case
+    try:
+        app.setPalette(dark)
+        base = dark.color(QPalette.ColorRole.Base)
+        qtbot.waitUntil(lambda: search.palette().color(QPalette.ColorRole.Base) == base)  # the change reached it
+        qtbot.wait(50)
+        assert theme.placeholder_contrast(search.palette()) >= theme.PLACEHOLDER_CONTRAST
+        hint = search.palette().color(QPalette.ColorRole.PlaceholderText)
+        text = search.palette().color(QPalette.ColorRole.Text)
+        assert hint.rgb() == text.rgb() and 0 < hint.alpha() < 255
+    finally:
+        app.setPalette(before)
+    white = before.color(QPalette.ColorRole.Base)
+    qtbot.waitUntil(lambda: search.palette().color(QPalette.ColorRole.Base) == white)
+    assert search.palette().color(QPalette.ColorRole.PlaceholderText) == light

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
 from ckpt_gui.app.widgets.layouts import names_first, refit_on_expand
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
@@ -54,6 +55,7 @@ class TreePanel(TreeSelection, QWidget):
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        theme.readable_placeholders(self)  # a dark theme that sets no PlaceholderText: dark grey on black
         # Shown in the field while a large tree's filter is worked out (with "filtering..." beside the tree).
         self.busy = self.search.addAction(
             self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), QLineEdit.ActionPosition.TrailingPosition
