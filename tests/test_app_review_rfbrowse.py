@@ -5,7 +5,17 @@ Offscreen; each was looked at in a real window too."""
 
 from __future__ import annotations
 
-from tests.test_app_desktop import open_demo
+from pathlib import Path
+
+import pytest
+
+from tests.test_app_desktop import WAIT_MS, open_demo
+
+
+def open_path(qtbot, win, path) -> None:
+    with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
+        win.browse.open_path(str(path))
+    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
 
 
 def _in_view(panel) -> bool:
@@ -106,3 +116,41 @@ def test_the_filter_placeholder_reads_in_a_dark_palette_without_one(qtbot, windo
     white = before.color(QPalette.ColorRole.Base)
     qtbot.waitUntil(lambda: search.palette().color(QPalette.ColorRole.Base) == white)
     assert search.palette().color(QPalette.ColorRole.PlaceholderText) == light
+
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "realworld" / "corpus"
+ESTIMATOR = CORPUS / "tfx-est-2022"  # a TF1 estimator's .meta: long graph names, keys the same
+
+
+@pytest.mark.skipif(not ESTIMATOR.is_dir(), reason=f"the real-world corpus is not at {ESTIMATOR}")
+@pytest.mark.parametrize("size", [(1024, 640), (1280, 800)])
+def test_the_graph_variables_table_shows_its_key_column(qtbot, window, size):
+    """Finding 16: the graph's Variables table gave the name column all the width, the
+    "Checkpoint key" column cut at the right edge behind a scroll bar. dtype and shape
+    stay whole, the name and the key share the rest, cut in the middle with the whole
+    text in the tooltip; nothing reaches past the table's right edge."""
+    from ckpt_gui.app.widgets.graph_panel import KEY, NAME
+    from ckpt_gui.app.widgets.layouts import MiddleElided
+
+    window.resize(*size)
+    open_path(qtbot, window, ESTIMATOR)
+    graph = window.graph_panel
+    qtbot.waitUntil(lambda: graph.variables.topLevelItemCount() > 0, timeout=WAIT_MS)
+    window.info_tabs.setCurrentWidget(graph)
+    table = graph.variables
+    graph.sections.setCurrentWidget(table)
+    qtbot.wait(200)  # the refit after the resize
+    header = table.header()
+    assert header.length() <= table.viewport().width()  # no column past the edge
+    for column in (1, 2):  # dtype, shape: whole
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column)
+    name, key = table.columnWidth(NAME), table.columnWidth(KEY)
+    needed = {c: max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in (NAME, KEY)}
+    assert not table.isColumnHidden(KEY)
+    assert key >= min(needed[KEY], name) - 1 and name >= min(needed[NAME], key) - 1  # neither squeezed for the other
+    assert key >= header.sectionSizeHint(KEY) or key >= needed[KEY]  # its title reads
+    for column in (NAME, KEY):
+        assert isinstance(table.itemDelegateForColumn(column), MiddleElided)
+    cut = [table.topLevelItem(i) for i in range(table.topLevelItemCount())]
+    assert all(item.toolTip(NAME) == item.text(NAME) for item in cut)
+    assert all(item.toolTip(KEY) == item.text(KEY) for item in cut if item.text(KEY))
