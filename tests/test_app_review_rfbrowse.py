@@ -154,3 +154,67 @@ def test_the_graph_variables_table_shows_its_key_column(qtbot, window, size):
     cut = [table.topLevelItem(i) for i in range(table.topLevelItemCount())]
     assert all(item.toolTip(NAME) == item.text(NAME) for item in cut)
     assert all(item.toolTip(KEY) == item.text(KEY) for item in cut if item.text(KEY))
+
+
+def _select_shape(qtbot, window, ndim: int, least: int = 1):
+    """Select the demo's first variable of ``ndim`` axes, each of ``least`` or more; its
+    values once shown."""
+    panel = window.tree_panel
+    node = next(
+        n
+        for n in panel.tree.by_key.values()
+        if n.variable.dtype.is_numeric and len(n.variable.shape) == ndim and min(n.variable.shape) >= least
+    )
+    assert panel.select_node(node)
+    shape = tuple(node.variable.shape)
+    qtbot.waitUntil(lambda: window.tensor.value is not None and window.tensor.value.shape == shape, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.tensor.shown is not None, timeout=WAIT_MS)
+    return window.tensor
+
+
+def _table_cells(table) -> list[list[str]]:
+    model = table.model
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def _index_of(caption: str) -> tuple:
+    """The numpy index a caption's "slice [0, 2, :, :]" names."""
+    inside = caption.split("slice [", 1)[1].split("]", 1)[0]
+    return tuple(slice(None) if part.strip() == ":" else int(part) for part in inside.split(","))
+
+
+def test_the_values_tab_of_an_nd_tensor_names_its_slice(qtbot, window):
+    """Finding 18: an 8x16 table of a [3, 3, 8, 16] kernel said nothing of which slice it
+    lists. A caption names it ("slice [0, 0, :, :] of [3, 3, 8, 16]") and follows the
+    Heatmap tab's index boxes and axis choice; the cells are that slice's values."""
+    from ckpt_gui.app.widgets.paged_table import cell_text
+
+    open_demo(qtbot, window)
+    tensor = _select_shape(qtbot, window, 4, least=3)  # conv2's kernel [3, 3, 8, 16]
+    value, caption = tensor.value, tensor.table.caption
+    shape = "[" + ", ".join(str(size) for size in value.shape) + "]"
+
+    def check(expected_index: str) -> None:
+        assert caption.isVisibleTo(tensor.table) and caption.text().startswith(f"slice {expected_index} of {shape}")
+        wanted = value[_index_of(caption.text())]
+        assert _table_cells(tensor.table) == [[cell_text(x) for x in row] for row in wanted]
+
+    check("[0, 0, :, :]")
+    tensor.spins[1].setValue(2)
+    check("[0, 2, :, :]")
+    tensor.rows_box.setCurrentIndex(0)  # rows: axis 0 (the heatmap's axis choice)
+    assert "rows axis 0" in caption.text()
+    check("[:, 2, 0, :]")
+    matrix = _select_shape(qtbot, window, 2)  # a matrix: all of it, nothing to name
+    assert not matrix.table.caption.isVisibleTo(matrix.table)
+
+
+def test_the_picture_tab_is_named_after_what_it_shows(qtbot, window):
+    """Finding 25: a vector's line plot sat in a tab named "Heatmap"."""
+    from ckpt_gui.app.widgets.tensor_panel import HEATMAP, PLOT
+
+    open_demo(qtbot, window)
+    tensor = _select_shape(qtbot, window, 1)
+    assert tensor.tabText(tensor.indexOf(tensor.picture)) == PLOT == "Plot"
+    tensor = _select_shape(qtbot, window, 2)
+    assert tensor.tabText(tensor.indexOf(tensor.picture)) == HEATMAP == "Heatmap"
