@@ -218,3 +218,114 @@ def test_the_picture_tab_is_named_after_what_it_shows(qtbot, window):
     assert tensor.tabText(tensor.indexOf(tensor.picture)) == PLOT == "Plot"
     tensor = _select_shape(qtbot, window, 2)
     assert tensor.tabText(tensor.indexOf(tensor.picture)) == HEATMAP == "Heatmap"
+
+
+def test_a_groups_menu_names_its_path_as_a_variables_does(qtbot, window):
+    """Finding 30: a group's menu said "Copy path", a variable's "Copy object path". A
+    group of the object view copies its object path, named so; one of the key view its
+    key prefix."""
+    from PySide6.QtGui import QGuiApplication
+
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    for view, words in (("objects", "Copy object path"), ("keys", "Copy key prefix")):
+        (panel.objects_button if view == "objects" else panel.keys_button).click()
+        group = next(node for node in panel.tree.root.children if node.variable is None)
+        variable = next(node for node in panel.tree.by_key.values() if node.variable.object_paths)
+        texts = {action.text(): action for action in window.browse.row_menu(group).actions() if action.text()}
+        assert words in texts and "Copy path" not in texts
+        texts[words].trigger()
+        assert QGuiApplication.clipboard().text() == group.path
+        assert "Copy object path" in [a.text() for a in window.browse.row_menu(variable).actions()]
+
+
+def test_save_histogram_proposes_a_name_after_the_variable(qtbot, window, monkeypatch):
+    """Finding 30: Save histogram proposed "histogram.png" where Export tensor proposes
+    the variable's name."""
+    from ckpt_gui.core.export import export_name
+
+    open_demo(qtbot, window)
+    node = _select_shape(qtbot, window, 2) and window.tree_panel.selected_node()
+    asked = []
+    monkeypatch.setattr(window.browse, "ask_save_path", lambda title, name, *rest: asked.append(name))
+    window.browse.export_histogram()
+    window.browse.export_tensor()
+    histogram, tensor = asked
+    assert tensor == export_name(node.variable.display_path)
+    assert histogram == tensor.removesuffix(".npy") + "_histogram.png"
+
+
+def test_nan_and_inf_counts_read_the_same_in_the_tree_histogram_and_heatmap(qtbot, scanning_window, tmp_path):
+    """Finding 30: "[1 NaN, 2 Inf]" in the tree, "NaN 1, +Inf 1, -Inf 1" under the
+    histogram, "1 NaN 2 ±Inf" over the heatmap for one variable: one formatter
+    (core/formatting.nonfinite_text) for all three."""
+    import re
+
+    import numpy as np
+
+    from ckpt_gui.core.formatting import nonfinite_text
+    from tools.bundle_writer import write_bundle
+
+    window = scanning_window
+    values = np.arange(50, dtype=np.float32).reshape(10, 5)
+    values[3, 2], values[4, 1], values[7, 0] = np.nan, np.inf, -np.inf
+    prefix = tmp_path / "nan" / "ckpt"
+    prefix.parent.mkdir()
+    write_bundle(str(prefix), [("weights", "float32", (10, 5), values.tobytes())])
+    open_path(qtbot, window, prefix)
+    expected = nonfinite_text(1, 1, 1)
+    assert expected == "1 NaN, 1 +Inf, 1 -Inf"
+    panel = window.tree_panel
+    node = panel.tree.by_key["weights"]
+    qtbot.waitUntil(lambda: panel.nonfinite is not None, timeout=WAIT_MS)
+    assert panel.model.index_of(node).data().endswith(f"[{expected}]")
+    panel.select_node(node)
+
+    def plain(text: str) -> str:
+        return re.sub(r"<[^>]+>", "", text).replace("\u25a0", "").replace("&nbsp;", " ").replace("\u2011", "-")
+
+    qtbot.waitUntil(lambda: expected in plain(window.histogram.counts_label.text()), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.tensor.shown is not None, timeout=WAIT_MS)
+    assert plain(window.tensor.image_plot.titleLabel.text) == expected
+
+
+def test_the_about_links_each_read_on_one_line(qtbot, window, monkeypatch):
+    """Finding 30: About's Documentation link wrapped inside its URL."""
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QLabel
+
+    from ckpt_gui.app import help_menu
+
+    shown = []
+    monkeypatch.setattr(help_menu, "show_dialog", lambda dialog: (shown.append(dialog), dialog.show()))
+    help_menu.show_about(window)
+    box = shown[0]
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setHtml(label.text())
+    document.setTextWidth(label.minimumWidth())  # what the box gives its text at least
+    document.size()  # laid out
+    block, links = document.begin(), 0
+    while block.isValid():
+        if block.text().split(": ", 1)[-1].startswith("https://"):  # a link's line, not the description
+            links += 1
+            assert block.layout().lineCount() == 1, block.text()
+        block = block.next()
+    assert links == len(help_menu.project_urls())
+    box.close()
+
+
+def test_the_memory_limit_dialog_says_where_its_figure_comes_from(qtbot, window, monkeypatch):
+    """Finding 30: the memory limit proposed "11.8" GB with no word on where from."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from ckpt_gui.diagnosis.attempt_watch import DEFAULT_MEMORY_LIMIT
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (asked.append(args), (0.0, False))[1])
+    window.doctor.choose_memory_limit()
+    prompt, value = asked[0][2], asked[0][3]
+    assert value == DEFAULT_MEMORY_LIMIT and "Shown: the default" in prompt
+    if DEFAULT_MEMORY_LIMIT:
+        assert f"half of this machine's {2 * DEFAULT_MEMORY_LIMIT:g} GB" in prompt
