@@ -329,3 +329,38 @@ def test_the_memory_limit_dialog_says_where_its_figure_comes_from(qtbot, window,
     assert value == DEFAULT_MEMORY_LIMIT and "Shown: the default" in prompt
     if DEFAULT_MEMORY_LIMIT:
         assert f"half of this machine's {2 * DEFAULT_MEMORY_LIMIT:g} GB" in prompt
+
+
+def test_switching_views_of_a_large_tree_makes_only_the_levels_shown(qtbot, tmp_path):
+    """Finding 5 on a large checkpoint (the review's 200,000 variables): the switch keeps
+    the selection in view and opens the groups left open without making every level:
+    two lazy key trees of 3,000 blocks stand for the two views."""
+    import numpy as np
+
+    from ckpt_gui.app.widgets.tree_panel import TreePanel
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.views.tree import key_tree
+    from tests.test_key_levels import made_leaves
+    from tools.bundle_writer import write_bundle
+
+    count = 3000
+    prefix = tmp_path / "many" / "ckpt"
+    prefix.parent.mkdir()
+    zeros = np.zeros(2, np.float32).tobytes()
+    write_bundle(str(prefix), [(f"blocks/{i:05d}/kernel", "float32", (2,), zeros) for i in range(count)])
+    ckpt = Checkpoint.open(str(prefix))
+    trees = {"objects": key_tree(ckpt.key_variables), "keys": key_tree(ckpt.key_variables)}
+    panel = TreePanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 600)
+    panel.show()
+    panel.set_trees(trees)
+    key = "blocks/00005/kernel"
+    assert panel.select_key(key)
+    opened = panel.tree.by_key["blocks/00007/kernel"].parent
+    panel.view.expand(panel.model.index_of(opened))
+    for button in (panel.keys_button, panel.objects_button, panel.keys_button, panel.objects_button):
+        button.click()
+        assert panel._selected_key() == key and _in_view(panel)
+    assert panel.view.isExpanded(panel.model.index_of(opened))
+    assert max(made_leaves(tree) for tree in trees.values()) < count // 10
