@@ -367,3 +367,53 @@ def test_fingerprint_and_keras_metadata_open_their_saved_model(checkpoints, tmp_
     assert (folder / "fingerprint.pb").is_file(), "TensorFlow writes fingerprint.pb beside saved_model.pb"
     for name in ("fingerprint.pb", "keras_metadata.pb"):
         assert Checkpoint.open(folder / name).prefix == expected
+
+
+def test_well_known_file_types_are_named(tmp_path, qapp):
+    """Review finding 15: a folder of screenshots said "an unrecognised binary file of 279
+    bytes" for each PNG. Files written by their own writers (Qt's image and PDF writers,
+    Python's compressors, SQLite, NumPy) are named by their magic bytes, in the folder's
+    message and for the file itself; HDF5 stays Keras weights (tests/test_keras_files.py)."""
+    import bz2
+    import gzip
+    import lzma
+    import sqlite3
+
+    import numpy as np
+    from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
+
+    image = QImage(16, 8, QImage.Format.Format_RGB32)
+    image.fill(0x336699)
+    written = {}
+    for suffix, fmt, kind in (("png", "PNG", "a PNG image"), ("jpg", "JPEG", "a JPEG image"),
+                              ("bmp", "BMP", "a BMP image")):  # fmt: skip
+        assert image.save(str(tmp_path / f"shot.{suffix}"), fmt)
+        written[f"shot.{suffix}"] = kind
+    pdf = QPdfWriter(str(tmp_path / "report.pdf"))
+    pdf.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
+    painter = QPainter(pdf)
+    painter.drawText(10, 10, "report")
+    painter.end()
+    written["report.pdf"] = "a PDF document"
+    payload = bytes(range(256)) * 4
+    for name, compress, kind in (("data.gz", gzip.compress, "a gzip-compressed file"),
+                                 ("data.bz2", bz2.compress, "a bzip2-compressed file"),
+                                 ("data.xz", lzma.compress, "an xz-compressed file")):  # fmt: skip
+        (tmp_path / name).write_bytes(compress(payload))
+        written[name] = kind
+    np.save(tmp_path / "array.npy", np.arange(10, dtype=np.float32))
+    written["array.npy"] = "a NumPy .npy array"
+    with sqlite3.connect(tmp_path / "runs.db") as db:
+        db.execute("create table runs (step integer)")
+    written["runs.db"] = "an SQLite database"
+
+    for name, kind in written.items():
+        with pytest.raises(NotACheckpointError) as err:
+            locate(tmp_path / name)
+        assert err.value.problem.startswith(f"{kind}, not a TensorFlow checkpoint"), (name, err.value.problem)
+    with pytest.raises(NotACheckpointError) as err:
+        locate(tmp_path)
+    message = str(err.value)
+    assert "unrecognised" not in message
+    shown = [name for name in sorted(os.listdir(tmp_path)) if name in message]
+    assert len(shown) == 4 and all(f"{name} ({written[name]})" in message for name in shown)

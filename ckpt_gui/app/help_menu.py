@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -32,6 +33,7 @@ from ckpt_gui.resources import examples_path, model_script_contract
 LICENSE = "Apache-2.0"
 # Shown when the package metadata cannot be read (running from a source tree that was never installed).
 FALLBACK_URL = "https://github.com/ckpt-gui/ckpt-gui"
+LIST_INDENT = 56  # px a rich-text list's bullet and indentation take before an item's text, and slack
 
 
 def add_help_menu(window: QMainWindow, add_action) -> QMenu:
@@ -159,6 +161,11 @@ def show_about(window: QMainWindow) -> None:
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)  # the links open in a browser
     box.setIconPixmap(window.windowIcon().pixmap(64, 64))
     box.setObjectName("about")
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    if label is not None:  # each link on one line: the box kept 357 px and wrapped "gui#readme" off its URL
+        metrics = label.fontMetrics()
+        widest = max(metrics.horizontalAdvance(f"{name}: {url}") for name, url in project_urls().items())
+        label.setMinimumWidth(widest + LIST_INDENT)
     show_dialog(box)
 
 

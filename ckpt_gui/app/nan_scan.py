@@ -14,7 +14,7 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import all_stats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CorruptCheckpointError
-from ckpt_gui.core.formatting import counted
+from ckpt_gui.core.formatting import counted, nonfinite_text
 from ckpt_gui.core.views.missing_data import missing_files
 
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
@@ -143,10 +143,5 @@ def scan_skipping_corrupt(
 
 
 def badge_text(stats: TensorStats) -> str:
-    """A variable's NaN/Inf badge: "3 NaN, 2 Inf"."""
-    parts = []
-    if stats.nan:
-        parts.append(f"{stats.nan:,} NaN")
-    if stats.posinf or stats.neginf:
-        parts.append(f"{stats.posinf + stats.neginf:,} Inf")
-    return ", ".join(parts)
+    """A variable's NaN/Inf badge: "3 NaN, 2 +Inf" (as the histogram and heatmap say it)."""
+    return nonfinite_text(stats.nan, stats.posinf, stats.neginf)

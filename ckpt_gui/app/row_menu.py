@@ -46,10 +46,12 @@ def _is_text(raw) -> bool:
 def row_menu(
     parent: QWidget, ckpt: Checkpoint, node: TreeNode, export: Callable[[], None], filter_to,
     said: Callable[[str], None] = lambda _text: None, compare: tuple[str, Callable[[], None]] | None = None,
+    in_key_view: bool = False,
 ) -> QMenu:  # fmt: skip
     """The menu for one row (``filter_to(node)`` limits the tree to its subtree; ``said``
     puts what was copied in the status bar; ``compare``: the text and action of
-    "Compare this variable", None when there is nothing to compare it with)."""
+    "Compare this variable", None when there is nothing to compare it with;
+    ``in_key_view``: the tree shows checkpoint keys, a group's path is a key prefix)."""
     menu = QMenu(parent)
     variable = node.variable
 
@@ -83,7 +85,10 @@ def row_menu(
             text, act = compare or ("Compare this variable", lambda: None)
             menu.addAction(text, act).setEnabled(compare is not None)
     else:
-        menu.addAction("Copy path", copied(f"the path {node.path}", lambda: node.path))
+        # Named as a variable's are: a group of the object view has an object path (it
+        # said "Copy path" beside a variable's "Copy object path"), one of the key view a key prefix.
+        what = "key prefix" if in_key_view else "object path"
+        menu.addAction(f"Copy {what}", copied(f"the {what} {node.path}", lambda: node.path))
     menu.addSeparator()
     menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu

@@ -198,3 +198,55 @@ def clear_indicators(app: QApplication) -> None:
     name = app.style().name()
     if name.lower() == "fusion":
         app.setStyle(ClearIndicators(QStyleFactory.create(name)))
+
+
+PLACEHOLDER_CONTRAST = 3.0  # a placeholder's least contrast against its field (below body text's 4.5: it is a hint)
+PLACEHOLDER_ALPHA = 0.6  # a placeholder made from the text colour: this opaque
+
+
+def placeholder_contrast(palette: QPalette) -> float:
+    """How the palette's placeholder text (alpha and all) reads on its field's Base."""
+    base = palette.color(QPalette.ColorRole.Base)
+    hint = palette.color(QPalette.ColorRole.PlaceholderText)
+    return contrast(blend(hint, base, hint.alphaF()), base)
+
+
+def with_readable_placeholder(palette: QPalette) -> QPalette | None:
+    """``palette`` with PlaceholderText derived from Text (reduced alpha) where the one it
+    has is too close to Base, in each colour group; None when it reads already. Many dark
+    themes leave PlaceholderText unset: Qt's light default then stays, dark grey on black."""
+    fixed, changed = QPalette(palette), False
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+        fixed.setCurrentColorGroup(group)
+        if placeholder_contrast(fixed) >= PLACEHOLDER_CONTRAST:
+            continue
+        hint = QColor(fixed.color(group, QPalette.ColorRole.Text))
+        hint.setAlphaF(PLACEHOLDER_ALPHA)
+        fixed.setColor(group, QPalette.ColorRole.PlaceholderText, hint)
+        changed = True
+    fixed.setCurrentColorGroup(QPalette.ColorGroup.Active)
+    return fixed if changed else None
+
+
+def readable_placeholders(watched: QWidget) -> None:
+    """Placeholder texts (the filter box's "Filter variables") readable in the application's
+    palette, now and whenever the desktop changes it (``watched`` is told: a filter on
+    the application itself would see every event of every object)."""
+    _PlaceholderFollower(watched)._fix()
+
+
+class _PlaceholderFollower(QObject):
+    def __init__(self, watched: QWidget) -> None:
+        super().__init__(watched)
+        watched.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in _CHANGES:  # a widget inside the window is told PaletteChange
+            self._fix()
+        return False
+
+    def _fix(self) -> None:
+        app = QApplication.instance()
+        fixed = with_readable_placeholder(app.palette())
+        if fixed is not None:  # None once fixed: no further change is sent
+            app.setPalette(fixed)

@@ -110,9 +110,10 @@ def npy_compatible(value: np.ndarray, dtype_name: str) -> tuple[np.ndarray, str 
     return value, None
 
 
-def export_name(path: str) -> str:
+def export_name(path: str, ending: str = ".npy") -> str:
     """The file name offered for a variable's ``.npy``: its path's names joined by one
     underscore, their own leading underscores dropped (``model/_functional/_operations/1/bias``
-    gives ``model_functional_operations_1_bias.npy``, not ``model__functional__...``)."""
+    gives ``model_functional_operations_1_bias.npy``, not ``model__functional__...``);
+    ``ending``: for another export of it (its histogram: ``..._bias_histogram.png``)."""
     names = [name.strip("_") for name in re.split(r"[/\\:]", path)]
-    return ("_".join(name for name in names if name) or "tensor") + ".npy"
+    return ("_".join(name for name in names if name) or "tensor") + ending

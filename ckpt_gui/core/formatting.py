@@ -69,3 +69,12 @@ def one_or_many(n: int, one: str, many: str) -> str:
     """The verb or pronoun agreeing with ``n`` things: ``one`` for 1, else ``many``
     (``f"{counted(n, 'value')} {one_or_many(n, 'is', 'are')} missing"``)."""
     return one if n == 1 else many
+
+
+def nonfinite_text(nan: int = 0, posinf: int = 0, neginf: int = 0, either_inf: int = 0) -> str:
+    """NaN and Inf counts written one way everywhere (the tree's badge, the histogram's
+    footer, the heatmap's and the plot's titles): "1 NaN, 1 +Inf, 1 -Inf", counts of 0
+    left out, "" for none; ``either_inf`` counts what holds an Inf of either sign (a
+    heatmap cell, a block of a plot): "2 \u00b1Inf"."""
+    parts = [(nan, "NaN"), (posinf, "+Inf"), (neginf, "-Inf"), (either_inf, "\u00b1Inf")]
+    return ", ".join(f"{count:,} {name}" for count, name in parts if count)

@@ -330,7 +330,7 @@ class BrowseController(Controller):
         if partner:
             compare = (f"Compare this variable with {partner}", lambda: self.compare_requested.emit(key))
         return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to,
-                        self.status.emit, compare)  # fmt: skip
+                        self.status.emit, compare, self.tree_panel.current_view == "keys")  # fmt: skip
 
     # -- selection ---------------------------------------------------------------------------
 
@@ -453,7 +453,10 @@ class BrowseController(Controller):
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
     def export_histogram(self) -> None:
-        path = self.ask_save_path("Save histogram", "histogram.png", "PNG image (*.png)", self.ckpt)
+        node = self.current  # named after what it shows, as an exported tensor is
+        shown = (node.variable.display_path if node.variable is not None else node.path) if node is not None else ""
+        name = export_name(shown, "_histogram.png") if shown else "histogram.png"
+        path = self.ask_save_path("Save histogram", name, "PNG image (*.png)", self.ckpt)
         if path:
             self.save_histogram(path)
 

@@ -191,8 +191,7 @@ class DoctorController(Controller):
 
     def choose_memory_limit(self) -> None:
         limit, ok = QInputDialog.getDouble(
-            self.dialog_parent, "Memory limit", "Stop an attempt whose processes use more than (GB; 0: none):",
-            _memory_limit(), 0.0, 1e6, 1,
+            self.dialog_parent, "Memory limit", _memory_limit_prompt(), _memory_limit(), 0.0, 1e6, 1,
         )  # fmt: skip
         if ok:
             settings.settings().setValue("memory_limit_gb", limit)
@@ -350,6 +349,18 @@ def _timeout() -> float:
         return float(value)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
+
+
+def _memory_limit_prompt() -> str:
+    """The dialog's question, and where the figure it proposes comes from (review: "11.8"
+    with no word on why)."""
+    default = f"half of this machine's {2 * DEFAULT_MEMORY_LIMIT:g} GB of memory" if DEFAULT_MEMORY_LIMIT else "none"
+    chosen = settings.settings().contains("memory_limit_gb")
+    shown = "your earlier choice" if chosen else "the default"
+    return (
+        "Stop a restore attempt whose processes together use more than this many GB (0: no limit).\n"
+        f"Shown: {shown}; the default is {default}."
+    )
 
 
 def _memory_limit() -> float:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.layouts import FIT_ROWS, MiddleElided, refit_on_resize, share_widths
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import (
     GraphView,
@@ -36,6 +37,8 @@ from ckpt_gui.core.views.graph_view import (
 NO_GRAPH = "No graph file: the checkpoint has no .meta beside it and is no SavedModel."
 NOTE_WIDTH = 60  # characters a line of the Signatures pane's own notes (saved_model_cli's lines are kept)
 VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "Declared as")
+NAME, KEY = 0, 3  # the long columns: cut in the middle, sharing what the short ones leave
+DECLARED_SHARE = 0.25  # "Declared as" (an op and node, an object path) takes at most this of the width
 
 
 class GraphPanel(QWidget):
@@ -54,6 +57,10 @@ class GraphPanel(QWidget):
         self.signatures.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.signatures.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.variables = _tree(VARIABLE_COLUMNS)
+        for column in (NAME, KEY):  # both ends of a long name kept ("dnn/hidd…_1/kernel"), in full in its tooltip
+            self.variables.setItemDelegateForColumn(column, MiddleElided(self.variables))
+        self.variables.header().setStretchLastSection(False)
+        refit_on_resize(self.variables, self._fit_variables)
         self.variables.setToolTip("Click a variable with a checkpoint key to select it in the tree")
         self.variables.itemActivated.connect(self._on_variable_activated)
         self.variables.itemClicked.connect(self._on_variable_activated)  # one click selects it in the tree too
@@ -115,7 +122,7 @@ class GraphPanel(QWidget):
             text += "\n\n" + textwrap.fill(no_signatures_note(graph), NOTE_WIDTH)  # the pane does not wrap
         self.signatures.setPlainText(text)
         self.variables.clear()
-        self.variables.addTopLevelItems([QTreeWidgetItem(list(row)) for row in variable_rows(view)])
+        self.variables.addTopLevelItems([_with_tooltips(row) for row in variable_rows(view)])
         self.collections.clear()
         for name, values in collection_rows(graph):
             item = QTreeWidgetItem([name, counted(len(values), "value")])
@@ -123,12 +130,42 @@ class GraphPanel(QWidget):
             self.collections.addTopLevelItem(item)
             # Names (variables, ops) open; serialized protos ("<326 bytes>") stay closed.
             item.setExpanded(not any(value.startswith("<") for value in values))
-        for tree in (self.variables, self.collections):
-            tree.header().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        self.collections.header().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        self._fit_variables()
         self.sections.setTabText(1, f"Variables ({len(view.variables)})")
         self.sections.setTabText(2, f"Collections ({self.collections.topLevelItemCount()})")
         self.sections.setCurrentWidget(self.signatures if has_signatures else self.variables)
         self.sections.show()
+
+    def _fit_variables(self) -> None:
+        """dtype and shape whole; "Declared as" up to DECLARED_SHARE; the graph name and the
+        checkpoint key share the rest (share_widths: neither squeezed for the other, the
+        key never pushed out of view, as the name taking every pixel did at 1024 px)."""
+        view = self.variables
+        room = view.viewport().width()
+        if view.topLevelItemCount() == 0 or room <= 0:
+            return
+        view.header().setResizeContentsPrecision(FIT_ROWS)
+        wanted = {}
+        for column in range(len(VARIABLE_COLUMNS)):
+            view.resizeColumnToContents(column)
+            wanted[column] = view.columnWidth(column)
+        declared = min(wanted[4], int(room * DECLARED_SHARE))
+        left = room - wanted[1] - wanted[2] - declared
+        least = view.header().minimumSectionSize()
+        name, key = share_widths([wanted[NAME], wanted[KEY]], left, least)
+        if name + key < left:  # room to spare: "Declared as" takes it
+            declared = min(wanted[4], room - wanted[1] - wanted[2] - name - key)
+        for column, width in ((NAME, name), (KEY, key), (4, max(declared, least))):
+            view.setColumnWidth(column, width)
+
+
+def _with_tooltips(row: tuple[str, ...]) -> QTreeWidgetItem:
+    item = QTreeWidgetItem(list(row))
+    for column in (NAME, KEY, 4):  # the whole text of what may be cut
+        if row[column]:
+            item.setToolTip(column, row[column])
+    return item
 
 
 def _tree(columns: tuple[str, ...], nested: bool = False) -> QTreeWidget:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
+from ckpt_gui.core.formatting import nonfinite_text
 
 NAN_COLOUR, NAN_NAME = NAN_RGB, "magenta"  # in neither viridis nor the blue-white-red map
 INF_COLOUR, INF_NAME = INF_RGB, "black"  # for +Inf and -Inf (the readout tells the sign)
@@ -155,16 +156,16 @@ class NonFinite:
     (counted in ``counted``, the whole plane, when the image is a strided view of it)."""
 
     def __init__(self, image: np.ndarray, counted: np.ndarray | None = None) -> None:
-        self.nan = self.inf = 0
+        self.nan = self.inf = 0  # inf: +Inf and -Inf
+        self.posinf: int | None = 0  # None: no sign (a complex value's Inf)
         self.overlay: np.ndarray | None = None
         if image.dtype.kind not in "fc" or np.isfinite(image).all():
             return
         nan = np.isnan(image)
         inf = np.isinf(image)
-        if counted is not None and counted is not image:
-            self.nan, self.inf = int(np.isnan(counted).sum()), int(np.isinf(counted).sum())
-        else:
-            self.nan, self.inf = int(nan.sum()), int(inf.sum())
+        values = counted if counted is not None else image
+        self.nan, self.inf = int(np.isnan(values).sum()), int(np.isinf(values).sum())
+        self.posinf = int(np.isposinf(values).sum()) if values.dtype.kind == "f" else None
         overlay = np.zeros((*image.shape, 4), dtype=np.uint8)  # transparent where finite
         overlay[nan] = (*NAN_COLOUR, 255)
         overlay[inf] = (*INF_COLOUR, 255)
@@ -178,17 +179,21 @@ class NonFinite:
             item.setImage(self.overlay, autoLevels=False, levels=None)
 
     def counts_text(self) -> str:
-        """ "2 NaN, 1 +-Inf" (plain text)."""
-        return ", ".join(f"{n:,} {name}" for n, name in ((self.nan, "NaN"), (self.inf, "\u00b1Inf")) if n)
+        """ "2 NaN, 1 +Inf" (plain text, as the tree's badge and the histogram say it)."""
+        return nonfinite_text(self.nan, *self._signed())
+
+    def _signed(self) -> tuple[int, int, int]:
+        """(+Inf, -Inf, either) for nonfinite_text."""
+        return (self.posinf, self.inf - self.posinf, 0) if self.posinf is not None else (0, 0, self.inf)
 
     def note(self) -> str:
         """Rich text for a title or label: which colour stands for what; "" if none."""
         parts = []  # compact: one line of a narrow plot's title (the colours are in its tooltip too)
         if self.nan:
-            parts.append(f"{_swatch(NAN_COLOUR)}{self.nan:,} NaN")
+            parts.append(f"{_swatch(NAN_COLOUR)}{nonfinite_text(self.nan)}")
         if self.inf:
-            parts.append(f"{_swatch(INF_COLOUR)}{self.inf:,} \u00b1Inf")
-        return " ".join(parts)
+            parts.append(f"{_swatch(INF_COLOUR)}{nonfinite_text(0, *self._signed())}")
+        return ", ".join(parts)
 
 
 def overlay_item() -> pg.ImageItem:

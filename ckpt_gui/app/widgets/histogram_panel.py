@@ -26,7 +26,7 @@ from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, clear_on_leave, keep_flow_height, labelled
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.formatting import counted, format_number
+from ckpt_gui.core.formatting import counted, format_number, nonfinite_text
 
 _FILL = (70, 130, 200, 170)
 # The NaN/Inf badge: white on red, its own background, so that it reads the same on a
@@ -311,7 +311,7 @@ def _footer_parts(histogram: Histogram, preview: bool) -> list[str]:
     sample = " in the sample" if preview else ""
     parts = [counted(histogram.total, f"{'sampled ' if preview else ''}value") + " in range"]
     if histogram.nan or histogram.posinf or histogram.neginf:
-        text = f"NaN {histogram.nan:,}, +Inf {histogram.posinf:,}, -Inf {histogram.neginf:,}"
+        text = nonfinite_text(histogram.nan, histogram.posinf, histogram.neginf)
         parts.append(f"{badge_html(text)} (not plotted{sample})")
     else:
         parts.append(_together(f"no NaN or Inf{sample}"))

@@ -44,7 +44,7 @@ INDENT = 12
 TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame margins and slack)
 
 
-class _MiddleElided(QStyledItemDelegate):
+class MiddleElided(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
@@ -78,7 +78,7 @@ def names_first(view: QTreeView) -> None:
     in the middle (``_oper…ions``: both ends kept) rather than at the end; the other
     columns (numbers, shapes) keep their start. The full names are in the tooltips."""
     view.setIndentation(INDENT)
-    view.setItemDelegateForColumn(view.treePosition(), _MiddleElided(view))
+    view.setItemDelegateForColumn(view.treePosition(), MiddleElided(view))
 
 
 def fit_columns(

@@ -138,8 +138,14 @@ class PagedTable(QWidget):
         buttons.addWidget(self.next)
         bar.addWidget(pages)
         bar.addWidget(self.page_label)
+        # What part of the tensor the rows are (an N-D tensor's slice), when not all of it.
+        self.caption = theme.mute(QLabel())
+        self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
         layout.addWidget(self.bar)
         layout.addWidget(self.view, 1)
         # Instead of the table when there are no values (an empty white table says nothing).
@@ -153,8 +159,11 @@ class PagedTable(QWidget):
         self.next.clicked.connect(lambda: self._show_page(self.model.first_row + PAGE_ROWS))
         self.set_source(None)
 
-    def set_source(self, source, message: str = "") -> None:
-        """The values shown (an array-like), or ``None`` and ``message`` saying why not."""
+    def set_source(self, source, message: str = "", caption: str = "") -> None:
+        """The values shown (an array-like), or ``None`` and ``message`` saying why not;
+        ``caption``: which part of the tensor they are ("slice [0, :, :] of [4, 8, 16]...")."""
+        self.caption.setText(caption)
+        self.caption.setVisible(bool(caption) and source is not None)
         self.model.set_source(source)
         self.view.setVisible(source is not None)
         self.message.setVisible(source is None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ckpt_gui.app.widgets.tensor_plot_parts import plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.formatting import format_shape, nonfinite_text
 
 
 class LineDrawing:
@@ -52,11 +52,11 @@ class LineDrawing:
         spots = [{"pos": (float(i), foot), "brush": plots().NAN_COLOUR, "symbol": "x"} for i in x[nan]]
         spots += [{"pos": (float(i), foot), "brush": plots().INF_COLOUR, "symbol": "t1"} for i in x[inf]]
         self.line_marks.setData(spots)
-        counts = [f"{n:,} {what}" for n, what in ((int(nan.sum()), "NaN"), (int(inf.sum()), "\u00b1Inf")) if n]
+        counts = nonfinite_text(int(nan.sum()), either_inf=int(inf.sum()))  # blocks, Inf of either sign
         self.line.setToolTip(
             f"Marked at the foot of the plot: NaN ({plots().NAN_NAME} x), \u00b1Inf ({plots().INF_NAME} triangle)"
         )
-        return "  \u00b7 " + ", ".join(counts) + " marked"
+        return "  \u00b7 " + counts + " marked"
 
 
 def _set_line_range(plot, x: np.ndarray, y: np.ndarray) -> None:

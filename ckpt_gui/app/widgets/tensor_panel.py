@@ -16,7 +16,9 @@ from ckpt_gui.app.widgets.tensor_plot_parts import HEATMAP_PARTS, LINE_PARTS, pl
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_shape
-from ckpt_gui.core.views.planes import Envelope, PlaneChoice, ValueView, plane, prepare_view
+from ckpt_gui.core.views.planes import Envelope, PlaneChoice, ValueView, plane, prepare_view, slice_label
+
+HEATMAP, PLOT = "Heatmap", "Plot"  # the picture tab's name: what it shows
 
 
 class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
@@ -52,7 +54,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         self.table = PagedTable()
         self.table_model = self.table.model
 
-        self.addTab(self.picture, "Heatmap")
+        self.addTab(self.picture, HEATMAP)  # "Plot" while a vector's line plot is shown
         self.addTab(self.table, "Values")
         self.show_message("Select a variable to see its values.")
         theme.follow(self)
@@ -214,5 +216,16 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         self._show_table(vector)
 
     def _show_table(self, array: np.ndarray) -> None:
+        """The numbers shown, named when they are part of the tensor: the slice the
+        heatmap's axes and index boxes choose (review: an 8x16 table of a [3, 3, 8, 16]
+        kernel did not say which one), or all of a string tensor's values in a row."""
         self.shown = array
-        self.table.set_source(array)
+        value, caption = self.value, ""
+        if value is not None and value.ndim > 2:
+            if array.ndim == 2 and self.choice is not None:
+                caption = slice_label(self.choice, value.shape)
+            else:
+                caption = f"all {value.size:,} values of {format_shape(value.shape)}, in order (flattened)"
+        vector = value is not None and value.ndim == 1 and value.dtype != object
+        self.setTabText(self.indexOf(self.picture), PLOT if vector else HEATMAP)
+        self.table.set_source(array, caption=caption)

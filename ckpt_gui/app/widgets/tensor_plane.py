@@ -13,7 +13,7 @@ from ckpt_gui.app.widgets.paged_table import cell_text, scalar
 from ckpt_gui.app.widgets.tensor_plot_parts import plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.formatting import format_number
+from ckpt_gui.core.formatting import format_number, nonfinite_text
 from ckpt_gui.core.views.planes import PlaneChoice, ValueView, color_limits, display_image, plane
 
 
@@ -164,7 +164,7 @@ class PlaneDrawing:
         whole = counted is not None and counted[0] == self.title and self.value.ndim == 2
         if whole:
             nan, inf = counted[1], counted[2]
-        found = ", ".join(f"{count:,} {name}" for count, name in ((nan, "NaN"), (inf, "\u00b1Inf")) if count)
+        found = nonfinite_text(nan, either_inf=inf)
         self.image_plot.setTitle(found or None, size="9pt")
         self.image_title.fit()
         self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} per cell)")

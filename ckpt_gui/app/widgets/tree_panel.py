@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
 from ckpt_gui.app.widgets.layouts import names_first, refit_on_expand
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
@@ -54,6 +55,7 @@ class TreePanel(TreeSelection, QWidget):
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        theme.readable_placeholders(self)  # a dark theme that sets no PlaceholderText: dark grey on black
         # Shown in the field while a large tree's filter is worked out (with "filtering..." beside the tree).
         self.busy = self.search.addAction(
             self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), QLineEdit.ActionPosition.TrailingPosition
@@ -85,6 +87,11 @@ class TreePanel(TreeSelection, QWidget):
         # Whether the key view shows because the checkpoint had no object view (a TF1
         # one), not because the user chose it: the next checkpoint with one shows it.
         self._keys_forced = False
+        # The groups the user opened in each view ("objects", "keys"), opened again when
+        # the view is switched back to (a switch resets the model: Qt forgets them).
+        self._opened_nodes: dict[int, TreeNode] = {}  # open in the tree shown, by id
+        self._all_open = False  # a filter's few matches shown with every group open
+        self._opened_by_view: dict[str, tuple[tuple, list[TreeNode]]] = {}  # with the filter then
 
         self.view = QTreeView()
         self.view.setModel(self.model)
@@ -133,6 +140,8 @@ class TreePanel(TreeSelection, QWidget):
         for signal in (self.view.expanded, self.view.collapsed, self.view.selectionModel().currentChanged,
                        self.search.textChanged):  # fmt: skip
             signal.connect(self._count_change)
+        self.view.expanded.connect(self._on_opened)
+        self.view.collapsed.connect(self._on_closed)
         refit_on_expand(self.view, self.fit_columns)
         self.fetching = BatchedFetch(self.view, self.model)  # large groups' rows in batches
         for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
@@ -154,6 +163,7 @@ class TreePanel(TreeSelection, QWidget):
         ``objects_pending``: only the key view for now, the object graph being read;
         ``show_objects``: switch to the object view (if there is one)."""
         self.trees = trees
+        self._opened_by_view.clear()  # nodes of the trees shown before
         self.nonfinite = None
         self.statuses = None
         self.view.setColumnHidden(RESTORE, True)
@@ -173,6 +183,7 @@ class TreePanel(TreeSelection, QWidget):
         """The object graph is read: ``trees`` has the key view shown (the same tree,
         left as it is, expanded rows, filter and selection) and now the object view."""
         self.trees = trees
+        self._opened_by_view.pop("objects", None)
         self._enable_views(False)
         self._prepare_search()
 
@@ -337,7 +348,9 @@ class TreePanel(TreeSelection, QWidget):
         self._accept = among(chosen, view) if chosen is not None else None
         total = tree.variable_total + len(tree.model_only)
         self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else f"{total:,} variables")
-        if chosen is not None and count <= EXPAND_MATCHES:
+        self._forget_opened()
+        self._all_open = chosen is not None and count <= EXPAND_MATCHES
+        if self._all_open:
             self.view.expandAll()
         else:
             self.expand_default()
@@ -368,17 +381,54 @@ class TreePanel(TreeSelection, QWidget):
             self.apply_filter()
 
     def _switch_view(self) -> None:
+        """Ctrl+1 / Ctrl+2: the other tree, its groups open as the user left them (the
+        filter unchanged since), the selected variable selected, opened up to, in view."""
         self._keys_forced = False  # the user chose the view (set_trees switches with signals blocked)
-        self._show_current_tree(self._selected_key())
+        left = "keys" if self.objects_button.isChecked() else "objects"
+        if not self._all_open:  # else opened fully again
+            self._opened_by_view[left] = (self._filter_state(), list(self._opened_nodes.values()))
+        state, opened = self._opened_by_view.get(self.current_view, (None, None))
+        self._show_current_tree(self._selected_key(), opened if state == self._filter_state() else None)
 
-    def _show_current_tree(self, keep_key: str | None) -> None:
+    def _show_current_tree(self, keep_key: str | None, opened: list[TreeNode] | None = None) -> None:
         self.subtree = None  # a node of the tree shown before
         self.subtree_chip.hide()
         self.model.set_tree(self.tree)
         self.apply_filter()
-        self.fit_columns()
+        self.fit_columns()  # to the rows of the default expansion: measuring thousands opened costs 1 s
+        if opened is not None:
+            self._open_again(opened)
         if keep_key is None or not self.select_key(keep_key):
             self.node_selected.emit(self.selected_node())
+
+    def _filter_state(self) -> tuple:
+        statuses = frozenset(self.statuses) if self.statuses is not None else None
+        return self.search.text(), self.dtype_box.currentText(), self.nan_box.isChecked(), statuses
+
+    def _on_opened(self, index) -> None:
+        node = self.model.node(index)
+        if node is not None:
+            self._opened_nodes[id(node)] = node
+
+    def _on_closed(self, index) -> None:
+        node = self.model.node(index)
+        if node is not None:
+            self._opened_nodes.pop(id(node), None)
+
+    def _forget_opened(self) -> None:
+        """The tree is laid out afresh (collapseAll and expandAll say nothing per row)."""
+        self._opened_nodes.clear()
+
+    def _open_again(self, nodes: list[TreeNode]) -> None:
+        """Open exactly ``nodes`` again, parents first (only these levels are made: a
+        200,000-variable tree is not built whole for it)."""
+        self.view.collapseAll()
+        self._forget_opened()
+        for node in sorted(nodes, key=_depth):
+            if not self.model.is_shown(node):
+                continue
+            self.model.reveal(node)
+            self.view.expand(self.model.index_of(node))
 
     def _fill_dtypes(self) -> None:
         self.dtype_box.blockSignals(True)
@@ -388,6 +438,13 @@ class TreePanel(TreeSelection, QWidget):
         if tree is not None:
             self.dtype_box.addItems(tree.dtype_names)
         self.dtype_box.blockSignals(False)
+
+
+def _depth(node: TreeNode) -> int:
+    depth = 0
+    while node.parent is not None:
+        node, depth = node.parent, depth + 1
+    return depth
 
 
 def _objects_tooltip(trees: dict[str, VariableTree], pending: bool, has_objects: bool) -> str:

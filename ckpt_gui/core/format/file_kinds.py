@@ -19,6 +19,29 @@ V1_MESSAGE = (
 
 _HDF5 = b"\x89HDF\r\n\x1a\n"
 
+# Well-known file types by their first bytes (a folder of screenshots is "a PNG image",
+# not "an unrecognised binary file"): (offset, magic bytes, what it is).
+_MAGIC = (
+    (0, b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (0, b"GIF87a", "a GIF image"),
+    (0, b"GIF89a", "a GIF image"),
+    (0, b"II*\x00", "a TIFF image"),
+    (0, b"MM\x00*", "a TIFF image"),
+    (0, b"%PDF-", "a PDF document"),
+    (0, b"\x1f\x8b", "a gzip-compressed file"),
+    (0, b"BZh", "a bzip2-compressed file"),
+    (0, b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (0, b"(\xb5/\xfd", "a zstd-compressed file"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (0, b"Rar!\x1a\x07", "a RAR archive"),
+    (0, b"\x93NUMPY", "a NumPy .npy array"),
+    (0, b"SQLite format 3\x00", "an SQLite database"),
+    (0, b"\x7fELF", "an executable or shared library (ELF)"),
+    (0, b"ARROW1", "an Apache Arrow file"),
+    (0, b"PAR1", "a Parquet file"),
+)
+
 
 def looks_like_v1_checkpoint(path: str) -> bool:
     """A V1 file is a table whose first entry (key "") holds SavedTensorSlices, i.e. a
@@ -82,6 +105,19 @@ def _identify_by_signature(path: str, head: bytes, size: int) -> tuple[str, str]
         return "an HDF5 file such as Keras .h5 / .weights.h5 weights", _KERAS_ADVICE
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return "a Python pickle (e.g. a PyTorch checkpoint)", ""
+    what = well_known_kind(head)
+    return (what, "") if what else None
+
+
+def well_known_kind(head: bytes) -> str | None:
+    """A common file type named by its first bytes ("a PNG image"), None if none matches."""
+    for offset, magic, what in _MAGIC:
+        if head[offset : offset + len(magic)] == magic and what:
+            return what
+    if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}[head[8:12]]
+    if head[:2] == b"BM" and len(head) >= 18 and head[14] in (12, 40, 52, 56, 108, 124):  # the DIB header's size
+        return "a BMP image"
     return None
 
 

@@ -29,6 +29,17 @@ def default_choice(shape: tuple[int, ...]) -> PlaneChoice | None:
     return PlaneChoice(rows, cols, (0,) * len(shape))
 
 
+def slice_label(choice: PlaneChoice, shape: tuple[int, ...]) -> str:
+    """Which plane of a tensor of more than two axes is shown: "slice [0, 0, :, :] of
+    [3, 3, 8, 16], rows axis 2, columns axis 3" (empty for a matrix: it is all there is)."""
+    if len(shape) <= 2:
+        return ""
+    free = (choice.rows, choice.cols)
+    index = ", ".join(":" if axis in free else str(choice.fixed[axis]) for axis in range(len(shape)))
+    shown = "[" + ", ".join(str(size) for size in shape) + "]"
+    return f"slice [{index}] of {shown}, rows axis {choice.rows}, columns axis {choice.cols}"
+
+
 def plane(value: np.ndarray, choice: PlaneChoice) -> np.ndarray:
     """The 2-D slice ``value[..., :, ..., :, ...]`` with ``rows`` and ``cols`` free."""
     if choice.rows == choice.cols:
