@@ -224,3 +224,30 @@ def test_fitting_the_tree_columns_measures_each_column_and_name_once(qtbot, wind
     for column in (c for c in beside if not view.isColumnHidden(c)):  # one that gave way has no width
         view.resizeColumnToContents(column)
         assert once.contents[column] == view.columnWidth(column)
+
+
+def test_the_app_has_workers_hand_the_interpreter_lock_over_within_a_millisecond(tmp_path):
+    """The app (``ckpt-gui PATH``) runs with a switch interval of at most 1 ms, not
+    Python's 5: Qt calls the tree model's Python methods thousands of times per paint,
+    each time taking the interpreter lock, and while a worker computes (an open) the GUI
+    thread waited a whole interval each time the worker had taken it in between."""
+    import os
+    import subprocess
+    import sys
+
+    from ckpt_gui.app import launch
+    from ckpt_gui.resources import demo_path
+
+    child = (
+        "import sys\n"
+        "from ckpt_gui.app import launch\n"
+        "real = launch.start_collector\n"  # called by run_gui just after the app is made
+        "launch.start_collector = lambda app: (print('interval', sys.getswitchinterval(), flush=True), real(app))\n"
+        "launch.run_gui(sys.argv[1:])\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(tmp_path)}
+    args = [sys.executable, "-c", child, str(demo_path()), "--screenshot", str(tmp_path / "shot.png")]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env, check=False)
+    said = [line for line in result.stdout.splitlines() if line.startswith("interval ")]
+    assert said, result.stderr[-2000:]
+    assert float(said[0].split()[1]) == launch.SWITCH_INTERVAL_S <= 0.001
