@@ -15,6 +15,13 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   to usable, and from usable to loaded (the stalls a user feels while it opens), and
   the GUI thread's own CPU time in its longest turn (what the app's code costs there;
   the rest of a gap is waiting: for the interpreter lock a job holds, or for a core);
+- what ran in the longest gap from usable to loaded, and in the gap where the GUI
+  thread used the most CPU (benchmarks/gap_watch.py: a 20 ms heartbeat on the GUI
+  thread, and a watchdog sampling its Python stack every 10 ms while a beat is over
+  100 ms late): the gap's wall time, the GUI thread's and the whole process's CPU in
+  it, the stacks sampled (a stack ending in the event loop is Qt's C++ work or a wait
+  for the interpreter lock) and what another thread ran meanwhile (``--before`` code
+  is watched the same way);
 - right after usable: expanding the first group and its first group (``model``, then
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
