@@ -15,6 +15,13 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   to usable, and from usable to loaded (the stalls a user feels while it opens), and
   the GUI thread's own CPU time in its longest turn (what the app's code costs there;
   the rest of a gap is waiting: for the interpreter lock a job holds, or for a core);
+- what ran in the longest gap from usable to loaded, and in the gap where the GUI
+  thread used the most CPU (benchmarks/gap_watch.py: a 20 ms heartbeat on the GUI
+  thread, and a watchdog sampling its Python stack every 10 ms while a beat is over
+  100 ms late): the gap's wall time, the GUI thread's and the whole process's CPU in
+  it, the stacks sampled (a stack ending in the event loop is Qt's C++ work or a wait
+  for the interpreter lock) and what another thread ran meanwhile (``--before`` code
+  is watched the same way);
 - right after usable: expanding the first group and its first group (``model``, then
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
@@ -54,8 +61,10 @@ from PySide6.QtWidgets import QApplication
 from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.window import MainWindow
 from qt_wait import wait
+from gap_watch import GapWatch
 
 app = QApplication(sys.argv[:1])
+getattr(launch, "hand_over_quickly", lambda: None)()  # as run_gui does (code before it: no such step)
 launch.start_collector(app)
 window = MainWindow()
 window.resize(1280, 800)
@@ -74,12 +83,16 @@ def tick():
 
 
 ticker.timeout.connect(tick)
+watch = GapWatch()  # what the GUI thread runs in each long gap (benchmarks/gap_watch.py)
 window.browse.keys_shown.connect(lambda: marks.setdefault("usable", len(gaps)))
+window.browse.keys_shown.connect(lambda: marks.setdefault("usable_beat", watch.mark()))
 
 
 def on_loaded():
     marks.setdefault("usable", len(gaps))  # no key view first: the object view is the first tree
     marks.setdefault("loaded", len(gaps))
+    marks.setdefault("usable_beat", watch.mark())
+    marks.setdefault("loaded_beat", watch.mark())
 
 
 window.loaded.connect(on_loaded)
@@ -87,6 +100,7 @@ window.loaded.connect(on_loaded)
 
 timer.start()
 ticker.start()
+watch.start()
 window.browse.open_path(sys.argv[1])
 wait(lambda: "usable" in marks, check_ms=5)
 print(json.dumps({"usable": True, "cpu": time.process_time(), "view": window.tree_panel.current_view}), flush=True)
@@ -94,6 +108,7 @@ expand_ms = None
 if "loaded" not in marks:  # the key view, while the object graph is decoded: expand it
     view, model = window.tree_panel.view, window.tree_panel.model
     ticker.stop()  # the user's own expansion (20,000 rows) is timed here, not counted as a stall of opening
+    watch.pause()
     start = time.perf_counter()
     group = model.index(0, 0)
     for _level in range(2):  # the first group (model), then its first group (model/blocks)
@@ -106,10 +121,17 @@ if "loaded" not in marks:  # the key view, while the object graph is decoded: ex
     last_cpu[0] = time.thread_time()
     timer.restart()
     ticker.start()
+    watch.resume()
 wait(lambda: "loaded" in marks, check_ms=5)
 print(json.dumps({"loaded": True, "cpu": time.process_time()}), flush=True)
 ticker.stop()
+watch.stop()
 usable_at = marks["usable"]
+after_usable = watch.gaps(marks["usable_beat"], marks["loaded_beat"] + 1)
+print(json.dumps({
+    "watched_longest_gap": max(after_usable, key=lambda g: g["ms"], default=None),
+    "watched_most_gui_cpu": max(after_usable, key=lambda g: g["cpu_ms"], default=None),
+}), flush=True)
 print(json.dumps({
     "stall_to_usable_ms": max(gaps[:usable_at], default=0),
     "stall_usable_to_loaded_ms": max(gaps[usable_at:], default=0),
@@ -171,6 +193,28 @@ def table(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def what_ran(results: dict[str, list[dict]]) -> str:
+    """For each code, the run with the median longest gap from usable to loaded: that gap
+    (wall, the GUI thread's CPU, the whole process's CPU) and the GUI thread's stacks
+    sampled in it; and the gap where the GUI thread itself used the most CPU."""
+    lines = []
+    for name, runs in results.items():
+        watched = sorted(
+            (r for r in runs if r.get("watched_longest_gap")), key=lambda r: r["watched_longest_gap"]["ms"]
+        )
+        if not watched:
+            continue
+        run = watched[len(watched) // 2]
+        for label, gap in (("longest gap", run["watched_longest_gap"]), ("most GUI CPU", run["watched_most_gui_cpu"])):
+            lines.append(
+                f"- {name}, {label} from usable to loaded: {gap['ms']} ms wall, GUI thread's CPU {gap['cpu_ms']} ms,"
+                f" process CPU {gap['process_cpu_ms']} ms, {gap.get('samples', 0)} samples"
+            )
+            lines += [f"    {count} x {stack}" for stack, count in gap.get("stacks", [])]
+            lines += [f"    other thread: {count} x {stack}" for stack, count in gap.get("other_threads", [])[:1]]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
@@ -198,6 +242,8 @@ def main() -> int:
             process.wait()
     print()
     print(table(results))
+    print()
+    print(what_ran(results))
     print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {args.busy} CPU-bound processes beside;"
           f" target: usable <= {USABLE_TARGET_S} s, stalls <= {STALL_TARGET_MS} ms.")  # fmt: skip
     out = HERE / "results"

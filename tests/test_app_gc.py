@@ -99,6 +99,29 @@ def test_the_collector_freezes_a_bulk_and_collects_the_rest(collector):
     assert id(bulk) not in young and id(bulk[0]) not in young
 
 
+def test_while_objects_are_made_in_bulk_only_the_young_generation_is_collected(monkeypatch):
+    """A tick that finds more new objects than BULK_ABOVE (a job making them: an open)
+    collects the young generation only; the older ones, where what survives piles up,
+    are collected on a quieter tick (or frozen once the checkpoint is shown)."""
+    from types import SimpleNamespace
+
+    from ckpt_gui.app import gui_gc
+
+    collected: list[int] = []
+    monkeypatch.setattr(gui_gc.gc, "collect", collected.append)
+    monkeypatch.setattr(gui_gc.gc, "freeze", lambda: collected.append("freeze"))
+    collector = SimpleNamespace(threshold=(700, 10, 10))  # Python's thresholds, as the app keeps them
+    for young, generations in ((gui_gc.BULK_ABOVE + 1, [0]), (gui_gc.BULK_ABOVE, [0, 1, 2]), (800, [0, 1, 2])):
+        collected.clear()
+        monkeypatch.setattr(gui_gc.gc, "get_count", lambda young=young: (young, 11, 11))
+        gui_gc.GuiThreadCollector.check(collector)
+        assert collected == generations, young
+    monkeypatch.setattr(gui_gc.gc, "get_count", lambda: (gui_gc.FREEZE_ABOVE + 1, 11, 11))
+    collected.clear()
+    gui_gc.GuiThreadCollector.check(collector)
+    assert collected == ["freeze"]
+
+
 def test_dismantling_a_tree_frees_it_without_a_collection(checkpoints):
     ckpt = Checkpoint.open(str(checkpoints / "keras_seq"))
     tree = key_tree(ckpt.variables)

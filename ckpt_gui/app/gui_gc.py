@@ -34,6 +34,12 @@ from ckpt_gui.core.views.tree import VariableTree
 # More new objects than this since the last tick: a job is making objects in bulk
 # (an open); walking them would take tens of milliseconds per 100,000.
 FREEZE_ABOVE = 50_000
+# More new objects than this since the last tick (fewer than FREEZE_ABOVE): a job is
+# still making objects in bulk, and what survives the young generation's collection
+# piles up in the older ones: collecting them then walked up to ten ticks' survivors,
+# 0.1 s of the GUI thread at 200,000 variables. They wait: ``settle`` freezes them once
+# the checkpoint is shown, or a quieter tick collects them.
+BULK_ABOVE = 5_000
 INTERVAL_MS = 1000
 STEP_SECONDS = 0.02  # of taking trees apart, per event-loop turn
 _DONE = object()
@@ -59,10 +65,10 @@ class GuiThreadCollector(QObject):
             gc.freeze()  # long-lived objects of a job, most likely: not worth walking
             return
         # As pyqtgraph's: the older generations hold only what survived since the last
-        # freeze, so each collection walks little.
+        # freeze, so each collection walks little (not while a bulk is being made).
         if young > self.threshold[0]:
             gc.collect(0)
-            if older > self.threshold[1]:
+            if older > self.threshold[1] and young <= BULK_ABOVE:
                 gc.collect(1)
                 if oldest > self.threshold[2]:
                     gc.collect(2)

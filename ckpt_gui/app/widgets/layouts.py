@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -81,12 +82,33 @@ def names_first(view: QTreeView) -> None:
     view.setItemDelegateForColumn(view.treePosition(), MiddleElided(view))
 
 
+class Measured(NamedTuple):
+    """A tree's columns measured once, for both what gives way and the widths
+    (``measure_columns``): each measured twice made a fit after an expansion at
+    200,000 variables 80 to 100 ms of the GUI thread's CPU, one turn."""
+
+    contents: dict[int, int]  # each column's contents or header, as resizeColumnToContents sizes it
+    usual_name: int  # what nine names in ten in view need (``_usual_width``)
+    nested_name: int  # what the widest name below the root needs (0: none in view)
+
+
+def measure_columns(view: QTreeView, columns, rows: int = FIT_ROWS) -> Measured:
+    """``columns`` beside the name and the name column, measured once (``rows`` of them)."""
+    header = view.header()
+    header.setResizeContentsPrecision(rows)
+    hidden = header.isHidden()  # as resizeColumnToContents: the header's own width counts when shown
+    contents = {c: max(view.sizeHintForColumn(c), 0 if hidden else header.sectionSizeHint(c)) for c in columns}
+    usual, nested = _name_widths(view, view.treePosition())
+    return Measured(contents, usual, nested)
+
+
 def fit_columns(
     view: QTreeView,
     limits: dict[int, int],
     names_first: bool = True,
     spare_outliers: bool = False,
     rows: int = FIT_ROWS,
+    measured: Measured | None = None,
 ) -> None:
     """Size each column to its contents and header, at most ``limits[column]`` pixels
     (what is still cut has the full text in its tooltip). Qt measures the rows in view
@@ -94,32 +116,37 @@ def fit_columns(
     ``names_first``: in a narrow tree the columns beside the name give way together,
     so the name column keeps what its names need, up to ``NAME_SHARE`` of the width;
     ``spare_outliers``: what nine names in ten need (see ``_usual_width``); ``rows``:
-    how many rows are measured."""
+    how many rows are measured; ``measured``: those measures, taken already."""
     view.header().setResizeContentsPrecision(rows)
     widths = {}
     for column, most in limits.items():
-        view.resizeColumnToContents(column)
-        widths[column] = min(view.columnWidth(column), most)
+        if measured is None:
+            view.resizeColumnToContents(column)
+        widths[column] = min(view.columnWidth(column) if measured is None else measured.contents[column], most)
     if names_first:
-        widths = _names_first_widths(view, limits, widths, spare_outliers)
+        widths = _names_first_widths(view, limits, widths, spare_outliers, measured)
     for column, width in widths.items():
         view.setColumnWidth(column, width)
 
 
 def columns_giving_way(
-    view: QTreeView, limits: dict[int, int], order: tuple[int, ...], rows: int = FIT_ROWS
+    view: QTreeView,
+    limits: dict[int, int],
+    order: tuple[int, ...],
+    rows: int = FIT_ROWS,
+    measured: Measured | None = None,
 ) -> list[int]:
     """The columns of ``order`` (the least needed first) to hide so that the others,
     beside the name (what nine names in ten need, up to ``NAME_SHARE``), show their
     contents whole: a narrow tree (1024 px, the doctor's Restore column shown) had
     every column cut ("float…", "35.5 …", "32 variab…"), which tells nothing; the
     Details tab has what a hidden column showed. ``rows``: how many rows are measured
-    (as fit_columns'; 200 of a group of 20,000 took 0.15 s of the GUI thread)."""
-    header = view.header()
-    header.setResizeContentsPrecision(rows)
+    (as fit_columns'; 200 of a group of 20,000 took 0.15 s of the GUI thread);
+    ``measured``: the measures of ``measure_columns``, taken already."""
+    measured = measure_columns(view, limits, rows) if measured is None else measured
     viewport = view.viewport().width()
-    name = min(_usual_width(view, view.treePosition(), nested_whole=True), int(viewport * NAME_SHARE))
-    wanted = {c: min(max(view.sizeHintForColumn(c), header.sectionSizeHint(c)), most) for c, most in limits.items()}
+    name = min(max(measured.usual_name, measured.nested_name), int(viewport * NAME_SHARE))
+    wanted = {c: min(measured.contents[c], most) for c, most in limits.items()}
     hidden: list[int] = []
     for column in order:
         if name + sum(wanted.values()) <= viewport:
@@ -131,14 +158,17 @@ def columns_giving_way(
 
 
 def _names_first_widths(
-    view: QTreeView, limits: dict[int, int], widths: dict[int, int], spare_outliers: bool
+    view: QTreeView, limits: dict[int, int], widths: dict[int, int], spare_outliers: bool, measured: Measured | None
 ) -> dict[int, int]:
     """The columns beside the name shrunk together so the name keeps its room; none
     below LEAST_COLUMN, and what those at the least cannot give, the others give."""
     viewport = view.viewport().width()
     names = [c for c in range(view.model().columnCount()) if c not in limits and not view.isColumnHidden(c)]
-    measure = _usual_width if spare_outliers else QTreeView.sizeHintForColumn
-    wanted = max((measure(view, c) for c in names), default=0)
+    if measured is not None and spare_outliers and names == [view.treePosition()]:
+        wanted = measured.usual_name
+    else:
+        measure = _usual_width if spare_outliers else QTreeView.sizeHintForColumn
+        wanted = max((measure(view, c) for c in names), default=0)
     room = viewport - min(wanted, int(viewport * NAME_SHARE))
     if room <= 0 or sum(widths.values()) <= room:
         return widths
@@ -162,18 +192,26 @@ def _usual_width(view: QTreeView, column: int, nested_whole: bool = False) -> in
     ``nested_whole``: and every name below the root whole (the deepest rows, a layer's
     ``moving_variance``, are the one tenth spared, and were cut while Elements and
     Bytes, which give way first, stayed whole beside them)."""
+    usual, nested = _name_widths(view, column)
+    return max(usual, nested) if nested_whole else usual
+
+
+def _name_widths(view: QTreeView, column: int) -> tuple[int, int]:
+    """What nine names in ten in view need, and the widest name below the root (0: none),
+    in one pass over the rows (``_usual_width``)."""
     widths, nested = [], [0]
     index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
     while index.isValid() and len(widths) < view.header().resizeContentsPrecision():  # as fit_columns set it
         indent = view.visualRect(index).x() - view.columnViewportPosition(column)
         widths.append(indent + view.sizeHintForIndex(index).width() + CELL_SLACK)
-        if nested_whole and index.parent().isValid():
+        if index.parent().isValid():
             nested.append(widths[-1])
         index = view.indexBelow(index)
     if not widths:
-        return view.sizeHintForColumn(column)
+        hint = view.sizeHintForColumn(column)
+        return hint, hint
     widths.sort()
-    return max(widths[(len(widths) - 1) * 9 // 10], max(nested))
+    return widths[(len(widths) - 1) * 9 // 10], max(nested)
 
 
 LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width
