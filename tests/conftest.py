@@ -22,6 +22,9 @@ from tests import background
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# A child that dies of a signal (the app, the CLI, a worker) prints its Python stacks: a
+# failed return code alone says nothing of where.
+os.environ.setdefault("PYTHONFAULTHANDLER", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 FACTORY = Path(__file__).resolve().parent / "checkpoint_factory.py"

@@ -484,7 +484,7 @@ def test_compare_screenshot_command(tmp_path, checkpoints):
         capture_output=True, text=True, timeout=120, cwd=REPO,
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": str(tmp_path)},
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
