@@ -210,19 +210,25 @@ def host(qtbot, tmp_path, monkeypatch):
 
 
 @pytest.fixture()
-def window(qtbot, tmp_path, monkeypatch):
-    """The main window, shown, without the NaN/Inf scan on open, with its own settings
-    (modules that need another size have a window fixture of their own)."""
-    yield from _main_window(qtbot, tmp_path, monkeypatch, scan_on_open=False)
+def window(request, qtbot, tmp_path, monkeypatch):
+    """The main window, shown, without the NaN/Inf scan on open, with its own settings;
+    a module's ``WINDOW_SIZE = (width, height)`` sizes it before it is shown (offscreen's
+    "screen" is 800x600)."""
+    size = getattr(request.module, "WINDOW_SIZE", None)
+    yield from main_window(qtbot, tmp_path, monkeypatch, scan_on_open=False, size=size)
 
 
 @pytest.fixture()
-def scanning_window(qtbot, tmp_path, monkeypatch):
-    """The main window with the NaN/Inf scan on open, as a user gets it."""
-    yield from _main_window(qtbot, tmp_path, monkeypatch, scan_on_open=True)
+def scanning_window(request, qtbot, tmp_path, monkeypatch):
+    """The main window with the NaN/Inf scan on open, as a user gets it (sized as ``window``)."""
+    size = getattr(request.module, "WINDOW_SIZE", None)
+    yield from main_window(qtbot, tmp_path, monkeypatch, scan_on_open=True, size=size)
 
 
-def _main_window(qtbot, tmp_path, monkeypatch, scan_on_open: bool):
+def main_window(qtbot, tmp_path, monkeypatch, scan_on_open: bool, size=None, idle_after_close: bool = False):
+    """The window fixtures' body (a module's own ``window`` fixture may yield from it):
+    ``size`` is set before the window is shown; ``idle_after_close`` waits, after the
+    jobs, for the results that came back after close() to be reported on the event loop."""
     from PySide6.QtCore import QThreadPool
 
     from ckpt_gui.app.window import MainWindow
@@ -230,7 +236,11 @@ def _main_window(qtbot, tmp_path, monkeypatch, scan_on_open: bool):
     monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
     win = MainWindow(scan_on_open=scan_on_open)
     qtbot.addWidget(win)
+    if size is not None:
+        win.resize(*size)
     win.show()
     yield win
-    win.close()
+    win.close()  # cancels its jobs; waits for them only briefly, so quitting is immediate
     assert QThreadPool.globalInstance().waitForDone(10_000)
+    if idle_after_close:
+        qtbot.waitUntil(lambda: not win.busy, timeout=10_000)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,16 +22,19 @@ from tests.conftest import FACTORY
 WAIT_MS = 60_000
 
 
-BACKGROUND_WRITERS = {
-    "written": Writer([sys.executable, str(FACTORY), "{out}", "keras_seq", "many", "savedmodel", "dtypes"])
-}
+# tests/checkpoint_factory.py's scenarios, in one TensorFlow process
+WRITTEN = ("keras_seq", "many", "savedmodel", "dtypes", "keras_file", "keras_seq_digits")
+BACKGROUND_WRITERS = {"written": Writer([sys.executable, str(FACTORY), "{out}", *WRITTEN])}
 
 
 @pytest.fixture(scope="module")
 def written(request) -> Path:
     """keras_seq (CheckpointManager ckpt-2..4 and manual-99), many (500 blocks of 10
     variables), savedmodel (tf.saved_model.save) and dtypes (one variable of each dtype,
-    strings too), written by TensorFlow (started with the session: tests/background.py)."""
+    strings too), keras_file (a model.keras, what Keras reads back from it in
+    keras_file.json) and keras_seq_digits (TensorFlow's values of keras_seq's float32
+    vectors, as text, in keras_seq_digits.json), written by TensorFlow (started with the
+    session: tests/background.py)."""
     root, result = background.result(request, "written")
     if result.returncode != 0:
         pytest.fail(f"writing the test checkpoints failed:\n{result.stderr[-4000:]}")
@@ -160,12 +162,6 @@ def test_a_corrupt_checkpoint_named_by_its_prefix_is_still_an_error(qtbot, windo
     assert window.banner.kind == "error" and os.path.basename(broken) in window.banner.text
 
 
-TF_DIGITS = (
-    "import json, sys, tensorflow as tf; value = tf.train.load_checkpoint(sys.argv[1]).get_tensor(sys.argv[2]);"
-    " print(json.dumps([str(x) for x in value.reshape(-1)]))"
-)
-
-
 def test_float32_values_are_printed_in_float32_digits(qtbot, window, written):
     from ckpt_gui.app import row_menu
 
@@ -175,10 +171,8 @@ def test_float32_values_are_printed_in_float32_digits(qtbot, window, written):
     small = [v for v in ckpt.variables if v.dtype.name == "float32" and 1 < v.num_elements <= 16 and len(v.shape) == 1]
     assert small, "keras_seq has a small float32 vector (the last Dense layer's bias)"
     variable = small[0]
-    result = subprocess.run(
-        [sys.executable, "-c", TF_DIGITS, str(prefix), variable.key], capture_output=True, text=True, timeout=300
-    )
-    digits = json.loads(result.stdout.strip().splitlines()[-1])  # TensorFlow's values, in NumPy's float32 text
+    # TensorFlow's values, in NumPy's float32 text (the module's TensorFlow process)
+    digits = json.loads((written / "keras_seq_digits.json").read_text())[variable.key]
     expected = "[" + ", ".join(digits) + "]"
     assert row_menu.value_text(ckpt, variable.key) == expected  # row menu > Copy value
     window.tree_panel.select_key(variable.key)
@@ -228,22 +222,11 @@ def test_end_and_page_down_in_a_group_of_many_batches(qtbot, written):
     assert after - before >= page - 2 and view.currentIndex().parent() == model.index_of(group)
 
 
-KERAS_MODEL = """
-import json, sys, keras
-model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, name="hidden"), keras.layers.Dense(2, name="out")])
-model.compile(optimizer="adam", loss="mse")
-model.save(sys.argv[1])
-loaded = keras.saving.load_model(sys.argv[1])
-print(json.dumps({"layers": [layer.name for layer in loaded.layers], "version": keras.__version__}))
-"""
-
-
-def test_a_keras_files_model_is_on_the_graph_tab(qtbot, window, tmp_path, written):
-    """Its layers in order and the Keras version, as Keras itself loads the file back."""
-    path = tmp_path / "model.keras"
-    result = subprocess.run([sys.executable, "-c", KERAS_MODEL, str(path)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    oracle = json.loads(result.stdout.strip().splitlines()[-1])
+def test_a_keras_files_model_is_on_the_graph_tab(qtbot, window, written):
+    """Its layers in order and the Keras version, as Keras itself loads the file back
+    (tests/checkpoint_factory.py's keras_file, in the module's TensorFlow process)."""
+    path = written / "keras_file" / "model.keras"
+    oracle = json.loads((written / "keras_file.json").read_text())
     _open(qtbot, window, path)
     _idle(qtbot, window)
     tabs, panel = window.info_tabs, window.graph_panel

@@ -9,8 +9,7 @@ import os
 import shutil
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QEvent, Qt, QThreadPool
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QStyle
 
@@ -25,18 +24,7 @@ from ckpt_gui.resources import demo_path
 from tools.bundle_writer import write_bundle
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture()
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=False)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
+WINDOW_SIZE = (1280, 800)  # the window fixture's (conftest.py)
 
 
 def open_path(qtbot, win: MainWindow, path) -> None:
@@ -166,32 +154,24 @@ def _corrupt_copy(folder, step: int = 200):
     return prefix, variable.key
 
 
-def test_a_corrupt_tensor_is_skipped_and_marked_by_the_nan_scan(qtbot, tmp_path, monkeypatch):
+def test_a_corrupt_tensor_is_skipped_and_marked_by_the_nan_scan(qtbot, tmp_path, scanning_window):
     """Finding 29: the scan goes on past a tensor failing its CRC32C check (it stopped at
     it, the others never scanned), badges its row, says it in full once (the banner) and
     short elsewhere."""
     prefix, bad = _corrupt_copy(str(tmp_path / "corrupt"))
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=True)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    try:
-        open_path(qtbot, win, prefix)
-        panel = win.tree_panel
-        qtbot.waitUntil(lambda: panel.nonfinite is not None and not win.busy, timeout=WAIT_MS)
-        assert panel.model.badges[bad] == CORRUPT_BADGE
-        numeric = {v.key for v in win.browse.ckpt.variables if v.dtype.is_numeric}
-        assert numeric - {bad} <= set(win.browse.stats_cache)  # every other variable scanned
-        assert panel.nan_box.isEnabled()
-        assert "CRC32C" in win.banner.text and bad in win.banner.text
-        assert CORRUPT_BADGE in win.status_message()
-        assert panel.select_key(bad)
-        qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
-        assert CORRUPT_BADGE in win.histogram.empty.text() and bad not in win.histogram.empty.text()
-    finally:
-        win.close()
-        assert QThreadPool.globalInstance().waitForDone(10_000)
+    win = scanning_window
+    open_path(qtbot, win, prefix)
+    panel = win.tree_panel
+    qtbot.waitUntil(lambda: panel.nonfinite is not None and not win.busy, timeout=WAIT_MS)
+    assert panel.model.badges[bad] == CORRUPT_BADGE
+    numeric = {v.key for v in win.browse.ckpt.variables if v.dtype.is_numeric}
+    assert numeric - {bad} <= set(win.browse.stats_cache)  # every other variable scanned
+    assert panel.nan_box.isEnabled()
+    assert "CRC32C" in win.banner.text and bad in win.banner.text
+    assert CORRUPT_BADGE in win.status_message()
+    assert panel.select_key(bad)
+    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
+    assert CORRUPT_BADGE in win.histogram.empty.text() and bad not in win.histogram.empty.text()
 
 
 def test_the_end_of_a_comparison_leaves_the_trees_the_user_has_touched(qtbot, window):

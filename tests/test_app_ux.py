@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
@@ -27,6 +27,7 @@ from tests.background import Writer
 from tests.test_app_desktop import dark_palette
 
 WAIT_MS = 60_000
+WINDOW_SIZE = (1280, 800)  # the window fixture's (conftest.py)
 DOCTOR_MS = 300_000
 
 # Two checkpoints of one subclassed model with Adam, one training step each, the
@@ -72,18 +73,6 @@ def renamed(request):
     root, result = background.result(request, "renamed")  # started with the session
     assert result.returncode == 0, result.stderr[-3000:]
     return root
-
-
-@pytest.fixture()
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow(scan_on_open=False)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    yield win
-    win.close()
-    assert QThreadPool.globalInstance().waitForDone(10_000)
 
 
 def open_path(qtbot, win: MainWindow, path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QThreadPool, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
@@ -17,23 +17,15 @@ from ckpt_gui.app.models.tree_model import NodeRole, VariableTreeModel
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.tree import SLOT
-from tests.conftest import REPO
+from tests.conftest import REPO, main_window
 
 WAIT_MS = 60_000
 
 
 @pytest.fixture()
 def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
-    win = MainWindow()
-    win.resize(1440, 900)  # the default size on a large screen (offscreen's "screen" is 800x600)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()  # cancels its jobs; waits for them only briefly, so quitting is immediate
-    assert QThreadPool.globalInstance().waitForDone(10_000)
-    # A job that returned after close() reports back through the event loop: let it.
-    qtbot.waitUntil(lambda: not win.busy, timeout=10_000)
+    # the default size on a large screen (offscreen's "screen" is 800x600), with the NaN/Inf scan on open
+    yield from main_window(qtbot, tmp_path, monkeypatch, scan_on_open=True, size=(1440, 900), idle_after_close=True)
 
 
 def open_and_wait(qtbot, win: MainWindow, path) -> None:

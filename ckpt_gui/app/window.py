@@ -1,5 +1,6 @@
 """The main window: builds the panels and the workflows' controllers (browse,
-doctor, compare), the menus and the status bar, and connects them.
+doctor, compare), the menus (window_menus.py) and the status bar (window_status.py),
+and connects them.
 
 Browsing is made at launch; the doctor, the comparison and the repair (their modules,
 with the diagnosis and comparison machinery: a tenth of a second of CPU before the
@@ -16,31 +17,23 @@ import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QStatusBar,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from ckpt_gui.app import settings, window_workflows
+from ckpt_gui.app import settings, window_focus, window_menus, window_workflows
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
-from ckpt_gui.app.help_menu import add_help_menu
-from ckpt_gui.app.open_url import FetchedBytesLabel, ask_url
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
@@ -51,6 +44,7 @@ from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.app.window_splits import Splits
+from ckpt_gui.app.window_status import WindowStatus
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
@@ -101,7 +95,7 @@ class MainWindow(QMainWindow):
         self._repair: RepairController | None = None
         self._shown_ckpt: Checkpoint | None = None  # the last checkpoint shown, for a workflow made later
         self._build_layout()
-        self._build_menus()
+        window_menus.build_menus(self)
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self.splits.by_name())
@@ -121,6 +115,8 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         """Whether any workflow has a job that has not reported yet."""
         return any(controller.runner.busy for controller in self.controllers)
+
+    _action = window_menus.add_action  # a menu's action: add_action(window, menu, text, slot, shortcut)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -185,97 +181,13 @@ class MainWindow(QMainWindow):
         self.drops.watch(self.compare_trees, self.pair_panel)
         return self.compare_trees, self.pair_panel
 
-    def _build_menus(self) -> None:
-        browse, tree = self.browse, self.tree_panel
-        # The doctor's and the comparison's actions make their workflow when first chosen.
-        doctor = window_workflows.MadeOnUse(lambda: self.doctor)
-        compare = window_workflows.MadeOnUse(lambda: self.compare)
-        menu = self.menuBar().addMenu("&File")
-        self._action(menu, "Open &folder...", browse.choose_folder, QKeySequence.StandardKey.Open)
-        self._action(menu, "Open f&ile...", browse.choose_file, "Ctrl+Shift+O")
-        self._action(menu, "Open &URL...", self._open_url, "Ctrl+Shift+U")
-        self.recent_menu = menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        menu.addSeparator()
-        self._action(menu, "&Compare with...", compare.choose, "Ctrl+K")
-        self.previous_action = self._action(menu, "Compare with &previous checkpoint", compare.compare_with_previous)
-        self.close_compare_action = self._action(menu, "C&lose comparison", compare.close, "Ctrl+Shift+K")
-        self.close_compare_action.setEnabled(False)  # nothing compared yet (see _connect)
-        menu.addSeparator()
-        self.export_action = self._action(menu, "&Export tensor as .npy...", browse.export_tensor, "Ctrl+E")
-        self._action(menu, "Save &histogram as PNG...", browse.export_histogram)
-        menu.addSeparator()
-        self._action(menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        view = self.menuBar().addMenu("&View")
-        self._action(view, "&Find variable", self._find, QKeySequence.StandardKey.Find)
-        self._action(view, "Object &graph view", lambda: tree.objects_button.setChecked(True), "Ctrl+1")
-        self._action(view, "Checkpoint &keys view", lambda: tree.keys_button.setChecked(True), "Ctrl+2")
-        self._action(view, "&Scan all variables for NaN/Inf", browse.start_scan)
-        restore = self.menuBar().addMenu("&Restore")
-        self._action(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
-        self._action(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")
-        self._action(restore, "&Python interpreter...", doctor.choose_python)
-        self._action(restore, "&Memory limit...", doctor.choose_memory_limit)
-        gpus = self._action(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
-        gpus.setCheckable(True)
-        gpus.setChecked(settings.allow_gpu())
-        # Enabled only with a diagnosis to repair from or to clear (_enable_diagnosis_actions).
-        self.repair_action = self._action(restore, "R&epair...", self._propose_repair)
-        self.clear_diagnosis_action = self._action(restore, "&Clear diagnosis", doctor.clear)
-        self._enable_diagnosis_actions()
-        add_help_menu(self, self._action)
-
-    def _find(self) -> None:
-        """Ctrl+F: the filter of what is shown, the comparison's while it is."""
-        trees = self._compare.trees if self._compare is not None else None
-        if trees is not None and self.left_stack.currentWidget() is trees:
-            trees.focus_search()
-        else:
-            self.tree_panel.focus_search()
-
-    def _open_url(self) -> None:
-        url = ask_url(self)
-        if url:
-            self.browse.open_path(url)
-
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(action)
-        return action
-
     def _build_status_bar(self) -> None:
-        bar = QStatusBar()
-        self.setStatusBar(bar)
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setTextVisible(False)
-        self.progress.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.hide()
-        self.cancel_button.clicked.connect(self._cancel_all)
-        self.job_label = QLabel()
-        self.fetched_label = FetchedBytesLabel()
-        # The workflows' messages are lasting state ("Compared: ...", the NaN or restore summary): a
-        # normal widget, which a temporary message (a menu item's status tip) only covers for a while,
-        # where showMessage's text would be wiped by the first status tip for good.
-        self.status_label = ElidedLabel()  # a long message must not widen the window
-        self.status_label.setObjectName("workflow_status")
-        bar.addWidget(self.status_label, 1)
-        bar.addPermanentWidget(self.fetched_label)
-        bar.addPermanentWidget(self.job_label)
-        bar.addPermanentWidget(self.progress)
-        bar.addPermanentWidget(self.cancel_button)
-        self._status_owner = None  # the workflow whose message the status bar shows
+        self.status_bar = WindowStatus(self, self.status_changed, lambda: self.busy, self._cancel_all)
+        self.status_label = self.status_bar.label  # the names tests and workflows use
+        self.progress, self.cancel_button = self.status_bar.progress, self.status_bar.cancel_button
+        self.job_label, self.fetched_label = self.status_bar.job_label, self.status_bar.fetched_label
         for controller in self.controllers:
-            self._show_progress_of(controller)
-
-    def _show_progress_of(self, controller: Controller) -> None:
-        controller.status.connect(lambda text: self._show_status(controller, text))
-        controller.runner.progress_changed.connect(self._on_progress)
-        controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
+            self.status_bar.watch(controller)
 
     def _connect(self) -> None:
         browse = self.browse
@@ -290,7 +202,7 @@ class MainWindow(QMainWindow):
         browse.checkpoint_shown.connect(self._after_open)  # after doctor.set_checkpoint: its report is decided
         browse.loaded.connect(self.loaded)
         browse.checkpoint_shown.connect(lambda _ckpt: self._enable_diagnosis_actions())  # after doctor.set_checkpoint
-        browse.loaded.connect(self._focus_the_tree)
+        browse.loaded.connect(lambda: window_focus.focus_the_tree(self.tree_panel))
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
         # The report panel's buttons before the doctor is made (the doctor connects them itself).
         self.report_panel.rerun_requested.connect(lambda: self._doctor is None and self.doctor.rerun())
@@ -340,12 +252,12 @@ class MainWindow(QMainWindow):
     def repair(self) -> RepairController:
         if self._repair is None:
             self._repair = window_workflows.make_repair(self)
-            self._show_progress_of(self._repair)
+            self.status_bar.watch(self._repair)
         return self._repair
 
     def _made(self, workflow, connect) -> None:
         """A workflow just made: connected, and told which checkpoint is shown."""
-        self._show_progress_of(workflow)
+        self.status_bar.watch(workflow)
         connect(self, workflow)
         if self._shown_ckpt is not None:
             workflow.set_checkpoint(self._shown_ckpt)
@@ -365,50 +277,13 @@ class MainWindow(QMainWindow):
         self.doctor.expect_report(verification)
         self.browse.open_path(prefix)
 
-    def _show_status(self, owner, text: str) -> None:
-        """A workflow's status message; an empty one withdraws that workflow's message
-        (never another's)."""
-        if text:
-            self._status_owner = owner
-        elif self._status_owner is owner:
-            self._status_owner = None
-        else:
-            return
-        self.status_label.setText(text)
-        self.status_changed.emit(text)
-
-    def _focus_the_tree(self) -> None:
-        """After an open, the tree has the focus (unless the user is typing somewhere): a
-        view without it paints its selection in the inactive colour, which many styles
-        make all but invisible (the variable in Details showed no selected row)."""
-        focused = QApplication.focusWidget()
-        if self.tree_panel.tree is not None and not isinstance(focused, QLineEdit | QAbstractSpinBox):
-            self.tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
-
     def status_message(self) -> str:
         """The workflows' message the status bar shows."""
-        return self.status_label.text()
-
-    def _on_progress(self, label: str, done: int, total: int) -> None:
-        self.job_label.setText(label)
-        # QProgressBar.setValue repaints at once, and a repaint of one child paints the
-        # whole window's dirty region (plots included) inside this handler: with updates
-        # off it only marks itself, and the window paints on the event loop's next turn.
-        self.progress.setUpdatesEnabled(False)
-        self.progress.setMaximum(total if total > 0 else 0)  # 0..0 shows a busy indicator
-        self.progress.setValue(min(done, total) if total > 0 else 0)
-        self.progress.setUpdatesEnabled(True)
+        return self.status_bar.message()
 
     def _cancel_all(self) -> None:
         for controller in self.controllers:
             controller.runner.cancel()
-
-    def _on_busy(self) -> None:
-        busy = self.busy
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        if not busy:
-            self.job_label.setText("")
 
     def _show_checkpoint_name(self, ckpt: Checkpoint) -> None:
         self.previous_action.setEnabled(len(ckpt.checkpoints) > 1)
@@ -481,15 +356,7 @@ class MainWindow(QMainWindow):
             name = os.path.basename(os.path.dirname(os.path.dirname(ckpt.prefix)) if saved_model else ckpt.prefix)
             self.setWindowTitle(f"{name} - ckpt-gui")
 
-    # -- recent paths, drops -------------------------------------------------------------
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = settings.recent_paths()
-        if not recent:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.browse.open_path(p))
+    # -- drops ---------------------------------------------------------------------------------
 
     def dragEnterEvent(self, event) -> None:
         self.drops.enter(event)

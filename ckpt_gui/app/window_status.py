@@ -1,0 +1,95 @@
+"""The main window's status bar: the workflows' lasting message (whose it is, and
+withdrawing it), and the running jobs' progress, label and Cancel button.
+
+The window owns one (``MainWindow.status_bar``) and shows its widgets under their old
+names (``status_label``, ``progress``, ``cancel_button``, ``job_label``,
+``fetched_label``); each workflow is watched once made (``watch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QStatusBar
+
+from ckpt_gui.app.open_url import FetchedBytesLabel
+from ckpt_gui.app.widgets.layouts import ElidedLabel
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
+    from ckpt_gui.app.controllers.base import Controller
+
+
+class WindowStatus:
+    """The status bar of ``window``: ``changed`` is emitted with each new message,
+    ``busy()`` says whether any workflow has a job running, ``cancel_all`` is the
+    Cancel button's."""
+
+    def __init__(
+        self, window: QMainWindow, changed: SignalInstance, busy: Callable[[], bool], cancel_all: Callable[[], None]
+    ) -> None:
+        self._changed = changed
+        self._busy = busy
+        bar = QStatusBar()
+        window.setStatusBar(bar)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(cancel_all)
+        self.job_label = QLabel()
+        self.fetched_label = FetchedBytesLabel()
+        # The workflows' messages are lasting state ("Compared: ...", the NaN or restore summary): a
+        # normal widget, which a temporary message (a menu item's status tip) only covers for a while,
+        # where showMessage's text would be wiped by the first status tip for good.
+        self.label = ElidedLabel()  # a long message must not widen the window
+        self.label.setObjectName("workflow_status")
+        bar.addWidget(self.label, 1)
+        bar.addPermanentWidget(self.fetched_label)
+        bar.addPermanentWidget(self.job_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self._owner = None  # the workflow whose message the status bar shows
+
+    def watch(self, controller: Controller) -> None:
+        """A workflow's messages, progress and busy state shown from now on."""
+        controller.status.connect(lambda text: self.show(controller, text))
+        controller.runner.progress_changed.connect(self._on_progress)
+        controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
+
+    def show(self, owner, text: str) -> None:
+        """A workflow's status message; an empty one withdraws that workflow's message
+        (never another's)."""
+        if text:
+            self._owner = owner
+        elif self._owner is owner:
+            self._owner = None
+        else:
+            return
+        self.label.setText(text)
+        self._changed.emit(text)
+
+    def message(self) -> str:
+        """The workflows' message the status bar shows."""
+        return self.label.text()
+
+    def _on_progress(self, label: str, done: int, total: int) -> None:
+        self.job_label.setText(label)
+        # QProgressBar.setValue repaints at once, and a repaint of one child paints the
+        # whole window's dirty region (plots included) inside this handler: with updates
+        # off it only marks itself, and the window paints on the event loop's next turn.
+        self.progress.setUpdatesEnabled(False)
+        self.progress.setMaximum(total if total > 0 else 0)  # 0..0 shows a busy indicator
+        self.progress.setValue(min(done, total) if total > 0 else 0)
+        self.progress.setUpdatesEnabled(True)
+
+    def _on_busy(self) -> None:
+        busy = self._busy()
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if not busy:
+            self.job_label.setText("")
