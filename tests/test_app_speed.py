@@ -244,4 +244,4 @@ def test_nan_badge_is_readable_and_details_list_the_positions(qtbot, window, che
     label = window.histogram.counts_label.text()
     assert f"background-color:{BADGE_BACKGROUND}" in label and f"color:{BADGE_TEXT}" in label
     assert _contrast(QColor(BADGE_BACKGROUND), QColor(BADGE_TEXT)) >= 4.5
-    assert f"NaN&nbsp;{int(np.isnan(values).sum())}" in label
+    assert f"&nbsp;{int(np.isnan(values).sum())}&nbsp;NaN" in label  # core/formatting.nonfinite_text: "1 NaN, 1 +Inf"
