@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
-import re
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
     QSplitter,
-    QStyledItemDelegate,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -33,14 +26,15 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
-from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.app.widgets.report_panes import ElideDelegate, OneLine, scrolling, text_height, whole_lines
+from ckpt_gui.app.widgets.report_texts import bullets, finding_html, headline_html, provenance, shape_text
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.findings import RestoreReport
 
 # Status and variable to their contents within these widths; the shapes always
 # whole (a cut shape reads as another shape: "[1…28]"); the suggestion takes the
 # rest, and the pane under the table shows the selected problem in full.
-STATUS_COLUMN, VARIABLE_COLUMN, SHAPES_COLUMN = 0, 1, 2
+STATUS_COLUMN, SHAPES_COLUMN = 0, 2
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
 PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
@@ -53,32 +47,6 @@ INTRODUCTION = (
     "checkpoint into the model it builds, and lists what did not fit, with how to fix it."
 )
 TICK_MS = 1000  # the running attempt's elapsed seconds, updated this often
-
-
-class _ElideDelegate(QStyledItemDelegate):
-    """Paths lose their middle (they differ at their ends), sentences their end."""
-
-    def initStyleOption(self, option, index) -> None:
-        super().initStyleOption(option, index)
-        middle = index.column() == VARIABLE_COLUMN
-        option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
-
-
-class _OneLine(QLabel):
-    """A label on one line, its middle elided when narrow (the provenance's paths):
-    ``text()`` keeps it whole, the tooltip shows it whole."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
-        rect = self.contentsRect()
-        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
-        text = self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
-        painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
-                                  self.foregroundRole())  # fmt: skip
 
 
 class ReportPanel(QWidget):
@@ -96,9 +64,14 @@ class ReportPanel(QWidget):
         self.headline = QLabel(INTRODUCTION)
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.phase = _OneLine()
+        self.phase = OneLine()
         self.phase.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.mute(self.phase)
+        # While an attempt runs over a shown report: whose that report is (it stays, dimmed).
+        self.previous = QLabel()
+        self.previous.setWordWrap(True)
+        self.previous.hide()
+        self._made_at = ""  # when the shown report came, HH:MM
         # No report yet: the one button that starts an attempt (what Ctrl+D does), no empty panes.
         self.start_button = QPushButton("Choose model script...")
         self.start_button.setToolTip("Pick the Python script that builds your model (Restore > Diagnose restore..., "
@@ -130,11 +103,11 @@ class ReportPanel(QWidget):
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.notes_area = _scrolling(self.notes, NOTES_MIN_LINES * self.fontMetrics().lineSpacing())
+        self.notes_area = scrolling(self.notes, NOTES_MIN_LINES * self.fontMetrics().lineSpacing())
         self.problems = QTreeWidget()
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
-        self.problems.setItemDelegate(_ElideDelegate(self.problems))
+        self.problems.setItemDelegate(ElideDelegate(self.problems))
         # Columns give way rather than scroll (fit_beside_last): the pane under the table
         # shows the selected problem whole, and a scroll bar took a row's height at 1024 px.
         self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -148,7 +121,7 @@ class ReportPanel(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setContentsMargins(4, 2, 4, 2)
-        self.detail_area = _scrolling(self.detail, DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
+        self.detail_area = scrolling(self.detail, DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
         self.problems.setMinimumHeight(TABLE_MIN_ROWS * self.fontMetrics().lineSpacing())
         # Notes, table and pane share their room; the user moves the lines between them.
         # On a small screen the notes may be dragged shut: the table matters more.
@@ -190,6 +163,7 @@ class ReportPanel(QWidget):
         layout.addWidget(self.headline)
         layout.addLayout(start_row)
         layout.addWidget(self.phase)
+        layout.addWidget(self.previous)
         layout.addLayout(self.legend_row)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problem_split, 1)
@@ -207,11 +181,15 @@ class ReportPanel(QWidget):
     # -- states ---------------------------------------------------------------------------
 
     def show_running(self, script: str) -> None:
-        """The attempt's phase and elapsed seconds only: the last report's panes, empty
-        or not, are not this attempt's."""
+        """The attempt's phase and elapsed seconds; the report shown until then, if
+        any, stays dimmed under a line that says whose it is (it is not this attempt's)."""
         self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
         self.rerun_button.setEnabled(False)
-        self._hide_report()
+        if self.report is not None:
+            self.previous.setText(f"Below: the previous attempt ({self._made_by()}), until this one reports.")
+            self._dim(True)
+        else:
+            self._hide_report()
         self.start_button.hide()
         self.button_row.hide()
         self._running_since = time.monotonic()
@@ -223,19 +201,41 @@ class ReportPanel(QWidget):
         self._running_phase = phase
         self._show_running_phase()
 
-    def show_cancelled(self) -> None:
+    def show_cancelled(self, why: str = "cancelled") -> None:
+        """The attempt ended without a report (``why``: "cancelled", "stopped"):
+        the previous report, if one was shown, shown again and said to be that one."""
         self._tick.stop()
-        self.headline.setText("The restore attempt was cancelled.")
-        self.phase.setText("")
         self.rerun_button.setEnabled(True)
-        self._show_buttons(report=False)
+        if self.report is None:
+            self.headline.setText(f"The restore attempt was {why}.")
+            self.phase.setText("")
+            self._show_buttons(report=False)
+            return
+        self._dim(False)
+        self.headline.setText(f"<b>Re-run {html.escape(why)}; showing the report of {self._made_by(time_first=True)}."
+                              f"</b><br>{headline_html(self.report)}")  # fmt: skip
+        self.phase.setText(provenance(self.report))
+        self._show_buttons(report=True)
+
+    def _made_by(self, time_first: bool = False) -> str:
+        """The shown report's script and when it came: "my_model.py, 03:39" or "03:39 (my_model.py)"."""
+        script = os.path.basename(self.report.script)
+        return f"{self._made_at} ({script})" if time_first else f"{script}, {self._made_at}"
+
+    def _dim(self, dimmed: bool) -> None:
+        """The shown report greyed (and its controls off) while another attempt runs."""
+        self.previous.setVisible(dimmed)
+        for pane in (self.notes_area, self.problems, self.detail_area, self.error, *self.legend.values()):
+            pane.setEnabled(not dimmed)
 
     def show_report(self, report: RestoreReport) -> None:
         self._tick.stop()
+        self._made_at = time.strftime("%H:%M")
+        self._dim(False)
         self.start_button.hide()
         self._show_buttons(report=True)
         self.report = report
-        self.phase.setText(_provenance(report))
+        self.phase.setText(provenance(report))
         self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
         self.rerun_button.setEnabled(True)
         for control in (self.export_json, self.export_md, self.export_button):
@@ -243,11 +243,11 @@ class ReportPanel(QWidget):
         error = report.error
         self.repair_button.setEnabled(error is None and not report.ok)
         self.error.setVisible(error is not None)
-        self.headline.setText(_headline(report))
+        self.headline.setText(headline_html(report))
         if error is not None:
             self.error.setPlainText(error.traceback or error.message)
             self._show_legend({})
-            self.notes.setText(_bullets(report.notes))
+            self.notes.setText(bullets(report.notes))
             self._fill_problems(None)
             return
         self._show_legend(report.summary, consumed_word=status_style.NOT_ASSIGNED if report.held_back else "")
@@ -256,7 +256,7 @@ class ReportPanel(QWidget):
         if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
             brief = " ".join(message.split())
             notes.append("TensorFlow said: " + (brief if len(brief) <= 300 else brief[:300] + "\u2026"))
-        self.notes.setText(_bullets(notes))
+        self.notes.setText(bullets(notes))
         self.notes.setToolTip(message[:4000])
         self._fill_problems(report)
         QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
@@ -266,7 +266,7 @@ class ReportPanel(QWidget):
         for status, button in self.legend.items():
             button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette())}; }}")
         if self.report is not None:
-            self.headline.setText(_headline(self.report))
+            self.headline.setText(headline_html(self.report))
             for i in range(self.problems.topLevelItemCount()):
                 item = self.problems.topLevelItem(i)
                 item.setForeground(0, status_style.colour(item.data(0, Qt.ItemDataRole.UserRole).status))
@@ -285,6 +285,7 @@ class ReportPanel(QWidget):
         self.headline.setText(message or INTRODUCTION)
         self.phase.setText("")
         self._hide_report()
+        self._dim(False)
         for control in (self.export_json, self.export_md, self.export_button, self.repair_button):
             control.setEnabled(False)
         if can_rerun:
@@ -335,8 +336,8 @@ class ReportPanel(QWidget):
         self.problems.clear()
         findings = report.problems if report is not None else []
         for finding in findings:
-            stored = _shape(finding.checkpoint_shape, finding.checkpoint_dtype)
-            wanted = _shape(finding.model_shape, finding.model_dtype)
+            stored = shape_text(finding.checkpoint_shape, finding.checkpoint_dtype)
+            wanted = shape_text(finding.model_shape, finding.model_dtype)
             item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name, f"{stored} / {wanted}",
                                     " ".join(finding.suggestions)])  # fmt: skip
             item.setForeground(0, status_style.colour(finding.status))
@@ -378,7 +379,7 @@ class ReportPanel(QWidget):
             return  # not laid out yet, or one pane takes it all
         least = (self.notes_area.minimumHeight(), self.detail_area.minimumHeight())
         wanted = [
-            max(low, min(_text_height(area), int(total * PANE_SHARE)))
+            max(low, min(text_height(area), int(total * PANE_SHARE)))
             for low, area in zip(least, (self.notes_area, self.detail_area), strict=True)
         ]
         room = max(total - int(total * TABLE_SHARE), sum(least))  # for notes and detail
@@ -389,7 +390,7 @@ class ReportPanel(QWidget):
         # A pane that scrolls ends between two lines: its last line whole, not its top half
         # (review: the notes' last bullet cut at 1440x900); the table takes what that frees.
         panes = (self.notes_area, self.detail_area)
-        notes, detail = (_whole_lines(area, height) for area, height in zip(panes, wanted, strict=True))
+        notes, detail = (whole_lines(area, height) for area, height in zip(panes, wanted, strict=True))
         self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
 
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
@@ -411,120 +412,3 @@ class ReportPanel(QWidget):
         from ckpt_gui.diagnosis.report import markdown  # noqa: PLC0415 - the diagnosis machinery: not at launch
 
         return markdown(self.report)
-
-
-def _headline(report: RestoreReport) -> str:
-    error = report.error
-    if error is not None:
-        return (
-            f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
-            f"{html.escape(error.kind)}</b>: {html.escape(_breakable(error.message))}"
-        )
-    if report.ok:
-        headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
-    else:
-        headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
-    verdict = html.escape(_breakable(report.tensorflow.verdict))
-    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
-
-
-LONGEST_UNBROKEN = 40  # characters of one word before a wrapped label may break it
-
-
-def _breakable(text: str) -> str:
-    """``text`` with a break allowed every LONGEST_UNBROKEN characters of a long word:
-    a wrapped label is as wide as its longest word, and one message of 200 unbroken
-    characters had made the window 1747 px wide."""
-    return re.sub(rf"(\S{{{LONGEST_UNBROKEN}}})(?=\S)", "\\1\u200b", text)
-
-
-def _provenance(report: RestoreReport) -> str:
-    """Which script, run by which interpreter (and TensorFlow), for how long: a report
-    must say what it was made with. Breaks allowed after each / of the paths."""
-    version = report.tensorflow_version or "?"
-    script = os.path.basename(report.script)  # the whole path in the tooltip
-    text = f"{script} run by {report.python} (TensorFlow {version}) in {report.seconds:.1f} s"
-    return text.replace("/", "/\u200b")
-
-
-def finding_html(finding: RestoreFinding, palette=None) -> str:
-    """One problem in full: status, names, both shapes, every suggestion."""
-    colour = status_style.css(finding.status, palette)
-    rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
-            f" &nbsp; {html.escape(finding.readable_name)}"]  # fmt: skip
-    stored = html.escape(_shape(finding.checkpoint_shape, finding.checkpoint_dtype))
-    wanted = html.escape(_shape(finding.model_shape, finding.model_dtype))
-    rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
-    rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
-    if finding.label != finding.readable_name:  # a Keras file: where Keras reads the variable from
-        rows.append(f"Path: {html.escape(finding.label)}")
-    if finding.checkpoint_name and finding.checkpoint_name != finding.readable_name:
-        rows.append(f"In the file: {html.escape(finding.checkpoint_name)}")
-    if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
-        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
-    return "<br>".join(rows)
-
-
-def _text_height(area: QScrollArea) -> int:
-    """The height ``area`` needs to show its label whole at its present width."""
-    label = area.widget()
-    frame = 2 * area.frameWidth()
-    return label.heightForWidth(area.viewport().width()) + frame + 2
-
-
-def line_bottoms(area: QScrollArea, width: int | None = None) -> list[float]:
-    """Where each line of ``area``'s (rich text, wrapped) label ends, from the label's
-    top, at ``width`` (the view's present width): laid out as QLabel lays it out (in
-    its contents margins, no document margin)."""
-    label = area.widget()
-    margins = label.contentsMargins()
-    document = QTextDocument()
-    document.setDefaultFont(label.font())
-    document.setDocumentMargin(0)
-    document.setHtml(label.text())
-    document.setTextWidth((area.viewport().width() if width is None else width) - margins.left() - margins.right())
-    document.size()  # lays it out: the blocks have no lines before
-    bottoms = []
-    block = document.begin()
-    while block.isValid():
-        layout = block.layout()
-        top = margins.top() + layout.position().y()
-        bottoms += [top + layout.lineAt(i).y() + layout.lineAt(i).height() for i in range(layout.lineCount())]
-        block = block.next()
-    return bottoms
-
-
-def _whole_lines(area: QScrollArea, height: int) -> int:
-    """``height`` for ``area``, or the nearest height that ends its view between two
-    lines when its text does not fit (below, unless that is under its least height)."""
-    bar = area.verticalScrollBar()
-    frame = area.height() - area.viewport().height()
-    full_width = area.viewport().width() + (bar.width() if bar.isVisible() else 0)
-    bottoms = line_bottoms(area, full_width)
-    if not bottoms or bottoms[-1] <= height - frame:
-        return height  # everything shows, without a scroll bar
-    bottoms = line_bottoms(area, full_width - bar.sizeHint().width())  # it scrolls: beside its bar
-    fitting = [b for b in bottoms if frame + b <= height]
-    if fitting and frame + fitting[-1] >= area.minimumHeight():
-        return frame + math.ceil(fitting[-1])
-    return frame + math.ceil(next((b for b in bottoms if frame + b >= area.minimumHeight()), bottoms[-1]))
-
-
-def _scrolling(label: QLabel, least_height: int) -> QScrollArea:
-    """``label`` in a framed pane that scrolls what does not fit."""
-    area = QScrollArea()
-    area.setWidget(label)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.StyledPanel)
-    area.setMinimumHeight(least_height)
-    return area
-
-
-def _bullets(lines: list[str]) -> str:
-    return "".join(f"&bull; {html.escape(line)}<br>" for line in lines)
-
-
-def _shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
-    if shape is None:
-        return "-"
-    return f"{format_shape(shape)} {dtype or ''}".strip()

@@ -1,0 +1,75 @@
+"""The restore report's texts: the headline, the provenance line, one problem in full,
+the notes as bullets."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+from ckpt_gui.app import status_style
+from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+
+
+def headline_html(report: RestoreReport) -> str:
+    error = report.error
+    if error is not None:
+        return (
+            f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
+            f"{html.escape(error.kind)}</b>: {html.escape(breakable(error.message))}"
+        )
+    if report.ok:
+        headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
+    else:
+        headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
+    verdict = html.escape(breakable(report.tensorflow.verdict))
+    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
+
+
+LONGEST_UNBROKEN = 40  # characters of one word before a wrapped label may break it
+
+
+def breakable(text: str) -> str:
+    """``text`` with a break allowed every LONGEST_UNBROKEN characters of a long word:
+    a wrapped label is as wide as its longest word, and one message of 200 unbroken
+    characters had made the window 1747 px wide."""
+    return re.sub(rf"(\S{{{LONGEST_UNBROKEN}}})(?=\S)", "\\1\u200b", text)
+
+
+def provenance(report: RestoreReport) -> str:
+    """Which script, run by which interpreter (and TensorFlow), for how long: a report
+    must say what it was made with. Breaks allowed after each / of the paths."""
+    version = report.tensorflow_version or "?"
+    script = os.path.basename(report.script)  # the whole path in the tooltip
+    text = f"{script} run by {report.python} (TensorFlow {version}) in {report.seconds:.1f} s"
+    return text.replace("/", "/\u200b")
+
+
+def finding_html(finding: RestoreFinding, palette=None) -> str:
+    """One problem in full: status, names, both shapes, every suggestion."""
+    colour = status_style.css(finding.status, palette)
+    rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
+            f" &nbsp; {html.escape(finding.readable_name)}"]  # fmt: skip
+    stored = html.escape(shape_text(finding.checkpoint_shape, finding.checkpoint_dtype))
+    wanted = html.escape(shape_text(finding.model_shape, finding.model_dtype))
+    rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
+    rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
+    if finding.label != finding.readable_name:  # a Keras file: where Keras reads the variable from
+        rows.append(f"Path: {html.escape(finding.label)}")
+    if finding.checkpoint_name and finding.checkpoint_name != finding.readable_name:
+        rows.append(f"In the file: {html.escape(finding.checkpoint_name)}")
+    if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
+        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
+    return "<br>".join(rows)
+
+
+def bullets(lines: list[str]) -> str:
+    return "".join(f"&bull; {html.escape(line)}<br>" for line in lines)
+
+
+def shape_text(shape: tuple[int, ...] | None, dtype: str | None) -> str:
+    if shape is None:
+        return "-"
+    return f"{format_shape(shape)} {dtype or ''}".strip()
