@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.report_panes import ElideDelegate, OneLine, scrolling, text_height, whole_lines
-from ckpt_gui.app.widgets.report_texts import bullets, finding_html, headline_html, provenance, shape_text
+from ckpt_gui.app.widgets.report_texts import (
+    bullets,
+    finding_html,
+    headline_html,
+    ordered_notes,
+    provenance,
+    shape_text,
+)
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreReport
 
@@ -37,10 +44,10 @@ from ckpt_gui.diagnosis.findings import RestoreReport
 STATUS_COLUMN, SHAPES_COLUMN = 0, 2
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
-PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
-TABLE_SHARE = 0.5  # the problem table: at least this share of it
+PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
 SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at least
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
+TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
 INTRODUCTION = (
     "The restore doctor runs your model script in a separate Python with TensorFlow, restores this "
@@ -247,19 +254,22 @@ class ReportPanel(QWidget):
         if error is not None:
             self.error.setPlainText(error.traceback or error.message)
             self._show_legend({})
-            self.notes.setText(bullets(report.notes))
+            self._show_notes(report)
             self._fill_problems(None)
             return
         self._show_legend(report.summary, consumed_word=status_style.NOT_ASSIGNED if report.held_back else "")
-        notes = list(report.notes)
-        message = report.tensorflow.message
-        if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
-            brief = " ".join(message.split())
-            notes.append("TensorFlow said: " + (brief if len(brief) <= 300 else brief[:300] + "\u2026"))
-        self.notes.setText(bullets(notes))
-        self.notes.setToolTip(message[:4000])
+        self._show_notes(report)
+        self.notes.setToolTip(report.tensorflow.message[:4000])
         self._fill_problems(report)
         QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
+
+    def _show_notes(self, report: RestoreReport) -> None:
+        """The causes first, the routine lines last and muted; a new report's notes
+        from their top (a re-run had kept the last one's scroll, the cause out of view)."""
+        notes, routine = ordered_notes(report)
+        self.notes.setText(bullets(notes, routine, self.palette()))
+        for area in (self.notes_area, self.detail_area):
+            area.verticalScrollBar().setValue(0)
 
     def follow_palette(self) -> None:
         """Status colours readable on the new palette (theme.follow calls this)."""
@@ -267,6 +277,8 @@ class ReportPanel(QWidget):
             button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette())}; }}")
         if self.report is not None:
             self.headline.setText(headline_html(self.report))
+            notes, routine = ordered_notes(self.report)
+            self.notes.setText(bullets(notes, routine, self.palette()))
             for i in range(self.problems.topLevelItemCount()):
                 item = self.problems.topLevelItem(i)
                 item.setForeground(0, status_style.colour(item.data(0, Qt.ItemDataRole.UserRole).status))
@@ -370,28 +382,28 @@ class ReportPanel(QWidget):
         self._filler.setVisible(not (notes or findings) and not self.error.isVisibleTo(self))
 
     def _share_room(self) -> None:
-        """Notes and detail get what their text needs, up to a share each, and never
-        below their least height; the table keeps the rest, at least TABLE_SHARE
-        (the splitter's stretch alone gave a tall table two lines of notes)."""
+        """The notes get the room their text needs first (the table scrolls: the causes
+        matter more than seeing every problem row at once), down to the table's and the
+        detail's least heights; the detail what its text needs, up to PANE_SHARE; the
+        table the rest. A 3-line notes box had hidden the cause of a 12-line report."""
         sizes = self.problem_split.sizes()
         total = sum(sizes)
         if not total or not self.notes_area.isVisible() or not self.problems.isVisible():
             return  # not laid out yet, or one pane takes it all
-        least = (self.notes_area.minimumHeight(), self.detail_area.minimumHeight())
-        wanted = [
-            max(low, min(text_height(area), int(total * PANE_SHARE)))
-            for low, area in zip(least, (self.notes_area, self.detail_area), strict=True)
-        ]
-        room = max(total - int(total * TABLE_SHARE), sum(least))  # for notes and detail
-        over = sum(wanted) - room
-        if over > 0:  # both give up what they have above their least, in proportion
-            slack = [w - low for w, low in zip(wanted, least, strict=True)]
-            wanted = [w - over * s // max(sum(slack), 1) for w, s in zip(wanted, slack, strict=True)]
+        table = self.problems  # its header and TABLE_ROWS rows, at least
+        rows = TABLE_ROWS * max(table.sizeHintForRow(0), 0)
+        chrome = max(table.height() - table.viewport().height(), table.header().sizeHint().height())  # header, frame
+        table_least = max(table.minimumHeight(), chrome + rows)
+        notes_need = text_height(self.notes_area)
+        room = total - table_least  # for the notes and the detail
+        detail = min(text_height(self.detail_area), int(total * PANE_SHARE), room - notes_need)
         # A pane that scrolls ends between two lines: its last line whole, not its top half
-        # (review: the notes' last bullet cut at 1440x900); the table takes what that frees.
-        panes = (self.notes_area, self.detail_area)
-        notes, detail = (whole_lines(area, height) for area, height in zip(panes, wanted, strict=True))
+        # (review: the notes' last bullet cut at 1440x900); the detail first, then the
+        # notes in what it leaves, rounded down, so that the table keeps its rows.
+        detail = whole_lines(self.detail_area, max(self.detail_area.minimumHeight(), detail))
+        notes = whole_lines(self.notes_area, max(self.notes_area.minimumHeight(), min(notes_need, room - detail)))
         self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
+        self.notes_area.verticalScrollBar().setValue(0)
 
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None

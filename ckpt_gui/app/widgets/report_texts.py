@@ -7,7 +7,7 @@ import html
 import os
 import re
 
-from ckpt_gui.app import status_style
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
@@ -65,8 +65,42 @@ def finding_html(finding: RestoreFinding, palette=None) -> str:
     return "<br>".join(rows)
 
 
-def bullets(lines: list[str]) -> str:
-    return "".join(f"&bull; {html.escape(line)}<br>" for line in lines)
+def bullets(lines: list[str], muted: int = 0, palette=None) -> str:
+    """``lines`` as bullets, the last ``muted`` of them in the palette's muted colour."""
+    grey = theme.muted(palette).name() if muted else ""
+    first = len(lines) - muted
+    bulleted = [f"&bull; {html.escape(line)}" for line in lines]
+    return "".join(f"{text}<br>" if i < first else f"<span style='color:{grey}'>{text}</span><br>"
+                   for i, text in enumerate(bulleted))  # fmt: skip
+
+
+# Notes that say how the attempt ran, not what went wrong: shown last, muted.
+ROUTINE_NOTES = (
+    "used the ",
+    "mapped the script's model onto",
+    "the checkpoint folder was read-only for the attempt",
+    "the checkpoint folder was not protected during the attempt",
+    "GPUs were hidden from the attempt",
+    "GPUs were visible to the attempt",
+)
+TENSORFLOW_BRIEF = 300  # characters of TensorFlow's message in the notes (all of it on hover and in exports)
+
+
+def ordered_notes(report: RestoreReport) -> tuple[list[str], int]:
+    """The report's notes as the panel shows them: the causes first (in the report's
+    order), then TensorFlow's message (its start: it can dump whole protos), then the
+    routine lines (which script object was used, the folder read-only, GPUs hidden);
+    and how many routine lines end the list. The report itself (JSON, Markdown) keeps
+    its order."""
+    notes = list(report.notes)
+    routine = [note for note in notes if note.startswith(ROUTINE_NOTES)]
+    causes = [note for note in notes if not note.startswith(ROUTINE_NOTES)]
+    message = report.tensorflow.message
+    if message and report.error is None:
+        brief = " ".join(message.split())
+        cut = brief if len(brief) <= TENSORFLOW_BRIEF else brief[:TENSORFLOW_BRIEF] + "\u2026"
+        causes.append("TensorFlow said: " + cut)
+    return causes + routine, len(routine)
 
 
 def shape_text(shape: tuple[int, ...] | None, dtype: str | None) -> str:
