@@ -7,6 +7,7 @@ that waits for its cancel, the report is made of the demo's own keys and shapes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -15,6 +16,8 @@ from PySide6.QtCore import Qt
 
 from ckpt_gui.app.jobs import Cancelled
 from ckpt_gui.app.models.tree_model import RESTORE
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding
 from tests.test_app_desktop import WAIT_MS, open_demo
 from tests.test_app_layout import _report_for_demo, _show_report
 
@@ -79,3 +82,19 @@ def test_a_rerun_dims_the_last_report_and_a_cancel_says_whose_it_is(qtbot, windo
     assert panel.export_button.isVisible() and panel.rerun_button.isEnabled()
     assert _restore_header(window) == "Restore"
     assert window.status_message().startswith("Re-run cancelled: Restore incomplete")
+
+
+def test_the_tree_counts_model_only_rows_apart_from_the_checkpoints_variables(qtbot, window):
+    """Review finding 34: a report with two model-only variables made "34 variables" read "36 variables"."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    before = panel.count_label.text()
+    report = _report_for_demo(window)
+    model_only = tuple(
+        RestoreFinding(RestoreStatus.MISSING, None, f"model/extra/{name}", None, (4,), None, "float32", optimizer=False)
+        for name in ("bias_0", "weights")
+    )
+    _show_report(qtbot, window, dataclasses.replace(report, variables=report.variables + model_only))
+    assert len(panel.tree.model_only) == 2
+    assert before == f"{panel.tree.variable_total:,} variables"
+    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + 2 model only"
