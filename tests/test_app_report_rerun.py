@@ -69,7 +69,7 @@ def test_a_rerun_dims_the_last_report_and_a_cancel_says_whose_it_is(qtbot, windo
     assert panel.problems.topLevelItemCount() == len(report.problems)  # kept...
     assert not any(w.isEnabled() for w in (panel.problems, panel.notes_area, panel.detail_area))  # ...dimmed
     assert not any(b.isEnabled() for b in panel.legend.values())
-    assert _restore_header(window) == "Restore (previous)"  # the tree says it too
+    assert _restore_header(window) == "Restore (old)"  # the tree says it too
 
     with qtbot.waitSignal(window.diagnosis_done, timeout=WAIT_MS) as done:
         window._cancel_all()

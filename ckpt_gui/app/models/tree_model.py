@@ -151,7 +151,7 @@ class VariableTreeModel(NodeTreeModel):
             return _RIGHT if section in (ELEMENTS, BYTES) else None
         if section == RESTORE and self.previous_report and orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
-                return "Restore (previous)"
+                return "Restore (old)"  # short: the column's width is its header's at least
             if role == Qt.ItemDataRole.ToolTipRole:
                 return "The previous attempt's statuses: a new attempt is running"
         return super().headerData(section, orientation, role)

@@ -232,6 +232,9 @@ class ReportPanel(QWidget):
     def _dim(self, dimmed: bool) -> None:
         """The shown report greyed (and its controls off) while another attempt runs."""
         self.previous.setVisible(dimmed)
+        if self.report is not None:  # dimmed, the routine lines' own grey would stand out
+            notes, routine = ordered_notes(self.report)
+            self.notes.setText(bullets(notes, 0 if dimmed else routine, self.palette()))
         for pane in (self.notes_area, self.problems, self.detail_area, self.error, *self.legend.values()):
             pane.setEnabled(not dimmed)
 
