@@ -3,9 +3,7 @@ suggestions, the script's error, and re-run / export buttons."""
 
 from __future__ import annotations
 
-import html
 import json
-import os
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -26,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
-from ckpt_gui.app.widgets.report_panes import ElideDelegate, OneLine, scrolling, text_height, whole_lines
+from ckpt_gui.app.widgets.report_attempt import AttemptStates
+from ckpt_gui.app.widgets.report_panes import ElideDelegate, OneLine, scrolling, share_room
 from ckpt_gui.app.widgets.report_texts import (
     bullets,
     finding_html,
@@ -44,10 +43,8 @@ from ckpt_gui.diagnosis.findings import RestoreReport
 STATUS_COLUMN, SHAPES_COLUMN = 0, 2
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
-PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
 SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at least
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
-TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
 INTRODUCTION = (
     "The restore doctor runs your model script in a separate Python with TensorFlow, restores this "
@@ -56,7 +53,7 @@ INTRODUCTION = (
 TICK_MS = 1000  # the running attempt's elapsed seconds, updated this often
 
 
-class ReportPanel(QWidget):
+class ReportPanel(AttemptStates, QWidget):
     rerun_requested = Signal()
     choose_script_requested = Signal()
     status_filter_changed = Signal(object)  # set of RestoreStatus, or None for all
@@ -187,57 +184,6 @@ class ReportPanel(QWidget):
 
     # -- states ---------------------------------------------------------------------------
 
-    def show_running(self, script: str) -> None:
-        """The attempt's phase and elapsed seconds; the report shown until then, if
-        any, stays dimmed under a line that says whose it is (it is not this attempt's)."""
-        self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
-        self.rerun_button.setEnabled(False)
-        if self.report is not None:
-            self.previous.setText(f"Below: the previous attempt ({self._made_by()}), until this one reports.")
-            self._dim(True)
-        else:
-            self._hide_report()
-        self.start_button.hide()
-        self.button_row.hide()
-        self._running_since = time.monotonic()
-        self._running_phase = "starting"
-        self._show_running_phase()
-        self._tick.start()
-
-    def show_phase(self, phase: str) -> None:
-        self._running_phase = phase
-        self._show_running_phase()
-
-    def show_cancelled(self, why: str = "cancelled") -> None:
-        """The attempt ended without a report (``why``: "cancelled", "stopped"):
-        the previous report, if one was shown, shown again and said to be that one."""
-        self._tick.stop()
-        self.rerun_button.setEnabled(True)
-        if self.report is None:
-            self.headline.setText(f"The restore attempt was {why}.")
-            self.phase.setText("")
-            self._show_buttons(report=False)
-            return
-        self._dim(False)
-        self.headline.setText(f"<b>Re-run {html.escape(why)}; showing the report of {self._made_by(time_first=True)}."
-                              f"</b><br>{headline_html(self.report)}")  # fmt: skip
-        self.phase.setText(provenance(self.report))
-        self._show_buttons(report=True)
-
-    def _made_by(self, time_first: bool = False) -> str:
-        """The shown report's script and when it came: "my_model.py, 03:39" or "03:39 (my_model.py)"."""
-        script = os.path.basename(self.report.script)
-        return f"{self._made_at} ({script})" if time_first else f"{script}, {self._made_at}"
-
-    def _dim(self, dimmed: bool) -> None:
-        """The shown report greyed (and its controls off) while another attempt runs."""
-        self.previous.setVisible(dimmed)
-        if self.report is not None:  # dimmed, the routine lines' own grey would stand out
-            notes, routine = ordered_notes(self.report)
-            self.notes.setText(bullets(notes, 0 if dimmed else routine, self.palette()))
-        for pane in (self.notes_area, self.problems, self.detail_area, self.error, *self.legend.values()):
-            pane.setEnabled(not dimmed)
-
     def show_report(self, report: RestoreReport) -> None:
         self._tick.stop()
         self._made_at = time.strftime("%H:%M")
@@ -287,10 +233,6 @@ class ReportPanel(QWidget):
                 item.setForeground(0, status_style.colour(item.data(0, Qt.ItemDataRole.UserRole).status))
             self._show_detail(self.problems.currentItem())
 
-    @property
-    def running(self) -> bool:
-        return self._tick.isActive()
-
     def clear(self, message: str = "", can_rerun: bool = False) -> None:
         """No report: ``message`` (why, or what the last report was for) or what the
         doctor does, and the button to choose the model script (with ``can_rerun``, the
@@ -323,11 +265,6 @@ class ReportPanel(QWidget):
         self.repair_button.setVisible(report)
         self.export_button.setVisible(report)
         self.button_row.show()
-
-    def _show_running_phase(self) -> None:
-        seconds = int(time.monotonic() - self._running_since)
-        phase = self._running_phase
-        self.phase.setText(f"{phase[:1].upper()}{phase[1:]}... {seconds} s")
 
     def _show_legend(self, summary: dict[RestoreStatus, int], consumed_word: str = "") -> None:
         """``consumed_word``: what to call matching values when TensorFlow did not assign
@@ -385,28 +322,9 @@ class ReportPanel(QWidget):
         self._filler.setVisible(not (notes or findings) and not self.error.isVisibleTo(self))
 
     def _share_room(self) -> None:
-        """The notes get the room their text needs first (the table scrolls: the causes
-        matter more than seeing every problem row at once), down to the table's and the
-        detail's least heights; the detail what its text needs, up to PANE_SHARE; the
-        table the rest. A 3-line notes box had hidden the cause of a 12-line report."""
-        sizes = self.problem_split.sizes()
-        total = sum(sizes)
-        if not total or not self.notes_area.isVisible() or not self.problems.isVisible():
-            return  # not laid out yet, or one pane takes it all
-        table = self.problems  # its header and TABLE_ROWS rows, at least
-        rows = TABLE_ROWS * max(table.sizeHintForRow(0), 0)
-        chrome = max(table.height() - table.viewport().height(), table.header().sizeHint().height())  # header, frame
-        table_least = max(table.minimumHeight(), chrome + rows)
-        notes_need = text_height(self.notes_area)
-        room = total - table_least  # for the notes and the detail
-        detail = min(text_height(self.detail_area), int(total * PANE_SHARE), room - notes_need)
-        # A pane that scrolls ends between two lines: its last line whole, not its top half
-        # (review: the notes' last bullet cut at 1440x900); the detail first, then the
-        # notes in what it leaves, rounded down, so that the table keeps its rows.
-        detail = whole_lines(self.detail_area, max(self.detail_area.minimumHeight(), detail))
-        notes = whole_lines(self.notes_area, max(self.notes_area.minimumHeight(), min(notes_need, room - detail)))
-        self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
-        self.notes_area.verticalScrollBar().setValue(0)
+        """The notes their room first, then the detail, the table the rest (report_panes.share_room)."""
+        if self.notes_area.isVisible() and self.problems.isVisible():  # else one pane takes it all
+            share_room(self.problem_split, self.notes_area, self.problems, self.detail_area)
 
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None

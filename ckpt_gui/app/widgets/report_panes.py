@@ -7,9 +7,11 @@ import math
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QTextDocument
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QStyledItemDelegate
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
 
 VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
+PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
+TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
 
 
 class ElideDelegate(QStyledItemDelegate):
@@ -91,3 +93,27 @@ def scrolling(label: QLabel, least_height: int) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.StyledPanel)
     area.setMinimumHeight(least_height)
     return area
+
+
+def share_room(split: QSplitter, notes_area: QScrollArea, table: QTreeWidget, detail_area: QScrollArea) -> None:
+    """The notes get the room their text needs first (the table scrolls: the causes
+    matter more than seeing every problem row at once), down to the table's
+    TABLE_ROWS rows and the detail's least height; the detail what its text needs, up
+    to PANE_SHARE; the table the rest. A 3-line notes box had hidden the cause of a
+    12-line report (review finding 27)."""
+    total = sum(split.sizes())
+    if not total:
+        return  # not laid out yet
+    rows = TABLE_ROWS * max(table.sizeHintForRow(0), 0)
+    chrome = max(table.height() - table.viewport().height(), table.header().sizeHint().height())  # header, frame
+    table_least = max(table.minimumHeight(), chrome + rows)
+    notes_need = text_height(notes_area)
+    room = total - table_least  # for the notes and the detail
+    detail = min(text_height(detail_area), int(total * PANE_SHARE), room - notes_need)
+    # A pane that scrolls ends between two lines: its last line whole, not its top half
+    # (review: the notes' last bullet cut at 1440x900); the detail first, then the
+    # notes in what it leaves, rounded down, so that the table keeps its rows.
+    detail = whole_lines(detail_area, max(detail_area.minimumHeight(), detail))
+    notes = whole_lines(notes_area, max(notes_area.minimumHeight(), min(notes_need, room - detail)))
+    split.setSizes([notes, max(total - notes - detail, 0), detail])
+    notes_area.verticalScrollBar().setValue(0)
