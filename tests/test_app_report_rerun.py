@@ -98,3 +98,25 @@ def test_the_tree_counts_model_only_rows_apart_from_the_checkpoints_variables(qt
     assert len(panel.tree.model_only) == 2
     assert before == f"{panel.tree.variable_total:,} variables"
     assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + 2 model only"
+
+
+class _FailingDiagnoser(_WaitingDiagnoser):
+    """An attempt that cannot run (the interpreter gone, a crash of the child)."""
+
+    def run(self, _request, _on_phase, _cancelled):
+        raise RuntimeError("the interpreter could not be started")
+
+
+def test_a_rerun_that_cannot_run_shows_the_last_report_as_the_last_one(qtbot, window, tmp_path):
+    open_demo(qtbot, window)
+    _show_report(qtbot, window, _report_for_demo(window))
+    panel, doctor = window.report_panel, window.doctor
+    script = tmp_path / "other_model.py"
+    script.write_text("# the model\n")
+    doctor.diagnoser = _FailingDiagnoser()
+    doctor.diagnose(str(script))
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+    said = panel.headline.text()
+    assert re.search(r"Re-run stopped; showing the report of \d\d:\d\d \(demo_model_changed\.py\)", said), said
+    assert "could not be started" in window.banner.label.text()  # why, on the banner
+    assert panel.problems.isEnabled() and _restore_header(window) == "Restore"
