@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QSplitter,
     QStyledItemDelegate,
     QToolButton,
@@ -94,6 +95,11 @@ class CompareTrees(QWidget):
             self.summary_row.addWidget(button)
         self.showing = QLabel()
         self.summary_row.addWidget(self.showing)
+        self.so_far = theme.mute(QLabel())  # before the first count: why the row is empty
+        self.summary_row.addWidget(self.so_far)
+        for note in (self.showing, self.so_far):  # never a least width: the trees' split comes back on close
+            note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            note.setMinimumWidth(1)
         self.summary_row.addStretch(1)
         button.setText("0")
         self.summary_bar.setMinimumHeight(button.sizeHint().height())
@@ -241,6 +247,8 @@ class CompareTrees(QWidget):
         for status, button in self.summary.items():
             button.setText(f"{status_label(status)}  {counts[status]}")
             button.setVisible(bool(counts[status]))
+        waiting = pending and not any(counts.values())
+        self.so_far.setText("counts by status come as pairs are compared" if waiting else "")
         self.fit_columns()  # the groups' status texts grow as pairs get compared
         if pending:
             self.title.setText(self.title.text().split(" &mdash; ")[0] + f" &mdash; comparing, {pending} pairs to go")
