@@ -93,7 +93,7 @@ def test_the_signatures_pane_says_what_each_meta_holds(qtbot, window, written):
 
 def _cut_line(area) -> tuple[float, float] | None:
     """The line of a scrolling pane's label that its view's bottom edge cuts, if any."""
-    from ckpt_gui.app.widgets.report_panel import line_bottoms
+    from ckpt_gui.app.widgets.report_panes import line_bottoms
 
     label, bottoms = area.widget(), line_bottoms(area)
     if not bottoms:

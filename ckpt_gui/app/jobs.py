@@ -136,6 +136,7 @@ class _Lane:
     on_progress: Callable[[int, int], None] | None = None
     on_cancelled: Callable[[], None] | None = None
     on_partial: Callable[[Any], None] | None = None
+    counted: bool = False  # the label says "LABEL: N of M" while its job counts
 
 
 class JobRunner(QObject):
@@ -167,11 +168,13 @@ class JobRunner(QObject):
         on_progress: Callable[[int, int], None] | None = None,
         on_cancelled: Callable[[], None] | None = None,
         on_partial: Callable[[Any], None] | None = None,
+        counted: bool = False,
     ) -> None:
         """Run ``fn(context)`` on a worker; ``on_done(result)`` runs on the GUI thread,
         unless another job was submitted to the same lane meanwhile. ``on_cancelled``
         runs when the user cancels it (not when a newer job replaces it);
-        ``on_partial(part)`` for each ``context.report(part)``."""
+        ``on_partial(part)`` for each ``context.report(part)``; ``counted``: the label
+        shown with the job's count ("Pairing variables: 1,200 of 200,000")."""
         state = self._lanes.setdefault(lane, _Lane())
         if state.job is not None:
             state.job.context.cancel()
@@ -179,6 +182,7 @@ class JobRunner(QObject):
         job = _Job(fn, self._signals, (lane, state.generation), label)
         state.job, state.label, state.on_done, state.on_error = job, label, on_done, on_error
         state.on_progress, state.on_cancelled, state.on_partial = on_progress, on_cancelled, on_partial
+        state.counted = counted
         was_busy = self.busy
         self._running.add(job)
         with _unreturned_lock:
@@ -243,7 +247,8 @@ class JobRunner(QObject):
         if state.on_progress is not None:
             state.on_progress(done, total)
         if state.label:
-            self.progress_changed.emit(state.label, done, total)
+            counted = state.counted and total > 0
+            self.progress_changed.emit(f"{state.label}: {done:,} of {total:,}" if counted else state.label, done, total)
 
     def _on_partial(self, token, partial) -> None:
         state = self._current(token)

@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         """Another checkpoint is about to be shown: the comparison closes (with none made
         yet, the window is left as closing one leaves it, as when it was made at launch)."""
         if self._compare is not None:
-            self._compare.close()
+            self._compare.close_for_another()  # says so, if one was shown
         else:
             self._comparison_closed()
 

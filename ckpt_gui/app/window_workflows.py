@@ -28,6 +28,10 @@ def make_doctor(window) -> DoctorController:
 def connect_doctor(window, doctor: DoctorController) -> None:
     doctor.started.connect(lambda: window.info_tabs.setCurrentWidget(window.report_panel))
     doctor.phase.connect(lambda phase: window.job_label.setText(f"Diagnosing: {phase}"))
+    # The tree's Restore column as the report panel's: the previous attempt's, muted, while one runs.
+    doctor.report_previous.connect(window.tree_panel.model.set_previous_report)
+    doctor.report_previous.connect(lambda _previous: window.tree_panel.fit_columns())  # its header's new width
+    doctor.statuses_changed.connect(lambda _entries: window.tree_panel.model.set_previous_report(False))
     doctor.statuses_changed.connect(window.tree_panel.show_report)
     doctor.finding_selected.connect(window.browse.select_finding)
     doctor.done.connect(window.splits.make_room_for_report)

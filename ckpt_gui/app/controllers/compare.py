@@ -144,14 +144,16 @@ class CompareController(Controller):
         self.starting.emit()
 
         # Pairing and the pair tree are O(variables): seconds at 200,000, off the GUI thread.
+        # Counted (review finding 21: minutes of "Pairing variables" with no count): A's
+        # variables paired, then the pairs placed in their tree.
         def pair_up(context: JobContext):
-            context.progress(0, 0)
-            diff = pair_variables(a, b)
-            return diff, PairTree(diff), elements_to_compare(diff)
+            context.progress(0, 0)  # reading both indexes' names: busy
+            diff = pair_variables(a, b, context.progress)
+            return diff, PairTree(diff, context.progress), elements_to_compare(diff)
 
         self.runner.submit(
             "pairing", pair_up, lambda result: self._show_comparison(a, b, *result), self._cannot_compare,
-            label="Pairing variables",
+            label="Pairing variables", counted=True,
         )  # fmt: skip
 
     def _cannot_compare(self, message: str, details: str) -> None:
@@ -203,6 +205,17 @@ class CompareController(Controller):
         self.banner.hide()
         self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
+
+    def close_for_another(self) -> None:
+        """Another checkpoint is about to be shown (the picker, an open, a drop): the
+        comparison closes, and says so (it had gone without a word, review finding 37)."""
+        diff = self.diff
+        self.close()
+        if diff is not None:
+            self.banner.show_message(
+                f"Comparison of {_ref_name(diff.a)} and {_ref_name(diff.b)} closed: another checkpoint is shown. "
+                "File > Compare with... compares again.", "info",
+            )  # fmt: skip
 
     def _views(self) -> Views:
         if self.trees is None:

@@ -56,6 +56,7 @@ class DoctorController(Controller):
     phase = Signal(str)  # what the running attempt is doing ("importing TensorFlow"...)
     done = Signal(object)  # the report, or None when the attempt was cancelled
     statuses_changed = Signal(object)  # report entries to mark the variables with, or None for none
+    report_previous = Signal(bool)  # the statuses shown are the previous attempt's (one runs), or current again
     finding_selected = Signal(object)  # the RestoreFinding the user clicked in the report
     _phase_from_worker = Signal(str)  # connected queued: the attempt reports its phases on its thread
 
@@ -219,6 +220,8 @@ class DoctorController(Controller):
         self.withdraw_status()
         self.started.emit()
         self.report_panel.show_running(os.path.basename(script))
+        if self._shows_report():
+            self.report_previous.emit(True)  # the tree's statuses dimmed as the panel's are
         ckpt = self.ckpt
         self.script_folder = _folder_of(ckpt)
 
@@ -265,6 +268,7 @@ class DoctorController(Controller):
     # -- the report ------------------------------------------------------------------------------
 
     def _adopt(self, report: RestoreReport) -> None:
+        self.report_previous.emit(False)
         if self.ckpt is None or report.checkpoint != self.ckpt.prefix:
             if self.report_panel.running:  # the user moved on to another checkpoint meanwhile
                 self.report_panel.clear()
@@ -276,12 +280,23 @@ class DoctorController(Controller):
         self.done.emit(report)
 
     def _failed(self, message: str, details: str) -> None:
-        self.report_panel.clear(f"The restore attempt could not run: {message}")
+        if self._shows_report():  # the last report stays, said to be the last one (the banner says why)
+            self.report_panel.show_cancelled("stopped")
+            self.report_previous.emit(False)
+        else:
+            self.report_panel.clear(f"The restore attempt could not run: {message}")
         self.banner.show_message(f"The restore attempt could not run: {message}", "error", details)
 
     def _cancelled(self) -> None:
         self.report_panel.show_cancelled()
+        if self._shows_report():  # the panel says whose the statuses are: the tree's are current again
+            self.report_previous.emit(False)
+            self.status.emit(f"Re-run cancelled: {_outcome(self.report)} (the last report)")
         self.done.emit(None)
+
+    def _shows_report(self) -> bool:
+        """Whether the panel shows this checkpoint's report (kept, dimmed, while a re-run runs)."""
+        return self.report is not None and self.report_panel.report is self.report
 
     def _on_phase(self, phase: str) -> None:
         self.report_panel.show_phase(phase)

@@ -90,10 +90,11 @@ class CompareModel(NodeTreeModel):
             return text
         if role == Qt.ItemDataRole.DisplayRole:
             return _text(self.tree, node, column, self.tree.flat if self.tree else False)
+        status = _status(self.tree, node)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and pair is not None:
-            return QBrush(status_style.colour(pair.status, STYLES))  # readable in light and dark themes
-        if role == Qt.ItemDataRole.BackgroundRole and pair is not None and pair.status not in ("same", None):
-            colour = QColor(STYLES[pair.status][2])
+            return QBrush(status_style.colour(status, STYLES))  # readable in light and dark themes
+        if role == Qt.ItemDataRole.BackgroundRole and pair is not None and status not in ("same", None):
+            colour = QColor(STYLES[status][2])
             colour.setAlpha(28)
             return QBrush(colour)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (REL, MAX_ABS, COSINE):
@@ -116,7 +117,7 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
         return _group_text(tree, node, column)
     pair = node.pair
     if column == STATUS:
-        return status_label(pair.status)
+        return status_label(_status(tree, node))
     sides = {NAME_A: pair.a, SHAPE_A: pair.a, DTYPE_A: pair.a, NAME_B: pair.b, SHAPE_B: pair.b, DTYPE_B: pair.b}
     if column in sides:
         variable = sides[column]
@@ -126,9 +127,19 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
             side = "a" if column == NAME_A else "b"
             return node.side_path(side) if flat else tree.side_name(node, side)
         return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
-    values = pair.values
+    values = pair.values if _status(tree, node) is not None else None
     metric = {REL: "rel_l2", MAX_ABS: "max_abs_diff", COSINE: "cosine"}.get(column)
     return format_number(getattr(values, metric)) if values is not None and metric else ""
+
+
+def _status(tree: PairTree | None, node: PairNode) -> str | None:
+    """A pair's status as its row shows it: once the tree has counted it, so that its
+    row, its groups' counts and the header change together (review finding 33: every
+    row "changed" under a header "60 pairs to go"); a group's: None."""
+    pair = node.pair
+    if pair is None or (tree is not None and not tree.counted(node)):
+        return None
+    return pair.status
 
 
 def _group_text(tree: PairTree, node: PairNode, column: int) -> str:

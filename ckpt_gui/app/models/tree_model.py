@@ -40,6 +40,8 @@ class VariableTreeModel(NodeTreeModel):
         self.badges: dict[str, str] = {}  # key -> short marker shown after the name (e.g. "NaN")
         # Whether a filter is on: a group's row then gives its totals over what it shows.
         self.filtered = False
+        # The Restore column's statuses are the previous attempt's (a new one runs): muted, said in the header.
+        self.previous_report = False
         # Rows handed to the view so far, by group (id(node)), for groups of more than
         # FETCH_ROWS children: opening a group of 20,000 lays out 256 rows, not 20,000.
         self._fetched: dict[int, int] = {}
@@ -147,7 +149,18 @@ class VariableTreeModel(NodeTreeModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if section in (ELEMENTS, BYTES) else None
+        if section == RESTORE and self.previous_report and orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "Restore (old)"  # short: the column's width is its header's at least
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "The previous attempt's statuses: a new attempt is running"
         return super().headerData(section, orientation, role)
+
+    def set_previous_report(self, previous: bool) -> None:
+        """Show the statuses as the previous attempt's (muted, untinted) while a new one runs."""
+        self.previous_report = previous
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, RESTORE, RESTORE)
+        self.repaint_rows()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -156,7 +169,7 @@ class VariableTreeModel(NodeTreeModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(node, column)
-        if role == Qt.ItemDataRole.BackgroundRole and node.status:
+        if role == Qt.ItemDataRole.BackgroundRole and node.status and not self.previous_report:
             return QBrush(status_style.tint(node.status))
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
@@ -186,7 +199,7 @@ class VariableTreeModel(NodeTreeModel):
 
     def _foreground(self, node: TreeNode, column: int) -> QBrush | None:
         if column == RESTORE and node.status:
-            return QBrush(status_style.colour(node.status))
+            return QBrush(theme.muted() if self.previous_report else status_style.colour(node.status))
         if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
             return QBrush(theme.muted())
         if column == ELEMENTS and node.variable is None and not node.params:  # slots' elements, if any

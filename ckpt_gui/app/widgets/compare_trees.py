@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QSizePolicy,
     QSplitter,
     QStyledItemDelegate,
     QToolButton,
@@ -78,7 +79,12 @@ class CompareTrees(QWidget):
         self.search = QLineEdit(placeholderText="Filter pairs")
         self.search.setClearButtonEnabled(True)
         self.by_change = QCheckBox("Flat list, largest change first")
-        self.summary_row = QHBoxLayout()
+        # The chips' row holds its place from the start, with the counts so far: it
+        # appeared when the comparison ended and pushed the filter box down under the
+        # user's click (review finding 32). "showing: ..." says a chip filters.
+        self.summary_bar = QWidget()
+        self.summary_row = QHBoxLayout(self.summary_bar)
+        self.summary_row.setContentsMargins(0, 0, 0, 0)
         self.summary: dict[str, QToolButton] = {}
         for status in DiffStatus:
             button = QToolButton()
@@ -87,7 +93,16 @@ class CompareTrees(QWidget):
             button.toggled.connect(lambda _on: self.apply_filter())
             self.summary[status] = button
             self.summary_row.addWidget(button)
+        self.showing = QLabel()
+        self.summary_row.addWidget(self.showing)
+        self.so_far = theme.mute(QLabel())  # before the first count: why the row is empty
+        self.summary_row.addWidget(self.so_far)
+        for note in (self.showing, self.so_far):  # never a least width: the trees' split comes back on close
+            note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            note.setMinimumWidth(1)
         self.summary_row.addStretch(1)
+        button.setText("0")
+        self.summary_bar.setMinimumHeight(button.sizeHint().height())
         self.view_a = self._make_view(A_COLUMNS, NAME_A)
         self.view_b = self._make_view(B_COLUMNS, NAME_B)
         self.view_b.setSelectionModel(self.view_a.selectionModel())
@@ -111,7 +126,7 @@ class CompareTrees(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addLayout(self.summary_row)
+        layout.addWidget(self.summary_bar)
         layout.addLayout(filters)
         layout.addWidget(trees, 1)
         self.search.textChanged.connect(lambda _t: self.apply_filter())
@@ -128,9 +143,15 @@ class CompareTrees(QWidget):
         theme.follow(self)  # calls follow_palette: the summary's colours
 
     def follow_palette(self) -> None:
-        """The summary's status colours, readable on the current palette."""
+        """The summary's status colours, readable on the current palette; a pressed
+        chip framed in its colour and tinted (a slightly darker grey was all it had)."""
         for status, button in self.summary.items():
-            button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette(), STYLES)}; }}")
+            colour = status_style.css(status, self.palette(), STYLES)
+            button.setStyleSheet(
+                f"QToolButton {{ color: {colour}; }}"
+                f"QToolButton:checked {{ border: 2px solid {colour}; border-radius: 3px; font-weight: bold;"
+                f" background: {self.palette().color(QPalette.ColorRole.Base).name()}; }}"
+            )
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()
@@ -141,6 +162,7 @@ class CompareTrees(QWidget):
         view.setTreePosition(tree_column)
         names_first(view)
         view.setItemDelegateForColumn(tree_column, _PathElided(view))
+        view.setItemDelegateForColumn(REL, _NumberFitted(view))
         for column in range(len(COLUMNS)):
             view.setColumnHidden(column, column not in columns)
         header = view.header()
@@ -225,6 +247,8 @@ class CompareTrees(QWidget):
         for status, button in self.summary.items():
             button.setText(f"{status_label(status)}  {counts[status]}")
             button.setVisible(bool(counts[status]))
+        waiting = pending and not any(counts.values())
+        self.so_far.setText("counts by status come as pairs are compared" if waiting else "")
         self.fit_columns()  # the groups' status texts grow as pairs get compared
         if pending:
             self.title.setText(self.title.text().split(" &mdash; ")[0] + f" &mdash; comparing, {pending} pairs to go")
@@ -234,6 +258,8 @@ class CompareTrees(QWidget):
     def apply_filter(self) -> int:
         keep = self.selected_pair() or self._remembered  # a filter may hide it for a while
         statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
+        shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
+        self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
         if self.by_change.isChecked():
             pass  # a list: nothing to open
@@ -343,6 +369,32 @@ class _PathElided(QStyledItemDelegate):
         option.textElideMode = Qt.TextElideMode.ElideMiddle
         if "/" in option.text and option.rect.width() > 0:
             option.text = elide_path(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
+
+
+class _NumberFitted(QStyledItemDelegate):
+    """A number in the room it has: with fewer digits when narrow ("0.00123" for
+    "0.00123457"), never cut inside ("0.00…" read as another number, review finding 33)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
+        super().initStyleOption(option, index)
+        if option.rect.width() > 0:
+            option.text = fit_number(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
+
+
+def fit_number(text: str, metrics, room: int) -> str:
+    """``text`` (a number) whole in ``room`` pixels, else with fewer significant digits,
+    else "…" alone (never a number cut inside)."""
+    if metrics.horizontalAdvance(text) <= room:
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text  # not a number: elided as any text
+    for digits in range(5, 0, -1):
+        shorter = f"{value:.{digits}g}"
+        if metrics.horizontalAdvance(shorter) <= room:
+            return shorter
+    return "\u2026"
 
 
 def elide_path(path: str, metrics, room: int) -> str:

@@ -25,6 +25,7 @@ from ckpt_gui.core.views.planes import color_limits
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
 NO_PAIR_NOTE = "The histograms and heatmaps of A, B and B - A show here once a pair is selected."
+COMPUTING_NOTE = "Computing the histograms and heatmaps of this pair..."
 
 
 HISTOGRAMS_MIN_HEIGHT = 120  # px: the two histograms' least, and the heatmaps'
@@ -131,8 +132,8 @@ class PairPanel(QWidget):
         self.show_pair(None)
 
     def show_pair(self, pair: Pair | None, values: list[tuple[str, str]] = ()) -> None:
-        """The numbers known so far (before the histograms arrive), and ``values``: a
-        pair of single values, as text."""
+        """The numbers known so far and "computing..." (before the histograms arrive,
+        ``show_view``), and ``values``: a pair of single values, as text."""
         self.view = None
         self.slice_controls.setVisible(False)  # until the pair's view says it has more than two axes
         self._show_plots(True)
@@ -152,6 +153,10 @@ class PairPanel(QWidget):
         if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
             text += f"{muted}in B: {_breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
         self.title.setText(text)
+        # Until its view comes: a line of text, not empty axes on 0..1 (review finding 33).
+        self._clear_plots()
+        self._show_plots(False)
+        self.group_note.setText(COMPUTING_NOTE)
         rows = [*_numbers(pair), *values]
         guess = self.note_of(pair)
         if guess is not None:
@@ -210,9 +215,11 @@ class PairPanel(QWidget):
             self._draw_heatmaps(self.view)
 
     def show_view(self, view: PairView) -> None:
-        self.show_pair(view.pair, _single_values(view.scalars) if view.scalars is not None else [])
+        single = _single_values(view.scalars) if view.scalars is not None else []
+        self.show_pair(view.pair, single)
         self.view = view
-        self._clear_plots()
+        self._show_plots(True)
+        self.plots.setVisible(not single)  # a pair of single values: as text, no plots
         self._show_histograms(view)
         self._draw_heatmaps(view)
         choosable = view.values is not None and view.choice is not None

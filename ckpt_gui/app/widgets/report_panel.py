@@ -3,27 +3,18 @@ suggestions, the script's error, and re-run / export buttons."""
 
 from __future__ import annotations
 
-import html
 import json
-import math
-import os
-import re
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
     QSplitter,
-    QStyledItemDelegate,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -33,18 +24,25 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
-from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.app.widgets.report_attempt import AttemptStates
+from ckpt_gui.app.widgets.report_panes import ElideDelegate, OneLine, scrolling, share_room
+from ckpt_gui.app.widgets.report_texts import (
+    bullets,
+    finding_html,
+    headline_html,
+    ordered_notes,
+    provenance,
+    shape_text,
+)
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.findings import RestoreReport
 
 # Status and variable to their contents within these widths; the shapes always
 # whole (a cut shape reads as another shape: "[1…28]"); the suggestion takes the
 # rest, and the pane under the table shows the selected problem in full.
-STATUS_COLUMN, VARIABLE_COLUMN, SHAPES_COLUMN = 0, 1, 2
+STATUS_COLUMN, SHAPES_COLUMN = 0, 2
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
-PANE_SHARE = 0.25  # notes and detail: of the room under the legend, at most, when a report comes
-TABLE_SHARE = 0.5  # the problem table: at least this share of it
 SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at least
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
@@ -55,33 +53,7 @@ INTRODUCTION = (
 TICK_MS = 1000  # the running attempt's elapsed seconds, updated this often
 
 
-class _ElideDelegate(QStyledItemDelegate):
-    """Paths lose their middle (they differ at their ends), sentences their end."""
-
-    def initStyleOption(self, option, index) -> None:
-        super().initStyleOption(option, index)
-        middle = index.column() == VARIABLE_COLUMN
-        option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
-
-
-class _OneLine(QLabel):
-    """A label on one line, its middle elided when narrow (the provenance's paths):
-    ``text()`` keeps it whole, the tooltip shows it whole."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
-        rect = self.contentsRect()
-        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
-        text = self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
-        painter = QPainter(self)
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
-                                  self.foregroundRole())  # fmt: skip
-
-
-class ReportPanel(QWidget):
+class ReportPanel(AttemptStates, QWidget):
     rerun_requested = Signal()
     choose_script_requested = Signal()
     status_filter_changed = Signal(object)  # set of RestoreStatus, or None for all
@@ -96,9 +68,14 @@ class ReportPanel(QWidget):
         self.headline = QLabel(INTRODUCTION)
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.phase = _OneLine()
+        self.phase = OneLine()
         self.phase.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.mute(self.phase)
+        # While an attempt runs over a shown report: whose that report is (it stays, dimmed).
+        self.previous = QLabel()
+        self.previous.setWordWrap(True)
+        self.previous.hide()
+        self._made_at = ""  # when the shown report came, HH:MM
         # No report yet: the one button that starts an attempt (what Ctrl+D does), no empty panes.
         self.start_button = QPushButton("Choose model script...")
         self.start_button.setToolTip("Pick the Python script that builds your model (Restore > Diagnose restore..., "
@@ -130,11 +107,11 @@ class ReportPanel(QWidget):
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.notes_area = _scrolling(self.notes, NOTES_MIN_LINES * self.fontMetrics().lineSpacing())
+        self.notes_area = scrolling(self.notes, NOTES_MIN_LINES * self.fontMetrics().lineSpacing())
         self.problems = QTreeWidget()
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
-        self.problems.setItemDelegate(_ElideDelegate(self.problems))
+        self.problems.setItemDelegate(ElideDelegate(self.problems))
         # Columns give way rather than scroll (fit_beside_last): the pane under the table
         # shows the selected problem whole, and a scroll bar took a row's height at 1024 px.
         self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -148,7 +125,7 @@ class ReportPanel(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.detail.setContentsMargins(4, 2, 4, 2)
-        self.detail_area = _scrolling(self.detail, DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
+        self.detail_area = scrolling(self.detail, DETAIL_MIN_LINES * self.fontMetrics().lineSpacing())
         self.problems.setMinimumHeight(TABLE_MIN_ROWS * self.fontMetrics().lineSpacing())
         # Notes, table and pane share their room; the user moves the lines between them.
         # On a small screen the notes may be dragged shut: the table matters more.
@@ -190,6 +167,7 @@ class ReportPanel(QWidget):
         layout.addWidget(self.headline)
         layout.addLayout(start_row)
         layout.addWidget(self.phase)
+        layout.addWidget(self.previous)
         layout.addLayout(self.legend_row)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problem_split, 1)
@@ -206,36 +184,14 @@ class ReportPanel(QWidget):
 
     # -- states ---------------------------------------------------------------------------
 
-    def show_running(self, script: str) -> None:
-        """The attempt's phase and elapsed seconds only: the last report's panes, empty
-        or not, are not this attempt's."""
-        self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
-        self.rerun_button.setEnabled(False)
-        self._hide_report()
-        self.start_button.hide()
-        self.button_row.hide()
-        self._running_since = time.monotonic()
-        self._running_phase = "starting"
-        self._show_running_phase()
-        self._tick.start()
-
-    def show_phase(self, phase: str) -> None:
-        self._running_phase = phase
-        self._show_running_phase()
-
-    def show_cancelled(self) -> None:
-        self._tick.stop()
-        self.headline.setText("The restore attempt was cancelled.")
-        self.phase.setText("")
-        self.rerun_button.setEnabled(True)
-        self._show_buttons(report=False)
-
     def show_report(self, report: RestoreReport) -> None:
         self._tick.stop()
+        self._made_at = time.strftime("%H:%M")
+        self._dim(False)
         self.start_button.hide()
         self._show_buttons(report=True)
         self.report = report
-        self.phase.setText(_provenance(report))
+        self.phase.setText(provenance(report))
         self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
         self.rerun_button.setEnabled(True)
         for control in (self.export_json, self.export_md, self.export_button):
@@ -243,38 +199,39 @@ class ReportPanel(QWidget):
         error = report.error
         self.repair_button.setEnabled(error is None and not report.ok)
         self.error.setVisible(error is not None)
-        self.headline.setText(_headline(report))
+        self.headline.setText(headline_html(report))
         if error is not None:
             self.error.setPlainText(error.traceback or error.message)
             self._show_legend({})
-            self.notes.setText(_bullets(report.notes))
+            self._show_notes(report)
             self._fill_problems(None)
             return
         self._show_legend(report.summary, consumed_word=status_style.NOT_ASSIGNED if report.held_back else "")
-        notes = list(report.notes)
-        message = report.tensorflow.message
-        if message:  # its start (it can dump whole protos and tensors); all of it on hover and in exports
-            brief = " ".join(message.split())
-            notes.append("TensorFlow said: " + (brief if len(brief) <= 300 else brief[:300] + "\u2026"))
-        self.notes.setText(_bullets(notes))
-        self.notes.setToolTip(message[:4000])
+        self._show_notes(report)
+        self.notes.setToolTip(report.tensorflow.message[:4000])
         self._fill_problems(report)
         QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
+
+    def _show_notes(self, report: RestoreReport) -> None:
+        """The causes first, the routine lines last and muted; a new report's notes
+        from their top (a re-run had kept the last one's scroll, the cause out of view)."""
+        notes, routine = ordered_notes(report)
+        self.notes.setText(bullets(notes, routine, self.palette()))
+        for area in (self.notes_area, self.detail_area):
+            area.verticalScrollBar().setValue(0)
 
     def follow_palette(self) -> None:
         """Status colours readable on the new palette (theme.follow calls this)."""
         for status, button in self.legend.items():
             button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette())}; }}")
         if self.report is not None:
-            self.headline.setText(_headline(self.report))
+            self.headline.setText(headline_html(self.report))
+            notes, routine = ordered_notes(self.report)
+            self.notes.setText(bullets(notes, routine, self.palette()))
             for i in range(self.problems.topLevelItemCount()):
                 item = self.problems.topLevelItem(i)
                 item.setForeground(0, status_style.colour(item.data(0, Qt.ItemDataRole.UserRole).status))
             self._show_detail(self.problems.currentItem())
-
-    @property
-    def running(self) -> bool:
-        return self._tick.isActive()
 
     def clear(self, message: str = "", can_rerun: bool = False) -> None:
         """No report: ``message`` (why, or what the last report was for) or what the
@@ -285,6 +242,7 @@ class ReportPanel(QWidget):
         self.headline.setText(message or INTRODUCTION)
         self.phase.setText("")
         self._hide_report()
+        self._dim(False)
         for control in (self.export_json, self.export_md, self.export_button, self.repair_button):
             control.setEnabled(False)
         if can_rerun:
@@ -308,11 +266,6 @@ class ReportPanel(QWidget):
         self.export_button.setVisible(report)
         self.button_row.show()
 
-    def _show_running_phase(self) -> None:
-        seconds = int(time.monotonic() - self._running_since)
-        phase = self._running_phase
-        self.phase.setText(f"{phase[:1].upper()}{phase[1:]}... {seconds} s")
-
     def _show_legend(self, summary: dict[RestoreStatus, int], consumed_word: str = "") -> None:
         """``consumed_word``: what to call matching values when TensorFlow did not assign
         them all ("matches" rather than "restored")."""
@@ -335,8 +288,8 @@ class ReportPanel(QWidget):
         self.problems.clear()
         findings = report.problems if report is not None else []
         for finding in findings:
-            stored = _shape(finding.checkpoint_shape, finding.checkpoint_dtype)
-            wanted = _shape(finding.model_shape, finding.model_dtype)
+            stored = shape_text(finding.checkpoint_shape, finding.checkpoint_dtype)
+            wanted = shape_text(finding.model_shape, finding.model_dtype)
             item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name, f"{stored} / {wanted}",
                                     " ".join(finding.suggestions)])  # fmt: skip
             item.setForeground(0, status_style.colour(finding.status))
@@ -369,28 +322,9 @@ class ReportPanel(QWidget):
         self._filler.setVisible(not (notes or findings) and not self.error.isVisibleTo(self))
 
     def _share_room(self) -> None:
-        """Notes and detail get what their text needs, up to a share each, and never
-        below their least height; the table keeps the rest, at least TABLE_SHARE
-        (the splitter's stretch alone gave a tall table two lines of notes)."""
-        sizes = self.problem_split.sizes()
-        total = sum(sizes)
-        if not total or not self.notes_area.isVisible() or not self.problems.isVisible():
-            return  # not laid out yet, or one pane takes it all
-        least = (self.notes_area.minimumHeight(), self.detail_area.minimumHeight())
-        wanted = [
-            max(low, min(_text_height(area), int(total * PANE_SHARE)))
-            for low, area in zip(least, (self.notes_area, self.detail_area), strict=True)
-        ]
-        room = max(total - int(total * TABLE_SHARE), sum(least))  # for notes and detail
-        over = sum(wanted) - room
-        if over > 0:  # both give up what they have above their least, in proportion
-            slack = [w - low for w, low in zip(wanted, least, strict=True)]
-            wanted = [w - over * s // max(sum(slack), 1) for w, s in zip(wanted, slack, strict=True)]
-        # A pane that scrolls ends between two lines: its last line whole, not its top half
-        # (review: the notes' last bullet cut at 1440x900); the table takes what that frees.
-        panes = (self.notes_area, self.detail_area)
-        notes, detail = (_whole_lines(area, height) for area, height in zip(panes, wanted, strict=True))
-        self.problem_split.setSizes([notes, max(total - notes - detail, 0), detail])
+        """The notes their room first, then the detail, the table the rest (report_panes.share_room)."""
+        if self.notes_area.isVisible() and self.problems.isVisible():  # else one pane takes it all
+            share_room(self.problem_split, self.notes_area, self.problems, self.detail_area)
 
     def _show_detail(self, item: QTreeWidgetItem | None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
@@ -411,120 +345,3 @@ class ReportPanel(QWidget):
         from ckpt_gui.diagnosis.report import markdown  # noqa: PLC0415 - the diagnosis machinery: not at launch
 
         return markdown(self.report)
-
-
-def _headline(report: RestoreReport) -> str:
-    error = report.error
-    if error is not None:
-        return (
-            f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
-            f"{html.escape(error.kind)}</b>: {html.escape(_breakable(error.message))}"
-        )
-    if report.ok:
-        headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
-    else:
-        headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
-    verdict = html.escape(_breakable(report.tensorflow.verdict))
-    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
-
-
-LONGEST_UNBROKEN = 40  # characters of one word before a wrapped label may break it
-
-
-def _breakable(text: str) -> str:
-    """``text`` with a break allowed every LONGEST_UNBROKEN characters of a long word:
-    a wrapped label is as wide as its longest word, and one message of 200 unbroken
-    characters had made the window 1747 px wide."""
-    return re.sub(rf"(\S{{{LONGEST_UNBROKEN}}})(?=\S)", "\\1\u200b", text)
-
-
-def _provenance(report: RestoreReport) -> str:
-    """Which script, run by which interpreter (and TensorFlow), for how long: a report
-    must say what it was made with. Breaks allowed after each / of the paths."""
-    version = report.tensorflow_version or "?"
-    script = os.path.basename(report.script)  # the whole path in the tooltip
-    text = f"{script} run by {report.python} (TensorFlow {version}) in {report.seconds:.1f} s"
-    return text.replace("/", "/\u200b")
-
-
-def finding_html(finding: RestoreFinding, palette=None) -> str:
-    """One problem in full: status, names, both shapes, every suggestion."""
-    colour = status_style.css(finding.status, palette)
-    rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
-            f" &nbsp; {html.escape(finding.readable_name)}"]  # fmt: skip
-    stored = html.escape(_shape(finding.checkpoint_shape, finding.checkpoint_dtype))
-    wanted = html.escape(_shape(finding.model_shape, finding.model_dtype))
-    rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
-    rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
-    if finding.label != finding.readable_name:  # a Keras file: where Keras reads the variable from
-        rows.append(f"Path: {html.escape(finding.label)}")
-    if finding.checkpoint_name and finding.checkpoint_name != finding.readable_name:
-        rows.append(f"In the file: {html.escape(finding.checkpoint_name)}")
-    if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
-        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
-    return "<br>".join(rows)
-
-
-def _text_height(area: QScrollArea) -> int:
-    """The height ``area`` needs to show its label whole at its present width."""
-    label = area.widget()
-    frame = 2 * area.frameWidth()
-    return label.heightForWidth(area.viewport().width()) + frame + 2
-
-
-def line_bottoms(area: QScrollArea, width: int | None = None) -> list[float]:
-    """Where each line of ``area``'s (rich text, wrapped) label ends, from the label's
-    top, at ``width`` (the view's present width): laid out as QLabel lays it out (in
-    its contents margins, no document margin)."""
-    label = area.widget()
-    margins = label.contentsMargins()
-    document = QTextDocument()
-    document.setDefaultFont(label.font())
-    document.setDocumentMargin(0)
-    document.setHtml(label.text())
-    document.setTextWidth((area.viewport().width() if width is None else width) - margins.left() - margins.right())
-    document.size()  # lays it out: the blocks have no lines before
-    bottoms = []
-    block = document.begin()
-    while block.isValid():
-        layout = block.layout()
-        top = margins.top() + layout.position().y()
-        bottoms += [top + layout.lineAt(i).y() + layout.lineAt(i).height() for i in range(layout.lineCount())]
-        block = block.next()
-    return bottoms
-
-
-def _whole_lines(area: QScrollArea, height: int) -> int:
-    """``height`` for ``area``, or the nearest height that ends its view between two
-    lines when its text does not fit (below, unless that is under its least height)."""
-    bar = area.verticalScrollBar()
-    frame = area.height() - area.viewport().height()
-    full_width = area.viewport().width() + (bar.width() if bar.isVisible() else 0)
-    bottoms = line_bottoms(area, full_width)
-    if not bottoms or bottoms[-1] <= height - frame:
-        return height  # everything shows, without a scroll bar
-    bottoms = line_bottoms(area, full_width - bar.sizeHint().width())  # it scrolls: beside its bar
-    fitting = [b for b in bottoms if frame + b <= height]
-    if fitting and frame + fitting[-1] >= area.minimumHeight():
-        return frame + math.ceil(fitting[-1])
-    return frame + math.ceil(next((b for b in bottoms if frame + b >= area.minimumHeight()), bottoms[-1]))
-
-
-def _scrolling(label: QLabel, least_height: int) -> QScrollArea:
-    """``label`` in a framed pane that scrolls what does not fit."""
-    area = QScrollArea()
-    area.setWidget(label)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.StyledPanel)
-    area.setMinimumHeight(least_height)
-    return area
-
-
-def _bullets(lines: list[str]) -> str:
-    return "".join(f"&bull; {html.escape(line)}<br>" for line in lines)
-
-
-def _shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
-    if shape is None:
-        return "-"
-    return f"{format_shape(shape)} {dtype or ''}".strip()

@@ -347,7 +347,10 @@ class TreePanel(TreeSelection, QWidget):
         count = self.model.show_matches(view)
         self._accept = among(chosen, view) if chosen is not None else None
         total = tree.variable_total + len(tree.model_only)
-        self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else f"{total:,} variables")
+        # The checkpoint's variables, and a report's model-only rows apart: they are not in it.
+        only = f" + {len(tree.model_only):,} model only" if tree.model_only else ""
+        self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else
+                                 f"{tree.variable_total:,} variables{only}")  # fmt: skip
         self._forget_opened()
         self._all_open = chosen is not None and count <= EXPAND_MATCHES
         if self._all_open:

@@ -121,12 +121,31 @@ class CheckpointDiff:
         return all(pair.status == DiffStatus.SAME for pair in self.pairs)
 
 
-def pair_variables(a: Checkpoint, b: Checkpoint) -> CheckpointDiff:
+PAIRING_STEPS = 100  # progress reports while pairing, at most
+
+
+def _pairs_by_key(
+    a_vars: dict[str, Variable], b_vars: dict[str, Variable], progress: Callable[[int, int], None] | None
+) -> list[Pair]:
+    """The pairs of the variables both sides hold under one key, counted over A's."""
+    pairs = []
+    step = max(1, len(a_vars) // PAIRING_STEPS)
+    for done, key in enumerate(a_vars):
+        if progress is not None and done % step == 0:
+            progress(done, len(a_vars))
+        if key in b_vars:
+            pairs.append(Pair(key, a_vars[key], b_vars[key]))
+    return pairs
+
+
+def pair_variables(a: Checkpoint, b: Checkpoint, progress: Callable[[int, int], None] | None = None) -> CheckpointDiff:
     """Pair the two checkpoints' variables from their indexes (no values read); pairs
-    whose shape or dtype differ, or that exist on one side only, get their status."""
+    whose shape or dtype differ, or that exist on one side only, get their status.
+    ``progress(done, total)``: A's variables paired so far, of all of A's (seconds at
+    200,000 variables)."""
     a_vars = {v.key: v for v in a.variables if not v.is_object_graph}
     b_vars = {v.key: v for v in b.variables if not v.is_object_graph}
-    pairs = [Pair(key, a_vars[key], b_vars[key]) for key in a_vars if key in b_vars]
+    pairs = _pairs_by_key(a_vars, b_vars, progress)
     only_a = [v for k, v in a_vars.items() if k not in b_vars]
     only_b = {k: v for k, v in b_vars.items() if k not in a_vars}
     # TF2: the same object may be saved under another key (Keras 3 keeps a layer's
@@ -157,6 +176,8 @@ def pair_variables(a: Checkpoint, b: Checkpoint) -> CheckpointDiff:
             elif pair.a.shape != pair.b.shape:
                 pair.status = DiffStatus.SHAPE_CHANGED
     pairs.sort(key=lambda pair: pair.path)
+    if progress is not None:
+        progress(len(a_vars), len(a_vars))
     return CheckpointDiff(a, b, pairs)
 
 

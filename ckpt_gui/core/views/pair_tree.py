@@ -78,11 +78,12 @@ class PairNode(TreeNode):
 
 
 class PairTree:
-    def __init__(self, diff: CheckpointDiff) -> None:
+    def __init__(self, diff: CheckpointDiff, progress: Callable[[int, int], None] | None = None) -> None:
+        """``progress(done, total)``: the pairs given their place so far (seconds at 200,000)."""
         self.diff = diff
         self.flat = False
         with gc_paused():  # a node per pair, no cycles to collect
-            self.leaves, hints = _leaves(diff)
+            self.leaves, hints = _leaves(diff, progress)
             _rank_by_model(self.leaves, diff)  # Keras files: layers in the model's order, as the browse tree
             self.root = root_of(self.leaves, pruned_hints(hints), PairNode(""))
         # The pairs in path order: a group's pairs are the run of numbers its span gives.
@@ -140,6 +141,11 @@ class PairTree:
             codes[orders[i]] = _CODE[pairs[i].status]
             i += 1
         self._counted = i
+
+    def counted(self, node: PairNode) -> bool:
+        """Whether a pair's status is in the counts yet (see count_compared): its row
+        shows it then, with its groups' counts and the header's, not before."""
+        return node.order >= 0 and bool(self._codes[node.order])
 
     def statuses_below(self, node: PairNode, shown: bool = False) -> Counter:
         """The statuses of the pairs below ``node`` known so far (see count_compared);
@@ -220,14 +226,20 @@ class PairTree:
         return node.hint
 
 
-def _leaves(diff: CheckpointDiff) -> tuple[list[PairNode], dict[tuple[str, ...], str]]:
+def _leaves(
+    diff: CheckpointDiff, progress: Callable[[int, int], None] | None = None
+) -> tuple[list[PairNode], dict[tuple[str, ...], str]]:
     """A node per pair, in ``diff.pairs``' order, at its place in the tree (not placed
     yet), and the layer hints of the groups above them."""
     paths = _TreePaths(diff)
     hints: dict[tuple[str, ...], str] = {}
     leaves = []
     of = paths.of
-    for pair in diff.pairs:
+    total = len(diff.pairs)
+    step = max(1, total // 100)  # a hundred reports at most
+    for done, pair in enumerate(diff.pairs):
+        if progress is not None and done % step == 0:
+            progress(done, total)
         path, full_name, slot = of(pair)
         names = tuple(path.split("/"))
         leaves.append(_pair_leaf(pair, path, names, SLOT if slot else VARIABLE))

@@ -1,0 +1,77 @@
+"""The restore report panel while an attempt runs and when one ends without a report:
+its phase and seconds counted live; the report shown until then kept, dimmed and
+named ("the previous attempt (SCRIPT, HH:MM)"); a cancelled re-run shows it again and
+says whose it is (review findings 28, 35). A part of ReportPanel (its widgets)."""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+
+from ckpt_gui.app.widgets.report_texts import bullets, headline_html, ordered_notes, provenance
+
+
+class AttemptStates:
+    """ReportPanel's running and ended-without-a-report states (a mixin: it uses the
+    panel's headline, phase, previous, panes, legend, buttons and tick timer)."""
+
+    def show_running(self, script: str) -> None:
+        """The attempt's phase and elapsed seconds; the report shown until then, if
+        any, stays dimmed under a line that says whose it is (it is not this attempt's)."""
+        self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
+        self.rerun_button.setEnabled(False)
+        if self.report is not None:
+            self.previous.setText(f"Below: the previous attempt ({self._made_by()}), until this one reports.")
+            self._dim(True)
+        else:
+            self._hide_report()
+        self.start_button.hide()
+        self.button_row.hide()
+        self._running_since = time.monotonic()
+        self._running_phase = "starting"
+        self._show_running_phase()
+        self._tick.start()
+
+    def show_phase(self, phase: str) -> None:
+        self._running_phase = phase
+        self._show_running_phase()
+
+    def show_cancelled(self, why: str = "cancelled") -> None:
+        """The attempt ended without a report (``why``: "cancelled", "stopped"):
+        the previous report, if one was shown, shown again and said to be that one."""
+        self._tick.stop()
+        self.rerun_button.setEnabled(True)
+        if self.report is None:
+            self.headline.setText(f"The restore attempt was {why}.")
+            self.phase.setText("")
+            self._show_buttons(report=False)
+            return
+        self._dim(False)
+        self.headline.setText(f"<b>Re-run {html.escape(why)}; showing the report of {self._made_by(time_first=True)}."
+                              f"</b><br>{headline_html(self.report)}")  # fmt: skip
+        self.phase.setText(provenance(self.report))
+        self._show_buttons(report=True)
+
+    def _made_by(self, time_first: bool = False) -> str:
+        """The shown report's script and when it came: "my_model.py, 03:39" or "03:39 (my_model.py)"."""
+        script = os.path.basename(self.report.script)
+        return f"{self._made_at} ({script})" if time_first else f"{script}, {self._made_at}"
+
+    def _dim(self, dimmed: bool) -> None:
+        """The shown report greyed (and its controls off) while another attempt runs."""
+        self.previous.setVisible(dimmed)
+        if self.report is not None:  # dimmed, the routine lines' own grey would stand out
+            notes, routine = ordered_notes(self.report)
+            self.notes.setText(bullets(notes, 0 if dimmed else routine, self.palette()))
+        for pane in (self.notes_area, self.problems, self.detail_area, self.error, *self.legend.values()):
+            pane.setEnabled(not dimmed)
+
+    @property
+    def running(self) -> bool:
+        return self._tick.isActive()
+
+    def _show_running_phase(self) -> None:
+        seconds = int(time.monotonic() - self._running_since)
+        phase = self._running_phase
+        self.phase.setText(f"{phase[:1].upper()}{phase[1:]}... {seconds} s")

@@ -1,0 +1,119 @@
+"""The restore report's panes: a one-line label elided in its middle, the problem
+table's elision, and wrapped labels in scrolling panes that end between two lines."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter, QTextDocument
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
+
+VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
+PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
+TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
+
+
+class ElideDelegate(QStyledItemDelegate):
+    """Paths lose their middle (they differ at their ends), sentences their end."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        middle = index.column() == VARIABLE_COLUMN
+        option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
+
+
+class OneLine(QLabel):
+    """A label on one line, its middle elided when narrow (the provenance's paths):
+    ``text()`` keeps it whole, the tooltip shows it whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
+        rect = self.contentsRect()
+        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
+        text = self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
+                                  self.foregroundRole())  # fmt: skip
+
+
+def text_height(area: QScrollArea) -> int:
+    """The height ``area`` needs to show its label whole at its present width."""
+    label = area.widget()
+    frame = 2 * area.frameWidth()
+    return label.heightForWidth(area.viewport().width()) + frame + 2
+
+
+def line_bottoms(area: QScrollArea, width: int | None = None) -> list[float]:
+    """Where each line of ``area``'s (rich text, wrapped) label ends, from the label's
+    top, at ``width`` (the view's present width): laid out as QLabel lays it out (in
+    its contents margins, no document margin)."""
+    label = area.widget()
+    margins = label.contentsMargins()
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setDocumentMargin(0)
+    document.setHtml(label.text())
+    document.setTextWidth((area.viewport().width() if width is None else width) - margins.left() - margins.right())
+    document.size()  # lays it out: the blocks have no lines before
+    bottoms = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        top = margins.top() + layout.position().y()
+        bottoms += [top + layout.lineAt(i).y() + layout.lineAt(i).height() for i in range(layout.lineCount())]
+        block = block.next()
+    return bottoms
+
+
+def whole_lines(area: QScrollArea, height: int) -> int:
+    """``height`` for ``area``, or the nearest height that ends its view between two
+    lines when its text does not fit (below, unless that is under its least height)."""
+    bar = area.verticalScrollBar()
+    frame = area.height() - area.viewport().height()
+    full_width = area.viewport().width() + (bar.width() if bar.isVisible() else 0)
+    bottoms = line_bottoms(area, full_width)
+    if not bottoms or bottoms[-1] <= height - frame:
+        return height  # everything shows, without a scroll bar
+    bottoms = line_bottoms(area, full_width - bar.sizeHint().width())  # it scrolls: beside its bar
+    fitting = [b for b in bottoms if frame + b <= height]
+    if fitting and frame + fitting[-1] >= area.minimumHeight():
+        return frame + math.ceil(fitting[-1])
+    return frame + math.ceil(next((b for b in bottoms if frame + b >= area.minimumHeight()), bottoms[-1]))
+
+
+def scrolling(label: QLabel, least_height: int) -> QScrollArea:
+    """``label`` in a framed pane that scrolls what does not fit."""
+    area = QScrollArea()
+    area.setWidget(label)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.StyledPanel)
+    area.setMinimumHeight(least_height)
+    return area
+
+
+def share_room(split: QSplitter, notes_area: QScrollArea, table: QTreeWidget, detail_area: QScrollArea) -> None:
+    """The notes get the room their text needs first (the table scrolls: the causes
+    matter more than seeing every problem row at once), down to the table's
+    TABLE_ROWS rows and the detail's least height; the detail what its text needs, up
+    to PANE_SHARE; the table the rest. A 3-line notes box had hidden the cause of a
+    12-line report (review finding 27)."""
+    total = sum(split.sizes())
+    if not total:
+        return  # not laid out yet
+    rows = TABLE_ROWS * max(table.sizeHintForRow(0), 0)
+    chrome = max(table.height() - table.viewport().height(), table.header().sizeHint().height())  # header, frame
+    table_least = max(table.minimumHeight(), chrome + rows)
+    notes_need = text_height(notes_area)
+    room = total - table_least  # for the notes and the detail
+    detail = min(text_height(detail_area), int(total * PANE_SHARE), room - notes_need)
+    # A pane that scrolls ends between two lines: its last line whole, not its top half
+    # (review: the notes' last bullet cut at 1440x900); the detail first, then the
+    # notes in what it leaves, rounded down, so that the table keeps its rows.
+    detail = whole_lines(detail_area, max(detail_area.minimumHeight(), detail))
+    notes = whole_lines(notes_area, max(notes_area.minimumHeight(), min(notes_need, room - detail)))
+    split.setSizes([notes, max(total - notes - detail, 0), detail])
+    notes_area.verticalScrollBar().setValue(0)

@@ -1,0 +1,109 @@
+"""The restore report's texts: the headline, the provenance line, one problem in full,
+the notes as bullets."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+from ckpt_gui.app import status_style, theme
+from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+
+
+def headline_html(report: RestoreReport) -> str:
+    error = report.error
+    if error is not None:
+        return (
+            f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
+            f"{html.escape(error.kind)}</b>: {html.escape(breakable(error.message))}"
+        )
+    if report.ok:
+        headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
+    else:
+        headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
+    verdict = html.escape(breakable(report.tensorflow.verdict))
+    return f"<b style='color:{headline[0]}'>{headline[1]}</b> &nbsp; {report.tensorflow.speaker}: {verdict}"
+
+
+LONGEST_UNBROKEN = 40  # characters of one word before a wrapped label may break it
+
+
+def breakable(text: str) -> str:
+    """``text`` with a break allowed every LONGEST_UNBROKEN characters of a long word:
+    a wrapped label is as wide as its longest word, and one message of 200 unbroken
+    characters had made the window 1747 px wide."""
+    return re.sub(rf"(\S{{{LONGEST_UNBROKEN}}})(?=\S)", "\\1\u200b", text)
+
+
+def provenance(report: RestoreReport) -> str:
+    """Which script, run by which interpreter (and TensorFlow), for how long: a report
+    must say what it was made with. Breaks allowed after each / of the paths."""
+    version = report.tensorflow_version or "?"
+    script = os.path.basename(report.script)  # the whole path in the tooltip
+    text = f"{script} run by {report.python} (TensorFlow {version}) in {report.seconds:.1f} s"
+    return text.replace("/", "/\u200b")
+
+
+def finding_html(finding: RestoreFinding, palette=None) -> str:
+    """One problem in full: status, names, both shapes, every suggestion."""
+    colour = status_style.css(finding.status, palette)
+    rows = [f"<b style='color:{colour}'>{html.escape(status_style.finding_label(finding.status, finding))}</b>"
+            f" &nbsp; {html.escape(finding.readable_name)}"]  # fmt: skip
+    stored = html.escape(shape_text(finding.checkpoint_shape, finding.checkpoint_dtype))
+    wanted = html.escape(shape_text(finding.model_shape, finding.model_dtype))
+    rows.append(f"In the checkpoint: {stored} &nbsp;&nbsp; In the model: {wanted}")
+    rows += [f"&rarr; {html.escape(suggestion)}" for suggestion in finding.suggestions]
+    if finding.label != finding.readable_name:  # a Keras file: where Keras reads the variable from
+        rows.append(f"Path: {html.escape(finding.label)}")
+    if finding.checkpoint_name and finding.checkpoint_name != finding.readable_name:
+        rows.append(f"In the file: {html.escape(finding.checkpoint_name)}")
+    if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
+        rows.append(f"Checkpoint key: {html.escape(finding.checkpoint_key)}")
+    return "<br>".join(rows)
+
+
+def bullets(lines: list[str], muted: int = 0, palette=None) -> str:
+    """``lines`` as bullets, the last ``muted`` of them in the palette's muted colour."""
+    grey = theme.muted(palette).name() if muted else ""
+    first = len(lines) - muted
+    bulleted = [f"&bull; {html.escape(line)}" for line in lines]
+    return "".join(f"{text}<br>" if i < first else f"<span style='color:{grey}'>{text}</span><br>"
+                   for i, text in enumerate(bulleted))  # fmt: skip
+
+
+# Notes that say how the attempt ran, not what went wrong: shown last, muted.
+ROUTINE_NOTES = (
+    "used the ",
+    "mapped the script's model onto",
+    "the checkpoint folder was read-only for the attempt",
+    "the checkpoint folder was not protected during the attempt",
+    "GPUs were hidden from the attempt",
+    "GPUs were visible to the attempt",
+)
+TENSORFLOW_BRIEF = 300  # characters of TensorFlow's message in the notes (all of it on hover and in exports)
+
+
+def ordered_notes(report: RestoreReport) -> tuple[list[str], int]:
+    """The report's notes as the panel shows them: the causes first (in the report's
+    order), then TensorFlow's message (its start: it can dump whole protos), then the
+    routine lines (which script object was used, the folder read-only, GPUs hidden);
+    and how many routine lines end the list. The report itself (JSON, Markdown) keeps
+    its order."""
+    notes = list(report.notes)
+    routine = [note for note in notes if note.startswith(ROUTINE_NOTES)]
+    causes = [note for note in notes if not note.startswith(ROUTINE_NOTES)]
+    message = report.tensorflow.message
+    if message and report.error is None:
+        brief = " ".join(message.split())
+        cut = brief if len(brief) <= TENSORFLOW_BRIEF else brief[:TENSORFLOW_BRIEF] + "\u2026"
+        causes.append("TensorFlow said: " + cut)
+    return causes + routine, len(routine)
+
+
+def shape_text(shape: tuple[int, ...] | None, dtype: str | None) -> str:
+    if shape is None:
+        return "-"
+    return f"{format_shape(shape)} {dtype or ''}".strip()

@@ -1,0 +1,73 @@
+"""The notes of a restore report (review finding 27): they get the room their text
+needs first (the problem table scrolls), the causes first and the routine lines (the
+script's object used, the folder read-only, GPUs hidden) last, and a new report shows
+its notes from the top. Offscreen, no TensorFlow: a report of the demo's own keys with
+the twelve notes of the review's my_model.py report."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ckpt_gui.diagnosis.findings import TensorFlowVerdict
+from tests.test_app_desktop import open_demo
+from tests.test_app_layout import _report_for_demo, _show_report
+
+ROUTINE = (
+    "used the script's module-level tf.train.Checkpoint 'checkpoint'",
+    "the checkpoint folder was read-only for the attempt (/tmp/democopy): the script could not change it",
+    "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): --allow-gpu, or "
+    "Restore > Allow GPUs in the app, lets TensorFlow use them",
+)
+CAUSE = (
+    "a layer was removed at model/_functional/_operations/4; every later weight moved by 1 "
+    "(model/_functional/_operations/5 is now model/_functional/_operations/4), and the optimizer's per-variable "
+    "state with them; some of them changed size as well, so no value fits them"
+)
+
+
+def _long_report(window):
+    report = _report_for_demo(window)
+    keys = [v.key.split("/.ATTRIBUTES")[0] for v in window.browse.ckpt.variables]
+    notes = (
+        ROUTINE[0],
+        CAUSE,
+        *report.notes,
+        f"4 checkpoint values are claimed by nothing: {', '.join(keys[:4])}",
+        *ROUTINE[1:],
+    )  # fmt: skip, in the order build_report gives them: the child's, the causes, the host's
+    verdict = TensorFlowVerdict("restore() raised", "ValueError: Received incompatible tensor with shape (16,)")
+    return dataclasses.replace(report, notes=notes, tensorflow=verdict)
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1280, 800)], ids=["1024", "1280"])
+def test_the_notes_get_their_room_first_the_cause_first_and_a_rerun_shows_their_top(qtbot, window, size):
+    window.resize(*size)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=2000)
+    report = _long_report(window)
+    _show_report(qtbot, window, report)
+    panel = window.report_panel
+    text = panel.notes.text()
+    # The cause first, TensorFlow's words after the causes, the routine lines last.
+    assert text.index("a layer was removed") < text.index("TensorFlow said") < text.index("used the script")
+    assert text.index("used the script") < text.index("read-only") < text.index("GPUs were hidden")
+    assert text.index("claimed by nothing") < text.index("used the script")
+
+    # The notes show all their text, or the table and the detail pane are down to their least heights.
+    line = panel.fontMetrics().lineSpacing()
+    notes_whole = panel.notes_area.verticalScrollBar().maximum() == 0
+    row = panel.problems.sizeHintForRow(0)
+    table_least = panel.problems.viewport().height() <= 3 * row + line  # three rows, and part of one
+    detail_least = panel.detail_area.height() <= panel.detail_area.minimumHeight() + line
+    assert notes_whole or (table_least and detail_least), (
+        panel.notes_area.height(), panel.problems.height(), panel.detail_area.height())  # fmt: skip
+    assert panel.problems.viewport().height() >= 3 * row - 1  # the table scrolls, three rows shown
+
+    # A re-run's report: its notes from the top, whatever the last one's scroll was.
+    bar = panel.notes_area.verticalScrollBar()
+    panel.resize(panel.width(), panel.height())  # nothing else moves the scroll
+    bar.setValue(bar.maximum())
+    _show_report(qtbot, window, dataclasses.replace(report, seconds=report.seconds + 1))
+    assert bar.value() == 0

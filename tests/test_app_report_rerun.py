@@ -1,0 +1,122 @@
+"""A re-run of the doctor over a shown report (review findings 28 and 35): while the new
+attempt runs, the last report stays dimmed under a line naming its script and time,
+and the tree's Restore column says its statuses are the previous attempt's; a cancelled
+re-run shows the last report again and says whose it is, never "cancelled" over full
+results as if they were current. Offscreen, no TensorFlow: the attempt is a stand-in
+that waits for its cancel, the report is made of the demo's own keys and shapes."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+import time
+
+from PySide6.QtCore import Qt
+
+from ckpt_gui.app.jobs import Cancelled
+from ckpt_gui.app.models.tree_model import RESTORE
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.findings import RestoreFinding
+from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_layout import _report_for_demo, _show_report
+
+
+class _WaitingDiagnoser:
+    """An attempt that says its first phase, then runs until it is cancelled."""
+
+    keep_warm = False
+
+    def __init__(self) -> None:
+        self.running = threading.Event()
+
+    def run(self, _request, on_phase, cancelled):
+        on_phase("importing TensorFlow")
+        self.running.set()
+        while not cancelled():
+            time.sleep(0.02)
+        raise Cancelled()
+
+    def warm_up(self, *_args) -> None:
+        pass
+
+    def close(self, wait: bool = True) -> None:
+        pass
+
+
+def _restore_header(window) -> str:
+    return window.tree_panel.model.headerData(RESTORE, Qt.Orientation.Horizontal)
+
+
+def test_a_rerun_dims_the_last_report_and_a_cancel_says_whose_it_is(qtbot, window, tmp_path):
+    open_demo(qtbot, window)
+    report = _report_for_demo(window)
+    _show_report(qtbot, window, report)
+    panel, doctor = window.report_panel, window.doctor
+    assert panel.problems.isEnabled() and not panel.previous.isVisible()
+    assert _restore_header(window) == "Restore"
+    script = tmp_path / "other_model.py"
+    script.write_text("# the model, edited\n")
+    doctor.diagnoser = attempt = _WaitingDiagnoser()
+    doctor.diagnose(str(script))
+    qtbot.waitUntil(attempt.running.is_set, timeout=WAIT_MS)
+
+    # Running: the new script in the headline, the last report dimmed and named.
+    assert "other_model.py" in panel.headline.text()
+    said = panel.previous.text()
+    assert panel.previous.isVisible() and "previous attempt" in said
+    assert re.search(r"demo_model_changed\.py, \d\d:\d\d", said), said
+    assert panel.problems.topLevelItemCount() == len(report.problems)  # kept...
+    assert not any(w.isEnabled() for w in (panel.problems, panel.notes_area, panel.detail_area))  # ...dimmed
+    assert not any(b.isEnabled() for b in panel.legend.values())
+    assert _restore_header(window) == "Restore (old)"  # the tree says it too
+
+    with qtbot.waitSignal(window.diagnosis_done, timeout=WAIT_MS) as done:
+        window._cancel_all()
+    assert done.args == [None]
+    headline = panel.headline.text()
+    assert re.search(r"Re-run cancelled; showing the report of \d\d:\d\d \(demo_model_changed\.py\)", headline)
+    assert "incomplete" in headline  # the report's own verdict under it
+    assert not panel.previous.isVisible()
+    assert all(w.isEnabled() for w in (panel.problems, panel.notes_area, panel.detail_area))
+    assert panel.export_button.isVisible() and panel.rerun_button.isEnabled()
+    assert _restore_header(window) == "Restore"
+    assert window.status_message().startswith("Re-run cancelled: Restore incomplete")
+
+
+def test_the_tree_counts_model_only_rows_apart_from_the_checkpoints_variables(qtbot, window):
+    """Review finding 34: a report with two model-only variables made "34 variables" read "36 variables"."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    before = panel.count_label.text()
+    report = _report_for_demo(window)
+    model_only = tuple(
+        RestoreFinding(RestoreStatus.MISSING, None, f"model/extra/{name}", None, (4,), None, "float32", optimizer=False)
+        for name in ("bias_0", "weights")
+    )
+    _show_report(qtbot, window, dataclasses.replace(report, variables=report.variables + model_only))
+    assert len(panel.tree.model_only) == 2
+    assert before == f"{panel.tree.variable_total:,} variables"
+    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + 2 model only"
+
+
+class _FailingDiagnoser(_WaitingDiagnoser):
+    """An attempt that cannot run (the interpreter gone, a crash of the child)."""
+
+    def run(self, _request, _on_phase, _cancelled):
+        raise RuntimeError("the interpreter could not be started")
+
+
+def test_a_rerun_that_cannot_run_shows_the_last_report_as_the_last_one(qtbot, window, tmp_path):
+    open_demo(qtbot, window)
+    _show_report(qtbot, window, _report_for_demo(window))
+    panel, doctor = window.report_panel, window.doctor
+    script = tmp_path / "other_model.py"
+    script.write_text("# the model\n")
+    doctor.diagnoser = _FailingDiagnoser()
+    doctor.diagnose(str(script))
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
+    said = panel.headline.text()
+    assert re.search(r"Re-run stopped; showing the report of \d\d:\d\d \(demo_model_changed\.py\)", said), said
+    assert "could not be started" in window.banner.label.text()  # why, on the banner
+    assert panel.problems.isEnabled() and _restore_header(window) == "Restore"
