@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,11 @@ import pytest
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import bundle_blocks, object_graph_wire
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
+from ckpt_gui.core.format.entry_columns import EntryColumns
+from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.strings import decode_strings
+from ckpt_gui.core.format.table import block_spans
 from tests.conftest import REPO
 
 decoder = object_graph_wire._graph_decoder
@@ -218,3 +222,22 @@ def test_without_the_c_decoder_the_listing_is_the_same(checkpoints):
         assert with_c.returncode == without.returncode == 0, without.stderr
         assert with_c.stdout == without.stdout and with_c.stderr == without.stderr
         assert json.loads(with_c.stdout)["variables"]
+
+
+@pytest.mark.parametrize("decoder", ["c", "python"])
+def test_a_blocks_first_entry_shares_no_bytes_with_the_block_before(decoder, monkeypatch):
+    """Found by the sanitized differential fuzzer (seed 29, input 167,630): both fast
+    paths took a block whose first entry shared bytes with the previous block's last
+    key; TensorFlow starts each block from an empty key and calls that corrupt, as
+    table.block_spans does ("shares more bytes than the previous key has")."""
+    monkeypatch.setattr(bundle_blocks, "_index_decoder", index_decoder if decoder == "c" else None)
+    value = b"\x08\x01\x12\x00\x35" + bytes(4)  # float32, scalar, crc32c
+
+    def block(shared: int, delta: bytes) -> bytes:
+        return bytes([shared, len(delta), len(value)]) + delta + value + struct.pack("<II", 0, 1)
+
+    whole, sharing = block(0, b"ab"), block(1, b"b")  # the same key "ab" after "a"
+    assert bundle_blocks.decode_common_entries(whole, 0, len(whole) - 8, b"a", EntryColumns()) == b"ab"
+    assert bundle_blocks.decode_common_entries(sharing, 0, len(sharing) - 8, b"a", EntryColumns()) is None
+    with pytest.raises(WireFormatError, match="shares more bytes than the previous key has"):
+        block_spans(sharing, b"a")

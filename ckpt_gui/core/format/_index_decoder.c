@@ -130,7 +130,10 @@ static int scan_block(const uint8_t *b, Py_ssize_t start, Py_ssize_t limit, cons
         if (read_varint(b, limit, &pos, &shared) || read_varint(b, limit, &pos, &unshared) ||
             read_varint(b, limit, &pos, &value_length))
             return DOUBT;
-        if (shared >= 16384 || unshared >= 16384 || value_length >= 128 || shared > (uint64_t)last_len)
+        /* A block's first entry shares nothing: its key is whole (TensorFlow's block
+           iterator starts each block from an empty key and calls more corrupt). */
+        if (shared >= 16384 || unshared >= 16384 || value_length >= 128 || shared > (uint64_t)last_len ||
+            (*count == 0 && shared != 0))
             return DOUBT;
         if (unshared + value_length > (uint64_t)(limit - pos)) return DOUBT;
         Py_ssize_t key_len = (Py_ssize_t)(shared + unshared);

@@ -113,6 +113,8 @@ def decode_common_entries(block: bytes, start: int, limit: int, previous: bytes,
 
 def _rebuild_keys(previous: bytes, shared: bytes, unshared: bytes, deltas: list[bytes]) -> list[bytes] | None:
     """Undo the prefix compression; None unless the keys are valid and increasing."""
+    if shared and shared[0]:  # a block's first key is whole: block_spans says what is wrong
+        return None
     key = previous
     keys = [key := key[:n] + delta for n, delta in zip(shared, deltas)]
     # key[:n] silently stops at the end of a shorter previous key, so a key can come
