@@ -67,3 +67,54 @@ def test_the_suggestion_gets_the_width_the_status_and_shapes_leave(qtbot, doctor
     assert problems.columnWidth(3) >= 0.3 * viewport - 1
     for row in rows:
         assert row.toolTip(3) == row.text(3)  # cut at its end, whole in the tooltip
+
+
+def test_the_variable_keeps_a_name_end_beside_the_shapes(qtbot, doctor):
+    # At 1024 px beside the tree the variable column had kept only "..." while the shapes
+    # said their dtype twice ("[16] float32 / [32] float32"): the dtype is said once, and
+    # the variable keeps 14 characters' width, its name's end when that narrow.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from ckpt_gui.app.widgets.report_panel import VARIABLE_LEAST_CHARS
+    from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
+
+    problems = doctor.report_panel.problems
+    rows = [problems.topLevelItem(i) for i in range(problems.topLevelItemCount())]
+    same_dtype = [r for r in rows if r.data(0, Qt.ItemDataRole.UserRole).checkpoint_dtype
+                  == r.data(0, Qt.ItemDataRole.UserRole).model_dtype]  # fmt: skip
+    assert same_dtype and all(r.text(2).count("float32") == 1 for r in same_dtype), [r.text(2) for r in rows]
+    least = min(problems.sizeHintForColumn(VARIABLE_COLUMN),
+                VARIABLE_LEAST_CHARS * problems.fontMetrics().averageCharWidth())  # fmt: skip
+    assert problems.columnWidth(VARIABLE_COLUMN) >= least
+    assert sum(problems.columnWidth(c) for c in range(4)) <= problems.viewport().width() + 1
+    index = problems.model().index(0, VARIABLE_COLUMN)
+    option = QStyleOptionViewItem()
+    option.rect = problems.visualRect(index)
+    problems.itemDelegate().initStyleOption(option, index)
+    narrow = option.rect.width() < 24 * option.fontMetrics.averageCharWidth()
+    wanted = Qt.TextElideMode.ElideLeft if narrow else Qt.TextElideMode.ElideMiddle
+    assert option.textElideMode == wanted
+
+
+def test_a_narrow_report_hides_a_suggestion_it_would_cut_to_a_letter(qtbot, doctor):
+    # The report pane dragged narrow (the tree given 60% at 1024 px): the suggestion had
+    # kept a letter ("t"); a suggestion left under 12 characters is hidden (the pane under
+    # the table shows it whole), and the variable takes that room.
+    from ckpt_gui.app.widgets.report_panel import SUGGESTION_COLUMN, SUGGESTION_LEAST_CHARS
+    from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
+
+    problems = doctor.report_panel.problems
+    char = problems.fontMetrics().averageCharWidth()
+    for share in (0.42, 0.55, 0.7):
+        width = sum(doctor.main_splitter.sizes())
+        doctor.main_splitter.setSizes([int(width * share), width - int(width * share)])
+        qtbot.wait(150)  # refit_on_resize's timer
+        hidden = problems.isColumnHidden(SUGGESTION_COLUMN)
+        assert hidden or problems.columnWidth(SUGGESTION_COLUMN) >= SUGGESTION_LEAST_CHARS * char - 1, share
+        if hidden:  # the variable takes the room the status and shapes leave
+            room = problems.viewport().width() - problems.columnWidth(0) - problems.columnWidth(2)
+            assert problems.columnWidth(VARIABLE_COLUMN) >= min(problems.sizeHintForColumn(VARIABLE_COLUMN), room) - 1
+        detail = doctor.report_panel.detail.text()
+        assert problems.currentItem().toolTip(SUGGESTION_COLUMN).split("\n")[0][:30] in detail.replace("<br>", "\n")
+    assert hidden or doctor.width() > 1024, "at 1024 px the narrowest split hides the suggestion"

@@ -25,14 +25,14 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
-from ckpt_gui.app.widgets.report_panes import ElideDelegate, OneLine, scrolling, share_room
+from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN, ElideDelegate, OneLine, scrolling, share_room
 from ckpt_gui.app.widgets.report_texts import (
     bullets,
     finding_html,
     headline_html,
     ordered_notes,
     provenance,
-    shape_text,
+    shapes_pair_text,
 )
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreReport
@@ -40,10 +40,16 @@ from ckpt_gui.diagnosis.findings import RestoreReport
 # Status and variable to their contents within these widths; the shapes always
 # whole (a cut shape reads as another shape: "[1…28]"); the suggestion takes the
 # rest, and the pane under the table shows the selected problem in full.
-STATUS_COLUMN, SHAPES_COLUMN = 0, 2
+STATUS_COLUMN, SHAPES_COLUMN, SUGGESTION_COLUMN = 0, 2, 3
 DETAIL_MIN_LINES = 3  # the detail pane's least height (it scrolls beyond what it gets)
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
 SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at least
+# The variable's least width, in average characters, taken from the suggestion's share
+# when the table is narrow (its name ends, "...moving_mean", tell the rows apart; the
+# suggestion is whole in the pane under the table): at 1024 px beside the tree the
+# variable had kept only "...".
+VARIABLE_LEAST_CHARS = 14
+SUGGESTION_LEAST_CHARS = 12  # fewer: the column is hidden, the pane under the table shows it
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
 INTRODUCTION = (
@@ -288,10 +294,8 @@ class ReportPanel(AttemptStates, QWidget):
         self.problems.clear()
         findings = report.problems if report is not None else []
         for finding in findings:
-            stored = shape_text(finding.checkpoint_shape, finding.checkpoint_dtype)
-            wanted = shape_text(finding.model_shape, finding.model_dtype)
-            item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name, f"{stored} / {wanted}",
-                                    " ".join(finding.suggestions)])  # fmt: skip
+            item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name,
+                                    shapes_pair_text(finding), " ".join(finding.suggestions)])  # fmt: skip
             item.setForeground(0, status_style.colour(finding.status))
             item.setToolTip(1, "\n".join(dict.fromkeys(n for n in (finding.label, finding.checkpoint_key) if n)))
             item.setToolTip(3, "\n".join(finding.suggestions))
@@ -306,10 +310,23 @@ class ReportPanel(AttemptStates, QWidget):
     def _fit_problems(self) -> None:
         """Status, variable and shapes whole where the width allows, the suggestion the
         rest and at least SUGGESTION_SHARE (cut at its end, whole in its tooltip and the
-        pane under the table); a narrow table's variable gives way (cut in the middle),
-        never the status or shapes (the suggestion given way first had kept 4 characters:
-        the causes could not be scanned)."""
-        fit_beside_last(self.problems, least_share=SUGGESTION_SHARE, keep=(STATUS_COLUMN, SHAPES_COLUMN))
+        pane under the table); a narrow table's variable gives way (cut in the middle,
+        or to its end), never the status or shapes (the suggestion given way first had
+        kept 4 characters: the causes could not be scanned), down to VARIABLE_LEAST_CHARS;
+        a suggestion left fewer than SUGGESTION_LEAST_CHARS is hidden (a column of "t"s
+        says nothing): the pane under the table shows it."""
+        table = self.problems
+        table.setColumnHidden(SUGGESTION_COLUMN, False)
+        fit_beside_last(table, least_share=SUGGESTION_SHARE, keep=(STATUS_COLUMN, SHAPES_COLUMN))
+        char = table.fontMetrics().averageCharWidth()
+        wanted = table.sizeHintForColumn(VARIABLE_COLUMN)
+        if table.columnWidth(VARIABLE_COLUMN) < min(wanted, VARIABLE_LEAST_CHARS * char):
+            table.setColumnWidth(VARIABLE_COLUMN, min(wanted, VARIABLE_LEAST_CHARS * char))
+        others = sum(table.columnWidth(c) for c in (STATUS_COLUMN, VARIABLE_COLUMN, SHAPES_COLUMN))
+        if table.viewport().width() - others < SUGGESTION_LEAST_CHARS * char:
+            table.setColumnHidden(SUGGESTION_COLUMN, True)
+            room = table.viewport().width() - table.columnWidth(STATUS_COLUMN) - table.columnWidth(SHAPES_COLUMN)
+            table.setColumnWidth(VARIABLE_COLUMN, max(min(wanted, room), table.header().minimumSectionSize()))
 
     def _show_panes(self) -> None:
         """Notes when there are some, table and detail when there are problems; the

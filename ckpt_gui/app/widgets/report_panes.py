@@ -10,17 +10,24 @@ from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
 
 VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
+MIDDLE_LEAST_CHARS = 24  # narrower, a path keeps its end whole instead
 PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
 TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
 
 
 class ElideDelegate(QStyledItemDelegate):
-    """Paths lose their middle (they differ at their ends), sentences their end."""
+    """Paths lose their middle (they differ at their ends), sentences their end; a path
+    in a narrow column keeps its end ("...4/moving_mean"): its start is the model's root,
+    the same in every row."""
 
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
-        middle = index.column() == VARIABLE_COLUMN
-        option.textElideMode = Qt.TextElideMode.ElideMiddle if middle else Qt.TextElideMode.ElideRight
+        if index.column() != VARIABLE_COLUMN:
+            option.textElideMode = Qt.TextElideMode.ElideRight
+        elif option.rect.width() < MIDDLE_LEAST_CHARS * option.fontMetrics.averageCharWidth():
+            option.textElideMode = Qt.TextElideMode.ElideLeft
+        else:
+            option.textElideMode = Qt.TextElideMode.ElideMiddle
 
 
 class OneLine(QLabel):

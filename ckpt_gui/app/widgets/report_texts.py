@@ -107,3 +107,14 @@ def shape_text(shape: tuple[int, ...] | None, dtype: str | None) -> str:
     if shape is None:
         return "-"
     return f"{format_shape(shape)} {dtype or ''}".strip()
+
+
+def shapes_pair_text(finding) -> str:
+    """The problem table's "checkpoint / model" cell: a dtype both sides share is said
+    once, at the end ("[16] / [32] float32"): twice, it took the width of a short name
+    at 1024 px, where the variable's column then kept only "..."."""
+    stored, wanted = finding.checkpoint_shape, finding.model_shape
+    dtype = finding.checkpoint_dtype
+    if stored is not None and wanted is not None and dtype == finding.model_dtype:
+        return f"{format_shape(stored)} / {format_shape(wanted)} {dtype or ''}".strip()
+    return f"{shape_text(stored, finding.checkpoint_dtype)} / {shape_text(wanted, finding.model_dtype)}"
