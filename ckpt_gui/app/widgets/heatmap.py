@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QRectF
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
+from ckpt_gui.app.widgets.plot_axes import spaced_levels
 from ckpt_gui.core.formatting import nonfinite_text
 
 NAN_COLOUR, NAN_NAME = NAN_RGB, "magenta"  # in neither viridis nor the blue-white-red map
@@ -37,7 +38,7 @@ class IndexAxis(pg.AxisItem):
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
         levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
-        return levels or [(1.0, 0.0)]
+        return spaced_levels(self, levels or [(1.0, 0.0)], minVal, maxVal, size)
 
 
 def index_axes() -> dict[str, IndexAxis]:

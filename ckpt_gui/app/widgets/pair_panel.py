@@ -17,6 +17,7 @@ from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, over
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.app.widgets.pair_slice import SliceControls
+from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_text
@@ -65,7 +66,7 @@ class PairPanel(QWidget):
         # The title is the legend: a legend inside the plot would cover the curves.
         # Counts are whole numbers: no tick at 0.5 or 1.5 (the browse histogram's axis).
         self.hist_plot = self.histogram_view.addPlot(
-            row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left")}
+            row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left"), "bottom": SpacedAxis("bottom")}
         )
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
@@ -74,7 +75,9 @@ class PairPanel(QWidget):
         self.curve_b = self.hist_plot.plot(
             [0, 1], [0], stepMode="center", fillLevel=0, brush=(*COLOUR_B, 70), pen=pg.mkPen(COLOUR_B), name="B"
         )
-        self.diff_plot = self.histogram_view.addPlot(row=0, col=1, title="B - A", axisItems={"left": CountAxis("left")})
+        self.diff_plot = self.histogram_view.addPlot(
+            row=0, col=1, title="B - A", axisItems={"left": CountAxis("left"), "bottom": SpacedAxis("bottom")}
+        )
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
         # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
