@@ -47,7 +47,7 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
             os.path.basename(m) for m in ckpt.ref.missing_files
         }
         rows.append(("Stored in", f"{shard} (missing: no values)" if gone else f"{shard} {where}"))
-    rows.append(("Bytes", f"{variable.size_bytes:,}  ({format_bytes(variable.size_bytes)})"))
+    rows.append(("Bytes", bytes_text(variable.size_bytes)))
     return rows
 
 
@@ -72,6 +72,17 @@ def describe_finding(finding: TreeFinding, status_text: str) -> list[tuple[str, 
     return rows
 
 
+def bytes_text(n: int) -> str:
+    """ "28,000  (27.3 KB)"; under a kilobyte just "16 B" (it said "16  (16 B)")."""
+    return format_bytes(n) if n < 1024 else f"{n:,}  ({format_bytes(n)})"
+
+
+def params_text(n: int) -> str:
+    """ "12,345  (12.3K; optimizer slots not counted)"; under a thousand the count once."""
+    short = f"{format_count(n)}; " if n >= 1000 else ""
+    return f"{n:,}  ({short}optimizer slots not counted)"
+
+
 def _finding_shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
     return "-" if shape is None else f"{format_shape(shape)} {dtype or ''}".strip()
 
@@ -87,8 +98,8 @@ def describe_group(node: TreeNode, ckpt: Checkpoint | None = None) -> list[tuple
     rows = [
         ("Path", node.path or "(checkpoint root)"),
         ("Variables", f"{node.variable_count:,}"),
-        ("Parameters", f"{node.params:,}  ({format_count(node.params)}, optimizer slots not counted)"),
-        ("Bytes", f"{node.nbytes:,}  ({format_bytes(node.nbytes)})"),
+        ("Parameters", params_text(node.params)),
+        ("Bytes", bytes_text(node.nbytes)),
     ]
     if ckpt is not None and ckpt.keras is not None:
         rows += describe_keras(ckpt, node.path)
