@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
-from ckpt_gui.app.widgets.layouts import names_first, refit_on_expand
+from ckpt_gui.app.widgets.column_widths import refit_on_expand
+from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
 from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
 from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter, among, every_row, is_large, under
