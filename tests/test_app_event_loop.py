@@ -10,8 +10,7 @@ import threading
 
 import pytest
 
-from ckpt_gui.app import opening
-from ckpt_gui.app.controllers import browse as browse_module
+from ckpt_gui.app import browse_opening, opening
 from ckpt_gui.core.checkpoint import Checkpoint
 
 WAIT_MS = 60_000
@@ -43,8 +42,8 @@ def test_the_key_view_kept_selects_the_object_views_choice_without_a_walk(
     variable of the key view on the GUI thread."""
     browse, panel, view = window.browse, window.tree_panel, window.tree_panel.view
     walked = []
-    real = browse_module.first_to_show
-    monkeypatch.setattr(browse_module, "first_to_show", lambda tree: walked.append(tree) or real(tree))
+    real = browse_opening.first_to_show
+    monkeypatch.setattr(browse_opening, "first_to_show", lambda tree: walked.append(tree) or real(tree))
     with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
         browse.open_path(str(checkpoints / "keras_seq"))
     keys = panel.tree
