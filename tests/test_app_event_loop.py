@@ -6,31 +6,10 @@ GUI thread or in turns of its own, and long bulk work on a worker cut into slice
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-
-from ckpt_gui.app import browse_opening, opening
+from ckpt_gui.app import browse_opening
 from ckpt_gui.core.checkpoint import Checkpoint
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture()
-def held_graph(monkeypatch):
-    """Every object graph's decoding waits until the test lets it go (``.set()``), the
-    key view shown meanwhile (as for a large object graph)."""
-    gate = threading.Event()
-    decode = Checkpoint._read_object_graph
-
-    def held(self):
-        gate.wait(WAIT_MS / 1000)
-        return decode(self)
-
-    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
-    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
-    yield gate
-    gate.set()  # never leave a worker waiting
 
 
 def test_the_key_view_kept_selects_the_object_views_choice_without_a_walk(
