@@ -210,6 +210,28 @@ def host(qtbot, tmp_path, monkeypatch):
 
 
 @pytest.fixture()
+def held_graph(monkeypatch):
+    """Every object graph's decoding waits until the test lets it go (``.set()``, at
+    most a minute), the key view shown meanwhile (as for a large object graph)."""
+    import threading
+
+    from ckpt_gui.app import opening
+    from ckpt_gui.core.checkpoint import Checkpoint
+
+    gate = threading.Event()
+    decode = Checkpoint._read_object_graph
+
+    def held(self):
+        gate.wait(60)
+        return decode(self)
+
+    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
+    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
+    yield gate
+    gate.set()  # never leave a worker waiting
+
+
+@pytest.fixture()
 def window(request, qtbot, tmp_path, monkeypatch):
     """The main window, shown, without the NaN/Inf scan on open, with its own settings;
     a module's ``WINDOW_SIZE = (width, height)`` sizes it before it is shown (offscreen's

@@ -20,7 +20,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QStyleOptionViewItem, QTreeView
 
 from ckpt_gui.app.models.tree_model import RESTORE
-from ckpt_gui.app.widgets.layouts import INDENT
+from ckpt_gui.app.widgets.elided_names import INDENT
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, open_demo
 

@@ -6,32 +6,10 @@ GUI thread or in turns of its own, and long bulk work on a worker cut into slice
 
 from __future__ import annotations
 
-import threading
-
-import pytest
-
-from ckpt_gui.app import opening
-from ckpt_gui.app.controllers import browse as browse_module
+from ckpt_gui.app import browse_opening
 from ckpt_gui.core.checkpoint import Checkpoint
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture()
-def held_graph(monkeypatch):
-    """Every object graph's decoding waits until the test lets it go (``.set()``), the
-    key view shown meanwhile (as for a large object graph)."""
-    gate = threading.Event()
-    decode = Checkpoint._read_object_graph
-
-    def held(self):
-        gate.wait(WAIT_MS / 1000)
-        return decode(self)
-
-    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
-    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
-    yield gate
-    gate.set()  # never leave a worker waiting
 
 
 def test_the_key_view_kept_selects_the_object_views_choice_without_a_walk(
@@ -43,8 +21,8 @@ def test_the_key_view_kept_selects_the_object_views_choice_without_a_walk(
     variable of the key view on the GUI thread."""
     browse, panel, view = window.browse, window.tree_panel, window.tree_panel.view
     walked = []
-    real = browse_module.first_to_show
-    monkeypatch.setattr(browse_module, "first_to_show", lambda tree: walked.append(tree) or real(tree))
+    real = browse_opening.first_to_show
+    monkeypatch.setattr(browse_opening, "first_to_show", lambda tree: walked.append(tree) or real(tree))
     with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
         browse.open_path(str(checkpoints / "keras_seq"))
     keys = panel.tree
@@ -175,12 +153,12 @@ def test_the_tree_measures_a_sample_of_rows_when_columns_give_way(qtbot, monkeyp
     """Fitting the tree's columns after an expansion (a group of 20,000 rows shown 256
     at a time) measures the same sample of rows for which columns give way as for their
     widths, not 200 per column."""
-    from ckpt_gui.app.widgets import layouts, tree_columns, tree_panel
+    from ckpt_gui.app.widgets import column_widths, tree_columns, tree_panel
 
     asked = []
-    real = layouts.columns_giving_way
+    real = column_widths.columns_giving_way
 
-    def spy(view, limits, order, rows=layouts.FIT_ROWS, measured=None):
+    def spy(view, limits, order, rows=column_widths.FIT_ROWS, measured=None):
         asked.append((rows, view.header().resizeContentsPrecision()))
         found = real(view, limits, order, rows, measured)
         asked.append((rows, view.header().resizeContentsPrecision()))
@@ -192,7 +170,7 @@ def test_the_tree_measures_a_sample_of_rows_when_columns_give_way(qtbot, monkeyp
     panel.show()
     panel.fit_columns()
     assert asked and asked[-1] == (tree_columns.FIT_SAMPLE, tree_columns.FIT_SAMPLE)
-    assert tree_columns.FIT_SAMPLE < layouts.FIT_ROWS
+    assert tree_columns.FIT_SAMPLE < column_widths.FIT_ROWS
 
 
 def test_fitting_the_tree_columns_measures_each_column_and_name_once(qtbot, window, checkpoints):
@@ -201,26 +179,26 @@ def test_fitting_the_tree_columns_measures_each_column_and_name_once(qtbot, wind
     and the widths (each measured twice took 80 to 100 ms of the GUI thread's CPU at
     200,000 variables); and what it measured is what Qt's own resizeColumnToContents
     gives each column."""
-    from ckpt_gui.app.widgets import layouts, tree_columns
+    from ckpt_gui.app.widgets import column_widths, tree_columns
 
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(checkpoints / "keras_seq"))
     panel = window.tree_panel
     view = panel.view
     measured: dict[str, list] = {"column": [], "resize": [], "names": []}
-    real_hint, real_names = view.sizeHintForColumn, layouts._name_widths
+    real_hint, real_names = view.sizeHintForColumn, column_widths._name_widths
     view.sizeHintForColumn = lambda column: measured["column"].append(column) or real_hint(column)
     view.resizeColumnToContents = lambda column: measured["resize"].append(column)
     try:
-        layouts._name_widths = lambda *args: measured["names"].append(args) or real_names(*args)
+        column_widths._name_widths = lambda *args: measured["names"].append(args) or real_names(*args)
         panel.fit_columns()
     finally:
-        layouts._name_widths = real_names
+        column_widths._name_widths = real_names
         del view.sizeHintForColumn, view.resizeColumnToContents
     beside = [c for c in tree_columns.COLUMN_LIMITS if not view.isColumnHidden(c) or c in panel.columns.gave_way]
     assert beside and sorted(measured["column"]) == sorted(beside)
     assert measured["resize"] == [] and len(measured["names"]) == 1
-    once = layouts.measure_columns(view, beside, rows=tree_columns.FIT_SAMPLE)
+    once = column_widths.measure_columns(view, beside, rows=tree_columns.FIT_SAMPLE)
     for column in (c for c in beside if not view.isColumnHidden(c)):  # one that gave way has no width
         view.resizeColumnToContents(column)
         assert once.contents[column] == view.columnWidth(column)

@@ -33,22 +33,6 @@ def listed_keys(checkpoints) -> list[str]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture()
-def held_graph(monkeypatch):
-    """Every object graph's decoding waits until the test lets it go (``.set()``)."""
-    gate = threading.Event()
-    decode = Checkpoint._read_object_graph
-
-    def held(self):
-        gate.wait(WAIT_MS / 1000)
-        return decode(self)
-
-    monkeypatch.setattr(opening, "EARLY_GRAPH_BYTES", 0)  # any object graph counts as large
-    monkeypatch.setattr(Checkpoint, "_read_object_graph", held)
-    yield gate
-    gate.set()  # never leave a worker waiting
-
-
 def _open_keys_first(qtbot, window, path) -> None:
     with qtbot.waitSignal(window.browse.keys_shown, timeout=WAIT_MS):
         window.browse.open_path(str(path))

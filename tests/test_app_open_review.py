@@ -279,9 +279,9 @@ def test_counts_in_group_rows_use_thousands_separators(qtbot, written):
 
 
 def test_a_large_heatmaps_axes_say_how_many_values_per_cell(qtbot, window, written, monkeypatch):
-    from ckpt_gui.app.controllers import browse
+    from ckpt_gui.app import browse_selection
 
-    monkeypatch.setattr(browse, "LARGE_VIEW_BYTES", 0)  # every matrix drawn as a large one is (a block per cell)
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 0)  # every matrix drawn as large (a block per cell)
     _open(qtbot, window, written / "keras_seq" / "ckpt-4")
     _idle(qtbot, window)
     kernel = next(v for v in window.browse.ckpt.variables if len(v.shape) == 2)

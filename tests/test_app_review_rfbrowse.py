@@ -129,8 +129,8 @@ def test_the_graph_variables_table_shows_its_key_column(qtbot, window, size):
     "Checkpoint key" column cut at the right edge behind a scroll bar. dtype and shape
     stay whole, the name and the key share the rest, cut in the middle with the whole
     text in the tooltip; nothing reaches past the table's right edge."""
+    from ckpt_gui.app.widgets.elided_names import MiddleElided
     from ckpt_gui.app.widgets.graph_panel import KEY, NAME
-    from ckpt_gui.app.widgets.layouts import MiddleElided
 
     window.resize(*size)
     open_path(qtbot, window, ESTIMATOR)

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from ckpt_gui.app.controllers import browse
+from ckpt_gui.app import browse_selection
 from ckpt_gui.app.widgets.histogram_panel import BADGE_BACKGROUND, BADGE_TEXT
 from ckpt_gui.app.widgets.paged_table import PAGE_ROWS, PagedTable
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
@@ -79,7 +79,7 @@ class ReadLog:
 
 
 def test_one_pass_feeds_statistics_positions_picture_and_scan(qtbot, window, checkpoints, tf, monkeypatch):
-    monkeypatch.setattr(browse, "LARGE_VIEW_BYTES", 1 << 20)  # the 32 MB tensor counts as large
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1 << 20)  # the 32 MB tensor counts as large
     reads = ReadLog(monkeypatch)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(checkpoints / "large"))
@@ -161,7 +161,7 @@ def test_envelope_is_a_true_min_max_envelope_wherever_chunks_cut_rows(checkpoint
 
 
 def test_choosing_another_plane_of_a_large_tensor_draws_its_envelope(qtbot, window, checkpoints, tf, monkeypatch):
-    monkeypatch.setattr(browse, "LARGE_VIEW_BYTES", 1 << 20)
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1 << 20)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(checkpoints / "large"))
     qtbot.waitUntil(lambda: not window.busy and window.tensor.envelope is not None, timeout=WAIT_MS)

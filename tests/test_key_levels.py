@@ -14,7 +14,7 @@ from ckpt_gui.core.variable_columns import variable_columns
 from ckpt_gui.core.views.key_levels import KeyTree
 from ckpt_gui.core.views.tree import default_open, first_to_show, key_tree, variable_filter
 from ckpt_gui.core.views.tree_build import whole_key_tree
-from tests.test_app_open import WAIT_MS, held_graph  # noqa: F401 (the fixture)
+from tests.test_app_open import WAIT_MS
 from tests.test_gui import window  # noqa: F401 (the fixture)
 from tests.test_tree import SCENARIOS
 

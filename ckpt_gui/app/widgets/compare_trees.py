@@ -38,8 +38,9 @@ from ckpt_gui.app.models.compare_model import (
     status_label,
 )
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
+from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
-from ckpt_gui.app.widgets.layouts import TEXT_MARGINS, columns_giving_way, fit_columns, names_first, refit_on_expand
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree, pair_filter

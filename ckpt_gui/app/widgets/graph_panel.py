@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.widgets.layouts import FIT_ROWS, MiddleElided, refit_on_resize, share_widths
+from ckpt_gui.app.widgets.column_widths import FIT_ROWS, refit_on_resize, share_widths
+from ckpt_gui.app.widgets.elided_names import MiddleElided
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import (
     GraphView,

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.widgets.layouts import fit_beside_last, refit_on_resize
+from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.repair.notes import value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 

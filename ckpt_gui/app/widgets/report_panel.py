@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import status_style, theme
-from ckpt_gui.app.widgets.layouts import FlowLayout, fit_beside_last, refit_on_resize
+from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
+from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
 from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN, ElideDelegate, OneLine, scrolling, share_room
 from ckpt_gui.app.widgets.report_texts import (

@@ -4,10 +4,13 @@ choice in the header's menu kept."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QTreeView
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QMenu, QTreeView
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE
-from ckpt_gui.app.widgets.layouts import column_menu, columns_giving_way, fit_columns, measure_columns
+from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, measure_columns
 
 FIT_SAMPLE = 48  # rows measured when fitting the columns
 # The columns beside the name take what their contents need, up to these widths, so
@@ -58,3 +61,24 @@ class TreeColumns:
             self.kept.add(column)
         else:
             self.kept.discard(column)
+
+
+def column_menu(view: QTreeView, optional: list[int], chosen: Callable[[int, bool], None] | None = None) -> None:
+    """A right click on the header offers to hide or show the ``optional`` columns;
+    ``chosen(column, shown)`` hears of the user's choice."""
+    header = view.header()
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def show_menu(position) -> None:
+        menu = QMenu(header)
+        model = view.model()
+        for column in optional:
+            action = menu.addAction(str(model.headerData(column, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(not view.isColumnHidden(column))
+            action.toggled.connect(lambda on, c=column: view.setColumnHidden(c, not on))
+            if chosen is not None:
+                action.toggled.connect(lambda on, c=column: chosen(c, on))
+        menu.exec(header.mapToGlobal(position))
+
+    header.customContextMenuRequested.connect(show_menu)

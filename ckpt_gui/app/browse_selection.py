@@ -1,0 +1,107 @@
+"""What the browser shows for the variable or group selected in the tree: its
+details (and a restore report's finding), its values read on a worker (a large one's
+picture is app/large_values.py's), or why there are none."""
+
+from __future__ import annotations
+
+from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.status_style import finding_label
+from ckpt_gui.core.views.describe import (
+    describe_finding,
+    describe_group,
+    describe_keras,
+    describe_variable,
+    value_text,
+)
+from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
+from ckpt_gui.core.views.missing_data import missing_shard_of
+from ckpt_gui.core.views.planes import prepare_view
+from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode
+
+
+class SelectionShown:
+    """Mixed into BrowseController: the panels follow the tree's selection
+    (``current``); its statistics and histogram are app/selection_stats.py's."""
+
+    def _selected_key(self) -> str | None:
+        return self.current.variable.key if self.current is not None and self.current.variable else None
+
+    def _on_node_selected(self, node: TreeNode | None) -> None:
+        self.current = node
+        if self._swapping and node is not None and node.variable is not None and node.variable.key == self._shown_key:
+            # The same variable in the object view that replaced the key view: what is
+            # shown or being computed for it stays.
+            self.selection.node = node
+            self._show_details(node)
+            return
+        # Whatever was computed for the previous selection must not land in the panels
+        # of this one (a string or a group starts no job that would replace it).
+        self.runner.drop("preview", "histogram", "values")
+        self.large.wanted = None
+        if node is None or self.ckpt is None:
+            self.selection.start(None, None)
+            if self.ckpt is not None and self.ckpt.keras is not None:  # the file's own facts: architecture...
+                self.details.show_facts(self.ckpt.ref.name, describe_keras(self.ckpt, ""))
+            else:
+                self.details.show_message("Select a variable to see its details.")
+            self.histogram.clear()
+            self.tensor.show_message("Select a variable to see its values.")
+            return
+        self._shown_key = node.variable.key if node.variable is not None else None
+        self._show_details(node)
+        if node.variable is not None:
+            self.exportable.emit(node.variable.dtype.is_numeric or node.variable.dtype.is_string)
+            self._start_values(node)
+        self.selection.start(node, self.ckpt)
+        self._maybe_scan()
+
+    def _show_details(self, node: TreeNode) -> None:
+        # What the restore doctor said of it (status, both shapes, suggestions), if it ran.
+        restore = describe_finding(node.finding, finding_label(node.status, node.finding)) if node.finding else []
+        if node.variable is None and node.kind == MODEL_ONLY:
+            self.details.show_facts(node.path, restore)
+            self.tensor.show_message("Only in the model: the checkpoint has no value for it.")
+        elif node.variable is None:
+            self.details.show_facts(node.path or "Checkpoint", describe_group(node, self.ckpt))
+            self.tensor.show_message("A group: select one variable to see its values.")
+        else:
+            facts = describe_variable(self.ckpt, node, with_graph=self.ckpt.graph_decoded)
+            self.details.show_facts(node.variable.display_path, restore + facts)
+
+    def _start_values(self, node: TreeNode) -> None:
+        ckpt, variable = self.ckpt, node.variable
+        if (
+            variable.is_object_graph and ckpt.graph_decoded and ckpt.object_graph is not None
+        ):  # a serialized proto: no values to show
+            self.tensor.show_message(f"{ckpt.object_graph.summary()}.\nThe object graph view shows its structure.")
+            return
+        if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
+            self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
+            return
+        missing = missing_shard_of(ckpt, variable.key)
+        if missing is not None:
+            self.tensor.show_message(f"No values: its data file {missing} is missing (the index lists it).")
+            return
+        if variable.size_bytes > LARGE_VIEW_BYTES:
+            self.large.show(ckpt, variable)
+            return
+        if variable.dtype.is_numeric:  # its plot made in a turn of its own while the values are read
+            self.tensor.expect_picture(len(variable.shape))
+
+        def read(context: JobContext):
+            context.progress(0, 0)
+            return prepare_view(ckpt.read(variable.key))
+
+        def show(view) -> None:
+            self.tensor.show_value(view, variable.display_path)
+            text = value_text(variable, view.value)
+            if text is not None:
+                self.details.show_value(text)
+            if variable.dtype.is_string:  # read whole, its CRC32C checked: as a numeric tensor's pass says
+                self.selection.add_crc_fact(ckpt, variable.key)
+
+        def failed(message: str, details: str) -> None:
+            self.banner.show_message(message, "error", details)
+            self.tensor.show_message("Could not read the values (see the message above).")
+
+        self.runner.submit("values", read, show, failed)

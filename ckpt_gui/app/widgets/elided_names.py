@@ -1,0 +1,55 @@
+"""Names in a tree's cells cut in the middle, not at the end (``_oper…ions``: both
+ends kept), a NaN/Inf badge kept whole, and a small indentation, so deep names stay
+readable in a narrow tree."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyledItemDelegate, QTreeView
+
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
+
+# Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
+# ``model/_functional/_operations/1/_kernel/momentum``) 120 px in: in a comparison
+# tree at 1024 px that left its name no room at all.
+INDENT = 12
+
+
+TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame margins and slack)
+
+
+class MiddleElided(QStyledItemDelegate):
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+        name, separator, badge = option.text.rpartition(BADGE_SEPARATOR)
+        if separator and name and badge.endswith("]") and option.rect.width() > 0:
+            option.text = _badge_kept(option, name, separator + badge)
+
+
+def _badge_kept(option, name: str, badge: str) -> str:
+    """The name cut in the middle so that its badge stays whole: cut from the middle
+    of the whole text, "mat   [1 NaN, 1 Inf]" read "mat   [… 1 Inf]", the NaN hidden."""
+    metrics = option.fontMetrics
+    room = option.rect.width() - TEXT_MARGINS
+    if not option.icon.isNull():
+        room -= option.decorationSize.width() + 4
+    if metrics.horizontalAdvance(name + badge) <= room:
+        return name + badge
+    left = room - metrics.horizontalAdvance(badge)
+    least = name if len(name) <= 3 else f"{name[0]}\u2026{name[-1]}"  # the least of a name kept
+    if left >= metrics.horizontalAdvance(least):
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) + badge
+    # Too narrow for both: the badge loses its end, but its first count (NaN) is kept,
+    # the name dropped if need be.
+    both = metrics.elidedText(least + badge, Qt.TextElideMode.ElideRight, room)
+    first = badge.strip().lstrip("[").split(",")[0].rstrip("]")
+    return both if first in both else metrics.elidedText(badge.strip(), Qt.TextElideMode.ElideRight, room)
+
+
+def names_first(view: QTreeView) -> None:
+    """A tree whose names stay readable when narrow: small indentation, and names cut
+    in the middle (``_oper…ions``: both ends kept) rather than at the end; the other
+    columns (numbers, shapes) keep their start. The full names are in the tooltips."""
+    view.setIndentation(INDENT)
+    view.setItemDelegateForColumn(view.treePosition(), MiddleElided(view))

@@ -1,0 +1,165 @@
+"""The variable tree's filter applied: the words typed (on a worker for a large
+tree), the dtype, NaN/Inf, restore-status and subtree filters, the rows that match
+shown (all open when few), and the default expansion."""
+
+from __future__ import annotations
+
+from ckpt_gui.app.widgets.tree_filtering import among, every_row, is_large, under
+from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, TreeNode, default_open, variable_filter
+
+ALL_DTYPES = "All dtypes"
+EXPAND_ROWS = DEFAULT_OPEN_ROWS  # default expansion opens levels while fewer rows than this show
+EXPAND_MATCHES = 400  # a filtered tree with at most this many matches opens fully
+
+
+class TreeMatches:
+    """Mixed into TreePanel: filters its ``tree`` into its ``model``; the controls
+    (``search``, ``dtype_box``, ``nan_box``, ``subtree_chip``) and ``filtering`` (the
+    background filter) are the panel's."""
+
+    def set_status_filter(self, statuses: set[str] | None) -> None:
+        self.statuses = statuses
+        self.apply_filter()
+
+    def filter_to(self, node: TreeNode | None) -> None:
+        """Show only what is under ``node`` (None: everything again)."""
+        self.subtree = node if node is not None and self.tree is not None and node is not self.tree.root else None
+        self.subtree_chip.setVisible(self.subtree is not None)
+        if self.subtree is not None:
+            self.subtree_chip.setText(f"Under {self.subtree.path}  \u2715")
+        self.apply_filter()
+
+    @property
+    def run_in_background(self):
+        """How a large tree's filter runs off the GUI thread (given by the controller:
+        widgets start no threads); None: it filters at once."""
+        return self.filtering.run_in_background
+
+    @run_in_background.setter
+    def run_in_background(self, run) -> None:
+        self.filtering.run_in_background = run
+
+    @property
+    def accept(self):
+        """The filter on (a test of a node), None when every variable is shown."""
+        return self._accept
+
+    def clear_filter(self) -> None:
+        """Show every variable again (the text, dtype, NaN/Inf and subtree filters off),
+        the selection kept and in view."""
+        self.subtree = None
+        self.subtree_chip.hide()
+        for widget in (self.search, self.dtype_box, self.nan_box):
+            widget.blockSignals(True)
+        self.search.clear()
+        self.dtype_box.setCurrentIndex(0)
+        self.nan_box.setChecked(False)
+        for widget in (self.search, self.dtype_box, self.nan_box):
+            widget.blockSignals(False)
+        self.apply_filter()
+        if self.view.currentIndex().isValid():
+            self.view.scrollTo(self.view.currentIndex())
+
+    def apply_filter(self) -> int:
+        """Filter now, on this thread (a change of dtype, status, subtree...); typing in
+        a large tree filters on a worker instead (:meth:`_filter_in_background`)."""
+        self.filtering.drop()  # a worker's result for older text is not shown after this
+        if self.tree is None:
+            return 0
+        words, accept = self._filter_parts()
+        chosen = self.tree.matching(words, accept) if words or accept is not None else None
+        return self._show_matches(chosen)
+
+    def _filter_parts(self):
+        """The filter asked for: the words typed (lower case) and a test for the rest
+        (dtype, NaN/Inf, statuses, subtree), None when there is none."""
+        dtype = self.dtype_box.currentText()
+        accept = variable_filter(
+            "",
+            {dtype} if dtype and dtype != ALL_DTYPES else None,
+            self.nonfinite if self.nan_box.isChecked() and self.nonfinite is not None else None,
+            self.statuses,
+        )
+        accept = under(self.subtree, accept) if self.subtree is not None else accept
+        return self.search.text().lower().split(), accept
+
+    def _filter_in_background(self) -> None:
+        """Match the words typed on a worker thread (200,000 search texts: made once,
+        then scanned in tens of ms), the result shown when it comes, unless more was
+        typed meanwhile. The GUI thread only shows what matched."""
+        tree = self.tree
+        words, accept = self._filter_parts()
+        if tree is None or (not words and accept is None) or not self.filtering.start(tree, words, accept):
+            self.apply_filter()
+            return
+        self._say_filtering()
+
+    def _on_matched(self, generation: int, result) -> None:
+        tree, chosen, view = result
+        if generation == self.filtering.generation and tree is self.tree:
+            self._show_matches(chosen, view)
+
+    def _say_filtering(self) -> None:
+        self.count_label.setText("filtering...")
+        self.busy.setVisible(True)
+
+    def _prepare_search(self) -> None:
+        self.filtering.prepare(list({id(t): t for t in self.trees.values()}.values()))
+
+    def _show_matches(self, chosen, view=None) -> int:
+        """Show the nodes a filter ``chosen`` (None: every one); ``view``: what that
+        shows (``VariableTree.filtered_view``), if worked out already."""
+        self._filtering = False
+        self.busy.setVisible(False)
+        keep = self._selected_key()
+        group = self.selected_node() if keep is None else None
+        tree = self.tree
+        # A filter taking every row (the first letter typed, often) shows the tree
+        # unfiltered: the same rows, without making every level of 200,000 variables.
+        if chosen is not None and view is None and not every_row(tree, chosen):
+            view = tree.filtered_view(chosen)
+        count = self.model.show_matches(view)
+        self._accept = among(chosen, view) if chosen is not None else None
+        total = tree.variable_total + len(tree.model_only)
+        # The checkpoint's variables, and a report's model-only rows apart: they are not in it.
+        only = f" + {len(tree.model_only):,} model only" if tree.model_only else ""
+        self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else
+                                 f"{tree.variable_total:,} variables{only}")  # fmt: skip
+        self._forget_opened()
+        self._all_open = chosen is not None and count <= EXPAND_MATCHES
+        if self._all_open:
+            self.view.expandAll()
+        else:
+            self.expand_default()
+        if keep is not None:
+            self.select_key(keep)
+        elif group is not None and group.variable is None and self.model.is_shown(group):
+            # Selected again (the reset lost it): its histogram is then made again, over
+            # what the filter shows now, as when a group is selected after filtering.
+            self.select_node(group)
+        return count
+
+    def expand_default(self) -> None:
+        """Open level after level while the tree stays short (core's ``default_open``)."""
+        self.view.collapseAll()
+        if self.tree is None:
+            return
+        for node in default_open(self.tree, EXPAND_ROWS):
+            self.view.expand(self.model.index_of(node))
+
+    def _on_text(self, _text: str) -> None:
+        if is_large(self.tree):
+            self.filtering.typed()  # what a worker finds for the text before is not shown
+            self._filtering = True
+            self._say_filtering()
+        else:
+            self.apply_filter()
+
+    def _fill_dtypes(self) -> None:
+        self.dtype_box.blockSignals(True)
+        self.dtype_box.clear()
+        self.dtype_box.addItem(ALL_DTYPES)
+        tree = self.trees.get("objects")  # the same variables as the key view, which may not be built yet
+        if tree is not None:
+            self.dtype_box.addItems(tree.dtype_names)
+        self.dtype_box.blockSignals(False)
