@@ -167,6 +167,28 @@ def test_down_in_the_filter_moves_to_the_first_result(qtbot, window):
     assert view.currentIndex() == view.indexBelow(first)
 
 
+def test_down_in_an_empty_filter_keeps_the_selected_row(qtbot, window):
+    """Real-window review: after Escape cleared the filter, Down in the filter box made
+    the first row (_CHECKPOINTABLE_OBJECT_GRAPH) current, losing the variable selected."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    window.activateWindow()
+    panel.search.setFocus()
+    qtbot.keyClicks(panel.search, "kernel")
+    panel.apply_filter()
+    selected = panel.selected_node()
+    assert selected is not None and selected.variable is not None
+    qtbot.keyClick(panel.search, Qt.Key.Key_Escape)
+    assert panel.search.text() == "" and panel.selected_node() is selected
+    qtbot.keyClick(panel.search, Qt.Key.Key_Down)
+    view = panel.view
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    assert panel.selected_node() is selected
+    below = view.indexBelow(view.currentIndex())
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert view.currentIndex() == below
+
+
 def test_groups_count_what_the_filter_shows(qtbot, window):
 
     open_demo(qtbot, window)

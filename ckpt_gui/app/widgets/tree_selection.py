@@ -90,6 +90,11 @@ class TreeSelection:
         the keys (the review's user pressed Down and nothing moved)."""
         if self.filtering.debounce.isActive() or self._filtering:  # typed a moment ago: the rows must match
             self.apply_filter()
+        if self._accept is None and self.view.currentIndex().isValid():
+            # No filter (Escape cleared it): the tree takes the keys at the row selected
+            # (it jumped to the first row, the _CHECKPOINTABLE_OBJECT_GRAPH).
+            self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
         first = self._first_match() or self.view.model().index(0, 0, self.view.rootIndex())
         if first.isValid():
             self.view.setCurrentIndex(first)
