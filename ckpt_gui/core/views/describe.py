@@ -87,6 +87,7 @@ def describe_group(node: TreeNode, ckpt: Checkpoint | None = None) -> list[tuple
     rows = [
         ("Path", node.path or "(checkpoint root)"),
         ("Variables", f"{node.variable_count:,}"),
+        ("Elements", f"{node.elements:,}  ({format_count(node.elements)}, optimizer slots included)"),
         ("Parameters", f"{node.params:,}  ({format_count(node.params)}, optimizer slots not counted)"),
         ("Bytes", f"{node.nbytes:,}  ({format_bytes(node.nbytes)})"),
     ]
