@@ -171,6 +171,13 @@ def test_a_groups_elements_are_the_sum_of_its_rows_in_both_views(qtbot, window):
         assert details["Parameters"].startswith(f"{optimizer.params:,}")
     keys_optimizer = next(node for node in trees["keys"].root.children if node.name == "optimizer")
     assert keys_optimizer.elements > keys_optimizer.params  # Adam's slots, under the optimizer's keys there
+    # The object view's optimizer row counts none of its slots (under their variables): its tooltip says where.
+    panel.objects_button.click()
+    model = panel.model
+    optimizer = next(node for node in model.tree.root.children if node.name == "optimizer")
+    slots = [node for node in trees["objects"].by_key.values() if node.kind == "slot"]
+    tip = model.data(model.index_of(optimizer), Qt.ItemDataRole.ToolTipRole)
+    assert f"its {len(slots):,} optimizer slots ({sum(n.elements for n in slots):,} elements)" in tip, tip
 
 
 def test_a_scan_stopping_on_a_crc_mismatch_keeps_the_cannot_be_read_banner(qtbot, tmp_path, monkeypatch):

@@ -246,6 +246,10 @@ class VariableTreeModel(NodeTreeModel):
             return f"{node.path}\n{_count_text(node)}: the checkpoint has no value for them"
         if variable is None:
             text = f"{node.path}\n{_totals_text(node.variable_count, node.elements, node.params, node.nbytes)}"
+            elsewhere = self.tree.slots_placed_elsewhere.get(node.path) if self.tree is not None else None
+            if elsewhere:  # an optimizer whose state per variable this view shows under each variable
+                text += (f"\nits {elsewhere[0]:,} optimizer slots ({elsewhere[1]:,} elements) sit and count "
+                         "under the variables they belong to")  # fmt: skip
             shown = shown_totals(node) if self.filtered else None
             if shown is None:
                 return text
