@@ -171,6 +171,7 @@ def test_a_filter_goes_by_the_statuses_the_rows_show(qtbot, halfway):
 def held(monkeypatch):
     """The window's background comparison waits until the test lets it go (``.set()``)."""
     import ckpt_gui.app.controllers.compare as controller
+    from ckpt_gui.core.format.errors import Cancelled
 
     gate = threading.Event()
     compare_all = controller.compare_all
@@ -178,7 +179,7 @@ def held(monkeypatch):
     def waiting(diff, progress=None, cancelled=None):
         while not gate.wait(0.02):
             if cancelled is not None and cancelled():
-                return diff
+                raise Cancelled()
         return compare_all(diff, progress, cancelled)
 
     monkeypatch.setattr(controller, "compare_all", waiting)
