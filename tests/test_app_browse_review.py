@@ -234,8 +234,8 @@ def test_a_checkpoint_that_does_not_open_says_so_in_every_panel(qtbot, window, t
 def test_small_counts_and_sizes_are_said_once():
     # A group of 4 parameters read "4  (4, optimizer slots not counted)", its 16 bytes
     # "16  (16 B)": the short form only where it says more than the number.
-    from ckpt_gui.core.views.describe import bytes_text, params_text
+    from ckpt_gui.core.views.describe import bytes_text, count_text
 
     assert bytes_text(16) == "16 B" and bytes_text(28_000) == "28,000  (27.3 KB)"
-    assert params_text(4) == "4  (optimizer slots not counted)"
-    assert params_text(12_345) == "12,345  (12.3K; optimizer slots not counted)"
+    assert count_text(4, "optimizer slots not counted") == "4  (optimizer slots not counted)"
+    assert count_text(12_345, "slots") == "12,345  (12.3K; slots)"

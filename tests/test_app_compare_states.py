@@ -80,7 +80,7 @@ def test_the_chips_hold_their_place_and_a_pressed_one_says_what_it_shows(qtbot, 
     if not any(button.isVisible() for button in trees.summary.values()):
         assert trees.so_far.isVisible() and "as pairs are compared" in trees.so_far.text()  # why the row is empty
     compare_all(diff)
-    trees.update_summary()
+    trees.refresh()  # the counts move there (and only there)
     qtbot.wait(50)
     changed = trees.summary["changed"]
     assert changed.isVisible() and trees.so_far.text() == ""
@@ -113,9 +113,8 @@ def test_rows_groups_and_header_change_together_and_numbers_are_never_cut(qtbot,
     trees, diff = halfway
     tree, model = trees.model.tree, trees.model
     last = next(leaf for leaf in reversed(tree.leaves) if leaf.pair.needs_values)
-    compare_pair(diff, last.pair)  # out of turn, as the selected pair is
-    model.refresh()
-    trees.update_summary()
+    compare_pair(diff, last.pair)  # out of turn, and the tree not told (a selected pair's is: compared_early)
+    trees.refresh()
     index = model.index_of(last, STATUS)
     assert last.pair.status is not None and "to go" in trees.title.text()
     assert not tree.counted(last)

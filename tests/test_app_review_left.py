@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.test_app_desktop import WAIT_MS, open_demo
 
@@ -131,29 +132,52 @@ def test_the_restore_notes_end_on_a_whole_line(qtbot, window, size):
         assert _cut_line(area) is None, (area is panel.notes_area, area.viewport().height(), _cut_line(area))
 
 
-def test_the_key_view_counts_elements_as_the_object_view_does(qtbot, window):
-    """Review: the key view's optimizer group counted its slots in Elements (the
-    model's 3.0K weights kept under ``optimizer/_trainable_variables`` plus 6.0K of
-    Adam's moments under ``optimizer/_variables``), more than the whole model. Elements
-    count parameters, never optimizer slots, in both views; a group of slots alone
-    shows theirs (muted, as slot rows are)."""
+def test_a_groups_elements_are_the_sum_of_its_rows_in_both_views(qtbot, window):
+    """Review (issue 11, twice): the key view's optimizer group counted Adam's slots in
+    Elements, more than the whole model; then it counted parameters only (3.0K: the
+    model's weights that Keras 3 keys under ``optimizer/_trainable_variables``) above a
+    child of 6.0K (the slots under ``optimizer/_variables``) and beside Bytes and a
+    variable count that did count the slots, while the object view's optimizer said 2.
+    Decided: a group's Elements is the sum of the rows below it in that view, optimizer
+    slots included, as its Bytes and variable count are (in the object view a variable's
+    slots count under it, in the key view under the optimizer's keys); the header's
+    tooltip says so, a group's tooltip and Details give the parameters apart; both
+    views' roots then hold every value ``inspect`` counts."""
     from ckpt_gui.app.models.tree_model import ELEMENTS
     from ckpt_gui.core.formatting import format_count
-    from ckpt_gui.core.views.lazy_node import SLOT
+    from ckpt_gui.core.views.describe import describe_group
 
     open_demo(qtbot, window)
-    trees = window.tree_panel.trees
-    objects, keys = trees["objects"], trees["keys"]
-    slot_keys = {key for key, node in objects.by_key.items() if node.kind == SLOT}
-    assert slot_keys  # Adam's moments, under their variables in the object view
-    assert {key for key, node in keys.by_key.items() if node.kind == SLOT} == slot_keys
-    assert keys.root.params == objects.root.params
-    window.tree_panel.keys_button.click()
-    model = window.tree_panel.model
-    optimizer = next(node for node in keys.root.children if node.name == "optimizer")
-    own = sum(n.variable.num_elements for n in optimizer.leaves() if n.kind != SLOT and n.variable.dtype.is_numeric)
-    assert optimizer.params == own
-    assert model.data(model.index_of(optimizer, ELEMENTS)) == format_count(own)
+    panel = window.tree_panel
+    trees = panel.trees
+    numbers = sum(v.num_elements for v in window.browse.ckpt.variables if v.dtype.is_numeric)
+    assert trees["objects"].root.elements == trees["keys"].root.elements == numbers
+    for button in (panel.objects_button, panel.keys_button):
+        button.click()
+        model = panel.model
+        assert "sum" in model.headerData(ELEMENTS, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        panel.view.expandAll()
+        groups = [node for node in model.tree.root.walk() if node.variable is None and node is not model.tree.root]
+        assert groups
+        for group in groups:
+            rows = sum(child.elements for child in group.children)
+            assert group.elements == rows, group.path
+            assert model.data(model.index_of(group, ELEMENTS)) == (format_count(rows) if rows else "")
+        optimizer = next(node for node in model.tree.root.children if node.name.startswith("optimizer"))
+        tip = model.data(model.index_of(optimizer), Qt.ItemDataRole.ToolTipRole)
+        assert f"{optimizer.elements:,} elements" in tip and f"{optimizer.params:,} parameters" in tip
+        details = dict(describe_group(optimizer))
+        assert details["Elements"].startswith(f"{optimizer.elements:,}")
+        assert details["Parameters"].startswith(f"{optimizer.params:,}")
+    keys_optimizer = next(node for node in trees["keys"].root.children if node.name == "optimizer")
+    assert keys_optimizer.elements > keys_optimizer.params  # Adam's slots, under the optimizer's keys there
+    # The object view's optimizer row counts none of its slots (under their variables): its tooltip says where.
+    panel.objects_button.click()
+    model = panel.model
+    optimizer = next(node for node in model.tree.root.children if node.name == "optimizer")
+    slots = [node for node in trees["objects"].by_key.values() if node.kind == "slot"]
+    tip = model.data(model.index_of(optimizer), Qt.ItemDataRole.ToolTipRole)
+    assert f"its {len(slots):,} optimizer slots ({sum(n.elements for n in slots):,} elements)" in tip, tip
 
 
 def test_a_scan_stopping_on_a_crc_mismatch_keeps_the_cannot_be_read_banner(qtbot, tmp_path, monkeypatch):

@@ -89,7 +89,7 @@ def test_first_level_shown_before_any_leaf_of_a_large_level_is_made(checkpoints)
     assert made_leaves(tree) <= 3  # the root's own variables (save_counter, the object graph)
     whole = whole_key_tree(ckpt.key_variables)
     twin = whole.by_key[DEEP].parent.parent
-    assert (blocks.params, blocks.nbytes) == (twin.params, twin.nbytes)  # totals without the leaves
+    assert (blocks.params, blocks.elements, blocks.nbytes) == (twin.params, twin.elements, twin.nbytes)  # no leaves
     assert tree.variable_bytes == whole.variable_bytes and made_leaves(tree) <= 3
     leaf = tree.by_key[DEEP]  # asked for by key: that leaf alone, placed when its levels are
     assert made_leaves(tree) <= 4 and leaf.path == "model/blocks/499/weight_9"

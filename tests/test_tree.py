@@ -164,8 +164,8 @@ def test_levels_are_made_only_when_shown_and_filters_reach_deep_variables(checkp
     for node in tree.root.walk():  # the same tree as made whole: names, order, kinds, totals, hints
         twin = whole_nodes[node.path]
         assert [c.name for c in node.children] == [c.name for c in twin.children]
-        assert (node.kind, node.hint, node.variable_count, node.params, node.nbytes) == (
-            twin.kind, twin.hint, twin.variable_count, twin.params, twin.nbytes,
+        assert (node.kind, node.hint, node.variable_count, node.params, node.elements, node.nbytes) == (
+            twin.kind, twin.hint, twin.variable_count, twin.params, twin.elements, twin.nbytes,
         )  # fmt: skip
 
 

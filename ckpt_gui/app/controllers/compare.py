@@ -16,7 +16,14 @@ from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_all, elements_to_compare, pair_variables
+from ckpt_gui.core.analysis.diff import (
+    CheckpointDiff,
+    Pair,
+    compare_all,
+    compare_pair,
+    elements_to_compare,
+    pair_variables,
+)
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import locate
@@ -250,27 +257,29 @@ class CompareController(Controller):
     # -- progress and the selected pair -----------------------------------------------------------
 
     def _show_progress(self) -> None:
-        if self.trees is not None and self.diff is not None:
-            self.trees.model.refresh()
-            self.trees.update_summary()
+        if self.trees is not None and self.diff is not None and self.trees.refresh():
+            self._refresh_group()
+
+    def _refresh_group(self) -> None:
+        """A group's summary shown while pairs below it get compared: made again with
+        the counts its row now shows (it kept those of when it was selected)."""
+        current = self.trees.view_a.currentIndex()
+        group = self.trees.model.node(current) if current.isValid() else None
+        if group is not None and group.pair is None:
+            self._on_group_selected(group, again=True)
 
     def _finished(self, diff: CheckpointDiff) -> None:
         self._refresh.stop()
         if diff is not self.diff:
             return
-        self.trees.update_summary()
+        self.trees.refresh()  # every pair counted: the summary's counts are ``diff --json``'s
         if self.trees.filtering():
             self.trees.apply_filter()  # statuses and the flat list's order depend on the values
-        else:
-            self.trees.model.refresh()  # the last counts; the rows are the same
         if self.trees.selected_pair() is None and not self.trees.touched:  # not away from where the user is
             changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
             if changed:  # start on the largest change
                 self.trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))
-        current = self.trees.view_a.currentIndex()
-        group = self.trees.model.node(current) if current.isValid() else None
-        if group is not None and group.pair is None:  # its summary, with every pair compared
-            self._on_group_selected(group)
+        self._refresh_group()  # its summary, with every pair compared
         summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in diff.summary().items() if n)
         self.status.emit(f"Compared: {summary}")
         self.done.emit()
@@ -281,34 +290,42 @@ class CompareController(Controller):
         if pair is None or diff is None:
             return
         bins = self._bins()
+        self.trees.compared_early(pair)  # counted as soon as known, even if this job is replaced
 
         def build(context: JobContext):
             context.progress(0, 0)
+            compare_pair(diff, pair, cancelled=context.cancelled)
+            context.report(pair)  # its status, before the histograms and heatmaps are made
             return pair_view(diff, pair, bins, context.cancelled)
+
+        def compared(_pair: Pair) -> None:  # its row, groups, summary and header at once
+            if self.diff is diff:
+                self.trees.compared_early(pair)
 
         def show(view) -> None:
             if self.diff is diff and self.trees.selected_pair() is pair:
                 self.pair_panel.show_view(view)
-                self.trees.model.refresh()
 
         self.runner.submit(
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
-            label=f"Comparing {pair.path}",
+            label=f"Comparing {pair.path}", on_partial=compared,
         )  # fmt: skip
 
-    def _on_group_selected(self, node: PairNode) -> None:
+    def _on_group_selected(self, node: PairNode, again: bool = False) -> None:
         """A group row: what changed below it and its largest changes, not plots (the
         values of different variables do not share a histogram). Made in a job: a
-        model's root holds every pair."""
+        model's root holds every pair. ``again``: made anew with the latest counts
+        (the last summary stays meanwhile)."""
         tree = self.trees.model.tree
-        self.pair_panel.show_group_pending(node.path)
+        if not again:
+            self.pair_panel.show_group_pending(node.path)
         if tree is None:
             return
-        tree.span(node)  # worked out here, where levels get made; the job only reads
+        known = tree.known_below(node)  # the counts its row shows now; the job only reads
 
         def build(context: JobContext):
             context.progress(0, 0)
-            return group_view(tree, node)
+            return group_view(tree, node, known)
 
         def show(view) -> None:
             current = self.trees.view_a.currentIndex()
@@ -317,7 +334,7 @@ class CompareController(Controller):
 
         self.runner.submit(
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
-            label=f"Summing up {node.path}",
+            label="" if again else f"Summing up {node.path}",  # made again: no word in the status bar
         )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
 NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE = range(10)
 B_SIDE = (NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE)  # the columns B's tree shows from
+TO_COMPARE = "to compare"  # pairs not compared yet, in a group's counts and the summary's
 
 
 def status_label(status: str | None) -> str:
@@ -40,18 +41,14 @@ class CompareModel(NodeTreeModel):
         super().set_tree(tree)
 
     def refilter(self, *args) -> int:
-        self._recount()
+        self._group_texts.clear()
         return super().refilter(*args)
 
     def refresh(self) -> None:
-        """Values arrived for some pairs (compared in the background): repaint."""
-        self._recount()
-        self.repaint_rows()
-
-    def _recount(self) -> None:
+        """The tree counted more pairs (CompareTrees.refresh, the one place that counts,
+        so that rows, groups, summary and header move together): repaint."""
         self._group_texts.clear()
-        if self.tree is not None:
-            self.tree.count_compared()
+        self.repaint_rows()
 
     def shown_parent(self, node: PairNode) -> PairNode | None:
         return self.tree.parent_of(node) if self.tree is not None else node.parent
@@ -136,10 +133,9 @@ def _status(tree: PairTree | None, node: PairNode) -> str | None:
     """A pair's status as its row shows it: once the tree has counted it, so that its
     row, its groups' counts and the header change together (review finding 33: every
     row "changed" under a header "60 pairs to go"); a group's: None."""
-    pair = node.pair
-    if pair is None or (tree is not None and not tree.counted(node)):
+    if node.pair is None:
         return None
-    return pair.status
+    return tree.status_of(node) if tree is not None else node.pair.status
 
 
 def _group_text(tree: PairTree, node: PairNode, column: int) -> str:
@@ -154,15 +150,19 @@ def _group_text(tree: PairTree, node: PairNode, column: int) -> str:
 
 
 def group_status(tree: PairTree, node: PairNode) -> str:
-    """What changed below a group: "3 changed, 1 only in A", "all same", or how many
-    pairs are still being compared when nothing changed so far. Under a filter, of the
-    pairs it shows, and how many of the group's those are, as the browse tree says:
-    "2 of 6: 2 changed"."""
+    """What changed below a group: "3 changed, 1 only in A", "all same", and while
+    comparing how many pairs below are still to compare: "3 changed, 5 to compare"
+    (review, issue 11: a group said "3 changed" over rows still "comparing"), so that
+    a group's counts are the sums of its rows' (the same pairs left unsaid). Under a
+    filter, of the pairs it shows, and how many of the group's those are, as the
+    browse tree says: "2 of 6: 2 changed"."""
     filtered = tree.filtered()
     counts = tree.statuses_below(node, shown=filtered)
-    changes = ", ".join(f"{n} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same")
+    parts = [f"{n:,} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same"]
     pending = tree.pending_below(node, shown=filtered)
-    text = changes or (f"{pending:,} to compare" if pending else "all same")
+    if pending:
+        parts.append(f"{pending:,} {TO_COMPARE}")
+    text = ", ".join(parts) or "all same"
     if filtered:
         shown, total = tree.shown_below(node)
         text = f"{shown:,} of {total:,}: {text}"

@@ -26,6 +26,15 @@ SortRole = Qt.ItemDataRole.UserRole + 2
 
 FETCH_ROWS = 256  # a group shows this many children at first, more as the view scrolls to them
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# What a group's Elements is (issue 11 review: the key view's optimizer group counted
+# its parameters only, under a child of optimizer slots larger than it, and beside Bytes
+# that counted the slots): the sum of the rows below it in this view, as Bytes is.
+ELEMENTS_TIP = (
+    "A variable's number of values; a group's, the sum over every variable below it in this view, "
+    "optimizer slots included (as the Bytes and variable counts): in the object view a variable's slots "
+    "sit and count under it, in the key view under the optimizer's keys. A group's tooltip and its "
+    "Details give the parameters (the model's weights) apart."
+)
 
 
 class VariableTreeModel(NodeTreeModel):
@@ -149,6 +158,8 @@ class VariableTreeModel(NodeTreeModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if section in (ELEMENTS, BYTES) else None
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == ELEMENTS:
+            return ELEMENTS_TIP
         if section == RESTORE and self.previous_report and orientation == Qt.Orientation.Horizontal:
             if role == Qt.ItemDataRole.DisplayRole:
                 return "Restore (old)"  # short: the column's width is its header's at least
@@ -183,7 +194,7 @@ class VariableTreeModel(NodeTreeModel):
             return node
         if role == SortRole:
             return (
-                node.params if column == ELEMENTS else node.nbytes if column == BYTES else self._display(node)[column]
+                node.elements if column == ELEMENTS else node.nbytes if column == BYTES else self._display(node)[column]
             )
         return None
 
@@ -202,7 +213,7 @@ class VariableTreeModel(NodeTreeModel):
             return QBrush(theme.muted() if self.previous_report else status_style.colour(node.status))
         if node.kind == SLOT or (node.variable is None and node.kind != MODEL_ONLY and column in (DTYPE, SHAPE)):
             return QBrush(theme.muted())
-        if column == ELEMENTS and node.variable is None and not node.params:  # slots' elements, if any
+        if column == ELEMENTS and node.variable is None and not node.params:  # only slots' elements, if any
             return QBrush(theme.muted())
         if column == NAME and node.variable is not None and node.variable.key in self.badges:
             # Red made readable on the palette's base: (200, 40, 40) was dark red on dark grey.
@@ -234,11 +245,16 @@ class VariableTreeModel(NodeTreeModel):
         if variable is None and not node.variable_count:  # a group only the model has
             return f"{node.path}\n{_count_text(node)}: the checkpoint has no value for them"
         if variable is None:
-            text = f"{node.path}\n{_totals_text(node.variable_count, node.params, node.nbytes)}"
-            if not node.params and _elements_text(node):
-                text += f"\nonly optimizer slots: {_elements_text(node)} elements"
+            text = f"{node.path}\n{_totals_text(node.variable_count, node.elements, node.params, node.nbytes)}"
+            elsewhere = self.tree.slots_placed_elsewhere.get(node.path) if self.tree is not None else None
+            if elsewhere:  # an optimizer whose state per variable this view shows under each variable
+                text += (f"\nits {elsewhere[0]:,} optimizer slots ({elsewhere[1]:,} elements) sit and count "
+                         "under the variables they belong to")  # fmt: skip
             shown = shown_totals(node) if self.filtered else None
-            return text if shown is None else f"{text}\nshown by the filter: {_totals_text(*shown[:3])}"
+            if shown is None:
+                return text
+            count, params, nbytes, slots = shown
+            return f"{text}\nshown by the filter: {_totals_text(count, params + slots, params, nbytes)}"
         lines = [variable.key]
         if node.kind == SLOT:
             lines.append(f"optimizer slot '{node.name}' of {node.parent.path if node.parent else ''}")
@@ -280,24 +296,18 @@ def _count_text(node: TreeNode) -> str:
 
 
 def _elements_text(node: TreeNode) -> str:
-    """A group's parameters (its optimizer slots not counted, so that Adam's moments do
-    not triple a layer's size); a group holding nothing but slots (the key view's
-    ``.OPTIMIZER_SLOT`` folders) shows its slots' elements (muted, as slot rows are);
-    no numbers at all: blank."""
-    if node.params:
-        return format_count(node.params)
-    slots = sum(
-        below.variable.num_elements for below in node.leaves() if below.kind == SLOT and below.variable.dtype.is_numeric
-    )
-    return format_count(slots) if slots else ""
+    """A group's elements: the sum of its rows' in this view, optimizer slots included
+    (see ELEMENTS_TIP; a group of nothing but slots is muted, as slot rows are); no
+    numbers at all: blank."""
+    return format_count(node.elements) if node.elements else ""
 
 
 def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int, slots: int) -> tuple[str, ...]:
-    """A group's row under a filter: what it shows, of how many; a group of nothing but
-    optimizer slots, the slots' elements it shows (as ``_elements_text`` without one)."""
+    """A group's row under a filter: what it shows, of how many; its elements, the
+    sum of the rows it shows (slots included, as ``_elements_text``)."""
     name = _texts(node)[0]
     shown = f"{count:,} of {node.variable_count:,}" if node.variable_count else _count_text(node)
-    elements = format_count(params) if params else format_count(slots) if slots else ""
+    elements = format_count(params + slots) if params + slots else ""
     return (name, "", shown, elements, _bytes_text(count, nbytes))
 
 
@@ -307,5 +317,11 @@ def _bytes_text(count: int, nbytes: int) -> str:
     return format_bytes(nbytes) if count else ""
 
 
-def _totals_text(count: int, params: int, nbytes: int) -> str:
-    return f"{count:,} variables, {params:,} parameters, {format_bytes(nbytes)}"
+def _totals_text(count: int, elements: int, params: int, nbytes: int) -> str:
+    """ "32 variables, 9,058 elements (3,020 parameters, 6,038 in optimizer slots), 35.4 KB"."""
+    slots = elements - params
+    parts = [f"{params:,} parameters"] if params else []
+    if slots:
+        parts.append(f"{slots:,} in optimizer slots")
+    split = f" ({', '.join(parts)})" if parts else ""
+    return f"{count:,} variables, {elements:,} elements{split}, {format_bytes(nbytes)}"

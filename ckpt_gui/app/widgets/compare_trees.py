@@ -34,6 +34,7 @@ from ckpt_gui.app.models.compare_model import (
     SHAPE_B,
     STATUS,
     STYLES,
+    TO_COMPARE,
     CompareModel,
     status_label,
 )
@@ -96,10 +97,13 @@ class CompareTrees(QWidget):
             self.summary_row.addWidget(button)
         self.showing = QLabel()
         self.summary_row.addWidget(self.showing)
-        self.so_far = theme.mute(QLabel())  # before the first count: why the row is empty
+        # The pairs still to compare ("… to compare  29"): with the chips, every pair.
+        self.so_far = theme.mute(QLabel())
         self.summary_row.addWidget(self.so_far)
-        for note in (self.showing, self.so_far):  # never a least width: the trees' split comes back on close
-            note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Never a least width (the trees' split comes back on close), but the width their
+        # text needs when there is room: ignored, it got none beside the stretch below.
+        for note in (self.showing, self.so_far):
+            note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             note.setMinimumWidth(1)
         self.summary_row.addStretch(1)
         button.setText("0")
@@ -233,28 +237,49 @@ class CompareTrees(QWidget):
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._remembered = None
         self.model.set_tree(tree)
+        tree.count_compared()
         self.update_summary()
         self.apply_filter()
         self.touched = False  # the groups it opened on its own are not the user's
 
+    def refresh(self) -> bool:
+        """Take the pairs compared since the last refresh into the counts, and show them
+        in the rows, the groups, the summary and the header at once: the one place the
+        counts move (review, issue 11: the header and the chips lagged behind the groups
+        after a selected pair's values came). Whether any pair was taken."""
+        tree = self.model.tree
+        if tree is None or not tree.count_compared():
+            return False
+        self.model.refresh()
+        self.update_summary()
+        return True
+
+    def compared_early(self, pair: Pair) -> None:
+        """``pair``'s values are compared out of turn (it was selected): its row shows
+        its status as soon as it is known, not when the comparison's turn comes."""
+        tree = self.model.tree
+        if tree is not None:
+            tree.compared_early(pair)
+            self.refresh()
+
     def update_summary(self) -> None:
+        """The chips and the header from the tree's counts (its root's: what its groups sum)."""
         tree = self.model.tree
         counts = {status: 0 for status in DiffStatus}
         pending = 0
         if tree is not None:  # the tree's running counts, not a loop over 200,000 pairs per refresh
-            tree.count_compared()
             counts.update(tree.statuses_below(tree.root))
             pending = tree.pending_below(tree.root)
         for status, button in self.summary.items():
-            button.setText(f"{status_label(status)}  {counts[status]}")
+            button.setText(f"{status_label(status)}  {counts[status]:,}")
             button.setVisible(bool(counts[status]))
+        # The pairs still to compare beside the chips: the row's counts add up to every pair.
         waiting = pending and not any(counts.values())
-        self.so_far.setText("counts by status come as pairs are compared" if waiting else "")
+        to_compare = f"{status_style.label(None, STYLES, TO_COMPARE)}  {pending:,}" if pending else ""
+        self.so_far.setText(f"{to_compare} (counts by status come as pairs are compared)" if waiting else to_compare)
         self.fit_columns()  # the groups' status texts grow as pairs get compared
-        if pending:
-            self.title.setText(self.title.text().split(" &mdash; ")[0] + f" &mdash; comparing, {pending} pairs to go")
-        else:
-            self.title.setText(self.title.text().split(" &mdash; ")[0])
+        title = self.title.text().split(" &mdash; ")[0]
+        self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)
 
     def apply_filter(self) -> int:
         keep = self.selected_pair() or self._remembered  # a filter may hide it for a while

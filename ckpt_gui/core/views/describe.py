@@ -98,7 +98,8 @@ def describe_group(node: TreeNode, ckpt: Checkpoint | None = None) -> list[tuple
     rows = [
         ("Path", node.path or "(checkpoint root)"),
         ("Variables", f"{node.variable_count:,}"),
-        ("Parameters", params_text(node.params)),
+        ("Elements", count_text(node.elements, "optimizer slots included")),
+        ("Parameters", count_text(node.params, "optimizer slots not counted")),
         ("Bytes", bytes_text(node.nbytes)),
     ]
     if ckpt is not None and ckpt.keras is not None:

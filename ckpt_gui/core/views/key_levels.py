@@ -126,7 +126,10 @@ class KeyColumns:
         dtype_names = map_in_slices(_NAME, fields.dtypes)
         by_name = index_in_slices(fields.dtypes, _NAME)  # the few dtypes there are
         other = {name for name, dtype in by_name.items() if not dtype.is_numeric}
-        for at in [*positions_in_slices(other.__contains__, dtype_names), *self.slots]:
+        for at in positions_in_slices(other.__contains__, dtype_names):
+            params[at] = 0  # strings, variants: no numbers
+        self.elements_sum = running_totals(params)  # every numeric element, slots included
+        for at in self.slots:
             params[at] = 0  # parameters count numeric model weights, not optimizer slots
         self.dtype_names = sorted(by_name)
         self.dtype_column, self.dtypes = dtype_names, by_name
@@ -280,6 +283,7 @@ class KeyRange:
                 holder.pending = KeyRange(columns, low, high, prefix)
                 holder.variable_count += high - low
                 holder.params += columns.params_sum[high] - columns.params_sum[low]
+                holder.elements += columns.elements_sum[high] - columns.elements_sum[low]
                 holder.nbytes += columns.bytes_sum[high] - columns.bytes_sum[low]
             by_name[name or ROOT_NAME] = holder
         if len(children) > 1:
@@ -332,6 +336,7 @@ class KeyTree(VariableTree):
                 root.pending = KeyRange(columns, 0, total, "")
             root.variable_count = total
             root.params, root.nbytes = columns.params_sum[-1], columns.bytes_sum[-1]
+            root.elements = columns.elements_sum[-1]
         self.start(root, KeyIndex(columns))
 
     @cached_property

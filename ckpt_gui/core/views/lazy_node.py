@@ -64,6 +64,7 @@ def natural_key(text: str) -> tuple:
 
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
 _PARAMS, _NBYTES, _RANK, _NAMES = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank"), attrgetter("names")
+_ELEMENTS = attrgetter("elements")
 _NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
 
@@ -80,6 +81,7 @@ class TreeNode(NodePaths):
         "pending",
         "variable_count",
         "params",
+        "elements",
         "nbytes",
         "_shown",
         "row",
@@ -104,6 +106,10 @@ class TreeNode(NodePaths):
         # placed holds its own values only).
         self.variable_count = 0
         self.params = 0  # elements of numeric variables, optimizer slots not counted
+        # Elements of numeric variables, slots included: what the Elements column sums,
+        # over the same variables as variable_count and nbytes (issue 11 review: a key
+        # view's group counted its parameters only, under a child of slots larger than it).
+        self.elements = 0
         self.nbytes = 0  # bytes on disk, slots included
         self._shown: list[TreeNode] | None = None  # what the filter shows; None: all children
         self.row = 0  # index among the parent's shown children
@@ -223,7 +229,8 @@ def leaf(
     node.name, node._parent, node.variable, node.kind, node.hint = names[-1], None, variable, kind, hint
     node._children, node.pending, node._shown, node.row = [], None, None, -1
     node.variable_count, node.nbytes = 1, variable.size_bytes
-    node.params = prod(variable.shape) if kind != SLOT and variable.dtype.is_numeric else 0
+    node.elements = prod(variable.shape) if variable.dtype.is_numeric else 0
+    node.params = node.elements if kind != SLOT else 0
     node.search_text, node.status, node.finding = "", None, None
     node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
     node.rank = rank
@@ -244,6 +251,7 @@ def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str], root: Tre
         node._parent = root
         root.variable_count += node.variable_count
         root.params += node.params
+        root.elements += node.elements
         root.nbytes += node.nbytes
     return root
 
@@ -302,6 +310,7 @@ def _make_level(node: TreeNode) -> None:
             child.pending = below
             child.variable_count += len(below)
             child.params += fold_in_slices(sum, _PARAMS, below)  # leaves not placed hold their own values
+            child.elements += fold_in_slices(sum, _ELEMENTS, below)
             child.nbytes += fold_in_slices(sum, _NBYTES, below)
         by_name[name] = pending[start] if split > start else child
         start = end

@@ -10,6 +10,12 @@ reaches a pair under it. What a group row says is never a walk over the pairs be
 it (200,000 under a large model's root): the pairs are numbered in path order, so a
 group's pairs are one run of numbers, and its counts by status are a ``bincount``
 of that run of an array the comparison fills as pairs get compared.
+
+That array is what every row, group, count and filter of the comparison goes by (a
+pair's status as the tree has counted it, ``status_of``), never the pair's own
+``status``, which the comparing jobs set on their threads at any moment: so a group's
+counts and the rows below it, the summary and the header agree at every moment
+(review, issue 11: a group said "3 changed" while the rows under it said otherwise).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ _URGENCY = {
 }
 _STATUSES = list(DiffStatus)
 _CODE = {status: code for code, status in enumerate(_STATUSES, start=1)}  # 0: not compared yet
+_LIVE = object()  # pair_filter's default status: the pair's own (no tree to go by)
 
 
 class PairNode(TreeNode):
@@ -95,6 +102,7 @@ class PairTree:
         self._orders = [leaf.order for leaf in self.leaves]  # diff.pairs' order -> path order
         self._codes = np.zeros(len(ordered), dtype=np.int8)  # each pair's status code, 0 until known
         self._counted = 0  # the pairs before this one (in diff.pairs' order) are in the codes
+        self._early: set[PairNode] = set()  # pairs compared out of turn, not in the codes yet
         for leaf in self.leaves:  # statuses known from the index (only in A, shape changed)
             if leaf.pair.status is not None:
                 self._codes[leaf.order] = _CODE[leaf.pair.status]
@@ -112,7 +120,12 @@ class PairTree:
         the largest changes first; returns how many pairs are shown. Only the levels
         above the pairs shown are made."""
         self.flat = flat
-        chosen = self.leaves if accept is None else [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path)]
+        status_of = self.status_of
+        chosen = (
+            self.leaves
+            if accept is None
+            else [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path, status_of(leaf))]
+        )
         self._chosen = None  # the pairs shown, by number in path order (None: all)
         if accept is not None:
             self._chosen = np.zeros(len(self.ordered), dtype=bool)
@@ -120,7 +133,7 @@ class PairTree:
         if flat:
             for node in self.root.built_nodes():
                 node.shown = []
-            self.root.shown = sorted(chosen, key=change_order)
+            self.root.shown = sorted(chosen, key=lambda leaf: change_order(leaf, status_of(leaf)))
             for row, leaf in enumerate(self.root.shown):
                 leaf.flat_row = row
         elif accept is None:  # everything: each level made so far shows all, and so will the later ones
@@ -132,26 +145,53 @@ class PairTree:
             show_made_with_ancestors(self.root, chosen)
         return len(chosen)
 
-    def count_compared(self) -> None:
-        """Take the statuses of the pairs compared since the last call into the counts.
-        The comparison goes through the pairs in order; a pair compared out of turn (the
-        one selected) is taken when its turn comes."""
+    def count_compared(self) -> bool:
+        """Take the statuses of the pairs compared since the last call into the counts;
+        whether any was. The comparison goes through the pairs in order (followed
+        here without a walk over those counted before); a pair compared out of turn
+        (the one selected, see compared_early) is taken as soon as its status is known,
+        not when the comparison's turn comes (review, issue 11: its row said
+        "comparing" while its details showed the result)."""
         pairs, codes, orders, i = self.diff.pairs, self._codes, self._orders, self._counted
         while i < len(pairs) and pairs[i].status is not None:
             codes[orders[i]] = _CODE[pairs[i].status]
             i += 1
+        taken = i > self._counted
         self._counted = i
+        for leaf in [leaf for leaf in self._early if leaf.pair.status is not None]:
+            self._early.discard(leaf)
+            taken = taken or not codes[leaf.order]
+            codes[leaf.order] = _CODE[leaf.pair.status]
+        return taken
+
+    def compared_early(self, pair: Pair) -> None:
+        """``pair`` is being (or was) compared out of turn: counted by the next
+        count_compared once its status is known."""
+        leaf = self._leaf_of.get(id(pair))
+        if leaf is not None and not self._codes[leaf.order]:
+            self._early.add(leaf)
 
     def counted(self, node: PairNode) -> bool:
         """Whether a pair's status is in the counts yet (see count_compared): its row
         shows it then, with its groups' counts and the header's, not before."""
         return node.order >= 0 and bool(self._codes[node.order])
 
+    def status_of(self, node: PairNode) -> DiffStatus | None:
+        """A pair's status as counted (None: still to compare, or a group): what its
+        row, the filter and the flat list's order go by."""
+        return status_from_code(self._codes[node.order]) if node.order >= 0 else None
+
+    def known_below(self, node: PairNode) -> np.ndarray:
+        """A copy of the counted statuses below ``node`` (in path order, from
+        ``span(node)[0]``): what a job summing the group up reads, while the GUI thread
+        goes on counting."""
+        start, end = self.span(node)
+        return self._codes[start:end].copy()
+
     def statuses_below(self, node: PairNode, shown: bool = False) -> Counter:
         """The statuses of the pairs below ``node`` known so far (see count_compared);
         ``shown``: of those the filter shows only."""
-        counts = np.bincount(self._codes_below(node, shown), minlength=len(_CODE) + 1)
-        return Counter({_STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
+        return statuses_of(self._codes_below(node, shown))
 
     def pending_below(self, node: PairNode, shown: bool = False) -> int:
         """How many pairs below ``node`` (``shown`` by the filter) are not compared yet."""
@@ -343,13 +383,31 @@ def _names_of(node: PairNode) -> tuple[str, ...]:
     return tuple(reversed(names))
 
 
-def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[Pair, str], bool] | None:
+def statuses_of(codes: np.ndarray) -> Counter:
+    """The statuses counted in ``codes`` (PairTree's, e.g. ``known_below``), pending ones not."""
+    counts = np.bincount(codes, minlength=len(_CODE) + 1)
+    return Counter({_STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
+
+
+def status_code(status: DiffStatus | None) -> int:
+    """How PairTree's codes hold a status (0: still to compare)."""
+    return _CODE[status] if status is not None else 0
+
+
+def status_from_code(code: int) -> DiffStatus | None:
+    return _STATUSES[code - 1] if code else None
+
+
+def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[..., bool] | None:
+    """What a filter box and the summary's chips show: ``accept(pair, tree_path,
+    status)``, ``status`` being the pair's as the tree counted it (PairTree.status_of;
+    the pair's own when not given)."""
     words = query.lower().split()
     if not words and statuses is None:
         return None
 
-    def accept(pair: Pair, tree_path: str = "") -> bool:
-        if statuses is not None and pair.status not in statuses:
+    def accept(pair: Pair, tree_path: str = "", status=_LIVE) -> bool:
+        if statuses is not None and (pair.status if status is _LIVE else status) not in statuses:
             return False
         path_b = pair.b.display_path if pair.b is not None else None
         text = "\n".join(filter(None, [tree_path, pair.path, path_b, pair.key, pair.key_b])).lower()
@@ -358,11 +416,14 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[[
     return accept
 
 
-def change_order(leaf: PairNode) -> tuple:
-    """The flat list's order: the most telling status first, then the largest change."""
+def change_order(leaf: PairNode, status=_LIVE) -> tuple:
+    """The flat list's order: the most telling status first, then the largest change;
+    ``status``: the pair's as counted (its values not looked at before)."""
     pair = leaf.pair
-    rel = pair.values.rel_l2 if pair.values is not None and pair.values.rel_l2 is not None else 0.0
-    return (_URGENCY.get(pair.status, 5), -rel, pair.path)
+    status = pair.status if status is _LIVE else status
+    values = pair.values if status is not None else None
+    rel = values.rel_l2 if values is not None and values.rel_l2 is not None else 0.0
+    return (_URGENCY.get(status, 5), -rel, pair.path)
 
 
 def shown_path_of(diff: CheckpointDiff) -> Callable[[Pair], str]:

@@ -17,7 +17,7 @@ from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.pair_tree import PairNode, PairTree, change_order
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree, change_order, status_code, status_from_code, statuses_of
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane
 
 
@@ -165,13 +165,17 @@ class GroupView:
     paths: dict[int, str] = field(default_factory=dict)  # id(pair) -> where the tree shows it
 
 
-def group_view(tree: PairTree, node: PairNode, top: int = GROUP_TOP) -> GroupView:
-    """The summary of the pairs below ``node`` known so far (200,000 under a large
-    model's root: made in a job, from the tree's list of pairs in path order)."""
+def group_view(tree: PairTree, node: PairNode, known: np.ndarray, top: int = GROUP_TOP) -> GroupView:
+    """The summary of the pairs below ``node`` as counted in ``known`` (the tree's
+    ``known_below(node)``, taken on the GUI thread: the group's row says the same);
+    200,000 pairs under a large model's root: made in a job, from the tree's list of
+    pairs in path order."""
     below = tree.pairs_below(node)
-    telling = [leaf for leaf in below if leaf.pair.status not in (None, DiffStatus.SAME)]
-    largest = heapq.nsmallest(top, telling, key=change_order)
-    view = GroupView(node, node.path, len(below), tree.statuses_below(node), tree.pending_below(node))
+    at = np.flatnonzero((known != 0) & (known != status_code(DiffStatus.SAME))).tolist()
+    telling = [(below[i], status_from_code(int(known[i]))) for i in at]
+    largest = heapq.nsmallest(top, telling, key=lambda told: change_order(*told))
+    largest = [leaf for leaf, _status in largest]
+    view = GroupView(node, node.path, len(below), statuses_of(known), int(np.count_nonzero(known == 0)))
     view.largest = [leaf.pair for leaf in largest]
     view.paths = {id(leaf.pair): leaf.tree_path for leaf in largest}
     return view

@@ -48,6 +48,7 @@ def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
             node_of_variable_node[found[0]] = node
             hint_group(hints, node.names, found[1].full_name)
     hints = pruned_hints(hints)  # before the slots, whose hints are shared on purpose
+    placed: dict[str, list[int]] = {}  # an optimizer's path -> its slots placed under their variables
     for variable, owner_node, slot_name, optimizer_node in slots:
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
@@ -55,8 +56,15 @@ def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
             leaves.append(leaf(tuple(names), variable))
             continue
         optimizer = graph.paths(optimizer_node)
-        leaves.append(leaf((*owner.names, slot_name), variable, SLOT, "/".join(optimizer[0]) if optimizer else ""))
-    return VariableTree(leaves, hints)
+        node = leaf((*owner.names, slot_name), variable, SLOT, "/".join(optimizer[0]) if optimizer else "")
+        leaves.append(node)
+        if optimizer:
+            total = placed.setdefault(node.hint, [0, 0])
+            total[0] += 1
+            total[1] += node.elements
+    tree = VariableTree(leaves, hints)
+    tree.slots_placed_elsewhere = {path: (count, elements) for path, (count, elements) in placed.items()}
+    return tree
 
 
 class CheckpointTrees(dict):

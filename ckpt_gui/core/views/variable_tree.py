@@ -48,6 +48,10 @@ class VariableTree:
         # status bar and `inspect` count the same way. (Keys are unique: one such row at most.)
         self.variable_total = len(by_key) - (OBJECT_GRAPH_KEY in self.by_key)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
+        # An optimizer's slots the object view places under their variables, by the
+        # optimizer's path: (how many, their elements), for its row's tooltip (its own row
+        # counts none of them; see tree_build.object_tree).
+        self.slots_placed_elsewhere: dict[str, tuple[int, int]] = {}
         self._added: list[TreeNode] = []  # every node it added (groups too), to take them out again
         self._searchable = False  # search texts are made after open (prepare_search) or by the first filter
         self._search_lock = threading.Lock()  # one thread makes them, the other waits for them
