@@ -77,10 +77,10 @@ def bytes_text(n: int) -> str:
     return format_bytes(n) if n < 1024 else f"{n:,}  ({format_bytes(n)})"
 
 
-def params_text(n: int) -> str:
-    """ "12,345  (12.3K; optimizer slots not counted)"; under a thousand the count once."""
+def count_text(n: int, note: str) -> str:
+    """ "12,345  (12.3K; NOTE)"; under a thousand the count once ("4  (NOTE)")."""
     short = f"{format_count(n)}; " if n >= 1000 else ""
-    return f"{n:,}  ({short}optimizer slots not counted)"
+    return f"{n:,}  ({short}{note})"
 
 
 def _finding_shape(shape: tuple[int, ...] | None, dtype: str | None) -> str:
