@@ -67,4 +67,9 @@ def main(root: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)  # fmt: skip
+    parser.add_argument("root", help="the folder to write vars200k/ and entries1m/ into (kept if already written)")
+    sys.exit(main(parser.parse_args().root))
