@@ -38,4 +38,8 @@ def main(root: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", help="the folder to write the checkpoints into (kept if already written)")
+    sys.exit(main(parser.parse_args().root))
