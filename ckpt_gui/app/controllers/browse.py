@@ -86,8 +86,11 @@ class BrowseController(Controller):
         self._swapping = False  # the object view is replacing the key view of the same checkpoint
         self._opening = ""  # what the open job is labelled (the status bar's message names its steps)
         self._early_facts = ""  # the status bar's count and size, while a key view is shown early
-        self.large = LargeValues(self.runner, tensor, banner)
-        self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
+        # Reading the selected tensor has its own voice too: its CRC error had replaced
+        # what the open said (the object graph or the newest save cannot be read).
+        self._read_voice = self.banner.banner.voice(object())
+        self.large = LargeValues(self.runner, tensor, self._read_voice)
+        self.selection = SelectionStats(self.runner, histogram, details, self.large, self._read_voice, self._maybe_scan)
         self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         tree_panel.run_in_background = on_a_thread  # a large tree's filter: matched off the GUI thread
         self._scan_voice = self.banner.banner.voice(object())  # its own: it must not replace what the open said
@@ -205,6 +208,7 @@ class BrowseController(Controller):
         self.large.forget()
         self.banner.hide()
         self._scan_voice.hide()  # the scan of the checkpoint shown before
+        self._read_voice.hide()  # its reads too
 
     def _show_checkpoint(self, ckpt: Checkpoint, trees: Trees, opened: str | None) -> None:
         early = self._early if self._early is not None and self._early[0] is ckpt else None
@@ -409,7 +413,7 @@ class BrowseController(Controller):
                 self.selection.add_crc_fact(ckpt, variable.key)
 
         def failed(message: str, details: str) -> None:
-            self.banner.show_message(message, "error", details)
+            self._read_voice.show_message(message, "error", details)
             self.tensor.show_message("Could not read the values (see the message above).")
 
         self.runner.submit("values", read, show, failed)
