@@ -68,3 +68,70 @@ def test_the_first_row_shown_selected_is_the_first_selection(qtbot, window):
     assert shown and shown[-1] is window.browse.current and window.browse.current.variable is not None
     assert [node.path for node in shown] == [shown[-1].path]  # no other row on the way
     assert window.tree_panel.view.hasFocus()  # and the tree has the keys, as before
+
+
+def test_the_filter_row_is_laid_out_as_it_ends_from_the_first_frame(qtbot, scanning_window):
+    """Review (frames while the demo and a 200,000-variable checkpoint open): the dtype
+    box, empty in the first frame, grew to "All dtypes" once the checkpoint was read,
+    and "NaN/Inf only" grew by its count when the scan ended: the filter field beside
+    them shrank twice under the user's eyes."""
+    win = scanning_window
+    panel = win.tree_panel
+    qtbot.waitUntil(lambda: panel.search.width() > 0, timeout=WAIT_MS)
+    first = [(w.x(), w.width()) for w in (panel.search, panel.dtype_box, panel.nan_box)]
+    _open(qtbot, win, demo_path())
+    qtbot.waitUntil(lambda: panel.nonfinite is not None and not win.busy, timeout=WAIT_MS)
+    assert panel.nan_box.text().endswith(")")  # its count shown
+    assert panel.dtype_box.currentText() == "All dtypes"
+    assert [(w.x(), w.width()) for w in (panel.search, panel.dtype_box, panel.nan_box)] == first
+
+
+FIRST_FRAME_DRIVER = """
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+from ckpt_gui.app import launch, opening
+from ckpt_gui.app.window import MainWindow
+
+steps = []  # the open job's steps, as it starts them (on its worker thread)
+step = opening.OpenProgress.step
+opening.OpenProgress.step = lambda self, name: steps.append(name) or step(self, name)
+
+class FirstPaint(QObject):
+    seen = None
+
+    def eventFilter(self, watched, event):
+        if self.seen is None and event.type() == QEvent.Type.Paint and isinstance(watched, MainWindow):
+            self.seen = {"steps": list(steps), "busy": watched.progress.isVisibleTo(watched)}
+            watched.loaded.connect(lambda: report(watched))
+        return False
+
+def report(window):
+    print("SEEN", json.dumps({**first.seen, "loaded": window.browse.ckpt is not None}), flush=True)
+    QTimer.singleShot(0, window.close)
+
+app = QApplication(sys.argv[:1])
+first = FirstPaint()
+app.installEventFilter(first)
+sys.exit(launch.run_gui(sys.argv[1:]))
+"""
+
+
+def test_the_launch_paints_its_first_frame_before_the_open_works(tmp_path):
+    """Review: on a busy machine the window stayed black after it was mapped: the open
+    job, started with the window, competed with its first paint for the interpreter lock
+    and the cores. The job is submitted at once (the first frame shows it running) but
+    does its first step only once that frame is painted. The app's entry point, in a
+    subprocess (offscreen)."""
+    import json  # noqa: PLC0415 - this test's alone
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", FIRST_FRAME_DRIVER, demo_path()], env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    lines = [line for line in done.stdout.splitlines() if line.startswith("SEEN ")]
+    assert lines, done.stderr[-2000:]
+    seen = json.loads(lines[0].removeprefix("SEEN "))
+    assert seen["busy"] and seen["steps"] == []  # running, as the frame shows, but not working yet
+    assert seen["loaded"]  # and the open went on after it
