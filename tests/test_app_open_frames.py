@@ -8,6 +8,10 @@ from __future__ import annotations
 import os
 import shutil
 
+from PySide6.QtWidgets import QApplication, QLabel
+
+from ckpt_gui.app.widgets.details_panel import DetailsPanel
+from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.resources import demo_path
 
 WAIT_MS = 60_000
@@ -135,3 +139,49 @@ def test_the_launch_paints_its_first_frame_before_the_open_works(tmp_path):
     seen = json.loads(lines[0].removeprefix("SEEN "))
     assert seen["busy"] and seen["steps"] == []  # running, as the frame shows, but not working yet
     assert seen["loaded"]  # and the open went on after it
+
+
+def test_the_checkpoint_picker_is_never_drawn_cut(qtbot, window):
+    """Review (frames of a 512 MB checkpoint and of the demo while they open): the
+    picker's entry was first drawn cut to the empty picker's width ("ckpt · 2"), whole
+    only a turn of the event loop later. It has its width when its entry is set."""
+    picker = window.picker
+    fits = []
+
+    def check(_ckpt) -> None:  # as the window is painted next: nothing laid out in between
+        wanted = min(picker.sizeHint().width(), picker.maximumWidth())  # its widest entry's width
+        fits.append((picker.currentText(), picker.width() >= wanted))
+
+    window.browse.checkpoint_shown.connect(check)
+    _open(qtbot, window, demo_path())
+    assert fits and all(fit for _text, fit in fits), fits
+
+
+def test_details_are_laid_out_as_they_will_be_painted(qtbot):
+    """Review (frames while a 20,000- and a 200,000-variable checkpoint loaded): when a
+    variable's statistics came, a frame showed only their first row ("Min") and the
+    facts squeezed (the key's second line gone), the rest a frame later: new rows were
+    shown by queued calls and the page resized on a later turn of the event loop. What
+    the panel shows right after it is told is what it shows once the loop has run."""
+    panel = DetailsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(560, 200)  # the Details tab at 1024x640: the page scrolls
+    panel.show()
+    qtbot.waitExposed(panel)
+    key = "model/blocks/0/kernel/.ATTRIBUTES/VARIABLE_VALUE"
+    facts = [("Key", key), ("Object paths", "model/blocks/0/kernel"), ("TF name", "kernel"),
+             ("DType", "float32"), ("Shape", "[4, 4]  (16 elements)")]  # fmt: skip
+    stats = TensorStats(count=16, finite=16, min=-0.2857301, max=0.27734102, mean=0.00365145, std=0.10896123,
+                        nan=0, posinf=0, neginf=0, zeros=0)  # fmt: skip
+
+    def shown() -> list:
+        body = panel.widget()
+        labels = body.findChildren(QLabel)
+        return [body.size()] + [(label.text(), label.isVisible(), label.geometry()) for label in labels]
+
+    for step in (lambda: panel.show_facts("model/blocks/0/kernel", facts), lambda: panel.show_stats(None),
+                 lambda: panel.show_stats(stats), lambda: panel.add_fact("CRC32C", "verified")):  # fmt: skip
+        step()
+        at_once = shown()
+        QApplication.processEvents()
+        assert at_once == shown()
