@@ -213,3 +213,33 @@ def test_every_corpus_tf1_meta_lists_its_signatures_or_says_it_has_none(qtbot, w
         for key in held:
             assert f"signature_def['{key}']:" in text, meta
         assert ("(no SignatureDefs in this .meta" in text) == (not held), meta
+
+
+def test_the_columns_are_fitted_to_the_rows_the_first_selection_opens(qtbot, window, tmp_path):
+    """Review (frames of a 200,000-variable checkpoint): the first selection opened its
+    block, and its rows were painted under columns fitted to the rows shown before
+    ("float..." in DType), refitted a turn of the event loop later. Fitted when the
+    selection opens them: the widths of the first frame are the widths that stay."""
+    import numpy as np  # noqa: PLC0415 - this test's alone
+
+    from tools.bundle_writer import write_bundle  # noqa: PLC0415
+
+    def tensors():
+        yield "global_step", "int64", (), np.int64(7).tobytes()
+        for i in range(2000):  # a level too long to open by default
+            yield f"model/blocks/{i:04d}/kernel", "float32", (4, 4), np.ones((4, 4), np.float32).tobytes()
+            yield f"model/blocks/{i:04d}/bias", "float32", (4,), np.zeros(4, np.float32).tobytes()
+
+    prefix = str(tmp_path / "ckpt")
+    write_bundle(prefix, tensors())
+    view = window.tree_panel.view
+    at_first = {}
+
+    def columns() -> dict:
+        return {c: view.columnWidth(c) for c in range(1, view.model().columnCount()) if not view.isColumnHidden(c)}
+
+    window.loaded.connect(lambda: at_first.setdefault("widths", columns()))  # the turn that selected it
+    _open(qtbot, window, prefix)
+    assert window.browse.current is not None and "/blocks/" in window.browse.current.path  # a block opened
+    qtbot.wait(100)
+    assert columns() == at_first["widths"]

@@ -55,6 +55,9 @@ class TreeSelection:
             self.view.setAutoScroll(True)
         if reveal:
             self.view.scrollTo(index)
+            # The rows it opened fitted now: refitted on the next turn (after expanding),
+            # they were painted once under the old widths ("float..." in DType).
+            self.fit_columns()
         return True
 
     def _under_closed_crowd(self, node: TreeNode) -> bool:
