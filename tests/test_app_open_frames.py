@@ -218,8 +218,9 @@ def test_every_corpus_tf1_meta_lists_its_signatures_or_says_it_has_none(qtbot, w
 def test_the_columns_are_fitted_to_the_rows_the_first_selection_opens(qtbot, window, tmp_path):
     """Review (frames of a 200,000-variable checkpoint): the first selection opened its
     block, and its rows were painted under columns fitted to the rows shown before
-    ("float..." in DType), refitted a turn of the event loop later. Fitted when the
-    selection opens them: the widths of the first frame are the widths that stay."""
+    ("float..." in DType), refitted a turn of the event loop later, when the scroll bar
+    they brought had come too (Elements then gave way, in a dark theme's font). Fitted
+    when the selection opens them: the widths of the first frame are the widths that stay."""
     import numpy as np  # noqa: PLC0415 - this test's alone
 
     from tools.bundle_writer import write_bundle  # noqa: PLC0415
@@ -235,8 +236,10 @@ def test_the_columns_are_fitted_to_the_rows_the_first_selection_opens(qtbot, win
     view = window.tree_panel.view
     at_first = {}
 
-    def columns() -> dict:
-        return {c: view.columnWidth(c) for c in range(1, view.model().columnCount()) if not view.isColumnHidden(c)}
+    def columns() -> dict:  # the room, and the columns shown in it
+        shown = range(1, view.model().columnCount())
+        widths = {c: view.columnWidth(c) for c in shown if not view.isColumnHidden(c)}
+        return {"room": view.viewport().width(), **widths}
 
     window.loaded.connect(lambda: at_first.setdefault("widths", columns()))  # the turn that selected it
     _open(qtbot, window, prefix)
