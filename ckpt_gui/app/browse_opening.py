@@ -123,6 +123,7 @@ class CheckpointOpening:
         self.large.forget()
         self.banner.hide()
         self._scan_voice.hide()  # the scan of the checkpoint shown before
+        self._read_voice.hide()  # its reads too
 
     def _show_checkpoint(self, ckpt: Checkpoint, trees: Trees, opened: str | None) -> None:
         early = self._early if self._early is not None and self._early[0] is ckpt else None

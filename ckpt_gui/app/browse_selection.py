@@ -101,7 +101,7 @@ class SelectionShown:
                 self.selection.add_crc_fact(ckpt, variable.key)
 
         def failed(message: str, details: str) -> None:
-            self.banner.show_message(message, "error", details)
+            self._read_voice.show_message(message, "error", details)
             self.tensor.show_message("Could not read the values (see the message above).")
 
         self.runner.submit("values", read, show, failed)

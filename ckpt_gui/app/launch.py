@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import gui_gc, plot_import, theme
+from ckpt_gui.app import first_frame, gui_gc, plot_import, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
@@ -65,6 +65,7 @@ def run_gui(argv: list[str]) -> int:
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
     window.show_opening(args.path or demo_path())  # the first frame says so, its title too
+    first_frame.hold(window)  # the open's work waits for it: a busy machine left the window black
     window.show()
     gui_gc.settle()  # Qt's, pyqtgraph's and the window's objects: never walked again
     act_once_loaded(window, args)

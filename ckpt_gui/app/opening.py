@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ckpt_gui.app import first_frame
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
@@ -98,6 +99,7 @@ def opener(
     reported as a :class:`Phase` before it starts."""
 
     def load(context: JobContext) -> tuple[Checkpoint, Trees]:
+        first_frame.wait()  # the launch's window painted first (app/first_frame.py)
         progress = OpenProgress(context)
         ckpt = make(progress.step(READING_INDEX))
         keys = None

@@ -298,7 +298,13 @@ class MainWindow(QMainWindow):
         ours = report is not None and os.path.realpath(report.checkpoint) == os.path.realpath(ckpt.prefix)
         if not (ours and self.info_tabs.currentWidget() is self.report_panel):
             self.info_tabs.setCurrentWidget(self.details)  # not the last checkpoint's Graph tab
-        self.tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        view = self.tree_panel.view
+        if view.currentIndex().isValid():
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:  # a view without a current row, given the focus, makes its first row current: the
+            # object graph's row showed in every panel for a frame before the first selection
+            self.loaded.connect(lambda: view.setFocus(Qt.FocusReason.OtherFocusReason),
+                                Qt.ConnectionType.SingleShotConnection)  # fmt: skip
 
     def _enable_graph_tab(self, available: bool) -> None:
         if not available and self.info_tabs.currentWidget() is self.graph_panel:

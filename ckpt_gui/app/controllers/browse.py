@@ -72,8 +72,11 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         self._swapping = False  # the object view is replacing the key view of the same checkpoint
         self._opening = ""  # what the open job is labelled (the status bar's message names its steps)
         self._early_facts = ""  # the status bar's count and size, while a key view is shown early
-        self.large = LargeValues(self.runner, tensor, banner)
-        self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
+        # Reading the selected tensor has its own voice too: its CRC error had replaced
+        # what the open said (the object graph or the newest save cannot be read).
+        self._read_voice = self.banner.banner.voice(object())
+        self.large = LargeValues(self.runner, tensor, self._read_voice)
+        self.selection = SelectionStats(self.runner, histogram, details, self.large, self._read_voice, self._maybe_scan)
         self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         tree_panel.run_in_background = on_a_thread  # a large tree's filter: matched off the GUI thread
         self._scan_voice = self.banner.banner.voice(object())  # its own: it must not replace what the open said

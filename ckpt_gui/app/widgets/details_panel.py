@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import clear_layout
@@ -72,6 +81,7 @@ class DetailsPanel(QScrollArea):
         self.positions.hide()
         self.stats_title.hide()
         _fill(self.stats, [])
+        self._settle()
 
     def show_facts(self, title: str, rows: list[tuple[str, str]]) -> None:
         self.title.setText(title)
@@ -80,10 +90,12 @@ class DetailsPanel(QScrollArea):
         self.positions.hide()
         self.stats_title.hide()
         _fill(self.stats, [])
+        self._settle()
 
     def show_value(self, text: str | None) -> None:
         self.value.setVisible(bool(text))
         self.value.setText(f"Value: {text}" if text else "")
+        self._settle()
 
     def show_stats(self, stats: TensorStats | None, note: str = "") -> None:
         """Statistics (``note`` says e.g. that they are a preview from a sample)."""
@@ -91,15 +103,17 @@ class DetailsPanel(QScrollArea):
         if stats is None:
             self.stats_title.setText(note or "Statistics: computing...")
             _fill(self.stats, [])
-            return
-        self.stats_title.setText("Statistics" + (f" ({note})" if note else ""))
-        _fill(self.stats, describe_stats(stats), columns=_STAT_COLUMNS)
+        else:
+            self.stats_title.setText("Statistics" + (f" ({note})" if note else ""))
+            _fill(self.stats, describe_stats(stats), columns=_STAT_COLUMNS)
+        self._settle()
 
     def show_positions(self, positions: tuple[NonFinite, ...] | None, stats: TensorStats | None) -> None:
         """The first NaN/Inf of the variable, by index (when the statistics count some)."""
         self.positions.setVisible(bool(positions) and stats is not None and stats.has_nonfinite)
         if positions and stats is not None:
             self.positions.setText(positions_text(positions, stats.nan + stats.posinf + stats.neginf))
+        self._settle()
 
     def add_fact(self, label: str, text: str) -> None:
         """One row per label: a fact told again (the histogram recomputed for new bins
@@ -108,8 +122,28 @@ class DetailsPanel(QScrollArea):
             name, value = self.facts.itemAtPosition(row, 0), self.facts.itemAtPosition(row, 1)
             if name is not None and value is not None and name.widget().text() == label:
                 value.widget().setText(text)
+                self._settle()
                 return
         _add_row(self.facts, self.facts.rowCount(), 0, label, text)
+        self._settle()
+
+    def _settle(self) -> None:
+        """The panel laid out as it will be painted, now: new rows shown and placed, and
+        the scroll area's page resized to hold them. Left to the event loop (a queued
+        show per new label, then the page's layout, then the scroll area's resize of
+        it), a frame painted in between showed the facts squeezed (the key's second
+        line gone) and the statistics with only their first row (review: frames while a
+        20,000- and a 200,000-variable checkpoint loaded)."""
+        if not self.isVisible():
+            return
+        body = self.widget()
+        for label in body.findChildren(QLabel):
+            if label.isHidden() and not label.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
+                label.show()  # added to a shown layout: shown by a queued call otherwise
+        QApplication.sendPostedEvents(body, QEvent.Type.LayoutRequest)  # the page's own layout
+        for _ in range(2):  # the area resizes the page to hold it; again if that showed or hid a scroll bar
+            QApplication.sendEvent(self, QEvent(QEvent.Type.LayoutRequest))
+            QApplication.sendPostedEvents(body, QEvent.Type.LayoutRequest)
 
     def facts_shown(self) -> list[tuple[str, str]]:
         """The (label, text) rows of the facts grid, top to bottom."""

@@ -50,6 +50,13 @@ class CheckpointPicker(QComboBox):
         self.setToolTip(f"{self.currentText()}\n{_HINT}")
         self.setEnabled(len(self.refs) > 1)
         self.blockSignals(False)
+        # Its new width now, not at the next turn of the event loop: a frame painted
+        # between the two showed the new text cut to the old width ("ckpt · 2" of a
+        # 512 MB checkpoint's "ckpt · 2026-11-29 ... (latest)", "ckpt-300" of the demo's).
+        self.updateGeometry()
+        holder = self.parentWidget()
+        if holder is not None and holder.layout() is not None:
+            holder.layout().activate()
 
     def menu_for(self, row: int) -> QMenu:
         """The context menu of one checkpoint of the list."""

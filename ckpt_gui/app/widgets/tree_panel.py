@@ -30,7 +30,7 @@ from ckpt_gui.app.widgets.tree_columns import TreeColumns
 from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
 from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter
 from ckpt_gui.app.widgets.tree_keys import FetchingKeys
-from ckpt_gui.app.widgets.tree_matches import TreeMatches
+from ckpt_gui.app.widgets.tree_matches import ALL_DTYPES, TreeMatches
 from ckpt_gui.app.widgets.tree_selection import TreeSelection
 from ckpt_gui.app.widgets.tree_views import TreeViews
 from ckpt_gui.core.views.restore_finding import TreeFinding
@@ -66,7 +66,10 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         # Its width follows its items (filled when a checkpoint opens): measured once, at the
         # first show, while empty, it cut "All dtypes" to "All dtype" at 1024 px.
         self.dtype_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.dtype_box.addItem(ALL_DTYPES)  # from the first frame: empty, it grew once opened, the filter shrank
         self.nan_box = QCheckBox("NaN/Inf only")
+        # Room for the count the scan adds ("NaN/Inf only (0)"): the filter beside it shrank when it came.
+        self.nan_box.setMinimumWidth(QCheckBox("NaN/Inf only (00)").sizeHint().width())
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
         self.count_label = QLabel()

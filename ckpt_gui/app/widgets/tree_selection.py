@@ -55,6 +55,13 @@ class TreeSelection:
             self.view.setAutoScroll(True)
         if reveal:
             self.view.scrollTo(index)
+            # The rows it opened fitted now: refitted on the next turn (after expanding),
+            # they were painted once under the old widths ("float..." in DType). Laid
+            # out first, so that the scroll bar they bring is there when they are
+            # measured (it came a turn later, and Elements then gave way).
+            self.view.executeDelayedItemsLayout()
+            self.view.updateGeometries()
+            self.fit_columns()
         return True
 
     def _under_closed_crowd(self, node: TreeNode) -> bool:
