@@ -150,6 +150,7 @@ def import_running(monkeypatch):
     started.set()
     monkeypatch.setattr(plot_import, "_started", started)
     monkeypatch.setattr(plot_import, "_done", done)
+    monkeypatch.setattr(plot_import, "_begun", True)
     monkeypatch.setattr(plot_import, "_waiting", [])
 
     def finish():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from ckpt_gui.app import background_work, plot_import
 from ckpt_gui.app.jobs import JobContext, JobRunner
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
@@ -57,6 +58,9 @@ class NanScan:
         """Start the scan asked for on opening once the selection's pass is done: it
         then finds that variable's statistics known instead of reading it again."""
         if self.wanted and not self.runner.is_running("histogram"):
+            if plot_import.drawing_waits():  # the first plots first: the scan beside them made them slow
+                plot_import.when_done(lambda: self.maybe_start(ckpt, known) if self.shown() is ckpt else None)
+                return
             self.wanted = False
             self.start(ckpt, known)
 
@@ -80,10 +84,18 @@ class NanScan:
         before = dict(known)
 
         def scan(context: JobContext):
-            # Off the GUI thread: 200,000 look-ups held the event loop 0.8 s at load 6.
-            keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
-            context.progress(0, sum(ckpt.variable(k).num_elements for k in keys))
-            return scan_skipping_corrupt(ckpt, keys, before, context)
+            # One background extra at a time (app/background_work.py): the search texts
+            # of the tree shown first, and those waiting for their turn meanwhile.
+            with background_work.turns.turn("NaN scan", background_work.NAN_SCAN, context.cancelled) as give_way:
+                # Off the GUI thread: 200,000 look-ups held the event loop 0.8 s at load 6.
+                keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+                context.progress(0, sum(ckpt.variable(k).num_elements for k in keys))
+
+                def progress(done: int) -> None:  # between two parts of the scan
+                    context.progress(done)
+                    give_way()
+
+                return scan_skipping_corrupt(ckpt, keys, before, context, progress)
 
         def show(result: tuple[dict[str, TensorStats], dict[str, str]]) -> None:
             found, corrupt = result
@@ -117,13 +129,18 @@ _CHUNK = 1024  # variables summarised together when a corrupt one makes the scan
 
 
 def scan_skipping_corrupt(
-    ckpt: Checkpoint, keys: list[str], known: dict[str, TensorStats], context: JobContext
+    ckpt: Checkpoint,
+    keys: list[str],
+    known: dict[str, TensorStats],
+    context: JobContext,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, TensorStats], dict[str, str]]:
     """The statistics of ``keys``, and the corrupt tensors skipped (key -> message): one
     tensor failing its checksum had stopped the whole scan. A failure makes the scan go
-    again a chunk at a time, and one by one inside a failing chunk."""
+    again a chunk at a time, and one by one inside a failing chunk. ``progress``:
+    ``context.progress`` unless given."""
     try:
-        return all_stats(ckpt, keys, known, context.progress, context.cancelled), {}
+        return all_stats(ckpt, keys, known, progress or context.progress, context.cancelled), {}
     except CorruptCheckpointError:
         pass
     found, corrupt = dict(known), {}

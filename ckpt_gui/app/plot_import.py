@@ -2,9 +2,11 @@
 
 The plots are made when first drawn (histogram_plot.py, tensor_plots.py): importing
 pyqtgraph at launch cost 0.5 to 1 s of CPU before the first tree row. Imported on the
-GUI thread with the first plot, it would stall the event loop as long; so a thread
-imports it as soon as a tree is shown (the import is Python code: the interpreter lock
-passes to the GUI thread every few milliseconds). A panel asked to draw while that
+GUI thread with the first plot, it would stall the event loop as long; so the app's
+background thread imports it as soon as a tree is shown (the import is Python code: the
+interpreter lock passes to the GUI thread every few milliseconds), the first of the
+background extras (app/background_work.py: the search texts and the NaN/Inf scan wait
+for it; run beside it, they made the GUI thread wait for the lock for seconds). A panel asked to draw while that
 import runs draws once it is done (:func:`pending`, :func:`when_done`), rather than
 wait for it. Without the thread (a test, a program embedding a panel) panels draw at
 once, importing pyqtgraph then.
@@ -24,29 +26,44 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
+from ckpt_gui.app import background_work
+
 # The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
 QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
 # What the thread imports: the panels' pyqtgraph sides (by name: the panels use this module).
 PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.tensor_plots")
 _started, _done = threading.Event(), threading.Event()
 _waiting: list[Callable[[], None]] = []
+_begun = False  # whether _begin is asked for (start(wait=True) only announces the import)
 POLL_MS = 25  # how often the GUI thread looks whether the import is done
 
 
-def start() -> None:
+def start(wait: bool = False) -> None:
     """Import the plot modules in the background, once per process (on the GUI thread).
     Begun on the event loop's next turn: the tree just shown is usable first (the Qt
-    modules take 20 ms, and numpy comes with pyqtgraph)."""
-    if _started.is_set() or PLOT_MODULES[-1] in sys.modules:
+    modules take 20 ms, and numpy comes with pyqtgraph). ``wait``: only announced
+    (:func:`pending` from now on), begun by the first drawing that waits for it or by
+    :func:`begin`: while a checkpoint opens, the import beside the open job made the
+    GUI thread wait for the interpreter lock, and a plot waits for the open otherwise."""
+    global _begun
+    if PLOT_MODULES[-1] in sys.modules:
         return
     _started.set()
-    QTimer.singleShot(0, _begin)
+    if not wait and not _begun:
+        _begun = True
+        QTimer.singleShot(0, _begin)
+
+
+def begin() -> None:
+    """Begin the import announced by ``start(wait=True)``, if not begun yet."""
+    if _started.is_set():
+        start()
 
 
 def _begin() -> None:
     for name in QT_MODULES:
         importlib.import_module(name)
-    threading.Thread(target=_import, name="ckpt-gui plot import", daemon=True).start()
+    background_work.run_later("plot import", background_work.PLOT_IMPORT, lambda _give_way: _import())
 
 
 def pending() -> bool:
@@ -65,6 +82,7 @@ def when_done(callback: Callable[[], None]) -> None:
     GUI thread looks every POLL_MS: the thread makes no Qt call (a signal emitted
     from it made Qt adopt the thread, and the process crashed at exit now and then)."""
     _waiting.append(callback)
+    begin()  # announced only: a plot waits for it now
     if len(_waiting) == 1:
         QTimer.singleShot(0 if _done.is_set() else POLL_MS, _look)
 

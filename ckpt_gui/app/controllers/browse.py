@@ -14,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from ckpt_gui.app import gui_gc, plot_import, settings
+from ckpt_gui.app import background_work, gui_gc, plot_import, settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.large_values import LargeValues
@@ -90,6 +90,7 @@ class BrowseController(Controller):
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self.banner, self._maybe_scan)
         self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         tree_panel.run_in_background = on_a_thread  # a large tree's filter: matched off the GUI thread
+        tree_panel.filtering.prepare_later = prepare_later  # search texts made ahead: in their turn
         self._scan_voice = self.banner.banner.voice(object())  # its own: it must not replace what the open said
         self.scan = NanScan(self.runner, tree_panel, self._scan_voice, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
@@ -191,7 +192,7 @@ class BrowseController(Controller):
         reselected by ``set_trees``) or has none: the object view makes the first."""
         if self._early is not None and self._early[0] is ckpt:
             self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
-        plot_import.start()
+        plot_import.start(wait=True)  # begun by a plot that waits, or once loaded
         self.keys_shown.emit()
 
     def _take_over(self, ckpt: Checkpoint) -> None:
@@ -234,7 +235,7 @@ class BrowseController(Controller):
         self.releaser.release(t for t in forgotten if id(t) not in shown)
         gui_gc.settle()  # the checkpoint's objects live on: no collection walks them again
         self.checkpoint_shown.emit(ckpt)
-        plot_import.start()
+        plot_import.start(wait=True)
         # The first selection (details, values, the jobs it starts) on the event loop's
         # next turn: the tree is painted first, two shorter stalls instead of one long.
         QTimer.singleShot(0, self, lambda: self._finish_showing(ckpt, keep))
@@ -245,6 +246,7 @@ class BrowseController(Controller):
             if self.scan_on_open and self.scan.want(ckpt):
                 self._maybe_scan()
         self.loaded.emit()
+        plot_import.begin()  # after the tree and the first selection: not beside them
 
     def _merge_objects(self, trees: Trees, early, keep: str | None) -> None:
         """The object view is ready for the checkpoint whose key view is shown. A user
@@ -468,3 +470,8 @@ class BrowseController(Controller):
 def on_a_thread(work: Callable[[], None]) -> None:
     """``work`` on a thread of its own (it reports back through a Qt signal)."""
     threading.Thread(target=work, name="tree-filter", daemon=True).start()
+
+
+def prepare_later(work: Callable[[Callable[[], None]], None], cancelled: Callable[[], bool]) -> None:
+    """A large tree's search texts made ahead, one background extra at a time."""
+    background_work.run_later("search texts", background_work.SEARCH_TEXTS, work, cancelled)

@@ -177,7 +177,7 @@ class TreePanel(TreeSelection, QWidget):
             self._keys_forced = False
         self._fill_dtypes()
         self._show_current_tree(keep_key)
-        self._prepare_search()
+        self._prepare_search(objects_pending)
 
     def adopt_trees(self, trees: dict[str, VariableTree]) -> None:
         """The object graph is read: ``trees`` has the key view shown (the same tree,
@@ -329,8 +329,9 @@ class TreePanel(TreeSelection, QWidget):
         self.count_label.setText("filtering...")
         self.busy.setVisible(True)
 
-    def _prepare_search(self) -> None:
-        self.filtering.prepare(list({id(t): t for t in self.trees.values()}.values()))
+    def _prepare_search(self, objects_pending: bool = False) -> None:
+        """The shown tree's search texts made ahead first; none while the object graph is read."""
+        self.filtering.prepare([] if objects_pending else [self.tree, *self.trees.values()])
 
     def _show_matches(self, chosen, view=None) -> int:
         """Show the nodes a filter ``chosen`` (None: every one); ``view``: what that
