@@ -150,7 +150,6 @@ def import_running(monkeypatch):
     started.set()
     monkeypatch.setattr(plot_import, "_started", started)
     monkeypatch.setattr(plot_import, "_done", done)
-    monkeypatch.setattr(plot_import, "_begun", True)
     monkeypatch.setattr(plot_import, "_waiting", [])
 
     def finish():

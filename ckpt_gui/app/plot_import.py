@@ -4,10 +4,12 @@ The plots are made when first drawn (histogram_plot.py, tensor_plots.py): import
 pyqtgraph at launch cost 0.5 to 1 s of CPU before the first tree row. Imported on the
 GUI thread with the first plot, it would stall the event loop as long; so the app's
 background thread imports it as soon as a tree is shown (the import is Python code: the
-interpreter lock passes to the GUI thread every few milliseconds), the first of the
-background extras (app/background_work.py: the search texts and the NaN/Inf scan wait
-for it; run beside it, they made the GUI thread wait for the lock for seconds). A panel asked to draw while that
-import runs draws once it is done (:func:`pending`, :func:`when_done`), rather than
+interpreter lock passes to the GUI thread every few milliseconds), the most urgent of the
+background extras (app/background_work.py): an open going on gives way to it at its next
+step, the GUI thread painting the key view meanwhile (not beside the open, which made the
+GUI thread wait for the lock for seconds; nor once loaded, beside the first selection's
+work), and the search texts and the NaN/Inf scan wait for it. A panel asked to draw while
+that import runs draws once it is done (:func:`pending`, :func:`when_done`), rather than
 wait for it. Without the thread (a test, a program embedding a panel) panels draw at
 once, importing pyqtgraph then.
 
@@ -34,30 +36,17 @@ QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "P
 PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.tensor_plots")
 _started, _done = threading.Event(), threading.Event()
 _waiting: list[Callable[[], None]] = []
-_begun = False  # whether _begin is asked for (start(wait=True) only announces the import)
 POLL_MS = 25  # how often the GUI thread looks whether the import is done
 
 
-def start(wait: bool = False) -> None:
+def start() -> None:
     """Import the plot modules in the background, once per process (on the GUI thread).
     Begun on the event loop's next turn: the tree just shown is usable first (the Qt
-    modules take 20 ms, and numpy comes with pyqtgraph). ``wait``: only announced
-    (:func:`pending` from now on), begun by the first drawing that waits for it or by
-    :func:`begin`: while a checkpoint opens, the import beside the open job made the
-    GUI thread wait for the interpreter lock, and a plot waits for the open otherwise."""
-    global _begun
-    if PLOT_MODULES[-1] in sys.modules:
+    modules take 20 ms, and numpy comes with pyqtgraph)."""
+    if _started.is_set() or PLOT_MODULES[-1] in sys.modules:
         return
     _started.set()
-    if not wait and not _begun:
-        _begun = True
-        QTimer.singleShot(0, _begin)
-
-
-def begin() -> None:
-    """Begin the import announced by ``start(wait=True)``, if not begun yet."""
-    if _started.is_set():
-        start()
+    QTimer.singleShot(0, _begin)
 
 
 def _begin() -> None:
@@ -82,7 +71,6 @@ def when_done(callback: Callable[[], None]) -> None:
     GUI thread looks every POLL_MS: the thread makes no Qt call (a signal emitted
     from it made Qt adopt the thread, and the process crashed at exit now and then)."""
     _waiting.append(callback)
-    begin()  # announced only: a plot waits for it now
     if len(_waiting) == 1:
         QTimer.singleShot(0 if _done.is_set() else POLL_MS, _look)
 

@@ -192,7 +192,7 @@ class BrowseController(Controller):
         reselected by ``set_trees``) or has none: the object view makes the first."""
         if self._early is not None and self._early[0] is ckpt:
             self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
-        plot_import.start(wait=True)  # begun by a plot that waits, or once loaded
+        plot_import.start()
         self.keys_shown.emit()
 
     def _take_over(self, ckpt: Checkpoint) -> None:
@@ -235,7 +235,7 @@ class BrowseController(Controller):
         self.releaser.release(t for t in forgotten if id(t) not in shown)
         gui_gc.settle()  # the checkpoint's objects live on: no collection walks them again
         self.checkpoint_shown.emit(ckpt)
-        plot_import.start(wait=True)
+        plot_import.start()
         # The first selection (details, values, the jobs it starts) on the event loop's
         # next turn: the tree is painted first, two shorter stalls instead of one long.
         QTimer.singleShot(0, self, lambda: self._finish_showing(ckpt, keep))
@@ -246,7 +246,6 @@ class BrowseController(Controller):
             if self.scan_on_open and self.scan.want(ckpt):
                 self._maybe_scan()
         self.loaded.emit()
-        plot_import.begin()  # after the tree and the first selection: not beside them
 
     def _merge_objects(self, trees: Trees, early, keep: str | None) -> None:
         """The object view is ready for the checkpoint whose key view is shown. A user
