@@ -1,18 +1,18 @@
-"""The app's background extras take turns: one runs at a time, the most urgent first.
+"""The app's background work takes turns: one piece at a time, the most urgent first.
 
 Besides the open job, three pieces of Python work run off the GUI thread once a large
 checkpoint is shown: pyqtgraph's import (app/plot_import.py), the search texts of the
 trees (widgets/tree_filtering.py) and the NaN/Inf scan (app/nan_scan.py). Run at once,
-they and the open job were three or four threads wanting the interpreter lock: the GUI
-thread, asking for it thousands of times per paint, waited behind each of them in turn
-(gaps of 1.9 to 4.9 s from usable to loaded on a quiet machine, the GUI thread idle in
-them); and a GUI thread needing a module that the import thread was importing waited for
-that whole import. Here each of them and the open job wait for their turn
-(:meth:`Turns.turn`): at most one
-thread beside the GUI thread, in the order that serves the user (:data:`PLOT_IMPORT`, the
-open job (:data:`OPENING`, app/opening.py), :data:`SEARCH_TEXTS`, then :data:`NAN_SCAN`);
-a long one hands its turn to a more urgent one between two of its slices (``give_way``)
-and goes on after it.
+they and the open job were three or four threads wanting the interpreter lock; with more
+than one busy thread the lock passes among them, and the GUI thread, asking for it
+thousands of times per paint, waited many switch intervals each time (gaps of 0.6 to
+4.9 s from usable to loaded on a quiet machine, the GUI thread idle in them). Here each
+of them and the open job wait for their turn (:meth:`Turns.turn`): at most one busy
+thread beside the GUI thread, in the order that serves the user (:data:`PLOT_IMPORT`,
+the open job :data:`OPENING` (app/opening.py), :data:`SEARCH_TEXTS`, :data:`NAN_SCAN`);
+a long one hands its turn to more urgent work between two of its slices (``give_way``)
+and goes on after it. (Work the user asks for, a filter typed or a selection's values,
+does not wait.)
 
 :func:`run_later` runs work on one thread of the app's, started once (:func:`start`, at
 launch, before the window shows): a thread started while others compute held the GUI
@@ -31,9 +31,10 @@ from contextlib import contextmanager, suppress
 
 from ckpt_gui.core.format.errors import Cancelled
 
-# The turns' priorities, the lower first. pyqtgraph's import is asked for once a plot
-# waits for it, or once the checkpoint is loaded (app/plot_import.py): then it is the
-# most urgent, an open giving way to it between two steps.
+# The turns' priorities, the lower first. pyqtgraph's import, asked for once a tree is
+# shown (app/plot_import.py), goes before the rest of an open (which gives way to it
+# between two steps): the GUI thread only paints the key view then, and the plots are
+# ready when the checkpoint is loaded.
 PLOT_IMPORT, OPENING, SEARCH_TEXTS, NAN_SCAN = range(4)
 CANCEL_POLL_S = 0.05  # how often work waiting for its turn looks whether it was cancelled
 HISTORY = 1000  # the turns' starts and ends kept (what the tests check)
@@ -80,6 +81,9 @@ class Turns:
                     if cancelled is not None and cancelled():
                         raise Cancelled()
                     self._cond.wait(CANCEL_POLL_S if cancelled is not None else None)
+            except BaseException:
+                self._cond.notify_all()  # the next in line may be the first now
+                raise
             finally:
                 self._queue.remove(ticket)
                 heapq.heapify(self._queue)
