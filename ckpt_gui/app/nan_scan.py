@@ -95,8 +95,8 @@ class NanScan:
             for _ in range(round(settle / SETTLE_STEP_S)):  # a wait, not work: no CPU, no interpreter lock
                 context.check()
                 time.sleep(SETTLE_STEP_S)
-            # One background extra at a time (app/background_work.py): the search texts
-            # of the tree shown first, and those waiting for their turn meanwhile.
+            # In its turn of the background work (app/background_work.py): after the open
+            # and pyqtgraph's import; it gives way to the search texts between two parts.
             with background_work.turns.turn("NaN scan", background_work.NAN_SCAN, context.cancelled) as give_way:
                 # Off the GUI thread: 200,000 look-ups held the event loop 0.8 s at load 6.
                 keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
