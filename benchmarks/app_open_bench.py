@@ -65,6 +65,7 @@ from gap_watch import GapWatch
 
 app = QApplication(sys.argv[:1])
 getattr(launch, "hand_over_quickly", lambda: None)()  # as run_gui does (code before it: no such step)
+getattr(launch, "start_background", lambda: None)()  # as run_gui does (code before it: no such step)
 launch.start_collector(app)
 window = MainWindow()
 window.resize(1280, 800)

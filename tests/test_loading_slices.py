@@ -34,6 +34,9 @@ class Job:
 
     def check(self) -> None: ...
 
+    def cancelled(self) -> bool:
+        return False
+
     def report(self, _part) -> None: ...
 
     def progress(self, _done, _total=None) -> None: ...

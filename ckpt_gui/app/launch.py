@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import first_frame, gui_gc, plot_import, theme
+from ckpt_gui.app import background_work, first_frame, gui_gc, plot_import, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
@@ -55,6 +55,7 @@ def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     hand_over_quickly()
+    start_background()
     start_collector(app)
     name_application(app)
     theme.clear_indicators(app)
@@ -96,6 +97,12 @@ def act_once_loaded(window: MainWindow, args: argparse.Namespace) -> None:
 def hand_over_quickly() -> None:
     """A worker hands the interpreter lock to the GUI thread within SWITCH_INTERVAL_S."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
+def start_background() -> None:
+    """The background extras' thread (app/background_work.py), now: started later,
+    beside a busy worker, starting it held the GUI thread until it first ran."""
+    background_work.start()
 
 
 def start_collector(app: QApplication) -> None:

@@ -5,8 +5,10 @@ paused while a comparison needs the CPU, and its findings as badges in the tree.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
+from ckpt_gui.app import background_work, plot_import
 from ckpt_gui.app.jobs import JobContext, JobRunner
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
@@ -18,6 +20,12 @@ from ckpt_gui.core.formatting import counted, nonfinite_text
 from ckpt_gui.core.views.missing_data import missing_files
 
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
+# The scan on open starts this long after the first selection's statistics: its plots are
+# made and painted meanwhile (100 to 300 ms of the GUI thread's work, pyqtgraph's calls
+# into Python thousands of times, each waiting for the interpreter lock beside the scan:
+# 180 ms gaps instead of 100 ms at 200,000 variables).
+SETTLE_S = 0.3
+SETTLE_STEP_S = 0.05  # how often the settling scan looks whether it was cancelled
 NAN_TIP = "tick 'NaN/Inf only' to list them."
 
 
@@ -57,8 +65,11 @@ class NanScan:
         """Start the scan asked for on opening once the selection's pass is done: it
         then finds that variable's statistics known instead of reading it again."""
         if self.wanted and not self.runner.is_running("histogram"):
+            if plot_import.drawing_waits():  # the first plots first: the scan beside them made them slow
+                plot_import.when_done(lambda: self.maybe_start(ckpt, known) if self.shown() is ckpt else None)
+                return
             self.wanted = False
-            self.start(ckpt, known)
+            self.start(ckpt, known, SETTLE_S)
 
     def stop(self) -> None:
         self.runner.cancel("scan")
@@ -69,9 +80,10 @@ class NanScan:
             return False
         return self._variable_bytes(ckpt) <= AUTO_SCAN_BYTES
 
-    def start(self, ckpt: Checkpoint | None, known: dict[str, TensorStats]) -> None:
+    def start(self, ckpt: Checkpoint | None, known: dict[str, TensorStats], settle: float = 0.0) -> None:
         """Scan every numeric variable of ``ckpt`` (those in ``known`` are not read
-        again); ``known`` gets the statistics found."""
+        again); ``known`` gets the statistics found. ``settle``: seconds the job waits
+        before it scans (the first selection's plots drawn meanwhile)."""
         if ckpt is None:
             return
         if missing_files(ckpt):  # asked for from the menu: say why not, the headline stays
@@ -80,10 +92,21 @@ class NanScan:
         before = dict(known)
 
         def scan(context: JobContext):
-            # Off the GUI thread: 200,000 look-ups held the event loop 0.8 s at load 6.
-            keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
-            context.progress(0, sum(ckpt.variable(k).num_elements for k in keys))
-            return scan_skipping_corrupt(ckpt, keys, before, context)
+            for _ in range(round(settle / SETTLE_STEP_S)):  # a wait, not work: no CPU, no interpreter lock
+                context.check()
+                time.sleep(SETTLE_STEP_S)
+            # In its turn of the background work (app/background_work.py): after the open
+            # and pyqtgraph's import; it gives way to the search texts between two parts.
+            with background_work.turns.turn("NaN scan", background_work.NAN_SCAN, context.cancelled) as give_way:
+                # Off the GUI thread: 200,000 look-ups held the event loop 0.8 s at load 6.
+                keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+                context.progress(0, sum(ckpt.variable(k).num_elements for k in keys))
+
+                def progress(done: int) -> None:  # between two parts of the scan
+                    context.progress(done)
+                    give_way()
+
+                return scan_skipping_corrupt(ckpt, keys, before, context, progress)
 
         def show(result: tuple[dict[str, TensorStats], dict[str, str]]) -> None:
             found, corrupt = result
@@ -122,13 +145,18 @@ _CHUNK = 1024  # variables summarised together when a corrupt one makes the scan
 
 
 def scan_skipping_corrupt(
-    ckpt: Checkpoint, keys: list[str], known: dict[str, TensorStats], context: JobContext
+    ckpt: Checkpoint,
+    keys: list[str],
+    known: dict[str, TensorStats],
+    context: JobContext,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, TensorStats], dict[str, str]]:
     """The statistics of ``keys``, and the corrupt tensors skipped (key -> message): one
     tensor failing its checksum had stopped the whole scan. A failure makes the scan go
-    again a chunk at a time, and one by one inside a failing chunk."""
+    again a chunk at a time, and one by one inside a failing chunk. ``progress``:
+    ``context.progress`` unless given."""
     try:
-        return all_stats(ckpt, keys, known, context.progress, context.cancelled), {}
+        return all_stats(ckpt, keys, known, progress or context.progress, context.cancelled), {}
     except CorruptCheckpointError:
         pass
     found, corrupt = dict(known), {}

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ckpt_gui.app import first_frame
+from ckpt_gui.app import background_work, first_frame
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
@@ -60,13 +60,15 @@ class OpenProgress:
     """One progress bar over every step of an open: each step has its share of the
     bar, and a step that counts (index bytes, variables placed) fills its share."""
 
-    def __init__(self, context: JobContext) -> None:
+    def __init__(self, context: JobContext, give_way: Callable[[], None] = lambda: None) -> None:
         self.context = context
+        self.give_way = give_way  # between two steps: more urgent work first (pyqtgraph's import)
         self.start = self.share = 0  # of the step running, in SCALE units
 
     def step(self, name: str) -> Callable[[int, int], None]:
         """``name`` starts (the steps before it, skipped or done, count as done); returns
         its ``progress(done, total)``, which is also where a cancel is noticed."""
+        self.give_way()
         names = list(STEPS)
         self.start = SCALE * sum(STEPS[n] for n in names[: names.index(name)]) // 100
         self.share = SCALE * STEPS[name] // 100
@@ -100,7 +102,15 @@ def opener(
 
     def load(context: JobContext) -> tuple[Checkpoint, Trees]:
         first_frame.wait()  # the launch's window painted first (app/first_frame.py)
-        progress = OpenProgress(context)
+        # In the background extras' turn (app/background_work.py): the search texts and
+        # the NaN/Inf scan wait until it is done (beside it, they made the GUI thread wait
+        # for the interpreter lock for up to seconds); pyqtgraph's import, asked for
+        # while it runs (a plot waits for it), goes first, between two of its steps.
+        with background_work.turns.turn("open", background_work.OPENING, context.cancelled) as give_way:
+            return _load(context, give_way)
+
+    def _load(context: JobContext, give_way: Callable[[], None]) -> tuple[Checkpoint, Trees]:
+        progress = OpenProgress(context, give_way)
         ckpt = make(progress.step(READING_INDEX))
         keys = None
         graph_bytes = _graph_bytes(ckpt)

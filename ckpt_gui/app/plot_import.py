@@ -2,10 +2,14 @@
 
 The plots are made when first drawn (histogram_plot.py, tensor_plots.py): importing
 pyqtgraph at launch cost 0.5 to 1 s of CPU before the first tree row. Imported on the
-GUI thread with the first plot, it would stall the event loop as long; so a thread
-imports it as soon as a tree is shown (the import is Python code: the interpreter lock
-passes to the GUI thread every few milliseconds). A panel asked to draw while that
-import runs draws once it is done (:func:`pending`, :func:`when_done`), rather than
+GUI thread with the first plot, it would stall the event loop as long; so the app's
+background thread imports it as soon as a tree is shown (the import is Python code: the
+interpreter lock passes to the GUI thread every few milliseconds), the most urgent of the
+background extras (app/background_work.py): an open going on gives way to it at its next
+step, the GUI thread painting the key view meanwhile (not beside the open, which made the
+GUI thread wait for the lock for seconds; nor once loaded, beside the first selection's
+work), and the search texts and the NaN/Inf scan wait for it. A panel asked to draw while
+that import runs draws once it is done (:func:`pending`, :func:`when_done`), rather than
 wait for it. Without the thread (a test, a program embedding a panel) panels draw at
 once, importing pyqtgraph then.
 
@@ -23,6 +27,8 @@ from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
+
+from ckpt_gui.app import background_work
 
 # The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
 QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
@@ -46,7 +52,7 @@ def start() -> None:
 def _begin() -> None:
     for name in QT_MODULES:
         importlib.import_module(name)
-    threading.Thread(target=_import, name="ckpt-gui plot import", daemon=True).start()
+    background_work.run_later("plot import", background_work.PLOT_IMPORT, lambda _give_way: _import())
 
 
 def pending() -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ckpt_gui.app import gui_gc
+from ckpt_gui.app import background_work, gui_gc
 from ckpt_gui.app.browse_opening import CheckpointOpening
 from ckpt_gui.app.browse_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
@@ -79,6 +79,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         self.selection = SelectionStats(self.runner, histogram, details, self.large, self._read_voice, self._maybe_scan)
         self.selection.shown_filter = lambda: tree_panel.accept  # a group's histogram covers what the filter shows
         tree_panel.run_in_background = on_a_thread  # a large tree's filter: matched off the GUI thread
+        tree_panel.filtering.prepare_later = prepare_later  # search texts made ahead: in their turn
         self._scan_voice = self.banner.banner.voice(object())  # its own: it must not replace what the open said
         self.scan = NanScan(self.runner, tree_panel, self._scan_voice, self.status.emit, lambda: self.ckpt)
         # Checkpoints shown lately, so flipping between two steps is instant.
@@ -172,3 +173,8 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
 def on_a_thread(work: Callable[[], None]) -> None:
     """``work`` on a thread of its own (it reports back through a Qt signal)."""
     threading.Thread(target=work, name="tree-filter", daemon=True).start()
+
+
+def prepare_later(work: Callable[[Callable[[], None]], None], cancelled: Callable[[], bool]) -> None:
+    """A large tree's search texts made ahead, one background extra at a time."""
+    background_work.run_later("search texts", background_work.SEARCH_TEXTS, work, cancelled)

@@ -1,7 +1,9 @@
 """Filtering a large variable tree off the GUI thread: typing is debounced, the words
 are matched and what they show worked out on a worker (the GUI thread only shows
 it), a result for older text is dropped, and the search texts are made ahead, once a
-large tree is shown. Also the tests a filter is made of (a subtree, the chosen nodes)."""
+large tree is shown (the view shown first; not while the object graph is decoded: the
+key view's texts change once it is; a preparation for trees replaced since is
+cancelled). Also the tests a filter is made of (a subtree, the chosen nodes)."""
 
 from __future__ import annotations
 
@@ -31,9 +33,14 @@ class BackgroundFilter(QObject):
         # How a large tree's filter runs off the GUI thread: given by the controller
         # (widgets start no threads); unset, the panel filters at once.
         self.run_in_background: Callable[[Callable[[], None]], None] | None = None
+        # How the search texts are made ahead (given by the controller): ``(work,
+        # cancelled)``, ``work(give_way)`` run in the background extras' turn
+        # (app/background_work.py), not beside them; unset, on ``run_in_background``.
+        self.prepare_later: Callable[[Callable[[Callable[[], None]], None], Callable[[], bool]], None] | None = None
         self._prepare = QTimer(self, singleShot=True, interval=PREPARE_MS)
         self._prepare.timeout.connect(self._prepare_search)
         self._trees: list[VariableTree] = []
+        self._cancel = _Flag()  # set when the trees being prepared are replaced
 
     def drop(self) -> None:
         """No result asked for so far is shown (a filter applied at once, more typed)."""
@@ -66,18 +73,50 @@ class BackgroundFilter(QObject):
 
     def prepare(self, trees: list[VariableTree]) -> None:
         """Make the large ``trees``' search texts on a worker in a moment (the tree
-        painted first): the first filter then only scans them (it waited 1 to 2.4 s
-        for them at 200,000 variables)."""
-        self._trees = trees
-        self._prepare.start()
+        painted first), the first of them (the one shown) first: the first filter then
+        only scans them (it waited 1 to 2.4 s for them at 200,000 variables). A
+        preparation asked for before is cancelled (none for an empty list)."""
+        self._cancel.set()
+        self._cancel = _Flag()
+        self._trees = list({id(tree): tree for tree in trees if tree is not None}.values())
+        if self._trees:
+            self._prepare.start()
+        else:
+            self._prepare.stop()
 
     def _prepare_search(self) -> None:
         trees, self._trees = self._trees, []
-        if self.run_in_background is None:
+        trees = [tree for tree in trees if len(tree.by_key) > LARGE_TREE and not tree.searchable]
+        cancelled = self._cancel
+        if not trees:
             return
-        for tree in trees:
-            if len(tree.by_key) > LARGE_TREE and not tree.searchable:
-                self.run_in_background(_quietly(tree.prepare_search))
+
+        def prepare(give_way: Callable[[], None]) -> None:  # one tree after the other, the shown one first
+            def stop() -> bool:  # between two slices: more urgent work first (an open)
+                give_way()
+                return cancelled()
+
+            for tree in trees:
+                if not tree.prepare_search(stop):
+                    return
+
+        if self.prepare_later is not None:
+            self.prepare_later(prepare, cancelled)
+        elif self.run_in_background is not None:
+            self.run_in_background(_quietly(lambda: prepare(lambda: None)))
+
+
+class _Flag:
+    """Set on the GUI thread, read by the preparation between two slices."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> bool:
+        return self.done
+
+    def set(self) -> None:
+        self.done = True
 
 
 def is_large(tree: VariableTree | None) -> bool:

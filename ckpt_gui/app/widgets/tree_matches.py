@@ -103,8 +103,9 @@ class TreeMatches:
         self.count_label.setText("filtering...")
         self.busy.setVisible(True)
 
-    def _prepare_search(self) -> None:
-        self.filtering.prepare(list({id(t): t for t in self.trees.values()}.values()))
+    def _prepare_search(self, objects_pending: bool = False) -> None:
+        """The shown tree's search texts made ahead first; none while the object graph is read."""
+        self.filtering.prepare([] if objects_pending else [self.tree, *self.trees.values()])
 
     def _show_matches(self, chosen, view=None) -> int:
         """Show the nodes a filter ``chosen`` (None: every one); ``view``: what that

@@ -179,7 +179,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
             self._keys_forced = False
         self._fill_dtypes()
         self._show_current_tree(keep_key)
-        self._prepare_search()
+        self._prepare_search(objects_pending)
 
     def adopt_trees(self, trees: dict[str, VariableTree]) -> None:
         """The object graph is read: ``trees`` has the key view shown (the same tree,

@@ -24,6 +24,7 @@ from ckpt_gui.core.views.tree_filter import (
 from ckpt_gui.core.views.tree_hints import Hints, search_text
 
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
+SEARCH_SLICE = 5_000  # search texts made between two looks whether their making was cancelled
 _VARIABLE_KEY = attrgetter("variable.key")
 
 
@@ -191,16 +192,23 @@ class VariableTree:
         """Whether the search texts are made (a filter then only scans them)."""
         return self._searchable
 
-    def prepare_search(self) -> None:
+    def prepare_search(self, cancelled: Callable[[], bool] | None = None) -> bool:
         """Make the variables' search texts, if not made yet: on a worker thread once
         a large tree is shown (200,000 variables: 1 to 2.5 s), so that the first filter
-        only scans them; a filter meanwhile waits for them, not making them twice."""
+        only scans them; a filter meanwhile waits for them, not making them twice.
+        Made ahead, it stops once ``cancelled()`` (looked at every SEARCH_SLICE
+        variables: the tree was replaced), made by none; whether they are made."""
         with self._search_lock:
             while not self._searchable:
                 version = self._search_version
-                for node in list(self.by_key.values()):
-                    node.search_text = search_text(node, self._hints, self.search_more)
+                nodes = list(self.by_key.values())
+                for start in range(0, len(nodes), SEARCH_SLICE):
+                    if cancelled is not None and cancelled():
+                        return False  # the next filter or preparation makes them, all of them
+                    for node in nodes[start : start + SEARCH_SLICE]:
+                        node.search_text = search_text(node, self._hints, self.search_more)
                 self._searchable = version == self._search_version  # else made again, with what came since
+        return True
 
     def show_matches(self, chosen: list[TreeNode]) -> int:
         """Show ``chosen`` (from :meth:`matching`) and their ancestors; how many variables."""

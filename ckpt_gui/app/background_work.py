@@ -1,0 +1,164 @@
+"""The app's background work takes turns: one piece at a time, the most urgent first.
+
+Besides the open job, three pieces of Python work run off the GUI thread once a large
+checkpoint is shown: pyqtgraph's import (app/plot_import.py), the search texts of the
+trees (widgets/tree_filtering.py) and the NaN/Inf scan (app/nan_scan.py). Run at once,
+they and the open job were three or four threads wanting the interpreter lock; with more
+than one busy thread the lock passes among them, and the GUI thread, asking for it
+thousands of times per paint, waited many switch intervals each time (gaps of 0.6 to
+4.9 s from usable to loaded on a quiet machine, the GUI thread idle in them). Here each
+of them and the open job wait for their turn (:meth:`Turns.turn`): at most one busy
+thread beside the GUI thread, in the order that serves the user (:data:`PLOT_IMPORT`,
+the open job :data:`OPENING` (app/opening.py), :data:`SEARCH_TEXTS`, :data:`NAN_SCAN`);
+a long one hands its turn to more urgent work between two of its slices (``give_way``)
+and goes on after it. (Work the user asks for, a filter typed or a selection's values,
+does not wait.)
+
+:func:`run_later` runs work on one thread of the app's, started once (:func:`start`, at
+launch, before the window shows): a thread started while others compute held the GUI
+thread until the new thread first got the lock (a 265 ms gap once per open).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+from ckpt_gui.core.format.errors import Cancelled
+
+# The turns' priorities, the lower first. pyqtgraph's import, asked for once a tree is
+# shown (app/plot_import.py), goes before the rest of an open (which gives way to it
+# between two steps): the GUI thread only paints the key view then, and the plots are
+# ready when the checkpoint is loaded.
+PLOT_IMPORT, OPENING, SEARCH_TEXTS, NAN_SCAN = range(4)
+CANCEL_POLL_S = 0.05  # how often work waiting for its turn looks whether it was cancelled
+HISTORY = 1000  # the turns' starts and ends kept (what the tests check)
+
+GiveWay = Callable[[], None]
+
+
+class Turns:
+    """A priority lock for the background extras. ``history`` records ``(event, name,
+    time.perf_counter())`` with event "start", "pause", "resume" or "end", in the order
+    they happened."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[tuple[int, int]] = []  # (priority, ticket) of the work waiting
+        self._holder: tuple[int, int] | None = None
+        self._tickets = itertools.count()
+        self.history: deque[tuple[str, str, float]] = deque(maxlen=HISTORY)
+
+    @contextmanager
+    def turn(self, name: str, priority: int, cancelled: Callable[[], bool] | None = None) -> Iterator[GiveWay]:
+        """Wait for the turn of ``name`` (raises ``Cancelled`` once ``cancelled()``
+        while waiting), hold it inside the block; the block gets ``give_way``, to call
+        between two slices of its work."""
+        ticket = self._acquire(priority, cancelled)
+        self._log("start", name)
+        try:
+            yield lambda: self._give_way(name, priority, cancelled, ticket)
+        finally:
+            self._log("end", name)
+            self._release(ticket)
+
+    def busy(self) -> bool:
+        """Whether some work has its turn or waits for one."""
+        with self._cond:
+            return self._holder is not None or bool(self._queue)
+
+    def _acquire(self, priority: int, cancelled: Callable[[], bool] | None, ticket=None) -> tuple[int, int]:
+        ticket = ticket or (priority, next(self._tickets))
+        with self._cond:
+            heapq.heappush(self._queue, ticket)
+            try:
+                while self._holder is not None or self._queue[0] != ticket:
+                    if cancelled is not None and cancelled():
+                        raise Cancelled()
+                    self._cond.wait(CANCEL_POLL_S if cancelled is not None else None)
+            except BaseException:
+                self._cond.notify_all()  # the next in line may be the first now
+                raise
+            finally:
+                self._queue.remove(ticket)
+                heapq.heapify(self._queue)
+            self._holder = ticket
+        return ticket
+
+    def _release(self, ticket: tuple[int, int]) -> None:
+        with self._cond:
+            if self._holder == ticket:  # a pause whose turn did not come back holds none
+                self._holder = None
+            self._cond.notify_all()
+
+    def _give_way(self, name: str, priority: int, cancelled, ticket: tuple[int, int]) -> None:
+        """Between two slices: the interpreter lock let go at once (``time.sleep(0)``),
+        and the turn handed to more urgent work waiting, taken back after it."""
+        time.sleep(0)
+        with self._cond:
+            urgent = bool(self._queue) and self._queue[0][0] < priority
+        if urgent:
+            self._log("pause", name)
+            self._release(ticket)
+            self._acquire(priority, cancelled, ticket)
+            self._log("resume", name)
+        elif cancelled is not None and cancelled():
+            raise Cancelled()
+
+    def _log(self, event: str, name: str) -> None:
+        with self._cond:
+            self.history.append((event, name, time.perf_counter()))
+
+
+turns = Turns()  # the app's: every background extra takes its turn here
+
+
+class Worker:
+    """One thread running work submitted with :meth:`run_later`, the most urgent first,
+    each in its turn of :data:`turns`."""
+
+    def __init__(self, gate: Turns) -> None:
+        self.gate = gate
+        self._cond = threading.Condition()
+        self._queue: list[tuple[int, int, str, Callable[[GiveWay], None], Callable[[], bool] | None]] = []
+        self._tickets = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="ckpt-gui background", daemon=True)
+                self._thread.start()
+
+    def run_later(
+        self, name: str, priority: int, work: Callable[[GiveWay], None], cancelled: Callable[[], bool] | None = None
+    ) -> None:
+        """Run ``work(give_way)`` in its turn; dropped if ``cancelled()`` before it
+        starts. Its failure matters to no one (what it makes is made again on demand)."""
+        with self._cond:
+            heapq.heappush(self._queue, (priority, next(self._tickets), name, work, cancelled))
+            self._cond.notify()
+        self.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                priority, _ticket, name, work, cancelled = heapq.heappop(self._queue)
+            with suppress(Exception):  # Cancelled too: the work was superseded
+                if cancelled is None or not cancelled():
+                    with self.gate.turn(name, priority, cancelled) as give_way:
+                        work(give_way)
+            del work, cancelled  # what it read (a tree) is not kept alive by this thread
+
+
+worker = Worker(turns)
+start = worker.start
+run_later = worker.run_later
