@@ -108,35 +108,37 @@ class NanScan:
 
                 return scan_skipping_corrupt(ckpt, keys, before, context, progress)
 
-        def show(result: tuple[dict[str, TensorStats], dict[str, str]]) -> None:
-            found, corrupt = result
-            if self.shown() is not ckpt:
-                return
-            known.update(found)
-            bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
-            self.tree_panel.set_nonfinite(set(bad), bad | dict.fromkeys(corrupt, CORRUPT_BADGE))
-            holds = "holds" if len(bad) == 1 else "hold"
-            message = f"{counted(len(bad), 'variable')} {holds} NaN or Inf" if bad else "No NaN or Inf in any variable"
-            if corrupt:  # the one place the whole message is shown; the badge and the panels say it short
-                skipped = f"{counted(len(corrupt), 'variable')} not scanned ({CORRUPT_BADGE})"
-                self.say(f"{message}; {skipped}")
-                first = next(iter(corrupt.values()))
-                if CRC_FAILED in self.banner.banner.text:  # a read said one in full already: not another
-                    self.banner.show_message(f"{message}; {skipped}", "error", first)
-                else:
-                    self.banner.show_message(f"{message}; {skipped}: {first}", "error")
-                return
-            self.say(message)
-            if bad and not self.tree_panel.nan_box.isChecked():
-                self.banner.show_message(message + f": {NAN_TIP}", "warning")
-
         def failed(message: str, details: str) -> None:
             if self.shown() is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone
                 return
             kind = "error" if "CRC32C" in message else "warning"
             self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
 
-        self.runner.submit("scan", scan, show, failed, label="Scanning for NaN/Inf")
+        self.runner.submit("scan", scan, lambda result: self._show(ckpt, known, result), failed,
+                           label="Scanning for NaN/Inf")  # fmt: skip
+
+    def _show(self, ckpt: Checkpoint, known: dict[str, TensorStats], result) -> None:
+        """The scan's result: badges in the tree, a line in the status bar, the banner."""
+        found, corrupt = result
+        if self.shown() is not ckpt:
+            return
+        known.update(found)
+        bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
+        self.tree_panel.set_nonfinite(set(bad), bad | dict.fromkeys(corrupt, CORRUPT_BADGE))
+        holds = "holds" if len(bad) == 1 else "hold"
+        message = f"{counted(len(bad), 'variable')} {holds} NaN or Inf" if bad else "No NaN or Inf in any variable"
+        if corrupt:  # the one place the whole message is shown; the badge and the panels say it short
+            skipped = f"{counted(len(corrupt), 'variable')} not scanned ({CORRUPT_BADGE})"
+            self.say(f"{message}; {skipped}")
+            first = next(iter(corrupt.values()))
+            if CRC_FAILED in self.banner.banner.text:  # a read said one in full already: not another
+                self.banner.show_message(f"{message}; {skipped}", "error", first)
+            else:
+                self.banner.show_message(f"{message}; {skipped}: {first}", "error")
+            return
+        self.say(message)
+        if bad and not self.tree_panel.nan_box.isChecked():
+            self.banner.show_message(message + f": {NAN_TIP}", "warning")
 
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum
