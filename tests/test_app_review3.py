@@ -70,3 +70,121 @@ def test_a_first_run_on_a_large_screen_takes_a_share_of_it(qtbot, host, monkeypa
     size = settings.first_size(host)
     assert size.width() > 2560 // 2 and size.height() > 1440 // 2
     assert size.width() <= 2560 and size.height() <= 1440
+
+
+def open_demo(qtbot, win) -> None:
+    from ckpt_gui.resources import demo_path
+
+    with qtbot.waitSignal(win.loaded, timeout=60_000):
+        win.browse.open_path(demo_path())
+    qtbot.waitUntil(lambda: not win.busy, timeout=60_000)
+
+
+def test_a_filter_moves_the_selection_off_a_row_it_hides_and_escape_brings_it_back(qtbot, window):
+    """Review: "4 · norm" selected, "kernel" typed: the row went, Details still said
+    it; Escape did not select it again; Tab into the tree then made the first row
+    (_CHECKPOINTABLE_OBJECT_GRAPH) current."""
+    from PySide6.QtCore import Qt
+
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    leaves = panel.tree.by_key.values()
+    group = next(n.parent for n in leaves if n.parent is not None and n.parent.path.endswith("_operations/4"))
+    panel.select_node(group)
+    assert window.details.title.text() == group.path
+    panel.search.setText("kernel")
+    panel.apply_filter()
+    chosen = panel.selected_node()
+    assert chosen is not None and chosen is not group and panel.accept(chosen)  # the first match
+    assert window.details.title.text() in (chosen.path, chosen.variable.key)  # Details follows it
+    panel.search.setText("no such variable at all")
+    panel.apply_filter()
+    assert panel.selected_node() is None and "select" in window.details.title.text().lower()
+    panel.clear_filter()  # Escape
+    assert panel.selected_node() is group and window.details.title.text() == group.path
+    panel.search.setText("kernel")  # a model reset again, then Tab into the tree after Escape
+    panel.apply_filter()
+    panel.clear_filter()
+    window.activateWindow()
+    panel.view.setFocus(Qt.FocusReason.TabFocusReason)
+    assert panel.selected_node() is group
+
+
+def test_closing_a_comparison_shows_the_browse_selection_again(qtbot, window):
+    """Review: after Ctrl+Shift+K, Details described _CHECKPOINTABLE_OBJECT_GRAPH and
+    no row was selected; the row selected before the comparison is selected again."""
+    from ckpt_gui.resources import demo_path
+
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    chosen = next(
+        node for key, node in panel.tree.by_key.items() if key.endswith("4/moving_mean/.ATTRIBUTES/VARIABLE_VALUE")
+    )
+    panel.select_node(chosen)
+    panel.model.set_tree(panel.tree)  # a reset (as a filter's) loses the current row
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    window.close_compare_action.trigger()
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert panel.selected_node() is chosen
+    assert panel.view.selectionModel().isSelected(panel.view.currentIndex())
+    assert window.details.title.text() == chosen.path
+
+
+def _refs(folder: str, steps: list[int], complete: list[int]):
+    from ckpt_gui.core.format.locations import CheckpointRef, Location
+
+    refs = tuple(
+        CheckpointRef(f"{folder}/cp-{step:04d}.ckpt", step, 1.8e9, 1536 if step not in complete else 1_600_000,
+                      step == steps[-1], () if step in complete else (f"{folder}/cp-{step:04d}.ckpt.data-0",))
+        for step in steps
+    )  # fmt: skip
+    return Location("bundle", folder, refs[0], refs, refs[-1])
+
+
+def test_the_pickers_lines_line_up_and_its_closed_label_is_whole_or_marked_cut(qtbot):
+    """Review: "step 5" out of line with "step 50" in the open list; the closed label
+    cut off unmarked ("(not in state file"), at 1024 px."""
+    from PySide6.QtGui import QFontMetrics
+
+    from ckpt_gui.app.widgets.picker import CheckpointPicker, closed_text
+
+    picker = CheckpointPicker()
+    qtbot.addWidget(picker)
+    location = _refs("/runs/jj-keras-cp-2019", [0, 5, 10, 45, 50], complete=[0])
+    picker.set_location(location, location.selected)
+    metrics = QFontMetrics(picker.view().font())
+    texts = [picker.itemText(row) for row in range(picker.count())]
+    starts = {metrics.horizontalAdvance(text[: text.index("2027")]) for text in texts}  # where the time begins
+    assert len(starts) == 1, texts
+    longest = max(texts, key=len)
+    for width in (metrics.horizontalAdvance(longest), 420, 300):
+        shown = closed_text(longest, metrics, width)
+        assert metrics.horizontalAdvance(shown) <= width
+        assert shown.endswith("(not in state file)") and shown.startswith("cp-"), shown
+
+
+def test_the_path_beside_the_picker_keeps_the_folders_name(qtbot):
+    """Review: "/work/shared/realworl…pt" said neither the folder nor the checkpoint."""
+    from PySide6.QtCore import Qt
+
+    from ckpt_gui.app.widgets.layouts import ElidedLabel
+
+    label = ElidedLabel(mode=Qt.TextElideMode.ElideLeft)
+    qtbot.addWidget(label)
+    label.show()
+    label.setText(" /work/shared/realworld/corpus/jj-keras-cp-2019/cp-0005.ckpt", "  (TF2 object-based)",
+                  "jj-keras-cp-2019/cp-0005.ckpt")  # fmt: skip
+    metrics = label.fontMetrics()
+    label.resize(metrics.horizontalAdvance("\u2026jj-keras-cp-2019/cp-0005.ckpt") + 4, 30)
+    shown = QLabel_text(label)
+    assert shown.endswith("jj-keras-cp-2019/cp-0005.ckpt") and shown.startswith("\u2026"), shown
+    label.resize(2000, 30)
+    assert QLabel_text(label) == label.text()  # room for all: all of it
+    assert "(TF2 object-based)" in label.toolTip()
+
+
+def QLabel_text(label) -> str:  # noqa: N802 (what is painted, not ElidedLabel's whole text)
+    from PySide6.QtWidgets import QLabel
+
+    return QLabel.text(label)

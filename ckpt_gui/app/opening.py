@@ -204,7 +204,7 @@ def warnings(ckpt: Checkpoint) -> list[str]:
         found = [headline] + [w for w in found if not w.startswith(f"{ckpt.ref.name} is incomplete")]
     error = ckpt.graph_error
     if error is not None and error.path in missing_files(ckpt):  # the headline names that file already
-        found[0] += "; no object graph (it is in that file too): checkpoint keys shown"
+        found[0] += ", by checkpoint key (the object graph is in that file too)"
     elif error is not None:
         found.append(f"{error}; showing the checkpoint keys without the object graph")
     return found
