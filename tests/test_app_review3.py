@@ -188,3 +188,52 @@ def QLabel_text(label) -> str:  # noqa: N802 (what is painted, not ElidedLabel's
     from PySide6.QtWidgets import QLabel
 
     return QLabel.text(label)
+
+
+def test_counts_are_written_with_separators_where_the_chips_are(qtbot, host):
+    """Review: the status bar said "Compared: 195000 same, 5000 changed" under chips
+    saying "195,000"; the NaN/Inf filter's count too."""
+    from ckpt_gui.app.controllers.compare import summary_text
+    from ckpt_gui.app.widgets.tree_panel import TreePanel
+
+    assert summary_text({"same": 195_000, "changed": 5_000, "missing_in_b": 0}) == "195,000 same, 5,000 changed"
+    panel = TreePanel(host)
+    panel.set_nonfinite({f"v{i}" for i in range(1_234)}, {})
+    assert panel.nan_box.text() == "NaN/Inf only (1,234)"
+
+
+def test_a_scalar_is_written_alike_in_details_the_statistics_and_the_heatmap():
+    """Review: "Value: 2.0" in Details, "2" in the statistics and "scalar: 2" in the
+    heatmap: one value, one text (Copy value keeps what Python reads back: "2.0")."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ckpt_gui.app.row_menu import numbers_text
+    from ckpt_gui.app.widgets.paged_table import cell_text
+    from ckpt_gui.core.formatting import format_number
+    from ckpt_gui.core.views.describe import value_text
+
+    scalar = SimpleNamespace(num_elements=1, is_object_graph=False)
+    for number in (2.0, -3.0, 0.5, 1536.0):
+        value = np.array(number, dtype=np.float32)
+        assert value_text(scalar, value) == cell_text(value) == format_number(float(value)), number
+    assert numbers_text(np.array(2.0, dtype=np.float32)) == "2.0"
+    vector = SimpleNamespace(num_elements=3, is_object_graph=False)
+    assert value_text(vector, np.array([1.0, 0.25, 0.0], dtype=np.float32)) == "[1, 0.25, 0]"
+
+
+def test_pairs_still_to_compare_are_said_shortly(qtbot, window, monkeypatch):
+    """Review: "… to compare 200,000 (counts by status come as pairs are compared)"
+    beside the chips while none is compared yet."""
+    from ckpt_gui.resources import demo_path
+
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    trees = window.compare_trees
+    tree = trees.model.tree
+    monkeypatch.setattr(tree, "statuses_below", lambda _node: {})  # as at the start of a large comparison
+    monkeypatch.setattr(tree, "pending_below", lambda _node: 200_000)
+    trees.update_summary()
+    assert trees.so_far.text() == "200,000 pairs to compare"

@@ -190,7 +190,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         """The variables a statistics scan found NaN/Inf in: badge them, enable the filter."""
         self.nonfinite = keys
         self.nan_box.setEnabled(True)
-        self.nan_box.setText(f"NaN/Inf only ({len(keys)})")
+        self.nan_box.setText(f"NaN/Inf only ({len(keys):,})")
         self.model.set_badges(badges)
         if self.nan_box.isChecked():
             self.apply_filter()
