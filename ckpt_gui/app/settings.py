@@ -117,7 +117,9 @@ def fit_to_screen(window: QWidget, small_fills: bool = False) -> None:
     x = min(max(frame.x(), area.x()), area.x() + area.width() - size.width() - extra.width())
     y = min(max(frame.y(), area.y()), area.y() + area.height() - size.height() - extra.height())
     window.resize(size)
-    window.move(max(x, area.x()), max(y, area.y()))
+    place = (max(x, area.x()), max(y, area.y()))
+    if place != (frame.x(), frame.y()):  # a first run's: the window manager places it (centred)
+        window.move(*place)
 
 
 def _screen_area(window: QWidget) -> QRect | None:
