@@ -237,3 +237,22 @@ def test_pairs_still_to_compare_are_said_shortly(qtbot, window, monkeypatch):
     monkeypatch.setattr(tree, "pending_below", lambda _node: 200_000)
     trees.update_summary()
     assert trees.so_far.text() == "200,000 pairs to compare"
+
+
+def test_the_banner_follows_the_checkpoint_chosen_in_the_picker(qtbot, window, scratch_copy):
+    """Review: cp-0005 chosen in the picker, the banner still said "showing cp-0000,
+    the newest complete checkpoint", and named its missing data file twice."""
+    folder = scratch_copy("keras_seq")
+    os.remove(folder / "ckpt-4.data-00000-of-00001")
+    os.remove(folder / "ckpt-3.data-00000-of-00001")
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(folder))
+    shown = window.browse.ckpt.ref.name
+    assert f"showing {shown}" in window.banner.text, window.banner.text
+    ref = next(r for r in window.browse.ckpt.location.checkpoints if r.name == "ckpt-3")
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.switch_checkpoint(ref)
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    text = window.banner.text
+    assert f"showing {shown}" not in text and text.count("ckpt-3.data-00000-of-00001") == 1, text
+    assert "\n" not in text, text  # one message
