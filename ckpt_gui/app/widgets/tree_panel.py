@@ -163,6 +163,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         ``show_objects``: switch to the object view (if there is one)."""
         self.trees = trees
         self._opened_by_view.clear()  # nodes of the trees shown before
+        self._picked = None  # the same: it would keep their tree alive
         self.nonfinite = None
         self.statuses = None
         self.view.setColumnHidden(RESTORE, True)
