@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTableWidget, QTextBrow
 import ckpt_gui
 from ckpt_gui.app import help_menu, launch
 from ckpt_gui.app.desktop_entry import desktop_entry_text
+from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.resources import APP_ID, desktop_file_path, examples_path, icon_path, model_script_contract
 from tests.conftest import REPO
@@ -40,7 +41,8 @@ def test_the_shortcuts_dialog_lists_every_shortcut_of_the_window(qtbot, window):
     listed = {(what, keys) for _where, what, keys in rows}
     # Every action of the window that has a key, menus and panels alike, is there once.
     bound = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty() and a.text()]
-    assert len(rows) == len(bound) + len(_shortcut_rows(window)) and len(listed) == len(rows)
+    menus = {help_menu._panel_name(m.view) for m in window.findChildren(KeyboardMenu)}  # Menu, Shift+F10
+    assert len(rows) == len(bound) + len(_shortcut_rows(window)) + len(menus) and len(listed) == len(rows)
     for action in bound:
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         assert (help_menu._plain(action.text()), keys) in listed
@@ -69,6 +71,22 @@ def test_the_shortcuts_dialog_lists_the_qshortcuts_too(qtbot, window):
     assert len(shortcuts) >= 2 and shortcuts <= set(rows)
     assert all(what for _where, what, _keys in shortcuts)  # every QShortcut says what it does
     assert len(set(rows)) == len(rows)
+
+
+def test_the_shortcuts_dialog_lists_the_row_menus_keys(qtbot, window):
+    """Review: F1 did not list Shift+F10 / the Menu key (the row's menu): keys an event
+    filter reads, no QAction or QShortcut. Every key of the window is listed: the
+    actions', the QShortcuts' and the row menus'."""
+    window._make_compare_views()
+    rows = help_menu.shortcut_rows(window)
+    native = QKeySequence.SequenceFormat.NativeText
+    listed = {key.strip() for _where, _what, keys in rows for key in keys.split(", ")}
+    bound = {s.toString(native) for a in window.findChildren(QAction) if a.text() for s in a.shortcuts()}
+    bound |= {s.toString(native) for q in window.findChildren(QShortcut) for s in QShortcut.keys(q)}
+    menu_keys = {QKeySequence(Qt.Key.Key_Menu).toString(native), QKeySequence("Shift+F10").toString(native)}
+    assert bound | menu_keys <= listed, (bound | menu_keys) - listed
+    where = {w for w, what, keys in rows if "Shift+F10" in keys}
+    assert where == {"Tree panel", "Comparison"}, rows
 
 
 def test_the_shortcuts_dialog_is_generated_not_written(qtbot, window):

@@ -1,6 +1,7 @@
 """The Help menu: keyboard shortcuts, the model-script contract, About.
 
-The shortcuts dialog is generated from the window's actions and QShortcuts, so it
+The shortcuts dialog is generated from the window's actions, QShortcuts and keyboard
+menus (the Menu key, Shift+F10), so it
 lists what the keys really do (a QShortcut has no text: its whatsThis says what it
 does); the contract is the README's text, shipped as package data.
 """
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui import __version__
+from ckpt_gui.app.widgets import keyboard_menu
+from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.resources import examples_path, model_script_contract
 
 LICENSE = "Apache-2.0"
@@ -77,6 +80,16 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
             continue
         row = (_panel_name(shortcut.parent()), shortcut.whatsThis() or "(undescribed)", _keys(shortcut))
         if row not in rows:  # one key on several widgets of a panel (Escape: the field and the tree)
+            rows.append(row)
+    return rows + _row_menu_rows(window)
+
+
+def _row_menu_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
+    """The keys an event filter reads, no QAction or QShortcut: the row menu's, once per panel."""
+    native, rows = QKeySequence.SequenceFormat.NativeText, []
+    for menu in window.findChildren(KeyboardMenu):
+        row = (_panel_name(menu.view), keyboard_menu.WHAT, ", ".join(k.toString(native) for k in keyboard_menu.KEYS))
+        if row not in rows:  # the comparison's two trees: one row
             rows.append(row)
     return rows
 

@@ -24,11 +24,11 @@ from ckpt_gui.app import background_work, first_frame
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.variable_columns import variable_columns
 from ckpt_gui.core.views.key_levels import KeyTree
 from ckpt_gui.core.views.lazy_node import place
-from ckpt_gui.core.views.missing_data import missing_headline
+from ckpt_gui.core.views.missing_data import missing_files, missing_headline
 from ckpt_gui.core.views.tree import CheckpointTrees, VariableTree, default_open, first_to_show, key_tree
 
 # An object graph this large (about 5,000 variables) is decoded while the key view is
@@ -202,13 +202,23 @@ def keys_only(ckpt: Checkpoint, keys: VariableTree, why: str) -> tuple[Checkpoin
 
 
 def warnings(ckpt: Checkpoint) -> list[str]:
-    """What the banner says about a checkpoint that opened (but not quite whole)."""
-    found = list(ckpt.location.warnings)
+    """What the banner says about a checkpoint that opened (but not quite whole), each
+    fact once. The folder's note "X is incomplete: showing Y" is about the checkpoint
+    the folder opened on: once another is shown (a sibling chosen in the picker) it is
+    outdated (review: cp-0005 chosen, the banner still said "showing cp-0000")."""
+    location = ckpt.location
+    found = list(location.warnings)
+    if ckpt.ref.prefix != location.selected.prefix:
+        outdated = f"{shown_path(location.latest.name)} is incomplete ("
+        found = [w for w in found if not w.startswith(outdated)]
     headline = missing_headline(ckpt)
     if headline is not None:  # the folder's note about this one ("showing another") is outdated
         found = [headline] + [w for w in found if not w.startswith(f"{ckpt.ref.name} is incomplete")]
-    if ckpt.graph_error is not None:
-        found.append(f"{ckpt.graph_error}; showing the checkpoint keys without the object graph")
+    error = ckpt.graph_error
+    if error is not None and error.path in missing_files(ckpt):  # the headline names that file already
+        found[0] += ", by checkpoint key (the object graph is in that file too)"
+    elif error is not None:
+        found.append(f"{error}; showing the checkpoint keys without the object graph")
     return found
 
 

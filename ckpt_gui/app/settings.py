@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QWidget
 
@@ -12,6 +12,7 @@ MAX_RECENT = 10
 # Below this height a first window takes the whole screen: at 90% of 1024x640 the
 # plots and a restore report shared 40 px less and neither was readable.
 SMALL_SCREEN_HEIGHT = 800
+FIRST_SHARE = 0.75  # of a large screen, the first time
 
 
 def settings() -> QSettings:
@@ -54,22 +55,26 @@ def last_folder() -> str:
 
 def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
     """The window's geometry and splitter positions as the user left them (a default
-    size the first time); whether any splitter position was restored."""
+    size the first time), fitted to the screen it opens on; whether any splitter
+    position was restored."""
     store = settings()
     geometry = store.value("geometry")
-    if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+    restored_geometry = isinstance(geometry, QByteArray) and not geometry.isEmpty()
+    if restored_geometry:
         window.restoreGeometry(geometry)
-    else:  # 1440x900, or 90% of a smaller screen: a window larger than the screen cuts its own edges
-        screen = window.screen().availableGeometry() if window.screen() is not None else None
-        width, height = (
-            (1440, 900)
-            if screen is None
-            else (min(1440, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.9)))
+    else:
+        window.resize(first_size(window))
+    area = _screen_area(window)
+    if not restored_geometry:  # a first run on a small screen: the whole screen
+        fills = area is not None and area.height() < SMALL_SCREEN_HEIGHT
+    else:  # Qt shrinks a saved size that does not fit the screen: this one says it did not
+        saved = store.value("window_size")
+        fills = (
+            area is not None
+            and isinstance(saved, QSize)
+            and (saved.width() > area.width() or saved.height() > area.height())
         )
-        window.resize(width, height)
-        small = screen is not None and screen.height() < SMALL_SCREEN_HEIGHT
-        if small and QGuiApplication.platformName() != "offscreen":  # every pixel counts: the whole screen
-            window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+    fit_to_screen(window, fills)
     restored = False
     for name, splitter in splitters.items():
         state = store.value(f"splitter/{name}")
@@ -78,9 +83,54 @@ def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
     return restored
 
 
+def first_size(window: QWidget) -> QSize:
+    """A first run's size: 1440x900 or, on a large screen, a share of it (1440x900 on a
+    2560x1440 screen looked small), never more than 90% of it (a window larger than the
+    screen cuts its own edges)."""
+    area = _screen_area(window)
+    if area is None:
+        return QSize(1440, 900)
+    width = min(max(1440, int(area.width() * FIRST_SHARE)), int(area.width() * 0.9))
+    height = min(max(900, int(area.height() * FIRST_SHARE)), int(area.height() * 0.9))
+    return QSize(width, height)
+
+
+def fit_to_screen(window: QWidget, small_fills: bool = False) -> None:
+    """The window whole on its screen, at least its least size. A geometry saved on a
+    larger screen came back cut (2400x1300 restored on a 1024x640 screen: 780x490, the
+    panels below their least); on a screen too small for it (or ``small_fills``: a
+    first run on a small screen) it is maximised: every pixel counts."""
+    area = _screen_area(window)
+    if area is None or window.isMaximized() or window.isFullScreen():
+        return
+    least = window.minimumSizeHint().expandedTo(window.minimumSize())
+    size = window.size().expandedTo(least)
+    if small_fills or size.width() > area.width() or size.height() > area.height():
+        extra = window.frameGeometry().size() - window.size()  # the title bar, once framed
+        window.resize(area.size() - extra)  # as maximised, where no window manager maximises
+        window.move(area.topLeft())
+        if QGuiApplication.platformName() != "offscreen":  # offscreen has no window manager to maximise
+            window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+        return
+    frame = window.frameGeometry()  # the title bar too, once the window manager framed it
+    extra = frame.size() - window.size()
+    x = min(max(frame.x(), area.x()), area.x() + area.width() - size.width() - extra.width())
+    y = min(max(frame.y(), area.y()), area.y() + area.height() - size.height() - extra.height())
+    window.resize(size)
+    place = (max(x, area.x()), max(y, area.y()))
+    if place != (frame.x(), frame.y()):  # a first run's: the window manager places it (centred)
+        window.move(*place)
+
+
+def _screen_area(window: QWidget) -> QRect | None:
+    screen = window.screen()
+    return screen.availableGeometry() if screen is not None else None
+
+
 def save_layout(window: QWidget, splitters: dict[str, QSplitter]) -> None:
     store = settings()
     store.setValue("geometry", window.saveGeometry())
+    store.setValue("window_size", window.normalGeometry().size())
     for name, splitter in splitters.items():
         store.setValue(f"splitter/{name}", splitter.saveState())
     store.sync()  # on disk now: the process may end without running destructors

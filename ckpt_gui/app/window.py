@@ -161,7 +161,9 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Checkpoint")
         toolbar.setMovable(False)
         toolbar.setObjectName("checkpoint-toolbar")
-        self.path_label = ElidedLabel("No checkpoint")  # gives way to the picker beside it
+        # It gives way to the picker beside it, cut at its start: the folder's own name
+        # and the checkpoint's stay (review: "/work/shared/realworl…pt" said neither).
+        self.path_label = ElidedLabel("No checkpoint", mode=Qt.TextElideMode.ElideLeft)
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         toolbar.addWidget(QLabel(" Checkpoint: "))
         toolbar.addWidget(self.picker)
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
 
     def _comparison_closed(self) -> None:
         self._show_browsing()
+        self.tree_panel.select_again()  # the row of before the comparison, not the first the focus would make current
         if self._doctor is not None:
             self._doctor.say_outcome()  # the report shown again: its outcome in the status bar
         self.close_compare_action.setEnabled(False)
@@ -287,7 +290,9 @@ class MainWindow(QMainWindow):
 
     def _show_checkpoint_name(self, ckpt: Checkpoint) -> None:
         self.previous_action.setEnabled(len(ckpt.checkpoints) > 1)
-        self.path_label.setText(f" {ckpt.prefix}  ({FORMAT_NAMES[ckpt.format]})")
+        folder, name = os.path.split(ckpt.prefix.rstrip("/"))
+        keep = f"{os.path.basename(folder)}/{name}" if folder else name  # the folder's name and the checkpoint's
+        self.path_label.setText(f" {ckpt.prefix}", f"  ({FORMAT_NAMES[ckpt.format]})", keep)
         self._show_title()
 
     def _after_open(self, ckpt: Checkpoint) -> None:

@@ -177,7 +177,7 @@ def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
     restored = [v for v in weights if v.status == RestoreStatus.CONSUMED and v.restored is not False]
     if len(restored) == len(weights):
         return [f"all {counted(len(weights), 'model weight')} restored"]
-    return [f"{len(restored)} of {counted(len(weights), 'model weight')} restored"]
+    return [f"{len(restored):,} of {counted(len(weights), 'model weight')} restored"]
 
 
 def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:

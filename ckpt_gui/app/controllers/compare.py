@@ -280,8 +280,7 @@ class CompareController(Controller):
             if changed:  # start on the largest change
                 self.trees.select_pair(max(changed, key=lambda p: p.values.rel_l2 or 0.0))
         self._refresh_group()  # its summary, with every pair compared
-        summary = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in diff.summary().items() if n)
-        self.status.emit(f"Compared: {summary}")
+        self.status.emit(f"Compared: {summary_text(diff.summary())}")
         self.done.emit()
 
     def _on_pair_selected(self, pair: Pair | None) -> None:
@@ -357,3 +356,9 @@ def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
 def _ref_name(ckpt: Checkpoint) -> str:
     folder = os.path.basename(os.path.dirname(ckpt.prefix))
     return f"{folder}/{os.path.basename(ckpt.prefix)}" if folder else os.path.basename(ckpt.prefix)
+
+
+def summary_text(summary: dict[str, int]) -> str:
+    """A finished comparison's counts by status, as the chips write them ("195,000 same",
+    not the status bar's "195000 same" beside the chips' "195,000")."""
+    return ", ".join(f"{n:,} {status.replace('_', ' ')}" for status, n in summary.items() if n)

@@ -276,7 +276,8 @@ class CompareTrees(QWidget):
         # The pairs still to compare beside the chips: the row's counts add up to every pair.
         waiting = pending and not any(counts.values())
         to_compare = f"{status_style.label(None, STYLES, TO_COMPARE)}  {pending:,}" if pending else ""
-        self.so_far.setText(f"{to_compare} (counts by status come as pairs are compared)" if waiting else to_compare)
+        # None compared yet: said plainly (it read "… to compare 200,000 (counts by status come as ...)").
+        self.so_far.setText(f"{pending:,} pairs to compare" if waiting else to_compare)
         self.fit_columns()  # the groups' status texts grow as pairs get compared
         title = self.title.text().split(" &mdash; ")[0]
         self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)

@@ -133,8 +133,8 @@ class GraphPanel(QWidget):
             item.setExpanded(not any(value.startswith("<") for value in values))
         self.collections.header().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
         self._fit_variables()
-        self.sections.setTabText(1, f"Variables ({len(view.variables)})")
-        self.sections.setTabText(2, f"Collections ({self.collections.topLevelItemCount()})")
+        self.sections.setTabText(1, f"Variables ({len(view.variables):,})")
+        self.sections.setTabText(2, f"Collections ({self.collections.topLevelItemCount():,})")
         self.sections.setCurrentWidget(self.signatures if has_signatures else self.variables)
         self.sections.show()
 

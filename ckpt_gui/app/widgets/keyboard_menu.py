@@ -10,8 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QTreeView
+
+# The keys it answers, as the shortcuts dialog (F1) lists them: they are no QAction or
+# QShortcut, so the dialog asks each KeyboardMenu (review: F1 did not list them).
+KEYS = (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10"))
+WHAT = "The current row's menu"
 
 
 class KeyboardMenu(QObject):

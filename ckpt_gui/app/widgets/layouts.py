@@ -96,15 +96,20 @@ class ElidedLabel(QLabel):
     and cuts its text in the middle to fit, the whole text in its tooltip (the
     checkpoint's path beside the picker, which had cut the picker's entry at 1024 px)."""
 
-    def __init__(self, text: str = "", parent=None) -> None:
+    def __init__(self, text: str = "", parent=None, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
         super().__init__(parent)
         self._full = ""
+        self._tail = ""  # kept whole after the part cut (a path's "(TF2 object-based)")
+        self._keep = ""  # the end of the text to keep whole, rather than the tail
+        self._mode = mode
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        self._full = text
-        self.setToolTip(text.strip())
+    def setText(self, text: str, tail: str = "", keep: str = "") -> None:  # noqa: N802 (Qt's name)
+        """``text`` cut as the label's mode says, then ``tail`` whole; the tail gives way
+        (in the tooltip only) when with it ``keep``, the end of ``text``, would be cut."""
+        self._full, self._tail, self._keep = text + tail, tail, keep
+        self.setToolTip(self._full.strip())
         self._elide()
 
     def text(self) -> str:  # the whole text (what is painted may be cut; Qt paints its own copy)
@@ -121,8 +126,12 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
-        super().setText(shown)
+        metrics, head, tail = self.fontMetrics(), self._full[: len(self._full) - len(self._tail)], self._tail
+        kept = metrics.horizontalAdvance("\u2026" + self._keep) if self._keep else 0
+        if tail and kept + metrics.horizontalAdvance(tail) > self.width() and head != self._keep:
+            tail = ""  # the folder's and checkpoint's names before the format
+        room = max(self.width() - metrics.horizontalAdvance(tail), 0)
+        super().setText(metrics.elidedText(head, self._mode, room) + tail)
 
 
 class _KeepFlowHeight(QObject):

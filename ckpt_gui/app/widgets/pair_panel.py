@@ -200,7 +200,7 @@ class PairPanel(QWidget):
             place = _breakable(place)
             lines.append(f"<li>{html.escape(status_label(pair.status))} &nbsp; {place}{change}</li>")
         self.group_note.setText(
-            f"<b>Largest changes below this group</b> ({len(view.largest)} shown):<ol>{''.join(lines)}</ol>"
+            f"<b>Largest changes below this group</b> ({len(view.largest):,} shown):<ol>{''.join(lines)}</ol>"
             "Select a pair for its histograms and heatmaps."
         )
 

@@ -4,12 +4,15 @@ a right click on one offers to compare the checkpoint shown with it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QMenu
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QComboBox, QMenu, QStyle, QStyleOptionComboBox, QStylePainter
 
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
 from ckpt_gui.core.formatting import format_bytes, format_time
 
 MAX_WIDTH = 640
+SEPARATOR = "  \u00b7  "
+FIGURE_SPACE = "\u2007"  # as wide as a digit: pads numbers so the list's columns line up
 _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 
 
@@ -37,8 +40,9 @@ class CheckpointPicker(QComboBox):
         self.clear()
         # Newest first; a folder of several Keras models: the others' files after them.
         self.refs = list(reversed(location.checkpoints)) + list(location.others)
+        widths = column_widths(self.refs)
         for row, ref in enumerate(self.refs):
-            text = describe_ref(ref, ref == location.latest, location.kind == "keras")
+            text = describe_ref(ref, ref == location.latest, location.kind == "keras", widths)
             if ref in location.others:
                 text += "  (another model)"
             if ref.prefix in location.broken:
@@ -57,6 +61,19 @@ class CheckpointPicker(QComboBox):
         holder = self.parentWidget()
         if holder is not None and holder.layout() is not None:
             holder.layout().activate()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """The closed picker's label cut with an ellipsis where it does not fit (its end
+        was cut off unmarked: "(not in state file"), the whole text in the tooltip."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = closed_text(option.currentText, self.fontMetrics(), field.width())
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
     def menu_for(self, row: int) -> QMenu:
         """The context menu of one checkpoint of the list."""
@@ -110,14 +127,49 @@ class _RightClicks(QObject):
         return True  # the list never sees a right click (its release would choose the row)
 
 
-def describe_ref(ref: CheckpointRef, latest: bool, keras: bool = False) -> str:
-    """One line per checkpoint; ``keras``: a folder of Keras files (by epoch, no state file)."""
-    parts = [ref.name]
+def column_widths(refs: list[CheckpointRef]) -> tuple[int, int, int]:
+    """The widest name, step and size of ``refs``, in characters: each line pads its
+    own to them, so the list's columns line up ("step 5" was out of line with "step 50")."""
+    return (
+        max((len(ref.name) for ref in refs), default=0),
+        max((len(f"{ref.step:,}") for ref in refs if ref.step is not None), default=0),
+        max((len(format_bytes(ref.size_bytes)) for ref in refs), default=0),
+    )
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` characters with figure spaces (a digit's width)."""
+    fill = FIGURE_SPACE * max(width - len(text), 0)
+    return fill + text if right else text + fill
+
+
+def closed_text(text: str, metrics: QFontMetrics, width: int) -> str:
+    """A checkpoint's line as the closed picker shows it in ``width`` px: whole if it
+    fits, else without its padding, else cut in the middle (its name and its marks
+    at the end, "(incomplete: data missing)", stay)."""
+    bare = text.replace(FIGURE_SPACE, "").replace(f"{SEPARATOR}{SEPARATOR}", SEPARATOR)  # a missing step's
+    parts = bare.split(SEPARATOR)
+    timeless = SEPARATOR.join(parts[:-2] + parts[-1:]) if len(parts) > 2 else bare  # the time goes first
+    for shown in (text, bare, timeless):
+        if metrics.horizontalAdvance(shown) <= width:
+            return shown
+    return metrics.elidedText(timeless, Qt.TextElideMode.ElideMiddle, width)
+
+
+def describe_ref(
+    ref: CheckpointRef, latest: bool, keras: bool = False, widths: tuple[int, int, int] | None = None
+) -> str:
+    """One line per checkpoint; ``keras``: a folder of Keras files (by epoch, no state
+    file); ``widths``: the list's widest name, step and size (``column_widths``)."""
+    name_width, step_width, size_width = widths or (0, 0, 0)
+    parts = [_pad(ref.name, name_width)]
     if ref.step is not None:
-        parts.append(f"{'epoch' if keras else 'step'} {ref.step:,}")
+        parts.append(f"{'epoch' if keras else 'step'} {_pad(f'{ref.step:,}', step_width, right=True)}")
+    elif step_width:
+        parts.append(_pad("", len("epoch " if keras else "step ") + step_width))
     parts.append(format_time(ref.time))
-    parts.append(format_bytes(ref.size_bytes))
-    text = "  ·  ".join(parts)
+    parts.append(_pad(format_bytes(ref.size_bytes), size_width, right=True))
+    text = SEPARATOR.join(parts)
     if not ref.complete:
         text += "  (incomplete: data missing)"
     if latest:

@@ -228,7 +228,7 @@ class RepairDialog(QDialog):
         if self.plan is None:
             return
         counts = self.edited_plan().counts()
-        summary = ", ".join(f"{n} {action}" for action, n in counts.items() if n)
+        summary = ", ".join(f"{n:,} {action}" for action, n in counts.items() if n)
         self.headline.setText(
             f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Uncheck a line to drop its value, "
             "double-click a target to retarget it; nothing is ever reshaped."
@@ -282,7 +282,7 @@ def outcome_html(outcome) -> str:
     if outcome.error is not None:
         return f"<b>Writing failed</b>: {html.escape(outcome.error.kind)}: {html.escape(outcome.error.message[:600])}"
     verification = outcome.verification
-    summary = ", ".join(f"{n} {s.value}" for s, n in verification.summary.items() if n) if verification else ""
+    summary = ", ".join(f"{n:,} {s.value}" for s, n in verification.summary.items() if n) if verification else ""
     lines = [
         f"Written: <b>{html.escape(outcome.written or '')}</b>",
         f"Verification (the doctor on the new checkpoint): {html.escape(summary)}",

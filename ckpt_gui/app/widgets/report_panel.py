@@ -282,7 +282,7 @@ class ReportPanel(AttemptStates, QWidget):
             button.setChecked(False)
             button.blockSignals(False)
             word = consumed_word if status == RestoreStatus.CONSUMED else ""
-            button.setText(f"{status_style.label(status, word=word)}  {count}")
+            button.setText(f"{status_style.label(status, word=word)}  {count:,}")
             button.setVisible(bool(count))
 
     def _legend_toggled(self, status: RestoreStatus) -> None:

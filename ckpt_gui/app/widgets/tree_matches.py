@@ -132,13 +132,42 @@ class TreeMatches:
             self.view.expandAll()
         else:
             self.expand_default()
-        if keep is not None:
-            self.select_key(keep)
-        elif group is not None and group.variable is None and self.model.is_shown(group):
+        self._automatic = True  # not the user's pick: the row they picked stays the one to come back to
+        try:
+            self._reselect(keep, group, chosen is not None)
+        finally:
+            self._automatic = False
+        return count
+
+    def _reselect(self, keep: str | None, group: TreeNode | None, filtered: bool) -> None:
+        """After a filter: the row the user picked last, when shown (Escape brings back
+        the one selected before the filter), else the row selected, else, the filter
+        hiding it, the first match; with none, the panels are told nothing is selected
+        (review: the row of '4 · norm' gone, Details still described it)."""
+        picked = self._picked if self._in_tree(self._picked) else None
+        if picked is not None and self.model.is_shown(picked) and self.select_node(picked):
+            return
+        if keep is not None and self.select_key(keep):
+            return
+        if group is not None and group.variable is None and self.model.is_shown(group):
             # Selected again (the reset lost it): its histogram is then made again, over
             # what the filter shows now, as when a group is selected after filtering.
             self.select_node(group)
-        return count
+            return
+        if keep is None and group is None:
+            return  # nothing was selected: nothing to move (and no level made to find a match)
+        first = self._first_match() if filtered else None
+        if first is not None:
+            self.view.setCurrentIndex(first)
+        else:  # the reset said nothing: it was selected
+            self.node_selected.emit(None)
+
+    def _in_tree(self, node: TreeNode | None) -> bool:
+        """Whether ``node`` is one of the tree shown (not of one shown before)."""
+        tree = self.tree
+        while node is not None and node.parent is not None:
+            node = node.parent
+        return node is not None and tree is not None and node is tree.root
 
     def expand_default(self) -> None:
         """Open level after level while the tree stays short (core's ``default_open``)."""

@@ -166,6 +166,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         ``show_objects``: switch to the object view (if there is one)."""
         self.trees = trees
         self._opened_by_view.clear()  # nodes of the trees shown before
+        self._picked = None  # the same: it would keep their tree alive
         self.nonfinite = None
         self.statuses = None
         self.view.setColumnHidden(RESTORE, True)
@@ -193,7 +194,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         """The variables a statistics scan found NaN/Inf in: badge them, enable the filter."""
         self.nonfinite = keys
         self.nan_box.setEnabled(True)
-        self.nan_box.setText(f"NaN/Inf only ({len(keys)})")
+        self.nan_box.setText(f"NaN/Inf only ({len(keys):,})")
         self.model.set_badges(badges)
         if self.nan_box.isChecked():
             self.apply_filter()

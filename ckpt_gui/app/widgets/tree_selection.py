@@ -5,7 +5,7 @@ Ctrl+click that clears the selection says "nothing")."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
@@ -25,6 +25,11 @@ class TreeSelection:
         # the panels then show what they show for no selection (a Keras file's own facts).
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self._cleared = False
+        # The row picked last (by the user or the app), not by a filter moving the
+        # selection off a row it hid: the row a cleared filter selects again.
+        self._picked: TreeNode | None = None
+        self._automatic = False  # a filter is moving the selection
+        self.view.installEventFilter(self)  # Tab into the tree: the row selected, not the first
 
     def _connect_row_actions(self) -> None:
         """The right-click menu and Ctrl+C on the tree; Down from the filter box."""
@@ -139,7 +144,27 @@ class TreeSelection:
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._cleared = False
-        self.node_selected.emit(self.model.node(current) if current.isValid() else None)
+        node = self.model.node(current) if current.isValid() else None
+        if node is not None and not self._automatic:
+            self._picked = node
+        self.node_selected.emit(node)
+
+    def select_again(self) -> None:
+        """The row picked last selected again and in view if the tree has no current
+        row (a comparison closed over a tree whose reset lost it: Details then said
+        _CHECKPOINTABLE_OBJECT_GRAPH, the first row, and no row was highlighted)."""
+        if not self.view.currentIndex().isValid():
+            picked = self._picked if self._in_tree(self._picked) else None
+            if picked is not None and self.model.is_shown(picked):
+                self.select_node(picked)
+
+    def eventFilter(self, watched, event) -> bool:
+        """Focus coming to the tree with no current row (a filter's reset lost it): the
+        row picked last becomes current again, before the view makes the first row
+        current (review: Tab into the tree jumped to _CHECKPOINTABLE_OBJECT_GRAPH)."""
+        if watched is self.view and event.type() == QEvent.Type.FocusIn:
+            self.select_again()
+        return super().eventFilter(watched, event)
 
     def _on_selection(self, *_args) -> None:
         selected = self.view.selectionModel().hasSelection()

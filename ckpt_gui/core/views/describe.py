@@ -37,7 +37,7 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         parts = ckpt.index.slice_parts(entry)
         shards = sorted({part.shard_id for _s, part in parts})
         in_shards = f"{one_or_many(len(shards), 'shard', 'shards')} {', '.join(map(str, shards))}"
-        rows.append(("Stored as", f"{len(parts)} slices in {in_shards}"))
+        rows.append(("Stored as", f"{len(parts):,} slices in {in_shards}"))
     else:
         # One row for where the bytes are: the panel must show its last rows (CRC32C,
         # the value) at the default window size without scrolling in the common case.
@@ -157,7 +157,18 @@ def value_text(variable: Variable, value) -> str | None:
     if value.dtype == object:
         items = [_bytes_text(x) for x in value.reshape(-1)]
         return items[0] if value.ndim == 0 else "[" + ", ".join(items) + "]"
-    return numbers_text(value)
+    return shown_numbers_text(value)
+
+
+def shown_numbers_text(value) -> str:
+    """``numbers_text`` as Details shows it: a whole float without its ".0", as the
+    statistics, the values table and the heatmap show it (review: a scalar read
+    "Value: 2.0" in Details and "2" beside it). Copy value keeps "2.0": what Python
+    reads back as a float."""
+    if value.ndim == 0:
+        text = str(value[()])
+        return text.removesuffix(".0") if value.dtype.kind == "f" else text
+    return "[" + ", ".join(shown_numbers_text(row) for row in value) + "]"
 
 
 def numbers_text(value) -> str:
