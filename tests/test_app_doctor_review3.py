@@ -168,3 +168,61 @@ def test_the_repair_dialog_gives_each_line_one_row_at_1024x640(qtbot, desktop_fo
     assert entries[0].source_key in dialog.line.text() and names[entries[0].source_key] in dialog.line.text()
     headline = dialog.headline.text()
     assert "Uncheck a line to drop its value" not in headline and "left out of the new checkpoint" in headline
+
+
+def test_each_name_keeps_the_end_no_other_name_has():
+    from ckpt_gui.app.widgets.distinct_names import distinct_ends
+
+    names = ["dnn/hiddenlayer_0/kernel/part_0", "dnn/hiddenlayer_0/bias/part_0", "dnn/hiddenlayer_1/kernel/part_0",
+             "dnn/hiddenlayer_1/bias/part_0", "dnn/logits/kernel/part_0", "global_step", "a/b", "b"]  # fmt: skip
+    ends = distinct_ends(names)
+    assert ends["dnn/hiddenlayer_0/kernel/part_0"].forms[:2] == [
+        "\u2026/hiddenlayer_0/kernel/part_0", "\u2026/hiddenlayer_0/kernel/\u2026"]  # fmt: skip
+    assert ends["dnn/logits/kernel/part_0"].forms[0] == "\u2026/logits/kernel/part_0"
+    assert ends["global_step"].forms == ["global_step"]
+    assert ends["a/b"].forms == ["a/b"] and ends["b"].forms == ["b"]  # "b" is its whole name and another's end
+    forms = [form for found in ends.values() for form in found.forms]
+    assert len(forms) == len(set(forms))  # no two names share a form
+    # Kept, when nothing fits: up to where a name parts from the one most like it.
+    last = ends["dnn/hiddenlayer_1/bias/part_0"]
+    assert last.last[: last.head] == "\u2026/hiddenlayer_1/b"
+
+
+@pytest.mark.parametrize("year", ["2019", "2022"])
+def test_the_graph_tables_rows_stay_told_apart_and_its_headers_whole(qtbot, desktop_font, window, year):  # noqa: F811
+    # A TF1 Estimator at 1024x640: every name read "dnn/hid…/part_0", the header "Name in the grap".
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from ckpt_gui.app.widgets.graph_panel import KEY, NAME
+    from tests.test_app_review_rfbrowse import CORPUS, WAIT_MS, open_path
+
+    estimator = CORPUS / f"tfx-est-{year}"
+    if not estimator.is_dir():
+        pytest.skip(f"the real-world corpus is not at {estimator}")
+    window.resize(1024, 640)
+    open_path(qtbot, window, estimator)
+    graph = window.graph_panel
+    qtbot.waitUntil(lambda: graph.variables.topLevelItemCount() > 0, timeout=WAIT_MS)
+    window.info_tabs.setCurrentWidget(graph)
+    table = graph.variables
+    graph.sections.setCurrentWidget(table)
+    qtbot.wait(200)  # the refit after the resize
+    header = table.header()
+    for column in range(table.columnCount()):
+        assert table.columnWidth(column) >= header.sectionSizeHint(column), table.headerItem().text(column)
+    for column in (NAME, KEY):
+        shown = []
+        for row in range(table.topLevelItemCount()):
+            index = table.model().index(row, column)
+            option = QStyleOptionViewItem()
+            option.rect = table.visualRect(index)
+            table.itemDelegateForColumn(column).initStyleOption(option, index)
+            metrics = option.fontMetrics
+            shown.append(metrics.elidedText(option.text, option.textElideMode, option.rect.width() - 10))
+        texts = [table.topLevelItem(r).text(column) for r in range(table.topLevelItemCount())]
+        assert any(s != t for s, t in zip(shown, texts, strict=True)), "cut at this width"
+        distinct = {t for t in texts if t}
+        from collections import Counter
+
+        same = [(s, t) for s, t in zip(shown, texts, strict=True) if t and Counter(shown)[s] > 1]
+        assert len({s for s, t in zip(shown, texts, strict=True) if t}) >= 0.9 * len(distinct), same
