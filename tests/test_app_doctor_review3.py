@@ -226,3 +226,44 @@ def test_the_graph_tables_rows_stay_told_apart_and_its_headers_whole(qtbot, desk
 
         same = [(s, t) for s, t in zip(shown, texts, strict=True) if t and Counter(shown)[s] > 1]
         assert len({s for s, t in zip(shown, texts, strict=True) if t}) >= 0.9 * len(distinct), same
+
+
+def test_a_groups_elements_count_the_strings_its_rows_count(qtbot, window):
+    # jj-keras-cp-2019 cp-0005: layer-2/.ATTRIBUTES holds one scalar string, its row says 1
+    # element, its group's Details said "Elements 0".
+    from ckpt_gui.core.views.describe import describe_group
+
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    for view in ("objects", "keys"):
+        (panel.objects_button if view == "objects" else panel.keys_button).setChecked(True)
+        tree = panel.tree
+        strings = [n for n in tree.by_key.values() if not n.variable.dtype.is_numeric]
+        assert strings, "the demo holds a string (its object graph)"
+        root = tree.root
+        assert root.elements == sum(n.variable.num_elements for n in tree.by_key.values()), view
+        assert root.params <= root.elements - sum(n.variable.num_elements for n in strings)
+        for node in strings:
+            parent = node.parent
+            if parent is not None and parent is not root:
+                assert parent.elements >= node.variable.num_elements
+                rows = dict(describe_group(parent))
+                assert not rows["Elements"].startswith("0 "), rows
+
+
+def test_a_keras_attributes_group_of_one_string_counts_its_element(qtbot, window):
+    from ckpt_gui.core.views.describe import describe_group
+    from tests.test_app_review_rfbrowse import CORPUS, open_path
+
+    prefix = CORPUS / "jj-keras-cp-2019" / "cp-0005.ckpt"
+    if not prefix.with_suffix(".ckpt.index").exists():
+        pytest.skip(f"the real-world corpus is not at {prefix}")
+    open_path(qtbot, window, prefix)
+    panel = window.tree_panel
+    panel.keys_button.setChecked(True)
+    key = next(k for k, n in panel.tree.by_key.items() if not n.variable.dtype.is_numeric and "layer-" in k)
+    assert panel.select_key(key)
+    group = panel.selected_node().parent
+    assert group.variable is None and group.elements >= 1
+    assert dict(describe_group(group))["Elements"].startswith(f"{group.elements:,} ")
+    assert panel.model.data(panel.model.index_of(group).siblingAtColumn(3)) == str(group.elements)
