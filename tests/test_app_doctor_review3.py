@@ -18,6 +18,8 @@ from tests.test_app_desktop import open_demo
 from tests.test_app_doctor_columns import desktop_font  # noqa: F401 (a fixture)
 from tests.test_app_layout import _report_for_demo, _show_report
 
+WINDOW_SIZE = (1024, 640)  # the window fixture's size when first shown (the smallest screen issue 11 asks for)
+
 
 def full_report(window):
     """Like the doctor's for demo_model_changed.py: conflicts, the optimizer's values
@@ -267,3 +269,23 @@ def test_a_keras_attributes_group_of_one_string_counts_its_element(qtbot, window
     assert group.variable is None and group.elements >= 1
     assert dict(describe_group(group))["Elements"].startswith(f"{group.elements:,} ")
     assert panel.model.data(panel.model.index_of(group).siblingAtColumn(3)) == str(group.elements)
+
+
+def test_a_first_runs_details_get_the_height_their_content_needs(qtbot, desktop_font, window):  # noqa: F811
+    # 1024x640: Details showed six rows (statistics cut at "Std"); 2560x1440: 300 px empty.
+    from tests.test_app_desktop import WAIT_MS
+
+    assert window.size().toTuple() == WINDOW_SIZE  # as first shown: the split is fitted once, then
+    open_demo(qtbot, window)
+    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
+    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    qtbot.wait(100)
+    splits, details = window.splits, window.details
+    height = sum(splits.right.sizes())
+    content = details.widget().sizeHint().height()
+    chrome = window.info_tabs.height() - details.viewport().height()
+    least = min(int(height * 0.5), height - splits.views.minimumSizeHint().height())
+    top = splits.right.sizes()[0]
+    assert top >= min(content + chrome, least) - 30, (splits.right.sizes(), content, chrome)  # (another variable's)
+    assert top <= max(content + chrome, 150) + 30  # no room left empty under it
+    assert splits.views.height() >= splits.views.minimumSizeHint().height()

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splits = Splits(self.main_splitter, self.right_splitter, self.views, self.info_tabs,
                              (self.report_panel, self.graph_panel))  # fmt: skip
+        self.splits.watch_details(self.details)
         self.info_tabs.currentChanged.connect(lambda _i: self.splits.make_room_for_tab())
         self._browse_share: float | None = None  # the tree's share of browsing while comparing
         # Comparing two checkpoints swaps both halves for the side-by-side view.
