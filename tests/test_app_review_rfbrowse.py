@@ -129,7 +129,7 @@ def test_the_graph_variables_table_shows_its_key_column(qtbot, window, size):
     "Checkpoint key" column cut at the right edge behind a scroll bar. dtype and shape
     stay whole, the name and the key share the rest, cut in the middle with the whole
     text in the tooltip; nothing reaches past the table's right edge."""
-    from ckpt_gui.app.widgets.elided_names import MiddleElided
+    from ckpt_gui.app.widgets.distinct_names import DistinctElided
     from ckpt_gui.app.widgets.graph_panel import KEY, NAME
 
     window.resize(*size)
@@ -150,7 +150,7 @@ def test_the_graph_variables_table_shows_its_key_column(qtbot, window, size):
     assert key >= min(needed[KEY], name) - 1 and name >= min(needed[NAME], key) - 1  # neither squeezed for the other
     assert key >= header.sectionSizeHint(KEY) or key >= needed[KEY]  # its title reads
     for column in (NAME, KEY):
-        assert isinstance(table.itemDelegateForColumn(column), MiddleElided)
+        assert isinstance(table.itemDelegateForColumn(column), DistinctElided)  # cut keeping what tells rows apart
     cut = [table.topLevelItem(i) for i in range(table.topLevelItemCount())]
     assert all(item.toolTip(NAME) == item.text(NAME) for item in cut)
     assert all(item.toolTip(KEY) == item.text(KEY) for item in cut if item.text(KEY))

@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splits = Splits(self.main_splitter, self.right_splitter, self.views, self.info_tabs,
                              (self.report_panel, self.graph_panel))  # fmt: skip
+        self.splits.watch_details(self.details)
         self.info_tabs.currentChanged.connect(lambda _i: self.splits.make_room_for_tab())
         self._browse_share: float | None = None  # the tree's share of browsing while comparing
         # Comparing two checkpoints swaps both halves for the side-by-side view.
@@ -206,6 +207,7 @@ class MainWindow(QMainWindow):
         browse.checkpoint_shown.connect(lambda _ckpt: self._enable_diagnosis_actions())  # after doctor.set_checkpoint
         browse.loaded.connect(lambda: window_focus.focus_the_tree(self.tree_panel))
         self.report_panel.status_filter_changed.connect(self.tree_panel.set_status_filter)
+        self.tree_panel.node_selected.connect(self.report_panel.follow_tree)  # its problem row, if it has one
         # The report panel's buttons before the doctor is made (the doctor connects them itself).
         self.report_panel.rerun_requested.connect(lambda: self._doctor is None and self.doctor.rerun())
         self.report_panel.choose_script_requested.connect(lambda: self._doctor is None and self.doctor.choose_script())

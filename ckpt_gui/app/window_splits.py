@@ -5,11 +5,15 @@ keep their least height)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 TABS_MIN_HEIGHT = 150  # px: the Details/Restore report/Graph tabs' least height
 TREE_SHARE = 0.45  # a restored split gives the tree at most this share of the width (default: 0.42)
+# On a first run the tabs start small and grow to what Details shows, up to this share of
+# the height (the plots keep their least): a fixed third had shown six rows at 1024x640
+# (statistics cut at "Std") and left 300 px empty at 2560x1440.
+DETAILS_SHARE = 0.5
 
 
 class Splits:
@@ -34,16 +38,40 @@ class Splits:
         # The tabs' height before the report or the graph grew them: given back when
         # Details is shown again (the plots had stayed squeezed under a short Details).
         self._grown_from: int | None = None
+        self._details = None  # the Details page (watch_details)
+        self._details_to_fit = False  # a first run's tabs grow to Details' content until the user moves the split
 
     def by_name(self) -> dict[str, QSplitter]:
         """The splitters as the settings save and restore them."""
         return {"main": self.main, "right": self.right, "views": self.views}
 
     def first_run(self, width: int, height: int) -> None:
-        """No saved splits: proportions of the real window size."""
+        """No saved splits: proportions of the real window size, the tabs then grown
+        to what Details shows (``watch_details``)."""
         self.main.setSizes([int(width * 0.42), int(width * 0.58)])
-        self.right.setSizes([int(height * 0.34), int(height * 0.66)])
+        self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
         self.views.setSizes([int(width * 0.3), int(width * 0.28)])
+        self._details_to_fit = self._details is not None
+        self._fit_details()
+
+    def watch_details(self, details) -> None:
+        """``details`` (a QScrollArea: the Details page): on a first run, the tabs grow
+        to what it shows, within limits (``_fit_details``)."""
+        self._details = details
+        _OnLayout(details.widget(), self._fit_details)
+
+    def _fit_details(self) -> None:
+        """Grow the tabs to what Details shows, within limits; never shrink them (the
+        plots would jump at each selection); until the user moves the split."""
+        details = self._details
+        if not self._details_to_fit or self.tabs.currentWidget() is not details or self.right.height() <= 0:
+            return
+        height, top = sum(self.right.sizes()), self.right.sizes()[0]
+        chrome = self.tabs.height() - details.viewport().height()  # the tab bar and frames
+        wanted = details.widget().sizeHint().height() + chrome
+        most = min(int(height * DETAILS_SHARE), height - self.views.minimumSizeHint().height())
+        if top < min(wanted, most):
+            self.right.setSizes([min(wanted, most), height - min(wanted, most)])
 
     def keep_sensible(self) -> None:
         """Splitter positions saved in another session (a wider window, a tree pane
@@ -82,6 +110,7 @@ class Splits:
 
     def _moved(self, _position: int, _index: int) -> None:
         self._grown_from = None  # the user's own split stays
+        self._details_to_fit = False
         self._fit_report()
 
     def _grow_tabs(self, top: int) -> None:
@@ -118,6 +147,20 @@ class Splits:
             return
         height = sum(self.right.sizes())
         self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
+
+
+class _OnLayout(QObject):
+    """Calls ``react`` after ``widget``'s layout asks to be redone (its contents changed)."""
+
+    def __init__(self, widget: QWidget, react) -> None:
+        super().__init__(widget)
+        self._react = react
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self._react)  # once the layout is redone (not after the widget is gone)
+        return False
 
 
 class _OnResize(QObject):

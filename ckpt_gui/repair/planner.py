@@ -100,7 +100,8 @@ def _unused_reason(index: int, finding: RestoreFinding, pairing: Pairing) -> str
         return (f"waits for {finding.deferred_owner or 'its owner'}, which the script does not build: build it "
                 "(call the model once, optimizer.build(...)) to carry this value over")  # fmt: skip
     if finding.optimizer:
-        return "optimizer state the model's objects have no place for"
+        # "optimizer state the model's objects have no place for" was hard to parse (review 3).
+        return "optimizer state: the script's model has no optimizer variable to take it (none built)"
     if finding.is_average:
         return "a moving average (EMA shadow) of a weight: the model restores the weights themselves"
     if finding.is_counter:

@@ -64,6 +64,13 @@ class VariableTreeModel(NodeTreeModel):
         self.filtered = False
         super().set_tree(tree)
 
+    def _has_strings(self) -> bool:
+        """Whether the tree holds variables without numbers (strings, variants), whose
+        elements a group counts but its parameters do not; unknown (the dtypes not yet
+        worked out, off the GUI thread at open): said as if so."""
+        names = self.tree.__dict__.get("dtype_names") if self.tree is not None else None  # a cached_property
+        return names is None or any(n in ("string", "variant", "resource") or n.startswith("unknown") for n in names)
+
     def refilter(self, accept) -> int:
         """Filter the tree (None: show everything); groups then count what they show."""
         if self.tree is None:
@@ -245,7 +252,8 @@ class VariableTreeModel(NodeTreeModel):
         if variable is None and not node.variable_count:  # a group only the model has
             return f"{node.path}\n{_count_text(node)}: the checkpoint has no value for them"
         if variable is None:
-            text = f"{node.path}\n{_totals_text(node.variable_count, node.elements, node.params, node.nbytes)}"
+            strings = self._has_strings()
+            text = f"{node.path}\n{_totals_text(node.variable_count, node.elements, node.params, node.nbytes, strings)}"
             elsewhere = self.tree.slots_placed_elsewhere.get(node.path) if self.tree is not None else None
             if elsewhere:  # an optimizer whose state per variable this view shows under each variable
                 text += (f"\nits {elsewhere[0]:,} optimizer slots ({elsewhere[1]:,} elements) sit and count "
@@ -254,7 +262,7 @@ class VariableTreeModel(NodeTreeModel):
             if shown is None:
                 return text
             count, params, nbytes, slots = shown
-            return f"{text}\nshown by the filter: {_totals_text(count, params + slots, params, nbytes)}"
+            return f"{text}\nshown by the filter: {_totals_text(count, params + slots, params, nbytes, strings)}"
         lines = [variable.key]
         if node.kind == SLOT:
             lines.append(f"optimizer slot '{node.name}' of {node.parent.path if node.parent else ''}")
@@ -317,11 +325,12 @@ def _bytes_text(count: int, nbytes: int) -> str:
     return format_bytes(nbytes) if count else ""
 
 
-def _totals_text(count: int, elements: int, params: int, nbytes: int) -> str:
-    """ "32 variables, 9,058 elements (3,020 parameters, 6,038 in optimizer slots), 35.4 KB"."""
+def _totals_text(count: int, elements: int, params: int, nbytes: int, strings: bool = False) -> str:
+    """ "32 variables, 9,058 elements (3,020 parameters, 6,038 in optimizer slots), 35.4 KB";
+    ``strings``: the checkpoint has some (a group's elements count them, parameters not)."""
     slots = elements - params
     parts = [f"{params:,} parameters"] if params else []
     if slots:
-        parts.append(f"{slots:,} in optimizer slots")
+        parts.append(f"{slots:,} in optimizer slots" + (" or strings" if strings else ""))
     split = f" ({', '.join(parts)})" if parts else ""
     return f"{count:,} variables, {elements:,} elements{split}, {format_bytes(nbytes)}"

@@ -44,6 +44,7 @@ def fit_columns(
     spare_outliers: bool = False,
     rows: int = FIT_ROWS,
     measured: Measured | None = None,
+    name_least: float | None = None,
 ) -> None:
     """Size each column to its contents and header, at most ``limits[column]`` pixels
     (what is still cut has the full text in its tooltip). Qt measures the rows in view
@@ -51,7 +52,9 @@ def fit_columns(
     ``names_first``: in a narrow tree the columns beside the name give way together,
     so the name column keeps what its names need, up to ``NAME_SHARE`` of the width;
     ``spare_outliers``: what nine names in ten need (see ``_usual_width``); ``rows``:
-    how many rows are measured; ``measured``: those measures, taken already."""
+    how many rows are measured; ``measured``: those measures, taken already;
+    ``name_least``: the share of the width down to which the name gives way (cut in
+    the middle) before the columns beside it are cut (None: they give way first)."""
     view.header().setResizeContentsPrecision(rows)
     widths = {}
     for column, most in limits.items():
@@ -59,7 +62,7 @@ def fit_columns(
             view.resizeColumnToContents(column)
         widths[column] = min(view.columnWidth(column) if measured is None else measured.contents[column], most)
     if names_first:
-        widths = _names_first_widths(view, limits, widths, spare_outliers, measured)
+        widths = _names_first_widths(view, limits, widths, spare_outliers, measured, name_least)
     for column, width in widths.items():
         view.setColumnWidth(column, width)
 
@@ -93,10 +96,16 @@ def columns_giving_way(
 
 
 def _names_first_widths(
-    view: QTreeView, limits: dict[int, int], widths: dict[int, int], spare_outliers: bool, measured: Measured | None
+    view: QTreeView,
+    limits: dict[int, int],
+    widths: dict[int, int],
+    spare_outliers: bool,
+    measured: Measured | None,
+    name_least: float | None = None,
 ) -> dict[int, int]:
     """The columns beside the name shrunk together so the name keeps its room; none
-    below LEAST_COLUMN, and what those at the least cannot give, the others give."""
+    below LEAST_COLUMN, and what those at the least cannot give, the others give;
+    unless the name, down to ``name_least`` of the width, leaves them their whole width."""
     viewport = view.viewport().width()
     names = [c for c in range(view.model().columnCount()) if c not in limits and not view.isColumnHidden(c)]
     if measured is not None and spare_outliers and names == [view.treePosition()]:
@@ -107,6 +116,8 @@ def _names_first_widths(
     room = viewport - min(wanted, int(viewport * NAME_SHARE))
     if room <= 0 or sum(widths.values()) <= room:
         return widths
+    if name_least is not None and sum(widths.values()) <= viewport - int(viewport * name_least):
+        return widths  # a name cut in the middle still reads (its tooltip whole); "float…" does not
     floor = max(LEAST_COLUMN, view.header().minimumSectionSize())  # Qt's header keeps its own least
     least, rest, scale = {}, dict(widths), 1.0
     while rest:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.column_widths import FIT_ROWS, refit_on_resize, share_widths
-from ckpt_gui.app.widgets.elided_names import MiddleElided
+from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import (
     GraphView,
@@ -37,7 +37,7 @@ from ckpt_gui.core.views.graph_view import (
 
 NO_GRAPH = "No graph file: the checkpoint has no .meta beside it and is no SavedModel."
 NOTE_WIDTH = 60  # characters a line of the Signatures pane's own notes (saved_model_cli's lines are kept)
-VARIABLE_COLUMNS = ("Name in the graph", "dtype", "shape", "Checkpoint key", "Declared as")
+VARIABLE_COLUMNS = ("Graph name", "dtype", "shape", "Checkpoint key", "Declared as")
 NAME, KEY = 0, 3  # the long columns: cut in the middle, sharing what the short ones leave
 DECLARED_SHARE = 0.25  # "Declared as" (an op and node, an object path) takes at most this of the width
 
@@ -58,8 +58,11 @@ class GraphPanel(QWidget):
         self.signatures.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.signatures.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.variables = _tree(VARIABLE_COLUMNS)
-        for column in (NAME, KEY):  # both ends of a long name kept ("dnn/hidd…_1/kernel"), in full in its tooltip
-            self.variables.setItemDelegateForColumn(column, MiddleElided(self.variables))
+        # A long name shows the end that tells it from the others ("…/hiddenlayer_1/kernel/part_0":
+        # cut in the middle every row read "dnn/hid…/part_0"), in full in its tooltip.
+        self.cut_names = {column: DistinctElided(self.variables) for column in (NAME, KEY)}
+        for column, delegate in self.cut_names.items():
+            self.variables.setItemDelegateForColumn(column, delegate)
         self.variables.header().setStretchLastSection(False)
         refit_on_resize(self.variables, self._fit_variables)
         self.variables.setToolTip("Click a variable with a checkpoint key to select it in the tree")
@@ -123,7 +126,10 @@ class GraphPanel(QWidget):
             text += "\n\n" + textwrap.fill(no_signatures_note(graph), NOTE_WIDTH)  # the pane does not wrap
         self.signatures.setPlainText(text)
         self.variables.clear()
-        self.variables.addTopLevelItems([_with_tooltips(row) for row in variable_rows(view)])
+        rows = variable_rows(view)
+        for column, delegate in self.cut_names.items():
+            delegate.ends = distinct_ends(row[column] for row in rows)
+        self.variables.addTopLevelItems([_with_tooltips(row) for row in rows])
         self.collections.clear()
         for name, values in collection_rows(graph):
             item = QTreeWidgetItem([name, counted(len(values), "value")])
@@ -151,13 +157,15 @@ class GraphPanel(QWidget):
         for column in range(len(VARIABLE_COLUMNS)):
             view.resizeColumnToContents(column)
             wanted[column] = view.columnWidth(column)
-        declared = min(wanted[4], int(room * DECLARED_SHARE))
+        # No column narrower than its header ("Name in the grap" had been cut).
+        header = {column: view.header().sectionSizeHint(column) for column in range(len(VARIABLE_COLUMNS))}
+        declared = max(min(wanted[4], int(room * DECLARED_SHARE)), header[4])
         left = room - wanted[1] - wanted[2] - declared
-        least = view.header().minimumSectionSize()
+        least = max(header[NAME], header[KEY], view.header().minimumSectionSize())
         name, key = share_widths([wanted[NAME], wanted[KEY]], left, least)
         if name + key < left:  # room to spare: "Declared as" takes it
             declared = min(wanted[4], room - wanted[1] - wanted[2] - name - key)
-        for column, width in ((NAME, name), (KEY, key), (4, max(declared, least))):
+        for column, width in ((NAME, name), (KEY, key), (4, max(declared, header[4]))):
             view.setColumnWidth(column, width)
 
 

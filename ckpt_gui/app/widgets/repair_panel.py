@@ -11,6 +11,7 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -58,6 +60,21 @@ class RepairDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # One line a row, so a screenful of lines shows (at 1024x640 keys wrapped to four
+        # lines a row: 7 of 35 showed): keys and targets cut in the middle, reasons at
+        # their end, each whole in its tooltip and, for the current row, under the table.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setItemDelegateForColumn(REASON, _EndElided(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(max(self.fontMetrics().height() + 8, QComboBox().sizeHint().height()))
+        self.line = QLabel()  # the current line whole: key, its name, target, reason
+        self.line.setWordWrap(True)
+        self.line.setTextFormat(Qt.TextFormat.RichText)
+        self.line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.currentCellChanged.connect(lambda row, *_: self._show_line(row))
         self.table.itemChanged.connect(lambda _item: self._count())
         refit_on_resize(self.table, self._fit_columns)
         self.phase = QLabel()
@@ -87,6 +104,7 @@ class RepairDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.line)
         layout.addLayout(running)
         layout.addWidget(self.result)
         layout.addLayout(buttons)
@@ -116,6 +134,7 @@ class RepairDialog(QDialog):
         self._grow_to_fit()
         self._fit_columns()
         self.table.setCurrentCell(-1, -1)
+        self._show_line(-1)
         self._count()
 
     def _grow_to_fit(self) -> None:
@@ -157,13 +176,28 @@ class RepairDialog(QDialog):
 
     def _fit_columns(self) -> None:
         fit_beside_last(self.table, keep=(ACCEPT, ACTION))  # keys and targets give way first when narrow
-        self.table.resizeRowsToContents()  # each reason whole, wrapped in the last column
+
+    def _show_line(self, row: int) -> None:
+        """The current line whole under the table (its cells are cut to one line each)."""
+        if self.plan is None or not 0 <= row < len(self.plan.entries):
+            self.line.setText("Select a line to read it whole.")
+            return
+        entry = self.plan.entries[row]
+        name = self.names.get(entry.source_key)
+        parts = [f"<b>{html.escape(entry.source_key)}</b>" + (f" ({html.escape(name)})" if name else "")]
+        if entry.target:
+            parts.append(f"\u2192 {html.escape(entry.target)}")
+        self.line.setText(" ".join(parts) + f"<br>{html.escape(entry.reason)}")
 
     def _fill_row(self, row: int, entry: PlanEntry) -> None:
         accept = QTableWidgetItem()
         accept.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
         accept.setCheckState(Qt.CheckState.Checked)
-        accept.setToolTip("Unchecked: the value is dropped (not written)")
+        accept.setToolTip(
+            "Checked: the line is done as its Action says; unchecked: its value is left out of the new checkpoint"
+            if entry.action != Action.DROP
+            else "A drop line: its value is left out of the new checkpoint unless you give it a target"
+        )
         self.table.setItem(row, ACCEPT, accept)
         name = self.names.get(entry.source_key)
         shown = f"{entry.source_key}  ({name})" if name else entry.source_key
@@ -185,10 +219,6 @@ class RepairDialog(QDialog):
         target.setToolTip("Double-click to retarget: the model variable this value goes to")
         self.table.setItem(row, TARGET, target)
         self.table.setItem(row, REASON, _fixed(entry.reason, entry.reason))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self.table.resizeRowsToContents()  # the reasons rewrap to the new width
 
     def edited_plan(self) -> RepairPlan:
         """The plan as the user left it: rejected lines dropped, targets as edited, the
@@ -230,8 +260,9 @@ class RepairDialog(QDialog):
         counts = self.edited_plan().counts()
         summary = ", ".join(f"{n:,} {action}" for action, n in counts.items() if n)
         self.headline.setText(
-            f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Uncheck a line to drop its value, "
-            "double-click a target to retarget it; nothing is ever reshaped."
+            f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Each checked line is done as its "
+            "Action says (a drop line's value is left out of the new checkpoint); uncheck a line to leave its "
+            "value out too, double-click a target to retarget it. Nothing is ever reshaped."
         )
 
     # -- writing ------------------------------------------------------------------------------
@@ -263,6 +294,14 @@ class RepairDialog(QDialog):
             widget.setVisible(running)
         for widget in (self.write_button, self.load_button, self.table):
             widget.setEnabled(not running)
+
+
+class _EndElided(QStyledItemDelegate):
+    """A reason cut at its end (the table cuts keys and targets in the middle)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 def _fixed(text: str, tip: str = "") -> QTableWidgetItem:

@@ -123,7 +123,10 @@ class ReportPanel(AttemptStates, QWidget):
         # shows the selected problem whole, and a scroll bar took a row's height at 1024 px.
         self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.problems.itemClicked.connect(self._item_clicked)
-        self.problems.currentItemChanged.connect(lambda item, _previous: self._show_detail(item))
+        # A problem selected (a click, the arrow keys, the report shown) selects its tree
+        # row: the report had opened on moving_mean while the tree showed conv2/_kernel.
+        self.problems.currentItemChanged.connect(self._current_changed)
+        self._tree_choice: tuple[str | None, object] | None = None  # the tree's variable: (key, finding)
         refit_on_resize(self.problems, self._fit_problems)
         # The selected problem in full, wrapped: status, both shapes, every suggestion.
         self.detail = QLabel()
@@ -305,8 +308,52 @@ class ReportPanel(AttemptStates, QWidget):
         self._show_panes()
         if findings:
             self._fit_problems()
-            self.problems.setCurrentItem(self.problems.topLevelItem(0))
+            # The problem the tree's selected variable is, if it is one: the user was
+            # looking at it; else the first. The tree follows once it holds the report
+            # (its model-only rows are added after this panel is filled).
+            rows = [self.problems.topLevelItem(i) for i in range(len(findings))]
+            first = next((r for r in rows if self._is_tree_choice(r.data(0, Qt.ItemDataRole.UserRole))), rows[0])
+            self.problems.blockSignals(True)
+            self.problems.setCurrentItem(first)
+            self.problems.blockSignals(False)
+            finding = first.data(0, Qt.ItemDataRole.UserRole)
+            QTimer.singleShot(0, lambda: self.report is report and self.entry_selected.emit(finding))
         self._show_detail(self.problems.currentItem())
+
+    def follow_tree(self, node) -> None:
+        """The tree selected ``node`` (a TreeNode; None: nothing): its problem row
+        becomes the current one, or, if it has none, no row is highlighted (the pane
+        under the table still tells of the last one)."""
+        if node is None:
+            return
+        key = node.variable.key if node.variable is not None else None
+        finding = node.finding if node.variable is None else None  # a model-only row's
+        self._tree_choice = (key, finding)
+        row = next((self.problems.topLevelItem(i) for i in range(self.problems.topLevelItemCount())
+                    if self._is_tree_choice(self.problems.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole))),
+                   None)  # fmt: skip
+        self.problems.blockSignals(True)  # the tree has it selected already
+        try:
+            if row is not None:
+                self.problems.setCurrentItem(row)
+            else:
+                self.problems.clearSelection()
+        finally:
+            self.problems.blockSignals(False)
+        self._show_detail(self.problems.currentItem())
+
+    def _is_tree_choice(self, finding) -> bool:
+        if self._tree_choice is None or finding is None:
+            return False
+        key, tree_finding = self._tree_choice
+        return (key is not None and finding.checkpoint_key == key) or (
+            tree_finding is not None and tree_finding is finding
+        )
+
+    def _current_changed(self, item: QTreeWidgetItem | None, _previous) -> None:
+        self._show_detail(item)
+        if item is not None:
+            self.entry_selected.emit(item.data(0, Qt.ItemDataRole.UserRole))
 
     def _fit_problems(self) -> None:
         """Status, variable and shapes whole where the width allows, the suggestion the

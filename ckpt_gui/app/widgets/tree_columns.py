@@ -17,6 +17,13 @@ FIT_SAMPLE = 48  # rows measured when fitting the columns
 # the name column (which stretches) keeps the rest, the Restore column shown or not.
 COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
 GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narrow to show its columns whole
+# Then the name gives way, down to this share of the tree (cut in the middle, its
+# tooltip whole), and DType after it (Details and the report say it): in a desktop's
+# 10 pt font (the gtk3 theme's) at 1024 px beside a report, the doctor's names
+# ("_kernel  (model only)") and DType, Shape and Restore were 10 px too wide, and
+# every column was cut a little ("float…", "○ unmatch…", "2 model o…").
+NAME_LEAST_SHARE = 0.4
+LAST_GIVING_WAY = DTYPE
 
 
 class TreeColumns:
@@ -47,10 +54,14 @@ class TreeColumns:
         measured = measure_columns(view, limits, rows=FIT_SAMPLE)
         order = tuple(c for c in GIVE_WAY if c not in self.kept)
         self.gave_way = columns_giving_way(view, limits, order, rows=FIT_SAMPLE, measured=measured)
+        rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
+        room = view.viewport().width() - int(view.viewport().width() * NAME_LEAST_SHARE)
+        if rest > room and LAST_GIVING_WAY in limits and LAST_GIVING_WAY not in self.kept:
+            self.gave_way.append(LAST_GIVING_WAY)
         for column in self.gave_way:  # a user's own choice (the header's menu) is left as it is
             view.setColumnHidden(column, True)
             del limits[column]
-        fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured)
+        fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
 
     def chosen(self, column: int, shown: bool) -> None:
         """The user's choice in the header's menu stands: a column shown stays, a column

@@ -124,8 +124,11 @@ class TreeMatches:
         total = tree.variable_total + len(tree.model_only)
         # The checkpoint's variables, and a report's model-only rows apart: they are not in it.
         only = f" + {len(tree.model_only):,} model only" if tree.model_only else ""
-        self.count_label.setText(f"{count:,} of {total:,}" if chosen is not None else
-                                 f"{tree.variable_total:,} variables{only}")  # fmt: skip
+        if chosen is not None:
+            self.count_label.setText(f"{count:,} of {total:,}", f"{count:,}")
+        else:  # narrow, it says less rather than losing its start ("bles + 2 model only")
+            self.count_label.setText(f"{tree.variable_total:,} variables{only}", f"{tree.variable_total:,}{only}",
+                                     f"{tree.variable_total:,}")  # fmt: skip
         self._forget_opened()
         self._all_open = chosen is not None and count <= EXPAND_MATCHES
         if self._all_open:

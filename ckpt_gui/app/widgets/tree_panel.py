@@ -26,6 +26,7 @@ from ckpt_gui.app import theme
 from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
 from ckpt_gui.app.widgets.column_widths import refit_on_expand
 from ckpt_gui.app.widgets.elided_names import names_first
+from ckpt_gui.app.widgets.fitting_label import FittingLabel
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
 from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
 from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter
@@ -72,10 +73,9 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nan_box.setMinimumWidth(QCheckBox("NaN/Inf only (00)").sizeHint().width())
         self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
         self.nan_box.setEnabled(False)
-        self.count_label = QLabel()
-        self.count_label.setMinimumWidth(70)
+        self.count_label = FittingLabel()  # "35 variables + 2 model only", or less when narrow
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.count_label.setToolTip(
+        self.count_label.set_about(
             "Variables in the checkpoint, optimizer slots included; the object graph\n"
             "(_CHECKPOINTABLE_OBJECT_GRAPH) is listed but not counted: it is metadata"
         )

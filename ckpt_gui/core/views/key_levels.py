@@ -123,12 +123,12 @@ class KeyColumns:
         self.paths, self.fields, self.variables = paths, fields, variables
         self.slots = {at for at in maybe_slots(paths) if key_kind(key_names(paths[at]), self.is_path) == SLOT}
         params = map_in_slices(prod, fields.shapes)
+        self.elements_sum = running_totals(params)  # every element, slots and strings included (as rows say)
         dtype_names = map_in_slices(_NAME, fields.dtypes)
         by_name = index_in_slices(fields.dtypes, _NAME)  # the few dtypes there are
         other = {name for name, dtype in by_name.items() if not dtype.is_numeric}
         for at in positions_in_slices(other.__contains__, dtype_names):
             params[at] = 0  # strings, variants: no numbers
-        self.elements_sum = running_totals(params)  # every numeric element, slots included
         for at in self.slots:
             params[at] = 0  # parameters count numeric model weights, not optimizer slots
         self.dtype_names = sorted(by_name)

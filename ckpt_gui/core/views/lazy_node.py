@@ -106,9 +106,10 @@ class TreeNode(NodePaths):
         # placed holds its own values only).
         self.variable_count = 0
         self.params = 0  # elements of numeric variables, optimizer slots not counted
-        # Elements of numeric variables, slots included: what the Elements column sums,
-        # over the same variables as variable_count and nbytes (issue 11 review: a key
-        # view's group counted its parameters only, under a child of slots larger than it).
+        # Elements of every variable, slots and strings included: what the Elements column
+        # sums, over the same variables as variable_count and nbytes (issue 11 review: a key
+        # view's group counted its parameters only, under a child of slots larger than it;
+        # review 3: a group of one scalar string said 0 elements beside its row's 1).
         self.elements = 0
         self.nbytes = 0  # bytes on disk, slots included
         self._shown: list[TreeNode] | None = None  # what the filter shows; None: all children
@@ -229,8 +230,8 @@ def leaf(
     node.name, node._parent, node.variable, node.kind, node.hint = names[-1], None, variable, kind, hint
     node._children, node.pending, node._shown, node.row = [], None, None, -1
     node.variable_count, node.nbytes = 1, variable.size_bytes
-    node.elements = prod(variable.shape) if variable.dtype.is_numeric else 0
-    node.params = node.elements if kind != SLOT else 0
+    node.elements = prod(variable.shape)  # a string's too, as its row says (num_elements)
+    node.params = node.elements if kind != SLOT and variable.dtype.is_numeric else 0
     node.search_text, node.status, node.finding = "", None, None
     node.names, node.depth, node.hints, node.by_name = names, len(names), _NONE, _NONE
     node.rank = rank

@@ -177,7 +177,7 @@ def _add_totals(totals: dict[Path, list[int]], nodes: Iterable[TreeNode]) -> Non
         numeric = variable.dtype.is_numeric
         slot = node.kind == SLOT
         params = variable.num_elements if numeric and not slot else 0
-        slots = variable.num_elements if numeric and slot else 0
+        slots = variable.num_elements - params  # the rest: slots' elements, and strings' (as the tree counts)
         names = node_names(node)
         for end in range(len(names) + 1):
             total = totals.get(names[:end])

@@ -1,0 +1,110 @@
+"""Names cut so that rows stay told apart: a TF1 Estimator's graph names
+(``dnn/hiddenlayer_0/kernel/part_0``, ``dnn/hiddenlayer_1/kernel/part_0``) cut in the
+middle all read "dnn/hid…/part_0". A name too long for its cell shows the shortest
+end of it no other row has ("…/hiddenlayer_0/kernel/part_0"), then less of that end
+while no other row reads the same ("…/hiddenlayer_0/kernel/…"), then up to where it
+parts from the name most like it and as much of its end as fits ("…/dropoff_la…_xf/weights"
+beside "…/dropoff_lo…_xf/weights"); whole in its tooltip."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyledItemDelegate
+
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+
+ELLIPSIS = "\u2026/"
+NEIGHBOURS = 4  # forms after each in sorted order it is compared with
+
+
+class Forms(NamedTuple):
+    """A name's forms, the longest first; and, when none fits, ``last`` kept to ``head``
+    characters, then its end."""
+
+    forms: list[str]
+    last: str
+    head: int
+
+
+def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
+    """Each name's shorter forms that no other name has, the longest first: its
+    shortest end of whole ``/`` parts no other name ends with ("…/hiddenlayer_0/kernel/part_0"),
+    then that end without the parts between its first and last ("…/hiddenlayer_0/…/part_0")
+    or without its last ("…/hiddenlayer_0/kernel/…") where still its own."""
+    names = list(dict.fromkeys(n for n in names if n))
+    ends = Counter(end for name in names for end in _ends(name))
+    distinct = {name: next((end for end in _ends(name) if ends[end] == 1), name) for name in names}
+    shorter = {name: _shorter(name, end) for name, end in distinct.items()}
+    forms = Counter(form for found in shorter.values() for form in set(found[1:]))
+    ends = {name: [found[0], *(f for f in found[1:] if forms[f] == 1)] for name, found in shorter.items()}
+    # Last, the shortest form cut after where it parts from the form most like it, its
+    # end kept as room allows ("…/dropoff_la…e_xf/weights" beside "…/dropoff_lo…e_xf/weights").
+    shortest = {name: min(found, key=len) for name, found in ends.items()}
+    parting = _parting(list(shortest.values()))
+    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1) for name in ends}
+
+
+def _parting(forms: list[str]) -> dict[str, int]:
+    """Where each form stops sharing its start with any other: its longest common
+    prefix with a few neighbours in sorted order (not with a form it is the start of)."""
+    order = sorted(set(forms))
+    parting = dict.fromkeys(order, 0)
+    for at, a in enumerate(order):
+        for b in order[at + 1 : at + 1 + NEIGHBOURS]:
+            common = len(os.path.commonprefix([a, b]))
+            if common < len(a):  # (a whole start of b: a parts from it by ending there)
+                parting[a] = max(parting[a], common)
+            parting[b] = max(parting[b], common)
+    return parting
+
+
+def _ends(name: str) -> list[str]:
+    """``a/b/c``: ``c``, ``b/c``, ``a/b/c`` (the shortest first)."""
+    parts = name.split("/")
+    return ["/".join(parts[at:]) for at in range(len(parts) - 1, -1, -1)]
+
+
+def _shorter(name: str, end: str) -> list[str]:
+    parts = end.split("/")
+    head = "" if end == name else ELLIPSIS
+    forms = [head + end]
+    if len(parts) >= 3:
+        forms += [f"{head}{parts[0]}/\u2026/{parts[-1]}", f"{head}{'/'.join(parts[:2])}/\u2026"]
+    return forms
+
+
+class DistinctElided(QStyledItemDelegate):
+    """Shows a cut name as the longest of its own forms that fits (``ends``:
+    distinct_ends of the column's names)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.ends: dict[str, Forms] = {}
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        text, metrics = option.text, option.fontMetrics
+        room = option.rect.width() - TEXT_MARGINS
+        if room <= 0 or metrics.horizontalAdvance(text) <= room:
+            return
+        found = self.ends.get(text)
+        if found is None:
+            return
+        fitting = next((form for form in found.forms if metrics.horizontalAdvance(form) <= room), None)
+        if fitting is None:  # what tells it apart first, then as much of its end as fits
+            head = found.last[: found.head] + "\u2026"
+            tail = metrics.elidedText(found.last[found.head :], Qt.TextElideMode.ElideLeft,
+                                      room - metrics.horizontalAdvance(head))  # fmt: skip
+            if tail.removeprefix("\u2026"):
+                fitting = head + tail.removeprefix("\u2026")
+            else:  # not even that: the head's end, where it parts from the others
+                more = "\u2026" if found.head < len(found.last) else ""
+                room -= metrics.horizontalAdvance(more)
+                fitting = metrics.elidedText(found.last[: found.head], Qt.TextElideMode.ElideLeft, room) + more
+        option.text = fitting
+        option.textElideMode = Qt.TextElideMode.ElideRight
