@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import gui_gc, plot_import, theme
+from ckpt_gui.app import crash_log, gui_gc, plot_import, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
@@ -57,6 +57,7 @@ def run_gui(argv: list[str]) -> int:
     hand_over_quickly()
     start_collector(app)
     name_application(app)
+    previous_crash = crash_log.start_session()  # a crash leaves a log, and the next launch says so (named: its folder)
     theme.clear_indicators(app)
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
@@ -64,6 +65,7 @@ def run_gui(argv: list[str]) -> int:
     window = MainWindow(scan_on_open=args.screenshot is None)
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
+    crash_log.tell(window.banner, previous_crash)
     window.show_opening(args.path or demo_path())  # the first frame says so, its title too
     window.show()
     gui_gc.settle()  # Qt's, pyqtgraph's and the window's objects: never walked again
@@ -123,6 +125,7 @@ def end_now(code: int) -> None:
     children = sys.modules.get("ckpt_gui.diagnosis.child_process")  # loaded only once the doctor ran
     if children is not None:
         children.kill_all()
+    crash_log.end_session()  # a clean end: no log left to report at the next launch
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):  # a reader gone, a stream closed
             stream.flush()
