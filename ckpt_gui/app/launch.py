@@ -74,6 +74,7 @@ def run_gui(argv: list[str]) -> int:
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     else:  # at once: the event loop would first work through what is queued (results, paints), seconds
+        window.quit_wait_ms = 0  # the jobs are cancelled, not waited for: end_now ends them with the process
         window.closed.connect(lambda: end_now(0))
     code = app.exec()
     end_now(code)
