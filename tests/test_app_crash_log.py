@@ -168,3 +168,20 @@ def test_a_clean_end_leaves_no_log(session):
     assert os.path.exists(session.path)
     crash_log.end_session()
     assert not os.path.exists(session.path)
+
+
+def test_an_exception_raised_again_and_again_is_told_once(qtbot, session):
+    """One raised in a paint comes with every paint: the log must not grow with each."""
+    told = []
+    session.raised.connect(lambda line, _details: told.append(line))
+
+    def paint() -> None:
+        raise ZeroDivisionError("in a paint")
+
+    for _ in range(3):
+        QTimer.singleShot(0, paint)
+    qtbot.waitUntil(lambda: bool(told))
+    qtbot.wait(50)
+    assert told == ["ZeroDivisionError: in a paint"]
+    with open(session.path, encoding="utf-8") as f:
+        assert f.read().count("in a paint") == 2  # the traceback's line and the message, once

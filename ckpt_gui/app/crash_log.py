@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ckpt_gui.app.widgets.banner import Banner
 
 SESSION_PREFIX, CRASHED_PREFIX = "session-", "crashed-"
+MAX_TOLD = 100  # distinct exceptions remembered (told once each); later ones are all told
 KEPT_CRASHES = 5  # older crash logs are deleted: one per unexpected end is enough to report it
 # Python's faulthandler writes "Fatal Python error: Segmentation fault" and the stacks.
 FATAL_MARK = "Fatal Python error: "
@@ -76,6 +77,7 @@ class CrashLog:
         self.path = os.path.join(self.folder, f"{SESSION_PREFIX}{os.getpid()}.log")
         self.file = None
         self.reporter = _Reporter()
+        self._told: set[str] = set()  # the tracebacks written and shown already
         self.raised = self.reporter.raised
 
     def install(self) -> PreviousCrash | None:
@@ -108,6 +110,11 @@ class CrashLog:
         """An unhandled exception: into the log and to the user; the app goes on."""
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         line = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+        # One raised in a paint or a model's data() comes again with each paint: told once.
+        if details in self._told:
+            return
+        if len(self._told) < MAX_TOLD:
+            self._told.add(details)
         if self.file is not None:
             with contextlib.suppress(OSError, ValueError):
                 self.file.write(f"\n{_now()} unhandled exception{where}:\n{details}")
