@@ -57,11 +57,13 @@ def run_gui(argv: list[str]) -> int:
     hand_over_quickly()
     start_collector(app)
     name_application(app)
-    previous_crash = crash_log.start_session()  # a crash leaves a log, and the next launch says so (named: its folder)
     theme.clear_indicators(app)
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
+    # A crash leaves a log and the next launch says so; after the application is named (its
+    # folder) and a screenshot's folder is set (its picture must not show the user's crashes).
+    previous_crash = crash_log.start_session()
     window = MainWindow(scan_on_open=args.screenshot is None)
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
