@@ -20,7 +20,8 @@ from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.resources import demo_path
 
 # The app's own entry point; once its window is up, ACTION: "segv" dies of a segmentation
-# fault, "wait" says READY and waits to be killed, "banner" prints the banner and quits.
+# fault, "wait" says READY and waits to be killed, "idle" says READY and goes back to the
+# event loop, "banner" prints the banner and quits.
 DRIVER = """
 import faulthandler, os, sys, time
 from PySide6.QtCore import QTimer
@@ -36,6 +37,8 @@ def act():
     elif action == "wait":
         print("READY", flush=True)
         time.sleep(600)
+    elif action == "idle":  # back to Qt's event loop, which waits in C
+        print("READY", flush=True)
     else:
         print("BANNER", repr(window.banner.text), flush=True)
         window.close()
@@ -185,3 +188,20 @@ def test_an_exception_raised_again_and_again_is_told_once(qtbot, session):
     assert told == ["ZeroDivisionError: in a paint"]
     with open(session.path, encoding="utf-8") as f:
         assert f.read().count("in a paint") == 2  # the traceback's line and the message, once
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal")
+def test_sigterm_ends_the_app_as_quit_does_and_is_no_crash(tmp_path):
+    """A logout's or a ``kill``'s SIGTERM, while the event loop waits: the app ends (it
+    had died without killing the doctor's children) and the next launch tells of no crash."""
+    app = _run("idle", tmp_path)
+    try:
+        assert app.stdout.readline().strip() == "READY"
+        app.send_signal(signal.SIGTERM)
+        code = app.wait(timeout=30)
+    finally:
+        app.kill()
+        app.communicate()
+    assert code == 128 + signal.SIGTERM  # ended by the app's own handler, not by the signal
+    assert _logs(tmp_path, crash_log.SESSION_PREFIX) == []
+    assert "stopped unexpectedly" not in _banner_of_next_launch(tmp_path)

@@ -19,14 +19,17 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import os
+import signal
+import socket
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QStandardPaths, Signal
 
 from ckpt_gui import __version__
 
@@ -231,3 +234,29 @@ def tell(banner: Banner, previous: PreviousCrash | None) -> None:
         banner.show_message(text, "error", details, owner=session)
 
     session.raised.connect(show)
+
+
+def end_on_terminate(end: Callable[[int], None]) -> None:
+    """SIGTERM (a logout, ``kill``) ends the app as Quit does: ``end(143)`` kills the
+    doctor's children (they were left running, re-parented to init) and takes the
+    session's log away (a requested end is no crash). Python runs a signal handler only
+    between bytecodes, never while Qt's event loop waits: the signal wakes it through
+    a socket the loop watches."""
+    if not hasattr(signal, "SIGTERM") or sys.platform == "win32":
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    signal.signal(signal.SIGTERM, lambda _number, _frame: end(128 + signal.SIGTERM))
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(lambda: _drain(reader))  # Python runs: the handler with it
+    _keep.extend((reader, writer, notifier))
+
+
+_keep: list = []  # the wake-up socket pair and its notifier, for the process's life
+
+
+def _drain(reader: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        reader.recv(512)

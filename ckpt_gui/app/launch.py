@@ -78,6 +78,7 @@ def run_gui(argv: list[str]) -> int:
     else:  # at once: the event loop would first work through what is queued (results, paints), seconds
         window.quit_wait_ms = 0  # the jobs are cancelled, not waited for: end_now ends them with the process
         window.closed.connect(lambda: end_now(0))
+        crash_log.end_on_terminate(end_now)  # SIGTERM: as Quit (children killed, no crash told)
     code = app.exec()
     end_now(code)
     return code
