@@ -43,7 +43,9 @@ class CheckpointOpening:
     def open_path(self, path: str) -> None:
         path = absolute(path)  # a URL (gs://, s3://...) stays one
         self.status.emit(f"Opening {path}...")
-        self._open(lambda progress: open_readable(path, progress), path, f"Opening {os.path.basename(path) or path}")
+        # "Opening a" beside the progress bar read as a cut label (review): a folder says it is one.
+        name = f"folder {os.path.basename(path)}" if os.path.isdir(path) else os.path.basename(path) or path
+        self._open(lambda progress: open_readable(path, progress), path, f"Opening {name}")
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:

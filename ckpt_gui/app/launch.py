@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import background_work, first_frame, gui_gc, plot_import, theme
+from ckpt_gui.app import background_work, crash_log, first_frame, gui_gc, plot_import, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
@@ -62,9 +62,13 @@ def run_gui(argv: list[str]) -> int:
     if args.screenshot:
         # Screenshots must not depend on (or change) the user's remembered layout.
         os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
+    # A crash leaves a log and the next launch says so; after the application is named (its
+    # folder) and a screenshot's folder is set (its picture must not show the user's crashes).
+    previous_crash = crash_log.start_session()
     window = MainWindow(scan_on_open=args.screenshot is None)
     if args.size or args.screenshot:
         window.resize(*(args.size or (1440, 900)))
+    crash_log.tell(window.banner, previous_crash)
     window.show_opening(args.path or demo_path())  # the first frame says so, its title too
     first_frame.hold(window)  # the open's work waits for it: a busy machine left the window black
     window.show()
@@ -74,7 +78,9 @@ def run_gui(argv: list[str]) -> int:
     if args.screenshot:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     else:  # at once: the event loop would first work through what is queued (results, paints), seconds
+        window.quit_wait_ms = 0  # the jobs are cancelled, not waited for: end_now ends them with the process
         window.closed.connect(lambda: end_now(0))
+        crash_log.end_on_terminate(end_now)  # SIGTERM: as Quit (children killed, no crash told)
     code = app.exec()
     end_now(code)
     return code
@@ -131,6 +137,7 @@ def end_now(code: int) -> None:
     children = sys.modules.get("ckpt_gui.diagnosis.child_process")  # loaded only once the doctor ran
     if children is not None:
         children.kill_all()
+    crash_log.end_session()  # a clean end: no log left to report at the next launch
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):  # a reader gone, a stream closed
             stream.flush()

@@ -14,6 +14,7 @@ drops the restore report) is the signal connections in ``_connect``.
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from ckpt_gui.app.controllers.doctor import DoctorController
     from ckpt_gui.app.controllers.repair import RepairController
 
-QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (each workflow)
+QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (all workflows together)
 FORMAT_NAMES = {
     "tf2": "TF2 object-based",
     "tf1": "TF1 name-based",
@@ -99,6 +100,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self.splits.by_name())
+        # 0 where the process ends once the window has closed (launch.py): nothing is
+        # left to wait for (it had waited QUIT_WAIT_MS for each workflow's job in turn).
+        self.quit_wait_ms = QUIT_WAIT_MS
         self._splits_checked = False  # restored splits are checked against the window once shown
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
@@ -402,7 +406,8 @@ class MainWindow(QMainWindow):
         settings.save_layout(self, self.splits.by_name())
         self.hide()
         self._cancel_all()
+        deadline = time.monotonic() + self.quit_wait_ms / 1000
         for controller in self.controllers:
-            controller.shutdown(QUIT_WAIT_MS)
+            controller.shutdown(max(0, round((deadline - time.monotonic()) * 1000)))
         super().closeEvent(event)
         self.closed.emit()

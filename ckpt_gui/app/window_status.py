@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QStatusBar
 
 from ckpt_gui.app.open_url import FetchedBytesLabel
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
 
     from ckpt_gui.app.controllers.base import Controller
+
+# The job label's widest, in average characters: a long checkpoint name gives way (elided,
+# whole in its tooltip) before the status bar widens the window past the screen.
+JOB_LABEL_MAX_CHARS = 60
 
 
 class WindowStatus:
@@ -41,7 +46,7 @@ class WindowStatus:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(cancel_all)
-        self.job_label = QLabel()
+        self.job_label = JobLabel()
         self.fetched_label = FetchedBytesLabel()
         # The workflows' messages are lasting state ("Compared: ...", the NaN or restore summary): a
         # normal widget, which a temporary message (a menu item's status tip) only covers for a while,
@@ -93,3 +98,43 @@ class WindowStatus:
         self.cancel_button.setVisible(busy)
         if not busy:
             self.job_label.setText("")
+
+
+class JobLabel(QLabel):
+    """The running job's label beside the progress bar: whole, or (longer than
+    JOB_LABEL_MAX_CHARS) cut in the middle with an ellipsis and whole in its tooltip;
+    never cut off at its end (review: "Opening a" beside the bar was read as cut)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._full = ""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self.updateGeometry()  # its width follows the text
+        self._elide()
+
+    def text(self) -> str:  # the whole text (what is painted may be elided)
+        return self._full
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        metrics = self.fontMetrics()
+        frame = self.contentsMargins().left() + self.contentsMargins().right() + 2 * self.margin()
+        widest = metrics.averageCharWidth() * JOB_LABEL_MAX_CHARS
+        width = min(metrics.horizontalAdvance(self._full) + 1, widest) + frame  # +1: a fraction of a pixel
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name): never narrower than the text it shows
+        return self.sizeHint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width() - 2 * self.margin()
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(room, 0))
+        if not self.isVisible() or room <= 0:  # not laid out yet: its resize elides it
+            shown = self._full
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")

@@ -138,7 +138,7 @@ class CompareController(Controller):
         self.runner.submit(
             "open_b", load, lambda other: self.compare(shown, other) if shown_is_a else self.compare(other, shown),
             self._cannot_compare,
-            label=f"Opening {os.path.basename(path_b)}",
+            label=f"Opening {'folder ' if os.path.isdir(path_b) else ''}{os.path.basename(path_b)}",  # as browse's
         )  # fmt: skip
 
     def compare(self, a: Checkpoint, b: Checkpoint) -> None:
