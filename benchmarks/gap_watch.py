@@ -48,6 +48,9 @@ def describe(frame) -> str:
     return " < ".join(names + app)
 
 
+LONG_HOLD_S = 1.0  # the switch interval while other threads' frames are held (a sample takes ~1 ms)
+
+
 class GapWatch:
     """Start it on the GUI thread with a running (or soon running) Qt event loop."""
 
@@ -99,13 +102,26 @@ class GapWatch:
                 continue
             awaited = len(beats)
             if (time.perf_counter() - beats[-1][0]) * 1000 > BEAT_MS + LATE_MS:
-                frames = sys._current_frames()
-                frame = frames.pop(self.gui_id, None)
-                frames.pop(threading.get_ident(), None)
-                if frame is not None and len(self.beats) == awaited:
-                    self.samples.setdefault(awaited, []).append(describe(frame))
-                    others = self.others.setdefault(awaited, [])
-                    others += (describe(f) for f in frames.values() if "threading.py" not in _frame_name(f))
+                self._sample(awaited)
+
+    def _sample(self, awaited: int) -> None:
+        """The other threads' stacks, described and let go before the interpreter lock is:
+        a frame kept past a hand-over may have returned meanwhile, and letting it go here
+        would free its locals on this thread (a Qt object deleted off the GUI thread: the
+        bench's child crashed in QApplication::notify 1 run in 10 to 20)."""
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(LONG_HOLD_S)  # no hand-over while the frames are held
+        try:
+            frames = sys._current_frames()
+            frame = frames.pop(self.gui_id, None)
+            frames.pop(threading.get_ident(), None)
+            if frame is not None and len(self.beats) == awaited:
+                self.samples.setdefault(awaited, []).append(describe(frame))
+                others = self.others.setdefault(awaited, [])
+                others += [describe(f) for f in frames.values() if "threading.py" not in _frame_name(f)]
+            del frames, frame
+        finally:
+            sys.setswitchinterval(interval)
 
     def gaps(self, start: int = 0, end: int | None = None) -> list[dict]:
         """Each gap from beat ``start`` to ``end``: wall and GUI CPU milliseconds, and
