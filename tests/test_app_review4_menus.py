@@ -1,5 +1,6 @@
 """Review 4 (issue 11, a real window): the Open file dialog's filter, the shortcuts
-dialog's size and wording, File > Compare with previous checkpoint greyed when there is none."""
+dialog's size and wording, File > Compare with previous checkpoint greyed when there is
+none."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from PySide6.QtGui import QKeySequence, QScreen
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QTableWidget
 
 from ckpt_gui.app import help_menu
+from ckpt_gui.resources import demo_path
+
+WAIT_MS = 60_000
 
 
 def test_open_file_offers_keras_files_beside_checkpoint_files(qtbot, window, monkeypatch):
@@ -81,3 +85,18 @@ def _close(qtbot, dialog) -> None:
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     with qtbot.waitSignal(dialog.destroyed):
         dialog.close()
+
+
+def test_compare_with_previous_is_greyed_on_the_oldest_checkpoint(qtbot, window):
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(demo_path())
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    refs = list(window.browse.ckpt.checkpoints)
+    assert len(refs) > 1 and window.browse.ckpt.ref == refs[-1] and window.previous_action.isEnabled()
+    # The oldest (the demo's ckpt-100): enabled, it only said "nothing before it" (review).
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.switch_checkpoint(refs[0])
+    assert window.browse.ckpt.ref == refs[0] and not window.previous_action.isEnabled()
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.switch_checkpoint(refs[1])  # one before it again: enabled
+    assert window.previous_action.isEnabled()
