@@ -152,6 +152,24 @@ def test_a_folder_whose_newest_index_is_corrupt_opens_at_the_newest_readable(qtb
     assert picker.refs[picker.currentIndex()].prefix == readable
 
 
+def test_choosing_an_unreadable_checkpoint_puts_the_picker_back_on_the_one_shown(qtbot, window, copy_of):
+    folder = copy_of("keras_seq")
+    listed = _state_file_paths(folder)
+    broken, readable = listed[-1], listed[-2]
+    index = Path(broken + ".index")
+    index.write_bytes(index.read_bytes()[: index.stat().st_size // 2])
+    _open(qtbot, window, folder)
+    picker = window.picker
+    row = next(r for r, ref in enumerate(picker.refs) if ref.prefix == broken)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        picker.setCurrentIndex(row)  # as a click in the list does
+        picker.activated.emit(row)
+    assert window.banner.kind == "error" and window.browse.ckpt.prefix == readable
+    # The picker stayed on the one that failed while every panel showed the one before (review).
+    assert picker.refs[picker.currentIndex()].prefix == readable
+    assert picker.toolTip().startswith(picker.currentText())
+
+
 def test_a_corrupt_checkpoint_named_by_its_prefix_is_still_an_error(qtbot, window, copy_of):
     folder = copy_of("keras_seq")
     broken = _state_file_paths(folder)[-1]

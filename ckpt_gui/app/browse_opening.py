@@ -21,6 +21,11 @@ from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.tree import TreeNode, first_to_show
 
 RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back
+# Keras weights files open as checkpoints do: a filter without them hid them (review).
+CHECKPOINT_FILES = (
+    "Checkpoint files (*.index *.meta checkpoint saved_model.pb *.keras *.weights.h5 *.h5 *.weights.json)"
+    ";;All files (*)"
+)
 
 
 class CheckpointOpening:
@@ -35,7 +40,7 @@ class CheckpointOpening:
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self.dialog_parent, "Open checkpoint file", settings.last_folder(),
-            "Checkpoint files (*.index *.meta checkpoint saved_model.pb);;All files (*)",
+            CHECKPOINT_FILES,
         )  # fmt: skip
         if path:
             self.open_path(path)
@@ -143,6 +148,8 @@ class CheckpointOpening:
             self.banner.show_message("\n".join(found), "warning")
         if opened is not None:
             settings.remember_path(opened)
+        # Every checkpoint shown (a switch in the picker too): the next Open dialog starts in its folder.
+        settings.remember_folder(ckpt.location.directory)
         facts = trees["objects"]  # the count and size worked out by the job (200,000 variables: 0.1 s)
         self.status.emit(f"{facts.variable_total:,} variables, {format_bytes(facts.variable_bytes)}")
         for tree in {id(t): t for t in trees.values()}.values():
@@ -221,6 +228,9 @@ class CheckpointOpening:
     def _open_failed(self, message: str, details: str) -> None:
         self.status.emit("Could not open the checkpoint")
         self.banner.show_message(message, "error", details)
+        # The picker was left on the checkpoint that failed while every panel showed the
+        # one before (review): it goes back to the checkpoint shown.
+        self.picker.show_shown()
         if self.ckpt is None:  # no checkpoint, no variable to select: every panel says the same
             message = "Open a checkpoint folder or file (File > Open, or drop it here)."
             self.details.show_message(message)

@@ -36,6 +36,8 @@ from ckpt_gui.resources import examples_path, model_script_contract
 LICENSE = "Apache-2.0"
 # Shown when the package metadata cannot be read (running from a source tree that was never installed).
 FALLBACK_URL = "https://github.com/ckpt-gui/ckpt-gui"
+ROW_PADDING = 6  # px above and below a row's one line of text
+FRAME_ALLOWANCE = 48  # px of the window manager's title bar and borders, outside a dialog's size
 LIST_INDENT = 56  # px a rich-text list's bullet and indentation take before an item's text, and slack
 
 
@@ -66,7 +68,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
             if action.menu() is not None:
                 walk(action.menu(), f"{where} > {_plain(action.text())}")
             elif not action.shortcut().isEmpty():
-                rows.append((where, _plain(action.text()), _keys(action)))
+                rows.append((where, _what(action), _keys(action)))
                 seen.add(action)
 
     for top in window.menuBar().actions():
@@ -74,7 +76,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
             walk(top.menu(), _plain(top.text()))
     for action in window.findChildren(QAction):
         if action not in seen and not action.shortcut().isEmpty() and action.text():
-            rows.append((_panel_name(action.parent()), _plain(action.text()), _keys(action)))
+            rows.append((_panel_name(action.parent()), _what(action), _keys(action)))
     for shortcut in window.findChildren(QShortcut):
         if shortcut.key().isEmpty():
             continue
@@ -100,8 +102,12 @@ def shortcuts_dialog(window: QMainWindow) -> QDialog:
     dialog.setWindowTitle("Keyboard shortcuts - ckpt-gui")
     table = QTableWidget(len(rows), 3)
     table.setObjectName("shortcuts")
-    table.setHorizontalHeaderLabels(["Menu", "Command", "Shortcut"])
-    table.verticalHeader().hide()
+    table.setHorizontalHeaderLabels(["Menu or panel", "Command", "Shortcut"])
+    rows_header = table.verticalHeader()
+    rows_header.hide()
+    # One line a row: the style's default (30 px on Fusion) made the list twice as tall as its text.
+    rows_header.setMinimumSectionSize(0)
+    rows_header.setDefaultSectionSize(table.fontMetrics().height() + ROW_PADDING)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     for row, cells in enumerate(rows):
         for column, text in enumerate(cells):
@@ -109,8 +115,28 @@ def shortcuts_dialog(window: QMainWindow) -> QDialog:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
     _layout(dialog, table)
-    dialog.resize(560, min(640, 80 + 30 * len(rows)))
+    fit_to_rows(dialog, table)
     return dialog
+
+
+def fit_to_rows(dialog: QDialog, table: QTableWidget) -> None:
+    """As tall as its rows, never taller than the screen's free area less the title bar
+    (560x640 at y=40 on a 640 px screen: its Close button was off-screen); the table scrolls."""
+    table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    frame = 2 * table.frameWidth()
+    wanted_table = header.sizeHint().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + frame
+    layout = dialog.layout()
+    margins = layout.contentsMargins()
+    chrome = margins.top() + margins.bottom() + layout.spacing() + layout.itemAt(1).sizeHint().height()  # Close
+    width = max(560, header.length() + frame + table.verticalScrollBar().sizeHint().width() + margins.left() * 2)
+    height = wanted_table + chrome
+    screen = dialog.screen() if dialog.parentWidget() is None else dialog.parentWidget().screen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width = min(width, area.width() - FRAME_ALLOWANCE)
+        height = min(height, area.height() - FRAME_ALLOWANCE)
+    dialog.resize(width, height)
 
 
 def contract_dialog(window: QMainWindow) -> QDialog:
@@ -205,6 +231,13 @@ def _panel_name(owner) -> str:
 def _plain(text: str) -> str:
     """A menu text as read: no mnemonic ampersands, no trailing dots."""
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").removesuffix("...")
+
+
+def _what(action: QAction) -> str:
+    """An action's command as listed: its text and, when one key does different things in
+    different places (Ctrl+C: the tree's key, A's or B's), where it applies (its "applies")."""
+    where = action.property("applies")
+    return f"{_plain(action.text())} ({where})" if where else _plain(action.text())
 
 
 def _keys(binding: QAction | QShortcut) -> str:

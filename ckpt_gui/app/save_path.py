@@ -14,9 +14,9 @@ from ckpt_gui.core.write_guard import Protected, check_output
 
 
 def free_folder(protected: Protected, name: str) -> str:
-    """The last folder the user worked in, or the nearest folder above it, or the home
-    folder, where ``name`` may be written."""
-    folder = settings.last_folder()
+    """The last export's folder (else the last folder the user opened), or the nearest
+    folder above it, or the home folder, where ``name`` may be written."""
+    folder = settings.last_export_folder()
     candidates = []
     while True:
         candidates.append(folder)
@@ -46,4 +46,5 @@ def ask_save_path(parent: QWidget | None, title: str, name: str, filters: str, p
             QMessageBox.warning(parent, title, str(exc))  # and the dialog again, outside that folder
             start = os.path.join(free_folder(protected, os.path.basename(path)), os.path.basename(path))
             continue
+        settings.remember_export_folder(os.path.dirname(path))
         return path

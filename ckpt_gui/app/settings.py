@@ -43,14 +43,33 @@ def remember_path(path: str) -> list[str]:
     recent = recent[:MAX_RECENT]
     store = settings()
     store.setValue("recent", recent)
-    folder = path if os.path.isdir(path) else os.path.dirname(path)
-    store.setValue("last_folder", os.path.dirname(folder) or folder)
+    remember_folder(path if os.path.isdir(path) else os.path.dirname(path))
     return recent
+
+
+def remember_folder(folder: str) -> None:
+    """The folder of the checkpoint shown, where the next Open dialog starts (a folder's
+    parent was kept: opened from /tmp/rv4-data, the dialogs started in /tmp, review 4)."""
+    if folder and os.path.isdir(folder):  # a URL's (gs://...) is no folder a file dialog shows
+        settings().setValue("last_folder", folder)
 
 
 def last_folder() -> str:
     value = settings().value("last_folder", "")
     return value if isinstance(value, str) and os.path.isdir(value) else os.path.expanduser("~")
+
+
+def remember_export_folder(folder: str) -> None:
+    """Where the user last saved an export (a tensor, a histogram, a report)."""
+    if folder and os.path.isdir(folder):
+        settings().setValue("last_export_folder", folder)
+
+
+def last_export_folder() -> str:
+    """The last export's folder, or, before any, the last folder opened (the save dialogs
+    climb out of a checkpoint's folder: the write guard refuses it)."""
+    value = settings().value("last_export_folder", "")
+    return value if isinstance(value, str) and os.path.isdir(value) else last_folder()
 
 
 def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:

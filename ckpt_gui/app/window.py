@@ -295,7 +295,9 @@ class MainWindow(QMainWindow):
             controller.runner.cancel()
 
     def _show_checkpoint_name(self, ckpt: Checkpoint) -> None:
-        self.previous_action.setEnabled(len(ckpt.checkpoints) > 1)
+        # Greyed on the oldest (it only said "nothing before it", review 4), as on a lone checkpoint.
+        refs = list(ckpt.checkpoints)
+        self.previous_action.setEnabled(ckpt.ref in refs and refs.index(ckpt.ref) > 0)
         folder, name = os.path.split(ckpt.prefix.rstrip("/"))
         keep = f"{os.path.basename(folder)}/{name}" if folder else name  # the folder's name and the checkpoint's
         self.path_label.setText(f" {ckpt.prefix}", f"  ({FORMAT_NAMES[ckpt.format]})", keep)

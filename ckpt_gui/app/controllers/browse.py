@@ -6,6 +6,7 @@ app/browse_selection.py's (its statistics and histogram, app/selection_stats.py'
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -167,7 +168,15 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
 
     def save_histogram(self, path: str) -> None:
         """The histogram's PNG to ``path``, through the write guard like every export."""
-        self.write_export(path, self.histogram.png_bytes(), self.ckpt)
+        self.write_export(path, self.histogram.png_bytes(checkpoint_caption(self.ckpt)), self.ckpt)
+
+
+def checkpoint_caption(ckpt: Checkpoint | None) -> str:
+    """A saved image's second line: the checkpoint, by its folder's name and its own."""
+    if ckpt is None:
+        return ""
+    folder, name = os.path.split(ckpt.prefix.rstrip("/"))
+    return f"checkpoint {os.path.basename(folder)}/{name}" if folder else f"checkpoint {name}"
 
 
 def on_a_thread(work: Callable[[], None]) -> None:

@@ -188,7 +188,8 @@ class CompareDialog(QDialog):
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Checkpoint B", self._start_folder(),
-            "Checkpoint files (*.index checkpoint saved_model.pb);;All files (*)",
+            "Checkpoint files (*.index checkpoint saved_model.pb *.keras *.weights.h5 *.h5 *.weights.json)"
+            ";;All files (*)",
         )  # fmt: skip
         if path:
             self.path.setText(path)

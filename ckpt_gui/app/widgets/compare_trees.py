@@ -182,6 +182,7 @@ class CompareTrees(QWidget):
         KeyboardMenu(view, lambda position: self._on_menu(view, position))  # the Menu key: the current row's
         action = QAction(f"Copy {side}'s key", view, shortcut=QKeySequence.StandardKey.Copy)  # listed once per side
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.setProperty("applies", f"in tree {side}")  # F1 lists three Ctrl+C: each says where it applies
         action.triggered.connect(lambda: self.copy_key(side))
         view.addAction(action)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import plot_import, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, clear_on_leave, keep_flow_height, labelled
+from ckpt_gui.app.widgets.titled_png import with_title
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import counted, format_number, nonfinite_text
@@ -212,14 +213,27 @@ class HistogramPanel(QWidget):
             return None
         return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
 
-    def png_bytes(self) -> bytes:
-        """The plot as a PNG file's bytes; the controller writes them (through the
-        write guard, never into a checkpoint folder)."""
+    def png_bytes(self, checkpoint: str = "") -> bytes:
+        """The plot as a PNG file's bytes, titled with the variable's whole path and
+        ``checkpoint`` (titled_png); the controller writes them (through the write guard,
+        never into a checkpoint folder)."""
         from pyqtgraph.exporters import ImageExporter  # noqa: PLC0415 - the plot has imported pyqtgraph
 
         exporter = ImageExporter(self.plot.plotItem)
         exporter.parameters()["width"] = max(800, self.plot.width())
-        image = exporter.export(toBytes=True)
+        if self._title is None:
+            image = exporter.export(toBytes=True)
+        else:  # the on-screen title (cut to the panel) left out: the image's own goes above the plot
+            self.plot.setTitle(None)
+            self.plot.plotItem.layout.activate()
+            try:
+                image = exporter.export(toBytes=True)
+            finally:
+                self._show_title()
+                self.plot.plotItem.layout.activate()
+            name, note = self._title
+            scale = image.width() / max(self.plot.width(), 1)
+            image = with_title(image, self.font(), name + note, checkpoint, scale)
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)

@@ -62,6 +62,14 @@ class CheckpointPicker(QComboBox):
         if holder is not None and holder.layout() is not None:
             holder.layout().activate()
 
+    def show_shown(self) -> None:
+        """Back on the checkpoint shown, after the user chose one that could not be opened."""
+        if 0 <= self.shown_row < self.count() and self.currentIndex() != self.shown_row:
+            self.blockSignals(True)
+            self.setCurrentIndex(self.shown_row)
+            self.blockSignals(False)
+            self.setToolTip(f"{self.currentText()}\n{_HINT}")
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """The closed picker's label cut with an ellipsis where it does not fit (its end
         was cut off unmarked: "(not in state file"), the whole text in the tooltip."""

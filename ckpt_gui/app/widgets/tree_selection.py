@@ -38,6 +38,7 @@ class TreeSelection:
         self._keyboard_menu = KeyboardMenu(self.view, self._on_menu)  # the Menu key: the current row's
         copy = QAction("Copy key", self.view, shortcut=QKeySequence.StandardKey.Copy)  # not the display name
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.setProperty("applies", "in the checkpoint's tree")  # F1 lists three Ctrl+C: each says where it applies
         copy.triggered.connect(self.copy_key)
         self.view.addAction(copy)
         down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, self._into_results)
