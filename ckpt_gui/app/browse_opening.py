@@ -21,6 +21,7 @@ from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.views.tree import TreeNode, first_to_show
 
 RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back
+NOTHING_SHOWN = " "  # a panel left blank: what to do is said once, in Details
 
 
 class CheckpointOpening:
@@ -221,9 +222,9 @@ class CheckpointOpening:
     def _open_failed(self, message: str, details: str) -> None:
         self.status.emit("Could not open the checkpoint")
         self.banner.show_message(message, "error", details)
-        if self.ckpt is None:  # no checkpoint, no variable to select: every panel says the same
-            message = "Open a checkpoint folder or file (File > Open, or drop it here)."
-            self.details.show_message(message)
-            self.histogram.clear(message)
-            self.tensor.show_message(message)
+        if self.ckpt is None:  # no checkpoint, no variable to select: said once, in Details
+            # (review: the same sentence three times, in Details, the histogram and the heatmap)
+            self.details.show_message("Open a checkpoint folder or file (File > Open, or drop it here).")
+            self.histogram.clear(NOTHING_SHOWN)
+            self.tensor.show_message(NOTHING_SHOWN)
         self.loaded.emit()
