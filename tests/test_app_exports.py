@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
@@ -18,6 +19,7 @@ from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
+from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
 from ckpt_gui.core.write_guard import REFUSAL
@@ -65,7 +67,26 @@ def test_the_histogram_panels_own_button_asks_the_controller(qtbot, host, monkey
     histogram.save_requested.disconnect()
     histogram.save_requested.connect(browse.export_histogram)
     histogram.export_button.click()
+    assert asked == []  # no histogram yet: nothing to save, the button is disabled
+    histogram.show_histogram(Histogram(counts=np.array([1, 2]), edges=np.array([0.0, 1.0, 2.0]), nan=0, posinf=0,
+                                       neginf=0), "w")  # fmt: skip
+    histogram.export_button.click()
     assert asked == [True]
+
+
+def test_with_no_checkpoint_the_histogram_cannot_act_and_the_empty_state_is_said_once(qtbot, host):
+    """Review: after a text file failed to open, Save PNG... and Bins stayed enabled and
+    "Open a checkpoint folder or file" was written three times."""
+    histogram, details, tensor = HistogramPanel(), DetailsPanel(), TensorPanel()
+    browse = BrowseController(Banner(), CheckpointPicker(), TreePanel(), details, histogram, tensor, host, False)
+    histogram.show_histogram(Histogram(counts=np.array([1]), edges=np.array([0.0, 1.0]), nan=0, posinf=0,
+                                       neginf=0), "w")  # fmt: skip
+    assert histogram.export_button.isEnabled() and histogram.bins.isEnabled()
+    browse._open_failed("x.txt: a text file of 12 bytes, not a TensorFlow checkpoint", "")
+    assert not histogram.export_button.isEnabled()
+    assert not histogram.bins.isEnabled() and not histogram.log_y.isEnabled() and not histogram.auto_range.isEnabled()
+    assert "Open a checkpoint" not in histogram.empty.text() + tensor.message.text()
+    assert "Open a checkpoint" in details.title.text()
 
 
 def _report(prefix: str) -> RestoreReport:

@@ -39,7 +39,8 @@ def _report_for_demo(window) -> RestoreReport:
         for e in entries[:7]
     )  # fmt: skip
     notes = (
-        "0 of 12 model weights restored",
+        "0 of 12 model weights restored: TensorFlow's restore stopped at its first error; the 5 matching ones are"
+        " restored once the conflicts are fixed",
         "optimizer state unmatched (22 values): expected for an inference restore",
         "save_counter unmatched (counters, harmless)",
         "2 model variables have no value in the checkpoint and keep their initial values",

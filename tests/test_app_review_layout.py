@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 
@@ -331,3 +331,22 @@ def test_the_values_page_bar_is_never_cut_in_a_narrow_panel(qtbot):
     arrows = ("\u25c0", "\u25b6")  # the page buttons: one glyph in 32 px, narrower than Qt's hint on purpose
     assert [cut for cut in _cut_controls(table) if not any(f"'{a}'" in cut for a in arrows)] == []
     assert table.view.y() >= table.bar.geometry().bottom()  # the wrapped bar above the table, not over it
+
+
+def test_a_tall_matrix_heatmap_keeps_its_outliers_and_says_per_cell(qtbot):
+    """Review: a [90472, 8] embedding was a blank pale wash, its rows sampled away."""
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(PANEL_AT_1024, 330)
+    panel.show()
+    values = np.zeros((20_000, 8), dtype=np.float32)
+    values[12_345, 3] = -6.0
+    panel.show_value(values, "tall")
+    qtbot.waitUntil(lambda: panel.image.image is not None, timeout=5000)
+    assert panel.image.image.shape[0] < values.shape[0] and panel.image.image.min() == -6.0
+    assert "per cell" in panel.image_plot.getAxis("left").labelText
+    assert "per cell" not in panel.image_plot.getAxis("bottom").labelText
+    assert "min or the max" in panel.graphics.toolTip()
+    vb = panel.image_plot.vb  # the readout still names one value, in the plane's own indices
+    panel._on_mouse(vb.mapViewToScene(QPointF(3, 12_345)))
+    assert "[axis 0 = 12345, axis 1 = 3]" in panel.readout.text(), panel.readout.text()

@@ -392,7 +392,10 @@ def _restored_words(report, restored: int) -> str:
     matching = report.summary[RestoreStatus.CONSUMED]
     if matching == restored:
         return f"{restored} restored" if restored else ""
-    return f"{matching} matching ({restored} restored, {matching - restored} not assigned)"
+    stopped = "the restore stopped at its first error"
+    if restored == 0:
+        return f"{matching} matching (not restored: {stopped})"
+    return f"{matching} matching ({restored} restored, {matching - restored} not: {stopped})"
 
 
 def test_a_shifted_layer_replaces_the_per_variable_size_stories(world):

@@ -301,8 +301,22 @@ def test_the_summary_counts_matching_values_not_assigned_apart_and_agrees_in_num
     ]}  # fmt: skip
     report = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts=facts))
     text = report.counts_text()
-    assert text == "3 matching (2 restored, 1 not assigned), 2 shape conflicts, 1 unmatched"
+    assert (
+        text == "3 matching (2 restored, 1 not: the restore stopped at its first error), 2 shape conflicts, 1 unmatched"
+    )
     assert _outcome(report) == "Restore incomplete: " + text
+    # The first note says why matching weights were not restored (review: the reason was
+    # the sixth note, "not assigned" unexplained).
+    assert report.notes[0].endswith(
+        " model weights restored: TensorFlow's restore stopped at its first error;"
+        " the 1 matching one is restored once the conflicts are fixed"
+    ), report.notes
+    assert report.notes[0].startswith("2 of ")
+    none = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts={
+        **facts, "variables": [{**v, "restored": False} if v["status"] == "consumed" else v
+                               for v in facts["variables"]]}))  # fmt: skip
+    assert none.counts_text().startswith("3 matching (not restored: the restore stopped at its first error)")
+    assert "the 3 matching ones are restored once" in none.notes[0]
     one = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts={
         **facts, "variables": facts["variables"][:2] + facts["variables"][3:4]}))  # fmt: skip
     assert one.counts_text() == "2 restored, 1 shape conflict"

@@ -221,3 +221,52 @@ def test_the_plan_names_what_each_opaque_key_holds():
         owner = name.split(" of ", 1)[1]
         assert ckpt.variable(key).shape == by_path[owner].shape, (key, name)
     assert "save_counter/.ATTRIBUTES/VARIABLE_VALUE" not in names  # its key says it already
+
+
+def test_verified_says_which_variables_hold_the_old_values_and_which_their_initial_ones(capsys):
+    """Review: "Verified: every model variable restores" while 9 of 14 held the script's
+    fresh initial values; the line says how many of each, and why."""
+    import dataclasses
+
+    from ckpt_gui.app.widgets.repair_panel import outcome_html
+    from ckpt_gui.cli.repair_command import _print_outcome
+    from ckpt_gui.repair.notes import restored_values
+    from ckpt_gui.repair.writer import RepairOutcome, ValueCheck
+
+    plan, _entries = _plan(
+        _matched("model/a/kernel", [3, 2]),
+        _matched("model/b/kernel", [3, 2]),
+        _matched("model/c/kernel", [8, 16], [8, 24]),
+        _matched("model/d/kernel", [4, 4], [2, 4]),
+        _value(
+            "dtype_conflict",
+            "model/step",
+            [],
+            model_path="model/step",
+            model_shape=[],
+            dtype="int64",
+            model_dtype="int32",
+        ),  # fmt: skip
+        _missing("model/new/kernel", [4, 4]),
+    )
+    said = (
+        "2 with the old values, 4 with the model's initial values: 2 shape conflicts, 1 dtype conflict"
+        " and 1 new variable"
+    )
+    assert restored_values(plan) == said
+    checks = [ValueCheck(e.source_key, e.target, e.source_key, "equal") for e in plan.written()]
+    outcome = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", checks=checks)
+    # Verified as the doctor would: every model variable consumed.
+    outcome = dataclasses.replace(outcome, verification=_all_consumed(plan))
+    assert outcome.ok
+    assert f"new checkpoint ({said})." in outcome_html(outcome).replace("&#x27;", "'")
+    _print_outcome(outcome)
+    assert f"verified: every model variable restores from the new checkpoint ({said})" in capsys.readouterr().out
+
+
+def _all_consumed(plan):
+    targets = {e.target for e in plan.entries if e.target} | {v.target for v in plan.initial}
+    findings = tuple(RestoreFinding.from_fact(_value("consumed", t, [1], model_path=t, model_shape=[1]))
+                     for t in sorted(targets))  # fmt: skip
+    return RestoreReport("/out/ckpt-1", "/m.py", True, None, {s: 0 for s in RestoreStatus}, findings, (),
+                         TensorFlowVerdict(), "python", "2.x", 0.0, "object")  # fmt: skip

@@ -198,3 +198,15 @@ def test_key_view_of_keras3_keys_finds_what_the_object_view_finds(checkpoints, w
         found[view] = {key for key, node in tree.by_key.items() if accept(node)}
         assert count == len(found[view])
     assert found["objects"] and found["keys"] == found["objects"]
+
+
+def test_a_slot_of_an_optimizer_the_tree_cannot_name_has_no_empty_parentheses():
+    """Review: posrnn-2019's Details read "Optimizer slot 'Adam_1' of model/embed ()"."""
+    from types import SimpleNamespace
+
+    from ckpt_gui.core.views.describe import slot_text
+
+    owner = SimpleNamespace(variable=SimpleNamespace(display_path="model/embed"))
+    assert slot_text(SimpleNamespace(name="Adam_1", parent=owner, hint="")) == "'Adam_1' of model/embed"
+    named = SimpleNamespace(name="m", parent=owner, hint="optimizer")
+    assert slot_text(named) == "'m' of model/embed (optimizer)"

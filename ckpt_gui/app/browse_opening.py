@@ -26,6 +26,7 @@ CHECKPOINT_FILES = (
     "Checkpoint files (*.index *.meta checkpoint saved_model.pb *.keras *.weights.h5 *.h5 *.weights.json)"
     ";;All files (*)"
 )
+NOTHING_SHOWN = " "  # a panel left blank: what to do is said once, in Details
 
 
 class CheckpointOpening:
@@ -231,9 +232,9 @@ class CheckpointOpening:
         # The picker was left on the checkpoint that failed while every panel showed the
         # one before (review): it goes back to the checkpoint shown.
         self.picker.show_shown()
-        if self.ckpt is None:  # no checkpoint, no variable to select: every panel says the same
-            message = "Open a checkpoint folder or file (File > Open, or drop it here)."
-            self.details.show_message(message)
-            self.histogram.clear(message)
-            self.tensor.show_message(message)
+        if self.ckpt is None:  # no checkpoint, no variable to select: said once, in Details
+            # (review: the same sentence three times, in Details, the histogram and the heatmap)
+            self.details.show_message("Open a checkpoint folder or file (File > Open, or drop it here).")
+            self.histogram.clear(NOTHING_SHOWN)
+            self.tensor.show_message(NOTHING_SHOWN)
         self.loaded.emit()

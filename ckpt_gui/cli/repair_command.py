@@ -109,7 +109,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
-    from ckpt_gui.repair.notes import value_counts
+    from ckpt_gui.repair.notes import restored_values, value_counts
 
     counts = ", ".join(f"{n} {action}" for action, n in outcome.plan.counts().items() if n)
     print(f"plan: {counts}")
@@ -127,6 +127,10 @@ def _print_outcome(outcome) -> None:
     for label in outcome.unconsumed:
         print(f"  not restored from the new checkpoint: {label}")
     print(f"record: {outcome.record}")
-    print("verified: every model variable restores from the new checkpoint" if outcome.ok else "NOT verified")
+    print(
+        f"verified: every model variable restores from the new checkpoint ({restored_values(outcome.plan)})"
+        if outcome.ok
+        else "NOT verified"
+    )
     for note in outcome.notes():
         print(f"note: {note}")

@@ -230,7 +230,7 @@ class RestoreReport:
 
     def counts_text(self) -> str:
         """The summary in words, for the CLI's "result:" line and the app's status bar:
-        "7 matching (6 restored, 1 not assigned), 11 shape conflicts, 17 unmatched".
+        "7 matching (6 restored, 1 not: the restore stopped at its first error), 11 shape conflicts".
         Matching values TensorFlow did not assign (it stopped at its first error) are
         never counted as restored."""
         parts = []
@@ -239,8 +239,7 @@ class RestoreReport:
                 continue
             if status == RestoreStatus.CONSUMED:
                 held = sum(1 for v in self.variables if v.held_back)
-                parts.append(f"{n:,} matching ({n - held:,} restored, {held:,} not assigned)" if held
-                             else f"{n:,} restored")  # fmt: skip
+                parts.append(_matching_text(n, held))
             else:
                 parts.append(counted(n, *_COUNT_WORDS[status]) if status in _COUNT_WORDS else f"{n:,} {status.value}")
         return ", ".join(parts)
@@ -268,6 +267,19 @@ class RestoreReport:
         if self.keras_file is not None:
             document["keras_file"] = dict(self.keras_file)
         return document
+
+
+STOPPED = "the restore stopped at its first error"
+
+
+def _matching_text(n: int, held: int) -> str:
+    """Matching values, and why some were not restored: "5 matching (not restored: the
+    restore stopped at its first error)" ("not assigned" alone was not explained)."""
+    if not held:
+        return f"{n:,} restored"
+    if held == n:
+        return f"{n:,} matching (not restored: {STOPPED})"
+    return f"{n:,} matching ({n - held:,} restored, {held:,} not: {STOPPED})"
 
 
 def _first_step(raw: dict | None) -> tuple[str, str | None] | None:

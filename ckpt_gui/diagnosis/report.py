@@ -160,7 +160,7 @@ def _protected_error(
 def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds_optimizer: bool | None) -> list[str]:
     return (
         _saver_notes(variables, tensorflow)
-        + _weight_notes(variables)
+        + _weight_notes(variables, tensorflow)
         + _unused_notes(variables, holds_optimizer)
         + _problem_notes(variables, tensorflow)
         + shared_notes(variables)
@@ -170,14 +170,30 @@ def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds
     )
 
 
-def _weight_notes(variables: list[RestoreFinding]) -> list[str]:
+def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     weights = [v for v in variables if v.checkpoint_key and not v.is_harmless]
     if not weights:
         return []
     restored = [v for v in weights if v.status == RestoreStatus.CONSUMED and v.restored is not False]
     if len(restored) == len(weights):
         return [f"all {counted(len(weights), 'model weight')} restored"]
-    return [f"{len(restored):,} of {counted(len(weights), 'model weight')} restored"]
+    said = f"{len(restored):,} of {counted(len(weights), 'model weight')} restored"
+    held = sum(1 for v in weights if v.held_back)
+    if not held or _saver_failed(variables, tensorflow):  # a failed Saver.restore() is the first note
+        return [said]
+    # Why matching weights were not restored, here rather than in a later note (review:
+    # "0 of 12 restored" beside "matches 5", the reason the sixth note down).
+    return [
+        f"{said}: {_stopped(held, tensorflow)}; the {held:,} matching "
+        f"{one_or_many(held, 'one is', 'ones are')} restored once the conflicts are fixed"
+    ]
+
+
+def _stopped(n: int, tensorflow: TensorFlowVerdict) -> str:
+    """Why ``n`` matching values were not assigned."""
+    if tensorflow.verdict.startswith("load_weights"):
+        return f"Keras skipped {one_or_many(n, 'its', 'their')} layer (or the whole file) at its first error"
+    return "TensorFlow's restore stopped at its first error"
 
 
 def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:
@@ -277,11 +293,7 @@ def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerd
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
     if held_back:
-        stopped = (
-            f"Keras skipped {one_or_many(len(held_back), 'its', 'their')} layer (or the whole file) at its first error"
-            if tensorflow.verdict.startswith("load_weights")
-            else "TensorFlow's restore stopped at its first error"
-        )
+        stopped = _stopped(len(held_back), tensorflow)
         return [
             f"{counted(len(held_back), 'matching value')} {one_or_many(len(held_back), 'was', 'were')} not restored "
             f"because {stopped}; {one_or_many(len(held_back), 'it', 'they')} will be once the conflicts are fixed: "

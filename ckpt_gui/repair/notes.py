@@ -54,6 +54,41 @@ def value_counts(checks) -> str:
     return f"{', '.join(parts)}, of {len(checks)} written"
 
 
+LEFT_OUT = "no value of the plan is written to it"  # the app's reason for a target whose line was unchecked
+KEEPS = "keeps its initial value:"  # the planner's reason for a conflict's target (repair/planner.py)
+
+
+def restored_values(plan: RepairPlan) -> str:
+    """Where the model's variables' values come from once the new checkpoint restores:
+    "5 with the old values, 9 with the model's initial values: 7 shape conflicts and
+    2 new variables". "Verified" alone read as every variable holding the old
+    checkpoint's value (review: 9 of 14 held the script's fresh initial values)."""
+    whole = {e.target for e in plan.entries if e.action == Action.MAP and e.target}
+    part = {e.target for e in plan.entries if e.action == Action.COPY_OVERLAP and e.target}
+    conflicts = {e.target: e for e in plan.entries if e.action == Action.KEEP_INITIAL and e.target}
+    initial = [v for v in plan.initial if v.target not in whole | part]
+    shape = sum(1 for v in initial if v.target in conflicts and _shape_differs(conflicts[v.target]))
+    dtype = sum(1 for v in initial if v.target in conflicts) - shape
+    # A line the user unchecked: the app gives its target LEFT_OUT, or keeps the
+    # planner's "keeps its initial value" of a conflict whose line is now a drop.
+    left_out = sum(1 for v in initial if v.target not in conflicts and v.reason.startswith((LEFT_OUT, KEEPS)))
+    new = len(initial) - shape - dtype - left_out
+    parts = [f"{len(whole):,} with the old values"]
+    if part:
+        parts.append(f"{len(part):,} with the old values' overlapping block (the rest initial)")
+    if initial:
+        why = [counted(shape, "shape conflict"), counted(dtype, "dtype conflict"),
+               f"{left_out:,} left out of the plan", counted(new, "new variable")]  # fmt: skip
+        shown = [text for text, n in zip(why, (shape, dtype, left_out, new), strict=True) if n]
+        listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+        parts.append(f"{len(initial):,} with the model's initial values: {listed}")
+    return ", ".join(parts)
+
+
+def _shape_differs(entry) -> bool:
+    return entry.source_shape is None or entry.target_shape is None or entry.source_shape != entry.target_shape
+
+
 def outcome_notes(plan: RepairPlan, optimizer_built: bool | None = None) -> list[str]:
     """The notes a repair by ``plan`` carries: what it leaves behind and how to keep it
     (``optimizer_built``: the script's optimizer had its variables, as the doctor's child saw it)."""

@@ -100,7 +100,8 @@ class HistogramPanel(QWidget):
         range_row.addWidget(QLabel("to"))
         range_row.addWidget(self.high)
         self.controls = FlowLayout()
-        for unit in (labelled("Bins", self.bins), self.log_y, self.auto_range, range_unit, self.export_button):
+        self._units = (labelled("Bins", self.bins), self.log_y, self.auto_range, range_unit, self.export_button)
+        for unit in self._units:
             self.controls.addWidget(unit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -157,6 +158,15 @@ class HistogramPanel(QWidget):
             self.high.clear()
         self.counts_label.setText(" ")
         self.readout.setText(" ")
+        self._enable(False)
+
+    def _enable(self, on: bool, save: bool | None = None) -> None:
+        """The controls act on a histogram: disabled while there is none to draw or save
+        (review: Save PNG... and Bins stayed enabled with no checkpoint open). The
+        containers, not the range fields themselves: those follow "Data range"."""
+        for unit in self._units:
+            unit.setEnabled(on)
+        self.export_button.setEnabled(on if save is None else save)
 
     def computing(self, title: str) -> None:
         """The histogram of ``title`` is being computed: another variable's gives way at once
@@ -164,10 +174,12 @@ class HistogramPanel(QWidget):
         same variable's (new bins, a new range) stays until replaced."""
         if self._title is None or self._title[0] != title:
             self.clear(f"Computing the histogram of {title}...")
+            self._enable(True, save=False)  # new bins or range may be asked for; nothing to save yet
 
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
         self.histogram = histogram
         self._preview = preview
+        self._enable(True)
         self._title = (title, "  (preview from a sample...)" if preview else "")
         if plot_import.pending():  # pyqtgraph is imported in the background: drawn once it is
             self.empty.setText("Drawing the histogram...")

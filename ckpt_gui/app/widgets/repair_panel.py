@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
-from ckpt_gui.repair.notes import value_counts
+from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
 COLUMNS = ["Accept", "Source key", "Action", "Target", "Reason"]
@@ -229,7 +229,7 @@ class RepairDialog(QDialog):
         known = {v.target: v for v in plan.initial}
         for entry in plan.entries:
             if entry.target and entry.target not in known:
-                known[entry.target] = InitialVariable(entry.target, "no value of the plan is written to it",
+                known[entry.target] = InitialVariable(entry.target, LEFT_OUT,
                                                       entry.target_shape, entry.target_dtype)  # fmt: skip
         initial = tuple(v for target, v in sorted(known.items()) if target not in written)
         return dataclasses.replace(plan, entries=entries, initial=initial)
@@ -331,7 +331,8 @@ def outcome_html(outcome) -> str:
               for c in outcome.checks if c.result not in ("equal", "overlap")]  # fmt: skip
     lines += [f"not restored from the new checkpoint: {html.escape(label)}" for label in outcome.unconsumed]
     lines.append(
-        "<b>Verified</b>: every model variable restores from the new checkpoint."
+        "<b>Verified</b>: every model variable restores from the new checkpoint"
+        f" ({html.escape(restored_values(outcome.plan))})."
         if outcome.ok
         else "<b>NOT verified</b>: see the lines above."
     )

@@ -14,7 +14,7 @@ from ckpt_gui.app.widgets.tensor_plot_parts import plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number, nonfinite_text
-from ckpt_gui.core.views.planes import PlaneChoice, ValueView, color_limits, display_image, plane
+from ckpt_gui.core.views.planes import PlaneChoice, ValueView, color_limits, extreme_image, plane
 
 
 class PlaneDrawing:
@@ -114,9 +114,9 @@ class PlaneDrawing:
         self.picture.setCurrentWidget(self.picture.widget(1))
         shown = plane(self.value, self.choice)
         if view is not None and view.image is not None:
-            image, (low, high, diverging) = view.image, view.limits
+            image, block, (low, high, diverging) = view.image, view.block, view.limits
         else:
-            image, _step = display_image(shown)
+            image, block = extreme_image(shown)
             low, high, diverging = color_limits(image)
         self.colorbar.setColorMap(plots().colour_map(diverging))
         self.image.setImage(image, autoLevels=False)
@@ -129,14 +129,15 @@ class PlaneDrawing:
         # One short line (a long title left a heatmap of 25 px at 1024x640).
         self.image_plot.setTitle(note or None, size="9pt")
         self.image_title.fit()
-        self.graphics.setToolTip(
+        colours = (
             f"This plane holds {self.nonfinite.counts_text()}: NaN cells in {plots().NAN_NAME},"
-            f" \u00b1Inf in {plots().INF_NAME}"
+            f" \u00b1Inf in {plots().INF_NAME}."
             if note
             else ""
         )
-        self.image_plot.setLabel("left", f"axis {self.choice.rows}")
-        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}")
+        self.graphics.setToolTip(" ".join(text for text in (_blocks_note(block), colours) if text))
+        self.image_plot.setLabel("left", f"axis {self.choice.rows}{_per_cell(block[0])}")
+        self.image_plot.setLabel("bottom", f"axis {self.choice.cols}{_per_cell(block[1])}")
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
         self._show_table(shown)
 
@@ -205,6 +206,20 @@ class PlaneDrawing:
         self.readout.setText(
             f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {cell_text(value)}{_colour_note(value)}"
         )
+
+
+def _per_cell(count: int) -> str:
+    """An axis label's note on a decimated heatmap: " (177 per cell)"."""
+    return f" ({count:,} per cell)" if count > 1 else ""
+
+
+def _blocks_note(block: tuple[int, int]) -> str:
+    if block == (1, 1):
+        return ""
+    return (
+        f"Each cell shows the min or the max of a block of {block[0]:,}x{block[1]:,} values, whichever is"
+        " further from 0 (NaN ignored); the readout below names the value under the mouse."
+    )
 
 
 def _colour_note(value) -> str:

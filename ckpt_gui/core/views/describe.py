@@ -30,7 +30,7 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
     if variable.is_object_graph and graph is not None:
         rows.append(("Contents", graph.summary()))
     if node.kind == SLOT and node.parent is not None and node.parent.variable is not None:
-        rows.append(("Optimizer slot", f"'{node.name}' of {node.parent.variable.display_path} ({node.hint})"))
+        rows.append(("Optimizer slot", slot_text(node)))
     rows.append(("DType", variable.dtype.name))
     rows.append(("Shape", _shape_text(variable.shape, variable.num_elements)))
     if entry.is_partitioned:
@@ -49,6 +49,13 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         rows.append(("Stored in", f"{shard} (missing: no values)" if gone else f"{shard} {where}"))
     rows.append(("Bytes", bytes_text(variable.size_bytes)))
     return rows
+
+
+def slot_text(node: TreeNode) -> str:
+    """ "'m' of dense/kernel (optimizer)": the optimizer's path when the tree knows it (a
+    slot of an untracked optimizer has none: no empty "()", as a review saw)."""
+    owner = f"'{node.name}' of {node.parent.variable.display_path}"
+    return f"{owner} ({node.hint})" if node.hint else owner
 
 
 def _shape_text(shape: tuple[int, ...], elements: int) -> str:

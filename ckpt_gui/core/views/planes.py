@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ckpt_gui.core.analysis.envelope import MAX_ENVELOPE_SIDE, BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
 
 MAX_VIEW_BYTES = 512 << 20  # tensors larger than this are not read whole for the heatmap
@@ -92,6 +93,25 @@ def display_image(values: np.ndarray) -> tuple[np.ndarray, int]:
     return as_image(values[::step, ::step]), step
 
 
+def extreme_image(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """A plane ready for the tensor panel's heatmap: at most MAX_ENVELOPE_SIDE cells
+    along each axis, each the min or the max of its block, whichever lies further from
+    zero (NaN ignored), as large tensors' envelopes are drawn. Returns the image and
+    the block's (rows, columns), (1, 1) when every value is its own cell.
+
+    A plane taller (or wider) than the screen has pixels for is drawn one sampled row
+    per pixel otherwise: a [90472, 8] embedding's outliers (-3..2.2, std 0.31) were
+    lost among the rows between, and it read as a blank pale wash (review)."""
+    image = as_image(values)
+    rows, cols = image.shape
+    block_rows, block_cols = -(-rows // MAX_ENVELOPE_SIDE), -(-cols // MAX_ENVELOPE_SIDE)
+    if block_rows == block_cols == 1:
+        return image, (1, 1)
+    envelope = BlockEnvelope(rows, cols, block_rows, block_cols)
+    envelope.add(np.ascontiguousarray(image).reshape(-1), 0)
+    return envelope.image().astype(image.dtype, copy=False), (block_rows, block_cols)
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """A long vector drawn as the min and max of each run of ``step`` values."""
@@ -122,7 +142,7 @@ class ValueView:
     envelope: Envelope | None = None  # vectors
     choice: PlaneChoice | None = None  # two or more dimensions
     image: np.ndarray | None = None
-    step: int = 1
+    block: tuple[int, int] = (1, 1)  # values per cell of ``image`` (rows, columns)
     limits: tuple[float, float, bool] | None = None
 
 
@@ -132,5 +152,5 @@ def prepare_view(value: np.ndarray) -> ValueView:
     if value.ndim == 1 or value.size == 0:
         return ValueView(value, envelope=vector_envelope(value.reshape(-1)))
     choice = default_choice(value.shape)
-    image, step = display_image(plane(value, choice))
-    return ValueView(value, choice=choice, image=image, step=step, limits=color_limits(image))
+    image, block = extreme_image(plane(value, choice))
+    return ValueView(value, choice=choice, image=image, block=block, limits=color_limits(image))

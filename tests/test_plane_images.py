@@ -1,0 +1,44 @@
+"""The tensor panel's heatmap of a plane with more rows or columns than a screen has
+pixels: decimated into blocks that keep their extremes, not sampled or averaged."""
+
+import numpy as np
+
+from ckpt_gui.core.analysis.envelope import MAX_ENVELOPE_SIDE
+from ckpt_gui.core.views.planes import extreme_image, prepare_view
+
+
+def test_a_few_large_values_among_zeros_stay_visible():
+    # A tall matrix (the review's [90472, 8] embedding), zeros but for three spikes of
+    # either sign in rows no stride or mean would keep at full height.
+    tall = np.zeros((90_472, 8), dtype=np.float32)
+    tall[12_345, 3] = 5.0
+    tall[60_001, 0] = -4.0
+    tall[90_471, 7] = 2.5
+    image, (block_rows, block_cols) = extreme_image(tall)
+    assert image.shape[0] <= MAX_ENVELOPE_SIDE and image.shape[1] == 8 and block_cols == 1
+    assert image.dtype == np.float32
+    for row, col, value in ((12_345, 3, 5.0), (60_001, 0, -4.0), (90_471, 7, 2.5)):
+        assert image[row // block_rows, col] == value  # its block shows it, with its sign
+    assert np.count_nonzero(image) == 3  # and nothing else lights up
+
+
+def test_a_block_shows_whichever_extreme_is_further_from_zero():
+    wide = np.zeros((4, 3 * MAX_ENVELOPE_SIDE))
+    wide[1, :3] = [1.0, -2.0, np.nan]  # one block of 3 columns
+    image, block = extreme_image(wide)
+    assert block == (1, 3) and image.shape == (4, MAX_ENVELOPE_SIDE)
+    assert image[1, 0] == -2.0
+
+
+def test_a_plane_the_screen_can_show_is_kept_whole():
+    small = np.arange(12.0).reshape(3, 4)
+    image, block = extreme_image(small)
+    assert block == (1, 1)
+    np.testing.assert_array_equal(image, small)
+
+
+def test_the_first_view_of_a_tall_matrix_is_decimated_by_extremes():
+    tall = np.zeros((5_000, 2), dtype=np.float32)
+    tall[4_321, 1] = -7.0
+    view = prepare_view(tall)
+    assert view.block[0] > 1 and view.image.min() == -7.0
