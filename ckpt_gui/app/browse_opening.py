@@ -26,7 +26,9 @@ CHECKPOINT_FILES = (
     "Checkpoint files (*.index *.meta checkpoint saved_model.pb *.keras *.weights.h5 *.h5 *.weights.json)"
     ";;All files (*)"
 )
-NOTHING_SHOWN = " "  # a panel left blank: what to do is said once, in Details
+# The histogram's and the values' word with no checkpoint: Details says what to do (the
+# same sentence in three panels was too much, "Select a variable" wrong: nothing to select).
+NOTHING_SHOWN = "No checkpoint open."
 
 
 class CheckpointOpening:
