@@ -191,6 +191,9 @@ def test_corrupt_checkpoint_shows_a_message_and_the_app_carries_on(qtbot, window
 def test_nan_scan_badges_and_filters(qtbot, window, checkpoints):
     open_and_wait(qtbot, window, checkpoints / "dtypes")
     panel = window.tree_panel
+    # The scan starts a moment after the first selection's plots (background_work: it
+    # waits for them and for its turn), so "loaded and idle" may come before it does.
+    qtbot.waitUntil(lambda: panel.nonfinite is not None and not window.busy, timeout=WAIT_MS)
     assert panel.nan_box.isEnabled()
     assert "values/float32/.ATTRIBUTES/VARIABLE_VALUE" in panel.nonfinite
     assert "values/int32/.ATTRIBUTES/VARIABLE_VALUE" not in panel.nonfinite
