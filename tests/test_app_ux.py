@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -462,6 +463,35 @@ def test_status_colours_read_on_light_and_dark_palettes(qtbot, window, palette):
         for status, button in window.compare_trees.summary.items():
             colour = button.styleSheet().split("color:")[1].split(";")[0].strip()
             assert theme.contrast(QColor(colour), back) >= theme.READABLE, status
+    finally:
+        app.setPalette(before)
+
+
+@pytest.mark.parametrize("palette", [light_palette(), dark_palette()], ids=["light", "dark"])
+def test_comparison_chips_text_reads_on_the_background_drawn(qtbot, window, palette):
+    # Review (dark theme): "= same 14" was drawn on the style's button bevel, lighter than
+    # the window colour its text was made readable on. The chip as drawn, pressed or not:
+    # its most frequent pixel (its background) against its text colour.
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(palette)
+    try:
+        qtbot.wait(50)
+        open_path(qtbot, window, demo_path())
+        compare_with(qtbot, window, os.path.join(demo_path(), "ckpt-100"))
+        for status, button in window.compare_trees.summary.items():
+            colour = QColor(button.styleSheet().split("color:")[1].split(";")[0].strip())
+            button.blockSignals(True)
+            for pressed in (False, True):
+                button.setChecked(pressed)
+                button.setText("= same 14")
+                button.resize(button.sizeHint())
+                image = button.grab().toImage()
+                pixels = Counter(image.pixel(x, y) for x in range(image.width()) for y in range(image.height()))
+                background = QColor.fromRgb(pixels.most_common(1)[0][0])
+                assert theme.contrast(colour, background) >= theme.READABLE, (status, pressed, background.name())
+            button.setChecked(False)
+            button.blockSignals(False)
     finally:
         app.setPalette(before)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -147,6 +148,16 @@ def test_what_the_written_files_hold(oracle):
     assert set(names["trainable_variables"]) == {"weights:0", "biases:0", "head/scale:0"}
     assert names["global_step"] == ("global_step:0",)
     assert {"weights", "biases", "head/scale", "global_step", "not_trained"} <= {v.name for v in tf1.variables}
+
+
+def test_the_apps_pane_lists_serving_default_first_and_tensorflows_init_op_last(oracle):
+    # saved_model_cli sorts by key: __saved_model_init_op (DT_INVALID, TensorFlow's own) came
+    # before serving_default in the Graph tab (review). The CLI keeps saved_model_cli's order.
+    graph = read_graph_file(graph_file_of(oracle, "module"))
+    keys = re.findall(r"signature_def\['([^']+)'\]", saved_model_cli_text(graph, users_first=True))
+    cli_keys = re.findall(r"signature_def\['([^']+)'\]", saved_model_cli_text(graph))
+    assert cli_keys[0] == "__saved_model_init_op" and sorted(keys) == sorted(cli_keys)
+    assert keys[0] == "serving_default" and keys[-1] == "__saved_model_init_op" and "bump" in keys
 
 
 def test_signatures_print_as_saved_model_cli_show_all(oracle):
@@ -422,7 +433,10 @@ def test_app_graph_tab_shows_signatures_variables_and_collections(qtbot, window,
     _open(qtbot, window, oracle["written"]["module"])
     assert window.info_tabs.isTabEnabled(tab)
     graph = read_graph_file(graph_file_of(oracle, "module"))
-    assert panel.signatures.toPlainText().startswith(saved_model_cli_text(graph).strip("\n"))
+    assert panel.signatures.toPlainText().startswith(saved_model_cli_text(graph, users_first=True).strip("\n"))
+    assert panel.signatures.toPlainText().index("['serving_default']") < panel.signatures.toPlainText().index(
+        "['__saved_model_init_op']"
+    )
     shown = {panel.variables.topLevelItem(i).text(0): panel.variables.topLevelItem(i).text(3)
              for i in range(panel.variables.topLevelItemCount())}  # fmt: skip
     assert shown["weights"] == "w/.ATTRIBUTES/VARIABLE_VALUE"

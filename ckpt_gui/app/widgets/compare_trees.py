@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -151,12 +151,9 @@ class CompareTrees(QWidget):
         """The summary's status colours, readable on the current palette; a pressed
         chip framed in its colour and tinted (a slightly darker grey was all it had)."""
         for status, button in self.summary.items():
-            colour = status_style.css(status, self.palette(), STYLES)
-            button.setStyleSheet(
-                f"QToolButton {{ color: {colour}; }}"
-                f"QToolButton:checked {{ border: 2px solid {colour}; border-radius: 3px; font-weight: bold;"
-                f" background: {self.palette().color(QPalette.ColorRole.Base).name()}; }}"
-            )
+            button.setStyleSheet(status_style.chip_css(status, self.palette(), STYLES))
+        # The row keeps its place at the chips' height as their style sheet draws them.
+        self.summary_bar.setMinimumHeight(max(button.sizeHint().height() for button in self.summary.values()))
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()

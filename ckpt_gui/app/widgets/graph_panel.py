@@ -120,7 +120,7 @@ class GraphPanel(QWidget):
         self.title.setText(os.path.basename(graph.path) + f"  ({graph.path})")
         self.written_by.setText(f"Written by {written_by_text(graph)}")
         self.written_by.show()
-        text = saved_model_cli_text(graph).strip("\n")
+        text = saved_model_cli_text(graph, users_first=True).strip("\n")  # not __saved_model_init_op first
         has_signatures = any(g.signatures for g in graph.meta_graphs)
         if not has_signatures:
             text += "\n\n" + textwrap.fill(no_signatures_note(graph), NOTE_WIDTH)  # the pane does not wrap

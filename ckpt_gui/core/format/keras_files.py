@@ -130,12 +130,15 @@ def _size(path: str) -> int:
 
 
 def model_pattern(path: str) -> str:
-    """``ckpt_12.weights.h5`` -> ``ckpt_*.weights.h5``: the name with its numbers made
-    wildcards (the suffix kept). Files named alike are one model's saves (one
-    ModelCheckpoint's ``{epoch}``); a folder holding several patterns holds several models."""
+    """``ckpt_12.weights.h5`` -> ``ckpt_*``: the name with its numbers made wildcards and
+    its Keras suffix dropped. Files named alike are one model's saves (one
+    ModelCheckpoint's ``{epoch}``); a folder holding several patterns holds several models.
+    The suffix is not part of it: ``model.save("model.keras")`` beside
+    ``model.save_weights("model.weights.h5")`` are one model saved twice (the picker
+    called one "another model" while the compare dialog called it the latest)."""
     name = os.path.basename(path)
     suffix = next((s for s in _PATTERN_SUFFIXES if name.endswith(s)), "")
-    return _NUMBER.sub("*", name[: len(name) - len(suffix)]) + suffix
+    return _NUMBER.sub("*", name[: len(name) - len(suffix)])
 
 
 def keras_models(files: list[str]) -> dict[str, list[CheckpointRef]]:

@@ -137,11 +137,13 @@ def listed_shape_text(shape: tuple[int, ...] | None) -> str:
     return format_shape(shape)
 
 
-def signature_lines(meta_graph: MetaGraph) -> list[str]:
+def signature_lines(meta_graph: MetaGraph, users_first: bool = False) -> list[str]:
     """The SignatureDefs of one tag-set, line for line as ``saved_model_cli show --all``
-    prints them (its list of ops and concrete functions left out: no graph is loaded)."""
+    prints them (its list of ops and concrete functions left out: no graph is loaded);
+    ``users_first``: in ``users_first_order`` instead of saved_model_cli's."""
     lines = ["", f"MetaGraphDef with tag-set: '{', '.join(meta_graph.tags)}' contains the following SignatureDefs:"]
-    for signature in meta_graph.signatures:
+    signatures = users_first_order(meta_graph.signatures) if users_first else meta_graph.signatures
+    for signature in signatures:
         lines += ["", f"signature_def['{signature.key}']:", *_signature_body(signature)]
     return lines
 
@@ -167,13 +169,20 @@ def _tensor_lines(side: str, infos: tuple[TensorInfo, ...]) -> list[str]:
     return lines
 
 
-def saved_model_cli_text(graph: GraphFile) -> str:
+def saved_model_cli_text(graph: GraphFile, users_first: bool = False) -> str:
     """Every tag-set's signatures, as ``saved_model_cli show --all`` prints them (sorted
-    by tags, as it does)."""
+    by tags, as it does); ``users_first``: each tag-set's in ``users_first_order`` (the app's pane)."""
     lines: list[str] = []
     for meta_graph in sorted(graph.meta_graphs, key=lambda g: list(g.tags)):
-        lines += signature_lines(meta_graph)
+        lines += signature_lines(meta_graph, users_first)
     return "\n".join(lines)
+
+
+def users_first_order(signatures: tuple[Signature, ...]) -> list[Signature]:
+    """``serving_default`` first, then the user's other signatures, TensorFlow's own
+    (``__saved_model_init_op``, DT_INVALID: no inputs, no use to a reader) last; each
+    group in its stored order. saved_model_cli sorts by key, so "__" came before "s"."""
+    return sorted(signatures, key=lambda s: (s.key.startswith("__"), s.key != "serving_default"))
 
 
 SERVING_SIGNATURES = "serving_signatures"  # session_bundle (TF Serving's export before SavedModel) keeps them here
