@@ -118,3 +118,32 @@ def test_a_narrow_report_hides_a_suggestion_it_would_cut_to_a_letter(qtbot, doct
         detail = doctor.report_panel.detail.text()
         assert problems.currentItem().toolTip(SUGGESTION_COLUMN).split("\n")[0][:30] in detail.replace("<br>", "\n")
     assert hidden or doctor.width() > 1024, "at 1024 px the narrowest split hides the suggestion"
+
+
+def _shown(view, column: int) -> list[str]:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    shown = []
+    for row in range(view.topLevelItemCount()):
+        index = view.model().index(row, column)
+        option = QStyleOptionViewItem()
+        option.rect = view.visualRect(index)
+        view.itemDelegateForIndex(index).initStyleOption(option, index)
+        shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - 10))
+    return shown
+
+
+def test_a_cut_variable_keeps_the_part_that_tells_its_row_apart(qtbot, doctor):
+    # At 1024 px the problem table read "…ns/3/_kernel", "…ing_variance", "…earning_rate":
+    # cut at a character, half a layer number and half of what a moving_mean row differs
+    # by. A cut name keeps its distinct end in whole parts ("…/3/_kernel", "…/moving_variance").
+    from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
+
+    problems = doctor.report_panel.problems
+    names = [problems.topLevelItem(r).text(VARIABLE_COLUMN) for r in range(problems.topLevelItemCount())]
+    shown = _shown(problems, VARIABLE_COLUMN)
+    assert len(set(shown)) == len(set(names)), shown
+    for name, text in zip(names, shown, strict=True):
+        last = name.rsplit("/", 1)[-1]
+        assert text == name or text.startswith("\u2026/") or text.endswith("/\u2026"), (name, text)
+        assert last in text or text.endswith("/\u2026"), (name, text)
