@@ -147,3 +147,28 @@ def test_a_cut_variable_keeps_the_part_that_tells_its_row_apart(qtbot, doctor):
         last = name.rsplit("/", 1)[-1]
         assert text == name or text.startswith("\u2026/") or text.endswith("/\u2026"), (name, text)
         assert last in text or text.endswith("/\u2026"), (name, text)
+
+
+@pytest.mark.parametrize("marker", ["  (model only)", "  (slot)"])
+def test_a_cut_name_keeps_its_row_kind_whole(qtbot, desktop_font, marker):
+    # The doctor's tree at 1024 px, 10 pt: model-only rows read "_kernel (m…el only)",
+    # the marker cut in the middle of the whole text. The name is cut, the marker kept.
+    from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+    from ckpt_gui.app.models.tree_model import MARKERS
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    assert marker in MARKERS
+    view = QTreeWidget()
+    view.setColumnCount(2)
+    qtbot.addWidget(view)
+    names_first(view)
+    view.addTopLevelItems([QTreeWidgetItem([name + marker, ""]) for name in ("_kernel", "moving_variance", "b")])
+    view.show()
+    metrics = view.fontMetrics()
+    view.setColumnWidth(0, metrics.horizontalAdvance("_kerne" + marker) + 10 + view.indentation())
+    qtbot.wait(20)
+    shown = _shown(view, 0)
+    assert shown[2] == "b" + marker
+    for name, text in zip(("_kernel", "moving_variance"), shown[:2], strict=True):
+        assert text.endswith(marker) and text[0] == name[0] and "\u2026" in text, (name, text)
