@@ -118,3 +118,57 @@ def test_a_narrow_report_hides_a_suggestion_it_would_cut_to_a_letter(qtbot, doct
         detail = doctor.report_panel.detail.text()
         assert problems.currentItem().toolTip(SUGGESTION_COLUMN).split("\n")[0][:30] in detail.replace("<br>", "\n")
     assert hidden or doctor.width() > 1024, "at 1024 px the narrowest split hides the suggestion"
+
+
+def _shown(view, column: int) -> list[str]:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    shown = []
+    for row in range(view.topLevelItemCount()):
+        index = view.model().index(row, column)
+        option = QStyleOptionViewItem()
+        option.rect = view.visualRect(index)
+        view.itemDelegateForIndex(index).initStyleOption(option, index)
+        shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - 10))
+    return shown
+
+
+def test_a_cut_variable_keeps_the_part_that_tells_its_row_apart(qtbot, doctor):
+    # At 1024 px the problem table read "…ns/3/_kernel", "…ing_variance", "…earning_rate":
+    # cut at a character, half a layer number and half of what a moving_mean row differs
+    # by. A cut name keeps its distinct end in whole parts ("…/3/_kernel", "…/moving_variance").
+    from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
+
+    problems = doctor.report_panel.problems
+    names = [problems.topLevelItem(r).text(VARIABLE_COLUMN) for r in range(problems.topLevelItemCount())]
+    shown = _shown(problems, VARIABLE_COLUMN)
+    assert len(set(shown)) == len(set(names)), shown
+    for name, text in zip(names, shown, strict=True):
+        last = name.rsplit("/", 1)[-1]
+        assert text == name or text.startswith("\u2026/") or text.endswith("/\u2026"), (name, text)
+        assert last in text or text.endswith("/\u2026"), (name, text)
+
+
+@pytest.mark.parametrize("marker", ["  (model only)", "  (slot)"])
+def test_a_cut_name_keeps_its_row_kind_whole(qtbot, desktop_font, marker):
+    # The doctor's tree at 1024 px, 10 pt: model-only rows read "_kernel (m…el only)",
+    # the marker cut in the middle of the whole text. The name is cut, the marker kept.
+    from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+    from ckpt_gui.app.models.tree_model import MARKERS
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    assert marker in MARKERS
+    view = QTreeWidget()
+    view.setColumnCount(2)
+    qtbot.addWidget(view)
+    names_first(view)
+    view.addTopLevelItems([QTreeWidgetItem([name + marker, ""]) for name in ("_kernel", "moving_variance", "b")])
+    view.show()
+    metrics = view.fontMetrics()
+    view.setColumnWidth(0, metrics.horizontalAdvance("_kerne" + marker) + 10 + view.indentation())
+    qtbot.wait(20)
+    shown = _shown(view, 0)
+    assert shown[2] == "b" + marker
+    for name, text in zip(("_kernel", "moving_variance"), shown[:2], strict=True):
+        assert text.endswith(marker) and text[0] == name[0] and "\u2026" in text, (name, text)

@@ -204,3 +204,45 @@ def test_a_refused_output_folder_is_said_in_the_dialog(window, tmp_path):
     text = dialog.result.text()
     assert "never writes into" in text and str(folder) in text and text.count("choose another folder") == 1
     assert dialog.write_button.isEnabled() and dialog.isVisible()
+
+
+def test_a_cut_key_or_target_keeps_what_tells_its_row_apart(qtbot):
+    # At 1024x640 two BatchNorm lines both read "model/_function…/VARIABLE_VALUE" (cut in
+    # the middle) and "key  (name)" kept the name's ")": a cut key is the key alone, cut to
+    # the part no other row has, and so is a cut target.
+    from collections import Counter
+
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from ckpt_gui.app.widgets.repair_panel import SOURCE, TARGET, RepairDialog
+
+    layers = [f"model/_functional/_operations/{i}" for i in range(1, 8)]
+    keys = [f"{layer}/{v}/.ATTRIBUTES/VARIABLE_VALUE" for layer in layers for v in ("moving_mean", "moving_variance")]
+    keys += [f"optimizer/_trainable_variables/{i}/.ATTRIBUTES/VARIABLE_VALUE" for i in range(12)]
+    entries = tuple(
+        PlanEntry(key, Action.MAP, key.replace("/.ATTRIBUTES/VARIABLE_VALUE", "").replace("_functional", "_layers"),
+                  "matched by path", (4,), (4,), "float32", "float32")
+        for key in keys
+    )  # fmt: skip
+    names = {key: f"model/_functional/_operations/{i}/_kernel" for i, key in enumerate(keys) if "optimizer" in key}
+    dialog = RepairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show_plan(RepairPlan("/src/ckpt", "/m.py", "object", entries, ()), names)
+    dialog.show()
+    table = dialog.table
+    for width in (130, 200, 300):
+        for column in (SOURCE, TARGET):
+            table.setColumnWidth(column, width)
+        qtbot.wait(20)
+        for column in (SOURCE, TARGET):
+            shown = []
+            for row in range(table.rowCount()):
+                index = table.model().index(row, column)
+                option = QStyleOptionViewItem()
+                option.rect = table.visualRect(index)
+                table.itemDelegateForIndex(index).initStyleOption(option, index)
+                room = option.rect.width() - 10
+                shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, room))
+            assert all(")" not in s for s in shown if "(" not in s), shown
+            same = [s for s, n in Counter(shown).items() if n > 1]
+            assert not same, (width, column, same)

@@ -18,6 +18,9 @@ from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, show
 
 NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
 BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
+MODEL_ONLY_MARKER = "  (model only)"
+SLOT_MARKER = "  (slot)"
+MARKERS = (MODEL_ONLY_MARKER, SLOT_MARKER)  # after a name, kept whole when the name is cut
 
 COLUMNS = ("Name", "DType", "Shape", "Elements", "Bytes", "Restore")
 NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
@@ -274,13 +277,13 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
         finding = node.finding
         shape = finding.model_shape if finding is not None else None
         dtype = finding.model_dtype if finding is not None else None
-        return (f"{node.name}  (model only)", dtype or "",
+        return (f"{node.name}{MODEL_ONLY_MARKER}", dtype or "",
                 format_shape(shape) if shape is not None else "", "", "")  # fmt: skip
     name = node.name
     if node.hint and node.kind != SLOT:
         name = f"{name}  ·  {node.hint}"
     elif node.kind == SLOT:
-        name = f"{name}  (slot)"
+        name = f"{name}{SLOT_MARKER}"
     variable = node.variable
     if variable is None:
         return (name, "", _count_text(node), _elements_text(node), _bytes_text(node.variable_count, node.nbytes))

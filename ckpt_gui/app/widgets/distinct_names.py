@@ -92,9 +92,16 @@ class DistinctElided(QStyledItemDelegate):
         room = option.rect.width() - TEXT_MARGINS
         if room <= 0 or metrics.horizontalAdvance(text) <= room:
             return
+        fitting = self.cut(text, metrics, room)
+        if fitting is not None:
+            option.text = fitting
+            option.textElideMode = Qt.TextElideMode.ElideRight
+
+    def cut(self, text: str, metrics, room: int) -> str | None:
+        """``text`` as the longest of its own forms within ``room`` pixels; None for a text not in ``ends``."""
         found = self.ends.get(text)
         if found is None:
-            return
+            return None
         fitting = next((form for form in found.forms if metrics.horizontalAdvance(form) <= room), None)
         if fitting is None:  # what tells it apart first, then as much of its end as fits
             head = found.last[: found.head] + "\u2026"
@@ -106,5 +113,4 @@ class DistinctElided(QStyledItemDelegate):
                 more = "\u2026" if found.head < len(found.last) else ""
                 room -= metrics.horizontalAdvance(more)
                 fitting = metrics.elidedText(found.last[: found.head], Qt.TextElideMode.ElideLeft, room) + more
-        option.text = fitting
-        option.textElideMode = Qt.TextElideMode.ElideRight
+        return fitting

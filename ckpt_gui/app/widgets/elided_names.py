@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStyledItemDelegate, QTreeView
 
-from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, MARKERS
 
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
 # ``model/_functional/_operations/1/_kernel/momentum``) 120 px in: in a comparison
@@ -25,6 +25,12 @@ class MiddleElided(QStyledItemDelegate):
         name, separator, badge = option.text.rpartition(BADGE_SEPARATOR)
         if separator and name and badge.endswith("]") and option.rect.width() > 0:
             option.text = _badge_kept(option, name, separator + badge)
+            return
+        # A row's kind kept whole too: cut from the middle of the whole text, a model-only
+        # kernel read "_kernel (m…el only)" (10 pt, 1024 px); now "_k…l  (model only)".
+        marker = next((m for m in MARKERS if option.text.endswith(m)), None)
+        if marker and len(option.text) > len(marker) and option.rect.width() > 0:
+            option.text = _badge_kept(option, option.text[: -len(marker)], marker)
 
 
 def _badge_kept(option, name: str, badge: str) -> str:
@@ -39,7 +45,8 @@ def _badge_kept(option, name: str, badge: str) -> str:
     left = room - metrics.horizontalAdvance(badge)
     least = name if len(name) <= 3 else f"{name[0]}\u2026{name[-1]}"  # the least of a name kept
     if left >= metrics.horizontalAdvance(least):
-        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) + badge
+        cut = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left)
+        return (cut if cut.strip("\u2026") else least) + badge  # Qt may cut it to a bare "…"
     # Too narrow for both: the badge loses its end, but its first count (NaN) is kept,
     # the name dropped if need be.
     both = metrics.elidedText(least + badge, Qt.TextElideMode.ElideRight, room)

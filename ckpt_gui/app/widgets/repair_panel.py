@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
+from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
@@ -66,6 +68,13 @@ class RepairDialog(QDialog):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setItemDelegateForColumn(REASON, _EndElided(self.table))
+        # A cut key or target keeps the part that tells it from the other rows': cut in the
+        # middle, a BatchNorm layer's moving_mean and moving_variance both read
+        # "model/_function…/VARIABLE_VALUE", and "key  (name)" kept the name's ")".
+        self.sources = _SourceCut(self.table)
+        self.targets = DistinctElided(self.table)
+        self.table.setItemDelegateForColumn(SOURCE, self.sources)
+        self.table.setItemDelegateForColumn(TARGET, self.targets)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         rows = self.table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -128,6 +137,10 @@ class RepairDialog(QDialog):
         self.open_button.hide()
         self.table.blockSignals(True)
         self.table.setRowCount(len(plan.entries))
+        keys = [entry.source_key for entry in plan.entries]
+        self.sources.ends = distinct_ends(keys)
+        self.sources.keys = {self._source_text(key): key for key in keys}
+        self.targets.ends = distinct_ends(entry.target for entry in plan.entries if entry.target)
         for row, entry in enumerate(plan.entries):
             self._fill_row(row, entry)
         self.table.blockSignals(False)
@@ -189,6 +202,10 @@ class RepairDialog(QDialog):
             parts.append(f"\u2192 {html.escape(entry.target)}")
         self.line.setText(" ".join(parts) + f"<br>{html.escape(entry.reason)}")
 
+    def _source_text(self, key: str) -> str:
+        name = self.names.get(key)
+        return f"{key}  ({name})" if name else key
+
     def _fill_row(self, row: int, entry: PlanEntry) -> None:
         accept = QTableWidgetItem()
         accept.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
@@ -200,7 +217,7 @@ class RepairDialog(QDialog):
         )
         self.table.setItem(row, ACCEPT, accept)
         name = self.names.get(entry.source_key)
-        shown = f"{entry.source_key}  ({name})" if name else entry.source_key
+        shown = self._source_text(entry.source_key)
         tip = "\n".join(filter(None, [entry.source_key, name, _shape_tip(entry.source_shape, entry.source_dtype)]))
         self.table.setItem(row, SOURCE, _fixed(shown, tip))
         self.table.removeCellWidget(row, ACTION)
@@ -302,6 +319,27 @@ class _EndElided(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideRight
+
+
+class _SourceCut(DistinctElided):
+    """A "key  (name)" too long for its cell: the key alone (the name is in the tooltip and
+    under the table), cut to the part that tells it from the other keys if need be."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.keys: dict[str, str] = {}  # the shown text: its key
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        QStyledItemDelegate.initStyleOption(self, option, index)
+        text, metrics = option.text, option.fontMetrics
+        room = option.rect.width() - TEXT_MARGINS
+        if room <= 0 or metrics.horizontalAdvance(text) <= room:
+            return
+        key = self.keys.get(text, text)
+        fitting = key if metrics.horizontalAdvance(key) <= room else self.cut(key, metrics, room)
+        if fitting is not None:
+            option.text = fitting
+            option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 def _fixed(text: str, tip: str = "") -> QTableWidgetItem:

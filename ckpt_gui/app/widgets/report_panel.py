@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
+from ckpt_gui.app.widgets.distinct_names import distinct_ends
 from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
 from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN, ElideDelegate, OneLine, scrolling, share_room
@@ -118,7 +119,8 @@ class ReportPanel(AttemptStates, QWidget):
         self.problems = QTreeWidget()
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
-        self.problems.setItemDelegate(ElideDelegate(self.problems))
+        self.cut_names = ElideDelegate(self.problems)
+        self.problems.setItemDelegate(self.cut_names)
         # Columns give way rather than scroll (fit_beside_last): the pane under the table
         # shows the selected problem whole, and a scroll bar took a row's height at 1024 px.
         self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -297,6 +299,7 @@ class ReportPanel(AttemptStates, QWidget):
         none (an all-green report)."""
         self.problems.clear()
         findings = report.problems if report is not None else []
+        self.cut_names.ends = distinct_ends(finding.readable_name for finding in findings)
         for finding in findings:
             item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name,
                                     shapes_pair_text(finding), " ".join(finding.suggestions)])  # fmt: skip

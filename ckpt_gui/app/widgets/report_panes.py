@@ -9,22 +9,32 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
 
+from ckpt_gui.app.widgets.distinct_names import DistinctElided
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+
 VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
 MIDDLE_LEAST_CHARS = 24  # narrower, a path keeps its end whole instead
 PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
 TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
 
 
-class ElideDelegate(QStyledItemDelegate):
-    """Paths lose their middle (they differ at their ends), sentences their end; a path
-    in a narrow column keeps its end ("...4/moving_mean"): its start is the model's root,
-    the same in every row."""
+class ElideDelegate(DistinctElided):
+    """Sentences lose their end; a path too long for its cell shows the part that tells
+    it from the other rows' (``ends``: distinct_ends of the variables): cut at one end,
+    "…ns/3/_kernel" and "…ns/6/_kernel" kept half a layer number, "…ing_variance" lost
+    the part a moving_mean row differs by. A path with no such form loses its middle,
+    or in a narrow column keeps its end ("...4/moving_mean"): its start is the model's
+    root, the same in every row."""
 
     def initStyleOption(self, option, index) -> None:
-        super().initStyleOption(option, index)
+        QStyledItemDelegate.initStyleOption(self, option, index)
         if index.column() != VARIABLE_COLUMN:
             option.textElideMode = Qt.TextElideMode.ElideRight
-        elif option.rect.width() < MIDDLE_LEAST_CHARS * option.fontMetrics.averageCharWidth():
+            return
+        room = option.rect.width() - TEXT_MARGINS
+        if room > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
+            option.text = self.cut(option.text, option.fontMetrics, room) or option.text
+        if option.rect.width() < MIDDLE_LEAST_CHARS * option.fontMetrics.averageCharWidth():
             option.textElideMode = Qt.TextElideMode.ElideLeft
         else:
             option.textElideMode = Qt.TextElideMode.ElideMiddle
