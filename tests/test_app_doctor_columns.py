@@ -172,3 +172,26 @@ def test_a_cut_name_keeps_its_row_kind_whole(qtbot, desktop_font, marker):
     assert shown[2] == "b" + marker
     for name, text in zip(("_kernel", "moving_variance"), shown[:2], strict=True):
         assert text.endswith(marker) and text[0] == name[0] and "\u2026" in text, (name, text)
+
+
+@pytest.mark.parametrize("marker", ["  (model only)", "  (slot)"])
+def test_a_name_too_narrow_for_its_marker_keeps_the_name(qtbot, desktop_font, marker):
+    # A real window at 1024 px: a model-only bias read "(model only)" alone, its name
+    # dropped for the marker. Under NAME_LEAST_CHARS the marker goes (the row's italics
+    # and its Restore column say its kind), the name stays.
+    from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    view = QTreeWidget()
+    view.setColumnCount(2)
+    qtbot.addWidget(view)
+    names_first(view)
+    view.addTopLevelItems([QTreeWidgetItem([name + marker, ""]) for name in ("bias", "_kernel", "moving_variance")])
+    view.show()
+    metrics = view.fontMetrics()
+    view.setColumnWidth(0, metrics.horizontalAdvance("_ker" + marker) + 10 + view.indentation())
+    qtbot.wait(20)
+    for name, text in zip(("bias", "_kernel", "moving_variance"), _shown(view, 0), strict=True):
+        assert text.strip("\u2026") and text[0] == name[0], (name, text)  # never the marker alone
+        assert text.endswith(marker) or marker.strip() not in text, (name, text)  # whole, or not at all

@@ -16,6 +16,7 @@ INDENT = 12
 
 
 TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame margins and slack)
+NAME_LEAST_CHARS = 6  # a name cut shorter than this gives its row-kind marker's room back
 
 
 class MiddleElided(QStyledItemDelegate):
@@ -30,16 +31,37 @@ class MiddleElided(QStyledItemDelegate):
         # kernel read "_kernel (m…el only)" (10 pt, 1024 px); now "_k…l  (model only)".
         marker = next((m for m in MARKERS if option.text.endswith(m)), None)
         if marker and len(option.text) > len(marker) and option.rect.width() > 0:
-            option.text = _badge_kept(option, option.text[: -len(marker)], marker)
+            option.text = _marker_kept(option, option.text[: -len(marker)], marker)
+
+
+def _room(option) -> int:
+    room = option.rect.width() - TEXT_MARGINS
+    if not option.icon.isNull():
+        room -= option.decorationSize.width() + 4
+    return room
+
+
+def _marker_kept(option, name: str, marker: str) -> str:
+    """The name cut in the middle so that its marker stays whole, while the name keeps
+    NAME_LEAST_CHARS; narrower, the marker goes and the name stays (the row's italics and
+    its Restore or Status column say its kind): a model-only bias read "(model only)"."""
+    metrics = option.fontMetrics
+    room = _room(option)
+    if metrics.horizontalAdvance(name + marker) <= room:
+        return name + marker
+    left = room - metrics.horizontalAdvance(marker)
+    if left >= min(NAME_LEAST_CHARS * metrics.averageCharWidth(), metrics.horizontalAdvance(name)):
+        cut = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left)
+        if cut.strip("\u2026"):
+            return cut + marker
+    return metrics.elidedText(name.strip(), Qt.TextElideMode.ElideMiddle, room)
 
 
 def _badge_kept(option, name: str, badge: str) -> str:
     """The name cut in the middle so that its badge stays whole: cut from the middle
     of the whole text, "mat   [1 NaN, 1 Inf]" read "mat   [… 1 Inf]", the NaN hidden."""
     metrics = option.fontMetrics
-    room = option.rect.width() - TEXT_MARGINS
-    if not option.icon.isNull():
-        room -= option.decorationSize.width() + 4
+    room = _room(option)
     if metrics.horizontalAdvance(name + badge) <= room:
         return name + badge
     left = room - metrics.horizontalAdvance(badge)
