@@ -59,18 +59,24 @@ def _session_members(session: int) -> list[int]:
     return members
 
 
+def _lines_until_quit(app: subprocess.Popen) -> dict[str, str]:
+    """What the driver printed ("WORD value" lines), up to its QUIT line."""
+    lines = {}
+    for line in app.stdout:
+        word, _, value = line.partition(" ")
+        lines[word] = value.strip()
+        if word == "QUIT":
+            break
+    assert "QUIT" in lines, f"the app never quit (exit code {app.wait(timeout=60)})"
+    return lines
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child's processes through /proc")
 def test_quit_after_the_doctor_ends_the_process_and_its_child_at_once(tmp_path):
     env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
     app = subprocess.Popen([sys.executable, "-c", DRIVER, demo_path()], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        lines = {}
-        for line in app.stdout:
-            word, _, value = line.partition(" ")
-            lines[word] = value.strip()
-            if word == "QUIT":
-                break
-        assert "QUIT" in lines, f"the app never quit (exit code {app.wait(timeout=60)})"
+        lines = _lines_until_quit(app)
         child, asked = int(lines["CHILD"]), float(lines["QUIT"])
         code = app.wait(timeout=30)
         ended = time.time() - asked
@@ -116,13 +122,7 @@ def test_quit_does_not_wait_for_the_jobs_of_each_workflow(tmp_path):
     env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
     app = subprocess.Popen([sys.executable, "-c", BUSY_DRIVER, demo_path()], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        lines = {}
-        for line in app.stdout:
-            word, _, value = line.partition(" ")
-            lines[word] = value.strip()
-            if word == "QUIT":
-                break
-        assert "QUIT" in lines, f"the app never quit (exit code {app.wait(timeout=60)})"
+        lines = _lines_until_quit(app)
         code = app.wait(timeout=30)
         ended = time.time() - float(lines["QUIT"])
     finally:
