@@ -76,18 +76,16 @@ def test_the_clearly_closer_path_wins_a_rename():
     assert entries["model/block/l2/kernel"].target == "model/encoder/l2/kernel"
 
 
+def _step_dtype_conflict():
+    """A step counter saved as int64 that the model holds as int32."""
+    return _value("dtype_conflict", "model/step", [], model_path="model/step", model_shape=[], dtype="int64",
+                  model_dtype="int32")  # fmt: skip
+
+
 def test_conflicts_keep_the_initial_value_and_never_reshape_or_cast():
     plan, entries = _plan(
         _matched("model/dense/kernel", [8, 16], [8, 24]),
-        _value(
-            "dtype_conflict",
-            "model/step",
-            [],
-            model_path="model/step",
-            model_shape=[],
-            dtype="int64",
-            model_dtype="int32",
-        ),  # fmt: skip
+        _step_dtype_conflict(),
     )
     assert entries["model/dense/kernel"].action == Action.KEEP_INITIAL
     assert "copy-overlap" in entries["model/dense/kernel"].reason
@@ -238,15 +236,7 @@ def test_verified_says_which_variables_hold_the_old_values_and_which_their_initi
         _matched("model/b/kernel", [3, 2]),
         _matched("model/c/kernel", [8, 16], [8, 24]),
         _matched("model/d/kernel", [4, 4], [2, 4]),
-        _value(
-            "dtype_conflict",
-            "model/step",
-            [],
-            model_path="model/step",
-            model_shape=[],
-            dtype="int64",
-            model_dtype="int32",
-        ),  # fmt: skip
+        _step_dtype_conflict(),
         _missing("model/new/kernel", [4, 4]),
     )
     said = (
