@@ -54,6 +54,9 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     panel.colorbar.setImageItem(panel.image, insert_in=panel.image_plot)
     panel.graphics.setMinimumHeight(PLOT_MIN_HEIGHT)
     heat_layout.replaceWidget(panel._plot_place, panel.graphics)
+    # Shown now, not by the layout's queued show: till then the layout counts no plot
+    # and the window's least height drops by it for a turn.
+    panel.graphics.show()
     panel._plot_place.deleteLater()
     # Long titles wrap to the plot's width rather than hold the plot wider.
     panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
