@@ -258,17 +258,24 @@ class PairPanel(QWidget):
             self.images[2].setImage(view.image_diff, autoLevels=False)
             set_levels(self.colorbar_diff, -bound, bound)
         notes = []
-        for plot, item, overlay, image, title in zip(
-            self.image_plots, self.images, self.overlays, (*images, view.image_diff), ("A", "B", "B - A")
+        pictures = (view.picture_a, view.picture_b, view.picture_diff)
+        for plot, item, overlay, picture, title in zip(
+            self.image_plots, self.images, self.overlays, pictures, ("A", "B", "B - A")
         ):
-            plot.setVisible(image is not None)
-            if image is not None:
-                nonfinite = NonFinite(image)
+            plot.setVisible(picture is not None)
+            if picture is not None:
+                nonfinite = NonFinite(picture.image)
                 nonfinite.show_on(overlay)
                 for cells in (item, overlay):  # after setImage: the rect scales the image it has
-                    place(cells, *image.shape)
+                    place(cells, picture.rows, picture.cols)  # axes in the plane's own indices
                 if nonfinite.note():
-                    notes.append(f"{title}: {nonfinite.note()}")
+                    cells = " cells" if picture.block != (1, 1) else ""  # a cell holding a NaN, not a value
+                    notes.append(f"{title}: {nonfinite.note()}{cells}")
+        blocks = sorted({picture.block for picture in pictures if picture is not None and picture.block != (1, 1)})
+        if blocks:  # the cells are blocks: say of how many values, and which one a cell shows
+            sizes = " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks)
+            notes.append(f"each cell: the value furthest from 0 of a {sizes} block")
+        self.heatmap_view.setToolTip(_blocks_tip(blocks))
         # Which plane of a tensor of more than two axes, so that nobody takes it for the whole.
         plane = slice_text(view) if shown else ""
         if plane:
@@ -305,6 +312,16 @@ class PairPanel(QWidget):
         sizes = self.plots.sizes()
         if sizes[1] > 0:
             self.heatmap_share = sizes[1] / max(sum(sizes), 1)
+
+
+def _blocks_tip(blocks: list[tuple[int, int]]) -> str:
+    if not blocks:
+        return ""
+    return (
+        "More values than the heatmaps have pixels: each cell is a block of values, drawn as the one furthest"
+        " from 0 (B - A: of the element-wise differences), so a single outlier or change shows. A block"
+        " holding a NaN is drawn as NaN; one holding \u00b1Inf, as Inf."
+    )
 
 
 def _breakable(path: str) -> str:
