@@ -13,7 +13,15 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
-from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, overlay_item, place, set_levels
+from ckpt_gui.app.widgets.heatmap import (
+    ExtremeImageItem,
+    NonFinite,
+    colour_bar,
+    index_axes,
+    overlay_item,
+    place,
+    set_levels,
+)
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.app.widgets.pair_slice import SliceControls
@@ -90,7 +98,7 @@ class PairPanel(QWidget):
         for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
             plot = heatmaps.addPlot(row=0, col=col, title=title, axisItems=index_axes())
             plot.invertY(True)  # the bottom axis shown: a column index to read (review, rv-76)
-            image = pg.ImageItem()
+            image = ExtremeImageItem()  # an outlier or a change stays in view at any size
             overlay = overlay_item()
             plot.addItem(image)
             plot.addItem(overlay)
@@ -273,8 +281,7 @@ class PairPanel(QWidget):
                     notes.append(f"{title}: {nonfinite.note()}{cells}")
         blocks = sorted({picture.block for picture in pictures if picture is not None and picture.block != (1, 1)})
         if blocks:  # the cells are blocks: say of how many values, and which one a cell shows
-            sizes = " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks)
-            notes.append(f"each cell: the value furthest from 0 of a {sizes} block")
+            notes.append("cells of " + " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks))
         self.heatmap_view.setToolTip(_blocks_tip(blocks))
         # Which plane of a tensor of more than two axes, so that nobody takes it for the whole.
         plane = slice_text(view) if shown else ""
