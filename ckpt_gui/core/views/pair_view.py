@@ -21,7 +21,8 @@ from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
 from ckpt_gui.core.views.pair_planes import PlanePicture, pair_pictures, side_picture
-from ckpt_gui.core.views.pair_tree import PairNode, PairTree, change_order, status_code, status_from_code, statuses_of
+from ckpt_gui.core.views.pair_statuses import change_order, status_code, status_from_code, statuses_of
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice
 
 
