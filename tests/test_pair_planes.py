@@ -155,3 +155,10 @@ def test_the_b_minus_a_picture_agrees_with_the_cli_diff(tmp_path):
     assert row["status"] == "changed"
     assert np.abs(view.image_diff).max() == pytest.approx(row["max_abs_diff"], rel=1e-12)
     assert np.count_nonzero(view.image_diff) <= 40
+
+
+def test_an_empty_matrix_has_empty_pictures():
+    """A [0, 5] pair (a layer with no units): empty pictures, as before blocks, not an error."""
+    empty = np.zeros((0, 5), dtype=np.float32)
+    pictures = pair_pictures(empty, empty.copy(), PlaneChoice(0, 1, (0, 0)))
+    assert [p.image.shape for p in pictures] == [(0, 5)] * 3 and [p.block for p in pictures] == [(1, 1)] * 3

@@ -65,7 +65,7 @@ def _pictures(a, b, choice: PlaneChoice, cancelled):
     kind of image each becomes (a dtype)."""
     planes = [plane(a, choice)] + ([plane(b, choice)] if b is not None else [])
     rows, cols = planes[0].shape
-    block = (-(-rows // MAX_ENVELOPE_SIDE), -(-cols // MAX_ENVELOPE_SIDE))
+    block = (max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE)))  # 1: an empty side
     envelopes = [BlockEnvelope(rows, cols, *block, mark_nan=True) for _ in range(2 if b is None else 3)]
     step = max(1, BAND_ELEMENTS // max(cols, 1))
     for start in range(0, rows, step):
