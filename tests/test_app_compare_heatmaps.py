@@ -34,3 +34,53 @@ def test_a_heatmap_can_be_read_at_1280x800(qtbot, window):
     _select(qtbot, window, (16,))  # a vector: no heatmaps, its histograms get their room
     assert not panel.heatmap_view.isVisible()
     assert panel.hist_plot.vb.height() >= READABLE
+
+
+def _strong_pixels(panel, plot_index: int, colour) -> int:
+    """Pixels of ``colour``'s kind (a channel test) drawn inside heatmap ``plot_index``'s
+    view box, as the screen shows it (its colour bar left out)."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    view = panel.heatmap_view
+    box = view.mapFromScene(panel.image_plots[plot_index].vb.sceneBoundingRect()).boundingRect()
+    grabbed = view.grab(box).toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height = grabbed.width(), grabbed.height()
+    pixels = np.frombuffer(grabbed.constBits(), np.uint8, grabbed.bytesPerLine() * height)
+    pixels = pixels.reshape(height, grabbed.bytesPerLine())[:, : 3 * width].reshape(height, width, 3).astype(int)
+    return int(np.count_nonzero(colour(pixels[..., 0], pixels[..., 1], pixels[..., 2])))
+
+
+def test_one_changed_element_of_a_tall_matrix_shows_on_screen(qtbot, tmp_path):
+    """A [20000, 50] pair with one element changed and one NaN appeared, in heatmaps of
+    200-odd pixels: the screen draws each pixel from its cells' extreme, so the change
+    (a dark red cell of B - A) and the NaN (magenta) are both in the picture (Qt alone
+    drew one cell of each run sharing a pixel: 40 elements to a cell, then 2 to 3
+    cells to a pixel)."""
+    import numpy as np
+
+    from ckpt_gui.app.widgets.heatmap import NAN_COLOUR
+    from ckpt_gui.app.widgets.pair_panel import PairPanel
+    from ckpt_gui.core.analysis.diff import pair_variables
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.views.pair_view import pair_view
+    from tools.bundle_writer import write_bundle
+
+    a = np.zeros((20_000, 50), dtype=np.float32)
+    b = a.copy()
+    b[13_337, 21] = 2.0
+    b[5_001, 44] = np.nan
+    for side, value in (("a", a), ("b", b)):
+        write_bundle(str(tmp_path / side), [("w", "float32", value.shape, value.tobytes())])
+    diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
+    panel = PairPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 520)
+    panel.show()
+    panel.show_view(pair_view(diff, diff.pairs[0]))
+    qtbot.wait(100)  # laid out and painted
+    assert panel.image_plots[2].vb.height() < 400  # fewer pixels than the picture has cells
+    red = _strong_pixels(panel, 2, lambda r, g, b: (r > 100) & (g < 60) & (b < 60))  # the top of CET-D1A
+    magenta = _strong_pixels(panel, 2, lambda r, g, b: (abs(r - NAN_COLOUR[0]) < 30) & (g < 60) & (b > 200))
+    assert red >= 1 and magenta >= 1, (red, magenta)
+    assert _strong_pixels(panel, 0, lambda r, g, b: (r > 100) & (g < 60) & (b < 60)) == 0  # A holds no change

@@ -6,7 +6,8 @@ from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, STATUS, CompareMod
 from ckpt_gui.app.models.tree_model import FETCH_ROWS, VariableTreeModel
 from ckpt_gui.core.analysis.diff import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
+from ckpt_gui.core.views.pair_statuses import pair_filter
+from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.tree import first_to_show, object_tree, variable_filter
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
+from ckpt_gui.core.views.pair_statuses import pair_filter
+from ckpt_gui.core.views.pair_tree import PairTree
 from tests.conftest import run_cli
 
 

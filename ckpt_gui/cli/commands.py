@@ -187,7 +187,7 @@ def _diagnose(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     # Comparing values needs numpy, which listing a checkpoint must not import.
     from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables  # noqa: PLC0415
-    from ckpt_gui.core.views.pair_tree import shown_path_of  # noqa: PLC0415
+    from ckpt_gui.core.views.pair_paths import shown_path_of  # noqa: PLC0415
 
     diff = pair_variables(Checkpoint.open(args.a), Checkpoint.open(args.b))
     compare_all(diff)

@@ -115,7 +115,7 @@ def print_diff_table(
     diff: CheckpointDiff, out: TextIO = sys.stdout, path_of: Callable[[Pair], str] | None = None
 ) -> None:
     """``ckpt-gui diff`` without --json: the changes, largest relative change first;
-    ``path_of``: each pair's NAME (core.views.pair_tree.shown_path_of: as the app)."""
+    ``path_of``: each pair's NAME (core.views.pair_paths.shown_path_of: as the app)."""
     path_of = path_of or (lambda pair: pair.path)
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
     counts = count_phrase(diff.summary(), DIFF_WORDS)

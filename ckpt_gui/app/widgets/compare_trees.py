@@ -44,7 +44,8 @@ from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.pair_tree import PairTree, pair_filter
+from ckpt_gui.core.views.pair_statuses import pair_filter
+from ckpt_gui.core.views.pair_tree import PairTree
 
 # Each side shows few columns, so names stay readable; dtypes and the other numbers
 # are in the tooltips and the details.

@@ -12,11 +12,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF
+from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
 from ckpt_gui.app.widgets.plot_axes import spaced_levels
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import nonfinite_text
 
 NAN_COLOUR, NAN_NAME = NAN_RGB, "magenta"  # in neither viridis nor the blue-white-red map
@@ -197,8 +198,73 @@ class NonFinite:
         return ", ".join(parts)
 
 
+class ExtremeImageItem(pg.ImageItem):
+    """An image drawn at the screen's resolution by block extremes: with more cells
+    than the view has pixels, Qt draws one cell of each run that shares a pixel and
+    drops the rest (a [90472, 64] embedding's 512 blocks of rows in a 220 px plot:
+    its one outlier, or the one element B changed, showed one time in two or three),
+    and pyqtgraph's own downsampling averages them away. Each pixel shows its cells'
+    value furthest from 0 (NaN if one is NaN), an overlay's pixel the colour of any
+    coloured cell; zoomed in, the cells are drawn one by one again."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._drawn_factors = (1, 1)
+
+    def render(self) -> None:
+        full = self.image
+        factors = self._cells_per_pixel() if full is not None and full.size else (1, 1)
+        self._drawn_factors = factors
+        if factors == (1, 1):
+            super().render()
+            return
+        across, down = factors  # cells per pixel along the item's x and y
+        per = (down, across) if self.axisOrder == "row-major" else (across, down)
+        self.image = screen_cells(full, *per)
+        self._imageHasNans = self._imageNanLocations = None
+        try:
+            super().render()
+        finally:  # paint() sizes the drawn image by the full one
+            self.image = full
+            self._imageHasNans = self._imageNanLocations = None
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's API
+        super().viewTransformChanged()
+        if self.image is not None and self._cells_per_pixel() != self._drawn_factors:
+            self._renderRequired = True
+            self.update()
+
+    def _cells_per_pixel(self) -> tuple[int, int]:
+        """Cells a pixel must show along x and y, rounded up (pyqtgraph rounds down:
+        2.3 cells a pixel made blocks of 2, and every seventh block was still dropped)."""
+        origin = self.mapToDevice(QPointF(0, 0))
+        if origin is None:  # not in a view yet
+            return 1, 1
+        across = QLineF(origin, self.mapToDevice(QPointF(1, 0))).length()
+        down = QLineF(origin, self.mapToDevice(QPointF(0, 1))).length()
+        if across == 0 or down == 0:
+            return 1, 1
+        return max(1, math.ceil(1 / across - 1e-9)), max(1, math.ceil(1 / down - 1e-9))
+
+
+def screen_cells(image: np.ndarray, rows_per: int, cols_per: int) -> np.ndarray:
+    """``image`` in blocks of ``rows_per`` x ``cols_per`` cells: each block's value
+    furthest from 0, NaN if it holds a NaN; for an RGBA overlay, the largest of each
+    channel (any coloured cell colours the block; NaN's magenta over Inf's black)."""
+    rows, cols = image.shape[:2]
+    if image.ndim == 3:
+        down, across = -(-rows // rows_per), -(-cols // cols_per)
+        padded = np.zeros((down * rows_per, across * cols_per, image.shape[2]), image.dtype)
+        padded[:rows, :cols] = image
+        blocks = padded.reshape(down, rows_per, across, cols_per, -1)
+        return blocks.max(axis=(1, 3))
+    envelope = BlockEnvelope(rows, cols, rows_per, cols_per, mark_nan=True)
+    envelope.add(np.ascontiguousarray(image).reshape(-1), 0)
+    return envelope.image().astype(image.dtype, copy=False)
+
+
 def overlay_item() -> pg.ImageItem:
-    item = pg.ImageItem()
+    item = ExtremeImageItem()
     item.setZValue(10)  # above the heatmap
     return item
 

@@ -13,7 +13,15 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
-from ckpt_gui.app.widgets.heatmap import NonFinite, colour_bar, index_axes, overlay_item, place, set_levels
+from ckpt_gui.app.widgets.heatmap import (
+    ExtremeImageItem,
+    NonFinite,
+    colour_bar,
+    index_axes,
+    overlay_item,
+    place,
+    set_levels,
+)
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.app.widgets.pair_slice import SliceControls
@@ -90,7 +98,7 @@ class PairPanel(QWidget):
         for col, title in ((0, "A"), (1, "B"), (3, "B - A")):
             plot = heatmaps.addPlot(row=0, col=col, title=title, axisItems=index_axes())
             plot.invertY(True)  # the bottom axis shown: a column index to read (review, rv-76)
-            image = pg.ImageItem()
+            image = ExtremeImageItem()  # an outlier or a change stays in view at any size
             overlay = overlay_item()
             plot.addItem(image)
             plot.addItem(overlay)
@@ -258,17 +266,23 @@ class PairPanel(QWidget):
             self.images[2].setImage(view.image_diff, autoLevels=False)
             set_levels(self.colorbar_diff, -bound, bound)
         notes = []
-        for plot, item, overlay, image, title in zip(
-            self.image_plots, self.images, self.overlays, (*images, view.image_diff), ("A", "B", "B - A")
+        pictures = (view.picture_a, view.picture_b, view.picture_diff)
+        for plot, item, overlay, picture, title in zip(
+            self.image_plots, self.images, self.overlays, pictures, ("A", "B", "B - A")
         ):
-            plot.setVisible(image is not None)
-            if image is not None:
-                nonfinite = NonFinite(image)
+            plot.setVisible(picture is not None)
+            if picture is not None:
+                nonfinite = NonFinite(picture.image)
                 nonfinite.show_on(overlay)
                 for cells in (item, overlay):  # after setImage: the rect scales the image it has
-                    place(cells, *image.shape)
+                    place(cells, picture.rows, picture.cols)  # axes in the plane's own indices
                 if nonfinite.note():
-                    notes.append(f"{title}: {nonfinite.note()}")
+                    cells = " cells" if picture.block != (1, 1) else ""  # a cell holding a NaN, not a value
+                    notes.append(f"{title}: {nonfinite.note()}{cells}")
+        blocks = sorted({picture.block for picture in pictures if picture is not None and picture.block != (1, 1)})
+        if blocks:  # the cells are blocks: say of how many values, and which one a cell shows
+            notes.append("cells of " + " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks))
+        self.heatmap_view.setToolTip(_blocks_tip(blocks))
         # Which plane of a tensor of more than two axes, so that nobody takes it for the whole.
         plane = slice_text(view) if shown else ""
         if plane:
@@ -305,6 +319,16 @@ class PairPanel(QWidget):
         sizes = self.plots.sizes()
         if sizes[1] > 0:
             self.heatmap_share = sizes[1] / max(sum(sizes), 1)
+
+
+def _blocks_tip(blocks: list[tuple[int, int]]) -> str:
+    if not blocks:
+        return ""
+    return (
+        "More values than the heatmaps have pixels: each cell is a block of values, drawn as the one furthest"
+        " from 0 (B - A: of the element-wise differences), so a single outlier or change shows. A block"
+        " holding a NaN is drawn as NaN; one holding \u00b1Inf, as Inf."
+    )
 
 
 def _breakable(path: str) -> str:

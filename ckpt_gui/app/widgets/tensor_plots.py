@@ -17,6 +17,7 @@ from ckpt_gui.app.widgets.heatmap import (
     INF_NAME,
     NAN_COLOUR,
     NAN_NAME,
+    ExtremeImageItem,
     IndexAxis,
     NonFinite,
     TitleWrapper,
@@ -45,7 +46,7 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     panel.image_plot = panel.graphics.addPlot(axisItems=index_axes())
     panel.image_plot.invertY(True)  # row 0 at the top, like a matrix
     panel.image_plot.setAspectLocked(False)
-    panel.image = pg.ImageItem()
+    panel.image = ExtremeImageItem()  # an outlier stays in view however small the plot
     panel.image_plot.addItem(panel.image)
     panel.overlay = overlay_item()  # NaN and Inf cells, in colours of their own
     panel.image_plot.addItem(panel.overlay)

@@ -6,7 +6,9 @@ The region is a 2-D block of the tensor's storage (a vector is one row; a matrix
 the plane of an N-D tensor over its last two axes, is contiguous), cut into blocks
 of ``block_rows`` x ``block_cols`` elements. Each block keeps the smallest and the
 largest of its values (NaN ignored, +-Inf kept: a true envelope), so a single spike
-among 100 million values still shows. Chunks may arrive in any order and cut rows
+among 100 million values still shows; made with ``mark_nan``, it also notes which
+blocks hold a NaN, whose cells the picture then draws NaN (the comparison's heatmaps:
+a NaN that appeared is a change to see). Chunks may arrive in any order and cut rows
 anywhere; each chunk's blocks are reduced on its own thread (:func:`chunk_blocks`)
 and merged into the whole here (:meth:`BlockEnvelope.merge`).
 """
@@ -30,6 +32,7 @@ class BlockPiece:
     col: int
     low: np.ndarray
     high: np.ndarray
+    nan: np.ndarray | None = None  # which blocks hold a NaN, when marked and any does
 
 
 @dataclass(slots=True)
@@ -39,13 +42,17 @@ class BlockEnvelope:
     block_rows: int
     block_cols: int
     base: int = 0  # flat index of the region's first element in the tensor
+    mark_nan: bool = False  # note the blocks holding a NaN (``nan``): image() draws them NaN
     low: np.ndarray = field(init=False)
     high: np.ndarray = field(init=False)
+    nan: np.ndarray | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         shape = (-(-self.rows // self.block_rows), -(-self.cols // self.block_cols))
         self.low = np.full(shape, np.nan)  # NaN: nothing seen (np.fmin ignores it)
         self.high = np.full(shape, np.nan)
+        if self.mark_nan:
+            self.nan = np.zeros(shape, dtype=bool)
 
     @classmethod
     def for_region(cls, rows: int, cols: int, base: int = 0) -> BlockEnvelope:
@@ -75,8 +82,18 @@ class BlockEnvelope:
             high = _reduce_blocks(np.fmax, part, row, self.block_rows, 0)
             low = _reduce_blocks(np.fmin, low, col, self.block_cols, 1)
             high = _reduce_blocks(np.fmax, high, col, self.block_cols, 1)
-            pieces.append(BlockPiece(row // self.block_rows, col // self.block_cols, low, high))
+            nan = self._nan_blocks(part, row, col) if self.mark_nan and part.dtype.kind == "f" else None
+            pieces.append(BlockPiece(row // self.block_rows, col // self.block_cols, low, high, nan))
         return pieces
+
+    def _nan_blocks(self, part: np.ndarray, row: int, col: int) -> np.ndarray | None:
+        """Which blocks of ``part`` hold a NaN; None if none does (the usual case: one
+        pass of isnan, no reduction)."""
+        nan = np.isnan(part)
+        if not nan.any():
+            return None
+        nan = _reduce_blocks(np.logical_or, nan, row, self.block_rows, 0)
+        return _reduce_blocks(np.logical_or, nan, col, self.block_cols, 1)
 
     def merge(self, pieces: list[BlockPiece]) -> None:
         for piece in pieces:
@@ -84,22 +101,29 @@ class BlockEnvelope:
             where = (slice(piece.row, piece.row + rows), slice(piece.col, piece.col + cols))
             np.fmin(self.low[where], piece.low, out=self.low[where])
             np.fmax(self.high[where], piece.high, out=self.high[where])
+            if piece.nan is not None and self.nan is not None:
+                np.logical_or(self.nan[where], piece.nan, out=self.nan[where])
 
     def add(self, chunk: np.ndarray, start: int) -> None:
         self.merge(self.chunk_blocks(chunk, start))
 
     def transposed(self) -> BlockEnvelope:
         """The envelope of the transposed region (for a region of one row, of one column)."""
-        flipped = BlockEnvelope(self.cols, self.rows, self.block_cols, self.block_rows, self.base)
+        flipped = BlockEnvelope(self.cols, self.rows, self.block_cols, self.block_rows, self.base, self.mark_nan)
         flipped.low, flipped.high = self.low.T.copy(), self.high.T.copy()
+        if self.nan is not None:
+            flipped.nan = self.nan.T.copy()
         return flipped
 
     def image(self) -> np.ndarray:
         """One value a block for a heatmap: its min or its max, whichever lies further
         from zero (a block's outlier stays visible, with its sign); NaN where the block
-        holds only NaN."""
+        holds only NaN, or any NaN when marked (``mark_nan``)."""
         with np.errstate(invalid="ignore"):
-            return np.where(np.abs(self.low) > np.abs(self.high), self.low, self.high)
+            image = np.where(np.abs(self.low) > np.abs(self.high), self.low, self.high)
+        if self.nan is not None:
+            image[self.nan] = np.nan
+        return image
 
     def block_bounds(self, block_row: int, block_col: int) -> tuple[range, range]:
         """The rows and columns (of the region) that block (block_row, block_col) covers."""

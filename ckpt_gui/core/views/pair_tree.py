@@ -16,6 +16,9 @@ pair's status as the tree has counted it, ``status_of``), never the pair's own
 ``status``, which the comparing jobs set on their threads at any moment: so a group's
 counts and the rows below it, the summary and the header agree at every moment
 (review, issue 11: a group said "3 changed" while the rows under it said otherwise).
+
+The codes, counting, filter and flat order are in pair_statuses.py; where a pair is
+placed (slots under their variable, B's names, a Keras model's order) in pair_paths.py.
 """
 
 from __future__ import annotations
@@ -29,21 +32,9 @@ from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
 from ckpt_gui.core.views.lazy_node import leaf as variable_leaf
+from ckpt_gui.core.views.pair_paths import PairPaths, b_side_names, rank_by_model
+from ckpt_gui.core.views.pair_statuses import STATUS_CODES, change_order, status_from_code, statuses_of
 from ckpt_gui.core.views.tree import hint_group, pruned_hints, show_made_with_ancestors
-
-# How much a status says "look here": the flat list sorts by this, then by change.
-_URGENCY = {
-    DiffStatus.SHAPE_CHANGED: 0,
-    DiffStatus.DTYPE_CHANGED: 1,
-    DiffStatus.ONLY_A: 2,
-    DiffStatus.ONLY_B: 3,
-    DiffStatus.CHANGED: 4,
-    None: 5,
-    DiffStatus.SAME: 6,
-}
-_STATUSES = list(DiffStatus)
-_CODE = {status: code for code, status in enumerate(_STATUSES, start=1)}  # 0: not compared yet
-_LIVE = object()  # pair_filter's default status: the pair's own (no tree to go by)
 
 
 class PairNode(TreeNode):
@@ -91,7 +82,7 @@ class PairTree:
         self.flat = False
         with gc_paused():  # a node per pair, no cycles to collect
             self.leaves, hints = _leaves(diff, progress)
-            _rank_by_model(self.leaves, diff)  # Keras files: layers in the model's order, as the browse tree
+            rank_by_model(self.leaves, diff)  # Keras files: layers in the model's order, as the browse tree
             self.root = root_of(self.leaves, pruned_hints(hints), PairNode(""))
         # The pairs in path order: a group's pairs are the run of numbers its span gives.
         ordered = self.ordered = self.root.pending or []  # never changed: read by the group summaries' jobs
@@ -105,13 +96,13 @@ class PairTree:
         self._early: set[PairNode] = set()  # pairs compared out of turn, not in the codes yet
         for leaf in self.leaves:  # statuses known from the index (only in A, shape changed)
             if leaf.pair.status is not None:
-                self._codes[leaf.order] = _CODE[leaf.pair.status]
+                self._codes[leaf.order] = STATUS_CODES[leaf.pair.status]
         # Prefix sums of "has a variable of this side": whether a group exists on a side.
         self._sides = {
             side: np.concatenate(([0], np.cumsum([getattr(leaf.pair, side) is not None for leaf in ordered])))
             for side in ("a", "b")
         }
-        self._names_b, self._hints_b = _b_side_names(self.leaves, _TreePaths(diff), self.root.hints)
+        self._names_b, self._hints_b = b_side_names(self.leaves, PairPaths(diff), self.root.hints)
         self.count_compared()
         self.apply_filter(None)
 
@@ -154,14 +145,14 @@ class PairTree:
         "comparing" while its details showed the result)."""
         pairs, codes, orders, i = self.diff.pairs, self._codes, self._orders, self._counted
         while i < len(pairs) and pairs[i].status is not None:
-            codes[orders[i]] = _CODE[pairs[i].status]
+            codes[orders[i]] = STATUS_CODES[pairs[i].status]
             i += 1
         taken = i > self._counted
         self._counted = i
         for leaf in [leaf for leaf in self._early if leaf.pair.status is not None]:
             self._early.discard(leaf)
             taken = taken or not codes[leaf.order]
-            codes[leaf.order] = _CODE[leaf.pair.status]
+            codes[leaf.order] = STATUS_CODES[leaf.pair.status]
         return taken
 
     def compared_early(self, pair: Pair) -> None:
@@ -271,7 +262,7 @@ def _leaves(
 ) -> tuple[list[PairNode], dict[tuple[str, ...], str]]:
     """A node per pair, in ``diff.pairs``' order, at its place in the tree (not placed
     yet), and the layer hints of the groups above them."""
-    paths = _TreePaths(diff)
+    paths = PairPaths(diff)
     hints: dict[tuple[str, ...], str] = {}
     leaves = []
     of = paths.of
@@ -297,81 +288,6 @@ def _pair_leaf(pair: Pair, path: str, names: tuple[str, ...], kind: str) -> Pair
     return node
 
 
-class _TreePaths:
-    """Where the tree shows a pair: at its object path, except optimizer slots, which
-    sit under the variable they belong to (``.../conv2/_kernel/momentum``) as in the
-    single-checkpoint tree, rather than in the optimizer's numbered lists."""
-
-    def __init__(self, diff: CheckpointDiff) -> None:
-        self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
-        # Each key's node and attribute in one dict look-up, made in bulk (attribute_of_key
-        # makes an Attribute per call: 400,000 calls for 200,000 pairs); a key with a
-        # suffix (a saveable's extra tensors) is not in it and takes attribute_of_key.
-        self.nodes = {side: graph.node_of_key if graph is not None else {} for side, graph in self.graphs.items()}
-
-    def of(self, pair: Pair, side: str | None = None) -> tuple[str, str, bool]:
-        """The pair's path in the tree (A's, or ``side``'s), its variable's TF1-style
-        full name (for the layer hint; empty for slots and without an object graph),
-        and whether it is an optimizer slot placed under its variable."""
-        if side is None:
-            side = "a" if pair.a is not None else "b"
-        variable = pair.a if side == "a" else pair.b
-        graph = self.graphs[side]
-        if graph is None:
-            return variable.display_path, "", False
-        found = self.nodes[side].get(variable.key) or graph.attribute_of_key(variable.key)
-        if found is None:
-            return variable.display_path, "", False
-        link = graph.slots.get(found[0])
-        owner = graph.paths(link.variable_node) if link is not None else None
-        if not owner:
-            return variable.display_path, found[1].full_name if link is None else "", False
-        return "/".join((*owner[0], link.slot_name)), "", True
-
-
-def _b_side_names(
-    leaves: list[PairNode], paths: _TreePaths, hints: dict[tuple[str, ...], str]
-) -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str]]:
-    """B's own names where its paths differ from A's (the tree is laid out by A's
-    paths): a renamed layer reads ``fc2`` on B's side, not ``dense2``. Leaves get
-    theirs; groups' come back by their A path, with B's layer hints where B's
-    variables name another layer.
-
-    A group takes the name its B leaves give it at its depth; a leaf whose B path is
-    not as deep as A's shows B's whole path instead. Most pairs have the same path
-    on both sides: groups with one below keep their own name among the others."""
-    votes: dict[tuple[str, ...], set[str]] = {}
-    hints_b: dict[tuple[str, ...], str] = {}
-    same: list[PairNode] = []
-    of = paths.of
-    for leaf in leaves:
-        pair = leaf.pair
-        if pair.a is None or pair.b is None:
-            continue
-        path_b, full_b, _slot = of(pair, "b")
-        if hints and "/" in full_b:  # without layer hints (most TF2 checkpoints), nothing to do
-            group = leaf.names[:-1]
-            if hints.get(group) and (layer_b := full_b.split("/")[-2]) != hints[group]:
-                hints_b[group] = layer_b
-        if path_b == leaf.tree_path:
-            same.append(leaf)
-            continue
-        names_b = path_b.split("/")
-        if len(names_b) != len(leaf.names):
-            leaf.name_b = leaf.tree_path_b = path_b
-            continue
-        leaf.name_b, leaf.tree_path_b = names_b[-1], path_b
-        for depth in range(1, len(names_b)):
-            votes.setdefault(leaf.names[:depth], set()).add(names_b[depth - 1])
-    if votes:  # rare (renames): which voted groups also hold a pair whose B path is A's
-        for leaf in same:
-            for depth in range(1, len(leaf.names)):
-                if leaf.names[:depth] in votes:
-                    votes[leaf.names[:depth]].add(leaf.names[depth - 1])
-    names = {group: " | ".join(sorted(b)) for group, b in votes.items() if b != {group[-1]}}
-    return names, hints_b
-
-
 def _names_of(node: PairNode) -> tuple[str, ...]:
     """A made node's path as names (a group has none of its own)."""
     if node.names:
@@ -381,77 +297,3 @@ def _names_of(node: PairNode) -> tuple[str, ...]:
         names.append(node.name)
         node = node.parent
     return tuple(reversed(names))
-
-
-def statuses_of(codes: np.ndarray) -> Counter:
-    """The statuses counted in ``codes`` (PairTree's, e.g. ``known_below``), pending ones not."""
-    counts = np.bincount(codes, minlength=len(_CODE) + 1)
-    return Counter({_STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
-
-
-def status_code(status: DiffStatus | None) -> int:
-    """How PairTree's codes hold a status (0: still to compare)."""
-    return _CODE[status] if status is not None else 0
-
-
-def status_from_code(code: int) -> DiffStatus | None:
-    return _STATUSES[code - 1] if code else None
-
-
-def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[..., bool] | None:
-    """What a filter box and the summary's chips show: ``accept(pair, tree_path,
-    status)``, ``status`` being the pair's as the tree counted it (PairTree.status_of;
-    the pair's own when not given)."""
-    words = query.lower().split()
-    if not words and statuses is None:
-        return None
-
-    def accept(pair: Pair, tree_path: str = "", status=_LIVE) -> bool:
-        if statuses is not None and (pair.status if status is _LIVE else status) not in statuses:
-            return False
-        path_b = pair.b.display_path if pair.b is not None else None
-        text = "\n".join(filter(None, [tree_path, pair.path, path_b, pair.key, pair.key_b])).lower()
-        return all(word in text for word in words)
-
-    return accept
-
-
-def change_order(leaf: PairNode, status=_LIVE) -> tuple:
-    """The flat list's order: the most telling status first, then the largest change;
-    ``status``: the pair's as counted (its values not looked at before)."""
-    pair = leaf.pair
-    status = pair.status if status is _LIVE else status
-    values = pair.values if status is not None else None
-    rel = values.rel_l2 if values is not None and values.rel_l2 is not None else 0.0
-    return (_URGENCY.get(status, 5), -rel, pair.path)
-
-
-def shown_path_of(diff: CheckpointDiff) -> Callable[[Pair], str]:
-    """Where the app's comparison shows a pair: its object path, an optimizer slot
-    under its variable (``.../4/gamma/velocity``, not ``optimizer/_velocities/4``);
-    for ``ckpt-gui diff``, which names pairs as the app does."""
-    of = _TreePaths(diff).of
-    return lambda pair: of(pair)[0]
-
-
-def _rank_by_model(leaves: list[PairNode], diff: CheckpointDiff) -> None:
-    """A Keras file's pairs in the model's order (``hidden``, ``bn``, ``out``; kernel
-    before bias; the optimizer's own variables after), as the browse tree shows it
-    (tree_build.keras_tree), not by name (review: ``adam``, ``bn``, ``hidden``, ``out``).
-    A's order; B's for a pair only in B when B is a Keras file too."""
-    orders = {}
-    for side in ("a", "b"):
-        keras = getattr(diff, side).keras
-        if keras is not None:
-            orders[side] = (keras, {key: rank for rank, key in enumerate(keras.model_order())})
-    if not orders:
-        return
-    for leaf in leaves:
-        side = next((s for s in orders if getattr(leaf.pair, s) is not None), None)
-        if side is None:
-            leaf.rank = 1 << 30  # after every ranked one
-            continue
-        keras, ranks = orders[side]
-        key = getattr(leaf.pair, side).key
-        owner = keras.name(key).owner  # an optimizer slot sorts as its variable does
-        leaf.rank = ranks.get(owner if owner is not None else key, len(ranks))

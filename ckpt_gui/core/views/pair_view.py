@@ -15,10 +15,15 @@ from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, map_serial
 from ckpt_gui.core.analysis.real_numbers import real_dtype
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
+from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.pair_tree import PairNode, PairTree, change_order, status_code, status_from_code, statuses_of
-from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice, display_image, plane
+from ckpt_gui.core.values.mapped import mapped_entry
+from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
+from ckpt_gui.core.views.pair_planes import PlanePicture, pair_pictures, side_picture
+from ckpt_gui.core.views.pair_statuses import change_order, status_code, status_from_code, statuses_of
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree
+from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice
 
 
 @dataclass(slots=True)
@@ -32,10 +37,23 @@ class PairView:
     # Both values, kept for another slice (choose_plane) when the tensors have more than
     # two axes, one shape, and are small enough (KEEP_FOR_SLICES bytes) to hold.
     values: tuple[np.ndarray, np.ndarray] | None = None
-    image_a: np.ndarray | None = None
-    image_b: np.ndarray | None = None
-    image_diff: np.ndarray | None = None
+    # The heatmaps (pair_planes.py): block extremes of A's and B's planes, and of B - A.
+    picture_a: PlanePicture | None = None
+    picture_b: PlanePicture | None = None
+    picture_diff: PlanePicture | None = None
     scalars: tuple[object, object] | None = None  # a pair of single values: shown as numbers, not histograms
+
+    @property
+    def image_a(self) -> np.ndarray | None:
+        return self.picture_a.image if self.picture_a is not None else None
+
+    @property
+    def image_b(self) -> np.ndarray | None:
+        return self.picture_b.image if self.picture_b is not None else None
+
+    @property
+    def image_diff(self) -> np.ndarray | None:
+        return self.picture_diff.image if self.picture_diff is not None else None
 
 
 def pair_view(
@@ -76,7 +94,7 @@ def pair_view(
         )
         if differences.partial.low is not None:  # some difference is finite
             view.hist_diff = differences.result()
-    _planes(diff, pair, view, a_ok, b_ok, same_shape)
+    _planes(diff, pair, view, a_ok, b_ok, same_shape, cancelled)
     return view
 
 
@@ -94,26 +112,48 @@ def _differences(diff: CheckpointDiff, pair: Pair):
         yield np.subtract(b, a, dtype=np.float64)
 
 
-def _planes(diff: CheckpointDiff, pair: Pair, view: PairView, a_ok: bool, b_ok: bool, same_shape: bool) -> None:
+def _planes(
+    diff: CheckpointDiff,
+    pair: Pair,
+    view: PairView,
+    a_ok: bool,
+    b_ok: bool,
+    same_shape: bool,
+    cancelled: Callable[[], bool] | None = None,
+) -> None:
     shape = pair.a.shape if a_ok else pair.b.shape
     if len(shape) < 2:
         return
-    if (a_ok and pair.a.size_bytes > MAX_VIEW_BYTES) or (b_ok and pair.b.size_bytes > MAX_VIEW_BYTES):
-        return
-    value_a = diff.a.read(pair.a.key) if a_ok else None
-    value_b = diff.b.read(pair.b.key) if b_ok else None
+    value_a = _plane_values(diff.a, pair.a) if a_ok else None
+    value_b = _plane_values(diff.b, pair.b) if b_ok else None
+    if (a_ok and value_a is None) or (b_ok and value_b is None):
+        return  # too large to read whole, and no memory map of it
     if same_shape and len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
         view.values = (value_a, value_b)
-    view.choice = default_choice(shape)
+    view.choice = choice = default_choice(shape)
+    if same_shape:  # one read of both planes: A, B and B - A
+        view.picture_a, view.picture_b, view.picture_diff = pair_pictures(value_a, value_b, choice, cancelled)
+        return
     if value_a is not None:
-        view.image_a = display_image(plane(value_a, view.choice))[0] if value_a.shape == shape else None
+        view.picture_a = side_picture(value_a, choice, cancelled) if value_a.shape == shape else None
     if value_b is not None and value_b.shape == shape:
-        view.image_b = display_image(plane(value_b, view.choice))[0]
+        view.picture_b = side_picture(value_b, choice, cancelled)
     elif value_b is not None:
         view.choice_b = choice_b = default_choice(value_b.shape)
-        view.image_b = display_image(plane(value_b, choice_b))[0] if choice_b else None
-    if same_shape and view.image_a is not None and view.image_b is not None:
-        view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
+        view.picture_b = side_picture(value_b, choice_b, cancelled) if choice_b else None
+
+
+def _plane_values(ckpt: Checkpoint, variable: Variable) -> np.ndarray | None:
+    """A side's values for its pictures: read whole when small, else a memory map
+    (the pictures read it a band at a time); a large tensor with no memory map
+    (partitioned, in object storage) read whole up to MAX_VIEW_BYTES, else None."""
+    if variable.size_bytes > LARGE_VIEW_BYTES:
+        mapped = mapped_entry(ckpt.reader, ckpt.entry(variable.key))
+        if mapped is not None:
+            return mapped
+        if variable.size_bytes > MAX_VIEW_BYTES:
+            return None
+    return ckpt.read(variable.key)
 
 
 KEEP_FOR_SLICES = 64 << 20  # bytes a side: a selected pair's values kept for another slice
@@ -123,9 +163,7 @@ def choose_plane(view: PairView, choice: PlaneChoice) -> None:
     """Show another plane of a pair whose values the view kept (``view.values``)."""
     value_a, value_b = view.values
     view.choice = choice
-    view.image_a = display_image(plane(value_a, choice))[0]
-    view.image_b = display_image(plane(value_b, choice))[0]
-    view.image_diff = view.image_b.astype(np.float64) - view.image_a.astype(np.float64)
+    view.picture_a, view.picture_b, view.picture_diff = pair_pictures(value_a, value_b, choice)
 
 
 def slice_text(view: PairView) -> str:

@@ -80,17 +80,7 @@ def color_limits(image: np.ndarray) -> tuple[float, float, bool]:
     return low, high, False
 
 
-MAX_IMAGE_PIXELS = 4_000_000  # larger planes are shown strided (the table keeps every value)
 MAX_LINE_POINTS = 8192  # longer vectors are drawn as a min/max envelope
-
-
-def display_image(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """A plane ready for the heatmap, strided down to MAX_IMAGE_PIXELS; returns the
-    image and the stride used (1 when every value is shown)."""
-    step = 1
-    while values.shape[0] * values.shape[1] // (step * step) > MAX_IMAGE_PIXELS:
-        step *= 2
-    return as_image(values[::step, ::step]), step
 
 
 def extreme_image(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:

@@ -1,0 +1,74 @@
+"""What the comparison's rows go by: a pair's status as a small code, counted.
+
+PairTree (pair_tree.py) holds every pair's status as counted in an array of these
+codes (0: still to compare), so a group's counts are a ``bincount`` of a run of it;
+here are the codes, the counting, the filter (by words and by status) and the flat
+list's order (the most telling status first, then the largest change).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from ckpt_gui.core.analysis.diff import Pair
+from ckpt_gui.core.deferred import numpy as np
+from ckpt_gui.core.statuses import DiffStatus
+
+# How much a status says "look here": the flat list sorts by this, then by change.
+_URGENCY = {
+    DiffStatus.SHAPE_CHANGED: 0,
+    DiffStatus.DTYPE_CHANGED: 1,
+    DiffStatus.ONLY_A: 2,
+    DiffStatus.ONLY_B: 3,
+    DiffStatus.CHANGED: 4,
+    None: 5,
+    DiffStatus.SAME: 6,
+}
+STATUSES = list(DiffStatus)  # a status's code is its place here, from 1
+STATUS_CODES = {status: code for code, status in enumerate(STATUSES, start=1)}  # 0: not compared yet
+_LIVE = object()  # pair_filter's default status: the pair's own (no tree to go by)
+
+
+def statuses_of(codes: np.ndarray) -> Counter:
+    """The statuses counted in ``codes`` (PairTree's, e.g. ``known_below``), pending ones not."""
+    counts = np.bincount(codes, minlength=len(STATUS_CODES) + 1)
+    return Counter({STATUSES[code - 1]: int(n) for code, n in enumerate(counts) if code and n})
+
+
+def status_code(status: DiffStatus | None) -> int:
+    """How PairTree's codes hold a status (0: still to compare)."""
+    return STATUS_CODES[status] if status is not None else 0
+
+
+def status_from_code(code: int) -> DiffStatus | None:
+    return STATUSES[code - 1] if code else None
+
+
+def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[..., bool] | None:
+    """What a filter box and the summary's chips show: ``accept(pair, tree_path,
+    status)``, ``status`` being the pair's as the tree counted it (PairTree.status_of;
+    the pair's own when not given)."""
+    words = query.lower().split()
+    if not words and statuses is None:
+        return None
+
+    def accept(pair: Pair, tree_path: str = "", status=_LIVE) -> bool:
+        if statuses is not None and (pair.status if status is _LIVE else status) not in statuses:
+            return False
+        path_b = pair.b.display_path if pair.b is not None else None
+        text = "\n".join(filter(None, [tree_path, pair.path, path_b, pair.key, pair.key_b])).lower()
+        return all(word in text for word in words)
+
+    return accept
+
+
+def change_order(leaf, status=_LIVE) -> tuple:
+    """The flat list's order of a pair's node (``leaf.pair``): the most telling status
+    first, then the largest change; ``status``: the pair's as counted (its values not
+    looked at before)."""
+    pair = leaf.pair
+    status = pair.status if status is _LIVE else status
+    values = pair.values if status is not None else None
+    rel = values.rel_l2 if values is not None and values.rel_l2 is not None else 0.0
+    return (_URGENCY.get(status, 5), -rel, pair.path)
