@@ -1,0 +1,61 @@
+"""Review 6 of the comparison in a real window (1024x640): the flat list's rows read
+alike ("…/kernel/v" on six rows), the comparison opened away from the variable
+selected in browse, and its histograms' ticks read "0.010000000" or a lone "0"."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.pair_tree import PairTree
+from tools.bundle_writer import write_bundle
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+# A TF2 object-based checkpoint's layers and their optimizer slots, as the review's
+# eos checkpoints: each row's leaf ("kernel/v") is shared by every layer.
+KEYS = [
+    f"net/layer_with_weights-{layer}/{name}{slot}"
+    for layer in range(5)
+    for name in ("kernel", "bias")
+    for slot in ("", "/m", "/v")
+]
+
+
+def _shown_names(view) -> list[str]:
+    """The names column's texts as painted (the delegate's cut) in every row."""
+    model, column = view.model(), view.treePosition()
+    delegate = view.itemDelegateForColumn(column)
+    texts = []
+    for row in range(model.rowCount()):
+        index = model.index(row, column)
+        option = QStyleOptionViewItem()
+        option.initFrom(view)
+        option.rect = view.visualRect(index)
+        delegate.initStyleOption(option, index)
+        texts.append(option.text)
+    return texts
+
+
+@pytest.mark.parametrize("width", [360, 420, 480])
+def test_the_flat_lists_rows_stay_told_apart(qtbot, tmp_path, width):
+    """At 1024 px the flat list read "…/kernel/v" on several rows: each row keeps as
+    many parts as tell it from the others, whatever the trees' width."""
+    for side, fill in (("a", 0), ("b", 1)):
+        write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in KEYS))
+    trees = CompareTrees()
+    qtbot.addWidget(trees)
+    trees.resize(width, 500)
+    trees.show()
+    diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
+    trees.show_tree(PairTree(diff), "a", "b")
+    trees.by_change.setChecked(True)
+    qtbot.wait(50)  # the columns are fitted on a later turn
+    for view in (trees.view_a, trees.view_b):
+        names = _shown_names(view)
+        assert len(names) == len(KEYS)
+        assert any(name.startswith("\u2026") for name in names), "wide enough for whole paths: no test"
+        assert len(set(names)) == len(names), sorted(names)
