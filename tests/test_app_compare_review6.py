@@ -59,3 +59,19 @@ def test_the_flat_lists_rows_stay_told_apart(qtbot, tmp_path, width):
         assert len(names) == len(KEYS)
         assert any(name.startswith("\u2026") for name in names), "wide enough for whole paths: no test"
         assert len(set(names)) == len(names), sorted(names)
+
+
+def test_a_paths_depth_is_the_fewest_parts_no_other_path_ends_with():
+    from ckpt_gui.core.views.path_ends import EndDepths
+
+    paths = ["net/a/kernel/v", "net/b/kernel/v", "net/a/bias/v", "save_counter", "x/save_counter/y", "v"]
+    depths = EndDepths(paths)
+    for path in paths:
+        depth = depths.depth(path)
+        end = "/".join(path.split("/")[-depth:])
+        others = [other for other in paths if other != path]
+        # its end of `depth` parts is its own (or it is whole: "v" shown as "v", not "…/v"), one part fewer is not
+        assert end == path or not any(other == end or other.endswith("/" + end) for other in others)
+        if depth > 1:
+            shorter = end.split("/", 1)[1]
+            assert any(other == shorter or other.endswith("/" + shorter) for other in others)

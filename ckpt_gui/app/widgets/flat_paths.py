@@ -25,9 +25,9 @@ class PathElided(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
-        if "/" in option.text and option.rect.width() > 0:
-            least = self._least(index, option.text)
-            option.text = elide_path(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS, least)
+        room = option.rect.width() - TEXT_MARGINS
+        if "/" in option.text and option.rect.width() > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
+            option.text = elide_path(option.text, option.fontMetrics, room, self._least(index, option.text))
 
     def _least(self, index, path: str) -> int:
         """The parts ``path`` keeps in the flat list (1 in the tree, whose names are no paths)."""

@@ -3,9 +3,10 @@ alike: the comparison's flat list cuts its paths at their start, and "…/kernel
 alike on six rows of a model's slots (review, 1024 px) where
 "…/layer_with_weights-0/kernel/v" tells them apart.
 
-Counted a level at a time, and only the levels asked for: a 200,000-pair comparison's
-rows mostly need two or three parts, and counting every end of every path up front
-(distinct_names.distinct_ends) took seconds."""
+Counted a level at a time, and only the levels asked for: distinct_names.distinct_ends,
+which counts every end of every path and more, took 12 s at 200,000 paths; this, a
+second for the three levels a Keras model's slots need (once per comparison and side,
+on the flat list's first paint)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,19 @@ class EndDepths:
     """``depth(path)``: the fewest last parts of ``path`` no other path ends with."""
 
     def __init__(self, paths: Iterable[str]) -> None:
-        self._parts = [path.split("/") for path in dict.fromkeys(p for p in paths if p)]
-        self._levels: dict[int, Counter] = {}
+        self._paths = [path for path in paths if path]  # each once: a side's paths are its variables'
+        self._starts = [len(path) + 1 for path in self._paths]  # where each path's end counted last begins
+        self._levels: list[Counter] = []
 
     def _level(self, depth: int) -> Counter:
-        counts = self._levels.get(depth)
-        if counts is None:  # a path shorter than depth counts whole: "a/b" ends "x/a/b" too
-            counts = self._levels[depth] = Counter("/".join(parts[-depth:]) for parts in self._parts)
-        return counts
+        """The ends of ``depth`` parts, counted from those of one part fewer (a slice per
+        path, not a split and a join: a quarter of a second per level at 200,000)."""
+        paths, starts, levels = self._paths, self._starts, self._levels
+        while len(levels) < depth:  # a path shorter than depth counts whole: "a/b" ends "x/a/b" too
+            for at, path in enumerate(paths):
+                starts[at] = path.rfind("/", 0, max(starts[at] - 1, 0)) + 1
+            levels.append(Counter(path[start:] for path, start in zip(paths, starts, strict=True)))
+        return levels[depth - 1]
 
     def depth(self, path: str) -> int:
         parts = path.split("/")
