@@ -198,8 +198,12 @@ def test_a_selected_pair_shows_its_result_in_its_row_at_once(qtbot, window, held
         window.compare.compare_with_previous()
     trees = window.compare_trees
     tree, model = trees.model.tree, trees.model
+    opened_on = trees.selected_pair()  # the variable selected in browse, compared early too
+    if opened_on is not None:
+        qtbot.waitUntil(lambda: tree.counted(tree.leaf_of(opened_on)), timeout=WAIT_MS)
     trees.view_a.expandAll()
     leaf = next(leaf for leaf in reversed(tree.ordered) if leaf.pair.needs_values and leaf.parent is not tree.root)
+    assert leaf.pair is not opened_on
     assert _row_word(model.index_of(leaf, STATUS).data()) == "to compare"
     pending = tree.pending_below(tree.root)
     trees.select_pair(leaf.pair)

@@ -57,3 +57,23 @@ def test_pyqtgraphs_own_axis_overlaps_there(qtbot):
     # What the fix is for: the test above fails with pyqtgraph's own axis.
     rects = _label_rects(qtbot, pg.AxisItem("bottom"), *CASES[0])
     assert _overlapping(rects), rects
+
+
+# Review 6: a comparison histogram of -70,848..70,848 read a lone "0" (its spacing grown
+# until one tick was left), and a B-A of values 0.01 apart by 1e-8 read "0.010000000".
+REVIEW6 = [
+    (-70848.1, 70848.1, 160, 6),
+    (0.0099999935, 0.0100000045, 170, 8),
+    (0.009999999, 0.010000002, 170, 8),  # 1e-10 apart: "0.01" twice, cut to 9 places
+    (-0.004, 0.0062, 150, 6),
+]
+
+
+@pytest.mark.parametrize(("low", "high", "width", "longest"), REVIEW6)
+def test_a_value_axis_names_its_range_with_two_short_labels_at_least(qtbot, low, high, width, longest):
+    rects = _label_rects(qtbot, SpacedAxis("bottom"), low, high, width)
+    labels = [text for _left, _right, text in rects]
+    assert len(labels) >= 2, labels
+    assert len(set(labels)) == len(labels), labels
+    assert not _overlapping(rects), rects
+    assert max(len(text) for text in labels) <= longest, labels

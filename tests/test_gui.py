@@ -374,9 +374,12 @@ def test_diagnosis_can_be_cancelled(qtbot, window, checkpoints, tmp_path):
 
 
 def test_side_by_side_comparison(qtbot, window, checkpoints, tf):
+    from PySide6.QtCore import QModelIndex
+
     from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, REL, STATUS
 
     open_and_wait(qtbot, window, checkpoints / "keras_seq")
+    window.tree_panel.view.setCurrentIndex(QModelIndex())  # no variable selected in browse to open on
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         window.compare.compare_with(str(checkpoints / "keras_wide"))
     wait_idle(qtbot, window)

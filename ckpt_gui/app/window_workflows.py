@@ -46,6 +46,12 @@ def make_compare(window) -> CompareController:
     return CompareController(window.banner, window._make_compare_views, window.histogram.bins.value, window)
 
 
+def _selected_key(tree_panel) -> str | None:
+    """The key of the variable selected in browse, if a variable is."""
+    node = tree_panel.selected_node()
+    return node.variable.key if node is not None and node.variable is not None else None
+
+
 def connect_compare(window, compare: CompareController) -> None:
     def browsing() -> bool:
         return window.left_stack.currentWidget() is window.tree_panel
@@ -53,6 +59,7 @@ def connect_compare(window, compare: CompareController) -> None:
     # From the moment a comparison is asked for, it gets the CPU: the scan pauses
     # while B opens and is paired (seconds at 200,000 variables), not only once shown.
     compare.starting.connect(window.browse.pause_scan)
+    compare.browse_key = lambda: _selected_key(window.tree_panel)
     compare.failed.connect(lambda: browsing() and window.browse.resume_scan())
     compare.opened.connect(window._show_comparison)
     compare.closed.connect(window._comparison_closed)

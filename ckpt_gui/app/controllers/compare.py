@@ -59,6 +59,9 @@ class CompareController(Controller):
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
         self.dialog: CompareDialog | None = None  # the last "Compare with..." dialog
         self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
+        # The variable selected in browse (its key, or None): a comparison opens on its pair,
+        # not on the largest change (review 6: conv2's kernel selected, it opened on gamma).
+        self.browse_key: Callable[[], str | None] = lambda: None
         self._refresh = QTimer(self, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._show_progress)
 
@@ -142,6 +145,8 @@ class CompareController(Controller):
         )  # fmt: skip
 
     def compare(self, a: Checkpoint, b: Checkpoint) -> None:
+        if self._wanted_key is None:  # "Compare this variable" named its own
+            self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
         if os.path.realpath(a.prefix) == os.path.realpath(b.prefix):
             self.banner.show_message(
@@ -164,6 +169,7 @@ class CompareController(Controller):
         )  # fmt: skip
 
     def _cannot_compare(self, message: str, details: str) -> None:
+        self._wanted_key = None  # not the next comparison's
         self.banner.show_message(f"Cannot compare: {message}", "error", details)
         self.failed.emit()
 
@@ -208,6 +214,7 @@ class CompareController(Controller):
         self.runner.cancel("pairing")
         self.runner.cancel("all_pairs")
         self._refresh.stop()
+        self._wanted_key = None  # a comparison closed before it was shown: not the next one's
         self.diff = None
         self.banner.hide()
         self.withdraw_status()  # "Compared: ..." described the comparison closed

@@ -41,6 +41,7 @@ from ckpt_gui.app.models.compare_model import (
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
 from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, refit_on_expand
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
+from ckpt_gui.app.widgets.flat_paths import PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -164,7 +165,7 @@ class CompareTrees(QWidget):
         view.setAllColumnsShowFocus(True)
         view.setTreePosition(tree_column)
         names_first(view)
-        view.setItemDelegateForColumn(tree_column, _PathElided(view))
+        view.setItemDelegateForColumn(tree_column, PathElided(view))
         view.setItemDelegateForColumn(REL, _NumberFitted(view))
         for column in range(len(COLUMNS)):
             view.setColumnHidden(column, column not in columns)
@@ -385,18 +386,6 @@ OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: ea
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them
 
 
-class _PathElided(QStyledItemDelegate):
-    """Names cut in the middle, and a path (the flat list's rows) cut at its start by
-    whole parts, its leaf and the layer above it kept: "…/4/beta/momentum", not
-    "model/_func…el/momentum" (review: the flat list's names lost their layer)."""
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
-        if "/" in option.text and option.rect.width() > 0:
-            option.text = elide_path(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
-
-
 class _NumberFitted(QStyledItemDelegate):
     """A number in the room it has: with fewer digits when narrow ("0.00123" for
     "0.00123457"), never cut inside ("0.00…" read as another number, review finding 33)."""
@@ -421,16 +410,3 @@ def fit_number(text: str, metrics, room: int) -> str:
         if metrics.horizontalAdvance(shorter) <= room:
             return shorter
     return "\u2026"
-
-
-def elide_path(path: str, metrics, room: int) -> str:
-    """``path`` in ``room`` pixels: whole, else its last parts after "…/" (as many as
-    fit), else its leaf cut in the middle."""
-    if metrics.horizontalAdvance(path) <= room:
-        return path
-    parts = path.split("/")
-    for start in range(1, len(parts)):
-        tail = "\u2026/" + "/".join(parts[start:])
-        if metrics.horizontalAdvance(tail) <= room:
-            return tail
-    return metrics.elidedText(parts[-1], Qt.TextElideMode.ElideMiddle, room)

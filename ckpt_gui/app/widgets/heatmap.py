@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
-from ckpt_gui.app.widgets.plot_axes import spaced_levels
+from ckpt_gui.app.widgets.plot_axes import spaced_levels, tick_labels, with_exponent
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import nonfinite_text
 
@@ -46,38 +46,10 @@ def index_axes() -> dict[str, IndexAxis]:
     return {"left": IndexAxis("left"), "bottom": IndexAxis("bottom")}
 
 
-MOST_PLACES = 9  # digits after the point a tick label ever gets
-
-
-def tick_labels(values: list[float], spacing: float) -> list[str]:
-    """Labels for ticks ``spacing`` apart, short and distinct at any magnitude: plain
-    numbers from 0.001 to 10,000, otherwise one shared power of ten ("1.5e-8"), with
-    as many digits as the spacing needs (pyqtgraph's own labels for 1e-8..3e-8 were
-    too wide for the bar and were dropped)."""
-    magnitude = max((abs(v) for v in values), default=0.0)
-    if magnitude == 0.0:
-        return ["0"] * len(values)
-    step = math.floor(math.log10(spacing)) if spacing > 0 else math.floor(math.log10(magnitude)) - 2
-    if 1e-3 <= magnitude < 1e4:
-        places = min(MOST_PLACES, max(0, -step))
-        return [_plain(f"{v:.{places}f}") for v in values]
-    exponent = math.floor(math.log10(magnitude))
-    places = min(MOST_PLACES, max(0, exponent - step))
-    return [_with_exponent(_plain(f"{v / 10.0**exponent:.{places}f}"), exponent) for v in values]
-
-
-def _plain(text: str) -> str:
-    return "0" if text.strip("-0.") == "" else text  # "-0.0" and "0.00" read as 0
-
-
-def _with_exponent(mantissa: str, exponent: int) -> str:
-    return mantissa if mantissa == "0" else f"{mantissa}e{exponent}"
-
-
 def value_label(value: float) -> str:
     """A constant plane's value in full (6 significant digits): "0.123", "3e8"."""
     mantissa, _e, exponent = f"{value:.6g}".partition("e")
-    return _with_exponent(mantissa, int(exponent)) if exponent else mantissa
+    return with_exponent(mantissa, int(exponent)) if exponent else mantissa
 
 
 class ColourAxis(pg.AxisItem):
