@@ -121,3 +121,21 @@ def test_with_a_group_selected_in_browse_compare_opens_on_its_largest_change(qtb
     trees = window.compare_trees
     changed = [p for p in trees.model.tree.diff.pairs if p.status == "changed" and p.values is not None]
     assert trees.selected_pair() is max(changed, key=lambda p: p.values.rel_l2)
+
+
+
+def test_a_launch_with_compare_opens_on_the_largest_change(qtbot, window):
+    """``ckpt-gui A --compare B``: browse's first variable was selected by the open, not
+    by the user (who never saw it): the comparison opens on its largest change."""
+    from ckpt_gui.app import launch
+
+    window.resize(1024, 640)
+    launch.act_once_loaded(window, launch.parse_args(["--compare", os.path.join(demo_path(), "ckpt-100")]))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        open_demo(qtbot, window)
+    first = window.tree_panel.selected_node().variable.key
+    trees = window.compare_trees
+    changed = [p for p in trees.model.tree.diff.pairs if p.status == "changed" and p.values is not None]
+    largest = max(changed, key=lambda p: p.values.rel_l2)
+    assert first not in (largest.a and largest.a.key, largest.b and largest.b.key)  # else this says nothing
+    qtbot.waitUntil(lambda: trees.selected_pair() is largest, timeout=WAIT_MS)

@@ -127,7 +127,7 @@ def test_model_and_compare_given_at_launch_act_on_the_first_checkpoint_only(qtbo
 
     calls = []
     monkeypatch.setattr(window.doctor, "diagnose", lambda script: calls.append(("diagnose", script)))
-    monkeypatch.setattr(window.compare, "compare_with", lambda path: calls.append(("compare", path)))
+    monkeypatch.setattr(window.compare, "compare_with", lambda path, **_how: calls.append(("compare", path)))
     launch.act_once_loaded(window, launch.parse_args(["--model", "/m.py", "--compare", "/b"]))
     window.loaded.emit()
     window.loaded.emit()  # the user opens another checkpoint

@@ -97,7 +97,9 @@ def act_once_loaded(window: MainWindow, args: argparse.Namespace) -> None:
         window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None, once)
     if args.compare:
         other = absolute(args.compare)  # a URL stays one
-        window.loaded.connect(lambda: window.compare.compare_with(other) if window.compare.diff is None else None, once)
+        window.loaded.connect(
+            lambda: window.compare.compare_with(other, at_largest=True) if window.compare.diff is None else None, once
+        )
 
 
 def hand_over_quickly() -> None:

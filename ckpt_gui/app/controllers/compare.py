@@ -126,9 +126,11 @@ class CompareController(Controller):
         newer = ref in refs and self.ckpt.ref in refs and refs.index(ref) > refs.index(self.ckpt.ref)
         self.compare_with(ref.prefix, shown_is_a=newer or ref not in refs)
 
-    def compare_with(self, path_b: str, shown_is_a: bool = True) -> None:
+    def compare_with(self, path_b: str, shown_is_a: bool = True, at_largest: bool = False) -> None:
         """A = the checkpoint shown, B = ``path_b`` (anything inspect accepts); the
-        other way round unless ``shown_is_a``."""
+        other way round unless ``shown_is_a``. Opens on the pair of the variable selected
+        in browse, or with ``at_largest`` on the largest change (a launch with --compare:
+        browse's first variable was none of the user's choosing)."""
         if self.ckpt is None:
             return
         shown = self.ckpt
@@ -139,13 +141,14 @@ class CompareController(Controller):
             return Checkpoint.open(path_b)
 
         self.runner.submit(
-            "open_b", load, lambda other: self.compare(shown, other) if shown_is_a else self.compare(other, shown),
+            "open_b", load,
+            lambda other: self.compare(*((shown, other) if shown_is_a else (other, shown)), at_largest=at_largest),
             self._cannot_compare,
             label=f"Opening {'folder ' if os.path.isdir(path_b) else ''}{os.path.basename(path_b)}",  # as browse's
         )  # fmt: skip
 
-    def compare(self, a: Checkpoint, b: Checkpoint) -> None:
-        if self._wanted_key is None:  # "Compare this variable" named its own
+    def compare(self, a: Checkpoint, b: Checkpoint, at_largest: bool = False) -> None:
+        if self._wanted_key is None and not at_largest:  # "Compare this variable" named its own
             self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
         if os.path.realpath(a.prefix) == os.path.realpath(b.prefix):
