@@ -13,7 +13,7 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import counted, format_shape, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.attempt_errors import script_import_hint
+from ckpt_gui.diagnosis.attempt_errors import module_level_hint, script_import_hint
 from ckpt_gui.diagnosis.binding_notes import (
     binding_note,
     deferred_optimizer_notes,
@@ -45,7 +45,9 @@ def build_report(
     error = _protected_error(_error(result), result.protection, request.checkpoint)
     if error is not None:
         hinted = script_import_hint(error.kind, error.message, request.python, request.script)
-        error = AttemptError(error.kind, hinted, error.traceback)
+        phase = (result.error or {}).get("phase")
+        module_level = module_level_hint(error.kind, error.message, error.traceback, phase, request.script)
+        error = AttemptError(error.kind, module_level or hinted, error.traceback)
     host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
