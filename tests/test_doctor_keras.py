@@ -467,6 +467,29 @@ def test_a_renamed_layer_has_one_name_per_side_in_tree_table_and_suggestions(qtb
     assert "likely the model's head/vars/0" in named["unmatched"][tree["dense2/vars/0"]]
 
 
+def test_after_choose_script_the_focus_is_on_the_report_not_the_bins_box(qtbot, window, world, diagnoser, monkeypatch):
+    # Review 6: after the report's Choose script... (its file dialog, then the attempt,
+    # which hides the button row) the focus was in the Bins box: Down made 100 bins 99.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    script = str(world["scripts"]["renamed"])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (script, ""))
+    panel = window.report_panel
+    try:
+        _open_and_diagnose(qtbot, window, diagnoser, world["root"] / "sub.weights.h5", script)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        panel.script_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        assert QApplication.focusWidget() is panel.script_button
+        with qtbot.waitSignal(window.diagnosis_done, timeout=300_000):
+            qtbot.mouseClick(panel.script_button, Qt.MouseButton.LeftButton)
+    finally:
+        window.doctor.diagnoser = None
+    assert panel.problems.topLevelItemCount()  # the report has problems: the table takes the focus
+    assert QApplication.focusWidget() is panel.problems, QApplication.focusWidget()
+
+
 def test_keras_files_are_recognised_by_name_and_first_bytes(world, tmp_path):
     from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 
