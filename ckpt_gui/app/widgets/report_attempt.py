@@ -63,7 +63,9 @@ class AttemptStates:
         """The focus on a button this attempt hides (Choose script... after its file
         dialog, Re-run) held by the panel while it runs: hidden, the button handed it to
         the next widget in the window, the Bins box, where Down changed 100 to 99."""
-        focused = QApplication.focusWidget()
+        # The window's focus child, not the application's focus widget: just after the
+        # file dialog the window may not be active again yet (X11 activates it later).
+        focused = self.window().focusWidget() or QApplication.focusWidget()
         row = (self.start_button, self.button_row)
         if focused is not None and any(w is focused or w.isAncestorOf(focused) for w in row):
             self._focus_back = focused
@@ -73,7 +75,7 @@ class AttemptStates:
         """The focus the panel held while the attempt ran: on the problem table when the
         report has one, else back on the button that started the attempt."""
         back, self._focus_back = self._focus_back, None
-        if back is None or not self.hasFocus():  # the user put it elsewhere meanwhile
+        if back is None or self.window().focusWidget() is not self:  # the user put it elsewhere meanwhile
             return
         table = self.problems
         if table.isVisibleTo(self) and table.isEnabled() and table.topLevelItemCount():
