@@ -266,6 +266,40 @@ helper()
     assert str(path) in report["error"]["traceback"] and "helper()" in report["error"]["traceback"]
 
 
+SAVE_RESTORE_AT_MODULE_LEVEL = """
+import tensorflow as tf
+
+class Net(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense1 = tf.keras.layers.Dense(4)
+
+    def call(self, x):
+        return self.dense1(x)
+
+model = Net()
+model(tf.zeros((1, 3)))
+saved = tf.train.Checkpoint(model=model).save({prefix!r})
+status = tf.train.Checkpoint(model=Net()).restore(saved)  # not built: its variables wait
+status.assert_consumed()
+"""
+
+
+def test_an_error_of_the_scripts_module_level_code_says_so(tmp_path, checkpoints):
+    # Seed 004's Example 3 as a model script: its own save, restore and assert_consumed()
+    # ran at import; "AssertionError: Unresolved object in checkpoint" read like the verdict.
+    body = SAVE_RESTORE_AT_MODULE_LEVEL.format(prefix=str(tmp_path / "own" / "ckpt"))
+    path = script(tmp_path, body)
+    line = path.read_text().splitlines().index("status.assert_consumed()") + 1
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    error = report["error"]
+    assert code == 2 and error["type"] == "AssertionError"
+    message = error["message"]
+    assert message.startswith(f"the module-level code of model_def.py raised this (line {line})"), message
+    assert "build()" in message and 'if __name__ == "__main__":' in message
+    assert "Unresolved object in checkpoint" in message  # what the script said, still there
+
+
 def test_a_script_whose_import_fails_names_the_interpreter_and_the_ways_out(tmp_path, checkpoints):
     (tmp_path / "elsewhere").mkdir()
     path = script(tmp_path / "elsewhere", "import mypackage_of_the_user.layers\n\ndef build():\n    return None\n")

@@ -282,10 +282,10 @@ def test_variables_have_readable_names_beside_their_paths(diagnoser, world, case
             assert v["model_name"] == answer["into"][v["checkpoint_key"]]
     assert sorted(v["model_name"] for v in report["variables"] if v["model_path"]) == sorted(answer["names"])
     assert all("/vars/" in v["model_path"] for v in report["variables"] if v["model_path"])  # the paths stay
-    for v in report["variables"]:  # diagnose's text: each problem by its name, the path beside it
+    for v in report["variables"]:  # diagnose's text: each problem by its side's name, the path beside it
         if v["status"] != "consumed":
-            name, path = v.get("model_name") or v["checkpoint_name"], v["model_path"] or v["checkpoint_key"]
-            assert f"{name}  ({path})" in text.getvalue()
+            name, path = v.get("checkpoint_name") or v["model_path"], v["model_path"] or v["checkpoint_key"]
+            assert (f"{name}  ({path})" if name != path else f"  {name}\n") in text.getvalue()
 
 
 def test_other_dtype_is_cast_as_keras_does(diagnoser, world):
@@ -423,11 +423,71 @@ def test_app_doctor_takes_a_weights_file(qtbot, window, world, diagnoser):
     assert "inserted before layers/dense_1" in window.report_panel.notes.text()
     first = window.report_panel.problems.topLevelItem(0)
     finding = first.data(0, Qt.ItemDataRole.UserRole)
-    assert first.text(1) == finding.model_name and finding.model_path in first.toolTip(1)
+    assert first.text(1) == finding.checkpoint_name and finding.model_path in first.toolTip(1)
     assert f"Path: {finding.model_path}" in window.report_panel.detail.text()
     # The report is never written into the weights file's folder (the write guard, as for checkpoints).
     window.report_panel.export_requested.emit(str(world["root"] / "report.json"), "json")
     assert not (world["root"] / "report.json").exists()
+
+
+def _open_and_diagnose(qtbot, window, diagnoser, path, script) -> None:
+    """``path`` shown in the window, then diagnosed with ``script`` by the module's warm
+    child (the caller gives the window its own diagnoser back before it closes)."""
+    window.doctor.diagnoser = diagnoser
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(path))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    with qtbot.waitSignal(window.diagnosis_done, timeout=300_000):
+        window.doctor.diagnose(str(script))
+
+
+def test_a_renamed_layer_has_one_name_per_side_in_tree_table_and_suggestions(qtbot, window, world, diagnoser):
+    # Review 6: the table listed dense_1/kernel as missing and as unmatched (Keras names
+    # layers in creation order: the file's `dense2` and the model's `head` were both
+    # dense_1), its suggestions said dense2/vars/0 and head/vars/0, the tree head/vars/0.
+    from PySide6.QtCore import Qt
+
+    path = world["root"] / "sub.weights.h5"
+    try:
+        _open_and_diagnose(qtbot, window, diagnoser, path, world["scripts"]["renamed"])
+    finally:
+        window.doctor.diagnoser = None
+    table = window.report_panel.problems
+    rows = [table.topLevelItem(i) for i in range(table.topLevelItemCount())]
+    named = {row.data(0, Qt.ItemDataRole.UserRole).status.value: {} for row in rows}
+    for row in rows:
+        named[row.data(0, Qt.ItemDataRole.UserRole).status.value][row.text(1)] = row.text(3)
+    tree = _tree_names(path)  # the file's weights as the tree names them
+    model_only = {node.path for node in window.tree_panel.tree.model_only}
+    assert set(named["missing"]) == model_only == {"head/vars/0", "head/vars/1"}  # the model's side: its paths
+    assert set(named["unmatched"]) == {tree["dense2/vars/0"], tree["dense2/vars/1"]}  # the file's: the tree's
+    assert not set(named["missing"]) & set(named["unmatched"])
+    # Each suggestion names the other side as its own rows do (the file's key beside its name).
+    assert f"likely the checkpoint's {tree['dense2/vars/0']} (dense2/vars/0)" in named["missing"]["head/vars/0"]
+    assert "likely the model's head/vars/0" in named["unmatched"][tree["dense2/vars/0"]]
+
+
+def test_after_choose_script_the_focus_is_on_the_report_not_the_bins_box(qtbot, window, world, diagnoser, monkeypatch):
+    # Review 6: after the report's Choose script... (its file dialog, then the attempt,
+    # which hides the button row) the focus was in the Bins box: Down made 100 bins 99.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    script = str(world["scripts"]["renamed"])
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (script, ""))
+    panel = window.report_panel
+    try:
+        _open_and_diagnose(qtbot, window, diagnoser, world["root"] / "sub.weights.h5", script)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        panel.script_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        assert QApplication.focusWidget() is panel.script_button
+        with qtbot.waitSignal(window.diagnosis_done, timeout=300_000):
+            qtbot.mouseClick(panel.script_button, Qt.MouseButton.LeftButton)
+    finally:
+        window.doctor.diagnoser = None
+    assert panel.problems.topLevelItemCount()  # the report has problems: the table takes the focus
+    assert QApplication.focusWidget() is panel.problems, QApplication.focusWidget()
 
 
 def test_keras_files_are_recognised_by_name_and_first_bytes(world, tmp_path):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import subprocess
@@ -12,7 +13,9 @@ import time
 
 import pytest
 
+from ckpt_gui.diagnosis.attempt_watch import AttemptCancelled
 from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, CappedLog
+from ckpt_gui.diagnosis.process_family import _process_table
 from ckpt_gui.diagnosis.protocol_check import MalformedMessage, protocol_message
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
@@ -364,3 +367,34 @@ os._exit(4)
     assert result.error["type"] == "Exit" and "code 4" in result.error["message"]
     assert seconds < 30
     assert left_behind(pids_file) == []
+
+
+def zombie_children() -> set[int]:
+    """This process's children that ended and were never waited for (``<defunct>``)."""
+    me = os.getpid()
+    return {pid for pid, row in _process_table().items() if row[0] == me and row[2] == b"Z"}
+
+
+@pytest.mark.parametrize("ending", ["finished", "timed out", "cancelled"])
+def test_an_attempt_leaves_no_defunct_process(tmp_path, checkpoints, ending):
+    # The review's `ps --ppid`: each attempt had left a <defunct> python until the app quit
+    # (the read-only launcher's helper, re-parented to the app once the child's last thread ended).
+    from ckpt_gui.core.format.discovery import locate
+
+    running = tmp_path / "running"  # the script got as far as its endless sleep
+    hang = f"open({str(running)!r}, 'w').close()\nimport time\ntime.sleep(100000)\n"
+    body = INFERENCE + ("" if ending == "finished" else hang)
+    prefix = locate(checkpoints / "keras_seq").selected.prefix
+    request = DiagnosisRequest(prefix, str(script(tmp_path, body)), 60 if ending == "finished" else 3)
+    before = zombie_children()
+    diagnoser = Diagnoser(keep_warm=False)
+    try:
+        if ending == "cancelled":
+            with pytest.raises(AttemptCancelled):
+                diagnoser.run(request, None, running.exists)
+        else:
+            result = diagnoser.run(request)
+            assert (result.error is None) == (ending == "finished")
+    finally:
+        diagnoser.close()
+    assert zombie_children() - before == set()

@@ -65,6 +65,35 @@ def script_import_hint(kind: str, message: str, python: str, script: str) -> str
     )
 
 
+_RUNNING_THE_SCRIPT = "running the script"  # the child's phase while it imports the script (child/contract.py)
+
+
+def module_level_hint(kind: str, message: str, trace: str, phase: str | None, script: str) -> str | None:
+    """The message of an error the script's module-level code raised while the child
+    imported it (a save/restore/assert_consumed() example pasted as is), saying so first:
+    without it, "AssertionError: Unresolved object in checkpoint" read like a verdict on
+    the checkpoint. None for any other error (an import error has script_import_hint)."""
+    if phase != _RUNNING_THE_SCRIPT or kind in (*_IMPORT_KINDS, "SystemExit"):
+        return None
+    line = _module_line(trace, script)
+    if line is None:
+        return None
+    name = os.path.basename(script)
+    return (
+        f"the module-level code of {name} raised this (line {line}): the doctor imports the script to find "
+        "build(), and everything outside functions runs then. Define build() returning the model or a "
+        "tf.train.Checkpoint (the README's model-script contract) and put the script's own save/restore code "
+        f'under `if __name__ == "__main__":`. {name} said: {message}'
+    )
+
+
+def _module_line(trace: str, script: str) -> int | None:
+    """The line of the script's module-level code in ``trace`` (its last ``<module>`` frame)."""
+    frames = re.findall(r'File "([^"]+)", line (\d+), in <module>', trace)
+    lines = [int(line) for path, line in frames if os.path.abspath(path) == os.path.abspath(script)]
+    return lines[-1] if lines else None
+
+
 def ending_error(child: ChildProcess, event: dict, when: str) -> dict:
     """Why the attempt ends: the child's error, its exit, too much memory, a bad message."""
     kind = event["event"]

@@ -138,6 +138,7 @@ class ChildProcess:
             self.sandbox.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10 if wait else 0)
+            self.family.reap_ended()  # else each attempt left a <defunct> process until the app quit
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves

@@ -96,8 +96,12 @@ class RestoreFinding:
 
     @property
     def readable_name(self) -> str:
-        """The name to show people: a Keras variable's own name (``dense2/kernel``), else ``label``."""
-        return self.model_name or self.checkpoint_name or self.label
+        """The name to show people, one per side, as the tree shows it: a value of a Keras
+        file by the file's name for it (``dense_1/kernel``), else ``label`` (a variable
+        only the model has: its path, ``classifier/vars/0``). Not the model's Keras name:
+        layers are named in creation order, so the model's renamed ``classifier`` and the
+        file's ``head`` were both ``dense_1/kernel``, listed as missing and as unmatched."""
+        return self.checkpoint_name or self.label
 
     @property
     def attention_rank(self) -> tuple:

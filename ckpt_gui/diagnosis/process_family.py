@@ -27,7 +27,7 @@ class ProcessFamily:
         self.root = pid
         self.mark = f"{ATTEMPT_ENV}={mark}".encode() if mark else b""
         self.members: dict[int, int] = {}  # pid: its start time (a pid may be reused)
-        self.table: dict[int, tuple[int, int, bytes]] = {}
+        self.table: dict[int, tuple[int, int, bytes, int]] = {}  # pid: parent, start time, state, session
 
     def update(self) -> dict[int, int]:
         """The members now: the child, and whatever has a member as its parent."""
@@ -36,8 +36,10 @@ class ProcessFamily:
         if self.root in table:
             members[self.root] = table[self.root][1]
         me = os.getpid()
-        for pid, (ppid, start, _state) in table.items():
-            if ppid == me and pid not in members and self._marked(pid):  # orphaned before it was seen
+        for pid, (ppid, start, _state, session) in table.items():
+            # Orphaned before it was seen: marked, or (a zombie's environment cannot be read)
+            # still in the child's own session, as the read-only launcher's helper is.
+            if ppid == me and pid not in members and (session == self.root or self._marked(pid)):
                 members[pid] = start
         grown = True
         while grown:
@@ -74,6 +76,13 @@ class ProcessFamily:
                 return
             time.sleep(0.01)
 
+    def reap_ended(self) -> None:
+        """Reap the members that ended after end_all (once the child itself is reaped).
+        A multi-threaded child (TensorFlow) shows as a zombie before its last thread is
+        gone, and only then are its own children (the read-only launcher's helper)
+        re-parented to us: end_all's last look can still see them as the child's."""
+        self._reap(self.update())
+
     def _reap(self, members: dict[int, int]) -> None:
         me = os.getpid()
         for pid in members:
@@ -96,8 +105,8 @@ def become_subreaper() -> bool:
     return _subreaper
 
 
-def _process_table() -> dict[int, tuple[int, int, bytes]]:
-    """Every process: its parent, start time and state (empty without /proc)."""
+def _process_table() -> dict[int, tuple[int, int, bytes, int]]:
+    """Every process: its parent, start time, state and session (empty without /proc)."""
     table = {}
     with contextlib.suppress(OSError):
         for name in os.listdir("/proc"):
@@ -106,7 +115,7 @@ def _process_table() -> dict[int, tuple[int, int, bytes]]:
             try:
                 with open(f"/proc/{name}/stat", "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
-                table[int(name)] = (int(fields[1]), int(fields[19]), fields[0])
+                table[int(name)] = (int(fields[1]), int(fields[19]), fields[0], int(fields[3]))
             except (OSError, IndexError, ValueError):  # it ended meanwhile
                 continue
     return table

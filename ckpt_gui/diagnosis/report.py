@@ -13,7 +13,7 @@ from collections import Counter
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.formatting import counted, format_shape, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.attempt_errors import script_import_hint
+from ckpt_gui.diagnosis.attempt_errors import module_level_hint, script_import_hint
 from ckpt_gui.diagnosis.binding_notes import (
     binding_note,
     deferred_optimizer_notes,
@@ -45,7 +45,9 @@ def build_report(
     error = _protected_error(_error(result), result.protection, request.checkpoint)
     if error is not None:
         hinted = script_import_hint(error.kind, error.message, request.python, request.script)
-        error = AttemptError(error.kind, hinted, error.traceback)
+        phase = (result.error or {}).get("phase")
+        module_level = module_level_hint(error.kind, error.message, error.traceback, phase, request.script)
+        error = AttemptError(error.kind, module_level or hinted, error.traceback)
     host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
@@ -66,12 +68,13 @@ def build_report(
     if facts is not None:
         found = [RestoreFinding.from_fact(raw) for raw in facts["variables"]]
         keras = facts.get("mode") == "keras"  # model.load_weights(FILE) of a Keras weights file
+        if keras:  # before the suggestions, which name the file's weights as the tree does
+            found = with_file_names(found, request.checkpoint)
         found = with_suggestions(found, name_based=facts.get("mode") == "name", keras=keras)
         found, cause_notes = with_causes(found, facts.get("optimizers", []))
         if keras:
             keras_file = facts.get("keras_file") or {}
             found, keras_notes = keras_file_notes(found, keras_file, request.checkpoint)
-            found = with_file_names(found, request.checkpoint)
             cause_notes = keras_notes + cause_notes
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
@@ -218,7 +221,7 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(
             f"{counted(len(stray), 'checkpoint value')} that "
             f"{one_or_many(len(stray), 'looks like a model weight is', 'look like model weights are')} claimed by "
-            "nothing in the model: " + format_some([v.label for v in stray], 3)
+            "nothing in the model: " + format_some([v.readable_name for v in stray], 3)
         )
     return notes
 

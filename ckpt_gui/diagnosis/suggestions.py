@@ -101,7 +101,7 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding], name_base
             "layer to its own attribute (self.block_0 = ...) and save again"
         )
     suggestions += [
-        f"likely the checkpoint's {candidate.label} ({candidate.checkpoint_key}): {why}"
+        f"likely the checkpoint's {_checkpoint_side(candidate)}: {why}"
         for candidate, why in _candidates(var, unmatched, from_checkpoint=False, name_based=name_based)
     ]
     if not suggestions:
@@ -235,3 +235,10 @@ def _difference(a: str, b: str, name_based: bool = False) -> str:
                 f"the prefix changed ({'/'.join(pa[: len(pa) - common]) or '(root)'} -> "
                 f"{'/'.join(pb[: len(pb) - common]) or '(root)'})")  # fmt: skip
     return "same shape and dtype"
+
+
+def _checkpoint_side(value: RestoreFinding) -> str:
+    """A checkpoint value as the table and tree name it (a Keras file's weight by the file's
+    name for it), its key beside it when that differs: ``dense_1/kernel (head/vars/0)``."""
+    name = value.readable_name
+    return f"{name} ({value.checkpoint_key})" if value.checkpoint_key and value.checkpoint_key != name else name

@@ -9,6 +9,9 @@ import html
 import os
 import time
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
 from ckpt_gui.app.widgets.report_texts import bullets, headline_html, ordered_notes, provenance
 
 
@@ -20,6 +23,7 @@ class AttemptStates:
         """The attempt's phase and elapsed seconds; the report shown until then, if
         any, stays dimmed under a line that says whose it is (it is not this attempt's)."""
         self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
+        self._park_focus()
         self.rerun_button.setEnabled(False)
         if self.report is not None:
             self.previous.setText(f"Below: the previous attempt ({self._made_by()}), until this one reports.")
@@ -46,12 +50,41 @@ class AttemptStates:
             self.headline.setText(f"The restore attempt was {why}.")
             self.phase.setText("")
             self._show_buttons(report=False)
+            self._focus_after_attempt()
             return
         self._dim(False)
         self.headline.setText(f"<b>Re-run {html.escape(why)}; showing the report of {self._made_by(time_first=True)}."
                               f"</b><br>{headline_html(self.report)}")  # fmt: skip
         self.phase.setText(provenance(self.report))
         self._show_buttons(report=True)
+        self._focus_after_attempt()
+
+    def _park_focus(self) -> None:
+        """The focus on a button this attempt hides (Choose script... after its file
+        dialog, Re-run) held by the panel while it runs: hidden, the button handed it to
+        the next widget in the window, the Bins box, where Down changed 100 to 99."""
+        # The window's focus child, not the application's focus widget: just after the
+        # file dialog the window may not be active again yet (X11 activates it later).
+        focused = self.window().focusWidget() or QApplication.focusWidget()
+        row = (self.start_button, self.button_row)
+        if focused is not None and any(w is focused or w.isAncestorOf(focused) for w in row):
+            self._focus_back = focused
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_after_attempt(self) -> None:
+        """The focus the panel held while the attempt ran: on the problem table when the
+        report has one, else back on the button that started the attempt."""
+        back, self._focus_back = self._focus_back, None
+        if back is None or self.window().focusWidget() is not self:  # the user put it elsewhere meanwhile
+            return
+        table = self.problems
+        if table.isVisibleTo(self) and table.isEnabled() and table.topLevelItemCount():
+            table.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        shown = [w for w in (back, self.rerun_button, self.script_button, self.start_button)
+                 if w.isVisibleTo(self) and w.isEnabled()]  # fmt: skip
+        if shown:
+            shown[0].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _made_by(self, time_first: bool = False) -> str:
         """The shown report's script and when it came: "my_model.py, 03:39" or "03:39 (my_model.py)"."""

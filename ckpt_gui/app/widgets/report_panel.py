@@ -192,6 +192,7 @@ class ReportPanel(AttemptStates, QWidget):
         self.repair_button.clicked.connect(self.repair_requested)
         self.export_json.triggered.connect(lambda: self._export("json"))
         self.export_md.triggered.connect(lambda: self._export("md"))
+        self._focus_back: QWidget | None = None  # the button an attempt hid while it had the focus
         self.clear()
 
     # -- states ---------------------------------------------------------------------------
@@ -217,11 +218,13 @@ class ReportPanel(AttemptStates, QWidget):
             self._show_legend({})
             self._show_notes(report)
             self._fill_problems(None)
+            self._focus_after_attempt()
             return
         self._show_legend(report.summary, consumed_word=status_style.NOT_ASSIGNED if report.held_back else "")
         self._show_notes(report)
         self.notes.setToolTip(report.tensorflow.message[:4000])
         self._fill_problems(report)
+        self._focus_after_attempt()
         QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
 
     def _show_notes(self, report: RestoreReport) -> None:
@@ -262,6 +265,7 @@ class ReportPanel(AttemptStates, QWidget):
         else:
             self.start_button.show()
             self.button_row.hide()
+        self._focus_after_attempt()
 
     # -- internals --------------------------------------------------------------------------
 
