@@ -123,7 +123,6 @@ def test_with_a_group_selected_in_browse_compare_opens_on_its_largest_change(qtb
     assert trees.selected_pair() is max(changed, key=lambda p: p.values.rel_l2)
 
 
-
 def test_a_launch_with_compare_opens_on_the_largest_change(qtbot, window):
     """``ckpt-gui A --compare B``: browse's first variable was selected by the open, not
     by the user (who never saw it): the comparison opens on its largest change."""
