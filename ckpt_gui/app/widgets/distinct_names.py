@@ -20,6 +20,7 @@ from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 
 ELLIPSIS = "\u2026/"
 NEIGHBOURS = 4  # forms after each in sorted order it is compared with
+SHORT_NAME = 16  # characters: a shortest form this short, cut, keeps its start (one end cut, not both)
 
 
 class Forms(NamedTuple):
@@ -124,6 +125,10 @@ class DistinctElided(QStyledItemDelegate):
                                       room - metrics.horizontalAdvance(head))  # fmt: skip
             if tail.removeprefix("\u2026"):
                 fitting = head + tail.removeprefix("\u2026")
+            elif len(found.last.removeprefix(ELLIPSIS)) <= SHORT_NAME:
+                # A short name keeps its start: "…/moving_m…" (the doctor's table had read
+                # "…oving_m…", both its ends cut: review 6).
+                fitting = metrics.elidedText(found.last, Qt.TextElideMode.ElideRight, room)
             else:  # not even that: the head's end, where it parts from the others
                 more = "\u2026" if found.head < len(found.last) else ""
                 room -= metrics.horizontalAdvance(more)
