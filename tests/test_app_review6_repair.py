@@ -83,6 +83,7 @@ def test_the_source_column_names_the_variable_not_its_key(qtbot, dialog):
             assert shown[row].endswith("/".join([*layer, name])), (shown[row], entry.target)
     table.setCurrentCell(0, SOURCE)
     assert plan.entries[0].source_key in dialog.line.text()  # ...and under the table
+    assert "key" not in table.horizontalHeaderItem(SOURCE).text().lower()  # the column shows paths
 
 
 def test_a_target_keeps_its_layer(qtbot, dialog):

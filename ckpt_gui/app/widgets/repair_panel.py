@@ -32,7 +32,7 @@ from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
-COLUMNS = ["Accept", "Source key", "Action", "Target", "Reason"]
+COLUMNS = ["Accept", "Source", "Action", "Target", "Reason"]  # a source shows its path, not its key
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
 REASON_SHARE = 0.2  # of the table's width, what a narrow dialog's Reason column keeps at least
 SCREEN_SHARE = 0.9  # the dialog grows to this share of the screen's width at most
@@ -60,6 +60,9 @@ class RepairDialog(QDialog):
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeaderItem(SOURCE).setToolTip(
+            "The checkpoint value, by its variable's path; its key is in its tooltip and under the table"
+        )
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
