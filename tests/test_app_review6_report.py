@@ -113,3 +113,24 @@ def test_a_column_dragged_narrow_cuts_a_short_name_at_one_end(qtbot, doctor):
         names = [problems.topLevelItem(r).text(VARIABLE_COLUMN) for r in range(problems.topLevelItemCount())]
         moving = [s for n, s in zip(names, shown, strict=True) if n.rsplit("/", 1)[-1].startswith("moving_")]
         assert moving and not [s for s in moving if _both_ends_cut(s)], (chars, moving)
+
+
+def test_a_short_table_leaves_the_notes_and_the_problem_whole(qtbot, doctor):
+    # A real window at 1024x640: four problem rows had half the pane, empty, beside
+    # scrolling notes (the split grown by its stretch factors once the report took the
+    # plots' place); shared again when its height changes, the notes and the problem read whole.
+    doctor.resize(1024, 640)
+    qtbot.waitUntil(lambda: doctor.size().toTuple() == (1024, 640), timeout=2000)
+    _show_report(qtbot, doctor, _keras_like(full_report(doctor), True))
+    panel = doctor.report_panel
+    split = panel.problem_split
+    total = sum(split.sizes())
+    split.setSizes([total // 6, total - total // 3, total // 6])  # as the stretch factors had left it
+    doctor.resize(1024, 660)  # the pane's height changes: shared again
+    qtbot.waitUntil(lambda: doctor.size().toTuple() == (1024, 660), timeout=2000)
+    qtbot.wait(50)
+    assert panel.problems.topLevelItemCount() == 4
+    assert panel.notes_area.verticalScrollBar().maximum() == 0, panel.problem_split.sizes()
+    assert panel.detail_area.verticalScrollBar().maximum() == 0, panel.problem_split.sizes()
+    empty = panel.problems.viewport().height() - 4 * panel.problems.sizeHintForRow(0)
+    assert empty >= 0

@@ -28,7 +28,14 @@ from ckpt_gui.app.widgets.distinct_names import distinct_ends
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
-from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN, ElideDelegate, OneLine, scrolling, share_room
+from ckpt_gui.app.widgets.report_panes import (
+    VARIABLE_COLUMN,
+    ElideDelegate,
+    OneLine,
+    Reshare,
+    scrolling,
+    share_room,
+)
 from ckpt_gui.app.widgets.report_texts import (
     bullets,
     finding_html,
@@ -152,6 +159,7 @@ class ReportPanel(AttemptStates, QWidget):
             self.problem_split.setStretchFactor(self.problem_split.count() - 1, stretch)
         self.problem_split.setChildrenCollapsible(False)
         self.problem_split.setCollapsible(0, True)
+        self._reshare = Reshare(self.problem_split, self._share_room)  # shared again when its height changes
         self.error = QPlainTextEdit()
         self.error.setReadOnly(True)
         self.error.setStyleSheet("font-family: monospace;")
@@ -227,6 +235,7 @@ class ReportPanel(AttemptStates, QWidget):
         self._show_notes(report)
         self.notes.setToolTip(report.tensorflow.message[:4000])
         self._fill_problems(report)
+        self._reshare.moved = False
         QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
 
     def _show_notes(self, report: RestoreReport) -> None:

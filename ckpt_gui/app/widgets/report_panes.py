@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
 
@@ -135,3 +135,26 @@ def share_room(split: QSplitter, notes_area: QScrollArea, table: QTreeWidget, de
     notes = whole_lines(notes_area, max(notes_least, notes))
     split.setSizes([notes, max(total - notes - detail, 0), detail])
     notes_area.verticalScrollBar().setValue(0)
+
+
+class Reshare(QObject):
+    """Calls ``share`` (share_room) again once ``split`` changes height, until the user
+    moves a line between its panes (``moved``; a new report resets it). The report given
+    the plots' place after it came, the split had grown by its stretch factors: at
+    1024x640 four problem rows had an empty table half the pane tall beside scrolling notes."""
+
+    def __init__(self, split: QSplitter, share) -> None:
+        super().__init__(split)
+        self.share, self.moved = share, False
+        self.timer = QTimer(self, singleShot=True, interval=0)
+        self.timer.timeout.connect(lambda: self.moved or self.share())
+        split.splitterMoved.connect(self._user_moved)
+        split.installEventFilter(self)
+
+    def _user_moved(self, _position: int, _index: int) -> None:
+        self.moved = True
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Resize and event.oldSize().height() != event.size().height() and not self.moved:
+            self.timer.start()
+        return False
