@@ -14,6 +14,11 @@ TREE_SHARE = 0.45  # a restored split gives the tree at most this share of the w
 # the height (the plots keep their least): a fixed third had shown six rows at 1024x640
 # (statistics cut at "Std") and left 300 px empty at 2560x1440.
 DETAILS_SHARE = 0.5
+# The report beside the plots only when it gets this many lines more than its least (its
+# table three more rows, the selected problem three more lines); else it takes their place.
+# At 1024x640 it had kept its least beside them: three rows and a fourth cut, the selected
+# problem two lines (review 6).
+REPORT_MORE_LINES = 6
 
 
 class Splits:
@@ -132,13 +137,14 @@ class Splits:
             return
         report = self.tabs.minimumSizeHint().height()  # the tab widget's own least: its tallest page's
         height = self.right.height()
-        if height < report + self.views.minimumSizeHint().height() + self.right.handleWidth():
+        wanted = report + REPORT_MORE_LINES * self.tabs.fontMetrics().lineSpacing()
+        if height < wanted + self.views.minimumSizeHint().height() + self.right.handleWidth():
             self.views.hide()
             self.tabs.setMinimumHeight(report)
             return
         self.views.show()
         self.tabs.setMinimumHeight(TABS_MIN_HEIGHT)  # the window's least: the plots' and the tabs' least
-        self._grow_tabs(report)
+        self._grow_tabs(wanted)
 
     def _make_room(self, share: float) -> None:
         """The tabs get ``share`` of the height, the plots below keep at least their

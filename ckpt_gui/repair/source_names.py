@@ -19,13 +19,36 @@ _LIST_ENTRY = re.compile(r"^(?P<root>(?:.*/)?)(?P<list>_?[A-Za-z]\w*)/(?P<index>
 def source_names(variables) -> dict[str, str]:
     """``{key: what it is}`` for the keys whose object path says more than the key
     (``variables``: a checkpoint's Variable rows, with their object paths)."""
+    names = {}
+    for key, path, slot in _sources(variables):
+        if slot is not None:
+            names[key] = f"optimizer slot {slot} of {path}"
+        elif path != without_attributes(key):
+            names[key] = path
+    return names
+
+
+def source_paths(variables) -> dict[str, str]:
+    """``{key: its readable path}`` for every key: the object path it belongs to
+    (``model/_functional/_operations/1/_kernel``), an optimizer slot under its variable's
+    (``.../1/_kernel/momentums``, as the object view places it), else the key without
+    ``/.ATTRIBUTES/VARIABLE_VALUE``. A column of keys cut to fit read
+    "…/_trainable_variables/7/…" (review 6): which weight it was took a click."""
+    paths = {variable.key: without_attributes(variable.key) for variable in variables}
+    for key, path, slot in _sources(variables):
+        paths[key] = path if slot is None else f"{path}/{slot}"
+    return paths
+
+
+def _sources(variables):
+    """(key, object path, None) of each key with an object path; (key, its variable's
+    object path, slot name) of a Keras 3 optimizer slot."""
     trainable: dict[tuple[str, int], str] = {}  # (optimizer root, position) -> the variable's path
     for variable in variables:
         for path in variable.object_paths:
             entry = _LIST_ENTRY.match(path)
             if entry and entry["list"] == OPTIMIZER_TRAINABLE_LIST and variable.object_paths[0] != path:
                 trainable[(entry["root"], int(entry["index"]))] = variable.object_paths[0]
-    names = {}
     for variable in variables:
         if not variable.object_paths:
             continue
@@ -33,7 +56,6 @@ def source_names(variables) -> dict[str, str]:
         entry = _LIST_ENTRY.match(path)
         owner = trainable.get((entry["root"], int(entry["index"]))) if entry else None
         if owner is not None and entry["list"] not in KERAS_OPTIMIZER_LISTS:
-            names[variable.key] = f"optimizer slot {entry['list'].lstrip('_')} of {owner}"
-        elif path != without_attributes(variable.key):
-            names[variable.key] = path
-    return names
+            yield variable.key, owner, entry["list"].lstrip("_")
+        else:
+            yield variable.key, path, None

@@ -27,7 +27,7 @@ from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
 from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
 from ckpt_gui.repair.planner import propose_plan
-from ckpt_gui.repair.source_names import source_names
+from ckpt_gui.repair.source_names import source_names, source_paths
 from ckpt_gui.repair.writer import (
     RepairOutcome,
     RepairRequest,
@@ -74,7 +74,7 @@ class RepairController(Controller):
             self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
             return
         self.ckpt, self.script = ckpt, report.script
-        self._dialog().show_plan(propose_plan(report), source_names(ckpt.variables))
+        self._dialog().show_plan(propose_plan(report), source_names(ckpt.variables), source_paths(ckpt.variables))
         self.dialog.show()
         self.dialog.raise_()
 
@@ -97,7 +97,7 @@ class RepairController(Controller):
         except CheckpointError as exc:
             self.dialog.show_error(str(exc))
             return
-        self.dialog.show_plan(plan, source_names(self.ckpt.variables))
+        self.dialog.show_plan(plan, source_names(self.ckpt.variables), source_paths(self.ckpt.variables))
         self.status.emit(f"Loaded the repair plan {path}")
 
     def write(self, folder: str | None = None) -> None:
@@ -110,8 +110,7 @@ class RepairController(Controller):
             self.dialog.show_error(str(exc))
             return
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self.dialog, "Write the repaired checkpoint into",
-                                                      settings.last_folder())  # fmt: skip
+            folder = self.ask_folder()
         if not folder:
             return
         try:
@@ -137,6 +136,37 @@ class RepairController(Controller):
 
         self.runner.submit("repair", repair, self._done, self._failed, label="Writing the repaired checkpoint",
                            on_cancelled=self._cancelled)  # fmt: skip
+
+    def ask_folder(self) -> str:
+        """A new folder for the repaired checkpoint ("" when cancelled): the dialog starts
+        where the write guard allows writing and suggests ``<checkpoint>-repaired``. A
+        folder picker had opened in the checkpoint's own folder, which was then refused
+        (review 6); a folder picker cannot name a folder that does not exist yet."""
+        start = os.path.join(*self.free_output())
+        path, _ = QFileDialog.getSaveFileName(self.dialog, "Write the repaired checkpoint into a new folder", start,
+                                              "Folders (*)")  # fmt: skip
+        if path:
+            settings.remember_export_folder(os.path.dirname(path))
+        return path
+
+    def free_output(self) -> tuple[str, str]:
+        """(folder, name): the last export's folder, or the nearest one above it (above the
+        checkpoint's folder, before any export), where the repair may write a new folder
+        ``<checkpoint>-repaired`` (numbered when that name is taken)."""
+        stem = os.path.basename(self.ckpt.prefix.rstrip(os.sep)).split(".")[0] or "checkpoint"
+        folder = settings.last_export_folder()
+        candidates = [folder]
+        while os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+            candidates.append(folder)
+        for folder in [*candidates, os.path.expanduser("~")]:
+            name = next(n for n in _numbered(f"{stem}-repaired") if not os.path.exists(os.path.join(folder, n)))
+            try:
+                prepare_output(self.ckpt, os.path.join(folder, name), force=False)
+            except CheckpointError:
+                continue
+            return folder, name
+        return os.path.expanduser("~"), f"{stem}-repaired"
 
     def confirm_overwrite(self, folder: str) -> bool:
         answer = QMessageBox.question(
@@ -184,6 +214,15 @@ class RepairController(Controller):
             self.dialog.cancel_requested.connect(self.cancel)
             self.dialog.open_requested.connect(self.open_result)
         return self.dialog
+
+
+def _numbered(name: str):
+    """``name``, ``name-2``, ``name-3``, ..."""
+    yield name
+    number = 2
+    while True:
+        yield f"{name}-{number}"
+        number += 1
 
 
 def _occupied(ckpt: Checkpoint, folder: str) -> bool:

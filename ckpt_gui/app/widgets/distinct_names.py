@@ -20,6 +20,7 @@ from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 
 ELLIPSIS = "\u2026/"
 NEIGHBOURS = 4  # forms after each in sorted order it is compared with
+SHORT_NAME = 16  # characters: a shortest form this short, cut, keeps its start (one end cut, not both)
 
 
 class Forms(NamedTuple):
@@ -32,7 +33,8 @@ class Forms(NamedTuple):
 
 
 def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
-    """Each name's shorter forms that no other name has, the longest first: its
+    """Each name's shorter forms that no other name has, the longest first: the end from
+    its layer's list on ("…/_operations/1/_kernel", ``_with_layer``) when longer than its
     shortest end of whole ``/`` parts no other name ends with ("…/hiddenlayer_0/kernel/part_0"),
     then that end without the parts between its first and last ("…/hiddenlayer_0/…/part_0")
     or without its last ("…/hiddenlayer_0/kernel/…") where still its own."""
@@ -41,7 +43,8 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     distinct = {name: next((end for end in _ends(name) if ends[end] == 1), name) for name in names}
     shorter = {name: _shorter(name, end) for name, end in distinct.items()}
     forms = Counter(form for found in shorter.values() for form in set(found[1:]))
-    ends = {name: [found[0], *(f for f in found[1:] if forms[f] == 1)] for name, found in shorter.items()}
+    ends = {name: [*_with_layer(name, distinct[name]), found[0], *(f for f in found[1:] if forms[f] == 1)]
+            for name, found in shorter.items()}  # fmt: skip
     # Last, the shortest form cut after where it parts from the form most like it, its
     # end kept as room allows ("…/dropoff_la…e_xf/weights" beside "…/dropoff_lo…e_xf/weights").
     shortest = {name: min(found, key=len) for name, found in ends.items()}
@@ -67,6 +70,19 @@ def _ends(name: str) -> list[str]:
     """``a/b/c``: ``c``, ``b/c``, ``a/b/c`` (the shortest first)."""
     parts = name.split("/")
     return ["/".join(parts[at:]) for at in range(len(parts) - 1, -1, -1)]
+
+
+def _with_layer(name: str, end: str) -> list[str]:
+    """The end of ``name`` from the list its last numbered part is in, when longer than
+    its distinct ``end``: "…/_operations/1/_kernel" where "…/1/_kernel" (which "1"?)
+    told the row apart (review 6: a repair target had lost its layer). Longer than an
+    end no other name has, it is no other name's either."""
+    parts = name.split("/")
+    numbered = [at for at, part in enumerate(parts) if part.isdigit() and at > 0]
+    if not numbered or len(parts) - numbered[-1] + 1 <= len(end.split("/")):
+        return []
+    start = numbered[-1] - 1
+    return [("" if start == 0 else ELLIPSIS) + "/".join(parts[start:])]
 
 
 def _shorter(name: str, end: str) -> list[str]:
@@ -109,6 +125,10 @@ class DistinctElided(QStyledItemDelegate):
                                       room - metrics.horizontalAdvance(head))  # fmt: skip
             if tail.removeprefix("\u2026"):
                 fitting = head + tail.removeprefix("\u2026")
+            elif len(found.last.removeprefix(ELLIPSIS)) <= SHORT_NAME:
+                # A short name keeps its start: "…/moving_m…" (the doctor's table had read
+                # "…oving_m…", both its ends cut: review 6).
+                fitting = metrics.elidedText(found.last, Qt.TextElideMode.ElideRight, room)
             else:  # not even that: the head's end, where it parts from the others
                 more = "\u2026" if found.head < len(found.last) else ""
                 room -= metrics.horizontalAdvance(more)

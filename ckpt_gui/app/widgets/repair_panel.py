@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
-from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
-COLUMNS = ["Accept", "Source key", "Action", "Target", "Reason"]
+COLUMNS = ["Accept", "Source", "Action", "Target", "Reason"]  # a source shows its path, not its key
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
+REASON_SHARE = 0.2  # of the table's width, what a narrow dialog's Reason column keeps at least
 SCREEN_SHARE = 0.9  # the dialog grows to this share of the screen's width at most
 ACCEPT, SOURCE, ACTION, TARGET, REASON = range(len(COLUMNS))
 CONFLICT_CHOICES = (Action.KEEP_INITIAL, Action.COPY_OVERLAP)  # never a silent reshape: the user picks
@@ -53,11 +54,15 @@ class RepairDialog(QDialog):
         self.setWindowTitle("Repair checkpoint")
         self.plan: RepairPlan | None = None
         self.names: dict[str, str] = {}
+        self.paths: dict[str, str] = {}
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeaderItem(SOURCE).setToolTip(
+            "The checkpoint value, by its variable's path; its key is in its tooltip and under the table"
+        )
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -68,10 +73,12 @@ class RepairDialog(QDialog):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setItemDelegateForColumn(REASON, _EndElided(self.table))
-        # A cut key or target keeps the part that tells it from the other rows': cut in the
+        # A source shows its readable path (source_paths: "…/_operations/1/_kernel", not
+        # "…/_trainable_variables/0/…"), whole key in its tooltip and under the table; a
+        # cut path or target keeps the part that tells it from the other rows': cut in the
         # middle, a BatchNorm layer's moving_mean and moving_variance both read
-        # "model/_function…/VARIABLE_VALUE", and "key  (name)" kept the name's ")".
-        self.sources = _SourceCut(self.table)
+        # "model/_function…/VARIABLE_VALUE".
+        self.sources = DistinctElided(self.table)
         self.targets = DistinctElided(self.table)
         self.table.setItemDelegateForColumn(SOURCE, self.sources)
         self.table.setItemDelegateForColumn(TARGET, self.targets)
@@ -129,17 +136,19 @@ class RepairDialog(QDialog):
 
     # -- the plan ---------------------------------------------------------------------------
 
-    def show_plan(self, plan: RepairPlan, names: dict[str, str] | None = None) -> None:
-        """``names``: what each source key is in the checkpoint's object graph (source_names), shown beside it."""
+    def show_plan(self, plan: RepairPlan, names: dict[str, str] | None = None,
+                  paths: dict[str, str] | None = None) -> None:  # fmt: skip
+        """``names``: what each source key is in the checkpoint's object graph (source_names),
+        said under the table; ``paths``: each key's readable path (source_paths), shown in
+        its row (else the key without ``/.ATTRIBUTES/VARIABLE_VALUE``)."""
         self.plan = plan
         self.names = names or {}
+        self.paths = paths or {}
         self.result.clear()
         self.open_button.hide()
         self.table.blockSignals(True)
         self.table.setRowCount(len(plan.entries))
-        keys = [entry.source_key for entry in plan.entries]
-        self.sources.ends = distinct_ends(keys)
-        self.sources.keys = {self._source_text(key): key for key in keys}
+        self.sources.ends = distinct_ends(self._source_text(entry.source_key) for entry in plan.entries)
         self.targets.ends = distinct_ends(entry.target for entry in plan.entries if entry.target)
         for row, entry in enumerate(plan.entries):
             self._fill_row(row, entry)
@@ -188,7 +197,11 @@ class RepairDialog(QDialog):
             self.move(x, y)
 
     def _fit_columns(self) -> None:
-        fit_beside_last(self.table, keep=(ACCEPT, ACTION))  # keys and targets give way first when narrow
+        # Keys and targets give way first when narrow, down to what leaves the reason
+        # REASON_SHARE: its start says the kind of line ("shape conflict", "optimizer
+        # state"), the line under the table says it whole; at 1024x640 the default 30% had
+        # cut the paths beside it to "…/moving_variance", their layer lost.
+        fit_beside_last(self.table, least_share=REASON_SHARE, keep=(ACCEPT, ACTION))
 
     def _show_line(self, row: int) -> None:
         """The current line whole under the table (its cells are cut to one line each)."""
@@ -203,8 +216,7 @@ class RepairDialog(QDialog):
         self.line.setText(" ".join(parts) + f"<br>{html.escape(entry.reason)}")
 
     def _source_text(self, key: str) -> str:
-        name = self.names.get(key)
-        return f"{key}  ({name})" if name else key
+        return self.paths.get(key) or without_attributes(key)
 
     def _fill_row(self, row: int, entry: PlanEntry) -> None:
         accept = QTableWidgetItem()
@@ -319,27 +331,6 @@ class _EndElided(QStyledItemDelegate):
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideRight
-
-
-class _SourceCut(DistinctElided):
-    """A "key  (name)" too long for its cell: the key alone (the name is in the tooltip and
-    under the table), cut to the part that tells it from the other keys if need be."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.keys: dict[str, str] = {}  # the shown text: its key
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
-        QStyledItemDelegate.initStyleOption(self, option, index)
-        text, metrics = option.text, option.fontMetrics
-        room = option.rect.width() - TEXT_MARGINS
-        if room <= 0 or metrics.horizontalAdvance(text) <= room:
-            return
-        key = self.keys.get(text, text)
-        fitting = key if metrics.horizontalAdvance(key) <= room else self.cut(key, metrics, room)
-        if fitting is not None:
-            option.text = fitting
-            option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 def _fixed(text: str, tip: str = "") -> QTableWidgetItem:

@@ -25,9 +25,17 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.distinct_names import distinct_ends
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
-from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN, ElideDelegate, OneLine, scrolling, share_room
+from ckpt_gui.app.widgets.report_panes import (
+    VARIABLE_COLUMN,
+    ElideDelegate,
+    OneLine,
+    Reshare,
+    scrolling,
+    share_room,
+)
 from ckpt_gui.app.widgets.report_texts import (
     bullets,
     finding_html,
@@ -51,6 +59,10 @@ SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at leas
 # suggestion is whole in the pane under the table): at 1024 px beside the tree the
 # variable had kept only "...".
 VARIABLE_LEAST_CHARS = 14
+# More, up to this many, when a row's name needs it: a short name whole ("dense_1/kernel"
+# had read "…/kernel" beside "dense_1/bias"), a long one's shortest own form
+# ("…/moving_mean": it had read "…oving_m…", both its ends cut). Review 6.
+VARIABLE_MOST_CHARS = 24
 SUGGESTION_LEAST_CHARS = 12  # fewer: the column is hidden, the pane under the table shows it
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
@@ -147,6 +159,7 @@ class ReportPanel(AttemptStates, QWidget):
             self.problem_split.setStretchFactor(self.problem_split.count() - 1, stretch)
         self.problem_split.setChildrenCollapsible(False)
         self.problem_split.setCollapsible(0, True)
+        self._reshare = Reshare(self.problem_split, self._share_room)  # shared again when its height changes
         self.error = QPlainTextEdit()
         self.error.setReadOnly(True)
         self.error.setStyleSheet("font-family: monospace;")
@@ -225,6 +238,7 @@ class ReportPanel(AttemptStates, QWidget):
         self.notes.setToolTip(report.tensorflow.message[:4000])
         self._fill_problems(report)
         self._focus_after_attempt()
+        self._reshare.moved = False
         QTimer.singleShot(0, self._share_room)  # once the new texts are laid out
 
     def _show_notes(self, report: RestoreReport) -> None:
@@ -375,13 +389,27 @@ class ReportPanel(AttemptStates, QWidget):
         fit_beside_last(table, least_share=SUGGESTION_SHARE, keep=(STATUS_COLUMN, SHAPES_COLUMN))
         char = table.fontMetrics().averageCharWidth()
         wanted = table.sizeHintForColumn(VARIABLE_COLUMN)
-        if table.columnWidth(VARIABLE_COLUMN) < min(wanted, VARIABLE_LEAST_CHARS * char):
-            table.setColumnWidth(VARIABLE_COLUMN, min(wanted, VARIABLE_LEAST_CHARS * char))
+        # (what the names need as ElideDelegate measures them: a column sized to Qt's hint
+        # for "dense_1/kernel" left the delegate 3 px short, and it showed "…/kernel")
+        least = max(min(wanted, VARIABLE_LEAST_CHARS * char), min(self._names_need(), VARIABLE_MOST_CHARS * char))
+        if table.columnWidth(VARIABLE_COLUMN) < least:
+            table.setColumnWidth(VARIABLE_COLUMN, least)
         others = sum(table.columnWidth(c) for c in (STATUS_COLUMN, VARIABLE_COLUMN, SHAPES_COLUMN))
         if table.viewport().width() - others < SUGGESTION_LEAST_CHARS * char:
             table.setColumnHidden(SUGGESTION_COLUMN, True)
             room = table.viewport().width() - table.columnWidth(STATUS_COLUMN) - table.columnWidth(SHAPES_COLUMN)
             table.setColumnWidth(VARIABLE_COLUMN, max(min(wanted, room), table.header().minimumSectionSize()))
+
+    def _names_need(self) -> int:
+        """The width the variable column needs to show each row's name whole when short
+        (VARIABLE_LEAST_CHARS characters at most), else its shortest own form (ElideDelegate)."""
+        metrics, ends, need = self.problems.fontMetrics(), self.cut_names.ends, 0
+        for row in range(self.problems.topLevelItemCount()):
+            name = self.problems.topLevelItem(row).text(VARIABLE_COLUMN)
+            found = ends.get(name)
+            shortest = name if len(name) <= VARIABLE_LEAST_CHARS or found is None else min(found.forms, key=len)
+            need = max(need, metrics.horizontalAdvance(shortest))
+        return need + TEXT_MARGINS + 1  # (elidedText's measure rounds a fraction of a pixel up)
 
     def _show_panes(self) -> None:
         """Notes when there are some, table and detail when there are problems; the

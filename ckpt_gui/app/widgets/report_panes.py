@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
 
@@ -15,7 +15,7 @@ from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
 MIDDLE_LEAST_CHARS = 24  # narrower, a path keeps its end whole instead
 PANE_SHARE = 0.25  # the detail pane: of the room under the legend, at most, when a report comes
-TABLE_ROWS = 3  # rows the problem table keeps when the notes take their room
+TABLE_ROWS = 6  # rows the problem table keeps (or all, when fewer) before the notes get room
 
 
 class ElideDelegate(DistinctElided):
@@ -113,24 +113,48 @@ def scrolling(label: QLabel, least_height: int) -> QScrollArea:
 
 
 def share_room(split: QSplitter, notes_area: QScrollArea, table: QTreeWidget, detail_area: QScrollArea) -> None:
-    """The notes get the room their text needs first (the table scrolls: the causes
-    matter more than seeing every problem row at once), down to the table's
-    TABLE_ROWS rows and the detail's least height; the detail what its text needs, up
-    to PANE_SHARE; the table the rest. A 3-line notes box had hidden the cause of a
-    12-line report (review finding 27)."""
+    """The table gets TABLE_ROWS rows (all, when fewer) and the detail what its text
+    needs, up to PANE_SHARE, first; the notes what their text needs of the rest, down to
+    their least height (they scroll, the causes first); the table what is left. The
+    notes given their room first had left the table three rows and the selected problem
+    two lines at 1024x640 (review 6); a 3-line notes box had hidden the cause of a
+    12-line report (review finding 27): they keep their least height, and scroll."""
     total = sum(split.sizes())
     if not total:
         return  # not laid out yet
-    rows = TABLE_ROWS * max(table.sizeHintForRow(0), 0)
+    rows = min(TABLE_ROWS, max(table.topLevelItemCount(), 1)) * max(table.sizeHintForRow(0), 0)
     chrome = max(table.height() - table.viewport().height(), table.header().sizeHint().height())  # header, frame
     table_least = max(table.minimumHeight(), chrome + rows)
-    notes_need = text_height(notes_area)
-    room = total - table_least  # for the notes and the detail
-    detail = min(text_height(detail_area), int(total * PANE_SHARE), room - notes_need)
+    notes_least = notes_area.minimumHeight()
+    detail = min(text_height(detail_area), int(total * PANE_SHARE), total - table_least - notes_least)
     # A pane that scrolls ends between two lines: its last line whole, not its top half
     # (review: the notes' last bullet cut at 1440x900); the detail first, then the
     # notes in what it leaves, rounded down, so that the table keeps its rows.
     detail = whole_lines(detail_area, max(detail_area.minimumHeight(), detail))
-    notes = whole_lines(notes_area, max(notes_area.minimumHeight(), min(notes_need, room - detail)))
+    notes = min(text_height(notes_area), total - table_least - detail)
+    notes = whole_lines(notes_area, max(notes_least, notes))
     split.setSizes([notes, max(total - notes - detail, 0), detail])
     notes_area.verticalScrollBar().setValue(0)
+
+
+class Reshare(QObject):
+    """Calls ``share`` (share_room) again once ``split`` changes height, until the user
+    moves a line between its panes (``moved``; a new report resets it). The report given
+    the plots' place after it came, the split had grown by its stretch factors: at
+    1024x640 four problem rows had an empty table half the pane tall beside scrolling notes."""
+
+    def __init__(self, split: QSplitter, share) -> None:
+        super().__init__(split)
+        self.share, self.moved = share, False
+        self.timer = QTimer(self, singleShot=True, interval=0)
+        self.timer.timeout.connect(lambda: self.moved or self.share())
+        split.splitterMoved.connect(self._user_moved)
+        split.installEventFilter(self)
+
+    def _user_moved(self, _position: int, _index: int) -> None:
+        self.moved = True
+
+    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() == QEvent.Type.Resize and event.oldSize().height() != event.size().height() and not self.moved:
+            self.timer.start()
+        return False
