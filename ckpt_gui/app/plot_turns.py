@@ -15,6 +15,7 @@ benchmarks' heartbeat, and an animation) waiting until the chain ends.
 
 from __future__ import annotations
 
+import atexit
 from collections import deque
 from collections.abc import Callable
 
@@ -99,8 +100,25 @@ class _Turns(QObject):
                 self._run(piece)
                 return
 
+    def forget(self) -> None:
+        """Nothing more runs nor is watched: the interpreter is ending."""
+        self.queue.clear()
+        self.next_turn.stop()
+        self.paint_wait.stop()
+        watched, self.watched = self.watched, None
+        if watched is not None and shiboken6.isValid(watched):
+            watched.removeEventFilter(self)
+
 
 _turns: _Turns | None = None
+
+
+@atexit.register  # runs before PySide's own clean-up (registered earlier, run later)
+def _forget() -> None:
+    # PySide's clean-up at exit deletes the widgets: a viewport still watched called
+    # this event filter, a Python method, in the finalizing interpreter (a crash).
+    if _turns is not None and shiboken6.isValid(_turns):
+        _turns.forget()
 
 
 def _the_turns() -> _Turns:
