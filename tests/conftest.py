@@ -266,3 +266,11 @@ def main_window(qtbot, tmp_path, monkeypatch, scan_on_open: bool, size=None, idl
     assert QThreadPool.globalInstance().waitForDone(10_000)
     if idle_after_close:
         qtbot.waitUntil(lambda: not win.busy, timeout=10_000)
+
+
+def wait_drawn(qtbot, timeout: int = 5000) -> None:
+    """Until the plots' pieces of work asked for are done (app/plot_turns.py: a plot is
+    made, and drawn, in event-loop turns of their own, not in the call that asks)."""
+    from ckpt_gui.app import plot_turns
+
+    qtbot.waitUntil(lambda: not plot_turns.busy(), timeout=timeout)

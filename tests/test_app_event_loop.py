@@ -128,10 +128,11 @@ def test_a_newer_picture_drops_the_one_waiting_for_its_plot(qtbot, monkeypatch):
     panel.show_large(values, "vector", None)
     envelope = BlockEnvelope.for_region(1, values.size)
     envelope.add(values, 0)
-    panel.show_envelope(envelope, None)  # before the plot's turn: drawn now (the plot made for it)
-    assert sorted(events) == ["_draw_line", "make_line"]  # the plot made as the drawing asked for it
+    panel.show_envelope(envelope, None)  # before the plot's turn: drawn after it, instead of the waiting picture
+    assert events == [], "a plot was made in the turn that asked for the drawing"
+    qtbot.waitUntil(lambda: "_draw_line" in events, timeout=5000)
     qtbot.wait(50)
-    assert "_wait_for_picture" not in events, "the waiting picture replaced the envelope drawn"
+    assert events == ["make_line", "_draw_line"], "the waiting picture was drawn, or the envelope's twice"
     assert panel.envelope is envelope and panel.picture.currentWidget() is panel.line
 
 
@@ -229,3 +230,155 @@ def test_the_app_has_workers_hand_the_interpreter_lock_over_within_a_millisecond
     said = [line for line in result.stdout.splitlines() if line.startswith("interval ")]
     assert said, result.stderr[-2000:]
     assert float(said[0].split()[1]) == launch.SWITCH_INTERVAL_S <= 0.001
+
+
+def _pieces_per_turn(monkeypatch):
+    """Record the plots' pieces of GUI work (each plot made, each drawing) and the
+    plots' paints (each plot's watched from when it is made), with a mark at each pass
+    of the event loop (a 0 ms timer fires once per pass): the list of what ran in each
+    pass, filled in as the loop runs, and the timer (stop it to end the record)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    from ckpt_gui.app.widgets import histogram_panel, histogram_plot, tensor_plots
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+
+    turns: list[list[str]] = [[]]
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's API
+            if event.type() == QEvent.Type.Paint:
+                turns[-1].append(f"paint {obj.parent().objectName()}")
+            return False
+
+    paints = Paints()
+
+    def watch(plot, name: str) -> None:
+        plot.setObjectName(name)
+        plot.viewport().installEventFilter(paints)
+
+    def spy(owner, name, label, watched=None):
+        real = getattr(owner, name)
+
+        def recorded(*args, **kwargs):
+            turns[-1].append(label)
+            made = real(*args, **kwargs)
+            if watched is not None:
+                watch(*watched(args, made))
+            return made
+
+        monkeypatch.setattr(owner, name, recorded)
+
+    spy(tensor_plots, "make_heatmap", "make_heatmap", lambda args, _made: (args[0].graphics, "heatmap"))
+    spy(tensor_plots, "make_line", "make_line", lambda args, _made: (args[0].line, "line"))
+    spy(tensor_plots, "make_colour_bar", "make_colour_bar")
+    spy(histogram_plot, "make_plot", "make histogram plot", lambda _args, made: (made[0], "histogram"))
+    spy(TensorPanel, "_show_plane", "draw heatmap")
+    spy(TensorPanel, "_draw_line", "draw line")
+    spy(histogram_panel.HistogramPanel, "_redraw", "draw histogram")
+    ticker = QTimer(paints, interval=0)
+    ticker.timeout.connect(lambda: turns.append([]))
+    ticker.start()
+    return turns, ticker
+
+
+PIECES = ("make_heatmap", "make_colour_bar", "make_line", "make histogram plot", "draw heatmap", "draw line",
+          "draw histogram")  # fmt: skip
+
+
+def test_the_first_selections_plots_are_made_and_drawn_one_piece_per_turn(qtbot, window, checkpoints, monkeypatch):
+    """The first selection's heatmap, its colour bar and the histogram's plot are each
+    made in an event-loop turn of their own, and each drawn in a later one than it was
+    made in (all of it in one turn held the loop 100 to 140 ms of CPU); a plot drawn
+    is painted before the next piece runs; what is shown is the selected variable's."""
+    import numpy as np
+
+    tensor, histogram = window.tensor, window.histogram
+    turns, ticker = _pieces_per_turn(monkeypatch)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "keras_seq"))
+    node = window.tree_panel.selected_node()
+    assert node is not None and len(node.variable.shape) == 2
+
+    def drawn():
+        done = [event for turn in turns for event in turn]
+        return {"paint heatmap", "paint histogram"} <= set(done) and "draw histogram" in done
+
+    qtbot.waitUntil(drawn, timeout=WAIT_MS)
+    qtbot.wait(50)  # what the last piece asked for
+    ticker.stop()
+    pieces = [[event for event in turn if event in PIECES] for turn in turns]
+    assert all(len(turn) <= 1 for turn in pieces), [turn for turn in turns if turn]
+    order = [turn[0] for turn in pieces if turn]
+    for made, drawn_in in (("make_heatmap", "draw heatmap"), ("make_colour_bar", "draw heatmap"),
+                           ("make histogram plot", "draw histogram")):  # fmt: skip
+        assert order.count(made) == 1 and order.index(made) < order.index(drawn_in), order
+    # Each plot drawn is painted before the next piece of work runs.
+    events = [event for turn in turns for event in turn if event in PIECES or event.startswith("paint")]
+    for drawing, paint in (("draw heatmap", "paint heatmap"), ("draw histogram", "paint histogram")):
+        after = events[events.index(drawing) + 1 :]
+        later_pieces = [i for i, event in enumerate(after) if event in PIECES]
+        assert paint in after[: later_pieces[0] if later_pieces else None], events
+    # What is shown: the selected variable's values and histogram.
+    values = window.browse.ckpt.read(node.variable.key)
+    np.testing.assert_array_equal(tensor.image.image, values)
+    assert tensor.picture.currentWidget() is tensor.picture.widget(1)
+    assert histogram.stack.currentWidget() is histogram.plot
+    counts, edges = np.histogram(values, bins=histogram.histogram.edges)
+    np.testing.assert_array_equal(histogram.curve.getData()[1], counts)
+    np.testing.assert_allclose(histogram.curve.getData()[0], edges)
+
+
+def test_plot_turns_run_one_piece_per_pass_and_wait_for_a_changed_plots_paint(qtbot):
+    """app/plot_turns.py: the first piece asked for in a free turn runs at once, the
+    others one per pass of the event loop, in order; a queued piece of the same owner
+    and key is replaced by the newer one; a piece returning a shown widget has it
+    painted before the next runs; a deleted owner's piece is dropped."""
+    import shiboken6
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QLabel
+
+    from ckpt_gui.app import plot_turns
+
+    log: list[str] = []
+    shown = QLabel("plot")
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    owner, gone = QObject(), QObject()
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's API
+            if event.type() == QEvent.Type.Paint:
+                log.append("paint")
+            return False
+
+    paints = Paints()
+    shown.installEventFilter(paints)
+    ticker = QTimer(paints, interval=0)  # once per pass of the event loop
+    ticker.timeout.connect(lambda: log.append("|"))
+    qtbot.wait(20)  # the label's first paint done
+    log.clear()
+    ticker.start()
+
+    def changes_the_label():
+        log.append("b")
+        shown.setText("changed")
+        return shown
+
+    plot_turns.run(owner, lambda: log.append("a"))
+    assert log == ["a"], "the first piece of a free turn runs at once"
+    plot_turns.run(owner, changes_the_label, key="draw")
+    plot_turns.run(gone, lambda: log.append("never"))
+    plot_turns.later(owner, lambda: log.append("c"), key="make")
+    plot_turns.run(owner, lambda: log.append("old d"), key="d")
+    plot_turns.run(owner, lambda: log.append("d"), key="d")  # replaces "old d", in its place
+    shiboken6.delete(gone)
+    assert log == ["a"] and plot_turns.busy()
+    qtbot.waitUntil(lambda: not plot_turns.busy(), timeout=5000)
+    ticker.stop()
+    pieces = [event for event in log if event not in ("|", "paint")]
+    assert pieces == ["a", "b", "c", "d"], log
+    passes = "".join(event if event in ("|",) else f"[{event}]" for event in log).split("|")
+    assert all(sum(part.count(f"[{p}]") for p in pieces) <= 1 for part in passes), log
+    between = log[log.index("b") : log.index("c")]
+    assert "paint" in between, log

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import AttemptError, RestoreFinding, RestoreReport, TensorFlowVerdict
+from tests.conftest import wait_drawn
 from tests.test_app_desktop import WAIT_MS, open_demo
 
 SMALL = (1024, 640)  # the smallest screen issue 11 asks for
@@ -248,7 +249,7 @@ def test_a_long_heatmap_title_wraps_instead_of_pushing_the_colour_bar_out(qtbot)
     values = np.random.default_rng(0).random((20, 30)).astype(np.float32)
     values[0, 0], values[1, 1], values[2, 2] = np.nan, np.inf, np.nan
     panel.show_value(values, "x")
-    qtbot.wait(50)
+    wait_drawn(qtbot)
     assert "NaN" in panel.image_plot.titleLabel.text
     for item in (panel.image_plot, panel.colorbar):
         assert item.mapRectToScene(item.boundingRect()).right() <= panel.graphics.width() + 1, type(item).__name__

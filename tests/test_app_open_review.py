@@ -57,7 +57,9 @@ def _open(qtbot, window, path) -> None:
 
 
 def _idle(qtbot, window) -> None:
-    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    from ckpt_gui.app import plot_turns
+
+    qtbot.waitUntil(lambda: not window.busy and not plot_turns.busy(), timeout=WAIT_MS)  # plots drawn too
 
 
 def _facts(window) -> dict[str, str]:
@@ -307,6 +309,7 @@ def test_a_large_heatmaps_axes_say_how_many_values_per_cell(qtbot, window, writt
     assert window.tree_panel.select_key(kernel.key)
     _idle(qtbot, window)
     qtbot.waitUntil(lambda: window.tensor.envelope is not None, timeout=WAIT_MS)
+    _idle(qtbot, window)  # the envelope drawn in a turn of its own
     plot = window.tensor.image_plot
     left, bottom = plot.getAxis("left").labelText, plot.getAxis("bottom").labelText
     assert "per cell)" in left and "per cell)" in bottom and "a cell" not in left + bottom

@@ -24,6 +24,7 @@ from ckpt_gui.app.window_splits import TABS_MIN_HEIGHT, TREE_SHARE
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.views.planes import default_choice
 from ckpt_gui.resources import demo_path
+from tests.conftest import wait_drawn
 from tests.test_app_desktop import WAIT_MS, dark_palette, open_demo
 
 CONV2_KERNEL = "model/_functional/_operations/3/_kernel"
@@ -61,6 +62,7 @@ def _envelope_panel(qtbot, values: np.ndarray) -> TensorPanel:
     envelope = BlockEnvelope.for_region(*values.shape)
     envelope.add(values.reshape(-1), 0)
     panel.show_envelope(envelope, panel.choice)
+    wait_drawn(qtbot)
     return panel
 
 
@@ -91,7 +93,7 @@ def test_a_plane_heatmap_title_is_one_line(qtbot):
     values = np.random.default_rng(0).random((20, 30)).astype(np.float32)
     values[0, 0], values[1, 1], values[2, 2] = np.nan, np.inf, np.nan
     panel.show_value(values, "x")
-    qtbot.wait(50)
+    wait_drawn(qtbot)
     assert "2 NaN" in panel.image_plot.titleLabel.text and "1 +Inf" in panel.image_plot.titleLabel.text
     assert _title_lines(panel) == 1
 
@@ -190,7 +192,7 @@ def test_a_vector_with_nan_draws_its_finite_points_and_marks_the_nan(qtbot):
     panel.resize(PANEL_AT_1024, 330)
     panel.show()
     panel.show_value(np.array([1.0, np.nan, 3.0], dtype=np.float32), "small")
-    qtbot.wait(50)
+    wait_drawn(qtbot)
     # Something is drawn at each finite value: [1, NaN, 3] has no segment to draw.
     curve = panel.line_curve
     drawn_x = set()

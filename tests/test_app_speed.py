@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from ckpt_gui.app import browse_selection
+from ckpt_gui.app import browse_selection, plot_turns
 from ckpt_gui.app.widgets.histogram_panel import BADGE_BACKGROUND, BADGE_TEXT
 from ckpt_gui.app.widgets.paged_table import PAGE_ROWS, PagedTable
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
@@ -122,7 +122,11 @@ def test_plots_show_all_of_their_data_without_auto_range(qtbot, window, checkpoi
     auto-range would recompute them on every paint): everything plotted is in view."""
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(checkpoints / "large"))
-    qtbot.waitUntil(lambda: not window.busy and window.histogram.histogram is not None, timeout=WAIT_MS)
+
+    def drawn() -> bool:  # the plots draw in turns of their own
+        return not plot_turns.busy()
+
+    qtbot.waitUntil(lambda: not window.busy and window.histogram.histogram is not None and drawn(), timeout=WAIT_MS)
     histogram = window.histogram.histogram
     (x_low, x_high), (y_low, y_high) = window.histogram.plot.plotItem.vb.viewRange()
     assert x_low <= histogram.edges[0] and histogram.edges[-1] <= x_high
@@ -131,6 +135,7 @@ def test_plots_show_all_of_their_data_without_auto_range(qtbot, window, checkpoi
     vector = np.linspace(-3.0, 5.0, 1000)
     vector[10] = np.nan
     window.tensor.show_value(vector, "a vector")
+    qtbot.waitUntil(drawn, timeout=WAIT_MS)
     (x_low, x_high), (y_low, y_high) = window.tensor.line.plotItem.vb.viewRange()
     assert x_low <= 0 and x_high >= 999 and y_low <= -3.0 and y_high >= 5.0
 

@@ -126,6 +126,11 @@ found["numpy_later"] = "numpy" in sys.modules  # imported when first needed, aft
 window.doctor, window.compare, window.repair  # made on first use
 found["workflows"] = [name in sys.modules for name in HEAVY if name.startswith("ckpt_gui.app.controllers")]
 print(json.dumps(found), flush=True)
+# As the app ends (launch.run_gui): an interpreter's own exit runs PySide's clean-up,
+# which deleted a pyqtgraph item whose Python override then ran in the finalizing
+# interpreter and crashed the process now and then (the plots drawn in later turns).
+import os
+os._exit(0)
 """
 
 

@@ -35,7 +35,10 @@ def open_and_wait(qtbot, win: MainWindow, path) -> None:
 
 
 def wait_idle(qtbot, win: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
+    """No job running, and what they found drawn (the plots draw in turns of their own)."""
+    from ckpt_gui.app import plot_turns
+
+    qtbot.waitUntil(lambda: not win.busy and not plot_turns.busy(), timeout=WAIT_MS)
 
 
 def select(qtbot, win: MainWindow, key: str) -> None:
@@ -583,6 +586,7 @@ def test_histogram_count_axis_has_whole_ticks_only(qtbot):
     panel.show()
     counts, edges = np.histogram(np.array([0.1, 0.5, 0.5, 0.9]), bins=3)
     panel.show_histogram(Histogram(counts=counts, edges=edges, nan=0, posinf=0, neginf=0), "w")
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.plot, timeout=5000)  # drawn in a turn of its own
     axis = panel.plot.getAxis("left")
     low, high = axis.range
     ticks = [t for _spacing, values in axis.tickValues(low, high, 300) for t in values]

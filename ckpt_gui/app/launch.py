@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import background_work, crash_log, first_frame, gui_gc, plot_import, theme
+from ckpt_gui.app import background_work, crash_log, first_frame, gui_gc, plot_import, plot_turns, theme
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
@@ -163,13 +163,18 @@ class ScreenshotWhenIdle:
 
     def _poll(self) -> None:
         self.waited_ms += self.timer.interval()
-        idle = self.loaded and not self.window.busy and not plot_import.drawing_waits()
+        idle = self.loaded and not self.window.busy and not self._drawing()
         if idle or self.waited_ms >= SCREENSHOT_TIMEOUT_MS:
             self.timer.stop()
             QTimer.singleShot(200, self._save)  # let the last results paint
 
+    @staticmethod
+    def _drawing() -> bool:
+        """Plots wait for pyqtgraph's import, or for their turn (app/plot_turns.py)."""
+        return plot_import.drawing_waits() or plot_turns.busy()
+
     def _save(self) -> None:
-        if (self.window.busy or plot_import.drawing_waits()) and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
+        if (self.window.busy or self._drawing()) and self.waited_ms < SCREENSHOT_TIMEOUT_MS:
             # A result started a new job (e.g. a histogram after values), or the plots
             # wait for pyqtgraph's background import: saved, they would say "Drawing...".
             self.timer.start()

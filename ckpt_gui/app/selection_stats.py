@@ -78,6 +78,7 @@ class SelectionStats:
         cached = self.stats_cache.get(key)
         wanted = self.large.wanted_for(key)
         self.histogram.computing(title)
+        self.histogram.expect_plot()  # made in a turn of its own while the pass runs
         # One pass gives the statistics, the first NaN/Inf and the picture of a large
         # tensor; the histogram's pass follows. Without those to find, only the latter.
         first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
@@ -201,6 +202,7 @@ class SelectionStats:
             self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
             return
         self.details.show_stats(None)
+        self.histogram.expect_plot()
         shown = ", those the filter shows" if accept is not None else ""
         title = f"{node.path or 'all variables'} ({counted(len(keys), 'variable')} together{shown})"
 

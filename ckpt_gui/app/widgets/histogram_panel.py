@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import plot_import, theme
+from ckpt_gui.app import plot_import, plot_turns, theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, clear_on_leave, keep_flow_height, labelled
 from ckpt_gui.app.widgets.titled_png import with_title
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
@@ -54,7 +54,7 @@ class HistogramPanel(QWidget):
         self._title: tuple[str, str] | None = None  # the variable's name, a note after it
         self._y_label = "count"
         self._plot_made = False  # the plot (pyqtgraph) is made when first asked for: see PLOT_PARTS
-        self._waiting = False  # for pyqtgraph's import to show the histogram (see show_histogram)
+        self._waiting = False  # the histogram is drawn in a later turn (see show_histogram)
         # Nothing to plot (a string, a group too large, an error): a message instead of
         # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -129,7 +129,21 @@ class HistogramPanel(QWidget):
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def expect_plot(self) -> None:
+        """A histogram is coming (its pass runs): the plot, if not made yet, is made in
+        an event-loop turn of its own (app/plot_turns.py) meanwhile, not in the turn
+        that draws and paints the histogram."""
+        if self._plot_made:
+            return
+        if plot_import.pending():
+            plot_import.when_done(self.expect_plot)
+        else:
+            plot_turns.later(self, self._make_plot, key="make")
+
     def _make_plot(self) -> None:
+        """The plot made (a piece of plot_turns, or on first use of a PLOT_PARTS)."""
+        if self._plot_made:
+            return
         from ckpt_gui.app.widgets import histogram_plot  # noqa: PLC0415 - start-up time: see PLOT_PARTS
 
         self._plot_made = True
@@ -186,22 +200,36 @@ class HistogramPanel(QWidget):
             self.stack.setCurrentWidget(self.empty)
             if not self._waiting:
                 self._waiting = True
-                plot_import.when_done(self._show_plot)
+                plot_import.when_done(self._queue_plot)
         else:
-            self._show_plot()
+            self._waiting = True
+            self._queue_plot()
         self.counts_label.setText(" · ".join(_footer_parts(histogram, preview)))
         if self.auto_range.isChecked() and not preview:
             self.low.setText(format_number(float(histogram.edges[0])))
             self.high.setText(format_number(float(histogram.edges[-1])))
 
-    def _show_plot(self) -> None:
-        """The histogram shown (the latest one asked for), unless cleared meanwhile."""
+    def _queue_plot(self) -> None:
+        """The histogram drawn now if the event loop's turn is free and the plot made,
+        else in a turn of its own (app/plot_turns.py), after the one that makes the plot
+        (never the turn that asked for it)."""
+        if not self._plot_made:
+            if self.stack.currentWidget() is not self.empty:  # not the last histogram meanwhile
+                self.empty.setText("Drawing the histogram...")
+                self.stack.setCurrentWidget(self.empty)
+            plot_turns.later(self, self._make_plot, key="make")
+        plot_turns.run(self, self._show_plot, key="draw")
+
+    def _show_plot(self):
+        """The histogram shown (the latest one asked for), unless cleared meanwhile: a
+        piece of plot_turns, returning the plot whose paint comes before the next piece."""
+        if not self._waiting or self.histogram is None:  # cleared, or drawn already
+            return None
         self._waiting = False
-        if self.histogram is None:
-            return
         self.stack.setCurrentWidget(self.plot)
         self._show_title()
         self._redraw()
+        return self.plot
 
     def mark_cancelled(self) -> None:
         """The exact computation was cancelled: say so instead of implying it is coming."""

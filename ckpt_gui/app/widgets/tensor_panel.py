@@ -5,14 +5,14 @@ made when first drawn (tensor_plot_parts.py), not while pyqtgraph is being impor
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
 
-from ckpt_gui.app import plot_import, theme
+from ckpt_gui.app import plot_import, plot_turns, theme
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text
 from ckpt_gui.app.widgets.tensor_line import LineDrawing
 from ckpt_gui.app.widgets.tensor_plane import PlaneDrawing
-from ckpt_gui.app.widgets.tensor_plot_parts import HEATMAP_PARTS, LINE_PARTS, plot_of, plots
+from ckpt_gui.app.widgets.tensor_plot_parts import BAR_PARTS, HEATMAP_PARTS, LINE_PARTS, plot_of, plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_shape
@@ -40,7 +40,8 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         self.envelope: BlockEnvelope | None = None  # what a large tensor's picture shows
         self.title = ""
         self._pending_draw = None  # a drawing waiting for pyqtgraph's import (see _draw) or its plot
-        self._expected: str | None = None  # the plot to make in a turn of its own (expect_picture)
+        self._expected: list[str] = []  # the plot parts to make in turns of their own (expect_picture)
+        self._import_awaited = False  # a drawing waits for pyqtgraph's import (see _draw)
         # NaN and Inf the statistics counted in a large tensor (its envelope's blocks
         # keep min and max, so a NaN among finite values shows in no cell): (title, NaN, Inf).
         self._counted: tuple[str, int, int] | None = None
@@ -63,6 +64,9 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         if name in HEATMAP_PARTS:  # not made yet: made now
             plots().make_heatmap(self, self._heat_layout)
             return object.__getattribute__(self, name)
+        if name in BAR_PARTS:
+            plots().make_colour_bar(self)
+            return object.__getattribute__(self, name)
         if name in LINE_PARTS:
             plots().make_line(self)
             return object.__getattribute__(self, name)
@@ -70,59 +74,72 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
 
     def expect_picture(self, ndim: int) -> None:
         """A picture of a tensor of ``ndim`` axes is coming (its values are being read):
-        its plot, if not made yet, is made now in an event-loop turn of its own, not in
-        the turn that draws the picture (making a pyqtgraph plot takes 40 to 70 ms, its
-        first paint 15 to 25 more: one turn of both stalled the loop 0.3 to 0.5 s on a
-        busy machine). Made when first wanted, never ahead of a selection."""
-        part = plot_of(ndim)
-        if part is None or part in self.__dict__:
+        its plot, if not made yet, is made now in an event-loop turn of its own
+        (app/plot_turns.py), not in the turn that draws the picture (making a pyqtgraph
+        plot takes 30 to 70 ms, its first paint 15 to 25 more: one turn of both stalled
+        the loop 0.3 to 0.5 s on a busy machine). Made when first wanted, never ahead of
+        a selection."""
+        self._expected = [part for part in plot_of(ndim) if part not in self.__dict__]
+        if not self._expected:
             return
-        self._expected = part
         if plot_import.pending():
-            plot_import.when_done(self._make_expected)
+            plot_import.when_done(self._make_later)
         else:
-            QTimer.singleShot(0, self, self._make_expected)
+            self._make_later()
 
-    def _make_expected(self) -> None:
-        if self._expected is not None:
-            getattr(self, self._expected)  # made by __getattr__
-            self._expected = None
-        if self._pending_draw is not None and not plot_import.pending():  # a drawing waiting for it
-            # Posted from here, it runs in the event loop's next pass: timers (and input)
-            # get their turn between the two. (Posted with this one, it ran right after.)
-            QTimer.singleShot(0, self, self._draw_pending)
+    def _make_later(self) -> None:
+        """Each plot part expected made in a turn of its own, not this one."""
+        for part in self._expected:
+            plot_turns.later(self, lambda part=part: self._make(part), key=part)
+
+    def _make(self, part: str) -> None:
+        """A piece of plot_turns: ``part`` made (nothing drawn in it)."""
+        getattr(self, part)  # made by __getattr__ if not made yet
 
     def _draw(self, draw, *args) -> None:
-        """``draw(*args)`` now, or, while pyqtgraph is imported in the background
-        (app/plot_import.py), once it is (the latest drawing asked for): the event loop
-        does not wait for the import. The state (value, table) is set meanwhile."""
-        if not plot_import.pending():
-            self._pending_draw = None  # a drawing waiting for its plot (_draw_after_plot) is older
-            draw(*args)
+        """``draw(*args)``: now if the event loop's turn is free and its plot made, else
+        in a turn of its own (app/plot_turns.py), after the one that makes its plot;
+        while pyqtgraph is imported in the background (app/plot_import.py), once it is
+        (the latest drawing asked for): the event loop does not wait for the import. The
+        state (value, table) is set meanwhile."""
+        self._pending_draw = (draw, args)  # the latest drawing: an older one queued draws this one
+        if plot_import.pending():
+            self.picture.setCurrentWidget(self.message)
+            self.message.setText("Drawing...")
+            if not self._import_awaited:
+                self._import_awaited = True
+                plot_import.when_done(self._after_import)
             return
-        self.picture.setCurrentWidget(self.message)
-        self.message.setText("Drawing...")
-        if self._pending_draw is None:
-            plot_import.when_done(self._draw_pending)
-        self._pending_draw = (draw, args)
+        self._queue_drawing()
 
-    def _draw_pending(self) -> None:
+    def _after_import(self) -> None:
+        self._import_awaited = False
         if self._pending_draw is not None:
-            draw, args = self._pending_draw
-            self._pending_draw = None
-            draw(*args)
+            self._queue_drawing()
 
-    def _draw_after_plot(self, ndim: int, draw, *args) -> None:
-        """``draw(*args)`` (see _draw), in the event-loop turn after the one that makes
-        its plot when that is not made yet (a large tensor's first picture)."""
-        part = plot_of(ndim)
-        if plot_import.pending() or part is None or part in self.__dict__:
-            self._draw(draw, *args)
-            return
-        self.picture.setCurrentWidget(self.message)
-        self.message.setText("Drawing...")
-        self._pending_draw = (draw, args)  # dropped by a newer drawing or message meanwhile
-        self.expect_picture(ndim)  # which draws it once the plot is made
+    def _queue_drawing(self) -> None:
+        ndim = self.value.ndim if self.value is not None else 0
+        self._expected = [part for part in plot_of(ndim) if part not in self.__dict__]
+        if self._expected:  # made in turns of their own before the drawing's
+            self.picture.setCurrentWidget(self.message)  # not the last tensor's picture meanwhile
+            self.message.setText("Drawing...")
+            self._make_later()
+        plot_turns.run(self, self._draw_pending, key="draw")
+
+    def _draw_pending(self):
+        """A piece of plot_turns: the latest drawing asked for, if any (a message shown
+        meanwhile drops it); returns the plot it changed, whose paint comes before the
+        next piece."""
+        if self._pending_draw is None:
+            return None
+        draw, args = self._pending_draw
+        self._pending_draw = None
+        draw(*args)
+        for part in ("graphics", "line"):
+            plot = self.__dict__.get(part)
+            if plot is not None and plot.isVisible():
+                return plot
+        return None
 
     # -- content --------------------------------------------------------------------------
 
@@ -146,7 +163,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         else:
             self._build_axis_controls(values.shape)
             self._show_table(plane(values, choice))
-        self._draw_after_plot(values.ndim, self._wait_for_picture)
+        self._draw(self._wait_for_picture)  # in the turn after its plot is made, if not made yet
 
     def show_envelope(self, envelope: BlockEnvelope, choice: PlaneChoice | None) -> None:
         """The min/max envelope of the large tensor's vector, or of its plane ``choice``
@@ -205,8 +222,9 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
             return
         self.choice = view.choice
         self._build_axis_controls(value.shape)
-        if plot_import.pending():
-            self._show_table(plane(value, self.choice))  # the numbers while the picture waits
+        # The numbers now, the picture in its turn (app/plot_turns.py), which does not
+        # set the table again.
+        self._show_table(plane(value, self.choice))
         self._draw(self._show_plane, view)
 
     # -- internals --------------------------------------------------------------------------

@@ -139,7 +139,8 @@ class PlaneDrawing:
         self.image_plot.setLabel("left", f"axis {self.choice.rows}{_per_cell(block[0])}")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols}{_per_cell(block[1])}")
         self.image_plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
-        self._show_table(shown)
+        if view is None:  # a new plane chosen (show_value showed the first one's numbers)
+            self._show_table(shown)
 
     def _draw_plane_envelope(self, envelope: BlockEnvelope) -> None:
         self.picture.setCurrentWidget(self.picture.widget(1))

@@ -3,8 +3,11 @@ imports pyqtgraph: its import is a third of the time to a usable tree at launch)
 
 from __future__ import annotations
 
-# The attributes make_heatmap and make_line (tensor_plots) give the panel.
-HEATMAP_PARTS = frozenset(("graphics", "image_plot", "image", "overlay", "nonfinite", "colorbar", "image_title"))
+# The attributes make_heatmap, make_colour_bar and make_line (tensor_plots) give the
+# panel. The heatmap is made in two event-loop turns (app/plot_turns.py), its colour bar
+# in the second: together they took 30 to 70 ms of the GUI thread's CPU, half each.
+HEATMAP_PARTS = frozenset(("graphics", "image_plot", "image", "overlay", "nonfinite", "image_title"))
+BAR_PARTS = frozenset(("colorbar",))
 LINE_PARTS = frozenset(("line", "line_curve", "line_title", "line_marks", "line_dots"))
 
 
@@ -15,8 +18,9 @@ def plots():
     return tensor_plots
 
 
-def plot_of(ndim: int) -> str | None:
-    """The plot part a tensor of ``ndim`` axes is drawn with (None: no picture)."""
+def plot_of(ndim: int) -> tuple[str, ...]:
+    """The plot parts a tensor of ``ndim`` axes is drawn with, each made in a turn of
+    its own, in this order (none: no picture)."""
     if ndim == 1:
-        return "line"
-    return "graphics" if ndim >= 2 else None
+        return ("line",)
+    return ("graphics", "colorbar") if ndim >= 2 else ()

@@ -32,8 +32,8 @@ from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import clear_on_leave
 
 __all__ = [
-    "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value", "make_heatmap",
-    "make_line", "place", "set_levels",
+    "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value",
+    "make_colour_bar", "make_heatmap", "make_line", "place", "set_levels",
 ]  # fmt: skip
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
@@ -51,8 +51,6 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     panel.overlay = overlay_item()  # NaN and Inf cells, in colours of their own
     panel.image_plot.addItem(panel.overlay)
     panel.nonfinite = NonFinite(np.zeros((1, 1)))
-    panel.colorbar = colour_bar("viridis", width=14)
-    panel.colorbar.setImageItem(panel.image, insert_in=panel.image_plot)
     panel.graphics.setMinimumHeight(PLOT_MIN_HEIGHT)
     heat_layout.replaceWidget(panel._plot_place, panel.graphics)
     # Shown now, not by the layout's queued show: till then the layout counts no plot
@@ -64,6 +62,13 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
     clear_on_leave(panel.graphics, panel.readout)
     theme.style_plot(panel.graphics)
+
+
+def make_colour_bar(panel) -> None:
+    """Give ``panel``'s heatmap (made first if it is not) its colour bar, beside the plot."""
+    panel.colorbar = colour_bar("viridis", width=14)
+    panel.colorbar.setImageItem(panel.image, insert_in=panel.image_plot)
+    theme.style_plot(panel.graphics)  # the bar's axis too
 
 
 def make_line(panel) -> None:

@@ -1,0 +1,155 @@
+"""The plots' GUI work, one piece per event-loop turn.
+
+Making a pyqtgraph plot costs 10 to 30 ms of the GUI thread's CPU, drawing a tensor
+into it a few, and the first layout and paint of what was drawn 20 to 50 more: the
+first selection's heatmap and histogram, made, drawn and painted in one turn, held the
+event loop 100 to 140 ms of CPU (twice as long in wall time on a busy machine). Each
+piece asked for here (make a plot, draw into it) runs in a turn of its own, in the order
+asked, and a piece that changed a shown plot has that plot painted before the next one
+begins: no turn holds more than one piece and one paint.
+
+The turns are a real 0 ms timer's, not ``QTimer.singleShot(0)``'s: that posts a call,
+and Qt's glib event loop runs a chain of posted calls back to back, its timers (and the
+benchmarks' heartbeat, and an animation) waiting until the chain ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections import deque
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+
+# The longest wait for a plot's paint before the next piece runs anyway (a plot shown
+# but covered, or deleted meanwhile, paints nothing).
+PAINT_WAIT_MS = 100
+
+# A piece: called with no argument, returns the widget it changed (its paint is awaited)
+# or None.
+Piece = Callable[[], "QWidget | None"]
+
+
+class _Turns(QObject):
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.queue: deque[tuple[QObject, str | None, Piece]] = deque()
+        self.in_turn = False  # a piece ran in this turn of the event loop
+        self.watched: QWidget | None = None  # whose paint the next piece waits for
+        self.next_turn = QTimer(self, singleShot=True, interval=0)
+        self.next_turn.timeout.connect(self._next)
+        self.paint_wait = QTimer(self, singleShot=True, interval=PAINT_WAIT_MS)
+        self.paint_wait.timeout.connect(self._painted)
+
+    def add(self, owner: QObject, piece: Piece, key: str | None, now: bool) -> None:
+        if key is not None:  # the latest of its kind, in the place of the older one
+            for i, (queued_owner, queued_key, _piece) in enumerate(self.queue):
+                if queued_owner is owner and queued_key == key:
+                    self.queue[i] = (owner, key, piece)
+                    return
+        if now and not self.busy():
+            self._run(piece)
+            return
+        self.queue.append((owner, key, piece))
+        if not self.in_turn and self.watched is None and not self.next_turn.isActive():
+            self.next_turn.start()
+
+    def drop(self, owner: QObject, key: str) -> None:
+        self.queue = deque(item for item in self.queue if not (item[0] is owner and item[1] == key))
+
+    def busy(self) -> bool:
+        return self.in_turn or self.watched is not None or bool(self.queue) or self.next_turn.isActive()
+
+    def _run(self, piece: Piece) -> None:
+        self.in_turn = True
+        changed = None
+        try:
+            changed = piece()
+        finally:
+            if isinstance(changed, QWidget) and shiboken6.isValid(changed) and changed.isVisible():
+                self._watch(changed)
+            else:
+                self.next_turn.start()  # fires on the event loop's next pass: this turn ends first
+
+    def _watch(self, widget: QWidget) -> None:
+        # A pyqtgraph plot is a graphics view: it paints in its viewport.
+        target = widget.viewport() if isinstance(widget, QAbstractScrollArea) else widget
+        self.watched = target
+        target.installEventFilter(self)
+        self.paint_wait.start()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
+        if watched is self.watched and event.type() == QEvent.Type.Paint:
+            self._painted()  # the paint runs once this returns; the next piece a turn later
+        return False
+
+    def _painted(self) -> None:
+        watched, self.watched = self.watched, None
+        self.paint_wait.stop()
+        if watched is not None and shiboken6.isValid(watched):
+            watched.removeEventFilter(self)
+        self.next_turn.start()
+
+    def _next(self) -> None:
+        self.in_turn = False
+        while self.queue:
+            owner, _key, piece = self.queue.popleft()
+            if shiboken6.isValid(owner):  # a panel deleted meanwhile (a closed window) is not drawn
+                self._run(piece)
+                return
+
+    def forget(self) -> None:
+        """Nothing more runs nor is watched: the interpreter is ending."""
+        self.queue.clear()
+        self.next_turn.stop()
+        self.paint_wait.stop()
+        watched, self.watched = self.watched, None
+        if watched is not None and shiboken6.isValid(watched):
+            watched.removeEventFilter(self)
+
+
+_turns: _Turns | None = None
+
+
+@atexit.register  # runs before PySide's own clean-up (registered earlier, run later)
+def _forget() -> None:
+    # PySide's clean-up at exit deletes the widgets: a viewport still watched called
+    # this event filter, a Python method, in the finalizing interpreter (a crash).
+    if _turns is not None and shiboken6.isValid(_turns):
+        _turns.forget()
+
+
+def _the_turns() -> _Turns:
+    global _turns  # noqa: PLW0603 - one queue per process, made with the first piece (a QApplication exists then)
+    if _turns is None or not shiboken6.isValid(_turns):
+        # The application's child, deleted with it: left to Python's exit, its timers
+        # outlived the event loop's dispatcher, and the process crashed at exit.
+        _turns = _Turns(QCoreApplication.instance())
+    return _turns
+
+
+def run(owner: QObject, piece: Piece, key: str | None = None) -> None:
+    """``piece()`` now if no other piece ran in this turn and none waits, else in a
+    turn of its own after those asked for before. A queued piece of ``owner`` with the
+    same ``key`` is replaced by this one (the latest drawing wins, in the older's place).
+    ``piece`` returns the widget it changed, whose paint the next piece waits for."""
+    _the_turns().add(owner, piece, key, now=True)
+
+
+def later(owner: QObject, piece: Piece, key: str | None = None) -> None:
+    """``piece()`` in a turn of its own, not this one (see :func:`run`): work made
+    ahead of its use, such as a plot made while the values to draw in it are read."""
+    _the_turns().add(owner, piece, key, now=False)
+
+
+def drop(owner: QObject, key: str) -> None:
+    """Forget ``owner``'s queued piece of ``key`` (what it would draw is no more)."""
+    if _turns is not None and shiboken6.isValid(_turns):
+        _turns.drop(owner, key)
+
+
+def busy() -> bool:
+    """Whether a piece waits or runs (a screenshot taken now could miss a drawing)."""
+    return _turns is not None and shiboken6.isValid(_turns) and _turns.busy()
