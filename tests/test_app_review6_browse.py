@@ -1,0 +1,63 @@
+"""Review 6 (a new user in a real window), browsing: the restored window's size, which
+tree columns give way first, Escape from anywhere in a workflow's panel, and polish."""
+
+from __future__ import annotations
+
+import struct
+
+from PySide6.QtCore import QByteArray, QRect
+
+# The screen width Qt writes into saveGeometry(): after the magic (4 bytes), the version
+# (2 + 2), the frame and normal geometry (16 + 16), the screen number (4) and the
+# maximised and full-screen flags (1 + 1).
+SCREEN_WIDTH_AT = 46
+
+
+def test_a_window_saved_on_a_much_smaller_screen_reopens_at_least_at_the_apps_least_size(qtbot, tmp_path, monkeypatch):
+    """Quit at 1022x614 on a 1024x640 screen, reopen on 2560x1440: Qt refuses a geometry
+    saved on a screen that much narrower and left the window at its default 780x519,
+    the filter box cut to "Filter var..." and the variable count cut (review 6)."""
+    from ckpt_gui.app import settings
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    first = MainWindow(scan_on_open=False)
+    qtbot.addWidget(first)
+    first.resize(1022, 614)
+    settings.save_layout(first, first.splits.by_name())
+    first.close()
+    # As saved on a screen a third as wide as this one: Qt's restoreGeometry refuses it.
+    saved = bytearray(bytes(settings.settings().value("geometry")))
+    width = first.screen().geometry().width()
+    saved[SCREEN_WIDTH_AT : SCREEN_WIDTH_AT + 4] = struct.pack(">i", width // 3)
+    settings.settings().setValue("geometry", QByteArray(bytes(saved)))
+    large = QRect(0, 0, 2560, 1440)
+    monkeypatch.setattr(settings, "_screen_area", lambda _window: large)
+
+    again = MainWindow(scan_on_open=False)
+    qtbot.addWidget(again)
+    assert not again.restoreGeometry(settings.settings().value("geometry"))  # Qt's refusal, as on X11
+    size = again.size()
+    assert size.width() >= settings.LEAST_RESTORED.width(), size
+    assert size.height() >= settings.LEAST_RESTORED.height(), size
+    assert size.width() <= large.width() and size.height() <= large.height(), size
+
+
+def test_a_restored_window_is_never_below_the_least_size_its_screen_allows(qtbot, tmp_path, monkeypatch):
+    """A window quit smaller than the app is made for comes back at that least size; on a
+    screen smaller than it, the screen's whole size (fit_to_screen maximises)."""
+    from ckpt_gui.app import settings
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    window = MainWindow(scan_on_open=False)
+    qtbot.addWidget(window)
+    monkeypatch.setattr(settings, "_screen_area", lambda _window: QRect(0, 0, 2560, 1440))
+    window.resize(window.minimumSizeHint())
+    settings.fit_to_screen(window)
+    assert window.size().expandedTo(settings.LEAST_RESTORED) == window.size(), window.size()
+    small = QRect(0, 0, 1000, 600)
+    monkeypatch.setattr(settings, "_screen_area", lambda _window: small)
+    window.resize(window.minimumSizeHint())
+    settings.fit_to_screen(window)
+    assert window.size().boundedTo(small.size()) == window.size(), window.size()
