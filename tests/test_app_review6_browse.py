@@ -61,3 +61,32 @@ def test_a_restored_window_is_never_below_the_least_size_its_screen_allows(qtbot
     window.resize(window.minimumSizeHint())
     settings.fit_to_screen(window)
     assert window.size().boundedTo(small.size()) == window.size(), window.size()
+
+
+def open_in(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(path))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+
+
+def test_the_trees_columns_give_way_in_the_readmes_order_elements_bytes_then_dtype(qtbot, window, checkpoints):
+    """Short names (a bare Variable_2 and its Adam slots): DType was hidden while
+    Elements and Bytes stayed (review 6), the README says Elements then Bytes give way
+    first. At every width, what is hidden is a first part of that order."""
+    from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS
+
+    window.resize(1600, 900)
+    open_in(qtbot, window, checkpoints / "bare")
+    panel = window.tree_panel
+    panel.view.expandAll()
+    order = [ELEMENTS, BYTES, DTYPE]
+    seen = set()
+    total = sum(window.main_splitter.sizes())
+    for width in range(panel.minimumWidth(), total // 2, 10):
+        window.main_splitter.setSizes([width, total - width])
+        qtbot.wait(1)  # the splitter's layout
+        panel.fit_columns()
+        hidden = [c for c in order if panel.view.isColumnHidden(c)]
+        assert hidden == order[: len(hidden)], (width, hidden)
+        seen.add(len(hidden))
+    assert len(seen) > 1, seen  # the sweep went through widths where columns give way, and where none does

@@ -54,10 +54,16 @@ class TreeColumns:
         measured = measure_columns(view, limits, rows=FIT_SAMPLE)
         order = tuple(c for c in GIVE_WAY if c not in self.kept)
         self.gave_way = columns_giving_way(view, limits, order, rows=FIT_SAMPLE, measured=measured)
-        rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
+        # Past what the name leaves down to NAME_LEAST_SHARE, the same order goes on, DType
+        # last: DType alone had gone (short names, so nothing had given way beside the
+        # name's room) while Elements and Bytes stayed (review 6), against the README's order.
         room = view.viewport().width() - int(view.viewport().width() * NAME_LEAST_SHARE)
-        if rest > room and LAST_GIVING_WAY in limits and LAST_GIVING_WAY not in self.kept:
-            self.gave_way.append(LAST_GIVING_WAY)
+        for column in (*order, LAST_GIVING_WAY):
+            rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
+            if rest <= room:
+                break
+            if column in limits and column not in self.gave_way and column not in self.kept:
+                self.gave_way.append(column)
         for column in self.gave_way:  # a user's own choice (the header's menu) is left as it is
             view.setColumnHidden(column, True)
             del limits[column]
