@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 
-from PySide6.QtCore import QByteArray, QRect
+from PySide6.QtCore import QByteArray, QRect, Qt
 
 # The screen width Qt writes into saveGeometry(): after the magic (4 bytes), the version
 # (2 + 2), the frame and normal geometry (16 + 16), the screen number (4) and the
@@ -90,3 +90,43 @@ def test_the_trees_columns_give_way_in_the_readmes_order_elements_bytes_then_dty
         assert hidden == order[: len(hidden)], (width, hidden)
         seen.add(len(hidden))
     assert len(seen) > 1, seen  # the sweep went through widths where columns give way, and where none does
+
+
+def escape_on(qtbot, widget) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    widget.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window())
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
+
+
+def test_escape_clears_the_filter_from_anywhere_in_the_tree_panel(qtbot, scanning_window):
+    """Review 6: with focus on "NaN/Inf only", Escape did nothing (it cleared the filter
+    from the field or the tree only)."""
+    from ckpt_gui.resources import demo_path
+
+    window = scanning_window
+    open_in(qtbot, window, demo_path())
+    panel = window.tree_panel
+    qtbot.waitUntil(panel.nan_box.isEnabled, timeout=60_000)  # once the NaN/Inf scan is done
+    panel.search.setText("kernel")
+    escape_on(qtbot, panel.nan_box)
+    assert panel.search.text() == ""
+    panel.search.setText("kernel")
+    escape_on(qtbot, panel.dtype_box)
+    assert panel.search.text() == ""
+
+
+def test_escape_clears_the_comparisons_filter_from_the_flat_list_box(qtbot, window):
+    """Review 6: with focus on compare's "Flat list" box, Escape did nothing."""
+    from ckpt_gui.resources import demo_path
+
+    open_in(qtbot, window, demo_path())
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(demo_path())
+    trees = window.compare_trees
+    trees.search.setText("kernel")
+    escape_on(qtbot, trees.by_change)
+    assert trees.search.text() == ""

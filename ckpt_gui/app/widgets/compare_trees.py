@@ -137,10 +137,11 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
-        for widget in (self.search, self.view_a, self.view_b):  # Escape clears the filter, as in browsing
-            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.search.clear)
-            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
-            escape.setWhatsThis("Clear the filter")
+        # Escape clears the filter from anywhere in the panel, as in browsing (from the
+        # field or the trees only, it did nothing on "Flat list", review 6).
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.search.clear)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.setWhatsThis("Clear the filter")
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
             self._add_row_menu(view, side)
         refit_on_expand(self.view_a, self.fit_columns)
