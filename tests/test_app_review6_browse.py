@@ -130,3 +130,17 @@ def test_escape_clears_the_comparisons_filter_from_the_flat_list_box(qtbot, wind
     trees.search.setText("kernel")
     escape_on(qtbot, trees.by_change)
     assert trees.search.text() == ""
+
+
+def test_the_path_bar_names_every_format_without_doubled_brackets(qtbot, window):
+    """Review 6: "(Keras 3 model archive (.keras))" in the path bar."""
+    from types import SimpleNamespace
+
+    from ckpt_gui.app.window import FORMAT_NAMES
+
+    for format_id, name in FORMAT_NAMES.items():
+        ckpt = SimpleNamespace(prefix="/data/run/model.keras", format=format_id, checkpoints=[], ref=None)
+        window._show_checkpoint_name(ckpt)
+        text = window.path_label.toolTip() or window.path_label.text()
+        assert name in text, (format_id, text)
+        assert "((" not in text and "))" not in text, text
