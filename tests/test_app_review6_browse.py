@@ -144,3 +144,20 @@ def test_the_path_bar_names_every_format_without_doubled_brackets(qtbot, window)
         text = window.path_label.toolTip() or window.path_label.text()
         assert name in text, (format_id, text)
         assert "((" not in text and "))" not in text, text
+
+
+def test_the_graph_tab_shows_a_version_stored_as_bytes_decoded_and_no_unknown_git_version():
+    """Review 6: "TensorFlow 0.12.1 (b'unknown')" (TensorFlow 0.12 under Python 3 stored
+    str() of its bytes)."""
+    from types import SimpleNamespace
+
+    from ckpt_gui.core.views.graph_view import written_by_text
+
+    def written(version, git):
+        return written_by_text(SimpleNamespace(tensorflow_version=version, tensorflow_git_version=git))
+
+    assert written("0.12.1", "b'unknown'") == "TensorFlow 0.12.1"
+    assert written("b'0.12.1'", 'b"v0.12.0-10-g4d924e7-dirty"') == "TensorFlow 0.12.1 (v0.12.0-10-g4d924e7-dirty)"
+    assert written("2.21.0", "v2.21.0-rc1-5") == "TensorFlow 2.21.0 (v2.21.0-rc1-5)"
+    assert written("1.15.0", "unknown") == "TensorFlow 1.15.0"
+    assert written("", "") == "TensorFlow (the file does not say which version)"
