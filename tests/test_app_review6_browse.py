@@ -161,3 +161,47 @@ def test_the_graph_tab_shows_a_version_stored_as_bytes_decoded_and_no_unknown_gi
     assert written("2.21.0", "v2.21.0-rc1-5") == "TensorFlow 2.21.0 (v2.21.0-rc1-5)"
     assert written("1.15.0", "unknown") == "TensorFlow 1.15.0"
     assert written("", "") == "TensorFlow (the file does not say which version)"
+
+
+KERNEL = "optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"  # the demo's conv2 kernel
+
+
+def ctrl_c_on(qtbot, view) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.clipboard().setText("")
+    view.window().activateWindow()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_ctrl_c_says_what_it_copied_as_the_row_menus_copy_does(qtbot, window):
+    """Review 6: Copy value said "Copied ...", Ctrl+C said nothing."""
+    from PySide6.QtWidgets import QApplication
+
+    from ckpt_gui.resources import demo_path
+
+    open_in(qtbot, window, demo_path())
+    panel = window.tree_panel
+    assert panel.select_key(KERNEL)
+    ctrl_c_on(qtbot, panel.view)
+    assert QApplication.clipboard().text() == KERNEL
+    shown = panel.tree.by_key[KERNEL].variable.display_path
+    qtbot.waitUntil(lambda: window.status_message() == f"Copied the key of {shown} to the clipboard")
+
+
+def test_ctrl_c_in_a_comparison_says_what_it_copied(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    from ckpt_gui.resources import demo_path
+
+    open_in(qtbot, window, demo_path())
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(demo_path())
+    trees = window.compare_trees
+    pair = next(p for p in trees.model.tree.diff.pairs if p.a is not None and p.b is not None)
+    assert trees.select_pair(pair)
+    ctrl_c_on(qtbot, trees.view_b)
+    assert QApplication.clipboard().text() == pair.b.key
+    path = trees.model.tree.path_of(pair)
+    qtbot.waitUntil(lambda: window.status_message() == f"Copied B's key of {path} to the clipboard")

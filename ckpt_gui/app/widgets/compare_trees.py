@@ -188,8 +188,15 @@ class CompareTrees(QWidget):
         """The current row's key on ``side`` (a group's path) to the clipboard."""
         index = self.view_a.currentIndex()
         node = self.model.node(index) if index.isValid() else None
-        if node is not None:
-            copy(pair_key(node.pair, side) if node.pair is not None else node.path)
+        if node is None:
+            return
+        copy(pair_key(node.pair, side) if node.pair is not None else node.path)
+        # Said as the row menu's Copy says it: Ctrl+C said nothing (review 6).
+        if node.pair is not None:  # the other side's key when the variable is only there (pair_key)
+            held = side if (node.pair.a if side == "A" else node.pair.b) is not None else {"A": "B", "B": "A"}[side]
+            self.said.emit(f"Copied {held}'s key of {self.model.tree.path_of(node.pair)} to the clipboard")
+        else:
+            self.said.emit(f"Copied the path {node.path} to the clipboard")
 
     def _on_menu(self, view: QTreeView, position: QPoint) -> None:
         menu = self.row_menu(view, position)

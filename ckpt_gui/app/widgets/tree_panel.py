@@ -44,6 +44,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
 
     node_selected = Signal(object)  # TreeNode or None
     menu_requested = Signal(object, QPoint)  # a right click on a row: its TreeNode, where (global)
+    said = Signal(str)  # what Ctrl+C put on the clipboard, for the status bar (as the row menu's copies)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
