@@ -105,7 +105,8 @@ def test_the_clash_check_covers_qshortcuts_among_themselves(qtbot, window):
         Qt.ShortcutContext.WidgetShortcut
     )
     clashes = shortcut_clashes(window)
-    assert clashes == ["Esc: 'QShortcut on CompareTrees' and 'QShortcut on QLineEdit'"]
+    assert len(clashes) == 1 and clashes[0].startswith("Esc: "), clashes
+    assert "'QShortcut on CompareTrees'" in clashes[0] and "'QShortcut on QLineEdit'" in clashes[0], clashes
 
 
 def test_escape_clears_the_comparisons_filter(qtbot, window):
