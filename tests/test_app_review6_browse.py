@@ -205,3 +205,26 @@ def test_ctrl_c_in_a_comparison_says_what_it_copied(qtbot, window):
     assert QApplication.clipboard().text() == pair.b.key
     path = trees.model.tree.path_of(pair)
     qtbot.waitUntil(lambda: window.status_message() == f"Copied B's key of {path} to the clipboard")
+
+
+def test_a_state_file_listing_three_missing_checkpoints_says_its_folder_once(checkpoints, tmp_path):
+    """Review 6: ckpt-2..4 missing, the banner said the whole path 6 times over 3 lines."""
+    import os
+    import shutil
+
+    from ckpt_gui.core.format.discovery import locate
+
+    folder = tmp_path / "run"
+    shutil.copytree(checkpoints / "keras_seq", folder)
+    names = sorted({n.split(".")[0] for n in os.listdir(folder) if n.endswith(".index")})
+    gone, kept = names[:-1], names[-1]
+    assert len(gone) >= 2, names
+    for name in os.listdir(folder):
+        if name.split(".")[0] in gone:
+            os.remove(folder / name)
+    location = locate(str(folder))
+    assert [ref.name for ref in location.checkpoints] == [kept]
+    said = [w for w in location.warnings if "does not exist" in w or "do not exist" in w]
+    assert len(said) == 1, location.warnings
+    assert said[0].count(str(folder)) == 1, said[0]
+    assert all(name in said[0] for name in gone), said[0]
