@@ -228,3 +228,23 @@ def test_a_state_file_listing_three_missing_checkpoints_says_its_folder_once(che
     assert len(said) == 1, location.warnings
     assert said[0].count(str(folder)) == 1, said[0]
     assert all(name in said[0] for name in gone), said[0]
+
+
+def test_the_script_picker_opens_in_the_demos_examples_when_the_demo_is_shown(qtbot, window, monkeypatch):
+    """Review 6: the picker opened in demo/, which holds no .py file; its scripts are in
+    examples/ beside it."""
+    import os
+
+    from ckpt_gui.app.controllers import doctor
+    from ckpt_gui.diagnosis.runner import Diagnoser
+    from ckpt_gui.resources import demo_path, examples_path
+
+    monkeypatch.setattr(Diagnoser, "warm_up", lambda *_args, **_kwargs: None)  # no TensorFlow child for this
+    started = []
+    monkeypatch.setattr(
+        doctor.QFileDialog, "getOpenFileName", lambda _p, _t, start, _f: started.append(start) or ("", "")
+    )
+    open_in(qtbot, window, demo_path())
+    window.doctor.choose_script()
+    assert started == [examples_path()]
+    assert any(name.endswith(".py") for name in os.listdir(started[0]))
