@@ -11,6 +11,8 @@ from PySide6.QtCore import QByteArray, QRect, Qt
 # (2 + 2), the frame and normal geometry (16 + 16), the screen number (4) and the
 # maximised and full-screen flags (1 + 1).
 SCREEN_WIDTH_AT = 46
+# Tall enough that the first run's tabs grow to what Details shows (not capped at half).
+WINDOW_SIZE = (1024, 1100)
 
 
 def test_a_window_saved_on_a_much_smaller_screen_reopens_at_least_at_the_apps_least_size(qtbot, tmp_path, monkeypatch):
@@ -248,3 +250,28 @@ def test_the_script_picker_opens_in_the_demos_examples_when_the_demo_is_shown(qt
     window.doctor.choose_script()
     assert started == [examples_path()]
     assert any(name.endswith(".py") for name in os.listdir(started[0]))
+
+
+def test_the_line_between_details_and_the_plots_stays_from_one_selection_to_the_next(qtbot, window):
+    """Review 6: on a first run the tabs grew to each variable's Details, the line
+    above the plots moving 17 px from a 1-D selection (4/beta) to a 2-D one (7/_kernel:
+    its object path on one more line). They grow to the first variable's only."""
+    from ckpt_gui.resources import demo_path
+
+    open_in(qtbot, window, demo_path())
+    # A first run's split from a short Details (as the first frame's in a real window;
+    # offscreen, the checkpoint's own facts had grown the tabs to their most already).
+    window.details.show_message("")
+    window.splits.first_run(window.width(), window.height())
+    panel = window.tree_panel
+    by_path = {n.variable.display_path: k for k, n in panel.tree.by_key.items() if n.variable is not None}
+    lines = []
+    # The taller Details second (offscreen, beta's: its 16 values are shown).
+    for path in ("model/_functional/_operations/7/_kernel", "model/_functional/_operations/4/beta"):
+        assert panel.select_key(by_path[path])
+        qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+        qtbot.waitUntil(lambda p=path: window.details.title.text() == p)
+        qtbot.wait(50)  # the layouts' requests the new Details made
+        lines.append(window.right_splitter.sizes()[0])
+    assert lines[0] == lines[1], lines
+
