@@ -275,3 +275,30 @@ def test_the_line_between_details_and_the_plots_stays_from_one_selection_to_the_
         lines.append(window.right_splitter.sizes()[0])
     assert lines[0] == lines[1], lines
 
+
+def test_a_wide_trees_name_column_is_what_its_names_need_the_last_column_takes_the_rest(qtbot, window):
+    """Review 6: at 2560 px the name column stretched to ~1,190 px, DType and Shape far
+    from the names."""
+    from ckpt_gui.app.models.tree_model import NAME
+    from ckpt_gui.app.widgets.tree_columns import NAME_ROOM
+    from ckpt_gui.resources import demo_path
+
+    window.resize(2560, 1100)
+    open_in(qtbot, window, demo_path())
+    panel = window.tree_panel
+    total = sum(window.main_splitter.sizes())
+    window.main_splitter.setSizes([total // 2, total - total // 2])
+    qtbot.waitUntil(lambda: panel.view.viewport().width() > 1000)
+    panel.view.expandAll()
+    panel.fit_columns()
+    view, header = panel.view, panel.view.header()
+    needed = max(view.sizeHintForColumn(NAME), header.sectionSizeHint(NAME))
+    assert needed <= view.columnWidth(NAME) <= needed + NAME_ROOM, (view.columnWidth(NAME), needed)
+    shown = [c for c in range(header.count()) if not view.isColumnHidden(c)]
+    assert sum(view.columnWidth(c) for c in shown) >= view.viewport().width() - 2  # no blank strip at the right
+    # Narrow again: the name stretches (the columns beside it give way first), as before.
+    window.main_splitter.setSizes([panel.minimumWidth(), total - panel.minimumWidth()])
+    qtbot.waitUntil(lambda: view.viewport().width() < 400)
+    panel.fit_columns()
+    assert header.sectionResizeMode(NAME) == header.ResizeMode.Stretch
+    assert sum(view.columnWidth(c) for c in shown if not view.isColumnHidden(c)) <= view.viewport().width() + 2
