@@ -302,3 +302,19 @@ def test_a_wide_trees_name_column_is_what_its_names_need_the_last_column_takes_t
     panel.fit_columns()
     assert header.sectionResizeMode(NAME) == header.ResizeMode.Stretch
     assert sum(view.columnWidth(c) for c in shown if not view.isColumnHidden(c)) <= view.viewport().width() + 2
+
+
+def test_a_restored_window_on_a_screen_its_least_size_fills_leaves_room_for_a_title_bar(qtbot, tmp_path, monkeypatch):
+    """Held at 1024x640 on a 1024x640 screen before the window manager framed it, the
+    status bar would sit below the screen under the title bar."""
+    from ckpt_gui.app import settings
+    from ckpt_gui.app.window import MainWindow
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    window = MainWindow(scan_on_open=False)
+    qtbot.addWidget(window)
+    screen = QRect(0, 0, 1024, 640)
+    monkeypatch.setattr(settings, "_screen_area", lambda _window: screen)
+    window.resize(900, 560)
+    settings.fit_to_screen(window)
+    assert window.width() == 1024 and window.height() < 640, window.size()

@@ -6,7 +6,7 @@ import os
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QStyle, QWidget
 
 MAX_RECENT = 10
 # Below this height a first window takes the whole screen: at 90% of 1024x640 the
@@ -129,8 +129,11 @@ def fit_to_screen(window: QWidget, small_fills: bool = False) -> None:
     if area is None or window.isMaximized() or window.isFullScreen():
         return
     extra = window.frameGeometry().size() - window.size()  # the title bar, once framed
+    # Not framed yet (as restored, before it is shown): room for a title bar all the same,
+    # or a 1024x640 window on a 1024x640 screen had its status bar below the screen.
+    title = extra if extra.height() > 0 else QSize(0, window.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight))
     least = window.minimumSizeHint().expandedTo(window.minimumSize())
-    least = least.expandedTo(LEAST_RESTORED.boundedTo(area.size() - extra))
+    least = least.expandedTo(LEAST_RESTORED.boundedTo(area.size() - title))
     size = window.size().expandedTo(least)
     if small_fills or size.width() > area.width() or size.height() > area.height():
         window.resize(area.size() - extra)  # as maximised, where no window manager maximises
