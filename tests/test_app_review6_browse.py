@@ -280,6 +280,7 @@ def test_a_wide_trees_name_column_is_what_its_names_need_the_last_column_takes_t
     """Review 6: at 2560 px the name column stretched to ~1,190 px, DType and Shape far
     from the names."""
     from ckpt_gui.app.models.tree_model import NAME
+    from ckpt_gui.app.widgets.column_widths import CELL_SLACK
     from ckpt_gui.app.widgets.tree_columns import NAME_ROOM
     from ckpt_gui.resources import demo_path
 
@@ -293,7 +294,8 @@ def test_a_wide_trees_name_column_is_what_its_names_need_the_last_column_takes_t
     panel.fit_columns()
     view, header = panel.view, panel.view.header()
     needed = max(view.sizeHintForColumn(NAME), header.sectionSizeHint(NAME))
-    assert needed <= view.columnWidth(NAME) <= needed + NAME_ROOM, (view.columnWidth(NAME), needed)
+    most = needed + NAME_ROOM + CELL_SLACK  # the names measured as painted: a few pixels more than Qt's hint
+    assert needed <= view.columnWidth(NAME) <= most, (view.columnWidth(NAME), needed)
     shown = [c for c in range(header.count()) if not view.isColumnHidden(c)]
     assert sum(view.columnWidth(c) for c in shown) >= view.viewport().width() - 2  # no blank strip at the right
     # Narrow again: the name stretches (the columns beside it give way first), as before.

@@ -74,7 +74,7 @@ class TreeColumns:
             del limits[column]
         fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
         beside = sum(view.columnWidth(c) for c in limits)
-        names = max(view.sizeHintForColumn(NAME), view.header().sectionSizeHint(NAME)) + NAME_ROOM
+        names = max(measured.widest_name, view.header().sectionSizeHint(NAME)) + NAME_ROOM  # measured once
         if view.viewport().width() - beside > names:  # room to spare: the names get theirs, the last column the rest
             self._stretch_name(False)
             view.setColumnWidth(NAME, names)
