@@ -6,13 +6,17 @@ import os
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QStyle, QWidget
 
 MAX_RECENT = 10
 # Below this height a first window takes the whole screen: at 90% of 1024x640 the
 # plots and a restore report shared 40 px less and neither was readable.
 SMALL_SCREEN_HEIGHT = 800
 FIRST_SHARE = 0.75  # of a large screen, the first time
+# The least size the window is made for (README: "works from 1024x640 up"); a restored
+# window is never smaller unless its screen is. Qt's own least (780x462) cut the filter
+# box to "Filter var..." and the variable count (review 6: reopened at 780x519).
+LEAST_RESTORED = QSize(1024, 640)
 
 
 def settings() -> QSettings:
@@ -78,10 +82,12 @@ def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
     position was restored."""
     store = settings()
     geometry = store.value("geometry")
-    restored_geometry = isinstance(geometry, QByteArray) and not geometry.isEmpty()
-    if restored_geometry:
-        window.restoreGeometry(geometry)
-    else:
+    # Qt refuses (returns False, the window left at its default size) a geometry saved on
+    # a screen more than a quarter narrower or wider: that screen's size is no guide here,
+    # so this screen's first-run size is used (review 6: 1022x614 saved on a 1024x640
+    # screen reopened at 780x519 on a 2560x1440 one).
+    restored_geometry = isinstance(geometry, QByteArray) and not geometry.isEmpty() and window.restoreGeometry(geometry)
+    if not restored_geometry:
         window.resize(first_size(window))
     area = _screen_area(window)
     if not restored_geometry:  # a first run on a small screen: the whole screen
@@ -122,17 +128,20 @@ def fit_to_screen(window: QWidget, small_fills: bool = False) -> None:
     area = _screen_area(window)
     if area is None or window.isMaximized() or window.isFullScreen():
         return
+    extra = window.frameGeometry().size() - window.size()  # the title bar, once framed
+    # Not framed yet (as restored, before it is shown): room for a title bar all the same,
+    # or a 1024x640 window on a 1024x640 screen had its status bar below the screen.
+    title = extra if extra.height() > 0 else QSize(0, window.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight))
     least = window.minimumSizeHint().expandedTo(window.minimumSize())
+    least = least.expandedTo(LEAST_RESTORED.boundedTo(area.size() - title))
     size = window.size().expandedTo(least)
     if small_fills or size.width() > area.width() or size.height() > area.height():
-        extra = window.frameGeometry().size() - window.size()  # the title bar, once framed
         window.resize(area.size() - extra)  # as maximised, where no window manager maximises
         window.move(area.topLeft())
         if QGuiApplication.platformName() != "offscreen":  # offscreen has no window manager to maximise
             window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
         return
     frame = window.frameGeometry()  # the title bar too, once the window manager framed it
-    extra = frame.size() - window.size()
     x = min(max(frame.x(), area.x()), area.x() + area.width() - size.width() - extra.width())
     y = min(max(frame.y(), area.y()), area.y() + area.height() - size.height() - extra.height())
     window.resize(size)

@@ -67,6 +67,13 @@ FORMAT_NAMES = {
 }
 
 
+def format_note(format_id: str) -> str:
+    """What the path bar says after the path: "(TF2 object-based)"; a name with brackets
+    of its own after a dot ("(Keras 3 model archive (.keras))" read badly, review 6)."""
+    name = FORMAT_NAMES[format_id]
+    return f"  · {name}" if "(" in name else f"  ({name})"
+
+
 class MainWindow(QMainWindow):
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
@@ -300,7 +307,7 @@ class MainWindow(QMainWindow):
         self.previous_action.setEnabled(ckpt.ref in refs and refs.index(ckpt.ref) > 0)
         folder, name = os.path.split(ckpt.prefix.rstrip("/"))
         keep = f"{os.path.basename(folder)}/{name}" if folder else name  # the folder's name and the checkpoint's
-        self.path_label.setText(f" {ckpt.prefix}", f"  ({FORMAT_NAMES[ckpt.format]})", keep)
+        self.path_label.setText(f" {ckpt.prefix}", format_note(ckpt.format), keep)
         self._show_title()
 
     def _after_open(self, ckpt: Checkpoint) -> None:

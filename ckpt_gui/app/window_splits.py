@@ -39,12 +39,23 @@ class Splits:
         # leaves under a title bar and a panel: there the report takes the plots' place
         # (they come back with the Details tab or a taller window).
         self._resized = _OnResize(right, self._fit_report)
+        # The plots' least height differs by form (a 1-D plot's title on two lines, a 4-D
+        # tensor's axis boxes): the line between Details and the plots, pushed up by a
+        # larger least, came back down at the next selection of a smaller one, 17 px from
+        # a 1-D to a 2-D selection (review 6). Where it was pushed to, it stays.
+        _OnLayout(views, self._keep_line)
         right.splitterMoved.connect(self._moved)
         # The tabs' height before the report or the graph grew them: given back when
         # Details is shown again (the plots had stayed squeezed under a short Details).
         self._grown_from: int | None = None
         self._details = None  # the Details page (watch_details)
         self._details_to_fit = False  # a first run's tabs grow to Details' content until the user moves the split
+        self._fitted_to: str | None = None  # the variable whose Details the tabs were grown to (its title)
+
+    def _keep_line(self) -> None:
+        """The split as it is now, kept as the splitter's own (``_OnLayout`` on the plots)."""
+        if self.views.isVisibleTo(self.right) and self.right.height() > 0:
+            self.right.setSizes(self.right.sizes())
 
     def by_name(self) -> dict[str, QSplitter]:
         """The splitters as the settings save and restore them."""
@@ -56,7 +67,7 @@ class Splits:
         self.main.setSizes([int(width * 0.42), int(width * 0.58)])
         self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
         self.views.setSizes([int(width * 0.3), int(width * 0.28)])
-        self._details_to_fit = self._details is not None
+        self._details_to_fit, self._fitted_to = self._details is not None, None
         self._fit_details()
 
     def watch_details(self, details) -> None:
@@ -67,10 +78,19 @@ class Splits:
 
     def _fit_details(self) -> None:
         """Grow the tabs to what Details shows, within limits; never shrink them (the
-        plots would jump at each selection); until the user moves the split."""
+        plots would jump at each selection); until the user moves the split or a second
+        variable is shown: grown again for a longer Details (an object path on one more
+        line), the line above the plots moved 17 px between a 1-D and a 2-D selection
+        (review 6)."""
         details = self._details
         if not self._details_to_fit or self.tabs.currentWidget() is not details or self.right.height() <= 0:
             return
+        title = details.title.text()
+        if self._fitted_to is not None and title != self._fitted_to:
+            self._details_to_fit = False
+            return
+        if details.stats_title.isVisibleTo(details):  # a variable's Details (with its statistics)
+            self._fitted_to = title
         height, top = sum(self.right.sizes()), self.right.sizes()[0]
         chrome = self.tabs.height() - details.viewport().height()  # the tab bar and frames
         wanted = details.widget().sizeHint().height() + chrome

@@ -90,6 +90,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         picker.ref_selected.connect(self.switch_checkpoint)
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
+        tree_panel.said.connect(self.status.emit)
         histogram.request.connect(lambda _bins, _range: self.selection.restart())
         histogram.save_requested.connect(self.export_histogram)
 

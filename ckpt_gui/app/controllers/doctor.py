@@ -29,6 +29,7 @@ from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
+from ckpt_gui.resources import demo_path, examples_path
 
 DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say otherwise
 
@@ -177,7 +178,7 @@ class DoctorController(Controller):
         self._diagnoser().warm_up(self._python(), allow_gpu())  # TensorFlow imports while the user picks the file
         # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
         last = str(settings.settings().value("last_script", "") or "")
-        start = self.script or (os.path.dirname(last) if last else settings.last_folder())
+        start = self.script or _demo_scripts(self.ckpt) or (os.path.dirname(last) if last else settings.last_folder())
         path, _ = QFileDialog.getOpenFileName(
             self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
         )
@@ -391,3 +392,12 @@ def _outcome(report: RestoreReport) -> str:
     summary = report.counts_text()
     outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
     return f"Restore {outcome}" + (f": {summary}" if summary else "")
+
+
+def _demo_scripts(ckpt) -> str:
+    """The example scripts' folder when the demo is shown: the picker opened in demo/,
+    which holds no script (review 6); "" for any other checkpoint."""
+    if ckpt is None or is_url(ckpt.prefix):
+        return ""
+    demo = os.path.realpath(demo_path())
+    return examples_path() if os.path.dirname(os.path.realpath(ckpt.prefix)) == demo else ""

@@ -25,6 +25,7 @@ class Measured(NamedTuple):
     contents: dict[int, int]  # each column's contents or header, as resizeColumnToContents sizes it
     usual_name: int  # what nine names in ten in view need (``_usual_width``)
     nested_name: int  # what the widest name below the root needs (0: none in view)
+    widest_name: int  # what the widest name in view needs
 
 
 def measure_columns(view: QTreeView, columns, rows: int = FIT_ROWS) -> Measured:
@@ -33,8 +34,8 @@ def measure_columns(view: QTreeView, columns, rows: int = FIT_ROWS) -> Measured:
     header.setResizeContentsPrecision(rows)
     hidden = header.isHidden()  # as resizeColumnToContents: the header's own width counts when shown
     contents = {c: max(view.sizeHintForColumn(c), 0 if hidden else header.sectionSizeHint(c)) for c in columns}
-    usual, nested = _name_widths(view, view.treePosition())
-    return Measured(contents, usual, nested)
+    usual, nested, widest = _name_widths(view, view.treePosition())
+    return Measured(contents, usual, nested, widest)
 
 
 def fit_columns(
@@ -138,13 +139,13 @@ def _usual_width(view: QTreeView, column: int, nested_whole: bool = False) -> in
     ``nested_whole``: and every name below the root whole (the deepest rows, a layer's
     ``moving_variance``, are the one tenth spared, and were cut while Elements and
     Bytes, which give way first, stayed whole beside them)."""
-    usual, nested = _name_widths(view, column)
+    usual, nested, _widest = _name_widths(view, column)
     return max(usual, nested) if nested_whole else usual
 
 
-def _name_widths(view: QTreeView, column: int) -> tuple[int, int]:
-    """What nine names in ten in view need, and the widest name below the root (0: none),
-    in one pass over the rows (``_usual_width``)."""
+def _name_widths(view: QTreeView, column: int) -> tuple[int, int, int]:
+    """What nine names in ten in view need, the widest name below the root (0: none) and
+    the widest name, in one pass over the rows (``_usual_width``)."""
     widths, nested = [], [0]
     index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
     while index.isValid() and len(widths) < view.header().resizeContentsPrecision():  # as fit_columns set it
@@ -155,9 +156,9 @@ def _name_widths(view: QTreeView, column: int) -> tuple[int, int]:
         index = view.indexBelow(index)
     if not widths:
         hint = view.sizeHintForColumn(column)
-        return hint, hint
+        return hint, hint, hint
     widths.sort()
-    return widths[(len(widths) - 1) * 9 // 10], max(nested)
+    return widths[(len(widths) - 1) * 9 // 10], max(nested), widths[-1]
 
 
 LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width

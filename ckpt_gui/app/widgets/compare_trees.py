@@ -139,10 +139,11 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
-        for widget in (self.search, self.view_a, self.view_b):  # Escape clears the filter, as in browsing
-            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.search.clear)
-            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
-            escape.setWhatsThis("Clear the filter")
+        # Escape clears the filter from anywhere in the panel, as in browsing (from the
+        # field or the trees only, it did nothing on "Flat list", review 6).
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.search.clear)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.setWhatsThis("Clear the filter")
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
             self._add_row_menu(view, side)
         refit_on_expand(self.view_a, self.fit_columns)
@@ -189,8 +190,15 @@ class CompareTrees(QWidget):
         """The current row's key on ``side`` (a group's path) to the clipboard."""
         index = self.view_a.currentIndex()
         node = self.model.node(index) if index.isValid() else None
-        if node is not None:
-            copy(pair_key(node.pair, side) if node.pair is not None else node.path)
+        if node is None:
+            return
+        copy(pair_key(node.pair, side) if node.pair is not None else node.path)
+        # Said as the row menu's Copy says it: Ctrl+C said nothing (review 6).
+        if node.pair is not None:  # the other side's key when the variable is only there (pair_key)
+            held = side if (node.pair.a if side == "A" else node.pair.b) is not None else {"A": "B", "B": "A"}[side]
+            self.said.emit(f"Copied {held}'s key of {self.model.tree.path_of(node.pair)} to the clipboard")
+        else:
+            self.said.emit(f"Copied the path {node.path} to the clipboard")
 
     def _on_menu(self, view: QTreeView, position: QPoint) -> None:
         menu = self.row_menu(view, position)

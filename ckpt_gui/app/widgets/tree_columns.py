@@ -24,6 +24,10 @@ GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narro
 # every column was cut a little ("float…", "○ unmatch…", "2 model o…").
 NAME_LEAST_SHARE = 0.4
 LAST_GIVING_WAY = DTYPE
+# A wide tree's name column is as wide as its names need plus this room, the rest going
+# to the last column: stretched, it was 1,190 px at 2560 px, DType and Shape far from
+# the names they describe (review 6).
+NAME_ROOM = 40
 
 
 class TreeColumns:
@@ -46,6 +50,7 @@ class TreeColumns:
         """Columns beside the name to their contents (on a new tree or report, not on
         every keystroke: the filter must stay fast on large trees)."""
         view = self.view
+        self._stretch_name(True)  # measured as the name column usually is: stretching
         for column in self.gave_way:  # measured again at the width the tree has now
             view.setColumnHidden(column, False)
         limits = {c: w for c, w in COLUMN_LIMITS.items() if not view.isColumnHidden(c)}
@@ -54,14 +59,34 @@ class TreeColumns:
         measured = measure_columns(view, limits, rows=FIT_SAMPLE)
         order = tuple(c for c in GIVE_WAY if c not in self.kept)
         self.gave_way = columns_giving_way(view, limits, order, rows=FIT_SAMPLE, measured=measured)
-        rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
+        # Past what the name leaves down to NAME_LEAST_SHARE, the same order goes on, DType
+        # last: DType alone had gone (short names, so nothing had given way beside the
+        # name's room) while Elements and Bytes stayed (review 6), against the README's order.
         room = view.viewport().width() - int(view.viewport().width() * NAME_LEAST_SHARE)
-        if rest > room and LAST_GIVING_WAY in limits and LAST_GIVING_WAY not in self.kept:
-            self.gave_way.append(LAST_GIVING_WAY)
+        for column in (*order, LAST_GIVING_WAY):
+            rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
+            if rest <= room:
+                break
+            if column in limits and column not in self.gave_way and column not in self.kept:
+                self.gave_way.append(column)
         for column in self.gave_way:  # a user's own choice (the header's menu) is left as it is
             view.setColumnHidden(column, True)
             del limits[column]
         fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
+        beside = sum(view.columnWidth(c) for c in limits)
+        names = max(measured.widest_name, view.header().sectionSizeHint(NAME)) + NAME_ROOM  # measured once
+        if view.viewport().width() - beside > names:  # room to spare: the names get theirs, the last column the rest
+            self._stretch_name(False)
+            view.setColumnWidth(NAME, names)
+
+    def _stretch_name(self, stretch: bool) -> None:
+        """The name column stretching (the columns beside it at their widths), or at its
+        width with the last column stretching."""
+        header = self.view.header()
+        header.setStretchLastSection(not stretch)
+        mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+        if header.sectionResizeMode(NAME) != mode:
+            header.setSectionResizeMode(NAME, mode)
 
     def chosen(self, column: int, shown: bool) -> None:
         """The user's choice in the header's menu stands: a column shown stays, a column

@@ -44,6 +44,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
 
     node_selected = Signal(object)  # TreeNode or None
     menu_requested = Signal(object, QPoint)  # a right click on a row: its TreeNode, where (global)
+    said = Signal(str)  # what Ctrl+C put on the clipboard, for the status bar (as the row menu's copies)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -146,10 +147,12 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.view.collapsed.connect(self._on_closed)
         refit_on_expand(self.view, self.fit_columns)
         self.fetching = BatchedFetch(self.view, self.model)  # large groups' rows in batches
-        for widget in (self.search, self.view):  # Escape clears the filter, from the field or the tree
-            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), widget, self.clear_filter)
-            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
-            escape.setWhatsThis("Clear the filter")  # the shortcuts dialog's text for it
+        # Escape clears the filter from anywhere in the panel: from the field or the tree
+        # only, it did nothing with focus on "NaN/Inf only" (review 6). A dialog or an open
+        # popup (a menu, the dtype list) is another window: Escape closes it, as it should.
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_filter)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.setWhatsThis("Clear the filter")  # the shortcuts dialog's text for it
         self._connect_row_actions()  # after Escape: the shortcuts dialog lists them in this order
 
     # -- content ----------------------------------------------------------------------

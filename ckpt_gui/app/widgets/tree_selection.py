@@ -95,8 +95,12 @@ class TreeSelection:
     def copy_key(self) -> None:
         """The selected variable's checkpoint key (a group's path) to the clipboard."""
         node = self.selected_node()
-        if node is not None:
-            QGuiApplication.clipboard().setText(node.variable.key if node.variable is not None else node.path)
+        if node is None:
+            return
+        QGuiApplication.clipboard().setText(node.variable.key if node.variable is not None else node.path)
+        # Said as the row menu's Copy says it: Ctrl+C said nothing (review 6).
+        what = f"the key of {node.variable.display_path}" if node.variable is not None else f"the path {node.path}"
+        self.said.emit(f"Copied {what} to the clipboard")
 
     def _into_results(self) -> None:
         """Down in the filter box: the first row shown becomes current, the tree takes

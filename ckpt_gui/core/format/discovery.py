@@ -201,15 +201,12 @@ def _listed_refs(
     if state.model_checkpoint_path and state.model_checkpoint_path not in paths:
         paths.append(state.model_checkpoint_path)
     listed: dict[str, CheckpointRef] = {}
+    missing: list[tuple[str, str]] = []  # (listed, its prefix) of those without an index
     for i, listed_path in enumerate(paths):
         prefix = _resolve_state_path(directory, listed_path, listing)
         if not listing.files(prefix).has_index:
-            if is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
-                continue
-            warnings.append(
-                f"{shown_path(state_path)} lists {shown_path(listed_path)}, "
-                f"but {shown_path(prefix + '.index')} does not exist"
-            )
+            if not is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
+                missing.append((listed_path, prefix))
             continue
         if not is_inside(prefix, directory):
             warnings.append(
@@ -218,7 +215,29 @@ def _listed_refs(
             )
         stamp = timestamps[i] if i < len(timestamps) else None
         listed[prefix] = _make_ref(prefix, stamp, True, listing)
+    warnings.extend(_missing_warnings(directory, state_path, missing))
     return listed
+
+
+def _missing_warnings(directory: str, state_path: str, missing: list[tuple[str, str]]) -> list[str]:
+    """The checkpoints the state file lists without an index: those in its folder in one
+    warning, the folder said once (three had repeated the whole path six times over three
+    lines, review 6: "/work/.../checkpoint lists ckpt-2, but /work/.../ckpt-2.index does
+    not exist"); one listed elsewhere by its own path."""
+    here = [os.path.basename(p) for _listed, p in missing if os.path.dirname(p) == directory.rstrip("/")]
+    found = [
+        f"{shown_path(state_path)} lists {shown_path(listed)}, but {shown_path(prefix + '.index')} does not exist"
+        for listed, prefix in missing
+        if os.path.dirname(prefix) != directory.rstrip("/")
+    ]
+    if len(here) == 1:
+        found.insert(
+            0, f"{shown_path(state_path)} lists {shown_path(here[0])}, but {shown_path(here[0])}.index does not exist"
+        )
+    elif here:
+        names = ", ".join(shown_path(name) for name in here[:-1]) + f" and {shown_path(here[-1])}"
+        found.insert(0, f"{shown_path(state_path)} lists {names}, but their .index files do not exist")
+    return found
 
 
 def is_inside(path: str, directory: str) -> bool:

@@ -205,11 +205,20 @@ def no_signatures_note(graph: GraphFile) -> str:
 
 
 def written_by_text(graph: GraphFile) -> str:
-    """``TensorFlow 2.21.0 (v2.21.0-rc1-...)``, or that the file does not say."""
-    version, git = graph.tensorflow_version, graph.tensorflow_git_version
+    """``TensorFlow 2.21.0 (v2.21.0-rc1-...)``, or that the file does not say; no git
+    version when it is unknown."""
+    version, git = _unquoted(graph.tensorflow_version), _unquoted(graph.tensorflow_git_version)
     if not version:
         return "TensorFlow (the file does not say which version)"
     return f"TensorFlow {version}" + (f" ({git})" if git and git != "unknown" else "")
+
+
+def _unquoted(text: str) -> str:
+    """A version as written: early TensorFlow under Python 3 stored ``str()`` of its bytes,
+    ``b'unknown'`` (review 6: "TensorFlow 0.12.1 (b'unknown')")."""
+    if len(text) >= 3 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        return text[2:-1]
+    return text
 
 
 def variable_rows(view: GraphView) -> list[tuple[str, str, str, str, str]]:
