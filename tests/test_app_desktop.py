@@ -20,7 +20,7 @@ from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.formatting import format_count
 from ckpt_gui.core.values import parallel
 from ckpt_gui.resources import demo_path, examples_path
-from tests.conftest import _children
+from tests.conftest import _children, wait_drawn
 
 WAIT_MS = 60_000
 
@@ -350,6 +350,7 @@ def test_labels_and_plots_follow_a_dark_palette(qtbot, request, when):
     if when == "after":
         palette = request.getfixturevalue("dark")
         qtbot.wait(50)  # Qt posts the palette change events
+    wait_drawn(qtbot)  # the plots are made in turns of their own after the selection
     window_colour = palette.color(QPalette.ColorRole.Window)
     labels = _muted_labels(win.details)
     assert len(labels) >= 5  # Key, DType, Shape... and the statistics' names

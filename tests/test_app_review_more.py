@@ -21,6 +21,7 @@ from ckpt_gui.app.widgets.tree_selection import REVEAL_ROWS
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.resources import demo_path
+from tests.conftest import wait_drawn
 from tools.bundle_writer import write_bundle
 
 WAIT_MS = 60_000
@@ -125,6 +126,7 @@ def test_another_variables_histogram_gives_way_while_the_new_one_is_computed(qtb
     histogram = window.histogram
     _select(qtbot, window, first)
     qtbot.waitUntil(lambda: histogram.histogram is not None, timeout=WAIT_MS)
+    wait_drawn(qtbot)  # drawn in a turn of its own
     assert histogram.stack.currentWidget() is histogram.plot
     assert window.tree_panel.select_key(second.key)  # the job runs on: the pane is checked before it ends
     assert histogram.histogram is None

@@ -70,9 +70,10 @@ class FetchedBytesLabel(QLabel):
 
     def refresh(self) -> None:
         # core/format/remote.py (with urllib, http and ssl) is imported by the first URL
-        # opened (storage.py), not at launch: before that, nothing was fetched.
-        remote = sys.modules.get("ckpt_gui.core.format.remote")
-        fetched = remote.bytes_fetched() if remote is not None else 0
+        # opened (storage.py), not at launch: before that, nothing was fetched. Imported
+        # on the open's thread, it may be in sys.modules half imported: no counter yet.
+        count = getattr(sys.modules.get("ckpt_gui.core.format.remote"), "bytes_fetched", None)
+        fetched = count() if count is not None else 0
         if fetched != self._shown:
             self._shown = fetched
             self.setText(f"{format_bytes(fetched)} fetched")
