@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from ckpt_gui.app.models.tree_model import NAME
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
+from tests.conftest import wait_drawn
 from tests.test_app_desktop import open_demo
 from tests.test_app_doctor_columns import desktop_font  # noqa: F401 (a fixture)
 from tests.test_app_layout import _report_for_demo, _show_report
@@ -279,6 +280,7 @@ def test_a_first_runs_details_get_the_height_their_content_needs(qtbot, desktop_
     open_demo(qtbot, window)
     window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
     qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)  # the plots, made in turns of their own, bring their least heights
     qtbot.wait(100)
     splits, details = window.splits, window.details
     height = sum(splits.right.sizes())

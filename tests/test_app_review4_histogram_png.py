@@ -10,6 +10,7 @@ from PySide6.QtGui import QFont, QImage
 
 from ckpt_gui.app.widgets import histogram_panel, titled_png
 from ckpt_gui.resources import demo_path
+from tests.conftest import wait_drawn
 
 WAIT_MS = 60_000
 
@@ -26,6 +27,7 @@ def test_the_saved_histogram_is_titled_with_the_whole_path_and_the_checkpoint(qt
     window.tree_panel.select_node(node)
     path = node.variable.display_path
     qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)  # the plots are made and drawn in turns of their own
     window.histogram.plot.resize(240, 200)  # a narrow panel: the title on screen is cut
     window.histogram._show_title(240)
     label = window.histogram.plot.plotItem.titleLabel

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
+from tests.conftest import wait_drawn
 from tests.test_app_desktop import WAIT_MS, open_demo
 from tests.test_app_doctor_columns import _shown, desktop_font  # noqa: F401 (a fixture)
 from tests.test_app_doctor_review3 import full_report
@@ -34,6 +35,7 @@ def doctor(qtbot, desktop_font, window):  # noqa: F811
     qtbot.waitUntil(lambda: window.size().toTuple() == REAL_WINDOW, timeout=2000)
     window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
     qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)  # the plots are made and drawn in turns of their own
     return window
 
 

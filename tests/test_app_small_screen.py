@@ -10,6 +10,7 @@ import os
 import pytest
 
 from ckpt_gui.resources import demo_path
+from tests.conftest import wait_drawn
 from tests.test_app_desktop import WAIT_MS, open_demo
 from tests.test_app_layout import SAVED_MODEL, SMALL, _show_report
 
@@ -22,6 +23,7 @@ def small(qtbot, window):
     open_demo(qtbot, window)
     window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
     qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)  # the plots are made and drawn in turns of their own
     return window
 
 

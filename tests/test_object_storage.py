@@ -451,7 +451,7 @@ def test_the_cli_shows_bytes_fetched_on_a_terminal_never_in_stdout(s3, checkpoin
     assert code == 0, terminal
     document = json.loads(stdout)  # nothing but the document
     assert document["prefix"].startswith(s3.url("large"))
-    shown = re.findall(r"\rckpt-gui: ([\d.]+ [kMG]?B) fetched from object storage\x1b\[K", terminal)
+    shown = re.findall(r"\rckpt-gui: ([\d.,]+ [kKMG]?B) fetched from object storage\x1b\[K", terminal)  # "4.5 KB"
     assert shown, repr(terminal)
     assert terminal.endswith("\r\x1b[K")  # erased: the shell's prompt starts on a clean line
     code, stdout, terminal = _run_on_a_terminal(None, "inspect", str(checkpoints / "large"), "--json")
