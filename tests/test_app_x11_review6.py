@@ -10,12 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.conftest import REPO
-from tests.test_app_x11_ux import pytestmark  # noqa: F401 (the skips: Linux, Xvfb, openbox)
+from tests.test_app_x11_ux import private_display, pytestmark  # noqa: F401 (pytestmark: the skips: Linux, Xvfb, openbox)
 
 # Selects a 1-D and a 2-D variable of the demo in turn in a window filling a 1024x640
 # screen (a first run: the tabs grow to the first variable's Details) and prints the right splitter's
@@ -56,25 +55,7 @@ app.exec()
 def small_display(tmp_path):
     """A private X server with a 1024x640 screen (the review's), openbox on it: the
     window fills it on a first run."""
-    read, write = os.pipe()
-    with open(tmp_path / "xvfb.log", "w") as err:
-        xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x640x24", "-nolisten", "tcp"],
-            pass_fds=(write,), stderr=err,
-        )  # fmt: skip
-    os.close(write)
-    with os.fdopen(read) as numbers:
-        number = numbers.readline().strip()
-    if not number:
-        xvfb.kill()
-        pytest.fail(f"Xvfb did not start: {(tmp_path / 'xvfb.log').read_text()[-2000:]}")
-    name = f":{number}"
-    manager = subprocess.Popen(["openbox"], env={**os.environ, "DISPLAY": name}, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    yield name
-    for process in (manager, xvfb):
-        process.terminate()
-        process.wait(10)
+    yield from private_display(tmp_path / "xvfb.log", "1024x640x24")
 
 
 def test_the_line_between_details_and_the_plots_stays_between_1d_and_2d_selections(small_display, tmp_path):

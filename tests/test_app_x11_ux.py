@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -136,14 +137,13 @@ app.exec()
 """
 
 
-@pytest.fixture(scope="module")
-def display(tmp_path_factory):
-    """A private X server (the first free display number) with openbox on it."""
-    log = tmp_path_factory.mktemp("x11") / "xvfb.log"
+def private_display(log: Path, screen: str) -> Iterator[str]:
+    """A private X server (the first free display number) with a ``screen`` (WxHxD)
+    and openbox on it: yields its name, ends both after."""
     read, write = os.pipe()
     with open(log, "w") as err:
         xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", screen, "-nolisten", "tcp"],
             pass_fds=(write,), stderr=err,
         )  # fmt: skip
     os.close(write)
@@ -159,6 +159,12 @@ def display(tmp_path_factory):
     for process in (manager, xvfb):
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def display(tmp_path_factory):
+    """A private X server at 1280x800 with openbox on it."""
+    yield from private_display(tmp_path_factory.mktemp("x11") / "xvfb.log", "1280x800x24")
 
 
 def _env(display: str, tmp_path: Path) -> dict[str, str]:
