@@ -274,3 +274,18 @@ def wait_drawn(qtbot, timeout: int = 5000) -> None:
     from ckpt_gui.app import plot_turns
 
     qtbot.waitUntil(lambda: not plot_turns.busy(), timeout=timeout)
+
+
+def painted_texts(view, column: int, margin: int) -> list[str]:
+    """What ``view``'s delegate paints in ``column`` of each top-level row: its text
+    as the delegate sets it, cut to the cell's width less ``margin`` px."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    shown = []
+    for row in range(view.model().rowCount()):
+        index = view.model().index(row, column)
+        option = QStyleOptionViewItem()
+        option.rect = view.visualRect(index)
+        view.itemDelegateForIndex(index).initStyleOption(option, index)
+        shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - margin))
+    return shown

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtGui import QFont
 
 from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, NAME, RESTORE
+from tests.conftest import painted_texts
 from tests.test_app_desktop import open_demo
 from tests.test_app_layout import _show_report
 
@@ -121,16 +122,7 @@ def test_a_narrow_report_hides_a_suggestion_it_would_cut_to_a_letter(qtbot, doct
 
 
 def _shown(view, column: int) -> list[str]:
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
-    shown = []
-    for row in range(view.topLevelItemCount()):
-        index = view.model().index(row, column)
-        option = QStyleOptionViewItem()
-        option.rect = view.visualRect(index)
-        view.itemDelegateForIndex(index).initStyleOption(option, index)
-        shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - 10))
-    return shown
+    return painted_texts(view, column, margin=10)
 
 
 def test_a_cut_variable_keeps_the_part_that_tells_its_row_apart(qtbot, doctor):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox
 
 from ckpt_gui.app.widgets.repair_panel import ACCEPT, ACTION, SOURCE, TARGET, RepairDialog
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, read_plan
+from tests.conftest import painted_texts
 from tests.repair_flow import case_writer, run_cases, written_cases
 
 CASE = "attribute_rename"
@@ -212,8 +213,6 @@ def test_a_cut_key_or_target_keeps_what_tells_its_row_apart(qtbot):
     # the part no other row has, and so is a cut target.
     from collections import Counter
 
-    from PySide6.QtWidgets import QStyleOptionViewItem
-
     from ckpt_gui.app.widgets.repair_panel import SOURCE, TARGET, RepairDialog
 
     layers = [f"model/_functional/_operations/{i}" for i in range(1, 8)]
@@ -235,14 +234,7 @@ def test_a_cut_key_or_target_keeps_what_tells_its_row_apart(qtbot):
             table.setColumnWidth(column, width)
         qtbot.wait(20)
         for column in (SOURCE, TARGET):
-            shown = []
-            for row in range(table.rowCount()):
-                index = table.model().index(row, column)
-                option = QStyleOptionViewItem()
-                option.rect = table.visualRect(index)
-                table.itemDelegateForIndex(index).initStyleOption(option, index)
-                room = option.rect.width() - 10
-                shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, room))
+            shown = painted_texts(table, column, margin=10)
             assert all(")" not in s for s in shown if "(" not in s), shown
             same = [s for s, n in Counter(shown).items() if n > 1]
             assert not same, (width, column, same)

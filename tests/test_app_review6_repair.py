@@ -10,7 +10,7 @@ import shutil
 from collections import Counter
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QStyleOptionViewItem
+from PySide6.QtWidgets import QFileDialog
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.widgets.repair_panel import SOURCE, TARGET, RepairDialog
@@ -18,6 +18,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
 from ckpt_gui.repair.source_names import source_names, source_paths
 from ckpt_gui.resources import demo_path
+from tests.conftest import painted_texts
 from tests.test_app_doctor_columns import desktop_font  # noqa: F401 (a fixture)
 
 ATTRIBUTES = "/.ATTRIBUTES/VARIABLE_VALUE"
@@ -47,14 +48,7 @@ def _demo_plan(ckpt: Checkpoint) -> RepairPlan:
 
 
 def _shown(table, column: int) -> list[str]:
-    shown = []
-    for row in range(table.rowCount()):
-        index = table.model().index(row, column)
-        option = QStyleOptionViewItem()
-        option.rect = table.visualRect(index)
-        table.itemDelegateForIndex(index).initStyleOption(option, index)
-        shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - 6))
-    return shown
+    return painted_texts(table, column, margin=6)
 
 
 @pytest.fixture()
