@@ -482,10 +482,10 @@ def test_the_progress_line_waits_for_the_reader_being_imported(monkeypatch):
     reader: no counter yet is no bytes yet, not an AttributeError's traceback."""
     import types
 
-    from ckpt_gui.cli import fetch_progress
+    from ckpt_gui.core.format import storage
 
     monkeypatch.setitem(sys.modules, "ckpt_gui.core.format.remote", types.ModuleType("half imported"))
-    assert fetch_progress._fetched() == 0
+    assert storage.bytes_fetched() == 0
 
 
 def remote_block() -> int:

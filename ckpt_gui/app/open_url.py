@@ -4,12 +4,10 @@ shows what a view cost)."""
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ckpt_gui.core.format.storage import is_url
+from ckpt_gui.core.format.storage import bytes_fetched, is_url
 from ckpt_gui.core.formatting import format_bytes
 
 SCHEMES = ("gs://", "s3://", "az://", "abfs://", "abfss://", "https://", "http://")
@@ -69,11 +67,7 @@ class FetchedBytesLabel(QLabel):
         self.timer.start()
 
     def refresh(self) -> None:
-        # core/format/remote.py (with urllib, http and ssl) is imported by the first URL
-        # opened (storage.py), not at launch: before that, nothing was fetched. Imported
-        # on the open's thread, it may be in sys.modules half imported: no counter yet.
-        count = getattr(sys.modules.get("ckpt_gui.core.format.remote"), "bytes_fetched", None)
-        fetched = count() if count is not None else 0
+        fetched = bytes_fetched()
         if fetched != self._shown:
             self._shown = fetched
             self.setText(f"{format_bytes(fetched)} fetched")

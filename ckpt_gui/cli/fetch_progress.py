@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from ckpt_gui.core.format.storage import bytes_fetched
 from ckpt_gui.core.formatting import format_bytes
 
 INTERVAL_S = 0.25
 _ERASE = "\r\x1b[K"
-_REMOTE = "ckpt_gui.core.format.remote"
 
 
 class _ProgressLine:
@@ -56,13 +56,6 @@ class _ProgressLine:
         return getattr(self.stream, name)
 
 
-def _fetched() -> int:
-    # Seen from this thread, the module may be in sys.modules half imported: ask for
-    # the counter only once it is defined.
-    count = getattr(sys.modules.get(_REMOTE), "bytes_fetched", None)
-    return count() if count is not None else 0
-
-
 @contextmanager
 def fetch_progress(force: bool = False) -> Iterator[None]:
     """Show the bytes fetched on stderr while the block runs, if stderr is a terminal
@@ -77,7 +70,7 @@ def fetch_progress(force: bool = False) -> Iterator[None]:
     def poll() -> None:
         try:
             while not done.wait(INTERVAL_S):
-                fetched = _fetched()
+                fetched = bytes_fetched()
                 if fetched:
                     line.draw(f"ckpt-gui: {format_bytes(fetched)} fetched from object storage")
         except Exception:  # noqa: BLE001 - a progress line is never worth a traceback: it stops

@@ -13,6 +13,7 @@ Paths stay strings. A URL is joined and split like a POSIX path (``os.path.join`
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from typing import IO
 
@@ -126,6 +127,14 @@ def size_of_open(f: IO[bytes]) -> int:
 def glob_index(directory: str) -> bool:
     """Whether the folder holds any ``*.index`` file."""
     return any(entry.is_file and entry.name.endswith(".index") for entry in scan(directory))
+
+
+def bytes_fetched() -> int:
+    """Bytes object storage has sent this process; 0 before the first URL is opened
+    (the remote reader is not imported until then). Imported on an open's thread, it
+    may be in sys.modules half imported: no counter yet is no bytes yet."""
+    count = getattr(sys.modules.get(f"{__package__}.remote"), "bytes_fetched", None)
+    return count() if count is not None else 0
 
 
 def _remote():
