@@ -6,10 +6,13 @@ Writes two checkpoints of one float32 [rows, cols] tensor each (B = A with one e
 changed) in DIR (default /tmp/pair_heatmap_bench: large fixtures stay out of the
 repository), then, in a fresh process per source tree, times the app's job for a
 selected pair: ``compare_pair`` (done first, as the app's job does) and then
-``pair_view`` (histograms and heatmaps). Reports the seconds of each and of the
-heatmaps' part of ``pair_view`` (``_planes``), the peak of
-numpy's allocations during ``pair_view`` (tracemalloc: memory-mapped pages are not
-allocations) and whether the changed element shows in the B - A picture.
+``pair_view`` (histograms and heatmaps). Reports the seconds of each and of
+``_planes`` (the heatmaps' own part of ``pair_view``: the whole of them before the
+histograms' passes filled them too), the peak of numpy's allocations during
+``pair_view`` (tracemalloc: memory-mapped pages are not allocations), whether the
+changed element shows in the B - A picture, whether the three histograms equal
+``np.histogram`` over the same edges (checked after the timing), and the machine's
+load averages when the tree's run ended.
 ``--before TREE`` (e.g. ``git archive main | tar -x -C TREE``, with the C extensions
 copied in) measures that tree as well.
 """
@@ -53,10 +56,14 @@ viewed = time.perf_counter() - start
 peak = tracemalloc.get_traced_memory()[1]
 image = view.image_diff
 shows = image is not None and bool(np.count_nonzero(image))  # B differs from A in one element only
+# After the timing: are the histograms numpy's over the same edges?
+a, b = (np.asarray(c.read("embedding"), np.float64) for c in (diff.a, diff.b))
+hists = ((view.hist_a, a), (view.hist_b, b), (view.hist_diff, b - a))
+exact = all(np.array_equal(h.counts, np.histogram(v, h.edges)[0]) for h, v in hists)
 print(json.dumps({
     "compare_s": round(compared, 3), "pair_view_s": round(viewed, 3), "heatmaps_s": round(pictures[0], 3),
     "peak_mb": round(peak / 2**20, 1), "diff_image": list(image.shape) if image is not None else None,
-    "change_shows": shows,
+    "change_shows": shows, "histograms_exact": exact,
 }))
 """
 
@@ -96,7 +103,9 @@ def main() -> None:
             [sys.executable, "-c", CHILD, str(args.data)],
             env=env, cwd=tree, capture_output=True, text=True, check=True,
         )  # fmt: skip
-        print(name, json.dumps({"shape": [args.rows, args.cols], **json.loads(out.stdout.splitlines()[-1])}))
+        load = [round(x, 2) for x in os.getloadavg()]  # the machine's load when the run ended, as uptime shows it
+        figures = json.loads(out.stdout.splitlines()[-1])
+        print(name, json.dumps({"shape": [args.rows, args.cols], **figures, "load": load}))
 
 
 if __name__ == "__main__":

@@ -10,17 +10,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks, compare_pair
-from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, map_serially, two_pass_histogram
-from ckpt_gui.core.analysis.real_numbers import real_dtype
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_pair
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.values.mapped import mapped_entry
+from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
-from ckpt_gui.core.views.pair_planes import PlanePicture, pair_pictures, side_picture
+from ckpt_gui.core.views.pair_histograms import pair_histograms
+from ckpt_gui.core.views.pair_planes import PlanePicture, envelope_pictures, pair_pictures, side_picture
 from ckpt_gui.core.views.pair_statuses import change_order, status_code, status_from_code, statuses_of
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice
@@ -73,43 +75,49 @@ def pair_view(
         view.scalars = (diff.a.read(pair.a.key).reshape(-1)[0].item(), diff.b.read(pair.b.key).reshape(-1)[0].item())
         return view
     bins = bins_for(bins, max(v.num_elements for v in (pair.a, pair.b) if v is not None))
-    # One range for both sides, so their bins are the same bins.
-    extremes = Partial()
-    if a_ok:
-        for chunk in diff.a.iter_chunks(pair.a.key):
-            extremes.merge(range_chunk(chunk))
-    if b_ok:
-        for chunk in diff.b.iter_chunks(pair.b.key):
-            extremes.merge(range_chunk(chunk))
-    low, high = (extremes.low, extremes.high) if extremes.low is not None else (0.0, 1.0)
-    if a_ok:
-        _stats, view.hist_a = tensor_histogram(diff.a, pair.a.key, bins, (float(low), float(high)), cancelled=cancelled)
-    if b_ok:
-        _stats, view.hist_b = tensor_histogram(diff.b, pair.b.key, bins, (float(low), float(high)), cancelled=cancelled)
     values = pair.values
     same_shape = a_ok and b_ok and pair.a.shape == pair.b.shape and pair.a.dtype.name == pair.b.dtype.name
-    if same_shape and values is not None and values.max_abs_diff is not None:
-        differences = two_pass_histogram(
-            map_serially(lambda: _differences(diff, pair)), np.dtype(np.float64), bins, with_moments=False
-        )
-        if differences.partial.low is not None:  # some difference is finite
-            view.hist_diff = differences.result()
-    _planes(diff, pair, view, a_ok, b_ok, same_shape, cancelled)
+    envelopes = None
+    if same_shape:  # two passes over both sides for all three histograms (and the heatmaps, when contiguous)
+        with_diff = values is not None and values.max_abs_diff is not None
+        region = _contiguous_region(pair.a.shape)
+        found = pair_histograms(diff, pair, bins, with_diff, region, cancelled)
+        view.hist_a, view.hist_b, view.hist_diff = found.hist_a, found.hist_b, found.hist_diff
+        envelopes = found.envelopes
+    else:
+        view.hist_a, view.hist_b = _side_histograms(diff, pair, bins, a_ok, b_ok, cancelled)
+    _planes(diff, pair, view, a_ok, b_ok, same_shape, envelopes, cancelled)
     return view
+
+
+def _side_histograms(diff: CheckpointDiff, pair: Pair, bins: int, a_ok: bool, b_ok: bool, cancelled):
+    """A's and B's histograms over one range when they differ in shape or dtype (or
+    one side is missing): a range pass over each side, then its counts."""
+    extremes = Partial()
+    for ok, ckpt, variable in ((a_ok, diff.a, pair.a), (b_ok, diff.b, pair.b)):
+        if ok:
+            for chunk in ckpt.iter_chunks(variable.key):
+                extremes.merge(range_chunk(chunk))
+    low, high = (float(extremes.low), float(extremes.high)) if extremes.low is not None else (0.0, 1.0)
+    hist_a = tensor_histogram(diff.a, pair.a.key, bins, (low, high), cancelled=cancelled)[1] if a_ok else None
+    hist_b = tensor_histogram(diff.b, pair.b.key, bins, (low, high), cancelled=cancelled)[1] if b_ok else None
+    return hist_a, hist_b
+
+
+def _contiguous_region(shape: tuple[int, ...]) -> tuple[int, int, int] | None:
+    """The plane the heatmaps first show (rows, columns, flat index of its first
+    element) when its elements are contiguous: a matrix, or the last two axes of an
+    N-D tensor at index 0 of the others; else None (read on its own, pair_planes.py)."""
+    choice = default_choice(shape)
+    if choice is None or (choice.rows, choice.cols) != (len(shape) - 2, len(shape) - 1):
+        return None
+    return shape[-2], shape[-1], 0
 
 
 def bins_for(bins: int, count: int) -> int:
     """At most ``bins``, and no more than about twice the square root of the number of
     values: 100 bins over a 16-element bias would be a comb of lone spikes."""
     return max(1, min(bins, max(10, 2 * math.isqrt(count))))
-
-
-def _differences(diff: CheckpointDiff, pair: Pair):
-    """B - A in float64, chunk by chunk."""
-    for chunk_a, chunk_b in aligned_chunks(diff, pair):
-        a = chunk_a.astype(real_dtype(chunk_a.dtype), copy=False)
-        b = chunk_b.astype(real_dtype(chunk_b.dtype), copy=False)
-        yield np.subtract(b, a, dtype=np.float64)
 
 
 def _planes(
@@ -119,10 +127,20 @@ def _planes(
     a_ok: bool,
     b_ok: bool,
     same_shape: bool,
+    envelopes: list[BlockEnvelope] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> None:
+    """The heatmaps: from the ``envelopes`` the histograms' first pass filled, or read
+    a band at a time here (a plane not contiguous in storage, sides of two shapes)."""
     shape = pair.a.shape if a_ok else pair.b.shape
     if len(shape) < 2:
+        return
+    if envelopes is not None:
+        view.choice = default_choice(shape)
+        if len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
+            view.values = (_plane_values(diff.a, pair.a), _plane_values(diff.b, pair.b))
+        dtypes = (numpy_dtype(diff.a.entry(pair.a.key).dtype), numpy_dtype(diff.b.entry(pair.b.key).dtype))
+        view.picture_a, view.picture_b, view.picture_diff = envelope_pictures(envelopes, *dtypes)
         return
     value_a = _plane_values(diff.a, pair.a) if a_ok else None
     value_b = _plane_values(diff.b, pair.b) if b_ok else None
