@@ -37,13 +37,21 @@ class PairView:
     choice: PlaneChoice | None = None
     choice_b: PlaneChoice | None = None  # B's, when its shape differs from A's
     # Both values, kept for another slice (choose_plane) when the tensors have more than
-    # two axes, one shape, and are small enough (KEEP_FOR_SLICES bytes) to hold.
+    # two axes and one shape: as read up to KEEP_FOR_SLICES bytes a side, memory maps
+    # beyond (none: no slice but the first, e.g. a partitioned tensor).
     values: tuple[np.ndarray, np.ndarray] | None = None
     # The heatmaps (pair_planes.py): block extremes of A's and B's planes, and of B - A.
     picture_a: PlanePicture | None = None
     picture_b: PlanePicture | None = None
     picture_diff: PlanePicture | None = None
     scalars: tuple[object, object] | None = None  # a pair of single values: shown as numbers, not histograms
+
+    @property
+    def slices_in_job(self) -> bool:
+        """Another slice is read on a worker (:func:`plane_pictures`), not while the
+        user waits: the values are memory maps of over KEEP_FOR_SLICES bytes a side,
+        and a plane across the storage order touches every page of them."""
+        return self.values is not None and self.pair.a.size_bytes > KEEP_FOR_SLICES
 
     @property
     def image_a(self) -> np.ndarray | None:
@@ -137,8 +145,8 @@ def _planes(
         return
     if envelopes is not None:
         view.choice = default_choice(shape)
-        if len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
-            view.values = (_plane_values(diff.a, pair.a), _plane_values(diff.b, pair.b))
+        if len(shape) > 2:
+            view.values = _kept_for_slices(diff, pair)
         dtypes = (numpy_dtype(diff.a.entry(pair.a.key).dtype), numpy_dtype(diff.b.entry(pair.b.key).dtype))
         view.picture_a, view.picture_b, view.picture_diff = envelope_pictures(envelopes, *dtypes)
         return
@@ -146,8 +154,8 @@ def _planes(
     value_b = _plane_values(diff.b, pair.b) if b_ok else None
     if (a_ok and value_a is None) or (b_ok and value_b is None):
         return  # too large to read whole, and no memory map of it
-    if same_shape and len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
-        view.values = (value_a, value_b)
+    if same_shape and len(shape) > 2:
+        view.values = _kept_for_slices(diff, pair, (value_a, value_b))
     view.choice = choice = default_choice(shape)
     if same_shape:  # one read of both planes: A, B and B - A
         view.picture_a, view.picture_b, view.picture_diff = pair_pictures(value_a, value_b, choice, cancelled)
@@ -177,11 +185,29 @@ def _plane_values(ckpt: Checkpoint, variable: Variable) -> np.ndarray | None:
 KEEP_FOR_SLICES = 64 << 20  # bytes a side: a selected pair's values kept for another slice
 
 
-def choose_plane(view: PairView, choice: PlaneChoice) -> None:
-    """Show another plane of a pair whose values the view kept (``view.values``)."""
+def _kept_for_slices(diff: CheckpointDiff, pair: Pair, read: tuple | None = None) -> tuple | None:
+    """Both values for another slice: as read (``read``, or read now) up to
+    KEEP_FOR_SLICES bytes a side, else their memory maps (they hold no memory; a
+    plane is read from them a band at a time); None without a memory map of both."""
+    if pair.a.size_bytes <= KEEP_FOR_SLICES:
+        return read if read is not None else (_plane_values(diff.a, pair.a), _plane_values(diff.b, pair.b))
+    mapped = tuple(mapped_entry(c.reader, c.entry(v.key)) for c, v in ((diff.a, pair.a), (diff.b, pair.b)))
+    return mapped if all(m is not None for m in mapped) else None
+
+
+def plane_pictures(
+    view: PairView, choice: PlaneChoice, cancelled: Callable[[], bool] | None = None
+) -> tuple[PlanePicture, PlanePicture, PlanePicture]:
+    """The pictures of plane ``choice`` of the values the view kept (``view.values``)."""
     value_a, value_b = view.values
+    return pair_pictures(value_a, value_b, choice, cancelled)
+
+
+def choose_plane(view: PairView, choice: PlaneChoice, pictures: tuple | None = None) -> None:
+    """Show another plane of a pair whose values the view kept: its ``pictures`` when
+    made already (on a worker, :attr:`PairView.slices_in_job`), else made here."""
     view.choice = choice
-    view.picture_a, view.picture_b, view.picture_diff = pair_pictures(value_a, value_b, choice)
+    view.picture_a, view.picture_b, view.picture_diff = pictures or plane_pictures(view, choice)
 
 
 def slice_text(view: PairView) -> str:
@@ -190,13 +216,13 @@ def slice_text(view: PairView) -> str:
     sides = [(view.choice, (view.pair.a or view.pair.b).shape)]
     if view.choice_b is not None and view.pair.b is not None:
         sides.append((view.choice_b, view.pair.b.shape))
-    texts = [_slice_of(choice, len(shape)) for choice, shape in sides if choice is not None and len(shape) > 2]
+    texts = [slice_index(choice, len(shape)) for choice, shape in sides if choice is not None and len(shape) > 2]
     if len(texts) == 2:
         return f"slice {texts[0]} of A, {texts[1]} of B"
     return f"slice {texts[0]}" if texts else ""
 
 
-def _slice_of(choice: PlaneChoice, dims: int) -> str:
+def slice_index(choice: PlaneChoice, dims: int) -> str:
     return (
         "["
         + ", ".join(":" if axis in (choice.rows, choice.cols) else str(choice.fixed[axis]) for axis in range(dims))
