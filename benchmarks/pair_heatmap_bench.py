@@ -1,6 +1,6 @@
 """What the comparison's heatmaps of one large pair cost: time and numpy memory.
 
-    python benchmarks/pair_heatmap_bench.py [--rows 90472] [--cols 512] [--data DIR] [--before TREE]
+    python benchmarks/pair_heatmap_bench.py [--rows 90472] [--cols 512] [--data DIR] [--before TREE] [--all-changed]
 
 Writes two checkpoints of one float32 [rows, cols] tensor each (B = A with one element
 changed) in DIR (default /tmp/pair_heatmap_bench: large fixtures stay out of the
@@ -68,20 +68,23 @@ print(json.dumps({
 """
 
 
-def fixtures(data: Path, rows: int, cols: int) -> None:
-    """Write A and B (once per shape): B is A with one element changed."""
+def fixtures(data: Path, rows: int, cols: int, all_changed: bool = False) -> None:
+    """Write A and B (once per shape): B is A with one element changed (and, with
+    ``all_changed``, every element moved a little, as a training step moves them)."""
     import numpy as np  # noqa: PLC0415
 
     sys.path.insert(0, str(REPO))
     from tools.bundle_writer import write_bundle  # noqa: PLC0415
 
     at = (rows * 2 // 3 + 1, cols - 2)
-    stamp = data / f"shape-{rows}x{cols}"
+    stamp = data / f"shape-{rows}x{cols}{'-all' if all_changed else ''}"
     if not stamp.exists():
         data.mkdir(parents=True, exist_ok=True)
         a = np.random.default_rng(0).standard_normal((rows, cols), dtype=np.float32)
         write_bundle(str(data / "a"), [("embedding", "float32", (rows, cols), a.tobytes())])
         a[at] += 0.5
+        if all_changed:
+            a += np.random.default_rng(1).standard_normal((rows, cols), dtype=np.float32) * np.float32(1e-3)
         write_bundle(str(data / "b"), [("embedding", "float32", (rows, cols), a.tobytes())])
         for old in data.glob("shape-*"):
             old.unlink()
@@ -94,8 +97,9 @@ def main() -> None:
     parser.add_argument("--cols", type=int, default=512)
     parser.add_argument("--data", type=Path, default=Path("/tmp/pair_heatmap_bench"))
     parser.add_argument("--before", type=Path, help="another source tree to measure too")
+    parser.add_argument("--all-changed", action="store_true", help="B moves every element a little, not one")
     args = parser.parse_args()
-    fixtures(args.data, args.rows, args.cols)
+    fixtures(args.data, args.rows, args.cols, args.all_changed)
     trees = {"this": REPO, **({"before": args.before} if args.before else {})}
     for name, tree in trees.items():
         env = {**os.environ, "PYTHONPATH": str(tree)}
@@ -105,7 +109,8 @@ def main() -> None:
         )  # fmt: skip
         load = [round(x, 2) for x in os.getloadavg()]  # the machine's load when the run ended, as uptime shows it
         figures = json.loads(out.stdout.splitlines()[-1])
-        print(name, json.dumps({"shape": [args.rows, args.cols], **figures, "load": load}))
+        shape = {"shape": [args.rows, args.cols], "all_changed": args.all_changed}
+        print(name, json.dumps({**shape, **figures, "load": load}))
 
 
 if __name__ == "__main__":
