@@ -199,7 +199,7 @@ def test_histogram_without_sorting_is_exact_at_every_edge(dtype, bins, low, high
     np.testing.assert_array_equal(acc.result().counts, np.histogram(values, bins=bins)[0])  # ...exactly
 
 
-@pytest.mark.parametrize("dense", [0, 1 << 40])  # never / always correct every bin number in place
+@pytest.mark.parametrize("dense", [0, 8, 1 << 40])  # never / when many (as used) / always correct in place
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_values_near_an_edge_are_binned_exactly_either_way(monkeypatch, dtype, dense):
     """The values near an edge are put on its side by a comparison, gathered when few,

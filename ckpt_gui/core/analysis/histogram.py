@@ -188,27 +188,34 @@ class FineBins:
         cells = scratch.array("cells", n, np.int16)
         np.copyto(cells, scaled, casting="unsafe")  # truncates
         # Cells k*F and k*F + 1 (low bits 0 or 1) are the only ones whose bin needs a
-        # comparison, with edge k, for the inner edges: every value in range at the first
-        # edge is in bin 0, and at the last in the last bin (bin ``bins`` is folded into it).
-        cells_per_bin = 1 << self.shift
-        low_bits = np.bitwise_and(cells, cells_per_bin - 2, out=scratch.array("work", n, np.int16))
-        near_flags = np.equal(low_bits, 0, out=scratch.array("flags", n, np.bool_))
-        inner = np.greater_equal(cells, cells_per_bin, out=scratch.array("below", n, np.bool_))
-        np.logical_and(near_flags, inner, out=near_flags)
-        np.less(cells, bins * cells_per_bin, out=inner)
-        np.logical_and(near_flags, inner, out=near_flags)
+        # comparison, with edge k.
+        per_bin = 1 << self.shift
+        low_bits = np.bitwise_and(cells, per_bin - 2, out=scratch.array("work", n, np.int16))
+        near = np.equal(low_bits, 0, out=scratch.array("flags", n, np.bool_))
+        dense = np.count_nonzero(near) * _DENSE_NEAR > n
+        if dense:
+            # Those at the first edge are in bin 0 and those at the last in the last bin
+            # without one: often all of them (B - A of a pair with few changes, its zeros
+            # at the first edge).
+            inner = np.greater_equal(cells, per_bin, out=scratch.array("below", n, np.bool_))
+            np.logical_and(near, inner, out=near)
+            np.logical_and(near, np.less(cells, bins * per_bin, out=inner), out=near)
+            dense = np.count_nonzero(near) * _DENSE_NEAR > n
         np.right_shift(cells, self.shift, out=cells)  # now bin numbers, 0..bins
-        if np.count_nonzero(near_flags) * _DENSE_NEAR > n:
-            # Many values sit at an inner edge (integers, B - A with its zeros at the
-            # middle edge): gathering them would cost more than correcting every value.
-            return self._counted(cells, self._below_edge(values, cells, near_flags, scratch), bins)
-        near = np.flatnonzero(near_flags)
-        near_cells = cells.take(near)
-        estimate = self._counted(cells, None, bins)
-        estimate -= np.bincount(near_cells, minlength=bins + 1)[:bins]  # exact for all values not near an edge...
-        below = np.less(values.take(near), self.edges.take(near_cells))
-        # ...plus those near one: a value near edge k lies in bin k - 1 below it, in bin k from it on.
-        return estimate + np.bincount(np.subtract(near_cells, below, dtype=np.int16), minlength=bins + 1)[:bins]
+        if dense:
+            # Many values at an inner edge (integers; B - A with its zeros at the middle
+            # edge): gathering them would cost more than correcting every bin number.
+            counts = self._counted(cells, self._below_edge(values, cells, near, scratch), bins)
+        else:
+            where = np.flatnonzero(near)
+            near_cells = cells.take(where)
+            below = np.less(values.take(where), self.edges.take(near_cells))
+            counts = self._counted(cells, None, bins)
+            counts -= np.bincount(near_cells, minlength=bins + 1)  # exact for all values not near an edge...
+            # ...plus those near one: in bin k - 1 below edge k, in bin k from it on.
+            counts += np.bincount(np.subtract(near_cells, below, dtype=np.int16), minlength=bins + 1)
+        counts[bins - 1] += counts[bins]  # the last bin includes its right edge
+        return counts[:bins]
 
     def _below_edge(self, values: np.ndarray, cells: np.ndarray, near: np.ndarray, scratch: Scratch) -> np.ndarray:
         """Flags of the values near an edge and below it (their bin is one less)."""
@@ -218,8 +225,7 @@ class FineBins:
 
     @staticmethod
     def _counted(cells: np.ndarray, below: np.ndarray | None, bins: int) -> np.ndarray:
-        """The counts of the bin numbers ``cells`` (less one where ``below``), the top
-        edge's values (bin ``bins``) in the last bin."""
+        """The counts of the bin numbers ``cells`` (less one where ``below``), 0..bins."""
         # Counted with np.bincount, not by sorting the int16 bin numbers: numpy's 16-bit
         # sort is fast only on CPUs with AVX512-VBMI2 and ten times slower than this
         # elsewhere (measured 146 ms against 13 ms per million values). np.bincount
@@ -230,8 +236,7 @@ class FineBins:
         counts = np.zeros(bins + 1, np.int64)
         for start in range(0, cells.size, _GIL_SLICE):
             counts += np.bincount(cells[start : start + _GIL_SLICE], minlength=bins + 1)
-        counts[bins - 1] += counts[bins]
-        return counts[:bins]
+        return counts
 
 
 _DENSE_NEAR = 8  # more than 1/8 of a chunk's values near an edge: correct all bin numbers in place
