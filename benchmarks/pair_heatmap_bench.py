@@ -6,7 +6,9 @@ Writes two checkpoints of one float32 [rows, cols] tensor each (B = A with one e
 changed) in DIR (default /tmp/pair_heatmap_bench: large fixtures stay out of the
 repository), then, in a fresh process per source tree, times the app's job for a
 selected pair: ``compare_pair`` (done first, as the app's job does) and then
-``pair_view`` (histograms and heatmaps). Reports the seconds of each and of
+``pair_view`` (histograms and heatmaps). Reports the seconds of each, the CPU
+seconds of ``pair_view`` (all its threads: on a shared machine they vary less
+than its wall time), and the seconds of
 ``_planes`` (the heatmaps' own part of ``pair_view``: the whole of them before the
 histograms' passes filled them too), the peak of numpy's allocations during
 ``pair_view`` (tracemalloc: memory-mapped pages are not allocations), whether the
@@ -50,18 +52,19 @@ start = time.perf_counter()
 compare_pair(diff, pair)
 compared = time.perf_counter() - start
 tracemalloc.start()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 view = pair_view(diff, pair)
-viewed = time.perf_counter() - start
+viewed, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = tracemalloc.get_traced_memory()[1]
 image = view.image_diff
-shows = image is not None and bool(np.count_nonzero(image))  # B differs from A in one element only
+shows = image is not None and bool(np.count_nonzero(image))  # B differs from A (one element, or all a little)
 # After the timing: are the histograms numpy's over the same edges?
 a, b = (np.asarray(c.read("embedding"), np.float64) for c in (diff.a, diff.b))
 hists = ((view.hist_a, a), (view.hist_b, b), (view.hist_diff, b - a))
 exact = all(np.array_equal(h.counts, np.histogram(v, h.edges)[0]) for h, v in hists)
 print(json.dumps({
-    "compare_s": round(compared, 3), "pair_view_s": round(viewed, 3), "heatmaps_s": round(pictures[0], 3),
+    "compare_s": round(compared, 3), "pair_view_s": round(viewed, 3), "pair_view_cpu_s": round(cpu, 3),
+    "heatmaps_s": round(pictures[0], 3),
     "peak_mb": round(peak / 2**20, 1), "diff_image": list(image.shape) if image is not None else None,
     "change_shows": shows, "histograms_exact": exact,
 }))
