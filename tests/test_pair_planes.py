@@ -14,7 +14,7 @@ import pytest
 from ckpt_gui.core.analysis.diff import pair_variables
 from ckpt_gui.core.analysis.envelope import MAX_ENVELOPE_SIDE
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.views import pair_planes, pair_view
+from ckpt_gui.core.views import pair_view
 from ckpt_gui.core.views.pair_planes import pair_pictures
 from ckpt_gui.core.views.planes import PlaneChoice
 from tests.conftest import run_cli
@@ -98,17 +98,23 @@ def test_a_nan_or_inf_in_a_block_shows(tmp_path):
     np.testing.assert_array_equal(view.image_diff, _block_extremes(b.astype(np.float64) - a, block))
 
 
-def test_a_large_pair_is_read_through_memory_maps(tmp_path, monkeypatch):
-    """Above LARGE_VIEW_BYTES a side is not read whole: its pictures come from a memory
-    map, a band of rows at a time (bands that cut the blocks anywhere)."""
+def test_a_large_pair_is_read_in_chunks_that_cut_rows_anywhere(tmp_path, monkeypatch):
+    """Above LARGE_VIEW_BYTES a side is not read whole: its pictures come from the
+    histograms' first pass, a chunk of each side at a time (chunks that cut rows and
+    blocks anywhere, A's and B's not the same size)."""
+    from ckpt_gui.core.analysis.diff import aligned_chunks
+    from ckpt_gui.core.views import pair_histograms
+
+    def small_chunks(diff, pair, verify=True):
+        return aligned_chunks(diff, pair, 4 * (7 * 700 + 3), 4 * 5 * 700, verify)
+
+    monkeypatch.setattr(pair_histograms, "aligned_chunks", small_chunks)
     shape = (3_000, 700)
     rng = np.random.default_rng(3)
     a = rng.standard_normal(shape).astype(np.float32)
     b = a + np.float32(0.001)
     b[2_345, 678] = 4.0
     diff, pair = _diff(tmp_path, a, b)
-    monkeypatch.setattr(pair_view, "LARGE_VIEW_BYTES", 1 << 20)
-    monkeypatch.setattr(pair_planes, "BAND_ELEMENTS", 7 * shape[1])  # 7 rows a band; blocks of 6
     pair_view.compare_pair(diff, pair)
 
     def whole(_key):

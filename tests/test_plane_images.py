@@ -4,7 +4,12 @@ pixels: decimated into blocks that keep their extremes, not sampled or averaged.
 import numpy as np
 
 from ckpt_gui.core.analysis.envelope import MAX_ENVELOPE_SIDE
-from ckpt_gui.core.views.planes import extreme_image, prepare_view
+from ckpt_gui.core.analysis.overview import first_pass
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.values.mapped import mapped_entry
+from ckpt_gui.core.views.large_values import large_choice, plane_envelope, streamed_envelope
+from ckpt_gui.core.views.planes import PlaneChoice, extreme_image, prepare_view
+from tools.bundle_writer import write_bundle
 
 
 def test_a_few_large_values_among_zeros_stay_visible():
@@ -24,10 +29,46 @@ def test_a_few_large_values_among_zeros_stay_visible():
 
 def test_a_block_shows_whichever_extreme_is_further_from_zero():
     wide = np.zeros((4, 3 * MAX_ENVELOPE_SIDE))
-    wide[1, :3] = [1.0, -2.0, np.nan]  # one block of 3 columns
+    wide[1, :3] = [1.0, -2.0, 0.5]  # one block of 3 columns
     image, block = extreme_image(wide)
     assert block == (1, 3) and image.shape == (4, MAX_ENVELOPE_SIDE)
     assert image[1, 0] == -2.0
+
+
+def _one_nan_among_numbers() -> np.ndarray:
+    values = np.random.default_rng(2).standard_normal((5_000, 1_100)).astype(np.float32)
+    values[4_321, 1_097] = np.nan  # in the last block of columns, among 10 x 3 numbers
+    return values
+
+
+def _check_nan_cell(image: np.ndarray, block: tuple[int, int]) -> None:
+    """The NaN's block alone is NaN (a NaN anywhere is what a user looks for, as the
+    comparison's heatmaps draw it); the other blocks keep their extremes."""
+    cell = (4_321 // block[0], 1_097 // block[1])
+    assert block[0] > 1 and block[1] > 1
+    assert np.isnan(image[cell]) and np.count_nonzero(np.isnan(image)) == 1
+
+
+def test_a_block_holding_a_nan_is_drawn_nan():
+    values = _one_nan_among_numbers()
+    image, block = extreme_image(values)
+    _check_nan_cell(image, block)
+    assert np.isfinite(prepare_view(values).image).sum() == image.size - 1
+
+
+def test_a_large_tensors_blocks_holding_a_nan_are_drawn_nan(tmp_path):
+    """A tensor too large to read whole: its first plane's blocks come from the
+    statistics pass, another plane's from a memory map, a band at a time."""
+    values = _one_nan_among_numbers()
+    write_bundle(str(tmp_path / "ckpt"), [("embedding", "float32", values.shape, values.tobytes())])
+    ckpt = Checkpoint.open(str(tmp_path / "ckpt"))
+    choice = large_choice(values.shape)
+    envelope = first_pass(ckpt, "embedding", streamed_envelope(values.shape, choice)).envelope
+    _check_nan_cell(envelope.image(), (envelope.block_rows, envelope.block_cols))
+    turned = plane_envelope(mapped_entry(ckpt.reader, ckpt.entry("embedding")), PlaneChoice(1, 0, (0, 0)))
+    image = turned.image()
+    assert image.shape == envelope.image().shape[::-1]
+    np.testing.assert_array_equal(image, envelope.image().T)
 
 
 def test_a_plane_the_screen_can_show_is_kept_whole():

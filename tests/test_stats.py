@@ -9,6 +9,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+from ckpt_gui.core.analysis import histogram
 from ckpt_gui.core.analysis.histogram import HistogramAccumulator, map_serially, two_pass_histogram
 from ckpt_gui.core.analysis.stats import StatsAccumulator, compute_stats
 from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
@@ -196,6 +197,25 @@ def test_histogram_without_sorting_is_exact_at_every_edge(dtype, bins, low, high
     acc.add(values)
     assert acc.fine_bins() is not None  # these ranges take the fast way...
     np.testing.assert_array_equal(acc.result().counts, np.histogram(values, bins=bins)[0])  # ...exactly
+
+
+@pytest.mark.parametrize("dense", [0, 8, 1 << 40])  # never / when many (as used) / always correct in place
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_near_an_edge_are_binned_exactly_either_way(monkeypatch, dtype, dense):
+    """The values near an edge are put on its side by a comparison, gathered when few,
+    in place when many: both ways exact, at every edge, and for B - A of a pair with few
+    changes (its zeros at the first edge, or at the middle one when the changes go both ways)."""
+    monkeypatch.setattr(histogram, "_DENSE_NEAR", dense)
+    rng = np.random.default_rng(dense % 7)
+    at_first, at_middle = np.zeros(100_000, dtype), np.zeros(100_000, dtype)
+    at_first[rng.choice(at_first.size, 30, replace=False)] = rng.uniform(0, 0.5, 30)
+    at_middle[rng.choice(at_middle.size, 30, replace=False)] = rng.uniform(-0.5, 0.5, 30)
+    at_middle[:2] = -0.5, 0.5
+    for values in (edge_hugging_values(dtype, 100, -5.68, 5.58, rng), at_first, at_middle):
+        acc = HistogramAccumulator(100, values.min(), values.max())
+        acc.add(values)
+        assert acc.fine_bins() is not None
+        np.testing.assert_array_equal(acc.result().counts, np.histogram(values, bins=100)[0])
 
 
 def test_histogram_falls_back_to_sorting_when_it_must():

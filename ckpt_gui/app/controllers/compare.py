@@ -29,12 +29,13 @@ from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
-from ckpt_gui.core.views.pair_view import group_view, pair_view
+from ckpt_gui.core.views.pair_view import PairView, group_view, pair_view, plane_pictures
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.write_guard import Protected
 
 if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the first comparison
     from ckpt_gui.app.widgets.pair_panel import PairPanel
+    from ckpt_gui.core.views.planes import PlaneChoice
 
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 
@@ -241,6 +242,7 @@ class CompareController(Controller):
             self.trees.group_selected.connect(self._on_group_selected)
             self.trees.said.connect(self.status.emit)
             self.trees.export_requested.connect(self.export_value)
+            self.pair_panel.plane_wanted.connect(self._on_plane_wanted)
         return self.trees, self.pair_panel
 
     def export_value(self, pair: Pair, side: str) -> None:
@@ -318,6 +320,19 @@ class CompareController(Controller):
         self.runner.submit(
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
             label=f"Comparing {pair.path}", on_partial=compared,
+        )  # fmt: skip
+
+    def _on_plane_wanted(self, view: PairView, choice: PlaneChoice) -> None:
+        """Another slice of a large pair (memory maps): read on a worker, a band at a
+        time, in the selected pair's lane (another selection replaces it)."""
+
+        def build(context: JobContext):
+            context.progress(0, 0)
+            return plane_pictures(view, choice, context.cancelled)
+
+        self.runner.submit(
+            "pair_view", build, lambda pictures: self.pair_panel.show_plane(view, choice, pictures),
+            lambda m, d: self.banner.show_message(m, "error", d), label=f"Reading a slice of {view.pair.path}",
         )  # fmt: skip
 
     def _on_group_selected(self, node: PairNode, again: bool = False) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ckpt_gui.app import theme
@@ -28,7 +28,7 @@ from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
-from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_text
+from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_index, slice_text
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
@@ -43,6 +43,9 @@ HEATMAP_SHARE = 0.6  # of the plots' height, the heatmaps' while the user has no
 
 class PairPanel(QWidget):
     """The selected pair: its numbers, overlaid histograms, B - A, and heatmaps."""
+
+    # (view, choice): another slice of a large pair, to be read on a worker (show_plane)
+    plane_wanted = Signal(object, object)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -220,10 +223,24 @@ class PairPanel(QWidget):
 
     def _choose_plane(self, choice) -> None:
         """Another slice of the pair shown (its values kept by the view): cut here, as
-        the browse heatmap does (at most KEEP_FOR_SLICES bytes a side)."""
-        if self.view is not None and self.view.values is not None:
-            choose_plane(self.view, choice)
-            self._draw_heatmaps(self.view)
+        the browse heatmap does, up to KEEP_FOR_SLICES bytes a side; asked of a worker
+        beyond (``plane_wanted``), the heatmaps saying so until it is read."""
+        if self.view is None or self.view.values is None:
+            return
+        if self.view.slices_in_job:
+            index = slice_index(choice, len(self.view.pair.a.shape))
+            self.heatmap_note.setText(html.escape(f"Reading slice {index}..."))
+            self.heatmap_note.setVisible(True)
+            self.plane_wanted.emit(self.view, choice)
+            return
+        choose_plane(self.view, choice)
+        self._draw_heatmaps(self.view)
+
+    def show_plane(self, view: PairView, choice, pictures: tuple) -> None:
+        """The pictures of a slice a worker read (``plane_wanted``), if still wanted."""
+        if view is self.view and choice == self.slice_controls.choice:
+            choose_plane(view, choice, pictures)
+            self._draw_heatmaps(view)
 
     def show_view(self, view: PairView) -> None:
         single = _single_values(view.scalars) if view.scalars is not None else []

@@ -161,7 +161,7 @@ class PlaneDrawing:
         in a narrow panel): the NaN and Inf of the tensor (counted by its statistics
         when they are in) or of the cells; the size of a cell's block is in the axis
         labels, the rest in the tooltip (a 4-line title had left 25 px of heatmap)."""
-        nan, inf = self.nonfinite.nan, self.nonfinite.inf  # cells of only NaN, cells reaching Inf
+        nan, inf = self.nonfinite.nan, self.nonfinite.inf  # cells holding a NaN, cells reaching Inf
         counted = self._counted
         whole = counted is not None and counted[0] == self.title and self.value.ndim == 2
         if whole:
@@ -172,15 +172,14 @@ class PlaneDrawing:
         self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} per cell)")
         self.image_plot.setLabel("bottom", f"axis {self.choice.cols} ({envelope.block_cols:,} per cell)")
         colours = (
-            f" A cell of only NaN is {plots().NAN_NAME}; one holding \u00b1Inf, {plots().INF_NAME}."
+            f" A cell holding a NaN is {plots().NAN_NAME}; one holding \u00b1Inf, {plots().INF_NAME}."
             if self.nonfinite.overlay is not None
             else ""
         )
-        where = "this matrix holds" if whole else "cells of only"
+        where = "this matrix holds" if whole else "cells holding"
         self.graphics.setToolTip(
             f"Each cell shows the min or the max of a block of {envelope.block_rows:,}x{envelope.block_cols:,}"
-            f" values, whichever is further from 0 (NaN ignored).{colours}"
-            + (f" NaN/Inf: {where} {found}." if found else "")
+            f" values, whichever is further from 0.{colours}" + (f" NaN/Inf: {where} {found}." if found else "")
         )
 
     def _on_mouse(self, position: QPointF) -> None:
@@ -219,7 +218,7 @@ def _blocks_note(block: tuple[int, int]) -> str:
         return ""
     return (
         f"Each cell shows the min or the max of a block of {block[0]:,}x{block[1]:,} values, whichever is"
-        " further from 0 (NaN ignored); the readout below names the value under the mouse."
+        " further from 0 (NaN if it holds a NaN); the readout below names the value under the mouse."
     )
 
 

@@ -287,18 +287,23 @@ def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) 
 
 
 def aligned_chunks(
-    diff: CheckpointDiff, pair: Pair, bytes_a: int = DEFAULT_CHUNK_BYTES, bytes_b: int = DEFAULT_CHUNK_BYTES
+    diff: CheckpointDiff,
+    pair: Pair,
+    bytes_a: int = DEFAULT_CHUNK_BYTES,
+    bytes_b: int = DEFAULT_CHUNK_BYTES,
+    verify: bool = True,
 ) -> Iterator[tuple]:
     """Pairs of flat chunks covering the same elements of A's and B's values (the two
-    files' chunks need not line up)."""
+    files' chunks need not line up); ``verify=False`` for a second pass over values
+    whose CRCs were just checked."""
     a_entry, b_entry = diff.a.entry(pair.a.key), diff.b.entry(pair.b.key)
     if a_entry.is_partitioned or b_entry.is_partitioned:
         # Slices are stored in their own order: compare the assembled tensors.
         yield diff.a.read(pair.a.key).reshape(-1), diff.b.read(pair.b.key).reshape(-1)
         return
-    chunks_b = diff.b.iter_chunks(pair.b.key, bytes_b)
+    chunks_b = diff.b.iter_chunks(pair.b.key, bytes_b, verify)
     pending = None
-    for chunk_a in diff.a.iter_chunks(pair.a.key, bytes_a):
+    for chunk_a in diff.a.iter_chunks(pair.a.key, bytes_a, verify):
         start = 0
         while start < chunk_a.size:
             if pending is None or pending.size == 0:

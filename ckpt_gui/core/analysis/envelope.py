@@ -7,8 +7,9 @@ the plane of an N-D tensor over its last two axes, is contiguous), cut into bloc
 of ``block_rows`` x ``block_cols`` elements. Each block keeps the smallest and the
 largest of its values (NaN ignored, +-Inf kept: a true envelope), so a single spike
 among 100 million values still shows; made with ``mark_nan``, it also notes which
-blocks hold a NaN, whose cells the picture then draws NaN (the comparison's heatmaps:
-a NaN that appeared is a change to see). Chunks may arrive in any order and cut rows
+blocks hold a NaN, whose cells the picture then draws NaN: every heatmap's are (a NaN
+anywhere is what a user looks for, and one that appeared is a change to see), a
+vector's line is not (its marks are for blocks of only NaN). Chunks may arrive in any order and cut rows
 anywhere; each chunk's blocks are reduced on its own thread (:func:`chunk_blocks`)
 and merged into the whole here (:meth:`BlockEnvelope.merge`).
 """
@@ -57,10 +58,12 @@ class BlockEnvelope:
     @classmethod
     def for_region(cls, rows: int, cols: int, base: int = 0) -> BlockEnvelope:
         """Blocks small enough for the screen: a vector (one row) gets up to
-        MAX_ENVELOPE_POINTS of them, a matrix up to MAX_ENVELOPE_SIDE per axis."""
+        MAX_ENVELOPE_POINTS of them, a matrix up to MAX_ENVELOPE_SIDE per axis (its
+        heatmap's blocks holding a NaN drawn NaN, as the comparison's)."""
         if rows == 1:
             return cls(1, cols, 1, max(1, -(-cols // MAX_ENVELOPE_POINTS)), base)
-        return cls(rows, cols, max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE)), base)
+        block_rows, block_cols = max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE))
+        return cls(rows, cols, block_rows, block_cols, base, mark_nan=True)
 
     @property
     def size(self) -> int:

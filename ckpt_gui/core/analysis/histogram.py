@@ -126,8 +126,11 @@ class FineBins:
     and of the float just below it: when ``cell(e) >= k*F`` and ``cell(below e) <=
     k*F + 1``, every value in any other cell is on the correct side of edge k, so its
     bin is exactly ``cell >> shift``. Only the values in the two cells around an edge
-    (2/F of the values, under 1% for 100 bins) need the exact treatment (sort and
-    binary search); the rest are counted by their int16 bin numbers with np.bincount.
+    (2/F of the values, under 1% for 100 bins) need the exact treatment, a comparison
+    with that edge (bin k - 1 below it, bin k from it on); the rest are counted by
+    their int16 bin numbers with np.bincount. When most values are near an edge (B - A
+    of a pair with few changes: its zeros at the low edge), every bin number is
+    corrected in place rather than the near values gathered.
     """
 
     edges: np.ndarray
@@ -184,24 +187,59 @@ class FineBins:
         scaled = self._scaled(values, scratch.array("work", n, values.dtype))
         cells = scratch.array("cells", n, np.int16)
         np.copyto(cells, scaled, casting="unsafe")  # truncates
-        # Cells k*F and k*F + 1 (low bits 0 or 1) are the only ones whose bin needs a comparison.
-        low_bits = np.bitwise_and(cells, (1 << self.shift) - 2, out=scratch.array("work", n, np.int16))
-        near = np.flatnonzero(np.equal(low_bits, 0, out=scratch.array("flags", n, np.bool_)))
+        # Cells k*F and k*F + 1 (low bits 0 or 1) are the only ones whose bin needs a
+        # comparison, with edge k.
+        per_bin = 1 << self.shift
+        low_bits = np.bitwise_and(cells, per_bin - 2, out=scratch.array("work", n, np.int16))
+        near = np.equal(low_bits, 0, out=scratch.array("flags", n, np.bool_))
+        dense = np.count_nonzero(near) * _DENSE_NEAR > n
+        if dense:
+            # Those at the first edge are in bin 0 and those at the last in the last bin
+            # without one: often all of them (B - A of a pair with few changes, its zeros
+            # at the first edge).
+            inner = np.greater_equal(cells, per_bin, out=scratch.array("below", n, np.bool_))
+            np.logical_and(near, inner, out=near)
+            np.logical_and(near, np.less(cells, bins * per_bin, out=inner), out=near)
+            dense = np.count_nonzero(near) * _DENSE_NEAR > n
         np.right_shift(cells, self.shift, out=cells)  # now bin numbers, 0..bins
-        near_bins = np.bincount(cells.take(near), minlength=bins + 1)
+        if dense:
+            # Many values at an inner edge (integers; B - A with its zeros at the middle
+            # edge): gathering them would cost more than correcting every bin number.
+            counts = self._counted(cells, self._below_edge(values, cells, near, scratch), bins)
+        else:
+            where = np.flatnonzero(near)
+            near_cells = cells.take(where)
+            below = np.less(values.take(where), self.edges.take(near_cells))
+            counts = self._counted(cells, None, bins)
+            counts -= np.bincount(near_cells, minlength=bins + 1)  # exact for all values not near an edge...
+            # ...plus those near one: in bin k - 1 below edge k, in bin k from it on.
+            counts += np.bincount(np.subtract(near_cells, below, dtype=np.int16), minlength=bins + 1)
+        counts[bins - 1] += counts[bins]  # the last bin includes its right edge
+        return counts[:bins]
+
+    def _below_edge(self, values: np.ndarray, cells: np.ndarray, near: np.ndarray, scratch: Scratch) -> np.ndarray:
+        """Flags of the values near an edge and below it (their bin is one less)."""
+        edge = self.edges.take(cells, out=scratch.array("work", values.size, self.edges.dtype))
+        below = np.less(values, edge, out=scratch.array("below", values.size, np.bool_))
+        return np.logical_and(below, near, out=below)
+
+    @staticmethod
+    def _counted(cells: np.ndarray, below: np.ndarray | None, bins: int) -> np.ndarray:
+        """The counts of the bin numbers ``cells`` (less one where ``below``), 0..bins."""
         # Counted with np.bincount, not by sorting the int16 bin numbers: numpy's 16-bit
         # sort is fast only on CPUs with AVX512-VBMI2 and ten times slower than this
         # elsewhere (measured 146 ms against 13 ms per million values). np.bincount
         # holds the GIL, so it gets a slice at a time: the GUI thread never waits for
         # more than one slice.
-        estimate = np.zeros(bins + 1, np.int64)
-        for start in range(0, n, _GIL_SLICE):
-            estimate += np.bincount(cells[start : start + _GIL_SLICE], minlength=bins + 1)
-        estimate -= near_bins  # exact for all values not near an edge...
-        near_values = values.take(near)
-        near_values.sort()
-        exact, _outside = _sorted_counts(near_values, self.edges)
-        return estimate[:bins] + exact  # ...plus those near an edge (bin `bins` is empty)
+        if below is not None:
+            np.subtract(cells, below, out=cells, casting="unsafe")
+        counts = np.zeros(bins + 1, np.int64)
+        for start in range(0, cells.size, _GIL_SLICE):
+            counts += np.bincount(cells[start : start + _GIL_SLICE], minlength=bins + 1)
+        return counts
+
+
+_DENSE_NEAR = 8  # more than 1/8 of a chunk's values near an edge: correct all bin numbers in place
 
 
 @dataclass(slots=True)

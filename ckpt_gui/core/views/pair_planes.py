@@ -65,8 +65,7 @@ def _pictures(a, b, choice: PlaneChoice, cancelled):
     kind of image each becomes (a dtype)."""
     planes = [plane(a, choice)] + ([plane(b, choice)] if b is not None else [])
     rows, cols = planes[0].shape
-    block = (max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE)))  # 1: an empty side
-    envelopes = [BlockEnvelope(rows, cols, *block, mark_nan=True) for _ in range(2 if b is None else 3)]
+    envelopes = plane_envelopes(rows, cols, 1 if b is None else 2)
     step = max(1, BAND_ELEMENTS // max(cols, 1))
     for start in range(0, rows, step):
         if cancelled is not None and cancelled():
@@ -80,6 +79,21 @@ def _pictures(a, b, choice: PlaneChoice, cancelled):
     if b is None:
         return [(envelopes[0], kinds[0]), (None, None), (None, None)]
     return list(zip(envelopes, kinds, strict=True))
+
+
+def plane_envelopes(rows: int, cols: int, sides: int, base: int = 0) -> list[BlockEnvelope]:
+    """Empty envelopes of a plane of ``rows`` x ``cols`` starting at flat index ``base``:
+    one side's, or (``sides`` 2) A's, B's and B - A's."""
+    block = (max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE)))  # 1: an empty side
+    return [BlockEnvelope(rows, cols, *block, base, mark_nan=True) for _ in range(1 if sides == 1 else 3)]
+
+
+def envelope_pictures(
+    envelopes: list[BlockEnvelope], dtype_a: np.dtype, dtype_b: np.dtype
+) -> tuple[PlanePicture, PlanePicture, PlanePicture]:
+    """The pictures of A, B and B - A from their filled envelopes (:func:`plane_envelopes`)."""
+    kinds = (_image_dtype(dtype_a), _image_dtype(dtype_b), np.dtype(np.float64))
+    return tuple(_picture(envelope, kind) for envelope, kind in zip(envelopes, kinds, strict=True))
 
 
 def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:

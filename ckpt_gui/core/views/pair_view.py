@@ -10,17 +10,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks, compare_pair
-from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram, map_serially, two_pass_histogram
-from ckpt_gui.core.analysis.real_numbers import real_dtype
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_pair
+from ckpt_gui.core.analysis.envelope import BlockEnvelope
+from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.values.mapped import mapped_entry
+from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
-from ckpt_gui.core.views.pair_planes import PlanePicture, pair_pictures, side_picture
+from ckpt_gui.core.views.pair_histograms import pair_histograms
+from ckpt_gui.core.views.pair_planes import PlanePicture, envelope_pictures, pair_pictures, side_picture
 from ckpt_gui.core.views.pair_statuses import change_order, status_code, status_from_code, statuses_of
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.planes import MAX_VIEW_BYTES, PlaneChoice, default_choice
@@ -35,13 +37,21 @@ class PairView:
     choice: PlaneChoice | None = None
     choice_b: PlaneChoice | None = None  # B's, when its shape differs from A's
     # Both values, kept for another slice (choose_plane) when the tensors have more than
-    # two axes, one shape, and are small enough (KEEP_FOR_SLICES bytes) to hold.
+    # two axes and one shape: as read up to KEEP_FOR_SLICES bytes a side, memory maps
+    # beyond (none: no slice but the first, e.g. a partitioned tensor).
     values: tuple[np.ndarray, np.ndarray] | None = None
     # The heatmaps (pair_planes.py): block extremes of A's and B's planes, and of B - A.
     picture_a: PlanePicture | None = None
     picture_b: PlanePicture | None = None
     picture_diff: PlanePicture | None = None
     scalars: tuple[object, object] | None = None  # a pair of single values: shown as numbers, not histograms
+
+    @property
+    def slices_in_job(self) -> bool:
+        """Another slice is read on a worker (:func:`plane_pictures`), not while the
+        user waits: the values are memory maps of over KEEP_FOR_SLICES bytes a side,
+        and a plane across the storage order touches every page of them."""
+        return self.values is not None and self.pair.a.size_bytes > KEEP_FOR_SLICES
 
     @property
     def image_a(self) -> np.ndarray | None:
@@ -73,43 +83,49 @@ def pair_view(
         view.scalars = (diff.a.read(pair.a.key).reshape(-1)[0].item(), diff.b.read(pair.b.key).reshape(-1)[0].item())
         return view
     bins = bins_for(bins, max(v.num_elements for v in (pair.a, pair.b) if v is not None))
-    # One range for both sides, so their bins are the same bins.
-    extremes = Partial()
-    if a_ok:
-        for chunk in diff.a.iter_chunks(pair.a.key):
-            extremes.merge(range_chunk(chunk))
-    if b_ok:
-        for chunk in diff.b.iter_chunks(pair.b.key):
-            extremes.merge(range_chunk(chunk))
-    low, high = (extremes.low, extremes.high) if extremes.low is not None else (0.0, 1.0)
-    if a_ok:
-        _stats, view.hist_a = tensor_histogram(diff.a, pair.a.key, bins, (float(low), float(high)), cancelled=cancelled)
-    if b_ok:
-        _stats, view.hist_b = tensor_histogram(diff.b, pair.b.key, bins, (float(low), float(high)), cancelled=cancelled)
     values = pair.values
     same_shape = a_ok and b_ok and pair.a.shape == pair.b.shape and pair.a.dtype.name == pair.b.dtype.name
-    if same_shape and values is not None and values.max_abs_diff is not None:
-        differences = two_pass_histogram(
-            map_serially(lambda: _differences(diff, pair)), np.dtype(np.float64), bins, with_moments=False
-        )
-        if differences.partial.low is not None:  # some difference is finite
-            view.hist_diff = differences.result()
-    _planes(diff, pair, view, a_ok, b_ok, same_shape, cancelled)
+    envelopes = None
+    if same_shape:  # two passes over both sides for all three histograms (and the heatmaps, when contiguous)
+        with_diff = values is not None and values.max_abs_diff is not None
+        region = _contiguous_region(pair.a.shape)
+        found = pair_histograms(diff, pair, bins, with_diff, region, cancelled)
+        view.hist_a, view.hist_b, view.hist_diff = found.hist_a, found.hist_b, found.hist_diff
+        envelopes = found.envelopes
+    else:
+        view.hist_a, view.hist_b = _side_histograms(diff, pair, bins, a_ok, b_ok, cancelled)
+    _planes(diff, pair, view, a_ok, b_ok, same_shape, envelopes, cancelled)
     return view
+
+
+def _side_histograms(diff: CheckpointDiff, pair: Pair, bins: int, a_ok: bool, b_ok: bool, cancelled):
+    """A's and B's histograms over one range when they differ in shape or dtype (or
+    one side is missing): a range pass over each side, then its counts."""
+    extremes = Partial()
+    for ok, ckpt, variable in ((a_ok, diff.a, pair.a), (b_ok, diff.b, pair.b)):
+        if ok:
+            for chunk in ckpt.iter_chunks(variable.key):
+                extremes.merge(range_chunk(chunk))
+    low, high = (float(extremes.low), float(extremes.high)) if extremes.low is not None else (0.0, 1.0)
+    hist_a = tensor_histogram(diff.a, pair.a.key, bins, (low, high), cancelled=cancelled)[1] if a_ok else None
+    hist_b = tensor_histogram(diff.b, pair.b.key, bins, (low, high), cancelled=cancelled)[1] if b_ok else None
+    return hist_a, hist_b
+
+
+def _contiguous_region(shape: tuple[int, ...]) -> tuple[int, int, int] | None:
+    """The plane the heatmaps first show (rows, columns, flat index of its first
+    element) when its elements are contiguous: a matrix, or the last two axes of an
+    N-D tensor at index 0 of the others; else None (read on its own, pair_planes.py)."""
+    choice = default_choice(shape)
+    if choice is None or (choice.rows, choice.cols) != (len(shape) - 2, len(shape) - 1):
+        return None
+    return shape[-2], shape[-1], 0
 
 
 def bins_for(bins: int, count: int) -> int:
     """At most ``bins``, and no more than about twice the square root of the number of
     values: 100 bins over a 16-element bias would be a comb of lone spikes."""
     return max(1, min(bins, max(10, 2 * math.isqrt(count))))
-
-
-def _differences(diff: CheckpointDiff, pair: Pair):
-    """B - A in float64, chunk by chunk."""
-    for chunk_a, chunk_b in aligned_chunks(diff, pair):
-        a = chunk_a.astype(real_dtype(chunk_a.dtype), copy=False)
-        b = chunk_b.astype(real_dtype(chunk_b.dtype), copy=False)
-        yield np.subtract(b, a, dtype=np.float64)
 
 
 def _planes(
@@ -119,17 +135,27 @@ def _planes(
     a_ok: bool,
     b_ok: bool,
     same_shape: bool,
+    envelopes: list[BlockEnvelope] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> None:
+    """The heatmaps: from the ``envelopes`` the histograms' first pass filled, or read
+    a band at a time here (a plane not contiguous in storage, sides of two shapes)."""
     shape = pair.a.shape if a_ok else pair.b.shape
     if len(shape) < 2:
+        return
+    if envelopes is not None:
+        view.choice = default_choice(shape)
+        if len(shape) > 2:
+            view.values = _kept_for_slices(diff, pair)
+        dtypes = (numpy_dtype(diff.a.entry(pair.a.key).dtype), numpy_dtype(diff.b.entry(pair.b.key).dtype))
+        view.picture_a, view.picture_b, view.picture_diff = envelope_pictures(envelopes, *dtypes)
         return
     value_a = _plane_values(diff.a, pair.a) if a_ok else None
     value_b = _plane_values(diff.b, pair.b) if b_ok else None
     if (a_ok and value_a is None) or (b_ok and value_b is None):
         return  # too large to read whole, and no memory map of it
-    if same_shape and len(shape) > 2 and pair.a.size_bytes <= KEEP_FOR_SLICES:
-        view.values = (value_a, value_b)
+    if same_shape and len(shape) > 2:
+        view.values = _kept_for_slices(diff, pair, (value_a, value_b))
     view.choice = choice = default_choice(shape)
     if same_shape:  # one read of both planes: A, B and B - A
         view.picture_a, view.picture_b, view.picture_diff = pair_pictures(value_a, value_b, choice, cancelled)
@@ -159,11 +185,29 @@ def _plane_values(ckpt: Checkpoint, variable: Variable) -> np.ndarray | None:
 KEEP_FOR_SLICES = 64 << 20  # bytes a side: a selected pair's values kept for another slice
 
 
-def choose_plane(view: PairView, choice: PlaneChoice) -> None:
-    """Show another plane of a pair whose values the view kept (``view.values``)."""
+def _kept_for_slices(diff: CheckpointDiff, pair: Pair, read: tuple | None = None) -> tuple | None:
+    """Both values for another slice: as read (``read``, or read now) up to
+    KEEP_FOR_SLICES bytes a side, else their memory maps (they hold no memory; a
+    plane is read from them a band at a time); None without a memory map of both."""
+    if pair.a.size_bytes <= KEEP_FOR_SLICES:
+        return read if read is not None else (_plane_values(diff.a, pair.a), _plane_values(diff.b, pair.b))
+    mapped = tuple(mapped_entry(c.reader, c.entry(v.key)) for c, v in ((diff.a, pair.a), (diff.b, pair.b)))
+    return mapped if all(m is not None for m in mapped) else None
+
+
+def plane_pictures(
+    view: PairView, choice: PlaneChoice, cancelled: Callable[[], bool] | None = None
+) -> tuple[PlanePicture, PlanePicture, PlanePicture]:
+    """The pictures of plane ``choice`` of the values the view kept (``view.values``)."""
     value_a, value_b = view.values
+    return pair_pictures(value_a, value_b, choice, cancelled)
+
+
+def choose_plane(view: PairView, choice: PlaneChoice, pictures: tuple | None = None) -> None:
+    """Show another plane of a pair whose values the view kept: its ``pictures`` when
+    made already (on a worker, :attr:`PairView.slices_in_job`), else made here."""
     view.choice = choice
-    view.picture_a, view.picture_b, view.picture_diff = pair_pictures(value_a, value_b, choice)
+    view.picture_a, view.picture_b, view.picture_diff = pictures or plane_pictures(view, choice)
 
 
 def slice_text(view: PairView) -> str:
@@ -172,13 +216,13 @@ def slice_text(view: PairView) -> str:
     sides = [(view.choice, (view.pair.a or view.pair.b).shape)]
     if view.choice_b is not None and view.pair.b is not None:
         sides.append((view.choice_b, view.pair.b.shape))
-    texts = [_slice_of(choice, len(shape)) for choice, shape in sides if choice is not None and len(shape) > 2]
+    texts = [slice_index(choice, len(shape)) for choice, shape in sides if choice is not None and len(shape) > 2]
     if len(texts) == 2:
         return f"slice {texts[0]} of A, {texts[1]} of B"
     return f"slice {texts[0]}" if texts else ""
 
 
-def _slice_of(choice: PlaneChoice, dims: int) -> str:
+def slice_index(choice: PlaneChoice, dims: int) -> str:
     return (
         "["
         + ", ".join(":" if axis in (choice.rows, choice.cols) else str(choice.fixed[axis]) for axis in range(dims))
