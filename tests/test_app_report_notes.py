@@ -76,3 +76,20 @@ def test_the_notes_get_their_room_first_the_cause_first_and_a_rerun_shows_their_
     bar.setValue(bar.maximum())
     _show_report(qtbot, window, dataclasses.replace(report, seconds=report.seconds + 1))
     assert bar.value() == 0
+
+
+def test_the_message_is_said_to_be_of_whoever_said_it_keras_or_tensorflow():
+    """Review 7: a Keras load_weights() failure's message was headed "TensorFlow said:"
+    in the notes while the header named Keras."""
+    from ckpt_gui.app.widgets.report_texts import ordered_notes
+    from ckpt_gui.core.statuses import RestoreStatus
+    from ckpt_gui.diagnosis.findings import RestoreReport
+
+    def said(verdict: str) -> list[str]:
+        report = RestoreReport("/w.weights.h5", "/m.py", False, None, {s: 0 for s in RestoreStatus}, (), (),
+                               TensorFlowVerdict(verdict, "ValueError: A total of 1 objects could not be loaded"),
+                               "python", "2.x", 0.0, "keras")  # fmt: skip
+        return [note for note in ordered_notes(report)[0] if "could not be loaded" in note]
+
+    assert said("load_weights() raised") == ["Keras said: ValueError: A total of 1 objects could not be loaded"]
+    assert said("restore() raised") == ["TensorFlow said: ValueError: A total of 1 objects could not be loaded"]

@@ -75,12 +75,36 @@ def test_a_rerun_dims_the_last_report_and_a_cancel_says_whose_it_is(qtbot, windo
         window._cancel_all()
     assert done.args == [None]
     headline = panel.headline.text()
-    assert re.search(r"Re-run cancelled; showing the report of \d\d:\d\d \(demo_model_changed\.py\)", headline)
+    # Another script than the report's (Choose script...): not a re-run (review 7).
+    shown = r"showing the report of \d\d:\d\d \(demo_model_changed\.py\)"
+    assert re.search(r"The attempt with other_model\.py was cancelled; " + shown, headline), headline
     assert "incomplete" in headline  # the report's own verdict under it
     assert not panel.previous.isVisible()
     assert all(w.isEnabled() for w in (panel.problems, panel.notes_area, panel.detail_area))
     assert panel.export_button.isVisible() and panel.rerun_button.isEnabled()
     assert _restore_header(window) == "Restore"
+    assert window.status_message().startswith("Attempt with other_model.py cancelled: Restore incomplete")
+
+
+def test_a_cancelled_rerun_of_the_reports_script_says_re_run_and_the_progress_its_time_limit(qtbot, window, tmp_path):
+    from ckpt_gui.app import settings
+
+    open_demo(qtbot, window)
+    script = tmp_path / "demo_model_changed.py"
+    script.write_text("# the model\n")
+    report = dataclasses.replace(_report_for_demo(window), script=str(script))
+    _show_report(qtbot, window, report)
+    panel, doctor = window.report_panel, window.doctor
+    settings.settings().setValue("diagnosis_timeout", 45.0)
+    doctor.diagnoser = attempt = _WaitingDiagnoser()
+    doctor.diagnose(str(script))
+    qtbot.waitUntil(attempt.running.is_set, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.phase.text().startswith("Importing TensorFlow..."), timeout=WAIT_MS)
+    assert re.fullmatch(r"Importing TensorFlow\.\.\. \d+ s of 45 s", panel.phase.text()), panel.phase.text()
+    with qtbot.waitSignal(window.diagnosis_done, timeout=WAIT_MS):
+        window._cancel_all()
+    assert re.search(r"Re-run cancelled; showing the report of \d\d:\d\d \(demo_model_changed\.py\)",
+                     panel.headline.text())  # fmt: skip
     assert window.status_message().startswith("Re-run cancelled: Restore incomplete")
 
 
@@ -117,6 +141,7 @@ def test_a_rerun_that_cannot_run_shows_the_last_report_as_the_last_one(qtbot, wi
     doctor.diagnose(str(script))
     qtbot.waitUntil(lambda: not panel.running, timeout=WAIT_MS)
     said = panel.headline.text()
-    assert re.search(r"Re-run stopped; showing the report of \d\d:\d\d \(demo_model_changed\.py\)", said), said
+    shown = r"showing the report of \d\d:\d\d \(demo_model_changed\.py\)"
+    assert re.search(r"The attempt with other_model\.py was stopped; " + shown, said), said
     assert "could not be started" in window.banner.label.text()  # why, on the banner
     assert panel.problems.isEnabled() and _restore_header(window) == "Restore"

@@ -331,6 +331,23 @@ def test_the_memory_limit_dialog_says_where_its_figure_comes_from(qtbot, window,
         assert f"half of this machine's {2 * DEFAULT_MEMORY_LIMIT:g} GB" in prompt
 
 
+def test_the_time_limit_is_chosen_in_the_restore_menu_beside_the_memory_limit(qtbot, window, monkeypatch):
+    """Review 7: the doctor's 120 s could only be changed on the command line (--timeout)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from ckpt_gui.diagnosis.attempt_watch import DEFAULT_TIMEOUT
+
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Restore")
+    texts = [a.text() for a in menu.actions()]
+    assert texts.index("&Time limit...") + 1 == texts.index("&Memory limit...")
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (asked.append(args), (30.0, True))[1])
+    next(a for a in menu.actions() if a.text() == "&Time limit...").trigger()
+    prompt, value = asked[0][2], asked[0][3]
+    assert value == DEFAULT_TIMEOUT and "Shown: the default" in prompt and f"{DEFAULT_TIMEOUT:g} s" in prompt
+    assert window.doctor.request_for("/ckpt/ckpt-1", "/m.py").timeout == 30.0  # the next attempt's limit
+
+
 def test_switching_views_of_a_large_tree_makes_only_the_levels_shown(qtbot, tmp_path):
     """Finding 5 on a large checkpoint (the review's 200,000 variables): the switch keeps
     the selection in view and opens the groups left open without making every level:

@@ -201,3 +201,24 @@ def test_help_says_what_a_checkpoint_can_be_and_the_defaults():
     assert "the first checkpoint (before): a folder" in flat["diff"] and "in any of those forms" in flat["diff"]
     for command in ("diagnose", "repair"):
         assert "(default: 120)" in " ".join(run_cli(command, "--help").stdout.split()), command
+
+
+def test_inspect_warns_of_a_missing_data_file_as_the_app_does(scratch_copy):
+    """Review 7: a checkpoint whose data shard is gone was listed with exit 0 and not a word,
+    while the app's banner warned; the listing's exit code stays (README: 1 only when the
+    object graph cannot be read)."""
+    import glob
+
+    from ckpt_gui.core.views.missing_data import missing_headline
+
+    folder = scratch_copy("tf1")  # name-based: the keys are all there is, so nothing else fails
+    prefix = Checkpoint.open(str(folder)).prefix
+    for data in glob.glob(prefix + ".data-*"):
+        os.remove(data)
+    said = missing_headline(Checkpoint.open(prefix))
+    assert said is not None and "is missing" in said  # the app's banner line
+    result = run_cli("inspect", prefix)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [f"ckpt-gui: warning: {said}"]  # said once
+    document = json.loads(run_cli("inspect", prefix, "--json").stdout)
+    assert document["warnings"][0] == said

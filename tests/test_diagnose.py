@@ -441,7 +441,7 @@ def test_warm_child_makes_the_second_attempt_fast(tmp_path, checkpoints):
     assert first.ok and second.ok
     assert first.variables == second.variables  # a clean process each time: same answer
     assert "starting Python" not in phases and "importing TensorFlow" not in phases
-    assert "# Restore diagnosis" in markdown(second) and "consumed" in markdown(second)
+    assert "# Restore diagnosis" in markdown(second) and "| restored |" in markdown(second)
 
 
 def test_missing_data_file_or_interpreter_are_clean_errors(tmp_path, scratch_copy):

@@ -68,6 +68,8 @@ model, optimizer = seq([16, 8, 3]), keras.optimizers.LossScaleOptimizer(keras.op
 train(model, optimizer)
 save("loss_scale", model=model, optimizer=optimizer)
 save("counter", step=tf.Variable(7, dtype=tf.int64), w=tf.Variable([1.0, 2.0, 3.0]))
+save("zeros", a=tf.Variable(tf.random.stateless_normal([3], [4, 5])),
+     b=tf.Variable(tf.random.stateless_normal([4], [6, 7])), c=tf.Variable(tf.zeros([2])))
 model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(16), keras.layers.BatchNormalization(),
                           keras.layers.Dense(8), keras.layers.Dense(3)])
 optimizer = keras.optimizers.Adam(0.01)
@@ -88,6 +90,13 @@ with tf.Graph().as_default():
     with tf.compat.v1.Session() as session:
         session.run(tf.compat.v1.global_variables_initializer())
         tf.compat.v1.train.Saver().save(session, os.path.join(OUT, "tf1", "model.ckpt"))
+# Values a fresh variable starts with: held "by coincidence" wherever the restore stops.
+with tf.Graph().as_default():
+    tf.compat.v1.get_variable("layer1/weights", initializer=tf.zeros([12, 4]))
+    tf.compat.v1.get_variable("layer1/biases", initializer=tf.zeros([4]))
+    with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        tf.compat.v1.train.Saver().save(session, os.path.join(OUT, "tf1_zeros", "model.ckpt"))
 """
 
 # TensorFlow's own answer for one script: run it as the doctor's contract says, restore
@@ -113,8 +122,23 @@ def whole(parts, session):
     ordered = sorted(parts, key=lambda p: p._save_slice_info.var_offset[0])
     return np.concatenate([value(p, session) for p in ordered])
 
+# TensorFlow's assignment made visible: before the restore every variable holds what no
+# checkpoint value holds (NaN, the least integer), so a variable the restore did not reach
+# holds no checkpoint value even where its initial value was one (zeros, a counter at 0).
+def unreached(variables, session=None):
+    for v in variables:
+        dtype = tf.as_dtype(v.dtype).base_dtype  # a Keras 3 variable's dtype is a string
+        if dtype.is_floating:
+            fill = np.full(tuple(v.shape), np.nan, dtype.as_numpy_dtype)
+        elif dtype.is_integer:
+            fill = np.full(tuple(v.shape), dtype.min, dtype.as_numpy_dtype)
+        else:
+            continue
+        session.run(v.assign(fill)) if session is not None else v.assign(fill)
+
 def object_answer(root, prefix):
     variables = [o for o in tf.train.TrackableView(root).descendants() if is_variable(o)]
+    unreached(variables)
     raised = None
     try:
         root.restore(prefix).expect_partial()
@@ -132,6 +156,7 @@ def graph_answer(prefix):
     raised = None
     with tf.compat.v1.Session() as session:
         session.run(tf.compat.v1.global_variables_initializer())
+        unreached(variables, session)
         try:
             tf.compat.v1.train.Saver(var_list=variables).restore(session, prefix)
         except Exception as exc:
@@ -236,6 +261,13 @@ CASES = {
         "    return tf.train.Checkpoint(step=tf.Variable(1), w=tf.Variable([0.0, 0.0, 0.0]))\n",
         None,  # the cause is the variable's suggestion
     ),
+    # TensorFlow stops at b (5 values for 4): c keeps its zeros, which are also the checkpoint's.
+    "restore_stopped_before_a_zero": (
+        "zeros",
+        "import tensorflow as tf\n\ndef build():\n    return tf.train.Checkpoint(a=tf.Variable(tf.zeros([3])), "
+        "b=tf.Variable(tf.zeros([5])), c=tf.Variable(tf.zeros([2])))\n",
+        None,
+    ),
     "keras_error": (
         "adam",
         """
@@ -264,6 +296,15 @@ def build():
         "Saver.restore() is one operation: it raised NotFoundError (layer1/w is not in the checkpoint), "
         "so it assigned nothing",
     ),
+    # The review's case: a checkpoint of tf.zeros, so every variable starts with its value.
+    "saver_zeros_renamed": (
+        "tf1_zeros",
+        "import tensorflow as tf\n\ntf.compat.v1.disable_eager_execution()\n"
+        'tf.compat.v1.get_variable("layer1/weights", initializer=tf.zeros([12, 4]))\n'
+        'tf.compat.v1.get_variable("layer1/bias", initializer=tf.zeros([4]))\n',
+        "Saver.restore() is one operation: it raised NotFoundError (layer1/bias is not in the checkpoint), "
+        "so it assigned nothing",
+    ),
     "repartitioned_variable": (
         "tf1",
         GRAPH + 'tf.compat.v1.get_variable("embedding/table", [40, 8], '
@@ -278,7 +319,11 @@ def _cases(folder: str) -> list[tuple[str, str, str]]:
     out = os.path.join(folder, "checkpoints")
     prefixes = {
         "tf1": os.path.join(out, "tf1", "model.ckpt"),
-        **{c: os.path.join(out, c, "ckpt") for c in ("adam", "wide", "loss_scale", "counter", "keras2", "norm")},
+        "tf1_zeros": os.path.join(out, "tf1_zeros", "model.ckpt"),
+        **{
+            c: os.path.join(out, c, "ckpt")
+            for c in ("adam", "wide", "loss_scale", "counter", "keras2", "norm", "zeros")
+        },
     }
     return [
         (name, prefixes[checkpoint], os.path.join(folder, f"{name}.py")) for name, (checkpoint, _s, _p) in CASES.items()
@@ -474,6 +519,20 @@ def test_failed_saver_restore_assigned_nothing(world):
     assert {v.model_path for v in matching} == {"layer1/weights", "layer1/biases"}
     assert all(v.restored is False for v in matching)
     assert "0 of 3 model weights restored" in report.notes
+
+
+def test_values_equal_to_their_initial_ones_are_not_restored_when_the_restore_raised(world):
+    # The verdict must not hang on a checkpoint value coinciding with the variable's
+    # initial one: TensorFlow assigned nothing (Saver) or stopped before it (objects).
+    answers, reports = world
+    saver, objects = reports["saver_zeros_renamed"], reports["restore_stopped_before_a_zero"]
+    assert answers["saver_zeros_renamed"]["restored"] == []
+    (weights,) = [v for v in saver.variables if v.status == RestoreStatus.CONSUMED]
+    assert weights.restored is False
+    assert not any(note.startswith("verified:") for note in saver.notes), saver.notes
+    assert answers["restore_stopped_before_a_zero"]["restored"] == ["a/.ATTRIBUTES/VARIABLE_VALUE"]
+    (c,) = [v for v in objects.variables if v.checkpoint_key == "c/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert c.status == RestoreStatus.CONSUMED and c.restored is False
 
 
 def test_failed_saver_restore_names_the_key_tensorflow_did_not_find(world):

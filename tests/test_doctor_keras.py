@@ -74,6 +74,10 @@ def as_float64(name, obj):  # returns None: visititems stops at the first value 
 
 with h5py.File(os.path.join(OUT, "seq.weights.h5")) as f, h5py.File(os.path.join(OUT, "seq64.weights.h5"), "w") as g:
     f.visititems(as_float64)
+# A zero bias: a fresh Dense starts with its value, so only Keras's assignment tells it restored.
+zero_bias = randomised(seq([16, 8, 3]))
+zero_bias.layers[1].bias.assign(np.zeros(8, "float32"))
+zero_bias.save_weights(os.path.join(OUT, "seq_zero_bias.weights.h5"))
 """
 
 # Keras's own answer for each case: run the script, load_weights, see what the model holds.
@@ -169,6 +173,7 @@ CASES = {
     "keras2": ("keras2.h5", "same"),
     "keras2_renamed": ("keras2_renamed.weights.h5", "same"),
     "float64": ("seq64.weights.h5", "same"),
+    "widened_zero_bias": ("seq_zero_bias.weights.h5", "widened"),
 }
 
 
@@ -337,6 +342,15 @@ def test_widened_dense_gives_both_shapes_and_advice(diagnoser, world):
     assert after["checkpoint_shape"] == [16, 8] and after["model_shape"] == [32, 8]
     assert "its input went from 16 to 32 features" in after["suggestions"][0]
     assert by_status(report, "consumed")  # the last layer loads: Keras goes on after a failed layer
+
+
+def test_a_value_equal_to_its_initial_one_in_a_layer_keras_skipped_is_not_restored(diagnoser, world):
+    # The second layer's kernel no longer fits: Keras skips the layer, its bias too, which
+    # holds the file's zeros only because a fresh Dense starts with them.
+    report, code, answer = run(diagnoser, world, "widened_zero_bias")
+    agrees_with_keras(report, code, answer)
+    bias = next(v for v in report["variables"] if v["model_path"] == "layers/dense_1/vars/1")
+    assert bias["status"] == "consumed" and bias["restored"] is False
 
 
 def test_missing_layer_both_ways(diagnoser, world):

@@ -355,3 +355,20 @@ def test_a_failed_saver_restore_is_the_first_note_even_with_nothing_matching():
     )
     (missing,) = [v for v in report.variables if v.status == "missing"]
     assert "the variable's name changed (weights_0 -> weights)" in missing.suggestions[0]
+
+
+def test_the_markdown_words_statuses_as_the_app_does():
+    """Review 7: the Markdown table said "consumed" where the app says "restored"; a
+    matching value TensorFlow did not assign is not counted as restored there either."""
+    variable = {"checkpoint_shape": [2], "model_shape": [2], "checkpoint_dtype": "float32", "model_dtype": "float32"}
+    facts = {"variables": [
+        {**variable, "status": "consumed", "checkpoint_key": "a", "model_path": "a", "restored": True},
+        {**variable, "status": "consumed", "checkpoint_key": "b", "model_path": "b", "restored": False},
+        {**variable, "status": "shape_conflict", "checkpoint_key": "c", "model_path": "c", "model_shape": [3]},
+    ], "tensorflow": {"verdict": "restore() raised", "message": "ValueError: incompatible"}, "notes": [],
+        "mode": "object"}  # fmt: skip
+    text = markdown(build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts=facts)))
+    assert "| restored | 1 |" in text
+    assert "| matching, not restored (the restore stopped at its first error) | 1 |" in text
+    assert "| shape conflict | 1 |" in text and "| shape conflict | c |" in text
+    assert "consumed" not in text and "shape_conflict" not in text

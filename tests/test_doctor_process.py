@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -273,6 +274,17 @@ def test_fifty_setsid_grandchildren_and_a_hang_end_at_the_time_limit(tmp_path, c
     assert result.error["type"] == "Timeout"
     assert seconds < 5 + 5, seconds
     assert left_behind(pids_file) == []
+    # Review 7: "Timeout: timeout: the attempt did not finish within 120 s": the kind once,
+    # how to raise the limit, and the script's line it was on (its Python stack, dumped
+    # before the kill, as the error's traceback).
+    message, stack = result.error["message"], result.error["traceback"]
+    assert not message.lower().startswith("timeout"), message
+    assert "--timeout SECONDS" in message and "Restore > Time limit..." in message
+    hang = request.script
+    lines = Path(hang).read_text().splitlines()
+    line = 1 + max(i for i, text in enumerate(lines) if "time.sleep(1)" in text)
+    assert f"at model_def.py line {line} in <module>" in message, message
+    assert f'File "{hang}", line {line} in <module>' in stack, stack
 
 
 def test_fifty_setsid_grandchildren_on_the_command_line(tmp_path, checkpoints):

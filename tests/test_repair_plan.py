@@ -260,3 +260,24 @@ def _all_consumed(plan):
                      for t in sorted(targets))  # fmt: skip
     return RestoreReport("/out/ckpt-1", "/m.py", True, None, {s: 0 for s in RestoreStatus}, findings, (),
                          TensorFlowVerdict(), "python", "2.x", 0.0, "object")  # fmt: skip
+
+
+def test_the_save_counter_is_no_new_variable_in_the_plan_or_its_outcome():
+    """Review 7: a 4-variable model's repair said "1 with the model's initial values: 1 new
+    variable": tf.train.Checkpoint's save_counter, which the new checkpoint counts itself."""
+    import dataclasses
+
+    from ckpt_gui.repair.notes import restored_values
+    from ckpt_gui.repair.plan import InitialVariable
+
+    plan, entries = _plan(
+        _matched("model/a/kernel", [3, 2]),
+        _matched("model/a/bias", [2]),
+        _matched("save_counter", [], dtype="int64"),
+    )
+    assert entries["save_counter"].action == Action.DROP
+    assert "save_counter" not in {v.target for v in plan.initial}
+    assert restored_values(plan) == "2 with the old values"
+    # A plan file written before lists it under "initial": still no new variable.
+    older = dataclasses.replace(plan, initial=(InitialVariable("save_counter", "the save counter", (), "int64"),))
+    assert restored_values(older) == "2 with the old values"

@@ -41,6 +41,7 @@ def build_menus(window) -> None:
     add(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
     add(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")
     add(restore, "&Python interpreter...", doctor.choose_python)
+    add(restore, "&Time limit...", doctor.choose_time_limit)
     add(restore, "&Memory limit...", doctor.choose_memory_limit)
     gpus = add(restore, "Allow &GPUs", lambda: doctor.set_allow_gpu(gpus.isChecked()))
     gpus.setCheckable(True)

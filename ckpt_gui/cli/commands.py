@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from ckpt_gui.cli.documents import versioned, write_inspect_json
+from ckpt_gui.cli.documents import listing_warnings, versioned, write_inspect_json
 from ckpt_gui.cli.fetch_progress import fetch_progress
 from ckpt_gui.cli.repair_command import add_attempt_options, add_repair_parser, attempt_request, write_proposed_plan
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
@@ -118,7 +118,7 @@ def _inspect(args: argparse.Namespace) -> int:
     ckpt = Checkpoint.open(args.path)
     if isinstance(ckpt.graph_error, CorruptCheckpointError):
         raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
-    for warning in ckpt.warnings:
+    for warning in listing_warnings(ckpt):
         print(f"ckpt-gui: warning: {one_line(warning)}", file=sys.stderr)
     stats = None
     if args.stats:

@@ -16,9 +16,21 @@ from ckpt_gui.core.format.keras_files import keras_models
 from ckpt_gui.core.statuses import JSON_SCHEMA
 from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
+from ckpt_gui.core.views.missing_data import missing_headline
 
 if TYPE_CHECKING:
     from ckpt_gui.core.analysis.stats import TensorStats
+
+
+def listing_warnings(ckpt: Checkpoint) -> list[str]:
+    """What ``inspect`` warns of (stderr and the JSON's ``warnings``): a missing data
+    file first, as the app's banner says it (review 7: the listing was silent about it),
+    then the checkpoint's own warnings, less the folder's note that says it again (as
+    app/opening.py's warnings)."""
+    headline = missing_headline(ckpt)
+    if headline is None:
+        return ckpt.warnings
+    return [headline] + [w for w in ckpt.warnings if not w.startswith(f"{ckpt.ref.name} is incomplete")]
 
 
 def versioned(document: dict) -> dict:
@@ -44,7 +56,7 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
             }
             for ref in ckpt.checkpoints
         ],
-        "warnings": ckpt.warnings,
+        "warnings": listing_warnings(ckpt),
         **_other_models(ckpt),
         **graph_report(ckpt),
         "variables": (

@@ -27,6 +27,9 @@ KILL_GRACE_S = 5.0  # to end every process of an attempt (a script may keep fork
 # TensorFlow's informational C++ log lines at import ("oneDNN custom operations are
 # on"): they would crowd out what a crashing script printed.
 _STARTUP_NOISE = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog)")
+STACK_SIGNAL = signal.SIGUSR1  # faulthandler's dump of the child's stack (child/main.py)
+STACK_WAIT_S = 2.0
+_DUMP_LINE = re.compile(r'^((Current thread|Thread) 0x[0-9a-f]+ .*:|  File ".*|  <no Python frame>|\s*)$')
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # every child not yet killed: kill_all's
 
 
@@ -123,6 +126,23 @@ class ChildProcess:
         """Make the checkpoint's folders read-only for this child, where the OS allows it."""
         return self.sandbox.protect(prefix) if self.sandbox is not None else unprotected(prefix)
 
+    def python_stack(self) -> str:
+        """The Python lines the child is running, as faulthandler dumps them on
+        STACK_SIGNAL (child/main.py registers it): asked for at the time limit, before
+        the kill. "" when no dump comes within STACK_WAIT_S."""
+        if self.process.poll() is not None:
+            return ""
+        before = self.log.lines()
+        with contextlib.suppress(OSError):
+            os.kill(self.process.pid, STACK_SIGNAL)
+        deadline, last, quiet = time.monotonic() + STACK_WAIT_S, before, 0
+        while time.monotonic() < deadline and quiet < 3:  # the dump is written at once: done when quiet
+            time.sleep(0.05)
+            lines = self.log.lines()
+            quiet = quiet + 1 if lines != before and lines == last else 0
+            last = lines
+        return "\n".join(_last_dump(last)) if last != before else ""
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -142,6 +162,17 @@ class ChildProcess:
         with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
         self._stop.set()  # the readers close their pipes themselves
+
+
+def _last_dump(lines: list[str]) -> list[str]:
+    """The last faulthandler dump at the end of the log: its thread headers and frames."""
+    start = len(lines)
+    while start > 0 and _DUMP_LINE.match(lines[start - 1]):
+        start -= 1
+    dump = lines[start:]
+    while dump and not dump[0].strip():
+        dump.pop(0)
+    return dump
 
 
 def _start(python: str, env: dict, channel_w: int, log_w: int) -> tuple[subprocess.Popen, Sandbox | None]:

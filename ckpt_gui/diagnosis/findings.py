@@ -36,6 +36,9 @@ _COUNT_WORDS = {
     RestoreStatus.MISSING: ("missing", "missing"),
     RestoreStatus.DEFERRED: ("deferred", "deferred"),
 }
+# A status as the app's table and legend word it ("restored", not the JSON's "consumed"),
+# for the text a user reads (the Markdown report); the JSON keeps the status values.
+STATUS_WORDS = {RestoreStatus.CONSUMED: "restored", **{status: one for status, (one, _many) in _COUNT_WORDS.items()}}
 _RANK = {status: rank for rank, status in enumerate(ATTENTION_ORDER)}
 
 Shape = tuple[int, ...]

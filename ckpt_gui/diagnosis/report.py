@@ -25,6 +25,8 @@ from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
+    STATUS_WORDS,
+    STOPPED,
     AttemptError,
     RestoreFinding,
     RestoreReport,
@@ -321,7 +323,7 @@ def markdown(report: RestoreReport) -> str:
         return "\n".join(lines) + "\n"
     verdict = "everything the model needs was restored" if report.ok else "the restore is incomplete"
     lines += [f"**Result: {verdict}.**", ""]
-    lines += ["| Status | Count |", "|---|---:|"] + [f"| {s} | {n} |" for s, n in report.summary.items() if n]
+    lines += ["| Status | Count |", "|---|---:|"] + _markdown_counts(report)
     lines += ["", f"{report.tensorflow.speaker}: {report.tensorflow.verdict}"]
     if report.tensorflow.message:
         lines += ["", "```", report.tensorflow.message, "```"]
@@ -339,6 +341,19 @@ def markdown(report: RestoreReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _markdown_counts(report: RestoreReport) -> list[str]:
+    """The summary's rows in the app's words; matching values TensorFlow did not assign
+    (it stopped at its first error) are not counted as restored (counts_text says so too)."""
+    rows = []
+    for status, n in report.summary.items():
+        held = sum(1 for v in report.variables if v.held_back) if status == RestoreStatus.CONSUMED else 0
+        if n - held:
+            rows.append(f"| {STATUS_WORDS[status]} | {n - held} |")
+        if held:
+            rows.append(f"| matching, not restored ({STOPPED}) | {held} |")
+    return rows
+
+
 def _markdown_row(v: RestoreFinding) -> str:
     shapes = f"{_shape_or_dash(v.checkpoint_shape)} / {_shape_or_dash(v.model_shape)}"
     key, path = v.checkpoint_key or "-", v.model_path or "-"
@@ -348,7 +363,7 @@ def _markdown_row(v: RestoreFinding) -> str:
         key = f"{key} ({v.checkpoint_path})"
     if v.model_name:
         path = f"{v.model_name} ({path})"
-    cells = [v.status, key, path, shapes, "<br>".join(v.suggestions)]
+    cells = [STATUS_WORDS[v.status], key, path, shapes, "<br>".join(v.suggestions)]
     return "| " + " | ".join(cells) + " |"
 
 

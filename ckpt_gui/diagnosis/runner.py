@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,9 @@ from ckpt_gui.diagnosis.attempt_errors import ending_error, error_fact, import_e
 from ckpt_gui.diagnosis.attempt_watch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, IMPORT_TIMEOUT, AttemptWatch
 from ckpt_gui.diagnosis.child_process import ChildProcess
 from ckpt_gui.diagnosis.sandbox import FolderProtection
+
+TIME_LIMIT_HOW = "Raise the limit with --timeout SECONDS (in the app: Restore > Time limit...)"
+_FRAME = re.compile(r'File "(.+)", line (\d+) in (.+)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +170,27 @@ class Diagnoser:
                 result.facts = event["report"]
             elif kind == "timeout":
                 last = result.phases[-1] if result.phases else "running the script"
+                stack = child.python_stack()  # before the kill: where the script was
+                at = script_line(stack, request.script)
+                # The error's kind heads it ("Timeout: ..."): the message does not say it again.
                 result.error = error_fact(
                     "Timeout",
-                    f"timeout: the attempt did not finish within {request.timeout:g} s (it was {last}); "
-                    "the script was stopped",
+                    f"the attempt did not finish within {request.timeout:g} s (it was {last}"
+                    f"{f', at {at}' if at else ''}); the script was stopped. {TIME_LIMIT_HOW}",
+                    stack,
                 )
             else:
                 result.error = ending_error(child, event, "during the attempt")
+
+
+def script_line(stack: str, script: str) -> str:
+    """The innermost line of ``script`` in a faulthandler dump (most recent call first):
+    "hangs.py line 7 in build", or ""."""
+    for match in _FRAME.finditer(stack):
+        path, line, function = match.groups()
+        if os.path.realpath(path) == os.path.realpath(script):
+            return f"{os.path.basename(path)} line {line} in {function}"
+    return ""
 
 
 def _snapshot(folder: str) -> dict[str, tuple[int, int]]:

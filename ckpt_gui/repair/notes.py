@@ -11,7 +11,7 @@ import re
 
 from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.formatting import counted, one_or_many
-from ckpt_gui.repair.plan import Action, RepairPlan
+from ckpt_gui.repair.plan import SAVE_COUNTER, Action, RepairPlan
 
 # The plan's reasons (repair/planner.py, repair/pairing.py) for optimizer state it drops.
 MOVED_STATE = "optimizer state of a moved layer"
@@ -66,7 +66,8 @@ def restored_values(plan: RepairPlan) -> str:
     whole = {e.target for e in plan.entries if e.action == Action.MAP and e.target}
     part = {e.target for e in plan.entries if e.action == Action.COPY_OVERLAP and e.target}
     conflicts = {e.target: e for e in plan.entries if e.action == Action.KEEP_INITIAL and e.target}
-    initial = [v for v in plan.initial if v.target not in whole | part]
+    # A plan written before the planner left the save counter out still lists it: it is no model variable.
+    initial = [v for v in plan.initial if v.target not in whole | part and v.target != SAVE_COUNTER]
     shape = sum(1 for v in initial if v.target in conflicts and _shape_differs(conflicts[v.target]))
     dtype = sum(1 for v in initial if v.target in conflicts) - shape
     # A line the user unchecked: the app gives its target LEFT_OUT, or keeps the

@@ -16,6 +16,7 @@ from ckpt_gui.core.format.errors import CheckpointError
 
 PLAN_SCHEMA = 1  # raised when a field is removed or changes meaning
 PLAN_KIND = "ckpt-gui repair plan"
+SAVE_COUNTER = "save_counter"  # tf.train.Checkpoint's own counter of its saves: bookkeeping, not a model variable
 
 
 class Action(StrEnum):

@@ -14,9 +14,7 @@ from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.cause_facts import model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.repair.pairing import Pairing, foreign_optimizer_roots, pair_values
-from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, Shape
-
-SAVE_COUNTER = "save_counter"
+from ckpt_gui.repair.plan import SAVE_COUNTER, Action, InitialVariable, PlanEntry, RepairPlan, Shape
 
 
 def propose_plan(report: RestoreReport) -> RepairPlan:
@@ -35,10 +33,12 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
     entries.sort(key=lambda e: (e.action != Action.MAP, natural_key(e.source_key)))  # vars/2 before vars/10
     written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
     kept = {e.target: e for e in entries if e.action == Action.KEEP_INITIAL}
+    # The save counter is the checkpoint's bookkeeping, not a model variable: listed here
+    # it read as "1 new variable" in the repair's outcome (review 7).
     initial = [
         InitialVariable(path, _initial_reason(path, kept, pairing), shape, dtype)
         for path, (shape, dtype) in sorted(model_variables.items(), key=lambda item: natural_key(item[0]))
-        if path not in written
+        if path not in written and path != SAVE_COUNTER
     ]
     notes = [f"proposed from the diagnosis of {report.checkpoint} with {report.script}"]
     if foreign:
@@ -117,8 +117,6 @@ def _initial_reason(path: str, kept: dict[str, PlanEntry], pairing: Pairing) -> 
         return f"keeps its initial value: {kept[path].source_key} does not fit ({kept[path].reason})"
     if path in pairing.new_layers:
         return pairing.new_layers[path]
-    if path == SAVE_COUNTER:
-        return "tf.train.Checkpoint's save counter"
     return "the checkpoint has no value for it"
 
 

@@ -199,6 +199,14 @@ class DoctorController(Controller):
             settings.settings().setValue("memory_limit_gb", limit)
             self.status.emit(f"Restore attempts may use up to {limit:g} GB" if limit else "No memory limit")
 
+    def choose_time_limit(self) -> None:
+        limit, ok = QInputDialog.getDouble(
+            self.dialog_parent, "Time limit", _time_limit_prompt(), _timeout(), 1.0, 1e6, 0,
+        )  # fmt: skip
+        if ok:
+            settings.settings().setValue("diagnosis_timeout", limit)
+            self.status.emit(f"Restore attempts may run for up to {limit:g} s")
+
     def set_allow_gpu(self, allowed: bool) -> None:
         settings.settings().setValue("allow_gpu", bool(allowed))
         self.status.emit("Restore attempts may use GPUs" if allowed else "GPUs are hidden from restore attempts")
@@ -220,7 +228,7 @@ class DoctorController(Controller):
         self.banner.hide()  # "script changed", an earlier failure: this attempt answers them
         self.withdraw_status()
         self.started.emit()
-        self.report_panel.show_running(os.path.basename(script))
+        self.report_panel.show_running(os.path.basename(script), request.timeout)
         if self._shows_report():
             self.report_previous.emit(True)  # the tree's statuses dimmed as the panel's are
         ckpt = self.ckpt
@@ -292,7 +300,9 @@ class DoctorController(Controller):
         self.report_panel.show_cancelled()
         if self._shows_report():  # the panel says whose the statuses are: the tree's are current again
             self.report_previous.emit(False)
-            self.status.emit(f"Re-run cancelled: {_outcome(self.report)} (the last report)")
+            rerun = self.script is not None and _same_script(self.script, self.report.script)
+            what = "Re-run" if rerun else f"Attempt with {os.path.basename(self.script or '')}"
+            self.status.emit(f"{what} cancelled: {_outcome(self.report)} (the last report)")
         self.done.emit(None)
 
     def _shows_report(self) -> bool:
@@ -362,9 +372,22 @@ def _same_file(prefix: str, other: str) -> bool:
 def _timeout() -> float:
     value = settings.settings().value("diagnosis_timeout", DEFAULT_TIMEOUT)
     try:
-        return float(value)
+        return max(float(value), 1.0)
     except (TypeError, ValueError):
         return DEFAULT_TIMEOUT
+
+
+def _same_script(one: str, other: str) -> bool:
+    return os.path.realpath(one) == os.path.realpath(other)
+
+
+def _time_limit_prompt() -> str:
+    chosen = settings.settings().contains("diagnosis_timeout")
+    shown = "your earlier choice" if chosen else "the default"
+    return (
+        "Stop a restore attempt (the script, the matching and the restore) after this many seconds.\n"
+        f"Shown: {shown}; the default is {DEFAULT_TIMEOUT:g} s."
+    )
 
 
 def _memory_limit_prompt() -> str:

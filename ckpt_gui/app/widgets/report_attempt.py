@@ -19,9 +19,12 @@ class AttemptStates:
     """ReportPanel's running and ended-without-a-report states (a mixin: it uses the
     panel's headline, phase, previous, panes, legend, buttons and tick timer)."""
 
-    def show_running(self, script: str) -> None:
-        """The attempt's phase and elapsed seconds; the report shown until then, if
-        any, stays dimmed under a line that says whose it is (it is not this attempt's)."""
+    def show_running(self, script: str, limit_s: float | None = None) -> None:
+        """The attempt's phase and elapsed seconds (of its time limit ``limit_s``); the
+        report shown until then, if any, stays dimmed under a line that says whose it is
+        (it is not this attempt's)."""
+        self._running_script = script
+        self._running_limit = limit_s
         self.headline.setText(f"Trying the restore with <b>{html.escape(script)}</b>...")
         self._park_focus()
         self.rerun_button.setEnabled(False)
@@ -53,7 +56,14 @@ class AttemptStates:
             self._focus_after_attempt()
             return
         self._dim(False)
-        self.headline.setText(f"<b>Re-run {html.escape(why)}; showing the report of {self._made_by(time_first=True)}."
+        # Said by what was cancelled: a re-run of the shown report's script, or an attempt
+        # with another one (Choose script...), which "Re-run cancelled" misnamed (review 7).
+        running = getattr(self, "_running_script", None)
+        if running is None or running == os.path.basename(self.report.script):
+            what = f"Re-run {html.escape(why)}"
+        else:
+            what = f"The attempt with {html.escape(running)} was {html.escape(why)}"
+        self.headline.setText(f"<b>{what}; showing the report of {self._made_by(time_first=True)}."
                               f"</b><br>{headline_html(self.report)}")  # fmt: skip
         self.phase.setText(provenance(self.report))
         self._show_buttons(report=True)
@@ -107,4 +117,6 @@ class AttemptStates:
     def _show_running_phase(self) -> None:
         seconds = int(time.monotonic() - self._running_since)
         phase = self._running_phase
-        self.phase.setText(f"{phase[:1].upper()}{phase[1:]}... {seconds} s")
+        limit = getattr(self, "_running_limit", None)
+        of = f" of {limit:g} s" if limit else ""  # the time limit in sight (Restore > Time limit...)
+        self.phase.setText(f"{phase[:1].upper()}{phase[1:]}... {seconds} s{of}")

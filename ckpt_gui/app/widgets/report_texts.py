@@ -99,7 +99,7 @@ def ordered_notes(report: RestoreReport) -> tuple[list[str], int]:
     if message and report.error is None:
         brief = " ".join(message.split())
         cut = brief if len(brief) <= TENSORFLOW_BRIEF else brief[:TENSORFLOW_BRIEF] + "\u2026"
-        causes.append("TensorFlow said: " + cut)
+        causes.append(f"{report.tensorflow.speaker} said: " + cut)  # Keras for load_weights(), as the header
     return causes + routine, len(routine)
 
 

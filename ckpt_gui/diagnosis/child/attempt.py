@@ -7,6 +7,7 @@ import sys
 
 from . import conventions
 from .binding import BindingRecorder
+from .coincidence import settle_coincidences
 from .contract import resolve_target, run_script
 from .first_step import rehearse_first_step
 from .keras_kind import keras_file_kind
@@ -16,7 +17,7 @@ from .names_to_objects import match_names_to_objects
 from .objects import match_objects, prepare_root, read_graph
 from .optimizers import user_optimizers
 from .protocol import phase
-from .restore import restore_names, restore_objects, verify
+from .restore import RESTORE_RAISED, restore_names, restore_objects, verify
 
 
 def attempt(request: dict) -> dict:
@@ -76,6 +77,12 @@ def _object_based(tf, reader, shapes: dict, dtypes: dict, target: dict, notes: l
     facts["binding"] = "tensorflow" if bound is not None else "doctor"
     phase("verifying the restored values")
     verify(reader, facts)
+    if verdict["verdict"] == RESTORE_RAISED:  # it stopped part-way: equal is not yet restored
+        settle_coincidences(
+            facts["variables"],
+            lambda: restore_objects(tf, target, prefix),
+            lambda entry: reader.get_tensor(entry["checkpoint_key"]),
+        )
     if bound is not None:
         rehearse_first_step(tf, reader, facts, target, recorder)
     return facts

@@ -20,6 +20,7 @@ import warnings
 
 from .protocol import first_lines
 
+RAISED = "load_weights() raised"
 _VALUE_DUMP = re.compile(r", value=[^>]*>")  # Keras prints whole variables in its errors
 
 
@@ -43,7 +44,7 @@ def load_as_keras_does(model, path: str, record_walk: bool) -> LoadRecord:
             record.verdict = {"verdict": "load_weights() passed", "message": ""}
         except Exception as exc:  # noqa: BLE001 - Keras's verdict, whatever it raised
             message = _VALUE_DUMP.sub(">", f"{type(exc).__name__}: {exc}")
-            record.verdict = {"verdict": "load_weights() raised", "message": first_lines(message)}
+            record.verdict = {"verdict": RAISED, "message": first_lines(message)}
     skipped = [str(w.message) for w in caught if "Skipping variable loading" in str(w.message)]
     record.warnings = [first_lines(text, 400) for text in skipped]
     return record

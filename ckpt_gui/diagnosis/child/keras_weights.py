@@ -18,9 +18,10 @@ its contents, so a Keras 2 file named ``.weights.h5`` is seen for what it is.
 
 from __future__ import annotations
 
+from .coincidence import settle_coincidences
 from .keras_file import KerasWeightsFile
 from .keras_kind import KERAS2_H5
-from .keras_load import load_as_keras_does
+from .keras_load import RAISED, load_as_keras_does
 from .keras_pairing import file_entry, keras2_pairs, keras3_pairs, open_weights_file, unrecorded_reason
 from .keras_target import keras_model
 from .protocol import ScriptError, phase
@@ -47,6 +48,12 @@ def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
             notes += skipped
         phase("verifying the loaded values")
         _verify(entries, weights)
+        if record.verdict["verdict"] == RAISED:  # the objects that failed were skipped whole
+            settle_coincidences(
+                entries,
+                lambda: load_as_keras_does(model, path, record_walk=False),
+                lambda entry: weights.value(entry["checkpoint_key"]),
+            )
     _name_variables(entries, model)
     notes += _cast_notes(entries)
     notes += [f"Keras warned: {w}" for w in record.warnings]

@@ -15,10 +15,12 @@ import importlib
 import importlib.util
 import json
 import os
+import signal
 import sys
 import types
 
 PACKAGE = "_ckpt_gui_doctor_child"
+STACK_SIGNAL = "SIGUSR1"  # the parent's request for the stack (child_process.py sends it)
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CONVENTIONS = os.path.join(os.path.dirname(os.path.dirname(_HERE)), "core", "format", "conventions.py")
 
@@ -44,6 +46,10 @@ def main() -> int:
     # A crash in the script (a C extension, ctypes) then leaves the Python lines it was
     # running in the log the parent shows.
     faulthandler.enable(sys.stderr)
+    # At the time limit the parent asks for the Python lines being run before it kills the
+    # child (runner.py): the timeout then says where the script was, not only its phase.
+    if hasattr(signal, STACK_SIGNAL):
+        faulthandler.register(getattr(signal, STACK_SIGNAL), file=sys.stderr, all_threads=True)
     protocol.phase("importing TensorFlow")
     try:
         import numpy  # noqa: F401 - the child's own, with its TensorFlow

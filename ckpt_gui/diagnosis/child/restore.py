@@ -6,6 +6,7 @@ from __future__ import annotations
 from .protocol import first_lines
 
 SAVER_RAISED = "Saver.restore() raised"  # the verdict's words; the parent's report reads them too
+RESTORE_RAISED = "restore() raised"
 
 
 def restore_objects(tf, target: dict, prefix: str) -> dict:
@@ -13,7 +14,7 @@ def restore_objects(tf, target: dict, prefix: str) -> dict:
     try:
         status = root.restore(prefix)
     except Exception as exc:  # noqa: BLE001 - TensorFlow stops at the first conflict
-        return {"verdict": "restore() raised", "message": first_lines(f"{type(exc).__name__}: {exc}")}
+        return {"verdict": RESTORE_RAISED, "message": first_lines(f"{type(exc).__name__}: {exc}")}
     try:
         status.assert_consumed()
         verdict = {"verdict": "assert_consumed() passed", "message": ""}
@@ -62,23 +63,26 @@ def _saver_message(exc: Exception) -> str:
 
 def verify(reader, facts: dict, session=None) -> None:
     """Do the consumed variables now hold the checkpoint's values?"""
-    # A Saver.restore() that raised assigned nothing: that is known even of a value that
-    # cannot be read back.
-    unknown = False if facts.get("tensorflow", {}).get("verdict") == SAVER_RAISED else None
+    # A Saver.restore() that raised assigned nothing (one restore op): that is known of
+    # every variable without reading it back, and reading it back would prove nothing where
+    # the checkpoint's value equals the variable's initial one (a checkpoint of tf.zeros).
+    assigned_nothing = facts.get("tensorflow", {}).get("verdict") == SAVER_RAISED
     for entry in facts["variables"]:
         obj = entry.get("_object")
         if obj is None or entry["status"] != "consumed":
+            continue
+        if assigned_nothing:
+            entry["restored"] = False
             continue
         try:
             expected = reader.get_tensor(entry["checkpoint_key"])
             if isinstance(obj, list):  # the parts of a partitioned variable, each a slice of the whole
                 held = [_holds(part, expected[_slice_of(part)], session) for part in obj]
-                entry["restored"] = unknown if None in held else all(held)
+                entry["restored"] = None if None in held else all(held)
             else:
-                held = _holds(obj, expected, session)
-                entry["restored"] = unknown if held is None else held
+                entry["restored"] = _holds(obj, expected, session)
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
-            entry["restored"] = unknown
+            entry["restored"] = None
 
 
 def _slice_of(part) -> tuple:
