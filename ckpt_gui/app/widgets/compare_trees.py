@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -139,11 +139,7 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
-        # Escape clears the filter from anywhere in the panel, as in browsing (from the
-        # field or the trees only, it did nothing on "Flat list", review 6).
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.search.clear)
-        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.setWhatsThis("Clear the filter")
+        # Escape (the filter cleared) is the window's: window_focus.bind_escape.
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
             self._add_row_menu(view, side)
         refit_on_expand(self.view_a, self.fit_columns)
