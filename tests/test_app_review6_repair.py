@@ -10,9 +10,10 @@ import shutil
 from collections import Counter
 
 import pytest
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLineEdit
 
 from ckpt_gui.app import settings
+from ckpt_gui.app.widgets import folder_picker
 from ckpt_gui.app.widgets.repair_panel import SOURCE, TARGET, RepairDialog
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
@@ -106,9 +107,78 @@ def test_write_asks_for_a_new_folder_where_writing_is_allowed(window, tmp_path, 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: starts.append(start) or "")
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda parent, title, start, kinds: starts.append(start) or ("", ""))  # fmt: skip
+    monkeypatch.setattr(folder_picker, "ask_folder", lambda parent, title, start: starts.append(start) or "")
     window.repair.write()
     (tmp_path / "ckpt-300-repaired").mkdir()  # taken: the next one is numbered
     window.repair.write()
     assert starts == [str(tmp_path / "ckpt-300-repaired"), str(tmp_path / "ckpt-300-repaired-2")]
     prepare_output(ckpt, starts[1], force=False)  # the write guard allows it
     assert not window.repair.runner.busy and not dialog.result.text()  # cancelled: nothing written, nothing said
+
+
+def test_write_takes_a_new_folder_or_an_empty_one_and_refuses_a_full_one(window, tmp_path, monkeypatch):
+    """Issue 11: the save dialog named a new folder only. A folder picked may be new or
+    empty; one holding anything is refused, saying what it holds; the checkpoint's own
+    folder, empty or not, by the write guard."""
+    ckpt = _copy_of_the_demo(tmp_path)
+    window.repair.ckpt, window.repair.script = ckpt, str(tmp_path / "model.py")
+    dialog = window.repair._dialog()
+    dialog.show_plan(_demo_plan(ckpt))
+    written = []
+    monkeypatch.setattr(window.repair.runner, "submit", lambda *a, **k: written.append(a))  # no TensorFlow here
+    answers = []
+    monkeypatch.setattr(folder_picker, "ask_folder", lambda parent, title, start: answers.pop(0))
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine")
+    answers.append(str(full))
+    window.repair.write()
+    text = dialog.result.text()
+    assert not written and str(full) in text and "is not empty (it holds notes.txt)" in text, text
+    assert (full / "notes.txt").read_text() == "mine" and sorted(p.name for p in full.iterdir()) == ["notes.txt"]
+    (tmp_path / "empty").mkdir()
+    for folder in (tmp_path / "empty", tmp_path / "new"):
+        answers.append(str(folder))
+        window.repair.write()
+        assert len(written) == 1, dialog.result.text()
+        assert written.pop()[0] == "repair"
+    answers.append(str(tmp_path / "demo"))  # the checkpoint's folder: the write guard's refusal
+    window.repair.write()
+    assert not written and "never writes into" in dialog.result.text()
+
+
+@pytest.mark.parametrize("chosen", ["new", "empty", ""])
+def test_the_folder_picker_takes_a_new_name_or_an_existing_folder(qtbot, tmp_path, monkeypatch, chosen):
+    """Qt's folder dialog refuses a name that does not exist yet, its save dialog opens
+    an existing folder instead of choosing it: this one chooses either (nothing typed:
+    the folder shown)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    (tmp_path / "empty").mkdir()
+    picked = []
+
+    def run(dialog) -> int:
+        dialog.selectFile(chosen) if chosen else dialog.findChild(QLineEdit, "fileNameEdit").clear()
+        dialog.accept()
+        picked.append(dialog.selectedFiles())
+        return dialog.result()
+
+    monkeypatch.setattr(folder_picker.NewOrExistingFolder, "exec", run)
+    answer = folder_picker.ask_folder(None, "Write", str(tmp_path / "suggested"))
+    assert picked and answer == str(tmp_path / chosen).rstrip("/")
+    dialog = folder_picker.NewOrExistingFolder(None, "Write", str(tmp_path / "suggested"))
+    qtbot.addWidget(dialog)
+    assert dialog.findChild(QLineEdit, "fileNameEdit").text() == "suggested"  # the suggestion, ready to Choose
+    dialog.selectFile("no_such_parent/new")  # a path whose parent is missing: not chosen
+    warned = []
+
+    def close_the_warning() -> None:  # Qt's own "Directory not found" box, modal
+        box = QApplication.activeModalWidget()
+        warned.append(box is not None and box is not dialog)
+        if box is not None and box is not dialog:
+            box.close()
+
+    QTimer.singleShot(200, close_the_warning)
+    dialog.accept()
+    assert warned == [True] and dialog.result() != QDialog.DialogCode.Accepted

@@ -159,6 +159,25 @@ def build():
     return model
 """,
     "raises": "import keras\n\ndef build():\n    raise RuntimeError('the data folder is not mounted')\n",
+    # The file's subclassed model with a weight of its own (add_weight: Keras reads it at vars/0).
+    "own": """
+import keras
+
+class Sub(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense1 = keras.layers.Dense(16)
+        self.dense2 = keras.layers.Dense(3)
+        self.scale = self.add_weight(shape=(3,), name="scale")
+
+    def call(self, x):
+        return self.dense2(self.dense1(x)) * self.scale
+
+def build():
+    model = Sub()
+    model(keras.ops.zeros((1, 12)))
+    return model
+""",
 }
 
 # case -> (file, script)
@@ -174,6 +193,7 @@ CASES = {
     "keras2_renamed": ("keras2_renamed.weights.h5", "same"),
     "float64": ("seq64.weights.h5", "same"),
     "widened_zero_bias": ("seq_zero_bias.weights.h5", "widened"),
+    "own": ("sub.weights.h5", "own"),
 }
 
 
@@ -288,9 +308,12 @@ def test_variables_have_readable_names_beside_their_paths(diagnoser, world, case
     assert sorted(v["model_name"] for v in report["variables"] if v["model_path"]) == sorted(answer["names"])
     assert all("/vars/" in v["model_path"] for v in report["variables"] if v["model_path"])  # the paths stay
     for v in report["variables"]:  # diagnose's text: each problem by its side's name, the path beside it
-        if v["status"] != "consumed":
-            name, path = v.get("checkpoint_name") or v["model_path"], v["model_path"] or v["checkpoint_key"]
-            assert (f"{name}  ({path})" if name != path else f"  {name}\n") in text.getvalue()
+        if v["status"] != "consumed":  # a model-only variable by its path with its own name (head/kernel)
+            name = v.get("checkpoint_name")
+            if name is None:
+                name = f"{v['model_path'].rpartition('/vars/')[0]}/{v['model_name'].rpartition('/')[2]}"
+            path = v["model_path"] or v["checkpoint_key"]
+            assert f"{name}  ({path})" in text.getvalue()
 
 
 def test_other_dtype_is_cast_as_keras_does(diagnoser, world):
@@ -328,6 +351,32 @@ def test_inserted_layer_is_one_shift(diagnoser, world):
     assert {v["model_path"] for v in by_status(report, "missing")} == {"layers/dense_3/vars/0", "layers/dense_3/vars/1"}
     assert all(s.endswith("see the notes") for v in report["variables"] if v["status"] != "consumed"
                for s in v["suggestions"])  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["head", "own"])
+def test_model_only_variables_read_as_the_files_weights(diagnoser, world, case):
+    """Issue 11: a Sequential's new layer read ``layers/dense_3/vars/0``, a subclassed
+    model's own weight ``vars/0``, where the file's weights read ``dense_2/kernel``: a
+    variable only the model has is named by its layer's path and its own name (Keras's
+    name for it, last part), its path kept beside it."""
+    weights, script = CASES[case]
+    request = DiagnosisRequest(str(world["root"] / weights), str(world["scripts"][script]), timeout=300)
+    report = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    text = io.StringIO()
+    print_report(report, text)
+    answer = world["answers"][case]
+    agrees_with_keras(report.to_json(), exit_code(report), answer)
+    missing = [v for v in report.variables if v.status.value == "missing"]
+    assert missing and all(v.checkpoint_key is None for v in missing)
+    for finding in missing:
+        own = finding.model_name.rpartition("/")[2]  # Keras's own name for the variable (kernel, scale)
+        layer = finding.model_path.rpartition("vars/")[0].removeprefix("layers/").rstrip("/")
+        assert finding.readable_name == f"{layer}/{own}".lstrip("/") != finding.model_path
+        assert f"{finding.readable_name}  ({finding.model_path})" in text.getvalue()
+    if case == "head":  # the new layer's variables as Keras names them in a fresh process
+        assert {v.readable_name for v in missing} == {name for name in answer["names"] if name.startswith("dense_3/")}
+    else:  # the model's own weight, by its name alone
+        assert [(v.model_path, v.readable_name) for v in missing] == [("vars/0", "scale")]
 
 
 def test_widened_dense_gives_both_shapes_and_advice(diagnoser, world):
@@ -472,13 +521,18 @@ def test_a_renamed_layer_has_one_name_per_side_in_tree_table_and_suggestions(qtb
     for row in rows:
         named[row.data(0, Qt.ItemDataRole.UserRole).status.value][row.text(1)] = row.text(3)
     tree = _tree_names(path)  # the file's weights as the tree names them
-    model_only = {node.path for node in window.tree_panel.tree.model_only}
-    assert set(named["missing"]) == model_only == {"head/vars/0", "head/vars/1"}  # the model's side: its paths
+    model_only = {node.path: node.finding.model_path for node in window.tree_panel.tree.model_only}
+    # The model's side: its paths with the variables' own names (head/vars/0 read as head/kernel, issue 11).
+    assert set(named["missing"]) == set(model_only) == {"head/kernel", "head/bias"}
+    assert set(model_only.values()) == {"head/vars/0", "head/vars/1"}
     assert set(named["unmatched"]) == {tree["dense2/vars/0"], tree["dense2/vars/1"]}  # the file's: the tree's
     assert not set(named["missing"]) & set(named["unmatched"])
     # Each suggestion names the other side as its own rows do (the file's key beside its name).
-    assert f"likely the checkpoint's {tree['dense2/vars/0']} (dense2/vars/0)" in named["missing"]["head/vars/0"]
-    assert "likely the model's head/vars/0" in named["unmatched"][tree["dense2/vars/0"]]
+    assert f"likely the checkpoint's {tree['dense2/vars/0']} (dense2/vars/0)" in named["missing"]["head/kernel"]
+    assert "likely the model's head/kernel (head/vars/0)" in named["unmatched"][tree["dense2/vars/0"]]
+    # The key view keeps the model's path (its rows are the file's HDF5 paths).
+    window.tree_panel.keys_button.setChecked(True)
+    assert {node.path for node in window.tree_panel.tree.model_only} == {"head/vars/0", "head/vars/1"}
 
 
 def test_after_choose_script_the_focus_is_on_the_report_not_the_bins_box(qtbot, window, world, diagnoser, monkeypatch):

@@ -576,3 +576,23 @@ def _facts(window) -> dict[str, str]:
     labels = [grid.itemAt(i).widget() for i in range(grid.count())]
     texts = [w.text() for w in labels if isinstance(w, QLabel)]
     return dict(zip(texts[::2], texts[1::2]))
+
+
+def test_a_model_only_variable_is_named_as_the_files_weights_are():
+    """The doctor's model-only rows (issue 11): named from the path Keras reads them at and
+    their own name, under the file's name for a layer the file also has; never from a
+    Keras 2 path or the optimizer's list (no core/keras name fits them)."""
+    from ckpt_gui.core.keras.names import KerasName, model_variable_path
+
+    names = {  # a file whose layers/dense_1 is named "hidden"
+        "layers/dense_1/vars/0": KerasName(("hidden", "kernel")),
+        "optimizer/vars/2": KerasName(("hidden", "kernel", "momentum"), "layers/dense_1/vars/0", "momentum"),
+    }
+    assert model_variable_path("layers/dense_3/vars/0", "kernel", names) == ("dense_3", "kernel")  # a new layer
+    assert model_variable_path("layers/dense_1/vars/2", "gamma", names) == ("hidden", "gamma")  # added to a layer
+    assert model_variable_path("head/vars/1", "bias", names) == ("head", "bias")  # a subclassed model's attribute
+    assert model_variable_path("layers/block/layers/dense/vars/0", "kernel", {}) == ("block", "dense", "kernel")
+    assert model_variable_path("vars/0", "scale", names) == ("scale",)  # the model's own weight
+    for other in ("layer_with_weights-1/kernel", "optimizer/vars/3", "layers/dense/vars/x"):
+        assert model_variable_path(other, "kernel", names) is None
+    assert model_variable_path("layers/dense/vars/0", "", names) is None  # no name of its own to give

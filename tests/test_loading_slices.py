@@ -17,12 +17,21 @@ import pytest
 
 from ckpt_gui.app import opening
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format import bundle, lock_slices, object_graph, object_graph_wire
+from ckpt_gui.core.format import (
+    bundle,
+    lock_slices,
+    object_graph,
+    object_graph_bulk,
+    object_graph_columns,
+    object_graph_exact,
+    object_graph_wire,
+)
 from ckpt_gui.core.views import key_levels, lazy_node, tree, tree_build, variable_tree
 
 SLICE = 32  # variables per slice in these tests (10,000 in the app)
 # Every module whose code runs in the open job (a built-in called there is looked up in it first).
-LOADING = [opening, bundle, object_graph, object_graph_wire, key_levels, lazy_node, tree, tree_build, variable_tree]
+LOADING = [opening, bundle, object_graph, object_graph_wire, object_graph_columns, object_graph_bulk]
+LOADING += [object_graph_exact, key_levels, lazy_node, tree, tree_build, variable_tree]
 LOADING += [sys.modules["ckpt_gui.core.checkpoint"], sys.modules["ckpt_gui.core.variable_columns"], lock_slices]
 # Built-ins that run over a whole iterable in one C call (list.sort, dict.update and str.join
 # cannot be wrapped: the slices' own calls are those).

@@ -73,10 +73,10 @@ def test_bulk_decoder_in_small_pieces_gives_what_the_exact_one_gives(checkpoints
     """The graph is decoded a piece at a time (no single C call over a whole large
     graph): nodes cut by a piece's end, nodes larger than a piece and the exact path
     between pieces give what decoding whole gives; progress goes up to the graph's size."""
-    from ckpt_gui.core.format import object_graph_wire
+    from ckpt_gui.core.format import object_graph_bulk
 
-    monkeypatch.setattr(object_graph_wire, "_PIECE", piece)
-    monkeypatch.setattr(object_graph_wire, "_FIRST_PIECE", piece // 4)
+    monkeypatch.setattr(object_graph_bulk, "_PIECE", piece)
+    monkeypatch.setattr(object_graph_bulk, "_FIRST_PIECE", piece // 4)
     for name, blob in _blobs(checkpoints).items():
         done = []
         fast = decode_in_bulk(blob, lambda position, total, done=done: done.append((position, total)))

@@ -59,7 +59,13 @@ from types import SimpleNamespace
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ckpt_gui.core.format import bundle_blocks, object_graph, object_graph_wire  # noqa: E402
+from ckpt_gui.core.format import (  # noqa: E402
+    bundle_blocks,
+    object_graph,
+    object_graph_columns,
+    object_graph_exact,
+    object_graph_wire,  # noqa: E402
+)
 from ckpt_gui.core.format.bundle import BundleIndex  # noqa: E402
 from ckpt_gui.core.format.errors import CheckpointError, WireFormatError  # noqa: E402
 from ckpt_gui.core.format.wire import encode_varint, iter_fields  # noqa: E402
@@ -220,10 +226,10 @@ def compare_graph(decoder, data: bytes) -> str:
     assert count == exact.node_count, (count, exact.node_count)
     assert (parents, ids, names) == (exact.parents, exact.child_ids, exact.child_names), "child references differ"
     assert (attribute_nodes, attribute_names, keys) == (exact.attribute_nodes, exact.attribute_names, exact.keys)
-    assert [object_graph_wire._full_name(f) for f in full_fields] == exact.full_names, "full names differ"
+    assert [object_graph_columns.full_name(f) for f in full_fields] == exact.full_names, "full names differ"
     assert slots == exact.slot_variables, "slot variables differ"
     try:
-        object_graph_wire._check_references(exact)
+        object_graph_exact.check_references(exact)
     except WireFormatError:  # refused after decoding, before any path is made: the C decoder made none
         assert paths is None and by_key is None, "node paths of a graph with missing nodes"
         return "accepted"

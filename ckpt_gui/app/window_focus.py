@@ -1,9 +1,11 @@
 """Where the main window puts the keyboard focus: the tree after an open, the filter
-of what is shown on Ctrl+F (the comparison's while it is shown)."""
+of what is shown on Ctrl+F (the comparison's while it is shown); and Escape, which
+clears that filter from anywhere in the window."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from ckpt_gui.app.widgets.tree_panel import TreePanel
@@ -18,10 +20,38 @@ def focus_the_tree(tree_panel: TreePanel) -> None:
         tree_panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
+def _shown_comparison(window):
+    """The comparison's trees while they are shown, else None (browsing, the doctor)."""
+    trees = window._compare.trees if window._compare is not None else None
+    return trees if trees is not None and window.left_stack.currentWidget() is trees else None
+
+
 def focus_the_filter(window) -> None:
     """Ctrl+F: the filter of what is shown, the comparison's while it is."""
-    trees = window._compare.trees if window._compare is not None else None
-    if trees is not None and window.left_stack.currentWidget() is trees:
+    trees = _shown_comparison(window)
+    if trees is not None:
         trees.focus_search()
     else:
         window.tree_panel.focus_search()
+
+
+def clear_the_filter(window) -> None:
+    """Escape: the filter of what is shown off, the comparison's while it is."""
+    trees = _shown_comparison(window)
+    if trees is not None:
+        trees.search.clear()
+    else:
+        window.tree_panel.clear_filter()
+
+
+def bind_escape(window) -> QShortcut:
+    """Escape clears the filter from anywhere in the window: a shortcut on each tree
+    panel had left it doing nothing with focus on Details or the plots (issue 11).
+    One for the window, not one a panel (two in context at once: Qt fires neither).
+    What takes Escape itself still gets it first: an open popup (a menu, a combo
+    box's list) is its own window, a dialog too, and an item view's in-place editor
+    accepts the key's shortcut override (tests/test_app_escape.py)."""
+    escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window, lambda: clear_the_filter(window))
+    escape.setContext(Qt.ShortcutContext.WindowShortcut)
+    escape.setWhatsThis("Clear the filter (the tree's, or the comparison's)")  # the shortcuts dialog's text
+    return escape

@@ -69,6 +69,9 @@ class RestoreFinding:
     # (``layers/dense_1/vars/0``): the file's weight as the tree names it, the model's variable as Keras does.
     checkpoint_name: str | None = None
     model_name: str | None = None
+    # A variable only the model has, in a Keras 3 file's report: its model path named as the
+    # tree names the file's weights (``layers/dense_3/vars/0`` is ``dense_3/kernel``).
+    model_only_name: str | None = None
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -100,11 +103,12 @@ class RestoreFinding:
     @property
     def readable_name(self) -> str:
         """The name to show people, one per side, as the tree shows it: a value of a Keras
-        file by the file's name for it (``dense_1/kernel``), else ``label`` (a variable
-        only the model has: its path, ``classifier/vars/0``). Not the model's Keras name:
-        layers are named in creation order, so the model's renamed ``classifier`` and the
-        file's ``head`` were both ``dense_1/kernel``, listed as missing and as unmatched."""
-        return self.checkpoint_name or self.label
+        file by the file's name for it (``dense_1/kernel``), a variable only the model has
+        by its path with its own name for ``vars/N`` (``classifier/kernel`` for
+        ``classifier/vars/0``), else ``label``. Not the model's Keras name: layers are
+        named in creation order, so the model's renamed ``classifier`` and the file's
+        ``head`` were both ``dense_1/kernel``, listed as missing and as unmatched."""
+        return self.checkpoint_name or self.model_only_name or self.label
 
     @property
     def attention_rank(self) -> tuple:

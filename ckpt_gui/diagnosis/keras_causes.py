@@ -58,20 +58,31 @@ def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoin
 
 def with_file_names(findings: list[RestoreFinding], checkpoint: str) -> list[RestoreFinding]:
     """Each of the file's weights with the readable name the app's tree and ``inspect`` give
-    it (``layers/dense_1/vars/0`` is ``dense2/kernel``: core/keras reads the same file);
-    the findings as they are when the file cannot be read here (the child said why)."""
+    it (``layers/dense_1/vars/0`` is ``dense2/kernel``: core/keras reads the same file), and
+    each variable only the model has with one in kind; the findings as they are when the
+    file cannot be read here (the child said why)."""
     from ckpt_gui.core.keras.opened import open_keras_file  # noqa: PLC0415 - h5py only for a Keras report
 
     try:
         opened = open_keras_file(checkpoint)
     except CheckpointError:
         return findings
-    return [
-        replace(f, checkpoint_name="/".join(opened.names[f.checkpoint_key].path))
-        if f.checkpoint_key in opened.names
-        else f
-        for f in findings
-    ]
+    return [_named(f, opened.names) for f in findings]
+
+
+def _named(finding: RestoreFinding, names: dict) -> RestoreFinding:
+    """A weight of the file by the file's name for it; a variable only the model has
+    (``layers/dense_3/vars/0``) by its layer and its own name (``dense_3/kernel``, from
+    Keras's name for it, ``dense_3/kernel``'s last part), as the tree places its row."""
+    from ckpt_gui.core.keras.names import model_variable_path  # noqa: PLC0415 - as open_keras_file
+
+    if finding.checkpoint_key in names:
+        return replace(finding, checkpoint_name="/".join(names[finding.checkpoint_key].path))
+    if finding.checkpoint_key is None and finding.model_path and finding.model_name:
+        path = model_variable_path(finding.model_path, finding.model_name.rpartition("/")[2], names)
+        if path is not None:
+            return replace(finding, model_only_name="/".join(path))
+    return finding
 
 
 def _explained(findings: list[RestoreFinding], note: str) -> tuple[list[RestoreFinding], list[str]]:

@@ -78,7 +78,7 @@ def _vector_layers(findings: list[RestoreFinding]) -> set[str]:
 def _for_unused(value: RestoreFinding, missing: list[RestoreFinding], name_based: bool) -> list[str]:
     """An unmatched checkpoint value: which model variable it likely was saved as."""
     suggestions = [
-        f"likely the model's {candidate.model_path}: {why}"
+        f"likely the model's {_model_side(candidate)}: {why}"
         for candidate, why in _candidates(value, missing, from_checkpoint=True, name_based=name_based)
     ]
     if not value.optimizer and OPTIMIZER_TRAINABLE_LIST in (value.checkpoint_path or ""):
@@ -235,6 +235,13 @@ def _difference(a: str, b: str, name_based: bool = False) -> str:
                 f"the prefix changed ({'/'.join(pa[: len(pa) - common]) or '(root)'} -> "
                 f"{'/'.join(pb[: len(pb) - common]) or '(root)'})")  # fmt: skip
     return "same shape and dtype"
+
+
+def _model_side(variable: RestoreFinding) -> str:
+    """A model variable as the table and tree name it, its path beside it when that differs
+    (a Keras 3 file's model-only ``head/kernel (head/vars/0)``)."""
+    name, path = variable.readable_name, variable.model_path
+    return f"{name} ({path})" if path and path != name else name
 
 
 def _checkpoint_side(value: RestoreFinding) -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.widgets import folder_picker
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.repair_panel import RepairDialog, outcome_html
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -109,12 +110,15 @@ class RepairController(Controller):
         except PlanError as exc:
             self.dialog.show_error(str(exc))
             return
-        if folder is None:
+        picked = folder is None
+        if picked:
             folder = self.ask_folder()
         if not folder:
             return
         try:
             folder = prepare_output(self.ckpt, folder, force=True)  # the write guard: never into a checkpoint's
+            if picked:  # a folder picked in the dialog: a new one, or one left empty for it
+                refuse_unless_empty(folder)
         except CheckpointError as exc:  # said in the dialog (the window's banner is behind it); Write asks again
             self.dialog.show_error(str(exc))
             return
@@ -138,15 +142,17 @@ class RepairController(Controller):
                            on_cancelled=self._cancelled)  # fmt: skip
 
     def ask_folder(self) -> str:
-        """A new folder for the repaired checkpoint ("" when cancelled): the dialog starts
-        where the write guard allows writing and suggests ``<checkpoint>-repaired``. A
-        folder picker had opened in the checkpoint's own folder, which was then refused
-        (review 6); a folder picker cannot name a folder that does not exist yet."""
+        """A folder for the repaired checkpoint ("" when cancelled): a new one, or an
+        existing empty one (Qt's save dialog had named a new folder only, issue 11).
+        The dialog starts where the write guard allows writing and suggests
+        ``<checkpoint>-repaired``: a folder picker had opened in the checkpoint's own
+        folder, which was then refused (review 6)."""
         start = os.path.join(*self.free_output())
-        path, _ = QFileDialog.getSaveFileName(self.dialog, "Write the repaired checkpoint into a new folder", start,
-                                              "Folders (*)")  # fmt: skip
+        path = folder_picker.ask_folder(
+            self.dialog, "Write the repaired checkpoint: name a new folder or choose an empty one", start
+        )
         if path:
-            settings.remember_export_folder(os.path.dirname(path))
+            settings.remember_export_folder(os.path.dirname(path.rstrip(os.sep)))
         return path
 
     def free_output(self) -> tuple[str, str]:
@@ -223,6 +229,15 @@ def _numbered(name: str):
     while True:
         yield f"{name}-{number}"
         number += 1
+
+
+def refuse_unless_empty(folder: str) -> None:
+    """A folder picked to write into is new or empty: a CheckpointError naming what it
+    holds otherwise (a repair beside other files would mix them up with the checkpoint's)."""
+    held = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    if held:
+        shown = ", ".join(held[:3]) + (f" and {len(held) - 3:,} more" if len(held) > 3 else "")
+        raise CheckpointError(folder, f"is not empty (it holds {shown}): choose an empty folder, or name a new one")
 
 
 def _occupied(ckpt: Checkpoint, folder: str) -> bool:

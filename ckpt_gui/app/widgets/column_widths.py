@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
-from PySide6.QtWidgets import QTreeView
+from PySide6.QtWidgets import QHeaderView, QTreeView
 
 FIT_ROWS = 200  # rows measured per column (those in view first)
 NAME_SHARE = 0.7  # the (stretching) name column keeps up to this share of a narrow tree
@@ -159,6 +159,34 @@ def _name_widths(view: QTreeView, column: int) -> tuple[int, int, int]:
         return hint, hint, hint
     widths.sort()
     return widths[(len(widths) - 1) * 9 // 10], max(nested), widths[-1]
+
+
+# A wide tree's name column is as wide as its names need plus this room, the rest left
+# empty after the last column: the name stretched, it was 1,190 px at 2560 px, DType and
+# Shape far from the names they describe (review 6); the last column (Bytes) stretched,
+# its numbers sat at the far right, away from their row and from Elements (issue 11).
+NAME_ROOM = 40
+
+
+def stretch_names(view: QTreeView, stretch: bool) -> None:
+    """The name column stretching (in a narrow tree: it gives way), or at its width;
+    never the last column (``names_then_room``)."""
+    header = view.header()
+    header.setStretchLastSection(False)
+    mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+    if header.sectionResizeMode(view.treePosition()) != mode:
+        header.setSectionResizeMode(view.treePosition(), mode)
+
+
+def names_then_room(view: QTreeView, beside: int, widest_name: int) -> None:
+    """After a fit (the name column stretching, the ``beside`` px of columns beside it
+    at their widths): with room to spare, the names get what they need plus NAME_ROOM
+    and every column stays beside the one before it, the rest of the width left empty
+    after the last; else the name column keeps stretching (and is cut in the middle)."""
+    names = max(widest_name, view.header().sectionSizeHint(view.treePosition())) + NAME_ROOM
+    if view.viewport().width() - beside > names:
+        stretch_names(view, False)
+        view.setColumnWidth(view.treePosition(), names)
 
 
 LAST_SHARE = 0.3  # what a table's last (stretching) column keeps at least, of its width

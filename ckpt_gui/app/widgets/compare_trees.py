@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,7 +39,14 @@ from ckpt_gui.app.models.compare_model import (
     status_label,
 )
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
-from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, refit_on_expand
+from ckpt_gui.app.widgets.column_widths import (
+    columns_giving_way,
+    fit_columns,
+    measure_columns,
+    names_then_room,
+    refit_on_expand,
+    stretch_names,
+)
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
 from ckpt_gui.app.widgets.flat_paths import PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
@@ -139,11 +146,7 @@ class CompareTrees(QWidget):
         self.search.textChanged.connect(lambda _t: self.apply_filter())
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
-        # Escape clears the filter from anywhere in the panel, as in browsing (from the
-        # field or the trees only, it did nothing on "Flat list", review 6).
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.search.clear)
-        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.setWhatsThis("Clear the filter")
+        # Escape (the filter cleared) is the window's: window_focus.bind_escape.
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
             self._add_row_menu(view, side)
         refit_on_expand(self.view_a, self.fit_columns)
@@ -313,15 +316,19 @@ class CompareTrees(QWidget):
         return bool(self.search.text() or self.by_change.isChecked() or statuses)
 
     def fit_columns(self) -> None:
-        """Each tree's columns beside the names whole, or hidden (as the browse tree's)."""
+        """Each tree's columns beside the names whole, or hidden; in a wide tree the
+        names what they need and the rest empty after the last column (as the browse tree's)."""
         for view, limits, order in ((self.view_a, A_LIMITS, A_GIVE_WAY), (self.view_b, B_LIMITS, B_GIVE_WAY)):
+            stretch_names(view, True)  # measured as the name column usually is: stretching
             for column in limits:  # measured again at the width the tree has now
                 view.setColumnHidden(column, False)
+            measured = measure_columns(view, limits)  # once for what gives way and the widths
             shown = dict(limits)
-            for column in columns_giving_way(view, limits, order):
+            for column in columns_giving_way(view, limits, order, measured=measured):
                 view.setColumnHidden(column, True)
                 del shown[column]
-            fit_columns(view, shown, spare_outliers=True)
+            fit_columns(view, shown, spare_outliers=True, measured=measured)
+            names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name)
 
     def expand_default(self) -> None:
         """Open up to OPEN_DEPTH levels while the trees stay short (up to OPEN_ROWS

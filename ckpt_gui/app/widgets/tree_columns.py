@@ -10,7 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QMenu, QTreeView
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE
-from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, measure_columns
+from ckpt_gui.app.widgets.column_widths import (
+    columns_giving_way,
+    fit_columns,
+    measure_columns,
+    names_then_room,
+    stretch_names,
+)
 
 FIT_SAMPLE = 48  # rows measured when fitting the columns
 # The columns beside the name take what their contents need, up to these widths, so
@@ -24,10 +30,6 @@ GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narro
 # every column was cut a little ("float…", "○ unmatch…", "2 model o…").
 NAME_LEAST_SHARE = 0.4
 LAST_GIVING_WAY = DTYPE
-# A wide tree's name column is as wide as its names need plus this room, the rest going
-# to the last column: stretched, it was 1,190 px at 2560 px, DType and Shape far from
-# the names they describe (review 6).
-NAME_ROOM = 40
 
 
 class TreeColumns:
@@ -50,7 +52,7 @@ class TreeColumns:
         """Columns beside the name to their contents (on a new tree or report, not on
         every keystroke: the filter must stay fast on large trees)."""
         view = self.view
-        self._stretch_name(True)  # measured as the name column usually is: stretching
+        stretch_names(view, True)  # measured as the name column usually is: stretching
         for column in self.gave_way:  # measured again at the width the tree has now
             view.setColumnHidden(column, False)
         limits = {c: w for c, w in COLUMN_LIMITS.items() if not view.isColumnHidden(c)}
@@ -73,20 +75,8 @@ class TreeColumns:
             view.setColumnHidden(column, True)
             del limits[column]
         fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
-        beside = sum(view.columnWidth(c) for c in limits)
-        names = max(measured.widest_name, view.header().sectionSizeHint(NAME)) + NAME_ROOM  # measured once
-        if view.viewport().width() - beside > names:  # room to spare: the names get theirs, the last column the rest
-            self._stretch_name(False)
-            view.setColumnWidth(NAME, names)
-
-    def _stretch_name(self, stretch: bool) -> None:
-        """The name column stretching (the columns beside it at their widths), or at its
-        width with the last column stretching."""
-        header = self.view.header()
-        header.setStretchLastSection(not stretch)
-        mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
-        if header.sectionResizeMode(NAME) != mode:
-            header.setSectionResizeMode(NAME, mode)
+        # Room to spare: the names get theirs, the rest stays empty after the last column.
+        names_then_room(view, sum(view.columnWidth(c) for c in limits), measured.widest_name)
 
     def chosen(self, column: int, shown: bool) -> None:
         """The user's choice in the header's menu stands: a column shown stays, a column

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -147,13 +146,8 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.view.collapsed.connect(self._on_closed)
         refit_on_expand(self.view, self.fit_columns)
         self.fetching = BatchedFetch(self.view, self.model)  # large groups' rows in batches
-        # Escape clears the filter from anywhere in the panel: from the field or the tree
-        # only, it did nothing with focus on "NaN/Inf only" (review 6). A dialog or an open
-        # popup (a menu, the dtype list) is another window: Escape closes it, as it should.
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.clear_filter)
-        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.setWhatsThis("Clear the filter")  # the shortcuts dialog's text for it
-        self._connect_row_actions()  # after Escape: the shortcuts dialog lists them in this order
+        # Escape (clear_filter) is the window's: window_focus.bind_escape.
+        self._connect_row_actions()
 
     # -- content ----------------------------------------------------------------------
 

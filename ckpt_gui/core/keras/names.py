@@ -126,6 +126,28 @@ def keras3_names(
     return names, note
 
 
+def model_variable_path(model_path: str, own_name: str, names: dict[str, KerasName]) -> tuple[str, ...] | None:
+    """A model variable the file has no value for, named as the file's weights are:
+    ``layers/dense_3/vars/0`` (where Keras 3 reads it) with its own name ``kernel`` is
+    ``dense_3/kernel``; in a layer the file also has (a variable added to it), under
+    the file's name for that layer; the model's own ``vars/0`` (``add_weight``) by its
+    name alone. None outside Keras 3's ``.../vars/N`` layout (a
+    Keras 2 model's ``layer_with_weights-1/kernel`` reads well as it is).
+
+    Not by the model's Keras name for the layer (``model_name``): Keras names layers in
+    creation order, so a model's renamed ``head`` was ``dense_1`` like the file's ``dense2``."""
+    group, _, index = f"/{model_path}".rpartition("/vars/")  # "vars/0": the model's own variable
+    group = group.removeprefix("/")
+    if not index.isdigit() or not own_name or group == "optimizer":
+        return None
+    if not group:  # a weight of the model itself (``add_weight`` in a subclassed model)
+        return (own_name,)
+    inside = f"{group}/vars/"
+    same_layer = next((name for key, name in names.items() if key.startswith(inside) and name.owner is None), None)
+    layer = same_layer.path[:-1] if same_layer is not None else _group_path(group, {})
+    return (*layer, own_name)
+
+
 def _class_from_names(group: str, readable: tuple[str, ...]) -> str:
     """The class Keras named the group (``dense_1``) or the object (``lstm_cell``) after."""
     for name in (group.rpartition("/")[2], readable[-1] if readable else ""):

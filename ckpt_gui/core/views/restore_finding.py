@@ -33,3 +33,9 @@ class TreeFinding(Protocol):
 
     @property
     def suggestions(self) -> tuple[str, ...]: ...
+
+    @property
+    def readable_name(self) -> str:
+        """Its name as people read it: a variable only the model has is placed in the
+        tree at this path (a Keras file's ``dense_3/kernel``, not ``layers/dense_3/vars/0``)."""
+        ...

@@ -125,7 +125,9 @@ def keras_tree(ckpt: Checkpoint) -> VariableTree:
         else:
             rank = saved.get(name.owner, len(saved))  # its variable's: a group of slots sorts as that does
             leaves.append(leaf(name.path, variable, SLOT, f"optimizer slot, {how}", rank))
-    return VariableTree(leaves)
+    tree = VariableTree(leaves)
+    tree.readable_model_only = True  # a report's model-only rows named as the file's weights are
+    return tree
 
 
 def key_tree(variables: list[Variable] | VariableColumns, progress: Progress = None) -> VariableTree:

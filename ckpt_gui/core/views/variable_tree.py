@@ -49,6 +49,10 @@ class VariableTree:
         # status bar and `inspect` count the same way. (Keys are unique: one such row at most.)
         self.variable_total = len(by_key) - (OBJECT_GRAPH_KEY in self.by_key)
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
+        # Whether those rows go at their readable path (a Keras file's object view, which
+        # names the file's weights ``dense_2/kernel``) rather than their model path (the
+        # object view of a checkpoint: its object paths; any key view: its keys).
+        self.readable_model_only = False
         # An optimizer's slots the object view places under their variables, by the
         # optimizer's path: (how many, their elements), for its row's tooltip (its own row
         # counts none of them; see tree_build.object_tree).
@@ -120,8 +124,11 @@ class VariableTree:
         self.model_only, self._added = [], []
 
     def _add_model_only(self, finding: TreeFinding) -> TreeNode:
+        """A row at the variable's model path, or in a Keras file's object view at its
+        readable one (``dense_3/kernel`` for ``layers/dense_3/vars/0``, as the file's own
+        weights read); the model path stays in its tooltip, Details and search text."""
         model_path = finding.model_path or ""
-        names = model_path.split("/")
+        names = ((self.readable_model_only and finding.readable_name) or model_path).split("/")
         node = self.root
         for name in names[:-1]:
             child = next((c for c in node.children if c.name == name and c.kind != MODEL_ONLY), None)
@@ -131,7 +138,7 @@ class VariableTree:
                 self._added.append(child)
             node = child
         leaf = TreeNode(names[-1], node, kind=MODEL_ONLY, status=RestoreStatus.MISSING, finding=finding)
-        leaf.search_text = "\n".join([model_path, RestoreStatus.MISSING]).lower()
+        leaf.search_text = "\n".join(dict.fromkeys([model_path, "/".join(names), RestoreStatus.MISSING])).lower()
         node.children.append(leaf)
         self._added.append(leaf)
         return leaf
