@@ -57,10 +57,12 @@ class BlockEnvelope:
     @classmethod
     def for_region(cls, rows: int, cols: int, base: int = 0) -> BlockEnvelope:
         """Blocks small enough for the screen: a vector (one row) gets up to
-        MAX_ENVELOPE_POINTS of them, a matrix up to MAX_ENVELOPE_SIDE per axis."""
+        MAX_ENVELOPE_POINTS of them, a matrix up to MAX_ENVELOPE_SIDE per axis, its
+        blocks holding a NaN marked (a heatmap draws them NaN, so a lone NaN shows)."""
         if rows == 1:
             return cls(1, cols, 1, max(1, -(-cols // MAX_ENVELOPE_POINTS)), base)
-        return cls(rows, cols, max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE)), base)
+        side = (max(1, -(-rows // MAX_ENVELOPE_SIDE)), max(1, -(-cols // MAX_ENVELOPE_SIDE)))
+        return cls(rows, cols, *side, base, mark_nan=True)
 
     @property
     def size(self) -> int:

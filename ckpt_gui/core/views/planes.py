@@ -86,7 +86,8 @@ MAX_LINE_POINTS = 8192  # longer vectors are drawn as a min/max envelope
 def extreme_image(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     """A plane ready for the tensor panel's heatmap: at most MAX_ENVELOPE_SIDE cells
     along each axis, each the min or the max of its block, whichever lies further from
-    zero (NaN ignored), as large tensors' envelopes are drawn. Returns the image and
+    zero, a block holding a NaN drawn NaN (a lone NaN of a 1000x50 plane was dropped
+    with its block's other value, review 7), as large tensors' envelopes are drawn. Returns the image and
     the block's (rows, columns), (1, 1) when every value is its own cell.
 
     A plane taller (or wider) than the screen has pixels for is drawn one sampled row
@@ -97,7 +98,7 @@ def extreme_image(values: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     block_rows, block_cols = -(-rows // MAX_ENVELOPE_SIDE), -(-cols // MAX_ENVELOPE_SIDE)
     if block_rows == block_cols == 1:
         return image, (1, 1)
-    envelope = BlockEnvelope(rows, cols, block_rows, block_cols)
+    envelope = BlockEnvelope(rows, cols, block_rows, block_cols, mark_nan=True)
     envelope.add(np.ascontiguousarray(image).reshape(-1), 0)
     return envelope.image().astype(image.dtype, copy=False), (block_rows, block_cols)
 
