@@ -267,10 +267,10 @@ def test_the_compare_dialogs_checkpoints_are_whole(qtbot, tmp_path):
 # -- 8. a lone NaN -----------------------------------------------------------------------------
 
 
-def _nan_pixels(widget) -> int:
+def _nan_pixels(image) -> int:
+    """Pixels of ``image`` (a QImage) in the NaN colour."""
     from ckpt_gui.app.widgets.heatmap import NAN_COLOUR
 
-    image = widget.grab().toImage()
     found = 0
     for y in range(image.height()):
         for x in range(image.width()):
@@ -299,7 +299,7 @@ def test_a_lone_nan_shows_in_a_1000x50_browse_heatmap(qtbot, tmp_path, window):
     wait_drawn(qtbot)
     qtbot.wait(200)
     assert panel.nonfinite.nan == 1  # the heatmap's legend
-    assert _nan_pixels(panel.graphics) > 0
+    assert _nan_pixels(panel.graphics.grab().toImage()) > 0
 
 
 def test_screen_cells_let_a_nan_win_its_pixel():
@@ -311,3 +311,23 @@ def test_screen_cells_let_a_nan_win_its_pixel():
     image, block = extreme_image(values)
     assert block != (1, 1) and np.isnan(image).sum() == 1
     assert np.isnan(screen_cells(image, 3, 1)).sum() == 1
+
+
+def test_a_lone_nan_shows_in_the_comparisons_heatmaps(qtbot, tmp_path):
+    """The comparison's planes of a 1000x50 pair (one NaN in A) at the panel's size:
+    A's and B - A's NaN cell drawn, whatever the blocks and the pixels per cell."""
+    values = RNG.normal(size=(1000, 50)).astype(np.float32)
+    changed = values + np.float32(0.5)
+    values[537, 23] = np.nan
+    for side, tensor in (("a", values), ("b", changed)):
+        _write(str(tmp_path / side), {"w": tensor})
+    diff = _diff(str(tmp_path / "a"), str(tmp_path / "b"))
+    panel = _panel(qtbot)
+    panel.show_view(pair_view(diff, diff.pairs[0], 20))
+    qtbot.wait(200)
+    assert "NaN" in panel.heatmap_note.text
+    view = panel.heatmap_view
+    image = view.grab().toImage()
+    for plot in (panel.image_plots[0], panel.image_plots[2]):  # A, and B - A (NaN - x is NaN)
+        rect = view.mapFromScene(plot.vb.sceneBoundingRect()).boundingRect()
+        assert _nan_pixels(image.copy(rect)) > 0, plot.titleLabel.text
