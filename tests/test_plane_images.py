@@ -30,9 +30,11 @@ def test_a_few_large_values_among_zeros_stay_visible():
 def test_a_block_shows_whichever_extreme_is_further_from_zero():
     wide = np.zeros((4, 3 * MAX_ENVELOPE_SIDE))
     wide[1, :3] = [1.0, -2.0, 0.5]  # one block of 3 columns
+    wide[2, 3:6] = [9.0, np.nan, 0.0]  # a NaN wins its block: a lone NaN stays in view (review 7)
     image, block = extreme_image(wide)
     assert block == (1, 3) and image.shape == (4, MAX_ENVELOPE_SIDE)
     assert image[1, 0] == -2.0
+    assert np.isnan(image[2, 1]) and np.isnan(image).sum() == 1
 
 
 def _one_nan_among_numbers() -> np.ndarray:

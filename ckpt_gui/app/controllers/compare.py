@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.status_style import DIFF_STYLES
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
@@ -22,6 +23,7 @@ from ckpt_gui.core.analysis.diff import (
     compare_all,
     compare_pair,
     elements_to_compare,
+    find_renames,
     pair_variables,
 )
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -60,6 +62,9 @@ class CompareController(Controller):
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
         self.dialog: CompareDialog | None = None  # the last "Compare with..." dialog
         self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
+        # The pairs ``diff``'s renames (find_renames, as ``ckpt-gui diff`` proposes them) tie
+        # together, each only-A or only-B pair to the other: filled when the comparison ends.
+        self.moved: dict[int, Pair] = {}
         # The variable selected in browse (its key, or None): a comparison opens on its pair,
         # not on the largest change (review 6: conv2's kernel selected, it opened on gamma).
         self.browse_key: Callable[[], str | None] = lambda: None
@@ -184,6 +189,9 @@ class CompareController(Controller):
         trees.show_tree(tree, name_a, name_b, _roles(a, b))
         panel.path_of = trees.model.tree.path_of
         panel.note_of = lambda pair: pairing_note(pair, diff)
+        self.moved = {}
+        panel.moved_of = lambda pair: self.moved.get(id(pair))
+        trees.show_moved([])
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
         wanted, self._wanted_key = self._wanted_key, None
@@ -217,6 +225,7 @@ class CompareController(Controller):
     def close(self) -> None:
         self.runner.cancel("pairing")
         self.runner.cancel("all_pairs")
+        self.runner.cancel("renames")
         self._refresh.stop()
         self._wanted_key = None  # a comparison closed before it was shown: not the next one's
         self.diff = None
@@ -243,6 +252,8 @@ class CompareController(Controller):
             self.trees.said.connect(self.status.emit)
             self.trees.export_requested.connect(self.export_value)
             self.pair_panel.plane_wanted.connect(self._on_plane_wanted)
+            self.trees.moved_chosen.connect(self._jump_to)
+            self.pair_panel.jump_to.connect(self._jump_to)
         return self.trees, self.pair_panel
 
     def export_value(self, pair: Pair, side: str) -> None:
@@ -294,6 +305,47 @@ class CompareController(Controller):
         self._refresh_group()  # its summary, with every pair compared
         self.status.emit(f"Compared: {summary_text(diff.summary())}")
         self.done.emit()
+        self._find_renames(diff)
+
+    def _find_renames(self, diff: CheckpointDiff) -> None:
+        """Variables that moved (only in A, the same shape and values only in B), found by
+        the CLI's own ``find_renames``: the app showed 2 only A + 2 only B and no word where
+        `ckpt-gui diff` said "moved?" (review 7). A job of its own after the comparison:
+        it reads the candidates' values, and the counts need not wait for it."""
+        statuses = diff.summary()
+        if not (statuses["only_a"] and statuses["only_b"]):
+            return
+
+        def found(_renames) -> None:
+            if diff is self.diff and diff.renames:
+                self._show_moved(diff)
+                moved = f"; {len(diff.renames):,} perhaps moved (same values)"
+                self.status.emit(f"Compared: {summary_text(diff.summary())}{moved}")
+
+        self.runner.submit(
+            "renames", lambda context: find_renames(diff, cancelled=context.cancelled), found,
+            lambda m, d: self.banner.show_message(f"Looking for moved variables stopped: {m}", "error", d),
+            label="Looking for moved variables",
+        )  # fmt: skip
+
+    def _show_moved(self, diff: CheckpointDiff) -> None:
+        """The renames found, in the summary bar and in the details of the pairs they tie."""
+        only_a = {p.a.key: p for p in diff.pairs if p.status == "only_a"}
+        only_b = {p.b.key: p for p in diff.pairs if p.status == "only_b"}
+        moves = [(only_a[r.key_a], only_b[r.key_b]) for r in diff.renames if r.key_a in only_a and r.key_b in only_b]
+        self.moved = {id(a): b for a, b in moves} | {id(b): a for a, b in moves}
+        self.trees.show_moved(moves)
+        selected = self.trees.selected_pair()
+        if selected is not None and id(selected) in self.moved:  # its details, with the hint
+            self._on_pair_selected(selected)
+
+    def _jump_to(self, pair: Pair) -> None:
+        """The other side of a moved variable, from its details' link: shown, even under a filter."""
+        if self.trees is not None and not self.trees.select_pair(pair):
+            for button in self.trees.summary.values():
+                button.setChecked(False)
+            self.trees.search.clear()
+            self.trees.select_pair(pair)
 
     def _on_pair_selected(self, pair: Pair | None) -> None:
         diff = self.diff
@@ -384,6 +436,11 @@ def _ref_name(ckpt: Checkpoint) -> str:
 
 
 def summary_text(summary: dict[str, int]) -> str:
-    """A finished comparison's counts by status, as the chips write them ("195,000 same",
-    not the status bar's "195000 same" beside the chips' "195,000")."""
-    return ", ".join(f"{n:,} {status.replace('_', ' ')}" for status, n in summary.items() if n)
+    """A finished comparison's counts by status, in the chips' words and numbers
+    ("195,000 same", "34 only A": the status bar said "195000 same", then "34 only a"
+    under chips saying "195,000" and "only A"). A status without a chip keeps its own."""
+    return ", ".join(
+        f"{n:,} {DIFF_STYLES[status][1] if status in DIFF_STYLES else status.replace('_', ' ')}"
+        for status, n in summary.items()
+        if n
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,17 +23,66 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QVBoxLayout,
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.widgets.picker import describe_ref
+from ckpt_gui.app.widgets.picker import closed_text, describe_ref
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
 from ckpt_gui.core.format.errors import CheckpointError
 
 TYPING_PAUSE_MS = 300  # a typed path is looked at once the typing pauses
 ERROR, WARNING = "#D55E00", "#E69F00"  # Okabe-Ito, as the statuses (made readable on the palette)
 SAME_WARNING = "This is the checkpoint shown (A): comparing it with itself shows every variable the same."
+
+
+FIELD_SPARE = 6  # px the box's field keeps beyond its longest text (the label's own margin)
+SCREEN_MARGIN = 40  # px of the screen's width the dialog and the list leave free (the frame)
+
+
+class ChoiceBox(QComboBox):
+    """The folder's checkpoints: the closed box cut in the middle when too narrow (the
+    picker's way), the open list as wide as its longest text, within the screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+
+    def _widest(self) -> int:
+        return max((self.fontMetrics().horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's API
+        """Wide enough for the longest text in the field: Qt's hint left the field 20 px
+        short of it (the arrow's room counted twice less), so the text was cut."""
+        hint = super().sizeHint()
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        option.rect = QRect(0, 0, hint.width(), hint.height())
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        return QSize(max(hint.width(), self._widest() + hint.width() - field.width() + FIELD_SPARE), hint.height())
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt's API
+        widest = self._widest()
+        screen = self.screen().availableGeometry().width() if self.screen() is not None else widest
+        scroll = self.view().verticalScrollBar().sizeHint().width()
+        self.view().setMinimumWidth(min(widest + 2 * self.view().frameWidth() + scroll + 16, screen - SCREEN_MARGIN))
+        super().showPopup()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's API
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = closed_text(option.currentText, self.fontMetrics(), field.width())
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class CompareDialog(QDialog):
@@ -53,7 +102,7 @@ class CompareDialog(QDialog):
         self.path.setClearButtonEnabled(True)
         folder_button = QPushButton("Folder...")
         file_button = QPushButton("File...")
-        self.checkpoints = QComboBox()
+        self.checkpoints = ChoiceBox()
         self.checkpoints.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.checkpoints.setMinimumContentsLength(30)
         self.message = QLabel()
@@ -149,6 +198,21 @@ class CompareDialog(QDialog):
             selected = next((ref for ref in self.refs if ref.prefix != self.a_prefix), selected)
         self.checkpoints.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
         self._check_choice()
+        self._fit_width()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's API
+        super().showEvent(event)
+        self._fit_width()  # on its screen now: how wide it may be
+
+    def _fit_width(self) -> None:
+        """As wide as the checkpoints' texts need, within the screen: sized before they
+        were listed, the box cut "(A: shown" at 1024 px (review 7); never narrower."""
+        self.layout().invalidate()  # its hint of before the items came is cached
+        self.layout().activate()
+        screen = self.screen().availableGeometry().width() if self.screen() is not None else self.width()
+        wanted = min(self.sizeHint().width(), screen - SCREEN_MARGIN)
+        if wanted > self.width():
+            self.resize(wanted, self.height())
 
     def _check_choice(self) -> None:
         prefix = self.chosen()

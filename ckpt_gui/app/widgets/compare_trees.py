@@ -77,6 +77,7 @@ class CompareTrees(QWidget):
     group_selected = Signal(object)  # the PairNode of a group row made current
     said = Signal(str)  # what a copy put on the clipboard, for the status bar
     export_requested = Signal(object, str)  # a Pair and the side ("A" or "B") whose value to export
+    moved_chosen = Signal(object)  # the only-A pair of a rename, from the summary's hint
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -109,9 +110,15 @@ class CompareTrees(QWidget):
         # The pairs still to compare ("… to compare  29"): with the chips, every pair.
         self.so_far = theme.mute(QLabel())
         self.summary_row.addWidget(self.so_far)
+        # The renames found once compared (as `ckpt-gui diff` proposes them): a link to the first.
+        self.moved_note = QLabel()
+        self.moved_note.setTextFormat(Qt.TextFormat.RichText)
+        self.moved_note.linkActivated.connect(self._on_moved_link)
+        self.summary_row.addWidget(self.moved_note)
+        self._moves: list[tuple[Pair, Pair]] = []
         # Never a least width (the trees' split comes back on close), but the width their
         # text needs when there is room: ignored, it got none beside the stretch below.
-        for note in (self.showing, self.so_far):
+        for note in (self.showing, self.so_far, self.moved_note):
             note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             note.setMinimumWidth(1)
         self.summary_row.addStretch(1)
@@ -273,6 +280,23 @@ class CompareTrees(QWidget):
             tree.compared_early(pair)
             self.refresh()
 
+    def show_moved(self, moves: list[tuple[Pair, Pair]]) -> None:
+        """The (only-A, only-B) pairs that look like one variable moved: a hint beside the chips."""
+        self._moves = moves
+        path_of = self.model.tree.path_of if self.model.tree is not None else (lambda pair: pair.path)
+        self.moved_note.setText(f"<a href='0'>{len(moves):,} perhaps moved</a>" if moves else "")
+        self.moved_note.setToolTip(
+            "Only in A and only in B, same shape and values (as ckpt-gui diff proposes):\n"
+            + "\n".join(f"{path_of(a)} \u2192 {path_of(b)}" for a, b in moves)
+            if moves
+            else ""
+        )
+        self.moved_note.setVisible(bool(moves))
+
+    def _on_moved_link(self, _link: str) -> None:
+        if self._moves:
+            self.moved_chosen.emit(self._moves[0][0])
+
     def update_summary(self) -> None:
         """The chips and the header from the tree's counts (its root's: what its groups sum)."""
         tree = self.model.tree
@@ -294,7 +318,8 @@ class CompareTrees(QWidget):
         self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)
 
     def apply_filter(self) -> int:
-        keep = self.selected_pair() or self._remembered  # a filter may hide it for a while
+        # A filter may hide it for a while (the first pair listed is selected meanwhile).
+        keep = self._remembered or self.selected_pair()
         statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
@@ -305,10 +330,29 @@ class CompareTrees(QWidget):
             self.view_a.expandAll()
         else:
             self.expand_default()
-        if keep is not None:
-            self.select_pair(keep)
+        if keep is not None and not self.select_pair(keep):
+            self._select_first_shown(keep)
         self.fit_columns()
         return count
+
+    def _select_first_shown(self, hidden: Pair) -> None:
+        """The pair selected is hidden by the filter: the first pair listed instead (the
+        details showed a pair no longer listed, review 7), or none; ``hidden`` stays the one
+        to come back to once the filter lets it show again."""
+        index, parent = QModelIndex(), QModelIndex()
+        while self.model.rowCount(parent):
+            index = self.model.index(0, 0, parent)
+            node = self.model.node(index)
+            if node is None or node.pair is not None:
+                break
+            parent = index
+        node = self.model.node(index) if index.isValid() else None
+        if node is not None and node.pair is not None:
+            self.select_pair(node.pair)
+        else:
+            self.view_a.setCurrentIndex(QModelIndex())
+            self.pair_selected.emit(None)
+        self._remembered = hidden
 
     def filtering(self) -> bool:
         """Whether a filter, a status or the flat list is on (rows that follow the values)."""

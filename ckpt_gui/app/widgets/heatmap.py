@@ -8,6 +8,7 @@ paints those cells in colours neither map uses, and the caller says so in words.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -87,7 +88,24 @@ class ColourAxis(pg.AxisItem):
         return tick_labels([v * scale for v in values], spacing * scale)
 
 
-def colour_bar(colour_map: str, width: int) -> pg.ColorBarItem:
+DIVERGING = "CET-D1A"  # blue-white-red, for signed values (levels symmetric around 0)
+
+
+@functools.cache  # one map, made once: every signed plane drawn sets it
+def diverging_map() -> pg.ColorMap:
+    """CET-D1A with a neutral grey at its middle, where 0 falls: its own middle colours
+    (238, 227, 232) are pinkish, and an all-zero B - A read as pale pink (review 7).
+    The stops either side of 0.5 both turn grey: a 256-entry table's 0 lands on the
+    first past the middle."""
+    base = pg.colormap.get(DIVERGING)
+    colours = base.getColors(mode=pg.ColorMap.FLOAT) * 255.0  # the constructor takes 0..255
+    middle = np.flatnonzero(np.abs(base.pos - 0.5) <= 0.5 / (len(base.pos) - 1) + 1e-9)
+    grey = colours[middle, :3].mean()
+    colours[middle, :3] = grey
+    return pg.ColorMap(base.pos, colours, name=f"{DIVERGING} (neutral 0)")
+
+
+def colour_bar(colour_map: str | pg.ColorMap, width: int) -> pg.ColorBarItem:
     """A fixed (not draggable) colour bar whose axis is a :class:`ColourAxis`."""
     bar = pg.ColorBarItem(values=(0, 1), colorMap=colour_map, interactive=False, width=width)
     axis = ColourAxis("right")

@@ -17,6 +17,8 @@ from ckpt_gui.app.widgets.heatmap import (
     ExtremeImageItem,
     NonFinite,
     colour_bar,
+    constant_value,
+    diverging_map,
     index_axes,
     overlay_item,
     place,
@@ -46,12 +48,15 @@ class PairPanel(QWidget):
 
     # (view, choice): another slice of a large pair, to be read on a worker (show_plane)
     plane_wanted = Signal(object, object)
+    jump_to = Signal(object)  # the Pair a link of the details names (a moved variable's other side)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.view: PairView | None = None
         self.path_of: Callable[[Pair], str] = lambda pair: pair.path  # where the trees show a pair
         self.note_of: Callable[[Pair], str | None] = pairing_note  # why a pairing is only a guess
+        # The other side of a variable that seems to have moved (only in A, the same values only in B).
+        self.moved_of: Callable[[Pair], Pair | None] = lambda pair: None
         self.title = QLabel("Select a pair to compare its values.")
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
@@ -91,6 +96,9 @@ class PairPanel(QWidget):
         )
         self.diff_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_diff = self.diff_plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(120, 120, 120, 120))
+        # In B - A's place for a variable on one side only: no difference to plot (the empty
+        # plot on made-up axes it was misled, review 7).
+        self.diff_missing = pg.LabelItem("")
         # The heatmaps in a row of their own: A | B | bar | B - A | bar. The colour
         # bars have cells of their own, so the three heatmaps get the same width (a bar
         # inserted into B's plot would take its width from B alone).
@@ -111,7 +119,7 @@ class PairPanel(QWidget):
         # A and B share one colour scale; B - A has its own.
         self.colorbar_ab = colour_bar("viridis", width=10)  # readable numbers for any range
         self.colorbar_ab.setImageItem(self.images[:2])
-        self.colorbar_diff = colour_bar("CET-D1A", width=10)
+        self.colorbar_diff = colour_bar(diverging_map(), width=10)
         self.colorbar_diff.setImageItem(self.images[2])
         for col, bar in ((2, self.colorbar_ab), (4, self.colorbar_diff)):
             bar.setTitle(" ")  # an empty title row, so the bar lines up with the heatmaps
@@ -175,7 +183,12 @@ class PairPanel(QWidget):
         guess = self.note_of(pair)
         if guess is not None:
             rows.append(("Paired by", guess.replace("/", "/\u200b")))
-        _fill(self.numbers, rows)
+        other = self.moved_of(pair)
+        if other is not None:  # as `ckpt-gui diff` proposes it, with a link to the other side
+            where = "to" if pair.b is None else "from"
+            link = f"<a href='pair'>{_breakable(self.path_of(other))}</a>"
+            rows.append((MOVED, f"perhaps moved {where} {link} in {'B' if pair.b is None else 'A'}: same values"))
+        _fill(self.numbers, rows, lambda _link: self.jump_to.emit(other))
 
     def show_group_pending(self, path: str) -> None:
         """A group row was selected: its summary is being made."""
@@ -259,11 +272,43 @@ class PairPanel(QWidget):
         for curve, histogram in ((self.curve_a, view.hist_a), (self.curve_b, view.hist_b)):
             if histogram is not None:
                 curve.setData(histogram.edges.astype(np.float64), histogram.counts.astype(np.float64))
+            # A side without values draws nothing: its placeholder [0, 1] line had widened
+            # the other side's range to 0..1 and read as a B (review 7).
+            curve.setVisible(histogram is not None)
+        self.hist_plot.setTitle(_legend_title(view.hist_a is not None, view.hist_b is not None))
         self.hist_plot.enableAutoRange()
+        pair = view.pair
+        missing = "not in B" if pair.b is None else "not in A" if pair.a is None else ""
+        self._show_diff_plot(not missing, f"B - A: {missing}")
         if view.hist_diff is not None:
             hist = view.hist_diff
             self.curve_diff.setData(hist.edges.astype(np.float64), hist.counts.astype(np.float64))
             self.diff_plot.enableAutoRange()
+
+    def _show_diff_plot(self, on: bool, instead: str = "") -> None:
+        """B - A's histogram, or in its place ``instead`` (a variable on one side only)."""
+        layout = self.histogram_view.ci
+        shown = self.diff_plot if on else self.diff_missing
+        hidden = self.diff_missing if on else self.diff_plot
+        if not on:
+            self.diff_missing.setText(html.escape(instead), color=theme.muted().name())
+        if hidden.scene() is not None:
+            layout.removeItem(hidden)
+            hidden.setVisible(False)
+        if shown.scene() is None:
+            layout.addItem(shown, row=0, col=1)
+            shown.setVisible(True)
+
+    def _draw_difference(self, image: np.ndarray) -> bool:
+        """B - A's heatmap on levels centred on 0; whether every difference is 0: then
+        in zero's neutral colour, with no bar inventing a range (-0.4..0.4 around pale
+        pink cells, review 7)."""
+        low, high, _diverging = color_limits(image)
+        constant = constant_value(image, low, high)
+        bound = 1.0 if constant == 0 else max(abs(low), abs(high)) or 1.0
+        self.images[2].setImage(image, autoLevels=False)
+        set_levels(self.colorbar_diff, -bound, bound, constant=constant)
+        return constant == 0
 
     def _draw_heatmaps(self, view: PairView) -> None:
         images = (view.image_a, view.image_b)
@@ -275,14 +320,10 @@ class PairPanel(QWidget):
             for item, image in zip(self.images[:2], images):
                 if image is not None:
                     item.setImage(image, autoLevels=False)
-            self.colorbar_ab.setColorMap(pg.colormap.get("CET-D1A" if low < 0 < high else "viridis"))
+            self.colorbar_ab.setColorMap(diverging_map() if low < 0 < high else pg.colormap.get("viridis"))
             set_levels(self.colorbar_ab, low, high)
-        if view.image_diff is not None:
-            low, high, _diverging = color_limits(view.image_diff)
-            bound = max(abs(low), abs(high)) or 1.0
-            self.images[2].setImage(view.image_diff, autoLevels=False)
-            set_levels(self.colorbar_diff, -bound, bound)
-        notes = []
+        no_difference = view.image_diff is not None and self._draw_difference(view.image_diff)
+        notes = ["B - A: no difference"] if no_difference else []
         pictures = (view.picture_a, view.picture_b, view.picture_diff)
         for plot, item, overlay, picture, title in zip(
             self.image_plots, self.images, self.overlays, pictures, ("A", "B", "B - A")
@@ -308,10 +349,11 @@ class PairPanel(QWidget):
         self.heatmap_note.setText(" &nbsp; ".join(notes))
         self.heatmap_note.setVisible(bool(notes))
         self.colorbar_ab.setVisible(bool(shown))
-        self.colorbar_diff.setVisible(view.image_diff is not None)
+        self.colorbar_diff.setVisible(view.image_diff is not None and not no_difference)
         self._show_heatmaps(bool(shown))
-        if shown:
-            self.image_plots[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
+        drawn = [plot for plot, picture in zip(self.image_plots, pictures) if picture is not None]
+        if shown and drawn:  # on a plot with an image: only B's, A's empty range had it squeezed to 0..50
+            drawn[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
 
     def _clear_plots(self) -> None:
         for curve in (self.curve_a, self.curve_b, self.curve_diff):
@@ -353,11 +395,13 @@ def _breakable(path: str) -> str:
     return html.escape(path).replace("/", "/\u200b")
 
 
-def _legend_title() -> str:
+def _legend_title(a: bool = True, b: bool = True) -> str:
+    """The histograms' legend: the sides drawn (one only for a variable on one side)."""
+
     def swatch(colour: tuple[int, int, int], name: str) -> str:
         return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
 
-    return f"{swatch(COLOUR_A, 'A')} and {swatch(COLOUR_B, 'B')}"
+    return " and ".join(swatch(colour, name) for colour, name, on in ((COLOUR_A, "A", a), (COLOUR_B, "B", b)) if on)
 
 
 def _single_values(scalars: tuple[object, object]) -> list[tuple[str, str]]:
@@ -408,10 +452,12 @@ def _numbers(pair: Pair) -> list[tuple[str, str]]:
     return rows
 
 
-WIDE_ROWS = ("Keys", "Paired by")  # sentences: the whole width, under the numbers
+MOVED = "Moved?"
+WIDE_ROWS = ("Keys", "Paired by", MOVED)  # sentences: the whole width, under the numbers
+LINK_ROWS = (MOVED,)  # rich text with a link, which ``on_link`` follows
 
 
-def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
+def _fill(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[[str], None] | None = None) -> None:
     clear_layout(grid)
     columns = 2
     numbers = [row for row in rows if row[0] not in WIDE_ROWS]
@@ -419,14 +465,21 @@ def _fill(grid: QGridLayout, rows: list[tuple[str, str]]) -> None:
     for i, (label, text) in enumerate(numbers):
         _add(grid, label, text, i % per_column, 2 * (i // per_column))
     for i, (label, text) in enumerate(row for row in rows if row[0] in WIDE_ROWS):
-        _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
+        value = _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
+        if label in LINK_ROWS:
+            value.setTextFormat(Qt.TextFormat.RichText)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+            if on_link is not None:
+                value.linkActivated.connect(on_link)
 
 
-def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> None:
+def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> QLabel:
     name = QLabel(label)
     theme.mute(name)
     value = QLabel(text)
+    value.setTextFormat(Qt.TextFormat.PlainText)
     value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     value.setWordWrap(True)
     grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
     grid.addWidget(value, row, column + 1, 1, span)
+    return value

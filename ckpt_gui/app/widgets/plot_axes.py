@@ -85,12 +85,27 @@ def tick_labels(values: list[float], spacing: float) -> list[str]:
     if magnitude == 0.0:
         return ["0"] * len(values)
     step = math.floor(math.log10(spacing)) if spacing > 0 else math.floor(math.log10(magnitude)) - 2
+    if spacing > 0:  # a spacing of 2.5e-9 needs a digit more than its power of ten: 2.5e-9, not "2e-9"
+        lead = spacing / 10.0**step
+        step -= next((d for d in range(3) if abs(round(lead, d) - lead) <= 1e-9 * lead), 3)
     if 1e-3 <= magnitude < 1e4:
         places = min(MOST_PLACES, max(0, -step))
         return [_plain(f"{v:.{places}f}") for v in values]
-    exponent = math.floor(math.log10(magnitude))
-    places = min(MOST_PLACES, max(0, exponent - step))
-    return [with_exponent(_plain(f"{v / 10.0**exponent:.{places}f}"), exponent) for v in values]
+    # Each value with its own power of ten: one shared by all read "0.5e-4" beside "1e-4"
+    # (review 7), a mantissa no reader writes. A tick within a millionth of a spacing of 0
+    # is 0 (not "3e-21", float noise at 0).
+    return [_scientific(v, step) if abs(v) > spacing * 1e-6 else "0" for v in values]
+
+
+def _scientific(value: float, step: int) -> str:
+    """``value`` as "1.5e-4": a mantissa from 1 to 10, as many places as a spacing of
+    10**``step`` needs, its last zeros dropped."""
+    exponent = math.floor(math.log10(abs(value)))
+    mantissa = f"{value / 10.0**exponent:.{min(MOST_PLACES, max(0, exponent - step))}f}"
+    if abs(float(mantissa)) >= 10:  # 9.99e-5 rounded up to "10.0": 1e-4
+        exponent += 1
+        mantissa = f"{value / 10.0**exponent:.{min(MOST_PLACES, max(0, exponent - step))}f}"
+    return with_exponent(_trimmed(_plain(mantissa)), exponent)
 
 
 def _plain(text: str) -> str:
@@ -165,6 +180,3 @@ def _roundest(value: float, spacing: float) -> str:
             break
     mantissa, _e, exponent = text.partition("e")
     return with_exponent(mantissa, int(exponent)) if exponent else mantissa
-
-    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
-        return spaced_levels(self, super().tickSpacing(minVal, maxVal, size), minVal, maxVal, size)

@@ -23,6 +23,7 @@ from ckpt_gui.app.widgets.heatmap import (
     TitleWrapper,
     colour_bar,
     constant_value,
+    diverging_map,
     index_axes,
     overlay_item,
     place,
@@ -91,4 +92,4 @@ def make_line(panel) -> None:
 
 
 def colour_map(diverging: bool):
-    return pg.colormap.get("CET-D1A" if diverging else "viridis")
+    return diverging_map() if diverging else pg.colormap.get("viridis")
