@@ -416,10 +416,13 @@ def test_the_object_views_swap_its_first_selection_and_details_come_in_passes_of
         def eventFilter(self, _obj, event):  # noqa: N802 - Qt's API
             if event.type() == QEvent.Type.Paint:
                 turns[-1].append("paint tree")
+            elif event.type() == QEvent.Type.FocusIn:
+                turns[-1].append("focus")
             return False
 
     paints = Paints()
     panel.view.viewport().installEventFilter(paints)
+    panel.view.installEventFilter(paints)
     ticker = QTimer(paints, interval=0)  # once per pass of the event loop
     ticker.timeout.connect(lambda: turns.append([]))
     with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
@@ -438,10 +441,12 @@ def test_the_object_views_swap_its_first_selection_and_details_come_in_passes_of
     assert {"swap", "select", "details"} <= set(where), passes
     assert where["swap"] < where["select"] < where["details"], passes
     assert "details" not in passes[where["select"]] and "select" not in passes[where["details"]], passes
-    # The tree is painted with its selection before Details fills; the columns fitted
+    # The tree is painted with its selection before Details fills, given the focus with
+    # it (the focus repaints the whole tree: not in Details' pass); the columns fitted
     # once for the rows the selection opened (not again a pass later).
     between = [event for turn in passes[where["select"] : where["details"] + 1] for event in turn]
     assert "paint tree" in between[: between.index("details")], passes
+    assert "focus" in passes[where["select"]] and panel.view.hasFocus(), passes
     events = [event for turn in passes for event in turn]
     assert events[events.index("select") :].count("fit") == 1, passes
     node = panel.selected_node()

@@ -172,15 +172,25 @@ class CheckpointOpening:
         # the loop 65 to 100 ms of CPU at 200,000 variables (QTimer.singleShot(0) posts
         # a call, which Qt's glib loop runs in the same pass as the tree's paint).
         plot_turns.later(self, lambda: self._select_first(ckpt, keep))
-        plot_turns.later(self, lambda: self._finish_showing(ckpt))
 
     def _select_first(self, ckpt: Checkpoint, keep: str | None) -> QWidget | None:
         """A piece of plot_turns: the first selection in the tree, not told to the
-        panels yet (``_finish_showing``); returns the tree, painted before Details fills."""
-        if self.ckpt is ckpt:  # not replaced by another meanwhile
-            self._select_first_unless(keep)
-            return self.tree_panel.view
-        return None
+        panels yet (``_finish_showing``, the next piece); returns the tree, painted
+        before Details fills."""
+        if self.ckpt is not ckpt:  # replaced by another meanwhile
+            plot_turns.later(self, lambda: self._finish_showing(ckpt))  # loaded all the same
+            return None
+        view = self.tree_panel.view
+        widths = [view.columnWidth(column) for column in range(view.header().count())]
+        self._select_first_unless(keep)
+        self.tree_selected.emit()  # the window gives the tree the focus: painted once, not again a turn later
+        if widths != [view.columnWidth(column) for column in range(view.header().count())]:
+            # The columns fitted to the rows it opened: Qt's tree repaints them on a timer
+            # of its own, after this piece's paint (the whole tree again, 17 ms at 200,000
+            # variables, had landed in Details' turn). That paint comes first, in its turn.
+            plot_turns.later(self, lambda: view)
+        plot_turns.later(self, lambda: self._finish_showing(ckpt))
+        return view
 
     def _finish_showing(self, ckpt: Checkpoint) -> QWidget | None:
         """A piece of plot_turns: what the first selection shows (Details, the values'
