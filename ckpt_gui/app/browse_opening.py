@@ -199,7 +199,9 @@ class CheckpointOpening:
         shown = None
         if self.ckpt is ckpt:
             self.tree_panel.tell_selection()
-            shown = self.details
+            # Waited for only if it will paint: covered (a saved split, a window not
+            # exposed yet) it never did, and the plots' pieces waited plot_turns' longest.
+            shown = self.details if not self.details.viewport().visibleRegion().isEmpty() else None
             if self.scan_on_open and self.scan.want(ckpt):
                 self._maybe_scan()
         self.loaded.emit()
