@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QStatusTipEvent
 from PySide6.QtWidgets import QApplication, QStyle
 
-from ckpt_gui.app import theme
+from ckpt_gui.app import plot_turns, theme
 from ckpt_gui.app.nan_scan import CORRUPT_BADGE
 from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
 from ckpt_gui.app.widgets.paged_table import PagedTable
@@ -96,7 +96,11 @@ def test_the_readouts_keep_their_line_and_go_when_the_mouse_leaves(qtbot, window
     kernel = next(v for v in ckpt.variables if len(v.shape) == 4)
     _select(qtbot, window, kernel)  # a slice box per other axis: the controls' rows change
     histogram, tensor = window.histogram, window.tensor
-    qtbot.waitUntil(lambda: histogram.histogram is not None and "graphics" in tensor.__dict__, timeout=WAIT_MS)
+    # Every plot's piece of work done (app/plot_turns.py): the last ones lay out the controls.
+    qtbot.waitUntil(
+        lambda: histogram.histogram is not None and "graphics" in tensor.__dict__ and not plot_turns.busy(),
+        timeout=WAIT_MS,
+    )
 
     heat_page = tensor.readout.parentWidget()
     layout = heat_page.layout()

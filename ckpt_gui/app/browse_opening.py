@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ckpt_gui.app import gui_gc, plot_import, settings
+from ckpt_gui.app import gui_gc, plot_import, plot_turns, settings
 from ckpt_gui.app.open_fallback import open_readable
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -166,16 +166,46 @@ class CheckpointOpening:
         gui_gc.settle()  # the checkpoint's objects live on: no collection walks them again
         self.checkpoint_shown.emit(ckpt)
         plot_import.start()
-        # The first selection (details, values, the jobs it starts) on the event loop's
-        # next turn: the tree is painted first, two shorter stalls instead of one long.
-        QTimer.singleShot(0, self, lambda: self._finish_showing(ckpt, keep))
+        # The first selection in event-loop turns of their own (app/plot_turns.py), each
+        # painted before the next: the row selected and its groups opened and fitted,
+        # then Details and the jobs it starts. With the swap, all in one turn, they held
+        # the loop 65 to 100 ms of CPU at 200,000 variables (QTimer.singleShot(0) posts
+        # a call, which Qt's glib loop runs in the same pass as the tree's paint).
+        plot_turns.later(self, lambda: self._select_first(ckpt, keep))
 
-    def _finish_showing(self, ckpt: Checkpoint, keep: str | None) -> None:
-        if self.ckpt is ckpt:  # not replaced by another meanwhile
-            self._select_first_unless(keep)
+    def _select_first(self, ckpt: Checkpoint, keep: str | None) -> QWidget | None:
+        """A piece of plot_turns: the first selection in the tree, not told to the
+        panels yet (``_finish_showing``, the next piece); returns the tree, painted
+        before Details fills."""
+        if self.ckpt is not ckpt:  # replaced by another meanwhile
+            plot_turns.later(self, lambda: self._finish_showing(ckpt))  # loaded all the same
+            return None
+        view = self.tree_panel.view
+        widths = [view.columnWidth(column) for column in range(view.header().count())]
+        self._select_first_unless(keep)
+        self.tree_selected.emit()  # the window gives the tree the focus: painted once, not again a turn later
+        if widths != [view.columnWidth(column) for column in range(view.header().count())]:
+            # The columns fitted to the rows it opened: Qt's tree repaints them on a timer
+            # of its own, after this piece's paint (the whole tree again, 17 ms at 200,000
+            # variables, had landed in Details' turn). That paint comes first, in its turn.
+            plot_turns.later(self, lambda: view)
+        plot_turns.later(self, lambda: self._finish_showing(ckpt))
+        return view
+
+    def _finish_showing(self, ckpt: Checkpoint) -> QWidget | None:
+        """A piece of plot_turns: what the first selection shows (Details, the values'
+        and statistics' jobs), the scan; loaded. Returns Details, painted before the
+        plots' pieces run."""
+        shown = None
+        if self.ckpt is ckpt:
+            self.tree_panel.tell_selection()
+            # Waited for only if it will paint: covered (a saved split, a window not
+            # exposed yet) it never did, and the plots' pieces waited plot_turns' longest.
+            shown = self.details if not self.details.viewport().visibleRegion().isEmpty() else None
             if self.scan_on_open and self.scan.want(ckpt):
                 self._maybe_scan()
         self.loaded.emit()
+        return shown
 
     def _merge_objects(self, trees: Trees, early, keep: str | None) -> None:
         """The object view is ready for the checkpoint whose key view is shown. A user
@@ -199,7 +229,7 @@ class CheckpointOpening:
         if keep is None or self.current is None:
             first = self._first_to_select()
             if first is not None:
-                self.tree_panel.select_node(first)
+                self.tree_panel.select_node(first, tell=False)
 
     def _first_to_select(self) -> TreeNode | None:
         """The variable to select first in the tree shown: the object view's choice

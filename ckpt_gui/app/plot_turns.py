@@ -6,7 +6,9 @@ first selection's heatmap and histogram, made, drawn and painted in one turn, he
 event loop 100 to 140 ms of CPU (twice as long in wall time on a busy machine). Each
 piece asked for here (make a plot, draw into it) runs in a turn of its own, in the order
 asked, and a piece that changed a shown plot has that plot painted before the next one
-begins: no turn holds more than one piece and one paint.
+begins: no turn holds more than one piece and one paint. An open's first selection
+(app/browse_opening.py) comes in the same queue, before the plots it asks for: the row
+selected in the tree, then Details.
 
 The turns are a real 0 ms timer's, not ``QTimer.singleShot(0)``'s: that posts a call,
 and Qt's glib event loop runs a chain of posted calls back to back, its timers (and the

@@ -44,6 +44,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
     about_to_show = Signal()  # a checkpoint is about to replace what is shown
     checkpoint_shown = Signal(object)  # the Checkpoint now in the tree (before a variable is selected)
     loaded = Signal()  # a checkpoint finished loading (or failed to)
+    tree_selected = Signal()  # an open's first selection is made in the tree (the panels follow it a turn later)
     index_read = Signal(object)  # the Checkpoint whose key view is shown while its object graph is decoded
     keys_shown = Signal()  # that key view is shown (usable: selecting, expanding, filtering)
     exportable = Signal(bool)  # whether the selected variable's values can be exported

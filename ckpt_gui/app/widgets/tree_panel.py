@@ -144,7 +144,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
             signal.connect(self._count_change)
         self.view.expanded.connect(self._on_opened)
         self.view.collapsed.connect(self._on_closed)
-        refit_on_expand(self.view, self.fit_columns)
+        self.refit = refit_on_expand(self.view, self.fit_columns)  # select_node stops it when it has fitted
         self.fetching = BatchedFetch(self.view, self.model)  # large groups' rows in batches
         # Escape (clear_filter) is the window's: window_focus.bind_escape.
         self._connect_row_actions()

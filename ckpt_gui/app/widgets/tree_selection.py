@@ -29,6 +29,8 @@ class TreeSelection:
         # selection off a row it hid: the row a cleared filter selects again.
         self._picked: TreeNode | None = None
         self._automatic = False  # a filter is moving the selection
+        self._holding = False  # select_node(tell=False) is selecting: node_selected waits
+        self._held = False  # a selection not told yet (tell_selection)
         self.view.installEventFilter(self)  # Tab into the tree: the row selected, not the first
 
     def _connect_row_actions(self) -> None:
@@ -45,20 +47,24 @@ class TreeSelection:
         down.setContext(Qt.ShortcutContext.WidgetShortcut)
         down.setWhatsThis("From the filter, move into the results")
 
-    def select_node(self, node: TreeNode) -> bool:
+    def select_node(self, node: TreeNode, tell: bool = True) -> bool:
         """Select ``node`` and scroll to it, opening the groups above it, unless one of
         them is closed and holds more than REVEAL_ROWS rows: laying those out takes
-        seconds (a list of 20,000 blocks), so the row is selected inside it unseen."""
+        seconds (a list of 20,000 blocks), so the row is selected inside it unseen.
+        ``tell=False``: ``node_selected`` waits for :meth:`tell_selection` (the panels
+        that follow the selection fill in a later event-loop turn than the tree's)."""
         if not self.model.is_shown(node):
             return False
         self.model.reveal(node)  # a row past those handed to the view so far (model.FETCH_ROWS)
         index = self.model.index_of(node)
         reveal = not self._under_closed_crowd(node)
         self.view.setAutoScroll(reveal)  # selecting scrolls to (and opens up to) the row when on
+        self._holding = not tell
         try:
             self.view.setCurrentIndex(index)
         finally:
             self.view.setAutoScroll(True)
+            self._holding = False
         if reveal:
             self.view.scrollTo(index)
             # The rows it opened fitted now: refitted on the next turn (after expanding),
@@ -68,7 +74,17 @@ class TreeSelection:
             self.view.executeDelayedItemsLayout()
             self.view.updateGeometries()
             self.fit_columns()
+            # Fitted to the rows just opened: the refit those expansions asked for (a
+            # turn later) would measure the same rows again (10 ms at 200,000 variables).
+            self.refit.stop()
         return True
+
+    def tell_selection(self) -> None:
+        """``node_selected`` for a selection made with ``tell=False``, unless the
+        selection changed since (that change was told)."""
+        if self._held:
+            self._held = False
+            self.node_selected.emit(self.selected_node())
 
     def _under_closed_crowd(self, node: TreeNode) -> bool:
         """Whether a closed group above ``node`` would lay out more than REVEAL_ROWS rows
@@ -152,7 +168,9 @@ class TreeSelection:
         node = self.model.node(current) if current.isValid() else None
         if node is not None and not self._automatic:
             self._picked = node
-        self.node_selected.emit(node)
+        self._held = self._holding
+        if not self._holding:
+            self.node_selected.emit(node)
 
     def select_again(self) -> None:
         """The row picked last selected again and in view if the tree has no current
