@@ -16,9 +16,9 @@ click until the rows show their short form (and at least 1.5 s):
   time in its busiest turn (issue 11: the event loop never blocked over 100 ms);
 - the click's turn (the list sorted by change, the selected pair kept: the same code
   in both versions), wall and GUI CPU;
-- the flat list's first paint, both sides, painted in the click's turn to time it
-  alone: wall, GUI CPU, and the time in it spent on the paths' depths (in
-  ``PathElided._least``, the delegate's one call for them, in both versions);
+- the longest paint of a tree (A's or B's) after the click: wall, GUI CPU, and the
+  time in it spent on the paths' depths (in ``PathElided._least``, the delegate's one
+  call for them, in both versions);
 - the longest gap and the busiest turn after the click's (the rows repainted in their
   short form, the job's result delivered);
 - the time spent on the depths on the GUI thread in all, and when the first row is
@@ -57,7 +57,7 @@ LEFT_PX = 400
 CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.widgets import flat_paths
@@ -124,14 +124,33 @@ def click():
     trees.by_change.setChecked(True)
     clicked["ms"] = (time.perf_counter() - clicked["at"]) * 1000
     clicked["cpu_ms"] = (time.thread_time() - clicked["cpu"]) * 1000
-    # The flat list's first paint, timed on its own: painted now (the paint Qt would
-    # make next), in this same turn.
-    start, start_cpu, least_before = time.perf_counter(), time.thread_time(), least_s[0]
-    for view in (trees.view_a, trees.view_b):
-        view.viewport().repaint()
-    clicked["paint_ms"] = (time.perf_counter() - start) * 1000
-    clicked["paint_cpu_ms"] = (time.thread_time() - start_cpu) * 1000
-    clicked["paint_depths_ms"] = (least_s[0] - least_before) * 1000
+
+
+class PaintTimer(QObject):
+    # Each paint of the trees after the click, timed: the paint event is sent again
+    # from inside its own delivery (Qt is painting the widget then) and swallowed.
+
+    def __init__(self):
+        super().__init__()
+        self.inside, self.paints = False, []
+
+    def eventFilter(self, watched, event):
+        if event.type() != QEvent.Type.Paint or self.inside or "at" not in clicked:
+            return False
+        self.inside = True
+        start, start_cpu, least_before = time.perf_counter(), time.thread_time(), least_s[0]
+        try:
+            QApplication.sendEvent(watched, event)
+        finally:
+            self.inside = False
+        self.paints.append(((time.perf_counter() - start) * 1000, (time.thread_time() - start_cpu) * 1000,
+                            (least_s[0] - least_before) * 1000))
+        return True
+
+
+painted = PaintTimer()
+for view in (trees.view_a, trees.view_b):
+    view.viewport().installEventFilter(painted)
 
 
 def ready():
@@ -174,9 +193,8 @@ print(json.dumps({
     "depths_total_ms": round(least_s[0] * 1000, 1),
     "click_ms": round(clicked["ms"], 1),
     "click_cpu_ms": round(clicked["cpu_ms"], 1),
-    "paint_ms": round(clicked["paint_ms"], 1),
-    "paint_cpu_ms": round(clicked["paint_cpu_ms"], 1),
-    "paint_depths_ms": round(clicked["paint_depths_ms"], 1),
+    **dict(zip(("paint_ms", "paint_cpu_ms", "paint_depths_ms"), (round(x, 1) for x in max(painted.paints)))),
+    "paints": len(painted.paints),
     "later_gap_ms": max(gaps[start + 1 :]),  # the turns after the click's (and its paint's)
     "later_gui_cpu_ms": round(max(cpu[start + 1 :]), 1),
     "short_form_after_s": round(first_short[0] - clicked["at"], 2),
@@ -208,7 +226,7 @@ FIGURES = [
     ("gui_cpu_busiest_turn_ms", "GUI CPU in its busiest turn", "ms"),
     ("click_ms", "the click (sort, select): wall", "ms"),
     ("click_cpu_ms", "its GUI CPU", "ms"),
-    ("paint_ms", "first paint of both sides: wall", "ms"),
+    ("paint_ms", "longest paint of a side: wall", "ms"),
     ("paint_cpu_ms", "its GUI CPU", "ms"),
     ("paint_depths_ms", "depths in it", "ms"),
     ("later_gap_ms", "longest gap after", "ms"),
