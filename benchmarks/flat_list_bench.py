@@ -19,8 +19,8 @@ click until the rows show their short form (and at least 1.5 s):
 - the longest paint of a tree (A's or B's) after the click: wall, GUI CPU, and the
   time in it spent on the paths' depths (in ``PathElided._least``, the delegate's one
   call for them, in both versions);
-- the longest gap and the busiest turn after the click's (the rows repainted in their
-  short form, the job's result delivered);
+- the longest gap and the busiest turn after the click's (the columns fitted, the
+  depths counted, the rows repainted in their short form);
 - the time spent on the depths on the GUI thread in all, and when the first row is
   shown in its short form after the click;
 - the texts the rows show then (the first 40 rows of each side): the parent checks

@@ -1,12 +1,12 @@
-"""The flat list's short paths counted off the GUI thread (issue 11: its first paint
-at 200,000 pairs spent half a second per side counting them): a large side's first
-paint counts nothing, its rows are whole paths cut in the middle meanwhile, and they
-change to the short form the counts give, where the list was scrolled to."""
+"""The flat list's short paths counted a slice per turn of the event loop (issue 11:
+its first paint at 200,000 pairs spent half a second per side counting them in one
+turn): a large side's first paint counts nothing, its rows are whole paths cut in the
+middle meanwhile, each turn counts one slice, and the rows change to the short form
+the counts give, where the list was scrolled to."""
 
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -37,18 +37,28 @@ KEYS = [
 
 
 @pytest.fixture()
-def counted_on(monkeypatch):
-    """The threads ``end_depths`` ran on, every side counted as a large one's."""
-    threads = []
-    count = flat_paths.end_depths
+def steps_run(monkeypatch):
+    """The steps of the depths' counts run so far (every side counted as a large one's)."""
+    run = []
+    steps = flat_paths.depth_steps
 
-    def counting(paths, between=None):
-        threads.append(threading.current_thread())
-        return count(paths, between)
+    def counting(paths):
+        counted = yield from _counted(steps(paths), run)
+        return counted
 
-    monkeypatch.setattr(flat_paths, "end_depths", counting)
+    monkeypatch.setattr(flat_paths, "depth_steps", counting)
     monkeypatch.setattr(flat_paths, "COUNTED_AT_ONCE", 0)
-    return threads
+    return run
+
+
+def _counted(steps, run):
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+        run.append(1)
+        yield
 
 
 def _short_forms(view, side: str) -> list[str]:
@@ -77,24 +87,22 @@ def _elide_mode(view) -> Qt.TextElideMode:
     return option.textElideMode
 
 
-def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(qtbot, tmp_path, counted_on):
+def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(qtbot, tmp_path, steps_run):
     for side, fill in (("a", 0), ("b", 1)):
         write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in KEYS))
     trees = CompareTrees()
     qtbot.addWidget(trees)
-    asked = []  # (side, work, done): run by the test where the controller's job would
-    trees.path_depths.run_in_background = lambda side, work, done: asked.append((side, work, done))
     trees.resize(420, 400)
     trees.show()
     qtbot.waitExposed(trees)
     diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
     trees.show_tree(PairTree(diff), "a", "b")
+    depths = trees.path_depths
+    depths._turns.timeout.disconnect(depths.step)  # the turns taken by the test, one at a time
     trees.by_change.setChecked(True)
     trees.view_a.viewport().grab()  # painted
     trees.view_b.viewport().grab()
-    qtbot.waitUntil(lambda: len(asked) == 2)  # each side asked for once, after the paint
-    assert counted_on == []  # nothing counted on the GUI thread
-    assert sorted(side for side, _work, _done in asked) == ["a", "b"]
+    assert steps_run == []  # nothing counted in the paint
     for view in (trees.view_a, trees.view_b):
         names = _shown_names(view)
         # Meanwhile every row its whole path, which Qt cuts in the middle where it does not fit.
@@ -106,15 +114,14 @@ def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(q
     assert scroll.maximum() > 0, "the list does not scroll: no test"
     scroll.setValue(scroll.maximum() // 2)
     where = scroll.value()
-    results = {}
-    workers = [threading.Thread(target=lambda s=side, w=work: results.update({s: w(lambda: None)}))
-               for side, work, _done in asked]  # fmt: skip
-    for worker in workers:
-        worker.start()
-        worker.join()
-    assert all(thread is not threading.main_thread() for thread in counted_on)
-    for side, _work, done in asked:
-        done(results[side])
+    turns = 0
+    with qtbot.waitSignal(depths.ready):
+        while depths._turns.isActive():
+            before = len(steps_run)
+            depths.step()
+            turns += 1
+            assert len(steps_run) - before <= 2  # a step of each side per turn, no more
+    assert turns > 2 and not depths._turns.isActive()
     for view, side in ((trees.view_a, "a"), (trees.view_b, "b")):
         names = _shown_names(view)
         assert names == _short_forms(view, side)
@@ -122,41 +129,63 @@ def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(q
         assert len(set(names)) == len(names)
     assert scroll.value() == where
     assert trees.view_b.verticalScrollBar().value() == where
-    assert len(asked) == 2  # counted once per side
+    counted = len(steps_run)
+    trees.view_a.viewport().grab()
+    assert len(steps_run) == counted and not depths._turns.isActive()  # counted once per side
 
 
 def test_a_small_side_is_counted_at_once(qtbot, tmp_path):
-    """A few thousand pairs: counted in the paint (a few ms), no job, no middle cut first."""
+    """A few thousand pairs: counted in the paint that asks (a few ms), no middle cut first."""
     keys = KEYS[:30]
     for side, fill in (("a", 0), ("b", 1)):
         write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in keys))
     trees = CompareTrees()
     qtbot.addWidget(trees)
-    asked = []
-    trees.path_depths.run_in_background = lambda *args: asked.append(args)
     trees.resize(420, 400)
     trees.show()
     diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
     trees.show_tree(PairTree(diff), "a", "b")
     trees.by_change.setChecked(True)
-    qtbot.wait(50)
     assert _shown_names(trees.view_a) == _short_forms(trees.view_a, "a")
-    assert asked == []
+    assert not trees.path_depths._turns.isActive()
 
 
-def test_the_comparisons_job_counts_them(qtbot, window, counted_on):
-    """In the app the comparison's controller counts a large side on a worker: the rows
-    come in their short form, as the depths counted before this work cut them."""
+def test_in_the_window_the_turns_count_them(qtbot, window, steps_run):
+    """In the app the event loop's turns count a large side's depths: the rows come in
+    their short form, as the depths counted before this work cut them."""
     window.resize(1024, 640)
     open_demo(qtbot, window)
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
     trees = window.compare_trees
-    trees.by_change.setChecked(True)
-    qtbot.waitUntil(lambda: len(counted_on) == 2, timeout=WAIT_MS)  # both sides asked for by their paint
-    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    assert all(thread is not threading.main_thread() for thread in counted_on)
+    with qtbot.waitSignal(trees.path_depths.ready, timeout=WAIT_MS):
+        trees.by_change.setChecked(True)
+    qtbot.waitUntil(lambda: not trees.path_depths._turns.isActive(), timeout=WAIT_MS)
+    assert steps_run  # counted in steps
     for view, side in ((trees.view_a, "a"), (trees.view_b, "b")):
         names = _shown_names(view)
         assert names == _short_forms(view, side)
         assert any(name.startswith("\u2026/") for name in names), "wide enough for whole paths: no test"
+
+
+def test_a_count_under_way_is_dropped_for_the_next_comparison(qtbot, tmp_path, steps_run):
+    for side, fill in (("a", 0), ("b", 1)):
+        write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in KEYS))
+    trees = CompareTrees()
+    qtbot.addWidget(trees)
+    trees.resize(420, 400)
+    trees.show()
+    first = PairTree(pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b"))))
+    trees.show_tree(first, "a", "b")
+    trees.by_change.setChecked(True)
+    trees.view_a.viewport().grab()
+    assert trees.path_depths._turns.isActive()
+    trees.by_change.setChecked(False)
+    second = PairTree(pair_variables(Checkpoint.open(str(tmp_path / "b")), Checkpoint.open(str(tmp_path / "a"))))
+    trees.show_tree(second, "b", "a")
+    assert not trees.path_depths._turns.isActive()  # the first tree's count stopped
+    trees.by_change.setChecked(True)
+    with qtbot.waitSignal(trees.path_depths.ready):
+        trees.view_a.viewport().grab()
+    qtbot.waitUntil(lambda: not trees.path_depths._turns.isActive())
+    assert _shown_names(trees.view_a) == _short_forms(trees.view_a, "a")

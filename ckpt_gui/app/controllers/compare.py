@@ -216,8 +216,6 @@ class CompareController(Controller):
     def close(self) -> None:
         self.runner.cancel("pairing")
         self.runner.cancel("all_pairs")
-        self.runner.cancel("path_depths_a")
-        self.runner.cancel("path_depths_b")
         self._refresh.stop()
         self._wanted_key = None  # a comparison closed before it was shown: not the next one's
         self.diff = None
@@ -243,14 +241,7 @@ class CompareController(Controller):
             self.trees.group_selected.connect(self._on_group_selected)
             self.trees.said.connect(self.status.emit)
             self.trees.export_requested.connect(self.export_value)
-            self.trees.path_depths.run_in_background = self._count_path_depths
         return self.trees, self.pair_panel
-
-    def _count_path_depths(self, side: str, work, done) -> None:
-        """The parts each flat list row of ``side`` keeps (a large side's: half a second
-        of CPU at 200,000 pairs), counted off the GUI thread, stopped between two slices
-        when the comparison closes or another one replaces it."""
-        self.runner.submit(f"path_depths_{side}", lambda context: work(context.check), done)
 
     def export_value(self, pair: Pair, side: str) -> None:
         """A's or B's value of ``pair`` to a ``.npy`` the user names: never into A's

@@ -110,9 +110,8 @@ class CompareTrees(QWidget):
         self.summary_row.addStretch(1)
         button.setText("0")
         self.summary_bar.setMinimumHeight(button.sizeHint().height())
-        # The parts each flat list row keeps, counted off the GUI thread for a large
-        # side (its ``run_in_background`` is the controller's); the rows shown again
-        # in their short form when they come.
+        # The parts each flat list row keeps, counted a slice per turn for a large
+        # side; the rows shown again in their short form when they come.
         self.path_depths = PathDepths(self)
         self.view_a = self._make_view(A_COLUMNS, NAME_A)
         self.view_b = self._make_view(B_COLUMNS, NAME_B)

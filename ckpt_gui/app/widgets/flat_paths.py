@@ -3,57 +3,58 @@ flat list's rows) at its start by whole parts, never below the parts that tell i
 from every other row of its side (core/views/path_ends.py).
 
 Those parts are counted over every path of a side: half a second at 200,000 pairs,
-which the flat list's first paint spent on the GUI thread, once per side (issue 11:
-the event loop never blocked over 100 ms). A large side's are counted off the GUI
-thread (:class:`PathDepths`, run by the comparison's controller); meanwhile a path
-that does not fit is cut in the middle, whole parts at both ends readable, and the
-rows change to their short form when the counts come (a repaint: the rows keep their
-height, the list its scroll position)."""
+which the flat list's first paint spent on the GUI thread in one turn, once per side
+(issue 11: the event loop never blocked over 100 ms). A large side's are counted a
+slice per turn of the event loop (:class:`PathDepths`; on a worker, the count took the
+interpreter lock from the GUI thread's paints); meanwhile a path that does not fit is
+cut in the middle, whole parts at both ends readable, and the rows change to their
+short form when the counts come (a repaint: the rows keep their height, the list its
+scroll position)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from ckpt_gui.app.models.compare_model import NAME_B
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
-from ckpt_gui.core.views.path_ends import end_depths
+from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths
 
-# A side of up to this many paths is counted at once on the GUI thread (about 25 ms at
-# most on this machine's CPUs); a larger one off it.
+# A side of up to this many paths is counted at once in the paint that asks (about 15 ms
+# at most on this machine's CPUs); a larger one a slice per turn.
 COUNTED_AT_ONCE = 5000
 
 Depths = dict[str, int]
-# ``(side, work, done)``: run ``work(between)`` off the GUI thread (``between()`` is
-# called between two slices of it, and may raise to stop it), then ``done(its result)``
-# on the GUI thread.
-RunInBackground = Callable[[str, Callable[[Callable[[], None]], Depths], Callable[[Depths], None]], None]
 
 
 class PathDepths(QObject):
     """The depths (core/views/path_ends.py) of the paths of each side of the tree shown,
-    counted when first asked for: at once for a small side, else by
-    ``run_in_background`` (given by the controller: widgets start no work), ``ready``
-    emitted when they come."""
+    counted when first asked for: at once for a small side, else one step
+    (``path_ends.SLICE`` paths) per turn of the event loop, ``ready`` emitted when a
+    side's are all counted."""
 
     ready = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.run_in_background: RunInBackground | None = None
         self._tree = None
         self._sides: dict[str, Depths | None] = {}  # a side's depths, None while they are counted
+        self._counting: dict[str, Steps] = {}
+        # A real 0 ms timer, not a chain of singleShot(0) posted calls, which Qt's glib
+        # loop runs back to back (app/plot_turns.py): each step in a turn of its own.
+        self._turns = QTimer(self, interval=0)
+        self._turns.timeout.connect(self.step)
 
     def forget(self) -> None:
-        """Another tree is shown (or none): counts asked for before are dropped when they come."""
-        self._tree, self._sides = None, {}
+        """Another tree is shown (or none): counts under way are dropped."""
+        self._tree, self._sides, self._counting = None, {}, {}
+        self._turns.stop()
 
     def depth(self, tree, side: str, path: str) -> int | None:
         """The parts ``path`` of ``tree``'s ``side`` keeps; None until they are counted."""
         if tree is not self._tree:
-            self._tree, self._sides = tree, {}
+            self.forget()
+            self._tree = tree
         if side not in self._sides:
             self._count(tree, side)
         depths = self._sides[side]
@@ -62,21 +63,27 @@ class PathDepths(QObject):
     def _count(self, tree, side: str) -> None:
         # Every pair of the side, not only those shown: the same cut under any filter,
         # and counted once per comparison.
-        def work(between: Callable[[], None]) -> Depths:
-            return end_depths(tree.side_paths(side), between)
-
-        def done(depths: Depths) -> None:
-            if tree is self._tree:
-                self._sides[side] = depths
-                self.ready.emit()
-
-        if self.run_in_background is None or len(tree.leaves) <= COUNTED_AT_ONCE:
-            self._sides[side] = work(lambda: None)
+        if len(tree.leaves) <= COUNTED_AT_ONCE:
+            self._sides[side] = end_depths(tree.side_paths(side))
             return
         self._sides[side] = None
-        run = self.run_in_background
-        # Asked for in a paint: started after it (starting a job shows the busy bar).
-        QTimer.singleShot(0, self, lambda: run(side, work, done) if tree is self._tree else None)
+        self._counting[side] = depth_steps(tree.side_paths(side))
+        self._turns.start()  # the first step after this paint
+
+    def step(self) -> None:
+        """One step of each side's count under way (the timer's turn)."""
+        finished = False
+        for side, steps in list(self._counting.items()):
+            try:
+                next(steps)
+            except StopIteration as counted:
+                self._sides[side] = counted.value
+                del self._counting[side]
+                finished = True
+        if not self._counting:
+            self._turns.stop()
+        if finished:
+            self.ready.emit()
 
 
 class PathElided(QStyledItemDelegate):

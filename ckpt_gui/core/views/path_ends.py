@@ -11,38 +11,61 @@ path of n parts leaves after level n, where its end is the whole path (a deeper 
 has more parts than it). So the levels after the first count only the paths still
 alike (the part of 200,000 paths that needs three levels, not every path three times).
 
-At 200,000 paths, about half a second: the flat list asks for it off the GUI thread
-(app/widgets/flat_paths.py), in slices of :data:`SLICE` paths, ``between()`` called
-after each (where the work gives the interpreter lock away, or stops)."""
+At 200,000 paths, about half a second of CPU: the flat list counts them on the GUI
+thread a slice of :data:`SLICE` paths per turn of its event loop (app/widgets/
+flat_paths.py, :func:`depth_steps`); on a worker they took the interpreter lock from
+the GUI thread's paints, each of whose thousands of calls into Python waited for it
+(a paint's turn 1.1 s -> 4 to 7 s at load 5 to 10)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
+from itertools import islice
 
-SLICE = 20_000  # paths per slice of the work: about 10 ms each
+SLICE = 10_000  # paths per step: a few ms each
+
+Steps = Generator[None, None, dict[str, int]]
 
 
 def end_depths(paths: Iterable[str], between: Callable[[], None] | None = None) -> dict[str, int]:
     """``{path: the fewest last parts of path no other path ends with}`` (the whole
     path's parts when none: "a/b" beside "x/a/b" is 2), for every non-empty path of
-    ``paths``. A path listed twice ends as its twin at every level: its parts."""
-    between = between or (lambda: None)
+    ``paths``. A path listed twice ends as its twin at every level: its parts.
+    ``between()`` is called between two steps."""
+    steps = depth_steps(paths)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+        if between is not None:
+            between()
+
+
+def depth_steps(paths: Iterable[str]) -> Steps:
+    """:func:`end_depths` a step at a time: each ``next()`` reads, cuts or counts at
+    most :data:`SLICE` paths; the depths are the generator's return value."""
+    paths = iter(paths)
+    alike: list[str] = []  # the paths whose depth is not known yet
+    while chunk := [path for path in islice(paths, SLICE) if path]:
+        alike += chunk
+        yield
     depths: dict[str, int] = {}
-    alike = [path for path in paths if path]  # the paths whose depth is not known yet
     starts = [len(path) + 1 for path in alike]  # where each path's end counted last begins
     depth = 0
     while alike:
         depth += 1
-        ends = []
-        for first in range(0, len(alike), SLICE):  # each path's end one part longer
-            for at in range(first, min(first + SLICE, len(alike))):
+        ends: list[str] = []
+        counts: Counter = Counter()
+        for first in range(0, len(alike), SLICE):  # each path's end one part longer, counted
+            last = min(first + SLICE, len(alike))
+            for at in range(first, last):
                 path = alike[at]
                 starts[at] = start = path.rfind("/", 0, max(starts[at] - 1, 0)) + 1
                 ends.append(path[start:])
-            between()
-        counts = Counter(ends)
-        between()
+            counts.update(ends[first:last])
+            yield
         still, still_starts = [], []
         for first in range(0, len(alike), SLICE):
             for at in range(first, min(first + SLICE, len(alike))):
@@ -52,6 +75,6 @@ def end_depths(paths: Iterable[str], between: Callable[[], None] | None = None) 
                 else:
                     still.append(path)
                     still_starts.append(start)
-            between()
+            yield
         alike, starts = still, still_starts
     return depths
