@@ -21,8 +21,9 @@ click until the rows show their short form (and at least 1.5 s):
   call for them, in both versions);
 - the longest gap and the busiest turn after the click's (the columns fitted, the
   depths counted, the rows repainted in their short form);
-- the time spent on the depths on the GUI thread in all, and when the first row is
-  shown in its short form after the click;
+- the time spent on the depths on the GUI thread (in the delegate, and in this work's
+  steps, ``PathDepths.step``): in the turn where it was most, and in all; and when the
+  first row is shown in its short form after the click;
 - the texts the rows show then (the first 40 rows of each side): the parent checks
   every version shows the same.
 
@@ -103,6 +104,20 @@ def timed_least(self, index, path):
 
 
 flat_paths.PathElided._least = timed_least
+longest_step = [0.0]
+if hasattr(getattr(flat_paths, "PathDepths", None), "step"):  # this work: counted a slice per turn
+    original_step = flat_paths.PathDepths.step
+
+    def timed_step(self):
+        start = time.perf_counter()
+        try:
+            original_step(self)
+        finally:
+            took = time.perf_counter() - start
+            least_s[0] += took
+            longest_step[0] = max(longest_step[0], took)
+
+    flat_paths.PathDepths.step = timed_step
 gaps, cpu, least, timer, ticker = [], [], [], QElapsedTimer(), QTimer(interval=10)
 last = [time.thread_time(), 0.0]
 
@@ -191,6 +206,7 @@ print(json.dumps({
     "gui_cpu_busiest_turn_ms": round(max(cpu[start:]), 1),
     "depths_busiest_turn_ms": round(max(least[start:]), 1),
     "depths_total_ms": round(least_s[0] * 1000, 1),
+    "longest_step_ms": round(longest_step[0] * 1000, 1),
     "click_ms": round(clicked["ms"], 1),
     "click_cpu_ms": round(clicked["cpu_ms"], 1),
     **dict(zip(("paint_ms", "paint_cpu_ms", "paint_depths_ms"), (round(x, 1) for x in max(painted.paints)))),
@@ -231,6 +247,7 @@ FIGURES = [
     ("paint_depths_ms", "depths in it", "ms"),
     ("later_gap_ms", "longest gap after", "ms"),
     ("later_gui_cpu_ms", "GUI CPU in its busiest turn after", "ms"),
+    ("depths_busiest_turn_ms", "depths in the turn they took most", "ms"),
     ("depths_total_ms", "depths on the GUI thread in all", "ms"),
     ("short_form_after_s", "short forms shown after", "s"),
 ]
