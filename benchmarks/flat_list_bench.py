@@ -302,7 +302,8 @@ def main() -> int:
     shown = {json.dumps(r["names"]) for runs in results.values() for r in runs}
     print()
     print(table(results))
-    print(f"\nRows shown alike in every run and version: {'yes' if len(shown) == 1 else 'NO'}"
+    alike = "yes" if len(shown) == 1 else "NO" + (" (the order is the comparison's so far)" * args.early)
+    print(f"\nRows shown alike in every run and version: {alike}"
           f" ({SHOWN_ROWS} rows a side; first of A: {next(iter(results.values()))[0]['names']['a'][:2]})")  # fmt: skip
     print(
         f"Median (range) of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {args.busy} CPU-bound processes"
