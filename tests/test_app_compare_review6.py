@@ -66,12 +66,12 @@ def test_the_flat_lists_rows_stay_told_apart(qtbot, tmp_path, width):
 
 
 def test_a_paths_depth_is_the_fewest_parts_no_other_path_ends_with():
-    from ckpt_gui.core.views.path_ends import EndDepths
+    from ckpt_gui.core.views.path_ends import end_depths
 
     paths = ["net/a/kernel/v", "net/b/kernel/v", "net/a/bias/v", "save_counter", "x/save_counter/y", "v"]
-    depths = EndDepths(paths)
+    depths = end_depths(paths)
     for path in paths:
-        depth = depths.depth(path)
+        depth = depths[path]
         end = "/".join(path.split("/")[-depth:])
         others = [other for other in paths if other != path]
         # its end of `depth` parts is its own (or it is whole: "v" shown as "v", not "…/v"), one part fewer is not

@@ -48,7 +48,7 @@ from ckpt_gui.app.widgets.column_widths import (
     stretch_names,
 )
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
-from ckpt_gui.app.widgets.flat_paths import PathElided
+from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -124,8 +124,12 @@ class CompareTrees(QWidget):
         self.summary_row.addStretch(1)
         button.setText("0")
         self.summary_bar.setMinimumHeight(button.sizeHint().height())
+        # The parts each flat list row keeps, counted a slice per turn for a large
+        # side; the rows shown again in their short form when they come.
+        self.path_depths = PathDepths(self)
         self.view_a = self._make_view(A_COLUMNS, NAME_A)
         self.view_b = self._make_view(B_COLUMNS, NAME_B)
+        self.path_depths.ready.connect(self._repaint_names)
         self.view_b.setSelectionModel(self.view_a.selectionModel())
         self._link(self.view_a, self.view_b)
         self._link(self.view_b, self.view_a)
@@ -176,7 +180,7 @@ class CompareTrees(QWidget):
         view.setAllColumnsShowFocus(True)
         view.setTreePosition(tree_column)
         names_first(view)
-        view.setItemDelegateForColumn(tree_column, PathElided(view))
+        view.setItemDelegateForColumn(tree_column, PathElided(view, self.path_depths))
         view.setItemDelegateForColumn(REL, _NumberFitted(view))
         for column in range(len(COLUMNS)):
             view.setColumnHidden(column, column not in columns)
@@ -244,6 +248,10 @@ class CompareTrees(QWidget):
     def _touch(self, *_args) -> None:
         self.touched = True
 
+    def _repaint_names(self) -> None:
+        for view in (self.view_a, self.view_b):
+            view.viewport().update()
+
     # -- content ---------------------------------------------------------------------------
 
     def show_tree(self, tree: PairTree, name_a: str, name_b: str, roles: tuple[str, str] = ("", "")) -> None:
@@ -254,6 +262,7 @@ class CompareTrees(QWidget):
         self.heading_b.setText(f"<b>B</b>{role_b}: {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._remembered = None
+        self.path_depths.forget()
         self.model.set_tree(tree)
         tree.count_compared()
         self.update_summary()

@@ -1,47 +1,118 @@
 """The comparison trees' names cut to their room: a name in the middle, a path (the
 flat list's rows) at its start by whole parts, never below the parts that tell it
-from every other row of its side (core/views/path_ends.py)."""
+from every other row of its side (core/views/path_ends.py).
+
+Those parts are counted over every path of a side: half a second at 200,000 pairs,
+which the flat list's first paint spent on the GUI thread in one turn, once per side
+(issue 11: the event loop never blocked over 100 ms). A large side's are counted a
+slice per turn of the event loop (:class:`PathDepths`; on a worker, the count took the
+interpreter lock from the GUI thread's paints); meanwhile a path that does not fit is
+cut in the middle, whole parts at both ends readable, and the rows change to their
+short form when the counts come (a repaint: the rows keep their height, the list its
+scroll position)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from ckpt_gui.app.models.compare_model import NAME_B
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
-from ckpt_gui.core.views.path_ends import EndDepths
+from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths
+
+# A side of up to this many paths is counted at once in the paint that asks (about 15 ms
+# at most on this machine's CPUs); a larger one a slice per turn.
+COUNTED_AT_ONCE = 5000
+
+Depths = dict[str, int]
+
+
+class PathDepths(QObject):
+    """The depths (core/views/path_ends.py) of the paths of each side of the tree shown,
+    counted when first asked for: at once for a small side, else one step
+    (``path_ends.SLICE`` paths) per turn of the event loop, ``ready`` emitted when a
+    side's are all counted."""
+
+    ready = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tree = None
+        self._sides: dict[str, Depths | None] = {}  # a side's depths, None while they are counted
+        self._counting: dict[str, Steps] = {}
+        # A real 0 ms timer, not a chain of singleShot(0) posted calls, which Qt's glib
+        # loop runs back to back (app/plot_turns.py): each step in a turn of its own.
+        self._turns = QTimer(self, interval=0)
+        self._turns.timeout.connect(self.step)
+
+    def forget(self) -> None:
+        """Another tree is shown (or none): counts under way are dropped."""
+        self._tree, self._sides, self._counting = None, {}, {}
+        self._turns.stop()
+
+    def depth(self, tree, side: str, path: str) -> int | None:
+        """The parts ``path`` of ``tree``'s ``side`` keeps; None until they are counted."""
+        if tree is not self._tree:
+            self.forget()
+            self._tree = tree
+        if side not in self._sides:
+            self._count(tree, side)
+        depths = self._sides[side]
+        return None if depths is None else depths.get(path, 1)
+
+    def _count(self, tree, side: str) -> None:
+        # Every pair of the side, not only those shown: the same cut under any filter,
+        # and counted once per comparison.
+        if len(tree.leaves) <= COUNTED_AT_ONCE:
+            self._sides[side] = end_depths(tree.side_paths(side))
+            return
+        self._sides[side] = None
+        self._counting[side] = depth_steps(tree.side_paths(side))
+        self._turns.start()  # the first step after this paint
+
+    def step(self) -> None:
+        """One step of each side's count under way (the timer's turn)."""
+        finished = False
+        for side, steps in list(self._counting.items()):
+            try:
+                next(steps)
+            except StopIteration as counted:
+                self._sides[side] = counted.value
+                del self._counting[side]
+                finished = True
+        if not self._counting:
+            self._turns.stop()
+        if finished:
+            self.ready.emit()
 
 
 class PathElided(QStyledItemDelegate):
     """Names cut in the middle, and a path (the flat list's rows) cut at its start by
     whole parts, its leaf and the layer above it kept: "…/4/beta/momentum", not
     "model/_func…el/momentum" (review: the flat list's names lost their layer), and
-    as many parts as tell it apart: "…/kernel/v" read alike on six rows at 1024 px."""
+    as many parts as tell it apart: "…/kernel/v" read alike on six rows at 1024 px.
+    Until those parts are counted (``depths``), a path cut in the middle."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent, depths: PathDepths) -> None:
         super().__init__(parent)
-        self._depths: tuple[object, int, EndDepths] | None = None  # (tree, column, its side's paths)
+        self._depths = depths
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
         room = option.rect.width() - TEXT_MARGINS
         if "/" in option.text and option.rect.width() > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
-            option.text = elide_path(option.text, option.fontMetrics, room, self._least(index, option.text))
+            least = self._least(index, option.text)
+            if least is not None:  # else Qt cuts it in the middle
+                option.text = elide_path(option.text, option.fontMetrics, room, least)
 
-    def _least(self, index, path: str) -> int:
-        """The parts ``path`` keeps in the flat list (1 in the tree, whose names are no paths)."""
+    def _least(self, index, path: str) -> int | None:
+        """The parts ``path`` keeps in the flat list (1 in the tree, whose names are no
+        paths); None while they are counted."""
         tree = getattr(index.model(), "tree", None)
         if tree is None or not tree.flat:
             return 1
-        column = index.column()
-        if self._depths is None or self._depths[0] is not tree or self._depths[1] != column:
-            # Every pair of the side, not only those shown: the same cut under any filter,
-            # and counted once per comparison (lazily, see EndDepths).
-            side = "b" if column == NAME_B else "a"
-            paths = (leaf.side_path(side) for leaf in tree.leaves if getattr(leaf.pair, side) is not None)
-            self._depths = (tree, column, EndDepths(paths))
-        return self._depths[2].depth(path)
+        return self._depths.depth(tree, "b" if index.column() == NAME_B else "a", path)
 
 
 def elide_path(path: str, metrics, room: int, least: int = 1) -> str:

@@ -237,6 +237,10 @@ class PairTree:
         leaf = self._leaf_of.get(id(pair))
         return leaf.tree_path if leaf is not None else pair.path
 
+    def side_paths(self, side: str) -> Iterator[str]:
+        """The paths side "a" or "b" has, one per pair it holds (the flat list's rows)."""
+        return (leaf.side_path(side) for leaf in self.leaves if getattr(leaf.pair, side) is not None)
+
     def parent_of(self, node: PairNode) -> PairNode | None:
         """The node's parent as shown (the root in the flat list)."""
         if node is self.root:
