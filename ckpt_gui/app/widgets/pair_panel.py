@@ -25,16 +25,25 @@ from ckpt_gui.app.widgets.heatmap import (
     set_levels,
 )
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
-from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.app.widgets.pair_numbers import (
+    COLOUR_A,
+    COLOUR_B,
+    MOVED,
+    blocks_tip,
+    breakable,
+    fill_grid,
+    legend_title,
+    pair_numbers,
+    single_values,
+)
 from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.core.analysis.diff import Pair
-from ckpt_gui.core.formatting import format_number, format_shape
+from ckpt_gui.core.formatting import format_number
 from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_index, slice_text
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
 
-COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
 NO_PAIR_NOTE = "The histograms and heatmaps of A, B and B - A show here once a pair is selected."
 COMPUTING_NOTE = "Computing the histograms and heatmaps of this pair..."
 
@@ -82,7 +91,7 @@ class PairPanel(QWidget):
         # The title is the legend: a legend inside the plot would cover the curves.
         # Counts are whole numbers: no tick at 0.5 or 1.5 (the browse histogram's axis).
         self.hist_plot = self.histogram_view.addPlot(
-            row=0, col=0, title=_legend_title(), axisItems={"left": CountAxis("left"), "bottom": SpacedAxis("bottom")}
+            row=0, col=0, title=legend_title(), axisItems={"left": CountAxis("left"), "bottom": SpacedAxis("bottom")}
         )
         self.hist_plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve_a = self.hist_plot.plot(
@@ -162,39 +171,39 @@ class PairPanel(QWidget):
         self.plots.setVisible(not values)  # a pair of single values: as text, no plots
         if pair is None:  # a line of text, not empty axes
             self.title.setText("Select a pair to compare its values.")
-            _fill(self.numbers, [])
+            fill_grid(self.numbers, [])
             self._clear_plots()
             self._show_plots(False)
             self.group_note.setText(NO_PAIR_NOTE)
             return
         place, stored = self.path_of(pair), pair.path
-        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {_breakable(place)}"
+        text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {breakable(place)}"
         muted = f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>"
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"{muted}stored as {_breakable(stored)}</span>"
+            text += f"{muted}stored as {breakable(stored)}</span>"
         if pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path:
-            text += f"{muted}in B: {_breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
+            text += f"{muted}in B: {breakable(pair.b.display_path)}</span>"  # B's own name (a rename)
         self.title.setText(text)
         # Until its view comes: a line of text, not empty axes on 0..1 (review finding 33).
         self._clear_plots()
         self._show_plots(False)
         self.group_note.setText(COMPUTING_NOTE)
-        rows = [*_numbers(pair), *values]
+        rows = [*pair_numbers(pair), *values]
         guess = self.note_of(pair)
         if guess is not None:
             rows.append(("Paired by", guess.replace("/", "/\u200b")))
         other = self.moved_of(pair)
         if other is not None:  # as `ckpt-gui diff` proposes it, with a link to the other side
             where = "to" if pair.b is None else "from"
-            link = f"<a href='pair'>{_breakable(self.path_of(other))}</a>"
+            link = f"<a href='pair'>{breakable(self.path_of(other))}</a>"
             rows.append((MOVED, f"perhaps moved {where} {link} in {'B' if pair.b is None else 'A'}: same values"))
-        _fill(self.numbers, rows, lambda _link: self.jump_to.emit(other))
+        fill_grid(self.numbers, rows, lambda _link: self.jump_to.emit(other))
 
     def show_group_pending(self, path: str) -> None:
         """A group row was selected: its summary is being made."""
         self.view = None
-        self.title.setText(f"{_breakable(path)}<br><span style='font-weight: normal;'>summing up...</span>")
-        _fill(self.numbers, [])
+        self.title.setText(f"{breakable(path)}<br><span style='font-weight: normal;'>summing up...</span>")
+        fill_grid(self.numbers, [])
         self._clear_plots()
         self._show_plots(False)
         self.group_note.setText("")
@@ -204,12 +213,12 @@ class PairPanel(QWidget):
         status and relative L2 change); plots are for a pair."""
         self.view = None
         self._show_plots(False)
-        self.title.setText(f"{_breakable(view.path or '(all)')}<br><span style='font-weight: normal;'>"
+        self.title.setText(f"{breakable(view.path or '(all)')}<br><span style='font-weight: normal;'>"
                            f"a group of {view.pairs:,} pairs</span>")  # fmt: skip
         rows = [(status_label(status), f"{n:,}") for status, n in view.counts.most_common()]
         if view.pending:
             rows.append(("To compare", f"{view.pending:,}"))
-        _fill(self.numbers, rows)
+        fill_grid(self.numbers, rows)
         if not view.largest:
             so_far = "No change among the pairs compared so far" if view.pending else "Every pair below is the same"
             self.group_note.setText(f"{so_far}. Select a pair for its histograms and heatmaps.")
@@ -221,7 +230,7 @@ class PairPanel(QWidget):
             place = view.paths.get(id(pair), pair.path)
             if view.path and place.startswith(view.path + "/"):  # the rest of the path, below the group
                 place = place[len(view.path) + 1 :]
-            place = _breakable(place)
+            place = breakable(place)
             lines.append(f"<li>{html.escape(status_label(pair.status))} &nbsp; {place}{change}</li>")
         self.group_note.setText(
             f"<b>Largest changes below this group</b> ({len(view.largest):,} shown):<ol>{''.join(lines)}</ol>"
@@ -256,7 +265,7 @@ class PairPanel(QWidget):
             self._draw_heatmaps(view)
 
     def show_view(self, view: PairView) -> None:
-        single = _single_values(view.scalars) if view.scalars is not None else []
+        single = single_values(view.scalars) if view.scalars is not None else []
         self.show_pair(view.pair, single)
         self.view = view
         self._show_plots(True)
@@ -275,7 +284,7 @@ class PairPanel(QWidget):
             # A side without values draws nothing: its placeholder [0, 1] line had widened
             # the other side's range to 0..1 and read as a B (review 7).
             curve.setVisible(histogram is not None)
-        self.hist_plot.setTitle(_legend_title(view.hist_a is not None, view.hist_b is not None))
+        self.hist_plot.setTitle(legend_title(view.hist_a is not None, view.hist_b is not None))
         self.hist_plot.enableAutoRange()
         pair = view.pair
         missing = "not in B" if pair.b is None else "not in A" if pair.a is None else ""
@@ -340,7 +349,7 @@ class PairPanel(QWidget):
         blocks = sorted({picture.block for picture in pictures if picture is not None and picture.block != (1, 1)})
         if blocks:  # the cells are blocks: say of how many values, and which one a cell shows
             notes.append("cells of " + " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks))
-        self.heatmap_view.setToolTip(_blocks_tip(blocks))
+        self.heatmap_view.setToolTip(blocks_tip(blocks))
         # Which plane of a tensor of more than two axes, so that nobody takes it for the whole.
         plane = slice_text(view) if shown else ""
         if plane:
@@ -378,108 +387,3 @@ class PairPanel(QWidget):
         sizes = self.plots.sizes()
         if sizes[1] > 0:
             self.heatmap_share = sizes[1] / max(sum(sizes), 1)
-
-
-def _blocks_tip(blocks: list[tuple[int, int]]) -> str:
-    if not blocks:
-        return ""
-    return (
-        "More values than the heatmaps have pixels: each cell is a block of values, drawn as the one furthest"
-        " from 0 (B - A: of the element-wise differences), so a single outlier or change shows. A block"
-        " holding a NaN is drawn as NaN; one holding \u00b1Inf, as Inf."
-    )
-
-
-def _breakable(path: str) -> str:
-    """A path as rich text that may wrap after each ``/``."""
-    return html.escape(path).replace("/", "/\u200b")
-
-
-def _legend_title(a: bool = True, b: bool = True) -> str:
-    """The histograms' legend: the sides drawn (one only for a variable on one side)."""
-
-    def swatch(colour: tuple[int, int, int], name: str) -> str:
-        return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
-
-    return " and ".join(swatch(colour, name) for colour, name, on in ((COLOUR_A, "A", a), (COLOUR_B, "B", b)) if on)
-
-
-def _single_values(scalars: tuple[object, object]) -> list[tuple[str, str]]:
-    a, b = scalars
-    rows = [("Value in A", _value_text(a)), ("Value in B", _value_text(b))]
-    if all(isinstance(v, (int, float)) for v in scalars):
-        rows.append(("B - A", _value_text(b - a)))
-    return rows
-
-
-def _value_text(value: object) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    return f"{value:,}" if isinstance(value, int) else format_number(value)
-
-
-def _numbers(pair: Pair) -> list[tuple[str, str]]:
-    rows = [
-        ("A", f"{format_shape(pair.a.shape)} {pair.a.dtype.name}" if pair.a else "(not in A)"),
-        ("B", f"{format_shape(pair.b.shape)} {pair.b.dtype.name}" if pair.b else "(not in B)"),
-    ]
-    if pair.key_b:
-        keys = f"{pair.key}  \u2192  {pair.key_b} (paired by object path)"
-        rows.append(("Keys", keys.replace("/", "/\u200b")))  # let the long keys wrap
-    values = pair.values
-    if values is not None:
-        share = values.differing / values.count if values.count else 0.0
-        # The metrics cover positions finite on both sides; say so when some are not.
-        nonfinite = values.nan_appeared + values.nan_vanished + values.inf_appeared + values.inf_vanished
-        where = " (finite)" if nonfinite else ""
-        rows += [
-            ("Differing", f"{values.differing:,} of {values.count:,} ({share:.2%})"),
-            (f"Max |B-A|{where}", format_number(values.max_abs_diff)),
-            (f"Mean |B-A|{where}", format_number(values.mean_abs_diff)),
-            (f"Rel. L2{where}", format_number(values.rel_l2)),
-            (f"Cosine{where}", format_number(values.cosine)),
-        ]
-        changes = [
-            f"{n:,} {what}"
-            for n, what in ((values.nan_appeared, "NaN appeared"), (values.nan_vanished, "NaN went away"),
-                            (values.inf_appeared, "Inf appeared"), (values.inf_vanished, "Inf went away"))
-            if n
-        ]  # fmt: skip
-        if changes:
-            rows.append(("NaN/Inf", ", ".join(changes)))
-    elif pair.status is None:
-        rows.append(("Values", "comparing..."))
-    return rows
-
-
-MOVED = "Moved?"
-WIDE_ROWS = ("Keys", "Paired by", MOVED)  # sentences: the whole width, under the numbers
-LINK_ROWS = (MOVED,)  # rich text with a link, which ``on_link`` follows
-
-
-def _fill(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[[str], None] | None = None) -> None:
-    clear_layout(grid)
-    columns = 2
-    numbers = [row for row in rows if row[0] not in WIDE_ROWS]
-    per_column = -(-len(numbers) // columns) if numbers else 0
-    for i, (label, text) in enumerate(numbers):
-        _add(grid, label, text, i % per_column, 2 * (i // per_column))
-    for i, (label, text) in enumerate(row for row in rows if row[0] in WIDE_ROWS):
-        value = _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
-        if label in LINK_ROWS:
-            value.setTextFormat(Qt.TextFormat.RichText)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-            if on_link is not None:
-                value.linkActivated.connect(on_link)
-
-
-def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> QLabel:
-    name = QLabel(label)
-    theme.mute(name)
-    value = QLabel(text)
-    value.setTextFormat(Qt.TextFormat.PlainText)
-    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    value.setWordWrap(True)
-    grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-    grid.addWidget(value, row, column + 1, 1, span)
-    return value

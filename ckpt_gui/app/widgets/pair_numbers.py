@@ -1,0 +1,123 @@
+"""The comparison's numbers as text: a pair's rows (shapes, keys, the metrics, NaN/Inf
+changes), the legend of its histograms, the heatmaps' tooltip, and the grid of label and
+value the pair panel shows them in."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel
+
+from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.core.analysis.diff import Pair
+from ckpt_gui.core.formatting import format_number, format_shape
+
+COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
+
+
+def blocks_tip(blocks: list[tuple[int, int]]) -> str:
+    if not blocks:
+        return ""
+    return (
+        "More values than the heatmaps have pixels: each cell is a block of values, drawn as the one furthest"
+        " from 0 (B - A: of the element-wise differences), so a single outlier or change shows. A block"
+        " holding a NaN is drawn as NaN; one holding \u00b1Inf, as Inf."
+    )
+
+
+def breakable(path: str) -> str:
+    """A path as rich text that may wrap after each ``/``."""
+    return html.escape(path).replace("/", "/\u200b")
+
+
+def legend_title(a: bool = True, b: bool = True) -> str:
+    """The histograms' legend: the sides drawn (one only for a variable on one side)."""
+
+    def swatch(colour: tuple[int, int, int], name: str) -> str:
+        return f"<span style='color: rgb{colour};'>\u25a0 {name}</span>"
+
+    return " and ".join(swatch(colour, name) for colour, name, on in ((COLOUR_A, "A", a), (COLOUR_B, "B", b)) if on)
+
+
+def single_values(scalars: tuple[object, object]) -> list[tuple[str, str]]:
+    a, b = scalars
+    rows = [("Value in A", _value_text(a)), ("Value in B", _value_text(b))]
+    if all(isinstance(v, (int, float)) for v in scalars):
+        rows.append(("B - A", _value_text(b - a)))
+    return rows
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else format_number(value)
+
+
+def pair_numbers(pair: Pair) -> list[tuple[str, str]]:
+    rows = [
+        ("A", f"{format_shape(pair.a.shape)} {pair.a.dtype.name}" if pair.a else "(not in A)"),
+        ("B", f"{format_shape(pair.b.shape)} {pair.b.dtype.name}" if pair.b else "(not in B)"),
+    ]
+    if pair.key_b:
+        keys = f"{pair.key}  \u2192  {pair.key_b} (paired by object path)"
+        rows.append(("Keys", keys.replace("/", "/\u200b")))  # let the long keys wrap
+    values = pair.values
+    if values is not None:
+        share = values.differing / values.count if values.count else 0.0
+        # The metrics cover positions finite on both sides; say so when some are not.
+        nonfinite = values.nan_appeared + values.nan_vanished + values.inf_appeared + values.inf_vanished
+        where = " (finite)" if nonfinite else ""
+        rows += [
+            ("Differing", f"{values.differing:,} of {values.count:,} ({share:.2%})"),
+            (f"Max |B-A|{where}", format_number(values.max_abs_diff)),
+            (f"Mean |B-A|{where}", format_number(values.mean_abs_diff)),
+            (f"Rel. L2{where}", format_number(values.rel_l2)),
+            (f"Cosine{where}", format_number(values.cosine)),
+        ]
+        changes = [
+            f"{n:,} {what}"
+            for n, what in ((values.nan_appeared, "NaN appeared"), (values.nan_vanished, "NaN went away"),
+                            (values.inf_appeared, "Inf appeared"), (values.inf_vanished, "Inf went away"))
+            if n
+        ]  # fmt: skip
+        if changes:
+            rows.append(("NaN/Inf", ", ".join(changes)))
+    elif pair.status is None:
+        rows.append(("Values", "comparing..."))
+    return rows
+
+
+MOVED = "Moved?"
+WIDE_ROWS = ("Keys", "Paired by", MOVED)  # sentences: the whole width, under the numbers
+LINK_ROWS = (MOVED,)  # rich text with a link, which ``on_link`` follows
+
+
+def fill_grid(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[[str], None] | None = None) -> None:
+    clear_layout(grid)
+    columns = 2
+    numbers = [row for row in rows if row[0] not in WIDE_ROWS]
+    per_column = -(-len(numbers) // columns) if numbers else 0
+    for i, (label, text) in enumerate(numbers):
+        _add(grid, label, text, i % per_column, 2 * (i // per_column))
+    for i, (label, text) in enumerate(row for row in rows if row[0] in WIDE_ROWS):
+        value = _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
+        if label in LINK_ROWS:
+            value.setTextFormat(Qt.TextFormat.RichText)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+            if on_link is not None:
+                value.linkActivated.connect(on_link)
+
+
+def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> QLabel:
+    name = QLabel(label)
+    theme.mute(name)
+    value = QLabel(text)
+    value.setTextFormat(Qt.TextFormat.PlainText)
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    value.setWordWrap(True)
+    grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    grid.addWidget(value, row, column + 1, 1, span)
+    return value
