@@ -49,3 +49,43 @@ def test_end_goes_to_the_trees_last_visible_row_and_home_to_its_first(qtbot, win
     assert view.visualRect(end).intersects(view.viewport().rect())  # scrolled to it
     qtbot.keyClick(view, Qt.Key.Key_Home)
     assert view.currentIndex() == model.index(0, 0)
+
+
+def tensor_panel(qtbot):
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    return panel
+
+
+def test_another_tensors_values_open_at_the_start_of_the_table(qtbot):
+    """Review 7: the values table kept the last tensor's scroll position."""
+    import numpy as np
+
+    panel = tensor_panel(qtbot)
+    panel.setCurrentWidget(panel.table)
+    view = panel.table.view
+    panel.show_value(np.arange(400 * 60, dtype=np.float32).reshape(400, 60), "first")
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0 and view.horizontalScrollBar().maximum() > 0)
+    view.scrollTo(panel.table.model.index(300, 50))
+    assert view.verticalScrollBar().value() > 0 and view.horizontalScrollBar().value() > 0
+    panel.show_value(np.ones((500, 70), dtype=np.float32), "second")
+    qtbot.wait(1)
+    assert (view.verticalScrollBar().value(), view.horizontalScrollBar().value()) == (0, 0)
+    assert view.rowAt(0) == 0 and view.columnAt(0) == 0
+
+
+def test_a_string_tensor_has_no_heatmap_tab(qtbot):
+    """Review 7: a 1-D string tensor's Values sat beside a tab named "Heatmap" that only
+    said to see the Values tab; the tab is hidden for strings, back for numbers."""
+    import numpy as np
+
+    panel = tensor_panel(qtbot)
+    picture = panel.indexOf(panel.picture)
+    panel.show_value(np.array([b"a", b"bc", b"def"], dtype=object), "strings")
+    assert not panel.isTabVisible(picture) and panel.currentWidget() is panel.table
+    panel.show_value(np.ones(5, dtype=np.float32), "vector")
+    assert panel.isTabVisible(picture) and panel.currentWidget() is panel.picture
