@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._shown_ckpt: Checkpoint | None = None  # the last checkpoint shown, for a workflow made later
         self._build_layout()
         window_menus.build_menus(self)
+        self._menu_keys = window_focus.MenuKeysFirst(self)  # Ctrl+E from the filter box exports
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self.splits.by_name())
