@@ -89,3 +89,33 @@ def test_a_string_tensor_has_no_heatmap_tab(qtbot):
     assert not panel.isTabVisible(picture) and panel.currentWidget() is panel.table
     panel.show_value(np.ones(5, dtype=np.float32), "vector")
     assert panel.isTabVisible(picture) and panel.currentWidget() is panel.picture
+
+
+def test_closing_a_comparison_gives_back_the_browse_layout_as_it_was(qtbot, window, tmp_path):
+    """Review 7: after Close comparison the tree panel kept the comparison's two trees'
+    least width (430 -> 525 px at 1024; a dark theme's larger font pushed the window to
+    1042 px, past the screen): the hidden page of a stack still asked for its room."""
+    window.resize(1024, 600)
+    open_in(qtbot, window, demo_path())
+    window.info_tabs.setCurrentWidget(window.graph_panel)  # as the reviewer had it
+    qtbot.wait(1)
+    before, width = window.main_splitter.sizes(), window.width()
+    # A long checkpoint name: the trees' headings ("A (before): ...") make them wide.
+    import shutil
+    from pathlib import Path
+
+    other = tmp_path / "a_checkpoint_whose_name_is_long_as_an_estimators_are.ckpt-100"
+    for part in Path(demo_path()).glob("ckpt-100.*"):
+        shutil.copy(part, str(other) + part.suffix)
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(str(other))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    compared = window.main_splitter.sizes()
+    assert compared[0] > before[0]  # the two trees got more room meanwhile
+    window.close_compare_action.trigger()
+    qtbot.waitUntil(lambda: window.left_stack.currentWidget() is window.tree_panel)
+    qtbot.wait(1)
+    assert window.main_splitter.sizes() == before and window.width() == width
+    # Neither stack asks for its hidden page's room (the comparison's trees are wider).
+    assert window.compare_trees.minimumSizeHint().width() > before[0]  # the case of the review
+    assert window.left_stack.minimumSizeHint().width() < window.compare_trees.minimumSizeHint().width()

@@ -22,7 +22,6 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -44,7 +43,7 @@ from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
-from ckpt_gui.app.window_splits import Splits
+from ckpt_gui.app.window_splits import Splits, StackedPages
 from ckpt_gui.app.window_status import WindowStatus
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
@@ -159,10 +158,10 @@ class MainWindow(QMainWindow):
         self.info_tabs.currentChanged.connect(lambda _i: self.splits.make_room_for_tab())
         self._browse_share: float | None = None  # the tree's share of browsing while comparing
         # Comparing two checkpoints swaps both halves for the side-by-side view.
-        self.left_stack = QStackedWidget()
-        self.left_stack.addWidget(self.tree_panel)
-        self.right_stack = QStackedWidget()
-        self.right_stack.addWidget(self.right_splitter)
+        self.left_stack, self.right_stack = QStackedWidget(), QStackedWidget()
+        self.left_pages, self.right_pages = StackedPages(self.left_stack), StackedPages(self.right_stack)
+        self.left_pages.add(self.tree_panel)
+        self.right_pages.add(self.right_splitter)
         self.main_splitter.insertWidget(0, self.left_stack)
         self.main_splitter.insertWidget(1, self.right_stack)
         central = QWidget()
@@ -191,8 +190,8 @@ class MainWindow(QMainWindow):
         from ckpt_gui.app.widgets.pair_panel import PairPanel  # noqa: PLC0415 - imports pyqtgraph: start-up time
 
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
-        self.left_stack.addWidget(self.compare_trees)
-        self.right_stack.addWidget(self.pair_panel)
+        self.left_pages.add(self.compare_trees)
+        self.right_pages.add(self.pair_panel)
         self.drops.watch(self.compare_trees, self.pair_panel)
         return self.compare_trees, self.pair_panel
 
@@ -341,11 +340,8 @@ class MainWindow(QMainWindow):
             self._browse_share = sizes[0] / max(sum(sizes), 1)
         if self.banner.owner is self.browse and self.banner.kind == "error":
             self.banner.hide()  # a failed open (a URL's) is not about the comparison now shown
-        self.left_stack.setCurrentWidget(self.compare_trees)
-        self.right_stack.setCurrentWidget(self.pair_panel)
-        # The stack's minimum is its largest page's: browsing's plots (464 px) would hold
-        # the trees at 55% of a 1024 px window. Hidden, that page asks for nothing.
-        self.right_splitter.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.left_pages.show(self.compare_trees)  # the pages not shown ask for no room
+        self.right_pages.show(self.pair_panel)
         width = sum(self.main_splitter.sizes())
         share = 0.6 if width < 1400 else 0.55  # two trees need the room, the more so on a small screen
         self.main_splitter.setSizes([int(width * share), int(width * (1 - share))])
@@ -353,9 +349,8 @@ class MainWindow(QMainWindow):
 
     def _show_browsing(self) -> None:
         self.browse.resume_scan()
-        self.right_splitter.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.left_stack.setCurrentWidget(self.tree_panel)
-        self.right_stack.setCurrentWidget(self.right_splitter)
+        self.left_pages.show(self.tree_panel)
+        self.right_pages.show(self.right_splitter)
         if self._browse_share is not None:  # the comparison's wide trees would cut the browse controls
             width = sum(self.main_splitter.sizes())
             self.main_splitter.setSizes([int(width * self._browse_share), width - int(width * self._browse_share)])

@@ -6,7 +6,7 @@ keep their least height)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QSizePolicy, QSplitter, QStackedWidget, QTabWidget, QWidget
 
 TABS_MIN_HEIGHT = 150  # px: the Details/Restore report/Graph tabs' least height
 TREE_SHARE = 0.45  # a restored split gives the tree at most this share of the width (default: 0.42)
@@ -173,6 +173,33 @@ class Splits:
             return
         height = sum(self.right.sizes())
         self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
+
+
+class StackedPages:
+    """A stacked widget whose pages not shown ask for no room: a stack's least size is
+    its largest page's, hidden ones' too. Browsing's plots (464 px) held the comparison's
+    trees at 55% of a 1024 px window; the comparison's two trees (519 px, 562 px in a dark
+    theme's font), after it closed, held the browse tree that wide and pushed the window
+    past a 1024 px screen (review 7). QStackedLayout skips an Ignored page's sizes."""
+
+    def __init__(self, stack: QStackedWidget) -> None:
+        self.stack = stack
+        self._policies: dict[QWidget, QSizePolicy] = {}  # each page's own, while shown
+
+    def add(self, page: QWidget) -> None:
+        self._policies[page] = page.sizePolicy()
+        self.stack.addWidget(page)
+        self._fit(page)
+
+    def show(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+        for other in self._policies:
+            self._fit(other)
+
+    def _fit(self, page: QWidget) -> None:
+        ignored = QSizePolicy.Policy.Ignored
+        shown = page is self.stack.currentWidget()
+        page.setSizePolicy(self._policies[page] if shown else QSizePolicy(ignored, ignored))
 
 
 class _OnLayout(QObject):
