@@ -104,7 +104,7 @@ def test_closing_a_comparison_gives_back_the_browse_layout_as_it_was(qtbot, wind
     import shutil
     from pathlib import Path
 
-    other = tmp_path / "a_checkpoint_whose_name_is_long_as_an_estimators_are.ckpt-100"
+    other = tmp_path / "an_estimators_model.ckpt-100"
     for part in Path(demo_path()).glob("ckpt-100.*"):
         shutil.copy(part, str(other) + part.suffix)
     with qtbot.waitSignal(window.compare_done, timeout=60_000):
@@ -119,3 +119,42 @@ def test_closing_a_comparison_gives_back_the_browse_layout_as_it_was(qtbot, wind
     # Neither stack asks for its hidden page's room (the comparison's trees are wider).
     assert window.compare_trees.minimumSizeHint().width() > before[0]  # the case of the review
     assert window.left_stack.minimumSizeHint().width() < window.compare_trees.minimumSizeHint().width()
+
+
+def test_a_first_runs_split_the_report_held_is_never_saved_as_the_users(qtbot, tmp_path, monkeypatch):
+    """Review 7: after a first launch with --model (the report's tab shown from the start,
+    Details never grown to a variable's content), every later launch had a 150 px Details
+    pane: the first run's starting split (the tabs' least), given back by the report on
+    quit, was saved as the user's. Now it is not saved, and the next launch fits Details
+    as a first run does; a split the user set is saved as ever."""
+    from ckpt_gui.app.window import MainWindow
+    from ckpt_gui.app.window_splits import TABS_MIN_HEIGHT
+    from tests.test_app_doctor_review3 import full_report
+    from tests.test_app_layout import _show_report
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+
+    def launch(report_first: bool):
+        window = MainWindow(scan_on_open=False)
+        qtbot.addWidget(window)
+        window.resize(1440, 900)  # a 2560x1440 screen's first run: the report beside the plots
+        window.show()
+        if report_first:  # --model: the doctor starts, its tab shown, as the checkpoint is loaded
+            window.loaded.connect(lambda: window.info_tabs.setCurrentWidget(window.report_panel))
+        open_in(qtbot, window, demo_path())
+        qtbot.wait(100)  # the splitters settle on the event loop
+        return window
+
+    first = launch(report_first=True)
+    _show_report(qtbot, first, full_report(first))
+    assert first.views.isVisible()
+    first.close()
+    again = launch(report_first=False)
+    tabs, plots = again.right_splitter.sizes()
+    wanted = again.details.widget().sizeHint().height()
+    assert tabs > TABS_MIN_HEIGHT and tabs >= min(wanted, (tabs + plots) // 2), (tabs, plots, wanted)
+    again.right_splitter.setSizes([300, tabs + plots - 300])
+    again.right_splitter.splitterMoved.emit(300, 1)  # as a drag of the line does
+    again.close()
+    last = launch(report_first=False)
+    assert last.right_splitter.sizes()[0] == 300

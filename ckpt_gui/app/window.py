@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         # left to wait for (it had waited QUIT_WAIT_MS for each workflow's job in turn).
         self.quit_wait_ms = QUIT_WAIT_MS
         self._splits_checked = False  # restored splits are checked against the window once shown
+        self._splits_shown = False  # the splits not restored are set once shown (first_run)
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
@@ -396,9 +397,14 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._restored_splitters:  # first run: proportions of the real window size
-            self._restored_splitters = True
-            self.splits.first_run(self.width(), self.height())
+        if not self._splits_shown:
+            self._splits_shown = True
+            missing = tuple(name for name in self.splits.by_name() if name not in self._restored_splitters)
+            if missing:  # a first run (or a split not saved): proportions of the real window size
+                self.splits.first_run(self.width(), self.height(), missing)
+            if self._restored_splitters:
+                self._splits_checked = True
+                self.splits.keep_sensible()
         elif not self._splits_checked:
             self._splits_checked = True
             self.splits.keep_sensible()
@@ -408,7 +414,7 @@ class MainWindow(QMainWindow):
         briefly (on a busy machine a chunk of work may take seconds to notice; the
         entry point then ends the process without it, see launch.py)."""
         self.splits.give_back_room()  # the next session starts on Details
-        settings.save_layout(self, self.splits.by_name())
+        settings.save_layout(self, self.splits.to_save())
         self.hide()
         self._cancel_all()
         deadline = time.monotonic() + self.quit_wait_ms / 1000

@@ -61,14 +61,27 @@ class Splits:
         """The splitters as the settings save and restore them."""
         return {"main": self.main, "right": self.right, "views": self.views}
 
-    def first_run(self, width: int, height: int) -> None:
-        """No saved splits: proportions of the real window size, the tabs then grown
-        to what Details shows (``watch_details``)."""
-        self.main.setSizes([int(width * 0.42), int(width * 0.58)])
-        self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
-        self.views.setSizes([int(width * 0.3), int(width * 0.28)])
-        self._details_to_fit, self._fitted_to = self._details is not None, None
-        self._fit_details()
+    def first_run(self, width: int, height: int, names: tuple[str, ...] = ("main", "right", "views")) -> None:
+        """No saved splits (or only ``names`` not saved): proportions of the real window
+        size, the tabs then grown to what Details shows (``watch_details``)."""
+        if "main" in names:
+            self.main.setSizes([int(width * 0.42), int(width * 0.58)])
+        if "views" in names:
+            self.views.setSizes([int(width * 0.3), int(width * 0.28)])
+        if "right" in names:
+            self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
+            self._details_to_fit, self._fitted_to = self._details is not None, None
+            self._fit_details()
+
+    def to_save(self) -> dict[str, QSplitter]:
+        """The splitters whose split is the user's, to save: not the tabs' while a first
+        run's were never grown to a variable's Details (review 7: a first launch with
+        --model showed the report before Details was fitted, and its 150 px were saved:
+        every later launch had a 150 px Details pane); the next run fits them then."""
+        splits = self.by_name()
+        if self._details_to_fit and self._fitted_to is None:
+            del splits["right"]
+        return splits
 
     def watch_details(self, details) -> None:
         """``details`` (a QScrollArea: the Details page): on a first run, the tabs grow
