@@ -158,3 +158,38 @@ def test_a_first_runs_split_the_report_held_is_never_saved_as_the_users(qtbot, t
     again.close()
     last = launch(report_first=False)
     assert last.right_splitter.sizes()[0] == 300
+
+
+def test_the_job_label_follows_the_jobs_still_running(qtbot, window):
+    """Review 7: while the doctor ran, a finished histogram's label stayed beside the busy
+    bar and Cancel (which then stopped the doctor): the label is a running job's, back to
+    the doctor's when the histogram ends, across workflows and within one."""
+    import threading
+
+    release = threading.Event()
+
+    def held(_context):
+        release.wait(30)
+
+    doctor, browse = window.doctor.runner, window.browse.runner
+    try:
+        doctor.submit("diagnose", held, lambda _r: None, label="Diagnosing: building the model")
+        qtbot.waitUntil(lambda: window.job_label.text() == "Diagnosing: building the model")
+        with qtbot.waitSignal(browse.busy_changed, timeout=10_000):  # idle again
+            browse.submit("histogram", lambda _c: None, lambda _r: None, label="Histogram of model/dense1/bias")
+        qtbot.waitUntil(lambda: not browse.busy)
+        assert window.job_label.text() == "Diagnosing: building the model"
+        release.set()  # (the thread pool may have two threads only)
+        qtbot.waitUntil(lambda: not doctor.busy)
+        release.clear()
+        # Two lanes of one workflow: the one left running is named.
+        browse.submit("scan", held, lambda _r: None, label="Scanning for NaN/Inf")
+        browse.submit("histogram", lambda _c: None, lambda _r: None, label="Histogram of model/dense1/bias")
+        qtbot.waitUntil(lambda: not browse.is_running("histogram"))
+        qtbot.wait(10)
+        assert window.job_label.text() == "Scanning for NaN/Inf"
+        assert window.progress.isVisible() and window.cancel_button.isVisible()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
+    assert window.job_label.text() == "" and not window.cancel_button.isVisible()
