@@ -193,3 +193,27 @@ def test_the_job_label_follows_the_jobs_still_running(qtbot, window):
         release.set()
     qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
     assert window.job_label.text() == "" and not window.cancel_button.isVisible()
+
+
+def test_a_filter_that_matches_nothing_says_so_in_the_trees_place(qtbot, window):
+    """Review 7: "0 of 5" above an empty tree; now "No variables match 'xyz'" where the
+    rows were, in the browse tree and in both comparison trees, gone with the filter."""
+    open_in(qtbot, window, demo_path())
+    panel = window.tree_panel
+    panel.search.setText("xyz")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0)
+    note = panel.empty_note
+    assert note.text() == "No variables match 'xyz'" and note.label.isVisible()
+    assert panel.view.viewport().rect().contains(note.label.geometry())
+    panel.search.setText("kernel")
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0)
+    assert note.text() == ""
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(demo_path())
+    trees = window.compare_trees
+    trees.search.setText("xyz")
+    assert [n.text() for n in trees.empty_notes] == ["No variables match 'xyz'"] * 2
+    trees.by_change.setChecked(True)  # the flat list too
+    assert all(n.label.isVisible() for n in trees.empty_notes if n.viewport.isVisible())
+    trees.search.clear()
+    assert [n.text() for n in trees.empty_notes] == ["", ""]

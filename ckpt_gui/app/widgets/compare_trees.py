@@ -43,6 +43,7 @@ from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, 
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
 from ckpt_gui.app.widgets.flat_paths import PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
+from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_statuses import pair_filter
@@ -113,6 +114,7 @@ class CompareTrees(QWidget):
         self.view_a = self._make_view(A_COLUMNS, NAME_A)
         self.view_b = self._make_view(B_COLUMNS, NAME_B)
         self.view_b.setSelectionModel(self.view_a.selectionModel())
+        self.empty_notes = (ViewNote(self.view_a), ViewNote(self.view_b))  # a filter that matches nothing
         self._link(self.view_a, self.view_b)
         self._link(self.view_b, self.view_a)
         trees = QSplitter(Qt.Orientation.Horizontal)
@@ -296,6 +298,10 @@ class CompareTrees(QWidget):
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
+        filtered = bool(self.search.text().strip() or statuses)
+        nothing = no_match(self.search.text(), "variables") if filtered and not count else ""
+        for note in self.empty_notes:
+            note.say(nothing)
         if self.by_change.isChecked():
             pass  # a list: nothing to open
         elif (self.search.text() or statuses) and count <= EXPAND_MATCHES:
