@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QSizePolicy,
     QSplitter,
-    QStyledItemDelegate,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -43,6 +42,7 @@ from ckpt_gui.app.widgets.column_widths import columns_giving_way, fit_columns, 
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
 from ckpt_gui.app.widgets.flat_paths import PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
+from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -400,7 +400,7 @@ OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: ea
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them
 
 
-class _NumberFitted(QStyledItemDelegate):
+class _NumberFitted(RoomyRows):
     """A number in the room it has: with fewer digits when narrow ("0.00123" for
     "0.00123457"), never cut inside ("0.00…" read as another number, review finding 33)."""
 

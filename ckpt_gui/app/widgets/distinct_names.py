@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyledItemDelegate
 
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.row_room import RoomyRows
 
 ELLIPSIS = "\u2026/"
 NEIGHBOURS = 4  # forms after each in sorted order it is compared with
@@ -94,7 +94,7 @@ def _shorter(name: str, end: str) -> list[str]:
     return forms
 
 
-class DistinctElided(QStyledItemDelegate):
+class DistinctElided(RoomyRows):
     """Shows a cut name as the longest of its own forms that fits (``ends``:
     distinct_ends of the column's names)."""
 
