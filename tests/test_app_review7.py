@@ -4,6 +4,8 @@ bar's job label, and the splits the doctor's report borrows."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from ckpt_gui.resources import demo_path
@@ -251,3 +253,28 @@ def test_an_underscore_is_drawn_inside_its_row_in_every_tree(qtbot, window):
 
     for tree, column in ((window.report_panel.problems, 0), (window.graph_panel.variables, 0)):
         assert isinstance(tree.itemDelegateForColumn(column) or tree.itemDelegate(), RoomyRows), tree
+
+
+def test_saving_a_histogram_into_the_checkpoint_folder_is_refused_before_the_dialog_closes(qtbot, window, tmp_path,
+                                                                                           monkeypatch):  # fmt: skip
+    """Review 7: README said the banner, the app said it in a message over the save dialog.
+    The message is the better place (the user is still choosing: the dialog opens again,
+    outside the folder, the save not lost); README now says so. Nothing is written inside."""
+    import os
+
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    open_in(qtbot, window, demo_path())
+    inside = os.path.join(demo_path(), "histogram.png")
+    outside = str(tmp_path / "histogram.png")
+    answers, starts, warnings = [inside, outside], [], []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda _p, _t, start, _k: starts.append(start)
+                        or (answers.pop(0), ""))  # fmt: skip
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
+    window.browse.export_histogram()
+    assert len(warnings) == 1 and len(starts) == 2
+    assert os.path.commonpath([starts[1], demo_path()]) != demo_path()  # opened again outside it
+    assert not os.path.exists(inside) and os.path.exists(outside)
+    assert not window.banner.isVisible()
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "refused before the save dialog closes" in readme
