@@ -278,3 +278,28 @@ def test_saving_a_histogram_into_the_checkpoint_folder_is_refused_before_the_dia
     assert not window.banner.isVisible()
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     assert "refused before the save dialog closes" in readme
+
+
+def test_a_column_fitted_to_its_names_shows_them_whole(qtbot):
+    """Review 7: the repair plan's Source column read "…/dense1/_kernel" with room to
+    spare: fitted to the style's hint, which keeps fewer pixels than the delegate's cut."""
+    from PySide6.QtWidgets import QStyleOptionViewItem, QTableWidget, QTableWidgetItem
+
+    from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
+
+    names = ["model/dense1/_kernel", "model/dense1/bias", "model/head/_kernel", "model/head/bias"]
+    table = QTableWidget(len(names), 2)
+    qtbot.addWidget(table)
+    delegate = DistinctElided(table)
+    delegate.ends = distinct_ends(names)
+    table.setItemDelegateForColumn(0, delegate)
+    for row, name in enumerate(names):
+        table.setItem(row, 0, QTableWidgetItem(name))
+    table.show()
+    table.resizeColumnToContents(0)
+    for row, name in enumerate(names):
+        index = table.model().index(row, 0)
+        option = QStyleOptionViewItem()
+        option.rect = table.visualRect(index)
+        delegate.initStyleOption(option, index)
+        assert option.text == name

@@ -102,6 +102,16 @@ class DistinctElided(RoomyRows):
         super().__init__(parent)
         self.ends: dict[str, Forms] = {}
 
+    def sizeHint(self, option, index):  # noqa: N802 - Qt's name
+        """Room for the text whole as initStyleOption measures it (less TEXT_MARGINS): the
+        style's own hint keeps fewer pixels, and a column fitted to it cut the text it was
+        fitted to ("…/dense1/_kernel" beside a whole "model/dense1/bias", review 7)."""
+        size = super().sizeHint(option, index)
+        text = index.data()
+        if isinstance(text, str) and text:
+            size.setWidth(max(size.width(), option.fontMetrics.horizontalAdvance(text) + TEXT_MARGINS + 1))
+        return size
+
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
         text, metrics = option.text, option.fontMetrics
