@@ -303,3 +303,31 @@ def test_a_column_fitted_to_its_names_shows_them_whole(qtbot):
         option.rect = table.visualRect(index)
         delegate.initStyleOption(option, index)
         assert option.text == name
+
+
+def test_the_heatmaps_readout_says_less_rather_than_run_past_the_panel(qtbot):
+    """Review 7: in a dark theme at 1024 px "[axis 2 = 3, axis 3 = 6]   -0.0115896" ran
+    past the panel's edge, the value's end cut. Narrow, it says "[3, 6]  -0.0115896",
+    then the value alone; the whole in its tooltip."""
+    import numpy as np
+    from PySide6.QtWidgets import QLabel
+
+    from tests.conftest import wait_drawn
+
+    panel = tensor_panel(qtbot)
+    values = np.full((8, 16), -0.0115896, dtype=np.float32)
+    panel.show_value(values, "kernel")
+    wait_drawn(qtbot)
+    page = panel.readout.parentWidget()
+    metrics = panel.readout.fontMetrics()
+    for width in (600, 260, 150):
+        panel.resize(width, 400)
+        qtbot.wait(20)
+        scene = panel.image_plot.vb.mapViewToScene(panel.image_plot.vb.mapSceneToView(
+            panel.image_plot.vb.sceneBoundingRect().center()))  # fmt: skip
+        panel._on_mouse(scene)
+        qtbot.wait(20)
+        painted = QLabel.text(panel.readout)
+        assert "-0.0115896" in painted, (width, painted)
+        assert panel.readout.geometry().right() < page.width(), width
+        assert metrics.horizontalAdvance(painted) <= panel.readout.contentsRect().width(), (width, painted)
