@@ -195,6 +195,17 @@ def test_the_job_label_follows_the_jobs_still_running(qtbot, window):
         release.set()
     qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
     assert window.job_label.text() == "" and not window.cancel_button.isVisible()
+    # Only an unlabelled job left running: no finished job's name beside the bar.
+    release.clear()
+    try:
+        browse.submit("unnamed", held, lambda _r: None)
+        browse.submit("histogram", lambda _c: None, lambda _r: None, label="Histogram of model/dense1/bias")
+        qtbot.waitUntil(lambda: not browse.is_running("histogram"))
+        qtbot.wait(10)
+        assert window.job_label.text() == "" and window.busy
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.busy, timeout=10_000)
 
 
 def test_a_filter_that_matches_nothing_says_so_in_the_trees_place(qtbot, window):

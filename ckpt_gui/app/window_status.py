@@ -94,6 +94,8 @@ class WindowStatus:
             self._jobs[runner] = (label, done, total)
         if self._jobs:
             self._show_job(*next(reversed(self._jobs.values())))
+        else:  # only unlabelled jobs left: no finished job's name beside the bar
+            self.job_label.setText("")
 
     def _show_job(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)
