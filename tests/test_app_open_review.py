@@ -202,8 +202,9 @@ def test_float32_values_are_printed_in_float32_digits(qtbot, window, written):
 
 
 def test_end_and_page_down_in_a_group_of_many_batches(qtbot, written):
-    """End selects the last row of the level, fetched and shown, in one press (one
-    selection: one histogram job); Page Down moves a page even past the rows fetched."""
+    """End selects the tree's last visible row (down through this group's rows, fetched),
+    shown, in one press (one selection: one histogram job); Page Down moves a page even
+    past the rows fetched."""
     from PySide6.QtCore import Qt
 
     from ckpt_gui.app.controllers.browse import on_a_thread
@@ -228,8 +229,13 @@ def test_end_and_page_down_in_a_group_of_many_batches(qtbot, written):
     panel.node_selected.connect(selected.append)
     view.setFocus()
     qtbot.keyClick(view, Qt.Key.Key_End)
-    assert selected == [group.shown[-1]]  # the level's last row at once, one selection
     last = view.currentIndex()
+    assert selected == [model.node(last)] and len(selected) == 1  # at once, one selection
+    assert not view.indexBelow(last).isValid()  # nothing shown below it
+    above = last
+    while above.isValid():  # every level on the way down handed over whole
+        above = above.parent()
+        assert not model.has_more(above)
     assert view.visualRect(last).intersects(view.viewport().rect())  # scrolled into view
     # Page Down past the fetched rows: from near the end of the first batch.
     panel.set_trees({"objects": tree, "keys": tree})

@@ -176,12 +176,12 @@ def _env(display: str, tmp_path: Path) -> dict[str, str]:
 class App:
     """The driver's window in its child process, and its state as last reported."""
 
-    def __init__(self, display: str, tmp_path: Path, path: str) -> None:
+    def __init__(self, display: str, tmp_path: Path, path: str, driver: str = DRIVER) -> None:
         self.display, self.tmp_path = display, tmp_path
         self.state_path = tmp_path / "state.json"
         with open(tmp_path / "app.log", "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", DRIVER, path, str(self.state_path)], env=_env(display, tmp_path),
+                [sys.executable, "-c", driver, path, str(self.state_path)], env=_env(display, tmp_path),
                 stdout=subprocess.DEVNULL, stderr=log,
             )  # fmt: skip
 

@@ -143,7 +143,9 @@ class JobRunner(QObject):
     """Submits jobs to a thread pool and delivers their results on the GUI thread."""
 
     busy_changed = Signal(bool)
-    progress_changed = Signal(str, int, int)  # label of the most recent visible job, done, total
+    # The label of the most recent labelled job still running, done, total; "" (0, 0) once
+    # none is left (the status bar shows another runner's, or nothing).
+    progress_changed = Signal(str, int, int)
     error = Signal(str, str)  # message, details: for jobs without their own error handler
 
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
@@ -151,6 +153,10 @@ class JobRunner(QObject):
         self.pool = pool or QThreadPool.globalInstance()
         self._lanes: dict[str, _Lane] = {}
         self._running: set[_Job] = set()
+        # The labelled jobs running, by lane, the most recently reported last: when one
+        # ends the label goes back to another's (review 7: a finished histogram's label
+        # stayed beside Cancel while the doctor ran, and Cancel stopped the doctor).
+        self._labels: dict[str, tuple[str, int, int]] = {}
         self._signals = _JobSignals()
         self._signals.progress.connect(self._on_progress)
         self._signals.partial.connect(self._on_partial)
@@ -190,8 +196,10 @@ class JobRunner(QObject):
         self.pool.start(job)
         if not was_busy:
             self.busy_changed.emit(True)
-        if label:
-            self.progress_changed.emit(label, 0, 0)
+        if label:  # the lane's earlier job's label replaced
+            self._report(lane, label, 0, 0)
+        else:
+            self._forget_label(lane)
 
     def cancel(self, lane: str | None = None) -> None:
         """Cancel one lane's job, or every job."""
@@ -208,6 +216,7 @@ class JobRunner(QObject):
                 state.job.context.cancel()
                 state.generation += 1
                 state.job = None
+                self._forget_label(lane)
 
     def is_running(self, lane: str) -> bool:
         state = self._lanes.get(lane)
@@ -237,8 +246,19 @@ class JobRunner(QObject):
         state = self._current(token)
         if state is not None:
             state.job = None
+            self._forget_label(token[0])
         if not self._running:
             self.busy_changed.emit(False)
+
+    def _report(self, lane: str, text: str, done: int, total: int) -> None:
+        self._labels.pop(lane, None)
+        self._labels[lane] = (text, done, total)  # the most recent last
+        self.progress_changed.emit(text, done, total)
+
+    def _forget_label(self, lane: str) -> None:
+        """The lane's job ended: the label shown goes back to the most recent one left."""
+        if self._labels.pop(lane, None) is not None:
+            self.progress_changed.emit(*(next(reversed(self._labels.values())) if self._labels else ("", 0, 0)))
 
     def _on_progress(self, token, done: int, total: int) -> None:
         state = self._current(token)
@@ -248,7 +268,7 @@ class JobRunner(QObject):
             state.on_progress(done, total)
         if state.label:
             counted = state.counted and total > 0
-            self.progress_changed.emit(f"{state.label}: {done:,} of {total:,}" if counted else state.label, done, total)
+            self._report(token[0], f"{state.label}: {done:,} of {total:,}" if counted else state.label, done, total)
 
     def _on_partial(self, token, partial) -> None:
         state = self._current(token)

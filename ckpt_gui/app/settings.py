@@ -76,10 +76,10 @@ def last_export_folder() -> str:
     return value if isinstance(value, str) and os.path.isdir(value) else last_folder()
 
 
-def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
+def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> set[str]:
     """The window's geometry and splitter positions as the user left them (a default
-    size the first time), fitted to the screen it opens on; whether any splitter
-    position was restored."""
+    size the first time), fitted to the screen it opens on; the names of the splitters
+    whose position was restored."""
     store = settings()
     geometry = store.value("geometry")
     # Qt refuses (returns False, the window left at its default size) a geometry saved on
@@ -100,11 +100,11 @@ def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> bool:
             and (saved.width() > area.width() or saved.height() > area.height())
         )
     fit_to_screen(window, fills)
-    restored = False
+    restored = set()
     for name, splitter in splitters.items():
         state = store.value(f"splitter/{name}")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            restored = splitter.restoreState(state) or restored
+        if isinstance(state, QByteArray) and not state.isEmpty() and splitter.restoreState(state):
+            restored.add(name)
     return restored
 
 

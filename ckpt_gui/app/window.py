@@ -22,7 +22,6 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -44,7 +43,7 @@ from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
-from ckpt_gui.app.window_splits import Splits
+from ckpt_gui.app.window_splits import Splits, StackedPages
 from ckpt_gui.app.window_status import WindowStatus
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
@@ -105,6 +104,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         window_menus.build_menus(self)
         window_focus.bind_escape(self)
+        self._menu_keys = window_focus.MenuKeysFirst(self)  # Ctrl+E from the filter box exports
         self._build_status_bar()
         self._connect()
         self._restored_splitters = settings.restore_layout(self, self.splits.by_name())
@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         # left to wait for (it had waited QUIT_WAIT_MS for each workflow's job in turn).
         self.quit_wait_ms = QUIT_WAIT_MS
         self._splits_checked = False  # restored splits are checked against the window once shown
+        self._splits_shown = False  # the splits not restored are set once shown (first_run)
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
@@ -159,10 +160,10 @@ class MainWindow(QMainWindow):
         self.info_tabs.currentChanged.connect(lambda _i: self.splits.make_room_for_tab())
         self._browse_share: float | None = None  # the tree's share of browsing while comparing
         # Comparing two checkpoints swaps both halves for the side-by-side view.
-        self.left_stack = QStackedWidget()
-        self.left_stack.addWidget(self.tree_panel)
-        self.right_stack = QStackedWidget()
-        self.right_stack.addWidget(self.right_splitter)
+        self.left_stack, self.right_stack = QStackedWidget(), QStackedWidget()
+        self.left_pages, self.right_pages = StackedPages(self.left_stack), StackedPages(self.right_stack)
+        self.left_pages.add(self.tree_panel)
+        self.right_pages.add(self.right_splitter)
         self.main_splitter.insertWidget(0, self.left_stack)
         self.main_splitter.insertWidget(1, self.right_stack)
         central = QWidget()
@@ -191,8 +192,8 @@ class MainWindow(QMainWindow):
         from ckpt_gui.app.widgets.pair_panel import PairPanel  # noqa: PLC0415 - imports pyqtgraph: start-up time
 
         self.compare_trees, self.pair_panel = CompareTrees(), PairPanel()
-        self.left_stack.addWidget(self.compare_trees)
-        self.right_stack.addWidget(self.pair_panel)
+        self.left_pages.add(self.compare_trees)
+        self.right_pages.add(self.pair_panel)
         self.drops.watch(self.compare_trees, self.pair_panel)
         return self.compare_trees, self.pair_panel
 
@@ -343,11 +344,8 @@ class MainWindow(QMainWindow):
             self._browse_share = sizes[0] / max(sum(sizes), 1)
         if self.banner.owner is self.browse and self.banner.kind == "error":
             self.banner.hide()  # a failed open (a URL's) is not about the comparison now shown
-        self.left_stack.setCurrentWidget(self.compare_trees)
-        self.right_stack.setCurrentWidget(self.pair_panel)
-        # The stack's minimum is its largest page's: browsing's plots (464 px) would hold
-        # the trees at 55% of a 1024 px window. Hidden, that page asks for nothing.
-        self.right_splitter.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.left_pages.show(self.compare_trees)  # the pages not shown ask for no room
+        self.right_pages.show(self.pair_panel)
         width = sum(self.main_splitter.sizes())
         share = 0.6 if width < 1400 else 0.55  # two trees need the room, the more so on a small screen
         self.main_splitter.setSizes([int(width * share), int(width * (1 - share))])
@@ -355,9 +353,8 @@ class MainWindow(QMainWindow):
 
     def _show_browsing(self) -> None:
         self.browse.resume_scan()
-        self.right_splitter.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.left_stack.setCurrentWidget(self.tree_panel)
-        self.right_stack.setCurrentWidget(self.right_splitter)
+        self.left_pages.show(self.tree_panel)
+        self.right_pages.show(self.right_splitter)
         if self._browse_share is not None:  # the comparison's wide trees would cut the browse controls
             width = sum(self.main_splitter.sizes())
             self.main_splitter.setSizes([int(width * self._browse_share), width - int(width * self._browse_share)])
@@ -403,9 +400,14 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._restored_splitters:  # first run: proportions of the real window size
-            self._restored_splitters = True
-            self.splits.first_run(self.width(), self.height())
+        if not self._splits_shown:
+            self._splits_shown = True
+            missing = tuple(name for name in self.splits.by_name() if name not in self._restored_splitters)
+            if missing:  # a first run (or a split not saved): proportions of the real window size
+                self.splits.first_run(self.width(), self.height(), missing)
+            if self._restored_splitters:
+                self._splits_checked = True
+                self.splits.keep_sensible()
         elif not self._splits_checked:
             self._splits_checked = True
             self.splits.keep_sensible()
@@ -415,7 +417,7 @@ class MainWindow(QMainWindow):
         briefly (on a busy machine a chunk of work may take seconds to notice; the
         entry point then ends the process without it, see launch.py)."""
         self.splits.give_back_room()  # the next session starts on Details
-        settings.save_layout(self, self.splits.by_name())
+        settings.save_layout(self, self.splits.to_save())
         self.hide()
         self._cancel_all()
         deadline = time.monotonic() + self.quit_wait_ms / 1000

@@ -1,11 +1,12 @@
 """Where the main window puts the keyboard focus: the tree after an open, the filter
-of what is shown on Ctrl+F (the comparison's while it is shown); and Escape, which
-clears that filter from anywhere in the window."""
+of what is shown on Ctrl+F (the comparison's while it is shown); Escape, which
+clears that filter from anywhere in the window; and the menus' keys over a text
+field's own (MenuKeysFirst)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit
 
 from ckpt_gui.app.widgets.tree_panel import TreePanel
@@ -55,3 +56,36 @@ def bind_escape(window) -> QShortcut:
     escape.setContext(Qt.ShortcutContext.WindowShortcut)
     escape.setWhatsThis("Clear the filter (the tree's, or the comparison's)")  # the shortcuts dialog's text
     return escape
+
+
+class MenuKeysFirst(QObject):
+    """The window's menu shortcuts win over a text field's own key bindings (review 7).
+
+    A QLineEdit takes the keys of its editing bindings before any shortcut (it accepts
+    their ShortcutOverride): with X11's bindings Ctrl+E is its end of line, so Export
+    tensor (Ctrl+E) did nothing from the filter box while Ctrl+K worked. The field that
+    gets the focus (made later too: the comparison's) has this filter, which declines
+    the override for a key an enabled menu action has; every other key stays the field's
+    (Ctrl+C, Ctrl+V, Ctrl+A are no menu's)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        # On focus changes only: an application-wide event filter would see every event.
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old, new) -> None:
+        if isinstance(new, QLineEdit) and new.window() is self.window:
+            new.installEventFilter(self)  # installing it again only moves it first
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(watched, QLineEdit):
+            return False
+        pressed = QKeySequence(event.keyCombination())
+        # The menus' actions are the window's own children (window_menus.add_action); a
+        # view's actions (a tree's Ctrl+C) are not, and stay out of the field's way.
+        menus = self.window.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        if any(pressed in a.shortcuts() and a.isEnabled() for a in menus):
+            event.ignore()  # not the field's: the shortcut map fires the action
+            return True
+        return False

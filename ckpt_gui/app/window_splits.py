@@ -6,7 +6,7 @@ keep their least height)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QSizePolicy, QSplitter, QStackedWidget, QTabWidget, QWidget
 
 TABS_MIN_HEIGHT = 150  # px: the Details/Restore report/Graph tabs' least height
 TREE_SHARE = 0.45  # a restored split gives the tree at most this share of the width (default: 0.42)
@@ -61,14 +61,27 @@ class Splits:
         """The splitters as the settings save and restore them."""
         return {"main": self.main, "right": self.right, "views": self.views}
 
-    def first_run(self, width: int, height: int) -> None:
-        """No saved splits: proportions of the real window size, the tabs then grown
-        to what Details shows (``watch_details``)."""
-        self.main.setSizes([int(width * 0.42), int(width * 0.58)])
-        self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
-        self.views.setSizes([int(width * 0.3), int(width * 0.28)])
-        self._details_to_fit, self._fitted_to = self._details is not None, None
-        self._fit_details()
+    def first_run(self, width: int, height: int, names: tuple[str, ...] = ("main", "right", "views")) -> None:
+        """No saved splits (or only ``names`` not saved): proportions of the real window
+        size, the tabs then grown to what Details shows (``watch_details``)."""
+        if "main" in names:
+            self.main.setSizes([int(width * 0.42), int(width * 0.58)])
+        if "views" in names:
+            self.views.setSizes([int(width * 0.3), int(width * 0.28)])
+        if "right" in names:
+            self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
+            self._details_to_fit, self._fitted_to = self._details is not None, None
+            self._fit_details()
+
+    def to_save(self) -> dict[str, QSplitter]:
+        """The splitters whose split is the user's, to save: not the tabs' while a first
+        run's were never grown to a variable's Details (review 7: a first launch with
+        --model showed the report before Details was fitted, and its 150 px were saved:
+        every later launch had a 150 px Details pane); the next run fits them then."""
+        splits = self.by_name()
+        if self._details_to_fit and self._fitted_to is None:
+            del splits["right"]
+        return splits
 
     def watch_details(self, details) -> None:
         """``details`` (a QScrollArea: the Details page): on a first run, the tabs grow
@@ -173,6 +186,33 @@ class Splits:
             return
         height = sum(self.right.sizes())
         self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
+
+
+class StackedPages:
+    """A stacked widget whose pages not shown ask for no room: a stack's least size is
+    its largest page's, hidden ones' too. Browsing's plots (464 px) held the comparison's
+    trees at 55% of a 1024 px window; the comparison's two trees (519 px, 562 px in a dark
+    theme's font), after it closed, held the browse tree that wide and pushed the window
+    past a 1024 px screen (review 7). QStackedLayout skips an Ignored page's sizes."""
+
+    def __init__(self, stack: QStackedWidget) -> None:
+        self.stack = stack
+        self._policies: dict[QWidget, QSizePolicy] = {}  # each page's own, while shown
+
+    def add(self, page: QWidget) -> None:
+        self._policies[page] = page.sizePolicy()
+        self.stack.addWidget(page)
+        self._fit(page)
+
+    def show(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+        for other in self._policies:
+            self._fit(other)
+
+    def _fit(self, page: QWidget) -> None:
+        ignored = QSizePolicy.Policy.Ignored
+        shown = page is self.stack.currentWidget()
+        page.setSizePolicy(self._policies[page] if shown else QSizePolicy(ignored, ignored))
 
 
 class _OnLayout(QObject):

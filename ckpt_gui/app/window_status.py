@@ -59,12 +59,16 @@ class WindowStatus:
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
         self._owner = None  # the workflow whose message the status bar shows
+        # Each workflow's running job label, the most recently reported last: the one
+        # shown beside Cancel is a job still running (review 7).
+        self._jobs: dict[object, tuple[str, int, int]] = {}
 
     def watch(self, controller: Controller) -> None:
         """A workflow's messages, progress and busy state shown from now on."""
         controller.status.connect(lambda text: self.show(controller, text))
-        controller.runner.progress_changed.connect(self._on_progress)
-        controller.runner.busy_changed.connect(lambda _busy: self._on_busy())
+        runner = controller.runner
+        runner.progress_changed.connect(lambda label, done, total: self._on_progress(label, done, total, runner))
+        runner.busy_changed.connect(lambda busy: self._on_busy(None if busy else runner))
 
     def show(self, owner, text: str) -> None:
         """A workflow's status message; an empty one withdraws that workflow's message
@@ -82,7 +86,18 @@ class WindowStatus:
         """The workflows' message the status bar shows."""
         return self.label.text()
 
-    def _on_progress(self, label: str, done: int, total: int) -> None:
+    def _on_progress(self, label: str, done: int, total: int, runner=None) -> None:
+        """``runner``'s latest labelled job ("" once none of its is left): the label shown
+        is the most recent one of a job still running."""
+        self._jobs.pop(runner, None)
+        if label:
+            self._jobs[runner] = (label, done, total)
+        if self._jobs:
+            self._show_job(*next(reversed(self._jobs.values())))
+        else:  # only unlabelled jobs left: no finished job's name beside the bar
+            self.job_label.setText("")
+
+    def _show_job(self, label: str, done: int, total: int) -> None:
         self.job_label.setText(label)
         # QProgressBar.setValue repaints at once, and a repaint of one child paints the
         # whole window's dirty region (plots included) inside this handler: with updates
@@ -92,11 +107,14 @@ class WindowStatus:
         self.progress.setValue(min(done, total) if total > 0 else 0)
         self.progress.setUpdatesEnabled(True)
 
-    def _on_busy(self) -> None:
+    def _on_busy(self, idle_runner=None) -> None:
+        if idle_runner is not None and self._jobs.pop(idle_runner, None) is not None and self._jobs:
+            self._show_job(*next(reversed(self._jobs.values())))
         busy = self._busy()
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         if not busy:
+            self._jobs.clear()
             self.job_label.setText("")
 
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QSizePolicy,
     QSplitter,
-    QStyledItemDelegate,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -50,6 +49,8 @@ from ckpt_gui.app.widgets.column_widths import (
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
+from ckpt_gui.app.widgets.row_room import RoomyRows
+from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_statuses import pair_filter
@@ -131,6 +132,7 @@ class CompareTrees(QWidget):
         self.view_b = self._make_view(B_COLUMNS, NAME_B)
         self.path_depths.ready.connect(self._repaint_names)
         self.view_b.setSelectionModel(self.view_a.selectionModel())
+        self.empty_notes = (ViewNote(self.view_a), ViewNote(self.view_b))  # a filter that matches nothing
         self._link(self.view_a, self.view_b)
         self._link(self.view_b, self.view_a)
         trees = QSplitter(Qt.Orientation.Horizontal)
@@ -333,6 +335,10 @@ class CompareTrees(QWidget):
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
+        filtered = bool(self.search.text().strip() or statuses)
+        nothing = no_match(self.search.text(), "variables") if filtered and not count else ""
+        for note in self.empty_notes:
+            note.say(nothing)
         if self.by_change.isChecked():
             pass  # a list: nothing to open
         elif (self.search.text() or statuses) and count <= EXPAND_MATCHES:
@@ -454,7 +460,7 @@ OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: ea
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them
 
 
-class _NumberFitted(QStyledItemDelegate):
+class _NumberFitted(RoomyRows):
     """A number in the room it has: with fewer digits when narrow ("0.00123" for
     "0.00123457"), never cut inside ("0.00…" read as another number, review finding 33)."""
 

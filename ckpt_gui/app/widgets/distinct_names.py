@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyledItemDelegate
 
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.row_room import RoomyRows
 
 ELLIPSIS = "\u2026/"
 NEIGHBOURS = 4  # forms after each in sorted order it is compared with
@@ -94,13 +94,23 @@ def _shorter(name: str, end: str) -> list[str]:
     return forms
 
 
-class DistinctElided(QStyledItemDelegate):
+class DistinctElided(RoomyRows):
     """Shows a cut name as the longest of its own forms that fits (``ends``:
     distinct_ends of the column's names)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.ends: dict[str, Forms] = {}
+
+    def sizeHint(self, option, index):  # noqa: N802 - Qt's name
+        """Room for the text whole as initStyleOption measures it (less TEXT_MARGINS): the
+        style's own hint keeps fewer pixels, and a column fitted to it cut the text it was
+        fitted to ("…/dense1/_kernel" beside a whole "model/dense1/bias", review 7)."""
+        size = super().sizeHint(option, index)
+        text = index.data()
+        if isinstance(text, str) and text:
+            size.setWidth(max(size.width(), option.fontMetrics.horizontalAdvance(text) + TEXT_MARGINS + 1))
+        return size
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)

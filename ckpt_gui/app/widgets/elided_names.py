@@ -5,9 +5,10 @@ readable in a narrow tree."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStyledItemDelegate, QTreeView
+from PySide6.QtWidgets import QTreeView
 
 from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, MARKERS
+from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
 # ``model/_functional/_operations/1/_kernel/momentum``) 120 px in: in a comparison
@@ -19,7 +20,7 @@ TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame mar
 NAME_LEAST_CHARS = 6  # a name cut shorter than this gives its row-kind marker's room back
 
 
-class MiddleElided(QStyledItemDelegate):
+class MiddleElided(RoomyRows):
     def initStyleOption(self, option, index) -> None:
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle

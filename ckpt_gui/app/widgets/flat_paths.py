@@ -14,10 +14,10 @@ scroll position)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QStyledItemDelegate
 
 from ckpt_gui.app.models.compare_model import NAME_B
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths
 
 # A side of up to this many paths is counted at once in the paint that asks (about 15 ms
@@ -86,7 +86,7 @@ class PathDepths(QObject):
             self.ready.emit()
 
 
-class PathElided(QStyledItemDelegate):
+class PathElided(RoomyRows):
     """Names cut in the middle, and a path (the flat list's rows) cut at its start by
     whole parts, its leaf and the layer above it kept: "…/4/beta/momentum", not
     "model/_func…el/momentum" (review: the flat list's names lost their layer), and

@@ -159,9 +159,11 @@ class PagedTable(QWidget):
         self.next.clicked.connect(lambda: self._show_page(self.model.first_row + PAGE_ROWS))
         self.set_source(None)
 
-    def set_source(self, source, message: str = "", caption: str = "") -> None:
+    def set_source(self, source, message: str = "", caption: str = "", from_start: bool = False) -> None:
         """The values shown (an array-like), or ``None`` and ``message`` saying why not;
-        ``caption``: which part of the tensor they are ("slice [0, :, :] of [4, 8, 16]...")."""
+        ``caption``: which part of the tensor they are ("slice [0, :, :] of [4, 8, 16]...");
+        ``from_start``: scrolled to [0, 0] (another tensor: the last one's place means nothing
+        in it), else where the view was (another slice of the same tensor)."""
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption) and source is not None)
         self.model.set_source(source)
@@ -174,6 +176,9 @@ class PagedTable(QWidget):
         self.row.setValue(0)
         self.row.blockSignals(False)
         self._label()
+        if from_start:
+            self.view.scrollToTop()
+            self.view.horizontalScrollBar().setValue(0)
 
     def go_to_row(self, row: int) -> None:
         """Show the page holding ``row`` and scroll to it."""

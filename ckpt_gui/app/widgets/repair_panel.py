@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
+from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
@@ -325,7 +325,7 @@ class RepairDialog(QDialog):
             widget.setEnabled(not running)
 
 
-class _EndElided(QStyledItemDelegate):
+class _EndElided(RoomyRows):
     """A reason cut at its end (the table cuts keys and targets in the middle)."""
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name

@@ -149,6 +149,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         self.shown = None
         self.large = False
         self.envelope = None
+        self._show_picture_tab(True)
         self.picture.setCurrentWidget(self.message)
         self.message.setText(text)
         self.table.set_source(None, text)
@@ -158,11 +159,12 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         :meth:`show_envelope` of ``choice`` (the first plane) or of the whole vector."""
         self.value, self.large, self.envelope, self.title = values, True, None, title
         self.choice = choice
+        self._show_picture_tab(True)
         if values.ndim == 1:
-            self._show_table(values)
+            self._show_table(values, from_start=True)
         else:
             self._build_axis_controls(values.shape)
-            self._show_table(plane(values, choice))
+            self._show_table(plane(values, choice), from_start=True)
         self._draw(self._wait_for_picture)  # in the turn after its plot is made, if not made yet
 
     def show_envelope(self, envelope: BlockEnvelope, choice: PlaneChoice | None) -> None:
@@ -207,15 +209,17 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         view = value if isinstance(value, ValueView) else prepare_view(value)
         value = view.value
         self.value, self.large, self.envelope, self._pending_draw = value, False, None, None
-        if value.dtype == object:  # strings: only the table makes sense
+        strings = value.dtype == object
+        self._show_picture_tab(not strings)
+        if strings:  # only the table makes sense: the picture's tab is hidden (review 7)
             self.picture.setCurrentWidget(self.message)
             self.message.setText(f"{title}\n{format_shape(value.shape)} strings: see the Values tab.")
-            self._show_table(value.reshape(-1) if value.ndim != 2 else value)
+            self._show_table(value.reshape(-1) if value.ndim != 2 else value, from_start=True)
             return
         if value.ndim == 0:
             self.picture.setCurrentWidget(self.message)
             self.message.setText(f"{title}\nscalar: {cell_text(value)}")
-            self._show_table(value.reshape(1))
+            self._show_table(value.reshape(1), from_start=True)
             return
         if view.envelope is not None:
             self._show_vector(value.reshape(-1), view.envelope, title)
@@ -224,19 +228,30 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         self._build_axis_controls(value.shape)
         # The numbers now, the picture in its turn (app/plot_turns.py), which does not
         # set the table again.
-        self._show_table(plane(value, self.choice))
+        self._show_table(plane(value, self.choice), from_start=True)
         self._draw(self._show_plane, view)
 
     # -- internals --------------------------------------------------------------------------
 
     def _show_vector(self, vector: np.ndarray, envelope: Envelope, title: str) -> None:
         self._draw(self._draw_line, envelope.x, envelope.low, envelope.high, envelope.step, vector.shape, title)
-        self._show_table(vector)
+        self._show_table(vector, from_start=True)
 
-    def _show_table(self, array: np.ndarray) -> None:
+    def _show_picture_tab(self, shown: bool) -> None:
+        """The picture's tab hidden for strings (a tab named "Heatmap" beside a string
+        vector's values offered nothing); shown again, and current, for the next tensor."""
+        index = self.indexOf(self.picture)
+        if self.isTabVisible(index) == shown:
+            return
+        self.setTabVisible(index, shown)
+        self.setCurrentWidget(self.picture if shown else self.table)
+
+    def _show_table(self, array: np.ndarray, from_start: bool = False) -> None:
         """The numbers shown, named when they are part of the tensor: the slice the
         heatmap's axes and index boxes choose (review: an 8x16 table of a [3, 3, 8, 16]
-        kernel did not say which one), or all of a string tensor's values in a row."""
+        kernel did not say which one), or all of a string tensor's values in a row;
+        ``from_start``: another tensor's, scrolled to [0, 0] (review 7: the last one's
+        scroll position was kept)."""
         self.shown = array
         value, caption = self.value, ""
         if value is not None and value.ndim > 2:
@@ -246,4 +261,4 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
                 caption = f"all {value.size:,} values of {format_shape(value.shape)}, in order (flattened)"
         vector = value is not None and value.ndim == 1 and value.dtype != object
         self.setTabText(self.indexOf(self.picture), PLOT if vector else HEATMAP)
-        self.table.set_source(array, caption=caption)
+        self.table.set_source(array, caption=caption, from_start=from_start)

@@ -5,8 +5,9 @@ the cell under the mouse."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QSpinBox, QVBoxLayout, QWidget
 
+from ckpt_gui.app.widgets.fitting_label import FittingLabel
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.app.widgets.paged_table import cell_text, scalar
@@ -28,7 +29,9 @@ class PlaneDrawing:
         self.rows_box = QComboBox()
         self.cols_box = QComboBox()
         self.spins: dict[int, QSpinBox] = {}
-        self.readout = QLabel(" ")
+        # Says less when narrow ("[3, 6]  -0.0115896", then the value alone), never cut at
+        # the panel's edge (review 7: a dark theme's larger font at 1024 px lost the value's end).
+        self.readout = FittingLabel(" ")
         self.readout.setStyleSheet("font-family: monospace;")
         for box in (self.rows_box, self.cols_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -194,18 +197,17 @@ class PlaneDrawing:
         if self.large and envelope is not None:  # a block of values, not one
             i, j = row // envelope.block_rows, col // envelope.block_cols
             rows, cols = envelope.block_bounds(i, j)
-            self.readout.setText(
-                f"[{rows.start}..{rows.stop - 1}, {cols.start}..{cols.stop - 1}]"
-                f" min {format_number(envelope.low[i, j])} max {format_number(envelope.high[i, j])}"
-            )
-            self.readout.setToolTip(f"rows along axis {rows_axis}, columns along axis {cols_axis}")
+            span = f"min {format_number(envelope.low[i, j])} max {format_number(envelope.high[i, j])}"
+            self.readout.set_about(f"rows along axis {rows_axis}, columns along axis {cols_axis}")
+            self.readout.setText(f"[{rows.start}..{rows.stop - 1}, {cols.start}..{cols.stop - 1}] {span}", span)
             return
         if self.large:
             return
         value = self.shown[row, col]
-        self.readout.setText(
-            f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {cell_text(value)}{_colour_note(value)}"
-        )
+        said = f"{cell_text(value)}{_colour_note(value)}"
+        self.readout.set_about("")
+        self.readout.setText(f"[axis {rows_axis} = {row}, axis {cols_axis} = {col}]  {said}", f"[{row}, {col}]  {said}",
+                             said)  # fmt: skip
 
 
 def _per_cell(count: int) -> str:

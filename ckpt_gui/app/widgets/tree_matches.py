@@ -5,6 +5,7 @@ shown (all open when few), and the default expansion."""
 from __future__ import annotations
 
 from ckpt_gui.app.widgets.tree_filtering import among, every_row, is_large, under
+from ckpt_gui.app.widgets.view_note import no_match
 from ckpt_gui.core.views.tree import DEFAULT_OPEN_ROWS, TreeNode, default_open, variable_filter
 
 ALL_DTYPES = "All dtypes"
@@ -124,6 +125,8 @@ class TreeMatches:
         total = tree.variable_total + len(tree.model_only)
         # The checkpoint's variables, and a report's model-only rows apart: they are not in it.
         only = f" + {len(tree.model_only):,} model only" if tree.model_only else ""
+        # Nothing matched: said in the rows' place, not only by "0 of 5" above an empty tree.
+        self.empty_note.say(no_match(self.search.text(), "variables") if chosen is not None and not count else "")
         if chosen is not None:
             self.count_label.setText(f"{count:,} of {total:,}", f"{count:,}")
         else:  # narrow, it says less rather than losing its start ("bles + 2 model only")

@@ -33,6 +33,7 @@ from ckpt_gui.app.widgets.tree_keys import FetchingKeys
 from ckpt_gui.app.widgets.tree_matches import ALL_DTYPES, TreeMatches
 from ckpt_gui.app.widgets.tree_selection import TreeSelection
 from ckpt_gui.app.widgets.tree_views import TreeViews
+from ckpt_gui.app.widgets.view_note import ViewNote
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree
 
@@ -104,6 +105,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.view.setAllColumnsShowFocus(True)
         names_first(self.view)
         self.columns = TreeColumns(self.view)
+        self.empty_note = ViewNote(self.view)  # "No variables match 'xyz'" in the rows' place
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
