@@ -118,7 +118,9 @@ def _inspect(args: argparse.Namespace) -> int:
     ckpt = Checkpoint.open(args.path)
     if isinstance(ckpt.graph_error, CorruptCheckpointError):
         raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
-    for warning in listing_warnings(ckpt):
+    # With --stats a missing data file is the error that ends the command (one line
+    # naming the file): its warning would say it twice.
+    for warning in ckpt.warnings if args.stats else listing_warnings(ckpt):
         print(f"ckpt-gui: warning: {one_line(warning)}", file=sys.stderr)
     stats = None
     if args.stats:
