@@ -26,7 +26,6 @@ from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     STATUS_WORDS,
-    STOPPED,
     AttemptError,
     RestoreFinding,
     RestoreReport,
@@ -370,7 +369,7 @@ def _markdown_counts(report: RestoreReport) -> list[str]:
         if n - held:
             rows.append(f"| {STATUS_WORDS[status]} | {n - held} |")
         if held:
-            rows.append(f"| matching, not restored ({STOPPED}) | {held} |")
+            rows.append(f"| matching, not restored ({report.held_reason}) | {held} |")
     return rows
 
 
