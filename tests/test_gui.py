@@ -353,7 +353,7 @@ def test_diagnosis_panel_colours_the_tree_and_filters_by_status(qtbot, window, c
     window.report_panel.export_requested.emit(str(tmp_path / "r.json"), "json")  # what Export JSON... does
     window.report_panel.export_requested.emit(str(tmp_path / "r.md"), "md")
     assert '"shape_conflict"' in (tmp_path / "r.json").read_text()
-    assert "| shape_conflict |" in (tmp_path / "r.md").read_text()
+    assert "| shape conflict |" in (tmp_path / "r.md").read_text()  # the Markdown in the app's words (STATUS_WORDS)
     # Switching to another checkpoint takes the colours away (the report was for ckpt-4).
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.picker.ref_selected.emit(next(r for r in window.picker.refs if r.name == "ckpt-3"))
