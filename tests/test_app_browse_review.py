@@ -15,12 +15,13 @@ import pytest
 from PySide6.QtGui import QImage, QPainter
 
 from ckpt_gui.app.controllers.browse import on_a_thread
-from ckpt_gui.app.models.tree_model import BYTES, SHAPE
+from ckpt_gui.app.models.tree_model import BYTES, DTYPE, SHAPE
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.tree_filtering import LARGE_TREE
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views import variable_tree
 from ckpt_gui.core.views.describe import describe_group
@@ -79,6 +80,10 @@ def test_a_group_only_the_model_has_shows_no_size(qtbot):
         panel.apply_filter()
         assert panel.model.index_of(group, BYTES).data() == ""
         assert panel.model.index_of(group, SHAPE).data() == "1 model only"
+        # Review 8: under a filter the variable's own row read "1 model only" too (a
+        # group's filtered count): a leaf keeps its dtype and shape.
+        assert panel.model.index_of(row, DTYPE).data() == "float32"
+        assert panel.model.index_of(row, SHAPE).data() == format_shape((3, 2))
     facts = dict(describe_group(group, ckpt))
     assert "0 B" not in " ".join(facts.values()) and facts["Bytes"] == "not stored"
     stored = tree.by_key[next(iter(tree.by_key))].parent  # a group the checkpoint has keeps its size

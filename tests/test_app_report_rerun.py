@@ -145,3 +145,41 @@ def test_a_rerun_that_cannot_run_shows_the_last_report_as_the_last_one(qtbot, wi
     assert re.search(r"The attempt with other_model\.py was stopped; " + shown, said), said
     assert "could not be started" in window.banner.label.text()  # why, on the banner
     assert panel.problems.isEnabled() and _restore_header(window) == "Restore"
+
+
+def test_a_cancelled_attempt_with_another_script_keeps_the_panes_apart(qtbot, window, tmp_path):
+    """Review 8: after an attempt with another script was cancelled, the longer headline
+    ("The attempt with hangs.py was cancelled; showing the report of ...") squeezed the
+    split under its panes' least heights, and the problem table's third row was painted
+    under the selected problem's pane. Here the report starts at its least height beside
+    the plots (as the review's window had it), then the headline grows."""
+    window.resize(1024, 700)  # the plots beside the report
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 700), timeout=2000)
+    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
+    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    _show_report(qtbot, window, _report_for_demo(window))
+    panel, doctor, splitter = window.report_panel, window.doctor, window.right_splitter
+    assert window.views.isVisible()
+    least = window.info_tabs.minimumSizeHint().height()
+    splitter.setSizes([least, sum(splitter.sizes()) - least])
+    qtbot.wait(50)
+    script = tmp_path / "a_script_with_a_rather_long_name_that_hangs.py"
+    script.write_text("# the model\n")
+    doctor.diagnoser = attempt = _WaitingDiagnoser()
+    doctor.diagnose(str(script))
+    qtbot.waitUntil(attempt.running.is_set, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.diagnosis_done, timeout=WAIT_MS):
+        window._cancel_all()
+    qtbot.wait(200)  # the splitters settle on the event loop
+    assert "was cancelled; showing the report" in panel.headline.text()
+    split = panel.problem_split
+    panes = [split.widget(i) for i in range(split.count())]
+    for pane in panes:
+        assert pane.height() >= pane.minimumHeight(), (pane, pane.height(), pane.minimumHeight())
+    for upper, lower in zip(panes, panes[1:], strict=False):
+        assert not upper.geometry().intersects(lower.geometry()), (upper.geometry(), lower.geometry())
+    for widget in (panel.headline, panel.phase, *panel.legend.values()):
+        if widget.isVisible():
+            top = widget.mapTo(panel, widget.rect().bottomLeft()).y()
+            assert top < split.geometry().top(), (widget, top, split.geometry())

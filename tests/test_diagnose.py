@@ -114,9 +114,10 @@ def build():
     # TensorFlow stopped at its first conflict: the matching bias of layer 2 was not restored.
     (bias,) = [v for v in by_status(report, "consumed") if v["model_path"].endswith("/2/bias")]
     assert bias["restored"] is False
-    # The first note says why, not a later one (review).
+    # The first note says why, not a later one (review); counted against the model's
+    # 6 weights (3 layers), not the checkpoint's 4 (review 8).
     assert report["notes"][0] == (
-        "0 of 4 model weights restored: TensorFlow's restore stopped at its first error;"
+        "0 of 6 model weights restored: TensorFlow's restore stopped at its first error;"
         " the 1 matching one is restored once the conflicts are fixed"
     )
     assert any(note.startswith("1 matching value was not restored") for note in report["notes"])

@@ -438,6 +438,8 @@ def _restored_words(report, restored: int) -> str:
     if matching == restored:
         return f"{restored} restored" if restored else ""
     stopped = "the restore stopped at its first error"
+    if report.tensorflow.verdict == "Saver.restore() raised":  # TF1's restore is one operation
+        stopped = "Saver.restore() raised, so it assigned nothing"
     if restored == 0:
         return f"{matching} matching (not restored: {stopped})"
     return f"{matching} matching ({restored} restored, {matching - restored} not: {stopped})"
@@ -519,6 +521,19 @@ def test_failed_saver_restore_assigned_nothing(world):
     assert {v.model_path for v in matching} == {"layer1/weights", "layer1/biases"}
     assert all(v.restored is False for v in matching)
     assert "0 of 3 model weights restored" in report.notes
+    # The status bar and the CLI's result line in TF1's words too (review 8: they said
+    # "the restore stopped at its first error" beside the note saying it assigned nothing).
+    import io
+
+    from ckpt_gui.app.controllers.doctor import _outcome
+    from ckpt_gui.cli.doctor_text import print_report
+
+    text = io.StringIO()
+    print_report(report, text)
+    (result,) = [line for line in text.getvalue().splitlines() if line.startswith("result:")]
+    for said in (report.counts_text(), _outcome(report), result):
+        assert "2 matching (not restored: Saver.restore() raised, so it assigned nothing)" in said, said
+        assert "first error" not in said
 
 
 def test_values_equal_to_their_initial_ones_are_not_restored_when_the_restore_raised(world):

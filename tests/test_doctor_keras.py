@@ -419,6 +419,18 @@ def test_missing_layer_both_ways(diagnoser, world):
     assert any("claimed by nothing in the model" in n for n in report["notes"])
 
 
+@pytest.mark.parametrize("case", ["head", "short", "exact"])
+def test_model_weights_are_counted_against_the_model_not_the_file(diagnoser, world, case):
+    """Review 8: a model with a layer more than the file read "all 6 model weights
+    restored" beside "2 model variables have no value" (the model has 8); with a layer
+    fewer, "4 of 6" for a model whose 4 all loaded. Keras's own count: model.weights."""
+    report, _code, answer = run(diagnoser, world, case)
+    model, restored = len(answer["names"]), len(set(answer["into"].values()))
+    said = f"all {model} model weights" if restored == model else f"{restored} of {model} model weights"
+    said += " restored"
+    assert any(note.split(":")[0] == said for note in report["notes"]), (said, report["notes"])
+
+
 def test_keras_archive(diagnoser, world):
     report, code, answer = run(diagnoser, world, "archive")
     agrees_with_keras(report, code, answer)

@@ -372,3 +372,32 @@ def test_the_markdown_words_statuses_as_the_app_does():
     assert "| matching, not restored (the restore stopped at its first error) | 1 |" in text
     assert "| shape conflict | 1 |" in text and "| shape conflict | c |" in text
     assert "consumed" not in text and "shape_conflict" not in text
+
+
+def test_a_timeouts_stack_shows_the_scripts_frames_not_the_childs():
+    """Review 8: the timeout's stack (faulthandler's dump) listed ckpt-gui's contract.py,
+    attempt.py and main.py under the script's frame; the other errors show the script's only."""
+    import os
+
+    import ckpt_gui
+    from ckpt_gui.diagnosis.child_process import user_frames
+
+    child = os.path.join(os.path.dirname(ckpt_gui.__file__), "diagnosis", "child")
+    frames = (("contract.py", 88, "build_model"), ("attempt.py", 40, "run"), ("main.py", 70, "main"))
+    ours = [f'  File "{os.path.join(child, name)}", line {n} in {fn}' for name, n, fn in frames]
+    script = '  File "/home/user/hangs.py", line 5 in build'
+    library = '  File "/usr/lib/python3/site-packages/tensorflow/python/ops/io_ops.py", line 9 in restore_v2'
+    dump = [
+        "Thread 0x00007f0000000002 (most recent call first):",
+        f'  File "{os.path.join(child, "main.py")}", line 30 in _read_requests',
+        '  File "<frozen threading>", line 1 in run',
+        "",
+        "Current thread 0x00007f0000000001 (most recent call first):",
+        library,
+        script,
+        *ours,
+        '  File "<frozen runpy>", line 88 in _run_code',
+    ]
+    assert user_frames(dump) == ["Current thread 0x00007f0000000001 (most recent call first):", library, script]
+    # A dump with no frame of the script's is kept whole rather than emptied.
+    assert user_frames(dump[:3]) == dump[:3]

@@ -285,6 +285,10 @@ def test_fifty_setsid_grandchildren_and_a_hang_end_at_the_time_limit(tmp_path, c
     line = 1 + max(i for i, text in enumerate(lines) if "time.sleep(1)" in text)
     assert f"at model_def.py line {line} in <module>" in message, message
     assert f'File "{hang}", line {line} in <module>' in stack, stack
+    # Review 8: the script's frames only, not the child's (contract.py, attempt.py, main.py).
+    import ckpt_gui
+
+    assert os.path.dirname(ckpt_gui.__file__) not in stack and "<frozen" not in stack, stack
 
 
 def test_fifty_setsid_grandchildren_on_the_command_line(tmp_path, checkpoints):

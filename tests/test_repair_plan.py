@@ -281,3 +281,32 @@ def test_the_save_counter_is_no_new_variable_in_the_plan_or_its_outcome():
     # A plan file written before lists it under "initial": still no new variable.
     older = dataclasses.replace(plan, initial=(InitialVariable("save_counter", "the save counter", (), "int64"),))
     assert restored_values(older) == "2 with the old values"
+
+
+def test_the_verification_names_the_save_counter_apart_from_the_consumed_variables():
+    """Review 8: "Verification: 15 consumed" beside "5 with the old values, 9 with the
+    model's initial values": the 15th was save_counter. Named apart, the numbers add up."""
+    import dataclasses
+
+    from ckpt_gui.app.widgets.repair_panel import outcome_html
+    from ckpt_gui.repair.notes import restored_values
+    from ckpt_gui.repair.writer import RepairOutcome, ValueCheck
+
+    plan, _entries = _plan(
+        _matched("model/a/kernel", [3, 2]),
+        _matched("model/a/bias", [2]),
+        _missing("model/new/kernel", [4, 4]),
+        _matched("save_counter", [], dtype="int64"),
+    )
+    assert restored_values(plan) == "2 with the old values, 1 with the model's initial values: 1 new variable"
+    checks = [ValueCheck(e.source_key, e.target, e.source_key, "equal") for e in plan.written()]
+    outcome = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", checks=checks)
+    verified = _all_consumed(plan)
+    counter = RestoreFinding.from_fact(_matched("save_counter", [], dtype="int64"))
+    findings = (*verified.variables, counter)
+    summary = {s: 0 for s in RestoreStatus} | {RestoreStatus.CONSUMED: len(findings)}
+    outcome = dataclasses.replace(outcome, verification=dataclasses.replace(verified, variables=findings,
+                                                                            summary=summary))  # fmt: skip
+    model_variables = len(findings) - 1
+    assert model_variables == 3  # 2 with the old values + 1 initial
+    assert f"new checkpoint): {model_variables} consumed and save_counter<br>" in outcome_html(outcome)

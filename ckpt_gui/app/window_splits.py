@@ -39,6 +39,10 @@ class Splits:
         # leaves under a title bar and a panel: there the report takes the plots' place
         # (they come back with the Details tab or a taller window).
         self._resized = _OnResize(right, self._fit_report)
+        # And again when the report's own least height changes: a cancelled attempt's
+        # longer headline had squeezed its split under its panes' least heights, the
+        # table's rows painted under the selected problem (review 8).
+        _OnLayout(self.report_page, self._fit_report)
         # The plots' least height differs by form (a 1-D plot's title on two lines, a 4-D
         # tensor's axis boxes): the line between Details and the plots, pushed up by a
         # larger least, came back down at the next selection of a smaller one, 17 px from

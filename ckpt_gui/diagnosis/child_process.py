@@ -141,7 +141,7 @@ class ChildProcess:
             lines = self.log.lines()
             quiet = quiet + 1 if lines != before and lines == last else 0
             last = lines
-        return "\n".join(_last_dump(last)) if last != before else ""
+        return "\n".join(user_frames(_last_dump(last))) if last != before else ""
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -173,6 +173,37 @@ def _last_dump(lines: list[str]) -> list[str]:
     while dump and not dump[0].strip():
         dump.pop(0)
     return dump
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ckpt_gui, the child's too
+_DUMP_FRAME = re.compile(r'^  File "(.+)", line \d+ in ')
+
+
+def user_frames(dump: list[str]) -> list[str]:
+    """A faulthandler dump with the child's own frames left out (ckpt_gui's contract,
+    attempt and main, runpy's frozen ones), as the script's other errors are shown
+    (child/protocol.py user_traceback): the script's frames and what it calls. A thread
+    left with no frame (the child's own, TensorFlow's native ones) is left out whole."""
+    kept: list[str] = []
+    header, frames = None, []
+
+    def close() -> None:
+        if frames:
+            kept.extend(([header] if header is not None else []) + frames)
+
+    for line in dump:
+        frame = _DUMP_FRAME.match(line)
+        if frame is None:
+            if line.strip() and not line.strip().startswith("<"):  # a thread's header
+                close()
+                header, frames = line, []
+            continue
+        path = frame.group(1)
+        if path.startswith("<frozen") or os.path.abspath(path).startswith(_PACKAGE + os.sep):
+            continue
+        frames.append(line)
+    close()
+    return kept or dump  # no frame of the script's: the whole dump says more than nothing
 
 
 def _start(python: str, env: dict, channel_w: int, log_w: int) -> tuple[subprocess.Popen, Sandbox | None]:

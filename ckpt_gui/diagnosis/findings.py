@@ -14,6 +14,7 @@ from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key  # optimizer/vars/2 before optimizer/vars/10
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.sandbox import FolderProtection
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED
 
 # What needs the user's attention first; the report lists its variables in this order.
 ATTENTION_ORDER = (
@@ -239,6 +240,13 @@ class RestoreReport:
         """Some matching values were not assigned: TensorFlow stopped at its first error."""
         return any(v.held_back for v in self.variables)
 
+    @property
+    def held_reason(self) -> str:
+        """Why matching values were not assigned, in the words of the restore that ran: a
+        TF1 Saver.restore() is one operation and assigns nothing when it raises (review 8:
+        the status bar said "stopped at its first error" beside the note saying so)."""
+        return SAVER_STOPPED if self.tensorflow.verdict == SAVER_RAISED else STOPPED
+
     def counts_text(self) -> str:
         """The summary in words, for the CLI's "result:" line and the app's status bar:
         "7 matching (6 restored, 1 not: the restore stopped at its first error), 11 shape conflicts".
@@ -250,7 +258,7 @@ class RestoreReport:
                 continue
             if status == RestoreStatus.CONSUMED:
                 held = sum(1 for v in self.variables if v.held_back)
-                parts.append(_matching_text(n, held))
+                parts.append(_matching_text(n, held, self.held_reason))
             else:
                 parts.append(counted(n, *_COUNT_WORDS[status]) if status in _COUNT_WORDS else f"{n:,} {status.value}")
         return ", ".join(parts)
@@ -281,16 +289,17 @@ class RestoreReport:
 
 
 STOPPED = "the restore stopped at its first error"
+SAVER_STOPPED = "Saver.restore() raised, so it assigned nothing"
 
 
-def _matching_text(n: int, held: int) -> str:
+def _matching_text(n: int, held: int, why: str = STOPPED) -> str:
     """Matching values, and why some were not restored: "5 matching (not restored: the
     restore stopped at its first error)" ("not assigned" alone was not explained)."""
     if not held:
         return f"{n:,} restored"
     if held == n:
-        return f"{n:,} matching (not restored: {STOPPED})"
-    return f"{n:,} matching ({n - held:,} restored, {held:,} not: {STOPPED})"
+        return f"{n:,} matching (not restored: {why})"
+    return f"{n:,} matching ({n - held:,} restored, {held:,} not: {why})"
 
 
 def _first_step(raw: dict | None) -> tuple[str, str | None] | None:

@@ -26,7 +26,6 @@ from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     STATUS_WORDS,
-    STOPPED,
     AttemptError,
     RestoreFinding,
     RestoreReport,
@@ -176,14 +175,14 @@ def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds
 
 
 def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
-    weights = [v for v in variables if v.checkpoint_key and not v.is_harmless]
+    weights = _model_weights(variables)
     if not weights:
         return []
-    restored = [v for v in weights if v.status == RestoreStatus.CONSUMED and v.restored is not False]
+    restored = [name for name, its in weights.items() if any(_assigned(v) for v in its)]
     if len(restored) == len(weights):
         return [f"all {counted(len(weights), 'model weight')} restored"]
     said = f"{len(restored):,} of {counted(len(weights), 'model weight')} restored"
-    held = sum(1 for v in weights if v.held_back)
+    held = sum(1 for v in variables if v.held_back and not v.is_harmless)
     if not held or _saver_failed(variables, tensorflow):  # a failed Saver.restore() is the first note
         return [said]
     # Why matching weights were not restored, here rather than in a later note (review:
@@ -192,6 +191,26 @@ def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict
         f"{said}: {_stopped(held, tensorflow)}; the {held:,} matching "
         f"{one_or_many(held, 'one is', 'ones are')} restored once the conflicts are fixed"
     ]
+
+
+def _model_weights(variables: list[RestoreFinding]) -> dict[str, list[RestoreFinding]]:
+    """The model's own weights, each with its findings: counted against the model, not the
+    file (review: a file with a layer more read "4 of 6 model weights" for a model of 4).
+    A checkpoint value no model variable claims is not one; a deferred one is, by its key:
+    it waits for the model's unbuilt layer."""
+    weights: dict[str, list[RestoreFinding]] = {}
+    for v in variables:
+        if v.is_harmless:
+            continue
+        if v.model_path and v.status != RestoreStatus.UNMATCHED:
+            weights.setdefault(v.model_path, []).append(v)
+        elif v.status == RestoreStatus.DEFERRED and v.checkpoint_key:
+            weights.setdefault(v.checkpoint_key, []).append(v)
+    return weights
+
+
+def _assigned(v: RestoreFinding) -> bool:
+    return v.status == RestoreStatus.CONSUMED and v.restored is not False
 
 
 def _stopped(n: int, tensorflow: TensorFlowVerdict) -> str:
@@ -350,7 +369,7 @@ def _markdown_counts(report: RestoreReport) -> list[str]:
         if n - held:
             rows.append(f"| {STATUS_WORDS[status]} | {n - held} |")
         if held:
-            rows.append(f"| matching, not restored ({STOPPED}) | {held} |")
+            rows.append(f"| matching, not restored ({report.held_reason}) | {held} |")
     return rows
 
 

@@ -11,6 +11,7 @@ import re
 
 from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.formatting import counted, one_or_many
+from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.repair.plan import SAVE_COUNTER, Action, RepairPlan
 
 # The plan's reasons (repair/planner.py, repair/pairing.py) for optimizer state it drops.
@@ -52,6 +53,22 @@ def value_counts(checks) -> str:
     if overlap:
         parts.append(f"{overlap} copied in part (the block that fits the resized variable)")
     return f"{', '.join(parts)}, of {len(checks)} written"
+
+
+def verification_counts(verification) -> str:
+    """The doctor's summary of the new checkpoint (a RestoreReport) in words, with
+    save_counter named apart from the consumed variables, as ``restored_values`` leaves it
+    out: "15 consumed" beside "5 with the old values, 9 with the model's initial values"
+    did not add up (review 8: the 15th was save_counter, no model variable)."""
+    parts = []
+    for status, n in verification.summary.items():
+        if not n:
+            continue
+        counter = status == RestoreStatus.CONSUMED and any(
+            v.status == status and v.label == SAVE_COUNTER for v in verification.variables
+        )
+        parts.append(f"{n - 1:,} {status.value} and {SAVE_COUNTER}" if counter else f"{n:,} {status.value}")
+    return ", ".join(parts)
 
 
 LEFT_OUT = "no value of the plan is written to it"  # the app's reason for a target whose line was unchecked

@@ -233,7 +233,10 @@ class VariableTreeModel(NodeTreeModel):
     def _display(self, node: TreeNode) -> tuple[str, ...]:
         cached = self._texts.get(id(node))
         if cached is None:
-            shown = shown_totals(node) if self.filtered and node.variable is None else None
+            # A group's row counts what the filter shows; a leaf never does (review 8: a
+            # model-only variable read "1 model only" for its dtype and shape).
+            group = node.variable is None and node.kind != MODEL_ONLY
+            shown = shown_totals(node) if self.filtered and group else None
             cached = self._texts[id(node)] = _texts(node) if shown is None else _filtered_texts(node, *shown)
         return cached
 

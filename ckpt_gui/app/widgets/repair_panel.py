@@ -29,7 +29,7 @@ from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
 from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.core.format.conventions import without_attributes
-from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts
+from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts, verification_counts
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 
 COLUMNS = ["Accept", "Source", "Action", "Target", "Reason"]  # a source shows its path, not its key
@@ -350,7 +350,7 @@ def outcome_html(outcome) -> str:
     if outcome.error is not None:
         return f"<b>Writing failed</b>: {html.escape(outcome.error.kind)}: {html.escape(outcome.error.message[:600])}"
     verification = outcome.verification
-    summary = ", ".join(f"{n:,} {s.value}" for s, n in verification.summary.items() if n) if verification else ""
+    summary = verification_counts(verification) if verification else ""
     lines = [
         f"Written: <b>{html.escape(outcome.written or '')}</b>",
         f"Verification (the doctor on the new checkpoint): {html.escape(summary)}",
