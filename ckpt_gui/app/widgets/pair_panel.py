@@ -138,9 +138,6 @@ class PairPanel(QWidget):
             heatmaps.addItem(bar, row=0, col=col)
         self.heatmap_note = heatmaps.addLabel("", row=1, col=0, colspan=5, size="9pt")
         self.heatmap_note.setVisible(False)
-        for plot in self.image_plots[1:]:  # zoom and pan together
-            plot.setXLink(self.image_plots[0])
-            plot.setYLink(self.image_plots[0])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
@@ -361,6 +358,13 @@ class PairPanel(QWidget):
         self.colorbar_diff.setVisible(view.image_diff is not None and not no_difference)
         self._show_heatmaps(bool(shown))
         drawn = [plot for plot, picture in zip(self.image_plots, pictures) if picture is not None]
+        # The drawn plots zoom and pan together, and only they: linked to A's hidden plot,
+        # an only-B heatmap took A's range mapped through A's geometry (column 3 of 4 cut,
+        # or 0..50 after a link, review 8).
+        for plot in self.image_plots:
+            linked = drawn[0] if plot in drawn[1:] else None
+            plot.setXLink(linked)
+            plot.setYLink(linked)
         if shown and drawn:  # on a plot with an image: only B's, A's empty range had it squeezed to 0..50
             drawn[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
 

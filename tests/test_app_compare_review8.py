@@ -1,0 +1,53 @@
+"""Review 8 of the comparison and browse heatmaps: an only-B pair's heatmap followed
+A's hidden plot; the Compare dialog's "(A: shown)" for a checkpoint to be B; a shape
+conflict's empty B - A; a NaN pair's cut note and missing B - A; a lone NaN one pixel
+wide; the flat list's text order; the filter's clear button; the numbers spread over
+a wide panel. Offscreen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ckpt_gui.core.views.pair_view import pair_view
+from tests.test_app_compare_review7 import _diff, _only, _panel, _write, renamed_pair
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+# -- 1. an only-B pair's heatmap ---------------------------------------------------------------
+
+
+def test_an_only_b_heatmap_keeps_its_own_columns_whatever_came_before(qtbot, tmp_path):
+    diff = _diff(*renamed_pair(tmp_path))
+    panel = _panel(qtbot)
+    both = next(p for p in diff.pairs if p.key == "model/dense1/kernel")
+    panel.show_view(pair_view(diff, both, 20))  # A's plot shown and ranged on 32 columns
+    qtbot.wait(50)
+    out = _only(diff, "only_b", "model/out/kernel")
+    panel.show_view(pair_view(diff, out, 20))
+    panel.resize(700, 600)  # a new size must not hand B the hidden A's range
+    qtbot.wait(100)
+    plot = panel.image_plots[1]
+    assert plot.vb.viewRange()[0] == pytest.approx([-0.5, 3.5], abs=0.01)
+    assert plot.vb.viewRange()[1] == pytest.approx([-0.5, 31.5], abs=0.01)
+
+
+# -- 2. the Compare dialog's shown checkpoint ------------------------------------------------------
+
+
+def test_the_compare_dialog_does_not_call_the_shown_checkpoint_a_when_it_will_be_b(qtbot, tmp_path):
+    from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+    from ckpt_gui.core.format.discovery import locate
+
+    a, _b = renamed_pair(tmp_path)  # a/ckpt-1
+    newer = str(tmp_path / "a" / "ckpt-2")
+    _write(newer, {"model/head/kernel": np.zeros((2, 2), np.float32)})
+    dialog = CompareDialog(newer, str(tmp_path / "a"), locate)  # ckpt-2 shown, ckpt-1 chosen
+    qtbot.addWidget(dialog)
+    assert dialog.chosen() is not None and dialog.chosen().endswith("ckpt-1")
+    assert dialog.order()[1].endswith("ckpt-2")  # the shown one will be B (after)
+    texts = [dialog.checkpoints.itemText(i) for i in range(dialog.checkpoints.count())]
+    shown = [text for text in texts if "shown" in text]
+    assert len(shown) == 1 and "ckpt-2" in shown[0]
+    assert "A:" not in shown[0], shown  # not the letter it will not get
