@@ -51,3 +51,18 @@ def test_the_compare_dialog_does_not_call_the_shown_checkpoint_a_when_it_will_be
     shown = [text for text in texts if "shown" in text]
     assert len(shown) == 1 and "ckpt-2" in shown[0]
     assert "A:" not in shown[0], shown  # not the letter it will not get
+
+
+# -- 6. the flat list's ties ---------------------------------------------------------------------
+
+
+def test_the_flat_lists_ties_are_in_the_trees_natural_order(tmp_path):
+    from ckpt_gui.core.views.pair_tree import PairTree
+
+    tensors = {f"blocks/w{i}": np.full((2,), i, np.float32) for i in range(20)}
+    for side in ("a", "b"):
+        _write(str(tmp_path / side), tensors)
+    tree = PairTree(_diff(str(tmp_path / "a"), str(tmp_path / "b")))  # all the same: every pair ties
+    tree.apply_filter(None, flat=True)
+    names = [leaf.pair.path.rsplit("/", 1)[-1] for leaf in tree.root.shown]
+    assert names == sorted(names, key=lambda name: int(name[1:]))  # w2 before w10
