@@ -66,3 +66,26 @@ def test_the_flat_lists_ties_are_in_the_trees_natural_order(tmp_path):
     tree.apply_filter(None, flat=True)
     names = [leaf.pair.path.rsplit("/", 1)[-1] for leaf in tree.root.shown]
     assert names == sorted(names, key=lambda name: int(name[1:]))  # w2 before w10
+
+
+# -- 7. the filter's clear button after Escape ---------------------------------------------------
+
+
+def _clear_button_shown(field) -> bool:
+    from PySide6.QtWidgets import QToolButton
+
+    # Qt fades the button out (its "opacity") rather than hiding it.
+    return any(b.isVisible() and (b.property("opacity") or 0) > 0 for b in field.findChildren(QToolButton))
+
+
+def test_escape_hides_the_browse_filters_clear_button_as_the_comparisons(qtbot, window):
+    from ckpt_gui.app.window_focus import clear_the_filter
+    from tests.test_app_escape import open_demo
+
+    open_demo(qtbot, window)
+    field = window.tree_panel.search
+    field.setText("kernel")
+    qtbot.waitUntil(lambda: _clear_button_shown(field), timeout=2000)
+    clear_the_filter(window)  # Escape's
+    assert field.text() == ""
+    qtbot.waitUntil(lambda: not _clear_button_shown(field), timeout=2000)
