@@ -89,3 +89,48 @@ def test_escape_hides_the_browse_filters_clear_button_as_the_comparisons(qtbot, 
     clear_the_filter(window)  # Escape's
     assert field.text() == ""
     qtbot.waitUntil(lambda: not _clear_button_shown(field), timeout=2000)
+
+
+# -- 3. a shape conflict; a constant plane ---------------------------------------------------------
+
+
+def test_a_shape_conflict_says_shapes_differ_and_a_constant_plane_names_its_value(qtbot, tmp_path):
+    _write(str(tmp_path / "a"), {"blocks/0/w0": np.zeros((8, 8), np.float32)})
+    _write(str(tmp_path / "b"), {"blocks/0/w0": np.linspace(-1, 1, 4, dtype=np.float32)})
+    diff = _diff(str(tmp_path / "a"), str(tmp_path / "b"))
+    panel = _panel(qtbot)
+    pair = diff.pairs[0]
+    assert tuple(pair.a.shape) != tuple(pair.b.shape)
+    panel.show_view(pair_view(diff, pair, 20))
+    assert panel.diff_plot.scene() is None  # no empty box
+    assert panel.diff_missing.scene() is not None and "shapes differ" in panel.diff_missing.text
+    assert panel.image_plots[0].isVisible()  # A's all-zero plane
+    assert panel.colorbar_ab.axis.constant == 0  # one tick naming 0, not a -0.5..0.5 bar
+
+
+# -- 4. an identical pair holding a NaN ------------------------------------------------------------
+
+
+def test_an_identical_pair_with_a_nan_shows_b_minus_a_and_a_note_that_fits(qtbot, tmp_path):
+    values = np.random.default_rng(8).normal(size=(1000, 50)).astype(np.float32)
+    values[537, 23] = np.nan
+    _write(str(tmp_path / "a"), {"m": values})
+    diff = _diff(str(tmp_path / "a"), str(tmp_path / "a"))
+    panel = _panel(qtbot)
+    panel.resize(420, 560)  # narrow: the note cannot be one line
+    pair = diff.pairs[0]
+    assert pair.status == "same"
+    panel.show_view(pair_view(diff, pair, 20))
+    qtbot.wait(100)
+    note = panel.heatmap_note.text
+    assert "B - A: no difference" in note
+    assert "1 NaN cell" in note and "1 NaN cells" not in note  # one block holds the NaN
+    assert "B - A: <" not in note and note.count("NaN") == 2  # A's and B's, none for B - A
+    # B - A drawn as for a pair without NaN: a plot as wide as A's, no NaN cell in it.
+    a_plot, d_plot = panel.image_plots[0], panel.image_plots[2]
+    assert d_plot.isVisible() and d_plot.vb.width() >= 0.8 * a_plot.vb.width() > 0
+    assert not np.isnan(panel.images[2].image).any()
+    # The note wraps within the view, whole.
+    label = panel.heatmap_note
+    assert label.sceneBoundingRect().right() <= panel.heatmap_view.width() + 1
+    assert label.item.mapRectToScene(label.item.boundingRect()).right() <= panel.heatmap_view.width() + 1

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF
+from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
@@ -141,6 +141,26 @@ def place(item: pg.ImageItem, rows: int, cols: int) -> None:
     """Cell (i, j) centred on (j, i): integer ticks then sit on elements, not edges.
     Call after ``setImage``: the rect scales the image the item holds."""
     item.setRect(-0.5, -0.5, cols, rows)
+
+
+class WrappingLabel(pg.LabelItem):
+    """A label of a graphics layout that wraps to the width its cell gets: a LabelItem
+    asks for its one line's width, which widened its cell past the view and took the
+    room of the plots beside it (review 8: a NaN pair's note hid B - A)."""
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt's API
+        width = self.rect().width()
+        if width > 0 and abs(self.item.textWidth() - width) >= 1:
+            self.item.setTextWidth(width)
+        super().resizeEvent(ev)
+
+    def updateMin(self) -> None:  # noqa: N802 - pyqtgraph's API
+        super().updateMin()
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)  # any width: the text wraps to it
+        self._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
+        self._sizeHint[Qt.SizeHint.PreferredSize] = (0, height)
+        self.updateGeometry()
 
 
 class NonFinite:
