@@ -134,3 +134,25 @@ def test_an_identical_pair_with_a_nan_shows_b_minus_a_and_a_note_that_fits(qtbot
     label = panel.heatmap_note
     assert label.sceneBoundingRect().right() <= panel.heatmap_view.width() + 1
     assert label.item.mapRectToScene(label.item.boundingRect()).right() <= panel.heatmap_view.width() + 1
+
+
+# -- 8. the numbers on a wide panel ----------------------------------------------------------------
+
+
+def test_the_numbers_stay_together_on_a_wide_panel(qtbot, tmp_path):
+    diff = _diff(*renamed_pair(tmp_path, changed=True))
+    panel = _panel(qtbot)
+    panel.resize(2500, 700)
+    pair = next(p for p in diff.pairs if p.key == "model/dense1/kernel")
+    panel.show_view(pair_view(diff, pair, 20))
+    qtbot.wait(50)
+    grid = panel.numbers
+    names = {}
+    for i in range(grid.count()):
+        widget = grid.itemAt(i).widget()
+        names[widget.text()] = widget
+    second = names["Mean |B-A|"]  # the second column's first name
+    first_value = names[next(text for text in names if "float32" in text)]  # A's
+    # The second column starts soon after the first's values, not across the panel.
+    gap = second.geometry().left() - first_value.geometry().left() - first_value.sizeHint().width()
+    assert gap < 100, gap
