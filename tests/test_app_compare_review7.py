@@ -240,13 +240,13 @@ def test_the_compare_dialogs_checkpoints_are_whole(qtbot, tmp_path):
     _write(str(tmp_path / "a" / "ckpt-2"), {"model/head/kernel": HEAD})
     dialog = CompareDialog(a, str(tmp_path / "a"), locate)
     qtbot.addWidget(dialog)
-    dialog.checkpoints.setCurrentIndex(1)  # the shown one: its text is the longest ("(A: shown)")
+    dialog.checkpoints.setCurrentIndex(1)  # the shown one: its text is the longest ("(shown)")
     dialog.show()
     qtbot.waitExposed(dialog)
     box = dialog.checkpoints
     metrics = box.fontMetrics()
     widest = max(metrics.horizontalAdvance(box.itemText(i)) for i in range(box.count()))
-    assert "(A: shown)" in box.currentText()
+    assert "(shown)" in box.currentText()
     assert dialog.width() <= dialog.screen().availableGeometry().width()
     # The box's field holds its text whole (the screen is wide enough here).
     from PySide6.QtWidgets import QStyle, QStyleOptionComboBox

@@ -117,7 +117,7 @@ def test_compare_dialog_takes_a_folder_a_prefix_or_an_index_file(qtbot, checkpoi
         assert dialog.chosen() == saved[0]
     dialog.checkpoints.setCurrentIndex(listed.index(a))  # A itself
     assert dialog.chosen() == a and dialog.message.text() == SAME_WARNING
-    assert dialog.checkpoints.currentText().endswith("(A: shown)")
+    assert dialog.checkpoints.currentText().endswith("(shown)")
     assert dialog.message.property("tone")  # coloured as a warning
     dialog.path.setText(str(checkpoints))  # a folder of folders: no checkpoint, said plainly
     dialog.look_at_path()

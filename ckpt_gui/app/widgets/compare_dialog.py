@@ -191,7 +191,7 @@ class CompareDialog(QDialog):
         self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
         self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
         for ref in self.refs:
-            shown = "  (A: shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
+            shown = "  (shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
             self.checkpoints.addItem(describe_ref(ref, ref == location.latest, location.kind == "keras") + shown)
         selected = location.selected
         if os.path.isdir(text) and selected.prefix == self.a_prefix:

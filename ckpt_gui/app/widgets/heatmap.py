@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF
+from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
@@ -143,6 +143,26 @@ def place(item: pg.ImageItem, rows: int, cols: int) -> None:
     item.setRect(-0.5, -0.5, cols, rows)
 
 
+class WrappingLabel(pg.LabelItem):
+    """A label of a graphics layout that wraps to the width its cell gets: a LabelItem
+    asks for its one line's width, which widened its cell past the view and took the
+    room of the plots beside it (review 8: a NaN pair's note hid B - A)."""
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt's API
+        width = self.rect().width()
+        if width > 0 and abs(self.item.textWidth() - width) >= 1:
+            self.item.setTextWidth(width)
+        super().resizeEvent(ev)
+
+    def updateMin(self) -> None:  # noqa: N802 - pyqtgraph's API
+        super().updateMin()
+        height = self.itemRect().height()
+        self.setMinimumWidth(0)  # any width: the text wraps to it
+        self._sizeHint[Qt.SizeHint.MinimumSize] = (0, height)
+        self._sizeHint[Qt.SizeHint.PreferredSize] = (0, height)
+        self.updateGeometry()
+
+
 class NonFinite:
     """The NaN/Inf cells of one image, as an RGBA overlay, and how many there are
     (counted in ``counted``, the whole plane, when the image is a strided view of it)."""
@@ -164,11 +184,15 @@ class NonFinite:
         self.overlay = overlay
 
     def show_on(self, item: pg.ImageItem) -> None:
-        """Draw the overlay on ``item`` (an ImageItem above the heatmap), or clear it."""
+        """Draw the overlay on ``item`` (an ImageItem above the heatmap), or clear it;
+        a few of its cells marked too (``mark_cells``), on an overlay_item."""
         if self.overlay is None:
             item.clear()
         else:
             item.setImage(self.overlay, autoLevels=False, levels=None)
+        marks = getattr(item, "marks", None)
+        if marks is not None:
+            mark_cells(marks, self.overlay)
 
     def counts_text(self) -> str:
         """ "2 NaN, 1 +Inf" (plain text, as the tree's badge and the histogram say it)."""
@@ -253,10 +277,57 @@ def screen_cells(image: np.ndarray, rows_per: int, cols_per: int) -> np.ndarray:
     return envelope.image().astype(image.dtype, copy=False)
 
 
-def overlay_item() -> pg.ImageItem:
-    item = ExtremeImageItem()
+MARKED_AT_MOST = 500  # NaN/Inf cells marked one by one; more are no lone cell to miss
+MARK_PX = 7  # a mark's side on screen
+
+
+class OverlayItem(ExtremeImageItem):
+    """The NaN/Inf overlay, and a few of its cells each marked a few pixels wide whatever
+    the zoom: a lone NaN of a 1000x50 matrix was a 1-2 px sliver (review 8). The marks
+    are a child: placed in the image's own cells, moved and scaled with it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks = pg.ScatterPlotItem(pxMode=True, size=MARK_PX, symbol="s", pen=pg.mkPen(MARK_EDGE, width=1))
+        self.marks.setParentItem(self)
+
+    def clear(self) -> None:
+        super().clear()
+        self.marks.clear()
+
+    def setRect(self, *args) -> None:  # noqa: N802 - pyqtgraph's API
+        super().setRect(*args)
+        # Placed after the marks were set (``place``): their cached bounds were of the old
+        # transform, and the view clipped them away.
+        self.marks.viewTransformChanged()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's API
+        super().viewTransformChanged()
+        self.marks.viewTransformChanged()  # zoomed: their bounds in pixels anew
+
+
+def overlay_item() -> OverlayItem:
+    item = OverlayItem()
     item.setZValue(10)  # above the heatmap
     return item
+
+
+MARK_EDGE = (255, 255, 255)  # a light edge: the mark stands out on dark cells and on the NaN colour's own
+
+
+def mark_cells(marks: pg.ScatterPlotItem, overlay: np.ndarray | None) -> None:
+    """Mark each coloured cell of ``overlay`` (NonFinite's RGBA image) at its centre,
+    in its colour, while there are at most MARKED_AT_MOST; else none."""
+    coloured = overlay[..., 3] > 0 if overlay is not None else None
+    if coloured is None or not 0 < np.count_nonzero(coloured) <= MARKED_AT_MOST:
+        marks.clear()
+        return
+    rows, cols = np.nonzero(coloured)
+    brushes = [pg.mkBrush(*overlay[i, j, :3]) for i, j in zip(rows.tolist(), cols.tolist())]
+    parent = marks.parentItem()
+    if parent is not None and parent.axisOrder == "col-major":  # image[x, y]
+        rows, cols = cols, rows
+    marks.setData(x=cols + 0.5, y=rows + 0.5, brush=brushes)  # row-major: x is the column
 
 
 SWATCH_GROUND = (255, 255, 255)  # behind a swatch: the black ±Inf one vanished on a dark theme's title

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel
 
 from ckpt_gui.app import theme
@@ -102,8 +102,13 @@ def fill_grid(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[
     per_column = -(-len(numbers) // columns) if numbers else 0
     for i, (label, text) in enumerate(numbers):
         _add(grid, label, text, i % per_column, 2 * (i // per_column))
+    # The numbers' columns at their contents' width, the slack in one column after them:
+    # at 2560 px the columns had shared it, A and B far left and Mean, Rel. L2 far right (review 8).
+    for column in range(2 * columns):
+        grid.setColumnStretch(column, 0)
+    grid.setColumnStretch(2 * columns, 1)
     for i, (label, text) in enumerate(row for row in rows if row[0] in WIDE_ROWS):
-        value = _add(grid, label, text, per_column + i, 0, span=2 * columns - 1)
+        value = _add(grid, label, text, per_column + i, 0, span=2 * columns)  # sentences: the slack too
         if label in LINK_ROWS:
             value.setTextFormat(Qt.TextFormat.RichText)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -114,10 +119,23 @@ def fill_grid(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[
 def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> QLabel:
     name = QLabel(label)
     theme.mute(name)
-    value = QLabel(text)
+    value = QLabel(text) if span > 1 else _Number(text)
     value.setTextFormat(Qt.TextFormat.PlainText)
     value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     value.setWordWrap(True)
     grid.addWidget(name, row, column, alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
     grid.addWidget(value, row, column + 1, 1, span)
     return value
+
+
+class _Number(QLabel):
+    """A number's label: as wide as its text on one line while there is room (the
+    grid's slack goes after the numbers, so a word-wrapped label's own guess of its
+    width had "256 of 256 (100.00%)" on two lines at 2560 px), wrapped when narrower."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's API
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        # +2: the wrapping measures in fractions of a pixel, and broke a line exactly its advance wide.
+        line = max(self.fontMetrics().horizontalAdvance(part) for part in self.text().split("\n")) + 2
+        return QSize(max(hint.width(), line + margins.left() + margins.right() + 2 * self.margin()), hint.height())

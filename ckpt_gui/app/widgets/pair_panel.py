@@ -16,6 +16,7 @@ from ckpt_gui.app.models.compare_model import status_label
 from ckpt_gui.app.widgets.heatmap import (
     ExtremeImageItem,
     NonFinite,
+    WrappingLabel,
     colour_bar,
     constant_value,
     diverging_map,
@@ -40,6 +41,7 @@ from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number
+from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_index, slice_text
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.views.planes import color_limits
@@ -136,11 +138,9 @@ class PairPanel(QWidget):
             bar.getAxis("bottom").setStyle(showValues=False, tickLength=0)
             bar.getAxis("bottom").setPen(pg.mkPen(None))
             heatmaps.addItem(bar, row=0, col=col)
-        self.heatmap_note = heatmaps.addLabel("", row=1, col=0, colspan=5, size="9pt")
+        self.heatmap_note = WrappingLabel("", size="9pt")  # one line cut at the right edge took B - A's room
+        heatmaps.addItem(self.heatmap_note, row=1, col=0, colspan=5)
         self.heatmap_note.setVisible(False)
-        for plot in self.image_plots[1:]:  # zoom and pan together
-            plot.setXLink(self.image_plots[0])
-            plot.setYLink(self.image_plots[0])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
@@ -288,6 +288,8 @@ class PairPanel(QWidget):
         self.hist_plot.enableAutoRange()
         pair = view.pair
         missing = "not in B" if pair.b is None else "not in A" if pair.a is None else ""
+        if not missing and view.hist_diff is None and tuple(pair.a.shape) != tuple(pair.b.shape):
+            missing = "shapes differ"  # no B - A to plot: an empty box with a lone 0 tick said nothing (review 8)
         self._show_diff_plot(not missing, f"B - A: {missing}")
         if view.hist_diff is not None:
             hist = view.hist_diff
@@ -324,14 +326,21 @@ class PairPanel(QWidget):
         shown = [image for image in images if image is not None]
         if shown:
             # A and B share one colour scale; B - A gets its own, centred on zero.
-            low = min(color_limits(image)[0] for image in shown)
-            high = max(color_limits(image)[1] for image in shown)
+            limits = [color_limits(image)[:2] for image in shown]
+            low, high = min(lim[0] for lim in limits), max(lim[1] for lim in limits)
+            # Both planes one value (all zeros): the bar names it, not a made-up +/-0.5 range (review 8).
+            constants = {constant_value(image, *lim) for image, lim in zip(shown, limits)}
+            constant = constants.pop() if len(constants) == 1 else None
             for item, image in zip(self.images[:2], images):
                 if image is not None:
                     item.setImage(image, autoLevels=False)
             self.colorbar_ab.setColorMap(diverging_map() if low < 0 < high else pg.colormap.get("viridis"))
-            set_levels(self.colorbar_ab, low, high)
-        no_difference = view.image_diff is not None and self._draw_difference(view.image_diff)
+            set_levels(self.colorbar_ab, low, high, constant=constant)
+        # A pair the same throughout (NaN where the other is NaN): its B - A all 0, as a pair
+        # without NaN, not NaN - NaN cells and a note beside "no difference" (review 8).
+        same = view.pair.status == DiffStatus.SAME and view.image_diff is not None
+        diff_image = np.nan_to_num(view.image_diff, nan=0.0) if same else view.image_diff
+        no_difference = diff_image is not None and self._draw_difference(diff_image)
         notes = ["B - A: no difference"] if no_difference else []
         pictures = (view.picture_a, view.picture_b, view.picture_diff)
         for plot, item, overlay, picture, title in zip(
@@ -339,13 +348,12 @@ class PairPanel(QWidget):
         ):
             plot.setVisible(picture is not None)
             if picture is not None:
-                nonfinite = NonFinite(picture.image)
+                nonfinite = NonFinite(diff_image if title == "B - A" else picture.image)
                 nonfinite.show_on(overlay)
                 for cells in (item, overlay):  # after setImage: the rect scales the image it has
                     place(cells, picture.rows, picture.cols)  # axes in the plane's own indices
                 if nonfinite.note():
-                    cells = " cells" if picture.block != (1, 1) else ""  # a cell holding a NaN, not a value
-                    notes.append(f"{title}: {nonfinite.note()}{cells}")
+                    notes.append(f"{title}: {nonfinite.note()}{_cells(picture, nonfinite)}")
         blocks = sorted({picture.block for picture in pictures if picture is not None and picture.block != (1, 1)})
         if blocks:  # the cells are blocks: say of how many values, and which one a cell shows
             notes.append("cells of " + " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks))
@@ -361,6 +369,13 @@ class PairPanel(QWidget):
         self.colorbar_diff.setVisible(view.image_diff is not None and not no_difference)
         self._show_heatmaps(bool(shown))
         drawn = [plot for plot, picture in zip(self.image_plots, pictures) if picture is not None]
+        # The drawn plots zoom and pan together, and only they: linked to A's hidden plot,
+        # an only-B heatmap took A's range mapped through A's geometry (column 3 of 4 cut,
+        # or 0..50 after a link, review 8).
+        for plot in self.image_plots:
+            linked = drawn[0] if plot in drawn[1:] else None
+            plot.setXLink(linked)
+            plot.setYLink(linked)
         if shown and drawn:  # on a plot with an image: only B's, A's empty range had it squeezed to 0..50
             drawn[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
 
@@ -387,3 +402,10 @@ class PairPanel(QWidget):
         sizes = self.plots.sizes()
         if sizes[1] > 0:
             self.heatmap_share = sizes[1] / max(sum(sizes), 1)
+
+
+def _cells(picture, nonfinite: NonFinite) -> str:
+    """ " cell(s)" after a count of blocks holding a NaN (not of values), "" for values."""
+    if picture.block == (1, 1):
+        return ""
+    return " cell" if nonfinite.nan + nonfinite.inf == 1 else " cells"

@@ -50,12 +50,18 @@ class TreeMatches:
         the selection kept and in view."""
         self.subtree = None
         self.subtree_chip.hide()
-        for widget in (self.search, self.dtype_box, self.nan_box):
+        for widget in (self.dtype_box, self.nan_box):
             widget.blockSignals(True)
-        self.search.clear()
+        # The field's signals not blocked: its clear button hides on its textChanged, and
+        # stayed shown after Escape emptied it (review 8); _on_text leaves this to the filter below.
+        self._clearing_text = True
+        try:
+            self.search.clear()
+        finally:
+            self._clearing_text = False
         self.dtype_box.setCurrentIndex(0)
         self.nan_box.setChecked(False)
-        for widget in (self.search, self.dtype_box, self.nan_box):
+        for widget in (self.dtype_box, self.nan_box):
             widget.blockSignals(False)
         self.apply_filter()
         if self.view.currentIndex().isValid():
@@ -184,6 +190,8 @@ class TreeMatches:
             self.view.expand(self.model.index_of(node))
 
     def _on_text(self, _text: str) -> None:
+        if getattr(self, "_clearing_text", False):  # clear_filter filters once, for all it cleared
+            return
         if is_large(self.tree):
             self.filtering.typed()  # what a worker finds for the text before is not shown
             self._filtering = True

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.views.lazy_node import _cached_natural_key
 
 # How much a status says "look here": the flat list sorts by this, then by change.
 _URGENCY = {
@@ -65,10 +66,13 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[.
 
 def change_order(leaf, status=_LIVE) -> tuple:
     """The flat list's order of a pair's node (``leaf.pair``): the most telling status
-    first, then the largest change; ``status``: the pair's as counted (its values not
+    first, then the largest change, then the tree's order; ``status``: the pair's as counted (its values not
     looked at before)."""
     pair = leaf.pair
     status = pair.status if status is _LIVE else status
     values = pair.values if status is not None else None
     rel = values.rel_l2 if values is not None and values.rel_l2 is not None else 0.0
-    return (_URGENCY.get(status, 5), -rel, pair.path)
+    # Ties in the tree's natural order (w2 before w10), not the paths' text order (w1, w10,
+    # ..., w19, w2; review 8): by name, each name's key cached (they repeat), ~0.1 s at 200,000.
+    names = getattr(leaf, "names", None) or tuple(pair.path.split("/"))
+    return (_URGENCY.get(status, 5), -rel, tuple(map(_cached_natural_key, names)), pair.path)
