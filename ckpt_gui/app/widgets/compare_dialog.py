@@ -25,12 +25,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QStyleOptionComboBox,
-    QStylePainter,
     QVBoxLayout,
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.widgets.picker import closed_text, describe_ref
+from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
 from ckpt_gui.core.format.errors import CheckpointError
 
@@ -74,15 +73,7 @@ class ChoiceBox(QComboBox):
         super().showPopup()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's API
-        painter = QStylePainter(self)
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        field = self.style().subControlRect(
-            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
-        )
-        option.currentText = closed_text(option.currentText, self.fontMetrics(), field.width())
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        paint_closed(self)
 
 
 class CompareDialog(QDialog):

@@ -73,15 +73,7 @@ class CheckpointPicker(QComboBox):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """The closed picker's label cut with an ellipsis where it does not fit (its end
         was cut off unmarked: "(not in state file"), the whole text in the tooltip."""
-        painter = QStylePainter(self)
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        field = self.style().subControlRect(
-            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
-        )
-        option.currentText = closed_text(option.currentText, self.fontMetrics(), field.width())
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        paint_closed(self)
 
     def menu_for(self, row: int) -> QMenu:
         """The context menu of one checkpoint of the list."""
@@ -162,6 +154,20 @@ def closed_text(text: str, metrics: QFontMetrics, width: int) -> str:
         if metrics.horizontalAdvance(shown) <= width:
             return shown
     return metrics.elidedText(timeless, Qt.TextElideMode.ElideMiddle, width)
+
+
+def paint_closed(combo: QComboBox) -> None:
+    """Paint a closed box of checkpoint lines (the picker's, the Compare dialog's) with
+    its line cut by closed_text to the field's width."""
+    painter = QStylePainter(combo)
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    option.currentText = closed_text(option.currentText, combo.fontMetrics(), field.width())
+    painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 def describe_ref(
