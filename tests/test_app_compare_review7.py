@@ -267,6 +267,9 @@ def test_the_compare_dialogs_checkpoints_are_whole(qtbot, tmp_path):
 # -- 8. a lone NaN -----------------------------------------------------------------------------
 
 
+NAN_MARK_PIXELS = 16  # at least 4x4 px of the NaN colour: a mark, not a sliver
+
+
 def _nan_pixels(image) -> int:
     """Pixels of ``image`` (a QImage) in the NaN colour."""
     from ckpt_gui.app.widgets.heatmap import NAN_COLOUR
@@ -299,7 +302,7 @@ def test_a_lone_nan_shows_in_a_1000x50_browse_heatmap(qtbot, tmp_path, window):
     wait_drawn(qtbot)
     qtbot.wait(200)
     assert panel.nonfinite.nan == 1  # the heatmap's legend
-    assert _nan_pixels(panel.graphics.grab().toImage()) > 0
+    assert _nan_pixels(panel.graphics.grab().toImage()) >= NAN_MARK_PIXELS  # a mark, not a sliver (review 8)
 
 
 def test_screen_cells_let_a_nan_win_its_pixel():

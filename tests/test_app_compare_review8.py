@@ -160,11 +160,9 @@ def test_the_numbers_stay_together_on_a_wide_panel(qtbot, tmp_path):
 
 # -- 5. a lone NaN a few pixels wide ---------------------------------------------------------------
 
-NAN_MARK_PIXELS = 16  # at least 4x4 px of the NaN colour: a mark, not a sliver
-
 
 def test_a_lone_nan_is_marked_a_few_pixels_wide_in_the_comparison(qtbot, tmp_path):
-    from tests.test_app_compare_review7 import _nan_pixels
+    from tests.test_app_compare_review7 import NAN_MARK_PIXELS, _nan_pixels
 
     values = np.random.default_rng(5).normal(size=(1000, 50)).astype(np.float32)
     values[537, 23] = np.nan
@@ -180,22 +178,3 @@ def test_a_lone_nan_is_marked_a_few_pixels_wide_in_the_comparison(qtbot, tmp_pat
     for plot in panel.image_plots:  # A, B and B - A each hold it
         rect = view.mapFromScene(plot.vb.sceneBoundingRect()).boundingRect()
         assert _nan_pixels(image.copy(rect)) >= NAN_MARK_PIXELS, plot.titleLabel.text
-
-
-def test_a_lone_nan_is_marked_a_few_pixels_wide_in_browse(qtbot, tmp_path, window):
-    from tests.conftest import wait_drawn
-    from tests.test_app_compare_review7 import _nan_pixels
-    from tests.test_app_desktop import WAIT_MS
-
-    values = np.random.default_rng(5).normal(size=(1000, 50)).astype(np.float32)
-    values[537, 23] = np.nan
-    _write(str(tmp_path / "nan"), {"w": values})
-    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        window.browse.open_path(str(tmp_path / "nan"))
-    window.resize(1024, 640)
-    assert window.tree_panel.select_key("w")
-    panel = window.tensor
-    qtbot.waitUntil(lambda: panel.value is not None, timeout=WAIT_MS)
-    wait_drawn(qtbot)
-    qtbot.wait(200)
-    assert _nan_pixels(panel.graphics.grab().toImage()) >= NAN_MARK_PIXELS
