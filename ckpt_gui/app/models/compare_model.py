@@ -64,14 +64,23 @@ class CompareModel(NodeTreeModel):
     def hasChildren(self, parent: Index = ROOT) -> bool:
         """Asked of every row the view lays out, and of a selected row's siblings (20,000
         blocks): answered without making the row's level (core/views/lazy_node.py)."""
-        if parent.isValid() and (parent.column() != 0 or self.tree is None or self.tree.flat):
+        tree = self.tree
+        if tree is not None and tree.flat:  # asked of each of 200,000 rows: the shortest way
+            return not parent.isValid() and bool(tree.root.shown)
+        if parent.isValid() and parent.column() != 0:
             return False
         node = self.node(parent)
         return node is not None and node.has_shown()
 
     def index(self, row: int, column: int, parent: Index = ROOT) -> QModelIndex:
-        if parent.isValid() and self.tree is not None and self.tree.flat:
-            return QModelIndex()
+        tree = self.tree
+        if tree is not None and tree.flat:
+            # QTreeView lays out every row of the list with this (twice 200,000 calls at a
+            # flat list's click, one per view): the row's node straight from the list.
+            rows = tree.root.shown
+            if parent.isValid() or not (0 <= row < len(rows) and 0 <= column < len(COLUMNS)):
+                return QModelIndex()
+            return self.createIndex(row, column, rows[row])
         return super().index(row, column, parent)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
