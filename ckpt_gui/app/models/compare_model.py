@@ -86,8 +86,10 @@ class CompareModel(NodeTreeModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        node: PairNode = index.internalPointer()
-        column = index.column()
+        return self.cell(index.internalPointer(), index.column(), role)
+
+    def cell(self, node: PairNode, column: int, role: int = Qt.ItemDataRole.DisplayRole):
+        """What ``node``'s row shows in ``column`` (the flat list's model asks it too, flat_model.py)."""
         pair = node.pair
         if role == Qt.ItemDataRole.DisplayRole and pair is None:
             text = self._group_texts.get((id(node), column))
