@@ -65,7 +65,7 @@ class CompareModel(NodeTreeModel):
         """Asked of every row the view lays out, and of a selected row's siblings (20,000
         blocks): answered without making the row's level (core/views/lazy_node.py)."""
         tree = self.tree
-        if tree is not None and tree.flat:  # asked of each of 200,000 rows: the shortest way
+        if tree is not None and tree.flat:  # a flat list's rows have none (the trees show flat_model.py's then)
             return not parent.isValid() and bool(tree.root.shown)
         if parent.isValid() and parent.column() != 0:
             return False
@@ -75,8 +75,8 @@ class CompareModel(NodeTreeModel):
     def index(self, row: int, column: int, parent: Index = ROOT) -> QModelIndex:
         tree = self.tree
         if tree is not None and tree.flat:
-            # QTreeView lays out every row of the list with this (twice 200,000 calls at a
-            # flat list's click, one per view): the row's node straight from the list.
+            # The row's node straight from the list (the trees show flat_model.py's rows
+            # then, which Qt lays out without asking this of each of 200,000).
             rows = tree.root.shown
             if parent.isValid() or not (0 <= row < len(rows) and 0 <= column < len(COLUMNS)):
                 return QModelIndex()
