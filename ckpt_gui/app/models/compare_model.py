@@ -64,21 +64,32 @@ class CompareModel(NodeTreeModel):
     def hasChildren(self, parent: Index = ROOT) -> bool:
         """Asked of every row the view lays out, and of a selected row's siblings (20,000
         blocks): answered without making the row's level (core/views/lazy_node.py)."""
-        if parent.isValid() and (parent.column() != 0 or self.tree is None or self.tree.flat):
+        tree = self.tree
+        if tree is not None and tree.flat:  # a flat list's rows have none (the trees show flat_model.py's then)
+            return not parent.isValid() and bool(tree.root.shown)
+        if parent.isValid() and parent.column() != 0:
             return False
         node = self.node(parent)
         return node is not None and node.has_shown()
 
     def index(self, row: int, column: int, parent: Index = ROOT) -> QModelIndex:
-        if parent.isValid() and self.tree is not None and self.tree.flat:
-            return QModelIndex()
+        tree = self.tree
+        if tree is not None and tree.flat:
+            # The row's node straight from the list (the trees show flat_model.py's rows
+            # then, which Qt lays out without asking this of each of 200,000).
+            rows = tree.root.shown
+            if parent.isValid() or not (0 <= row < len(rows) and 0 <= column < len(COLUMNS)):
+                return QModelIndex()
+            return self.createIndex(row, column, rows[row])
         return super().index(row, column, parent)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        node: PairNode = index.internalPointer()
-        column = index.column()
+        return self.cell(index.internalPointer(), index.column(), role)
+
+    def cell(self, node: PairNode, column: int, role: int = Qt.ItemDataRole.DisplayRole):
+        """What ``node``'s row shows in ``column`` (the flat list's model asks it too, flat_model.py)."""
         pair = node.pair
         if role == Qt.ItemDataRole.DisplayRole and pair is None:
             text = self._group_texts.get((id(node), column))

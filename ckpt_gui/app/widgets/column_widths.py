@@ -251,11 +251,13 @@ class _Resized(QObject):
         return False
 
 
-def refit_on_expand(view: QTreeView, fit: Callable[[], None]) -> QTimer:
+def refit_on_expand(view: QTreeView, fit: Callable[[], None], timer: QTimer | None = None) -> QTimer:
     """Call ``fit`` once rows appear (expanding shows longer names and shapes) or the
-    tree changes width: one pass per burst of expansions or resizes, after them."""
-    timer = QTimer(view, singleShot=True, interval=0)
-    timer.timeout.connect(fit)
+    tree changes width: one pass per burst of expansions or resizes, after them.
+    ``timer``: another tree's (refit_on_expand's), whose ``fit`` fits both trees."""
+    if timer is None:
+        timer = QTimer(view, singleShot=True, interval=0)
+        timer.timeout.connect(fit)
     view.expanded.connect(lambda _index: timer.start())
     _Resized(view.viewport(), timer)
     return timer

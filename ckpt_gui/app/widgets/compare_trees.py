@@ -37,6 +37,7 @@ from ckpt_gui.app.models.compare_model import (
     CompareModel,
     status_label,
 )
+from ckpt_gui.app.models.flat_model import FlatPairModel
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
 from ckpt_gui.app.widgets.column_widths import (
     columns_giving_way,
@@ -82,7 +83,11 @@ class CompareTrees(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.model = CompareModel(self)
+        # The tree's model, and the flat list's (Qt's own rows: laid out without a Python
+        # call per row, flat_model.py); ``model`` is the one the trees show.
+        self.tree_model = CompareModel(self)
+        self.flat_model = FlatPairModel(self.tree_model, self)
+        self.model: CompareModel | FlatPairModel = self.tree_model
         self.setAccessibleName("Comparison")  # also how the shortcuts dialog names it
         self._remembered: Pair | None = None  # the pair last selected, kept across filters
         self.touched = False  # the user expanded, collapsed, scrolled or selected since show_tree
@@ -162,8 +167,9 @@ class CompareTrees(QWidget):
         # Escape (the filter cleared) is the window's: window_focus.bind_escape.
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
             self._add_row_menu(view, side)
-        refit_on_expand(self.view_a, self.fit_columns)
-        refit_on_expand(self.view_b, self.fit_columns)
+        # One timer: both trees resize together (the flat list's scroll bar), and each fit
+        # is both trees' (twice 80 ms at 200,000 pairs in the turn after the flat list's click).
+        refit_on_expand(self.view_b, self.fit_columns, refit_on_expand(self.view_a, self.fit_columns))
         theme.follow(self)  # calls follow_palette: the summary's colours
 
     def follow_palette(self) -> None:
@@ -178,18 +184,31 @@ class CompareTrees(QWidget):
         view = QTreeView()
         view.setModel(self.model)
         view.setUniformRowHeights(True)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the flat model's cells say "editable"
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setAllColumnsShowFocus(True)
         view.setTreePosition(tree_column)
         names_first(view)
         view.setItemDelegateForColumn(tree_column, PathElided(view, self.path_depths))
         view.setItemDelegateForColumn(REL, _NumberFitted(view))
-        for column in range(len(COLUMNS)):
-            view.setColumnHidden(column, column not in columns)
-        header = view.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(tree_column, QHeaderView.ResizeMode.Stretch)
+        view.header().setStretchLastSection(False)
+        _arrange_columns(view, columns)
         return view
+
+    def _show_model(self, model: CompareModel | FlatPairModel) -> None:
+        """Both trees show ``model``, with one selection as before."""
+        if self.model is model:
+            return
+        self.model = model
+        previous = {self.view_a.selectionModel(), self.view_b.selectionModel()}
+        for view, columns in ((self.view_a, A_COLUMNS), (self.view_b, B_COLUMNS)):
+            view.setModel(model)  # the header forgets its hidden columns and stretch
+            _arrange_columns(view, columns)
+        previous.add(self.view_b.selectionModel())
+        self.view_b.setSelectionModel(self.view_a.selectionModel())
+        self.view_a.selectionModel().currentChanged.connect(self._on_current)
+        for selection in previous:  # a view does not delete the selection model it replaces
+            selection.deleteLater()
 
     def _add_row_menu(self, view: QTreeView, side: str) -> None:
         """A row's context menu, and Ctrl+C copying its key (this side's), not its name."""
@@ -265,7 +284,7 @@ class CompareTrees(QWidget):
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._remembered = None
         self.path_depths.forget()
-        self.model.set_tree(tree)
+        self.tree_model.set_tree(tree)
         tree.count_compared()
         self.update_summary()
         self.apply_filter()
@@ -334,7 +353,11 @@ class CompareTrees(QWidget):
         statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
-        count = self.model.refilter(pair_filter(self.search.text(), statuses), self.by_change.isChecked())
+        flat = self.by_change.isChecked()
+        count = self.tree_model.refilter(pair_filter(self.search.text(), statuses), flat)
+        if flat:
+            self.flat_model.show_rows()
+        self._show_model(self.flat_model if flat else self.tree_model)
         filtered = bool(self.search.text().strip() or statuses)
         nothing = no_match(self.search.text(), "variables") if filtered and not count else ""
         for note in self.empty_notes:
@@ -453,6 +476,13 @@ class CompareTrees(QWidget):
             self.group_selected.emit(node)
         else:
             self.pair_selected.emit(node.pair if node is not None else None)
+
+
+def _arrange_columns(view: QTreeView, columns: tuple[int, ...]) -> None:
+    """The columns ``view`` shows (the others are the other side's), its names stretching."""
+    for column in range(len(COLUMNS)):
+        view.setColumnHidden(column, column not in columns)
+    view.header().setSectionResizeMode(view.treePosition(), QHeaderView.ResizeMode.Stretch)
 
 
 OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this

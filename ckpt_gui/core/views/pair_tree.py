@@ -33,7 +33,14 @@ from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
 from ckpt_gui.core.views.lazy_node import leaf as variable_leaf
 from ckpt_gui.core.views.pair_paths import PairPaths, b_side_names, rank_by_model
-from ckpt_gui.core.views.pair_statuses import STATUS_CODES, change_order, status_from_code, statuses_of
+from ckpt_gui.core.views.pair_statuses import (
+    STATUS_CODES,
+    change_of,
+    change_ranks,
+    status_from_code,
+    statuses_of,
+    tree_ranks,
+)
 from ckpt_gui.core.views.tree import hint_group, pruned_hints, show_made_with_ancestors
 
 
@@ -92,11 +99,17 @@ class PairTree:
         self._leaf_of = {id(leaf.pair): leaf for leaf in self.leaves}
         self._orders = [leaf.order for leaf in self.leaves]  # diff.pairs' order -> path order
         self._codes = np.zeros(len(ordered), dtype=np.int8)  # each pair's status code, 0 until known
+        self._changes = np.zeros(len(ordered))  # and its change as the flat list sorts by (change_of)
+        # Each pair's place in the tree's natural order, where the flat list's ties go: made
+        # here, off the GUI thread, so that a flat list is a sort of numbers (change_ranks).
+        self._ranks = np.empty(len(ordered), dtype=np.int64)
+        self._order_array = np.array(self._orders, dtype=np.intp)
+        self._ranks[self._order_array] = tree_ranks(self.leaves)
         self._counted = 0  # the pairs before this one (in diff.pairs' order) are in the codes
         self._early: set[PairNode] = set()  # pairs compared out of turn, not in the codes yet
         for leaf in self.leaves:  # statuses known from the index (only in A, shape changed)
             if leaf.pair.status is not None:
-                self._codes[leaf.order] = STATUS_CODES[leaf.pair.status]
+                self._take(leaf.order, leaf.pair)
         # Prefix sums of "has a variable of this side": whether a group exists on a side.
         self._sides = {
             side: np.concatenate(([0], np.cumsum([getattr(leaf.pair, side) is not None for leaf in ordered])))
@@ -124,7 +137,9 @@ class PairTree:
         if flat:
             for node in self.root.built_nodes():
                 node.shown = []
-            self.root.shown = sorted(chosen, key=lambda leaf: change_order(leaf, status_of(leaf)))
+            orders = self._order_array if accept is None else np.array([leaf.order for leaf in chosen], dtype=np.intp)
+            ranked = change_ranks(self._codes[orders], self._changes[orders], self._ranks[orders])
+            self.root.shown = [chosen[i] for i in ranked.tolist()]
             for row, leaf in enumerate(self.root.shown):
                 leaf.flat_row = row
         elif accept is None:  # everything: each level made so far shows all, and so will the later ones
@@ -145,15 +160,21 @@ class PairTree:
         "comparing" while its details showed the result)."""
         pairs, codes, orders, i = self.diff.pairs, self._codes, self._orders, self._counted
         while i < len(pairs) and pairs[i].status is not None:
-            codes[orders[i]] = STATUS_CODES[pairs[i].status]
+            self._take(orders[i], pairs[i])
             i += 1
         taken = i > self._counted
         self._counted = i
         for leaf in [leaf for leaf in self._early if leaf.pair.status is not None]:
             self._early.discard(leaf)
             taken = taken or not codes[leaf.order]
-            codes[leaf.order] = STATUS_CODES[leaf.pair.status]
+            self._take(leaf.order, leaf.pair)
         return taken
+
+    def _take(self, order: int, pair: Pair) -> None:
+        """A pair's status (known) into the counts, and its change into the flat list's order."""
+        status = pair.status
+        self._codes[order] = STATUS_CODES[status]
+        self._changes[order] = change_of(pair, status)
 
     def compared_early(self, pair: Pair) -> None:
         """``pair`` is being (or was) compared out of turn: counted by the next
