@@ -107,7 +107,7 @@ def _cells_whole(view, limits) -> dict[int, tuple[int, int]]:
 def test_at_1024_the_pair_trees_columns_are_whole_or_hidden(qtbot, window, flat):
     """Review at 1024x640: "≠ chan…", "32 cha…", "[3, 3, 8,…", "0.1974…", and in the flat
     list "1.6…", "≠ c…"; a cut number misleads."""
-    from ckpt_gui.app.widgets.compare_trees import A_LIMITS, B_LIMITS
+    from ckpt_gui.app.widgets.compare_columns import A_LIMITS, B_LIMITS
     from ckpt_gui.app.widgets.flat_paths import elide_path
 
     window.resize(1024, 640)

@@ -107,7 +107,7 @@ def test_rows_groups_and_header_change_together_and_numbers_are_never_cut(qtbot,
     from PySide6.QtGui import QFontMetrics
 
     from ckpt_gui.app.models.compare_model import STATUS
-    from ckpt_gui.app.widgets.compare_trees import fit_number
+    from ckpt_gui.app.widgets.compare_columns import fit_number
     from ckpt_gui.core.analysis.diff import compare_pair
 
     trees, diff = halfway

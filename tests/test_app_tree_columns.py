@@ -58,7 +58,7 @@ def test_browse_and_doctor_trees_keep_their_columns_together(qtbot, window, widt
 
 @pytest.mark.parametrize("width", [1024, 2560])
 def test_comparison_trees_keep_their_columns_together(qtbot, window, width):
-    from ckpt_gui.app.widgets.compare_trees import A_LIMITS, B_LIMITS
+    from ckpt_gui.app.widgets.compare_columns import A_LIMITS, B_LIMITS
 
     window.resize(width, 640 if width == 1024 else 1440)
     open_demo(qtbot, window)

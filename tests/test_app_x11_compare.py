@@ -26,7 +26,7 @@ DRIVER = """
 import json, os, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-from ckpt_gui.app.widgets.compare_trees import A_LIMITS, B_LIMITS
+from ckpt_gui.app.widgets.compare_columns import A_LIMITS, B_LIMITS
 from ckpt_gui.app.window import MainWindow
 
 app = QApplication(sys.argv[:1])

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -25,13 +24,9 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.compare_model import (
-    COLUMNS,
     NAME_A,
     NAME_B,
     REL,
-    SHAPE_A,
-    SHAPE_B,
-    STATUS,
     STYLES,
     TO_COMPARE,
     CompareModel,
@@ -47,29 +42,24 @@ from ckpt_gui.app.widgets.column_widths import (
     refit_on_expand,
     stretch_names,
 )
-from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, names_first
+from ckpt_gui.app.widgets.compare_columns import (
+    A_COLUMNS,
+    A_GIVE_WAY,
+    A_LIMITS,
+    B_COLUMNS,
+    B_GIVE_WAY,
+    B_LIMITS,
+    NumberFitted,
+    arrange_columns,
+)
+from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
-from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_statuses import pair_filter
 from ckpt_gui.core.views.pair_tree import PairTree
-
-# Each side shows few columns, so names stay readable; dtypes and the other numbers
-# are in the tooltips and the details.
-A_COLUMNS = (NAME_A, SHAPE_A, STATUS)
-B_COLUMNS = (NAME_B, SHAPE_B, REL)
-# Beside the names, columns take what their contents need up to these widths (a
-# group's status under a filter, "2 of 6: 1 changed, 1 only in A", about 200 px).
-A_LIMITS = {SHAPE_A: 160, STATUS: 240}
-B_LIMITS = {SHAPE_B: 160, REL: 120}
-# A column shows its contents whole or gives way, in this order, while its tree is too
-# narrow (review at 1024x640: "≠ chan…", "[3, 3, 8,…", "0.1974…": a cut number misleads);
-# the details show what a hidden column did.
-A_GIVE_WAY = (SHAPE_A, STATUS)
-B_GIVE_WAY = (SHAPE_B, REL)
 
 
 class CompareTrees(QWidget):
@@ -190,9 +180,9 @@ class CompareTrees(QWidget):
         view.setTreePosition(tree_column)
         names_first(view)
         view.setItemDelegateForColumn(tree_column, PathElided(view, self.path_depths))
-        view.setItemDelegateForColumn(REL, _NumberFitted(view))
+        view.setItemDelegateForColumn(REL, NumberFitted(view))
         view.header().setStretchLastSection(False)
-        _arrange_columns(view, columns)
+        arrange_columns(view, columns)
         return view
 
     def _show_model(self, model: CompareModel | FlatPairModel) -> None:
@@ -203,7 +193,7 @@ class CompareTrees(QWidget):
         previous = {self.view_a.selectionModel(), self.view_b.selectionModel()}
         for view, columns in ((self.view_a, A_COLUMNS), (self.view_b, B_COLUMNS)):
             view.setModel(model)  # the header forgets its hidden columns and stretch
-            _arrange_columns(view, columns)
+            arrange_columns(view, columns)
         previous.add(self.view_b.selectionModel())
         self.view_b.setSelectionModel(self.view_a.selectionModel())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
@@ -478,39 +468,6 @@ class CompareTrees(QWidget):
             self.pair_selected.emit(node.pair if node is not None else None)
 
 
-def _arrange_columns(view: QTreeView, columns: tuple[int, ...]) -> None:
-    """The columns ``view`` shows (the others are the other side's), its names stretching."""
-    for column in range(len(COLUMNS)):
-        view.setColumnHidden(column, column not in columns)
-    view.header().setSectionResizeMode(view.treePosition(), QHeaderView.ResizeMode.Stretch)
-
-
 OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this
 OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: each layer a row)
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them
-
-
-class _NumberFitted(RoomyRows):
-    """A number in the room it has: with fewer digits when narrow ("0.00123" for
-    "0.00123457"), never cut inside ("0.00…" read as another number, review finding 33)."""
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
-        super().initStyleOption(option, index)
-        if option.rect.width() > 0:
-            option.text = fit_number(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
-
-
-def fit_number(text: str, metrics, room: int) -> str:
-    """``text`` (a number) whole in ``room`` pixels, else with fewer significant digits,
-    else "…" alone (never a number cut inside)."""
-    if metrics.horizontalAdvance(text) <= room:
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        return text  # not a number: elided as any text
-    for digits in range(5, 0, -1):
-        shorter = f"{value:.{digits}g}"
-        if metrics.horizontalAdvance(shorter) <= room:
-            return shorter
-    return "\u2026"

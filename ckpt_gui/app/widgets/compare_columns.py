@@ -1,0 +1,57 @@
+"""The comparison trees' columns: which each side shows, how wide they may grow, which
+give way first when a tree is narrow, and numbers fitted to their room."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHeaderView, QTreeView
+
+from ckpt_gui.app.models.compare_model import COLUMNS, NAME_A, NAME_B, REL, SHAPE_A, SHAPE_B, STATUS
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.row_room import RoomyRows
+
+# Each side shows few columns, so names stay readable; dtypes and the other numbers
+# are in the tooltips and the details.
+A_COLUMNS = (NAME_A, SHAPE_A, STATUS)
+B_COLUMNS = (NAME_B, SHAPE_B, REL)
+# Beside the names, columns take what their contents need up to these widths (a
+# group's status under a filter, "2 of 6: 1 changed, 1 only in A", about 200 px).
+A_LIMITS = {SHAPE_A: 160, STATUS: 240}
+B_LIMITS = {SHAPE_B: 160, REL: 120}
+# A column shows its contents whole or gives way, in this order, while its tree is too
+# narrow (review at 1024x640: "≠ chan…", "[3, 3, 8,…", "0.1974…": a cut number misleads);
+# the details show what a hidden column did.
+A_GIVE_WAY = (SHAPE_A, STATUS)
+B_GIVE_WAY = (SHAPE_B, REL)
+
+
+def arrange_columns(view: QTreeView, columns: tuple[int, ...]) -> None:
+    """The columns ``view`` shows (the others are the other side's), its names stretching."""
+    for column in range(len(COLUMNS)):
+        view.setColumnHidden(column, column not in columns)
+    view.header().setSectionResizeMode(view.treePosition(), QHeaderView.ResizeMode.Stretch)
+
+
+class NumberFitted(RoomyRows):
+    """A number in the room it has: with fewer digits when narrow ("0.00123" for
+    "0.00123457"), never cut inside ("0.00…" read as another number, review finding 33)."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
+        super().initStyleOption(option, index)
+        if option.rect.width() > 0:
+            option.text = fit_number(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
+
+
+def fit_number(text: str, metrics, room: int) -> str:
+    """``text`` (a number) whole in ``room`` pixels, else with fewer significant digits,
+    else "…" alone (never a number cut inside)."""
+    if metrics.horizontalAdvance(text) <= room:
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text  # not a number: elided as any text
+    for digits in range(5, 0, -1):
+        shorter = f"{value:.{digits}g}"
+        if metrics.horizontalAdvance(shorter) <= room:
+            return shorter
+    return "\u2026"
