@@ -178,3 +178,27 @@ def test_a_lone_nan_is_marked_a_few_pixels_wide_in_the_comparison(qtbot, tmp_pat
     for plot in panel.image_plots:  # A, B and B - A each hold it
         rect = view.mapFromScene(plot.vb.sceneBoundingRect()).boundingRect()
         assert _nan_pixels(image.copy(rect)) >= NAN_MARK_PIXELS, plot.titleLabel.text
+
+
+# -- review 9: the largest change a comparison opens on ------------------------------------------
+
+
+def test_a_comparison_opens_on_the_flat_lists_first_row_when_changes_tie(qtbot, window, tmp_path):
+    """Review 9: with every change the same size the comparison opened on blocks/10004
+    (the first of the keys' text order), far down the flat list whose first row it
+    claims to be: ties now go by the tree's natural order, as the flat list's do."""
+    from tests.test_app_desktop import WAIT_MS
+
+    a = {f"blocks/w{i}": np.full((4,), 1.0 + i, np.float32) for i in range(2, 14)}  # text order: w10 first
+    _write(str(tmp_path / "a"), a)
+    _write(str(tmp_path / "b"), {key: value * 1.5 for key, value in a.items()})  # rel. L2 0.5 each
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(tmp_path / "a"))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(tmp_path / "b"), at_largest=True)
+    trees = window.compare_trees
+    trees.by_change.setChecked(True)  # the flat list, largest change first
+    qtbot.waitUntil(lambda: trees.model.rowCount() == 12, timeout=WAIT_MS)
+    first = trees.model.node(trees.model.index(0, 0)).pair
+    assert first.path.endswith("blocks/w2")
+    assert trees.selected_pair() is first
