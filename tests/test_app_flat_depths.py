@@ -100,6 +100,7 @@ def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(q
     depths = trees.path_depths
     depths._turns.timeout.disconnect(depths.step)  # the turns taken by the test, one at a time
     trees.by_change.setChecked(True)
+    qtbot.waitUntil(lambda: not trees._refit.isActive())  # the columns fitted, in the turn after the click's
     trees.view_a.viewport().grab()  # painted
     trees.view_b.viewport().grab()
     assert steps_run == []  # nothing counted in the paint

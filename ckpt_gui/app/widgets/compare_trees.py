@@ -159,7 +159,10 @@ class CompareTrees(QWidget):
             self._add_row_menu(view, side)
         # One timer: both trees resize together (the flat list's scroll bar), and each fit
         # is both trees' (twice 80 ms at 200,000 pairs in the turn after the flat list's click).
-        refit_on_expand(self.view_b, self.fit_columns, refit_on_expand(self.view_a, self.fit_columns))
+        self._refit = refit_on_expand(self.view_b, self.fit_columns, refit_on_expand(self.view_a, self.fit_columns))
+        # The pair last told to the details (pair_selected), or None: a list shown anew
+        # (the flat list's click, a filter) selecting it again does not tell it again.
+        self._told: Pair | None = None
         theme.follow(self)  # calls follow_palette: the summary's colours
 
     def follow_palette(self) -> None:
@@ -273,6 +276,7 @@ class CompareTrees(QWidget):
         self.heading_b.setText(f"<b>B</b>{role_b}: {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._remembered = None
+        self._told = None
         self.path_depths.forget()
         self.tree_model.set_tree(tree)
         tree.count_compared()
@@ -360,7 +364,13 @@ class CompareTrees(QWidget):
             self.expand_default()
         if keep is not None and not self.select_pair(keep):
             self._select_first_shown(keep)
-        self.fit_columns()
+        if flat:
+            # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
+            # the list's scroll bar comes with its layout): at 200,000 pairs the sort and
+            # the two trees' layouts take 80 ms of this turn, the fit 40 more (issue 11).
+            self._refit.start()
+        else:
+            self.fit_columns()
         return count
 
     def _select_first_shown(self, hidden: Pair) -> None:
@@ -379,6 +389,7 @@ class CompareTrees(QWidget):
             self.select_pair(node.pair)
         else:
             self.view_a.setCurrentIndex(QModelIndex())
+            self._told = None
             self.pair_selected.emit(None)
         self._remembered = hidden
 
@@ -463,9 +474,14 @@ class CompareTrees(QWidget):
         if node is not None and node.pair is not None:
             self._remembered = node.pair
         if node is not None and node.pair is None:
+            self._told = None
             self.group_selected.emit(node)
-        else:
-            self.pair_selected.emit(node.pair if node is not None else None)
+        elif node is None or node.pair is not self._told:
+            self._told = node.pair if node is not None else None
+            self.pair_selected.emit(self._told)
+        # Else the pair shown already, selected again in a list shown anew: its details
+        # and plots as they are (they were cleared, its values compared again and its
+        # plots made and painted again in the turn after the flat list's click).
 
 
 OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this
