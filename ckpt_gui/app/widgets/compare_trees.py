@@ -14,23 +14,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QSizePolicy,
     QSplitter,
-    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.compare_model import (
     NAME_A,
     NAME_B,
     REL,
     STYLES,
-    TO_COMPARE,
     CompareModel,
-    status_label,
 )
 from ckpt_gui.app.models.flat_model import FlatPairModel
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
@@ -52,6 +47,7 @@ from ckpt_gui.app.widgets.compare_columns import (
     NumberFitted,
     arrange_columns,
 )
+from ckpt_gui.app.widgets.compare_summary import SummaryBar
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
@@ -87,39 +83,11 @@ class CompareTrees(QWidget):
         self.search = QLineEdit(placeholderText="Filter pairs")
         self.search.setClearButtonEnabled(True)
         self.by_change = QCheckBox("Flat list, largest change first")
-        # The chips' row holds its place from the start, with the counts so far: it
-        # appeared when the comparison ended and pushed the filter box down under the
-        # user's click (review finding 32). "showing: ..." says a chip filters.
-        self.summary_bar = QWidget()
-        self.summary_row = QHBoxLayout(self.summary_bar)
-        self.summary_row.setContentsMargins(0, 0, 0, 0)
-        self.summary: dict[str, QToolButton] = {}
-        for status in DiffStatus:
-            button = QToolButton()
-            button.setCheckable(True)
-            button.setToolTip("Show only these pairs (click again for all)")
-            button.toggled.connect(lambda _on: self.apply_filter())
-            self.summary[status] = button
-            self.summary_row.addWidget(button)
-        self.showing = QLabel()
-        self.summary_row.addWidget(self.showing)
-        # The pairs still to compare ("… to compare  29"): with the chips, every pair.
-        self.so_far = theme.mute(QLabel())
-        self.summary_row.addWidget(self.so_far)
-        # The renames found once compared (as `ckpt-gui diff` proposes them): a link to the first.
-        self.moved_note = QLabel()
-        self.moved_note.setTextFormat(Qt.TextFormat.RichText)
-        self.moved_note.linkActivated.connect(self._on_moved_link)
-        self.summary_row.addWidget(self.moved_note)
-        self._moves: list[tuple[Pair, Pair]] = []
-        # Never a least width (the trees' split comes back on close), but the width their
-        # text needs when there is room: ignored, it got none beside the stretch below.
-        for note in (self.showing, self.so_far, self.moved_note):
-            note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-            note.setMinimumWidth(1)
-        self.summary_row.addStretch(1)
-        button.setText("0")
-        self.summary_bar.setMinimumHeight(button.sizeHint().height())
+        self.summary_bar = SummaryBar()
+        self.summary_bar.toggled.connect(lambda: self.apply_filter())
+        self.summary_bar.moved_chosen.connect(self.moved_chosen)
+        bar = self.summary_bar  # its parts, as the controller and the tests read them
+        self.summary, self.showing, self.so_far, self.moved_note = bar.chips, bar.showing, bar.so_far, bar.moved_note
         # The parts each flat list row keeps, counted a slice per turn for a large
         # side; the rows shown again in their short form when they come.
         self.path_depths = PathDepths(self)
@@ -163,15 +131,6 @@ class CompareTrees(QWidget):
         # The pair last told to the details (pair_selected), or None: a list shown anew
         # (the flat list's click, a filter) selecting it again does not tell it again.
         self._told: Pair | None = None
-        theme.follow(self)  # calls follow_palette: the summary's colours
-
-    def follow_palette(self) -> None:
-        """The summary's status colours, readable on the current palette; a pressed
-        chip framed in its colour and tinted (a slightly darker grey was all it had)."""
-        for status, button in self.summary.items():
-            button.setStyleSheet(status_style.chip_css(status, self.palette(), STYLES))
-        # The row keeps its place at the chips' height as their style sheet draws them.
-        self.summary_bar.setMinimumHeight(max(button.sizeHint().height() for button in self.summary.values()))
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()
@@ -306,20 +265,8 @@ class CompareTrees(QWidget):
 
     def show_moved(self, moves: list[tuple[Pair, Pair]]) -> None:
         """The (only-A, only-B) pairs that look like one variable moved: a hint beside the chips."""
-        self._moves = moves
         path_of = self.model.tree.path_of if self.model.tree is not None else (lambda pair: pair.path)
-        self.moved_note.setText(f"<a href='0'>{len(moves):,} perhaps moved</a>" if moves else "")
-        self.moved_note.setToolTip(
-            "Only in A and only in B, same shape and values (as ckpt-gui diff proposes):\n"
-            + "\n".join(f"{path_of(a)} \u2192 {path_of(b)}" for a, b in moves)
-            if moves
-            else ""
-        )
-        self.moved_note.setVisible(bool(moves))
-
-    def _on_moved_link(self, _link: str) -> None:
-        if self._moves:
-            self.moved_chosen.emit(self._moves[0][0])
+        self.summary_bar.show_moved(moves, path_of)
 
     def update_summary(self) -> None:
         """The chips and the header from the tree's counts (its root's: what its groups sum)."""
@@ -329,14 +276,7 @@ class CompareTrees(QWidget):
         if tree is not None:  # the tree's running counts, not a loop over 200,000 pairs per refresh
             counts.update(tree.statuses_below(tree.root))
             pending = tree.pending_below(tree.root)
-        for status, button in self.summary.items():
-            button.setText(f"{status_label(status)}  {counts[status]:,}")
-            button.setVisible(bool(counts[status]))
-        # The pairs still to compare beside the chips: the row's counts add up to every pair.
-        waiting = pending and not any(counts.values())
-        to_compare = f"{status_style.label(None, STYLES, TO_COMPARE)}  {pending:,}" if pending else ""
-        # None compared yet: said plainly (it read "… to compare 200,000 (counts by status come as ...)").
-        self.so_far.setText(f"{pending:,} pairs to compare" if waiting else to_compare)
+        self.summary_bar.show_counts(counts, pending)
         self.fit_columns()  # the groups' status texts grow as pairs get compared
         title = self.title.text().split(" &mdash; ")[0]
         self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)
