@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import (
     NAME_A,
     NAME_B,
@@ -131,6 +132,7 @@ class CompareTrees(QWidget):
         # The pair last told to the details (pair_selected), or None: a list shown anew
         # (the flat list's click, a filter) selecting it again does not tell it again.
         self._told: Pair | None = None
+        theme.follow(self)  # the muted notes in the views (a filter matching nothing)
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
         view = QTreeView()
