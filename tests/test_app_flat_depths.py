@@ -77,6 +77,18 @@ def _short_forms(view, side: str) -> list[str]:
     return shown
 
 
+def _shown_trees(qtbot, tmp_path, keys):
+    """Two checkpoints of ``keys`` (every value changed) and comparison trees shown at
+    420x400, narrow enough that the flat list's paths are cut; their diff."""
+    for side, fill in (("a", 0), ("b", 1)):
+        write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in keys))
+    trees = CompareTrees()
+    qtbot.addWidget(trees)
+    trees.resize(420, 400)
+    trees.show()
+    return trees, pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
+
+
 def _elide_mode(view) -> Qt.TextElideMode:
     """How Qt cuts the first row's name where it does not fit."""
     index = view.model().index(0, view.treePosition())
@@ -88,14 +100,8 @@ def _elide_mode(view) -> Qt.TextElideMode:
 
 
 def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(qtbot, tmp_path, steps_run):
-    for side, fill in (("a", 0), ("b", 1)):
-        write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in KEYS))
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(420, 400)
-    trees.show()
+    trees, diff = _shown_trees(qtbot, tmp_path, KEYS)
     qtbot.waitExposed(trees)
-    diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
     trees.show_tree(PairTree(diff), "a", "b")
     depths = trees.path_depths
     depths._turns.timeout.disconnect(depths.step)  # the turns taken by the test, one at a time
@@ -138,13 +144,7 @@ def test_a_large_sides_first_paint_counts_nothing_and_its_rows_switch_in_place(q
 def test_a_small_side_is_counted_at_once(qtbot, tmp_path):
     """A few thousand pairs: counted in the paint that asks (a few ms), no middle cut first."""
     keys = KEYS[:30]
-    for side, fill in (("a", 0), ("b", 1)):
-        write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in keys))
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(420, 400)
-    trees.show()
-    diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
+    trees, diff = _shown_trees(qtbot, tmp_path, keys)
     trees.show_tree(PairTree(diff), "a", "b")
     trees.by_change.setChecked(True)
     assert _shown_names(trees.view_a) == _short_forms(trees.view_a, "a")
@@ -170,13 +170,8 @@ def test_in_the_window_the_turns_count_them(qtbot, window, steps_run):
 
 
 def test_a_count_under_way_is_dropped_for_the_next_comparison(qtbot, tmp_path, steps_run):
-    for side, fill in (("a", 0), ("b", 1)):
-        write_bundle(str(tmp_path / side), ((key, "float32", (2,), bytes([fill]) * 8) for key in KEYS))
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(420, 400)
-    trees.show()
-    first = PairTree(pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b"))))
+    trees, diff = _shown_trees(qtbot, tmp_path, KEYS)
+    first = PairTree(diff)
     trees.show_tree(first, "a", "b")
     trees.by_change.setChecked(True)
     trees.view_a.viewport().grab()
