@@ -54,6 +54,9 @@ class VariableTreeModel(NodeTreeModel):
         self.filtered = False
         # The Restore column's statuses are the previous attempt's (a new one runs): muted, said in the header.
         self.previous_report = False
+        # Why the report's matching values it did not restore were not (its held_reason:
+        # TensorFlow stopped, Keras skipped their layer...), for their rows' tooltips.
+        self.held_reason = ""
         # Rows handed to the view so far, by group (id(node)), for groups of more than
         # FETCH_ROWS children: opening a group of 20,000 lays out 256 rows, not 20,000.
         self._fetched: dict[int, int] = {}
@@ -251,7 +254,7 @@ class VariableTreeModel(NodeTreeModel):
                 finding.checkpoint_key or finding.model_path or "",
             ]
             if finding.held_back:
-                lines.append("matches the model, but TensorFlow's restore stopped at its first error before this")
+                lines.append(f"matches the model, but was not restored: {self.held_reason or 'see the notes'}")
             if finding.checkpoint_shape is not None and finding.model_shape is not None:
                 lines.append(f"checkpoint {format_shape(finding.checkpoint_shape)} {finding.checkpoint_dtype}, "
                              f"model {format_shape(finding.model_shape)} {finding.model_dtype}")  # fmt: skip
