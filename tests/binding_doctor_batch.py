@@ -33,8 +33,13 @@ def main(requests_path: str, out_path: str) -> None:
         saved = dict(os.environ)
         os.environ.update(request.pop("env", {}))
         try:
-            request["workdir"] = tempfile.mkdtemp(prefix="ckpt-gui-binding-")
-            results[name] = {"facts": attempt.attempt(request)}
+            # Each attempt's own working folder, as the runner gives it, removed after it and
+            # made beside OUT.json (the test's tmp dir): /tmp kept one per case of every run.
+            with tempfile.TemporaryDirectory(
+                prefix="ckpt-gui-binding-", dir=Path(out_path).parent, ignore_cleanup_errors=True
+            ) as workdir:
+                request["workdir"] = workdir
+                results[name] = {"facts": attempt.attempt(request)}
         except Exception as exc:  # noqa: BLE001 - the test reports it
             results[name] = {"error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"}
         finally:

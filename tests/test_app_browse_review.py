@@ -12,6 +12,7 @@ from threading import Thread, current_thread, main_thread
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter
 
 from ckpt_gui.app.controllers.browse import on_a_thread
@@ -79,7 +80,7 @@ def test_a_group_only_the_model_has_shows_no_size(qtbot):
         panel.search.setText(query)
         panel.apply_filter()
         assert panel.model.index_of(group, BYTES).data() == ""
-        assert panel.model.index_of(group, SHAPE).data() == "1 model only"
+        assert panel.model.index_of(group, SHAPE).data() == ("1 of 1 model only" if query else "1 model only")
         # Review 8: under a filter the variable's own row read "1 model only" too (a
         # group's filtered count): a leaf keeps its dtype and shape.
         assert panel.model.index_of(row, DTYPE).data() == "float32"
@@ -88,6 +89,30 @@ def test_a_group_only_the_model_has_shows_no_size(qtbot):
     assert "0 B" not in " ".join(facts.values()) and facts["Bytes"] == "not stored"
     stored = tree.by_key[next(iter(tree.by_key))].parent  # a group the checkpoint has keeps its size
     assert panel.model.index_of(stored, BYTES).data() not in ("", "0 B")
+
+
+def test_a_group_only_the_model_has_counts_the_model_only_rows_a_filter_shows(qtbot):
+    """Review: under a filter showing one of a model-only group's two rows, the group
+    still read "2 model only" (a group of variables reads "1 of 2"): it counts what the
+    filter shows, as every other group's row and tooltip does."""
+    tree = object_tree(Checkpoint.open(demo_path()))
+    panel = TreePanel()
+    qtbot.addWidget(panel)
+    panel.set_trees({"objects": tree, "keys": tree})
+    paths = ("extra_head/dense/kernel", "extra_head/dense/bias")
+    panel.show_report([
+        RestoreFinding(RestoreStatus.MISSING, None, path, None, (3, 2), None, "float32", False) for path in paths
+    ])  # fmt: skip
+    groups = {row.parent for row in tree.model_only} | {row.parent.parent for row in tree.model_only}
+    assert {group.path for group in groups} == {"extra_head", "extra_head/dense"}
+    for query, shown in (("", None), ("kernel", 1), ("extra_head", 2)):
+        panel.search.setText(query)
+        panel.apply_filter()
+        for group in groups:
+            text = panel.model.index_of(group, SHAPE).data()
+            assert text == (f"{len(paths)} model only" if shown is None else f"{shown} of {len(paths)} model only")
+            tip = panel.model.index_of(group, 0).data(Qt.ItemDataRole.ToolTipRole)
+            assert (f"shown by the filter: {shown} of them" in tip) == (shown is not None)
 
 
 def group_histogram_total(qtbot, window, filtered: bool) -> int:

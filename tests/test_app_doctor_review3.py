@@ -291,3 +291,36 @@ def test_a_first_runs_details_get_the_height_their_content_needs(qtbot, desktop_
     assert top >= min(content + chrome, least) - 30, (splits.right.sizes(), content, chrome)  # (another variable's)
     assert top <= max(content + chrome, 150) + 30  # no room left empty under it
     assert splits.views.height() >= splits.views.minimumSizeHint().height()
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (2560, 1440), WINDOW_SIZE], ids=["1440", "2560", "1024"])
+def test_a_first_runs_details_leave_no_room_empty_under_their_rows(qtbot, desktop_font, window, size):  # noqa: F811
+    """Review: at 1440x900 the Details pane kept ~100 px empty under its last row (the
+    tabs were grown to the size hint of its wrapped labels, which guesses a narrower
+    width and so more lines), room the plots under it lacked. The tabs hold the rows
+    as laid out at their width, no more (a line's height of slack), and the plots the
+    rest; where the window is too short for both, the plots keep their least height
+    (1024x640: Details scrolls, as before)."""
+    from PySide6.QtWidgets import QLabel
+
+    from tests.test_app_desktop import WAIT_MS
+
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    open_demo(qtbot, window)
+    window.details.show_message("")  # a first run's split, from a short Details (as tested above)
+    window.splits.first_run(window.width(), window.height())
+    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
+    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    qtbot.wait(100)
+    splits, details = window.splits, window.details
+    body, line = details.widget(), details.fontMetrics().lineSpacing()
+    least = splits.views.minimumSizeHint().height()
+    assert splits.views.height() >= least
+    if details.verticalScrollBar().maximum() > 0:  # rows cut: only where the plots are at their least
+        assert splits.views.height() <= least + line, (size, splits.right.sizes())
+        return
+    lowest = max(label.geometry().bottom() for label in body.findChildren(QLabel) if label.isVisible())
+    empty = details.viewport().height() - lowest
+    assert empty <= 2 * line, (size, empty, splits.right.sizes())  # the layout's margin and a line at most

@@ -131,3 +131,65 @@ def test_quit_does_not_wait_for_the_jobs_of_each_workflow(tmp_path):
     assert int(lines["WORKFLOWS"]) > 1
     assert code == 0
     assert ended < QUIT_LIMIT_S, f"the process ended {ended:.2f} s after Quit"
+
+
+# Quit while a diagnosis runs: the script is at its endless sleep, in the attempt's
+# working folder (it wrote where, beside it). The process ends at once (os._exit), so
+# the attempt's own clean-up never runs: the folder goes with the child's kill.
+DIAGNOSING_DRIVER = """
+import os, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ckpt_gui.app import launch
+from ckpt_gui.app.window import MainWindow
+
+running = sys.argv[-1]
+
+def quit_once_running():
+    if not os.path.exists(running) or not open(running).read():
+        QTimer.singleShot(50, quit_once_running)
+        return
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    quit_action = next(a for a in window.findChildren(type(window.export_action)) if a.text() == "&Quit")
+    print("WORKDIR", open(running).read(), flush=True)
+    print("QUIT", time.time(), flush=True)
+    quit_action.trigger()
+
+QTimer.singleShot(0, quit_once_running)
+sys.exit(launch.run_gui(sys.argv[1:-1]))
+"""
+
+HANGING_SCRIPT = """
+import os
+open(os.path.join(os.getcwd(), "written-by-the-script"), "w").close()
+with open({running!r} + ".part", "w") as f:
+    f.write(os.getcwd())
+os.replace({running!r} + ".part", {running!r})
+import time
+time.sleep(100000)
+"""
+
+
+def test_quit_during_a_diagnosis_leaves_no_working_folder(tmp_path):
+    """Review: empty /tmp/ckpt-gui-attempt-* folders were left: the app quit during an
+    attempt (its process ends without the attempt's clean-up)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    running = tmp_path / "running"
+    script = tmp_path / "hangs.py"
+    script.write_text(HANGING_SCRIPT.format(running=str(running)))
+    env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path / "settings"), "QT_QPA_PLATFORM": "offscreen",
+           "TMPDIR": str(temporary)}  # fmt: skip
+    args = [sys.executable, "-c", DIAGNOSING_DRIVER, demo_path(), "--model", str(script), str(running)]
+    app = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = _lines_until_quit(app)
+        code = app.wait(timeout=30)
+    finally:
+        app.kill()
+        app.wait()
+    assert code == 0
+    workdir = lines["WORKDIR"]
+    assert os.path.dirname(workdir) == str(temporary)  # the attempt's folder was there while it ran
+    assert not os.path.exists(workdir)
+    assert not list(temporary.glob("ckpt-gui-attempt-*"))

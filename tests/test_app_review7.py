@@ -130,7 +130,7 @@ def test_a_first_runs_split_the_report_held_is_never_saved_as_the_users(qtbot, t
     quit, was saved as the user's. Now it is not saved, and the next launch fits Details
     as a first run does; a split the user set is saved as ever."""
     from ckpt_gui.app.window import MainWindow
-    from ckpt_gui.app.window_splits import TABS_MIN_HEIGHT
+    from ckpt_gui.app.window_splits import TABS_MIN_HEIGHT, details_height
     from tests.test_app_doctor_review3 import full_report
     from tests.test_app_layout import _show_report
 
@@ -153,7 +153,7 @@ def test_a_first_runs_split_the_report_held_is_never_saved_as_the_users(qtbot, t
     first.close()
     again = launch(report_first=False)
     tabs, plots = again.right_splitter.sizes()
-    wanted = again.details.widget().sizeHint().height()
+    wanted = details_height(again.details)  # the rows as laid out at Details' width
     assert tabs > TABS_MIN_HEIGHT and tabs >= min(wanted, (tabs + plots) // 2), (tabs, plots, wanted)
     again.right_splitter.setSizes([300, tabs + plots - 300])
     again.right_splitter.splitterMoved.emit(300, 1)  # as a drag of the line does

@@ -11,6 +11,7 @@ doctor's report must agree variable by variable, and name the cause.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,17 +44,32 @@ WALK = "walk:"  # the prefix of a case run with the fallback binding
 
 
 @pytest.fixture(scope="module")
-def doctor(oracle, tmp_path_factory):
-    """The doctor's exit code and report for each case: the child's attempt, run on all
-    cases in one process (tests/binding_doctor_batch.py), then the parent's report."""
+def doctor(batch):
+    return batch[1]
+
+
+def test_the_batch_leaves_no_working_folder_behind(batch):
+    """Review: each case's working folder stayed in /tmp (ckpt-gui-binding-*); they are
+    made in the batch's folder and removed after each attempt, as the runner's are."""
+    folder, _reports = batch
+    assert not list(folder.rglob("ckpt-gui-binding-*"))
+
+
+@pytest.fixture(scope="module")
+def batch(oracle, tmp_path_factory):
+    """The batch's folder, and the doctor's exit code and report for each case: the
+    child's attempt, run on all cases in one process (tests/binding_doctor_batch.py),
+    then the parent's report."""
     folder = tmp_path_factory.mktemp("doctor")
+    temporary = folder / "tmp"  # the batch's temporary directory: what it leaves there is seen
+    temporary.mkdir()
     requests = {name: {"checkpoint": case["prefix"], "script": case["script"]} for name, case in oracle.items()}
     for name in FALLBACK_CASES:
         requests[WALK + name] = {**requests[name], "env": {"CKPT_GUI_DOCTOR_BINDING": "walk"}}
     (folder / "requests.json").write_text(json.dumps(requests))
     result = subprocess.run(
         [sys.executable, str(BATCH), str(folder / "requests.json"), str(folder / "facts.json")],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(temporary)},
     )  # fmt: skip
     if result.returncode != 0:
         pytest.fail(f"the doctor batch failed:\n{result.stderr[-4000:]}")
@@ -63,7 +79,7 @@ def doctor(oracle, tmp_path_factory):
         request = DiagnosisRequest(requests[name]["checkpoint"], requests[name]["script"])
         report = build_report(request, AttemptResult(facts=outcome["facts"], tensorflow_version="batch"))
         reports[name] = (exit_code(report), report.to_json())
-    return reports.__getitem__
+    return folder, reports.__getitem__
 
 
 # -- TensorFlow's answer, read ---------------------------------------------------------------

@@ -24,6 +24,7 @@ import pytest
 
 from ckpt_gui.cli.doctor_text import print_report
 from ckpt_gui.diagnosis.checkpoint_choice import keras_file_choice
+from ckpt_gui.diagnosis.findings import KERAS_H5_STOPPED, KERAS_SKIPPED
 from ckpt_gui.diagnosis.report import build_report, exit_code
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from tests.conftest import LEFTOVER_WAIT_S, _children, _leftovers
@@ -193,6 +194,7 @@ CASES = {
     "keras2_renamed": ("keras2_renamed.weights.h5", "same"),
     "float64": ("seq64.weights.h5", "same"),
     "widened_zero_bias": ("seq_zero_bias.weights.h5", "widened"),
+    "widened_keras2": ("keras2.h5", "widened"),  # the legacy .h5 loader, its first layer failing
     "own": ("sub.weights.h5", "own"),
 }
 
@@ -402,6 +404,34 @@ def test_a_value_equal_to_its_initial_one_in_a_layer_keras_skipped_is_not_restor
     assert bias["status"] == "consumed" and bias["restored"] is False
 
 
+# The first layer's kernel of each loader's file, which no longer fits the widened model.
+FIRST_KERNEL = {"widened": "layers/dense/vars/0", "widened_keras2": "layer_with_weights-0/kernel"}
+
+
+@pytest.mark.parametrize("case", ["widened", "widened_keras2"])
+def test_the_words_for_values_not_restored_say_what_keras_did(diagnoser, world, case):
+    """Review: the status bar said the restore "stopped at its first error" for a
+    .weights.h5 file, whose loader (Keras 3's) skips a layer that fails and loads the
+    others; the legacy .h5 loader does stop there. The first layer fails in both cases,
+    so Keras went on exactly when it put any of the file's values into the model."""
+    weights, script = CASES[case]
+    request = DiagnosisRequest(str(world["root"] / weights), str(world["scripts"][script]), timeout=300)
+    built = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    report, answer, text = built.to_json(), world["answers"][case], io.StringIO()
+    agrees_with_keras(report, exit_code(built), answer)
+    conflicts = {v["model_path"] for v in by_status(report, "shape_conflict")}
+    assert FIRST_KERNEL[case] in conflicts and answer["raised"]
+    assert built.held_back
+    went_on = bool(answer["restored"])
+    assert went_on == (report["keras_file"]["loader"] == "keras3")  # the two loaders, as the cases mean them
+    print_report(built, text)
+    result = next(line for line in text.getvalue().splitlines() if line.startswith("result:"))  # the CLI's
+    # The status bar's words (counts_text), the CLI's result line and the report's notes.
+    for words in (built.counts_text(), result, " ".join(report["notes"])):
+        assert (KERAS_SKIPPED in words) == went_on and (KERAS_H5_STOPPED in words) == (not went_on), words
+        assert "first error" not in words
+
+
 def test_missing_layer_both_ways(diagnoser, world):
     # A new head: its weights are missing, and Keras raises for that one layer.
     report, code, answer = run(diagnoser, world, "head")
@@ -545,6 +575,27 @@ def test_a_renamed_layer_has_one_name_per_side_in_tree_table_and_suggestions(qtb
     # The key view keeps the model's path (its rows are the file's HDF5 paths).
     window.tree_panel.keys_button.setChecked(True)
     assert {node.path for node in window.tree_panel.tree.model_only} == {"head/vars/0", "head/vars/1"}
+
+
+def test_the_app_says_keras_skipped_the_layer_in_its_status_bar_and_tree(qtbot, window, world, diagnoser):
+    """Review: the status bar said the restore "stopped at its first error" where Keras
+    skipped the widened layer and loaded the next; the held-back value's tooltip said
+    TensorFlow's restore stopped."""
+    from PySide6.QtCore import Qt
+
+    try:
+        _open_and_diagnose(qtbot, window, diagnoser, world["root"] / "seq.weights.h5", world["scripts"]["widened"])
+    finally:
+        window.doctor.diagnoser = None
+    assert window.doctor.report.held_back
+    said = window.status_bar.message()
+    assert said.startswith("Restore incomplete") and KERAS_SKIPPED in said and "first error" not in said
+    panel = window.tree_panel
+    held = [node for node in panel.tree.by_key.values() if node.finding is not None and node.finding.held_back]
+    assert held
+    for node in held:
+        tip = panel.model.index_of(node).data(Qt.ItemDataRole.ToolTipRole)
+        assert KERAS_SKIPPED in tip and "TensorFlow" not in tip
 
 
 def test_after_choose_script_the_focus_is_on_the_report_not_the_bins_box(qtbot, window, world, diagnoser, monkeypatch):

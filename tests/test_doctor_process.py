@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -391,26 +392,44 @@ def zombie_children() -> set[int]:
     return {pid for pid, row in _process_table().items() if row[0] == me and row[2] == b"Z"}
 
 
-@pytest.mark.parametrize("ending", ["finished", "timed out", "cancelled"])
-def test_an_attempt_leaves_no_defunct_process(tmp_path, checkpoints, ending):
+@pytest.mark.parametrize("ending", ["finished", "timed out", "cancelled", "crashed", "raised"])
+def test_an_attempt_leaves_no_defunct_process_nor_working_folder(tmp_path, checkpoints, ending, monkeypatch):
     # The review's `ps --ppid`: each attempt had left a <defunct> python until the app quit
     # (the read-only launcher's helper, re-parented to the app once the child's last thread ended).
+    # Its working folder (the script's current directory, a file written in it) goes too,
+    # however the attempt ends: the child's crash, or an error of the runner's own ("raised").
     from ckpt_gui.core.format.discovery import locate
 
-    running = tmp_path / "running"  # the script got as far as its endless sleep
-    hang = f"open({str(running)!r}, 'w').close()\nimport time\ntime.sleep(100000)\n"
-    body = INFERENCE + ("" if ending == "finished" else hang)
+    temporary = tmp_path / "tmp"  # the runner's temporary directory: what it leaves there is seen
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    running = tmp_path / "running"  # the script got as far as its endless sleep, from its working folder
+    started = f"import os\nopen('written-by-the-script', 'w').close()\nopen({str(running)!r}, 'w').write(os.getcwd())\n"
+    hang = "import time\ntime.sleep(100000)\n"
+    body = INFERENCE + started + {"finished": "", "crashed": "os.abort()\n"}.get(ending, hang)
     prefix = locate(checkpoints / "keras_seq").selected.prefix
-    request = DiagnosisRequest(prefix, str(script(tmp_path, body)), 60 if ending == "finished" else 3)
+    request = DiagnosisRequest(prefix, str(script(tmp_path, body)), 60 if ending in ("finished", "crashed") else 3)
+    if ending == "raised":
+        monkeypatch.setattr(Diagnoser, "_wait_ready", _raises)
     before = zombie_children()
     diagnoser = Diagnoser(keep_warm=False)
     try:
         if ending == "cancelled":
             with pytest.raises(AttemptCancelled):
                 diagnoser.run(request, None, running.exists)
+        elif ending == "raised":
+            with pytest.raises(RuntimeError, match="the runner's own"):
+                diagnoser.run(request)
         else:
             result = diagnoser.run(request)
             assert (result.error is None) == (ending == "finished")
     finally:
         diagnoser.close()
     assert zombie_children() - before == set()
+    if ending != "raised":  # the script ran in its own working folder, in the temporary directory
+        assert Path(running.read_text()).parent == temporary
+    assert not list(temporary.glob("ckpt-gui-attempt-*"))
+
+
+def _raises(*_args) -> None:
+    raise RuntimeError("the runner's own error")

@@ -52,6 +52,24 @@ def test_an_existing_path_named_like_a_command_opens_in_the_app(tmp_path):
     assert "unknown command" not in result.stderr and shot.exists()
 
 
+def test_a_screenshot_leaves_no_settings_folder_behind(tmp_path):
+    """Review: every `ckpt-gui PATH --screenshot` left its own settings folder (made so
+    that the picture shows no remembered layout) in /tmp, hundreds of them: the folder
+    goes with the process, whether the checkpoint opened (exit 0) or not (exit 2)."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "CKPT_GUI_SETTINGS_DIR"}
+    env.update(QT_QPA_PLATFORM="offscreen", TMPDIR=str(temporary), PYTHONPATH=str(REPO))
+    for path, code in ((DEMO, 0), (tmp_path / "missing", 2)):
+        shot = tmp_path / f"shot{code}.png"
+        result = subprocess.run(
+            [sys.executable, "-m", "ckpt_gui", str(path), "--screenshot", str(shot), "--size", "800x500"],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        )  # fmt: skip
+        assert result.returncode == code and shot.exists(), result.stderr
+        assert not list(temporary.glob("ckpt-gui-screenshot-*"))
+
+
 @pytest.mark.parametrize("word", ["inspect.index", "./inpsect", "ckpt-300"])
 def test_a_missing_path_is_not_taken_for_a_command(word, monkeypatch):
     from ckpt_gui import __main__

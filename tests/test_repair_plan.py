@@ -283,9 +283,10 @@ def test_the_save_counter_is_no_new_variable_in_the_plan_or_its_outcome():
     assert restored_values(older) == "2 with the old values"
 
 
-def test_the_verification_names_the_save_counter_apart_from_the_consumed_variables():
+def test_the_verification_names_the_save_counter_apart_from_the_restored_variables():
     """Review 8: "Verification: 15 consumed" beside "5 with the old values, 9 with the
-    model's initial values": the 15th was save_counter. Named apart, the numbers add up."""
+    model's initial values": the 15th was save_counter. Named apart, the numbers add up.
+    Review: "consumed" is the JSON's word; the app says restored everywhere else."""
     import dataclasses
 
     from ckpt_gui.app.widgets.repair_panel import outcome_html
@@ -309,4 +310,30 @@ def test_the_verification_names_the_save_counter_apart_from_the_consumed_variabl
                                                                             summary=summary))  # fmt: skip
     model_variables = len(findings) - 1
     assert model_variables == 3  # 2 with the old values + 1 initial
-    assert f"new checkpoint): {model_variables} consumed and save_counter<br>" in outcome_html(outcome)
+    shown = outcome_html(outcome)
+    assert f"new checkpoint): {model_variables} restored and save_counter<br>" in shown
+    assert "consumed" not in shown
+
+
+def test_the_verification_counts_in_the_doctors_words():
+    """Review: the repair's verification said "consumed" and "shape_conflict" (the JSON's
+    status values) where the doctor's status bar and report say restored and shape
+    conflicts: each count is the report's own words for it."""
+    from ckpt_gui.repair.notes import verification_counts
+
+    findings = tuple(
+        RestoreFinding.from_fact(fact)
+        for fact in (
+            _value("consumed", "model/a/kernel", [3, 2], model_path="model/a/kernel", model_shape=[3, 2]),
+            _value("consumed", "model/a/bias", [2], model_path="model/a/bias", model_shape=[2]),
+            _value("shape_conflict", "model/b/kernel", [3, 2], model_path="model/b/kernel", model_shape=[4, 2]),
+            _missing("model/new/kernel", [4, 4]),
+        )
+    )
+    summary = {s: sum(1 for f in findings if f.status == s) for s in RestoreStatus}
+    report = RestoreReport("/out/ckpt-1", "/m.py", False, None, summary, findings, (),
+                           TensorFlowVerdict(), "python", "2.x", 0.0, "object")  # fmt: skip
+    said = verification_counts(report)
+    assert said == report.counts_text()  # no save_counter: the doctor's summary as it is
+    assert "consumed" not in said and "_" not in said
+    assert said.startswith(f"{summary[RestoreStatus.CONSUMED]} restored")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 
@@ -59,9 +61,10 @@ def run_gui(argv: list[str]) -> int:
     start_collector(app)
     name_application(app)
     theme.clear_indicators(app)
-    if args.screenshot:
-        # Screenshots must not depend on (or change) the user's remembered layout.
-        os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
+    if args.screenshot and "CKPT_GUI_SETTINGS_DIR" not in os.environ:
+        # Screenshots must not depend on (or change) the user's remembered layout; the
+        # folder goes with the process (hundreds were left in /tmp, one per screenshot).
+        os.environ["CKPT_GUI_SETTINGS_DIR"] = temporary_folder("ckpt-gui-screenshot-")
     # A crash leaves a log and the next launch says so; after the application is named (its
     # folder) and a screenshot's folder is set (its picture must not show the user's crashes).
     previous_crash = crash_log.start_session()
@@ -129,6 +132,25 @@ def name_application(app: QApplication) -> None:
     app.setWindowIcon(QIcon(icon_path()))
 
 
+_temporary: list[str] = []  # folders this process made for itself: removed when it ends
+
+
+def temporary_folder(prefix: str) -> str:
+    """A new folder in the temporary directory, removed when the process ends: by
+    :func:`end_now` (whose os._exit skips atexit), else at the interpreter's exit (an
+    error before the event loop ran)."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    if not _temporary:
+        atexit.register(remove_temporary_folders)
+    _temporary.append(folder)
+    return folder
+
+
+def remove_temporary_folders() -> None:
+    while _temporary:
+        shutil.rmtree(_temporary.pop(), ignore_errors=True)
+
+
 def end_now(code: int) -> None:
     """Quit means quit: the process ends once the window has closed, without the
     interpreter's teardown (freeing Qt's, pyqtgraph's and the tree's objects one by
@@ -140,6 +162,7 @@ def end_now(code: int) -> None:
     if children is not None:
         children.kill_all()
     crash_log.end_session()  # a clean end: no log left to report at the next launch
+    remove_temporary_folders()  # after the crash log's end, which is written in a screenshot's folder
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):  # a reader gone, a stream closed
             stream.flush()

@@ -110,7 +110,7 @@ class Splits:
             self._fitted_to = title
         height, top = sum(self.right.sizes()), self.right.sizes()[0]
         chrome = self.tabs.height() - details.viewport().height()  # the tab bar and frames
-        wanted = details.widget().sizeHint().height() + chrome
+        wanted = details_height(details) + chrome
         most = min(int(height * DETAILS_SHARE), height - self.views.minimumSizeHint().height())
         if top < min(wanted, most):
             self.right.setSizes([min(wanted, most), height - min(wanted, most)])
@@ -190,6 +190,20 @@ class Splits:
             return
         height = sum(self.right.sizes())
         self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
+
+
+def details_height(details) -> int:
+    """The height the Details page's rows take at its width (a QScrollArea's page): its
+    wrapped labels (the title, a long key) at the width they get, not at the narrower
+    one their size hint guesses (which had left ~100 px empty under the rows at
+    1440x900, the room the plots below lacked). At the width left beside a scroll bar:
+    a scroll bar shown while the tabs were short stays unless the rows fit that width
+    too (QScrollArea), and a key wrapped beside it had kept a 2 px scroll range."""
+    body = details.widget()
+    if body.hasHeightForWidth():
+        bar = details.verticalScrollBar().sizeHint().width()
+        return body.heightForWidth(details.maximumViewportSize().width() - bar)
+    return body.sizeHint().height()
 
 
 class StackedPages:

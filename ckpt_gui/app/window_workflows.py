@@ -33,11 +33,17 @@ def connect_doctor(window, doctor: DoctorController) -> None:
     doctor.report_previous.connect(lambda _previous: window.tree_panel.fit_columns())  # its header's new width
     doctor.statuses_changed.connect(lambda _entries: window.tree_panel.model.set_previous_report(False))
     doctor.statuses_changed.connect(window.tree_panel.show_report)
+    # The tooltip of a value not restored says why as the status bar does (Keras skips a layer, TensorFlow stops).
+    doctor.statuses_changed.connect(lambda _entries: _held_reason(window, doctor))
     doctor.finding_selected.connect(window.browse.select_finding)
     doctor.done.connect(window.splits.make_room_for_report)
     doctor.done.connect(window.diagnosis_done)
     for changed in (doctor.done, doctor.statuses_changed):
         changed.connect(lambda _arg: window._enable_diagnosis_actions())
+
+
+def _held_reason(window, doctor: DoctorController) -> None:
+    window.tree_panel.model.held_reason = doctor.report.held_reason if doctor.report is not None else ""
 
 
 def make_compare(window) -> CompareController:

@@ -9,8 +9,10 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -63,6 +65,7 @@ class ChildProcess:
         self.started = time.monotonic()
         self._stop = threading.Event()
         self.log_ended = threading.Event()
+        self.workdir: str | None = None  # an attempt's working folder (working_folder): removed by kill
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("QT_QPA_PLATFORM", None)
         if not allow_gpu:
@@ -146,9 +149,26 @@ class ChildProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def working_folder(self) -> str:
+        """A new working folder for the attempt this child makes (its current directory),
+        removed when the child is killed: by the attempt's end, however it ends, or by
+        kill_all when the app quits during it (its os._exit never let the attempt's own
+        clean-up run: empty ckpt-gui-attempt-* folders were left in /tmp)."""
+        self.workdir = tempfile.mkdtemp(prefix="ckpt-gui-attempt-")
+        return self.workdir
+
     def kill(self, wait: bool = True) -> None:
         """End the child and every process it started, wherever they went (setsid, orphaned);
-        without ``wait`` (the app is quitting), one round of SIGKILLs, their ends not awaited."""
+        without ``wait`` (the app is quitting), one round of SIGKILLs, their ends not awaited.
+        Its working folder goes too, whatever the ending raised."""
+        try:
+            self._end(wait)
+        finally:
+            workdir, self.workdir = self.workdir, None
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
+
+    def _end(self, wait: bool) -> None:
         _LIVE.discard(self)
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError, OSError):

@@ -242,26 +242,23 @@ class RestoreReport:
 
     @property
     def held_reason(self) -> str:
-        """Why matching values were not assigned, in the words of the restore that ran: a
-        TF1 Saver.restore() is one operation and assigns nothing when it raises (review 8:
-        the status bar said "stopped at its first error" beside the note saying so)."""
-        return SAVER_STOPPED if self.tensorflow.verdict == SAVER_RAISED else STOPPED
+        """Why matching values were not assigned, in the words of the restore that ran
+        (:func:`not_restored_reason`)."""
+        return not_restored_reason(self.tensorflow.verdict, self.keras_file)
 
     def counts_text(self) -> str:
         """The summary in words, for the CLI's "result:" line and the app's status bar:
         "7 matching (6 restored, 1 not: the restore stopped at its first error), 11 shape conflicts".
         Matching values TensorFlow did not assign (it stopped at its first error) are
         never counted as restored."""
-        parts = []
-        for status, n in self.summary.items():
-            if not n:
-                continue
-            if status == RestoreStatus.CONSUMED:
-                held = sum(1 for v in self.variables if v.held_back)
-                parts.append(_matching_text(n, held, self.held_reason))
-            else:
-                parts.append(counted(n, *_COUNT_WORDS[status]) if status in _COUNT_WORDS else f"{n:,} {status.value}")
-        return ", ".join(parts)
+        return ", ".join(self.status_count(status, n) for status, n in self.summary.items() if n)
+
+    def status_count(self, status: RestoreStatus, n: int) -> str:
+        """``n`` values of ``status`` in the app's words ("5 restored", "2 shape conflicts";
+        the JSON's "consumed" is the app's restored), matching ones not assigned apart."""
+        if status == RestoreStatus.CONSUMED:
+            return _matching_text(n, sum(1 for v in self.variables if v.held_back), self.held_reason)
+        return counted(n, *_COUNT_WORDS[status]) if status in _COUNT_WORDS else f"{n:,} {status.value}"
 
     def to_json(self) -> dict:
         document = {
@@ -290,6 +287,24 @@ class RestoreReport:
 
 STOPPED = "the restore stopped at its first error"
 SAVER_STOPPED = "Saver.restore() raised, so it assigned nothing"
+# Keras 3's loader (.weights.h5, .keras) skips an object at its error and loads the
+# others, raising once at the end; the legacy .h5 loader goes layer by layer and raises
+# at the first that fails (a layer count that differs: before loading any).
+KERAS_SKIPPED = "Keras skipped each layer that failed, from its error on, and loaded the other layers"
+KERAS_H5_STOPPED = "Keras's .h5 loader stopped at the first layer that failed, loading none after it"
+
+
+def not_restored_reason(verdict: str, keras_file: dict[str, str] | None = None) -> str:
+    """Why matching values were not assigned, in the words of the restore that ran: a
+    TF1 Saver.restore() is one operation and assigns nothing when it raises (review 8:
+    the status bar said "stopped at its first error" beside the note saying so); Keras 3
+    goes on past a layer that fails (review: the status bar said it stopped), its legacy
+    .h5 loader does stop."""
+    if verdict == SAVER_RAISED:
+        return SAVER_STOPPED
+    if keras_file is not None or verdict.startswith("load_weights"):
+        return KERAS_H5_STOPPED if (keras_file or {}).get("loader") == "legacy_h5" else KERAS_SKIPPED
+    return STOPPED
 
 
 def _matching_text(n: int, held: int, why: str = STOPPED) -> str:

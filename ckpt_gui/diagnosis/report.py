@@ -26,10 +26,12 @@ from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import (
     BLOCKING,
     STATUS_WORDS,
+    STOPPED,
     AttemptError,
     RestoreFinding,
     RestoreReport,
     TensorFlowVerdict,
+    not_restored_reason,
 )
 from ckpt_gui.diagnosis.keras_causes import keras_file_notes, with_file_names
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
@@ -83,6 +85,9 @@ def build_report(
         mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
         binding, holds_optimizer = facts.get("binding"), facts.get("holds_optimizer")
     counts = Counter(v.status for v in found)
+    attempt_notes = (
+        _notes(found, tensorflow, holds_optimizer, keras_file) + binding_note(binding) if facts is not None else []
+    )
     # The user's own latest_checkpoint() picks a broken save: not ok, whatever this one says.
     warning = choice.warning() if choice is not None else None
     return RestoreReport(
@@ -95,13 +100,7 @@ def build_report(
         error=error,
         summary={status: counts[status] for status in RestoreStatus},
         variables=tuple(sorted(found, key=lambda v: v.attention_rank)),
-        notes=tuple(
-            ([warning] if warning else [])
-            + child_notes
-            + cause_notes
-            + (_notes(found, tensorflow, holds_optimizer) + binding_note(binding) if facts is not None else [])
-            + host_notes
-        ),
+        notes=tuple(([warning] if warning else []) + child_notes + cause_notes + attempt_notes + host_notes),
         tensorflow=tensorflow,
         python=request.python,
         tensorflow_version=result.tensorflow_version,
@@ -161,20 +160,33 @@ def _protected_error(
 # -- notes -----------------------------------------------------------------------------------
 
 
-def _notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, holds_optimizer: bool | None) -> list[str]:
+def _notes(
+    variables: list[RestoreFinding],
+    tensorflow: TensorFlowVerdict,
+    holds_optimizer: bool | None,
+    keras_file: dict[str, str] | None = None,
+) -> list[str]:
+    stopped = _stopped(tensorflow, keras_file)
     return (
         _saver_notes(variables, tensorflow)
-        + _weight_notes(variables, tensorflow)
+        + _weight_notes(variables, tensorflow, stopped)
         + _unused_notes(variables, holds_optimizer)
         + _problem_notes(variables, tensorflow)
         + shared_notes(variables)
         + moved_notes(variables)
         + deferred_optimizer_notes(variables)
-        + _held_back_notes(variables, tensorflow)
+        + _held_back_notes(variables, tensorflow, stopped)
     )
 
 
-def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+def _stopped(tensorflow: TensorFlowVerdict, keras_file: dict[str, str] | None) -> str:
+    """Why matching values were not assigned, as the status bar says it (the report's
+    held_reason), TensorFlow named when it is its restore that stopped."""
+    reason = not_restored_reason(tensorflow.verdict, keras_file)
+    return "TensorFlow's restore stopped at its first error" if reason == STOPPED else reason
+
+
+def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, stopped: str) -> list[str]:
     weights = _model_weights(variables)
     if not weights:
         return []
@@ -188,7 +200,7 @@ def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict
     # Why matching weights were not restored, here rather than in a later note (review:
     # "0 of 12 restored" beside "matches 5", the reason the sixth note down).
     return [
-        f"{said}: {_stopped(held, tensorflow)}; the {held:,} matching "
+        f"{said}: {stopped}; the {held:,} matching "
         f"{one_or_many(held, 'one is', 'ones are')} restored once the conflicts are fixed"
     ]
 
@@ -211,13 +223,6 @@ def _model_weights(variables: list[RestoreFinding]) -> dict[str, list[RestoreFin
 
 def _assigned(v: RestoreFinding) -> bool:
     return v.status == RestoreStatus.CONSUMED and v.restored is not False
-
-
-def _stopped(n: int, tensorflow: TensorFlowVerdict) -> str:
-    """Why ``n`` matching values were not assigned."""
-    if tensorflow.verdict.startswith("load_weights"):
-        return f"Keras skipped {one_or_many(n, 'its', 'their')} layer (or the whole file) at its first error"
-    return "TensorFlow's restore stopped at its first error"
 
 
 def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:
@@ -310,14 +315,13 @@ def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict)
     ]
 
 
-def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, stopped: str) -> list[str]:
     """Matching values TensorFlow did not assign, or the verification that all were."""
     if _saver_failed(variables, tensorflow):
         return []  # _saver_notes
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
     if held_back:
-        stopped = _stopped(len(held_back), tensorflow)
         return [
             f"{counted(len(held_back), 'matching value')} {one_or_many(len(held_back), 'was', 'were')} not restored "
             f"because {stopped}; {one_or_many(len(held_back), 'it', 'they')} will be once the conflicts are fixed: "

@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -113,9 +111,9 @@ class Diagnoser:
         elif not child.imported.is_set():
             report_phase("importing TensorFlow")  # a warm child still at it: it said so before this attempt
         result.gpus_hidden = not request.allow_gpu
-        workdir = tempfile.mkdtemp(prefix="ckpt-gui-attempt-")
         folder = os.path.dirname(request.checkpoint)
         before = _snapshot(folder)
+        workdir = child.working_folder()  # removed by child.kill(), below or when the app quits meanwhile
         try:
             self._wait_ready(child, request, result, report_phase, cancelled)
             if result.error is None:
@@ -126,7 +124,6 @@ class Diagnoser:
         finally:
             child.kill()
             result.log = child.log.text()
-            shutil.rmtree(workdir, ignore_errors=True)
             result.folder_changed = _changes(before, _snapshot(folder))
             result.seconds = time.monotonic() - started
             if self.keep_warm:

@@ -56,9 +56,10 @@ def value_counts(checks) -> str:
 
 
 def verification_counts(verification) -> str:
-    """The doctor's summary of the new checkpoint (a RestoreReport) in words, with
-    save_counter named apart from the consumed variables, as ``restored_values`` leaves it
-    out: "15 consumed" beside "5 with the old values, 9 with the model's initial values"
+    """The doctor's summary of the new checkpoint (a RestoreReport) in the doctor's words
+    (review: it said "consumed", the JSON's word, where the app says restored), with
+    save_counter named apart from the restored variables, as ``restored_values`` leaves it
+    out: "15 restored" beside "5 with the old values, 9 with the model's initial values"
     did not add up (review 8: the 15th was save_counter, no model variable)."""
     parts = []
     for status, n in verification.summary.items():
@@ -67,7 +68,12 @@ def verification_counts(verification) -> str:
         counter = status == RestoreStatus.CONSUMED and any(
             v.status == status and v.label == SAVE_COUNTER for v in verification.variables
         )
-        parts.append(f"{n - 1:,} {status.value} and {SAVE_COUNTER}" if counter else f"{n:,} {status.value}")
+        if counter and n == 1:
+            parts.append(f"{SAVE_COUNTER} restored")
+        elif counter:
+            parts.append(f"{verification.status_count(status, n - 1)} and {SAVE_COUNTER}")
+        else:
+            parts.append(verification.status_count(status, n))
     return ", ".join(parts)
 
 

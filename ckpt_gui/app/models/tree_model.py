@@ -14,7 +14,7 @@ from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
-from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, shown_totals
+from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, shown_model_only, shown_totals
 
 NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
 BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
@@ -54,6 +54,9 @@ class VariableTreeModel(NodeTreeModel):
         self.filtered = False
         # The Restore column's statuses are the previous attempt's (a new one runs): muted, said in the header.
         self.previous_report = False
+        # Why the report's matching values it did not restore were not (its held_reason:
+        # TensorFlow stopped, Keras skipped their layer...), for their rows' tooltips.
+        self.held_reason = ""
         # Rows handed to the view so far, by group (id(node)), for groups of more than
         # FETCH_ROWS children: opening a group of 20,000 lays out 256 rows, not 20,000.
         self._fetched: dict[int, int] = {}
@@ -237,7 +240,9 @@ class VariableTreeModel(NodeTreeModel):
             # model-only variable read "1 model only" for its dtype and shape).
             group = node.variable is None and node.kind != MODEL_ONLY
             shown = shown_totals(node) if self.filtered and group else None
-            cached = self._texts[id(node)] = _texts(node) if shown is None else _filtered_texts(node, *shown)
+            cached = self._texts[id(node)] = (
+                _texts(node) if shown is None else _filtered_texts(node, *shown, shown_model_only(node) or 0)
+            )
         return cached
 
     def _tooltip(self, node: TreeNode) -> str:
@@ -249,14 +254,16 @@ class VariableTreeModel(NodeTreeModel):
                 finding.checkpoint_key or finding.model_path or "",
             ]
             if finding.held_back:
-                lines.append("matches the model, but TensorFlow's restore stopped at its first error before this")
+                lines.append(f"matches the model, but was not restored: {self.held_reason or 'see the notes'}")
             if finding.checkpoint_shape is not None and finding.model_shape is not None:
                 lines.append(f"checkpoint {format_shape(finding.checkpoint_shape)} {finding.checkpoint_dtype}, "
                              f"model {format_shape(finding.model_shape)} {finding.model_dtype}")  # fmt: skip
             lines += [f"\u2192 {s}" for s in finding.suggestions]
             return "\n".join(lines)
         if variable is None and not node.variable_count:  # a group only the model has
-            return f"{node.path}\n{_count_text(node)}: the checkpoint has no value for them"
+            text = f"{node.path}\n{_count_text(node)}: the checkpoint has no value for them"
+            shown = shown_model_only(node) if self.filtered else None
+            return text if shown is None else f"{text}\nshown by the filter: {shown:,} of them"
         if variable is None:
             strings = self._has_strings()
             text = f"{node.path}\n{_totals_text(node.variable_count, node.elements, node.params, node.nbytes, strings)}"
@@ -299,13 +306,16 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
     )
 
 
-def _count_text(node: TreeNode) -> str:
+def _count_text(node: TreeNode, shown: int | None = None) -> str:
     """A group's variables; a group only the model has (a report's model-only rows) says
-    how many of those it holds, not "0 variables"."""
+    how many of those it holds, not "0 variables"; ``shown``: how many of them a filter
+    shows ("1 of 2 model only", as a group of variables reads "1 of 2")."""
     count = node.variable_count
     if count == 0:
         missing = sum(1 for below in node.walk() if below.kind == MODEL_ONLY)
-        return f"{missing:,} model only" if missing else ""
+        if not missing:
+            return ""
+        return f"{missing:,} model only" if shown is None else f"{shown:,} of {missing:,} model only"
     return f"{count:,} variable" + ("s" if count != 1 else "")
 
 
@@ -316,11 +326,15 @@ def _elements_text(node: TreeNode) -> str:
     return format_count(node.elements) if node.elements else ""
 
 
-def _filtered_texts(node: TreeNode, count: int, params: int, nbytes: int, slots: int) -> tuple[str, ...]:
-    """A group's row under a filter: what it shows, of how many; its elements, the
-    sum of the rows it shows (slots included, as ``_elements_text``)."""
+def _filtered_texts(
+    node: TreeNode, count: int, params: int, nbytes: int, slots: int, model_only: int = 0
+) -> tuple[str, ...]:
+    """A group's row under a filter: what it shows, of how many (a group only the
+    model has: its model-only rows shown, review: "2 model only" beside the one row
+    the filter showed); its elements, the sum of the rows it shows (slots included,
+    as ``_elements_text``)."""
     name = _texts(node)[0]
-    shown = f"{count:,} of {node.variable_count:,}" if node.variable_count else _count_text(node)
+    shown = f"{count:,} of {node.variable_count:,}" if node.variable_count else _count_text(node, model_only)
     elements = format_count(params + slots) if params + slots else ""
     return (name, "", shown, elements, _bytes_text(count, nbytes))
 

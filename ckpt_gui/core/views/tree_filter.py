@@ -122,14 +122,16 @@ class FilteredView:
     """What a filter shows, by path: the paths kept (the chosen nodes' and those of
     the groups and variables above them), how many children each kept path shows,
     each kept path's totals over what it shows (variables, parameters, bytes, optimizer
-    slots' elements), the chosen nodes (by id) and how many variables they are."""
+    slots' elements), the model-only rows (a report's) it shows below each kept path,
+    the chosen nodes (by id) and how many variables they are."""
 
-    __slots__ = ("keep", "counts", "totals", "chosen", "count", "touched")
+    __slots__ = ("keep", "counts", "totals", "model_only", "chosen", "count", "touched")
 
     def __init__(self) -> None:
         self.keep: set[Path] = {()}
         self.counts: dict[Path, int] = {}
         self.totals: dict[Path, list[int]] = {}
+        self.model_only: dict[Path, int] = {}
         self.chosen: set[int] = set()
         self.count = 0
         self.touched: dict[int, TreeNode] = {}  # the nodes given a LazyShown (set when shown)
@@ -157,6 +159,9 @@ def filtered_view(chosen: list[TreeNode], leaf_by_names: dict[Path, TreeNode]) -
             variables.append(node)
         view.count += variable is None or not variable.is_object_graph  # a model-only row counts
         names = node_names(node)
+        if variable is None:  # a model-only row: counted in each group above it, as a variable's totals are
+            for end in range(len(names)):
+                view.model_only[names[:end]] = view.model_only.get(names[:end], 0) + 1
         for end in range(len(names), 0, -1):  # up to the first path kept already
             path = names[:end]
             if path in keep:
@@ -280,3 +285,10 @@ def shown_totals(node: TreeNode) -> tuple[int, int, int, int] | None:
     elements); None without a filter."""
     shown = node.shown
     return shown.totals if isinstance(shown, LazyShown) else None
+
+
+def shown_model_only(node: TreeNode) -> int | None:
+    """How many model-only rows (a report's) ``node`` shows below it under the filter
+    on; None without a filter."""
+    shown = node.shown
+    return shown.view.model_only.get(shown.path, 0) if isinstance(shown, LazyShown) else None

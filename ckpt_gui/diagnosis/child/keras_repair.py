@@ -23,9 +23,13 @@ from .keras_target import keras_model
 from .protocol import ScriptError, phase
 
 
-def write_keras_repaired(tf, namespace: dict, path: str, kind: str, repair: dict, assign) -> dict:
+def write_keras_repaired(
+    tf, namespace: dict, path: str, kind: str, repair: dict, assign, scratch_in: str | None = None
+) -> dict:
     """The facts of one repair of a Keras weights file; ``assign(entry, variables, value, None)``
-    is the TensorFlow checkpoint repair's (the same checks: never a reshape, never a cast)."""
+    is the TensorFlow checkpoint repair's (the same checks: never a reshape, never a cast).
+    ``scratch_in``: where its scratch folder goes (the attempt's working folder: a killed
+    child's is removed by the parent, where one in /tmp stayed)."""
     phase("building the model")
     model, notes = keras_model(namespace, tf)
     if not getattr(model, "built", True):
@@ -34,7 +38,7 @@ def write_keras_repaired(tf, namespace: dict, path: str, kind: str, repair: dict
     if not is_keras3(model):  # its save_weights would write a Keras 2 file under the .weights.h5 name
         raise ScriptError(TypeError("the repair writes Keras 3 weights files: build the model with Keras 3 "
                                     "(import keras), not tf_keras"), "building the model")  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="ckpt-gui-repair-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="ckpt-gui-repair-", dir=scratch_in) as scratch:
         initial = os.path.join(scratch, "initial.weights.h5")
         model.save_weights(initial)
         phase("pairing the file with the model as Keras does")

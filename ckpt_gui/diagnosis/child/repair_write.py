@@ -43,7 +43,8 @@ def write_repaired(request: dict) -> dict:
     keras_kind = keras_file_kind(prefix)
     if keras_kind is not None:  # a Keras weights file: the model's own save_weights writes the repair
         try:
-            return write_keras_repaired(tf, namespace, prefix, keras_kind, repair, _assign)
+            scratch = request.get("workdir")  # the attempt's folder, which the parent removes however it ends
+            return write_keras_repaired(tf, namespace, prefix, keras_kind, repair, _assign, scratch)
         except PlanMismatch as exc:  # the plan's fault, said in one line: no traceback of ours
             raise ScriptError(exc, "writing the repaired weights file") from None
     reader = tf.train.load_checkpoint(prefix)
