@@ -375,9 +375,11 @@ class CompareController(Controller):
             if self.diff is diff and self.trees.selected_pair() is pair:
                 self.pair_panel.show_view(view)
 
+        # An already compared pair (its numbers shown already): only its plots are made.
+        doing = "Comparing" if pair.needs_values else "Plotting"
         self.runner.submit(
             "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
-            label=f"Comparing {pair.path}", on_partial=compared,
+            label=f"{doing} {pair.path}", on_partial=compared,
         )  # fmt: skip
 
     def _on_plane_wanted(self, view: PairView, choice: PlaneChoice) -> None:
