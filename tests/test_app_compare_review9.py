@@ -4,13 +4,14 @@ the details but left the highlight at the top row. Offscreen."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
 from ckpt_gui.core.views.pair_tree import PairTree
-from tests.test_app_compare_review7 import _diff, _only, renamed_pair
+from tests.test_app_compare_review7 import _diff, _only, _write, renamed_pair
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -56,6 +57,29 @@ def test_a_chip_hiding_the_selected_group_selects_a_pair_it_shows(qtbot, tmp_pat
     assert _current_node(trees) is head and told[-1] is head
     trees.search.setText("no such pair")  # nothing shown: no details at all
     assert _current_node(trees) is None and told[-1] is None
+
+
+def test_a_group_selected_again_after_a_filter_leaves_a_crowded_group_closed(qtbot, tmp_path):
+    """A group kept across a filter is selected as a pair is: inside a closed group of
+    more than OPEN_ROWS rows, unseen (laying out 20,000 blocks takes seconds)."""
+    blocks = OPEN_ROWS + 5
+    a = {f"m/blocks/{i}/layer/w": np.full((2,), i, np.float32) for i in range(blocks)}
+    _write(str(tmp_path / "a"), a)
+    _write(str(tmp_path / "b"), {key: value + (key == "m/blocks/7/layer/w") for key, value in a.items()})
+    trees = CompareTrees()
+    qtbot.addWidget(trees)
+    trees.resize(600, 400)
+    trees.show()
+    trees.show_tree(PairTree(_diff(str(tmp_path / "a"), str(tmp_path / "b"))), "a", "b")
+    tree = trees.model.tree
+    leaf = next(leaf for leaf in tree.leaves if leaf.pair.key == "m/blocks/3/layer/w")
+    group = tree.parent_of(tree.parent_of(leaf))  # m/blocks/3
+    crowd = tree.parent_of(group)  # m/blocks
+    trees.view_a.expand(trees.model.index_of(crowd))
+    trees.view_a.setCurrentIndex(trees.model.index_of(group))
+    trees.summary["same"].setChecked(True)  # still shown, among more matches than open on their own
+    assert _current_node(trees) is group
+    assert not trees.view_a.isExpanded(trees.model.index_of(crowd))
 
 
 def _selected_nodes(trees) -> list:

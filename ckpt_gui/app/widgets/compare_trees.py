@@ -310,7 +310,7 @@ class CompareTrees(QWidget):
         # The reset moved the current index without telling (no currentChanged): the row
         # kept is selected again, or the first shown, and the details told either way (a
         # hidden group's summary stayed in them, review 9).
-        if keep is not None and not (self.select_pair(keep) if isinstance(keep, Pair) else self._select_group(keep)):
+        if keep is not None and not (self.select_pair(keep) if isinstance(keep, Pair) else self._select_node(keep)):
             self._select_first_shown(keep)
         if flat:
             # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
@@ -320,15 +320,6 @@ class CompareTrees(QWidget):
         else:
             self.fit_columns()
         return count
-
-    def _select_group(self, group: PairNode) -> bool:
-        """Select ``group``'s row again (after a filter), if the filter shows it."""
-        if not self.model.is_shown(group):
-            return False
-        index = self.model.index_of(group)
-        self.view_a.setCurrentIndex(index)
-        self.view_a.scrollTo(index)
-        return True
 
     def _select_first_shown(self, hidden: Pair | PairNode) -> None:
         """The row selected (a pair or a group) is hidden by the filter: the first pair
@@ -390,15 +381,20 @@ class CompareTrees(QWidget):
             level = following
 
     def select_pair(self, pair: Pair) -> bool:
-        """Select ``pair``'s row and scroll to it, opening the groups above it, unless
-        one of them is closed and holds more than OPEN_ROWS rows: laying those out takes
-        seconds (20,000 blocks), so the row is selected inside it unseen."""
+        """Select ``pair``'s row and scroll to it (see _select_node); whether it is shown."""
         tree = self.model.tree
         leaf = tree.leaf_of(pair) if tree is not None else None
-        if leaf is None or not self.model.is_shown(leaf):
+        return leaf is not None and self._select_node(leaf)
+
+    def _select_node(self, node: PairNode) -> bool:
+        """Select ``node``'s row (a pair's or a group's) and scroll to it, opening the
+        groups above it, unless one of them is closed and holds more than OPEN_ROWS rows:
+        laying those out takes seconds (20,000 blocks), so the row is selected inside it
+        unseen. Whether the filter shows it."""
+        if not self.model.is_shown(node):
             return False
-        index = self.model.index_of(leaf)
-        reveal = not self._under_closed_crowd(leaf)
+        index = self.model.index_of(node)
+        reveal = not self._under_closed_crowd(node)
         # Both views: B's shares A's selection, and a view that scrolls to a row opens
         # the groups above it (and A's follows, see _link).
         for view in (self.view_a, self.view_b):
