@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from ckpt_gui.app.compare_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.status_style import DIFF_STYLES
@@ -21,7 +22,6 @@ from ckpt_gui.core.analysis.diff import (
     CheckpointDiff,
     Pair,
     compare_all,
-    compare_pair,
     elements_to_compare,
     find_renames,
     pair_variables,
@@ -30,22 +30,22 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.views.pair_statuses import tree_order
-from ckpt_gui.core.views.pair_tree import PairNode, PairTree
-from ckpt_gui.core.views.pair_view import PairView, group_view, pair_view, plane_pictures
+from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.write_guard import Protected
 
 if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the first comparison
     from ckpt_gui.app.widgets.pair_panel import PairPanel
-    from ckpt_gui.core.views.planes import PlaneChoice
 
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 
 Views = tuple[CompareTrees, "PairPanel"]
 
 
-class CompareController(Controller):
+class CompareController(SelectionShown, Controller):
+    """A comparison's making and ending (what its details show for the row selected:
+    app/compare_selection.py)."""
+
     starting = Signal()  # a comparison was asked for: B opens, then the pairs are paired
     failed = Signal()  # it could not be made (B did not open, pairing failed)
     opened = Signal(str, str)  # a comparison is shown: the names of A and B
@@ -196,12 +196,7 @@ class CompareController(Controller):
         panel.show_pair(None)
         self.opened.emit(name_a, name_b)
         wanted, self._wanted_key = self._wanted_key, None
-        chosen = next((p for p in diff.pairs if wanted in (p.a and p.a.key, p.b and p.b.key)), None) if wanted else None
-        if chosen is not None and not trees.select_pair(chosen):  # hidden by the last comparison's filter
-            for button in trees.summary.values():
-                button.setChecked(False)
-            trees.search.clear()
-            trees.select_pair(chosen)
+        self._select_wanted(diff, wanted)
 
         def compare_everything(context: JobContext):
             context.progress(0, total)
@@ -278,19 +273,11 @@ class CompareController(Controller):
             return
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
-    # -- progress and the selected pair -----------------------------------------------------------
+    # -- progress and the end -------------------------------------------------------------------
 
     def _show_progress(self) -> None:
         if self.trees is not None and self.diff is not None and self.trees.refresh():
             self._refresh_group()
-
-    def _refresh_group(self) -> None:
-        """A group's summary shown while pairs below it get compared: made again with
-        the counts its row now shows (it kept those of when it was selected)."""
-        current = self.trees.view_a.currentIndex()
-        group = self.trees.model.node(current) if current.isValid() else None
-        if group is not None and group.pair is None:
-            self._on_group_selected(group, again=True)
 
     def _finished(self, diff: CheckpointDiff) -> None:
         self._refresh.stop()
@@ -299,15 +286,7 @@ class CompareController(Controller):
         self.trees.refresh()  # every pair counted: the summary's counts are ``diff --json``'s
         if self.trees.filtering():
             self.trees.apply_filter()  # statuses and the flat list's order depend on the values
-        if self.trees.selected_pair() is None and not self.trees.touched:  # not away from where the user is
-            changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
-            if changed:  # start on the largest change
-                largest = max(p.values.rel_l2 or 0.0 for p in changed)
-                # Ties as the flat list breaks them (the tree's natural order): its first row,
-                # not the first in the keys' text order (review 9: blocks/10004 before blocks/8).
-                tied = [p for p in changed if (p.values.rel_l2 or 0.0) == largest]
-                tree = self.trees.model.tree
-                self.trees.select_pair(min(tied, key=lambda p: tree_order(tree.leaf_of(p))))
+        self._select_largest_change(diff)
         self._refresh_group()  # its summary, with every pair compared
         self.status.emit(f"Compared: {summary_text(diff.summary())}")
         self.done.emit()
@@ -332,91 +311,6 @@ class CompareController(Controller):
             "renames", lambda context: find_renames(diff, cancelled=context.cancelled), found,
             lambda m, d: self.banner.show_message(f"Looking for moved variables stopped: {m}", "error", d),
             label="Looking for moved variables",
-        )  # fmt: skip
-
-    def _show_moved(self, diff: CheckpointDiff) -> None:
-        """The renames found, in the summary bar and in the details of the pairs they tie."""
-        only_a = {p.a.key: p for p in diff.pairs if p.status == "only_a"}
-        only_b = {p.b.key: p for p in diff.pairs if p.status == "only_b"}
-        moves = [(only_a[r.key_a], only_b[r.key_b]) for r in diff.renames if r.key_a in only_a and r.key_b in only_b]
-        self.moved = {id(a): b for a, b in moves} | {id(b): a for a, b in moves}
-        self.trees.show_moved(moves)
-        selected = self.trees.selected_pair()
-        if selected is not None and id(selected) in self.moved:  # its details, with the hint
-            self._on_pair_selected(selected)
-
-    def _jump_to(self, pair: Pair) -> None:
-        """The other side of a moved variable, from its details' link: shown, even under a filter."""
-        if self.trees is not None and not self.trees.select_pair(pair):
-            for button in self.trees.summary.values():
-                button.setChecked(False)
-            self.trees.search.clear()
-            self.trees.select_pair(pair)
-
-    def _on_pair_selected(self, pair: Pair | None) -> None:
-        diff = self.diff
-        self.pair_panel.show_pair(pair)
-        if pair is None or diff is None:
-            return
-        bins = self._bins()
-        self.trees.compared_early(pair)  # counted as soon as known, even if this job is replaced
-
-        def build(context: JobContext):
-            context.progress(0, 0)
-            compare_pair(diff, pair, cancelled=context.cancelled)
-            context.report(pair)  # its status, before the histograms and heatmaps are made
-            return pair_view(diff, pair, bins, context.cancelled)
-
-        def compared(_pair: Pair) -> None:  # its row, groups, summary and header at once
-            if self.diff is diff:
-                self.trees.compared_early(pair)
-
-        def show(view) -> None:
-            if self.diff is diff and self.trees.selected_pair() is pair:
-                self.pair_panel.show_view(view)
-
-        self.runner.submit(
-            "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
-            label=f"Comparing {pair.path}", on_partial=compared,
-        )  # fmt: skip
-
-    def _on_plane_wanted(self, view: PairView, choice: PlaneChoice) -> None:
-        """Another slice of a large pair (memory maps): read on a worker, a band at a
-        time, in the selected pair's lane (another selection replaces it)."""
-
-        def build(context: JobContext):
-            context.progress(0, 0)
-            return plane_pictures(view, choice, context.cancelled)
-
-        self.runner.submit(
-            "pair_view", build, lambda pictures: self.pair_panel.show_plane(view, choice, pictures),
-            lambda m, d: self.banner.show_message(m, "error", d), label=f"Reading a slice of {view.pair.path}",
-        )  # fmt: skip
-
-    def _on_group_selected(self, node: PairNode, again: bool = False) -> None:
-        """A group row: what changed below it and its largest changes, not plots (the
-        values of different variables do not share a histogram). Made in a job: a
-        model's root holds every pair. ``again``: made anew with the latest counts
-        (the last summary stays meanwhile)."""
-        tree = self.trees.model.tree
-        if not again:
-            self.pair_panel.show_group_pending(node.path)
-        if tree is None:
-            return
-        known = tree.known_below(node)  # the counts its row shows now; the job only reads
-
-        def build(context: JobContext):
-            context.progress(0, 0)
-            return group_view(tree, node, known)
-
-        def show(view) -> None:
-            current = self.trees.view_a.currentIndex()
-            if self.trees.model.tree is tree and current.isValid() and self.trees.model.node(current) is node:
-                self.pair_panel.show_group(view)
-
-        self.runner.submit(
-            "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
-            label="" if again else f"Summing up {node.path}",  # made again: no word in the status bar
         )  # fmt: skip
 
 

@@ -24,6 +24,22 @@ A_GIVE_WAY = (SHAPE_A, STATUS)
 B_GIVE_WAY = (SHAPE_B, REL)
 
 
+class SideTree(QTreeView):
+    """One side's tree. Both trees share one selection, so the current index sits in
+    whichever side's columns the last click or ``select_pair`` put it (A's name column),
+    hidden in the other tree. A key moving from a hidden column left the highlight
+    behind (review 9, a click in B, a chip, then End: the details followed, the row
+    highlighted stayed at the top): Qt selects the row under the new current's cell,
+    and a hidden cell has no place, so it took the top row's. Keys move in a column
+    this tree shows."""
+
+    def moveCursor(self, action, modifiers):  # noqa: N802 - Qt's API
+        index = super().moveCursor(action, modifiers)
+        if index.isValid() and self.isColumnHidden(index.column()):
+            index = index.siblingAtColumn(self.treePosition())
+        return index
+
+
 def arrange_columns(view: QTreeView, columns: tuple[int, ...]) -> None:
     """The columns ``view`` shows (the others are the other side's), its names stretching."""
     for column in range(len(COLUMNS)):

@@ -46,6 +46,7 @@ from ckpt_gui.app.widgets.compare_columns import (
     B_GIVE_WAY,
     B_LIMITS,
     NumberFitted,
+    SideTree,
     arrange_columns,
 )
 from ckpt_gui.app.widgets.compare_summary import SummaryBar
@@ -56,7 +57,7 @@ from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_statuses import pair_filter
-from ckpt_gui.core.views.pair_tree import PairTree
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 
 
 class CompareTrees(QWidget):
@@ -76,7 +77,8 @@ class CompareTrees(QWidget):
         self.flat_model = FlatPairModel(self.tree_model, self)
         self.model: CompareModel | FlatPairModel = self.tree_model
         self.setAccessibleName("Comparison")  # also how the shortcuts dialog names it
-        self._remembered: Pair | None = None  # the pair last selected, kept across filters
+        # The row last selected (a pair, or a group's node), kept across filters.
+        self._remembered: Pair | PairNode | None = None
         self.touched = False  # the user expanded, collapsed, scrolled or selected since show_tree
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -129,13 +131,14 @@ class CompareTrees(QWidget):
         # One timer: both trees resize together (the flat list's scroll bar), and each fit
         # is both trees' (twice 80 ms at 200,000 pairs in the turn after the flat list's click).
         self._refit = refit_on_expand(self.view_b, self.fit_columns, refit_on_expand(self.view_a, self.fit_columns))
-        # The pair last told to the details (pair_selected), or None: a list shown anew
-        # (the flat list's click, a filter) selecting it again does not tell it again.
-        self._told: Pair | None = None
+        # The pair (or group node) last told to the details (pair_selected, group_selected),
+        # or None: a list shown anew (the flat list's click, a filter) selecting it again
+        # does not tell it again.
+        self._told: Pair | PairNode | None = None
         theme.follow(self)  # the muted notes in the views (a filter matching nothing)
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
-        view = QTreeView()
+        view = SideTree()
         view.setModel(self.model)
         view.setUniformRowHeights(True)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the flat model's cells say "editable"
@@ -285,7 +288,7 @@ class CompareTrees(QWidget):
 
     def apply_filter(self) -> int:
         # A filter may hide it for a while (the first pair listed is selected meanwhile).
-        keep = self._remembered or self.selected_pair()
+        keep = self._remembered if self._remembered is not None else self._selected_row()
         statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
@@ -304,7 +307,10 @@ class CompareTrees(QWidget):
             self.view_a.expandAll()
         else:
             self.expand_default()
-        if keep is not None and not self.select_pair(keep):
+        # The reset moved the current index without telling (no currentChanged): the row
+        # kept is selected again, or the first shown, and the details told either way (a
+        # hidden group's summary stayed in them, review 9).
+        if keep is not None and not (self.select_pair(keep) if isinstance(keep, Pair) else self._select_node(keep)):
             self._select_first_shown(keep)
         if flat:
             # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
@@ -315,10 +321,11 @@ class CompareTrees(QWidget):
             self.fit_columns()
         return count
 
-    def _select_first_shown(self, hidden: Pair) -> None:
-        """The pair selected is hidden by the filter: the first pair listed instead (the
-        details showed a pair no longer listed, review 7), or none; ``hidden`` stays the one
-        to come back to once the filter lets it show again."""
+    def _select_first_shown(self, hidden: Pair | PairNode) -> None:
+        """The row selected (a pair or a group) is hidden by the filter: the first pair
+        listed instead (the details showed a pair no longer listed, review 7; a group's
+        summary, review 9), or none; ``hidden`` stays the one to come back to once the
+        filter lets it show again."""
         index, parent = QModelIndex(), QModelIndex()
         while self.model.rowCount(parent):
             index = self.model.index(0, 0, parent)
@@ -374,15 +381,20 @@ class CompareTrees(QWidget):
             level = following
 
     def select_pair(self, pair: Pair) -> bool:
-        """Select ``pair``'s row and scroll to it, opening the groups above it, unless
-        one of them is closed and holds more than OPEN_ROWS rows: laying those out takes
-        seconds (20,000 blocks), so the row is selected inside it unseen."""
+        """Select ``pair``'s row and scroll to it (see _select_node); whether it is shown."""
         tree = self.model.tree
         leaf = tree.leaf_of(pair) if tree is not None else None
-        if leaf is None or not self.model.is_shown(leaf):
+        return leaf is not None and self._select_node(leaf)
+
+    def _select_node(self, node: PairNode) -> bool:
+        """Select ``node``'s row (a pair's or a group's) and scroll to it, opening the
+        groups above it, unless one of them is closed and holds more than OPEN_ROWS rows:
+        laying those out takes seconds (20,000 blocks), so the row is selected inside it
+        unseen. Whether the filter shows it."""
+        if not self.model.is_shown(node):
             return False
-        index = self.model.index_of(leaf)
-        reveal = not self._under_closed_crowd(leaf)
+        index = self.model.index_of(node)
+        reveal = not self._under_closed_crowd(node)
         # Both views: B's shares A's selection, and a view that scrolls to a row opens
         # the groups above it (and A's follows, see _link).
         for view in (self.view_a, self.view_b):
@@ -410,14 +422,21 @@ class CompareTrees(QWidget):
         node = self.model.node(index) if index.isValid() else None
         return node.pair if node is not None else None
 
+    def _selected_row(self) -> Pair | PairNode | None:
+        """The pair selected, or the group's node, or None."""
+        index = self.view_a.currentIndex()
+        node = self.model.node(index) if index.isValid() else None
+        return node if node is None or node.pair is None else node.pair
+
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.touched = True
         node = self.model.node(current) if current.isValid() else None
-        if node is not None and node.pair is not None:
-            self._remembered = node.pair
+        if node is not None:
+            self._remembered = node if node.pair is None else node.pair
         if node is not None and node.pair is None:
-            self._told = None
-            self.group_selected.emit(node)
+            if node is not self._told:  # selected again after a filter: its summary as it is
+                self._told = node
+                self.group_selected.emit(node)
         elif node is None or node.pair is not self._told:
             self._told = node.pair if node is not None else None
             self.pair_selected.emit(self._told)

@@ -114,6 +114,13 @@ def fill_grid(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
             if on_link is not None:
                 value.linkActivated.connect(on_link)
+    # Shown now: a layout shows a widget added to a visible parent a turn later (a queued
+    # call), so the title said the pair a paint before its numbers came, and in a filtered
+    # 200,000-pair list that turn's column fit kept them away while the plots were made
+    # (review 9). Showing them lays the grid out now, in this turn's paint.
+    if grid.parentWidget() is not None and grid.parentWidget().isVisible():
+        for i in range(grid.count()):
+            grid.itemAt(i).widget().show()
 
 
 def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> QLabel:
