@@ -30,6 +30,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.views.opening_pair import opening_pair
 from ckpt_gui.core.views.pair_statuses import tree_order
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.pair_view import PairView, group_view, pair_view, plane_pictures
@@ -300,14 +301,13 @@ class CompareController(Controller):
         if self.trees.filtering():
             self.trees.apply_filter()  # statuses and the flat list's order depend on the values
         if self.trees.selected_pair() is None and not self.trees.touched:  # not away from where the user is
-            changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
-            if changed:  # start on the largest change
-                largest = max(p.values.rel_l2 or 0.0 for p in changed)
-                # Ties as the flat list breaks them (the tree's natural order): its first row,
-                # not the first in the keys' text order (review 9: blocks/10004 before blocks/8).
-                tied = [p for p in changed if (p.values.rel_l2 or 0.0) == largest]
-                tree = self.trees.model.tree
-                self.trees.select_pair(min(tied, key=lambda p: tree_order(tree.leaf_of(p))))
+            # Start on the largest change of the model's own variables (review 10: not an
+            # optimizer's [1] accumulator); ties as the flat list breaks them (the tree's
+            # natural order, review 9: blocks/10004 before blocks/8).
+            tree = self.trees.model.tree
+            first = opening_pair(diff.pairs, lambda p: tree_order(tree.leaf_of(p)))
+            if first is not None:
+                self.trees.select_pair(first)
         self._refresh_group()  # its summary, with every pair compared
         self.status.emit(f"Compared: {summary_text(diff.summary())}")
         self.done.emit()
