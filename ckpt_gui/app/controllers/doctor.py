@@ -175,7 +175,9 @@ class DoctorController(Controller):
     # -- running an attempt ------------------------------------------------------------------
 
     def choose_script(self) -> None:
-        self._diagnoser().warm_up(self._python(), allow_gpu())  # TensorFlow imports while the user picks the file
+        # TensorFlow imports while the user picks the file; a child started for this pick
+        # only is ended if none is picked (review 10: ~550 MB left running after a cancel).
+        warmed = self._diagnoser().warm_up(self._python(), allow_gpu())
         # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
         last = str(settings.settings().value("last_script", "") or "")
         start = self.script or _demo_scripts(self.ckpt) or (os.path.dirname(last) if last else settings.last_folder())
@@ -184,6 +186,8 @@ class DoctorController(Controller):
         )
         if path:
             self.diagnose(path)
+        elif warmed is not None:
+            self.diagnoser.cool_down(warmed)
 
     def choose_python(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Python interpreter with TensorFlow", self._python())
