@@ -127,24 +127,16 @@ _HANDLERS = {QEvent.Type.DragEnter: "enter", QEvent.Type.DragMove: "move", QEven
 
 def unused_note(checkpoints: list[str], scripts: list[str]) -> str:
     """What a drop leaves unused, said (review 10: three checkpoints dropped compared the
-    first two and said nothing of the third): a comparison takes two checkpoints, an
-    attempt one script; "" when everything dropped is used."""
+    first two and said nothing of the third): a comparison takes the first two
+    checkpoints, an attempt the first script; "" when everything dropped is used. What
+    was used the window shows (the comparison's heading, the report's script)."""
     unused = checkpoints[2:] + scripts[1:]
     if not unused:
         return ""
-    used = []
-    if checkpoints:
-        used.append("comparing " + " with ".join(map(_name, checkpoints[:2])) if len(checkpoints) > 1
-                    else "opening " + _name(checkpoints[0]))  # fmt: skip
-    if scripts:
-        used.append("diagnosing with " + _name(scripts[0]))
-    why = ", ".join(w for w, extra in (("a comparison takes two checkpoints", checkpoints[2:]),
-                                       ("an attempt one script", scripts[1:])) if extra)  # fmt: skip
-    why = why.replace("an attempt one", "an attempt takes one") if why.startswith("an") else why
-    return (
-        f"Dropped {len(checkpoints) + len(scripts)} files: {' and '.join(used)}; not used: "
-        f"{', '.join(map(_name, unused))} ({why})."
-    )
+    why = ", ".join(w for w, extra in (("a comparison takes the first two checkpoints dropped", checkpoints[2:]),
+                                       ("an attempt the first script", scripts[1:])) if extra)  # fmt: skip
+    why = why.replace("an attempt the", "an attempt takes the") if why.startswith("an") else why
+    return f"Not used: {', '.join(map(_name, unused))} ({why})."
 
 
 def _name(path: str) -> str:
