@@ -240,3 +240,22 @@ def test_a_script_dropped_on_a_comparison_shows_the_report_of_the_checkpoint_sho
     assert doctor.report is not None and doctor.report.checkpoint == window.browse.ckpt.prefix
     assert window.report_panel.report is doctor.report and window.report_panel.isVisible()
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+
+
+def test_a_rerun_on_save_leaves_the_comparison_and_says_where_its_report_is(qtbot, window, monkeypatch):
+    """A re-run the script's save started (not asked for at that moment) does not take
+    the comparison away; once its report is ready a note says how to see it."""
+    prefixes = [os.path.join(demo_path(), f"ckpt-{step}") for step in (100, 200)]
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        _drop(window, *(p + ".index" for p in prefixes))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    doctor = window.doctor
+    monkeypatch.setattr(runner.Diagnoser, "warm_up", lambda *_args: None)
+    monkeypatch.setattr(runner.Diagnoser, "run", lambda self, *args: None)
+    monkeypatch.setattr("ckpt_gui.app.controllers.doctor.build_report",
+                        lambda request, _result, _choice: _report(request.checkpoint, request.script))  # fmt: skip
+    with qtbot.waitSignal(doctor.done, timeout=WAIT_MS):
+        doctor.diagnose(os.path.join(examples_path(), "demo_model.py"), asked=False)
+    assert window.left_stack.currentWidget() is window.compare_trees
+    assert "Close comparison" in window.banner.text, window.banner.text
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
