@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_pair
+from ckpt_gui.core.views.opening_pair import opening_pair
 from ckpt_gui.core.views.pair_statuses import tree_order
 from ckpt_gui.core.views.pair_tree import PairNode
 from ckpt_gui.core.views.pair_view import PairView, group_view, pair_view, plane_pictures
@@ -37,14 +38,13 @@ class SelectionShown:
         """Every pair compared and none selected by the user: the largest change."""
         if self.trees.selected_pair() is not None or self.trees.touched:  # not away from where the user is
             return
-        changed = [p for p in diff.pairs if p.status == "changed" and p.values is not None]
-        if changed:
-            largest = max(p.values.rel_l2 or 0.0 for p in changed)
-            # Ties as the flat list breaks them (the tree's natural order): its first row,
-            # not the first in the keys' text order (review 9: blocks/10004 before blocks/8).
-            tied = [p for p in changed if (p.values.rel_l2 or 0.0) == largest]
-            tree = self.trees.model.tree
-            self.trees.select_pair(min(tied, key=lambda p: tree_order(tree.leaf_of(p))))
+        # The largest change of the model's own variables (review 10: not an optimizer's
+        # [1] accumulator); ties as the flat list breaks them (the tree's natural order,
+        # review 9: blocks/10004 before blocks/8).
+        tree = self.trees.model.tree
+        first = opening_pair(diff.pairs, lambda p: tree_order(tree.leaf_of(p)))
+        if first is not None:
+            self.trees.select_pair(first)
 
     def _jump_to(self, pair: Pair) -> None:
         """The other side of a moved variable, from its details' link or the summary's hint."""

@@ -8,6 +8,7 @@ the files (as text, or not at all), so their drag events come here first.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, SignalInstance
@@ -23,11 +24,14 @@ class Drops(QObject):
         compare_with: Callable[[str], None],
         shown: SignalInstance,
         loaded: SignalInstance,
+        say: Callable[[str], None] = lambda _text: None,
     ) -> None:
         """``shown`` fires when a checkpoint is shown, ``loaded`` when an open ended
-        (shown or failed): what came with a dropped checkpoint waits for them."""
+        (shown or failed): what came with a dropped checkpoint waits for them. ``say``
+        tells the user which dropped files were not used (a note on the banner)."""
         super().__init__(window)
         self.open_path, self.diagnose, self.compare_with = open_path, diagnose, compare_with
+        self.say = say
         self.paths: list[str] = []  # the files of the drag over the window
         self.taken: set[int] = set()  # children whose drag-enter the window took (their leave too)
         self.pending: dict | None = None  # what to do once a dropped checkpoint is shown
@@ -69,12 +73,14 @@ class Drops(QObject):
     def open(self, paths: list[str]) -> None:
         scripts = [p for p in paths if p.lower().endswith(".py")]
         checkpoints = [p for p in paths if not p.lower().endswith(".py")]
+        left_out = unused_note(checkpoints, scripts)
         if not checkpoints:
             if scripts:
                 self.diagnose(scripts[0])
+                self._say(left_out)
             return
         self.pending = {"b": checkpoints[1] if len(checkpoints) > 1 else None,
-                        "script": scripts[0] if scripts else None, "shown": False}  # fmt: skip
+                        "script": scripts[0] if scripts else None, "shown": False, "left_out": left_out}  # fmt: skip
         self.open_path(checkpoints[0])
 
     def _shown(self) -> None:
@@ -90,6 +96,11 @@ class Drops(QObject):
             self.diagnose(pending["script"])
         if pending["b"]:
             self.compare_with(pending["b"])
+        self._say(pending["left_out"])  # after the open's own messages, which would replace a note
+
+    def _say(self, note: str) -> None:
+        if note:
+            self.say(note)
 
     # -- the children's ----------------------------------------------------------------------
 
@@ -112,6 +123,26 @@ class Drops(QObject):
 
 
 _HANDLERS = {QEvent.Type.DragEnter: "enter", QEvent.Type.DragMove: "move", QEvent.Type.Drop: "drop"}
+
+
+def unused_note(checkpoints: list[str], scripts: list[str]) -> str:
+    """What a drop leaves unused, said (review 10: three checkpoints dropped compared the
+    first two and said nothing of the third): a comparison takes the first two
+    checkpoints, an attempt the first script; "" when everything dropped is used. What
+    was used the window shows (the comparison's heading, the report's script)."""
+    unused = checkpoints[2:] + scripts[1:]
+    if not unused:
+        return ""
+    why = ", ".join(w for w, extra in (("a comparison takes the first two checkpoints dropped", checkpoints[2:]),
+                                       ("an attempt the first script", scripts[1:])) if extra)  # fmt: skip
+    why = why.replace("an attempt the", "an attempt takes the") if why.startswith("an") else why
+    return f"Not used: {', '.join(map(_name, unused))} ({why})."
+
+
+def _name(path: str) -> str:
+    """A dropped file by its folder's name and its own (ckpt-5 of which run?)."""
+    folder, name = os.path.split(path.rstrip("/" + os.sep))
+    return f"{os.path.basename(folder)}/{name}" if os.path.basename(folder) else name
 
 
 def dropped_paths(event) -> list[str]:

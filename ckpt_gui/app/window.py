@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
+            lambda note: self.banner.show_message(note, "info", owner=self.drops),
         )  # fmt: skip
 
     @property

@@ -10,6 +10,7 @@ button) and then told which checkpoint is shown, as if it had been there all alo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ def make_doctor(window) -> DoctorController:
 
 
 def connect_doctor(window, doctor: DoctorController) -> None:
-    doctor.started.connect(lambda: window.info_tabs.setCurrentWidget(window.report_panel))
+    doctor.started.connect(lambda asked: attempt_started(window, asked))
     doctor.phase.connect(lambda phase: window.job_label.setText(f"Diagnosing: {phase}"))
     # The tree's Restore column as the report panel's: the previous attempt's, muted, while one runs.
     doctor.report_previous.connect(window.tree_panel.model.set_previous_report)
@@ -38,12 +39,41 @@ def connect_doctor(window, doctor: DoctorController) -> None:
     doctor.finding_selected.connect(window.browse.select_finding)
     doctor.done.connect(window.splits.make_room_for_report)
     doctor.done.connect(window.diagnosis_done)
+    doctor.done.connect(lambda report: report_behind_comparison(window, report))
     for changed in (doctor.done, doctor.statuses_changed):
         changed.connect(lambda _arg: window._enable_diagnosis_actions())
 
 
 def _held_reason(window, doctor: DoctorController) -> None:
     window.tree_panel.model.held_reason = doctor.report.held_reason if doctor.report is not None else ""
+
+
+def attempt_started(window, asked: bool) -> None:
+    """A restore attempt started: the report panel comes forward. One the user asked
+    for now (a script dropped or chosen, Re-run) closes a comparison shown or being made:
+    its report was made behind the comparison, seen only after Close comparison, and
+    which of A and B it was for was not said (review 10). The tree then shows the
+    checkpoint diagnosed. A re-run on the script's save leaves the comparison be
+    (``report_behind_comparison`` says where its report is)."""
+    compare = window._compare
+    if asked and compare is not None and window.close_compare_action.isEnabled():
+        compare.close()
+        shown = window.browse.ckpt
+        name = os.path.basename(shown.prefix) if shown is not None else "the checkpoint"
+        compare.banner.show_message(
+            f"Comparison closed to show the restore report of {name}, the checkpoint shown. "
+            "File > Compare with... (Ctrl+K) compares again.", "info",
+        )  # fmt: skip
+    window.info_tabs.setCurrentWidget(window.report_panel)
+
+
+def report_behind_comparison(window, report) -> None:
+    """A report ready while a comparison is shown (a re-run on save): where it is."""
+    if report is not None and window.left_stack.currentWidget() is not window.tree_panel:
+        window.doctor.banner.show_message(
+            f"The restore report of {os.path.basename(report.checkpoint)} is ready: "
+            "File > Close comparison (Ctrl+Shift+K) shows it.", "info",
+        )  # fmt: skip
 
 
 def make_compare(window) -> CompareController:

@@ -64,13 +64,27 @@ class Diagnoser:
         self._warm: dict[tuple[str, bool], ChildProcess] = {}  # by interpreter and allow_gpu
         self._lock = threading.Lock()
 
-    def warm_up(self, python: str = sys.executable, allow_gpu: bool = False) -> None:
-        """Start a child for ``python`` now, so a first attempt does not wait for it."""
+    def warm_up(self, python: str = sys.executable, allow_gpu: bool = False) -> ChildProcess | None:
+        """Start a child for ``python`` now, so a first attempt does not wait for it; the
+        child started, or None when one was warm already (or it cannot start)."""
         key = (python, allow_gpu)
         with self._lock:
             if key not in self._warm or not self._warm[key].alive():
                 with contextlib.suppress(OSError):  # the next attempt with it reports why it cannot start
                     self._warm[key] = ChildProcess(python, allow_gpu)
+                    return self._warm[key]
+        return None
+
+    def cool_down(self, child: ChildProcess) -> None:
+        """End ``child``, warmed up for an attempt that will not come (the script chooser
+        was cancelled): ~550 MB of TensorFlow otherwise waits for nothing. Left alone if an
+        attempt took it meanwhile (it is no longer the warm one)."""
+        with self._lock:
+            key = next((key for key, warm in self._warm.items() if warm is child), None)
+            if key is None:
+                return
+            del self._warm[key]
+        child.kill(wait=False)
 
     def wait_until_warm(
         self, python: str = sys.executable, timeout: float = IMPORT_TIMEOUT, allow_gpu: bool = False

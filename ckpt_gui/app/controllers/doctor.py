@@ -53,7 +53,9 @@ class KerasFile:
 
 
 class DoctorController(Controller):
-    started = Signal()  # an attempt started: its report will show in the report panel
+    # An attempt started: its report will show in the report panel. True when the user asked
+    # for it now (a script chosen or dropped, Re-run), False for a re-run on the script's save.
+    started = Signal(bool)
     phase = Signal(str)  # what the running attempt is doing ("importing TensorFlow"...)
     done = Signal(object)  # the report, or None when the attempt was cancelled
     statuses_changed = Signal(object)  # report entries to mark the variables with, or None for none
@@ -175,7 +177,9 @@ class DoctorController(Controller):
     # -- running an attempt ------------------------------------------------------------------
 
     def choose_script(self) -> None:
-        self._diagnoser().warm_up(self._python(), allow_gpu())  # TensorFlow imports while the user picks the file
+        # TensorFlow imports while the user picks the file; a child started for this pick
+        # only is ended if none is picked (review 10: ~550 MB left running after a cancel).
+        warmed = self._diagnoser().warm_up(self._python(), allow_gpu())
         # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
         last = str(settings.settings().value("last_script", "") or "")
         start = self.script or _demo_scripts(self.ckpt) or (os.path.dirname(last) if last else settings.last_folder())
@@ -184,6 +188,8 @@ class DoctorController(Controller):
         )
         if path:
             self.diagnose(path)
+        elif warmed is not None:
+            self.diagnoser.cool_down(warmed)
 
     def choose_python(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Python interpreter with TensorFlow", self._python())
@@ -211,8 +217,9 @@ class DoctorController(Controller):
         settings.settings().setValue("allow_gpu", bool(allowed))
         self.status.emit("Restore attempts may use GPUs" if allowed else "GPUs are hidden from restore attempts")
 
-    def diagnose(self, script: str) -> None:
-        """Run a restore attempt of the current checkpoint into ``script``'s objects."""
+    def diagnose(self, script: str, asked: bool = True) -> None:
+        """Run a restore attempt of the current checkpoint into ``script``'s objects
+        (``asked``: by the user now, not on the script's save)."""
         if self.ckpt is None:
             self.banner.show_message("Open a checkpoint first, then diagnose its restore.", "info")
             return
@@ -226,8 +233,8 @@ class DoctorController(Controller):
         diagnoser = self._diagnoser()
         on_phase = self._phase_from_worker.emit
         self.banner.hide()  # "script changed", an earlier failure: this attempt answers them
+        self.started.emit(asked)  # (a comparison it closes says the last outcome: withdrawn below)
         self.withdraw_status()
-        self.started.emit()
         self.report_panel.show_running(os.path.basename(script), request.timeout)
         if self._shows_report():
             self.report_previous.emit(True)  # the tree's statuses dimmed as the panel's are
@@ -335,7 +342,7 @@ class DoctorController(Controller):
         if path != self.script:
             return
         if self.report_panel.auto_rerun.isChecked():
-            self.rerun()
+            self.diagnose(path, asked=False)
         else:
             name = os.path.basename(path)
             self.banner.show_message(f"{name} changed: Restore > Re-run diagnosis (Ctrl+R) to try it again.", "info")

@@ -21,6 +21,7 @@ BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN,
 MODEL_ONLY_MARKER = "  (model only)"
 SLOT_MARKER = "  (slot)"
 MARKERS = (MODEL_ONLY_MARKER, SLOT_MARKER)  # after a name, kept whole when the name is cut
+HINT_SEPARATOR = "  \u00b7  "  # between a group's name and its hint: "layer_with_weights-2  ·  dense_2"
 
 COLUMNS = ("Name", "DType", "Shape", "Elements", "Bytes", "Restore")
 NAME, DTYPE, SHAPE, ELEMENTS, BYTES, RESTORE = range(6)
@@ -291,7 +292,7 @@ def _texts(node: TreeNode) -> tuple[str, ...]:
                 format_shape(shape) if shape is not None else "", "", "")  # fmt: skip
     name = node.name
     if node.hint and node.kind != SLOT:
-        name = f"{name}  ·  {node.hint}"
+        name = f"{name}{HINT_SEPARATOR}{node.hint}"
     elif node.kind == SLOT:
         name = f"{name}{SLOT_MARKER}"
     variable = node.variable

@@ -30,6 +30,10 @@ class Forms(NamedTuple):
     forms: list[str]
     last: str
     head: int
+    # Characters of ``last``'s path before its leaf (see _leaf_kept) that its end needs,
+    # the leaf whole, to read unlike every other name's: "…titude_xf/…/part_0" was both
+    # dropoff_latitude_xf's and pickup_latitude_xf's.
+    before_leaf: int = 0
 
 
 def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
@@ -49,7 +53,40 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     # end kept as room allows ("…/dropoff_la…e_xf/weights" beside "…/dropoff_lo…e_xf/weights").
     shortest = {name: min(found, key=len) for name, found in ends.items()}
     parting = _parting(list(shortest.values()))
-    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1) for name in ends}
+    needs = _before_leaf_needs(list(shortest.values()))
+    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, needs[shortest[name]])
+            for name in ends}  # fmt: skip
+
+
+def _before_leaf_needs(forms: list[str]) -> dict[str, int]:
+    """For each form, how many characters of the end of its path before the leaf tell it
+    from every form of the same leaf (and the same "…" after that path): one more than
+    its longest common end with any of them, found among neighbours in the order of
+    their reversed paths (the forms that end most alike sit together)."""
+    groups: dict[str, dict[str, str]] = {}  # {tail: {path: form}}
+    for form in set(forms):
+        path, tail = _split_leaf(form)
+        groups.setdefault(tail, {})[path] = form
+    needs = {}
+    for paths in groups.values():
+        order = sorted(paths, key=lambda path: path[::-1])
+        common = dict.fromkeys(order, 0)
+        for at, a in enumerate(order):
+            for b in order[at + 1 : at + 1 + NEIGHBOURS]:
+                same = len(os.path.commonprefix([a[::-1], b[::-1]]))
+                common[a], common[b] = max(common[a], same), max(common[b], same)
+        needs.update({form: min(common[path] + 1, len(path)) for path, form in paths.items()})
+    return needs
+
+
+def _split_leaf(form: str) -> tuple[str, str]:
+    """A form's path before its leaf, and the rest: "…/a/b/…/leaf" -> ("…/a/b", "/…/leaf")."""
+    parts = form.split("/")
+    before, tail = parts[:-1], "/" + parts[-1]
+    while before and before[-1] == "\u2026":
+        before.pop()
+        tail = "/\u2026" + tail
+    return "/".join(before), tail
 
 
 def _parting(forms: list[str]) -> dict[str, int]:
@@ -129,6 +166,8 @@ class DistinctElided(RoomyRows):
         if found is None:
             return None
         fitting = next((form for form in found.forms if metrics.horizontalAdvance(form) <= room), None)
+        if fitting is None:
+            fitting = _leaf_kept(found, metrics, room)
         if fitting is None:  # what tells it apart first, then as much of its end as fits
             head = found.last[: found.head] + "\u2026"
             tail = metrics.elidedText(found.last[found.head :], Qt.TextElideMode.ElideLeft,
@@ -144,3 +183,24 @@ class DistinctElided(RoomyRows):
                 room -= metrics.horizontalAdvance(more)
                 fitting = metrics.elidedText(found.last[: found.head], Qt.TextElideMode.ElideLeft, room) + more
         return fitting
+
+
+LEAST_KEPT = 3  # characters of the path before its leaf _leaf_kept keeps, at least
+
+
+def _leaf_kept(found: Forms, metrics, room: int) -> str | None:
+    """The shortest form with its leaf whole and as much of the path before it as fits,
+    cut at its start: "…_weights-2/bias" (review 10: "…r_with_weights-2/b…", the leaf
+    cut, read alike on every row of a narrow doctor's table); a layer's number ends its
+    name, so the end of the path before the leaf keeps it. None when that end would read
+    as another name's (``found.before_leaf``) or keep fewer than LEAST_KEPT characters."""
+    path, tail = _split_leaf(found.last)
+    if not path.strip("/\u2026") or tail.endswith("/"):
+        return None
+    kept = metrics.elidedText(path, Qt.TextElideMode.ElideLeft, room - metrics.horizontalAdvance(tail))
+    if kept == path:
+        return path + tail  # (a form of its own too long only for its own "…/" start)
+    shown = len(kept.removeprefix("\u2026"))
+    if shown < max(min(LEAST_KEPT, len(path)), found.before_leaf):
+        return None
+    return kept + tail

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeView
 
-from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, MARKERS
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR, MARKERS
 from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
@@ -18,6 +18,7 @@ INDENT = 12
 
 TEXT_MARGINS = 10  # px of a cell a style keeps beside its text (focus frame margins and slack)
 NAME_LEAST_CHARS = 6  # a name cut shorter than this gives its row-kind marker's room back
+HINT_LEAST_CHARS = 3  # a group's hint cut shorter than this gives its room to the name
 
 
 class MiddleElided(RoomyRows):
@@ -33,6 +34,33 @@ class MiddleElided(RoomyRows):
         marker = next((m for m in MARKERS if option.text.endswith(m)), None)
         if marker and len(option.text) > len(marker) and option.rect.width() > 0:
             option.text = _marker_kept(option, option.text[: -len(marker)], marker)
+            return
+        name, separator, hint = option.text.partition(HINT_SEPARATOR)
+        if separator and name and hint and option.rect.width() > 0:
+            option.text = hint_kept(option, name, separator, hint)
+
+
+def hint_kept(option, name: str, separator: str, hint: str) -> str:
+    """A group's name and its hint (a Keras layer's name or class, "model only") each cut
+    on its own: cut from the middle of the whole text, "layer_with_weights-2  ·  dense_2"
+    read "layer_with_w…  ·  dense_2" at 1024 px, the layer's number gone (review 10).
+    The name comes first: whole, with the hint's start ("…  ·  den…"); else cut in its
+    middle (its number kept: "layer_…ghts-2") beside the whole hint while it keeps
+    NAME_LEAST_CHARS; else alone (the tooltip and Details have the hint)."""
+    metrics = option.fontMetrics
+    room = _room(option)
+    whole = name + separator + hint
+    if metrics.horizontalAdvance(whole) <= room:
+        return whole
+    rest = room - metrics.horizontalAdvance(name + separator)
+    short_hint = metrics.elidedText(hint, Qt.TextElideMode.ElideRight, rest) if rest > 0 else ""
+    if len(short_hint.rstrip("\u2026")) >= min(HINT_LEAST_CHARS, len(hint)):
+        return name + separator + short_hint
+    left = room - metrics.horizontalAdvance(separator + hint)
+    cut = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) if left > 0 else ""
+    if len(cut.replace("\u2026", "")) >= min(NAME_LEAST_CHARS, len(name)):
+        return cut + separator + hint
+    return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
 
 
 def _room(option) -> int:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ckpt_gui.app.models.compare_model import NAME_B
-from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.models.tree_model import HINT_SEPARATOR
+from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, hint_kept
 from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths
 
@@ -101,7 +102,12 @@ class PathElided(RoomyRows):
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
         room = option.rect.width() - TEXT_MARGINS
-        if "/" in option.text and option.rect.width() > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
+        if option.rect.width() <= 0 or option.fontMetrics.horizontalAdvance(option.text) <= room:
+            return
+        name, separator, hint = option.text.partition(HINT_SEPARATOR)
+        if separator and name and hint:  # a layer and its hint, each cut on its own (its number kept)
+            option.text = hint_kept(option, name, separator, hint)
+        elif "/" in option.text:
             least = self._least(index, option.text)
             if least is not None:  # else Qt cuts it in the middle
                 option.text = elide_path(option.text, option.fontMetrics, room, least)
