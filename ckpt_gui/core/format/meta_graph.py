@@ -147,9 +147,7 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
             objects = _object_variables(value)
     if not seen & {1, 2}:  # every MetaGraphDef TensorFlow writes has meta_info_def and graph_def
         raise WireFormatError("neither meta_info_def nor graph_def in it")
-    restored = {}
-    if objects and nodes and graph_def is not None and saver_def is not None:  # TF2: both lists of one set
-        restored = restored_keys(graph_def, restore_op_name(saver_def))
+    restored = _restored(graph_def, saver_def) if objects and nodes else {}  # TF2: both lists of one variable
     return MetaGraph(
         tags=tuple(tags),
         tensorflow_version=versions[0],
@@ -164,6 +162,16 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
 
 
 # -- parts -------------------------------------------------------------------------
+
+
+def _restored(graph_def: memoryview | None, saver_def: memoryview | None) -> dict[str, str]:
+    """The keys the graph's restore function fills its variable nodes from (graph_restore.py)."""
+    if graph_def is None or saver_def is None:
+        return {}
+    try:
+        return restored_keys(graph_def, restore_op_name(saver_def))
+    except WireFormatError:  # a damaged restore function: the rows stay apart, the rest is shown
+        return {}
 
 
 def _meta_info(buf: memoryview, tags: list[str], versions: list[str]) -> None:
