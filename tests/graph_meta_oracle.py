@@ -2,7 +2,8 @@
 
     python tests/graph_meta_oracle.py OUT_DIR GRAPH_FILES.json
 
-Writes into OUT_DIR: a tf.Module SavedModel with two signatures (``module/``), a Keras 3
+Writes into OUT_DIR: a tf.Module SavedModel with two signatures (``module/``), one with a
+table and no variable (``no_variables/``), a Keras 3
 ``model.export`` (``keras3/``), a tf_keras ``model.save(dir)`` SavedModel (``tf_keras/``)
 and a TF1 graph-mode Saver checkpoint with its ``.meta`` (``tf1/model.ckpt-1000``, seed 001's graph). Then,
 for those and for every graph file listed in GRAPH_FILES.json (the real corpus), writes
@@ -59,6 +60,26 @@ def write_module(out: str) -> str:
     path = os.path.join(out, "module")
     module = Scaler()
     tf.saved_model.save(module, path, signatures={"serving_default": module.predict, "bump": module.bump})
+    return path
+
+
+class Lookup(tf.Module):
+    """No variable: a function and a constant-backed table (as a tf.Transform export)."""
+
+    def __init__(self):
+        super().__init__(name="lookup")
+        init = tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b"]), tf.constant([1, 2], tf.int64))
+        self.table = tf.lookup.StaticHashTable(init, default_value=-1)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def find(self, words):
+        return self.table.lookup(words)
+
+
+def write_no_variables(out: str) -> str:
+    path = os.path.join(out, "no_variables")
+    module = Lookup()
+    tf.saved_model.save(module, path, signatures={"serving_default": module.find})
     return path
 
 
@@ -329,6 +350,9 @@ def main(out: str, listed: str) -> int:
     pbtxt = write_pbtxt(out, written["module"])
     keys = [name for name, _shape in tf.train.list_variables(os.path.join(pbtxt, "variables", "variables"))]
     answer["pbtxt"] = {"path": pbtxt, "keys": keys}
+    no_variables = write_no_variables(out)
+    listed = tf.train.list_variables(os.path.join(no_variables, "variables", "variables"))
+    answer["no_variables"] = {"path": no_variables, "keys": [name for name, _shape in listed]}
     for name, path in written.items():
         graph_file = path + ".meta" if name == "tf1" else os.path.join(path, "saved_model.pb")
         answer["files"][graph_file] = describe_file(graph_file)

@@ -258,6 +258,24 @@ def test_corpus_tf2_variables_are_one_row_each(oracle):
     assert f"graph variables: {len(values)}, all stored in the checkpoint\n" in run_cli("inspect", rossman).stdout
 
 
+def test_a_saved_model_without_variables_does_not_point_at_an_empty_view(oracle):
+    """Review 10 (tfx-tft-sm): a SavedModel that saves no variable (a lookup table, a
+    function) said "The object graph view shows its structure." of a view holding only the
+    object graph's own entry. Here written by tf.saved_model.save; TensorFlow lists no key
+    but the object graph."""
+    from ckpt_gui.core.views.describe import object_graph_text  # noqa: PLC0415
+
+    written = oracle["no_variables"]
+    assert written["keys"] == ["_CHECKPOINTABLE_OBJECT_GRAPH"]
+    ckpt = Checkpoint.open(written["path"])
+    assert [v.key for v in ckpt.variables] == written["keys"]
+    text = object_graph_text(ckpt.object_graph)
+    assert "shows its structure" not in text and "No value is saved" in text
+    children = [name for name, _child in ckpt.object_graph.children[0]]
+    assert children and all(name in text for name in children)
+    assert "graph variables: none\n" in run_cli("inspect", written["path"]).stdout
+
+
 def test_tf1_graph_variables_are_the_saver_keys(oracle):
     """Seed 001's user: the .meta's variables are the checkpoint's keys."""
     ckpt = Checkpoint.open(oracle["written"]["tf1"] + ".meta")
