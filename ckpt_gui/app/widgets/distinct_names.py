@@ -30,6 +30,9 @@ class Forms(NamedTuple):
     forms: list[str]
     last: str
     head: int
+    # Characters of the name's end no other name ends with (``8/gamma`` of
+    # ``batch_normalization_8/gamma`` beside ``batch_normalization_9/gamma``).
+    tail: int = 0
 
 
 def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
@@ -49,7 +52,21 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     # end kept as room allows ("…/dropoff_la…e_xf/weights" beside "…/dropoff_lo…e_xf/weights").
     shortest = {name: min(found, key=len) for name, found in ends.items()}
     parting = _parting(list(shortest.values()))
-    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1) for name in ends}
+    tails = _unique_tails(list(ends))
+    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, tails[name]) for name in ends}
+
+
+def _unique_tails(names: list[str]) -> dict[str, int]:
+    """How many characters of each name's end tell it from every other name's end: one
+    more than its longest common end with its neighbours in order of reversed text (a
+    name that is another's end, ``b`` of ``a/b``, needs all of itself)."""
+    order = sorted(names, key=lambda name: name[::-1])
+    tails = dict.fromkeys(names, 1)
+    for a, b in zip(order, order[1:]):
+        common = len(os.path.commonprefix([a[::-1], b[::-1]]))
+        tails[a] = max(tails[a], min(common + 1, len(a)))
+        tails[b] = max(tails[b], min(common + 1, len(b)))
+    return tails
 
 
 def _parting(forms: list[str]) -> dict[str, int]:
@@ -135,6 +152,10 @@ class DistinctElided(RoomyRows):
                                       room - metrics.horizontalAdvance(head))  # fmt: skip
             if tail.removeprefix("\u2026"):
                 fitting = head + tail.removeprefix("\u2026")
+            elif found.tail and _kept(left := metrics.elidedText(text, Qt.TextElideMode.ElideLeft, room)) >= found.tail:
+                # The name's end as far as room allows, when that still tells it apart:
+                # "…alization_8/gamma" rather than "…ormalization_8/g…" (review 10, both ends cut).
+                fitting = left
             elif len(found.last.removeprefix(ELLIPSIS)) <= SHORT_NAME:
                 # A short name keeps its start: "…/moving_m…" (the doctor's table had read
                 # "…oving_m…", both its ends cut: review 6).
@@ -144,3 +165,8 @@ class DistinctElided(RoomyRows):
                 room -= metrics.horizontalAdvance(more)
                 fitting = metrics.elidedText(found.last[: found.head], Qt.TextElideMode.ElideLeft, room) + more
         return fitting
+
+
+def _kept(elided: str) -> int:
+    """Characters of the name an ElideLeft text keeps (all but its leading ellipsis)."""
+    return len(elided) - 1 if elided.startswith("\u2026") else len(elided)
