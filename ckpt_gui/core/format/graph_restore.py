@@ -23,6 +23,8 @@ from __future__ import annotations
 from ckpt_gui.core.format.meta_graph_variables import _map_entry, _text
 from ckpt_gui.core.format.wire import LEN, iter_fields
 
+_CONSTANTS = frozenset({"Const"})  # the only nodes of a restore function whose attrs are read
+
 
 def restore_op_name(saver_def: memoryview) -> str:
     """SaverDef.restore_op_name (field 3)."""
@@ -46,17 +48,18 @@ def restored_keys(graph_def: memoryview, restore_op: str) -> dict[str, str]:
     arguments, nodes = _function(body)
     handles = [name.split(":")[0] for name in inputs if not name.startswith("^")]
     node_of_argument = dict(zip(arguments, handles))
-    found = {}
+    found: dict[str, str] = {}
+    keys_of: dict[str, list[str]] = {}  # each RestoreV2's tensor_names, decoded once
     for op, node_inputs, _attrs in nodes.values():
         if op != "AssignVariableOp" or len(node_inputs) < 2 or node_inputs[0] not in node_of_argument:
             continue
-        key = _restored_from(node_inputs[1], nodes)
+        key = _restored_from(node_inputs[1], nodes, keys_of)
         if key is not None:
             found[node_of_argument[node_inputs[0]]] = key
     return found
 
 
-def _restored_from(tensor: str, nodes: dict) -> str | None:
+def _restored_from(tensor: str, nodes: dict, keys_of: dict[str, list[str]]) -> str | None:
     """The key behind a function tensor (``Identity_3:output:0``): through Identity ops
     to ``RestoreV2:tensors:j``, then entry j of the RestoreV2's tensor_names constant."""
     for _ in range(len(nodes) + 1):  # a cycle in a damaged file ends here
@@ -71,10 +74,13 @@ def _restored_from(tensor: str, nodes: dict) -> str | None:
         if op != "RestoreV2" or len(inputs) < 2:
             return None
         output, _sep, index = rest.partition(":")
-        names = nodes.get(inputs[1].partition(":")[0])
+        names_node = inputs[1].partition(":")[0]
+        names = nodes.get(names_node)
         if output != "tensors" or not index.isdigit() or names is None or names[0] != "Const":
             return None
-        keys = _string_values(names[2].get("value"))
+        if names_node not in keys_of:
+            keys_of[names_node] = _string_values(names[2].get("value"))
+        keys = keys_of[names_node]
         return keys[int(index)] if int(index) < len(keys) else None
     return None
 
@@ -82,8 +88,10 @@ def _restored_from(tensor: str, nodes: dict) -> str | None:
 # -- messages ------------------------------------------------------------------------
 
 
-def _node(buf: memoryview) -> tuple[str, str, list[str], dict[str, memoryview]]:
-    """NodeDef: name (1), op (2), inputs (3), attrs (5)."""
+def _node(buf: memoryview, attrs_of: frozenset[str] | None = None) -> tuple[str, str, list[str], dict[str, memoryview]]:
+    """NodeDef: name (1), op (2), inputs (3), attrs (5; only of the ops in ``attrs_of``
+    when given: TensorFlow writes the op before the attrs, and a restore function's
+    Identity and AssignVariableOp attrs are not needed)."""
     name = op = ""
     inputs: list[str] = []
     attrs: dict[str, memoryview] = {}
@@ -96,7 +104,7 @@ def _node(buf: memoryview) -> tuple[str, str, list[str], dict[str, memoryview]]:
             op = _text(value)
         elif field == 3:
             inputs.append(_text(value))
-        elif field == 5:
+        elif field == 5 and (attrs_of is None or op in attrs_of):
             key, attr = _map_entry(value)
             attrs[key] = attr
     return name, op, inputs, attrs
@@ -146,7 +154,7 @@ def _function(function: memoryview) -> tuple[list[str], dict[str, tuple[str, lis
                 if f2 == 2 and w2 == LEN:  # OpDef.input_arg: an ArgDef, its name field 1
                     arguments.append(next((_text(v) for f3, w3, v in iter_fields(arg) if f3 == 1 and w3 == LEN), ""))
         elif field == 3:
-            name, op, inputs, attrs = _node(value)
+            name, op, inputs, attrs = _node(value, _CONSTANTS)
             nodes[name] = (op, inputs, attrs)
     return arguments, nodes
 
