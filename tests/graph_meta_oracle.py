@@ -2,14 +2,17 @@
 
     python tests/graph_meta_oracle.py OUT_DIR GRAPH_FILES.json
 
-Writes into OUT_DIR: a tf.Module SavedModel with two signatures (``module/``), a Keras 3
+Writes into OUT_DIR: a tf.Module SavedModel with two signatures (``module/``), one with a
+table and no variable (``no_variables/``), a Keras 3
 ``model.export`` (``keras3/``), a tf_keras ``model.save(dir)`` SavedModel (``tf_keras/``)
 and a TF1 graph-mode Saver checkpoint with its ``.meta`` (``tf1/model.ckpt-1000``, seed 001's graph). Then,
 for those and for every graph file listed in GRAPH_FILES.json (the real corpus), writes
 ``OUT_DIR/answer.json`` (Keras prints to stdout): what TensorFlow's own protos say each file holds (parsed with
 ``saved_model_pb2`` / ``meta_graph_pb2``), ``saved_model_cli``'s own printing of the
 signatures, and for the SavedModels written here ``saved_model_cli show --all``'s whole
-output and the variables ``tf.saved_model.load`` restores (object path, name, value).
+output and the variables ``tf.saved_model.load`` restores (object path, name, value); for
+every TF2 SavedModel (written here or in the corpus), what ``tf.compat.v1.saved_model.load``
+restores into each variable node of its graph (``session_restored``).
 """
 
 from __future__ import annotations
@@ -57,6 +60,26 @@ def write_module(out: str) -> str:
     path = os.path.join(out, "module")
     module = Scaler()
     tf.saved_model.save(module, path, signatures={"serving_default": module.predict, "bump": module.bump})
+    return path
+
+
+class Lookup(tf.Module):
+    """No variable: a function and a constant-backed table (as a tf.Transform export)."""
+
+    def __init__(self):
+        super().__init__(name="lookup")
+        init = tf.lookup.KeyValueTensorInitializer(tf.constant(["a", "b"]), tf.constant([1, 2], tf.int64))
+        self.table = tf.lookup.StaticHashTable(init, default_value=-1)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def find(self, words):
+        return self.table.lookup(words)
+
+
+def write_no_variables(out: str) -> str:
+    path = os.path.join(out, "no_variables")
+    module = Lookup()
+    tf.saved_model.save(module, path, signatures={"serving_default": module.find})
     return path
 
 
@@ -278,6 +301,35 @@ def loaded_variables(saved_model: str) -> list[dict]:
     return found
 
 
+def session_restored(saved_model: str) -> dict:
+    """Each VarHandleOp node of the SavedModel's first MetaGraphDef -> the value
+    ``tf.compat.v1.saved_model.load`` restores into it in a session (None: left
+    uninitialised; a string value as "<strings>")."""
+    with open(os.path.join(saved_model, "saved_model.pb"), "rb") as f:
+        proto = saved_model_pb2.SavedModel.FromString(f.read())
+    tags = list(proto.meta_graphs[0].meta_info_def.tags)
+    found = {}
+    graph = tf.Graph()
+    with graph.as_default(), tf.compat.v1.Session(graph=graph) as sess:
+        tf.compat.v1.saved_model.loader.load(sess, tags, saved_model)
+        for node in graph.as_graph_def().node:
+            if node.op != "VarHandleOp":
+                continue
+            handle = graph.get_tensor_by_name(node.name + ":0")
+            if not sess.run(tf.raw_ops.VarIsInitializedOp(resource=handle)):
+                found[node.name] = None
+                continue
+            value = np.asarray(sess.run(tf.raw_ops.ReadVariableOp(resource=handle, dtype=node.attr["dtype"].type)))
+            found[node.name] = "<strings>" if value.dtype.kind in "OSU" else value.tolist()
+    return found
+
+
+def has_object_graph(saved_model_pb: str) -> bool:
+    with open(saved_model_pb, "rb") as f:
+        proto = saved_model_pb2.SavedModel.FromString(f.read())
+    return any(len(g.object_graph_def.nodes) for g in proto.meta_graphs)
+
+
 def main(out: str, listed: str) -> int:
     written = {
         "module": write_module(out),
@@ -287,7 +339,7 @@ def main(out: str, listed: str) -> int:
     }
     with open(listed) as f:
         corpus = json.load(f)
-    answer = {"written": written, "files": {}, "show_all": {}, "loaded": {}}
+    answer = {"written": written, "files": {}, "show_all": {}, "loaded": {}, "session_restored": {}}
     answer["tf1_keys"] = [name for name, _shape in tf.train.list_variables(written["tf1"])]
     parts = write_tf1_partitioned(out)
     answer["tf1_parts"] = {
@@ -298,6 +350,9 @@ def main(out: str, listed: str) -> int:
     pbtxt = write_pbtxt(out, written["module"])
     keys = [name for name, _shape in tf.train.list_variables(os.path.join(pbtxt, "variables", "variables"))]
     answer["pbtxt"] = {"path": pbtxt, "keys": keys}
+    no_variables = write_no_variables(out)
+    listed = tf.train.list_variables(os.path.join(no_variables, "variables", "variables"))
+    answer["no_variables"] = {"path": no_variables, "keys": [name for name, _shape in listed]}
     for name, path in written.items():
         graph_file = path + ".meta" if name == "tf1" else os.path.join(path, "saved_model.pb")
         answer["files"][graph_file] = describe_file(graph_file)
@@ -307,11 +362,19 @@ def main(out: str, listed: str) -> int:
                 saved_model_cli._show_all(path)
             answer["show_all"][path] = text.getvalue()
             answer["loaded"][path] = loaded_variables(path)
+            answer["session_restored"][path] = session_restored(path)
     for path in corpus:
         try:
             answer["files"][path] = describe_file(path)
         except Exception as exc:  # noqa: BLE001 - the test compares refusals too
             answer["files"][path] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        folder = os.path.dirname(path)
+        if path.endswith("saved_model.pb") and has_object_graph(path):
+            try:
+                answer["session_restored"][folder] = session_restored(folder)
+            except Exception as exc:  # noqa: BLE001 - e.g. a data shard left out of the corpus
+                answer["session_restored"][folder] = {"error": f"{type(exc).__name__}: {exc}"}
     with open(os.path.join(out, "answer.json"), "w") as f:
         json.dump(answer, f)
     return 0

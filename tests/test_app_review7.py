@@ -316,6 +316,38 @@ def test_a_column_fitted_to_its_names_shows_them_whole(qtbot):
         assert option.text == name
 
 
+def test_a_name_too_long_for_its_column_keeps_the_end_that_tells_it_apart(qtbot):
+    """Review 10: rossman-sm-2022's Graph tab read "…_normalization_8/g…", both ends cut,
+    where "…alization_8/gamma" fits and is told from "…alization_9/gamma"."""
+    from PySide6.QtWidgets import QStyleOptionViewItem, QTableWidget, QTableWidgetItem
+
+    from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
+
+    layers = [f"batch_normalization_{n}" for n in (8, 9, 10)]
+    names = [f"{layer}/{part}" for layer in layers for part in ("gamma", "beta", "moving_mean", "moving_variance")]
+    table = QTableWidget(len(names), 1)
+    qtbot.addWidget(table)
+    delegate = DistinctElided(table)
+    delegate.ends = distinct_ends(names)
+    table.setItemDelegateForColumn(0, delegate)
+    for row, name in enumerate(names):
+        table.setItem(row, 0, QTableWidgetItem(name))
+    metrics = table.fontMetrics()
+    # As wide as the longest end that still tells two names apart, less than the names.
+    table.setColumnWidth(0, metrics.horizontalAdvance("\u2026" + "8/moving_variance") + 24)
+    table.show()
+    shown = []
+    for row, name in enumerate(names):
+        index = table.model().index(row, 0)
+        option = QStyleOptionViewItem()
+        option.rect = table.visualRect(index)
+        delegate.initStyleOption(option, index)
+        kept = option.text.removeprefix("\u2026")
+        assert kept != name and name.endswith(kept), (name, option.text)  # cut, its end kept
+        shown.append(option.text)
+    assert len(set(shown)) == len(names), shown  # every row told apart
+
+
 def test_the_heatmaps_readout_says_less_rather_than_run_past_the_panel(qtbot):
     """Review 7: in a dark theme at 1024 px "[axis 2 = 3, axis 3 = 6]   -0.0115896" ran
     past the panel's edge, the value's end cut. Narrow, it says "[3, 6]  -0.0115896",

@@ -56,3 +56,45 @@ def test_the_export_name_has_no_double_underscores():
     name = export_name(path)
     assert "__" not in name and name.endswith(".npy")
     assert name[: -len(".npy")].split("_") == [part for part in path.replace("/", "_").split("_") if part]
+
+
+COMMANDS = ("inspect", "export", "diagnose", "repair", "diff")
+
+
+def test_an_unknown_option_is_refused_with_its_commands_usage(tmp_path):
+    """Review 10: ``inspect --bogus X`` printed the top-level usage (every command) for a
+    mistake in inspect's options."""
+    for command in COMMANDS:
+        result = _run(command, "--bogus", "X", tmp_path=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        usage, *_rest, error = result.stderr.strip().splitlines()
+        assert usage.startswith(f"usage: ckpt-gui {command} "), result.stderr
+        assert error.startswith(f"ckpt-gui {command}: error: "), result.stderr
+    result = _run("inspect", "--bogus", "X", tmp_path=tmp_path)
+    assert result.stderr.strip().endswith("ckpt-gui inspect: error: unrecognized arguments: --bogus")
+
+
+def test_every_commands_help_gives_its_exit_codes(tmp_path):
+    """Review 10: ``diff --help`` did not say what its exit codes mean (1: they differ)."""
+    for command in COMMANDS:
+        text = _run(command, "--help", tmp_path=tmp_path).stdout
+        codes = text[text.index("exit codes: ") :]
+        assert "0 " in codes and "2 " in codes, (command, codes)
+    diff = _run("diff", "--help", tmp_path=tmp_path).stdout
+    assert "0 the checkpoints hold identical values; 1 they differ; 2 error" in diff
+
+
+def test_a_folder_holding_only_a_data_shard_says_what_naming_the_shard_says(checkpoints, tmp_path):
+    """Review 10: the folder said "an unrecognised binary file of 131 bytes" of a data
+    shard whose .index is missing; naming the shard said "data file without its index"."""
+    source = next((checkpoints / "keras_seq").glob("*.data-00000-of-00001"))
+    folder = tmp_path / "only_data"
+    folder.mkdir()
+    shard = folder / source.name
+    shard.write_bytes(source.read_bytes())
+    named = _run("inspect", str(shard), tmp_path=tmp_path)
+    reason = named.stderr.strip().split(f"{shard}: ", 1)[1]
+    assert named.returncode == 2 and reason.startswith("data file without its index: ")
+    listed = _run("inspect", str(folder), tmp_path=tmp_path)
+    assert listed.returncode == 2
+    assert f"{source.name} (a {reason})" in listed.stderr, listed.stderr

@@ -11,6 +11,7 @@ from ckpt_gui.core.views.describe import (
     describe_group,
     describe_keras,
     describe_variable,
+    object_graph_text,
     value_text,
 )
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
@@ -73,7 +74,7 @@ class SelectionShown:
         if (
             variable.is_object_graph and ckpt.graph_decoded and ckpt.object_graph is not None
         ):  # a serialized proto: no values to show
-            self.tensor.show_message(f"{ckpt.object_graph.summary()}.\nThe object graph view shows its structure.")
+            self.tensor.show_message(object_graph_text(ckpt.object_graph))
             return
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")

@@ -26,7 +26,9 @@ EXIT_ERROR = 2
 
 def run(argv: list[str]) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said with the command's own usage, not the top level's (review 10: `inspect --bogus X`)
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     # A one-shot process that builds large acyclic structures (20,000 variables make
     # millions of small objects): cyclic collection only costs time, a third of it.
     gc.disable()
@@ -102,7 +104,25 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("b", help="the second checkpoint (after), in any of those forms")
     diff.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     diff.set_defaults(handler=_diff)
+    for name, command in commands.choices.items():
+        command.set_defaults(command_parser=command)
+        command.epilog = EXIT_CODES[name]
+        command.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's lines as written
     return parser
+
+
+# Each command's exit codes, at the end of its --help (as the README gives them: a script
+# tests them, and `diff --help` did not say that 1 means "they differ", review 10).
+EXIT_CODES = {
+    "inspect": "exit codes: 0 listed; 1 keys listed but not their object paths (the object graph's data\n"
+    "shard is missing); 2 error",
+    "export": "exit codes: 0 written; 2 error",
+    "diagnose": "exit codes: 0 everything the model needs restored; 1 conflicts, missing or deferred\n"
+    "variables; 2 the script or the attempt failed, or another error",
+    "repair": "exit codes: 0 written and verified; 1 written but the verification failed; 2 the plan,\n"
+    "the folder or the writing failed, or another error",
+    "diff": "exit codes: 0 the checkpoints hold identical values; 1 they differ; 2 error",
+}
 
 
 # The checkpoint a listing opened, kept until the process ends: ``python -m ckpt_gui``

@@ -111,7 +111,8 @@ def graph_report(ckpt: Checkpoint) -> dict:
                 "shape": None if row.variable.shape is None else list(row.variable.shape),
                 "source": row.variable.source,
                 "node": row.variable.node,
-                "op": row.variable.op,
+                "op": row.variable.op if row.graph_node is None else row.graph_node.op,
+                "graph_node": row.node_name,
                 "object_path": None if row.variable.path is None else "/".join(row.variable.path),
                 "checkpoint_key": row.checkpoint_key,
             }

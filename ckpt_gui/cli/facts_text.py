@@ -12,7 +12,7 @@ from typing import TextIO
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import counted
-from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view, shape_text, written_by_text
+from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view, shape_text, stored_phrase, written_by_text
 
 _MAX_SIGNATURES = 8  # per tag-set; the rest counted
 _MAX_LAYERS = 40
@@ -52,8 +52,7 @@ def _print_graph(ckpt: Checkpoint, out: TextIO) -> None:
                     )
         if len(meta_graph.signatures) > _MAX_SIGNATURES:
             out.write(f"    ... and {len(meta_graph.signatures) - _MAX_SIGNATURES} more (inspect --json lists all)\n")
-    stored = sum(1 for row in view.variables if row.checkpoint_key)
-    out.write(f"  graph variables: {len(view.variables)} ({stored} stored in the checkpoint)\n")
+    out.write(f"  graph variables: {stored_phrase(view, ckpt.location.kind != 'graph')}\n")
     collections = [(g, c) for g in graph.meta_graphs for c in g.collections]
     if collections:
         several = len(graph.meta_graphs) > 1

@@ -34,6 +34,9 @@ class Forms(NamedTuple):
     # the leaf whole, to read unlike every other name's: "…titude_xf/…/part_0" was both
     # dropoff_latitude_xf's and pickup_latitude_xf's.
     before_leaf: int = 0
+    # Characters of the name's end no other name ends with (``8/gamma`` of
+    # ``batch_normalization_8/gamma`` beside ``batch_normalization_9/gamma``).
+    tail: int = 0
 
 
 def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
@@ -54,7 +57,8 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     shortest = {name: min(found, key=len) for name, found in ends.items()}
     parting = _parting(list(shortest.values()))
     needs = _before_leaf_needs(list(shortest.values()))
-    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, needs[shortest[name]])
+    tails = _unique_tails(list(ends))
+    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, needs[shortest[name]], tails[name])
             for name in ends}  # fmt: skip
 
 
@@ -87,6 +91,19 @@ def _split_leaf(form: str) -> tuple[str, str]:
         before.pop()
         tail = "/\u2026" + tail
     return "/".join(before), tail
+
+
+def _unique_tails(names: list[str]) -> dict[str, int]:
+    """How many characters of each name's end tell it from every other name's end: one
+    more than its longest common end with its neighbours in order of reversed text (a
+    name that is another's end, ``b`` of ``a/b``, needs all of itself)."""
+    order = sorted(names, key=lambda name: name[::-1])
+    tails = dict.fromkeys(names, 1)
+    for a, b in zip(order, order[1:]):
+        common = len(os.path.commonprefix([a[::-1], b[::-1]]))
+        tails[a] = max(tails[a], min(common + 1, len(a)))
+        tails[b] = max(tails[b], min(common + 1, len(b)))
+    return tails
 
 
 def _parting(forms: list[str]) -> dict[str, int]:
@@ -174,6 +191,10 @@ class DistinctElided(RoomyRows):
                                       room - metrics.horizontalAdvance(head))  # fmt: skip
             if tail.removeprefix("\u2026"):
                 fitting = head + tail.removeprefix("\u2026")
+            elif found.tail and _kept(left := metrics.elidedText(text, Qt.TextElideMode.ElideLeft, room)) >= found.tail:
+                # The name's end as far as room allows, when that still tells it apart:
+                # "…alization_8/gamma" rather than "…ormalization_8/g…" (review 10, both ends cut).
+                fitting = left
             elif len(found.last.removeprefix(ELLIPSIS)) <= SHORT_NAME:
                 # A short name keeps its start: "…/moving_m…" (the doctor's table had read
                 # "…oving_m…", both its ends cut: review 6).
@@ -204,3 +225,8 @@ def _leaf_kept(found: Forms, metrics, room: int) -> str | None:
     if shown < max(min(LEAST_KEPT, len(path)), found.before_leaf):
         return None
     return kept + tail
+
+
+def _kept(elided: str) -> int:
+    """Characters of the name an ElideLeft text keeps (all but its leading ellipsis)."""
+    return len(elided) - 1 if elided.startswith("\u2026") else len(elided)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import (
@@ -22,7 +21,13 @@ from ckpt_gui.core.format.errors import (
     UnsupportedCheckpointError,
     shown_path,
 )
-from ckpt_gui.core.format.file_kinds import describe_file, looks_like_v1_checkpoint, not_a_checkpoint
+from ckpt_gui.core.format.file_kinds import (
+    DATA_FILE,
+    data_file_without_index,
+    describe_file,
+    looks_like_v1_checkpoint,
+    not_a_checkpoint,
+)
 from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.graph_file import graph_only_location
 from ckpt_gui.core.format.keras_files import keras_files_in, keras_kind, keras_location
@@ -35,7 +40,7 @@ from ckpt_gui.core.format.saved_model_folder import (
     variables_prefix,
 )
 from ckpt_gui.core.format.state_file import CheckpointState, read_checkpoint_state
-from ckpt_gui.core.format.v1_discovery import is_v1, v1_checkpoints_in, v1_location
+from ckpt_gui.core.format.v1_discovery import is_v1, sharded_v1_beside, v1_checkpoints_in, v1_location
 from ckpt_gui.core.format.v1_table import is_pattern
 from ckpt_gui.core.formatting import format_some
 
@@ -43,7 +48,6 @@ __all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "step
 
 STATE_FILENAME = "checkpoint"
 V1_FROM_URL = "a V1 (pre-0.12) checkpoint: read from a local copy only, not from object storage"
-_DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")
 
 
 def locate(path: str | os.PathLike[str]) -> Location:
@@ -111,16 +115,18 @@ def _locate_from_file(path: str) -> Location:
     directory, name = os.path.split(path)
     if name.endswith(".index"):
         return _locate_prefix(path[: -len(".index")])
-    if _DATA_FILE.search(name):
-        prefix = _DATA_FILE.sub("", path)
-        if not storage.isfile(prefix + ".index"):
-            index_name = shown_path(os.path.basename(prefix) + ".index")
-            raise NotACheckpointError(path, f"data file without its index: {index_name} is missing")
-        return _locate_prefix(prefix)
+    if DATA_FILE.search(name):
+        missing = data_file_without_index(path)
+        if missing is not None:
+            raise NotACheckpointError(path, missing)
+        return _locate_prefix(DATA_FILE.sub("", path))
     if name.endswith(".meta") and storage.isfile(path[: -len(".meta")] + ".index"):
         return _locate_prefix(path[: -len(".meta")])
     if name.endswith(".meta") and looks_like_v1_checkpoint(path[: -len(".meta")]):
         return _locate_v1(directory, [path[: -len(".meta")]], path[: -len(".meta")])
+    sharded = sharded_v1_beside(path[: -len(".meta")]) if name.endswith(".meta") and not storage.is_url(path) else None
+    if sharded is not None:  # export.meta beside export-00000-of-00001: the Saver's names
+        return _locate_v1(directory, [sharded], sharded)
     if name.endswith(".meta") and not keras_kind(path):  # a TF1 graph sent without its checkpoint
         return graph_only_location(path)
     if name == STATE_FILENAME or name in SAVED_MODEL_GRAPHS:

@@ -7,8 +7,10 @@ than "bad magic": the error names what the file looks like.
 from __future__ import annotations
 
 import os
+import re
 
 from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.errors import shown_path
 from ckpt_gui.core.format.table import TABLE_MAGIC
 
 # A V1 table where a V2 index is expected (TensorFlow too reads PREFIX.index as V2).
@@ -93,7 +95,7 @@ def _identify(path: str) -> tuple[str, str]:
         return "an empty file", ""
     return (
         _identify_by_signature(path, head, size)
-        or _identify_by_name(os.path.basename(path), head)
+        or _identify_by_name(path, head)
         or _identify_by_content(path, head, size)
     )
 
@@ -121,7 +123,24 @@ def well_known_kind(head: bytes) -> str | None:
     return None
 
 
-def _identify_by_name(name: str, head: bytes) -> tuple[str, str] | None:
+DATA_FILE = re.compile(r"\.data-\d{5}-of-\d{5}$")  # a checkpoint's data shard: PREFIX.data-00000-of-00001
+
+
+def data_file_without_index(path: str) -> str | None:
+    """ "data file without its index: ckpt-1.index is missing" for a data shard whose
+    .index is not beside it (None when it is, or the name is no data shard's): said
+    alike of the file named and of a folder holding only that (review 10)."""
+    prefix = DATA_FILE.sub("", path)
+    if prefix == path or storage.isfile(prefix + ".index"):
+        return None
+    return f"data file without its index: {shown_path(os.path.basename(prefix) + '.index')} is missing"
+
+
+def _identify_by_name(path: str, head: bytes) -> tuple[str, str] | None:
+    name = os.path.basename(path)
+    if DATA_FILE.search(name):
+        missing = data_file_without_index(path)
+        return (f"a {missing}", "") if missing else ("a checkpoint data file", "")
     if len(head) >= 9 and head[8:9] == b"{" and name.endswith(".safetensors"):
         return "a safetensors file", ""
     if name.endswith(".meta"):

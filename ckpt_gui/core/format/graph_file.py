@@ -10,6 +10,7 @@ variables, collections and signatures, no values, a warning that the checkpoint 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from ckpt_gui.core.format.bundle import BundleHeader
@@ -36,6 +37,7 @@ PBTXT_NOT_READ = (
 )
 # Protobuf refuses messages over 2 GiB, so TensorFlow never writes a larger graph file.
 MAX_GRAPH_BYTES = (2 << 30) - 1
+_SHARD_SUFFIX = re.compile(r"-[\d?]+-of-\d+$")  # as TensorFlow's Saver strips it before adding .meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,14 @@ def graph_path(location: Location, prefix: str) -> str | None:
                 return path
         return None
     path = prefix + ".meta"
-    return path if os.path.isfile(path) else None
+    if os.path.isfile(path):
+        return path
+    # A sharded checkpoint (V1 ``export-00000-of-00001``, or its pattern ``export-?????-of-00001``):
+    # the Saver names the .meta without the shard part (Saver._MetaGraphFilename's rule).
+    unsharded = _SHARD_SUFFIX.sub("", prefix)
+    if unsharded != prefix and os.path.isfile(unsharded + ".meta"):
+        return unsharded + ".meta"
+    return None
 
 
 def read_graph_file(path: str) -> GraphFile:

@@ -19,6 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from ckpt_gui.core.format.errors import WireFormatError
+from ckpt_gui.core.format.graph_restore import restore_op_name, restored_keys
 from ckpt_gui.core.format.meta_graph_variables import (
     GraphVariable,
     _map_entry,
@@ -92,6 +93,9 @@ class MetaGraph:
     # variable's name, the key a Saver stores it under, in slices (``dnn/kernel``): the
     # VariableDef's save_slice_info_def.full_name in the variable collections.
     partitions: dict[str, str] = dataclasses.field(default_factory=dict, compare=False)
+    # A TF2 graph's variable nodes -> the key its restore function assigns each from
+    # (graph_restore.py): the node and the object variable of that key are one variable.
+    restored: dict[str, str] = dataclasses.field(default_factory=dict, compare=False)
 
 
 def parse_saved_model(blob: bytes | memoryview) -> tuple[int, tuple[MetaGraph, ...]]:
@@ -119,6 +123,7 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
     objects: list[GraphVariable] = []
     collections: dict[str, Collection] = {}
     partitions: dict[str, str] = {}
+    graph_def = saver_def = None
     seen = set()
     for field, wire_type, value in iter_fields(view):
         if wire_type != LEN:
@@ -127,7 +132,9 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
         if field == 1:
             _meta_info(value, tags, versions)
         elif field == 2:
-            nodes = _variable_nodes(value)
+            nodes, graph_def = _variable_nodes(value), value
+        elif field == 3:
+            saver_def = value
         elif field == 4:
             name, collection = _map_entry(value)
             collections[name] = _collection(name, collection)
@@ -140,6 +147,7 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
             objects = _object_variables(value)
     if not seen & {1, 2}:  # every MetaGraphDef TensorFlow writes has meta_info_def and graph_def
         raise WireFormatError("neither meta_info_def nor graph_def in it")
+    restored = _restored(graph_def, saver_def) if objects and nodes else {}  # TF2: both lists of one variable
     return MetaGraph(
         tags=tuple(tags),
         tensorflow_version=versions[0],
@@ -149,10 +157,21 @@ def parse_meta_graph(blob: bytes | memoryview) -> MetaGraph:
         collections=tuple(collections[name] for name in sorted(collections)),
         has_object_graph=7 in seen,
         partitions=partitions,
+        restored=restored,
     )
 
 
 # -- parts -------------------------------------------------------------------------
+
+
+def _restored(graph_def: memoryview | None, saver_def: memoryview | None) -> dict[str, str]:
+    """The keys the graph's restore function fills its variable nodes from (graph_restore.py)."""
+    if graph_def is None or saver_def is None:
+        return {}
+    try:
+        return restored_keys(graph_def, restore_op_name(saver_def))
+    except WireFormatError:  # a damaged restore function: the rows stay apart, the rest is shown
+        return {}
 
 
 def _meta_info(buf: memoryview, tags: list[str], versions: list[str]) -> None:

@@ -52,6 +52,23 @@ def v1_checkpoints_in(directory: str, wanted: str | None) -> tuple[list[str], st
     return prefixes, wanted or prefixes[-1]
 
 
+def sharded_v1_beside(base: str) -> str | None:
+    """The pattern of a sharded V1 checkpoint saved as ``base`` (``export-?????-of-00001``
+    for ``export``, whose .meta TensorFlow's Saver names ``export.meta``), or None."""
+    directory, name = os.path.split(base)
+    try:
+        names = sorted(os.listdir(directory or "."))
+    except OSError:
+        return None
+    for found in names:
+        shard = _V1_SHARD.search(found)
+        if shard and found[: shard.start()] == name:
+            pattern = os.path.join(directory, f"{name}-?????-of-{shard.group(1)}")
+            if is_v1(pattern):
+                return pattern
+    return None
+
+
 def v1_step(prefix: str) -> int | None:
     """``model.ckpt-1000-?????-of-00002`` is step 1000, not 2."""
     return step_of(_V1_SHARD.sub("", prefix))

@@ -7,7 +7,15 @@ import os
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
-from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape, one_or_many
+from ckpt_gui.core.format.object_graph import ObjectGraph
+from ckpt_gui.core.formatting import (
+    format_bytes,
+    format_count,
+    format_number,
+    format_shape,
+    format_some,
+    one_or_many,
+)
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode
 
@@ -49,6 +57,22 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         rows.append(("Stored in", f"{shard} (missing: no values)" if gone else f"{shard} {where}"))
     rows.append(("Bytes", bytes_text(variable.size_bytes)))
     return rows
+
+
+def object_graph_text(graph: ObjectGraph) -> str:
+    """What the plot pane says of the object graph's own entry. Without a saved value
+    (a tf.Transform SavedModel: tables, assets and functions) the object graph view,
+    which lists saved values, has nothing but that entry: saying "the object graph view
+    shows its structure" there sent the user to an empty view (review 10). The root's
+    children are named instead: what structure there is."""
+    if graph.columns.keys:
+        return f"{graph.summary()}.\nThe object graph view shows its structure."
+    children = [name for name, _child in graph.children[0]] if graph.children else []
+    shown = format_some(children, 8) if children else "none"
+    return (
+        f"{graph.summary()}.\nNo value is saved: the object graph view, which lists saved values, "
+        f"has none to show. Its root's children: {shown}."
+    )
 
 
 def slot_text(node: TreeNode) -> str:
