@@ -22,6 +22,9 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   it, the stacks sampled (a stack ending in the event loop is Qt's C++ work or a wait
   for the interpreter lock) and what another thread ran meanwhile (``--before`` code
   is watched the same way);
+- the other threads' holds of the interpreter lock over 20 ms from usable to loaded
+  (gap_watch's watchdog waking late, the thread that ran meanwhile and where it is
+  then: the call that held the lock);
 - right after usable: expanding the first group and its first group (``model``, then
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
@@ -46,6 +49,7 @@ import sys
 import time
 from pathlib import Path
 
+from gap_watch import HOLD_MS
 from qt_wait import child_path
 
 HERE = Path(__file__).resolve().parent
@@ -132,6 +136,7 @@ after_usable = watch.gaps(marks["usable_beat"], marks["loaded_beat"] + 1)
 print(json.dumps({
     "watched_longest_gap": max(after_usable, key=lambda g: g["ms"], default=None),
     "watched_most_gui_cpu": max(after_usable, key=lambda g: g["cpu_ms"], default=None),
+    "worker_holds": getattr(watch, "long_holds", lambda *a: [])(marks["usable_beat"], marks["loaded_beat"] + 1)[:8],
 }), flush=True)
 print(json.dumps({
     "stall_to_usable_ms": max(gaps[:usable_at], default=0),
@@ -213,6 +218,12 @@ def what_ran(results: dict[str, list[dict]]) -> str:
             )
             lines += [f"    {count} x {stack}" for stack, count in gap.get("stacks", [])]
             lines += [f"    other thread: {count} x {stack}" for stack, count in gap.get("other_threads", [])[:1]]
+    for name, runs in results.items():  # the workers' long holds of the lock, every run's, longest first
+        holds = sorted((h for r in runs for h in r.get("worker_holds", [])), key=lambda h: -h["ms"])
+        if holds:
+            lines.append(f"- {name}, the workers' holds of the interpreter lock over {HOLD_MS} ms from usable to loaded"
+                         f" ({len(holds)} in {len(runs)} runs, the longest):")  # fmt: skip
+            lines += [f"    {h['ms']} ms ({h['cpu_ms']} ms CPU) {h['thread']}: {h['stack']}" for h in holds[:10]]
     return "\n".join(lines)
 
 
