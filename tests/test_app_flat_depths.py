@@ -187,38 +187,38 @@ def test_a_count_under_way_is_dropped_for_the_next_comparison(qtbot, tmp_path, s
     assert _shown_names(trees.view_a) == _short_forms(trees.view_a, "a")
 
 
-def test_a_fit_asked_for_while_the_depths_are_counted_takes_a_turn_without_a_step(qtbot, tmp_path, steps_run):
+def test_the_refit_takes_a_tree_per_turn_and_no_turn_of_a_depth_step(qtbot, tmp_path, steps_run):
     """The trees' refit and a step of the counts are both real 0 ms timers, which Qt
-    fires in the same pass of its event loop when both are due: the turn after the flat
-    list's click held the fit (about 42 ms at 200,000 pairs) and a step of both sides
-    (about 50 ms). A fit asked for while a count is under way runs in place of the next
-    step, the step in the turn after."""
+    fires in the same pass of its event loop when both are due; and the refit fitted
+    both trees in its turn (60 ms of GUI CPU at 200,000 pairs, the busiest turn after
+    the flat list's click). Now a tree per turn, each in place of a step while a count
+    is under way, the steps in the turns after."""
     trees, diff = _shown_trees(qtbot, tmp_path, KEYS)
     qtbot.waitExposed(trees)
     trees.show_tree(PairTree(diff), "a", "b")
+    qtbot.wait(50)  # the refits the first show asked for
     depths = trees.path_depths
     depths._turns.timeout.disconnect(depths.step)  # the turns taken by the test, one at a time
-    fits = []
-    fit = trees.fit_columns
-    trees.fit_columns = lambda: (fits.append(len(steps_run)), fit())[-1]
+    fits = []  # (A's tree?, steps run then)
+    fit = trees._fit
+    trees._fit = lambda view, *rest: (fits.append((view is trees.view_a, len(steps_run))), fit(view, *rest))[-1]
     trees.by_change.setChecked(True)
-    qtbot.waitUntil(lambda: not trees._refit.isActive())
     trees.view_a.viewport().grab()  # the paints ask for the counts
     trees.view_b.viewport().grab()
-    assert depths._turns.isActive() and steps_run == []
-    if len(fits) == 0:  # the click's refit came after the first paint: it waits for a turn
-        depths.step()
-    assert fits == [0] and steps_run == []
-    trees.view_a.resize(trees.view_a.width() - 20, trees.view_a.height())  # a refit asked for
-    qtbot.waitUntil(lambda: not trees._refit.isActive())
-    assert fits == [0], "fitted in the refit's turn while a count is under way"
+    assert depths._turns.isActive() and steps_run == [] and fits == []
+    qtbot.wait(50)  # the refit's turn: it waits for a turn of its own
+    assert fits == [], "fitted in the refit's turn while a count is under way"
     depths.step()
-    assert fits == [0, 0] and steps_run == [], "a step in the fit's turn"
+    assert fits == [(True, 0)] and steps_run == [], "A's fit and a step in one turn"
+    qtbot.wait(50)  # the refit's turn again, for B
+    assert fits == [(True, 0)], "both trees fitted in one turn"
     depths.step()
-    assert len(steps_run) == 2 and len(fits) == 2  # then a step of each side
+    assert fits == [(True, 0), (False, 0)] and steps_run == []
+    depths.step()
+    assert len(steps_run) == 2  # then a step of each side per turn
     depths._turns.timeout.connect(depths.step)
-    with qtbot.waitSignal(depths.ready):
-        pass
     qtbot.waitUntil(lambda: not depths._turns.isActive())
-    trees.view_a.resize(trees.view_a.width() + 20, trees.view_a.height())
-    qtbot.waitUntil(lambda: len(fits) == 3)  # no count under way: fitted in the refit's own turn
+    fits.clear()
+    trees.view_a.resize(trees.view_a.width() - 20, trees.view_a.height())  # no count under way
+    qtbot.waitUntil(lambda: len(fits) == 2)
+    assert [a for a, _steps in fits] == [True, False]
