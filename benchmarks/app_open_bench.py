@@ -232,7 +232,9 @@ def main() -> int:
     for source in sources.values():
         run_child(source, str(prefix), settings)  # warm-up: page cache, bytecode
     with side_by_side.busy_beside(args.busy):
-        results = side_by_side.alternate(sources, args.runs, lambda source: run_child(source, str(prefix), settings))
+        results = side_by_side.alternate(
+            sources, args.runs, lambda source: run_child(source, str(prefix), settings), turn_order=True
+        )
     print()
     print(table(results))
     print()
