@@ -65,14 +65,18 @@ LONG_HOLD_S = 1.0  # the switch interval while other threads' frames are held (a
 
 
 def _thread_clocks() -> dict[int, tuple[str, int]]:
-    """Each Python thread's name and CPU clock (the watchdog's own left out)."""
+    """Each Python thread's name and CPU clock (the watchdog's own left out), by ident.
+    The clock is made from the thread's kernel id as Linux defines a thread's CPU clock,
+    not with ``pthread_getcpuclockid``, which reads the thread's pthread structure: a
+    thread that has ended meanwhile (a Qt pool thread stays listed as a dummy thread
+    after it ends) would have it read after it was freed; a clock of an ended thread
+    only fails (EINVAL)."""
     me = threading.get_ident()
-    found = {}
-    for thread in threading.enumerate():
-        if thread.ident is not None and thread.ident != me:
-            with contextlib.suppress(OSError):  # ended meanwhile
-                found[thread.ident] = (thread.name, time.pthread_getcpuclockid(thread.ident))
-    return found
+    return {
+        thread.ident: (thread.name, ((~thread.native_id) << 3) | 6)  # CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED
+        for thread in threading.enumerate()
+        if thread.ident is not None and thread.ident != me and thread.native_id is not None
+    }
 
 
 def _cpu_times(clocks: dict[int, tuple[str, int]]) -> dict[int, float]:
