@@ -22,6 +22,9 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   it, the stacks sampled (a stack ending in the event loop is Qt's C++ work or a wait
   for the interpreter lock) and what another thread ran meanwhile (``--before`` code
   is watched the same way);
+- the other threads' holds of the interpreter lock over 20 ms to usable and from usable to loaded
+  (gap_watch's watchdog waking late, the thread that ran meanwhile and where it is
+  then: the call that held the lock);
 - right after usable: expanding the first group and its first group (``model``, then
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
@@ -37,7 +40,6 @@ Markdown table and writes benchmarks/results/app_open.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -46,10 +48,10 @@ import sys
 import time
 from pathlib import Path
 
-from qt_wait import child_path
+import side_by_side
+from gap_watch import HOLD_MS
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 USABLE_TARGET_S = 2.0
 STALL_TARGET_MS = 100
 
@@ -132,6 +134,8 @@ after_usable = watch.gaps(marks["usable_beat"], marks["loaded_beat"] + 1)
 print(json.dumps({
     "watched_longest_gap": max(after_usable, key=lambda g: g["ms"], default=None),
     "watched_most_gui_cpu": max(after_usable, key=lambda g: g["cpu_ms"], default=None),
+    "worker_holds": getattr(watch, "long_holds", lambda *a: [])(marks["usable_beat"], marks["loaded_beat"] + 1)[:8],
+    "worker_holds_to_usable": getattr(watch, "long_holds", lambda *a: [])(0, marks["usable_beat"])[:8],
 }), flush=True)
 print(json.dumps({
     "stall_to_usable_ms": max(gaps[:usable_at], default=0),
@@ -145,11 +149,7 @@ os._exit(0)
 
 def run_child(source: Path, prefix: str, settings: Path) -> dict:
     """One launch: wall seconds to the "usable" and "loaded" lines, CPU and peak memory."""
-    env = {**os.environ, "PYTHONPATH": child_path(source), "QT_QPA_PLATFORM": "offscreen",
-           "CKPT_GUI_SETTINGS_DIR": str(settings)}  # fmt: skip
-    # Bytecode written by the warm-up and used by every run, as an installed app has it
-    # (with PYTHONDONTWRITEBYTECODE set, each run compiled the app's sources: 0.3 to 0.4 s).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = side_by_side.child_env(source, settings)  # bytecode written by the warm-up, used by every run
     load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, prefix], stdout=subprocess.PIPE,
@@ -213,34 +213,28 @@ def what_ran(results: dict[str, list[dict]]) -> str:
             )
             lines += [f"    {count} x {stack}" for stack, count in gap.get("stacks", [])]
             lines += [f"    other thread: {count} x {stack}" for stack, count in gap.get("other_threads", [])[:1]]
+    for name, runs in results.items():  # the workers' long holds of the lock, every run's, longest first
+        for key, phase in (("worker_holds_to_usable", "to usable"), ("worker_holds", "from usable to loaded")):
+            holds = sorted((h for r in runs for h in r.get(key, [])), key=lambda h: -h["ms"])
+            lines.append(f"- {name}, the workers' holds of the interpreter lock over {HOLD_MS} ms {phase}:"
+                         f" {len(holds)} in {len(runs)} runs{', the longest:' if holds else ''}")  # fmt: skip
+            lines += [f"    {h['ms']} ms ({h['cpu_ms']} ms CPU) {h['thread']}: {h['stack']}" for h in holds[:6]]
     return "\n".join(lines)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
-    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside each run")
+    parser = side_by_side.parser(__doc__)
     args = parser.parse_args()
     prefix = args.data / "vars200k" / "a" / "ckpt"
-    if not prefix.with_suffix(".index").exists():
-        subprocess.run([sys.executable, str(HERE / "make_scale_fixtures.py"), str(args.data)], check=True)
+    side_by_side.fixtures(args.data, prefix.with_suffix(".index"))
     settings = args.data / "app-open-settings"
-    sources = {"this tree": REPO, **({"before": args.before.resolve()} if args.before else {})}
+    sources = side_by_side.sources(args.before)
     for source in sources.values():
         run_child(source, str(prefix), settings)  # warm-up: page cache, bytecode
-    results: dict[str, list[dict]] = {name: [] for name in sources}
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
-    try:
-        for _ in range(args.runs):
-            for name, source in sources.items():  # alternating: both see the same machine
-                results[name].append(run_child(source, str(prefix), settings))
-                print(name, json.dumps(results[name][-1]), flush=True)
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
+    with side_by_side.busy_beside(args.busy):
+        results = side_by_side.alternate(
+            sources, args.runs, lambda source: run_child(source, str(prefix), settings), turn_order=True
+        )
     print()
     print(table(results))
     print()

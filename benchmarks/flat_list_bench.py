@@ -35,7 +35,6 @@ Markdown table and writes benchmarks/results/flat_list.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -44,10 +43,9 @@ import sys
 import time
 from pathlib import Path
 
-from qt_wait import child_path
+import side_by_side
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 SHOWN_ROWS = 40  # the rows whose texts are compared between versions
 # The comparison's trees (both sides) in this many pixels of the 1024: the benchmark's
 # paths ("model/blocks/19996/extra/3") fit whole at the window's own split, and then
@@ -109,6 +107,9 @@ if hasattr(getattr(flat_paths, "PathDepths", None), "step"):  # this work: count
     original_step = flat_paths.PathDepths.step
 
     def timed_step(self):
+        if getattr(self, "_waiting", None) is not None:  # the trees' fit in a step's turn (in_a_turn): no depths
+            original_step(self)
+            return
         start, start_cpu = time.perf_counter(), time.thread_time()
         try:
             original_step(self)
@@ -226,9 +227,7 @@ os._exit(0)
 
 
 def run_child(source: Path, a: str, b: str, early: bool, settings: Path, left: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": child_path(source), "QT_QPA_PLATFORM": "offscreen",
-           "CKPT_GUI_SETTINGS_DIR": str(settings)}  # fmt: skip
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode as an installed app has it
+    env = side_by_side.child_env(source, settings)
     load = os.getloadavg()
     out = subprocess.run([sys.executable, "-c", CHILD, a, b, "early" if early else "done", str(SHOWN_ROWS),
                           str(left)],
@@ -272,33 +271,21 @@ def table(results: dict[str, list[dict]]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
-    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside each run")
+    parser = side_by_side.parser(__doc__)
     parser.add_argument("--early", action="store_true", help="the flat list asked for while pairs are compared")
     parser.add_argument("--left", type=int, default=LEFT_PX, help="the comparison's trees' width (px)")
     args = parser.parse_args()
     a, b = args.data / "vars200k" / "a" / "ckpt", args.data / "vars200k" / "b" / "ckpt"
-    if not Path(f"{b}.index").exists():
-        subprocess.run([sys.executable, str(HERE / "make_scale_fixtures.py"), str(args.data)], check=True)
+    side_by_side.fixtures(args.data, Path(f"{b}.index"))
     settings = args.data / "flat-list-settings"
-    sources = {"this tree": REPO, **({"before": args.before.resolve()} if args.before else {})}
-    results: dict[str, list[dict]] = {name: [] for name in sources}
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
-    try:
-        for run in range(args.runs):
-            order = list(sources)
-            order = order[run % len(order) :] + order[: run % len(order)]  # neither always first
-            for name in order:
-                found = run_child(sources[name], str(a), str(b), args.early, settings, args.left)
-                results[name].append(found)
-                print(name, json.dumps({k: v for k, v in found.items() if k != "names"}), flush=True)
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
+    with side_by_side.busy_beside(args.busy):
+        results = side_by_side.alternate(
+            side_by_side.sources(args.before),
+            args.runs,
+            lambda source: run_child(source, str(a), str(b), args.early, settings, args.left),
+            turn_order=True,
+            shown=lambda found: {k: v for k, v in found.items() if k != "names"},
+        )
     shown = {json.dumps(r["names"]) for runs in results.values() for r in runs}
     print()
     print(table(results))

@@ -9,12 +9,23 @@ samples is one where the lock was held throughout (by the GUI thread in one C ca
 a worker), and a stack that ends in the event loop (no app frame) is Qt's own C++ work
 (layout, painting) or a wait for the lock; the CPU time says which (a wait costs none).
 
+The watchdog also finds the interpreter lock's long holds: it sleeps ``SAMPLE_MS`` at a time
+and can only wake once it has the lock back, so a wake later than ``HOLD_MS`` means a
+thread held the lock that long (or no core was free). Each thread's CPU clock, read at
+every wake, says which: the thread that ran most meanwhile is the holder (a hold costs
+its holder about the hold's length; a wait for a core costs no thread that much). Its
+stack right after is kept (its innermost frame is at the call that held the lock, which
+has just returned): ``holds`` lists them, so a gap can be put down to the worker's call
+(``GAP_WATCH_HOLD_MS`` sets the threshold: 8 finds the shorter holds too).
+
 Imported by the benchmark children (``-c`` scripts) from PYTHONPATH (qt_wait.child_path),
 so a ``--before`` tree is watched the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import threading
 import time
@@ -23,6 +34,8 @@ from collections import Counter
 BEAT_MS = 20
 LATE_MS = 100
 SAMPLE_MS = 10
+# A wake of the watchdog this much later than asked is a hold of the lock (or no core free).
+HOLD_MS = int(os.environ.get("GAP_WATCH_HOLD_MS", 20))
 APP_PACKAGE = "ckpt_gui"
 TOP_FRAMES = 4  # the innermost frames kept of a sample, the app's own first
 
@@ -51,6 +64,29 @@ def describe(frame) -> str:
 LONG_HOLD_S = 1.0  # the switch interval while other threads' frames are held (a sample takes ~1 ms)
 
 
+def _thread_clocks() -> dict[int, tuple[str, int]]:
+    """Each Python thread's name and CPU clock (the watchdog's own left out), by ident.
+    The clock is made from the thread's kernel id as Linux defines a thread's CPU clock,
+    not with ``pthread_getcpuclockid``, which reads the thread's pthread structure: a
+    thread that has ended meanwhile (a Qt pool thread stays listed as a dummy thread
+    after it ends) would have it read after it was freed; a clock of an ended thread
+    only fails (EINVAL)."""
+    me = threading.get_ident()
+    return {
+        thread.ident: (thread.name, ((~thread.native_id) << 3) | 6)  # CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED
+        for thread in threading.enumerate()
+        if thread.ident is not None and thread.ident != me and thread.native_id is not None
+    }
+
+
+def _cpu_times(clocks: dict[int, tuple[str, int]]) -> dict[int, float]:
+    found = {}
+    for ident, (_name, clock) in clocks.items():
+        with contextlib.suppress(OSError):  # ended meanwhile
+            found[ident] = time.clock_gettime(clock)
+    return found
+
+
 class GapWatch:
     """Start it on the GUI thread with a running (or soon running) Qt event loop."""
 
@@ -63,6 +99,8 @@ class GapWatch:
         self.samples: dict[int, list[str]] = {}  # by the index of the beat awaited
         self.others: dict[int, list[str]] = {}  # the other threads' innermost frames then
         self.resumed: set[int] = set()  # beats after a pause: the gap before them is not counted
+        # The lock's long holds: {"ms", "thread", "cpu_ms" (the holder's CPU meanwhile), "stack", "at" (beat awaited)}
+        self.holds: list[dict] = []
         self.timer = QTimer(interval=BEAT_MS)
         self.timer.timeout.connect(self._beat)
         self._stop = threading.Event()
@@ -96,13 +134,52 @@ class GapWatch:
         self.beats.append(now)
 
     def _watch(self) -> None:
-        while not self._stop.wait(SAMPLE_MS / 1000):
+        clocks = _thread_clocks()
+        while True:
+            asleep, before = time.perf_counter(), _cpu_times(clocks)
+            if self._stop.wait(SAMPLE_MS / 1000):
+                break
+            late_ms = (time.perf_counter() - asleep) * 1000 - SAMPLE_MS
             beats = self.beats
             if not beats or not self.timer.isActive():
+                clocks = _thread_clocks()
                 continue
+            if late_ms > HOLD_MS:
+                self._hold(late_ms, clocks, before, len(beats))
+            clocks = _thread_clocks()  # threads started meanwhile (a hold by a new thread is missed: rare)
             awaited = len(beats)
             if (time.perf_counter() - beats[-1][0]) * 1000 > BEAT_MS + LATE_MS:
                 self._sample(awaited)
+
+    def _hold(self, late_ms: float, clocks: dict, before: dict, awaited: int) -> None:
+        """The thread that ran most while the watchdog waited ``late_ms`` for the lock,
+        and where it is now (just after the call that held it)."""
+        after = _cpu_times(clocks)
+        ran = {ident: after[ident] - before[ident] for ident in after if ident in before}
+        if not ran:
+            return
+        holder = max(ran, key=ran.get)
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(LONG_HOLD_S)  # as in _sample: no hand-over while a frame is held
+        try:
+            frame = sys._current_frames().get(holder)
+            stack = describe(frame) if frame is not None else "?"
+            del frame
+        finally:
+            sys.setswitchinterval(interval)
+        name = "GUI" if holder == self.gui_id else clocks[holder][0]
+        self.holds.append({"ms": round(late_ms), "thread": name, "cpu_ms": round(ran[holder] * 1000),
+                           "stack": stack, "at": awaited})  # fmt: skip
+
+    def long_holds(self, start: int = 0, end: int | None = None, gui: bool = False) -> list[dict]:
+        """The holds from beat ``start`` to ``end`` whose holder ran for most of them (a
+        hold, not a wait for a core), longest first; the GUI thread's own only if ``gui``."""
+        end = len(self.beats) if end is None else end
+        return sorted(
+            (h for h in self.holds if start <= h["at"] <= end and h["cpu_ms"] >= h["ms"] / 2
+             and (gui or h["thread"] != "GUI")),
+            key=lambda h: -h["ms"],
+        )  # fmt: skip
 
     def _sample(self, awaited: int) -> None:
         """The other threads' stacks, described and let go before the interpreter lock is:

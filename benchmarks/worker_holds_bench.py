@@ -27,7 +27,6 @@ of the runs of each step's longest gap, and its worst) and the load average.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -36,8 +35,8 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+import side_by_side
+
 STEPS = ("index", "key view", "object graph", "variable list", "object view", "totals", "first levels")
 
 CHILD = r"""
@@ -104,7 +103,7 @@ print(json.dumps(longest))
 
 
 def run_child(source: Path, prefix: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(source)}
+    env = side_by_side.child_env(source, qt=False)
     load = os.getloadavg()[0]
     out = subprocess.run([sys.executable, "-c", CHILD, prefix], capture_output=True, text=True, env=env,
                          cwd=source, check=True)  # fmt: skip
@@ -130,20 +129,11 @@ def table(results: dict[str, list[dict]]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
-    args = parser.parse_args()
+    args = side_by_side.parser(__doc__, busy=False).parse_args()
     prefix = args.data / "vars200k" / "a" / "ckpt"
-    if not prefix.with_suffix(".index").exists():
-        subprocess.run([sys.executable, str(HERE / "make_scale_fixtures.py"), str(args.data)], check=True)
-    sources = {"this tree": REPO, **({"before": args.before.resolve()} if args.before else {})}
-    results: dict[str, list[dict]] = {name: [] for name in sources}
-    for _ in range(args.runs):
-        for name, source in sources.items():  # alternating: both see the same machine
-            results[name].append(run_child(source, str(prefix)))
-            print(name, json.dumps(results[name][-1]), flush=True)
+    side_by_side.fixtures(args.data, prefix.with_suffix(".index"))
+    results = side_by_side.alternate(side_by_side.sources(args.before), args.runs,
+                                     lambda source: run_child(source, str(prefix)))  # fmt: skip
     print()
     print(table(results))
     print(time.strftime("%Y-%m-%d %H:%M"))

@@ -185,3 +185,40 @@ def test_a_count_under_way_is_dropped_for_the_next_comparison(qtbot, tmp_path, s
         trees.view_a.viewport().grab()
     qtbot.waitUntil(lambda: not trees.path_depths._turns.isActive())
     assert _shown_names(trees.view_a) == _short_forms(trees.view_a, "a")
+
+
+def test_the_refit_takes_a_tree_per_turn_and_no_turn_of_a_depth_step(qtbot, tmp_path, steps_run):
+    """The trees' refit and a step of the counts are both real 0 ms timers, which Qt
+    fires in the same pass of its event loop when both are due; and the refit fitted
+    both trees in its turn (60 ms of GUI CPU at 200,000 pairs, the busiest turn after
+    the flat list's click). Now a tree per turn, each in place of a step while a count
+    is under way, the steps in the turns after."""
+    trees, diff = _shown_trees(qtbot, tmp_path, KEYS)
+    qtbot.waitExposed(trees)
+    trees.show_tree(PairTree(diff), "a", "b")
+    qtbot.wait(50)  # the refits the first show asked for
+    depths = trees.path_depths
+    depths._turns.timeout.disconnect(depths.step)  # the turns taken by the test, one at a time
+    fits = []  # (A's tree?, steps run then)
+    fit = trees._fit
+    trees._fit = lambda view, *rest: (fits.append((view is trees.view_a, len(steps_run))), fit(view, *rest))[-1]
+    trees.by_change.setChecked(True)
+    trees.view_a.viewport().grab()  # the paints ask for the counts
+    trees.view_b.viewport().grab()
+    assert depths._turns.isActive() and steps_run == [] and fits == []
+    qtbot.wait(50)  # the refit's turn: it waits for a turn of its own
+    assert fits == [], "fitted in the refit's turn while a count is under way"
+    depths.step()
+    assert fits == [(True, 0)] and steps_run == [], "A's fit and a step in one turn"
+    qtbot.wait(50)  # the refit's turn again, for B
+    assert fits == [(True, 0)], "both trees fitted in one turn"
+    depths.step()
+    assert fits == [(True, 0), (False, 0)] and steps_run == []
+    depths.step()
+    assert len(steps_run) == 2  # then a step of each side per turn
+    depths._turns.timeout.connect(depths.step)
+    qtbot.waitUntil(lambda: not depths._turns.isActive())
+    fits.clear()
+    trees.view_a.resize(trees.view_a.width() - 20, trees.view_a.height())  # no count under way
+    qtbot.waitUntil(lambda: len(fits) == 2)
+    assert [a for a, _steps in fits] == [True, False]

@@ -15,6 +15,7 @@ from ckpt_gui.app.widgets.column_widths import (
     fit_columns,
     measure_columns,
     names_then_room,
+    repainted_once,
     stretch_names,
 )
 
@@ -50,7 +51,12 @@ class TreeColumns:
 
     def fit(self) -> None:
         """Columns beside the name to their contents (on a new tree or report, not on
-        every keystroke: the filter must stay fast on large trees)."""
+        every keystroke: the filter must stay fast on large trees). The tree repainted
+        once, only if a column changed (``repainted_once``)."""
+        with repainted_once(self.view):
+            self._fit()
+
+    def _fit(self) -> None:
         view = self.view
         stretch_names(view, True)  # measured as the name column usually is: stretching
         for column in self.gave_way:  # measured again at the width the tree has now
