@@ -30,7 +30,7 @@ from ckpt_gui.app.widgets.heatmap import (
     set_levels,
 )
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import clear_on_leave
+from ckpt_gui.app.widgets.layouts import clear_on_leave, not_a_tab_stop
 
 __all__ = [
     "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value",
@@ -43,7 +43,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     """Give ``panel`` (a TensorPanel) its heatmap, in the place kept for it between the
     axis controls and the readout of ``heat_layout``."""
-    panel.graphics = pg.GraphicsLayoutWidget()
+    panel.graphics = not_a_tab_stop(pg.GraphicsLayoutWidget())
     panel.image_plot = panel.graphics.addPlot(axisItems=index_axes())
     panel.image_plot.invertY(True)  # row 0 at the top, like a matrix
     panel.image_plot.setAspectLocked(False)
@@ -74,7 +74,7 @@ def make_colour_bar(panel) -> None:
 
 def make_line(panel) -> None:
     """Give ``panel`` its line plot (for vectors), the picture stack's third page."""
-    panel.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
+    panel.line = not_a_tab_stop(pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")}))
     panel.line.showGrid(x=True, y=True, alpha=0.2)
     panel.line_curve = panel.line.plot(pen=pg.mkPen(40, 90, 160))
     # Where a vector is NaN (or +-Inf): a mark at the foot of the plot, in the heatmap's
