@@ -7,11 +7,19 @@ import os
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
-from ckpt_gui.core.formatting import format_bytes, format_count, format_number, format_shape, one_or_many
+from ckpt_gui.core.formatting import (
+    format_bytes,
+    format_count,
+    format_number,
+    format_shape,
+    one_or_many,
+    string_text,
+)
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode
 
 SCALAR_PREVIEW_ELEMENTS = 16  # tensors this small have their values shown in the details
+_STRING_CHARS = 200  # of each string shown there
 
 
 def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True) -> list[tuple[str, str]]:
@@ -187,10 +195,10 @@ def numbers_text(value) -> str:
 
 
 def _bytes_text(raw) -> str:
+    """One string quoted, as the Values table shows it (``string_text``: 'a\\x00b' in
+    both; a byte that is no UTF-8 as \\xff, the rest of the string still read)."""
     if not isinstance(raw, bytes):
         return str(raw)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return repr(raw)
-    return repr(text) if len(text) < 200 else repr(text[:200]) + "..."
+    text = raw.decode("utf-8", "surrogateescape")
+    shown = string_text(text[:_STRING_CHARS]).replace("'", "\\'")
+    return f"'{shown}'" + ("..." if len(text) > _STRING_CHARS else "")
