@@ -50,7 +50,7 @@ class DetailsPanel(QScrollArea):
         self.value.setWordWrap(True)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value.setStyleSheet("font-family: monospace;")
-        # Where the first NaN/Inf are (indices), under the statistics that count them.
+        # Where the first NaN/Inf are (indices), with the statistics that count them.
         self.positions = QLabel()
         self.positions.setWordWrap(True)
         self.positions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -61,8 +61,9 @@ class DetailsPanel(QScrollArea):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.stats_title)
-        right.addLayout(self.stats)
+        # Above the rows: under them, at 1024x640 it was below the fold (review 10).
         right.addWidget(self.positions)
+        right.addLayout(self.stats)
         right.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(left, 3)

@@ -195,9 +195,20 @@ class PagedTable(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.hide()
+        # Links to cells the tensor panel points out (its first NaN/Inf): show_links.
+        self.links = QLabel()
+        self.links.setWordWrap(True)
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        self.links.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.links.linkActivated.connect(lambda href: self._on_link(int(href)) if self._on_link else None)
+        self._on_link: Callable[[int], None] | None = None
+        self.links.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
+        layout.addWidget(self.links)
         layout.addWidget(self.bar)
         layout.addWidget(self.view, 1)
         # Instead of the table when there are no values (an empty white table says nothing).
@@ -234,6 +245,24 @@ class PagedTable(QWidget):
         if from_start:
             self.view.scrollToTop()
             self.view.horizontalScrollBar().setValue(0)
+
+    def show_links(self, html: str, on_link: Callable[[int], None] | None) -> None:
+        """A line of links over the table (``<a href="N">``), ``on_link(N)`` when one is
+        followed; "" hides it."""
+        self._on_link = on_link
+        self.links.setText(html)
+        self.links.setVisible(bool(html))
+
+    def go_to_cell(self, row: int, column: int) -> None:
+        """The page holding ``row``, the cell at ``row``, ``column`` current, in view (centred)
+        and focused: the arrow keys go on from it."""
+        if not 0 <= row < self.model.total_rows or not 0 <= column < self.model.columnCount():
+            return
+        self.go_to_row(row)
+        index = self.model.index(row - self.model.first_row, column)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QTableView.ScrollHint.PositionAtCenter)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def go_to_row(self, row: int) -> None:
         """Show the page holding ``row`` and scroll to it."""

@@ -40,10 +40,16 @@ __all__ = [
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 
 
+HEAT_MARGIN = 3  # px round the heatmap (pyqtgraph's is 9)
+
+
 def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     """Give ``panel`` (a TensorPanel) its heatmap, in the place kept for it between the
     axis controls and the readout of ``heat_layout``."""
     panel.graphics = not_a_tab_stop(pg.GraphicsLayoutWidget())
+    # 3 px round the plot, not pyqtgraph's 9: at 1024x640 the panel is 170 px tall and a
+    # [1000, 50] matrix was left 60 px of it (review 10).
+    panel.graphics.ci.layout.setContentsMargins(*[HEAT_MARGIN] * 4)
     panel.image_plot = panel.graphics.addPlot(axisItems=index_axes())
     panel.image_plot.invertY(True)  # row 0 at the top, like a matrix
     panel.image_plot.setAspectLocked(False)
@@ -59,7 +65,9 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     panel.graphics.show()
     panel._plot_place.deleteLater()
     # Long titles wrap to the plot's width rather than hold the plot wider.
-    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
+    # The title's room: the view less its margins (and 4 px to spare); TITLE_MARGIN, for
+    # pyqtgraph's 9 px ones and more, wrapped "1 NaN, 1 +Inf, 1 -Inf" where it fitted.
+    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot, 2 * HEAT_MARGIN + 4)
     panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
     clear_on_leave(panel.graphics, panel.readout)
     theme.style_plot(panel.graphics)
