@@ -96,3 +96,36 @@ def test_tab_passes_the_plots_by(qtbot, window):
         if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             stops.append(widget)
     assert not any(plot in stops for plot in plots), stops
+
+
+def test_qts_file_dialog_shows_its_columns_whole(qtbot, window, tmp_path):
+    """Review 10: Qt's own file dialog (no desktop's) at its default size cut Size
+    ("669...tes") and Date Modified ("29 11 2...6 18:03")."""
+    from PySide6.QtWidgets import QFileDialog, QStyle, QTreeView
+
+    (tmp_path / "ckpt-1.index").write_bytes(b"\0" * 669)
+    (tmp_path / "ckpt-1.data-00000-of-00001").write_bytes(b"\0" * 123_456)
+    dialog = QFileDialog(window, "Open checkpoint file", str(tmp_path), "Checkpoint files (*.index);;All files (*)")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # as on a desktop without one (offscreen has none)
+    dialog.selectNameFilter("All files (*)")
+    qtbot.addWidget(dialog)
+    view = dialog.findChild(QTreeView, "treeView")
+    # The reviewer's dialog: Qt's default size, its columns as narrow as the state it
+    # restored (from QSettings, before it shows) left them.
+    dialog.resize(630, 430)
+    for column, width in enumerate((255, 62, 62, 110)):
+        view.header().resizeSection(column, width)
+    dialog.show()
+    model, root = view.model(), view.rootIndex()
+    qtbot.waitUntil(lambda: model.rowCount(root) == 2, timeout=5000)
+    margin = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+    metrics = view.fontMetrics()
+    cut = []
+    for row in range(model.rowCount(root)):
+        for column in range(4):
+            text = model.index(row, column, root).data()
+            width = view.header().sectionSize(column) - margin
+            if metrics.elidedText(text, Qt.TextElideMode.ElideRight, width) != text:
+                cut.append(text)
+    assert cut == []
+    assert dialog.frameGeometry().width() <= dialog.screen().availableGeometry().width()
