@@ -33,6 +33,7 @@ def build_menus(window) -> None:
     menu.addSeparator()
     add(menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
     view = window.menuBar().addMenu("&View")
+    view.setToolTipsVisible(True)  # the object graph view's, when greyed: why
     add(view, "&Find variable", lambda: window_focus.focus_the_filter(window), QKeySequence.StandardKey.Find)
     objects = add(view, "Object &graph view", lambda: tree.objects_button.setChecked(True), "Ctrl+1")
     # Greyed as the view switch's radio is: enabled, Ctrl+1 checked the greyed radio of a
@@ -59,7 +60,8 @@ def build_menus(window) -> None:
 
 def _follow(action: QAction, available: bool, why: str) -> None:
     action.setEnabled(available)
-    action.setStatusTip("" if available else why)  # the menu's hover says why it is greyed
+    # Why it is greyed, in a tooltip over it: Qt shows no status tip for a disabled item.
+    action.setToolTip("" if available else why)  # "": none (the menu would repeat the item's text)
 
 
 def add_action(window, menu, text, slot, shortcut=None) -> QAction:
