@@ -103,6 +103,8 @@ def test_qts_file_dialog_shows_its_columns_whole(qtbot, window, tmp_path):
     ("669...tes") and Date Modified ("29 11 2...6 18:03")."""
     from PySide6.QtWidgets import QFileDialog, QStyle, QTreeView
 
+    from ckpt_gui.app.widgets.file_dialog_fit import fitted
+
     (tmp_path / "ckpt-1.index").write_bytes(b"\0" * 669)
     (tmp_path / "ckpt-1.data-00000-of-00001").write_bytes(b"\0" * 123_456)
     dialog = QFileDialog(window, "Open checkpoint file", str(tmp_path), "Checkpoint files (*.index);;All files (*)")
@@ -115,7 +117,8 @@ def test_qts_file_dialog_shows_its_columns_whole(qtbot, window, tmp_path):
     dialog.resize(630, 430)
     for column, width in enumerate((255, 62, 62, 110)):
         view.header().resizeSection(column, width)
-    dialog.show()
+    with fitted():  # as the app opens each of its file dialogs
+        dialog.show()
     model, root = view.model(), view.rootIndex()
     qtbot.waitUntil(lambda: model.rowCount(root) == 2, timeout=5000)
     margin = 2 * (view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
@@ -129,3 +132,33 @@ def test_qts_file_dialog_shows_its_columns_whole(qtbot, window, tmp_path):
                 cut.append(text)
     assert cut == []
     assert dialog.frameGeometry().width() <= dialog.screen().availableGeometry().width()
+
+
+def test_every_file_dialog_the_app_opens_is_fitted():
+    """Each QFileDialog the app shows (a static function's, or its own folder picker's
+    exec) runs inside ``with fitted():``: one left out would show its columns cut."""
+    import ast
+    from pathlib import Path
+
+    import ckpt_gui.app
+
+    opened = []
+    for path in sorted(Path(ckpt_gui.app.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        fitted_lines = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.With) and any(
+                isinstance(item.context_expr, ast.Call) and getattr(item.context_expr.func, "id", "") == "fitted"
+                for item in node.items
+            ):
+                fitted_lines.update(range(node.lineno, node.end_lineno + 1))
+        for node in ast.walk(tree):
+            func = node.func if isinstance(node, ast.Call) else None
+            opens = isinstance(func, ast.Attribute) and (
+                (getattr(func.value, "id", "") == "QFileDialog" and func.attr.startswith("get"))
+                or (func.attr == "exec" and path.name == "folder_picker.py")
+            )
+            if opens:
+                opened.append((path.name, node.lineno, node.lineno in fitted_lines))
+    assert len(opened) >= 8, opened  # open folder/file, compare's two, the doctor's two, repair's plan, save, folder
+    assert all(fitted for _name, _line, fitted in opened), [o for o in opened if not o[2]]

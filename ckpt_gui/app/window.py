@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import file_dialog_fit, settings, window_focus, window_menus, window_workflows
+from ckpt_gui.app import settings, window_focus, window_menus, window_workflows
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
@@ -85,7 +84,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("ckpt-gui")
         self.setWindowIcon(QIcon(icon_path()))
-        file_dialog_fit.install(QApplication.instance())  # Qt's file dialogs wide enough for their columns
         self.banner = Banner()
         self.picker = CheckpointPicker()
         self.tree_panel = TreePanel()
