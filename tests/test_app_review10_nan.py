@@ -98,3 +98,28 @@ def test_a_link_to_a_nan_in_another_slice_shows_that_slice(qtbot, window, tmp_pa
     current = tensor.table.view.currentIndex()
     assert np.isnan(tensor.shown[current.row(), current.column()])
     assert (current.row(), current.column()) == (3, 4)
+
+
+def test_each_tab_stop_in_the_values_tab_shows_a_link_or_the_table(qtbot, window, tmp_path):
+    """Tab from the tab bar: one stop per link (Qt's label took one more, showing no
+    focus, before its first link), then the table, then out of it (Qt's table kept Tab
+    for its cells)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    open_path(qtbot, window, bad_checkpoint(tmp_path))
+    select(qtbot, window, "bad")
+    tensor = window.tensor
+    table = tensor.table
+    qtbot.waitUntil(lambda: table.links.isVisibleTo(table), timeout=30_000)
+    tensor.setCurrentWidget(table)
+    window.activateWindow()
+    tensor.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    stops = []
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(QApplication.focusWidget())
+    links = table.links.text().count("<a ")
+    assert stops[:links] == [table.links] * links
+    assert stops[links] is table.view
+    assert stops[links + 1] is not table.view

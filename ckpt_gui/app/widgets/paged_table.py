@@ -160,6 +160,9 @@ class PagedTable(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.view = QTableView()
+        # Tab leaves the table (the arrow keys move between cells): Qt's table kept Tab
+        # for its cells, a keyboard user could not Tab past a million rows of them.
+        self.view.setTabKeyNavigation(False)
         self.model = PagedTableModel(self, self.view.fontMetrics().horizontalAdvance)
         self.view.setModel(self.model)
         # Columns as wide as their widest value read so far: 90 px cut -0.000998732 to
@@ -196,7 +199,7 @@ class PagedTable(QWidget):
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.hide()
         # Links to cells the tensor panel points out (its first NaN/Inf): show_links.
-        self.links = QLabel()
+        self.links = LinkLine()
         self.links.setWordWrap(True)
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.setTextInteractionFlags(
@@ -303,6 +306,17 @@ class PagedTable(QWidget):
         header = self.view.verticalHeader()
         margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
         header.setMinimumWidth(header.fontMetrics().horizontalAdvance(str(max(last, 0))) + 4 * margin + 4)
+
+
+class LinkLine(QLabel):
+    """A label of links whose first (or, going back, last) link takes the focus as Tab
+    enters it: Qt's label took a Tab stop of its own first, showing no focus (review 10's
+    complaint of a Tab that changed nothing on screen)."""
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's API
+        super().focusInEvent(event)
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.focusNextPrevChild(event.reason() == Qt.FocusReason.TabFocusReason)
 
 
 def cell_width(view: QTableView, text: str) -> int:
