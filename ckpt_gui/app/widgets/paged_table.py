@@ -71,11 +71,11 @@ class PagedTableModel(QAbstractTableModel):
         self.first_row = first_row
         self._bands.clear()
         if not kept:
-            # bfloat16 and float8 (ml_dtypes) are no numpy kind "f" but format as floats.
-            self._floats = source is not None and (
-                source.dtype.kind == "f" or source.dtype.name.startswith(("bfloat", "float"))
-            )
-            self._strings = source is not None and source.dtype.kind in "OSU"
+            # bfloat16 and float8 (ml_dtypes) are no numpy kind "f" but format as floats; an
+            # array-like without a dtype has its bands measured, whatever they hold.
+            dtype = getattr(source, "dtype", None)
+            self._floats = dtype is not None and (dtype.kind == "f" or dtype.name.startswith(("bfloat", "float")))
+            self._strings = dtype is not None and dtype.kind in "OSU"
             self.widest = max(map(self.text_width, WIDEST_FLOATS)) if self._floats else 0
         self._band_rows = max(1, BAND_ELEMENTS // max(1, source.shape[1])) if source is not None else 1
         self.endResetModel()
