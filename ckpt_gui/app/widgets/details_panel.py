@@ -22,6 +22,8 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
 
 _STAT_COLUMNS = 1
+_NBSP = "\u00a0"
+_NBSP_COMMA = "," + _NBSP
 
 
 class DetailsPanel(QScrollArea):
@@ -175,7 +177,8 @@ def _add_row(grid: QGridLayout, row: int, column: int, label: str, text: str) ->
 
 
 def positions_text(positions: tuple[NonFinite, ...], total: int) -> str:
-    """ "NaN/Inf at [0, 7] NaN, [61, 579] +Inf (the first 2 of 5)"."""
-    where = ", ".join(f"[{', '.join(str(i) for i in p.index)}] {p.kind}" for p in positions)
+    """ "NaN/Inf at [0, 7] NaN, [61, 579] +Inf (the first 2 of 5)", each position joined by
+    no-break spaces: a narrow Details wrapped "[10, 1]" away from its "+Inf" (review 10)."""
+    where = ", ".join(f"[{_NBSP_COMMA.join(str(i) for i in p.index)}]{_NBSP}{p.kind}" for p in positions)
     more = f" (the first {len(positions)} of {total:,})" if total > len(positions) else ""
     return f"NaN/Inf at {where}{more}"
