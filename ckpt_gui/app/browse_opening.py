@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from ckpt_gui.app import gui_gc, plot_import, plot_turns, settings
 from ckpt_gui.app.open_fallback import open_readable
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
+from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.storage import absolute
@@ -36,15 +37,19 @@ class CheckpointOpening:
     ``picker``, remembering the ones shown lately (``_recent``)."""
 
     def choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.dialog_parent, "Open checkpoint folder", settings.last_folder())
+        with fitted():
+            path = QFileDialog.getExistingDirectory(
+                self.dialog_parent, "Open checkpoint folder", settings.last_folder()
+            )
         if path:
             self.open_path(path)
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.dialog_parent, "Open checkpoint file", settings.last_folder(),
-            CHECKPOINT_FILES,
-        )  # fmt: skip
+        with fitted():
+            path, _ = QFileDialog.getOpenFileName(
+                self.dialog_parent, "Open checkpoint file", settings.last_folder(),
+                CHECKPOINT_FILES,
+            )  # fmt: skip
         if path:
             self.open_path(path)
 

@@ -9,6 +9,7 @@ import os
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ckpt_gui.app import settings
+from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.write_guard import Protected, check_output
 
@@ -37,7 +38,8 @@ def ask_save_path(parent: QWidget | None, title: str, name: str, filters: str, p
     """A path the write guard allows, or None when the user cancels."""
     start = os.path.join(free_folder(protected, name), name)
     while True:
-        path, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
+        with fitted():
+            path, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
         if not path:
             return None
         try:

@@ -51,6 +51,7 @@ class SelectionStats:
     def start(self, node: TreeNode | None, ckpt: Checkpoint | None) -> None:
         """Compute (or show the known) statistics and histogram of ``node``."""
         self.node, self.ckpt = node, ckpt
+        self.large.tensor.note_positions("", (), 0)  # the last selection's (a name in another checkpoint too)
         if node is None or ckpt is None:
             return
         bins, value_range = self.histogram.bins.value(), self.histogram.requested_range()
@@ -85,7 +86,7 @@ class SelectionStats:
         if cached is not None:
             self._note_nonfinite(title, cached)
             self.details.show_stats(cached)
-            self.details.show_positions(self.positions.get(key), cached)
+            self._show_positions(title, self.positions.get(key), cached)
         else:
             self.details.show_stats(None)
             if variable.num_elements > PREVIEW_ELEMENTS:
@@ -105,7 +106,7 @@ class SelectionStats:
             self.stats_cache[key], self.positions[key] = first.stats, first.positions
             self._note_nonfinite(title, first.stats)
             self.details.show_stats(first.stats)
-            self.details.show_positions(first.positions, first.stats)
+            self._show_positions(title, first.positions, first.stats)
             self.add_crc_fact(ckpt, key)
             if wanted is not None and first.envelope is not None:
                 # Drawn a little later (a timer fires after the repaint queued now): the
@@ -121,6 +122,12 @@ class SelectionStats:
             self.done()
 
         self._submit(compute, show, title, first_done)
+
+    def _show_positions(self, title: str, positions: tuple[NonFinite, ...] | None, stats: TensorStats) -> None:
+        """The first NaN/Inf in Details, and as links to their cells in the Values tab."""
+        self.details.show_positions(positions, stats)
+        if positions and stats.has_nonfinite:
+            self.large.tensor.note_positions(title, positions, stats.nan + stats.posinf + stats.neginf)
 
     def _note_nonfinite(self, title: str, stats: TensorStats) -> None:
         """A large matrix's heatmap (min/max blocks) shows no NaN among finite values:

@@ -33,8 +33,13 @@ def build_menus(window) -> None:
     menu.addSeparator()
     add(menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
     view = window.menuBar().addMenu("&View")
+    view.setToolTipsVisible(True)  # the object graph view's, when greyed: why
     add(view, "&Find variable", lambda: window_focus.focus_the_filter(window), QKeySequence.StandardKey.Find)
-    add(view, "Object &graph view", lambda: tree.objects_button.setChecked(True), "Ctrl+1")
+    objects = add(view, "Object &graph view", lambda: tree.objects_button.setChecked(True), "Ctrl+1")
+    # Greyed as the view switch's radio is: enabled, Ctrl+1 checked the greyed radio of a
+    # checkpoint without an object graph while the tree stayed in key view (review 10).
+    tree.objects_view_available.connect(lambda available, why: _follow(objects, available, why))
+    window.objects_view_action = objects
     add(view, "Checkpoint &keys view", lambda: tree.keys_button.setChecked(True), "Ctrl+2")
     add(view, "&Scan all variables for NaN/Inf", browse.start_scan)
     restore = window.menuBar().addMenu("&Restore")
@@ -51,6 +56,12 @@ def build_menus(window) -> None:
     window.clear_diagnosis_action = add(restore, "&Clear diagnosis", doctor.clear)
     window._enable_diagnosis_actions()
     add_help_menu(window, add)
+
+
+def _follow(action: QAction, available: bool, why: str) -> None:
+    action.setEnabled(available)
+    # Why it is greyed, in a tooltip over it: Qt shows no status tip for a disabled item.
+    action.setToolTip("" if available else why)  # "": none (the menu would repeat the item's text)
 
 
 def add_action(window, menu, text, slot, shortcut=None) -> QAction:

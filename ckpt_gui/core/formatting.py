@@ -47,6 +47,32 @@ def format_number(x: float | int | None) -> str:
     return f"{x:.4e}"
 
 
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def string_text(raw: bytes | str) -> str:
+    """A string tensor's element as the app shows it everywhere (the Values table,
+    Details): its UTF-8 text, what cannot be seen written as Python writes it in a
+    literal (a NUL byte ``\\x00``, a newline ``\\n``, a byte that is no UTF-8
+    ``\\xff``, a backslash ``\\\\``). Details said 'a\\x00b' and the table "a▯b"
+    (review 10), and a font shows a control character as a box, or not at all."""
+    text = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(_escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was no UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if char.isprintable():
+        return char
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def format_time(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"

@@ -53,9 +53,16 @@ class Controller(QObject):
         try:
             written = write_file(path, protected, lambda f: f.write(data))
         except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.export_failed(path, exc)
             return
         self.status.emit(f"Wrote {written}")
+
+    def export_failed(self, path: str, exc: Exception) -> None:
+        """Why ``path`` was not written on the banner, and the status bar saying so: it
+        kept the last export's "Wrote ..." under the banner's "cannot write" (review 10),
+        as if this one had been written."""
+        self.banner.show_message(str(exc), "error")
+        self.status.emit(f"Not written: {path}")
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Cancel this workflow's jobs and wait for them to return (the app is closing)."""

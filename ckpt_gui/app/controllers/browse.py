@@ -156,7 +156,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         try:
             path, note = export_npy(self.ckpt, node.variable.key, path)
         except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.export_failed(path, exc)
             return
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 

@@ -269,7 +269,7 @@ class CompareController(SelectionShown, Controller):
         try:
             path, note = export_npy(ckpt, variable.key, path, also=protected)
         except CheckpointError as exc:
-            self.banner.show_message(str(exc), "error")
+            self.export_failed(path, exc)
             return
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 

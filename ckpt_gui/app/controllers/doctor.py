@@ -18,6 +18,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.settings import allow_gpu
 from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
@@ -183,16 +184,20 @@ class DoctorController(Controller):
         # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
         last = str(settings.settings().value("last_script", "") or "")
         start = self.script or _demo_scripts(self.ckpt) or (os.path.dirname(last) if last else settings.last_folder())
-        path, _ = QFileDialog.getOpenFileName(
-            self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
-        )
+        with fitted():
+            path, _ = QFileDialog.getOpenFileName(
+                self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
+            )
         if path:
             self.diagnose(path)
         elif warmed is not None:
             self.diagnoser.cool_down(warmed)
 
     def choose_python(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Python interpreter with TensorFlow", self._python())
+        with fitted():
+            path, _ = QFileDialog.getOpenFileName(
+                self.dialog_parent, "Python interpreter with TensorFlow", self._python()
+            )
         if path:
             settings.settings().setValue("python", path)
             self.status.emit(f"Restore attempts will run with {path}")

@@ -20,6 +20,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets import folder_picker
 from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.repair_panel import RepairDialog, outcome_html
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
@@ -88,8 +89,9 @@ class RepairController(Controller):
 
     def load_plan(self, path: str | None = None) -> None:
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self.dialog, "Load repair plan", settings.last_folder(),
-                                                  "JSON (*.json);;All files (*)")  # fmt: skip
+            with fitted():
+                path, _ = QFileDialog.getOpenFileName(self.dialog, "Load repair plan", settings.last_folder(),
+                                                      "JSON (*.json);;All files (*)")  # fmt: skip
         if not path:
             return
         try:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
 from ckpt_gui.core.format.errors import CheckpointError
@@ -235,17 +236,19 @@ class CompareDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.chosen() is not None)
 
     def _choose_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Folder of checkpoint B", self._start_folder())
+        with fitted():
+            path = QFileDialog.getExistingDirectory(self, "Folder of checkpoint B", self._start_folder())
         if path:
             self.path.setText(path)
             self.look_at_path()
 
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Checkpoint B", self._start_folder(),
-            "Checkpoint files (*.index checkpoint saved_model.pb *.keras *.weights.h5 *.h5 *.weights.json)"
-            ";;All files (*)",
-        )  # fmt: skip
+        with fitted():
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Checkpoint B", self._start_folder(),
+                "Checkpoint files (*.index checkpoint saved_model.pb *.keras *.weights.h5 *.h5 *.weights.json)"
+                ";;All files (*)",
+            )  # fmt: skip
         if path:
             self.path.setText(path)
             self.look_at_path()

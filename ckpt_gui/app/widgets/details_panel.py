@@ -22,6 +22,8 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
 
 _STAT_COLUMNS = 1
+_NBSP = "\u00a0"
+_NBSP_COMMA = "," + _NBSP
 
 
 class DetailsPanel(QScrollArea):
@@ -50,7 +52,7 @@ class DetailsPanel(QScrollArea):
         self.value.setWordWrap(True)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.value.setStyleSheet("font-family: monospace;")
-        # Where the first NaN/Inf are (indices), under the statistics that count them.
+        # Where the first NaN/Inf are (indices), with the statistics that count them.
         self.positions = QLabel()
         self.positions.setWordWrap(True)
         self.positions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -61,8 +63,9 @@ class DetailsPanel(QScrollArea):
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self.stats_title)
-        right.addLayout(self.stats)
+        # Above the rows: under them, at 1024x640 it was below the fold (review 10).
         right.addWidget(self.positions)
+        right.addLayout(self.stats)
         right.addStretch(1)
         columns = QHBoxLayout()
         columns.addLayout(left, 3)
@@ -174,7 +177,8 @@ def _add_row(grid: QGridLayout, row: int, column: int, label: str, text: str) ->
 
 
 def positions_text(positions: tuple[NonFinite, ...], total: int) -> str:
-    """ "NaN/Inf at [0, 7] NaN, [61, 579] +Inf (the first 2 of 5)"."""
-    where = ", ".join(f"[{', '.join(str(i) for i in p.index)}] {p.kind}" for p in positions)
+    """ "NaN/Inf at [0, 7] NaN, [61, 579] +Inf (the first 2 of 5)", each position joined by
+    no-break spaces: a narrow Details wrapped "[10, 1]" away from its "+Inf" (review 10)."""
+    where = ", ".join(f"[{_NBSP_COMMA.join(str(i) for i in p.index)}]{_NBSP}{p.kind}" for p in positions)
     more = f" (the first {len(positions)} of {total:,})" if total > len(positions) else ""
     return f"NaN/Inf at {where}{more}"

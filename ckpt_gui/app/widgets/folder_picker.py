@@ -17,6 +17,8 @@ import os
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLineEdit, QWidget
 
+from ckpt_gui.app.widgets.file_dialog_fit import fitted
+
 
 class NewOrExistingFolder(QFileDialog):
     """Folders only; a name typed that does not exist yet is accepted as a new folder."""
@@ -72,7 +74,9 @@ def ask_folder(parent: QWidget | None, title: str, start: str) -> str:
     """The folder chosen ("" when cancelled): ``start`` is the folder shown and, after its
     last separator, the new folder's name suggested."""
     dialog = NewOrExistingFolder(parent, title, start)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    with fitted():
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    if not accepted:
         return ""
     new = dialog._new_folder()  # noqa: SLF001 - its own dialog
     if new is not None:

@@ -206,10 +206,15 @@ class NonFinite:
         """Rich text for a title or label: which colour stands for what; "" if none."""
         parts = []  # compact: one line of a narrow plot's title (the colours are in its tooltip too)
         if self.nan:
-            parts.append(f"{_swatch(NAN_COLOUR)}{nonfinite_text(self.nan)}")
+            parts.append(f"{_swatch(NAN_COLOUR)}{_unsplit(nonfinite_text(self.nan))}")
         if self.inf:
-            parts.append(f"{_swatch(INF_COLOUR)}{nonfinite_text(0, *self._signed())}")
+            parts.append(f"{_swatch(INF_COLOUR)}{_unsplit(nonfinite_text(0, *self._signed()))}")
         return ", ".join(parts)
+
+
+def _unsplit(counts: str) -> str:
+    """ "1 +Inf, 1 -Inf" wrapped only after a comma: a narrow title split "1 / +Inf" (review 10)."""
+    return counts.replace(" ", "&nbsp;").replace(",&nbsp;", ", ")
 
 
 class ExtremeImageItem(pg.ImageItem):
@@ -357,7 +362,7 @@ def wrap_title(plot: pg.PlotItem, width: float) -> None:
     if label.item.boundingRect().width() > room:
         label.item.setTextWidth(max(room, 4 * TITLE_LINE))
         label.updateMin()
-    height = max(2 * TITLE_LINE, int(label.item.boundingRect().height()) + 2)
+    height = max(TITLE_LINE, int(label.item.boundingRect().height()) + 2)
     label.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
 
@@ -366,15 +371,15 @@ class TitleWrapper(QObject):
     """Re-wraps a plot's title whenever its view changes width, before the view lays
     the plot out at the new width."""
 
-    def __init__(self, view: pg.GraphicsView, plot: pg.PlotItem) -> None:
+    def __init__(self, view: pg.GraphicsView, plot: pg.PlotItem, margin: int = TITLE_MARGIN) -> None:
         super().__init__(view)
-        self.view, self.plot = view, plot
+        self.view, self.plot, self.margin = view, plot, margin
         view.installEventFilter(self)
 
     def fit(self) -> None:
         """Call after setting a title: its text had already widened the plot (Qt grows
         a graphics widget to its new least width, and never shrinks it back)."""
-        wrap_title(self.plot, self.view.width() - TITLE_MARGIN)
+        wrap_title(self.plot, self.view.width() - self.margin)
         central = self.view.centralWidget
         if central is not None:
             central.setGeometry(QRectF(0, 0, self.view.width(), self.view.height()))
@@ -389,5 +394,5 @@ class TitleWrapper(QObject):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():
-            wrap_title(self.plot, event.size().width() - TITLE_MARGIN)
+            wrap_title(self.plot, event.size().width() - self.margin)
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from ckpt_gui.app.widgets.layouts import not_a_tab_stop
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 
 
@@ -14,6 +15,7 @@ def make_plot(fill: tuple[int, ...], y_label: str):
     # No context menus: made without them rather than made and dropped (pyqtgraph's
     # view box menu is tens of milliseconds of the first plot's turn).
     plot = pg.PlotWidget(axisItems={"left": count_axis, "bottom": SpacedAxis("bottom")}, enableMenu=False)
+    not_a_tab_stop(plot)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setLabel("left", y_label)
     curve = plot.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=fill, pen=pg.mkPen(40, 90, 160))

@@ -9,6 +9,14 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSizePolicy, QWidget
 
 
+def not_a_tab_stop(plot: QWidget) -> QWidget:
+    """A plot Tab passes by: it has nothing to do with keys and draws no focus, so a Tab
+    stop on it changed nothing on screen (review 10: between the heatmap's Columns and
+    the banner's close button). The mouse still pans and zooms it."""
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return plot
+
+
 def clear_layout(layout: QLayout) -> None:
     """Remove every widget from ``layout`` now: hidden and detached at once (a widget
     only scheduled for deletion would still be drawn where it was)."""

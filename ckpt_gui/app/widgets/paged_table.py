@@ -10,40 +10,73 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QStyle, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.formatting import format_number
+from ckpt_gui.core.formatting import format_number, string_text
 
 PAGE_ROWS = 1_000_000  # rows in one page of the table
 BAND_ELEMENTS = 1 << 14  # the table reads about this many values at a time
 _BANDS_KEPT = 16
+# The longest texts format_number gives a float (6 significant digits below 1e6 and from
+# 1e-4, else 5 in an exponent of up to 3 digits): a float column as wide as these shows
+# every float whole, with no band measured.
+WIDEST_FLOATS = ("-0.000888888", "-8.8888e-308")
+MAX_COLUMN_CHARS = 60  # a longer string is cut (whole in its tooltip): one cell must not fill the pane
+TOOLTIP_CHARS = 2000
 
 
 class PagedTableModel(QAbstractTableModel):
     """A read-only table over the rows ``first_row``.. of a 2-D array-like; cells are
-    read a band of rows at a time, on demand, and formatted as they are painted."""
+    read a band of rows at a time, on demand, and formatted as they are painted.
+    ``widest`` is the widest text of the cells read so far, in pixels of ``text_width``
+    (the view's font): ``widened`` says it grew (a band of longer numbers or strings)."""
 
-    def __init__(self, parent=None) -> None:
+    widened = Signal()
+
+    def __init__(self, parent=None, text_width: Callable[[str], int] = len) -> None:
         super().__init__(parent)
         self.source = None
         self.first_row = 0
         self._band_rows = 1
         self._bands: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.text_width = text_width
+        self.widest = 0
+        self._floats = False  # the widest text known without reading (WIDEST_FLOATS)
+        self._strings = False
 
     def set_source(self, source, first_row: int = 0) -> None:
         """Show ``source`` (2-D; a vector as one column) from row ``first_row``."""
         self.beginResetModel()
         if source is not None and source.ndim != 2:
             source = source.reshape(-1, 1)
+        kept = source is self.source  # another page of the same tensor: its columns stay as wide
         self.source = source
         self.first_row = first_row
         self._bands.clear()
+        if not kept:
+            # bfloat16 and float8 (ml_dtypes) are no numpy kind "f" but format as floats; an
+            # array-like without a dtype has its bands measured, whatever they hold.
+            dtype = getattr(source, "dtype", None)
+            self._floats = dtype is not None and (dtype.kind == "f" or dtype.name.startswith(("bfloat", "float")))
+            self._strings = dtype is not None and dtype.kind in "OSU"
+            self.widest = max(map(self.text_width, WIDEST_FLOATS)) if self._floats else 0
         self._band_rows = max(1, BAND_ELEMENTS // max(1, source.shape[1])) if source is not None else 1
         self.endResetModel()
 
@@ -68,6 +101,8 @@ class PagedTableModel(QAbstractTableModel):
             rows = self._bands[band] = np.array(self.source[start : start + self._band_rows])
             while len(self._bands) > _BANDS_KEPT:
                 self._bands.popitem(last=False)
+            if not self._floats:
+                self._measure(rows)
         else:
             self._bands.move_to_end(band)
         return rows[row - band * self._band_rows, column]
@@ -76,15 +111,30 @@ class PagedTableModel(QAbstractTableModel):
         if self.source is None or not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            cell = self.cell(self.first_row + index.row(), index.column())
-            if isinstance(cell, bytes):
-                return cell.decode("utf-8", "replace")
-            return cell_text(cell)
+            return cell_text(self.cell(self.first_row + index.row(), index.column()))
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            # Numbers right-aligned, their digits under each other; text left-aligned, as read.
+            side = Qt.AlignmentFlag.AlignLeft if self._strings else Qt.AlignmentFlag.AlignRight
+            return int(side | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and self._strings:  # whole, when the column cuts it
+            return cell_text(self.cell(self.first_row + index.row(), index.column()))[:TOOLTIP_CHARS]
         if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             return self._non_finite_colour(index, role)
         return None
+
+    def _measure(self, rows) -> None:
+        """``widest`` grown to the texts of ``rows`` (a band just read): integers by their
+        least and greatest (digits are as wide as each other), the rest cell by cell."""
+        if rows.size == 0:
+            return
+        if rows.dtype.kind in "iu":
+            texts = [str(rows.min()), str(rows.max())]
+        else:
+            texts = [cell_text(value)[:MAX_COLUMN_CHARS] for value in rows.reshape(-1)]
+        widest = max(map(self.text_width, texts))
+        if widest > self.widest:
+            self.widest = widest
+            self.widened.emit()
 
     def _non_finite_colour(self, index: QModelIndex, role: int) -> QColor | None:
         """NaN and +/-Inf cells in the heatmap's colours (magenta, black), their text
@@ -109,10 +159,15 @@ class PagedTable(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.model = PagedTableModel(self)
         self.view = QTableView()
+        # Tab leaves the table (the arrow keys move between cells): Qt's table kept Tab
+        # for its cells, a keyboard user could not Tab past a million rows of them.
+        self.view.setTabKeyNavigation(False)
+        self.model = PagedTableModel(self, self.view.fontMetrics().horizontalAdvance)
         self.view.setModel(self.model)
-        self.view.horizontalHeader().setDefaultSectionSize(90)
+        # Columns as wide as their widest value read so far: 90 px cut -0.000998732 to
+        # "-0.0009987..." (review 10); widened on the next turn (a band is read while painted).
+        self.model.widened.connect(self._fit_columns, Qt.ConnectionType.QueuedConnection)
         # Rows a line of text tall (the style's 30 px showed 5 rows in a 230 px pane).
         rows = self.view.verticalHeader()
         rows.setMinimumSectionSize(0)
@@ -143,9 +198,20 @@ class PagedTable(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.caption.hide()
+        # Links to cells the tensor panel points out (its first NaN/Inf): show_links.
+        self.links = LinkLine()
+        self.links.setWordWrap(True)
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        self.links.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self.links.linkActivated.connect(lambda href: self._on_link(int(href)) if self._on_link else None)
+        self._on_link: Callable[[int], None] | None = None
+        self.links.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
+        layout.addWidget(self.links)
         layout.addWidget(self.bar)
         layout.addWidget(self.view, 1)
         # Instead of the table when there are no values (an empty white table says nothing).
@@ -167,6 +233,9 @@ class PagedTable(QWidget):
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption) and source is not None)
         self.model.set_source(source)
+        if self.model.rowCount() and self.model.columnCount():
+            self.model.cell(0, 0)  # the first band measured: the first frame's columns fit it
+        self._fit_columns()
         self.view.setVisible(source is not None)
         self.message.setVisible(source is None)
         self.message.setText(message)
@@ -179,6 +248,24 @@ class PagedTable(QWidget):
         if from_start:
             self.view.scrollToTop()
             self.view.horizontalScrollBar().setValue(0)
+
+    def show_links(self, html: str, on_link: Callable[[int], None] | None) -> None:
+        """A line of links over the table (``<a href="N">``), ``on_link(N)`` when one is
+        followed; "" hides it."""
+        self._on_link = on_link
+        self.links.setText(html)
+        self.links.setVisible(bool(html))
+
+    def go_to_cell(self, row: int, column: int) -> None:
+        """The page holding ``row``, the cell at ``row``, ``column`` current, in view (centred)
+        and focused: the arrow keys go on from it."""
+        if not 0 <= row < self.model.total_rows or not 0 <= column < self.model.columnCount():
+            return
+        self.go_to_row(row)
+        index = self.model.index(row - self.model.first_row, column)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QTableView.ScrollHint.PositionAtCenter)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def go_to_row(self, row: int) -> None:
         """Show the page holding ``row`` and scroll to it."""
@@ -200,6 +287,19 @@ class PagedTable(QWidget):
         self.previous.setEnabled(first > 0)
         self.next.setEnabled(last < total - 1)
 
+    def _fit_columns(self) -> None:
+        """Every column as wide as the widest value read (or, for floats, any float
+        can be) and its own number, up to MAX_COLUMN_CHARS."""
+        model, header = self.model, self.view.horizontalHeader()
+        metrics = self.view.fontMetrics()
+        # The style's text margins, the grid line, and 2 px for a text's fractional advance
+        # (the style's own size for "-0.000998732" was elided by a fraction of a pixel).
+        margin = cell_width(self.view, "0") - metrics.horizontalAdvance("0") + 1 + 2
+        number = metrics.horizontalAdvance(str(max(model.columnCount() - 1, 0)))
+        header_margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        widest = min(model.widest, metrics.averageCharWidth() * MAX_COLUMN_CHARS)
+        header.setDefaultSectionSize(max(widest + margin, number + header_margin, header.minimumSectionSize()))
+
     def _fit_row_numbers(self, last: int) -> None:
         """The row header as wide as the page's largest row number: Qt sizes it once, from
         the first page's, and cut 50,000,000 to "5000000" on a later page."""
@@ -208,7 +308,29 @@ class PagedTable(QWidget):
         header.setMinimumWidth(header.fontMetrics().horizontalAdvance(str(max(last, 0))) + 4 * margin + 4)
 
 
+class LinkLine(QLabel):
+    """A label of links whose first (or, going back, last) link takes the focus as Tab
+    enters it: Qt's label took a Tab stop of its own first, showing no focus (review 10's
+    complaint of a Tab that changed nothing on screen)."""
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's API
+        super().focusInEvent(event)
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.focusNextPrevChild(event.reason() == Qt.FocusReason.TabFocusReason)
+
+
+def cell_width(view: QTableView, text: str) -> int:
+    """The width ``view``'s style asks for a cell showing ``text``."""
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.text = text
+    option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
+    return view.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, option, QSize(), view).width()
+
+
 def cell_text(value) -> str:
+    if isinstance(value, bytes | str):
+        return string_text(value)
     number = scalar(value)
     return number if isinstance(number, str) else format_number(number)
 

@@ -26,6 +26,7 @@ from ckpt_gui.app.widgets.heatmap import (
     set_levels,
 )
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
+from ckpt_gui.app.widgets.layouts import not_a_tab_stop
 from ckpt_gui.app.widgets.pair_numbers import (
     COLOUR_A,
     COLOUR_B,
@@ -84,6 +85,7 @@ class PairPanel(QWidget):
         self.plots.setChildrenCollapsible(False)
         self.histogram_view, self.heatmap_view = pg.GraphicsLayoutWidget(), pg.GraphicsLayoutWidget()
         for view in (self.histogram_view, self.heatmap_view):
+            not_a_tab_stop(view)
             view.setMinimumHeight(HISTOGRAMS_MIN_HEIGHT)
             self.plots.addWidget(view)
         self.plots.setStretchFactor(0, 2)

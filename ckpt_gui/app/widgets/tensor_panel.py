@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
 from ckpt_gui.app import plot_import, plot_turns, theme
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text
 from ckpt_gui.app.widgets.tensor_line import LineDrawing
+from ckpt_gui.app.widgets.tensor_marks import NonFiniteMarks
 from ckpt_gui.app.widgets.tensor_plane import PlaneDrawing
 from ckpt_gui.app.widgets.tensor_plot_parts import BAR_PARTS, HEATMAP_PARTS, LINE_PARTS, plot_of, plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
@@ -21,7 +22,7 @@ from ckpt_gui.core.views.planes import Envelope, PlaneChoice, ValueView, plane, 
 HEATMAP, PLOT = "Heatmap", "Plot"  # the picture tab's name: what it shows
 
 
-class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
+class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
     """Two tabs: the picture (heatmap or line) and the numbers (table).
 
     A tensor too large to read whole (:meth:`show_large`) is a memory map: its table
@@ -153,6 +154,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         self.picture.setCurrentWidget(self.message)
         self.message.setText(text)
         self.table.set_source(None, text)
+        self.show_marks()
 
     def show_large(self, values: np.ndarray, title: str, choice: PlaneChoice | None) -> None:
         """A tensor too large to read: ``values`` maps it; the picture waits for
@@ -209,6 +211,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         view = value if isinstance(value, ValueView) else prepare_view(value)
         value = view.value
         self.value, self.large, self.envelope, self._pending_draw = value, False, None, None
+        self.title = title  # what note_positions' positions are of
         strings = value.dtype == object
         self._show_picture_tab(not strings)
         if strings:  # only the table makes sense: the picture's tab is hidden (review 7)
@@ -262,3 +265,4 @@ class TensorPanel(PlaneDrawing, LineDrawing, QTabWidget):
         vector = value is not None and value.ndim == 1 and value.dtype != object
         self.setTabText(self.indexOf(self.picture), PLOT if vector else HEATMAP)
         self.table.set_source(array, caption=caption, from_start=from_start)
+        self.show_marks()

@@ -30,7 +30,7 @@ from ckpt_gui.app.widgets.heatmap import (
     set_levels,
 )
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
-from ckpt_gui.app.widgets.layouts import clear_on_leave
+from ckpt_gui.app.widgets.layouts import clear_on_leave, not_a_tab_stop
 
 __all__ = [
     "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value",
@@ -40,10 +40,16 @@ __all__ = [
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
 
 
+HEAT_MARGIN = 3  # px round the heatmap (pyqtgraph's is 9)
+
+
 def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     """Give ``panel`` (a TensorPanel) its heatmap, in the place kept for it between the
     axis controls and the readout of ``heat_layout``."""
-    panel.graphics = pg.GraphicsLayoutWidget()
+    panel.graphics = not_a_tab_stop(pg.GraphicsLayoutWidget())
+    # 3 px round the plot, not pyqtgraph's 9: at 1024x640 the panel is 170 px tall and a
+    # [1000, 50] matrix was left 60 px of it (review 10).
+    panel.graphics.ci.layout.setContentsMargins(*[HEAT_MARGIN] * 4)
     panel.image_plot = panel.graphics.addPlot(axisItems=index_axes())
     panel.image_plot.invertY(True)  # row 0 at the top, like a matrix
     panel.image_plot.setAspectLocked(False)
@@ -59,7 +65,9 @@ def make_heatmap(panel, heat_layout: QBoxLayout) -> None:
     panel.graphics.show()
     panel._plot_place.deleteLater()
     # Long titles wrap to the plot's width rather than hold the plot wider.
-    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot)
+    # The title's room: the view less its margins (and 4 px to spare); TITLE_MARGIN, for
+    # pyqtgraph's 9 px ones and more, wrapped "1 NaN, 1 +Inf, 1 -Inf" where it fitted.
+    panel.image_title = TitleWrapper(panel.graphics, panel.image_plot, 2 * HEAT_MARGIN + 4)
     panel.graphics.scene().sigMouseMoved.connect(panel._on_mouse)
     clear_on_leave(panel.graphics, panel.readout)
     theme.style_plot(panel.graphics)
@@ -74,7 +82,7 @@ def make_colour_bar(panel) -> None:
 
 def make_line(panel) -> None:
     """Give ``panel`` its line plot (for vectors), the picture stack's third page."""
-    panel.line = pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")})
+    panel.line = not_a_tab_stop(pg.PlotWidget(axisItems={"bottom": IndexAxis("bottom")}))
     panel.line.showGrid(x=True, y=True, alpha=0.2)
     panel.line_curve = panel.line.plot(pen=pg.mkPen(40, 90, 160))
     # Where a vector is NaN (or +-Inf): a mark at the foot of the plot, in the heatmap's

@@ -45,6 +45,8 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
     node_selected = Signal(object)  # TreeNode or None
     menu_requested = Signal(object, QPoint)  # a right click on a row: its TreeNode, where (global)
     said = Signal(str)  # what Ctrl+C put on the clipboard, for the status bar (as the row menu's copies)
+    # Whether the object graph view can be shown, and why not: the View menu's Ctrl+1 follows it.
+    objects_view_available = Signal(bool, str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

@@ -131,6 +131,10 @@ class TreeSelection:
         first = self._first_match() or self.view.model().index(0, 0, self.view.rootIndex())
         if first.isValid():
             self.view.setCurrentIndex(first)
+            # The user's pick now, though the filter had made it current already (then no
+            # currentChanged says so): Escape kept the row selected before the filter
+            # instead (review 10: "conv kern", Down onto conv1d/kernel, Escape: bigram_emb).
+            self._picked = self.model.node(first)
         self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _first_match(self) -> QModelIndex | None:

@@ -17,6 +17,7 @@ class TreeViews:
         has_objects = not objects_pending and ("keys" not in trees or trees["objects"] is not trees["keys"])
         self.objects_button.setEnabled(has_objects)
         self.objects_button.setToolTip(_objects_tooltip(trees, objects_pending, has_objects))
+        self.objects_view_available.emit(has_objects, self.objects_button.toolTip())
         if not has_objects and not self.keys_button.isChecked():
             self.objects_button.blockSignals(True)  # the caller shows the tree (not twice)
             self.keys_button.setChecked(True)

@@ -15,11 +15,13 @@ from ckpt_gui.core.formatting import (
     format_shape,
     format_some,
     one_or_many,
+    string_text,
 )
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode
 
 SCALAR_PREVIEW_ELEMENTS = 16  # tensors this small have their values shown in the details
+_STRING_CHARS = 200  # of each string shown there
 
 
 def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True) -> list[tuple[str, str]]:
@@ -211,10 +213,10 @@ def numbers_text(value) -> str:
 
 
 def _bytes_text(raw) -> str:
+    """One string quoted, as the Values table shows it (``string_text``: 'a\\x00b' in
+    both; a byte that is no UTF-8 as \\xff, the rest of the string still read)."""
     if not isinstance(raw, bytes):
         return str(raw)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return repr(raw)
-    return repr(text) if len(text) < 200 else repr(text[:200]) + "..."
+    text = raw.decode("utf-8", "surrogateescape")
+    shown = string_text(text[:_STRING_CHARS]).replace("'", "\\'")
+    return f"'{shown}'" + ("..." if len(text) > _STRING_CHARS else "")
