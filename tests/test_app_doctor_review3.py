@@ -324,3 +324,29 @@ def test_a_first_runs_details_leave_no_room_empty_under_their_rows(qtbot, deskto
     lowest = max(label.geometry().bottom() for label in body.findChildren(QLabel) if label.isVisible())
     empty = details.viewport().height() - lowest
     assert empty <= 2 * line, (size, empty, splits.right.sizes())  # the layout's margin and a line at most
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (2560, 1440)], ids=["1440", "2560"])
+def test_a_first_runs_details_stay_whole_when_a_banner_takes_room(qtbot, desktop_font, window, size):  # noqa: F811
+    """Review 11: the NaN banner, shown once the scan found a NaN (after the tabs were
+    grown to Details' rows), took its height from the tabs too (a splitter shrinks both
+    sides): the last row, "NaN/Inf at [437, 23] NaN", went under a scroll bar at 1440x900
+    and 2560x1440 with the plots far above their least. The tabs hold the rows again,
+    the plots giving the room."""
+    from tests.test_app_desktop import WAIT_MS
+
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    open_demo(qtbot, window)
+    window.splits.first_run(window.width(), window.height())
+    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
+    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    qtbot.wait(100)
+    details, splits = window.details, window.splits
+    assert details.verticalScrollBar().maximum() == 0  # whole before the banner (as tested above)
+    window.banner.show_message("A note\non three\nlines", "warning")  # a tall banner: more than a row's worth
+    qtbot.waitUntil(lambda: window.banner.isVisible())
+    qtbot.wait(100)
+    assert splits.views.height() > splits.views.minimumSizeHint().height() + 100  # the window has the room
+    assert details.verticalScrollBar().maximum() == 0, (size, splits.right.sizes())

@@ -76,7 +76,7 @@ def _tree_text(qtbot, text: str, width: int, compared: bool) -> str:
 
 
 @pytest.mark.parametrize("compared", [False, True], ids=["doctor", "comparison"])
-@pytest.mark.parametrize(("name", "hint"), [("layer_with_weights-2", "dense_2"), ("_momentums", "model only")])
+@pytest.mark.parametrize(("name", "hint"), [("layer_with_weights-2", "dense_2"), ("layer_with_weights-12", "conv2d_3")])
 def test_a_group_cut_beside_its_hint_keeps_its_layer_number(qtbot, name, hint, compared):
     metrics = QTreeView().fontMetrics()
     whole = metrics.horizontalAdvance(name + HINT_SEPARATOR + hint)
@@ -90,3 +90,21 @@ def test_a_group_cut_beside_its_hint_keeps_its_layer_number(qtbot, name, hint, c
         if width >= name_first + 30:  # room for the name and the hint's start: the name whole
             assert cut_name == name, (width, shown)
     assert _tree_text(qtbot, name + HINT_SEPARATOR + hint, whole + 60, compared) == name + HINT_SEPARATOR + hint
+
+
+@pytest.mark.parametrize("name", ["_momentums", "_learning_rate", "bias", "_operations"])
+def test_model_only_is_kept_whole_or_not_at_all_on_groups_and_leaves_alike(qtbot, name):
+    """Review 11, 6: at 1024x640 a group read "_momentums  ·  model …" (its hint cut,
+    "only" lost) above "_lear…_rate  (model only)" (the name cut, the tag whole). The
+    model-only tag, a group's hint as a leaf's marker, is whole or gone (where the name
+    would keep fewer than its least: the row's count or Restore cell says it), and a
+    group and a leaf of the same name keep it at the same widths."""
+    from ckpt_gui.app.models.tree_model import MODEL_ONLY_HINT, MODEL_ONLY_MARKER
+
+    metrics = QTreeView().fontMetrics()
+    group, leaf = name + HINT_SEPARATOR + MODEL_ONLY_HINT, name + MODEL_ONLY_MARKER
+    for width in range(40, metrics.horizontalAdvance(group) + 60, 6):
+        shown = {text: _tree_text(qtbot, text, width, False) for text in (group, leaf)}  # (the doctor's tree)
+        for seen in shown.values():
+            assert MODEL_ONLY_HINT in seen or "model" not in seen.replace(name, ""), (width, seen)  # never "model …"
+        assert (MODEL_ONLY_HINT in shown[group]) == (MODEL_ONLY_HINT in shown[leaf]), (width, shown)

@@ -634,3 +634,25 @@ def test_keras_files_are_recognised_by_name_and_first_bytes(world, tmp_path):
     shutil.copy(root / "seq.keras", tmp_path / "archive.zip")
     assert keras_file_kind(str(tmp_path / "archive.zip")) is None  # nor its bytes alone
     assert keras_file_kind(str(tmp_path)) is None
+
+
+def test_the_notes_say_once_what_keras_did_and_what_it_reported(diagnoser, world):
+    """Review 11, 7: a widened second layer's report said Keras skipped the failed layers
+    three times (the file's note, the model weights', the values not restored), and that
+    "Keras reports only the first" of the conflicts while its own message, below, said
+    "A total of 2 objects could not be loaded" and named both layers. Said once; the
+    conflicts' note counts the layers as Keras's message does."""
+    import re
+
+    report, code, answer = run(diagnoser, world, "widened")
+    agrees_with_keras(report, code, answer)
+    notes = report["notes"]
+    assert sum(KERAS_SKIPPED in note for note in notes) == 1, notes
+    assert not any("skips a layer" in note or "reports only the first" in note for note in notes), notes
+    total = re.search(r"A total of (\d+) objects could not be loaded", report["tensorflow"]["message"])
+    assert total, report["tensorflow"]["message"]  # Keras 3's own words
+    (conflicts,) = [note for note in notes if "match by path but not by shape" in note]
+    layers = int(total.group(1))
+    assert f"in {layers} layer{'s' if layers > 1 else ''}: Keras lists each layer it could not load" in conflicts
+    held = [v["model_path"] for v in report["variables"] if v["status"] == "consumed" and v["restored"] is False]
+    assert held and all(any(path in note for note in notes if KERAS_SKIPPED in note) for path in held), notes

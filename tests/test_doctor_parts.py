@@ -309,8 +309,10 @@ def test_the_summary_counts_matching_values_not_assigned_apart_and_agrees_in_num
     # the sixth note, "not assigned" unexplained).
     assert report.notes[0].endswith(
         " model weights restored: TensorFlow's restore stopped at its first error;"
-        " the 1 matching one is restored once the conflicts are fixed"
+        " the 1 matching one is restored once the conflicts are fixed (model/c)"
     ), report.notes
+    # Said once (review 11, 7): no later note gives the same reason again.
+    assert not any("stopped at its first error" in note for note in report.notes[1:]), report.notes
     assert report.notes[0].startswith("2 of ")
     none = build_report(DiagnosisRequest("/ckpt/ckpt-1", "/model.py"), AttemptResult(facts={
         **facts, "variables": [{**v, "restored": False} if v["status"] == "consumed" else v

@@ -311,7 +311,8 @@ def test_the_verification_names_the_save_counter_apart_from_the_restored_variabl
     model_variables = len(findings) - 1
     assert model_variables == 3  # 2 with the old values + 1 initial
     shown = outcome_html(outcome)
-    assert f"new checkpoint): {model_variables} restored and save_counter<br>" in shown
+    # A sentence (review 11, 8: "14 restored and save_counter" read as a list cut short).
+    assert f"new checkpoint): {model_variables} restored, and save_counter too (the new checkpoint" in shown
     assert "consumed" not in shown
 
 

@@ -38,7 +38,7 @@ class Splits:
         # The report and the plots both whole need more height than a 1024x640 screen
         # leaves under a title bar and a panel: there the report takes the plots' place
         # (they come back with the Details tab or a taller window).
-        self._resized = _OnResize(right, self._fit_report)
+        self._resized = _OnResize(right, self._on_resize)
         # And again when the report's own least height changes: a cancelled attempt's
         # longer headline had squeezed its split under its panes' least heights, the
         # table's rows painted under the selected problem (review 8).
@@ -55,6 +55,7 @@ class Splits:
         self._details = None  # the Details page (watch_details)
         self._details_to_fit = False  # a first run's tabs grow to Details' content until the user moves the split
         self._fitted_to: str | None = None  # the variable whose Details the tabs were grown to (its title)
+        self._split_ours = False  # the tabs' split is a first run's, not moved by the user (nor restored)
 
     def _keep_line(self) -> None:
         """The split as it is now, kept as the splitter's own (``_OnLayout`` on the plots)."""
@@ -75,6 +76,7 @@ class Splits:
         if "right" in names:
             self.right.setSizes([TABS_MIN_HEIGHT, height - TABS_MIN_HEIGHT])
             self._details_to_fit, self._fitted_to = self._details is not None, None
+            self._split_ours = True
             self._fit_details()
 
     def to_save(self) -> dict[str, QSplitter]:
@@ -108,6 +110,23 @@ class Splits:
             return
         if details.stats_title.isVisibleTo(details):  # a variable's Details (with its statistics)
             self._fitted_to = title
+        self._grow_to_details()
+
+    def _on_resize(self) -> None:
+        self._fit_report()
+        if self._split_ours:
+            # A change of room under a first run's split: the NaN banner shown after the
+            # tabs were fitted took its 30 px from them too (the splitter shrinks both
+            # sides), and Details' last row ("NaN/Inf at ...") went under a scroll bar
+            # at 1440x900 with 280 px of plots to spare (review 11, 2). Once the
+            # splitter has shared out its new height.
+            QTimer.singleShot(0, self.right, self._grow_to_details)
+
+    def _grow_to_details(self) -> None:
+        """The tabs grown to hold Details' rows whole, within limits (never shrunk)."""
+        details = self._details
+        if details is None or self.tabs.currentWidget() is not details or self.right.height() <= 0:
+            return
         height, top = sum(self.right.sizes()), self.right.sizes()[0]
         chrome = self.tabs.height() - details.viewport().height()  # the tab bar and frames
         wanted = details_height(details) + chrome
@@ -152,7 +171,7 @@ class Splits:
 
     def _moved(self, _position: int, _index: int) -> None:
         self._grown_from = None  # the user's own split stays
-        self._details_to_fit = False
+        self._details_to_fit = self._split_ours = False
         self._fit_report()
 
     def _grow_tabs(self, top: int) -> None:

@@ -51,9 +51,8 @@ def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoin
         ]
     return findings, [
         "a Keras 3 weights file: each layer reads the group at its path (layers/dense_1: the class name, numbered "
-        "in order; a subclassed model's attribute name) and its weights by number; layer names are not compared. "
-        "Keras skips a layer at its first problem and goes on with the others"
-    ]
+        "in order; a subclassed model's attribute name) and its weights by number; layer names are not compared"
+    ]  # (what Keras did with a layer that failed: the model weights' note, review 11, 7)
 
 
 def with_file_names(findings: list[RestoreFinding], checkpoint: str) -> list[RestoreFinding]:

@@ -167,15 +167,20 @@ def _notes(
     keras_file: dict[str, str] | None = None,
 ) -> list[str]:
     stopped = _stopped(tensorflow, keras_file)
+    weight_notes = _weight_notes(variables, tensorflow, stopped)
+    # The reason matching values were not restored is said once: the model weights'
+    # note says it first; the last note had said it again (review 11, 7: three bullets
+    # of a Keras report said Keras skipped the layers that failed).
+    said = any(stopped in note for note in weight_notes)
     return (
         _saver_notes(variables, tensorflow)
-        + _weight_notes(variables, tensorflow, stopped)
+        + weight_notes
         + _unused_notes(variables, holds_optimizer)
-        + _problem_notes(variables, tensorflow)
+        + _problem_notes(variables, tensorflow, keras_file)
         + shared_notes(variables)
         + moved_notes(variables)
         + deferred_optimizer_notes(variables)
-        + _held_back_notes(variables, tensorflow, stopped)
+        + _held_back_notes(variables, tensorflow, stopped, said)
     )
 
 
@@ -199,9 +204,11 @@ def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict
         return [said]
     # Why matching weights were not restored, here rather than in a later note (review:
     # "0 of 12 restored" beside "matches 5", the reason the sixth note down).
+    names = [v.label for v in variables if v.held_back and not v.is_harmless]
     return [
         f"{said}: {stopped}; the {held:,} matching "
-        f"{one_or_many(held, 'one is', 'ones are')} restored once the conflicts are fixed"
+        f"{one_or_many(held, 'one is', 'ones are')} restored once the conflicts are fixed "
+        f"({format_some(names, 3)})"
     ]
 
 
@@ -252,7 +259,9 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
     return notes
 
 
-def _problem_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+def _problem_notes(
+    variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, keras_file: dict[str, str] | None = None
+) -> list[str]:
     """Missing values, conflicts and deferred restores, counted."""
     notes = []
     count = Counter(v.status for v in variables)
@@ -268,7 +277,7 @@ def _problem_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdic
     if conflicts:
         notes.append(
             f"{counted(conflicts, 'variable')} {one_or_many(conflicts, 'matches', 'match')} by path but not by shape "
-            f"or dtype: " + _who_reports_conflicts(tensorflow, conflicts)
+            f"or dtype" + _who_reports_conflicts(tensorflow, conflicts, variables, keras_file)
         )
     # Optimizer state held back for an optimizer not built: deferred_optimizer_notes.
     waiting = [v for v in variables if v.status == RestoreStatus.DEFERRED and not v.optimizer]
@@ -283,17 +292,32 @@ def _problem_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdic
     return notes
 
 
-def _who_reports_conflicts(tensorflow: TensorFlowVerdict, conflicts: int) -> str:
-    """Which of the conflicts TensorFlow (or Keras) itself reported."""
+def _who_reports_conflicts(
+    tensorflow: TensorFlowVerdict, conflicts: int, variables: list[RestoreFinding], keras_file: dict[str, str] | None
+) -> str:
+    """Which of the conflicts TensorFlow (or Keras) itself reported, after ": "."""
     missing_key = missing_saver_key(tensorflow.message) if tensorflow.verdict == SAVER_RAISED else None
     if missing_key:  # RestoreV2 reads every value before any is assigned: a missing key comes first
         return (
-            f"TensorFlow did not get to {one_or_many(conflicts, 'it', 'them')}: Saver.restore() raised first on "
+            f": TensorFlow did not get to {one_or_many(conflicts, 'it', 'them')}: Saver.restore() raised first on "
             f"{missing_key}, a key not in the checkpoint"
         )
+    if tensorflow.speaker == "Keras" and (keras_file or {}).get("loader") == "legacy_h5":
+        return ": Keras's .h5 loader reports only the first of these and stops"
     if tensorflow.speaker == "Keras":
-        return "Keras reports only the first of these"
-    return "TensorFlow reports only the first of these and stops"
+        # Keras 3 goes on past a layer that fails and raises once at the end, naming
+        # every object it could not load ("A total of 2 objects could not be loaded"):
+        # the note had said it reports only the first (review 11, 7).
+        layers = {_layer_of(v) for v in variables if v.status in (RestoreStatus.SHAPE_CONFLICT,
+                                                                  RestoreStatus.DTYPE_CONFLICT)}  # fmt: skip
+        return f", in {counted(len(layers), 'layer')}: Keras lists each layer it could not load"
+    return ": TensorFlow reports only the first of these and stops"
+
+
+def _layer_of(v: RestoreFinding) -> str:
+    """A Keras 3 weight's layer: its path before "/vars/N" (``layers/dense_1``)."""
+    path = v.model_path or v.checkpoint_key or ""
+    return path.rpartition("/vars/")[0] or path.rpartition("/")[0]
 
 
 def _saver_failed(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> bool:
@@ -315,12 +339,23 @@ def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict)
     ]
 
 
-def _held_back_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, stopped: str) -> list[str]:
-    """Matching values TensorFlow did not assign, or the verification that all were."""
+def _held_back_notes(
+    variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, stopped: str, said: bool = False
+) -> list[str]:
+    """Matching values TensorFlow did not assign (those the model weights' note did not
+    name, when it ``said`` why), or the verification that all were."""
     if _saver_failed(variables, tensorflow):
         return []  # _saver_notes
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
+    if said:
+        others = [v for v in held_back if v.is_harmless]
+        if not others:
+            return []
+        return [
+            f"for the same reason {counted(len(others), 'other matching value')} "
+            f"{one_or_many(len(others), 'was', 'were')} not restored: " + format_some([v.label for v in others], 3)
+        ]
     if held_back:
         return [
             f"{counted(len(held_back), 'matching value')} {one_or_many(len(held_back), 'was', 'were')} not restored "

@@ -55,6 +55,9 @@ def value_counts(checks) -> str:
     return f"{', '.join(parts)}, of {len(checks)} written"
 
 
+COUNTER_WHAT = "the new checkpoint's own count of its saves, no model variable"
+
+
 def verification_counts(verification) -> str:
     """The doctor's summary of the new checkpoint (a RestoreReport) in the doctor's words
     (review: it said "consumed", the JSON's word, where the app says restored), with
@@ -68,10 +71,13 @@ def verification_counts(verification) -> str:
         counter = status == RestoreStatus.CONSUMED and any(
             v.status == status and v.label == SAVE_COUNTER for v in verification.variables
         )
+        # A sentence, save_counter said for what it is: "14 restored and save_counter"
+        # read as a list cut short (review 11, 8). The plan drops the old counter; the
+        # new checkpoint writes its own, which the doctor finds restored.
         if counter and n == 1:
-            parts.append(f"{SAVE_COUNTER} restored")
+            parts.append(f"{SAVE_COUNTER} restored ({COUNTER_WHAT})")
         elif counter:
-            parts.append(f"{verification.status_count(status, n - 1)} and {SAVE_COUNTER}")
+            parts.append(f"{verification.status_count(status, n - 1)}, and {SAVE_COUNTER} too ({COUNTER_WHAT})")
         else:
             parts.append(verification.status_count(status, n))
     return ", ".join(parts)

@@ -18,7 +18,8 @@ from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, show
 
 NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
 BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
-MODEL_ONLY_MARKER = "  (model only)"
+MODEL_ONLY_HINT = "model only"  # a group of model-only variables' hint (core/views/variable_tree.py)
+MODEL_ONLY_MARKER = f"  ({MODEL_ONLY_HINT})"
 SLOT_MARKER = "  (slot)"
 MARKERS = (MODEL_ONLY_MARKER, SLOT_MARKER)  # after a name, kept whole when the name is cut
 HINT_SEPARATOR = "  \u00b7  "  # between a group's name and its hint: "layer_with_weights-2  ·  dense_2"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeView
 
-from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR, MARKERS
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR, MARKERS, MODEL_ONLY_HINT
 from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
@@ -47,6 +47,11 @@ def hint_kept(option, name: str, separator: str, hint: str) -> str:
     The name comes first: whole, with the hint's start ("…  ·  den…"); else cut in its
     middle (its number kept: "layer_…ghts-2") beside the whole hint while it keeps
     NAME_LEAST_CHARS; else alone (the tooltip and Details have the hint)."""
+    if hint == MODEL_ONLY_HINT:
+        # A group of model-only variables says so as its model-only leaves do: the tag
+        # whole or not at all, the name cut first; it had read "_momentums  ·  model …"
+        # above "_lear…_rate  (model only)" (review 11, 6).
+        return _marker_kept(option, name, separator + hint)
     metrics = option.fontMetrics
     room = _room(option)
     whole = name + separator + hint
@@ -72,8 +77,11 @@ def _room(option) -> int:
 
 def _marker_kept(option, name: str, marker: str) -> str:
     """The name cut in the middle so that its marker stays whole, while the name keeps
-    NAME_LEAST_CHARS; narrower, the marker goes and the name stays (the row's italics and
-    its Restore or Status column say its kind): a model-only bias read "(model only)"."""
+    NAME_LEAST_CHARS; narrower, the marker goes whole and the name stays: a model-only
+    bias read "(model only)". A marker is never cut ("model …"): where it goes, the
+    row's other cells still say the row's kind (a model-only leaf's italics and
+    "missing" in its Restore or Status column, the doctor's word for a variable only the
+    model has; a model-only group's count, "2 model only"), and its tooltip names it."""
     metrics = option.fontMetrics
     room = _room(option)
     if metrics.horizontalAdvance(name + marker) <= room:
