@@ -133,8 +133,9 @@ class _Flag:
 
 
 def is_large(tree) -> bool:
-    """Whether typing in ``tree`` (a VariableTree, or a comparison's PairTree) filters
-    on a worker: counted in variables, or in pairs."""
+    """Whether typing in ``tree`` filters on a worker (and its search texts are made
+    ahead): a VariableTree counted in variables, a comparison's PairTree (or its
+    PairSearch, whose texts ``prepare`` makes) in pairs."""
     if tree is None:
         return False
     by_key = getattr(tree, "by_key", None)
