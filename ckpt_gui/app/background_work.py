@@ -162,3 +162,14 @@ class Worker:
 worker = Worker(turns)
 start = worker.start
 run_later = worker.run_later
+
+
+def on_a_thread(work: Callable[[], None]) -> None:
+    """``work`` on a thread of its own (it reports back through a Qt signal): a filter
+    typed (a tree's, the comparison's), which waits for no turn."""
+    threading.Thread(target=work, name="tree-filter", daemon=True).start()
+
+
+def prepare_later(work: Callable[[Callable[[], None]], None], cancelled: Callable[[], bool]) -> None:
+    """A large tree's (or comparison's) search texts made ahead, one background extra at a time."""
+    run_later("search texts", SEARCH_TEXTS, work, cancelled)

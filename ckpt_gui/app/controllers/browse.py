@@ -7,14 +7,14 @@ app/browse_selection.py's (its statistics and histogram, app/selection_stats.py'
 from __future__ import annotations
 
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ckpt_gui.app import background_work, gui_gc
+from ckpt_gui.app import gui_gc
+from ckpt_gui.app.background_work import on_a_thread, prepare_later  # tests import them from here too
 from ckpt_gui.app.browse_opening import CheckpointOpening
 from ckpt_gui.app.browse_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
@@ -179,13 +179,3 @@ def checkpoint_caption(ckpt: Checkpoint | None) -> str:
         return ""
     folder, name = os.path.split(ckpt.prefix.rstrip("/"))
     return f"checkpoint {os.path.basename(folder)}/{name}" if folder else f"checkpoint {name}"
-
-
-def on_a_thread(work: Callable[[], None]) -> None:
-    """``work`` on a thread of its own (it reports back through a Qt signal)."""
-    threading.Thread(target=work, name="tree-filter", daemon=True).start()
-
-
-def prepare_later(work: Callable[[Callable[[], None]], None], cancelled: Callable[[], bool]) -> None:
-    """A large tree's search texts made ahead, one background extra at a time."""
-    background_work.run_later("search texts", background_work.SEARCH_TEXTS, work, cancelled)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from ckpt_gui.app.background_work import on_a_thread, prepare_later
 from ckpt_gui.app.compare_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
@@ -250,6 +251,9 @@ class CompareController(SelectionShown, Controller):
             self.pair_panel.plane_wanted.connect(self._on_plane_wanted)
             self.trees.moved_chosen.connect(self._jump_to)
             self.pair_panel.jump_to.connect(self._jump_to)
+            # A large comparison's filter typed: matched off the GUI thread, as browse's tree's.
+            self.trees.typing.run_in_background = on_a_thread
+            self.trees.typing.prepare_later = prepare_later  # its search texts made ahead, in their turn
         return self.trees, self.pair_panel
 
     def export_value(self, pair: Pair, side: str) -> None:

@@ -44,6 +44,17 @@ class CompareModel(NodeTreeModel):
         self._group_texts.clear()
         return super().refilter(*args)
 
+    def show_chosen(self, chosen, flat: bool = False, ordered=None) -> int:
+        """Show the pairs a filter chose (PairTree.apply_filter's: None, every one), in
+        the tree or as the flat list; how many pairs are shown."""
+        if self.tree is None:
+            return 0
+        self._group_texts.clear()
+        self.beginResetModel()
+        count = self.tree.apply_filter(chosen, flat, ordered)
+        self.endResetModel()
+        return count
+
     def refresh(self) -> None:
         """The tree counted more pairs (CompareTrees.refresh, the one place that counts,
         so that rows, groups, summary and header move together): repaint."""

@@ -50,6 +50,7 @@ from ckpt_gui.app.widgets.compare_columns import (
     SideTree,
     arrange_columns,
 )
+from ckpt_gui.app.widgets.compare_matching import CompareMatching
 from ckpt_gui.app.widgets.compare_summary import SummaryBar
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
@@ -57,12 +58,12 @@ from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.pair_statuses import pair_filter
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 
 
-class CompareTrees(QWidget):
-    """The summary bar, a filter, and the two synchronised trees."""
+class CompareTrees(CompareMatching, QWidget):
+    """The summary bar, a filter (typing in a large comparison filters on a worker:
+    compare_matching.py), and the two synchronised trees."""
 
     pair_selected = Signal(object)  # Pair or None
     group_selected = Signal(object)  # the PairNode of a group row made current
@@ -123,7 +124,7 @@ class CompareTrees(QWidget):
         layout.addWidget(self.summary_bar)
         layout.addLayout(filters)
         layout.addWidget(trees, 1)
-        self.search.textChanged.connect(lambda _t: self.apply_filter())
+        self._start_matching()  # typing filters (on a worker in a large comparison)
         self.by_change.toggled.connect(lambda _on: self.apply_filter())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
         # Escape (the filter cleared) is the window's: window_focus.bind_escape.
@@ -247,6 +248,7 @@ class CompareTrees(QWidget):
         self._told = None
         self.path_depths.forget()
         self.tree_model.set_tree(tree)
+        self.typing.prepare([tree.search])  # a large comparison's search texts made ahead of the first filter
         tree.count_compared()
         self.update_summary()
         self.apply_filter()
@@ -290,14 +292,17 @@ class CompareTrees(QWidget):
         title = self.title.text().split(" &mdash; ")[0]
         self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)
 
-    def apply_filter(self) -> int:
+    def _show_chosen(self, chosen: list[PairNode] | None, ordered: list[PairNode] | None = None) -> int:
+        """Show the pairs a filter chose (None: every one; apply_filter, or a worker's
+        match, compare_matching.py), ``ordered`` as the flat list orders them when
+        worked out already; the row selected kept, or the first shown."""
         # A filter may hide it for a while (the first pair listed is selected meanwhile).
         keep = self._remembered if self._remembered is not None else self._selected_row()
-        statuses = {s for s, button in self.summary.items() if button.isChecked()} or None
+        statuses = self._filter_parts()[1]
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         flat = self.by_change.isChecked()
-        count = self.tree_model.refilter(pair_filter(self.search.text(), statuses), flat)
+        count = self.tree_model.show_chosen(chosen, flat, ordered)
         if flat:
             self.flat_model.show_rows()
         self._show_model(self.flat_model if flat else self.tree_model)

@@ -3,7 +3,9 @@ are matched and what they show worked out on a worker (the GUI thread only shows
 it), a result for older text is dropped, and the search texts are made ahead, once a
 large tree is shown (the view shown first; not while the object graph is decoded: the
 key view's texts change once it is; a preparation for trees replaced since is
-cancelled). Also the tests a filter is made of (a subtree, the chosen nodes)."""
+cancelled). Also the tests a filter is made of (a subtree, the chosen nodes). The
+comparison's filter (widgets/compare_matching.py) runs its own matching on the same
+machinery."""
 
 from __future__ import annotations
 
@@ -54,19 +56,30 @@ class BackgroundFilter(QObject):
 
     def start(self, tree: VariableTree, words: list[str], accept) -> bool:
         """Match ``words`` and ``accept`` on a worker; False when there is no worker to run on."""
+        nodes = tree.filterable()
+
+        def match():
+            chosen = tree.matching(words, accept, nodes)
+            # What it shows, worked out here too: the GUI thread makes only the levels on screen.
+            return tree, chosen, None if every_row(tree, chosen) else tree.filtered_view(chosen)
+
+        return self.run(match)
+
+    def run(self, work: Callable[[], object]) -> bool:
+        """``work()`` on a worker, its result brought back by ``matched`` with this
+        filter's generation; False when there is no worker to run on (the comparison's
+        filter gives its own work, widgets/compare_matching.py)."""
         if self.run_in_background is None:
             return False
         self.generation += 1
-        generation, nodes = self.generation, tree.filterable()
+        generation = self.generation
 
         def match() -> None:
             try:
-                chosen = tree.matching(words, accept, nodes)
-                # What it shows, worked out here too: the GUI thread makes only the levels on screen.
-                view = None if every_row(tree, chosen) else tree.filtered_view(chosen)
+                result = work()
             except Exception:  # noqa: BLE001 (a tree dismantled meanwhile: nothing to show)
                 return
-            self.matched.emit(generation, (tree, chosen, view))
+            self.matched.emit(generation, result)
 
         self.run_in_background(match)
         return True
@@ -86,7 +99,7 @@ class BackgroundFilter(QObject):
 
     def _prepare_search(self) -> None:
         trees, self._trees = self._trees, []
-        trees = [tree for tree in trees if len(tree.by_key) > LARGE_TREE and not tree.searchable]
+        trees = [tree for tree in trees if is_large(tree) and not tree.searchable]
         cancelled = self._cancel
         if not trees:
             return
@@ -119,9 +132,14 @@ class _Flag:
         self.done = True
 
 
-def is_large(tree: VariableTree | None) -> bool:
-    """Whether typing in ``tree`` filters on a worker."""
-    return tree is not None and len(tree.by_key) > LARGE_TREE
+def is_large(tree) -> bool:
+    """Whether typing in ``tree`` filters on a worker (and its search texts are made
+    ahead): a VariableTree counted in variables, a comparison's PairTree (or its
+    PairSearch, whose texts ``prepare`` makes) in pairs."""
+    if tree is None:
+        return False
+    by_key = getattr(tree, "by_key", None)
+    return (len(by_key) if by_key is not None else len(tree.leaves)) > LARGE_TREE
 
 
 def every_row(tree: VariableTree, chosen: list[TreeNode]) -> bool:

@@ -57,11 +57,17 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[.
     def accept(pair: Pair, tree_path: str = "", status=_LIVE) -> bool:
         if statuses is not None and (pair.status if status is _LIVE else status) not in statuses:
             return False
-        path_b = pair.b.display_path if pair.b is not None else None
-        text = "\n".join(filter(None, [tree_path, pair.path, path_b, pair.key, pair.key_b])).lower()
+        text = search_text(pair, tree_path)
         return all(word in text for word in words)
 
     return accept
+
+
+def search_text(pair: Pair, tree_path: str = "") -> str:
+    """What a filter's words are looked for in: the pair's place in the tree, its
+    paths and keys on both sides, in lower case (made once per pair, pair_search.py)."""
+    path_b = pair.b.display_path if pair.b is not None else None
+    return "\n".join(filter(None, [tree_path, pair.path, path_b, pair.key, pair.key_b])).lower()
 
 
 def change_order(leaf, status=_LIVE) -> tuple:

@@ -1,0 +1,67 @@
+"""Typing in a large comparison's filter, off the GUI thread (issue 11: at 200,000
+pairs each keystroke held the GUI thread 1 to 3 s, the filter box not redrawn): as
+browse's tree does (widgets/tree_filtering.py, whose BackgroundFilter this reuses),
+typing is debounced, the pairs matched (and the flat list ordered) on a worker, a
+result for older text dropped, and the search texts made ahead once a large
+comparison is shown. The GUI thread only shows what was chosen. A small comparison
+(up to LARGE_TREE pairs), a chip, the flat list's box and the filter emptied filter
+at once, on the GUI thread, as browse's do."""
+
+from __future__ import annotations
+
+from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter, is_large
+
+FILTERING = "filtering\u2026"  # said where the chips' filter is, while typing waits for its rows
+
+
+class CompareMatching:
+    """Mixed into CompareTrees: its ``search``, ``summary`` chips, ``by_change`` box,
+    ``tree_model`` and ``_show_chosen`` (the rows a filter chose, shown) are its own."""
+
+    def _start_matching(self) -> None:
+        """In __init__: typing filters through ``typing`` (given its worker by the controller)."""
+        self.typing = BackgroundFilter(self, self._filter_in_background)
+        self.typing.matched.connect(self._on_matched)
+        self.search.textChanged.connect(self._on_text)
+
+    def apply_filter(self) -> int:
+        """Filter now, on this thread (a chip, the flat list's box, the filter emptied,
+        the end of the comparison); typing in a large comparison filters on a worker
+        instead (:meth:`_filter_in_background`). How many pairs are shown."""
+        self.typing.drop()  # a worker's result for older text is not shown after this
+        tree = self.tree_model.tree
+        words, statuses = self._filter_parts()
+        return self._show_chosen(tree.search.matching(words, statuses) if tree is not None else None)
+
+    def _filter_parts(self) -> tuple[list[str], set[str] | None]:
+        """The words typed (lower case) and the chips' statuses (None: no chip)."""
+        statuses = {status for status, button in self.summary.items() if button.isChecked()} or None
+        return self.search.text().lower().split(), statuses
+
+    def _on_text(self, text: str) -> None:
+        # Emptied (Escape, a jump to a pair the filter hid): at once, every pair shown
+        # cheaply, and the caller selects in the rows it expects.
+        if is_large(self.tree_model.tree) and text.split():
+            self.typing.typed()  # what a worker finds for the text before is not shown
+            self.showing.setText(FILTERING)
+        else:
+            self.apply_filter()
+
+    def _filter_in_background(self) -> None:
+        """The user paused: the words matched (and the flat list ordered) on a worker,
+        shown when they come unless more was typed (or a chip clicked) meanwhile."""
+        tree = self.tree_model.tree
+        words, statuses = self._filter_parts()
+        flat = self.by_change.isChecked()
+
+        def match():
+            chosen = tree.search.matching(words, statuses)
+            return tree, flat, chosen, tree.search.flat_order(chosen) if flat else None
+
+        if tree is None or not words or not self.typing.run(match):
+            self.apply_filter()
+
+    def _on_matched(self, generation: int, result) -> None:
+        tree, flat, chosen, ordered = result
+        if generation == self.typing.generation and tree is self.tree_model.tree and flat == self.by_change.isChecked():
+            self._show_chosen(chosen, ordered)

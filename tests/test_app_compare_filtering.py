@@ -1,0 +1,207 @@
+"""Typing in a large comparison's filter (issue 11: at 200,000 pairs each keystroke
+held the GUI thread 1 to 3 s): debounced, matched on a worker, a result for older
+text dropped, and what lands shows the rows and the selection the filter applied at
+once shows. "Large" is LARGE_TREE, made small here. Offscreen."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtTest import QTest
+
+from ckpt_gui.app.background_work import on_a_thread
+from ckpt_gui.app.widgets import tree_filtering
+from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.core.views.pair_statuses import pair_filter
+from ckpt_gui.core.views.pair_tree import PairTree
+from tests.test_app_compare_review7 import _diff, _write
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _pair_diff(tmp_path, blocks: int):
+    """``blocks`` blocks of three variables; every third block's kernel changed in B."""
+    a = {f"m/blocks/{i}/{name}": np.full((2,), i, np.float32) for i in range(blocks) for name in ("w", "b", "kernel")}
+    b = {key: value + (key.endswith("kernel") and int(key.split("/")[2]) % 3 == 0) for key, value in a.items()}
+    folder = tmp_path / f"pairs{blocks}"
+    folder.mkdir()
+    _write(str(folder / "a"), a)
+    _write(str(folder / "b"), b)
+    return _diff(str(folder / "a"), str(folder / "b"))
+
+
+def _trees(qtbot, diff, run=on_a_thread) -> CompareTrees:
+    trees = CompareTrees()
+    qtbot.addWidget(trees)
+    trees.resize(700, 400)
+    trees.show()
+    trees.typing.run_in_background = run  # as the compare controller gives it
+    trees.typing.prepare_later = lambda _work, _cancelled: None  # the texts made by the first filter
+    trees.show_tree(PairTree(diff), "a", "b")
+    return trees
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Comparisons of more than 3 pairs filter as a large one does."""
+    monkeypatch.setattr(tree_filtering, "LARGE_TREE", 3)
+
+
+def _shown_keys(trees) -> list[str]:
+    """The keys of the pairs the rows show, in the rows' order (every group opened)."""
+    model, keys = trees.model, []
+
+    def walk(parent):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            node = model.node(index)
+            if node.pair is not None:
+                keys.append(node.pair.key)
+            else:
+                walk(index)
+
+    walk(model.index(-1, 0))
+    return keys
+
+
+def _expected(trees, text: str, statuses=None) -> set[str]:
+    tree, accept = trees.model.tree, pair_filter(text, statuses)
+    return {leaf.pair.key for leaf in tree.leaves if accept(leaf.pair, leaf.tree_path, tree.status_of(leaf))}
+
+
+def _shows(trees, text: str, chip: str | None) -> bool:
+    """Whether the rows are the filter's (``text``, ``chip``)."""
+    return set(_shown_keys(trees)) == _expected(trees, text, {chip} if chip is not None else None)
+
+
+def test_typing_in_a_large_comparison_filters_once_the_user_pauses_on_a_worker(qtbot, tmp_path, large):
+    trees = _trees(qtbot, _pair_diff(tmp_path, 30))
+    everything = _shown_keys(trees)
+    QTest.keyClicks(trees.search, "blocks/1/")
+    # Nothing matched on the keystrokes: the rows as they were, the filter to come.
+    assert not trees.model.tree.filtered() and _shown_keys(trees) == everything
+    assert trees.typing.debounce.isActive() and trees.showing.text() == "filtering\u2026"
+    qtbot.waitUntil(lambda: trees.model.tree.filtered(), timeout=5000)
+    assert set(_shown_keys(trees)) == _expected(trees, "blocks/1/") == {f"m/blocks/1/{n}" for n in ("w", "b", "kernel")}
+    assert trees.showing.text() == ""  # no chip: nothing said once the rows are the filter's
+
+
+def test_a_small_comparison_and_an_emptied_filter_filter_at_once(qtbot, tmp_path):
+    trees = _trees(qtbot, _pair_diff(tmp_path, 30))  # 90 pairs: below LARGE_TREE
+    trees.search.setText("blocks/2/")
+    assert set(_shown_keys(trees)) == _expected(trees, "blocks/2/")
+
+
+def test_an_emptied_filter_shows_every_pair_at_once_in_a_large_comparison(qtbot, tmp_path, large):
+    trees = _trees(qtbot, _pair_diff(tmp_path, 30))
+    trees.search.setText("blocks/2/")
+    qtbot.waitUntil(lambda: trees.model.tree.filtered(), timeout=5000)
+    trees.search.clear()  # Escape, or a jump to a pair the filter hid: selected right after
+    assert not trees.model.tree.filtered() and len(_shown_keys(trees)) == 90
+
+
+def test_a_result_for_older_text_is_dropped(qtbot, tmp_path, large):
+    jobs = []
+    trees = _trees(qtbot, _pair_diff(tmp_path, 30), run=jobs.append)
+    trees.search.setText("blocks/1")
+    qtbot.waitUntil(lambda: len(jobs) == 1, timeout=5000)
+    trees.search.setText("blocks/2/")
+    qtbot.waitUntil(lambda: len(jobs) == 2, timeout=5000)
+    jobs[1]()  # the newer text's result first, then the older one's, late
+    jobs[0]()
+    assert set(_shown_keys(trees)) == _expected(trees, "blocks/2/")
+    trees.search.setText("blocks/3/")
+    qtbot.waitUntil(lambda: len(jobs) == 3, timeout=5000)
+    trees.summary["changed"].setChecked(True)  # a chip filters at once: the typed text's job is older
+    jobs[2]()
+    assert set(_shown_keys(trees)) == _expected(trees, "blocks/3/", {"changed"}) == {"m/blocks/3/kernel"}
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["tree", "flat list"])
+@pytest.mark.parametrize("chip", [None, "same"], ids=["no chip", "a chip"])
+def test_the_rows_and_selection_once_the_filter_lands_are_the_filter_applied_at_once(
+    qtbot, tmp_path, monkeypatch, flat, chip
+):
+    """The same comparison filtered at once (small) and on a worker (large): the same
+    rows in the same order, the same pair selected and told to the details."""
+    diff = _pair_diff(tmp_path, 30)
+    both, told = [], []
+    for large in (False, True):
+        monkeypatch.setattr(tree_filtering, "LARGE_TREE", 3 if large else 5000)
+        trees = _trees(qtbot, diff)
+        said = []
+        trees.pair_selected.connect(said.append)
+        trees.by_change.setChecked(flat)
+        if chip is not None:
+            trees.summary[chip].setChecked(True)
+        trees.select_pair(next(p for p in diff.pairs if p.key == "m/blocks/12/w"))  # kept by "blocks/12"
+        trees.search.setText("blocks/12")
+        qtbot.waitUntil(lambda t=trees: _shows(t, "blocks/12", chip), timeout=5000)
+        kept = (_shown_keys(trees), trees.selected_pair().key)
+        trees.search.setText("blocks/2 kernel")  # hides it: the first pair listed instead
+        qtbot.waitUntil(lambda t=trees: _shows(t, "blocks/2 kernel", chip), timeout=5000)
+        both.append((kept, _shown_keys(trees), trees.selected_pair().key))
+        told.append([pair.key if pair is not None else None for pair in said])
+    assert both[0] == both[1]
+    assert both[0][1] and both[0][2] == both[0][1][0]
+    assert told[0] == told[1]
+
+
+def _python_calls(trees, key: str) -> int:
+    """The Python calls on the GUI thread while ``key`` is typed (the keystroke's own handling)."""
+    calls = [0]
+
+    def count(_frame, event, _arg):
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(count)
+    try:
+        QTest.keyClick(trees.search, key)
+    finally:
+        sys.setprofile(None)
+    return calls[0]
+
+
+def test_a_keystrokes_work_on_the_gui_thread_does_not_grow_with_the_pairs(qtbot, tmp_path, large):
+    counted = []
+    for blocks in (20, 80):
+        trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=lambda _work: None)  # no result lands
+        trees.search.setFocus()
+        QTest.keyClicks(trees.search, "block")
+        counted.append([_python_calls(trees, key) for key in "s/1"])
+    assert counted[0] == counted[1]
+
+
+def _python_calls_in(work) -> int:
+    calls = [0]
+
+    def count(_frame, event, _arg):
+        if event == "call":
+            calls[0] += 1
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls[0]
+
+
+def test_showing_a_few_matches_does_not_walk_every_level_made(qtbot, tmp_path, large):
+    """A chip had made every level (all its pairs shown): the result of the text typed
+    then (three pairs) is shown in as many Python calls at 20 blocks as at 80 (every
+    level made was walked: 0.17 s of the GUI thread at 200,000 pairs)."""
+    counted = []
+    for blocks in (20, 80):
+        jobs = []
+        trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=jobs.append)
+        trees.summary["same"].setChecked(True)
+        trees.search.setText("blocks/1/")
+        qtbot.waitUntil(lambda j=jobs: len(j) == 1, timeout=5000)
+        trees.model.tree.search.prepare_search()  # as made ahead
+        counted.append(_python_calls_in(jobs[0]))  # matched here, then shown (the same thread: at once)
+        assert _shows(trees, "blocks/1/", "same") and len(_shown_keys(trees)) == 3
+    assert counted[0] == counted[1]
