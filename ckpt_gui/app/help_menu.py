@@ -14,6 +14,7 @@ import os
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -221,7 +222,8 @@ def _panel_name(owner) -> str:
     while isinstance(owner, QWidget):
         if owner.accessibleName():
             return owner.accessibleName()
-        if type(owner).__module__.startswith("ckpt_gui."):
+        # A view of ours (the comparison's SideTree) is part of its panel, not one.
+        if type(owner).__module__.startswith("ckpt_gui.") and not isinstance(owner, QAbstractItemView):
             name = type(owner).__name__
             return name[0] + "".join(f" {c.lower()}" if c.isupper() else c for c in name[1:])
         owner = owner.parentWidget()
