@@ -33,6 +33,7 @@ from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
 from ckpt_gui.app.widgets.column_widths import (
     columns_giving_way,
     fit_columns,
+    hide_columns,
     measure_columns,
     names_then_room,
     refit_on_expand,
@@ -389,8 +390,9 @@ class CompareTrees(QWidget):
             view.setColumnHidden(column, False)
         measured = measure_columns(view, limits)  # once for what gives way and the widths
         shown = dict(limits)
-        for column in columns_giving_way(view, limits, order, measured=measured):
-            view.setColumnHidden(column, True)
+        gave_way = columns_giving_way(view, limits, order, measured=measured)
+        hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
+        for column in gave_way:
             del shown[column]
         fit_columns(view, shown, spare_outliers=True, measured=measured)
         names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name)
