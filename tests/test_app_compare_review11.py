@@ -113,3 +113,34 @@ def test_a_column_of_numbers_shows_its_widest_number_whole(qtbot, tmp_path):
                 shown.append((option.text, cell.data()))
             index = view.indexBelow(index)
         assert shown and all(painted == whole for painted, whole in shown), (text, shown)
+
+
+def test_only_a_does_not_keep_a_changed_pair_shown_as_its_slots_context(qtbot, tmp_path):
+    """ "only A" on, the changed kernel selected stayed selected (shown above its only-A
+    Adagrad slot) and the details kept a changed pair under "showing: only A" (review 11).
+    Such a pair is context, as a group's row: its slot is selected, and the pair again
+    once the chip is off."""
+    trees = _trees(qtbot, tmp_path, 700)
+    tree = trees.model.tree
+    kernel = next(leaf.pair for leaf in tree.leaves if leaf.pair.key == "dnn/hiddenlayer_1/kernel")
+    assert kernel.status == "changed"
+    told = []
+    trees.pair_selected.connect(told.append)
+    assert trees.select_pair(kernel)
+    trees.summary["only_a"].setChecked(True)
+    assert trees.model.is_shown(tree.leaf_of(kernel))  # still a row: the context of its slot
+    shown = trees.selected_pair()
+    assert shown is not None and shown.status == "only_a" and shown.key == "dnn/hiddenlayer_1/kernel/t_0/Adagrad"
+    assert told[-1] is shown
+    trees.summary["only_a"].setChecked(False)
+    assert trees.selected_pair() is kernel and told[-1] is kernel
+
+
+def test_a_filter_hiding_the_selection_selects_a_pair_it_took_not_a_context_row(qtbot, tmp_path):
+    """The first pair a filter shows may be context (a changed bias above its only-A
+    slot): the first pair the filter took is selected."""
+    trees = _trees(qtbot, tmp_path, 700)
+    trees.summary["only_a"].setChecked(True)
+    trees._select_first_shown(None)  # what a filter hiding the selected row does
+    shown = trees.selected_pair()
+    assert shown is not None and shown.status == "only_a", shown
