@@ -107,7 +107,7 @@ class CheckpointOpening:
         here may ask for the object graph or ``ckpt.variables``: the GUI thread would wait
         for the decoding (see ``Checkpoint.graph_decoded``)."""
         ckpt, keys = first.ckpt, first.keys
-        self.about_to_show.emit()
+        self.about_to_show.emit(ckpt)
         keep = self._selected_key()
         self._take_over(ckpt)
         self.picker.set_location(ckpt.location, ckpt.ref)
@@ -145,7 +145,7 @@ class CheckpointOpening:
         self._early = None
         keep = self._selected_key()
         if early is None:
-            self.about_to_show.emit()
+            self.about_to_show.emit(ckpt)
             self._take_over(ckpt)
             self.picker.set_location(ckpt.location, ckpt.ref)
         else:

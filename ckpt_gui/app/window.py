@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
-            lambda note: self.banner.show_message(note, "info", owner=self.drops),
+            lambda note: self.banner.show_message(note, "info", owner=self.drops, beside=True),
         )  # fmt: skip
 
     @property
@@ -230,17 +230,22 @@ class MainWindow(QMainWindow):
         browse.compare_partner = lambda: self.compare.variable_partner()
         browse.compare_requested.connect(lambda key: self.compare.compare_variable(key))
 
-    def _close_comparison(self) -> None:
-        """Another checkpoint is about to be shown: the comparison closes (with none made
-        yet, the window is left as closing one leaves it, as when it was made at launch)."""
+    def _close_comparison(self, incoming=None) -> None:
+        """Another checkpoint (``incoming``) is about to be shown: the comparison closes
+        (with none made yet, the window is left as closing one leaves it, as when it was
+        made at launch)."""
         if self._compare is not None:
-            self._compare.close_for_another()  # says so, if one was shown
+            self._compare.close_for_another(incoming)  # says so, if one was shown
         else:
             self._comparison_closed()
 
     def _comparison_closed(self) -> None:
         self._show_browsing()
-        self.tree_panel.select_again()  # the row of before the comparison, not the first the focus would make current
+        # The variable selected in the comparison, as a comparison opens on browse's (review
+        # 11); else the row of before the comparison, not the first the focus would make current.
+        key = self._compare.closed_on if self._compare is not None else None
+        if not (key and self.tree_panel.select_key(key)):
+            self.tree_panel.select_again()
         if self._doctor is not None:
             self._doctor.say_outcome()  # the report shown again: its outcome in the status bar
         self.close_compare_action.setEnabled(False)

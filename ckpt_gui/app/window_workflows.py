@@ -57,7 +57,7 @@ def attempt_started(window, asked: bool) -> None:
     (``report_behind_comparison`` says where its report is)."""
     compare = window._compare
     if asked and compare is not None and window.close_compare_action.isEnabled():
-        compare.close()
+        compare.close_for_script()  # Compare with... proposes it again (its other checkpoint)
         shown = window.browse.ckpt
         name = os.path.basename(shown.prefix) if shown is not None else "the checkpoint"
         compare.banner.show_message(

@@ -41,7 +41,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
     """Browsing one checkpoint (opening: app/browse_opening.py; what the selection
     shows: app/browse_selection.py)."""
 
-    about_to_show = Signal()  # a checkpoint is about to replace what is shown
+    about_to_show = Signal(object)  # a checkpoint (the Checkpoint) is about to replace what is shown
     checkpoint_shown = Signal(object)  # the Checkpoint now in the tree (before a variable is selected)
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     tree_selected = Signal()  # an open's first selection is made in the tree (the panels follow it a turn later)

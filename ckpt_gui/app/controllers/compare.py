@@ -70,6 +70,15 @@ class CompareController(SelectionShown, Controller):
         # The variable selected in browse (its key, or None): a comparison opens on its pair,
         # not on the largest change (review 6: conv2's kernel selected, it opened on gamma).
         self.browse_key: Callable[[], str | None] = lambda: None
+        # The reverse on closing: the key of the variable selected in the comparison, on
+        # the side browse shows (None: none, or only on the other side), for browse to
+        # select (review 11: browse came back on its old selection, and Ctrl+K with it).
+        self.closed_on: str | None = None
+        # (A, B) prefixes of the comparison the app closed (a script dropped, another
+        # checkpoint shown): Compare with... proposes it again, in its order, while the
+        # checkpoint shown is one of the two (review 11: the banner said "compares again"
+        # and the dialog proposed the folder's newest other checkpoint).
+        self.closed_pair: tuple[str, str] | None = None
         self._refresh = QTimer(self, interval=REFRESH_MS)
         self._refresh.timeout.connect(self._show_progress)
 
@@ -85,11 +94,26 @@ class CompareController(SelectionShown, Controller):
         if self.ckpt is None:
             self.banner.show_message("Open a checkpoint first (A), then compare it with another (B).", "info")
             return
-        self.dialog = CompareDialog(self.ckpt.prefix, self.ckpt.location.directory, locate, self.dialog_parent)
+        again = self._again()
+        start = self.ckpt.location.directory if again is None else again[1 if _same(again[0], self.ckpt.prefix) else 0]
+        self.dialog = CompareDialog(self.ckpt.prefix, start, locate, self.dialog_parent)
+        if again is not None and self.dialog.order() and not all(map(_same, self.dialog.order(), again)):
+            self.dialog.swap()  # the closed comparison's own order, whatever the dialog's rule says
         if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.order():
             a, b = self.dialog.order()  # the order the dialog showed (and the user may have swapped)
             shown_is_a = os.path.realpath(a) == os.path.realpath(self.ckpt.prefix)
             self.compare_with(b if shown_is_a else a, shown_is_a=shown_is_a)
+
+    def _again(self) -> tuple[str, str] | None:
+        """The comparison the app closed, if the checkpoint shown is one of its two."""
+        pair = self.closed_pair
+        if pair is None or self.ckpt is None or not any(_same(p, self.ckpt.prefix) for p in pair):
+            return None
+        try:
+            locate(pair[1] if _same(pair[0], self.ckpt.prefix) else pair[0])  # still there
+        except CheckpointError:
+            return None
+        return pair
 
     def compare_with_previous(self) -> None:
         """A = the checkpoint saved before the one shown, B = the one shown."""
@@ -192,6 +216,7 @@ class CompareController(SelectionShown, Controller):
         panel.path_of = trees.model.tree.path_of
         panel.note_of = lambda pair: pairing_note(pair, diff)
         self.moved = {}
+        self.closed_pair = None  # another comparison since: not the one to propose again
         panel.moved_of = lambda pair: self.moved.get(id(pair))
         trees.show_moved([])
         panel.show_pair(None)
@@ -220,6 +245,19 @@ class CompareController(SelectionShown, Controller):
         )  # fmt: skip
 
     def close(self) -> None:
+        """Close comparison (the user's): browse selects the variable selected in it."""
+        self._end(again=False, select=True)
+
+    def close_for_script(self) -> None:
+        """A script dropped or chosen: its report is shown in browse, on the variable
+        selected in the comparison; Compare with... proposes the comparison again."""
+        self._end(again=True, select=True)
+
+    def _end(self, again: bool, select: bool) -> None:
+        diff = self.diff
+        self.closed_on = self._shown_side_key(diff) if select else None
+        if diff is not None:  # else nothing was shown: the one closed before stays the one to propose
+            self.closed_pair = (diff.a.prefix, diff.b.prefix) if again else None
         self.runner.cancel("pairing")
         self.runner.cancel("all_pairs")
         self.runner.cancel("renames")
@@ -230,16 +268,34 @@ class CompareController(SelectionShown, Controller):
         self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
 
-    def close_for_another(self) -> None:
-        """Another checkpoint is about to be shown (the picker, an open, a drop): the
-        comparison closes, and says so (it had gone without a word, review finding 37)."""
+    def close_for_another(self, incoming: Checkpoint | None = None) -> None:
+        """Another checkpoint (``incoming``) is about to be shown (the picker, an open, a
+        drop): the comparison closes, and says so (it had gone without a word, review
+        finding 37). Compare with... compares it again only from one of its two: from a
+        third checkpoint it is not promised (review 11)."""
         diff = self.diff
-        self.close()
-        if diff is not None:
-            self.banner.show_message(
-                f"Comparison of {_ref_name(diff.a)} and {_ref_name(diff.b)} closed: another checkpoint is shown. "
-                "File > Compare with... compares again.", "info",
-            )  # fmt: skip
+        self._end(again=True, select=False)  # browse keeps its own selection for the next checkpoint
+        if diff is None:
+            return
+        closed = f"Comparison of {_ref_name(diff.a)} and {_ref_name(diff.b)} closed"
+        if incoming is None:
+            said = "another checkpoint is shown. File > Compare with... (Ctrl+K) compares it with another."
+        elif any(_same(c.prefix, incoming.prefix) for c in (diff.a, diff.b)):
+            said = f"{_ref_name(incoming)} is shown. File > Compare with... (Ctrl+K) compares them again."
+        else:
+            name = _ref_name(incoming)
+            said = f"{name} is shown. File > Compare with... (Ctrl+K) compares {name} with another checkpoint."
+        self.banner.show_message(f"{closed}: {said}", "info")
+
+    def _shown_side_key(self, diff: CheckpointDiff | None) -> str | None:
+        """The key, on the side browse shows (A's unless browse shows B), of the variable
+        selected in the comparison; None for a group, or a variable only on the other side."""
+        pair = self.trees.selected_pair() if self.trees is not None and diff is not None else None
+        if pair is None:
+            return None
+        shows_b = self.ckpt is not None and _same(self.ckpt.prefix, diff.b.prefix)
+        variable = pair.b if shows_b and not _same(diff.a.prefix, diff.b.prefix) else pair.a
+        return variable.key if variable is not None else None
 
     def _views(self) -> Views:
         if self.trees is None:
@@ -316,6 +372,10 @@ class CompareController(SelectionShown, Controller):
             lambda m, d: self.banner.show_message(f"Looking for moved variables stopped: {m}", "error", d),
             label="Looking for moved variables",
         )  # fmt: skip
+
+
+def _same(path: str, other: str) -> bool:
+    return os.path.realpath(path) == os.path.realpath(other)
 
 
 def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:

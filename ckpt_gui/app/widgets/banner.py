@@ -69,13 +69,18 @@ class Banner(QFrame):
         if sheet != self.styleSheet():  # setting it sends a style change, which calls this again
             self.setStyleSheet(sheet)
 
-    def show_message(self, text: str, kind: str = "error", details: str = "", owner: object | None = None) -> None:
+    def show_message(
+        self, text: str, kind: str = "error", details: str = "", owner: object | None = None, beside: bool = False
+    ) -> None:
         """Show ``text``; it replaces what ``owner`` said before, and what the others
         said stays above it unless it was only information: a later message must not
         hide an earlier, more serious one (review: a corrupt folder's "cannot be read"
-        went when the NaN/Inf scan then stopped on a CRC mismatch)."""
+        went when the NaN/Inf scan then stopped on a CRC mismatch). ``beside``: a note on
+        what was just said (a drop's files not used), which keeps the others' information
+        too (review 11: two scripts dropped on a comparison, "Not used: ..." took the place
+        of "Comparison closed ...")."""
         kind = kind if kind in HUES else "error"
-        kept = [m for m in self._shown() if m[0] is not owner and m[2] != "info"]
+        kept = [m for m in self._shown() if m[0] is not owner and (beside or m[2] != "info")]
         self._messages = [*kept, (owner, text, kind, details)]
         self._render()
 

@@ -179,6 +179,23 @@ def stretch_names(view: QTreeView, stretch: bool) -> None:
         header.setSectionResizeMode(view.treePosition(), mode)
 
 
+def hide_columns(view: QTreeView, columns) -> None:
+    """``columns`` hidden, taking no width. Qt leaves a column hidden while another
+    stretches at its width in the header's length (an auto-resizing header resizes its
+    sections itself, later, and never did once the names stopped stretching): a
+    comparison tree showing only its names kept a scroll bar over 120 px of nothing,
+    which a click in the other tree scrolled to (review 11 at 1024x640)."""
+    header = view.header()
+    names = view.treePosition()
+    mode = header.sectionResizeMode(names)
+    if mode != QHeaderView.ResizeMode.Interactive:
+        header.setSectionResizeMode(names, QHeaderView.ResizeMode.Interactive)
+    for column in columns:
+        view.setColumnHidden(column, True)
+    if mode != QHeaderView.ResizeMode.Interactive:
+        header.setSectionResizeMode(names, mode)
+
+
 def names_then_room(view: QTreeView, beside: int, widest_name: int) -> None:
     """After a fit (the name column stretching, the ``beside`` px of columns beside it
     at their widths): with room to spare, the names get what they need plus NAME_ROOM

@@ -3,7 +3,8 @@ give way first when a tree is narrow, and numbers fitted to their room."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QTreeView
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewItem, QTreeView
 
 from ckpt_gui.app.models.compare_model import COLUMNS, NAME_A, NAME_B, REL, SHAPE_A, SHAPE_B, STATUS
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
@@ -39,6 +40,14 @@ class SideTree(QTreeView):
             index = index.siblingAtColumn(self.treePosition())
         return index
 
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible):  # noqa: N802 - Qt's API
+        # A click in B makes current a cell of B's names, a column A hides; Qt scrolled
+        # A sideways to where that hidden column sits, after A's own, until A's names and
+        # header were out of view (review 11 at 1024x640). This tree scrolls to its names.
+        if index.isValid() and self.isColumnHidden(index.column()):
+            index = index.siblingAtColumn(self.treePosition())
+        super().scrollTo(index, hint)
+
 
 def arrange_columns(view: QTreeView, columns: tuple[int, ...]) -> None:
     """The columns ``view`` shows (the others are the other side's), its names stretching."""
@@ -55,6 +64,19 @@ class NumberFitted(RoomyRows):
         super().initStyleOption(option, index)
         if option.rect.width() > 0:
             option.text = fit_number(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
+
+    def sizeHint(self, option, index):  # noqa: N802 - Qt's API
+        # What the whole number needs with the margins ``initStyleOption`` leaves it: Qt's
+        # hint keeps 6 px beside a text, TEXT_MARGINS 10, so a column as wide as its widest
+        # number showed that number with a digit less (review 11 at 2560 px: "1.4343" under
+        # a filter, where "1.43432" was the widest; "0.4888" for "0.488823" without one).
+        size = super().sizeHint(option, index)
+        whole = QStyleOptionViewItem(option)
+        whole.rect = QRect()  # no room given: the text whole (initStyleOption)
+        self.initStyleOption(whole, index)
+        if whole.text:
+            size.setWidth(max(size.width(), whole.fontMetrics.horizontalAdvance(whole.text) + TEXT_MARGINS))
+        return size
 
 
 def fit_number(text: str, metrics, room: int) -> str:

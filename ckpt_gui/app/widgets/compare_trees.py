@@ -33,6 +33,7 @@ from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
 from ckpt_gui.app.widgets.column_widths import (
     columns_giving_way,
     fit_columns,
+    hide_columns,
     measure_columns,
     names_then_room,
     refit_on_expand,
@@ -58,7 +59,7 @@ from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.pair_tree import PairNode, PairTree
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree, taken
 
 
 class CompareTrees(CompareMatching, QWidget):
@@ -319,7 +320,7 @@ class CompareTrees(CompareMatching, QWidget):
         # The reset moved the current index without telling (no currentChanged): the row
         # kept is selected again, or the first shown, and the details told either way (a
         # hidden group's summary stayed in them, review 9).
-        if keep is not None and not (self.select_pair(keep) if isinstance(keep, Pair) else self._select_node(keep)):
+        if keep is not None and not (self._select_taken(keep) if isinstance(keep, Pair) else self._select_node(keep)):
             self._select_first_shown(keep)
         if flat:
             # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
@@ -339,9 +340,9 @@ class CompareTrees(CompareMatching, QWidget):
         while self.model.rowCount(parent):
             index = self.model.index(0, 0, parent)
             node = self.model.node(index)
-            if node is None or node.pair is not None:
+            if node is None or (node.pair is not None and taken(self.model.tree, node)):
                 break
-            parent = index
+            parent = index  # a group, or a pair shown as the context of its slots
         node = self.model.node(index) if index.isValid() else None
         if node is not None and node.pair is not None:
             self.select_pair(node.pair)
@@ -394,8 +395,9 @@ class CompareTrees(CompareMatching, QWidget):
             view.setColumnHidden(column, False)
         measured = measure_columns(view, limits)  # once for what gives way and the widths
         shown = dict(limits)
-        for column in columns_giving_way(view, limits, order, measured=measured):
-            view.setColumnHidden(column, True)
+        gave_way = columns_giving_way(view, limits, order, measured=measured)
+        hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
+        for column in gave_way:
             del shown[column]
         fit_columns(view, shown, spare_outliers=True, measured=measured)
         names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name)
@@ -445,6 +447,28 @@ class CompareTrees(CompareMatching, QWidget):
         if reveal:
             self.view_a.scrollTo(index)
         return True
+
+    def _select_taken(self, pair: Pair) -> bool:
+        """Select ``pair`` if the filter took it. A pair shown only as the context of its
+        slots (\"only A\" on: a changed kernel above its only-A Adagrad slot) is not a
+        match: the details showed a changed pair under \"showing: only A\" (review 11).
+        Its first slot taken is selected instead, and the pair stays the one to come back
+        to once the filter goes. Whether a row was selected."""
+        tree = self.model.tree
+        leaf = tree.leaf_of(pair) if tree is not None else None
+        if leaf is None or taken(tree, leaf):
+            return self.select_pair(pair)
+        if not self.model.is_shown(leaf):
+            return False
+        slots = [leaf]
+        while slots:
+            node = slots.pop(0)
+            if node is not leaf and node.pair is not None and taken(tree, node):
+                selected = self._select_node(node)
+                self._remembered = pair
+                return selected
+            slots[:0] = list(node.shown)  # depth first: the tree's order below the pair
+        return False
 
     def _under_closed_crowd(self, node) -> bool:
         tree = self.model.tree

@@ -13,6 +13,7 @@ from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE
 from ckpt_gui.app.widgets.column_widths import (
     columns_giving_way,
     fit_columns,
+    hide_columns,
     measure_columns,
     names_then_room,
     repainted_once,
@@ -77,8 +78,8 @@ class TreeColumns:
                 break
             if column in limits and column not in self.gave_way and column not in self.kept:
                 self.gave_way.append(column)
-        for column in self.gave_way:  # a user's own choice (the header's menu) is left as it is
-            view.setColumnHidden(column, True)
+        hide_columns(view, self.gave_way)  # a user's own choice (the header's menu) is left as it is
+        for column in self.gave_way:
             del limits[column]
         fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
         # Room to spare: the names get theirs, the rest stays empty after the last column.
@@ -108,9 +109,16 @@ def column_menu(view: QTreeView, optional: list[int], chosen: Callable[[int, boo
             action = menu.addAction(str(model.headerData(column, Qt.Orientation.Horizontal)))
             action.setCheckable(True)
             action.setChecked(not view.isColumnHidden(column))
-            action.toggled.connect(lambda on, c=column: view.setColumnHidden(c, not on))
+            action.toggled.connect(lambda on, c=column: _show_column(view, c, on))
             if chosen is not None:
                 action.toggled.connect(lambda on, c=column: chosen(c, on))
         menu.exec(header.mapToGlobal(position))
 
     header.customContextMenuRequested.connect(show_menu)
+
+
+def _show_column(view: QTreeView, column: int, shown: bool) -> None:
+    if shown:
+        view.setColumnHidden(column, False)
+    else:
+        hide_columns(view, [column])  # taking no width while the names stretch (see hide_columns)

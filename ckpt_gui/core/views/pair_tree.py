@@ -330,3 +330,10 @@ def _names_of(node: PairNode) -> tuple[str, ...]:
         names.append(node.name)
         node = node.parent
     return tuple(reversed(names))
+
+
+def taken(tree: PairTree, leaf: PairNode) -> bool:
+    """Whether ``tree``'s filter took ``leaf``'s pair: a pair the filter did not take is
+    shown only above the slots it took (a changed kernel above its only-A Adagrad slot),
+    as a group's row is: context, not a match."""
+    return tree._chosen is None or bool(tree._chosen[leaf.order])  # noqa: SLF001 - the tree's own module
