@@ -22,12 +22,13 @@ def main() -> int:
     parser.add_argument("--section", type=int, default=0)
     parser.add_argument("--size", default="1440x900")
     args = parser.parse_args()
-    os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", tempfile.mkdtemp(prefix="ckpt-gui-screenshot-"))
+    settings = tempfile.TemporaryDirectory(prefix="ckpt-gui-screenshot-")  # noqa: SIM115 - removed before os._exit
+    os.environ.setdefault("CKPT_GUI_SETTINGS_DIR", settings.name)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ckpt_gui.app import plot_import
+    from ckpt_gui.app import plot_import, plot_turns
     from ckpt_gui.app.window import MainWindow
 
     app = QApplication([])
@@ -37,7 +38,8 @@ def main() -> int:
     window.show()
 
     def save() -> None:
-        if window.busy or plot_import.drawing_waits():  # its plots too, not "Drawing..."
+        # Its plots too, made a piece per turn (plot_turns), not "Drawing...".
+        if window.busy or plot_import.drawing_waits() or plot_turns.busy():
             QTimer.singleShot(100, save)
             return
         window.info_tabs.setCurrentWidget(window.graph_panel)
@@ -46,6 +48,7 @@ def main() -> int:
         app.processEvents()
         ok = window.grab().save(args.out)
         print(args.out if ok else f"cannot write {args.out}", file=sys.stdout if ok else sys.stderr, flush=True)
+        settings.cleanup()
         os._exit(0 if ok else 1)  # at once, as the app's own --screenshot leaves
 
     window.loaded.connect(lambda: QTimer.singleShot(300, save))
