@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,9 @@ def main() -> int:
         choice = dialog.table.cellWidget(row, ACTION)
         if isinstance(choice, QComboBox):
             choice.setCurrentIndex(1)  # copy-overlap: the widened layer keeps its old units
+    # A copy-overlap line made current: its reason shown whole under the table, as a
+    # click shows it (the table's Reason column is one line a row).
+    dialog.table.setCurrentCell(1, 1)
     _pause(args.keep)
     dialog.grab().save(os.path.join(args.docs, "screenshot-repair-plan.png"))
     window.repair.write(os.path.join(root, "repaired"))
@@ -93,6 +97,7 @@ def main() -> int:
     window.grab().save(os.path.join(args.docs, "screenshot-repair-verified.png"))
     window.close()
     app.processEvents()
+    shutil.rmtree(root, ignore_errors=True)
     return 0
 
 
