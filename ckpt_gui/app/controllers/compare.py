@@ -9,15 +9,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ckpt_gui.app.background_work import on_a_thread, prepare_later
+from ckpt_gui.app.compare_partner import PartnerChoice, same_prefix
 from ckpt_gui.app.compare_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.status_style import DIFF_STYLES
 from ckpt_gui.app.widgets.banner import Banner
-from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.core.analysis.diff import (
     CheckpointDiff,
@@ -29,7 +29,6 @@ from ckpt_gui.core.analysis.diff import (
 )
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
-from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pairing import pairing_note
@@ -43,8 +42,9 @@ REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 Views = tuple[CompareTrees, "PairPanel"]
 
 
-class CompareController(SelectionShown, Controller):
-    """A comparison's making and ending (what its details show for the row selected:
+class CompareController(PartnerChoice, SelectionShown, Controller):
+    """A comparison's making and ending (which checkpoint it is made with:
+    app/compare_partner.py; what its details show for the row selected:
     app/compare_selection.py)."""
 
     starting = Signal()  # a comparison was asked for: B opens, then the pairs are paired
@@ -62,7 +62,6 @@ class CompareController(SelectionShown, Controller):
         self.pair_panel: PairPanel | None = None
         self.ckpt: Checkpoint | None = None  # the checkpoint shown, A of "compare with..."
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
-        self.dialog: CompareDialog | None = None  # the last "Compare with..." dialog
         self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
         # The pairs ``diff``'s renames (find_renames, as ``ckpt-gui diff`` proposes them) tie
         # together, each only-A or only-B pair to the other: filled when the comparison ends.
@@ -86,77 +85,6 @@ class CompareController(SelectionShown, Controller):
         self.ckpt = ckpt
 
     # -- starting and ending ------------------------------------------------------------------
-
-    def choose(self) -> None:
-        """Ask for the other checkpoint (a folder, a prefix or an .index file, and which
-        checkpoint of its folder), starting in the shown one's folder with the newest other
-        checkpoint selected; compare them as A and B in the order the dialog showed."""
-        if self.ckpt is None:
-            self.banner.show_message("Open a checkpoint first (A), then compare it with another (B).", "info")
-            return
-        again = self._again()
-        start = self.ckpt.location.directory if again is None else again[1 if _same(again[0], self.ckpt.prefix) else 0]
-        self.dialog = CompareDialog(self.ckpt.prefix, start, locate, self.dialog_parent)
-        if again is not None and self.dialog.order() and not all(map(_same, self.dialog.order(), again)):
-            self.dialog.swap()  # the closed comparison's own order, whatever the dialog's rule says
-        if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.order():
-            a, b = self.dialog.order()  # the order the dialog showed (and the user may have swapped)
-            shown_is_a = os.path.realpath(a) == os.path.realpath(self.ckpt.prefix)
-            self.compare_with(b if shown_is_a else a, shown_is_a=shown_is_a)
-
-    def _again(self) -> tuple[str, str] | None:
-        """The comparison the app closed, if the checkpoint shown is one of its two."""
-        pair = self.closed_pair
-        if pair is None or self.ckpt is None or not any(_same(p, self.ckpt.prefix) for p in pair):
-            return None
-        try:
-            locate(pair[1] if _same(pair[0], self.ckpt.prefix) else pair[0])  # still there
-        except CheckpointError:
-            return None
-        return pair
-
-    def compare_with_previous(self) -> None:
-        """A = the checkpoint saved before the one shown, B = the one shown."""
-        if self.ckpt is None:
-            return
-        refs = list(self.ckpt.checkpoints)
-        position = refs.index(self.ckpt.ref) if self.ckpt.ref in refs else -1
-        if position <= 0:
-            self.banner.show_message("This is the oldest checkpoint of the folder: nothing before it.", "info")
-            return
-        self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
-
-    def variable_partner(self) -> str | None:
-        """What "Compare this variable" compares with: the checkpoint saved before the
-        one shown (the one after it for the oldest), None when it is alone in its folder."""
-        if self.ckpt is None:
-            return None
-        refs = list(self.ckpt.checkpoints)
-        if self.ckpt.ref not in refs or len(refs) < 2:
-            return None
-        position = refs.index(self.ckpt.ref)
-        return refs[position - 1 if position > 0 else 1].name
-
-    def compare_variable(self, key: str) -> None:
-        """Compare the checkpoint shown with :meth:`variable_partner` (the older as A,
-        before) and select the pair of variable ``key`` once shown."""
-        if self.ckpt is None or self.variable_partner() is None:
-            return
-        refs = list(self.ckpt.checkpoints)
-        self._wanted_key = key
-        if refs.index(self.ckpt.ref) > 0:
-            self.compare_with_previous()
-        else:
-            self.compare(self.ckpt, self.ckpt.sibling(refs[1]))
-
-    def compare_in_folder(self, ref) -> None:
-        """The checkpoint shown and another of its folder (the picker's "Compare with
-        this"): the older is A (before), the newer B (after), whichever is shown."""
-        if self.ckpt is None:
-            return
-        refs = list(self.ckpt.checkpoints)
-        newer = ref in refs and self.ckpt.ref in refs and refs.index(ref) > refs.index(self.ckpt.ref)
-        self.compare_with(ref.prefix, shown_is_a=newer or ref not in refs)
 
     def compare_with(self, path_b: str, shown_is_a: bool = True, at_largest: bool = False) -> None:
         """A = the checkpoint shown, B = ``path_b`` (anything inspect accepts); the
@@ -280,7 +208,7 @@ class CompareController(SelectionShown, Controller):
         closed = f"Comparison of {_ref_name(diff.a)} and {_ref_name(diff.b)} closed"
         if incoming is None:
             said = "another checkpoint is shown. File > Compare with... (Ctrl+K) compares it with another."
-        elif any(_same(c.prefix, incoming.prefix) for c in (diff.a, diff.b)):
+        elif any(same_prefix(c.prefix, incoming.prefix) for c in (diff.a, diff.b)):
             said = f"{_ref_name(incoming)} is shown. File > Compare with... (Ctrl+K) compares them again."
         else:
             name = _ref_name(incoming)
@@ -293,8 +221,8 @@ class CompareController(SelectionShown, Controller):
         pair = self.trees.selected_pair() if self.trees is not None and diff is not None else None
         if pair is None:
             return None
-        shows_b = self.ckpt is not None and _same(self.ckpt.prefix, diff.b.prefix)
-        variable = pair.b if shows_b and not _same(diff.a.prefix, diff.b.prefix) else pair.a
+        shows_b = self.ckpt is not None and same_prefix(self.ckpt.prefix, diff.b.prefix)
+        variable = pair.b if shows_b and not same_prefix(diff.a.prefix, diff.b.prefix) else pair.a
         return variable.key if variable is not None else None
 
     def _views(self) -> Views:
@@ -372,10 +300,6 @@ class CompareController(SelectionShown, Controller):
             lambda m, d: self.banner.show_message(f"Looking for moved variables stopped: {m}", "error", d),
             label="Looking for moved variables",
         )  # fmt: skip
-
-
-def _same(path: str, other: str) -> bool:
-    return os.path.realpath(path) == os.path.realpath(other)
 
 
 def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:

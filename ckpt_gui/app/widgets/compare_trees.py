@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,28 +30,16 @@ from ckpt_gui.app.models.compare_model import (
 )
 from ckpt_gui.app.models.flat_model import FlatPairModel
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
-from ckpt_gui.app.widgets.column_widths import (
-    columns_giving_way,
-    fit_columns,
-    hide_columns,
-    measure_columns,
-    names_then_room,
-    refit_on_expand,
-    repainted_once,
-    stretch_names,
-)
 from ckpt_gui.app.widgets.compare_columns import (
     A_COLUMNS,
-    A_GIVE_WAY,
-    A_LIMITS,
     B_COLUMNS,
-    B_GIVE_WAY,
-    B_LIMITS,
     NumberFitted,
     SideTree,
     arrange_columns,
 )
+from ckpt_gui.app.widgets.compare_fitting import CompareFitting
 from ckpt_gui.app.widgets.compare_matching import CompareMatching
+from ckpt_gui.app.widgets.compare_selecting import OPEN_ROWS, CompareSelecting
 from ckpt_gui.app.widgets.compare_summary import SummaryBar
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
@@ -59,12 +47,14 @@ from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.core.views.pair_tree import PairNode, PairTree, taken
+from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 
 
-class CompareTrees(CompareMatching, QWidget):
+class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
     """The summary bar, a filter (typing in a large comparison filters on a worker:
-    compare_matching.py), and the two synchronised trees."""
+    compare_matching.py), and the two synchronised trees (the row they select, kept
+    across filters, and what they tell the details: compare_selecting.py; their
+    columns fitted: compare_fitting.py)."""
 
     pair_selected = Signal(object)  # Pair or None
     group_selected = Signal(object)  # the PairNode of a group row made current
@@ -80,8 +70,7 @@ class CompareTrees(CompareMatching, QWidget):
         self.flat_model = FlatPairModel(self.tree_model, self)
         self.model: CompareModel | FlatPairModel = self.tree_model
         self.setAccessibleName("Comparison")  # also how the shortcuts dialog names it
-        # The row last selected (a pair, or a group's node), kept across filters.
-        self._remembered: Pair | PairNode | None = None
+        self._forget_selected()  # the row kept across filters, and the one told (compare_selecting.py)
         self.touched = False  # the user expanded, collapsed, scrolled or selected since show_tree
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -131,16 +120,7 @@ class CompareTrees(CompareMatching, QWidget):
         # Escape (the filter cleared) is the window's: window_focus.bind_escape.
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
             self._add_row_menu(view, side)
-        # One timer: both trees resize together (the flat list's scroll bar), and each fit
-        # is both trees' (twice 80 ms at 200,000 pairs in the turn after the flat list's click).
-        # A tree per turn, and not in a turn with a step of the flat list's path depths.
-        fit = self._fit_in_a_turn
-        self._refit = refit_on_expand(self.view_b, fit, refit_on_expand(self.view_a, fit))
-        self._to_fit: list = []  # the trees the refit's turns have still to fit (_fit_in_a_turn)
-        # The pair (or group node) last told to the details (pair_selected, group_selected),
-        # or None: a list shown anew (the flat list's click, a filter) selecting it again
-        # does not tell it again.
-        self._told: Pair | PairNode | None = None
+        self._start_fitting()  # the columns fitted a tree per turn (compare_fitting.py)
         theme.follow(self)  # the muted notes in the views (a filter matching nothing)
 
     def _make_view(self, columns: tuple[int, ...], tree_column: int) -> QTreeView:
@@ -245,8 +225,7 @@ class CompareTrees(CompareMatching, QWidget):
         self.heading_a.setText(f"<b>A</b>{role_a}: {name_a}")
         self.heading_b.setText(f"<b>B</b>{role_b}: {name_b}")
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
-        self._remembered = None
-        self._told = None
+        self._forget_selected()
         self.path_depths.forget()
         self.tree_model.set_tree(tree)
         self.typing.prepare([tree.search])  # a large comparison's search texts made ahead of the first filter
@@ -297,8 +276,7 @@ class CompareTrees(CompareMatching, QWidget):
         """Show the pairs a filter chose (None: every one; apply_filter, or a worker's
         match, compare_matching.py), ``ordered`` as the flat list orders them when
         worked out already; the row selected kept, or the first shown."""
-        # A filter may hide it for a while (the first pair listed is selected meanwhile).
-        keep = self._remembered if self._remembered is not None else self._selected_row()
+        keep = self._row_to_keep()
         statuses = self._filter_parts()[1]
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
@@ -317,11 +295,7 @@ class CompareTrees(CompareMatching, QWidget):
             self.view_a.expandAll()
         else:
             self.expand_default()
-        # The reset moved the current index without telling (no currentChanged): the row
-        # kept is selected again, or the first shown, and the details told either way (a
-        # hidden group's summary stayed in them, review 9).
-        if keep is not None and not (self._select_taken(keep) if isinstance(keep, Pair) else self._select_node(keep)):
-            self._select_first_shown(keep)
+        self._select_kept(keep)
         if flat:
             # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
             # the list's scroll bar comes with its layout): at 200,000 pairs the sort and
@@ -331,76 +305,10 @@ class CompareTrees(CompareMatching, QWidget):
             self.fit_columns()
         return count
 
-    def _select_first_shown(self, hidden: Pair | PairNode) -> None:
-        """The row selected (a pair or a group) is hidden by the filter: the first pair
-        listed instead (the details showed a pair no longer listed, review 7; a group's
-        summary, review 9), or none; ``hidden`` stays the one to come back to once the
-        filter lets it show again."""
-        index, parent = QModelIndex(), QModelIndex()
-        while self.model.rowCount(parent):
-            index = self.model.index(0, 0, parent)
-            node = self.model.node(index)
-            if node is None or (node.pair is not None and taken(self.model.tree, node)):
-                break
-            parent = index  # a group, or a pair shown as the context of its slots
-        node = self.model.node(index) if index.isValid() else None
-        if node is not None and node.pair is not None:
-            self.select_pair(node.pair)
-        else:
-            self.view_a.setCurrentIndex(QModelIndex())
-            self._told = None
-            self.pair_selected.emit(None)
-        self._remembered = hidden
-
     def filtering(self) -> bool:
         """Whether a filter, a status or the flat list is on (rows that follow the values)."""
         statuses = any(button.isChecked() for button in self.summary.values())
         return bool(self.search.text() or self.by_change.isChecked() or statuses)
-
-    def _sides(self) -> list[tuple[QTreeView, dict[int, int], tuple[int, ...]]]:
-        """Each tree with its columns' limits and the order they give way in."""
-        return [(self.view_a, A_LIMITS, A_GIVE_WAY), (self.view_b, B_LIMITS, B_GIVE_WAY)]
-
-    def _fit_in_a_turn(self) -> None:
-        """The refit timer's turn: one tree's columns, the other's in the next turn
-        (both in one turn took 60 ms of GUI CPU at 200,000 pairs, the busiest turn after
-        the flat list's click), and neither in a turn with a step of the flat list's
-        path depths (PathDepths.in_a_turn)."""
-        if not self._to_fit:
-            self._to_fit = self._sides()
-        self.path_depths.in_a_turn(self._fit_next)
-
-    def _fit_next(self) -> None:
-        if not self._to_fit:  # fitted meanwhile (fit_columns)
-            return
-        view, limits, order = self._to_fit.pop(0)
-        with repainted_once(view):
-            self._fit(view, limits, order)
-        if self._to_fit:
-            self._refit.start()  # the other tree in the next turn
-
-    def fit_columns(self) -> None:
-        """Each tree's columns beside the names whole, or hidden; in a wide tree the
-        names what they need and the rest empty after the last column (as the browse
-        tree's). Each tree repainted once, only if a column changed (``repainted_once``)."""
-        self._to_fit = []
-        for view, limits, order in self._sides():
-            with repainted_once(view):
-                self._fit(view, limits, order)
-
-    @staticmethod
-    def _fit(view, limits: dict[int, int], order: tuple[int, ...]) -> None:
-        stretch_names(view, True)  # measured as the name column usually is: stretching
-        for column in limits:  # measured again at the width the tree has now
-            view.setColumnHidden(column, False)
-        measured = measure_columns(view, limits)  # once for what gives way and the widths
-        shown = dict(limits)
-        gave_way = columns_giving_way(view, limits, order, measured=measured)
-        hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
-        for column in gave_way:
-            del shown[column]
-        fit_columns(view, shown, spare_outliers=True, measured=measured)
-        names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name)
 
     def expand_default(self) -> None:
         """Open up to OPEN_DEPTH levels while the trees stay short (up to OPEN_ROWS
@@ -420,93 +328,8 @@ class CompareTrees(CompareMatching, QWidget):
             visible += added
             level = following
 
-    def select_pair(self, pair: Pair) -> bool:
-        """Select ``pair``'s row and scroll to it (see _select_node); whether it is shown."""
-        tree = self.model.tree
-        leaf = tree.leaf_of(pair) if tree is not None else None
-        return leaf is not None and self._select_node(leaf)
 
-    def _select_node(self, node: PairNode) -> bool:
-        """Select ``node``'s row (a pair's or a group's) and scroll to it, opening the
-        groups above it, unless one of them is closed and holds more than OPEN_ROWS rows:
-        laying those out takes seconds (20,000 blocks), so the row is selected inside it
-        unseen. Whether the filter shows it."""
-        if not self.model.is_shown(node):
-            return False
-        index = self.model.index_of(node)
-        reveal = not self._under_closed_crowd(node)
-        # Both views: B's shares A's selection, and a view that scrolls to a row opens
-        # the groups above it (and A's follows, see _link).
-        for view in (self.view_a, self.view_b):
-            view.setAutoScroll(reveal)
-        try:
-            self.view_a.setCurrentIndex(index)
-        finally:
-            for view in (self.view_a, self.view_b):
-                view.setAutoScroll(True)
-        if reveal:
-            self.view_a.scrollTo(index)
-        return True
-
-    def _select_taken(self, pair: Pair) -> bool:
-        """Select ``pair`` if the filter took it. A pair shown only as the context of its
-        slots (\"only A\" on: a changed kernel above its only-A Adagrad slot) is not a
-        match: the details showed a changed pair under \"showing: only A\" (review 11).
-        Its first slot taken is selected instead, and the pair stays the one to come back
-        to once the filter goes. Whether a row was selected."""
-        tree = self.model.tree
-        leaf = tree.leaf_of(pair) if tree is not None else None
-        if leaf is None or taken(tree, leaf):
-            return self.select_pair(pair)
-        if not self.model.is_shown(leaf):
-            return False
-        slots = [leaf]
-        while slots:
-            node = slots.pop(0)
-            if node is not leaf and node.pair is not None and taken(tree, node):
-                selected = self._select_node(node)
-                self._remembered = pair
-                return selected
-            slots[:0] = list(node.shown)  # depth first: the tree's order below the pair
-        return False
-
-    def _under_closed_crowd(self, node) -> bool:
-        tree = self.model.tree
-        group = tree.parent_of(node)
-        while group is not None and group is not tree.root:
-            if len(group.shown) > OPEN_ROWS and not self.view_a.isExpanded(self.model.index_of(group)):
-                return True
-            group = tree.parent_of(group)
-        return False
-
-    def selected_pair(self) -> Pair | None:
-        index = self.view_a.currentIndex()
-        node = self.model.node(index) if index.isValid() else None
-        return node.pair if node is not None else None
-
-    def _selected_row(self) -> Pair | PairNode | None:
-        """The pair selected, or the group's node, or None."""
-        index = self.view_a.currentIndex()
-        node = self.model.node(index) if index.isValid() else None
-        return node if node is None or node.pair is None else node.pair
-
-    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.touched = True
-        node = self.model.node(current) if current.isValid() else None
-        if node is not None:
-            self._remembered = node if node.pair is None else node.pair
-        if node is not None and node.pair is None:
-            if node is not self._told:  # selected again after a filter: its summary as it is
-                self._told = node
-                self.group_selected.emit(node)
-        elif node is None or node.pair is not self._told:
-            self._told = node.pair if node is not None else None
-            self.pair_selected.emit(self._told)
-        # Else the pair shown already, selected again in a list shown anew: its details
-        # and plots as they are (they were cleared, its values compared again and its
-        # plots made and painted again in the turn after the flat list's click).
-
-
-OPEN_ROWS = 2000  # a comparison opens level after level while it shows fewer rows than this
+# expand_default opens level after level while the trees show fewer than OPEN_ROWS rows
+# (compare_selecting.py's: a row inside a closed group of more is selected unseen)...
 OPEN_DEPTH = 3  # and no deeper than this (model > _functional > _operations: each layer a row)
 EXPAND_MATCHES = 2000  # a filter with up to this many matches opens every group above them
