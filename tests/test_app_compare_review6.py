@@ -58,7 +58,8 @@ def test_the_flat_lists_rows_stay_told_apart(qtbot, tmp_path, width):
     diff = pair_variables(Checkpoint.open(str(tmp_path / "a")), Checkpoint.open(str(tmp_path / "b")))
     trees.show_tree(PairTree(diff), "a", "b")
     trees.by_change.setChecked(True)
-    qtbot.wait(50)  # the columns are fitted on a later turn
+    # The columns are fitted on later turns, a tree per turn (50 ms had not always been enough).
+    qtbot.waitUntil(lambda: not trees._refit.isActive() and not trees._to_fit)
     for view in (trees.view_a, trees.view_b):
         names = _shown_names(view)
         assert len(names) == len(KEYS)

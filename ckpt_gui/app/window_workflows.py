@@ -83,8 +83,8 @@ def make_compare(window) -> CompareController:
 
 
 def _selected_key(tree_panel) -> str | None:
-    """The key of the variable selected in browse, if a variable is."""
-    node = tree_panel.selected_node()
+    """The key of the variable selected in browse (or picked last), if a variable is."""
+    node = tree_panel.picked_node()
     return node.variable.key if node is not None and node.variable is not None else None
 
 

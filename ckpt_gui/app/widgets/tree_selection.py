@@ -176,6 +176,15 @@ class TreeSelection:
         if not self._holding:
             self.node_selected.emit(node)
 
+    def picked_node(self) -> TreeNode | None:
+        """The row selected, or, when a reset lost the current row, the row picked last
+        (still in the tree): the user's choice, for a comparison to open on (it had
+        opened on the largest change, and its close then took browse there)."""
+        node = self.selected_node()
+        if node is None and self._in_tree(self._picked):
+            node = self._picked
+        return node
+
     def select_again(self) -> None:
         """The row picked last selected again and in view if the tree has no current
         row (a comparison closed over a tree whose reset lost it: Details then said
