@@ -207,13 +207,20 @@ def test_an_all_zero_difference_says_no_difference_in_the_neutral_colour(qtbot, 
 # -- 6. a filter hiding the selected pair ------------------------------------------------------
 
 
-def test_a_chip_hiding_the_selected_pair_selects_a_pair_it_shows(qtbot, tmp_path):
+def shown_renamed_trees(qtbot, tmp_path):
+    """The comparison trees (600x400) of A (model/head, model/dense1) and B (model/out,
+    model/dense1 changed), and their diff."""
     diff = _diff(*renamed_pair(tmp_path, changed=True))
     trees = CompareTrees()
     qtbot.addWidget(trees)
     trees.resize(600, 400)
     trees.show()
     trees.show_tree(PairTree(diff), "a", "b")
+    return diff, trees
+
+
+def test_a_chip_hiding_the_selected_pair_selects_a_pair_it_shows(qtbot, tmp_path):
+    diff, trees = shown_renamed_trees(qtbot, tmp_path)
     chosen = []
     trees.pair_selected.connect(chosen.append)
     head = _only(diff, "only_a", "model/head/kernel")

@@ -11,19 +11,14 @@ from PySide6.QtTest import QTest
 
 from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
 from ckpt_gui.core.views.pair_tree import PairTree
-from tests.test_app_compare_review7 import _diff, _only, _write, renamed_pair
+from tests.test_app_compare_review7 import _diff, _only, _write, renamed_pair, shown_renamed_trees
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _trees(qtbot, tmp_path):
     """The trees of A (model/head, model/dense1) and B (model/out, model/dense1 changed)."""
-    diff = _diff(*renamed_pair(tmp_path, changed=True))
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(600, 400)
-    trees.show()
-    trees.show_tree(PairTree(diff), "a", "b")
+    diff, trees = shown_renamed_trees(qtbot, tmp_path)
     told = []  # what the details were told, pairs and groups alike, in order
     trees.pair_selected.connect(told.append)
     trees.group_selected.connect(told.append)

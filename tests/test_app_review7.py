@@ -294,57 +294,57 @@ def test_saving_a_histogram_into_the_checkpoint_folder_is_refused_before_the_dia
 def test_a_column_fitted_to_its_names_shows_them_whole(qtbot):
     """Review 7: the repair plan's Source column read "…/dense1/_kernel" with room to
     spare: fitted to the style's hint, which keeps fewer pixels than the delegate's cut."""
-    from PySide6.QtWidgets import QStyleOptionViewItem, QTableWidget, QTableWidgetItem
+    names = ["model/dense1/_kernel", "model/dense1/bias", "model/head/_kernel", "model/head/bias"]
+    table = _names_table(qtbot, names, columns=2)
+    table.show()
+    table.resizeColumnToContents(0)
+    assert _shown_texts(table) == names
+
+
+def _names_table(qtbot, names: list[str], columns: int = 1):
+    """A table of ``names`` in its first column, cut by the tables' DistinctElided delegate."""
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
     from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
 
-    names = ["model/dense1/_kernel", "model/dense1/bias", "model/head/_kernel", "model/head/bias"]
-    table = QTableWidget(len(names), 2)
+    table = QTableWidget(len(names), columns)
     qtbot.addWidget(table)
     delegate = DistinctElided(table)
     delegate.ends = distinct_ends(names)
     table.setItemDelegateForColumn(0, delegate)
     for row, name in enumerate(names):
         table.setItem(row, 0, QTableWidgetItem(name))
-    table.show()
-    table.resizeColumnToContents(0)
-    for row, name in enumerate(names):
+    return table
+
+
+def _shown_texts(table) -> list[str]:
+    """The first column's texts as the delegate draws them."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    texts = []
+    for row in range(table.rowCount()):
         index = table.model().index(row, 0)
         option = QStyleOptionViewItem()
         option.rect = table.visualRect(index)
-        delegate.initStyleOption(option, index)
-        assert option.text == name
+        table.itemDelegateForColumn(0).initStyleOption(option, index)
+        texts.append(option.text)
+    return texts
 
 
 def test_a_name_too_long_for_its_column_keeps_the_end_that_tells_it_apart(qtbot):
     """Review 10: rossman-sm-2022's Graph tab read "…_normalization_8/g…", both ends cut,
     where "…alization_8/gamma" fits and is told from "…alization_9/gamma"."""
-    from PySide6.QtWidgets import QStyleOptionViewItem, QTableWidget, QTableWidgetItem
-
-    from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
-
     layers = [f"batch_normalization_{n}" for n in (8, 9, 10)]
     names = [f"{layer}/{part}" for layer in layers for part in ("gamma", "beta", "moving_mean", "moving_variance")]
-    table = QTableWidget(len(names), 1)
-    qtbot.addWidget(table)
-    delegate = DistinctElided(table)
-    delegate.ends = distinct_ends(names)
-    table.setItemDelegateForColumn(0, delegate)
-    for row, name in enumerate(names):
-        table.setItem(row, 0, QTableWidgetItem(name))
+    table = _names_table(qtbot, names)
     metrics = table.fontMetrics()
     # As wide as the longest end that still tells two names apart, less than the names.
     table.setColumnWidth(0, metrics.horizontalAdvance("\u2026" + "8/moving_variance") + 24)
     table.show()
-    shown = []
-    for row, name in enumerate(names):
-        index = table.model().index(row, 0)
-        option = QStyleOptionViewItem()
-        option.rect = table.visualRect(index)
-        delegate.initStyleOption(option, index)
-        kept = option.text.removeprefix("\u2026")
-        assert kept != name and name.endswith(kept), (name, option.text)  # cut, its end kept
-        shown.append(option.text)
+    shown = _shown_texts(table)
+    for name, text in zip(names, shown):
+        kept = text.removeprefix("\u2026")
+        assert kept != name and name.endswith(kept), (name, text)  # cut, its end kept
     assert len(set(shown)) == len(names), shown  # every row told apart
 
 
