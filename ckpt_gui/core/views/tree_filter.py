@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ckpt_gui.core.views.lazy_node import SLOT, NodePaths, TreeNode, place
+from ckpt_gui.core.views.lazy_node import SLOT, NodePaths, ShownLater, TreeNode, place
 
 Path = tuple[str, ...]
 
@@ -217,9 +217,14 @@ class LazyShown:
             if self.view.counts.get(self.path):  # else no level to make
                 keep, path = self.view.keep, self.path
                 rows += [child for child in self.node.children if (*path, child.name) in keep]
+                view, touched = self.view, self.view.touched
+                # Each row's own list when first read: a loop without a Python call per
+                # row (the rows of a level of 20,000 blocks, most never on screen).
+                later = ShownLater(lambda child: LazyShown(view, child, (*path, child.name)))
                 for row, child in enumerate(rows):
                     child.row = row
-                    child.shown = LazyShown(self.view, child, (*path, child.name))
+                    child._shown = later  # noqa: SLF001 - lazy_node's own stand-in (its setter is a call per row)
+                    touched[id(child)] = child  # as LazyShown would: show_all_touched resets it
         return rows
 
     def __len__(self) -> int:
