@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtTest import QTest
 
 from ckpt_gui.app.background_work import on_a_thread
-from ckpt_gui.app.widgets import tree_filtering
+from ckpt_gui.app.widgets import compare_selecting, compare_trees, tree_filtering
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.core.views.pair_statuses import pair_filter
 from ckpt_gui.core.views.pair_tree import PairTree
@@ -204,4 +204,32 @@ def test_showing_a_few_matches_does_not_walk_every_level_made(qtbot, tmp_path, l
         trees.model.tree.search.prepare_search()  # as made ahead
         counted.append(_python_calls_in(jobs[0]))  # matched here, then shown (the same thread: at once)
         assert _shows(trees, "blocks/1/", "same") and len(_shown_keys(trees)) == 3
+    assert counted[0] == counted[1]
+
+
+def test_showing_a_broad_filters_result_makes_no_level_per_match(qtbot, tmp_path, large, monkeypatch):
+    """A broad filter (every block's kernel) lands from the worker: the GUI thread shows
+    it in as many Python calls at 20 blocks as at 80. The levels above the matches
+    are made as the view reaches them, not one per match in that turn (``kernel`` at
+    200,000 pairs: 20,000 levels, 348 ms of one GUI turn, issue 11). The groups stay
+    closed as a large tree's do (a list of more than OPEN_ROWS blocks): the rows then
+    made are the few the selection of the first match goes through."""
+    monkeypatch.setattr(compare_trees, "EXPAND_MATCHES", 3)
+    monkeypatch.setattr(compare_trees, "OPEN_ROWS", 3)
+    monkeypatch.setattr(compare_selecting, "OPEN_ROWS", 3)
+    counted = []
+    for blocks in (20, 80):
+        jobs, results = [], []
+        trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=jobs.append)
+        tree = trees.model.tree
+        assert trees.select_pair(next(leaf.pair for leaf in tree.leaves if leaf.pair.key == "m/blocks/1/w"))
+        trees.search.setText("kernel")
+        qtbot.waitUntil(lambda j=jobs: len(j) == 1, timeout=5000)
+        trees.typing.matched.disconnect(trees._on_matched)  # the worker's result kept, to show it here
+        trees.typing.matched.connect(lambda *result, r=results: r.append(result))
+        jobs[0]()  # the worker's part: matched, and what the tree shows worked out
+        counted.append(_python_calls_in(lambda r=results, t=trees: t._on_matched(*r[0])))
+        # The pair selected is hidden: the first match is selected instead (review 7).
+        assert tree.filtered() and trees.selected_pair().key == "m/blocks/0/kernel"
+        assert _shows(trees, "kernel", None) and len(_shown_keys(trees)) == blocks
     assert counted[0] == counted[1]

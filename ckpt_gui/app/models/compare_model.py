@@ -14,6 +14,7 @@ from ckpt_gui.app import status_style
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
+from ckpt_gui.core.views.tree_filter import reach, rows_made
 
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
@@ -44,14 +45,14 @@ class CompareModel(NodeTreeModel):
         self._group_texts.clear()
         return super().refilter(*args)
 
-    def show_chosen(self, chosen, flat: bool = False, ordered=None) -> int:
+    def show_chosen(self, chosen, flat: bool = False, ordered=None, shown=None) -> int:
         """Show the pairs a filter chose (PairTree.apply_filter's: None, every one), in
         the tree or as the flat list; how many pairs are shown."""
         if self.tree is None:
             return 0
         self._group_texts.clear()
         self.beginResetModel()
-        count = self.tree.apply_filter(chosen, flat, ordered)
+        count = self.tree.apply_filter(chosen, flat, ordered, shown)
         self.endResetModel()
         return count
 
@@ -65,7 +66,15 @@ class CompareModel(NodeTreeModel):
         return self.tree.parent_of(node) if self.tree is not None else node.parent
 
     def shown_row(self, node: PairNode) -> int:
-        return node.flat_row if self.tree is not None and self.tree.flat else node.row
+        if self.tree is not None and self.tree.flat:
+            return node.flat_row
+        rows_made(node.parent)  # a filter's rows are made as the view reaches them: not a row of before
+        return node.row
+
+    def is_shown(self, node: PairNode) -> bool:
+        if self.tree is not None and not self.tree.flat:
+            reach(node)  # a filter's rows down to it made first: the nodes above it then show the filter's
+        return super().is_shown(node)
 
     def rowCount(self, parent: Index = ROOT) -> int:
         if parent.isValid() and self.tree is not None and self.tree.flat:  # a flat list: rows have no children

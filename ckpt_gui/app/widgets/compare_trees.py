@@ -272,16 +272,17 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         title = self.title.text().split(" &mdash; ")[0]
         self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)
 
-    def _show_chosen(self, chosen: list[PairNode] | None, ordered: list[PairNode] | None = None) -> int:
+    def _show_chosen(self, chosen: list[PairNode] | None, ordered: list[PairNode] | None = None, kept=None) -> int:
         """Show the pairs a filter chose (None: every one; apply_filter, or a worker's
         match, compare_matching.py), ``ordered`` as the flat list orders them when
-        worked out already; the row selected kept, or the first shown."""
+        worked out already, ``kept`` what the tree shows of them (pair_shown's, from the
+        worker's match); the row selected kept, or the first shown."""
         keep = self._row_to_keep()
         statuses = self._filter_parts()[1]
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         flat = self.by_change.isChecked()
-        count = self.tree_model.show_chosen(chosen, flat, ordered)
+        count = self.tree_model.show_chosen(chosen, flat, ordered, kept)
         if flat:
             self.flat_model.show_rows()
         self._show_model(self.flat_model if flat else self.tree_model)

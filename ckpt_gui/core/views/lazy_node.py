@@ -142,7 +142,12 @@ class TreeNode(NodePaths):
     @property
     def shown(self) -> list[TreeNode]:
         """The children the current filter shows (all of them without a filter)."""
-        return self._shown if self._shown is not None else self.children
+        shown = self._shown
+        if shown is None:
+            return self.children
+        if shown.__class__ is ShownLater:  # a filter's list for this node, made now it is read
+            shown = self._shown = shown.make(self)
+        return shown
 
     @shown.setter
     def shown(self, nodes: list[TreeNode] | None) -> None:
@@ -156,7 +161,7 @@ class TreeNode(NodePaths):
 
     def has_shown(self) -> bool:
         """Whether the node shows children, without making them."""
-        return bool(self._shown) if self._shown is not None else self.has_children()
+        return bool(self.shown) if self._shown is not None else self.has_children()
 
     def shown_count_up_to(self, limit: int) -> int:
         """How many children the node shows; a level not made yet with more than
@@ -209,6 +214,17 @@ class TreeNode(NodePaths):
         group holds nothing but slots (a ``.OPTIMIZER_SLOT`` folder of the key view)."""
         own = [node.variable for node in self.leaves() if node.kind != SLOT]
         return own or list(self.variables())
+
+
+class ShownLater:
+    """Stands for the ``shown`` lists of a level's rows until each is read: ``make(node)``
+    makes it then (tree_filter.LazyShown: a filter's level of 20,000 kept rows was given
+    20,000 lists in one GUI turn, two Python calls each, the rows on screen being a few)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make) -> None:
+        self.make = make
 
 
 def leaf(

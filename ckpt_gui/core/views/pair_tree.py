@@ -34,6 +34,7 @@ from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place
 from ckpt_gui.core.views.lazy_node import leaf as variable_leaf
 from ckpt_gui.core.views.pair_paths import PairPaths, b_side_names, rank_by_model
 from ckpt_gui.core.views.pair_search import PairSearch
+from ckpt_gui.core.views.pair_shown import PairShown, chosen_mask, pair_shown
 from ckpt_gui.core.views.pair_statuses import (
     STATUS_CODES,
     change_of,
@@ -41,7 +42,8 @@ from ckpt_gui.core.views.pair_statuses import (
     statuses_of,
     tree_ranks,
 )
-from ckpt_gui.core.views.tree import hint_group, pruned_hints, show_made_with_ancestors
+from ckpt_gui.core.views.tree import hint_group, pruned_hints
+from ckpt_gui.core.views.tree_filter import LazyShown
 
 
 class PairNode(TreeNode):
@@ -126,28 +128,35 @@ class PairTree:
         accept: Callable[[Pair, str], bool] | list[PairNode] | None,
         flat: bool = False,
         ordered: list[PairNode] | None = None,
+        shown: PairShown | None = None,
     ) -> int:
         """Show the pairs ``accept`` takes (or the pairs chosen already: ``search``'s
         ``matching``, on a worker for a large comparison; None: every pair), in the
         tree or (``flat``) as one list with the largest changes first (``ordered``:
         ``search.flat_order``'s, when worked out already); returns how many pairs are
-        shown. Only the levels above the pairs shown are made."""
+        shown. ``shown``: pair_shown's of the chosen pairs, when worked out already (on
+        the worker). No level is made here: the tree's rows are made as the view reads
+        them (a broad filter made 20,000 levels in one GUI turn, issue 11)."""
         self.flat = flat
         if callable(accept):
             status_of = self.status_of
             accept = [leaf for leaf in self.leaves if accept(leaf.pair, leaf.tree_path, status_of(leaf))]
         chosen = accept
         self._chosen = None  # the pairs shown, by number in path order (None: all)
+        every = chosen is None or len(chosen) == len(self.leaves)
         if chosen is not None:
-            self._chosen = np.zeros(len(self.ordered), dtype=bool)
-            self._chosen[[leaf.order for leaf in chosen]] = True
+            if shown is None and (flat or every):  # no paths kept needed
+                shown = PairShown(chosen_mask(chosen, len(self.ordered)), None)
+            elif shown is None:
+                shown = pair_shown(chosen, len(self.ordered))
+            self._chosen = shown.mask
         if flat:
             for node in self.root.built_nodes():
                 node.shown = []
             self.root.shown = ordered if ordered is not None else self.search.flat_order(chosen)
             for row, leaf in enumerate(self.root.shown):
                 leaf.flat_row = row
-        elif chosen is None or len(chosen) == len(self.leaves):
+        elif every:
             # Each level made so far shows all, and so will the later ones; a filter
             # choosing every pair (the first letter typed, often) too: the same rows,
             # without making every level of 200,000 pairs (4.5 s of the GUI thread).
@@ -156,7 +165,10 @@ class PairTree:
                 for row, child in enumerate(node._children):
                     child.row = row
         else:
-            show_made_with_ancestors(self.root, chosen)
+            # Only the root's list, made when first read; each kept node's as its
+            # parent's rows are made (tree_filter.LazyShown). A node not kept is in no
+            # list shown, so its own (an older filter's) is never read.
+            self.root.shown = LazyShown(shown.view, self.root, ())
         return len(self.leaves) if chosen is None else len(chosen)
 
     def count_compared(self) -> bool:

@@ -29,7 +29,6 @@ from ckpt_gui.core.views.tree_build import (
     object_tree,
 )
 from ckpt_gui.core.views.tree_filter import (
-    show_made_with_ancestors,
     show_with_ancestors,
     variable_filter,
 )
@@ -39,7 +38,7 @@ from ckpt_gui.core.views.variable_tree import VariableTree
 __all__ = [
     "GROUP", "MODEL_ONLY", "PROGRESS_STEP", "SLOT", "VARIABLE", "CheckpointTrees", "NodePaths", "TreeNode",
     "VariableTree", "default_open", "first_to_show", "hint_group", "hint_layer", "key_tree", "keras_tree",
-    "natural_key", "object_tree", "prune_hints", "pruned_hints", "show_made_with_ancestors",
+    "natural_key", "object_tree", "prune_hints", "pruned_hints",
     "show_with_ancestors", "variable_filter",
 ]  # fmt: skip
 

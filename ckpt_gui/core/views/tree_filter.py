@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ckpt_gui.core.views.lazy_node import SLOT, NodePaths, TreeNode, place
+from ckpt_gui.core.views.lazy_node import SLOT, NodePaths, ShownLater, TreeNode
 
 Path = tuple[str, ...]
 
@@ -22,26 +22,6 @@ def show_all_made(root: TreeNode) -> None:
     for node in root.built_nodes():
         node.shown = None
         for row, child in enumerate(node._children):
-            child.row = row
-
-
-def show_made_with_ancestors(root: TreeNode, chosen: list[TreeNode]) -> None:
-    """:func:`show_with_ancestors` for a tree made on demand: the levels above the
-    chosen nodes are made, nothing else. Only the kept nodes (and the root) are given
-    their lists: a node not kept is in no list shown, so its own is never read (every
-    level made was walked, 0.17 s of the GUI thread per filter of a comparison once a
-    chip had made all 40,000 of them, issue 11)."""
-    keep: dict[int, TreeNode] = {}
-    for node in chosen:
-        place(node)
-        walker = node
-        while walker is not None and id(walker) not in keep:
-            keep[id(walker)] = walker
-            walker = walker.parent
-    root.shown = []  # nothing chosen: nothing shown
-    for node in keep.values():
-        node.shown = [child for child in node._children if id(child) in keep] if node.pending is None else []
-        for row, child in enumerate(node.shown):
             child.row = row
 
 
@@ -217,9 +197,14 @@ class LazyShown:
             if self.view.counts.get(self.path):  # else no level to make
                 keep, path = self.view.keep, self.path
                 rows += [child for child in self.node.children if (*path, child.name) in keep]
+                view, touched = self.view, self.view.touched
+                # Each row's own list when first read: a loop without a Python call per
+                # row (the rows of a level of 20,000 blocks, most never on screen).
+                later = ShownLater(lambda child: LazyShown(view, child, (*path, child.name)))
                 for row, child in enumerate(rows):
                     child.row = row
-                    child.shown = LazyShown(self.view, child, (*path, child.name))
+                    child._shown = later  # noqa: SLF001 - lazy_node's own stand-in (its setter is a call per row)
+                    touched[id(child)] = child  # as LazyShown would: show_all_touched resets it
         return rows
 
     def __len__(self) -> int:
