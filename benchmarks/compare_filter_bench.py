@@ -31,19 +31,14 @@ benchmarks/results/compare_filter.json.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from qt_wait import child_path
+import side_by_side
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 SHOWN_ROWS = 12  # the rows whose texts are compared between versions
 KEY_MS = 150  # a user's pace (browse's filter benchmark types at it too)
 
@@ -162,17 +157,8 @@ os._exit(0)
 
 
 def run_child(source: Path, a: str, b: str, text: str, mode: str, chip: str, settings: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": child_path(source), "QT_QPA_PLATFORM": "offscreen",
-           "CKPT_GUI_SETTINGS_DIR": str(settings)}  # fmt: skip
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode as an installed app has it
-    load = os.getloadavg()
-    out = subprocess.run([sys.executable, "-c", CHILD, a, b, text, mode, chip, str(SHOWN_ROWS), str(KEY_MS)],
-                         capture_output=True, text=True, env=env, cwd=source)  # fmt: skip
-    if out.returncode != 0 or not out.stdout.strip():
-        raise RuntimeError(f"the app child failed (exit {out.returncode}): {out.stdout[-500:]} {out.stderr[-2000:]}")
-    found = json.loads(out.stdout.strip().splitlines()[-1])
-    found.update(load=(load[0], os.getloadavg()[0]))
-    return found
+    args = [a, b, text, mode, chip, str(SHOWN_ROWS), str(KEY_MS)]
+    return side_by_side.run_app_child(CHILD, args, side_by_side.child_env(source, settings), source)
 
 
 FIGURES = [
@@ -186,40 +172,19 @@ FIGURES = [
 ]
 
 
-def table(results: dict[str, list[dict]]) -> str:
-    head = "| Code, mode | " + " | ".join(label for _key, label, _unit in FIGURES) + " | Load average |"
-    lines = [head, "|---|" + "---:|" * len(FIGURES) + "---|"]
-    for name, runs in results.items():
-        if not runs:
-            continue
-        cells = []
-        for key, _label, unit in FIGURES:
-            values = [r[key] for r in runs]
-            cells.append(f"{statistics.median(values):g} {unit} ({min(values):g} to {max(values):g})")
-        loads = [x for r in runs for x in r["load"]]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {min(loads):.1f} to {max(loads):.1f} |")
-    return "\n".join(lines)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=HERE / ".data", help="where the benchmark checkpoints live")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
-    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside each run")
+    parser = side_by_side.parser(__doc__)
     parser.add_argument("--text", default="blocks/123/", help="what is typed into the filter")
     parser.add_argument("--modes", default="tree,flat,tree+chip,flat+chip", help="comma-separated: tree, flat, +chip")
     parser.add_argument("--chip", default="same", help="the status chip checked in the +chip modes")
     args = parser.parse_args()
     a, b = args.data / "vars200k" / "a" / "ckpt", args.data / "vars200k" / "b" / "ckpt"
-    if not Path(f"{b}.index").exists():
-        subprocess.run([sys.executable, str(HERE / "make_scale_fixtures.py"), str(args.data)], check=True)
+    side_by_side.fixtures(args.data, Path(f"{b}.index"))
     settings = args.data / "compare-filter-settings"
-    sources = {"this tree": REPO, **({"before": args.before.resolve()} if args.before else {})}
+    sources = side_by_side.sources(args.before)
     modes = args.modes.split(",")
     results: dict[str, list[dict]] = {f"{name}, {mode}": [] for mode in modes for name in sources}
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
-    try:
+    with side_by_side.busy_beside(args.busy):
         for run in range(args.runs):
             for mode in modes:
                 order = list(sources)
@@ -228,12 +193,8 @@ def main() -> int:
                     found = run_child(sources[name], str(a), str(b), args.text, mode, args.chip, settings)
                     results[f"{name}, {mode}"].append(found)
                     print(name, mode, json.dumps(found), flush=True)
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
     print()
-    print(table(results))
+    print(side_by_side.figures_table(results, FIGURES, first="Code, mode"))
     for mode in modes:
         shown = {json.dumps([r["rows"], r["selected"]]) for name in sources for r in results[f"{name}, {mode}"]}
         print(f"\n{mode}: rows and selection alike in every run and version: {'yes' if len(shown) == 1 else 'NO'}")

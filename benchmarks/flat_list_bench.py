@@ -36,9 +36,6 @@ Markdown table and writes benchmarks/results/flat_list.json.
 from __future__ import annotations
 
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -227,16 +224,8 @@ os._exit(0)
 
 
 def run_child(source: Path, a: str, b: str, early: bool, settings: Path, left: int) -> dict:
-    env = side_by_side.child_env(source, settings)
-    load = os.getloadavg()
-    out = subprocess.run([sys.executable, "-c", CHILD, a, b, "early" if early else "done", str(SHOWN_ROWS),
-                          str(left)],
-                         capture_output=True, text=True, env=env, cwd=source)  # fmt: skip
-    if out.returncode != 0 or not out.stdout.strip():
-        raise RuntimeError(f"the app child failed (exit {out.returncode}): {out.stdout[-500:]} {out.stderr[-2000:]}")
-    found = json.loads(out.stdout.strip().splitlines()[-1])
-    found.update(load=(load[0], os.getloadavg()[0]))
-    return found
+    args = [a, b, "early" if early else "done", str(SHOWN_ROWS), str(left)]
+    return side_by_side.run_app_child(CHILD, args, side_by_side.child_env(source, settings), source)
 
 
 FIGURES = [
@@ -257,19 +246,6 @@ FIGURES = [
 ]
 
 
-def table(results: dict[str, list[dict]]) -> str:
-    head = "| Code | " + " | ".join(label for _key, label, _unit in FIGURES) + " | Load average |"
-    lines = [head, "|---|" + "---:|" * len(FIGURES) + "---|"]
-    for name, runs in results.items():
-        cells = []
-        for key, _label, unit in FIGURES:
-            values = [r[key] for r in runs]
-            cells.append(f"{statistics.median(values):g} {unit} ({min(values):g} to {max(values):g})")
-        loads = [x for r in runs for x in r["load"]]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {min(loads):.1f} to {max(loads):.1f} |")
-    return "\n".join(lines)
-
-
 def main() -> int:
     parser = side_by_side.parser(__doc__)
     parser.add_argument("--early", action="store_true", help="the flat list asked for while pairs are compared")
@@ -288,7 +264,7 @@ def main() -> int:
         )
     shown = {json.dumps(r["names"]) for runs in results.values() for r in runs}
     print()
-    print(table(results))
+    print(side_by_side.figures_table(results, FIGURES))
     alike = "yes" if len(shown) == 1 else "NO" + (" (the order is the comparison's so far)" * args.early)
     print(f"\nRows shown alike in every run and version: {alike}"
           f" ({SHOWN_ROWS} rows a side; first of A: {next(iter(results.values()))[0]['names']['a'][:2]})")  # fmt: skip

@@ -1,5 +1,5 @@
 """The runner the side-by-side benchmarks share (app_open_bench.py, flat_list_bench.py,
-worker_holds_bench.py): their common options, the fixtures made when missing, the code
+compare_filter_bench.py, worker_holds_bench.py): their common options, the fixtures made when missing, the code
 measured and the code before it (``--before SRC_DIR``) run in turn so both see the same
 machine, CPU-bound processes beside (``--busy N``), and each child's environment.
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -93,3 +94,32 @@ def alternate(
             results[name].append(run_one(named[name]))
             print(name, json.dumps(shown(results[name][-1])), flush=True)
     return results
+
+
+def run_app_child(child: str, args: list[str], env: dict[str, str], cwd: Path) -> dict:
+    """Run the app's ``child`` script (``python -c``) and return the JSON of its last
+    line, with the load average before and after (``load``)."""
+    load = os.getloadavg()
+    out = subprocess.run([sys.executable, "-c", child, *args], capture_output=True, text=True, env=env, cwd=cwd)
+    if out.returncode != 0 or not out.stdout.strip():
+        raise RuntimeError(f"the app child failed (exit {out.returncode}): {out.stdout[-500:]} {out.stderr[-2000:]}")
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    found.update(load=(load[0], os.getloadavg()[0]))
+    return found
+
+
+def figures_table(results: dict[str, list[dict]], figures: list[tuple[str, str, str]], first: str = "Code") -> str:
+    """A Markdown table: a row per code (or code and mode) with runs, a column per
+    ``(key, label, unit)`` of ``figures``: the runs' median (range), then the load average."""
+    head = f"| {first} | " + " | ".join(label for _key, label, _unit in figures) + " | Load average |"
+    lines = [head, "|---|" + "---:|" * len(figures) + "---|"]
+    for name, runs in results.items():
+        if not runs:
+            continue
+        cells = []
+        for key, _label, unit in figures:
+            values = [r[key] for r in runs]
+            cells.append(f"{statistics.median(values):g} {unit} ({min(values):g} to {max(values):g})")
+        loads = [x for r in runs for x in r["load"]]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {min(loads):.1f} to {max(loads):.1f} |")
+    return "\n".join(lines)
