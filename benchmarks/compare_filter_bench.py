@@ -3,7 +3,7 @@ keystroke, and how soon the filtered rows show, side by side with another versio
 of the code, in one run.
 
     python benchmarks/compare_filter_bench.py [--data DIR] [--runs N] [--before SRC_DIR] [--busy N]
-        [--text TEXT] [--modes tree,flat,tree+chip,flat+chip] [--chip STATUS]
+        [--text TEXT] [--modes tree,flat,tree+chip,flat+chip] [--chip STATUS] [--click type|chip|box|clear]
 
 Each run is a fresh app process (offscreen, 1024x640) that opens ``vars200k/a/ckpt``,
 compares it with ``vars200k/b/ckpt`` (benchmarks/make_scale_fixtures.py) until every
@@ -21,6 +21,12 @@ key until the filtered rows are shown (and 0.5 s more):
   tree shows is the filter's), and the GUI CPU of the turn that shows them;
 - the rows shown then (the first rows of A and the pair selected): the parent checks
   every version shows the same.
+
+``--click`` measures one click instead of the typing, the same way (its own handling
+in the "keystroke" figures): ``chip`` clicks ``--chip`` with no words typed (every pair
+shown before), ``box`` checks the flat list's box with ``--text`` typed and its rows
+shown (run it in mode ``tree``), ``clear`` empties the filter after ``--text`` (mode
+``flat``: a re-sort of every pair).
 
 ``--before SRC_DIR`` (e.g. ``git archive main | tar -x -C DIR``, with the C
 extensions copied in) runs the same child with that code, alternating with this
@@ -54,7 +60,7 @@ from ckpt_gui.core.views.pair_statuses import pair_filter
 from qt_wait import wait
 
 a, b, text, mode, chip = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-rows, key_ms = int(sys.argv[6]), int(sys.argv[7])
+rows, key_ms, action = int(sys.argv[6]), int(sys.argv[7]), sys.argv[8]
 app = QApplication(sys.argv[:1])
 getattr(launch, "hand_over_quickly", lambda: None)()  # as run_gui does
 getattr(launch, "start_background", lambda: None)()
@@ -71,15 +77,23 @@ wait(lambda: loaded, check_ms=50)
 window.compare.compare_with(b)
 wait(lambda: done and not window.busy, check_ms=50)
 trees = window.compare_trees
-if "flat" in mode:
+if "flat" in mode and action != "box":
     trees.by_change.setChecked(True)
-if "chip" in mode:
-    trees.summary[chip].setChecked(True)
+if "chip" in mode or action == "chip":
+    # A click: every pair shown until it (the chip's statuses measured after it).
+    trees.summary[chip].setChecked(action != "chip")
+if action in ("box", "clear"):  # the words typed and their rows settled before the click
+    trees.search.setText(text)
+    wait(lambda: trees.tree_model.tree._chosen is not None, timeout=120, check_ms=20)
 wait(lambda: False, timeout=1.5)  # settled: the mode's rows shown, fitted and painted
 tree = trees.tree_model.tree
-statuses = {chip} if "chip" in mode else None
-accept = pair_filter(text, statuses)
-expected = sum(1 for leaf in tree.leaves if accept(leaf.pair, leaf.tree_path, tree.status_of(leaf)))
+statuses = {chip} if "chip" in mode or action == "chip" else None
+want = "" if action in ("chip", "clear") else text  # the chip clicked with no words typed
+accept = pair_filter(want, statuses)
+if accept is None:  # the filter emptied: every pair
+    expected = len(tree.leaves)
+else:
+    expected = sum(1 for leaf in tree.leaves if accept(leaf.pair, leaf.tree_path, tree.status_of(leaf)))
 trees.search.setFocus()
 
 gaps, cpu, timer, ticker = [], [], QElapsedTimer(), QTimer(interval=10)
@@ -98,17 +112,31 @@ ticker.timeout.connect(tick)
 
 def shown():
     chosen = tree._chosen  # the pairs the tree shows (both versions keep them so)
-    ours = trees.search.text() == text and trees.model.tree is tree
+    ours = trees.search.text() == want and trees.model.tree is tree and tree.flat == trees.by_change.isChecked()
+    if action == "clear":
+        return ours and chosen is None
     return ours and chosen is not None and int(chosen.sum()) == expected
+
+
+def click():  # one click's own handling (what its toggled signal starts included)
+    if action == "chip":
+        trees.summary[chip].setChecked(True)
+    elif action == "box":
+        trees.by_change.setChecked(True)
+    else:
+        trees.search.clear()  # Escape, the clear button: every pair shown at once
 
 
 keys = []  # (wall ms, GUI CPU ms) of each keystroke's own handling
 timer.start()
 ticker.start()
 first = time.perf_counter()
-for number, key in enumerate(text):
+for number, key in enumerate(text if action == "type" else [None]):
     start, start_cpu = time.perf_counter(), time.thread_time()
-    QTest.keyClick(trees.search, key)
+    if key is None:
+        click()
+    else:
+        QTest.keyClick(trees.search, key)
     keys.append(((time.perf_counter() - start) * 1000, (time.thread_time() - start_cpu) * 1000))
     end = time.perf_counter() + key_ms / 1000
     if number < len(text) - 1:
@@ -156,8 +184,8 @@ os._exit(0)
 """
 
 
-def run_child(source: Path, a: str, b: str, text: str, mode: str, chip: str, settings: Path) -> dict:
-    args = [a, b, text, mode, chip, str(SHOWN_ROWS), str(KEY_MS)]
+def run_child(source: Path, a: str, b: str, text: str, mode: str, chip: str, settings: Path, action: str) -> dict:
+    args = [a, b, text, mode, chip, str(SHOWN_ROWS), str(KEY_MS), action]
     return side_by_side.run_app_child(CHILD, args, side_by_side.child_env(source, settings), source)
 
 
@@ -177,6 +205,13 @@ def main() -> int:
     parser.add_argument("--text", default="blocks/123/", help="what is typed into the filter")
     parser.add_argument("--modes", default="tree,flat,tree+chip,flat+chip", help="comma-separated: tree, flat, +chip")
     parser.add_argument("--chip", default="same", help="the status chip checked in the +chip modes")
+    parser.add_argument(
+        "--click",
+        choices=["type", "chip", "box", "clear"],
+        default="type",
+        help="what is measured: typing --text (type); --chip clicked, no words (chip); the flat list's box"
+        " checked with --text typed (box, its mode: tree); the filter emptied after --text (clear)",
+    )
     args = parser.parse_args()
     a, b = args.data / "vars200k" / "a" / "ckpt", args.data / "vars200k" / "b" / "ckpt"
     side_by_side.fixtures(args.data, Path(f"{b}.index"))
@@ -190,7 +225,7 @@ def main() -> int:
                 order = list(sources)
                 order = order[run % len(order) :] + order[: run % len(order)]  # neither always first
                 for name in order:
-                    found = run_child(sources[name], str(a), str(b), args.text, mode, args.chip, settings)
+                    found = run_child(sources[name], str(a), str(b), args.text, mode, args.chip, settings, args.click)
                     results[f"{name}, {mode}"].append(found)
                     print(name, mode, json.dumps(found), flush=True)
     print()
@@ -200,7 +235,8 @@ def main() -> int:
         print(f"\n{mode}: rows and selection alike in every run and version: {'yes' if len(shown) == 1 else 'NO'}")
     print(
         f"Median (range) of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {args.busy} CPU-bound processes"
-        f" beside, {args.text!r} typed a key every {KEY_MS} ms ({args.chip!r} chip in the +chip modes)."
+        f" beside, {args.text!r} typed a key every {KEY_MS} ms ({args.chip!r} chip in the +chip modes),"
+        f" measured: {args.click}."
     )
     out = HERE / "results"
     out.mkdir(exist_ok=True)

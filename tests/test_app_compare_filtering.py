@@ -114,9 +114,34 @@ def test_a_result_for_older_text_is_dropped(qtbot, tmp_path, large):
     assert set(_shown_keys(trees)) == _expected(trees, "blocks/2/")
     trees.search.setText("blocks/3/")
     qtbot.waitUntil(lambda: len(jobs) == 3, timeout=5000)
-    trees.summary["changed"].setChecked(True)  # a chip filters at once: the typed text's job is older
-    jobs[2]()
+    trees.summary["changed"].setChecked(True)  # matched on the worker too: the typed text's job is older
+    assert len(jobs) == 4 and not trees.typing.debounce.isActive()
+    jobs[3]()
+    jobs[2]()  # late: dropped
     assert set(_shown_keys(trees)) == _expected(trees, "blocks/3/", {"changed"}) == {"m/blocks/3/kernel"}
+
+
+@pytest.mark.parametrize("click", ["chip", "flat list"])
+def test_a_click_in_a_large_comparison_is_matched_on_the_worker_an_older_result_dropped(qtbot, tmp_path, large, click):
+    """A chip ("same": 195,000 of 200,000 pairs held the GUI thread ~150 ms) or the flat
+    list's box with words typed: matched (and sorted) on the worker at once, no pause
+    waited for; the rows as they were until it lands, a result asked for before dropped."""
+    jobs = []
+    trees = _trees(qtbot, _pair_diff(tmp_path, 30), run=jobs.append)
+    trees.search.setText("blocks/1")
+    qtbot.waitUntil(lambda: len(jobs) == 1, timeout=5000)
+    jobs[0]()
+    before = _shown_keys(trees)
+    if click == "chip":
+        trees.summary["same"].setChecked(True)
+    else:
+        trees.by_change.setChecked(True)
+    assert len(jobs) == 2 and _shown_keys(trees) == before and trees.showing.text() == "filtering\u2026"
+    jobs[0]()  # the text's result again, late: dropped
+    assert _shown_keys(trees) == before
+    jobs[1]()
+    assert _shows(trees, "blocks/1", "same" if click == "chip" else None)
+    assert trees.model is (trees.flat_model if click == "flat list" else trees.tree_model)
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["tree", "flat list"])
@@ -199,6 +224,7 @@ def test_showing_a_few_matches_does_not_walk_every_level_made(qtbot, tmp_path, l
         jobs = []
         trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=jobs.append)
         trees.summary["same"].setChecked(True)
+        jobs.pop()()  # the chip's match, shown
         trees.search.setText("blocks/1/")
         qtbot.waitUntil(lambda j=jobs: len(j) == 1, timeout=5000)
         trees.model.tree.search.prepare_search()  # as made ahead
@@ -232,4 +258,25 @@ def test_showing_a_broad_filters_result_makes_no_level_per_match(qtbot, tmp_path
         # The pair selected is hidden: the first match is selected instead (review 7).
         assert tree.filtered() and trees.selected_pair().key == "m/blocks/0/kernel"
         assert _shows(trees, "kernel", None) and len(_shown_keys(trees)) == blocks
+    assert counted[0] == counted[1]
+
+
+@pytest.mark.parametrize("click", ["chip", "flat list"])
+def test_a_clicks_work_on_the_gui_thread_does_not_grow_with_the_pairs(qtbot, tmp_path, large, click):
+    """The click's own handling in a large comparison (the worker's result not landed):
+    as many Python calls at 20 blocks as at 80 (a chip matched and kept its pairs' paths
+    here, the box sorted them: ~150 ms of one GUI turn at 200,000 pairs)."""
+    counted = []
+    for blocks in (20, 80):
+        trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=lambda _work: None)  # no result lands
+        trees.search.setText("blocks")
+        trees.model.tree.search.prepare_search()  # as made ahead
+
+        def click_it(t=trees):
+            if click == "chip":
+                t.summary["same"].setChecked(True)
+            else:
+                t.by_change.setChecked(True)
+
+        counted.append(_python_calls_in(click_it))
     assert counted[0] == counted[1]

@@ -79,7 +79,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         self.search.setClearButtonEnabled(True)
         self.by_change = QCheckBox("Flat list, largest change first")
         self.summary_bar = SummaryBar()
-        self.summary_bar.toggled.connect(lambda: self.apply_filter())
+        self.summary_bar.toggled.connect(lambda: self._on_choice())  # on a worker if large (compare_matching.py)
         self.summary_bar.moved_chosen.connect(self.moved_chosen)
         bar = self.summary_bar  # its parts, as the controller and the tests read them
         self.summary, self.showing, self.so_far, self.moved_note = bar.chips, bar.showing, bar.so_far, bar.moved_note
@@ -115,7 +115,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         layout.addLayout(filters)
         layout.addWidget(trees, 1)
         self._start_matching()  # typing filters (on a worker in a large comparison)
-        self.by_change.toggled.connect(lambda _on: self.apply_filter())
+        self.by_change.toggled.connect(lambda _on: self._on_choice())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
         # Escape (the filter cleared) is the window's: window_focus.bind_escape.
         for view, side in ((self.view_a, "A"), (self.view_b, "B")):
