@@ -176,18 +176,7 @@ def test_the_rows_and_selection_once_the_filter_lands_are_the_filter_applied_at_
 
 def _python_calls(trees, key: str) -> int:
     """The Python calls on the GUI thread while ``key`` is typed (the keystroke's own handling)."""
-    calls = [0]
-
-    def count(_frame, event, _arg):
-        if event == "call":
-            calls[0] += 1
-
-    sys.setprofile(count)
-    try:
-        QTest.keyClick(trees.search, key)
-    finally:
-        sys.setprofile(None)
-    return calls[0]
+    return _python_calls_in(lambda: QTest.keyClick(trees.search, key))
 
 
 def test_a_keystrokes_work_on_the_gui_thread_does_not_grow_with_the_pairs(qtbot, tmp_path, large):
