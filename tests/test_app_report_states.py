@@ -5,6 +5,7 @@ phase and the seconds it has taken, counted live. Offscreen, no TensorFlow."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import threading
@@ -55,7 +56,9 @@ def test_a_running_attempt_shows_its_phase_and_its_seconds_counted_live(qtbot, p
     assert "my_model.py" in panel.headline.text()
     panel.show_phase("importing TensorFlow")
     assert panel.phase.text() == "Importing TensorFlow... 0 s"
-    qtbot.waitUntil(lambda: panel.phase.text() == "Importing TensorFlow... 1 s", timeout=3000)  # no new phase
+    # Counted on with no new phase: 1 s, or 2 s where a busy machine held the tick back (CI).
+    counted = re.compile(r"Importing TensorFlow\.\.\. [1-9]\d* s")
+    qtbot.waitUntil(lambda: counted.fullmatch(panel.phase.text()) is not None, timeout=5000)
     panel.show_phase("running the script")
     assert panel.phase.text().startswith("Running the script... ") and panel.phase.text().endswith(" s")
     panel.show_cancelled()
