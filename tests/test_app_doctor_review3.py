@@ -303,17 +303,7 @@ def test_a_first_runs_details_leave_no_room_empty_under_their_rows(qtbot, deskto
     (1024x640: Details scrolls, as before)."""
     from PySide6.QtWidgets import QLabel
 
-    from tests.test_app_desktop import WAIT_MS
-
-    window.resize(*size)
-    qtbot.waitUntil(lambda: window.size().toTuple() == size)
-    open_demo(qtbot, window)
-    window.details.show_message("")  # a first run's split, from a short Details (as tested above)
-    window.splits.first_run(window.width(), window.height())
-    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
-    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
-    wait_drawn(qtbot)
-    qtbot.wait(100)
+    _first_run_on_a_kernel(qtbot, window, size, short_details=True)
     splits, details = window.splits, window.details
     body, line = details.widget(), details.fontMetrics().lineSpacing()
     least = splits.views.minimumSizeHint().height()
@@ -333,16 +323,8 @@ def test_a_first_runs_details_stay_whole_when_a_banner_takes_room(qtbot, desktop
     sides): the last row, "NaN/Inf at [437, 23] NaN", went under a scroll bar at 1440x900
     and 2560x1440 with the plots far above their least. The tabs hold the rows again,
     the plots giving the room."""
-    from tests.test_app_desktop import WAIT_MS
 
-    window.resize(*size)
-    qtbot.waitUntil(lambda: window.size().toTuple() == size)
-    open_demo(qtbot, window)
-    window.splits.first_run(window.width(), window.height())
-    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
-    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
-    wait_drawn(qtbot)
-    qtbot.wait(100)
+    _first_run_on_a_kernel(qtbot, window, size)
     details, splits = window.details, window.splits
     assert details.verticalScrollBar().maximum() == 0  # whole before the banner (as tested above)
     window.banner.show_message("A note\non three\nlines", "warning")  # a tall banner: more than a row's worth
@@ -350,3 +332,20 @@ def test_a_first_runs_details_stay_whole_when_a_banner_takes_room(qtbot, desktop
     qtbot.wait(100)
     assert splits.views.height() > splits.views.minimumSizeHint().height() + 100  # the window has the room
     assert details.verticalScrollBar().maximum() == 0, (size, splits.right.sizes())
+
+
+def _first_run_on_a_kernel(qtbot, window, size, short_details: bool = False) -> None:
+    """The demo at ``size`` with a first run's split (``short_details``: made from a short
+    Details), a conv kernel selected and its plots drawn."""
+    from tests.test_app_desktop import WAIT_MS
+
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    open_demo(qtbot, window)
+    if short_details:
+        window.details.show_message("")  # a first run's split, from a short Details (as tested above)
+    window.splits.first_run(window.width(), window.height())
+    window.tree_panel.select_key(next(v.key for v in window.browse.ckpt.variables if len(v.shape) == 4))
+    qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    qtbot.wait(100)
