@@ -7,6 +7,10 @@ for them), inside ``with fitted():``: while one is open, an event filter on the
 application fits each Qt file dialog as it is first shown (an application-wide filter
 at all times would be a Python call per event of the app: 23,000 in 20 s of browsing).
 A desktop's native dialog is no QFileDialog widget on screen: left alone.
+
+As it is first shown, before its event loop fills a row, the dialog also gets icons
+and types told by file names (name_only_icons): Qt's read the listed files, /proc's
+too, on the GUI thread.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from contextlib import contextmanager
 from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, QObject, QTime
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QListView, QSplitter, QStyle, QTreeView
 
+from ckpt_gui.app.widgets import name_only_icons
+
 SIZE, TYPE, DATE = 1, 2, 3  # the detail view's columns after Name
 NAME_CHARS = 36  # the Name column's least width, in average characters
 _FITTED = "ckpt_gui_fitted"  # a dialog's property: fitted once (a size the user then sets is kept)
@@ -26,6 +32,7 @@ class _FitOnShow(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if event.type() == QEvent.Type.Show and isinstance(watched, QFileDialog) and not watched.property(_FITTED):
             watched.setProperty(_FITTED, True)
+            watched.setIconProvider(name_only_icons.shared())
             fit(watched)
         return False
 

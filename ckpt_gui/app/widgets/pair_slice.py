@@ -21,6 +21,10 @@ class SliceControls(QWidget):
         self.shape: tuple[int, ...] = ()
         self.choice: PlaneChoice | None = None
         self.rows_box, self.cols_box = QComboBox(), QComboBox()
+        for box in (self.rows_box, self.cols_box):
+            # Sized to the items of each shape, not kept at the first one's width (Qt's
+            # default): after conv1's [3, 3, 1, 8], conv2's kernel read "axis 3 (16" (review 11).
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.spins: dict[int, QSpinBox] = {}
         self.flow = FlowLayout(self)
         self.rows_box.currentIndexChanged.connect(lambda _row: self._axes_changed(self.rows_box))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHeaderView, QMenu, QTreeView
 
 from ckpt_gui.app.models.tree_model import BYTES, DTYPE, ELEMENTS, NAME, RESTORE, SHAPE
 from ckpt_gui.app.widgets.column_widths import (
+    NAME_SHARE,
     columns_giving_way,
     fit_columns,
     hide_columns,
@@ -26,7 +27,8 @@ FIT_SAMPLE = 48  # rows measured when fitting the columns
 COLUMN_LIMITS = {DTYPE: 110, SHAPE: 150, ELEMENTS: 80, BYTES: 80, RESTORE: 110}
 GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narrow to show its columns whole
 # Then the name gives way, down to this share of the tree (cut in the middle, its
-# tooltip whole), and DType after it (Details and the report say it): in a desktop's
+# tooltip whole), and DType after it (Details and the report say it), the names below
+# the root kept whole while DType can give way for them (``TreeColumns._fit``): in a desktop's
 # 10 pt font (the gtk3 theme's) at 1024 px beside a report, the doctor's names
 # ("_kernel  (model only)") and DType, Shape and Restore were 10 px too wide, and
 # every column was cut a little ("float…", "○ unmatch…", "2 model o…").
@@ -71,7 +73,11 @@ class TreeColumns:
         # Past what the name leaves down to NAME_LEAST_SHARE, the same order goes on, DType
         # last: DType alone had gone (short names, so nothing had given way beside the
         # name's room) while Elements and Bytes stayed (review 6), against the README's order.
-        room = view.viewport().width() - int(view.viewport().width() * NAME_LEAST_SHARE)
+        # A name below the root (a layer's leaf) keeps its room whole, up to NAME_SHARE,
+        # before DType stays: "moving…riance" beside a whole "float32" in a 430 px doctor's
+        # tree, 10 pt (review 11). Only the root's outlier is cut down to NAME_LEAST_SHARE.
+        width = view.viewport().width()
+        room = width - max(int(width * NAME_LEAST_SHARE), min(measured.nested_name, int(width * NAME_SHARE)))
         for column in (*order, LAST_GIVING_WAY):
             rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
             if rest <= room:

@@ -172,15 +172,22 @@ def describe_stats(stats: TensorStats) -> list[tuple[str, str]]:
         ("Max", format_number(stats.max)),
         ("Mean", format_number(stats.mean)),
         ("Std", format_number(stats.std)),
-        ("NaN", f"{stats.nan:,}"),
-        ("+Inf", f"{stats.posinf:,}"),
-        ("-Inf", f"{stats.neginf:,}"),
-        ("Zeros", f"{stats.zeros:,}"),
-        ("Sparsity", f"{stats.sparsity:.2%}"),
+        # One row for the three kinds and one for zeros with their share (the sparsity):
+        # a row each, a NaN's positions line above them put the last rows under a scroll
+        # bar at 1024x640 (Details gets at most half the height; review 11).
+        ("NaN/Inf", nonfinite_text(stats)),
+        ("Zeros", f"{stats.zeros:,} ({stats.sparsity:.2%})"),
     ]
     if stats.of_magnitude:
         rows.insert(0, ("Of", "magnitudes |z|"))
     return rows
+
+
+def nonfinite_text(stats: TensorStats) -> str:
+    """ "none", or the count of each kind present: "1,024 NaN, 3 -Inf" (each count joined
+    to its kind by a no-break space, never wrapped apart)."""
+    counts = (("NaN", stats.nan), ("+Inf", stats.posinf), ("-Inf", stats.neginf))
+    return ", ".join(f"{count:,}\u00a0{kind}" for kind, count in counts if count) or "none"
 
 
 def value_text(variable: Variable, value) -> str | None:
