@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemDelegate, QComboBox
 from ckpt_gui.app.widgets.repair_panel import ACTION, REASON, TARGET, RepairDialog
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
-from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, entry_misfit
+from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, entry_misfit, plan_problems
 from ckpt_gui.repair.planner import propose_plan
 from tests.test_repair_plan import ATTR, _matched, _missing, _value
 
@@ -30,6 +30,7 @@ def _proposed() -> RepairPlan:
         _missing("model/classifier/_kernel", [32, 10]),
         _missing("model/flat/_kernel", [160]),
         _value("unmatched", "model/old/kernel", [4, 4]),
+        _value("unmatched", "model/older/kernel", [4, 4]),
         _missing("model/left/kernel", [4, 4]),
         _missing("model/right/kernel", [4, 4]),
     )
@@ -117,20 +118,34 @@ def test_a_retarget_to_another_shape_is_a_conflict_at_once_with_copy_overlap_off
     assert "model/classifier/_kernel" not in {v.target for v in dialog.edited_plan().initial}
 
 
-def test_a_copy_the_writer_would_refuse_is_marked_at_once(qtbot, dialog):
-    # [16, 10] into [160]: no overlapping block (the ranks differ). The line says so in the
-    # writer's own words, before any Write.
+def test_copy_overlap_is_not_offered_where_no_block_can_be_copied(qtbot, dialog):
+    # [16, 10] into [160]: the ranks differ. The rule the writer follows says so, in the
+    # line's reason, and the combo does not offer it.
     row = _row(dialog, HEAD)
     _retarget(qtbot, dialog, row, "model/flat/_kernel")
-    dialog.table.cellWidget(row, ACTION).setCurrentIndex(1)
-    expected = entry_misfit(dialog.edited_plan().entries[row])
-    assert expected and "ranks differ" in expected
-    reason = dialog.table.item(row, REASON)
+    choice = dialog.table.cellWidget(row, ACTION)
+    assert choice.currentText() == "keep-initial"
+    overlap = choice.model().item(1)
+    assert overlap.text() == "copy-overlap" and not overlap.isEnabled() and "ranks differ" in overlap.toolTip()
+    reason = dialog.table.item(row, REASON).text()
+    assert "ranks differ" in reason and "would copy" not in reason
+
+
+def test_a_line_the_writer_would_refuse_is_marked_at_once(qtbot, dialog):
+    # Two values sent to one variable: the plan check Write makes (and the child's rule)
+    # marks the second line in its reason, before any Write.
+    first, second = _row(dialog, "model/old/kernel"), _row(dialog, "model/older/kernel")
+    _retarget(qtbot, dialog, first, "model/left/kernel")
+    _retarget(qtbot, dialog, second, "model/left/kernel")  # typed: not offered, another line writes it
+    assert _action(dialog, second) == "map"
+    expected = dict(plan_problems(dialog.edited_plan()))[dialog.plan.entries[second].source_key]
+    assert "writes model/left/kernel twice" in expected
+    reason = dialog.table.item(second, REASON)
     assert reason.text() == f"\u2716 cannot be written: {expected}"
-    assert reason.foreground().color() != dialog.table.item(0, REASON).foreground().color()
+    assert reason.foreground().color() != dialog.table.item(first, REASON).foreground().color()
     assert "1 line(s) cannot be written" in dialog.headline.text()
-    dialog.table.cellWidget(row, ACTION).setCurrentIndex(0)  # keep-initial writes nothing: nothing to refuse
-    assert "cannot be written" not in dialog.table.item(row, REASON).text()
+    _retarget(qtbot, dialog, second, "model/right/kernel")
+    assert dialog.table.item(second, REASON).text() == "chosen by you"
     assert "cannot be written" not in dialog.headline.text()
 
 
@@ -142,6 +157,8 @@ def test_the_target_editor_offers_the_models_unclaimed_variables_and_refuses_an_
     offered = [editor.itemText(i) for i in range(editor.count())]
     # Every model variable no other line writes (dense1/bias is taken by its own value).
     assert set(offered) == {"model/classifier/_kernel", "model/flat/_kernel", "model/left/kernel", "model/right/kernel"}
+    tip = editor.itemData(offered.index("model/classifier/_kernel"), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "[32, 10] float32"  # to pick the one the value fits
     completer = editor.completer()
     completer.setCompletionPrefix("classif")  # any part of a name
     assert completer.currentCompletion() == "model/classifier/_kernel"
@@ -159,12 +176,10 @@ def test_write_refuses_a_line_the_writer_would_refuse_before_tensorflow_and_sele
     from ckpt_gui.resources import demo_path
 
     ckpt = Checkpoint.open(demo_path())
-    key = "optimizer/_trainable_variables/8/.ATTRIBUTES/VARIABLE_VALUE"  # [64, 10]
-    entries = (
-        PlanEntry("save_counter/.ATTRIBUTES/VARIABLE_VALUE", Action.DROP, None, "counter", (), None, "int64"),
-        PlanEntry(key, Action.DROP, None, "nothing in the model claims it", (64, 10), None, "float32"),
-    )
-    plan = RepairPlan(ckpt.prefix, "/m.py", "object", entries, (InitialVariable("model/flat/kernel", "", (640,),
+    keys = [f"optimizer/_trainable_variables/{i}/.ATTRIBUTES/VARIABLE_VALUE" for i in (3, 4)]  # both [16]
+    entries = tuple(PlanEntry(key, Action.DROP, None, "nothing in the model claims it", (16,), None, "float32")
+                    for key in keys)  # fmt: skip
+    plan = RepairPlan(ckpt.prefix, "/m.py", "object", entries, (InitialVariable("model/bn/gamma", "", (16,),
                                                                                 "float32"),))  # fmt: skip
     window.repair.ckpt, window.repair.script = ckpt, "/m.py"
     dialog = window.repair._dialog()
@@ -172,11 +187,12 @@ def test_write_refuses_a_line_the_writer_would_refuse_before_tensorflow_and_sele
     dialog.show()
     submitted = []
     monkeypatch.setattr(window.repair.runner, "submit", lambda *a, **k: submitted.append(a))
-    dialog.table.item(1, TARGET).setText("model/flat/kernel")
-    dialog.table.cellWidget(1, ACTION).setCurrentIndex(1)  # copy-overlap, [64, 10] into [640]
+    for row in (0, 1):
+        dialog.table.item(row, TARGET).setText("model/bn/gamma")
+    dialog.table.setCurrentCell(0, REASON)
     window.repair.write("/tmp/never-written")
     text = dialog.result.text()
-    assert not submitted and "Not done" in text and key in text and "ranks differ" in text, text
+    assert not submitted and "Not done" in text and keys[1] in text and "twice" in text, text
     assert dialog.table.currentRow() == 1  # the line named is the line shown
 
 

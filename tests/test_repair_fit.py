@@ -98,5 +98,7 @@ def test_placing_a_value_maps_it_when_it_fits_else_keeps_the_initial_value_sayin
     assert wider.action == Action.KEEP_INITIAL and wider.target_shape == (32, 10)
     assert wider.reason.startswith("chosen by you; shape conflict") and "[16, 10]" in wider.reason
     assert "[32, 10]" in wider.reason and "copy-overlap" in wider.reason
+    flat = placed(dropped, "model/flat/_kernel", (160,), "float32", "chosen by you")
+    assert flat.action == Action.KEEP_INITIAL and "the ranks differ: no block can be copied" in flat.reason
     cast = placed(dropped, "model/out/_kernel", (16, 10), "float16", "chosen by you")
     assert cast.action == Action.KEEP_INITIAL and "dtype conflict" in cast.reason

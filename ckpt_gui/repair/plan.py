@@ -201,8 +201,11 @@ def placed(entry: PlanEntry, target: str, shape: Shape | None, dtype: str | None
     if entry_misfit(dataclasses.replace(moved, action=Action.MAP)) is None:
         return dataclasses.replace(moved, action=Action.MAP, reason=why)
     if shape is not None and shape != entry.source_shape:
-        conflict = (f"shape conflict: the checkpoint has {_shown(entry.source_shape)}, the model "
-                    f"{_shown(shape)}; copy-overlap would copy the overlapping block")  # fmt: skip
+        # Whether a block can be copied is the same rule's to say (the ranks must agree).
+        copyable = entry_misfit(dataclasses.replace(moved, action=Action.COPY_OVERLAP)) is None
+        conflict = (f"shape conflict: the checkpoint has {_shown(entry.source_shape)}, the model {_shown(shape)}; "
+                    + ("copy-overlap would copy the overlapping block" if copyable
+                       else "the ranks differ: no block can be copied"))  # fmt: skip
     else:
         conflict = f"dtype conflict: the checkpoint holds {entry.source_dtype}, the model {dtype}"
     return dataclasses.replace(moved, action=Action.KEEP_INITIAL, reason="; ".join(filter(None, [why, conflict])))

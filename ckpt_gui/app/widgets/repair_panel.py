@@ -34,7 +34,15 @@ from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts, verification_counts
-from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, placed, plan_problems
+from ckpt_gui.repair.plan import (
+    Action,
+    InitialVariable,
+    PlanEntry,
+    RepairPlan,
+    entry_misfit,
+    placed,
+    plan_problems,
+)
 
 COLUMNS = ["Accept", "Source", "Action", "Target", "Reason"]  # a source shows its path, not its key
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
@@ -266,6 +274,11 @@ class RepairDialog(QDialog):
                 choice.addItem(action.value, action)
             choice.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
             choice.setToolTip("A conflict: keep the model's initial value, or copy the overlapping block")
+            refused = entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP))
+            if refused is not None:  # not offered what the writer refuses (a plan loaded with it is marked)
+                overlap = choice.model().item(CONFLICT_CHOICES.index(Action.COPY_OVERLAP))
+                overlap.setEnabled(False)
+                overlap.setToolTip(refused)
             choice.currentIndexChanged.connect(lambda _i, row=row: self._choose(row))
             self.table.setCellWidget(row, ACTION, choice)
             self.table.setItem(row, ACTION, _fixed(""))
@@ -310,14 +323,15 @@ class RepairDialog(QDialog):
         self.targets.ends = distinct_ends(e.target for e in self.entries if e.target)
         self._say("")
 
-    def _target_choices(self, row: int) -> list[str]:
-        """The model's variables no other line writes, the row's own target first."""
+    def _target_choices(self, row: int) -> list[tuple[str, str]]:
+        """The model's variables no other line writes, the row's own target first, each
+        with its shape and dtype (its tooltip) to pick the one the value fits."""
         written = {
             e.target for i, e in enumerate(self.entries) if i != row and e.action in (Action.MAP, Action.COPY_OVERLAP)
         }
         own = self.entries[row].target
         free = sorted((v for v in self.variables if v not in written and v != own), key=natural_key)
-        return [own, *free] if own else free
+        return [(name, _shape_tip(*self.variables.get(name, (None, None)))) for name in ([own, *free] if own else free)]
 
     def select_problem(self) -> None:
         """Select the first line the writer would refuse (after Write was refused)."""

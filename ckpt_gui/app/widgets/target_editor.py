@@ -19,9 +19,10 @@ TIP = "The model's variables no other line writes yet: pick one, or type part of
 
 class TargetEditor(DistinctElided):
     """The Target column: drawn cut to what tells rows apart (DistinctElided), edited by
-    picking a model variable. ``choices(row)``: the names offered for that row."""
+    picking a model variable. ``choices(row)``: the names offered for that row, each with
+    its tooltip (its shape and dtype)."""
 
-    def __init__(self, choices: Callable[[int], list[str]], parent=None) -> None:
+    def __init__(self, choices: Callable[[int], list[tuple[str, str]]], parent=None) -> None:
         super().__init__(parent)
         self.choices = choices
 
@@ -29,7 +30,9 @@ class TargetEditor(DistinctElided):
         box = QComboBox(parent)
         box.setEditable(True)
         box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # a typed name is the dialog's to check, not a new item
-        box.addItems(self.choices(index.row()))
+        for name, tip in self.choices(index.row()):
+            box.addItem(name)
+            box.setItemData(box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         box.setToolTip(TIP)
         box.lineEdit().setPlaceholderText("no target: the value is left out")
         completer = QCompleter(box.model(), box)
