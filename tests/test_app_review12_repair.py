@@ -143,7 +143,7 @@ def test_a_line_the_writer_would_refuse_is_marked_at_once(qtbot, dialog):
     reason = dialog.table.item(second, REASON)
     assert reason.text() == f"\u2716 cannot be written: {expected}"
     assert reason.foreground().color() != dialog.table.item(first, REASON).foreground().color()
-    assert "1 line(s) cannot be written" in dialog.headline.text()
+    assert "1 line cannot be written" in dialog.headline.text()
     _retarget(qtbot, dialog, second, "model/right/kernel")
     assert dialog.table.item(second, REASON).text() == "chosen by you"
     assert "cannot be written" not in dialog.headline.text()

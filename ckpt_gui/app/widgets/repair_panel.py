@@ -366,12 +366,13 @@ class RepairDialog(QDialog):
         counts = edited.counts()
         summary = ", ".join(f"{n:,} {action}" for action, n in counts.items() if n)
         self._mark_problems(dict(reversed(plan_problems(edited))))  # the first problem of a line is said
+        refused = len(self.problems)
         self.headline.setText(
             f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Each checked line is done as its "
             "Action says (a drop line's value is left out of the new checkpoint); uncheck a line to leave its "
             "value out too, double-click a target to retarget it. Nothing is ever reshaped."
-            + (f" <b>{len(self.problems):,} line(s) cannot be written</b> (\u2716 in their reason)."
-               if self.problems else "")
+            + (f" <b>{refused:,} line{'s' if refused != 1 else ''} cannot be written</b> (\u2716 in the reason)."
+               if refused else "")
         )  # fmt: skip
 
     def _mark_problems(self, problems: dict[str, str]) -> None:
