@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
 from ckpt_gui.app.widgets.repair_panel import ACCEPT, ACTION, SOURCE, TARGET, RepairDialog
-from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, read_plan
+from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, read_plan
 from tests.conftest import painted_texts
 from tests.repair_flow import case_writer, run_cases, written_cases
 
@@ -122,11 +122,22 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
     assert restored["restored"], restored.get("error")
     assert restored["values"] and set(restored["values"].values()) == {"equal"}, restored
 
-    # A value retargeted to a variable the model does not have: the writing says so, in one line.
+    # A value retargeted to a variable the model does not have: refused in the dialog at once.
     kernel_row = next(
         r for r in range(dialog.table.rowCount()) if "dense2/_kernel" in dialog.table.item(r, SOURCE).text()
     )
+    kernel_target = dialog.table.item(kernel_row, TARGET).text()
     dialog.table.item(kernel_row, TARGET).setText("model/no_such_layer/kernel")
+    assert dialog.table.item(kernel_row, TARGET).text() == kernel_target
+    assert "no variable model/no_such_layer/kernel" in dialog.result.text()
+    # A plan edited by hand can still name one (the dialog knows the model's variables from
+    # the plan): the writing says so, in one line.
+    document = json.loads(plan_path.read_text())
+    for entry in document["entries"]:
+        if entry["target"] == kernel_target:
+            entry.update(target="model/no_such_layer/kernel", target_shape=None)
+    plan_path.write_text(json.dumps(document))
+    window.repair.load_plan(str(plan_path))
     with qtbot.waitSignal(window.repair.runner.busy_changed, timeout=DOCTOR_MS, check_params_cb=lambda b: not b):
         window.repair.write(str(tmp_path / "misfit"))
     assert "does not fit" in dialog.result.text() and "model/no_such_layer/kernel" in dialog.result.text()
@@ -134,8 +145,9 @@ def test_repair_flow_diagnose_plan_write_verify_and_the_users_restore(qtbot, win
 
 
 def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):
-    """Reject = drop; an edited target is a map to it (its fit is the writer's to check);
-    a shape conflict is the user's choice between keep-initial and copy-overlap."""
+    """Reject = drop; an edited target is a map to it when the value fits (the model's
+    variable's shape and dtype are the plan's); a shape conflict is the user's choice
+    between keep-initial and copy-overlap."""
     entries = (
         PlanEntry("a", Action.MAP, "model/a", "renamed", (2,), (2,), "float32", "float32"),
         PlanEntry("b", Action.MAP, "model/b", "renamed", (3,), (3,), "float32", "float32"),
@@ -144,7 +156,8 @@ def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):
     )
     dialog = RepairDialog()
     qtbot.addWidget(dialog)
-    dialog.show_plan(RepairPlan("/src/ckpt", "/m.py", "object", entries, ()))
+    others = (InitialVariable("model/other", "", (3,), "float32"), InitialVariable("model/d", "", (1,), "float32"))
+    dialog.show_plan(RepairPlan("/src/ckpt", "/m.py", "object", entries, others))
     assert isinstance(dialog.table.cellWidget(2, ACTION), QComboBox)
     assert dialog.table.cellWidget(0, ACTION) is None  # a fitting map offers no reshape
     dialog.table.item(0, ACCEPT).setCheckState(Qt.CheckState.Unchecked)
@@ -153,7 +166,7 @@ def test_the_plan_as_edited_rejects_retargets_and_chooses_copy_overlap(qtbot):
     dialog.table.item(3, TARGET).setText("model/d")
     edited = {e.source_key: e for e in dialog.edited_plan().entries}
     assert edited["a"].action == Action.DROP and edited["a"].target is None
-    assert edited["b"].action == Action.MAP and edited["b"].target == "model/other" and edited["b"].target_shape is None
+    assert edited["b"].action == Action.MAP and edited["b"].target == "model/other" and edited["b"].target_shape == (3,)
     assert edited["c"].action == Action.COPY_OVERLAP and edited["c"].target == "model/c"
     assert edited["d"].action == Action.MAP and edited["d"].target == "model/d"
     assert dialog.edited_plan().to_json()["summary"] == {"map": 2, "drop": 1, "keep-initial": 0, "copy-overlap": 1}

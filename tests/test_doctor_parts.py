@@ -81,6 +81,8 @@ def _imported_roots(path: Path) -> set[str]:
 def test_child_and_conventions_import_only_the_standard_library():
     allowed = set(sys.stdlib_module_names)
     assert _imported_roots(CONVENTIONS) <= allowed
+    # The repair's fit rule, which the child loads by path as it loads the conventions.
+    assert _imported_roots(Path(ckpt_gui.__file__).parent / "repair" / "fit.py") <= allowed
     for path in CHILD.glob("*.py"):
         # h5py and ml_dtypes come with TensorFlow: the Keras weights file reader's (keras_file.py).
         assert _imported_roots(path) <= allowed | {"numpy", "tensorflow", "h5py", "ml_dtypes"}, path

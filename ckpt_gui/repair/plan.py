@@ -8,11 +8,14 @@ Pure Python: no TensorFlow, no Qt, no numpy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from enum import StrEnum
 
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.repair.fit import misfit
 
 PLAN_SCHEMA = 1  # raised when a field is removed or changes meaning
 PLAN_KIND = "ckpt-gui repair plan"
@@ -90,6 +93,15 @@ class RepairPlan:
         """How many values each action takes, in Action order."""
         return {action.value: sum(1 for e in self.entries if e.action == action) for action in Action}
 
+    def model_variables(self) -> dict[str, tuple[Shape | None, str | None]]:
+        """The model's variables the plan knows, by name: (shape, dtype). A proposed plan
+        knows every one (its targets, and those that keep their initial value)."""
+        known = {v.target: (v.shape, v.dtype) for v in self.initial}
+        for entry in self.entries:
+            if entry.target and known.get(entry.target, (None, None)) == (None, None):
+                known[entry.target] = (entry.target_shape, entry.target_dtype)
+        return known
+
     def written(self) -> list[PlanEntry]:
         """The entries that put a value into a model variable."""
         return [e for e in self.entries if e.action in WRITES]
@@ -144,26 +156,59 @@ def read_plan(path: str) -> RepairPlan:
 
 
 def check_plan(plan: RepairPlan, where: str) -> None:
-    """What makes a plan impossible to carry out, found before any TensorFlow runs: a
-    source written twice or a target written twice, a map whose shapes differ (never
-    a silent reshape: choose keep-initial or copy-overlap)."""
+    """What makes a plan impossible to carry out, found before any TensorFlow runs (the
+    first of plan_problems), as a PlanError naming ``where``."""
+    problems = plan_problems(plan)
+    if problems:
+        raise PlanError(where, problems[0][1])
+
+
+def plan_problems(plan: RepairPlan) -> list[tuple[str, str]]:
+    """(source key, problem) of each entry that cannot be carried out: a source listed
+    twice, a target written twice, a value the writer would refuse for its target
+    (fit.misfit: never a reshape, never a cast; the child asks the same with the values)."""
+    problems = []
     sources: set[str] = set()
     targets: dict[str, str] = {}
     for entry in plan.entries:
-        _expect(entry.source_key not in sources, where, f"lists the checkpoint value {entry.source_key} twice")
+        if entry.source_key in sources:
+            problems.append((entry.source_key, f"lists the checkpoint value {entry.source_key} twice"))
         sources.add(entry.source_key)
         if entry.action not in WRITES:
             continue
         other = targets.get(entry.target)
-        _expect(other is None, where, f"writes {entry.target} twice (from {other} and from {entry.source_key})")
-        targets[entry.target] = entry.source_key
-        if entry.action == Action.MAP and None not in (entry.source_shape, entry.target_shape):
-            _expect(
-                entry.source_shape == entry.target_shape,
-                where,
-                f"maps {entry.source_key} {list(entry.source_shape)} to {entry.target} {list(entry.target_shape)}: "
-                "shapes differ; choose keep-initial or copy-overlap (no value is ever reshaped)",
-            )
+        if other is not None:
+            twice = f"writes {entry.target} twice (from {other} and from {entry.source_key})"
+            problems.append((entry.source_key, twice))
+        targets.setdefault(entry.target, entry.source_key)
+        problem = entry_misfit(entry)
+        if problem is not None:
+            problems.append((entry.source_key, problem))
+    return problems
+
+
+def entry_misfit(entry: PlanEntry) -> str | None:
+    """Why the writer would refuse this entry's value for its target, or None (fit.misfit)."""
+    return misfit(entry.action.value, entry.source_key, entry.source_shape, entry.source_dtype,
+                  entry.target or "", entry.target_shape, entry.target_dtype)  # fmt: skip
+
+
+def placed(entry: PlanEntry, target: str, shape: Shape | None, dtype: str | None, why: str) -> PlanEntry:
+    """``entry``'s value onto ``target`` (of ``shape`` and ``dtype``): a map when the writer
+    takes it whole, else keep-initial with the conflict said (copy-overlap is the user's
+    choice). The planner's proposal and the dialog's retarget both come through here."""
+    moved = dataclasses.replace(entry, target=target, target_shape=shape, target_dtype=dtype)
+    if entry_misfit(dataclasses.replace(moved, action=Action.MAP)) is None:
+        return dataclasses.replace(moved, action=Action.MAP, reason=why)
+    if shape is not None and shape != entry.source_shape:
+        # Whether a block can be copied is the same rule's to say (the ranks must agree).
+        copyable = entry_misfit(dataclasses.replace(moved, action=Action.COPY_OVERLAP)) is None
+        conflict = (f"shape conflict: the checkpoint has {_shown(entry.source_shape)}, the model {_shown(shape)}; "
+                    + ("copy-overlap would copy the overlapping block" if copyable
+                       else "the ranks differ: no block can be copied"))  # fmt: skip
+    else:
+        conflict = f"dtype conflict: the checkpoint holds {entry.source_dtype}, the model {dtype}"
+    return dataclasses.replace(moved, action=Action.KEEP_INITIAL, reason="; ".join(filter(None, [why, conflict])))
 
 
 def _entry(raw: object, where: str, index: int) -> PlanEntry:
@@ -225,6 +270,10 @@ def _shape(raw: object, where: str, index: int) -> Shape | None:
 def _expect(condition: bool, where: str, problem: str) -> None:
     if not condition:
         raise PlanError(where, problem)
+
+
+def _shown(shape: Shape | None) -> str:
+    return format_shape(shape) if shape is not None else "?"
 
 
 def _listed(shape: Shape | None) -> list | None:

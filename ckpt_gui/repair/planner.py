@@ -8,13 +8,12 @@ Pure Python, from the doctor's report alone.
 
 from __future__ import annotations
 
-from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.cause_facts import model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.repair.pairing import Pairing, foreign_optimizer_roots, pair_values
-from ckpt_gui.repair.plan import SAVE_COUNTER, Action, InitialVariable, PlanEntry, RepairPlan, Shape
+from ckpt_gui.repair.plan import SAVE_COUNTER, Action, InitialVariable, PlanEntry, RepairPlan, placed
 
 
 def propose_plan(report: RestoreReport) -> RepairPlan:
@@ -81,18 +80,10 @@ def _entry(index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict,
 
 
 def _onto(source: dict, target: str, shape_dtype: tuple, why: str) -> PlanEntry:
-    """Map a value onto a target if its shape and dtype fit, else keep the target's initial value."""
+    """Map a value onto a target if its shape and dtype fit, else keep the target's initial
+    value (plan.placed: the rule the dialog's retarget and the writer follow too)."""
     shape, dtype = shape_dtype
-    fits = shape == source["source_shape"] and dtype == source["source_dtype"]
-    placed = dict(target=target, target_shape=shape, target_dtype=dtype)
-    if fits:
-        return PlanEntry(**source, **placed, action=Action.MAP, reason=why)
-    if shape != source["source_shape"]:
-        conflict = (f"shape conflict: the checkpoint has {_shape(source['source_shape'])}, the model "
-                    f"{_shape(shape)}; copy-overlap would copy the overlapping block")  # fmt: skip
-    else:
-        conflict = f"dtype conflict: the checkpoint holds {source['source_dtype']}, the model {dtype}"
-    return PlanEntry(**source, **placed, action=Action.KEEP_INITIAL, reason="; ".join(filter(None, [why, conflict])))
+    return placed(PlanEntry(**source, action=Action.DROP, target=None, reason=""), target, shape, dtype, why)
 
 
 def _unused_reason(index: int, finding: RestoreFinding, pairing: Pairing) -> str:
@@ -122,7 +113,3 @@ def _initial_reason(path: str, kept: dict[str, PlanEntry], pairing: Pairing) -> 
 
 def _is_save_counter(finding: RestoreFinding) -> bool:
     return (saved_path(finding) or "") == SAVE_COUNTER or finding.model_path == SAVE_COUNTER
-
-
-def _shape(shape: Shape | None) -> str:
-    return format_shape(shape) if shape is not None else "?"

@@ -108,9 +108,10 @@ class RepairController(Controller):
         plan = self.dialog.edited_plan()
         try:
             check_sources(self.ckpt, plan, "the plan")
-            check_plan(plan, "the plan")
+            check_plan(plan, "the plan")  # the rule the dialog marks its lines by, and the child writes by
         except PlanError as exc:
             self.dialog.show_error(str(exc))
+            self.dialog.select_problem()
             return
         picked = folder is None
         if picked:

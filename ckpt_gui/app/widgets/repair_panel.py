@@ -7,6 +7,7 @@ user asked for; the repair controller does the work.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import html
 
 from PySide6.QtCore import Qt, Signal
@@ -24,13 +25,24 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ckpt_gui.app import theme
+from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
 from ckpt_gui.app.widgets.row_room import RoomyRows
+from ckpt_gui.app.widgets.target_editor import TargetEditor
 from ckpt_gui.core.format.conventions import without_attributes
+from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts, verification_counts
-from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
+from ckpt_gui.repair.plan import (
+    Action,
+    InitialVariable,
+    PlanEntry,
+    RepairPlan,
+    entry_misfit,
+    placed,
+    plan_problems,
+)
 
 COLUMNS = ["Accept", "Source", "Action", "Target", "Reason"]  # a source shows its path, not its key
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
@@ -39,7 +51,8 @@ SCREEN_SHARE = 0.9  # the dialog grows to this share of the screen's width at mo
 ACCEPT, SOURCE, ACTION, TARGET, REASON = range(len(COLUMNS))
 CONFLICT_CHOICES = (Action.KEEP_INITIAL, Action.COPY_OVERLAP)  # never a silent reshape: the user picks
 REJECTED = "rejected by the user"
-RETARGETED = "retargeted by the user"
+CHOSEN = "chosen by you"  # a target the user gave: the row's reason from then on (with a conflict, if any)
+UNWRITABLE = "\u2716 cannot be written: "  # a symbol and words, not colour alone
 
 
 class RepairDialog(QDialog):
@@ -53,6 +66,12 @@ class RepairDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Repair checkpoint")
         self.plan: RepairPlan | None = None
+        # Each line as the user has it (retargets and chosen actions applied, at once: review
+        # 12 saw a retargeted drop line still read "drop" and its old reason); the Accept
+        # boxes apply on top (edited_plan).
+        self.entries: list[PlanEntry] = []
+        self.variables: dict[str, tuple] = {}  # the model's variables the plan knows: (shape, dtype)
+        self.problems: dict[str, str] = {}  # what the writer would refuse, by source key (plan_problems)
         self.names: dict[str, str] = {}
         self.paths: dict[str, str] = {}
         self.headline = QLabel()
@@ -79,7 +98,7 @@ class RepairDialog(QDialog):
         # middle, a BatchNorm layer's moving_mean and moving_variance both read
         # "model/_function…/VARIABLE_VALUE".
         self.sources = DistinctElided(self.table)
-        self.targets = DistinctElided(self.table)
+        self.targets = TargetEditor(self._target_choices, self.table)
         self.table.setItemDelegateForColumn(SOURCE, self.sources)
         self.table.setItemDelegateForColumn(TARGET, self.targets)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -91,7 +110,7 @@ class RepairDialog(QDialog):
         self.line.setTextFormat(Qt.TextFormat.RichText)
         self.line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table.currentCellChanged.connect(lambda row, *_: self._show_line(row))
-        self.table.itemChanged.connect(lambda _item: self._count())
+        self.table.itemChanged.connect(self._on_item_changed)
         refit_on_resize(self.table, self._fit_columns)
         self.phase = QLabel()
         theme.mute(self.phase)
@@ -123,6 +142,9 @@ class RepairDialog(QDialog):
         layout.addWidget(self.line)
         layout.addLayout(running)
         layout.addWidget(self.result)
+        # Shown only when it says something: empty, it and its spacing kept ~20 px under
+        # the table while the table's last line needed scrolling (review 12 #16d).
+        self.result.hide()
         layout.addLayout(buttons)
         self.save_button.clicked.connect(self.save_requested)
         self.load_button.clicked.connect(self.load_requested)
@@ -142,9 +164,11 @@ class RepairDialog(QDialog):
         said under the table; ``paths``: each key's readable path (source_paths), shown in
         its row (else the key without ``/.ATTRIBUTES/VARIABLE_VALUE``)."""
         self.plan = plan
+        self.entries = list(plan.entries)
+        self.variables = plan.model_variables()
         self.names = names or {}
         self.paths = paths or {}
-        self.result.clear()
+        self._say("")
         self.open_button.hide()
         self.table.blockSignals(True)
         self.table.setRowCount(len(plan.entries))
@@ -205,15 +229,19 @@ class RepairDialog(QDialog):
 
     def _show_line(self, row: int) -> None:
         """The current line whole under the table (its cells are cut to one line each)."""
-        if self.plan is None or not 0 <= row < len(self.plan.entries):
+        if self.plan is None or not 0 <= row < len(self.entries):
             self.line.setText("Select a line to read it whole.")
             return
-        entry = self.plan.entries[row]
+        entry = self.entries[row]
         name = self.names.get(entry.source_key)
         parts = [f"<b>{html.escape(entry.source_key)}</b>" + (f" ({html.escape(name)})" if name else "")]
         if entry.target:
             parts.append(f"\u2192 {html.escape(entry.target)}")
-        self.line.setText(" ".join(parts) + f"<br>{html.escape(entry.reason)}")
+        reason = html.escape(entry.reason)
+        problem = self.problems.get(entry.source_key)
+        if problem:
+            reason += f"<br><b>{html.escape(UNWRITABLE)}</b>{html.escape(problem)}"
+        self.line.setText(" ".join(parts) + f"<br>{reason}")
 
     def _source_text(self, key: str) -> str:
         return self.paths.get(key) or without_attributes(key)
@@ -222,16 +250,23 @@ class RepairDialog(QDialog):
         accept = QTableWidgetItem()
         accept.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
         accept.setCheckState(Qt.CheckState.Checked)
-        accept.setToolTip(
-            "Checked: the line is done as its Action says; unchecked: its value is left out of the new checkpoint"
-            if entry.action != Action.DROP
-            else "A drop line: its value is left out of the new checkpoint unless you give it a target"
-        )
         self.table.setItem(row, ACCEPT, accept)
         name = self.names.get(entry.source_key)
         shown = self._source_text(entry.source_key)
         tip = "\n".join(filter(None, [entry.source_key, name, _shape_tip(entry.source_shape, entry.source_dtype)]))
         self.table.setItem(row, SOURCE, _fixed(shown, tip))
+        target = QTableWidgetItem(entry.target or "")
+        target.setToolTip("Double-click to retarget: pick the model variable this value goes to")
+        self.table.setItem(row, TARGET, target)
+        self._fill_action(row, entry)
+
+    def _fill_action(self, row: int, entry: PlanEntry) -> None:
+        """The line's Action and Reason cells: a conflict offers keep-initial or copy-overlap."""
+        self.table.item(row, ACCEPT).setToolTip(
+            "Checked: the line is done as its Action says; unchecked: its value is left out of the new checkpoint"
+            if entry.action != Action.DROP
+            else "A drop line: its value is left out of the new checkpoint unless you give it a target"
+        )
         self.table.removeCellWidget(row, ACTION)
         if entry.action in CONFLICT_CHOICES:
             choice = QComboBox()
@@ -239,21 +274,77 @@ class RepairDialog(QDialog):
                 choice.addItem(action.value, action)
             choice.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
             choice.setToolTip("A conflict: keep the model's initial value, or copy the overlapping block")
-            choice.currentIndexChanged.connect(lambda _i: self._count())
+            refused = entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP))
+            if refused is not None:  # not offered what the writer refuses (a plan loaded with it is marked)
+                overlap = choice.model().item(CONFLICT_CHOICES.index(Action.COPY_OVERLAP))
+                overlap.setEnabled(False)
+                overlap.setToolTip(refused)
+            choice.currentIndexChanged.connect(lambda _i, row=row: self._choose(row))
             self.table.setCellWidget(row, ACTION, choice)
             self.table.setItem(row, ACTION, _fixed(""))
         else:
             self.table.setItem(row, ACTION, _fixed(entry.action.value))
-        target = QTableWidgetItem(entry.target or "")
-        target.setToolTip("Double-click to retarget: the model variable this value goes to")
-        self.table.setItem(row, TARGET, target)
         self.table.setItem(row, REASON, _fixed(entry.reason, entry.reason))
+
+    def _choose(self, row: int) -> None:
+        action = Action(self.table.cellWidget(row, ACTION).currentData())  # Qt hands the enum back as text
+        self.entries[row] = dataclasses.replace(self.entries[row], action=action)
+        self._count()
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() == TARGET:
+            self.table.blockSignals(True)  # the row's cells are refilled: no change of theirs is the user's
+            try:
+                self._retarget(item.row(), item.text().strip() or None)
+            finally:
+                self.table.blockSignals(False)
+        self._count()
+
+    def _retarget(self, row: int, target: str | None) -> None:
+        """The line becomes what its new target makes it, at once: a map when the value
+        fits, a conflict offering keep-initial or copy-overlap when it does not (plan.placed,
+        the planner's own rule), a drop when the target is cleared. A name the model does
+        not have is refused here, before any TensorFlow runs."""
+        entry = self.entries[row]
+        if target == entry.target:
+            return
+        if target is None:
+            moved = dataclasses.replace(entry, action=Action.DROP, target=None, target_shape=None,
+                                        target_dtype=None, reason=REJECTED)  # fmt: skip
+        elif target not in self.variables:
+            self.table.item(row, TARGET).setText(entry.target or "")
+            self._say(f"<b>Not retargeted</b>: {html.escape(_unknown(target, self.variables))}")
+            return
+        else:
+            shape, dtype = self.variables[target]
+            moved = placed(entry, target, shape, dtype, CHOSEN)
+        self.entries[row] = moved
+        self._fill_action(row, moved)
+        self.targets.ends = distinct_ends(e.target for e in self.entries if e.target)
+        self._say("")
+
+    def _target_choices(self, row: int) -> list[tuple[str, str]]:
+        """The model's variables no other line writes, the row's own target first, each
+        with its shape and dtype (its tooltip) to pick the one the value fits."""
+        written = {
+            e.target for i, e in enumerate(self.entries) if i != row and e.action in (Action.MAP, Action.COPY_OVERLAP)
+        }
+        own = self.entries[row].target
+        free = sorted((v for v in self.variables if v not in written and v != own), key=natural_key)
+        return [(name, _shape_tip(*self.variables.get(name, (None, None)))) for name in ([own, *free] if own else free)]
+
+    def select_problem(self) -> None:
+        """Select the first line the writer would refuse (after Write was refused)."""
+        for row, entry in enumerate(self.entries):
+            if entry.source_key in self.problems:
+                self.table.setCurrentCell(row, REASON)
+                return
 
     def edited_plan(self) -> RepairPlan:
         """The plan as the user left it: rejected lines dropped, targets as edited, the
         chosen action for each shape conflict."""
         plan = self.plan
-        entries = tuple(self._edited_entry(row, entry) for row, entry in enumerate(plan.entries))
+        entries = tuple(self._edited_entry(row, entry) for row, entry in enumerate(self.entries))
         written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
         known = {v.target: v for v in plan.initial}
         for entry in plan.entries:
@@ -264,40 +355,52 @@ class RepairDialog(QDialog):
         return dataclasses.replace(plan, entries=entries, initial=initial)
 
     def _edited_entry(self, row: int, entry: PlanEntry) -> PlanEntry:
-        if self.table.item(row, ACCEPT).checkState() != Qt.CheckState.Checked:
-            if entry.action == Action.DROP:
-                return entry
-            return dataclasses.replace(entry, action=Action.DROP, target=None, reason=REJECTED)
-        action = entry.action
-        choice = self.table.cellWidget(row, ACTION)
-        if isinstance(choice, QComboBox):
-            action = Action(choice.currentData())  # Qt hands the enum back as text
-        target = self.table.item(row, TARGET).text().strip() or None
-        if target == entry.target:
-            return dataclasses.replace(entry, action=action)
-        if target is None:
-            return dataclasses.replace(entry, action=Action.DROP, target=None, reason=REJECTED)
-        # Another target: its shape is the writer's to check (the child refuses a misfit).
-        if action in (Action.DROP, Action.KEEP_INITIAL):
-            action = Action.MAP
-        return dataclasses.replace(entry, action=action, target=target, target_shape=None, target_dtype=None,
-                                   reason=RETARGETED)  # fmt: skip
+        if self.table.item(row, ACCEPT).checkState() == Qt.CheckState.Checked or entry.action == Action.DROP:
+            return entry
+        return dataclasses.replace(entry, action=Action.DROP, target=None, reason=REJECTED)
 
     def _count(self) -> None:
         if self.plan is None:
             return
-        counts = self.edited_plan().counts()
+        edited = self.edited_plan()
+        counts = edited.counts()
         summary = ", ".join(f"{n:,} {action}" for action, n in counts.items() if n)
+        self._mark_problems(dict(reversed(plan_problems(edited))))  # the first problem of a line is said
+        refused = len(self.problems)
         self.headline.setText(
             f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Each checked line is done as its "
             "Action says (a drop line's value is left out of the new checkpoint); uncheck a line to leave its "
             "value out too, double-click a target to retarget it. Nothing is ever reshaped."
-        )
+            + (f" <b>{refused:,} line{'s' if refused != 1 else ''} cannot be written</b> (\u2716 in the reason)."
+               if refused else "")
+        )  # fmt: skip
+
+    def _mark_problems(self, problems: dict[str, str]) -> None:
+        """Each line the writer would refuse says why in its Reason, in the conflict colour
+        (the same check Write makes before TensorFlow runs, and the child with the values)."""
+        self.problems = problems
+        warning = status_style.colour(RestoreStatus.SHAPE_CONFLICT, palette=self.table.palette())
+        self.table.blockSignals(True)
+        for row, entry in enumerate(self.entries):
+            cell = self.table.item(row, REASON)
+            problem = problems.get(entry.source_key)
+            text = f"{UNWRITABLE}{problem}" if problem else entry.reason
+            if cell is not None and cell.text() != text:
+                cell.setText(text)
+                cell.setToolTip(text)
+                cell.setData(Qt.ItemDataRole.ForegroundRole, warning if problem else None)
+        self.table.blockSignals(False)
+        self._show_line(self.table.currentRow())
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _say(self, text: str) -> None:
+        """The result line: shown only when it has something to say."""
+        self.result.setText(text)
+        self.result.setVisible(bool(text))
+
     def show_running(self) -> None:
-        self.result.clear()
+        self._say("")
         self.open_button.hide()
         self._show_running(True)
         self.phase.setText("starting")
@@ -310,12 +413,12 @@ class RepairDialog(QDialog):
         broken plan): in the dialog, which stays on top of the window's banner."""
         self._show_running(False)
         self.open_button.hide()
-        self.result.setText(f"<b>Not done</b>: {html.escape(message)}")
+        self._say(f"<b>Not done</b>: {html.escape(message)}")
 
     def show_result(self, text: str, ok: bool) -> None:
         """The outcome (rich text); ``ok``: the verification passed, the new checkpoint can be opened."""
         self._show_running(False)
-        self.result.setText(text)
+        self._say(text)
         self.open_button.setVisible(ok)
 
     def _show_running(self, running: bool) -> None:
@@ -339,6 +442,13 @@ def _fixed(text: str, tip: str = "") -> QTableWidgetItem:
     if tip:
         item.setToolTip(tip)
     return item
+
+
+def _unknown(target: str, variables: dict) -> str:
+    """Why a typed target is refused, with the nearest names the model has."""
+    near = difflib.get_close_matches(target, list(variables), n=3, cutoff=0.6)
+    said = f"the model has no variable {target}"
+    return said + (f" (similar: {', '.join(near)})" if near else "") + ": pick one from the Target list"
 
 
 def _shape_tip(shape, dtype) -> str:

@@ -3,8 +3,9 @@
 It needs only the standard library, numpy and TensorFlow, so any interpreter with
 TensorFlow works, including one without ckpt-gui installed (the user's training
 environment). It imports nothing of ckpt_gui: it loads the modules beside it as a
-package of its own (a name no user script has, so theirs are never shadowed) and
-ckpt_gui/core/format/conventions.py, by path, as that package's ``conventions``.
+package of its own (a name no user script has, so theirs are never shadowed) and,
+by path, ckpt_gui/core/format/conventions.py as that package's ``conventions`` and
+ckpt_gui/repair/fit.py (the repair's one rule of what may be written where) as its ``fit``.
 The protocol is in protocol.py.
 """
 
@@ -22,19 +23,23 @@ import types
 PACKAGE = "_ckpt_gui_doctor_child"
 STACK_SIGNAL = "SIGUSR1"  # the parent's request for the stack (child_process.py sends it)
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_CONVENTIONS = os.path.join(os.path.dirname(os.path.dirname(_HERE)), "core", "format", "conventions.py")
+_ROOT = os.path.dirname(os.path.dirname(_HERE))  # ckpt_gui
+_CONVENTIONS = os.path.join(_ROOT, "core", "format", "conventions.py")
+_FIT = os.path.join(_ROOT, "repair", "fit.py")
 
 
 def load_package() -> types.ModuleType:
-    """The child's modules as package PACKAGE, with the shared naming conventions."""
+    """The child's modules as package PACKAGE, with the shared naming conventions and
+    the repair's fit rule."""
     package = types.ModuleType(PACKAGE, __doc__)
     package.__path__ = [_HERE]
     sys.modules[PACKAGE] = package
-    spec = importlib.util.spec_from_file_location(PACKAGE + ".conventions", _CONVENTIONS)
-    conventions = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = conventions
-    spec.loader.exec_module(conventions)
-    package.conventions = conventions
+    for name, path in (("conventions", _CONVENTIONS), ("fit", _FIT)):
+        spec = importlib.util.spec_from_file_location(f"{PACKAGE}.{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        setattr(package, name, module)
     return package
 
 

@@ -7,7 +7,8 @@ format is exactly what their restore expects.
 The request is the doctor's plus ``"repair": {"entries": [...], "output": DIR}``;
 the parent has checked the plan and the output folder (never the checkpoint's).
 Never a reshape: a mapped value whose shape or dtype differs from its target is an
-error, and so is a block copy between different ranks or dtypes.
+error, and so is a block copy between different ranks or dtypes (fit.py's rule, the
+plan check's and the app's too).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import conventions
+from . import conventions, fit
 from .contract import resolve_target, run_script
 from .keras_kind import keras_file_kind
 from .keras_repair import write_keras_repaired
@@ -126,20 +127,17 @@ def _assign(entry: dict, variables: dict, value, session) -> None:
         raise PlanMismatch(f"the plan writes {key} to {name}, but the script's objects have no variable {name}")
     if isinstance(variable, list):
         raise PlanMismatch(f"{name} is a partitioned variable: the repair does not write those yet")
-    shape, dtype = shape_of(variable), dtype_of(variable)
+    shape = shape_of(variable)
     value = np.asarray(value)
-    if str(value.dtype) != dtype and not (dtype == "string" and value.dtype.kind in "OS"):
-        raise PlanMismatch(f"{key} holds {value.dtype}, {name} is {dtype}: a repair never casts")
+    held_dtype = "string" if value.dtype.kind in "OS" else str(value.dtype)  # bytes read back as object or S
+    # The plan's own rule (ckpt_gui/repair/fit.py), which the plan check and the app's
+    # dialog asked before: here with the values themselves, whatever the plan said of them.
+    problem = fit.misfit(entry["action"], key, list(value.shape), held_dtype, name, shape, dtype_of(variable))
+    if problem is not None:
+        raise PlanMismatch(problem)
     if entry["action"] == "map":
-        if list(value.shape) != shape:
-            raise PlanMismatch(
-                f"{key} has shape {list(value.shape)}, {name} {shape}: a repair never reshapes "
-                "(choose keep-initial or copy-overlap in the plan)"
-            )
         _set(variable, value, session)
         return
-    if value.ndim != len(shape):
-        raise PlanMismatch(f"copy-overlap of {key} {list(value.shape)} into {name} {shape}: the ranks differ")
     block = tuple(slice(0, min(a, b)) for a, b in zip(value.shape, shape))
     held = np.array(session.run(variable) if session is not None else variable.numpy())
     held[block] = value[block]
