@@ -29,9 +29,17 @@ _FORMAT_NAMES = {
 }
 
 
+UNREADABLE = "unreadable"  # a row's statistics when its values cannot be read
+
+
 def print_inspect_table(
-    ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, out: TextIO = sys.stdout
+    ckpt: Checkpoint,
+    stats: dict[str, TensorStats] | None = None,
+    out: TextIO = sys.stdout,
+    unreadable: dict[str, str] | None = None,
 ) -> None:
+    """``unreadable``: tensors whose statistics could not be read (their row says so,
+    stderr says why)."""
     # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
     variables = sorted(
         (v for v in ckpt.variables if not v.is_object_graph), key=lambda v: (natural_key(v.display_path), v.key)
@@ -60,7 +68,9 @@ def print_inspect_table(
         row = [v.display_path, v.dtype.name, format_shape(v.shape), format_bytes(v.size_bytes)]
         if stats is not None:
             s = stats.get(v.key)
-            if s is None:
+            if unreadable and v.key in unreadable:
+                row += [UNREADABLE] + [""] * 6
+            elif s is None:
                 row += [""] * 7
             else:
                 row += [
@@ -83,6 +93,8 @@ def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
             marks.append("shown")
         if not ref.complete:  # as the app's picker marks it (an .index without its data)
             marks.append("incomplete: data missing")
+        if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
+            marks.append("cannot be read")
         if ref == ckpt.location.latest:
             marks.append("latest")
         if not ref.in_state_file and ckpt.location.state is not None:
