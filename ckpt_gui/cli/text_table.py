@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
@@ -47,7 +47,7 @@ def print_inspect_table(
     total_bytes = sum(v.size_bytes for v in variables)
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")
-    kind = _FORMAT_NAMES[ckpt.format] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
+    kind = _FORMAT_NAMES[shown_format(ckpt)] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
     sizes = f"{counted(len(variables), 'tensor')}, {counted(params, 'value')}, {format_bytes(total_bytes)}"
     out.write(f"  {kind}, {sizes}\n")
     if len(ckpt.checkpoints) > 1:
