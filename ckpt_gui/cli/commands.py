@@ -66,12 +66,12 @@ def _warn(warnings) -> None:
 
 CHECKPOINT_FORMS = (
     "a folder, a prefix (ckpt-300), an .index or .data file, the 'checkpoint' state file, a SavedModel folder, "
-    "a Keras weights file (.weights.h5, .keras, Keras 2 .h5), or a gs://, s3://, az://, abfs:// or https:// URL "
+    "a Keras weights file (.weights.h5, .keras, legacy .h5), or a gs://, s3://, az://, abfs:// or https:// URL "
     "of one of these"
 )
 LOCAL_CHECKPOINT_FORMS = (
     "a folder, a prefix (ckpt-300), an .index or .data file, the 'checkpoint' state file, a SavedModel folder or "
-    "a Keras weights file (.weights.h5, .keras, Keras 2 .h5); a local path (TensorFlow reads it): no URL"
+    "a Keras weights file (.weights.h5, .keras, legacy .h5); a local path (TensorFlow reads it): no URL"
 )
 
 
