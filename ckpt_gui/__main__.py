@@ -114,7 +114,7 @@ usage: ckpt-gui [PATH] [--compare B] [--model SCRIPT] [--screenshot FILE.png] [-
 
 PATH is a checkpoint folder, a prefix (ckpt-3, model.ckpt-1000), an .index or
 .data-* file, the 'checkpoint' state file, a SavedModel folder, a Keras weights
-file (.weights.h5, .keras, a Keras 2 .h5), or a URL (s3://, gs://, az://, https://).
+file (.weights.h5, .keras, a legacy .h5), or a URL (s3://, gs://, az://, https://).
 Run 'ckpt-gui COMMAND --help' for the options of a command."""
 
 

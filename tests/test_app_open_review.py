@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 
 from tests import background
 from tests.background import Writer
-from tests.conftest import FACTORY
+from tests.conftest import FACTORY, wait_drawn
 
 WAIT_MS = 60_000
 
@@ -346,6 +346,9 @@ def test_a_preview_histograms_counts_say_they_are_of_the_sample_and_parts_keep_t
     def footer(preview: bool) -> str:
         histogram = Histogram(counts=counts, edges=edges, nan=2, posinf=1, neginf=0, outside=777)
         panel.show_histogram(histogram, "w", preview=preview)
+        # The line under the plot is set once the plot is drawn (review 12).
+        qtbot.waitUntil(lambda: panel.stack.currentWidget() is not panel.empty, timeout=30_000)
+        wait_drawn(qtbot)
         document = QTextDocument()
         document.setHtml(panel.counts_label.text())
         return document.firstBlock().text()

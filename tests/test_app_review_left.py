@@ -264,5 +264,7 @@ def test_a_scalars_histogram_footer_says_one_value(qtbot, window):
     scalar = next(v for v in window.browse.ckpt.variables if v.shape == () and v.dtype.is_floating)
     window.tree_panel.select_key(scalar.key)
     qtbot.waitUntil(lambda: window.histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    # The line under the plot is set once the plot is drawn (review 12).
+    qtbot.waitUntil(lambda: bool(window.histogram.counts_label.text().strip()), timeout=WAIT_MS)
     footer = QTextDocumentFragment.fromHtml(window.histogram.counts_label.text()).toPlainText().replace("\u00a0", " ")
     assert footer.startswith(f"{window.histogram.histogram.total} value in range"), footer

@@ -246,6 +246,7 @@ def test_nan_badge_is_readable_and_details_list_the_positions(qtbot, window, che
     assert window.details.positions.text().replace("\u00a0", " ") == "NaN/Inf at " + ", ".join(expected)
     # The badge under the histogram carries its own colours: readable on any palette,
     # a highlighted row's included.
+    qtbot.waitUntil(lambda: bool(window.histogram.counts_label.text().strip()), timeout=WAIT_MS)  # set once drawn
     label = window.histogram.counts_label.text()
     assert f"background-color:{BADGE_BACKGROUND}" in label and f"color:{BADGE_TEXT}" in label
     assert _contrast(QColor(BADGE_BACKGROUND), QColor(BADGE_TEXT)) >= 4.5

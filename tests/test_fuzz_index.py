@@ -76,7 +76,14 @@ def assert_one_line_error(prefix: str, *words: str, cli: tuple[str, ...] = ("--s
         assert word in message, message
     command = ("export", prefix, *cli[1:]) if cli[0] == "export" else ("inspect", prefix, *cli)
     result = run_cli(*command)
-    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    if command[0] == "inspect" and result.returncode == 1:
+        # --stats lists a tensor it cannot read without statistics (review 12): a warning
+        # of one line, and only warnings.
+        lines = result.stderr.splitlines()
+        assert lines and all(line.startswith("ckpt-gui: warning: ") for line in lines), result.stderr
+        return
+    assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
 
 

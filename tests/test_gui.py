@@ -17,7 +17,7 @@ from ckpt_gui.app.models.tree_model import NodeRole, VariableTreeModel
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.tree import SLOT
-from tests.conftest import REPO, main_window
+from tests.conftest import REPO, main_window, wait_drawn
 
 WAIT_MS = 60_000
 
@@ -610,6 +610,9 @@ def test_nan_badge_under_the_histogram_stays_on_one_line(qtbot):
     qtbot.addWidget(panel)
     counts, edges = np.histogram(np.array([0.1, 0.5, 0.9]), bins=3)
     panel.show_histogram(Histogram(counts=counts, edges=edges, nan=1, posinf=1, neginf=0), "w")
+    # The line under the plot is set once the plot is drawn (review 12).
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is not panel.empty, timeout=30_000)
+    wait_drawn(qtbot)
     html = panel.counts_label.text()
     document = QTextDocument()
     document.setDefaultFont(panel.counts_label.font())

@@ -85,6 +85,19 @@ fresh.load_weights(os.path.join(out, "k3.weights.h5"))
 held("k3.weights.h5", fresh.weights, fresh.optimizer.variables, model=fresh.name)
 loaded = keras.saving.load_model(os.path.join(out, "k3.keras"))
 held("k3.keras", loaded.weights, loaded.optimizer.variables, model=loaded.name)
+# Keras 3's legacy whole-model HDF5 (model.save("x.h5")). Keras's own loader (3.15)
+# fails on a compiled "mse" and, compiled, builds the optimizer on nothing and drops the
+# slots: the oracle loads the model uncompiled and sets a built Adam's variables from the
+# file as that loader does (optimizer.set_weights, by position), under Keras's own names.
+m.save(os.path.join(out, "k3legacy.h5"))
+import h5py
+from keras.src.legacy.saving import legacy_h5_format
+loaded = keras.saving.load_model(os.path.join(out, "k3legacy.h5"), compile=False)
+adam = keras.optimizers.Adam(0.01)
+adam.build(loaded.trainable_variables)
+with h5py.File(os.path.join(out, "k3legacy.h5"), "r") as f:
+    adam.set_weights(legacy_h5_format.load_optimizer_weights_from_hdf5_group(f))
+held("k3legacy.h5", loaded.weights, adam.variables, model=loaded.name)
 oracle["k3.keras"] = {"keras_version": keras.__version__,
     "layers": [[layer.name, type(layer).__name__] for layer in loaded.layers]}
 # Sharded (Keras 3's max_shard_size, in GB: ~2 KB shards, so several) and an npz archive.
@@ -156,7 +169,7 @@ with open(os.path.join(out, "oracle.json"), "w") as f:
 '''
 
 KERAS_FILES = ["k3.weights.h5", "k3.keras", "rnn.weights.h5", "bf16.weights.h5", "k2w.h5", "k2full.h5",
-               "sharded/big.weights.json"]  # fmt: skip
+               "sharded/big.weights.json", "k3legacy.h5"]  # fmt: skip
 
 
 BACKGROUND_WRITERS = {
@@ -184,7 +197,8 @@ def _keras_name(ckpt: Checkpoint, key: str) -> str:
     path, and for an optimizer slot the name Keras makes from its owner and slot
     (Keras 3 ``adam/hidden_kernel_momentum``, Keras 2 ``m/hidden/kernel``)."""
     name = ckpt.keras.name(key)
-    keras2 = ckpt.format == "keras2-h5"
+    # The legacy layout names Keras 3's variables as Keras 3 does (model.save("x.h5")).
+    keras2 = ckpt.format == "keras2-h5" and not ckpt.keras.written_by["keras_version"].startswith("3.")
     if name.owner is None:
         if key.startswith("optimizer"):
             return name.path[-1] if keras2 else f"optimizer/{name.path[-1]}"
@@ -224,6 +238,7 @@ def test_formats_and_archive_read_in_place(keras_dir):
         "k2w.h5": "keras2-h5",
         "k2full.h5": "keras2-h5",
         "sharded/big.weights.json": "keras3-weights",
+        "k3legacy.h5": "keras2-h5",  # the legacy layout, whichever Keras wrote it
     }
     ckpt = Checkpoint.open(keras_dir / "k3.keras")
     with zipfile.ZipFile(keras_dir / "k3.keras") as archive:
@@ -327,6 +342,25 @@ def test_inspect_json_has_format_architecture_and_writer(keras_dir):
     # The Keras 2 model (same layer names): its model_config attribute gives the architecture.
     assert [layer["name"] for layer in doc["architecture"][1:]] == [name for name, _class in oracle["layers"]]
     assert doc["written_by"]["keras_version"].startswith("2.")
+
+
+def test_a_keras3_whole_model_h5_is_named_so_and_pairs_with_its_weights_file(keras_dir):
+    """Review 12: Keras 3's ``model.save('x.h5')`` was "Keras 2 HDF5 weights" with its
+    slots (``adam/sequential_hidden_kernel_momentum``) left as the optimizer's own, so
+    ``diff`` against the same model's ``.weights.h5`` paired none of them."""
+    text = run_cli("inspect", str(keras_dir / "k3legacy.h5")).stdout
+    assert "Keras whole-model HDF5 (.h5, model.save)" in text and "Keras 2" not in text
+    assert "Keras whole-model HDF5" in run_cli("inspect", str(keras_dir / "k2full.h5")).stdout
+    assert "Keras 2 HDF5 weights" in run_cli("inspect", str(keras_dir / "k2w.h5")).stdout  # save_weights's
+    ckpt = Checkpoint.open(keras_dir / "k3legacy.h5")
+    slots = [ckpt.keras.name(key) for key in ckpt.index.entries if ckpt.keras.name(key).owner]
+    model = [key for key in ckpt.index.entries if not key.startswith("optimizer")]
+    trainable = [key for key in model if ckpt.keras.name(key).path[-1] not in ("moving_mean", "moving_variance")]
+    assert len(slots) == 2 * len(trainable)  # Adam: momentum and velocity of each (the values test checks which)
+    done = run_cli("diff", "--json", str(keras_dir / "k3.weights.h5"), str(keras_dir / "k3legacy.h5"))
+    assert done.returncode == 0, done.stdout[-2000:]  # one model saved twice: every variable paired, all the same
+    pairs = json.loads(done.stdout)["variables"]
+    assert len(pairs) == len(ckpt.index.entries) and all(p["status"] == "same" for p in pairs)
 
 
 def test_stats_and_diff_from_the_cli(keras_dir):

@@ -12,13 +12,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ckpt_gui.app import gui_gc, plot_import, plot_turns, settings
-from ckpt_gui.app.open_fallback import open_readable
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.formatting import format_bytes
+from ckpt_gui.core.open_fallback import open_readable
 from ckpt_gui.core.views.tree import TreeNode, first_to_show
 
 RECENT_CHECKPOINTS = 4  # parsed checkpoints kept for instant switching back

@@ -175,7 +175,7 @@ def about_text() -> str:
         f"<h3>ckpt-gui {html.escape(__version__)}</h3>"
         "<p>Look inside TensorFlow checkpoints without TensorFlow: browse, diagnose restores, repair, compare. "
         "Reads TF1 and TF2 checkpoints (with a TF1 checkpoint's .meta graph), SavedModels, Keras weights files "
-        "(.weights.h5, .keras, Keras 2 .h5), from a folder or a gs://, s3://, az:// or https:// URL. Every CRC32C "
+        "(.weights.h5, .keras, legacy .h5), from a folder or a gs://, s3://, az:// or https:// URL. Every CRC32C "
         "a TensorFlow checkpoint or SavedModel stores is verified (Keras HDF5 files store none).</p>"
         f"<p>License: {LICENSE}</p><ul>{items}</ul>"
     )

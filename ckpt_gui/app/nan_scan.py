@@ -13,11 +13,10 @@ from ckpt_gui.app.jobs import JobContext, JobRunner
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.analysis.summaries import all_stats
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.errors import CorruptCheckpointError
 from ckpt_gui.core.formatting import counted, nonfinite_text
 from ckpt_gui.core.views.missing_data import missing_files
+from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable
 
 AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf on open
 # The scan on open starts this long after the first selection's statistics: its plots are
@@ -106,7 +105,8 @@ class NanScan:
                     context.progress(done)
                     give_way()
 
-                return scan_skipping_corrupt(ckpt, keys, before, context, progress)
+                # A tensor failing its checksum is skipped and badged, not the end of the scan.
+                return stats_skipping_unreadable(ckpt, keys, before, progress, context.cancelled)
 
         def failed(message: str, details: str) -> None:
             if self.shown() is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone
@@ -143,38 +143,6 @@ class NanScan:
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum
 CORRUPT_BADGE = "CRC mismatch"  # a tensor whose data fails its checksum, in the tree after its name
-_CHUNK = 1024  # variables summarised together when a corrupt one makes the scan go piecewise
-
-
-def scan_skipping_corrupt(
-    ckpt: Checkpoint,
-    keys: list[str],
-    known: dict[str, TensorStats],
-    context: JobContext,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[dict[str, TensorStats], dict[str, str]]:
-    """The statistics of ``keys``, and the corrupt tensors skipped (key -> message): one
-    tensor failing its checksum had stopped the whole scan. A failure makes the scan go
-    again a chunk at a time, and one by one inside a failing chunk. ``progress``:
-    ``context.progress`` unless given."""
-    try:
-        return all_stats(ckpt, keys, known, progress or context.progress, context.cancelled), {}
-    except CorruptCheckpointError:
-        pass
-    found, corrupt = dict(known), {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        try:
-            found.update(all_stats(ckpt, chunk, found, None, context.cancelled))
-            continue
-        except CorruptCheckpointError:
-            pass
-        for key in chunk:
-            try:
-                found.update(all_stats(ckpt, [key], found, None, context.cancelled))
-            except CorruptCheckpointError as error:
-                corrupt[key] = str(error)
-    return {key: found[key] for key in keys if key in found}, corrupt
 
 
 def badge_text(stats: TensorStats) -> str:

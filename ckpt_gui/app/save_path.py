@@ -14,10 +14,10 @@ from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.write_guard import Protected, check_output
 
 
-def free_folder(protected: Protected, name: str) -> str:
-    """The last export's folder (else the last folder the user opened), or the nearest
-    folder above it, or the home folder, where ``name`` may be written."""
-    folder = settings.last_export_folder()
+def free_folder(protected: Protected, name: str, start: str | None = None) -> str:
+    """The last export's folder (else the last folder the user opened), or ``start``,
+    or the nearest folder above it, or the home folder, where ``name`` may be written."""
+    folder = settings.last_export_folder() if start is None else start
     candidates = []
     while True:
         candidates.append(folder)

@@ -45,7 +45,7 @@ from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.app.window_splits import Splits, StackedPages
 from ckpt_gui.app.window_status import WindowStatus
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.resources import icon_path
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         self.previous_action.setEnabled(ckpt.ref in refs and refs.index(ckpt.ref) > 0)
         folder, name = os.path.split(ckpt.prefix.rstrip("/"))
         keep = f"{os.path.basename(folder)}/{name}" if folder else name  # the folder's name and the checkpoint's
-        self.path_label.setText(f" {ckpt.prefix}", format_note(ckpt.format), keep)
+        self.path_label.setText(f" {ckpt.prefix}", format_note(shown_format(ckpt)), keep)
         self._show_title()
 
     def _after_open(self, ckpt: Checkpoint) -> None:

@@ -18,9 +18,11 @@ from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
+from ckpt_gui.core.formatting import counted
+from ckpt_gui.core.open_fallback import open_readable
 
 EXIT_OK = 0
-EXIT_INCOMPLETE = 1  # inspect: listed, but the object graph could not be read (no object paths)
+EXIT_INCOMPLETE = 1  # inspect: listed, but no object paths (graph unreadable) or, with --stats, a tensor unreadable
 EXIT_ERROR = 2
 
 
@@ -57,14 +59,19 @@ def _error(message: str) -> None:
     print(f"ckpt-gui: error: {message}", file=sys.stderr)
 
 
+def _warn(warnings) -> None:
+    for warning in warnings:
+        print(f"ckpt-gui: warning: {one_line(warning)}", file=sys.stderr)
+
+
 CHECKPOINT_FORMS = (
     "a folder, a prefix (ckpt-300), an .index or .data file, the 'checkpoint' state file, a SavedModel folder, "
-    "a Keras weights file (.weights.h5, .keras, Keras 2 .h5), or a gs://, s3://, az://, abfs:// or https:// URL "
+    "a Keras weights file (.weights.h5, .keras, legacy .h5), or a gs://, s3://, az://, abfs:// or https:// URL "
     "of one of these"
 )
 LOCAL_CHECKPOINT_FORMS = (
     "a folder, a prefix (ckpt-300), an .index or .data file, the 'checkpoint' state file, a SavedModel folder or "
-    "a Keras weights file (.weights.h5, .keras, Keras 2 .h5); a local path (TensorFlow reads it): no URL"
+    "a Keras weights file (.weights.h5, .keras, legacy .h5); a local path (TensorFlow reads it): no URL"
 )
 
 
@@ -114,8 +121,9 @@ def _parser() -> argparse.ArgumentParser:
 # Each command's exit codes, at the end of its --help (as the README gives them: a script
 # tests them, and `diff --help` did not say that 1 means "they differ", review 10).
 EXIT_CODES = {
-    "inspect": "exit codes: 0 listed; 1 keys listed but not their object paths (the object graph's data\n"
-    "shard is missing); 2 error",
+    "inspect": "exit codes: 0 listed; 1 listed, but not whole: the keys without their object paths (the\n"
+    "object graph's data shard is missing), or with --stats some tensor's values cannot be read (its\n"
+    'row has no statistics; --json: "stats": null and its "error"); 2 error, nothing listed',
     "export": "exit codes: 0 written; 2 error",
     "diagnose": "exit codes: 0 everything the model needs restored; 1 conflicts, missing or deferred\n"
     "variables; 2 the script or the attempt failed, or another error",
@@ -135,28 +143,39 @@ def _inspect(args: argparse.Namespace) -> int:
     # collector (which walks every object already made, again and again as they
     # pile up) has nothing to find. Reference counting still frees everything.
     gc.disable()
-    ckpt = Checkpoint.open(args.path)
+    ckpt = open_readable(args.path)  # a folder whose newest checkpoint is broken: the newest readable, as the app
     if isinstance(ckpt.graph_error, CorruptCheckpointError):
         raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
-    # With --stats a missing data file is the error that ends the command (one line
-    # naming the file): its warning would say it twice.
-    for warning in ckpt.warnings if args.stats else listing_warnings(ckpt):
-        print(f"ckpt-gui: warning: {one_line(warning)}", file=sys.stderr)
-    stats = None
+    _warn(listing_warnings(ckpt))
+    stats, unreadable = None, {}
     if args.stats:
         # Statistics need numpy, which listing a checkpoint must not import.
-        from ckpt_gui.core.analysis.summaries import all_stats  # noqa: PLC0415
+        from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable  # noqa: PLC0415
 
-        stats = all_stats(ckpt)
+        # A tensor that cannot be read (its checksum fails, its data file is gone) is
+        # listed without statistics, with why: the rest of the listing still serves.
+        keys = [v.key for v in ckpt.variables if v.dtype.is_numeric]
+        stats, unreadable = stats_skipping_unreadable(ckpt, keys)
+        _warn(_unreadable_warnings(unreadable))
     if args.json:
-        write_inspect_json(ckpt, stats, sys.stdout.write)
+        write_inspect_json(ckpt, stats, sys.stdout.write, unreadable)
         sys.stdout.write("\n")
     else:
-        print_inspect_table(ckpt, stats)
+        print_inspect_table(ckpt, stats, unreadable=unreadable)
     KEPT_TO_EXIT[:] = [ckpt]  # freed by the process's end (see __main__), not here
-    # Listed as tf.train.list_variables lists it, but without the object paths promised:
-    # a script must not take that for a complete answer.
-    return EXIT_INCOMPLETE if ckpt.graph_error is not None else EXIT_OK
+    # Listed as tf.train.list_variables lists it, but without the object paths promised,
+    # or without the statistics asked for of some tensor: a script must not take that
+    # for a complete answer (nor for a failure: the listing is there, exit 2 prints none).
+    return EXIT_INCOMPLETE if ckpt.graph_error is not None or unreadable else EXIT_OK
+
+
+def _unreadable_warnings(unreadable: dict[str, str]) -> list[str]:
+    """One line per reason: a missing data file's tensors share theirs (hundreds of
+    lines saying the same), a corrupt tensor's names it."""
+    by_reason: dict[str, int] = {}
+    for reason in unreadable.values():
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    return [f"no statistics for {counted(count, 'tensor')}: {reason}" for reason, count in by_reason.items()]
 
 
 def _diagnose(args: argparse.Namespace) -> int:
@@ -211,12 +230,16 @@ def _diff(args: argparse.Namespace) -> int:
     from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables  # noqa: PLC0415
     from ckpt_gui.core.views.pair_paths import shown_path_of  # noqa: PLC0415
 
-    diff = pair_variables(Checkpoint.open(args.a), Checkpoint.open(args.b))
+    a, b = open_readable(args.a), open_readable(args.b)  # as inspect and the app open a folder
+    # Which checkpoint of a folder was compared, when not its newest, and why (the folder's notes).
+    notes = [f"{side}: {note}" for side, ckpt in (("A", a), ("B", b)) for note in ckpt.location.warnings]
+    _warn(notes)
+    diff = pair_variables(a, b)
     compare_all(diff)
     find_renames(diff)
     path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     if args.json:
-        document = diff.to_json()
+        document = diff.to_json() | {"warnings": notes}
         for row, pair in zip(document["variables"], diff.pairs, strict=True):
             row["path"] = path_of(pair)
         _print_json(document)
@@ -229,7 +252,8 @@ def _export(args: argparse.Namespace) -> int:
     # Writing a .npy needs numpy, which listing a checkpoint must not import.
     from ckpt_gui.core.export import export_npy, resolve_key  # noqa: PLC0415
 
-    ckpt = Checkpoint.open(args.path)
+    ckpt = open_readable(args.path)  # as inspect and the app open a folder
+    _warn(ckpt.location.warnings)  # which checkpoint of the folder the tensor came from, when not its newest
     key = resolve_key(ckpt, args.key)
     written, note = export_npy(ckpt, key, args.output)
     if note:

@@ -38,9 +38,15 @@ def versioned(document: dict) -> dict:
     return {"schema": JSON_SCHEMA, **document}
 
 
-def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, with_variables: bool = True) -> dict:
+def inspect_report(
+    ckpt: Checkpoint,
+    stats: dict[str, TensorStats] | None = None,
+    with_variables: bool = True,
+    unreadable: dict[str, str] | None = None,
+) -> dict:
     """``ckpt-gui inspect --json``: the checkpoint, its siblings and every variable
-    (a Keras file adds ``written_by``, ``architecture`` and ``optimizer_placement``)."""
+    (a Keras file adds ``written_by``, ``architecture`` and ``optimizer_placement``).
+    ``unreadable``: the tensors whose statistics could not be read, and why."""
     keras = ckpt.keras.to_json() if ckpt.keras is not None else {}
     return {
         "prefix": ckpt.prefix,
@@ -53,15 +59,14 @@ def inspect_report(ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None
                 "size_bytes": ref.size_bytes,
                 "in_state_file": ref.in_state_file,
                 "selected": ref.prefix == ckpt.prefix,
+                "unreadable": ref.prefix in ckpt.location.broken,  # its index cannot be read (app: "cannot be read")
             }
             for ref in ckpt.checkpoints
         ],
         "warnings": listing_warnings(ckpt),
         **_other_models(ckpt),
         **graph_report(ckpt),
-        "variables": (
-            [variable_json(v, stats.get(v.key) if stats else None) for v in ckpt.variables] if with_variables else []
-        ),
+        "variables": ([_variable_json(v, stats, unreadable) for v in ckpt.variables] if with_variables else []),
         **keras,
     }
 
@@ -136,12 +141,17 @@ def _tensor_info_json(info) -> dict:
     }
 
 
-def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, write: Callable[[str], object]) -> None:
+def write_inspect_json(
+    ckpt: Checkpoint,
+    stats: dict[str, TensorStats] | None,
+    write: Callable[[str], object],
+    unreadable: dict[str, str] | None = None,
+) -> None:
     """``inspect_report`` as compact JSON, the variables written in chunks: the same
     text as ``json.dumps(inspect_report(...))``, without a million dicts (or a 100 MB
     string) in memory at once for a million variables."""
     # Listed before the first byte: an error is then the only output.
-    variables = ckpt.variables if stats else ckpt.variable_columns
+    variables = ckpt.variables if stats is not None else ckpt.variable_columns
     head = versioned(inspect_report(ckpt, stats, with_variables=False))
     text = json.dumps(head, separators=(",", ":"), allow_nan=False)
     # The document around its empty list (in place, whichever members follow it; a
@@ -149,17 +159,20 @@ def write_inspect_json(ckpt: Checkpoint, stats: dict[str, TensorStats] | None, w
     before, after = text.split('"variables":[]', 1)
     write(before + '"variables":[')
     with gc_paused():  # no cycles made; a collection would walk every variable's objects again
-        _write_variables(variables, stats, write)
+        _write_variables(variables, stats, write, unreadable or {})
     write("]" + after)
 
 
 def _write_variables(
-    variables: list[Variable] | VariableColumns, stats: dict | None, write: Callable[[str], object]
+    variables: list[Variable] | VariableColumns,
+    stats: dict | None,
+    write: Callable[[str], object],
+    unreadable: dict[str, str],
 ) -> None:
-    count = len(variables) if stats else len(variables.keys)
+    count = len(variables) if stats is not None else len(variables.keys)
     for start in range(0, count, _CHUNK):
-        if stats:
-            chunk = [variable_json(v, stats.get(v.key)) for v in variables[start : start + _CHUNK]]
+        if stats is not None:
+            chunk = [_variable_json(v, stats, unreadable) for v in variables[start : start + _CHUNK]]
             text = json.dumps(chunk, separators=(",", ":"), allow_nan=False)[1:-1]
         else:  # the usual listing: the objects' text made column by column
             text = _variables_text(variables.part(start, start + _CHUNK))
@@ -250,7 +263,13 @@ def _paths_texts(paths: tuple[tuple[str, ...], ...]) -> tuple[str | None, object
     return None, (",".join(map(_quote, p)) for p in paths)
 
 
-def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:
+def _variable_json(v: Variable, stats: dict | None, unreadable: dict[str, str] | None) -> dict:
+    return variable_json(v, stats.get(v.key) if stats else None, (unreadable or {}).get(v.key))
+
+
+def variable_json(v: Variable, stats: TensorStats | None = None, error: str | None = None) -> dict:
+    """One variable of ``inspect --json``; ``error``: why its statistics could not be
+    read (then ``"stats": null`` beside it, as a script asking for them finds it)."""
     out = {
         "key": v.key,
         "dtype": v.dtype.name,
@@ -261,7 +280,10 @@ def variable_json(v: Variable, stats: TensorStats | None = None) -> dict:
     }
     if v.partitioned:
         out["partitioned"] = True
-    if stats is not None:
+    if error is not None:
+        out["stats"] = None
+        out["error"] = error
+    elif stats is not None:
         out["stats"] = {k: _finite_or_none(x) for k, x in stats.to_json().items()}
         if stats.of_magnitude:
             out["stats"]["of_magnitude"] = True

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
@@ -29,9 +29,17 @@ _FORMAT_NAMES = {
 }
 
 
+UNREADABLE = "unreadable"  # a row's statistics when its values cannot be read
+
+
 def print_inspect_table(
-    ckpt: Checkpoint, stats: dict[str, TensorStats] | None = None, out: TextIO = sys.stdout
+    ckpt: Checkpoint,
+    stats: dict[str, TensorStats] | None = None,
+    out: TextIO = sys.stdout,
+    unreadable: dict[str, str] | None = None,
 ) -> None:
+    """``unreadable``: tensors whose statistics could not be read (their row says so,
+    stderr says why)."""
     # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
     variables = sorted(
         (v for v in ckpt.variables if not v.is_object_graph), key=lambda v: (natural_key(v.display_path), v.key)
@@ -39,7 +47,7 @@ def print_inspect_table(
     total_bytes = sum(v.size_bytes for v in variables)
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")
-    kind = _FORMAT_NAMES[ckpt.format] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
+    kind = _FORMAT_NAMES[shown_format(ckpt)] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
     sizes = f"{counted(len(variables), 'tensor')}, {counted(params, 'value')}, {format_bytes(total_bytes)}"
     out.write(f"  {kind}, {sizes}\n")
     if len(ckpt.checkpoints) > 1:
@@ -60,7 +68,9 @@ def print_inspect_table(
         row = [v.display_path, v.dtype.name, format_shape(v.shape), format_bytes(v.size_bytes)]
         if stats is not None:
             s = stats.get(v.key)
-            if s is None:
+            if unreadable and v.key in unreadable:
+                row += [UNREADABLE] + [""] * 6
+            elif s is None:
                 row += [""] * 7
             else:
                 row += [
@@ -83,6 +93,8 @@ def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
             marks.append("shown")
         if not ref.complete:  # as the app's picker marks it (an .index without its data)
             marks.append("incomplete: data missing")
+        if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
+            marks.append("cannot be read")
         if ref == ckpt.location.latest:
             marks.append("latest")
         if not ref.in_state_file and ckpt.location.state is not None:

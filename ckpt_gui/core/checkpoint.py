@@ -292,3 +292,12 @@ class Checkpoint:
         return map_chunks(
             self.reader, entry, self.index.stored_size(entry), fn, progress, cancelled, chunk_bytes, verify, positioned
         )
+
+
+def shown_format(ckpt: Checkpoint) -> str:
+    """The format as it is named to the user (a key of the format names): a legacy
+    ``.h5`` holding a whole model (``model.save``) is "keras-h5-model", apart from
+    weights alone. Only a name: the JSON's ``format`` stays the layout (``keras2-h5``)."""
+    if ckpt.keras is not None and ckpt.keras.whole_model:
+        return "keras-h5-model"
+    return ckpt.format

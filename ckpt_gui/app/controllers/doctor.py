@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.save_path import free_folder
 from ckpt_gui.app.settings import allow_gpu
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
@@ -183,7 +184,8 @@ class DoctorController(Controller):
         warmed = self._diagnoser().warm_up(self._python(), allow_gpu())
         # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
         last = str(settings.settings().value("last_script", "") or "")
-        start = self.script or _demo_scripts(self.ckpt) or (os.path.dirname(last) if last else settings.last_folder())
+        last_folder = os.path.dirname(last) if last else self._beside_checkpoint()
+        start = self.script or _demo_scripts(self.ckpt) or last_folder
         with fitted():
             path, _ = QFileDialog.getOpenFileName(
                 self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
@@ -192,6 +194,14 @@ class DoctorController(Controller):
             self.diagnose(path)
         elif warmed is not None:
             self.diagnoser.cool_down(warmed)
+
+    def _beside_checkpoint(self) -> str:
+        """Where the script picker starts before any script was chosen: the nearest folder
+        outside the checkpoint's, as Export's dialog (one level up, as a rule). No model
+        script lives among a checkpoint's files (review 12: it opened inside them)."""
+        if self.ckpt is None or is_url(self.ckpt.prefix):
+            return settings.last_folder()
+        return free_folder(self._protected(), "model.py", os.path.dirname(self.ckpt.prefix))
 
     def choose_python(self) -> None:
         with fitted():

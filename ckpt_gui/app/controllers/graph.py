@@ -11,7 +11,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.views.describe import describe_keras
 from ckpt_gui.core.views.graph_view import graph_view
@@ -30,7 +30,7 @@ class GraphController(Controller):
         if ckpt.keras is not None:  # no graph file: the tab shows the model the file describes
             self.runner.cancel("graph")
             self.view = None
-            name = KERAS_FORMAT_NAMES.get(ckpt.keras.format, ckpt.keras.format)
+            name = KERAS_FORMAT_NAMES.get(shown_format(ckpt), shown_format(ckpt))
             self.panel.show_model(f"{ckpt.ref.name}  ({name})", describe_keras(ckpt, ""))
             self.available.emit(True)
             return

@@ -55,6 +55,7 @@ class HistogramPanel(QWidget):
         self._y_label = "count"
         self._plot_made = False  # the plot (pyqtgraph) is made when first asked for: see PLOT_PARTS
         self._waiting = False  # the histogram is drawn in a later turn (see show_histogram)
+        self._footer = " "  # the counts line of the histogram to draw (shown once it is drawn)
         # Nothing to plot (a string, a group too large, an error): a message instead of
         # empty axes, whose automatic range (-400..400, "count (x0.001)") means nothing.
         self.empty = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -191,6 +192,11 @@ class HistogramPanel(QWidget):
             self._enable(True, save=False)  # new bins or range may be asked for; nothing to save yet
 
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
+        # The footer describes the plot shown: set when it is drawn (_show_plot). Under
+        # "Drawing the histogram..." it said "65,536 sampled values in range · no NaN or
+        # Inf in the sample" of a plot not there yet (review 12); a plot still shown (the
+        # same variable's preview) keeps its own footer until the new one replaces it.
+        self._footer = " · ".join(_footer_parts(histogram, preview))
         self.histogram = histogram
         self._preview = preview
         self._enable(True)
@@ -204,7 +210,8 @@ class HistogramPanel(QWidget):
         else:
             self._waiting = True
             self._queue_plot()
-        self.counts_label.setText(" · ".join(_footer_parts(histogram, preview)))
+        if self._waiting and self.stack.currentWidget() is self.empty:
+            self.counts_label.setText(" ")
         if self.auto_range.isChecked() and not preview:
             self.low.setText(format_number(float(histogram.edges[0])))
             self.high.setText(format_number(float(histogram.edges[-1])))
@@ -229,6 +236,7 @@ class HistogramPanel(QWidget):
         self.stack.setCurrentWidget(self.plot)
         self._show_title()
         self._redraw()
+        self.counts_label.setText(self._footer)
         return self.plot
 
     def mark_cancelled(self) -> None:

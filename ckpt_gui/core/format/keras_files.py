@@ -33,6 +33,9 @@ KERAS_FORMAT_NAMES = {
     "keras3-weights": "Keras 3 weights (.weights.h5)",
     "keras3-archive": "Keras 3 model archive (.keras)",
     "keras2-h5": "Keras 2 HDF5 weights (.h5)",
+    # The same legacy layout written by model.save("x.h5") (tf_keras or Keras 3): the
+    # model's config and weights, and its optimizer's; not "weights" (review 12).
+    "keras-h5-model": "Keras whole-model HDF5 (.h5, model.save)",
 }
 
 

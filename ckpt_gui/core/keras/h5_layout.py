@@ -120,9 +120,15 @@ def _named(group: h5py.Group, weight: str, key: str, names: tuple[str, ...]) -> 
 
 def _readable(layer: str, weight: str) -> tuple[str, ...]:
     """``conv`` + ``conv/kernel:0`` -> (conv, kernel): the layer, then the weight's own
-    name (its layer prefix and the ``:0`` output index dropped)."""
+    name (its layer prefix and the ``:0`` output index dropped). Keras 3's
+    ``model.save('x.h5')`` names weights by their path from the model
+    (``sequential_1/d1/kernel``): the model's part goes too, (d1, kernel) as its
+    ``.weights.h5`` names them (review 12: ``d1/sequential_1/d1/kernel``)."""
     name = weight.removesuffix(":0")
-    name = name.removeprefix(layer + "/") if name.startswith(layer + "/") else name
+    if name.startswith(layer + "/"):
+        name = name.removeprefix(layer + "/")
+    elif name.count("/") == 2 and name.split("/")[1] == layer:
+        name = name.split("/")[2]
     return (layer, *name.split("/"))
 
 

@@ -241,21 +241,37 @@ def _match(slots_in_order: list[StoredDataset], model: list[StoredDataset], per:
     return owners if pos == len(slots_in_order) else None
 
 
-def keras2_names(datasets: list[StoredDataset]) -> tuple[dict[str, KerasName], str]:
-    """Keras 2 names are in the file; optimizer slots (``Adam/m/dense/kernel``, or the
-    older ``Adam/dense/kernel/m``) go under the variable their name names."""
+def keras2_names(datasets: list[StoredDataset], keras3_writer: bool = False) -> tuple[dict[str, KerasName], str]:
+    """Names of the legacy HDF5 layout (``layer_names``/``weight_names``) are in the file;
+    optimizer slots go under the variable their name names: tf_keras's
+    ``Adam/m/dense/kernel`` (or the older ``Adam/dense/kernel/m``), Keras 3's
+    ``adam/sequential_1_d1_kernel_momentum`` (``model.save('x.h5')``: the variable's path
+    with ``_`` for ``/``, then the slot). ``keras3_writer``: the file says Keras 3 wrote
+    it; its slots and the optimizer's own variables are then named as a Keras 3
+    ``.weights.h5`` names them (``d1/kernel/momentum``, ``adam/iteration``), so that a
+    comparison of the two pairs them (review 12)."""
     names = {ds.key: KerasName(ds.names) for ds in datasets}
     by_weight = {}
+    flat = {}  # Keras 3's slot name of each model variable: its weight name with "_" for "/"
     for ds in datasets:
         if ds.names and ds.names[0] != "optimizer":
             by_weight["/".join(ds.names)] = ds.key
             weight = ds.key.rpartition("/")[0].rpartition("/")[2] + "/" + ds.key.rpartition("/")[2].removesuffix(":0")
             by_weight.setdefault(weight, ds.key)
-    placed = 0
+            flat.setdefault(_weight_name(ds).replace("/", "_"), ds.key)
+    placed = []
     for ds in datasets:
         if not ds.names or ds.names[0] != "optimizer":
             continue
         parts = ds.names[1].split("/")
+        found = _keras3_slot(parts, flat) if keras3_writer else None
+        if found is not None:
+            owner, slot = found
+            names[ds.key] = KerasName((*names[owner].path, slot), owner, slot)
+            placed.append(ds)
+            continue
+        if keras3_writer and len(parts) == 2:  # the optimizer's own (adam/iteration), as Keras 3 names it
+            names[ds.key] = KerasName(tuple(parts))
         for slot, path in (
             (parts[1] if len(parts) > 2 else "", "/".join(parts[2:])),
             (parts[-1], "/".join(parts[1:-1])),
@@ -263,13 +279,41 @@ def keras2_names(datasets: list[StoredDataset]) -> tuple[dict[str, KerasName], s
             owner = by_weight.get(path)
             if owner and slot:
                 names[ds.key] = KerasName((*names[owner].path, f"{parts[0]}/{slot}"), owner, slot)
-                placed += 1
+                placed.append(ds)
                 break
     count = sum(1 for ds in datasets if ds.names and ds.names[0] == "optimizer")
+    if not count:
+        return names, ""
+    if placed:  # the file's own first one as the example
+        name = names[placed[0].key]
+        example = f"{placed[0].names[1]} is {'/'.join(names[name.owner].path)}'s {name.slot}"
+    else:
+        example = "Adam/m/dense/kernel is dense/kernel's m"
     note = (
-        f"{placed} of {count} optimizer variables placed under their variable by name "
-        "(Adam/m/dense/kernel is dense/kernel's m); the others are the optimizer's own"
-        if count
-        else ""
+        f"{len(placed)} of {count} optimizer variables placed under their variable by name "
+        f"({example}); the others are the optimizer's own"
     )
     return names, note
+
+
+def _weight_name(ds: StoredDataset) -> str:
+    """The ``weight_names`` entry a legacy-layout dataset was found by (its h5 path after
+    the layer's group: ``sequential_1/d1/kernel``), without ``:0``."""
+    key = ds.key.removeprefix("model_weights/") if ds.key.startswith(f"model_weights/{ds.names[0]}/") else ds.key
+    return key.removeprefix(f"{ds.names[0]}/").removesuffix(":0")
+
+
+def _keras3_slot(parts: list[str], flat: dict[str, str]) -> tuple[str, str] | None:
+    """(owner's key, slot) of ``adam/sequential_1_d1_kernel_momentum``, or None. The
+    longest variable name that leaves a slot name wins (a slot may hold ``_`` too:
+    ``accumulated_grad``)."""
+    if len(parts) != 2:
+        return None
+    name = parts[1]
+    cut = name.rfind("_")
+    while cut > 0:
+        owner = flat.get(name[:cut])
+        if owner is not None:
+            return owner, name[cut + 1 :]
+        cut = name.rfind("_", 0, cut)
+    return None

@@ -107,6 +107,7 @@ class KerasFile:
         self.written_by: dict = {}
         self.unmapped: set[str] = set()
         self.skipped: list[str] = []  # datasets of no numeric type this reader knows
+        self.whole_model = False  # a legacy .h5 written by model.save (config and weights), see _read_h5
         self.base = 0  # where the HDF5 file starts in the file read (a .keras archive: its member)
         self.files = [path]  # the HDF5 files: a sharded .weights.json's shards
         if _is_zip(path):  # a .keras archive (by its bytes: the name may say anything)
@@ -159,9 +160,12 @@ class KerasFile:
         elif layout == "keras2-h5":
             self.format = layout
             datasets = h5_layout.keras2_datasets(f)
-            self.names, self.placement = keras2_names(datasets)
             self.written_by = {k: h5_layout.attribute_text(f, k) for k in ("keras_version", "backend")}
+            keras3 = self.written_by["keras_version"].startswith("3.")  # model.save("x.h5") in Keras 3
+            self.names, self.placement = keras2_names(datasets, keras3)
             self.config = _json_attribute(f, "model_config")
+            # A whole model (config, weights, maybe optimizer: model.save), not save_weights's weights alone.
+            self.whole_model = "model_weights" in f
         else:
             self.format = "keras3-archive" if self.archive else layout
             datasets = h5_layout.keras3_datasets(f, self.skipped)

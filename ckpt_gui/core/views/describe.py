@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.checkpoint import Checkpoint, Variable, shown_format
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.formatting import (
@@ -148,7 +148,7 @@ def describe_keras(ckpt: Checkpoint, path: str) -> list[tuple[str, str]]:
     if path:
         layer = layers.get(path.rpartition("/")[2])
         return [("Layer", _layer_text(layer))] if layer is not None else []
-    rows = [("Format", KERAS_FORMAT_NAMES[keras.format])]
+    rows = [("Format", KERAS_FORMAT_NAMES[shown_format(ckpt)])]
     if keras.written_by:
         rows.append(("Written by", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in keras.written_by.items())))
     if keras.architecture:

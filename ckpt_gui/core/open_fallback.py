@@ -4,7 +4,9 @@ A training run killed while writing leaves its last ``.index`` truncated; the ol
 checkpoints of the folder are whole. Refusing the folder (the review's window kept
 the previous checkpoint and offered nothing) hides them: the folder opens at the
 newest checkpoint that reads, its picker lists all of them with the broken ones
-marked, and the banner says which one is broken and why."""
+marked, and the banner says which one is broken and why. The CLI's commands that
+take a folder (inspect, diff, export) open it here too, the same note on stderr:
+the app and the CLI answer a folder alike (review 12: the CLI stopped on exit 2)."""
 
 from __future__ import annotations
 

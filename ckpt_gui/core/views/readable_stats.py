@@ -1,0 +1,53 @@
+"""The statistics of every variable that can be read, and why the others cannot.
+
+One tensor failing its checksum, or living in a data file that is gone, had stopped a
+whole pass: the app's NaN/Inf scan then badged nothing, and ``inspect --stats`` printed
+no listing at all (review 12). Both take this pass instead, which reads what it can and
+names what it could not."""
+
+from __future__ import annotations
+
+from ckpt_gui.core.analysis.stats import TensorStats
+from ckpt_gui.core.analysis.summaries import Cancelled, Progress, all_stats
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import CorruptCheckpointError
+from ckpt_gui.core.views.missing_data import missing_shard_of
+
+_CHUNK = 1024  # variables summarised together when a corrupt one makes the pass go piecewise
+
+
+def stats_skipping_unreadable(
+    ckpt: Checkpoint,
+    keys: list[str],
+    known: dict[str, TensorStats] | None = None,
+    progress: Progress = None,
+    cancelled: Cancelled = None,
+) -> tuple[dict[str, TensorStats], dict[str, str]]:
+    """The statistics of ``keys`` (those in ``known`` not read again), and the tensors
+    that could not be read (key -> why). A tensor in a missing data file is not tried;
+    a corrupt one makes the pass go again a chunk at a time, and one by one inside a
+    failing chunk (``progress`` is only reported by the first, whole pass)."""
+    unreadable = {}
+    for key in keys:
+        missing = missing_shard_of(ckpt, key)
+        if missing is not None:
+            unreadable[key] = f"data file {missing} is missing"
+    wanted = [key for key in keys if key not in unreadable]
+    try:
+        return all_stats(ckpt, wanted, known, progress, cancelled), unreadable
+    except CorruptCheckpointError:
+        pass
+    found = dict(known or {})
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        try:
+            found.update(all_stats(ckpt, chunk, found, None, cancelled))
+            continue
+        except CorruptCheckpointError:
+            pass
+        for key in chunk:
+            try:
+                found.update(all_stats(ckpt, [key], found, None, cancelled))
+            except CorruptCheckpointError as error:
+                unreadable[key] = str(error)
+    return {key: found[key] for key in wanted if key in found}, unreadable

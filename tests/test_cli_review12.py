@@ -1,0 +1,119 @@
+"""Review 12: the CLI answers a damaged checkpoint as the app does.
+
+(#5) A folder whose newest index is cut short: the app opens the newest readable
+checkpoint with a banner; ``inspect``, ``diff`` and ``export`` stopped on exit 2.
+(#16c) ``inspect --stats`` on a checkpoint with one tensor failing its checksum, or a
+data file gone: no listing at all, only the error; the app lists everything and marks
+the one tensor."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.export import resolve_key
+from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.open_fallback import open_readable
+from tests.conftest import run_cli
+
+
+def _cut_newest(folder: Path) -> tuple[str, str]:
+    """The folder's newest checkpoint with its index cut in half (a write killed midway):
+    (its prefix, the prefix the app shows instead)."""
+    location = Checkpoint.open(folder).location
+    listed = [ref.prefix for ref in location.checkpoints if ref.in_state_file]
+    broken = Path(listed[-1] + ".index")
+    broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 2])
+    return listed[-1], listed[-2]
+
+
+def test_inspect_on_a_folder_whose_newest_index_is_cut_lists_the_newest_readable(scratch_copy):
+    folder = scratch_copy("keras_seq")
+    broken, readable = _cut_newest(folder)
+    note = open_readable(str(folder)).location.warnings[0]  # the app's banner line (the same core code)
+    assert note.startswith(f"{os.path.basename(broken)} cannot be read: showing {os.path.basename(readable)}")
+    result = run_cli("inspect", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == readable
+    assert f"ckpt-gui: warning: {note}" in result.stderr.splitlines()
+    line = next(line for line in result.stdout.splitlines() if line.strip().startswith(os.path.basename(broken) + " "))
+    assert "cannot be read" in line  # as the app's picker marks it
+    document = json.loads(run_cli("inspect", str(folder), "--json").stdout)
+    assert document["prefix"] == readable and note in document["warnings"]
+    unreadable = [c["prefix"] for c in document["checkpoints"] if c["unreadable"]]
+    assert unreadable == [broken]
+    # Named by its own prefix, the broken checkpoint is the answer: its error, exit 2.
+    named = run_cli("inspect", broken)
+    assert named.returncode == 2 and "ckpt-gui: error:" in named.stderr
+
+
+def test_diff_and_export_on_such_a_folder_use_the_newest_readable_and_say_so(scratch_copy, tmp_path):
+    folder = scratch_copy("keras_seq")
+    _broken, readable = _cut_newest(folder)
+    note = open_readable(str(folder)).location.warnings[0]
+    result = run_cli("diff", str(folder), readable)
+    assert result.returncode == 0, result.stderr  # the same checkpoint on both sides: identical
+    assert f"ckpt-gui: warning: A: {note}" in result.stderr.splitlines()
+    document = json.loads(run_cli("diff", readable, str(folder), "--json").stdout)
+    assert document["b"] == readable and document["warnings"] == [f"B: {note}"]
+    key = "model/_functional/_operations/1/_kernel"
+    result = run_cli("export", str(folder), key, "-o", str(tmp_path / "k.npy"))
+    assert result.returncode == 0, result.stderr
+    assert f"ckpt-gui: warning: {note}" in result.stderr.splitlines()
+    shown = Checkpoint.open(readable)
+    assert np.array_equal(np.load(tmp_path / "k.npy"), shown.read(resolve_key(shown, key)))
+
+
+def _flip_tensor(folder: Path, key: str) -> None:
+    ckpt = Checkpoint.open(folder)
+    entry = ckpt.entry(key)
+    data = Path(ckpt.index.data_path(entry.shard_id))
+    content = bytearray(data.read_bytes())
+    content[entry.offset + entry.size // 2] ^= 0xFF
+    data.write_bytes(bytes(content))
+
+
+def test_inspect_stats_json_lists_every_variable_when_one_fails_its_checksum(scratch_copy):
+    folder = scratch_copy("tf1")
+    _flip_tensor(folder, "layer1/weights")
+    result = run_cli("inspect", str(folder), "--stats", "--json")
+    assert result.returncode == 1, result.stderr  # listed, but not whole (README, --help)
+    document = json.loads(result.stdout)
+    by_key = {v["key"]: v for v in document["variables"]}
+    assert set(by_key) == {v.key for v in Checkpoint.open(folder).variables}
+    bad = by_key["layer1/weights"]
+    assert bad["stats"] is None and "CRC32C" in bad["error"] and "layer1/weights" in bad["error"]
+    readable = by_key["layer1/biases"]
+    assert "error" not in readable
+    values = Checkpoint.open(folder).read("layer1/biases")
+    assert readable["stats"]["max"] == float(values.max())
+    assert f"no statistics for 1 tensor: {bad['error']}" in result.stderr
+    table = run_cli("inspect", str(folder), "--stats")
+    assert table.returncode == 1
+    row = next(line for line in table.stdout.splitlines() if line.startswith("layer1/weights "))
+    assert row.split()[-1] == "unreadable"
+
+
+def test_inspect_stats_with_a_data_shard_gone_lists_the_others_with_their_statistics(scratch_copy):
+    folder = scratch_copy("sharded")
+    gone = folder / "ckpt-1.data-00003-of-00007"
+    os.remove(gone)
+    result = run_cli("inspect", str(folder), "--stats", "--json")
+    assert result.returncode == 1, result.stderr
+    variables = json.loads(result.stdout)["variables"]
+    ckpt = Checkpoint.open(folder)
+    failed = {v["key"] for v in variables if v.get("error")}
+    read = {v["key"]: v["stats"] for v in variables if v.get("stats")}
+    assert failed and read
+    for v in variables:
+        if v["key"] in failed:
+            assert v["stats"] is None and gone.name in v["error"], v
+            with pytest.raises(CheckpointError, match="missing"):  # the reader cannot either
+                ckpt.read(v["key"])
+        elif v["key"] in read:
+            assert read[v["key"]]["count"] == ckpt.read(v["key"]).size
