@@ -22,6 +22,9 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   it, the stacks sampled (a stack ending in the event loop is Qt's C++ work or a wait
   for the interpreter lock) and what another thread ran meanwhile (``--before`` code
   is watched the same way);
+- for every gap over 100 ms from usable to loaded, each thread's split of it (gap_watch's
+  schedstat counters): ms run, ms waiting in a run queue for a core, ms asleep (a lock, or
+  idle), timeslices, and how often the GUI thread was preempted;
 - the other threads' holds of the interpreter lock over 20 ms to usable and from usable to loaded
   (gap_watch's watchdog waking late, the thread that ran meanwhile and where it is
   then: the call that held the lock);
@@ -135,6 +138,8 @@ print(json.dumps({
     "watched_longest_gap": max(after_usable, key=lambda g: g["ms"], default=None),
     "watched_most_gui_cpu": max(after_usable, key=lambda g: g["cpu_ms"], default=None),
     "worker_holds": getattr(watch, "long_holds", lambda *a: [])(marks["usable_beat"], marks["loaded_beat"] + 1)[:8],
+    "late_gaps": [{k: g[k] for k in ("ms", "cpu_ms", "process_cpu_ms", "sched") if k in g}
+                  for g in after_usable if g["ms"] > 100],
     "worker_holds_to_usable": getattr(watch, "long_holds", lambda *a: [])(0, marks["usable_beat"])[:8],
 }), flush=True)
 print(json.dumps({
@@ -194,6 +199,20 @@ def table(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+def sched_text(sched: dict) -> str:
+    """gap_watch's per-thread split of a gap, the GUI thread first, then by time run."""
+    threads = {name: split for name, split in sched.items() if isinstance(split, dict)}
+    order = sorted(threads, key=lambda name: (name != "GUI", -sched[name]["run"] - sched[name]["wait"]))
+    preempted = f" (GUI preempted {sched['GUI preempted']} times)" if "GUI preempted" in sched else ""
+    return (
+        "; ".join(
+            f"{name} {sched[name]['run']}/{sched[name]['wait']}/{sched[name]['sleep']} ({sched[name]['slices']})"
+            for name in order[:4]
+        )
+        + preempted
+    )
+
+
 def what_ran(results: dict[str, list[dict]]) -> str:
     """For each code, the run with the median longest gap from usable to loaded: that gap
     (wall, the GUI thread's CPU, the whole process's CPU) and the GUI thread's stacks
@@ -213,6 +232,14 @@ def what_ran(results: dict[str, list[dict]]) -> str:
             )
             lines += [f"    {count} x {stack}" for stack, count in gap.get("stacks", [])]
             lines += [f"    other thread: {count} x {stack}" for stack, count in gap.get("other_threads", [])[:1]]
+            if gap.get("sched"):
+                lines.append(f"    threads: {sched_text(gap['sched'])}")
+        lines.append(f"- {name}, every gap over 100 ms from usable to loaded, per thread (ms run/waiting for a core/"
+                     "asleep, timeslices):")  # fmt: skip
+        for number, each in enumerate(runs, 1):
+            for gap in each.get("late_gaps", []):
+                lines.append(f"    run {number}: {gap['ms']} ms, process CPU {gap['process_cpu_ms']} ms:"
+                             f" {sched_text(gap.get('sched', {}))}")  # fmt: skip
     for name, runs in results.items():  # the workers' long holds of the lock, every run's, longest first
         for key, phase in (("worker_holds_to_usable", "to usable"), ("worker_holds", "from usable to loaded")):
             holds = sorted((h for r in runs for h in r.get(key, [])), key=lambda h: -h["ms"])

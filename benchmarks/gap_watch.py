@@ -18,6 +18,12 @@ stack right after is kept (its innermost frame is at the call that held the lock
 has just returned): ``holds`` lists them, so a gap can be put down to the worker's call
 (``GAP_WATCH_HOLD_MS`` sets the threshold: 8 finds the shorter holds too).
 
+Each beat also reads every thread's scheduler counters (Linux: /proc/self/task/TID/schedstat,
+the nanoseconds it ran and waited in a run queue for a core, and its timeslices), so a long
+gap says, per thread, how much of it was run, waiting for a core, or asleep (``sched``):
+the GUI thread asleep in a late gap waits for a lock (the interpreter's, most often),
+and a worker waiting for a core meanwhile is the lock's holder preempted (a convoy).
+
 Imported by the benchmark children (``-c`` scripts) from PYTHONPATH (qt_wait.child_path),
 so a ``--before`` tree is watched the same way.
 """
@@ -87,6 +93,72 @@ def _cpu_times(clocks: dict[int, tuple[str, int]]) -> dict[int, float]:
     return found
 
 
+def _task_ids() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:  # not Linux
+        return []
+
+
+class SchedCounters:
+    """Each thread's (ran, waited for a core, timeslices) from Linux's schedstat, read
+    through descriptors kept open (a read is about 1 us)."""
+
+    def __init__(self) -> None:
+        self._fds: dict[int, int] = {}
+
+    def read(self, preempted_tid: int | None = None) -> dict:
+        """By thread id; ``preempted_tid``'s involuntary context switches too (key ``"preempted"``)."""
+        found: dict = {}
+        if preempted_tid is not None:
+            path = f"/proc/self/task/{preempted_tid}/status"
+            with contextlib.suppress(OSError, ValueError), open(path, "rb") as status:
+                found["preempted"] = int(status.read().rsplit(b"nonvoluntary_ctxt_switches:", 1)[1])
+        for tid in _task_ids():
+            fd = self._fds.get(tid)
+            try:
+                if fd is None:
+                    fd = self._fds[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+                ran, waited, slices = os.pread(fd, 100, 0).split()
+            except (OSError, ValueError):  # ended meanwhile
+                continue
+            found[tid] = (int(ran), int(waited), int(slices))
+        return found
+
+
+def thread_names() -> dict[int, str]:
+    """Python's names of the threads, by kernel id; a thread Python does not know by its comm."""
+    names = {}
+    for tid in _task_ids():
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{tid}/comm") as comm:
+            names[tid] = comm.read().strip()
+    for thread in threading.enumerate():
+        if thread.native_id in names and not thread.name.startswith("Dummy"):
+            names[thread.native_id] = thread.name
+    return names
+
+
+def sched_split(before: dict, after: dict, wall_ms: float, names: dict[int, str], gui_tid: int) -> dict:
+    """Per thread that ran or waited in a gap: ms run, ms waiting for a core, ms asleep
+    (the rest of the gap), timeslices. A thread still waiting at the gap's end has that
+    wait counted only once it runs (Linux adds it then): ``wait`` is a lower bound."""
+    found: dict = {}
+    if "preempted" in after and "preempted" in before:
+        found["GUI preempted"] = after["preempted"] - before["preempted"]
+    for tid, counters in after.items():
+        if tid == "preempted":
+            continue
+        ran1, waited1, slices1 = counters
+        ran0, waited0, slices0 = before.get(tid, (ran1, waited1, slices1))
+        ran, waited = (ran1 - ran0) / 1e6, (waited1 - waited0) / 1e6
+        if tid != gui_tid and ran + waited < 1:
+            continue
+        name = "GUI" if tid == gui_tid else names.get(tid, str(tid))
+        found[name] = {"run": round(ran), "wait": round(waited), "sleep": round(max(wall_ms - ran - waited, 0)),
+                       "slices": slices1 - slices0}  # fmt: skip
+    return found
+
+
 class GapWatch:
     """Start it on the GUI thread with a running (or soon running) Qt event loop."""
 
@@ -96,6 +168,10 @@ class GapWatch:
         self.gui_id = threading.get_ident()
         self.gui_clock = time.pthread_getcpuclockid(self.gui_id)
         self.beats: list[tuple[float, float, float]] = []  # (wall, GUI thread's CPU, process CPU) at each beat
+        self.gui_tid = threading.get_native_id()
+        self.counters = SchedCounters()
+        self.sched: list[dict] = []  # every thread's schedstat at each beat (SchedCounters.read)
+        self.names: dict[int, str] = {}
         self.samples: dict[int, list[str]] = {}  # by the index of the beat awaited
         self.others: dict[int, list[str]] = {}  # the other threads' innermost frames then
         self.resumed: set[int] = set()  # beats after a pause: the gap before them is not counted
@@ -131,7 +207,10 @@ class GapWatch:
 
     def _beat(self) -> None:
         now = (time.perf_counter(), time.clock_gettime(self.gui_clock), time.process_time())
+        self.sched.append(self.counters.read(self.gui_tid))
         self.beats.append(now)
+        if any(tid not in self.names for tid in self.sched[-1] if tid != "preempted"):
+            self.names.update(thread_names())  # kept once a thread ends: its gaps are reported after
 
     def _watch(self) -> None:
         clocks = _thread_clocks()
@@ -211,6 +290,8 @@ class GapWatch:
             (wall0, cpu0, all0), (wall1, cpu1, all1) = self.beats[i - 1], self.beats[i]
             gap = {"ms": round((wall1 - wall0) * 1000), "cpu_ms": round((cpu1 - cpu0) * 1000),
                    "process_cpu_ms": round((all1 - all0) * 1000), "at": i}  # fmt: skip
+            if gap["ms"] > LATE_MS and i < len(self.sched):
+                gap["sched"] = sched_split(self.sched[i - 1], self.sched[i], gap["ms"], self.names, self.gui_tid)
             stacks = self.samples.get(i)
             if stacks:
                 gap["samples"] = len(stacks)
