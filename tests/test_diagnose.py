@@ -204,6 +204,44 @@ def build():
     assert "4 of 4 model weights restored" not in report["notes"]
 
 
+# Seed 000's Example 3: a custom layer (its weight made in __init__) in a Sequential
+# given no Input. ``BUILT``: called once before the restore.
+UNBUILT_SEQUENTIAL = """
+import tensorflow as tf
+
+class MyCustomLayer(tf.keras.layers.Layer):
+    def __init__(self, units=16):
+        super().__init__()
+        self.w = self.add_weight(shape=(12, units), initializer="random_normal")
+
+    def call(self, inputs):
+        return tf.matmul(inputs, self.w)
+
+model = tf.keras.Sequential([MyCustomLayer(16), tf.keras.layers.Dense(3)])
+BUILT
+checkpoint = tf.train.Checkpoint(model=model)
+"""
+
+
+def test_a_layer_of_an_unbuilt_sequential_is_told_to_build_the_sequential(tmp_path, checkpoints):
+    """Review 12, 4: the weight Keras knows but the checkpoint cannot reach sits in the
+    Sequential's own _layers, not a plain list of the user's: the advice is to build the
+    Sequential. TensorFlow agrees: called once, the same model's weight is reachable (the
+    second run finds it at its _functional/_operations path, nothing unreachable)."""
+    unbuilt = script(tmp_path, UNBUILT_SEQUENTIAL.replace("BUILT", ""), name="unbuilt.py")
+    _code, report = diagnose(checkpoints / "keras_seq", unbuilt)
+    missing = {v["model_path"]: v for v in by_status(report, "missing")}
+    weight = missing["model/_layers[0]/variable"]
+    assert weight["untracked"] and weight["deferred_owner"] == "model"
+    advice = " ".join(weight["suggestions"])
+    assert "model is a Sequential that is not built" in advice and "keras.Input" in advice
+    assert "plain Python list" not in advice and "attribute" not in advice
+    built = script(tmp_path, UNBUILT_SEQUENTIAL.replace("BUILT", "model(tf.zeros((1, 12)))"), name="built.py")
+    _code, report = diagnose(checkpoints / "keras_seq", built)
+    assert not any(v.get("untracked") for v in report["variables"])
+    assert "model/_functional/_operations/1/w" in {v["model_path"] for v in by_status(report, "missing")}
+
+
 def test_renamed_attribute_is_suggested(tmp_path, checkpoints):
     path = script(
         tmp_path,

@@ -254,9 +254,22 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(
             f"{counted(len(stray), 'checkpoint value')} that "
             f"{one_or_many(len(stray), 'looks like a model weight is', 'look like model weights are')} claimed by "
-            "nothing in the model: " + format_some([v.readable_name for v in stray], 3)
+            "nothing in the model: " + format_some([v.readable_name for v in stray], 3) + _counterparts(stray)
         )
     return notes
+
+
+def _counterparts(stray: list[RestoreFinding]) -> str:
+    """How many of the unclaimed values the suggestions pair with a model variable (a
+    renamed layer): "claimed by nothing" alone read as weights to throw away (review 12, 3)."""
+    likely = sum(1 for v in stray if any(s.startswith("likely the model's") for s in v.suggestions))
+    if not likely:
+        return ""
+    if likely == len(stray):
+        which = "it has" if likely == 1 else "each has"
+    else:
+        which = f"{likely:,} of them {one_or_many(likely, 'has', 'have')}"
+    return f" ({which} a likely counterpart in the model: see the suggestions)"
 
 
 def _problem_notes(
