@@ -167,9 +167,10 @@ with tf.Graph().as_default():
         tf.compat.v1.get_variable("biases", [3], initializer=tf.compat.v1.random_normal_initializer())
     with tf.compat.v1.variable_scope("head"):
         tf.compat.v1.get_variable("weights", [3, 2])
+    tf.compat.v1.train.get_or_create_global_step()  # a step counter the script now has not
     with tf.compat.v1.Session() as session:
         session.run(tf.compat.v1.global_variables_initializer())
-        tf.compat.v1.train.Saver().save(session, os.path.join(out, "model.ckpt"))
+        tf.compat.v1.train.Saver().save(session, os.path.join(out, "model.ckpt"), global_step=1000)
 """
 
 TF1_TO_KERAS_NOW = """

@@ -246,6 +246,23 @@ def test_seed_script_into_another_optimizer_class(oracle, doctor):
     assert "1 would be restored, 7 dropped" in note
 
 
+def test_slots_of_a_resized_layer_are_dropped_for_its_shape_not_another_optimizer(oracle, doctor):
+    """Review 12, 7: the same Adam, the first layer widened 128 -> 256 units (and the
+    second layer's input with it): TensorFlow's first step drops the six slots of the
+    resized variables (the oracle); the note names the shape change, not another optimizer."""
+    name = "seed_unbuilt_adam_widened"
+    code, report = doctor(name)
+    case = oracle[name]
+    assert_agrees(case, code, report)
+    dropped = [v for v in report["variables"] if (v.get("first_step") or {}).get("result") == "dropped"]
+    assert len(dropped) == 6 and all(v["first_step"]["model_shape"] != v["checkpoint_shape"] for v in dropped)
+    (note,) = [n for n in report["notes"] if "optimizer values are deferred" in n]
+    assert "2 would be restored, 6 dropped without an error: the variables they belong to changed shape" in note
+    # Each by the model variable the slot is kept for (its kernel), not the slot.
+    assert "_kernel [10, 128] -> [10, 256]" in note and "_kernel [128, 1] -> [256, 1]" in note
+    assert "another optimizer" not in note
+
+
 @pytest.mark.parametrize("name", ["renamed_module_variable", "renamed_keras_variable_unbuilt"])
 def test_a_renamed_variable_attribute(name, oracle, doctor):
     code, report = doctor(name)

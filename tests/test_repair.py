@@ -166,6 +166,14 @@ def test_tf1_scope_rename_in_graph_mode(repaired):
     assert (entries["layer1/weights"]["action"], entries["layer1/weights"]["target"]) == ("map", "encoder/weights")
     assert entries["head/weights"]["target"] == "head/weights"
     _check_repaired(result)
+    # Review 12, 6: global_step is a step counter, not optimizer state (no Keras advice for
+    # a TF1 graph), and the Saver's name keeps the step: the user's latest_checkpoint() found it.
+    step = entries["global_step"]
+    assert step["action"] == "drop" and step["reason"].startswith("the training step counter")
+    outcome = result["outcome"]
+    assert outcome["written"].endswith("/model.ckpt-1000") and outcome["dropped_optimizer_state"] == []
+    assert any(note.startswith("step counter dropped") and "1000" in note for note in outcome["notes"])
+    assert not any("optimizer" in note for note in outcome["notes"])
 
 
 # -- what is refused, without TensorFlow -------------------------------------------------------------
