@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.diagnosis.report import build_report, exit_code
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
+from ckpt_gui.diagnosis.value_names import source_paths
 from tests import background
 from tests.background import Writer
 from tests.doctor_cli import diagnose
@@ -77,7 +79,8 @@ def batch(oracle, tmp_path_factory):
     for name, outcome in json.loads((folder / "facts.json").read_text()).items():
         assert "facts" in outcome, outcome.get("error")
         request = DiagnosisRequest(requests[name]["checkpoint"], requests[name]["script"])
-        report = build_report(request, AttemptResult(facts=outcome["facts"], tensorflow_version="batch"))
+        names = source_paths(Checkpoint.open(request.checkpoint).variables)  # as the CLI and the app name values
+        report = build_report(request, AttemptResult(facts=outcome["facts"], tensorflow_version="batch"), None, names)
         reports[name] = (exit_code(report), report.to_json())
     return folder, reports.__getitem__
 
