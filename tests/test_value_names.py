@@ -1,7 +1,9 @@
-"""One optimizer value, one name (review 12, 8): the doctor's report, the repair's note and
-the Repair dialog name a Keras 3 slot by its place in the model (``.../_kernel/momentums``,
-value_names.source_paths), the key second. Without TensorFlow (test_diagnose.py checks the
-report and the CLI's rows on a checkpoint TensorFlow wrote)."""
+"""How the doctor and the repair name optimizer values. One value, one name (review 12, 8):
+the doctor's report, the repair's note and the Repair dialog name a Keras 3 slot by its
+place in the model (``.../_kernel/momentums``, value_names.source_paths), the key second;
+a TF1 graph's optimizer state and step counter in TF1's words (review 12, 6). Without
+TensorFlow (test_diagnose.py checks the report and the CLI's rows on a checkpoint
+TensorFlow wrote)."""
 
 from __future__ import annotations
 
@@ -31,3 +33,18 @@ def test_the_report_names_an_optimizer_value_as_the_dialog_does():
     weight = {**fact, "optimizer": False}  # a model weight keeps the model's own name
     (kept,) = with_value_names([RestoreFinding.from_fact(weight)], {KEY: PLACE})
     assert kept.readable_name == "optimizer/_momentums/0"
+
+
+def test_a_tf1_plan_drops_adam_slots_with_tf1_advice_and_its_step_as_a_counter():
+    """Review 12, 6: a TF1 Saver checkpoint's Adam slots dropped: no Keras optimizer.build
+    advice for a graph script; global_step is a step counter, said apart, its step kept
+    in the Saver's name (test_repair.py's TF1 case writes and restores one)."""
+    entries = (
+        PlanEntry("layer1/weights/Adam", Action.DROP, None, "optimizer state: no optimizer variable to take it"),
+        PlanEntry("global_step", Action.DROP, None, "the training step counter (TF1's global_step)"),
+    )
+    notes = outcome_notes(RepairPlan("/run/model.ckpt-1000", "/m.py", "name", entries, ()), False)
+    optimizer, step = notes
+    assert "optimizer.minimize(loss)" in optimizer and "optimizer.build" not in optimizer
+    assert "global_step" not in optimizer and "1 optimizer value" in optimizer
+    assert step.startswith("step counter dropped") and "keeps the source's step, 1000" in step
