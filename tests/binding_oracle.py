@@ -221,6 +221,12 @@ CASES = {
         "checkpoint",
         "optimizer",
     ),
+    "seed_unbuilt_adam_widened": (
+        "seed_unbuilt_adam",  # the same checkpoint, its first layer widened (review 12, 7)
+        SEED_SCRIPT.format(optimizer="Adam(0.001)").replace("Dense(128", "Dense(256"),
+        "checkpoint",
+        "optimizer",
+    ),
     "renamed_module_variable": (
         save_renamed_module,
         RENAMED_MODULE.format(name="weight") + "\ndef build():\n    return tf.train.Checkpoint(model=Scaler())\n",

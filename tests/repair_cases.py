@@ -42,7 +42,7 @@ SUBCLASSED = """
 class Net(keras.Model):
     def __init__(self):
         super().__init__()
-        self.dense1 = keras.layers.Dense(16, activation="relu")
+        self.dense1 = keras.layers.Dense({width}, activation="relu")
         self.{head} = keras.layers.Dense(4)
 
     def call(self, x):
@@ -51,8 +51,10 @@ class Net(keras.Model):
 model = Net()
 model(tf.zeros([1, 8]))
 """
-SUBCLASSED_NOW = NOW_IMPORTS + SUBCLASSED.format(head="head") + BUILD_CHECKPOINT  # saved as self.dense2
-SUBCLASSED_SAVED = SUBCLASSED.format(head="dense2") + SAVE_CHECKPOINT
+SUBCLASSED_NOW = NOW_IMPORTS + SUBCLASSED.format(head="head", width=16) + BUILD_CHECKPOINT  # saved as self.dense2
+SUBCLASSED_SAVED = SUBCLASSED.format(head="dense2", width=16) + SAVE_CHECKPOINT
+# Review 12, 3 (seed 004): dense2 renamed and dense1 widened, so the renamed layer's input widened too.
+RENAMED_WIDENED_NOW = NOW_IMPORTS + SUBCLASSED.format(head="head", width=24) + BUILD_CHECKPOINT
 
 BLOCK = """
 class Block(keras.layers.Layer):
@@ -165,9 +167,10 @@ with tf.Graph().as_default():
         tf.compat.v1.get_variable("biases", [3], initializer=tf.compat.v1.random_normal_initializer())
     with tf.compat.v1.variable_scope("head"):
         tf.compat.v1.get_variable("weights", [3, 2])
+    tf.compat.v1.train.get_or_create_global_step()  # a step counter the script now has not
     with tf.compat.v1.Session() as session:
         session.run(tf.compat.v1.global_variables_initializer())
-        tf.compat.v1.train.Saver().save(session, os.path.join(out, "model.ckpt"))
+        tf.compat.v1.train.Saver().save(session, os.path.join(out, "model.ckpt"), global_step=1000)
 """
 
 TF1_TO_KERAS_NOW = """
@@ -211,6 +214,17 @@ CASES = {
     "attribute_rename": {
         "saved": SUBCLASSED_SAVED,
         "model": SUBCLASSED_NOW,
+        "restore": KERAS_RESTORE
+        + _weights(
+            ("model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE", "model.head.kernel"),
+            ("model/dense2/bias/.ATTRIBUTES/VARIABLE_VALUE", "model.head.bias"),
+            ("model/dense1/_kernel/.ATTRIBUTES/VARIABLE_VALUE", "model.dense1.kernel"),
+        ),
+    },
+    "renamed_widened": {
+        "saved": SUBCLASSED_SAVED,
+        "model": RENAMED_WIDENED_NOW,
+        "copy_overlap": True,
         "restore": KERAS_RESTORE
         + _weights(
             ("model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE", "model.head.kernel"),

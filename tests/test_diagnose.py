@@ -152,6 +152,18 @@ def build():
     # Optimizer state is named by its own lists, not by the catch-all _variables list.
     deferred = {v["checkpoint_path"] for v in by_status(report, "deferred")}
     assert "optimizer/_momentums/0" in deferred and not any("/_variables/" in p for p in deferred)
+    # Review 12, 8: each named by its place in the model, as the Repair dialog names it
+    # (source_paths) and the repair's note does, its key second in the CLI's rows.
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.repair.source_names import source_paths
+
+    dialog = source_paths(Checkpoint.open(str(checkpoints / "keras_seq")).variables)
+    first = next(v for v in by_status(report, "deferred") if v["checkpoint_path"] == "optimizer/_momentums/0")
+    place = "model/_functional/_operations/1/_kernel/momentums"  # the first Dense's kernel's momentum
+    assert first["checkpoint_name"] == dialog[first["checkpoint_key"]] == place
+    text = run_cli("diagnose", str(checkpoints / "keras_seq"), "--model", str(path)).stdout
+    key = first["checkpoint_key"].removesuffix("/.ATTRIBUTES/VARIABLE_VALUE")
+    assert f"deferred  {first['checkpoint_name']}  ({key})" in text
 
 
 def test_widened_layer_with_a_built_optimizer_names_model_paths(tmp_path, checkpoints):
@@ -202,6 +214,44 @@ def build():
     assert unmatched["step"]["optimizer"] is False
     assert any(note.startswith("step unmatched") for note in report["notes"])
     assert "4 of 4 model weights restored" not in report["notes"]
+
+
+# Seed 000's Example 3: a custom layer (its weight made in __init__) in a Sequential
+# given no Input. ``BUILT``: called once before the restore.
+UNBUILT_SEQUENTIAL = """
+import tensorflow as tf
+
+class MyCustomLayer(tf.keras.layers.Layer):
+    def __init__(self, units=16):
+        super().__init__()
+        self.w = self.add_weight(shape=(12, units), initializer="random_normal")
+
+    def call(self, inputs):
+        return tf.matmul(inputs, self.w)
+
+model = tf.keras.Sequential([MyCustomLayer(16), tf.keras.layers.Dense(3)])
+BUILT
+checkpoint = tf.train.Checkpoint(model=model)
+"""
+
+
+def test_a_layer_of_an_unbuilt_sequential_is_told_to_build_the_sequential(tmp_path, checkpoints):
+    """Review 12, 4: the weight Keras knows but the checkpoint cannot reach sits in the
+    Sequential's own _layers, not a plain list of the user's: the advice is to build the
+    Sequential. TensorFlow agrees: called once, the same model's weight is reachable (the
+    second run finds it at its _functional/_operations path, nothing unreachable)."""
+    unbuilt = script(tmp_path, UNBUILT_SEQUENTIAL.replace("BUILT", ""), name="unbuilt.py")
+    _code, report = diagnose(checkpoints / "keras_seq", unbuilt)
+    missing = {v["model_path"]: v for v in by_status(report, "missing")}
+    weight = missing["model/_layers[0]/variable"]
+    assert weight["untracked"] and weight["deferred_owner"] == "model"
+    advice = " ".join(weight["suggestions"])
+    assert "model is a Sequential that is not built" in advice and "keras.Input" in advice
+    assert "plain Python list" not in advice and "attribute" not in advice
+    built = script(tmp_path, UNBUILT_SEQUENTIAL.replace("BUILT", "model(tf.zeros((1, 12)))"), name="built.py")
+    _code, report = diagnose(checkpoints / "keras_seq", built)
+    assert not any(v.get("untracked") for v in report["variables"])
+    assert "model/_functional/_operations/1/w" in {v["model_path"] for v in by_status(report, "missing")}
 
 
 def test_renamed_attribute_is_suggested(tmp_path, checkpoints):
@@ -301,6 +351,27 @@ def test_an_error_of_the_scripts_module_level_code_says_so(tmp_path, checkpoints
     assert "Unresolved object in checkpoint" in message  # what the script said, still there
 
 
+def test_the_status_bar_says_the_model_script_failed_when_it_raised_before_any_restore(tmp_path, checkpoints):
+    """Review 12, 15: seed 004's code pasted as is raised in its own module-level code,
+    and the status bar said "Restore failed": the checkpoint's restore never ran. The
+    child's phase says when it failed; a script that raises in build() is the script's too."""
+    from ckpt_gui.app.controllers.doctor import _outcome
+    from ckpt_gui.core.format.discovery import locate
+
+    prefix = locate(checkpoints / "keras_seq").selected.prefix
+    module_level = script(tmp_path, SAVE_RESTORE_AT_MODULE_LEVEL.format(prefix=str(tmp_path / "own" / "ckpt")))
+    line = module_level.read_text().splitlines().index("status.assert_consumed()") + 1
+    in_build = script(tmp_path, "def build():\n    raise KeyError('no such layer')\n", name="in_build.py")
+    diagnoser = Diagnoser()
+    try:
+        first = build_report(request := DiagnosisRequest(prefix, str(module_level), 120), diagnoser.run(request))
+        second = build_report(request := DiagnosisRequest(prefix, str(in_build), 120), diagnoser.run(request))
+    finally:
+        diagnoser.close()
+    assert _outcome(first) == f"The model script failed (line {line}): AssertionError"
+    assert _outcome(second) == "The model script failed (line 2): KeyError"
+
+
 def test_a_script_whose_import_fails_names_the_interpreter_and_the_ways_out(tmp_path, checkpoints):
     (tmp_path / "elsewhere").mkdir()
     path = script(tmp_path / "elsewhere", "import mypackage_of_the_user.layers\n\ndef build():\n    return None\n")
@@ -375,6 +446,10 @@ def build():
     assert [v["model_path"] for v in by_status(report, "consumed")] == ["layer1/biases"]
     assert "embedding/table" in {v["checkpoint_key"] for v in by_status(report, "unmatched")}
     assert report["tensorflow"]["verdict"] == "Saver.restore() raised"
+    # Review 12, 6: the training loop's global_step is a step counter, Adam's beta powers optimizer state.
+    unmatched = {v["checkpoint_key"]: v for v in by_status(report, "unmatched")}
+    assert unmatched["global_step"]["optimizer"] is False and unmatched["beta1_power"]["optimizer"] is True
+    assert "global_step unmatched (counters, harmless)" in report["notes"]
 
 
 def test_bare_variables(tmp_path, checkpoints):

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.diagnosis.report import build_report, exit_code
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
+from ckpt_gui.diagnosis.value_names import source_paths
 from tests import background
 from tests.background import Writer
 from tests.doctor_cli import diagnose
@@ -77,7 +79,8 @@ def batch(oracle, tmp_path_factory):
     for name, outcome in json.loads((folder / "facts.json").read_text()).items():
         assert "facts" in outcome, outcome.get("error")
         request = DiagnosisRequest(requests[name]["checkpoint"], requests[name]["script"])
-        report = build_report(request, AttemptResult(facts=outcome["facts"], tensorflow_version="batch"))
+        names = source_paths(Checkpoint.open(request.checkpoint).variables)  # as the CLI and the app name values
+        report = build_report(request, AttemptResult(facts=outcome["facts"], tensorflow_version="batch"), None, names)
         reports[name] = (exit_code(report), report.to_json())
     return folder, reports.__getitem__
 
@@ -244,6 +247,23 @@ def test_seed_script_into_another_optimizer_class(oracle, doctor):
     assert len(dropped) == 7
     (note,) = [n for n in report["notes"] if "optimizer values are deferred" in n]
     assert "1 would be restored, 7 dropped" in note
+
+
+def test_slots_of_a_resized_layer_are_dropped_for_its_shape_not_another_optimizer(oracle, doctor):
+    """Review 12, 7: the same Adam, the first layer widened 128 -> 256 units (and the
+    second layer's input with it): TensorFlow's first step drops the six slots of the
+    resized variables (the oracle); the note names the shape change, not another optimizer."""
+    name = "seed_unbuilt_adam_widened"
+    code, report = doctor(name)
+    case = oracle[name]
+    assert_agrees(case, code, report)
+    dropped = [v for v in report["variables"] if (v.get("first_step") or {}).get("result") == "dropped"]
+    assert len(dropped) == 6 and all(v["first_step"]["model_shape"] != v["checkpoint_shape"] for v in dropped)
+    (note,) = [n for n in report["notes"] if "optimizer values are deferred" in n]
+    assert "2 would be restored, 6 dropped without an error: the variables they belong to changed shape" in note
+    # Each by the model variable the slot is kept for (its kernel), not the slot.
+    assert "_kernel [10, 128] -> [10, 256]" in note and "_kernel [128, 1] -> [256, 1]" in note
+    assert "another optimizer" not in note
 
 
 @pytest.mark.parametrize("name", ["renamed_module_variable", "renamed_keras_variable_unbuilt"])

@@ -141,6 +141,7 @@ SCRIPTS = {
     "widened": SEQ + "def build():\n    return seq([32, 8, 3])\n",
     "head": SEQ + "def build():\n    return seq([16, 8, 3, 2])\n",  # a new last layer
     "short": SEQ + "def build():\n    return seq([16, 8])\n",  # the last layer left out
+    "last_widened": SEQ + "def build():\n    return seq([16, 8, 4])\n",  # the last layer 3 -> 4 units
     # The subclassed model's second layer renamed from dense2 to head.
     "renamed": """
 import keras
@@ -195,6 +196,7 @@ CASES = {
     "float64": ("seq64.weights.h5", "same"),
     "widened_zero_bias": ("seq_zero_bias.weights.h5", "widened"),
     "widened_keras2": ("keras2.h5", "widened"),  # the legacy .h5 loader, its first layer failing
+    "last_widened_keras2": ("keras2.h5", "last_widened"),  # the legacy .h5 loader, its last layer failing
     "own": ("sub.weights.h5", "own"),
 }
 
@@ -430,6 +432,18 @@ def test_the_words_for_values_not_restored_say_what_keras_did(diagnoser, world, 
     for words in (built.counts_text(), result, " ".join(report["notes"])):
         assert (KERAS_SKIPPED in words) == went_on and (KERAS_H5_STOPPED in words) == (not went_on), words
         assert "first error" not in words
+
+
+def test_the_legacy_h5_note_says_the_layers_before_the_failing_one_are_assigned(diagnoser, world):
+    """Review 12, 10: the note said the first mismatch stops the load "before anything is
+    assigned", beside "2 of 3 ... restored". Keras's own answer (the oracle): the last
+    layer fails, and the layers before it hold the file's values."""
+    report, code, answer = run(diagnoser, world, "last_widened_keras2")
+    agrees_with_keras(report, code, answer)
+    assert answer["raised"] and len(answer["restored"]) == 4  # the first two layers' kernels and biases
+    (note,) = [n for n in report["notes"] if n.startswith("a Keras 2 HDF5 file")]
+    assert "the load stops at the first mismatching layer, and the layers before it are assigned" in note
+    assert "before anything is assigned" not in note
 
 
 def test_missing_layer_both_ways(diagnoser, world):

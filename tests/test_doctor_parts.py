@@ -92,7 +92,8 @@ def test_conventions_agree_on_optimizer_names():
     assert conventions.is_optimizer_name("optimiser") and conventions.is_optimizer_name("model/Optimizer")
     assert conventions.is_optimizer_object(["learning_rate", "iter"], False)
     assert conventions.is_optimizer_object([], True) and not conventions.is_optimizer_object(["iter"], False)
-    assert conventions.is_tf1_optimizer_key("layer/w/Adadelta_1") and conventions.is_tf1_optimizer_key("global_step")
+    assert conventions.is_tf1_optimizer_key("layer/w/Adadelta_1") and conventions.is_tf1_optimizer_key("beta1_power")
+    assert not conventions.is_tf1_optimizer_key("global_step")  # a step counter, no optimizer state (review 12, 6)
     assert not conventions.is_tf1_optimizer_key("layer/Adamant")
     assert conventions.is_tf1_slot("ExponentialMovingAverage") and not conventions.is_tf1_optimizer_slot(
         "ExponentialMovingAverage"

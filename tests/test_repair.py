@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_gui.repair.notes import restored_values
 from ckpt_gui.repair.plan import Action, PlanError, RepairPlan, read_plan
 from tests.conftest import run_cli
 from tests.repair_flow import (
@@ -65,6 +66,24 @@ def test_attribute_rename_on_a_subclassed_model(repaired):
     assert entries["model/dense1/bias/.ATTRIBUTES/VARIABLE_VALUE"]["target"] == "model/dense1/bias"
     _check_repaired(result)
     assert set(result["restore"]["values"].values()) == {"equal"}
+
+
+def test_a_renamed_layer_whose_input_widened_carries_its_kernel_as_a_shape_conflict(repaired):
+    """Review 12, 3: dense2 is now head, and dense1 went from 16 to 24 units. The bias
+    establishes the rename; the kernel [16, 4] -> [24, 4] is proposed keep-initial under
+    it (not dropped, its target not "a new variable"), and with copy-overlap chosen the
+    user's assert_consumed() restore holds the old kernel's block."""
+    result = repaired["renamed_widened"]
+    entries = plan_entries(result["plan"])
+    kernel = entries["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"]
+    assert (kernel["action"], kernel["target"]) == ("keep-initial", "model/head/_kernel")
+    assert "'dense2' is now 'head'" in kernel["reason"]
+    said = restored_values(RepairPlan.from_json(result["plan"], "plan"))
+    assert said == "1 with the old values, 3 with the model's initial values: 3 shape conflicts"
+    _check_repaired(result)
+    values = result["restore"]["values"]
+    assert values["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"] == "overlap"
+    assert values["model/dense2/bias/.ATTRIBUTES/VARIABLE_VALUE"] == "equal"
 
 
 def test_layer_rename(repaired):
@@ -147,6 +166,14 @@ def test_tf1_scope_rename_in_graph_mode(repaired):
     assert (entries["layer1/weights"]["action"], entries["layer1/weights"]["target"]) == ("map", "encoder/weights")
     assert entries["head/weights"]["target"] == "head/weights"
     _check_repaired(result)
+    # Review 12, 6: global_step is a step counter, not optimizer state (no Keras advice for
+    # a TF1 graph), and the Saver's name keeps the step: the user's latest_checkpoint() found it.
+    step = entries["global_step"]
+    assert step["action"] == "drop" and step["reason"].startswith("the training step counter")
+    outcome = result["outcome"]
+    assert outcome["written"].endswith("/model.ckpt-1000") and outcome["dropped_optimizer_state"] == []
+    assert any(note.startswith("step counter dropped") and "1000" in note for note in outcome["notes"])
+    assert not any("optimizer" in note for note in outcome["notes"])
 
 
 # -- what is refused, without TensorFlow -------------------------------------------------------------

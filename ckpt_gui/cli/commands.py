@@ -185,6 +185,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser
+    from ckpt_gui.diagnosis.value_names import source_paths
 
     if storage.is_url(args.path):
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
@@ -215,7 +216,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     finally:
         diagnoser.close()
     choice = checkpoint_choice(args.path, ckpt.location) if ckpt is not None else keras_file_choice(prefix)
-    report = build_report(request, result, choice)
+    names = source_paths(ckpt.variables) if ckpt is not None and ckpt.keras is None else None
+    report = build_report(request, result, choice, names)
     if args.json:
         _print_json(report.to_json())
     else:

@@ -6,6 +6,7 @@ import os
 import sys
 from typing import TextIO
 
+from ckpt_gui.core.format.conventions import ATTRIBUTES, without_attributes
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
@@ -74,7 +75,10 @@ def _verdict(report: RestoreReport, warning: str | None) -> str:
 
 def _print_problem(v: RestoreFinding, out: TextIO) -> None:
     name = v.readable_name
-    if name != v.label:  # a Keras file's weight by its name; where Keras reads it (HDF5) after it
+    if name != v.label and ATTRIBUTES in (v.checkpoint_key or ""):
+        # An optimizer value by its place in the model, its key second, as the repair's notes name it.
+        name += f"  ({without_attributes(v.checkpoint_key)})"
+    elif name != v.label:  # a Keras file's weight by its name; where Keras reads it (HDF5) after it
         name += f"  ({v.label})"
     shapes = ""
     if v.status in _CONFLICTS:

@@ -66,6 +66,20 @@ def script_import_hint(kind: str, message: str, python: str, script: str) -> str
 
 
 _RUNNING_THE_SCRIPT = "running the script"  # the child's phase while it imports the script (child/contract.py)
+# The child's phases in which an error is the model script's own, before any restore ran
+# (child/contract.py, child/keras_target.py).
+SCRIPT_PHASES = frozenset({_RUNNING_THE_SCRIPT, "calling build()", "looking for the model", "building the model"})
+
+
+def script_failure(kind: str, trace: str, phase: str, script: str) -> str | None:
+    """The status bar's words for an attempt whose model script raised before any restore
+    ran ("The model script failed (line 28): AssertionError"); None otherwise: "Restore
+    failed" there read as the checkpoint's verdict (review 12, 15)."""
+    if phase not in SCRIPT_PHASES or kind in ("Timeout", "MemoryLimit"):
+        return None
+    lines = [int(line) for path, line in re.findall(r'File "([^"]+)", line (\d+)', trace)
+             if os.path.abspath(path) == os.path.abspath(script)]  # fmt: skip
+    return "The model script failed" + (f" (line {lines[-1]})" if lines else "") + f": {kind}"
 
 
 def module_level_hint(kind: str, message: str, trace: str, phase: str | None, script: str) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ckpt_gui.core.formatting import counted, format_some, one_or_many
+from ckpt_gui.core.formatting import counted, format_shape, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
 
@@ -93,12 +93,33 @@ def deferred_optimizer_notes(findings: list[RestoreFinding]) -> list[str]:
     landed = [v for v in rehearsed if v.first_step[0] == "restored"]
     dropped = [v for v in rehearsed if v.first_step[0] != "restored"]
     note += f". Rehearsed on the model's trainable variables: {len(landed)} would be restored"
-    if dropped:
-        note += (
-            f", {len(dropped)} dropped without an error (the optimizer has no variable of that place and shape: "
-            f"another optimizer class or configuration): {format_some([v.label for v in dropped], 3)}"
+    resized = [v for v in dropped if v.first_step_shape is not None and v.checkpoint_shape is not None]
+    other = [v for v in dropped if v not in resized]
+    parts = []
+    if resized:
+        # Same optimizer, a resized layer: its slots follow their variable's shape (review 12, 7).
+        # Once per variable (its momentum and velocity changed alike), by the variable's name when known.
+        shapes = list(dict.fromkeys(_resized(v) for v in resized))
+        many = len(resized) > 1
+        parts.append(
+            f"{f'{len(resized):,} ' if other else ''}the variable{'s' if many else ''} "
+            f"{'they belong' if many else 'it belongs'} to changed shape since the save "
+            f"({format_some(shapes, 3)}): {format_some([v.readable_name for v in resized], 3)}"
         )
+    if other:
+        parts.append(
+            f"{f'{len(other):,} ' if resized else ''}the optimizer has no variable of that place and shape "
+            f"(another optimizer class or configuration): {format_some([v.readable_name for v in other], 3)}"
+        )
+    if dropped:
+        note += f", {len(dropped)} dropped without an error: " + "; ".join(parts)
     return [note]
+
+
+def _resized(value: RestoreFinding) -> str:
+    """``model/dense1/_kernel [20, 16] -> [20, 32]``: the slot's variable, as saved and now."""
+    was, now = format_shape(value.checkpoint_shape or ()), format_shape(value.first_step_shape or ())
+    return f"{value.first_step_variable or value.readable_name} {was} -> {now}"
 
 
 def unused_optimizer_note(count: int, holds_optimizer: bool | None) -> str:

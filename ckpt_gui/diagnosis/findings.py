@@ -65,7 +65,10 @@ class RestoreFinding:
     restored: bool | None = None  # holds the checkpoint's value (None: could not be read back)
     shared_with: tuple[str, ...] = ()  # other checkpoint values TensorFlow binds to the same variable
     # A deferred optimizer value at the rehearsed first step: ("restored" or "dropped", the variable it went to).
+    # Dropped for a shape: the shape of the variable it met, and the model variable that slot is kept for.
     first_step: tuple[str, str | None] | None = None
+    first_step_shape: Shape | None = None
+    first_step_variable: str | None = None
     # A Keras weights file's readable names, where the paths above are HDF5 paths
     # (``layers/dense_1/vars/0``): the file's weight as the tree names it, the model's variable as Keras does.
     checkpoint_name: str | None = None
@@ -93,6 +96,8 @@ class RestoreFinding:
             restored=raw.get("restored"),
             shared_with=tuple(raw.get("shared_with") or ()),
             first_step=_first_step(raw.get("first_step")),
+            first_step_shape=_shape((raw.get("first_step") or {}).get("model_shape")),
+            first_step_variable=(raw.get("first_step") or {}).get("variable"),
             model_name=raw.get("model_name") or None,
         )
 
@@ -171,6 +176,10 @@ class RestoreFinding:
             document["model_name"] = self.model_name
         if self.first_step is not None:
             document["first_step"] = {"result": self.first_step[0], "model_path": self.first_step[1]}
+            if self.first_step_shape is not None:
+                document["first_step"]["model_shape"] = list(self.first_step_shape)
+            if self.first_step_variable:
+                document["first_step"]["variable"] = self.first_step_variable
         return document
 
 
@@ -181,6 +190,7 @@ class AttemptError:
     kind: str  # the exception's class name, or Timeout, Crash, Exit...
     message: str
     traceback: str = ""
+    phase: str = ""  # what the child was doing ("running the script"...); not in the JSON contract
 
     @classmethod
     def from_fact(cls, raw: dict) -> AttemptError:

@@ -44,10 +44,13 @@ def keras_file_notes(findings: list[RestoreFinding], keras_file: dict, checkpoin
             "reads it with the Keras 2 loader, layer by layer in order",
         )
     if loader == LEGACY_LOADER:
+        # Keras 3 (legacy_h5_format) assigns layer by layer; tf_keras collects every value
+        # and assigns them in order: both leave the layers before the failing one assigned
+        # (review 12, 10: the note said nothing was, beside "2 of 4 model weights restored").
         return findings, [
             "a Keras 2 HDF5 file: model.load_weights pairs its layers with weights and the model's by position "
-            "(layer names are not compared), and each layer's weights in order; the first mismatch stops the load "
-            "before anything is assigned"
+            "(layer names are not compared), and each layer's weights in order; the load stops at the first "
+            "mismatching layer, and the layers before it are assigned"
         ]
     return findings, [
         "a Keras 3 weights file: each layer reads the group at its path (layers/dense_1: the class name, numbered "

@@ -90,7 +90,10 @@ def _check_variable(variable: object) -> None:
     _expect(
         step is None
         or (isinstance(step, dict) and step.get("result") in ("restored", "dropped")
-            and isinstance(step.get("model_path"), (str, type(None)))),
+            and isinstance(step.get("model_path"), (str, type(None)))
+            and isinstance(step.get("variable"), (str, type(None)))
+            and (step.get("model_shape") is None
+                 or (isinstance(step["model_shape"], list) and all(_is_dimension(d) for d in step["model_shape"])))),
         "a variable's 'first_step' is not {result, model_path}",
     )  # fmt: skip
 

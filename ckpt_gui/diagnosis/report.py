@@ -38,19 +38,25 @@ from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.suggestions import with_suggestions
 from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, missing_saver_key, saver_failure, without_ansi
+from ckpt_gui.diagnosis.value_names import with_value_names
 
 
 def build_report(
-    request: DiagnosisRequest, result: AttemptResult, choice: CheckpointChoice | None = None
+    request: DiagnosisRequest,
+    result: AttemptResult,
+    choice: CheckpointChoice | None = None,
+    names: dict[str, str] | None = None,
 ) -> RestoreReport:
     """The report of one attempt (see the README's contract); ``choice``: which
-    checkpoint of the folder the user named was diagnosed, and why."""
+    checkpoint of the folder the user named was diagnosed, and why; ``names``: the
+    checkpoint's readable name of each key (value_names.source_paths), which names
+    optimizer values as the Repair dialog does."""
     error = _protected_error(_error(result), result.protection, request.checkpoint)
     if error is not None:
         hinted = script_import_hint(error.kind, error.message, request.python, request.script)
         phase = (result.error or {}).get("phase")
         module_level = module_level_hint(error.kind, error.message, error.traceback, phase, request.script)
-        error = AttemptError(error.kind, module_level or hinted, error.traceback)
+        error = AttemptError(error.kind, module_level or hinted, error.traceback, phase or "")
     host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
@@ -73,6 +79,8 @@ def build_report(
         keras = facts.get("mode") == "keras"  # model.load_weights(FILE) of a Keras weights file
         if keras:  # before the suggestions, which name the file's weights as the tree does
             found = with_file_names(found, request.checkpoint)
+        elif names:
+            found = with_value_names(found, names)
         found = with_suggestions(found, name_based=facts.get("mode") == "name", keras=keras)
         found, cause_notes = with_causes(found, facts.get("optimizers", []))
         if keras:
@@ -254,9 +262,22 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
         notes.append(
             f"{counted(len(stray), 'checkpoint value')} that "
             f"{one_or_many(len(stray), 'looks like a model weight is', 'look like model weights are')} claimed by "
-            "nothing in the model: " + format_some([v.readable_name for v in stray], 3)
+            "nothing in the model: " + format_some([v.readable_name for v in stray], 3) + _counterparts(stray)
         )
     return notes
+
+
+def _counterparts(stray: list[RestoreFinding]) -> str:
+    """How many of the unclaimed values the suggestions pair with a model variable (a
+    renamed layer): "claimed by nothing" alone read as weights to throw away (review 12, 3)."""
+    likely = sum(1 for v in stray if any(s.startswith("likely the model's") for s in v.suggestions))
+    if not likely:
+        return ""
+    if likely == len(stray):
+        which = "it has" if likely == 1 else "each has"
+    else:
+        which = f"{likely:,} of them {one_or_many(likely, 'has', 'have')}"
+    return f" ({which} a likely counterpart in the model: see the suggestions)"
 
 
 def _problem_notes(

@@ -13,6 +13,7 @@ from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.findings import RestoreFinding, Shape
+from ckpt_gui.diagnosis.layer_renames import RenamedWeight, renamed_weights
 
 _NUMBER = re.compile(r"\d+")
 _CLEARLY_BETTER = 0.08  # path similarity by which one candidate outranks the rest
@@ -33,12 +34,17 @@ def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bo
         else "leave it out of the restore (status.expect_partial())"
     )
     vector_layers = _vector_layers(findings)
+    renamed: dict[int, RenamedWeight] = {}  # either side's finding index -> its resized counterpart
+    for weight in renamed_weights(findings):
+        renamed[weight.value] = renamed[weight.variable] = weight
     said: dict[tuple[str, str], str] = {}  # (layer, change) -> the finding that said it: once per layer
     suggested: list[RestoreFinding | None] = [None] * len(findings)
     # In the report's order (vars/2 before vars/10): a layer's change is said at its first weight.
     for index in sorted(range(len(findings)), key=lambda i: natural_key(_report_order(findings[i]))):
         finding = findings[index]
-        if finding.status == RestoreStatus.UNMATCHED:
+        if index in renamed:
+            suggestions = [_renamed_and_resized(findings, renamed[index], index, vector_layers, name_based)]
+        elif finding.status == RestoreStatus.UNMATCHED:
             suggestions = _for_unused(finding, missing, name_based)
         elif finding.status == RestoreStatus.MISSING:
             suggestions = _for_missing(finding, unmatched, name_based)
@@ -94,7 +100,15 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding], name_base
     """A model variable without a value: why the checkpoint cannot reach it, or which
     checkpoint value it likely is."""
     suggestions = []
-    if var.untracked:
+    if var.untracked and var.deferred_owner:
+        owner = var.deferred_owner
+        suggestions.append(
+            f"TensorFlow's checkpoint cannot reach this weight yet: {owner} is a Sequential that is not built (no "
+            "keras.Input, never called), and an unbuilt Sequential saves and restores none of its layers' weights; "
+            f"built, they are {owner}/_functional/_operations/N. Build it before restoring: give it an Input as its "
+            "first layer (keras.Input(shape=...)) or call it once on an input"
+        )
+    elif var.untracked:
         suggestions.append(
             "TensorFlow's checkpoint cannot reach this weight: its layer sits in a plain Python list or dict, "
             "which Keras 3 does not track for checkpoints, so it is never saved or restored. Assign each "
@@ -109,6 +123,34 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding], name_base
             "the checkpoint has no value of this shape and dtype: a layer or variable added since it was saved"
         )
     return suggestions
+
+
+def _renamed_and_resized(
+    findings: list[RestoreFinding], weight: RenamedWeight, index: int, vector_layers: set[str], name_based: bool
+) -> str:
+    """A weight of a renamed layer whose shape (or dtype) changed too: its counterpart
+    under the rename, and the conflict it is there (review 12, 3: it read as "a new
+    variable" beside an old value claimed by nothing)."""
+    value, variable = findings[weight.value], findings[weight.variable]
+    scope = "the scope " if name_based else ""
+    renamed = f"{scope}'{weight.old}' was renamed to '{weight.new}' (as {weight.shown_by} shows)"
+    mine = index == weight.value  # the checkpoint's side: its counterpart is the model's
+    counterpart = f"the model's {_model_side(variable)}" if mine else f"the checkpoint's {_checkpoint_side(value)}"
+    was, now = value.checkpoint_shape or (), variable.model_shape or ()
+    if was != now:
+        change, _own = _resize(was, now, _layer_of(variable) in vector_layers)
+        conflict = f"the checkpoint has {format_shape(was)}, the model {format_shape(now)}" + (
+            f" ({change})" if change else ""
+        )
+        choices = "keeps the model's initial value (keep-initial) or copies the overlapping block (copy-overlap)"
+    else:
+        conflict = f"the checkpoint holds {value.checkpoint_dtype}, the model {variable.model_dtype}"
+        choices = "keeps the model's initial value (keep-initial)"
+    kind = "shape" if was != now else "dtype"
+    return (
+        f"likely {counterpart}: {renamed}; a {kind} conflict there: {conflict}. It cannot be restored as is: "
+        f"the repair plan {choices}"
+    )
 
 
 def _for_conflict(entry: RestoreFinding, skip: str) -> list[str]:

@@ -7,9 +7,10 @@ Pure Python: no TensorFlow, no Qt, no numpy.
 
 from __future__ import annotations
 
+import os
 import re
 
-from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST
+from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST, TF1_STEP, without_attributes
 from ckpt_gui.core.formatting import counted, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.repair.plan import SAVE_COUNTER, Action, RepairPlan
@@ -119,20 +120,48 @@ def _shape_differs(entry) -> bool:
     return entry.source_shape is None or entry.target_shape is None or entry.source_shape != entry.target_shape
 
 
-def outcome_notes(plan: RepairPlan, optimizer_built: bool | None = None) -> list[str]:
+def outcome_notes(
+    plan: RepairPlan, optimizer_built: bool | None = None, names: dict[str, str] | None = None
+) -> list[str]:
     """The notes a repair by ``plan`` carries: what it leaves behind and how to keep it
-    (``optimizer_built``: the script's optimizer had its variables, as the doctor's child saw it)."""
+    (``optimizer_built``: the script's optimizer had its variables, as the doctor's child
+    saw it; ``names``: each source key's readable name, as the doctor's report gives it)."""
+    return _optimizer_notes(plan, optimizer_built, names or {}) + _step_notes(plan)
+
+
+def _step_notes(plan: RepairPlan) -> list[str]:
+    """TF1's global_step left behind: a step counter, no optimizer state (review 12, 6)."""
+    if not any(e.action == Action.DROP and e.source_key == TF1_STEP for e in plan.entries):
+        return []
+    said = (f"step counter dropped: the model script has no {TF1_STEP}, so the new checkpoint holds none; a training "
+            "loop that creates one starts it at 0")  # fmt: skip
+    step = os.path.basename(plan.source).rpartition("-")[2]
+    if plan.mode == "name" and step.isdigit():  # a Saver's checkpoint: its name keeps the step (repair_write.py)
+        said += f" (the new checkpoint's name keeps the source's step, {step})"
+    return [said]
+
+
+def _optimizer_notes(plan: RepairPlan, optimizer_built: bool | None, names: dict[str, str]) -> list[str]:
     dropped = dropped_optimizer_state(plan)
     if not dropped:
         return []
     # A slot or accumulator for the example, rather than the step counter or the learning rate.
     example = next((key for key in dropped if not re.search(r"iter|learning_rate|/lr\b", key)), dropped[0])
+    # Its place in the model first, as the report names it, its key second (review 12, 8).
+    if names.get(example) and names[example] != without_attributes(example):
+        example = f"{names[example]} ({example})"
     n = len(dropped)
     said = (
         f"optimizer state dropped: {counted(n, 'optimizer value')} (e.g. {example}) {one_or_many(n, 'is', 'are')} "
         "not in the new checkpoint, so training resumes with fresh optimizer state (its moments start again from "
         "zero)"
     )
+    if plan.mode == "name":  # a TF1 graph: no Keras optimizer to build
+        return [
+            f"{said}. To keep {one_or_many(n, 'it', 'them')}, create the optimizer in the script's graph as training "
+            "did (optimizer.minimize(loss) creates its slots and counters), diagnose again and repair with the new "
+            "plan."
+        ]
     if not optimizer_built:
         return [
             f"{said}. To keep {one_or_many(n, 'it', 'them')}, build the optimizer in the model script (call the "

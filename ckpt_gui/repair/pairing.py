@@ -18,6 +18,7 @@ from ckpt_gui.core.format.conventions import ATTRIBUTES
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.cause_facts import layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
+from ckpt_gui.diagnosis.layer_renames import renamed_weights
 from ckpt_gui.diagnosis.layer_shift import LayerShift, layer_shifts, moved_optimizer_state
 
 _KERAS2 = re.compile(r"^(?P<list>(?:.*/)?layer_with_weights-)(?P<index>\d+)/(?P<weight>.+)$")
@@ -74,6 +75,7 @@ def pair_values(findings: list[RestoreFinding]) -> Pairing:
     _pair_keras2(pairing)
     _pair_tf1_scopes(pairing)
     _pair_renames(pairing)
+    _pair_resized_renames(pairing)
     return pairing
 
 
@@ -226,6 +228,24 @@ def _pair_renames(pairing: Pairing) -> None:
         if best_of_variable.get(choice, (None, 0))[0] == value:
             old, new = saved_path(findings[value]) or "", findings[choice].model_path
             pairing.pair(value, new, f"renamed: {_renamed(old, new)}")
+
+
+def _pair_resized_renames(pairing: Pairing) -> None:
+    """The other weights of a layer the passes before renamed (its bias paired by shape),
+    whose shape changed too: onto the renamed variable, where the planner makes them a
+    conflict (keep-initial, copy-overlap offered) rather than dropping the old value and
+    counting the variable new (review 12, 3)."""
+    findings = pairing.findings
+    paired = {saved_path(findings[i]): target for i, (target, _why) in pairing.targets.items()}
+    for weight in renamed_weights(findings):
+        target = findings[weight.variable].model_path
+        if weight.value in pairing.targets or target in pairing.claimed:
+            continue
+        if weight.new not in (paired.get(weight.shown_by) or "").split("/"):
+            continue  # the weight that shows the rename went elsewhere (or nowhere): no rename to follow
+        old = saved_path(findings[weight.value])
+        why = f"renamed: '{weight.old}' is now '{weight.new}' (as {weight.shown_by} shows: {old} -> {target})"
+        pairing.pair(weight.value, target, why)
 
 
 def _best(finding: RestoreFinding, pool: list[RestoreFinding], indices: list[int]) -> tuple[int | None, int]:

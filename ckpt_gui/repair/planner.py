@@ -8,6 +8,7 @@ Pure Python, from the doctor's report alone.
 
 from __future__ import annotations
 
+from ckpt_gui.core.format.conventions import TF1_STEP
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.cause_facts import model_side, saved_path
@@ -95,6 +96,9 @@ def _unused_reason(index: int, finding: RestoreFinding, pairing: Pairing) -> str
         return "optimizer state: the script's model has no optimizer variable to take it (none built)"
     if finding.is_average:
         return "a moving average (EMA shadow) of a weight: the model restores the weights themselves"
+    if (saved_path(finding) or "") == TF1_STEP:
+        return ("the training step counter (TF1's global_step), no optimizer state: the model script has none; a "
+                "training loop that creates one starts it at 0")  # fmt: skip
     if finding.is_counter:
         return "a counter the model's objects do not have"
     if index in pairing.ambiguous:

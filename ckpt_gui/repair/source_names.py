@@ -1,61 +1,6 @@
-"""What each checkpoint value of a repair plan is, in the checkpoint's own object
-graph: a key such as ``optimizer/_trainable_variables/4/.ATTRIBUTES/VARIABLE_VALUE``
-says little; the object path it belongs to (``model/_functional/_operations/4/gamma``),
-or the variable a Keras 3 optimizer slot belongs to (its lists are by position in
-``_trainable_variables``), says what it is. Shown beside the key in the repair dialog.
+"""The readable names of a repair plan's source keys: the doctor's own (diagnosis/value_names.py),
+so that the report, the plan's notes and the Repair dialog name a value alike (review 12, 8)."""
 
-Pure Python: no TensorFlow, no Qt.
-"""
+from ckpt_gui.diagnosis.value_names import source_names, source_paths
 
-from __future__ import annotations
-
-import re
-
-from ckpt_gui.core.format.conventions import KERAS_OPTIMIZER_LISTS, OPTIMIZER_TRAINABLE_LIST, without_attributes
-
-_LIST_ENTRY = re.compile(r"^(?P<root>(?:.*/)?)(?P<list>_?[A-Za-z]\w*)/(?P<index>\d+)$")
-
-
-def source_names(variables) -> dict[str, str]:
-    """``{key: what it is}`` for the keys whose object path says more than the key
-    (``variables``: a checkpoint's Variable rows, with their object paths)."""
-    names = {}
-    for key, path, slot in _sources(variables):
-        if slot is not None:
-            names[key] = f"optimizer slot {slot} of {path}"
-        elif path != without_attributes(key):
-            names[key] = path
-    return names
-
-
-def source_paths(variables) -> dict[str, str]:
-    """``{key: its readable path}`` for every key: the object path it belongs to
-    (``model/_functional/_operations/1/_kernel``), an optimizer slot under its variable's
-    (``.../1/_kernel/momentums``, as the object view places it), else the key without
-    ``/.ATTRIBUTES/VARIABLE_VALUE``. A column of keys cut to fit read
-    "…/_trainable_variables/7/…" (review 6): which weight it was took a click."""
-    paths = {variable.key: without_attributes(variable.key) for variable in variables}
-    for key, path, slot in _sources(variables):
-        paths[key] = path if slot is None else f"{path}/{slot}"
-    return paths
-
-
-def _sources(variables):
-    """(key, object path, None) of each key with an object path; (key, its variable's
-    object path, slot name) of a Keras 3 optimizer slot."""
-    trainable: dict[tuple[str, int], str] = {}  # (optimizer root, position) -> the variable's path
-    for variable in variables:
-        for path in variable.object_paths:
-            entry = _LIST_ENTRY.match(path)
-            if entry and entry["list"] == OPTIMIZER_TRAINABLE_LIST and variable.object_paths[0] != path:
-                trainable[(entry["root"], int(entry["index"]))] = variable.object_paths[0]
-    for variable in variables:
-        if not variable.object_paths:
-            continue
-        path = variable.object_paths[0]
-        entry = _LIST_ENTRY.match(path)
-        owner = trainable.get((entry["root"], int(entry["index"]))) if entry else None
-        if owner is not None and entry["list"] not in KERAS_OPTIMIZER_LISTS:
-            yield variable.key, owner, entry["list"].lstrip("_")
-        else:
-            yield variable.key, path, None
+__all__ = ["source_names", "source_paths"]

@@ -25,6 +25,7 @@ from ckpt_gui.diagnosis.findings import AttemptError, RestoreReport
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import read_only_folders
+from ckpt_gui.diagnosis.value_names import source_paths
 from ckpt_gui.repair.notes import dropped_optimizer_state, outcome_notes
 from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan
 
@@ -57,6 +58,7 @@ class RepairOutcome:
     verification: RestoreReport | None = None  # the doctor on the new checkpoint
     checks: list[ValueCheck] = field(default_factory=list)
     record: str | None = None  # repair.json
+    names: dict[str, str] = field(default_factory=dict)  # each source key's readable name (value_names)
 
     @property
     def unconsumed(self) -> list[str]:
@@ -85,7 +87,7 @@ class RepairOutcome:
     def notes(self) -> list[str]:
         """What the user should know beyond "verified", in plain words."""
         built = self.verification.optimizer_built if self.verification is not None else None
-        return outcome_notes(self.plan, built)
+        return outcome_notes(self.plan, built, self.names)
 
     def to_json(self) -> dict:
         return {
@@ -168,7 +170,7 @@ def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairO
     output = prepare_output(ckpt, request.output, request.force or ckpt.keras is not None)
     base = request.attempt or DiagnosisRequest(ckpt.prefix, request.script)
     base = dataclasses.replace(base, checkpoint=ckpt.prefix, script=request.script)
-    outcome = RepairOutcome(ckpt.prefix, output, plan)
+    outcome = RepairOutcome(ckpt.prefix, output, plan, names=source_paths(ckpt.variables))
     repair = {"entries": [entry.to_json() for entry in plan.entries], "output": output}
     if ckpt.keras is not None:  # a Keras weights file: the model's save_weights writes one file
         repair["output_file"] = keras_output(ckpt, output, request.force)

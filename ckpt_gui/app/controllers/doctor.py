@@ -25,12 +25,14 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import DOCTOR_NEEDS_LOCAL, is_url
 from ckpt_gui.core.write_guard import Protected
+from ckpt_gui.diagnosis.attempt_errors import script_failure
 from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
+from ckpt_gui.diagnosis.value_names import source_paths
 from ckpt_gui.resources import demo_path, examples_path
 
 DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say otherwise
@@ -267,7 +269,8 @@ class DoctorController(Controller):
                 raise CheckpointError(ckpt.prefix, SHARDED_NOT_DIAGNOSED)
             ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, on_phase, context.cancelled)
-            return build_report(request, result, checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref))
+            choice = checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref)
+            return build_report(request, result, choice, source_paths(ckpt.variables))
 
         self.runner.submit(
             "diagnose", attempt, self._adopt, self._failed,
@@ -434,6 +437,10 @@ def _memory_limit() -> float:
 
 def _outcome(report: RestoreReport) -> str:
     """The status bar's line on a finished attempt."""
+    error = report.error
+    failed = script_failure(error.kind, error.traceback, error.phase, report.script) if error else None
+    if failed:
+        return failed
     summary = report.counts_text()
     outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
     return f"Restore {outcome}" + (f": {summary}" if summary else "")

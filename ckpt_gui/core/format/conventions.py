@@ -38,8 +38,11 @@ KERAS_OPTIMIZER_LISTS = frozenset({"_variables", OPTIMIZER_TRAINABLE_LIST, "_tra
 # TF1 optimizers save their slots as ``<variable>/<optimizer name>[_<n>]`` with these
 # built-in names (Adam's m and v: ``Adam`` and ``Adam_1``).
 _TF1_OPTIMIZER_SLOT = re.compile(r"^(Adam|Momentum|RMSProp|Adagrad|AdagradDA|ProximalAdagrad|Adadelta|Ftrl)(_\d+)?$")
-# TF1 bookkeeping that belongs to the training loop, not to the model.
-TF1_OPTIMIZER_VALUES = frozenset({"beta1_power", "beta2_power", "global_step"})
+# TF1 optimizer state that is no slot of a variable (Adam's powers of its betas). Not
+# global_step: the training loop's step counter, harmless as save_counter is, with no
+# moments to lose (review 12, 6: it was called optimizer state, with Keras advice).
+TF1_OPTIMIZER_VALUES = frozenset({"beta1_power", "beta2_power"})
+TF1_STEP = "global_step"
 
 # -- counters and averages -------------------------------------------------------------------
 

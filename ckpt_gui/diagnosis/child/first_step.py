@@ -44,6 +44,27 @@ def rehearse_first_step(tf, reader, facts: dict, target: dict, recorder) -> None
             continue
         landed = shape_of(obj) == entry["checkpoint_shape"] and _holds(obj, reader.get_tensor(entry["checkpoint_key"]))
         entry["first_step"] = {"result": "restored" if landed else "dropped", "model_path": names.get(id(obj))}
+        if not landed and shape_of(obj) != entry["checkpoint_shape"]:
+            # Dropped for a shape: the variable the slot belongs to changed (review 12, 7:
+            # it read as "another optimizer class or configuration").
+            entry["first_step"]["model_shape"] = shape_of(obj)
+            owner = _slot_owner(obj, names.get(id(obj)) or "", optimizers)
+            if owner is not None and names.get(id(owner)):
+                entry["first_step"]["variable"] = names[id(owner)]
+
+
+def _slot_owner(slot, path: str, optimizers: list):
+    """The model variable a Keras 3 optimizer's slot is kept for: slot lists
+    (``_momentums/N``) follow the optimizer's ``_trainable_variables`` by position."""
+    position = path.rpartition("/")[2]
+    if not position.isdigit():
+        return None
+    for optimizer in optimizers:
+        listed = list(getattr(optimizer, "_trainable_variables", None) or [])
+        if int(position) < len(listed) and any(v is slot for v in getattr(optimizer, "variables", [])):
+            owner = listed[int(position)]
+            return owner if shape_of(owner) == shape_of(slot) else None
+    return None
 
 
 def _unbuilt_optimizers(bound: dict) -> list:

@@ -75,11 +75,13 @@ def is_optimizer(obj) -> bool:
     return callable(getattr(obj, "apply_gradients", None))
 
 
-def untracked_weights(owners: list[tuple[str, object]], reachable: set[int]) -> list[tuple[str, object]]:
+def untracked_weights(owners: list[tuple[str, object]], reachable: set[int]) -> list[tuple[str, object, str | None]]:
     """Weights Keras knows (layer.weights) that no checkpoint path reaches: Keras 3 does
     not make layers kept in a plain Python list attribute checkpoint children, so
     TensorFlow silently never saves or restores them. Named by the attribute that holds
-    them, as ``model/blocks[0]/kernel``, a path no restore can follow."""
+    them, as ``model/blocks[0]/kernel``, a path no restore can follow. Third: the
+    unbuilt Sequential they wait for, when that is why (a Keras 3 Sequential checkpoints
+    its layers as ``_functional/_operations/N`` only once built: review 12, 4)."""
     found = []
     claimed = set(reachable)
     for path, owner in owners:
@@ -91,8 +93,15 @@ def untracked_weights(owners: list[tuple[str, object]], reachable: set[int]) -> 
                     continue
                 claimed.add(id(weight))
                 name = str(getattr(weight, "path", getattr(weight, "name", "weight"))).split("/")[-1].split(":")[0]
-                found.append((f"{path + '/' if path else ''}{attribute}[{index!r}]/{name}", weight))
+                waits = (path or "the model") if attribute == "_layers" and _unbuilt_sequential(owner) else None
+                found.append((f"{path + '/' if path else ''}{attribute}[{index!r}]/{name}", weight, waits))
     return found
+
+
+def _unbuilt_sequential(owner) -> bool:
+    """A Keras Sequential not built yet (no Input, never called): its ``_layers`` list is
+    not a checkpoint child; its built graph (``_functional``) will be."""
+    return not getattr(owner, "built", True) and any(cls.__name__ == "Sequential" for cls in type(owner).__mro__)
 
 
 def _held_layers(owner):

@@ -233,15 +233,17 @@ def _missing(view, root, claimed: set[int], names: dict[int, str]) -> list[dict]
             continue  # tf.train.Checkpoint's own counter, created by restore() itself: nothing of the user's
         if id(obj) not in claimed:
             found.append(_missing_entry(path, obj, optimizer=conventions.is_optimizer_name(path)))
-    for path, obj in untracked_weights(owners, {id(obj) for _path, obj in reachable}):
-        found.append(_missing_entry(path, obj, optimizer=False, untracked=True))
+    for path, obj, waits in untracked_weights(owners, {id(obj) for _path, obj in reachable}):
+        found.append(_missing_entry(path, obj, optimizer=False, untracked=True, waits=waits))
     return found
 
 
-def _missing_entry(path: str, obj, optimizer: bool, untracked: bool = False) -> dict:
+def _missing_entry(path: str, obj, optimizer: bool, untracked: bool = False, waits: str | None = None) -> dict:
     entry = {"status": "missing", "checkpoint_key": None, "model_path": path}
     if untracked:
         entry["untracked"] = True
+    if waits:  # the unbuilt Sequential that would make it reachable once built
+        entry["deferred_owner"] = waits
     entry.update(model_shape=shape_of(obj), model_dtype=dtype_of(obj), checkpoint_shape=None,
                  checkpoint_dtype=None, optimizer=optimizer)  # fmt: skip
     return entry

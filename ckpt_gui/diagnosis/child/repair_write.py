@@ -67,7 +67,7 @@ def write_repaired(request: dict) -> dict:
             except PlanMismatch as exc:  # the plan's fault, said in one line: no traceback of ours
                 raise ScriptError(exc, "writing the repaired checkpoint") from None
             assigned.append(entry["target"])
-    written = _save(tf, target, variables, session, repair["output"])
+    written = _save(tf, target, variables, session, repair["output"], prefix)
     return {
         "variables": [],
         "notes": notes,
@@ -151,11 +151,17 @@ def _set(variable, value, session) -> None:
         variable.assign(value)
 
 
-def _save(tf, target: dict, variables: dict, session, output: str) -> str:
+def _save(tf, target: dict, variables: dict, session, output: str, source: str) -> str:
     """Save with the user's own objects (their tf.train.Checkpoint, or a Saver of their
-    variables); both write the ``checkpoint`` state file tf.train.latest_checkpoint reads."""
+    variables); both write the ``checkpoint`` state file tf.train.latest_checkpoint reads.
+    A Saver's checkpoint keeps the source's name and step (``model.ckpt-1000``: Saver.save's
+    own global_step naming; it was ``model.ckpt``, the step gone: review 12, 6). A
+    tf.train.Checkpoint numbers its saves by its own save_counter (``ckpt-1``)."""
     os.makedirs(output, exist_ok=True)
     if target["kind"] == "objects":
         return target["root"].save(os.path.join(output, "ckpt"))
     saver = tf.compat.v1.train.Saver(var_list=variables)
+    stem, _dash, step = os.path.basename(source).rpartition("-")
+    if stem and step.isdigit():
+        return saver.save(session, os.path.join(output, stem), global_step=int(step))
     return saver.save(session, os.path.join(output, "model.ckpt"))
