@@ -249,7 +249,8 @@ def keras_widened(out: str) -> None:
 
 
 def bfloat16_pair(out: str) -> None:
-    """Two checkpoints of bfloat16 variables: one unchanged, one changed, one where NaN appears."""
+    """Two checkpoints of bfloat16 variables: one unchanged, one changed, one where NaN appears,
+    one all zeros in A (no relative change: a bias saved before training)."""
     import ml_dtypes
 
     rng = np.random.RandomState(SEED)
@@ -264,6 +265,8 @@ def bfloat16_pair(out: str) -> None:
         holder.same = tf.Variable(base)
         holder.weights = tf.Variable(weights.astype(ml_dtypes.bfloat16))
         holder.flaky = tf.Variable(flaky)
+        grown = np.linspace(0.1, 0.5, 16) if changed else np.zeros(16)
+        holder.grown = tf.Variable(grown.astype(ml_dtypes.bfloat16))
         tf.train.Checkpoint(model=holder).write(os.path.join(out, name, "ckpt"))
 
 
