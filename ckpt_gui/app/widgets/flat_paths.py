@@ -18,7 +18,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ckpt_gui.app.models.compare_model import NAME_B
-from ckpt_gui.app.models.tree_model import HINT_SEPARATOR
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, hint_kept
 from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths
@@ -127,12 +127,30 @@ class PathElided(RoomyRows):
         room = option.rect.width() - TEXT_MARGINS
         if option.rect.width() <= 0 or option.fontMetrics.horizontalAdvance(option.text) <= room:
             return
+        name, separator, badge = option.text.rpartition(BADGE_SEPARATOR)
+        if separator and name and badge.endswith("]"):  # a NaN/Inf badge: whole beside the name, or left out
+            badge = separator + badge
+            option.text = name
+            left = room - option.fontMetrics.horizontalAdvance(badge)
+            self._cut(option, index, left)
+            cut = option.fontMetrics.elidedText(option.text, Qt.TextElideMode.ElideMiddle, max(left, 0))  # as Qt would
+            if not (cut == name or cut.startswith("\u2026/") and name.endswith(cut[1:])):  # parts cut: they come first
+                option.text = name  # (its red still says NaN/Inf; the details give the counts)
+                self._cut(option, index, room)
+            else:
+                option.text = cut + badge
+            return
+        self._cut(option, index, room)
+
+    def _cut(self, option, index, room: int) -> None:
+        if option.fontMetrics.horizontalAdvance(option.text) <= room:
+            return
         name, separator, hint = option.text.partition(HINT_SEPARATOR)
         if separator and name and hint:  # a layer and its hint, each cut on its own (its number kept)
             option.text = hint_kept(option, name, separator, hint)
         elif "/" in option.text:
             least = self._least(index, option.text)
-            if least is not None:  # else Qt cuts it in the middle
+            if least is not None:  # else cut in the middle
                 option.text = elide_path(option.text, option.fontMetrics, room, least)
 
     def _least(self, index, path: str) -> int | None:

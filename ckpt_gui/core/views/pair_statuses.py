@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.lazy_node import _cached_natural_key
 
 # How much a status says "look here": the flat list sorts by this, then by change.
@@ -30,7 +30,6 @@ _URGENCY = {
 }
 STATUSES = list(DiffStatus)  # a status's code is its place here, from 1
 STATUS_CODES = {status: code for code, status in enumerate(STATUSES, start=1)}  # 0: not compared yet
-NONFINITE = "nonfinite"  # the chip of the pairs where NaN/Inf appeared or went away (not a status)
 _LIVE = object()  # pair_filter's default status: the pair's own (no tree to go by)
 
 
@@ -58,8 +57,11 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[.
         return None
 
     def accept(pair: Pair, tree_path: str = "", status=_LIVE) -> bool:
-        if statuses is not None and (pair.status if status is _LIVE else status) not in statuses:
-            return False
+        status = pair.status if status is _LIVE else status
+        if statuses is not None and status not in statuses:
+            nonfinite = NONFINITE in statuses and status is not None and change_of(pair, status) == math.inf
+            if not nonfinite:
+                return False
         text = search_text(pair, tree_path)
         return all(word in text for word in words)
 
@@ -101,6 +103,16 @@ def change_of(pair: Pair, status) -> float:
 def nonfinite_changed(values) -> bool:
     """Whether NaN or Inf appeared or went away in a pair's values (ValueDiff)."""
     return bool(values.nan_appeared or values.nan_vanished or values.inf_appeared or values.inf_vanished)
+
+
+def nonfinite_badge(values) -> str:
+    """What a pair's row says of its NaN/Inf that appeared (+) or went away (-) in B:
+    "+1 NaN, +1 Inf"; "" when none did (``values``: a ValueDiff, or None)."""
+    if values is None:
+        return ""
+    counts = ((values.nan_appeared, "+{} NaN"), (values.inf_appeared, "+{} Inf"),
+              (values.nan_vanished, "-{} NaN"), (values.inf_vanished, "-{} Inf"))  # fmt: skip
+    return ", ".join(text.format(f"{n:,}") for n, text in counts if n)
 
 
 def tree_order(leaf) -> tuple:
