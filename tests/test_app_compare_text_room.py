@@ -1,0 +1,74 @@
+"""Review 12, finding 11: text of the comparison cut or run together at 1024x640: the
+heatmaps' index ticks of a [784, 64] pair read "2060", Details' "Mean |B-A| (finite"
+was cut at the window's edge. Offscreen, the window at 1024x640."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage, QPainter
+
+from tests.test_app_compare_review7 import _write
+from tests.test_app_desktop import WAIT_MS
+from tests.test_app_ux import open_path
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _tall_pair(tmp_path) -> tuple[str, str]:
+    """s002's first kernel's shape ([784, 64], Sequential 784-64-10), trained a step."""
+    rng = np.random.default_rng(12)
+    a = rng.uniform(-0.08, 0.08, (784, 64)).astype(np.float32)
+    b = a + rng.uniform(-0.001, 0.001, a.shape).astype(np.float32)
+    paths = []
+    for name, value in (("a", a), ("b", b)):
+        (tmp_path / name).mkdir()
+        _write(str(tmp_path / name / "ckpt-1"), {"model/dense/kernel": value, "model/dense/bias": value[0]})
+        paths.append(str(tmp_path / name / "ckpt-1"))
+    return paths[0], paths[1]
+
+
+def _labels(axis) -> list[tuple[float, float, str]]:
+    """The tick labels ``axis`` draws, as (left, right, text) in its own pixels."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return sorted((rect.left(), rect.right(), text) for rect, _flags, text in specs[2])
+
+
+@pytest.fixture()
+def compared(qtbot, window, tmp_path):
+    window.resize(1024, 640)
+    a, b = _tall_pair(tmp_path)
+    open_path(qtbot, window, a)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(b)
+    pair = next(p for p in window.compare.diff.pairs if p.a.shape == (784, 64))
+    window.compare_trees.select_pair(pair)
+    qtbot.waitUntil(lambda: getattr(window.pair_panel.view, "pair", None) is pair, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT_MS)
+    qtbot.wait(200)  # the graphics layouts settle on the event loop
+    return window
+
+
+def test_the_heatmaps_index_ticks_never_run_together(qtbot, compared):
+    """Whatever room the heatmaps get (the details' share narrowed a step at a time, down
+    to A and B about 25 px wide, as s002's [784, 64] kernel had at 1024x640): two labels
+    at least under each, none touching its neighbour."""
+    window = compared
+    total = sum(window.main_splitter.sizes())
+    narrowest = 1e9
+    for right in range(403, 280, -12):
+        window.main_splitter.setSizes([total - right, right])
+        qtbot.wait(50)  # the graphics layouts settle on the event loop
+        for plot in window.pair_panel.image_plots:
+            axis = plot.getAxis("bottom")
+            narrowest = min(narrowest, axis.geometry().width())
+            labels = _labels(axis)
+            assert len(labels) >= 2, (right, plot.titleLabel.text, labels)
+            for (_l, end, text), (start, _r, other) in zip(labels, labels[1:]):
+                assert end + 3 <= start, (right, plot.titleLabel.text, text, other, labels)
+    assert narrowest < 30, f"the heatmaps never got narrow: {narrowest} px, no test"
