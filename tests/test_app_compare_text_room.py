@@ -72,3 +72,35 @@ def test_the_heatmaps_index_ticks_never_run_together(qtbot, compared):
             for (_l, end, text), (start, _r, other) in zip(labels, labels[1:]):
                 assert end + 3 <= start, (right, plot.titleLabel.text, text, other, labels)
     assert narrowest < 30, f"the heatmaps never got narrow: {narrowest} px, no test"
+
+
+def test_the_details_labels_are_never_cut_at_1024x640(qtbot, window, checkpoints):
+    """A pair where NaN appeared labels its numbers "Mean |B-A| (finite)": at 1024x640
+    the right column read "Mean |B-A| (finite" at the window's edge (review 12)."""
+    window.resize(1024, 640)
+    folder = checkpoints / "bf16_pair"
+    open_path(qtbot, window, folder / "a" / "ckpt")
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "b" / "ckpt"))
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT_MS)
+    pair = next(p for p in window.compare.diff.pairs if p.path.endswith("flaky"))
+    window.compare_trees.select_pair(pair)
+    panel = window.pair_panel
+    qtbot.waitUntil(lambda: getattr(panel.view, "pair", None) is pair, timeout=WAIT_MS)
+    qtbot.wait(100)
+    grid = panel.numbers
+    labels = [grid.itemAt(i).widget() for i in range(grid.count())]
+    assert "Mean |B-A| (finite)" in [label.text().replace("\u2060", "").replace("\u00a0", " ") for label in labels]
+    total = sum(window.main_splitter.sizes())
+    for room in range(window.main_splitter.sizes()[1], 350, -10):  # a longer number's few px less, too
+        window.main_splitter.setSizes([total - room, room])
+        qtbot.wait(20)
+        right = panel.mapTo(window, panel.rect().topRight()).x()
+        for label in labels:
+            edge = label.mapTo(window, label.rect().topRight()).x()
+            assert edge <= right, (room, label.text(), edge, right)
+            words = label.text().split()
+            widest = max(label.fontMetrics().horizontalAdvance(word) for word in words) if words else 0
+            assert label.contentsRect().width() >= widest, (room, label.text(), label.width(), widest)
+            if not label.wordWrap():
+                assert label.contentsRect().width() >= label.fontMetrics().horizontalAdvance(label.text()), label.text()
