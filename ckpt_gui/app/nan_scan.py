@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ckpt_gui.app import background_work, plot_import
 from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.models.tree_model import CORRUPT_BADGE
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
@@ -157,7 +158,6 @@ class NanScan:
 
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum
-CORRUPT_BADGE = "CRC mismatch"  # a tensor whose data fails its checksum, in the tree after its name
 _CHUNK = 1024  # variables summarised together when a corrupt one makes the scan go piecewise
 
 
