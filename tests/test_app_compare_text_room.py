@@ -104,3 +104,38 @@ def test_the_details_labels_are_never_cut_at_1024x640(qtbot, window, checkpoints
             assert label.contentsRect().width() >= widest, (room, label.text(), label.width(), widest)
             if not label.wordWrap():
                 assert label.contentsRect().width() >= label.fontMetrics().horizontalAdvance(label.text()), label.text()
+
+
+def test_flat_paths_keep_the_part_that_tells_rows_apart(qtbot):
+    """An Estimator's linear model (damon-est-2019): every feature's weights and Ftrl
+    slots end ".../weights/part_0/Ftrl". Cut at 1024x640, the feature's name, the only
+    part that tells two rows apart, was what went: "…/Ca…in/weights/part_0/Ftrl" beside
+    "…/Ca…ss/weights/part_0/Ftrl" (review 12). Now the parts between it and the leaf go
+    ("…/Capital-Gain/…/Ftrl"), where no other row reads the same: not "…/dense/…/v" for
+    both kernel/v and bias/v."""
+    from PySide6.QtWidgets import QWidget
+
+    from ckpt_gui.app.widgets.flat_paths import elide_path
+    from ckpt_gui.core.views.path_ends import end_depths, unique_gapped_forms
+
+    features = ("Age", "Capital-Gain", "Capital-Loss", "Education", "Hours-per-week", "Sex_indicator")
+    paths = [
+        f"linear/linear_model/{feature}/weights/part_0{slot}"
+        for feature in features
+        for slot in ("", "/Ftrl", "/Ftrl_1")
+    ]
+    paths += [f"net/dense_{i}/{name}/{slot}" for i in (0, 1) for name in ("kernel", "bias") for slot in ("m", "v")]
+    depths = end_depths(paths)
+    gapped = unique_gapped_forms(depths)
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    metrics = widget.fontMetrics()
+    gain = "linear/linear_model/Capital-Gain/weights/part_0/Ftrl"
+    told = 0
+    for room in range(metrics.horizontalAdvance(gain), 40, -4):
+        shown = {path: elide_path(path, metrics, room, depths[path], gapped) for path in paths}
+        if room >= metrics.horizontalAdvance("\u2026/Capital-Gain/\u2026/Ftrl"):
+            assert "/Capital-Gain/" in shown[gain], (room, shown[gain])
+            assert len(set(shown.values())) == len(paths), (room, shown)  # no two rows alike
+            told += 1
+    assert told > 5
