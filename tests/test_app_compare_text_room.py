@@ -139,3 +139,12 @@ def test_flat_paths_keep_the_part_that_tells_rows_apart(qtbot):
             assert len(set(shown.values())) == len(paths), (room, shown)  # no two rows alike
             told += 1
     assert told > 5
+
+
+def test_without_nan_the_details_names_stay_on_one_line(compared):
+    """Only "(finite)" names wrap: "Mean |B-" over "A|" read worse than the values wrapped."""
+    grid = compared.pair_panel.numbers
+    names = [grid.itemAt(i).widget() for i in range(grid.count()) if grid.getItemPosition(i)[1] % 2 == 0]
+    assert "Mean |B-A|" in [name.text() for name in names]
+    for name in names:
+        assert name.height() < 2 * name.fontMetrics().lineSpacing(), (name.text(), name.height())
