@@ -249,7 +249,8 @@ def keras_widened(out: str) -> None:
 
 
 def bfloat16_pair(out: str) -> None:
-    """Two checkpoints of bfloat16 variables: one unchanged, one changed, one where NaN appears."""
+    """Two checkpoints of bfloat16 variables: one unchanged, one changed, one where NaN appears,
+    one all zeros in A (no relative change: a bias saved before training)."""
     import ml_dtypes
 
     rng = np.random.RandomState(SEED)
@@ -258,12 +259,15 @@ def bfloat16_pair(out: str) -> None:
     for name, changed in (("a", False), ("b", True)):
         weights = base.astype(np.float32) * (1.01 if changed else 1.0)
         flaky = other.copy()
-        if changed:
+        if changed:  # a little changed (long numbers in the details), and NaN appeared
+            flaky = (other.astype(np.float32) * 1.005).astype(ml_dtypes.bfloat16)
             flaky[[3, 50]] = np.nan
         holder = tf.Module()
         holder.same = tf.Variable(base)
         holder.weights = tf.Variable(weights.astype(ml_dtypes.bfloat16))
         holder.flaky = tf.Variable(flaky)
+        grown = np.linspace(0.1, 0.5, 16) if changed else np.zeros(16)
+        holder.grown = tf.Variable(grown.astype(ml_dtypes.bfloat16))
         tf.train.Checkpoint(model=holder).write(os.path.join(out, name, "ckpt"))
 
 

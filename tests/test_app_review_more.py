@@ -180,6 +180,47 @@ def test_a_corrupt_tensor_is_skipped_and_marked_by_the_nan_scan(qtbot, tmp_path,
     assert CORRUPT_BADGE in win.histogram.empty.text() and bad not in win.histogram.empty.text()
 
 
+def test_a_corrupt_tensors_name_comes_before_its_badge(qtbot, tmp_path, scanning_window):
+    """Review 12, finding 14: the row read "_\u2026l   [CRC mismatch]", the badge kept whole and
+    the variable's name gone. The name first now; the badge gives way (its start kept
+    while there is room: "[CRC\u2026")."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
+    from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+
+    prefix, bad = _corrupt_copy(str(tmp_path / "corrupt"))
+    win = scanning_window
+    open_path(qtbot, win, prefix)
+    panel = win.tree_panel
+    qtbot.waitUntil(lambda: panel.nonfinite is not None and not win.busy, timeout=WAIT_MS)
+    assert panel.select_key(bad)
+    view = panel.view
+    index = view.currentIndex().siblingAtColumn(view.treePosition())
+    name = index.data().rpartition(BADGE_SEPARATOR)[0]
+    assert name and index.data().endswith(f"[{CORRUPT_BADGE}]")
+    seen = set()
+    for width in range(400, 40, -10):
+        view.setColumnWidth(view.treePosition(), width)
+        option = QStyleOptionViewItem()
+        option.initFrom(view.viewport())
+        option.rect = view.visualRect(index)
+        view.itemDelegateForIndex(index).initStyleOption(option, index)
+        text_rect = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        drawn = option.fontMetrics.elidedText(option.text, option.textElideMode, text_rect.width())
+        metrics = option.fontMetrics
+        room = min(text_rect.width(), option.rect.width() - TEXT_MARGINS)  # the style's, less the delegate's margin
+        if room >= metrics.horizontalAdvance(name):
+            assert drawn.startswith(name), (width, drawn)  # the name whole, before any badge
+            seen.add("name whole")
+        if room >= metrics.horizontalAdvance(f"{name}{BADGE_SEPARATOR}CRC\u2026"):
+            assert "[CRC" in drawn, (width, drawn)
+            seen.add("badge's start")
+        if text_rect.width() < metrics.horizontalAdvance(index.data()):
+            seen.add("narrower than name and badge")
+    assert seen == {"name whole", "badge's start", "narrower than name and badge"}, seen
+
+
 def test_the_end_of_a_comparison_leaves_the_trees_the_user_has_touched(qtbot, window):
     """Finding 22: the end of a comparison selects the largest change only if the user has
     not touched the trees since they were shown (it scrolled away from a group being read)."""

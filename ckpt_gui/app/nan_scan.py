@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ckpt_gui.app import background_work, plot_import
 from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.models.tree_model import CORRUPT_BADGE
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
@@ -39,7 +40,22 @@ class NanScan:
     ) -> None:
         self.runner, self.tree_panel, self.banner, self.say, self.shown = runner, tree_panel, banner, say, shown
         self.wanted = False  # a scan waits for the selection's pass (not to read twice)
+        self._held_tip: tuple[Checkpoint | None, str] | None = None  # the tip withdrawn while comparing
         tree_panel.nan_box.toggled.connect(self._listed)
+
+    def hold_tip(self, held: bool) -> None:
+        """A comparison shown (``held``) or closed: the banner's "tick 'NaN/Inf only'"
+        is withdrawn while the box is out of sight (review 12: it stayed over the
+        comparison, which has no such box), and shown again when browse comes back."""
+        if held:
+            text = self.banner.text
+            if text.endswith(NAN_TIP):
+                self._held_tip = (self.shown(), text)
+                self.banner.hide()
+            return
+        held_tip, self._held_tip = self._held_tip, None
+        if held_tip is not None and held_tip[0] is self.shown() and not self.tree_panel.nan_box.isChecked():
+            self.banner.show_message(held_tip[1], "warning")
 
     def _listed(self, on: bool) -> None:
         """'NaN/Inf only' ticked: the banner telling to tick it has done its job."""
@@ -142,7 +158,6 @@ class NanScan:
 
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum
-CORRUPT_BADGE = "CRC mismatch"  # a tensor whose data fails its checksum, in the tree after its name
 
 
 def badge_text(stats: TensorStats) -> str:

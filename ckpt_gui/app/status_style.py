@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from ckpt_gui.app.theme import readable
-from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.core.statuses import NONFINITE, RestoreStatus
 from ckpt_gui.diagnosis.findings import ATTENTION_ORDER, RestoreFinding
 
 # status -> (symbol, word, colour)
@@ -29,6 +29,8 @@ DIFF_STYLES = {
     "only_a": ("\u25c0", "only A", "#E69F00"),
     "only_b": ("\u25b6", "only B", "#009E73"),
     None: ("\u2026", "comparing", "#7F7F7F"),
+    # Not a status: the chip of the pairs where NaN/Inf appeared or went away, red as browse's NaN badge.
+    NONFINITE: ("\u26a0", "NaN/Inf", "#C62828"),
 }
 
 

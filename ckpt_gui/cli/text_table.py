@@ -14,6 +14,7 @@ from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, m
 from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
+from ckpt_gui.core.views.pair_statuses import change_of
 from ckpt_gui.core.views.tree import natural_key
 
 if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
@@ -126,7 +127,7 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
 def print_diff_table(
     diff: CheckpointDiff, out: TextIO = sys.stdout, path_of: Callable[[Pair], str] | None = None
 ) -> None:
-    """``ckpt-gui diff`` without --json: the changes, largest relative change first;
+    """``ckpt-gui diff`` without --json: the changes, largest first (pair_statuses.change_of);
     ``path_of``: each pair's NAME (core.views.pair_paths.shown_path_of: as the app)."""
     path_of = path_of or (lambda pair: pair.path)
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
@@ -138,9 +139,8 @@ def print_diff_table(
     out.write("\n")
     changed = [p for p in diff.pairs if p.status != DiffStatus.SAME]
     names = {id(p): path_of(p) for p in changed}
-    changed.sort(
-        key=lambda p: (p.values is None, -(p.values.rel_l2 or 0) if p.values else 0, natural_key(names[id(p)]))
-    )
+    # As the app's flat list: NaN/Inf appeared or gone first, a pair with no Rel. L2 (A all zeros) by its max |B-A|.
+    changed.sort(key=lambda p: (p.values is None, -change_of(p, p.status), natural_key(names[id(p)])))
     # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,
     # but a dtype_changed row would show two equal shapes and nothing else.
     dtypes = any(p.a is not None and p.b is not None and p.a.dtype.name != p.b.dtype.name for p in changed)

@@ -27,6 +27,11 @@ class DiffStatus(StrEnum):
     ONLY_B = "only_b"
 
 
+# Not a status: the comparison's chip (and count) of the pairs where NaN or Inf appeared
+# or went away, whatever their status (core/views/pair_statuses.py ranks them first).
+NONFINITE = "nonfinite"
+
+
 class RestoreStatus(StrEnum):
     """A variable of the checkpoint or of the user's model after a restore attempt,
     in the order the report's summary lists them."""

@@ -128,9 +128,11 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         """Stop the NaN/Inf scan while other work needs the CPU (a comparison)."""
         self.scan.stop()
         self.scan.wanted = False  # nor start it when the selection's pass ends
+        self.scan.hold_tip(True)  # its "tick 'NaN/Inf only'": no such box in a comparison
 
     def resume_scan(self) -> None:
         """Scan again after a pause, if opening the checkpoint started one that did not finish."""
+        self.scan.hold_tip(False)
         if self.scan_on_open and self.scan.unfinished(self.ckpt):
             self.start_scan()
 

@@ -12,7 +12,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from ckpt_gui.app import status_style
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
 from ckpt_gui.core.formatting import format_number, format_shape
+from ckpt_gui.core.statuses import NONFINITE
+from ckpt_gui.core.views.pair_statuses import nonfinite_badge
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.tree_filter import reach, rows_made
 
@@ -121,6 +124,8 @@ class CompareModel(NodeTreeModel):
         status = _status(self.tree, node)
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and pair is not None:
             return QBrush(status_style.colour(status, STYLES))  # readable in light and dark themes
+        if role == Qt.ItemDataRole.ForegroundRole and column in (NAME_A, NAME_B) and _badge(self.tree, node):
+            return QBrush(status_style.colour(NONFINITE, STYLES))  # red, as browse's NaN/Inf names
         if role == Qt.ItemDataRole.BackgroundRole and pair is not None and status not in ("same", None):
             colour = QColor(STYLES[status][2])
             colour.setAlpha(28)
@@ -153,11 +158,19 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
             return ""
         if column in (NAME_A, NAME_B):  # each side its own names (a renamed layer)
             side = "a" if column == NAME_A else "b"
-            return node.side_path(side) if flat else tree.side_name(node, side)
+            name = node.side_path(side) if flat else tree.side_name(node, side)
+            badge = _badge(tree, node)  # NaN/Inf appeared or gone: said on both sides, kept whole (flat_paths.py)
+            return f"{name}{BADGE_SEPARATOR}{badge}]" if badge else name
         return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
     values = pair.values if _status(tree, node) is not None else None
     metric = {REL: "rel_l2", MAX_ABS: "max_abs_diff", COSINE: "cosine"}.get(column)
     return format_number(getattr(values, metric)) if values is not None and metric else ""
+
+
+def _badge(tree: PairTree | None, node: PairNode) -> str:
+    """A pair's NaN/Inf that appeared or went away, once counted: "+1 NaN, +1 Inf" (review 12:
+    nothing in the trees flagged it); "" for none, or a group."""
+    return nonfinite_badge(node.pair.values) if node.pair is not None and _status(tree, node) is not None else ""
 
 
 def _status(tree: PairTree | None, node: PairNode) -> str | None:

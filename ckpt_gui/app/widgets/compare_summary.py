@@ -1,6 +1,7 @@
 """The comparison's summary bar: a chip per status with its count (each filters the
-trees to its pairs), what the chips show, the pairs still to compare, and the hint of
-variables that look moved (as ``ckpt-gui diff`` proposes them)."""
+trees to its pairs; first, a chip of the pairs where NaN/Inf appeared or went away),
+what the chips show, the pairs still to compare, and the hint of variables that look
+moved (as ``ckpt-gui diff`` proposes them)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWi
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.compare_model import STYLES, TO_COMPARE, status_label
 from ckpt_gui.core.analysis.diff import Pair
-from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 
 
 class SummaryBar(QWidget):
@@ -26,7 +27,8 @@ class SummaryBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.chips: dict[str, QToolButton] = {}
-        for status in DiffStatus:
+        # The pairs where NaN/Inf appeared or went away first: the largest change there is (review 12).
+        for status in (NONFINITE, *DiffStatus):
             button = QToolButton()
             button.setCheckable(True)
             button.setToolTip("Show only these pairs (click again for all)")
@@ -68,8 +70,8 @@ class SummaryBar(QWidget):
     def show_counts(self, counts: dict, pending: int) -> None:
         """Each status's count on its chip (shown when not 0) and the pairs still to compare."""
         for status, button in self.chips.items():
-            button.setText(f"{status_label(status)}  {counts[status]:,}")
-            button.setVisible(bool(counts[status]))
+            button.setText(f"{status_label(status)}  {counts.get(status, 0):,}")
+            button.setVisible(bool(counts.get(status, 0)))
         # The pairs still to compare beside the chips: the row's counts add up to every pair.
         waiting = pending and not any(counts.values())
         to_compare = f"{status_style.label(None, STYLES, TO_COMPARE)}  {pending:,}" if pending else ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTreeView
 
-from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR, MARKERS, MODEL_ONLY_HINT
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, CORRUPT_BADGE, HINT_SEPARATOR, MARKERS, MODEL_ONLY_HINT
 from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
@@ -101,6 +101,14 @@ def _badge_kept(option, name: str, badge: str) -> str:
     room = _room(option)
     if metrics.horizontalAdvance(name + badge) <= room:
         return name + badge
+    if badge.strip() == f"[{CORRUPT_BADGE}]":
+        # The name first, the badge gives way: "_…l   [CRC mismatch]" named no variable
+        # (review 12); the row's tooltip, the banner and Details say the mismatch whole.
+        rest = room - metrics.horizontalAdvance(name)
+        if rest <= 0:
+            return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
+        short = metrics.elidedText(badge, Qt.TextElideMode.ElideRight, rest)
+        return name + (short if len(short.strip().rstrip("\u2026")) > 1 else "")
     left = room - metrics.horizontalAdvance(badge)
     least = name if len(name) <= 3 else f"{name[0]}\u2026{name[-1]}"  # the least of a name kept
     if left >= metrics.horizontalAdvance(least):

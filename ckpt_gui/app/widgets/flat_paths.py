@@ -18,10 +18,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ckpt_gui.app.models.compare_model import NAME_B
-from ckpt_gui.app.models.tree_model import HINT_SEPARATOR
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS, hint_kept
 from ckpt_gui.app.widgets.row_room import RoomyRows
-from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths
+from ckpt_gui.core.views.path_ends import Steps, depth_steps, end_depths, gapped_forms, unique_gapped_forms
 
 # A side of up to this many paths is counted at once in the paint that asks (about 15 ms
 # at most on this machine's CPUs); a larger one a slice per turn.
@@ -42,6 +42,7 @@ class PathDepths(QObject):
         super().__init__(parent)
         self._tree = None
         self._sides: dict[str, Depths | None] = {}  # a side's depths, None while they are counted
+        self._gapped: dict[str, set[str]] = {}  # a small side's unique_gapped_forms
         self._counting: dict[str, Steps] = {}
         # A real 0 ms timer, not a chain of singleShot(0) posted calls, which Qt's glib
         # loop runs back to back (app/plot_turns.py): each step in a turn of its own.
@@ -51,7 +52,7 @@ class PathDepths(QObject):
 
     def forget(self) -> None:
         """Another tree is shown (or none): counts under way are dropped."""
-        self._tree, self._sides, self._counting = None, {}, {}
+        self._tree, self._sides, self._counting, self._gapped = None, {}, {}, {}
         if self._waiting is None:
             self._turns.stop()
 
@@ -77,11 +78,16 @@ class PathDepths(QObject):
         depths = self._sides[side]
         return None if depths is None else depths.get(path, 1)
 
+    def gapped(self, side: str) -> set[str]:
+        """Side ``side``'s unique_gapped_forms, once its depths are counted (a small side's only)."""
+        return self._gapped.get(side, set())
+
     def _count(self, tree, side: str) -> None:
         # Every pair of the side, not only those shown: the same cut under any filter,
         # and counted once per comparison.
         if len(tree.leaves) <= COUNTED_AT_ONCE:
             self._sides[side] = end_depths(tree.side_paths(side))
+            self._gapped[side] = unique_gapped_forms(self._sides[side])  # (not for a large side: time)
             return
         self._sides[side] = None
         self._counting[side] = depth_steps(tree.side_paths(side))
@@ -127,13 +133,32 @@ class PathElided(RoomyRows):
         room = option.rect.width() - TEXT_MARGINS
         if option.rect.width() <= 0 or option.fontMetrics.horizontalAdvance(option.text) <= room:
             return
+        name, separator, badge = option.text.rpartition(BADGE_SEPARATOR)
+        if separator and name and badge.endswith("]"):  # a NaN/Inf badge: whole beside the name, or left out
+            badge = separator + badge
+            option.text = name
+            left = room - option.fontMetrics.horizontalAdvance(badge)
+            self._cut(option, index, left)
+            cut = option.fontMetrics.elidedText(option.text, Qt.TextElideMode.ElideMiddle, max(left, 0))  # as Qt would
+            if not (cut == name or cut.startswith("\u2026/") and name.endswith(cut[1:])):  # parts cut: they come first
+                option.text = name  # (its red still says NaN/Inf; the details give the counts)
+                self._cut(option, index, room)
+            else:
+                option.text = cut + badge
+            return
+        self._cut(option, index, room)
+
+    def _cut(self, option, index, room: int) -> None:
+        if option.fontMetrics.horizontalAdvance(option.text) <= room:
+            return
         name, separator, hint = option.text.partition(HINT_SEPARATOR)
         if separator and name and hint:  # a layer and its hint, each cut on its own (its number kept)
             option.text = hint_kept(option, name, separator, hint)
         elif "/" in option.text:
             least = self._least(index, option.text)
-            if least is not None:  # else Qt cuts it in the middle
-                option.text = elide_path(option.text, option.fontMetrics, room, least)
+            if least is not None:  # else cut in the middle
+                side = "b" if index.column() == NAME_B else "a"
+                option.text = elide_path(option.text, option.fontMetrics, room, least, self._depths.gapped(side))
 
     def _least(self, index, path: str) -> int | None:
         """The parts ``path`` keeps in the flat list (1 in the tree, whose names are no
@@ -144,10 +169,13 @@ class PathElided(RoomyRows):
         return self._depths.depth(tree, "b" if index.column() == NAME_B else "a", path)
 
 
-def elide_path(path: str, metrics, room: int, least: int = 1) -> str:
+def elide_path(path: str, metrics, room: int, least: int = 1, gapped: set[str] | frozenset = frozenset()) -> str:
     """``path`` in ``room`` pixels: whole, else its last parts after "…/" (as many as
-    fit, at least ``least``), else those with the first of them cut in the middle
-    ("…/lay…s-0/kernel/v"), else its end cut in the middle."""
+    fit, at least ``least``), else those with parts between the first and the leaf left
+    out where no other row reads the same (``gapped``: path_ends.unique_gapped_forms:
+    "…/Capital-Gain/…/Ftrl", not "…/Ca…in/weights/part_0/Ftrl" beside "…/Ca…ss/...",
+    review 12), else with the first of them cut in the middle ("…/lay…s-0/kernel/v"),
+    else its end cut in the middle."""
     if metrics.horizontalAdvance(path) <= room:
         return path
     parts = path.split("/")
@@ -156,6 +184,9 @@ def elide_path(path: str, metrics, room: int, least: int = 1) -> str:
         tail = "\u2026/" + "/".join(parts[start:])
         if metrics.horizontalAdvance(tail) <= room:
             return tail
+    short = next((f for f in gapped_forms(path, least) if f in gapped and metrics.horizontalAdvance(f) <= room), None)
+    if short is not None:
+        return short
     kept = parts[len(parts) - least :]
     head = "\u2026/" if least < len(parts) else ""
     rest = "".join("/" + part for part in kept[1:])

@@ -16,6 +16,7 @@ from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
+FINITE = " (finite)"  # after a metric's name when it leaves NaN/Inf positions out
 
 
 def blocks_tip(blocks: list[tuple[int, int]]) -> str:
@@ -69,11 +70,14 @@ def pair_numbers(pair: Pair) -> list[tuple[str, str]]:
         share = values.differing / values.count if values.count else 0.0
         # The metrics cover positions finite on both sides; say so when some are not.
         nonfinite = values.nan_appeared + values.nan_vanished + values.inf_appeared + values.inf_vanished
-        where = " (finite)" if nonfinite else ""
+        where = FINITE if nonfinite else ""
+        # Wrapped where narrow (fill_grid) before "(finite)" only: "Max |B-A|" kept on one
+        # line (a no-break space, word joiners where Qt breaks: after "|" and "-").
+        b_a = "\u00a0|\u2060B-\u2060A|" if nonfinite else " |B-A|"
         rows += [
             ("Differing", f"{values.differing:,} of {values.count:,} ({share:.2%})"),
-            (f"Max |B-A|{where}", format_number(values.max_abs_diff)),
-            (f"Mean |B-A|{where}", format_number(values.mean_abs_diff)),
+            (f"Max{b_a}{where}", format_number(values.max_abs_diff)),
+            (f"Mean{b_a}{where}", format_number(values.mean_abs_diff)),
             (f"Rel. L2{where}", format_number(values.rel_l2)),
             (f"Cosine{where}", format_number(values.cosine)),
         ]
@@ -124,8 +128,12 @@ def fill_grid(grid: QGridLayout, rows: list[tuple[str, str]], on_link: Callable[
 
 
 def _add(grid: QGridLayout, label: str, text: str, row: int, column: int, span: int = 1) -> QLabel:
-    name = QLabel(label)
+    # "Mean |B-A| (finite)": one line while there is room (_Number's hint), else two rather
+    # than cut at the window's edge (review 12, 1024x640); the other names never wrap (the
+    # values do first: "Mean |B-" over "A|" otherwise).
+    name = _Number(label)
     theme.mute(name)
+    name.setWordWrap(label.endswith(FINITE))
     value = QLabel(text) if span > 1 else _Number(text)
     value.setTextFormat(Qt.TextFormat.PlainText)
     value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -31,11 +31,17 @@ def spaced_levels(axis: pg.AxisItem, levels: list, low: float, high: float, size
         return fitting
     spacing, offset = levels[0]
     kept = levels[:1]
+    tried = set()
     for tries in range(MOST_TRIES):
         times = GROWTH[tries % len(GROWTH)] * 10 ** (tries // len(GROWTH))
+        if spacing * times > high - low:
+            # Last, the widest multiple of the spacing that still puts two ticks in: 0 and 60
+            # of 64 columns 26 px wide, where 20 and 60 ran together as "2060" (review 12).
+            times = math.floor((high - low) / spacing)
+            if times < 2 or times in tried:
+                break  # two ticks no more
+        tried.add(times)
         grown = spacing * times
-        if grown > high - low:
-            break  # two ticks no more
         # The grown ticks on the first spacing's, from each of its ticks in turn: 0 at the
         # axis' very end has no room for its label, 5e-5 and 1.5e-4 may have.
         for shift in range(min(times, MOST_TRIES)):

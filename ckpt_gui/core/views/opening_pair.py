@@ -24,11 +24,13 @@ from ckpt_gui.core.format.conventions import (
     is_tf1_optimizer_slot,
     without_attributes,
 )
+from ckpt_gui.core.views.pair_statuses import change_of
 
 
 def opening_pair(pairs: Iterable[Pair], order: Callable[[Pair], Any]) -> Pair | None:
-    """The changed pair with the largest Rel. L2 among the model's own variables of more
-    than one value (a [1] bias has no histogram or heatmap to show: the plots stayed empty),
+    """The changed pair with the largest change (change_of: Rel. L2, NaN/Inf first) among
+    the model's own variables of more than one value (a [1] bias has no histogram or
+    heatmap to show: the plots stayed empty),
     else among the model's own, else among all changed pairs; ties go to the first in
     ``order`` (the tree's, as the flat list breaks them). None when nothing changed."""
     changed = [p for p in pairs if p.status == "changed" and p.values is not None]
@@ -50,7 +52,12 @@ def is_model_own(variable: Variable | None) -> bool:
         return True  # the other side decides
     if not variable.dtype.is_floating and not variable.dtype.is_complex:
         return False  # steps, counters, tables of ids and strings: not weights
-    path = without_attributes(variable.key)
+    if OPTIMIZER_SLOT in variable.key:
+        return False
+    # Where the variable sits in the model, not its key: Keras 3 saves a kernel under
+    # ``optimizer/_trainable_variables/0`` when the optimizer tracks it (review 12: every
+    # weight was the optimizer's, so --compare opened on optimizer/_iterations).
+    path = without_attributes(variable.display_path)
     if OPTIMIZER_SLOT in path or any(path == c or path.startswith(c + "/") for c in COUNTER_NAMES):
         return False
     names = path.split("/")
@@ -64,4 +71,4 @@ def _elements(pair: Pair) -> int:
 
 
 def _rel_l2(pair: Pair) -> float:
-    return pair.values.rel_l2 or 0.0
+    return change_of(pair, pair.status)  # as the flat list ranks it (NaN/Inf first; A all zeros by max |B-A|)

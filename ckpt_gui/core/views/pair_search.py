@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.views.pair_statuses import STATUS_CODES, change_ranks, search_text
+from ckpt_gui.core.views.pair_statuses import NONFINITE, STATUS_CODES, change_ranks, search_text
 
 SEARCH_SLICE = 5_000  # texts made between two looks whether their making was cancelled
 
@@ -54,13 +54,17 @@ class PairSearch:
 
     def matching(self, words: list[str], statuses: set[str] | None) -> list | None:
         """The leaves holding every (lower-case) word whose status as counted is one
-        of ``statuses``, in the leaves' order; None when nothing is asked (every pair)."""
+        of ``statuses`` (NONFINITE among them: or whose NaN/Inf changed), in the
+        leaves' order; None when nothing is asked (every pair)."""
         if not words and statuses is None:
             return None
         picked: Sequence[int] = range(len(self.leaves))
         if statuses is not None:
             wanted = [STATUS_CODES[status] for status in STATUS_CODES if status in statuses]
-            picked = np.flatnonzero(np.isin(self._codes[self._orders], wanted)).tolist()
+            mask = np.isin(self._codes[self._orders], wanted)
+            if NONFINITE in statuses:  # NaN/Inf appeared or went away: ranked infinite (change_of)
+                mask |= self._changes[self._orders] == np.inf
+            picked = np.flatnonzero(mask).tolist()
         if words:
             self.prepare_search()
             texts = self._texts

@@ -8,12 +8,14 @@ list's order (the most telling status first, then the largest change).
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
 from collections.abc import Callable
 
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.lazy_node import _cached_natural_key
 
 # How much a status says "look here": the flat list sorts by this, then by change.
@@ -55,8 +57,11 @@ def pair_filter(query: str = "", statuses: set[str] | None = None) -> Callable[.
         return None
 
     def accept(pair: Pair, tree_path: str = "", status=_LIVE) -> bool:
-        if statuses is not None and (pair.status if status is _LIVE else status) not in statuses:
-            return False
+        status = pair.status if status is _LIVE else status
+        if statuses is not None and status not in statuses:
+            nonfinite = NONFINITE in statuses and status is not None and change_of(pair, status) == math.inf
+            if not nonfinite:
+                return False
         text = search_text(pair, tree_path)
         return all(word in text for word in words)
 
@@ -76,13 +81,38 @@ def change_order(leaf, status=_LIVE) -> tuple:
     looked at before)."""
     pair = leaf.pair
     status = pair.status if status is _LIVE else status
-    return (_URGENCY.get(status, 5), -change_of(pair, status), *tree_order(leaf))
+    change = change_of(pair, status)
+    return (-1 if change == math.inf else _URGENCY.get(status, 5), -change, *tree_order(leaf))
 
 
 def change_of(pair: Pair, status) -> float:
-    """How much a pair changed as the flat list sorts it (0 while not compared)."""
+    """How much a pair changed as the flat list (and ``diff``'s table) sorts it, 0 while
+    not compared: its Rel. L2; where that is undefined (A all zeros: a model saved
+    before training), its max |B-A|, not 0 (review 12: 27 weights came last, in no
+    order); infinite where NaN/Inf appeared or went away, the largest change there is
+    (review 12: it came 14th of 15), which change_ranks puts before every status."""
     values = pair.values if status is not None else None
-    return values.rel_l2 if values is not None and values.rel_l2 is not None else 0.0
+    if values is None:
+        return 0.0
+    if nonfinite_changed(values):
+        return math.inf
+    change = values.rel_l2 if values.rel_l2 is not None else values.max_abs_diff
+    return min(change or 0.0, sys.float_info.max)  # infinite stays NaN/Inf's
+
+
+def nonfinite_changed(values) -> bool:
+    """Whether NaN or Inf appeared or went away in a pair's values (ValueDiff)."""
+    return bool(values.nan_appeared or values.nan_vanished or values.inf_appeared or values.inf_vanished)
+
+
+def nonfinite_badge(values) -> str:
+    """What a pair's row says of its NaN/Inf that appeared (+) or went away (-) in B:
+    "+1 NaN, +1 Inf"; "" when none did (``values``: a ValueDiff, or None)."""
+    if values is None:
+        return ""
+    counts = ((values.nan_appeared, "+{} NaN"), (values.inf_appeared, "+{} Inf"),
+              (values.nan_vanished, "-{} NaN"), (values.inf_vanished, "-{} Inf"))  # fmt: skip
+    return ", ".join(text.format(f"{n:,}") for n, text in counts if n)
 
 
 def tree_order(leaf) -> tuple:
@@ -107,4 +137,4 @@ def change_ranks(codes: np.ndarray, changes: np.ndarray, ranks: np.ndarray) -> n
     codes, ``change_of`` and ``tree_ranks``: change_order's, in numpy (a sort by key
     tuples was 0.3 s of the GUI thread at 200,000 pairs, issue 11)."""
     urgency = np.array([_URGENCY[None], *(_URGENCY.get(status, 5) for status in STATUSES)], dtype=np.int8)
-    return np.lexsort((ranks, -changes, urgency[codes]))
+    return np.lexsort((ranks, -changes, np.where(changes == np.inf, -1, urgency[codes])))  # NaN/Inf first

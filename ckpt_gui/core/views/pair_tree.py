@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
 from ckpt_gui.core.views.lazy_node import leaf as variable_leaf
 from ckpt_gui.core.views.pair_paths import PairPaths, b_side_names, rank_by_model
@@ -222,8 +222,14 @@ class PairTree:
 
     def statuses_below(self, node: PairNode, shown: bool = False) -> Counter:
         """The statuses of the pairs below ``node`` known so far (see count_compared);
-        ``shown``: of those the filter shows only."""
-        return statuses_of(self._codes_below(node, shown))
+        ``shown``: of those the filter shows only. With them, as NONFINITE (not a
+        status: counted twice), how many had NaN/Inf appear or go away (change_of's
+        infinite ones): a group's row and the chips say it (review 12)."""
+        counts = statuses_of(self._codes_below(node, shown))
+        nonfinite = int(np.count_nonzero(self._below(self._changes, node, shown) == np.inf))
+        if nonfinite:
+            counts[NONFINITE] = nonfinite
+        return counts
 
     def pending_below(self, node: PairNode, shown: bool = False) -> int:
         """How many pairs below ``node`` (``shown`` by the filter) are not compared yet."""
@@ -240,9 +246,13 @@ class PairTree:
         return shown, end - start
 
     def _codes_below(self, node: PairNode, shown: bool) -> np.ndarray:
+        return self._below(self._codes, node, shown)
+
+    def _below(self, values: np.ndarray, node: PairNode, shown: bool) -> np.ndarray:
+        """``values`` (by pair number in path order) of the pairs below ``node`` (``shown``: and shown)."""
         start, end = self.span(node)
-        codes = self._codes[start:end]
-        return codes[self._chosen[start:end]] if shown and self._chosen is not None else codes
+        below = values[start:end]
+        return below[self._chosen[start:end]] if shown and self._chosen is not None else below
 
     def has_side(self, node: PairNode, side: str) -> bool:
         """Whether anything under ``node`` exists in checkpoint ``side`` ("a" or "b")."""

@@ -78,3 +78,20 @@ def depth_steps(paths: Iterable[str]) -> Steps:
             yield
         alike, starts = still, still_starts
     return depths
+
+
+def gapped_forms(path: str, depth: int) -> list[str]:
+    """``path``'s last ``depth`` parts with parts between the first and the leaf left
+    out, the longest first: "…/Capital-Gain/…/part_0/Ftrl", "…/Capital-Gain/…/Ftrl" (the
+    first part is what tells the path from the others; the end after it is theirs too)."""
+    parts = path.split("/")
+    kept = parts[len(parts) - depth :]
+    head = "\u2026/" if depth < len(parts) else ""
+    return [f"{head}{kept[0]}/\u2026/" + "/".join(kept[len(kept) - end :]) for end in range(len(kept) - 2, 0, -1)]
+
+
+def unique_gapped_forms(depths: dict[str, int]) -> set[str]:
+    """The gapped_forms of the paths (``end_depths``') that no other path has: a form
+    whose left-out parts told it apart ("…/dense_1/…/v" of both kernel/v and bias/v) is not."""
+    counts = Counter(form for path, depth in depths.items() for form in gapped_forms(path, depth))
+    return {form for form, n in counts.items() if n == 1}

@@ -1,0 +1,115 @@
+"""Review 12, finding 1: the pair where NaN/Inf appeared was 14th of 15 and nothing in
+the trees or the chips flagged it. Now its name is red and badged on both sides (kept
+whole beside a cut name), its groups count it, a chip counts it and filters to it; on
+TensorFlow-written checkpoints (tests/checkpoint_factory.py's bf16_pair). Offscreen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QGuiApplication, QPalette
+
+from ckpt_gui.app import status_style
+from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, STATUS, STYLES
+from ckpt_gui.app.nan_scan import NAN_TIP
+from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.statuses import NONFINITE
+from ckpt_gui.core.views.pair_statuses import nonfinite_badge
+from ckpt_gui.core.views.pair_tree import PairTree
+from tests.conftest import painted_texts
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _trees(qtbot, checkpoints, width: int = 900) -> CompareTrees:
+    folder = checkpoints / "bf16_pair"
+    diff = compare_all(pair_variables(Checkpoint.open(folder / "a" / "ckpt"), Checkpoint.open(folder / "b" / "ckpt")))
+    trees = CompareTrees()
+    qtbot.addWidget(trees)
+    trees.resize(width, 440)
+    trees.show()
+    qtbot.waitExposed(trees)
+    trees.show_tree(PairTree(diff), "a", "b")
+    trees.view_a.expandAll()
+    trees.fit_columns()
+    return trees
+
+
+def _flaky(trees: CompareTrees):
+    return next(leaf for leaf in trees.model.tree.leaves if leaf.pair.path.endswith("flaky"))
+
+
+def test_the_nan_pair_is_red_and_badged_on_both_sides_and_counted_in_its_group(qtbot, checkpoints):
+    trees = _trees(qtbot, checkpoints)
+    leaf = _flaky(trees)
+    badge = nonfinite_badge(leaf.pair.values)
+    assert badge == f"+{leaf.pair.values.nan_appeared} NaN"  # what TensorFlow's values hold: 2 NaN appeared
+    red = status_style.colour(NONFINITE, STYLES)
+    for column in (NAME_A, NAME_B):
+        index = trees.model.index_of(leaf, column)
+        assert index.data().endswith(f"[{badge}]")
+        assert index.data(0x0009).color() == red  # ForegroundRole
+    others = [leaf for leaf in trees.model.tree.leaves if not leaf.pair.path.endswith("flaky")]
+    assert not any("NaN" in trees.model.index_of(other, NAME_A).data() for other in others)
+    assert red != QGuiApplication.palette().color(QPalette.ColorRole.Text)
+    group = trees.model.index_of(leaf).parent()
+    assert "1 NaN/Inf" in group.siblingAtColumn(STATUS).data()
+
+
+def test_the_chip_counts_the_nan_pair_and_filters_to_it(qtbot, checkpoints):
+    trees = _trees(qtbot, checkpoints)
+    chip = trees.summary[NONFINITE]
+    assert chip.isVisible() and chip.text().endswith("  1")
+    chip.setChecked(True)
+    qtbot.waitUntil(lambda: trees.model.tree.filtered())
+    tree = trees.model.tree
+    shown = [leaf for leaf in tree.leaves if tree.shown_below(leaf)[0]]
+    assert [leaf.pair.path.split("/")[-1] for leaf in shown] == ["flaky"]
+    trees.by_change.setChecked(True)  # the flat list of the chip's pairs
+    qtbot.waitUntil(lambda: trees.model.rowCount() == 1)
+    assert trees.model.node(trees.model.index(0, 0)) is _flaky(trees)
+
+
+def test_the_badge_stays_whole_beside_a_cut_name_or_gives_way_to_the_name(qtbot, checkpoints):
+    """Narrowed a few px at a time: the path cut (its leaf kept) with the badge whole
+    beside it, then, too narrow for both, the name alone: never the badge eating it."""
+    trees = _trees(qtbot, checkpoints, width=900)
+    trees.by_change.setChecked(True)  # the flat list: the NaN pair first, its whole path
+    qtbot.waitUntil(lambda: trees.model.rowCount() == 4)
+    badge = f"[{nonfinite_badge(_flaky(trees).pair.values)}]"
+    whole = trees.model.index(0, NAME_B).data()
+    seen = set()
+    for width in range(700, 150, -10):
+        trees.resize(width, 440)
+        trees.fit_columns()
+        qtbot.wait(1)
+        first = painted_texts(trees.view_b, NAME_B, 0)[0]
+        assert "flaky" in first, (width, first)  # the name's telling part, always
+        if first == whole:
+            seen.add("whole")
+        elif badge in first:
+            assert first.endswith(badge) and first.startswith("\u2026/"), (width, first)
+            seen.add("cut, badge whole")
+        else:
+            assert "[" not in first, (width, first)  # no piece of a badge
+            seen.add("name alone")
+    assert seen == {"whole", "cut, badge whole", "name alone"}, seen
+
+
+def test_the_nan_tip_is_withdrawn_while_a_comparison_is_shown(qtbot, window, checkpoints):
+    """Review 12, finding 13: "tick 'NaN/Inf only' to list them" stayed over the
+    comparison, which has no such box; it comes back with browse."""
+    from tests.test_app_desktop import WAIT_MS
+    from tests.test_app_ux import open_path
+
+    folder = checkpoints / "bf16_pair"
+    open_path(qtbot, window, folder / "b" / "ckpt")  # flaky holds 2 NaN
+    window.browse.start_scan()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text.endswith(NAN_TIP), timeout=WAIT_MS)
+    tip = window.banner.text
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "a" / "ckpt"))
+    assert NAN_TIP not in window.banner.text or not window.banner.isVisible()
+    window.compare.close()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text == tip, timeout=WAIT_MS)
