@@ -200,7 +200,13 @@ class CheckpointOpening:
     def _finish_showing(self, ckpt: Checkpoint) -> QWidget | None:
         """A piece of plot_turns: what the first selection shows (Details, the values'
         and statistics' jobs), the scan; loaded. Returns Details, painted before the
-        plots' pieces run."""
+        plots' pieces run. Not before numpy is imported: a large tensor's view and
+        statistics need it on the GUI thread, which, asking for it while pyqtgraph's
+        background import (app/plot_import.py) loaded it, waited for that import's lock
+        (gaps of 200 to 250 ms beside two CPU-bound processes, 20 ms of its own CPU)."""
+        if plot_import.numpy_pending():
+            plot_import.after_numpy(self, lambda: plot_turns.later(self, lambda: self._finish_showing(ckpt)))
+            return None
         shown = None
         if self.ckpt is ckpt:
             self.tree_panel.tell_selection()

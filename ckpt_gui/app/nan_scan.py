@@ -25,6 +25,11 @@ AUTO_SCAN_BYTES = 1 << 30  # checkpoints up to this size are scanned for NaN/Inf
 # into Python thousands of times, each waiting for the interpreter lock beside the scan:
 # 180 ms gaps instead of 100 ms at 200,000 variables).
 SETTLE_S = 0.3
+# Unless what is left to scan is this small: the selection's pass read the bulk of the
+# checkpoint (a 512 MB vector and a bias), the rest is scanned in milliseconds, beside no
+# paint worth waiting for; the wait was a fifth of everything the app shows of it.
+SMALL_LEFT_VARIABLES = 100
+SMALL_LEFT_BYTES = 16 << 20
 SETTLE_STEP_S = 0.05  # how often the settling scan looks whether it was cancelled
 NAN_TIP = "tick 'NaN/Inf only' to list them."
 
@@ -69,7 +74,17 @@ class NanScan:
                 plot_import.when_done(lambda: self.maybe_start(ckpt, known) if self.shown() is ckpt else None)
                 return
             self.wanted = False
-            self.start(ckpt, known, SETTLE_S)
+            self.start(ckpt, known, SETTLE_S if self._much_left(ckpt, known) else 0.0)
+
+    def _much_left(self, ckpt: Checkpoint, known: dict[str, TensorStats]) -> bool:
+        """Whether the scan has more than a little to read besides the variables whose
+        statistics are ``known`` (the selection's): the tree's totals, no walk."""
+        tree = self.tree_panel.trees.get("objects")
+        if tree is None or self.shown() is not ckpt:
+            return True
+        done = [tree.by_key[key].variable for key in known if key in tree.by_key]
+        left_bytes = tree.variable_bytes - sum(variable.size_bytes for variable in done if not variable.is_object_graph)
+        return tree.variable_total - len(done) > SMALL_LEFT_VARIABLES or left_bytes > SMALL_LEFT_BYTES
 
     def stop(self) -> None:
         self.runner.cancel("scan")
