@@ -127,6 +127,7 @@ print(json.dumps({
     "watched_longest_gap": max(watched, key=lambda g: g["ms"], default=None),
     "watched_most_gui_cpu": max(watched, key=lambda g: g["cpu_ms"], default=None),
     "worker_holds": watch.long_holds()[:8], "marks": marks,
+    "late_gaps": [{**g, "ends_s": round(watch.beats[g["at"]][0] - start, 3)} for g in watched if g["ms"] > 100],
 }), flush=True)
 os._exit(0)
 """
@@ -204,7 +205,9 @@ def measure(sources: dict[str, Path], prefix: str, runs: int, settings: Path) ->
         for name in order:
             apps[name].append(app_run(sources[name], prefix, settings))
             shown = {k: apps[name][-1][k] for k in SHOWN}
+            late = [(g["ends_s"], g["ms"], g["cpu_ms"], g["process_cpu_ms"]) for g in apps[name][-1]["late_gaps"]]
             print(f"  {name}: cli {cli[-1]:.2f} s, app {json.dumps(shown)}", flush=True)
+            print(f"    gaps over 100 ms (ends at s, wall ms, GUI CPU ms, process CPU ms): {late}", flush=True)
     return {"cli": statistics.median(cli), "cli_runs": cli, "apps": apps, "idle_loop_gap_ms": idle_loop_stall()}
 
 
