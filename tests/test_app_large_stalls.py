@@ -1,8 +1,9 @@
 """What keeps the event loop free while a large tensor is shown first (issue 11: never
 blocked over 100 ms, benchmarks/app_speed_bench.py): the first selection does not ask
 for numpy while pyqtgraph's background import loads it, the plots' turns have the cores
-(the chunk workers wait), and the NaN/Inf scan does not wait when there is next to
-nothing left to scan. Behaviour only: the speed itself is measured in benchmarks/."""
+(the chunk workers wait), the NaN/Inf scan does not wait when there is next to
+nothing left to scan, and the turn showing a checkpoint writes the settings file once.
+Behaviour only: the speed itself is measured in benchmarks/."""
 
 from __future__ import annotations
 
@@ -93,3 +94,44 @@ def test_the_scan_on_open_waits_only_when_much_is_left_to_scan(qtbot, scanning_w
         window.browse.open_path(str(demo_path()))
     qtbot.waitUntil(lambda: window.tree_panel.nonfinite is not None, timeout=WAIT_MS)
     assert settles == [0.0 if little else nan_scan.SETTLE_S]
+
+
+def test_showing_a_checkpoint_writes_the_settings_once(qtbot, window, tmp_path, monkeypatch):
+    """The turn showing a checkpoint remembers its path and folder in one write of the
+    settings file (each QSettings written waits for the disk: three of them held that
+    turn 24 ms); the recent paths and the next Open dialog's folder as before."""
+    from ckpt_gui.app import settings
+    from ckpt_gui.core.checkpoint import Checkpoint
+
+    made, counting = [], []
+    real = settings.settings
+    monkeypatch.setattr(settings, "settings", lambda: (made.append(bool(counting)), real())[1])
+    browse = window.browse
+    browse.about_to_show.connect(lambda _ckpt: counting.append(True))
+    browse.checkpoint_shown.connect(lambda _ckpt: counting.clear())
+    prefix = str(Checkpoint.open(demo_path()).prefix)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        browse.open_path(prefix)
+    assert made.count(True) == 1, made
+    assert settings.recent_paths()[0] == prefix
+    assert settings.last_folder() == Checkpoint.open(prefix).location.directory
+
+
+def test_remembering_a_checkpoint_shown_keeps_the_recent_paths_and_a_real_folder(tmp_path, monkeypatch):
+    from ckpt_gui.app import settings
+
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path / "settings"))
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    settings.remember_opened(str(first / "ckpt-1"), str(first))
+    settings.remember_opened(str(second / "ckpt-2"), "gs://bucket/run")  # no folder a dialog shows: the path's
+    assert settings.recent_paths() == [str(second / "ckpt-2"), str(first / "ckpt-1")]
+    assert settings.last_folder() == str(second)
+    settings.remember_opened(None, str(first))  # a switch in the picker: the recent paths stay
+    settings.remember_opened(str(first / "ckpt-1"), str(first))  # again: first once, not twice
+    assert settings.recent_paths() == [str(first / "ckpt-1"), str(second / "ckpt-2")]
+    assert settings.last_folder() == str(first)
+    for n in range(settings.MAX_RECENT + 2):
+        settings.remember_opened(str(first / f"ckpt-{n}"), str(first))
+    assert len(settings.recent_paths()) == settings.MAX_RECENT

@@ -154,10 +154,8 @@ class CheckpointOpening:
         found = warnings(ckpt)
         if found:
             self.banner.show_message("\n".join(found), "warning")
-        if opened is not None:
-            settings.remember_path(opened)
         # Every checkpoint shown (a switch in the picker too): the next Open dialog starts in its folder.
-        settings.remember_folder(ckpt.location.directory)
+        settings.remember_opened(opened, ckpt.location.directory)
         facts = trees["objects"]  # the count and size worked out by the job (200,000 variables: 0.1 s)
         self.status.emit(f"{facts.variable_total:,} variables, {format_bytes(facts.variable_bytes)}")
         for tree in {id(t): t for t in trees.values()}.values():
