@@ -36,7 +36,7 @@ def allow_gpu() -> bool:
 
 
 def recent_paths(store: QSettings | None = None) -> list[str]:
-    value = (store or settings()).value("recent", [])
+    value = (store if store is not None else settings()).value("recent", [])
     if isinstance(value, str):
         value = [value]
     return [p for p in (value or []) if isinstance(p, str)]
