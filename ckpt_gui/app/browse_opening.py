@@ -154,10 +154,8 @@ class CheckpointOpening:
         found = warnings(ckpt)
         if found:
             self.banner.show_message("\n".join(found), "warning")
-        if opened is not None:
-            settings.remember_path(opened)
         # Every checkpoint shown (a switch in the picker too): the next Open dialog starts in its folder.
-        settings.remember_folder(ckpt.location.directory)
+        settings.remember_opened(opened, ckpt.location.directory)
         facts = trees["objects"]  # the count and size worked out by the job (200,000 variables: 0.1 s)
         self.status.emit(f"{facts.variable_total:,} variables, {format_bytes(facts.variable_bytes)}")
         for tree in {id(t): t for t in trees.values()}.values():
@@ -200,7 +198,13 @@ class CheckpointOpening:
     def _finish_showing(self, ckpt: Checkpoint) -> QWidget | None:
         """A piece of plot_turns: what the first selection shows (Details, the values'
         and statistics' jobs), the scan; loaded. Returns Details, painted before the
-        plots' pieces run."""
+        plots' pieces run. Not before numpy is imported: a large tensor's view and
+        statistics need it on the GUI thread, which, asking for it while pyqtgraph's
+        background import (app/plot_import.py) loaded it, waited for that import's lock
+        (gaps of 200 to 250 ms beside two CPU-bound processes, 20 ms of its own CPU)."""
+        if plot_import.numpy_pending():
+            plot_import.after_numpy(self, lambda: plot_turns.later(self, lambda: self._finish_showing(ckpt)))
+            return None
         shown = None
         if self.ckpt is ckpt:
             self.tree_panel.tell_selection()

@@ -29,6 +29,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 from ckpt_gui.app import background_work
+from ckpt_gui.core import deferred
 
 # The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
 QT_MODULES = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSvg", "PySide6.QtTest")
@@ -37,6 +38,7 @@ PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.ten
 _started, _done = threading.Event(), threading.Event()
 _waiting: list[Callable[[], None]] = []
 POLL_MS = 25  # how often the GUI thread looks whether the import is done
+NUMPY_POLL_MS = 10  # how often it looks whether numpy, the import's first part, is done
 
 
 def start() -> None:
@@ -64,6 +66,22 @@ def drawing_waits() -> bool:
     """Whether a drawing waits for the background import, or the import still runs
     (a panel asked to draw now would wait): what a screenshot must wait for too."""
     return pending() or bool(_waiting)
+
+
+def numpy_pending() -> bool:
+    """Whether the background import has numpy still to import (pyqtgraph's first
+    import): the GUI thread asking for numpy meanwhile would wait for that import's lock,
+    or import it itself (0.1 to 0.3 s of CPU)."""
+    return pending() and not deferred.ready("numpy")
+
+
+def after_numpy(owner: QObject, callback: Callable[[], None]) -> None:
+    """``callback()`` on the GUI thread once numpy is imported (at once if it is, or if
+    no background import will import it); dropped if ``owner`` is deleted meanwhile."""
+    if numpy_pending():
+        QTimer.singleShot(NUMPY_POLL_MS, owner, lambda: after_numpy(owner, callback))
+    else:
+        callback()
 
 
 def when_done(callback: Callable[[], None]) -> None:

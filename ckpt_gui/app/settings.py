@@ -35,27 +35,30 @@ def allow_gpu() -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
-def recent_paths() -> list[str]:
-    value = settings().value("recent", [])
+def recent_paths(store: QSettings | None = None) -> list[str]:
+    value = (store if store is not None else settings()).value("recent", [])
     if isinstance(value, str):
         value = [value]
     return [p for p in (value or []) if isinstance(p, str)]
 
 
-def remember_path(path: str) -> list[str]:
-    recent = [path] + [p for p in recent_paths() if p != path]
-    recent = recent[:MAX_RECENT]
+def remember_opened(path: str | None, folder: str) -> None:
+    """A checkpoint shown: ``path`` (None: not opened by a path, a switch in the picker)
+    first among the recent ones, and the next Open dialog to start in its ``folder``
+    (else in ``path``'s), in one write of the settings file. Each QSettings written
+    waits for the disk as it goes (about 8 ms, 2 of them CPU): three writes, one for
+    the recent paths and two for the folder, held the turn showing a checkpoint 24 ms.
+    The folder, not its parent (opened from /tmp/rv4-data, the dialogs had started in
+    /tmp, review 4); a URL's (gs://...) is no folder a file dialog shows."""
     store = settings()
-    store.setValue("recent", recent)
-    remember_folder(path if os.path.isdir(path) else os.path.dirname(path))
-    return recent
-
-
-def remember_folder(folder: str) -> None:
-    """The folder of the checkpoint shown, where the next Open dialog starts (a folder's
-    parent was kept: opened from /tmp/rv4-data, the dialogs started in /tmp, review 4)."""
-    if folder and os.path.isdir(folder):  # a URL's (gs://...) is no folder a file dialog shows
-        settings().setValue("last_folder", folder)
+    if path is not None:
+        recent = [path] + [p for p in recent_paths(store) if p != path]
+        store.setValue("recent", recent[:MAX_RECENT])
+    fallback = None if path is None else path if os.path.isdir(path) else os.path.dirname(path)
+    for candidate in (folder, fallback):
+        if candidate and os.path.isdir(candidate):
+            store.setValue("last_folder", candidate)
+            return
 
 
 def last_folder() -> str:

@@ -21,6 +21,7 @@ through this module: pyproject.toml's contracts name it beside numpy.
 from __future__ import annotations
 
 import importlib
+import sys
 import types
 
 
@@ -37,3 +38,11 @@ class Deferred(types.ModuleType):
 
 numpy = Deferred("numpy")
 ml_dtypes = Deferred("ml_dtypes")
+
+
+def ready(name: str) -> bool:
+    """Whether module ``name`` is imported, its import finished: asked for now, it costs
+    nothing. Not while another thread is importing it (the asking thread would wait for
+    that import's lock until it ends, as importlib does for a module still initialising)."""
+    module = sys.modules.get(name)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
