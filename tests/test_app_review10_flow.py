@@ -230,7 +230,7 @@ def test_a_script_dropped_on_a_comparison_shows_the_report_of_the_checkpoint_sho
     monkeypatch.setattr(runner.Diagnoser, "warm_up", lambda *_args: None)
     monkeypatch.setattr(runner.Diagnoser, "run", lambda self, *args: attempt(*args))
     monkeypatch.setattr("ckpt_gui.app.controllers.doctor.build_report",
-                        lambda request, _result, _choice: _report(request.checkpoint, request.script))  # fmt: skip
+                        lambda request, _result, *_rest: _report(request.checkpoint, request.script))  # fmt: skip
     with qtbot.waitSignal(doctor.done, timeout=WAIT_MS):
         _drop(window, script)
         # At once: browsing again, the report panel in front (its attempt running).
@@ -253,7 +253,7 @@ def test_a_rerun_on_save_leaves_the_comparison_and_says_where_its_report_is(qtbo
     monkeypatch.setattr(runner.Diagnoser, "warm_up", lambda *_args: None)
     monkeypatch.setattr(runner.Diagnoser, "run", lambda self, *args: None)
     monkeypatch.setattr("ckpt_gui.app.controllers.doctor.build_report",
-                        lambda request, _result, _choice: _report(request.checkpoint, request.script))  # fmt: skip
+                        lambda request, _result, *_rest: _report(request.checkpoint, request.script))  # fmt: skip
     with qtbot.waitSignal(doctor.done, timeout=WAIT_MS):
         doctor.diagnose(os.path.join(examples_path(), "demo_model.py"), asked=False)
     assert window.left_stack.currentWidget() is window.compare_trees

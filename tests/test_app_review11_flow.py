@@ -38,7 +38,7 @@ def no_tensorflow(monkeypatch):
     monkeypatch.setattr(runner.Diagnoser, "warm_up", lambda *_args: None)
     monkeypatch.setattr(runner.Diagnoser, "run", lambda self, *args: None)
     monkeypatch.setattr("ckpt_gui.app.controllers.doctor.build_report",
-                        lambda request, _result, _choice: _report(request.checkpoint, request.script))  # fmt: skip
+                        lambda request, _result, *_rest: _report(request.checkpoint, request.script))  # fmt: skip
 
 
 def _drop_scripts(qtbot, window, *names: str) -> None:
