@@ -69,14 +69,15 @@ class FlatPairModel(QStandardItemModel):
     def index_of(self, node, column: int = 0) -> QModelIndex:
         if node is None or node is self.tree.root or not self.is_shown(node):
             return QModelIndex()
-        return self.index(node.flat_row, column)
+        return self.index(self.tree.flat_list.row_of(node), column)
 
     def is_shown(self, node) -> bool:
         tree = self.tree
         if node is tree.root:
             return True
-        shown = tree.root.shown if tree.flat else []
-        return node.flat_row < len(shown) and shown[node.flat_row] is node
+        row = tree.flat_list.row_of(node) if tree.flat else -1
+        shown = tree.root.shown
+        return 0 <= row < len(shown) and shown[row] is node
 
     # -- QStandardItemModel: the cells' contents only ---------------------------------------
 
