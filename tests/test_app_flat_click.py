@@ -113,5 +113,24 @@ def test_the_flat_lists_order_is_change_orders(tmp_path, query):
     expected = sorted(chosen, key=lambda leaf: change_order(leaf, tree.status_of(leaf)))
     assert count == len(expected) > 2
     assert [leaf.pair.path for leaf in tree.root.shown] == [leaf.pair.path for leaf in expected]
-    assert [leaf.flat_row for leaf in tree.root.shown] == list(range(count))
+    assert [tree.flat_list.row_of(leaf) for leaf in tree.root.shown] == list(range(count))
     assert len({tree.status_of(leaf) for leaf in tree.root.shown}) > 1 or query == "only"
+
+
+def test_the_flat_order_kept_is_sorted_again_once_more_pairs_are_counted(tmp_path):
+    """The flat order of every pair is kept (a filter's list and the filter emptied
+    take it as it is) until the tree counts more pairs: then sorted again, by their
+    statuses and changes now."""
+    tree = _write_pairs(tmp_path, 90)  # a third still to compare
+    kept = tree.search.flat_order(None)
+    assert tree.search.flat_order(None) is kept
+    assert not tree.count_compared() and tree.search.flat_order(None) is kept  # nothing counted: kept
+    for pair in tree.diff.pairs:
+        if pair.status is None:
+            compare_pair(tree.diff, pair)
+    assert tree.count_compared()
+    again = tree.search.flat_order(None)
+    expected = sorted(tree.leaves, key=lambda leaf: change_order(leaf, tree.status_of(leaf)))
+    assert [leaf.pair.path for leaf in again.nodes] == [leaf.pair.path for leaf in expected]
+    assert [leaf.pair.path for leaf in kept.nodes] != [leaf.pair.path for leaf in expected]
+    assert [again.row_of(leaf) for leaf in expected] == list(range(len(expected)))

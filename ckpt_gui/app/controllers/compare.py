@@ -274,6 +274,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.trees.refresh()  # every pair counted: the summary's counts are ``diff --json``'s
         if self.trees.filtering():
             self.trees.apply_filter()  # statuses and the flat list's order depend on the values
+        self.trees.order_ahead()  # the flat list's order of every pair, kept from now on
         self._select_largest_change(diff)
         self._refresh_group()  # its summary, with every pair compared
         self.status.emit(f"Compared: {summary_text(diff.summary())}")

@@ -70,7 +70,7 @@ class CompareModel(NodeTreeModel):
 
     def shown_row(self, node: PairNode) -> int:
         if self.tree is not None and self.tree.flat:
-            return node.flat_row
+            return self.tree.flat_list.row_of(node)
         rows_made(node.parent)  # a filter's rows are made as the view reaches them: not a row of before
         return node.row
 

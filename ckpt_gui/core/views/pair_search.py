@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable, Sequence
 
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.views.pair_statuses import NONFINITE, STATUS_CODES, change_ranks, search_text
+from ckpt_gui.core.views.pair_flat import FlatList, FlatOrders
+from ckpt_gui.core.views.pair_statuses import NONFINITE, STATUS_CODES, search_text
 
 SEARCH_SLICE = 5_000  # texts made between two looks whether their making was cancelled
 
@@ -29,6 +30,7 @@ class PairSearch:
     def __init__(self, leaves: Sequence, orders: np.ndarray, codes: np.ndarray, changes: np.ndarray, ranks) -> None:
         self.leaves, self._orders, self._codes, self._changes, self._ranks = leaves, orders, codes, changes, ranks
         self._texts: list[str] | None = None
+        self.flat_orders = FlatOrders(leaves, orders, codes, changes, ranks)  # the flat list's, kept between filters
         self._lock = threading.Lock()  # one thread makes them, another waits for them
 
     @property
@@ -73,13 +75,7 @@ class PairSearch:
         leaves = self.leaves
         return [leaves[i] for i in picked]
 
-    def flat_order(self, chosen: list | None) -> list:
+    def flat_order(self, chosen: list | None, mask: np.ndarray | None = None) -> FlatList:
         """``chosen`` (None: every pair) as the flat list orders them, the largest
-        change first (change_ranks)."""
-        chosen = self.leaves if chosen is None else chosen
-        if chosen is self.leaves:
-            orders = self._orders
-        else:
-            orders = np.array([leaf.order for leaf in chosen], dtype=np.intp)
-        ranked = change_ranks(self._codes[orders], self._changes[orders], self._ranks[orders])
-        return [chosen[i] for i in ranked.tolist()]
+        change first (pair_flat.py); ``mask``: chosen_mask's of them, when made already."""
+        return self.flat_orders.of(chosen, mask)

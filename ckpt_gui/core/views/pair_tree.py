@@ -32,6 +32,7 @@ from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.lazy_node import GROUP, SLOT, VARIABLE, TreeNode, place, root_of
 from ckpt_gui.core.views.lazy_node import leaf as variable_leaf
+from ckpt_gui.core.views.pair_flat import FlatList
 from ckpt_gui.core.views.pair_paths import PairPaths, b_side_names, rank_by_model
 from ckpt_gui.core.views.pair_search import PairSearch
 from ckpt_gui.core.views.pair_shown import PairShown, chosen_mask, pair_shown
@@ -49,7 +50,7 @@ from ckpt_gui.core.views.tree_filter import LazyShown
 class PairNode(TreeNode):
     """A group, or a pair's row (a leaf, which may hold the pair's optimizer slots)."""
 
-    __slots__ = ("pair", "tree_path", "name_b", "tree_path_b", "order", "span", "flat_row")
+    __slots__ = ("pair", "tree_path", "name_b", "tree_path_b", "order", "span")
 
     def __init__(
         self,
@@ -73,7 +74,6 @@ class PairNode(TreeNode):
         self.tree_path_b = ""
         self.order = -1  # a pair's number in path order (a group's pairs are a run of them)
         self.span: tuple[int, int] | None = None  # the run of pair numbers below a node, once asked
-        self.flat_row = 0  # the row in the flat list
 
     def side_path(self, side: str) -> str:
         """The pair's path as side "a" or "b" has it (the flat list shows it)."""
@@ -120,6 +120,7 @@ class PairTree:
         self._names_b, self._hints_b = b_side_names(self.leaves, PairPaths(diff), self.root.hints)
         # What a filter chooses, and the flat list's order: worked out on a worker for a large comparison.
         self.search = PairSearch(self.leaves, self._order_array, self._codes, self._changes, self._ranks)
+        self.flat_list: FlatList | None = None  # the flat list shown (while ``flat``): its rows' nodes and numbers
         self.count_compared()
         self.apply_filter(None)
 
@@ -127,7 +128,7 @@ class PairTree:
         self,
         accept: Callable[[Pair, str], bool] | list[PairNode] | None,
         flat: bool = False,
-        ordered: list[PairNode] | None = None,
+        ordered: FlatList | None = None,
         shown: PairShown | None = None,
     ) -> int:
         """Show the pairs ``accept`` takes (or the pairs chosen already: ``search``'s
@@ -150,12 +151,13 @@ class PairTree:
             elif shown is None:
                 shown = pair_shown(chosen, len(self.ordered))
             self._chosen = shown.mask
+        self.flat_list = None
         if flat:
-            for node in self.root.built_nodes():
-                node.shown = []
-            self.root.shown = ordered if ordered is not None else self.search.flat_order(chosen)
-            for row, leaf in enumerate(self.root.shown):
-                leaf.flat_row = row
+            # The root's list only: the levels made below it keep theirs, never read while
+            # the list is shown (its rows have none), each set anew when the tree is shown
+            # again (below). Each pair's row comes with the list, an array (pair_flat.py).
+            flat_list = ordered if ordered is not None else self.search.flat_order(chosen, self._chosen)
+            self.flat_list, self.root.shown = flat_list, flat_list.nodes
         elif every:
             # Each level made so far shows all, and so will the later ones; a filter
             # choosing every pair (the first letter typed, often) too: the same rows,
@@ -184,10 +186,13 @@ class PairTree:
             i += 1
         taken = i > self._counted
         self._counted = i
-        for leaf in [leaf for leaf in self._early if leaf.pair.status is not None]:
+        early = [leaf for leaf in self._early if leaf.pair.status is not None]
+        for leaf in early:
             self._early.discard(leaf)
             taken = taken or not codes[leaf.order]
             self._take(leaf.order, leaf.pair)
+        if taken or early:
+            self.search.flat_orders.changed()  # the flat list's order kept is no longer theirs
         return taken
 
     def _take(self, order: int, pair: Pair) -> None:
