@@ -33,7 +33,7 @@ def test_nan_first_then_a_zero_by_its_largest_difference(checkpoints):
     assert grown.values.max_abs_diff > weights.values.rel_l2 > flaky.values.rel_l2
     tree = PairTree(diff)
     tree.count_compared()
-    flat = [_leaf(leaf.pair.path) for leaf in tree.search.flat_order(None)]
+    flat = [_leaf(leaf.pair.path) for leaf in tree.search.flat_order(None).nodes]
     assert flat[:3] == ["flaky", "grown", "weights"], flat
     # A group's largest changes (pair_view's top ten) go by the same order.
     assert [_leaf(leaf.pair.path) for leaf in sorted(tree.leaves, key=change_order)][:3] == flat[:3]
@@ -47,7 +47,7 @@ def test_nan_first_even_before_a_shape_change(checkpoints):
     by_leaf["same"].status = "shape_changed"  # the order only reads the status as counted
     tree = PairTree(diff)
     tree.count_compared()
-    assert [_leaf(leaf.pair.path) for leaf in tree.search.flat_order(None)][:2] == ["flaky", "same"]
+    assert [_leaf(leaf.pair.path) for leaf in tree.search.flat_order(None).nodes][:2] == ["flaky", "same"]
 
 
 def test_cli_diff_table_lists_nan_first_and_a_zero_by_its_largest_difference(checkpoints):
