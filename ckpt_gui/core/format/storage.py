@@ -102,7 +102,8 @@ _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISSOCK, "a socket"),
 )
-_KERNEL_FOLDERS = ("/proc", "/sys", "/dev")
+# Not /dev: its devices are caught by their mode, and /dev/shm holds real files.
+_KERNEL_FOLDERS = ("/proc", "/sys")
 
 
 def not_a_file(path: str) -> str | None:
