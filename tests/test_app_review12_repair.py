@@ -206,3 +206,22 @@ def test_the_table_takes_the_room_under_it(qtbot, dialog):
     assert dialog.result.isVisible()
     dialog.show_plan(_proposed())
     assert not dialog.result.isVisible()
+
+
+def test_a_keep_initial_retarget_onto_a_target_another_line_writes_is_refused_naming_that_line(qtbot, dialog):
+    # Review 13 #2a: typed, a claimed target whose shape does not fit became "keep-initial ->
+    # model/left/kernel", unmarked, while the new checkpoint held the other line's value there.
+    first, row = _row(dialog, "model/old/kernel"), _row(dialog, HEAD)
+    _retarget(qtbot, dialog, first, "model/left/kernel")
+    assert _action(dialog, first) == "map"
+    before = dialog.edited_plan().to_json()
+    _retarget(qtbot, dialog, row, "model/left/kernel")  # [16, 10] into [4, 4]: keep-initial, not a write
+    assert table_target(dialog, row) == "" and _action(dialog, row) == "drop"
+    assert dialog.edited_plan().to_json() == before
+    said = dialog.result.text()
+    assert dialog.result.isVisible() and "Not retargeted" in said
+    assert f"model/left/kernel is written by line {first + 1} (model/old/kernel)" in said, said
+
+
+def table_target(dialog: RepairDialog, row: int) -> str:
+    return dialog.table.item(row, TARGET).text()

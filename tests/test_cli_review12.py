@@ -117,3 +117,33 @@ def test_inspect_stats_with_a_data_shard_gone_lists_the_others_with_their_statis
                 ckpt.read(v["key"])
         elif v["key"] in read:
             assert read[v["key"]]["count"] == ckpt.read(v["key"]).size
+
+
+def test_diagnose_and_repair_on_such_a_folder_use_the_newest_readable_and_say_so(scratch_copy, tmp_path):
+    """Review 13 #5a: diagnose and repair stopped on the broken index (exit 2) where the
+    app's doctor diagnoses the newest readable checkpoint. ``--python /bin/false``: no
+    child runs, what is checked is which checkpoint the command took and what it said."""
+    folder = scratch_copy("keras_seq")
+    broken, readable = _cut_newest(folder)
+    note = open_readable(str(folder)).location.warnings[0]
+    script = tmp_path / "model.py"
+    script.write_text("raise SystemExit('not to be run')\n")
+    common = ("--model", str(script), "--python", "/bin/false", "--json")
+    result = run_cli("diagnose", str(folder), *common)
+    assert "ckpt-gui: error:" not in result.stderr, result.stderr
+    assert f"ckpt-gui: warning: {note}" in result.stderr.splitlines()
+    document = json.loads(result.stdout)
+    assert document["checkpoint"] == readable and document["warnings"] == [note]
+    key = Checkpoint.open(readable).variables[0].key
+    plan = tmp_path / "plan.json"
+    from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
+
+    entry = PlanEntry(key, Action.MAP, key, "matched by path")
+    plan.write_text(json.dumps(RepairPlan(source="", script="", mode="name", entries=(entry,), initial=()).to_json()))
+    result = run_cli("repair", str(folder), *common, "--plan", str(plan), "-o", str(tmp_path / "fixed"))
+    assert "ckpt-gui: error:" not in result.stderr, result.stderr
+    assert f"ckpt-gui: warning: {note}" in result.stderr.splitlines()
+    document = json.loads(result.stdout)
+    assert document["source"] == readable and document["warnings"] == [note]
+    # Named by its own prefix, the broken checkpoint is still the answer: its error, exit 2.
+    assert run_cli("diagnose", broken, *common).returncode == 2

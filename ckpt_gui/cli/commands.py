@@ -191,9 +191,12 @@ def _diagnose(args: argparse.Namespace) -> int:
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     # A Keras weights file (.weights.h5, .keras, Keras 2 .h5): model.load_weights(FILE).
     keras_file = keras_file_kind(args.path) is not None
-    ckpt = None if keras_file else Checkpoint.open(args.path)
+    # A folder whose newest checkpoint is broken: the newest readable, as the app's doctor and inspect (review 13 #5a).
+    ckpt = None if keras_file else open_readable(args.path)
     # For a plan a Keras file is opened too: the plan's keys are its HDF5 paths, and its folder is protected.
     opened = ckpt if ckpt is not None or not args.plan else Checkpoint.open(args.path)
+    notes = [] if ckpt is None else list(ckpt.location.warnings[: len(ckpt.location.broken)])  # the fallback's notes
+    _warn(notes)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
@@ -219,7 +222,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     names = source_paths(ckpt.variables) if ckpt is not None and ckpt.keras is None else None
     report = build_report(request, result, choice, names)
     if args.json:
-        _print_json(report.to_json())
+        _print_json(report.to_json() | {"warnings": notes})
     else:
         print_report(report)
     if args.plan:

@@ -12,6 +12,7 @@ from ckpt_gui.cli.documents import versioned
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, one_line
+from ckpt_gui.core.open_fallback import open_readable
 from ckpt_gui.core.write_guard import Protected, write_file
 
 EXIT_OK = 0
@@ -81,7 +82,10 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
     if storage.is_url(args.path):  # TensorFlow, which writes the repair, reads files by path
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
-    ckpt = Checkpoint.open(args.path)
+    ckpt = open_readable(args.path)  # a folder whose newest checkpoint is broken: as diagnose and the app
+    notes = list(ckpt.location.warnings[: len(ckpt.location.broken)])  # the fallback's notes, first
+    for note in notes:
+        print(f"ckpt-gui: warning: {one_line(note)}", file=sys.stderr)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
@@ -100,7 +104,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
     if outcome.error is not None and outcome.error.kind == PLAN_MISMATCH:
         raise PlanError(args.plan, outcome.error.message)  # the plan does not fit the script's objects
     if args.json:
-        sys.stdout.write(json.dumps(versioned(outcome.to_json()), allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(versioned(outcome.to_json() | {"warnings": notes}), allow_nan=False) + "\n")
     else:
         _print_outcome(outcome)
     if outcome.error is not None:

@@ -35,6 +35,7 @@ from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.repair.notes import LEFT_OUT, restored_values, value_counts, verification_counts
 from ckpt_gui.repair.plan import (
+    WRITES,
     Action,
     InitialVariable,
     PlanEntry,
@@ -318,10 +319,27 @@ class RepairDialog(QDialog):
         else:
             shape, dtype = self.variables[target]
             moved = placed(entry, target, shape, dtype, CHOSEN)
+            claimer = None if moved.action in WRITES else self._written_by(row, target)
+            if claimer is not None:
+                # Typed, a target another line writes got through (the list leaves those out) as
+                # keep-initial, which plan_problems does not count: the new checkpoint held the other
+                # line's value there, unmarked (review 13 #2a). A second write is marked as the writer
+                # refuses it (plan_problems); a keep-initial onto a written target is refused here.
+                self.table.item(row, TARGET).setText(entry.target or "")
+                source = html.escape(self._source_text(self.entries[claimer].source_key))
+                self._say(f"<b>Not retargeted</b>: {html.escape(target)} is written by line {claimer + 1} "
+                          f"({source}): uncheck that line or retarget it first")  # fmt: skip
+                return
         self.entries[row] = moved
         self._fill_action(row, moved)
         self.targets.ends = distinct_ends(e.target for e in self.entries if e.target)
         self._say("")
+
+    def _written_by(self, row: int, target: str) -> int | None:
+        """The other line that writes ``target`` in the plan as edited (the writes
+        plan_problems counts: a checked map or copy-overlap), or None."""
+        edited = self.edited_plan().entries
+        return next((i for i, e in enumerate(edited) if i != row and e.action in WRITES and e.target == target), None)
 
     def _target_choices(self, row: int) -> list[tuple[str, str]]:
         """The model's variables no other line writes, the row's own target first, each

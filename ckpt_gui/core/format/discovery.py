@@ -60,6 +60,8 @@ def locate(path: str | os.PathLike[str]) -> Location:
 
 
 def _locate(path: str) -> Location:
+    for named in (path, path + ".index"):  # a FIFO or /proc/kmsg: said what it is, never read (review 13 #P1)
+        storage.refuse_special(named)
     if storage.isdir(path):
         return _locate_in_directory(path)
     if storage.isfile(path):

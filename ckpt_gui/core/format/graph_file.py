@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle import BundleHeader
 from ckpt_gui.core.format.bundle_entry import SlicedEntries
 from ckpt_gui.core.format.errors import (
@@ -126,6 +127,7 @@ def read_graph_file(path: str) -> GraphFile:
     """Decode a graph file, or raise a CheckpointError naming it."""
     if path.endswith(".pbtxt"):
         raise UnsupportedCheckpointError(path, PBTXT_NOT_READ)
+    storage.refuse_special(path)  # a FIFO's read never returns
     try:
         size = os.path.getsize(path)
         if size > MAX_GRAPH_BYTES:

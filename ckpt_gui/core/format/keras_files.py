@@ -18,6 +18,7 @@ import os
 import re
 import zipfile
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, NotACheckpointError
 from ckpt_gui.core.format.locations import CheckpointRef, Location
 
@@ -41,6 +42,7 @@ KERAS_FORMAT_NAMES = {
 
 def weight_map(path: str) -> dict:
     """The ``weight_map`` of sharded Keras weights (``x.weights.json``), or an error naming the file."""
+    storage.refuse_special(path)  # a FIFO's read never returns
     try:
         with open(path, "rb") as f:
             document = json.loads(f.read(_MAX_JSON + 1))
@@ -69,6 +71,8 @@ def keras_kind(path: str) -> str | None:
     for a ``.weights.json`` weight map, else None."""
     if path.endswith(SHARDED_SUFFIX):  # by its name: a damaged one is said to be so when opened
         return "sharded" if os.path.isfile(path) else None
+    if storage.not_a_file(path) is not None:  # a FIFO or a device: not Keras, and a read might never return
+        return None
     try:
         with open(path, "rb") as f:
             head = f.read(8)

@@ -13,10 +13,12 @@ Paths stay strings. A URL is joined and split like a POSIX path (``os.path.join`
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from typing import IO
 
+from ckpt_gui.core.format.errors import NotACheckpointError
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute, is_url
 
 __all__ = ["FolderEntry", "absolute", "is_url"]
@@ -90,12 +92,58 @@ def scan(directory: str) -> Iterator[FolderEntry]:
             continue
 
 
+# Reading one of these never ends (a FIFO with no writer, /proc/kmsg, a terminal) or
+# reads the kernel's state, not a file: a worker blocked in read() cannot be cancelled
+# and held the app's opens for good (review 13 #P1). /proc's files say they are regular
+# files of size 0, so their folders are refused by name.
+_SPECIAL_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+# Not /dev: its devices are caught by their mode, and /dev/shm holds real files.
+_KERNEL_FOLDERS = ("/proc", "/sys")
+
+
+def not_a_file(path: str) -> str | None:
+    """Why a local path must not be read as a checkpoint's file ("a character device,
+    not a checkpoint file"), or None (a regular file, a folder, a URL, or missing: the
+    caller's open or listing says so)."""
+    if is_url(path):
+        return None
+    try:
+        mode = os.stat(path).st_mode  # through symlinks: what a read would reach
+    except (OSError, ValueError):
+        return None
+    real = os.path.realpath(path)
+    leads = f" ({path} leads to {real})" if real != os.path.abspath(path) else ""
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            return f"{kind}{leads}, not a checkpoint file"
+    if stat.S_ISREG(mode):
+        for top in _KERNEL_FOLDERS:
+            if real.startswith(top + os.sep):
+                return f"a file of the kernel's {top} file system{leads}, not a checkpoint file"
+    return None
+
+
+def refuse_special(path: str) -> None:
+    """Raise NotACheckpointError naming ``path`` and what it is, when :func:`not_a_file`
+    says it must not be read: before any read, which might never return."""
+    problem = not_a_file(path)
+    if problem is not None:
+        raise NotACheckpointError(path, problem)
+
+
 def open_read(path: str) -> IO[bytes]:
     """A binary file for reading: ``seek``, ``read``, ``readinto``, ``close``; remote ones
     read byte ranges (exact ranges for large reads, a small block cache for small ones).
-    OSError (FileNotFoundError when missing) as ``open`` raises it."""
+    OSError (FileNotFoundError when missing) as ``open`` raises it; NotACheckpointError
+    for a device, a FIFO or a kernel file (:func:`refuse_special`)."""
     if is_url(path):
         return _remote().open_read(path)
+    refuse_special(path)
     return open(path, "rb")  # noqa: SIM115 - the caller's with-block closes it
 
 
@@ -103,6 +151,7 @@ def read_bytes(path: str, limit: int | None = None) -> bytes:
     """The file's bytes (at most ``limit``): one request for a remote file."""
     if is_url(path):
         return _remote().read_bytes(path, limit)
+    refuse_special(path)
     with open(path, "rb") as f:
         return f.read() if limit is None else f.read(limit)
 
@@ -111,6 +160,8 @@ def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
     """Byte ranges ``(path, start, end)``; remote ones fetched concurrently."""
     if any(is_url(path) for path, _start, _end in requests):
         return _remote().read_many(requests)
+    for path in {path for path, _start, _end in requests}:  # each file once: one stat, not one per range
+        refuse_special(path)
     out = []
     for path, start, end in requests:
         with open(path, "rb") as f:

@@ -29,6 +29,7 @@ import struct
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.bundle import MAX_DIMENSIONS, BundleHeader
 from ckpt_gui.core.format.bundle_entry import BundleEntry, SlicedEntries
 from ckpt_gui.core.format.crc import crc32c, mask
@@ -152,6 +153,7 @@ class V1Index(SlicedEntries):
     # -- reading the tables ---------------------------------------------------------
 
     def _read_table(self, number: int, path: str, metas: dict) -> None:
+        storage.refuse_special(path)  # a FIFO's read never returns
         try:
             with open(path, "rb") as f:
                 data = f.read()

@@ -1,0 +1,74 @@
+"""Review 13 #P1: a file that is not a regular file (a FIFO, a device, /proc/kmsg) is
+refused before it is read, naming it and what it is. Reading one blocked a worker for
+good: Cancel did nothing and every later open of the app waited behind it; the CLI hung.
+Every subprocess here has a timeout, so a regression fails rather than hangs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.errors import NotACheckpointError
+from tests.conftest import run_cli
+
+FIFO = "a named pipe (FIFO), not a checkpoint file"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+
+
+def _data_as_fifo(folder: Path) -> tuple[str, str]:
+    """The folder's checkpoint with its data file swapped for a FIFO that nobody writes:
+    (its prefix, the FIFO's path)."""
+    prefix = Checkpoint.open(folder).prefix
+    data = next(p for p in folder.iterdir() if p.name.startswith(os.path.basename(prefix) + ".data-"))
+    data.unlink()
+    os.mkfifo(data)
+    return prefix, str(data)
+
+
+def test_the_cli_refuses_a_fifo_naming_it(tmp_path):
+    pipe = tmp_path / "pipe.index"
+    os.mkfifo(pipe)
+    for named in (pipe, tmp_path / "pipe"):  # the file, or the prefix whose index it is
+        result = run_cli("inspect", str(named), timeout=60)
+        assert result.returncode == 2
+        assert result.stderr == f"ckpt-gui: error: {pipe}: {FIFO}\n"
+
+
+def test_a_data_file_that_is_a_fifo_is_refused_not_read(scratch_copy):
+    prefix, fifo = _data_as_fifo(scratch_copy("keras_seq"))
+    result = run_cli("export", prefix, Checkpoint.open(prefix).variables[-1].key, "-o", os.devnull, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"{fifo}: {FIFO}" in result.stderr
+
+
+def test_devices_and_kernel_files_are_named_for_what_they_are(tmp_path):
+    link = tmp_path / "weights.index"
+    link.symlink_to(os.devnull)
+    with pytest.raises(NotACheckpointError, match=f"a character device \\({link} leads to {os.devnull}\\)"):
+        Checkpoint.open(link)
+    if os.path.isfile("/proc/self/status"):  # a "regular file" of size 0 whose read is the kernel's
+        assert storage.not_a_file("/proc/self/status").startswith("a file of the kernel's /proc file system")
+    assert storage.not_a_file(str(tmp_path)) is None and storage.not_a_file(str(tmp_path / "gone")) is None
+
+
+def test_the_app_reports_a_fifo_and_opens_the_next_checkpoint(qtbot, window, scratch_copy, tmp_path):
+    good = scratch_copy("keras_seq")
+    os.mkfifo(tmp_path / "pipe.index")
+    refused = [(str(tmp_path / "pipe"), f"{tmp_path / 'pipe.index'}: {FIFO}")]
+    if os.path.isfile("/proc/self/status"):  # as /proc/kmsg, whose read never returns (root only, and it consumes)
+        refused.append(("/proc/self/status", "/proc/self/status: a file of the kernel's /proc file system"))
+    for bad, said in refused:
+        with qtbot.waitSignal(window.loaded, timeout=60_000):
+            window.browse.open_path(bad)
+        qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+        assert said in window.browse.banner.text  # the open's own banner line
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(good))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.browse.ckpt is not None and window.browse.ckpt.location.directory == str(good)
+    assert not window.browse.banner.text
