@@ -127,13 +127,11 @@ def read_graph_file(path: str) -> GraphFile:
     """Decode a graph file, or raise a CheckpointError naming it."""
     if path.endswith(".pbtxt"):
         raise UnsupportedCheckpointError(path, PBTXT_NOT_READ)
-    storage.refuse_special(path)  # a FIFO's read never returns
     try:
         size = os.path.getsize(path)
         if size > MAX_GRAPH_BYTES:
             raise CorruptCheckpointError(path, f"{size:,} bytes, over protobuf's 2 GiB limit: not a graph file")
-        with open(path, "rb") as f:
-            blob = f.read()
+        blob = storage.read_bytes(path)  # refuses a FIFO or a device first: its read never returns
     except OSError as exc:
         raise CheckpointError(path, f"cannot read the graph file ({exc.strerror or exc})") from None
     kind = "meta" if path.endswith(".meta") else "saved_model"

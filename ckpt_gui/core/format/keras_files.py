@@ -42,10 +42,9 @@ KERAS_FORMAT_NAMES = {
 
 def weight_map(path: str) -> dict:
     """The ``weight_map`` of sharded Keras weights (``x.weights.json``), or an error naming the file."""
-    storage.refuse_special(path)  # a FIFO's read never returns
     try:
-        with open(path, "rb") as f:
-            document = json.loads(f.read(_MAX_JSON + 1))
+        # storage refuses a FIFO or a device first: its read never returns
+        document = json.loads(storage.read_bytes(path, _MAX_JSON + 1))
     except OSError as exc:
         raise CorruptCheckpointError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except (ValueError, RecursionError) as exc:

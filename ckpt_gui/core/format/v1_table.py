@@ -153,10 +153,8 @@ class V1Index(SlicedEntries):
     # -- reading the tables ---------------------------------------------------------
 
     def _read_table(self, number: int, path: str, metas: dict) -> None:
-        storage.refuse_special(path)  # a FIFO's read never returns
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = storage.read_bytes(path)  # refuses a FIFO or a device first: its read never returns
         except OSError as exc:
             raise CorruptCheckpointError(path, f"cannot read V1 checkpoint ({exc.strerror or exc})") from None
         key = b""
