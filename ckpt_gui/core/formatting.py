@@ -97,10 +97,11 @@ def one_or_many(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
 
 
-def nonfinite_text(nan: int = 0, posinf: int = 0, neginf: int = 0, either_inf: int = 0) -> str:
+def nonfinite_text(nan: int = 0, posinf: int = 0, neginf: int = 0, either_inf: int = 0, space: str = " ") -> str:
     """NaN and Inf counts written one way everywhere (the tree's badge, the histogram's
-    footer, the heatmap's and the plot's titles): "1 NaN, 1 +Inf, 1 -Inf", counts of 0
-    left out, "" for none; ``either_inf`` counts what holds an Inf of either sign (a
-    heatmap cell, a block of a plot): "2 \u00b1Inf"."""
+    footer, the heatmap's and the plot's titles, Details): "1 NaN, 1 +Inf, 1 -Inf", counts
+    of 0 left out, "" for none; ``either_inf`` counts what holds an Inf of either sign (a
+    heatmap cell, a block of a plot): "2 \u00b1Inf"; ``space`` joins each count to its kind
+    (a no-break space where a line may wrap)."""
     parts = [(nan, "NaN"), (posinf, "+Inf"), (neginf, "-Inf"), (either_inf, "\u00b1Inf")]
-    return ", ".join(f"{count:,} {name}" for count, name in parts if count)
+    return ", ".join(f"{count:,}{space}{name}" for count, name in parts if count)

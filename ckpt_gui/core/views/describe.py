@@ -17,6 +17,7 @@ from ckpt_gui.core.formatting import (
     one_or_many,
     string_text,
 )
+from ckpt_gui.core.formatting import nonfinite_text as counts_text
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode
 
@@ -186,8 +187,7 @@ def describe_stats(stats: TensorStats) -> list[tuple[str, str]]:
 def nonfinite_text(stats: TensorStats) -> str:
     """ "none", or the count of each kind present: "1,024 NaN, 3 -Inf" (each count joined
     to its kind by a no-break space, never wrapped apart)."""
-    counts = (("NaN", stats.nan), ("+Inf", stats.posinf), ("-Inf", stats.neginf))
-    return ", ".join(f"{count:,}\u00a0{kind}" for kind, count in counts if count) or "none"
+    return counts_text(stats.nan, stats.posinf, stats.neginf, space="\u00a0") or "none"
 
 
 def value_text(variable: Variable, value) -> str | None:
