@@ -57,7 +57,7 @@ from PySide6.QtWidgets import QApplication
 from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.views.pair_statuses import pair_filter
-from qt_wait import wait
+from qt_wait import open_and_compare, wait
 
 a, b, text, mode, chip = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 rows, key_ms, action = int(sys.argv[6]), int(sys.argv[7]), sys.argv[8]
@@ -69,13 +69,7 @@ window = MainWindow(scan_on_open=False)
 window.resize(1024, 640)
 window.show()
 gui_gc.settle()
-loaded, done = [], []
-window.loaded.connect(lambda: loaded.append(1))
-window.compare_done.connect(lambda: done.append(1))
-window.browse.open_path(a)
-wait(lambda: loaded, check_ms=50)
-window.compare.compare_with(b)
-wait(lambda: done and not window.busy, check_ms=50)
+open_and_compare(window, a, b)
 trees = window.compare_trees
 if "flat" in mode and action != "box":
     trees.by_change.setChecked(True)
@@ -218,16 +212,17 @@ def main() -> int:
     settings = args.data / "compare-filter-settings"
     sources = side_by_side.sources(args.before)
     modes = args.modes.split(",")
-    results: dict[str, list[dict]] = {f"{name}, {mode}": [] for mode in modes for name in sources}
+    results: dict[str, list[dict]] = {}
     with side_by_side.busy_beside(args.busy):
-        for run in range(args.runs):
-            for mode in modes:
-                order = list(sources)
-                order = order[run % len(order) :] + order[: run % len(order)]  # neither always first
-                for name in order:
-                    found = run_child(sources[name], str(a), str(b), args.text, mode, args.chip, settings, args.click)
-                    results[f"{name}, {mode}"].append(found)
-                    print(name, mode, json.dumps(found), flush=True)
+        for mode in modes:
+            print(mode, flush=True)
+            found = side_by_side.alternate(
+                sources,
+                args.runs,
+                lambda source: run_child(source, str(a), str(b), args.text, mode, args.chip, settings, args.click),  # noqa: B023
+                turn_order=True,
+            )
+            results.update({f"{name}, {mode}": runs for name, runs in found.items()})
     print()
     print(side_by_side.figures_table(results, FIGURES, first="Code, mode"))
     for mode in modes:

@@ -58,7 +58,7 @@ from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 from ckpt_gui.app import gui_gc, launch
 from ckpt_gui.app.widgets import flat_paths
 from ckpt_gui.app.window import MainWindow
-from qt_wait import wait
+from qt_wait import open_and_compare, wait
 
 a, b, early, rows, left = sys.argv[1], sys.argv[2], sys.argv[3] == "early", int(sys.argv[4]), int(sys.argv[5])
 app = QApplication(sys.argv[:1])
@@ -69,14 +69,7 @@ window = MainWindow(scan_on_open=False)
 window.resize(1024, 640)
 window.show()
 gui_gc.settle()
-loaded, shown, done = [], [], []
-window.loaded.connect(lambda: loaded.append(1))
-window.compare.opened.connect(lambda *_: shown.append(1))
-window.compare_done.connect(lambda: done.append(1))
-window.browse.open_path(a)
-wait(lambda: loaded, check_ms=50)
-window.compare.compare_with(b)
-wait(lambda: shown if early else done and not window.busy, check_ms=50)
+open_and_compare(window, a, b, "shown" if early else "done")
 sizes = window.main_splitter.sizes()
 window.main_splitter.setSizes([left, sum(sizes) - left])  # the trees narrow enough to cut the paths
 wait(lambda: False, timeout=1.0)  # settled: the last refresh painted

@@ -31,6 +31,20 @@ def wait(condition, timeout: float = 3600.0, check_ms: int = 10) -> None:
     check.stop()
 
 
+def open_and_compare(window, a: str, b: str, until: str = "done") -> None:
+    """Open ``a`` in the app's ``window`` and compare it with ``b``, waiting until the
+    comparison is shown (``until="shown"``) or every pair is compared and the window
+    idle (``"done"``): the start of every comparison benchmark's child."""
+    loaded, shown, done = [], [], []
+    window.loaded.connect(lambda: loaded.append(1))
+    window.compare.opened.connect(lambda *_: shown.append(1))
+    window.compare_done.connect(lambda: done.append(1))
+    window.browse.open_path(a)
+    wait(lambda: loaded, check_ms=50)
+    window.compare.compare_with(b)
+    wait(lambda: shown if until == "shown" else done and not window.busy, check_ms=50)
+
+
 def child_path(source: Path | str) -> str:
     """PYTHONPATH for a ``-c`` child: the code measured first, then this folder."""
     return os.pathsep.join([str(source), str(HERE)])

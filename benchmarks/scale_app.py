@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from qt_wait import wait
+from qt_wait import open_and_compare, wait
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -128,13 +128,7 @@ def launch(prefix: str) -> None:
 
 def compare(a: str, b: str) -> None:
     app, window = _window()
-    loaded, done = [], []
-    window.loaded.connect(lambda: loaded.append(1))
-    window.compare_done.connect(lambda: done.append(1))
-    window.browse.open_path(a)
-    wait(lambda: loaded, check_ms=50)
-    window.compare.compare_with(b)
-    wait(lambda: done, check_ms=50)
+    open_and_compare(window, a, b)
     print(json.dumps({"compared": True, "summary": window.compare.diff.summary()}), flush=True)
     os._exit(0)
 
