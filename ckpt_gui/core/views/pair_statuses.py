@@ -12,6 +12,7 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Callable
+from typing import NamedTuple
 
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.deferred import numpy as np
@@ -83,6 +84,21 @@ def change_order(leaf, status=_LIVE) -> tuple:
     status = pair.status if status is _LIVE else status
     change = change_of(pair, status)
     return (-1 if change == math.inf else _URGENCY.get(status, 5), -change, *tree_order(leaf))
+
+
+class _Row(NamedTuple):
+    """A pair outside any tree, as change_order reads a tree's node."""
+
+    pair: Pair
+    names: tuple[str, ...]
+
+
+def in_change_order(pairs: list[Pair], path_of: Callable[[Pair], str]) -> list[Pair]:
+    """``pairs`` in the flat list's order (change_order) where no tree holds them
+    (``ckpt-gui diff``'s table), ties by the names of ``path_of(pair)`` as the tree's: one
+    rule for both (review 12: the CLI sorted by change alone, shape changes came last)."""
+    rows = [_Row(pair, tuple(path_of(pair).split("/"))) for pair in pairs]
+    return [row.pair for row in sorted(rows, key=change_order)]
 
 
 def change_of(pair: Pair, status) -> float:
