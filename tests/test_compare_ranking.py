@@ -7,6 +7,8 @@ under the optimizer (it opened on ``optimizer/_iterations``)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.opening_pair import is_model_own, opening_pair
@@ -90,3 +92,17 @@ def test_cli_diff_table_lists_pairs_in_the_apps_flat_order(checkpoints):
     assert rows == [row for row in flat if row[0] != "same"]
     statuses = [status for status, _name in rows]  # what the order shows, as TensorFlow's files make it
     assert statuses.index("shape_changed") < statuses.index("changed")
+
+
+def test_cli_diff_table_says_which_side_holds_the_nan(checkpoints):
+    """Issue 11: A=after, B=before printed "-2 NaN" (B - A's direction), which reads as
+    NaN gone where training brought it; the table says which side holds it, as the app."""
+    folder = checkpoints / "bf16_pair"
+    after = Checkpoint.open(folder / "b" / "ckpt")
+    nan = int(np.isnan(after.read(next(v.key for v in after.variables if v.key.startswith("model/flaky"))).astype(
+        np.float32)).sum())  # fmt: skip
+    assert nan
+    for a, b, holder in (("a", "b", "B"), ("b", "a", "A")):
+        result = run_cli("diff", str(folder / a / "ckpt"), str(folder / b / "ckpt"))
+        row = next(line for line in result.stdout.splitlines() if line.startswith("changed  model/flaky"))
+        assert row.endswith(f"{nan} NaN only in {holder}"), row

@@ -14,7 +14,7 @@ from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, m
 from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
-from ckpt_gui.core.views.pair_statuses import in_change_order
+from ckpt_gui.core.views.pair_statuses import in_change_order, nonfinite_badge
 from ckpt_gui.core.views.tree import natural_key
 
 if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
@@ -154,7 +154,7 @@ def print_diff_table(
             pair.status, names[id(pair)] + ("  (other key in B)" if pair.key_b else ""),
             format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-", *kinds,
             f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
-            format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", _nonfinite_change(v),
+            format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", nonfinite_badge(v),
         ])  # fmt: skip
     if len(rows) == 1:
         out.write("  the checkpoints hold identical values\n")
@@ -167,14 +167,3 @@ def print_diff_table(
     for rename in diff.renames:  # readable paths, as in the NAME column
         path_a, path_b = diff.a.variable(rename.key_a).display_path, diff.b.variable(rename.key_b).display_path
         out.write(f"  moved? {path_a} -> {path_b} (same values)\n")
-
-
-def _nonfinite_change(v) -> str:
-    if v is None:
-        return ""
-    parts = []
-    for count, text in ((v.nan_appeared, "+{} NaN"), (v.nan_vanished, "-{} NaN"),
-                        (v.inf_appeared, "+{} Inf"), (v.inf_vanished, "-{} Inf")):  # fmt: skip
-        if count:
-            parts.append(text.format(count))
-    return " ".join(parts)

@@ -122,13 +122,17 @@ def nonfinite_changed(values) -> bool:
 
 
 def nonfinite_badge(values) -> str:
-    """What a pair's row says of its NaN/Inf that appeared (+) or went away (-) in B:
-    "+1 NaN, +1 Inf"; "" when none did (``values``: a ValueDiff, or None)."""
+    """What a pair's row, Details and ``diff``'s table say of the positions holding NaN or
+    Inf on one side only: "2 NaN only in B, 1 Inf only in A"; "" when none (``values``: a
+    ValueDiff, or None). Worded by side, not "appeared" / "went away": those read B - A as
+    time, and a comparison opened A=after, B=before said "NaN went away" of a NaN that
+    training brought (issue 11). Which side is older is not known in general (two runs,
+    files without a step), and A and B are named on every column."""
     if values is None:
         return ""
-    counts = ((values.nan_appeared, "+{} NaN"), (values.inf_appeared, "+{} Inf"),
-              (values.nan_vanished, "-{} NaN"), (values.inf_vanished, "-{} Inf"))  # fmt: skip
-    return ", ".join(text.format(f"{n:,}") for n, text in counts if n)
+    counts = ((values.nan_appeared, "NaN only in B"), (values.inf_appeared, "Inf only in B"),
+              (values.nan_vanished, "NaN only in A"), (values.inf_vanished, "Inf only in A"))  # fmt: skip
+    return ", ".join(f"{n:,} {text}" for n, text in counts if n)
 
 
 def tree_order(leaf) -> tuple:
