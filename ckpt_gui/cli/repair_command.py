@@ -12,7 +12,7 @@ from ckpt_gui.cli.documents import versioned
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, one_line
-from ckpt_gui.core.open_fallback import open_readable
+from ckpt_gui.core.open_fallback import fallback_notes, open_readable
 from ckpt_gui.core.write_guard import Protected, write_file
 
 EXIT_OK = 0
@@ -83,7 +83,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
     if storage.is_url(args.path):  # TensorFlow, which writes the repair, reads files by path
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     ckpt = open_readable(args.path)  # a folder whose newest checkpoint is broken: as diagnose and the app
-    notes = list(ckpt.location.warnings[: len(ckpt.location.broken)])  # the fallback's notes, first
+    notes = list(fallback_notes(ckpt.location).values())  # first
     for note in notes:
         print(f"ckpt-gui: warning: {one_line(note)}", file=sys.stderr)
     script = os.path.abspath(args.model)
