@@ -66,12 +66,15 @@ def attempt_request(args: argparse.Namespace, prefix: str, script: str):
 
 def write_proposed_plan(report, ckpt: Checkpoint, path: str) -> None:
     """``diagnose --plan``: the plan the diagnosis proposes, as JSON (never into the checkpoint's folder)."""
+    from ckpt_gui.repair.plan import named
     from ckpt_gui.repair.planner import propose_plan
+    from ckpt_gui.repair.source_names import source_paths
 
     if report.error is not None:
         print(f"ckpt-gui: warning: {path}: no plan written: the attempt failed", file=sys.stderr)
         return
-    text = json.dumps(propose_plan(report).to_json(), indent=1).encode("utf-8") + b"\n"
+    plan = named(propose_plan(report), source_paths(ckpt.variables))  # each key's readable name beside it
+    text = json.dumps(plan.to_json(), indent=1).encode("utf-8") + b"\n"
     written = write_file(path, Protected.of(ckpt), lambda f: f.write(text))
     print(f"ckpt-gui: repair plan written to {written}", file=sys.stderr)
 
