@@ -112,7 +112,10 @@ model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="
 optimizer = keras.optimizers.Adam(0.01)
 model.compile(optimizer=optimizer, loss="mse")
 model.fit(np.ones([8, 8], "float32"), np.ones([8, 4], "float32"), epochs=2, verbose=0)
-tf.train.Checkpoint(model=model, optimizer=optimizer).save(os.path.join(out, "ckpt"))
+# Numbered by the training step, as a loop's manager.save(checkpoint_number=step) names it:
+# ckpt-42, which the repaired checkpoint keeps (it was ckpt-1 whatever the source: issue 11).
+checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+tf.train.CheckpointManager(checkpoint, out, max_to_keep=1).save(checkpoint_number=42)
 """
 
 WIDENED_NOW = """
@@ -359,7 +362,8 @@ def restore(out: str, names: list[str]) -> dict:
             results[name] = {"restored": False, "error": traceback.format_exc()}
             continue
         values = {key: match(reader.get_tensor(key), value) for key, value in held.items()}
-        results[name] = {"restored": True, "values": values}
+        latest = tf.train.latest_checkpoint(os.path.join(folder, "repaired"))  # what the restore code took
+        results[name] = {"restored": True, "values": values, "latest": latest}
     return results
 
 

@@ -5,13 +5,16 @@ TensorFlow-written checkpoints (tests/checkpoint_factory.py's bf16_pair). Offscr
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from ckpt_gui.app import status_style
 from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, STATUS, STYLES
 from ckpt_gui.app.nan_scan import NAN_TIP
+from ckpt_gui.app.widgets.compare_summary import NONFINITE_TIP
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
+from ckpt_gui.app.widgets.pair_numbers import pair_numbers
 from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import NONFINITE
@@ -22,9 +25,11 @@ from tests.conftest import painted_texts
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def _trees(qtbot, checkpoints, width: int = 900) -> CompareTrees:
+def _trees(qtbot, checkpoints, width: int = 900, sides: tuple[str, str] = ("a", "b")) -> CompareTrees:
+    """bf16_pair's comparison, A=a (before: no NaN), B=b (after: flaky holds 2 NaN) unless ``sides``."""
     folder = checkpoints / "bf16_pair"
-    diff = compare_all(pair_variables(Checkpoint.open(folder / "a" / "ckpt"), Checkpoint.open(folder / "b" / "ckpt")))
+    a, b = (Checkpoint.open(folder / side / "ckpt") for side in sides)
+    diff = compare_all(pair_variables(a, b))
     trees = CompareTrees()
     qtbot.addWidget(trees)
     trees.resize(width, 440)
@@ -44,7 +49,7 @@ def test_the_nan_pair_is_red_and_badged_on_both_sides_and_counted_in_its_group(q
     trees = _trees(qtbot, checkpoints)
     leaf = _flaky(trees)
     badge = nonfinite_badge(leaf.pair.values)
-    assert badge == f"+{leaf.pair.values.nan_appeared} NaN"  # what TensorFlow's values hold: 2 NaN appeared
+    assert badge == f"{leaf.pair.values.nan_appeared} NaN only in B"  # what TensorFlow's values hold: 2 NaN in B
     red = status_style.colour(NONFINITE, STYLES)
     for column in (NAME_A, NAME_B):
         index = trees.model.index_of(leaf, column)
@@ -57,10 +62,30 @@ def test_the_nan_pair_is_red_and_badged_on_both_sides_and_counted_in_its_group(q
     assert "1 NaN/Inf" in group.siblingAtColumn(STATUS).data()
 
 
+@pytest.mark.parametrize("sides", [("a", "b"), ("b", "a")], ids=["A=before", "A=after"])
+def test_the_nan_is_said_by_side_whichever_side_is_newer(qtbot, checkpoints, sides):
+    """Issue 11: opened A=after, B=before, the badge read "-2 NaN" and Details "2 NaN went
+    away" of the NaN that came with training (B - A's direction, not time's). Said by
+    side, the words hold either way round: the NaN is in b's checkpoint alone."""
+    trees = _trees(qtbot, checkpoints, sides=sides)
+    leaf = _flaky(trees)
+    n = Checkpoint.open(checkpoints / "bf16_pair" / "b" / "ckpt").read(leaf.pair.key)
+    nan = int(np.isnan(n.astype(np.float32)).sum())  # TensorFlow's values: the NaN b holds, a none
+    holder = "B" if sides[1] == "b" else "A"
+    expected = f"{nan} NaN only in {holder}"
+    for column in (NAME_A, NAME_B):
+        assert trees.model.index_of(leaf, column).data().endswith(f"[{expected}]")
+    rows = dict(pair_numbers(leaf.pair))
+    assert rows["NaN/Inf"] == expected
+    words = " ".join([rows["NaN/Inf"], trees.model.index_of(leaf, NAME_A).data(), NONFINITE_TIP])
+    assert "went away" not in words and "appeared" not in words
+
+
 def test_the_chip_counts_the_nan_pair_and_filters_to_it(qtbot, checkpoints):
     trees = _trees(qtbot, checkpoints)
     chip = trees.summary[NONFINITE]
     assert chip.isVisible() and chip.text().endswith("  1")
+    assert chip.toolTip() == NONFINITE_TIP
     chip.setChecked(True)
     qtbot.waitUntil(lambda: trees.model.tree.filtered())
     tree = trees.model.tree

@@ -19,6 +19,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import resolve_key
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.open_fallback import open_readable
+from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
 from tests.conftest import run_cli
 
 
@@ -147,3 +148,36 @@ def test_diagnose_and_repair_on_such_a_folder_use_the_newest_readable_and_say_so
     assert document["source"] == readable and document["warnings"] == [note]
     # Named by its own prefix, the broken checkpoint is still the answer: its error, exit 2.
     assert run_cli("diagnose", broken, *common).returncode == 2
+
+
+def test_diagnose_on_such_a_folder_says_which_checkpoint_it_took_and_why_not_the_newer(scratch_copy, tmp_path, tf):
+    """Issue 11: diagnose (CLI and the app's doctor) on the fallen-back folder said "the
+    newest checkpoint in the folder (tf.train.latest_checkpoint returns ckpt-4)" of
+    ckpt-3: not why ckpt-4 was skipped, nor that the user's latest_checkpoint() restore
+    fails. Now open_fallback's note is the reason, and the warning says both."""
+    folder = scratch_copy("keras_seq")
+    broken, readable = _cut_newest(folder)
+    # TensorFlow's side: what training scripts restore is the cut checkpoint, and it fails.
+    latest = tf.train.latest_checkpoint(str(folder))
+    assert os.path.realpath(latest) == os.path.realpath(broken)
+    with pytest.raises(Exception):  # noqa: B017 (TensorFlow's own error class, whichever it raises)
+        tf.train.load_checkpoint(latest).get_variable_to_shape_map()
+    ckpt = open_readable(str(folder))
+    note = ckpt.location.warnings[0]
+    used, skipped = os.path.basename(readable), os.path.basename(broken)
+    # The app's doctor: the choice as its controller makes it (the folder opened, its ref).
+    choice = checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref)
+    assert choice.used == readable and choice.reason == note
+    warning = choice.warning()
+    assert warning.startswith(f"diagnosed {used}, not {skipped}: tf.train.latest_checkpoint()") and note in warning
+    script = tmp_path / "model.py"
+    script.write_text("raise SystemExit('not to be run')\n")
+    common = ("--model", str(script), "--python", "/bin/false")  # no child: what is said of the choice
+    text = run_cli("diagnose", str(folder), *common).stdout
+    assert f"checkpoint: {readable}\n            ({note})\n" in text
+    assert "newest checkpoint in the folder" not in text
+    assert f"WARNING: {warning}" in text
+    document = json.loads(run_cli("diagnose", str(folder), *common, "--json").stdout)
+    assert document["checkpoint_choice"]["reason"] == note and document["notes"][0] == warning
+    assert document["checkpoint_choice"]["skipped"] == [{"prefix": broken, "note": note}]
+    assert document["ok"] is False  # the user's own restore of the latest fails

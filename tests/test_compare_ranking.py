@@ -7,9 +7,12 @@ under the optimizer (it opened on ``optimizer/_iterations``)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.opening_pair import is_model_own, opening_pair
+from ckpt_gui.core.views.pair_paths import shown_path_of
 from ckpt_gui.core.views.pair_statuses import change_order
 from ckpt_gui.core.views.pair_tree import PairTree
 from tests.conftest import run_cli
@@ -69,3 +72,37 @@ def test_a_keras3_comparison_opens_on_a_weight_not_the_optimizers_step(checkpoin
     assert counters and not any(is_model_own(p.a) for p in counters)
     first = opening_pair(diff.pairs, lambda p: p.key)
     assert first.path.startswith("model/") and first.a.num_elements > 1, first.path
+
+
+def test_cli_diff_table_lists_pairs_in_the_apps_flat_order(checkpoints):
+    """The CLI's table sorted by change alone: keras_seq against its widened model listed
+    the changed bias first and the three shape changes after it; the app's flat list puts
+    shape changes first, then one side only. One rule (pair_statuses.in_change_order)."""
+    a, b = checkpoints / "keras_seq" / "ckpt-4", checkpoints / "keras_wide" / "ckpt"
+    result = run_cli("diff", str(a), str(b))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("STATUS"))
+    rows = [line.split()[:2] for line in lines[header + 1 :] if line.strip()]
+    diff = compare_all(pair_variables(Checkpoint.open(a), Checkpoint.open(b)))
+    tree = PairTree(diff)
+    tree.count_compared()
+    shown = shown_path_of(diff)  # the table's NAME: the app's place (a slot under its variable)
+    flat = [[leaf.pair.status, shown(leaf.pair)] for leaf in tree.search.flat_order(None).nodes]
+    assert rows == [row for row in flat if row[0] != "same"]
+    statuses = [status for status, _name in rows]  # what the order shows, as TensorFlow's files make it
+    assert statuses.index("shape_changed") < statuses.index("changed")
+
+
+def test_cli_diff_table_says_which_side_holds_the_nan(checkpoints):
+    """Issue 11: A=after, B=before printed "-2 NaN" (B - A's direction), which reads as
+    NaN gone where training brought it; the table says which side holds it, as the app."""
+    folder = checkpoints / "bf16_pair"
+    after = Checkpoint.open(folder / "b" / "ckpt")
+    nan = int(np.isnan(after.read(next(v.key for v in after.variables if v.key.startswith("model/flaky"))).astype(
+        np.float32)).sum())  # fmt: skip
+    assert nan
+    for a, b, holder in (("a", "b", "B"), ("b", "a", "A")):
+        result = run_cli("diff", str(folder / a / "ckpt"), str(folder / b / "ckpt"))
+        row = next(line for line in result.stdout.splitlines() if line.startswith("changed  model/flaky"))
+        assert row.endswith(f"{nan} NaN only in {holder}"), row

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.diagnosis.value_names import source_paths
 from ckpt_gui.repair.notes import restored_values
 from ckpt_gui.repair.plan import Action, PlanError, RepairPlan, read_plan
 from tests.conftest import run_cli
@@ -123,6 +125,45 @@ def test_optimizer_change_drops_the_other_optimizers_state(repaired):
     assert {e["source_key"] for e in optimizer_state} <= set(dropped) <= drops
     assert all(key.startswith("optimizer/") for key in dropped)
     assert any("fresh optimizer state" in note for note in result["outcome"]["notes"])
+
+
+def test_an_object_based_repair_keeps_the_sources_number(repaired, cases):
+    """Issue 11: a tf.train.Checkpoint repair was always ``ckpt-1`` (a Saver's kept
+    ``model.ckpt-1000``). The source saved at step 42 is repaired as ``ckpt-42``, the
+    folder's ``checkpoint`` file names it: TensorFlow's latest_checkpoint, in the user's
+    restore process, returns it, and the restore from it holds the source's values."""
+    result = repaired["optimizer_change"]
+    source = Checkpoint.open(str(cases / "optimizer_change" / "source")).prefix
+    assert os.path.basename(source) == "ckpt-42"
+    _check_repaired(result)
+    written = result["outcome"]["written"]
+    assert os.path.basename(written) == os.path.basename(source)
+    assert os.path.realpath(result["restore"]["latest"]) == os.path.realpath(written)
+    assert set(result["restore"]["values"].values()) == {"equal"}
+
+
+def test_the_plan_names_each_value_beside_its_key(repaired, cases):
+    """Issue 11: the plan's entries carried only the key (``optimizer/_trainable_variables/0/
+    .ATTRIBUTES/VARIABLE_VALUE``); now the readable name the Repair dialog shows is beside
+    it, in the proposed plan, when read back and in repair.json; a plan without it (written
+    before) still reads."""
+    result = repaired["optimizer_change"]
+    folder = cases / "optimizer_change"
+    names = source_paths(Checkpoint.open(str(folder / "source")).variables)
+    entries = result["plan"]["entries"]
+    assert entries and all(e["source_name"] == names[e["source_key"]] for e in entries)
+    weight = next(e for e in entries if e["source_key"].startswith("optimizer/_trainable_variables/"))
+    assert weight["source_name"].startswith("model/")  # which weight, not its place in a list
+    _check_repaired(result)  # the plan with names was read back and carried out
+    record = json.loads((Path(result["outcome"]["written"]).parent / "repair.json").read_text())
+    recorded = record["plan"]["entries"]
+    assert recorded and all(e["source_name"] == names[e["source_key"]] for e in recorded)
+    plan = read_plan(str(folder / "plan.json"))
+    assert [e.source_name for e in plan.entries] == [e["source_name"] for e in entries]
+    older = dict(result["plan"], entries=[{k: v for k, v in e.items() if k != "source_name"} for e in entries])
+    read = RepairPlan.from_json(older, "older plan")
+    assert all(e.source_name is None for e in read.entries)
+    assert [dict(e.to_json(), source_name=None) for e in plan.entries] == [e.to_json() for e in read.entries]
 
 
 def test_widened_layer_with_the_overlapping_block_copied(repaired):

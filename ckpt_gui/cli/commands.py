@@ -19,7 +19,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 from ckpt_gui.core.formatting import counted
-from ckpt_gui.core.open_fallback import open_readable
+from ckpt_gui.core.open_fallback import fallback_notes, open_readable
 
 EXIT_OK = 0
 EXIT_INCOMPLETE = 1  # inspect: listed, but no object paths (graph unreadable) or, with --stats, a tensor unreadable
@@ -195,7 +195,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     ckpt = None if keras_file else open_readable(args.path)
     # For a plan a Keras file is opened too: the plan's keys are its HDF5 paths, and its folder is protected.
     opened = ckpt if ckpt is not None or not args.plan else Checkpoint.open(args.path)
-    notes = [] if ckpt is None else list(ckpt.location.warnings[: len(ckpt.location.broken)])  # the fallback's notes
+    notes = [] if ckpt is None else list(fallback_notes(ckpt.location).values())
     _warn(notes)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):

@@ -12,7 +12,7 @@ from ckpt_gui.cli.documents import versioned
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, one_line
-from ckpt_gui.core.open_fallback import open_readable
+from ckpt_gui.core.open_fallback import fallback_notes, open_readable
 from ckpt_gui.core.write_guard import Protected, write_file
 
 EXIT_OK = 0
@@ -66,12 +66,15 @@ def attempt_request(args: argparse.Namespace, prefix: str, script: str):
 
 def write_proposed_plan(report, ckpt: Checkpoint, path: str) -> None:
     """``diagnose --plan``: the plan the diagnosis proposes, as JSON (never into the checkpoint's folder)."""
+    from ckpt_gui.repair.plan import named
     from ckpt_gui.repair.planner import propose_plan
+    from ckpt_gui.repair.source_names import source_paths
 
     if report.error is not None:
         print(f"ckpt-gui: warning: {path}: no plan written: the attempt failed", file=sys.stderr)
         return
-    text = json.dumps(propose_plan(report).to_json(), indent=1).encode("utf-8") + b"\n"
+    plan = named(propose_plan(report), source_paths(ckpt.variables))  # each key's readable name beside it
+    text = json.dumps(plan.to_json(), indent=1).encode("utf-8") + b"\n"
     written = write_file(path, Protected.of(ckpt), lambda f: f.write(text))
     print(f"ckpt-gui: repair plan written to {written}", file=sys.stderr)
 
@@ -83,7 +86,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
     if storage.is_url(args.path):  # TensorFlow, which writes the repair, reads files by path
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     ckpt = open_readable(args.path)  # a folder whose newest checkpoint is broken: as diagnose and the app
-    notes = list(ckpt.location.warnings[: len(ckpt.location.broken)])  # the fallback's notes, first
+    notes = list(fallback_notes(ckpt.location).values())  # first
     for note in notes:
         print(f"ckpt-gui: warning: {one_line(note)}", file=sys.stderr)
     script = os.path.abspath(args.model)

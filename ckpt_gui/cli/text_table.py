@@ -14,7 +14,7 @@ from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, m
 from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
-from ckpt_gui.core.views.pair_statuses import change_of
+from ckpt_gui.core.views.pair_statuses import in_change_order, nonfinite_badge
 from ckpt_gui.core.views.tree import natural_key
 
 if TYPE_CHECKING:  # statistics import numpy, which the plain table must not
@@ -127,7 +127,8 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
 def print_diff_table(
     diff: CheckpointDiff, out: TextIO = sys.stdout, path_of: Callable[[Pair], str] | None = None
 ) -> None:
-    """``ckpt-gui diff`` without --json: the changes, largest first (pair_statuses.change_of);
+    """``ckpt-gui diff`` without --json: the changes as the app's flat list orders them
+    (pair_statuses.in_change_order);
     ``path_of``: each pair's NAME (core.views.pair_paths.shown_path_of: as the app)."""
     path_of = path_of or (lambda pair: pair.path)
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
@@ -137,10 +138,10 @@ def print_diff_table(
     if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)
         out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")
     out.write("\n")
-    changed = [p for p in diff.pairs if p.status != DiffStatus.SAME]
-    names = {id(p): path_of(p) for p in changed}
-    # As the app's flat list: NaN/Inf appeared or gone first, a pair with no Rel. L2 (A all zeros) by its max |B-A|.
-    changed.sort(key=lambda p: (p.values is None, -change_of(p, p.status), natural_key(names[id(p)])))
+    names = {id(p): path_of(p) for p in diff.pairs if p.status != DiffStatus.SAME}
+    # In the app's flat list's order: NaN/Inf on one side first, then shape, dtype, one
+    # side only, then the changed by their change (A all zeros by its max |B-A|).
+    changed = in_change_order([p for p in diff.pairs if id(p) in names], lambda p: names[id(p)])
     # Dtypes only when one differs: otherwise they repeat what SHAPE rows already say,
     # but a dtype_changed row would show two equal shapes and nothing else.
     dtypes = any(p.a is not None and p.b is not None and p.a.dtype.name != p.b.dtype.name for p in changed)
@@ -153,7 +154,7 @@ def print_diff_table(
             pair.status, names[id(pair)] + ("  (other key in B)" if pair.key_b else ""),
             format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-", *kinds,
             f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
-            format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", _nonfinite_change(v),
+            format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", nonfinite_badge(v),
         ])  # fmt: skip
     if len(rows) == 1:
         out.write("  the checkpoints hold identical values\n")
@@ -166,14 +167,3 @@ def print_diff_table(
     for rename in diff.renames:  # readable paths, as in the NAME column
         path_a, path_b = diff.a.variable(rename.key_a).display_path, diff.b.variable(rename.key_b).display_path
         out.write(f"  moved? {path_a} -> {path_b} (same values)\n")
-
-
-def _nonfinite_change(v) -> str:
-    if v is None:
-        return ""
-    parts = []
-    for count, text in ((v.nan_appeared, "+{} NaN"), (v.nan_vanished, "-{} NaN"),
-                        (v.inf_appeared, "+{} Inf"), (v.inf_vanished, "-{} Inf")):  # fmt: skip
-        if count:
-            parts.append(text.format(count))
-    return " ".join(parts)

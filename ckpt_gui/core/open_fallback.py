@@ -49,6 +49,13 @@ def _newest_readable(location, failed: CheckpointError, progress) -> Checkpoint:
     raise failed
 
 
+def fallback_notes(location) -> dict[str, str]:
+    """Each checkpoint of ``location`` skipped as unreadable (its prefix) with the note
+    saying so and why ("ckpt-4 cannot be read: showing ckpt-3, ..."), newest first;
+    empty when the folder opened at its own pick. The notes lead its warnings."""
+    return dict(zip(location.broken, location.warnings[: len(location.broken)], strict=True))
+
+
 def _marked(location, shown, broken: dict[str, CheckpointError]):
     """``location`` opened at ``shown``, its broken checkpoints marked and named in its warnings."""
     notes = tuple(

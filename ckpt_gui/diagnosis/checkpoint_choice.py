@@ -11,10 +11,11 @@ deleted): the app and the CLI open the newest complete checkpoint, while
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location
 from ckpt_gui.core.formatting import format_some
+from ckpt_gui.core.open_fallback import fallback_notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +25,38 @@ class CheckpointChoice:
     latest_checkpoint: str | None  # what tf.train.latest_checkpoint(folder) returns (None: nothing)
     latest_complete: bool | None  # whether that checkpoint has all its files (None: unknown, or no latest)
     folder_named: bool  # the user named the folder (not one checkpoint in it)
+    # Newer checkpoints skipped because they cannot be read (core/open_fallback.py): the
+    # note saying which and why, by prefix (a half-written index: its .index exists, so
+    # latest_checkpoint returns it, and its files are all there: not "incomplete").
+    skipped: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def latest_is_broken(self) -> bool:
-        """The user's latest_checkpoint() names an incomplete checkpoint that was not diagnosed."""
+        """The user's latest_checkpoint() names an incomplete or unreadable checkpoint that was not diagnosed."""
         return (
             self.folder_named
-            and self.latest_complete is False
+            and (self.latest_complete is False or self._latest_skipped() is not None)
             and self.latest_checkpoint is not None
             and not _same(self.latest_checkpoint, self.used)
         )
+
+    def _latest_skipped(self) -> str | None:
+        """The note of the skipped checkpoint latest_checkpoint() returns, if it was skipped."""
+        latest = self.latest_checkpoint
+        return next((note for prefix, note in self.skipped.items() if latest and _same(prefix, latest)), None)
 
     def warning(self) -> str | None:
         """What the user must know before trusting the verdict, or None."""
         if not self.latest_is_broken:
             return None
         latest, used = os.path.basename(self.latest_checkpoint or ""), os.path.basename(self.used)
+        skipped = self._latest_skipped()
+        # Why it fails, in open_fallback's words where it was skipped as unreadable (issue 11:
+        # the doctor said "the newest checkpoint in the folder" and no more).
+        why = "which is incomplete, and restoring it fails" if skipped is None else f"and restoring it fails: {skipped}"
         return (
             f"diagnosed {used}, not {latest}: tf.train.latest_checkpoint(), which training scripts call, "
-            f"returns {latest}, which is incomplete, and restoring it fails. Restore {used} explicitly, "
+            f"returns {latest}, {why}. Restore {used} explicitly, "
             f"or delete {latest}'s files and its lines in the folder's '{STATE_FILENAME}' file"
         )
 
@@ -52,6 +66,7 @@ class CheckpointChoice:
             "reason": self.reason,
             "latest_checkpoint": self.latest_checkpoint,
             "latest_complete": self.latest_complete,
+            "skipped": [{"prefix": prefix, "note": note} for prefix, note in self.skipped.items()],
         }
 
 
@@ -67,7 +82,8 @@ def checkpoint_choice(path: str, location: Location, used: CheckpointRef | None 
     latest = tensorflow_latest(location)
     latest_ref = _ref_at(location, latest)
     complete = None if latest_ref is None else latest_ref.complete
-    choice = CheckpointChoice(used.prefix, "", latest, complete, folder_named)
+    skipped = fallback_notes(location) if folder_named else {}
+    choice = CheckpointChoice(used.prefix, "", latest, complete, folder_named, skipped)
     return _with_reason(choice, used, latest_ref, location)
 
 
@@ -81,6 +97,8 @@ def keras_file_choice(path: str) -> CheckpointChoice:
 def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, location: Location) -> CheckpointChoice:
     if not choice.folder_named:
         return replace(choice, reason="the checkpoint asked for by its prefix or one of its files")
+    if choice.skipped:  # which one, and why the newer ones were not: open_fallback's notes
+        return replace(choice, reason="; ".join(choice.skipped.values()))
     if choice.latest_is_broken:
         missing = format_some([os.path.basename(p) for p in latest_ref.missing_files], 3)
         return replace(

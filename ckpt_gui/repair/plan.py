@@ -53,10 +53,16 @@ class PlanEntry:
     target_shape: Shape | None = None
     source_dtype: str | None = None
     target_dtype: str | None = None
+    # What the value is, readably (value_names.source_paths: ``model/.../_kernel/momentums``
+    # for ``optimizer/_momentums/0/...``), as the Repair dialog's Source column: beside
+    # the key in the JSON, for the user editing it. Never read back as anything but text:
+    # the key says which value.
+    source_name: str | None = None
 
     def to_json(self) -> dict:
         return {
             "source_key": self.source_key,
+            "source_name": self.source_name,
             "target": self.target,
             "action": self.action.value,
             "reason": self.reason,
@@ -142,6 +148,13 @@ class RepairPlan:
         )
         check_plan(plan, where)
         return plan
+
+
+def named(plan: RepairPlan, names: dict[str, str]) -> RepairPlan:
+    """``plan`` with each entry's readable name (``names``: value_names.source_paths of
+    its source checkpoint), as written to a file: the keys alone said little (issue 11)."""
+    entries = tuple(dataclasses.replace(e, source_name=names.get(e.source_key, e.source_name)) for e in plan.entries)
+    return dataclasses.replace(plan, entries=entries)
 
 
 def read_plan(path: str) -> RepairPlan:
@@ -237,6 +250,7 @@ def _entry(raw: object, where: str, index: int) -> PlanEntry:
         target_shape=_shape(raw.get("target_shape"), where, index),
         source_dtype=raw.get("source_dtype"),
         target_dtype=raw.get("target_dtype"),
+        source_name=raw["source_name"] if isinstance(raw.get("source_name"), str) else None,  # older plans: none
     )
 
 

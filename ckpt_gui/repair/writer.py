@@ -27,7 +27,7 @@ from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import read_only_folders
 from ckpt_gui.diagnosis.value_names import source_paths
 from ckpt_gui.repair.notes import dropped_optimizer_state, outcome_notes
-from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan
+from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan, named
 
 RECORD_NAME = "repair.json"
 RECORD_SCHEMA = 1
@@ -170,7 +170,9 @@ def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairO
     output = prepare_output(ckpt, request.output, request.force or ckpt.keras is not None)
     base = request.attempt or DiagnosisRequest(ckpt.prefix, request.script)
     base = dataclasses.replace(base, checkpoint=ckpt.prefix, script=request.script)
-    outcome = RepairOutcome(ckpt.prefix, output, plan, names=source_paths(ckpt.variables))
+    names = source_paths(ckpt.variables)
+    plan = named(plan, names)  # repair.json's plan: each key's readable name beside it, as a saved plan's
+    outcome = RepairOutcome(ckpt.prefix, output, plan, names=names)
     repair = {"entries": [entry.to_json() for entry in plan.entries], "output": output}
     if ckpt.keras is not None:  # a Keras weights file: the model's save_weights writes one file
         repair["output_file"] = keras_output(ckpt, output, request.force)

@@ -159,7 +159,7 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
         if column in (NAME_A, NAME_B):  # each side its own names (a renamed layer)
             side = "a" if column == NAME_A else "b"
             name = node.side_path(side) if flat else tree.side_name(node, side)
-            badge = _badge(tree, node)  # NaN/Inf appeared or gone: said on both sides, kept whole (flat_paths.py)
+            badge = _badge(tree, node)  # NaN/Inf on one side only: said on both sides, kept whole (flat_paths.py)
             return f"{name}{BADGE_SEPARATOR}{badge}]" if badge else name
         return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
     values = pair.values if _status(tree, node) is not None else None
@@ -168,7 +168,7 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
 
 
 def _badge(tree: PairTree | None, node: PairNode) -> str:
-    """A pair's NaN/Inf that appeared or went away, once counted: "+1 NaN, +1 Inf" (review 12:
+    """A pair's NaN/Inf on one side only, once counted: "2 NaN only in B" (review 12:
     nothing in the trees flagged it); "" for none, or a group."""
     return nonfinite_badge(node.pair.values) if node.pair is not None and _status(tree, node) is not None else ""
 

@@ -1,5 +1,5 @@
 """The comparison's summary bar: a chip per status with its count (each filters the
-trees to its pairs; first, a chip of the pairs where NaN/Inf appeared or went away),
+trees to its pairs; first, a chip of the pairs with NaN/Inf on one side only),
 what the chips show, the pairs still to compare, and the hint of variables that look
 moved (as ``ckpt-gui diff`` proposes them)."""
 
@@ -15,6 +15,9 @@ from ckpt_gui.app.models.compare_model import STYLES, TO_COMPARE, status_label
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 
+# By side, as the pairs' badges ("2 NaN only in B"): not "appeared", which reads B - A as time.
+NONFINITE_TIP = "Show only the pairs where NaN or Inf is in one checkpoint and not the other (click again for all)"
+
 
 class SummaryBar(QWidget):
     """The chips (``chips``: a checkable button per status), ``showing``, ``so_far`` and ``moved_note``."""
@@ -27,11 +30,11 @@ class SummaryBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.chips: dict[str, QToolButton] = {}
-        # The pairs where NaN/Inf appeared or went away first: the largest change there is (review 12).
+        # The pairs with NaN/Inf on one side only first: the largest change there is (review 12).
         for status in (NONFINITE, *DiffStatus):
             button = QToolButton()
             button.setCheckable(True)
-            button.setToolTip("Show only these pairs (click again for all)")
+            button.setToolTip(NONFINITE_TIP if status == NONFINITE else "Show only these pairs (click again for all)")
             button.toggled.connect(lambda _on: self.toggled.emit())
             self.chips[status] = button
             row.addWidget(button)

@@ -14,6 +14,7 @@ from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.formatting import format_number, format_shape
+from ckpt_gui.core.views.pair_statuses import nonfinite_badge
 
 COLOUR_A, COLOUR_B = (0, 114, 178), (230, 159, 0)
 FINITE = " (finite)"  # after a metric's name when it leaves NaN/Inf positions out
@@ -81,14 +82,9 @@ def pair_numbers(pair: Pair) -> list[tuple[str, str]]:
             (f"Rel. L2{where}", format_number(values.rel_l2)),
             (f"Cosine{where}", format_number(values.cosine)),
         ]
-        changes = [
-            f"{n:,} {what}"
-            for n, what in ((values.nan_appeared, "NaN appeared"), (values.nan_vanished, "NaN went away"),
-                            (values.inf_appeared, "Inf appeared"), (values.inf_vanished, "Inf went away"))
-            if n
-        ]  # fmt: skip
+        changes = nonfinite_badge(values)  # by side, as the trees' badge (not "went away": issue 11)
         if changes:
-            rows.append(("NaN/Inf", ", ".join(changes)))
+            rows.append(("NaN/Inf", changes))
     elif pair.status is None:
         rows.append(("Values", "comparing..."))
     return rows

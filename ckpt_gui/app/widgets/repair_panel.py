@@ -41,6 +41,7 @@ from ckpt_gui.repair.plan import (
     PlanEntry,
     RepairPlan,
     entry_misfit,
+    named,
     placed,
     plan_problems,
 )
@@ -163,7 +164,9 @@ class RepairDialog(QDialog):
                   paths: dict[str, str] | None = None) -> None:  # fmt: skip
         """``names``: what each source key is in the checkpoint's object graph (source_names),
         said under the table; ``paths``: each key's readable path (source_paths), shown in
-        its row (else the key without ``/.ATTRIBUTES/VARIABLE_VALUE``)."""
+        its row (else the key without ``/.ATTRIBUTES/VARIABLE_VALUE``), and beside each key
+        in the plan it saves (plan.named)."""
+        plan = named(plan, paths or {})
         self.plan = plan
         self.entries = list(plan.entries)
         self.variables = plan.model_variables()

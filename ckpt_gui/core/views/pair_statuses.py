@@ -12,6 +12,7 @@ import math
 import sys
 from collections import Counter
 from collections.abc import Callable
+from typing import NamedTuple
 
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.deferred import numpy as np
@@ -85,6 +86,21 @@ def change_order(leaf, status=_LIVE) -> tuple:
     return (-1 if change == math.inf else _URGENCY.get(status, 5), -change, *tree_order(leaf))
 
 
+class _Row(NamedTuple):
+    """A pair outside any tree, as change_order reads a tree's node."""
+
+    pair: Pair
+    names: tuple[str, ...]
+
+
+def in_change_order(pairs: list[Pair], path_of: Callable[[Pair], str]) -> list[Pair]:
+    """``pairs`` in the flat list's order (change_order) where no tree holds them
+    (``ckpt-gui diff``'s table), ties by the names of ``path_of(pair)`` as the tree's: one
+    rule for both (review 12: the CLI sorted by change alone, shape changes came last)."""
+    rows = [_Row(pair, tuple(path_of(pair).split("/"))) for pair in pairs]
+    return [row.pair for row in sorted(rows, key=change_order)]
+
+
 def change_of(pair: Pair, status) -> float:
     """How much a pair changed as the flat list (and ``diff``'s table) sorts it, 0 while
     not compared: its Rel. L2; where that is undefined (A all zeros: a model saved
@@ -106,13 +122,17 @@ def nonfinite_changed(values) -> bool:
 
 
 def nonfinite_badge(values) -> str:
-    """What a pair's row says of its NaN/Inf that appeared (+) or went away (-) in B:
-    "+1 NaN, +1 Inf"; "" when none did (``values``: a ValueDiff, or None)."""
+    """What a pair's row, Details and ``diff``'s table say of the positions holding NaN or
+    Inf on one side only: "2 NaN only in B, 1 Inf only in A"; "" when none (``values``: a
+    ValueDiff, or None). Worded by side, not "appeared" / "went away": those read B - A as
+    time, and a comparison opened A=after, B=before said "NaN went away" of a NaN that
+    training brought (issue 11). Which side is older is not known in general (two runs,
+    files without a step), and A and B are named on every column."""
     if values is None:
         return ""
-    counts = ((values.nan_appeared, "+{} NaN"), (values.inf_appeared, "+{} Inf"),
-              (values.nan_vanished, "-{} NaN"), (values.inf_vanished, "-{} Inf"))  # fmt: skip
-    return ", ".join(text.format(f"{n:,}") for n, text in counts if n)
+    counts = ((values.nan_appeared, "NaN only in B"), (values.inf_appeared, "Inf only in B"),
+              (values.nan_vanished, "NaN only in A"), (values.inf_vanished, "Inf only in A"))  # fmt: skip
+    return ", ".join(f"{n:,} {text}" for n, text in counts if n)
 
 
 def tree_order(leaf) -> tuple:

@@ -154,14 +154,21 @@ def _set(variable, value, session) -> None:
 def _save(tf, target: dict, variables: dict, session, output: str, source: str) -> str:
     """Save with the user's own objects (their tf.train.Checkpoint, or a Saver of their
     variables); both write the ``checkpoint`` state file tf.train.latest_checkpoint reads.
-    A Saver's checkpoint keeps the source's name and step (``model.ckpt-1000``: Saver.save's
-    own global_step naming; it was ``model.ckpt``, the step gone: review 12, 6). A
-    tf.train.Checkpoint numbers its saves by its own save_counter (``ckpt-1``)."""
+    Either keeps the source's name and step where it has one: a Saver's ``model.ckpt-1000``
+    through Saver.save's own global_step naming (it was ``model.ckpt``: review 12, 6); a
+    tf.train.Checkpoint's ``ckpt-42`` through its save_counter, which save() adds one to
+    and names the file by (it was ``ckpt-1`` whatever the source: issue 11). No step:
+    ``ckpt-1``, ``model.ckpt``, as before."""
     os.makedirs(output, exist_ok=True)
-    if target["kind"] == "objects":
-        return target["root"].save(os.path.join(output, "ckpt"))
-    saver = tf.compat.v1.train.Saver(var_list=variables)
     stem, _dash, step = os.path.basename(source).rpartition("-")
-    if stem and step.isdigit():
+    numbered = bool(stem) and step.isdigit()
+    if target["kind"] == "objects":
+        root = target["root"]
+        if not numbered:
+            return root.save(os.path.join(output, "ckpt"))
+        root.save_counter.assign(int(step) - 1)  # the checkpoint's own count of saves: the source's number
+        return root.save(os.path.join(output, stem))
+    saver = tf.compat.v1.train.Saver(var_list=variables)
+    if numbered:
         return saver.save(session, os.path.join(output, stem), global_step=int(step))
     return saver.save(session, os.path.join(output, "model.ckpt"))
