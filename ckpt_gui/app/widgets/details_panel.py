@@ -118,17 +118,30 @@ class DetailsPanel(QScrollArea):
             self.positions.setText(positions_text(positions, stats.nan + stats.posinf + stats.neginf))
         self._settle()
 
-    def add_fact(self, label: str, text: str) -> None:
+    def add_fact(self, label: str, text: str, after: str | None = None) -> None:
         """One row per label: a fact told again (the histogram recomputed for new bins
-        says "CRC32C verified" each time) replaces its row instead of adding one."""
-        for row in range(self.facts.rowCount()):
-            name, value = self.facts.itemAtPosition(row, 0), self.facts.itemAtPosition(row, 1)
-            if name is not None and value is not None and name.widget().text() == label:
-                value.widget().setText(text)
-                self._settle()
-                return
-        _add_row(self.facts, self.facts.rowCount(), 0, label, text)
+        says "CRC32C verified" each time) replaces its row instead of adding one. A new
+        row goes under the ``after`` row when there is one (the CRC32C verdict under
+        Bytes, above where the bytes are stored: in view at 1024x640), else last."""
+        rows = self.facts_shown()
+        labels = [name for name, _text in rows]
+        if label in labels:
+            value = self.facts.itemAtPosition(self._fact_row(label), 1)
+            value.widget().setText(text)
+        elif after in labels:
+            rows.insert(labels.index(after) + 1, (label, text))
+            _fill(self.facts, rows)
+        else:
+            _add_row(self.facts, self.facts.rowCount(), 0, label, text)
         self._settle()
+
+    def _fact_row(self, label: str) -> int:
+        """The grid row of the fact ``label`` (one the facts show)."""
+        for row in range(self.facts.rowCount()):
+            name = self.facts.itemAtPosition(row, 0)
+            if name is not None and name.widget().text() == label:
+                return row
+        raise KeyError(label)
 
     def _settle(self) -> None:
         """The panel laid out as it will be painted, now: new rows shown and placed, and
