@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +23,12 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
 
 _STAT_COLUMNS = 1
+# Pixels between two rows of facts or of statistics, and above and below the page. The
+# style's 6 px between rows and 9 px around: at 1024x640 in a desktop's 10 pt (a dark
+# theme's) Details with a NaN was 20 to 40 px short of its room, the Zeros row under the
+# fold (review 13, N1). A label and its value on a line read as a table's row without them.
+ROW_SPACING = 2
+PAGE_EDGE = 4
 _NBSP = "\u00a0"
 _NBSP_COMMA = "," + _NBSP
 
@@ -43,11 +50,13 @@ class DetailsPanel(QScrollArea):
         self.facts = QGridLayout()
         self.facts.setColumnStretch(1, 1)
         self.facts.setHorizontalSpacing(12)
+        self.facts.setVerticalSpacing(ROW_SPACING)
         self.stats_title = QLabel()
         self.stats_title.setStyleSheet("font-weight: bold;")
         self.stats_title.setWordWrap(True)
         self.stats = QGridLayout()
         self.stats.setHorizontalSpacing(12)
+        self.stats.setVerticalSpacing(ROW_SPACING)
         self.value = QLabel()
         self.value.setWordWrap(True)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -72,6 +81,8 @@ class DetailsPanel(QScrollArea):
         columns.addSpacing(16)
         columns.addLayout(right, 2)
         layout = QVBoxLayout(body)
+        side = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
+        layout.setContentsMargins(side, PAGE_EDGE, side, PAGE_EDGE)
         layout.addWidget(self.title)
         layout.addLayout(columns, 1)
         self.show_message("Select a variable to see its details.")
