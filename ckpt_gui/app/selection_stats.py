@@ -137,7 +137,8 @@ class SelectionStats:
     def add_crc_fact(self, ckpt, key: str) -> None:
         """A Keras file's datasets have no checksum: say so rather than "verified"."""
         stored = ckpt.keras is None or ckpt.entry(key).crc32c is not None
-        self.details.add_fact("CRC32C", "verified" if stored else "none stored (HDF5 keeps no checksum here)")
+        verdict = "verified" if stored else "none stored (HDF5 keeps no checksum here)"
+        self.details.add_fact("CRC32C", verdict, after="Bytes")
 
     def _submit(self, compute, show, title: str, on_partial=None) -> None:
         self.runner.submit(
@@ -158,7 +159,7 @@ class SelectionStats:
         if "CRC32C" in message:  # the message once in full (the banner), short forms here
             self.histogram.clear("No histogram: CRC mismatch (see the message above)")
             self.details.show_stats(None, "Statistics: none, CRC mismatch (see the message above)")
-            self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt")
+            self.details.add_fact("CRC32C", "MISMATCH: the data is corrupt", after="Bytes")
             return
         # Each view says its own tensor's reason (the banner may since tell of another).
         self.histogram.clear(f"Could not compute the histogram: {message}")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +23,12 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
 
 _STAT_COLUMNS = 1
+# Pixels between two rows of facts or of statistics, and above and below the page. The
+# style's 6 px between rows and 9 px around: at 1024x640 in a desktop's 10 pt (a dark
+# theme's) Details with a NaN was 20 to 40 px short of its room, the Zeros row under the
+# fold (review 13, N1). A label and its value on a line read as a table's row without them.
+ROW_SPACING = 2
+PAGE_EDGE = 4
 _NBSP = "\u00a0"
 _NBSP_COMMA = "," + _NBSP
 
@@ -43,11 +50,13 @@ class DetailsPanel(QScrollArea):
         self.facts = QGridLayout()
         self.facts.setColumnStretch(1, 1)
         self.facts.setHorizontalSpacing(12)
+        self.facts.setVerticalSpacing(ROW_SPACING)
         self.stats_title = QLabel()
         self.stats_title.setStyleSheet("font-weight: bold;")
         self.stats_title.setWordWrap(True)
         self.stats = QGridLayout()
         self.stats.setHorizontalSpacing(12)
+        self.stats.setVerticalSpacing(ROW_SPACING)
         self.value = QLabel()
         self.value.setWordWrap(True)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -72,6 +81,8 @@ class DetailsPanel(QScrollArea):
         columns.addSpacing(16)
         columns.addLayout(right, 2)
         layout = QVBoxLayout(body)
+        side = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
+        layout.setContentsMargins(side, PAGE_EDGE, side, PAGE_EDGE)
         layout.addWidget(self.title)
         layout.addLayout(columns, 1)
         self.show_message("Select a variable to see its details.")
@@ -118,17 +129,30 @@ class DetailsPanel(QScrollArea):
             self.positions.setText(positions_text(positions, stats.nan + stats.posinf + stats.neginf))
         self._settle()
 
-    def add_fact(self, label: str, text: str) -> None:
+    def add_fact(self, label: str, text: str, after: str | None = None) -> None:
         """One row per label: a fact told again (the histogram recomputed for new bins
-        says "CRC32C verified" each time) replaces its row instead of adding one."""
-        for row in range(self.facts.rowCount()):
-            name, value = self.facts.itemAtPosition(row, 0), self.facts.itemAtPosition(row, 1)
-            if name is not None and value is not None and name.widget().text() == label:
-                value.widget().setText(text)
-                self._settle()
-                return
-        _add_row(self.facts, self.facts.rowCount(), 0, label, text)
+        says "CRC32C verified" each time) replaces its row instead of adding one. A new
+        row goes under the ``after`` row when there is one (the CRC32C verdict under
+        Bytes, above where the bytes are stored: in view at 1024x640), else last."""
+        rows = self.facts_shown()
+        labels = [name for name, _text in rows]
+        if label in labels:
+            value = self.facts.itemAtPosition(self._fact_row(label), 1)
+            value.widget().setText(text)
+        elif after in labels:
+            rows.insert(labels.index(after) + 1, (label, text))
+            _fill(self.facts, rows)
+        else:
+            _add_row(self.facts, self.facts.rowCount(), 0, label, text)
         self._settle()
+
+    def _fact_row(self, label: str) -> int:
+        """The grid row of the fact ``label`` (one the facts show)."""
+        for row in range(self.facts.rowCount()):
+            name = self.facts.itemAtPosition(row, 0)
+            if name is not None and name.widget().text() == label:
+                return row
+        raise KeyError(label)
 
     def _settle(self) -> None:
         """The panel laid out as it will be painted, now: new rows shown and placed, and

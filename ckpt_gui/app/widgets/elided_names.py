@@ -41,12 +41,14 @@ class MiddleElided(RoomyRows):
 
 
 def hint_kept(option, name: str, separator: str, hint: str) -> str:
-    """A group's name and its hint (a Keras layer's name or class, "model only") each cut
-    on its own: cut from the middle of the whole text, "layer_with_weights-2  ·  dense_2"
-    read "layer_with_w…  ·  dense_2" at 1024 px, the layer's number gone (review 10).
-    The name comes first: whole, with the hint's start ("…  ·  den…"); else cut in its
-    middle (its number kept: "layer_…ghts-2") beside the whole hint while it keeps
-    NAME_LEAST_CHARS; else alone (the tooltip and Details have the hint)."""
+    """A group's name and its hint (a Keras layer's name or class, "model only"), the
+    name first: whole, with as much of the hint as fits ("layer_with_weights-0  ·  den…",
+    HINT_LEAST_CHARS of it at least); else whole alone (the tooltip and Details have the
+    hint); only a name too long alone is cut, in its middle (both ends kept: its number,
+    "layer_…ghts-2"). Cut from the middle of the whole text, "layer_with_weights-2  ·
+    dense_2" had read "layer_with_w…  ·  dense_2" at 1024 px, the layer's number gone
+    (review 10); a name cut to keep the hint whole then read "layer_wi…eights-0  ·  dense"
+    in a comparison's 300 px trees, where the name fits whole (review 12, 11d)."""
     if hint == MODEL_ONLY_HINT:
         # A group of model-only variables says so as its model-only leaves do: the tag
         # whole or not at all, the name cut first; it had read "_momentums  ·  model …"
@@ -61,10 +63,8 @@ def hint_kept(option, name: str, separator: str, hint: str) -> str:
     short_hint = metrics.elidedText(hint, Qt.TextElideMode.ElideRight, rest) if rest > 0 else ""
     if len(short_hint.rstrip("\u2026")) >= min(HINT_LEAST_CHARS, len(hint)):
         return name + separator + short_hint
-    left = room - metrics.horizontalAdvance(separator + hint)
-    cut = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, left) if left > 0 else ""
-    if len(cut.replace("\u2026", "")) >= min(NAME_LEAST_CHARS, len(name)):
-        return cut + separator + hint
+    if metrics.horizontalAdvance(name) <= room:
+        return name
     return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
 
 

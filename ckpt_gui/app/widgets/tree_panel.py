@@ -197,6 +197,11 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nan_box.setEnabled(True)
         self.nan_box.setText(f"NaN/Inf only ({len(keys):,})")
         self.model.set_badges(badges)
+        # A badge lengthens its row's name after the columns were fitted: fitted again (in
+        # a turn of its own), Elements and Bytes give way for it as for a long name; the
+        # name had been cut to "_k…el   [1 NaN, 1 +Inf]" beside a whole DType and Bytes in
+        # a desktop's 10 pt font at 1024x640 (review 13, D1).
+        self.refit.start()
         if self.nan_box.isChecked():
             self.apply_filter()
 

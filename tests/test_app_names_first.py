@@ -1,0 +1,130 @@
+"""Names first in the trees at 1024x640, the default font and a dark desktop's 10 pt
+(review 12, 11d). A comparison of eos-ckpt1's ckpt-1 and ckpt-5 read "layer_wi…eights-0
+·  dense" in both 300 px trees, where the layer's name fits whole: its hint (the Keras
+layer's name) now gives way before the name. And a NaN/Inf badge found by the scan after
+the tree's columns were fitted cut the variable's own name to "_k…el   [1 NaN, 1 +Inf]"
+beside a whole DType and Bytes (review 13, D1): the columns are fitted again for the
+badge, Bytes giving way before the name and DType. Offscreen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QModelIndex
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTreeView
+
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, DTYPE, HINT_SEPARATOR
+from tests.test_app_desktop import WAIT_MS
+from tests.test_app_review10_browse import open_path
+from tests.test_app_review10_names import _tree_text
+from tools.bundle_writer import write_bundle
+
+CORPUS_ENV = "CKPT_GUI_REALWORLD"  # as tests/test_realworld.py finds the corpus
+ROOT = Path(os.environ.get(CORPUS_ENV) or Path(__file__).resolve().parents[2] / "shared" / "realworld")
+EOS = ROOT / "corpus" / "eos-ckpt1-2021"
+# A 1024x640 screen's window less its title bar (openbox's, 19 px: the reviews' windows).
+REAL_WINDOW = (1024, 620)
+WINDOW_SIZE = REAL_WINDOW  # the window fixtures' size
+
+
+@pytest.fixture(params=[9, 10], ids=["default-font", "desktop-10pt"])
+def font_size(request, qapp):
+    """Offscreen Qt's 9 pt font, and the 10 pt a gtk3 desktop theme (the dark one) sets."""
+    font = qapp.font()
+    qapp.setFont(QFont(font.family(), request.param))
+    yield request.param
+    qapp.setFont(font)
+
+
+def shown_text(view: QTreeView, index: QModelIndex) -> str:
+    """The text a row's cell paints: its delegate's text, elided in the room the style
+    leaves for it (the cell less its text margins, QCommonStyle's)."""
+    option = QStyleOptionViewItem()
+    option.rect = view.visualRect(index)
+    view.itemDelegateForIndex(index).initStyleOption(option, index)
+    margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    return option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - 2 * margin)
+
+
+def _rows(view: QTreeView):
+    index = view.indexAt(view.rect().topLeft()).siblingAtColumn(view.treePosition())
+    while index.isValid():
+        yield index
+        index = view.indexBelow(index).siblingAtColumn(view.treePosition())
+
+
+@pytest.mark.parametrize("compared", [False, True], ids=["browse-doctor", "comparison"])
+def test_a_group_name_that_fits_alone_is_whole_its_hint_giving_way(qtbot, compared):
+    name, hint = "layer_with_weights-0", "dense"
+    metrics = QTreeView().fontMetrics()
+    alone, with_start = metrics.horizontalAdvance(name), metrics.horizontalAdvance(name + HINT_SEPARATOR + "den\u2026")
+    seen = set()
+    for width in range(alone + 20, with_start + 40, 3):
+        shown = _tree_text(qtbot, name + HINT_SEPARATOR + hint, width, compared)
+        assert shown.split(HINT_SEPARATOR)[0] == name, (width, shown)  # the old code: "layer_wi…eights-0  ·  dense"
+        seen.add(shown)
+    assert name in seen  # at some width the hint has given way whole
+
+
+@pytest.mark.skipif(not EOS.is_dir(), reason=f"the real-world corpus is not at {EOS} (no ../shared/realworld)")
+def test_eos_comparison_trees_keep_every_layer_name_whole_at_1024x640(qtbot, font_size, window):
+    window.resize(*REAL_WINDOW)
+    open_path(qtbot, window, EOS / "ckpt-1")
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(EOS / "ckpt-5"))
+    trees = window.compare_trees
+    qtbot.wait(200)  # the trees' refit, a tree per turn
+    for view in (trees.view_a, trees.view_b):
+        view.expandAll()  # as the comparison opens at 1024x640: a scroll bar beside the rows
+        qtbot.wait(100)
+        rows = [(index.data(), shown_text(view, index)) for index in _rows(view)]
+        layers = [(data, shown) for data, shown in rows if data.startswith("layer_with_weights-")]
+        assert len(layers) == 5, layers
+        for data, shown in layers:
+            assert shown.split(HINT_SEPARATOR)[0] == data.split(HINT_SEPARATOR)[0], (font_size, view.width(), shown)
+
+
+def deep_nan(tmp_path) -> Path:
+    """Seed 002's layout by keys (no object graph, so no TensorFlow): a NaN and a +Inf in
+    the second layer's kernel, five levels down, each weight with two optimizer slots."""
+    rng = np.random.default_rng(0)
+    value = "/.ATTRIBUTES/VARIABLE_VALUE"
+    tensors = []
+    for layer, shape in (("1", (784, 64)), ("2", (64, 10))):
+        for name, own in (("_kernel", shape), ("bias", shape[1:])):
+            values = rng.standard_normal(own).astype(np.float32)
+            if layer == "2" and name == "_kernel":
+                values[2, 3], values[5, 0] = np.nan, np.inf
+            path = f"model/_functional/_operations/{layer}/{name}"
+            tensors.append((path + value, "float32", own, values.tobytes()))
+            slots = [f"{path}/.OPTIMIZER_SLOT/optimizer/{slot}{value}" for slot in ("m", "v")]
+            tensors += [(slot, "float32", own, bytes(4 * values.size)) for slot in slots]
+    tensors.append(("save_counter" + value, "int64", (), np.int64(4).tobytes()))
+    prefix = tmp_path / "deep" / "ckpt-4"
+    prefix.parent.mkdir()
+    write_bundle(str(prefix), tensors)
+    return prefix
+
+
+def test_a_nan_badge_found_after_the_fit_leaves_the_name_and_dtype_whole(qtbot, font_size, window, tmp_path):
+    """The badge set as the scan sets it, once the tree is open and fitted: with no banner
+    shown (the banner's room had changed the tree's width, which refits it, where the
+    reviewer's banner was already there)."""
+    open_path(qtbot, window, deep_nan(tmp_path))
+    qtbot.wait(200)  # the tree opened and its columns fitted
+    panel = window.tree_panel
+    view = panel.view
+    key = "model/_functional/_operations/2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"
+    panel.set_nonfinite({key}, {key: "1 NaN, 1 +Inf"})  # as nan_scan.NanScan._show does
+    qtbot.wait(200)  # the refit, in a turn of its own
+    badged = [index for index in _rows(view) if BADGE_SEPARATOR in index.data()]
+    assert len(badged) == 1, [index.data() for index in _rows(view)]  # the tree opens down to it
+    index = badged[0]
+    shown = shown_text(view, index)
+    assert shown == index.data(), (font_size, view.columnWidth(0), shown)  # was "_…l   [1 NaN, 1 +Inf]"
+    assert not view.isColumnHidden(DTYPE)
+    assert shown_text(view, index.siblingAtColumn(DTYPE)) == "float32"
