@@ -275,7 +275,7 @@ class RepairDialog(QDialog):
                 choice.addItem(action.value, action)
             choice.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
             choice.setToolTip("A conflict: keep the model's initial value, or copy the overlapping block")
-            refused = entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP))
+            refused = entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP), self._source_text)
             if refused is not None:  # not offered what the writer refuses (a plan loaded with it is marked)
                 overlap = choice.model().item(CONFLICT_CHOICES.index(Action.COPY_OVERLAP))
                 overlap.setEnabled(False)
@@ -351,12 +351,19 @@ class RepairDialog(QDialog):
         free = sorted((v for v in self.variables if v not in written and v != own), key=natural_key)
         return [(name, _shape_tip(*self.variables.get(name, (None, None)))) for name in ([own, *free] if own else free)]
 
-    def select_problem(self) -> None:
-        """Select the first line the writer would refuse (after Write was refused)."""
-        for row, entry in enumerate(self.entries):
-            if entry.source_key in self.problems:
-                self.table.setCurrentCell(row, REASON)
-                return
+    def refuse_write(self, message: str) -> None:
+        """Write was refused by the plan check (``message``, naming keys, the plan file's
+        words): said as the table says it, the line named by its number and Source (review
+        13 #2c), and that line selected."""
+        edited = self.edited_plan()
+        problems = plan_problems(edited, self._source_text)
+        if not problems:
+            self.show_error(message)
+            return
+        key, problem = problems[0]
+        row = next(r for r, e in enumerate(edited.entries) if e.source_key == key)
+        self.show_error(f"line {row + 1} ({self._source_text(key)}) cannot be written: {problem}")
+        self.table.setCurrentCell(row, REASON)
 
     def edited_plan(self) -> RepairPlan:
         """The plan as the user left it: rejected lines dropped, targets as edited, the
@@ -383,7 +390,8 @@ class RepairDialog(QDialog):
         edited = self.edited_plan()
         counts = edited.counts()
         summary = ", ".join(f"{n:,} {action}" for action, n in counts.items() if n)
-        self._mark_problems(dict(reversed(plan_problems(edited))))  # the first problem of a line is said
+        # The first problem of a line is said, naming values as the Source column does.
+        self._mark_problems(dict(reversed(plan_problems(edited, self._source_text))))
         refused = len(self.problems)
         self.headline.setText(
             f"Repair plan for <b>{html.escape(self.plan.source)}</b>: {summary}. Each checked line is done as its "
