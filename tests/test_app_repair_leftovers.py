@@ -7,8 +7,9 @@ each variable's shape only in a tooltip. Offscreen, no TensorFlow."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
-from ckpt_gui.app.widgets.repair_panel import REASON, TARGET, RepairDialog
+from ckpt_gui.app.widgets.repair_panel import ACTION, REASON, TARGET, RepairDialog
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 from tests.test_app_review12_repair import _retarget
 
@@ -91,3 +92,75 @@ def test_write_refused_names_the_line_by_its_number_and_source(window, monkeypat
     assert "from model/_operations/3/gamma and from model/_operations/3/beta" in text, text
     assert "_trainable_variables" not in text, text
     assert dialog.table.currentRow() == 1  # the line named is the line shown
+
+
+# -- #2c: the edited row stays selected and in view ------------------------------------------
+
+
+def _typed(qtbot, dialog: RepairDialog, row: int, typed: str) -> None:
+    """A retarget typed whole, then Enter, with the completion list never shown: offscreen,
+    the list shown (as _retarget's typing shows it) crashes Qt in the event loop after, as the
+    closed editor is deleted with the list it had made the active window."""
+    table = dialog.table
+    index = table.model().index(row, TARGET)
+    rect = table.visualRect(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    editor = table.indexWidget(index)
+    editor.lineEdit().setText(typed)
+    qtbot.keyClick(editor.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.indexWidget(index) is None)
+
+
+def _in_view(dialog: RepairDialog, row: int) -> bool:
+    table = dialog.table
+    rect = table.visualRect(table.model().index(row, TARGET))
+    return table.viewport().rect().contains(rect)
+
+
+@pytest.mark.parametrize("twice", [False, True], ids=["map", "written-twice"])
+def test_the_edited_row_stays_selected_and_in_view(qtbot, twice):
+    # The row edited is the table's last one in view (a user scrolls to it, double-clicks
+    # it); what is said under the table grows with the edit (the line whole, a refusal) and
+    # the table shrinks: the row had gone out of view below (review 13, 71).
+    dialog = RepairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show_plan(_plan(40), paths=PATHS)
+    dialog.resize(720, 540)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    if twice:
+        _typed(qtbot, dialog, 0, TARGETS[0])
+    dialog.table.scrollToTop()
+    row = max(r for r in range(40) if _in_view(dialog, r))
+    _typed(qtbot, dialog, row, TARGETS[0])
+    qtbot.wait(50)  # the layout's turn: the line under the table re-wrapped
+    assert dialog.table.currentRow() == row
+    assert dialog.table.selectionModel().isRowSelected(row)
+    assert _in_view(dialog, row), (row, dialog.table.rowAt(dialog.table.viewport().height() - 1))
+    if twice:
+        assert dialog.table.item(row, REASON).text().startswith("\u2716")
+
+
+def test_a_chosen_action_selects_its_row_and_keeps_it_in_view(qtbot):
+    # The Action combo takes the click, not the table: the line under the table went on
+    # showing another row while the chosen one could sit cut at the table's foot.
+    conflict = PlanEntry(KEYS[39], Action.KEEP_INITIAL, "model/wide/_kernel", "shape conflict", (16, 4), (32, 4),
+                         "float32", "float32")  # fmt: skip
+    plan = _plan(39)
+    plan = RepairPlan(plan.source, plan.script, plan.mode, (*plan.entries, conflict), plan.initial)
+    dialog = RepairDialog()
+    qtbot.addWidget(dialog)
+    dialog.show_plan(plan, paths=PATHS)
+    dialog.resize(720, 540)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.table.setCurrentCell(0, REASON)
+    row = 39
+    dialog.table.scrollToBottom()
+    dialog.table.cellWidget(row, ACTION).setCurrentIndex(1)  # copy-overlap
+    qtbot.wait(50)
+    assert dialog.edited_plan().entries[row].action == Action.COPY_OVERLAP
+    assert dialog.table.currentRow() == row and dialog.table.selectionModel().isRowSelected(row)
+    assert PATHS[KEYS[39]] in dialog.line.text() or KEYS[39] in dialog.line.text()
+    assert _in_view(dialog, row)

@@ -291,6 +291,7 @@ class RepairDialog(QDialog):
         action = Action(self.table.cellWidget(row, ACTION).currentData())  # Qt hands the enum back as text
         self.entries[row] = dataclasses.replace(self.entries[row], action=action)
         self._count()
+        self._keep_in_view(row, ACTION)
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() == TARGET:
@@ -300,6 +301,16 @@ class RepairDialog(QDialog):
             finally:
                 self.table.blockSignals(False)
         self._count()
+        self._keep_in_view(item.row(), item.column())
+
+    def _keep_in_view(self, row: int, column: int) -> None:
+        """The edited line stays the current one, and in view: what its edit says under the
+        table (the line whole, a refusal) grows and the table shrinks under it, and the row
+        had gone out of view below with nothing selected to find it by (review 13, 71)."""
+        if self.table.currentRow() != row:  # an Action combo takes the click, not the table
+            self.table.setCurrentCell(row, column)
+        self.layout().activate()  # the table's new height now, not at the next turn
+        self.table.scrollTo(self.table.model().index(row, column))
 
     def _retarget(self, row: int, target: str | None) -> None:
         """The line becomes what its new target makes it, at once: a map when the value
