@@ -7,7 +7,9 @@ each variable's shape only in a tooltip. Offscreen, no TensorFlow."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtWidgets import QAbstractItemDelegate, QStyle, QStyleOptionViewItem
 
 from ckpt_gui.app.widgets.repair_panel import ACTION, REASON, TARGET, RepairDialog
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
@@ -164,3 +166,42 @@ def test_a_chosen_action_selects_its_row_and_keeps_it_in_view(qtbot):
     assert dialog.table.currentRow() == row and dialog.table.selectionModel().isRowSelected(row)
     assert PATHS[KEYS[39]] in dialog.line.text() or KEYS[39] in dialog.line.text()
     assert _in_view(dialog, row)
+
+
+# -- #2b: the target lists show each variable's shape beside its name --------------------------
+
+
+def _ink_after(view, index, x: int, width: int) -> int:
+    """Pixels the view's delegate draws right of ``x`` in a ``width``-wide line for ``index``."""
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, width, view.sizeHintForRow(0))
+    option.font, option.fontMetrics, option.palette = view.font(), view.fontMetrics(), view.palette()
+    option.state = QStyle.StateFlag.State_Enabled
+    option.widget = view
+    image = QImage(option.rect.size(), QImage.Format.Format_RGB32)
+    base = view.palette().color(QPalette.ColorRole.Base)
+    image.fill(base)
+    painter = QPainter(image)
+    view.itemDelegateForIndex(index).paint(painter, option, index)
+    painter.end()
+    return sum(image.pixelColor(px, py) != base for px in range(x, width) for py in range(image.height()))
+
+
+def test_the_target_lists_show_each_variables_shape_beside_its_name(qtbot, dialog):
+    table = dialog.table
+    index = table.model().index(0, TARGET)
+    table.edit(index)
+    editor = table.indexWidget(index)
+    completer = editor.completer()
+    completer.setCompletionPrefix("gamma")
+    metrics = editor.view().fontMetrics()
+    name, shape = "model/bn/gamma", "[16] float32"
+    for view in (editor.view(), completer.popup()):
+        model = view.model()
+        item = next(model.index(r, 0) for r in range(model.rowCount()) if model.index(r, 0).data() == name)
+        assert item.data(Qt.ItemDataRole.ToolTipRole) == shape  # still its tooltip too
+        after_name = metrics.horizontalAdvance(name) + 12
+        assert _ink_after(view, item, after_name, after_name + 300) > 0, "nothing drawn beside the name"
+        # The list opens wide enough for the name and its shape, not cut to the cell's width.
+        assert view.minimumWidth() >= metrics.horizontalAdvance(name) + metrics.horizontalAdvance(shape)
+    table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
