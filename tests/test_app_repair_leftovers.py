@@ -11,7 +11,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemDelegate, QStyle, QStyleOptionViewItem
 
-from ckpt_gui.app.widgets.repair_panel import ACTION, REASON, TARGET, RepairDialog
+from ckpt_gui.app.widgets.repair_lines import ACTION, REASON, TARGET
+from ckpt_gui.app.widgets.repair_panel import RepairDialog
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan
 from tests.test_app_review12_repair import _retarget
 

@@ -12,7 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemDelegate, QComboBox
 
-from ckpt_gui.app.widgets.repair_panel import ACTION, REASON, TARGET, RepairDialog
+from ckpt_gui.app.widgets.repair_lines import ACTION, REASON, TARGET
+from ckpt_gui.app.widgets.repair_panel import RepairDialog
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
