@@ -75,26 +75,30 @@ def test_write_refused_names_the_line_by_its_number_and_source(window, monkeypat
     ckpt = Checkpoint.open(demo_path())
     keys = [f"optimizer/_trainable_variables/{i}/.ATTRIBUTES/VARIABLE_VALUE" for i in (3, 4)]  # both [16]
     paths = {keys[0]: "model/_operations/3/gamma", keys[1]: "model/_operations/3/beta"}
+    # 38 lines of values left out first: the line refused is the last, below the table's fold.
     entries = tuple(PlanEntry(key, Action.DROP, None, "nothing in the model claims it", (16,), None, "float32")
-                    for key in keys)  # fmt: skip
+                    for key in [*(f"left_out/{i}" for i in range(38)), *keys])  # fmt: skip
     plan = RepairPlan(ckpt.prefix, "/m.py", "object", entries, (InitialVariable("model/bn/gamma", "", (16,),
                                                                                 "float32"),))  # fmt: skip
     window.repair.ckpt, window.repair.script = ckpt, "/m.py"
     dialog = window.repair._dialog()
     dialog.show_plan(plan, paths=paths)
     dialog.show()
+    dialog.resize(dialog.width(), 400)
     submitted = []
     monkeypatch.setattr(window.repair.runner, "submit", lambda *a, **k: submitted.append(a))
-    for row in (0, 1):
+    for row in (38, 39):
         dialog.table.item(row, TARGET).setText("model/bn/gamma")
-    dialog.table.setCurrentCell(0, REASON)
+    dialog.table.setCurrentCell(39, REASON)  # just edited, at the table's foot: the refusal said pushes it up
+    dialog.table.scrollToBottom()
     window.repair.write("/tmp/never-written")
     text = dialog.result.text()
     assert not submitted
-    assert "Not done" in text and "line 2 (model/_operations/3/beta) cannot be written" in text, text
+    assert "Not done" in text and "line 40 (model/_operations/3/beta) cannot be written" in text, text
     assert "from model/_operations/3/gamma and from model/_operations/3/beta" in text, text
     assert "_trainable_variables" not in text, text
-    assert dialog.table.currentRow() == 1  # the line named is the line shown
+    assert dialog.table.currentRow() == 39  # the line named is the line shown, in view
+    assert _in_view(dialog, 39)
 
 
 # -- #2c: the edited row stays selected and in view ------------------------------------------

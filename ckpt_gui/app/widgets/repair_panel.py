@@ -175,7 +175,8 @@ class RepairDialog(QDialog):
         row, problem = first
         self.show_error(f"line {row + 1} ({self.table.source_text(self.table.entries[row].source_key)}) "
                         f"cannot be written: {problem}")  # fmt: skip
-        self.table.setCurrentCell(row, REASON)
+        self.layout().activate()  # the table's height under the refusal said
+        self.table.keep_in_view(row, REASON)
 
     def _on_edited(self, row: int, column: int) -> None:
         self._count()
