@@ -210,3 +210,16 @@ def test_the_target_lists_show_each_variables_shape_beside_its_name(qtbot, dialo
         # The list opens wide enough for the name and its shape, not cut to the cell's width.
         assert view.minimumWidth() >= metrics.horizontalAdvance(name) + metrics.horizontalAdvance(shape)
     table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+
+def test_a_value_the_verification_found_different_is_named_as_the_source_column_names_it():
+    from ckpt_gui.app.widgets.repair_panel import outcome_html
+    from ckpt_gui.repair.writer import RepairOutcome, ValueCheck
+
+    entry = PlanEntry(KEYS[1], Action.MAP, "model/bn/beta", "renamed", (16,), (16,), "float32", "float32")
+    plan = RepairPlan("/ckpt/ckpt-1", "/m.py", "object", (entry,), ())
+    check = ValueCheck(KEYS[1], "model/bn/beta", "model/bn/beta/.ATTRIBUTES/VARIABLE_VALUE", "different")
+    outcome = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", checks=[check], names=PATHS)
+    said = outcome_html(outcome)
+    assert f"different: {PATHS[KEYS[1]]} \u2192 model/bn/beta" in said, said
+    assert "_trainable_variables" not in said

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.repair_lines import COLUMNS, REASON, UNWRITABLE, RepairLines
+from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.repair.notes import restored_values, value_counts, verification_counts
 from ckpt_gui.repair.plan import RepairPlan
 
@@ -246,7 +247,8 @@ def outcome_html(outcome) -> str:
         f"Verification (the doctor on the new checkpoint): {html.escape(summary)}",
         f"Values: {html.escape(value_counts(outcome.checks))}",
     ]
-    lines += [f"{html.escape(c.result)}: {html.escape(c.source_key)} \u2192 {html.escape(c.target)}"
+    # A value named as the dialog's Source column named it (its key is in repair.json).
+    lines += [f"{html.escape(c.result)}: {html.escape(_shown(outcome, c.source_key))} \u2192 {html.escape(c.target)}"
               for c in outcome.checks if c.result not in ("equal", "overlap")]  # fmt: skip
     lines += [f"not restored from the new checkpoint: {html.escape(label)}" for label in outcome.unconsumed]
     lines.append(
@@ -257,3 +259,7 @@ def outcome_html(outcome) -> str:
     )
     lines += [f"<b>Note</b>: {html.escape(note)}" for note in outcome.notes()]
     return "<br>".join(lines)
+
+
+def _shown(outcome, key: str) -> str:
+    return outcome.names.get(key) or without_attributes(key)
