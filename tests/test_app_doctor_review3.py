@@ -140,7 +140,8 @@ def test_a_variable_selected_in_the_tree_selects_its_problem_or_none(qtbot, doct
 def test_the_repair_dialog_gives_each_line_one_row_at_1024x640(qtbot, desktop_font):  # noqa: F811
     # Keys wrapped to four lines a row ("optimizer/_trainable_variables/ 0/.ATTRIBUTES/...
     # (model/...)"): 7 of 35 lines showed, the last reason clipped.
-    from ckpt_gui.app.widgets.repair_panel import REASON, SOURCE, RepairDialog
+    from ckpt_gui.app.widgets.repair_lines import REASON, SOURCE
+    from ckpt_gui.app.widgets.repair_panel import RepairDialog
     from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
 
     entries = tuple(

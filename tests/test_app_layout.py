@@ -305,7 +305,8 @@ def test_the_doctors_table_shows_status_variable_and_shapes_whole_at_1920(qtbot,
 
 
 def test_the_repair_dialog_shows_keys_targets_and_whole_reasons_when_wide(qtbot):
-    from ckpt_gui.app.widgets.repair_panel import REASON, SOURCE, TARGET, RepairDialog
+    from ckpt_gui.app.widgets.repair_lines import REASON, SOURCE, TARGET
+    from ckpt_gui.app.widgets.repair_panel import RepairDialog
     from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
 
     conflict = "shape conflict: the checkpoint has [3, 3, 8, 16], the model [3, 3, 8, 32]; copy-overlap would copy "

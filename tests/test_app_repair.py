@@ -15,7 +15,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from ckpt_gui.app.widgets.repair_panel import ACCEPT, ACTION, SOURCE, TARGET, RepairDialog
+from ckpt_gui.app.widgets.repair_lines import ACCEPT, ACTION, SOURCE, TARGET
+from ckpt_gui.app.widgets.repair_panel import RepairDialog
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, read_plan
 from tests.conftest import painted_texts
 from tests.repair_flow import case_writer, run_cases, written_cases
@@ -226,7 +227,8 @@ def test_a_cut_key_or_target_keeps_what_tells_its_row_apart(qtbot):
     # the part no other row has, and so is a cut target.
     from collections import Counter
 
-    from ckpt_gui.app.widgets.repair_panel import SOURCE, TARGET, RepairDialog
+    from ckpt_gui.app.widgets.repair_lines import SOURCE, TARGET
+    from ckpt_gui.app.widgets.repair_panel import RepairDialog
 
     layers = [f"model/_functional/_operations/{i}" for i in range(1, 8)]
     keys = [f"{layer}/{v}/.ATTRIBUTES/VARIABLE_VALUE" for layer in layers for v in ("moving_mean", "moving_variance")]

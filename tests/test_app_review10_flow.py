@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from ckpt_gui.app import doctor_settings
 from ckpt_gui.app.controllers.doctor import DoctorController
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
@@ -173,7 +174,7 @@ def test_a_cancelled_script_chooser_ends_the_child_it_warmed_up(qtbot, host, che
 
 def test_a_cancel_keeps_the_child_warmed_by_an_earlier_attempt(qtbot, host, checkpoints, monkeypatch, fake_children):
     doctor = _doctor(host, checkpoints)
-    doctor._diagnoser().warm_up(doctor._python(), False)  # as an attempt's end leaves one, for the next
+    doctor._diagnoser().warm_up(doctor_settings.python(), False)  # as an attempt's end leaves one, for the next
     _chooser_answers(monkeypatch, "")
     doctor.choose_script()
     assert len(fake_children) == 1 and not fake_children[0].killed  # not the chooser's to end

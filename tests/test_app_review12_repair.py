@@ -12,7 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemDelegate, QComboBox
 
-from ckpt_gui.app.widgets.repair_panel import ACTION, REASON, TARGET, RepairDialog
+from ckpt_gui.app.widgets.repair_lines import ACTION, REASON, TARGET
+from ckpt_gui.app.widgets.repair_panel import RepairDialog
+from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
 from ckpt_gui.repair.plan import Action, InitialVariable, PlanEntry, RepairPlan, entry_misfit, plan_problems
@@ -138,7 +140,8 @@ def test_a_line_the_writer_would_refuse_is_marked_at_once(qtbot, dialog):
     _retarget(qtbot, dialog, first, "model/left/kernel")
     _retarget(qtbot, dialog, second, "model/left/kernel")  # typed: not offered, another line writes it
     assert _action(dialog, second) == "map"
-    expected = dict(plan_problems(dialog.edited_plan()))[dialog.plan.entries[second].source_key]
+    # Said with the Source column's names (no paths given: the keys without their attributes).
+    expected = dict(plan_problems(dialog.edited_plan(), without_attributes))[dialog.plan.entries[second].source_key]
     assert "writes model/left/kernel twice" in expected
     reason = dialog.table.item(second, REASON)
     assert reason.text() == f"\u2716 cannot be written: {expected}"
@@ -192,7 +195,10 @@ def test_write_refuses_a_line_the_writer_would_refuse_before_tensorflow_and_sele
     dialog.table.setCurrentCell(0, REASON)
     window.repair.write("/tmp/never-written")
     text = dialog.result.text()
-    assert not submitted and "Not done" in text and keys[1] in text and "twice" in text, text
+    # Named as the Source column names it (no paths given: the key without its attributes).
+    said = "from optimizer/_trainable_variables/3 and from optimizer/_trainable_variables/4)"
+    assert not submitted and "Not done" in text and said in text, text
+    assert "twice" in text and ".ATTRIBUTES" not in text, text
     assert dialog.table.currentRow() == 1  # the line named is the line shown
 
 

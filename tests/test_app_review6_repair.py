@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QFileDialog, QLineEdit
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.widgets import folder_picker
-from ckpt_gui.app.widgets.repair_panel import SOURCE, TARGET, RepairDialog
+from ckpt_gui.app.widgets.repair_lines import SOURCE, TARGET
+from ckpt_gui.app.widgets.repair_panel import RepairDialog
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
 from ckpt_gui.repair.source_names import source_names, source_paths

@@ -186,14 +186,13 @@ def test_memory_limit_on_the_command_line(tmp_path, checkpoints):
 
 def test_app_memory_limit_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path))
-    from ckpt_gui.app import settings
-    from ckpt_gui.app.controllers import doctor
+    from ckpt_gui.app import doctor_settings, settings
 
-    assert doctor._memory_limit() == DEFAULT_MEMORY_LIMIT
+    assert doctor_settings.memory_limit() == DEFAULT_MEMORY_LIMIT
     settings.settings().setValue("memory_limit_gb", 2.5)
-    assert doctor._memory_limit() == 2.5
+    assert doctor_settings.memory_limit() == 2.5
     settings.settings().setValue("memory_limit_gb", "lots")
-    assert doctor._memory_limit() == DEFAULT_MEMORY_LIMIT
+    assert doctor_settings.memory_limit() == DEFAULT_MEMORY_LIMIT
 
 
 # -- 3. whatever the script starts ends with the attempt, within its time limit -----------------

@@ -62,7 +62,7 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "tests.repair_cases", "write", root, CASE], check=True, cwd=REPO)
     folder = os.path.join(root, CASE)
 
-    from ckpt_gui.app.widgets.repair_panel import ACTION
+    from ckpt_gui.app.widgets.repair_lines import ACTION
     from ckpt_gui.app.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)

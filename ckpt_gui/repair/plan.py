@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -176,33 +177,37 @@ def check_plan(plan: RepairPlan, where: str) -> None:
         raise PlanError(where, problems[0][1])
 
 
-def plan_problems(plan: RepairPlan) -> list[tuple[str, str]]:
+def plan_problems(plan: RepairPlan, shown: Callable[[str], str] = str) -> list[tuple[str, str]]:
     """(source key, problem) of each entry that cannot be carried out: a source listed
     twice, a target written twice, a value the writer would refuse for its target
-    (fit.misfit: never a reshape, never a cast; the child asks the same with the values)."""
+    (fit.misfit: never a reshape, never a cast; the child asks the same with the values).
+    ``shown``: how a problem names a checkpoint value, by default its key (the plan file's
+    word); the repair dialog says the path its Source column shows (review 13 #2c: its
+    marks read "from optimizer/_trainable_variables/1/.ATTRIBUTES/VARIABLE_VALUE")."""
     problems = []
     sources: set[str] = set()
     targets: dict[str, str] = {}
     for entry in plan.entries:
         if entry.source_key in sources:
-            problems.append((entry.source_key, f"lists the checkpoint value {entry.source_key} twice"))
+            problems.append((entry.source_key, f"lists the checkpoint value {shown(entry.source_key)} twice"))
         sources.add(entry.source_key)
         if entry.action not in WRITES:
             continue
         other = targets.get(entry.target)
         if other is not None:
-            twice = f"writes {entry.target} twice (from {other} and from {entry.source_key})"
+            twice = f"writes {entry.target} twice (from {shown(other)} and from {shown(entry.source_key)})"
             problems.append((entry.source_key, twice))
         targets.setdefault(entry.target, entry.source_key)
-        problem = entry_misfit(entry)
+        problem = entry_misfit(entry, shown)
         if problem is not None:
             problems.append((entry.source_key, problem))
     return problems
 
 
-def entry_misfit(entry: PlanEntry) -> str | None:
-    """Why the writer would refuse this entry's value for its target, or None (fit.misfit)."""
-    return misfit(entry.action.value, entry.source_key, entry.source_shape, entry.source_dtype,
+def entry_misfit(entry: PlanEntry, shown: Callable[[str], str] = str) -> str | None:
+    """Why the writer would refuse this entry's value for its target, or None (fit.misfit);
+    the value named as ``shown`` names it (plan_problems)."""
+    return misfit(entry.action.value, shown(entry.source_key), entry.source_shape, entry.source_dtype,
                   entry.target or "", entry.target_shape, entry.target_dtype)  # fmt: skip
 
 

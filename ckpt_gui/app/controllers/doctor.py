@@ -1,20 +1,21 @@
 """The restore doctor: trying to restore the shown checkpoint into the user's model
 script (in a child Python with TensorFlow), re-running it when asked or when the
-script is saved, the interpreter to use, and the report.
-
+script is saved, and the report: kept for its checkpoint, put aside while another is
+shown, exported. How attempts run (interpreter, limits) is doctor_settings'; which
+checkpoints a script and a report belong to, doctor_scope's.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ckpt_gui.app import settings
+from ckpt_gui.app import doctor_settings, settings
 from ckpt_gui.app.controllers.base import Controller
+from ckpt_gui.app.doctor_scope import KerasFile, demo_scripts, folder_of, folder_of_prefix, same_file, same_script
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.save_path import free_folder
 from ckpt_gui.app.settings import allow_gpu
@@ -31,11 +32,8 @@ from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
 from ckpt_gui.diagnosis.report import build_report
-from ckpt_gui.diagnosis.runner import DEFAULT_MEMORY_LIMIT, Diagnoser, DiagnosisRequest
+from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from ckpt_gui.diagnosis.value_names import source_paths
-from ckpt_gui.resources import demo_path, examples_path
-
-DEFAULT_TIMEOUT = 120.0  # seconds an attempt may take, unless the settings say otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +44,6 @@ class _Aside:
     report: RestoreReport
     script: str
     folder: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class KerasFile:
-    """A Keras weights file (.weights.h5, .keras, Keras 2 .h5) as the doctor's checkpoint:
-    what ``model.load_weights(FILE)`` loads. ``prefix`` is the file, as for a checkpoint."""
-
-    prefix: str
 
 
 class DoctorController(Controller):
@@ -95,20 +85,20 @@ class DoctorController(Controller):
         self.ckpt = ckpt
         expected, self._expected = self._expected, None
         if expected is not None and expected.checkpoint == ckpt.prefix:
-            self.script_folder = _folder_of(ckpt)  # a repair's output: verified with this script
+            self.script_folder = folder_of(ckpt)  # a repair's output: verified with this script
             self._adopt(expected)
             return
-        folder = _folder_of(ckpt)
+        folder = folder_of(ckpt)
         aside = self._aside
         if self.script is None and aside is not None and aside.folder == folder:
             self._watch(aside.script)  # back in the folder of the last report: its script again
             self.script_folder = folder
-        if self.report is None and aside is not None and _same_file(aside.report.checkpoint, ckpt.prefix):
+        if self.report is None and aside is not None and same_file(aside.report.checkpoint, ckpt.prefix):
             self._aside = None  # back to the checkpoint of the last report: shown again
             self._show_again(aside.report)
             return
         same_folder = self.script_folder is not None and folder == self.script_folder
-        if self.report is not None and _same_file(self.report.checkpoint, ckpt.prefix):
+        if self.report is not None and same_file(self.report.checkpoint, ckpt.prefix):
             self.statuses_changed.emit(self.report.variables)
             return
         last = self.report or (aside.report if aside is not None else None)
@@ -117,7 +107,7 @@ class DoctorController(Controller):
         if not same_folder:
             self._forget_script()
         if last is not None:
-            self._say_last(last, same_folder or _folder_of_prefix(last.checkpoint) == folder)
+            self._say_last(last, same_folder or folder_of_prefix(last.checkpoint) == folder)
         self.report = None
 
     def _say_last(self, last: RestoreReport, same_folder: bool) -> None:
@@ -148,7 +138,8 @@ class DoctorController(Controller):
 
     def request_for(self, prefix: str, script: str) -> DiagnosisRequest:
         """An attempt with the settings' interpreter, timeout, memory limit and GPUs."""
-        return DiagnosisRequest(prefix, script, _timeout(), self._python(), _memory_limit(), allow_gpu())
+        return DiagnosisRequest(prefix, script, doctor_settings.timeout(), doctor_settings.python(),
+                                doctor_settings.memory_limit(), allow_gpu())  # fmt: skip
 
     def set_keras_file(self, path: str) -> bool:
         """Make a Keras weights file the checkpoint to diagnose (``ckpt-gui FILE --model
@@ -183,11 +174,11 @@ class DoctorController(Controller):
     def choose_script(self) -> None:
         # TensorFlow imports while the user picks the file; a child started for this pick
         # only is ended if none is picked (review 10: ~550 MB left running after a cancel).
-        warmed = self._diagnoser().warm_up(self._python(), allow_gpu())
+        warmed = self._diagnoser().warm_up(doctor_settings.python(), allow_gpu())
         # This checkpoint's script, or the last script's folder: never another checkpoint's script pre-filled.
         last = str(settings.settings().value("last_script", "") or "")
         last_folder = os.path.dirname(last) if last else self._beside_checkpoint()
-        start = self.script or _demo_scripts(self.ckpt) or last_folder
+        start = self.script or demo_scripts(self.ckpt) or last_folder
         with fitted():
             path, _ = QFileDialog.getOpenFileName(
                 self.dialog_parent, "Model-definition script", start, "Python (*.py);;All files (*)"
@@ -205,34 +196,23 @@ class DoctorController(Controller):
             return settings.last_folder()
         return free_folder(self._protected(), "model.py", os.path.dirname(self.ckpt.prefix))
 
+    # The Restore menu's settings of how attempts run (doctor_settings).
+
     def choose_python(self) -> None:
-        with fitted():
-            path, _ = QFileDialog.getOpenFileName(
-                self.dialog_parent, "Python interpreter with TensorFlow", self._python()
-            )
-        if path:
-            settings.settings().setValue("python", path)
-            self.status.emit(f"Restore attempts will run with {path}")
+        self._say_status(doctor_settings.ask_python(self.dialog_parent))
 
     def choose_memory_limit(self) -> None:
-        limit, ok = QInputDialog.getDouble(
-            self.dialog_parent, "Memory limit", _memory_limit_prompt(), _memory_limit(), 0.0, 1e6, 1,
-        )  # fmt: skip
-        if ok:
-            settings.settings().setValue("memory_limit_gb", limit)
-            self.status.emit(f"Restore attempts may use up to {limit:g} GB" if limit else "No memory limit")
+        self._say_status(doctor_settings.ask_memory_limit(self.dialog_parent))
 
     def choose_time_limit(self) -> None:
-        limit, ok = QInputDialog.getDouble(
-            self.dialog_parent, "Time limit", _time_limit_prompt(), _timeout(), 1.0, 1e6, 0,
-        )  # fmt: skip
-        if ok:
-            settings.settings().setValue("diagnosis_timeout", limit)
-            self.status.emit(f"Restore attempts may run for up to {limit:g} s")
+        self._say_status(doctor_settings.ask_time_limit(self.dialog_parent))
 
     def set_allow_gpu(self, allowed: bool) -> None:
-        settings.settings().setValue("allow_gpu", bool(allowed))
-        self.status.emit("Restore attempts may use GPUs" if allowed else "GPUs are hidden from restore attempts")
+        self._say_status(doctor_settings.set_allow_gpu(allowed))
+
+    def _say_status(self, text: str | None) -> None:
+        if text:
+            self.status.emit(text)
 
     def diagnose(self, script: str, asked: bool = True) -> None:
         """Run a restore attempt of the current checkpoint into ``script``'s objects
@@ -256,7 +236,7 @@ class DoctorController(Controller):
         if self._shows_report():
             self.report_previous.emit(True)  # the tree's statuses dimmed as the panel's are
         ckpt = self.ckpt
-        self.script_folder = _folder_of(ckpt)
+        self.script_folder = folder_of(ckpt)
 
         keras = keras_file_kind(ckpt.prefix) is not None  # model.load_weights(FILE), however it was opened
 
@@ -325,7 +305,7 @@ class DoctorController(Controller):
         self.report_panel.show_cancelled()
         if self._shows_report():  # the panel says whose the statuses are: the tree's are current again
             self.report_previous.emit(False)
-            rerun = self.script is not None and _same_script(self.script, self.report.script)
+            rerun = self.script is not None and same_script(self.script, self.report.script)
             what = "Re-run" if rerun else f"Attempt with {os.path.basename(self.script or '')}"
             self.status.emit(f"{what} cancelled: {_outcome(self.report)} (the last report)")
         self.done.emit(None)
@@ -341,7 +321,7 @@ class DoctorController(Controller):
     def _entry_selected(self, finding: RestoreFinding) -> None:
         self.finding_selected.emit(finding)
 
-    # -- the script, the interpreter ------------------------------------------------------------
+    # -- the script ------------------------------------------------------------------------------
 
     def _watch(self, script: str) -> None:
         if self.script and self.script in self._watcher.files():
@@ -370,70 +350,6 @@ class DoctorController(Controller):
             self.diagnoser = Diagnoser(keep_warm=True)
         return self.diagnoser
 
-    def _python(self) -> str:
-        value = settings.settings().value("python", "")
-        return value if isinstance(value, str) and value else sys.executable
-
-
-def _folder_of(ckpt: Checkpoint | KerasFile) -> str:
-    """The folder a checkpoint belongs to: its checkpoints share a model script."""
-    location = getattr(ckpt, "location", None)
-    folder = location.directory if location is not None else os.path.dirname(ckpt.prefix)
-    return folder if is_url(folder) else os.path.realpath(folder)
-
-
-def _folder_of_prefix(prefix: str) -> str:
-    folder = os.path.dirname(prefix)
-    return folder if is_url(folder) else os.path.realpath(folder)
-
-
-def _same_file(prefix: str, other: str) -> bool:
-    """Whether two prefixes name one checkpoint (a relative path, a link to the folder)."""
-    if is_url(prefix) or is_url(other):
-        return prefix == other
-    return os.path.realpath(prefix) == os.path.realpath(other)
-
-
-def _timeout() -> float:
-    value = settings.settings().value("diagnosis_timeout", DEFAULT_TIMEOUT)
-    try:
-        return max(float(value), 1.0)
-    except (TypeError, ValueError):
-        return DEFAULT_TIMEOUT
-
-
-def _same_script(one: str, other: str) -> bool:
-    return os.path.realpath(one) == os.path.realpath(other)
-
-
-def _time_limit_prompt() -> str:
-    chosen = settings.settings().contains("diagnosis_timeout")
-    shown = "your earlier choice" if chosen else "the default"
-    return (
-        "Stop a restore attempt (the script, the matching and the restore) after this many seconds.\n"
-        f"Shown: {shown}; the default is {DEFAULT_TIMEOUT:g} s."
-    )
-
-
-def _memory_limit_prompt() -> str:
-    """The dialog's question, and where the figure it proposes comes from (review: "11.8"
-    with no word on why)."""
-    default = f"half of this machine's {2 * DEFAULT_MEMORY_LIMIT:g} GB of memory" if DEFAULT_MEMORY_LIMIT else "none"
-    chosen = settings.settings().contains("memory_limit_gb")
-    shown = "your earlier choice" if chosen else "the default"
-    return (
-        "Stop a restore attempt whose processes together use more than this many GB (0: no limit).\n"
-        f"Shown: {shown}; the default is {default}."
-    )
-
-
-def _memory_limit() -> float:
-    value = settings.settings().value("memory_limit_gb", DEFAULT_MEMORY_LIMIT)
-    try:
-        return max(float(value), 0.0)
-    except (TypeError, ValueError):
-        return DEFAULT_MEMORY_LIMIT
-
 
 def _outcome(report: RestoreReport) -> str:
     """The status bar's line on a finished attempt."""
@@ -444,12 +360,3 @@ def _outcome(report: RestoreReport) -> str:
     summary = report.counts_text()
     outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
     return f"Restore {outcome}" + (f": {summary}" if summary else "")
-
-
-def _demo_scripts(ckpt) -> str:
-    """The example scripts' folder when the demo is shown: the picker opened in demo/,
-    which holds no script (review 6); "" for any other checkpoint."""
-    if ckpt is None or is_url(ckpt.prefix):
-        return ""
-    demo = os.path.realpath(demo_path())
-    return examples_path() if os.path.dirname(os.path.realpath(ckpt.prefix)) == demo else ""

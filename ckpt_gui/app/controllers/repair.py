@@ -108,10 +108,13 @@ class RepairController(Controller):
         plan = self.dialog.edited_plan()
         try:
             check_sources(self.ckpt, plan, "the plan")
-            check_plan(plan, "the plan")  # the rule the dialog marks its lines by, and the child writes by
         except PlanError as exc:
             self.dialog.show_error(str(exc))
-            self.dialog.select_problem()
+            return
+        try:
+            check_plan(plan, "the plan")  # the rule the dialog marks its lines by, and the child writes by
+        except PlanError as exc:
+            self.dialog.refuse_write(str(exc))  # said in the Source column's names, its line selected
             return
         picked = folder is None
         if picked:
