@@ -134,7 +134,11 @@ class TreeMatches:
         # Nothing matched: said in the rows' place, not only by "0 of 5" above an empty tree.
         self.empty_note.say(no_match(self.search.text(), "variables") if chosen is not None and not count else "")
         if chosen is not None:
-            self.count_label.setText(f"{count:,} of {total:,}", f"{count:,}")
+            # A variable holding a matched optimizer slot is shown with it, and its groups count
+            # it ("dnn 20 of 20" for 10 matched slots): said beside the matches, the rows agree.
+            holders = view.holders if view is not None else 0
+            more = f" ({count + holders:,} shown)" if holders else ""
+            self.count_label.setText(f"{count:,} of {total:,}{more}", f"{count:,} of {total:,}", f"{count:,}")
         else:  # narrow, it says less rather than losing its start ("bles + 2 model only")
             self.count_label.setText(f"{tree.variable_total:,} variables{only}", f"{tree.variable_total:,}{only}",
                                      f"{tree.variable_total:,}")  # fmt: skip

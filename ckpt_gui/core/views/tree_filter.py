@@ -107,9 +107,10 @@ class FilteredView:
     the groups and variables above them), how many children each kept path shows,
     each kept path's totals over what it shows (variables, parameters, bytes, optimizer
     slots' elements), the model-only rows (a report's) it shows below each kept path,
-    the chosen nodes (by id) and how many variables they are."""
+    the chosen nodes (by id) and how many variables they are, and how many variables
+    are shown besides because an optimizer slot under them was chosen (``holders``)."""
 
-    __slots__ = ("keep", "counts", "totals", "model_only", "chosen", "count", "touched")
+    __slots__ = ("keep", "counts", "totals", "model_only", "chosen", "count", "holders", "touched")
 
     def __init__(self) -> None:
         self.keep: set[Path] = {()}
@@ -118,6 +119,7 @@ class FilteredView:
         self.model_only: dict[Path, int] = {}
         self.chosen: set[int] = set()
         self.count = 0
+        self.holders = 0
         self.touched: dict[int, TreeNode] = {}  # the nodes given a LazyShown (set when shown)
 
 
@@ -154,6 +156,7 @@ def filtered_view(chosen: list[TreeNode], leaf_by_names: dict[Path, TreeNode]) -
             counts[names[: end - 1]] = counts.get(names[: end - 1], 0) + 1
             if end < len(names) and path in leaf_by_names and id(leaf_by_names[path]) not in view.chosen:
                 variables.append(leaf_by_names[path])  # a variable above a chosen slot (counted once: kept once)
+                view.holders += 1
     _add_totals(view.totals, variables)
     return view
 
