@@ -12,7 +12,8 @@ thread beside the GUI thread, in the order that serves the user (:data:`PLOT_IMP
 the open job :data:`OPENING` (app/opening.py), :data:`SEARCH_TEXTS`, :data:`NAN_SCAN`);
 a long one hands its turn to more urgent work between two of its slices (``give_way``)
 and goes on after it. (Work the user asks for, a filter typed or a selection's values,
-does not wait.)
+does not wait.) Work cancelled while its thread waits for a read loses its turn: a
+read of a stuck mount never returns, and the next open waited for it for good.
 
 :func:`run_later` runs work on one thread of the app's, started once (:func:`start`, at
 launch, before the window shows): a thread started while others compute held the GUI
@@ -29,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
+from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import Cancelled
 
 # The turns' priorities, the lower first. pyqtgraph's import, asked for once a tree is
@@ -51,6 +53,8 @@ class Turns:
         self._cond = threading.Condition()
         self._queue: list[tuple[int, int]] = []  # (priority, ticket) of the work waiting
         self._holder: tuple[int, int] | None = None
+        # The holder's thread and its cancelled(): whether it is gone (see _holder_gone).
+        self._holder_is: tuple[int, Callable[[], bool] | None] = (0, None)
         self._tickets = itertools.count()
         self.history: deque[tuple[str, str, float]] = deque(maxlen=HISTORY)
 
@@ -80,7 +84,13 @@ class Turns:
                 while self._holder is not None or self._queue[0] != ticket:
                     if cancelled is not None and cancelled():
                         raise Cancelled()
-                    self._cond.wait(CANCEL_POLL_S if cancelled is not None else None)
+                    if self._holder is not None and self._holder_gone():
+                        self.history.append(("abandon", "", time.perf_counter()))
+                        self._holder = None  # its release, if it ever comes, finds it is not the holder
+                        self._cond.notify_all()  # the first in line may not be this one
+                        continue
+                    polls = cancelled is not None or self._holder_is[1] is not None
+                    self._cond.wait(CANCEL_POLL_S if polls else None)
             except BaseException:
                 self._cond.notify_all()  # the next in line may be the first now
                 raise
@@ -88,7 +98,14 @@ class Turns:
                 self._queue.remove(ticket)
                 heapq.heapify(self._queue)
             self._holder = ticket
+            self._holder_is = (threading.get_ident(), cancelled)
         return ticket
+
+    def _holder_gone(self) -> bool:
+        """The holder was cancelled while its thread waits for a read: that read may never
+        return (a stuck mount), and a cancelled holder has nothing left to do in its turn."""
+        thread, cancelled = self._holder_is
+        return cancelled is not None and cancelled() and reads_in_flight.reading_for(thread) is not None
 
     def _release(self, ticket: tuple[int, int]) -> None:
         with self._cond:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
+from ckpt_gui.core.format.reads_in_flight import on_behalf_of
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -54,9 +56,10 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
         return
     pool = _shared_pool()
     pending: deque[Future[R]] = deque()
+    caller = threading.get_ident()  # a worker's read that does not return is the caller's
     try:
         for item in items:
-            pending.append(pool.submit(_in_background, fn, item))
+            pending.append(pool.submit(_in_background, fn, item, caller))
             if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:
@@ -89,13 +92,14 @@ def held() -> bool:
     return not _go.is_set()
 
 
-def _in_background(fn: Callable[[T], R], item: T) -> R:
+def _in_background(fn: Callable[[T], R], item: T, caller: int) -> R:
     global _running
     _go.wait(HOLD_LIMIT)
     with _pool_lock:
         _running += 1
     try:
-        return fn(item)
+        with on_behalf_of(caller):
+            return fn(item)
     finally:
         with _pool_lock:
             _running -= 1

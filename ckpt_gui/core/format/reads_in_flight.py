@@ -1,0 +1,69 @@
+"""The local file reads in progress: which file, on behalf of which thread, since when.
+
+A read of a normal file can block for good: a stuck NFS or FUSE mount, a file on a
+network share that went away. Python cannot interrupt a thread blocked in ``read()``,
+so the app abandons the work waiting for it instead, and tells the user which file it
+is ("Still reading ..."): this registry is how it knows (app/stuck_reads.py). Every
+local read of a checkpoint's files goes through :func:`reading` (format/storage.py,
+the data shards' positioned reads); mapped views (values/mapped.py) are not seen.
+
+Kept cheap (a dict entry per call, set and removed under the interpreter lock), as
+it brackets every read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+
+class Read(NamedTuple):
+    path: str
+    owner: int  # the thread the read is done for (threading.get_ident()): see on_behalf_of
+    started: float  # time.monotonic()
+
+
+_reads: dict[int, Read] = {}  # by a key of each call's own
+_owners: dict[int, int] = {}  # a helper thread -> the thread it reads for
+
+
+@contextmanager
+def reading(path: str) -> Iterator[None]:
+    """Around one blocking call on ``path`` (a stat, an open, a read)."""
+    thread = threading.get_ident()
+    read = Read(path, _owners.get(thread, thread), time.monotonic())
+    key = id(read)  # unique while it is in the dict: the tuple lives until popped
+    _reads[key] = read
+    try:
+        yield
+    finally:
+        del _reads[key]
+
+
+@contextmanager
+def on_behalf_of(owner: int) -> Iterator[None]:
+    """The calling thread's reads, within the block, are done for thread ``owner`` (a
+    chunk worker for the job that asked for the chunk, the object graph's decoder for
+    the open job): a stuck one is the owner's."""
+    thread = threading.get_ident()
+    if thread == owner:
+        yield
+        return
+    _owners[thread] = owner
+    try:
+        yield
+    finally:
+        _owners.pop(thread, None)
+
+
+def in_flight() -> list[Read]:
+    """Every read in progress, the oldest first."""
+    return sorted(list(_reads.values()), key=lambda read: read.started)
+
+
+def reading_for(owner: int) -> Read | None:
+    """The oldest read in progress on behalf of thread ``owner``, or None."""
+    return next((read for read in in_flight() if read.owner == owner), None)
