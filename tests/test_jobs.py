@@ -7,7 +7,6 @@ import threading
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from ckpt_gui.app import jobs
 from ckpt_gui.app.jobs import JobContext, JobRunner, unfinished_jobs
 from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import CheckpointError
@@ -211,7 +210,7 @@ def test_a_replaced_job_stuck_in_a_read_gives_its_pool_slot_back(qtbot, one_thre
 
 
 def test_cancelling_a_job_stuck_in_a_read_reports_it_cancelled_at_once(qtbot, runner, monkeypatch):
-    monkeypatch.setattr(jobs, "STILL_READING_S", 0.0)  # any read in progress counts as stuck
+    monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)  # any read in progress counts as stuck
     started, release, calls = threading.Event(), threading.Event(), []
     try:
         runner.submit("open", in_a_read(started, release), calls.append, on_cancelled=lambda: calls.append("cancelled"),
@@ -238,7 +237,7 @@ def test_a_replaced_job_stuck_in_a_read_no_longer_keeps_the_runner_busy(qtbot, r
         qtbot.waitUntil(lambda: got == ["new"], timeout=WAIT_MS)
         runner.write_off_stuck()
         assert runner.busy  # a replaced job ends soon, as a rule: waited for
-        monkeypatch.setattr(jobs, "STILL_READING_S", 0.0)  # ...unless its read is stuck
+        monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)  # ...unless its read is stuck
         assert runner.stuck_reads() == []  # no longer this runner's to name
         with qtbot.waitSignal(runner.busy_changed, timeout=0, check_params_cb=lambda busy: not busy):
             runner.write_off_stuck()

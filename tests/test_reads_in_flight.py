@@ -123,3 +123,33 @@ def test_a_positioned_read_of_a_piece_is_listed(monkeypatch):
         release.set()
         thread.join(WAIT_S)
     assert np.array_equal(out[0], ckpt.read(entry.key).reshape(-1)[: len(out[0])])
+
+
+def test_chunks_go_on_while_the_chunk_pools_workers_are_stuck_in_a_read(monkeypatch):
+    """A job whose chunk workers all wait for a read that never returns (abandoned: its
+    thread waits too) held the shared chunk pool, and every later large tensor's
+    statistics queued behind it for good: the pool is replaced, and chunks queued behind
+    the stuck ones move to the new one."""
+    monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)  # in parallel on any machine
+    release, stuck_in = threading.Event(), []
+
+    def stuck_read(item: int) -> int:
+        with reads_in_flight.reading(f"/mnt/gone/shard-{item}"):
+            stuck_in.append(item)
+            release.wait()
+        return item
+
+    first, _ = in_thread(lambda: list(parallel.ordered_map(stuck_read, range(5))))
+    try:
+        for _ in range(2000):  # both workers inside a read
+            if len(stuck_in) == 2:
+                break
+            threading.Event().wait(0.005)
+        later, out = in_thread(lambda: list(parallel.ordered_map(lambda item: item * 10, range(4))))
+        later.join(WAIT_S)
+        assert out == [[0, 10, 20, 30]]
+    finally:
+        release.set()
+        first.join(WAIT_S)
+    assert not first.is_alive()

@@ -11,8 +11,8 @@ counted by the pool. A read of a normal file can block for good (a stuck NFS or 
 mount, a dead network share) and Python cannot stop a thread inside ``read()``: such a
 job held a pool slot for good, and every later open or selection waited behind it once
 all slots were held. An abandoned job keeps the runner busy until it returns, unless it
-waits for a read that has not returned for :data:`STILL_READING_S` (written off,
-:meth:`JobRunner.write_off_stuck`). A job the user cancels while it waits for such a
+waits for a read that has not returned for ``reads_in_flight.STUCK_AFTER_S`` (written
+off, :meth:`JobRunner.write_off_stuck`). A job the user cancels while it waits for such a
 read is abandoned and reported cancelled at once (app/stuck_reads.py shows that read).
 """
 
@@ -34,9 +34,6 @@ from ckpt_gui.core.values import parallel
 # Seconds between progress signals from one job: each repaints the progress bar on the
 # GUI thread (measured: with 0.05 s, a fifth of its time on a busy 2-core machine).
 PROGRESS_INTERVAL = 0.25
-# A read in progress this long (seconds) is taken to be stuck: the status bar names its
-# file, and a cancel abandons the job waiting for it instead of waiting for the job.
-STILL_READING_S = 3.0
 
 _unreturned: set[_Job] = set()  # every runner's jobs whose function has not returned yet
 _unreturned_lock = threading.Lock()
@@ -128,10 +125,9 @@ class _Job(QRunnable):
                 self.pool.releaseThread()
 
     def stuck_read(self) -> reads_in_flight.Read | None:
-        """The read this job has waited for STILL_READING_S or more (on its thread, or
-        on one reading for it), or None."""
-        read = reads_in_flight.reading_for(self.thread) if self.thread is not None else None
-        return read if read is not None and time.monotonic() - read.started >= STILL_READING_S else None
+        """The read this job has waited for ``reads_in_flight.STUCK_AFTER_S`` or more (on
+        its thread, or on one reading for it), or None."""
+        return reads_in_flight.stuck_for(self.thread) if self.thread is not None else None
 
     def run(self) -> None:
         self.thread = threading.get_ident()

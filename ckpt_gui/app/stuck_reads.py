@@ -4,7 +4,7 @@ A read of a normal file can block for good (a stuck NFS or FUSE mount, a file on
 network share that went away), and Python cannot stop the thread inside it. The job
 runners abandon such work (app/jobs.py: a later open or selection does not wait for
 it; Cancel gives it up at once); this watcher, every second while a job runs, names
-the oldest read a job still waits for after ``jobs.STILL_READING_S`` (the status bar
+the oldest read a job still waits for after ``reads_in_flight.STUCK_AFTER_S`` (the status bar
 shows it beside Cancel, app/window_status.py), and withdraws the message once that
 read has returned or its job was given up. It also has the runners write off the
 abandoned jobs stuck in a read, which kept them busy for good.

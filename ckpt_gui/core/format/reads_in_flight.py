@@ -19,11 +19,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
+# A read in progress this long (seconds) is taken to be stuck: the app names its file,
+# a cancel abandons the job waiting for it, the chunk pool replaces its stuck workers.
+STUCK_AFTER_S = 3.0
+
 
 class Read(NamedTuple):
     path: str
     owner: int  # the thread the read is done for (threading.get_ident()): see on_behalf_of
+    thread: int  # the thread inside it
     started: float  # time.monotonic()
+
+    def stuck(self) -> bool:
+        return time.monotonic() - self.started >= STUCK_AFTER_S
 
 
 _reads: dict[int, Read] = {}  # by a key of each call's own
@@ -34,7 +42,7 @@ _owners: dict[int, int] = {}  # a helper thread -> the thread it reads for
 def reading(path: str) -> Iterator[None]:
     """Around one blocking call on ``path`` (a stat, an open, a read)."""
     thread = threading.get_ident()
-    read = Read(path, _owners.get(thread, thread), time.monotonic())
+    read = Read(path, _owners.get(thread, thread), thread, time.monotonic())
     key = id(read)  # unique while it is in the dict: the tuple lives until popped
     _reads[key] = read
     try:
@@ -67,3 +75,14 @@ def in_flight() -> list[Read]:
 def reading_for(owner: int) -> Read | None:
     """The oldest read in progress on behalf of thread ``owner``, or None."""
     return next((read for read in in_flight() if read.owner == owner), None)
+
+
+def stuck_for(owner: int) -> Read | None:
+    """The read thread ``owner`` has waited for STUCK_AFTER_S or more, or None."""
+    read = reading_for(owner)
+    return read if read is not None and read.stuck() else None
+
+
+def stuck_threads() -> set[int]:
+    """The threads inside a read for STUCK_AFTER_S or more."""
+    return {read.thread for read in in_flight() if read.stuck()}
