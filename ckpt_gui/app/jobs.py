@@ -238,11 +238,15 @@ class JobRunner(QObject):
         """Cancel one lane's job, or every job. A job waiting for a stuck read
         (:meth:`_Job.stuck_read`) would never notice: it is abandoned, and its
         ``on_cancelled`` runs now."""
-        for name, state in list(self._lanes.items()):
+        stuck = []
+        for name, state in self._lanes.items():
             if (lane is None or name == lane) and state.job is not None:
                 state.job.context.cancel()
                 if state.job.stuck_read() is not None:
-                    self._give_up(name, state)
+                    stuck.append((name, state, state.job))
+        for name, state, job in stuck:  # after the loop: an on_cancelled may submit new jobs...
+            if state.job is job:  # ...replacing one found stuck (already abandoned then)
+                self._give_up(name, state)
 
     def drop(self, *lanes: str) -> None:
         """Stop these lanes' jobs and forget them: no callback of theirs runs (the
