@@ -13,6 +13,7 @@ from ckpt_gui.app import background_work, opening
 from ckpt_gui.app.background_work import Turns, Worker
 from ckpt_gui.app.widgets import tree_filtering
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.views.tree import object_tree, variable_filter
 from tests.test_gui import WAIT_MS, open_and_wait, window  # noqa: F401 (the fixture)
@@ -111,6 +112,84 @@ def test_work_cancelled_while_it_waits_leaves_its_place_to_the_next():
     with turns.turn("next", 2):  # not blocked by the work that left
         pass
     assert not turns.busy()
+
+
+def test_a_cancelled_holder_stuck_in_a_read_loses_its_turn():
+    """An open stuck in a read that never returns (a stuck mount) held the turn, and
+    every later open waited for it for good; cancelled, it lets the next one in."""
+    turns = Turns()
+    cancelled, inside, release, got = threading.Event(), threading.Event(), threading.Event(), []
+
+    def stuck_open() -> None:
+        with turns.turn("open", background_work.OPENING, cancelled.is_set):
+            with reads_in_flight.reading("/mnt/gone/model.ckpt-1.index"):
+                inside.set()
+                release.wait()
+            got.append("stuck one back")
+
+    def next_open() -> None:
+        with turns.turn("open", background_work.OPENING, lambda: False):
+            got.append("next one")
+
+    first = threading.Thread(target=stuck_open)
+    first.start()
+    try:
+        assert inside.wait(10)
+        second = threading.Thread(target=next_open)
+        second.start()
+        queued(turns, 1)  # behind the stuck one while it is not cancelled
+        cancelled.set()
+        second.join(10)
+        assert got == ["next one"]
+    finally:
+        release.set()
+        first.join(10)
+    assert got == ["next one", "stuck one back"] and not turns.busy()
+    with turns.turn("after", background_work.SEARCH_TEXTS):  # its late end freed nothing it held
+        assert turns.busy()
+
+
+def test_a_holder_stuck_in_a_read_loses_its_turn_and_takes_it_again_after(monkeypatch):
+    """The NaN/Inf scan stuck in a read of a dead mount (not cancelled: an open does not
+    cancel it) held the turn, and the next open waited for it for good. Once its read
+    comes back, it waits for its turn again before it goes on."""
+    monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)  # any read in progress counts as stuck
+    turns = Turns()
+    inside, release, open_may_end, got = threading.Event(), threading.Event(), threading.Event(), []
+
+    def scan() -> None:
+        with turns.turn("NaN scan", background_work.NAN_SCAN, lambda: False) as give_way:
+            with reads_in_flight.reading("/mnt/gone/model.ckpt-1.data-00000-of-00001"):
+                inside.set()
+                release.wait()
+            give_way()
+            got.append("scan goes on")
+
+    def open_() -> None:
+        with turns.turn("open", background_work.OPENING, lambda: False):
+            got.append("open")
+            open_may_end.wait()
+
+    scanning = threading.Thread(target=scan)
+    scanning.start()
+    opening_ = threading.Thread(target=open_)
+    try:
+        assert inside.wait(10)
+        opening_.start()
+        for _ in range(2000):
+            if got:
+                break
+            threading.Event().wait(0.005)
+        assert got == ["open"]  # while the scan's read is still stuck
+        release.set()
+        queued(turns, 1)  # the scan, back from its read, waits for its turn
+        assert got == ["open"]
+    finally:
+        release.set()
+        open_may_end.set()
+        opening_.join(10)
+        scanning.join(10)
+    assert got == ["open", "scan goes on"] and not turns.busy()
 
 
 def test_the_worker_runs_its_work_by_priority_and_drops_what_was_cancelled():

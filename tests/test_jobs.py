@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from ckpt_gui.app.jobs import JobContext, JobRunner, unfinished_jobs
+from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import CheckpointError
 
 WAIT_MS = 10_000
@@ -161,3 +163,85 @@ def test_a_new_phase_is_shown_at_once(qtbot, runner):
     with idle(qtbot, runner):
         runner.submit("lane", phases, lambda _r: None, label="Opening", on_progress=lambda d, t: seen.append((d, t)))
     assert seen[-2:] == [(100, 100), (0, 0)], seen
+
+
+# -- a job stuck in a read that never returns (a stuck NFS or FUSE mount) ---------------------
+
+
+def in_a_read(started: threading.Event, release: threading.Event, path: str = "/mnt/gone/model.ckpt-1.index"):
+    """A job blocked inside a read of ``path`` until released."""
+
+    def job(_context: JobContext):
+        with reads_in_flight.reading(path):
+            started.set()
+            release.wait()
+        return "late"
+
+    return job
+
+
+@pytest.fixture()
+def one_thread(qtbot):
+    """A runner on a pool of one thread: a job holding it holds everything behind it."""
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    runner = JobRunner(pool=pool)
+    yield runner
+    runner.cancel()
+    assert runner.wait(WAIT_MS) and pool.waitForDone(WAIT_MS)
+
+
+def test_a_replaced_job_stuck_in_a_read_gives_its_pool_slot_back(qtbot, one_thread):
+    started, release, got = threading.Event(), threading.Event(), []
+    try:
+        one_thread.submit("open", in_a_read(started, release), got.append)
+        assert started.wait(WAIT_MS / 1000)
+        one_thread.submit("open", lambda _c: "second", got.append)
+        qtbot.waitUntil(lambda: got == ["second"], timeout=WAIT_MS)  # not behind the stuck one
+        one_thread.submit("other", lambda _c: "third", got.append)  # nor is another lane's job
+        qtbot.waitUntil(lambda: got == ["second", "third"], timeout=WAIT_MS)
+        assert unfinished_jobs() == ["open"]  # the stuck one has not returned
+    finally:
+        release.set()
+    assert one_thread.wait(WAIT_MS)
+    qtbot.waitUntil(lambda: not one_thread.busy, timeout=WAIT_MS)
+    assert got == ["second", "third"]  # its late result is ignored
+    assert one_thread.pool.activeThreadCount() == 0  # its slot counted again once it returned
+
+
+def test_cancelling_a_job_stuck_in_a_read_reports_it_cancelled_at_once(qtbot, runner, monkeypatch):
+    monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)  # any read in progress counts as stuck
+    started, release, calls = threading.Event(), threading.Event(), []
+    try:
+        runner.submit("open", in_a_read(started, release), calls.append, on_cancelled=lambda: calls.append("cancelled"),
+                      label="Opening model.ckpt-1")  # fmt: skip
+        assert started.wait(WAIT_MS / 1000)
+        ((lane, read),) = runner.stuck_reads()
+        assert (lane, read.path) == ("open", "/mnt/gone/model.ckpt-1.index")
+        with qtbot.waitSignal(runner.busy_changed, timeout=0, check_params_cb=lambda busy: not busy):
+            runner.cancel()  # not waited for: it would never notice
+        assert calls == ["cancelled"] and not runner.busy and runner.stuck_reads() == []
+    finally:
+        release.set()
+    assert runner.wait(WAIT_MS)
+    qtbot.waitUntil(lambda: not runner._written_off, timeout=WAIT_MS)  # its late result came...
+    assert calls == ["cancelled"]  # ...and was ignored
+
+
+def test_a_replaced_job_stuck_in_a_read_no_longer_keeps_the_runner_busy(qtbot, runner, monkeypatch):
+    started, release, got = threading.Event(), threading.Event(), []
+    try:
+        runner.submit("values", in_a_read(started, release), got.append)
+        assert started.wait(WAIT_MS / 1000)
+        runner.submit("values", lambda _c: "new", got.append)
+        qtbot.waitUntil(lambda: got == ["new"], timeout=WAIT_MS)
+        runner.write_off_stuck()
+        assert runner.busy  # a replaced job ends soon, as a rule: waited for
+        monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)  # ...unless its read is stuck
+        assert runner.stuck_reads() == []  # no longer this runner's to name
+        with qtbot.waitSignal(runner.busy_changed, timeout=0, check_params_cb=lambda busy: not busy):
+            runner.write_off_stuck()
+        assert not runner.wait(0)  # still waited for by a shutdown, within its time
+    finally:
+        release.set()
+    assert runner.wait(WAIT_MS)

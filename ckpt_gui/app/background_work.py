@@ -12,7 +12,10 @@ thread beside the GUI thread, in the order that serves the user (:data:`PLOT_IMP
 the open job :data:`OPENING` (app/opening.py), :data:`SEARCH_TEXTS`, :data:`NAN_SCAN`);
 a long one hands its turn to more urgent work between two of its slices (``give_way``)
 and goes on after it. (Work the user asks for, a filter typed or a selection's values,
-does not wait.)
+does not wait.) Work whose thread waits for a read loses its turn once it is cancelled
+or the read has not returned for ``reads_in_flight.STUCK_AFTER_S``: a read of a stuck
+mount never returns, and the next open waited for it for good. Should the read return,
+the work takes its turn again at its next ``give_way``.
 
 :func:`run_later` runs work on one thread of the app's, started once (:func:`start`, at
 launch, before the window shows): a thread started while others compute held the GUI
@@ -29,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
+from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import Cancelled
 
 # The turns' priorities, the lower first. pyqtgraph's import, asked for once a tree is
@@ -37,6 +41,7 @@ from ckpt_gui.core.format.errors import Cancelled
 # ready when the checkpoint is loaded.
 PLOT_IMPORT, OPENING, SEARCH_TEXTS, NAN_SCAN = range(4)
 CANCEL_POLL_S = 0.05  # how often work waiting for its turn looks whether it was cancelled
+STUCK_POLL_S = 0.5  # how often other work waiting looks whether the holder is stuck in a read
 HISTORY = 1000  # the turns' starts and ends kept (what the tests check)
 
 GiveWay = Callable[[], None]
@@ -51,6 +56,8 @@ class Turns:
         self._cond = threading.Condition()
         self._queue: list[tuple[int, int]] = []  # (priority, ticket) of the work waiting
         self._holder: tuple[int, int] | None = None
+        # The holder's thread and its cancelled(): whether it is gone (see _holder_gone).
+        self._holder_is: tuple[int, Callable[[], bool] | None] = (0, None)
         self._tickets = itertools.count()
         self.history: deque[tuple[str, str, float]] = deque(maxlen=HISTORY)
 
@@ -80,7 +87,12 @@ class Turns:
                 while self._holder is not None or self._queue[0] != ticket:
                     if cancelled is not None and cancelled():
                         raise Cancelled()
-                    self._cond.wait(CANCEL_POLL_S if cancelled is not None else None)
+                    if self._holder is not None and self._holder_gone():
+                        self.history.append(("abandon", "", time.perf_counter()))
+                        self._holder = None  # its release, if it ever comes, finds it is not the holder
+                        self._cond.notify_all()  # the first in line may not be this one
+                        continue
+                    self._cond.wait(CANCEL_POLL_S if cancelled is not None else STUCK_POLL_S)
             except BaseException:
                 self._cond.notify_all()  # the next in line may be the first now
                 raise
@@ -88,7 +100,15 @@ class Turns:
                 self._queue.remove(ticket)
                 heapq.heapify(self._queue)
             self._holder = ticket
+            self._holder_is = (threading.get_ident(), cancelled)
         return ticket
+
+    def _holder_gone(self) -> bool:
+        """The holder's thread waits for a read, and the holder is cancelled (nothing left
+        to do in its turn) or the read is stuck (not busy, and it may never return)."""
+        thread, cancelled = self._holder_is
+        read = reads_in_flight.reading_for(thread)
+        return read is not None and (read.stuck() or (cancelled is not None and cancelled()))
 
     def _release(self, ticket: tuple[int, int]) -> None:
         with self._cond:
@@ -101,8 +121,9 @@ class Turns:
         and the turn handed to more urgent work waiting, taken back after it."""
         time.sleep(0)
         with self._cond:
+            lost = self._holder != ticket  # taken while it waited for a read (_holder_gone)
             urgent = bool(self._queue) and self._queue[0][0] < priority
-        if urgent:
+        if lost or urgent:
             self._log("pause", name)
             self._release(ticket)
             self._acquire(priority, cancelled, ticket)

@@ -5,6 +5,15 @@ to a lane cancels the one running there and bumps the lane's generation: when an
 old job finishes anyway, its result no longer matches the generation and is
 dropped, so a slow histogram never overwrites the one for the variable the user
 has since selected (napari's histogram does the same with a counter).
+
+A job replaced or dropped is *abandoned*: its result ignored, and its thread no longer
+counted by the pool. A read of a normal file can block for good (a stuck NFS or FUSE
+mount, a dead network share) and Python cannot stop a thread inside ``read()``: such a
+job held a pool slot for good, and every later open or selection waited behind it once
+all slots were held. An abandoned job keeps the runner busy until it returns, unless it
+waits for a read that has not returned for ``reads_in_flight.STUCK_AFTER_S`` (written
+off, :meth:`JobRunner.write_off_stuck`). A job the user cancels while it waits for such a
+read is abandoned and reported cancelled at once (app/stuck_reads.py shows that read).
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
+from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import Cancelled, CheckpointError
 from ckpt_gui.core.values import parallel
 
@@ -101,8 +111,26 @@ class _Job(QRunnable):
         self.token = token
         self.context = JobContext(signals, token)
         self.returned = threading.Event()  # set when the function is done, before delivery
+        self.thread: int | None = None  # the worker's, once it runs
+        self.pool: QThreadPool | None = None
+        self._slot_lock = threading.Lock()
+        self._slot_given_back = False
+
+    def give_back_slot(self) -> None:
+        """Abandoned: the pool may start another thread in this one's place (Qt's way for
+        a runnable that blocks, ``releaseThread``), taken back when it returns, if ever."""
+        with self._slot_lock:
+            if not self.returned.is_set() and not self._slot_given_back and self.pool is not None:
+                self._slot_given_back = True
+                self.pool.releaseThread()
+
+    def stuck_read(self) -> reads_in_flight.Read | None:
+        """The read this job has waited for ``reads_in_flight.STUCK_AFTER_S`` or more (on
+        its thread, or on one reading for it), or None."""
+        return reads_in_flight.stuck_for(self.thread) if self.thread is not None else None
 
     def run(self) -> None:
+        self.thread = threading.get_ident()
         try:
             signal, args = self.signals.finished, (self.fn(self.context),)
         except Cancelled:
@@ -119,7 +147,10 @@ class _Job(QRunnable):
             self.fn = None
             with _unreturned_lock:
                 _unreturned.discard(self)
-            self.returned.set()
+            with self._slot_lock:
+                self.returned.set()
+                if self._slot_given_back:  # counted again, as the pool expects (then it ends)
+                    self.pool.reserveThread()
         signal.emit(self.token, *args)
 
     def describe(self) -> str:
@@ -152,7 +183,8 @@ class JobRunner(QObject):
         super().__init__(parent)
         self.pool = pool or QThreadPool.globalInstance()
         self._lanes: dict[str, _Lane] = {}
-        self._running: set[_Job] = set()
+        self._running: set[_Job] = set()  # the jobs whose results are awaited
+        self._written_off: set[_Job] = set()  # abandoned in a stuck read, not returned yet
         # The labelled jobs running, by lane, the most recently reported last: when one
         # ends the label goes back to another's (review 7: a finished histogram's label
         # stayed beside Cancel while the doctor ran, and Cancel stopped the doctor).
@@ -183,12 +215,13 @@ class JobRunner(QObject):
         shown with the job's count ("Pairing variables: 1,200 of 200,000")."""
         state = self._lanes.setdefault(lane, _Lane())
         if state.job is not None:
-            state.job.context.cancel()
+            self._abandon(state.job)
         state.generation += 1
         job = _Job(fn, self._signals, (lane, state.generation), label)
         state.job, state.label, state.on_done, state.on_error = job, label, on_done, on_error
         state.on_progress, state.on_cancelled, state.on_partial = on_progress, on_cancelled, on_partial
         state.counted = counted
+        job.pool = self.pool
         was_busy = self.busy
         self._running.add(job)
         with _unreturned_lock:
@@ -202,10 +235,18 @@ class JobRunner(QObject):
             self._forget_label(lane)
 
     def cancel(self, lane: str | None = None) -> None:
-        """Cancel one lane's job, or every job."""
+        """Cancel one lane's job, or every job. A job waiting for a stuck read
+        (:meth:`_Job.stuck_read`) would never notice: it is abandoned, and its
+        ``on_cancelled`` runs now."""
+        stuck = []
         for name, state in self._lanes.items():
             if (lane is None or name == lane) and state.job is not None:
                 state.job.context.cancel()
+                if state.job.stuck_read() is not None:
+                    stuck.append((name, state, state.job))
+        for name, state, job in stuck:  # after the loop: an on_cancelled may submit new jobs...
+            if state.job is job:  # ...replacing one found stuck (already abandoned then)
+                self._give_up(name, state)
 
     def drop(self, *lanes: str) -> None:
         """Stop these lanes' jobs and forget them: no callback of theirs runs (the
@@ -213,10 +254,20 @@ class JobRunner(QObject):
         for lane in lanes:
             state = self._lanes.get(lane)
             if state is not None and state.job is not None:
-                state.job.context.cancel()
+                self._abandon(state.job)
                 state.generation += 1
                 state.job = None
                 self._forget_label(lane)
+
+    def stuck_reads(self) -> list[tuple[str, reads_in_flight.Read]]:
+        """The lanes whose job waits for a stuck read, with that read (see
+        :meth:`_Job.stuck_read`); abandoned jobs are no longer this runner's."""
+        found = []
+        for name, state in self._lanes.items():
+            read = state.job.stuck_read() if state.job is not None else None
+            if read is not None:
+                found.append((name, read))
+        return found
 
     def is_running(self, lane: str) -> bool:
         state = self._lanes.get(lane)
@@ -227,10 +278,52 @@ class JobRunner(QObject):
         return bool(self._running)
 
     def wait(self, timeout_ms: int = 5000) -> bool:
-        """Block until this runner's jobs have returned (for shutdown and tests); their
-        results are delivered later, by the event loop. False on timeout."""
+        """Block until this runner's jobs, written-off ones too, have returned (for
+        shutdown and tests); their results are delivered later, by the event loop.
+        False on timeout."""
         deadline = time.monotonic() + timeout_ms / 1000
-        return all(job.returned.wait(max(0.0, deadline - time.monotonic())) for job in list(self._running))
+        jobs = list(self._running | self._written_off)
+        return all(job.returned.wait(max(0.0, deadline - time.monotonic())) for job in jobs)
+
+    def write_off_stuck(self) -> None:
+        """Abandoned jobs waiting for a stuck read no longer keep the runner busy (their
+        read may never return); app/stuck_reads.py asks, every second while busy."""
+        stuck = {job for job in self._running if not self._is_current(job) and job.stuck_read() is not None}
+        if stuck:
+            self._write_off(stuck)
+
+    def _is_current(self, job: _Job) -> bool:
+        state = self._lanes.get(job.token[0])
+        return state is not None and state.job is job
+
+    def _abandon(self, job: _Job) -> None:
+        """``job``'s result is no longer awaited (the caller moves its lane's generation
+        on): cancelled, and its pool slot given back (a job stuck in a read would hold
+        it for good)."""
+        job.context.cancel()
+        job.give_back_slot()
+
+    def _write_off(self, jobs: set[_Job]) -> None:
+        was_busy = self.busy
+        self._running -= jobs
+        self._written_off |= {job for job in jobs if not job.returned.is_set()}
+        self._idle_unless_running(was_busy)
+
+    def _give_up(self, lane: str, state: _Lane) -> None:
+        """The user cancelled ``lane``'s job, which waits for a read that does not
+        return: it is abandoned, written off and reported cancelled now."""
+        callback, job = state.on_cancelled, state.job
+        self._abandon(job)
+        state.generation += 1
+        state.job = None
+        self._forget_label(lane)
+        self._write_off({job})
+        if callback is not None:
+            callback()
+
+    def _idle_unless_running(self, was_busy: bool) -> None:
+        if was_busy and not self._running:
+            self.busy_changed.emit(False)
 
     # -- delivery on the GUI thread -------------------------------------------------
 
@@ -242,13 +335,14 @@ class JobRunner(QObject):
         return state
 
     def _release(self, token: tuple[str, int]) -> None:
+        was_busy = self.busy
         self._running = {job for job in self._running if job.token != token}
+        self._written_off = {job for job in self._written_off if job.token != token}
         state = self._current(token)
         if state is not None:
             state.job = None
             self._forget_label(token[0])
-        if not self._running:
-            self.busy_changed.emit(False)
+        self._idle_unless_running(was_busy)
 
     def _report(self, lane: str, text: str, done: int, total: int) -> None:
         self._labels.pop(lane, None)

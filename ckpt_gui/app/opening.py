@@ -23,6 +23,7 @@ from typing import NamedTuple
 from ckpt_gui.app import background_work, first_frame
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.variable_columns import variable_columns
@@ -135,10 +136,12 @@ def _decode_graph(ckpt: Checkpoint, context: JobContext) -> None:
     stop, so a cancelled open ends at once and leaves that thread to finish alone (what
     it decodes goes into ``ckpt``, which is no longer shown: see :func:`keys_only`)."""
     decoded = threading.Event()
+    job = threading.get_ident()
 
     def decode() -> None:
         try:
-            _ = ckpt.object_graph  # a graph that cannot be read is kept as graph_error
+            with reads_in_flight.on_behalf_of(job):  # a stuck read of the graph is the open's
+                _ = ckpt.object_graph  # a graph that cannot be read is kept as graph_error
         finally:
             decoded.set()
 

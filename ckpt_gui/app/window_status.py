@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QStatusBar
 
 from ckpt_gui.app.open_url import FetchedBytesLabel
+from ckpt_gui.app.stuck_reads import StuckReads
 from ckpt_gui.app.widgets.layouts import ElidedLabel
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ class WindowStatus:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(cancel_all)
+        # "Still reading FILE… (N s)" in the job label while a job waits for a read that
+        # does not return (a stuck mount): Cancel gives that job up, and the message goes.
+        self.stuck = StuckReads(bar)
+        self.stuck.changed.connect(lambda _text: self._show_label())
+        self.cancel_button.clicked.connect(self.stuck.check)
         self.job_label = JobLabel()
         self.fetched_label = FetchedBytesLabel()
         # The workflows' messages are lasting state ("Compared: ...", the NaN or restore summary): a
@@ -67,6 +73,7 @@ class WindowStatus:
         """A workflow's messages, progress and busy state shown from now on."""
         controller.status.connect(lambda text: self.show(controller, text))
         runner = controller.runner
+        self.stuck.watch(runner)
         runner.progress_changed.connect(lambda label, done, total: self._on_progress(label, done, total, runner))
         runner.busy_changed.connect(lambda busy: self._on_busy(None if busy else runner))
 
@@ -95,10 +102,15 @@ class WindowStatus:
         if self._jobs:
             self._show_job(*next(reversed(self._jobs.values())))
         else:  # only unlabelled jobs left: no finished job's name beside the bar
-            self.job_label.setText("")
+            self._show_label()
+
+    def _show_label(self) -> None:
+        """The stuck read's message, else the latest job's label, else nothing."""
+        label = next(reversed(self._jobs.values()))[0] if self._jobs else ""
+        self.job_label.setText(self.stuck.text or label)
 
     def _show_job(self, label: str, done: int, total: int) -> None:
-        self.job_label.setText(label)
+        self.job_label.setText(self.stuck.text or label)
         # QProgressBar.setValue repaints at once, and a repaint of one child paints the
         # whole window's dirty region (plots included) inside this handler: with updates
         # off it only marks itself, and the window paints on the event loop's next turn.
@@ -115,7 +127,7 @@ class WindowStatus:
         self.cancel_button.setVisible(busy)
         if not busy:
             self._jobs.clear()
-            self.job_label.setText("")
+            self._show_label()
 
 
 class JobLabel(QLabel):

@@ -12,6 +12,7 @@ Paths stay strings. A URL is joined and split like a POSIX path (``os.path.join`
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import sys
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from ckpt_gui.core.format.errors import NotACheckpointError
+from ckpt_gui.core.format.reads_in_flight import reading
 from ckpt_gui.core.format.storage_paths import FolderEntry, absolute, is_url
 
 __all__ = ["FolderEntry", "absolute", "is_url"]
@@ -51,24 +53,38 @@ def can_list(directory: str) -> bool:
     return not (is_url(directory) and directory.lower().startswith(("http://", "https://")))
 
 
+# The local calls below that may block on a stuck mount are bracketed by reading():
+# the app tells which file it waits for (core/format/reads_in_flight.py).
+
+
 def isdir(path: str) -> bool:
-    return _remote().isdir(path) if is_url(path) else os.path.isdir(path)
+    if is_url(path):
+        return _remote().isdir(path)
+    with reading(path):
+        return os.path.isdir(path)
 
 
 def isfile(path: str) -> bool:
-    return _remote().isfile(path) if is_url(path) else os.path.isfile(path)
+    if is_url(path):
+        return _remote().isfile(path)
+    with reading(path):
+        return os.path.isfile(path)
 
 
 def getsize(path: str) -> int:
     """Size in bytes; OSError when missing."""
-    return _remote().getsize(path) if is_url(path) else os.path.getsize(path)
+    if is_url(path):
+        return _remote().getsize(path)
+    with reading(path):
+        return os.path.getsize(path)
 
 
 def listdir(directory: str) -> list[str]:
     """Names in the folder; OSError when it cannot be listed."""
     if is_url(directory):
         return [entry.name for entry in _remote().scan(directory)]
-    return os.listdir(directory)
+    with reading(directory):
+        return os.listdir(directory)
 
 
 def scan(directory: str) -> Iterator[FolderEntry]:
@@ -77,19 +93,22 @@ def scan(directory: str) -> Iterator[FolderEntry]:
     if is_url(directory):
         yield from _remote().scan(directory)
         return
-    try:
-        entries = list(os.scandir(directory or "."))
-    except OSError:
-        return
-    for entry in entries:
+    with reading(directory or "."):
         try:
-            if entry.is_file():
-                stat = entry.stat()
-                yield FolderEntry(entry.name, True, stat.st_size, stat.st_mtime)
-            else:
-                yield FolderEntry(entry.name, False, 0, None)
-        except OSError:  # deleted by a training job meanwhile
-            continue
+            entries = list(os.scandir(directory or "."))
+        except OSError:
+            return
+        found = []
+        for entry in entries:
+            try:
+                if entry.is_file():
+                    stat = entry.stat()
+                    found.append(FolderEntry(entry.name, True, stat.st_size, stat.st_mtime))
+                else:
+                    found.append(FolderEntry(entry.name, False, 0, None))
+            except OSError:  # deleted by a training job meanwhile
+                continue
+    yield from found  # outside the bracket: the caller's work between two is not a read
 
 
 # Reading one of these never ends (a FIFO with no writer, /proc/kmsg, a terminal) or
@@ -143,16 +162,35 @@ def open_read(path: str) -> IO[bytes]:
     for a device, a FIFO or a kernel file (:func:`refuse_special`)."""
     if is_url(path):
         return _remote().open_read(path)
-    refuse_special(path)
-    return open(path, "rb")  # noqa: SIM115 - the caller's with-block closes it
+    with reading(path):
+        refuse_special(path)
+        return _LocalFile(_raw_file(path, "rb"))
+
+
+_raw_file = io.FileIO  # under the buffer of each local file read (tests make its reads block)
+
+
+class _LocalFile(io.BufferedReader):
+    """A local file whose reads are bracketed by reading(): ``open(path, "rb")``'s
+    type, the other calls its own."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        with reading(self.name):
+            return super().read(size)
+
+    def readinto(self, buffer) -> int:
+        with reading(self.name):
+            return super().readinto(buffer)
 
 
 def read_bytes(path: str, limit: int | None = None) -> bytes:
     """The file's bytes (at most ``limit``): one request for a remote file."""
     if is_url(path):
         return _remote().read_bytes(path, limit)
-    refuse_special(path)
-    with open(path, "rb") as f:
+    with reading(path):
+        refuse_special(path)
+        f = _LocalFile(_raw_file(path, "rb"))
+    with f:
         return f.read() if limit is None else f.read(limit)
 
 
@@ -161,10 +199,13 @@ def read_many(requests: list[tuple[str, int, int]]) -> list[bytes]:
     if any(is_url(path) for path, _start, _end in requests):
         return _remote().read_many(requests)
     for path in {path for path, _start, _end in requests}:  # each file once: one stat, not one per range
-        refuse_special(path)
+        with reading(path):
+            refuse_special(path)
     out = []
     for path, start, end in requests:
-        with open(path, "rb") as f:
+        with reading(path):
+            f = _LocalFile(_raw_file(path, "rb"))
+        with f:
             f.seek(start)
             out.append(f.read(end - start))
     return out

@@ -12,7 +12,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
+
+from ckpt_gui.core.format import reads_in_flight
+from ckpt_gui.core.format.reads_in_flight import on_behalf_of
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -23,6 +27,10 @@ _running = 0  # chunk tasks running on the pool now (see busy_workers)
 _go = threading.Event()  # cleared while a caller asked the workers to hold (see hold)
 _go.set()
 HOLD_LIMIT = 0.15  # seconds a chunk task waits at most for resume(): never a deadlock
+# How often a caller waiting for a chunk looks whether the pool's workers are stuck in a
+# read that never returns (a stuck NFS or FUSE mount): then the pool is replaced, and
+# the chunks not started yet go to the new one (see _first_result).
+STUCK_POLL_S = 0.5
 
 # The workers run at the process's own priority. They once ran at nice +10 to leave
 # the GUI thread first in line on two cores, but then any other busy process on the
@@ -37,10 +45,9 @@ def worker_count() -> int:
 
 def _shared_pool() -> ThreadPoolExecutor:
     global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=worker_count(), thread_name_prefix="ckpt-gui-chunks")
-        return _pool
+    if _pool is None:  # (_pool_lock held)
+        _pool = ThreadPoolExecutor(max_workers=worker_count(), thread_name_prefix="ckpt-gui-chunks")
+    return _pool
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True) -> Iterator[R]:
@@ -52,19 +59,58 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
     if not parallel or workers == 1:
         yield from map(fn, items)
         return
-    pool = _shared_pool()
-    pending: deque[Future[R]] = deque()
+    pending: deque[tuple[Future[R], T]] = deque()
+    caller = threading.get_ident()  # a worker's read that does not return is the caller's
     try:
         for item in items:
-            pending.append(pool.submit(_in_background, fn, item))
+            pending.append((_submit(fn, item, caller), item))
             if len(pending) > workers:
-                yield pending.popleft().result()
+                yield _first_result(pending, fn, caller)
         while pending:
-            yield pending.popleft().result()
+            yield _first_result(pending, fn, caller)
     finally:
-        for future in pending:  # cancelled or failed: drop what has not started...
+        futures = [future for future, _item in pending]
+        for future in futures:  # cancelled or failed: drop what has not started...
             future.cancel()
-        wait(pending)  # ...and let the rest finish
+        wait(futures)  # ...and let the rest finish
+
+
+def _first_result(pending: deque, fn: Callable[[T], R], caller: int) -> R:
+    """The first pending chunk's result. While it waits, a pool whose workers are stuck
+    in a read is replaced and the chunks not started yet resubmitted to the new one: they
+    waited behind the stuck ones for good (another job's read, on a mount gone away)."""
+    while True:
+        future = pending[0][0]
+        try:
+            result = future.result(timeout=STUCK_POLL_S)
+        except FutureTimeout:
+            if future.done():  # the chunk's own error
+                raise
+            if _replace_stuck_pool():
+                for i, (waiting, item) in enumerate(pending):
+                    if waiting.cancel():
+                        pending[i] = (_submit(fn, item, caller), item)
+            continue
+        pending.popleft()
+        return result
+
+
+def _submit(fn: Callable[[T], R], item: T, caller: int) -> Future[R]:
+    with _pool_lock:  # not to a pool another caller is replacing
+        return _shared_pool().submit(_in_background, fn, item, caller)
+
+
+def _replace_stuck_pool() -> bool:
+    """Replace the shared pool when one of its workers is stuck in a read (its threads
+    are left to end when their reads do, if ever). Whether it was replaced."""
+    global _pool
+    stuck = reads_in_flight.stuck_threads()
+    with _pool_lock:
+        if _pool is None or not stuck & {thread.ident for thread in list(_pool._threads)}:
+            return False
+        _pool.shutdown(wait=False)
+        _pool = None
+    return True
 
 
 def busy_workers() -> int:
@@ -89,13 +135,14 @@ def held() -> bool:
     return not _go.is_set()
 
 
-def _in_background(fn: Callable[[T], R], item: T) -> R:
+def _in_background(fn: Callable[[T], R], item: T, caller: int) -> R:
     global _running
     _go.wait(HOLD_LIMIT)
     with _pool_lock:
         _running += 1
     try:
-        return fn(item)
+        with on_behalf_of(caller):
+            return fn(item)
     finally:
         with _pool_lock:
             _running -= 1

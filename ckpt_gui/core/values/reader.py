@@ -12,6 +12,7 @@ from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c
 from ckpt_gui.core.format.errors import CorruptCheckpointError, UnsupportedCheckpointError
+from ckpt_gui.core.format.reads_in_flight import reading
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles, check_crc, past_end
 from ckpt_gui.core.values import decode as values
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
@@ -192,7 +193,8 @@ class Pieces:
         if hasattr(self._file, "read_at"):  # object storage: ranged requests, from any thread
             return self._file.read_at(view, offset)
         if hasattr(os, "preadv"):  # POSIX: threads read side by side
-            return os.preadv(self._file.fileno(), [view], offset)
+            with reading(self.path):  # a stuck mount: the app says which file it waits for
+                return os.preadv(self._file.fileno(), [view], offset)
         with self._lock:  # elsewhere (Windows), one at a time
             self._file.seek(offset)
             return self._file.readinto(view)
