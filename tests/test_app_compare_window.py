@@ -199,8 +199,10 @@ def test_the_scan_resumes_when_the_comparison_cannot_be_made(qtbot, scanning_win
     with qtbot.waitSignal(scanning_window.compare.failed, timeout=WAIT_MS):
         scanning_window.compare.compare_with(str(tmp_path / "no-such-checkpoint"))
     assert "Cannot compare" in scanning_window.banner.text
-    job = _scan_job(scanning_window)
-    assert job is not None and not job.context.cancelled()
+    # Resumed, the scan runs to its end (its job may start a turn later, or be done already
+    # on a fast run: asserting a live job at once failed 1 run in 5 under load).
+    panel = scanning_window.browse.tree_panel
+    qtbot.waitUntil(lambda: panel.nonfinite is not None, timeout=WAIT_MS)
 
 
 def test_closing_the_comparison_brings_back_the_browse_split(qtbot, window):
