@@ -128,3 +128,57 @@ def test_a_nan_badge_found_after_the_fit_leaves_the_name_and_dtype_whole(qtbot, 
     assert shown == index.data(), (font_size, view.columnWidth(0), shown)  # was "_…l   [1 NaN, 1 +Inf]"
     assert not view.isColumnHidden(DTYPE)
     assert shown_text(view, index.siblingAtColumn(DTYPE)) == "float32"
+
+
+def test_a_names_hint_does_not_make_the_column_beside_it_give_way(qtbot, font_size):
+    """Review 14 without the corpus: a tree whose name column with its hint and a number
+    beside do not fit, but the name alone and the number do. What gives way is decided on
+    the name without its hint (its hint gives way first), so the number stays."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    from ckpt_gui.app.widgets.column_widths import NAME_SHARE, columns_giving_way, measure_columns
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(["Name", "Rel. L2"])
+    model.appendRow([QStandardItem("layer_with_weights-0" + HINT_SEPARATOR + "dense"), QStandardItem("0.0172774001")])
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    names_first(view)
+    view.resize(600, 200)
+    view.show()
+    limits = {1: 200}
+    measured = measure_columns(view, limits)
+    number, hinted = measured.contents[1], measured.widest_name
+    bare = hinted - view.fontMetrics().horizontalAdvance(HINT_SEPARATOR + "dense")
+    wanted = bare + number + 2
+    view.resize(view.width() - view.viewport().width() + wanted, 200)
+    qtbot.waitUntil(lambda: view.viewport().width() == wanted)
+    assert min(hinted, int(wanted * NAME_SHARE)) + number > wanted  # with its hint: no room
+    assert columns_giving_way(view, limits, (1,), measured=measure_columns(view, limits)) == []
+
+
+@pytest.mark.skipif(not EOS.is_dir(), reason=f"the real-world corpus is not at {EOS} (no ../shared/realworld)")
+def test_eos_comparison_b_tree_keeps_its_rel_l2_beside_hinted_names_at_1024x640(qtbot, font_size, window):
+    """Review 14: at 10 pt, "layer_with_weights-0  ·  dense" took 70% of B's 285 px tree and
+    Rel. L2 gave way, B showing names only. A name's hint gives way first (hint_kept), so
+    what gives way is decided on the names without their hints; the hints take what is left."""
+    from ckpt_gui.app.models.compare_model import REL
+
+    window.resize(*REAL_WINDOW)
+    open_path(qtbot, window, EOS / "ckpt-1")
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(EOS / "ckpt-5"))
+    view = window.compare_trees.view_b
+    qtbot.wait(200)  # the trees' refit, a tree per turn
+    view.expandAll()
+    qtbot.wait(100)
+    assert not view.isColumnHidden(REL), (font_size, view.width())
+    rows = list(_rows(view))
+    hinted = [index for index in rows if HINT_SEPARATOR in index.data()]
+    assert hinted  # the layers' hints are there to give way
+    for index in rows:  # each number whole beside its name, and the name whole
+        number = index.siblingAtColumn(REL)
+        assert shown_text(view, number) == number.data(), (font_size, number.data())
+        assert shown_text(view, index).split(HINT_SEPARATOR)[0] == index.data().split(HINT_SEPARATOR)[0]

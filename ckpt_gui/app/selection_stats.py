@@ -5,6 +5,7 @@ group's variables together. What was computed is kept per checkpoint key."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 
@@ -12,21 +13,27 @@ from PySide6.QtCore import QTimer
 
 from ckpt_gui.app.jobs import JobContext, JobRunner
 from ckpt_gui.app.large_values import LargeValues
-from ckpt_gui.app.widgets.banner import Banner
+from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pass
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.analysis.summaries import group_histogram, preview_summary
+from ckpt_gui.core.analysis.summaries import preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import counted, format_bytes
 from ckpt_gui.core.views.large_values import streamed_envelope
 from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of
+from ckpt_gui.core.views.readable_stats import group_histogram_of_readable
 from ckpt_gui.core.views.tree import TreeNode
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
 SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
+# A group's Details name its variables whose data fails their checksum under this label (the
+# tree's badge of each): a group has no CRC32C of its own to say "MISMATCH" of (review 14).
+CORRUPT_FACT = "CRC mismatch"
+UNREADABLE_FACT = "Unreadable"  # a group's variables that cannot be read for another reason
+NAMED_AT_MOST = 3  # variables named in such a fact; "and N more" after them
 
 
 class SelectionStats:
@@ -36,7 +43,7 @@ class SelectionStats:
         histogram: HistogramPanel,
         details: DetailsPanel,
         large: LargeValues,
-        banner: Banner,
+        banner: BannerVoice,
         done: Callable[[], None],
     ) -> None:
         """``done`` is called whenever the histogram lane has finished (or given up)."""
@@ -165,6 +172,38 @@ class SelectionStats:
         self.histogram.clear(f"Could not compute the histogram: {message}")
         self.details.show_stats(None, f"Statistics: failed: {message}")
 
+    def _show_group(self, ckpt, keys: list[str], summary, unreadable: dict[str, str], title_of, shown, slots_left_out):
+        """A group's statistics and histogram, of the variables that could be read; those
+        that could not are named in its Details."""
+        left_out = self._name_unreadable(ckpt, [key for key in keys if key in unreadable], unreadable)
+        if summary is None:
+            self.histogram.clear(f"No histogram: no variable of this group can be read, {left_out}")
+            self.details.show_stats(None, f"Statistics: none, no variable can be read, {left_out}")
+            return
+        stats, histogram = summary
+        read = len(keys) - len(unreadable)  # the title and the note count those read
+        self.histogram.show_histogram(histogram, title_of(read))
+        note = f"{counted(read, 'numeric variable')} together{shown}"
+        note += ", optimizer slots not counted" if slots_left_out else ""
+        self.details.show_stats(stats, note + (f"; {len(unreadable):,} left out, {left_out}" if unreadable else ""))
+
+    def _name_unreadable(self, ckpt: Checkpoint, keys: list[str], why: dict[str, str]) -> str:
+        """The group's variables ``keys`` that could not be read, by name, in its Details:
+        those failing their CRC32C under the tree's badge, the others as unreadable; the
+        whole message of the first once, in the banner. What the statistics then say."""
+        if not keys:
+            return ""
+        corrupt = [key for key in keys if "CRC32C" in why[key]]
+        other = [key for key in keys if key not in corrupt]
+        for label, chosen in ((CORRUPT_FACT, corrupt), (UNREADABLE_FACT, other)):
+            if chosen:
+                names = [ckpt.variable(key).display_path for key in chosen[:NAMED_AT_MOST]]
+                more = f" and {len(chosen) - NAMED_AT_MOST:,} more" if len(chosen) > NAMED_AT_MOST else ""
+                self.details.add_fact(label, ", ".join(names) + more, after="Bytes")
+        if "CRC32C" not in self.banner.banner.text:  # the scan or a read said one in full already: not another
+            self.banner.show_message(why[keys[0]], "error")
+        return CORRUPT_FACT if not other else f"{counted(len(keys), 'variable')} unreadable"
+
     def _start_preview(self, node: TreeNode, ckpt: Checkpoint, bins: int) -> None:
         key = node.variable.key
 
@@ -212,8 +251,11 @@ class SelectionStats:
         self.details.show_stats(None)
         self.histogram.expect_plot()
         shown = ", those the filter shows" if accept is not None else ""
-        title = f"{node.path or 'all variables'} ({counted(len(keys), 'variable')} together{shown})"
-
+        title_of = functools.partial(_group_title, node.path or "all variables", shown=shown)  # of those read
+        title = title_of(len(keys))
+        # The variables read fine before are not read again when looking for unreadable ones.
+        # The cache itself, not a copy made here (200,000 keys); the core copies it (one C call).
+        known = self.stats_cache
         passes = 1 if value_range is not None else 2
         # At once, not the text of what was selected before; then how far the reading is.
         self.histogram.clear(f"Reading {len(keys):,} variables for their histogram...")
@@ -232,7 +274,9 @@ class SelectionStats:
                     now["said"] = done
                     context.report((now["pass"], done))
 
-            return group_histogram(ckpt, keys, bins, value_range, progress, context.cancelled, tensors)
+            return group_histogram_of_readable(
+                ckpt, keys, bins, value_range, progress, context.cancelled, tensors, known
+            )  # fmt: skip
 
         def reading(state) -> None:
             part, done = state
@@ -240,10 +284,13 @@ class SelectionStats:
             self.histogram.clear(f"Reading {done:,} of {len(keys):,} variables for their histogram{which}...")
 
         def show(result) -> None:
-            stats, histogram = result
-            self.histogram.show_histogram(histogram, title)
-            note = f"{counted(len(keys), 'numeric variable')} together{shown}"
-            self.details.show_stats(stats, note + (", optimizer slots not counted" if slots_left_out else ""))
+            summary, unreadable = result
+            self._show_group(ckpt, keys, summary, unreadable, title_of, shown, slots_left_out)
             self.done()
 
         self._submit(compute, show, title, on_partial=reading)
+
+
+def _group_title(path: str, count: int, shown: str) -> str:
+    """The histogram's title of a group's ``count`` variables together."""
+    return f"{path} ({counted(count, 'variable')} together{shown})"

@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ckpt_gui.app import status_style
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
-from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge
@@ -186,8 +186,8 @@ def _group_text(tree: PairTree, node: PairNode, column: int) -> str:
     """A group: its name on each side it exists, and what changed below."""
     if column in (NAME_A, NAME_B):
         side = "a" if column == NAME_A else "b"
-        name, hint = tree.side_name(node, side), tree.side_hint(node, side)
-        return (f"{name}  \u00b7  {hint}" if hint else name) if tree.has_side(node, side) else ""
+        name, hint = tree.side_name(node, side), tree.side_hint(node, side)  # the separator elided_names cuts at
+        return (f"{name}{HINT_SEPARATOR}{hint}" if hint else name) if tree.has_side(node, side) else ""
     if column == STATUS:
         return group_status(tree, node)
     return ""

@@ -12,6 +12,8 @@ from typing import NamedTuple
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QTimer
 from PySide6.QtWidgets import QHeaderView, QTreeView
 
+from ckpt_gui.app.widgets.elided_names import optional_hint
+
 FIT_ROWS = 200  # rows measured per column (those in view first)
 NAME_SHARE = 0.7  # the (stretching) name column keeps up to this share of a narrow tree
 LEAST_COLUMN = 36  # what a column beside the name shrinks to at most
@@ -24,9 +26,9 @@ class Measured(NamedTuple):
     200,000 variables 80 to 100 ms of the GUI thread's CPU, one turn."""
 
     contents: dict[int, int]  # each column's contents or header, as resizeColumnToContents sizes it
-    usual_name: int  # what nine names in ten in view need (``_usual_width``)
-    nested_name: int  # what the widest name below the root needs (0: none in view)
-    widest_name: int  # what the widest name in view needs
+    usual_name: int  # what nine names in ten in view need (``_usual_width``), without their hints
+    nested_name: int  # what the widest name below the root needs (0: none in view), without its hint
+    widest_name: int  # what the widest name in view needs, its hint whole
 
 
 def measure_columns(view: QTreeView, columns, rows: int = FIT_ROWS) -> Measured:
@@ -145,21 +147,27 @@ def _usual_width(view: QTreeView, column: int, nested_whole: bool = False) -> in
 
 
 def _name_widths(view: QTreeView, column: int) -> tuple[int, int, int]:
-    """What nine names in ten in view need, the widest name below the root (0: none) and
-    the widest name, in one pass over the rows (``_usual_width``)."""
-    widths, nested = [], [0]
+    """What nine names in ten in view need, the widest name below the root (0: none),
+    both without the hints that give way first (``optional_hint``: the hint takes what
+    room the columns beside leave), and the widest name with its hint, in one pass over
+    the rows (``_usual_width``)."""
+    widths, bare, nested = [], [], [0]
+    metrics = view.fontMetrics()  # a hinted row's (groups have no font of their own)
     index = view.indexAt(QPoint(0, 0)).siblingAtColumn(column)
     while index.isValid() and len(widths) < view.header().resizeContentsPrecision():  # as fit_columns set it
         indent = view.visualRect(index).x() - view.columnViewportPosition(column)
         widths.append(indent + view.sizeHintForIndex(index).width() + CELL_SLACK)
+        text = index.data()
+        hint = optional_hint(text) if isinstance(text, str) else ""
+        bare.append(widths[-1] - metrics.horizontalAdvance(hint) if hint else widths[-1])
         if index.parent().isValid():
-            nested.append(widths[-1])
+            nested.append(bare[-1])
         index = view.indexBelow(index)
     if not widths:
-        hint = view.sizeHintForColumn(column)
-        return hint, hint, hint
-    widths.sort()
-    return widths[(len(widths) - 1) * 9 // 10], max(nested), widths[-1]
+        size = view.sizeHintForColumn(column)
+        return size, size, size
+    bare.sort()
+    return bare[(len(bare) - 1) * 9 // 10], max(nested), max(widths)
 
 
 # A wide tree's name column is as wide as its names need plus this room, the rest left

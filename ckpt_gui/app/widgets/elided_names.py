@@ -68,6 +68,18 @@ def hint_kept(option, name: str, separator: str, hint: str) -> str:
     return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
 
 
+def optional_hint(text: str) -> str:
+    """The end of a name's text that gives way first, as ``hint_kept`` cuts it: a group's
+    hint with its separator ("  ·  dense"); "" when there is none, or when the end is a
+    model-only tag or a badge (kept whole, the name cut for them). What a fit counts the
+    name without (column_widths): with it, the hint of "layer_with_weights-0  ·  dense"
+    had taken the comparison tree's room and its Rel. L2 column gave way (review 14)."""
+    name, separator, hint = text.partition(HINT_SEPARATOR)
+    if not (separator and name and hint) or hint == MODEL_ONLY_HINT or BADGE_SEPARATOR in hint:
+        return ""
+    return separator + hint
+
+
 def _room(option) -> int:
     room = option.rect.width() - TEXT_MARGINS
     if not option.icon.isNull():

@@ -1,4 +1,5 @@
-"""The statistics of every variable that can be read, and why the others cannot.
+"""The statistics of every variable that can be read (each, or a group's together), and
+why the others cannot.
 
 One tensor failing its checksum, or living in a data file that is gone, had stopped a
 whole pass: the app's NaN/Inf scan then badged nothing, and ``inspect --stats`` printed
@@ -7,8 +8,9 @@ names what it could not."""
 
 from __future__ import annotations
 
+from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.analysis.summaries import Cancelled, Progress, all_stats
+from ckpt_gui.core.analysis.summaries import Cancelled, Progress, all_stats, group_histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CorruptCheckpointError
 from ckpt_gui.core.views.missing_data import missing_shard_of
@@ -51,3 +53,30 @@ def stats_skipping_unreadable(
             except CorruptCheckpointError as error:
                 unreadable[key] = str(error)
     return {key: found[key] for key in wanted if key in found}, unreadable
+
+
+def group_histogram_of_readable(
+    ckpt: Checkpoint,
+    keys: list[str],
+    bins: int,
+    value_range: tuple[float, float] | None = None,
+    progress: Progress = None,
+    cancelled: Cancelled = None,
+    tensors: Progress = None,
+    known: dict[str, TensorStats] | None = None,
+) -> tuple[tuple[TensorStats, Histogram] | None, dict[str, str]]:
+    """The statistics and histogram of ``keys`` together (None when none can be read),
+    and the tensors left out because they could not be read (key -> why). A group has no
+    checksum of its own: one variable failing its CRC32C had ended the group's pass, and
+    the app then said "CRC32C MISMATCH" of the group, naming none of its variables (review
+    14). The pass goes again without the unreadable ones, found as the NaN/Inf scan finds
+    them (those in ``known`` are not read again); that second pass reports no progress."""
+    try:
+        return group_histogram(ckpt, keys, bins, value_range, progress, cancelled, tensors), {}
+    except CorruptCheckpointError:
+        pass
+    _found, unreadable = stats_skipping_unreadable(ckpt, keys, known, None, cancelled)
+    readable = [key for key in keys if key not in unreadable]
+    if not readable:
+        return None, unreadable
+    return group_histogram(ckpt, readable, bins, value_range, None, cancelled), unreadable
