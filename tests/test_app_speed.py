@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ckpt_gui.app import browse_selection, plot_turns
@@ -121,33 +121,6 @@ def test_one_pass_feeds_statistics_positions_picture_and_scan(qtbot, window, che
     # The workers' hold is released on the event loop's next turn (after the repaint the
     # result asked for): it must come, not hang on.
     qtbot.waitUntil(lambda: not parallel.held(), timeout=1000)
-
-
-def test_the_histogram_is_shown_in_a_later_turn_than_the_statistics(qtbot, window, checkpoints, monkeypatch):
-    """Counted in the same pass, the two results come together: each shown in an
-    event-loop turn of its own (both in one made a turn of 40 to 98 ms of GUI CPU)."""
-    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1 << 20)
-    turn, seen = [0], []
-    ticks = QTimer(interval=0)  # counts the event loop's turns
-    ticks.timeout.connect(lambda: turn.__setitem__(0, turn[0] + 1))
-    ticks.start()
-    positions, histogram = window.details.show_positions, window.histogram.show_histogram
-
-    def show_positions(*args, **kwargs):
-        seen.append(("statistics", turn[0]))
-        return positions(*args, **kwargs)
-
-    def show_histogram(shown, title, preview=False):
-        seen.append(("preview" if preview else "histogram", turn[0]))
-        return histogram(shown, title, preview)
-
-    monkeypatch.setattr(window.details, "show_positions", show_positions)
-    monkeypatch.setattr(window.histogram, "show_histogram", show_histogram)
-    window.browse.open_path(str(checkpoints / "large"))
-    qtbot.waitUntil(lambda: any(what == "histogram" for what, _ in seen), timeout=WAIT_MS)
-    ticks.stop()
-    statistics = [at for what, at in seen if what == "statistics"][-1]
-    assert [at for what, at in seen if what == "histogram"][-1] > statistics, seen
 
 
 def test_plots_show_all_of_their_data_without_auto_range(qtbot, window, checkpoints, tf):

@@ -1,12 +1,11 @@
 """The statistics and histogram of what the browse workflow has selected: one variable
-(a sampled preview first when it is large, then a quick pass for the histogram's range
-and one exact pass for the statistics, the first NaN/Inf, a large tensor's picture and
-the histogram), or a group's variables together. What was computed is kept per checkpoint key."""
+(a sampled preview first when it is large, then one exact pass for the statistics,
+the first NaN/Inf and a large tensor's picture, and the histogram's pass), or a
+group's variables together. What was computed is kept per checkpoint key."""
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
@@ -28,10 +27,6 @@ from ckpt_gui.core.views.tree import TreeNode
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
 SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
-# How long the job waits for its statistics to be shown before handing over the histogram
-# (counted in the same pass): both at once made one event-loop turn of 40 to 98 ms of GUI CPU.
-SHOWN_WAIT_S = 0.5
-SHOWN_WAIT_STEPS = 25  # looking whether the job was cancelled meanwhile (the app quitting)
 
 
 class SelectionStats:
@@ -86,7 +81,7 @@ class SelectionStats:
         self.histogram.computing(title)
         self.histogram.expect_plot()  # made in a turn of its own while the pass runs
         # One pass gives the statistics, the first NaN/Inf and the picture of a large
-        # tensor, and counts the histogram. Without those to find, a histogram pass alone.
+        # tensor; the histogram's pass follows. Without those to find, only the latter.
         first_needed = cached is None or wanted is not None or (cached.has_nonfinite and key not in self.positions)
         if cached is not None:
             self._note_nonfinite(title, cached)
@@ -109,16 +104,9 @@ class SelectionStats:
             envelope = streamed_envelope(tuple(variable.shape), wanted[1]) if wanted else None
             first = first_pass(ckpt, key, envelope, progress, context.cancelled, bins=bins, value_range=counted)
             context.report(first)
-            for _ in range(SHOWN_WAIT_STEPS):  # the histogram in a later turn than the statistics
-                if stats_shown.wait(SHOWN_WAIT_S / SHOWN_WAIT_STEPS) or context.cancelled():
-                    break
             return first.stats, first.histogram
 
-        stats_shown = threading.Event()
-
         def first_done(first) -> None:
-            # The job hands over the histogram once this turn is over (not in this turn).
-            QTimer.singleShot(0, stats_shown.set)
             self.stats_cache[key], self.positions[key] = first.stats, first.positions
             self._note_nonfinite(title, first.stats)
             self.details.show_stats(first.stats)
