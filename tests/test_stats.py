@@ -9,7 +9,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis import histogram, overview
+from ckpt_gui.core.analysis import histogram
 from ckpt_gui.core.analysis.histogram import HistogramAccumulator, map_serially, two_pass_histogram
 from ckpt_gui.core.analysis.stats import StatsAccumulator, compute_stats
 from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
@@ -243,47 +243,6 @@ def test_histogram_falls_back_to_sorting_when_it_must():
     result = acc.result()
     np.testing.assert_array_equal(result.counts, np.histogram(finite, bins=50, range=(-1.0, 2.0))[0])
     assert (result.nan, result.posinf, result.outside) == (1, 1, np.count_nonzero((finite < -1) | (finite > 2)))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_the_statistics_pass_counts_the_histogram_exactly(tf, tmp_path, monkeypatch, dtype):
-    """The app's one pass (overview.first_pass with ``bins``) over the range found
-    before it: exactly np.histogram's counts and edges, with values on every bin edge,
-    next to them and at the maximum, NaN and Inf counted apart; the chunks with NaN
-    or Inf sorted, the others counted the fast way; the same as a histogram pass of its
-    own after the statistics, and the same statistics as without the histogram."""
-    fine_chunks = []
-    counts = histogram.FineBins.counts
-    monkeypatch.setattr(histogram.FineBins, "counts", lambda *a: fine_chunks.append(1) or counts(*a))
-    rng = np.random.default_rng(11)
-    values = edge_hugging_values(dtype, 100, -5.68, 5.58, rng)
-    values = np.concatenate([values, np.full(5_000, values.max(), dtype), rng.uniform(-5, 5, 200_000).astype(dtype)])
-    rng.shuffle(values)  # many at the top edge, in every chunk
-    values[[3, 150_000, values.size - 1]] = [np.nan, np.inf, -np.inf]
-    prefix = str(tmp_path / "ckpt")
-    tf.train.Checkpoint(v=tf.Variable(values)).write(prefix)
-    ckpt = Checkpoint.open(prefix)
-    key = next(v.key for v in ckpt.variables if v.num_elements == values.size)
-    chunk = 1 << 18  # bytes: chunks of 32K or 64K values, several of them, on the workers
-    assert ckpt.reader.pieces(ckpt.entry(key), chunk) is not None
-    finite = values[np.isfinite(values)]
-
-    found = overview.finite_range(ckpt, key, chunk_bytes=chunk)
-    assert found == (finite.min(), finite.max()) and found[0].dtype == dtype
-    plain = overview.first_pass(ckpt, key, chunk_bytes=chunk)
-    both = overview.first_pass(ckpt, key, chunk_bytes=chunk, bins=100, value_range=found)
-    assert both.stats == plain.stats and both.positions == plain.positions
-    expected, edges = np.histogram(finite, bins=100)
-    np.testing.assert_array_equal(both.histogram.counts, expected)
-    np.testing.assert_array_equal(both.histogram.edges, edges)
-    assert (both.histogram.nan, both.histogram.posinf, both.histogram.neginf, both.histogram.outside) == (1, 1, 1, 0)
-    assert fine_chunks  # the fast way was taken (where no NaN or Inf is)
-    after = overview.histogram_pass(ckpt, key, plain.stats, chunk_bytes=chunk)
-    np.testing.assert_array_equal(both.histogram.counts, after.counts)
-    # A range typed in: the values outside it counted apart, as np.histogram leaves them out.
-    typed = overview.first_pass(ckpt, key, chunk_bytes=chunk, bins=7, value_range=(-1.0, 1.0))
-    np.testing.assert_array_equal(typed.histogram.counts, np.histogram(finite, bins=7, range=(-1.0, 1.0))[0])
-    assert typed.histogram.outside == np.count_nonzero((finite < -1) | (finite > 1))
 
 
 def test_chunks_read_on_threads_match_and_are_crc_checked(checkpoints, scratch_copy, tf):

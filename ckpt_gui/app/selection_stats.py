@@ -15,7 +15,7 @@ from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
-from ckpt_gui.core.analysis.overview import NonFinite, counted_range, first_pass, histogram_pass
+from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pass
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import group_histogram, preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -93,18 +93,14 @@ class SelectionStats:
                 self._start_preview(node, ckpt, bins)
 
         def compute(context: JobContext):
-            if not first_needed:
-                progress = context.passes(variable.num_elements, 1)
-                return cached, histogram_pass(ckpt, key, cached, bins, value_range, progress, context.cancelled)
-            # The histogram's range before the main pass (typed in, known, or found by
-            # a pass of two reductions a chunk), so that the main pass counts it too: a
-            # counting pass of its own cost as much as the statistics' pass.
-            progress = context.passes(variable.num_elements, 2 if value_range is None and cached is None else 1)
-            counted = counted_range(ckpt, key, value_range, cached, progress, context.cancelled)
-            envelope = streamed_envelope(tuple(variable.shape), wanted[1]) if wanted else None
-            first = first_pass(ckpt, key, envelope, progress, context.cancelled, bins=bins, value_range=counted)
-            context.report(first)
-            return first.stats, first.histogram
+            stats = cached
+            progress = context.passes(variable.num_elements, 2 if first_needed else 1)
+            if first_needed:
+                envelope = streamed_envelope(tuple(variable.shape), wanted[1]) if wanted else None
+                first = first_pass(ckpt, key, envelope, progress, context.cancelled)
+                context.report(first)
+                stats = first.stats
+            return stats, histogram_pass(ckpt, key, stats, bins, value_range, progress, context.cancelled)
 
         def first_done(first) -> None:
             self.stats_cache[key], self.positions[key] = first.stats, first.positions

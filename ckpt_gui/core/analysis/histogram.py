@@ -98,28 +98,6 @@ def count_chunk(
     return part
 
 
-def counts_of_summarized(
-    chunk: np.ndarray, part: Partial, edges: np.ndarray, fine: FineBins | None, scratch: Scratch
-) -> tuple[np.ndarray, int]:
-    """The histogram counts over ``edges`` of a chunk :func:`summarize_chunk` has
-    described as ``part``, and how many finite values fall outside them: what
-    :func:`count_chunk` counts, without finding the chunk's extremes and zeros again
-    (the statistics pass counts the histogram too when its range is known before)."""
-    values, _magnitude = as_real(chunk)
-    if (
-        fine is not None
-        and fine.edges is edges
-        and values.size >= _MIN_FINE
-        and values.dtype == edges.dtype
-        and part.finite == values.size  # no NaN or Inf in the chunk
-        and edges[0] <= part.low
-        and part.high <= edges[-1]
-    ):
-        return fine.counts(values, scratch), 0
-    counted = count_chunk(chunk, edges, False, fine, scratch)
-    return counted.counts, counted.outside
-
-
 def _sorted_counts(ordered: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int]:
     """Histogram counts of sorted finite values, and how many fall outside the edges."""
     below = np.searchsorted(ordered, edges[:-1], side="left")  # values < each left edge

@@ -118,18 +118,15 @@ def summarize_chunk(chunk: np.ndarray, scratch: Scratch | None = None) -> Partia
     scratch = scratch or Scratch()
     part.zeros = count_zeros(values, scratch)
     finite = values
-    low, high = values.min(), values.max()
-    if values.dtype.kind == "f" and not (math.isfinite(low) and math.isfinite(high)):  # NaN propagates
-        part.nan = int(np.count_nonzero(np.isnan(values)))
-        part.posinf = int(np.count_nonzero(values == np.inf))
-        part.neginf = int(np.count_nonzero(values == -np.inf))
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            low, high = finite.min(), finite.max()
+    if values.dtype.kind == "f":
+        low, high = values.min(), values.max()
+        if not (math.isfinite(low) and math.isfinite(high)):  # NaN propagates through min/max
+            part.nan = int(np.count_nonzero(np.isnan(values)))
+            part.posinf = int(np.count_nonzero(values == np.inf))
+            part.neginf = int(np.count_nonzero(values == -np.inf))
+            finite = values[np.isfinite(values)]
     if finite.size:
-        # The extremes of an all-finite chunk are taken once: each numpy call is a
-        # hand-over of the interpreter lock, which costs most beside a busy thread.
-        part.low, part.high = low.item(), high.item()
+        part.low, part.high = finite.min().item(), finite.max().item()
         add_moments(part, finite, scratch)
     return part
 
