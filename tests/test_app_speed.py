@@ -83,7 +83,11 @@ def test_one_pass_feeds_statistics_positions_picture_and_scan(qtbot, window, che
     reads = ReadLog(monkeypatch)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(checkpoints / "large"))
-    qtbot.waitUntil(lambda: not window.busy and window.tree_panel.nonfinite is not None, timeout=WAIT_MS)
+
+    def shown() -> bool:  # the picture is drawn after the statistics, in turns of its own
+        return window.tensor.envelope is not None and not plot_turns.busy()
+
+    qtbot.waitUntil(lambda: not window.busy and window.tree_panel.nonfinite is not None and shown(), timeout=WAIT_MS)
     assert window.browse.current.variable.key == EMBEDDING
     # The embedding was read twice (statistics + NaN + picture, then histogram), never
     # whole, and the scan that followed found its statistics known.
