@@ -64,6 +64,13 @@ def fallback_reasons(location) -> dict[str, str]:
     return dict(zip(location.broken, location.broken_why, strict=True))
 
 
+def unreadable_note(prefix: str, why: str) -> str:
+    """The one sentence about a skipped checkpoint outside the fallback's own banner: the
+    doctor's reason, the banner once another checkpoint than the fallen-back one is shown
+    (review 14: it still said "showing ckpt-4" over ckpt-3)."""
+    return f"{os.path.basename(prefix)} cannot be read ({why})"
+
+
 def short_reason(error: CheckpointError) -> str:
     """``error`` in a few words: the file's name and the first clause of its problem (the
     clauses after it explain, and the banner keeps them)."""

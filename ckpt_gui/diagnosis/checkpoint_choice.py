@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location
 from ckpt_gui.core.formatting import format_some
-from ckpt_gui.core.open_fallback import fallback_reasons
+from ckpt_gui.core.open_fallback import fallback_reasons, unreadable_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class CheckpointChoice:
 
     def skipped_notes(self) -> dict[str, str]:
         """Each skipped checkpoint's sentence: "ckpt-5 cannot be read (ckpt-5.index: ...)"."""
-        return {prefix: f"{os.path.basename(prefix)} cannot be read ({why})" for prefix, why in self.skipped.items()}
+        return {prefix: unreadable_note(prefix, why) for prefix, why in self.skipped.items()}
 
     def warning(self) -> str | None:
         """What the user must know before trusting the verdict, or None."""
