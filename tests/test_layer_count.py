@@ -85,3 +85,14 @@ def test_a_layer_removed_in_the_middle_is_still_the_shifts():
     _said_, notes = _said(_findings(saved, built))
     assert any(n.startswith(f"a layer was removed at {OPS}2") for n in notes), notes
     assert not any("layers with weights" in n for n in notes)
+
+
+def test_a_widened_layer_with_one_appended_keeps_each_conflicts_own_advice():
+    """test_diagnose's widened-and-added case: Dense 12->16->4 saved, 12->32->4->8 built:
+    the layers kept their places, one grew, one was appended; "from 16 to 32 units" is right."""
+    saved = {OPS + "1/_kernel": [12, 16], OPS + "1/bias": [16], OPS + "2/_kernel": [16, 4], OPS + "2/bias": [4]}
+    built = {OPS + "1/_kernel": [12, 32], OPS + "1/bias": [32], OPS + "2/_kernel": [32, 4], OPS + "2/bias": [4],
+             OPS + "3/_kernel": [4, 8], OPS + "3/bias": [8]}  # fmt: skip
+    said, notes = _said(_findings(saved, built))
+    assert not any("layers with weights" in n for n in notes), notes
+    assert "16 to 32" in said[OPS + "1/_kernel"]

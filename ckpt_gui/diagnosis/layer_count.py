@@ -21,7 +21,8 @@ Layers = dict[int, dict[str, tuple]]  # position -> weight name -> shape
 def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> list[Cause]:
     """One cause per list of layers (not in ``shifted``: a shift says more) whose layer
     count differs between the checkpoint and the model, where the layers both have
-    conflict: a head added or cut off with the rest whole is no conflict, and not this."""
+    conflict: a head added or cut off with the rest whole is no conflict, and not this;
+    and where the layers' sizes say a layer is gone (or new), not resized (_one_less)."""
     saved: dict[str, Layers] = {}
     model: dict[str, Layers] = {}
     places: dict[str, list[tuple[int, int, bool]]] = {}  # list -> (finding index, position, on the model side)
@@ -45,7 +46,7 @@ def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> li
         common = set(was) & set(now)
         conflicts = [i for i, n, _m in places[layers]
                      if n in common and findings[i].status == RestoreStatus.SHAPE_CONFLICT]  # fmt: skip
-        if len(was) != len(now) and conflicts:
+        if len(was) != len(now) and conflicts and _one_less(_units(was), _units(now)):
             # A value restored whole needs no word of the cause.
             places_left = [p for p in places[layers] if findings[p[0]].status != RestoreStatus.CONSUMED]
             causes.append(_cause(layers, was, now, findings[conflicts[0]], places_left, common))
@@ -78,6 +79,25 @@ def _cause(layers: str, was: Layers, now: Layers, first: RestoreFinding, places:
         else:
             explains[index] = f"saved at a layer place the script's model does not have ({counts}): see the notes"
     return Cause(note, explains)
+
+
+def _units(layers: Layers) -> list[int] | None:
+    """Each layer's units (its kernel's last axis), in order; None when a layer has no kernel."""
+    kernels = [next((shape for weight, shape in layers[n].items() if weight.endswith("kernel")), None)
+               for n in sorted(layers)]  # fmt: skip
+    return None if any(k is None or len(k) < 2 for k in kernels) else [k[-1] for k in kernels]
+
+
+def _one_less(saved: list[int] | None, built: list[int] | None) -> bool:
+    """Whether the longer list of units is the shorter one with layers taken out: the
+    layers kept their sizes, some are gone (128, 10 saved; 10 built). A layer widened
+    and another appended (16, 4 saved; 32, 4, 8 built) is not that: each conflict's own
+    advice ("from 16 to 32 units") is the story there."""
+    if saved is None or built is None:
+        return False
+    longer, shorter = (saved, built) if len(saved) > len(built) else (built, saved)
+    rest = iter(longer)
+    return all(any(units == kept for kept in rest) for units in shorter)  # a subsequence, in one pass
 
 
 def _layers(count: int) -> str:
