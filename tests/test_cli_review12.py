@@ -132,7 +132,8 @@ def test_diagnose_and_repair_on_such_a_folder_use_the_newest_readable_and_say_so
     common = ("--model", str(script), "--python", "/bin/false", "--json")
     result = run_cli("diagnose", str(folder), *common)
     assert "ckpt-gui: error:" not in result.stderr, result.stderr
-    assert f"ckpt-gui: warning: {note}" in result.stderr.splitlines()
+    said = f"ckpt-gui: warning: diagnosed {os.path.basename(readable)}: {os.path.basename(broken)}, which "
+    assert any(line.startswith(said) for line in result.stderr.splitlines()), result.stderr  # the doctor's words
     document = json.loads(result.stdout)
     assert document["checkpoint"] == readable and document["warnings"] == [note]
     key = Checkpoint.open(readable).variables[0].key
@@ -163,21 +164,31 @@ def test_diagnose_on_such_a_folder_says_which_checkpoint_it_took_and_why_not_the
     with pytest.raises(Exception):  # noqa: B017 (TensorFlow's own error class, whichever it raises)
         tf.train.load_checkpoint(latest).get_variable_to_shape_map()
     ckpt = open_readable(str(folder))
-    note = ckpt.location.warnings[0]
+    banner = ckpt.location.warnings[0]  # the browse banner's note: path, error and all
     used, skipped = os.path.basename(readable), os.path.basename(broken)
     # The app's doctor: the choice as its controller makes it (the folder opened, its ref).
     choice = checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref)
-    assert choice.used == readable and choice.reason == note
+    assert choice.used == readable and choice.reason == "the newest checkpoint of the folder that can be read"
     warning = choice.warning()
-    assert warning.startswith(f"diagnosed {used}, not {skipped}: tf.train.latest_checkpoint()") and note in warning
+    # Review 14: one short sentence, said once: not the banner's note nested whole ("showing", the path).
+    why = f"{skipped}.index: not a TensorFlow index table"
+    assert warning.startswith(
+        f"diagnosed {used}: {skipped}, which tf.train.latest_checkpoint() returns, cannot be read ({why}). "
+    )
+    assert "showing" not in warning and str(folder) not in warning and "::" not in warning.replace(" ", "")
     script = tmp_path / "model.py"
     script.write_text("raise SystemExit('not to be run')\n")
     common = ("--model", str(script), "--python", "/bin/false")  # no child: what is said of the choice
-    text = run_cli("diagnose", str(folder), *common).stdout
-    assert f"checkpoint: {readable}\n            ({note})\n" in text
+    result = run_cli("diagnose", str(folder), *common)
+    text = result.stdout
+    assert f"checkpoint: {readable}\n            ({choice.reason})\n" in text
     assert "newest checkpoint in the folder" not in text
     assert f"WARNING: {warning}" in text
-    document = json.loads(run_cli("diagnose", str(folder), *common, "--json").stdout)
-    assert document["checkpoint_choice"]["reason"] == note and document["notes"][0] == warning
-    assert document["checkpoint_choice"]["skipped"] == [{"prefix": broken, "note": note}]
+    said = result.stdout + result.stderr
+    assert said.count(why) == 1 and banner not in said, said
+    json_run = run_cli("diagnose", str(folder), *common, "--json")
+    document = json.loads(json_run.stdout)
+    assert document["checkpoint_choice"]["reason"] == choice.reason and document["notes"][0] == warning
+    assert document["checkpoint_choice"]["skipped"] == [{"prefix": broken, "note": f"{skipped} cannot be read ({why})"}]
+    assert json_run.stderr.count(why) == 1  # JSON on stdout: the one sentence on stderr
     assert document["ok"] is False  # the user's own restore of the latest fails

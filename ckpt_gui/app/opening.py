@@ -26,6 +26,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError, shown_path
+from ckpt_gui.core.open_fallback import fallback_notes, fallback_reasons, unreadable_note
 from ckpt_gui.core.variable_columns import variable_columns
 from ckpt_gui.core.views.key_levels import KeyTree
 from ckpt_gui.core.views.lazy_node import place
@@ -214,6 +215,12 @@ def warnings(ckpt: Checkpoint) -> list[str]:
     if ckpt.ref.prefix != location.selected.prefix:
         outdated = f"{shown_path(location.latest.name)} is incomplete ("
         found = [w for w in found if not w.startswith(outdated)]
+        # The same of "ckpt-5 cannot be read: showing ckpt-4, ...": once ckpt-3 is chosen, only
+        # that ckpt-5 cannot be read, in a few words (review 14 F7: "showing ckpt-4" over ckpt-3).
+        notes = fallback_notes(location)
+        found = [unreadable_note(p, why) for p, why in fallback_reasons(location).items()] + [
+            w for w in found if w not in notes.values()
+        ]
     headline = missing_headline(ckpt)
     if headline is not None:  # the folder's note about this one ("showing another") is outdated
         found = [headline] + [w for w in found if not w.startswith(f"{ckpt.ref.name} is incomplete")]

@@ -196,7 +196,10 @@ def _diagnose(args: argparse.Namespace) -> int:
     # For a plan a Keras file is opened too: the plan's keys are its HDF5 paths, and its folder is protected.
     opened = ckpt if ckpt is not None or not args.plan else Checkpoint.open(args.path)
     notes = [] if ckpt is None else list(fallback_notes(ckpt.location).values())
-    _warn(notes)
+    choice = checkpoint_choice(args.path, ckpt.location) if ckpt is not None else keras_file_choice(args.path)
+    if args.json and notes:  # the report's text says it, once (review 14: three times, whole, with the path)
+        warning = choice.warning()
+        _warn([warning] if warning else list(choice.skipped_notes().values()))
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")
@@ -218,7 +221,6 @@ def _diagnose(args: argparse.Namespace) -> int:
         result = diagnoser.run(request, on_phase)
     finally:
         diagnoser.close()
-    choice = checkpoint_choice(args.path, ckpt.location) if ckpt is not None else keras_file_choice(prefix)
     names = source_paths(ckpt.variables) if ckpt is not None and ckpt.keras is None else None
     report = build_report(request, result, choice, names)
     if args.json:

@@ -116,7 +116,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
-    from ckpt_gui.repair.notes import restored_values, value_counts
+    from ckpt_gui.repair.notes import overlap_copies, restored_values, value_counts
 
     counts = ", ".join(f"{n} {action}" for action, n in outcome.plan.counts().items() if n)
     print(f"plan: {counts}")
@@ -131,6 +131,8 @@ def _print_outcome(outcome) -> None:
     for check in outcome.checks:
         if check.result not in ("equal", "overlap"):
             print(f"  {check.result}: {check.source_key} -> {check.target}")
+    for block in overlap_copies(outcome.plan):  # which block, as the repair dialog says it (review 14)
+        print(f"  {block}")
     for label in outcome.unconsumed:
         print(f"  not restored from the new checkpoint: {label}")
     print(f"record: {outcome.record}")

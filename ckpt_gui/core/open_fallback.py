@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import locate
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, one_line, shown_path
 
 
 def open_readable(path: str, progress: Callable[[int, int], None] | None = None) -> Checkpoint:
@@ -56,6 +56,29 @@ def fallback_notes(location) -> dict[str, str]:
     return dict(zip(location.broken, location.warnings[: len(location.broken)], strict=True))
 
 
+def fallback_reasons(location) -> dict[str, str]:
+    """Each checkpoint of ``location`` skipped as unreadable (its prefix) with why in a few
+    words ("ckpt-5.index: not a TensorFlow index table"), newest first: what a sentence
+    that is not the banner says of it (the doctor's; review 14: the whole note, path and
+    error, was said three times by ``diagnose``)."""
+    return dict(zip(location.broken, location.broken_why, strict=True))
+
+
+def unreadable_note(prefix: str, why: str) -> str:
+    """The one sentence about a skipped checkpoint outside the fallback's own banner: the
+    doctor's reason, the banner once another checkpoint than the fallen-back one is shown
+    (review 14: it still said "showing ckpt-4" over ckpt-3)."""
+    return f"{os.path.basename(prefix)} cannot be read ({why})"
+
+
+def short_reason(error: CheckpointError) -> str:
+    """``error`` in a few words: the file's name and the first clause of its problem (the
+    clauses after it explain, and the banner keeps them)."""
+    problem = error.problem
+    cut = min((i for i in (problem.find(" ("), problem.find(": "), problem.find("; ")) if i > 0), default=len(problem))
+    return f"{shown_path(os.path.basename(error.path))}: {one_line(problem[:cut])}"
+
+
 def _marked(location, shown, broken: dict[str, CheckpointError]):
     """``location`` opened at ``shown``, its broken checkpoints marked and named in its warnings."""
     notes = tuple(
@@ -63,4 +86,10 @@ def _marked(location, shown, broken: dict[str, CheckpointError]):
         f"of this folder ({error})"
         for prefix, error in broken.items()
     )
-    return dataclasses.replace(location, selected=shown, warnings=notes + location.warnings, broken=tuple(broken))
+    return dataclasses.replace(
+        location,
+        selected=shown,
+        warnings=notes + location.warnings,
+        broken=tuple(broken),
+        broken_why=tuple(short_reason(error) for error in broken.values()),
+    )

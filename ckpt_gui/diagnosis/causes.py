@@ -16,7 +16,8 @@ from dataclasses import replace
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.cause_facts import Cause, layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
-from ckpt_gui.diagnosis.layer_shift import shifted_layers
+from ckpt_gui.diagnosis.layer_count import changed_layer_count
+from ckpt_gui.diagnosis.layer_shift import layer_shifts, shifted_layers
 from ckpt_gui.diagnosis.optimizer_causes import optimizer_causes
 
 # Keras 2 (tf_keras) names a model's layers by position among those with weights; Keras 3
@@ -27,8 +28,10 @@ _KERAS3_LAYER = re.compile(r"(^|/)_functional/_operations/\d+(/|$)|(^|/)_layers/
 
 def with_causes(findings: list[RestoreFinding], optimizers: list[dict]) -> tuple[list[RestoreFinding], list[str]]:
     """The findings, the ones a cause explains with its suggestion, and the causes' notes."""
+    shifts = layer_shifts(findings)
     causes = [
         *shifted_layers(findings),
+        *changed_layer_count(findings, {shift.layers for shift in shifts}),
         *other_input_shape(findings),
         *keras2_read_by_keras3(findings),
         *optimizer_causes(findings, optimizers),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location
 from ckpt_gui.core.formatting import format_some
-from ckpt_gui.core.open_fallback import fallback_notes
+from ckpt_gui.core.open_fallback import fallback_reasons, unreadable_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,8 @@ class CheckpointChoice:
     latest_checkpoint: str | None  # what tf.train.latest_checkpoint(folder) returns (None: nothing)
     latest_complete: bool | None  # whether that checkpoint has all its files (None: unknown, or no latest)
     folder_named: bool  # the user named the folder (not one checkpoint in it)
-    # Newer checkpoints skipped because they cannot be read (core/open_fallback.py): the
-    # note saying which and why, by prefix (a half-written index: its .index exists, so
+    # Newer checkpoints skipped because they cannot be read (core/open_fallback.py): why,
+    # in a few words, by prefix (a half-written index: its .index exists, so
     # latest_checkpoint returns it, and its files are all there: not "incomplete").
     skipped: dict[str, str] = field(default_factory=dict, hash=False)
 
@@ -41,9 +41,13 @@ class CheckpointChoice:
         )
 
     def _latest_skipped(self) -> str | None:
-        """The note of the skipped checkpoint latest_checkpoint() returns, if it was skipped."""
+        """Why the checkpoint latest_checkpoint() returns cannot be read, if it was skipped for it."""
         latest = self.latest_checkpoint
-        return next((note for prefix, note in self.skipped.items() if latest and _same(prefix, latest)), None)
+        return next((why for prefix, why in self.skipped.items() if latest and _same(prefix, latest)), None)
+
+    def skipped_notes(self) -> dict[str, str]:
+        """Each skipped checkpoint's sentence: "ckpt-5 cannot be read (ckpt-5.index: ...)"."""
+        return {prefix: unreadable_note(prefix, why) for prefix, why in self.skipped.items()}
 
     def warning(self) -> str | None:
         """What the user must know before trusting the verdict, or None."""
@@ -51,13 +55,17 @@ class CheckpointChoice:
             return None
         latest, used = os.path.basename(self.latest_checkpoint or ""), os.path.basename(self.used)
         skipped = self._latest_skipped()
-        # Why it fails, in open_fallback's words where it was skipped as unreadable (issue 11:
-        # the doctor said "the newest checkpoint in the folder" and no more).
-        why = "which is incomplete, and restoring it fails" if skipped is None else f"and restoring it fails: {skipped}"
+        fix = f"Restore {used} explicitly, or delete {latest}'s files and its lines in the folder's '{STATE_FILENAME}'"
+        fix += " file"
+        if skipped is not None:
+            # One sentence, the skipped checkpoint's error in a few words: the banner above
+            # the app's report has the whole of it (review 14: the note, path and error were
+            # nested here whole, and said three times by diagnose).
+            returns = "which tf.train.latest_checkpoint() returns"
+            return f"diagnosed {used}: {latest}, {returns}, cannot be read ({skipped}). {fix}"
         return (
             f"diagnosed {used}, not {latest}: tf.train.latest_checkpoint(), which training scripts call, "
-            f"returns {latest}, {why}. Restore {used} explicitly, "
-            f"or delete {latest}'s files and its lines in the folder's '{STATE_FILENAME}' file"
+            f"returns {latest}, which is incomplete, and restoring it fails. {fix}"
         )
 
     def to_json(self) -> dict:
@@ -66,7 +74,7 @@ class CheckpointChoice:
             "reason": self.reason,
             "latest_checkpoint": self.latest_checkpoint,
             "latest_complete": self.latest_complete,
-            "skipped": [{"prefix": prefix, "note": note} for prefix, note in self.skipped.items()],
+            "skipped": [{"prefix": prefix, "note": note} for prefix, note in self.skipped_notes().items()],
         }
 
 
@@ -82,7 +90,7 @@ def checkpoint_choice(path: str, location: Location, used: CheckpointRef | None 
     latest = tensorflow_latest(location)
     latest_ref = _ref_at(location, latest)
     complete = None if latest_ref is None else latest_ref.complete
-    skipped = fallback_notes(location) if folder_named else {}
+    skipped = fallback_reasons(location) if folder_named else {}
     choice = CheckpointChoice(used.prefix, "", latest, complete, folder_named, skipped)
     return _with_reason(choice, used, latest_ref, location)
 
@@ -97,8 +105,10 @@ def keras_file_choice(path: str) -> CheckpointChoice:
 def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, location: Location) -> CheckpointChoice:
     if not choice.folder_named:
         return replace(choice, reason="the checkpoint asked for by its prefix or one of its files")
-    if choice.skipped:  # which one, and why the newer ones were not: open_fallback's notes
-        return replace(choice, reason="; ".join(choice.skipped.values()))
+    if choice.skipped:  # which one, and why the newer ones were not (unless the warning says it)
+        said = choice.latest_checkpoint if choice.latest_is_broken else None
+        notes = [note for prefix, note in choice.skipped_notes().items() if not (said and _same(prefix, said))]
+        return replace(choice, reason="; ".join(["the newest checkpoint of the folder that can be read", *notes]))
     if choice.latest_is_broken:
         missing = format_some([os.path.basename(p) for p in latest_ref.missing_files], 3)
         return replace(

@@ -13,6 +13,7 @@ import re
 from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST, TF1_STEP, without_attributes
 from ckpt_gui.core.formatting import counted, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.repair.fit import overlap_block
 from ckpt_gui.repair.plan import SAVE_COUNTER, Action, RepairPlan
 
 # The plan's reasons (repair/planner.py, repair/pairing.py) for optimizer state it drops.
@@ -114,6 +115,24 @@ def restored_values(plan: RepairPlan) -> str:
         listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
         parts.append(f"{len(initial):,} with the model's initial values: {listed}")
     return ", ".join(parts)
+
+
+def overlap_copies(plan: RepairPlan) -> list[str]:
+    """Each copy-overlap line of ``plan`` and the block it copies, the value named first
+    (its key in parentheses) as the plan's other notes name it: "model/dense/kernel
+    (model/dense/kernel/.ATTRIBUTES/VARIABLE_VALUE) -> model/dense/kernel: copies [:, :10] of
+    the old [784, 128] into the new [784, 10]"."""
+    said = []
+    for entry in plan.entries:
+        if entry.action != Action.COPY_OVERLAP or entry.source_shape is None or entry.target_shape is None:
+            continue
+        if len(entry.source_shape) != len(entry.target_shape):
+            continue  # refused before anything is written (fit.misfit)
+        name = entry.source_name or without_attributes(entry.source_key)
+        key = f" ({entry.source_key})" if name != entry.source_key else ""
+        block = overlap_block(entry.source_shape, entry.target_shape)
+        said.append(f"copy-overlap: {name}{key} -> {entry.target}: copies {block}")
+    return said
 
 
 def _shape_differs(entry) -> bool:

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_shape
-from ckpt_gui.repair.fit import misfit
+from ckpt_gui.repair.fit import misfit, overlap_block
 
 PLAN_SCHEMA = 1  # raised when a field is removed or changes meaning
 PLAN_KIND = "ckpt-gui repair plan"
@@ -219,14 +219,37 @@ def placed(entry: PlanEntry, target: str, shape: Shape | None, dtype: str | None
     if entry_misfit(dataclasses.replace(moved, action=Action.MAP)) is None:
         return dataclasses.replace(moved, action=Action.MAP, reason=why)
     if shape is not None and shape != entry.source_shape:
-        # Whether a block can be copied is the same rule's to say (the ranks must agree).
-        copyable = entry_misfit(dataclasses.replace(moved, action=Action.COPY_OVERLAP)) is None
-        conflict = (f"shape conflict: the checkpoint has {_shown(entry.source_shape)}, the model {_shown(shape)}; "
-                    + ("copy-overlap would copy the overlapping block" if copyable
-                       else "the ranks differ: no block can be copied"))  # fmt: skip
+        conflict = shape_conflict(moved)
     else:
         conflict = f"dtype conflict: the checkpoint holds {entry.source_dtype}, the model {dtype}"
     return dataclasses.replace(moved, action=Action.KEEP_INITIAL, reason="; ".join(filter(None, [why, conflict])))
+
+
+def shape_conflict(entry: PlanEntry, action: Action = Action.KEEP_INITIAL) -> str:
+    """A line's shape conflict as its reason says it under ``action``, the block
+    copy-overlap copies named (fit.overlap_block: review 14, "would copy the overlapping
+    block" said not which, and still said "would" once copy-overlap was chosen)."""
+    was, now = entry.source_shape, entry.target_shape
+    said = f"shape conflict: the checkpoint has {_shown(was)}, the model {_shown(now)}; "
+    # Whether a block can be copied is the same rule's to say (the ranks must agree).
+    if was is None or now is None or entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP)) is not None:
+        return said + "the ranks differ: no block can be copied"
+    block = overlap_block(was, now)
+    if action == Action.COPY_OVERLAP:
+        return said + f"copy-overlap copies {block}, the rest keeps its initial value"
+    return said + f"copy-overlap would copy {block}"
+
+
+def with_action(entry: PlanEntry, action: Action) -> PlanEntry:
+    """``entry`` with a conflict's other choice (keep-initial or copy-overlap, the repair
+    dialog's Action box), its reason saying what that choice does."""
+    changed = dataclasses.replace(entry, action=action)
+    if entry.source_shape is None or entry.target_shape is None or entry.source_shape == entry.target_shape:
+        return changed
+    before, after = shape_conflict(entry, entry.action), shape_conflict(entry, action)
+    if before in entry.reason:
+        return dataclasses.replace(changed, reason=entry.reason.replace(before, after))
+    return dataclasses.replace(changed, reason="; ".join(filter(None, [entry.reason, after])))
 
 
 def _entry(raw: object, where: str, index: int) -> PlanEntry:

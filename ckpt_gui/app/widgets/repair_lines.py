@@ -32,6 +32,7 @@ from ckpt_gui.repair.plan import (
     entry_misfit,
     placed,
     plan_problems,
+    with_action,
 )
 
 COLUMNS = ["Accept", "Source", "Action", "Target", "Reason"]  # a source shows its path, not its key
@@ -174,7 +175,13 @@ class RepairLines(QTableWidget):
 
     def _choose(self, row: int) -> None:
         action = Action(self.cellWidget(row, ACTION).currentData())  # Qt hands the enum back as text
-        self.entries[row] = dataclasses.replace(self.entries[row], action=action)
+        # Its reason says what the choice does ("copy-overlap copies [:, :10] of the old ...").
+        self.entries[row] = entry = with_action(self.entries[row], action)
+        self.blockSignals(True)  # not an edit of the user's: the line's own words
+        try:
+            self.setItem(row, REASON, _fixed(entry.reason, entry.reason))
+        finally:
+            self.blockSignals(False)
         self.edited.emit(row, ACTION)
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:

@@ -36,7 +36,7 @@ class RepairDialog(QDialog):
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.table = RepairLines()
-        self.line = QLabel()  # the current line whole: key, its name, target, reason
+        self.line = QLabel()  # the current line whole: its value's name, its key, target, reason
         self.line.setWordWrap(True)
         self.line.setTextFormat(Qt.TextFormat.RichText)
         self.line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -157,8 +157,13 @@ class RepairDialog(QDialog):
             self.line.setText("Select a line to read it whole.")
             return
         entry = lines.entries[row]
-        name = lines.names.get(entry.source_key)
-        parts = [f"<b>{html.escape(entry.source_key)}</b>" + (f" ({html.escape(name)})" if name else "")]
+        # The value named first, as the Source column, the plan file's source_name and the
+        # repair's notes name it, its key in parentheses (review 14: the key led, in bold).
+        # What it is in the object graph (source_names) after its name, when it says more.
+        shown, name = lines.source_text(entry.source_key), lines.names.get(entry.source_key)
+        what = f", {html.escape(name)}" if name and name != shown else ""
+        key = f" ({html.escape(entry.source_key)})" if shown != entry.source_key else ""
+        parts = [f"<b>{html.escape(shown)}</b>{what}{key}"]
         if entry.target:
             parts.append(f"\u2192 {html.escape(entry.target)}")
         reason = html.escape(entry.reason)
@@ -183,6 +188,12 @@ class RepairDialog(QDialog):
 
     def _on_edited(self, row: int, column: int) -> None:
         self._count()
+        # The line under the table says the edited row, in its new words (a chosen
+        # copy-overlap names its block), before the layout: what it says sets the table's height.
+        if self.table.currentRow() != row:  # an Action combo takes the click, not the table
+            self.table.setCurrentCell(row, column)
+        else:
+            self._show_line(row)
         self.layout().activate()  # the table's new height now (the line under it grew), not at the next turn
         self.table.keep_in_view(row, column)
 

@@ -53,6 +53,9 @@ class Location:
     others: tuple[CheckpointRef, ...] = field(default=())
     # Checkpoints of the folder whose index could not be read (their prefixes; the app's picker marks them).
     broken: tuple[str, ...] = field(default=())
+    # Why each of ``broken`` cannot be read, in a few words ("ckpt-5.index: not a TensorFlow
+    # index table"): what the doctor's one sentence about it says (core/open_fallback.py).
+    broken_why: tuple[str, ...] = field(default=())
 
 
 def step_of(prefix: str) -> int | None:
