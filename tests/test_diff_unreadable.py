@@ -110,3 +110,18 @@ def test_a_data_shard_gone_marks_its_pairs_and_the_rest_compare_the_same(scratch
         assert pair.unreadable[0].short == "A: data file missing"
     # The same files on both sides but the one gone: every other pair is the same.
     assert {pair.status for pair in diff.pairs} == {"same", "unreadable"}
+
+
+def test_a_variable_only_in_b_that_cannot_be_read_is_proposed_as_no_rename(tmp_path):
+    """The renames are looked for after the comparison, reading only-A and only-B values:
+    a corrupt one there stopped `diff` (exit 2, nothing listed) as the comparison had."""
+    from tests.test_app_compare_review7 import renamed_pair
+
+    a, b = renamed_pair(tmp_path)
+    _flip_tensor(Path(b), "model/out/kernel")
+    result = run_cli("diff", a, b, "--json")
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert "renames" not in document  # the kernel's values are unknown: no "moved?"
+    statuses = {row["key"]: row["status"] for row in document["variables"]}
+    assert statuses["model/out/kernel"] == "only_b" and statuses["model/dense1/kernel"] == "same"

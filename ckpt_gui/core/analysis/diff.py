@@ -292,7 +292,12 @@ def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) 
             if vb.key in taken or vb.shape != va.shape or vb.dtype.name != va.dtype.name:
                 continue
             probe = Pair(va.key, va, vb)
-            values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
+            try:
+                values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
+            except CheckpointError as error:  # a value that cannot be read matches nothing
+                if not is_read_failure(error):
+                    raise
+                continue
             if values.rel_l2 is not None and values.rel_l2 <= tolerance:
                 stats = tensor_stats(diff.a, va.key, cancelled=cancelled)  # only for a match: rare
                 if stats.min != stats.max:
