@@ -28,6 +28,9 @@ DIFF_STYLES = {
     "dtype_changed": ("\u2716", "dtype", "#D55E00"),
     "only_a": ("\u25c0", "only A", "#E69F00"),
     "only_b": ("\u25b6", "only B", "#009E73"),
+    # A value that cannot be read (CRC mismatch, truncated or missing data file): red, as
+    # browse's "[CRC mismatch]" badge's name.
+    "unreadable": ("\u2298", "unreadable", "#C62828"),
     None: ("\u2026", "comparing", "#7F7F7F"),
     # Not a status: the chip of the pairs where NaN/Inf appeared or went away, red as browse's NaN badge.
     NONFINITE: ("\u26a0", "NaN/Inf", "#C62828"),

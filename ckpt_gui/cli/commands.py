@@ -22,7 +22,9 @@ from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import fallback_notes, open_readable
 
 EXIT_OK = 0
-EXIT_INCOMPLETE = 1  # inspect: listed, but no object paths (graph unreadable) or, with --stats, a tensor unreadable
+# inspect: listed, but no object paths (graph unreadable) or, with --stats, a tensor unreadable;
+# diff: they differ, or some pair's values cannot be read (never "identical" then)
+EXIT_INCOMPLETE = 1
 EXIT_ERROR = 2
 
 
@@ -129,7 +131,9 @@ EXIT_CODES = {
     "variables; 2 the script or the attempt failed, or another error",
     "repair": "exit codes: 0 written and verified; 1 written but the verification failed; 2 the plan,\n"
     "the folder or the writing failed, or another error",
-    "diff": "exit codes: 0 the checkpoints hold identical values; 1 they differ; 2 error",
+    "diff": "exit codes: 0 the checkpoints hold identical values; 1 they differ, or some pair's values\n"
+    'cannot be read (listed as unreadable, every other pair compared; --json: its "error"); 2 error,\n'
+    "nothing listed",
 }
 
 
@@ -245,6 +249,11 @@ def _diff(args: argparse.Namespace) -> int:
     compare_all(diff)
     find_renames(diff)
     path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
+    # A pair whose value cannot be read is listed "unreadable" and the others compared
+    # (review 14): why, on stderr and in the JSON's warnings, as `inspect --stats` says it.
+    unreadable = _unreadable_pair_warnings(diff, path_of)
+    _warn(unreadable)
+    notes += unreadable
     if args.json:
         document = diff.to_json() | {"warnings": notes}
         for row, pair in zip(document["variables"], diff.pairs, strict=True):
@@ -252,7 +261,23 @@ def _diff(args: argparse.Namespace) -> int:
         _print_json(document)
     else:
         print_diff_table(diff, path_of=path_of)
-    return EXIT_OK if diff.identical else 1
+    return EXIT_OK if diff.identical else EXIT_INCOMPLETE
+
+
+UNREADABLE_SAID = 10  # pairs named on stderr: a data file gone can make thousands unreadable
+
+
+def _unreadable_pair_warnings(diff, path_of) -> list[str]:
+    """One line per unreadable pair (the first UNREADABLE_SAID, then their count): its
+    name and each failing side's file and problem."""
+    from ckpt_gui.core.analysis.unreadable_pair import unreadable_text  # noqa: PLC0415
+
+    pairs = [pair for pair in diff.pairs if pair.unreadable]
+    lines = [f"{path_of(pair)} not compared: {unreadable_text(pair)}" for pair in pairs[:UNREADABLE_SAID]]
+    if len(pairs) > UNREADABLE_SAID:
+        more = counted(len(pairs) - UNREADABLE_SAID, "more pair")
+        lines.append(f"and {more} not compared (their values cannot be read)")
+    return lines
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -25,6 +25,10 @@ class DiffStatus(StrEnum):
     DTYPE_CHANGED = "dtype_changed"
     ONLY_A = "only_a"
     ONLY_B = "only_b"
+    # A value that cannot be read (CRC mismatch, truncated or missing data file): the
+    # pair is listed, not compared (core/analysis/unreadable_pair.py). Last: the codes
+    # and the summary's order of the others stay as they were.
+    UNREADABLE = "unreadable"
 
 
 # Not a status: the comparison's chip (and count) of the pairs where NaN or Inf appeared
@@ -54,6 +58,7 @@ DIFF_WORDS = {
     DiffStatus.DTYPE_CHANGED: "dtype changed",
     DiffStatus.ONLY_A: "only in A",
     DiffStatus.ONLY_B: "only in B",
+    DiffStatus.UNREADABLE: "unreadable",
 }
 
 

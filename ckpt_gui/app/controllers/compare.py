@@ -168,7 +168,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self._refresh.start(max(REFRESH_MS, len(diff.pairs) // 20))
         self.runner.submit(
             "all_pairs", compare_everything, lambda _d: self._finished(diff),
-            lambda m, d: self.banner.show_message(f"Comparison stopped: {m}", "error", d),
+            lambda m, d: self._stopped(diff, m, d),
             label="Comparing values", on_cancelled=self._refresh.stop,
         )  # fmt: skip
 
@@ -280,6 +280,18 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.status.emit(f"Compared: {summary_text(diff.summary())}")
         self.done.emit()
         self._find_renames(diff)
+
+    def _stopped(self, diff: CheckpointDiff, message: str, details: str) -> None:
+        """The comparison stopped on an error (a value that cannot be read no longer
+        stops it: its pair is "unreadable"; an object graph that cannot be read, storage
+        that does not answer still do): the pairs left say "not compared", not
+        "comparing" for good (review 14), and the banner says why."""
+        self._refresh.stop()
+        if diff is not self.diff:
+            return
+        self.trees.stop()
+        self.banner.show_message(f"Comparison stopped: {message}", "error", details)
+        self.status.emit(f"Comparison stopped: {summary_text(diff.summary()) or 'no pair compared'}")
 
     def _find_renames(self, diff: CheckpointDiff) -> None:
         """Variables that moved (only in A, the same shape and values only in B), found by

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 from ckpt_gui.app import status_style
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
+from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge, unreadable_text
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge
@@ -24,6 +25,13 @@ COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L
 NAME_A, SHAPE_A, DTYPE_A, STATUS, NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE = range(10)
 B_SIDE = (NAME_B, SHAPE_B, DTYPE_B, REL, MAX_ABS, COSINE)  # the columns B's tree shows from
 TO_COMPARE = "to compare"  # pairs not compared yet, in a group's counts and the summary's
+NOT_COMPARED = "not compared"  # the same, once the comparison stopped on an error
+
+
+def pending_word(tree: PairTree | None) -> str:
+    """What the pairs not compared yet are called: "to compare", or once the comparison
+    stopped, "not compared" (no pass is coming for them; selecting one compares it)."""
+    return NOT_COMPARED if tree is not None and tree.stopped else TO_COMPARE
 
 
 def status_label(status: str | None) -> str:
@@ -141,6 +149,7 @@ class CompareModel(NodeTreeModel):
             lines = [node.side_path(side), pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
             lines.append(f"A: {format_shape(a.shape)} {a.dtype.name}" if a else "A: -")
             lines.append(f"B: {format_shape(b.shape)} {b.dtype.name}" if b else "B: -")
+            lines.append(unreadable_text(pair))  # which side, which file, what is wrong
             return "\n".join(filter(None, lines))
         return None
 
@@ -150,7 +159,10 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
         return _group_text(tree, node, column)
     pair = node.pair
     if column == STATUS:
-        return status_label(_status(tree, node))
+        status = _status(tree, node)
+        if status is None and tree is not None and tree.stopped:
+            return status_style.label(None, STYLES, NOT_COMPARED)
+        return status_label(status)
     sides = {NAME_A: pair.a, SHAPE_A: pair.a, DTYPE_A: pair.a, NAME_B: pair.b, SHAPE_B: pair.b, DTYPE_B: pair.b}
     if column in sides:
         variable = sides[column]
@@ -169,8 +181,11 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
 
 def _badge(tree: PairTree | None, node: PairNode) -> str:
     """A pair's NaN/Inf on one side only, once counted: "2 NaN only in B" (review 12:
-    nothing in the trees flagged it); "" for none, or a group."""
-    return nonfinite_badge(node.pair.values) if node.pair is not None and _status(tree, node) is not None else ""
+    nothing in the trees flagged it); the side that cannot be read: "B: CRC mismatch"
+    (review 14); "" for none, or a group."""
+    if node.pair is None or _status(tree, node) is None:
+        return ""
+    return unreadable_badge(node.pair) or nonfinite_badge(node.pair.values)
 
 
 def _status(tree: PairTree | None, node: PairNode) -> str | None:
@@ -205,7 +220,7 @@ def group_status(tree: PairTree, node: PairNode) -> str:
     parts = [f"{n:,} {STYLES[s][1]}" for s, n in counts.most_common() if s != "same"]
     pending = tree.pending_below(node, shown=filtered)
     if pending:
-        parts.append(f"{pending:,} {TO_COMPARE}")
+        parts.append(f"{pending:,} {pending_word(tree)}")
     text = ", ".join(parts) or "all same"
     if filtered:
         shown, total = tree.shown_below(node)

@@ -30,8 +30,10 @@ class SummaryBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.chips: dict[str, QToolButton] = {}
-        # The pairs with NaN/Inf on one side only first: the largest change there is (review 12).
-        for status in (NONFINITE, *DiffStatus):
+        # The pairs with NaN/Inf on one side only first: the largest change there is (review 12);
+        # before them, those that cannot be read (a corrupt file), as the flat list orders them.
+        unreadable = DiffStatus.UNREADABLE
+        for status in (unreadable, NONFINITE, *(status for status in DiffStatus if status != unreadable)):
             button = QToolButton()
             button.setCheckable(True)
             button.setToolTip(NONFINITE_TIP if status == NONFINITE else "Show only these pairs (click again for all)")
@@ -70,16 +72,17 @@ class SummaryBar(QWidget):
         # The row keeps its place at the chips' height as their style sheet draws them.
         self.setMinimumHeight(max(button.sizeHint().height() for button in self.chips.values()))
 
-    def show_counts(self, counts: dict, pending: int) -> None:
-        """Each status's count on its chip (shown when not 0) and the pairs still to compare."""
+    def show_counts(self, counts: dict, pending: int, word: str = TO_COMPARE) -> None:
+        """Each status's count on its chip (shown when not 0) and the pairs still to
+        compare (``word``: what they are called, compare_model.pending_word)."""
         for status, button in self.chips.items():
             button.setText(f"{status_label(status)}  {counts.get(status, 0):,}")
             button.setVisible(bool(counts.get(status, 0)))
         # The pairs still to compare beside the chips: the row's counts add up to every pair.
         waiting = pending and not any(counts.values())
-        to_compare = f"{status_style.label(None, STYLES, TO_COMPARE)}  {pending:,}" if pending else ""
+        to_compare = f"{status_style.label(None, STYLES, word)}  {pending:,}" if pending else ""
         # None compared yet: said plainly (it read "… to compare 200,000 (counts by status come as ...)").
-        self.so_far.setText(f"{pending:,} pairs to compare" if waiting else to_compare)
+        self.so_far.setText(f"{pending:,} pairs {word}" if waiting else to_compare)
 
     def show_moved(self, moves: list[tuple[Pair, Pair]], path_of: Callable[[Pair], str]) -> None:
         """The (only-A, only-B) pairs that look like one variable moved, linked to the first."""

@@ -27,6 +27,7 @@ from ckpt_gui.app.models.compare_model import (
     REL,
     STYLES,
     CompareModel,
+    pending_word,
 )
 from ckpt_gui.app.models.flat_model import FlatPairModel
 from ckpt_gui.app.row_menu import copy, pair_key, pair_menu
@@ -267,10 +268,22 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         if tree is not None:  # the tree's running counts, not a loop over 200,000 pairs per refresh
             counts.update(tree.statuses_below(tree.root))
             pending = tree.pending_below(tree.root)
-        self.summary_bar.show_counts(counts, pending)
+        self.summary_bar.show_counts(counts, pending, pending_word(tree))
         self.fit_columns()  # the groups' status texts grow as pairs get compared
         title = self.title.text().split(" &mdash; ")[0]
-        self.title.setText(f"{title} &mdash; comparing, {pending:,} pairs to go" if pending else title)
+        going = f"stopped, {pending:,} pairs not compared" if tree is not None and tree.stopped else None
+        going = going or f"comparing, {pending:,} pairs to go"
+        self.title.setText(f"{title} &mdash; {going}" if pending else title)
+
+    def stop(self) -> None:
+        """The comparison stopped on an error: the pairs compared so far counted, and
+        those left called "not compared" in their rows, groups, chips and header."""
+        tree = self.model.tree
+        if tree is not None:
+            tree.stopped = True
+            tree.count_compared()
+            self.model.refresh()
+            self.update_summary()
 
     def _show_chosen(self, chosen: list[PairNode] | None, ordered: list[PairNode] | None = None, kept=None) -> int:
         """Show the pairs a filter chose (None: every one; apply_filter, or a worker's

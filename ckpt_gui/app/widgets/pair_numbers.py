@@ -85,13 +85,16 @@ def pair_numbers(pair: Pair) -> list[tuple[str, str]]:
         changes = nonfinite_badge(values)  # by side, as the trees' badge (not "went away": issue 11)
         if changes:
             rows.append(("NaN/Inf", changes))
+    elif pair.unreadable:  # which side, which file, what is wrong (review 14: nothing but "comparing")
+        rows += [(CANNOT_READ, side.text.replace("/", "/\u200b")) for side in pair.unreadable]
     elif pair.status is None:
         rows.append(("Values", "comparing..."))
     return rows
 
 
 MOVED = "Moved?"
-WIDE_ROWS = ("Keys", "Paired by", MOVED)  # sentences: the whole width, under the numbers
+CANNOT_READ = "Cannot read"
+WIDE_ROWS = ("Keys", "Paired by", MOVED, CANNOT_READ)  # sentences: the whole width, under the numbers
 LINK_ROWS = (MOVED,)  # rich text with a link, which ``on_link`` follows
 
 

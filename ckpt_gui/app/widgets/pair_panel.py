@@ -41,6 +41,7 @@ from ckpt_gui.app.widgets.pair_numbers import (
 from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.core.analysis.diff import Pair
+from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
 from ckpt_gui.core.formatting import format_number
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_index, slice_text
@@ -290,6 +291,8 @@ class PairPanel(QWidget):
         self.hist_plot.enableAutoRange()
         pair = view.pair
         missing = "not in B" if pair.b is None else "not in A" if pair.a is None else ""
+        if pair.unreadable:  # its side's histogram left out: no B - A either
+            missing = " and ".join(sorted(unreadable_sides(pair))) + " cannot be read"
         if not missing and view.hist_diff is None and tuple(pair.a.shape) != tuple(pair.b.shape):
             missing = "shapes differ"  # no B - A to plot: an empty box with a lone 0 tick said nothing (review 8)
         self._show_diff_plot(not missing, f"B - A: {missing}")

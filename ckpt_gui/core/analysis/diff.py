@@ -23,8 +23,9 @@ from ckpt_gui.core.analysis.diff_values import (
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.analysis.layer_order import pair_by_layer_order
 from ckpt_gui.core.analysis.summaries import tensor_stats
+from ckpt_gui.core.analysis.unreadable_pair import UnreadableSide, is_read_failure, mark_unreadable, unreadable_text
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
-from ckpt_gui.core.format.errors import Cancelled
+from ckpt_gui.core.format.errors import Cancelled, CheckpointError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.statuses import DiffStatus
 
@@ -39,6 +40,7 @@ class Pair:
     paired_by: str = "key"  # or "path" (same object path, different key), or "layer order" (layer_order.py)
     status: DiffStatus | None = None  # None until the values were compared
     values: ValueDiff | None = None
+    unreadable: tuple[UnreadableSide, ...] = ()  # status "unreadable": each side that fails, and why
 
     @property
     def key_b(self) -> str | None:
@@ -78,6 +80,8 @@ class Pair:
             )  # fmt: skip
         if self.paired_by != "key":
             out["paired_by"] = self.paired_by
+        if self.unreadable:  # as `inspect --stats` gives a tensor it cannot read its "error"
+            out["error"] = unreadable_text(self)
         return out
 
 
@@ -187,9 +191,22 @@ def compare_pair(
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Pair:
-    """Read both values (in chunks) and set the pair's status and metrics."""
+    """Read both values (in chunks) and set the pair's status and metrics; a value that
+    cannot be read (CRC mismatch, truncated or missing data file) makes the pair
+    "unreadable", naming the side, the file and what is wrong (unreadable_pair.py),
+    rather than an error that stops every other pair."""
     if not pair.needs_values:
         return pair
+    try:
+        return _compare_values(diff, pair, progress, cancelled)
+    except CheckpointError as error:
+        if not is_read_failure(error):
+            raise
+        mark_unreadable(diff, pair, error)
+        return pair
+
+
+def _compare_values(diff: CheckpointDiff, pair: Pair, progress, cancelled) -> Pair:
     if not pair.a.dtype.is_numeric:
         pair.status = DiffStatus.SAME if _equal_payloads(diff, pair) else DiffStatus.CHANGED
         return pair
@@ -275,7 +292,12 @@ def find_renames(diff: CheckpointDiff, tolerance: float = 1e-6, cancelled=None) 
             if vb.key in taken or vb.shape != va.shape or vb.dtype.name != va.dtype.name:
                 continue
             probe = Pair(va.key, va, vb)
-            values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
+            try:
+                values = compare_chunks(aligned_chunks(diff, probe), None, cancelled, parallel=False)
+            except CheckpointError as error:  # a value that cannot be read matches nothing
+                if not is_read_failure(error):
+                    raise
+                continue
             if values.rel_l2 is not None and values.rel_l2 <= tolerance:
                 stats = tensor_stats(diff.a, va.key, cancelled=cancelled)  # only for a match: rare
                 if stats.min != stats.max:

@@ -21,6 +21,7 @@ from ckpt_gui.core.views.lazy_node import _cached_natural_key
 
 # How much a status says "look here": the flat list sorts by this, then by change.
 _URGENCY = {
+    DiffStatus.UNREADABLE: -2,  # a value that cannot be read: before all, NaN/Inf (-1) too
     DiffStatus.SHAPE_CHANGED: 0,
     DiffStatus.DTYPE_CHANGED: 1,
     DiffStatus.ONLY_A: 2,

@@ -89,6 +89,9 @@ class PairTree:
         """``progress(done, total)``: the pairs given their place so far (seconds at 200,000)."""
         self.diff = diff
         self.flat = False
+        # The comparison stopped on an error before every pair was compared: those left
+        # are "not compared", no longer "comparing" (review 14: they said so for good).
+        self.stopped = False
         with gc_paused():  # a node per pair, no cycles to collect
             self.leaves, hints = _leaves(diff, progress)
             rank_by_model(self.leaves, diff)  # Keras files: layers in the model's order, as the browse tree

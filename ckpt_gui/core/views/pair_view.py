@@ -15,6 +15,7 @@ from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
+from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.statuses import DiffStatus
@@ -74,8 +75,9 @@ def pair_view(
 ) -> PairView:
     compare_pair(diff, pair, cancelled=cancelled)
     view = PairView(pair)
-    a_ok = pair.a is not None and pair.a.dtype.is_numeric
-    b_ok = pair.b is not None and pair.b.dtype.is_numeric
+    unreadable = unreadable_sides(pair)  # plotted: the side that can be read, alone
+    a_ok = pair.a is not None and pair.a.dtype.is_numeric and "A" not in unreadable
+    b_ok = pair.b is not None and pair.b.dtype.is_numeric and "B" not in unreadable
     if not (a_ok or b_ok):
         return view
     if a_ok and b_ok and pair.a.num_elements == 1 and pair.b.num_elements == 1:

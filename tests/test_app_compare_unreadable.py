@@ -1,0 +1,110 @@
+"""Review 14 #1 in the app: a pair whose B fails its CRC32C check stopped the whole
+comparison, every row and the header "comparing" for good. Now that pair alone is
+"unreadable" (its status, a badge on both sides, first in the flat list, Details
+naming side, file and problem, A's histogram alone) and every other pair is compared,
+as TensorFlow's values give them. A TensorFlow-written checkpoint (the session's),
+one byte flipped by the test. Offscreen."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, REL, STATUS, status_label
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.formatting import format_number
+from tests.test_app_compare_counts import _panel_numbers
+from tests.test_app_desktop import WAIT_MS
+from tests.test_cli_review12 import _flip_tensor
+from tests.test_diff import expected_metrics
+from tests.test_diff_unreadable import KERNEL
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture()
+def compared(qtbot, window, scratch_copy):
+    """keras_seq's ckpt-4 with its first kernel's bytes flipped, compared with the previous (ckpt-3)."""
+    folder = scratch_copy("keras_seq")
+    _flip_tensor(folder / "ckpt-4", KERNEL)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(folder / "ckpt-4"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):  # it never came: the pass stopped
+        window.compare.compare_with_previous()
+    trees = window.compare_trees
+    bad = next(pair for pair in window.compare.diff.pairs if pair.key == KERNEL)
+    return window, trees, bad, folder
+
+
+def test_the_unreadable_pair_is_marked_and_every_other_pair_compared(qtbot, compared, checkpoints, tf):
+    window, trees, bad, folder = compared
+    tree, model = trees.model.tree, trees.model
+    assert "comparing" not in trees.title.text() and tree.pending_below(tree.root) == 0
+    trees.view_a.expandAll()
+    words = [model.index_of(leaf, STATUS).data() for leaf in tree.leaves]
+    assert status_label(None) not in words  # no row left "comparing"
+    leaf = tree.leaf_of(bad)
+    assert model.index_of(leaf, STATUS).data() == status_label("unreadable")
+    for column in (NAME_A, NAME_B):  # said on both sides, as a NaN badge is
+        assert model.index_of(leaf, column).data().endswith("[B: CRC mismatch]")
+    assert "B:" in model.index_of(leaf, NAME_A).data(0x0003)  # the tooltip: the whole error
+    chip = trees.summary["unreadable"]
+    assert chip.isVisible() and chip.text().endswith("  1")
+    assert words.count(status_label("unreadable")) == 1
+    # Every other pair compared, as TensorFlow's values of the undamaged checkpoints give it.
+    reader_a = tf.train.load_checkpoint(str(checkpoints / "keras_seq" / "ckpt-3"))
+    reader_b = tf.train.load_checkpoint(str(checkpoints / "keras_seq" / "ckpt-4"))
+    for other in tree.leaves:
+        pair = other.pair
+        if pair is bad:
+            continue
+        want = expected_metrics(reader_a.get_tensor(pair.key), reader_b.get_tensor(pair.key))
+        assert pair.status == ("same" if want["differing"] == 0 else "changed"), pair.key
+        assert pair.values.differing == want["differing"]
+        if want["differing"] and want["rel_l2"] is not None:
+            assert pair.values.rel_l2 == pytest.approx(want["rel_l2"], rel=1e-9)
+            assert model.index_of(other, REL).data() == format_number(pair.values.rel_l2)
+    # The flat list: the unreadable pair first (a corrupt file before any change).
+    trees.by_change.setChecked(True)
+    qtbot.waitUntil(lambda: trees.flat_model.rowCount() == len(tree.leaves), timeout=WAIT_MS)
+    first = trees.flat_model.index(0, STATUS)
+    assert trees.flat_model.node(first) is leaf and first.data() == status_label("unreadable")
+
+
+def test_its_details_name_the_side_the_file_and_the_problem(qtbot, compared):
+    window, trees, bad, folder = compared
+    trees.select_pair(bad)
+    panel = window.compare.pair_panel
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is bad, timeout=WAIT_MS)
+    data_b = Checkpoint.open(folder / "ckpt-4").index.data_path(0)
+    said = _panel_numbers(panel)["Cannot read"].replace("\u200b", "")
+    assert said.startswith(f"B: {data_b}: ") and "fails its CRC32C check" in said and KERNEL in said
+    assert panel.plots.isVisible() and not panel.group_note.isVisible()  # not "Computing the histograms..."
+    assert panel.curve_a.isVisible() and not panel.curve_b.isVisible()  # A's values, read; B's, not
+
+
+def test_a_comparison_stopped_by_an_error_leaves_no_row_comparing(qtbot, window, scratch_copy, checkpoints):
+    """An object graph that fails its CRC32C still stops the comparison (pairing uses it):
+    the rows, groups, chips and header then say "not compared", not "comparing" for good."""
+    folder = scratch_copy("keras_seq")
+    graph = Checkpoint.open(folder / "ckpt-4").entry("_CHECKPOINTABLE_OBJECT_GRAPH")
+    _flip_tensor(folder / "ckpt-4", graph.key)
+    a, b = Checkpoint.open(checkpoints / "keras_seq" / "ckpt-3"), Checkpoint.open(folder / "ckpt-4")
+    assert b.graph_error is not None
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(a.prefix)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    window.compare.compare(a, b)
+    qtbot.waitUntil(lambda: "Comparison stopped" in window.banner.text, timeout=WAIT_MS)
+    assert "_CHECKPOINTABLE_OBJECT_GRAPH" in window.banner.text
+    trees = window.compare_trees
+    tree, model = trees.model.tree, trees.model
+    pending = tree.pending_below(tree.root)
+    assert pending and "comparing" not in trees.title.text()
+    assert f"stopped, {pending:,} pairs not compared" in trees.title.text()
+    trees.view_a.expandAll()
+    words = {model.index_of(leaf, STATUS).data() for leaf in tree.leaves if leaf.pair.needs_values}
+    assert words == {"\u2026 not compared"}  # the "comparing" symbol, no longer its word
+    inner = next(leaf for leaf in tree.leaves if leaf.parent is not tree.root)
+    assert "not compared" in model.index_of(inner).parent().siblingAtColumn(STATUS).data()
+    assert "not compared" in trees.summary_bar.so_far.text()
