@@ -18,7 +18,7 @@ from ckpt_gui.app.widgets.pair_numbers import pair_numbers
 from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import NONFINITE
-from ckpt_gui.core.views.pair_statuses import nonfinite_badge
+from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short
 from ckpt_gui.core.views.pair_tree import PairTree
 from tests.conftest import painted_texts
 
@@ -48,8 +48,9 @@ def _flaky(trees: CompareTrees):
 def test_the_nan_pair_is_red_and_badged_on_both_sides_and_counted_in_its_group(qtbot, checkpoints):
     trees = _trees(qtbot, checkpoints)
     leaf = _flaky(trees)
-    badge = nonfinite_badge(leaf.pair.values)
-    assert badge == f"{leaf.pair.values.nan_appeared} NaN only in B"  # what TensorFlow's values hold: 2 NaN in B
+    badge = nonfinite_short(leaf.pair.values)
+    assert badge == f"B: {leaf.pair.values.nan_appeared} NaN"  # what TensorFlow's values hold: 2 NaN in B
+    assert nonfinite_badge(leaf.pair.values) == f"{leaf.pair.values.nan_appeared} NaN only in B"  # Details' words
     red = status_style.colour(NONFINITE, STYLES)
     for column in (NAME_A, NAME_B):
         index = trees.model.index_of(leaf, column)
@@ -74,7 +75,8 @@ def test_the_nan_is_said_by_side_whichever_side_is_newer(qtbot, checkpoints, sid
     holder = "B" if sides[1] == "b" else "A"
     expected = f"{nan} NaN only in {holder}"
     for column in (NAME_A, NAME_B):
-        assert trees.model.index_of(leaf, column).data().endswith(f"[{expected}]")
+        assert trees.model.index_of(leaf, column).data().endswith(f"[{holder}: {nan} NaN]")
+        assert expected in trees.model.index_of(leaf, column).data(0x0003)  # ToolTipRole: the words whole
     rows = dict(pair_numbers(leaf.pair))
     assert rows["NaN/Inf"] == expected
     words = " ".join([rows["NaN/Inf"], trees.model.index_of(leaf, NAME_A).data(), NONFINITE_TIP])
@@ -102,7 +104,7 @@ def test_the_badge_stays_whole_beside_a_cut_name_or_gives_way_to_the_name(qtbot,
     trees = _trees(qtbot, checkpoints, width=900)
     trees.by_change.setChecked(True)  # the flat list: the NaN pair first, its whole path
     qtbot.waitUntil(lambda: trees.model.rowCount() == 4)
-    badge = f"[{nonfinite_badge(_flaky(trees).pair.values)}]"
+    badge = f"[{nonfinite_short(_flaky(trees).pair.values)}]"
     whole = trees.model.index(0, NAME_B).data()
     seen = set()
     for width in range(700, 150, -10):
