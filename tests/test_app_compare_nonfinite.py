@@ -5,6 +5,8 @@ TensorFlow-written checkpoints (tests/checkpoint_factory.py's bf16_pair). Offscr
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -140,3 +142,28 @@ def test_the_nan_tip_is_withdrawn_while_a_comparison_is_shown(qtbot, window, che
     assert NAN_TIP not in window.banner.text or not window.banner.isVisible()
     window.compare.close()
     qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text == tip, timeout=WAIT_MS)
+
+
+def test_a_tip_told_as_the_comparison_opens_waits_for_browse(qtbot, window, checkpoints, monkeypatch):
+    """Review 14, F8: the scan's end queues its tip for a turn of its own; a comparison
+    shown between that end and that turn had nothing to withdraw yet, and the tip came up
+    over it. The order driven here: the scan ends, the comparison opens, the turn runs."""
+    from ckpt_gui.app import nan_scan
+    from tests.test_app_desktop import WAIT_MS
+    from tests.test_app_ux import open_path
+
+    queued = []  # the scan's pieces only (the comparison's own run as usual)
+    turns = SimpleNamespace(later=lambda _owner, piece, key=None: queued.append(piece))
+    monkeypatch.setattr(nan_scan, "plot_turns", turns)
+    folder = checkpoints / "bf16_pair"
+    open_path(qtbot, window, folder / "b" / "ckpt")  # flaky holds 2 NaN
+    window.browse.start_scan()
+    qtbot.waitUntil(lambda: bool(queued), timeout=WAIT_MS)  # the scan ended, its tip not told yet
+    assert not window.banner.text.endswith(NAN_TIP)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "a" / "ckpt"))
+    for piece in queued:
+        piece()
+    assert not (window.banner.isVisible() and NAN_TIP in window.banner.text), window.banner.text
+    window.compare.close()  # browse back: the tip the scan told
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text.endswith(NAN_TIP), timeout=WAIT_MS)
