@@ -106,3 +106,23 @@ def test_a_column_gives_way_for_a_badge_only_where_the_badge_is_drawn(qtbot, tmp
                 seen.add("gave way, drawn")
             seen.add("drawn" if drawn else "left out")
     assert {"drawn", "left out"} <= seen, seen  # the widths tried cover both
+
+
+def test_cli_diff_says_the_sign_of_each_inf(tmp_path):
+    """F2 in ``diff``: its table and JSON count +Inf and -Inf apart, as browse does."""
+    import json
+
+    from tests.conftest import run_cli
+
+    a = np.linspace(-1, 1, 8, dtype=np.float32)
+    b = a.copy()
+    b[0], b[1], b[2] = np.inf, np.inf, -np.inf
+    for side, value in (("a", a), ("b", b)):
+        (tmp_path / side).mkdir()
+        _write(str(tmp_path / side / "ckpt-1"), {"model/dense/kernel": value})
+    paths = [str(tmp_path / side / "ckpt-1") for side in "ab"]
+    row = next(line for line in run_cli("diff", *paths).stdout.splitlines() if "model/dense/kernel" in line)
+    plus, minus = int((b == np.inf).sum()), int((b == -np.inf).sum())
+    assert row.endswith(f"{plus} +Inf only in B, {minus} -Inf only in B"), row
+    entry = json.loads(run_cli("diff", "--json", *paths).stdout)["variables"][0]
+    assert (entry["inf_appeared"], entry["neginf_appeared"]) == (plus + minus, minus)
