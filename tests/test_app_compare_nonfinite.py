@@ -5,6 +5,8 @@ TensorFlow-written checkpoints (tests/checkpoint_factory.py's bf16_pair). Offscr
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -18,7 +20,7 @@ from ckpt_gui.app.widgets.pair_numbers import pair_numbers
 from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import NONFINITE
-from ckpt_gui.core.views.pair_statuses import nonfinite_badge
+from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short
 from ckpt_gui.core.views.pair_tree import PairTree
 from tests.conftest import painted_texts
 
@@ -48,8 +50,9 @@ def _flaky(trees: CompareTrees):
 def test_the_nan_pair_is_red_and_badged_on_both_sides_and_counted_in_its_group(qtbot, checkpoints):
     trees = _trees(qtbot, checkpoints)
     leaf = _flaky(trees)
-    badge = nonfinite_badge(leaf.pair.values)
-    assert badge == f"{leaf.pair.values.nan_appeared} NaN only in B"  # what TensorFlow's values hold: 2 NaN in B
+    badge = nonfinite_short(leaf.pair.values)
+    assert badge == f"B: {leaf.pair.values.nan_appeared} NaN"  # what TensorFlow's values hold: 2 NaN in B
+    assert nonfinite_badge(leaf.pair.values) == f"{leaf.pair.values.nan_appeared} NaN only in B"  # Details' words
     red = status_style.colour(NONFINITE, STYLES)
     for column in (NAME_A, NAME_B):
         index = trees.model.index_of(leaf, column)
@@ -74,7 +77,8 @@ def test_the_nan_is_said_by_side_whichever_side_is_newer(qtbot, checkpoints, sid
     holder = "B" if sides[1] == "b" else "A"
     expected = f"{nan} NaN only in {holder}"
     for column in (NAME_A, NAME_B):
-        assert trees.model.index_of(leaf, column).data().endswith(f"[{expected}]")
+        assert trees.model.index_of(leaf, column).data().endswith(f"[{holder}: {nan} NaN]")
+        assert expected in trees.model.index_of(leaf, column).data(0x0003)  # ToolTipRole: the words whole
     rows = dict(pair_numbers(leaf.pair))
     assert rows["NaN/Inf"] == expected
     words = " ".join([rows["NaN/Inf"], trees.model.index_of(leaf, NAME_A).data(), NONFINITE_TIP])
@@ -102,7 +106,7 @@ def test_the_badge_stays_whole_beside_a_cut_name_or_gives_way_to_the_name(qtbot,
     trees = _trees(qtbot, checkpoints, width=900)
     trees.by_change.setChecked(True)  # the flat list: the NaN pair first, its whole path
     qtbot.waitUntil(lambda: trees.model.rowCount() == 4)
-    badge = f"[{nonfinite_badge(_flaky(trees).pair.values)}]"
+    badge = f"[{nonfinite_short(_flaky(trees).pair.values)}]"
     whole = trees.model.index(0, NAME_B).data()
     seen = set()
     for width in range(700, 150, -10):
@@ -138,3 +142,28 @@ def test_the_nan_tip_is_withdrawn_while_a_comparison_is_shown(qtbot, window, che
     assert NAN_TIP not in window.banner.text or not window.banner.isVisible()
     window.compare.close()
     qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text == tip, timeout=WAIT_MS)
+
+
+def test_a_tip_told_as_the_comparison_opens_waits_for_browse(qtbot, window, checkpoints, monkeypatch):
+    """Review 14, F8: the scan's end queues its tip for a turn of its own; a comparison
+    shown between that end and that turn had nothing to withdraw yet, and the tip came up
+    over it. The order driven here: the scan ends, the comparison opens, the turn runs."""
+    from ckpt_gui.app import nan_scan
+    from tests.test_app_desktop import WAIT_MS
+    from tests.test_app_ux import open_path
+
+    queued = []  # the scan's pieces only (the comparison's own run as usual)
+    turns = SimpleNamespace(later=lambda _owner, piece, key=None: queued.append(piece))
+    monkeypatch.setattr(nan_scan, "plot_turns", turns)
+    folder = checkpoints / "bf16_pair"
+    open_path(qtbot, window, folder / "b" / "ckpt")  # flaky holds 2 NaN
+    window.browse.start_scan()
+    qtbot.waitUntil(lambda: bool(queued), timeout=WAIT_MS)  # the scan ended, its tip not told yet
+    assert not window.banner.text.endswith(NAN_TIP)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "a" / "ckpt"))
+    for piece in queued:
+        piece()
+    assert not (window.banner.isVisible() and NAN_TIP in window.banner.text), window.banner.text
+    window.compare.close()  # browse back: the tip the scan told
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text.endswith(NAN_TIP), timeout=WAIT_MS)

@@ -46,12 +46,14 @@ class NanScan:
         self.runner, self.tree_panel, self.banner, self.say, self.shown = runner, tree_panel, banner, say, shown
         self.wanted = False  # a scan waits for the selection's pass (not to read twice)
         self._held_tip: tuple[Checkpoint | None, str] | None = None  # the tip withdrawn while comparing
+        self._holding = False  # a comparison shown: a tip told now is held, not shown
         tree_panel.nan_box.toggled.connect(self._listed)
 
     def hold_tip(self, held: bool) -> None:
         """A comparison shown (``held``) or closed: the banner's "tick 'NaN/Inf only'"
         is withdrawn while the box is out of sight (review 12: it stayed over the
         comparison, which has no such box), and shown again when browse comes back."""
+        self._holding = held
         if held:
             text = self.banner.text
             if text.endswith(NAN_TIP):
@@ -177,8 +179,14 @@ class NanScan:
     def _tell(self, ckpt: Checkpoint, text: str) -> None:
         """A piece of plot_turns: the banner saying the scan found NaN/Inf, unless the
         checkpoint was replaced or 'NaN/Inf only' ticked meanwhile."""
-        if self.shown() is ckpt and not self.tree_panel.nan_box.isChecked():
-            self.banner.show_message(text, "warning")
+        if self.shown() is not ckpt or self.tree_panel.nan_box.isChecked():
+            return
+        if self._holding:
+            # The scan ended just before a comparison was shown, this piece queued (review 14,
+            # F8: the tip came up over the comparison, which has no such box): held for browse.
+            self._held_tip = (ckpt, text)
+            return
+        self.banner.show_message(text, "warning")
 
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum

@@ -16,7 +16,7 @@ from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge, unreadable_text
 from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.statuses import NONFINITE
-from ckpt_gui.core.views.pair_statuses import nonfinite_badge
+from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
 from ckpt_gui.core.views.tree_filter import reach, rows_made
 
@@ -147,6 +147,8 @@ class CompareModel(NodeTreeModel):
             side = "b" if column in B_SIDE else "a"
             # The row's whole path first: a narrow tree shows its name cut.
             lines = [node.side_path(side), pair.key, f"in B: {pair.key_b}" if pair.key_b else ""]
+            if _status(self.tree, node) is not None:  # the badge's counts in words, whole
+                lines.append(nonfinite_badge(pair.values))
             lines.append(f"A: {format_shape(a.shape)} {a.dtype.name}" if a else "A: -")
             lines.append(f"B: {format_shape(b.shape)} {b.dtype.name}" if b else "B: -")
             lines.append(unreadable_text(pair))  # which side, which file, what is wrong
@@ -180,12 +182,13 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
 
 
 def _badge(tree: PairTree | None, node: PairNode) -> str:
-    """A pair's NaN/Inf on one side only, once counted: "2 NaN only in B" (review 12:
-    nothing in the trees flagged it); the side that cannot be read: "B: CRC mismatch"
-    (review 14); "" for none, or a group."""
+    """A pair's NaN/Inf on one side only, once counted, short: "B: 2 NaN" (review 12:
+    nothing in the trees flagged it; review 14: the long wording was never drawn at
+    1024x640, it stays in Details and the tooltip); the side that cannot be read:
+    "B: CRC mismatch" (review 14); "" for none, or a group."""
     if node.pair is None or _status(tree, node) is None:
         return ""
-    return unreadable_badge(node.pair) or nonfinite_badge(node.pair.values)
+    return unreadable_badge(node.pair) or nonfinite_short(node.pair.values)
 
 
 def _status(tree: PairTree | None, node: PairNode) -> str | None:

@@ -80,6 +80,13 @@ def optional_hint(text: str) -> str:
     return separator + hint
 
 
+def badge_of(text: str) -> str:
+    """The NaN/Inf badge ending a name's text, with its separator ("   [B: 1 NaN]"); ""
+    when there is none. What a fit may leave out of a name's width (column_widths)."""
+    name, separator, badge = text.rpartition(BADGE_SEPARATOR)
+    return separator + badge if separator and name and badge.endswith("]") else ""
+
+
 def _room(option) -> int:
     room = option.rect.width() - TEXT_MARGINS
     if not option.icon.isNull():

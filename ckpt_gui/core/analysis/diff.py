@@ -77,6 +77,7 @@ class Pair:
             out.update(
                 differing=v.differing, nan_appeared=v.nan_appeared, nan_vanished=v.nan_vanished,
                 inf_appeared=v.inf_appeared, inf_vanished=v.inf_vanished,
+                neginf_appeared=v.neginf_appeared, neginf_vanished=v.neginf_vanished,  # of those Inf, the -Inf
             )  # fmt: skip
         if self.paired_by != "key":
             out["paired_by"] = self.paired_by

@@ -44,6 +44,10 @@ class ValueDiff:
     nan_vanished: int = 0
     inf_appeared: int = 0
     inf_vanished: int = 0
+    # Of those Inf, the -Inf (B's appeared, A's gone): the rest are +Inf, each sign said
+    # as browse says it ("1 +Inf"), not "1 Inf" (review 14, F2).
+    neginf_appeared: int = 0
+    neginf_vanished: int = 0
 
 
 @dataclass(slots=True)
@@ -61,6 +65,8 @@ class _Sums:
     nan_vanished: int = 0
     inf_appeared: int = 0
     inf_vanished: int = 0
+    neginf_appeared: int = 0
+    neginf_vanished: int = 0
 
     def merge(self, o: _Sums) -> None:
         self.count += o.count
@@ -76,6 +82,8 @@ class _Sums:
         self.nan_vanished += o.nan_vanished
         self.inf_appeared += o.inf_appeared
         self.inf_vanished += o.inf_vanished
+        self.neginf_appeared += o.neginf_appeared
+        self.neginf_vanished += o.neginf_vanished
 
     def result(self) -> ValueDiff:
         n = self.finite
@@ -88,6 +96,7 @@ class _Sums:
             self.count, self.differing,
             self.abs_max if n else None, self.abs_sum / n if n else None, rel, cosine,
             self.nan_appeared, self.nan_vanished, self.inf_appeared, self.inf_vanished,
+            self.neginf_appeared, self.neginf_vanished,
         )  # fmt: skip
 
 
@@ -235,6 +244,10 @@ def _compare_with_nonfinite(a: np.ndarray, b: np.ndarray, sums: _Sums) -> _Sums:
     sums.nan_vanished = int(np.count_nonzero(nan_a & ~nan_b))
     sums.inf_appeared = int(np.count_nonzero(~inf_a & inf_b))
     sums.inf_vanished = int(np.count_nonzero(inf_a & ~inf_b))
+    if sums.inf_appeared:
+        sums.neginf_appeared = int(np.count_nonzero(~inf_a & inf_b & (b < 0)))
+    if sums.inf_vanished:
+        sums.neginf_vanished = int(np.count_nonzero(inf_a & ~inf_b & (a < 0)))
     equal = (a == b) | (nan_a & nan_b)
     sums.differing = int(a.size - np.count_nonzero(equal))
     finite = ~(nan_a | nan_b | inf_a | inf_b)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.deferred import numpy as np
+from ckpt_gui.core.formatting import nonfinite_text
 from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.lazy_node import _cached_natural_key
 
@@ -123,17 +124,35 @@ def nonfinite_changed(values) -> bool:
 
 
 def nonfinite_badge(values) -> str:
-    """What a pair's row, Details and ``diff``'s table say of the positions holding NaN or
-    Inf on one side only: "2 NaN only in B, 1 Inf only in A"; "" when none (``values``: a
-    ValueDiff, or None). Worded by side, not "appeared" / "went away": those read B - A as
-    time, and a comparison opened A=after, B=before said "NaN went away" of a NaN that
-    training brought (issue 11). Which side is older is not known in general (two runs,
-    files without a step), and A and B are named on every column."""
+    """What Details and ``diff``'s table say of the positions holding NaN or Inf on one
+    side only: "2 NaN only in B, 1 +Inf only in B, 1 -Inf only in A"; "" when none
+    (``values``: a ValueDiff, or None). Worded by side, not "appeared" / "went away":
+    those read B - A as time, and a comparison opened A=after, B=before said "NaN went
+    away" of a NaN that training brought (issue 11). Which side is older is not known in
+    general (two runs, files without a step), and A and B are named on every column.
+    Each Inf with its sign, as browse counts them (``nonfinite_text``; review 14, F2)."""
+    return ", ".join(
+        f"{part} only in {side}" for side in "BA" for part in nonfinite_text(*_side_counts(values, side)).split(", ")
+        if part
+    )  # fmt: skip
+
+
+def nonfinite_short(values) -> str:
+    """The trees' badge of the same counts, short enough for a 300 px tree at depth 4
+    (review 14, F1: the long wording, ~230 px, was never drawn at 1024x640): each side
+    named once before its counts, in browse's words and the heatmap legend's, "B: 2 NaN,
+    1 +Inf"; both sides: "A: 1 -Inf; B: 2 NaN"; "" when none."""
+    sides = [(side, nonfinite_text(*_side_counts(values, side))) for side in "AB"]
+    return "; ".join(f"{side}: {text}" for side, text in sides if text)
+
+
+def _side_counts(values, side: str) -> tuple[int, int, int]:
+    """(NaN, +Inf, -Inf) at the positions holding them on ``side`` ("A" or "B") alone."""
     if values is None:
-        return ""
-    counts = ((values.nan_appeared, "NaN only in B"), (values.inf_appeared, "Inf only in B"),
-              (values.nan_vanished, "NaN only in A"), (values.inf_vanished, "Inf only in A"))  # fmt: skip
-    return ", ".join(f"{n:,} {text}" for n, text in counts if n)
+        return 0, 0, 0
+    if side == "B":
+        return values.nan_appeared, values.inf_appeared - values.neginf_appeared, values.neginf_appeared
+    return values.nan_vanished, values.inf_vanished - values.neginf_vanished, values.neginf_vanished
 
 
 def tree_order(leaf) -> tuple:
