@@ -144,9 +144,14 @@ def test_diagnose_and_repair_on_such_a_folder_use_the_newest_readable_and_say_so
     plan.write_text(json.dumps(RepairPlan(source="", script="", mode="name", entries=(entry,), initial=()).to_json()))
     result = run_cli("repair", str(folder), *common, "--plan", str(plan), "-o", str(tmp_path / "fixed"))
     assert "ckpt-gui: error:" not in result.stderr, result.stderr
-    assert f"ckpt-gui: warning: {note}" in result.stderr.splitlines()
+    # Review 14: the one short sentence diagnose says, not the browse banner's note (path, "showing").
+    why = f"{os.path.basename(broken)}.index: not a TensorFlow index table"
+    said = f"ckpt-gui: warning: repairing {os.path.basename(readable)}: {os.path.basename(broken)}, which "
+    said += f"tf.train.latest_checkpoint() returns, cannot be read ({why})"
+    assert said in result.stderr.splitlines(), result.stderr
+    assert result.stderr.count(why) == 1 and "showing" not in result.stderr and str(folder) not in result.stderr
     document = json.loads(result.stdout)
-    assert document["source"] == readable and document["warnings"] == [note]
+    assert document["source"] == readable and document["warnings"] == [note]  # the JSON keeps the note whole
     # Named by its own prefix, the broken checkpoint is still the answer: its error, exit 2.
     assert run_cli("diagnose", broken, *common).returncode == 2
 

@@ -202,8 +202,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     notes = [] if ckpt is None else list(fallback_notes(ckpt.location).values())
     choice = checkpoint_choice(args.path, ckpt.location) if ckpt is not None else keras_file_choice(args.path)
     if args.json and notes:  # the report's text says it, once (review 14: three times, whole, with the path)
-        warning = choice.warning()
-        _warn([warning] if warning else list(choice.skipped_notes().values()))
+        warning = choice.warning()  # with its fix, as the report's text says it
+        _warn([warning] if warning else choice.skipped_warnings("diagnosed"))
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")

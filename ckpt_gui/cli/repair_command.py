@@ -86,9 +86,12 @@ def run_repair_command(args: argparse.Namespace) -> int:
     if storage.is_url(args.path):  # TensorFlow, which writes the repair, reads files by path
         raise CheckpointError(args.path, storage.DOCTOR_NEEDS_LOCAL)
     ckpt = open_readable(args.path)  # a folder whose newest checkpoint is broken: as diagnose and the app
-    notes = list(fallback_notes(ckpt.location).values())  # first
-    for note in notes:
-        print(f"ckpt-gui: warning: {one_line(note)}", file=sys.stderr)
+    notes = list(fallback_notes(ckpt.location).values())  # the JSON's warnings: the banner's, whole
+    if notes:  # stderr: one short sentence each, as diagnose says it (review 14: the banner's note, whole)
+        from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
+
+        for said in checkpoint_choice(args.path, ckpt.location).skipped_warnings("repairing"):
+            print(f"ckpt-gui: warning: {one_line(said)}", file=sys.stderr)
     script = os.path.abspath(args.model)
     if not os.path.isfile(script):
         raise CheckpointError(script, "model script not found")

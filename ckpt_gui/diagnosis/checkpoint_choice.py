@@ -49,20 +49,38 @@ class CheckpointChoice:
         """Each skipped checkpoint's sentence: "ckpt-5 cannot be read (ckpt-5.index: ...)"."""
         return {prefix: unreadable_note(prefix, why) for prefix, why in self.skipped.items()}
 
+    def _latest_unreadable(self, verb: str) -> str | None:
+        """ "<verb> ckpt-4: ckpt-5, which tf.train.latest_checkpoint() returns, cannot be read
+        (ckpt-5.index: ...)", when the user's latest was skipped as unreadable."""
+        skipped = self._latest_skipped()
+        if not self.latest_is_broken or skipped is None:
+            return None
+        latest, used = os.path.basename(self.latest_checkpoint or ""), os.path.basename(self.used)
+        # One sentence, the skipped checkpoint's error in a few words: the browse banner has
+        # the whole of it (review 14: the note, path and error were nested here whole, and
+        # said three times by diagnose).
+        return f"{verb} {used}: {latest}, which tf.train.latest_checkpoint() returns, cannot be read ({skipped})"
+
+    def skipped_warnings(self, verb: str) -> list[str]:
+        """What a command that took the newest readable checkpoint says of the skipped ones,
+        one short sentence each, the user's latest first with what was done instead
+        (``verb``: "diagnosed", "repairing"): diagnose --json's and repair's stderr alike
+        (repair printed the browse banner's note, path, error and "showing ckpt-4")."""
+        first = self._latest_unreadable(verb)
+        said = self.latest_checkpoint if first is not None else None
+        others = [note for prefix, note in self.skipped_notes().items() if not (said and _same(prefix, said))]
+        return ([first] if first else []) + others
+
     def warning(self) -> str | None:
         """What the user must know before trusting the verdict, or None."""
         if not self.latest_is_broken:
             return None
         latest, used = os.path.basename(self.latest_checkpoint or ""), os.path.basename(self.used)
-        skipped = self._latest_skipped()
         fix = f"Restore {used} explicitly, or delete {latest}'s files and its lines in the folder's '{STATE_FILENAME}'"
         fix += " file"
-        if skipped is not None:
-            # One sentence, the skipped checkpoint's error in a few words: the banner above
-            # the app's report has the whole of it (review 14: the note, path and error were
-            # nested here whole, and said three times by diagnose).
-            returns = "which tf.train.latest_checkpoint() returns"
-            return f"diagnosed {used}: {latest}, {returns}, cannot be read ({skipped}). {fix}"
+        unreadable = self._latest_unreadable("diagnosed")
+        if unreadable is not None:
+            return f"{unreadable}. {fix}"
         return (
             f"diagnosed {used}, not {latest}: tf.train.latest_checkpoint(), which training scripts call, "
             f"returns {latest}, which is incomplete, and restoring it fails. {fix}"
