@@ -108,3 +108,79 @@ def test_a_comparison_stopped_by_an_error_leaves_no_row_comparing(qtbot, window,
     inner = next(leaf for leaf in tree.leaves if leaf.parent is not tree.root)
     assert "not compared" in model.index_of(inner).parent().siblingAtColumn(STATUS).data()
     assert "not compared" in trees.summary_bar.so_far.text()
+
+
+WIDE_KERNEL = "model/_functional/_operations/1/_kernel/.ATTRIBUTES/VARIABLE_VALUE"  # keras_wide's, [12, 32]
+
+
+@pytest.fixture()
+def widened(qtbot, window, scratch_copy, checkpoints):
+    """keras_seq against keras_wide with the widened kernel's bytes flipped in B: a shape
+    change, whose status the index gives, whose B cannot be read."""
+    folder = scratch_copy("keras_wide")
+    _flip_tensor(folder, WIDE_KERNEL)
+    a, b = Checkpoint.open(checkpoints / "keras_seq"), Checkpoint.open(folder)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(a.prefix)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare(a, b)
+    bad = next(pair for pair in window.compare.diff.pairs if pair.key_b == WIDE_KERNEL)
+    assert bad.status == "shape_changed"  # from the index: its values are never compared
+    return window, window.compare_trees, bad, b
+
+
+def _selected(qtbot, window, trees, pair, error: str) -> None:
+    """``pair`` selected and its details done: its view shown, or the banner saying
+    ``error`` (the old code's end: the banner's error, Details "Computing..." for good)."""
+    trees.select_pair(pair)
+    panel = window.compare.pair_panel
+    qtbot.waitUntil(
+        lambda: (panel.view is not None and panel.view.pair is pair) or error in window.banner.text, timeout=WAIT_MS
+    )
+
+
+def test_a_shape_change_whose_side_cannot_be_read_says_so_and_plots_the_other(qtbot, widened):
+    """Review 14 #1 left over: a shape-changed pair with a corrupt B ended in an error
+    banner when selected, Details "Computing..." for good. Now Details name the side, the
+    file and the problem, A's histogram is drawn, the row keeps "shape" with the badge."""
+    window, trees, bad, b = widened
+    _selected(qtbot, window, trees, bad, WIDE_KERNEL)
+    panel = window.compare.pair_panel
+    assert WIDE_KERNEL not in window.banner.text, window.banner.text  # no error: said in Details
+    assert panel.view is not None and panel.view.pair is bad
+    said = _panel_numbers(panel)["Cannot read"].replace("\u200b", "")
+    assert said.startswith(f"B: {b.index.data_path(0)}: ") and "fails its CRC32C check" in said
+    assert WIDE_KERNEL in said
+    assert panel.plots.isVisible() and not panel.group_note.isVisible()  # not "Computing the histograms..."
+    assert panel.curve_a.isVisible() and not panel.curve_b.isVisible()
+    xs, counts = panel.curve_a.getData()
+    assert counts.sum() == pytest.approx(bad.a.num_elements)  # every one of A's values, read
+    # Still a shape change, its rows badged as an unreadable pair's.
+    model = trees.model
+    leaf = model.tree.leaf_of(bad)
+    assert bad.status == "shape_changed" and model.index_of(leaf, STATUS).data() == status_label("shape_changed")
+    for column in (NAME_A, NAME_B):
+        assert model.index_of(leaf, column).data().endswith("[B: CRC mismatch]")
+
+
+def test_a_pair_whose_read_fails_otherwise_leaves_nothing_computing(qtbot, compared, monkeypatch):
+    """A pair's plots that fail for another reason than its own bytes (storage that stops
+    answering): the banner says it, and Details say it too, not "Computing..." for good."""
+    from ckpt_gui.app import compare_selection
+    from ckpt_gui.app.widgets.pair_panel import COMPUTING_NOTE
+    from ckpt_gui.core.format.errors import StorageError
+
+    window, trees, _bad, folder = compared
+
+    def gone(diff, pair, *_args):
+        raise StorageError(str(folder / "ckpt-4.data-00000-of-00001"), "the storage stopped answering")
+
+    monkeypatch.setattr(compare_selection, "pair_view", gone)
+    pair = next(p for p in window.compare.diff.pairs if p.status == "changed")
+    _selected(qtbot, window, trees, pair, "the storage stopped answering")
+    panel = window.compare.pair_panel
+    assert panel.view is None  # the error, not a view
+    note = panel.group_note.text()
+    assert panel.group_note.isVisible() and note != COMPUTING_NOTE and "the storage stopped answering" in note
+    assert all("comparing" not in value for value in _panel_numbers(panel).values())

@@ -125,3 +125,28 @@ def test_a_variable_only_in_b_that_cannot_be_read_is_proposed_as_no_rename(tmp_p
     assert "renames" not in document  # the kernel's values are unknown: no "moved?"
     statuses = {row["key"]: row["status"] for row in document["variables"]}
     assert statuses["model/out/kernel"] == "only_b" and statuses["model/dense1/kernel"] == "same"
+
+
+def test_a_shape_change_whose_b_cannot_be_read_keeps_its_status_and_plots_a(scratch_copy, checkpoints, tf):
+    """Review 14 #1 left over: a shape change's status is the index's, its values never
+    compared: its B failing its CRC32C raised out of pair_view (the app's error banner).
+    Now the pair is marked with the side, its status kept, and A's histogram made alone,
+    A's values as TensorFlow reads them."""
+    from ckpt_gui.core.views.pair_view import pair_view
+
+    wide = "model/_functional/_operations/1/_kernel/.ATTRIBUTES/VARIABLE_VALUE"
+    folder = scratch_copy("keras_wide")
+    _flip_tensor(folder, wide)
+    a, b = Checkpoint.open(checkpoints / "keras_seq"), Checkpoint.open(folder)
+    diff = compare_all(pair_variables(a, b))
+    pair = next(p for p in diff.pairs if p.key_b == wide)
+    assert pair.status == "shape_changed" and not pair.unreadable
+    view = pair_view(diff, pair)
+    assert pair.status == "shape_changed" and [(s.side, s.file) for s in pair.unreadable] == [
+        ("B", b.index.data_path(b.entry(wide).shard_id))
+    ]
+    assert "fails its CRC32C check" in pair.unreadable[0].problem
+    assert view.hist_b is None and view.picture_b is None
+    values = tf.train.load_checkpoint(a.prefix).get_tensor(pair.key)
+    assert view.hist_a.counts.sum() == values.size
+    assert view.hist_a.edges[0] <= values.min() and view.hist_a.edges[-1] >= values.max()

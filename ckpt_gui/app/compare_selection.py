@@ -92,15 +92,21 @@ class SelectionShown:
                 self.trees.compared_early(pair)
 
         def show(view) -> None:
-            if self.diff is diff and self.trees.selected_pair() is pair:
+            if self.diff is not diff:
+                return
+            if pair.unreadable:  # a shape change found unreadable as it was plotted: its rows' badge
+                self.trees.model.repaint_rows()
+            if self.trees.selected_pair() is pair:
                 self.pair_panel.show_view(view)
+
+        def failed(message: str, details: str) -> None:
+            self.banner.show_message(message, "error", details)
+            if self.diff is diff and self.trees.selected_pair() is pair:  # not "Computing..." for good
+                self.pair_panel.show_failed(pair, message)
 
         # An already compared pair (its numbers shown already): only its plots are made.
         doing = "Comparing" if pair.needs_values else "Plotting"
-        self.runner.submit(
-            "pair_view", build, show, lambda m, d: self.banner.show_message(m, "error", d),
-            label=f"{doing} {pair.path}", on_partial=compared,
-        )  # fmt: skip
+        self.runner.submit("pair_view", build, show, failed, label=f"{doing} {pair.path}", on_partial=compared)
 
     def _on_plane_wanted(self, view: PairView, choice: PlaneChoice) -> None:
         """Another slice of a large pair (memory maps): read on a worker, a band at a
@@ -110,9 +116,13 @@ class SelectionShown:
             context.progress(0, 0)
             return plane_pictures(view, choice, context.cancelled)
 
+        def failed(message: str, details: str) -> None:
+            self.banner.show_message(message, "error", details)
+            self.pair_panel.plane_failed(view, choice, message)  # not "Reading slice..." for good
+
         self.runner.submit(
             "pair_view", build, lambda pictures: self.pair_panel.show_plane(view, choice, pictures),
-            lambda m, d: self.banner.show_message(m, "error", d), label=f"Reading a slice of {view.pair.path}",
+            failed, label=f"Reading a slice of {view.pair.path}",
         )  # fmt: skip
 
     def _refresh_group(self) -> None:

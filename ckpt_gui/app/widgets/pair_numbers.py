@@ -58,7 +58,8 @@ def _value_text(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else format_number(value)
 
 
-def pair_numbers(pair: Pair) -> list[tuple[str, str]]:
+def pair_numbers(pair: Pair, stopped: bool = False) -> list[tuple[str, str]]:
+    """``stopped``: its values' read failed (the pair panel's show_failed): "not compared"."""
     rows = [
         ("A", f"{format_shape(pair.a.shape)} {pair.a.dtype.name}" if pair.a else "(not in A)"),
         ("B", f"{format_shape(pair.b.shape)} {pair.b.dtype.name}" if pair.b else "(not in B)"),
@@ -88,7 +89,7 @@ def pair_numbers(pair: Pair) -> list[tuple[str, str]]:
     elif pair.unreadable:  # which side, which file, what is wrong (review 14: nothing but "comparing")
         rows += [(CANNOT_READ, side.text.replace("/", "/\u200b")) for side in pair.unreadable]
     elif pair.status is None:
-        rows.append(("Values", "comparing..."))
+        rows.append(("Values", "not compared" if stopped else "comparing..."))
     return rows
 
 

@@ -165,9 +165,10 @@ class PairPanel(QWidget):
         theme.follow(self)
         self.show_pair(None)
 
-    def show_pair(self, pair: Pair | None, values: list[tuple[str, str]] = ()) -> None:
+    def show_pair(self, pair: Pair | None, values: list[tuple[str, str]] = (), failed: str = "") -> None:
         """The numbers known so far and "computing..." (before the histograms arrive,
-        ``show_view``), and ``values``: a pair of single values, as text."""
+        ``show_view``), and ``values``: a pair of single values, as text; ``failed``:
+        why its values could not be read, in place of "computing..." (show_failed)."""
         self.view = None
         self.slice_controls.setVisible(False)  # until the pair's view says it has more than two axes
         self._show_plots(True)
@@ -190,8 +191,9 @@ class PairPanel(QWidget):
         # Until its view comes: a line of text, not empty axes on 0..1 (review finding 33).
         self._clear_plots()
         self._show_plots(False)
-        self.group_note.setText(COMPUTING_NOTE)
-        rows = [*pair_numbers(pair), *values]
+        failed_note = f"Could not read this pair's values: {html.escape(failed)}"
+        self.group_note.setText(failed_note if failed else COMPUTING_NOTE)
+        rows = [*pair_numbers(pair, stopped=bool(failed)), *values]
         guess = self.note_of(pair)
         if guess is not None:
             rows.append(("Paired by", guess.replace("/", "/\u200b")))
@@ -201,6 +203,18 @@ class PairPanel(QWidget):
             link = f"<a href='pair'>{breakable(self.path_of(other))}</a>"
             rows.append((MOVED, f"perhaps moved {where} {link} in {'B' if pair.b is None else 'A'}: same values"))
         fill_grid(self.numbers, rows, lambda _link: self.jump_to.emit(other))
+
+    def show_failed(self, pair: Pair, message: str) -> None:
+        """Reading ``pair``'s values for its plots failed (not a value that cannot be read:
+        that pair is marked unreadable and plotted; e.g. storage that stopped answering):
+        said in place of the plots, its values "not compared", nothing left computing."""
+        self.show_pair(pair, failed=message)
+
+    def plane_failed(self, view: PairView, choice, message: str) -> None:
+        """Reading another slice failed: said over the heatmaps, not "Reading slice..." for good."""
+        if view is self.view and choice == self.slice_controls.choice:
+            self.heatmap_note.setText(html.escape(f"Could not read this slice: {message}"))
+            self.heatmap_note.setVisible(True)
 
     def show_group_pending(self, path: str) -> None:
         """A group row was selected: its summary is being made."""

@@ -55,12 +55,15 @@ def mark_unreadable(diff, pair, error: CheckpointError) -> None:
     """Set ``pair`` (a Pair of ``diff``, a CheckpointDiff) unreadable, naming each side
     that fails: both are read again, to the end (the first error stops a comparison
     before the other side's checksum is checked, and A and B may be one file); the
-    pair's own ``error`` when neither fails again."""
+    pair's own ``error`` when neither fails again. A pair whose status the index gave
+    (a shape or dtype change, found unreadable when its histograms are read) keeps it:
+    it is still a shape change, and its rows say the side that cannot be read by the badge."""
     sides = [found for found in (_side_failure("A", diff.a, pair.a), _side_failure("B", diff.b, pair.b)) if found]
     if not sides:
         sides = [UnreadableSide(_side_of(diff, error), error.path, error.problem)]
     pair.values = None
-    pair.status = DiffStatus.UNREADABLE
+    if pair.status is None:  # its values were being compared: they never will be
+        pair.status = DiffStatus.UNREADABLE
     pair.unreadable = tuple(sides)
 
 

@@ -15,9 +15,10 @@ from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
-from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
+from ckpt_gui.core.analysis.unreadable_pair import is_read_failure, mark_unreadable, unreadable_sides
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.deferred import numpy as np
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.values.mapped import mapped_entry
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype
@@ -74,6 +75,19 @@ def pair_view(
     cancelled: Callable[[], bool] | None = None,
 ) -> PairView:
     compare_pair(diff, pair, cancelled=cancelled)
+    try:
+        return _pair_view(diff, pair, bins, cancelled)
+    except CheckpointError as error:
+        # A pair the comparison never reads (a shape or dtype change: its status is the
+        # index's) fails only here: marked as compare_pair marks one (which side, file,
+        # problem), its status kept, and the side that reads plotted alone.
+        if pair.unreadable or not is_read_failure(error):
+            raise
+        mark_unreadable(diff, pair, error)
+        return _pair_view(diff, pair, bins, cancelled)
+
+
+def _pair_view(diff: CheckpointDiff, pair: Pair, bins: int, cancelled) -> PairView:
     view = PairView(pair)
     unreadable = unreadable_sides(pair)  # plotted: the side that can be read, alone
     a_ok = pair.a is not None and pair.a.dtype.is_numeric and "A" not in unreadable
