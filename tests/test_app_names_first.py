@@ -182,3 +182,42 @@ def test_eos_comparison_b_tree_keeps_its_rel_l2_beside_hinted_names_at_1024x640(
         number = index.siblingAtColumn(REL)
         assert shown_text(view, number) == number.data(), (font_size, number.data())
         assert shown_text(view, index).split(HINT_SEPARATOR)[0] == index.data().split(HINT_SEPARATOR)[0]
+
+
+@pytest.mark.parametrize("spare", [10, 25])
+def test_a_strip_narrower_than_the_names_room_goes_to_the_names(qtbot, font_size, spare):
+    """Issue 11 at 1024x640: a comparison tree's names fitted whole with their room
+    (NAME_ROOM) left a blank strip of 10 to 25 px at the tree's right edge, next to
+    "optimizer  ·  ada…" in the other tree. A strip that narrow sets nothing apart: the
+    name column takes it (stretching); a wide tree still leaves the rest blank."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    from ckpt_gui.app.widgets.column_widths import NAME_ROOM, names_then_room, stretch_names
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(["Name", "Status"])
+    group = QStandardItem("optimizer" + HINT_SEPARATOR + "adam_1")
+    group.appendRow([QStandardItem("_iterations"), QStandardItem("changed")])
+    model.appendRow([group, QStandardItem("1 changed")])
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    names_first(view)
+    view.expandAll()
+    view.show()
+    widest = view.sizeHintForColumn(0)
+    beside = view.fontMetrics().horizontalAdvance("1 changed") + 20
+    for extra, blank in ((spare, False), (NAME_ROOM + spare, True)):
+        wanted = widest + NAME_ROOM + beside + extra
+        view.resize(view.width() - view.viewport().width() + wanted, 200)
+        qtbot.waitUntil(lambda wanted=wanted: view.viewport().width() == wanted)
+        stretch_names(view, True)  # as the fits measure
+        view.setColumnWidth(1, beside)
+        names_then_room(view, beside, widest)
+        qtbot.wait(10)  # the header's stretch, laid out
+        strip = view.viewport().width() - view.columnWidth(0) - view.columnWidth(1)
+        if blank:  # wide: the names what they need, the rest blank after the last column
+            assert strip >= NAME_ROOM, (extra, strip)
+        else:  # the old code: a strip of `spare` px left blank
+            assert strip <= 1, (extra, strip, view.columnWidth(0))
