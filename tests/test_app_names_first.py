@@ -8,13 +8,14 @@ badge, Bytes giving way before the name and DType. Offscreen."""
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QModelIndex
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTreeView
 
 from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, DTYPE, HINT_SEPARATOR
@@ -182,3 +183,77 @@ def test_eos_comparison_b_tree_keeps_its_rel_l2_beside_hinted_names_at_1024x640(
         number = index.siblingAtColumn(REL)
         assert shown_text(view, number) == number.data(), (font_size, number.data())
         assert shown_text(view, index).split(HINT_SEPARATOR)[0] == index.data().split(HINT_SEPARATOR)[0]
+
+
+@pytest.mark.parametrize("spare", [10, 25])
+def test_a_strip_narrower_than_the_names_room_goes_to_the_names(qtbot, font_size, spare):
+    """Issue 11 at 1024x640: a comparison tree's names fitted whole with their room
+    (NAME_ROOM) left a blank strip of 10 to 25 px at the tree's right edge, next to
+    "optimizer  ·  ada…" in the other tree. A strip that narrow sets nothing apart: the
+    name column takes it (stretching); a wide tree still leaves the rest blank."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    from ckpt_gui.app.widgets.column_widths import NAME_ROOM, names_then_room, stretch_names
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(["Name", "Status"])
+    group = QStandardItem("optimizer" + HINT_SEPARATOR + "adam_1")
+    group.appendRow([QStandardItem("_iterations"), QStandardItem("changed")])
+    model.appendRow([group, QStandardItem("1 changed")])
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    names_first(view)
+    view.expandAll()
+    view.show()
+    widest = view.sizeHintForColumn(0)
+    beside = view.fontMetrics().horizontalAdvance("1 changed") + 20
+    for extra, blank in ((spare, False), (NAME_ROOM + spare, True)):
+        wanted = widest + NAME_ROOM + beside + extra
+        view.resize(view.width() - view.viewport().width() + wanted, 200)
+        qtbot.waitUntil(lambda wanted=wanted: view.viewport().width() == wanted)
+        stretch_names(view, True)  # as the fits measure
+        view.setColumnWidth(1, beside)
+        names_then_room(view, beside, widest)
+        qtbot.wait(10)  # the header's stretch, laid out
+        strip = view.viewport().width() - view.columnWidth(0) - view.columnWidth(1)
+        if blank:  # wide: the names what they need, the rest blank after the last column
+            assert strip >= NAME_ROOM, (extra, strip)
+        else:  # the old code: a strip of `spare` px left blank
+            assert strip <= 1, (extra, strip, view.columnWidth(0))
+
+
+@pytest.mark.parametrize("compared", [False, True], ids=["browse-doctor", "comparison"])
+def test_a_hinted_group_the_style_paints_whole_is_not_cut(qtbot, font_size, compared):
+    """Issue 11 in the dark desktop's 10 pt: a comparison's B tree at 1024x640 read
+    "optimizer  ·  ada…" in a cell whose style paints the whole "optimizer  ·  adam_1":
+    the delegate kept 10 px of margins where Fusion keeps 6. In the room the style
+    leaves (shown_text's), the group is whole; a pixel less, its hint gives way first."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    from ckpt_gui.app.widgets.compare_trees import PathElided
+    from ckpt_gui.app.widgets.elided_names import names_first
+
+    name, hint = "optimizer", "adam_1"
+    model = QStandardItemModel()
+    model.appendRow(QStandardItem(name + HINT_SEPARATOR + hint))
+    view = QTreeView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    names_first(view)
+    if compared:
+        view.setItemDelegateForColumn(0, PathElided(view, None))
+    view.header().setStretchLastSection(False)  # the name column at the width set
+    view.show()
+    index = model.index(0, 0)
+    margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    whole = math.ceil(QFontMetricsF(view.font()).horizontalAdvance(name + HINT_SEPARATOR + hint))  # as Qt elides
+    indent = view.visualRect(index).x()
+    for extra, fits in ((0, True), (8, True), (-1, False)):
+        view.setColumnWidth(0, indent + whole + 2 * margin + extra)
+        shown = shown_text(view, index)
+        if fits:  # the old code: "optimizer  ·  ada…"
+            assert shown == name + HINT_SEPARATOR + hint, (extra, shown)
+        else:
+            assert shown.split(HINT_SEPARATOR)[0] == name and shown != index.data(), (extra, shown)

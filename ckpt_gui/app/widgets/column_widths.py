@@ -231,9 +231,12 @@ def names_then_room(view: QTreeView, beside: int, widest_name: int) -> None:
     """After a fit (the name column stretching, the ``beside`` px of columns beside it
     at their widths): with room to spare, the names get what they need plus NAME_ROOM
     and every column stays beside the one before it, the rest of the width left empty
-    after the last; else the name column keeps stretching (and is cut in the middle)."""
+    after the last; else the name column keeps stretching (and is cut in the middle).
+    A spare strip narrower than NAME_ROOM goes to the names too (stretching): a blank
+    strip of 10 to 25 px had been left at a comparison tree's right edge at 1024x640,
+    too narrow to set the columns apart from anything, while a name could use it."""
     names = max(widest_name, view.header().sectionSizeHint(view.treePosition())) + NAME_ROOM
-    if view.viewport().width() - beside > names:
+    if view.viewport().width() - beside >= names + NAME_ROOM:
         stretch_names(view, False)
         view.setColumnWidth(view.treePosition(), names)
 

@@ -5,7 +5,8 @@ readable in a narrow tree."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeView
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QApplication, QStyle, QTreeView
 
 from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, CORRUPT_BADGE, HINT_SEPARATOR, MARKERS, MODEL_ONLY_HINT
 from ckpt_gui.app.widgets.row_room import RoomyRows
@@ -55,15 +56,15 @@ def hint_kept(option, name: str, separator: str, hint: str) -> str:
         # above "_lear…_rate  (model only)" (review 11, 6).
         return _marker_kept(option, name, separator + hint)
     metrics = option.fontMetrics
-    room = _room(option)
+    room = _painted_room(option)
     whole = name + separator + hint
-    if metrics.horizontalAdvance(whole) <= room:
+    if _fits(option, whole, room):
         return whole
-    rest = room - metrics.horizontalAdvance(name + separator)
+    rest = room - 1 - metrics.horizontalAdvance(name + separator)  # 1: the rounding of the advance
     short_hint = metrics.elidedText(hint, Qt.TextElideMode.ElideRight, rest) if rest > 0 else ""
     if len(short_hint.rstrip("\u2026")) >= min(HINT_LEAST_CHARS, len(hint)):
         return name + separator + short_hint
-    if metrics.horizontalAdvance(name) <= room:
+    if _fits(option, name, room):
         return name
     return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room)
 
@@ -92,6 +93,25 @@ def _room(option) -> int:
     if not option.icon.isNull():
         room -= option.decorationSize.width() + 4
     return room
+
+
+def _painted_room(option) -> int:
+    """The cell's room for its text as the style paints it: QCommonStyle keeps its focus
+    frame's margin plus 1 px on each side (6 px in Fusion), where _room keeps TEXT_MARGINS.
+    With _room, "optimizer  ·  adam_1" (134 px at 10 pt) was cut to "optimizer  ·  ada…"
+    in a comparison's 140 px cell that paints it whole (the dark desktop's, issue 11)."""
+    widget = option.widget
+    style = widget.style() if widget is not None else QApplication.style()
+    room = option.rect.width() - 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1)
+    if not option.icon.isNull():
+        room -= option.decorationSize.width() + 4
+    return room
+
+
+def _fits(option, text: str, room: int) -> bool:
+    """Whether the style paints ``text`` whole in ``room`` px: measured unrounded, as its
+    eliding measures (a rounded advance equal to the room can still be elided)."""
+    return QFontMetricsF(option.font).horizontalAdvance(text) <= room
 
 
 def _marker_kept(option, name: str, marker: str) -> str:
