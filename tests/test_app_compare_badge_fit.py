@@ -17,7 +17,7 @@ from ckpt_gui.core.analysis.diff_values import compare_chunks
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import nonfinite_text
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short
-from ckpt_gui.core.views.pair_tree import PairTree
+from tests.compare_views import shown_trees
 from tests.test_app_compare_review7 import _write
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -63,15 +63,7 @@ def _deep_trees(qtbot, tmp_path) -> CompareTrees:
         (tmp_path / side).mkdir()
         _write(str(tmp_path / side / "ckpt-1"), tensors)
     diff = compare_all(pair_variables(*(Checkpoint.open(tmp_path / side / "ckpt-1") for side in "ab")))
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(700, 440)
-    trees.show()
-    qtbot.waitExposed(trees)
-    trees.show_tree(PairTree(diff), "a", "b")
-    trees.view_a.expandAll()
-    trees.fit_columns()
-    return trees
+    return shown_trees(qtbot, diff, 700, fit=True)
 
 
 def _hidden(view) -> set[int]:

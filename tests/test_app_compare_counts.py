@@ -19,6 +19,7 @@ import pytest
 from ckpt_gui.resources import demo_path
 from tests import background
 from tests.background import Writer
+from tests.compare_views import shown_trees
 from tests.conftest import FACTORY, run_cli
 from tests.test_app_desktop import WAIT_MS, open_demo
 
@@ -41,22 +42,13 @@ def written(request) -> Path:
 def halfway(qtbot):
     """The comparison's trees over the demo's oldest and newest saves, paired, no value
     compared yet, every level made."""
-    from ckpt_gui.app.widgets.compare_trees import CompareTrees
     from ckpt_gui.core.analysis.diff import pair_variables
     from ckpt_gui.core.checkpoint import Checkpoint
-    from ckpt_gui.core.views.pair_tree import PairTree
 
     b = Checkpoint.open(demo_path())
     a = b.sibling(list(b.checkpoints)[0])
     diff = pair_variables(a, b)
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(900, 600)
-    trees.show()
-    qtbot.waitExposed(trees)
-    trees.show_tree(PairTree(diff), "a", "b")
-    trees.view_a.expandAll()
-    return trees, diff
+    return shown_trees(qtbot, diff, 900, 600), diff
 
 
 def _words(text: str) -> Counter:

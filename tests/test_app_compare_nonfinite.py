@@ -21,7 +21,7 @@ from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short
-from ckpt_gui.core.views.pair_tree import PairTree
+from tests.compare_views import shown_trees
 from tests.conftest import painted_texts
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -32,15 +32,7 @@ def _trees(qtbot, checkpoints, width: int = 900, sides: tuple[str, str] = ("a", 
     folder = checkpoints / "bf16_pair"
     a, b = (Checkpoint.open(folder / side / "ckpt") for side in sides)
     diff = compare_all(pair_variables(a, b))
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(width, 440)
-    trees.show()
-    qtbot.waitExposed(trees)
-    trees.show_tree(PairTree(diff), "a", "b")
-    trees.view_a.expandAll()
-    trees.fit_columns()
-    return trees
+    return shown_trees(qtbot, diff, width, fit=True)
 
 
 def _flaky(trees: CompareTrees):

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from ckpt_gui.resources import demo_path
+from tests.compare_views import shown_trees
 from tests.test_app_desktop import WAIT_MS, open_demo
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -51,20 +52,13 @@ def test_choosing_another_checkpoint_in_the_picker_while_comparing_says_the_comp
 @pytest.fixture()
 def halfway(qtbot):
     """The comparison's trees over the demo's two newest saves paired, no value compared yet."""
-    from ckpt_gui.app.widgets.compare_trees import CompareTrees
     from ckpt_gui.core.analysis.diff import pair_variables
     from ckpt_gui.core.checkpoint import Checkpoint
-    from ckpt_gui.core.views.pair_tree import PairTree
 
     b = Checkpoint.open(demo_path())
     a = b.sibling(list(b.checkpoints)[-2])
     diff = pair_variables(a, b)
-    trees = CompareTrees()
-    qtbot.addWidget(trees)
-    trees.resize(600, 500)
-    trees.show()
-    qtbot.waitExposed(trees)
-    trees.show_tree(PairTree(diff), "a", "b")
+    trees = shown_trees(qtbot, diff, 600, 500, expand=False)
     qtbot.wait(50)
     return trees, diff
 
