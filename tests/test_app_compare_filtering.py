@@ -32,10 +32,13 @@ def _pair_diff(tmp_path, blocks: int):
     return _diff(str(folder / "a"), str(folder / "b"))
 
 
-def _trees(qtbot, diff, run=on_a_thread) -> CompareTrees:
+WIDTH_NAMES_CUT = 360  # the comparison's trees too narrow for their names (both sides)
+
+
+def _trees(qtbot, diff, run=on_a_thread, width: int = 700) -> CompareTrees:
     trees = CompareTrees()
     qtbot.addWidget(trees)
-    trees.resize(700, 400)
+    trees.resize(width, 400)
     trees.show()
     trees.typing.run_in_background = run  # as the compare controller gives it
     trees.typing.prepare_later = lambda _work, _cancelled: None  # the texts made by the first filter
@@ -211,7 +214,10 @@ def test_showing_a_few_matches_does_not_walk_every_level_made(qtbot, tmp_path, l
     counted = []
     for blocks in (20, 80):
         jobs = []
-        trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=jobs.append)
+        # Narrow: the names cut at both sizes, so the name column stretches at both (at 700 px
+        # 80 blocks' scroll bar left the names a strip under NAME_ROOM and 20 blocks' did not:
+        # one stretch_names call apart, the columns' mode, not a level walked).
+        trees = _trees(qtbot, _pair_diff(tmp_path, blocks), run=jobs.append, width=WIDTH_NAMES_CUT)
         trees.summary["same"].setChecked(True)
         jobs.pop()()  # the chip's match, shown
         trees.search.setText("blocks/1/")
