@@ -109,6 +109,11 @@ def tree_shown(_ckpt):  # the key view is in the tree panel, not painted yet
     found["rows"] = window.tree_panel.model.rowCount()
 
 
+# The Qt types pyqtgraph reads, made on the GUI thread before its import begins: made on
+# the import's thread beside the GUI thread's own, the process crashed at launch.
+import_plots = plot_import._import
+plot_import._import = lambda: (found.setdefault("unmade_at_import", len(plot_import.unmade_types())), import_plots())
+found["unmade_at_launch"] = len(plot_import.unmade_types())
 window.browse.index_read.connect(tree_shown)
 window.browse.keys_shown.connect(lambda: (shown.append(1), found.setdefault("heavy_usable", heavy())))
 window.loaded.connect(lambda: loaded.append(1))
@@ -151,6 +156,7 @@ def test_pyqtgraph_is_imported_with_the_first_plot_not_before_the_tree(tmp_path)
     assert found["window"] is False  # the window shown, no plot made
     assert found["tree_shown"] is False and found["rows"] > 0  # the key view's rows, still no pyqtgraph
     assert found["importing"] is True  # imported on a thread once the tree is shown
+    assert found["unmade_at_launch"] > 100 and found["unmade_at_import"] == 0  # every type made before the import
     assert found["plotted"] is True and found["histogram_shown"] is True
     made = [name for name, _before, _after in found["least"]]
     assert "_make_plot" in made and ("make_heatmap" in made or "make_line" in made), made
