@@ -59,17 +59,17 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], parallel: bool = True)
     if not parallel or workers == 1:
         yield from map(fn, items)
         return
-    pending: deque[tuple[Future[R], T]] = deque()
+    pending: deque[tuple[Future[R], T, ThreadPoolExecutor]] = deque()  # a chunk, its item, the pool it waits in
     caller = threading.get_ident()  # a worker's read that does not return is the caller's
     try:
         for item in items:
-            pending.append((_submit(fn, item, caller), item))
+            pending.append(_submit(fn, item, caller))
             if len(pending) > workers:
                 yield _first_result(pending, fn, caller)
         while pending:
             yield _first_result(pending, fn, caller)
     finally:
-        futures = [future for future, _item in pending]
+        futures = [future for future, _item, _in in pending]
         for future in futures:  # cancelled or failed: drop what has not started...
             future.cancel()
         wait(futures)  # ...and let the rest finish
@@ -80,35 +80,41 @@ def _first_result(pending: deque, fn: Callable[[T], R], caller: int) -> R:
     in a read is replaced and the chunks not started yet resubmitted to the new one: they
     waited behind the stuck ones for good (another job's read, on a mount gone away)."""
     while True:
-        future = pending[0][0]
+        future, _item, pool = pending[0]
         try:
             result = future.result(timeout=STUCK_POLL_S)
         except FutureTimeout:
             if future.done():  # the chunk's own error
                 raise
-            if _replace_stuck_pool():
-                for i, (waiting, item) in enumerate(pending):
+            if _replaced_if_stuck(pool):
+                for i, (waiting, item, _in) in enumerate(pending):
                     if waiting.cancel():
-                        pending[i] = (_submit(fn, item, caller), item)
+                        pending[i] = _submit(fn, item, caller)
             continue
         pending.popleft()
         return result
 
 
-def _submit(fn: Callable[[T], R], item: T, caller: int) -> Future[R]:
+def _submit(fn: Callable[[T], R], item: T, caller: int) -> tuple[Future[R], T, ThreadPoolExecutor]:
+    """``item``'s chunk queued on the shared pool: (its future, the item, that pool)."""
     with _pool_lock:  # not to a pool another caller is replacing
-        return _shared_pool().submit(_in_background, fn, item, caller)
+        pool = _shared_pool()
+        return pool.submit(_in_background, fn, item, caller), item, pool
 
 
-def _replace_stuck_pool() -> bool:
-    """Replace the shared pool when one of its workers is stuck in a read (its threads
-    are left to end when their reads do, if ever). Whether it was replaced."""
+def _replaced_if_stuck(pool: ThreadPoolExecutor) -> bool:
+    """Whether ``pool``, where a caller's chunk waits, is no longer the shared one: replaced
+    now because one of its workers is stuck in a read (its threads are left to end when
+    their reads do, if ever), or already, by another caller (whose chunks it moved: the
+    ones queued here by this caller wait behind the stuck workers until they move too)."""
     global _pool
     stuck = reads_in_flight.stuck_threads()
     with _pool_lock:
-        if _pool is None or not stuck & {thread.ident for thread in list(_pool._threads)}:
+        if _pool is not pool:
+            return True
+        if not stuck & {thread.ident for thread in list(pool._threads)}:
             return False
-        _pool.shutdown(wait=False)
+        pool.shutdown(wait=False)
         _pool = None
     return True
 
