@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the 
     from ckpt_gui.app.widgets.pair_panel import PairPanel
 
 REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
+COMPARE_AGAIN = "Compare again"  # the stopped comparison's banner button
 
 Views = tuple[CompareTrees, "PairPanel"]
 
@@ -151,6 +152,10 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.opened.emit(name_a, name_b)
         wanted, self._wanted_key = self._wanted_key, None
         self._select_wanted(diff, wanted)
+        self._compare_values(diff, total)
+
+    def _compare_values(self, diff: CheckpointDiff, total: int) -> None:
+        """Every pair of ``diff`` not compared yet (``total`` elements), in the background."""
 
         def compare_everything(context: JobContext):
             context.progress(0, total)
@@ -290,8 +295,30 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         if diff is not self.diff:
             return
         self.trees.stop()
-        self.banner.show_message(f"Comparison stopped: {message}", "error", details)
+        again = (COMPARE_AGAIN, lambda: self.compare_again(diff))
+        self.banner.show_message(f"Comparison stopped: {message}", "error", details, action=again)
         self.status.emit(f"Comparison stopped: {summary_text(diff.summary()) or 'no pair compared'}")
+
+    def compare_again(self, diff: CheckpointDiff) -> None:
+        """The banner's "Compare again" after a comparison stopped (it had no way to try
+        again but to close and compare anew). Storage that stopped answering: the pairs
+        not compared are compared now, those compared kept. An object graph that could not
+        be read: both checkpoints are opened again from their files and paired anew, as
+        pairing reads the graph (a file copied again, a mount back)."""
+        if diff is not self.diff:
+            return
+        self.banner.hide()
+        if diff.a.graph_error is None and diff.b.graph_error is None:
+            self.trees.resume()
+            self._compare_values(diff, elements_to_compare(diff))
+            return
+        prefixes = (diff.a.prefix, diff.b.prefix)
+        self.starting.emit()
+        self.runner.submit(
+            "open_b", lambda _context: tuple(Checkpoint.open(prefix) for prefix in prefixes),
+            lambda both: self.compare(*both) if diff is self.diff else None, self._cannot_compare,
+            label=f"Opening {_ref_name(diff.a)} and {_ref_name(diff.b)}",
+        )  # fmt: skip
 
     def _find_renames(self, diff: CheckpointDiff) -> None:
         """Variables that moved (only in A, the same shape and values only in B), found by

@@ -8,6 +8,8 @@ without hiding another workflow's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton
@@ -25,6 +27,9 @@ TINT, BORDER = 0.16, 0.5  # how much of the hue the background and the border ta
 TEXT_CONTRAST = 7.0
 
 
+Action = tuple[str, Callable[[], None]]  # a message's button: its text, what it does
+
+
 def banner_colours(kind: str, palette: QPalette | None = None) -> tuple[QColor, QColor, QColor]:
     """Background, text and border colours of a banner of ``kind`` on ``palette``."""
     palette = palette or QGuiApplication.palette()
@@ -38,12 +43,19 @@ class Banner(QFrame):
         super().__init__(parent)
         self.details = ""
         self.owner: object | None = None  # who said the last message shown (None: nobody in particular)
-        self._messages: list[tuple[object | None, str, str, str]] = []  # (owner, text, kind, details), oldest first
+        # (owner, text, kind, details, action), oldest first; action: (its button's text, what it does) or None
+        self._messages: list[tuple[object | None, str, str, str, Action | None]] = []
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = QPushButton("Details...")
         self.details_button.setFlat(True)
+        # What a message offers to do about itself ("Compare again" for a comparison that
+        # stopped): the latest such message's, one button.
+        self.action_button = QPushButton()
+        self.action_button.setFlat(True)
+        self.action_button.hide()
+        self._action: Callable[[], None] | None = None
         self.close_button = QPushButton("\u2715")
         self.close_button.setFlat(True)
         self.close_button.setFixedWidth(28)
@@ -51,9 +63,11 @@ class Banner(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.action_button)
         layout.addWidget(self.details_button)
         layout.addWidget(self.close_button)
         self.details_button.clicked.connect(self._show_details)
+        self.action_button.clicked.connect(self._act)
         self.close_button.clicked.connect(self.hide)
         self.kind = "error"
         self.hide()
@@ -70,7 +84,13 @@ class Banner(QFrame):
             self.setStyleSheet(sheet)
 
     def show_message(
-        self, text: str, kind: str = "error", details: str = "", owner: object | None = None, beside: bool = False
+        self,
+        text: str,
+        kind: str = "error",
+        details: str = "",
+        owner: object | None = None,
+        beside: bool = False,
+        action: Action | None = None,
     ) -> None:
         """Show ``text``; it replaces what ``owner`` said before, and what the others
         said stays above it unless it was only information: a later message must not
@@ -78,10 +98,11 @@ class Banner(QFrame):
         went when the NaN/Inf scan then stopped on a CRC mismatch). ``beside``: a note on
         what was just said (a drop's files not used), which keeps the others' information
         too (review 11: two scripts dropped on a comparison, "Not used: ..." took the place
-        of "Comparison closed ...")."""
+        of "Comparison closed ..."). ``action``: (a button's text, what it does), offered
+        beside the message while it is shown; the button takes the message away first."""
         kind = kind if kind in HUES else "error"
         kept = [m for m in self._shown() if m[0] is not owner and (beside or m[2] != "info")]
-        self._messages = [*kept, (owner, text, kind, details)]
+        self._messages = [*kept, (owner, text, kind, details, action)]
         self._render()
 
     def withdraw(self, owner: object) -> None:
@@ -91,7 +112,7 @@ class Banner(QFrame):
             self._messages = left
             self._render()
 
-    def _shown(self) -> list[tuple[object | None, str, str, str]]:
+    def _shown(self) -> list[tuple[object | None, str, str, str, Action | None]]:
         return self._messages if self.isVisible() else []  # dismissed: nothing stays
 
     def _render(self) -> None:
@@ -105,7 +126,18 @@ class Banner(QFrame):
         self.details = "\n\n".join(m[3] for m in messages if m[3])
         self.owner = messages[-1][0]
         self.details_button.setVisible(bool(self.details))
+        owner, action = next(((m[0], m[4]) for m in reversed(messages) if m[4] is not None), (None, None))
+        self.action_button.setVisible(action is not None)
+        self._action = None
+        if action is not None:
+            label, callback = action
+            self.action_button.setText(label)
+            self._action = lambda: (self.withdraw(owner), callback())
         self.show()
+
+    def _act(self) -> None:
+        if self._action is not None:
+            self._action()
 
     def voice(self, owner: object) -> BannerVoice:
         return BannerVoice(self, owner)
@@ -131,8 +163,8 @@ class BannerVoice:
     def __init__(self, banner: Banner, owner: object) -> None:
         self.banner, self.owner = banner, owner
 
-    def show_message(self, text: str, kind: str = "error", details: str = "") -> None:
-        self.banner.show_message(text, kind, details, owner=self.owner)
+    def show_message(self, text: str, kind: str = "error", details: str = "", action: Action | None = None) -> None:
+        self.banner.show_message(text, kind, details, owner=self.owner, action=action)
 
     def hide(self) -> None:
         self.banner.withdraw(self.owner)

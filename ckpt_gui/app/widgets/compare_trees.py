@@ -285,6 +285,14 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
             self.model.refresh()
             self.update_summary()
 
+    def resume(self) -> None:
+        """The comparison goes on after a stop (``stop``): the pairs left are "to compare" again."""
+        tree = self.model.tree
+        if tree is not None and tree.stopped:
+            tree.stopped = False
+            self.model.refresh()
+            self.update_summary()
+
     def _show_chosen(self, chosen: list[PairNode] | None, ordered: list[PairNode] | None = None, kept=None) -> int:
         """Show the pairs a filter chose (None: every one; apply_filter, or a worker's
         match, compare_matching.py), ``ordered`` as the flat list orders them when
