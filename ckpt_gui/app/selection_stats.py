@@ -23,8 +23,8 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import counted, format_bytes
 from ckpt_gui.core.views.large_values import streamed_envelope
 from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of
-from ckpt_gui.core.views.readable_stats import group_histogram_of_readable
-from ckpt_gui.core.views.tree import TreeNode
+from ckpt_gui.core.views.readable_stats import group_histogram_of_readable, stats_skipping_unreadable
+from ckpt_gui.core.views.tree import SLOT, TreeNode
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
@@ -172,9 +172,17 @@ class SelectionStats:
         self.histogram.clear(f"Could not compute the histogram: {message}")
         self.details.show_stats(None, f"Statistics: failed: {message}")
 
-    def _show_group(self, ckpt, keys: list[str], summary, unreadable: dict[str, str], title_of, shown, slots_left_out):
+    def _show_group(
+        self, ckpt, keys: list[str], summary, unreadable: dict[str, str], title_of, shown, slots_left_out, slots
+    ):
         """A group's statistics and histogram, of the variables that could be read; those
-        that could not are named in its Details."""
+        that could not are named in its Details, its optimizer slots that could not too
+        (``slots``: the group's slots left out of its statistics, key -> name; the
+        statistics of those read; those that could not be, key -> why)."""
+        slot_names, read, bad_slots = slots
+        if self.ckpt is ckpt:
+            self.stats_cache.update(read)  # as the scan's: a slot selected next is not read again
+        self._name_unreadable(ckpt, list(bad_slots), bad_slots, slot_names, slots=True)
         left_out = self._name_unreadable(ckpt, [key for key in keys if key in unreadable], unreadable)
         if summary is None:
             self.histogram.clear(f"No histogram: no variable of this group can be read, {left_out}")
@@ -185,21 +193,38 @@ class SelectionStats:
         self.histogram.show_histogram(histogram, title_of(read))
         note = f"{counted(read, 'numeric variable')} together{shown}"
         note += ", optimizer slots not counted" if slots_left_out else ""
-        self.details.show_stats(stats, note + (f"; {len(unreadable):,} left out, {left_out}" if unreadable else ""))
+        if not unreadable:
+            self.details.show_stats(stats, note)
+            return
+        # Short when some are left out (the facts name them): the whole had wrapped to 4
+        # lines in the narrow Statistics column at 1024x640 (issue 11); its tooltip has it.
+        whole = f"Statistics ({note}; {len(unreadable):,} left out, {left_out})"
+        why = CORRUPT_FACT if left_out == CORRUPT_FACT else "unreadable"
+        self.details.show_stats(stats, f"{counted(read, 'variable')}, {len(unreadable):,} left out: {why}", whole)
 
-    def _name_unreadable(self, ckpt: Checkpoint, keys: list[str], why: dict[str, str]) -> str:
-        """The group's variables ``keys`` that could not be read, by name, in its Details:
-        those failing their CRC32C under the tree's badge, the others as unreadable; the
-        whole message of the first once, in the banner. What the statistics then say."""
+    def _name_unreadable(
+        self,
+        ckpt: Checkpoint,
+        keys: list[str],
+        why: dict[str, str],
+        names: dict[str, str] | None = None,
+        slots: bool = False,
+    ) -> str:
+        """The group's variables ``keys`` that could not be read, by name (``names``, else
+        their display paths), in its Details: those failing their CRC32C under the tree's
+        badge, the others as unreadable (``slots``: optimizer slots, under labels of their
+        own); the whole message of the first once, in the banner. What the statistics
+        then say."""
         if not keys:
             return ""
         corrupt = [key for key in keys if "CRC32C" in why[key]]
         other = [key for key in keys if key not in corrupt]
         for label, chosen in ((CORRUPT_FACT, corrupt), (UNREADABLE_FACT, other)):
             if chosen:
-                names = [ckpt.variable(key).display_path for key in chosen[:NAMED_AT_MOST]]
+                shown = [names[key] if names else ckpt.variable(key).display_path for key in chosen[:NAMED_AT_MOST]]
                 more = f" and {len(chosen) - NAMED_AT_MOST:,} more" if len(chosen) > NAMED_AT_MOST else ""
-                self.details.add_fact(label, ", ".join(names) + more, after="Bytes")
+                label = f"{label} (slot{'s' if len(chosen) > 1 else ''})" if slots else label
+                self.details.add_fact(label, ", ".join(shown) + more, after="Bytes")
         if "CRC32C" not in self.banner.banner.text:  # the scan or a read said one in full already: not another
             self.banner.show_message(why[keys[0]], "error")
         return CORRUPT_FACT if not other else f"{counted(len(keys), 'variable')} unreadable"
@@ -256,6 +281,7 @@ class SelectionStats:
         # The variables read fine before are not read again when looking for unreadable ones.
         # The cache itself, not a copy made here (200,000 keys); the core copies it (one C call).
         known = self.stats_cache
+        slot_names = _slots_to_check(node, accept, chosen, ckpt, known, AUTO_GROUP_BYTES - total)
         passes = 1 if value_range is not None else 2
         # At once, not the text of what was selected before; then how far the reading is.
         self.histogram.clear(f"Reading {len(keys):,} variables for their histogram...")
@@ -274,9 +300,11 @@ class SelectionStats:
                     now["said"] = done
                     context.report((now["pass"], done))
 
-            return group_histogram_of_readable(
+            summary, unreadable = group_histogram_of_readable(
                 ckpt, keys, bins, value_range, progress, context.cancelled, tensors, known
             )  # fmt: skip
+            read, bad_slots = stats_skipping_unreadable(ckpt, list(slot_names), known, None, context.cancelled)
+            return summary, unreadable, read, bad_slots
 
         def reading(state) -> None:
             part, done = state
@@ -284,11 +312,32 @@ class SelectionStats:
             self.histogram.clear(f"Reading {done:,} of {len(keys):,} variables for their histogram{which}...")
 
         def show(result) -> None:
-            summary, unreadable = result
-            self._show_group(ckpt, keys, summary, unreadable, title_of, shown, slots_left_out)
+            summary, unreadable, read, bad_slots = result
+            slots = (slot_names, read, bad_slots)
+            self._show_group(ckpt, keys, summary, unreadable, title_of, shown, slots_left_out, slots)
             self.done()
 
         self._submit(compute, show, title, on_partial=reading)
+
+
+def _slots_to_check(node: TreeNode, accept, chosen: list, ckpt: Checkpoint, known, room: int) -> dict[str, str]:
+    """The optimizer slots of ``node`` its statistics leave out (those the filter
+    ``accept`` shows, numeric, their data file there), key -> their path in the tree
+    (where their badge is): read only to be named if they cannot be (issue 11: a corrupt
+    slot went unsaid in its group's Details), unless known already (the NaN/Inf scan's),
+    and none when reading those not known would take more than ``room`` bytes."""
+    taken = {v.key for v in chosen}
+    missing = bool(missing_files(ckpt))
+    slots = {
+        leaf.variable.key: leaf
+        for leaf in node.leaves()
+        if leaf.kind == SLOT and leaf.variable.key not in taken and (accept is None or accept(leaf))
+        and leaf.variable.dtype.is_numeric and not leaf.variable.dtype.is_complex
+        and not (missing and missing_shard_of(ckpt, leaf.variable.key) is not None)
+    }  # fmt: skip
+    if sum(leaf.variable.size_bytes for key, leaf in slots.items() if key not in known) > room:
+        return {}
+    return {key: leaf.path for key, leaf in slots.items()}
 
 
 def _group_title(path: str, count: int, shown: str) -> str:

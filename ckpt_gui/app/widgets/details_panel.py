@@ -111,9 +111,11 @@ class DetailsPanel(QScrollArea):
         self.value.setText(f"Value: {text}" if text else "")
         self._settle()
 
-    def show_stats(self, stats: TensorStats | None, note: str = "") -> None:
-        """Statistics (``note`` says e.g. that they are a preview from a sample)."""
+    def show_stats(self, stats: TensorStats | None, note: str = "", whole: str = "") -> None:
+        """Statistics (``note`` says e.g. that they are a preview from a sample; ``whole``,
+        the title's longer form when ``note`` is a short one, in its tooltip)."""
         self.stats_title.setVisible(True)
+        self.stats_title.setToolTip(whole)
         if stats is None:
             self.stats_title.setText(note or "Statistics: computing...")
             _fill(self.stats, [])
