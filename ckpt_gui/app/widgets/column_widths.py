@@ -92,20 +92,29 @@ def columns_giving_way(
     viewport = view.viewport().width()
     needed = max(measured.usual_name, measured.nested_name)
     share = int(viewport * NAME_SHARE)
-    hidden, left = _giving_way(min(needed, share), limits, order, measured.contents, viewport)
+    hidden, left = _giving_way(min(needed, share), limits, order, measured.contents, viewport, needed)
     if hidden and measured.unbadged_name < needed and needed > viewport - left:
         # Columns hidden for a NaN/Inf badge that would still not fit whole, and so not
         # be drawn (the delegates leave it out rather than cut it): at 1024x640 tree A
         # lost Status and B Shape for a badge seen in neither (review 14, F1). They give
         # way for a badge only where it is then drawn; else for the names without it.
-        hidden, _left = _giving_way(min(measured.unbadged_name, share), limits, order, measured.contents, viewport)
+        unbadged = measured.unbadged_name
+        hidden, _left = _giving_way(min(unbadged, share), limits, order, measured.contents, viewport, unbadged)
     return hidden
 
 
-def _giving_way(name: int, limits: dict[int, int], order: tuple[int, ...], contents: dict[int, int], viewport: int):
+def _giving_way(
+    name: int, limits: dict[int, int], order: tuple[int, ...], contents: dict[int, int], viewport: int, whole: int
+):
     """The columns of ``order`` hidden, the least needed first, until ``name`` px and the
-    others' contents fit in the viewport; and the px those others take."""
-    wanted = {c: min(contents[c], most) for c, most in limits.items()}
+    others' contents fit in the viewport; and the px those others take. A column hidden
+    early comes back when it fits beside those kept and the names' ``whole`` width (each
+    hidden after it did not fit even alone with them, so it takes nothing from a more
+    needed one, nor from the names, whole with the columns gone): at 1024x640 tree A hid
+    Shape, then Status for a `[B: CRC mismatch]` badge, and left a 40 px blank strip
+    where Shape fitted whole (issue 11)."""
+    limited = {c: min(contents[c], most) for c, most in limits.items()}
+    wanted = dict(limited)
     hidden: list[int] = []
     for column in order:
         if name + sum(wanted.values()) <= viewport:
@@ -113,6 +122,10 @@ def _giving_way(name: int, limits: dict[int, int], order: tuple[int, ...], conte
         if column in wanted:
             del wanted[column]
             hidden.append(column)
+    for column in reversed(hidden[:-1]):  # the last hidden did not fit beside those kept
+        if whole + sum(wanted.values()) + limited[column] <= viewport:
+            wanted[column] = limited[column]
+            hidden.remove(column)
     return hidden, sum(wanted.values())
 
 
@@ -227,16 +240,19 @@ def hide_columns(view: QTreeView, columns) -> None:
         header.setSectionResizeMode(names, mode)
 
 
-def names_then_room(view: QTreeView, beside: int, widest_name: int) -> None:
+def names_then_room(view: QTreeView, beside: int, widest_name: int, gave_way: bool = False) -> None:
     """After a fit (the name column stretching, the ``beside`` px of columns beside it
     at their widths): with room to spare, the names get what they need plus NAME_ROOM
     and every column stays beside the one before it, the rest of the width left empty
     after the last; else the name column keeps stretching (and is cut in the middle).
     A spare strip narrower than NAME_ROOM goes to the names too (stretching): a blank
     strip of 10 to 25 px had been left at a comparison tree's right edge at 1024x640,
-    too narrow to set the columns apart from anything, while a name could use it."""
+    too narrow to set the columns apart from anything, while a name could use it. With
+    no column beside, or a column that ``gave_way`` for want of room, the tree is not a
+    wide one: the names stretch (tree A of the CRC folder's comparison had hidden Status
+    and left 40 to 70 px blank after its names, at 1024x640, issue 11)."""
     names = max(widest_name, view.header().sectionSizeHint(view.treePosition())) + NAME_ROOM
-    if view.viewport().width() - beside >= names + NAME_ROOM:
+    if beside > 0 and not gave_way and view.viewport().width() - beside >= names + NAME_ROOM:
         stretch_names(view, False)
         view.setColumnWidth(view.treePosition(), names)
 

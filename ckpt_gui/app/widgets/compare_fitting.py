@@ -78,4 +78,4 @@ class CompareFitting:
         for column in gave_way:
             del shown[column]
         fit_columns(view, shown, spare_outliers=True, measured=measured)
-        names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name)
+        names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name, bool(gave_way))

@@ -89,7 +89,7 @@ class TreeColumns:
             del limits[column]
         fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
         # Room to spare: the names get theirs, the rest stays empty after the last column.
-        names_then_room(view, sum(view.columnWidth(c) for c in limits), measured.widest_name)
+        names_then_room(view, sum(view.columnWidth(c) for c in limits), measured.widest_name, bool(self.gave_way))
 
     def chosen(self, column: int, shown: bool) -> None:
         """The user's choice in the header's menu stands: a column shown stays, a column
