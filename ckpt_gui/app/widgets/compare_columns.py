@@ -3,11 +3,14 @@ give way first when a tree is narrow, and numbers fitted to their room."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QRect
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewItem, QTreeView
 
 from ckpt_gui.app.models.compare_model import COLUMNS, NAME_A, NAME_B, REL, SHAPE_A, SHAPE_B, STATUS
-from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.elided_names import painted_margins, painted_room
 from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Each side shows few columns, so names stay readable; dtypes and the other numbers
@@ -63,19 +66,23 @@ class NumberFitted(RoomyRows):
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's API
         super().initStyleOption(option, index)
         if option.rect.width() > 0:
-            option.text = fit_number(option.text, option.fontMetrics, option.rect.width() - TEXT_MARGINS)
+            # In the room the style paints the text in (measured unrounded, as it elides):
+            # with TEXT_MARGINS the column kept 4 px more than its widest number needs, which
+            # a hinted name beside it lacked ("optimizer  ·  adam…" 0.5 px short, issue 11).
+            option.text = fit_number(option.text, QFontMetricsF(option.font), painted_room(option))
 
     def sizeHint(self, option, index):  # noqa: N802 - Qt's API
         # What the whole number needs with the margins ``initStyleOption`` leaves it: Qt's
-        # hint keeps 6 px beside a text, TEXT_MARGINS 10, so a column as wide as its widest
-        # number showed that number with a digit less (review 11 at 2560 px: "1.4343" under
-        # a filter, where "1.43432" was the widest; "0.4888" for "0.488823" without one).
+        # hint, rounded, could be a fraction of a pixel short, so a column as wide as its
+        # widest number showed that number with a digit less (review 11 at 2560 px: "1.4343"
+        # under a filter, where "1.43432" was the widest; "0.4888" for "0.488823" without one).
         size = super().sizeHint(option, index)
         whole = QStyleOptionViewItem(option)
         whole.rect = QRect()  # no room given: the text whole (initStyleOption)
         self.initStyleOption(whole, index)
         if whole.text:
-            size.setWidth(max(size.width(), whole.fontMetrics.horizontalAdvance(whole.text) + TEXT_MARGINS))
+            advance = math.ceil(QFontMetricsF(whole.font).horizontalAdvance(whole.text))
+            size.setWidth(max(size.width(), advance + painted_margins(whole.widget)))
         return size
 
 

@@ -56,7 +56,7 @@ def hint_kept(option, name: str, separator: str, hint: str) -> str:
         # above "_lear…_rate  (model only)" (review 11, 6).
         return _marker_kept(option, name, separator + hint)
     metrics = option.fontMetrics
-    room = _painted_room(option)
+    room = painted_room(option)
     whole = name + separator + hint
     if _fits(option, whole, room):
         return whole
@@ -95,17 +95,21 @@ def _room(option) -> int:
     return room
 
 
-def _painted_room(option) -> int:
+def painted_room(option) -> int:
     """The cell's room for its text as the style paints it: QCommonStyle keeps its focus
     frame's margin plus 1 px on each side (6 px in Fusion), where _room keeps TEXT_MARGINS.
     With _room, "optimizer  ·  adam_1" (134 px at 10 pt) was cut to "optimizer  ·  ada…"
     in a comparison's 140 px cell that paints it whole (the dark desktop's, issue 11)."""
-    widget = option.widget
-    style = widget.style() if widget is not None else QApplication.style()
-    room = option.rect.width() - 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1)
+    room = option.rect.width() - painted_margins(option.widget)
     if not option.icon.isNull():
         room -= option.decorationSize.width() + 4
     return room
+
+
+def painted_margins(widget) -> int:
+    """The px beside a cell's text, both sides, as ``widget``'s style paints it."""
+    style = widget.style() if widget is not None else QApplication.style()
+    return 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1)
 
 
 def _fits(option, text: str, room: int) -> bool:
