@@ -108,7 +108,6 @@ def test_a_widened_layer_with_one_appended_keeps_each_conflicts_own_advice():
     assert "16 to 32" in said[OPS + "1/_kernel"]
 
 
-
 def test_which_layer_went_is_not_guessed_when_the_sizes_repeat():
     """Dense 8->10->10 saved, 4->10 built: either saved layer could be the one gone."""
     saved = {OPS + "1/_kernel": [8, 10], OPS + "2/_kernel": [10, 10]}
@@ -120,6 +119,7 @@ def test_which_layer_went_is_not_guessed_when_the_sizes_repeat():
     saved = {OPS + "1/_kernel": [8, 16], OPS + "2/_kernel": [16, 10]}
     _said_, notes = _said(_findings(saved, built))
     assert f"the layer gone is {OPS}1 (8->16)" in next(n for n in notes if n.startswith("a layer was removed"))
+
 
 # -- which layer went or came, named as each side names it, checked with TensorFlow ----------
 
