@@ -193,6 +193,22 @@ def test_app_memory_limit_setting(tmp_path, monkeypatch):
     assert doctor_settings.memory_limit() == 2.5
     settings.settings().setValue("memory_limit_gb", "lots")
     assert doctor_settings.memory_limit() == DEFAULT_MEMORY_LIMIT
+    settings.settings().setValue("memory_limit_gb", -3)
+    assert doctor_settings.memory_limit() == 0.0  # no lower than "no limit"
+
+
+def test_app_time_limit_setting(tmp_path, monkeypatch):
+    """The time limit is read as the memory limit is (one helper), kept at one second at least."""
+    monkeypatch.setenv("CKPT_GUI_SETTINGS_DIR", str(tmp_path))
+    from ckpt_gui.app import doctor_settings, settings
+
+    assert doctor_settings.timeout() == doctor_settings.DEFAULT_TIMEOUT
+    settings.settings().setValue("diagnosis_timeout", 30.5)
+    assert doctor_settings.timeout() == 30.5
+    settings.settings().setValue("diagnosis_timeout", 0)
+    assert doctor_settings.timeout() == 1.0
+    settings.settings().setValue("diagnosis_timeout", "forever")
+    assert doctor_settings.timeout() == doctor_settings.DEFAULT_TIMEOUT
 
 
 # -- 3. whatever the script starts ends with the attempt, within its time limit -----------------

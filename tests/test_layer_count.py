@@ -7,6 +7,16 @@ is checked against TensorFlow's own restore (the doctor's oracle)."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import io
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from ckpt_gui.diagnosis.suggestions import with_suggestions
 from tests.test_repair_plan import _matched, _value
@@ -96,3 +106,116 @@ def test_a_widened_layer_with_one_appended_keeps_each_conflicts_own_advice():
     said, notes = _said(_findings(saved, built))
     assert not any("layers with weights" in n for n in notes), notes
     assert "16 to 32" in said[OPS + "1/_kernel"]
+
+
+def test_which_layer_went_is_not_guessed_when_the_sizes_repeat():
+    """Dense 8->10->10 saved, 4->10 built: either saved layer could be the one gone."""
+    saved = {OPS + "1/_kernel": [8, 10], OPS + "2/_kernel": [10, 10]}
+    built = {OPS + "1/_kernel": [4, 10]}
+    _said_, notes = _said(_findings(saved, built))
+    note = next(n for n in notes if n.startswith("a layer was removed"))
+    assert "which one cannot be told from the layers' sizes alone" in note and "the layer gone is" not in note
+    # Without the repeat (8->16->10 saved), the one the kept size leaves over is named.
+    saved = {OPS + "1/_kernel": [8, 16], OPS + "2/_kernel": [16, 10]}
+    _said_, notes = _said(_findings(saved, built))
+    assert f"the layer gone is {OPS}1 (8->16)" in next(n for n in notes if n.startswith("a layer was removed"))
+
+
+# -- which layer went or came, named as each side names it, checked with TensorFlow ----------
+
+CHILD_MAIN = Path(__file__).resolve().parent.parent / "ckpt_gui" / "diagnosis" / "child" / "main.py"
+SCRIPT = """
+import {keras} as keras
+import tensorflow as tf
+
+def build():
+    layers = [keras.Input((784,))] + [keras.layers.Dense(w) for w in {widths}]
+    return tf.train.Checkpoint(model=keras.Sequential(layers))
+"""
+# Keras 3 numbers a Sequential's layers among its operations (the Input is 0), Keras 2
+# (tf_keras) among its layers with weights: (module, the first layer's place, its kernel's name).
+KERAS = {"keras": (OPS + "1", "_kernel"), "tf_keras": ("model/layer_with_weights-0", "kernel")}
+
+
+@pytest.fixture(scope="module")
+def doctor_child(tf):
+    """The doctor's child's attempt, in this process (its modules loaded by path as its
+    main.py loads them, the session's TensorFlow: no second import), as a function of a
+    checkpoint prefix and a script giving the report the parent builds of its facts."""
+    from ckpt_gui.diagnosis.report import build_report
+    from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
+
+    spec = importlib.util.spec_from_file_location("_ckpt_gui_child_main", CHILD_MAIN)  # not "main" in sys.modules
+    child_main = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(child_main)
+    child_main.load_package()
+    importlib.import_module(child_main.PACKAGE + ".protocol")._channel = io.StringIO()  # phases: of no interest
+    attempt = importlib.import_module(child_main.PACKAGE + ".attempt").attempt
+
+    def diagnose(prefix: str, script: Path):
+        cwd, path = os.getcwd(), list(sys.path)
+        try:  # the attempt moves to its working folder and puts the script's on sys.path, as in a child
+            facts = attempt({"checkpoint": prefix, "script": str(script), "workdir": str(script.parent)})
+        finally:
+            os.chdir(cwd)
+            sys.path[:] = path
+        return build_report(DiagnosisRequest(prefix, str(script)), AttemptResult(facts=facts))
+
+    return diagnose
+
+
+def _keras(name: str):
+    return pytest.importorskip(name) if name == "tf_keras" else importlib.import_module(name)
+
+
+def _save(tf, keras, widths: list[int], tmp_path: Path):
+    model = keras.Sequential([keras.Input((784,))] + [keras.layers.Dense(w) for w in widths])
+    return model, tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+
+
+def _script(tmp_path: Path, keras: str, widths: list[int]) -> Path:
+    path = tmp_path / "model_def.py"
+    path.write_text(SCRIPT.format(keras=keras, widths=widths))
+    return path
+
+
+def _raised_layer(report) -> str:
+    """The script's layer TensorFlow's restore error names ("... and name sequential_3/dense_7/kernel:0")."""
+    found = re.search(r"and name (?:[^/\s]+/)*?([^/\s]+)/[^/\s]+:0", report.tensorflow.message)
+    assert found, report.tensorflow.message
+    return found.group(1)
+
+
+@pytest.mark.parametrize("module", KERAS)
+def test_the_layer_removed_is_named_as_the_checkpoint_names_it(tf, tmp_path, doctor_child, module):
+    """Dense 784->128->10 saved, 784->10 built: the layer gone is the checkpoint's first,
+    by its place and its saved Keras name (a layer only the checkpoint has: no class to tell);
+    the script's layer that meets its values by the name TensorFlow's error gives it."""
+    keras, (place, kernel) = _keras(module), KERAS[module]
+    saved_model, prefix = _save(tf, keras, [128, 10], tmp_path)
+    report = doctor_child(prefix, _script(tmp_path, module, [10]))
+    note = next(n for n in report.notes if n.startswith("a layer was removed"))
+    gone = saved_model.layers[0]
+    assert f"the layer gone is {place} (the checkpoint's '{gone.name}', 784->128)" in note, note
+    assert f"{place}/{kernel} of the script's '{_raised_layer(report)}': [784, 128] saved, [784, 10] built" in note
+    # TensorFlow: that layer put back where the note says restores every value; put back elsewhere, not.
+    back = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128), keras.layers.Dense(10)])
+    tf.train.Checkpoint(model=back).restore(prefix).assert_existing_objects_matched()
+    elsewhere = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10), keras.layers.Dense(128)])
+    with pytest.raises(ValueError, match="incompatible"):
+        tf.train.Checkpoint(model=elsewhere).restore(prefix)
+
+
+@pytest.mark.parametrize("module", KERAS)
+def test_the_layer_added_is_named_with_its_class_as_the_script_builds_it(tf, tmp_path, doctor_child, module):
+    """Dense 784->10 saved, 784->128->10 built: the layer added is the script's first, a
+    Dense, by the name TensorFlow's own error gives it; without it, the restore works."""
+    keras, (place, kernel) = _keras(module), KERAS[module]
+    _model, prefix = _save(tf, keras, [10], tmp_path)
+    report = doctor_child(prefix, _script(tmp_path, module, [128, 10]))
+    note = next(n for n in report.notes if n.startswith("a layer was added"))
+    added = _raised_layer(report)  # the script's first layer: its weights met the saved [784, 10] and [10]
+    assert f"the layer added is {place} (the script's Dense '{added}', 784->128)" in note, note
+    assert f"{place}/{kernel} of the script's '{added}': [784, 10] saved, [784, 128] built" in note
+    without = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    tf.train.Checkpoint(model=without).restore(prefix).assert_existing_objects_matched()

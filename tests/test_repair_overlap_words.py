@@ -1,7 +1,7 @@
 """Review 14 F6: the Repair dialog's line under the table led with the key, in bold, where
 the plan file and ``repair``'s notes name the value first; and once copy-overlap was
 chosen its reason still said "copy-overlap would copy the overlapping block", not which
-block. One wording (repair/fit.overlap_block) for the dialog, the plan and the CLI.
+block. One wording (core/overlap_block.py) for the dialog, the plan, the CLI and the doctor.
 Offscreen, no TensorFlow."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_gui.repair.fit import overlap_block
+from ckpt_gui.core.overlap_block import overlap_block
 from ckpt_gui.repair.notes import overlap_copies
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, placed, with_action
 
@@ -81,3 +81,40 @@ def test_the_dialog_names_the_value_first_and_says_the_block_chosen(qtbot):
     table.setCurrentCell(1, REASON)
     assert block in dialog.line.text()
     assert table.edited_plan().entries[1].reason == table.item(1, REASON).text()  # what Write saves
+
+
+# -- the doctor's own suggestion names the block the repair's plan names (one rule, in core) ----
+
+
+def _suggested(*facts: dict) -> dict[str, str]:
+    from ckpt_gui.diagnosis.findings import RestoreFinding
+    from ckpt_gui.diagnosis.suggestions import with_suggestions
+
+    findings = with_suggestions([RestoreFinding.from_fact(f) for f in facts], name_based=False)
+    return {f.label: " | ".join(f.suggestions) for f in findings}
+
+
+@pytest.mark.parametrize(("saved", "built"), [([784, 128], [784, 10]), ([16, 10], [32, 10])])
+def test_the_doctors_shape_advice_names_the_block_the_plans_reason_names(saved, built):
+    from tests.test_repair_plan import _matched, _plan
+
+    facts = (_matched("model/dense1/_kernel", saved, built),)
+    said = _suggested(*facts)["model/dense1/_kernel"]
+    block = overlap_block(saved, built)
+    assert f"copies {block} (copy-overlap)" in said, said
+    _plan_, entries = _plan(*facts)
+    assert f"copy-overlap would copy {block}" in entries["model/dense1/_kernel"].reason  # the same words
+
+
+def test_a_renamed_and_resized_layers_advice_names_the_block_and_none_across_ranks():
+    from tests.test_renamed_layers import SEED_004
+    from tests.test_repair_plan import _matched, _plan
+
+    said = _suggested(*SEED_004)
+    block = overlap_block((16, 10), (32, 10))  # dense2's saved kernel into out's
+    for side in ("model/out/_kernel", "model/dense2/_kernel"):
+        assert f"or copies {block} (copy-overlap)" in said[side], said[side]
+    # A conflict between ranks: the plan says no block can be copied, and so does the doctor.
+    facts = (_matched("model/conv/_kernel", [3, 3, 8], [3, 3, 1, 8]),)
+    assert "copy-overlap" not in _suggested(*facts)["model/conv/_kernel"]
+    assert "no block can be copied" in _plan(*facts)[1]["model/conv/_kernel"].reason

@@ -23,19 +23,23 @@ def python() -> str:
 
 
 def timeout() -> float:
-    value = settings.settings().value("diagnosis_timeout", DEFAULT_TIMEOUT)
-    try:
-        return max(float(value), 1.0)
-    except (TypeError, ValueError):
-        return DEFAULT_TIMEOUT
+    """Seconds an attempt may take: at least one, since a limit of 0 would stop every attempt at once."""
+    return _float_setting("diagnosis_timeout", DEFAULT_TIMEOUT, least=1.0)
 
 
 def memory_limit() -> float:
-    value = settings.settings().value("memory_limit_gb", DEFAULT_MEMORY_LIMIT)
+    """GB an attempt's processes may use together; 0 means no limit."""
+    return _float_setting("memory_limit_gb", DEFAULT_MEMORY_LIMIT, least=0.0)
+
+
+def _float_setting(key: str, default: float, least: float) -> float:
+    """A number the user set in a dialog, kept no lower than `least`; the default when the
+    settings hold something else (a settings file edited by hand, or left by another version)."""
+    value = settings.settings().value(key, default)
     try:
-        return max(float(value), 0.0)
+        return max(float(value), least)
     except (TypeError, ValueError):
-        return DEFAULT_MEMORY_LIMIT
+        return default
 
 
 # -- the Restore menu's dialogs: each returns what the status bar says of the choice, or None -------

@@ -20,6 +20,7 @@ from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import fallback_notes, open_readable
+from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus
 
 EXIT_OK = 0
 # inspect: listed, but no object paths (graph unreadable) or, with --stats, a tensor unreadable;
@@ -273,7 +274,13 @@ def _unreadable_pair_warnings(diff, path_of) -> list[str]:
     from ckpt_gui.core.analysis.unreadable_pair import unreadable_text  # noqa: PLC0415
 
     pairs = [pair for pair in diff.pairs if pair.unreadable]
-    lines = [f"{path_of(pair)} not compared: {unreadable_text(pair)}" for pair in pairs[:UNREADABLE_SAID]]
+    # A shape or dtype change is never compared: its side is said unreadable beside the change.
+    lines = [
+        f"{path_of(pair)} not compared: {unreadable_text(pair)}"
+        if pair.status == DiffStatus.UNREADABLE
+        else f"{path_of(pair)} ({DIFF_WORDS[pair.status]}) cannot be read: {unreadable_text(pair)}"
+        for pair in pairs[:UNREADABLE_SAID]
+    ]
     if len(pairs) > UNREADABLE_SAID:
         more = counted(len(pairs) - UNREADABLE_SAID, "more pair")
         lines.append(f"and {more} not compared (their values cannot be read)")

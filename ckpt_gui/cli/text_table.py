@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
+from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
@@ -124,6 +125,12 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
         out.write(f"    {model_files_text(refs)}\n")
 
 
+def _unreadable_mark(pair: Pair) -> str:
+    """The app's badge of a pair a side of which cannot be read ("  [B: CRC mismatch]"): the
+    one mark of a shape change whose side is corrupt, whose status stays the change."""
+    return f"  [{unreadable_badge(pair)}]" if pair.unreadable else ""
+
+
 def print_diff_table(
     diff: CheckpointDiff, out: TextIO = sys.stdout, path_of: Callable[[Pair], str] | None = None
 ) -> None:
@@ -151,7 +158,7 @@ def print_diff_table(
         v = pair.values
         kinds = [pair.a.dtype.name if pair.a else "-", pair.b.dtype.name if pair.b else "-"] if dtypes else []
         rows.append([
-            pair.status, names[id(pair)] + ("  (other key in B)" if pair.key_b else ""),
+            pair.status, names[id(pair)] + ("  (other key in B)" if pair.key_b else "") + _unreadable_mark(pair),
             format_shape(pair.a.shape) if pair.a else "-", format_shape(pair.b.shape) if pair.b else "-", *kinds,
             f"{v.differing:,}" if v else "", format_number(v.max_abs_diff) if v else "",
             format_number(v.rel_l2) if v else "", format_number(v.cosine) if v else "", nonfinite_badge(v),

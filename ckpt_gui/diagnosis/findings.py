@@ -76,6 +76,12 @@ class RestoreFinding:
     # A variable only the model has, in a Keras 3 file's report: its model path named as the
     # tree names the file's weights (``layers/dense_3/vars/0`` is ``dense_3/kernel``).
     model_only_name: str | None = None
+    # Which layer each side's weight belongs to, where the child saw it (object-based restores):
+    # the value's own name when saved (the object graph's "sequential/dense/kernel"), and the
+    # Keras layer holding the model's variable, its name and class ("dense_2", "Dense").
+    saved_name: str | None = None
+    model_layer: str | None = None
+    model_layer_class: str | None = None
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -99,6 +105,9 @@ class RestoreFinding:
             first_step_shape=_shape((raw.get("first_step") or {}).get("model_shape")),
             first_step_variable=(raw.get("first_step") or {}).get("variable"),
             model_name=raw.get("model_name") or None,
+            saved_name=raw.get("saved_name") or None,
+            model_layer=raw.get("model_layer") or None,
+            model_layer_class=raw.get("model_layer_class") or None,
         )
 
     @property

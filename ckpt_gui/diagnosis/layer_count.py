@@ -4,7 +4,11 @@
 other layers, of other shapes. Review 14 (seed 003: Dense 784->128->10 saved, a single
 Dense 784->10 built): each conflict alone read "the layer went from 128 to 10 units:
 build this layer with its old size", and the last layer's values "claimed by nothing".
-TensorFlow's own restore stops at the first of those conflicts.
+TensorFlow's own restore stops at the first of those conflicts. The note names the
+layer gone (or added) by its place and, where a side says it, its Keras name and class:
+the checkpoint's object graph names a saved layer ("dense"), the script's model names
+its own layers and their classes (the child's facts); a layer only the checkpoint has
+has no class to tell.
 
 Pure Python, from the findings alone."""
 
@@ -12,10 +16,11 @@ from __future__ import annotations
 
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.cause_facts import Cause, layer_position, model_side, saved_path
+from ckpt_gui.diagnosis.cause_facts import Cause, layer_place, layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
 
 Layers = dict[int, dict[str, tuple]]  # position -> weight name -> shape
+Names = dict[tuple[int, bool], tuple[str | None, str | None]]  # (position, model side) -> (layer name, class)
 
 
 def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> list[Cause]:
@@ -26,6 +31,7 @@ def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> li
     saved: dict[str, Layers] = {}
     model: dict[str, Layers] = {}
     places: dict[str, list[tuple[int, int, bool]]] = {}  # list -> (finding index, position, on the model side)
+    names: dict[str, Names] = {}  # list -> each side's layer names and classes, where known
     for index, finding in enumerate(findings):
         if finding.optimizer:
             continue
@@ -40,6 +46,9 @@ def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> li
                 continue
             side.setdefault(layers, {}).setdefault(number, {})[weight] = shape
             places.setdefault(layers, []).append((index, number, is_model))
+            named = _named(finding, is_model)
+            if named != (None, None):
+                names.setdefault(layers, {}).setdefault((number, is_model), named)
     causes = []
     for layers in sorted((set(saved) & set(model)) - shifted):
         was, now = saved[layers], model[layers]
@@ -49,20 +58,35 @@ def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> li
         if len(was) != len(now) and conflicts and _one_less(_units(was), _units(now)):
             # A value restored whole needs no word of the cause.
             places_left = [p for p in places[layers] if findings[p[0]].status != RestoreStatus.CONSUMED]
-            causes.append(_cause(layers, was, now, findings[conflicts[0]], places_left, common))
+            named = names.get(layers, {})
+            causes.append(_cause(layers, was, now, findings[conflicts[0]], places_left, common, named))
     return causes
 
 
-def _cause(layers: str, was: Layers, now: Layers, first: RestoreFinding, places: list, common: set[int]) -> Cause:
+def _named(finding: RestoreFinding, is_model: bool) -> tuple[str | None, str | None]:
+    """The layer of ``finding``'s weight on one side: its Keras name and class, where known.
+    The saved side's name is the one before the weight's in the value's own name
+    (``sequential/dense/kernel``); its class is never saved."""
+    if is_model:
+        return finding.model_layer, finding.model_layer_class
+    parts = (finding.saved_name or "").split("/")
+    return (parts[-2] if len(parts) >= 2 else None), None
+
+
+def _cause(
+    layers: str, was: Layers, now: Layers, first: RestoreFinding, places: list, common: set[int], names: Names
+) -> Cause:
     removed = len(was) > len(now)
     count = abs(len(was) - len(now))
     what = ("a layer was" if count == 1 else f"{count} layers were") + (" removed" if removed else " added")
     name = layers.rstrip("/_-")
+    meets = f" of the script's '{first.model_layer}'" if first.model_layer else ""  # as TensorFlow's error names it
     note = (
         f"{what}: the checkpoint's model has {_layers(len(was))} in {name}{_chain(was)}, the script's "
-        f"{len(now)}{_chain(now)}. Its layers are numbered by position, so the script's meet values saved for "
-        f"other layers ({first.label}: {format_shape(first.checkpoint_shape)} saved, "
-        f"{format_shape(first.model_shape)} built) and TensorFlow's restore stops there. "
+        f"{len(now)}{_chain(now)}; {_which(layers, was, now, names)}. Its layers are numbered by position, so the "
+        f"script's meet values saved for other layers ({first.label}{meets}: "
+        f"{format_shape(first.checkpoint_shape)} saved, {format_shape(first.model_shape)} built) and "
+        "TensorFlow's restore stops there. "
         + ("Add the missing layer back" if removed and count == 1 else "Add the missing layers back" if removed
            else "Remove the new layer" if count == 1 else "Remove the new layers")
         + " to restore the checkpoint as it was saved, or leave its values out (status.expect_partial(), or a "
@@ -98,6 +122,55 @@ def _one_less(saved: list[int] | None, built: list[int] | None) -> bool:
     longer, shorter = (saved, built) if len(saved) > len(built) else (built, saved)
     rest = iter(longer)
     return all(any(units == kept for kept in rest) for units in shorter)  # a subsequence, in one pass
+
+
+def _which(layers: str, was: Layers, now: Layers, names: Names) -> str:
+    """Which layer went (or came): the one the kept sizes leave over, by its place in the
+    longer list, its Keras name and class where a side says them: "the layer gone is
+    model/_functional/_operations/1 (the checkpoint's 'dense', 784->128)", "the layer
+    added is ..._operations/1 (the script's Dense 'dense_3', 784->128)"."""
+    removed = len(was) > len(now)
+    longer, shorter = (was, now) if removed else (now, was)
+    order = sorted(longer)
+    left = _kept(_units(longer), _units(shorter))
+    right = _kept(_units(longer)[::-1], _units(shorter)[::-1])
+    if right is not None:
+        right = sorted(len(order) - 1 - i for i in right)
+    count = len(order) - len(shorter)
+    one = count == 1
+    if left is None or left != right:  # sizes that repeat: more than one layer could be the one
+        return f"which {'one' if one else 'ones'} cannot be told from the layers' sizes alone"
+    gone = [order[i] for i in range(len(order)) if i not in left]
+    said = ", ".join(f"{layer_place(layers, n)} ({_about(n, longer, names, removed)})" for n in gone)
+    verb = ("gone is" if one else "gone are") if removed else ("added is" if one else "added are")
+    return f"the layer{'' if one else 's'} {verb} {said}"
+
+
+def _kept(longer: list[int] | None, shorter: list[int] | None) -> list[int] | None:
+    """Where each of ``shorter``'s units sits in ``longer``, taking the earliest that fits
+    (a subsequence, as _one_less finds it); None when it is not one."""
+    if longer is None or shorter is None:
+        return None
+    kept, at = [], 0
+    for units in shorter:
+        while at < len(longer) and longer[at] != units:
+            at += 1
+        if at == len(longer):
+            return None
+        kept.append(at)
+        at += 1
+    return kept
+
+
+def _about(number: int, layers: Layers, names: Names, removed: bool) -> str:
+    """A layer gone (``removed``: only the checkpoint has it) or added (only the script's
+    model): its Keras name and class as that side says them, and its kernel's in->out."""
+    name, kind = names.get((number, not removed), (None, None))
+    side = "the checkpoint's" if removed else "the script's"
+    who = " ".join(filter(None, [kind, f"'{name}'" if name else None]))
+    kernel = next((shape for weight, shape in layers[number].items() if weight.endswith("kernel")), None)
+    chain = f"{kernel[-2]}->{kernel[-1]}" if kernel is not None and len(kernel) >= 2 else ""
+    return ", ".join(filter(None, [f"{side} {who}" if who else None, chain])) or "no kernel to size it by"
 
 
 def _layers(count: int) -> str:

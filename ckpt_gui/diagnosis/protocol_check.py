@@ -11,7 +11,7 @@ class MalformedMessage(ValueError):
 
 
 _OPTIONAL_TEXT = ("checkpoint_key", "model_path", "checkpoint_dtype", "model_dtype", "checkpoint_path",
-                  "deferred_owner")  # fmt: skip
+                  "deferred_owner", "saved_name", "model_layer", "model_layer_class")  # fmt: skip
 _STATUSES = frozenset(status.value for status in RestoreStatus)
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from ckpt_gui.core.format.conventions import INTEGER_DTYPES, OPTIMIZER_TRAINABLE_LIST
 from ckpt_gui.core.formatting import format_shape
+from ckpt_gui.core.overlap_block import overlap_block
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.findings import RestoreFinding, Shape
@@ -142,7 +143,9 @@ def _renamed_and_resized(
         conflict = f"the checkpoint has {format_shape(was)}, the model {format_shape(now)}" + (
             f" ({change})" if change else ""
         )
-        choices = "keeps the model's initial value (keep-initial) or copies the overlapping block (copy-overlap)"
+        choices = "keeps the model's initial value (keep-initial)" + (
+            f" or copies {overlap_block(was, now)} (copy-overlap)" if len(was) == len(now) else ""
+        )  # the repair names the same block (core/overlap_block.py); other ranks have none
     else:
         conflict = f"the checkpoint holds {value.checkpoint_dtype}, the model {variable.model_dtype}"
         choices = "keeps the model's initial value (keep-initial)"
@@ -192,10 +195,20 @@ def _shape_advice(entry: RestoreFinding, skip: str, vector_layers: set[str], sai
     if first != entry.label:
         return f"{shapes}: the same change as {first} (see its advice)"
     if not change:
-        return f"{shapes}: build this variable with its old shape to restore it, or {skip} and train it anew"
-    if own_size:
-        return f"{shapes} ({change}): build this layer with its old size to restore it, or {skip} and train it anew"
-    return f"{shapes} ({change}): it fits again once that is undone; otherwise {skip} and train it anew"
+        advice = f"{shapes}: build this variable with its old shape to restore it, or {skip} and train it anew"
+    elif own_size:
+        advice = f"{shapes} ({change}): build this layer with its old size to restore it, or {skip} and train it anew"
+    else:
+        advice = f"{shapes} ({change}): it fits again once that is undone; otherwise {skip} and train it anew"
+    return advice + _overlap_choice(was, now)
+
+
+def _overlap_choice(was: Shape, now: Shape) -> str:
+    """The repair plan's other way out of a shape conflict, its block named as the repair
+    names it (one rule: core/overlap_block.py), when the ranks agree (else none can be copied)."""
+    if not (was and now and len(was) == len(now)):
+        return ""
+    return f"; or a repair plan copies {overlap_block(was, now)} (copy-overlap), the rest keeping its initial value"
 
 
 def _resize(was: Shape, now: Shape, vector_layer: bool = False) -> tuple[str, bool]:

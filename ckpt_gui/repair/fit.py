@@ -44,23 +44,3 @@ def misfit(
     if action == COPY_OVERLAP and len(source) != len(wanted):
         return f"copy-overlap of {source_key} {source} into {target} {wanted}: the ranks differ"
     return None
-
-
-def overlap_block(source_shape: Sequence[int], target_shape: Sequence[int]) -> str:
-    """Which block copy-overlap copies, said the same by the repair dialog, the plan's
-    reasons and the CLI (review 14: "would copy the overlapping block" said not which):
-    "[:, :10] of the old [128, 20] into the new [128, 10]", or, the layer widened, "the old
-    [16, 10] into [:16, :] of the new [32, 10]". Same rank (misfit refuses the others)."""
-    block = [min(old, new) for old, new in zip(source_shape, target_shape, strict=True)]
-
-    def part_of(shape: Sequence[int]) -> str:
-        if block == list(shape):
-            return ""
-        return "[" + ", ".join(":" if b == n else f":{b}" for b, n in zip(block, shape, strict=True)) + "] of "
-
-    old = f"{part_of(source_shape)}the old {_listed(source_shape)}"
-    return f"{old} into {part_of(target_shape)}the new {_listed(target_shape)}"
-
-
-def _listed(shape: Sequence[int]) -> str:
-    return "[" + ", ".join(str(n) for n in shape) + "]"  # as core/formatting's format_shape (not imported here)

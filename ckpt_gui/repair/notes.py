@@ -12,8 +12,8 @@ import re
 
 from ckpt_gui.core.format.conventions import OPTIMIZER_TRAINABLE_LIST, TF1_STEP, without_attributes
 from ckpt_gui.core.formatting import counted, one_or_many
+from ckpt_gui.core.overlap_block import overlap_block
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.repair.fit import overlap_block
 from ckpt_gui.repair.plan import SAVE_COUNTER, Action, RepairPlan
 
 # The plan's reasons (repair/planner.py, repair/pairing.py) for optimizer state it drops.

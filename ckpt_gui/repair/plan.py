@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.formatting import format_shape
-from ckpt_gui.repair.fit import misfit, overlap_block
+from ckpt_gui.core.overlap_block import overlap_block
+from ckpt_gui.repair.fit import misfit
 
 PLAN_SCHEMA = 1  # raised when a field is removed or changes meaning
 PLAN_KIND = "ckpt-gui repair plan"
@@ -227,7 +228,7 @@ def placed(entry: PlanEntry, target: str, shape: Shape | None, dtype: str | None
 
 def shape_conflict(entry: PlanEntry, action: Action = Action.KEEP_INITIAL) -> str:
     """A line's shape conflict as its reason says it under ``action``, the block
-    copy-overlap copies named (fit.overlap_block: review 14, "would copy the overlapping
+    copy-overlap copies named (core/overlap_block.py: review 14, "would copy the overlapping
     block" said not which, and still said "would" once copy-overlap was chosen)."""
     was, now = entry.source_shape, entry.target_shape
     said = f"shape conflict: the checkpoint has {_shown(was)}, the model {_shown(now)}; "

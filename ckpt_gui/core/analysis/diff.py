@@ -23,7 +23,15 @@ from ckpt_gui.core.analysis.diff_values import (
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.analysis.layer_order import pair_by_layer_order
 from ckpt_gui.core.analysis.summaries import tensor_stats
-from ckpt_gui.core.analysis.unreadable_pair import UnreadableSide, is_read_failure, mark_unreadable, unreadable_text
+from ckpt_gui.core.analysis.unreadable_pair import (
+    UnreadableSide,
+    check_changed_pair,
+    check_weight,
+    is_read_failure,
+    mark_unreadable,
+    needs_check,
+    unreadable_text,
+)
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.errors import Cancelled, CheckpointError
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
@@ -40,7 +48,8 @@ class Pair:
     paired_by: str = "key"  # or "path" (same object path, different key), or "layer order" (layer_order.py)
     status: DiffStatus | None = None  # None until the values were compared
     values: ValueDiff | None = None
-    unreadable: tuple[UnreadableSide, ...] = ()  # status "unreadable": each side that fails, and why
+    unreadable: tuple[UnreadableSide, ...] = ()  # each side that fails, and why (status "unreadable", or kept)
+    sides_read: bool = False  # a shape or dtype change: both sides read to the end (their CRC32C checked)
 
     @property
     def key_b(self) -> str | None:
@@ -236,7 +245,9 @@ def compare_all(
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> CheckpointDiff:
-    """Compare every pair that needs its values; ``progress`` gets elements done."""
+    """Compare every pair that needs its values, and read both sides of each shape or
+    dtype change once (unreadable_pair.check_changed_pair: a corrupt side is said with
+    the change, not only when it is plotted); ``progress`` gets elements done."""
     verify_object_graphs(diff)
     done = 0
     for pair in diff.pairs:
@@ -251,6 +262,11 @@ def compare_all(
 
             compare_pair(diff, pair, report, cancelled)
             done += pair.a.num_elements
+        elif needs_check(pair):
+            check_changed_pair(diff, pair, cancelled)
+            done += check_weight(pair)
+            if progress is not None:
+                progress(done)
     return diff
 
 
@@ -265,7 +281,10 @@ def verify_object_graphs(diff: CheckpointDiff) -> None:
 
 
 def elements_to_compare(diff: CheckpointDiff) -> int:
-    return sum(pair.a.num_elements for pair in diff.pairs if pair.needs_values)
+    """The progress compare_all reports at its end: compared pairs' elements, and the
+    changed pairs' sides it reads (check_weight)."""
+    compared = sum(pair.a.num_elements for pair in diff.pairs if pair.needs_values)
+    return compared + sum(check_weight(pair) for pair in diff.pairs if needs_check(pair))
 
 
 # Fewer values than this are too easily equal by coincidence (a step counter against

@@ -8,6 +8,13 @@ lives in a data file that is missing or cannot be opened now makes its own pair
 compared as usual. ``compare_pair`` applies this rule, so the app's background pass,
 its selected pair and the CLI's table and JSON all take it from here.
 
+A shape- or dtype-changed pair's status is the index's, and its values are never
+compared; ``check_changed_pair`` still reads each side once to the end (``compare_all``
+does it, so the app's background pass and ``diff`` alike), so that a corrupt side is
+said with the pair's status, not only once the pair is selected. The cost is one read
+of those pairs alone (the CRC32C check needs every byte); only-A and only-B values are
+not read.
+
 Not covered, on purpose: object storage that does not answer (every pair would fail
 alike; the comparison stops with that error) and a TF2 object graph that cannot be read
 (pairing uses it: still an error, ``diff.verify_object_graphs``).
@@ -15,10 +22,11 @@ alike; the comparison stops with that error) and a TF2 object graph that cannot 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ckpt_gui.core.format.errors import CheckpointError, StorageError, shown_path
+from ckpt_gui.core.format.errors import Cancelled, CheckpointError, StorageError, shown_path
 from ckpt_gui.core.statuses import DiffStatus
 
 if TYPE_CHECKING:  # diff.py's Pair and CheckpointDiff are not imported: diff.py imports this
@@ -62,9 +70,36 @@ def mark_unreadable(diff, pair, error: CheckpointError) -> None:
     if not sides:
         sides = [UnreadableSide(_side_of(diff, error), error.path, error.problem)]
     pair.values = None
+    pair.sides_read = True  # both read above: a changed pair is not read again
     if pair.status is None:  # its values were being compared: they never will be
         pair.status = DiffStatus.UNREADABLE
     pair.unreadable = tuple(sides)
+
+
+CHECKED_STATUSES = (DiffStatus.SHAPE_CHANGED, DiffStatus.DTYPE_CHANGED)  # the index's, never compared
+
+
+def needs_check(pair) -> bool:
+    """Whether ``pair`` is a shape or dtype change whose sides were not read yet."""
+    return pair.status in CHECKED_STATUSES and not pair.sides_read
+
+
+def check_changed_pair(diff, pair, cancelled: Callable[[], bool] | None = None) -> None:
+    """Read both sides of a shape- or dtype-changed ``pair`` to the end (every byte's
+    CRC32C) and mark the sides that fail: its status kept, its rows badged."""
+    if not needs_check(pair):
+        return
+    sides = [found for found in (_side_failure("A", diff.a, pair.a, cancelled),
+                                 _side_failure("B", diff.b, pair.b, cancelled)) if found]  # fmt: skip
+    if sides:
+        pair.unreadable = tuple(sides)
+    pair.sides_read = True
+
+
+def check_weight(pair) -> int:
+    """What reading a changed pair's two sides counts in the comparison's progress, where a
+    compared pair counts its elements (each read on both sides): half of both sides'."""
+    return (pair.a.num_elements + pair.b.num_elements) // 2
 
 
 def unreadable_text(pair) -> str:
@@ -82,13 +117,16 @@ def unreadable_sides(pair) -> set[str]:
     return {side.side for side in pair.unreadable}
 
 
-def _side_failure(side: str, ckpt: Checkpoint, variable: Variable | None) -> UnreadableSide | None:
+def _side_failure(
+    side: str, ckpt: Checkpoint, variable: Variable | None, cancelled: Callable[[], bool] | None = None
+) -> UnreadableSide | None:
     if variable is None:
         return None
     try:
         if variable.dtype.is_numeric:
             for _chunk in ckpt.iter_chunks(variable.key):  # bounded memory, every byte checked
-                pass
+                if cancelled is not None and cancelled():
+                    raise Cancelled()
         else:
             ckpt.read(variable.key)  # strings: decoding verifies the CRC
     except CheckpointError as error:

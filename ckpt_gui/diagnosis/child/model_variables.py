@@ -42,6 +42,20 @@ def reachable_variables(view, root) -> tuple[list[tuple[str, object]], list[tupl
     return found, owners
 
 
+def layers_of_variables(view, owners: list[tuple[str, object]]) -> dict[int, tuple[str, str]]:
+    """``{id(variable): (layer name, layer class)}`` for each variable a Keras layer holds
+    as its own checkpoint child (``_operations/1/_kernel``'s Dense): the model's side of a
+    layer the doctor names."""
+    found: dict[int, tuple[str, str]] = {}
+    for _path, owner in owners:
+        if not _is_keras_layer(owner):
+            continue
+        for child in children(view, owner).values():
+            if is_variable(child):
+                found.setdefault(id(child), (str(getattr(owner, "name", "") or ""), type(owner).__name__))
+    return found
+
+
 def object_paths(view, root) -> dict[int, str]:
     """Every object reachable from the root (by id), named by its best path: the same
     preference as the checkpoint side (objects.py), so a weight Keras 3 also lists under

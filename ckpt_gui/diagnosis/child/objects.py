@@ -10,7 +10,14 @@ import heapq
 from itertools import count
 
 from . import conventions
-from .model_variables import children, is_optimizer, object_paths, reachable_variables, untracked_weights
+from .model_variables import (
+    children,
+    is_optimizer,
+    layers_of_variables,
+    object_paths,
+    reachable_variables,
+    untracked_weights,
+)
 from .variables import compare, dtype_of, is_variable, shape_of
 
 
@@ -39,6 +46,8 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
         binding = _WalkBinding(graph, optimizer_nodes, walk_root, view, extras)
     else:
         binding = _RecordedBinding(graph, bound, names, graph_parent, view)
+    _reachable, owners = reachable_variables(view, walk_root)
+    layer_of = layers_of_variables(view, owners)  # which Keras layer holds each variable, its name and class
     variables: list[dict] = []
     claims: dict[int, list[dict]] = {}
     slot_nodes = {slot.slot_variable_node_id for node in graph.nodes for slot in node.slot_variables}
@@ -51,12 +60,15 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
                     "checkpoint_dtype": dtypes[key],
                     "optimizer": _is_optimizer_state(node_id, key, graph_parent, optimizer_nodes),
                 }
+                if attribute.full_name:  # the value's own name when saved ("sequential/dense/kernel")
+                    entry["saved_name"] = attribute.full_name
                 obj = binding.matched.get(node_id)
                 if obj is not None:
                     entry["model_path"] = binding.name_of(node_id)
                     if node_id not in slot_nodes:  # a legacy slot: no child path names it on either side
                         _saved_as(entry, node_id, graph_parent)
                     compare(entry, obj)
+                    _name_layer(entry, layer_of.get(id(obj)))
                     if is_variable(obj):
                         claims.setdefault(id(obj), []).append(entry)
                         entry["_object"] = obj
@@ -65,9 +77,15 @@ def match_objects(tf, reader, shapes: dict, dtypes: dict, target: dict, bound: d
                     entry["_node"] = node_id
                 variables.append(entry)
     _flag_shared(claims)
-    variables += _missing(view, walk_root, set(claims), names)
-    _reachable, owners = reachable_variables(view, walk_root)
+    variables += _missing(view, walk_root, set(claims), names, layer_of)
     return {"variables": variables, "holds_optimizer": any(is_optimizer(obj) for _path, obj in owners)}
+
+
+def _name_layer(entry: dict, layer: tuple[str, str] | None) -> None:
+    """The Keras layer that holds the model's variable: its name and class (the doctor's
+    notes name a layer added or gone by them)."""
+    if layer is not None:
+        entry["model_layer"], entry["model_layer_class"] = layer
 
 
 def _saved_as(entry: dict, node_id: int, graph_parent: dict) -> None:
@@ -223,7 +241,7 @@ def _unmatched(entry: dict, owner: str | None, checkpoint_path: list[str]) -> No
         entry["deferred_owner"] = owner
 
 
-def _missing(view, root, claimed: set[int], names: dict[int, str]) -> list[dict]:
+def _missing(view, root, claimed: set[int], names: dict[int, str], layer_of: dict) -> list[dict]:
     """The model's variables no checkpoint value claimed, untracked Keras weights too."""
     found = []
     reachable, owners = reachable_variables(view, root)
@@ -233,6 +251,7 @@ def _missing(view, root, claimed: set[int], names: dict[int, str]) -> list[dict]
             continue  # tf.train.Checkpoint's own counter, created by restore() itself: nothing of the user's
         if id(obj) not in claimed:
             found.append(_missing_entry(path, obj, optimizer=conventions.is_optimizer_name(path)))
+            _name_layer(found[-1], layer_of.get(id(obj)))
     for path, obj, waits in untracked_weights(owners, {id(obj) for _path, obj in reachable}):
         found.append(_missing_entry(path, obj, optimizer=False, untracked=True, waits=waits))
     return found
