@@ -250,6 +250,8 @@ def select_with_stuck_values(qtbot, window, stuck, folder) -> tuple[str, str]:
     stuck.only = ".data-"
     stuck.block(folder)
     assert window.tree_panel.select_key(key)
+    both = {"values", "histogram"}  # the two jobs that held the review's two pool threads
+    qtbot.waitUntil(lambda: both <= {lane for lane, _read in window.browse.runner.stuck_reads()}, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: still_reading(window) is not None, timeout=WAIT_MS)
     return key, ckpt.index.data_path(0)
 

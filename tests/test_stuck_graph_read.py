@@ -106,6 +106,24 @@ def test_two_threads_asking_one_instance_compute_it_once():
     assert slow.__dict__ == {"value": 1}  # stored where functools puts it; no lock left behind
 
 
+def test_a_getter_that_raises_is_tried_again_and_leaves_no_lock():
+    calls = []
+
+    class Flaky:
+        @cached_property
+        def value(self) -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise OSError("first read failed")
+            return len(calls)
+
+    flaky = Flaky()
+    with pytest.raises(OSError):
+        _ = flaky.value
+    assert flaky.__dict__ == {}
+    assert flaky.value == 2 and flaky.value == 2 and flaky.__dict__ == {"value": 2}
+
+
 def test_no_module_uses_functools_cached_property():
     """Its lock is its class's (Python 3.11): a getter that reads a file would hold
     every instance's (use ckpt_gui.core.format.cached)."""

@@ -49,11 +49,18 @@ class cached_property(Generic[T]):  # noqa: N801 (named as the functools one it 
         if name in cache:  # another thread stored it since the instance's attribute was missed
             return cache[name]
         # setdefault is atomic: every thread asking now gets the same lock.
-        lock = cache.setdefault(name + _LOCK_SUFFIX, RLock())
-        with lock:
-            if name in cache:
-                return cache[name]
-            value = self.func(instance)
-            cache[name] = value
-        cache.pop(name + _LOCK_SUFFIX, None)  # stored: later reads find the value, not the descriptor
-        return value
+        key = name + _LOCK_SUFFIX
+        lock = cache.setdefault(key, RLock())
+        try:
+            with lock:
+                if name in cache:
+                    return cache[name]
+                value = self.func(instance)
+                cache[name] = value
+                return value
+        finally:
+            # Stored (later reads find the value, not the descriptor) or failed (the next
+            # read tries again, as functools' does): no lock left in the instance (it would
+            # not pickle).
+            if cache.get(key) is lock:
+                cache.pop(key, None)
