@@ -26,7 +26,8 @@ from ckpt_gui.core.format import reads_in_flight, storage
 from ckpt_gui.resources import demo_path
 
 WAIT_MS = 60_000
-STILL_READING = re.compile(r"^Still reading (?P<path>.+)… \((?P<seconds>\d+) s\)$")
+GAVE_UP = re.compile(r"^Gave up waiting for (?P<name>[^/]+) in (?P<folder>.+) \(cancelled: (?P<what>.+)\)$")
+STILL_READING = re.compile(r"^Still reading (?P<name>[^/]+) in (?P<folder>.+) \((?P<seconds>\d+) s\)$")
 
 
 class StuckFiles:
@@ -35,11 +36,14 @@ class StuckFiles:
 
     def __init__(self) -> None:
         self.folders: list[str] = []
+        self.only = ""  # blocks only the files whose name holds it (".data-": the values, the object graph)
         self.blocking = False
         self.release = threading.Event()
 
     def stuck(self, path: str) -> bool:
-        return self.blocking and any(os.path.abspath(path).startswith(folder + os.sep) for folder in self.folders)
+        if not self.blocking or self.only not in os.path.basename(path):
+            return False
+        return any(os.path.abspath(path).startswith(folder + os.sep) for folder in self.folders)
 
     def block(self, folder) -> None:
         self.folders.append(os.path.abspath(folder))
@@ -95,6 +99,16 @@ def still_reading(window) -> re.Match | None:
     return STILL_READING.match(window.job_label.text())
 
 
+def gave_up(window) -> tuple[str, ...] | None:
+    """What the status bar says Cancel gave up: the file, its folder, the jobs cancelled."""
+    found = GAVE_UP.match(window.status_message())
+    return found.groups() if found else None
+
+
+def stuck_path(match: re.Match) -> str:
+    return os.path.join(match["folder"], match["name"])
+
+
 def test_a_later_open_goes_on_while_an_earlier_read_is_stuck(qtbot, window, stuck, saves):
     stuck.block(saves["a"])
     window.browse.open_path(str(saves["a"]))
@@ -119,14 +133,17 @@ def test_the_status_bar_names_the_file_still_read_and_cancel_abandons_it(qtbot, 
     window.browse.open_path(str(saves["a"]))
     qtbot.waitUntil(lambda: still_reading(window) is not None, timeout=WAIT_MS)
     (read,) = stuck.reads()
-    assert still_reading(window)["path"] == read.path
+    assert stuck_path(still_reading(window)) == read.path
     assert window.cancel_button.isVisible()
     seconds = int(still_reading(window)["seconds"])
     qtbot.waitUntil(lambda: still_reading(window) and int(still_reading(window)["seconds"]) > seconds, timeout=WAIT_MS)
 
+    assert not window.progress.isVisible()  # no progress to show: no empty bar beside the message
+    assert window.job_label.toolTip() == read.path
+
     qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
     assert not still_reading(window)  # gone with the job given up, at once
-    assert window.status_message() == "Opening cancelled"
+    assert gave_up(window) == (os.path.basename(read.path), os.path.dirname(read.path), "opening folder a")
     assert not window.busy and not window.cancel_button.isVisible()
     assert stuck.reads()  # the read itself cannot be stopped: it is left behind
 
@@ -134,6 +151,23 @@ def test_the_status_bar_names_the_file_still_read_and_cancel_abandons_it(qtbot, 
     with qtbot.waitSignal(window.browse.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(saves["a"]))
     assert shown_prefix(window).startswith(str(saves["a"]) + os.sep)
+
+
+def test_a_later_open_decodes_its_object_graph_while_a_cancelled_opens_graph_read_is_stuck(qtbot, window, stuck, saves):
+    """Review 15 (M1a): the later open waited at "decoding the object graph" for good,
+    behind the class-wide lock of functools.cached_property that the stuck one held."""
+    stuck.only = ".data-"  # the index reads; the object graph, in the data file, does not
+    stuck.block(saves["a"])
+    window.browse.open_path(str(saves["a"]))
+    qtbot.waitUntil(lambda: still_reading(window) is not None, timeout=WAIT_MS)
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert gave_up(window)[2] == "opening folder a"
+
+    with qtbot.waitSignal(window.browse.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(saves["b"]))
+    assert shown_prefix(window).startswith(str(saves["b"]) + os.sep)
+    assert window.browse.ckpt.graph_decoded and window.browse.ckpt.object_graph is not None
+    assert window.tree_panel.current_view == "objects" and stuck.reads()
 
 
 def test_the_message_goes_when_the_read_returns(qtbot, window, stuck, saves):
@@ -186,11 +220,74 @@ def test_a_later_selection_reads_its_values_while_an_earlier_read_is_stuck(
     stuck.blocking = True
     assert window.tree_panel.select_key(first)
     qtbot.waitUntil(lambda: still_reading(window) is not None, timeout=WAIT_MS)
-    assert still_reading(window)["path"] == data_file
+    assert stuck_path(still_reading(window)) == data_file
     stuck.blocking = False
     assert window.tree_panel.select_key(second)
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
     assert not still_reading(window)
+
+
+@pytest.fixture()
+def two_pool_threads():
+    """The pool with two threads, as on the review's 2-core machine: the selection's
+    values and statistics, both stuck, held them both."""
+    pool = QThreadPool.globalInstance()
+    before = pool.maxThreadCount()
+    pool.setMaxThreadCount(2)
+    yield
+    pool.setMaxThreadCount(before)
+
+
+def select_with_stuck_values(qtbot, window, stuck, folder) -> tuple[str, str]:
+    """Open ``folder``, then select a numeric variable whose values and statistics wait
+    for its data file (the object graph read before): (its key, that file)."""
+    with qtbot.waitSignal(window.browse.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(folder))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    ckpt = window.browse.ckpt
+    key = next(v.key for v in ckpt.variables if v.dtype.is_numeric and not v.is_object_graph and v.size_bytes > 16
+               and v.key != window.browse.current.variable.key)  # fmt: skip
+    stuck.only = ".data-"
+    stuck.block(folder)
+    assert window.tree_panel.select_key(key)
+    both = {"values", "histogram"}  # the two jobs that held the review's two pool threads
+    qtbot.waitUntil(lambda: both <= {lane for lane, _read in window.browse.runner.stuck_reads()}, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: still_reading(window) is not None, timeout=WAIT_MS)
+    return key, ckpt.index.data_path(0)
+
+
+def test_opening_another_checkpoint_goes_on_while_the_selections_reads_are_stuck(
+    qtbot, window, two_pool_threads, stuck, saves
+):
+    """Review 15 (M1b): the open waited behind the stuck jobs holding every pool thread."""
+    _key, data_file = select_with_stuck_values(qtbot, window, stuck, saves["b"])
+    # The values pane says what it waits for (it said "Select a variable to see its values.").
+    message = window.tensor.message.text()
+    assert window.tensor.picture.currentWidget() is window.tensor.message
+    assert os.path.basename(data_file) in message and message.startswith("Waiting for the values")
+
+    with qtbot.waitSignal(window.browse.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(saves["a"]))
+    assert shown_prefix(window).startswith(str(saves["a"]) + os.sep)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)  # the old selection's jobs replaced, not waited for
+    assert not still_reading(window) and stuck.reads()
+
+
+def test_cancel_gives_up_the_stuck_reads_and_not_the_open_queued_behind_them(
+    qtbot, window, two_pool_threads, stuck, saves
+):
+    """Review 15 (M1b): Cancel cancelled the open the user wanted, not the stuck reads."""
+    _key, data_file = select_with_stuck_values(qtbot, window, stuck, saves["b"])
+    with qtbot.waitSignal(window.browse.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(saves["a"]))
+        assert still_reading(window)
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+        name, folder, what = gave_up(window)
+        assert os.path.join(folder, name) == data_file and "histogram of" in what and "opening" not in what
+        assert not still_reading(window)
+        assert window.tensor.message.text().startswith(f"Values not read: Cancel gave up waiting for {name} ")
+    assert shown_prefix(window).startswith(str(saves["a"]) + os.sep)  # the open went on
+    assert stuck.reads()
 
 
 # Quit while the open waits for a read that never returns: the process ends (the

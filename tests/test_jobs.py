@@ -245,3 +245,25 @@ def test_a_replaced_job_stuck_in_a_read_no_longer_keeps_the_runner_busy(qtbot, r
     finally:
         release.set()
     assert runner.wait(WAIT_MS)
+
+
+def test_a_current_job_stuck_in_a_read_lets_the_jobs_behind_it_run(qtbot, one_thread, monkeypatch):
+    """Still awaited (its lane's latest: the selection's values on a dead mount), it held
+    the pool's one thread, and another lane's job (the open of another checkpoint) never
+    started (review 15, M1b); its result still comes if its read returns."""
+    monkeypatch.setattr(reads_in_flight, "STUCK_AFTER_S", 0.0)
+    started, release, got, told = threading.Event(), threading.Event(), [], []
+    one_thread.read_stuck.connect(lambda lane, read: told.append((lane, read.path)))
+    try:
+        one_thread.submit("values", in_a_read(started, release), got.append)
+        assert started.wait(WAIT_MS / 1000)
+        one_thread.submit("open", lambda _c: "opened", got.append)
+        qtbot.waitUntil(lambda: got == ["opened"], timeout=WAIT_MS)
+        assert [lane for lane, _read in one_thread.tell_stuck()] == ["values"]
+        one_thread.tell_stuck()  # told once a job
+        assert told == [("values", "/mnt/gone/model.ckpt-1.index")]
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: got == ["opened", "late"], timeout=WAIT_MS)  # still awaited: delivered
+    assert one_thread.wait(WAIT_MS) and one_thread.pool.waitForDone(WAIT_MS)
+    assert one_thread.pool.activeThreadCount() == 0  # its slot counted again once it returned

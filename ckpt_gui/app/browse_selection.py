@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ckpt_gui.app.jobs import JobContext
 from ckpt_gui.app.status_style import finding_label
+from ckpt_gui.app.stuck_reads import file_and_folder
 from ckpt_gui.core.views.describe import (
     describe_finding,
     describe_group,
@@ -105,4 +106,22 @@ class SelectionShown:
             self._read_voice.show_message(message, "error", details)
             self.tensor.show_message("Could not read the values (see the message above).")
 
-        self.runner.submit("values", read, show, failed)
+        def cancelled() -> None:  # Cancel gave up its read (a stuck mount), or cancelled it
+            stuck = self._values_stuck_on
+            why = f"Cancel gave up waiting for {stuck}" if stuck else "cancelled"
+            self.tensor.show_message(f"Values not read: {why} (select the variable again to read them).")
+
+        self._values_stuck_on = None
+        self.runner.submit("values", read, show, failed, on_cancelled=cancelled)
+
+    def _on_read_stuck(self, lane: str, read) -> None:
+        """A job of the runner waits for a read that does not return: the values' job
+        says so in the values pane (it kept the last message, "Select a variable to see
+        its values.", with a variable selected: review 15)."""
+        if lane == "values" and not self.tensor.large:  # a small tensor's read (shown: the last one's picture)
+            name, _folder = file_and_folder(read.path)  # its folder in the status bar (its tooltip: the path)
+            self._values_stuck_on = name
+            self.tensor.show_message(
+                f"Waiting for the values: their read from {name} has not returned (a stuck network or"
+                " FUSE mount?). Cancel, in the status bar, gives it up."
+            )

@@ -14,6 +14,12 @@ all slots were held. An abandoned job keeps the runner busy until it returns, un
 waits for a read that has not returned for ``reads_in_flight.STUCK_AFTER_S`` (written
 off, :meth:`JobRunner.write_off_stuck`). A job the user cancels while it waits for such a
 read is abandoned and reported cancelled at once (app/stuck_reads.py shows that read).
+
+A job waiting for a stuck read hands its pool slot back even while its result is still
+awaited (:func:`give_back_stuck_slots`): the pool is the app's one global pool (two
+threads on a 2-core machine), and a selection's values and statistics, both stuck on a
+dead mount, had held both threads, so the open of another checkpoint never started
+(review 15, M1b).
 """
 
 from __future__ import annotations
@@ -115,6 +121,7 @@ class _Job(QRunnable):
         self.pool: QThreadPool | None = None
         self._slot_lock = threading.Lock()
         self._slot_given_back = False
+        self.told_stuck = False  # JobRunner.read_stuck emitted for it
 
     def give_back_slot(self) -> None:
         """Abandoned: the pool may start another thread in this one's place (Qt's way for
@@ -153,6 +160,11 @@ class _Job(QRunnable):
                     self.pool.reserveThread()
         signal.emit(self.token, *args)
 
+    def hand_back_if_stuck(self) -> None:
+        """Waiting for a stuck read: its pool slot goes to the jobs queued behind it."""
+        if not self._slot_given_back and self.stuck_read() is not None:
+            self.give_back_slot()
+
     def describe(self) -> str:
         return f"{self.token[0]} ({self.label})" if self.label else self.token[0]
 
@@ -170,10 +182,22 @@ class _Lane:
     counted: bool = False  # the label says "LABEL: N of M" while its job counts
 
 
+def give_back_stuck_slots() -> None:
+    """Every runner's jobs waiting for a stuck read hand their pool slots back (the jobs
+    queued behind them start now); each takes its slot again if its read ever returns."""
+    with _unreturned_lock:
+        waiting = list(_unreturned)
+    for job in waiting:
+        job.hand_back_if_stuck()
+
+
 class JobRunner(QObject):
     """Submits jobs to a thread pool and delivers their results on the GUI thread."""
 
     busy_changed = Signal(bool)
+    # A lane's job was found waiting for a stuck read (once a job): lane, the Read; its
+    # panel can say what it waits for (app/browse_selection.py: the heatmap's message).
+    read_stuck = Signal(str, object)
     # The label of the most recent labelled job still running, done, total; "" (0, 0) once
     # none is left (the status bar shows another runner's, or nothing).
     progress_changed = Signal(str, int, int)
@@ -224,6 +248,7 @@ class JobRunner(QObject):
         job.pool = self.pool
         was_busy = self.busy
         self._running.add(job)
+        give_back_stuck_slots()  # not queued behind jobs that may never return
         with _unreturned_lock:
             _unreturned.add(job)
         self.pool.start(job)
@@ -269,6 +294,22 @@ class JobRunner(QObject):
                 found.append((name, read))
         return found
 
+    def describe_lane(self, lane: str) -> str:
+        """What ``lane``'s job does, as the status bar names it (its label, else the lane)."""
+        state = self._lanes.get(lane)
+        return state.label if state is not None and state.label else f"the {lane}"
+
+    def tell_stuck(self) -> list[tuple[str, reads_in_flight.Read]]:
+        """:meth:`stuck_reads`, with ``read_stuck`` emitted for each job found stuck the
+        first time (app/stuck_reads.py asks every second while a job runs)."""
+        found = self.stuck_reads()
+        for name, read in found:
+            job = self._lanes[name].job
+            if not job.told_stuck:
+                job.told_stuck = True
+                self.read_stuck.emit(name, read)
+        return found
+
     def is_running(self, lane: str) -> bool:
         state = self._lanes.get(lane)
         return state is not None and state.job is not None
@@ -291,6 +332,7 @@ class JobRunner(QObject):
         stuck = {job for job in self._running if not self._is_current(job) and job.stuck_read() is not None}
         if stuck:
             self._write_off(stuck)
+        give_back_stuck_slots()  # the current ones too: the jobs queued behind them go on
 
     def _is_current(self, job: _Job) -> bool:
         state = self._lanes.get(job.token[0])

@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         return self.compare_trees, self.pair_panel
 
     def _build_status_bar(self) -> None:
-        self.status_bar = WindowStatus(self, self.status_changed, lambda: self.busy, self._cancel_all)
+        self.status_bar = WindowStatus(self, self.status_changed, lambda: self.busy, self._cancel_pressed)
         self.status_label = self.status_bar.label  # the names tests and workflows use
         self.progress, self.cancel_button = self.status_bar.progress, self.status_bar.cancel_button
         self.job_label, self.fetched_label = self.status_bar.job_label, self.status_bar.fetched_label
@@ -304,6 +304,12 @@ class MainWindow(QMainWindow):
     def status_message(self) -> str:
         """The workflows' message the status bar shows."""
         return self.status_bar.message()
+
+    def _cancel_pressed(self) -> None:
+        """The Cancel button: while a stuck read is shown, the jobs waiting for it only
+        (a later open queued behind them goes on); else every job."""
+        if not self.status_bar.give_up_stuck():
+            self._cancel_all()
 
     def _cancel_all(self) -> None:
         for controller in self.controllers:

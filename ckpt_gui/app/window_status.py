@@ -8,6 +8,7 @@ names (``status_label``, ``progress``, ``cancel_button``, ``job_label``,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QS
 from ckpt_gui.app.open_url import FetchedBytesLabel
 from ckpt_gui.app.stuck_reads import StuckReads
 from ckpt_gui.app.widgets.layouts import ElidedLabel
+from ckpt_gui.core.format.errors import shown_path
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 # The job label's widest, in average characters: a long checkpoint name gives way (elided,
 # whole in its tooltip) before the status bar widens the window past the screen.
 JOB_LABEL_MAX_CHARS = 60
+# A stuck read's message may take the progress bar's room too (no bar beside it: a stuck
+# read has no progress to show, and its empty box looked broken, review 15).
+STUCK_LABEL_MAX_CHARS = 80
 
 
 class WindowStatus:
@@ -47,8 +52,8 @@ class WindowStatus:
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(cancel_all)
-        # "Still reading FILE… (N s)" in the job label while a job waits for a read that
-        # does not return (a stuck mount): Cancel gives that job up, and the message goes.
+        # "Still reading NAME in FOLDER (N s)" in the job label while a job waits for a read
+        # that does not return (a stuck mount): Cancel gives that job up, and the message goes.
         self.stuck = StuckReads(bar)
         self.stuck.changed.connect(lambda _text: self._show_label())
         self.cancel_button.clicked.connect(self.stuck.check)
@@ -104,13 +109,32 @@ class WindowStatus:
         else:  # only unlabelled jobs left: no finished job's name beside the bar
             self._show_label()
 
+    def give_up_stuck(self) -> bool:
+        """Cancel while a stuck read is shown: the jobs waiting for it are given up, no
+        other job (a later open goes on), and the status bar says which read. False when
+        no stuck read is shown (Cancel cancels every job)."""
+        said = self.stuck.give_up()
+        if said:
+            self.show(self.stuck, said)
+        return bool(said)
+
     def _show_label(self) -> None:
         """The stuck read's message, else the latest job's label, else nothing."""
         label = next(reversed(self._jobs.values()))[0] if self._jobs else ""
-        self.job_label.setText(self.stuck.text or label)
+        self._set_job_text(label)
+
+    def _set_job_text(self, label: str) -> None:
+        """The stuck read's message (its folder elided first, the whole path in its
+        tooltip; no progress bar beside it), else ``label``."""
+        read = self.stuck.read if self.stuck.text else None
+        if read is None:
+            self.job_label.setText(label)
+        else:
+            self.job_label.set_parts(*self.stuck.parts, tip=shown_path(read.path))
+        self.progress.setVisible(self._busy() and read is None)
 
     def _show_job(self, label: str, done: int, total: int) -> None:
-        self.job_label.setText(self.stuck.text or label)
+        self._set_job_text(label)
         # QProgressBar.setValue repaints at once, and a repaint of one child paints the
         # whole window's dirty region (plots included) inside this handler: with updates
         # off it only marks itself, and the window paints on the event loop's next turn.
@@ -123,7 +147,7 @@ class WindowStatus:
         if idle_runner is not None and self._jobs.pop(idle_runner, None) is not None and self._jobs:
             self._show_job(*next(reversed(self._jobs.values())))
         busy = self._busy()
-        self.progress.setVisible(busy)
+        self.progress.setVisible(busy and not self.stuck.text)
         self.cancel_button.setVisible(busy)
         if not busy:
             self._jobs.clear()
@@ -138,10 +162,23 @@ class JobLabel(QLabel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._full = ""
+        self._parts: tuple[str, str, str] | None = None  # head, folder (elided first), tail
+        self._tip = ""
+        self._widest = JOB_LABEL_MAX_CHARS
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        self._full = text
+        self._full, self._parts, self._tip, self._widest = text, None, "", JOB_LABEL_MAX_CHARS
         self.updateGeometry()  # its width follows the text
+        self._elide()
+
+    def set_parts(self, head: str, folder: str, tail: str, tip: str) -> None:
+        """``head + folder + tail``, the folder cut between its names (:func:`elide_folder`)
+        before the rest is cut: "Still reading ckpt-3.data-00000-of-00001 in /mnt/…/checkpoints
+        (12 s)" (elided as a whole, the file name's prefix went and the shard suffix every
+        checkpoint has stayed, review 15); ``tip`` always in the tooltip."""
+        self._full, self._parts, self._tip = head + folder + tail, (head, folder, tail), tip
+        self._widest = STUCK_LABEL_MAX_CHARS
+        self.updateGeometry()
         self._elide()
 
     def text(self) -> str:  # the whole text (what is painted may be elided)
@@ -150,7 +187,7 @@ class JobLabel(QLabel):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         metrics = self.fontMetrics()
         frame = self.contentsMargins().left() + self.contentsMargins().right() + 2 * self.margin()
-        widest = metrics.averageCharWidth() * JOB_LABEL_MAX_CHARS
+        widest = metrics.averageCharWidth() * self._widest
         width = min(metrics.horizontalAdvance(self._full) + 1, widest) + frame  # +1: a fraction of a pixel
         return QSize(width, super().sizeHint().height())
 
@@ -163,8 +200,43 @@ class JobLabel(QLabel):
 
     def _elide(self) -> None:
         room = self.contentsRect().width() - 2 * self.margin()
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(room, 0))
+        metrics = self.fontMetrics()
+        shown = None
+        if self._parts is not None:
+            head, folder, tail = self._parts
+            left = room - metrics.horizontalAdvance(head + tail)
+            if left >= metrics.horizontalAdvance("…/"):
+                shown = head + elide_folder(metrics, folder, left) + tail
+        if shown is None or metrics.horizontalAdvance(shown) > room:
+            shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(room, 0))
         if not self.isVisible() or room <= 0:  # not laid out yet: its resize elides it
             shown = self._full
         super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
+        self.setToolTip(self._tip or (self._full if shown != self._full else ""))
+
+
+def elide_folder(metrics, folder: str, room: int) -> str:
+    """``folder`` in ``room`` pixels: whole, else cut between its names, keeping its first
+    (the mount, on a stuck NFS share: "/mnt/…/checkpoints") and as many of its last as fit,
+    else "…/" and its last name (the folder's own), that elided itself last."""
+    if metrics.horizontalAdvance(folder) <= room:
+        return folder
+    names = folder.rstrip(os.sep).split(os.sep)  # "/mnt/a/b": "", "mnt", "a", "b"
+    if len(names) < 3:
+        return metrics.elidedText(folder, Qt.TextElideMode.ElideMiddle, room)
+
+    def shown(head: list[str], tail: list[str]) -> str:
+        return os.sep.join([*head, "…", *tail])
+
+    def fits(head: list[str], tail: list[str]) -> bool:
+        return metrics.horizontalAdvance(shown(head, tail)) <= room
+
+    head = names[:2] if names[0] == "" else names[:1]
+    tail = [names[-1]]
+    if len(head) + len(tail) >= len(names) or not fits(head, tail):
+        head = []
+    if not fits(head, tail):
+        return metrics.elidedText(shown(head, tail), Qt.TextElideMode.ElideMiddle, room)
+    while len(head) + len(tail) < len(names) - 1 and fits(head, [names[-len(tail) - 1], *tail]):
+        tail.insert(0, names[-len(tail) - 1])
+    return shown(head, tail)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
-from functools import cached_property
 from itertools import compress, count, repeat
 from operator import is_
 from typing import TYPE_CHECKING, NamedTuple
 
 from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.format.bundle_entry import BundleEntry
+from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
 from ckpt_gui.core.format.dtypes import DType

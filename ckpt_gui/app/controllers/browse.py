@@ -74,6 +74,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         self._swapping = False  # the object view is replacing the key view of the same checkpoint
         self._opening = ""  # what the open job is labelled (the status bar's message names its steps)
         self._early_facts = ""  # the status bar's count and size, while a key view is shown early
+        self._values_stuck_on: str | None = None  # the file the values' read was found stuck in
         # Reading the selected tensor has its own voice too: its CRC error had replaced
         # what the open said (the object graph or the newest save cannot be read).
         self._read_voice = self.banner.banner.voice(object())
@@ -88,6 +89,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         self._recent: OrderedDict[str, tuple[tuple, Checkpoint, Trees]] = OrderedDict()
         self._stats_by_prefix: dict[str, dict[str, TensorStats]] = {}
         self.releaser = gui_gc.TreeRelease(self)  # frees the trees of checkpoints forgotten
+        self.runner.read_stuck.connect(self._on_read_stuck)  # the values pane says what it waits for
         picker.ref_selected.connect(self.switch_checkpoint)
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))

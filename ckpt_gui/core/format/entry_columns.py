@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, ValuesView
-from functools import cached_property
 from itertools import repeat
 
 from ckpt_gui.core.format.bundle_entry import BundleEntry
+from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.slices import TensorSlice
 

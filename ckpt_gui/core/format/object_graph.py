@@ -14,11 +14,11 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import chain, repeat
 from operator import add, attrgetter, gt, itemgetter
 from typing import NamedTuple
 
+from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.conventions import (
     CATCH_ALL_LISTS,
     KERAS_OPTIMIZER_LISTS,

@@ -4,9 +4,9 @@ variable in node order, per-node lists made only when first asked for."""
 
 from __future__ import annotations
 
-from functools import cached_property
 from operator import ne
 
+from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.lock_slices import map_in_slices, positions_in_slices, zip_in_slices
 
 Children = list[tuple[str, int]]  # (local name, node id), in stored order

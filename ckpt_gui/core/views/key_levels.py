@@ -20,12 +20,12 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import cached_property
 from itertools import compress, count, repeat
 from math import prod
 from operator import and_, attrgetter, contains, not_, or_
 
 from ckpt_gui.core.checkpoint import Variable
+from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.conventions import (
     OBJECT_GRAPH_KEY,
     OPTIMIZER_SLOT,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import cached_property
 from operator import attrgetter
 
+from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.lock_slices import index_in_slices
 from ckpt_gui.core.statuses import RestoreStatus
