@@ -51,6 +51,11 @@ def test_a_b_cut_short_is_compared_pair_by_pair_and_the_pairing_said_once(qtbot,
     root = model.tree.root
     names = [model.index_of(node, NAME_B).data() for node in root.built_nodes() if node is not root]
     assert not any(".ATTRIBUTES" in name or " | " in name for name in names), names
+    kernel = next(pair for pair in diff.pairs if pair.key.startswith("optimizer/_trainable_variables/0/"))
+    trees.select_pair(kernel)  # Details: the key's path, A's object path, not B's raw key
+    title = window.pair_panel.title.text().replace("\u200b", "")
+    assert "optimizer/_trainable_variables/0" in title and ".ATTRIBUTES" not in title and "in B" not in title, title
+    assert f"object path {kernel.a.display_path}" in title, title
 
 
 def test_compare_with_a_folder_whose_newest_cannot_be_read_compares_the_newest_readable(
