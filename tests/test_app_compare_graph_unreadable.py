@@ -122,3 +122,24 @@ def test_the_status_bar_counts_the_nan_inf_pairs_as_the_chip(qtbot, window, chec
     count = window.compare.diff.nonfinite()
     assert count and chip.text().endswith(f"  {count}")
     assert window.status_label.text().endswith(f", {count} NaN/Inf"), window.status_label.text()
+
+
+def test_a_script_and_two_checkpoints_dropped_diagnose_the_first_and_name_the_second(qtbot, window, monkeypatch):
+    """The second checkpoint was compared over the report of the first, which nothing
+    said; now the script diagnoses the first, its report in view, and the second is named."""
+    from ckpt_gui.diagnosis import runner
+    from ckpt_gui.resources import demo_path, examples_path
+    from tests.test_app_review10_flow import _report
+
+    monkeypatch.setattr(runner.Diagnoser, "warm_up", lambda *_args: None)
+    monkeypatch.setattr(runner.Diagnoser, "run", lambda self, *args: None)  # no TensorFlow: the report below
+    monkeypatch.setattr("ckpt_gui.app.controllers.doctor.build_report",
+                        lambda request, _result, *_rest: _report(request.checkpoint, request.script))  # fmt: skip
+    first, second = (os.path.join(demo_path(), f"ckpt-{step}") for step in (100, 200))
+    with qtbot.waitSignal(window.doctor.done, timeout=WAIT_MS):
+        _drop(window, first + ".index", second + ".index", os.path.join(examples_path(), "demo_model.py"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    assert window.compare.diff is None and window.left_stack.currentWidget() is window.tree_panel
+    assert window.doctor.report.checkpoint == first and window.info_tabs.currentWidget() is window.report_panel
+    said = window.banner.text
+    assert "Not used: demo/ckpt-200.index (an attempt takes the first script and the first checkpoint)" in said, said
