@@ -119,9 +119,10 @@ class CheckpointDiff:
 
     @property
     def graph_errors(self) -> dict[str, CheckpointError]:
-        """Each side ("A", "B") whose TF2 object graph cannot be read, with why."""
+        """Each side ("A", "B") whose TF2 object graph cannot be read, with why (storage
+        that does not answer is not in it: it stops the comparison, verify_object_graphs)."""
         sides = (("A", self.a), ("B", self.b))
-        return {side: ckpt.graph_error for side, ckpt in sides if ckpt.graph_error is not None}
+        return {side: ckpt.graph_error for side, ckpt in sides if is_read_failure(ckpt.graph_error)}
 
     @property
     def pairing_fallback(self) -> str:

@@ -9,8 +9,8 @@ compared as usual. ``compare_pair`` applies this rule, so the app's background p
 its selected pair and the CLI's table and JSON all take it from here.
 
 Not covered, on purpose: object storage that does not answer (every pair would fail
-alike; the comparison stops with that error) and a TF2 object graph that cannot be read
-(pairing uses it: still an error, ``diff.verify_object_graphs``).
+alike; the comparison stops with that error). A TF2 object graph that cannot be read is
+not a pair: the pairs are matched by key and compared (``diff.verify_object_graphs``).
 """
 
 from __future__ import annotations
