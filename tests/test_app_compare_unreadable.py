@@ -84,13 +84,17 @@ def test_its_details_name_the_side_the_file_and_the_problem(qtbot, compared):
 
 
 def test_a_comparison_stopped_by_an_error_leaves_no_row_comparing(qtbot, window, scratch_copy, checkpoints):
-    """An object graph that fails its CRC32C still stops the comparison (pairing uses it):
-    the rows, groups, chips and header then say "not compared", not "comparing" for good."""
+    """An error that stops the comparison (object storage that does not answer, here for
+    B's object graph): the rows, groups, chips and header then say "not compared", not
+    "comparing" for good. (An object graph that cannot be read no longer stops it:
+    tests/test_app_compare_graph_unreadable.py.)"""
+    from ckpt_gui.core.format.errors import StorageUnreachableError
+
     folder = scratch_copy("keras_seq")
     graph = Checkpoint.open(folder / "ckpt-4").entry("_CHECKPOINTABLE_OBJECT_GRAPH")
-    _flip_tensor(folder / "ckpt-4", graph.key)
     a, b = Checkpoint.open(checkpoints / "keras_seq" / "ckpt-3"), Checkpoint.open(folder / "ckpt-4")
-    assert b.graph_error is not None
+    dropped = StorageUnreachableError(b.prefix, f"reading {graph.key}", "the connection dropped", 3)
+    b.__dict__["_graph_or_error"] = (None, dropped)
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(a.prefix)
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)

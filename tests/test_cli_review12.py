@@ -57,11 +57,17 @@ def test_diff_and_export_on_such_a_folder_use_the_newest_readable_and_say_so(scr
     folder = scratch_copy("keras_seq")
     _broken, readable = _cut_newest(folder)
     note = open_readable(str(folder)).location.warnings[0]
+    # diff's one sentence says which it compares, not browse's "showing" (review 15 #3).
+    name, instead = os.path.basename(_broken), os.path.basename(readable)
+    compared = (
+        f"{name} cannot be read ({name}.index: not a TensorFlow index table): "
+        f"comparing {instead}, the newest readable checkpoint of this folder"
+    )
     result = run_cli("diff", str(folder), readable)
     assert result.returncode == 0, result.stderr  # the same checkpoint on both sides: identical
-    assert f"ckpt-gui: warning: A: {note}" in result.stderr.splitlines()
+    assert f"ckpt-gui: warning: A: {compared}" in result.stderr.splitlines(), result.stderr
     document = json.loads(run_cli("diff", readable, str(folder), "--json").stdout)
-    assert document["b"] == readable and document["warnings"] == [f"B: {note}"]
+    assert document["b"] == readable and document["warnings"] == [f"B: {compared}"]
     key = "model/_functional/_operations/1/_kernel"
     result = run_cli("export", str(folder), key, "-o", str(tmp_path / "k.npy"))
     assert result.returncode == 0, result.stderr

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.open_fallback import with_unreadable_marked
 
 
 class PartnerChoice:
@@ -32,7 +33,7 @@ class PartnerChoice:
             start = self.ckpt.location.directory
         else:  # the closed comparison's other checkpoint
             start = again[1 if same_prefix(again[0], self.ckpt.prefix) else 0]
-        self.dialog = CompareDialog(self.ckpt.prefix, start, locate, self.dialog_parent)
+        self.dialog = CompareDialog(self.ckpt.prefix, start, _locate_marked, self.dialog_parent)
         if again is not None and self.dialog.order() and not all(map(same_prefix, self.dialog.order(), again)):
             self.dialog.swap()  # the closed comparison's own order, whatever the dialog's rule says
         if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.order():
@@ -93,6 +94,11 @@ class PartnerChoice:
         refs = list(self.ckpt.checkpoints)
         newer = ref in refs and self.ckpt.ref in refs and refs.index(ref) > refs.index(self.ckpt.ref)
         self.compare_with(ref.prefix, shown_is_a=newer or ref not in refs)
+
+
+def _locate_marked(path: str):
+    """What ``path`` names, its checkpoints whose index is cut short marked (and not proposed)."""
+    return with_unreadable_marked(locate(path))
 
 
 def same_prefix(path: str, other: str) -> bool:

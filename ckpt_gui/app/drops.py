@@ -79,7 +79,9 @@ class Drops(QObject):
                 self.diagnose(scripts[0])
                 self._say(left_out)
             return
-        self.pending = {"b": checkpoints[1] if len(checkpoints) > 1 else None,
+        # With a script, the first checkpoint is diagnosed and its report shown: a second one
+        # compared over it had hidden the report, and nothing said so (review 15 #4).
+        self.pending = {"b": checkpoints[1] if len(checkpoints) > 1 and not scripts else None,
                         "script": scripts[0] if scripts else None, "shown": False, "left_out": left_out}  # fmt: skip
         self.open_path(checkpoints[0])
 
@@ -128,14 +130,19 @@ _HANDLERS = {QEvent.Type.DragEnter: "enter", QEvent.Type.DragMove: "move", QEven
 def unused_note(checkpoints: list[str], scripts: list[str]) -> str:
     """What a drop leaves unused, said (review 10: three checkpoints dropped compared the
     first two and said nothing of the third): a comparison takes the first two
-    checkpoints, an attempt the first script; "" when everything dropped is used. What
-    was used the window shows (the comparison's heading, the report's script)."""
-    unused = checkpoints[2:] + scripts[1:]
+    checkpoints, an attempt the first script and the first checkpoint (review 15 #4: a
+    script and two checkpoints); "" when everything dropped is used. What was used the
+    window shows (the comparison's heading, the report's script)."""
+    taken = 1 if scripts else 2
+    unused = checkpoints[taken:] + scripts[1:]
     if not unused:
         return ""
-    why = ", ".join(w for w, extra in (("a comparison takes the first two checkpoints dropped", checkpoints[2:]),
-                                       ("an attempt the first script", scripts[1:])) if extra)  # fmt: skip
-    why = why.replace("an attempt the", "an attempt takes the") if why.startswith("an") else why
+    reasons = (
+        ("a comparison takes the first two checkpoints dropped", checkpoints[2:] and not scripts),
+        ("an attempt takes the first script and the first checkpoint", checkpoints[1:] and scripts),
+        ("an attempt takes the first script", scripts[1:] and not checkpoints[1:]),
+    )
+    why = ", ".join(w for w, extra in reasons if extra)
     return f"Not used: {', '.join(map(_name, unused))} ({why})."
 
 

@@ -116,7 +116,9 @@ class MainWindow(QMainWindow):
         self.drops = Drops(
             self, lambda path: self.browse.open_path(path), lambda path: self.doctor.diagnose(path),
             lambda path: self.compare.compare_with(path), self.browse.checkpoint_shown, self.browse.loaded,
-            lambda note: self.banner.show_message(note, "info", owner=self.drops, beside=True),
+            # A warning, not information: what a workflow says next (the comparison made of
+            # the drop: "Comparison stopped", a pairing note) no longer takes its place (review 15 #4).
+            lambda note: self.banner.show_message(note, "warning", owner=self.drops, beside=True),
         )  # fmt: skip
 
     @property

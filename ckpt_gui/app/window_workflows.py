@@ -64,6 +64,10 @@ def attempt_started(window, asked: bool) -> None:
             f"Comparison closed to show the restore report of {name}, the checkpoint shown. "
             "File > Compare with... (Ctrl+K) compares again.", "info",
         )  # fmt: skip
+    elif asked and compare is not None:
+        # No comparison shown: what the comparison said (a red "Cannot compare") is about
+        # nothing on screen now, and stayed above the doctor's report (review 15 #4).
+        compare.banner.hide()
     window.info_tabs.setCurrentWidget(window.report_panel)
 
 

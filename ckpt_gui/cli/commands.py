@@ -19,7 +19,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 from ckpt_gui.core.formatting import counted
-from ckpt_gui.core.open_fallback import fallback_notes, open_readable
+from ckpt_gui.core.open_fallback import compared_instead, fallback_notes, open_readable
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus
 
 EXIT_OK = 0
@@ -243,11 +243,20 @@ def _diff(args: argparse.Namespace) -> int:
     from ckpt_gui.core.views.pair_paths import shown_path_of  # noqa: PLC0415
 
     a, b = open_readable(args.a), open_readable(args.b)  # as inspect and the app open a folder
-    # Which checkpoint of a folder was compared, when not its newest, and why (the folder's notes).
-    notes = [f"{side}: {note}" for side, ckpt in (("A", a), ("B", b)) for note in ckpt.location.warnings]
+    # Which checkpoint of a folder was compared, when not its newest, and why, in one
+    # sentence ("comparing ckpt-4", not browse's "showing"); the folder's other notes.
+    notes = []
+    for side, ckpt in (("A", a), ("B", b)):
+        instead = compared_instead(ckpt.location)
+        notes += [f"{side}: {instead}"] if instead else []
+        notes += [f"{side}: {note}" for note in ckpt.location.warnings[len(ckpt.location.broken) :]]
     _warn(notes)
     diff = pair_variables(a, b)
     compare_all(diff)
+    if diff.pairing_fallback:  # an object graph that cannot be read: paired by key, said once
+        errors = "; ".join(str(error) for error in diff.graph_errors.values())
+        notes.append(f"{diff.pairing_fallback} ({errors})")
+        _warn(notes[-1:])
     find_renames(diff)
     path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     # A pair whose value cannot be read is listed "unreadable" and the others compared

@@ -30,6 +30,8 @@ from ckpt_gui.core.analysis.diff import (
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.open_fallback import compared_instead, open_readable
+from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.write_guard import Protected
@@ -64,6 +66,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.ckpt: Checkpoint | None = None  # the checkpoint shown, A of "compare with..."
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
         self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
+        self._partner_note = ""  # the checkpoint compared instead of a folder's unreadable newest
         # The pairs ``diff``'s renames (find_renames, as ``ckpt-gui diff`` proposes them) tie
         # together, each only-A or only-B pair to the other: filled when the comparison ends.
         self.moved: dict[int, Pair] = {}
@@ -99,11 +102,17 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
 
         def load(context: JobContext):
             context.progress(0, 0)
-            return Checkpoint.open(path_b)
+            # A folder whose newest checkpoint cannot be read: its newest readable, as
+            # browse and `diff` open it, said when shown (review 15 #3: "Cannot compare").
+            return open_readable(path_b)
+
+        def opened(other: Checkpoint) -> None:
+            instead = compared_instead(other.location) if not same_prefix(other.prefix, shown.prefix) else ""
+            self._partner_note = f"{'B' if shown_is_a else 'A'}: {instead}" if instead else ""
+            self.compare(*((shown, other) if shown_is_a else (other, shown)), at_largest=at_largest)
 
         self.runner.submit(
-            "open_b", load,
-            lambda other: self.compare(*((shown, other) if shown_is_a else (other, shown)), at_largest=at_largest),
+            "open_b", load, opened,
             self._cannot_compare,
             label=f"Opening {'folder ' if os.path.isdir(path_b) else ''}{os.path.basename(path_b)}",  # as browse's
         )  # fmt: skip
@@ -132,8 +141,19 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             label="Pairing variables", counted=True,
         )  # fmt: skip
 
+    def _say_pairing(self, diff: CheckpointDiff) -> None:
+        """Once, with what the comparison said already (A and B the same checkpoint): the
+        folder's newest checkpoint B took the place of, and pairs matched by key because
+        an object graph cannot be read (review 15 M2: it stopped the comparison)."""
+        note, self._partner_note = self._partner_note, ""
+        said = [text for text in (self.banner.text, note, diff.pairing_fallback) if text]
+        if note or diff.pairing_fallback:
+            details = "\n".join(str(error) for error in diff.graph_errors.values())
+            self.banner.show_message("\n".join(said), "warning", details)
+
     def _cannot_compare(self, message: str, details: str) -> None:
         self._wanted_key = None  # not the next comparison's
+        self._partner_note = ""
         self.banner.show_message(f"Cannot compare: {message}", "error", details)
         self.failed.emit()
 
@@ -142,6 +162,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
         trees.show_tree(tree, name_a, name_b, _roles(a, b))
+        self._say_pairing(diff)
         panel.path_of = trees.model.tree.path_of
         panel.note_of = lambda pair: pairing_note(pair, diff)
         self.moved = {}
@@ -282,7 +303,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.trees.order_ahead()  # the flat list's order of every pair, kept from now on
         self._select_largest_change(diff)
         self._refresh_group()  # its summary, with every pair compared
-        self.status.emit(f"Compared: {summary_text(diff.summary())}")
+        self.status.emit(f"Compared: {summary_text(diff.summary(), diff.nonfinite())}")
         self.done.emit()
         self._find_renames(diff)
 
@@ -297,7 +318,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.trees.stop()
         again = (COMPARE_AGAIN, lambda: self.compare_again(diff))
         self.banner.show_message(f"Comparison stopped: {message}", "error", details, action=again)
-        self.status.emit(f"Comparison stopped: {summary_text(diff.summary()) or 'no pair compared'}")
+        self.status.emit(f"Comparison stopped: {summary_text(diff.summary(), diff.nonfinite()) or 'no pair compared'}")
 
     def compare_again(self, diff: CheckpointDiff) -> None:
         """The banner's "Compare again" after a comparison stopped (it had no way to try
@@ -333,7 +354,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             if diff is self.diff and diff.renames:
                 self._show_moved(diff)
                 moved = f"; {len(diff.renames):,} perhaps moved (same values)"
-                self.status.emit(f"Compared: {summary_text(diff.summary())}{moved}")
+                self.status.emit(f"Compared: {summary_text(diff.summary(), diff.nonfinite())}{moved}")
 
         self.runner.submit(
             "renames", lambda context: find_renames(diff, cancelled=context.cancelled), found,
@@ -363,12 +384,14 @@ def _ref_name(ckpt: Checkpoint) -> str:
     return f"{folder}/{os.path.basename(ckpt.prefix)}" if folder else os.path.basename(ckpt.prefix)
 
 
-def summary_text(summary: dict[str, int]) -> str:
+def summary_text(summary: dict[str, int], nonfinite: int = 0) -> str:
     """A finished comparison's counts by status, in the chips' words and numbers
     ("195,000 same", "34 only A": the status bar said "195000 same", then "34 only a"
-    under chips saying "195,000" and "only A"). A status without a chip keeps its own."""
+    under chips saying "195,000" and "only A"). A status without a chip keeps its own.
+    ``nonfinite``: the pairs whose NaN/Inf changed, the chip's count (review 15 #9)."""
+    counts = [*summary.items(), *([(NONFINITE, nonfinite)] if nonfinite else [])]
     return ", ".join(
         f"{n:,} {DIFF_STYLES[status][1] if status in DIFF_STYLES else status.replace('_', ' ')}"
-        for status, n in summary.items()
+        for status, n in counts
         if n
     )

@@ -33,6 +33,7 @@ from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.open_fallback import unreadable_note
 
 TYPING_PAUSE_MS = 300  # a typed path is looked at once the typing pauses
 ERROR, WARNING = "#D55E00", "#E69F00"  # Okabe-Ito, as the statuses (made readable on the palette)
@@ -87,6 +88,7 @@ class CompareDialog(QDialog):
         self.setWindowTitle("Compare with")
         self.a_prefix, self._locate = a_prefix, locate  # a_prefix: the checkpoint shown
         self.refs: list[CheckpointRef] = []
+        self._broken: dict[str, str] = {}  # the folder's checkpoints that cannot be read: why, in a few words
         self._before: dict[str, int] = {}  # the folder's checkpoints (real paths): position, oldest first
         self.swapped = False  # the user turned the proposed order round
         self.path = QLineEdit(start)
@@ -171,6 +173,7 @@ class CompareDialog(QDialog):
         self._typing.stop()
         text = os.path.expanduser(self.path.text().strip())
         self.refs = []
+        self._broken = {}
         self.checkpoints.clear()
         if not text:
             self._say("Choose a folder, a prefix or an .index file.", None)
@@ -182,12 +185,20 @@ class CompareDialog(QDialog):
             return
         self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
         self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
+        # Marked as the picker marks them (``locate`` may mark them: open_fallback.with_unreadable_marked).
+        self._broken = dict(zip(location.broken, location.broken_why, strict=True))
         for ref in self.refs:
             shown = "  (shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
-            self.checkpoints.addItem(describe_ref(ref, ref == location.latest, location.kind == "keras") + shown)
+            broken = "  (cannot be read)" if ref.prefix in self._broken else ""
+            self.checkpoints.addItem(
+                describe_ref(ref, ref == location.latest, location.kind == "keras") + shown + broken
+            )
         selected = location.selected
         if os.path.isdir(text) and selected.prefix == self.a_prefix:
-            selected = next((ref for ref in self.refs if ref.prefix != self.a_prefix), selected)
+            others = [ref for ref in self.refs if ref.prefix != self.a_prefix]
+            selected = next(
+                (ref for ref in others if ref.prefix not in self._broken), others[0] if others else selected
+            )
         self.checkpoints.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
         self._check_choice()
         self._fit_width()
@@ -211,8 +222,15 @@ class CompareDialog(QDialog):
         self._show_order()
         if prefix is None:
             return
+        unreadable = "; ".join(unreadable_note(p, why) for p, why in self._broken.items())
+        if prefix in self._broken:
+            self._say(f"{unreadable_note(prefix, self._broken[prefix])}: choose another checkpoint.", ERROR)
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            return
         if os.path.abspath(prefix) == os.path.abspath(self.a_prefix):
             self._say(SAME_WARNING, WARNING)
+        elif unreadable:  # which checkpoint is proposed instead of the newest, and why
+            self._say(f"{unreadable}: the newest readable checkpoint of the folder is proposed.", WARNING)
         else:
             self._say("", None)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)

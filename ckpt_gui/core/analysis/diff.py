@@ -9,6 +9,7 @@ can be compared on its own (the app compares what the user looks at first).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ from ckpt_gui.core.analysis.unreadable_pair import (
     unreadable_text,
 )
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
-from ckpt_gui.core.format.errors import Cancelled, CheckpointError
+from ckpt_gui.core.format.errors import Cancelled, CheckpointError, one_line
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES
 from ckpt_gui.core.statuses import DiffStatus
 
@@ -119,6 +120,30 @@ class CheckpointDiff:
                 counts[pair.status] += 1
         return counts
 
+    def nonfinite(self) -> int:
+        """How many pairs compared had NaN or Inf appear or go away: not a status (they
+        are counted "changed" too) but the chip's "NaN/Inf", which the summaries say
+        beside the statuses (review 15 #9: "1 same, 14 changed" under a NaN/Inf chip)."""
+        return sum(1 for pair in self.pairs if pair.values is not None and pair.values.nonfinite_changed)
+
+    @property
+    def graph_errors(self) -> dict[str, CheckpointError]:
+        """Each side ("A", "B") whose TF2 object graph cannot be read, with why (storage
+        that does not answer is not in it: it stops the comparison, verify_object_graphs)."""
+        sides = (("A", self.a), ("B", self.b))
+        return {side: ckpt.graph_error for side, ckpt in sides if is_read_failure(ckpt.graph_error)}
+
+    @property
+    def pairing_fallback(self) -> str:
+        """Said once when a side's object graph cannot be read, and the pairs were
+        therefore matched by key: "B's object graph cannot be read (ckpt-4.data-00000-of-00001:
+        data file truncated): pairs matched by key"; "" when both read (or have none)."""
+        errors = self.graph_errors
+        if not errors:
+            return ""
+        whys = [f"{side}'s object graph cannot be read ({_graph_problem(side, e)})" for side, e in errors.items()]
+        return f"{'; '.join(whys)}: pairs matched by key"
+
     def to_json(self) -> dict:
         out = {
             "a": self.a.prefix,
@@ -126,13 +151,20 @@ class CheckpointDiff:
             "summary": self.summary(),
             "variables": [pair.to_json() for pair in self.pairs],
         }
+        if self.graph_errors:
+            out["pairing_fallback"] = {
+                "paired_by": "key", "note": self.pairing_fallback,
+                "errors": {side: str(error) for side, error in self.graph_errors.items()},
+            }  # fmt: skip
         if self.renames:
             out["renames"] = [{"key_a": r.key_a, "key_b": r.key_b, "rel_l2": r.rel_l2} for r in self.renames]
         return out
 
     @property
     def identical(self) -> bool:
-        return all(pair.status == DiffStatus.SAME for pair in self.pairs)
+        """Every pair the same, and both checkpoints whole: an object graph that cannot
+        be read is a difference, never "identical"."""
+        return not self.graph_errors and all(pair.status == DiffStatus.SAME for pair in self.pairs)
 
 
 PAIRING_STEPS = 100  # progress reports while pairing, at most
@@ -272,11 +304,14 @@ def compare_all(
 
 def verify_object_graphs(diff: CheckpointDiff) -> None:
     """The object graphs are not compared as values (they describe objects, and pairing
-    uses them), but what is compared is verified: a graph that cannot be read (CRC
-    mismatch, past the end of its shard, missing) makes the comparison an error, never
-    "identical"."""
+    uses them). One that cannot be read (CRC mismatch, past the end of its shard, a data
+    file missing: TF2 writes it last, so a write cut short always loses it) no longer
+    stops the comparison: the pairs were matched by key (``pairing_fallback`` says so),
+    every pair whose values read is compared, and the comparison is never "identical"
+    (review 15 M2: "Comparison stopped", nothing compared, while each pair compared by
+    key when clicked). Storage that does not answer still stops it."""
     for ckpt in (diff.a, diff.b):
-        if ckpt.graph_error is not None:
+        if ckpt.graph_error is not None and not is_read_failure(ckpt.graph_error):
             raise ckpt.graph_error
 
 
@@ -384,6 +419,12 @@ def _equal_payloads(diff: CheckpointDiff, pair: Pair) -> bool:
         return a.shape == b.shape and a.reshape(-1).tolist() == b.reshape(-1).tolist()
     diff.a.read(pair.a.key), diff.b.read(pair.b.key)  # decoding verifies the CRCs
     return diff.a.shards.read(a_entry, verify=False) == diff.b.shards.read(b_entry, verify=False)
+
+
+def _graph_problem(side: str, error: CheckpointError) -> str:
+    """An object graph's error in a few words: its file and what is wrong ("data file truncated")."""
+    short = UnreadableSide(side, error.path, error.problem).short.removeprefix(f"{side}: ")
+    return f"{os.path.basename(error.path)}: {short if short != 'unreadable' else one_line(error.problem)}"
 
 
 def _finite(x: float | None) -> float | None:

@@ -49,6 +49,11 @@ class ValueDiff:
     neginf_appeared: int = 0
     neginf_vanished: int = 0
 
+    @property
+    def nonfinite_changed(self) -> bool:
+        """Whether NaN or Inf appeared or went away."""
+        return bool(self.nan_appeared or self.nan_vanished or self.inf_appeared or self.inf_vanished)
+
 
 @dataclass(slots=True)
 class _Sums:

@@ -16,8 +16,8 @@ of those pairs alone (the CRC32C check needs every byte); only-A and only-B valu
 not read.
 
 Not covered, on purpose: object storage that does not answer (every pair would fail
-alike; the comparison stops with that error) and a TF2 object graph that cannot be read
-(pairing uses it: still an error, ``diff.verify_object_graphs``).
+alike; the comparison stops with that error). A TF2 object graph that cannot be read is
+not a pair: the pairs are matched by key and compared (``diff.verify_object_graphs``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.format.conventions import VARIABLE_VALUE_SUFFIX
 
 
 class PairPaths:
@@ -18,6 +19,11 @@ class PairPaths:
 
     def __init__(self, diff: CheckpointDiff) -> None:
         self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
+        # A side's object graph cannot be read: the pairs were matched by key, and both
+        # sides are laid out by their keys' own hierarchy, as browse's tree shows such a
+        # checkpoint (review 15 M2: B's side read `0 | 1 | 2 | 3`, `.ATTRIBUTES · dense_2`,
+        # ".../.ATTRIBUTES/VARIABLE_VALUE" under A's object paths).
+        self.by_key = bool(diff.graph_errors)
         # Each key's node and attribute in one dict look-up, made in bulk (attribute_of_key
         # makes an Attribute per call: 400,000 calls for 200,000 pairs); a key with a
         # suffix (a saveable's extra tensors) is not in it and takes attribute_of_key.
@@ -30,6 +36,8 @@ class PairPaths:
         if side is None:
             side = "a" if pair.a is not None else "b"
         variable = pair.a if side == "a" else pair.b
+        if self.by_key:
+            return variable.key.removesuffix(VARIABLE_VALUE_SUFFIX), "", False
         graph = self.graphs[side]
         if graph is None:
             return variable.display_path, "", False

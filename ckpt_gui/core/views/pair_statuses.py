@@ -120,7 +120,7 @@ def change_of(pair: Pair, status) -> float:
 
 def nonfinite_changed(values) -> bool:
     """Whether NaN or Inf appeared or went away in a pair's values (ValueDiff)."""
-    return bool(values.nan_appeared or values.nan_vanished or values.inf_appeared or values.inf_vanished)
+    return values.nonfinite_changed
 
 
 def nonfinite_badge(values) -> str:

@@ -80,10 +80,13 @@ def pair_view(
     except CheckpointError as error:
         # A pair the comparison never reads (a shape or dtype change: its status is the
         # index's) fails only here: marked as compare_pair marks one (which side, file,
-        # problem), its status kept, and the side that reads plotted alone.
-        if pair.unreadable or not is_read_failure(error):
+        # problem), its status kept, and the side that reads plotted alone. Marked already
+        # if the background comparison's read of the pair's sides found it meanwhile (a
+        # race the selection lost): then plotted again without that side all the same.
+        if not is_read_failure(error):
             raise
-        mark_unreadable(diff, pair, error)
+        if not pair.unreadable:
+            mark_unreadable(diff, pair, error)
         return _pair_view(diff, pair, bins, cancelled)
 
 
