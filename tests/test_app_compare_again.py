@@ -23,7 +23,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 def _stopped(qtbot, window) -> None:
     qtbot.waitUntil(lambda: "Comparison stopped" in window.banner.text and not window.busy, timeout=WAIT_MS)
-    assert "not compared" in window.compare_trees.title.text()
+    trees = window.compare_trees
+    assert "stopped" in trees.title.text() and "not compared" in trees.summary_bar.so_far.text()
     button = window.banner.action_button
     assert button.isVisible() and button.text() == COMPARE_AGAIN
 
@@ -34,7 +35,8 @@ def _again(qtbot, window) -> None:
     trees = window.compare_trees
     tree = trees.model.tree
     assert tree.pending_below(tree.root) == 0 and not tree.stopped
-    assert "not compared" not in trees.title.text() and "comparing" not in trees.title.text()
+    assert "stopped" not in trees.title.text() and "comparing" not in trees.title.text()
+    assert "not compared" not in trees.summary_bar.so_far.text()
     assert "Comparison stopped" not in window.banner.text and not window.banner.action_button.isVisible()
 
 

@@ -51,9 +51,9 @@ def test_a_blank_strip_only_where_no_column_gave_way(qtbot, tmp_path):
     NAME_ROOM) only where no column gave way; a narrower tree's names take the width."""
     from ckpt_gui.app.widgets.compare_columns import A_LIMITS, B_LIMITS
 
-    trees = _crc_trees(qtbot, tmp_path, 900)
+    trees = _crc_trees(qtbot, tmp_path, 1400)
     seen = set()
-    for width in range(900, 480, -6):
+    for width in range(1400, 480, -6):  # from trees wide enough to leave a strip (review 15)
         trees.resize(width, 440)
         trees.fit_columns()
         qtbot.wait(1)  # the header's stretch, laid out
@@ -126,3 +126,26 @@ def test_a_number_column_keeps_no_more_than_the_style_paints_its_widest_number_i
         and "\u2026" not in shorter
         and float(shorter) == pytest.approx(float(longest.data()), rel=1e-3)
     )
+
+
+def test_a_strip_narrower_than_the_names_goes_to_them_not_left_as_a_band(qtbot, tmp_path):
+    """Review 15 at 2560x1440 (a 1920 px window, trees of about 520 px): tree A left
+    about 45 px blank after Status, B 125 px after Rel. L2, a band beside names of about
+    220 px. The names take such a strip; it stays blank only where the names stretched
+    would be more than twice their room (review 6's 1,190 px names)."""
+    from ckpt_gui.app.widgets.compare_columns import A_LIMITS, B_LIMITS
+
+    trees = _crc_trees(qtbot, tmp_path, 1000)
+    stretched = set()
+    for width in range(1000, 1160, 8):
+        trees.resize(width, 600)
+        trees.fit_columns()
+        qtbot.wait(1)  # the header's stretch, laid out
+        for view, limits in ((trees.view_a, A_LIMITS), (trees.view_b, B_LIMITS)):
+            shown = _shown(view, limits)
+            names = view.columnWidth(view.treePosition())
+            strip = view.viewport().width() - names - sum(view.columnWidth(c) for c in shown)
+            assert strip <= 1 or strip > names, (width, view is trees.view_a, strip, names)
+            if strip <= 1 and shown == list(limits):
+                stretched.add(view is trees.view_a)
+    assert stretched == {True, False}  # each tree met the case with every column shown

@@ -204,3 +204,46 @@ def test_f1_opens_the_shortcuts(qtbot, window):
 
     qtbot.waitUntil(lambda: bool(shown()), timeout=5000)
     shown()[0].close()
+
+
+def test_a_folder_dialog_used_leaves_no_shortcut_behind(qtbot, window, tmp_path, monkeypatch):
+    """Review 15: after a repaired checkpoint was written, F1 listed "Files |
+    (undescribed) | Del, Ctrl+D": the Write dialog's folder dialog stayed alive as the
+    Repair dialog's child, its views' Delete shortcuts collected (Ctrl+D on X11 is also
+    Diagnose restore). The dialog goes with its use; F1 lists only the app's own."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QDialog, QFileDialog
+
+    from ckpt_gui.app.widgets import folder_picker
+    from tests.test_app_desktop import shortcut_clashes
+
+    repair = QDialog(window)  # as the Repair dialog asks: its parent
+    monkeypatch.setattr(folder_picker.NewOrExistingFolder, "exec", lambda dialog: (dialog.accept(), dialog.result())[1])
+    assert folder_picker.ask_folder(repair, "Write", str(tmp_path / "new")) == str(tmp_path / "new")
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not window.findChildren(QFileDialog)
+    rows = help_menu.shortcut_rows(window)
+    assert all(what != "(undescribed)" and where != "Files" for where, what, _keys in rows), rows
+    assert ("Restore", "Diagnose restore", "Ctrl+D") in rows and shortcut_clashes(window) == []
+    # The clash check sees a dialog left behind: X11's Delete keys (Del, Ctrl+D) against Diagnose restore.
+    left = QFileDialog(repair)
+    QShortcut(QKeySequence("Ctrl+D"), left)
+    assert any(clash.startswith("Ctrl+D: ") for clash in shortcut_clashes(window)), shortcut_clashes(window)
+
+
+def test_the_shortcuts_list_leaves_out_a_hidden_dialogs_and_qts_own(qtbot, window, tmp_path):
+    """A dialog's keys count while it is shown; a Qt dialog's own shortcuts (no
+    whatsThis) never: F1 lists what the app's windows answer, in the app's words."""
+    from PySide6.QtWidgets import QDialog
+
+    from ckpt_gui.app.widgets.folder_picker import NewOrExistingFolder
+
+    dialog = QDialog(window)
+    QShortcut(QKeySequence("Ctrl+Alt+Q"), dialog).setWhatsThis("Quiet")
+    NewOrExistingFolder(window, "Write", str(tmp_path / "new")).show()  # Qt's Del shortcuts, undescribed
+    rows = {(what, keys) for _where, what, keys in help_menu.shortcut_rows(window)}
+    assert ("Quiet", "Ctrl+Alt+Q") not in rows and all(what != "(undescribed)" for what, _keys in rows)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert ("Quiet", "Ctrl+Alt+Q") in {(what, keys) for _where, what, keys in help_menu.shortcut_rows(window)}
+    dialog.close()

@@ -190,7 +190,8 @@ def test_a_strip_narrower_than_the_names_room_goes_to_the_names(qtbot, font_size
     """Issue 11 at 1024x640: a comparison tree's names fitted whole with their room
     (NAME_ROOM) left a blank strip of 10 to 25 px at the tree's right edge, next to
     "optimizer  ·  ada…" in the other tree. A strip that narrow sets nothing apart: the
-    name column takes it (stretching); a wide tree still leaves the rest blank."""
+    name column takes it (stretching); so does one up to the names' own width (review
+    15); a wide tree still leaves the rest blank."""
     from PySide6.QtGui import QStandardItem, QStandardItemModel
 
     from ckpt_gui.app.widgets.column_widths import NAME_ROOM, names_then_room, stretch_names
@@ -209,8 +210,11 @@ def test_a_strip_narrower_than_the_names_room_goes_to_the_names(qtbot, font_size
     view.show()
     widest = view.sizeHintForColumn(0)
     beside = view.fontMetrics().horizontalAdvance("1 changed") + 20
-    for extra, blank in ((spare, False), (NAME_ROOM + spare, True)):
-        wanted = widest + NAME_ROOM + beside + extra
+    names = widest + NAME_ROOM
+    # Review 15: a strip of 45 to 125 px beside names of 200 px was a blank band too; the
+    # strip is left blank only where the names stretched would be more than twice theirs.
+    for extra, blank in ((spare, False), (NAME_ROOM + spare, False), (names + NAME_ROOM + spare, True)):
+        wanted = names + beside + extra
         view.resize(view.width() - view.viewport().width() + wanted, 200)
         qtbot.waitUntil(lambda wanted=wanted: view.viewport().width() == wanted)
         stretch_names(view, True)  # as the fits measure
@@ -220,7 +224,7 @@ def test_a_strip_narrower_than_the_names_room_goes_to_the_names(qtbot, font_size
         strip = view.viewport().width() - view.columnWidth(0) - view.columnWidth(1)
         if blank:  # wide: the names what they need, the rest blank after the last column
             assert strip >= NAME_ROOM, (extra, strip)
-        else:  # the old code: a strip of `spare` px left blank
+        else:  # the old code: a strip of `spare` (or NAME_ROOM + `spare`) px left blank
             assert strip <= 1, (extra, strip, view.columnWidth(0))
 
 

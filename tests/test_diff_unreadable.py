@@ -196,3 +196,24 @@ def test_the_comparison_reads_a_shape_changes_sides_and_diff_says_which_cannot_b
     table = run_cli("diff", a.prefix, b.prefix)
     (line,) = [line for line in table.stdout.splitlines() if row["path"] in line.split()]
     assert line.split()[0] == "shape_changed" and "[B: CRC mismatch]" in line
+
+
+def test_diff_says_a_shard_gone_once_not_once_per_pair(scratch_copy):
+    """Review 15: a SavedModel's shard gone printed ten warnings of about 300 characters,
+    each naming the shard twice (A and B are one checkpoint), then "and 266 more". One
+    line per distinct problem: the shard, what is wrong, how many pairs, the first."""
+    folder = scratch_copy("tf1")  # no object graph: every pair's value lives in the shard
+    ckpt = Checkpoint.open(folder / "model.ckpt-500")
+    assert ckpt.index.header.num_shards == 1 and len(ckpt.variables) > 1
+    gone = Path(ckpt.index.data_path(0))
+    os.remove(gone)
+    result = run_cli("diff", str(ckpt.prefix), str(ckpt.prefix), "--json")
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    unreadable = [row for row in document["variables"] if row["status"] == "unreadable"]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("ckpt-gui: warning:")]
+    (line,) = [line for line in warnings if "not compared" in line]  # (the index-only notes name it too)
+    assert line.count(gone.name) == 1 and f"{gone} is missing" in line
+    assert f"{len(unreadable):,} pairs not compared (first: {unreadable[0]['path']})" in line
+    assert line.startswith("ckpt-gui: warning: A and B: ") and not any("more pair" in w for w in warnings)
+    assert line.removeprefix("ckpt-gui: warning: ") in document["warnings"]

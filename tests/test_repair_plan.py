@@ -338,3 +338,32 @@ def test_the_verification_counts_in_the_doctors_words():
     assert said == report.counts_text()  # no save_counter: the doctor's summary as it is
     assert "consumed" not in said and "_" not in said
     assert said.startswith(f"{summary[RestoreStatus.CONSUMED]} restored")
+
+
+def test_a_repair_keeping_no_old_value_is_said_for_what_happened_not_verified(capsys):
+    """Review 15: a removed layer's repair (two shape conflicts kept initial, the rest
+    dropped) showed "Values: 0 equal bit for bit, of 0 written" and a bold "Verified":
+    nothing of the old weights survives. It restores, and says every variable starts fresh."""
+    import dataclasses
+
+    from ckpt_gui.app.widgets.repair_panel import outcome_html
+    from ckpt_gui.cli.repair_command import _print_outcome
+    from ckpt_gui.repair.writer import RepairOutcome
+
+    plan, entries = _plan(
+        _matched(OPS + "1/_kernel", [784, 128], [784, 10]),
+        _matched(OPS + "1/bias", [128], [10]),
+        _value("unmatched", OPS + "2/_kernel", [128, 10]),
+        _value("unmatched", OPS + "2/bias", [10]),
+    )
+    assert not plan.written() and {e.action for e in entries.values()} <= {Action.KEEP_INITIAL, Action.DROP}
+    outcome = RepairOutcome("/ckpt/ckpt-1", "/out", plan, written="/out/ckpt-1", checks=[])
+    outcome = dataclasses.replace(outcome, verification=_all_consumed(plan))
+    assert outcome.ok
+    shown = outcome_html(outcome).replace("&#x27;", "'")
+    assert "Verified" not in shown and "bit for bit" not in shown and "0 with the old values" not in shown
+    assert "Restores in your model; no old value kept: every variable starts fresh (2 with the model's initial" in shown
+    _print_outcome(outcome)
+    printed = capsys.readouterr().out
+    assert "verified" not in printed and "values: none of the old checkpoint's values written" in printed
+    assert "restores in your model; no old value kept: every variable starts fresh (2 with" in printed

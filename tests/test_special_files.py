@@ -72,3 +72,46 @@ def test_the_app_reports_a_fifo_and_opens_the_next_checkpoint(qtbot, window, scr
     qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
     assert window.browse.ckpt is not None and window.browse.ckpt.location.directory == str(good)
     assert not window.browse.banner.text
+
+
+NOT_REGULAR = "not a regular file (a FIFO)"
+
+
+def test_inspect_names_a_fifo_data_file_for_what_it_is_never_missing(scratch_copy):
+    """Review 15: a data file there as a FIFO was "missing" in inspect's first line and
+    its folder listing (the listing skips what is not a regular file); it is named."""
+    folder = scratch_copy("keras_seq")
+    prefix, fifo = _data_as_fifo(folder)
+    name = os.path.basename(fifo)
+    for path in (folder, prefix):
+        result = run_cli("inspect", str(path), timeout=60)
+        said = result.stdout + result.stderr
+        assert result.returncode in (0, 1), result.stderr  # listed (1: the index only), never an error
+        assert "missing" not in said, said
+        assert f"incomplete: data {NOT_REGULAR}" in said
+    assert f"{name} is {NOT_REGULAR}" in run_cli("inspect", str(folder), timeout=60).stderr  # the fallback's why
+    headline = run_cli("inspect", prefix, timeout=60).stderr
+    assert f"This checkpoint's data file {name} is {NOT_REGULAR}: names, dtypes and shapes only" in headline
+
+
+def test_the_app_names_a_fifo_data_file_and_never_opens_it(qtbot, window, scratch_copy, monkeypatch):
+    """Review 15: the banner and the picker called a FIFO data file "missing"; the views
+    say what it is, and nothing opens it (an open of a FIFO waits for a writer for good)."""
+    prefix, fifo = _data_as_fifo(scratch_copy("keras_seq"))
+    name = os.path.basename(fifo)
+    opened = []
+    raw_file = storage._raw_file
+    monkeypatch.setattr(storage, "_raw_file", lambda path, *a: (opened.append(str(path)), raw_file(path, *a))[1])
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(prefix)
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    assert window.browse.ckpt.prefix == prefix
+    assert window.banner.text.startswith(f"This checkpoint's data file {name} is {NOT_REGULAR}: names, dtypes")
+    assert "missing" not in window.banner.text
+    picker = window.picker
+    line = picker.itemText(next(i for i, ref in enumerate(picker.refs) if ref.prefix == prefix))
+    assert f"(incomplete: data {NOT_REGULAR})" in line and "missing" not in line
+    assert dict(window.details.facts_shown())["Stored in"] == f"{name} ({NOT_REGULAR}: no values)"
+    qtbot.waitUntil(lambda: name in window.tensor.message.text(), timeout=60_000)
+    assert f"{name} is {NOT_REGULAR}" in window.tensor.message.text()
+    assert opened and fifo not in opened  # the index was read; the FIFO never

@@ -16,7 +16,7 @@ from ckpt_gui.core.views.describe import (
     value_text,
 )
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
-from ckpt_gui.core.views.missing_data import missing_shard_of
+from ckpt_gui.core.views.missing_data import missing_shard_said
 from ckpt_gui.core.views.planes import prepare_view
 from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode
 
@@ -80,9 +80,9 @@ class SelectionShown:
         if variable.dtype.is_variant or not (variable.dtype.is_numeric or variable.dtype.is_string):
             self.tensor.show_message(f"{variable.dtype.name} values cannot be shown.")
             return
-        missing = missing_shard_of(ckpt, variable.key)
+        missing = missing_shard_said(ckpt, variable.key)
         if missing is not None:
-            self.tensor.show_message(f"No values: its data file {missing} is missing (the index lists it).")
+            self.tensor.show_message(f"No values: its data file {missing} (the index lists it).")
             return
         if variable.size_bytes > LARGE_VIEW_BYTES:
             self.large.show(ckpt, variable)

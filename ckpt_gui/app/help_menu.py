@@ -76,15 +76,25 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
         if top.menu() is not None:
             walk(top.menu(), _plain(top.text()))
     for action in window.findChildren(QAction):
-        if action not in seen and not action.shortcut().isEmpty() and action.text():
+        if action not in seen and not action.shortcut().isEmpty() and action.text() and _live(action, window):
             rows.append((_panel_name(action.parent()), _what(action), _keys(action)))
     for shortcut in window.findChildren(QShortcut):
-        if shortcut.key().isEmpty():
+        # Only the app's own, described (Qt's dialogs bring theirs: a write's folder
+        # dialog added "Files | (undescribed) | Del, Ctrl+D", review 15), in a live window.
+        if shortcut.key().isEmpty() or not shortcut.whatsThis() or not _live(shortcut, window):
             continue
-        row = (_panel_name(shortcut.parent()), shortcut.whatsThis() or "(undescribed)", _keys(shortcut))
+        row = (_panel_name(shortcut.parent()), shortcut.whatsThis(), _keys(shortcut))
         if row not in rows:  # one key on several widgets of a panel (Escape: the field and the tree)
             rows.append(row)
     return rows + _row_menu_rows(window)
+
+
+def _live(obj, window: QMainWindow) -> bool:
+    """Whether ``obj`` (a QAction or QShortcut) answers keys of the main window or of a
+    dialog shown: one of a dialog hidden, or closed but not yet deleted, does not."""
+    parent = obj.parent()
+    host = parent.window() if isinstance(parent, QWidget) else window
+    return host is window or host.isVisible()
 
 
 def _row_menu_rows(window: QMainWindow) -> list[tuple[str, str, str]]:

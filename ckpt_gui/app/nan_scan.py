@@ -15,6 +15,7 @@ from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.formatting import counted, nonfinite_text
 from ckpt_gui.core.views.missing_data import missing_files
 from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable
@@ -119,7 +120,8 @@ class NanScan:
         if ckpt is None:
             return
         if missing_files(ckpt):  # asked for from the menu: say why not, the headline stays
-            self.say(f"No NaN/Inf scan: {os.path.basename(missing_files(ckpt)[0])} is missing")
+            first = missing_files(ckpt)[0]
+            self.say(f"No NaN/Inf scan: {os.path.basename(first)} is {storage.absent_why(first)}")
             return
         before = dict(known)
 

@@ -20,9 +20,10 @@ from ckpt_gui.core.analysis.overview import NonFinite, first_pass, histogram_pas
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.formatting import counted, format_bytes
 from ckpt_gui.core.views.large_values import streamed_envelope
-from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of
+from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of, missing_shard_said
 from ckpt_gui.core.views.readable_stats import group_histogram_of_readable, stats_skipping_unreadable
 from ckpt_gui.core.views.tree import SLOT, TreeNode
 
@@ -64,9 +65,9 @@ class SelectionStats:
         bins, value_range = self.histogram.bins.value(), self.histogram.requested_range()
         if node.variable is None:
             self._start_group(node, bins, value_range)
-        elif (missing := missing_shard_of(ckpt, node.variable.key)) is not None:
-            self.histogram.clear(f"No histogram: its data file {missing} is missing")
-            self.details.show_stats(None, f"Statistics: none, its data file {missing} is missing")
+        elif (missing := missing_shard_said(ckpt, node.variable.key)) is not None:
+            self.histogram.clear(f"No histogram: its data file {missing}")
+            self.details.show_stats(None, f"Statistics: none, its data file {missing}")
             self.done()
         elif not node.variable.dtype.is_numeric:
             variable = node.variable
@@ -262,7 +263,8 @@ class SelectionStats:
         if missing_files(ckpt):  # values only of those whose data file is there
             numeric = [v for v in numeric if missing_shard_of(ckpt, v.key) is None]
             if not numeric:
-                self.histogram.clear(f"No histogram: {os.path.basename(missing_files(ckpt)[0])} is missing")
+                first = missing_files(ckpt)[0]
+                self.histogram.clear(f"No histogram: {os.path.basename(first)} is {storage.absent_why(first)}")
                 return
         keys = [v.key for v in numeric]
         slots_left_out = len(chosen) < node.variable_count

@@ -15,12 +15,12 @@ from ckpt_gui.cli.documents import listing_warnings, versioned, write_inspect_js
 from ckpt_gui.cli.fetch_progress import fetch_progress
 from ckpt_gui.cli.repair_command import add_attempt_options, add_repair_parser, attempt_request, write_proposed_plan
 from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
+from ckpt_gui.cli.unreadable_lines import unreadable_pair_lines
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import compared_instead, fallback_notes, open_readable
-from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus
 
 EXIT_OK = 0
 # inspect: listed, but no object paths (graph unreadable) or, with --stats, a tensor unreadable;
@@ -261,7 +261,7 @@ def _diff(args: argparse.Namespace) -> int:
     path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     # A pair whose value cannot be read is listed "unreadable" and the others compared
     # (review 14): why, on stderr and in the JSON's warnings, as `inspect --stats` says it.
-    unreadable = _unreadable_pair_warnings(diff, path_of)
+    unreadable = unreadable_pair_lines(diff.pairs, path_of)
     _warn(unreadable)
     notes += unreadable
     if args.json:
@@ -272,28 +272,6 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         print_diff_table(diff, path_of=path_of)
     return EXIT_OK if diff.identical else EXIT_INCOMPLETE
-
-
-UNREADABLE_SAID = 10  # pairs named on stderr: a data file gone can make thousands unreadable
-
-
-def _unreadable_pair_warnings(diff, path_of) -> list[str]:
-    """One line per unreadable pair (the first UNREADABLE_SAID, then their count): its
-    name and each failing side's file and problem."""
-    from ckpt_gui.core.analysis.unreadable_pair import unreadable_text  # noqa: PLC0415
-
-    pairs = [pair for pair in diff.pairs if pair.unreadable]
-    # A shape or dtype change is never compared: its side is said unreadable beside the change.
-    lines = [
-        f"{path_of(pair)} not compared: {unreadable_text(pair)}"
-        if pair.status == DiffStatus.UNREADABLE
-        else f"{path_of(pair)} ({DIFF_WORDS[pair.status]}) cannot be read: {unreadable_text(pair)}"
-        for pair in pairs[:UNREADABLE_SAID]
-    ]
-    if len(pairs) > UNREADABLE_SAID:
-        more = counted(len(pairs) - UNREADABLE_SAID, "more pair")
-        lines.append(f"and {more} not compared (their values cannot be read)")
-    return lines
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -119,7 +119,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
-    from ckpt_gui.repair.notes import overlap_copies, restored_values, value_counts
+    from ckpt_gui.repair.notes import overlap_copies, restore_verdict, value_counts
 
     counts = ", ".join(f"{n} {action}" for action, n in outcome.plan.counts().items() if n)
     print(f"plan: {counts}")
@@ -139,10 +139,7 @@ def _print_outcome(outcome) -> None:
     for label in outcome.unconsumed:
         print(f"  not restored from the new checkpoint: {label}")
     print(f"record: {outcome.record}")
-    print(
-        f"verified: every model variable restores from the new checkpoint ({restored_values(outcome.plan)})"
-        if outcome.ok
-        else "NOT verified"
-    )
+    lead, said = restore_verdict(outcome.plan)
+    print(f"{lead.lower()}{said}" if outcome.ok else "NOT verified")
     for note in outcome.notes():
         print(f"note: {note}")

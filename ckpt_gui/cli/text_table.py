@@ -94,7 +94,7 @@ def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
         if ref.prefix == ckpt.prefix:
             marks.append("shown")
         if not ref.complete:  # as the app's picker marks it (an .index without its data)
-            marks.append("incomplete: data missing")
+            marks.append(f"incomplete: data {ref.data_absent}")  # "missing", or what is there (a FIFO)
         if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
             marks.append("cannot be read")
         if ref == ckpt.location.latest:

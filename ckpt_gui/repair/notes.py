@@ -49,6 +49,8 @@ def dropped_optimizer_state(plan: RepairPlan) -> list[str]:
 def value_counts(checks) -> str:
     """The written values' check in plain words ("5 equal bit for bit, of 5 written"),
     naming block copies only when there are some."""
+    if not checks:  # "0 equal bit for bit, of 0 written" read as a check passed (review 15)
+        return "none of the old checkpoint's values written"
     equal = sum(1 for c in checks if c.result == "equal")
     overlap = sum(1 for c in checks if c.result == "overlap")
     parts = [f"{equal} equal bit for bit"]
@@ -105,7 +107,8 @@ def restored_values(plan: RepairPlan) -> str:
     # planner's "keeps its initial value" of a conflict whose line is now a drop.
     left_out = sum(1 for v in initial if v.target not in conflicts and v.reason.startswith((LEFT_OUT, KEEPS)))
     new = len(initial) - shape - dtype - left_out
-    parts = [f"{len(whole):,} with the old values"]
+    # "0 with the old values" left out: restore_verdict says none was kept (review 15).
+    parts = [f"{len(whole):,} with the old values"] if whole or not (part or initial) else []
     if part:
         parts.append(f"{len(part):,} with the old values' overlapping block (the rest initial)")
     if initial:
@@ -115,6 +118,24 @@ def restored_values(plan: RepairPlan) -> str:
         listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
         parts.append(f"{len(initial):,} with the model's initial values: {listed}")
     return ", ".join(parts)
+
+
+def keeps_no_old_value(plan: RepairPlan) -> bool:
+    """Whether the new checkpoint holds none of the old values, whole or in part: every
+    model variable starts from the model's initial value (a removed layer's conflicts)."""
+    return not any(e.action in (Action.MAP, Action.COPY_OVERLAP) and e.target for e in plan.entries)
+
+
+def restore_verdict(plan: RepairPlan) -> tuple[str, str]:
+    """The verified outcome's lead word and what follows it (from its punctuation on), for the app (the lead in
+    bold) and the CLI. A checkpoint keeping none of the old values restores in the model,
+    but "Verified" over "0 equal bit for bit, of 0 written" read as the weights saved
+    (review 15): it says what happened instead."""
+    values = restored_values(plan)
+    if keeps_no_old_value(plan):
+        fresh = f" ({values})" if values else ""
+        return "Restores in your model", f"; no old value kept: every variable starts fresh{fresh}"
+    return "Verified", f": every model variable restores from the new checkpoint ({values})"
 
 
 def overlap_copies(plan: RepairPlan) -> list[str]:

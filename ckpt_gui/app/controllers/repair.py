@@ -27,6 +27,7 @@ from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
+from ckpt_gui.repair.notes import keeps_no_old_value
 from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
 from ckpt_gui.repair.planner import propose_plan
 from ckpt_gui.repair.source_names import source_names, source_paths
@@ -204,7 +205,9 @@ class RepairController(Controller):
             self.dialog.show_result(f"<b>The plan does not fit the model</b>: {misfit}", False)
             return
         self.dialog.show_result(outcome_html(outcome), outcome.ok)
-        self.status.emit("Repaired checkpoint verified" if outcome.ok else "Repaired checkpoint NOT verified")
+        kept = not keeps_no_old_value(outcome.plan)  # "verified" read as the weights saved (review 15)
+        said = "verified" if kept else "restores, no old value kept"
+        self.status.emit(f"Repaired checkpoint {said}" if outcome.ok else "Repaired checkpoint NOT verified")
 
     def _failed(self, message: str, details: str) -> None:
         self.dialog.show_result(f"<b>Writing failed</b>: {html.escape(message)}", False)

@@ -245,14 +245,17 @@ def names_then_room(view: QTreeView, beside: int, widest_name: int, gave_way: bo
     at their widths): with room to spare, the names get what they need plus NAME_ROOM
     and every column stays beside the one before it, the rest of the width left empty
     after the last; else the name column keeps stretching (and is cut in the middle).
-    A spare strip narrower than NAME_ROOM goes to the names too (stretching): a blank
+    A spare strip narrower than the names' own column goes to the names too (stretching): a blank
     strip of 10 to 25 px had been left at a comparison tree's right edge at 1024x640,
     too narrow to set the columns apart from anything, while a name could use it. With
     no column beside, or a column that ``gave_way`` for want of room, the tree is not a
     wide one: the names stretch (tree A of the CRC folder's comparison had hidden Status
     and left 40 to 70 px blank after its names, at 1024x640, issue 11)."""
     names = max(widest_name, view.header().sectionSizeHint(view.treePosition())) + NAME_ROOM
-    if beside > 0 and not gave_way and view.viewport().width() - beside >= names + NAME_ROOM:
+    # Blank only where the names stretched would be more than twice their room (review 6's
+    # 1,190 px names at 2560 px): a comparison tree of a 1920 px window left 45 px blank
+    # after A's Status and 125 px after B's Rel. L2 (review 15), a band, not room.
+    if beside > 0 and not gave_way and view.viewport().width() - beside - names > max(names, NAME_ROOM):
         stretch_names(view, False)
         view.setColumnWidth(view.treePosition(), names)
 

@@ -271,8 +271,8 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         self.summary_bar.show_counts(counts, pending, pending_word(tree))
         self.fit_columns()  # the groups' status texts grow as pairs get compared
         title = self.title.text().split(" &mdash; ")[0]
-        going = f"stopped, {pending:,} pairs not compared" if tree is not None and tree.stopped else None
-        going = going or f"comparing, {pending:,} pairs to go"
+        # Stopped: the count is the chip's below ("15 pairs not compared"), said once (review 15).
+        going = "stopped" if tree is not None and tree.stopped else f"comparing, {pending:,} pairs to go"
         self.title.setText(f"{title} &mdash; {going}" if pending else title)
 
     def stop(self) -> None:

@@ -74,12 +74,19 @@ def ask_folder(parent: QWidget | None, title: str, start: str) -> str:
     """The folder chosen ("" when cancelled): ``start`` is the folder shown and, after its
     last separator, the new folder's name suggested."""
     dialog = NewOrExistingFolder(parent, title, start)
-    with fitted():
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-    if not accepted:
-        return ""
-    new = dialog._new_folder()  # noqa: SLF001 - its own dialog
-    if new is not None:
-        return new
-    chosen = dialog.selectedFiles()
-    return chosen[0] if chosen else ""
+    try:
+        with fitted():
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if not accepted:
+            return ""
+        new = dialog._new_folder()  # noqa: SLF001 - its own dialog
+        if new is not None:
+            return new
+        chosen = dialog.selectedFiles()
+        return chosen[0] if chosen else ""
+    finally:
+        # Gone with its use: kept as the Repair dialog's child, its views' Delete
+        # shortcuts (Del, and Ctrl+D on X11: Diagnose restore's key) stayed in the
+        # window's F1 list for good (review 15).
+        dialog.setParent(None)
+        dialog.deleteLater()

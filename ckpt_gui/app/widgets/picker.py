@@ -185,7 +185,7 @@ def describe_ref(
     parts.append(_pad(format_bytes(ref.size_bytes), size_width, right=True))
     text = SEPARATOR.join(parts)
     if not ref.complete:
-        text += "  (incomplete: data missing)"
+        text += f"  (incomplete: data {ref.data_absent})"  # "missing", or what is there (a FIFO)
     if latest:
         text += "  (latest)"
     elif not ref.in_state_file and not keras:

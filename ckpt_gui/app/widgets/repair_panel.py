@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.repair_lines import COLUMNS, REASON, UNWRITABLE, RepairLines
 from ckpt_gui.core.format.conventions import without_attributes
-from ckpt_gui.repair.notes import restored_values, value_counts, verification_counts
+from ckpt_gui.repair.notes import restore_verdict, value_counts, verification_counts
 from ckpt_gui.repair.plan import RepairPlan, named
 
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
@@ -264,12 +264,10 @@ def outcome_html(outcome) -> str:
     lines += [f"{html.escape(c.result)}: {html.escape(_shown(outcome, c.source_key))} \u2192 {html.escape(c.target)}"
               for c in outcome.checks if c.result not in ("equal", "overlap")]  # fmt: skip
     lines += [f"not restored from the new checkpoint: {html.escape(label)}" for label in outcome.unconsumed]
-    lines.append(
-        "<b>Verified</b>: every model variable restores from the new checkpoint"
-        f" ({html.escape(restored_values(outcome.plan))})."
-        if outcome.ok
-        else "<b>NOT verified</b>: see the lines above."
-    )
+    lead, said = restore_verdict(outcome.plan)
+    # Bold "Verified" only where old values were kept: a checkpoint of fresh variables is no success to cheer.
+    lead = f"<b>{lead}</b>" if lead == "Verified" else lead
+    lines.append(f"{lead}{html.escape(said)}." if outcome.ok else "<b>NOT verified</b>: see the lines above.")
     lines += [f"<b>Note</b>: {html.escape(note)}" for note in outcome.notes()]
     return "<br>".join(lines)
 

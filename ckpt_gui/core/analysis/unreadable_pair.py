@@ -49,7 +49,12 @@ class UnreadableSide:
     @property
     def short(self) -> str:
         """The few words a tree's badge has room for: "B: CRC mismatch"."""
-        return f"{self.side}: {_short_problem(self.problem)}"
+        return f"{self.side}: {self.kind}"
+
+    @property
+    def kind(self) -> str:
+        """What is wrong, without the tensor: "CRC mismatch", "data file missing"..."""
+        return _short_problem(self.problem)
 
 
 def is_read_failure(error: BaseException) -> bool:

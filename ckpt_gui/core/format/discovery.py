@@ -163,7 +163,13 @@ def _locate_prefix(prefix: str) -> Location:
 
 
 def _missing_text(ref: CheckpointRef) -> str:
-    return "missing " + format_some([shown_path(os.path.basename(path)) for path in ref.missing_files], 3)
+    """ "missing ckpt-4.data-00000-of-00001", or what a file there but not regular is."""
+    missing = [path for path in ref.missing_files if storage.absent_why(path) == "missing"]
+    others = [f"{shown_path(os.path.basename(path))} is {storage.absent_why(path)}" for path in ref.missing_files
+              if path not in missing]  # fmt: skip
+    if missing:
+        others.insert(0, "missing " + format_some([shown_path(os.path.basename(path)) for path in missing], 3))
+    return "; ".join(others)
 
 
 def _latest(

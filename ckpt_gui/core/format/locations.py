@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.state_file import CheckpointState
 
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
@@ -34,6 +35,13 @@ class CheckpointRef:
     @property
     def name(self) -> str:
         return os.path.basename(self.prefix)
+
+    @property
+    def data_absent(self) -> str:
+        """What its data files lack, for the picker's and inspect's mark: "missing", or
+        "not a regular file (a FIFO)" when the one file lacking is there as a FIFO."""
+        said = {storage.absent_why(path) for path in self.missing_files}
+        return said.pop() if len(said) == 1 else "missing"
 
 
 @dataclass(frozen=True, slots=True)

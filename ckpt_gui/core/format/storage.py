@@ -147,6 +147,31 @@ def not_a_file(path: str) -> str | None:
     return None
 
 
+# What a path that is there but no regular file is, in a few words ("not a regular file (a FIFO)").
+_SHORT_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def absent_why(path: str) -> str:
+    """Why a file a checkpoint's names promise is not there to read: "missing", or what
+    it is when it exists but is no regular file ("not a regular file (a FIFO)": a listing
+    skips it, and calling it missing sent the user looking for a file that is there,
+    review 15). Only stat()ed, never opened: opening a FIFO waits for a writer forever."""
+    if is_url(path):
+        return "missing"
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return "missing"
+    kind = next((kind for test, kind in _SHORT_KINDS if test(mode)), None)
+    return f"not a regular file ({kind})" if kind else "missing"
+
+
 def refuse_special(path: str) -> None:
     """Raise NotACheckpointError naming ``path`` and what it is, when :func:`not_a_file`
     says it must not be read: before any read, which might never return."""

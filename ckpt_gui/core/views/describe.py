@@ -6,6 +6,7 @@ import os
 
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable, shown_format
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.formatting import (
@@ -56,7 +57,8 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         gone = os.path.basename(ckpt.index.data_path(entry.shard_id)) in {
             os.path.basename(m) for m in ckpt.ref.missing_files
         }
-        rows.append(("Stored in", f"{shard} (missing: no values)" if gone else f"{shard} {where}"))
+        absent = storage.absent_why(ckpt.index.data_path(entry.shard_id)) if gone else ""  # or what is there
+        rows.append(("Stored in", f"{shard} ({absent}: no values)" if gone else f"{shard} {where}"))
     rows.append(("Key", variable.key))
     if variable.object_paths:
         rows.append(("Object paths", "\n".join(variable.object_paths)))

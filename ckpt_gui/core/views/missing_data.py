@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 
 
 def missing_files(ckpt: Checkpoint) -> tuple[str, ...]:
@@ -22,11 +23,23 @@ def missing_headline(ckpt: Checkpoint) -> str | None:
     missing = missing_files(ckpt)
     if not missing:
         return None
-    names = [os.path.basename(path) for path in missing]
-    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    files = "data file" if len(names) == 1 else "data files"
-    verb = "is" if len(names) == 1 else "are"
-    return f"This checkpoint's {files} {shown} {verb} missing: names, dtypes and shapes only"
+    lines = []
+    for why in dict.fromkeys(storage.absent_why(path) for path in missing):  # "missing" or what is there
+        names = [os.path.basename(path) for path in missing if storage.absent_why(path) == why]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        files = "data file" if len(names) == 1 else "data files"
+        verb = "is" if len(names) == 1 else "are"
+        lines.append(f"{files} {shown} {verb} {why}")
+    return f"This checkpoint's {'; '.join(lines)}: names, dtypes and shapes only"
+
+
+def missing_shard_said(ckpt: Checkpoint, key: str) -> str | None:
+    """``key``'s missing data file as a sentence's end says it: "ckpt-4.data-00000-of-00001
+    is missing", or "... is not a regular file (a FIFO)" (review 15); None when readable."""
+    name = missing_shard_of(ckpt, key)
+    if name is None:
+        return None
+    return f"{name} is {storage.absent_why(os.path.join(os.path.dirname(ckpt.prefix), name))}"
 
 
 def missing_shard_of(ckpt: Checkpoint, key: str) -> str | None:

@@ -13,7 +13,7 @@ from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import Cancelled, Progress, all_stats, group_histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CorruptCheckpointError
-from ckpt_gui.core.views.missing_data import missing_shard_of
+from ckpt_gui.core.views.missing_data import missing_shard_said
 
 _CHUNK = 1024  # variables summarised together when a corrupt one makes the pass go piecewise
 
@@ -31,9 +31,9 @@ def stats_skipping_unreadable(
     failing chunk (``progress`` is only reported by the first, whole pass)."""
     unreadable = {}
     for key in keys:
-        missing = missing_shard_of(ckpt, key)
+        missing = missing_shard_said(ckpt, key)
         if missing is not None:
-            unreadable[key] = f"data file {missing} is missing"
+            unreadable[key] = f"data file {missing}"
     wanted = [key for key in keys if key not in unreadable]
     try:
         return all_stats(ckpt, wanted, known, progress, cancelled), unreadable
