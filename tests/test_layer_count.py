@@ -19,7 +19,7 @@ import pytest
 
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from ckpt_gui.diagnosis.suggestions import with_suggestions
-from tests.test_repair_plan import _matched, _value
+from tests.test_repair_plan import _matched, _plan, _value
 
 OPS = "model/_functional/_operations/"
 
@@ -72,8 +72,9 @@ def test_a_removed_layer_is_said_as_the_layer_counts_and_tensorflow_agrees(tf, t
     assert "the checkpoint's model has 2 layers with weights in model/_functional/_operations (784->128->10)" in note
     assert "the script's 1 (784->10)" in note and "Add the missing layer back" in note
     assert all("went from" not in s and "old size" not in s for s in said.values()), said
-    assert said[OPS + "1/_kernel"].startswith("the checkpoint's model has 2 layers with weights here, the script's 1")
-    assert "the script's model does not have" in said[OPS + "2/_kernel"]
+    # Each value said for what it is (review 15, 5): the removed layer's, and the kept output layer's.
+    assert said[OPS + "1/_kernel"].startswith(f"a value of the removed layer {OPS}1 (784->128)")
+    assert f"which by the layers' sizes is the script's {OPS}1 (784->10)" in said[OPS + "2/_kernel"]
 
 
 def test_a_layer_added_is_said_the_other_way_and_a_cut_off_head_is_not_this():
@@ -119,6 +120,36 @@ def test_which_layer_went_is_not_guessed_when_the_sizes_repeat():
     saved = {OPS + "1/_kernel": [8, 16], OPS + "2/_kernel": [16, 10]}
     _said_, notes = _said(_findings(saved, built))
     assert f"the layer gone is {OPS}1 (8->16)" in next(n for n in notes if n.startswith("a layer was removed"))
+
+
+def test_the_values_a_removed_layer_leaves_are_said_for_what_they_are_and_no_block_of_them_is_proposed():
+    """Review 15, 5: seed 003's values at the place the script lacks still read "claimed by
+    nothing" below the note, the Repair dialog asked "(a layer or variable removed since
+    the save?)", and the removed layer's [784, 128] kernel was offered as a block to copy
+    into the output layer's [784, 10]. The sizes say which layer each value is."""
+    saved = {OPS + "1/_kernel": [784, 128], OPS + "1/bias": [128], OPS + "2/_kernel": [128, 10], OPS + "2/bias": [10]}
+    built = {OPS + "1/_kernel": [784, 10], OPS + "1/bias": [10]}
+    facts = _findings(saved, built)
+    said, _notes = _said(facts)
+    assert said[OPS + "1/_kernel"].startswith(f"a value of the removed layer {OPS}1 (784->128), not this layer's")
+    moved = f"a value of {OPS}2 (128->10), which by the layers' sizes is the script's {OPS}1"
+    assert said[OPS + "2/bias"].startswith(moved) and "do not fit there (kernel [128, 10] saved" in said[OPS + "2/bias"]
+    from ckpt_gui.diagnosis.report import _unused_notes
+
+    unused = _unused_notes([RestoreFinding.from_fact(f) for f in facts], None)
+    assert not any("claimed by nothing" in n for n in unused), unused
+    assert any(n.startswith(f"{OPS}2/_kernel, {OPS}2/bias, values of {OPS}2 (128->10)") for n in unused)
+    _plan_, entries = _plan(*facts)
+    kernel, later = entries[OPS + "1/_kernel"], entries[OPS + "2/_kernel"]
+    assert kernel.action == "keep-initial" and "copy-overlap would" not in kernel.reason, kernel.reason
+    assert kernel.reason.startswith(f"a value of the removed layer {OPS}1") and "not proposed" in kernel.reason
+    assert later.action == "drop" and later.reason.startswith(moved) and "removed since" not in later.reason
+    # A resize of the same layer, its place kept (Dense 12->16->4 saved, 12->32->4->8 built), keeps the offer.
+    saved = {OPS + "1/_kernel": [12, 16], OPS + "1/bias": [16], OPS + "2/_kernel": [16, 4], OPS + "2/bias": [4]}
+    built = {OPS + "1/_kernel": [12, 32], OPS + "1/bias": [32], OPS + "2/_kernel": [32, 4], OPS + "2/bias": [4],
+             OPS + "3/_kernel": [4, 8], OPS + "3/bias": [8]}  # fmt: skip
+    _plan_, entries = _plan(*_findings(saved, built))
+    assert "copy-overlap would copy the old [12, 16] into [:, :16]" in entries[OPS + "1/_kernel"].reason
 
 
 # -- which layer went or came, named as each side names it, checked with TensorFlow ----------
@@ -219,3 +250,45 @@ def test_the_layer_added_is_named_with_its_class_as_the_script_builds_it(tf, tmp
     assert f"{place}/{kernel} of the script's '{added}': [784, 10] saved, [784, 128] built" in note
     without = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
     tf.train.Checkpoint(model=without).restore(prefix).assert_existing_objects_matched()
+
+
+@pytest.mark.parametrize("module", KERAS)
+def test_each_value_of_seed_003_is_said_as_tensorflow_places_it(tf, tmp_path, doctor_child, module):
+    """Seed 003 (Dense 784->128->10 saved, 784->10 built), through the doctor's child: no
+    value "claimed by nothing"; the first place's values are the removed layer's, the
+    second's the output layer's, which the script builds with other inputs; the plan
+    proposes no block of the removed layer. TensorFlow: the script's layer meets the
+    removed layer's kernel and stops; with the layer put back, the second place's values
+    restore into the output layer, 10 units as the script's, whose kernel they do not fit."""
+    from ckpt_gui.repair.planner import propose_plan
+
+    keras, (place, kernel) = _keras(module), KERAS[module]
+    second = place[:-1] + str(int(place[-1]) + 1)
+    saved_model, prefix = _save(tf, keras, [128, 10], tmp_path)
+    report = doctor_child(prefix, _script(tmp_path, module, [10]))
+    gone, output = saved_model.layers
+    assert not any("claimed by nothing" in n for n in report.notes), report.notes
+    layer = (f"{second} (the checkpoint's '{output.name}', 128->10), which by the layers' sizes is "
+             f"the script's {place}")  # fmt: skip
+    assert any(f"values of {layer}" in n and "are left unused" in n for n in report.notes), report.notes
+    rows = {f.checkpoint_key.split("/.ATTRIBUTES")[0]: f for f in report.variables if f.checkpoint_key}
+    removed = f"a value of the removed layer {place} (the checkpoint's '{gone.name}', 784->128)"
+    assert rows[f"{place}/{kernel}"].suggestions[0].startswith(removed)
+    assert rows[f"{second}/{kernel}"].suggestions[0].startswith(f"a value of {layer}")
+    entries = {e.source_key.split("/.ATTRIBUTES")[0]: e for e in propose_plan(report).entries}
+    assert entries[f"{place}/{kernel}"].reason.startswith(removed)
+    assert "copy-overlap would" not in entries[f"{place}/{kernel}"].reason
+    assert entries[f"{second}/{kernel}"].reason.startswith(f"a value of {layer}")
+    assert "removed since the save" not in entries[f"{second}/bias"].reason
+    # TensorFlow: the script's one layer meets the removed layer's [784, 128] kernel.
+    script = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    with pytest.raises(ValueError, match=r"shape \((784, 128|128,)\) when"):  # Keras 2 meets the bias first
+        tf.train.Checkpoint(model=script).restore(prefix)
+    # The layer put back: the second place's values are the output layer's, 10 units as the script's layer.
+    back = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128), keras.layers.Dense(10)])
+    tf.train.Checkpoint(model=back).restore(prefix).assert_existing_objects_matched()
+    reader = tf.train.load_checkpoint(prefix)
+    held = reader.get_tensor(f"{second}/{kernel}/.ATTRIBUTES/VARIABLE_VALUE")
+    assert (back.layers[1].kernel.numpy() == held).all() and back.layers[1].units == script.layers[0].units
+    with pytest.raises(ValueError):  # its kernel does not fit the script's layer, built on 784 inputs
+        script.layers[0].kernel.assign(held)

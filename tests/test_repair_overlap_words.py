@@ -15,8 +15,8 @@ from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, placed, with_act
 
 KEY = "model/dense1/_kernel/.ATTRIBUTES/VARIABLE_VALUE"
 SLOT = "optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE"
-PATHS = {KEY: "model/dense1/_kernel", SLOT: "model/dense1/_kernel/momentums"}
-NAMES = {SLOT: "optimizer slot momentums of model/dense1/_kernel"}
+PATHS = {KEY: "model/dense1/_kernel", SLOT: "model/dense1/_kernel/momentum"}
+NAMES = {SLOT: "optimizer slot momentum of model/dense1/_kernel"}
 
 
 def _copied(source: tuple[int, ...], target: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

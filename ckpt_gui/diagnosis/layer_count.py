@@ -10,17 +10,58 @@ the checkpoint's object graph names a saved layer ("dense"), the script's model 
 its own layers and their classes (the child's facts); a layer only the checkpoint has
 has no class to tell.
 
+Review 15 (5): each checkpoint value the sizes place (value_roles) says what it is, in
+the doctor's table, its notes and the Repair dialog alike: a value of the removed layer,
+or of a kept layer the script has at another place; never "claimed by nothing", and
+never a block of another layer's weights proposed as a start (copy-overlap).
+
 Pure Python, from the findings alone."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.cause_facts import Cause, layer_place, layer_position, model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding
+from ckpt_gui.diagnosis.layer_shift import layer_shifts
 
 Layers = dict[int, dict[str, tuple]]  # position -> weight name -> shape
 Names = dict[tuple[int, bool], tuple[str | None, str | None]]  # (position, model side) -> (layer name, class)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRole:
+    """What a checkpoint value is, by the layers' sizes, when a layer was removed or added:
+    a value of ``layer``, the removed one (``gone``) or a kept one the script has at
+    another place, whose weights there fit or not (``misfit``)."""
+
+    layer: str  # "the removed layer .../1 (the checkpoint's 'dense', 784->128)"
+    gone: bool
+    misfit: str | None = None  # why the kept layer's weights do not fit its place in the script's model
+
+    @property
+    def what(self) -> str:
+        return f"a value of {self.layer}"
+
+    @property
+    def unused(self) -> str:
+        """Why it is left unused (by the script's model, or a repair plan)."""
+        if self.gone:
+            return "the script's model has no place for it"
+        return self.misfit or "its layer's weights fit there: give it that target to carry it over"
+
+
+@dataclass
+class _List:
+    """One list of layers on both sides: each side's layers, where the findings sit in it,
+    and each side's layer names and classes."""
+
+    was: Layers
+    now: Layers
+    places: list[tuple[int, int, bool]]  # (finding index, position, on the model side)
+    names: Names
 
 
 def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> list[Cause]:
@@ -28,39 +69,111 @@ def changed_layer_count(findings: list[RestoreFinding], shifted: set[str]) -> li
     count differs between the checkpoint and the model, where the layers both have
     conflict: a head added or cut off with the rest whole is no conflict, and not this;
     and where the layers' sizes say a layer is gone (or new), not resized (_one_less)."""
-    saved: dict[str, Layers] = {}
-    model: dict[str, Layers] = {}
-    places: dict[str, list[tuple[int, int, bool]]] = {}  # list -> (finding index, position, on the model side)
-    names: dict[str, Names] = {}  # list -> each side's layer names and classes, where known
+    causes = []
+    for layers, found in _changed_lists(findings, shifted):
+        first = next(i for i, n, _m in found.places if n in set(found.was) & set(found.now)
+                     and findings[i].status == RestoreStatus.SHAPE_CONFLICT)  # fmt: skip
+        # A value restored whole needs no word of the cause.
+        places_left = [p for p in found.places if findings[p[0]].status != RestoreStatus.CONSUMED]
+        roles = _roles(layers, found, findings)
+        causes.append(_cause(layers, found, findings[first], places_left, roles, findings))
+    return causes
+
+
+def value_roles(findings: list[RestoreFinding]) -> dict[int, ValueRole]:
+    """Each checkpoint value (finding index) that a changed layer count places, and what it
+    is (the report's notes and the repair plan's reasons say it as the table does)."""
+    shifted = {shift.layers for shift in layer_shifts(findings)}
+    roles: dict[int, ValueRole] = {}
+    for layers, found in _changed_lists(findings, shifted):
+        roles |= _roles(layers, found, findings)
+    return roles
+
+
+def _changed_lists(findings: list[RestoreFinding], shifted: set[str]) -> list[tuple[str, _List]]:
+    """The lists of layers changed_layer_count speaks of, with what both sides hold."""
+    lists: dict[str, _List] = {}
     for index, finding in enumerate(findings):
         if finding.optimizer:
             continue
-        sides = ((saved_path(finding), saved, False, finding.checkpoint_shape),
-                 (model_side(finding), model, True, finding.model_shape))  # fmt: skip
-        for path, side, is_model, shape in sides:
+        sides = ((saved_path(finding), False, finding.checkpoint_shape),
+                 (model_side(finding), True, finding.model_shape))  # fmt: skip
+        for path, is_model, shape in sides:
             position = layer_position(path or "")
             if position is None or shape is None:
                 continue
             layers, number, weight = position
             if weight.startswith("vars/"):  # a Keras weights file's: load_weights counts layers itself
                 continue
-            side.setdefault(layers, {}).setdefault(number, {})[weight] = shape
-            places.setdefault(layers, []).append((index, number, is_model))
+            found = lists.setdefault(layers, _List({}, {}, [], {}))
+            (found.now if is_model else found.was).setdefault(number, {})[weight] = shape
+            found.places.append((index, number, is_model))
             named = _named(finding, is_model)
             if named != (None, None):
-                names.setdefault(layers, {}).setdefault((number, is_model), named)
-    causes = []
-    for layers in sorted((set(saved) & set(model)) - shifted):
-        was, now = saved[layers], model[layers]
-        common = set(was) & set(now)
-        conflicts = [i for i, n, _m in places[layers]
+                found.names.setdefault((number, is_model), named)
+    changed = []
+    for layers in sorted(set(lists) - shifted):
+        found = lists[layers]
+        if not found.was or not found.now:
+            continue
+        common = set(found.was) & set(found.now)
+        conflicts = [i for i, n, _m in found.places
                      if n in common and findings[i].status == RestoreStatus.SHAPE_CONFLICT]  # fmt: skip
-        if len(was) != len(now) and conflicts and _one_less(_units(was), _units(now)):
-            # A value restored whole needs no word of the cause.
-            places_left = [p for p in places[layers] if findings[p[0]].status != RestoreStatus.CONSUMED]
-            named = names.get(layers, {})
-            causes.append(_cause(layers, was, now, findings[conflicts[0]], places_left, common, named))
-    return causes
+        if len(found.was) != len(found.now) and conflicts and _one_less(_units(found.was), _units(found.now)):
+            changed.append((layers, found))
+    return changed
+
+
+def _roles(layers: str, found: _List, findings: list[RestoreFinding]) -> dict[int, ValueRole]:
+    """What each checkpoint value not restored is, where the sizes tell which layer went
+    (_matched): the removed layer's, or a kept layer's that the script has at another
+    place. A kept layer at its own place needs no word: its conflict is a resize."""
+    matched = _matched(found.was, found.now)
+    if matched is None:
+        return {}
+    gone, saved_to_script = matched
+    removed = len(found.was) > len(found.now)
+    roles = {}
+    for index, number, is_model in found.places:
+        if is_model or findings[index].status == RestoreStatus.CONSUMED:
+            continue
+        about = _about(number, found.was, found.names, True)
+        if removed and number in gone:  # (added: ``gone`` holds the script's places)
+            roles[index] = ValueRole(f"the removed layer {layer_place(layers, number)} ({about})", True)
+        elif saved_to_script.get(number, number) != number:
+            place = layer_place(layers, saved_to_script[number])
+            script = _about(saved_to_script[number], found.now, found.names, False)
+            layer = (f"{layer_place(layers, number)} ({about}), which by the layers' sizes is the "
+                     f"script's {place} ({script})")  # fmt: skip
+            roles[index] = ValueRole(layer, False, _misfit(found.was[number], found.now[saved_to_script[number]]))
+    return roles
+
+
+def _misfit(saved: dict[str, tuple], built: dict[str, tuple]) -> str | None:
+    """Why a kept layer's saved weights do not fit its layer in the script's model (its
+    inputs changed with the layer before it gone or new), or None: the layer is judged
+    whole, as a bias that fits beside a kernel that does not restores no layer."""
+    wrong = [f"{weight.lstrip('_')} {format_shape(shape)} saved, {format_shape(built.get(weight))} built"
+             for weight, shape in sorted(saved.items()) if built.get(weight) != shape]  # fmt: skip
+    return f"its layer's weights do not fit there ({'; '.join(wrong)})" if wrong else None
+
+
+def _matched(was: Layers, now: Layers) -> tuple[list[int], dict[int, int]] | None:
+    """The longer side's layers gone (or added), and each kept layer's place in the
+    checkpoint -> its place in the script's model; None when the sizes repeat, so that
+    more than one layer could be the one (_which)."""
+    removed = len(was) > len(now)
+    longer, shorter = (was, now) if removed else (now, was)
+    order, other = sorted(longer), sorted(shorter)
+    left = _kept(_units(longer), _units(shorter))
+    right = _kept((_units(longer) or [])[::-1], (_units(shorter) or [])[::-1])
+    if right is not None:
+        right = sorted(len(order) - 1 - i for i in right)
+    if left is None or left != right:
+        return None
+    gone = [order[i] for i in range(len(order)) if i not in left]
+    pairs = {order[i]: other[j] for j, i in enumerate(left)}  # the longer side's place -> the shorter's
+    return gone, (pairs if removed else {kept: place for place, kept in pairs.items()})
 
 
 def _named(finding: RestoreFinding, is_model: bool) -> tuple[str | None, str | None]:
@@ -74,8 +187,9 @@ def _named(finding: RestoreFinding, is_model: bool) -> tuple[str | None, str | N
 
 
 def _cause(
-    layers: str, was: Layers, now: Layers, first: RestoreFinding, places: list, common: set[int], names: Names
+    layers: str, found: _List, first: RestoreFinding, places: list, roles: dict[int, ValueRole], findings: list
 ) -> Cause:
+    was, now, names, common = found.was, found.now, found.names, set(found.was) & set(found.now)
     removed = len(was) > len(now)
     count = abs(len(was) - len(now))
     what = ("a layer was" if count == 1 else f"{count} layers were") + (" removed" if removed else " added")
@@ -96,7 +210,12 @@ def _cause(
     said = f"the checkpoint's model has {_layers(len(was))} here, the script's {len(now)}: see the notes"
     explains = {}
     for index, number, is_model in places:
-        if number in common:
+        role = roles.get(index)
+        if role is not None and number in common:  # another layer's value met the script's layer here
+            explains[index] = f"{role.what}, not this layer's: see the notes"
+        elif role is not None:
+            explains[index] = f"{role.what}: {role.unused}; see the notes"
+        elif number in common:
             explains[index] = said
         elif is_model:
             explains[index] = f"a layer place the checkpoint's model does not have ({counts}): see the notes"

@@ -34,6 +34,7 @@ from ckpt_gui.diagnosis.findings import (
     not_restored_reason,
 )
 from ckpt_gui.diagnosis.keras_causes import keras_file_notes, with_file_names
+from ckpt_gui.diagnosis.layer_count import ValueRole, value_roles
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.suggestions import with_suggestions
@@ -247,7 +248,12 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
     optimizer_left = [v for v in unused if v.optimizer]
     averages_left = [v for v in unused if v.is_average and not v.optimizer]
     counters_left = [v for v in unused if v.is_counter and not v.optimizer and not v.is_average]
-    stray = [v for v in unused if not v.is_harmless]
+    # Values a changed layer count places are said for what they are (review 15, 5: the
+    # removed layer's values still read "claimed by nothing" below the note naming it).
+    roles = value_roles(variables)
+    placed = [(v, roles[i]) for i, v in enumerate(variables) if v.status == RestoreStatus.UNMATCHED and i in roles]
+    stray = [v for i, v in enumerate(variables) if v.status == RestoreStatus.UNMATCHED and not v.is_harmless
+             and i not in roles]  # fmt: skip
     if optimizer_left:
         notes.append(unused_optimizer_note(len(optimizer_left), holds_optimizer))
     if averages_left:
@@ -264,6 +270,25 @@ def _unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None)
             f"{one_or_many(len(stray), 'looks like a model weight is', 'look like model weights are')} claimed by "
             "nothing in the model: " + format_some([v.readable_name for v in stray], 3) + _counterparts(stray)
         )
+    return notes + _placed_notes(placed)
+
+
+def _placed_notes(placed: list[tuple[RestoreFinding, ValueRole]]) -> list[str]:
+    """The unused values of a removed (or moved) layer, per layer, as the layer note names it."""
+    layers: dict[ValueRole, list[str]] = {}
+    for v, role in placed:
+        layers.setdefault(role, []).append(v.readable_name)
+    notes = []
+    for role, names in layers.items():
+        left = one_or_many(len(names), "is left unused", "are left unused")
+        why = (
+            "harmless if the layer was removed on purpose, else a sign the script does not build the model that "
+            "saved the checkpoint"
+            if role.gone
+            else role.unused
+        )
+        notes.append(f"{format_some(names, 3)}, {one_or_many(len(names), 'a value', 'values')} of {role.layer}, "
+                     f"{left} by the script's model: {why}")  # fmt: skip
     return notes
 
 

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import re
 
-from ckpt_gui.core.format.conventions import KERAS_OPTIMIZER_LISTS, OPTIMIZER_TRAINABLE_LIST, without_attributes
+from ckpt_gui.core.format.conventions import (
+    KERAS_OPTIMIZER_LISTS,
+    OPTIMIZER_TRAINABLE_LIST,
+    keras_slot_name,
+    without_attributes,
+)
 
 _LIST_ENTRY = re.compile(r"^(?P<root>(?:.*/)?)(?P<list>_?[A-Za-z]\w*)/(?P<index>\d+)$")
 
@@ -33,7 +38,7 @@ def source_names(variables) -> dict[str, str]:
 def source_paths(variables) -> dict[str, str]:
     """``{key: its readable path}`` for every key: the object path it belongs to
     (``model/_functional/_operations/1/_kernel``), an optimizer slot under its variable's
-    (``.../1/_kernel/momentums``, as the object view places it), else the key without
+    (``.../1/_kernel/momentum``, as the object view places it and names the slot), else the key without
     ``/.ATTRIBUTES/VARIABLE_VALUE``. A column of keys cut to fit read
     "…/_trainable_variables/7/…" (review 6): which weight it was took a click."""
     paths = {variable.key: without_attributes(variable.key) for variable in variables}
@@ -44,7 +49,7 @@ def source_paths(variables) -> dict[str, str]:
 
 def with_value_names(findings: list, names: dict[str, str]) -> list:
     """The findings, each optimizer value that ``names`` (source_paths) places under a
-    model variable named so (``model/dense1/_kernel/momentums``): its readable name, as
+    model variable named so (``model/dense1/_kernel/momentum``): its readable name, as
     the Repair dialog and the tree place it, rather than ``optimizer/_momentums/0``."""
     from dataclasses import replace  # noqa: PLC0415 - findings stay this module's callers' type
 
@@ -73,6 +78,6 @@ def _sources(variables):
         entry = _LIST_ENTRY.match(path)
         owner = trainable.get((entry["root"], int(entry["index"]))) if entry else None
         if owner is not None and entry["list"] not in KERAS_OPTIMIZER_LISTS:
-            yield variable.key, owner, entry["list"].lstrip("_")
+            yield variable.key, owner, keras_slot_name(entry["list"])
         else:
             yield variable.key, path, None

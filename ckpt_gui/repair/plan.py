@@ -55,7 +55,7 @@ class PlanEntry:
     target_shape: Shape | None = None
     source_dtype: str | None = None
     target_dtype: str | None = None
-    # What the value is, readably (value_names.source_paths: ``model/.../_kernel/momentums``
+    # What the value is, readably (value_names.source_paths: ``model/.../_kernel/momentum``
     # for ``optimizer/_momentums/0/...``), as the Repair dialog's Source column: beside
     # the key in the JSON, for the user editing it. Never read back as anything but text:
     # the key says which value.

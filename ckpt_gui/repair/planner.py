@@ -9,10 +9,12 @@ Pure Python, from the doctor's report alone.
 from __future__ import annotations
 
 from ckpt_gui.core.format.conventions import TF1_STEP
+from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.diagnosis.cause_facts import model_side, saved_path
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.layer_count import ValueRole, value_roles
 from ckpt_gui.repair.pairing import Pairing, foreign_optimizer_roots, pair_values
 from ckpt_gui.repair.plan import SAVE_COUNTER, Action, InitialVariable, PlanEntry, RepairPlan, placed
 
@@ -21,12 +23,13 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
     """The plan the doctor's findings suggest (the report must have facts: no error)."""
     findings = list(report.variables)
     pairing = pair_values(findings)
+    roles = value_roles(findings)
     foreign = foreign_optimizer_roots(findings)
     model_variables = {
         f.model_path: (f.model_shape, f.model_dtype) for f in findings if model_side(f) and not f.untracked
     }
     entries = [
-        _entry(index, finding, pairing, foreign, model_variables)
+        _entry(index, finding, pairing, foreign, model_variables, roles.get(index))
         for index, finding in enumerate(findings)
         if finding.checkpoint_key
     ]
@@ -48,7 +51,9 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
                       tuple(notes))  # fmt: skip
 
 
-def _entry(index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict, model_variables: dict) -> PlanEntry:
+def _entry(
+    index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict, model_variables: dict, role: ValueRole | None
+) -> PlanEntry:
     source = dict(source_key=finding.checkpoint_key, source_shape=finding.checkpoint_shape,
                   source_dtype=finding.checkpoint_dtype)  # fmt: skip
     root = (finding.model_path or saved_path(finding) or "").split("/")[0]
@@ -65,6 +70,8 @@ def _entry(index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict,
         return PlanEntry(**source, action=Action.DROP, target=None, reason=pairing.removed[index])
     if index in pairing.moved_state:
         return PlanEntry(**source, action=Action.DROP, target=None, reason=pairing.moved_state[index])
+    if role is not None and finding.status == RestoreStatus.UNMATCHED:  # the doctor knows what it is (review 15, 5)
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=f"{role.what}: {role.unused}")
     if finding.status in (RestoreStatus.UNMATCHED, RestoreStatus.DEFERRED):
         return PlanEntry(**source, action=Action.DROP, target=None, reason=_unused_reason(index, finding, pairing))
     claimant = pairing.claimed.get(finding.model_path)
@@ -77,6 +84,14 @@ def _entry(index: int, finding: RestoreFinding, pairing: Pairing, foreign: dict,
                          reason=f"TensorFlow would bind it to {finding.model_path}, which has a value of its own "
                          f"({', '.join(finding.shared_with)})")  # fmt: skip
     shape_dtype = (finding.model_shape, finding.model_dtype)
+    if role is not None and finding.status == RestoreStatus.SHAPE_CONFLICT:
+        # A removed (or moved) layer's value met the script's layer at its old place: a block
+        # of another layer's weights is no start for this one, so copy-overlap is not offered
+        # in words (review 15, 5); a resize of the same layer keeps it.
+        why = (f"{role.what}, not of the script's layer here ({_shapes(finding)}): it keeps its initial value; "
+               "copying a block of another layer's weights is not proposed, as it is no meaningful start")  # fmt: skip
+        return PlanEntry(**source, action=Action.KEEP_INITIAL, target=finding.model_path, reason=why,
+                         target_shape=finding.model_shape, target_dtype=finding.model_dtype)  # fmt: skip
     return _onto(source, finding.model_path, shape_dtype, "matched by path" if finding.status == "consumed" else "")
 
 
@@ -85,6 +100,10 @@ def _onto(source: dict, target: str, shape_dtype: tuple, why: str) -> PlanEntry:
     value (plan.placed: the rule the dialog's retarget and the writer follow too)."""
     shape, dtype = shape_dtype
     return placed(PlanEntry(**source, action=Action.DROP, target=None, reason=""), target, shape, dtype, why)
+
+
+def _shapes(finding: RestoreFinding) -> str:
+    return f"the checkpoint has {format_shape(finding.checkpoint_shape)}, the model {format_shape(finding.model_shape)}"
 
 
 def _unused_reason(index: int, finding: RestoreFinding, pairing: Pairing) -> str:

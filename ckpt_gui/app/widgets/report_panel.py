@@ -40,6 +40,7 @@ from ckpt_gui.app.widgets.report_texts import (
     bullets,
     finding_html,
     headline_html,
+    names_tip,
     ordered_notes,
     provenance,
     shapes_pair_text,
@@ -322,7 +323,7 @@ class ReportPanel(AttemptStates, QWidget):
             item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name,
                                     shapes_pair_text(finding), " ".join(finding.suggestions)])  # fmt: skip
             item.setForeground(0, status_style.colour(finding.status))
-            item.setToolTip(1, "\n".join(dict.fromkeys(n for n in (finding.label, finding.checkpoint_key) if n)))
+            item.setToolTip(1, names_tip(finding))
             item.setToolTip(3, "\n".join(finding.suggestions))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             self.problems.addTopLevelItem(item)

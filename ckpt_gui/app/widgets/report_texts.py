@@ -65,6 +65,24 @@ def finding_html(finding: RestoreFinding, palette=None) -> str:
     return "<br>".join(rows)
 
 
+def names_tip(finding: RestoreFinding) -> str:
+    """A problem row's names, each said for what it is: the row shows the checkpoint's
+    name for the value (a Keras 3 slot under its variable, ``.../_kernel/momentum``, as
+    the tree and ``diff`` name it), the script's model may call it otherwise
+    (``optimizer/_momentums/0``), and the key is the checkpoint's own (review 15, 11: an
+    unlabelled list of three names for one value)."""
+    lines = [finding.readable_name]
+    if finding.model_path and finding.model_path == finding.checkpoint_key:  # one path for both (a Keras file's)
+        lines.append(f"Path: {finding.model_path}")
+    elif finding.model_path and finding.model_path != finding.readable_name:
+        lines.append(f"In the script's model: {finding.model_path}")
+    elif finding.checkpoint_path and finding.checkpoint_path != finding.readable_name:
+        lines.append(f"Saved at: {finding.checkpoint_path}")
+    if finding.checkpoint_key and finding.checkpoint_key not in (finding.label, finding.readable_name):
+        lines.append(f"Checkpoint key: {finding.checkpoint_key}")
+    return "\n".join(lines)
+
+
 def bullets(lines: list[str], muted: int = 0, palette=None) -> str:
     """``lines`` as bullets, the last ``muted`` of them in the palette's muted colour."""
     grey = theme.muted(palette).name() if muted else ""

@@ -35,6 +35,22 @@ CATCH_ALL_LISTS = frozenset({"_variables", "_trainable_variables", "_non_trainab
 OPTIMIZER_TRAINABLE_LIST = "_trainable_variables"
 # Keras 3 optimizers' own lists, next to their per-variable slot lists (``_momentums``...).
 KERAS_OPTIMIZER_LISTS = frozenset({"_variables", OPTIMIZER_TRAINABLE_LIST, "_trainable_variables_indices"})
+
+
+def keras_slot_name(list_name: str) -> str:
+    """The slot a Keras 3 optimizer's per-variable list holds, one name everywhere (the
+    tree's ``momentum (slot)``, ``diff``'s ``.../_kernel/momentum``, the doctor's and the
+    Repair dialog's): ``_momentums`` -> ``momentum``, ``_velocities`` -> ``velocity``, the
+    name Keras gives each slot variable (``dense_kernel_momentum``). The doctor had said
+    ``momentums`` (review 15, 11)."""
+    name = list_name.lstrip("_")
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
 # TF1 optimizers save their slots as ``<variable>/<optimizer name>[_<n>]`` with these
 # built-in names (Adam's m and v: ``Adam`` and ``Adam_1``).
 _TF1_OPTIMIZER_SLOT = re.compile(r"^(Adam|Momentum|RMSProp|Adagrad|AdagradDA|ProximalAdagrad|Adadelta|Ftrl)(_\d+)?$")

@@ -27,6 +27,7 @@ from ckpt_gui.core.format.conventions import (
     VARIABLE_VALUE,
     is_optimizer_name,
     is_optimizer_object,
+    keras_slot_name,
 )
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
@@ -292,7 +293,7 @@ class ObjectGraph:
             elements = self.children[list_node]
             if not elements or not all(name.isdigit() for name, _ in elements):
                 continue
-            slot_name = _singular(list_name.lstrip("_"))
+            slot_name = keras_slot_name(list_name)
             for index, slot_node in elements:
                 variable = variables.get(index)
                 if variable is not None and slot_node != variable:
@@ -397,11 +398,3 @@ def _rank(paths: list[tuple[tuple[str, ...], bool]]) -> list[tuple[str, ...]]:
         )
 
     return [paths[i][0] for i in sorted(range(len(paths)), key=key)]
-
-
-def _singular(name: str) -> str:
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith("s") and not name.endswith("ss"):
-        return name[:-1]
-    return name
