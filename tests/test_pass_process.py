@@ -246,3 +246,18 @@ def test_no_child_outlives_its_parent(checkpoints, ending):
     )
     child = int(parent.stdout.split()[0])
     assert _ended(child), f"the pass process {child} outlived its parent"
+
+
+def test_opening_a_checkpoint_with_a_large_data_file_starts_the_child_in_the_background(checkpoints, monkeypatch):
+    ckpt = Checkpoint.open(checkpoints / "large")  # one 32 MB data file
+    monkeypatch.setattr(pass_process, "CHILD_MIN_BYTES", 64 << 20)
+    pass_process.warm_up_for(ckpt)
+    assert pass_process.child_pid() is None
+    monkeypatch.setattr(pass_process, "CHILD_MIN_BYTES", 16 << 20)
+    pass_process.warm_up_for(Checkpoint.open(checkpoints / "keras_seq"))  # small files
+    assert pass_process.child_pid() is None
+    pass_process.warm_up_for(ckpt)
+    deadline = time.monotonic() + ENDED_WAIT_S
+    while pass_process.child_pid() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pass_process.child_pid() is not None

@@ -124,7 +124,8 @@ def main() -> None:
 
     conn_fd, flags_fd = (int(arg) for arg in sys.argv[1:3])
     flags = mmap.mmap(flags_fd, FLAGS_SIZE)
-    serve(Connection(conn_fd), sys.stdin.buffer, flags)
+    serve(Connection(conn_fd), sys.stdin.fileno(), flags)
+    os._exit(0)  # not the interpreter's teardown: the lifeline's thread is still in its read
 
 
 def serve(conn, lifeline, flags) -> None:
@@ -166,7 +167,8 @@ def _end_with_parent(lifeline) -> None:
     app with os._exit, a crash or SIGKILL without any clean-up), and so does this
     process, even in the middle of a pass (no orphan left reading)."""
     with contextlib.suppress(BaseException):  # EOF or anything: the parent is gone
-        lifeline.read()
+        while os.read(lifeline, 1):
+            pass
     os._exit(0)
 
 

@@ -48,6 +48,7 @@ from ckpt_gui.core.values import parallel
 from ckpt_gui.core.values.reader import TensorReader
 
 CHILD_MIN_BYTES = 64 << 20
+MAX_SHARDS_LOOKED_AT = 16
 POLL_S = 0.05  # how often a waiting job looks whether it was cancelled
 STOP_GRACE_S = 0.5  # a cancelled pass stops at its next chunk within this, or its process is killed
 
@@ -117,6 +118,27 @@ def tensor_passes(ckpt: Checkpoint, key: str) -> InProcess | InChild:
 def warm_up() -> None:
     """Start the pass process now, in the background (never waited for here)."""
     _process.warm_up()
+
+
+def warm_up_for(ckpt: Checkpoint) -> None:
+    """Start the pass process if ``ckpt`` may hold a tensor for it: a local data file of
+    CHILD_MIN_BYTES or more (a stat per shard, the first MAX_SHARDS_LOOKED_AT). Called as
+    a checkpoint opens, so that the child has started (0.2 to 0.45 s idle, seconds on a
+    busy machine) by the time its large tensor is selected."""
+    reader = ckpt.reader
+    if ckpt.keras is not None or type(reader) is not TensorReader or type(reader.shards) is not ShardFiles:
+        return
+    if _process.child is not None or os.name != "posix":
+        return
+    index = reader.index
+    for shard in range(min(index.header.num_shards, MAX_SHARDS_LOOKED_AT)):
+        path = index.data_path(shard)
+        if storage.is_url(path):
+            return
+        with contextlib.suppress(OSError), reading(path):
+            if os.stat(path).st_size >= CHILD_MIN_BYTES:
+                warm_up()
+                return
 
 
 def shutdown() -> None:
