@@ -9,9 +9,9 @@ interpreter of their own, reading the data file with the same code as in the app
 (:class:`TensorReader`, the chunk mapper, overview.py's passes).
 
 This module imports numpy and core only (never Qt, never TensorFlow): it is what the
-spawned interpreter runs. A request (:class:`PassRequest`) names the data file and
-the entry; the answers are a few kilobytes (statistics, positions, the envelope, the
-histogram) and throttled progress.
+child's interpreter runs. A request (:class:`PassRequest`) names the data file and
+the entry; the answers are small (statistics, positions, the histogram: kilobytes; a
+heatmap's envelope up to 4 MB) plus progress (elements done, at most every PROGRESS_S).
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ class PassRequest:
     entry: BundleEntry
     big_endian: bool
     kind: str  # "first" or "histogram"
-    envelope: BlockEnvelope | None = None  # first: the empty envelope to fill
+    # first: the envelope to fill, as BlockEnvelope's arguments (rows, cols, block_rows,
+    # block_cols, base, mark_nan): an empty heatmap's arrays are megabytes of NaN to send
+    envelope: tuple | None = None
     stats: TensorStats | None = None  # histogram: the first pass's
     bins: int = DEFAULT_BINS
     value_range: tuple[float, float] | None = None
@@ -86,7 +88,8 @@ def run(request: PassRequest, progress=None, cancelled=None):
     """The pass asked for: a FirstPass or a Histogram (the same code as in the app)."""
     tensor = tensor_chunks(request)
     if request.kind == "first":
-        return first_pass_over(tensor, request.envelope, progress, cancelled, request.chunk_bytes)
+        envelope = BlockEnvelope(*request.envelope) if request.envelope is not None else None
+        return first_pass_over(tensor, envelope, progress, cancelled, request.chunk_bytes)
     return histogram_pass_over(
         tensor, request.stats, request.bins, request.value_range, progress, cancelled, request.chunk_bytes
     )

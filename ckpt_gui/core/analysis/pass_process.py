@@ -84,7 +84,11 @@ class InChild:
         self.path, self.entry, self.big_endian = path, entry, big_endian
 
     def first(self, envelope: BlockEnvelope | None, progress: Progress, cancelled: IsCancelled) -> FirstPass:
-        request = PassRequest(self.path, self.entry, self.big_endian, "first", envelope=envelope)
+        spec = None
+        if envelope is not None:  # filled there: the one returned is the child's
+            spec = (envelope.rows, envelope.cols, envelope.block_rows, envelope.block_cols)
+            spec += (envelope.base, envelope.mark_nan)
+        request = PassRequest(self.path, self.entry, self.big_endian, "first", envelope=spec)
         return _process.run(request, progress, cancelled)
 
     def histogram(
@@ -161,8 +165,7 @@ class _Child:
 
     def __init__(self, flags_fd: int) -> None:
         parent_end, child_end = socket.socketpair()
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(ckpt_gui.__file__)))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        env = _child_environment()
         code = "from ckpt_gui.core.analysis.pass_child import main; main()"
         try:
             self.process = subprocess.Popen(
@@ -183,6 +186,18 @@ class _Child:
         self.conn.close()
         with contextlib.suppress(OSError):
             self.process.stdin.close()
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, where the child imports the same ckpt_gui as this process: a
+    source tree's (a checkout, a benchmark's copy of other code) first on its path. An
+    installed one it finds as this process did (site-packages first would put what is
+    installed there before the standard library)."""
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(ckpt_gui.__file__)))
+    if os.path.basename(root) not in ("site-packages", "dist-packages"):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    return env
 
 
 class _PassProcess:
