@@ -25,6 +25,7 @@ BIAS = "model/bias/.ATTRIBUTES/VARIABLE_VALUE"
 def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(pass_process, "CHILD_MIN_BYTES", 1 << 20)  # the 32 MB embedding goes to the child
     monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1 << 20)  # and is drawn as a large tensor
+    monkeypatch.setattr(pass_process._process, "cannot_start", False)
     yield from main_window(qtbot, tmp_path, monkeypatch, scan_on_open=True, size=(1024, 640), idle_after_close=True)
     pass_process.shutdown()
 

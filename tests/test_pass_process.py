@@ -35,6 +35,7 @@ ENDED_WAIT_S = 20  # how long a process is given to end (not a measure: a bound 
 def child_for_all(monkeypatch):
     """Every numeric tensor counts as large here; the child is killed after each test."""
     monkeypatch.setattr(pass_process, "CHILD_MIN_BYTES", 1)
+    monkeypatch.setattr(pass_process._process, "cannot_start", False)
     yield
     pass_process.shutdown()
 
@@ -261,3 +262,16 @@ def test_opening_a_checkpoint_with_a_large_data_file_starts_the_child_in_the_bac
     while pass_process.child_pid() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert pass_process.child_pid() is not None
+
+
+def test_a_child_that_cannot_start_leaves_the_passes_in_process(checkpoints, monkeypatch):
+    """An interpreter where the child's imports fail (a broken install): the passes run
+    here instead, with the same results, and no child is started again."""
+    monkeypatch.setattr(pass_process, "CHILD_CODE", "raise SystemExit(3)")
+    ckpt = Checkpoint.open(checkpoints / "large")
+    passes = _in_child(ckpt, EMBEDDING)
+    here = first_pass(ckpt, EMBEDDING, BlockEnvelope.for_region(1, 8192 * 1024))
+    _assert_same_first(here, passes.first(BlockEnvelope.for_region(1, 8192 * 1024), None, None))
+    _assert_same_histogram(histogram_pass(ckpt, EMBEDDING, here.stats), passes.histogram(here.stats))
+    assert pass_process._process.cannot_start and pass_process.child_pid() is None
+    assert isinstance(pass_process.tensor_passes(ckpt, EMBEDDING), pass_process.InProcess)

@@ -49,6 +49,7 @@ from ckpt_gui.core.values.reader import TensorReader
 
 CHILD_MIN_BYTES = 64 << 20
 MAX_SHARDS_LOOKED_AT = 16
+CHILD_CODE = "from ckpt_gui.core.analysis.pass_child import main; main()"
 POLL_S = 0.05  # how often a waiting job looks whether it was cancelled
 STOP_GRACE_S = 0.5  # a cancelled pass stops at its next chunk within this, or its process is killed
 
@@ -58,6 +59,11 @@ IsCancelled = Callable[[], bool] | None
 
 class PassProcessError(CheckpointError):
     """The pass process ended in the middle of a pass (killed, crashed, out of memory)."""
+
+
+class CannotStart(PassProcessError):
+    """The pass process ended before it was ready (an import failed): the passes run
+    in-process from then on."""
 
 
 class _Stopped(Cancelled):
@@ -78,9 +84,11 @@ class InProcess:
 
 
 class InChild:
-    """The passes of one entry of a local data file, in the pass process."""
+    """The passes of one entry of a local data file, in the pass process (in-process,
+    as :class:`InProcess`, if that process cannot start)."""
 
-    def __init__(self, path: str, entry, big_endian: bool) -> None:
+    def __init__(self, ckpt: Checkpoint, key: str, path: str, entry, big_endian: bool) -> None:
+        self.ckpt, self.key = ckpt, key
         self.path, self.entry, self.big_endian = path, entry, big_endian
 
     def first(self, envelope: BlockEnvelope | None, progress: Progress, cancelled: IsCancelled) -> FirstPass:
@@ -89,14 +97,20 @@ class InChild:
             spec = (envelope.rows, envelope.cols, envelope.block_rows, envelope.block_cols)
             spec += (envelope.base, envelope.mark_nan)
         request = PassRequest(self.path, self.entry, self.big_endian, "first", envelope=spec)
-        return _process.run(request, progress, cancelled)
+        try:
+            return _process.run(request, progress, cancelled)
+        except CannotStart:
+            return InProcess(self.ckpt, self.key).first(envelope, progress, cancelled)
 
     def histogram(
         self, stats: TensorStats, bins: int = DEFAULT_BINS, value_range=None, progress: Progress = None,
         cancelled: IsCancelled = None,
     ) -> Histogram:  # fmt: skip
         request = PassRequest(self.path, self.entry, self.big_endian, "histogram", None, stats, bins, value_range)
-        return _process.run(request, progress, cancelled)
+        try:
+            return _process.run(request, progress, cancelled)
+        except CannotStart:
+            return InProcess(self.ckpt, self.key).histogram(stats, bins, value_range, progress, cancelled)
 
 
 def tensor_passes(ckpt: Checkpoint, key: str) -> InProcess | InChild:
@@ -114,9 +128,10 @@ def tensor_passes(ckpt: Checkpoint, key: str) -> InProcess | InChild:
         path = reader.shards.path(entry)
     except CheckpointError:  # said by the in-process read, as before
         return InProcess(ckpt, key)
-    if storage.is_url(path) or os.name != "posix":  # (the child gets its descriptors as POSIX passes them)
+    # (the child gets its descriptors as POSIX passes them)
+    if storage.is_url(path) or os.name != "posix" or _process.cannot_start:
         return InProcess(ckpt, key)
-    return InChild(path, entry, reader.big_endian)
+    return InChild(ckpt, key, path, entry, reader.big_endian)
 
 
 def warm_up() -> None:
@@ -132,7 +147,7 @@ def warm_up_for(ckpt: Checkpoint) -> None:
     reader = ckpt.reader
     if ckpt.keras is not None or type(reader) is not TensorReader or type(reader.shards) is not ShardFiles:
         return
-    if _process.child is not None or os.name != "posix":
+    if _process.child is not None or _process.cannot_start or os.name != "posix":
         return
     index = reader.index
     for shard in range(min(index.header.num_shards, MAX_SHARDS_LOOKED_AT)):
@@ -166,10 +181,9 @@ class _Child:
     def __init__(self, flags_fd: int) -> None:
         parent_end, child_end = socket.socketpair()
         env = _child_environment()
-        code = "from ckpt_gui.core.analysis.pass_child import main; main()"
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", code, str(child_end.fileno()), str(flags_fd)],
+                [sys.executable, "-c", CHILD_CODE, str(child_end.fileno()), str(flags_fd)],
                 stdin=subprocess.PIPE, pass_fds=(child_end.fileno(), flags_fd), env=env, close_fds=True,
             )  # fmt: skip
         finally:
@@ -211,6 +225,7 @@ class _PassProcess:
         self._flags: mmap.mmap | None = None
         self._flags_file = None
         self.imported: list[str] | None = None
+        self.cannot_start = False  # a child ended before it was ready: in-process from then on
 
     def warm_up(self) -> None:
         if self.child is None:
@@ -309,6 +324,9 @@ class _PassProcess:
             child.process.wait(1)
         code = child.process.returncode
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        if child.imported is None:
+            self.cannot_start = True
+            raise CannotStart(request.path, f"the pass process could not start ({how})")
         raise PassProcessError(
             request.path,
             f"the process computing {request.entry.key!r} ended unexpectedly ({how}); select it again to retry",
