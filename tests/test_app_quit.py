@@ -193,3 +193,55 @@ def test_quit_during_a_diagnosis_leaves_no_working_folder(tmp_path):
     assert os.path.dirname(workdir) == str(temporary)  # the attempt's folder was there while it ran
     assert not os.path.exists(workdir)
     assert not list(temporary.glob("ckpt-gui-attempt-*"))
+
+
+# Quit with the pass process running (a large tensor's passes, core/analysis/pass_process.py):
+# it is killed with the app, never left behind.
+PASSES_DRIVER = """
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ckpt_gui.app import launch
+from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.analysis import pass_process
+
+def quit_with_the_pass_process():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    pass_process.warm_up()
+    while pass_process.child_pid() is None:
+        time.sleep(0.01)
+    quit_action = next(a for a in window.findChildren(type(window.export_action)) if a.text() == "&Quit")
+    print("CHILD", pass_process.child_pid(), flush=True)
+    print("QUIT", time.time(), flush=True)
+    quit_action.trigger()
+
+QTimer.singleShot(0, quit_with_the_pass_process)
+sys.exit(launch.run_gui(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child through /proc")
+def test_quit_ends_the_pass_process_at_once(tmp_path):
+    env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-c", PASSES_DRIVER, demo_path()]
+    app = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = _lines_until_quit(app)
+        child, asked = int(lines["CHILD"]), float(lines["QUIT"])
+        code = app.wait(timeout=30)
+        while os.path.exists(f"/proc/{child}") and _state(child) != "Z" and time.time() - asked < 30:
+            time.sleep(0.02)
+        child_gone = time.time() - asked
+    finally:
+        app.kill()
+        app.wait()
+    assert code == 0
+    assert child_gone < QUIT_LIMIT_S, f"the pass process was alive {child_gone:.2f} s after Quit"
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "X"

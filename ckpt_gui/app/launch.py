@@ -161,6 +161,9 @@ def end_now(code: int) -> None:
     children = sys.modules.get("ckpt_gui.diagnosis.child_process")  # loaded only once the doctor ran
     if children is not None:
         children.kill_all()
+    passes = sys.modules.get("ckpt_gui.core.analysis.pass_process")  # loaded once a large tensor was selected
+    if passes is not None:
+        passes.shutdown()  # it would end anyway once this process has (its lifeline), but not at once
     crash_log.end_session()  # a clean end: no log left to report at the next launch
     remove_temporary_folders()  # after the crash log's end, which is written in a screenshot's folder
     for stream in (sys.stdout, sys.stderr):

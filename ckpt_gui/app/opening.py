@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from ckpt_gui.app import background_work, first_frame
 from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.core.analysis import pass_process
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
@@ -114,6 +115,7 @@ def opener(
     def _load(context: JobContext, give_way: Callable[[], None]) -> tuple[Checkpoint, Trees]:
         progress = OpenProgress(context, give_way)
         ckpt = make(progress.step(READING_INDEX))
+        pass_process.warm_up_for(ckpt)  # started while the tree is built, if it has a large tensor
         keys = None
         graph_bytes = _graph_bytes(ckpt)
         if graph_bytes >= EARLY_GRAPH_BYTES:

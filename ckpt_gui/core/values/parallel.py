@@ -27,6 +27,9 @@ _running = 0  # chunk tasks running on the pool now (see busy_workers)
 _go = threading.Event()  # cleared while a caller asked the workers to hold (see hold)
 _go.set()
 HOLD_LIMIT = 0.15  # seconds a chunk task waits at most for resume(): never a deadlock
+# Told of every hold() (True) and resume() (False): the app's pass process (its chunk
+# tasks hold too, core/analysis/pass_process.py) hears of them through here.
+_hold_listeners: list[Callable[[bool], None]] = []
 # How often a caller waiting for a chunk looks whether the pool's workers are stuck in a
 # read that never returns (a stuck NFS or FUSE mount): then the pool is replaced, and
 # the chunks not started yet go to the new one (see _first_result).
@@ -130,10 +133,26 @@ def hold() -> None:
     the app's GUI thread, when it shows results, gets the cores instead of sharing
     them with the workers (on two busy cores its 30 ms of work took 100 ms or more)."""
     _go.clear()
+    for listener in _hold_listeners:
+        listener(True)
 
 
 def resume() -> None:
     _go.set()
+    for listener in _hold_listeners:
+        listener(False)
+
+
+def tell_holds(listener: Callable[[bool], None]) -> None:
+    """Call ``listener(True)`` on each hold() and ``listener(False)`` on each resume()."""
+    _hold_listeners.append(listener)
+
+
+def hold_by(go) -> None:
+    """Chunk tasks wait on ``go`` (anything with ``wait(timeout)``) instead: in a pass
+    process, the parent's holds (see :func:`tell_holds`)."""
+    global _go
+    _go = go
 
 
 def held() -> bool:
