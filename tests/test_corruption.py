@@ -134,12 +134,31 @@ def test_data_crc_mismatch(scratch_copy):
     Checkpoint.open(folder).read("layer1/biases")  # the rest stays readable
 
 
-def test_corrupt_object_graph_value(scratch_copy):
+@pytest.mark.parametrize("damage", ["graph bytes flipped", "data file cut short"])
+def test_a_damaged_object_graph_lists_the_keys_like_tensorflow(scratch_copy, tf, damage):
+    """A TF2 object graph that cannot be read (its CRC fails; the data file cut short, and
+    TF2 writes the graph last) made `inspect` an error (exit 2) while the app showed the
+    keys and `diff` paired by key (review 15): now listed as tf.train.list_variables lists
+    them, the graph's error said once as a warning, exit 1 (no object paths)."""
     folder = scratch_copy("keras_seq")
     ckpt = Checkpoint.open(folder / "ckpt-4")
     entry = ckpt.entry("_CHECKPOINTABLE_OBJECT_GRAPH")
-    flip_byte(Path(ckpt.index.data_path(0)), entry.offset + entry.size // 2)
-    assert_clean_error(run_cli("inspect", str(folder / "ckpt-4")), "CRC32C")
+    data = Path(ckpt.index.data_path(0))
+    if damage == "graph bytes flipped":
+        flip_byte(data, entry.offset + entry.size // 2)
+    else:
+        data.write_bytes(data.read_bytes()[: entry.offset + entry.size // 2])
+    expected = [(key, list(shape)) for key, shape in tf.train.list_variables(str(folder / "ckpt-4"))]
+    result = run_cli("inspect", str(folder / "ckpt-4"), "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert [(v["key"], v["shape"]) for v in report["variables"]] == expected
+    (warning,) = [w for w in report["warnings"] if "_CHECKPOINTABLE_OBJECT_GRAPH" in w]
+    assert str(data) in warning and ("CRC32C" in warning or "truncated" in warning), warning
+    assert result.stderr.splitlines() == [f"ckpt-gui: warning: {w}" for w in report["warnings"]]
+    table = run_cli("inspect", str(folder / "ckpt-4"))
+    assert table.returncode == 1 and "Traceback" not in table.stderr
+    assert all(key in table.stdout for key, _shape in expected if key != "_CHECKPOINTABLE_OBJECT_GRAPH")
 
 
 def test_missing_shard(scratch_copy):

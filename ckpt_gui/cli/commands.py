@@ -18,7 +18,7 @@ from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.cli.unreadable_lines import unreadable_pair_lines
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line
+from ckpt_gui.core.format.errors import CheckpointError, one_line
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import compared_instead, fallback_notes, open_readable
 
@@ -149,9 +149,7 @@ def _inspect(args: argparse.Namespace) -> int:
     # pile up) has nothing to find. Reference counting still frees everything.
     gc.disable()
     ckpt = open_readable(args.path)  # a folder whose newest checkpoint is broken: the newest readable, as the app
-    if isinstance(ckpt.graph_error, CorruptCheckpointError):
-        raise ckpt.graph_error  # damaged: an error; a missing shard (incomplete) only a warning
-    _warn(listing_warnings(ckpt))
+    _warn(listing_warnings(ckpt))  # an object graph that cannot be read among them: listed by key
     stats, unreadable = None, {}
     if args.stats:
         # Statistics need numpy, which listing a checkpoint must not import.
