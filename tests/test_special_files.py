@@ -115,3 +115,23 @@ def test_the_app_names_a_fifo_data_file_and_never_opens_it(qtbot, window, scratc
     qtbot.waitUntil(lambda: name in window.tensor.message.text(), timeout=60_000)
     assert f"{name} is {NOT_REGULAR}" in window.tensor.message.text()
     assert opened and fifo not in opened  # the index was read; the FIFO never
+
+
+def test_the_doctors_choice_names_a_fifo_for_what_it_is(scratch_copy):
+    """Review 15 left over: the doctor said the folder's latest checkpoint "is incomplete:
+    missing ckpt-4.data-00000-of-00001" when that file was there as a FIFO (browse, the
+    picker and inspect named it): the choice's reason now says what it is, as they do."""
+    from ckpt_gui.core.format.discovery import locate
+    from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice
+
+    folder = scratch_copy("keras_seq")
+    latest = locate(folder).latest
+    data = latest.prefix + ".data-00000-of-00001"
+    os.remove(data)
+    os.mkfifo(data)
+    location = locate(folder)
+    assert location.selected.prefix != latest.prefix  # the newest complete one, not the latest
+    choice = checkpoint_choice(str(folder), location, location.selected)
+    assert f"{latest.name}, which tf.train.latest_checkpoint returns, is incomplete: " in choice.reason
+    assert f"{os.path.basename(data)} is not a regular file (a FIFO)" in choice.reason, choice.reason
+    assert "missing" not in choice.reason

@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location
-from ckpt_gui.core.formatting import format_some
+from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location, missing_text
 from ckpt_gui.core.open_fallback import fallback_reasons, unreadable_note
 
 
@@ -128,11 +127,11 @@ def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, loca
         notes = [note for prefix, note in choice.skipped_notes().items() if not (said and _same(prefix, said))]
         return replace(choice, reason="; ".join(["the newest checkpoint of the folder that can be read", *notes]))
     if choice.latest_is_broken:
-        missing = format_some([os.path.basename(p) for p in latest_ref.missing_files], 3)
+        # "missing ckpt-5.data-00000-of-00001", or what a file there but not regular is (a FIFO), as browse says it
         return replace(
             choice,
             reason=f"the newest complete checkpoint in the folder; the latest, {latest_ref.name}, which "
-            f"tf.train.latest_checkpoint returns, is incomplete: missing {missing}",
+            f"tf.train.latest_checkpoint returns, is incomplete: {missing_text(latest_ref)}",
         )
     if choice.latest_checkpoint is not None and _same(choice.latest_checkpoint, used.prefix):
         return replace(choice, reason="the folder's latest checkpoint, as tf.train.latest_checkpoint returns it")

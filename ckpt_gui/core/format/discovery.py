@@ -107,7 +107,7 @@ def _locate_in_directory(directory: str) -> Location:
         if whole:
             selected = whole[-1]
             warnings += (
-                f"{shown_path(latest.name)} is incomplete ({_missing_text(latest)}): "
+                f"{shown_path(latest.name)} is incomplete ({missing_text(latest)}): "
                 f"showing {shown_path(selected.name)}, the newest complete checkpoint",
             )
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
@@ -158,11 +158,11 @@ def _locate_prefix(prefix: str) -> Location:
     latest = _latest(directory, checkpoints, state, listing)
     if not selected.complete:
         name = shown_path(selected.name)
-        warnings += (f"{name} is incomplete ({_missing_text(selected)}): only its index can be shown",)
+        warnings += (f"{name} is incomplete ({missing_text(selected)}): only its index can be shown",)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
 
-def _missing_text(ref: CheckpointRef) -> str:
+def missing_text(ref: CheckpointRef) -> str:
     """ "missing ckpt-4.data-00000-of-00001", or what a file there but not regular is."""
     missing = [path for path in ref.missing_files if storage.absent_why(path) == "missing"]
     others = [f"{shown_path(os.path.basename(path))} is {storage.absent_why(path)}" for path in ref.missing_files
