@@ -265,6 +265,12 @@ def test_opening_another_checkpoint_goes_on_while_the_selections_reads_are_stuck
     message = window.tensor.message.text()
     assert window.tensor.picture.currentWidget() is window.tensor.message
     assert os.path.basename(data_file) in message and message.startswith("Waiting for the values")
+    # So do Details and the histogram (they said "computing..." for good: review 15).
+    qtbot.waitUntil(lambda: "waiting" in window.details.stats_title.text(), timeout=WAIT_MS)  # its job's turn
+    stats_title = window.details.stats_title.text()
+    assert stats_title.startswith("Statistics: waiting for a read from ") and os.path.basename(data_file) in stats_title
+    waiting = window.histogram.empty.text()
+    assert waiting.startswith("No histogram yet: waiting for a read from ") and os.path.basename(data_file) in waiting
 
     with qtbot.waitSignal(window.browse.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(saves["a"]))

@@ -118,6 +118,8 @@ class SelectionShown:
         """A job of the runner waits for a read that does not return: the values' job
         says so in the values pane (it kept the last message, "Select a variable to see
         its values.", with a variable selected: review 15)."""
+        if lane == "histogram":  # the statistics' and histogram's job: Details and the histogram say it
+            self.selection.waiting_for(file_and_folder(read.path)[0])
         if lane == "values" and not self.tensor.large:  # a small tensor's read (shown: the last one's picture)
             name, _folder = file_and_folder(read.path)  # its folder in the status bar (its tooltip: the path)
             self._values_stuck_on = name

@@ -137,6 +137,15 @@ class SelectionStats:
 
         self._submit(compute, show, title, first_done)
 
+    def waiting_for(self, name: str) -> None:
+        """The statistics' job waits for a read from ``name`` that does not return (a stuck
+        mount): Details and the histogram say so, as the values pane does; they said
+        "computing..." for good (review 15). A preview shown is kept."""
+        waiting = f"waiting for a read from {name} that has not returned (a stuck network or FUSE mount?)"
+        if not self.details.stats_shown:
+            self.details.show_stats(None, f"Statistics: {waiting}")
+        self.histogram.say_waiting(f"No histogram yet: {waiting}. Cancel, in the status bar, gives it up.")
+
     def _show_positions(self, title: str, positions: tuple[NonFinite, ...] | None, stats: TensorStats) -> None:
         """The first NaN/Inf in Details, and as links to their cells in the Values tab."""
         self.details.show_positions(positions, stats)

@@ -38,6 +38,7 @@ class DetailsPanel(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.stats_shown = False  # statistics shown (see show_stats)
         body = QWidget()
         self.setWidget(body)
         self.title = QLabel()
@@ -116,6 +117,7 @@ class DetailsPanel(QScrollArea):
         the title's longer form when ``note`` is a short one, in its tooltip)."""
         self.stats_title.setVisible(True)
         self.stats_title.setToolTip(whole)
+        self.stats_shown = stats is not None  # a preview's or the exact ones
         if stats is None:
             self.stats_title.setText(note or "Statistics: computing...")
             _fill(self.stats, [])

@@ -183,6 +183,12 @@ class HistogramPanel(QWidget):
             unit.setEnabled(on)
         self.export_button.setEnabled(on if save is None else save)
 
+    def say_waiting(self, message: str) -> None:
+        """Why no histogram is shown yet (a read that does not return), unless one is (a
+        preview's: kept, it is what there is)."""
+        if self.histogram is None:
+            self.empty.setText(message)
+
     def computing(self, title: str) -> None:
         """The histogram of ``title`` is being computed: another variable's gives way at once
         (it stayed up, titled, for the 10 s of a 512 MB vector, read as the new one's); the
