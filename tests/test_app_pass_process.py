@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import signal
 
-import numpy as np
 import pytest
 
 from ckpt_gui.app import browse_selection, plot_turns
 from ckpt_gui.core.analysis import pass_process
 from ckpt_gui.core.checkpoint import Checkpoint
 from tests.conftest import main_window
-from tests.test_app_speed import EMBEDDING, block_extremes, tf_values
+from tests.test_app_speed import EMBEDDING, assert_embedding_shown_as_tensorflow_reads_it
 
 WAIT_MS = 60_000
 BIAS = "model/bias/.ATTRIBUTES/VARIABLE_VALUE"
@@ -58,17 +57,7 @@ def test_a_large_tensor_is_computed_in_the_pass_process_and_shown_exactly(qtbot,
     assert window.browse.current.variable.key == EMBEDDING
     assert EMBEDDING not in mapped and pass_process.child_pid() is not None  # read by the child, not here
     assert pass_process._process.imported == []  # the child imported neither PySide6 nor TensorFlow
-    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING)
-    finite = values[np.isfinite(values)]
-    stats = window.browse.stats_cache[EMBEDDING]
-    assert (stats.min, stats.max, stats.nan) == (finite.min(), finite.max(), int(np.isnan(values).sum()))
-    counts, edges = np.histogram(finite, bins=window.histogram.bins.value())
-    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
-    np.testing.assert_array_equal(window.histogram.histogram.edges, edges)
-    envelope = window.tensor.envelope
-    low, high = block_extremes(values, envelope.block_rows, envelope.block_cols)
-    np.testing.assert_array_equal(envelope.low, low)
-    np.testing.assert_array_equal(envelope.high, high)
+    assert_embedding_shown_as_tensorflow_reads_it(window, tf, checkpoints)
     assert EMBEDDING in window.tree_panel.nonfinite  # the scan found its statistics known
     assert "NaN/Inf at " in window.details.positions.text()
 

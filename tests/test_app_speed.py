@@ -95,22 +95,12 @@ def test_one_pass_feeds_statistics_positions_picture_and_scan(qtbot, window, che
     assert EMBEDDING not in reads.whole and EMBEDDING not in reads.chunked
     assert EMBEDDING in window.tree_panel.nonfinite
 
-    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING)
-    finite = values[np.isfinite(values)]
-    stats = window.browse.stats_cache[EMBEDDING]
-    assert (stats.min, stats.max, stats.nan) == (finite.min(), finite.max(), int(np.isnan(values).sum()))
-    counts, edges = np.histogram(finite, bins=window.histogram.bins.value())
-    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
-    np.testing.assert_array_equal(window.histogram.histogram.edges, edges)
-
     tensor = window.tensor
     assert tensor.large and isinstance(tensor.value, np.memmap)
-    envelope = tensor.envelope
-    low, high = block_extremes(values, envelope.block_rows, envelope.block_cols)
-    np.testing.assert_array_equal(envelope.low, low)
-    np.testing.assert_array_equal(envelope.high, high)
+    envelope = assert_embedding_shown_as_tensorflow_reads_it(window, tf, checkpoints)
     np.testing.assert_array_equal(tensor.image.image, envelope.image())
 
+    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING)
     first = [tuple(int(i) for i in index) for index in np.argwhere(np.isnan(values))[:10]]
     text = window.details.positions.text().replace("\u00a0", " ")  # a position kept on one line
     assert window.details.positions.isVisible()
@@ -255,3 +245,21 @@ def test_nan_badge_is_readable_and_details_list_the_positions(qtbot, window, che
     assert f"background-color:{BADGE_BACKGROUND}" in label and f"color:{BADGE_TEXT}" in label
     assert _contrast(QColor(BADGE_BACKGROUND), QColor(BADGE_TEXT)) >= 4.5
     assert f"&nbsp;{int(np.isnan(values).sum())}&nbsp;NaN" in label  # core/formatting.nonfinite_text: "1 NaN, 1 +Inf"
+
+
+def assert_embedding_shown_as_tensorflow_reads_it(window, tf, checkpoints):
+    """The embedding's statistics, histogram and min/max envelope, as shown, against its
+    values read by TensorFlow (however the app read them: here, or in the pass process).
+    The envelope, for what a test checks of it further."""
+    values = tf_values(tf, checkpoints / "large" / "ckpt", EMBEDDING)
+    finite = values[np.isfinite(values)]
+    stats = window.browse.stats_cache[EMBEDDING]
+    assert (stats.min, stats.max, stats.nan) == (finite.min(), finite.max(), int(np.isnan(values).sum()))
+    counts, edges = np.histogram(finite, bins=window.histogram.bins.value())
+    np.testing.assert_array_equal(window.histogram.histogram.counts, counts)
+    np.testing.assert_array_equal(window.histogram.histogram.edges, edges)
+    envelope = window.tensor.envelope
+    low, high = block_extremes(values, envelope.block_rows, envelope.block_cols)
+    np.testing.assert_array_equal(envelope.low, low)
+    np.testing.assert_array_equal(envelope.high, high)
+    return envelope
