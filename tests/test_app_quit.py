@@ -71,21 +71,28 @@ def _lines_until_quit(app: subprocess.Popen) -> dict[str, str]:
     return lines
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child's processes through /proc")
-def test_quit_after_the_doctor_ends_the_process_and_its_child_at_once(tmp_path):
+def _quit_and_wait_for_the_child(driver: str, tmp_path, alive) -> tuple[int, float, float]:
+    """The app run by ``driver`` (it prints its child's pid as CHILD, then QUIT with the
+    time it quit): its exit code, and how long after Quit the app ended and ``alive(child)``
+    stopped being true (up to 30 s)."""
     env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
-    app = subprocess.Popen([sys.executable, "-c", DRIVER, demo_path()], env=env, stdout=subprocess.PIPE, text=True)
+    app = subprocess.Popen([sys.executable, "-c", driver, demo_path()], env=env, stdout=subprocess.PIPE, text=True)
     try:
         lines = _lines_until_quit(app)
         child, asked = int(lines["CHILD"]), float(lines["QUIT"])
         code = app.wait(timeout=30)
         ended = time.time() - asked
-        while _session_members(child) and time.time() - asked < 30:
+        while alive(child) and time.time() - asked < 30:
             time.sleep(0.02)
-        child_gone = time.time() - asked
+        return code, ended, time.time() - asked
     finally:
         app.kill()
         app.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child's processes through /proc")
+def test_quit_after_the_doctor_ends_the_process_and_its_child_at_once(tmp_path):
+    code, ended, child_gone = _quit_and_wait_for_the_child(DRIVER, tmp_path, _session_members)
     assert code == 0
     assert ended < QUIT_LIMIT_S, f"the process ended {ended:.2f} s after Quit"
     assert child_gone < QUIT_LIMIT_S, f"the doctor's child was alive {child_gone:.2f} s after Quit"
@@ -222,21 +229,14 @@ sys.exit(launch.run_gui(sys.argv[1:]))
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child through /proc")
 def test_quit_ends_the_pass_process_at_once(tmp_path):
-    env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
-    command = [sys.executable, "-c", PASSES_DRIVER, demo_path()]
-    app = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
-    try:
-        lines = _lines_until_quit(app)
-        child, asked = int(lines["CHILD"]), float(lines["QUIT"])
-        code = app.wait(timeout=30)
-        while os.path.exists(f"/proc/{child}") and _state(child) != "Z" and time.time() - asked < 30:
-            time.sleep(0.02)
-        child_gone = time.time() - asked
-    finally:
-        app.kill()
-        app.wait()
+    code, _ended, child_gone = _quit_and_wait_for_the_child(PASSES_DRIVER, tmp_path, _running)
     assert code == 0
     assert child_gone < QUIT_LIMIT_S, f"the pass process was alive {child_gone:.2f} s after Quit"
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` is there and not a zombie waiting to be reaped."""
+    return os.path.exists(f"/proc/{pid}") and _state(pid) != "Z"
 
 
 def _state(pid: int) -> str:
