@@ -35,6 +35,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 HEAVY = ("numpy", "ml_dtypes", "pyqtgraph", "tensorflow", "keras", "tf_keras", "urllib.request", "http.client",
          "ssl", "email", "ckpt_gui.app.controllers.doctor", "ckpt_gui.app.controllers.compare",
          "ckpt_gui.app.controllers.repair", "ckpt_gui.diagnosis.runner", "ckpt_gui.diagnosis.report",
+         "ckpt_gui.diagnosis.report_markdown",
          "ckpt_gui.repair.writer", "ckpt_gui.core.analysis.diff")
 
 

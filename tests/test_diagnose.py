@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from ckpt_gui.diagnosis.report import build_report, markdown
+from ckpt_gui.diagnosis.report import build_report
+from ckpt_gui.diagnosis.report_markdown import markdown
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from tests.conftest import run_cli
 from tests.doctor_cli import diagnose, script

@@ -29,7 +29,8 @@ from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.child_process import CHILD_SCRIPT
 from ckpt_gui.diagnosis.protocol_check import protocol_message
-from ckpt_gui.diagnosis.report import build_report, exit_code, markdown
+from ckpt_gui.diagnosis.report import build_report, exit_code
+from ckpt_gui.diagnosis.report_markdown import markdown
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from tests import background
 from tests.background import Writer

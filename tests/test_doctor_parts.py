@@ -21,7 +21,8 @@ from ckpt_gui.core.views.tree import MODEL_ONLY, object_tree
 from ckpt_gui.diagnosis.child_process import CHILD_SCRIPT
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from ckpt_gui.diagnosis.protocol_check import MalformedMessage, protocol_message
-from ckpt_gui.diagnosis.report import build_report, markdown
+from ckpt_gui.diagnosis.report import build_report
+from ckpt_gui.diagnosis.report_markdown import markdown
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 

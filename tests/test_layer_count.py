@@ -134,9 +134,9 @@ def test_the_values_a_removed_layer_leaves_are_said_for_what_they_are_and_no_blo
     assert said[OPS + "1/_kernel"].startswith(f"a value of the removed layer {OPS}1 (784->128), not this layer's")
     moved = f"a value of {OPS}2 (128->10), which by the layers' sizes is the script's {OPS}1"
     assert said[OPS + "2/bias"].startswith(moved) and "do not fit there (kernel [128, 10] saved" in said[OPS + "2/bias"]
-    from ckpt_gui.diagnosis.report import _unused_notes
+    from ckpt_gui.diagnosis.unused_notes import unused_notes
 
-    unused = _unused_notes([RestoreFinding.from_fact(f) for f in facts], None)
+    unused = unused_notes([RestoreFinding.from_fact(f) for f in facts], None)
     assert not any("claimed by nothing" in n for n in unused), unused
     assert any(n.startswith(f"{OPS}2/_kernel, {OPS}2/bias, values of {OPS}2 (128->10)") for n in unused)
     _plan_, entries = _plan(*facts)

@@ -443,6 +443,6 @@ class ReportPanel(AttemptStates, QWidget):
         """The report as the JSON document `diagnose --json` prints (indented) or Markdown."""
         if kind == "json":
             return json.dumps({"schema": JSON_SCHEMA, **self.report.to_json()}, indent=2)
-        from ckpt_gui.diagnosis.report import markdown  # noqa: PLC0415 - the diagnosis machinery: not at launch
+        from ckpt_gui.diagnosis.report_markdown import markdown  # noqa: PLC0415 - the diagnosis machinery: not at launch
 
         return markdown(self.report)
