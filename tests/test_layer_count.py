@@ -73,8 +73,8 @@ def test_a_removed_layer_is_said_as_the_layer_counts_and_tensorflow_agrees(tf, t
     assert "the script's 1 (784->10)" in note and "Add the missing layer back" in note
     assert all("went from" not in s and "old size" not in s for s in said.values()), said
     # Each value said for what it is (review 15, 5): the removed layer's, and the kept output layer's.
-    assert said[OPS + "1/_kernel"].startswith(f"a value of the removed layer {OPS}1 (784->128)")
-    assert f"which by the layers' sizes is the script's {OPS}1 (784->10)" in said[OPS + "2/_kernel"]
+    assert said[OPS + "1/_kernel"].startswith("a value of the removed layer, not this layer's: see the notes")
+    assert said[OPS + "2/_kernel"].startswith("a value of a layer the script has at another place, left unused")
 
 
 def test_a_layer_added_is_said_the_other_way_and_a_cut_off_head_is_not_this():
@@ -131,14 +131,15 @@ def test_the_values_a_removed_layer_leaves_are_said_for_what_they_are_and_no_blo
     built = {OPS + "1/_kernel": [784, 10], OPS + "1/bias": [10]}
     facts = _findings(saved, built)
     said, _notes = _said(facts)
-    assert said[OPS + "1/_kernel"].startswith(f"a value of the removed layer {OPS}1 (784->128), not this layer's")
+    assert said[OPS + "1/_kernel"].startswith("a value of the removed layer, not this layer's: see the notes")
     moved = f"a value of {OPS}2 (128->10), which by the layers' sizes is the script's {OPS}1"
-    assert said[OPS + "2/bias"].startswith(moved) and "do not fit there (kernel [128, 10] saved" in said[OPS + "2/bias"]
+    assert said[OPS + "2/bias"] == "a value of a layer the script has at another place, left unused: see the notes"
     from ckpt_gui.diagnosis.unused_notes import unused_notes
 
     unused = unused_notes([RestoreFinding.from_fact(f) for f in facts], None)
     assert not any("claimed by nothing" in n for n in unused), unused
-    assert any(n.startswith(f"{OPS}2/_kernel, {OPS}2/bias, values of {OPS}2 (128->10)") for n in unused)
+    note = next(n for n in unused if n.startswith(f"{OPS}2/_kernel, {OPS}2/bias, values of {OPS}2 (128->10)"))
+    assert f"which by the layers' sizes is the script's {OPS}1" in note and "(kernel [128, 10] saved" in note
     _plan_, entries = _plan(*facts)
     kernel, later = entries[OPS + "1/_kernel"], entries[OPS + "2/_kernel"]
     assert kernel.action == "keep-initial" and "copy-overlap would" not in kernel.reason, kernel.reason
@@ -260,6 +261,7 @@ def test_each_value_of_seed_003_is_said_as_tensorflow_places_it(tf, tmp_path, do
     proposes no block of the removed layer. TensorFlow: the script's layer meets the
     removed layer's kernel and stops; with the layer put back, the second place's values
     restore into the output layer, 10 units as the script's, whose kernel they do not fit."""
+    from ckpt_gui.cli.doctor_text import print_report
     from ckpt_gui.repair.planner import propose_plan
 
     keras, (place, kernel) = _keras(module), KERAS[module]
@@ -273,8 +275,17 @@ def test_each_value_of_seed_003_is_said_as_tensorflow_places_it(tf, tmp_path, do
     assert any(f"values of {layer}" in n and "are left unused" in n for n in report.notes), report.notes
     rows = {f.checkpoint_key.split("/.ATTRIBUTES")[0]: f for f in report.variables if f.checkpoint_key}
     removed = f"a value of the removed layer {place} (the checkpoint's '{gone.name}', 784->128)"
-    assert rows[f"{place}/{kernel}"].suggestions[0].startswith(removed)
-    assert rows[f"{second}/{kernel}"].suggestions[0].startswith(f"a value of {layer}")
+    # Each row names its layer briefly, the notes whole, once (review 16, 10: the sentence three times).
+    briefly = f"a value of the removed layer (the checkpoint's '{gone.name}'), not this layer's: see the notes"
+    assert rows[f"{place}/{kernel}"].suggestions[0] == briefly
+    assert (
+        rows[f"{second}/{kernel}"].suggestions[0] == f"a value of the checkpoint's '{output.name}', left unused: "
+        "see the notes"
+    )
+    text = io.StringIO()
+    print_report(report, text)
+    assert text.getvalue().count("which by the layers' sizes") == 1, text.getvalue()
+    assert text.getvalue().count(f"the checkpoint's '{gone.name}', 784->128") == 1, text.getvalue()
     entries = {e.source_key.split("/.ATTRIBUTES")[0]: e for e in propose_plan(report).entries}
     assert entries[f"{place}/{kernel}"].reason.startswith(removed)
     assert "copy-overlap would" not in entries[f"{place}/{kernel}"].reason

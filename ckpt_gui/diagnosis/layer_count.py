@@ -40,10 +40,17 @@ class ValueRole:
     layer: str  # "the removed layer .../1 (the checkpoint's 'dense', 784->128)"
     gone: bool
     misfit: str | None = None  # why the kept layer's weights do not fit its place in the script's model
+    # The layer named briefly ("the removed layer (the checkpoint's 'dense')"), for the
+    # doctor's rows: the note says ``layer`` whole once (review 16, 10: each row had said it again).
+    brief: str = ""
 
     @property
     def what(self) -> str:
         return f"a value of {self.layer}"
+
+    @property
+    def briefly(self) -> str:
+        return f"a value of {self.brief or self.layer}"
 
     @property
     def unused(self) -> str:
@@ -138,14 +145,18 @@ def _roles(layers: str, found: _List, findings: list[RestoreFinding]) -> dict[in
         if is_model or findings[index].status == RestoreStatus.CONSUMED:
             continue
         about = _about(number, found.was, found.names, True)
+        name = found.names.get((number, False), (None, None))[0]  # the checkpoint's name of the layer
         if removed and number in gone:  # (added: ``gone`` holds the script's places)
-            roles[index] = ValueRole(f"the removed layer {layer_place(layers, number)} ({about})", True)
+            brief = "the removed layer" + (f" (the checkpoint's '{name}')" if name else "")
+            roles[index] = ValueRole(f"the removed layer {layer_place(layers, number)} ({about})", True, None, brief)
         elif saved_to_script.get(number, number) != number:
             place = layer_place(layers, saved_to_script[number])
             script = _about(saved_to_script[number], found.now, found.names, False)
             layer = (f"{layer_place(layers, number)} ({about}), which by the layers' sizes is the "
                      f"script's {place} ({script})")  # fmt: skip
-            roles[index] = ValueRole(layer, False, _misfit(found.was[number], found.now[saved_to_script[number]]))
+            brief = f"the checkpoint's '{name}'" if name else "a layer the script has at another place"
+            misfit = _misfit(found.was[number], found.now[saved_to_script[number]])
+            roles[index] = ValueRole(layer, False, misfit, brief)
     return roles
 
 
@@ -211,10 +222,11 @@ def _cause(
     explains = {}
     for index, number, is_model in places:
         role = roles.get(index)
+        # A row names the value's layer briefly: the notes say it whole, once.
         if role is not None and number in common:  # another layer's value met the script's layer here
-            explains[index] = f"{role.what}, not this layer's: see the notes"
+            explains[index] = f"{role.briefly}, not this layer's: see the notes"
         elif role is not None:
-            explains[index] = f"{role.what}: {role.unused}; see the notes"
+            explains[index] = f"{role.briefly}, left unused: see the notes"
         elif number in common:
             explains[index] = said
         elif is_model:
