@@ -48,7 +48,9 @@ def test_the_plan_keeps_the_renamed_kernel_initial_and_the_outcome_counts_no_new
     assert (entries["model/dense2/bias"].action, entries["model/dense2/bias"].target) == (Action.MAP, "model/out/bias")
     initial = {v.target: v.reason for v in plan.initial}
     assert initial["model/out/_kernel"].startswith("keeps its initial value: model/dense2/_kernel")
-    assert restored_values(plan) == "1 with the old values, 3 with the model's initial values: 3 shape conflicts"
+    assert restored_values(plan) == (
+        "1 with the old values, 3 left at the model's initial values: their saved values had another shape"
+    )
 
 
 def test_no_rename_is_followed_when_the_bias_fits_two_layers():

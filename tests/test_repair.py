@@ -81,7 +81,7 @@ def test_a_renamed_layer_whose_input_widened_carries_its_kernel_as_a_shape_confl
     assert (kernel["action"], kernel["target"]) == ("keep-initial", "model/head/_kernel")
     assert "'dense2' is now 'head'" in kernel["reason"]
     said = restored_values(RepairPlan.from_json(result["plan"], "plan"))
-    assert said == "1 with the old values, 3 with the model's initial values: 3 shape conflicts"
+    assert said == ("1 with the old values, 3 left at the model's initial values: their saved values had another shape")
     _check_repaired(result)
     values = result["restore"]["values"]
     assert values["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"] == "overlap"

@@ -66,7 +66,7 @@ def verification_counts(verification) -> str:
     """The doctor's summary of the new checkpoint (a RestoreReport) in the doctor's words
     (review: it said "consumed", the JSON's word, where the app says restored), with
     save_counter named apart from the restored variables, as ``restored_values`` leaves it
-    out: "15 restored" beside "5 with the old values, 9 with the model's initial values"
+    out: "15 restored" beside "5 with the old values, 9 left at the model's initial values"
     did not add up (review 8: the 15th was save_counter, no model variable)."""
     parts = []
     for status, n in verification.summary.items():
@@ -93,8 +93,8 @@ KEEPS = "keeps its initial value:"  # the planner's reason for a conflict's targ
 
 def restored_values(plan: RepairPlan) -> str:
     """Where the model's variables' values come from once the new checkpoint restores:
-    "5 with the old values, 9 with the model's initial values: 7 shape conflicts and
-    2 new variables". "Verified" alone read as every variable holding the old
+    "5 with the old values, 9 left at the model's initial values: 7 saved with another
+    shape and 2 new variables". "Verified" alone read as every variable holding the old
     checkpoint's value (review: 9 of 14 held the script's fresh initial values)."""
     whole = {e.target for e in plan.entries if e.action == Action.MAP and e.target}
     part = {e.target for e in plan.entries if e.action == Action.COPY_OVERLAP and e.target}
@@ -112,12 +112,23 @@ def restored_values(plan: RepairPlan) -> str:
     if part:
         parts.append(f"{len(part):,} with the old values' overlapping block (the rest initial)")
     if initial:
-        why = [counted(shape, "shape conflict"), counted(dtype, "dtype conflict"),
-               f"{left_out:,} left out of the plan", counted(new, "new variable")]  # fmt: skip
-        shown = [text for text, n in zip(why, (shape, dtype, left_out, new), strict=True) if n]
-        listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
-        parts.append(f"{len(initial):,} with the model's initial values: {listed}")
+        why = _why_initial(shape, dtype, left_out, new)
+        parts.append(f"{len(initial):,} left at the model's initial values: {why}")
     return ", ".join(parts)
+
+
+def _why_initial(shape: int, dtype: int, left_out: int, new: int) -> str:
+    """Why the variables left initial are, the conflicts said as the old checkpoint's: "2
+    shape conflicts" in the note on a new checkpoint that has none read as its own (review
+    16, 9)."""
+    counts = (shape, dtype, left_out, new)
+    if sum(1 for n in counts if n) == 1 and (shape or dtype):
+        their = one_or_many(shape or dtype, "its saved value", "their saved values")
+        return f"{their} had another {'shape' if shape else 'dtype'}"
+    why = [f"{shape:,} saved with another shape", f"{dtype:,} saved with another dtype",
+           f"{left_out:,} left out of the plan", counted(new, "new variable")]  # fmt: skip
+    shown = [text for text, n in zip(why, counts, strict=True) if n]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def keeps_no_old_value(plan: RepairPlan) -> bool:
