@@ -289,6 +289,7 @@ def test_each_value_of_seed_003_is_said_as_tensorflow_places_it(tf, tmp_path, do
     entries = {e.source_key.split("/.ATTRIBUTES")[0]: e for e in propose_plan(report).entries}
     assert entries[f"{place}/{kernel}"].reason.startswith(removed)
     assert "copy-overlap would" not in entries[f"{place}/{kernel}"].reason
+    assert "no meaningful start" in entries[f"{place}/{kernel}"].overlap_not_offered  # nor in the dialog's box
     assert entries[f"{second}/{kernel}"].reason.startswith(f"a value of {layer}")
     assert "removed since the save" not in entries[f"{second}/bias"].reason
     # TensorFlow: the script's one layer meets the removed layer's [784, 128] kernel.

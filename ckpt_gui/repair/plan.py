@@ -60,9 +60,13 @@ class PlanEntry:
     # the key in the JSON, for the user editing it. Never read back as anything but text:
     # the key says which value.
     source_name: str | None = None
+    # Why copy-overlap is not offered for this value, or None: a removed layer's value is
+    # no start for another layer (review 16, 4: the dialog offered it beside a reason that
+    # said it was not proposed). Kept in the file, so a plan loaded back offers what it did.
+    overlap_not_offered: str | None = None
 
     def to_json(self) -> dict:
-        return {
+        said = {
             "source_key": self.source_key,
             "source_name": self.source_name,
             "target": self.target,
@@ -73,6 +77,9 @@ class PlanEntry:
             "source_dtype": self.source_dtype,
             "target_dtype": self.target_dtype,
         }
+        if self.overlap_not_offered:  # only where it applies: most lines have no such word
+            said["overlap_not_offered"] = self.overlap_not_offered
+        return said
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +287,7 @@ def _entry(raw: object, where: str, index: int) -> PlanEntry:
         source_dtype=raw.get("source_dtype"),
         target_dtype=raw.get("target_dtype"),
         source_name=raw["source_name"] if isinstance(raw.get("source_name"), str) else None,  # older plans: none
+        overlap_not_offered=_text_or_none(raw.get("overlap_not_offered")),
     )
 
 
@@ -308,6 +316,10 @@ def _shape(raw: object, where: str, index: int) -> Shape | None:
         f"entry {index}: a shape is not a list of integers",
     )
     return tuple(raw)
+
+
+def _text_or_none(raw: object) -> str | None:
+    return raw if isinstance(raw, str) and raw else None
 
 
 def _expect(condition: bool, where: str, problem: str) -> None:

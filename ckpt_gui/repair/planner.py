@@ -18,6 +18,8 @@ from ckpt_gui.diagnosis.layer_count import ValueRole, value_roles
 from ckpt_gui.repair.pairing import Pairing, foreign_optimizer_roots, pair_values
 from ckpt_gui.repair.plan import SAVE_COUNTER, Action, InitialVariable, PlanEntry, RepairPlan, placed
 
+NO_OVERLAP = "copying a block of another layer's weights is not proposed, as it is no meaningful start"
+
 
 def propose_plan(report: RestoreReport) -> RepairPlan:
     """The plan the doctor's findings suggest (the report must have facts: no error)."""
@@ -71,7 +73,10 @@ def _entry(
     if index in pairing.moved_state:
         return PlanEntry(**source, action=Action.DROP, target=None, reason=pairing.moved_state[index])
     if role is not None and finding.status == RestoreStatus.UNMATCHED:  # the doctor knows what it is (review 15, 5)
-        return PlanEntry(**source, action=Action.DROP, target=None, reason=f"{role.what}: {role.unused}")
+        # A removed layer's value retargeted by hand onto a conflict is not offered as a block either.
+        refused = f"{role.what}: {NO_OVERLAP}" if role.gone else None
+        return PlanEntry(**source, action=Action.DROP, target=None, reason=f"{role.what}: {role.unused}",
+                         overlap_not_offered=refused)  # fmt: skip
     if finding.status in (RestoreStatus.UNMATCHED, RestoreStatus.DEFERRED):
         return PlanEntry(**source, action=Action.DROP, target=None, reason=_unused_reason(index, finding, pairing))
     claimant = pairing.claimed.get(finding.model_path)
@@ -89,9 +94,11 @@ def _entry(
         # of another layer's weights is no start for this one, so copy-overlap is not offered
         # in words (review 15, 5); a resize of the same layer keeps it.
         why = (f"{role.what}, not of the script's layer here ({_shapes(finding)}): it keeps its initial value; "
-               "copying a block of another layer's weights is not proposed, as it is no meaningful start")  # fmt: skip
+               f"{NO_OVERLAP}")  # fmt: skip
+        # The dialog offers no copy-overlap for it either (review 16, 4), as the file records.
         return PlanEntry(**source, action=Action.KEEP_INITIAL, target=finding.model_path, reason=why,
-                         target_shape=finding.model_shape, target_dtype=finding.model_dtype)  # fmt: skip
+                         target_shape=finding.model_shape, target_dtype=finding.model_dtype,
+                         overlap_not_offered=f"{role.what}: {NO_OVERLAP}")  # fmt: skip
     return _onto(source, finding.model_path, shape_dtype, "matched by path" if finding.status == "consumed" else "")
 
 

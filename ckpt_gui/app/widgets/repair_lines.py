@@ -160,10 +160,14 @@ class RepairLines(QTableWidget):
             choice.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
             choice.setToolTip("A conflict: keep the model's initial value, or copy the overlapping block")
             refused = entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP), self.source_text)
+            # Nor a block of a removed layer's weights, which the reason says is not proposed (review 16, 4);
+            # a plan file that asks for it anyway keeps its choice, the other one still open.
+            refused = refused or entry.overlap_not_offered
             if refused is not None:  # not offered what the writer refuses (a plan loaded with it is marked)
                 overlap = choice.model().item(CONFLICT_CHOICES.index(Action.COPY_OVERLAP))
                 overlap.setEnabled(False)
                 overlap.setToolTip(refused)
+                choice.setToolTip(f"A conflict: keeps the model's initial value (copy-overlap not offered: {refused})")
             choice.currentIndexChanged.connect(lambda _i, row=row: self._choose(row))
             self.setCellWidget(row, ACTION, choice)
             self.setItem(row, ACTION, _fixed(""))
