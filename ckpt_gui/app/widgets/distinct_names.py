@@ -37,6 +37,9 @@ class Forms(NamedTuple):
     # Characters of the name's end no other name ends with (``8/gamma`` of
     # ``batch_normalization_8/gamma`` beside ``batch_normalization_9/gamma``).
     tail: int = 0
+    # Characters of ``last``'s middle parts (between its first part and its leaf) that
+    # tell it from every name of the same first part and leaf (see _middle_cut).
+    middle: int = 0
 
 
 def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
@@ -58,8 +61,38 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     parting = _parting(list(shortest.values()))
     needs = _before_leaf_needs(list(shortest.values()))
     tails = _unique_tails(list(ends))
-    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, needs[shortest[name]], tails[name])
-            for name in ends}  # fmt: skip
+    middles = _middle_needs(list(shortest.values()))
+    return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, needs[shortest[name]], tails[name],
+                        middles.get(shortest[name], 0)) for name in ends}  # fmt: skip
+
+
+def _middle_parts(form: str) -> tuple[str, str, str] | None:
+    """A form's first part with its "…/" (and the "/" after it), its middle parts, and
+    its leaf with the "/" before it: "…/2/_kernel/momentum" -> ("…/2/", "_kernel",
+    "/momentum"); None for a form of fewer than three parts, or whose middle is cut already."""
+    parts = form.split("/")
+    start = 1 if parts[0] == "…" else 0
+    if len(parts) - start < 3 or "…" in parts[start:]:
+        return None
+    return "/".join(parts[: start + 1]) + "/", "/".join(parts[start + 1 : -1]), "/" + parts[-1]
+
+
+def _middle_needs(forms: list[str]) -> dict[str, int]:
+    """For each form with a middle (_middle_parts), how many characters of its middle's
+    start tell it from every form of the same first part and leaf: one more than its
+    longest common start with any of them (``_kernel`` beside ``bias``: 1); 0 when no
+    other form has that first part and leaf."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for form in set(forms):
+        split = _middle_parts(form)
+        if split is not None:
+            groups.setdefault((split[0], split[2]), []).append(split[1])
+    needs = {}
+    for (head, leaf), middles in groups.items():
+        for middle in middles:
+            others = [len(os.path.commonprefix([middle, other])) for other in middles if other != middle]
+            needs[head + middle + leaf] = min(max(others) + 1, len(middle)) if others else 0
+    return needs
 
 
 def _before_leaf_needs(forms: list[str]) -> dict[str, int]:
@@ -185,6 +218,8 @@ class DistinctElided(RoomyRows):
         fitting = next((form for form in found.forms if metrics.horizontalAdvance(form) <= room), None)
         if fitting is None:
             fitting = _leaf_kept(found, metrics, room)
+        if fitting is None:
+            fitting = _middle_cut(found, metrics, room)
         if fitting is None:  # what tells it apart first, then as much of its end as fits
             head = found.last[: found.head] + "\u2026"
             tail = metrics.elidedText(found.last[found.head :], Qt.TextElideMode.ElideLeft,
@@ -225,6 +260,25 @@ def _leaf_kept(found: Forms, metrics, room: int) -> str | None:
     if shown < max(min(LEAST_KEPT, len(path)), found.before_leaf):
         return None
     return kept + tail
+
+
+def _middle_cut(found: Forms, metrics, room: int) -> str | None:
+    """The shortest form with its first part and its leaf whole, its middle cut at its
+    end: "…/2/_ke…/momentum" where "…/2/_kernel/m…tum" had cut the leaf mid-word
+    (review 16: an optimizer slot's path at 1024x640); the layer's number and what the
+    value is both read whole, the path whole in the tooltip. None for a form with no
+    middle, or when its middle would keep fewer characters than tell it from the other
+    rows' (``found.middle``, LEAST_KEPT at least)."""
+    split = _middle_parts(found.last)
+    if split is None:
+        return None
+    head, middle, leaf = split
+    kept = metrics.elidedText(middle, Qt.TextElideMode.ElideRight,
+                              room - metrics.horizontalAdvance(head + leaf))  # fmt: skip
+    # (Its middle gone whole, "…/2/…/momentum", is one of its forms already where no other row reads so.)
+    if len(kept.removesuffix("\u2026")) < max(found.middle, min(LEAST_KEPT, len(middle))):  # "_…" says nothing
+        return None
+    return head + kept + leaf
 
 
 def _kept(elided: str) -> int:

@@ -62,8 +62,10 @@ SUGGESTION_SHARE = 0.3  # of the problem table's width, the suggestion's at leas
 VARIABLE_LEAST_CHARS = 14
 # More, up to this many, when a row's name needs it: a short name whole ("dense_1/kernel"
 # had read "…/kernel" beside "dense_1/bias"), a long one's shortest own form
-# ("…/moving_mean": it had read "…oving_m…", both its ends cut). Review 6.
-VARIABLE_MOST_CHARS = 24
+# ("…/moving_mean": it had read "…oving_m…", both its ends cut). Review 6. 28: an
+# optimizer slot's own form whole at 1024x640 in 10 pt ("…/2/_kernel/momentum" had read
+# "…/2/_kernel/m…tum", review 16), the suggestion keeping about 17 characters there.
+VARIABLE_MOST_CHARS = 28
 SUGGESTION_LEAST_CHARS = 12  # fewer: the column is hidden, the pane under the table shows it
 TABLE_MIN_ROWS = 4  # the problem table's least height: its header and about three rows
 # Before any attempt: what the doctor does, in one sentence (and the button that starts it).
