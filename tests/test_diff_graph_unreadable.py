@@ -110,6 +110,20 @@ def test_the_pair_details_say_whose_names_the_trees_show(scratch_copy):
     assert why.endswith("A's object graph names both trees' rows: B's names are A's for the same key.")
 
 
+def test_an_a_cut_short_is_named_by_bs_object_graph(scratch_copy, checkpoints):
+    """The other way round: A's graph lost, B's names both sides' rows."""
+    folder = scratch_copy("keras_seq")
+    cut_data_in_half(folder / "ckpt-3")
+    b = Checkpoint.open(folder / "ckpt-4")
+    diff = compare_all(pair_variables(Checkpoint.open(folder / "ckpt-3"), b))
+    assert diff.names_from == "b" and diff.pairing_fallback.endswith("pairs matched by key, named by B's object graph")
+    intact = pair_variables(Checkpoint.open(checkpoints / "keras_seq" / "ckpt-3"), b)
+    assert _shown(PairTree(diff)) == _shown(PairTree(intact))
+    kernel = next(pair for pair in diff.pairs if pair.key.startswith("optimizer/_trainable_variables/0/"))
+    said = f"key {kernel.key} in both files; A's object graph cannot be read: A's names here are B's for this key."
+    assert pairing_note(kernel, diff) == said
+
+
 def test_with_neither_graph_readable_both_sides_are_laid_out_by_the_keys(scratch_copy):
     """Not A's object paths with B's raw keys under them (`0 | 1 | 2 | 3`, `.ATTRIBUTES · dense_2`)
     (review 15 M2); with no graph to name them, as browse shows such a checkpoint."""
