@@ -137,10 +137,9 @@ class CheckpointDiff:
     def names_from(self) -> str | None:
         """The side ("a" or "b") whose object graph names the pairs when they were matched
         by key because the other side's cannot be read: A's when it reads, else B's; None
-        with no fallback, or with neither graph readable. A TF2 key is the object path its
-        variable was saved under, and TensorFlow's name-based restore reads a variable by
-        its key in either file (tf.compat.v1.train.Saver): the same key is the same
-        variable, and the readable graph's name for it is the other file's too."""
+        with no fallback, or with neither graph readable. The same key is the same
+        variable (key_pairing_why), so the readable graph's name for it is the other
+        file's too (core/views/pair_paths.py)."""
         errors = self.graph_errors
         if not errors:
             return None
