@@ -5,16 +5,23 @@ pairs compared; #3, Compare with a folder whose newest checkpoint cannot be read
 refused ("Cannot compare"), the dialog proposing it unmarked: now the newest readable,
 said in one sentence, and the dialog marks the unreadable; #4, a "Cannot compare" banner
 stayed over the doctor's report, and a drop's "Not used" note went when the comparison
-spoke; #9, the status bar left the NaN/Inf count out. Offscreen."""
+spoke; #9, the status bar left the NaN/Inf count out. Review 16 #3: both trees showed
+the keys (`optimizer > _trainable_variables > 0`) though A's object graph reads: now
+named by it, as the normal comparison, Details saying whose names B's are. Offscreen."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
-from ckpt_gui.app.models.compare_model import NAME_B
+from ckpt_gui.app.models.compare_model import NAME_A, NAME_B
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.pair_tree import PairTree
 from tests.test_app_desktop import WAIT_MS
 from tests.test_app_review10_flow import _drop
 from tests.test_cli_review12 import _cut_newest
@@ -29,15 +36,21 @@ def _shown(qtbot, window, path: str) -> None:
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
 
 
-def test_a_b_cut_short_is_compared_pair_by_pair_and_the_pairing_said_once(qtbot, window, scratch_copy):
+@pytest.mark.parametrize("problem", ["data file truncated", "data file missing"])
+def test_a_b_cut_short_is_compared_pair_by_pair_and_the_pairing_said_once(
+    qtbot, window, scratch_copy, checkpoints, problem
+):
     folder = scratch_copy("keras_seq")
     lost = cut_data_in_half(folder / "ckpt-4")
+    if problem == "data file missing":  # the index alone (review 16's nodata): every pair unreadable
+        os.remove(Checkpoint.open(folder / "ckpt-4").index.data_path(0))
+        lost = {v.key for v in Checkpoint.open(folder / "ckpt-3").variables if not v.is_object_graph}
     _shown(qtbot, window, str(folder / "ckpt-3"))
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):  # it stopped: never "done"
         window.compare.compare_with(str(folder / "ckpt-4"))
     said = window.banner.text
-    assert "B's object graph cannot be read (ckpt-4.data-00000-of-00001: data file truncated)" in said, said
-    assert said.count("pairs matched by key") == 1 and "stopped" not in said
+    assert f"B's object graph cannot be read (ckpt-4.data-00000-of-00001: {problem})" in said, said
+    assert said.count("pairs matched by key, named by A's object graph") == 1 and "stopped" not in said
     assert window.banner.kind == "warning" and "_CHECKPOINTABLE_OBJECT_GRAPH" in window.banner.details
     trees = window.compare_trees
     assert "stopped" not in trees.title.text()
@@ -46,16 +59,39 @@ def test_a_b_cut_short_is_compared_pair_by_pair_and_the_pairing_said_once(qtbot,
     assert all(pair.status is not None for pair in diff.pairs)
     status = window.status_label.text()
     assert status.startswith("Compared: ") and f"{len(lost)} unreadable" in status, status
+    trees.view_a.expandAll()
     trees.view_b.expandAll()
-    model = trees.model
-    root = model.tree.root
-    names = [model.index_of(node, NAME_B).data() for node in root.built_nodes() if node is not root]
-    assert not any(".ATTRIBUTES" in name or " | " in name for name in names), names
+    # Both trees named by A's object graph (review 16 #3: `optimizer > _trainable_variables > 0`
+    # in both, A's graph readable), as the comparison with the undamaged B names them.
+    intact = PairTree(pair_variables(diff.a, Checkpoint.open(checkpoints / "keras_seq" / "ckpt-4")))
+    want = {leaf.pair.key: (leaf.side_path("a"), leaf.side_path("b")) for leaf in intact.leaves}
+    shown = {leaf.pair.key: (_shown_path(trees.model, leaf, NAME_A), _shown_path(trees.model, leaf, NAME_B))
+             for leaf in trees.model.tree.leaves}  # fmt: skip
+    assert shown == want
+    assert any(path.endswith("/_kernel/momentum") for path, _ in shown.values())
     kernel = next(pair for pair in diff.pairs if pair.key.startswith("optimizer/_trainable_variables/0/"))
-    trees.select_pair(kernel)  # Details: the key's path, A's object path, not B's raw key
+    trees.select_pair(kernel)  # Details: A's object path, and whose names B's are
     title = window.pair_panel.title.text().replace("\u200b", "")
-    assert "optimizer/_trainable_variables/0" in title and ".ATTRIBUTES" not in title and "in B" not in title, title
-    assert f"object path {kernel.a.display_path}" in title, title
+    assert kernel.a.display_path in title and "optimizer/_trainable_variables" not in title, title
+    assert "in B" not in title, title
+    qtbot.waitUntil(lambda: any(w.text() == "Paired by" for w in window.pair_panel.findChildren(QLabel)),
+                    timeout=WAIT_MS)  # fmt: skip
+    texts = [w.text().replace("\u200b", "") for w in window.pair_panel.findChildren(QLabel)]
+    note = next(t for t in texts if t.startswith("key "))
+    said = f"key {kernel.key} in both files; B's object graph cannot be read: B's names here are A's for this key."
+    assert note == said, note
+    assert diff.key_pairing_why in window.banner.details  # why the same key is the same variable
+
+
+def _shown_path(model, leaf, column: int) -> str:
+    """A pair's place as a tree shows it: the names of its row and the rows above it (less
+    a group's layer hint and a row's badge)."""
+    names, node = [], leaf
+    while node.parent is not None:
+        text = model.index_of(node, column).data()
+        names.append(text.split(HINT_SEPARATOR)[0].split(BADGE_SEPARATOR)[0])
+        node = node.parent
+    return "/".join(reversed(names))
 
 
 def test_compare_with_a_folder_whose_newest_cannot_be_read_compares_the_newest_readable(

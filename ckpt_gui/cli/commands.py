@@ -18,7 +18,8 @@ from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.cli.unreadable_lines import unreadable_pair_lines
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.errors import CheckpointError, one_line
+from ckpt_gui.core.format.discovery import incomplete_warning
+from ckpt_gui.core.format.errors import CheckpointError, one_line, shown_path
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import compared_instead, fallback_notes, open_readable
 
@@ -243,23 +244,27 @@ def _diff(args: argparse.Namespace) -> int:
     a, b = open_readable(args.a), open_readable(args.b)  # as inspect and the app open a folder
     # Which checkpoint of a folder was compared, when not its newest, and why, in one
     # sentence ("comparing ckpt-4", not browse's "showing"); the folder's other notes.
-    notes = []
+    notes, incomplete = [], []
     for side, ckpt in (("A", a), ("B", b)):
         instead = compared_instead(ckpt.location)
         notes += [f"{side}: {instead}"] if instead else []
-        notes += [f"{side}: {note}" for note in ckpt.location.warnings[len(ckpt.location.broken) :]]
+        for note in ckpt.location.warnings[len(ckpt.location.broken) :]:
+            # Browse's "only its index can be shown" waits for the comparison: the lines
+            # below name the missing file with what it costs a comparison.
+            if not ckpt.location.selected.complete and note == incomplete_warning(ckpt.location.selected):
+                incomplete.append((side, ckpt, note))
+            else:
+                notes.append(f"{side}: {note}")
     _warn(notes)
     diff = pair_variables(a, b)
     compare_all(diff)
-    if diff.pairing_fallback:  # an object graph that cannot be read: paired by key, said once
-        errors = "; ".join(str(error) for error in diff.graph_errors.values())
-        notes.append(f"{diff.pairing_fallback} ({errors})")
-        _warn(notes[-1:])
     find_renames(diff)
     path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     # A pair whose value cannot be read is listed "unreadable" and the others compared
-    # (review 14): why, on stderr and in the JSON's warnings, as `inspect --stats` says it.
-    unreadable = unreadable_pair_lines(diff.pairs, path_of)
+    # (review 14), and an object graph that cannot be read pairs by key (review 15 M2):
+    # why, on stderr and in the JSON's warnings, one line per file's problem (review 16 #6).
+    unreadable = unreadable_pair_lines(diff.pairs, path_of, diff)
+    unreadable[:0] = [f"{side}: {note}" for side, ckpt, note in incomplete if not _told(ckpt, side, unreadable)]
     _warn(unreadable)
     notes += unreadable
     if args.json:
@@ -270,6 +275,13 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         print_diff_table(diff, path_of=path_of)
     return EXIT_OK if diff.identical else EXIT_INCOMPLETE
+
+
+def _told(ckpt: Checkpoint, side: str, lines: list[str]) -> bool:
+    """Whether ``lines`` name each file missing from ``side``'s checkpoint (a line per
+    file's problem starts with the side and the file's path)."""
+    missing = ckpt.location.selected.missing_files
+    return all(any(side in line.partition(":")[0] and shown_path(path) in line for line in lines) for path in missing)
 
 
 def _export(args: argparse.Namespace) -> int:

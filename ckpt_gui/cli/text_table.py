@@ -142,8 +142,6 @@ def print_diff_table(
     counts = count_phrase(diff.summary(), DIFF_WORDS)
     nonfinite = diff.nonfinite()  # as the app's chip: not a status, said beside them
     out.write(f"  {counts}{f', {nonfinite:,} NaN/Inf' if nonfinite else ''}\n")
-    if diff.pairing_fallback:
-        out.write(f"  {diff.pairing_fallback}\n")
     by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
     if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)
         out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")

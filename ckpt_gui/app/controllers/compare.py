@@ -149,6 +149,8 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         said = [text for text in (self.banner.text, note, diff.pairing_fallback) if text]
         if note or diff.pairing_fallback:
             details = "\n".join(str(error) for error in diff.graph_errors.values())
+            if diff.graph_errors:  # why matching by key pairs the same variables
+                details += f"\n\n{diff.key_pairing_why}"
             self.banner.show_message("\n".join(said), "warning", details)
 
     def _cannot_compare(self, message: str, details: str) -> None:

@@ -42,7 +42,6 @@ from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
-from ckpt_gui.core.format.conventions import VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.formatting import format_number
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import GroupView, PairView, choose_plane, slice_index, slice_text
@@ -184,11 +183,10 @@ class PairPanel(QWidget):
         place, stored = self.path_of(pair), pair.path
         text = f"{html.escape(status_label(pair.status))}&nbsp;&nbsp; {breakable(place)}"
         muted = f"<br><span style='font-weight: normal; color: {theme.muted().name()};'>"
-        # Paired by key (an object graph cannot be read): the tree shows the key's path,
-        # and A's object path is what it is, not where it is stored (review 15 M2).
-        by_key = pair.a is not None and place == pair.a.key.removesuffix(VARIABLE_VALUE_SUFFIX)
+        # Paired by key (an object graph cannot be read): the tree names it as the normal
+        # comparison does when a graph reads, and "Paired by" says whose names they are.
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"{muted}{'object path' if by_key else 'stored as'} {breakable(stored)}</span>"
+            text += f"{muted}stored as {breakable(stored)}</span>"
         renamed = pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path
         # B's own name (a rename); not B's raw key when one side has no object paths
         if renamed and (pair.key_b is not None or (pair.a.object_paths and pair.b.object_paths)):

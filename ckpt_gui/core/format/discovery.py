@@ -157,9 +157,13 @@ def _locate_prefix(prefix: str) -> Location:
         checkpoints = in_order(listed, [c for c in checkpoints if not c.in_state_file] + [selected])
     latest = _latest(directory, checkpoints, state, listing)
     if not selected.complete:
-        name = shown_path(selected.name)
-        warnings += (f"{name} is incomplete ({missing_text(selected)}): only its index can be shown",)
+        warnings += (incomplete_warning(selected),)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def incomplete_warning(ref: CheckpointRef) -> str:
+    """Browse's warning of a checkpoint whose data file is missing (or not a regular file)."""
+    return f"{shown_path(ref.name)} is incomplete ({missing_text(ref)}): only its index can be shown"
 
 
 def missing_text(ref: CheckpointRef) -> str:

@@ -19,11 +19,15 @@ class PairPaths:
 
     def __init__(self, diff: CheckpointDiff) -> None:
         self.graphs = {"a": diff.a.object_graph, "b": diff.b.object_graph}
-        # A side's object graph cannot be read: the pairs were matched by key, and both
-        # sides are laid out by their keys' own hierarchy, as browse's tree shows such a
-        # checkpoint (review 15 M2: B's side read `0 | 1 | 2 | 3`, `.ATTRIBUTES · dense_2`,
-        # ".../.ATTRIBUTES/VARIABLE_VALUE" under A's object paths).
+        # A side's object graph cannot be read: the pairs were matched by key (review 15 M2),
+        # and are named by the other side's graph when it reads (CheckpointDiff.names_from): A's
+        # object paths for A's keys, on both sides, as the normal comparison of the same
+        # files names them (review 16 #3: `optimizer > _trainable_variables > 0`, where the
+        # user could not tell which layer changed). A pair the naming graph does not hold
+        # (only in the unreadable side), or with neither graph readable, is laid out by its
+        # key's own hierarchy, as browse shows such a checkpoint.
         self.by_key = bool(diff.graph_errors)
+        self.named_by = diff.names_from
         # Each key's node and attribute in one dict look-up, made in bulk (attribute_of_key
         # makes an Attribute per call: 400,000 calls for 200,000 pairs); a key with a
         # suffix (a saveable's extra tensors) is not in it and takes attribute_of_key.
@@ -37,7 +41,10 @@ class PairPaths:
             side = "a" if pair.a is not None else "b"
         variable = pair.a if side == "a" else pair.b
         if self.by_key:
-            return variable.key.removesuffix(VARIABLE_VALUE_SUFFIX), "", False
+            named = self.named_by and (pair.a if self.named_by == "a" else pair.b)
+            if not named or (pair.a is not None and pair.b is not None and pair.a.key != pair.b.key):
+                return variable.key.removesuffix(VARIABLE_VALUE_SUFFIX), "", False
+            side, variable = self.named_by, named  # the same key on both sides: one name
         graph = self.graphs[side]
         if graph is None:
             return variable.display_path, "", False

@@ -36,7 +36,11 @@ def positional_pairing(pair: Pair) -> str | None:
 
 def pairing_note(pair: Pair, diff: CheckpointDiff | None = None) -> str | None:
     """What the pair's details say when the pairing is a guess (``diff`` gives the
-    layers' own names, which a Keras 3 model's numbered layer lists do not show)."""
+    layers' own names, which a Keras 3 model's numbered layer lists do not show), or
+    was made by key because an object graph cannot be read (key_pairing_note)."""
+    by_key = key_pairing_note(pair, diff) if diff is not None else None
+    if by_key is not None:
+        return by_key
     position = positional_pairing(pair)
     if position is not None:
         return (
@@ -51,6 +55,21 @@ def pairing_note(pair: Pair, diff: CheckpointDiff | None = None) -> str | None:
         f"A guess: paired by the position {pair.a.display_path}, while the layers' own names differ "
         f"(A: {layers[0]}, B: {layers[1]}). If layers were added, removed or reordered, this is another weight."
     )
+
+
+def key_pairing_note(pair: Pair, diff: CheckpointDiff) -> str | None:
+    """What a pair's details say when it was matched by key because an object graph
+    cannot be read (review 16 #3): the key, and whose names both trees show for it (the
+    readable graph's, for the same key in the other file). Not a guess: the banner's
+    details say why (CheckpointDiff.key_pairing_why); this stays short, above the plots."""
+    if not diff.graph_errors or pair.a is None or pair.b is None or pair.a.key != pair.b.key:
+        return None
+    names = diff.names_from
+    if names is None:  # both trees show the key itself
+        return None
+    said = f"key {pair.a.key} in both files"
+    named, other = names.upper(), "B" if names == "a" else "A"
+    return f"{said}; {other}'s object graph cannot be read: {other}'s names here are {named}'s for this key."
 
 
 def renamed_layer(pair: Pair, diff: CheckpointDiff) -> tuple[str, str] | None:
