@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ckpt_gui.app import nan_scan
+from ckpt_gui.app import browse_selection, nan_scan
 from ckpt_gui.core.formatting import nonfinite_text
+from ckpt_gui.core.views import describe
 from tests.conftest import main_window, wait_drawn
 from tools.bundle_writer import write_bundle
 
@@ -118,3 +119,21 @@ def test_nan_found_before_the_scan_is_badged_and_the_filter_says_why_it_waits(qt
     qtbot.waitUntil(lambda: panel.nonfinite is not None, timeout=30_000)
     assert panel.nonfinite == {"bad"} and panel.nan_box.isEnabled()
     assert "left to read" not in panel.nan_box.toolTip()
+
+
+# -- one wording of NaN/Inf counts everywhere (nit 8) -----------------------------------------------
+
+
+def test_a_large_matrix_heatmap_counts_each_inf_sign_as_details_do(qtbot, scanning_window, tmp_path, monkeypatch):
+    """The heatmap of tensor1g read "1 NaN, 2 \u00b1Inf" where Details and the histogram
+    said "1 NaN, 1 +Inf, 1 -Inf" (review 16, nit 8)."""
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1000)  # the 200 KB matrix is drawn as a large one
+    window = scanning_window
+    _open_and_settle(qtbot, window, _nonfinite_checkpoint(tmp_path))
+    qtbot.waitUntil(lambda: window.tensor.envelope is not None, timeout=30_000)
+    wait_drawn(qtbot)
+    title = window.tensor.image_plot.titleLabel.text.replace("&nbsp;", " ").replace("\u00a0", " ")
+    assert nonfinite_text(1, 1, 1) in title, title
+    assert "\u00b1" not in title
+    details = describe.nonfinite_text(window.browse.stats_cache["bad"])  # Details' NaN/Inf row
+    assert details.replace("\u00a0", " ") == nonfinite_text(1, 1, 1)
