@@ -137,3 +137,42 @@ def test_a_large_matrix_heatmap_counts_each_inf_sign_as_details_do(qtbot, scanni
     assert "\u00b1" not in title
     details = describe.nonfinite_text(window.browse.stats_cache["bad"])  # Details' NaN/Inf row
     assert details.replace("\u00a0", " ") == nonfinite_text(1, 1, 1)
+
+
+# -- the Compare with dialog while a path is typed (nit 7) -------------------------------------------
+
+
+def test_the_compare_dialog_keeps_its_labels_size_and_rows_while_a_path_is_typed(qtbot, tmp_path):
+    """Ctrl+K read "A (before): …" at 560 px; a path to another folder typed, it read
+    "A: …" and grew to 605 px, the rows moved up for the message under them, and the
+    next click on the Checkpoint box missed it (review 16, nit 7)."""
+    from PySide6.QtCore import QPoint
+
+    from ckpt_gui.app.compare_partner import _locate_marked
+    from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+
+    ones = np.ones((3, 4), np.float32).tobytes()
+    folders = [tmp_path / "run", tmp_path / ("a_much_longer_folder_name_of_another_run_" * 2)]
+    for folder in folders:
+        folder.mkdir()
+        for step in (1, 2):
+            write_bundle(str(folder / f"ckpt-{step}"), [("w", "float32", (3, 4), ones)])
+    (folders[1] / "ckpt-3.index").write_bytes(b"not an index" * 10)  # listed "(cannot be read)": a longer text
+    shown = str(folders[0] / "ckpt-2")
+    dialog = CompareDialog(shown, str(folders[0]), _locate_marked)  # ckpt-1 proposed: A (before) is it
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
+    def seen() -> tuple:
+        qtbot.wait(20)  # the layout's pass
+        labels = [line.split(":", 1)[0] for line in dialog.order_label.text().splitlines()]
+        return labels, dialog.size(), dialog.checkpoints.mapTo(dialog, QPoint(0, 0)), dialog.checkpoints.width()
+
+    first = seen()
+    assert "(before)" in dialog.order_label.text()  # what each save is, still said
+    for typed in (str(folders[1]), shown):  # another folder (no before/after); the shown one (a warning)
+        dialog.path.setText(typed)
+        dialog.look_at_path()  # as the typing's pause does
+        assert seen() == first, typed
+        assert dialog.message.text()  # a warning (a checkpoint unreadable, the shown one) in the room kept for it
