@@ -176,3 +176,49 @@ def test_the_compare_dialog_keeps_its_labels_size_and_rows_while_a_path_is_typed
         dialog.look_at_path()  # as the typing's pause does
         assert seen() == first, typed
         assert dialog.message.text()  # a warning (a checkpoint unreadable, the shown one) in the room kept for it
+
+
+# -- a comparison whose every pair is unreadable, at 1024x640 (nit 5) ------------------------------
+
+
+@pytest.fixture()
+def sized_window(qtbot, tmp_path, monkeypatch):
+    """The reviewer's 1024x640, no scan on open."""
+    yield from main_window(qtbot, tmp_path, monkeypatch, scan_on_open=False, size=(1024, 640))
+
+
+def test_an_empty_rel_l2_column_gives_way_before_shape_is_cut(qtbot, sized_window, tmp_path):
+    """B's data file missing, every pair unreadable: tree B kept its Rel. L2 column, empty
+    on every row, its header cut to "Rel. L", and cut Shape to "[784…" (review 16, nit 5)."""
+    import shutil
+
+    from ckpt_gui.app.models.compare_model import REL, SHAPE_B
+    from ckpt_gui.app.widgets.compare_fitting import no_metric
+
+    shapes = {"_iterations": (), "_learning_rate": ()}
+    for i, shape in enumerate([(784, 64), (64,), (64, 10), (10,)]):
+        shapes[f"_trainable_variables/{i}"] = shape
+        shapes[f"_variables/{i + 2}"] = shape
+        shapes[f"_variables/{i + 6}"] = shape
+    tensors = [(f"optimizer/{name}/.ATTRIBUTES/VARIABLE_VALUE", "float32", shape, np.zeros(shape, np.float32).tobytes())
+               for name, shape in shapes.items()]  # fmt: skip
+    a, b = tmp_path / "run" / "ckpt-3", tmp_path / "nodata" / "ckpt-4"
+    a.parent.mkdir()
+    b.parent.mkdir()
+    write_bundle(str(a), tensors)
+    shutil.copy(f"{a}.index", f"{b}.index")  # its data file missing
+    window = sized_window
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(a))
+    qtbot.waitUntil(lambda: not window.busy, timeout=60_000)
+    with qtbot.waitSignal(window.compare_done, timeout=60_000):
+        window.compare.compare_with(str(b))
+    trees = window.compare_trees
+    trees.view_b.expandAll()
+    qtbot.wait(300)  # the refit after the expansion, in turns of its own
+    trees.fit_columns()
+    assert no_metric(trees.model.tree)
+    view = trees.view_b
+    assert not view.isColumnHidden(SHAPE_B)
+    assert view.isColumnHidden(REL)  # empty, it gave way first
+    assert view.columnWidth(SHAPE_B) >= max(view.sizeHintForColumn(SHAPE_B), 1) - 1, "Shape cut"
