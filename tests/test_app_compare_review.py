@@ -26,9 +26,14 @@ def _plain(label) -> str:
 
 
 def _dialog_order(dialog: CompareDialog) -> dict[str, str]:
-    """What the dialog says A and B are: {"A (before)": prefix, "B (after)": prefix}."""
-    lines = dialog.order_label.text().splitlines()
-    return dict(line.split(": ", 1) for line in lines)
+    """What the dialog says A and B are: {"A (before)": prefix, "B (after)": prefix}
+    (its lines read "A: prefix  (before)": the labels stay "A:" and "B:", review 16)."""
+    order = {}
+    for line in dialog.order_label.text().splitlines():
+        side, text = line.split(": ", 1)
+        prefix, _, role = text.partition("  (")
+        order[f"{side} ({role}" if role else side] = prefix
+    return order
 
 
 @pytest.mark.parametrize("swap", [False, True])

@@ -155,7 +155,7 @@ class SelectionStats:
     def _note_nonfinite(self, title: str, stats: TensorStats) -> None:
         """A large matrix's heatmap (min/max blocks) shows no NaN among finite values:
         its title names the counts of the statistics."""
-        self.large.tensor.note_nonfinite(title, stats.nan, stats.posinf + stats.neginf)
+        self.large.tensor.note_nonfinite(title, stats.nan, stats.posinf, stats.neginf)
 
     def add_crc_fact(self, ckpt, key: str) -> None:
         """A Keras file's datasets have no checksum: say so rather than "verified"."""

@@ -135,7 +135,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
     def resume_scan(self) -> None:
         """Scan again after a pause, if opening the checkpoint started one that did not finish."""
         self.scan.hold_tip(False)
-        if self.scan_on_open and self.scan.unfinished(self.ckpt):
+        if self.scan_on_open and self.scan.unfinished(self.ckpt, self.stats_cache):
             self.start_scan()
 
     def start_scan(self) -> None:

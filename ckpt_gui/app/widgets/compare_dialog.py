@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyleOptionComboBox,
     QVBoxLayout,
@@ -78,6 +79,35 @@ class ChoiceBox(QComboBox):
         paint_closed(self)
 
 
+class OrderLabel(QLabel):
+    """Which is A and which is B: a path cut in the middle to the width the dialog has
+    (the whole text in the tooltip, ``text()`` whole), never widening the dialog."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._whole = ""
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's API
+        self._whole = text
+        self._show_fitting()
+
+    def text(self) -> str:
+        return self._whole
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's API
+        super().resizeEvent(event)
+        self._show_fitting()
+
+    def _show_fitting(self) -> None:
+        room, metrics = self.contentsRect().width(), self.fontMetrics()
+        lines = [metrics.elidedText(line, Qt.TextElideMode.ElideMiddle, room) for line in self._whole.splitlines()]
+        shown = "\n".join(lines)
+        super().setText(shown)
+        self.setToolTip(self._whole if shown != self._whole else "")
+
+
 class CompareDialog(QDialog):
     """Asks for B: a path (folder, prefix, ``.index``) and one checkpoint of its folder."""
 
@@ -97,12 +127,18 @@ class CompareDialog(QDialog):
         folder_button = QPushButton("Folder...")
         file_button = QPushButton("File...")
         self.checkpoints = ChoiceBox()
-        self.checkpoints.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Its least width of 30 characters, its hint its longest text (ChoiceBox.sizeHint): with
+        # AdjustToContents a longer text listed for a typed path widened it past the dialog.
+        self.checkpoints.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.checkpoints.setMinimumContentsLength(30)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.order_label = QLabel()  # which is A and which is B, as the comparison will have them
-        self.order_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Room for two lines of message from the start, and the message's width never the
+        # dialog's: it had grown 560 -> 605 px and the rows above moved up while a path was
+        # typed, the Checkpoint box away from under the mouse (review 16, nit 7).
+        self.message.setMinimumHeight(2 * self.message.fontMetrics().lineSpacing())
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.order_label = OrderLabel()  # which is A and which is B, as the comparison will have them
         self.swap_button = QPushButton("Swap A and B")
         self.swap_button.setToolTip("B - A is what changed from A to B: swap to read it the other way")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -122,11 +158,12 @@ class CompareDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(order_row)
         layout.addWidget(self.message)
+        layout.addStretch(1)  # height to spare goes under the message: the rows above stay where they are
         layout.addWidget(self.buttons)
         self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
-        self._typing.timeout.connect(self.look_at_path)
+        self._typing.timeout.connect(lambda: self.look_at_path())
         self.path.textEdited.connect(lambda _text: self._typing.start())
-        self.path.returnPressed.connect(self.look_at_path)
+        self.path.returnPressed.connect(lambda: self.look_at_path())
         folder_button.clicked.connect(self._choose_folder)
         file_button.clicked.connect(self._choose_file)
         self.checkpoints.currentIndexChanged.connect(lambda _row: self._check_choice())
@@ -167,9 +204,12 @@ class CompareDialog(QDialog):
         self.swapped = not self.swapped
         self._check_choice()
 
-    def look_at_path(self) -> None:
+    def look_at_path(self, fit: bool = False) -> None:
         """List the checkpoints the path's folder holds; select the one it names (a
-        folder names its latest, but not the checkpoint shown when there is another)."""
+        folder names its latest, but not the checkpoint shown when there is another).
+        ``fit``: the dialog widened for their texts (a folder or file chosen), as before
+        it is shown; not for a path typed: the dialog grew under the mouse while a path
+        was typed (review 16, nit 7), the box cuts its text in the middle, its list whole."""
         self._typing.stop()
         text = os.path.expanduser(self.path.text().strip())
         self.refs = []
@@ -201,7 +241,8 @@ class CompareDialog(QDialog):
             )
         self.checkpoints.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
         self._check_choice()
-        self._fit_width()
+        if fit or not self.isVisible():
+            self._fit_width()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's API
         super().showEvent(event)
@@ -210,6 +251,7 @@ class CompareDialog(QDialog):
     def _fit_width(self) -> None:
         """As wide as the checkpoints' texts need, within the screen: sized before they
         were listed, the box cut "(A: shown" at 1024 px (review 7); never narrower."""
+        self.checkpoints.updateGeometry()  # its hint follows its texts (ChoiceBox.sizeHint), Qt's cache does not
         self.layout().invalidate()  # its hint of before the items came is cached
         self.layout().activate()
         screen = self.screen().availableGeometry().width() if self.screen() is not None else self.width()
@@ -242,8 +284,10 @@ class CompareDialog(QDialog):
         if order is None:
             self.order_label.setText("")
             return
-        role_a, role_b = (f" ({role})" if role else "" for role in self.roles())
-        self.order_label.setText(f"A{role_a}: {order[0]}\nB{role_b}: {order[1]}")
+        # "A:" and "B:" whatever the paths; what a save is to the other after its path: the
+        # labels read "A (before):" then "A:" as a path was typed (review 16, nit 7).
+        role_a, role_b = (f"  ({role})" if role else "" for role in self.roles())
+        self.order_label.setText(f"A: {order[0]}{role_a}\nB: {order[1]}{role_b}")
 
     def _say(self, text: str, tone: str | None) -> None:
         """A message under the choice; ``tone`` colours it (ERROR, WARNING)."""
@@ -258,7 +302,7 @@ class CompareDialog(QDialog):
             path = QFileDialog.getExistingDirectory(self, "Folder of checkpoint B", self._start_folder())
         if path:
             self.path.setText(path)
-            self.look_at_path()
+            self.look_at_path(fit=True)
 
     def _choose_file(self) -> None:
         with fitted():
@@ -269,7 +313,7 @@ class CompareDialog(QDialog):
             )  # fmt: skip
         if path:
             self.path.setText(path)
-            self.look_at_path()
+            self.look_at_path(fit=True)
 
     def _start_folder(self) -> str:
         text = os.path.expanduser(self.path.text().strip())

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTreeView
 
+from ckpt_gui.app.models.compare_model import REL
 from ckpt_gui.app.widgets.column_widths import (
+    NAME_SHARE,
     columns_giving_way,
     fit_columns,
     hide_columns,
@@ -20,6 +22,11 @@ from ckpt_gui.app.widgets.column_widths import (
     stretch_names,
 )
 from ckpt_gui.app.widgets.compare_columns import A_GIVE_WAY, A_LIMITS, B_GIVE_WAY, B_LIMITS
+from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.core.views.pair_tree import PairTree
+
+# The statuses of a pair whose values were compared: what the Rel. L2 column has a number for.
+COMPARED = (DiffStatus.SAME, DiffStatus.CHANGED)
 
 
 class CompareFitting:
@@ -35,9 +42,11 @@ class CompareFitting:
         self._refit = refit_on_expand(self.view_b, fit, refit_on_expand(self.view_a, fit))
         self._to_fit: list = []  # the trees the refit's turns have still to fit (_fit_in_a_turn)
 
-    def _sides(self) -> list[tuple[QTreeView, dict[int, int], tuple[int, ...]]]:
-        """Each tree with its columns' limits and the order they give way in."""
-        return [(self.view_a, A_LIMITS, A_GIVE_WAY), (self.view_b, B_LIMITS, B_GIVE_WAY)]
+    def _sides(self) -> list[tuple[QTreeView, dict[int, int], tuple[int, ...], tuple[int, ...]]]:
+        """Each tree with its columns' limits, the order they give way in, and those
+        empty on every row (they give way before any other)."""
+        empty_b = (REL,) if no_metric(self.model.tree) else ()
+        return [(self.view_a, A_LIMITS, A_GIVE_WAY, ()), (self.view_b, B_LIMITS, B_GIVE_WAY, empty_b)]
 
     def _fit_in_a_turn(self) -> None:
         """The refit timer's turn: one tree's columns, the other's in the next turn
@@ -51,9 +60,9 @@ class CompareFitting:
     def _fit_next(self) -> None:
         if not self._to_fit:  # fitted meanwhile (fit_columns)
             return
-        view, limits, order = self._to_fit.pop(0)
+        view, limits, order, empty = self._to_fit.pop(0)
         with repainted_once(view):
-            self._fit(view, limits, order)
+            self._fit(view, limits, order, empty)
         if self._to_fit:
             self._refit.start()  # the other tree in the next turn
 
@@ -62,20 +71,47 @@ class CompareFitting:
         names what they need and the rest empty after the last column (as the browse
         tree's). Each tree repainted once, only if a column changed (``repainted_once``)."""
         self._to_fit = []
-        for view, limits, order in self._sides():
+        for view, limits, order, empty in self._sides():
             with repainted_once(view):
-                self._fit(view, limits, order)
+                self._fit(view, limits, order, empty)
 
     @staticmethod
-    def _fit(view, limits: dict[int, int], order: tuple[int, ...]) -> None:
+    def _fit(view, limits: dict[int, int], order: tuple[int, ...], empty: tuple[int, ...] = ()) -> None:
         stretch_names(view, True)  # measured as the name column usually is: stretching
         for column in limits:  # measured again at the width the tree has now
             view.setColumnHidden(column, False)
         measured = measure_columns(view, limits)  # once for what gives way and the widths
         shown = dict(limits)
-        gave_way = columns_giving_way(view, limits, order, measured=measured)
-        hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
+        # Columns empty on every row give way first, whenever the names and the columns do
+        # not all fit whole: the others are then measured without them (columns_giving_way
+        # keeps a column whole beside names whose badges it could not make fit, and the
+        # empty Rel. L2 stayed while Shape was cut, review 16).
+        gave_way = [column for column in empty if not fits_whole(view, limits, measured)]
         for column in gave_way:
             del shown[column]
+        order = tuple(column for column in order if column in shown)
+        gave_way += columns_giving_way(view, shown, order, measured=measured)
+        hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
+        for column in gave_way:
+            shown.pop(column, None)
         fit_columns(view, shown, spare_outliers=True, measured=measured)
         names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name, bool(gave_way))
+
+
+def no_metric(tree: PairTree | None) -> bool:
+    """Whether the Rel. L2 column is empty on every row, and will stay so: every pair is
+    compared and none had its values compared (each unreadable, only on one side, of
+    another shape). At 1024x640 a comparison with a B whose data file is missing kept
+    that empty column, its header cut to "Rel. L", and cut Shape to "[784…" (review 16)."""
+    if tree is None or tree.pending_below(tree.root):
+        return False
+    counts = tree.statuses_below(tree.root)
+    return not any(counts[status] for status in COMPARED)
+
+
+def fits_whole(view: QTreeView, limits: dict[int, int], measured) -> bool:
+    """Whether the names (what they need, up to NAME_SHARE of the tree) and every column
+    of ``limits`` (its contents, up to its limit) fit in ``view`` side by side."""
+    viewport = view.viewport().width()
+    names = min(max(measured.usual_name, measured.nested_name), int(viewport * NAME_SHARE))
+    return names + sum(min(measured.contents[column], most) for column, most in limits.items()) <= viewport

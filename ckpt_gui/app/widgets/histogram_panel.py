@@ -250,7 +250,8 @@ class HistogramPanel(QWidget):
         if self.histogram is None:
             self.clear("Histogram cancelled")
         elif self._preview:
-            self._title = (self._title[0], "  (preview from a sample; exact histogram cancelled)")
+            # What changed first: a title too wide for the plot is cut at its end (_show_title).
+            self._title = (self._title[0], "  (exact histogram cancelled; preview from a sample)")
             if not self._waiting:
                 self._show_title()
 
@@ -299,7 +300,8 @@ class HistogramPanel(QWidget):
 
     def _show_title(self, width: int | None = None) -> None:
         """The variable's name cut in the middle to the plot's width (a narrow panel
-        clipped its end), the note after it whole (the name is whole in Details)."""
+        clipped its end), the note after it whole (the name is whole in Details) unless
+        even a short name leaves it no room: then the whole title is cut at its end."""
         if self._title is None:
             if self._plot_made:
                 self.plot.setTitle(None)
@@ -308,8 +310,13 @@ class HistogramPanel(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(TITLE_POINTS)
         metrics = QFontMetrics(font)
-        room = max((width or self.plot.width()) - TITLE_MARGIN - metrics.horizontalAdvance(note), TITLE_MARGIN)
+        whole = max((width or self.plot.width()) - TITLE_MARGIN, TITLE_MARGIN)
+        room = max(whole - metrics.horizontalAdvance(note), TITLE_MARGIN)
         shown = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room) + note
+        # The title is laid out at its whole width: one wider than the plot widened the
+        # plot's layout past its pane (review 16: after Cancel the note grew to "preview
+        # from a sample; exact histogram cancelled" and the x axis was cut at 1.5).
+        shown = metrics.elidedText(shown, Qt.TextElideMode.ElideRight, whole)
         self.plot.setTitle(shown, size=f"{TITLE_POINTS}pt")
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API

@@ -45,7 +45,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         self._import_awaited = False  # a drawing waits for pyqtgraph's import (see _draw)
         # NaN and Inf the statistics counted in a large tensor (its envelope's blocks
         # keep min and max, so a NaN among finite values shows in no cell): (title, NaN, Inf).
-        self._counted: tuple[str, int, int] | None = None
+        self._counted: tuple[str, int, int, int] | None = None
 
         self.picture = QStackedWidget()
         self.message = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -180,10 +180,11 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         else:
             self._draw(self._draw_plane_envelope, envelope)
 
-    def note_nonfinite(self, title: str, nan: int, inf: int) -> None:
-        """The NaN and +-Inf the statistics of the large tensor ``title`` counted: its
-        heatmap's title names them (a redraw now if its envelope is on screen)."""
-        self._counted = (title, nan, inf)
+    def note_nonfinite(self, title: str, nan: int, posinf: int, neginf: int) -> None:
+        """The NaN, +Inf and -Inf the statistics of the large tensor ``title`` counted: its
+        heatmap's title names them as Details and the histogram do (a redraw now if its
+        envelope is on screen)."""
+        self._counted = (title, nan, posinf, neginf)
         shown = self.large and self.envelope is not None and self.value is not None and self.value.ndim == 2
         if shown and not plot_import.pending():  # else the envelope's drawing, waiting for it, titles it
             self._title_envelope(self.envelope)

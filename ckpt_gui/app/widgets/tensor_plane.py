@@ -164,12 +164,12 @@ class PlaneDrawing:
         in a narrow panel): the NaN and Inf of the tensor (counted by its statistics
         when they are in) or of the cells; the size of a cell's block is in the axis
         labels, the rest in the tooltip (a 4-line title had left 25 px of heatmap)."""
-        nan, inf = self.nonfinite.nan, self.nonfinite.inf  # cells holding a NaN, cells reaching Inf
         counted = self._counted
         whole = counted is not None and counted[0] == self.title and self.value.ndim == 2
-        if whole:
-            nan, inf = counted[1], counted[2]
-        found = nonfinite_text(nan, either_inf=inf)
+        if whole:  # the tensor's counts, each sign on its own: as Details and the histogram word them
+            found = nonfinite_text(*counted[1:])
+        else:  # cells holding a NaN, cells reaching Inf (of either sign: a cell is a block's min or max)
+            found = nonfinite_text(self.nonfinite.nan, either_inf=self.nonfinite.inf)
         self.image_plot.setTitle(found or None, size="9pt")
         self.image_title.fit()
         self.image_plot.setLabel("left", f"axis {self.choice.rows} ({envelope.block_rows:,} per cell)")

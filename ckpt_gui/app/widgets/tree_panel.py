@@ -37,6 +37,10 @@ from ckpt_gui.app.widgets.view_note import ViewNote
 from ckpt_gui.core.views.restore_finding import TreeFinding
 from ckpt_gui.core.views.tree import TreeNode, VariableTree
 
+NAN_BOX_TIP = "Show only variables holding NaN or Inf"
+# Until then: the statistics of one variable (the selection's) do not make the filter.
+NAN_BOX_WAITING = f"{NAN_BOX_TIP} (available once every variable's statistics are known)"
+
 
 class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
     """The variable tree, its filters and view switch (the selection: tree_selection.py;
@@ -74,7 +78,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nan_box = QCheckBox("NaN/Inf only")
         # Room for the count the scan adds ("NaN/Inf only (0)"): the filter beside it shrank when it came.
         self.nan_box.setMinimumWidth(QCheckBox("NaN/Inf only (00)").sizeHint().width())
-        self.nan_box.setToolTip("Show only variables holding NaN or Inf (available once statistics are computed)")
+        self.nan_box.setToolTip(NAN_BOX_WAITING)
         self.nan_box.setEnabled(False)
         self.count_label = FittingLabel()  # "35 variables + 2 model only", or less when narrow
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -173,6 +177,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.view.setColumnHidden(RESTORE, True)
         self.nan_box.setEnabled(False)
         self.nan_box.setChecked(False)
+        self.nan_box.setToolTip(NAN_BOX_WAITING)
         has_objects = self._enable_views(objects_pending)
         if has_objects and (show_objects or self._keys_forced) and not self.objects_button.isChecked():
             self.objects_button.blockSignals(True)  # one tree shown below, not the old one first
@@ -196,6 +201,12 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nonfinite = keys
         self.nan_box.setEnabled(True)
         self.nan_box.setText(f"NaN/Inf only ({len(keys):,})")
+        self.nan_box.setToolTip(NAN_BOX_TIP)
+        self.badge(badges)
+
+    def badge(self, badges: dict[str, str]) -> None:
+        """Badges by key (NaN/Inf counts, a CRC failure), the filter left as it is: those
+        the statistics found before every variable's are known (review 16)."""
         self.model.set_badges(badges)
         # A badge lengthens its row's name after the columns were fitted: fitted again (in
         # a turn of its own), Elements and Bytes give way for it as for a long name; the
