@@ -12,9 +12,9 @@ AZURITE_STAMP := $(VENV)/azurite/.installed-$(AZURITE_VERSION)
 .PHONY: run test lint bench fuzz demo clean azurite
 
 # setup.py and the C sources (and their shared header, wire.h): the editable install builds the
-# optional C decoders (object graph, index blocks) in place (ckpt_gui/core/format/*.abi3.so),
-# again when they change.
-$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c ckpt_gui/core/format/*.h)
+# optional C extensions (object graph, index blocks: ckpt_gui/core/format/*.abi3.so; histogram
+# counts: ckpt_gui/core/analysis/*.abi3.so) in place, again when they change.
+$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c ckpt_gui/core/format/*.h ckpt_gui/core/analysis/*.c)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
