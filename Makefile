@@ -54,11 +54,13 @@ bench: $(STAMP)
 	$(PY) benchmarks/object_storage_bench.py
 
 # Mutation fuzzing: the C decoders (object graph, index blocks) built with ASan and UBSan,
-# against the Python decoders (C_COUNT inputs each, 100,000 by default; 0: until Ctrl-C),
+# against the Python decoders, and the C histogram kernel on random chunks against np.histogram
+# (C_COUNT inputs each, 100,000 by default; 0: until Ctrl-C),
 # then the index reader until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
 fuzz: $(STAMP)
 	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder graph --sanitize --count $(or $(C_COUNT),100000)
 	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder index --sanitize --count $(or $(C_COUNT),100000)
+	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder histogram --sanitize --count $(or $(C_COUNT),100000)
 	$(PY) tools/fuzz_index.py ckpt_gui/resources/demo --count $(or $(COUNT),0)
 
 # Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).

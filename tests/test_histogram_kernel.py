@@ -7,6 +7,10 @@ by TensorFlow, counted by it, are numpy's of TensorFlow's values."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -16,6 +20,7 @@ from ckpt_gui.core.analysis.histogram import map_serially as serially
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.values.scratch import Scratch
+from tests.conftest import REPO
 
 kernel = histogram_kernel._histogram_counts
 if kernel is None:
@@ -269,3 +274,51 @@ def test_a_chunk_declined_is_counted_by_numpy_in_the_same_histogram(monkeypatch)
     finite = values[np.isfinite(values)]
     np.testing.assert_array_equal(result.counts, np.histogram(finite, bins=100)[0])
     assert result.nan == 1
+
+
+def test_misaligned_values_are_left_to_numpy_and_misaligned_edges_are_read():
+    rng = np.random.default_rng(6)
+    values = rng.standard_normal(10_001).astype(np.float32)
+    edges = edges_of(values, 100)
+    raw = b"x" + values.tobytes() + edges.tobytes()
+    odd_values = np.frombuffer(raw, np.float32, values.size, offset=1)
+    odd_edges = np.frombuffer(raw, np.float32, edges.size, offset=1 + values.nbytes)
+    assert not odd_values.flags.aligned and not odd_edges.flags.aligned
+    counts = np.zeros(100, np.int64)
+    assert kernel.count(odd_values, edges, counts) is None and not counts.any()
+    assert_exact(values, odd_edges)
+    acc = HistogramAccumulator(100, values.min(), values.max())
+    acc.add(odd_values)  # numpy's way
+    np.testing.assert_array_equal(acc.result().counts, np.histogram(values, bins=100)[0])
+
+
+def run_fuzzer(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    command = [sys.executable, str(REPO / "tools" / "fuzz_c_decoders.py"), str(REPO / "ckpt_gui/resources/demo")]
+    command += ["--decoder", "histogram", "--jobs", "1", "--seed", "20261130", "--findings", str(tmp_path), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=REPO)
+    found = re.search(r"inputs (\d+): accepted by both with the same columns (\d+), declined by C \(Python accepts\) "
+                      r"(\d+), rejected by both \d+, different (\d+), crashed (\d+)", result.stdout)  # fmt: skip
+    assert found, result.stdout + result.stderr[-3000:]
+    return result, dict(zip(("inputs", "accepted", "declined", "different", "crashed"), map(int, found.groups())))
+
+
+def test_random_chunks_and_edges_of_the_fuzzer_agree_with_numpy(tmp_path):
+    """tools/fuzz_c_decoders.py --decoder histogram (make fuzz runs it sanitized, longer)."""
+    result, counts = run_fuzzer(tmp_path, "--count", "2000")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert counts["inputs"] == 2000 and counts["different"] == counts["crashed"] == 0
+    assert counts["accepted"] > 1000 and counts["declined"] > 200  # both outcomes reached
+
+
+def test_a_kernel_that_miscounts_is_a_finding(tmp_path):
+    stand_in = tmp_path / "stand_in.py"
+    stand_in.write_text(
+        "from ckpt_gui.core.analysis import _histogram_counts as real\n"
+        "def count(values, edges, counts):\n"
+        "    found = real.count(values, edges, counts)\n"
+        "    if found is not None and values.size > 4000:\n"
+        "        counts[-1] += 1\n"
+        "    return found\n"
+    )
+    result, counts = run_fuzzer(tmp_path / "findings", "--count", "300", "--extension", str(stand_in))
+    assert result.returncode == 1 and counts["different"] > 0, result.stdout

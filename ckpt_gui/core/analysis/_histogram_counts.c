@@ -137,19 +137,20 @@ static inline float t_of(const fine_t *p, float x) {
     return (x - p->first) * p->scale;
 }
 
-/* The margin proof (see the top of the file) for float32 edges ef; 0 when there is no
+/* The margin proof (see the top of the file) for float32 edges ef (as doubles); 0 when there is no
  * useful margin: then every value takes exact_bin. */
-static int plan_fine(const float *ef, Py_ssize_t bins, fine_t *p) {
+static int plan_fine(const double *ef, Py_ssize_t bins, fine_t *p) {
     if (bins >= (1 << 22)) return 0; /* t and its integer part exact in float32 */
-    p->first = ef[0];
-    p->last = ef[bins];
+    p->first = (float)ef[0];
+    p->last = (float)ef[bins];
     p->scale = (float)bins / (p->last - p->first);
     if (!(isfinite(p->scale) && p->scale > 0)) return 0;
     float top = t_of(p, p->last);
     if (!(top < (float)(bins + 1))) return 0; /* trunc(t) <= bins for every value (NaN: no) */
     double m = 0.0;
     for (Py_ssize_t j = 1; j < bins; j++) {
-        double at = (double)t_of(p, ef[j]), below = (double)t_of(p, nextafterf(ef[j], -INFINITY));
+        float edge = (float)ef[j];
+        double at = (double)t_of(p, edge), below = (double)t_of(p, nextafterf(edge, -INFINITY));
         double worst = below - (double)j > (double)j - at ? below - (double)j : (double)j - at;
         m = worst > m ? worst : m;
     }
@@ -272,9 +273,17 @@ static PyObject *count(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    int usable = n > 0;
+    /* Values at an address not a multiple of their size (np.frombuffer at an odd offset)
+     * are left to numpy; the few edges are copied whatever their address. */
+    int usable = n > 0 && (uintptr_t)vb.buf % (uintptr_t)vb.itemsize == 0;
     for (Py_ssize_t k = 0; k < ne; k++) {
-        e[k] = ekind == 'f' ? (double)((const float *)eb.buf)[k] : ((const double *)eb.buf)[k];
+        if (ekind == 'f') {
+            float edge;
+            memcpy(&edge, (const char *)eb.buf + k * 4, 4);
+            e[k] = edge;
+        } else {
+            memcpy(&e[k], (const char *)eb.buf + k * 8, 8);
+        }
         /* NaN fails both; a decreasing pair fails the second */
         if (!isfinite(e[k]) || (k > 0 && !(e[k - 1] <= e[k]))) usable = 0;
     }
@@ -299,7 +308,7 @@ static PyObject *count(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
 #ifdef HAVE_SSE2
     fine_t fine;
-    if (vkind == 'f' && ekind == 'f' && plan_fine((const float *)eb.buf, bins, &fine)) {
+    if (vkind == 'f' && ekind == 'f' && plan_fine(e, bins, &fine)) {
         status = count_f32_fine((const float *)vb.buf, n, &g, &fine, sub, &s);
     } else
 #endif

@@ -24,7 +24,9 @@ def counted_in_c(values: np.ndarray, edges: np.ndarray, of_magnitude: bool) -> P
     """The chunk's count, extremes, zeros and histogram counts over ``edges``, or None
     when the kernel is not built or the values are not for it (then count otherwise)."""
     kernel = _histogram_counts
-    if kernel is None or not values.flags.c_contiguous or not (_native_float(values) and _native_float(edges)):
+    if kernel is None or not (values.flags.c_contiguous and values.flags.aligned):
+        return None  # a strided or misaligned chunk (np.frombuffer at an odd offset): numpy's way
+    if not (_native_float(values) and _native_float(edges)):
         return None
     counts = np.zeros(edges.size - 1, np.int64)
     found = kernel.count(values, edges, counts)
