@@ -128,47 +128,83 @@ DEFINE_COUNT(count_f32, float)
 DEFINE_COUNT(count_f64, double)
 
 #ifdef HAVE_SSE2
-typedef struct {
-    float first, last, scale;
-    float near_low, near_high; /* fast when near_low < frac(t) < near_high */
-} fine_t;
-
-static inline float t_of(const fine_t *p, float x) {
-    return (x - p->first) * p->scale;
-}
-
-/* The margin proof (see the top of the file) for float32 edges ef (as doubles); 0 when there is no
- * useful margin: then every value takes exact_bin. */
-static int plan_fine(const double *ef, Py_ssize_t bins, fine_t *p) {
-    if (bins >= (1 << 22)) return 0; /* t and its integer part exact in float32 */
-    p->first = (float)ef[0];
-    p->last = (float)ef[bins];
-    p->scale = (float)bins / (p->last - p->first);
-    if (!(isfinite(p->scale) && p->scale > 0)) return 0;
-    float top = t_of(p, p->last);
-    if (!(top < (float)(bins + 1))) return 0; /* trunc(t) <= bins for every value (NaN: no) */
-    double m = 0.0;
-    for (Py_ssize_t j = 1; j < bins; j++) {
-        float edge = (float)ef[j];
-        double at = (double)t_of(p, edge), below = (double)t_of(p, nextafterf(edge, -INFINITY));
-        double worst = below - (double)j > (double)j - at ? below - (double)j : (double)j - at;
-        m = worst > m ? worst : m;
+/* The fast way's arithmetic, in the values' own type: fine_f32 for float32 values and
+ * edges, fine_f64 for float64 ones. */
+#define DEFINE_FINE(FINE, T, NEXT_BELOW)                                                                \
+    typedef struct {                                                                                    \
+        T first, last, scale;                                                                           \
+        T near_low, near_high; /* fast when near_low < frac(t) < near_high */                          \
+    } FINE;                                                                                             \
+                                                                                                        \
+    static inline T FINE##_t(const FINE *p, T x) {                                                      \
+        return (x - p->first) * p->scale;                                                               \
+    }                                                                                                   \
+                                                                                                        \
+    /* The margin proof (see the top of the file) for these edges (as doubles, exact);                 \
+     * 0 when there is no useful margin: then every value takes exact_bin. */                          \
+    static int FINE##_plan(const double *ef, Py_ssize_t bins, FINE *p) {                                \
+        if (bins >= (1 << 22)) return 0; /* t and its integer part exact in float32 */                  \
+        p->first = (T)ef[0];                                                                            \
+        p->last = (T)ef[bins];                                                                          \
+        p->scale = (T)bins / (p->last - p->first);                                                      \
+        if (!(isfinite(p->scale) && p->scale > 0)) return 0;                                            \
+        T top = FINE##_t(p, p->last);                                                                   \
+        if (!(top < (T)(bins + 1))) return 0; /* trunc(t) <= bins for every value (NaN: no) */         \
+        double m = 0.0;                                                                                 \
+        for (Py_ssize_t j = 1; j < bins; j++) {                                                         \
+            T edge = (T)ef[j];                                                                          \
+            double at = (double)FINE##_t(p, edge), below = (double)FINE##_t(p, NEXT_BELOW(edge));       \
+            double worst = below - (double)j > (double)j - at ? below - (double)j : (double)j - at;     \
+            m = worst > m ? worst : m;                                                                  \
+        }                                                                                               \
+        if (!(m < 0.25)) return 0;                                                                      \
+        /* near_low >= m and near_high <= 1 - m, exactly */                                             \
+        T low = (T)m, high = (T)(1.0 - m);                                                              \
+        if ((double)low < m) low = (T)nextafter((double)low, INFINITY);                                 \
+        while ((double)high + m > 1.0) high = (T)nextafter((double)high, 0.0);                          \
+        p->near_low = low;                                                                              \
+        p->near_high = high;                                                                            \
+        return 1;                                                                                       \
     }
-    if (!(m < 0.25)) return 0;
-    float low = (float)m, high = (float)(1.0 - m); /* 1 - m exact: m is a float32 difference */
-    if ((double)low < m) low = nextafterf(low, INFINITY);
-    if ((double)high > 1.0 - m) high = nextafterf(high, -INFINITY);
-    p->near_low = low;
-    p->near_high = high;
-    return 1;
+
+static inline float below_f32(float x) {
+    return nextafterf(x, -INFINITY);
 }
+static inline double below_f64(double x) {
+    return nextafter(x, -INFINITY);
+}
+DEFINE_FINE(fine_f32, float, below_f32)
+DEFINE_FINE(fine_f64, double, below_f64)
+
+/* Counts a block whose values are all inside the edges: idx[j] is value j's bin unless
+ * bit j % 4 of near[j / 4] is set (near an edge: exact_bin decides). */
+#define DEFINE_TALLY(NAME, T)                                                                           \
+    static void NAME(const T *block, Py_ssize_t count, const int32_t *idx, const int *near,            \
+                     const grid_t *g, int64_t *sub) {                                                   \
+        const Py_ssize_t stride = g->bins + 1;                                                          \
+        for (Py_ssize_t j = 0; j < count; j += 4) {                                                     \
+            if (near[j / 4] == 0) {                                                                     \
+                sub[idx[j]]++;                                                                          \
+                sub[stride + idx[j + 1]]++;                                                             \
+                sub[2 * stride + idx[j + 2]]++;                                                         \
+                sub[3 * stride + idx[j + 3]]++;                                                         \
+            } else {                                                                                    \
+                for (int w = 0; w < 4; w++) {                                                           \
+                    Py_ssize_t k = near[j / 4] >> w & 1 ? exact_bin(g, (double)block[j + w]) : idx[j + w]; \
+                    sub[w * stride + k]++;                                                              \
+                }                                                                                       \
+            }                                                                                           \
+        }                                                                                               \
+    }
+
+DEFINE_TALLY(tally_f32, float)
+DEFINE_TALLY(tally_f64, double)
 
 /* count_f32 four at a time: the same contract as count_f32. */
-static int count_f32_fine(const float *v, Py_ssize_t n, const grid_t *g, const fine_t *p, int64_t *sub,
+static int count_f32_fine(const float *v, Py_ssize_t n, const grid_t *g, const fine_f32 *p, int64_t *sub,
                           summary_t *s) {
     int32_t idx[BLOCK];
     int near[BLOCK / 4];
-    const Py_ssize_t stride = g->bins + 1;
     const __m128 first = _mm_set1_ps(p->first), last = _mm_set1_ps(p->last), scale = _mm_set1_ps(p->scale);
     const __m128 near_low = _mm_set1_ps(p->near_low), near_high = _mm_set1_ps(p->near_high);
     const __m128 zero = _mm_setzero_ps();
@@ -196,19 +232,7 @@ static int count_f32_fine(const float *v, Py_ssize_t n, const grid_t *g, const f
         int32_t lanes[4];
         _mm_storeu_si128((__m128i *)lanes, zero_lanes);
         zeros += (Py_ssize_t)lanes[0] + lanes[1] + lanes[2] + lanes[3];
-        for (Py_ssize_t j = 0; j < count; j += 4) {
-            if (near[j / 4] == 0) {
-                sub[idx[j]]++;
-                sub[stride + idx[j + 1]]++;
-                sub[2 * stride + idx[j + 2]]++;
-                sub[3 * stride + idx[j + 3]]++;
-            } else {
-                for (int w = 0; w < 4; w++) {
-                    Py_ssize_t k = near[j / 4] >> w & 1 ? exact_bin(g, (double)block[j + w]) : idx[j + w];
-                    sub[w * stride + k]++;
-                }
-            }
-        }
+        tally_f32(block, count, idx, near, g, sub);
     }
     float lows[4], highs[4];
     _mm_storeu_ps(lows, low);
@@ -220,6 +244,53 @@ static int count_f32_fine(const float *v, Py_ssize_t n, const grid_t *g, const f
     }
     s->zeros = zeros;
     return count_f32(v, whole, n, g, sub, s); /* the last n % 4 values */
+}
+
+/* count_f64 two at a time (four per step): the same contract as count_f64. */
+static int count_f64_fine(const double *v, Py_ssize_t n, const grid_t *g, const fine_f64 *p, int64_t *sub,
+                          summary_t *s) {
+    int32_t idx[BLOCK];
+    int near[BLOCK / 4];
+    const __m128d first = _mm_set1_pd(p->first), last = _mm_set1_pd(p->last), scale = _mm_set1_pd(p->scale);
+    const __m128d near_low = _mm_set1_pd(p->near_low), near_high = _mm_set1_pd(p->near_high);
+    const __m128d zero = _mm_setzero_pd();
+    __m128d low = _mm_set1_pd(v[0]), high = low;
+    Py_ssize_t zeros = 0, whole = n - n % 4;
+    for (Py_ssize_t i = 0; i < whole; i += BLOCK) {
+        Py_ssize_t count = whole - i < BLOCK ? whole - i : BLOCK;
+        const double *block = v + i;
+        __m128d inside = _mm_castsi128_pd(_mm_set1_epi32(-1));
+        __m128i zero_lanes = _mm_setzero_si128();
+        for (Py_ssize_t j = 0; j < count; j += 4) {
+            int mask = 0;
+            for (int half = 0; half < 2; half++) {
+                __m128d x = _mm_loadu_pd(block + j + 2 * half);
+                inside = _mm_and_pd(inside, _mm_and_pd(_mm_cmpge_pd(x, first), _mm_cmple_pd(x, last)));
+                low = _mm_min_pd(low, x);
+                high = _mm_max_pd(high, x);
+                zero_lanes = _mm_sub_epi64(zero_lanes, _mm_castpd_si128(_mm_cmpeq_pd(x, zero)));
+                __m128d t = _mm_mul_pd(_mm_sub_pd(x, first), scale);
+                __m128i k = _mm_cvttpd_epi32(t);                  /* two int32 in the low half */
+                __m128d frac = _mm_sub_pd(t, _mm_cvtepi32_pd(k)); /* exact: 0 <= t < 2^23 */
+                mask |= _mm_movemask_pd(_mm_or_pd(_mm_cmple_pd(frac, near_low), _mm_cmpge_pd(frac, near_high)))
+                        << (2 * half);
+                _mm_storel_epi64((__m128i *)(idx + j + 2 * half), k);
+            }
+            near[j / 4] = mask;
+        }
+        if (_mm_movemask_pd(inside) != 0x3) return -1; /* before any idx is used: they may be garbage */
+        int64_t lanes[2];
+        _mm_storeu_si128((__m128i *)lanes, zero_lanes);
+        zeros += (Py_ssize_t)(lanes[0] + lanes[1]);
+        tally_f64(block, count, idx, near, g, sub);
+    }
+    double lows[2], highs[2];
+    _mm_storeu_pd(lows, low);
+    _mm_storeu_pd(highs, high);
+    s->low = lows[0] < lows[1] ? lows[0] : lows[1];
+    s->high = highs[0] > highs[1] ? highs[0] : highs[1];
+    s->zeros = zeros;
+    return count_f64(v, whole, n, g, sub, s); /* the last n % 4 values */
 }
 #endif
 
@@ -307,9 +378,12 @@ static PyObject *count(PyObject *self, PyObject *args) {
     int64_t *out = (int64_t *)cb.buf;
     Py_BEGIN_ALLOW_THREADS
 #ifdef HAVE_SSE2
-    fine_t fine;
-    if (vkind == 'f' && ekind == 'f' && plan_fine(e, bins, &fine)) {
-        status = count_f32_fine((const float *)vb.buf, n, &g, &fine, sub, &s);
+    fine_f32 fine32;
+    fine_f64 fine64;
+    if (vkind == 'f' && ekind == 'f' && fine_f32_plan(e, bins, &fine32)) {
+        status = count_f32_fine((const float *)vb.buf, n, &g, &fine32, sub, &s);
+    } else if (vkind == 'd' && ekind == 'd' && fine_f64_plan(e, bins, &fine64)) {
+        status = count_f64_fine((const double *)vb.buf, n, &g, &fine64, sub, &s);
     } else
 #endif
     {
