@@ -7,9 +7,12 @@ by TensorFlow, counted by it, are numpy's of TensorFlow's values."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 
 import numpy as np
 import pytest
@@ -322,3 +325,17 @@ def test_a_kernel_that_miscounts_is_a_finding(tmp_path):
     )
     result, counts = run_fuzzer(tmp_path / "findings", "--count", "300", "--extension", str(stand_in))
     assert result.returncode == 1 and counts["different"] > 0, result.stdout
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc to build the kernel without SSE2")
+def test_the_one_at_a_time_way_of_other_platforms_agrees_with_numpy_too(tmp_path):
+    """Where SSE2 is not part of the platform (arm64) every value takes exact_bin: the
+    kernel built so here (HISTOGRAM_COUNTS_SCALAR), through the fuzzer's random chunks."""
+    built = tmp_path / f"_histogram_counts{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    source = REPO / "ckpt_gui" / "core" / "analysis" / "_histogram_counts.c"
+    include = sysconfig.get_paths()["include"]
+    command = ["gcc", "-shared", "-fPIC", "-O2", "-DHISTOGRAM_COUNTS_SCALAR", f"-I{include}", str(source)]
+    subprocess.run([*command, "-o", str(built)], check=True)
+    result, counts = run_fuzzer(tmp_path / "findings", "--count", "2000", "--extension", str(built))
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert counts["different"] == counts["crashed"] == 0 and counts["accepted"] > 1000

@@ -26,15 +26,16 @@
  *   only decides how fast the answer is found, never what it is: the result depends on
  *   the edges alone (rounding of the scale, subnormal or huge widths, adjacent floats
  *   and repeated edges cannot misplace a value).
- * - for float32 values and edges, four at a time (SSE2, on x86-64 only): the bin is
- *   trunc(t) for t = (x - edges[0]) * scale in float32, unless t's fraction is within a
- *   margin of an integer, where exact_bin decides. The margin is proved per call: t is
- *   monotone in x (IEEE subtraction, multiplication by a positive number), so with m
- *   above t(below(e_j)) - j and j - t(e_j) for every inner edge e_j (below(e): the
- *   float32 just under e), a value whose t lies in [k + m, k + 1 - m] is at or above
- *   every inner edge up to k (t(x) > t(below(e_j))) and below every later one
- *   (t(x) < t(e_j)): its bin is k. When no useful margin exists (a range of a few
- *   floats a bin, repeated edges, an overflowing width), every value takes exact_bin.
+ * - for values and edges of the same type, float32 four and float64 two at a time (SSE2,
+ *   on x86-64 only): the bin is trunc(t) for t = (x - edges[0]) * scale in that type,
+ *   unless t's fraction is within a margin of an integer, where exact_bin decides. The
+ *   margin is proved per call: t is monotone in x (IEEE subtraction, multiplication by
+ *   a positive number), so with m at least t(below(e_j)) - j and j - t(e_j) for every
+ *   inner edge e_j (below(e): the value of that type just under e), a value whose t
+ *   lies strictly between k + m and k + 1 - m is at or above every inner edge up to k
+ *   (t(x) > t(below(e_j))) and below every later one (t(x) < t(e_j)): its bin is k.
+ *   When no useful margin exists (a range of a few floats a bin, repeated edges, an
+ *   overflowing width), every value takes exact_bin.
  *
  * The loop runs without the interpreter lock (chunks are counted on several threads,
  * and the app's GUI thread must not wait). Four partial histograms, one per value in
@@ -50,11 +51,12 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Four float32 values at a time where SSE2 is part of the platform (x86-64) and float
- * arithmetic is done in float (not x87's wider registers, which would make the per-call
- * margin proof and the per-value arithmetic differ). Elsewhere every value takes
- * exact_bin, with the same results. */
-#if (defined(__SSE2__) || defined(_M_X64)) && defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+/* Several values at a time where SSE2 is part of the platform (x86-64) and float and
+ * double arithmetic is done in their own precision (not x87's wider registers, which
+ * would make the per-call margin proof and the per-value arithmetic differ). Elsewhere
+ * every value takes exact_bin, with the same results. */
+#if !defined(HISTOGRAM_COUNTS_SCALAR) /* a test builds it so, to check the other platforms' way */ \
+    && (defined(__SSE2__) || defined(_M_X64)) && defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
 #define HAVE_SSE2 1
 #include <emmintrin.h>
 #endif
@@ -161,11 +163,17 @@ DEFINE_COUNT(count_f64, double)
         /* near_low >= m and near_high <= 1 - m, exactly */                                             \
         T low = (T)m, high = (T)(1.0 - m);                                                              \
         if ((double)low < m) low = (T)nextafter((double)low, INFINITY);                                 \
-        while ((double)high + m > 1.0) high = (T)nextafter((double)high, 0.0);                          \
+        while (sum_above_one((double)high, m)) high = (T)nextafter((double)high, 0.0);                  \
         p->near_low = low;                                                                              \
         p->near_high = high;                                                                            \
         return 1;                                                                                       \
     }
+
+/* a + b > 1, exactly (TwoSum: the rounding error of a + b is itself a double). */
+static int sum_above_one(double a, double b) {
+    double sum = a + b, b_part = sum - a, error = (a - (sum - b_part)) + (b - b_part);
+    return sum > 1.0 || (sum == 1.0 && error > 0.0);
+}
 
 static inline float below_f32(float x) {
     return nextafterf(x, -INFINITY);
