@@ -2,7 +2,9 @@
 bounded memory, in two passes: the finite extremes first (the range depends on
 them), then the counts.
 
-Counts are exactly ``np.histogram``'s over the same values and range. The fast way
+Counts are exactly ``np.histogram``'s over the same values and range. Float chunks
+inside the range are counted by the optional C kernel (histogram_kernel) when it is
+built, else by the fast numpy way. That way
 (:class:`FineBins`, float chunks inside the range) gives every value an int16 "cell"
 number with one subtraction and one multiplication, having proved once per histogram
 that rounding can only misplace values lying in the two cells at a bin edge; it
