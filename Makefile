@@ -12,9 +12,9 @@ AZURITE_STAMP := $(VENV)/azurite/.installed-$(AZURITE_VERSION)
 .PHONY: run test lint bench fuzz demo clean azurite
 
 # setup.py and the C sources (and their shared header, wire.h): the editable install builds the
-# optional C decoders (object graph, index blocks) in place (ckpt_gui/core/format/*.abi3.so),
-# again when they change.
-$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c ckpt_gui/core/format/*.h)
+# optional C extensions (object graph, index blocks: ckpt_gui/core/format/*.abi3.so; histogram
+# counts: ckpt_gui/core/analysis/*.abi3.so) in place, again when they change.
+$(STAMP): pyproject.toml setup.py $(wildcard ckpt_gui/core/format/*.c ckpt_gui/core/format/*.h ckpt_gui/core/analysis/*.c)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
@@ -54,11 +54,13 @@ bench: $(STAMP)
 	$(PY) benchmarks/object_storage_bench.py
 
 # Mutation fuzzing: the C decoders (object graph, index blocks) built with ASan and UBSan,
-# against the Python decoders (C_COUNT inputs each, 100,000 by default; 0: until Ctrl-C),
+# against the Python decoders, and the C histogram kernel on random chunks against np.histogram
+# (C_COUNT inputs each, 100,000 by default; 0: until Ctrl-C),
 # then the index reader until Ctrl-C, or COUNT inputs (make fuzz COUNT=1000000).
 fuzz: $(STAMP)
 	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder graph --sanitize --count $(or $(C_COUNT),100000)
 	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder index --sanitize --count $(or $(C_COUNT),100000)
+	$(PY) tools/fuzz_c_decoders.py ckpt_gui/resources/demo --decoder histogram --sanitize --count $(or $(C_COUNT),100000)
 	$(PY) tools/fuzz_index.py ckpt_gui/resources/demo --count $(or $(COUNT),0)
 
 # Rebuild the bundled demo checkpoint (needs TensorFlow; the result is committed).

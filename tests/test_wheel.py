@@ -35,6 +35,12 @@ DECLARED = sorted(
     key=lambda v: tuple(map(int, v.split("."))),
 )
 THIS = f"{sys.version_info.major}.{sys.version_info.minor}"
+# setup.py's optional C extensions
+C_EXTENSIONS = (
+    "ckpt_gui.core.format._graph_decoder",
+    "ckpt_gui.core.format._index_decoder",
+    "ckpt_gui.core.analysis._histogram_counts",
+)
 DEMO = REPO / "ckpt_gui" / "resources" / "demo"
 
 
@@ -160,12 +166,14 @@ def test_the_installed_app_opens_the_demo_without_a_path(installed, tmp_path):
 
 
 def test_one_abi3_wheel_holds_the_c_decoder(wheel):
-    """The optional C decoder of the object graph is built for the limited API of the
-    oldest declared Python: one wheel for every declared version (each smoke test below
-    imports it)."""
+    """The optional C extensions (the decoders of the object graph and of the index, the
+    histogram kernel) are built for the limited API of the oldest declared Python: one
+    wheel for every declared version (each smoke test below imports them)."""
     assert re.search(rf"-cp{DECLARED[0].replace('.', '')}-abi3-[^-]+\.whl$", wheel.name), wheel.name
     with zipfile.ZipFile(wheel) as archive:
-        assert "ckpt_gui/core/format/_graph_decoder.abi3.so" in archive.namelist()
+        names = archive.namelist()
+    for extension in C_EXTENSIONS:
+        assert f"{extension.replace('.', '/')}.abi3.so" in names
 
 
 def test_without_a_c_compiler_the_wheel_builds_without_the_decoder(tmp_path):
@@ -208,9 +216,9 @@ def test_smoke_on_every_declared_python(version, venvs, tmp_path):
     if bin_dir is None:
         pytest.skip(f"no Python {version} interpreter on this machine (looked in ~/.pyenv/versions and PATH)")
     ckpt_gui_exe = str(bin_dir / "ckpt-gui")
-    c_decoder = "from ckpt_gui.core.format import object_graph_wire as w; print(w._graph_decoder is not None)"
-    probe = run_installed(bin_dir, str(bin_dir / "python"), "-c", c_decoder, cwd=tmp_path)
-    assert probe.stdout.strip() == "True", probe.stderr  # the abi3 build loads on this version
+    c_extensions = f"import importlib; [importlib.import_module(name) for name in {C_EXTENSIONS!r}]; print(True)"
+    probe = run_installed(bin_dir, str(bin_dir / "python"), "-c", c_extensions, cwd=tmp_path)
+    assert probe.stdout.strip() == "True", probe.stderr  # the abi3 builds load on this version
     demo = run_installed(bin_dir, str(bin_dir / "python"), "-c", "from ckpt_gui.resources import demo_path as d; "
                          "print(d())", cwd=tmp_path).stdout.strip()  # fmt: skip
 

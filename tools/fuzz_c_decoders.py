@@ -1,7 +1,7 @@
 """Mutation fuzzer of the optional C decoders (object graph, index blocks): they must
 never crash, and whatever they accept must come out exactly as from the Python decoders.
 
-    python tools/fuzz_c_decoders.py CHECKPOINT [CHECKPOINT...] [--decoder graph|index]
+    python tools/fuzz_c_decoders.py CHECKPOINT [CHECKPOINT...] [--decoder graph|index|histogram]
         [--count N] [--seed S] [--jobs J] [--sanitize] [--findings DIR]
 
 CHECKPOINT is a prefix or a folder (all its checkpoints), written by TensorFlow: their
@@ -23,6 +23,10 @@ index: the mutants of tools/fuzz_index.py (tables rebuilt with valid CRCs, entri
 edited, odd values, keys out of order, slice keys, raw byte mutations), each opened as
 a ``BundleIndex`` twice, with the C block decoder and without it: the same entries,
 header and slices, or the same error, word for word.
+
+histogram: not a decoder of checkpoint bytes but the histogram kernel, on random
+chunks and edges (HistogramTarget; the CHECKPOINT arguments are not used): it must
+decline exactly the chunks it should, and count the others as np.histogram does.
 
 The mutants run in worker processes (``--jobs``, one per core by default), so that a
 crash is a finding, not the end of the run: the worker says which input it is on
@@ -318,7 +322,96 @@ class IndexTarget:
         return "accepted"
 
 
-TARGETS = {"graph": GraphTarget, "index": IndexTarget}
+class HistogramTarget:
+    """The histogram kernel (core/analysis/_histogram_counts.c), on random chunks and
+    edges: numpy's edges over random ranges (a few adjacent floats, subnormals, the
+    whole float range, integers) or random ones with repeats, values on, beside and
+    between the edges, sometimes a NaN, an Inf or a value outside. It must decline
+    exactly the chunks with such a value (counts untouched) and count every other one
+    as np.histogram does, with the chunk's min, max and zeros."""
+
+    name = "histogram"
+    module = "_histogram_counts"
+    package = "ckpt_gui.core.analysis"
+
+    def __init__(self, paths: list[str], decoder) -> None:
+        self.decoder = decoder
+
+    def make(self, seed: int, i: int) -> bytes:
+        import numpy as np
+
+        from ckpt_gui.core.analysis.histogram import HistogramAccumulator
+
+        rng = np.random.default_rng([seed, i])
+        vtype, etype = (rng.choice([np.float32, np.float64]) for _ in range(2))
+        if rng.random() < 0.7:
+            etype = vtype
+        info = np.finfo(vtype)
+        bins = int(rng.choice([1, 2, 3, 7, 100, 127, 1000, int(rng.integers(1, 3000))]))
+        kind = rng.integers(5)
+        if kind == 0:  # a few adjacent floats
+            low = vtype(rng.standard_normal())
+            high = low
+            for _ in range(rng.integers(0, 4)):
+                high = np.nextafter(high, vtype(np.inf))
+        elif kind == 1:  # subnormals
+            low, high = sorted(rng.integers(-50, 50, 2) * info.smallest_subnormal)
+        elif kind == 2:  # up to the whole float range
+            low, high = info.min * rng.random(), info.max * rng.random()
+        else:
+            low, high = sorted(rng.standard_normal(2) * 10.0 ** rng.integers(-30, 30))
+        low, high = vtype(low), vtype(high)
+        with np.errstate(all="ignore"):
+            edges = HistogramAccumulator(bins, low, high).edges_for(np.dtype(vtype)).astype(etype)
+            if rng.random() < 0.15:  # any spacing, repeats
+                inner = np.sort(rng.choice(edges, edges.size - 2) if edges.size > 2 else edges[:0])
+                edges = np.concatenate([edges[:1], inner, edges[-1:]]).astype(etype)
+            n = int(rng.integers(0, 5000))
+            on = rng.choice(edges, n).astype(vtype)
+            beside = np.nextafter(on, np.where(rng.random(n) < 0.5, -np.inf, np.inf).astype(vtype))
+            between = (low + (high - low) * rng.random(n)).astype(vtype)
+            if kind == 4:
+                between = np.round(between)
+            values = np.choose(rng.integers(0, 3, n), [on, beside, between]).astype(vtype)
+            values = np.clip(values, edges[0], edges[-1]).astype(vtype) if rng.random() < 0.8 else values
+        if n and rng.random() < 0.15:
+            odd = [np.nan, np.inf, -np.inf, float(high) * 2 + 1, -abs(float(low)) * 2 - 1]
+            values[rng.integers(n)] = rng.choice(odd)
+        header = json.dumps({"values": np.dtype(vtype).str, "edges": np.dtype(etype).str, "n": n}).encode()
+        return header + b"\n" + values.tobytes() + edges.tobytes()
+
+    def compare(self, data: bytes) -> str:
+        import numpy as np
+
+        header, raw = data.split(b"\n", 1)
+        meta = json.loads(header)
+        values = np.frombuffer(raw, meta["values"], meta["n"])
+        edges = np.frombuffer(raw, meta["edges"], offset=values.nbytes)
+        before = np.arange(edges.size - 1, dtype=np.int64)
+        counts = before.copy()
+        found = self.decoder.count(values, edges, counts)
+        with np.errstate(all="ignore"):
+            usable = bool(
+                values.size
+                and values.flags.aligned
+                and np.isfinite(edges).all()
+                and np.all(edges[:-1] <= edges[1:])
+                and np.all((values >= edges[0]) & (values <= edges[-1]))  # False for NaN
+            )
+        if found is None:
+            assert not usable, "declined values it should count"
+            assert np.array_equal(counts, before), "declined, but the counts changed"
+            return "declined"
+        assert usable, "counted values it should decline"
+        expected = np.histogram(values, bins=edges)[0]
+        differ = np.flatnonzero(counts - before != expected)
+        assert not differ.size, f"counts differ in bins {differ[:10]}"
+        summary = (float(values.min()), float(values.max()), int(np.count_nonzero(values == 0)))
+        assert found == summary, f"{found} against {summary}"
+        return "accepted"
+
+
+TARGETS = {"graph": GraphTarget, "index": IndexTarget, "histogram": HistogramTarget}
 
 
 def _load_tool(name: str):
@@ -340,11 +433,11 @@ def index_files(paths: list[str]) -> list[bytes]:
     return found
 
 
-def load_decoder(name: str, path: str | None):
+def load_decoder(name: str, path: str | None, package: str = "ckpt_gui.core.format"):
     """The decoder module: the package's, or the shared library (or a stand-in .py) at ``path``."""
     if path is None:
-        return importlib.import_module(f"ckpt_gui.core.format.{name}")
-    spec = importlib.util.spec_from_file_location(f"ckpt_gui.core.format.{name}", path)
+        return importlib.import_module(f"{package}.{name}")
+    spec = importlib.util.spec_from_file_location(f"{package}.{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -353,7 +446,8 @@ def load_decoder(name: str, path: str | None):
 def worker(args: argparse.Namespace) -> int:
     """Read "start count" lines; for each, say "at i" before input i, then the counts."""
     target_type = TARGETS[args.decoder]
-    target = target_type(args.paths, load_decoder(target_type.module, args.extension))
+    package = getattr(target_type, "package", "ckpt_gui.core.format")
+    target = target_type(args.paths, load_decoder(target_type.module, args.extension, package))
     for line in sys.stdin:
         start, count = map(int, line.split())
         counts = collections.Counter()
@@ -375,13 +469,13 @@ def worker(args: argparse.Namespace) -> int:
 # -- the parent: workers, crashes, findings --------------------------------------------
 
 
-def sanitized_build(module: str, into: str) -> tuple[str, dict]:
+def sanitized_build(module: str, into: str, folder: Path = FORMAT) -> tuple[str, dict]:
     """The decoder built with ASan and UBSan, and the environment to load it in Python."""
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     target = os.path.join(into, module + suffix)
     include = sysconfig.get_paths()["include"]
     flags = ["-shared", "-fPIC", "-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"]
-    command = ["gcc", *flags, "-fno-sanitize-recover=all", f"-I{include}", str(FORMAT / f"{module}.c"), "-o", target]
+    command = ["gcc", *flags, "-fno-sanitize-recover=all", f"-I{include}", str(folder / f"{module}.c"), "-o", target]
     subprocess.run(command, check=True)
     libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True).stdout.strip()
     env = {
@@ -450,8 +544,9 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     with tempfile.TemporaryDirectory(prefix="fuzz-graph-") as scratch:
-        module = TARGETS[args.decoder].module
-        extension, env = sanitized_build(module, scratch) if args.sanitize else (args.extension, {})
+        target = TARGETS[args.decoder]
+        folder = REPO.joinpath(*getattr(target, "package", "ckpt_gui.core.format").split("."))
+        extension, env = sanitized_build(target.module, scratch, folder) if args.sanitize else (args.extension, {})
         pool = Pool(args, extension, env)
         jobs = args.jobs or os.cpu_count() or 1
         workers = [pool._start() for _ in range(jobs)]

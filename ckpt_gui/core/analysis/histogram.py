@@ -2,7 +2,9 @@
 bounded memory, in two passes: the finite extremes first (the range depends on
 them), then the counts.
 
-Counts are exactly ``np.histogram``'s over the same values and range. The fast way
+Counts are exactly ``np.histogram``'s over the same values and range. Float chunks
+inside the range are counted by the optional C kernel (histogram_kernel) when it is
+built, else by the fast numpy way. That way
 (:class:`FineBins`, float chunks inside the range) gives every value an int16 "cell"
 number with one subtraction and one multiplication, having proved once per histogram
 that rounding can only misplace values lying in the two cells at a bin edge; it
@@ -18,6 +20,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ckpt_gui.core.analysis import histogram_kernel
 from ckpt_gui.core.analysis.real_numbers import as_real, real_dtype
 from ckpt_gui.core.analysis.stats import Partial, TensorStats, add_moments, count_zeros, range_chunk
 from ckpt_gui.core.deferred import numpy as np
@@ -54,13 +57,19 @@ def count_chunk(
 ) -> Partial:
     """Everything :func:`summarize_chunk` gives, plus histogram counts over ``edges``.
 
-    With ``fine``, the :meth:`FineBins.plan` for these edges, and a float chunk of
-    finite values inside them (the usual case), without sorting the values.
+    A float chunk of finite values inside the edges (the usual case) is counted by the
+    C kernel (histogram_kernel) when it is built, else, with ``fine``, the
+    :meth:`FineBins.plan` for these edges, without sorting the values.
     Otherwise from one sorted copy of the chunk: each count is a binary search, exact
     for values on or next to an edge. NaN sorts last, -inf first and +inf just before
     NaN, so those counts, the zeros and the extremes are binary searches too."""
     values, magnitude = as_real(chunk)
     scratch = scratch or Scratch()
+    part = histogram_kernel.counted_in_c(values, edges, magnitude)  # float chunks inside the edges, in C
+    if part is not None:
+        if with_moments:
+            add_moments(part, values, scratch)
+        return part
     if fine is not None and fine.edges is edges and values.size >= _MIN_FINE and values.dtype == edges.dtype:
         low, high = values.min(), values.max()
         if edges[0] <= low and high <= edges[-1]:  # False for NaN, Inf and values out of range
@@ -271,7 +280,10 @@ class HistogramAccumulator:
             try:
                 with np.errstate(all="ignore"):  # an overflowing width is handled below, not warned about
                     empty = np.empty(0, dtype)
-                    self._edges = np.histogram_bin_edges(empty, bins=self.bins, range=(self.low, self.high))
+                    edges = np.histogram_bin_edges(empty, bins=self.bins, range=(self.low, self.high))
+                if not np.isfinite(edges).all():  # one bin over the whole float range: a NaN first edge
+                    raise ValueError(edges)
+                self._edges = edges
             except ValueError:  # "Too many bins for data range": numpy gives up, this does not
                 self._edges = _wide_edges(self.bins, self.low, self.high)
             else:
