@@ -143,6 +143,47 @@ def tf1_saver(out: str) -> None:
                 saver.save(sess, os.path.join(out, "model.ckpt"), global_step=global_step)
 
 
+def estimator_linear(out: str, slots_per_part: bool) -> None:
+    """An Estimator-style linear model in graph mode: partitioned weights (two columns,
+    one in 2 parts, one in 1 part, as ``linear_model`` partitions them) and a bias,
+    trained by Ftrl, two saves by a Saver with a .meta.
+
+    ``slots_per_part``: the Ftrl accumulators saved as older TensorFlow saved a
+    partitioned variable's slots, one key per part named after the part
+    (``weights/part_0/Ftrl``: damon-est-2019, written by TF 1.14). TensorFlow 2's
+    slot_creator gives a part's slot the part's slicing, so the Saver writes one sliced
+    ``weights/Ftrl``; the slot's slicing taken away before the Saver is made, the Saver
+    names it by its own variable, as 1.14's did."""
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.set_random_seed(SEED)
+        x = tf.constant(np.random.RandomState(0).rand(8, 12).astype("float32"))
+        with tf.compat.v1.variable_scope("linear/linear_model"):
+            parts = {"Country_indicator": 2, "Age": 1}
+            columns = [
+                tf.compat.v1.get_variable(
+                    f"{name}/weights", [6, 1], partitioner=tf.compat.v1.fixed_size_partitioner(count)
+                )
+                for name, count in parts.items()
+            ]
+            bias = tf.compat.v1.get_variable("bias_weights", [1], partitioner=tf.compat.v1.fixed_size_partitioner(1))
+        logits = sum(tf.matmul(x[:, 6 * i : 6 * i + 6], tf.concat(list(w), 0)) for i, w in enumerate(columns))
+        loss = tf.reduce_mean((logits + tf.concat(list(bias), 0) - 1.0) ** 2)
+        global_step = tf.compat.v1.train.get_or_create_global_step()
+        optimizer = tf.compat.v1.train.FtrlOptimizer(0.1)
+        train = optimizer.minimize(loss, global_step=global_step)
+        if slots_per_part:
+            for variable in tf.compat.v1.trainable_variables():
+                for name in optimizer.get_slot_names():
+                    optimizer.get_slot(variable, name)._save_slice_info = None
+        saver = tf.compat.v1.train.Saver()
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            for _ in range(2):
+                sess.run(train)
+                saver.save(sess, os.path.join(out, "model.ckpt"), global_step=global_step)
+
+
 def all_dtypes(out: str) -> None:
     """One variable per dtype TensorFlow checkpoints, with NaN/Inf, scalars, empty
     tensors, strings, a variant, escaped names and a dimension above 127."""
@@ -332,8 +373,11 @@ SCENARIOS = {
     "bf16_pair": bfloat16_pair,
     "keras_file": keras_file,
     "keras_seq_digits": keras_seq_digits,
+    "estimator_part_slots": lambda out: estimator_linear(out, slots_per_part=True),
+    "estimator_sliced_slots": lambda out: estimator_linear(out, slots_per_part=False),
 }
-ON_REQUEST = {"keras_file", "keras_seq_digits"}  # written only when named (a module's own writer)
+# Written only when named (a module's own writer).
+ON_REQUEST = {"keras_file", "keras_seq_digits", "estimator_part_slots", "estimator_sliced_slots"}
 
 
 def main(argv: list[str]) -> int:

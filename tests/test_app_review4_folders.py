@@ -65,3 +65,31 @@ def test_exports_start_in_the_last_exports_folder_never_in_the_checkpoints(qtbot
     assert os.path.dirname(starts[0]) != folder  # the write guard refuses the checkpoint's folder
     window.browse.export_tensor()  # the next export starts where the last one went
     assert os.path.dirname(starts[1]) == str(out)
+
+
+def test_the_first_export_starts_in_the_home_folder_not_beside_the_checkpoint(qtbot, window, tmp_path, monkeypatch):
+    """Review 17, A: before any export, Export as .npy started in the checkpoint folder's
+    parent, a runs or data set folder holding other checkpoints (often read-only): the
+    home folder, else the current one, where the checkpoint's folder is the home."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir()
+    here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    folder = _open_copy_of_the_demo(qtbot, window, tmp_path)
+    starts = []
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda parent, title, start, kinds: starts.append(start) or ("", "")
+    )
+    window.browse.export_tensor()
+    assert os.path.dirname(starts[-1]) == str(home)
+    monkeypatch.setenv("HOME", folder)  # the guard refuses it
+    window.browse.export_tensor()
+    assert os.path.dirname(starts[-1]) == str(here)
+    monkeypatch.setenv("HOME", str(home))
+    out = tmp_path / "exports"
+    out.mkdir()
+    settings.remember_export_folder(str(out))  # an export saved there
+    window.browse.export_tensor()
+    assert os.path.dirname(starts[-1]) == str(out)
+    assert not any(os.path.dirname(start) == str(tmp_path) for start in starts)  # the checkpoint folder's parent

@@ -1,6 +1,7 @@
-"""Asking where to save an export: the file dialog starts outside the checkpoint's
-folder, and a file the write guard refuses is refused while the user is still saving
-(said, and the dialog asked again), not after the dialog has closed."""
+"""Asking where to save an export: the file dialog starts in the last export's folder
+(else the home folder), never in the checkpoint's, and a file the write guard refuses
+is refused while the user is still saving (said, and the dialog asked again), not
+after the dialog has closed."""
 
 from __future__ import annotations
 
@@ -15,23 +16,27 @@ from ckpt_gui.core.write_guard import Protected, check_output
 
 
 def free_folder(protected: Protected, name: str, start: str | None = None) -> str:
-    """The last export's folder (else the last folder the user opened), or ``start``,
-    or the nearest folder above it, or the home folder, where ``name`` may be written."""
-    folder = settings.last_export_folder() if start is None else start
-    candidates = []
-    while True:
-        candidates.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    for folder in [*candidates, os.path.expanduser("~")]:
+    """Where a save dialog starts, a folder where ``name`` may be written: without
+    ``start``, the last export's folder, else the home folder, else the current one
+    (review 17, A: a first export had started in the checkpoint folder's parent, a runs
+    or data set folder holding other checkpoints, often read-only); with ``start``,
+    it or the nearest folder above it. The home folder when none will do."""
+    home = os.path.expanduser("~")
+    if start is None:
+        candidates = [folder for folder in (settings.remembered_export_folder(), home, os.getcwd()) if folder]
+        candidates = [folder for folder in candidates if os.access(folder, os.W_OK)]
+    else:
+        candidates = [start]
+        while os.path.dirname(candidates[-1]) != candidates[-1]:
+            candidates.append(os.path.dirname(candidates[-1]))
+        candidates.append(home)
+    for folder in candidates:
         try:
             check_output(os.path.join(folder, name), protected)
         except CheckpointError:
             continue
         return folder
-    return os.path.expanduser("~")
+    return home
 
 
 def ask_save_path(parent: QWidget | None, title: str, name: str, filters: str, protected: Protected) -> str | None:

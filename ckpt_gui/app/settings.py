@@ -73,10 +73,15 @@ def remember_export_folder(folder: str) -> None:
 
 
 def last_export_folder() -> str:
-    """The last export's folder, or, before any, the last folder opened (the save dialogs
-    climb out of a checkpoint's folder: the write guard refuses it)."""
+    """The last export's folder, or, before any, the last folder opened (the repair's
+    output climbs out of a checkpoint's folder: the write guard refuses it)."""
+    return remembered_export_folder() or last_folder()
+
+
+def remembered_export_folder() -> str:
+    """The last export's folder; "" before any (or when it is gone)."""
     value = settings().value("last_export_folder", "")
-    return value if isinstance(value, str) and os.path.isdir(value) else last_folder()
+    return value if isinstance(value, str) and os.path.isdir(value) else ""
 
 
 def restore_layout(window: QWidget, splitters: dict[str, QSplitter]) -> set[str]:

@@ -175,6 +175,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.opened.emit(name_a, name_b)
         wanted, self._wanted_key = self._wanted_key, None
         self._select_wanted(diff, wanted)
+        trees.take_keys()  # with the pair wanted selected, if any: focus on no row makes the first current
         self._compare_values(diff, total)
 
     def _compare_values(self, diff: CheckpointDiff, total: int) -> None:

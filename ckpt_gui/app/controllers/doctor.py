@@ -190,8 +190,9 @@ class DoctorController(Controller):
 
     def _beside_checkpoint(self) -> str:
         """Where the script picker starts before any script was chosen: the nearest folder
-        outside the checkpoint's, as Export's dialog (one level up, as a rule). No model
-        script lives among a checkpoint's files (review 12: it opened inside them)."""
+        outside the checkpoint's (one level up, as a rule: a model's scripts often sit
+        there). No model script lives among a checkpoint's files (review 12: it opened
+        inside them)."""
         if self.ckpt is None or is_url(self.ckpt.prefix):
             return settings.last_folder()
         return free_folder(self._protected(), "model.py", os.path.dirname(self.ckpt.prefix))

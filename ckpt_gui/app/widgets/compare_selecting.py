@@ -3,11 +3,13 @@ selected kept across filters (a filter may hide it for a while, and it is select
 again once the filter lets it show), the first pair listed meanwhile, a pair shown
 only as its slots' context never kept selected, and a row selected again in a list
 shown anew not told to the details again. A selected row inside a crowded closed
-group is selected unseen rather than laid out."""
+group is selected unseen rather than laid out. Where the keyboard goes: tree A when a
+comparison is shown, and from the filter on Down."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.views.pair_tree import PairNode, taken
@@ -27,6 +29,37 @@ class CompareSelecting:
         # or None: a list shown anew (the flat list's click, a filter) selecting it again
         # does not tell it again.
         self._told: Pair | PairNode | None = None
+
+    def _keys_into_tree(self) -> None:
+        """In __init__: Down in the filter moves into tree A, as in browse's filter
+        (review 17, E: it did nothing); F1 lists it."""
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, self.into_pairs)
+        down.setContext(Qt.ShortcutContext.WidgetShortcut)
+        down.setWhatsThis("From the filter, move into the pairs (tree A)")
+
+    def take_keys(self) -> None:
+        """A comparison shown: the keyboard in tree A, as every open ends in its tree
+        (review 17, E: it was left in the filter, or on browse's Values table, hidden).
+        Without a row selected yet, none is made current: a view given the focus makes
+        its first row current, which would pass for the user's pick (``touched``) and
+        keep the largest change from being selected when every pair is compared. Qt
+        leaves the current row alone once one was set on the view, even none."""
+        view = self.view_a
+        if not view.currentIndex().isValid():
+            view.setCurrentIndex(QModelIndex())
+        view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def into_pairs(self) -> None:
+        """Down in the filter: tree A takes the keys at the row selected (a filter keeps
+        it, or selects the first it shows), else at its first row."""
+        if self.typing.debounce.isActive():  # typed a moment ago: the rows must match first
+            self.apply_filter()
+        view = self.view_a
+        if not view.currentIndex().isValid():
+            first = view.model().index(0, view.treePosition(), view.rootIndex())
+            if first.isValid():
+                view.setCurrentIndex(first)
+        view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _row_to_keep(self) -> Pair | PairNode | None:
         """Before a filter's rows are shown: the row to select again after them."""

@@ -116,6 +116,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         layout.addLayout(filters)
         layout.addWidget(trees, 1)
         self._start_matching()  # typing filters (on a worker in a large comparison)
+        self._keys_into_tree()  # Down from the filter
         self.by_change.toggled.connect(lambda _on: self._on_choice())
         self.view_a.selectionModel().currentChanged.connect(self._on_current)
         # Escape (the filter cleared) is the window's: window_focus.bind_escape.

@@ -59,6 +59,11 @@ _TF1_OPTIMIZER_SLOT = re.compile(r"^(Adam|Momentum|RMSProp|Adagrad|AdagradDA|Pro
 # moments to lose (review 12, 6: it was called optimizer state, with Keras advice).
 TF1_OPTIMIZER_VALUES = frozenset({"beta1_power", "beta2_power"})
 TF1_STEP = "global_step"
+# A TF1 partitioned variable's parts: ``<variable>/part_<n>``. Older TensorFlow's
+# slot_creator named a part's slot after the part and saved it so, one key per part
+# (``<variable>/part_0/Ftrl``: an Estimator of TF 1.14 in the corpus); TF 2's gives the
+# slot its primary's slicing and saves it as one key, ``<variable>/Ftrl`` (review 17, B).
+_TF1_PART = re.compile(r"^part_\d+$")
 
 # -- counters and averages -------------------------------------------------------------------
 
@@ -90,6 +95,11 @@ def is_tf1_slot(name: str) -> bool:
     """Whether the last part of a TF1 name is a value hanging off a variable: an
     optimizer's slot or a moving average."""
     return name == EMA_SLOT or is_tf1_optimizer_slot(name)
+
+
+def is_tf1_part(name: str) -> bool:
+    """Whether a TF1 name is a partitioned variable's part (``part_0``)."""
+    return _TF1_PART.match(name) is not None
 
 
 def is_tf1_optimizer_key(key: str) -> bool:

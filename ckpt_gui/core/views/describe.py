@@ -7,6 +7,7 @@ import os
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable, shown_format
 from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.conventions import is_tf1_part
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.formatting import (
@@ -40,7 +41,7 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
     graph = ckpt.object_graph if with_graph else None
     if variable.is_object_graph and graph is not None:
         rows.append(("Contents", graph.summary()))
-    if node.kind == SLOT and node.parent is not None and node.parent.variable is not None:
+    if node.kind == SLOT and _slot_owner(node) is not None:
         rows.append(("Optimizer slot", slot_text(node)))
     rows.append(("DType", variable.dtype.name))
     rows.append(("Shape", _shape_text(variable.shape, variable.num_elements)))
@@ -87,8 +88,21 @@ def object_graph_text(graph: ObjectGraph) -> str:
 def slot_text(node: TreeNode) -> str:
     """ "'m' of dense/kernel (optimizer)": the optimizer's path when the tree knows it (a
     slot of an untracked optimizer has none: no empty "()", as a review saw)."""
-    owner = f"'{node.name}' of {node.parent.variable.display_path}"
+    owner_node = _slot_owner(node)
+    owner = f"'{node.name}' of {owner_node.variable.display_path}"
+    if owner_node is not node.parent:
+        owner += f", {node.parent.name}"  # a part's slot (older TensorFlow's partitioned variables)
     return f"{owner} ({node.hint})" if node.hint else owner
+
+
+def _slot_owner(node: TreeNode):
+    """The variable node a slot belongs to: its parent, or, for older TensorFlow's slot
+    of a partitioned variable's part (``weights/part_0/Ftrl``), the part's variable
+    (``weights``); None when it is under no variable."""
+    parent = node.parent
+    if parent is not None and parent.variable is None and is_tf1_part(parent.name):
+        parent = parent.parent
+    return parent if parent is not None and parent.variable is not None else None
 
 
 def _shape_text(shape: tuple[int, ...], elements: int) -> str:
