@@ -112,7 +112,7 @@ def _nothing_left_running():
 def _leftovers(children_before: set[int]) -> list[str]:
     """What is still running; only what the test imported is asked (a CLI test has no Qt)."""
     left = []
-    jobs = sys.modules.get("ckpt_gui.app.jobs")
+    jobs = sys.modules.get("ckpt_gui.app.job")
     named = jobs.unfinished_jobs() if jobs is not None else []
     left += [f"job {job!r}" for job in named]
     qt = sys.modules.get("PySide6.QtCore")

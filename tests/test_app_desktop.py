@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
-from ckpt_gui.app import jobs, launch
+from ckpt_gui.app import job, launch
 from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, SHAPE
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.formatting import format_count
@@ -500,7 +500,7 @@ def test_closing_while_work_runs_returns_at_once_and_leaves_nothing(qtbot, windo
     assert time.monotonic() - started < QUIT_S
     assert not window.isVisible()
     qtbot.waitUntil(
-        lambda: not (jobs.unfinished_jobs() or parallel.busy_workers() or children()), timeout=int(QUIT_S * 1000)
+        lambda: not (job.unfinished_jobs() or parallel.busy_workers() or children()), timeout=int(QUIT_S * 1000)
     )
     assert QThreadPool.globalInstance().waitForDone(int(QUIT_S * 1000))
 
@@ -510,6 +510,6 @@ def test_the_process_ends_without_waiting_for_cancelled_work(monkeypatch):
     work must not keep the process alive (Python would join the worker threads)."""
     ended = []
     monkeypatch.setattr(os, "_exit", ended.append)
-    monkeypatch.setattr(jobs, "unfinished_jobs", lambda: ["histogram"])
+    monkeypatch.setattr(job, "unfinished_jobs", lambda: ["histogram"])
     launch.end_now(0)
     assert ended == [0]  # nor for the interpreter's teardown: test_app_quit.py

@@ -55,7 +55,7 @@ def test_controllers_do_not_compute():
 
 def test_widgets_and_models_only_draw():
     """No jobs, threads or controllers below the controllers."""
-    forbidden = ("ckpt_gui.app.jobs", "ckpt_gui.app.controllers", "ckpt_gui.app.window", "threading", "concurrent")
+    forbidden = ("ckpt_gui.app.job", "ckpt_gui.app.controllers", "ckpt_gui.app.window", "threading", "concurrent")
     for path in DRAWING:
         found = {m for m in imports(path) if m.startswith(forbidden) or m.endswith("QThreadPool")}
         assert not found, (path.name, found)

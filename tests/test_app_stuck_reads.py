@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 
-from ckpt_gui.app import jobs
+from ckpt_gui.app import job
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import reads_in_flight, storage
 from ckpt_gui.resources import demo_path
@@ -214,7 +214,7 @@ def test_a_later_selection_reads_its_values_while_an_earlier_read_is_stuck(
                     np.array_equal(window.tensor.value, expected), timeout=WAIT_MS)  # fmt: skip
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
     assert not still_reading(window) and stuck.reads()  # the stuck read left behind, not waited for
-    assert jobs.unfinished_jobs()  # its jobs have not returned
+    assert job.unfinished_jobs()  # its jobs have not returned
 
     # Said while the selection waits for it, and no longer once another is selected.
     stuck.blocking = True

@@ -7,7 +7,8 @@ import threading
 import pytest
 from PySide6.QtCore import QThreadPool
 
-from ckpt_gui.app.jobs import JobContext, JobRunner, unfinished_jobs
+from ckpt_gui.app.job import JobContext, unfinished_jobs
+from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.errors import CheckpointError
 

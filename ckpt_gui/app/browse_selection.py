@@ -4,7 +4,7 @@ picture is app/large_values.py's), or why there are none."""
 
 from __future__ import annotations
 
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.status_style import finding_label
 from ckpt_gui.app.stuck_reads import file_and_folder
 from ckpt_gui.core.views.describe import (

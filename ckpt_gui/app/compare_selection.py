@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_pair
 from ckpt_gui.core.views.opening_pair import opening_pair
 from ckpt_gui.core.views.pair_statuses import tree_order

@@ -15,164 +15,28 @@ waits for a read that has not returned for ``reads_in_flight.STUCK_AFTER_S`` (wr
 off, :meth:`JobRunner.write_off_stuck`). A job the user cancels while it waits for such a
 read is abandoned and reported cancelled at once (app/stuck_reads.py shows that read).
 
-A job waiting for a stuck read hands its pool slot back even while its result is still
-awaited (:func:`give_back_stuck_slots`): the pool is the app's one global pool (two
-threads on a 2-core machine), and a selection's values and statistics, both stuck on a
-dead mount, had held both threads, so the open of another checkpoint never started
-(review 15, M1b).
+Each job itself (its context, its thread, the registry of jobs not returned) is in
+job.py.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
+from ckpt_gui.app.job import Job, JobContext, JobSignals, give_back_stuck_slots, track
 from ckpt_gui.core.format import reads_in_flight
-from ckpt_gui.core.format.errors import Cancelled, CheckpointError
 from ckpt_gui.core.values import parallel
-
-# Seconds between progress signals from one job: each repaints the progress bar on the
-# GUI thread (measured: with 0.05 s, a fifth of its time on a busy 2-core machine).
-PROGRESS_INTERVAL = 0.25
-
-_unreturned: set[_Job] = set()  # every runner's jobs whose function has not returned yet
-_unreturned_lock = threading.Lock()
-
-
-class JobContext:
-    """What a job function receives: cancellation and progress reporting."""
-
-    def __init__(self, signals: _JobSignals, token: tuple[str, int]) -> None:
-        self._event = threading.Event()
-        self._signals = signals
-        self._token = token
-        self._last_progress = 0.0
-        self.total = 0
-
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    def check(self) -> None:
-        if self._event.is_set():
-            raise Cancelled()
-
-    def passes(self, per_pass: int, count: int) -> Callable[[int], None]:
-        """A progress callback for work that goes over the data ``count`` times, each
-        pass counting from zero again (the core's two-pass histograms)."""
-        self.progress(0, per_pass * count)
-        finished = [0, 0]  # elements of completed passes, last value seen
-
-        def report(done: int) -> None:
-            if done < finished[1]:
-                finished[0] += finished[1]
-            finished[1] = done
-            self.progress(finished[0] + done)
-
-        return report
-
-    def report(self, partial: Any) -> None:
-        """Hand a result that is ready before the whole job is (e.g. statistics before
-        the histogram) to the lane's ``on_partial``, on the GUI thread."""
-        self.check()
-        self._signals.partial.emit(self._token, partial)
-
-    def progress(self, done: int, total: int | None = None) -> None:
-        """Report progress (throttled); also the place where cancellation is noticed."""
-        new_phase = total is not None and total != self.total  # shown at once, e.g. busy again
-        if total is not None:
-            self.total = total
-        now = time.monotonic()
-        if new_phase or now - self._last_progress >= PROGRESS_INTERVAL or done >= self.total > 0:
-            self._last_progress = now
-            self._signals.progress.emit(self._token, done, self.total)
-        self.check()
-
-
-class _JobSignals(QObject):
-    progress = Signal(object, int, int)  # token, done, total
-    partial = Signal(object, object)  # token, an early part of the result
-    finished = Signal(object, object)  # token, result
-    failed = Signal(object, str, str)  # token, one-line message, details
-    cancelled = Signal(object)  # token
-
-
-class _Job(QRunnable):
-    def __init__(
-        self, fn: Callable[[JobContext], Any], signals: _JobSignals, token: tuple[str, int], label: str = ""
-    ) -> None:
-        super().__init__()
-        self.label = label
-        self.setAutoDelete(False)  # the runner keeps the Python object alive until it reports
-        self.fn = fn
-        self.signals = signals
-        self.token = token
-        self.context = JobContext(signals, token)
-        self.returned = threading.Event()  # set when the function is done, before delivery
-        self.thread: int | None = None  # the worker's, once it runs
-        self.pool: QThreadPool | None = None
-        self._slot_lock = threading.Lock()
-        self._slot_given_back = False
-        self.told_stuck = False  # JobRunner.read_stuck emitted for it
-
-    def give_back_slot(self) -> None:
-        """Abandoned: the pool may start another thread in this one's place (Qt's way for
-        a runnable that blocks, ``releaseThread``), taken back when it returns, if ever."""
-        with self._slot_lock:
-            if not self.returned.is_set() and not self._slot_given_back and self.pool is not None:
-                self._slot_given_back = True
-                self.pool.releaseThread()
-
-    def stuck_read(self) -> reads_in_flight.Read | None:
-        """The read this job has waited for ``reads_in_flight.STUCK_AFTER_S`` or more (on
-        its thread, or on one reading for it), or None."""
-        return reads_in_flight.stuck_for(self.thread) if self.thread is not None else None
-
-    def run(self) -> None:
-        self.thread = threading.get_ident()
-        try:
-            signal, args = self.signals.finished, (self.fn(self.context),)
-        except Cancelled:
-            signal, args = self.signals.cancelled, ()
-        except CheckpointError as exc:
-            signal, args = self.signals.failed, (str(exc), "")
-        except MemoryError:
-            signal, args = self.signals.failed, ("not enough memory for this operation", "")
-        except Exception as exc:  # a bug: keep the app alive, show what happened
-            signal, args = self.signals.failed, (f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        finally:  # returned (the report follows): what wait() and unfinished_jobs() go by
-            # The lane keeps its last job: without its function, not what the function
-            # read either (a forgotten checkpoint, held by a closure, would stay).
-            self.fn = None
-            with _unreturned_lock:
-                _unreturned.discard(self)
-            with self._slot_lock:
-                self.returned.set()
-                if self._slot_given_back:  # counted again, as the pool expects (then it ends)
-                    self.pool.reserveThread()
-        signal.emit(self.token, *args)
-
-    def hand_back_if_stuck(self) -> None:
-        """Waiting for a stuck read: its pool slot goes to the jobs queued behind it."""
-        if not self._slot_given_back and self.stuck_read() is not None:
-            self.give_back_slot()
-
-    def describe(self) -> str:
-        return f"{self.token[0]} ({self.label})" if self.label else self.token[0]
 
 
 @dataclass
 class _Lane:
     generation: int = 0
-    job: _Job | None = None
+    job: Job | None = None
     label: str = ""
     on_done: Callable[[Any], None] | None = None
     on_error: Callable[[str, str], None] | None = None
@@ -180,15 +44,6 @@ class _Lane:
     on_cancelled: Callable[[], None] | None = None
     on_partial: Callable[[Any], None] | None = None
     counted: bool = False  # the label says "LABEL: N of M" while its job counts
-
-
-def give_back_stuck_slots() -> None:
-    """Every runner's jobs waiting for a stuck read hand their pool slots back (the jobs
-    queued behind them start now); each takes its slot again if its read ever returns."""
-    with _unreturned_lock:
-        waiting = list(_unreturned)
-    for job in waiting:
-        job.hand_back_if_stuck()
 
 
 class JobRunner(QObject):
@@ -207,13 +62,13 @@ class JobRunner(QObject):
         super().__init__(parent)
         self.pool = pool or QThreadPool.globalInstance()
         self._lanes: dict[str, _Lane] = {}
-        self._running: set[_Job] = set()  # the jobs whose results are awaited
-        self._written_off: set[_Job] = set()  # abandoned in a stuck read, not returned yet
+        self._running: set[Job] = set()  # the jobs whose results are awaited
+        self._written_off: set[Job] = set()  # abandoned in a stuck read, not returned yet
         # The labelled jobs running, by lane, the most recently reported last: when one
         # ends the label goes back to another's (review 7: a finished histogram's label
         # stayed beside Cancel while the doctor ran, and Cancel stopped the doctor).
         self._labels: dict[str, tuple[str, int, int]] = {}
-        self._signals = _JobSignals()
+        self._signals = JobSignals()
         self._signals.progress.connect(self._on_progress)
         self._signals.partial.connect(self._on_partial)
         self._signals.finished.connect(self._on_finished)
@@ -241,7 +96,7 @@ class JobRunner(QObject):
         if state.job is not None:
             self._abandon(state.job)
         state.generation += 1
-        job = _Job(fn, self._signals, (lane, state.generation), label)
+        job = Job(fn, self._signals, (lane, state.generation), label)
         state.job, state.label, state.on_done, state.on_error = job, label, on_done, on_error
         state.on_progress, state.on_cancelled, state.on_partial = on_progress, on_cancelled, on_partial
         state.counted = counted
@@ -249,8 +104,7 @@ class JobRunner(QObject):
         was_busy = self.busy
         self._running.add(job)
         give_back_stuck_slots()  # not queued behind jobs that may never return
-        with _unreturned_lock:
-            _unreturned.add(job)
+        track(job)
         self.pool.start(job)
         if not was_busy:
             self.busy_changed.emit(True)
@@ -261,7 +115,7 @@ class JobRunner(QObject):
 
     def cancel(self, lane: str | None = None) -> None:
         """Cancel one lane's job, or every job. A job waiting for a stuck read
-        (:meth:`_Job.stuck_read`) would never notice: it is abandoned, and its
+        (:meth:`Job.stuck_read`) would never notice: it is abandoned, and its
         ``on_cancelled`` runs now."""
         stuck = []
         for name, state in self._lanes.items():
@@ -286,7 +140,7 @@ class JobRunner(QObject):
 
     def stuck_reads(self) -> list[tuple[str, reads_in_flight.Read]]:
         """The lanes whose job waits for a stuck read, with that read (see
-        :meth:`_Job.stuck_read`); abandoned jobs are no longer this runner's."""
+        :meth:`Job.stuck_read`); abandoned jobs are no longer this runner's."""
         found = []
         for name, state in self._lanes.items():
             read = state.job.stuck_read() if state.job is not None else None
@@ -334,18 +188,18 @@ class JobRunner(QObject):
             self._write_off(stuck)
         give_back_stuck_slots()  # the current ones too: the jobs queued behind them go on
 
-    def _is_current(self, job: _Job) -> bool:
+    def _is_current(self, job: Job) -> bool:
         state = self._lanes.get(job.token[0])
         return state is not None and state.job is job
 
-    def _abandon(self, job: _Job) -> None:
+    def _abandon(self, job: Job) -> None:
         """``job``'s result is no longer awaited (the caller moves its lane's generation
         on): cancelled, and its pool slot given back (a job stuck in a read would hold
         it for good)."""
         job.context.cancel()
         job.give_back_slot()
 
-    def _write_off(self, jobs: set[_Job]) -> None:
+    def _write_off(self, jobs: set[Job]) -> None:
         was_busy = self.busy
         self._running -= jobs
         self._written_off |= {job for job in jobs if not job.returned.is_set()}
@@ -446,10 +300,3 @@ def _hold_workers_until_painted() -> None:
     bounded anyway (parallel.HOLD_LIMIT)."""
     parallel.hold()
     QTimer.singleShot(0, parallel.resume)
-
-
-def unfinished_jobs() -> list[str]:
-    """Every runner's jobs whose function has not returned yet (queued or running), as
-    "lane (label)": for checks that nothing was left running."""
-    with _unreturned_lock:
-        return sorted(job.describe() for job in _unreturned)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.job import JobContext
+from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.core.analysis.envelope import BlockEnvelope

@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 
 from ckpt_gui.app import background_work, plot_import, plot_turns
-from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.job import JobContext
+from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.app.models.tree_model import CORRUPT_BADGE
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import NAN_BOX_TIP, TreePanel

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ckpt_gui.app import background_work, first_frame
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.core.analysis import pass_process
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import reads_in_flight

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 
-from ckpt_gui.app.jobs import JobContext, JobRunner
+from ckpt_gui.app.job import JobContext
+from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.details_panel import DetailsPanel

@@ -15,7 +15,7 @@ from ckpt_gui.app.background_work import on_a_thread, prepare_later
 from ckpt_gui.app.compare_partner import PartnerChoice, same_prefix
 from ckpt_gui.app.compare_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.status_style import DIFF_STYLES
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees

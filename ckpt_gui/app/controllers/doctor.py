@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from ckpt_gui.app import doctor_settings, settings
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.doctor_scope import KerasFile, demo_scripts, folder_of, folder_of_prefix, same_file, same_script
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.save_path import free_folder
 from ckpt_gui.app.settings import allow_gpu
 from ckpt_gui.app.widgets.banner import Banner

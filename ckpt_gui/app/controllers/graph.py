@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from ckpt_gui.app.controllers.base import Controller
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format

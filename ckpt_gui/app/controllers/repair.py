@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ckpt_gui.app import settings
 from ckpt_gui.app.controllers.base import Controller
-from ckpt_gui.app.jobs import JobContext
+from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.widgets import folder_picker
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
