@@ -14,8 +14,8 @@ import time
 
 from PySide6.QtCore import Qt
 
-from ckpt_gui.app.jobs import Cancelled
 from ckpt_gui.app.models.tree_model import RESTORE
+from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding
 from tests.test_app_desktop import WAIT_MS, open_demo
