@@ -44,6 +44,7 @@ from ckpt_gui.app.widgets.compare_selecting import OPEN_ROWS, CompareSelecting
 from ckpt_gui.app.widgets.compare_summary import SummaryBar
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
@@ -131,6 +132,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the flat model's cells say "editable"
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setAllColumnsShowFocus(True)
+        FocusRing(view)  # which tree has the keyboard: more than the selected row's shade (review 17, C)
         view.setTreePosition(tree_column)
         names_first(view)
         view.setItemDelegateForColumn(tree_column, PathElided(view, self.path_depths))
