@@ -305,6 +305,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         flat = self.by_change.isChecked()
+        list_opened = flat and self.model is not self.flat_model
         count = self.tree_model.show_chosen(chosen, flat, ordered, kept)
         if flat:
             self.flat_model.show_rows()
@@ -320,6 +321,12 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         else:
             self.expand_default()
         self._select_kept(keep)
+        if list_opened:
+            # The list just ticked opens at its top, the largest change first: scrolled to
+            # the pair kept selected, the largest changes were above the top edge and the
+            # first row seen read as the largest (review 17). The pair stays selected.
+            for view in (self.view_a, self.view_b):
+                view.scrollToTop()
         if flat:
             # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
             # the list's scroll bar comes with its layout): at 200,000 pairs the sort and
