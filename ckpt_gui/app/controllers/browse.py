@@ -21,7 +21,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.nan_scan import NanScan
 from ckpt_gui.app.opening import Trees
-from ckpt_gui.app.row_menu import row_menu
+from ckpt_gui.app.row_menu import escaped, row_menu
 from ckpt_gui.app.selection_stats import SelectionStats
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -120,7 +120,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         key = node.variable.key if node.variable is not None else ""
         compare = None
         if partner:
-            compare = (f"Compare this variable with {partner}", lambda: self.compare_requested.emit(key))
+            compare = (f"Co&mpare this variable with {escaped(partner)}", lambda: self.compare_requested.emit(key))
         return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to,
                         self.status.emit, compare, self.tree_panel.current_view == "keys")  # fmt: skip
 
