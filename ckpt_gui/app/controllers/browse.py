@@ -94,6 +94,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
         tree_panel.said.connect(self.status.emit)
+        tensor.table.copying.said.connect(self.status.emit)  # the Values table's Ctrl+C, said as the tree's
         histogram.request.connect(lambda _bins, _range: self.selection.restart())
         histogram.save_requested.connect(self.export_histogram)
 

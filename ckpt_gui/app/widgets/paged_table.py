@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.app.widgets.table_copy import TableCopy
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number, string_text
 
@@ -163,6 +164,7 @@ class PagedTable(QWidget):
         # Tab leaves the table (the arrow keys move between cells): Qt's table kept Tab
         # for its cells, a keyboard user could not Tab past a million rows of them.
         self.view.setTabKeyNavigation(False)
+        self.copying = TableCopy(self.view)  # Ctrl+C: the cells selected, said in the status bar
         self.model = PagedTableModel(self, self.view.fontMetrics().horizontalAdvance)
         self.view.setModel(self.model)
         # Columns as wide as their widest value read so far: 90 px cut -0.000998732 to
