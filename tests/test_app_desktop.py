@@ -146,7 +146,7 @@ def test_escape_clears_the_filter_from_the_field_or_the_tree(qtbot, window, focu
     qtbot.keyClick(widget, Qt.Key.Key_Escape)
     assert panel.search.text() == ""
     assert panel.tree.match_count == total
-    assert panel.count_label.text() == f"{total:,} variables"
+    assert panel.count_label.text() == f"{total:,} variables + object graph"
     assert panel.selected_node() is selected
 
 
@@ -474,7 +474,7 @@ def test_filter_to_a_subtree_and_back(qtbot, window):
     panel.apply_filter()
     assert panel.tree.match_count == len([n for n in under if "bias" in n.path]) == 3  # with its two slots
     panel.clear_filter()
-    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables"
+    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + object graph"
     assert not panel.subtree_chip.isVisible()
 
 
