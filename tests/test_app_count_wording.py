@@ -42,3 +42,15 @@ def test_without_an_object_graph_both_say_variables_alone(tmp_path):
     write_bundle(str(tmp_path / "two"), [(name, "float32", (), struct.pack("<f", 1.0)) for name in ("a", "b")])
     line = _inspect_line(str(tmp_path / "two"))
     assert ", 2 variables, 2 values, " in line and "object graph" not in line
+
+
+def test_narrow_the_header_keeps_its_word_before_the_number_alone(qtbot, window):
+    """At 1024 px the whole "35 variables + object graph" does not fit beside the view
+    choice: the note goes first, "35 variables" stays (not "35" alone)."""
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    label = window.tree_panel.count_label
+    variables = f"{window.tree_panel.tree.variable_total} variables"
+    label.setFixedWidth(label.fontMetrics().horizontalAdvance(variables) + 8)
+    qtbot.waitUntil(lambda: label.shown() == variables)

@@ -143,9 +143,11 @@ class TreeMatches:
         else:  # narrow, it says less rather than losing its start ("bles + 2 model only")
             # The object graph's row named, not counted: "27 variables" over 28 rows read
             # as a miscount beside inspect's 28 tensors (review 17); inspect says it alike.
+            # It goes first when narrow: at 1024 px "27 variables" fits, the note does not.
             graph = OBJECT_GRAPH_NOTE if tree.has_object_graph else ""
             variables = f"{tree.variable_total:,}"
-            self.count_label.setText(f"{variables} variables{graph}{only}", f"{variables}{only}", variables)
+            forms = dict.fromkeys((f"{variables} variables{graph}{only}", f"{variables} variables{only}"))
+            self.count_label.setText(*forms, f"{variables}{only}", variables)
         self._forget_opened()
         self._all_open = chosen is not None and count <= EXPAND_MATCHES
         if self._all_open:
