@@ -80,10 +80,12 @@ def test_the_comparison_trees_are_framed_when_they_have_the_keyboard(qtbot, comp
         assert _shown_on_focus(qtbot, view, trees.search) > 0.5
 
 
-def test_the_details_pane_and_the_browse_tree_are_framed_when_they_have_the_keyboard(qtbot, window, palette):
+def test_the_details_pane_the_browse_tree_and_the_values_are_framed_with_the_keyboard(qtbot, window, palette):
     open_demo(qtbot, window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     search = window.tree_panel.search
     assert _shown_on_focus(qtbot, window.details, search) > 0.5
     assert _shown_on_focus(qtbot, window.tree_panel.view, search) > 0.5
+    window.tensor.setCurrentWidget(window.tensor.table)
+    assert _shown_on_focus(qtbot, window.tensor.table.view, search) > 0.5
