@@ -4,29 +4,28 @@ it copied (review 17: Qt's own copy of the current cell was silent)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QTableView
 
 MOST_CELLS = 100_000  # copied at most: the selection of a million rows is formatted cell by cell
 
 
 class TableCopy(QObject):
-    """Installed on ``view``: Ctrl+C copies its selection (else its current cell) and
-    ``said`` says what ("Copied 1 cell (-0.0497434)", "Copied 12 cells")."""
+    """On ``view``: Ctrl+C copies its selection (else its current cell) and ``said`` says
+    what ("Copied 1 cell (-0.0497434)", "Copied 12 cells"). An action of the view's, as
+    the trees' Ctrl+C: F1 lists it, saying where it applies."""
 
     said = Signal(str)
 
     def __init__(self, view: QTableView) -> None:
         super().__init__(view)
         self.view = view
-        view.installEventFilter(self)
-
-    def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
-        if event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Copy):
-            self.copy()
-            return True
-        return False
+        action = QAction("Copy the cells selected", view, shortcut=QKeySequence.StandardKey.Copy)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.setProperty("applies", "in the Values table")
+        action.triggered.connect(self.copy)
+        view.addAction(action)
 
     def copy(self) -> None:
         model, selection = self.view.model(), self.view.selectionModel()
