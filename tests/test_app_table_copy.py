@@ -55,3 +55,10 @@ def test_too_many_cells_are_not_copied_and_it_says_so(qtbot, window, table, monk
     qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.clipboard().text() == "before"
     assert window.status_message().startswith("Not copied:")
+
+
+def test_f1_lists_the_tables_ctrl_c_under_the_values_table(qtbot, window):
+    from ckpt_gui.app import help_menu
+
+    rows = [(where, what) for where, what, _keys in help_menu.shortcut_rows(window)]
+    assert ("Values table", "Copy the cells selected (in the Values table)") in rows

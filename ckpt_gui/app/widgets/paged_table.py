@@ -161,6 +161,7 @@ class PagedTable(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Values table")  # F1 names the panel of its Ctrl+C so, not "Paged table"
         self.view = QTableView()
         # Tab leaves the table (the arrow keys move between cells): Qt's table kept Tab
         # for its cells, a keyboard user could not Tab past a million rows of them.
