@@ -120,8 +120,8 @@ def test_the_tree_counts_model_only_rows_apart_from_the_checkpoints_variables(qt
     )
     _show_report(qtbot, window, dataclasses.replace(report, variables=report.variables + model_only))
     assert len(panel.tree.model_only) == 2
-    assert before == f"{panel.tree.variable_total:,} variables"
-    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + 2 model only"
+    assert before == f"{panel.tree.variable_total:,} variables + object graph"
+    assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + object graph + 2 model only"
 
 
 class _FailingDiagnoser(_WaitingDiagnoser):

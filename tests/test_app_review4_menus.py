@@ -72,7 +72,12 @@ def test_each_ctrl_c_of_the_shortcuts_says_where_it_applies(qtbot, window):
     copies = [what for _where, what, keys in help_menu.shortcut_rows(window) if keys == _native("Ctrl+C")]
     # "Copy B's key", "Copy A's key", "Copy key" did not say where each applies (review).
     assert sorted(copies) == sorted(
-        ["Copy A's key (in tree A)", "Copy B's key (in tree B)", "Copy key (in the checkpoint's tree)"]
+        [
+            "Copy A's key (in tree A)",
+            "Copy B's key (in tree B)",
+            "Copy key (in the checkpoint's tree)",
+            "Copy the cells selected (in the Values table)",
+        ]
     )
 
 

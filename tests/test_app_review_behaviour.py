@@ -25,7 +25,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
 from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import WAIT_MS, open_demo, plain
 from tests.test_app_ux import open_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -78,7 +78,7 @@ def test_a_comparison_rows_menu_copies_each_sides_key_and_the_paths(qtbot, compa
     pair = _renamed_or_first_pair(trees)
     said = []
     menu = pair_menu(trees, pair, pair.path, said.append)
-    actions = {action.text(): action for action in menu.actions() if action.text()}
+    actions = {plain(action.text()): action for action in menu.actions() if action.text()}
     for text, expected in (("Copy A key", pair.a.key), ("Copy B key", pair.b.key)):
         actions[text].trigger()
         assert QGuiApplication.clipboard().text() == expected
@@ -95,7 +95,7 @@ def test_compare_this_variable_compares_it_with_the_previous_checkpoint(qtbot, w
     tree = window.tree_panel.tree
     node = next(n for n in tree.by_key.values() if "bias" in n.path and not n.variable.is_object_graph)
     menu = window.browse.row_menu(node)
-    action = next(a for a in menu.actions() if a.text().startswith("Compare this variable"))
+    action = next(a for a in menu.actions() if plain(a.text()).startswith("Compare this variable"))
     refs = list(window.browse.ckpt.checkpoints)
     previous = refs[refs.index(window.browse.ckpt.ref) - 1]
     assert action.isEnabled() and action.text().endswith(previous.name)
@@ -296,7 +296,7 @@ def test_a_comparison_rows_menu_exports_a_and_bs_values_never_into_either_folder
     trees = window.compare_trees
     pair = next(p for p in trees.model.tree.diff.pairs if p.status == "changed" and p.a.num_elements > 1)
     menu = pair_menu(trees, pair, pair.path, export=lambda _side: None)
-    texts = [action.text() for action in menu.actions()]
+    texts = [plain(action.text()) for action in menu.actions()]
     assert "Export A's value as .npy..." in texts and "Export B's value as .npy..." in texts
     # The window's own menu, on either tree, gives the pair and the side chosen (the
     # controller's dialog cancelled meanwhile).
@@ -309,7 +309,7 @@ def test_a_comparison_rows_menu_exports_a_and_bs_values_never_into_either_folder
         cell = current.siblingAtColumn(view.treePosition())  # a column this side shows
         view.scrollTo(cell)
         menu = trees.row_menu(view, view.visualRect(cell).center())
-        next(a for a in menu.actions() if a.text().startswith("Export B's")).trigger()
+        next(a for a in menu.actions() if plain(a.text()).startswith("Export B's")).trigger()
     assert sides == [(pair, "B"), (pair, "B")]
 
     settings.settings().setValue("last_folder", str(folder_b))  # where the user last worked: B's folder

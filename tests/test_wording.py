@@ -88,7 +88,7 @@ def test_the_unused_optimizer_note_agrees_with_its_count():
 
 
 def test_the_clis_listing_says_one_tensor_and_one_value(tmp_path):
-    """A checkpoint of one scalar: "1 tensor, 1 value", not "1 tensors, 1 values"."""
+    """A checkpoint of one scalar: "1 variable, 1 value", not "1 variables, 1 values"."""
     import struct
 
     from ckpt_gui.__main__ import main
@@ -98,4 +98,4 @@ def test_the_clis_listing_says_one_tensor_and_one_value(tmp_path):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["inspect", str(tmp_path / "one")]) == 0
-    assert ", 1 tensor, 1 value, " in out.getvalue()
+    assert ", 1 variable, 1 value, " in out.getvalue()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
 from ckpt_gui.app import background_work, crash_log, first_frame, gui_gc, plot_import, plot_turns, theme
+from ckpt_gui.app.qt_messages import quiet_size_hints
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
@@ -56,6 +57,7 @@ def _size(text: str) -> tuple[int, int]:
 def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    quiet_size_hints(app)  # offscreen (--screenshot): a harmless warning per window shown
     hand_over_quickly()
     start_background()
     start_collector(app)

@@ -1,5 +1,7 @@
 """The variable tree's context menu: copy what identifies a row (key, object path,
-TF name, a small tensor's value), export it, limit the tree to its subtree."""
+TF name, a small tensor's value), export it, limit the tree to its subtree; and the
+comparison's. Every item has a mnemonic, as the menu bar's, none twice in a menu: a
+keyboard user opening one with Shift+F10 had only the arrows (review 17)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from ckpt_gui.core.views.describe import numbers_text
 from ckpt_gui.core.views.tree import TreeNode
 
 COPY_VALUE_ELEMENTS = 4096  # "Copy value" for tensors up to this many elements (read on the spot)
+
+
+def escaped(text: str) -> str:
+    """``text`` (a name, a path) shown as is in a menu item: an ``&`` in it is no mnemonic."""
+    return text.replace("&", "&&")
 
 
 def copy(text: str) -> None:
@@ -50,7 +57,7 @@ def row_menu(
 ) -> QMenu:  # fmt: skip
     """The menu for one row (``filter_to(node)`` limits the tree to its subtree; ``said``
     puts what was copied in the status bar; ``compare``: the text and action of
-    "Compare this variable", None when there is nothing to compare it with;
+    "Compare this variable" (its mnemonic M), None when there is nothing to compare it with;
     ``in_key_view``: the tree shows checkpoint keys, a group's path is a key prefix)."""
     menu = QMenu(parent)
     variable = node.variable
@@ -65,32 +72,32 @@ def row_menu(
     if variable is not None:
         key = variable.key
         shown = variable.display_path
-        menu.addAction("Copy key", copied(f"the key of {shown}", lambda: key))
+        menu.addAction("&Copy key", copied(f"the key of {shown}", lambda: key))
         paths = variable.object_paths
         path = node.path if node.path in paths else (paths[0] if paths else None)
-        menu.addAction("Copy object path", copied(f"the object path of {shown}", lambda: path)).setEnabled(
+        menu.addAction("Copy &object path", copied(f"the object path of {shown}", lambda: path)).setEnabled(
             path is not None
         )
         name = tf_name(ckpt, key)
-        menu.addAction("Copy TF name", copied(f"the TF name of {shown}", lambda: name)).setEnabled(name is not None)
+        menu.addAction("Copy &TF name", copied(f"the TF name of {shown}", lambda: name)).setEnabled(name is not None)
         small = variable.num_elements <= COPY_VALUE_ELEMENTS and not variable.is_object_graph
         readable = (variable.dtype.is_numeric or variable.dtype.is_string) and ckpt.ref.complete
         count = f"{variable.num_elements:,} value{'s' if variable.num_elements != 1 else ''}"
         value = copied(f"the value of {shown} ({count})", lambda: value_text(ckpt, key))
-        copy_value = menu.addAction("Copy value", value)
+        copy_value = menu.addAction("Copy &value", value)
         copy_value.setEnabled(small and readable)
         menu.addSeparator()
-        menu.addAction("Export as .npy...", export).setEnabled(readable and not variable.is_object_graph)
+        menu.addAction("&Export as .npy...", export).setEnabled(readable and not variable.is_object_graph)
         if not variable.is_object_graph:
-            text, act = compare or ("Compare this variable", lambda: None)
+            text, act = compare or ("Co&mpare this variable", lambda: None)
             menu.addAction(text, act).setEnabled(compare is not None)
     else:
         # Named as a variable's are: a group of the object view has an object path (it
         # said "Copy path" beside a variable's "Copy object path"), one of the key view a key prefix.
         what = "key prefix" if in_key_view else "object path"
-        menu.addAction(f"Copy {what}", copied(f"the {what} {node.path}", lambda: node.path))
+        menu.addAction(f"&Copy {what}", copied(f"the {what} {node.path}", lambda: node.path))
     menu.addSeparator()
-    menu.addAction("Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
+    menu.addAction("&Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu
 
 
@@ -113,18 +120,18 @@ def pair_menu(
     if pair is not None:
         for side, variable in (("A", pair.a), ("B", pair.b)):
             key = variable.key if variable is not None else ""
-            action = menu.addAction(f"Copy {side} key", copied(f"{side}'s key of {tree_path}", key))
+            action = menu.addAction(f"Copy &{side} key", copied(f"{side}'s key of {tree_path}", key))
             action.setEnabled(variable is not None)
         paths = [v.display_path for v in (pair.a, pair.b) if v is not None]
         both = "\n".join(dict.fromkeys(paths))  # one line when A and B share the path
-        menu.addAction("Copy paths" if len(set(paths)) > 1 else "Copy path", copied(f"the path of {tree_path}", both))
+        menu.addAction("Copy &paths" if len(set(paths)) > 1 else "Copy &path", copied(f"the path of {tree_path}", both))
         if export is not None:
             menu.addSeparator()
-            for side, variable in (("A", pair.a), ("B", pair.b)):
-                action = menu.addAction(f"Export {side}'s value as .npy...", lambda s=side: export(s))
+            for side, variable, text in (("A", pair.a, "&Export A's"), ("B", pair.b, "E&xport B's")):
+                action = menu.addAction(f"{text} value as .npy...", lambda s=side: export(s))
                 action.setEnabled(_exportable(variable))
     else:
-        menu.addAction("Copy path", copied(f"the path {tree_path}", tree_path))
+        menu.addAction("Copy &path", copied(f"the path {tree_path}", tree_path))
     return menu
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-from ckpt_gui.app.theme import readable
+from ckpt_gui.app.theme import focus_colour, readable
 from ckpt_gui.core.statuses import NONFINITE, RestoreStatus
 from ckpt_gui.diagnosis.findings import ATTENTION_ORDER, RestoreFinding
 
@@ -73,13 +73,17 @@ def chip_css(status: str | None, palette: QPalette, styles: dict) -> str:
     """A status chip's style sheet: its text readable on the background it is drawn on,
     the window colour (the base colour once pressed), both set here. Left to the style,
     the chip was drawn on a button bevel lighter than the window in a dark theme: the
-    grey "= same" read at 2.6:1 there (review)."""
+    grey "= same" read at 2.6:1 there (review). With the keyboard on it, its frame dashed in
+    the focus colour: the style draws no focus on a styled button, and Tab landed on the
+    chip with nothing changing on screen (review 17, C); dashed, not solid, so it never
+    reads as a pressed chip's frame (the "changed" chip's blue is close to the highlight)."""
     window, base = palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.Base)
     text = readable(readable(styles[status][2], window), base).name()  # both sides of the same shade
     return (
         f"QToolButton {{ color: {text}; background: {window.name()}; padding: 1px 4px;"
         f" border: 2px solid {palette.color(QPalette.ColorRole.Mid).name()}; border-radius: 3px; }}"
         f"QToolButton:checked {{ border: 2px solid {text}; font-weight: bold; background: {base.name()}; }}"
+        f"QToolButton:focus {{ border: 2px dashed {focus_colour(palette).name()}; }}"
     )
 
 

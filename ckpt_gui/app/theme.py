@@ -156,6 +156,14 @@ def rim(palette: QPalette) -> QColor:
     return colour
 
 
+def focus_colour(palette: QPalette) -> QColor:
+    """Where the keyboard is (a focus ring, a chip's dashed frame): the palette's highlight,
+    made to stand out from the window and the trees' base as a control's outline must."""
+    window, base = palette.color(_WINDOW), palette.color(_BASE)
+    colour = readable(palette.color(QPalette.ColorRole.Highlight), window, CONTROL_CONTRAST)
+    return readable(colour, base, CONTROL_CONTRAST)
+
+
 _WINDOW, _BASE, _WINDOW_TEXT = QPalette.ColorRole.Window, QPalette.ColorRole.Base, QPalette.ColorRole.WindowText
 
 

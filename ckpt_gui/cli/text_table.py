@@ -12,7 +12,7 @@ from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
-from ckpt_gui.core.formatting import counted, format_bytes, format_number, format_shape, format_time
+from ckpt_gui.core.formatting import OBJECT_GRAPH_NOTE, counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
 from ckpt_gui.core.views.pair_statuses import in_change_order, nonfinite_badge
@@ -50,7 +50,10 @@ def print_inspect_table(
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
     out.write(f"{ckpt.prefix}\n")
     kind = _FORMAT_NAMES[shown_format(ckpt)] + (" (V1, pre-0.12 format)" if ckpt.location.kind == "v1" else "")
-    sizes = f"{counted(len(variables), 'tensor')}, {counted(params, 'value')}, {format_bytes(total_bytes)}"
+    # As the app's tree heads it ("27 variables + object graph"): it said "28 tensors" there
+    # beside the app's 27, the object graph a row of the tree but not a variable (review 17).
+    graph = OBJECT_GRAPH_NOTE if any(v.is_object_graph for v in ckpt.variables) else ""
+    sizes = f"{counted(len(variables), 'variable')}{graph}, {counted(params, 'value')}, {format_bytes(total_bytes)}"
     out.write(f"  {kind}, {sizes}\n")
     if len(ckpt.checkpoints) > 1:
         _print_checkpoints(ckpt, out)

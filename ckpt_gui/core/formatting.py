@@ -85,6 +85,11 @@ def format_some(names: list[str], limit: int) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+# After a checkpoint's count of variables, where it also holds a TF2 object graph: a
+# tree row and a tensor of its file, but no variable (the app's tree and inspect alike).
+OBJECT_GRAPH_NOTE = " + object graph"
+
+
 def counted(n: int, word: str, plural: str | None = None) -> str:
     """``n`` and ``word`` agreeing: "1 variable", "3 variables" ("1 value holds",
     not "1 value(s)"); ``plural`` for a word not made by adding "s"."""

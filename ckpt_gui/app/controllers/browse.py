@@ -21,7 +21,7 @@ from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.nan_scan import NanScan
 from ckpt_gui.app.opening import Trees
-from ckpt_gui.app.row_menu import row_menu
+from ckpt_gui.app.row_menu import escaped, row_menu
 from ckpt_gui.app.selection_stats import SelectionStats
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
@@ -94,6 +94,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
         tree_panel.said.connect(self.status.emit)
+        tensor.table.copying.said.connect(self.status.emit)  # the Values table's Ctrl+C, said as the tree's
         histogram.request.connect(lambda _bins, _range: self.selection.restart())
         histogram.save_requested.connect(self.export_histogram)
 
@@ -120,7 +121,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         key = node.variable.key if node.variable is not None else ""
         compare = None
         if partner:
-            compare = (f"Compare this variable with {partner}", lambda: self.compare_requested.emit(key))
+            compare = (f"Co&mpare this variable with {escaped(partner)}", lambda: self.compare_requested.emit(key))
         return row_menu(self.tree_panel, self.ckpt, node, self.export_tensor, self.tree_panel.filter_to,
                         self.status.emit, compare, self.tree_panel.current_view == "keys")  # fmt: skip
 

@@ -25,6 +25,11 @@ B_LIMITS = {SHAPE_B: 160, REL: 120}
 # narrow (review at 1024x640: "≠ chan…", "[3, 3, 8,…", "0.1974…": a cut number misleads);
 # the details show what a hidden column did.
 A_GIVE_WAY = (SHAPE_A, STATUS)
+# Under a chip of one status every pair shown has that status, which the chip says:
+# tree A's Status column tells the least then and gives way before Shape. (It went
+# first only when it did not fit even alone, so a wider window swapped Shape for it
+# and back, review 17, D.)
+A_GIVE_WAY_ONE_STATUS = (STATUS, SHAPE_A)
 B_GIVE_WAY = (SHAPE_B, REL)
 
 

@@ -21,8 +21,8 @@ from ckpt_gui.app.widgets.column_widths import (
     repainted_once,
     stretch_names,
 )
-from ckpt_gui.app.widgets.compare_columns import A_GIVE_WAY, A_LIMITS, B_GIVE_WAY, B_LIMITS
-from ckpt_gui.core.statuses import DiffStatus
+from ckpt_gui.app.widgets.compare_columns import A_GIVE_WAY, A_GIVE_WAY_ONE_STATUS, A_LIMITS, B_GIVE_WAY, B_LIMITS
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree
 
 # The statuses of a pair whose values were compared: what the Rel. L2 column has a number for.
@@ -46,7 +46,13 @@ class CompareFitting:
         """Each tree with its columns' limits, the order they give way in, and those
         empty on every row (they give way before any other)."""
         empty_b = (REL,) if no_metric(self.model.tree) else ()
-        return [(self.view_a, A_LIMITS, A_GIVE_WAY, ()), (self.view_b, B_LIMITS, B_GIVE_WAY, empty_b)]
+        order_a = A_GIVE_WAY_ONE_STATUS if self.one_status_shown() else A_GIVE_WAY
+        return [(self.view_a, A_LIMITS, order_a, ()), (self.view_b, B_LIMITS, B_GIVE_WAY, empty_b)]
+
+    def one_status_shown(self) -> bool:
+        """Whether the chips filter to one status (the NaN/Inf chip's pairs have any)."""
+        chosen = [status for status, button in self.summary.items() if button.isChecked()]
+        return len(chosen) == 1 and chosen[0] != NONFINITE
 
     def _fit_in_a_turn(self) -> None:
         """The refit timer's turn: one tree's columns, the other's in the next turn

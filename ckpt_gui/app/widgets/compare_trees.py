@@ -44,6 +44,7 @@ from ckpt_gui.app.widgets.compare_selecting import OPEN_ROWS, CompareSelecting
 from ckpt_gui.app.widgets.compare_summary import SummaryBar
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
@@ -132,6 +133,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # the flat model's cells say "editable"
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setAllColumnsShowFocus(True)
+        FocusRing(view)  # which tree has the keyboard: more than the selected row's shade (review 17, C)
         view.setTreePosition(tree_column)
         names_first(view)
         view.setItemDelegateForColumn(tree_column, PathElided(view, self.path_depths))
@@ -304,6 +306,7 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         shown = [STYLES[s][1] for s in self.summary if statuses and s in statuses]
         self.showing.setText(f"showing: {', '.join(shown)}" if shown else "")
         flat = self.by_change.isChecked()
+        list_opened = flat and self.model is not self.flat_model
         count = self.tree_model.show_chosen(chosen, flat, ordered, kept)
         if flat:
             self.flat_model.show_rows()
@@ -319,6 +322,12 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
         else:
             self.expand_default()
         self._select_kept(keep)
+        if list_opened:
+            # The list just ticked opens at its top, the largest change first: scrolled to
+            # the pair kept selected, the largest changes were above the top edge and the
+            # first row seen read as the largest (review 17). The pair stays selected.
+            for view in (self.view_a, self.view_b):
+                view.scrollToTop()
         if flat:
             # In a turn of its own (the refit's real 0 ms timer, the one a resize starts:
             # the list's scroll bar comes with its layout): at 200,000 pairs the sort and

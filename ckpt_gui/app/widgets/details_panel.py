@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import clear_layout
 from ckpt_gui.core.analysis.overview import NonFinite
 from ckpt_gui.core.analysis.stats import TensorStats
@@ -38,6 +39,8 @@ class DetailsPanel(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # A Tab stop (arrows and Page keys scroll it) that showed nothing when reached (review 17, F).
+        self.focus_ring = FocusRing(self)
         self.stats_shown = False  # statistics shown (see show_stats)
         body = QWidget()
         self.setWidget(body)

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.app.widgets.table_copy import TableCopy
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number, string_text
 
@@ -159,10 +161,13 @@ class PagedTable(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Values table")  # F1 names the panel of its Ctrl+C so, not "Paged table"
         self.view = QTableView()
         # Tab leaves the table (the arrow keys move between cells): Qt's table kept Tab
         # for its cells, a keyboard user could not Tab past a million rows of them.
         self.view.setTabKeyNavigation(False)
+        self.copying = TableCopy(self.view)  # Ctrl+C: the cells selected, said in the status bar
+        FocusRing(self.view)  # a Tab stop: framed as the trees are (review 17, F)
         self.model = PagedTableModel(self, self.view.fontMetrics().horizontalAdvance)
         self.view.setModel(self.model)
         # Columns as wide as their widest value read so far: 90 px cut -0.000998732 to

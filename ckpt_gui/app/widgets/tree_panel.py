@@ -26,6 +26,7 @@ from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
 from ckpt_gui.app.widgets.column_widths import refit_on_expand
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.fitting_label import FittingLabel
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
 from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
 from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter
@@ -109,6 +110,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAllColumnsShowFocus(True)
+        FocusRing(self.view)  # the keyboard's place, as in the comparison's trees (review 17, C)
         names_first(self.view)
         self.columns = TreeColumns(self.view)
         self.empty_note = ViewNote(self.view)  # "No variables match 'xyz'" in the rows' place

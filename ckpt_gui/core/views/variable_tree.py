@@ -48,6 +48,7 @@ class VariableTree:
         # has a row (it is an entry of the index) but is metadata, not a variable. The
         # status bar and `inspect` count the same way. (Keys are unique: one such row at most.)
         self.variable_total = len(by_key) - (OBJECT_GRAPH_KEY in self.by_key)
+        self.has_object_graph = OBJECT_GRAPH_KEY in self.by_key  # a row, not counted as a variable
         self.model_only: list[TreeNode] = []  # rows a diagnosis added for model-only variables
         # Whether those rows go at their readable path (a Keras file's object view, which
         # names the file's weights ``dense_2/kernel``) rather than their model path (the

@@ -1,0 +1,66 @@
+"""The row context menus (browse tree and the comparison's trees) have a mnemonic on
+every item, as the menu bar has, and none twice in a menu (review 17): a keyboard user
+opening one with Shift+F10 had only the arrows."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ckpt_gui.app.row_menu import pair_menu
+from ckpt_gui.resources import demo_path
+from tests.test_app_desktop import WAIT_MS, open_demo
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def mnemonics(text: str) -> list[str]:
+    """The mnemonic letters in a menu item's text (``&&`` is an ampersand shown)."""
+    letters, at = [], 0
+    while at < len(text) - 1:
+        if text[at] == "&":
+            if text[at + 1] != "&":
+                letters.append(text[at + 1].lower())
+            at += 2
+        else:
+            at += 1
+    return letters
+
+
+def check(menu) -> list[str]:
+    items = [action.text() for action in menu.actions() if not action.isSeparator()]
+    letters = [mnemonics(text) for text in items]
+    assert all(len(found) == 1 for found in letters), items
+    flat = [found[0] for found in letters]
+    assert len(set(flat)) == len(flat), items
+    return items
+
+
+def test_every_browse_row_menu_item_has_its_own_mnemonic(qtbot, window):
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    for view in ("objects", "keys"):
+        (panel.objects_button if view == "objects" else panel.keys_button).click()
+        rows = list(panel.tree.by_key.values())  # variables, the object graph among them
+        rows += [node for node in panel.tree.root.children if node.variable is None]  # groups
+        for node in rows:
+            check(window.browse.row_menu(node))
+
+
+def test_an_ampersand_in_a_checkpoint_name_is_no_mnemonic(qtbot, window):
+    open_demo(qtbot, window)
+    window.browse.compare_partner = lambda: "run&walk"
+    node = next(node for node in window.tree_panel.tree.by_key.values() if not node.variable.is_object_graph)
+    items = check(window.browse.row_menu(node))
+    assert any(text.endswith("run&&walk") for text in items), items
+
+
+def test_every_comparison_row_menu_item_has_its_own_mnemonic(qtbot, window):
+    open_demo(qtbot, window)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    trees = window.compare_trees
+    for pair in trees.model.tree.diff.pairs:
+        check(pair_menu(trees, pair, pair.path, export=lambda _side: None))
+    check(pair_menu(trees, None, "model/_functional"))  # a group's row
