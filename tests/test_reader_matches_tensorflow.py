@@ -85,10 +85,14 @@ def test_scalars_strings_and_empty_tensors(checkpoints):
     assert ckpt.read("values/empty_string/.ATTRIBUTES/VARIABLE_VALUE").shape == (0,)
 
 
-def test_variant_elements_are_summarised(checkpoints):
+def test_variant_elements_are_summarised(checkpoints, tf):
+    """One summary per element, as many as TensorFlow lists: how many variants an
+    iterator's state holds is TensorFlow's choice (3 or 4 in different runs of tf.data)."""
     ckpt = Checkpoint.open(checkpoints / "dtypes")
-    value = ckpt.read("iterator/.ATTRIBUTES/ITERATOR_STATE")
-    assert value.shape == (4,)
+    key = "iterator/.ATTRIBUTES/ITERATOR_STATE"
+    value = ckpt.read(key)
+    assert value.shape == tuple(tf.train.load_checkpoint(ckpt.prefix).get_variable_to_shape_map()[key])
+    assert value.size >= 1
     assert all(element.type_name for element in value.reshape(-1))
 
 
