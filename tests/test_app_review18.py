@@ -1,0 +1,70 @@
+"""Review 18, in the app (offscreen, DejaVu): F8, the key-paired comparison's tree B
+opening with a blank band beside tree A filled at 1920x1080; F3, its columns at
+1024x640 once a row carries "[B: data file truncated]"."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_gui.app.widgets.column_widths import NAME_ROOM
+from tests.test_app_compare_graph_unreadable import _shown
+from tests.test_app_desktop import WAIT_MS
+from tests.test_diff_graph_unreadable import cut_data_in_half
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+WINDOW_SIZE = (1024, 640)  # the reviewer's small screen (the window fixture's size)
+
+
+def _key_paired(qtbot, window, scratch_copy):
+    folder = scratch_copy("keras_seq")
+    cut_data_in_half(folder / "ckpt-4")
+    _shown(qtbot, window, str(folder / "ckpt-3"))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "ckpt-4"), at_largest=True)  # as --compare
+    qtbot.wait(300)  # the refits in turns of their own
+    return window.compare_trees
+
+
+def _strip(view) -> int:
+    """The blank px after the tree's last shown column."""
+    header = view.header()
+    used = sum(header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c))
+    return view.viewport().width() - used
+
+
+def test_the_two_trees_of_a_comparison_leave_a_band_alike(qtbot, window, scratch_copy):
+    """F8: at 1920x1080 the key-paired comparison opened with tree A filled and tree B's
+    columns ending ~220 px before its edge (its short collapsed names): the trees side by
+    side either both fill their width or both leave their room blank."""
+    window.resize(1920, 1080)
+    trees = _key_paired(qtbot, window, scratch_copy)
+    for width in (1920, 2560):
+        window.resize(width, 1080)
+        qtbot.wait(300)
+        trees.fit_columns()
+        qtbot.wait(10)  # the header's stretch, laid out
+        a, b = _strip(trees.view_a), _strip(trees.view_b)
+        assert (a >= NAME_ROOM) == (b >= NAME_ROOM), (width, a, b)
+
+
+def test_tree_b_keeps_shape_whole_beside_unreadable_rows_at_1024x640(qtbot, window, scratch_copy):
+    """F3: once a row carried "[B: data file truncated]", tree B's names were measured with
+    that badge (which its delegate then left out where it did not fit, F4: on some alike
+    rows only) and took its room, Shape cut to "[78…". The badge is tree A's, beside its
+    Status; tree B's rows are named alike and its Shape is whole."""
+    from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, SHAPE_B
+
+    trees = _key_paired(qtbot, window, scratch_copy)
+    trees.view_a.expandAll()
+    trees.view_b.expandAll()
+    qtbot.wait(300)  # the refit after the expansion, in turns of its own
+    model, tree = trees.model, trees.model.tree
+    unreadable = [leaf for leaf in tree.leaves if leaf.pair.status == "unreadable"]
+    assert unreadable
+    for leaf in unreadable:
+        assert model.index_of(leaf, NAME_A).data().endswith("[B: data file truncated]")
+        assert "[B:" not in model.index_of(leaf, NAME_B).data()
+    view = trees.view_b
+    assert not view.isColumnHidden(SHAPE_B)
+    assert view.columnWidth(SHAPE_B) >= view.sizeHintForColumn(SHAPE_B) - 1, "Shape cut"
+
