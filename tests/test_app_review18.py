@@ -68,3 +68,46 @@ def test_tree_b_keeps_shape_whole_beside_unreadable_rows_at_1024x640(qtbot, wind
     assert not view.isColumnHidden(SHAPE_B)
     assert view.columnWidth(SHAPE_B) >= view.sizeHintForColumn(SHAPE_B) - 1, "Shape cut"
 
+
+def test_an_early_cancel_says_so_on_the_large_tensors_picture(qtbot, window, tmp_path, monkeypatch):
+    """F1: Cancel before the first pass of a large matrix had built its min/max envelope
+    left its heatmap saying "drawing the min/max envelope..." for good (Details said
+    "cancelled"): it says it was cancelled and how to get it, as Details do."""
+    import threading
+
+    import numpy as np
+
+    from ckpt_gui.app import browse_selection, plot_import, selection_stats
+    from ckpt_gui.app.widgets.tensor_panel import ENVELOPE_CANCELLED
+    from ckpt_gui.core.analysis import pass_process
+    from ckpt_gui.core.format.errors import Cancelled
+    from tests.conftest import wait_drawn
+    from tools.bundle_writer import write_bundle
+
+    values = np.random.default_rng(0).standard_normal((1000, 50)).astype(np.float32)
+    prefix = tmp_path / "big" / "ckpt"
+    prefix.parent.mkdir()
+    write_bundle(str(prefix), [("big", "float32", values.shape, values.tobytes())])
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1000)  # the 200 KB matrix is drawn as a large one
+    started = threading.Event()
+
+    class Held(pass_process.InProcess):
+        def first(self, envelope, progress, cancelled):  # the 1 GB pass, still running at Cancel
+            started.set()
+            while not cancelled():
+                threading.Event().wait(0.01)
+            raise Cancelled()
+
+    monkeypatch.setattr(selection_stats.pass_process, "tensor_passes", lambda ckpt, key: Held(ckpt, key))
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(prefix))
+    qtbot.waitUntil(started.is_set, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    window.browse.runner.cancel("histogram")  # as Cancel in the status bar
+    # Until the drawing asked for is done (after pyqtgraph's import, in a turn of its own).
+    qtbot.waitUntil(lambda: not window.busy and not plot_import.pending(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.tensor._pending_draw is None, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    title = window.tensor.image_plot.titleLabel.text.replace("&nbsp;", " ").replace("\u00a0", " ")
+    assert ENVELOPE_CANCELLED in title, title
+    assert window.tensor.picture.currentWidget() is window.tensor.picture.widget(1)  # the heatmap's page

@@ -172,6 +172,7 @@ class SelectionStats:
 
     def _cancelled(self) -> None:
         self.histogram.mark_cancelled()
+        self.large.tensor.envelope_cancelled()  # the envelope comes with the first pass
         node = self.node
         if node is None or node.variable is None or node.variable.key not in self.stats_cache:
             self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
