@@ -111,3 +111,29 @@ def test_an_early_cancel_says_so_on_the_large_tensors_picture(qtbot, window, tmp
     title = window.tensor.image_plot.titleLabel.text.replace("&nbsp;", " ").replace("\u00a0", " ")
     assert ENVELOPE_CANCELLED in title, title
     assert window.tensor.picture.currentWidget() is window.tensor.picture.widget(1)  # the heatmap's page
+
+
+def test_a_large_vectors_plot_title_counts_each_inf_sign_as_details_do(qtbot, window, tmp_path, monkeypatch):
+    """F7: a large vector's envelope plot read "· 2 ±Inf marked" (blocks reaching an Inf)
+    where Details and the histogram said "1 +Inf, 1 -Inf": the counts, worded alike."""
+    import numpy as np
+
+    from ckpt_gui.app import browse_selection
+    from ckpt_gui.core.formatting import nonfinite_text
+    from tests.conftest import wait_drawn
+    from tools.bundle_writer import write_bundle
+
+    values = np.random.default_rng(0).standard_normal(50_000).astype(np.float32)
+    values[3], values[10_000], values[40_000] = np.nan, np.inf, -np.inf
+    prefix = tmp_path / "vec" / "ckpt"
+    prefix.parent.mkdir()
+    write_bundle(str(prefix), [("big", "float32", values.shape, values.tobytes())])
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1000)  # the 200 KB vector is drawn as a large one
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(prefix))
+    qtbot.waitUntil(lambda: window.tensor.envelope is not None and not window.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.tensor._pending_draw is None, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    title = window.tensor.line.plotItem.titleLabel.text.replace("&nbsp;", " ").replace("\u00a0", " ")
+    assert nonfinite_text(1, 1, 1) in title, title
+    assert "\u00b1" not in title
