@@ -137,3 +137,36 @@ def test_a_large_vectors_plot_title_counts_each_inf_sign_as_details_do(qtbot, wi
     title = window.tensor.line.plotItem.titleLabel.text.replace("&nbsp;", " ").replace("\u00a0", " ")
     assert nonfinite_text(1, 1, 1) in title, title
     assert "\u00b1" not in title
+
+
+def test_the_histogram_readout_says_less_rather_than_lose_its_share(qtbot):
+    """F6: at 1024x640 the readout of a hovered bin read "[-0.115504, -0.00281811):
+    6,021,080 (4.4", cut at the pane's edge: it says less (shorter edges, then the count
+    alone) but keeps the count and its share whole; the whole readout in its tooltip."""
+    import numpy as np
+    from PySide6.QtCore import QPointF
+
+    from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
+    from ckpt_gui.core.analysis.histogram import Histogram
+    from tests.conftest import wait_drawn
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    panel.resize(285, 320)  # the histogram pane at 1024x640
+    panel.show()
+    values = np.random.default_rng(0).standard_normal(200_000) * 0.3 - 0.0028
+    counts, edges = np.histogram(values, bins=100)
+    counts = counts * 30  # millions, as the 512 MB vector's
+    panel.show_histogram(Histogram(counts=counts, edges=edges, nan=0, posinf=0, neginf=0), "big")
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.plot, timeout=30_000)
+    wait_drawn(qtbot)
+    middle = int(np.argmax(counts))
+    x = float((edges[middle] + edges[middle + 1]) / 2)
+    view = panel.plot.plotItem.vb
+    panel._on_mouse(view.mapViewToScene(QPointF(x, float(counts.max()) / 2)))  # the mouse over that bin
+    share = f"({counts[middle] / counts.sum():.2%})"
+    shown = panel.readout.shown()
+    assert f"{int(counts[middle]):,} {share}" in shown, shown
+    metrics = panel.readout.fontMetrics()
+    assert metrics.horizontalAdvance(shown) <= panel.readout.contentsRect().width(), shown
+    assert panel.readout.text().startswith("[") and share in panel.readout.text()
