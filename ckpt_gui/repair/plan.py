@@ -255,8 +255,8 @@ def shown_reason(entry: PlanEntry) -> str:
     beside an Action of copy-overlap (review 18, F5)."""
     if entry.action != Action.COPY_OVERLAP or not entry.overlap_not_offered:
         return entry.reason
-    return (f"copy-overlap asked by the plan, not proposed ({entry.overlap_not_offered}): "
-            f"{shape_conflict(entry, Action.COPY_OVERLAP)}")  # fmt: skip
+    return (f"copy-overlap asked by the plan: {shape_conflict(entry, Action.COPY_OVERLAP)} "
+            f"(not proposed: {entry.overlap_not_offered})")  # fmt: skip
 
 
 def with_action(entry: PlanEntry, action: Action) -> PlanEntry:
