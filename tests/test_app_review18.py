@@ -99,9 +99,10 @@ def test_an_early_cancel_says_so_on_the_large_tensors_picture(qtbot, window, tmp
             raise Cancelled()
 
     monkeypatch.setattr(selection_stats.pass_process, "tensor_passes", lambda ckpt, key: Held(ckpt, key))
+    monkeypatch.setattr(selection_stats, "PREVIEW_ELEMENTS", 1000)  # a sample's preview first, as tensor1g's
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(prefix))
-    qtbot.waitUntil(started.is_set, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: started.is_set() and window.details.stats_shown, timeout=WAIT_MS)  # the preview's
     wait_drawn(qtbot)
     window.browse.runner.cancel("histogram")  # as Cancel in the status bar
     # Until the drawing asked for is done (after pyqtgraph's import, in a turn of its own).
@@ -111,6 +112,11 @@ def test_an_early_cancel_says_so_on_the_large_tensors_picture(qtbot, window, tmp
     title = window.tensor.image_plot.titleLabel.text.replace("&nbsp;", " ").replace("\u00a0", " ")
     assert ENVELOPE_CANCELLED in title, title
     assert window.tensor.picture.currentWidget() is window.tensor.picture.widget(1)  # the heatmap's page
+    # Details keep the sample's statistics, as the histogram keeps its plot, saying the exact
+    # ones were cancelled (they had dropped them for "Statistics: cancelled").
+    assert window.details.stats_shown
+    said = window.details.stats_title.text()
+    assert "preview from" in said and "cancelled" in said and "select the variable again" in said, said
 
 
 def test_a_large_vectors_plot_title_counts_each_inf_sign_as_details_do(qtbot, window, tmp_path, monkeypatch):
