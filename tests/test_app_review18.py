@@ -52,11 +52,10 @@ def test_tree_b_keeps_shape_whole_beside_unreadable_rows_at_1024x640(qtbot, wind
     that badge (which its delegate then left out where it did not fit, F4: on some alike
     rows only) and took its room, Shape cut to "[78…". The badge is tree A's, beside its
     Status; tree B's rows are named alike and its Shape is whole."""
-    from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, SHAPE_B
+    from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, SHAPE_B, STATUS
 
     trees = _key_paired(qtbot, window, scratch_copy)
-    trees.view_a.expandAll()
-    trees.view_b.expandAll()
+    trees.view_a.expandToDepth(3)  # the layers' weights shown, as the reviewer's (their slots not)
     qtbot.wait(300)  # the refit after the expansion, in turns of its own
     model, tree = trees.model, trees.model.tree
     unreadable = [leaf for leaf in tree.leaves if leaf.pair.status == "unreadable"]
@@ -67,6 +66,9 @@ def test_tree_b_keeps_shape_whole_beside_unreadable_rows_at_1024x640(qtbot, wind
     view = trees.view_b
     assert not view.isColumnHidden(SHAPE_B)
     assert view.columnWidth(SHAPE_B) >= view.sizeHintForColumn(SHAPE_B) - 1, "Shape cut"
+    # Tree A keeps a column beside the badged names: it had hidden Shape and Status for the
+    # badge, the "≠ changed" of the readable pairs then told by the row tint only.
+    assert not trees.view_a.isColumnHidden(STATUS), "tree A's names alone"
 
 
 def test_an_early_cancel_says_so_on_the_large_tensors_picture(qtbot, window, tmp_path, monkeypatch):

@@ -115,6 +115,13 @@ class CompareFitting:
         hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
         for column in gave_way:
             shown.pop(column, None)
+        badged = max(measured.usual_name, measured.nested_name)
+        beside = sum(min(measured.contents[column], most) for column, most in shown.items())
+        if measured.unbadged_name < badged and badged + beside > view.viewport().width():
+            # The badges not drawn whole beside the columns kept (the delegates then leave
+            # them out): the names need their room without them, not the columns cut for
+            # them ("11 unreada…" beside "_kernel", review 18).
+            measured = measured._replace(usual_name=measured.unbadged_name)
         fit_columns(view, shown, spare_outliers=True, measured=measured)
         names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name, bool(gave_way))
 
