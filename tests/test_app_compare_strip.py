@@ -53,7 +53,9 @@ def test_a_blank_strip_only_where_no_column_gave_way(qtbot, tmp_path):
 
     trees = _crc_trees(qtbot, tmp_path, 1400)
     seen = set()
-    for width in range(1400, 480, -6):  # from trees wide enough to leave a strip (review 15)
+    # From trees both wide enough to leave a strip (review 15): where only one would, both
+    # fill their width (review 18, F8).
+    for width in range(2000, 480, -8):
         trees.resize(width, 440)
         trees.fit_columns()
         qtbot.wait(1)  # the header's stretch, laid out

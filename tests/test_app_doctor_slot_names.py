@@ -113,3 +113,28 @@ def test_the_doctors_table_shows_each_slot_path_whole_enough_to_read(qtbot, doct
             assert text.endswith("/" + slot) and f"/{layer}/" in text, (name, text)  # never "m…tum"
         assert row.toolTip(VARIABLE_COLUMN).splitlines()[0] == name  # the path whole in its tooltip
     assert len(set(shown)) == len(shown), shown
+
+
+def test_a_slot_path_keeps_its_middle_where_another_slot_of_the_layer_differs_there(qtbot):
+    """Review 18: with one bias slot among the rows ("…/bias/momentum"), layer 1's kernel
+    slot read "…/1/…/momentum", unlike every other row yet unclear whose slot it is (the
+    bias's is layer 1's momentum too): its middle is cut at its end, "_kernel" (or its
+    start) kept, rather than dropped."""
+    slots = [
+        f"{OPS}{n}/{w}/{s}"
+        for n, w, s in (
+            (1, "_kernel", "momentum"),
+            (1, "_kernel", "velocity"),
+            (1, "bias", "momentum"),
+            (2, "_kernel", "momentum"),
+        )
+    ]
+    names = [OPS + "1/_kernel", OPS + "1/bias", OPS + "2/_kernel", *slots]
+    delegate = DistinctElided(QTreeWidget())
+    delegate.ends = distinct_ends(names)
+    metrics = QTreeWidget().fontMetrics()
+    kernel = OPS + "1/_kernel/momentum"
+    room = metrics.horizontalAdvance("\u2026/1/_ke\u2026/momentum") + 2
+    shown = delegate.cut(kernel, metrics, room)
+    assert "_ke" in shown and shown.endswith("/momentum"), shown
+    assert "\u2026/1/\u2026/momentum" not in [delegate.cut(kernel, metrics, w) for w in range(room, room + 40)]

@@ -81,6 +81,17 @@ def test_a_removed_layers_value_is_not_offered_as_a_block_and_the_plan_file_keep
     box = edited.table.cellWidget(_row(edited, OPS + "1/_kernel"), ACTION)
     assert box.currentData() == Action.COPY_OVERLAP
     assert edited.edited_plan().to_json()["summary"]["copy-overlap"] == 1
+    # Its reason says the plan asks what was not proposed, and what the line does; it read
+    # "it keeps its initial value" beside copy-overlap (review 18, F5).
+    reason = edited.table.item(_row(edited, OPS + "1/_kernel"), REASON).text()
+    assert reason.startswith("copy-overlap asked by the plan: ") and "copy-overlap copies" in reason
+    assert "(not proposed: a value of the removed layer" in reason, reason
+    assert "keeps its initial value;" not in reason, reason
+    edited.table.selectRow(_row(edited, OPS + "1/_kernel"))  # the selected line, read whole under the table
+    assert "copy-overlap asked by the plan: " in edited.line.text(), edited.line.text()
+    box.setCurrentIndex(box.findData(Action.KEEP_INITIAL))  # chosen back: its own reason again
+    assert "not proposed" in edited.table.item(_row(edited, OPS + "1/_kernel"), REASON).text()
+    assert not edited.table.item(_row(edited, OPS + "1/_kernel"), REASON).text().startswith("copy-overlap asked")
 
 
 def test_a_copy_overlap_chosen_is_written_and_loaded_back_chosen(qtbot, tmp_path):

@@ -17,7 +17,7 @@ from ckpt_gui.app.widgets.tree_panel import NAN_BOX_TIP, TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.formatting import counted, format_bytes, nonfinite_text
+from ckpt_gui.core.formatting import counted, nonfinite_text, sizes_apart
 from ckpt_gui.core.views.missing_data import missing_files
 from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable
 
@@ -129,10 +129,10 @@ class NanScan:
             return
         size = self._left(ckpt, known)[1]
         if size > AUTO_SCAN_BYTES:
+            left, most = sizes_apart(size, AUTO_SCAN_BYTES)  # not "1.0 GB, more than the 1.0 GB"
             self.tree_panel.nan_box.setToolTip(
                 f"{NAN_BOX_TIP}: available once every variable's statistics are known. This checkpoint has"
-                f" {format_bytes(size)} left to read, more than the {format_bytes(AUTO_SCAN_BYTES)} scanned on"
-                f" open: {SCAN_ACTION} reads it all."
+                f" {left} left to read, more than the {most} scanned on open: {SCAN_ACTION} reads it all."
             )
 
     def stop(self) -> None:

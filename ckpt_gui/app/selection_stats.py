@@ -57,6 +57,7 @@ class SelectionStats:
         self.stats_cache: dict[str, TensorStats] = {}
         self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
         self.shown_filter: Callable[[], Callable[[TreeNode], bool] | None] = lambda: None  # the tree's filter on
+        self._preview: tuple[TreeNode, TensorStats, int] | None = None  # the sample's statistics shown, of a node
 
     def start(self, node: TreeNode | None, ckpt: Checkpoint | None) -> None:
         """Compute (or show the known) statistics and histogram of ``node``."""
@@ -172,9 +173,15 @@ class SelectionStats:
 
     def _cancelled(self) -> None:
         self.histogram.mark_cancelled()
+        self.large.tensor.envelope_cancelled()  # the envelope comes with the first pass
         node = self.node
         if node is None or node.variable is None or node.variable.key not in self.stats_cache:
-            self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
+            preview = self._preview
+            if preview is not None and preview[0] is node:  # kept, as the histogram keeps the sample's plot
+                self.details.show_stats(preview[1], f"preview from {preview[2]:,} sampled values; exact numbers"
+                                        " cancelled: select the variable again to compute them")  # fmt: skip
+            else:
+                self.details.show_stats(None, "Statistics: cancelled (select the variable again to compute them)")
         self.done()
 
     def _failed(self, message: str, details: str) -> None:
@@ -258,6 +265,7 @@ class SelectionStats:
         def show(result) -> None:
             stats, histogram, size = result
             if still_wanted():
+                self._preview = (node, stats, size)
                 self.details.show_stats(stats, f"preview from {size:,} sampled values; exact numbers coming")
                 # The plot on the next turn: two shorter stalls than both at once.
                 QTimer.singleShot(0, self.histogram, lambda: show_histogram(histogram))

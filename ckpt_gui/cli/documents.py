@@ -11,12 +11,13 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.keras_files import keras_models
 from ckpt_gui.core.statuses import JSON_SCHEMA
 from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
-from ckpt_gui.core.views.missing_data import missing_headline
+from ckpt_gui.core.views.missing_data import missing_headline, missing_shard_of
 
 if TYPE_CHECKING:
     from ckpt_gui.core.analysis.stats import TensorStats
@@ -30,7 +31,15 @@ def listing_warnings(ckpt: Checkpoint) -> list[str]:
     headline = missing_headline(ckpt)
     if headline is None:
         return ckpt.warnings
-    return [headline] + [w for w in ckpt.warnings if not w.startswith(f"{ckpt.ref.name} is incomplete")]
+    others = [w for w in ckpt.warnings if not w.startswith(f"{ckpt.ref.name} is incomplete")]
+    if ckpt.graph_error is not None and missing_shard_of(ckpt, OBJECT_GRAPH_KEY) is not None:
+        # The object graph lives in the missing file: one warning for the one file, as
+        # `diff` gives (review 18: "... is missing: names, dtypes and shapes only", then
+        # "...: data shard is missing (...); the keys are listed without their object paths").
+        graph = str(ckpt.graph_error)
+        others = [w for w in others if not w.startswith(graph)]
+        headline += "; the keys are listed without their object paths (the object graph is in that file)"
+    return [headline, *others]
 
 
 def versioned(document: dict) -> dict:

@@ -17,6 +17,14 @@ def format_bytes(n: int) -> str:
     raise AssertionError("unreachable")
 
 
+def sizes_apart(larger: int, smaller: int) -> tuple[str, str]:
+    """Two sizes for "``larger`` ... more than ``smaller``": as format_bytes writes them,
+    or in bytes when those read alike ("1.0 GB left to read, more than the 1.0 GB scanned",
+    1,073,742,052 bytes against 1 GiB: review 18, F2)."""
+    texts = format_bytes(larger), format_bytes(smaller)
+    return texts if texts[0] != texts[1] else (f"{larger:,} bytes", f"{smaller:,} bytes")
+
+
 def format_count(n: int) -> str:
     """12345678 -> '12.3M' (parameter counts); one format from a thousand up ('7.0K'
     beside '12.6K', not '7000': the tree's rows had mixed both)."""

@@ -248,6 +248,17 @@ def shape_conflict(entry: PlanEntry, action: Action = Action.KEEP_INITIAL) -> st
     return said + f"copy-overlap would copy {block}"
 
 
+def shown_reason(entry: PlanEntry) -> str:
+    """A line's reason as the dialog shows it: a plan file asking copy-overlap where it
+    was not proposed (a removed layer's value) says so first, and what the line then
+    does; its reason, written for keep-initial, still read "it keeps its initial value"
+    beside an Action of copy-overlap (review 18, F5)."""
+    if entry.action != Action.COPY_OVERLAP or not entry.overlap_not_offered:
+        return entry.reason
+    return (f"copy-overlap asked by the plan: {shape_conflict(entry, Action.COPY_OVERLAP)} "
+            f"(not proposed: {entry.overlap_not_offered})")  # fmt: skip
+
+
 def with_action(entry: PlanEntry, action: Action) -> PlanEntry:
     """``entry`` with a conflict's other choice (keep-initial or copy-overlap, the repair
     dialog's Action box), its reason saying what that choice does."""

@@ -173,7 +173,7 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
         if column in (NAME_A, NAME_B):  # each side its own names (a renamed layer)
             side = "a" if column == NAME_A else "b"
             name = node.side_path(side) if flat else tree.side_name(node, side)
-            badge = _badge(tree, node)  # NaN/Inf on one side only: said on both sides, kept whole (flat_paths.py)
+            badge = _badge(tree, node, side)  # NaN/Inf on one side only: said on both sides, kept whole (flat_paths.py)
             return f"{name}{BADGE_SEPARATOR}{badge}]" if badge else name
         return format_shape(variable.shape) if column in (SHAPE_A, SHAPE_B) else variable.dtype.name
     values = pair.values if _status(tree, node) is not None else None
@@ -181,14 +181,18 @@ def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
     return format_number(getattr(values, metric)) if values is not None and metric else ""
 
 
-def _badge(tree: PairTree | None, node: PairNode) -> str:
+def _badge(tree: PairTree | None, node: PairNode, side: str = "a") -> str:
     """A pair's NaN/Inf on one side only, once counted, short: "B: 2 NaN" (review 12:
     nothing in the trees flagged it; review 14: the long wording was never drawn at
     1024x640, it stays in Details and the tooltip); the side that cannot be read:
-    "B: CRC mismatch" (review 14); "" for none, or a group."""
+    "B: CRC mismatch" (review 14), in tree A only (``side``), beside its Status: in tree
+    B it was left out wherever it did not fit, on some of alike rows and not others, and
+    its width took tree B's room, Shape cut to "[78…" (review 18, F3 and F4); tree B's
+    rows keep the red name and the tint. "" for none, or a group."""
     if node.pair is None or _status(tree, node) is None:
         return ""
-    return unreadable_badge(node.pair) or nonfinite_short(node.pair.values)
+    unreadable = unreadable_badge(node.pair) if side == "a" else ""
+    return unreadable or nonfinite_short(node.pair.values)
 
 
 def _status(tree: PairTree | None, node: PairNode) -> str | None:

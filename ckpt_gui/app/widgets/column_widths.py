@@ -93,11 +93,15 @@ def columns_giving_way(
     needed = max(measured.usual_name, measured.nested_name)
     share = int(viewport * NAME_SHARE)
     hidden, left = _giving_way(min(needed, share), limits, order, measured.contents, viewport, needed)
-    if hidden and measured.unbadged_name < needed and needed > viewport - left:
+    names_alone = len(hidden) == len(limits)
+    if hidden and measured.unbadged_name < needed and (needed > viewport - left or names_alone):
         # Columns hidden for a NaN/Inf badge that would still not fit whole, and so not
         # be drawn (the delegates leave it out rather than cut it): at 1024x640 tree A
         # lost Status and B Shape for a badge seen in neither (review 14, F1). They give
         # way for a badge only where it is then drawn; else for the names without it.
+        # Nor does a badge leave the names alone: it says of its row what a column says
+        # of every row (tree A lost Shape and Status for "[B: data file truncated]", its
+        # Status "⊘ unreadable" too, the other rows' "≠ changed" then told by a tint, review 18).
         unbadged = measured.unbadged_name
         hidden, _left = _giving_way(min(unbadged, share), limits, order, measured.contents, viewport, unbadged)
     return hidden

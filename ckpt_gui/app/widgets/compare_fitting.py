@@ -71,6 +71,8 @@ class CompareFitting:
             self._fit(view, limits, order, empty)
         if self._to_fit:
             self._refit.start()  # the other tree in the next turn
+        else:
+            self._bands_alike()
 
     def fit_columns(self) -> None:
         """Each tree's columns beside the names whole, or hidden; in a wide tree the
@@ -80,6 +82,19 @@ class CompareFitting:
         for view, limits, order, empty in self._sides():
             with repainted_once(view):
                 self._fit(view, limits, order, empty)
+        self._bands_alike()
+
+    def _bands_alike(self) -> None:
+        """Once both trees are fitted: where one fills its width (names stretching) and the
+        other left its room blank after its last column, that one fills too. The trees
+        stand side by side as one view; at 1920x1080 the key-paired comparison opened with
+        tree A filled and tree B's short collapsed names leaving a 220 px band beside it
+        (review 18, F8). Both wide, both keep their room blank, as a wide tree alone."""
+        stretching = [view for view in (self.view_a, self.view_b) if names_stretch(view)]
+        if len(stretching) == 1:
+            for view in (self.view_a, self.view_b):
+                with repainted_once(view):
+                    stretch_names(view, True)
 
     @staticmethod
     def _fit(view, limits: dict[int, int], order: tuple[int, ...], empty: tuple[int, ...] = ()) -> None:
@@ -100,8 +115,21 @@ class CompareFitting:
         hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
         for column in gave_way:
             shown.pop(column, None)
+        badged = max(measured.usual_name, measured.nested_name)
+        beside = sum(min(measured.contents[column], most) for column, most in shown.items())
+        if measured.unbadged_name < badged and badged + beside > view.viewport().width():
+            # The badges not drawn whole beside the columns kept (the delegates then leave
+            # them out): the names need their room without them, not the columns cut for
+            # them ("11 unreada…" beside "_kernel", review 18).
+            measured = measured._replace(usual_name=measured.unbadged_name)
         fit_columns(view, shown, spare_outliers=True, measured=measured)
         names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name, bool(gave_way))
+
+
+def names_stretch(view: QTreeView) -> bool:
+    """Whether ``view``'s name column stretches (no blank room after its last column)."""
+    header = view.header()
+    return header.sectionResizeMode(view.treePosition()) == header.ResizeMode.Stretch
 
 
 def no_metric(tree: PairTree | None) -> bool:

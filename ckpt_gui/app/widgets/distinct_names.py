@@ -53,7 +53,9 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     distinct = {name: next((end for end in _ends(name) if ends[end] == 1), name) for name in names}
     shorter = {name: _shorter(name, end) for name, end in distinct.items()}
     forms = Counter(form for found in shorter.values() for form in set(found[1:]))
-    ends = {name: [*_with_layer(name, distinct[name]), found[0], *(f for f in found[1:] if forms[f] == 1)]
+    around = Counter(pair for name in names for pair in _around_middles(name))
+    ends = {name: [*_with_layer(name, distinct[name]), found[0],
+                   *(f for f in found[1:] if forms[f] == 1 and around[_around(f)] < 2)]
             for name, found in shorter.items()}  # fmt: skip
     # Last, the shortest form cut after where it parts from the form most like it, its
     # end kept as room allows ("…/dropoff_la…e_xf/weights" beside "…/dropoff_lo…e_xf/weights").
@@ -64,6 +66,31 @@ def distinct_ends(names: Iterable[str]) -> dict[str, Forms]:
     middles = _middle_needs(list(shortest.values()))
     return {name: Forms(ends[name], shortest[name], parting[shortest[name]] + 1, needs[shortest[name]], tails[name],
                         middles.get(shortest[name], 0)) for name in ends}  # fmt: skip
+
+
+def _around_middles(name: str) -> set[tuple[str, str, str]]:
+    """What ``name`` reads as with a part cut out: each (part, leaf) with at least one
+    part between them, and each two parts in a row with at least one part after them."""
+    parts = name.split("/")
+    middles = {("middle", part, parts[-1]) for part in parts[:-2]}
+    return middles | {("leaf", a, b) for a, b in zip(parts[:-2], parts[1:-1], strict=True)}
+
+
+def _around(form: str) -> tuple[str, str, str] | None:
+    """A form with a part gone ("…/1/…/momentum", "…/1/_kernel/…"): what is left around
+    it. Another name with the same around another part reads the same there, though the
+    form is no other row's: "…/1/…/momentum" was layer 1's kernel slot beside
+    "…/bias/momentum", its bias's, in a doctor table with one bias slot; "…/1/_kernel/…"
+    its momentum beside "…/velocity" (review 18). The middle is then cut at its end
+    ("…/1/_ke…/momentum", _middle_cut), the leaf whole."""
+    parts = form.split("/")
+    if len(parts) < 3:
+        return None
+    if parts[-2] == "\u2026":
+        return "middle", parts[-3], parts[-1]
+    if parts[-1] == "\u2026":
+        return "leaf", parts[-3], parts[-2]
+    return None
 
 
 def _middle_parts(form: str) -> tuple[str, str, str] | None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import plot_import, plot_turns, theme
+from ckpt_gui.app.widgets.fitting_label import FittingLabel
 from ckpt_gui.app.widgets.layouts import FlowLayout, clear_on_leave, keep_flow_height, labelled
 from ckpt_gui.app.widgets.titled_png import with_title
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
@@ -65,7 +66,10 @@ class HistogramPanel(QWidget):
         theme.mute(self.empty)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
-        self.readout = QLabel(" ")
+        # Says less rather than lose its end: at 1024x640 "[-0.115504, -0.00281811): 6,021,080
+        # (4.4" was cut at the pane's edge, the share lost (review 18, F6); whole in its tooltip.
+        self.readout = FittingLabel()
+        self.readout.setText(" ")
         self.readout.setStyleSheet("font-family: monospace;")
         self.counts_label = QLabel(" ")
         self.counts_label.setWordWrap(True)
@@ -371,9 +375,12 @@ class HistogramPanel(QWidget):
         i = int(np.searchsorted(edges, x, side="right")) - 1
         if 0 <= i < len(histogram.counts):
             share = histogram.counts[i] / histogram.total if histogram.total else 0.0
+            count = f"{int(histogram.counts[i]):,} ({share:.2%})"
+            low, high = float(edges[i]), float(edges[i + 1])
             self.readout.setText(
-                f"[{format_number(float(edges[i]))}, {format_number(float(edges[i + 1]))}): "
-                f"{int(histogram.counts[i]):,} ({share:.2%})"
+                f"[{format_number(low)}, {format_number(high)}): {count}",
+                f"[{low:.3g}, {high:.3g}): {count}",  # the edges shorter, the count and share whole
+                count,
             )
         else:
             self.readout.setText(f"x = {format_number(x)}")

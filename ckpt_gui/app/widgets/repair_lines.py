@@ -32,6 +32,7 @@ from ckpt_gui.repair.plan import (
     entry_misfit,
     placed,
     plan_problems,
+    shown_reason,
     with_action,
 )
 
@@ -173,7 +174,7 @@ class RepairLines(QTableWidget):
             self.setItem(row, ACTION, _fixed(""))
         else:
             self.setItem(row, ACTION, _fixed(entry.action.value))
-        self.setItem(row, REASON, _fixed(entry.reason, entry.reason))
+        self.setItem(row, REASON, _fixed(shown_reason(entry), shown_reason(entry)))
 
     # -- the user's edits -------------------------------------------------------------------
 
@@ -183,7 +184,7 @@ class RepairLines(QTableWidget):
         self.entries[row] = entry = with_action(self.entries[row], action)
         self.blockSignals(True)  # not an edit of the user's: the line's own words
         try:
-            self.setItem(row, REASON, _fixed(entry.reason, entry.reason))
+            self.setItem(row, REASON, _fixed(shown_reason(entry), shown_reason(entry)))
         finally:
             self.blockSignals(False)
         self.edited.emit(row, ACTION)
@@ -290,7 +291,7 @@ class RepairLines(QTableWidget):
         for row, entry in enumerate(self.entries):
             cell = self.item(row, REASON)
             problem = problems.get(entry.source_key)
-            text = f"{UNWRITABLE}{problem}" if problem else entry.reason
+            text = f"{UNWRITABLE}{problem}" if problem else shown_reason(entry)
             if cell is not None and cell.text() != text:
                 cell.setText(text)
                 cell.setToolTip(text)

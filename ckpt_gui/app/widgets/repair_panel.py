@@ -16,7 +16,7 @@ from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.repair_lines import COLUMNS, REASON, UNWRITABLE, RepairLines
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.repair.notes import restore_verdict, value_counts, verification_counts
-from ckpt_gui.repair.plan import RepairPlan, named
+from ckpt_gui.repair.plan import RepairPlan, named, shown_reason
 
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
 SCREEN_SHARE = 0.9  # the dialog grows to this share of the screen's width at most
@@ -166,7 +166,7 @@ class RepairDialog(QDialog):
         parts = [f"<b>{html.escape(shown)}</b>{what}{key}"]
         if entry.target:
             parts.append(f"\u2192 {html.escape(entry.target)}")
-        reason = html.escape(entry.reason)
+        reason = html.escape(shown_reason(entry))  # as its Reason cell: what the line does
         problem = lines.problems.get(entry.source_key)
         if problem:
             reason += f"<br><b>{html.escape(UNWRITABLE)}</b>{html.escape(problem)}"

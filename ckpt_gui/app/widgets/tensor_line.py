@@ -34,6 +34,12 @@ class LineDrawing:
         self.line_dots.setData(x[lonely], y[lonely])
         _set_line_range(self.line, x, y)
         marks = self._mark_nonfinite(points_x, raw_low, raw_high, y)
+        counted = self._counted  # a large vector's counts, from its statistics
+        if counted is not None and counted[0] == title and self.large and any(counted[1:]):
+            # Each sign on its own, as Details and the histogram word them, and as the
+            # heatmap's title: "2 \u00b1Inf marked" counted blocks (review 18, F7); a lone
+            # NaN among finite values marks no block. The marks are explained in the tooltip.
+            marks = "  \u00b7 " + nonfinite_text(*counted[1:])
         note = f"  (min/max of every {step:,} values)" if step > 1 else ""
         self.line.setTitle(f"{title}  {format_shape(shape)}{note}{marks}", size="9pt")
         self.line_title.fit()

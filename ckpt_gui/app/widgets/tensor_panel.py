@@ -19,6 +19,9 @@ from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.views.planes import Envelope, PlaneChoice, ValueView, plane, prepare_view, slice_label
 
+# The large tensor's picture after a Cancel of the pass that builds it (one title line).
+ENVELOPE_CANCELLED = "min/max envelope cancelled: select the variable again to draw it"
+
 HEATMAP, PLOT = "Heatmap", "Plot"  # the picture tab's name: what it shows
 
 
@@ -189,11 +192,20 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         if shown and not plot_import.pending():  # else the envelope's drawing, waiting for it, titles it
             self._title_envelope(self.envelope)
 
+    def envelope_cancelled(self) -> None:
+        """The pass that builds the large tensor's envelope was cancelled before it came:
+        its page says so and how to get it, as Details and the histogram do; it read
+        "drawing the min/max envelope..." for good, nothing running (review 18, F1)."""
+        if self.large and self.value is not None and self.envelope is None:
+            self._draw(self._empty_picture, ENVELOPE_CANCELLED)
+
     def _wait_for_picture(self) -> None:
-        """The page the envelope will be drawn on, empty, its title saying it is coming:
-        the page stays laid out (switching to the message page and back re-laid out the
-        plot, with its title row, in the same turn as drawing the envelope)."""
-        waiting = "drawing the min/max envelope..."  # short: the plot's title is one line
+        self._empty_picture("drawing the min/max envelope...")  # short: the plot's title is one line
+
+    def _empty_picture(self, waiting: str) -> None:
+        """The page the envelope will be drawn on, empty, its title saying it is coming
+        (or why not): the page stays laid out (switching to the message page and back
+        re-laid out the plot, with its title row, in the same turn as drawing the envelope)."""
         if self.value.ndim == 1:
             self.picture.setCurrentWidget(self.line)
             self.line_curve.setData([], [])
