@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable
 from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii as _quote
@@ -17,7 +18,7 @@ from ckpt_gui.core.format.keras_files import keras_models
 from ckpt_gui.core.statuses import JSON_SCHEMA
 from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
-from ckpt_gui.core.views.missing_data import missing_headline, missing_shard_of
+from ckpt_gui.core.views.missing_data import missing_files, missing_headline, missing_shard_of
 
 if TYPE_CHECKING:
     from ckpt_gui.core.analysis.stats import TensorStats
@@ -32,13 +33,17 @@ def listing_warnings(ckpt: Checkpoint) -> list[str]:
     if headline is None:
         return ckpt.warnings
     others = [w for w in ckpt.warnings if not w.startswith(f"{ckpt.ref.name} is incomplete")]
-    if ckpt.graph_error is not None and missing_shard_of(ckpt, OBJECT_GRAPH_KEY) is not None:
+    graph_file = missing_shard_of(ckpt, OBJECT_GRAPH_KEY)
+    if ckpt.graph_error is not None and graph_file is not None:
         # The object graph lives in the missing file: one warning for the one file, as
         # `diff` gives (review 18: "... is missing: names, dtypes and shapes only", then
         # "...: data shard is missing (...); the keys are listed without their object paths").
         graph = str(ckpt.graph_error)
         others = [w for w in others if not w.startswith(graph)]
-        headline += "; the keys are listed without their object paths (the object graph is in that file)"
+        # The file's whole path, as the graph's own warning gave it: the headline names it
+        # by its name only, and a terminal user wants to know where to look.
+        where = next((path for path in missing_files(ckpt) if os.path.basename(path) == graph_file), graph_file)
+        headline += f"; the keys are listed without their object paths (the object graph is in {where})"
     return [headline, *others]
 
 
