@@ -127,9 +127,17 @@ def pair_menu(
         menu.addAction("Copy &paths" if len(set(paths)) > 1 else "Copy &path", copied(f"the path of {tree_path}", both))
         if export is not None:
             menu.addSeparator()
+            menu.setToolTipsVisible(True)  # a greyed Export says why
+            failing = {found.side: found for found in pair.unreadable}
             for side, variable, text in (("A", pair.a, "&Export A's"), ("B", pair.b, "E&xport B's")):
                 action = menu.addAction(f"{text} value as .npy...", lambda s=side: export(s))
-                action.setEnabled(_exportable(variable))
+                # A side that cannot be read is greyed with its reason: it was offered,
+                # and failed only after Save (review 19 F10).
+                why = f"{side}'s value cannot be read: {failing[side].text}" if side in failing else ""
+                action.setEnabled(_exportable(variable) and not why)
+                if why:
+                    action.setToolTip(why)
+                    action.setStatusTip(why)
     else:
         menu.addAction("Copy &path", copied(f"the path {tree_path}", tree_path))
     return menu

@@ -1,0 +1,71 @@
+"""Review 19 in the app (offscreen): F10, the comparison's row menu offered "Export B's
+value" for a value B cannot read (it failed only after Save), and the export's error took
+the place of the "pairs matched by key" banner for good."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckpt_gui.core.format.errors import CheckpointError
+from tests.test_app_compare_graph_unreadable import _shown
+from tests.test_app_desktop import WAIT_MS
+from tests.test_diff_graph_unreadable import cut_data_in_half
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture()
+def cut_short(qtbot, window, scratch_copy):
+    """ckpt-3 compared with its ckpt-4 whose data file is cut in half: pairs matched by key."""
+    folder = scratch_copy("keras_seq")
+    cut_data_in_half(folder / "ckpt-4")
+    _shown(qtbot, window, str(folder / "ckpt-3"))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "ckpt-4"))
+    return window
+
+
+def _menu_of(trees, pair):
+    trees.select_pair(pair)
+    view = trees.view_b
+    index = view.currentIndex()
+    view.indexAt = lambda _position: index  # the selected row, wherever the offscreen view laid it
+    return trees.row_menu(view, view.visualRect(index).center())
+
+
+def _export_items(menu):
+    return {a.text().replace("&", ""): a for a in menu.actions() if "value as .npy" in a.text()}
+
+
+def test_export_is_greyed_with_its_reason_for_a_side_that_cannot_be_read(qtbot, cut_short):
+    window = cut_short
+    diff = window.compare.diff
+    unreadable = next(p for p in diff.pairs if p.status == "unreadable" and p.a is not None and p.b is not None)
+    failing = {side.side for side in unreadable.unreadable}
+    assert failing == {"B"}
+    items = _export_items(_menu_of(window.compare_trees, unreadable))
+    b_item, a_item = items["Export B's value as .npy..."], items["Export A's value as .npy..."]
+    assert not b_item.isEnabled()
+    assert b_item.toolTip().startswith("B's value cannot be read") and "ckpt-4" in b_item.toolTip()
+    assert a_item.isEnabled() and "cannot be read" not in a_item.toolTip()
+    readable = next(p for p in diff.pairs if p.status not in (None, "unreadable") and not p.unreadable
+                    and p.a is not None and p.b is not None and not p.a.is_object_graph)  # fmt: skip
+    items = _export_items(_menu_of(window.compare_trees, readable))
+    assert all(item.isEnabled() for item in items.values())
+
+
+def test_an_export_error_leaves_the_key_pairing_banner_shown(qtbot, cut_short, tmp_path, monkeypatch):
+    window = cut_short
+    standing = window.banner.text
+    assert "pairs matched by key" in standing
+    pair = next(p for p in window.compare.diff.pairs if p.a is not None and not p.a.is_object_graph)
+    monkeypatch.setattr(window.compare, "ask_save_path", lambda *_a, **_k: str(tmp_path / "x.npy"))
+
+    def fails(*_args, **_kwargs):
+        raise CheckpointError(str(tmp_path / "x.npy"), "the disk is full")
+
+    monkeypatch.setattr("ckpt_gui.app.controllers.compare.export_npy", fails)
+    window.compare.export_value(pair, "A")
+    said = window.banner.text
+    assert "the disk is full" in said and "pairs matched by key" in said, said
+    assert window.banner.kind == "error"
