@@ -69,3 +69,23 @@ def test_an_export_error_leaves_the_key_pairing_banner_shown(qtbot, cut_short, t
     said = window.banner.text
     assert "the disk is full" in said and "pairs matched by key" in said, said
     assert window.banner.kind == "error"
+
+
+def test_largest_changes_lists_measured_changes_and_counts_the_unreadable_apart(qtbot, cut_short):
+    """F11: the unreadable pairs ranked first pushed the group's real change off the list."""
+    from ckpt_gui.core.views.pair_view import group_view
+
+    window = cut_short
+    tree = window.compare_trees.model.tree
+    diff = window.compare.diff
+    unreadable = sum(p.status == "unreadable" for p in diff.pairs)
+    changed = [p for p in diff.pairs if p.status not in (None, "same", "unreadable")]
+    assert unreadable and changed  # the fixture has both
+    view = group_view(tree, tree.root, tree.known_below(tree.root), top=len(changed))
+    assert {id(p) for p in view.largest} == {id(p) for p in changed}
+    assert view.unreadable == unreadable
+    panel = window.pair_panel
+    panel.show_group(view)
+    note = panel.group_note.text()
+    assert "unreadable" not in note.split("</ol>")[0], note  # none in the ranked list
+    assert f"{unreadable:,} pairs below could not be compared" in note.split("</ol>")[1], note
