@@ -89,3 +89,60 @@ def test_largest_changes_lists_measured_changes_and_counts_the_unreadable_apart(
     note = panel.group_note.text()
     assert "unreadable" not in note.split("</ol>")[0], note  # none in the ranked list
     assert f"{unreadable:,} pairs below could not be compared" in note.split("</ol>")[1], note
+
+
+def _status_window(qtbot):
+    from PySide6.QtCore import Signal
+    from PySide6.QtWidgets import QLineEdit, QMainWindow, QTreeView, QVBoxLayout, QWidget
+
+    from ckpt_gui.app.window_status import WindowStatus
+
+    class Window(QMainWindow):
+        changed = Signal(str)
+
+    window = Window()
+    busy = [True]
+    status = WindowStatus(window, window.changed, lambda: busy[0], lambda: None)
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    tree, typed = QTreeView(), QLineEdit()  # the tree, and the filter after it in the chain
+    layout.addWidget(tree)
+    layout.addWidget(typed)
+    window.setCentralWidget(body)
+    QWidget.setTabOrder(tree, status.cancel_button)  # as in the window: the filter next after Cancel
+    QWidget.setTabOrder(status.cancel_button, typed)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    status._on_busy()  # a job running: Cancel shown
+    assert status.cancel_button.isVisible()
+    tree.setFocus()
+    qtbot.waitUntil(tree.hasFocus)
+    status.window = window  # kept alive while the test holds its status bar
+    return typed, status, tree, busy
+
+
+def test_cancel_clicked_leaves_the_keyboard_where_it_was(qtbot):
+    """F3: the click took focus, the button then hid, and Qt passed it to the filter."""
+    from PySide6.QtCore import Qt
+
+    typed, status, tree, busy = _status_window(qtbot)
+    qtbot.mouseClick(status.cancel_button, Qt.MouseButton.LeftButton)
+    busy[0] = False
+    status._on_busy()
+    assert not status.cancel_button.isVisible()
+    assert tree.hasFocus() and not typed.hasFocus()
+
+
+def test_cancel_reached_by_tab_gives_the_keyboard_back_when_it_hides(qtbot):
+    from PySide6.QtCore import Qt
+
+    typed, status, tree, busy = _status_window(qtbot)
+    status.cancel_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(status.cancel_button.hasFocus)
+    qtbot.keyClick(status.cancel_button, Qt.Key.Key_Space)
+    busy[0] = False
+    status._on_busy()
+    assert not status.cancel_button.isVisible()
+    assert tree.hasFocus() and not typed.hasFocus()
