@@ -94,8 +94,11 @@ def row_menu(
     else:
         # Named as a variable's are: a group of the object view has an object path (it
         # said "Copy path" beside a variable's "Copy object path"), one of the key view a key prefix.
+        # One letter per command across row kinds: "Copy &object path" as on a variable (a
+        # group's took C, a variable's Copy key, review 19 F14); a key prefix C, as a key.
         what = "key prefix" if in_key_view else "object path"
-        menu.addAction(f"&Copy {what}", copied(f"the {what} {node.path}", lambda: node.path))
+        text = "&Copy key prefix" if in_key_view else "Copy &object path"
+        menu.addAction(text, copied(f"the {what} {node.path}", lambda: node.path))
     menu.addSeparator()
     menu.addAction("&Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu
