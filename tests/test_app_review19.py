@@ -146,3 +146,18 @@ def test_cancel_reached_by_tab_gives_the_keyboard_back_when_it_hides(qtbot):
     status._on_busy()
     assert not status.cancel_button.isVisible()
     assert tree.hasFocus() and not typed.hasFocus()
+
+
+def test_the_nan_filter_tip_names_the_open_scans_limit_as_a_limit():
+    """F5: "more than the 1,073,741,824 bytes scanned on open" read as though 1 GiB had
+    been scanned; nothing was, it is the limit."""
+    from ckpt_gui.app.nan_scan import SCAN_ACTION, waiting_tip
+    from ckpt_gui.core.formatting import format_bytes
+
+    limit = 1 << 30
+    tip = waiting_tip(limit + 64, limit)
+    assert "scanned on open" not in tip
+    assert f"{limit + 64:,} bytes left to read" in tip
+    assert f"more than the {format_bytes(limit)} ({limit:,} bytes) an open scans by itself" in tip, tip
+    far = waiting_tip(3 * limit, limit)  # sizes that read apart: no bytes
+    assert f"more than the {format_bytes(limit)} an open scans by itself: {SCAN_ACTION}" in far, far
