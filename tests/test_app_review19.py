@@ -161,3 +161,16 @@ def test_the_nan_filter_tip_names_the_open_scans_limit_as_a_limit():
     assert f"more than the {format_bytes(limit)} ({limit:,} bytes) an open scans by itself" in tip, tip
     far = waiting_tip(3 * limit, limit)  # sizes that read apart: no bytes
     assert f"more than the {format_bytes(limit)} an open scans by itself: {SCAN_ACTION}" in far, far
+
+
+def test_the_greyed_graph_tab_says_why(qtbot, window):
+    """F8: the disabled "Graph" tab had no tooltip, and read as the object graph's view."""
+    from tests.test_app_desktop import open_demo
+
+    open_demo(qtbot, window)
+    tabs, at = window.info_tabs, window.info_tabs.indexOf(window.graph_panel)
+    assert not tabs.isTabEnabled(at)
+    tip = tabs.tabToolTip(at)
+    assert "saved_model.pb" in tip and ".meta" in tip and "has none" in tip, tip
+    window._enable_graph_tab(True)  # a graph file found: the tip no longer says there is none
+    assert tabs.isTabEnabled(at) and "has none" not in tabs.tabToolTip(at)
