@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import shown_path
 from ckpt_gui.core.views.describe import numbers_text
 from ckpt_gui.core.views.tree import TreeNode
 
@@ -136,7 +137,8 @@ def pair_menu(
                 action = menu.addAction(f"{text} value as .npy...", lambda s=side: export(s))
                 # A side that cannot be read is greyed with its reason: it was offered,
                 # and failed only after Save (review 19 F10).
-                why = f"{side}'s value cannot be read: {failing[side].text}" if side in failing else ""
+                found = failing.get(side)
+                why = f"{side}'s value cannot be read: {shown_path(found.file)}: {found.problem}" if found else ""
                 action.setEnabled(_exportable(variable) and not why)
                 if why:
                     action.setToolTip(why)

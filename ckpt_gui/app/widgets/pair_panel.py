@@ -243,7 +243,7 @@ class PairPanel(QWidget):
         apart = ""
         if view.unreadable:  # not ranked among the changes: said apart (review 19 F11)
             n = view.unreadable
-            apart = (f"{n:,} pair{'s' if n != 1 else ''} below could not be compared, a value not read "
+            apart = (f"{n:,} pair{'s' if n != 1 else ''} below could not be compared: a value cannot be read "
                      f"({status_label(DiffStatus.UNREADABLE)} in the trees). ")  # fmt: skip
         if not view.largest:
             if view.pending:
