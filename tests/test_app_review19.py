@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from ckpt_gui.core.export import export_name
 from ckpt_gui.core.format.errors import CheckpointError
 from tests.test_app_compare_graph_unreadable import _shown
 from tests.test_app_desktop import WAIT_MS
@@ -174,3 +175,18 @@ def test_the_greyed_graph_tab_says_why(qtbot, window):
     assert "saved_model.pb" in tip and ".meta" in tip and "has none" in tip, tip
     window._enable_graph_tab(True)  # a graph file found: the tip no longer says there is none
     assert tabs.isTabEnabled(at) and "has none" not in tabs.tabToolTip(at)
+
+
+def test_an_export_of_b_is_named_as_the_tree_names_the_row(qtbot, cut_short, monkeypatch):
+    """F10: B's export proposed its raw key as file name where the tree calls the row by
+    A's object graph (…/1/_kernel)."""
+    window = cut_short
+    diff = window.compare.diff
+    pair = next(p for p in diff.pairs if p.a is not None and p.b is not None and not p.unreadable
+                and not p.a.is_object_graph and p.a.display_path != p.b.display_path)  # fmt: skip
+    proposed = []
+    monkeypatch.setattr(window.compare, "ask_save_path", lambda _title, name, *_a, **_k: proposed.append(name))
+    window.compare.export_value(pair, "B")
+    shown = pair.a.display_path  # B's names are A's here (test_app_compare_graph_unreadable)
+    assert proposed == [export_name(shown).removesuffix(".npy") + "_B.npy"]
+    assert "ATTRIBUTES" not in proposed[0]
