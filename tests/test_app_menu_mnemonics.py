@@ -64,3 +64,21 @@ def test_every_comparison_row_menu_item_has_its_own_mnemonic(qtbot, window):
     for pair in trees.model.tree.diff.pairs:
         check(pair_menu(trees, pair, pair.path, export=lambda _side: None))
     check(pair_menu(trees, None, "model/_functional"))  # a group's row
+
+
+def test_a_command_has_one_mnemonic_across_row_kinds(qtbot, window):
+    """Review 19 F14: "Copy object path" was &o on a variable, &C on a group (C is Copy
+    key on a variable): a letter learnt on one row did something else on another."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    letter_of: dict[str, set[str]] = {}
+    for view in ("objects", "keys"):
+        (panel.objects_button if view == "objects" else panel.keys_button).click()
+        rows = list(panel.tree.by_key.values())
+        rows += [node for node in panel.tree.root.children if node.variable is None]
+        for node in rows:
+            for action in window.browse.row_menu(node).actions():
+                if not action.isSeparator():
+                    letter_of.setdefault(action.text().replace("&", ""), set()).update(mnemonics(action.text()))
+    assert "Copy object path" in letter_of
+    assert all(len(letters) == 1 for letters in letter_of.values()), letter_of

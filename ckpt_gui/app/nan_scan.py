@@ -17,7 +17,7 @@ from ckpt_gui.app.widgets.tree_panel import NAN_BOX_TIP, TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.formatting import counted, nonfinite_text, sizes_apart
+from ckpt_gui.core.formatting import counted, format_bytes, nonfinite_text, sizes_apart
 from ckpt_gui.core.views.missing_data import missing_files
 from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable
 
@@ -39,6 +39,18 @@ SMALL_LEFT_BYTES = 16 << 20
 SETTLE_STEP_S = 0.05  # how often the settling scan looks whether it was cancelled
 NAN_TIP = "tick 'NaN/Inf only' to list them."
 SCAN_ACTION = "View > Scan all variables for NaN/Inf"  # the menu's action (window_menus.py), without its &
+
+
+def waiting_tip(size: int, limit: int) -> str:
+    """The NaN/Inf filter's tooltip while ``size`` bytes are left to read, more than the
+    ``limit`` the open scans by itself. Named as a limit: "more than the 1 GB scanned on
+    open" read as though 1 GB had been scanned, where nothing was (review 19 F5)."""
+    left, _most = sizes_apart(size, limit)  # not "1.0 GB, more than the 1.0 GB": in bytes then
+    bound = format_bytes(limit) + (f" ({limit:,} bytes)" if left.endswith(" bytes") else "")
+    return (
+        f"{NAN_BOX_TIP}: available once every variable's statistics are known. This checkpoint has"
+        f" {left} left to read, more than the {bound} an open scans by itself: {SCAN_ACTION} reads it all."
+    )
 
 
 class NanScan:
@@ -129,11 +141,7 @@ class NanScan:
             return
         size = self._left(ckpt, known)[1]
         if size > AUTO_SCAN_BYTES:
-            left, most = sizes_apart(size, AUTO_SCAN_BYTES)  # not "1.0 GB, more than the 1.0 GB"
-            self.tree_panel.nan_box.setToolTip(
-                f"{NAN_BOX_TIP}: available once every variable's statistics are known. This checkpoint has"
-                f" {left} left to read, more than the {most} scanned on open: {SCAN_ACTION} reads it all."
-            )
+            self.tree_panel.nan_box.setToolTip(waiting_tip(size, AUTO_SCAN_BYTES))
 
     def stop(self) -> None:
         self.runner.cancel("scan")

@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.errors import shown_path
 from ckpt_gui.core.views.describe import numbers_text
 from ckpt_gui.core.views.tree import TreeNode
 
@@ -94,8 +95,11 @@ def row_menu(
     else:
         # Named as a variable's are: a group of the object view has an object path (it
         # said "Copy path" beside a variable's "Copy object path"), one of the key view a key prefix.
+        # One letter per command across row kinds: "Copy &object path" as on a variable (a
+        # group's took C, a variable's Copy key, review 19 F14); a key prefix C, as a key.
         what = "key prefix" if in_key_view else "object path"
-        menu.addAction(f"&Copy {what}", copied(f"the {what} {node.path}", lambda: node.path))
+        text = "&Copy key prefix" if in_key_view else "Copy &object path"
+        menu.addAction(text, copied(f"the {what} {node.path}", lambda: node.path))
     menu.addSeparator()
     menu.addAction("&Filter to this subtree", lambda: filter_to(node)).setEnabled(node.has_children())
     return menu
@@ -127,9 +131,18 @@ def pair_menu(
         menu.addAction("Copy &paths" if len(set(paths)) > 1 else "Copy &path", copied(f"the path of {tree_path}", both))
         if export is not None:
             menu.addSeparator()
+            menu.setToolTipsVisible(True)  # a greyed Export says why
+            failing = {found.side: found for found in pair.unreadable}
             for side, variable, text in (("A", pair.a, "&Export A's"), ("B", pair.b, "E&xport B's")):
                 action = menu.addAction(f"{text} value as .npy...", lambda s=side: export(s))
-                action.setEnabled(_exportable(variable))
+                # A side that cannot be read is greyed with its reason: it was offered,
+                # and failed only after Save (review 19 F10).
+                found = failing.get(side)
+                why = f"{side}'s value cannot be read: {shown_path(found.file)}: {found.problem}" if found else ""
+                action.setEnabled(_exportable(variable) and not why)
+                if why:
+                    action.setToolTip(why)
+                    action.setStatusTip(why)
     else:
         menu.addAction("Copy &path", copied(f"the path {tree_path}", tree_path))
     return menu

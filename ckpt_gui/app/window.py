@@ -73,6 +73,13 @@ def format_note(format_id: str) -> str:
     return f"  · {name}" if "(" in name else f"  ({name})"
 
 
+GRAPH_TAB_TIP = "The model's graph, from the SavedModel, .meta or .keras file opened or beside the checkpoint"
+GRAPH_TAB_OFF_TIP = (
+    "The model's graph: shown for a SavedModel (saved_model.pb), a .meta or a .keras file;"
+    " this checkpoint has none beside it (its object graph is the _CHECKPOINTABLE_OBJECT_GRAPH row)"
+)
+
+
 class MainWindow(QMainWindow):
     loaded = Signal()  # a checkpoint finished loading (or failed to)
     diagnosis_done = Signal(object)  # the restore report (or None when cancelled)
@@ -147,7 +154,7 @@ class MainWindow(QMainWindow):
         self.info_tabs.addTab(self.details, "Details")
         self.info_tabs.addTab(self.report_panel, "Restore report")
         self.info_tabs.addTab(self.graph_panel, "Graph")  # saved_model.pb / .meta: enabled when there is one
-        self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), False)
+        self._enable_graph_tab(False)  # greyed, its tooltip saying why
         self.right_splitter.addWidget(self.info_tabs)
         self.views = QSplitter(Qt.Orientation.Horizontal)
         self.views.addWidget(self.histogram)
@@ -347,7 +354,10 @@ class MainWindow(QMainWindow):
     def _enable_graph_tab(self, available: bool) -> None:
         if not available and self.info_tabs.currentWidget() is self.graph_panel:
             self.info_tabs.setCurrentWidget(self.details)  # Qt would move to its neighbour, the report
-        self.info_tabs.setTabEnabled(self.info_tabs.indexOf(self.graph_panel), available)
+        at = self.info_tabs.indexOf(self.graph_panel)
+        self.info_tabs.setTabEnabled(at, available)
+        # Greyed with no word, "Graph" read as the object graph's view (review 19 F8).
+        self.info_tabs.setTabToolTip(at, GRAPH_TAB_TIP if available else GRAPH_TAB_OFF_TIP)
         if available and self.browse.ckpt is not None and self.browse.ckpt.location.kind == "graph":
             self.info_tabs.setCurrentWidget(self.graph_panel)  # a .meta alone: the graph is all there is
 

@@ -12,8 +12,9 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QStatusBar
+import shiboken6
+from PySide6.QtCore import QObject, QSize, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from ckpt_gui.app.open_url import FetchedBytesLabel
 from ckpt_gui.app.stuck_reads import StuckReads
@@ -51,6 +52,11 @@ class WindowStatus:
         self.progress.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
+        # Clicked, it leaves the keyboard where it was (the tree): it took focus, then hid,
+        # and Qt passed focus to the next widget, "Filter variables" (review 19 F3). Reached
+        # by Tab, it gives focus back to the widget that had it when it hides (_give_focus_back).
+        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self._focus = FocusBefore(self.cancel_button)
         self.cancel_button.clicked.connect(cancel_all)
         # "Still reading NAME in FOLDER (N s)" in the job label while a job waits for a read
         # that does not return (a stuck mount): Cancel gives that job up, and the message goes.
@@ -148,10 +154,36 @@ class WindowStatus:
             self._show_job(*next(reversed(self._jobs.values())))
         busy = self._busy()
         self.progress.setVisible(busy and not self.stuck.text)
+        if not busy:
+            self._give_focus_back()
         self.cancel_button.setVisible(busy)
         if not busy:
             self._jobs.clear()
             self._show_label()
+
+    def _give_focus_back(self) -> None:
+        """Cancel about to hide while it has the keyboard: back to the widget that had it."""
+        before, self._focus.before = self._focus.before, None
+        if not self.cancel_button.hasFocus():
+            return
+        if before is not None and shiboken6.isValid(before) and before.isVisible() and before.isEnabled():
+            before.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:  # gone or hidden meanwhile: Qt's next widget in the chain, as before
+            self.cancel_button.focusNextChild()
+
+
+class FocusBefore(QObject):
+    """The widget that had the keyboard when ``button`` took it (a child of the button:
+    its connection to the application goes with it)."""
+
+    def __init__(self, button: QWidget) -> None:
+        super().__init__(button)
+        self.button, self.before = button, None
+        QApplication.instance().focusChanged.connect(self._changed)
+
+    def _changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if new is self.button and old is not None:
+            self.before = old
 
 
 class JobLabel(QLabel):

@@ -28,6 +28,7 @@ class Controller(QObject):
         # Its own voice on the shared banner: ``self.banner.hide()`` withdraws this
         # workflow's message only (see Banner.voice).
         self.banner = banner.voice(self)
+        self._export_banner = banner.voice(object())  # an export's failure, beside what the workflow says
         self.runner = JobRunner(self)
         self.runner.error.connect(lambda message, details: self.banner.show_message(message, "error", details))
 
@@ -61,7 +62,9 @@ class Controller(QObject):
         """Why ``path`` was not written on the banner, and the status bar saying so: it
         kept the last export's "Wrote ..." under the banner's "cannot write" (review 10),
         as if this one had been written."""
-        self.banner.show_message(str(exc), "error")
+        # Under its own voice: the workflow's standing message (a comparison's "pairs
+        # matched by key") stays above it, not replaced for good (review 19 F10).
+        self._export_banner.show_message(str(exc), "error")
         self.status.emit(f"Not written: {path}")
 
     def shutdown(self, timeout_ms: int = 3000) -> None:

@@ -279,7 +279,10 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         ckpt = diff.a if side == "A" else diff.b
         protected = Protected.of(diff.a).joined(Protected.of(diff.b))
         # The side in the name: exporting both values of a pair keeps both files.
-        name = export_name(variable.display_path).removesuffix(".npy") + f"_{side}.npy"
+        # Named as the tree shows the row: B's raw key was proposed where the tree names
+        # the pair by A's object graph (review 19 F10).
+        shown = self.trees.model.tree.path_of(pair, side.lower()) if self.trees is not None else None
+        name = export_name(shown or variable.display_path).removesuffix(".npy") + f"_{side}.npy"
         path = self.ask_save_path(f"Export {side}'s value", name, "NumPy array (*.npy)", None, protected)
         if not path:
             return

@@ -240,9 +240,19 @@ class PairPanel(QWidget):
         if view.pending:
             rows.append(("To compare", f"{view.pending:,}"))
         fill_grid(self.numbers, rows)
+        apart = ""
+        if view.unreadable:  # not ranked among the changes: said apart (review 19 F11)
+            n = view.unreadable
+            apart = (f"{n:,} pair{'s' if n != 1 else ''} below could not be compared: a value cannot be read "
+                     f"({status_label(DiffStatus.UNREADABLE)} in the trees). ")  # fmt: skip
         if not view.largest:
-            so_far = "No change among the pairs compared so far" if view.pending else "Every pair below is the same"
-            self.group_note.setText(f"{so_far}. Select a pair for its histograms and heatmaps.")
+            if view.pending:
+                so_far = "No change among the pairs compared so far. "
+            elif view.unreadable:
+                so_far = "No change among the pairs that could be compared. "
+            else:
+                so_far = "Every pair below is the same. "
+            self.group_note.setText(f"{so_far}{apart}Select a pair for its histograms and heatmaps.")
             return
         lines = []
         for pair in view.largest:
@@ -255,7 +265,7 @@ class PairPanel(QWidget):
             lines.append(f"<li>{html.escape(status_label(pair.status))} &nbsp; {place}{change}</li>")
         self.group_note.setText(
             f"<b>Largest changes below this group</b> ({len(view.largest):,} shown):<ol>{''.join(lines)}</ol>"
-            "Select a pair for its histograms and heatmaps."
+            f"{html.escape(apart)}Select a pair for its histograms and heatmaps."
         )
 
     def _show_plots(self, on: bool) -> None:

@@ -291,10 +291,14 @@ class PairTree:
     def leaf_of(self, pair: Pair) -> PairNode | None:
         return self._leaf_of.get(id(pair))
 
-    def path_of(self, pair: Pair) -> str:
-        """Where the tree shows ``pair`` (its object path, or under its variable)."""
+    def path_of(self, pair: Pair, side: str | None = None) -> str:
+        """Where the tree shows ``pair`` (its object path, or under its variable); with
+        ``side`` ("a" or "b"), where that side's tree shows it (B's names are A's when B's
+        object graph cannot be read): an export of that side is named after it."""
         leaf = self._leaf_of.get(id(pair))
-        return leaf.tree_path if leaf is not None else pair.path
+        if leaf is None:
+            return pair.path
+        return leaf.side_path(side) if side is not None else leaf.tree_path
 
     def side_paths(self, side: str) -> Iterator[str]:
         """The paths side "a" or "b" has, one per pair it holds (the flat list's rows)."""

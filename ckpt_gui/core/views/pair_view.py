@@ -264,6 +264,7 @@ class GroupView:
     pending: int
     largest: list[Pair] = field(default_factory=list)  # the most telling first (shape changes, then rel. L2)
     paths: dict[int, str] = field(default_factory=dict)  # id(pair) -> where the tree shows it
+    unreadable: int = 0  # pairs below that could not be compared (not among ``largest``)
 
 
 def group_view(tree: PairTree, node: PairNode, known: np.ndarray, top: int = GROUP_TOP) -> GroupView:
@@ -272,11 +273,16 @@ def group_view(tree: PairTree, node: PairNode, known: np.ndarray, top: int = GRO
     200,000 pairs under a large model's root: made in a job, from the tree's list of
     pairs in path order."""
     below = tree.pairs_below(node)
-    at = np.flatnonzero((known != 0) & (known != status_code(DiffStatus.SAME))).tolist()
+    # A pair that cannot be read is no change by size: ranked first (the flat list's
+    # order), ten of them pushed the group's one measured change off the list (review 19
+    # F11). They are counted apart instead.
+    unreadable = known == status_code(DiffStatus.UNREADABLE)
+    at = np.flatnonzero((known != 0) & (known != status_code(DiffStatus.SAME)) & ~unreadable).tolist()
     telling = [(below[i], status_from_code(int(known[i]))) for i in at]
     largest = heapq.nsmallest(top, telling, key=lambda told: change_order(*told))
     largest = [leaf for leaf, _status in largest]
     view = GroupView(node, node.path, len(below), statuses_of(known), int(np.count_nonzero(known == 0)))
+    view.unreadable = int(np.count_nonzero(unreadable))
     view.largest = [leaf.pair for leaf in largest]
     view.paths = {id(leaf.pair): leaf.tree_path for leaf in largest}
     return view
