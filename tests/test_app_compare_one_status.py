@@ -5,14 +5,11 @@ other way round. With no chip, or two, shapes give way first (README)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ckpt_gui.app.models.compare_model import SHAPE_A, STATUS
 from ckpt_gui.core.statuses import DiffStatus
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import compare_demo_with_first
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WINDOW_SIZE = (1024, 640)
@@ -21,10 +18,7 @@ WIDTHS = (1024, 1100, 1300, 1500, 1900)  # tree A from about 300 px to 560
 
 @pytest.fixture()
 def compared(qtbot, window):
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
-    return window
+    return compare_demo_with_first(qtbot, window)
 
 
 def _shown_at(qtbot, window, width: int) -> tuple[bool, bool]:

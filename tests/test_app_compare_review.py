@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import WAIT_MS, compare_demo_with_first, open_demo
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -139,10 +139,7 @@ def test_at_1024_the_pair_trees_columns_are_whole_or_hidden(qtbot, window, flat)
 @pytest.fixture()
 def compared(qtbot, window):
     """The demo's latest checkpoint (A) compared with its first (B), every pair compared."""
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
-    return window
+    return compare_demo_with_first(qtbot, window)
 
 
 def test_under_a_filter_group_rows_count_what_it_shows(qtbot, compared):

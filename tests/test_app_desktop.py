@@ -31,6 +31,14 @@ def open_demo(qtbot, win: MainWindow) -> None:
     qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)
 
 
+def compare_demo_with_first(qtbot, win: MainWindow) -> MainWindow:
+    """The demo's latest checkpoint (A) compared with its first save (B), every pair compared."""
+    open_demo(qtbot, win)
+    with qtbot.waitSignal(win.compare_done, timeout=WAIT_MS):
+        win.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    return win
+
+
 # -- shortcuts ------------------------------------------------------------------------------
 
 

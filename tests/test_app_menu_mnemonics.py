@@ -4,13 +4,10 @@ opening one with Shift+F10 had only the arrows."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ckpt_gui.app.row_menu import pair_menu
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import compare_demo_with_first, open_demo
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -57,9 +54,7 @@ def test_an_ampersand_in_a_checkpoint_name_is_no_mnemonic(qtbot, window):
 
 
 def test_every_comparison_row_menu_item_has_its_own_mnemonic(qtbot, window):
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     trees = window.compare_trees
     for pair in trees.model.tree.diff.pairs:
         check(pair_menu(trees, pair, pair.path, export=lambda _side: None))

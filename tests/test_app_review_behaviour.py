@@ -25,7 +25,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
 from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo, plain
+from tests.test_app_desktop import WAIT_MS, compare_demo_with_first, open_demo, plain
 from tests.test_app_ux import open_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -34,10 +34,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.fixture()
 def compared(qtbot, window):
     """The demo's latest checkpoint compared with its first."""
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
-    return window
+    return compare_demo_with_first(qtbot, window)
 
 
 def _renamed_or_first_pair(trees):
