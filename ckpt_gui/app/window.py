@@ -36,6 +36,7 @@ from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
+from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.layouts import ElidedLabel
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         self.info_tabs.addTab(self.details, "Details")
         self.info_tabs.addTab(self.report_panel, "Restore report")
         self.info_tabs.addTab(self.graph_panel, "Graph")  # saved_model.pb / .meta: enabled when there is one
+        TabFocusFrame(self.info_tabs.tabBar())  # Tab from the tree lands here: shown (review 19, F7)
         self._enable_graph_tab(False)  # greyed, its tooltip saying why
         self.right_splitter.addWidget(self.info_tabs)
         self.views = QSplitter(Qt.Orientation.Horizontal)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.column_widths import FIT_ROWS, refit_on_resize, share_widths
 from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
+from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.views.graph_view import (
     GraphView,
@@ -74,6 +75,7 @@ class GraphPanel(QWidget):
         self.sections.addTab(self.signatures, "Signatures")
         self.sections.addTab(self.variables, "Variables")
         self.sections.addTab(self.collections, "Collections")
+        TabFocusFrame(self.sections.tabBar())  # as the window's tab bars (review 19, F7)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)

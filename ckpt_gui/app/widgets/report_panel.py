@@ -26,6 +26,7 @@ from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
 from ckpt_gui.app.widgets.distinct_names import distinct_ends
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
 from ckpt_gui.app.widgets.report_panes import (
@@ -116,11 +117,13 @@ class ReportPanel(AttemptStates, QWidget):
         self._tick.timeout.connect(self._show_running_phase)
         self.legend_row = QHBoxLayout()
         self.legend: dict[RestoreStatus, QToolButton] = {}
+        # The comparison's chips (status_style.chip_css): the same control, framed alike and
+        # its focus the same dashed frame; it had Qt's thin solid one here (review 19, F13).
         for status in status_style.ORDER:
             button = QToolButton()
             button.setCheckable(True)
             button.setToolTip("Show only these variables in the tree (click again for all)")
-            button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status)}; }}")
+            button.setStyleSheet(status_style.chip_css(status, self.palette(), status_style.STYLES))
             button.toggled.connect(lambda _on, s=status: self._legend_toggled(s))
             self.legend[status] = button
             self.legend_row.addWidget(button)
@@ -134,6 +137,7 @@ class ReportPanel(AttemptStates, QWidget):
         self.problems = QTreeWidget()
         self.problems.setHeaderLabels(["Status", "Variable", "Checkpoint / model", "Suggestion"])
         self.problems.setRootIsDecorated(False)
+        FocusRing(self.problems)  # a Tab stop, framed as the trees are (review 19, F13)
         self.cut_names = ElideDelegate(self.problems)
         self.problems.setItemDelegate(self.cut_names)
         # Columns give way rather than scroll (fit_beside_last): the pane under the table
@@ -255,7 +259,7 @@ class ReportPanel(AttemptStates, QWidget):
     def follow_palette(self) -> None:
         """Status colours readable on the new palette (theme.follow calls this)."""
         for status, button in self.legend.items():
-            button.setStyleSheet(f"QToolButton {{ color: {status_style.css(status, self.palette())}; }}")
+            button.setStyleSheet(status_style.chip_css(status, self.palette(), status_style.STYLES))
         if self.report is not None:
             self.headline.setText(headline_html(self.report))
             notes, routine = ordered_notes(self.report)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitte
 
 from ckpt_gui.app.widgets.distinct_names import DistinctElided
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
+from ckpt_gui.app.widgets.focus_ring import FocusRing
 
 VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
 MIDDLE_LEAST_CHARS = 24  # narrower, a path keeps its end whole instead
@@ -60,7 +61,8 @@ class OneLine(QLabel):
 def text_height(area: QScrollArea) -> int:
     """The height ``area`` needs to show its label whole at its present width."""
     label = area.widget()
-    frame = 2 * area.frameWidth()
+    margins = area.viewportMargins()  # the focus ring's room (focus_ring.FocusRing)
+    frame = 2 * area.frameWidth() + margins.top() + margins.bottom()
     return label.heightForWidth(area.viewport().width()) + frame + 2
 
 
@@ -103,11 +105,14 @@ def whole_lines(area: QScrollArea, height: int) -> int:
 
 
 def scrolling(label: QLabel, least_height: int) -> QScrollArea:
-    """``label`` in a framed pane that scrolls what does not fit."""
+    """``label`` in a framed pane that scrolls what does not fit: a Tab stop (the keys
+    scroll it), framed while it has the keyboard, as the trees are (review 19, F13:
+    nothing on screen changed when Tab reached the notes)."""
     area = QScrollArea()
     area.setWidget(label)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.StyledPanel)
+    FocusRing(area)  # after the frame is set: the page is set in by what the ring is wider
     area.setMinimumHeight(least_height)
     return area
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
 
 from ckpt_gui.app import plot_import, plot_turns, theme
+from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text
 from ckpt_gui.app.widgets.tensor_line import LineDrawing
 from ckpt_gui.app.widgets.tensor_marks import NonFiniteMarks
@@ -61,6 +62,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
 
         self.addTab(self.picture, HEATMAP)  # "Plot" while a vector's line plot is shown
         self.addTab(self.table, "Values")
+        TabFocusFrame(self.tabBar())  # a Tab stop, its focus a faint fill otherwise (review 19, F7)
         self.show_message("Select a variable to see its values.")
         theme.follow(self)
 
