@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
 
 from ckpt_gui.app import plot_import, plot_turns, theme
+from ckpt_gui.app.widgets import plot_cover
 from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
 from ckpt_gui.app.widgets.paged_table import PagedTable, cell_text
 from ckpt_gui.app.widgets.tensor_line import LineDrawing
@@ -140,6 +141,8 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
             return None
         draw, args = self._pending_draw
         self._pending_draw = None
+        for part in ("graphics", "line"):  # a cover's message (_empty_picture) gives way to the drawing
+            plot_cover.uncover(self.__dict__.get(part))
         draw(*args)
         for part in ("graphics", "line"):
             plot = self.__dict__.get(part)
@@ -205,20 +208,23 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         self._empty_picture("drawing the min/max envelope...")  # short: the plot's title is one line
 
     def _empty_picture(self, waiting: str) -> None:
-        """The page the envelope will be drawn on, empty, its title saying it is coming
-        (or why not): the page stays laid out (switching to the message page and back
+        """The page the envelope will be drawn on, empty, under a cover saying it is
+        coming (or why not), centred alone in the plot's place (plot_cover.py). The page
+        stays laid out, its title the same words (switching to the message page and back
         re-laid out the plot, with its title row, in the same turn as drawing the envelope)."""
         if self.value.ndim == 1:
             self.picture.setCurrentWidget(self.line)
             self.line_curve.setData([], [])
             self.line.setTitle(waiting, size="9pt")
             self.line_title.fit()
+            plot_cover.cover(self.line).say(waiting)
         else:
             self.picture.setCurrentWidget(self.picture.widget(1))
             self.image.clear()
             self.overlay.clear()
             self.image_plot.setTitle(waiting, size="9pt")
             self.image_title.fit()
+            plot_cover.cover(self.graphics).say(waiting)
 
     def show_value(self, value: np.ndarray | ValueView, title: str) -> None:
         """Show a tensor; pass a ValueView (core.planes.prepare_view, run off the GUI
