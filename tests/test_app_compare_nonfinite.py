@@ -5,8 +5,6 @@ TensorFlow-written checkpoints (tests/checkpoint_factory.py's bf16_pair). Offscr
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -120,42 +118,34 @@ def test_the_badge_stays_whole_beside_a_cut_name_or_gives_way_to_the_name(qtbot,
 
 def test_the_nan_tip_is_withdrawn_while_a_comparison_is_shown(qtbot, window, checkpoints):
     """Review 12, finding 13: "tick 'NaN/Inf only' to list them" stayed over the
-    comparison, which has no such box; it comes back with browse."""
+    comparison, which has no such box. Said in the status bar now (review 19, F6), the
+    comparison's own message replaces it; with browse back, the box is still red."""
     from tests.test_app_desktop import WAIT_MS
     from tests.test_app_ux import open_path
 
     folder = checkpoints / "bf16_pair"
     open_path(qtbot, window, folder / "b" / "ckpt")  # flaky holds 2 NaN
     window.browse.start_scan()
-    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text.endswith(NAN_TIP), timeout=WAIT_MS)
-    tip = window.banner.text
+    qtbot.waitUntil(lambda: window.status_message().endswith(NAN_TIP), timeout=WAIT_MS)
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         window.compare.compare_with(str(folder / "a" / "ckpt"))
-    assert NAN_TIP not in window.banner.text or not window.banner.isVisible()
+    assert NAN_TIP not in window.status_message()
     window.compare.close()
-    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text == tip, timeout=WAIT_MS)
+    assert window.tree_panel._nan_found and window.tree_panel.nan_box.isVisible()
 
 
-def test_a_tip_told_as_the_comparison_opens_waits_for_browse(qtbot, window, checkpoints, monkeypatch):
-    """Review 14, F8: the scan's end queues its tip for a turn of its own; a comparison
-    shown between that end and that turn had nothing to withdraw yet, and the tip came up
-    over it. The order driven here: the scan ends, the comparison opens, the turn runs."""
-    from ckpt_gui.app import nan_scan
+def test_a_tip_told_while_a_comparison_is_shown_waits_for_browse(qtbot, window, checkpoints):
+    """Review 14, F8: the scan ending while a comparison is shown (it has no 'NaN/Inf
+    only' box) says what it found, not the tip to tick that box; the box, back with
+    browse, is red all the same."""
     from tests.test_app_desktop import WAIT_MS
     from tests.test_app_ux import open_path
 
-    queued = []  # the scan's pieces only (the comparison's own run as usual)
-    turns = SimpleNamespace(later=lambda _owner, piece, key=None: queued.append(piece))
-    monkeypatch.setattr(nan_scan, "plot_turns", turns)
     folder = checkpoints / "bf16_pair"
     open_path(qtbot, window, folder / "b" / "ckpt")  # flaky holds 2 NaN
+    window.browse.scan.hold_tip(True)  # as the comparison shown does (BrowseController)
     window.browse.start_scan()
-    qtbot.waitUntil(lambda: bool(queued), timeout=WAIT_MS)  # the scan ended, its tip not told yet
-    assert not window.banner.text.endswith(NAN_TIP)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(str(folder / "a" / "ckpt"))
-    for piece in queued:
-        piece()
-    assert not (window.banner.isVisible() and NAN_TIP in window.banner.text), window.banner.text
-    window.compare.close()  # browse back: the tip the scan told
-    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text.endswith(NAN_TIP), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.tree_panel.nonfinite is not None, timeout=WAIT_MS)
+    assert "NaN or Inf" in window.status_message() and NAN_TIP not in window.status_message()
+    window.browse.scan.hold_tip(False)
+    assert window.tree_panel._nan_found

@@ -92,11 +92,11 @@ def test_details_with_nan_show_whole_in_either_font(qtbot, font_size, scanning_w
     window = scanning_window
     path, key = checkpoint(tmp_path)
     open_path(qtbot, window, path)
-    qtbot.waitUntil(lambda: window.banner.isVisible() and "NaN" in window.banner.text, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "NaN" in window.status_message(), timeout=WAIT_MS)  # the scan's end
     select(qtbot, window, key)
     details = window.details
     qtbot.waitUntil(lambda: details.positions.isVisible() and details.stats.count() > 0, timeout=WAIT_MS)
-    qtbot.wait(100)  # the splitter's share after the banner (window_splits._on_resize)
+    qtbot.wait(100)  # the splitter's share after any change of room (window_splits._on_resize)
     zeros = _stat_labels(details)["Zeros"]
     assert _in_view(details, zeros), (font_size, details.viewport().height())  # 13 px under the fold in 10 pt
     assert details.verticalScrollBar().maximum() == 0, (font_size, details.verticalScrollBar().maximum())

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable
 
-from ckpt_gui.app import background_work, plot_import, plot_turns
+from ckpt_gui.app import background_work, plot_import
 from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.app.models.tree_model import CORRUPT_BADGE
@@ -64,29 +64,22 @@ class NanScan:
     ) -> None:
         self.runner, self.tree_panel, self.banner, self.say, self.shown = runner, tree_panel, banner, say, shown
         self.wanted = False  # a scan waits for the selection's pass (not to read twice)
-        self._held_tip: tuple[Checkpoint | None, str] | None = None  # the tip withdrawn while comparing
-        self._holding = False  # a comparison shown: a tip told now is held, not shown
+        self._tip: tuple[str, Checkpoint | None] = ("", None)  # the status bar's tip, while the box waits
+        self._holding = False  # a comparison shown: the tip is not said
         tree_panel.nan_box.toggled.connect(self._listed)
 
     def hold_tip(self, held: bool) -> None:
-        """A comparison shown (``held``) or closed: the banner's "tick 'NaN/Inf only'"
-        is withdrawn while the box is out of sight (review 12: it stayed over the
-        comparison, which has no such box), and shown again when browse comes back."""
+        """A comparison shown (``held``) or closed: the status bar's "tick 'NaN/Inf only'"
+        is not said while the box is out of sight (review 12: it stayed over the
+        comparison, which has no such box); the box, back with browse, is still red."""
         self._holding = held
-        if held:
-            text = self.banner.text
-            if text.endswith(NAN_TIP):
-                self._held_tip = (self.shown(), text)
-                self.banner.hide()
-            return
-        held_tip, self._held_tip = self._held_tip, None
-        if held_tip is not None and held_tip[0] is self.shown() and not self.tree_panel.nan_box.isChecked():
-            self.banner.show_message(held_tip[1], "warning")
 
     def _listed(self, on: bool) -> None:
-        """'NaN/Inf only' ticked: the banner telling to tick it has done its job."""
-        if on and self.banner.text.endswith(NAN_TIP):
-            self.banner.hide()
+        """'NaN/Inf only' ticked: the tip telling to tick it has done its job (rv-104)."""
+        tip, self._tip = self._tip, ("", None)
+        if on and tip[0] and tip[1] is self.shown():  # not a checkpoint shown before
+            self.tree_panel.mark_nan_found(False)
+            self.say(tip[0].removesuffix(f": {NAN_TIP}"))
 
     def want(self, ckpt: Checkpoint) -> bool:
         """Ask for a scan of a checkpoint just shown: it starts once the selection's pass
@@ -192,7 +185,8 @@ class NanScan:
                            label="Scanning for NaN/Inf")  # fmt: skip
 
     def _show(self, ckpt: Checkpoint, known: dict[str, TensorStats], result) -> None:
-        """The scan's result: badges in the tree, a line in the status bar, the banner."""
+        """The scan's result: badges in the tree, a line in the status bar (the banner
+        for variables it could not read)."""
         found, corrupt = result
         if self.shown() is not ckpt:
             return
@@ -210,24 +204,15 @@ class NanScan:
             else:
                 self.banner.show_message(f"{message}; {skipped}: {first}", "error")
             return
-        self.say(message)
+        tip = ""
         if bad and not self.tree_panel.nan_box.isChecked():
-            # In a turn of its own (app/plot_turns.py): the banner showing re-lays out the
-            # window, its plots too; with the badges' repaint in the same turn, 78 ms of the
-            # GUI thread's CPU beside two CPU-bound processes (a 180 ms gap).
-            plot_turns.later(self.tree_panel, lambda: self._tell(ckpt, message + f": {NAN_TIP}"))
-
-    def _tell(self, ckpt: Checkpoint, text: str) -> None:
-        """A piece of plot_turns: the banner saying the scan found NaN/Inf, unless the
-        checkpoint was replaced or 'NaN/Inf only' ticked meanwhile."""
-        if self.shown() is not ckpt or self.tree_panel.nan_box.isChecked():
-            return
-        if self._holding:
-            # The scan ended just before a comparison was shown, this piece queued (review 14,
-            # F8: the tip came up over the comparison, which has no such box): held for browse.
-            self._held_tip = (ckpt, text)
-            return
-        self.banner.show_message(text, "warning")
+            # Said where nothing moves: the status bar, and the box it says to tick, in red.
+            # A banner, coming seconds after the open, pushed the tree down under the
+            # pointer: a click aimed at one row selected another (review 19, F6).
+            tip = message + f": {NAN_TIP}"
+            self.tree_panel.mark_nan_found(True)
+        self._tip = (tip, ckpt)
+        self.say(tip if tip and not self._holding else message)
 
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
-from ckpt_gui.app.models.tree_model import RESTORE, VariableTreeModel
+from ckpt_gui.app.models.tree_model import NAN_RED, RESTORE, VariableTreeModel
 from ckpt_gui.app.widgets.column_widths import refit_on_expand
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.fitting_label import FittingLabel
@@ -81,6 +82,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nan_box.setMinimumWidth(QCheckBox("NaN/Inf only (00)").sizeHint().width())
         self.nan_box.setToolTip(NAN_BOX_WAITING)
         self.nan_box.setEnabled(False)
+        self._nan_found = False  # the box drawn in the badges' red (mark_nan_found)
         self.count_label = FittingLabel()  # "35 variables + 2 model only", or less when narrow
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.count_label.set_about(
@@ -158,6 +160,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.fetching = BatchedFetch(self.view, self.model)  # large groups' rows in batches
         # Escape (clear_filter) is the window's: window_focus.bind_escape.
         self._connect_row_actions()
+        theme.follow(self)  # the 'NaN/Inf only' box's red (follow_palette)
 
     # -- content ----------------------------------------------------------------------
 
@@ -180,6 +183,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nan_box.setEnabled(False)
         self.nan_box.setChecked(False)
         self.nan_box.setToolTip(NAN_BOX_WAITING)
+        self.mark_nan_found(False)
         has_objects = self._enable_views(objects_pending)
         if has_objects and (show_objects or self._keys_forced) and not self.objects_button.isChecked():
             self.objects_button.blockSignals(True)  # one tree shown below, not the old one first
@@ -205,6 +209,22 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nan_box.setText(f"NaN/Inf only ({len(keys):,})")
         self.nan_box.setToolTip(NAN_BOX_TIP)
         self.badge(badges)
+
+    def mark_nan_found(self, found: bool) -> None:
+        """The 'NaN/Inf only' box in the red of the badges it would list, while the scan's
+        findings wait to be listed (nan_scan.py): where the user is told to tick, in a
+        row that does not move. The late banner that said it had pushed the tree down
+        under the pointer, a click landing on another row (review 19, F6)."""
+        self._nan_found = found
+        self.follow_palette()
+
+    def follow_palette(self) -> None:
+        """The box's red readable on the palette (theme.follow calls this)."""
+        palette = QPalette()  # the application's: the box's own colour dropped
+        if self._nan_found:
+            red = theme.readable(NAN_RED, QGuiApplication.palette().color(QPalette.ColorRole.Window))
+            palette.setColor(QPalette.ColorRole.WindowText, red)
+        self.nan_box.setPalette(palette)
 
     def badge(self, badges: dict[str, str]) -> None:
         """Badges by key (NaN/Inf counts, a CRC failure), the filter left as it is: those
