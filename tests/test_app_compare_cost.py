@@ -18,7 +18,7 @@ from PySide6.QtCore import QModelIndex
 from ckpt_gui.app.models.compare_model import NAME_B
 from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
 from ckpt_gui.app.widgets.pair_panel import NO_PAIR_NOTE
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.resources import demo_path

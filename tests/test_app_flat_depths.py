@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from ckpt_gui.app.widgets import flat_paths
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.flat_paths import elide_path
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.resources import demo_path

@@ -238,7 +238,8 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     # Comparing values needs numpy, which listing a checkpoint must not import.
-    from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables  # noqa: PLC0415
+    from ckpt_gui.core.analysis.value_comparison import compare_all  # noqa: PLC0415
+    from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables  # noqa: PLC0415
     from ckpt_gui.core.views.pair_paths import shown_path_of  # noqa: PLC0415
 
     a, b = open_readable(args.a), open_readable(args.b)  # as inspect and the app open a folder
