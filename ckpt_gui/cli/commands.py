@@ -240,7 +240,7 @@ def _diff(args: argparse.Namespace) -> int:
     # Comparing values needs numpy, which listing a checkpoint must not import.
     from ckpt_gui.core.analysis.value_comparison import compare_all  # noqa: PLC0415
     from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables  # noqa: PLC0415
-    from ckpt_gui.core.views.pair_paths import PairPaths  # noqa: PLC0415
+    from ckpt_gui.core.views.pair_paths import PairPaths, shown_path_of  # noqa: PLC0415
 
     a, b = open_readable(args.a), open_readable(args.b)  # as inspect and the app open a folder
     # Which checkpoint of a folder was compared, when not its newest, and why, in one
@@ -260,11 +260,7 @@ def _diff(args: argparse.Namespace) -> int:
     diff = pair_variables(a, b)
     compare_all(diff)
     find_renames(diff)
-    places = PairPaths(diff)  # as the app places pairs: an optimizer slot under its variable
-
-    def path_of(pair) -> str:
-        return places.of(pair)[0]
-
+    path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     # A pair whose value cannot be read is listed "unreadable" and the others compared
     # (review 14), and an object graph that cannot be read pairs by key (review 15 M2):
     # why, on stderr and in the JSON's warnings, one line per file's problem (review 16 #6).
@@ -274,8 +270,9 @@ def _diff(args: argparse.Namespace) -> int:
     notes += unreadable
     if args.json:
         document = diff.to_json() | {"warnings": notes}
+        places = PairPaths(diff).of  # the place path_of gives, and whether it is an optimizer slot
         for row, pair in zip(document["variables"], diff.pairs, strict=True):
-            row["path"], _name, slot = places.of(pair)
+            row["path"], _name, slot = places(pair)
             if slot:  # an optimizer's, not a parameter of the model: as the app's tree marks it
                 row["slot"] = True
         _print_json(document)

@@ -1,7 +1,7 @@
 """Where the comparison's tree shows a pair: its place (an optimizer slot under the
 variable it belongs to, not in the optimizer's numbered lists), the names B gives a
 place where a layer was renamed, and a Keras file's pairs in the model's order.
-``ckpt-gui diff`` names pairs by the same places (:func:`shown_path_of`).
+``ckpt-gui diff`` names pairs by the same places (:func:`shown_path_of`) and says which are slots.
 """
 
 from __future__ import annotations
