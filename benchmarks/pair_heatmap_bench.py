@@ -34,7 +34,8 @@ REPO = HERE.parent
 CHILD = r"""
 import json, sys, time, tracemalloc
 import numpy as np
-from ckpt_gui.core.analysis.diff import compare_pair, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_pair
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views import pair_view as views
 from ckpt_gui.core.views.pair_view import pair_view

@@ -157,7 +157,8 @@ def measure_diff(data: Path, runs: int) -> list[dict]:
         TIMER
         + f"""
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 def read_both():
     for prefix in ({a!r}, {b!r}):
         ckpt = Checkpoint.open(prefix)

@@ -22,3 +22,30 @@ def assert_same_value(mine: np.ndarray, theirs: np.ndarray, key: str = "") -> No
         return
     assert mine.dtype.name == theirs.dtype.name, f"{key}: dtype {mine.dtype} != {theirs.dtype}"
     assert np.ascontiguousarray(mine).tobytes() == np.ascontiguousarray(theirs).tobytes(), f"{key}: values differ"
+
+
+def edge_hugging_values(
+    dtype, bins: int, low: float, high: float, rng, edges=None, copies: int | None = None, uniform: int = 30_000
+) -> np.ndarray:
+    """The values most likely to be put in the wrong bin by anything but exact
+    comparisons: every edge of ``bins`` bins over ``low..high`` as a ``dtype`` value
+    (``edges``: those given, such as the app's, HistogramAccumulator.edges_for; else
+    ``np.histogram``'s), the floats one and two steps either side of each, within
+    low..high, repeated ``copies`` times (by default to some 40,000 values: many near
+    every edge), among ``uniform`` uniform values, shuffled by ``rng``."""
+    lo, hi = dtype(low), dtype(high)
+    if edges is None:
+        edges = np.histogram_bin_edges(np.array([lo, hi], dtype), bins=bins)
+    edges = np.asarray(edges).astype(dtype)
+    points = [edges]
+    for direction in (dtype(-np.inf), dtype(np.inf)):
+        step = edges
+        for _ in range(2):
+            step = np.nextafter(step, direction)
+            points.append(step)
+    points = np.concatenate(points)
+    points = points[(points >= lo) & (points <= hi)]
+    copies = 1 + 40_000 // points.size if copies is None else copies
+    values = np.concatenate([np.tile(points, copies), rng.uniform(lo, hi, uniform).astype(dtype)])
+    rng.shuffle(values)
+    return values.astype(dtype)

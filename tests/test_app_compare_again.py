@@ -11,7 +11,7 @@ import pytest
 
 from ckpt_gui.app.controllers import compare as compare_controller
 from ckpt_gui.app.controllers.compare import COMPARE_AGAIN
-from ckpt_gui.core.analysis.diff import compare_pair
+from ckpt_gui.core.analysis.value_comparison import compare_pair
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import StorageError, StorageUnreachableError
 from tests.test_app_compare_review7 import _write

@@ -12,8 +12,9 @@ import pytest
 from ckpt_gui.app.models import compare_model
 from ckpt_gui.app.models.compare_model import NAME_A, NAME_B
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.analysis.diff_values import compare_chunks
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.formatting import nonfinite_text
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short

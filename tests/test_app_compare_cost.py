@@ -10,19 +10,16 @@ the plots area says so in a line of text instead of showing empty axes.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from PySide6.QtCore import QModelIndex
 
 from ckpt_gui.app.models.compare_model import NAME_B
 from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
 from ckpt_gui.app.widgets.pair_panel import NO_PAIR_NOTE
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import WAIT_MS, compare_demo_with_first
 from tools.bundle_writer import write_bundle
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -83,9 +80,7 @@ def test_a_pair_in_a_short_tree_is_scrolled_to_and_shown(qtbot, crowd):
 
 def test_no_pair_selected_shows_a_line_of_text_not_empty_axes(qtbot, window):
     window.resize(1024, 640)
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     panel, trees = window.pair_panel, window.compare_trees
     selected = trees.selected_pair()
     assert selected is not None  # the largest change, selected when the comparison is done

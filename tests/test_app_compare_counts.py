@@ -42,7 +42,7 @@ def written(request) -> Path:
 def halfway(qtbot):
     """The comparison's trees over the demo's oldest and newest saves, paired, no value
     compared yet, every level made."""
-    from ckpt_gui.core.analysis.diff import pair_variables
+    from ckpt_gui.core.analysis.variable_pairing import pair_variables
     from ckpt_gui.core.checkpoint import Checkpoint
 
     b = Checkpoint.open(demo_path())
@@ -116,7 +116,7 @@ def _disagreements(trees) -> list[tuple[str, Counter, Counter]]:
 def test_every_total_while_comparing_is_the_sum_of_the_rows_below_it(qtbot, halfway):
     """Review: while comparing, a group said "4 changed" over rows of which 28 were
     still "comparing", and the chips and header did not add up to the groups."""
-    from ckpt_gui.core.analysis.diff import compare_pair
+    from ckpt_gui.core.analysis.value_comparison import compare_pair
 
     trees, diff = halfway
     assert _disagreements(trees) == []  # nothing compared: every group "N to compare"
@@ -134,7 +134,7 @@ def test_a_filter_goes_by_the_statuses_the_rows_show(qtbot, halfway):
     """Pairs compared after the last count (their values came between two refreshes)
     are still "comparing" in their rows: the "changed" chip showed them, under groups
     counting "2 of 6: 2 changed" above three rows."""
-    from ckpt_gui.core.analysis.diff import compare_pair
+    from ckpt_gui.core.analysis.value_comparison import compare_pair
 
     trees, diff = halfway
     for pair in diff.pairs[:10]:
@@ -213,7 +213,7 @@ def test_a_selected_groups_summary_follows_the_comparison(qtbot, window, held):
     """A group selected while comparing kept, in its summary, the counts of when it was
     selected, while its row's moved on."""
     from ckpt_gui.app.models.compare_model import STATUS
-    from ckpt_gui.core.analysis.diff import compare_pair
+    from ckpt_gui.core.analysis.value_comparison import compare_pair
 
     open_demo(qtbot, window)
     with qtbot.waitSignal(window.compare.opened, timeout=WAIT_MS):

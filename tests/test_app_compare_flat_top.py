@@ -5,21 +5,16 @@ seen as the largest change."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import compare_demo_with_first
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WINDOW_SIZE = (1024, 640)
 
 
 def test_the_flat_list_opens_at_its_top_with_the_selection_kept(qtbot, window):
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     trees = window.compare_trees
     trees.by_change.setChecked(True)  # to find the smallest change: the list's last row
     flat = trees.view_a.model()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QLabel
 from ckpt_gui.app.models.compare_model import NAME_A, NAME_B
 from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
 from tests.test_app_desktop import WAIT_MS

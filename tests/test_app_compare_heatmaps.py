@@ -5,10 +5,7 @@ checkpoints compared."""
 
 from __future__ import annotations
 
-import os
-
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import WAIT_MS, compare_demo_with_first
 
 READABLE = 200  # px: a heatmap's least height to read its cells at 1280x800
 
@@ -23,9 +20,7 @@ def _select(qtbot, window, shape: tuple[int, ...]) -> None:
 
 def test_a_heatmap_can_be_read_at_1280x800(qtbot, window):
     window.resize(1280, 800)
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     panel = window.pair_panel
     _select(qtbot, window, (3, 3, 8, 16))
     for plot in panel.image_plots:
@@ -61,7 +56,7 @@ def test_one_changed_element_of_a_tall_matrix_shows_on_screen(qtbot, tmp_path):
 
     from ckpt_gui.app.widgets.heatmap import NAN_COLOUR
     from ckpt_gui.app.widgets.pair_panel import PairPanel
-    from ckpt_gui.core.analysis.diff import pair_variables
+    from ckpt_gui.core.analysis.variable_pairing import pair_variables
     from ckpt_gui.core.checkpoint import Checkpoint
     from ckpt_gui.core.views.pair_view import pair_view
     from tools.bundle_writer import write_bundle

@@ -15,7 +15,8 @@ from ckpt_gui.app.nan_scan import NAN_TIP
 from ckpt_gui.app.widgets.compare_summary import NONFINITE_TIP
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.pair_numbers import pair_numbers
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short

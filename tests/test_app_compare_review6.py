@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.opening_pair import is_model_own
 from ckpt_gui.core.views.pair_tree import PairTree

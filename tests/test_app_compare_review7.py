@@ -12,7 +12,8 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLabel
 
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pair_view import pair_view

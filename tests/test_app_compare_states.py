@@ -52,7 +52,7 @@ def test_choosing_another_checkpoint_in_the_picker_while_comparing_says_the_comp
 @pytest.fixture()
 def halfway(qtbot):
     """The comparison's trees over the demo's two newest saves paired, no value compared yet."""
-    from ckpt_gui.core.analysis.diff import pair_variables
+    from ckpt_gui.core.analysis.variable_pairing import pair_variables
     from ckpt_gui.core.checkpoint import Checkpoint
 
     b = Checkpoint.open(demo_path())
@@ -66,7 +66,7 @@ def halfway(qtbot):
 def test_the_chips_hold_their_place_and_a_pressed_one_says_what_it_shows(qtbot, halfway):
     """Review finding 32: the chips appeared when the comparison ended and pushed the
     filter box under the user's click; a pressed chip was a slightly darker grey."""
-    from ckpt_gui.core.analysis.diff import compare_all
+    from ckpt_gui.core.analysis.value_comparison import compare_all
 
     trees, diff = halfway
     assert trees.model.tree.pending_below(trees.model.tree.root) > 0  # values still to compare
@@ -102,7 +102,7 @@ def test_rows_groups_and_header_change_together_and_numbers_are_never_cut(qtbot,
 
     from ckpt_gui.app.models.compare_model import STATUS
     from ckpt_gui.app.widgets.compare_columns import fit_number
-    from ckpt_gui.core.analysis.diff import compare_pair
+    from ckpt_gui.core.analysis.value_comparison import compare_pair
 
     trees, diff = halfway
     tree, model = trees.model.tree, trees.model

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from ckpt_gui.app.widgets.column_widths import NAME_ROOM
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from tests.compare_views import shown_trees
 from tests.test_app_compare_review7 import _write

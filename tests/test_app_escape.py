@@ -6,13 +6,12 @@ window (tests/test_app_x11_escape.py)."""
 
 from __future__ import annotations
 
-import os
-
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem, QWidget
 
 from ckpt_gui.resources import demo_path
+from tests.test_app_desktop import compare_demo_with_first
 
 WAIT_MS = 60_000
 WINDOW_SIZE = (1280, 800)  # every control of the plots' rows on screen
@@ -79,9 +78,7 @@ def test_escape_clears_the_browse_filter_from_the_toolbar(qtbot, window):
 
 
 def test_escape_clears_the_comparisons_filter_from_the_pair_panel(qtbot, window):
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     trees = window.compare_trees
     # a changed 4-D pair: its numbers, plots and the slice's boxes
     pairs = window.compare.diff.pairs

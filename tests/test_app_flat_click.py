@@ -12,7 +12,8 @@ import pytest
 
 from ckpt_gui.app.widgets import compare_trees
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.core.analysis.diff import compare_pair, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_pair
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_statuses import change_order, pair_filter
 from ckpt_gui.core.views.pair_tree import PairTree

@@ -6,8 +6,6 @@ the counts give, where the list was scrolled to."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStyleOptionViewItem
@@ -15,12 +13,11 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from ckpt_gui.app.widgets import flat_paths
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
 from ckpt_gui.app.widgets.flat_paths import elide_path
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
-from ckpt_gui.resources import demo_path
 from tests.test_app_compare_review6 import _shown_names
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import WAIT_MS, compare_demo_with_first
 from tests.test_path_ends import _Reference
 from tools.bundle_writer import write_bundle
 
@@ -155,9 +152,7 @@ def test_in_the_window_the_turns_count_them(qtbot, window, steps_run):
     """In the app the event loop's turns count a large side's depths: the rows come in
     their short form, as the depths counted before this work cut them."""
     window.resize(1024, 640)
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     trees = window.compare_trees
     with qtbot.waitSignal(trees.path_depths.ready, timeout=WAIT_MS):
         trees.by_change.setChecked(True)

@@ -5,16 +5,13 @@ Light and dark palettes; offscreen (checked in a real X11 window too)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ckpt_gui.app import theme
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, dark_palette, open_demo
+from tests.test_app_desktop import compare_demo_with_first, dark_palette, open_demo
 from tests.test_app_ux import light_palette
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -33,9 +30,7 @@ def palette(request):
 
 @pytest.fixture()
 def compared(qtbot, window, palette):
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.wait(50)

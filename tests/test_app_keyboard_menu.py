@@ -5,15 +5,12 @@ QMenu.exec is replaced by a recorder: a real menu is modal."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from ckpt_gui.resources import demo_path
-from tests.test_app_desktop import WAIT_MS, open_demo
+from tests.test_app_desktop import compare_demo_with_first, open_demo
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -90,9 +87,7 @@ def test_the_menu_key_in_the_browse_tree_is_for_the_current_row(qtbot, window, m
 
 @pytest.mark.timeout(180)
 def test_the_menu_key_in_the_comparison_trees_is_for_the_current_row(qtbot, window, menus):
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     trees = window.compare_trees
     for view in (trees.view_a, trees.view_b):
         chosen = _pick_a_middle_variable(view, view.model())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ckpt_gui.app.models.compare_model import NAME_A, NAME_B, STATUS, CompareModel
 from ckpt_gui.app.models.tree_model import FETCH_ROWS, VariableTreeModel
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_statuses import pair_filter
 from ckpt_gui.core.views.pair_tree import PairTree

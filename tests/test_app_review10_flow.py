@@ -17,7 +17,8 @@ from ckpt_gui.app import doctor_settings
 from ckpt_gui.app.controllers.doctor import DoctorController
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.report_panel import ReportPanel
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.opening_pair import is_model_own, opening_pair
 from ckpt_gui.diagnosis import runner

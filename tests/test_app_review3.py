@@ -226,11 +226,9 @@ def test_a_scalar_is_written_alike_in_details_the_statistics_and_the_heatmap():
 def test_pairs_still_to_compare_are_said_shortly(qtbot, window, monkeypatch):
     """Review: "… to compare 200,000 (counts by status come as pairs are compared)"
     beside the chips while none is compared yet."""
-    from ckpt_gui.resources import demo_path
+    from tests.test_app_desktop import compare_demo_with_first
 
-    open_demo(qtbot, window)
-    with qtbot.waitSignal(window.compare_done, timeout=60_000):
-        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    compare_demo_with_first(qtbot, window)
     trees = window.compare_trees
     tree = trees.model.tree
     monkeypatch.setattr(tree, "statuses_below", lambda _node: {})  # as at the start of a large comparison

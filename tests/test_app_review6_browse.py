@@ -138,7 +138,7 @@ def test_the_path_bar_names_every_format_without_doubled_brackets(qtbot, window)
     """Review 6: "(Keras 3 model archive (.keras))" in the path bar."""
     from types import SimpleNamespace
 
-    from ckpt_gui.app.window import FORMAT_NAMES
+    from ckpt_gui.app.window_title import FORMAT_NAMES
 
     for format_id, name in FORMAT_NAMES.items():
         ckpt = SimpleNamespace(prefix="/data/run/model.keras", format=format_id, checkpoints=[], ref=None, keras=None)

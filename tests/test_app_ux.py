@@ -25,7 +25,7 @@ from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.resources import demo_path, examples_path
 from tests import background
 from tests.background import Writer
-from tests.test_app_desktop import dark_palette, plain
+from tests.test_app_desktop import compare_demo_with_first, dark_palette, plain
 
 WAIT_MS = 60_000
 WINDOW_SIZE = (1280, 800)  # the window fixture's (conftest.py)
@@ -454,8 +454,8 @@ def test_status_colours_read_on_light_and_dark_palettes(qtbot, window, palette):
         for status, button in window.report_panel.legend.items():
             colour = button.styleSheet().split("color:")[1].split(";")[0].strip()
             assert theme.contrast(QColor(colour), back) >= theme.READABLE, status
-        open_path(qtbot, window, demo_path())
-        compare_with(qtbot, window, os.path.join(demo_path(), "ckpt-100"))
+        compare_demo_with_first(qtbot, window)
+        qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)  # idle after, as compare_with left it
         model = window.compare_trees.model
         leaf = model.tree.leaves[0]
         brush = model.data(model.index_of(leaf, STATUS), Qt.ItemDataRole.ForegroundRole)
@@ -477,8 +477,8 @@ def test_comparison_chips_text_reads_on_the_background_drawn(qtbot, window, pale
     app.setPalette(palette)
     try:
         qtbot.wait(50)
-        open_path(qtbot, window, demo_path())
-        compare_with(qtbot, window, os.path.join(demo_path(), "ckpt-100"))
+        compare_demo_with_first(qtbot, window)
+        qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)  # idle after, as compare_with left it
         for status, button in window.compare_trees.summary.items():
             colour = QColor(button.styleSheet().split("color:")[1].split(";")[0].strip())
             button.blockSignals(True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.opening_pair import is_model_own, opening_pair
 from ckpt_gui.core.views.pair_paths import shown_path_of

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_statuses import pair_filter
 from ckpt_gui.core.views.pair_tree import PairTree
@@ -97,8 +98,8 @@ def test_bfloat16_pair(checkpoints, tf):
 
 
 def test_chunked_comparison_equals_whole(checkpoints):
-    from ckpt_gui.core.analysis.diff import aligned_chunks
     from ckpt_gui.core.analysis.diff_values import compare_chunks
+    from ckpt_gui.core.analysis.value_comparison import aligned_chunks
 
     diff = compare_all(
         pair_variables(
@@ -295,7 +296,7 @@ def test_pair_tree_counts_each_groups_statuses_as_pairs_get_compared(checkpoints
     and at the end exactly what a count of every pair below each group gives."""
     from collections import Counter
 
-    from ckpt_gui.core.analysis.diff import compare_pair
+    from ckpt_gui.core.analysis.value_comparison import compare_pair
 
     diff = pair_variables(Checkpoint.open(checkpoints / "keras_seq"), Checkpoint.open(checkpoints / "keras_wide"))
     tree = PairTree(diff)

@@ -17,7 +17,8 @@ import json
 import os
 from pathlib import Path
 
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.views.pair_tree import PairTree

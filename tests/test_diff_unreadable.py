@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ckpt_gui.core.analysis.diff import compare_all, elements_to_compare, pair_variables
 from ckpt_gui.core.analysis.unreadable_pair import needs_check
+from ckpt_gui.core.analysis.value_comparison import compare_all, elements_to_compare
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from tests.conftest import run_cli
 from tests.test_cli_review12 import _flip_tensor

@@ -24,6 +24,7 @@ from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.values.scratch import Scratch
 from tests.conftest import REPO
+from tests.helpers import edge_hugging_values
 
 kernel = histogram_kernel._histogram_counts
 if kernel is None:
@@ -55,27 +56,13 @@ def assert_exact(values: np.ndarray, edges: np.ndarray) -> None:
     np.testing.assert_array_equal(counts, 2 * expected)
 
 
-def around_edges(edges: np.ndarray, dtype, low, high) -> np.ndarray:
-    """Every edge as a value of ``dtype``, and the two floats either side of it, within low..high."""
-    edges = edges.astype(dtype)
-    points = [edges]
-    for direction in (dtype(-np.inf), dtype(np.inf)):
-        step = edges
-        for _ in range(2):
-            step = np.nextafter(step, direction)
-            points.append(step)
-    points = np.concatenate(points)
-    return points[(points >= low) & (points <= high)]
-
-
 def hugging(dtype, bins: int, low: float, high: float, seed: int) -> np.ndarray:
-    """Values on and next to every edge of ``bins`` bins over low..high, among uniform ones."""
+    """Values on and next to every edge the app counts ``bins`` bins over low..high
+    with (its own edges: float32's width may overflow, as in 3e38 - -1e38), three of
+    each, among an odd number of uniform ones (the kernel counts in fours: a tail is left over)."""
+    edges = HistogramAccumulator(bins, dtype(low), dtype(high)).edges_for(np.dtype(dtype))
     rng = np.random.default_rng(seed)
-    lo, hi = dtype(low), dtype(high)
-    edges = HistogramAccumulator(bins, lo, hi).edges_for(np.dtype(dtype))
-    values = np.concatenate([np.tile(around_edges(edges, dtype, lo, hi), 3), rng.uniform(lo, hi, 20_001).astype(dtype)])
-    rng.shuffle(values)
-    return values
+    return edge_hugging_values(dtype, bins, low, high, rng, edges=edges, copies=3, uniform=20_001)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

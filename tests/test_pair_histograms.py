@@ -10,7 +10,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis.diff import compare_pair, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_pair
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views import pair_view as views
 from ckpt_gui.core.views.pair_view import bins_for, pair_view

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_tree import PairTree
 from tests import background

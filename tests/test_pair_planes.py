@@ -11,8 +11,8 @@ import json
 import numpy as np
 import pytest
 
-from ckpt_gui.core.analysis.diff import pair_variables
 from ckpt_gui.core.analysis.envelope import MAX_ENVELOPE_SIDE
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views import pair_view
 from ckpt_gui.core.views.pair_planes import pair_pictures
@@ -102,7 +102,7 @@ def test_a_large_pair_is_read_in_chunks_that_cut_rows_anywhere(tmp_path, monkeyp
     """Above LARGE_VIEW_BYTES a side is not read whole: its pictures come from the
     histograms' first pass, a chunk of each side at a time (chunks that cut rows and
     blocks anywhere, A's and B's not the same size)."""
-    from ckpt_gui.core.analysis.diff import aligned_chunks
+    from ckpt_gui.core.analysis.value_comparison import aligned_chunks
     from ckpt_gui.core.views import pair_histograms
 
     def small_chunks(diff, pair, verify=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ckpt_gui.core.analysis.diff import pair_variables
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.pair_shown import pair_shown
 from ckpt_gui.core.views.pair_tree import PairTree, taken

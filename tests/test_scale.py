@@ -204,7 +204,7 @@ def test_a_large_comparison_opens_only_as_deep_as_a_screenful(qtbot, tmp_path):
     """A Keras model's chain of single groups opens on its own; a level of 2,500 blocks
     stays closed (expanding 20,000 blocks cost minutes on the GUI thread)."""
     from ckpt_gui.app.widgets.compare_trees import OPEN_ROWS, CompareTrees
-    from ckpt_gui.core.analysis.diff import pair_variables
+    from ckpt_gui.core.analysis.variable_pairing import pair_variables
     from ckpt_gui.core.views.pair_tree import PairTree
     from tools.bundle_writer import write_bundle
 

@@ -16,7 +16,7 @@ from ckpt_gui.core.analysis.summaries import tensor_histogram, tensor_stats
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.crc import crc32c, crc32c_combine
 from ckpt_gui.core.format.errors import Cancelled, CorruptCheckpointError
-from tests.helpers import tf_value
+from tests.helpers import edge_hugging_values, tf_value
 
 
 def reference_stats(values: np.ndarray) -> dict:
@@ -157,25 +157,6 @@ def test_stats_can_be_cancelled(checkpoints):
             chunk_bytes=4096,
         )
     assert seen == [1024, 2048]  # two chunks done, then it stopped
-
-
-def edge_hugging_values(dtype, bins: int, low: float, high: float, rng) -> np.ndarray:
-    """Every bin edge of ``np.histogram`` over ``low..high``, the floats one and two
-    steps either side of it, and uniform values, shuffled: the values most likely to
-    be put in the wrong bin by anything but exact comparisons."""
-    lo, hi = dtype(low), dtype(high)
-    edges = np.histogram_bin_edges(np.array([lo, hi], dtype), bins=bins)
-    points = [edges]
-    for direction in (dtype(np.inf), dtype(-np.inf)):
-        step = edges
-        for _ in range(2):
-            step = np.nextafter(step, direction)
-            points.append(step)
-    points = np.concatenate(points)
-    points = points[(points >= lo) & (points <= hi)]
-    values = np.concatenate([np.tile(points, 1 + 40_000 // points.size), rng.uniform(lo, hi, 30_000).astype(dtype)])
-    rng.shuffle(values)
-    return values.astype(dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

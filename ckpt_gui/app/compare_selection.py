@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ckpt_gui.app.job import JobContext
-from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_pair
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.analysis.value_comparison import compare_pair
 from ckpt_gui.core.views.opening_pair import opening_pair
 from ckpt_gui.core.views.pair_statuses import tree_order
 from ckpt_gui.core.views.pair_tree import PairNode

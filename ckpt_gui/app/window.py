@@ -1,6 +1,6 @@
 """The main window: builds the panels and the workflows' controllers (browse,
-doctor, compare), the menus (window_menus.py) and the status bar (window_status.py),
-and connects them.
+doctor, compare), the menus (window_menus.py), the path bar and title
+(window_title.py) and the status bar (window_status.py), and connects them.
 
 Browsing is made at launch; the doctor, the comparison and the repair (their modules,
 with the diagnosis and comparison machinery: a tenth of a second of CPU before the
@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -39,16 +37,14 @@ from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
-from ckpt_gui.app.widgets.layouts import ElidedLabel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.report_panel import ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.app.window_splits import Splits, StackedPages
 from ckpt_gui.app.window_status import WindowStatus
-from ckpt_gui.core.checkpoint import Checkpoint, shown_format
-from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
-from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
+from ckpt_gui.app.window_title import CheckpointTitle
+from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.resources import icon_path
 
 if TYPE_CHECKING:
@@ -58,22 +54,6 @@ if TYPE_CHECKING:
     from ckpt_gui.app.controllers.repair import RepairController
 
 QUIT_WAIT_MS = 300  # how long closing waits for cancelled jobs (all workflows together)
-FORMAT_NAMES = {
-    "tf2": "TF2 object-based",
-    "tf1": "TF1 name-based",
-    "savedmodel": "SavedModel variables",
-    **KERAS_FORMAT_NAMES,
-    **GRAPH_ONLY_FORMAT_NAMES,
-}
-
-
-def format_note(format_id: str) -> str:
-    """What the path bar says after the path: "(TF2 object-based)"; a name with brackets
-    of its own after a dot ("(Keras 3 model archive (.keras))" read badly, review 6)."""
-    name = FORMAT_NAMES[format_id]
-    return f"  · {name}" if "(" in name else f"  ({name})"
-
-
 GRAPH_TAB_TIP = "The model's graph, from the SavedModel, .meta or .keras file opened or beside the checkpoint"
 GRAPH_TAB_OFF_TIP = (
     "The model's graph: shown for a SavedModel (saved_model.pb), a .meta or a .keras file;"
@@ -184,18 +164,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
-        toolbar = QToolBar("Checkpoint")
-        toolbar.setMovable(False)
-        toolbar.setObjectName("checkpoint-toolbar")
-        # It gives way to the picker beside it, cut at its start: the folder's own name
-        # and the checkpoint's stay (review: "/work/shared/realworl…pt" said neither).
-        self.path_label = ElidedLabel("No checkpoint", mode=Qt.TextElideMode.ElideLeft)
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        toolbar.addWidget(QLabel(" Checkpoint: "))
-        toolbar.addWidget(self.picker)
-        toolbar.addSeparator()
-        toolbar.addWidget(self.path_label)
-        self.addToolBar(toolbar)
+        self.checkpoint_title = CheckpointTitle(self, self.picker, lambda: self.browse.ckpt)
+        self.path_label = self.checkpoint_title.path_label  # the name tests use
 
     def _make_compare_views(self):
         """The comparison's two halves, built when first needed: they cost start-up
@@ -330,10 +300,7 @@ class MainWindow(QMainWindow):
         # Greyed on the oldest (it only said "nothing before it", review 4), as on a lone checkpoint.
         refs = list(ckpt.checkpoints)
         self.previous_action.setEnabled(ckpt.ref in refs and refs.index(ckpt.ref) > 0)
-        folder, name = os.path.split(ckpt.prefix.rstrip("/"))
-        keep = f"{os.path.basename(folder)}/{name}" if folder else name  # the folder's name and the checkpoint's
-        self.path_label.setText(f" {ckpt.prefix}", format_note(shown_format(ckpt)), keep)
-        self._show_title()
+        self.checkpoint_title.show_checkpoint(ckpt)
 
     def _after_open(self, ckpt: Checkpoint) -> None:
         """Every open ends in the tree (arrow keys move its selection, not the Bins box
@@ -385,28 +352,11 @@ class MainWindow(QMainWindow):
             width = sum(self.main_splitter.sizes())
             self.main_splitter.setSizes([int(width * self._browse_share), width - int(width * self._browse_share)])
             self._browse_share = None
-        self._show_title()
+        self.checkpoint_title.show_title()
 
     def show_opening(self, path: str) -> None:
-        """The launch's checkpoint, before the window is shown: its first frame says it
-        is opening it, under its name in the title (not "No checkpoint" under the
-        checkpoint's title); a failed open goes back to "No checkpoint"."""
-        name = os.path.basename(path.rstrip("/" + os.sep)) or path
-        self.path_label.setText(f" Opening {name}...")
-        self.setWindowTitle(f"{name} - ckpt-gui")
-        self.loaded.connect(self._after_first_open, Qt.ConnectionType.SingleShotConnection)
-
-    def _after_first_open(self) -> None:
-        if self.browse.ckpt is None:
-            self.path_label.setText("No checkpoint")
-            self.setWindowTitle("ckpt-gui")
-
-    def _show_title(self) -> None:
-        ckpt = self.browse.ckpt
-        if ckpt is not None:  # a SavedModel by its folder's name, not "variables"
-            saved_model = ckpt.location.kind == "savedmodel"
-            name = os.path.basename(os.path.dirname(os.path.dirname(ckpt.prefix)) if saved_model else ckpt.prefix)
-            self.setWindowTitle(f"{name} - ckpt-gui")
+        """The launch's checkpoint named before the window is shown (window_title.py)."""
+        self.checkpoint_title.show_opening(path, self.loaded)
 
     # -- drops ---------------------------------------------------------------------------------
 

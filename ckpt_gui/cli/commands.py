@@ -238,8 +238,9 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     # Comparing values needs numpy, which listing a checkpoint must not import.
-    from ckpt_gui.core.analysis.diff import compare_all, find_renames, pair_variables  # noqa: PLC0415
-    from ckpt_gui.core.views.pair_paths import shown_path_of  # noqa: PLC0415
+    from ckpt_gui.core.analysis.value_comparison import compare_all  # noqa: PLC0415
+    from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables  # noqa: PLC0415
+    from ckpt_gui.core.views.pair_paths import PairPaths, shown_path_of  # noqa: PLC0415
 
     a, b = open_readable(args.a), open_readable(args.b)  # as inspect and the app open a folder
     # Which checkpoint of a folder was compared, when not its newest, and why, in one
@@ -269,8 +270,11 @@ def _diff(args: argparse.Namespace) -> int:
     notes += unreadable
     if args.json:
         document = diff.to_json() | {"warnings": notes}
+        places = PairPaths(diff).of  # the place path_of gives, and whether it is an optimizer slot
         for row, pair in zip(document["variables"], diff.pairs, strict=True):
-            row["path"] = path_of(pair)
+            row["path"], _name, slot = places(pair)
+            if slot:  # an optimizer's, not a parameter of the model: as the app's tree marks it
+                row["slot"] = True
         _print_json(document)
     else:
         print_diff_table(diff, path_of=path_of)

@@ -19,14 +19,9 @@ from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.status_style import DIFF_STYLES
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.compare_trees import CompareTrees
-from ckpt_gui.core.analysis.diff import (
-    CheckpointDiff,
-    Pair,
-    compare_all,
-    elements_to_compare,
-    find_renames,
-    pair_variables,
-)
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.analysis.value_comparison import compare_all, elements_to_compare
+from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.errors import CheckpointError

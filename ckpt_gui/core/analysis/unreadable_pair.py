@@ -17,7 +17,7 @@ not read.
 
 Not covered, on purpose: object storage that does not answer (every pair would fail
 alike; the comparison stops with that error). A TF2 object graph that cannot be read is
-not a pair: the pairs are matched by key and compared (``diff.verify_object_graphs``).
+not a pair: the pairs are matched by key and compared (``key_fallback.verify_object_graphs``).
 """
 
 from __future__ import annotations

@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, aligned_chunks
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.analysis.diff_values import should_parallelize
 from ckpt_gui.core.analysis.envelope import BlockEnvelope, BlockPiece
 from ckpt_gui.core.analysis.histogram import FineBins, Histogram, HistogramAccumulator, count_chunk, default_range
 from ckpt_gui.core.analysis.real_numbers import real_dtype
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
+from ckpt_gui.core.analysis.value_comparison import aligned_chunks
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.errors import Cancelled
 from ckpt_gui.core.values.numpy_dtypes import numpy_dtype

@@ -1,7 +1,7 @@
 """Where the comparison's tree shows a pair: its place (an optimizer slot under the
 variable it belongs to, not in the optimizer's numbered lists), the names B gives a
 place where a layer was renamed, and a Keras file's pairs in the model's order.
-``ckpt-gui diff`` names pairs by the same places (:func:`shown_path_of`).
+``ckpt-gui diff`` names pairs by the same places (:func:`shown_path_of`) and says which are slots.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
-from ckpt_gui.core.format.conventions import VARIABLE_VALUE_SUFFIX
+from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX
+from ckpt_gui.core.views.key_levels import key_kind, key_names
+from ckpt_gui.core.views.lazy_node import SLOT
 
 
 class PairPaths:
@@ -32,6 +34,11 @@ class PairPaths:
         # makes an Attribute per call: 400,000 calls for 200,000 pairs); a key with a
         # suffix (a saveable's extra tensors) is not in it and takes attribute_of_key.
         self.nodes = {side: graph.node_of_key if graph is not None else {} for side, graph in self.graphs.items()}
+        # Without an object graph (TF1), a slot is known by its key as the key view knows
+        # it: each side's keys' paths, made when a key first may be a slot's.
+        self.keyed = {"a": diff.a.keras is None, "b": diff.b.keras is None}
+        self.sides = {"a": diff.a, "b": diff.b}
+        self.key_paths: dict[str, set[str]] = {}
 
     def of(self, pair: Pair, side: str | None = None) -> tuple[str, str, bool]:
         """The pair's path in the tree (A's, or ``side``'s), its variable's TF1-style
@@ -47,7 +54,7 @@ class PairPaths:
             side, variable = self.named_by, named  # the same key on both sides: one name
         graph = self.graphs[side]
         if graph is None:
-            return variable.display_path, "", False
+            return variable.display_path, "", self.keyed[side] and self.is_key_slot(side, variable.key)
         found = self.nodes[side].get(variable.key) or graph.attribute_of_key(variable.key)
         if found is None:
             return variable.display_path, "", False
@@ -56,6 +63,21 @@ class PairPaths:
         if not owner:
             return variable.display_path, found[1].full_name if link is None else "", False
         return "/".join((*owner[0], link.slot_name)), "", True
+
+    def is_key_slot(self, side: str, key: str) -> bool:
+        """Whether ``key`` of side "a" or "b" (a checkpoint without an object graph) is an
+        optimizer slot's, as browse's key view tells (key_levels.key_kind): TF1's
+        ``kernel/Adam_1`` under its variable's key, ``weights/part_0/Ftrl`` under one of
+        its parts (older TensorFlow), a key under ``.OPTIMIZER_SLOT``. Without this the
+        comparison took them for the model's parameters (its group totals counted them)."""
+        path = key.removesuffix(VARIABLE_VALUE_SUFFIX)
+        if not path.rpartition("/")[2][:1].isupper() and OPTIMIZER_SLOT not in path:
+            return False  # most keys: a TF1 slot's name is capitalised (Adam_1, Ftrl)
+        paths = self.key_paths.get(side)
+        if paths is None:
+            variables = self.sides[side].variables
+            paths = self.key_paths[side] = {v.key.removesuffix(VARIABLE_VALUE_SUFFIX) for v in variables}
+        return key_kind(key_names(path), paths.__contains__) == SLOT
 
 
 def shown_path_of(diff: CheckpointDiff) -> Callable[[Pair], str]:

@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, compare_pair
+from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.analysis.stats import Partial, range_chunk
 from ckpt_gui.core.analysis.summaries import tensor_histogram
 from ckpt_gui.core.analysis.unreadable_pair import is_read_failure, mark_unreadable, unreadable_sides
+from ckpt_gui.core.analysis.value_comparison import compare_pair
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.errors import CheckpointError
