@@ -25,6 +25,7 @@ from ckpt_gui.app.widgets.heatmap import (
     place,
     set_levels,
 )
+from ckpt_gui.app.widgets.heatmap_row import even_heatmaps, even_widths
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import not_a_tab_stop
 from ckpt_gui.app.widgets.pair_numbers import (
@@ -141,8 +142,10 @@ class PairPanel(QWidget):
             bar.getAxis("bottom").setStyle(showValues=False, tickLength=0)
             bar.getAxis("bottom").setPen(pg.mkPen(None))
             heatmaps.addItem(bar, row=0, col=col)
+        even_heatmaps(heatmaps, self.image_plots, [self.colorbar_ab, self.colorbar_diff])
         self.heatmap_note = WrappingLabel("", size="9pt")  # one line cut at the right edge took B - A's room
-        heatmaps.addItem(self.heatmap_note, row=1, col=0, colspan=5)
+        # Under the row, not in it: spanning its columns, it had widened B - A's (review 19, F12).
+        self.heatmap_view.addItem(self.heatmap_note, row=1, col=0)
         self.heatmap_note.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -402,6 +405,8 @@ class PairPanel(QWidget):
         self.colorbar_diff.setVisible(view.image_diff is not None and not no_difference)
         self._show_heatmaps(bool(shown))
         drawn = [plot for plot, picture in zip(self.image_plots, pictures) if picture is not None]
+        columns = max((picture.cols for picture in pictures if picture is not None), default=1)
+        even_widths(drawn, columns)  # one shape, one size: "B - A"'s title had kept its plot the widest
         # The drawn plots zoom and pan together, and only they: linked to A's hidden plot,
         # an only-B heatmap took A's range mapped through A's geometry (column 3 of 4 cut,
         # or 0..50 after a link, review 8).
