@@ -72,3 +72,36 @@ def test_a_plot_too_short_for_two_rows_a_line_apart_names_two_as_far_apart_as_th
         assert len(levels) == 1, levels
         spacing, offset = levels[0]
         assert 2 * spacing > rows - 1 >= spacing, (size, levels)  # two ticks, the widest apart
+
+
+def test_a_heatmap_of_one_side_takes_the_rows_room(qtbot, window, tmp_path):
+    """F12's last case: with only A to draw (B has no such variable, or cannot read it),
+    A kept a third of the row, its hidden neighbours' columns keeping theirs."""
+    import os
+
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.resources import demo_path
+    from tests.test_app_review10_browse import open_path
+    from tools.bundle_writer import write_bundle
+
+    shown = Checkpoint.open(os.path.join(demo_path(), "ckpt-300"))
+    dropped = next(v.key for v in shown.variables if v.display_path == TALL)
+    kept = [v for v in shown.variables if v.key != dropped and not v.is_object_graph]
+    prefix = tmp_path / "b" / "ckpt"
+    prefix.parent.mkdir()
+    write_bundle(str(prefix), [(v.key, v.dtype.name, v.shape, shown.read(v.key).tobytes()) for v in kept])
+    open_path(qtbot, window, os.path.join(demo_path(), "ckpt-300"))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(prefix))
+    pair = next(p for p in window.compare.diff.pairs if p.key == dropped)
+    assert pair.b is None
+    window.compare_trees.select_pair(pair)
+    panel = window.pair_panel
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is pair, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    qtbot.wait(200)
+    plot_a = panel.image_plots[0]
+    assert plot_a.isVisible() and not any(plot.isVisible() for plot in panel.image_plots[1:])
+    row = panel.heatmaps.sceneBoundingRect().width()
+    bar = panel.colorbar_ab.sceneBoundingRect().width()
+    assert plot_a.sceneBoundingRect().width() >= row - bar - 20, (plot_a.sceneBoundingRect().width(), row, bar)

@@ -53,13 +53,43 @@ def _title_gives_way(label: pg.LabelItem) -> None:
     update_min()
 
 
-def even_widths(plots: list[pg.PlotItem], columns: int) -> None:
+UNBOUNDED = 16_777_215.0  # Qt's QWIDGETSIZE_MAX: no greatest width of one's own
+
+
+def collapse(item: pg.GraphicsWidget) -> None:
+    """A hidden plot or bar of the row no width: Qt's grid keeps a hidden item's room."""
+    item.setMinimumWidth(0)
+    item.setMaximumWidth(0)
+
+
+def fit_row(row: pg.GraphicsLayout, plots: list, drawn: list, bars: dict, columns: list[int]) -> None:
+    """The row laid out for what it draws: ``bars`` (bar: shown) at their own widths or
+    none, the ``drawn`` plots evenly (even_widths; ``columns``: their planes' widths)."""
+    for bar, on in bars.items():
+        bar.setVisible(on)
+        if on:
+            bar.setMinimumWidth(-1)
+            bar.setMaximumWidth(UNBOUNDED)
+        else:
+            collapse(bar)
+    even_widths(row, plots, drawn, max(columns, default=1))
+
+
+def even_widths(row: pg.GraphicsLayout, plots: list[pg.PlotItem], drawn: list[pg.PlotItem], columns: int) -> None:
     """The plots shown the same least width, the widest's (its axis labels'): in a row
     too narrow for their preferred widths, Qt took from each in proportion to what it
     had above its least, and "B - A", its title the widest, kept the most. Each picture
     keeps room for its first and last column's labels side by side (``columns``: the
-    widest plane's), which its title had given A's and B's. Call once their axes are set."""
-    shown = [plot for plot in plots if plot.isVisible()]
+    widest plane's), which its title had given A's and B's. The row's width goes to the
+    plots ``drawn`` only: a hidden plot's column kept its share, and A alone (B not
+    readable) was drawn a third as wide as the pane. Call once their axes are set."""
+    for plot, column in zip(plots, PLOT_COLUMNS, strict=True):
+        row.layout.setColumnStretchFactor(column, 1 if plot in drawn else 0)
+        if plot not in drawn:
+            collapse(plot)
+    shown = list(drawn)
+    for plot in shown:
+        plot.setMaximumWidth(UNBOUNDED)
     for plot in shown:
         axis = plot.getAxis("bottom")
         metrics = QFontMetricsF(axis.style["tickFont"] or QApplication.font())

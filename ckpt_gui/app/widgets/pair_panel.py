@@ -25,7 +25,7 @@ from ckpt_gui.app.widgets.heatmap import (
     place,
     set_levels,
 )
-from ckpt_gui.app.widgets.heatmap_row import even_heatmaps, even_widths
+from ckpt_gui.app.widgets.heatmap_row import even_heatmaps, fit_row
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import not_a_tab_stop
 from ckpt_gui.app.widgets.pair_numbers import (
@@ -401,12 +401,11 @@ class PairPanel(QWidget):
         # One line under the heatmaps (in their titles, it would widen one of them).
         self.heatmap_note.setText(" &nbsp; ".join(notes))
         self.heatmap_note.setVisible(bool(notes))
-        self.colorbar_ab.setVisible(bool(shown))
-        self.colorbar_diff.setVisible(view.image_diff is not None and not no_difference)
         self._show_heatmaps(bool(shown))
         drawn = [plot for plot, picture in zip(self.image_plots, pictures) if picture is not None]
-        columns = max((picture.cols for picture in pictures if picture is not None), default=1)
-        even_widths(drawn, columns)  # one shape, one size: "B - A"'s title had kept its plot the widest
+        # One shape, one size ("B - A"'s title had kept its plot the widest); what is hidden, no room.
+        bars = {self.colorbar_ab: bool(shown), self.colorbar_diff: view.image_diff is not None and not no_difference}
+        fit_row(self.heatmaps, self.image_plots, drawn, bars, [p.cols for p in pictures if p is not None])
         # The drawn plots zoom and pan together, and only they: linked to A's hidden plot,
         # an only-B heatmap took A's range mapped through A's geometry (column 3 of 4 cut,
         # or 0..50 after a link, review 8).
