@@ -29,6 +29,7 @@ from ckpt_gui.core.analysis.diff import (
 )
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
+from ckpt_gui.core.format.discovery import order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.open_fallback import compared_instead, open_readable
 from ckpt_gui.core.statuses import NONFINITE
@@ -385,10 +386,13 @@ def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:
 
 def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
     """What A and B are, for their headings: "before" and "after" when both are saves
-    of one folder (by its order, oldest first), nothing otherwise (two folders: which
-    came first is not known)."""
+    of one folder (by its order, oldest first) whose order is known (order_known),
+    nothing otherwise (two folders, or two saves of the same time: which came first is
+    not known)."""
     where_a, where_b = _folder_position(a, a.prefix), _folder_position(a, b.prefix)
     if where_a is None or where_b is None or where_a == where_b:
+        return "", ""
+    if not order_known(a.checkpoints[where_a], a.checkpoints[where_b]):
         return "", ""
     return ("before", "after") if where_a < where_b else ("after", "before")
 
