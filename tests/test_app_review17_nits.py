@@ -133,3 +133,26 @@ def test_two_savers_of_one_time_are_not_called_before_and_after(qtbot, window, t
 def test_two_savers_an_hour_apart_are(qtbot, window, tmp_path):
     heading_a, heading_b = _headings(qtbot, window, *_two_savers(tmp_path, 3600))
     assert "(before)" in heading_a and "(after)" in heading_b, (heading_a, heading_b)
+
+
+@pytest.mark.parametrize("apart_s", [0, 3600])
+def test_the_compare_dialog_says_before_and_after_only_when_known(qtbot, window, tmp_path, monkeypatch, apart_s):
+    from PySide6.QtWidgets import QDialog
+
+    from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+
+    shown, _other = _two_savers(tmp_path, apart_s)
+    open_path(qtbot, window, shown)
+    said = []
+
+    def accept(dialog) -> int:
+        said.append((dialog.roles(), dialog.order_label.text()))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CompareDialog, "exec", accept)
+    window.compare.choose()
+    ((roles, text),) = said
+    if apart_s:
+        assert roles == ("before", "after") and "(before)" in text, (roles, text)
+    else:
+        assert roles == ("", "") and "before" not in text and "after" not in text, (roles, text)
