@@ -118,3 +118,33 @@ def nonfinite_text(nan: int = 0, posinf: int = 0, neginf: int = 0, either_inf: i
     (a no-break space where a line may wrap)."""
     parts = [(nan, "NaN"), (posinf, "+Inf"), (neginf, "-Inf"), (either_inf, "\u00b1Inf")]
     return ", ".join(f"{count:,}{space}{name}" for count, name in parts if count)
+
+
+def exact_text(value) -> str:
+    """``value`` (an element of a tensor: a numpy scalar, bytes) as the shortest text that
+    reads back as the same value of its dtype: what a copy gives, where the table shows
+    format_number's 6 digits (review 19, F2: "0.152774" for the float32 0.15277405).
+    numpy writes its own floats so (Dragon4, shortest round-trip: up to 9 significant
+    digits for a float32, 17 for a float64); ml_dtypes' (bfloat16, float8) write 6
+    digits, so theirs are found by trying fewer digits first. Integers exact, bools as
+    Python and numpy write them, strings as the table shows them."""
+    if isinstance(value, bytes | str):
+        return string_text(value)
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind == "b" or isinstance(value, bool):
+        return "True" if value else "False"
+    if kind in ("i", "u") or isinstance(value, int):
+        return str(int(value))
+    if kind in ("f", "c"):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if kind is None or not math.isfinite(number):
+        return repr(number)  # a Python float: repr is its shortest round-trip text
+    for digits in range(1, 18):
+        text = f"{number:.{digits}g}"
+        if type(value)(float(text)) == value:
+            return text
+    return repr(number)

@@ -24,6 +24,7 @@ from ckpt_gui.core.analysis.value_comparison import compare_all, elements_to_com
 from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
+from ckpt_gui.core.format.discovery import order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.open_fallback import compared_instead, open_readable
 from ckpt_gui.core.statuses import NONFINITE
@@ -62,6 +63,11 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.diff: CheckpointDiff | None = None  # the comparison shown, if any
         self._wanted_key: str | None = None  # "Compare this variable": the pair to select once shown
         self._partner_note = ""  # the checkpoint compared instead of a folder's unreadable newest
+        # What holds while the comparison is shown (pairs matched by key, the checkpoint
+        # compared instead), under a voice of its own and standing: the comparison's own
+        # errors (stopped, moved variables not found) had taken its place for good, and
+        # the close button had taken it with them (review 19).
+        self._standing = banner.voice(object())
         # The pairs ``diff``'s renames (find_renames, as ``ckpt-gui diff`` proposes them) tie
         # together, each only-A or only-B pair to the other: filled when the comparison ends.
         self.moved: dict[int, Pair] = {}
@@ -116,6 +122,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         if self._wanted_key is None and not at_largest:  # "Compare this variable" named its own
             self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
+        self._standing.hide()
         if os.path.realpath(a.prefix) == os.path.realpath(b.prefix):
             self.banner.show_message(
                 f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
@@ -146,7 +153,8 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             details = "\n".join(str(error) for error in diff.graph_errors.values())
             if diff.graph_errors:  # why matching by key pairs the same variables
                 details += f"\n\n{diff.key_pairing_why}"
-            self.banner.show_message("\n".join(said), "warning", details)
+            self.banner.hide()  # (said in it)
+            self._standing.show_message("\n".join(said), "warning", details, standing=True)
 
     def _cannot_compare(self, message: str, details: str) -> None:
         self._wanted_key = None  # not the next comparison's
@@ -217,6 +225,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self._wanted_key = None  # a comparison closed before it was shown: not the next one's
         self.diff = None
         self.banner.hide()
+        self._standing.hide()
         self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
 
@@ -372,10 +381,13 @@ def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:
 
 def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
     """What A and B are, for their headings: "before" and "after" when both are saves
-    of one folder (by its order, oldest first), nothing otherwise (two folders: which
-    came first is not known)."""
+    of one folder (by its order, oldest first) whose order is known (order_known),
+    nothing otherwise (two folders, or two saves of the same time: which came first is
+    not known)."""
     where_a, where_b = _folder_position(a, a.prefix), _folder_position(a, b.prefix)
     if where_a is None or where_b is None or where_a == where_b:
+        return "", ""
+    if not order_known(a.checkpoints[where_a], a.checkpoints[where_b]):
         return "", ""
     return ("before", "after") if where_a < where_b else ("after", "before")
 

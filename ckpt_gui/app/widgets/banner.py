@@ -9,6 +9,7 @@ without hiding another workflow's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -30,6 +31,17 @@ TEXT_CONTRAST = 7.0
 Action = tuple[str, Callable[[], None]]  # a message's button: its text, what it does
 
 
+class Message(NamedTuple):
+    owner: object | None
+    text: str
+    kind: str
+    details: str
+    action: Action | None
+    # True for what stays true while its owner's work is shown (a comparison's "pairs
+    # matched by key"): the close button takes the others first, this one last.
+    standing: bool = False
+
+
 def banner_colours(kind: str, palette: QPalette | None = None) -> tuple[QColor, QColor, QColor]:
     """Background, text and border colours of a banner of ``kind`` on ``palette``."""
     palette = palette or QGuiApplication.palette()
@@ -43,8 +55,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.details = ""
         self.owner: object | None = None  # who said the last message shown (None: nobody in particular)
-        # (owner, text, kind, details, action), oldest first; action: (its button's text, what it does) or None
-        self._messages: list[tuple[object | None, str, str, str, Action | None]] = []
+        self._messages: list[Message] = []  # oldest first
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -68,7 +79,7 @@ class Banner(QFrame):
         layout.addWidget(self.close_button)
         self.details_button.clicked.connect(self._show_details)
         self.action_button.clicked.connect(self._act)
-        self.close_button.clicked.connect(self.hide)
+        self.close_button.clicked.connect(self.dismiss)
         self.kind = "error"
         self.hide()
         theme.follow(self)
@@ -91,6 +102,7 @@ class Banner(QFrame):
         owner: object | None = None,
         beside: bool = False,
         action: Action | None = None,
+        standing: bool = False,
     ) -> None:
         """Show ``text``; it replaces what ``owner`` said before, and what the others
         said stays above it unless it was only information: a later message must not
@@ -99,10 +111,24 @@ class Banner(QFrame):
         what was just said (a drop's files not used), which keeps the others' information
         too (review 11: two scripts dropped on a comparison, "Not used: ..." took the place
         of "Comparison closed ..."). ``action``: (a button's text, what it does), offered
-        beside the message while it is shown; the button takes the message away first."""
+        beside the message while it is shown; the button takes the message away first.
+        ``standing``: true while its owner's work is shown, see dismiss."""
         kind = kind if kind in HUES else "error"
-        kept = [m for m in self._shown() if m[0] is not owner and (beside or m[2] != "info")]
-        self._messages = [*kept, (owner, text, kind, details, action)]
+        kept = [m for m in self._shown() if m.owner is not owner and (beside or m.kind != "info" or m.standing)]
+        self._messages = [*kept, Message(owner, text, kind, details, action, standing)]
+        self._render()
+
+    def dismiss(self) -> None:
+        """The close button: every message but the standing ones, which then show alone;
+        those alone, closed, go (their owner keeps the same word where it is asked for:
+        a comparison's Details say "Paired by"). It had closed all, and a comparison's
+        "pairs matched by key" went for good with an export's error below it (review 19)."""
+        standing = [m for m in self._shown() if m.standing]
+        if len(standing) == len(self._shown()):
+            self._messages = []
+            self.hide()
+            return
+        self._messages = standing
         self._render()
 
     def withdraw(self, owner: object) -> None:
@@ -112,7 +138,7 @@ class Banner(QFrame):
             self._messages = left
             self._render()
 
-    def _shown(self) -> list[tuple[object | None, str, str, str, Action | None]]:
+    def _shown(self) -> list[Message]:
         return self._messages if self.isVisible() else []  # dismissed: nothing stays
 
     def _render(self) -> None:
@@ -163,8 +189,10 @@ class BannerVoice:
     def __init__(self, banner: Banner, owner: object) -> None:
         self.banner, self.owner = banner, owner
 
-    def show_message(self, text: str, kind: str = "error", details: str = "", action: Action | None = None) -> None:
-        self.banner.show_message(text, kind, details, owner=self.owner, action=action)
+    def show_message(
+        self, text: str, kind: str = "error", details: str = "", action: Action | None = None, standing: bool = False
+    ) -> None:
+        self.banner.show_message(text, kind, details, owner=self.owner, action=action, standing=standing)
 
     def hide(self) -> None:
         self.banner.withdraw(self.owner)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
-from ckpt_gui.core.format.discovery import CheckpointRef, Location
+from ckpt_gui.core.format.discovery import CheckpointRef, Location, order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.open_fallback import unreadable_note
 
@@ -120,6 +120,7 @@ class CompareDialog(QDialog):
         self.refs: list[CheckpointRef] = []
         self._broken: dict[str, str] = {}  # the folder's checkpoints that cannot be read: why, in a few words
         self._before: dict[str, int] = {}  # the folder's checkpoints (real paths): position, oldest first
+        self._saves: tuple = ()  # those checkpoints, oldest first
         self.swapped = False  # the user turned the proposed order round
         self.path = QLineEdit(start)
         self.path.setPlaceholderText("a checkpoint folder, a prefix (ckpt-3) or an .index file")
@@ -198,6 +199,8 @@ class CompareDialog(QDialog):
         where = [self._before.get(os.path.realpath(p)) for p in order] if order else [None]
         if None in where or where[0] == where[1]:
             return "", ""
+        if not order_known(self._saves[where[0]], self._saves[where[1]]):  # two saves of one time
+            return "", ""
         return ("before", "after") if where[0] < where[1] else ("after", "before")
 
     def swap(self) -> None:
@@ -225,6 +228,7 @@ class CompareDialog(QDialog):
             return
         self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
         self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
+        self._saves = location.checkpoints
         # Marked as the picker marks them (``locate`` may mark them: open_fallback.with_unreadable_marked).
         self._broken = dict(zip(location.broken, location.broken_why, strict=True))
         for ref in self.refs:

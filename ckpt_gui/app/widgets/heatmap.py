@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
-from ckpt_gui.app.widgets.plot_axes import spaced_levels, tick_labels, with_exponent
+from ckpt_gui.app.widgets.plot_axes import spaced_levels, spaced_rows, tick_labels, with_exponent
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import nonfinite_text
 
@@ -40,7 +40,8 @@ class IndexAxis(pg.AxisItem):
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's API
         levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size) if spacing >= 1]
-        return spaced_levels(self, levels or [(1.0, 0.0)], minVal, maxVal, size)
+        levels = spaced_levels(self, levels or [(1.0, 0.0)], minVal, maxVal, size)
+        return spaced_rows(self, levels, minVal, maxVal, size)  # a short plot: fewer rows named
 
 
 def index_axes() -> dict[str, IndexAxis]:

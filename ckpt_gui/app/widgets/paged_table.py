@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
-from ckpt_gui.app.widgets.table_copy import TableCopy
+from ckpt_gui.app.widgets.table_copy import EXACT_ROLE, TableCopy
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.formatting import format_number, string_text
+from ckpt_gui.core.formatting import exact_text, format_number, string_text
 
 PAGE_ROWS = 1_000_000  # rows in one page of the table
 BAND_ELEMENTS = 1 << 14  # the table reads about this many values at a time
@@ -114,6 +114,8 @@ class PagedTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return cell_text(self.cell(self.first_row + index.row(), index.column()))
+        if role == EXACT_ROLE:  # what Ctrl+C copies: every digit the dtype holds
+            return exact_text(self.cell(self.first_row + index.row(), index.column()))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             # Numbers right-aligned, their digits under each other; text left-aligned, as read.
             side = Qt.AlignmentFlag.AlignLeft if self._strings else Qt.AlignmentFlag.AlignRight

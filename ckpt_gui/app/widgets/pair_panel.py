@@ -25,6 +25,7 @@ from ckpt_gui.app.widgets.heatmap import (
     place,
     set_levels,
 )
+from ckpt_gui.app.widgets.heatmap_row import even_heatmaps, fit_row
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import not_a_tab_stop
 from ckpt_gui.app.widgets.pair_numbers import (
@@ -141,8 +142,10 @@ class PairPanel(QWidget):
             bar.getAxis("bottom").setStyle(showValues=False, tickLength=0)
             bar.getAxis("bottom").setPen(pg.mkPen(None))
             heatmaps.addItem(bar, row=0, col=col)
+        even_heatmaps(heatmaps, self.image_plots, [self.colorbar_ab, self.colorbar_diff])
         self.heatmap_note = WrappingLabel("", size="9pt")  # one line cut at the right edge took B - A's room
-        heatmaps.addItem(self.heatmap_note, row=1, col=0, colspan=5)
+        # Under the row, not in it: spanning its columns, it had widened B - A's (review 19, F12).
+        self.heatmap_view.addItem(self.heatmap_note, row=1, col=0)
         self.heatmap_note.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -398,10 +401,11 @@ class PairPanel(QWidget):
         # One line under the heatmaps (in their titles, it would widen one of them).
         self.heatmap_note.setText(" &nbsp; ".join(notes))
         self.heatmap_note.setVisible(bool(notes))
-        self.colorbar_ab.setVisible(bool(shown))
-        self.colorbar_diff.setVisible(view.image_diff is not None and not no_difference)
         self._show_heatmaps(bool(shown))
         drawn = [plot for plot, picture in zip(self.image_plots, pictures) if picture is not None]
+        # One shape, one size ("B - A"'s title had kept its plot the widest); what is hidden, no room.
+        bars = {self.colorbar_ab: bool(shown), self.colorbar_diff: view.image_diff is not None and not no_difference}
+        fit_row(self.heatmaps, self.image_plots, drawn, bars, [p.cols for p in pictures if p is not None])
         # The drawn plots zoom and pan together, and only they: linked to A's hidden plot,
         # an only-B heatmap took A's range mapped through A's geometry (column 3 of 4 cut,
         # or 0..50 after a link, review 8).

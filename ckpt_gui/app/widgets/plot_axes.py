@@ -53,6 +53,38 @@ def spaced_levels(axis: pg.AxisItem, levels: list, low: float, high: float, size
     return kept
 
 
+ROW_PITCH_LINES = 2  # a vertical axis' labels stand at least this many lines apart (a line between)
+
+
+def spaced_rows(axis: pg.AxisItem, levels: list, low: float, high: float, size: float) -> list:
+    """A vertical axis' ``levels`` whose labels stand ROW_PITCH_LINES lines apart, two
+    ticks at least within its range; when none does, the major spacing grown (x2, x5,
+    x10...) while two ticks still fit: a comparison's heatmap 60 px tall had stacked
+    "0 200 400 600" (review 19, F12), where 0 and 400 read. A horizontal axis' as they are."""
+    if axis.orientation not in ("left", "right") or not levels or size <= 0 or not high > low:
+        return levels
+    metrics = QFontMetricsF(axis.style["tickFont"] or QApplication.font())
+    least = ROW_PITCH_LINES * metrics.height() / size * (high - low)  # in values
+    fitting = [level for level in levels if level[0] >= least]
+    if fitting:
+        return fitting
+    spacing, offset = levels[0]
+    kept = levels[:1]
+    for tries in range(MOST_TRIES):
+        grown = spacing * GROWTH[tries % len(GROWTH)] * 10 ** (tries // len(GROWTH))
+        if _ticks_within(grown, offset, low, high) < 2:
+            break
+        kept = [(grown, offset)]
+        if grown >= least:
+            break
+    return kept  # too short for two ticks a line apart: the widest spacing with two, crowded rather than one
+
+
+def _ticks_within(spacing: float, offset: float, low: float, high: float) -> int:
+    first = math.ceil((low - offset) / spacing) * spacing + offset
+    return 0 if first > high else int((high - first) / spacing) + 1
+
+
 def _labels(axis: pg.AxisItem, spacing: float, offset: float, low: float, high: float, size: float):
     """How many of the labels ``spacing`` apart lie within the axis' ends, and whether two
     of them at least do and none overlaps its neighbour."""

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
-from ckpt_gui.app.widgets.distinct_names import distinct_ends
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import FlowLayout
@@ -324,7 +323,7 @@ class ReportPanel(AttemptStates, QWidget):
         none (an all-green report)."""
         self.problems.clear()
         findings = report.problems if report is not None else []
-        self.cut_names.ends = distinct_ends(finding.readable_name for finding in findings)
+        self.cut_names.set_names(finding.readable_name for finding in findings)
         for finding in findings:
             item = QTreeWidgetItem([status_style.label(finding.status), finding.readable_name,
                                     shapes_pair_text(finding), " ".join(finding.suggestions)])  # fmt: skip
@@ -409,12 +408,16 @@ class ReportPanel(AttemptStates, QWidget):
 
     def _names_need(self) -> int:
         """The width the variable column needs to show each row's name whole when short
-        (VARIABLE_LEAST_CHARS characters at most), else its shortest own form (ElideDelegate)."""
+        (VARIABLE_LEAST_CHARS characters at most), else its layer form or shortest own form (ElideDelegate)."""
         metrics, ends, need = self.problems.fontMetrics(), self.cut_names.ends, 0
+        layers = self.cut_names.layers
         for row in range(self.problems.topLevelItemCount()):
             name = self.problems.topLevelItem(row).text(VARIABLE_COLUMN)
             found = ends.get(name)
-            shortest = name if len(name) <= VARIABLE_LEAST_CHARS or found is None else min(found.forms, key=len)
+            if len(name) <= VARIABLE_LEAST_CHARS or found is None:
+                shortest = name
+            else:  # its layer form, which every cut name with a layer number shows (layer_ends)
+                shortest = layers.get(name) or min(found.forms, key=len)
             need = max(need, metrics.horizontalAdvance(shortest))
         return need + TEXT_MARGINS + 1  # (elidedText's measure rounds a fraction of a pixel up)
 

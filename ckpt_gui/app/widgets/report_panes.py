@@ -9,9 +9,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QPainter, QTextDocument
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QSplitter, QStyledItemDelegate, QTreeWidget
 
-from ckpt_gui.app.widgets.distinct_names import DistinctElided
+from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
 from ckpt_gui.app.widgets.elided_names import TEXT_MARGINS
 from ckpt_gui.app.widgets.focus_ring import FocusRing
+from ckpt_gui.app.widgets.layer_names import layer_ends
 
 VARIABLE_COLUMN = 1  # the problem table's variable: cut in its middle
 MIDDLE_LEAST_CHARS = 24  # narrower, a path keeps its end whole instead
@@ -25,7 +26,32 @@ class ElideDelegate(DistinctElided):
     "…ns/3/_kernel" and "…ns/6/_kernel" kept half a layer number, "…ing_variance" lost
     the part a moving_mean row differs by. A path with no such form loses its middle,
     or in a narrow column keeps its end ("...4/moving_mean"): its start is the model's
-    root, the same in every row."""
+    root, the same in every row. When a path with a layer number does not fit, every
+    such path shows its layer form ("…/4/gamma", layer_ends), one depth down the column."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.layers: dict[str, str] = {}
+        self._widest: tuple[tuple, int] | None = None  # (font, px) of the widest name with a layer form
+
+    def set_names(self, names) -> None:
+        """The variables' names: their distinct ends, and their layer forms."""
+        names = list(names)
+        self.ends = distinct_ends(names)
+        self.layers = layer_ends(names)
+        self._widest = None
+
+    def layer_form(self, text: str, metrics, room: int) -> str | None:
+        """``text``'s layer form when the column cuts any name that has one (so all of
+        them read alike, whole names beside cut ones were as ragged) and it fits."""
+        form = self.layers.get(text)
+        if form is None or metrics.horizontalAdvance(form) > room:
+            return None
+        # (QFontMetrics does not say its font: the font known by what it measures)
+        font = (metrics.height(), metrics.horizontalAdvance("_operations/0123456789 moving_variance"))
+        if self._widest is None or self._widest[0] != font:
+            self._widest = font, max(metrics.horizontalAdvance(name) for name in self.layers)
+        return form if self._widest[1] > room else None
 
     def initStyleOption(self, option, index) -> None:
         QStyledItemDelegate.initStyleOption(self, option, index)
@@ -33,7 +59,10 @@ class ElideDelegate(DistinctElided):
             option.textElideMode = Qt.TextElideMode.ElideRight
             return
         room = option.rect.width() - TEXT_MARGINS
-        if room > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
+        layer = self.layer_form(option.text, option.fontMetrics, room) if room > 0 else None
+        if layer is not None:
+            option.text = layer
+        elif room > 0 and option.fontMetrics.horizontalAdvance(option.text) > room:
             option.text = self.cut(option.text, option.fontMetrics, room) or option.text
         if option.rect.width() < MIDDLE_LEAST_CHARS * option.fontMetrics.averageCharWidth():
             option.textElideMode = Qt.TextElideMode.ElideLeft

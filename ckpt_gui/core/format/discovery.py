@@ -44,7 +44,7 @@ from ckpt_gui.core.format.v1_discovery import is_v1, sharded_v1_beside, v1_check
 from ckpt_gui.core.format.v1_table import is_pattern
 from ckpt_gui.core.formatting import format_some
 
-__all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "step_of"]
+__all__ = ["CheckpointRef", "Location", "in_order", "is_inside", "locate", "order_known", "step_of"]
 
 STATE_FILENAME = "checkpoint"
 V1_FROM_URL = "a V1 (pre-0.12) checkpoint: read from a local copy only, not from object storage"
@@ -284,6 +284,21 @@ def in_order(listed: list[CheckpointRef], unlisted: list[CheckpointRef]) -> tupl
         ordered.append(ref)
     ordered += rest[i:]
     return tuple(ordered)
+
+
+SAME_TIME_S = 1.0  # save times this close read alike (the picker shows seconds): no order between them
+
+
+def order_known(one: CheckpointRef, other: CheckpointRef) -> bool:
+    """Whether in_order's order of two saves of one folder is known to be the order they
+    were saved in: both listed in the state file (the job's own order), or told apart
+    by their steps or their times. Two Savers' files of one folder with no step and the
+    same time were "before" and "after" only by their names (review 17)."""
+    if one.in_state_file and other.in_state_file:
+        return True
+    if one.step is not None and other.step is not None and one.step != other.step:
+        return True
+    return one.time is not None and other.time is not None and abs(one.time - other.time) >= SAME_TIME_S
 
 
 def _step_then_time(ref: CheckpointRef) -> tuple:

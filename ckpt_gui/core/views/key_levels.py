@@ -48,7 +48,7 @@ from ckpt_gui.core.format.lock_slices import (
 )
 from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, child_order, leaf
-from ckpt_gui.core.views.variable_tree import VariableTree
+from ckpt_gui.core.views.variable_tree import VariableTree, first_not_passed
 
 ROOT_NAME = "(root)"  # the key view's name for the empty path of the root object's own attributes
 _AFTER_SLASH = chr(ord("/") + 1)  # "0": every key under p sorts in [p + "/", p + "0")
@@ -364,9 +364,10 @@ class KeyTree(VariableTree):
         chosen = map_in_slices(floating.__contains__, columns.dtype_column)
         for at in columns.slots:
             chosen[at] = False
-        positions = compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))
-        shapes = columns.fields.shapes
-        return max(positions, key=lambda at: (len(shapes[at]) >= 2, prod(shapes[at])), default=None)
+        positions = list(compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order())))
+        shapes, keys = columns.fields.shapes, columns.fields.keys
+        return first_not_passed(positions, lambda at: (len(shapes[at]) >= 2, prod(shapes[at])), keys.__getitem__,
+                                self.passed_over)  # fmt: skip
 
     def largest_floating(self) -> TreeNode | None:
         at = self.first_floating_at

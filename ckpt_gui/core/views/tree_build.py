@@ -11,6 +11,7 @@ from operator import attrgetter, contains, getitem, itemgetter, or_
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.zero_entries import zeros_at_rest
 from ckpt_gui.core.variable_columns import VariableColumns, rows
 from ckpt_gui.core.views.key_levels import ROOT_NAME, KeyTree, keras_optimizer_lists, key_kind
 from ckpt_gui.core.views.lazy_node import SLOT, VARIABLE, TreeNode, leaf
@@ -92,6 +93,10 @@ class CheckpointTrees(dict):
             super().__init__(objects=object_tree(ckpt, progress))
         self._variables = ckpt.variables
         self._graph = ckpt.object_graph
+        # Their first choice passes over a tensor the index says is all zeros (review 17).
+        self._zeros = zeros_at_rest(ckpt.index)
+        for tree in self.values():
+            tree.passed_over = self._zeros
 
     def get(self, name, default=None):
         return self[name] if name in ("objects", "keys") else default
@@ -100,6 +105,7 @@ class CheckpointTrees(dict):
         if name != "keys":
             raise KeyError(name)
         tree = self["keys"] = key_tree(self._variables)
+        tree.passed_over = self._zeros
         if self._graph is not None:
             tree.search_also(graph_search_text(self._graph))
         objects = self["objects"]

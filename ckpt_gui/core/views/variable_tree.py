@@ -3,6 +3,7 @@ the status bar shows, a restore report's marks and the filter's state."""
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
@@ -23,13 +24,29 @@ from ckpt_gui.core.views.tree_filter import (
 )
 from ckpt_gui.core.views.tree_hints import Hints, search_text
 
+FIRST_TRIES = 16  # the largest candidates first_not_passed looks at before it takes the largest anyway
 DISMANTLE_STEP = 5_000  # nodes per step of VariableTree.dismantle (a few milliseconds)
 SEARCH_SLICE = 5_000  # search texts made between two looks whether their making was cancelled
 _VARIABLE_KEY = attrgetter("variable.key")
 
 
+def first_not_passed(candidates: list, size, key_of, passed_over: Callable[[str], bool] | None):
+    """The largest of ``candidates`` by ``size`` (the first of equals) that ``passed_over``
+    does not pass over (by its key, ``key_of``), among the FIRST_TRIES largest; else the
+    largest: an all-zero tensor is still a better start than none."""
+    largest = max(candidates, key=size, default=None)
+    if largest is None or passed_over is None or not passed_over(key_of(largest)):
+        return largest
+    ranked = heapq.nlargest(FIRST_TRIES, candidates, key=size)  # (stable: equals in their order)
+    return next((c for c in ranked if not passed_over(key_of(c))), largest)
+
+
 class VariableTree:
     """A built tree plus the index from checkpoint key to node."""
+
+    # key -> whether its tensor is known to be all zeros without reading it (the index's
+    # CRC: core/format/zero_entries.py): the first choice passes over such a tensor.
+    passed_over: Callable[[str], bool] | None = None
 
     def __init__(self, leaves: list[TreeNode], hints: Hints | None = None) -> None:
         """The tree of ``leaves`` (made by :func:`~ckpt_gui.core.views.lazy_node.leaf`),
@@ -85,7 +102,8 @@ class VariableTree:
     def largest_floating(self) -> TreeNode | None:
         """The variable first_to_show chooses (see there); the first of equals in key order."""
         candidates = [n for n in self.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
-        return max(candidates, key=lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements), default=None)
+        return first_not_passed(candidates, lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements),
+                                lambda n: n.variable.key, self.passed_over)  # fmt: skip
 
     def use_variables(self, variables: list) -> None:
         """Its variables again, with their object paths (the graph decoded): the same
