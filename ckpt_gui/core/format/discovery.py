@@ -231,7 +231,8 @@ def _listed_refs(
     moved: list[str] = []  # absolute paths that do not exist, whose names are in the folder
     for i, listed_path in enumerate(paths):
         prefix = _resolve_state_path(directory, listed_path, listing)
-        if storage.isabs(listed_path) and prefix != storage.normalized(listed_path):
+        elsewhere = storage.isabs(listed_path) and prefix != storage.normalized(listed_path)
+        if elsewhere and not _exists(listed_path, listing):
             moved.append(listed_path)
         if not listing.files(prefix).has_index:
             if not is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
@@ -256,6 +257,13 @@ def _listed_refs(
     return listed
 
 
+def _exists(listed: str, listing: FolderListing) -> bool:
+    """Whether the checkpoint a state file names by an absolute path is there (V2: its
+    .index; V1: the file itself), as tf.train.latest_checkpoint checks it."""
+    path = storage.normalized(listed)
+    return listing.files(path).has_index or storage.isfile(path)
+
+
 def _moved_warning(state_path: str, state: CheckpointState, moved: list[str]) -> str:
     """The state file's absolute paths that do not exist, though the folder holds checkpoints
     of their names (a folder copied from another machine): shown here by their names, but
@@ -264,12 +272,11 @@ def _moved_warning(state_path: str, state: CheckpointState, moved: list[str]) ->
     moved = sorted(moved, key=lambda path: path != state.model_checkpoint_path)  # the latest first
     named = format_some([shown_path(path) for path in moved], 1)
     which = "does" if len(moved) == 1 else "do"
-    said = f"{shown_path(state_path)} names {named}, which {which} not exist: showing this folder's checkpoints of"
-    said += " the same names"
+    said = f"{shown_path(state_path)} names {named}, which {which} not exist"
     if state.model_checkpoint_path in moved:
-        said += "; tf.train.latest_checkpoint(folder) returns None, since TensorFlow does not look for an absolute"
-        said += " path in the folder (rewrite the file with relative paths)"
-    return said
+        said += ": tf.train.latest_checkpoint(folder) returns None (TensorFlow does not look for an absolute path"
+        said += " in the folder; rewrite the file with relative paths)"
+    return said + "; showing this folder's checkpoints of the same names"
 
 
 def _missing_warnings(directory: str, state_path: str, missing: list[tuple[str, str]]) -> list[str]:
