@@ -61,7 +61,7 @@ def test_a_failed_read_of_the_selection_keeps_what_the_open_said(qtbot, tmp_path
     assert opened, lines  # the open's message, shown first, is still there
     selected = win.browse.current.variable.key
     assert any(selected in line and "CRC32C" in line for line in lines), lines  # the selection's read
-    scanned = [line for line in lines if "not scanned (CRC mismatch)" in line]
+    scanned = [line for line in lines if "could not be read (CRC mismatch)" in line]
     assert scanned, lines  # the scan's, short: a mismatch has been said in full above it
     assert len(lines) == 3 and "fails its CRC32C check" not in scanned[0], lines
     assert lines.index(opened[0]) == 0 and win.banner.kind == "error"  # the strip says how serious the worst is

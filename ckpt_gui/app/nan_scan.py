@@ -11,7 +11,6 @@ from collections.abc import Callable
 from ckpt_gui.app import background_work, plot_import
 from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.jobs import JobRunner
-from ckpt_gui.app.models.tree_model import CORRUPT_BADGE
 from ckpt_gui.app.widgets.banner import BannerVoice
 from ckpt_gui.app.widgets.tree_panel import NAN_BOX_TIP, TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
@@ -19,7 +18,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.formatting import counted, format_bytes, nonfinite_text, sizes_apart
 from ckpt_gui.core.views.missing_data import missing_files
-from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable
+from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable, unreadable_badge, unreadable_summary
 
 # Checkpoints with up to this much left to read (their variables whose statistics are not
 # known yet: the selection's pass read a large tensor already) are scanned for NaN/Inf on
@@ -192,11 +191,14 @@ class NanScan:
             return
         known.update(found)
         bad = {key: badge_text(stats) for key, stats in found.items() if stats.has_nonfinite}
-        self.tree_panel.set_nonfinite(set(bad), bad | dict.fromkeys(corrupt, CORRUPT_BADGE))
+        # Each unreadable value's badge says its own case: "[truncated]", "[data missing]", "[CRC mismatch]".
+        self.tree_panel.set_nonfinite(set(bad), bad | {key: unreadable_badge(why) for key, why in corrupt.items()})
         holds = "holds" if len(bad) == 1 else "hold"
         message = f"{counted(len(bad), 'variable')} {holds} NaN or Inf" if bad else "No NaN or Inf in any variable"
         if corrupt:  # the one place the whole message is shown; the badge and the panels say it short
-            skipped = f"{counted(len(corrupt), 'variable')} not scanned ({CORRUPT_BADGE})"
+            if not bad:  # of those read only: "any variable" claimed it of the values never read (review 20, G4)
+                message = f"No NaN or Inf in the {counted(len(found), 'variable')} read"
+            skipped = f"{len(corrupt):,} could not be read ({unreadable_summary(corrupt)})"
             self.say(f"{message}; {skipped}")
             first = next(iter(corrupt.values()))
             if CRC_FAILED in self.banner.banner.text:  # a read said one in full already: not another

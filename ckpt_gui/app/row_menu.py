@@ -82,7 +82,8 @@ def row_menu(
         name = tf_name(ckpt, key)
         menu.addAction("Copy &TF name", copied(f"the TF name of {shown}", lambda: name)).setEnabled(name is not None)
         small = variable.num_elements <= COPY_VALUE_ELEMENTS and not variable.is_object_graph
-        readable = (variable.dtype.is_numeric or variable.dtype.is_string) and ckpt.ref.complete
+        # A data file missing: nothing to read; one cut short still holds the values before the cut.
+        readable = (variable.dtype.is_numeric or variable.dtype.is_string) and not ckpt.ref.missing_files
         count = f"{variable.num_elements:,} value{'s' if variable.num_elements != 1 else ''}"
         value = copied(f"the value of {shown} ({count})", lambda: value_text(ckpt, key))
         copy_value = menu.addAction("Copy &value", value)

@@ -100,8 +100,8 @@ def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
             marks.append(f"incomplete: data {ref.data_absent}")  # "missing", or what is there (a FIFO)
         if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
             marks.append("cannot be read")
-        if ref == ckpt.location.latest:
-            marks.append("latest")
+        if ckpt.location.latest_mark(ref):  # "newest on disk" when the state file's latest does not exist
+            marks.append(ckpt.location.latest_mark(ref))
         if not ref.in_state_file and ckpt.location.state is not None:
             marks.append("not in the state file")
         unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5

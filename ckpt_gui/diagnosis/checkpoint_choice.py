@@ -5,7 +5,10 @@ The two differ when the newest save is incomplete (a job killed mid-save, a data
 deleted): the app and the CLI open the newest complete checkpoint, while
 ``latest_checkpoint`` still names the incomplete one, because it only checks that its
 ``.index`` exists, and the user's restore of it fails. A report that only says
-"everything restored" about the older one would hide exactly that.
+"everything restored" about the older one would hide exactly that. So, too, when the
+folder's ``checkpoint`` file names a checkpoint that does not exist (absolute paths
+from another machine, a stale ``ckpt-9``): ``latest_checkpoint`` returns None, and the
+user's ``restore(None)`` restores nothing without a word (review 20, G1).
 """
 
 from __future__ import annotations
@@ -28,6 +31,17 @@ class CheckpointChoice:
     # in a few words, by prefix (a half-written index: its .index exists, so
     # latest_checkpoint returns it, and its files are all there: not "incomplete").
     skipped: dict[str, str] = field(default_factory=dict, hash=False)
+    # The state file's model_checkpoint_path when it names no existing checkpoint, so that
+    # tf.train.latest_checkpoint(folder) returns None ("" otherwise).
+    latest_missing: str = ""
+    # The folder's checkpoint of the same name as latest_missing (a folder moved from another
+    # machine keeps its files, not its absolute paths), "" when there is none.
+    latest_missing_here: str = ""
+
+    @property
+    def latest_is_none(self) -> bool:
+        """The user's latest_checkpoint() returns None though the state file names a checkpoint."""
+        return self.folder_named and bool(self.latest_missing)
 
     @property
     def latest_is_broken(self) -> bool:
@@ -72,6 +86,8 @@ class CheckpointChoice:
 
     def warning(self) -> str | None:
         """What the user must know before trusting the verdict, or None."""
+        if self.latest_is_none:
+            return self._none_warning()
         if not self.latest_is_broken:
             return None
         latest, used = os.path.basename(self.latest_checkpoint or ""), os.path.basename(self.used)
@@ -83,6 +99,35 @@ class CheckpointChoice:
         return (
             f"diagnosed {used}, not {latest}: tf.train.latest_checkpoint(), which training scripts call, "
             f"returns {latest}, which is incomplete, and restoring it fails. {fix}"
+        )
+
+    def short_warning(self) -> str | None:
+        """The warning in a few words, for a report's headline: what the user's
+        ``tf.train.latest_checkpoint(dir)`` gets here; None when there is no warning."""
+        if self.latest_is_none:
+            return "tf.train.latest_checkpoint(dir) returns None here: restore(None) restores nothing"
+        if not self.latest_is_broken:
+            return None
+        latest = os.path.basename(self.latest_checkpoint or "")
+        said = "cannot be read" if self._latest_skipped() is not None else "is incomplete"
+        return f"tf.train.latest_checkpoint(dir) returns {latest}, which {said}: restoring it fails"
+
+    def _none_warning(self) -> str:
+        """ "tf.train.latest_checkpoint(dir) returns None here: ...": what the user's script
+        gets, and how to give it the checkpoint diagnosed."""
+        used = os.path.basename(self.used)
+        named = self.latest_missing
+        if self.latest_missing_here:  # TensorFlow keeps an absolute path as written: it never looks here
+            named += f", which does not exist (this folder's {self.latest_missing_here} has its name, but TensorFlow "
+            named += "does not look for an absolute path in the folder)"
+        else:
+            named += ", which does not exist"
+        rewrite = f'model_checkpoint_path: "{used}"'
+        return (
+            f"tf.train.latest_checkpoint(dir) returns None here: the '{STATE_FILENAME}' file names {named}. "
+            f"Your script's restore(None) restores nothing and raises nothing: the model keeps its initial values. "
+            f"Diagnosed {used}, the newest checkpoint on disk: pass its prefix to restore(), or rewrite the "
+            f"'{STATE_FILENAME}' file ({rewrite}, a path relative to the folder)"
         )
 
     def to_json(self) -> dict:
@@ -104,11 +149,15 @@ def checkpoint_choice(path: str, location: Location, used: CheckpointRef | None 
     if location.kind == "savedmodel":
         return CheckpointChoice(used.prefix, "the SavedModel's variables", None, None, False)
     folder_named = (os.path.isdir(path) or os.path.basename(path) == STATE_FILENAME) and used == location.selected
-    latest = tensorflow_latest(location)
+    latest = location.tensorflow_latest  # what the user's tf.train.latest_checkpoint(folder) returns
     latest_ref = _ref_at(location, latest)
     complete = None if latest_ref is None else latest_ref.complete
     skipped = fallback_reasons(location) if folder_named else {}
-    choice = CheckpointChoice(used.prefix, "", latest, complete, folder_named, skipped)
+    missing = location.latest_named_missing
+    here = _ref_at(location, os.path.join(location.directory, os.path.basename(missing))) if missing else None
+    choice = CheckpointChoice(
+        used.prefix, "", latest, complete, folder_named, skipped, missing, here.name if here is not None else ""
+    )
     return _with_reason(choice, used, latest_ref, location)
 
 
@@ -143,19 +192,6 @@ def _with_reason(choice: CheckpointChoice, used: CheckpointRef, latest_ref, loca
     else:
         why = f"tf.train.latest_checkpoint returns {choice.latest_checkpoint}"
     return replace(choice, reason=f"the newest checkpoint in the folder ({why})")
-
-
-def tensorflow_latest(location: Location) -> str | None:
-    """What ``tf.train.latest_checkpoint(location.directory)`` returns: the state file's
-    ``model_checkpoint_path`` (joined to the folder when relative, kept as written when
-    absolute) if its ``.index`` (or, TF1 V1 format, the file itself) exists, else None."""
-    state = location.state
-    if state is None or not state.model_checkpoint_path:
-        return None
-    path = state.model_checkpoint_path
-    if not os.path.isabs(path):
-        path = os.path.join(location.directory, path)
-    return path if os.path.exists(path + ".index") or os.path.isfile(path) else None
 
 
 def _ref_at(location: Location, prefix: str | None) -> CheckpointRef | None:

@@ -19,6 +19,8 @@ from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, show
 NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
 BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
 CORRUPT_BADGE = "CRC mismatch"  # a tensor whose data fails its checksum, in the tree after its name
+# Every badge of a value that cannot be read (readable_stats.unreadable_badge), each its own case.
+UNREADABLE_BADGES = frozenset((CORRUPT_BADGE, "truncated", "data missing", "unreadable"))
 MODEL_ONLY_HINT = "model only"  # a group of model-only variables' hint (core/views/variable_tree.py)
 MODEL_ONLY_MARKER = f"  ({MODEL_ONLY_HINT})"
 SLOT_MARKER = "  (slot)"

@@ -235,7 +235,7 @@ class CompareDialog(QDialog):
             shown = "  (shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
             broken = "  (cannot be read)" if ref.prefix in self._broken else ""
             self.checkpoints.addItem(
-                describe_ref(ref, ref == location.latest, location.kind == "keras") + shown + broken
+                describe_ref(ref, location.latest_mark(ref), location.kind == "keras") + shown + broken
             )
         selected = location.selected
         if os.path.isdir(text) and selected.prefix == self.a_prefix:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication, QStyle, QTreeView
 
-from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, CORRUPT_BADGE, HINT_SEPARATOR, MARKERS, MODEL_ONLY_HINT
+from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, HINT_SEPARATOR, MARKERS, MODEL_ONLY_HINT, UNREADABLE_BADGES
 from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Pixels per tree level. Qt's 20 puts an optimizer slot under a kernel (depth 5,
@@ -144,7 +144,7 @@ def _badge_kept(option, name: str, badge: str) -> str:
     room = _room(option)
     if metrics.horizontalAdvance(name + badge) <= room:
         return name + badge
-    if badge.strip() == f"[{CORRUPT_BADGE}]":
+    if badge.strip()[1:-1] in UNREADABLE_BADGES:
         # The name first, the badge gives way: "_…l   [CRC mismatch]" named no variable
         # (review 12); the row's tooltip, the banner and Details say the mismatch whole.
         rest = room - metrics.horizontalAdvance(name)

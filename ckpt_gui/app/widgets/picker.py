@@ -43,7 +43,7 @@ class CheckpointPicker(QComboBox):
         self.refs = list(reversed(location.checkpoints)) + list(location.others)
         widths = column_widths(self.refs)
         for row, ref in enumerate(self.refs):
-            text = describe_ref(ref, ref == location.latest, location.kind == "keras", widths)
+            text = describe_ref(ref, location.latest_mark(ref), location.kind == "keras", widths)
             if ref in location.others:
                 text += "  (another model)"
             if ref.prefix in location.broken:
@@ -181,10 +181,12 @@ def paint_closed(combo: QComboBox) -> None:
 
 
 def describe_ref(
-    ref: CheckpointRef, latest: bool, keras: bool = False, widths: tuple[int, int, int] | None = None
+    ref: CheckpointRef, latest: str, keras: bool = False, widths: tuple[int, int, int] | None = None
 ) -> str:
-    """One line per checkpoint; ``keras``: a folder of Keras files (by epoch, no state
-    file); ``widths``: the list's widest name, step and size (``column_widths``)."""
+    """One line per checkpoint; ``latest``: its mark as the folder's latest (Location.latest_mark:
+    "latest", "newest on disk" when the state file's latest does not exist, or ""); ``keras``: a
+    folder of Keras files (by epoch, no state file); ``widths``: the list's widest name, step and
+    size (``column_widths``)."""
     name_width, step_width, size_width = widths or (0, 0, 0)
     parts = [_pad(ref.name, name_width)]
     if ref.step is not None:
@@ -197,7 +199,7 @@ def describe_ref(
     if not ref.complete:
         text += f"  (incomplete: data {ref.data_absent})"  # "missing", or what is there (a FIFO)
     if latest:
-        text += "  (latest)"
+        text += f"  ({latest})"
     elif not ref.in_state_file and not keras:
         text += "  (not in state file)"
     return text

@@ -10,7 +10,7 @@ import re
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
 
 
 def headline_html(report: RestoreReport) -> str:
@@ -20,8 +20,15 @@ def headline_html(report: RestoreReport) -> str:
             f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
             f"{html.escape(error.kind)}</b>: {html.escape(breakable(error.message))}"
         )
+    choice = report.checkpoint_choice
+    short = choice.short_warning() if choice is not None else None
     if report.ok:
         headline = status_style.css(RestoreStatus.CONSUMED), "\u2714 Everything the model needs was restored."
+    elif short and not any(v.status in BLOCKING for v in report.variables):
+        # The checkpoint diagnosed restores, but not the one the user's script picks: said first
+        # (review 20, G1: a green "Everything ... was restored" where the script restores nothing).
+        name = os.path.basename(report.checkpoint)
+        headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), f"\u2716 {name} restores, but your script's {short}."
     else:
         headline = status_style.css(RestoreStatus.SHAPE_CONFLICT), "\u2716 The restore is incomplete."
     verdict = html.escape(breakable(report.tensorflow.verdict))

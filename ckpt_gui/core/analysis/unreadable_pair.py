@@ -54,7 +54,7 @@ class UnreadableSide:
     @property
     def kind(self) -> str:
         """What is wrong, without the tensor: "CRC mismatch", "data file missing"..."""
-        return _short_problem(self.problem)
+        return problem_kind(self.problem)
 
 
 def is_read_failure(error: BaseException) -> bool:
@@ -147,7 +147,9 @@ def _side_of(diff, error: CheckpointError) -> str:
     return " and ".join(names) or "A or B"
 
 
-def _short_problem(problem: str) -> str:
+def problem_kind(problem: str) -> str:
+    """What is wrong with a value that cannot be read, in a few words, from the reader's
+    message: "CRC mismatch", "data file truncated", "data file missing" or "unreadable"."""
     if "CRC32C" in problem:
         return "CRC mismatch"
     if "truncated" in problem or "past the end" in problem:

@@ -106,10 +106,7 @@ def _locate_in_directory(directory: str) -> Location:
         whole = [ref for ref in checkpoints if ref.complete]
         if whole:
             selected = whole[-1]
-            warnings += (
-                f"{shown_path(latest.name)} is incomplete ({missing_text(latest)}): "
-                f"showing {shown_path(selected.name)}, the newest complete checkpoint",
-            )
+            warnings += (incomplete_instead(latest, selected),)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
 
 
@@ -167,13 +164,24 @@ def incomplete_warning(ref: CheckpointRef) -> str:
 
 
 def missing_text(ref: CheckpointRef) -> str:
-    """ "missing ckpt-4.data-00000-of-00001", or what a file there but not regular is."""
+    """ "missing ckpt-4.data-00000-of-00001", or what a file there but not regular is, or
+    "ckpt-4.data-00000-of-00001 is truncated: 5,000 of 1,223,687 bytes"."""
     missing = [path for path in ref.missing_files if storage.absent_why(path) == "missing"]
     others = [f"{shown_path(os.path.basename(path))} is {storage.absent_why(path)}" for path in ref.missing_files
               if path not in missing]  # fmt: skip
     if missing:
         others.insert(0, "missing " + format_some([shown_path(os.path.basename(path)) for path in missing], 3))
+    others += [f"{shown_path(os.path.basename(path))} is truncated: {size:,} of {needed:,} bytes"
+               for path, size, needed in ref.truncated_files]  # fmt: skip
     return "; ".join(others)
+
+
+def incomplete_instead(latest: CheckpointRef, shown: CheckpointRef) -> str:
+    """The folder's warning when its latest is incomplete and an older one is shown."""
+    return (
+        f"{shown_path(latest.name)} is incomplete ({missing_text(latest)}): "
+        f"showing {shown_path(shown.name)}, the newest complete checkpoint"
+    )
 
 
 def _latest(
@@ -220,8 +228,12 @@ def _listed_refs(
         paths.append(state.model_checkpoint_path)
     listed: dict[str, CheckpointRef] = {}
     missing: list[tuple[str, str]] = []  # (listed, its prefix) of those without an index
+    moved: list[str] = []  # absolute paths that do not exist, whose names are in the folder
     for i, listed_path in enumerate(paths):
         prefix = _resolve_state_path(directory, listed_path, listing)
+        elsewhere = storage.isabs(listed_path) and prefix != storage.normalized(listed_path)
+        if elsewhere and not _exists(listed_path, listing):
+            moved.append(listed_path)
         if not listing.files(prefix).has_index:
             if not is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
                 missing.append((listed_path, prefix))
@@ -233,8 +245,38 @@ def _listed_refs(
             )
         stamp = timestamps[i] if i < len(timestamps) else None
         listed[prefix] = _make_ref(prefix, stamp, True, listing)
-    warnings.extend(_missing_warnings(directory, state_path, missing))
+    found = _missing_warnings(directory, state_path, missing)
+    if any(listed == state.model_checkpoint_path for listed, _prefix in missing):
+        # The user's restore(latest_checkpoint(folder)) gets None: said where the latest is named.
+        latest = shown_path(os.path.basename(state.model_checkpoint_path))
+        at = next((i for i, said in enumerate(found) if latest in said), len(found) - 1)
+        found[at] += ": tf.train.latest_checkpoint(folder) returns None"
+    warnings.extend(found)
+    if moved:
+        warnings.append(_moved_warning(state_path, state, moved))
     return listed
+
+
+def _exists(listed: str, listing: FolderListing) -> bool:
+    """Whether the checkpoint a state file names by an absolute path is there (V2: its
+    .index; V1: the file itself), as tf.train.latest_checkpoint checks it."""
+    path = storage.normalized(listed)
+    return listing.files(path).has_index or storage.isfile(path)
+
+
+def _moved_warning(state_path: str, state: CheckpointState, moved: list[str]) -> str:
+    """The state file's absolute paths that do not exist, though the folder holds checkpoints
+    of their names (a folder copied from another machine): shown here by their names, but
+    TensorFlow keeps an absolute path as written, so its ``latest_checkpoint`` returns None
+    when the latest is one of them (review 20, G1: ``inspect`` said nothing)."""
+    moved = sorted(moved, key=lambda path: path != state.model_checkpoint_path)  # the latest first
+    named = format_some([shown_path(path) for path in moved], 1)
+    which = "does" if len(moved) == 1 else "do"
+    said = f"{shown_path(state_path)} names {named}, which {which} not exist"
+    if state.model_checkpoint_path in moved:
+        said += ": tf.train.latest_checkpoint(folder) returns None (TensorFlow does not look for an absolute path"
+        said += " in the folder; rewrite the file with relative paths)"
+    return said + "; showing this folder's checkpoints of the same names"
 
 
 def _missing_warnings(directory: str, state_path: str, missing: list[tuple[str, str]]) -> list[str]:

@@ -27,10 +27,13 @@ class CheckpointRef:
     size_bytes: int  # index plus data files
     in_state_file: bool  # listed in the folder's ``checkpoint`` file
     missing_files: tuple[str, ...] = ()  # data shards its file names promise but the folder lacks
+    # Data shards there but shorter than its index needs, as (path, size, bytes needed): known
+    # once its index was read (core/open_fallback.py), so only for the checkpoints opened.
+    truncated_files: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def complete(self) -> bool:
-        return not self.missing_files
+        return not self.missing_files and not self.truncated_files
 
     @property
     def name(self) -> str:
@@ -39,7 +42,10 @@ class CheckpointRef:
     @property
     def data_absent(self) -> str:
         """What its data files lack, for the picker's and inspect's mark: "missing", or
-        "not a regular file (a FIFO)" when the one file lacking is there as a FIFO."""
+        "not a regular file (a FIFO)" when the one file lacking is there as a FIFO, or
+        "truncated" when its files are all there, one of them cut short."""
+        if self.truncated_files and not self.missing_files:
+            return "truncated"
         said = {storage.absent_why(path) for path in self.missing_files}
         return said.pop() if len(said) == 1 else "missing"
 
@@ -64,6 +70,40 @@ class Location:
     # Why each of ``broken`` cannot be read, in a few words ("ckpt-5.index: not a TensorFlow
     # index table"): what the doctor's one sentence about it says (core/open_fallback.py).
     broken_why: tuple[str, ...] = field(default=())
+
+    @property
+    def tensorflow_latest(self) -> str | None:
+        """What ``tf.train.latest_checkpoint(self.directory)`` returns: the state file's
+        ``model_checkpoint_path`` (joined to the folder when relative, kept as written when
+        absolute: TensorFlow never looks for its name in the folder) if its ``.index`` (or,
+        TF1 V1 format, the file itself) exists, else None (checkpoint_management.py)."""
+        state = self.state
+        if state is None or not state.model_checkpoint_path:
+            return None
+        path = state.model_checkpoint_path
+        if not os.path.isabs(path):
+            path = os.path.join(self.directory, path)
+        return path if os.path.exists(path + ".index") or os.path.isfile(path) else None
+
+    @property
+    def latest_named_missing(self) -> str:
+        """The state file's ``model_checkpoint_path`` when it names no existing checkpoint
+        (absolute paths from another machine, a stale ``ckpt-9``): the user's
+        ``tf.train.latest_checkpoint(folder)`` returns None, and ``restore(None)`` restores
+        nothing, silently (review 20, G1); "" otherwise."""
+        state = self.state
+        if self.kind not in ("bundle", "v1") or state is None or not state.model_checkpoint_path:
+            return ""
+        return "" if self.tensorflow_latest is not None else state.model_checkpoint_path
+
+    def latest_mark(self, ref: CheckpointRef) -> str:
+        """How the picker and ``inspect`` mark ``ref``: "latest" for what the folder's
+        latest is (the state file's, else the newest), "newest on disk" for it when the
+        state file names a checkpoint that does not exist (no "latest" the user's
+        latest_checkpoint() would find), "" for the others."""
+        if ref != self.latest:
+            return ""
+        return "newest on disk" if self.latest_named_missing else "latest"
 
 
 def step_of(prefix: str) -> int | None:

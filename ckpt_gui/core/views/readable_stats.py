@@ -8,9 +8,12 @@ names what it could not."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ckpt_gui.core.analysis.histogram import Histogram
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import Cancelled, Progress, all_stats, group_histogram
+from ckpt_gui.core.analysis.unreadable_pair import problem_kind
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CorruptCheckpointError
 from ckpt_gui.core.views.missing_data import missing_shard_said
@@ -53,6 +56,28 @@ def stats_skipping_unreadable(
             except CorruptCheckpointError as error:
                 unreadable[key] = str(error)
     return {key: found[key] for key in wanted if key in found}, unreadable
+
+
+# The tree's badge of a value that cannot be read, by what is wrong, as a comparison's
+# badge says it ("B: data file truncated"): "[CRC mismatch]" on values past the end of a
+# data file cut short sent the user looking for bit rot, not a copy cut short (review 20, G4).
+_BADGES = {"data file truncated": "truncated", "data file missing": "data missing"}
+
+
+def unreadable_badge(why: str) -> str:
+    """The badge of a value :func:`stats_skipping_unreadable` could not read (``why``):
+    "truncated", "data missing", "CRC mismatch" (its checksum fails) or "unreadable"."""
+    kind = problem_kind(why)
+    return _BADGES.get(kind, kind)
+
+
+def unreadable_summary(unreadable: dict[str, str]) -> str:
+    """Why the values of ``unreadable`` (key -> why) could not be read, all told in a few
+    words: "data file truncated", or "11 data file truncated, 1 CRC mismatch"."""
+    kinds = Counter(problem_kind(why) for why in unreadable.values())
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return ", ".join(f"{count:,} {kind}" for kind, count in kinds.most_common())
 
 
 def group_histogram_of_readable(
