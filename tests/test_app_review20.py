@@ -1,15 +1,20 @@
 """Review 20 in the app (offscreen): G2, two checkpoints with long prefix names made
 the comparison's minimum width 1128 px (the metrics and the B - A plots off a 1024 px
-screen)."""
+screen); G3, an all-zero side of a comparison's heatmaps flattened the other side to
+one colour (their shared range a made-up -0.5..0.5)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 
+import numpy as np
 import pytest
-from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtGui import QImage, QTextDocumentFragment
 
+from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.views.pair_view import pair_view
 from ckpt_gui.resources import demo_path, examples_path
 from tests.test_app_desktop import WAIT_MS
 
@@ -65,3 +70,54 @@ def test_long_prefix_names_never_widen_the_window_past_1024(qtbot, window, long_
     with qtbot.waitSignal(window.diagnosis_done, timeout=3 * WAIT_MS):
         window.doctor.diagnose(os.path.join(examples_path(), "demo_model.py"))
     assert window.minimumSizeHint().width() <= 1024, "doctor"
+
+
+# -- G3: a constant side of a comparison's heatmaps ------------------------------------------
+
+
+@pytest.fixture()
+def zeroed_b(tf, tmp_path):
+    """Seed 000's repaired optimizer slot, written by TensorFlow: A's velocity small and
+    positive (0..5e-5), B's all zero (kept initial); a momentum all zero in both."""
+    velocity = np.linspace(0.0, 5e-5, 10 * 128, dtype=np.float32).reshape(10, 128)
+    prefixes = []
+    for name, values in (("a", velocity), ("b", np.zeros_like(velocity))):
+        holder = tf.Module()
+        holder.velocity = tf.Variable(values)
+        holder.momentum = tf.Variable(np.zeros((10, 128), np.float32))
+        prefixes.append(tf.train.Checkpoint(model=holder).write(str(tmp_path / name / "ckpt")))
+    diff = pair_variables(Checkpoint.open(prefixes[0]), Checkpoint.open(prefixes[1]))
+    compare_all(diff)
+    return diff
+
+
+def _colours(item) -> int:
+    """How many colours the heatmap's cells are painted in."""
+    item.render()
+    image = item.qimage.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint32, image.width() * image.height())
+    return len(np.unique(pixels))
+
+
+def test_an_all_zero_side_leaves_the_other_sides_values_drawn(qtbot, zeroed_b):
+    from ckpt_gui.app.widgets.pair_panel import PairPanel
+
+    panel = PairPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 560)
+    panel.show()
+    pair = next(p for p in zeroed_b.pairs if p.a is not None and p.a.key.startswith("model/velocity"))
+    panel.show_view(pair_view(zeroed_b, pair, 20))
+    low, high = panel.colorbar_ab.levels()
+    # Both sides' values, not a made-up -0.5..0.5.
+    assert low <= 0 and float(np.float32(5e-5)) <= high < 1e-3, (low, high)
+    assert panel.colorbar_ab.axis.constant is None
+    assert _colours(panel.images[0]) > 10  # A's values in many colours
+    assert _colours(panel.images[1]) == 1  # B's zeros in one
+    assert "constant" not in panel.heatmap_note.text
+    # Both sides zero: that one colour, and said in words.
+    momentum = next(p for p in zeroed_b.pairs if p.a is not None and p.a.key.startswith("model/momentum"))
+    panel.show_view(pair_view(zeroed_b, momentum, 20))
+    assert _colours(panel.images[0]) == 1 and _colours(panel.images[1]) == 1
+    assert panel.colorbar_ab.axis.constant == 0
+    assert "A and B: constant 0" in panel.heatmap_note.text
