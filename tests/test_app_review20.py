@@ -121,3 +121,60 @@ def test_an_all_zero_side_leaves_the_other_sides_values_drawn(qtbot, zeroed_b):
     assert _colours(panel.images[0]) == 1 and _colours(panel.images[1]) == 1
     assert panel.colorbar_ab.axis.constant == 0
     assert "A and B: constant 0" in panel.heatmap_note.text
+
+
+# -- G6: the error banner: one line per problem, the newest on top, a selection's lines go ----
+
+
+def test_the_banner_lists_each_problem_once_the_newest_error_first(qtbot):
+    from ckpt_gui.app.widgets.banner import Banner
+
+    banner = Banner()
+    qtbot.addWidget(banner)
+    data = "/run/trunc/checkpoint-2.data-00000-of-00001"
+    graph = f"{data}: tensor '_CHECKPOINTABLE_OBJECT_GRAPH' needs bytes 1221260..1223687 but the file ends at 5000"
+    tensor = f"{data}: tensor 'optimizer/_trainable_variables/0' needs bytes 814180..1215588 but the file ends at 5000"
+    opened, read, scan, doctor = object(), object(), object(), object()
+    banner.show_message(f"{graph}; showing the checkpoint keys without the object graph", "error", owner=opened)
+    banner.show_message(tensor, "error", owner=read)
+    banner.show_message(f"No NaN or Inf in any variable; 12 variables not scanned: {tensor}", "error", owner=scan)
+    banner.show_message(f"The restore attempt could not run: {graph}", "error", owner=doctor)
+    lines = banner.text.splitlines()
+    assert lines == [
+        f"The restore attempt could not run: {graph}",
+        f"No NaN or Inf in any variable; 12 variables not scanned: {tensor}",
+    ]
+    assert "showing the checkpoint keys" in banner.details  # folded, not lost
+    # A failed open, the newest error, on top; a warning under the errors.
+    banner.show_message("A note", "warning", owner=object())
+    banner.show_message("Could not open /run/notckpt: no checkpoint found", "error", owner=opened)
+    lines = banner.text.splitlines()
+    assert lines[0] == "Could not open /run/notckpt: no checkpoint found" and lines[-1] == "A note", lines
+
+
+def test_a_selections_error_goes_with_it_and_a_failed_open_says_what_it_could_not_open(qtbot, window, tmp_path):
+    from tests.test_diff_graph_unreadable import cut_data_in_half
+
+    folder = tmp_path / "trunc"
+    shutil.copytree(demo_path(), folder)
+    lost = sorted(cut_data_in_half(folder / "ckpt-300"))
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(folder / "ckpt-300"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    opened = window.banner.text
+    assert window.tree_panel.select_key(lost[0])
+    qtbot.waitUntil(lambda: not window.busy and window.banner.text != opened, timeout=WAIT_MS)
+    said = [line for line in window.banner.text.splitlines() if line not in opened.splitlines()]
+    assert said and all(lost[0] in line for line in said), said  # the read's error, once
+    readable = next(v.key for v in window.browse.ckpt.variables if v.key not in lost and v.dtype.is_numeric)
+    assert window.tree_panel.select_key(readable)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    assert lost[0] not in window.banner.text, window.banner.text  # left with its selection
+    # A folder of no checkpoint: its error on top, saying what could not be opened.
+    other = tmp_path / "notckpt"
+    other.mkdir()
+    (other / "readme.txt").write_text("notes")
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(other))
+    first = window.banner.text.splitlines()[0]
+    assert first.startswith(f"Could not open {other}: ") and "readme.txt" in first, window.banner.text
