@@ -178,3 +178,28 @@ def test_a_selections_error_goes_with_it_and_a_failed_open_says_what_it_could_no
         window.browse.open_path(str(other))
     first = window.banner.text.splitlines()[0]
     assert first.startswith(f"Could not open {other}: ") and "readme.txt" in first, window.banner.text
+
+
+# -- G12: the app's timeout message names the app's menu ------------------------------------
+
+
+def test_the_apps_timeout_message_says_where_the_limit_is_in_the_app(qtbot, window):
+    import dataclasses
+
+    from ckpt_gui.diagnosis import runner
+    from ckpt_gui.diagnosis.findings import AttemptError
+    from tests.test_app_desktop import open_demo
+    from tests.test_app_layout import _report_for_demo, _show_report
+
+    open_demo(qtbot, window)
+    stopped = "the attempt did not finish within 8 s (it was running the script); the script was stopped."
+    message = f"{stopped} {runner.TIME_LIMIT_HOW}"
+    assert "--timeout SECONDS" in message  # what the CLI and the report's JSON say
+    report = dataclasses.replace(
+        _report_for_demo(window), error=AttemptError("Timeout", message), variables=(), ok=False
+    )
+    _show_report(qtbot, window, report)
+    panel = window.report_panel
+    shown = QTextDocumentFragment.fromHtml(panel.headline.text()).toPlainText() + panel.error.toPlainText()
+    assert "Raise the limit in Restore > Time limit..." in shown, shown
+    assert "--timeout" not in shown, shown
