@@ -203,3 +203,24 @@ def test_the_apps_timeout_message_says_where_the_limit_is_in_the_app(qtbot, wind
     shown = QTextDocumentFragment.fromHtml(panel.headline.text()).toPlainText() + panel.error.toPlainText()
     assert "Raise the limit in Restore > Time limit..." in shown, shown
     assert "--timeout" not in shown, shown
+
+
+# -- G11: at 2560x1440 the comparison trees' names take the spare width -----------------------
+
+
+def test_the_comparison_trees_names_take_the_spare_width_of_a_wide_window(qtbot, window):
+    from tests.test_app_desktop import compare_demo_with_first
+
+    compare_demo_with_first(qtbot, window)
+    window.resize(2560, 1400)
+    qtbot.wait(300)
+    trees = window.compare_trees
+    trees.view_a.expandAll()
+    trees.fit_columns()
+    qtbot.wait(10)  # the header's stretch, laid out
+    for view in (trees.view_a, trees.view_b):
+        header = view.header()
+        used = sum(header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c))
+        assert view.viewport().width() > 600  # a wide tree (the reviewer's were about 700 px)
+        assert view.viewport().width() - used <= 1, (view.viewport().width(), used)  # no blank band
+        assert view.columnWidth(view.treePosition()) > view.viewport().width() // 2  # the names have it
