@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage, QTextDocumentFragment
 
 from ckpt_gui.core.analysis.diff import compare_all, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import pair_view
 from ckpt_gui.resources import demo_path, examples_path
 from tests.test_app_desktop import WAIT_MS
@@ -224,3 +225,27 @@ def test_the_comparison_trees_names_take_the_spare_width_of_a_wide_window(qtbot,
         assert view.viewport().width() > 600  # a wide tree (the reviewer's were about 700 px)
         assert view.viewport().width() - used <= 1, (view.viewport().width(), used)  # no blank band
         assert view.columnWidth(view.treePosition()) > view.viewport().width() // 2  # the names have it
+
+
+# -- G16: `--compare` at start opens on a pair, as the other ways to compare do ----------------
+
+
+def test_a_launch_with_compare_of_shape_changes_only_opens_on_a_pair(qtbot, window, tf, tmp_path):
+    """Seed 000's widened layer (Dense 128 -> 64) against its original: no value changed,
+    nine shapes did; ``--compare`` had opened on "Select a pair..."."""
+    from ckpt_gui.app import launch
+
+    prefixes = []
+    for name, units in (("a", 128), ("b", 64)):
+        holder = tf.Module()
+        holder.kernel = tf.Variable(np.ones((10, units), np.float32))
+        holder.bias = tf.Variable(np.zeros(units, np.float32))
+        holder.step = tf.Variable(3, dtype=tf.int64)
+        prefixes.append(tf.train.Checkpoint(model=holder).write(str(tmp_path / name / "ckpt")))
+    launch.act_once_loaded(window, launch.parse_args(["--compare", prefixes[1]]))
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.browse.open_path(prefixes[0])
+    trees = window.compare_trees
+    assert not any(p.status == "changed" for p in window.compare.diff.pairs)
+    selected = trees.selected_pair()  # chosen as the comparison finished (compare_done)
+    assert selected is not None and selected.status == DiffStatus.SHAPE_CHANGED
