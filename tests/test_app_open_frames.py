@@ -51,20 +51,22 @@ def test_a_failed_read_of_the_selection_keeps_what_the_open_said(qtbot, tmp_path
     """Review: a folder whose data file is corrupt opened with a banner saying the object
     graph cannot be read (the checkpoint keys shown instead); the first selection's CRC
     error then replaced it, and the NaN/Inf scan's came under the selection's. Every one
-    stays: what the open said first, then what each read found (the scan's count short,
-    after the selection's whole message: the banner had grown to five lines)."""
+    stays: what each read found, newest first, then what the open said (the scan's count
+    short, beside the selection's whole message: the banner had grown to five lines)."""
     win = scanning_window
     _open(qtbot, win, os.path.dirname(_corrupt_data_copy(str(tmp_path / "corrupt"))))
     qtbot.waitUntil(lambda: win.tree_panel.nonfinite is not None and not win.busy, timeout=WAIT_MS)
     lines = win.banner.text.splitlines()
     opened = [line for line in lines if "showing the checkpoint keys without the object graph" in line]
-    assert opened, lines  # the open's message, shown first, is still there
+    assert opened, lines  # the open's message is still there
     selected = win.browse.current.variable.key
     assert any(selected in line and "CRC32C" in line for line in lines), lines  # the selection's read
     scanned = [line for line in lines if "could not be read (CRC mismatch)" in line]
     assert scanned, lines  # the scan's, short: a mismatch has been said in full above it
     assert len(lines) == 3 and "fails its CRC32C check" not in scanned[0], lines
-    assert lines.index(opened[0]) == 0 and win.banner.kind == "error"  # the strip says how serious the worst is
+    # Newest first (review 20, G6): the scan's, the read's, then what the open said.
+    assert lines.index(scanned[0]) == 0 and lines.index(opened[0]) == 2
+    assert win.banner.kind == "error"  # the strip says how serious the worst is
     # Another checkpoint of the folder opens clean: what was said of the corrupt one goes.
     with qtbot.waitSignal(win.loaded, timeout=WAIT_MS):
         win.browse.switch_checkpoint(next(ref for ref in win.browse.ckpt.checkpoints if ref.name == "ckpt-200"))

@@ -212,11 +212,11 @@ def test_a_scan_stopping_on_a_crc_mismatch_keeps_the_cannot_be_read_banner(qtbot
     try:
         _open(qtbot, window, folder)
         banner = window.banner
-        # The scan skips the damaged tensor and says so (test_app_review_more); its message
-        # comes below the earlier, more serious one, which stays.
+        # The scan skips the damaged tensor and says so (test_app_review_more); the earlier
+        # warning stays, under it: an error, and the newest, comes first (review 20, G6).
         qtbot.waitUntil(lambda: "CRC32C" in banner.text, timeout=WAIT_MS // 4)
         assert "ckpt-300 cannot be read" in banner.text
-        assert banner.text.index("ckpt-300 cannot be read") < banner.text.index("CRC32C")
+        assert banner.text.index("CRC32C") < banner.text.index("ckpt-300 cannot be read")
         assert banner.kind == "error"
         # Opening a sound checkpoint withdraws both: they described the folder left.
         _open(qtbot, window, demo_path())

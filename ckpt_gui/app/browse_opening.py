@@ -58,7 +58,7 @@ class CheckpointOpening:
         self.status.emit(f"Opening {path}...")
         # "Opening a" beside the progress bar read as a cut label (review): a folder says it is one.
         name = f"folder {os.path.basename(path)}" if os.path.isdir(path) else os.path.basename(path) or path
-        self._open(lambda progress: open_readable(path, progress), path, f"Opening {name}")
+        self._open(lambda progress: open_readable(path, progress), path, f"Opening {name}", path)
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
         if self.ckpt is None or ref.prefix == self.ckpt.prefix:
@@ -68,13 +68,13 @@ class CheckpointOpening:
         if recent is not None and recent[0] == index_stamp(ref.prefix):  # switching back: instant
             self._show_checkpoint(recent[1], recent[2], None)
             return
-        self._open(lambda progress: previous.sibling(ref, progress=progress), None, f"Opening {ref.name}")
+        self._open(lambda progress: previous.sibling(ref, progress=progress), None, f"Opening {ref.name}", ref.prefix)
 
-    def _open(self, make, opened: str | None, label: str) -> None:
+    def _open(self, make, opened: str | None, label: str, target: str) -> None:
         self._opening = label
         self.runner.submit(
             "open", opener(make), lambda result: self._show_checkpoint(*result, opened),
-            lambda message, details: self._open_failed(message, details),
+            lambda message, details: self._open_failed(could_not_open(target, message), details),
             label=label, on_partial=self._on_open_partial, on_cancelled=self._open_cancelled,
         )  # fmt: skip
 
@@ -268,6 +268,8 @@ class CheckpointOpening:
         return forgotten
 
     def _open_failed(self, message: str, details: str) -> None:
+        """``message`` says what could not be opened ("Could not open <path>: ..."): it
+        stands apart from the lines about the checkpoint still shown (review 20, G6)."""
         self.status.emit("Could not open the checkpoint")
         self.banner.show_message(message, "error", details)
         # The picker was left on the checkpoint that failed while every panel showed the
@@ -279,3 +281,13 @@ class CheckpointOpening:
             self.histogram.clear(NOTHING_SHOWN)
             self.tensor.show_message(NOTHING_SHOWN)
         self.loaded.emit()
+
+
+def could_not_open(target: str, message: str) -> str:
+    """An open's error, headed by what could not be opened: "Could not open <path>: why"
+    (its message names the path first already, most often: not twice)."""
+    if message.startswith("Could not open"):
+        return message
+    if target and message.startswith(f"{target}:"):
+        return f"Could not open {message}"
+    return f"Could not open {target}: {message}" if target else f"Could not open: {message}"

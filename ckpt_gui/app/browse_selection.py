@@ -39,6 +39,9 @@ class SelectionShown:
         # Whatever was computed for the previous selection must not land in the panels
         # of this one (a string or a group starts no job that would replace it).
         self.runner.drop("preview", "histogram", "values")
+        # Nor its read's error stay on the banner: a line about tensor 0 stayed there
+        # under a later open's error, its variable long left (review 20, G6).
+        self._read_voice.hide()
         self.large.wanted = None
         if node is None or self.ckpt is None:
             self.selection.start(None, None)

@@ -36,14 +36,26 @@ class SelectionShown:
                 self._show_anyway(chosen)
 
     def _select_largest_change(self, diff: CheckpointDiff) -> None:
-        """Every pair compared and none selected by the user: the largest change."""
+        """Every pair compared and none selected by the user: the largest change (else
+        the first pair that differs)."""
         if self.trees.selected_pair() is not None or self.trees.touched:  # not away from where the user is
             return
         # The largest change of the model's own variables (review 10: not an optimizer's
         # [1] accumulator); ties as the flat list breaks them (the tree's natural order,
         # review 9: blocks/10004 before blocks/8).
         tree = self.trees.model.tree
-        first = opening_pair(diff.pairs, lambda p: tree_order(tree.leaf_of(p)))
+
+        def order(pair: Pair):
+            return tree_order(tree.leaf_of(pair))
+
+        first = opening_pair(diff.pairs, order)
+        if first is None:
+            # Nothing changed in values (only shapes, or all the same): the first pair that
+            # differs, else the first. `--compare` had opened on no pair at all ("Select a
+            # pair...") where "Compare with previous" and a drop open on browse's variable
+            # (review 20, G16).
+            differing = [p for p in diff.pairs if p.status != "same"] or diff.pairs
+            first = min(differing, key=order, default=None)
         if first is not None:
             self.trees.select_pair(first)
 

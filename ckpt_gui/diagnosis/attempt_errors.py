@@ -21,6 +21,25 @@ _SIGNAL_REASONS = {
 }
 
 
+# How to give the script more room: the command line's flag first (the report's JSON and
+# the CLI say this), the app's own words in its place on screen (``in_app_words``).
+TIME_LIMIT_HOW = "Raise the limit with --timeout SECONDS (in the app: Restore > Time limit...)"
+MEMORY_LIMIT_HOW = "Raise the limit with --memory-limit GB (in the app: Restore > Memory limit), or 0 for none"
+_APP_WORDS = {
+    TIME_LIMIT_HOW: "Raise the limit in Restore > Time limit...",
+    MEMORY_LIMIT_HOW: "Raise the limit in Restore > Memory limit... (0 for none)",
+}
+
+
+def in_app_words(message: str) -> str:
+    """``message`` as the app shows it: the way out named by its menu, not by a flag
+    the app user never typed ("Raise the limit with --timeout SECONDS (in the app: ...)"
+    led with the CLI's flag, review 20, G12)."""
+    for cli, app in _APP_WORDS.items():
+        message = message.replace(cli, app)
+    return message
+
+
 def error_fact(kind: str, message: str, trace: str = "") -> dict:
     return {"type": kind, "message": message, "traceback": trace}
 
@@ -119,8 +138,7 @@ def ending_error(child: ChildProcess, event: dict, when: str) -> dict:
         return error_fact(
             "MemoryLimit",
             f"the script used more than {event['limit_gb']:g} GB of memory ({event['used'] / GB:.1f} GB in "
-            f"its processes) {when}; the attempt was stopped. Raise the limit with --memory-limit GB "
-            "(in the app: Restore > Memory limit), or 0 for none",
+            f"its processes) {when}; the attempt was stopped. {MEMORY_LIMIT_HOW}",
         )
     reason = event.get("reason") or f"{kind!r} out of turn"
     return error_fact(

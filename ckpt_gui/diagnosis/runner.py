@@ -20,12 +20,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ckpt_gui.diagnosis.attempt_errors import ending_error, error_fact, import_error
+from ckpt_gui.diagnosis.attempt_errors import TIME_LIMIT_HOW, ending_error, error_fact, import_error
 from ckpt_gui.diagnosis.attempt_watch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, IMPORT_TIMEOUT, AttemptWatch
 from ckpt_gui.diagnosis.child_process import ChildProcess
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 
-TIME_LIMIT_HOW = "Raise the limit with --timeout SECONDS (in the app: Restore > Time limit...)"
 _FRAME = re.compile(r'File "(.+)", line (\d+) in (.+)')
 
 

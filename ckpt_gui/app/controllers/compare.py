@@ -166,7 +166,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         trees, panel = self._views()
         self.diff = diff
         name_a, name_b = _ref_name(a), _ref_name(b)
-        trees.show_tree(tree, name_a, name_b, _roles(a, b))
+        trees.show_tree(tree, name_a, name_b, _roles(a, b), (a.prefix, b.prefix))
         self._say_pairing(diff)
         panel.path_of = trees.model.tree.path_of
         panel.note_of = lambda pair: pairing_note(pair, diff)

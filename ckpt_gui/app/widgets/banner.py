@@ -9,6 +9,7 @@ without hiding another workflow's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt
@@ -48,6 +49,47 @@ def banner_colours(kind: str, palette: QPalette | None = None) -> tuple[QColor, 
     hue, window = QColor(HUES[kind]), palette.color(QPalette.ColorRole.Window)
     background = theme.blend(hue, window, TINT)
     return background, theme.readable(hue, background, TEXT_CONTRAST), theme.blend(hue, window, BORDER)
+
+
+def in_reading_order(messages: list) -> list:
+    """``messages`` (oldest first) as the banner lists them: the most serious first, the
+    newest first among equals. Oldest first, a failed open's error came fourth, under
+    three lines about the checkpoint still shown, and a user reads the top line first
+    (review 20, G6)."""
+    newest_first = list(reversed(messages))
+    return sorted(newest_first, key=lambda m: -SEVERITY.index(m[2]))  # stable: newest first within a kind
+
+
+def one_per_problem(texts: list[str]) -> tuple[list[str], list[str]]:
+    """The lines to show, one per problem, and the ones folded away (for the details):
+    a line said again (the same text, or inside a line above or below: a selection's
+    read error, then the NaN/Inf scan's "not scanned: <that error>") is shown once, in
+    its longer form; two lines that quote one error at length (the open's "<error>;
+    showing the checkpoint keys", then the doctor's "could not run: <error>") keep the
+    first listed. The banner had grown to four lines, two of them word for word the same
+    (review 20, G6)."""
+    shown: list[str] = []
+    folded: list[str] = []
+    for text in texts:
+        same = next((i for i, other in enumerate(shown) if _same_problem(text, other)), None)
+        if same is None:
+            shown.append(text)
+        elif text not in shown[same] and shown[same] in text:  # the longer form of a line shown: it takes its place
+            folded.append(shown[same])
+            shown[same] = text
+        else:
+            folded.append(text)
+    return shown, folded
+
+
+SAME_PROBLEM_CHARS = 60  # a quoted error at least this long, and most of the shorter line
+
+
+def _same_problem(one: str, other: str) -> bool:
+    if one in other or other in one:
+        return True
+    match = SequenceMatcher(None, one, other, autojunk=False).find_longest_match(0, len(one), 0, len(other))
+    return match.size >= SAME_PROBLEM_CHARS and match.size * 2 >= min(len(one), len(other))
 
 
 class Banner(QFrame):
@@ -148,8 +190,9 @@ class Banner(QFrame):
             return
         self.kind = max((m[2] for m in messages), key=SEVERITY.index)
         self.follow_palette()
-        self.label.setText("\n".join(m[1] for m in messages))
-        self.details = "\n\n".join(m[3] for m in messages if m[3])
+        shown, folded = one_per_problem([m[1] for m in in_reading_order(messages)])
+        self.label.setText("\n".join(shown))
+        self.details = "\n\n".join([*(m[3] for m in messages if m[3]), *folded])
         self.owner = messages[-1][0]
         self.details_button.setVisible(bool(self.details))
         owner, action = next(((m[0], m[4]) for m in reversed(messages) if m[4] is not None), (None, None))

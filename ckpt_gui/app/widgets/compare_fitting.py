@@ -16,7 +16,6 @@ from ckpt_gui.app.widgets.column_widths import (
     fit_columns,
     hide_columns,
     measure_columns,
-    names_then_room,
     refit_on_expand,
     repainted_once,
     stretch_names,
@@ -75,9 +74,9 @@ class CompareFitting:
             self._bands_alike()
 
     def fit_columns(self) -> None:
-        """Each tree's columns beside the names whole, or hidden; in a wide tree the
-        names what they need and the rest empty after the last column (as the browse
-        tree's). Each tree repainted once, only if a column changed (``repainted_once``)."""
+        """Each tree's columns beside the names whole, or hidden; the names take what
+        is left, however wide the tree. Each tree repainted once, only if a column
+        changed (``repainted_once``)."""
         self._to_fit = []
         for view, limits, order, empty in self._sides():
             with repainted_once(view):
@@ -122,8 +121,12 @@ class CompareFitting:
             # them out): the names need their room without them, not the columns cut for
             # them ("11 unreada…" beside "_kernel", review 18).
             measured = measured._replace(usual_name=measured.unbadged_name)
+        # The names stretching over what the columns leave, however wide the tree: a wide
+        # tree's room left blank after its last column (names_then_room, as the browse tree
+        # does) kept the names at what the rows in view needed, and the longer names of
+        # rows opened or filtered to later were cut beside 400 px of nothing (review 20,
+        # G11, at 2560x1440).
         fit_columns(view, shown, spare_outliers=True, measured=measured)
-        names_then_room(view, sum(view.columnWidth(c) for c in shown), measured.widest_name, bool(gave_way))
 
 
 def names_stretch(view: QTreeView) -> bool:

@@ -46,6 +46,7 @@ from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.flat_paths import PathDepths, PathElided
 from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
+from ckpt_gui.app.widgets.side_heading import SideHeading
 from ckpt_gui.app.widgets.view_note import ViewNote, no_match
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.statuses import DiffStatus
@@ -100,13 +101,13 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
             box = QWidget()
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(0, 0, 0, 0)
-            heading = QLabel(label)
+            heading = SideHeading(label)  # the name cut in its middle, never widening the window
             heading.setObjectName(f"side-{label}")
             box_layout.addWidget(heading)
             box_layout.addWidget(view)
             trees.addWidget(box)
-        self.heading_a = trees.widget(0).findChild(QLabel, "side-A")
-        self.heading_b = trees.widget(1).findChild(QLabel, "side-B")
+        self.heading_a = trees.widget(0).findChild(SideHeading, "side-A")
+        self.heading_b = trees.widget(1).findChild(SideHeading, "side-B")
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.by_change)
@@ -222,12 +223,19 @@ class CompareTrees(CompareSelecting, CompareFitting, CompareMatching, QWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def show_tree(self, tree: PairTree, name_a: str, name_b: str, roles: tuple[str, str] = ("", "")) -> None:
-        """``roles``: what A and B are ("before", "after"), when known."""
-        name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the labels rich text
-        role_a, role_b = (f" ({role})" if role else "" for role in roles)
-        self.heading_a.setText(f"<b>A</b>{role_a}: {name_a}")
-        self.heading_b.setText(f"<b>B</b>{role_b}: {name_b}")
+    def show_tree(
+        self,
+        tree: PairTree,
+        name_a: str,
+        name_b: str,
+        roles: tuple[str, str] = ("", ""),
+        paths: tuple[str, str] = ("", ""),
+    ) -> None:
+        """``roles``: what A and B are ("before", "after"), when known; ``paths``: their
+        whole paths, the headings' tooltips (the names are cut to fit)."""
+        self.heading_a.set_side(roles[0], name_a, paths[0])
+        self.heading_b.set_side(roles[1], name_b, paths[1])
+        name_a, name_b = html.escape(name_a), html.escape(name_b)  # folder names are text, the title rich text
         self.title.setText(f"Comparing <b>{name_a}</b> with <b>{name_b}</b>")
         self._forget_selected()
         self.path_depths.forget()

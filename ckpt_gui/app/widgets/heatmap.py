@@ -20,6 +20,7 @@ from ckpt_gui.app.theme import INF_RGB, NAN_RGB
 from ckpt_gui.app.widgets.plot_axes import spaced_levels, spaced_rows, tick_labels, with_exponent
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import nonfinite_text
+from ckpt_gui.core.views.planes import color_limits
 
 NAN_COLOUR, NAN_NAME = NAN_RGB, "magenta"  # in neither viridis nor the blue-white-red map
 INF_COLOUR, INF_NAME = INF_RGB, "black"  # for +Inf and -Inf (the readout tells the sign)
@@ -136,6 +137,22 @@ def constant_value(image: np.ndarray, low: float, high: float) -> float | None:
     if finite.size and finite.min() == finite.max():
         return float(finite.flat[0])
     return None
+
+
+def shared_levels(images: list[np.ndarray]) -> tuple[float, float, float | None]:
+    """One colour range for planes drawn side by side (a comparison's A and B): it
+    covers every plane's finite values, and the value of them all when they hold one
+    value only (else None). Each plane's own limits merged had widened a constant
+    plane to v +/- 0.5 first: beside an all-zero B, A's 0..5e-5 then filled -0.5..0.5
+    as one flat colour, and read as all zero too (review 20, G3)."""
+    extremes = []
+    for image in images:
+        finite = image[np.isfinite(image)] if image.dtype.kind in "fc" else image
+        if finite.size:
+            extremes += [float(finite.min()), float(finite.max())]
+    low, high, _diverging = color_limits(np.asarray(extremes, dtype=np.float64))
+    constant = extremes[0] if extremes and min(extremes) == max(extremes) else None
+    return low, high, constant
 
 
 def place(item: pg.ImageItem, rows: int, cols: int) -> None:

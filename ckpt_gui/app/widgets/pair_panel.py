@@ -24,6 +24,8 @@ from ckpt_gui.app.widgets.heatmap import (
     overlay_item,
     place,
     set_levels,
+    shared_levels,
+    value_label,
 )
 from ckpt_gui.app.widgets.heatmap_row import even_heatmaps, fit_row
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
@@ -357,27 +359,35 @@ class PairPanel(QWidget):
         set_levels(self.colorbar_diff, -bound, bound, constant=constant)
         return constant == 0
 
+    def _draw_sides(self, images: tuple[np.ndarray | None, np.ndarray | None]) -> str:
+        """A's and B's heatmaps on one colour scale over both sides' values (B - A gets
+        its own, centred on zero); what the note under them says of a single value:
+        both planes one value (all zeros), the bar names it, not a made-up +/-0.5 range
+        (review 8), and so does the note ("A and B: constant 0", review 20, G3)."""
+        shown = [image for image in images if image is not None]
+        if not shown:
+            return ""
+        low, high, constant = shared_levels(shown)
+        for item, image in zip(self.images[:2], images):
+            if image is not None:
+                item.setImage(image, autoLevels=False)
+        self.colorbar_ab.setColorMap(diverging_map() if low < 0 < high else pg.colormap.get("viridis"))
+        set_levels(self.colorbar_ab, low, high, constant=constant)
+        if constant is None:
+            return ""
+        sides = " and ".join(side for side, image in zip("AB", images) if image is not None)
+        return f"{sides}: constant {value_label(constant)}"
+
     def _draw_heatmaps(self, view: PairView) -> None:
         images = (view.image_a, view.image_b)
         shown = [image for image in images if image is not None]
-        if shown:
-            # A and B share one colour scale; B - A gets its own, centred on zero.
-            limits = [color_limits(image)[:2] for image in shown]
-            low, high = min(lim[0] for lim in limits), max(lim[1] for lim in limits)
-            # Both planes one value (all zeros): the bar names it, not a made-up +/-0.5 range (review 8).
-            constants = {constant_value(image, *lim) for image, lim in zip(shown, limits)}
-            constant = constants.pop() if len(constants) == 1 else None
-            for item, image in zip(self.images[:2], images):
-                if image is not None:
-                    item.setImage(image, autoLevels=False)
-            self.colorbar_ab.setColorMap(diverging_map() if low < 0 < high else pg.colormap.get("viridis"))
-            set_levels(self.colorbar_ab, low, high, constant=constant)
+        constant_note = self._draw_sides(images)
         # A pair the same throughout (NaN where the other is NaN): its B - A all 0, as a pair
         # without NaN, not NaN - NaN cells and a note beside "no difference" (review 8).
         same = view.pair.status == DiffStatus.SAME and view.image_diff is not None
         diff_image = np.nan_to_num(view.image_diff, nan=0.0) if same else view.image_diff
         no_difference = diff_image is not None and self._draw_difference(diff_image)
-        notes = ["B - A: no difference"] if no_difference else []
+        notes = [note for note in (constant_note, "B - A: no difference" if no_difference else "") if note]
         pictures = (view.picture_a, view.picture_b, view.picture_diff)
         for plot, item, overlay, picture, title in zip(
             self.image_plots, self.images, self.overlays, pictures, ("A", "B", "B - A")

@@ -10,6 +10,7 @@ import re
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
+from ckpt_gui.diagnosis.attempt_errors import in_app_words
 from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
 
 
@@ -18,7 +19,7 @@ def headline_html(report: RestoreReport) -> str:
     if error is not None:
         return (
             f"<b style='color:{status_style.css(RestoreStatus.SHAPE_CONFLICT)}'>The attempt failed: "
-            f"{html.escape(error.kind)}</b>: {html.escape(breakable(error.message))}"
+            f"{html.escape(error.kind)}</b>: {html.escape(breakable(in_app_words(error.message)))}"
         )
     choice = report.checkpoint_choice
     short = choice.short_warning() if choice is not None else None
