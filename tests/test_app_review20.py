@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage, QTextDocumentFragment
 
-from ckpt_gui.core.analysis.diff import compare_all, pair_variables
+from ckpt_gui.core.analysis.value_comparison import compare_all
+from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import pair_view
