@@ -92,9 +92,10 @@ def test_a_new_image_is_reduced_anew(qtbot, monkeypatch):
 def test_the_heatmaps_colour_maps_are_made_on_the_import_thread(monkeypatch):
     """plot_import's thread makes the colour maps the first heatmap and its colour bar
     set (read from pyqtgraph's files), not the GUI thread's first picture."""
-    from ckpt_gui.app import plot_import
+    from ckpt_gui.app import gui_gc, plot_import
     from ckpt_gui.app.widgets import heatmap, tensor_plots
 
+    monkeypatch.setattr(gui_gc, "_running", False)  # no collector here: nothing of the test frozen
     heatmap.diverging_map.cache_clear()
     monkeypatch.delitem(pg.colormap._mapCache, tensor_plots.SEQUENTIAL, raising=False)
     monkeypatch.setattr(plot_import, "_done", threading.Event())
@@ -204,3 +205,148 @@ def test_no_collection_walks_the_plot_import_and_its_objects_are_frozen(monkeypa
     done.clear()
     gui_gc.GuiThreadCollector.check(collector)  # after it: collected again
     assert done == [0, 1, 2]
+
+
+def _large_panel(qtbot, monkeypatch, events: list[str]):
+    """A shown TensorPanel whose table's resets and plot pieces are recorded in ``events``."""
+    from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+
+    panel = TensorPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    set_source = panel.table.set_source
+
+    def recorded(source, *args, **kwargs):
+        events.append("table" if source is not None else "table cleared")
+        return set_source(source, *args, **kwargs)
+
+    monkeypatch.setattr(panel.table, "set_source", recorded)
+    draw = panel._wait_for_picture
+    monkeypatch.setattr(panel, "_wait_for_picture", lambda: (events.append("picture"), draw())[1])
+    return panel
+
+
+def test_a_large_tensors_numbers_come_in_a_turn_after_its_selection(qtbot, monkeypatch):
+    """The table's reset of a large tensor (5 to 10 ms for a 16384 x 16384 plane) is not
+    in the selection's turn: it comes in the next one, before its picture's pieces, and
+    shows that tensor's first plane from its start."""
+    from ckpt_gui.app import plot_turns
+    from ckpt_gui.core.views.large_values import large_choice
+
+    events: list[str] = []
+    panel = _large_panel(qtbot, monkeypatch, events)
+    values = np.arange(40 * 30, dtype=np.float32).reshape(40, 30)
+    panel.show_large(values, "matrix", large_choice(values.shape))
+    assert events == []  # nothing of it in this turn
+    assert panel.shown.shape == (40, 30)  # what the table will show, known already
+    qtbot.waitUntil(lambda: not plot_turns.busy(), timeout=5000)
+    assert events[0] == "table" and "picture" in events
+    assert panel.table.model.rowCount() == 40 and panel.table.model.columnCount() == 30
+
+
+@pytest.mark.parametrize("meanwhile", ["message", "small tensor"])
+def test_a_table_shown_before_the_large_ones_turn_is_not_replaced(qtbot, monkeypatch, meanwhile):
+    """Another selection shown before the large tensor's table came (a message, a small
+    tensor's numbers): the large tensor's table does not come after it."""
+    from ckpt_gui.app import plot_turns
+    from ckpt_gui.core.views.large_values import large_choice
+    from ckpt_gui.core.views.planes import prepare_view
+
+    events: list[str] = []
+    panel = _large_panel(qtbot, monkeypatch, events)
+    panel.show_large(np.zeros((50, 60), np.float32), "large", large_choice((50, 60)))
+    if meanwhile == "message":
+        panel.show_message("A group: select one variable to see its values.")
+    else:
+        panel.show_value(prepare_view(np.ones((3, 4), np.float32)), "small")
+    qtbot.waitUntil(lambda: not plot_turns.busy(), timeout=5000)
+    qtbot.wait(50)
+    assert events[-1] != "table" or panel.table.model.rowCount() == 3
+    if meanwhile == "message":
+        assert events.count("table") == 0 and panel.shown is None
+        assert panel.message.text().startswith("A group")
+    else:
+        assert events.count("table") == 1 and panel.table.model.rowCount() == 3
+        assert panel.shown.shape == (3, 4)
+
+
+def test_a_large_tensors_statistics_lay_details_out_once_as_each_change_would(qtbot, monkeypatch):
+    """The first pass's result (statistics, first NaN, CRC verdict) changes Details three
+    times: laid out once at the end, to what laying out each change shows."""
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from ckpt_gui.app.widgets.details_panel import DetailsPanel
+    from ckpt_gui.core.analysis.overview import NonFinite
+    from ckpt_gui.core.analysis.stats import TensorStats
+
+    stats = TensorStats(count=16, finite=15, min=-0.28, max=0.27, mean=0.003, std=0.1,
+                        nan=1, posinf=0, neginf=0, zeros=0)  # fmt: skip
+    positions = (NonFinite((3,), "NaN"),)
+    pictures, layouts = [], []
+    for batched in (False, True):
+        panel = DetailsPanel()
+        qtbot.addWidget(panel)
+        panel.resize(560, 200)
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.show_facts("big", [("Key", "big/.ATTRIBUTES/VARIABLE_VALUE"), ("Bytes", "512 MB")])
+        panel.show_stats(None)
+        lay_out = panel._lay_out_now
+        count = []
+        monkeypatch.setattr(panel, "_lay_out_now", lambda count=count, lay_out=lay_out: (count.append(1), lay_out()))
+        if batched:
+            with panel.settled_once():
+                panel.show_stats(stats)
+                panel.show_positions(positions, stats)
+                panel.add_fact("CRC32C", "verified", after="Bytes")
+                assert count == []  # not laid out meanwhile
+        else:
+            panel.show_stats(stats)
+            panel.show_positions(positions, stats)
+            panel.add_fact("CRC32C", "verified", after="Bytes")
+        layouts.append(len(count))
+        body = panel.widget()
+        at_once = [body.size()] + [
+            (label.text(), label.isVisible(), label.geometry()) for label in body.findChildren(QLabel)
+        ]
+        QApplication.processEvents()
+        pictures.append(at_once)
+    assert layouts == [3, 1]
+    assert pictures[0] == pictures[1]
+
+
+@pytest.mark.parametrize("settled", [True, False])
+def test_a_heatmaps_axes_take_their_labels_room_before_the_first_paint(qtbot, settled):
+    """A heatmap of a new range (0..16383 after the waiting picture's 0..1): its index
+    axes get the room their labels take before the first paint (``settle_axes``), so
+    that paint lays nothing out again and no second paint follows; left to pyqtgraph,
+    the left axis widens only after painting its labels (``settled=False``: the check
+    that this test sees the difference)."""
+    from PySide6.QtWidgets import QApplication
+
+    from ckpt_gui.app.widgets.heatmap import ExtremeImageItem, index_axes, place, settle_axes
+
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    plot = view.addPlot(axisItems=index_axes())
+    plot.invertY(True)
+    item = ExtremeImageItem()
+    plot.addItem(item)
+    view.resize(280, 230)
+    view.show()
+    qtbot.waitExposed(view)
+    plot.setLabel("left", "axis 0 (32 per cell)")
+    plot.setLabel("bottom", "axis 1 (32 per cell)")
+    view.grab()  # the waiting picture painted: labels of 0..1
+    QApplication.processEvents()
+    item.setImage(np.random.default_rng(2).standard_normal((512, 512)).astype(np.float32), autoLevels=True)
+    place(item, 16384, 16384)
+    plot.autoRange(padding=0)
+    if settled:
+        settle_axes(view, plot)
+    before_paint = (plot.getAxis("left").width(), plot.getAxis("bottom").height(), plot.vb.geometry())
+    view.grab()  # the first paint of the new range
+    QApplication.processEvents()
+    after_paint = (plot.getAxis("left").width(), plot.getAxis("bottom").height(), plot.vb.geometry())
+    assert (before_paint == after_paint) is settled

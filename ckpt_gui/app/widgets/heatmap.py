@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QPainter, QPicture
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
 from ckpt_gui.app.widgets.plot_axes import spaced_levels, tick_labels, with_exponent
@@ -403,6 +403,42 @@ def wrap_title(plot: pg.PlotItem, width: float) -> None:
     plot.layout.setRowFixedHeight(0, height)
 
 
+def settle_axes(view: pg.GraphicsView, plot: pg.PlotItem) -> None:
+    """The index axes' room for their tick labels, as their first paint would set it,
+    set now and laid out: pyqtgraph widens an axis for its labels only once it has
+    painted them, and the heatmap of a new range (0..16383 after the 0..1 of the
+    waiting picture) was painted, laid out again (the left axis 48 px wider), and
+    painted again in the same turn (11 to 16 ms of the GUI thread for the second
+    paint of a 512x512 envelope). Again if that changed an axis: the room one axis
+    takes changes the other's length, and so its labels."""
+    axes = [plot.getAxis(name) for name in ("left", "bottom")]
+    axes = [axis for axis in axes if axis.isVisible()]
+    for _ in range(2):
+        rooms = [(axis.textWidth, axis.textHeight) for axis in axes]
+        for axis in axes:
+            picture = QPicture()  # what AxisItem.paint draws into: the same font and sizes
+            painter = QPainter(picture)
+            try:
+                if axis.style["tickFont"]:
+                    painter.setFont(axis.style["tickFont"])
+                axis.generateDrawSpecs(painter)  # tells the axis the room its labels take
+            finally:
+                painter.end()
+        if rooms == [(axis.textWidth, axis.textHeight) for axis in axes]:
+            return
+        lay_out_now(view, plot)
+
+
+def lay_out_now(view: pg.GraphicsView, plot: pg.PlotItem) -> None:
+    """``plot`` laid out in ``view`` now, not at the event loop's next turn."""
+    central = view.centralWidget
+    for item in (central, plot):
+        layout = getattr(item, "layout", None)  # pyqtgraph's items keep theirs in an attribute
+        layout = layout() if callable(layout) else layout
+        if layout is not None:
+            layout.activate()
+
+
 class TitleWrapper(QObject):
     """Re-wraps a plot's title whenever its view changes width, before the view lays
     the plot out at the new width."""
@@ -422,11 +458,7 @@ class TitleWrapper(QObject):
         # Laid out now, not at the next turn of the event loop: a picture drawn before
         # it showed the new title in the old title's place, cut at both ends (review:
         # a 512 MB vector's first picture).
-        for item in (central, self.plot):
-            layout = getattr(item, "layout", None)  # pyqtgraph's items keep theirs in an attribute
-            layout = layout() if callable(layout) else layout
-            if layout is not None:
-                layout.activate()
+        lay_out_now(self.view, self.plot)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():

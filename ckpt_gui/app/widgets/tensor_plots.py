@@ -28,13 +28,14 @@ from ckpt_gui.app.widgets.heatmap import (
     overlay_item,
     place,
     set_levels,
+    settle_axes,
 )
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import clear_on_leave, not_a_tab_stop
 
 __all__ = [
     "INF_COLOUR", "INF_NAME", "NAN_COLOUR", "NAN_NAME", "NonFinite", "colour_map", "constant_value",
-    "make_colour_bar", "make_heatmap", "make_line", "place", "set_levels",
+    "make_colour_bar", "make_heatmap", "make_line", "place", "set_levels", "settle_axes",
 ]  # fmt: skip
 
 pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
