@@ -44,7 +44,6 @@ class LineDrawing:
         self.line.setTitle(f"{title}  {format_shape(shape)}{note}{marks}", size="9pt")
         self.line_title.fit()
         self.line.setLabel("bottom", "index")
-        plots().settle_axes(self.line, self.line.plotItem)  # one paint, not a second for wider labels
 
     def _mark_nonfinite(self, x, low, high, y) -> str:
         """Marks at the foot of the line where it is NaN (a block of only NaN, for an

@@ -224,14 +224,12 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
             self.line_curve.setData([], [])
             self.line.setTitle(waiting, size="9pt")
             self.line_title.fit()
-            plots().settle_axes(self.line, self.line.plotItem)
         else:
             self.picture.setCurrentWidget(self.picture.widget(1))
             self.image.clear()
             self.overlay.clear()
             self.image_plot.setTitle(waiting, size="9pt")
             self.image_title.fit()
-            plots().settle_axes(self.graphics, self.image_plot)
 
     def show_value(self, value: np.ndarray | ValueView, title: str) -> None:
         """Show a tensor; pass a ValueView (core.planes.prepare_view, run off the GUI
