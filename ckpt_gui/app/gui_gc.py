@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -44,6 +45,7 @@ INTERVAL_MS = 1000
 STEP_SECONDS = 0.02  # of taking trees apart, per event-loop turn
 _DONE = object()
 _running = False  # whether a GuiThreadCollector was started (settle freezes only then)
+_bulks = 0  # bulks of long-lived objects being made (``bulk``)
 
 
 class GuiThreadCollector(QObject):
@@ -60,6 +62,8 @@ class GuiThreadCollector(QObject):
         self.timer.start()
 
     def check(self) -> None:
+        if _bulks:  # frozen when the bulk ends: walking them now finds nothing
+            return
         young, older, oldest = gc.get_count()
         if young > FREEZE_ABOVE:
             gc.freeze()  # long-lived objects of a job, most likely: not worth walking
@@ -80,6 +84,27 @@ def settle() -> None:
     the window: there, frozen garbage would pile up)."""
     if _running:
         gc.freeze()
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Long-lived objects are made meanwhile, on any thread (pyqtgraph's import on the
+    background thread: its modules, classes and functions, about 100,000 objects): no
+    collection walks them while they are made (a tick found up to FREEZE_ABOVE of them
+    young and walked them all, 10 to 17 ms of the GUI thread's turn beside the first
+    selection's plots), and they are frozen once made (``gc.freeze`` runs no finalizer:
+    safe off the GUI thread)."""
+    global _bulks  # noqa: PLW0603 - the collector's state, one per process
+    _bulks += 1
+    try:
+        yield
+    finally:
+        settle()
+        _bulks -= 1
+
+
+def in_bulk() -> bool:
+    return _bulks > 0
 
 
 class TreeRelease(QObject):

@@ -21,7 +21,8 @@ QtCore, QtGui and QtWidgets (its ``_copy_attrs``); made on the import's thread w
 GUI thread made another, shiboken's table of types to make was changed under the
 other's walk and the process crashed at launch (a segmentation fault, seen three times
 in a day of loaded test runs). The GUI thread makes them first, a few milliseconds a
-turn (about 150 ms in all), then the import begins.
+turn (about 150 ms in all, each piece in an event-loop turn of its own), then the import
+begins.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterator
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
-from ckpt_gui.app import background_work
+from ckpt_gui.app import background_work, gui_gc
 from ckpt_gui.core import deferred
 
 # The extension modules pyqtgraph imports beyond the app's own (pyqtgraph 0.14 on Linux).
@@ -61,9 +62,22 @@ def start() -> None:
     QTimer.singleShot(0, _begin)
 
 
-def _begin() -> None:
-    for name in QT_MODULES:
+# The GUI thread's pieces of this work follow one another on a 1 ms timer, each in a turn
+# of the event loop of its own: a chain of ``QTimer.singleShot(0)`` calls is a chain of
+# posted calls, which Qt's glib event loop runs back to back (plot_turns.py), so the
+# pieces of 8 ms made turns of 20 to 40 ms of the GUI thread's CPU with the open's
+# result shown in the same turn.
+NEXT_TURN_MS = 1
+
+
+def _begin(modules: Iterator[str] | None = None) -> None:
+    """Import the Qt modules pyqtgraph needs, one a turn (5 to 10 ms each), then make
+    the types."""
+    modules = iter(QT_MODULES) if modules is None else modules
+    for name in modules:
         importlib.import_module(name)
+        QTimer.singleShot(NEXT_TURN_MS, lambda: _begin(modules))
+        return
     _make_types(iter(unmade_types()))
 
 
@@ -79,7 +93,7 @@ def _make_types(unmade: Iterator[tuple[object, str]]) -> None:
     for module, name in unmade:
         getattr(module, name)  # made now, on the GUI thread
         if time.perf_counter() >= stop:
-            QTimer.singleShot(0, lambda: _make_types(unmade))
+            QTimer.singleShot(NEXT_TURN_MS, lambda: _make_types(unmade))
             return
     background_work.run_later("plot import", background_work.PLOT_IMPORT, lambda _give_way: _import())
 
@@ -129,10 +143,18 @@ def _look() -> None:
 
 def _import() -> None:
     try:
-        for name in PLOT_MODULES:
-            importlib.import_module(name)
+        with gui_gc.bulk():  # its objects live as long as the process: frozen, never walked
+            _import_modules()
     finally:
         _done.set()
+
+
+def _import_modules() -> None:
+    for name in PLOT_MODULES:
+        module = importlib.import_module(name)
+        # What the module's first use would make on the GUI thread, made here (no Qt
+        # object: the colour maps of the first heatmap).
+        getattr(module, "made_ahead", lambda: None)()
 
 
 def _call_waiting() -> None:

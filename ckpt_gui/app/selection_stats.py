@@ -32,6 +32,7 @@ from ckpt_gui.core.views.tree import SLOT, TreeNode
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
 SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
+NEXT_TURN_MS = 1  # a timer's: the event loop's next turn (see _start_preview)
 # A group's Details name its variables whose data fails their checksum under this label (the
 # tree's badge of each): a group has no CRC32C of its own to say "MISMATCH" of (review 14).
 CORRUPT_FACT = "CRC mismatch"
@@ -121,9 +122,10 @@ class SelectionStats:
         def first_done(first) -> None:
             self.stats_cache[key], self.positions[key] = first.stats, first.positions
             self._note_nonfinite(title, first.stats)
-            self.details.show_stats(first.stats)
-            self._show_positions(title, first.positions, first.stats)
-            self.add_crc_fact(ckpt, key)
+            with self.details.settled_once():
+                self.details.show_stats(first.stats)
+                self._show_positions(title, first.positions, first.stats)
+                self.add_crc_fact(ckpt, key)
             if wanted is not None and first.envelope is not None:
                 # Drawn a little later (a timer fires after the repaint queued now): the
                 # statistics are painted first, the plot after, two short stalls, not one long.
@@ -267,8 +269,10 @@ class SelectionStats:
             if still_wanted():
                 self._preview = (node, stats, size)
                 self.details.show_stats(stats, f"preview from {size:,} sampled values; exact numbers coming")
-                # The plot on the next turn: two shorter stalls than both at once.
-                QTimer.singleShot(0, self.histogram, lambda: show_histogram(histogram))
+                # The plot on the next turn: two shorter stalls than both at once. A
+                # timer's turn, not a posted call's (singleShot(0)): Qt's glib event loop
+                # runs a posted call right after the one that posted it (plot_turns.py).
+                QTimer.singleShot(NEXT_TURN_MS, self.histogram, lambda: show_histogram(histogram))
 
         def show_histogram(histogram) -> None:
             if still_wanted():

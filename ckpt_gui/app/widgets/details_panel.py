@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -42,6 +45,7 @@ class DetailsPanel(QScrollArea):
         # A Tab stop (arrows and Page keys scroll it) that showed nothing when reached (review 17, F).
         self.focus_ring = FocusRing(self)
         self.stats_shown = False  # statistics shown (see show_stats)
+        self._settle_held = 0  # changes made in ``settled_once``: laid out at its end
         body = QWidget()
         self.setWidget(body)
         self.title = QLabel()
@@ -161,6 +165,19 @@ class DetailsPanel(QScrollArea):
                 return row
         raise KeyError(label)
 
+    @contextmanager
+    def settled_once(self) -> Iterator[None]:
+        """Several changes (a large tensor's statistics, its first NaN/Inf, the CRC
+        verdict) laid out once at the end, not once each: each layout walks every
+        label and lays the page out twice (4 to 6 ms of the GUI thread's turn each)."""
+        self._settle_held += 1
+        try:
+            yield
+        finally:
+            self._settle_held -= 1
+            if not self._settle_held:
+                self._settle()
+
     def _settle(self) -> None:
         """The panel laid out as it will be painted, now: new rows shown and placed, and
         the scroll area's page resized to hold them. Left to the event loop (a queued
@@ -168,8 +185,11 @@ class DetailsPanel(QScrollArea):
         it), a frame painted in between showed the facts squeezed (the key's second
         line gone) and the statistics with only their first row (review: frames while a
         20,000- and a 200,000-variable checkpoint loaded)."""
-        if not self.isVisible():
+        if self._settle_held or not self.isVisible():
             return
+        self._lay_out_now()
+
+    def _lay_out_now(self) -> None:
         body = self.widget()
         for label in body.findChildren(QLabel):
             if label.isHidden() and not label.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):

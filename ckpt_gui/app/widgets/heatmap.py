@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QLineF, QObject, QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QPainter, QPicture
 
 from ckpt_gui.app.theme import INF_RGB, NAN_RGB
 from ckpt_gui.app.widgets.plot_axes import spaced_levels, spaced_rows, tick_labels, with_exponent
@@ -247,17 +247,28 @@ class ExtremeImageItem(pg.ImageItem):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._drawn_factors = (1, 1)
+        # The last reduction: (image, blocks, screen cells). pyqtgraph renders again for
+        # a new colour map or new levels (a heatmap's first picture: twice), each time
+        # reducing the same image to the same cells (2 to 10 ms of the GUI thread's
+        # paint). ``setImage(array)`` holds a new view of it, so the image itself is the
+        # key (pyqtgraph's own ``updateImage()`` for new levels keeps it); the app never
+        # changes a drawn image in place.
+        self._cells: tuple[np.ndarray, tuple[int, int], np.ndarray] | None = None
 
     def render(self) -> None:
         full = self.image
         factors = self._cells_per_pixel() if full is not None and full.size else (1, 1)
         self._drawn_factors = factors
         if factors == (1, 1):
+            self._cells = None
             super().render()
             return
         across, down = factors  # cells per pixel along the item's x and y
         per = (down, across) if self.axisOrder == "row-major" else (across, down)
-        self.image = screen_cells(full, *per)
+        cells = self._cells
+        if cells is None or cells[0] is not full or cells[1] != per:
+            cells = self._cells = (full, per, screen_cells(full, *per))
+        self.image = cells[2]
         self._imageHasNans = self._imageNanLocations = None
         try:
             super().render()
@@ -290,6 +301,9 @@ def screen_cells(image: np.ndarray, rows_per: int, cols_per: int) -> np.ndarray:
     channel (any coloured cell colours the block; NaN's magenta over Inf's black)."""
     rows, cols = image.shape[:2]
     if image.ndim == 3:
+        sparse = _sparse_block_max(image, rows_per, cols_per)
+        if sparse is not None:
+            return sparse
         down, across = -(-rows // rows_per), -(-cols // cols_per)
         padded = np.zeros((down * rows_per, across * cols_per, image.shape[2]), image.dtype)
         padded[:rows, :cols] = image
@@ -298,6 +312,28 @@ def screen_cells(image: np.ndarray, rows_per: int, cols_per: int) -> np.ndarray:
     envelope = BlockEnvelope(rows, cols, rows_per, cols_per, mark_nan=True)
     envelope.add(np.ascontiguousarray(image).reshape(-1), 0)
     return envelope.image().astype(image.dtype, copy=False)
+
+
+SPARSE_AT_MOST = 1 / 16  # of an overlay's cells coloured, reduced cell by cell
+
+
+def _sparse_block_max(image: np.ndarray, rows_per: int, cols_per: int) -> np.ndarray | None:
+    """:func:`screen_cells` of an RGBA uint8 overlay whose coloured cells are few (a
+    tensor's NaN and Inf): only they are reduced, each into its block (a pixel of all
+    zero adds nothing to a maximum); None when the overlay is not such an image or
+    holds many. The whole overlay reduced block by block took 5 to 6 ms of the GUI
+    thread's paint for a 512x512 one, at each paint of a large matrix's first picture."""
+    rows, cols, channels = image.shape
+    if image.dtype != np.uint8 or channels != 4 or not image.flags.c_contiguous:
+        return None
+    pixels = image.view(np.uint32).reshape(rows * cols)  # one word a cell: zero when transparent black
+    coloured = np.flatnonzero(pixels)
+    if coloured.size > rows * cols * SPARSE_AT_MOST:
+        return None
+    reduced = np.zeros((-(-rows // rows_per), -(-cols // cols_per), channels), np.uint8)
+    row, col = np.divmod(coloured, cols)
+    np.maximum.at(reduced, (row // rows_per, col // cols_per), image.reshape(rows * cols, channels)[coloured])
+    return reduced
 
 
 MARKED_AT_MOST = 500  # NaN/Inf cells marked one by one; more are no lone cell to miss
@@ -385,6 +421,42 @@ def wrap_title(plot: pg.PlotItem, width: float) -> None:
     plot.layout.setRowFixedHeight(0, height)
 
 
+def settle_axes(view: pg.GraphicsView, plot: pg.PlotItem) -> None:
+    """The index axes' room for their tick labels, as their first paint would set it,
+    set now and laid out: pyqtgraph widens an axis for its labels only once it has
+    painted them, and the heatmap of a new range (0..16383 after the 0..1 of the
+    waiting picture) was painted, laid out again (the left axis 48 px wider), and
+    painted again in the same turn (11 to 16 ms of the GUI thread for the second
+    paint of a 512x512 envelope). Again if that changed an axis: the room one axis
+    takes changes the other's length, and so its labels."""
+    axes = [plot.getAxis(name) for name in ("left", "bottom")]
+    axes = [axis for axis in axes if axis.isVisible()]
+    for _ in range(2):
+        rooms = [(axis.textWidth, axis.textHeight) for axis in axes]
+        for axis in axes:
+            picture = QPicture()  # what AxisItem.paint draws into: the same font and sizes
+            painter = QPainter(picture)
+            try:
+                if axis.style["tickFont"]:
+                    painter.setFont(axis.style["tickFont"])
+                axis.generateDrawSpecs(painter)  # tells the axis the room its labels take
+            finally:
+                painter.end()
+        if rooms == [(axis.textWidth, axis.textHeight) for axis in axes]:
+            return
+        lay_out_now(view, plot)
+
+
+def lay_out_now(view: pg.GraphicsView, plot: pg.PlotItem) -> None:
+    """``plot`` laid out in ``view`` now, not at the event loop's next turn."""
+    central = view.centralWidget
+    for item in (central, plot):
+        layout = getattr(item, "layout", None)  # pyqtgraph's items keep theirs in an attribute
+        layout = layout() if callable(layout) else layout
+        if layout is not None:
+            layout.activate()
+
+
 class TitleWrapper(QObject):
     """Re-wraps a plot's title whenever its view changes width, before the view lays
     the plot out at the new width."""
@@ -404,11 +476,7 @@ class TitleWrapper(QObject):
         # Laid out now, not at the next turn of the event loop: a picture drawn before
         # it showed the new title in the old title's place, cut at both ends (review:
         # a 512 MB vector's first picture).
-        for item in (central, self.plot):
-            layout = getattr(item, "layout", None)  # pyqtgraph's items keep theirs in an attribute
-            layout = layout() if callable(layout) else layout
-            if layout is not None:
-                layout.activate()
+        lay_out_now(self.view, self.plot)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if event.type() == QEvent.Type.Resize and event.size().width() != event.oldSize().width():

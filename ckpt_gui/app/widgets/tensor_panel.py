@@ -6,7 +6,7 @@ made when first drawn (tensor_plot_parts.py), not while pyqtgraph is being impor
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QWidget
 
 from ckpt_gui.app import plot_import, plot_turns, theme
 from ckpt_gui.app.widgets import plot_cover
@@ -22,6 +22,7 @@ from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.views.planes import Envelope, PlaneChoice, ValueView, plane, prepare_view, slice_label
 
 # The large tensor's picture after a Cancel of the pass that builds it (one title line).
+LARGE_TABLE = "large table"  # plot_turns' key of a large tensor's numbers, shown a turn later
 ENVELOPE_CANCELLED = "min/max envelope cancelled: select the variable again to draw it"
 
 HEATMAP, PLOT = "Heatmap", "Plot"  # the picture tab's name: what it shows
@@ -161,6 +162,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         self._show_picture_tab(True)
         self.picture.setCurrentWidget(self.message)
         self.message.setText(text)
+        plot_turns.drop(self, LARGE_TABLE)
         self.table.set_source(None, text)
         self.show_marks()
 
@@ -170,12 +172,23 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         self.value, self.large, self.envelope, self.title = values, True, None, title
         self.choice = choice
         self._show_picture_tab(True)
-        if values.ndim == 1:
-            self._show_table(values, from_start=True)
-        else:
+        if values.ndim != 1:
             self._build_axis_controls(values.shape)
-            self._show_table(plane(values, choice), from_start=True)
+        self.shown = values if values.ndim == 1 else plane(values, choice)
+        # Its numbers in the next turn (app/plot_turns.py), before the picture's pieces:
+        # the table's reset (a 16384 x 16384 plane: 5 to 10 ms of the GUI thread) was in
+        # the selection's turn, with Details and the jobs started. Any other table shown
+        # meanwhile drops it (``_show_table``, ``show_message``).
+        plot_turns.later(self, self._show_large_table, key=LARGE_TABLE)
         self._draw(self._wait_for_picture)  # in the turn after its plot is made, if not made yet
+
+    def _show_large_table(self) -> QWidget | None:
+        """A piece of plot_turns: the large tensor's numbers (``shown``) in the table;
+        returns the table if it paints them."""
+        if self.shown is None or not self.large:
+            return None
+        self._show_table(self.shown, from_start=True)
+        return self.table if self.table.isVisible() else None
 
     def show_envelope(self, envelope: BlockEnvelope, choice: PlaneChoice | None) -> None:
         """The min/max envelope of the large tensor's vector, or of its plane ``choice``
@@ -276,6 +289,7 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         kernel did not say which one), or all of a string tensor's values in a row;
         ``from_start``: another tensor's, scrolled to [0, 0] (review 7: the last one's
         scroll position was kept)."""
+        plot_turns.drop(self, LARGE_TABLE)  # this table, not a large tensor's asked for before
         self.shown = array
         value, caption = self.value, ""
         if value is not None and value.ndim > 2:

@@ -158,6 +158,7 @@ class PlaneDrawing:
         plots().set_levels(self.colorbar, low, high, plots().constant_value(image, low, high))
         self._title_envelope(envelope)
         self.image_plot.autoRange(padding=0)
+        plots().settle_axes(self.graphics, self.image_plot)
 
     def _title_envelope(self, envelope: BlockEnvelope) -> None:
         """A short title (the plot's width, beside its axes and colour bar, is 100 px
