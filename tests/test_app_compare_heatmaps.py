@@ -54,7 +54,7 @@ def test_one_changed_element_of_a_tall_matrix_shows_on_screen(qtbot, tmp_path):
     cells to a pixel)."""
     import numpy as np
 
-    from ckpt_gui.app.widgets.heatmap import NAN_COLOUR
+    from ckpt_gui.app.widgets.heatmap_cells import NAN_COLOUR
     from ckpt_gui.app.widgets.pair_panel import PairPanel
     from ckpt_gui.core.analysis.variable_pairing import pair_variables
     from ckpt_gui.core.checkpoint import Checkpoint

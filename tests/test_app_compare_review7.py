@@ -280,7 +280,7 @@ NAN_MARK_PIXELS = 16  # at least 4x4 px of the NaN colour: a mark, not a sliver
 
 def _nan_pixels(image) -> int:
     """Pixels of ``image`` (a QImage) in the NaN colour."""
-    from ckpt_gui.app.widgets.heatmap import NAN_COLOUR
+    from ckpt_gui.app.widgets.heatmap_cells import NAN_COLOUR
 
     found = 0
     for y in range(image.height()):
@@ -314,7 +314,7 @@ def test_a_lone_nan_shows_in_a_1000x50_browse_heatmap(qtbot, tmp_path, window):
 
 
 def test_screen_cells_let_a_nan_win_its_pixel():
-    from ckpt_gui.app.widgets.heatmap import screen_cells
+    from ckpt_gui.app.widgets.heatmap_cells import screen_cells
     from ckpt_gui.core.views.planes import extreme_image
 
     values = np.ones((1000, 50), np.float32)

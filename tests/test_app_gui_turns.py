@@ -16,7 +16,7 @@ pg = pytest.importorskip("pyqtgraph")
 def _heatmap(qtbot, image: np.ndarray):
     """An ExtremeImageItem holding ``image`` in a plot a few hundred pixels wide: more
     cells than pixels, so that a paint reduces it to screen cells."""
-    from ckpt_gui.app.widgets.heatmap import ExtremeImageItem
+    from ckpt_gui.app.widgets.heatmap_cells import ExtremeImageItem
 
     view = pg.GraphicsLayoutWidget()
     qtbot.addWidget(view)
@@ -32,16 +32,16 @@ def _heatmap(qtbot, image: np.ndarray):
 
 
 def _counting_reductions(monkeypatch) -> list[tuple[int, int]]:
-    from ckpt_gui.app.widgets import heatmap
+    from ckpt_gui.app.widgets import heatmap_cells
 
     calls: list[tuple[int, int]] = []
-    reduce = heatmap.screen_cells
+    reduce = heatmap_cells.screen_cells
 
     def counted(image, rows_per, cols_per):
         calls.append((rows_per, cols_per))
         return reduce(image, rows_per, cols_per)
 
-    monkeypatch.setattr(heatmap, "screen_cells", counted)
+    monkeypatch.setattr(heatmap_cells, "screen_cells", counted)
     return calls
 
 
@@ -158,7 +158,7 @@ def test_an_overlay_reduced_to_screen_cells_keeps_every_coloured_cell(shape, per
     """The NaN/Inf overlay reduced to screen cells: the largest of each channel of each
     block (NaN's magenta over Inf's black), whether few cells are coloured (reduced one
     by one) or many (block by block)."""
-    from ckpt_gui.app.widgets.heatmap import NonFinite, screen_cells
+    from ckpt_gui.app.widgets.heatmap_cells import NonFinite, screen_cells
 
     rng = np.random.default_rng(sum(shape) + coloured)
     image = rng.standard_normal(shape).astype(np.float32)
@@ -325,7 +325,8 @@ def test_a_heatmaps_axes_take_their_labels_room_before_the_first_paint(qtbot, se
     that this test sees the difference)."""
     from PySide6.QtWidgets import QApplication
 
-    from ckpt_gui.app.widgets.heatmap import ExtremeImageItem, index_axes, place, settle_axes
+    from ckpt_gui.app.widgets.heatmap import index_axes, place, settle_axes
+    from ckpt_gui.app.widgets.heatmap_cells import ExtremeImageItem
 
     view = pg.GraphicsLayoutWidget()
     qtbot.addWidget(view)

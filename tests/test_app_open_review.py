@@ -366,7 +366,7 @@ def test_the_inf_swatch_stands_out_on_a_dark_palette(qtbot):
     import numpy as np
     from PySide6.QtGui import QColor
 
-    from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NonFinite
+    from ckpt_gui.app.widgets.heatmap_cells import INF_COLOUR, NonFinite
 
     note = NonFinite(np.array([[np.inf, 1.0], [np.nan, 2.0]], dtype=np.float32)).note()
     inf_swatch = note[note.index(f"rgb{INF_COLOUR}") :]

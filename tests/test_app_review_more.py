@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from ckpt_gui.app import plot_turns, theme
 from ckpt_gui.app.models.tree_model import CORRUPT_BADGE
-from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
+from ckpt_gui.app.widgets.heatmap_cells import INF_COLOUR, NAN_COLOUR
 from ckpt_gui.app.widgets.paged_table import PagedTable
 from ckpt_gui.app.widgets.tree_selection import REVEAL_ROWS
 from ckpt_gui.app.window import MainWindow

@@ -551,7 +551,7 @@ def test_object_graph_row_is_summarised_and_not_counted(qtbot, window, checkpoin
 
 
 def test_heatmap_draws_nan_and_inf_apart_and_ticks_whole_indices(qtbot, window, checkpoints):
-    from ckpt_gui.app.widgets.heatmap import INF_COLOUR, NAN_COLOUR
+    from ckpt_gui.app.widgets.heatmap_cells import INF_COLOUR, NAN_COLOUR
 
     open_and_wait(qtbot, window, checkpoints / "dtypes")
     select(qtbot, window, "values/float32/.ATTRIBUTES/VARIABLE_VALUE")  # [[0, 1.5, -2.25], [nan, inf, -inf]]

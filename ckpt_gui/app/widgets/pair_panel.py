@@ -14,19 +14,17 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
 from ckpt_gui.app.widgets.heatmap import (
-    ExtremeImageItem,
-    NonFinite,
     WrappingLabel,
     colour_bar,
     constant_value,
     diverging_map,
     index_axes,
-    overlay_item,
     place,
     set_levels,
     shared_levels,
     value_label,
 )
+from ckpt_gui.app.widgets.heatmap_cells import ExtremeImageItem, NonFinite, overlay_item
 from ckpt_gui.app.widgets.heatmap_row import even_heatmaps, fit_row
 from ckpt_gui.app.widgets.histogram_plot import CountAxis
 from ckpt_gui.app.widgets.layouts import not_a_tab_stop

@@ -13,22 +13,24 @@ from PySide6.QtWidgets import QBoxLayout
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.heatmap import (
-    INF_COLOUR,
-    INF_NAME,
-    NAN_COLOUR,
-    NAN_NAME,
-    ExtremeImageItem,
     IndexAxis,
-    NonFinite,
     TitleWrapper,
     colour_bar,
     constant_value,
     diverging_map,
     index_axes,
-    overlay_item,
     place,
     set_levels,
     settle_axes,
+)
+from ckpt_gui.app.widgets.heatmap_cells import (
+    INF_COLOUR,
+    INF_NAME,
+    NAN_COLOUR,
+    NAN_NAME,
+    ExtremeImageItem,
+    NonFinite,
+    overlay_item,
 )
 from ckpt_gui.app.widgets.histogram_panel import PLOT_MIN_HEIGHT
 from ckpt_gui.app.widgets.layouts import clear_on_leave, not_a_tab_stop
