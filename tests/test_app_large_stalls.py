@@ -155,3 +155,23 @@ def test_the_scans_tip_lays_out_nothing(qtbot, scanning_window, checkpoints, mon
         window.browse.open_path(str(checkpoints / "large"))
     qtbot.waitUntil(lambda: bool(at_landing), timeout=WAIT_MS)
     assert at_landing == [(True, True, False)]
+
+
+def test_a_wait_for_the_plot_import_is_dropped_with_its_owner(qtbot, monkeypatch):
+    """The NaN/Inf scan of a window waits for pyqtgraph's import: a window closed
+    meanwhile must start nothing when the import ends (its job runner's signals were
+    gone: "Signal source has been deleted" in test_gui, under load); a living owner's
+    callback still runs."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    monkeypatch.setattr(plot_import, "_waiting", [])
+    called: list[str] = []
+    gone, alive = QObject(), QObject()
+    plot_import.when_done(lambda: called.append("gone"), owner=gone)
+    plot_import.when_done(lambda: called.append("alive"), owner=alive)
+    shiboken6.delete(gone)  # the window closed
+    plot_import._call_waiting()
+    qtbot.waitUntil(lambda: called == ["alive"])
+    qtbot.wait(50)
+    assert called == ["alive"]

@@ -97,7 +97,10 @@ class NanScan:
             self._badge_known(ckpt, known)
             return
         if plot_import.drawing_waits():  # the first plots first: the scan beside them made them slow
-            plot_import.when_done(lambda: self.maybe_start(ckpt, known) if self.shown() is ckpt else None)
+            # Owned by the runner: a window closed before the import ends starts nothing
+            # (its runner's signals gone: "Signal source has been deleted").
+            again = lambda: self.maybe_start(ckpt, known) if self.shown() is ckpt else None  # noqa: E731
+            plot_import.when_done(again, owner=self.runner)
             return
         self.wanted = False
         variables, size = self._left(ckpt, known)

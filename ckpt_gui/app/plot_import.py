@@ -47,7 +47,7 @@ PLOT_MODULES = ("ckpt_gui.app.widgets.histogram_plot", "ckpt_gui.app.widgets.ten
 TYPED_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", *QT_MODULES)
 TYPES_TURN_S = 0.008  # the GUI thread's time making types, at most, per turn (one type: up to 25 ms)
 _started, _done = threading.Event(), threading.Event()
-_waiting: list[Callable[[], None]] = []
+_waiting: list[tuple[QObject | None, Callable[[], None]]] = []  # (owner, callback)
 POLL_MS = 25  # how often the GUI thread looks whether the import is done
 NUMPY_POLL_MS = 10  # how often it looks whether numpy, the import's first part, is done
 
@@ -125,11 +125,12 @@ def after_numpy(owner: QObject, callback: Callable[[], None]) -> None:
         callback()
 
 
-def when_done(callback: Callable[[], None]) -> None:
-    """Call ``callback`` on the GUI thread once the background import is done. The
+def when_done(callback: Callable[[], None], owner: QObject | None = None) -> None:
+    """Call ``callback`` on the GUI thread once the background import is done, unless
+    ``owner`` (else the callback's own object, a bound method's) is deleted by then. The
     GUI thread looks every POLL_MS: the thread makes no Qt call (a signal emitted
     from it made Qt adopt the thread, and the process crashed at exit now and then)."""
-    _waiting.append(callback)
+    _waiting.append((owner, callback))
     if len(_waiting) == 1:
         QTimer.singleShot(0 if _done.is_set() else POLL_MS, _look)
 
@@ -163,8 +164,8 @@ def _call_waiting() -> None:
     closed window): Qt drops a call whose receiver is gone."""
     callbacks = list(_waiting)
     _waiting.clear()
-    for callback in callbacks:
-        owner = getattr(callback, "__self__", None)
+    for given, callback in callbacks:
+        owner = given if given is not None else getattr(callback, "__self__", None)
         if not isinstance(owner, QObject):
             QTimer.singleShot(0, callback)
         elif shiboken6.isValid(owner):
