@@ -5,6 +5,7 @@ the app's own entry point, Quit's action triggered as Ctrl+Q does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -167,6 +168,7 @@ sys.exit(launch.run_gui(sys.argv[1:-1]))
 """
 
 HANGING_SCRIPT = """
+import contextlib
 import os
 open(os.path.join(os.getcwd(), "written-by-the-script"), "w").close()
 with open({running!r} + ".part", "w") as f:
@@ -245,3 +247,102 @@ def _state(pid: int) -> str:
             return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "X"
+
+
+# Review 20 G13: after a diagnosis, the process ended 1-2 s after Ctrl+Q on a busy machine
+# (nice 5, two CPU-bound processes beside). Sampled, 0.45 s of it was the doctor's shutdown
+# on the GUI thread: its warm child killed the careful way, every process's /proc entry
+# read twice (ProcessFamily.update, for end_all and reap_ended). Quit kills the child's
+# family without reading the whole process table; the mechanism, not a time, is tested.
+NO_WALK_DRIVER = DRIVER.replace(
+    '    print("QUIT", time.time(), flush=True)\n',
+    "    from ckpt_gui.diagnosis import process_family\n"
+    "    walk = process_family._process_table\n"
+    '    process_family._process_table = lambda: print("WALK", flush=True) or walk()\n'
+    '    print("QUIT", time.time(), flush=True)\n',
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the child's processes through /proc")
+def test_quit_kills_the_doctors_child_without_walking_the_process_table(tmp_path):
+    assert NO_WALK_DRIVER != DRIVER
+    env = {**os.environ, "CKPT_GUI_SETTINGS_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    app = subprocess.Popen([sys.executable, "-c", NO_WALK_DRIVER, demo_path()], env=env, stdout=subprocess.PIPE,
+                           text=True)  # fmt: skip
+    try:
+        lines = _lines_until_quit(app)
+        after_quit = app.stdout.read()
+        code = app.wait(timeout=30)
+    finally:
+        app.kill()
+        app.wait()
+    assert code == 0
+    assert "WALK" not in after_quit
+    child = int(lines["CHILD"])
+    deadline = time.time() + 30
+    while _session_members(child) and time.time() < deadline:
+        time.sleep(0.02)
+    assert not _session_members(child)  # killed all the same, nothing left behind
+
+
+GRANDPARENT = """
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(100000)"], start_new_session=True)
+if os.fork() == 0:  # the classic daemon: orphaned at once, re-parented to the subreaper (the test)
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(100000)
+    os._exit(0)
+print("STARTED", flush=True)
+time.sleep(100000)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_the_quick_kill_finds_setsid_and_orphaned_grandchildren_without_the_process_table(monkeypatch):
+    """ProcessFamily.end_at_quit: the child, a setsid() grandchild and a double-forked
+    daemon (an orphan re-parented to ckpt-gui, a subreaper) all killed, /proc walked
+    from the child down, never whole."""
+    from ckpt_gui.diagnosis import process_family
+
+    assert process_family.become_subreaper()
+    mark = f"quick-kill-test-{os.getpid()}-{time.time()}"  # this run's only
+    env = {**os.environ, process_family.ATTEMPT_ENV: mark}
+    child = subprocess.Popen([sys.executable, "-c", GRANDPARENT], stdout=subprocess.PIPE, text=True, env=env,
+                             start_new_session=True)  # fmt: skip
+    everyone: set[int] = set()
+    try:
+        assert child.stdout.readline().strip() == "STARTED"
+        family = process_family.ProcessFamily(child.pid, mark)
+        deadline = time.time() + 30
+        while len(family.update()) < 3 and time.time() < deadline:  # the child and its two
+            time.sleep(0.05)
+        everyone = set(family.update()) | set(_orphans_marked(mark))
+        assert len(everyone) >= 3, everyone
+        monkeypatch.setattr(process_family, "_process_table", lambda: pytest.fail("walked the process table"))
+        family.end_at_quit()
+        monkeypatch.undo()
+        deadline = time.time() + 30
+        while any(_running(pid) for pid in everyone) and time.time() < deadline:
+            time.sleep(0.02)
+            for pid in everyone:  # reaped here (the test process is their subreaper)
+                with contextlib.suppress(ChildProcessError, OSError):
+                    os.waitpid(pid, os.WNOHANG)
+        assert not [pid for pid in everyone if _running(pid)]
+    finally:
+        for pid in everyone:  # a failure (the old code) leaves none behind
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        child.kill()
+        child.wait()
+
+
+def _orphans_marked(mark: str) -> list[int]:
+    """This process's children carrying ``mark`` in their environment (re-parented orphans)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{name}/environ", "rb") as f:
+                if f"CKPT_GUI_DOCTOR_ATTEMPT={mark}".encode() in f.read().split(b"\0"):
+                    found.append(int(name))
+    return found

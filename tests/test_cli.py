@@ -36,7 +36,9 @@ def test_inspect_json_lists_what_tensorflow_lists(checkpoints, tf, scenario):
 def test_inspect_json_checkpoint_list(checkpoints):
     report = json.loads(run_cli("inspect", str(checkpoints / "keras_seq"), "--json").stdout)
     assert report["prefix"].endswith("/ckpt-4")
-    assert [c["step"] for c in report["checkpoints"]] == [2, 3, 4, 99]
+    assert [c["step"] for c in report["checkpoints"]] == [2, 3, 4]  # the manager's series (ckpt-N)
+    # written by hand under another name (manual-99): the folder's other series (review 20 G8)
+    assert [c["step"] for c in report["other_series"]] == [99]
     assert all(isinstance(c["time"], float) for c in report["checkpoints"])
     kernel = next(v for v in report["variables"] if v["shape"] == [12, 16] and "_trainable" in v["key"])
     assert kernel["object_paths"][0] == "model/_functional/_operations/1/_kernel"

@@ -212,7 +212,7 @@ def _listing(document: dict) -> list[tuple]:
     """The folder's checkpoints as a listing shows them (times differ: a bucket has its own)."""
     return [
         (Path(c["prefix"]).name, c["step"], c["size_bytes"], c["in_state_file"], c.get("selected", False))
-        for c in document["checkpoints"]
+        for c in [*document["checkpoints"], *document["other_series"]]  # the whole folder (review 20 G8)
     ]
 
 

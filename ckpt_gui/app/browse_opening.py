@@ -15,6 +15,7 @@ from ckpt_gui.app import gui_gc, plot_import, plot_turns, settings
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.discovery import CheckpointRef
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.formatting import format_bytes
@@ -35,6 +36,8 @@ NOTHING_SHOWN = "No checkpoint open."
 class CheckpointOpening:
     """Mixed into BrowseController: opens checkpoints into its ``tree_panel`` and
     ``picker``, remembering the ones shown lately (``_recent``)."""
+
+    _fresh: str | None = None  # the prefix being reloaded: its old statistics are not reused
 
     def choose_folder(self) -> None:
         with fitted():
@@ -67,8 +70,25 @@ class CheckpointOpening:
         recent = self._recent.get(ref.prefix)
         if recent is not None and recent[0] == index_stamp(ref.prefix):  # switching back: instant
             self._show_checkpoint(recent[1], recent[2], None)
+            self.folder_watch.relist()  # its list was made when it was first opened
             return
         self._open(lambda progress: previous.sibling(ref, progress=progress), None, f"Opening {ref.name}", ref.prefix)
+
+    def reload(self) -> None:
+        """View > Reload (F5): the checkpoint shown read again, and its folder's list (a
+        training job saved meanwhile); the selection kept when its variable is still
+        there. A checkpoint deleted meanwhile: the folder opens at its latest."""
+        if self.ckpt is None:
+            return
+        prefix, folder = self.ckpt.prefix, self.ckpt.location.directory
+        gone = not (storage.isfile(prefix + ".index") or storage.isfile(prefix))  # a Keras file is its own prefix
+        path = folder if gone else prefix
+        self._fresh = prefix  # its statistics are read again, not taken from what was shown
+        self._recent.pop(prefix, None)
+        name = os.path.basename(prefix.rstrip("/"))
+        if gone:
+            self.status.emit(f"{name} is no longer in its folder: opening the folder's latest...")
+        self._open(lambda progress: open_readable(path, progress), None, f"Reloading {name}", path)
 
     def _open(self, make, opened: str | None, label: str, target: str) -> None:
         self._opening = label
@@ -130,7 +150,10 @@ class CheckpointOpening:
     def _take_over(self, ckpt: Checkpoint) -> None:
         """``ckpt`` replaces the checkpoint shown: its own statistics, no old scan or picture."""
         self.runner.cancel("scan")
-        if self.ckpt is not None:
+        fresh, self._fresh = self._fresh, None
+        if fresh is not None:  # reloaded: what was known of it may have changed on disk
+            self._stats_by_prefix.pop(fresh, None)
+        elif self.ckpt is not None:
             self._stats_by_prefix[self.ckpt.prefix] = self.stats_cache
         self.ckpt = ckpt
         self.selection.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
@@ -275,6 +298,7 @@ class CheckpointOpening:
         # The picker was left on the checkpoint that failed while every panel showed the
         # one before (review): it goes back to the checkpoint shown.
         self.picker.show_shown()
+        self.folder_watch.relist()  # a pick failed: perhaps deleted since the list was made (review 20 G7)
         if self.ckpt is None:  # no checkpoint, no variable to select: said once, in Details
             # (review: the same sentence three times, in Details, the histogram and the heatmap)
             self.details.show_message("Open a checkpoint folder or file (File > Open, or drop it here).")

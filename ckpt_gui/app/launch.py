@@ -84,6 +84,7 @@ def run_gui(argv: list[str]) -> int:
         window.screenshot = ScreenshotWhenIdle(window, args.screenshot, app)  # kept alive by the window
     else:  # at once: the event loop would first work through what is queued (results, paints), seconds
         window.quit_wait_ms = 0  # the jobs are cancelled, not waited for: end_now ends them with the process
+        window.ends_process = True  # the doctor's children too: end_now kills them (no careful shutdown)
         window.closed.connect(lambda: end_now(0))
         crash_log.end_on_terminate(end_now)  # SIGTERM: as Quit (children killed, no crash told)
     code = app.exec()

@@ -99,6 +99,11 @@ class MainWindow(QMainWindow):
         # 0 where the process ends once the window has closed (launch.py): nothing is
         # left to wait for (it had waited QUIT_WAIT_MS for each workflow's job in turn).
         self.quit_wait_ms = QUIT_WAIT_MS
+        # Set by the entry point: closing ends the process (launch.end_now). The doctor's
+        # shutdown then had killed its warm child the careful way, walking every process's
+        # /proc entry twice on the GUI thread: 0.4 s of the 1-2 s a busy machine took to
+        # end after Ctrl+Q (review 20 G13); end_now kills them without that walk.
+        self.ends_process = False
         self._splits_checked = False  # restored splits are checked against the window once shown
         self._splits_shown = False  # the splits not restored are set once shown (first_run)
         self.drops = Drops(
@@ -192,6 +197,7 @@ class MainWindow(QMainWindow):
         browse.about_to_show.connect(self._close_comparison)
         browse.checkpoint_shown.connect(self._show_checkpoint_name)
         browse.index_read.connect(self._show_checkpoint_name)
+        browse.folder_watch.listed.connect(self._show_checkpoint_name)  # "previous" follows the folder
         browse.checkpoint_shown.connect(self._tell_workflows)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)
         self.graph.available.connect(self._enable_graph_tab)
@@ -396,8 +402,11 @@ class MainWindow(QMainWindow):
         settings.save_layout(self, self.splits.to_save())
         self.hide()
         self._cancel_all()
-        deadline = time.monotonic() + self.quit_wait_ms / 1000
-        for controller in self.controllers:
-            controller.shutdown(max(0, round((deadline - time.monotonic()) * 1000)))
+        if not self.ends_process:  # else the process ends now (launch.end_now), its children killed at once
+            deadline = time.monotonic() + self.quit_wait_ms / 1000
+            for controller in self.controllers:
+                controller.shutdown(max(0, round((deadline - time.monotonic()) * 1000)))
+        elif self._doctor is not None and self._doctor.diagnoser is not None:
+            self._doctor.diagnoser.keep_warm = False  # no new warm child between end_now's kills and the exit
         super().closeEvent(event)
         self.closed.emit()

@@ -42,6 +42,10 @@ def build_menus(window) -> None:
     window.objects_view_action = objects
     add(view, "Checkpoint &keys view", lambda: tree.keys_button.setChecked(True), "Ctrl+2")
     add(view, "&Scan all variables for NaN/Inf", browse.start_scan)
+    view.addSeparator()
+    # F5 as browsers and file managers: not the Refresh standard key, which is Ctrl+R on some
+    # platforms (the Restore menu's Re-run diagnosis).
+    add(view, "&Reload checkpoint and folder", browse.reload, "F5")
     restore = window.menuBar().addMenu("&Restore")
     add(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
     add(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")

@@ -15,6 +15,7 @@ from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.keras_files import keras_models
+from ckpt_gui.core.format.locations import other_series
 from ckpt_gui.core.statuses import JSON_SCHEMA
 from ckpt_gui.core.variable_columns import VariableColumns
 from ckpt_gui.core.views.graph_view import dtype_enum_name, graph_view
@@ -65,23 +66,26 @@ def inspect_report(
     return {
         "prefix": ckpt.prefix,
         "format": ckpt.format,
-        "checkpoints": [
-            {
-                "prefix": ref.prefix,
-                "step": ref.step,
-                "time": ref.time,
-                "size_bytes": ref.size_bytes,
-                "in_state_file": ref.in_state_file,
-                "selected": ref.prefix == ckpt.prefix,
-                "unreadable": ref.prefix in ckpt.location.broken,  # its index cannot be read (app: "cannot be read")
-            }
-            for ref in ckpt.checkpoints
-        ],
+        "checkpoints": [_checkpoint_json(ckpt, ref) for ref in ckpt.checkpoints],
+        # The folder's checkpoints named otherwise (another save() prefix): not this one's history.
+        "other_series": [_checkpoint_json(ckpt, ref) for ref in other_series(ckpt.location, ckpt.ref)],
         "warnings": listing_warnings(ckpt),
         **_other_models(ckpt),
         **graph_report(ckpt),
         "variables": ([_variable_json(v, stats, unreadable) for v in ckpt.variables] if with_variables else []),
         **keras,
+    }
+
+
+def _checkpoint_json(ckpt: Checkpoint, ref) -> dict:
+    return {
+        "prefix": ref.prefix,
+        "step": ref.step,
+        "time": ref.time,
+        "size_bytes": ref.size_bytes,
+        "in_state_file": ref.in_state_file,
+        "selected": ref.prefix == ckpt.prefix,
+        "unreadable": ref.prefix in ckpt.location.broken,  # its index cannot be read (app: "cannot be read")
     }
 
 

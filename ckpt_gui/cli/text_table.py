@@ -12,6 +12,7 @@ from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
+from ckpt_gui.core.format.locations import other_series
 from ckpt_gui.core.formatting import OBJECT_GRAPH_NOTE, counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
@@ -55,7 +56,7 @@ def print_inspect_table(
     graph = OBJECT_GRAPH_NOTE if any(v.is_object_graph for v in ckpt.variables) else ""
     sizes = f"{counted(len(variables), 'variable')}{graph}, {counted(params, 'value')}, {format_bytes(total_bytes)}"
     out.write(f"  {kind}, {sizes}\n")
-    if len(ckpt.checkpoints) > 1:
+    if len(ckpt.location.checkpoints) > 1:
         _print_checkpoints(ckpt, out)
     if ckpt.location.others:
         _print_other_models(ckpt, out)
@@ -91,25 +92,42 @@ def print_inspect_table(
 
 
 def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
-    out.write("  checkpoints in this folder (oldest first):\n")
-    for ref in ckpt.checkpoints:
-        marks = []
-        if ref.prefix == ckpt.prefix:
-            marks.append("shown")
-        if not ref.complete:  # as the app's picker marks it (an .index without its data)
-            marks.append(f"incomplete: data {ref.data_absent}")  # "missing", or what is there (a FIFO)
-        if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
-            marks.append("cannot be read")
-        if ckpt.location.latest_mark(ref):  # "newest on disk" when the state file's latest does not exist
-            marks.append(ckpt.location.latest_mark(ref))
-        if not ref.in_state_file and ckpt.location.state is not None:
-            marks.append("not in the state file")
-        unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5
-        step = f"{unit} {ref.step}" if ref.step is not None else f"no {unit}"
-        extra = f"  <- {', '.join(marks)}" if marks else ""
-        out.write(
-            f"    {ref.name:<24} {step:<12} {format_time(ref.time):<20} {format_bytes(ref.size_bytes):>10}{extra}\n"
-        )
+    """The shown checkpoint's series, oldest first, then the folder's other series (another
+    ``save()`` prefix), in columns as wide as their widest cell (a long prefix ran into the
+    step column: review 20 G8)."""
+    series, apart = ckpt.checkpoints, other_series(ckpt.location, ckpt.ref)
+    rows = [_checkpoint_row(ckpt, ref) for ref in (*series, *apart)]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    parts = {
+        "checkpoints in this folder (oldest first)": rows[: len(series)],
+        "another series in this folder (named otherwise: another model?)": rows[len(series) :],
+    }
+    for heading, part in parts.items():
+        if part:
+            out.write(f"  {heading}:\n")
+        for name, step, time, size, extra in part:
+            cells = f"{name:<{widths[0]}}  {step:<{widths[1]}}  {time:<{widths[2]}}  {size:>{widths[3]}}"
+            out.write(f"    {cells}{extra}\n")
+
+
+def _checkpoint_row(ckpt: Checkpoint, ref) -> tuple[str, str, str, str, str]:
+    """One checkpoint's name, step, time and size cells, and its marks."""
+    marks = []
+    if ref.prefix == ckpt.prefix:
+        marks.append("shown")
+    if not ref.complete:  # as the app's picker marks it (an .index without its data)
+        marks.append(f"incomplete: data {ref.data_absent}")  # "missing", or what is there (a FIFO)
+    if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
+        marks.append("cannot be read")
+    latest = ckpt.location.latest_mark(ref)  # "newest on disk" when the state file's latest does not exist
+    if latest:
+        marks.append(latest)
+    if not ref.in_state_file and ckpt.location.state is not None:
+        marks.append("not in the state file")
+    unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5
+    step = f"{unit} {ref.step}" if ref.step is not None else f"no {unit}"
+    extra = f"  <- {', '.join(marks)}" if marks else ""
+    return ref.name, step, format_time(ref.time), format_bytes(ref.size_bytes), extra
 
 
 def _print_graph_variables(ckpt: Checkpoint, out: TextIO) -> None:

@@ -22,6 +22,7 @@ from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.graph_file import GraphFile, GraphOnlyIndex, GraphOnlyValues, graph_path, read_graph_file
+from ckpt_gui.core.format.locations import series_of
 from ckpt_gui.core.format.lock_slices import map_in_slices
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
@@ -132,7 +133,9 @@ class Checkpoint:
 
     @property
     def checkpoints(self) -> tuple[CheckpointRef, ...]:
-        return self.location.checkpoints
+        """The checkpoints of this one's series in its folder, oldest first: its
+        "previous" and its history (another series': ``locations.other_series``)."""
+        return series_of(self.location, self.ref)
 
     @property
     def object_graph(self) -> ObjectGraph | None:

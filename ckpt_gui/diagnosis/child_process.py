@@ -40,7 +40,7 @@ def kill_all() -> None:
     one still in an attempt whose thread will not get to it. Not waited for: the
     signal is enough, and the exit of a process with TensorFlow loaded takes a while."""
     for child in list(_LIVE):
-        child.kill(wait=False)
+        child.end_at_quit()
 
 
 class ChildProcess:
@@ -164,6 +164,19 @@ class ChildProcess:
         try:
             self._end(wait)
         finally:
+            workdir, self.workdir = self.workdir, None
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
+
+    def end_at_quit(self) -> None:
+        """The app is quitting: the child and every process it started killed at once
+        (ProcessFamily.end_at_quit: no walk of the whole process table), none reaped or
+        waited for; its working folder removed."""
+        _LIVE.discard(self)
+        try:
+            self.family.end_at_quit()
+        finally:
+            self._stop.set()
             workdir, self.workdir = self.workdir, None
             if workdir is not None:
                 shutil.rmtree(workdir, ignore_errors=True)

@@ -76,6 +76,33 @@ class ProcessFamily:
                 return
             time.sleep(0.01)
 
+    def end_at_quit(self) -> None:
+        """SIGKILL the child's process group and every member, found without reading the
+        whole process table: ckpt-gui is quitting, and a walk of /proc (every process's
+        stat file) held its GUI thread 0.1-0.25 s on a busy machine, twice per child
+        (review 20 G13: the process ended 1-2 s after Ctrl+Q). The members known from
+        the last update (their start times checked: a pid may be reused), their children
+        down through /proc/PID/task/*/children, and ckpt-gui's own children of this
+        family (orphans re-parented to it: in the child's session, or marked). All are
+        found before any is killed (a dying parent hands its children on). Nothing is
+        reaped or waited for: the process is about to end."""
+        found = {pid for pid, start in self.members.items() if _stat(pid)[1:2] == (start,)}
+        found.add(self.root)
+        for pid in _children_of(os.getpid()):
+            if pid not in found and ((_stat(pid) or (0, 0, b"", 0))[3] == self.root or self._marked(pid)):
+                found.add(pid)
+        todo = list(found)
+        while todo:
+            for pid in _children_of(todo.pop()):
+                if pid not in found:
+                    found.add(pid)
+                    todo.append(pid)
+        with contextlib.suppress(OSError):
+            os.killpg(self.root, signal.SIGKILL)
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
     def reap_ended(self) -> None:
         """Reap the members that ended after end_all (once the child itself is reaped).
         A multi-threaded child (TensorFlow) shows as a zombie before its last thread is
@@ -119,6 +146,26 @@ def _process_table() -> dict[int, tuple[int, int, bytes, int]]:
             except (OSError, IndexError, ValueError):  # it ended meanwhile
                 continue
     return table
+
+
+def _stat(pid: int) -> tuple[int, int, bytes, int] | tuple[()]:
+    """One process's parent, start time, state and session; () when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[1]), int(fields[19]), fields[0], int(fields[3]))
+    except (OSError, IndexError, ValueError):
+        return ()
+
+
+def _children_of(pid: int) -> list[int]:
+    """``pid``'s child processes (Linux 3.5+: /proc/PID/task/TID/children), none when unknown."""
+    found = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/task/{task}/children", "rb") as f:
+                found += [int(child) for child in f.read().split()]
+    return found
 
 
 def _resident_bytes(pid: int) -> int:

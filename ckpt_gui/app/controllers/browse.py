@@ -18,6 +18,7 @@ from ckpt_gui.app.background_work import on_a_thread, prepare_later  # tests imp
 from ckpt_gui.app.browse_opening import CheckpointOpening
 from ckpt_gui.app.browse_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
+from ckpt_gui.app.folder_watch import FolderWatch
 from ckpt_gui.app.large_values import LargeValues
 from ckpt_gui.app.nan_scan import NanScan
 from ckpt_gui.app.opening import Trees
@@ -91,6 +92,9 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         self.releaser = gui_gc.TreeRelease(self)  # frees the trees of checkpoints forgotten
         self.runner.read_stuck.connect(self._on_read_stuck)  # the values pane says what it waits for
         picker.ref_selected.connect(self.switch_checkpoint)
+        # The picker follows the folder while training saves into it (review 20 G7).
+        self.folder_watch = FolderWatch(picker, lambda: self.ckpt, self)
+        self.checkpoint_shown.connect(self.folder_watch.follow)
         tree_panel.node_selected.connect(self._on_node_selected)
         tree_panel.menu_requested.connect(lambda node, where: self.row_menu(node).exec(where))
         tree_panel.said.connect(self.status.emit)

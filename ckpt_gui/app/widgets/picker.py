@@ -8,6 +8,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QMenu, QStyle, QStyleOptionComboBox, QStylePainter
 
 from ckpt_gui.core.format.discovery import CheckpointRef, Location
+from ckpt_gui.core.format.locations import other_series, series_of
 from ckpt_gui.core.formatting import format_bytes, format_time
 
 MAX_WIDTH = 640
@@ -20,6 +21,7 @@ _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 class CheckpointPicker(QComboBox):
     ref_selected = Signal(object)  # CheckpointRef
     compare_requested = Signal(object)  # CheckpointRef: compare the one shown with it (the older is A)
+    about_to_open = Signal()  # its list is about to show: the folder is listed again (app/folder_watch.py)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -36,18 +38,28 @@ class CheckpointPicker(QComboBox):
         self._right_clicks = _RightClicks(self)
         self.view().viewport().installEventFilter(self._right_clicks)
 
-    def set_location(self, location: Location, selected: CheckpointRef) -> None:
+    def set_location(self, location: Location, selected: CheckpointRef, gone: bool = False) -> None:
+        """List ``location``'s checkpoints, ``selected`` current; ``gone``: the one selected
+        (shown) has left the folder since it was opened (a CheckpointManager deleted it)."""
         self.blockSignals(True)
         self.clear()
-        # Newest first; a folder of several Keras models: the others' files after them.
-        self.refs = list(reversed(location.checkpoints)) + list(location.others)
+        # Newest first, the series of the one shown (its saves' names differ only in
+        # numbers) before the folder's other series; a folder of several Keras models:
+        # the others' files after them.
+        series = list(reversed(series_of(location, selected)))
+        apart = list(reversed(other_series(location, selected)))
+        self.refs = series + apart + list(location.others)
         widths = column_widths(self.refs)
         for row, ref in enumerate(self.refs):
             text = describe_ref(ref, location.latest_mark(ref), location.kind == "keras", widths)
             if ref in location.others:
                 text += "  (another model)"
+            elif row >= len(series):
+                text += "  (another series)"
             if ref.prefix in location.broken:
                 text += "  (cannot be read)"
+            if gone and ref == selected:
+                text += "  (deleted from the folder)"
             self.addItem(text)
             self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
         self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
@@ -62,6 +74,11 @@ class CheckpointPicker(QComboBox):
         holder = self.parentWidget()
         if holder is not None and holder.layout() is not None:
             holder.layout().activate()
+
+    def showPopup(self) -> None:  # noqa: N802 (Qt's name)
+        """The list as the folder is now: training may have saved and deleted since."""
+        self.about_to_open.emit()
+        super().showPopup()
 
     def show_shown(self) -> None:
         """Back on the checkpoint shown, after the user chose one that could not be opened."""

@@ -15,6 +15,7 @@ from ckpt_gui.core.format.state_file import CheckpointState
 
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
 _TRAILING_NUMBER = re.compile(r"(\d+)(?:\.ckpt)?$")
+_NUMBER = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +111,30 @@ def step_of(prefix: str) -> int | None:
     name = os.path.basename(prefix)
     match = _STEP_SUFFIX.search(name) or _TRAILING_NUMBER.search(name)
     return int(match.group(1)) if match else None
+
+
+def series_name(prefix: str) -> str:
+    """``ckpt-12`` -> ``ckpt-*``: the checkpoint's name with its numbers made wildcards.
+    Saves named alike are one series (one CheckpointManager's or Saver's, seed 004's
+    timestamped ``model_v1_20250130_101500-1``); ``checkpoint.save('./a')`` and
+    ``save('./b')`` leave two series side by side in one folder (review 20 G8: they were
+    listed, and compared as "previous", as one). The rule the Keras files' listing uses:
+    files are one model's when their names differ only in numbers."""
+    return _NUMBER.sub("*", os.path.basename(prefix))
+
+
+def series_of(location: Location, ref: CheckpointRef) -> tuple[CheckpointRef, ...]:
+    """The checkpoints of ``location`` in ``ref``'s series, oldest first (a folder of one
+    series: all of them; a Keras folder's other models are in ``others`` already)."""
+    if location.kind != "bundle":
+        return location.checkpoints
+    name = series_name(ref.prefix)
+    return tuple(other for other in location.checkpoints if series_name(other.prefix) == name)
+
+
+def other_series(location: Location, ref: CheckpointRef) -> tuple[CheckpointRef, ...]:
+    """The checkpoints of ``location`` outside ``ref``'s series, oldest first."""
+    if location.kind != "bundle":
+        return ()
+    name = series_name(ref.prefix)
+    return tuple(other for other in location.checkpoints if series_name(other.prefix) != name)
