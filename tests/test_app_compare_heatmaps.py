@@ -5,6 +5,12 @@ checkpoints compared."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
+
 from tests.test_app_desktop import WAIT_MS, compare_demo_with_first
 
 READABLE = 200  # px: a heatmap's least height to read its cells at 1280x800
@@ -79,3 +85,16 @@ def test_one_changed_element_of_a_tall_matrix_shows_on_screen(qtbot, tmp_path):
     magenta = _strong_pixels(panel, 2, lambda r, g, b: (abs(r - NAN_COLOUR[0]) < 30) & (g < 60) & (b > 200))
     assert red >= 1 and magenta >= 1, (red, magenta)
     assert _strong_pixels(panel, 0, lambda r, g, b: (r > 100) & (g < 60) & (b < 60)) == 0  # A holds no change
+
+
+@pytest.mark.parametrize("module", ["pair_panel", "tensor_plots"])
+def test_every_heatmap_is_drawn_row_major_whichever_panel_is_imported_first(module):
+    """A comparison's heatmaps made before the tensor panel's plots module was imported
+    (which alone set pyqtgraph's image order) drew an [8, 16] slice as 16 rows of 8
+    under axes of 8 rows and 16 columns: each heatmap maker sets it, in a fresh process."""
+
+    code = f"import ckpt_gui.app.widgets.{module}, pyqtgraph as pg, sys\nprint(pg.getConfigOption('imageAxisOrder'))"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "row-major"

@@ -19,6 +19,11 @@ from ckpt_gui.app.theme import INF_RGB, NAN_RGB
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.formatting import nonfinite_text
 
+# image[row, col], like numpy, for every image drawn: set where the image items are, as a
+# comparison's heatmaps made before the tensor panel's plots module was imported were
+# drawn col-major, an [8, 16] slice as 16 rows of 8 under axes of 8 rows and 16 columns.
+pg.setConfigOptions(imageAxisOrder="row-major")
+
 NAN_COLOUR, NAN_NAME = NAN_RGB, "magenta"  # in neither viridis nor the blue-white-red map
 INF_COLOUR, INF_NAME = INF_RGB, "black"  # for +Inf and -Inf (the readout tells the sign)
 

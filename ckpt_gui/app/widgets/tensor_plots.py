@@ -40,8 +40,6 @@ __all__ = [
     "make_colour_bar", "make_heatmap", "make_line", "place", "set_levels", "settle_axes",
 ]  # fmt: skip
 
-pg.setConfigOptions(imageAxisOrder="row-major")  # image[row, col], like numpy
-
 
 HEAT_MARGIN = 3  # px round the heatmap (pyqtgraph's is 9)
 
