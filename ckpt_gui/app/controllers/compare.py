@@ -374,9 +374,11 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
 
 
 def _folder_position(ckpt: Checkpoint, prefix: str) -> int | None:
-    """Where ``prefix`` is among ``ckpt``'s folder's checkpoints (oldest first), if it is."""
+    """Where ``prefix`` is among ``ckpt``'s folder's checkpoints (oldest first, every
+    series: two Savers' files an hour apart are before and after), if it is."""
     real = os.path.realpath(prefix)
-    return next((i for i, ref in enumerate(ckpt.checkpoints) if os.path.realpath(ref.prefix) == real), None)
+    saves = ckpt.location.checkpoints
+    return next((i for i, ref in enumerate(saves) if os.path.realpath(ref.prefix) == real), None)
 
 
 def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
@@ -387,7 +389,7 @@ def _roles(a: Checkpoint, b: Checkpoint) -> tuple[str, str]:
     where_a, where_b = _folder_position(a, a.prefix), _folder_position(a, b.prefix)
     if where_a is None or where_b is None or where_a == where_b:
         return "", ""
-    if not order_known(a.checkpoints[where_a], a.checkpoints[where_b]):
+    if not order_known(a.location.checkpoints[where_a], a.location.checkpoints[where_b]):
         return "", ""
     return ("before", "after") if where_a < where_b else ("after", "before")
 
