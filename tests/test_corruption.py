@@ -174,11 +174,12 @@ def test_entry_past_the_end_of_its_shard(scratch_copy):
     folder = scratch_copy("tf1")
     data_file = folder / "model.ckpt-1000.data-00000-of-00001"
     data_file.write_bytes(data_file.read_bytes()[:1000])
-    result = run_cli("inspect", str(folder), "--stats")  # the tensors past its end without statistics
+    # Named by its prefix (the folder itself opens its newest complete checkpoint now,
+    # saying why: review 20 G5, tests/test_review20_state_file.py).
+    prefix = str(folder / "model.ckpt-1000")
+    result = run_cli("inspect", prefix, "--stats")  # the tensors past its end without statistics
     assert result.returncode == 1 and str(data_file) in result.stderr and "truncated" in result.stderr, result.stderr
-    assert_clean_error(
-        run_cli("export", str(folder), "layer1/weights", "-o", str(folder.parent / "w.npy")), "truncated"
-    )
+    assert_clean_error(run_cli("export", prefix, "layer1/weights", "-o", str(folder.parent / "w.npy")), "truncated")
 
 
 def test_no_checkpoint_found(tmp_path):
@@ -238,14 +239,16 @@ def test_a_path_with_control_characters_keeps_the_error_on_one_line(scratch_copy
     data_file = folder / "model.ckpt-1000.data-00000-of-00001"
     data_file.write_bytes(data_file.read_bytes()[:1000])
     quoted = repr(str(data_file))
-    stats = run_cli("inspect", str(folder), "--stats")  # a warning per reason, each one line (review 12)
+    stats = run_cli("inspect", str(folder / "model.ckpt-1000"), "--stats")  # a warning per reason, each one line
     assert stats.returncode == 1 and quoted in stats.stderr and "truncated" in stats.stderr, stats.stderr
     assert all(line.startswith("ckpt-gui: warning: ") for line in stats.stderr.splitlines()), stats.stderr
     empty = tmp_path / f"empty{name}"
     empty.mkdir()
     assert_clean_error(run_cli("inspect", str(empty)), repr(str(empty)), "empty")
     output = folder / f"out{name}.npy"  # refused: inside the checkpoint folder
-    assert_clean_error(run_cli("export", str(folder), "global_step", "-o", str(output)), repr(str(output)))
+    assert_clean_error(
+        run_cli("export", str(folder / "model.ckpt-500"), "global_step", "-o", str(output)), repr(str(output))
+    )
     assert not output.exists()
     with pytest.raises(CheckpointError) as raised:
         Checkpoint.open(folder / "missing")
