@@ -90,7 +90,7 @@ def dump():
         "window": centre(win, win.rect()), "picker": centre(picker, picker.rect()),
         "rows": [centre(view.viewport(), view.visualRect(picker.model().index(r, 0))) for r in range(picker.count())]
                 if view.isVisible() else [],
-        "menu": {a.text(): centre(popup, popup.actionGeometry(a)) for a in popup.actions()}
+        "menu": {a.text().replace("&", ""): centre(popup, popup.actionGeometry(a)) for a in popup.actions()}
                 if isinstance(popup, QMenu) else {},
         "columns": columns(), "font": app.font().toString(),
         "window_lightness": win.palette().window().color().lightness(),
