@@ -254,7 +254,10 @@ def test_target_opens_what_tensorflow_opens(corpus, tf, row):
     ckpt = Checkpoint.open(target)
     latest = ckpt.location.latest
     assert Path(latest.prefix) == expected, "not the checkpoint TensorFlow reads"
-    assert {Path(ref.prefix) for ref in ckpt.checkpoints} == {folder / name for name in row.checkpoints}
+    # Every save of the folder (ckpt.checkpoints is the shown one's series: two Savers'
+    # model.ckpt and train_model.ckpt are two series, review 20 G8).
+    assert {Path(ref.prefix) for ref in ckpt.location.checkpoints} == {folder / name for name in row.checkpoints}
+    assert set(ckpt.checkpoints) <= set(ckpt.location.checkpoints) and ckpt.ref in ckpt.checkpoints
     if ckpt.prefix != latest.prefix:
         # Documented: when TF's latest checkpoint lacks data files, the newest complete one
         # is shown instead, and a warning says so.
@@ -456,9 +459,11 @@ def test_picker_order_is_state_file_then_step(corpus, tf, tmp_path, row):
     _scramble_times(folder, unlisted + listed)  # the right order in this corpus: no step contradicts the state file
 
     report = inspect_json(folder)
-    got = [os.path.basename(c["prefix"]) for c in report["checkpoints"]]
-    assert sorted(got) == sorted(row.checkpoints)
+    got = [os.path.basename(c["prefix"]) for c in report["checkpoints"]]  # the shown one's series
+    others = [os.path.basename(c["prefix"]) for c in report.get("other_series", [])]
+    assert sorted(got + others) == sorted(row.checkpoints)
     assert not _out_of_order(got, listed, steps), f"picker order {got}"
+    assert not _out_of_order(others, listed, steps), f"the other series' order {others}"
 
 
 # -- where both refuse, they agree on why -------------------------------------------------------
