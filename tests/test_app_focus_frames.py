@@ -9,26 +9,20 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QTabBar, QWidget
+from PySide6.QtWidgets import QTabBar, QWidget
 
 from ckpt_gui.app import theme
-from tests.test_app_desktop import dark_palette, open_demo
-from tests.test_app_focus_visible import _shown_on_focus
+from tests import test_app_focus_visible
+from tests.test_app_desktop import open_demo
+from tests.test_app_focus_visible import (
+    _shown_on_focus,
+)
 from tests.test_app_layout import _show_report
-from tests.test_app_ux import light_palette
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+palette = test_app_focus_visible.palette  # the light and dark palettes: one fixture for the focus tests
 WINDOW_SIZE = (1024, 640)  # the reviewer's screen
 BAND = 2  # px: the width of a focus frame
-
-
-@pytest.fixture(params=["light", "dark"])
-def palette(request):
-    app = QApplication.instance()
-    before = app.palette()
-    app.setPalette(light_palette() if request.param == "light" else dark_palette())
-    yield app.palette()
-    app.setPalette(before)
 
 
 @pytest.fixture()

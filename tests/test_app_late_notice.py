@@ -12,22 +12,15 @@ from PySide6.QtWidgets import QApplication
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.nan_scan import NAN_TIP
+from tests import test_app_focus_visible
 from tests.conftest import wait_drawn
-from tests.test_app_desktop import WAIT_MS, dark_palette
-from tests.test_app_ux import light_palette, open_path
+from tests.test_app_desktop import WAIT_MS
+from tests.test_app_ux import open_path
 from tools.bundle_writer import write_bundle
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+palette = test_app_focus_visible.palette  # the light and dark palettes: one fixture for the focus tests
 WINDOW_SIZE = (1024, 640)  # the reviewer's screen
-
-
-@pytest.fixture(params=["light", "dark"])
-def palette(request):
-    app = QApplication.instance()
-    before = app.palette()
-    app.setPalette(light_palette() if request.param == "light" else dark_palette())
-    yield app.palette()
-    app.setPalette(before)
 
 
 def _one_nan(folder) -> str:
