@@ -10,9 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from ckpt_gui.core.format.errors import CheckpointError
 from tests.test_app_desktop import WAIT_MS
-from tests.test_app_review19 import cut_short  # noqa: F401 (a fixture)
+from tests.test_app_review19 import (
+    cut_short,  # noqa: F401 (a fixture)
+    fail_an_export,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -23,23 +25,12 @@ def _close(qtbot, banner) -> None:
     qtbot.mouseClick(banner.close_button, Qt.MouseButton.LeftButton)
 
 
-def _fail_an_export(window, tmp_path, monkeypatch) -> None:
-    pair = next(p for p in window.compare.diff.pairs if p.a is not None and not p.a.is_object_graph)
-    monkeypatch.setattr(window.compare, "ask_save_path", lambda *_a, **_k: str(tmp_path / "x.npy"))
-
-    def fails(*_args, **_kwargs):
-        raise CheckpointError(str(tmp_path / "x.npy"), "the disk is full")
-
-    monkeypatch.setattr("ckpt_gui.app.controllers.compare.export_npy", fails)
-    window.compare.export_value(pair, "A")
-
-
 def test_closing_an_error_leaves_the_key_pairing_warning(qtbot, cut_short, tmp_path, monkeypatch):  # noqa: F811
     window = cut_short
     banner = window.banner
     standing = banner.text
     assert STANDING in standing and banner.kind == "warning"
-    _fail_an_export(window, tmp_path, monkeypatch)
+    fail_an_export(window, tmp_path, monkeypatch)
     assert "the disk is full" in banner.text and banner.kind == "error"
     _close(qtbot, banner)
     assert banner.isVisible() and banner.text == standing and banner.kind == "warning"
@@ -60,7 +51,7 @@ def test_the_warning_closed_alone_goes_and_details_still_say_it(qtbot, cut_short
     banner = window.banner
     _close(qtbot, banner)
     assert not banner.isVisible()
-    _fail_an_export(window, tmp_path, monkeypatch)  # a later message does not bring it back
+    fail_an_export(window, tmp_path, monkeypatch)  # a later message does not bring it back
     assert STANDING not in banner.text
     diff = window.compare.diff
     pair = next(p for p in diff.pairs if p.a is not None and p.b is not None and not p.a.is_object_graph)

@@ -59,14 +59,7 @@ def test_an_export_error_leaves_the_key_pairing_banner_shown(qtbot, cut_short, t
     window = cut_short
     standing = window.banner.text
     assert "pairs matched by key" in standing
-    pair = next(p for p in window.compare.diff.pairs if p.a is not None and not p.a.is_object_graph)
-    monkeypatch.setattr(window.compare, "ask_save_path", lambda *_a, **_k: str(tmp_path / "x.npy"))
-
-    def fails(*_args, **_kwargs):
-        raise CheckpointError(str(tmp_path / "x.npy"), "the disk is full")
-
-    monkeypatch.setattr("ckpt_gui.app.controllers.compare.export_npy", fails)
-    window.compare.export_value(pair, "A")
+    fail_an_export(window, tmp_path, monkeypatch)
     said = window.banner.text
     assert "the disk is full" in said and "pairs matched by key" in said, said
     assert window.banner.kind == "error"
@@ -190,3 +183,16 @@ def test_an_export_of_b_is_named_as_the_tree_names_the_row(qtbot, cut_short, mon
     shown = pair.a.display_path  # B's names are A's here (test_app_compare_graph_unreadable)
     assert proposed == [export_name(shown).removesuffix(".npy") + "_B.npy"]
     assert "ATTRIBUTES" not in proposed[0]
+
+
+def fail_an_export(window, tmp_path, monkeypatch) -> None:
+    """Export A's value of the comparison's first pair into a disk that is full: the
+    export's error banner (here and in test_app_banner_standing)."""
+    pair = next(p for p in window.compare.diff.pairs if p.a is not None and not p.a.is_object_graph)
+    monkeypatch.setattr(window.compare, "ask_save_path", lambda *_a, **_k: str(tmp_path / "x.npy"))
+
+    def fails(*_args, **_kwargs):
+        raise CheckpointError(str(tmp_path / "x.npy"), "the disk is full")
+
+    monkeypatch.setattr("ckpt_gui.app.controllers.compare.export_npy", fails)
+    window.compare.export_value(pair, "A")
