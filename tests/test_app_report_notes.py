@@ -7,6 +7,7 @@ the twelve notes of the review's my_model.py report."""
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import pytest
 
@@ -54,6 +55,12 @@ def test_the_notes_get_their_room_first_the_cause_first_and_a_rerun_shows_their_
     assert text.index("a layer was removed") < text.index("TensorFlow said") < text.index("used the script")
     assert text.index("used the script") < text.index("read-only") < text.index("GPUs were hidden")
     assert text.index("claimed by nothing") < text.index("used the script")
+    # The way to let TensorFlow see the GPUs is named by the app's menu: the app's user
+    # never typed --allow-gpu (the report's JSON and the CLI keep the flag).
+    shown = html.unescape(text)
+    assert "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): " in shown
+    assert "Restore > Allow GPUs lets TensorFlow use them" in shown and "--allow-gpu" not in shown
+    assert "--allow-gpu" in " ".join(report.notes)
 
     # The table shows its rows (TABLE_ROWS at least, review 6: three and a fourth cut at
     # 1024x640), the detail its text up to PANE_SHARE; the notes all their text, or what

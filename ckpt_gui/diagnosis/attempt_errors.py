@@ -25,9 +25,13 @@ _SIGNAL_REASONS = {
 # the CLI say this), the app's own words in its place on screen (``in_app_words``).
 TIME_LIMIT_HOW = "Raise the limit with --timeout SECONDS (in the app: Restore > Time limit...)"
 MEMORY_LIMIT_HOW = "Raise the limit with --memory-limit GB (in the app: Restore > Memory limit), or 0 for none"
+GPUS_HIDDEN_HOW = "--allow-gpu, or Restore > Allow GPUs in the app, lets TensorFlow use them"
+GPUS_ALLOWED_BY = "allowed by --allow-gpu or Restore > Allow GPUs"
 _APP_WORDS = {
     TIME_LIMIT_HOW: "Raise the limit in Restore > Time limit...",
     MEMORY_LIMIT_HOW: "Raise the limit in Restore > Memory limit... (0 for none)",
+    GPUS_HIDDEN_HOW: "Restore > Allow GPUs lets TensorFlow use them",
+    GPUS_ALLOWED_BY: "allowed by Restore > Allow GPUs",
 }
 
 

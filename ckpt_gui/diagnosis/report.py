@@ -11,7 +11,7 @@ import os
 from collections import Counter
 
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.attempt_errors import module_level_hint, script_import_hint
+from ckpt_gui.diagnosis.attempt_errors import GPUS_ALLOWED_BY, GPUS_HIDDEN_HOW, module_level_hint, script_import_hint
 from ckpt_gui.diagnosis.binding_notes import binding_note
 from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
@@ -49,10 +49,9 @@ def build_report(
         )
     if result.gpus_hidden is not None:
         host_notes.append(
-            "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): "
-            "--allow-gpu, or Restore > Allow GPUs in the app, lets TensorFlow use them"
+            "GPUs were hidden from the attempt (CUDA_VISIBLE_DEVICES=-1; restoring needs none): " + GPUS_HIDDEN_HOW
             if result.gpus_hidden
-            else "GPUs were visible to the attempt (allowed by --allow-gpu or Restore > Allow GPUs)"
+            else "GPUs were visible to the attempt (" + GPUS_ALLOWED_BY + ")"
         )
     facts = result.facts
     found: list[RestoreFinding] = []

@@ -117,8 +117,9 @@ def ordered_notes(report: RestoreReport) -> tuple[list[str], int]:
     order), then TensorFlow's message (its start: it can dump whole protos), then the
     routine lines (which script object was used, the folder read-only, GPUs hidden);
     and how many routine lines end the list. The report itself (JSON, Markdown) keeps
-    its order."""
-    notes = list(report.notes)
+    its order and words; on screen a way out is named by the app's menu, not by the
+    CLI's flag (in_app_words)."""
+    notes = [in_app_words(note) for note in report.notes]
     routine = [note for note in notes if note.startswith(ROUTINE_NOTES)]
     causes = [note for note in notes if not note.startswith(ROUTINE_NOTES)]
     message = report.tensorflow.message
