@@ -109,3 +109,31 @@ def _stat_labels(details) -> dict[str, QLabel]:
         if item is not None:
             labels[item.widget().text()] = item.widget()
     return labels
+
+
+def test_at_1440_the_key_is_one_line_and_the_statistics_take_only_their_room(qtbot, window):
+    """The facts take the width the statistics do not need: at 1440x900 the demo kernel's
+    key wrapped at its "/." while the statistics, given two fifths of Details, left
+    a wide empty band beside their numbers (review 20's nit)."""
+    window.resize(1440, 900)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1440, 900), timeout=2000)
+    open_demo(qtbot, window)
+    _select(qtbot, window, DEMO_KERNEL)
+    details = window.details
+    qtbot.waitUntil(lambda: details.stats.count() > 0, timeout=WAIT_MS)
+    qtbot.wait(100)
+    key = details.facts.itemAtPosition(_fact_rows(details)["Key"], 1).widget()
+    line = key.fontMetrics().lineSpacing()
+    assert key.height() < 2 * line, (key.height(), line, key.width())
+    numbers = [details.stats.itemAt(i).widget() for i in range(details.stats.count())]
+    widest = max(label.geometry().right() for label in numbers)
+    # The statistics' column ends at its widest number (and the page's margin), not a fifth further.
+    assert details.widget().width() - widest < 40, (details.widget().width(), widest)
+
+
+def _fact_rows(details) -> dict[str, int]:
+    return {
+        details.facts.itemAtPosition(row, 0).widget().text(): row
+        for row in range(details.facts.rowCount())
+        if details.facts.itemAtPosition(row, 0) is not None
+    }

@@ -73,7 +73,9 @@ class DetailsPanel(QScrollArea):
         self.positions = QLabel()
         self.positions.setWordWrap(True)
         self.positions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Facts on the left, statistics on the right: both visible without scrolling.
+        # Facts on the left, statistics on the right: both visible without scrolling; the
+        # statistics take the width their numbers need and the facts the rest (a fixed share
+        # of two fifths wrapped the key at 1440 px beside an empty band).
         left = QVBoxLayout()
         left.addLayout(self.facts)
         left.addWidget(self.value)
@@ -85,9 +87,9 @@ class DetailsPanel(QScrollArea):
         right.addLayout(self.stats)
         right.addStretch(1)
         columns = QHBoxLayout()
-        columns.addLayout(left, 3)
+        columns.addLayout(left, 1)
         columns.addSpacing(16)
-        columns.addLayout(right, 2)
+        columns.addLayout(right, 0)
         layout = QVBoxLayout(body)
         side = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutLeftMargin)
         layout.setContentsMargins(side, PAGE_EDGE, side, PAGE_EDGE)
