@@ -128,11 +128,17 @@ class Splits:
         if details is None or self.tabs.currentWidget() is not details or self.right.height() <= 0:
             return
         height, top = sum(self.right.sizes()), self.right.sizes()[0]
+        room = self._details_room()
+        if top < room:
+            self.right.setSizes([room, height - room])
+
+    def _details_room(self) -> int:
+        """The tabs' height that holds Details' rows whole, within DETAILS_SHARE of the
+        height and the plots' least height."""
+        details, height = self._details, sum(self.right.sizes())
         chrome = self.tabs.height() - details.viewport().height()  # the tab bar and frames
         wanted = details_height(details) + chrome
-        most = min(int(height * DETAILS_SHARE), height - self.views.minimumSizeHint().height())
-        if top < min(wanted, most):
-            self.right.setSizes([min(wanted, most), height - min(wanted, most)])
+        return min(wanted, int(height * DETAILS_SHARE), height - self.views.minimumSizeHint().height())
 
     def keep_sensible(self) -> None:
         """Splitter positions saved in another session (a wider window, a tree pane
@@ -163,11 +169,21 @@ class Splits:
 
     def give_back_room(self) -> None:
         """The tabs back to their height from before a tall tab grew them (Details
-        shown again; the window closing, so the next session starts from it)."""
+        shown again; the window closing, so the next session starts from it); Details
+        shown again keeps what its rows need, within its share: on a first launch with
+        --model the height from before was the first run's 150 px, and a conflicting
+        variable's Details (status, both shapes, the suggestion) went under a scroll bar
+        beside 800 px of plots (review 21, #5)."""
         grown_from, self._grown_from = self._grown_from, None
         height, top = sum(self.right.sizes()), self.right.sizes()[0]
-        if grown_from is not None and self.views.isVisibleTo(self.right) and top > grown_from:
+        if grown_from is None or not self.views.isVisibleTo(self.right):
+            return
+        if top > grown_from:
             self.right.setSizes([grown_from, height - grown_from])
+        if self._details is not None and self.tabs.currentWidget() is self._details:
+            # Once Details is laid out at its new height (its rows measured before that
+            # came out 50 px short).
+            QTimer.singleShot(0, self.right, self._grow_to_details)
 
     def _moved(self, _position: int, _index: int) -> None:
         self._grown_from = None  # the user's own split stays
