@@ -72,6 +72,37 @@ def test_switching_views_keeps_the_selection_and_the_groups_opened(qtbot, window
     assert panel.view.isExpanded(panel.model.index_of(opened_keys))
 
 
+def test_links_read_in_a_dark_palette_that_leaves_them_blue(qtbot, window):
+    """Review 21, #19: the Values tab's NaN/Inf positions are links; a dark palette that
+    leaves Link at Qt's blue (or sets a dark one) drew them dark blue on dark grey.
+    Made lighter, hue kept, until they read on Window and Base; a light palette's are
+    left as they are."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from ckpt_gui.app import theme
+
+    app = QApplication.instance()
+    before = QPalette(app.palette())
+    role = QPalette.ColorRole
+    assert theme.with_readable_links(before) is None  # light: untouched
+    dark = _dark_palette_without_placeholder()
+    assert theme.contrast(dark.color(role.Link), dark.color(role.Window)) < 2.0  # Qt's blue on dark grey
+    label = window.tree_panel.search  # any widget of the window: the application's palette reaches it
+    try:
+        app.setPalette(dark)
+        window_colour = dark.color(role.Window)
+        qtbot.waitUntil(lambda: label.palette().color(role.Window) == window_colour)
+        qtbot.wait(50)
+        shown = label.palette()
+        for link in (role.Link, role.LinkVisited):
+            for background in (role.Window, role.Base):
+                assert theme.contrast(shown.color(link), shown.color(background)) >= theme.READABLE, (link, background)
+        assert shown.color(role.Link).hue() == dark.color(role.Link).hue()  # still the link's blue
+    finally:
+        app.setPalette(before)
+
+
 def _dark_palette_without_placeholder():
     """/tmp/review2/dark.py's palette, as many dark themes set one: no PlaceholderText."""
     from PySide6.QtGui import QColor, QPalette

@@ -236,10 +236,30 @@ def with_readable_placeholder(palette: QPalette) -> QPalette | None:
     return fixed if changed else None
 
 
+_LINK_ROLES = (QPalette.ColorRole.Link, QPalette.ColorRole.LinkVisited)
+
+
+def with_readable_links(palette: QPalette) -> QPalette | None:
+    """``palette`` with its link colours made lighter (dark theme) or darker (light) until
+    they read on both Window and Base, their hue kept; None when they read already. A
+    dark theme that leaves Link at Qt's blue, or sets a dark one, drew the Values tab's
+    NaN/Inf positions ("[0, 0] +Inf") dark blue on dark grey (review 21, #19)."""
+    fixed, changed = QPalette(palette), False
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+        for role in _LINK_ROLES:
+            link = palette.color(group, role)
+            for background in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+                link = readable(link, palette.color(group, background))
+            if link.rgb() != palette.color(group, role).rgb():
+                fixed.setColor(group, role, link)
+                changed = True
+    return fixed if changed else None
+
+
 def readable_placeholders(watched: QWidget) -> None:
-    """Placeholder texts (the filter box's "Filter variables") readable in the application's
-    palette, now and whenever the desktop changes it (``watched`` is told: a filter on
-    the application itself would see every event of every object)."""
+    """Placeholder texts (the filter box's "Filter variables") and links readable in the
+    application's palette, now and whenever the desktop changes it (``watched`` is
+    told: a filter on the application itself would see every event of every object)."""
     _PlaceholderFollower(watched)._fix()
 
 
@@ -255,6 +275,10 @@ class _PlaceholderFollower(QObject):
 
     def _fix(self) -> None:
         app = QApplication.instance()
-        fixed = with_readable_placeholder(app.palette())
-        if fixed is not None:  # None once fixed: no further change is sent
-            app.setPalette(fixed)
+        palette, changed = app.palette(), False
+        for fix in (with_readable_placeholder, with_readable_links):
+            fixed = fix(palette)
+            if fixed is not None:  # None once fixed: no further change is sent
+                palette, changed = fixed, True
+        if changed:
+            app.setPalette(palette)
