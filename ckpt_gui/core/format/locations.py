@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.errors import shown_path
 from ckpt_gui.core.format.state_file import CheckpointState
 
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
@@ -31,6 +32,9 @@ class CheckpointRef:
     # Data shards there but shorter than its index needs, as (path, size, bytes needed): known
     # once its index was read (core/open_fallback.py), so only for the checkpoints opened.
     truncated_files: tuple[tuple[str, int, int], ...] = ()
+    # Data files of the prefix with another shard count than its index names: left over
+    # from an older save, not counted in size_bytes (review 20 G15), said by leftover_note.
+    leftover_files: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -49,6 +53,18 @@ class CheckpointRef:
             return "truncated"
         said = {storage.absent_why(path) for path in self.missing_files}
         return said.pop() if len(said) == 1 else "missing"
+
+
+def leftover_note(ref: CheckpointRef) -> str | None:
+    """What the listing says of ``ref``'s leftover data files, or None when it has none."""
+    if not ref.leftover_files:
+        return None
+    names = ", ".join(os.path.basename(path) for path in ref.leftover_files)
+    one = len(ref.leftover_files) == 1
+    return (
+        f"{shown_path(names)} {'is a data file' if one else 'are data files'} of another shard count than"
+        f" {shown_path(ref.name)}.index names (left over from an older save): not counted in its size"
+    )
 
 
 @dataclass(frozen=True, slots=True)
