@@ -154,3 +154,22 @@ def other_series(location: Location, ref: CheckpointRef) -> tuple[CheckpointRef,
         return ()
     name = series_name(ref.prefix)
     return tuple(other for other in location.checkpoints if series_name(other.prefix) != name)
+
+
+def series_apart_note(a: Location, a_ref: CheckpointRef, b: Location, b_ref: CheckpointRef) -> str:
+    """What a comparison of ``a_ref`` (A) with ``b_ref`` (B) should say when they are of
+    two series of one folder (names that differ by more than numbers: ``model.ckpt-100``
+    and ``train_model.ckpt-5``, two save() prefixes): "before" and "after" and "Compare
+    with previous" assume one series' history (review 20). "" otherwise."""
+    if a.kind != "bundle" or b.kind != "bundle":
+        return ""
+    if os.path.realpath(os.path.dirname(a_ref.prefix)) != os.path.realpath(os.path.dirname(b_ref.prefix)):
+        return ""
+    name_a, name_b = series_name(a_ref.prefix), series_name(b_ref.prefix)
+    if name_a == name_b:
+        return ""
+    return (
+        f"A ({shown_path(a_ref.name)}) and B ({shown_path(b_ref.name)}) are of two series of one folder"
+        f" ({shown_path(name_a)} and {shown_path(name_b)}: two save() prefixes, maybe two models or runs):"
+        " not one training run's before and after"
+    )
