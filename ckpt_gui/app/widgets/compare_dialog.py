@@ -42,7 +42,7 @@ ERROR, WARNING = "#D55E00", "#E69F00"  # Okabe-Ito, as the statuses (made readab
 SAME_WARNING = "This is the checkpoint shown (A): comparing it with itself shows every variable the same."
 ANOTHER_SERIES_WARNING = (
     "This checkpoint is of another series of the folder (another save() prefix, maybe another model or run):"
-    " the two are not one training run's before and after."
+    " before and after by their times only, not one run's history."
 )
 
 

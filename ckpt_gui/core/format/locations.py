@@ -171,5 +171,5 @@ def series_apart_note(a: Location, a_ref: CheckpointRef, b: Location, b_ref: Che
     return (
         f"A ({shown_path(a_ref.name)}) and B ({shown_path(b_ref.name)}) are of two series of one folder"
         f" ({shown_path(name_a)} and {shown_path(name_b)}: two save() prefixes, maybe two models or runs):"
-        " not one training run's before and after"
+        " before and after by their times only, not one run's history"
     )
