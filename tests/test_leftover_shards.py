@@ -115,3 +115,24 @@ def test_the_app_shows_the_size_without_the_leftover_and_says_it(qtbot, window, 
     assert "missing" not in line and "incomplete" not in line, line
     notes = [line for line in window.banner.text.splitlines() if os.path.basename(stray) in line]
     assert len(notes) == 1 and "not counted" in notes[0], window.banner.text
+
+
+def test_an_unreadable_index_beside_two_shard_counts_lists_the_whole_set(plain_checkpoint, tmp_path):
+    """With no header to ask (an index cut short), the listing keeps the count whose
+    shards are all there, the larger when both are: the folder still lists, nothing raises."""
+    prefix, _written, strays = plain_checkpoint
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    for name in os.listdir(os.path.dirname(prefix)):
+        shutil.copy(os.path.join(os.path.dirname(prefix), name), folder / name)
+    index = folder / "ckpt-1.index"
+    index.write_bytes(index.read_bytes()[:20])
+    from ckpt_gui.core.format.bundle import read_num_shards
+    from ckpt_gui.core.format.folder_listing import FolderListing
+
+    assert read_num_shards(str(folder / "ckpt-1")) is None
+    files = FolderListing().files(str(folder / "ckpt-1"))
+    assert files.shard_count == 2 and files.shards == {0, 1}
+    assert files.leftover_files(str(folder / "ckpt-1")) == (str(folder / "ckpt-1.data-00000-of-00001"),)
+    assert read_num_shards(prefix) == 1  # the whole index: its header's one shard, as TensorFlow wrote it
+    assert len(strays) == 2

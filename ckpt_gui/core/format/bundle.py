@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
@@ -25,6 +26,7 @@ from ckpt_gui.core.format.bundle_entry import (
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.entry_columns import EntryColumns
 from ckpt_gui.core.format.errors import (
+    CheckpointError,
     CorruptCheckpointError,
     NotACheckpointError,
     UnsupportedCheckpointError,
@@ -277,6 +279,6 @@ def read_num_shards(prefix: str) -> int | None:
         if not spans or spans[0][0] != b"":
             return None
         header = _parse_header(block[spans[0][1] : spans[0][2]])
-    except (CorruptCheckpointError, NotACheckpointError, WireFormatError, IndexError, ValueError):
-        return None
+    except (CheckpointError, OSError, WireFormatError, IndexError, ValueError, struct.error):
+        return None  # the listing's own guess stands (folder_listing._shard_count); opening it says what is wrong
     return header.num_shards if header.num_shards >= 1 else None
