@@ -27,6 +27,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.errors import CheckpointError, shown_path
+from ckpt_gui.core.format.locations import leftover_note
 from ckpt_gui.core.open_fallback import fallback_notes, fallback_reasons, unreadable_note
 from ckpt_gui.core.variable_columns import variable_columns
 from ckpt_gui.core.views.key_levels import KeyTree
@@ -226,6 +227,8 @@ def warnings(ckpt: Checkpoint) -> list[str]:
     headline = missing_headline(ckpt)
     if headline is not None:  # the folder's note about this one ("showing another") is outdated
         found = [headline] + [w for w in found if not w.startswith(f"{ckpt.ref.name} is incomplete")]
+    leftover = leftover_note(ckpt.ref)  # of the checkpoint shown (a sibling's, once chosen in the picker)
+    found += [leftover] if leftover is not None else []
     error = ckpt.graph_error
     if error is not None and error.path in missing_files(ckpt):  # the headline names that file already
         found[0] += ", by checkpoint key (the object graph is in that file too)"

@@ -156,6 +156,8 @@ class WindowStatus:
         self.progress.setVisible(busy and not self.stuck.text)
         if not busy:
             self._give_focus_back()
+        elif not self.cancel_button.isVisible():
+            last_in_tab_order(self.cancel_button)
         self.cancel_button.setVisible(busy)
         if not busy:
             self._jobs.clear()
@@ -170,6 +172,17 @@ class WindowStatus:
             before.setFocus(Qt.FocusReason.OtherFocusReason)
         else:  # gone or hidden meanwhile: Qt's next widget in the chain, as before
             self.cancel_button.focusNextChild()
+
+
+def last_in_tab_order(button: QWidget) -> None:
+    """``button`` moved to the end of its window's Tab order, the status bar's place in
+    the reading order (review 20 G14): widgets made after the status bar (the comparison's
+    panes, a plot's controls) join the chain after it, and Tab reached Cancel between them."""
+    window, last = button.window(), button.window().previousInFocusChain()
+    while last is not window and (last is button or last.focusPolicy() == Qt.FocusPolicy.NoFocus):
+        last = last.previousInFocusChain()
+    if last is not window:
+        QWidget.setTabOrder(last, button)
 
 
 class FocusBefore(QObject):

@@ -20,6 +20,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.discovery import incomplete_warning
 from ckpt_gui.core.format.errors import CheckpointError, one_line, shown_path
+from ckpt_gui.core.format.locations import series_apart_note
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import compared_instead, fallback_notes, open_readable
 
@@ -257,6 +258,8 @@ def _diff(args: argparse.Namespace) -> int:
             else:
                 notes.append(f"{side}: {note}")
     _warn(notes)
+    apart = series_apart_note(a.location, a.ref, b.location, b.ref)  # the text's heading says it (text_table)
+    notes += [apart] if apart else []
     diff = pair_variables(a, b)
     compare_all(diff)
     find_renames(diff)

@@ -86,6 +86,7 @@ def _checkpoint_json(ckpt: Checkpoint, ref) -> dict:
         "in_state_file": ref.in_state_file,
         "selected": ref.prefix == ckpt.prefix,
         "unreadable": ref.prefix in ckpt.location.broken,  # its index cannot be read (app: "cannot be read")
+        "leftover_files": list(ref.leftover_files),  # data files its index does not name: not in size_bytes
     }
 
 

@@ -12,7 +12,7 @@ from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
-from ckpt_gui.core.format.locations import other_series
+from ckpt_gui.core.format.locations import other_series, series_apart_note
 from ckpt_gui.core.formatting import OBJECT_GRAPH_NOTE, counted, format_bytes, format_number, format_shape, format_time
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
@@ -160,6 +160,9 @@ def print_diff_table(
     ``path_of``: each pair's NAME (core.views.pair_paths.shown_path_of: as the app)."""
     path_of = path_of or (lambda pair: pair.path)
     out.write(f"A: {diff.a.prefix}\nB: {diff.b.prefix}\n")
+    apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
+    if apart:  # two save() prefixes of one folder: not one run's before and after (review 20)
+        out.write(f"  note: {apart}\n")
     counts = count_phrase(diff.summary(), DIFF_WORDS)
     nonfinite = diff.nonfinite()  # as the app's chip: not a status, said beside them
     out.write(f"  {counts}{f', {nonfinite:,} NaN/Inf' if nonfinite else ''}\n")

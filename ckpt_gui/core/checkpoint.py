@@ -22,7 +22,7 @@ from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.graph_file import GraphFile, GraphOnlyIndex, GraphOnlyValues, graph_path, read_graph_file
-from ckpt_gui.core.format.locations import series_of
+from ckpt_gui.core.format.locations import leftover_note, series_of
 from ckpt_gui.core.format.lock_slices import map_in_slices
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles
@@ -155,6 +155,9 @@ class Checkpoint:
         the object graph could not be read (the keys are listed without object paths,
         as tf.train.list_variables lists them)."""
         warnings = list(self.location.warnings)
+        leftover = leftover_note(self.ref)  # a leftover data file, said of the checkpoint shown
+        if leftover is not None:
+            warnings.append(leftover)
         if self.keras is not None:
             warnings += self.keras.warnings
         if self.graph_error is not None:

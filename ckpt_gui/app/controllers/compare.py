@@ -26,6 +26,7 @@ from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.discovery import order_known
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.locations import series_apart_note
 from ckpt_gui.core.open_fallback import compared_instead, open_readable
 from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_tree import PairTree
@@ -148,8 +149,10 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         folder's newest checkpoint B took the place of, and pairs matched by key because
         an object graph cannot be read (review 15 M2: it stopped the comparison)."""
         note, self._partner_note = self._partner_note, ""
-        said = [text for text in (self.banner.text, note, diff.pairing_fallback) if text]
-        if note or diff.pairing_fallback:
+        # Two save() prefixes of one folder: the headings' "before"/"after" are by time only (review 20).
+        apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
+        said = [text for text in (self.banner.text, note, apart, diff.pairing_fallback) if text]
+        if note or apart or diff.pairing_fallback:
             details = "\n".join(str(error) for error in diff.graph_errors.values())
             if diff.graph_errors:  # why matching by key pairs the same variables
                 details += f"\n\n{diff.key_pairing_why}"

@@ -34,11 +34,20 @@ from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.discovery import CheckpointRef, Location, order_known
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.locations import other_series, series_of
 from ckpt_gui.core.open_fallback import unreadable_note
 
 TYPING_PAUSE_MS = 300  # a typed path is looked at once the typing pauses
 ERROR, WARNING = "#D55E00", "#E69F00"  # Okabe-Ito, as the statuses (made readable on the palette)
 SAME_WARNING = "This is the checkpoint shown (A): comparing it with itself shows every variable the same."
+ANOTHER_SERIES_WARNING = (
+    "This checkpoint is of another series of the folder (another save() prefix, maybe another model or run):"
+    " before and after by their times only, not one run's history."
+)
+
+
+def same_file(one: str, other: str) -> bool:
+    return os.path.abspath(one) == os.path.abspath(other)
 
 
 FIELD_SPARE = 6  # px the box's field keeps beyond its longest text (the label's own margin)
@@ -119,6 +128,7 @@ class CompareDialog(QDialog):
         self.a_prefix, self._locate = a_prefix, locate  # a_prefix: the checkpoint shown
         self.refs: list[CheckpointRef] = []
         self._broken: dict[str, str] = {}  # the folder's checkpoints that cannot be read: why, in a few words
+        self._apart: set[str] = set()  # the folder's checkpoints of another series than the one shown
         self._before: dict[str, int] = {}  # the folder's checkpoints (real paths): position, oldest first
         self._saves: tuple = ()  # those checkpoints, oldest first
         self.swapped = False  # the user turned the proposed order round
@@ -226,16 +236,23 @@ class CompareDialog(QDialog):
         except CheckpointError as exc:
             self._say(str(exc), ERROR)
             return
-        self.refs = list(reversed(location.checkpoints))  # newest first, as in the picker
+        # Newest first, as in the picker: the series of the checkpoint shown (of the one the
+        # path names, in another folder) before the folder's other series, marked as the
+        # picker marks them (review 20: the whole folder was listed as one series).
+        mine = next((ref for ref in location.checkpoints if same_file(ref.prefix, self.a_prefix)), location.selected)
+        series = list(reversed(series_of(location, mine)))
+        self.refs = series + list(reversed(other_series(location, mine)))
         self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
         self._saves = location.checkpoints
+        self._apart = {ref.prefix for ref in self.refs[len(series) :]}
         # Marked as the picker marks them (``locate`` may mark them: open_fallback.with_unreadable_marked).
         self._broken = dict(zip(location.broken, location.broken_why, strict=True))
         for ref in self.refs:
-            shown = "  (shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
+            shown = "  (shown)" if same_file(ref.prefix, self.a_prefix) else ""
+            apart = "  (another series)" if ref.prefix in self._apart else ""
             broken = "  (cannot be read)" if ref.prefix in self._broken else ""
             self.checkpoints.addItem(
-                describe_ref(ref, location.latest_mark(ref), location.kind == "keras") + shown + broken
+                describe_ref(ref, location.latest_mark(ref), location.kind == "keras") + apart + shown + broken
             )
         selected = location.selected
         if os.path.isdir(text) and selected.prefix == self.a_prefix:
@@ -275,6 +292,8 @@ class CompareDialog(QDialog):
             return
         if os.path.abspath(prefix) == os.path.abspath(self.a_prefix):
             self._say(SAME_WARNING, WARNING)
+        elif prefix in self._apart and any(same_file(ref.prefix, self.a_prefix) for ref in self.refs):
+            self._say(ANOTHER_SERIES_WARNING, WARNING)
         elif unreadable:  # which checkpoint is proposed instead of the newest, and why
             self._say(f"{unreadable}: the newest readable checkpoint of the folder is proposed.", WARNING)
         else:

@@ -5,6 +5,7 @@ C and F), and a dashed frame round a tab bar's current tab (review 19, F7)."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QRect, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea, QTabBar, QWidget
@@ -89,6 +90,8 @@ class TabFocusFrame(QWidget):
         elif kind == QEvent.Type.FocusOut:
             self.hide()
         elif kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            if not shiboken6.isValid(self.bar):  # the bar being destroyed (the window closed while it had the keyboard)
+                return False
             self.setGeometry(self.bar.rect())
             self.update()
         return False

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
@@ -25,6 +26,7 @@ from ckpt_gui.core.format.bundle_entry import (
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.entry_columns import EntryColumns
 from ckpt_gui.core.format.errors import (
+    CheckpointError,
     CorruptCheckpointError,
     NotACheckpointError,
     UnsupportedCheckpointError,
@@ -264,3 +266,19 @@ def _check_version(header: BundleHeader, path: str) -> None:
             f"bundle version (producer {header.producer}, min consumer {header.min_consumer}) "
             "is newer than this reader understands",
         )
+
+
+def read_num_shards(prefix: str) -> int | None:
+    """The data shard count ``prefix.index``'s header names, or None when it cannot be
+    read: only its first data block is decoded (a folder listing asks when a prefix has
+    data files of two shard counts, one of them left over from another save)."""
+    path = prefix + ".index"
+    try:
+        block = next(SSTable(_read_file(path), path).blocks(), b"")
+        spans = block_spans(block) if block else []
+        if not spans or spans[0][0] != b"":
+            return None
+        header = _parse_header(block[spans[0][1] : spans[0][2]])
+    except (CheckpointError, OSError, WireFormatError, IndexError, ValueError, struct.error):
+        return None  # the listing's own guess stands (folder_listing._shard_count); opening it says what is wrong
+    return header.num_shards if header.num_shards >= 1 else None

@@ -351,9 +351,9 @@ def _make_ref(
     prefix: str, timestamp: float | None, listed: bool, listing: FolderListing | None = None
 ) -> CheckpointRef:
     files = (listing or FolderListing()).files(prefix)
-    stamp = timestamp if timestamp is not None else files.index_mtime
-    size = files.index_size + files.data_size
-    return CheckpointRef(prefix, step_of(prefix), stamp, size, listed, files.missing_shards(prefix))
+    stamp, size = (timestamp if timestamp is not None else files.index_mtime), files.index_size + files.data_size
+    missing, leftover = files.missing_shards(prefix), files.leftover_files(prefix)  # leftover: not in size
+    return CheckpointRef(prefix, step_of(prefix), stamp, size, listed, missing, leftover_files=leftover)
 
 
 def _resolve_state_path(directory: str, listed: str, listing: FolderListing | None = None) -> str:

@@ -27,14 +27,38 @@ class PrefixFiles:
     index_mtime: float | None
     data_size: int  # all data shards found
     shards: frozenset[int]  # the shard numbers found
-    shard_count: int  # the largest "-of-NNNNN" among them (1 when none)
+    shard_count: int  # the index header's count when the files name two, else the largest "-of-NNNNN" (1 when none)
+    # Data files of another shard count, as (shard, count): left over from an older save
+    # of the prefix (the index names ``shard_count``), in neither data_size nor shards.
+    leftovers: tuple[tuple[int, int], ...] = ()
 
     def missing_shards(self, prefix: str) -> tuple[str, ...]:
         count = self.shard_count
         return tuple(f"{prefix}.data-{i:05d}-of-{count:05d}" for i in range(count) if i not in self.shards)
 
+    def leftover_files(self, prefix: str) -> tuple[str, ...]:
+        return tuple(f"{prefix}.data-{shard:05d}-of-{count:05d}" for shard, count in self.leftovers)
+
 
 NOTHING = PrefixFiles(False, 0, None, 0, frozenset(), 1)
+
+
+def _shard_count(directory: str, name: str, shards: list[tuple[int, int, int]], has_index: bool) -> int:
+    """Which "-of-NNNNN" is the prefix's: the one count its files name, else (files of
+    two counts: one save's leftover beside another's, review 20 G15) the index header's,
+    else the largest count whose shards are all there, else the largest."""
+    counts = {count for _shard, count, _size in shards}
+    if len(counts) == 1:
+        return counts.pop()
+    if not counts:
+        return 1
+    from ckpt_gui.core.format.bundle import read_num_shards  # noqa: PLC0415 - rare, and bundle imports much
+
+    named = read_num_shards(os.path.join(directory, name)) if has_index else None
+    if named is not None:
+        return named
+    whole = [c for c in counts if len({s for s, n, _size in shards if n == c and s < c}) == c]
+    return max(whole or counts)
 
 
 class FolderListing:
@@ -62,6 +86,7 @@ class _Folder:
     """The raw listing; a prefix's record is made when asked for (thousands are not)."""
 
     def __init__(self, directory: str) -> None:
+        self.directory = directory
         self.indexes: dict[str, storage.FolderEntry] = {}
         self.data: dict[str, list[tuple[int, int, int]]] = {}  # name -> (shard, count, size)
         # Missing or unreadable: nothing there, as the glob said before.
@@ -82,11 +107,13 @@ class _Folder:
         shards = self.data.get(name, ())
         if stat is None and not shards:
             return NOTHING
+        count = _shard_count(self.directory, name, shards, stat is not None)
         return PrefixFiles(
             stat is not None,
             stat.size if stat is not None else 0,
             stat.mtime if stat is not None else None,
-            sum(size for _shard, _count, size in shards),
-            frozenset(shard for shard, _count, _size in shards),
-            max([1, *(count for _shard, count, _size in shards)]),
+            sum(size for _shard, n, size in shards if n == count),
+            frozenset(shard for shard, n, _size in shards if n == count),
+            count,
+            tuple(sorted((shard, n) for shard, n, _size in shards if n != count)),
         )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.errors import shown_path
 from ckpt_gui.core.format.state_file import CheckpointState
 
 _STEP_SUFFIX = re.compile(r"-(\d+)$")
@@ -31,6 +32,9 @@ class CheckpointRef:
     # Data shards there but shorter than its index needs, as (path, size, bytes needed): known
     # once its index was read (core/open_fallback.py), so only for the checkpoints opened.
     truncated_files: tuple[tuple[str, int, int], ...] = ()
+    # Data files of the prefix with another shard count than its index names: left over
+    # from an older save, not counted in size_bytes (review 20 G15), said by leftover_note.
+    leftover_files: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -49,6 +53,18 @@ class CheckpointRef:
             return "truncated"
         said = {storage.absent_why(path) for path in self.missing_files}
         return said.pop() if len(said) == 1 else "missing"
+
+
+def leftover_note(ref: CheckpointRef) -> str | None:
+    """What the listing says of ``ref``'s leftover data files, or None when it has none."""
+    if not ref.leftover_files:
+        return None
+    names = ", ".join(os.path.basename(path) for path in ref.leftover_files)
+    one = len(ref.leftover_files) == 1
+    return (
+        f"{shown_path(names)} {'is a data file' if one else 'are data files'} of another shard count than"
+        f" {shown_path(ref.name)}.index names (left over from an older save): not counted in its size"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +154,22 @@ def other_series(location: Location, ref: CheckpointRef) -> tuple[CheckpointRef,
         return ()
     name = series_name(ref.prefix)
     return tuple(other for other in location.checkpoints if series_name(other.prefix) != name)
+
+
+def series_apart_note(a: Location, a_ref: CheckpointRef, b: Location, b_ref: CheckpointRef) -> str:
+    """What a comparison of ``a_ref`` (A) with ``b_ref`` (B) should say when they are of
+    two series of one folder (names that differ by more than numbers: ``model.ckpt-100``
+    and ``train_model.ckpt-5``, two save() prefixes): "before" and "after" and "Compare
+    with previous" assume one series' history (review 20). "" otherwise."""
+    if a.kind != "bundle" or b.kind != "bundle":
+        return ""
+    if os.path.realpath(os.path.dirname(a_ref.prefix)) != os.path.realpath(os.path.dirname(b_ref.prefix)):
+        return ""
+    name_a, name_b = series_name(a_ref.prefix), series_name(b_ref.prefix)
+    if name_a == name_b:
+        return ""
+    return (
+        f"A ({shown_path(a_ref.name)}) and B ({shown_path(b_ref.name)}) are of two series of one folder"
+        f" ({shown_path(name_a)} and {shown_path(name_b)}: two save() prefixes, maybe two models or runs):"
+        " before and after by their times only, not one run's history"
+    )
