@@ -73,7 +73,10 @@ def write_proposed_plan(report, ckpt: Checkpoint, path: str) -> None:
     if report.error is not None:
         print(f"ckpt-gui: warning: {path}: no plan written: the attempt failed", file=sys.stderr)
         return
+    from ckpt_gui.repair.overlap_ties import with_tie_notes
+
     plan = named(propose_plan(report), source_paths(ckpt.variables))  # each key's readable name beside it
+    plan = with_tie_notes(plan)  # the lines one resize ties, for a copy-overlap chosen by hand (review 20, G9)
     text = json.dumps(plan.to_json(), indent=1).encode("utf-8") + b"\n"
     written = write_file(path, Protected.of(ckpt), lambda f: f.write(text))
     print(f"ckpt-gui: repair plan written to {written}", file=sys.stderr)

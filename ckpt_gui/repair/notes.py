@@ -177,7 +177,9 @@ def outcome_notes(
     """The notes a repair by ``plan`` carries: what it leaves behind and how to keep it
     (``optimizer_built``: the script's optimizer had its variables, as the doctor's child
     saw it; ``names``: each source key's readable name, as the doctor's report gives it)."""
-    return _optimizer_notes(plan, optimizer_built, names or {}) + _step_notes(plan)
+    from ckpt_gui.repair.overlap_ties import untied_overlaps  # noqa: PLC0415 - it imports plan, as this does
+
+    return _optimizer_notes(plan, optimizer_built, names or {}) + _step_notes(plan) + untied_overlaps(plan.entries)
 
 
 def _step_notes(plan: RepairPlan) -> list[str]:

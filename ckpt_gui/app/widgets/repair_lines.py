@@ -23,6 +23,7 @@ from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.repair.notes import LEFT_OUT
+from ckpt_gui.repair.overlap_ties import follow_overlap, unfollowed, value_name
 from ckpt_gui.repair.plan import (
     WRITES,
     Action,
@@ -180,14 +181,37 @@ class RepairLines(QTableWidget):
 
     def _choose(self, row: int) -> None:
         action = Action(self.cellWidget(row, ACTION).currentData())  # Qt hands the enum back as text
-        # Its reason says what the choice does ("copy-overlap copies [:, :10] of the old ...").
-        self.entries[row] = entry = with_action(self.entries[row], action)
+        # Its reason says what the choice does ("copy-overlap copies [:, :10] of the old ..."),
+        # no longer which line it followed: the user chose on it.
+        self.entries[row] = entry = with_action(unfollowed(self.entries[row]), action)
+        # The lines one resize ties to it (the layer's bias, the next layer's kernel, their
+        # slots) take a copy-overlap too: the kernel's overlap beside a bias left initial was
+        # a layer half old, half fresh (review 20, G9). Keep-initial is not carried over:
+        # a line may still be set back on its own.
+        followed = follow_overlap(self.entries, row) if action == Action.COPY_OVERLAP else []
         self.blockSignals(True)  # not an edit of the user's: the line's own words
         try:
             self.setItem(row, REASON, _fixed(shown_reason(entry), shown_reason(entry)))
+            for other in followed:
+                self._show_choice(other)
         finally:
             self.blockSignals(False)
+        if followed:
+            names = ", ".join(html.escape(value_name(self.entries[o])) for o in followed)
+            self.retarget_said.emit(f"<b>copy-overlap also chosen</b> for the {len(followed)} line"
+                                    f"{'s' if len(followed) != 1 else ''} the same resize ties to "
+                                    f"{html.escape(value_name(entry))}: {names}")  # fmt: skip
         self.edited.emit(row, ACTION)
+
+    def _show_choice(self, row: int) -> None:
+        """A line's Action box and Reason as its entry now says (a tied line that followed)."""
+        entry = self.entries[row]
+        box = self.cellWidget(row, ACTION)
+        if box is not None:
+            box.blockSignals(True)
+            box.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
+            box.blockSignals(False)
+        self.setItem(row, REASON, _fixed(shown_reason(entry), shown_reason(entry)))
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() == TARGET:
