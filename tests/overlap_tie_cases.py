@@ -4,7 +4,7 @@ built), so the first layer's kernel and bias, the second layer's kernel and the 
 momentum slots all conflict by the one resize. Run in a child process, so the test
 process never imports TensorFlow:
 
-    python -m tests.overlap_tie_cases write OUTDIR        # OUTDIR/source (the checkpoint) and OUTDIR/model.py
+    python -m tests.overlap_tie_cases write OUTDIR        # OUTDIR/source (the checkpoint), /moved, /model.py
     python -m tests.overlap_tie_cases restore OUTDIR REPAIRED KEY=EXPR...  # the user's restore, as JSON
 
 ``restore`` runs the model script, restores REPAIRED with TensorFlow's own
@@ -45,6 +45,8 @@ def write(out: str) -> None:
     model.compile(optimizer=optimizer, loss="mse")
     model.fit(np.arange(64, dtype="float32").reshape(8, 8) / 64, np.ones([8, 4], "float32"), epochs=2, verbose=0)
     tf.train.Checkpoint(model=model, optimizer=optimizer).save(os.path.join(out, "source", "ckpt"))
+    # The same values under another attribute for the optimizer (every key moves: ``diff``'s "moved?" lines).
+    tf.train.Checkpoint(net=model, opt=optimizer).save(os.path.join(out, "moved", "ckpt"))
     with open(os.path.join(out, "model.py"), "w") as f:
         f.write(MODEL)
 

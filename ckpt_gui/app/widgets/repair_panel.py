@@ -165,7 +165,9 @@ class RepairDialog(QDialog):
         key = f" ({html.escape(entry.source_key)})" if shown != entry.source_key else ""
         parts = [f"<b>{html.escape(shown)}</b>{what}{key}"]
         if entry.target:
-            parts.append(f"\u2192 {html.escape(entry.target)}")
+            named = lines.target_text(entry.target)  # a slot by its variable, its optimizer path beside it
+            parts.append(f"\u2192 {html.escape(named)}" + (f" ({html.escape(entry.target)})" if named != entry.target
+                                                             else ""))  # fmt: skip
         reason = html.escape(shown_reason(entry))  # as its Reason cell: what the line does
         problem = lines.problems.get(entry.source_key)
         if problem:
