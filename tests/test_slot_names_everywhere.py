@@ -9,6 +9,7 @@ narrowed since; the same values under other attributes), and the doctor runs it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -103,3 +104,33 @@ def test_diffs_moved_lines_name_a_slot_as_its_name_column(case):
     assert said in moved, moved
     names = {line.split()[1] for line in text.splitlines() if line.startswith(("only_a", "only_b"))}
     assert f"{OPS}1/_kernel/momentum" in names  # the NAME column's own name for it
+
+
+def test_the_repairs_block_lines_name_a_slots_target_by_its_variable(diagnosed):
+    from ckpt_gui.repair.notes import overlap_copies
+    from ckpt_gui.repair.plan import Action, with_action
+
+    _report, path = diagnosed
+    plan = read_plan(str(path))
+    entries = [with_action(e, Action.COPY_OVERLAP) if e.target_name == SLOTS[0] else e for e in plan.entries]
+    said = overlap_copies(dataclasses.replace(plan, entries=tuple(entries)))
+    assert said == [f"copy-overlap: {SLOTS[0]} (optimizer/_variables/2/.ATTRIBUTES/VARIABLE_VALUE) -> {SLOTS[0]} "
+                    f"({OPTIMIZER_PATH}0): copies [:, :8] of the old [8, 16] into the new [8, 8]"], said  # fmt: skip
+
+
+def test_a_slot_bound_elsewhere_is_named_by_its_variable_in_the_notes_and_the_plan():
+    """Adam's state read by SGD binds by position (a note of the doctor's, the plan's
+    foreign optimizer): the slot by its variable first, TensorFlow's two paths beside it."""
+    from ckpt_gui.diagnosis.binding_notes import moved_notes
+    from ckpt_gui.diagnosis.findings import RestoreFinding
+    from ckpt_gui.repair.pairing import foreign_optimizer_roots
+
+    fact = {"status": "consumed", "checkpoint_key": "optimizer/_variables/3/.ATTRIBUTES/VARIABLE_VALUE",
+            "checkpoint_path": "optimizer/_momentums/1", "model_path": OPTIMIZER_PATH + "2", "optimizer": True,
+            "checkpoint_shape": [16], "model_shape": [16], "checkpoint_dtype": "float32",
+            "model_dtype": "float32"}  # fmt: skip
+    slot = dataclasses.replace(RestoreFinding.from_fact(fact), checkpoint_name=SLOTS[1])
+    (note,) = moved_notes([slot])
+    assert note.endswith(f": {SLOTS[1]} (optimizer/_momentums/1 -> {OPTIMIZER_PATH}2)"), note
+    why = foreign_optimizer_roots([slot])["optimizer"]
+    assert why == f"saved as {SLOTS[1]} (optimizer/_momentums/1), TensorFlow would bind it to {OPTIMIZER_PATH}2", why

@@ -122,7 +122,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
-    from ckpt_gui.repair.notes import overlap_copies, restore_verdict, value_counts
+    from ckpt_gui.repair.notes import overlap_copies, restore_verdict, target_named, value_counts
 
     counts = ", ".join(f"{n} {action}" for action, n in outcome.plan.counts().items() if n)
     print(f"plan: {counts}")
@@ -134,9 +134,10 @@ def _print_outcome(outcome) -> None:
         return
     print(f"written: {outcome.written}")
     print(f"values: {value_counts(outcome.checks)}")
+    targets = {e.target: target_named(e) for e in outcome.plan.entries if e.target}  # a slot by its variable
     for check in outcome.checks:
         if check.result not in ("equal", "overlap"):
-            print(f"  {check.result}: {check.source_key} -> {check.target}")
+            print(f"  {check.result}: {check.source_key} -> {targets.get(check.target, check.target)}")
     for block in overlap_copies(outcome.plan):  # which block, as the repair dialog says it (review 14)
         print(f"  {block}")
     for label in outcome.unconsumed:

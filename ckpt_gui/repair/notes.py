@@ -163,8 +163,14 @@ def overlap_copies(plan: RepairPlan) -> list[str]:
         name = entry.source_name or without_attributes(entry.source_key)
         key = f" ({entry.source_key})" if name != entry.source_key else ""
         block = overlap_block(entry.source_shape, entry.target_shape)
-        said.append(f"copy-overlap: {name}{key} -> {entry.target}: copies {block}")
+        said.append(f"copy-overlap: {name}{key} -> {target_named(entry)}: copies {block}")
     return said
+
+
+def target_named(entry) -> str:
+    """A line's target as the Repair dialog's Target column names it: an optimizer slot
+    by its variable's path and slot, its optimizer path in parentheses (review 20, G10)."""
+    return f"{entry.target_name} ({entry.target})" if entry.target_name else entry.target or ""
 
 
 def _shape_differs(entry) -> bool:

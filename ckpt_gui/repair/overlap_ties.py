@@ -60,10 +60,17 @@ def widths(entries: Sequence[PlanEntry]) -> list[Width]:
                 own.setdefault((layer, a, b), []).append(row)
             elif axis == len(was) - 2:  # a kernel's input axis: the width of the layer before it
                 inputs.setdefault((layer, a, b), []).append(row)
+    by_size: dict[tuple[int, int], list[str]] = {}  # the layers whose units changed so
+    for layer, a, b in own:
+        by_size.setdefault((a, b), []).append(layer)
+    fed: dict[tuple[str, int, int], list[int]] = {}  # a resize's own rows and the input rows it feeds
+    for (after, a, b), rows in inputs.items():
+        feeder = _feeder(after, by_size.get((a, b), []))
+        if feeder is not None:
+            fed.setdefault((feeder, a, b), []).extend(rows)
     found = []
     for (layer, a, b), rows in own.items():
-        rows = rows + [r for (after, x, y), more in inputs.items() if (x, y) == (a, b)
-                       and _before(layer, after, own) for r in more]  # fmt: skip
+        rows = rows + fed.get((layer, a, b), [])
         rows += [slot for slot, owner in slots.items() if owner in rows and offers_overlap(entries[slot])]
         if len(rows) > 1:
             found.append(Width(layer, a, b, tuple(sorted(rows))))
@@ -72,13 +79,19 @@ def widths(entries: Sequence[PlanEntry]) -> list[Width]:
 
 def tied_rows(entries: Sequence[PlanEntry], row: int) -> list[tuple[int, Width]]:
     """The other lines ``row`` is tied to, each with the resize that ties them, in order."""
-    tied: dict[int, Width] = {}
-    for width in widths(entries):
-        if row in width.rows:
+    return _ties(widths(entries)).get(row, [])
+
+
+def _ties(found: list[Width]) -> dict[int, list[tuple[int, Width]]]:
+    """Each tied line's other lines (in order), with the resize that ties them: made once
+    for a plan (a line is in one or two resizes: its own units, its input's)."""
+    tied: dict[int, dict[int, Width]] = {}
+    for width in found:
+        for row in width.rows:
             for other in width.rows:
                 if other != row:
-                    tied.setdefault(other, width)
-    return sorted(tied.items())
+                    tied.setdefault(row, {}).setdefault(other, width)
+    return {row: sorted(others.items()) for row, others in tied.items()}
 
 
 def follow_overlap(entries: list[PlanEntry], row: int) -> list[int]:
@@ -106,10 +119,11 @@ def untied_overlaps(entries: Sequence[PlanEntry]) -> list[str]:
     edited line by line, a line set back in the dialog): the layer restores part old values,
     part fresh ones."""
     said = []
+    ties = _ties(widths(entries))
     for row, entry in enumerate(entries):
         if entry.action != Action.COPY_OVERLAP:
             continue
-        kept = [value_name(entries[o]) for o, _w in tied_rows(entries, row) if entries[o].action == Action.KEEP_INITIAL]
+        kept = [value_name(entries[o]) for o, _w in ties.get(row, []) if entries[o].action == Action.KEEP_INITIAL]
         if kept:
             said.append(f"copy-overlap of {value_name(entry)}, but the lines tied to it by the same resize keep "
                         f"their initial value: {', '.join(kept)} (choose copy-overlap for them too to keep the "
@@ -152,21 +166,18 @@ def _slots_of(entries: Sequence[PlanEntry]) -> dict[int, int]:
     return slots
 
 
-def _before(layer: str, after: str, own: dict) -> bool:
-    """Whether ``after``'s input is ``layer``'s units: not itself, and of the layers whose
-    units changed as much, ``layer`` is the nearest before it in their list (layers with
-    no number: the only one)."""
-    if after == layer:
-        return False
-    sizes = {(x, y) for (name, x, y) in own if name == layer}
-    rivals = [name for (name, x, y) in own if (x, y) in sizes and name != after]
-    if len(rivals) == 1:
-        return True
-    place, places = _place(after), {name: _place(name) for name in rivals}
+def _feeder(after: str, layers: list[str]) -> str | None:
+    """Of ``layers`` (their units changed as much as ``after``'s input), the one whose
+    units are ``after``'s input: the only other one, else the nearest before it in their
+    numbered list; None when that cannot be told (layers with no number: no guess)."""
+    rivals = [layer for layer in layers if layer != after]
+    if len(rivals) <= 1:
+        return rivals[0] if rivals else None
+    place, places = _place(after), {layer: _place(layer) for layer in rivals}
     if place is None or any(p is None or p[0] != place[0] for p in places.values()):
-        return False  # no order to tell which: tie nothing rather than guess
-    earlier = [name for name, p in places.items() if p[1] < place[1]]
-    return bool(earlier) and max(earlier, key=lambda name: places[name][1]) == layer
+        return None
+    earlier = [layer for layer, p in places.items() if p[1] < place[1]]
+    return max(earlier, key=lambda layer: places[layer][1]) if earlier else None
 
 
 def _place(layer: str) -> tuple[str, int] | None:
