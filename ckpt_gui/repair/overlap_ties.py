@@ -13,12 +13,14 @@ Pure Python, from the plan's lines alone (a plan loaded from a file has them too
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.diagnosis.cause_facts import layer_position
-from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, entry_misfit, with_action
+from ckpt_gui.repair.fit import COPY_OVERLAP, misfit
+from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan, with_action
 
 FOLLOWS = "; copy-overlap follows "  # what a tied line's reason says once it follows a chosen line
 
@@ -46,6 +48,32 @@ def widths(entries: Sequence[PlanEntry]) -> list[Width]:
     layer's own weights whose last axis changed ``was -> now`` (kernel, bias), the layer
     after it whose input axis changed the same (its kernel), and the slots of those."""
     slots = _slots_of(entries)
+    own, inputs = _changed_axes(entries, slots)
+    by_size: dict[tuple[int, int], list[str]] = {}  # the layers whose units changed so
+    for layer, a, b in own:
+        by_size.setdefault((a, b), []).append(layer)
+    feeders = {size: _Feeders(layers) for size, layers in by_size.items()}
+    fed: dict[tuple[str, int, int], list[int]] = {}  # a resize's own rows and the input rows it feeds
+    for (after, a, b), rows in inputs.items():
+        feeder = feeders[(a, b)].of(after) if (a, b) in feeders else None
+        if feeder is not None:
+            fed.setdefault((feeder, a, b), []).extend(rows)
+    owned: dict[int, list[int]] = {}  # a line's slot lines (those offered a block)
+    for slot, owner in slots.items():
+        if offers_overlap(entries[slot]):
+            owned.setdefault(owner, []).append(slot)
+    found = []
+    for (layer, a, b), rows in own.items():
+        rows = rows + fed.get((layer, a, b), [])
+        rows += [slot for row in rows for slot in owned.get(row, ())]
+        if len(rows) > 1:
+            found.append(Width(layer, a, b, tuple(sorted(set(rows)))))
+    return found
+
+
+def _changed_axes(entries: Sequence[PlanEntry], slots: dict[int, int]) -> tuple[dict, dict]:
+    """The conflicts (slots left out: they follow their variable) by the axis that
+    changed: ``own`` a layer's units ``(layer, was, now) -> lines``, ``inputs`` a layer's input."""
     own: dict[tuple[str, int, int], list[int]] = {}
     inputs: dict[tuple[str, int, int], list[int]] = {}
     for row, entry in enumerate(entries):
@@ -60,21 +88,7 @@ def widths(entries: Sequence[PlanEntry]) -> list[Width]:
                 own.setdefault((layer, a, b), []).append(row)
             elif axis == len(was) - 2:  # a kernel's input axis: the width of the layer before it
                 inputs.setdefault((layer, a, b), []).append(row)
-    by_size: dict[tuple[int, int], list[str]] = {}  # the layers whose units changed so
-    for layer, a, b in own:
-        by_size.setdefault((a, b), []).append(layer)
-    fed: dict[tuple[str, int, int], list[int]] = {}  # a resize's own rows and the input rows it feeds
-    for (after, a, b), rows in inputs.items():
-        feeder = _feeder(after, by_size.get((a, b), []))
-        if feeder is not None:
-            fed.setdefault((feeder, a, b), []).extend(rows)
-    found = []
-    for (layer, a, b), rows in own.items():
-        rows = rows + fed.get((layer, a, b), [])
-        rows += [slot for slot, owner in slots.items() if owner in rows and offers_overlap(entries[slot])]
-        if len(rows) > 1:
-            found.append(Width(layer, a, b, tuple(sorted(rows))))
-    return found
+    return own, inputs
 
 
 def tied_rows(entries: Sequence[PlanEntry], row: int) -> list[tuple[int, Width]]:
@@ -150,8 +164,9 @@ def offers_overlap(entry: PlanEntry) -> bool:
         and len(entry.source_shape) == len(entry.target_shape)
         and entry.source_shape != entry.target_shape
         and not entry.overlap_not_offered
-        and entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP)) is None
-    )
+        and misfit(COPY_OVERLAP, entry.source_key, entry.source_shape, entry.source_dtype, entry.target,
+                   entry.target_shape, entry.target_dtype) is None  # the writer's own rule (fit.py)
+    )  # fmt: skip
 
 
 def _slots_of(entries: Sequence[PlanEntry]) -> dict[int, int]:
@@ -166,18 +181,28 @@ def _slots_of(entries: Sequence[PlanEntry]) -> dict[int, int]:
     return slots
 
 
-def _feeder(after: str, layers: list[str]) -> str | None:
-    """Of ``layers`` (their units changed as much as ``after``'s input), the one whose
-    units are ``after``'s input: the only other one, else the nearest before it in their
-    numbered list; None when that cannot be told (layers with no number: no guess)."""
-    rivals = [layer for layer in layers if layer != after]
-    if len(rivals) <= 1:
-        return rivals[0] if rivals else None
-    place, places = _place(after), {layer: _place(layer) for layer in rivals}
-    if place is None or any(p is None or p[0] != place[0] for p in places.values()):
-        return None
-    earlier = [layer for layer, p in places.items() if p[1] < place[1]]
-    return max(earlier, key=lambda layer: places[layer][1]) if earlier else None
+class _Feeders:
+    """Of the layers whose units changed as much as a layer's input, the one whose units
+    are that input: the only other one, else the nearest before it in their numbered list;
+    none when that cannot be told (layers with no number, or in several lists: no guess).
+    Their places found once (a model of thousands of layers resized alike asks for each)."""
+
+    def __init__(self, layers: list[str]) -> None:
+        self.layers = set(layers)
+        places = {layer: _place(layer) for layer in layers}
+        lists = {p[0] if p is not None else None for p in places.values()}
+        self.list = next(iter(lists)) if len(lists) == 1 else None  # None: unnumbered, or several lists
+        self.order = sorted((p[1], layer) for layer, p in places.items() if p is not None)
+
+    def of(self, after: str) -> str | None:
+        others = len(self.layers) - (after in self.layers)
+        if others == 1:
+            return next(layer for layer in self.layers if layer != after)
+        place = _place(after)
+        if others == 0 or self.list is None or place is None or place[0] != self.list:
+            return None
+        at = bisect_left(self.order, (place[1], ""))  # the layers numbered before it
+        return self.order[at - 1][1] if at else None
 
 
 def _place(layer: str) -> tuple[str, int] | None:
