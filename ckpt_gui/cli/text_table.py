@@ -102,9 +102,10 @@ def _slot_names(variables) -> dict[str, str]:
     list of trainable variables names the model's weights again)."""
     from ckpt_gui.diagnosis.value_names import source_paths  # noqa: PLC0415 - only for a checkpoint with slots
 
-    involved = [v for v in variables if len(v.object_paths) > 1 or "ptimi" in v.display_path]
-    if not any(len(v.object_paths) > 1 for v in involved):
+    named_twice = [v for v in variables if len(v.object_paths) > 1]
+    if not named_twice:  # no optimizer list of trainable variables: no slot to place (most listings)
         return {}
+    involved = named_twice + [v for v in variables if len(v.object_paths) == 1 and "ptimi" in v.object_paths[0]]
     shown = {v.key: v.display_path for v in involved}
     return {key: path for key, path in source_paths(involved).items() if path != shown[key]}
 
