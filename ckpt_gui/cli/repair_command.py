@@ -73,7 +73,10 @@ def write_proposed_plan(report, ckpt: Checkpoint, path: str) -> None:
     if report.error is not None:
         print(f"ckpt-gui: warning: {path}: no plan written: the attempt failed", file=sys.stderr)
         return
+    from ckpt_gui.repair.overlap_ties import with_tie_notes
+
     plan = named(propose_plan(report), source_paths(ckpt.variables))  # each key's readable name beside it
+    plan = with_tie_notes(plan)  # the lines one resize ties, for a copy-overlap chosen by hand (review 20, G9)
     text = json.dumps(plan.to_json(), indent=1).encode("utf-8") + b"\n"
     written = write_file(path, Protected.of(ckpt), lambda f: f.write(text))
     print(f"ckpt-gui: repair plan written to {written}", file=sys.stderr)
@@ -119,7 +122,7 @@ def run_repair_command(args: argparse.Namespace) -> int:
 
 
 def _print_outcome(outcome) -> None:
-    from ckpt_gui.repair.notes import overlap_copies, restore_verdict, value_counts
+    from ckpt_gui.repair.notes import overlap_copies, restore_verdict, target_named, value_counts
 
     counts = ", ".join(f"{n} {action}" for action, n in outcome.plan.counts().items() if n)
     print(f"plan: {counts}")
@@ -131,9 +134,10 @@ def _print_outcome(outcome) -> None:
         return
     print(f"written: {outcome.written}")
     print(f"values: {value_counts(outcome.checks)}")
+    targets = {e.target: target_named(e) for e in outcome.plan.entries if e.target}  # a slot by its variable
     for check in outcome.checks:
         if check.result not in ("equal", "overlap"):
-            print(f"  {check.result}: {check.source_key} -> {check.target}")
+            print(f"  {check.result}: {check.source_key} -> {targets.get(check.target, check.target)}")
     for block in overlap_copies(outcome.plan):  # which block, as the repair dialog says it (review 14)
         print(f"  {block}")
     for label in outcome.unconsumed:

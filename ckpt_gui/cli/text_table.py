@@ -43,9 +43,13 @@ def print_inspect_table(
 ) -> None:
     """``unreadable``: tensors whose statistics could not be read (their row says so,
     stderr says why)."""
+    # An optimizer slot by its variable's path and slot (``…/1/_kernel/momentum``), as the
+    # app's tree places it and the doctor names it, not ``optimizer/momentums/0`` (review 20, G10).
+    names = _slot_names(ckpt.variables)
     # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
     variables = sorted(
-        (v for v in ckpt.variables if not v.is_object_graph), key=lambda v: (natural_key(v.display_path), v.key)
+        (v for v in ckpt.variables if not v.is_object_graph),
+        key=lambda v: (natural_key(names.get(v.key, v.display_path)), v.key),
     )
     total_bytes = sum(v.size_bytes for v in variables)
     params = sum(v.num_elements for v in variables if v.dtype.is_numeric)
@@ -71,7 +75,7 @@ def print_inspect_table(
         header += ["MIN", "MAX", "MEAN", "STD", "NAN", "INF", "ZEROS"]
     rows = [header]
     for v in variables:
-        row = [v.display_path, v.dtype.name, format_shape(v.shape), format_bytes(v.size_bytes)]
+        row = [names.get(v.key, v.display_path), v.dtype.name, format_shape(v.shape), format_bytes(v.size_bytes)]
         if stats is not None:
             s = stats.get(v.key)
             if unreadable and v.key in unreadable:
@@ -89,6 +93,21 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _slot_names(variables) -> dict[str, str]:
+    """``{key: its variable's path/slot}`` of each Keras 3 optimizer slot (the doctor's
+    value_names.source_paths), looked for only among the variables that can take part:
+    an optimizer's (its own path says so) and those with a second path (the optimizer's
+    list of trainable variables names the model's weights again)."""
+    from ckpt_gui.diagnosis.value_names import source_paths  # noqa: PLC0415 - only for a checkpoint with slots
+
+    named_twice = [v for v in variables if len(v.object_paths) > 1]
+    if not named_twice:  # no optimizer list of trainable variables: no slot to place (most listings)
+        return {}
+    involved = named_twice + [v for v in variables if len(v.object_paths) == 1 and "ptimi" in v.object_paths[0]]
+    shown = {v.key: v.display_path for v in involved}
+    return {key: path for key, path in source_paths(involved).items() if path != shown[key]}
 
 
 def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
@@ -196,6 +215,11 @@ def print_diff_table(
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
     if diff.renames:
         out.write("\n")
-    for rename in diff.renames:  # readable paths, as in the NAME column
-        path_a, path_b = diff.a.variable(rename.key_a).display_path, diff.b.variable(rename.key_b).display_path
+    # Each side's pair by its key: a moved value is named as the NAME column names it (an
+    # optimizer slot under its variable, not "optimizer/_variables/3": review 20, G10).
+    only_a = {p.a.key: p for p in diff.pairs if p.a is not None and p.b is None}
+    only_b = {p.b.key: p for p in diff.pairs if p.b is not None and p.a is None}
+    for rename in diff.renames:
+        path_a = path_of(only_a[rename.key_a]) if rename.key_a in only_a else diff.a.variable(rename.key_a).display_path
+        path_b = path_of(only_b[rename.key_b]) if rename.key_b in only_b else diff.b.variable(rename.key_b).display_path
         out.write(f"  moved? {path_a} -> {path_b} (same values)\n")

@@ -65,7 +65,10 @@ def moved_notes(findings: list[RestoreFinding]) -> list[str]:
         return []
     # Silently restored ones first: a conflict at least stops TensorFlow.
     moved.sort(key=lambda v: v.status != RestoreStatus.CONSUMED)
-    pairs = [f"{v.checkpoint_path} -> {v.model_path}" for v in moved]
+    # An optimizer slot by its variable's path and slot, as the report's table names it,
+    # the optimizer's paths TensorFlow bound beside it (review 20, G10).
+    pairs = [f"{v.checkpoint_name} ({v.checkpoint_path} -> {v.model_path})" if v.optimizer and v.checkpoint_name
+             else f"{v.checkpoint_path} -> {v.model_path}" for v in moved]  # fmt: skip
     return [
         f"{counted(len(moved), 'value')} {one_or_many(len(moved), 'is', 'are')} bound to a variable of another "
         f"name than the one {one_or_many(len(moved), 'it was', 'they were')} saved from "

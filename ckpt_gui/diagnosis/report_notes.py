@@ -60,7 +60,7 @@ def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict
         return [said]
     # Why matching weights were not restored, here rather than in a later note (review:
     # "0 of 12 restored" beside "matches 5", the reason the sixth note down).
-    names = [v.label for v in variables if v.held_back and not v.is_harmless]
+    names = [_named(v) for v in variables if v.held_back and not v.is_harmless]
     return [
         f"{said}: {stopped}; the {held:,} matching "
         f"{one_or_many(held, 'one is', 'ones are')} restored once the conflicts are fixed "
@@ -100,7 +100,7 @@ def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict)
     said = f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned nothing"
     if not held_back:
         return [said]
-    names = format_some([v.label for v in held_back], 3)
+    names = format_some([_named(v) for v in held_back], 3)
     return [
         f"{said}, not even the {counted(len(held_back), 'matching value')} ({names}); "
         f"{one_or_many(len(held_back), 'it', 'they')} will be restored once that is fixed"
@@ -122,16 +122,23 @@ def _held_back_notes(
             return []
         return [
             f"for the same reason {counted(len(others), 'other matching value')} "
-            f"{one_or_many(len(others), 'was', 'were')} not restored: " + format_some([v.label for v in others], 3)
+            f"{one_or_many(len(others), 'was', 'were')} not restored: " + format_some([_named(v) for v in others], 3)
         ]
     if held_back:
         return [
             f"{counted(len(held_back), 'matching value')} {one_or_many(len(held_back), 'was', 'were')} not restored "
             f"because {stopped}; {one_or_many(len(held_back), 'it', 'they')} will be once the conflicts are fixed: "
-            + format_some([v.label for v in held_back], 3)
+            + format_some([_named(v) for v in held_back], 3)
         ]
     verified = [v for v in variables if v.restored is True]
     if verified:
         held = one_or_many(len(verified), "holds", "hold")
         return [f"verified: the {counted(len(verified), 'restored variable')} {held} exactly the checkpoint's values"]
     return []
+
+
+def _named(v: RestoreFinding) -> str:
+    """A value as the notes name it: an optimizer slot as the report's table does, by its
+    variable's path and slot (``…/2/bias/momentum``, not ``optimizer/momentums/3``:
+    review 20, G10), anything else by its label (a Keras file's weight by its model path)."""
+    return v.readable_name if v.optimizer else v.label

@@ -163,8 +163,14 @@ def overlap_copies(plan: RepairPlan) -> list[str]:
         name = entry.source_name or without_attributes(entry.source_key)
         key = f" ({entry.source_key})" if name != entry.source_key else ""
         block = overlap_block(entry.source_shape, entry.target_shape)
-        said.append(f"copy-overlap: {name}{key} -> {entry.target}: copies {block}")
+        said.append(f"copy-overlap: {name}{key} -> {target_named(entry)}: copies {block}")
     return said
+
+
+def target_named(entry) -> str:
+    """A line's target as the Repair dialog's Target column names it: an optimizer slot
+    by its variable's path and slot, its optimizer path in parentheses (review 20, G10)."""
+    return f"{entry.target_name} ({entry.target})" if entry.target_name else entry.target or ""
 
 
 def _shape_differs(entry) -> bool:
@@ -177,7 +183,9 @@ def outcome_notes(
     """The notes a repair by ``plan`` carries: what it leaves behind and how to keep it
     (``optimizer_built``: the script's optimizer had its variables, as the doctor's child
     saw it; ``names``: each source key's readable name, as the doctor's report gives it)."""
-    return _optimizer_notes(plan, optimizer_built, names or {}) + _step_notes(plan)
+    from ckpt_gui.repair.overlap_ties import untied_overlaps  # noqa: PLC0415 - it imports plan, as this does
+
+    return _optimizer_notes(plan, optimizer_built, names or {}) + _step_notes(plan) + untied_overlaps(plan.entries)
 
 
 def _step_notes(plan: RepairPlan) -> list[str]:

@@ -306,5 +306,7 @@ def foreign_optimizer_roots(findings: list[RestoreFinding]) -> dict[str, str]:
             continue
         saved, bound = finding.checkpoint_path, finding.model_path
         if _DIGITS.sub("#", saved) != _DIGITS.sub("#", bound):
-            roots.setdefault(bound.split("/")[0], f"saved as {saved}, TensorFlow would bind it to {bound}")
+            # A slot by its variable's path and slot first, as the report's table names it (review 20, G10).
+            named = f"{finding.checkpoint_name} ({saved})" if finding.checkpoint_name else saved
+            roots.setdefault(bound.split("/")[0], f"saved as {named}, TensorFlow would bind it to {bound}")
     return roots

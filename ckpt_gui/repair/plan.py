@@ -64,6 +64,10 @@ class PlanEntry:
     # no start for another layer (review 16, 4: the dialog offered it beside a reason that
     # said it was not proposed). Kept in the file, so a plan loaded back offers what it did.
     overlap_not_offered: str | None = None
+    # The target as the doctor's table names it, where that is not its path: a model's
+    # optimizer slot by its variable's path and slot (``…/1/_kernel/momentum``), its
+    # optimizer path (``optimizer/momentums/0``) the target (review 20, G10). Text only.
+    target_name: str | None = None
 
     def to_json(self) -> dict:
         said = {
@@ -79,6 +83,8 @@ class PlanEntry:
         }
         if self.overlap_not_offered:  # only where it applies: most lines have no such word
             said["overlap_not_offered"] = self.overlap_not_offered
+        if self.target_name:  # an optimizer slot's target, named by its variable
+            said["target_name"] = self.target_name
         return said
 
 
@@ -223,7 +229,8 @@ def placed(entry: PlanEntry, target: str, shape: Shape | None, dtype: str | None
     """``entry``'s value onto ``target`` (of ``shape`` and ``dtype``): a map when the writer
     takes it whole, else keep-initial with the conflict said (copy-overlap is the user's
     choice). The planner's proposal and the dialog's retarget both come through here."""
-    moved = dataclasses.replace(entry, target=target, target_shape=shape, target_dtype=dtype)
+    moved = dataclasses.replace(entry, target=target, target_shape=shape, target_dtype=dtype,
+                                target_name=entry.target_name if target == entry.target else None)  # fmt: skip
     if entry_misfit(dataclasses.replace(moved, action=Action.MAP)) is None:
         return dataclasses.replace(moved, action=Action.MAP, reason=why)
     if shape is not None and shape != entry.source_shape:
@@ -299,6 +306,7 @@ def _entry(raw: object, where: str, index: int) -> PlanEntry:
         target_dtype=raw.get("target_dtype"),
         source_name=raw["source_name"] if isinstance(raw.get("source_name"), str) else None,  # older plans: none
         overlap_not_offered=_text_or_none(raw.get("overlap_not_offered")),
+        target_name=_text_or_none(raw.get("target_name")) if target else None,
     )
 
 

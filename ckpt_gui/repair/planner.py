@@ -8,6 +8,8 @@ Pure Python, from the doctor's report alone.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ckpt_gui.core.format.conventions import TF1_STEP
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
@@ -36,6 +38,9 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
         if finding.checkpoint_key
     ]
     entries.sort(key=lambda e: (e.action != Action.MAP, natural_key(e.source_key)))  # vars/2 before vars/10
+    # A model's optimizer slot named as the report's table names it: by its variable (review 20, G10).
+    slots = _slot_names(findings)
+    entries = [dataclasses.replace(e, target_name=slots[e.target]) if e.target in slots else e for e in entries]
     written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
     kept = {e.target: e for e in entries if e.action == Action.KEEP_INITIAL}
     # The save counter is the checkpoint's bookkeeping, not a model variable: listed here
@@ -139,6 +144,19 @@ def _initial_reason(path: str, kept: dict[str, PlanEntry], pairing: Pairing) -> 
     if path in pairing.new_layers:
         return pairing.new_layers[path]
     return "the checkpoint has no value for it"
+
+
+def _slot_names(findings: list[RestoreFinding]) -> dict[str, str]:
+    """``{model path: name}`` of the model's optimizer slots the report names by their
+    variable: a value matched at the slot's own path (TensorFlow bound it there) whose
+    name places it under its variable (value_names.with_value_names)."""
+    return {
+        f.model_path: f.checkpoint_name
+        for f in findings
+        if f.optimizer and f.model_path and f.checkpoint_name and f.checkpoint_name != f.model_path
+        and f.status in (RestoreStatus.CONSUMED, RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT)
+        and f.checkpoint_path in (None, f.model_path)
+    }  # fmt: skip
 
 
 def _is_save_counter(finding: RestoreFinding) -> bool:

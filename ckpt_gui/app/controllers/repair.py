@@ -28,7 +28,8 @@ from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
 from ckpt_gui.repair.notes import keeps_no_old_value
-from ckpt_gui.repair.plan import PlanError, check_plan, read_plan
+from ckpt_gui.repair.overlap_ties import with_tie_notes
+from ckpt_gui.repair.plan import PlanError, check_plan, named, read_plan
 from ckpt_gui.repair.planner import propose_plan
 from ckpt_gui.repair.source_names import source_names, source_paths
 from ckpt_gui.repair.writer import (
@@ -77,7 +78,10 @@ class RepairController(Controller):
             self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
             return
         self.ckpt, self.script = ckpt, report.script
-        self._dialog().show_plan(propose_plan(report), source_names(ckpt.variables), source_paths(ckpt.variables))
+        paths = source_paths(ckpt.variables)
+        # Its notes name the lines one resize ties, as diagnose --plan's do: in the plan Save plan... writes.
+        plan = with_tie_notes(named(propose_plan(report), paths))
+        self._dialog().show_plan(plan, source_names(ckpt.variables), paths)
         self.dialog.show()
         self.dialog.raise_()
 

@@ -208,9 +208,14 @@ def _shorter(name: str, end: str) -> list[str]:
     return forms
 
 
+# What a cell shows when it is not its text (which stays what an editor edits): the Repair
+# dialog's target, an optimizer slot's path, shown by its variable's path and slot.
+SHOWN_ROLE = Qt.ItemDataRole.UserRole + 7
+
+
 class DistinctElided(RoomyRows):
     """Shows a cut name as the longest of its own forms that fits (``ends``:
-    distinct_ends of the column's names)."""
+    distinct_ends of the column's names); a cell's SHOWN_ROLE, when set, instead of its text."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -221,13 +226,16 @@ class DistinctElided(RoomyRows):
         style's own hint keeps fewer pixels, and a column fitted to it cut the text it was
         fitted to ("…/dense1/_kernel" beside a whole "model/dense1/bias", review 7)."""
         size = super().sizeHint(option, index)
-        text = index.data()
+        text = index.data(SHOWN_ROLE) or index.data()
         if isinstance(text, str) and text:
             size.setWidth(max(size.width(), option.fontMetrics.horizontalAdvance(text) + TEXT_MARGINS + 1))
         return size
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
         super().initStyleOption(option, index)
+        shown = index.data(SHOWN_ROLE)
+        if shown:
+            option.text = shown
         text, metrics = option.text, option.fontMetrics
         room = option.rect.width() - TEXT_MARGINS
         if room <= 0 or metrics.horizontalAdvance(text) <= room:

@@ -16,13 +16,14 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableW
 
 from ckpt_gui.app import status_style
 from ckpt_gui.app.widgets.column_widths import fit_beside_last, refit_on_resize
-from ckpt_gui.app.widgets.distinct_names import DistinctElided, distinct_ends
+from ckpt_gui.app.widgets.distinct_names import SHOWN_ROLE, DistinctElided, distinct_ends
 from ckpt_gui.app.widgets.row_room import RoomyRows
 from ckpt_gui.app.widgets.target_editor import TargetEditor
 from ckpt_gui.core.format.conventions import without_attributes
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key
 from ckpt_gui.repair.notes import LEFT_OUT
+from ckpt_gui.repair.overlap_ties import follow_overlap, unfollowed, value_name
 from ckpt_gui.repair.plan import (
     WRITES,
     Action,
@@ -64,6 +65,7 @@ class RepairLines(QTableWidget):
         self.problems: dict[str, str] = {}  # what the writer would refuse, by source key (plan_problems)
         self.names: dict[str, str] = {}
         self.paths: dict[str, str] = {}
+        self.target_names: dict[str, str] = {}  # an optimizer slot's target by its variable (PlanEntry.target_name)
         self.setHorizontalHeaderLabels(COLUMNS)
         self.horizontalHeaderItem(SOURCE).setToolTip(
             "The checkpoint value, by its variable's path; its key is in its tooltip and under the table"
@@ -104,7 +106,8 @@ class RepairLines(QTableWidget):
         self.blockSignals(True)
         self.setRowCount(len(plan.entries))
         self.sources.ends = distinct_ends(self.source_text(entry.source_key) for entry in plan.entries)
-        self.targets.ends = distinct_ends(entry.target for entry in plan.entries if entry.target)
+        self.target_names = {e.target: e.target_name for e in plan.entries if e.target and e.target_name}
+        self.targets.ends = distinct_ends(self.target_text(entry.target) for entry in plan.entries if entry.target)
         for row, entry in enumerate(plan.entries):
             self._fill_row(row, entry)
         self.blockSignals(False)
@@ -120,6 +123,21 @@ class RepairLines(QTableWidget):
         """A value as the Source column shows it: its readable path, else its key without
         its attributes."""
         return self.paths.get(key) or without_attributes(key)
+
+    def target_text(self, target: str) -> str:
+        """A target as the Target column shows it: an optimizer slot by its variable's path
+        and slot, as the doctor's table names it (review 20, G10), else its path."""
+        return self.target_names.get(target) or target
+
+    def _show_target(self, row: int, target: str | None) -> None:
+        """The Target cell of ``target``: its text the path (what the editor edits), shown
+        as target_text, the path in its tooltip when the two differ."""
+        item = self.item(row, TARGET)
+        item.setText(target or "")
+        shown = self.target_text(target) if target else ""
+        item.setData(SHOWN_ROLE, shown if shown != (target or "") else None)
+        retarget = "Double-click to retarget: pick the model variable this value goes to"
+        item.setToolTip(f"{target} (the optimizer's path)\n{retarget}" if item.data(SHOWN_ROLE) else retarget)
 
     def keep_in_view(self, row: int, column: int) -> None:
         """The edited line stays the current one, and in view: what its edit says under the
@@ -141,9 +159,8 @@ class RepairLines(QTableWidget):
         shown = self.source_text(entry.source_key)
         tip = "\n".join(filter(None, [entry.source_key, name, _shape_tip(entry.source_shape, entry.source_dtype)]))
         self.setItem(row, SOURCE, _fixed(shown, tip))
-        target = QTableWidgetItem(entry.target or "")
-        target.setToolTip("Double-click to retarget: pick the model variable this value goes to")
-        self.setItem(row, TARGET, target)
+        self.setItem(row, TARGET, QTableWidgetItem())
+        self._show_target(row, entry.target)
         self._fill_action(row, entry)
 
     def _fill_action(self, row: int, entry: PlanEntry) -> None:
@@ -180,14 +197,37 @@ class RepairLines(QTableWidget):
 
     def _choose(self, row: int) -> None:
         action = Action(self.cellWidget(row, ACTION).currentData())  # Qt hands the enum back as text
-        # Its reason says what the choice does ("copy-overlap copies [:, :10] of the old ...").
-        self.entries[row] = entry = with_action(self.entries[row], action)
+        # Its reason says what the choice does ("copy-overlap copies [:, :10] of the old ..."),
+        # no longer which line it followed: the user chose on it.
+        self.entries[row] = entry = with_action(unfollowed(self.entries[row]), action)
+        # The lines one resize ties to it (the layer's bias, the next layer's kernel, their
+        # slots) take a copy-overlap too: the kernel's overlap beside a bias left initial was
+        # a layer half old, half fresh (review 20, G9). Keep-initial is not carried over:
+        # a line may still be set back on its own.
+        followed = follow_overlap(self.entries, row) if action == Action.COPY_OVERLAP else []
         self.blockSignals(True)  # not an edit of the user's: the line's own words
         try:
             self.setItem(row, REASON, _fixed(shown_reason(entry), shown_reason(entry)))
+            for other in followed:
+                self._show_choice(other)
         finally:
             self.blockSignals(False)
+        if followed:
+            names = ", ".join(html.escape(value_name(self.entries[o])) for o in followed)
+            self.retarget_said.emit(f"<b>copy-overlap also chosen</b> for the {len(followed)} line"
+                                    f"{'s' if len(followed) != 1 else ''} the same resize ties to "
+                                    f"{html.escape(value_name(entry))}: {names}")  # fmt: skip
         self.edited.emit(row, ACTION)
+
+    def _show_choice(self, row: int) -> None:
+        """A line's Action box and Reason as its entry now says (a tied line that followed)."""
+        entry = self.entries[row]
+        box = self.cellWidget(row, ACTION)
+        if box is not None:
+            box.blockSignals(True)
+            box.setCurrentIndex(CONFLICT_CHOICES.index(entry.action))
+            box.blockSignals(False)
+        self.setItem(row, REASON, _fixed(shown_reason(entry), shown_reason(entry)))
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if item.column() == TARGET:
@@ -207,30 +247,35 @@ class RepairLines(QTableWidget):
         not have is refused here, before any TensorFlow runs. What the result line is to
         say (retarget_said), or None for nothing."""
         entry = self.entries[row]
+        # A slot typed by the name the column shows it by: its path.
+        target = next((path for path, name in self.target_names.items() if name == target), target)
         if target == entry.target:
+            self._show_target(row, target)  # the text as it was (the path), shown by its name
             return None
         if target is None:
             moved = dataclasses.replace(entry, action=Action.DROP, target=None, target_shape=None,
                                         target_dtype=None, reason=REJECTED)  # fmt: skip
         elif target not in self.variables:
-            self.item(row, TARGET).setText(entry.target or "")
+            self._show_target(row, entry.target)
             return f"<b>Not retargeted</b>: {html.escape(_unknown(target, self.variables))}"
         else:
             shape, dtype = self.variables[target]
             moved = placed(entry, target, shape, dtype, CHOSEN)
+            moved = dataclasses.replace(moved, target_name=self.target_names.get(target))
             claimer = None if moved.action in WRITES else self._written_by(row, target)
             if claimer is not None:
                 # Typed, a target another line writes got through (the list leaves those out) as
                 # keep-initial, which plan_problems does not count: the new checkpoint held the other
                 # line's value there, unmarked (review 13 #2a). A second write is marked as the writer
                 # refuses it (plan_problems); a keep-initial onto a written target is refused here.
-                self.item(row, TARGET).setText(entry.target or "")
+                self._show_target(row, entry.target)
                 source = html.escape(self.source_text(self.entries[claimer].source_key))
                 said = f"{html.escape(target)} is written by line {claimer + 1} ({source})"
                 return f"<b>Not retargeted</b>: {said}: uncheck that line or retarget it first"
         self.entries[row] = moved
+        self._show_target(row, moved.target)
         self._fill_action(row, moved)
-        self.targets.ends = distinct_ends(e.target for e in self.entries if e.target)
+        self.targets.ends = distinct_ends(self.target_text(e.target) for e in self.entries if e.target)
         return ""
 
     def _written_by(self, row: int, target: str) -> int | None:

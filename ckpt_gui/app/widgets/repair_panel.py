@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.repair_lines import COLUMNS, REASON, UNWRITABLE, RepairLines
 from ckpt_gui.core.format.conventions import without_attributes
-from ckpt_gui.repair.notes import restore_verdict, value_counts, verification_counts
+from ckpt_gui.repair.notes import restore_verdict, target_named, value_counts, verification_counts
 from ckpt_gui.repair.plan import RepairPlan, named, shown_reason
 
 REASON_ROOM = 420  # what the dialog leaves its Reason column when it grows to show the others whole
@@ -165,7 +165,9 @@ class RepairDialog(QDialog):
         key = f" ({html.escape(entry.source_key)})" if shown != entry.source_key else ""
         parts = [f"<b>{html.escape(shown)}</b>{what}{key}"]
         if entry.target:
-            parts.append(f"\u2192 {html.escape(entry.target)}")
+            named = lines.target_text(entry.target)  # a slot by its variable, its optimizer path beside it
+            parts.append(f"\u2192 {html.escape(named)}" + (f" ({html.escape(entry.target)})" if named != entry.target
+                                                             else ""))  # fmt: skip
         reason = html.escape(shown_reason(entry))  # as its Reason cell: what the line does
         problem = lines.problems.get(entry.source_key)
         if problem:
@@ -261,7 +263,9 @@ def outcome_html(outcome) -> str:
         f"Values: {html.escape(value_counts(outcome.checks))}",
     ]
     # A value named as the dialog's Source column named it (its key is in repair.json).
-    lines += [f"{html.escape(c.result)}: {html.escape(_shown(outcome, c.source_key))} \u2192 {html.escape(c.target)}"
+    targets = {e.target: target_named(e) for e in outcome.plan.entries if e.target}  # a slot by its variable
+    lines += [f"{html.escape(c.result)}: {html.escape(_shown(outcome, c.source_key))} \u2192 "
+              f"{html.escape(targets.get(c.target, c.target))}"
               for c in outcome.checks if c.result not in ("equal", "overlap")]  # fmt: skip
     lines += [f"not restored from the new checkpoint: {html.escape(label)}" for label in outcome.unconsumed]
     lead, said = restore_verdict(outcome.plan)
