@@ -79,10 +79,12 @@ gui_gc.settle()
 marks = {}
 gaps, turns, timer, ticker = [], [], QElapsedTimer(), QTimer(interval=10)
 last_cpu = [time.thread_time()]
+ticked_at = []  # each tick's time (perf_counter): which background work ran in a late gap
 
 
 def tick():
     gaps.append(timer.restart())
+    ticked_at.append(time.perf_counter())
     cpu = time.thread_time()  # the GUI thread's own CPU time since the last tick
     turns.append((cpu - last_cpu[0]) * 1000)
     last_cpu[0] = cpu
@@ -104,6 +106,8 @@ def on_loaded():
 window.loaded.connect(on_loaded)
 
 
+from ckpt_gui.app import background_work
+started_at = time.perf_counter()
 timer.start()
 ticker.start()
 watch.start()
@@ -130,9 +134,35 @@ if "loaded" not in marks:  # the key view, while the object graph is decoded: ex
     watch.resume()
 wait(lambda: "loaded" in marks, check_ms=5)
 print(json.dumps({"loaded": True, "cpu": time.process_time()}), flush=True)
+
+
+def plotted():  # the first selection's picture and histogram drawn (what a user sees last)
+    tensor, histogram = window.tensor, window.histogram
+    drawn = "line" in tensor.__dict__ or "graphics" in tensor.__dict__
+    return drawn and histogram.histogram is not None and histogram.stack.currentWidget() is not histogram.empty
+
+
+wait(lambda: plotted() or time.perf_counter() - started_at > 120, check_ms=5)
+marks["plotted"] = len(gaps)
+print(json.dumps({"plotted": plotted(), "cpu": time.process_time()}), flush=True)
 ticker.stop()
 watch.stop()
 usable_at = marks["usable"]
+
+
+def work_in(end, ms):  # the background work that held its turn (background_work.turns) in a gap
+    history = list(getattr(getattr(background_work, "turns", None), "history", []))
+    start, held, found = end - ms / 1000, {}, set()
+    for event, name, at in history:
+        if at > end:
+            break
+        if event in ("start", "resume"):
+            held[name] = at
+        elif event in ("pause", "end") and name in held:
+            if held.pop(name) < end and at > start:
+                found.add(name)
+    found |= {name for name, since in held.items() if since < end}
+    return sorted(found) or ["none"]
 after_usable = watch.gaps(marks["usable_beat"], marks["loaded_beat"] + 1)
 print(json.dumps({
     "watched_longest_gap": max(after_usable, key=lambda g: g["ms"], default=None),
@@ -144,9 +174,12 @@ print(json.dumps({
 }), flush=True)
 print(json.dumps({
     "stall_to_usable_ms": max(gaps[:usable_at], default=0),
-    "stall_usable_to_loaded_ms": max(gaps[usable_at:], default=0),
+    "stall_usable_to_loaded_ms": max(gaps[usable_at : marks["loaded"] + 1], default=0),
     "gui_cpu_longest_turn_ms": round(max(turns, default=0)),
     "expand_while_decoding_ms": expand_ms,
+    "stall_loaded_to_plotted_ms": max(gaps[marks["loaded"] + 1 : marks["plotted"]], default=0),
+    "late_gaps_work": [(gaps[i], round((ticked_at[i] - started_at) * 1000), work_in(ticked_at[i], gaps[i]))
+                       for i in range(usable_at, marks["plotted"]) if gaps[i] > 100],
 }), flush=True)
 os._exit(0)
 """
@@ -162,7 +195,7 @@ def run_child(source: Path, prefix: str, settings: Path) -> dict:
     found: dict = {}
     for raw in proc.stdout:
         line = json.loads(raw)
-        for mark in ("usable", "loaded"):
+        for mark in ("usable", "loaded", "plotted"):
             if line.pop(mark, False):
                 found[f"{mark}_s"], found[f"{mark}_cpu"] = time.perf_counter() - start, line.pop("cpu")
         found.update(line)
@@ -181,9 +214,9 @@ def median(runs: list[dict], name: str):
 def table(results: dict[str, list[dict]]) -> str:
     lines = [
         "| Code | Usable (wall) | CPU then | Loaded (wall) | CPU then | Longest stall to usable | usable to loaded"
-        " | GUI thread's CPU in its longest turn | Expand while decoding | Whole process CPU | Peak RSS"
-        " | Load average |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        " | GUI thread's CPU in its longest turn | Expand while decoding | First plots drawn (wall)"
+        " | loaded to drawn | Whole process CPU | Peak RSS | Load average |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, runs in results.items():
         expand = median(runs, "expand_while_decoding_ms")
@@ -193,7 +226,8 @@ def table(results: dict[str, list[dict]]) -> str:
             f"{median(runs, 'loaded_s'):.2f} s | {median(runs, 'loaded_cpu'):.2f} s | "
             f"{median(runs, 'stall_to_usable_ms'):.0f} ms | {median(runs, 'stall_usable_to_loaded_ms'):.0f} ms | "
             f"{median(runs, 'gui_cpu_longest_turn_ms'):.0f} ms | "
-            f"{'-' if expand is None else f'{expand:.0f} ms'} | {median(runs, 'cpu'):.2f} s | "
+            f"{'-' if expand is None else f'{expand:.0f} ms'} | {median(runs, 'plotted_s') or 0:.2f} s | "
+            f"{median(runs, 'stall_loaded_to_plotted_ms') or 0:.0f} ms | {median(runs, 'cpu'):.2f} s | "
             f"{max(r['rss_mb'] for r in runs):.0f} MB | {min(loads):.1f} to {max(loads):.1f} |"
         )
     return "\n".join(lines)
@@ -211,6 +245,21 @@ def sched_text(sched: dict) -> str:
         )
         + preempted
     )
+
+
+def every_run(results: dict[str, list[dict]]) -> str:
+    """Each run's longest gaps (the target is every run's), and the background work that
+    held its turn in each gap over the target from usable to the first plots drawn."""
+    lines = []
+    for name, runs in results.items():
+        figures = ", ".join(
+            f"{r['stall_usable_to_loaded_ms']:.0f}/{r.get('stall_loaded_to_plotted_ms', 0):.0f}" for r in runs
+        )
+        lines.append(f"- {name}, each run's longest gap usable to loaded / loaded to first plots drawn (ms): {figures}")
+        for number, run in enumerate(runs, 1):
+            for ms, at, work in run.get("late_gaps_work", []):
+                lines.append(f"    run {number}: {ms} ms ending {at} ms after the open began, beside {', '.join(work)}")
+    return "\n".join(lines)
 
 
 def what_ran(results: dict[str, list[dict]]) -> str:
@@ -266,6 +315,8 @@ def main() -> int:
     print(table(results))
     print()
     print(what_ran(results))
+    print()
+    print(every_run(results))
     print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {args.busy} CPU-bound processes beside;"
           f" target: usable <= {USABLE_TARGET_S} s, stalls <= {STALL_TARGET_MS} ms.")  # fmt: skip
     out = HERE / "results"
