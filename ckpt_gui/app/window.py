@@ -18,7 +18,7 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
@@ -403,8 +403,7 @@ class MainWindow(QMainWindow):
         still shown and the comparison's workers still holding the cores)."""
         self.splits.give_back_room()  # the next session starts on Details
         layout = settings.layout_of(self, self.splits.to_save())  # read while shown: the frame's geometry
-        self.hide()
-        QGuiApplication.sync()  # unmapped now: the event loop's next pass, which flushed it, may never come
+        self.hide()  # (xcb flushes the unmap at once: no sync(), which would run the pending events first)
         self._cancel_all()
         for controller in self.controllers:
             controller.closing()
