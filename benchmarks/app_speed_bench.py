@@ -53,22 +53,11 @@ APP_CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QTimer
-from PySide6.QtWidgets import QApplication
-from ckpt_gui.app import gui_gc, launch
-from ckpt_gui.app.window import MainWindow
-from qt_wait import wait
+from qt_wait import start_window, wait
 from gap_watch import GapWatch
 
 prefix = sys.argv[1]
-app = QApplication(sys.argv[:1])
-getattr(launch, "hand_over_quickly", lambda: None)()  # as run_gui does (older code: no such step)
-getattr(launch, "start_background", lambda: None)()
-launch.start_collector(app)  # as the app does: Python's GC on the GUI thread only
-window = MainWindow()
-window.resize(1024, 640)
-window.show()
-gui_gc.settle()
-app.processEvents()
+app, window = start_window(1024, 640)
 loaded = []
 window.loaded.connect(lambda: loaded.append(time.perf_counter()))
 gaps, turns, timer, ticker = [], [], QElapsedTimer(), QTimer(interval=10)

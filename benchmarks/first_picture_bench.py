@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import side_by_side
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -34,17 +36,9 @@ CHILD = r"""
 import json, os, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication
-from ckpt_gui.app import gui_gc, launch
-from ckpt_gui.app.window import MainWindow
+from qt_wait import start_window
 
-app = QApplication(sys.argv[:1])
-launch.start_collector(app)
-window = MainWindow()
-window.resize(1280, 800)
-window.show()
-gui_gc.settle()
-app.processEvents()
+app, window = start_window(1280, 800)
 loaded = []
 window.loaded.connect(lambda: loaded.append(1))
 gaps, turns, timer, ticker = [], [], QElapsedTimer(), QTimer(interval=10)
@@ -87,7 +81,7 @@ os._exit(0)
 
 
 def run_child(source: Path, prefix: str, settings: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(source), "QT_QPA_PLATFORM": "offscreen", "CKPT_GUI_SETTINGS_DIR": settings}
+    env = side_by_side.child_env(source, Path(settings))  # qt_wait (the app's start) on its path
     load = os.getloadavg()[0]
     out = subprocess.run([sys.executable, "-c", CHILD, prefix], capture_output=True, text=True, env=env,
                          cwd=source, check=True, timeout=600)  # fmt: skip

@@ -36,21 +36,10 @@ CHILD = r"""
 import cProfile, io, json, os, pstats, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-from ckpt_gui.app import gui_gc, launch
-from ckpt_gui.app.window import MainWindow
-from qt_wait import wait
+from qt_wait import start_window, wait
 
 prefix, profile, top = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
-app = QApplication(sys.argv[:1])
-getattr(launch, "hand_over_quickly", lambda: None)()
-getattr(launch, "start_background", lambda: None)()
-launch.start_collector(app)
-window = MainWindow()
-window.resize(1024, 640)
-window.show()
-gui_gc.settle()
-app.processEvents()
+app, window = start_window(1024, 640)
 loaded = []
 window.loaded.connect(lambda: loaded.append(True))
 turns, ticker = [], QTimer(interval=10)

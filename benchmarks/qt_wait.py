@@ -31,6 +31,29 @@ def wait(condition, timeout: float = 3600.0, check_ms: int = 10) -> None:
     check.stop()
 
 
+def start_window(width: int = 1024, height: int = 640):
+    """The app started as ``ckpt-gui`` starts it (launch.run_gui's steps; those an older
+    tree has not are skipped) and its window shown and settled: (application, window).
+    The start of every child that measures the app's own event loop."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from ckpt_gui.app import gui_gc, launch
+    from ckpt_gui.app.window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    getattr(launch, "hand_over_quickly", lambda: None)()  # as run_gui does (older code: no such step)
+    getattr(launch, "start_background", lambda: None)()
+    launch.start_collector(app)  # as the app does: Python's GC on the GUI thread only
+    window = MainWindow()
+    window.resize(width, height)
+    window.show()
+    gui_gc.settle()
+    app.processEvents()
+    return app, window
+
+
 def open_and_compare(window, a: str, b: str, until: str = "done") -> None:
     """Open ``a`` in the app's ``window`` and compare it with ``b``, waiting until the
     comparison is shown (``until="shown"``) or every pair is compared and the window

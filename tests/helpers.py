@@ -49,3 +49,36 @@ def edge_hugging_values(
     values = np.concatenate([np.tile(points, copies), rng.uniform(lo, hi, uniform).astype(dtype)])
     rng.shuffle(values)
     return values.astype(dtype)
+
+
+def open_with_a_held_pass(qtbot, window, tmp_path, monkeypatch, shape: tuple[int, ...], wait_ms: int):
+    """A float32 tensor of ``shape`` opened in ``window``, drawn as a large one (its
+    preview from a sample of 1,000 elements, as tensor1g's) while its exact pass (the
+    1 GB pass of core/analysis/pass_process.py) runs until cancelled: the threading.Event
+    set once that pass has started (Cancel in the status bar ends it)."""
+    import threading
+
+    from ckpt_gui.app import browse_selection, selection_stats
+    from ckpt_gui.core.analysis import pass_process
+    from ckpt_gui.core.format.errors import Cancelled
+    from tools.bundle_writer import write_bundle
+
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    prefix = tmp_path / "big" / "ckpt"
+    prefix.parent.mkdir()
+    write_bundle(str(prefix), [("big", "float32", values.shape, values.tobytes())])
+    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1000)  # the small tensor is drawn as a large one
+    started = threading.Event()
+
+    class Held(pass_process.InProcess):
+        def first(self, envelope, progress, cancelled):  # the 1 GB pass, running until Cancel
+            started.set()
+            while not cancelled():
+                threading.Event().wait(0.01)
+            raise Cancelled()
+
+    monkeypatch.setattr(selection_stats.pass_process, "tensor_passes", lambda ckpt, key: Held(ckpt, key))
+    monkeypatch.setattr(selection_stats, "PREVIEW_ELEMENTS", 1000)  # a sample's preview first, as tensor1g's
+    with qtbot.waitSignal(window.loaded, timeout=wait_ms):
+        window.browse.open_path(str(prefix))
+    return started

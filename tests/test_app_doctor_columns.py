@@ -77,8 +77,8 @@ def test_the_variable_keeps_a_name_end_beside_the_shapes(qtbot, doctor):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QStyleOptionViewItem
 
-    from ckpt_gui.app.widgets.report_panel import VARIABLE_LEAST_CHARS
     from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
+    from ckpt_gui.app.widgets.report_problems import VARIABLE_LEAST_CHARS
 
     problems = doctor.report_panel.problems
     rows = [problems.topLevelItem(i) for i in range(problems.topLevelItemCount())]
@@ -102,8 +102,8 @@ def test_a_narrow_report_hides_a_suggestion_it_would_cut_to_a_letter(qtbot, doct
     # The report pane dragged narrow (the tree given 60% at 1024 px): the suggestion had
     # kept a letter ("t"); a suggestion left under 12 characters is hidden (the pane under
     # the table shows it whole), and the variable takes that room.
-    from ckpt_gui.app.widgets.report_panel import SUGGESTION_COLUMN, SUGGESTION_LEAST_CHARS
     from ckpt_gui.app.widgets.report_panes import VARIABLE_COLUMN
+    from ckpt_gui.app.widgets.report_problems import SUGGESTION_COLUMN, SUGGESTION_LEAST_CHARS
 
     problems = doctor.report_panel.problems
     char = problems.fontMetrics().averageCharWidth()

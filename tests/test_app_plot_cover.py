@@ -5,21 +5,16 @@ message stands alone, centred, in lines of even length (offscreen, DejaVu)."""
 
 from __future__ import annotations
 
-import threading
-
-import numpy as np
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QWidget
 
-from ckpt_gui.app import browse_selection, plot_import, selection_stats
+from ckpt_gui.app import plot_import
 from ckpt_gui.app.widgets.tensor_panel import ENVELOPE_CANCELLED
-from ckpt_gui.core.analysis import pass_process
-from ckpt_gui.core.format.errors import Cancelled
 from tests.conftest import wait_drawn
+from tests.helpers import open_with_a_held_pass
 from tests.test_app_desktop import WAIT_MS
-from tools.bundle_writer import write_bundle
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WINDOW_SIZE = (1024, 640)  # the reviewer's screen
@@ -61,24 +56,7 @@ def _alone_and_centred(window, plot: QWidget, message: str) -> None:
 
 @pytest.mark.parametrize("shape", [(1000, 50), (50_000,)], ids=["matrix", "vector"])
 def test_a_waiting_or_cancelled_envelope_shows_its_message_alone(qtbot, window, tmp_path, monkeypatch, shape):
-    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    prefix = tmp_path / "big" / "ckpt"
-    prefix.parent.mkdir()
-    write_bundle(str(prefix), [("big", "float32", values.shape, values.tobytes())])
-    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1000)  # the 200 KB tensor is drawn as a large one
-    started = threading.Event()
-
-    class Held(pass_process.InProcess):
-        def first(self, envelope, progress, cancelled):  # the 1 GB pass, running until Cancel
-            started.set()
-            while not cancelled():
-                threading.Event().wait(0.01)
-            raise Cancelled()
-
-    monkeypatch.setattr(selection_stats.pass_process, "tensor_passes", lambda ckpt, key: Held(ckpt, key))
-    monkeypatch.setattr(selection_stats, "PREVIEW_ELEMENTS", 1000)  # a sample's preview first, as tensor1g's
-    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        window.browse.open_path(str(prefix))
+    started = open_with_a_held_pass(qtbot, window, tmp_path, monkeypatch, shape, WAIT_MS)
     tensor = window.tensor
     qtbot.waitUntil(lambda: started.is_set() and not plot_import.pending(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: tensor._pending_draw is None, timeout=WAIT_MS)

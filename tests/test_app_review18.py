@@ -75,35 +75,12 @@ def test_an_early_cancel_says_so_on_the_large_tensors_picture(qtbot, window, tmp
     """F1: Cancel before the first pass of a large matrix had built its min/max envelope
     left its heatmap saying "drawing the min/max envelope..." for good (Details said
     "cancelled"): it says it was cancelled and how to get it, as Details do."""
-    import threading
-
-    import numpy as np
-
-    from ckpt_gui.app import browse_selection, plot_import, selection_stats
+    from ckpt_gui.app import plot_import
     from ckpt_gui.app.widgets.tensor_panel import ENVELOPE_CANCELLED
-    from ckpt_gui.core.analysis import pass_process
-    from ckpt_gui.core.format.errors import Cancelled
     from tests.conftest import wait_drawn
-    from tools.bundle_writer import write_bundle
+    from tests.helpers import open_with_a_held_pass
 
-    values = np.random.default_rng(0).standard_normal((1000, 50)).astype(np.float32)
-    prefix = tmp_path / "big" / "ckpt"
-    prefix.parent.mkdir()
-    write_bundle(str(prefix), [("big", "float32", values.shape, values.tobytes())])
-    monkeypatch.setattr(browse_selection, "LARGE_VIEW_BYTES", 1000)  # the 200 KB matrix is drawn as a large one
-    started = threading.Event()
-
-    class Held(pass_process.InProcess):
-        def first(self, envelope, progress, cancelled):  # the 1 GB pass, still running at Cancel
-            started.set()
-            while not cancelled():
-                threading.Event().wait(0.01)
-            raise Cancelled()
-
-    monkeypatch.setattr(selection_stats.pass_process, "tensor_passes", lambda ckpt, key: Held(ckpt, key))
-    monkeypatch.setattr(selection_stats, "PREVIEW_ELEMENTS", 1000)  # a sample's preview first, as tensor1g's
-    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        window.browse.open_path(str(prefix))
+    started = open_with_a_held_pass(qtbot, window, tmp_path, monkeypatch, (1000, 50), WAIT_MS)
     qtbot.waitUntil(lambda: started.is_set() and window.details.stats_shown, timeout=WAIT_MS)  # the preview's
     wait_drawn(qtbot)
     window.browse.runner.cancel("histogram")  # as Cancel in the status bar

@@ -164,9 +164,18 @@ def _screen_area(window: QWidget) -> QRect | None:
 
 
 def save_layout(window: QWidget, splitters: dict[str, QSplitter]) -> None:
+    write_layout(layout_of(window, splitters))
+
+
+def layout_of(window: QWidget, splitters: dict[str, QSplitter]) -> dict[str, object]:
+    """What :func:`write_layout` keeps of the window, read while it is shown (its
+    geometry with its frame): Quit hides the window first, then writes this."""
+    layout = {"geometry": window.saveGeometry(), "window_size": window.normalGeometry().size()}
+    return layout | {f"splitter/{name}": splitter.saveState() for name, splitter in splitters.items()}
+
+
+def write_layout(layout: dict[str, object]) -> None:
     store = settings()
-    store.setValue("geometry", window.saveGeometry())
-    store.setValue("window_size", window.normalGeometry().size())
-    for name, splitter in splitters.items():
-        store.setValue(f"splitter/{name}", splitter.saveState())
+    for key, value in layout.items():
+        store.setValue(key, value)
     store.sync()  # on disk now: the process may end without running destructors

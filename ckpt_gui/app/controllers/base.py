@@ -67,6 +67,10 @@ class Controller(QObject):
         self._export_banner.show_message(str(exc), "error")
         self.status.emit(f"Not written: {path}")
 
+    def closing(self) -> None:
+        """The window is closing (its jobs are cancelled): nothing of this workflow's
+        runs on the GUI thread any more (a workflow with such work says what)."""
+
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Cancel this workflow's jobs and wait for them to return (the app is closing)."""
         self.runner.cancel()

@@ -232,6 +232,13 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
 
+    def closing(self) -> None:
+        """Quit during a comparison: its jobs dropped (cancelled, and no result of theirs
+        shown on the closing window: a pairing that returned meanwhile built the
+        comparison's views), its recount of every pair no longer repeated."""
+        self.runner.drop("open_b", "pairing", "all_pairs", "renames")
+        self._refresh.stop()
+
     def close_for_another(self, incoming: Checkpoint | None = None) -> None:
         """Another checkpoint (``incoming``) is about to be shown (the picker, an open, a
         drop): the comparison closes, and says so (it had gone without a word, review
