@@ -82,6 +82,11 @@ class RestoreFinding:
     saved_name: str | None = None
     model_layer: str | None = None
     model_layer_class: str | None = None
+    # A shape conflict TensorFlow's restore let through (a TF1 graph's resource variable):
+    # the shape of the value the variable holds after it, the checkpoint's, not the model's.
+    shape_after_restore: Shape | None = None
+    # NaN, +Inf and -Inf in the checkpoint's value a restored variable now holds ({"nan": 1, ...}).
+    non_finite: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -108,6 +113,8 @@ class RestoreFinding:
             saved_name=raw.get("saved_name") or None,
             model_layer=raw.get("model_layer") or None,
             model_layer_class=raw.get("model_layer_class") or None,
+            shape_after_restore=_shape(raw.get("shape_after_restore")),
+            non_finite=tuple((kind, n) for kind, n in (raw.get("non_finite") or {}).items() if n),
         )
 
     @property
@@ -169,6 +176,20 @@ class RestoreFinding:
             "suggestions": list(self.suggestions),
             "optimizer": self.optimizer,
         }
+        return document | self._optional_json() | self._held_json()
+
+    def _held_json(self) -> dict:
+        """What the variable holds after the restore, where its status does not say it."""
+        document: dict = {}
+        if self.shape_after_restore is not None:
+            document["shape_after_restore"] = list(self.shape_after_restore)
+        if self.non_finite:
+            document["non_finite"] = dict(self.non_finite)
+        return document
+
+    def _optional_json(self) -> dict:
+        """The keys a finding gives only when they say something (the README's contract)."""
+        document: dict = {}
         if self.checkpoint_path:
             document["checkpoint_path"] = self.checkpoint_path
         if self.deferred_owner:

@@ -16,6 +16,7 @@ from ckpt_gui.diagnosis.binding_notes import binding_note
 from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import BLOCKING, AttemptError, RestoreFinding, RestoreReport, TensorFlowVerdict
+from ckpt_gui.diagnosis.held_value_notes import with_reshape_warnings
 from ckpt_gui.diagnosis.keras_causes import keras_file_notes, with_file_names
 from ckpt_gui.diagnosis.report_notes import attempt_notes
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
@@ -73,6 +74,7 @@ def build_report(
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
             tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
+        found = with_reshape_warnings(found, tensorflow)
         mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
         binding, holds_optimizer = facts.get("binding"), facts.get("holds_optimizer")
     counts = Counter(v.status for v in found)
