@@ -221,13 +221,26 @@ class AttemptError:
     message: str
     traceback: str = ""
     phase: str = ""  # what the child was doing ("running the script"...); not in the JSON contract
+    output: tuple[str, ...] = ()  # the script's last output lines (stdout and stderr), at most OUTPUT_LINES
 
     @classmethod
     def from_fact(cls, raw: dict) -> AttemptError:
         return cls(str(raw.get("type", "Error")), str(raw.get("message", "")), str(raw.get("traceback", "")))
 
     def to_json(self) -> dict:
-        return {"type": self.kind, "message": self.message, "traceback": self.traceback}
+        document = {"type": self.kind, "message": self.message, "traceback": self.traceback}
+        return document | ({"output": list(self.output)} if self.output else {})
+
+    def output_text(self) -> str:
+        """The script's last output lines under a heading, for the text and the app ("" for none)."""
+        if not self.output:
+            return ""
+        heading = (
+            f"The script's output (its last {len(self.output)} lines):"
+            if len(self.output) > 1
+            else ("The script's output (1 line):")
+        )
+        return heading + "\n" + "\n".join(f"  {line}" for line in self.output)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from ckpt_gui.app.widgets.report_panes import (
 )
 from ckpt_gui.app.widgets.report_texts import (
     bullets,
+    error_text,
     finding_html,
     headline_html,
     names_tip,
@@ -46,7 +47,6 @@ from ckpt_gui.app.widgets.report_texts import (
     shapes_pair_text,
 )
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
-from ckpt_gui.diagnosis.attempt_errors import in_app_words
 from ckpt_gui.diagnosis.findings import RestoreReport
 
 # Status and variable to their contents within these widths; the shapes always
@@ -234,7 +234,7 @@ class ReportPanel(AttemptStates, QWidget):
         self.error.setVisible(error is not None)
         self.headline.setText(headline_html(report))
         if error is not None:
-            self.error.setPlainText(error.traceback or in_app_words(error.message))
+            self.error.setPlainText(error_text(error))
             self._show_legend({})
             self._show_notes(report)
             self._fill_problems(None)

@@ -55,6 +55,14 @@ def provenance(report: RestoreReport) -> str:
     return text.replace("/", "/\u200b")
 
 
+def error_text(error) -> str:
+    """A failed attempt's pane: its traceback (or message) and what the script printed last
+    (review 21, 14: exits.py's "bye" was shown nowhere)."""
+    text = error.traceback or in_app_words(error.message)
+    output = error.output_text()
+    return f"{text.rstrip()}\n\n{output}" if output else text
+
+
 def finding_html(finding: RestoreFinding, palette=None) -> str:
     """One problem in full: status, names, both shapes, every suggestion."""
     colour = status_style.css(finding.status, palette)
