@@ -282,6 +282,8 @@ class RestoreReport:
     keras_file: dict[str, str] | None = None
     # The script's optimizers all had their variables (built) when the restore ran; None: it has none.
     optimizer_built: bool | None = None
+    # Of ``seconds``, those before the script started (TensorFlow's import): not in the time limit.
+    import_seconds: float = 0.0
 
     @property
     def problems(self) -> list[RestoreFinding]:
@@ -326,6 +328,7 @@ class RestoreReport:
             "python": self.python,
             "tensorflow_version": self.tensorflow_version,
             "seconds": self.seconds,
+            "import_seconds": self.import_seconds,
             "checkpoint_choice": self.checkpoint_choice.to_json() if self.checkpoint_choice else None,
             "folder_protection": self.folder_protection.to_json() if self.folder_protection else None,
         }

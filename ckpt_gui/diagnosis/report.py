@@ -99,6 +99,7 @@ def build_report(
         python=request.python,
         tensorflow_version=result.tensorflow_version,
         seconds=round(result.seconds, 3),
+        import_seconds=round(result.import_seconds, 3),
         mode=mode,
         checkpoint_choice=choice,
         folder_protection=result.protection,

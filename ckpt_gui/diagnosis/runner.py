@@ -21,7 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ckpt_gui.diagnosis.attempt_errors import TIME_LIMIT_HOW, ending_error, error_fact, import_error
-from ckpt_gui.diagnosis.attempt_watch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, IMPORT_TIMEOUT, AttemptWatch
+from ckpt_gui.diagnosis.attempt_watch import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIMEOUT,
+    IMPORT_TIMEOUT,
+    IMPORTING_TENSORFLOW,
+    STARTING_PYTHON,
+    AttemptWatch,
+)
 from ckpt_gui.diagnosis.child_process import ChildProcess
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 
@@ -54,6 +61,9 @@ class AttemptResult:
     gpus_hidden: bool | None = None  # None: the attempt did not start
     protection: FolderProtection | None = None  # how the checkpoint's folders were kept from the script
     output: list[str] | None = None  # the last lines the script printed (stdout and stderr) during the attempt
+    # Of ``seconds``, those before the script started (Python started, TensorFlow imported):
+    # the time limit counts from the script's start.
+    import_seconds: float = 0.0
 
 
 class Diagnoser:
@@ -113,7 +123,7 @@ class Diagnoser:
             child = self._warm.pop((request.python, request.allow_gpu), None)
         result = AttemptResult()
         if child is None or not child.alive():
-            report_phase("starting Python")
+            report_phase(STARTING_PYTHON)
             try:
                 child = ChildProcess(request.python, request.allow_gpu)
             except OSError as exc:  # no such file, not executable...
@@ -123,7 +133,7 @@ class Diagnoser:
                 result.seconds = time.monotonic() - started
                 return result
         elif not child.imported.is_set():
-            report_phase("importing TensorFlow")  # a warm child still at it: it said so before this attempt
+            report_phase(IMPORTING_TENSORFLOW)  # a warm child still at it: it said so before this attempt
         result.gpus_hidden = not request.allow_gpu
         folder = os.path.dirname(request.checkpoint)
         before = _snapshot(folder)
@@ -135,6 +145,7 @@ class Diagnoser:
                 result.protection = child.protect(request.checkpoint)
                 message = {"checkpoint": request.checkpoint, "script": request.script, "workdir": workdir}
                 mark = child.log.count  # the script's output from here on: TensorFlow's import printed before
+                result.import_seconds = time.monotonic() - started  # the time limit starts now (_wait_result)
                 child.send({**message, "repair": request.repair} if request.repair is not None else message)
                 self._wait_result(child, request, result, report_phase, cancelled, mark)
         finally:
