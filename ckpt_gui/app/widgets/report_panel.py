@@ -44,6 +44,7 @@ from ckpt_gui.app.widgets.report_texts import (
     names_tip,
     ordered_notes,
     provenance,
+    provenance_tip,
     shapes_pair_text,
 )
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
@@ -225,7 +226,7 @@ class ReportPanel(AttemptStates, QWidget):
         self._show_buttons(report=True)
         self.report = report
         self.phase.setText(provenance(report))
-        self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
+        self.phase.setToolTip(provenance_tip(report))
         self.rerun_button.setEnabled(True)
         for control in (self.export_json, self.export_md, self.export_button):
             control.setEnabled(True)
