@@ -15,6 +15,7 @@ from ckpt_gui.diagnosis.findings import RestoreFinding, TensorFlowVerdict
 
 SAVER_SUCCEEDED = "Saver.restore() succeeded"  # the child's verdict for a TF1 restore that raised nothing
 SHAPE_CHANGE_HARM = "a silent shape change: the next op that uses it fails, or broadcasts it"
+SHAPE_CHANGES_HARM = "silent shape changes: the next op that uses one fails, or broadcasts it"
 
 
 def reshaped(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[RestoreFinding]:
@@ -38,7 +39,8 @@ def reshaped_words(changed: list[RestoreFinding], conflicts: int) -> str:
     them = one_or_many(len(changed), "it", "them")
     return (
         f": Saver.restore() raised no error{which} and assigned the checkpoint's "
-        f"{one_or_many(len(changed), 'value', 'values')} anyway, so {held} ({SHAPE_CHANGE_HARM}); build {them} "
+        f"{one_or_many(len(changed), 'value', 'values')} anyway, so {held} "
+        f"({SHAPE_CHANGE_HARM if len(changed) == 1 else SHAPE_CHANGES_HARM}); build {them} "
         f"with the checkpoint's shape, or leave {them} out of the Saver's var_list and train {them} anew"
     )
 
