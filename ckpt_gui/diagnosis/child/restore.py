@@ -89,10 +89,10 @@ def verify(reader, facts: dict, session=None) -> None:
             entry["restored"] = None
             continue
         if entry["restored"]:
-            _count_non_finite(entry, expected)
+            count_non_finite(entry, expected)
 
 
-def _count_non_finite(entry: dict, value) -> None:
+def count_non_finite(entry: dict, value) -> None:
     """NaN and infinities in a value the variable now holds, counted from the checkpoint's
     value the verification read anyway (no read of its own): an all-green restore of a
     weight holding NaN had said nothing of it (review 21, 10)."""
