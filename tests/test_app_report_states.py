@@ -69,6 +69,44 @@ def test_a_running_attempt_shows_its_phase_and_its_seconds_counted_live(qtbot, p
     assert panel.phase.text() == shown  # the count stopped with the attempt
 
 
+def test_the_time_limit_counter_never_runs_past_its_limit_while_tensorflow_imports(qtbot, panel, monkeypatch):
+    # Review 21, 4: "Importing TensorFlow... 13 s of 8 s", then "in 15.1 s" and no timeout.
+    # The limit counts from the script's start (runner._wait_result): before it, the line
+    # says the import is not counted; from it, the seconds are the limit's own.
+    from ckpt_gui.app.widgets import report_attempt
+    from ckpt_gui.app.widgets.report_texts import provenance
+    from ckpt_gui.diagnosis.attempt_watch import IMPORTING_TENSORFLOW, UNTIMED_PHASES
+    from ckpt_gui.diagnosis.child_process import CHILD_SCRIPT
+    from ckpt_gui.diagnosis.report import build_report
+    from ckpt_gui.diagnosis.runner import AttemptResult
+
+    # The phase the child itself says while it imports is one the counter leaves out.
+    with open(CHILD_SCRIPT) as f:
+        assert f'phase("{IMPORTING_TENSORFLOW}")' in f.read() and IMPORTING_TENSORFLOW in UNTIMED_PHASES
+    clock = [1000.0]
+    monkeypatch.setattr(report_attempt.time, "monotonic", lambda: clock[0])
+    panel.show_running("my_model.py", 8)
+    panel.show_phase(IMPORTING_TENSORFLOW)
+    clock[0] += 13
+    panel._show_running_phase()  # the tick's call
+    assert panel.phase.text() == "Importing TensorFlow... 13 s (not counted in the 8 s limit)"
+    panel.show_phase("running the script")
+    clock[0] += 2
+    panel.show_phase("building the model")
+    assert panel.phase.text() == "Building the model... 2 s of 8 s"
+    panel.show_cancelled()
+    # The report's time says which part the limit did not count.
+    result = AttemptResult(error={"type": "ValueError", "message": "no"}, seconds=15.1, import_seconds=13.04)
+    report = build_report(DiagnosisRequest("/c/ckpt-1", "/s/my_model.py", 8), result)
+    assert report.to_json()["import_seconds"] == 13.04
+    said = provenance(report).replace("\u200b", "")
+    assert said.startswith("my_model.py ran in 15.1 s with ") and said.endswith(
+        "; import 13.0 s, outside the time limit"
+    )
+    panel.show_report(report)
+    assert "13.0 s of it importing TensorFlow (the time limit counts from the script's start)" in panel.phase.toolTip()
+
+
 FAKE_PYTHON = """\
 #!{python}
 # An interpreter whose TensorFlow import never ends: says so on the doctor's channel, then waits.

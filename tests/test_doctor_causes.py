@@ -69,6 +69,7 @@ model, optimizer = seq([16, 8, 3]), keras.optimizers.LossScaleOptimizer(keras.op
 train(model, optimizer)
 save("loss_scale", model=model, optimizer=optimizer)
 save("counter", step=tf.Variable(7, dtype=tf.int64), w=tf.Variable([1.0, 2.0, 3.0]))
+save("nan", w=tf.Variable([1.0, np.nan, np.inf, 2.0]), b=tf.Variable([0.5, 1.5]))
 save("zeros", a=tf.Variable(tf.random.stateless_normal([3], [4, 5])),
      b=tf.Variable(tf.random.stateless_normal([4], [6, 7])), c=tf.Variable(tf.zeros([2])))
 model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(16), keras.layers.BatchNormalization(),
@@ -114,10 +115,15 @@ def holders(variables, prefix, session=None):
     held = [value(v, session) if not isinstance(v, list) else whole(v, session) for v in variables]
     keys = [k for k in reader.get_variable_to_shape_map() if k != "_CHECKPOINTABLE_OBJECT_GRAPH"]
     saved = {k: np.asarray(reader.get_tensor(k)) for k in keys}
-    same = lambda a, b: a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+    same = lambda a, b: (a.shape == b.shape and a.dtype == b.dtype
+                         and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
     restored = sorted(k for k, v in saved.items() if any(same(h, v) for h in held))
     left = sum(1 for h in held if not any(same(h, v) for v in saved.values()))
-    return {"restored": restored, "left": left, "variables": len(held)}
+    # NaN and infinities in what the variables now hold, of each restored value.
+    non_finite = {k: {"nan": int(np.isnan(saved[k]).sum()), "+inf": int(np.isposinf(saved[k]).sum()),
+                      "-inf": int(np.isneginf(saved[k]).sum())}
+                  for k in restored if saved[k].dtype.kind == "f" and not np.isfinite(saved[k]).all()}
+    return {"restored": restored, "left": left, "variables": len(held), "non_finite": non_finite}
 
 def whole(parts, session):
     ordered = sorted(parts, key=lambda p: p._save_slice_info.var_offset[0])
@@ -162,7 +168,10 @@ def graph_answer(prefix):
             tf.compat.v1.train.Saver(var_list=variables).restore(session, prefix)
         except Exception as exc:
             raised = type(exc).__name__
-        return {"raised": raised, **holders(wholes, prefix, session)}
+        # The shape each variable's value has now: a resource variable's restore in a graph
+        # assigns the checkpoint's value whatever its shape.
+        shapes = {v.op.name: list(np.shape(session.run(v))) for v in wholes if not isinstance(v, list)}
+        return {"raised": raised, "shapes": shapes, **holders(wholes, prefix, session)}
 
 def answer(prefix, script):
     tf.compat.v1.reset_default_graph()
@@ -263,6 +272,13 @@ CASES = {
         None,  # the cause is the variable's suggestion
     ),
     # TensorFlow stops at b (5 values for 4): c keeps its zeros, which are also the checkpoint's.
+    # Restored as saved, NaN and Inf with it: the verdict stays green, a note names them.
+    "nan_restored": (
+        "nan",
+        "import tensorflow as tf\n\ndef build():\n"
+        "    return tf.train.Checkpoint(w=tf.Variable(tf.zeros([4])), b=tf.Variable(tf.zeros([2])))\n",
+        "restored, but 1 variable holds NaN or Inf from the checkpoint: w (1 NaN, 1 +Inf)",
+    ),
     "restore_stopped_before_a_zero": (
         "zeros",
         "import tensorflow as tf\n\ndef build():\n    return tf.train.Checkpoint(a=tf.Variable(tf.zeros([3])), "
@@ -312,6 +328,15 @@ def build():
         "partitioner=tf.compat.v1.fixed_size_partitioner(2))\n",
         "all 3 model weights restored",
     ),
+    # A resource variable of a graph: Saver.restore() raises nothing and the variable takes
+    # the checkpoint's [4] value in place of the model's [5] (review 21, 2).
+    "saver_resized_in_place": (
+        "tf1",
+        "import tensorflow as tf\n\ntf.compat.v1.disable_eager_execution()\n"
+        'tf.compat.v1.get_variable("layer1/weights", [12, 4])\ntf.compat.v1.get_variable("layer1/biases", [5])\n',
+        "Saver.restore() raised no error and assigned the checkpoint's value anyway, so layer1/biases now holds the "
+        "checkpoint's [4] value, not the model's [5] (a silent shape change",
+    ),
 }
 
 
@@ -323,7 +348,7 @@ def _cases(folder: str) -> list[tuple[str, str, str]]:
         "tf1_zeros": os.path.join(out, "tf1_zeros", "model.ckpt"),
         **{
             c: os.path.join(out, c, "ckpt")
-            for c in ("adam", "wide", "loss_scale", "counter", "keras2", "norm", "zeros")
+            for c in ("adam", "wide", "loss_scale", "counter", "keras2", "norm", "zeros", "nan")
         },
     }
     return [
@@ -411,7 +436,8 @@ def _left(report) -> int:
 
 BACKGROUND_WRITERS = _world_writers()
 
-RESTORES = [name for name in CASES if name != "keras_error"]
+# A conflict TensorFlow assigns anyway holds its checkpoint value: its own test says so.
+RESTORES = [name for name in CASES if name not in ("keras_error", "saver_resized_in_place")]
 
 
 @pytest.mark.parametrize("name", RESTORES)
@@ -586,3 +612,41 @@ def test_keras_escape_codes_never_reach_the_report(world):
     for shown in (json.dumps(report.to_json()), text.getvalue(), report.error.message, report.error.traceback):
         assert "\x1b" not in shown and "\\u001b" not in shown
     assert exit_code(report) == 2
+
+
+def test_a_shape_conflict_saver_restore_lets_through_is_said_as_it_happened(world):
+    # TensorFlow's own answer: no error, and the [5] variable now holds the checkpoint's [4]
+    # value. The report had said "succeeded" and "TensorFlow reports only the first of these
+    # and stops" side by side, and not that the variable changed shape (review 21, 2).
+    answers, reports = world
+    answer, report = answers["saver_resized_in_place"], reports["saver_resized_in_place"]
+    assert answer["raised"] is None and report.tensorflow.verdict == "Saver.restore() succeeded"
+    assert "layer1/biases" in answer["restored"]  # it holds the checkpoint's value, in its shape
+    (biases,) = [v for v in report.variables if v.status == RestoreStatus.SHAPE_CONFLICT]
+    assert (biases.model_path, biases.model_shape) == ("layer1/biases", (5,))
+    assert list(biases.shape_after_restore) == answer["shapes"]["layer1/biases"] == [4]
+    assert biases.to_json()["shape_after_restore"] == [4]
+    assert biases.suggestions[0].startswith("Saver.restore() raised no error here: the variable now holds the "
+                                            "checkpoint's [4] value, not the model's [5]")  # fmt: skip
+    assert not any("stops" in note or "stopped" in note for note in report.notes), report.notes
+    assert "stopped" not in report.counts_text()
+    assert exit_code(report) == 1 and not report.ok  # the model's variable is not what it built
+    text = io.StringIO()
+    print_report(report, text)
+    assert "now holds the checkpoint's [4] value, not the model's [5]" in text.getvalue()
+    assert "stops" not in text.getvalue()
+
+
+def test_restored_values_holding_nan_or_inf_are_named_and_the_verdict_stays(world):
+    # TensorFlow restores NaN and Inf as any value: the report is all green, and a note
+    # names the variable and its counts, as TensorFlow's restored values hold them (review 21, 10).
+    answers, reports = world
+    answer, report = answers["nan_restored"], reports["nan_restored"]
+    assert report.ok and exit_code(report) == 0 and answer["raised"] is None
+    held = {v.checkpoint_key: dict(v.non_finite) for v in report.variables if v.non_finite}
+    expected = {k: {kind: n for kind, n in counts.items() if n} for k, counts in answer["non_finite"].items()}
+    assert held == expected == {"w/.ATTRIBUTES/VARIABLE_VALUE": {"nan": 1, "+inf": 1}}
+    (w,) = [v.to_json() for v in report.variables if v.non_finite]
+    assert w["non_finite"] == {"nan": 1, "+inf": 1}
+    assert sum("NaN or Inf" in note for note in report.notes) == 1
+    assert not any(v.non_finite for name, r in reports.items() if name != "nan_restored" for v in r.variables)

@@ -79,6 +79,12 @@ with h5py.File(os.path.join(OUT, "seq.weights.h5")) as f, h5py.File(os.path.join
 zero_bias = randomised(seq([16, 8, 3]))
 zero_bias.layers[1].bias.assign(np.zeros(8, "float32"))
 zero_bias.save_weights(os.path.join(OUT, "seq_zero_bias.weights.h5"))
+# A weight that diverged: a NaN and a -Inf in the second layer's kernel.
+diverged = randomised(seq([16, 8, 3]))
+kernel = diverged.layers[1].kernel.numpy()
+kernel[0, 0], kernel[1, 2] = np.nan, -np.inf
+diverged.layers[1].kernel.assign(kernel)
+diverged.save_weights(os.path.join(OUT, "seq_nan.weights.h5"))
 """
 
 # Keras's own answer for each case: run the script, load_weights, see what the model holds.
@@ -94,7 +100,8 @@ def file_values(path):
     return found
 
 def holds(variables, value):
-    return [i for i, v in enumerate(variables) if v.shape == value.shape and np.array_equal(v, value)]
+    return [i for i, v in enumerate(variables)
+            if v.shape == value.shape and np.array_equal(v, value, equal_nan=value.dtype.kind == "f")]
 
 def answer(weights, script):
     keras.backend.clear_session()  # layer names (dense_1) as the doctor's fresh child makes them
@@ -111,7 +118,12 @@ def answer(weights, script):
     restored = sorted(key for key, into in gained.items() if into)
     names = [v.path.removeprefix(model.name + "/") for v in model.weights]  # Keras's names of the model's variables
     into = {key: names[min(i)] for key, i in gained.items() if i}  # the variable each value went into
-    return {"raised": raised, "restored": restored, "keys": sorted(saved), "names": names, "into": into}
+    # NaN and infinities in the values the model now holds, of each value loaded.
+    non_finite = {key: {"nan": int(np.isnan(saved[key]).sum()), "+inf": int(np.isposinf(saved[key]).sum()),
+                        "-inf": int(np.isneginf(saved[key]).sum())}
+                  for key in restored if saved[key].dtype.kind == "f" and not np.isfinite(saved[key]).all()}
+    return {"raised": raised, "restored": restored, "keys": sorted(saved), "names": names, "into": into,
+            "non_finite": non_finite}
 
 for name, (weights, script) in CASES.items():
     ANSWERS[name] = answer(os.path.join(OUT, weights), script)
@@ -198,6 +210,7 @@ CASES = {
     "widened_keras2": ("keras2.h5", "widened"),  # the legacy .h5 loader, its first layer failing
     "last_widened_keras2": ("keras2.h5", "last_widened"),  # the legacy .h5 loader, its last layer failing
     "own": ("sub.weights.h5", "own"),
+    "nan": ("seq_nan.weights.h5", "same"),
 }
 
 
@@ -296,6 +309,21 @@ def _tree_names(path) -> dict[str, str]:
 
     ckpt = Checkpoint.open(path)
     return {key: "/".join(ckpt.keras.name(key).path) for key in ckpt.index.entries}
+
+
+def test_loaded_weights_holding_nan_or_inf_are_named_and_the_verdict_stays(diagnoser, world):
+    # Keras loads NaN and Inf as any value: the verdict stays green, a note names the weight
+    # with its counts as the loaded values hold them (review 21, 10).
+    report, code, answer = run(diagnoser, world, "nan")
+    agrees_with_keras(report, code, answer)
+    assert code == 0 and report["ok"]
+    held = {v["checkpoint_key"]: v["non_finite"] for v in report["variables"] if "non_finite" in v}
+    expected = {k: {kind: n for kind, n in counts.items() if n} for k, counts in answer["non_finite"].items()}
+    assert held == expected == {"layers/dense_1/vars/0": {"nan": 1, "-inf": 1}}
+    (note,) = [note for note in report["notes"] if "NaN or Inf" in note]
+    (kernel,) = [v for v in report["variables"] if "non_finite" in v]
+    name = _tree_names(world["root"] / CASES["nan"][0])[kernel["checkpoint_key"]]  # as the tree names it
+    assert note.startswith(f"restored, but 1 variable holds NaN or Inf from the checkpoint: {name} (1 NaN, 1 -Inf)")
 
 
 @pytest.mark.parametrize("case", ["exact", "renamed"])

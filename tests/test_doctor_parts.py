@@ -129,7 +129,8 @@ def test_report_json_keeps_the_contract():
     document = report.to_json()
     assert list(document) == [
         "checkpoint", "script", "ok", "error", "summary", "variables", "notes", "tensorflow", "python",
-        "tensorflow_version", "seconds", "checkpoint_choice", "folder_protection", "mode", "binding",
+        "tensorflow_version", "seconds", "import_seconds", "checkpoint_choice", "folder_protection", "mode",
+        "binding",
     ]  # fmt: skip
     assert document["checkpoint_choice"] is None and document["folder_protection"] is None  # not known here
     assert document["summary"] == {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -448,3 +449,41 @@ def test_an_attempt_leaves_no_defunct_process_nor_working_folder(tmp_path, check
 
 def _raises(*_args) -> None:
     raise RuntimeError("the runner's own error")
+
+
+def test_a_failed_attempts_report_shows_what_the_script_printed_last(tmp_path, checkpoints, qtbot):
+    # exits.py printed "bye" and called sys.exit: the report showed the exit and its
+    # traceback, never the script's own words (review 21, 14). Its last OUTPUT_LINES lines,
+    # from both streams, in the JSON, the text, the Markdown and the app; TensorFlow's import
+    # chatter (before the attempt) is not the script's.
+    from ckpt_gui.app.widgets.report_panel import ReportPanel
+    from ckpt_gui.cli.doctor_text import print_report
+    from ckpt_gui.diagnosis.child_output import OUTPUT_LINES
+    from ckpt_gui.diagnosis.report_markdown import markdown
+
+    body = (
+        "import sys\nfor i in range(30):\n"
+        "    print(f'step {i}', file=sys.stderr if i % 2 else sys.stdout, flush=True)\n"
+        "print('bye', flush=True)\nsys.exit(3)\n"
+    )
+    result, _seconds = run_attempt(checkpoints, script(tmp_path, body))
+    report = build_report(DiagnosisRequest("p", "s"), result)
+    assert report.error is not None and report.error.kind == "SystemExit"
+    expected = [f"step {i}" for i in range(30)][-(OUTPUT_LINES - 1) :] + ["bye"]
+    assert report.to_json()["error"]["output"] == expected
+    text = io.StringIO()
+    print_report(report, text)
+    shown = text.getvalue()
+    assert f"The script's output (its last {OUTPUT_LINES} lines):" in shown and shown.rstrip().endswith("bye")
+    assert "step 29" in markdown(report) and "step 10" not in shown
+    panel = ReportPanel()
+    qtbot.addWidget(panel)
+    panel.show_report(report)
+    assert "sys.exit(3)" in panel.error.toPlainText() and panel.error.toPlainText().rstrip().endswith("bye")
+
+
+def test_a_script_that_prints_nothing_adds_no_output_to_its_failure(tmp_path, checkpoints):
+    result, _seconds = run_attempt(checkpoints, script(tmp_path, "raise ValueError('no model here')\n"))
+    report = build_report(DiagnosisRequest("p", "s"), result)
+    assert report.error is not None and report.error.kind == "ValueError"
+    assert "output" not in report.to_json()["error"], result.log  # TensorFlow's import lines are not the script's

@@ -79,7 +79,8 @@ def _time_limit_prompt() -> str:
     chosen = settings.settings().contains("diagnosis_timeout")
     shown = "your earlier choice" if chosen else "the default"
     return (
-        "Stop a restore attempt (the script, the matching and the restore) after this many seconds.\n"
+        "Stop a restore attempt (the script, the matching and the restore) after this many seconds,\n"
+        "counted from the script's start: importing TensorFlow before it is not counted.\n"
         f"Shown: {shown}; the default is {DEFAULT_TIMEOUT:g} s."
     )
 

@@ -9,7 +9,7 @@ from typing import TextIO
 from ckpt_gui.core.format.conventions import ATTRIBUTES, without_attributes
 from ckpt_gui.core.formatting import format_shape
 from ckpt_gui.core.statuses import RestoreStatus
-from ckpt_gui.diagnosis.findings import BLOCKING, RestoreFinding, RestoreReport
+from ckpt_gui.diagnosis.findings import BLOCKING, AttemptError, RestoreFinding, RestoreReport
 
 _MESSAGE_LINES, _MESSAGE_WIDTH = 4, 160  # how much of TensorFlow's message the terminal gets
 
@@ -42,9 +42,7 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
     out.write("\n")
     error = report.error
     if error is not None:
-        out.write(f"FAILED: {error.kind}: {error.message}\n")
-        if error.traceback:
-            out.write("\n" + error.traceback.rstrip() + "\n")
+        _print_error(error, out)
         return
     verdict = _verdict(report, warning)
     out.write(f"result: {verdict} ({report.counts_text()})\n")
@@ -62,6 +60,14 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
         out.write("\n")
     for v in report.problems:
         _print_problem(v, out)
+
+
+def _print_error(error: AttemptError, out: TextIO) -> None:
+    out.write(f"FAILED: {error.kind}: {error.message}\n")
+    if error.traceback:
+        out.write("\n" + error.traceback.rstrip() + "\n")
+    if error.output:  # what the script printed before it failed (review 21, 14)
+        out.write("\n" + error.output_text() + "\n")
 
 
 def _verdict(report: RestoreReport, warning: str | None) -> str:

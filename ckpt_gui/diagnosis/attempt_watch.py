@@ -13,6 +13,11 @@ from ckpt_gui.diagnosis.child_process import ChildProcess
 
 DEFAULT_TIMEOUT = 120.0  # seconds for the script, the matching and the restore
 IMPORT_TIMEOUT = 300.0  # seconds for a child to import TensorFlow
+# The phases before the script starts: the time limit is not counting yet (its clock starts
+# when the script does; the import is ckpt-gui's own, done ahead in a waiting child, and
+# has IMPORT_TIMEOUT). The progress line says so (review 21, 4: "13 s of 8 s" ran on).
+STARTING_PYTHON, IMPORTING_TENSORFLOW = "starting Python", "importing TensorFlow"
+UNTIMED_PHASES = frozenset({STARTING_PYTHON, IMPORTING_TENSORFLOW})
 GB = 1 << 30
 _EXIT_GRACE_S = 1.0  # for the last messages of a child that exited to arrive
 

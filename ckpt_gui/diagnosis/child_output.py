@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Callable
 
 LOG_KEEP_BYTES = 64 << 10  # of the script's output: this much of its start, and of its end
+OUTPUT_LINES = 20  # of the script's output, the last lines a failed attempt's report shows
+OUTPUT_LINE_CHARS = 500  # of each of those lines (one line may be megabytes)
 POLL_S = 0.1  # how often a reader looks at its pipe and at the stop flag
 MAX_MESSAGE_BYTES = 256 << 20  # one protocol line; a report of 100 000 variables is ~30 MB
 
@@ -26,10 +28,14 @@ class CappedLog:
         self.tail: deque[bytes] = deque()
         self.sizes = [0, 0]  # bytes in head, in tail
         self.cut = [0, 0]  # bytes, lines
+        self.count = 0  # lines appended
+        self.recent: deque[tuple[int, bytes]] = deque(maxlen=OUTPUT_LINES)  # the last ones, numbered
         self._lock = threading.Lock()
 
     def append(self, line: bytes) -> None:
         with self._lock:
+            self.recent.append((self.count, line[: OUTPUT_LINE_CHARS * 4]))  # (4 bytes: a character at most)
+            self.count += 1
             room = self.keep - self.sizes[0]
             if not self.tail and room > 0:
                 self.head.append(line[:room])
@@ -61,6 +67,15 @@ class CappedLog:
 
     def text(self) -> str:
         return "\n".join(self.lines())
+
+    def last_lines_since(self, mark: int) -> list[str]:
+        """The last OUTPUT_LINES lines appended after ``mark`` (a ``count`` read before),
+        each cut at OUTPUT_LINE_CHARS characters: what the script printed during the
+        attempt, not what TensorFlow's import printed before it."""
+        with self._lock:
+            recent = [line for number, line in self.recent if number >= mark]
+        texts = [_text(line) for line in recent]
+        return [t if len(t) <= OUTPUT_LINE_CHARS else t[:OUTPUT_LINE_CHARS] + " ..." for t in texts]
 
 
 def _text(line: bytes) -> str:

@@ -82,6 +82,11 @@ class RestoreFinding:
     saved_name: str | None = None
     model_layer: str | None = None
     model_layer_class: str | None = None
+    # A shape conflict TensorFlow's restore let through (a TF1 graph's resource variable):
+    # the shape of the value the variable holds after it, the checkpoint's, not the model's.
+    shape_after_restore: Shape | None = None
+    # NaN, +Inf and -Inf in the checkpoint's value a restored variable now holds ({"nan": 1, ...}).
+    non_finite: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -108,6 +113,8 @@ class RestoreFinding:
             saved_name=raw.get("saved_name") or None,
             model_layer=raw.get("model_layer") or None,
             model_layer_class=raw.get("model_layer_class") or None,
+            shape_after_restore=_shape(raw.get("shape_after_restore")),
+            non_finite=tuple((kind, n) for kind, n in (raw.get("non_finite") or {}).items() if n),
         )
 
     @property
@@ -169,6 +176,20 @@ class RestoreFinding:
             "suggestions": list(self.suggestions),
             "optimizer": self.optimizer,
         }
+        return document | self._optional_json() | self._held_json()
+
+    def _held_json(self) -> dict:
+        """What the variable holds after the restore, where its status does not say it."""
+        document: dict = {}
+        if self.shape_after_restore is not None:
+            document["shape_after_restore"] = list(self.shape_after_restore)
+        if self.non_finite:
+            document["non_finite"] = dict(self.non_finite)
+        return document
+
+    def _optional_json(self) -> dict:
+        """The keys a finding gives only when they say something (the README's contract)."""
+        document: dict = {}
         if self.checkpoint_path:
             document["checkpoint_path"] = self.checkpoint_path
         if self.deferred_owner:
@@ -200,13 +221,26 @@ class AttemptError:
     message: str
     traceback: str = ""
     phase: str = ""  # what the child was doing ("running the script"...); not in the JSON contract
+    output: tuple[str, ...] = ()  # the script's last output lines (stdout and stderr), at most OUTPUT_LINES
 
     @classmethod
     def from_fact(cls, raw: dict) -> AttemptError:
         return cls(str(raw.get("type", "Error")), str(raw.get("message", "")), str(raw.get("traceback", "")))
 
     def to_json(self) -> dict:
-        return {"type": self.kind, "message": self.message, "traceback": self.traceback}
+        document = {"type": self.kind, "message": self.message, "traceback": self.traceback}
+        return document | ({"output": list(self.output)} if self.output else {})
+
+    def output_text(self) -> str:
+        """The script's last output lines under a heading, for the text and the app ("" for none)."""
+        if not self.output:
+            return ""
+        heading = (
+            f"The script's output (its last {len(self.output)} lines):"
+            if len(self.output) > 1
+            else ("The script's output (1 line):")
+        )
+        return heading + "\n" + "\n".join(f"  {line}" for line in self.output)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +282,8 @@ class RestoreReport:
     keras_file: dict[str, str] | None = None
     # The script's optimizers all had their variables (built) when the restore ran; None: it has none.
     optimizer_built: bool | None = None
+    # Of ``seconds``, those before the script started (TensorFlow's import): not in the time limit.
+    import_seconds: float = 0.0
 
     @property
     def problems(self) -> list[RestoreFinding]:
@@ -292,6 +328,7 @@ class RestoreReport:
             "python": self.python,
             "tensorflow_version": self.tensorflow_version,
             "seconds": self.seconds,
+            "import_seconds": self.import_seconds,
             "checkpoint_choice": self.checkpoint_choice.to_json() if self.checkpoint_choice else None,
             "folder_protection": self.folder_protection.to_json() if self.folder_protection else None,
         }

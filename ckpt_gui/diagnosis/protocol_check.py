@@ -75,7 +75,7 @@ def _check_variable(variable: object) -> None:
     _expect(variable.get("status") in _STATUSES, f"a variable's status {str(variable.get('status'))[:40]!r}")
     for key in _OPTIONAL_TEXT:
         _expect(isinstance(variable.get(key), (str, type(None))), f"a variable's {key!r} is not text")
-    for key in ("checkpoint_shape", "model_shape"):
+    for key in ("checkpoint_shape", "model_shape", "shape_after_restore"):
         shape = variable.get(key)
         _expect(
             shape is None or (isinstance(shape, list) and all(_is_dimension(d) for d in shape)),
@@ -84,6 +84,13 @@ def _check_variable(variable: object) -> None:
     for key in ("optimizer", "untracked"):
         _expect(isinstance(variable.get(key, False), bool), f"a variable's {key!r} is not true or false")
     _expect(isinstance(variable.get("restored"), (bool, type(None))), "a variable's 'restored' is not true or false")
+    counts = variable.get("non_finite", {})
+    _expect(
+        isinstance(counts, dict)
+        and set(counts) <= {"nan", "+inf", "-inf"}
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()),
+        "a variable's 'non_finite' is not {nan, +inf, -inf} counts",
+    )
     shared = variable.get("shared_with", [])
     _expect(isinstance(shared, list) and all(isinstance(k, str) for k in shared), "a variable's 'shared_with'")
     step = variable.get("first_step")

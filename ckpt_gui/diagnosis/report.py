@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.attempt_errors import GPUS_ALLOWED_BY, GPUS_HIDDEN_HOW, module_level_hint, script_import_hint
@@ -16,6 +17,7 @@ from ckpt_gui.diagnosis.binding_notes import binding_note
 from ckpt_gui.diagnosis.causes import with_causes
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.findings import BLOCKING, AttemptError, RestoreFinding, RestoreReport, TensorFlowVerdict
+from ckpt_gui.diagnosis.held_value_notes import with_reshape_warnings
 from ckpt_gui.diagnosis.keras_causes import keras_file_notes, with_file_names
 from ckpt_gui.diagnosis.report_notes import attempt_notes
 from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
@@ -40,7 +42,7 @@ def build_report(
         hinted = script_import_hint(error.kind, error.message, request.python, request.script)
         phase = (result.error or {}).get("phase")
         module_level = module_level_hint(error.kind, error.message, error.traceback, phase, request.script)
-        error = AttemptError(error.kind, module_level or hinted, error.traceback, phase or "")
+        error = AttemptError(error.kind, module_level or hinted, error.traceback, phase or "", error.output)
     host_notes = [result.protection.note()] if result.protection is not None else []
     if result.folder_changed:
         host_notes.append(
@@ -73,6 +75,7 @@ def build_report(
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
             tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
+        found = with_reshape_warnings(found, tensorflow)
         mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
         binding, holds_optimizer = facts.get("binding"), facts.get("holds_optimizer")
     counts = Counter(v.status for v in found)
@@ -96,6 +99,7 @@ def build_report(
         python=request.python,
         tensorflow_version=result.tensorflow_version,
         seconds=round(result.seconds, 3),
+        import_seconds=round(result.import_seconds, 3),
         mode=mode,
         checkpoint_choice=choice,
         folder_protection=result.protection,
@@ -128,7 +132,9 @@ def _error(result: AttemptResult) -> AttemptError | None:
     died = "phase" not in result.error
     if result.facts is None and died and not error.traceback and result.log:
         return AttemptError(error.kind, error.message, without_ansi(result.log[-4000:]))
-    return error
+    # What the script printed before it failed ("bye" before its sys.exit): review 21, 14.
+    output = tuple(without_ansi(line) for line in result.output or ())
+    return replace(error, output=output) if output else error
 
 
 def _protected_error(
@@ -145,4 +151,4 @@ def _protected_error(
         " (the checkpoint folder is read-only during the attempt: ckpt-gui protects it from the script; "
         "remove the save() or CheckpointManager that writes there from the model script, or point it elsewhere)"
     )
-    return AttemptError(error.kind, error.message + why, error.traceback)
+    return replace(error, message=error.message + why)

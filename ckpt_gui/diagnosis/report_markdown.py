@@ -13,6 +13,9 @@ def markdown(report: RestoreReport) -> str:
     error = report.error
     if error is not None:
         lines += [f"**The attempt failed: {error.kind}: {error.message}**", "", "```", error.traceback, "```"]
+        if error.output:
+            heading, _, output = error.output_text().partition("\n")
+            lines += ["", heading, "", "```", output, "```"]
         return "\n".join(lines) + "\n"
     verdict = "everything the model needs was restored" if report.ok else "the restore is incomplete"
     lines += [f"**Result: {verdict}.**", ""]

@@ -12,6 +12,7 @@ from ckpt_gui.core.formatting import counted, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.binding_notes import deferred_optimizer_notes, moved_notes, shared_notes
 from ckpt_gui.diagnosis.findings import STOPPED, RestoreFinding, TensorFlowVerdict, not_restored_reason
+from ckpt_gui.diagnosis.held_value_notes import non_finite_notes
 from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure
 from ckpt_gui.diagnosis.unused_notes import problem_notes, unused_notes
 
@@ -31,6 +32,7 @@ def attempt_notes(
     return (
         _saver_notes(variables, tensorflow)
         + weight_notes
+        + non_finite_notes(variables)
         + unused_notes(variables, holds_optimizer)
         + problem_notes(variables, tensorflow, keras_file)
         + shared_notes(variables)

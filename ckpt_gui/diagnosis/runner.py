@@ -21,7 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ckpt_gui.diagnosis.attempt_errors import TIME_LIMIT_HOW, ending_error, error_fact, import_error
-from ckpt_gui.diagnosis.attempt_watch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, IMPORT_TIMEOUT, AttemptWatch
+from ckpt_gui.diagnosis.attempt_watch import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIMEOUT,
+    IMPORT_TIMEOUT,
+    IMPORTING_TENSORFLOW,
+    STARTING_PYTHON,
+    AttemptWatch,
+)
 from ckpt_gui.diagnosis.child_process import ChildProcess
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 
@@ -53,6 +60,10 @@ class AttemptResult:
     folder_changed: list[str] = field(default_factory=list)
     gpus_hidden: bool | None = None  # None: the attempt did not start
     protection: FolderProtection | None = None  # how the checkpoint's folders were kept from the script
+    output: list[str] | None = None  # the last lines the script printed (stdout and stderr) during the attempt
+    # Of ``seconds``, those before the script started (Python started, TensorFlow imported):
+    # the time limit counts from the script's start.
+    import_seconds: float = 0.0
 
 
 class Diagnoser:
@@ -112,7 +123,7 @@ class Diagnoser:
             child = self._warm.pop((request.python, request.allow_gpu), None)
         result = AttemptResult()
         if child is None or not child.alive():
-            report_phase("starting Python")
+            report_phase(STARTING_PYTHON)
             try:
                 child = ChildProcess(request.python, request.allow_gpu)
             except OSError as exc:  # no such file, not executable...
@@ -122,20 +133,25 @@ class Diagnoser:
                 result.seconds = time.monotonic() - started
                 return result
         elif not child.imported.is_set():
-            report_phase("importing TensorFlow")  # a warm child still at it: it said so before this attempt
+            report_phase(IMPORTING_TENSORFLOW)  # a warm child still at it: it said so before this attempt
         result.gpus_hidden = not request.allow_gpu
         folder = os.path.dirname(request.checkpoint)
         before = _snapshot(folder)
         workdir = child.working_folder()  # removed by child.kill(), below or when the app quits meanwhile
+        mark: int | None = None
         try:
             self._wait_ready(child, request, result, report_phase, cancelled)
             if result.error is None:
                 result.protection = child.protect(request.checkpoint)
                 message = {"checkpoint": request.checkpoint, "script": request.script, "workdir": workdir}
+                mark = child.log.count  # the script's output from here on: TensorFlow's import printed before
+                result.import_seconds = time.monotonic() - started  # the time limit starts now (_wait_result)
                 child.send({**message, "repair": request.repair} if request.repair is not None else message)
-                self._wait_result(child, request, result, report_phase, cancelled)
+                self._wait_result(child, request, result, report_phase, cancelled, mark)
         finally:
             child.kill()
+            if mark is not None and result.output is None:
+                result.output = child.log.last_lines_since(mark)
             result.log = child.log.text()
             result.folder_changed = _changes(before, _snapshot(folder))
             result.seconds = time.monotonic() - started
@@ -168,7 +184,7 @@ class Diagnoser:
                 return
 
     def _wait_result(self, child: ChildProcess, request: DiagnosisRequest, result: AttemptResult, on_phase,
-                     cancelled) -> None:  # fmt: skip
+                     cancelled, mark: int) -> None:  # fmt: skip
         watch = AttemptWatch(child, time.monotonic() + request.timeout, request.memory_limit, cancelled)
         while result.facts is None and result.error is None:
             event = watch.next_event()
@@ -180,6 +196,7 @@ class Diagnoser:
                 result.facts = event["report"]
             elif kind == "timeout":
                 last = result.phases[-1] if result.phases else "running the script"
+                result.output = child.log.last_lines_since(mark)  # before the stack's dump joins the output
                 stack = child.python_stack()  # before the kill: where the script was
                 at = script_line(stack, request.script)
                 # The error's kind heads it ("Timeout: ..."): the message does not say it again.

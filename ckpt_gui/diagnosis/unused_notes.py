@@ -14,6 +14,7 @@ from ckpt_gui.core.formatting import counted, format_some, one_or_many
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.binding_notes import unused_optimizer_note
 from ckpt_gui.diagnosis.findings import RestoreFinding, TensorFlowVerdict
+from ckpt_gui.diagnosis.held_value_notes import reshaped, reshaped_words
 from ckpt_gui.diagnosis.layer_count import ValueRole, value_roles
 from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, missing_saver_key
 
@@ -119,6 +120,9 @@ def _who_reports_conflicts(
     tensorflow: TensorFlowVerdict, conflicts: int, variables: list[RestoreFinding], keras_file: dict[str, str] | None
 ) -> str:
     """Which of the conflicts TensorFlow (or Keras) itself reported, after ": "."""
+    changed = reshaped(variables, tensorflow)
+    if changed:  # TensorFlow raised nothing: it neither reported them nor stopped (review 21, 2)
+        return reshaped_words(changed, conflicts)
     missing_key = missing_saver_key(tensorflow.message) if tensorflow.verdict == SAVER_RAISED else None
     if missing_key:  # RestoreV2 reads every value before any is assigned: a missing key comes first
         return (

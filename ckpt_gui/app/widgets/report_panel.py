@@ -26,9 +26,15 @@ from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
 from ckpt_gui.app.widgets.report_panes import OneLine, Reshare, scrolling, share_room
 from ckpt_gui.app.widgets.report_problems import ProblemTable
-from ckpt_gui.app.widgets.report_texts import bullets, headline_html, ordered_notes, provenance
+from ckpt_gui.app.widgets.report_texts import (
+    bullets,
+    error_text,
+    headline_html,
+    ordered_notes,
+    provenance,
+    provenance_tip,
+)
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
-from ckpt_gui.diagnosis.attempt_errors import in_app_words
 from ckpt_gui.diagnosis.findings import RestoreReport
 
 NOTES_MIN_LINES = 2  # the notes' least height, unless dragged shut
@@ -165,7 +171,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         self._show_buttons(report=True)
         self.report = report
         self.phase.setText(provenance(report))
-        self.phase.setToolTip(f"Script: {report.script}\nPython: {report.python}")
+        self.phase.setToolTip(provenance_tip(report))
         self.rerun_button.setEnabled(True)
         for control in (self.export_json, self.export_md, self.export_button):
             control.setEnabled(True)
@@ -174,7 +180,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         self.error.setVisible(error is not None)
         self.headline.setText(headline_html(report))
         if error is not None:
-            self.error.setPlainText(error.traceback or in_app_words(error.message))
+            self.error.setPlainText(error_text(error))
             self._show_legend({})
             self._show_notes(report)
             self._fill_problems(None)

@@ -25,6 +25,7 @@ from .keras_load import RAISED, load_as_keras_does
 from .keras_pairing import file_entry, keras2_pairs, keras3_pairs, open_weights_file, unrecorded_reason
 from .keras_target import keras_model
 from .protocol import ScriptError, phase
+from .restore import count_non_finite
 
 
 def keras_attempt(tf, namespace: dict, path: str, kind: str) -> dict:
@@ -87,6 +88,9 @@ def _verify(entries: list[dict], weights: KerasWeightsFile) -> None:
             entry["restored"] = bool(np.array_equal(held, saved, equal_nan=held.dtype.kind in "fc"))
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
             entry["restored"] = None
+            continue
+        if entry["restored"]:
+            count_non_finite(entry, held)
 
 
 def _name_variables(entries: list[dict], model) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .protocol import first_lines
 
 SAVER_RAISED = "Saver.restore() raised"  # the verdict's words; the parent's report reads them too
+SAVER_SUCCEEDED = "Saver.restore() succeeded"
 RESTORE_RAISED = "restore() raised"
 
 
@@ -48,7 +49,7 @@ def restore_names(tf, target: dict, prefix: str) -> dict:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
         return {"verdict": SAVER_RAISED, "message": _saver_message(exc)}
-    return {"verdict": "Saver.restore() succeeded", "message": ""}
+    return {"verdict": SAVER_SUCCEEDED, "message": ""}
 
 
 def _saver_message(exc: Exception) -> str:
@@ -66,9 +67,12 @@ def verify(reader, facts: dict, session=None) -> None:
     # A Saver.restore() that raised assigned nothing (one restore op): that is known of
     # every variable without reading it back, and reading it back would prove nothing where
     # the checkpoint's value equals the variable's initial one (a checkpoint of tf.zeros).
-    assigned_nothing = facts.get("tensorflow", {}).get("verdict") == SAVER_RAISED
+    verdict = facts.get("tensorflow", {}).get("verdict")
+    assigned_nothing = verdict == SAVER_RAISED
     for entry in facts["variables"]:
         obj = entry.get("_object")
+        if obj is not None and entry["status"] == "shape_conflict" and verdict == SAVER_SUCCEEDED:
+            _shape_after_restore(entry, obj, session)
         if obj is None or entry["status"] != "consumed":
             continue
         if assigned_nothing:
@@ -83,6 +87,46 @@ def verify(reader, facts: dict, session=None) -> None:
                 entry["restored"] = _holds(obj, expected, session)
         except Exception:  # noqa: BLE001 - a value that cannot be read back is reported as unknown
             entry["restored"] = None
+            continue
+        if entry["restored"]:
+            count_non_finite(entry, expected)
+
+
+def count_non_finite(entry: dict, value) -> None:
+    """NaN and infinities in a value the variable now holds, counted from the checkpoint's
+    value the verification read anyway (no read of its own): an all-green restore of a
+    weight holding NaN had said nothing of it (review 21, 10)."""
+    import numpy as np
+
+    value = np.asarray(value)
+    if value.dtype.kind not in "fc":
+        return
+    nan = int(np.isnan(value).sum())
+    infinite = np.isinf(value)
+    positive = int((infinite & (value.real > 0)).sum()) if infinite.any() else 0
+    negative = int(infinite.sum()) - positive
+    if nan or positive or negative:
+        entry["non_finite"] = {"nan": nan, "+inf": positive, "-inf": negative}
+
+
+def _shape_after_restore(entry: dict, obj, session) -> None:
+    """A shape conflict ``Saver.restore()`` let through: in graph mode a resource
+    variable's restore assigns the checkpoint's value whatever its shape (RestoreV2's
+    output has no static shape, so the assign's shape check passes when the graph is
+    built, and AssignVariableOp does not validate it when run), and the variable now
+    holds a value of the checkpoint's shape, not the one the model built it with
+    (review 21, 2). Its shape is read back when it differs from the model's."""
+    if isinstance(obj, list):  # parts: RestoreV2 checks each slice against the saved whole
+        return
+    try:
+        import numpy as np
+
+        value = session.run(obj) if session is not None else obj.numpy()
+        shape = [int(d) for d in np.shape(value)]
+    except Exception:  # noqa: BLE001 - not readable: nothing known beyond the conflict
+        return
+    if shape != entry.get("model_shape"):
+        entry["shape_after_restore"] = shape
 
 
 def _slice_of(part) -> tuple:
