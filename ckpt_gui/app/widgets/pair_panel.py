@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 
 from ckpt_gui.app import theme
 from ckpt_gui.app.models.compare_model import status_label
+from ckpt_gui.app.widgets.difference_note import difference_note
 from ckpt_gui.app.widgets.heatmap import (
     WrappingLabel,
     colour_bar,
@@ -41,6 +42,7 @@ from ckpt_gui.app.widgets.pair_numbers import (
 )
 from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
+from ckpt_gui.app.widgets.plot_cover import cover, uncover
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
 from ckpt_gui.core.formatting import format_number
@@ -327,6 +329,11 @@ class PairPanel(QWidget):
         if not missing and view.hist_diff is None and tuple(pair.a.shape) != tuple(pair.b.shape):
             missing = "shapes differ"  # no B - A to plot: an empty box with a lone 0 tick said nothing (review 8)
         self._show_diff_plot(not missing, f"B - A: {missing}")
+        # Neither side read: a message, not empty axes on a made-up range (review 21 #18).
+        if pair.unreadable and view.hist_a is None and view.hist_b is None:
+            cover(self.histogram_view).say(f"No histograms: {missing} (Cannot read, above, says why)")
+        else:
+            uncover(self.histogram_view)
         if view.hist_diff is not None:
             hist = view.hist_diff
             self.curve_diff.setData(hist.edges.astype(np.float64), hist.counts.astype(np.float64))
@@ -385,7 +392,9 @@ class PairPanel(QWidget):
         same = view.pair.status == DiffStatus.SAME and view.image_diff is not None
         diff_image = np.nan_to_num(view.image_diff, nan=0.0) if same else view.image_diff
         no_difference = diff_image is not None and self._draw_difference(diff_image)
-        notes = [note for note in (constant_note, "B - A: no difference" if no_difference else "") if note]
+        in_blocks = no_difference and view.picture_diff.block != (1, 1)
+        said = difference_note(diff_image, *images, in_blocks) if no_difference else ""  # NaN/Inf differ too
+        notes = [note for note in (constant_note, said) if note]
         pictures = (view.picture_a, view.picture_b, view.picture_diff)
         for plot, item, overlay, picture, title in zip(
             self.image_plots, self.images, self.overlays, pictures, ("A", "B", "B - A")
