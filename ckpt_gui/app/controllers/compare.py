@@ -123,7 +123,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
         self._standing.hide()
-        if os.path.realpath(a.prefix) == os.path.realpath(b.prefix):
+        if same_prefix(a.prefix, b.prefix):  # through a link too (review 21 #7)
             self.banner.show_message(
                 f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
                 "File > Compare with... picks another one.", "warning",

@@ -34,6 +34,7 @@ from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.discovery import CheckpointRef, Location, order_known
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import unreadable_note
 
 TYPING_PAUSE_MS = 300  # a typed path is looked at once the typing pauses
@@ -232,14 +233,14 @@ class CompareDialog(QDialog):
         # Marked as the picker marks them (``locate`` may mark them: open_fallback.with_unreadable_marked).
         self._broken = dict(zip(location.broken, location.broken_why, strict=True))
         for ref in self.refs:
-            shown = "  (shown)" if os.path.abspath(ref.prefix) == os.path.abspath(self.a_prefix) else ""
+            shown = "  (shown)" if same_checkpoint(ref.prefix, self.a_prefix) else ""
             broken = "  (cannot be read)" if ref.prefix in self._broken else ""
             self.checkpoints.addItem(
                 describe_ref(ref, location.latest_mark(ref), location.kind == "keras") + shown + broken
             )
         selected = location.selected
-        if os.path.isdir(text) and selected.prefix == self.a_prefix:
-            others = [ref for ref in self.refs if ref.prefix != self.a_prefix]
+        if os.path.isdir(text) and same_checkpoint(selected.prefix, self.a_prefix):
+            others = [ref for ref in self.refs if not same_checkpoint(ref.prefix, self.a_prefix)]
             selected = next(
                 (ref for ref in others if ref.prefix not in self._broken), others[0] if others else selected
             )
@@ -273,7 +274,7 @@ class CompareDialog(QDialog):
             self._say(f"{unreadable_note(prefix, self._broken[prefix])}: choose another checkpoint.", ERROR)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
             return
-        if os.path.abspath(prefix) == os.path.abspath(self.a_prefix):
+        if same_checkpoint(prefix, self.a_prefix):  # through a link too: the real files (review 21 #7)
             self._say(SAME_WARNING, WARNING)
         elif unreadable:  # which checkpoint is proposed instead of the newest, and why
             self._say(f"{unreadable}: the newest readable checkpoint of the folder is proposed.", WARNING)
