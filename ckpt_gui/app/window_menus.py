@@ -51,6 +51,7 @@ def build_menus(window) -> None:
     # platforms (the Restore menu's Re-run diagnosis).
     add(view, "&Reload checkpoint and folder", browse.reload, "F5")
     restore = window.menuBar().addMenu("&Restore")
+    restore.setToolTipsVisible(True)  # Repair's, when greyed: why
     add(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
     add(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")
     add(restore, "&Python interpreter...", doctor.choose_python)

@@ -226,6 +226,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.diff = None
         self.banner.hide()
         self._standing.hide()
+        self.withdraw_export_error()  # a pair's value not exported: the pairs are gone
         self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
 
@@ -295,6 +296,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         except CheckpointError as exc:
             self.export_failed(path, exc)
             return
+        self.withdraw_export_error()
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
     # -- progress and the end -------------------------------------------------------------------
