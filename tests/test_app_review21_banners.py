@@ -203,3 +203,16 @@ def test_repair_is_greyed_and_says_why_for_a_checkpoint_deleted_from_its_folder(
     window.repair.propose(report, ckpt)
     assert "ckpt-100 was deleted from its folder: nothing to repair from" in window.banner.text
     assert window.repair.dialog is None or not window.repair.dialog.isVisible()
+
+
+def test_a_failed_comparisons_error_goes_with_another_checkpoint_too(qtbot, window, demo, tmp_path):
+    # The same lifetime as a failed repair's or export's (it already had it: kept so).
+    _open(qtbot, window, demo / "ckpt-300")
+    with qtbot.waitSignal(window.compare.failed, timeout=WAIT_MS):
+        window.compare.compare_with(str(tmp_path / "no-such-checkpoint"))
+    assert "Cannot compare" in window.banner.text
+    ref = next(r for r in window.browse.ckpt.checkpoints if r.name == "ckpt-200")
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.switch_checkpoint(ref)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    assert "Cannot compare" not in window.banner.text, window.banner.text

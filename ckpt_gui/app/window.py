@@ -285,9 +285,11 @@ class MainWindow(QMainWindow):
         self.clear_diagnosis_action.setEnabled(report is not None)
         # Not for a checkpoint deleted from its folder since (a training job's CheckpointManager):
         # Repair... had stayed enabled, and failed only after a folder was chosen (review 21 #16).
+        # Its files looked for only with a repair to offer: no stat in every open's turn.
         shown = self._shown_ckpt
-        gone = shown is not None and not is_url(shown.prefix) and not in_its_folder(shown.prefix)
-        self.repair_action.setEnabled(report is not None and report.error is None and not report.ok and not gone)
+        repairable = report is not None and report.error is None and not report.ok
+        gone = repairable and shown is not None and not is_url(shown.prefix) and not in_its_folder(shown.prefix)
+        self.repair_action.setEnabled(repairable and not gone)
         why = f"{os.path.basename(shown.prefix)} was deleted from its folder: nothing to repair from" if gone else ""
         self.repair_action.setToolTip(why)  # "": none (the menu would repeat the item's text)
         if gone:  # the report panel's button too (it enables itself with a report)
