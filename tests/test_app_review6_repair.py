@@ -120,22 +120,27 @@ def test_write_asks_for_a_new_folder_where_writing_is_allowed(window, tmp_path, 
 def test_write_takes_a_new_folder_or_an_empty_one_and_refuses_a_full_one(window, tmp_path, monkeypatch):
     """Issue 11: the save dialog named a new folder only. A folder picked may be new or
     empty; one holding anything is refused, saying what it holds; the checkpoint's own
-    folder, empty or not, by the write guard."""
+    folder, empty or not, by the write guard. Refused while choosing, as Export's save
+    dialog refuses (said, the picker asked again), not after it closed (review 21 #17)."""
+    from PySide6.QtWidgets import QMessageBox
+
     ckpt = _copy_of_the_demo(tmp_path)
     window.repair.ckpt, window.repair.script = ckpt, str(tmp_path / "model.py")
     dialog = window.repair._dialog()
     dialog.show_plan(_demo_plan(ckpt))
     written = []
     monkeypatch.setattr(window.repair.runner, "submit", lambda *a, **k: written.append(a))  # no TensorFlow here
-    answers = []
+    answers, warned = [], []
     monkeypatch.setattr(folder_picker, "ask_folder", lambda parent, title, start: answers.pop(0))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warned.append(text))
     full = tmp_path / "full"
     full.mkdir()
     (full / "notes.txt").write_text("mine")
-    answers.append(str(full))
+    answers.extend([str(full), ""])  # refused, then the picker again: cancelled
     window.repair.write()
-    text = dialog.result.text()
-    assert not written and str(full) in text and "is not empty (it holds notes.txt)" in text, text
+    assert not answers and len(warned) == 1, (answers, warned)
+    assert str(full) in warned[0] and "is not empty (it holds notes.txt)" in warned[0], warned
+    assert not written and not dialog.result.text()  # cancelled: nothing written, "Not done" not said
     assert (full / "notes.txt").read_text() == "mine" and sorted(p.name for p in full.iterdir()) == ["notes.txt"]
     (tmp_path / "empty").mkdir()
     for folder in (tmp_path / "empty", tmp_path / "new"):
@@ -143,9 +148,11 @@ def test_write_takes_a_new_folder_or_an_empty_one_and_refuses_a_full_one(window,
         window.repair.write()
         assert len(written) == 1, dialog.result.text()
         assert written.pop()[0] == "repair"
-    answers.append(str(tmp_path / "demo"))  # the checkpoint's folder: the write guard's refusal
+    # The checkpoint's folder: the write guard's refusal, then a new folder chosen in the picker again.
+    answers.extend([str(tmp_path / "demo"), str(tmp_path / "new-2")])
     window.repair.write()
-    assert not written and "never writes into" in dialog.result.text()
+    assert "never writes into" in warned[-1] and len(warned) == 2, warned
+    assert len(written) == 1 and written.pop()[0] == "repair"
 
 
 @pytest.mark.parametrize("chosen", ["new", "empty", ""])

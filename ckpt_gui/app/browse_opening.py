@@ -81,7 +81,7 @@ class CheckpointOpening:
         if self.ckpt is None:
             return
         prefix, folder = self.ckpt.prefix, self.ckpt.location.directory
-        gone = not (storage.isfile(prefix + ".index") or storage.isfile(prefix))  # a Keras file is its own prefix
+        gone = not in_its_folder(prefix)
         path = folder if gone else prefix
         self._fresh = prefix  # its statistics are read again, not taken from what was shown
         self._recent.pop(prefix, None)
@@ -155,6 +155,8 @@ class CheckpointOpening:
             self._stats_by_prefix.pop(fresh, None)
         elif self.ckpt is not None:
             self._stats_by_prefix[self.ckpt.prefix] = self.stats_cache
+        if self.ckpt is None or not storage.same_checkpoint(self.ckpt.prefix, ckpt.prefix):
+            self.withdraw_export_error()  # a value of the checkpoint shown before not exported (review 21 #1)
         self.ckpt = ckpt
         self.selection.stats_cache = self._stats_by_prefix.get(ckpt.prefix, {})
         self.selection.positions = {}
@@ -305,6 +307,12 @@ class CheckpointOpening:
             self.histogram.clear(NOTHING_SHOWN)
             self.tensor.show_message(NOTHING_SHOWN)
         self.loaded.emit()
+
+
+def in_its_folder(prefix: str) -> bool:
+    """Whether the checkpoint ``prefix`` is still in its folder: its index (a Keras file
+    is its own prefix). A training job's CheckpointManager deletes the oldest saves."""
+    return storage.isfile(prefix + ".index") or storage.isfile(prefix)
 
 
 def could_not_open(target: str, message: str) -> str:

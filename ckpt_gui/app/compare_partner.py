@@ -13,6 +13,7 @@ from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import other_series
+from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import with_unreadable_marked
 
 
@@ -105,5 +106,6 @@ def _locate_marked(path: str):
 
 
 def same_prefix(path: str, other: str) -> bool:
-    """Whether two paths name one checkpoint (through symbolic links)."""
-    return os.path.realpath(path) == os.path.realpath(other)
+    """Whether two paths name one checkpoint (through symbolic links: a linked folder or
+    ``.index``, storage.same_checkpoint)."""
+    return same_checkpoint(path, other)

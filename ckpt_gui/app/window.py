@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import settings, window_focus, window_menus, window_workflows
+from ckpt_gui.app.browse_opening import in_its_folder
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
@@ -45,6 +46,7 @@ from ckpt_gui.app.window_splits import Splits, StackedPages
 from ckpt_gui.app.window_status import WindowStatus
 from ckpt_gui.app.window_title import CheckpointTitle
 from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.format.storage_paths import is_url
 from ckpt_gui.resources import icon_path
 
 if TYPE_CHECKING:
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
         browse.checkpoint_shown.connect(self._show_checkpoint_name)
         browse.index_read.connect(self._show_checkpoint_name)
         browse.folder_watch.listed.connect(self._show_checkpoint_name)  # "previous" follows the folder
+        browse.folder_watch.listed.connect(lambda _ckpt: self._enable_diagnosis_actions())  # Repair: still there?
         browse.checkpoint_shown.connect(self._tell_workflows)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)
         self.graph.available.connect(self._enable_graph_tab)
@@ -241,7 +244,7 @@ class MainWindow(QMainWindow):
 
     def _tell_workflows(self, ckpt: Checkpoint) -> None:
         self._shown_ckpt = ckpt
-        for workflow in (self._compare, self._doctor):
+        for workflow in (self._compare, self._doctor, self._repair):
             if workflow is not None:
                 workflow.set_checkpoint(ckpt)
 
@@ -266,6 +269,8 @@ class MainWindow(QMainWindow):
         if self._repair is None:
             self._repair = window_workflows.make_repair(self)
             self.status_bar.watch(self._repair)
+            if self._shown_ckpt is not None:  # what its messages will be about
+                self._repair.set_checkpoint(self._shown_ckpt)
         return self._repair
 
     def _made(self, workflow, connect) -> None:
@@ -280,7 +285,17 @@ class MainWindow(QMainWindow):
     def _enable_diagnosis_actions(self) -> None:
         report = self._doctor.report if self._doctor is not None else None
         self.clear_diagnosis_action.setEnabled(report is not None)
-        self.repair_action.setEnabled(report is not None and report.error is None and not report.ok)
+        # Not for a checkpoint deleted from its folder since (a training job's CheckpointManager):
+        # Repair... had stayed enabled, and failed only after a folder was chosen (review 21 #16).
+        # Its files looked for only with a repair to offer: no stat in every open's turn.
+        shown = self._shown_ckpt
+        repairable = report is not None and report.error is None and not report.ok
+        gone = repairable and shown is not None and not is_url(shown.prefix) and not in_its_folder(shown.prefix)
+        self.repair_action.setEnabled(repairable and not gone)
+        why = f"{os.path.basename(shown.prefix)} was deleted from its folder: nothing to repair from" if gone else ""
+        self.repair_action.setToolTip(why)  # "": none (the menu would repeat the item's text)
+        if gone:  # the report panel's button too (it enables itself with a report)
+            self.report_panel.repair_button.setEnabled(False)
 
     def _propose_repair(self) -> None:
         self.repair.propose(self.doctor.report, self.doctor.ckpt)

@@ -10,6 +10,8 @@ from ckpt_gui.app import settings, window_focus, window_workflows
 from ckpt_gui.app.help_menu import add_help_menu
 from ckpt_gui.app.open_url import ask_url
 
+PREVIOUS_KEY = "Ctrl+Shift+P"  # File > Compare with previous checkpoint
+
 
 def build_menus(window) -> None:
     browse, tree, add = window.browse, window.tree_panel, window._action
@@ -24,7 +26,9 @@ def build_menus(window) -> None:
     window.recent_menu.aboutToShow.connect(lambda: _fill_recent(window))
     menu.addSeparator()
     add(menu, "&Compare with...", compare.choose, "Ctrl+K")
-    window.previous_action = add(menu, "Compare with &previous checkpoint", compare.compare_with_previous)
+    # P for previous: it had no key at all (review 21 #20); Ctrl+P alone is Print's.
+    window.previous_action = add(menu, "Compare with &previous checkpoint", compare.compare_with_previous,
+                                 PREVIOUS_KEY)  # fmt: skip
     window.close_compare_action = add(menu, "C&lose comparison", compare.close, "Ctrl+Shift+K")
     window.close_compare_action.setEnabled(False)  # nothing compared yet (see _connect)
     menu.addSeparator()
@@ -47,6 +51,7 @@ def build_menus(window) -> None:
     # platforms (the Restore menu's Re-run diagnosis).
     add(view, "&Reload checkpoint and folder", browse.reload, "F5")
     restore = window.menuBar().addMenu("&Restore")
+    restore.setToolTipsVisible(True)  # Repair's, when greyed: why
     add(restore, "&Diagnose restore...", doctor.choose_script, "Ctrl+D")
     add(restore, "&Re-run diagnosis", doctor.rerun, "Ctrl+R")
     add(restore, "&Python interpreter...", doctor.choose_python)

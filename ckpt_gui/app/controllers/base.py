@@ -56,6 +56,7 @@ class Controller(QObject):
         except CheckpointError as exc:
             self.export_failed(path, exc)
             return
+        self.withdraw_export_error()  # an earlier export's "cannot write": this one was written
         self.status.emit(f"Wrote {written}")
 
     def export_failed(self, path: str, exc: Exception) -> None:
@@ -70,6 +71,12 @@ class Controller(QObject):
     def closing(self) -> None:
         """The window is closing (its jobs are cancelled): nothing of this workflow's
         runs on the GUI thread any more (a workflow with such work says what)."""
+
+    def withdraw_export_error(self) -> None:
+        """A failed export's message is no longer true: a later export was written, or
+        what was exported is no longer shown (another checkpoint, the comparison closed);
+        it had stayed above every checkpoint opened after (review 21 #1)."""
+        self._export_banner.hide()
 
     def shutdown(self, timeout_ms: int = 3000) -> None:
         """Cancel this workflow's jobs and wait for them to return (the app is closing)."""

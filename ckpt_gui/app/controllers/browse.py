@@ -167,6 +167,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         except CheckpointError as exc:
             self.export_failed(path, exc)
             return
+        self.withdraw_export_error()
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
     def export_histogram(self) -> None:

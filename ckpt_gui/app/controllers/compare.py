@@ -124,7 +124,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
         self._standing.hide()
-        if os.path.realpath(a.prefix) == os.path.realpath(b.prefix):
+        if same_prefix(a.prefix, b.prefix):  # through a link too (review 21 #7)
             self.banner.show_message(
                 f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
                 "File > Compare with... picks another one.", "warning",
@@ -229,6 +229,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         self.diff = None
         self.banner.hide()
         self._standing.hide()
+        self.withdraw_export_error()  # a pair's value not exported: the pairs are gone
         self.withdraw_status()  # "Compared: ..." described the comparison closed
         self.closed.emit()
 
@@ -305,6 +306,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         except CheckpointError as exc:
             self.export_failed(path, exc)
             return
+        self.withdraw_export_error()
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
 
     # -- progress and the end -------------------------------------------------------------------

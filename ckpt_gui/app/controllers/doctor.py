@@ -82,6 +82,7 @@ class DoctorController(Controller):
         script is never run, nor offered, against an unrelated checkpoint."""
         if self.ckpt is None or self.ckpt.prefix != ckpt.prefix:
             self.banner.hide()  # a failed attempt, or "open a checkpoint first": about another state
+            self.withdraw_export_error()  # the report not exported is put aside (review 21 #1)
         self.ckpt = ckpt
         expected, self._expected = self._expected, None
         if expected is not None and expected.checkpoint == ckpt.prefix:
@@ -99,7 +100,9 @@ class DoctorController(Controller):
             return
         same_folder = self.script_folder is not None and folder == self.script_folder
         if self.report is not None and same_file(self.report.checkpoint, ckpt.prefix):
-            self.statuses_changed.emit(self.report.variables)
+            # A failed attempt has no statuses: F5 after it had shown an empty Restore
+            # column in Bytes' place (review 21 #12); _adopt and _show_again say so too.
+            self.statuses_changed.emit(None if self.report.error is not None else self.report.variables)
             return
         last = self.report or (aside.report if aside is not None else None)
         if self.report is not None and self.script:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ckpt_gui.app import settings
+from ckpt_gui.app.browse_opening import in_its_folder
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.widgets import folder_picker
@@ -24,6 +25,7 @@ from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.repair_panel import RepairDialog, outcome_html
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreReport
 from ckpt_gui.diagnosis.runner import DiagnosisRequest
@@ -57,7 +59,18 @@ class RepairController(Controller):
         self.ckpt: Checkpoint | None = None
         self.script: str | None = None
         self.outcome: RepairOutcome | None = None
+        self._shown: str | None = None  # the prefix of the checkpoint shown: what the repair's messages are about
         self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
+
+    def set_checkpoint(self, ckpt) -> None:
+        """Another checkpoint is shown: what the repair said of its source (it could not
+        run, its plan not saved) goes, as the doctor's and the comparison's do; the red
+        "could not run" had stayed above every checkpoint and folder opened after (review
+        21 #1). The same checkpoint shown again (F5) keeps it: its source is still there."""
+        if self._shown is not None and not same_checkpoint(self._shown, ckpt.prefix):
+            self.banner.hide()
+            self.withdraw_export_error()
+        self._shown = ckpt.prefix
 
     def propose(self, report: RestoreReport | None, ckpt) -> None:
         """The plan the diagnosis proposes, in the repair dialog."""
@@ -76,6 +89,10 @@ class RepairController(Controller):
             return
         if report.checkpoint != ckpt.prefix:
             self.banner.show_message("The diagnosis is for another checkpoint: re-run it first.", "info")
+            return
+        gone = source_gone(ckpt)
+        if gone:  # said now, not after a folder was chosen to write into (review 21 #16)
+            self.banner.show_message(gone, "error")
             return
         self.ckpt, self.script = ckpt, report.script
         paths = source_paths(ckpt.variables)
@@ -157,14 +174,24 @@ class RepairController(Controller):
         existing empty one (Qt's save dialog had named a new folder only, issue 11).
         The dialog starts where the write guard allows writing and suggests
         ``<checkpoint>-repaired``: a folder picker had opened in the checkpoint's own
-        folder, which was then refused (review 6)."""
+        folder, which was then refused (review 6). A folder the write guard refuses, or
+        one not empty, is refused while the user is still choosing (said, and the
+        picker asked again), as Export's save dialog does: it had closed the picker and
+        said "Not done" under the plan (review 21 #17)."""
         start = os.path.join(*self.free_output())
-        path = folder_picker.ask_folder(
-            self.dialog, "Write the repaired checkpoint: name a new folder or choose an empty one", start
-        )
-        if path:
+        title = "Write the repaired checkpoint: name a new folder or choose an empty one"
+        while True:
+            path = folder_picker.ask_folder(self.dialog, title, start)
+            if not path:
+                return ""
+            try:
+                refuse_unless_empty(prepare_output(self.ckpt, path, force=True))
+            except CheckpointError as exc:
+                QMessageBox.warning(self.dialog, "Write the repaired checkpoint", str(exc))
+                start = os.path.join(*self.free_output())  # and the picker again, where writing is allowed
+                continue
             settings.remember_export_folder(os.path.dirname(path.rstrip(os.sep)))
-        return path
+            return path
 
     def free_output(self) -> tuple[str, str]:
         """(folder, name): the last export's folder, or the nearest one above it (above the
@@ -233,6 +260,19 @@ class RepairController(Controller):
             self.dialog.cancel_requested.connect(self.cancel)
             self.dialog.open_requested.connect(self.open_result)
         return self.dialog
+
+
+def source_gone(ckpt: Checkpoint) -> str:
+    """Why ``ckpt`` cannot be repaired from any more ("" while it can): deleted from its
+    folder since it was opened, or a data file of it gone (a repair reads every value)."""
+    name = os.path.basename(ckpt.prefix)
+    if not in_its_folder(ckpt.prefix):
+        return f"{name} was deleted from its folder: nothing to repair from (F5 opens the folder's latest)"
+    try:
+        ckpt.shards.check_all_present()
+    except CheckpointError as exc:
+        return f"{name} cannot be repaired: {exc}"
+    return ""
 
 
 def _numbered(name: str):

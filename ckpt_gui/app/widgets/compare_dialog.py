@@ -35,6 +35,7 @@ from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.discovery import CheckpointRef, Location, order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import other_series, series_of
+from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import unreadable_note
 
 TYPING_PAUSE_MS = 300  # a typed path is looked at once the typing pauses
@@ -44,10 +45,6 @@ ANOTHER_SERIES_WARNING = (
     "This checkpoint is of another series of the folder (another save() prefix, maybe another model or run):"
     " before and after by their times only, not one run's history."
 )
-
-
-def same_file(one: str, other: str) -> bool:
-    return os.path.abspath(one) == os.path.abspath(other)
 
 
 FIELD_SPARE = 6  # px the box's field keeps beyond its longest text (the label's own margin)
@@ -239,7 +236,8 @@ class CompareDialog(QDialog):
         # Newest first, as in the picker: the series of the checkpoint shown (of the one the
         # path names, in another folder) before the folder's other series, marked as the
         # picker marks them (review 20: the whole folder was listed as one series).
-        mine = next((ref for ref in location.checkpoints if same_file(ref.prefix, self.a_prefix)), location.selected)
+        shown = (ref for ref in location.checkpoints if same_checkpoint(ref.prefix, self.a_prefix))
+        mine = next(shown, location.selected)
         series = list(reversed(series_of(location, mine)))
         self.refs = series + list(reversed(other_series(location, mine)))
         self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
@@ -248,15 +246,15 @@ class CompareDialog(QDialog):
         # Marked as the picker marks them (``locate`` may mark them: open_fallback.with_unreadable_marked).
         self._broken = dict(zip(location.broken, location.broken_why, strict=True))
         for ref in self.refs:
-            shown = "  (shown)" if same_file(ref.prefix, self.a_prefix) else ""
+            shown = "  (shown)" if same_checkpoint(ref.prefix, self.a_prefix) else ""
             apart = "  (another series)" if ref.prefix in self._apart else ""
             broken = "  (cannot be read)" if ref.prefix in self._broken else ""
             self.checkpoints.addItem(
                 describe_ref(ref, location.latest_mark(ref), location.kind == "keras") + apart + shown + broken
             )
         selected = location.selected
-        if os.path.isdir(text) and selected.prefix == self.a_prefix:
-            others = [ref for ref in self.refs if ref.prefix != self.a_prefix]
+        if os.path.isdir(text) and same_checkpoint(selected.prefix, self.a_prefix):
+            others = [ref for ref in self.refs if not same_checkpoint(ref.prefix, self.a_prefix)]
             selected = next(
                 (ref for ref in others if ref.prefix not in self._broken), others[0] if others else selected
             )
@@ -290,9 +288,9 @@ class CompareDialog(QDialog):
             self._say(f"{unreadable_note(prefix, self._broken[prefix])}: choose another checkpoint.", ERROR)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
             return
-        if os.path.abspath(prefix) == os.path.abspath(self.a_prefix):
+        if same_checkpoint(prefix, self.a_prefix):  # through a link too: the real files (review 21 #7)
             self._say(SAME_WARNING, WARNING)
-        elif prefix in self._apart and any(same_file(ref.prefix, self.a_prefix) for ref in self.refs):
+        elif prefix in self._apart and any(same_checkpoint(ref.prefix, self.a_prefix) for ref in self.refs):
             self._say(ANOTHER_SERIES_WARNING, WARNING)
         elif unreadable:  # which checkpoint is proposed instead of the newest, and why
             self._say(f"{unreadable}: the newest readable checkpoint of the folder is proposed.", WARNING)

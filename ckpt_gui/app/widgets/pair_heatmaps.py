@@ -10,6 +10,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 
+from ckpt_gui.app.widgets.difference_note import difference_note
 from ckpt_gui.app.widgets.heatmap import (
     WrappingLabel,
     colour_bar,
@@ -134,7 +135,9 @@ class PairHeatmaps:
         same = view.pair.status == DiffStatus.SAME and view.image_diff is not None
         diff_image = np.nan_to_num(view.image_diff, nan=0.0) if same else view.image_diff
         no_difference = diff_image is not None and self._draw_difference(diff_image)
-        notes = [note for note in (constant_note, "B - A: no difference" if no_difference else "") if note]
+        in_blocks = no_difference and view.picture_diff.block != (1, 1)
+        said = difference_note(diff_image, *images, in_blocks) if no_difference else ""  # NaN/Inf differ too
+        notes = [note for note in (constant_note, said) if note]
         pictures = (view.picture_a, view.picture_b, view.picture_diff)
         for plot, item, overlay, picture, title in zip(
             self.image_plots, self.images, self.overlays, pictures, ("A", "B", "B - A")

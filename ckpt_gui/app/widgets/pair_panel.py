@@ -28,6 +28,7 @@ from ckpt_gui.app.widgets.pair_numbers import (
 )
 from ckpt_gui.app.widgets.pair_slice import SliceControls
 from ckpt_gui.app.widgets.plot_axes import SpacedAxis
+from ckpt_gui.app.widgets.plot_cover import cover, uncover
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
 from ckpt_gui.core.formatting import format_number
@@ -254,6 +255,11 @@ class PairPanel(PairHeatmaps, QWidget):
         if not missing and view.hist_diff is None and tuple(pair.a.shape) != tuple(pair.b.shape):
             missing = "shapes differ"  # no B - A to plot: an empty box with a lone 0 tick said nothing (review 8)
         self._show_diff_plot(not missing, f"B - A: {missing}")
+        # Neither side read: a message, not empty axes on a made-up range (review 21 #18).
+        if pair.unreadable and view.hist_a is None and view.hist_b is None:
+            cover(self.histogram_view).say(f"No histograms: {missing} (Cannot read, above, says why)")
+        else:
+            uncover(self.histogram_view)
         if view.hist_diff is not None:
             hist = view.hist_diff
             self.curve_diff.setData(hist.edges.astype(np.float64), hist.counts.astype(np.float64))

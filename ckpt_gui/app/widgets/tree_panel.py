@@ -242,13 +242,15 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         """Colour every variable by its restore status and add the model-only rows
         (None: take the diagnosis away)."""
         keep = self._selected_key()
+        entries = None if entries is None else list(entries)
         for tree in {id(t): t for t in self.trees.values()}.values():
             if entries is None:
                 tree.clear_report()
             else:
                 tree.apply_report(entries)
         self.statuses = None
-        self.view.setColumnHidden(RESTORE, entries is None)
+        # Only with statuses to show: an empty Restore column took Bytes' room (review 21 #12).
+        self.view.setColumnHidden(RESTORE, not entries)
         self.model.set_tree(self.tree)
         self.apply_filter()
         self.fit_columns()

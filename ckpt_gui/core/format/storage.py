@@ -47,6 +47,21 @@ def real(path: str) -> str:
     return absolute(path) if is_url(path) else os.path.realpath(path)
 
 
+def same_checkpoint(prefix: str, other: str) -> bool:
+    """Whether two prefixes name one checkpoint: the same real path (a folder linked to
+    the other's), or one index file reached by two names (a linked ``.index``, a folder
+    of links to another's files). Compared as spelled, the Compare dialog took a
+    checkpoint reached through a link for another one (review 21 #7)."""
+    if is_url(prefix) or is_url(other):
+        return absolute(prefix) == absolute(other)
+    if os.path.realpath(prefix) == os.path.realpath(other):
+        return True
+    try:
+        return os.path.samefile(prefix + ".index", other + ".index")
+    except (OSError, ValueError):  # either index missing (a Keras file, a SavedModel's variables): not one file
+        return False
+
+
 def can_list(directory: str) -> bool:
     """Whether the folder can be listed: not on a plain web server (``https://``), where
     a checkpoint is opened by its prefix and shown without its siblings."""
