@@ -5,6 +5,7 @@ keep their least height)."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QStackedWidget, QTabWidget, QWidget
 
@@ -59,6 +60,8 @@ class Splits:
 
     def _keep_line(self) -> None:
         """The split as it is now, kept as the splitter's own (``_OnLayout`` on the plots)."""
+        if not (shiboken6.isValid(self.views) and shiboken6.isValid(self.right)):  # the window being destroyed
+            return
         if self.views.isVisibleTo(self.right) and self.right.height() > 0:
             self.right.setSizes(self.right.sizes())
 

@@ -83,6 +83,8 @@ class TabFocusFrame(QWidget):
 
     def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
         kind = event.type()
+        if not shiboken6.isValid(self.bar):  # the bar being destroyed (the window closed while it had the keyboard)
+            return False
         if kind == QEvent.Type.FocusIn:
             self.setGeometry(self.bar.rect())
             self.raise_()  # above the scroll buttons of a bar too narrow for its tabs
@@ -90,13 +92,13 @@ class TabFocusFrame(QWidget):
         elif kind == QEvent.Type.FocusOut:
             self.hide()
         elif kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
-            if not shiboken6.isValid(self.bar):  # the bar being destroyed (the window closed while it had the keyboard)
-                return False
             self.setGeometry(self.bar.rect())
             self.update()
         return False
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
+        if not shiboken6.isValid(self.bar):  # a last paint while the bar is destroyed (its window closed)
+            return
         rect = self.frame_rect()
         if not rect.isValid():
             return
