@@ -17,6 +17,7 @@ from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS
+from tests.test_app_review19 import fail_an_export
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -141,14 +142,7 @@ def test_a_comparisons_failed_export_goes_with_the_comparison(qtbot, window, dem
     _open(qtbot, window, demo / "ckpt-300")
     with qtbot.waitSignal(window.compare.done, timeout=WAIT_MS):
         window.compare.compare_with(str(demo / "ckpt-100"))
-    pair = next(p for p in window.compare.diff.pairs if p.a is not None and not p.a.is_object_graph)
-    monkeypatch.setattr(window.compare, "ask_save_path", lambda *_a, **_k: str(tmp_path / "x.npy"))
-
-    def fails(*_args, **_kwargs):
-        raise CheckpointError(str(tmp_path / "x.npy"), "the disk is full")
-
-    monkeypatch.setattr("ckpt_gui.app.controllers.compare.export_npy", fails)
-    window.compare.export_value(pair, "A")
+    fail_an_export(window, tmp_path, monkeypatch)
     assert "the disk is full" in window.banner.text
     window.compare.close()
     assert "the disk is full" not in window.banner.text, window.banner.text
