@@ -197,6 +197,18 @@ def test_the_dialog_fits_the_screen_it_opens_on(qtbot):
     assert room.contains(frame), (frame, room)
 
 
+def show_save_counter_plan(window, ckpt, tmp_path):
+    """The Repair dialog shown with a one-line plan of ``ckpt`` (save_counter mapped by
+    path), as the doctor would propose it: here and in test_app_review21_banners."""
+    key = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
+    entries = (PlanEntry(key, Action.MAP, "save_counter", "matched by path", (), (), "int64", "int64"),)
+    window.repair.ckpt, window.repair.script = ckpt, str(tmp_path / "model.py")
+    dialog = window.repair._dialog()
+    dialog.show_plan(RepairPlan(ckpt.prefix, str(tmp_path / "model.py"), "object", entries, ()))
+    dialog.show()
+    return dialog
+
+
 def test_a_refused_output_folder_is_said_in_the_dialog(window, tmp_path):
     # The write guard's refusal shows in the dialog (the window's banner is behind it),
     # and Write stays there to choose another folder.
@@ -208,12 +220,7 @@ def test_a_refused_output_folder_is_said_in_the_dialog(window, tmp_path):
     folder = tmp_path / "demo"
     shutil.copytree(demo_path(), folder)
     ckpt = Checkpoint.open(str(folder))
-    key = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
-    entries = (PlanEntry(key, Action.MAP, "save_counter", "matched by path", (), (), "int64", "int64"),)
-    window.repair.ckpt, window.repair.script = ckpt, str(tmp_path / "model.py")
-    dialog = window.repair._dialog()
-    dialog.show_plan(RepairPlan(ckpt.prefix, str(tmp_path / "model.py"), "object", entries, ()))
-    dialog.show()
+    dialog = show_save_counter_plan(window, ckpt, tmp_path)
     window.repair.write(str(folder))
     assert not window.repair.runner.busy and not window.banner.isVisible()
     text = dialog.result.text()

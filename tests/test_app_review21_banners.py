@@ -14,9 +14,9 @@ import shutil
 import pytest
 
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.repair.plan import Action, PlanEntry, RepairPlan
 from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS
+from tests.test_app_repair import show_save_counter_plan
 from tests.test_app_review19 import fail_an_export
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -42,12 +42,7 @@ def _fail_a_repair(qtbot, window, demo, tmp_path) -> str:
     """ckpt-100 shown, its repair written while its data file is gone: the repair's error."""
     _open(qtbot, window, demo / "ckpt-100")
     ckpt = window.browse.ckpt
-    key = "save_counter/.ATTRIBUTES/VARIABLE_VALUE"
-    entries = (PlanEntry(key, Action.MAP, "save_counter", "matched by path", (), (), "int64", "int64"),)
-    window.repair.ckpt, window.repair.script = ckpt, str(tmp_path / "model.py")
-    dialog = window.repair._dialog()
-    dialog.show_plan(RepairPlan(ckpt.prefix, str(tmp_path / "model.py"), "object", entries, ()))
-    dialog.show()
+    dialog = show_save_counter_plan(window, ckpt, tmp_path)
     os.remove(demo / "ckpt-100.data-00000-of-00001")  # as a CheckpointManager deletes it
     window.repair.write(str(tmp_path / "repaired"))
     qtbot.waitUntil(lambda: not window.repair.runner.busy, timeout=WAIT_MS)
