@@ -347,7 +347,8 @@ def build():
         'tf.compat.v1.get_variable("layer1/weights", [12, 4], use_resource=False)\n'
         'tf.compat.v1.get_variable("layer1/biases", [5], use_resource=False)\n'
         'tf.compat.v1.get_variable("embedding/table", [40, 8], use_resource=False)\n',
-        "part-way: it runs its assignments in parallel, so which ran before the error is not determined",
+        "part-way, in its assignments: it does not say which ran before the error (in a graph they run in parallel, "
+        "in no set order)",
     ),
 }
 
@@ -711,7 +712,8 @@ def test_a_saver_restore_that_raised_part_way_says_what_each_variable_holds(worl
     assigned = sum(1 for v in matching if v.restored)
     (note,) = [note for note in report.notes if "part-way" in note]
     assert note.startswith(
-        "Saver.restore() raised InvalidArgumentError (a variable's shape does not fit its checkpoint value) part-way"
+        "Saver.restore() raised InvalidArgumentError (a variable's shape does not fit its checkpoint value) part-way, "
+        "in its assignments"
     ), note
     assert f"{assigned} of 2 matching values" in note and "(assigned before the error)" in note
     assert (assigned < 2) == ("(not assigned: " in note)

@@ -384,8 +384,9 @@ def test_a_saver_restore_that_raised_part_way_says_what_each_variable_holds_neve
         "mode": "name"}  # fmt: skip
     report = build_report(DiagnosisRequest("/ckpt/model.ckpt", "/model.py"), AttemptResult(facts=facts))
     assert report.notes[0] == (
-        "Saver.restore() raised InvalidArgumentError (a variable's shape does not fit its checkpoint value) part-way: "
-        "it runs its assignments in parallel, so which ran before the error is not determined; read back after it, "
+        "Saver.restore() raised InvalidArgumentError (a variable's shape does not fit its checkpoint value) part-way, "
+        "in its assignments: it does not say which ran before the error (in a graph they run in parallel, in no set "
+        "order); read back after it, "
         "1 of 3 matching values holds the checkpoint's values (assigned before the error), 1 does not (not "
         "assigned: b; restored once the conflicts are fixed), 1 could not be read back and may hold either (c)"
     )
@@ -402,7 +403,7 @@ def test_a_saver_restore_that_raised_part_way_says_what_each_variable_holds_neve
         entry["restored"] = None
     report = build_report(DiagnosisRequest("/ckpt/model.ckpt", "/model.py"), AttemptResult(facts=facts))
     assert report.notes[0].endswith(
-        "is not determined; it may have assigned some variables before it stopped: the model's values are not to be "
+        "in no set order); it may have assigned some variables before it stopped: the model's values are not to be "
         "trusted"
     )
 

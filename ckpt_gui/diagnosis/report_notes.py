@@ -119,14 +119,15 @@ def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict)
 
 def _part_way_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
     """A Saver.restore() that raised in an assignment (a reference variable of another
-    shape) had run others: its assignments run in parallel, so which ran before the error
-    is not determined, and the report had said it assigned nothing. What is known is what
-    each matching variable holds, read back after it: said first."""
+    shape) may have run others: in a graph its assignments run in parallel, so which ran
+    before the error is not determined (in eager mode they run one by one and it stops at
+    the one that fails), and the report had said it assigned nothing. What is known is
+    what each matching variable holds, read back after it: said first."""
     if tensorflow.verdict != SAVER_RAISED_PART_WAY:
         return []
     said = (
-        f"Saver.restore() raised {saver_failure(tensorflow.message)} part-way: it runs its assignments in "
-        "parallel, so which ran before the error is not determined"
+        f"Saver.restore() raised {saver_failure(tensorflow.message)} part-way, in its assignments: it does not say "
+        "which ran before the error (in a graph they run in parallel, in no set order)"
     )
     matching = sorted((v for v in variables if v.status == RestoreStatus.CONSUMED), key=lambda v: v.is_harmless)
     held = [v for v in matching if v.restored is True]

@@ -37,8 +37,9 @@ def restore_names(tf, target: dict, prefix: str) -> dict:
     """``Saver.restore``: one read (RestoreV2) of every value, then one assignment per
     variable. When the read raises (a key not found, a dtype that differs) nothing was
     assigned: every assignment takes its value from it. When an assignment raises (a
-    reference variable's shape that does not fit), the others run in parallel with it,
-    so which ran before the error is not determined: the verification reads them back."""
+    reference variable's shape that does not fit), the others ran in parallel with it in
+    a graph, so which ran before the error is not determined (in eager mode they run one
+    by one, up to the one that fails): the verification reads them back."""
     variables = target["variables"]
     try:
         saver = tf.compat.v1.train.Saver(var_list=variables)
