@@ -371,12 +371,18 @@ class DoctorController(Controller):
         return self.diagnoser
 
 
+# The status bar's words for an attempt stopped at one of its limits (the report says which line).
+ATTEMPT_LIMITS = {"Timeout": "The attempt timed out", "MemoryLimit": "The attempt went past its memory limit"}
+
+
 def _outcome(report: RestoreReport) -> str:
     """The status bar's line on a finished attempt."""
     error = report.error
     failed = script_failure(error.kind, error.traceback, error.phase, report.script) if error else None
     if failed:
         return failed
+    if error is not None and error.kind in ATTEMPT_LIMITS:  # no restore ran: "Restore failed" said otherwise
+        return ATTEMPT_LIMITS[error.kind]
     summary = report.counts_text()
     outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
     return f"Restore {outcome}" + (f": {summary}" if summary else "")

@@ -37,8 +37,9 @@ NAME_LEAST_SHARE = 0.4
 LAST_GIVING_WAY = DTYPE
 # The restore status (the diagnosis's one new fact) stays whole: the columns the user
 # ticked back in the header's menu give way to it, in the same order, while it is shown
-# and they do not fit whole beside it and the name at its least share; they come back
-# with a tree without a report. At 1024x640 with DType, Elements and Bytes ticked back,
+# and they do not fit whole beside it and the names (as the others give way: a layer's
+# leaf whole, "mo…um  (slot)" at 1024 px had DType stayed); they come back with a tree
+# without a report. At 1024x640 with DType, Elements and Bytes ticked back,
 # every column had been squeezed together, the status to "✖ sha…", "○ un…" (review 22,
 # #9). A column ticked while the status is shown (a choice made seeing it) stays, and
 # the status keeps its width beside it, the others cut.
@@ -94,7 +95,6 @@ class TreeColumns:
                 self.gave_way.append(column)
         restore = not view.isColumnHidden(RESTORE)
         if restore:  # the user's columns give way to the restore status (the note above the class)
-            room = width - int(width * NAME_LEAST_SHARE)
             for column in (*GIVE_WAY, LAST_GIVING_WAY):
                 if self._beside(limits, measured) <= room:
                     break
