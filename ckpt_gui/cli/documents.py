@@ -63,6 +63,7 @@ def inspect_report(
     (a Keras file adds ``written_by``, ``architecture`` and ``optimizer_placement``).
     ``unreadable``: the tensors whose statistics could not be read, and why."""
     keras = ckpt.keras.to_json() if ckpt.keras is not None else {}
+    names = slot_names(ckpt) if with_variables else {}
     return {
         "prefix": ckpt.prefix,
         "format": ckpt.format,
@@ -72,9 +73,7 @@ def inspect_report(
         "warnings": listing_warnings(ckpt),
         **_other_models(ckpt),
         **graph_report(ckpt),
-        "variables": (
-            [_variable_json(v, stats, unreadable, slot_names(ckpt)) for v in ckpt.variables] if with_variables else []
-        ),
+        "variables": ([_variable_json(v, stats, unreadable, names) for v in ckpt.variables] if with_variables else []),
         **keras,
     }
 

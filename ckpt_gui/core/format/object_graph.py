@@ -125,7 +125,7 @@ class ObjectGraph:
         for at in compress(count(), map(slots.__contains__, nodes)):  # in C: most values are no slot's
             key, link = keys[at], slots[nodes[at]]
             owner = self.paths(link.variable_node)
-            if owner and row_of_key[key][0] == nodes[at]:  # the node TensorFlow's key is the last of
+            if owner and row_of_key[key][0] == nodes[at]:  # the last node saving the key (as node_of_key)
                 names[key] = "/".join((*owner[0], link.slot_name))
         return names
 
