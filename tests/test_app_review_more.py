@@ -173,7 +173,9 @@ def test_a_corrupt_tensor_is_skipped_and_marked_by_the_nan_scan(qtbot, tmp_path,
     numeric = {v.key for v in win.browse.ckpt.variables if v.dtype.is_numeric}
     assert numeric - {bad} <= set(win.browse.stats_cache)  # every other variable scanned
     assert panel.nan_box.isEnabled()
-    assert "CRC32C" in win.banner.text and bad in win.banner.text
+    assert "CRC32C" in win.banner.text
+    # Named as the tree names it (its model path; the key is in its Details): review 21 #8.
+    assert f"'{panel.tree.by_key[bad].path}'" in win.banner.text and bad not in win.banner.text
     assert CORRUPT_BADGE in win.status_message()
     assert panel.select_key(bad)
     qtbot.waitUntil(lambda: not win.busy, timeout=WAIT_MS)

@@ -148,6 +148,8 @@ def test_streamed_json_is_json_dumps_of_the_report(checkpoints, scenario):
     assert "".join(pieces) == expected
     if scenario == "tf1":
         assert '"partitioned":true' in expected
+    if scenario == "keras_seq":  # Adam's slots, each with its name by its variable (review 21 #8)
+        assert '/_kernel/velocity"' in expected and '"name":"model/_functional/_operations/' in expected
 
 
 def test_bundle_writer_matches_tensorflow(tf, tmp_path):
@@ -274,11 +276,14 @@ def test_variables_text_is_json_dumps_for_any_key(keys):
     from ckpt_gui.core.variable_columns import VariableColumns
 
     n = len(keys)
-    for paths in ([()] * n, [(k + "/p",) for k in keys], [(k, "x") if i % 2 else () for i, k in enumerate(keys)]):
-        for partitioned in ([False] * n, [i == 1 for i in range(n)]):
-            columns = VariableColumns(
-                keys, [dtype_from_enum(1 + i % 9) for i in range(n)], [(i, 2)[: i % 3] for i in range(n)],
-                list(range(n)), [10**i for i in range(n)], paths, partitioned,
-            )  # fmt: skip
-            expected = json.dumps([variable_json(Variable(*row)) for row in zip(*columns)], separators=(",", ":"))
-            assert "[" + _variables_text(columns) + "]" == expected
+    # An optimizer slot's "name" (review 21 #8): none, one key's, every key's (escaped as keys are).
+    for names in ({}, {keys[0]: keys[-1] + "/momentum"}, {k: k + "/m" for k in keys}):
+        for paths in ([()] * n, [(k + "/p",) for k in keys], [(k, "x") if i % 2 else () for i, k in enumerate(keys)]):
+            for partitioned in ([False] * n, [i == 1 for i in range(n)]):
+                columns = VariableColumns(
+                    keys, [dtype_from_enum(1 + i % 9) for i in range(n)], [(i, 2)[: i % 3] for i in range(n)],
+                    list(range(n)), [10**i for i in range(n)], paths, partitioned,
+                )  # fmt: skip
+                rows = [Variable(*row) for row in zip(*columns)]
+                expected = json.dumps([variable_json(v, name=names.get(v.key)) for v in rows], separators=(",", ":"))
+                assert "[" + _variables_text(columns, names) + "]" == expected

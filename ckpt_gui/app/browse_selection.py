@@ -7,6 +7,7 @@ from __future__ import annotations
 from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.status_style import finding_label
 from ckpt_gui.app.stuck_reads import file_and_folder
+from ckpt_gui.core.checkpoint import shown_name
 from ckpt_gui.core.views.describe import (
     describe_finding,
     describe_group,
@@ -18,6 +19,7 @@ from ckpt_gui.core.views.describe import (
 from ckpt_gui.core.views.large_values import LARGE_VIEW_BYTES
 from ckpt_gui.core.views.missing_data import missing_shard_said
 from ckpt_gui.core.views.planes import prepare_view
+from ckpt_gui.core.views.shown_names import named_message
 from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode
 
 
@@ -71,7 +73,9 @@ class SelectionShown:
             self.tensor.show_message("A group: select one variable to see its values.")
         else:
             facts = describe_variable(self.ckpt, node, with_graph=self.ckpt.graph_decoded)
-            self.details.show_facts(node.variable.display_path, restore + facts)
+            # Titled as the tree names it: an optimizer slot under its variable, not by the
+            # optimizer's list (``optimizer/_momentums/2``), which its Object paths still give.
+            self.details.show_facts(shown_name(self.ckpt, node.variable), restore + facts)
 
     def _start_values(self, node: TreeNode) -> None:
         ckpt, variable = self.ckpt, node.variable
@@ -98,7 +102,7 @@ class SelectionShown:
             return prepare_view(ckpt.read(variable.key))
 
         def show(view) -> None:
-            self.tensor.show_value(view, variable.display_path)
+            self.tensor.show_value(view, shown_name(ckpt, variable))
             text = value_text(variable, view.value)
             if text is not None:
                 self.details.show_value(text)
@@ -106,7 +110,7 @@ class SelectionShown:
                 self.selection.add_crc_fact(ckpt, variable.key)
 
         def failed(message: str, details: str) -> None:
-            self._read_voice.show_message(message, "error", details)
+            self._read_voice.show_message(named_message(ckpt, message), "error", details)
             self.tensor.show_message("Could not read the values (see the message above).")
 
         def cancelled() -> None:  # Cancel gave up its read (a stuck mount), or cancelled it

@@ -16,7 +16,7 @@ from ckpt_gui.app.jobs import JobRunner
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
-from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.checkpoint import Checkpoint, Variable, shown_name
 from ckpt_gui.core.format.storage import is_url
 from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.values.mapped import mapped_entry
@@ -56,7 +56,7 @@ class LargeValues:
             return
         self._key = variable.key
         choice = large_choice(values.shape)
-        self.tensor.show_large(values, variable.display_path, choice)
+        self.tensor.show_large(values, shown_name(ckpt, variable), choice)
         known = self._envelopes.get((variable.key, choice))
         if known is not None:
             self.tensor.show_envelope(known, choice)

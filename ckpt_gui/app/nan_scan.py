@@ -19,6 +19,7 @@ from ckpt_gui.core.format import storage
 from ckpt_gui.core.formatting import counted, format_bytes, nonfinite_text, sizes_apart
 from ckpt_gui.core.views.missing_data import missing_files
 from ckpt_gui.core.views.readable_stats import stats_skipping_unreadable, unreadable_badge, unreadable_summary
+from ckpt_gui.core.views.shown_names import named_message
 
 # Checkpoints with up to this much left to read (their variables whose statistics are not
 # known yet: the selection's pass read a large tensor already) are scanned for NaN/Inf on
@@ -181,7 +182,8 @@ class NanScan:
             if self.shown() is not ckpt:  # cancelled by a switch but failed first: about a checkpoint gone
                 return
             kind = "error" if "CRC32C" in message else "warning"
-            self.banner.show_message(f"Scanning for NaN/Inf stopped: {message}", kind, details)
+            # The tensor named as the tree names it (its key is in its Details): review 21 #8.
+            self.banner.show_message(f"Scanning for NaN/Inf stopped: {named_message(ckpt, message)}", kind, details)
 
         self.runner.submit("scan", scan, lambda result: self._show(ckpt, known, result), failed,
                            label="Scanning for NaN/Inf")  # fmt: skip
@@ -203,7 +205,7 @@ class NanScan:
                 message = f"No NaN or Inf in the {counted(len(found), 'variable')} read"
             skipped = f"{len(corrupt):,} could not be read ({unreadable_summary(corrupt)})"
             self.say(f"{message}; {skipped}")
-            first = next(iter(corrupt.values()))
+            first = named_message(ckpt, next(iter(corrupt.values())))  # as the tree names it (review 21 #8)
             if CRC_FAILED in self.banner.banner.text:  # a read said one in full already: not another
                 self.banner.show_message(f"{message}; {skipped}", "error", first)
             else:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QWidget
 
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_name
 from ckpt_gui.core.format.errors import shown_path
 from ckpt_gui.core.views.describe import numbers_text
 from ckpt_gui.core.views.tree import TreeNode
@@ -72,7 +72,7 @@ def row_menu(
 
     if variable is not None:
         key = variable.key
-        shown = variable.display_path
+        shown = shown_name(ckpt, variable)  # a slot under its variable, as the tree names it
         menu.addAction("&Copy key", copied(f"the key of {shown}", lambda: key))
         paths = variable.object_paths
         path = node.path if node.path in paths else (paths[0] if paths else None)

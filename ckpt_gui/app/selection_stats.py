@@ -21,12 +21,13 @@ from ckpt_gui.core.analysis import pass_process
 from ckpt_gui.core.analysis.overview import NonFinite
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import preview_summary
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_name
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.formatting import counted, format_bytes
 from ckpt_gui.core.views.large_values import streamed_envelope
 from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of, missing_shard_said
 from ckpt_gui.core.views.readable_stats import group_histogram_of_readable, stats_skipping_unreadable
+from ckpt_gui.core.views.shown_names import named_message
 from ckpt_gui.core.views.tree import SLOT, TreeNode
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
@@ -87,7 +88,7 @@ class SelectionStats:
 
     def _start_variable(self, node: TreeNode, ckpt: Checkpoint, bins: int, value_range) -> None:
         variable = node.variable
-        key, title = variable.key, variable.display_path
+        key, title = variable.key, shown_name(ckpt, variable)  # a slot under its variable, as the tree
         cached = self.stats_cache.get(key)
         wanted = self.large.wanted_for(key)
         self.histogram.computing(title)
@@ -188,6 +189,7 @@ class SelectionStats:
 
     def _failed(self, message: str, details: str) -> None:
         self.done()
+        message = named_message(self.ckpt, message)  # the tensor as the tree names it (review 21 #8)
         self.banner.show_message(message, "error", details)
         if "CRC32C" in message:  # the message once in full (the banner), short forms here
             self.histogram.clear("No histogram: CRC mismatch (see the message above)")
@@ -247,12 +249,13 @@ class SelectionStats:
         other = [key for key in keys if key not in corrupt]
         for label, chosen in ((CORRUPT_FACT, corrupt), (UNREADABLE_FACT, other)):
             if chosen:
-                shown = [names[key] if names else ckpt.variable(key).display_path for key in chosen[:NAMED_AT_MOST]]
+                named = chosen[:NAMED_AT_MOST]
+                shown = [names[key] if names else shown_name(ckpt, ckpt.variable(key)) for key in named]
                 more = f" and {len(chosen) - NAMED_AT_MOST:,} more" if len(chosen) > NAMED_AT_MOST else ""
                 label = f"{label} (slot{'s' if len(chosen) > 1 else ''})" if slots else label
                 self.details.add_fact(label, ", ".join(shown) + more, after="Bytes")
         if "CRC32C" not in self.banner.banner.text:  # the scan or a read said one in full already: not another
-            self.banner.show_message(why[keys[0]], "error")
+            self.banner.show_message(named_message(ckpt, why[keys[0]]), "error")
         return CORRUPT_FACT if not other else f"{counted(len(keys), 'variable')} unreadable"
 
     def _start_preview(self, node: TreeNode, ckpt: Checkpoint, bins: int) -> None:
@@ -276,7 +279,7 @@ class SelectionStats:
 
         def show_histogram(histogram) -> None:
             if still_wanted():
-                self.histogram.show_histogram(histogram, node.variable.display_path, preview=True)
+                self.histogram.show_histogram(histogram, shown_name(ckpt, node.variable), preview=True)
 
         self.runner.submit("preview", sample, show, lambda _m, _d: None)
 

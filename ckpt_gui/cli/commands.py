@@ -92,7 +92,11 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write one tensor to a .npy file")
     export.add_argument("path", help=f"the checkpoint: {CHECKPOINT_FORMS}")
-    export.add_argument("key", help="the tensor's checkpoint key (or its object path)")
+    export.add_argument(
+        "key",
+        help="the tensor: its checkpoint key, an object path, or an optimizer slot's name by its variable "
+        "(model/.../1/_kernel/momentum), as inspect, diff and diagnose print them",
+    )
     export.add_argument(
         "-o",
         "--output",

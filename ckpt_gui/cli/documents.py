@@ -11,7 +11,7 @@ from json.encoder import encode_basestring_ascii as _quote
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
-from ckpt_gui.core.checkpoint import Checkpoint, Variable
+from ckpt_gui.core.checkpoint import Checkpoint, Variable, slot_names
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.keras_files import keras_models
@@ -63,6 +63,7 @@ def inspect_report(
     (a Keras file adds ``written_by``, ``architecture`` and ``optimizer_placement``).
     ``unreadable``: the tensors whose statistics could not be read, and why."""
     keras = ckpt.keras.to_json() if ckpt.keras is not None else {}
+    names = slot_names(ckpt) if with_variables else {}
     return {
         "prefix": ckpt.prefix,
         "format": ckpt.format,
@@ -72,7 +73,7 @@ def inspect_report(
         "warnings": listing_warnings(ckpt),
         **_other_models(ckpt),
         **graph_report(ckpt),
-        "variables": ([_variable_json(v, stats, unreadable) for v in ckpt.variables] if with_variables else []),
+        "variables": ([_variable_json(v, stats, unreadable, names) for v in ckpt.variables] if with_variables else []),
         **keras,
     }
 
@@ -171,6 +172,7 @@ def write_inspect_json(
     string) in memory at once for a million variables."""
     # Listed before the first byte: an error is then the only output.
     variables = ckpt.variables if stats is not None else ckpt.variable_columns
+    names = slot_names(ckpt)  # an optimizer slot's "name", by its variable (read with the object paths)
     head = versioned(inspect_report(ckpt, stats, with_variables=False))
     text = json.dumps(head, separators=(",", ":"), allow_nan=False)
     # The document around its empty list (in place, whichever members follow it; a
@@ -178,7 +180,7 @@ def write_inspect_json(
     before, after = text.split('"variables":[]', 1)
     write(before + '"variables":[')
     with gc_paused():  # no cycles made; a collection would walk every variable's objects again
-        _write_variables(variables, stats, write, unreadable or {})
+        _write_variables(variables, stats, write, unreadable or {}, names)
     write("]" + after)
 
 
@@ -187,21 +189,22 @@ def _write_variables(
     stats: dict | None,
     write: Callable[[str], object],
     unreadable: dict[str, str],
+    names: dict[str, str],
 ) -> None:
     count = len(variables) if stats is not None else len(variables.keys)
     for start in range(0, count, _CHUNK):
         if stats is not None:
-            chunk = [_variable_json(v, stats, unreadable) for v in variables[start : start + _CHUNK]]
+            chunk = [_variable_json(v, stats, unreadable, names) for v in variables[start : start + _CHUNK]]
             text = json.dumps(chunk, separators=(",", ":"), allow_nan=False)[1:-1]
         else:  # the usual listing: the objects' text made column by column
-            text = _variables_text(variables.part(start, start + _CHUNK))
+            text = _variables_text(variables.part(start, start + _CHUNK), names)
         write(("," if start else "") + text)
 
 
 _CHUNK = 10_000
 # A variable is {"key":K,"dtype":D,"shape":[S],"shard":N,"size_bytes":B,"object_paths":[P]}
-# (or with ,"partitioned":true before the brace), exactly as json.dumps writes
-# variable_json(v): these literals go before K, D, S, N, B, P and the ending.
+# (or with ,"name":M for an optimizer slot and ,"partitioned":true before the brace), exactly
+# as json.dumps writes variable_json(v): these literals go before K, D, S, N, B, P and the ending.
 _LITERALS = (',{"key":', ',"dtype":', ',"shape":[', '],"shard":', ',"size_bytes":', ',"object_paths":[', "]")
 _ENDINGS = ("}", ',"partitioned":true}')
 
@@ -218,13 +221,14 @@ class _Texts(dict):
         return text
 
 
-def _variables_text(part: VariableColumns) -> str:
+def _variables_text(part: VariableColumns, names: dict[str, str] | None = None) -> str:
     """``variable_json(v)`` of each variable as compact JSON text, joined by commas:
     json.dumps's own string quoting, no dicts, and no Python code per variable (the
     columns are mapped and interleaved with the literals in C). Keys and paths that
     need no escaping (the usual case) are used as they are, their quotes put into
     the literals; a column every variable has the same text in (no paths, none
-    partitioned) is made part of the literals too."""
+    partitioned, no slot named) is made part of the literals too. ``names``: the optimizer
+    slots' names by key (core.checkpoint.slot_names)."""
     keys, dtypes, shapes, shards, sizes, paths, partitioned = part
     dtype_texts = _Texts(_quote)
     shape_texts = _Texts(lambda shape: ",".join(map(str, shape)))
@@ -235,7 +239,7 @@ def _variables_text(part: VariableColumns) -> str:
         (None, map(_Texts(str).__getitem__, shards)),  # a dict hit is a third of str(): most repeat
         (None, map(_Texts(str).__getitem__, sizes)),
         _paths_texts(paths),
-        (None, map(_ENDINGS.__getitem__, partitioned)) if any(partitioned) else ("}", None),
+        _endings(keys, partitioned, names or {}),
     )
     pieces: list = []  # literal texts and the columns' iterators, in order
     for literal, (quote, column) in zip(_LITERALS, columns):
@@ -245,6 +249,18 @@ def _variables_text(part: VariableColumns) -> str:
             pieces += [literal, quote or "", column, quote or ""]
     parts = [repeat(piece) if isinstance(piece, str) else piece for piece in _merged(pieces)]
     return "".join(chain.from_iterable(zip(*parts)))[1:]
+
+
+def _endings(keys: list[str], partitioned: list[bool], names: dict[str, str]) -> tuple[str | None, object]:
+    """What follows each variable's object paths, as _strings gives it: its slot name and
+    its partitioned flag when it has them, and the closing brace."""
+    if names and any(map(names.__contains__, keys)):  # a checkpoint with an optimizer's slots
+        return None, map(_ending, map(names.get, keys), partitioned)
+    return (None, map(_ENDINGS.__getitem__, partitioned)) if any(partitioned) else ("}", None)
+
+
+def _ending(name: str | None, partitioned: bool) -> str:
+    return ("" if name is None else f',"name":{_quote(name)}') + _ENDINGS[partitioned]
 
 
 def _merged(pieces: list) -> list:
@@ -282,13 +298,17 @@ def _paths_texts(paths: tuple[tuple[str, ...], ...]) -> tuple[str | None, object
     return None, (",".join(map(_quote, p)) for p in paths)
 
 
-def _variable_json(v: Variable, stats: dict | None, unreadable: dict[str, str] | None) -> dict:
-    return variable_json(v, stats.get(v.key) if stats else None, (unreadable or {}).get(v.key))
+def _variable_json(v: Variable, stats: dict | None, unreadable: dict[str, str] | None, names: dict[str, str]) -> dict:
+    return variable_json(v, stats.get(v.key) if stats else None, (unreadable or {}).get(v.key), names.get(v.key))
 
 
-def variable_json(v: Variable, stats: TensorStats | None = None, error: str | None = None) -> dict:
+def variable_json(
+    v: Variable, stats: TensorStats | None = None, error: str | None = None, name: str | None = None
+) -> dict:
     """One variable of ``inspect --json``; ``error``: why its statistics could not be
-    read (then ``"stats": null`` beside it, as a script asking for them finds it)."""
+    read (then ``"stats": null`` beside it, as a script asking for them finds it);
+    ``name``: an optimizer slot's name by its variable (``.../1/_kernel/momentum``), as
+    the table, the tree, ``diff`` and the doctor name it (review 21 #8)."""
     out = {
         "key": v.key,
         "dtype": v.dtype.name,
@@ -297,6 +317,8 @@ def variable_json(v: Variable, stats: TensorStats | None = None, error: str | No
         "size_bytes": v.size_bytes,
         "object_paths": list(v.object_paths),
     }
+    if name is not None:
+        out["name"] = name
     if v.partitioned:
         out["partitioned"] = True
     if error is not None:

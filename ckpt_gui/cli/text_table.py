@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
-from ckpt_gui.core.checkpoint import Checkpoint, shown_format
+from ckpt_gui.core.checkpoint import Checkpoint, shown_format, slot_names
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.format.locations import other_series, series_apart_note
@@ -44,8 +44,9 @@ def print_inspect_table(
     """``unreadable``: tensors whose statistics could not be read (their row says so,
     stderr says why)."""
     # An optimizer slot by its variable's path and slot (``…/1/_kernel/momentum``), as the
-    # app's tree places it and the doctor names it, not ``optimizer/momentums/0`` (review 20, G10).
-    names = _slot_names(ckpt.variables)
+    # app's tree places it and the doctor names it, not ``optimizer/momentums/0`` (review 20, G10);
+    # a legacy optimizer's too (``…/kernel/m``, not ``…/kernel/.OPTIMIZER_SLOT/optimizer/m``).
+    names = slot_names(ckpt)
     # Sorted by readable name, numbers by value (blocks/2 before blocks/10), as the app's tree.
     variables = sorted(
         (v for v in ckpt.variables if not v.is_object_graph),
@@ -93,21 +94,6 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
-
-
-def _slot_names(variables) -> dict[str, str]:
-    """``{key: its variable's path/slot}`` of each Keras 3 optimizer slot (the doctor's
-    value_names.source_paths), looked for only among the variables that can take part:
-    an optimizer's (its own path says so) and those with a second path (the optimizer's
-    list of trainable variables names the model's weights again)."""
-    from ckpt_gui.diagnosis.value_names import source_paths  # noqa: PLC0415 - only for a checkpoint with slots
-
-    named_twice = [v for v in variables if len(v.object_paths) > 1]
-    if not named_twice:  # no optimizer list of trainable variables: no slot to place (most listings)
-        return {}
-    involved = named_twice + [v for v in variables if len(v.object_paths) == 1 and "ptimi" in v.object_paths[0]]
-    shown = {v.key: v.display_path for v in involved}
-    return {key: path for key, path in source_paths(involved).items() if path != shown[key]}
 
 
 def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:

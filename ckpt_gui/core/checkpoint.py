@@ -307,3 +307,20 @@ def shown_format(ckpt: Checkpoint) -> str:
     if ckpt.keras is not None and ckpt.keras.whole_model:
         return "keras-h5-model"
     return ckpt.format
+
+
+def slot_names(ckpt: Checkpoint) -> dict[str, str]:
+    """``{key: name}`` of each TF2 optimizer slot's value, named by its variable and the
+    slot (ObjectGraph.slot_names: ``.../1/_kernel/momentum``); empty without an object
+    graph that reads."""
+    graph = ckpt.object_graph
+    return graph.slot_names if graph is not None else {}
+
+
+def shown_name(ckpt: Checkpoint, variable: Variable) -> str:
+    """``variable``'s name as the object view shows it: an optimizer slot under its
+    variable (``.../1/_kernel/momentum``), else its preferred object path, else its key.
+    While the object graph is being decoded (the app shows the keys meanwhile) it waits
+    for nothing: the variable's own name then."""
+    slots = slot_names(ckpt) if ckpt.graph_decoded else {}
+    return slots.get(variable.key) or variable.display_path

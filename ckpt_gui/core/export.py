@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 import re
 
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, slot_names
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.format.conventions import VARIABLE_VALUE_SUFFIX
+from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.write_guard import Protected, check_output, write_file
 
 
 def resolve_key(ckpt: Checkpoint, name: str) -> str:
-    """A checkpoint key from what the user typed: the key itself, an object path
-    (``model/dense1/_kernel``) or a key without its ``/.ATTRIBUTES/VARIABLE_VALUE``."""
+    """A checkpoint key from what the user typed or pasted: any name the product prints
+    for a variable. The key itself, a key without its ``/.ATTRIBUTES/VARIABLE_VALUE``,
+    an object path (``model/dense1/_kernel``, ``optimizer/_momentums/0``), or an
+    optimizer slot's name by its variable (``model/.../1/_kernel/momentum``: the tree,
+    ``inspect``, ``diff`` and the doctor name a slot so; review 21 #8), a legacy slot's
+    with ``.OPTIMIZER_SLOT`` before the slot's name too (the doctor's model path of it)."""
     entries = ckpt.index.entries
     if name in entries:
         return name
@@ -23,9 +27,19 @@ def resolve_key(ckpt: Checkpoint, name: str) -> str:
     for variable in ckpt.variables:
         if name in variable.object_paths:
             return variable.key
-    close = [v.key for v in ckpt.variables if name.rsplit("/", 1)[-1] in v.key][:3]
+    slots = slot_names(ckpt)
+    # The doctor names a legacy optimizer's slot in the model ``.../kernel/.OPTIMIZER_SLOT/m``.
+    slot_name = name.replace(f"/{OPTIMIZER_SLOT}/", "/")
+    for key, shown in slots.items():
+        if shown == slot_name:
+            return key
+    last = name.rsplit("/", 1)[-1]
+    shown = {v.key: slots.get(v.key) or v.display_path for v in ckpt.variables if not v.is_object_graph}
+    close = [text for key, text in shown.items() if last in key or last in text][:3]
     hint = f"; similar: {', '.join(close)}" if close else ""
-    raise CheckpointError(ckpt.index.index_path, f"no tensor with key or object path {name!r}{hint}")
+    raise CheckpointError(
+        ckpt.index.index_path, f"no tensor with key, object path or slot name {name!r} (see `ckpt-gui inspect`){hint}"
+    )
 
 
 def npy_path(output: str) -> str:

@@ -96,9 +96,15 @@ class InitialVariable:
     reason: str
     shape: Shape | None = None
     dtype: str | None = None
+    # As PlanEntry.target_name: a model's optimizer slot by its variable and slot
+    # (``…/1/_kernel/momentum``), its path the target (review 21 #8). Text only.
+    target_name: str | None = None
 
     def to_json(self) -> dict:
-        return {"target": self.target, "reason": self.reason, "shape": _listed(self.shape), "dtype": self.dtype}
+        said = {"target": self.target, "reason": self.reason, "shape": _listed(self.shape), "dtype": self.dtype}
+        if self.target_name:  # only where a name says more, as an entry's
+            said["target_name"] = self.target_name
+        return said
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +323,7 @@ def _initial(raw: object, where: str, index: int) -> InitialVariable:
         reason=str(raw.get("reason") or ""),
         shape=_shape(raw.get("shape"), where, index),
         dtype=raw.get("dtype"),
+        target_name=_text_or_none(raw.get("target_name")),
     )
 
 

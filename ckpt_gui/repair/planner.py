@@ -46,7 +46,7 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
     # The save counter is the checkpoint's bookkeeping, not a model variable: listed here
     # it read as "1 new variable" in the repair's outcome (review 7).
     initial = [
-        InitialVariable(path, _initial_reason(path, kept, pairing), shape, dtype)
+        InitialVariable(path, _initial_reason(path, kept, pairing), shape, dtype, slots.get(path))
         for path, (shape, dtype) in sorted(model_variables.items(), key=lambda item: natural_key(item[0]))
         if path not in written and path != SAVE_COUNTER
     ]

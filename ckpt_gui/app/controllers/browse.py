@@ -31,7 +31,7 @@ from ckpt_gui.app.widgets.picker import CheckpointPicker
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.analysis.stats import TensorStats
-from ckpt_gui.core.checkpoint import Checkpoint
+from ckpt_gui.core.checkpoint import Checkpoint, shown_name
 from ckpt_gui.core.export import export_name, export_npy
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.views.restore_finding import TreeFinding
@@ -158,7 +158,7 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
         node = self.current
         if self.ckpt is None or node is None or node.variable is None:
             return
-        name = export_name(node.variable.display_path)
+        name = export_name(shown_name(self.ckpt, node.variable))  # a slot's by its variable, as the tree
         path = self.ask_save_path("Export tensor", name, "NumPy array (*.npy)", self.ckpt)
         if not path:
             return
@@ -172,7 +172,9 @@ class BrowseController(CheckpointOpening, SelectionShown, Controller):
 
     def export_histogram(self) -> None:
         node = self.current  # named after what it shows, as an exported tensor is
-        shown = (node.variable.display_path if node.variable is not None else node.path) if node is not None else ""
+        shown = ""
+        if node is not None:
+            shown = shown_name(self.ckpt, node.variable) if node.variable is not None else node.path
         name = export_name(shown, "_histogram.png") if shown else "histogram.png"
         path = self.ask_save_path("Save histogram", name, "PNG image (*.png)", self.ckpt)
         if path:

@@ -305,8 +305,9 @@ class RepairLines(QTableWidget):
         known = {v.target: v for v in plan.initial}
         for entry in plan.entries:
             if entry.target and entry.target not in known:
-                known[entry.target] = InitialVariable(entry.target, LEFT_OUT,
-                                                      entry.target_shape, entry.target_dtype)  # fmt: skip
+                named = self.target_names.get(entry.target)  # a slot by its variable, as the Target column
+                known[entry.target] = InitialVariable(entry.target, LEFT_OUT, entry.target_shape, entry.target_dtype,
+                                                      named)  # fmt: skip
         initial = tuple(v for target, v in sorted(known.items()) if target not in written)
         return dataclasses.replace(plan, entries=entries, initial=initial)
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
-from ckpt_gui.core.views.tree import TreeNode
+from ckpt_gui.core.views.tree import SLOT, TreeNode
 
 REVEAL_ROWS = 2000  # a selection does not open a closed group of more rows than this
 FIRST_MATCH_ROWS = 5000  # Down from the filter looks this far for the first match
@@ -115,7 +115,9 @@ class TreeSelection:
             return
         QGuiApplication.clipboard().setText(node.variable.key if node.variable is not None else node.path)
         # Said as the row menu's Copy says it: Ctrl+C said nothing (review 6).
-        what = f"the key of {node.variable.display_path}" if node.variable is not None else f"the path {node.path}"
+        # A slot by the row's own path: under its variable in the object view (review 21 #8).
+        shown = node.path if node.kind == SLOT else node.variable.display_path if node.variable is not None else ""
+        what = f"the key of {shown}" if node.variable is not None else f"the path {node.path}"
         self.said.emit(f"Copied {what} to the clipboard")
 
     def _into_results(self) -> None:

@@ -51,12 +51,24 @@ def default_open(tree: VariableTree, rows: int = DEFAULT_OPEN_ROWS) -> list[Tree
     single groups (model > _functional > _operations) opens on its own. Their levels are
     made here: called off the GUI thread when a checkpoint opens (the level under
     ``model`` of 200,000 variables took 0.3 to 0.5 s), then again by the view, at no
-    cost. A level of thousands (model/blocks) is counted without being made."""
+    cost. A level of thousands (model/blocks) is counted without being made.
+
+    A variable holding slots on a level of groups opens with the next level, the one its
+    like sit on: an Estimator's ``linear_model/bias_weights`` (its Ftrl slots under
+    ``part_0``) sits beside the groups ``Age``, ``Sex``... whose ``weights`` hold theirs
+    the same way one level down; opened with the groups, it alone showed its slots' group,
+    drawn as a group among groups, its 12 like closed (review 21 #13)."""
     opened: list[TreeNode] = []
     level = [tree.root]
     visible = len(tree.root.shown)
+    held: list[TreeNode] = []  # variables of a level of groups, opened with the next level
     while level:
         following = [child for node in level for child in node.shown if child.has_shown()]
+        waiting = [node for node in following if node.variable is not None]
+        if len(waiting) < len(following):  # groups on this level: its variables wait for the next one
+            following, held = [node for node in following if node.variable is None], held + waiting
+        else:
+            following, held = following + held, []
         added = sum(node.shown_count_up_to(rows) for node in following)
         if not following or visible + added > rows and visible > 0:
             break

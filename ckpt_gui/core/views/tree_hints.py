@@ -101,8 +101,8 @@ def search_text(node: TreeNode, hints: Hints, more: Callable[[str], str] | None 
 
 def graph_search_text(graph: ObjectGraph) -> Callable[[str], str]:
     """For a key view: a key's layer name (the variable's TF name, ``dense_1/bias``)
-    and, for an optimizer slot, its variable's object paths and the slot's name, as
-    the object view, which places the slot under its variable, finds it."""
+    and, for an optimizer slot, its variable's object paths, the slot's name and the
+    two joined, as the object view, which places the slot under its variable, finds it."""
     slots = graph.slots
 
     def more(key: str) -> str:
@@ -115,6 +115,9 @@ def graph_search_text(graph: ObjectGraph) -> Callable[[str], str]:
         if link is not None:
             texts += ["/".join(path) for path in graph.paths(link.variable_node)]
             texts.append(link.slot_name)
+            # Its whole name too, as the object view, inspect and diff print it: pasted into
+            # the filter, ``…/1/_kernel/momentum`` found nothing here (review 21 #8).
+            texts.append(graph.slot_names.get(key, ""))
         return "\n".join(texts)
 
     return more
