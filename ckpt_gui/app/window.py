@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import settings, window_focus, window_menus, window_workflows
+from ckpt_gui.app import plot_turns, settings, window_focus, window_menus, window_workflows
 from ckpt_gui.app.browse_opening import in_its_folder
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
@@ -420,6 +420,7 @@ class MainWindow(QMainWindow):
         still shown and the comparison's workers still holding the cores)."""
         self.splits.give_back_room()  # the next session starts on Details
         layout = settings.layout_of(self, self.splits.to_save())  # read while shown: the frame's geometry
+        plot_turns.forget_within(self)  # no plot made nor drawn behind the closing window
         self.hide()  # (xcb flushes the unmap at once: no sync(), which would run the pending events first)
         self._cancel_all()
         for controller in self.controllers:
