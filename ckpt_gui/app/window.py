@@ -47,6 +47,7 @@ from ckpt_gui.app.window_status import WindowStatus
 from ckpt_gui.app.window_title import CheckpointTitle
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.storage_paths import is_url
+from ckpt_gui.core.views.missing_data import no_values
 from ckpt_gui.resources import icon_path
 
 if TYPE_CHECKING:
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
         browse.folder_watch.listed.connect(lambda _ckpt: self._enable_diagnosis_actions())  # Repair: still there?
         browse.checkpoint_shown.connect(self._tell_workflows)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)
+        browse.checkpoint_shown.connect(lambda ckpt: self.splits.show_plots(not no_values(ckpt)))
         self.graph.available.connect(self._enable_graph_tab)
         self.graph_panel.key_activated.connect(self.tree_panel.select_key)
         browse.exportable.connect(self.export_action.setEnabled)
