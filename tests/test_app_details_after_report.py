@@ -54,3 +54,43 @@ def test_details_given_back_to_its_height_from_before_when_it_needs_no_more(qtbo
     after = window.splits.right.sizes()[0]
     assert before <= after < before + window.details.fontMetrics().lineSpacing() < grown, (before, after, grown)
     assert window.details.verticalScrollBar().maximum() == 0
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (2560, 1440)], ids=["1920", "2560"])
+def test_the_report_comes_back_at_its_height_after_details(qtbot, window, size):
+    """Report -> Details -> Report (review 22, #1): the way back grew the tabs to the
+    tab switch's share (0.55), not to the report's own 0.62: at 2560x1440 its table went
+    from 10 rows to 6 under a scroll bar, the plots taking the room."""
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size, timeout=2000)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.details.stats.count() > 0 and not window.busy, timeout=WAIT_MS)
+    _show_report(qtbot, window)
+    report = window.splits.right.sizes()[0]
+    table = window.report_panel.problems
+    bar = table.verticalScrollBar().maximum()
+    window.info_tabs.setCurrentWidget(window.details)
+    qtbot.wait(100)
+    assert window.splits.right.sizes()[0] < report  # Details gave the plots their room back
+    window.info_tabs.setCurrentWidget(window.report_panel)
+    qtbot.wait(100)
+    assert window.splits.right.sizes()[0] == report
+    assert table.verticalScrollBar().maximum() == bar
+
+
+def test_a_split_the_user_moved_is_not_undone_by_the_way_back(qtbot, window):
+    """The report's height is given back only to a split the user left alone."""
+    window.resize(2560, 1440)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (2560, 1440), timeout=2000)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.details.stats.count() > 0 and not window.busy, timeout=WAIT_MS)
+    _show_report(qtbot, window)
+    report = window.splits.right.sizes()[0]
+    window.info_tabs.setCurrentWidget(window.details)
+    qtbot.wait(100)
+    right = window.splits.right
+    right.moveSplitter(right.sizes()[0] + 40, 1)  # the user drags the line
+    dragged = right.sizes()[0]
+    window.info_tabs.setCurrentWidget(window.report_panel)
+    qtbot.wait(100)
+    assert dragged <= right.sizes()[0] < report

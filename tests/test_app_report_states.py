@@ -141,3 +141,32 @@ def test_an_attempt_on_a_warm_child_still_importing_says_it_is_importing(tmp_pat
     finally:
         diagnoser.close()
     assert phases == ["importing TensorFlow"]
+
+
+@pytest.mark.parametrize("width", [1400, 700, 580, 470, 400])
+@pytest.mark.parametrize("import_seconds", [0.0, 6.7])
+def test_the_interpreters_path_gives_way_and_the_tensorflow_version_stays_whole(qtbot, panel, width, import_seconds):
+    """Review 22, #10: the line was cut in its middle, the version with it ("with
+    /tmp/re... 2.21.0); import 6.7 s"). Now the path is cut (whole in the tooltip)."""
+    from ckpt_gui.diagnosis.report import build_report
+    from ckpt_gui.diagnosis.runner import AttemptResult
+
+    python = "/tmp/rev22/src/.venv/bin/python"
+    result = AttemptResult(
+        error={"type": "ValueError", "message": "no"}, tensorflow_version="2.21.0", seconds=7.0,
+        import_seconds=import_seconds,
+    )  # fmt: skip
+    report = build_report(DiagnosisRequest("/c/ckpt-1", "/s/seq_changed.py", 8, python=python), result)
+    panel.resize(width, 400)
+    panel.show_report(report)
+    qtbot.waitUntil(lambda: panel.phase.width() <= width)
+    shown = panel.phase.shown()
+    metrics = panel.phase.fontMetrics()
+    assert metrics.horizontalAdvance(shown) <= panel.phase.contentsRect().width(), shown
+    assert shown.startswith("seq_changed.py ran in 7.0 s with "), shown
+    assert "(TensorFlow 2.21.0)" in shown, shown
+    if import_seconds and width >= 470:
+        assert "; import 6.7 s" in shown, shown
+    if python not in shown:  # cut in its middle, whole in the tooltip
+        assert "\u2026" in shown and f"Python: {python}" in panel.phase.toolTip()
+    assert "TensorFlow: 2.21.0" in panel.phase.toolTip()

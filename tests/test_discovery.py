@@ -10,8 +10,9 @@ import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_npy
-from ckpt_gui.core.format.discovery import locate, step_of
+from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError, NotACheckpointError
+from ckpt_gui.core.format.locations import step_of
 from ckpt_gui.core.format.state_file import parse_checkpoint_state
 from tests.conftest import run_cli
 

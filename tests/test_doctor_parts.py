@@ -357,11 +357,55 @@ def test_a_failed_saver_restore_is_the_first_note_even_with_nothing_matching():
         "mode": "name"}  # fmt: skip
     report = build_report(DiagnosisRequest("/ckpt/model.ckpt", "/model.py"), AttemptResult(facts=facts))
     assert report.notes[0] == (
-        "Saver.restore() is one operation: it raised NotFoundError (weights is not in the checkpoint), so it "
+        "Saver.restore() raised NotFoundError (weights is not in the checkpoint) reading the checkpoint, so it "
         "assigned nothing"
     )
     (missing,) = [v for v in report.variables if v.status == "missing"]
     assert "the variable's name changed (weights_0 -> weights)" in missing.suggestions[0]
+
+
+def test_a_saver_restore_that_raised_part_way_says_what_each_variable_holds_never_nothing():
+    # A reference variable's assignment raised and the Saver's others ran in parallel with
+    # it: the child read each matching variable back (True: holds the checkpoint's value,
+    # False: does not, None: could not be read). The report had said "it assigned nothing".
+    import io
+
+    from ckpt_gui.app.controllers.doctor import _outcome
+    from ckpt_gui.cli.doctor_text import print_report
+
+    variable = {"checkpoint_shape": [2], "model_shape": [2], "checkpoint_dtype": "float32", "model_dtype": "float32"}
+    message = "InvalidArgumentError: Restoring from checkpoint failed. Assign requires shapes of both tensors to match."
+    facts = {"variables": [
+        {**variable, "status": "consumed", "checkpoint_key": "a", "model_path": "a", "restored": True},
+        {**variable, "status": "consumed", "checkpoint_key": "b", "model_path": "b", "restored": False},
+        {**variable, "status": "consumed", "checkpoint_key": "c", "model_path": "c", "restored": None},
+        {**variable, "status": "shape_conflict", "checkpoint_key": "d", "model_path": "d", "model_shape": [3]},
+    ], "tensorflow": {"verdict": "Saver.restore() raised part-way", "message": message}, "notes": [],
+        "mode": "name"}  # fmt: skip
+    report = build_report(DiagnosisRequest("/ckpt/model.ckpt", "/model.py"), AttemptResult(facts=facts))
+    assert report.notes[0] == (
+        "Saver.restore() raised InvalidArgumentError (a variable's shape does not fit its checkpoint value) part-way, "
+        "in its assignments: it does not say which ran before the error (in a graph they run in parallel, in no set "
+        "order); read back after it, "
+        "1 of 3 matching values holds the checkpoint's values (assigned before the error), 1 does not (not "
+        "assigned: b; restored once the conflicts are fixed), 1 could not be read back and may hold either (c)"
+    )
+    assert "3 matching (2 restored, 1 not: Saver.restore() raised part-way, before assigning these)" in (
+        report.counts_text()
+    )
+    assert any(note.endswith("TensorFlow reports only the first of these") for note in report.notes), report.notes
+    text = io.StringIO()
+    print_report(report, text)
+    for shown in (text.getvalue(), markdown(report), json.dumps(report.to_json()), _outcome(report)):
+        assert "assigned nothing" not in shown and "stops" not in shown, shown
+    # None read back: the model's values are not to be trusted.
+    for entry in facts["variables"][:3]:
+        entry["restored"] = None
+    report = build_report(DiagnosisRequest("/ckpt/model.ckpt", "/model.py"), AttemptResult(facts=facts))
+    assert report.notes[0].endswith(
+        "in no set order); it may have assigned some variables before it stopped: the model's values are not to be "
+        "trusted"
+    )
 
 
 def test_the_markdown_words_statuses_as_the_app_does():

@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
-from ckpt_gui.core.format import reads_in_flight
+from ckpt_gui.core.format import lock_slices, reads_in_flight
 from ckpt_gui.core.format.errors import Cancelled
 
 # The turns' priorities, the lower first. pyqtgraph's import, asked for once a tree is
@@ -117,9 +117,10 @@ class Turns:
             self._cond.notify_all()
 
     def _give_way(self, name: str, priority: int, cancelled, ticket: tuple[int, int]) -> None:
-        """Between two slices: the interpreter lock let go at once (``time.sleep(0)``),
-        and the turn handed to more urgent work waiting, taken back after it."""
-        time.sleep(0)
+        """Between two slices: the interpreter lock let go (``lock_slices.let_go``: at
+        once, or once the GUI thread sleeps, app/gui_first.py), and the turn handed to
+        more urgent work waiting, taken back after it."""
+        lock_slices.let_go()
         with self._cond:
             lost = self._holder != ticket  # taken while it waited for a read (_holder_gone)
             urgent = bool(self._queue) and self._queue[0][0] < priority

@@ -16,7 +16,7 @@ from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, ke
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.discovery import CheckpointRef
+from ckpt_gui.core.format.locations import CheckpointRef
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.formatting import format_bytes
 from ckpt_gui.core.open_fallback import open_readable

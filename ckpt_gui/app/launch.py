@@ -15,7 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ckpt_gui import __version__
-from ckpt_gui.app import background_work, crash_log, first_frame, gui_gc, plot_import, plot_turns, theme
+from ckpt_gui.app import background_work, crash_log, first_frame, gui_first, gui_gc, plot_import, plot_turns, theme
 from ckpt_gui.app.qt_messages import quiet_size_hints
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.format.storage import absolute
@@ -109,8 +109,11 @@ def act_once_loaded(window: MainWindow, args: argparse.Namespace) -> None:
 
 
 def hand_over_quickly() -> None:
-    """A worker hands the interpreter lock to the GUI thread within SWITCH_INTERVAL_S."""
+    """A worker hands the interpreter lock to the GUI thread within SWITCH_INTERVAL_S,
+    and steps aside while the GUI thread is awake (app/gui_first.py; once the
+    application exists)."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    gui_first.install()
 
 
 def start_background() -> None:

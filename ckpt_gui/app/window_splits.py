@@ -58,6 +58,10 @@ class Splits:
         self._fitted_to: str | None = None  # the variable whose Details the tabs were grown to (its title)
         self._split_ours = False  # the tabs' split is a first run's, not moved by the user (nor restored)
         self._plots_wanted = True  # False: the checkpoint shown has no value to plot (show_plots)
+        # The tab shown before the current one, and the tabs' height the report last had:
+        # the way back from Details gives it that height (review 22, #1).
+        self._shown: QWidget | None = None
+        self._report_top: int | None = None
 
     def _keep_line(self) -> None:
         """The split as it is now, kept as the splitter's own (``_OnLayout`` on the plots)."""
@@ -164,10 +168,18 @@ class Splits:
 
     def make_room_for_tab(self) -> None:
         """The report and the graph's tables want height: switching to one of them
-        grows the tabs (never shrinks them: the user's own split stays)."""
+        grows the tabs (never shrinks them: the user's own split stays). The report
+        shown again gets the height it had when the user left it: grown only to the
+        switch's share, it came back from Details 95 px shorter at 2560x1440, its
+        table from 10 rows to 6 under a scroll bar (review 22, #1)."""
+        left, self._shown = self._shown, self.tabs.currentWidget()
+        if left is self.report_page and left is not self._shown and self.views.isVisibleTo(self.right):
+            self._report_top = self.right.sizes()[0]
         self._fit_report()
-        if self.tabs.currentWidget() in (self.report_page, self.graph_page):
+        if self._shown in (self.report_page, self.graph_page):
             self._make_room(0.55)
+            if self._shown is self.report_page and self._report_top is not None:
+                self._make_room_of(self._report_top)
         else:
             self.give_back_room()
 
@@ -190,7 +202,7 @@ class Splits:
             QTimer.singleShot(0, self.right, self._grow_to_details)
 
     def _moved(self, _position: int, _index: int) -> None:
-        self._grown_from = None  # the user's own split stays
+        self._grown_from = self._report_top = None  # the user's own split stays
         self._details_to_fit = self._split_ours = False
         self._fit_report()
 
@@ -234,10 +246,14 @@ class Splits:
     def _make_room(self, share: float) -> None:
         """The tabs get ``share`` of the height, the plots below keep at least their
         least height (a plot squeezed to 30 px shows nothing)."""
+        self._make_room_of(int(sum(self.right.sizes()) * share))
+
+    def _make_room_of(self, top: int) -> None:
+        """The tabs grown to ``top`` px, the plots below keeping their least height."""
         if self.views.isHidden():
             return
         height = sum(self.right.sizes())
-        self._grow_tabs(min(int(height * share), height - self.views.minimumSizeHint().height()))
+        self._grow_tabs(min(top, height - self.views.minimumSizeHint().height()))
 
 
 def details_height(details) -> int:

@@ -28,7 +28,7 @@ def make_doctor(window) -> DoctorController:
 
 def connect_doctor(window, doctor: DoctorController) -> None:
     doctor.started.connect(lambda asked: attempt_started(window, asked))
-    doctor.phase.connect(lambda phase: window.job_label.setText(f"Diagnosing: {phase}"))
+    doctor.phase.connect(lambda phase: window.job_label.setText(f"Diagnosing {doctor.attempt_of}: {phase}"))
     # The tree's Restore column as the report panel's: the previous attempt's, muted, while one runs.
     doctor.report_previous.connect(window.tree_panel.model.set_previous_report)
     doctor.report_previous.connect(lambda _previous: window.tree_panel.fit_columns())  # its header's new width

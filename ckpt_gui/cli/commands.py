@@ -18,8 +18,8 @@ from ckpt_gui.cli.text_table import print_diff_table, print_inspect_table
 from ckpt_gui.cli.unreadable_lines import unreadable_pair_lines
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.discovery import incomplete_warning
 from ckpt_gui.core.format.errors import CheckpointError, one_line, shown_path
+from ckpt_gui.core.format.incomplete_checkpoints import incomplete_warning
 from ckpt_gui.core.format.locations import series_apart_note
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.open_fallback import compared_instead, fallback_notes, open_readable

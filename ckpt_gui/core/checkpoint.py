@@ -17,12 +17,12 @@ from ckpt_gui.core.format.bundle import BundleIndex
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
-from ckpt_gui.core.format.discovery import CheckpointRef, Location, locate
+from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.dtypes import DType
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.graph_file import GraphFile, GraphOnlyIndex, GraphOnlyValues, graph_path, read_graph_file
-from ckpt_gui.core.format.locations import leftover_note, series_of
+from ckpt_gui.core.format.locations import CheckpointRef, Location, leftover_note, series_of
 from ckpt_gui.core.format.lock_slices import map_in_slices
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.format.shards import DEFAULT_CHUNK_BYTES, ShardFiles

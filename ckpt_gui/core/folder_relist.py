@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.discovery import in_order, locate
+from ckpt_gui.core.format.checkpoint_order import in_order
+from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import CheckpointRef, Location
 from ckpt_gui.core.open_fallback import with_unreadable_marked

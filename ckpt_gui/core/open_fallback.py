@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.discovery import incomplete_instead, locate
+from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, one_line, shown_path
+from ckpt_gui.core.format.incomplete_checkpoints import incomplete_instead
 from ckpt_gui.core.format.table import FOOTER_SIZE, TABLE_MAGIC
 
 

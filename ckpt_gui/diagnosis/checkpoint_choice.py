@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from ckpt_gui.core.format.discovery import STATE_FILENAME, CheckpointRef, Location, missing_text
+from ckpt_gui.core.format.folder_scan import STATE_FILENAME
+from ckpt_gui.core.format.incomplete_checkpoints import missing_text
+from ckpt_gui.core.format.locations import CheckpointRef, Location
 from ckpt_gui.core.open_fallback import fallback_reasons, unreadable_note
 
 

@@ -14,7 +14,7 @@ from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key  # optimizer/vars/2 before optimizer/vars/10
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.sandbox import FolderProtection
-from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, SAVER_RAISED_PART_WAY
 
 # What needs the user's attention first; the report lists its variables in this order.
 ATTENTION_ORDER = (
@@ -343,6 +343,7 @@ class RestoreReport:
 
 STOPPED = "the restore stopped at its first error"
 SAVER_STOPPED = "Saver.restore() raised, so it assigned nothing"
+SAVER_STOPPED_PART_WAY = "Saver.restore() raised part-way, before assigning these"
 # Keras 3's loader (.weights.h5, .keras) skips an object at its error and loads the
 # others, raising once at the end; the legacy .h5 loader goes layer by layer and raises
 # at the first that fails (a layer count that differs: before loading any).
@@ -352,12 +353,15 @@ KERAS_H5_STOPPED = "Keras's .h5 loader stopped at the first layer that failed, l
 
 def not_restored_reason(verdict: str, keras_file: dict[str, str] | None = None) -> str:
     """Why matching values were not assigned, in the words of the restore that ran: a
-    TF1 Saver.restore() is one operation and assigns nothing when it raises (review 8:
-    the status bar said "stopped at its first error" beside the note saying so); Keras 3
-    goes on past a layer that fails (review: the status bar said it stopped), its legacy
-    .h5 loader does stop."""
+    TF1 Saver.restore() whose read of the checkpoint raised assigns nothing (review 8:
+    the status bar said "stopped at its first error" beside the note saying so), one
+    that raised in an assignment had run others (which ones is not determined: read
+    back, these do not hold the checkpoint's values); Keras 3 goes on past a layer that
+    fails (review: the status bar said it stopped), its legacy .h5 loader does stop."""
     if verdict == SAVER_RAISED:
         return SAVER_STOPPED
+    if verdict == SAVER_RAISED_PART_WAY:
+        return SAVER_STOPPED_PART_WAY
     if keras_file is not None or verdict.startswith("load_weights"):
         return KERAS_H5_STOPPED if (keras_file or {}).get("loader") == "legacy_h5" else KERAS_SKIPPED
     return STOPPED

@@ -1,5 +1,5 @@
 """The report's notes on what the attempt restored: the model weights restored (or why
-not), a failed Saver.restore(), matching values TensorFlow held back, or the verification
+not), a failed Saver.restore() (in its read, or part-way), matching values TensorFlow held back, or the verification
 that every restored variable holds the checkpoint's values; with the notes on what it left
 (unused_notes.py), the binding and the shared, moved or deferred values (binding_notes.py),
 in the order the report gives them.
@@ -13,7 +13,7 @@ from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.binding_notes import deferred_optimizer_notes, moved_notes, shared_notes
 from ckpt_gui.diagnosis.findings import STOPPED, RestoreFinding, TensorFlowVerdict, not_restored_reason
 from ckpt_gui.diagnosis.held_value_notes import non_finite_notes
-from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, saver_failure
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, SAVER_RAISED_PART_WAY, saver_failure
 from ckpt_gui.diagnosis.unused_notes import problem_notes, unused_notes
 
 
@@ -31,6 +31,7 @@ def attempt_notes(
     said = any(stopped in note for note in weight_notes)
     return (
         _saver_notes(variables, tensorflow)
+        + _part_way_notes(variables, tensorflow)
         + weight_notes
         + non_finite_notes(variables)
         + unused_notes(variables, holds_optimizer)
@@ -58,7 +59,7 @@ def _weight_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict
         return [f"all {counted(len(weights), 'model weight')} restored"]
     said = f"{len(restored):,} of {counted(len(weights), 'model weight')} restored"
     held = sum(1 for v in variables if v.held_back and not v.is_harmless)
-    if not held or _saver_failed(variables, tensorflow):  # a failed Saver.restore() is the first note
+    if not held or _saver_said(variables, tensorflow):  # a failed Saver.restore() is the first note
         return [said]
     # Why matching weights were not restored, here rather than in a later note (review:
     # "0 of 12 restored" beside "matches 5", the reason the sixth note down).
@@ -94,12 +95,19 @@ def _saver_failed(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict
     return tensorflow.verdict == SAVER_RAISED and not any(v.restored for v in variables)
 
 
+def _saver_said(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> bool:
+    """A failed Saver.restore()'s first note says what it assigned (_saver_notes, _part_way_notes)."""
+    return _saver_failed(variables, tensorflow) or tensorflow.verdict == SAVER_RAISED_PART_WAY
+
+
 def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
-    """A failed Saver.restore() assigned nothing: said first, with the key TensorFlow did not find."""
+    """A Saver.restore() whose read of the checkpoint raised assigned nothing (every
+    assignment takes its value from that read): said first, with the key TensorFlow did
+    not find."""
     if not _saver_failed(variables, tensorflow):
         return []
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
-    said = f"Saver.restore() is one operation: it raised {saver_failure(tensorflow.message)}, so it assigned nothing"
+    said = f"Saver.restore() raised {saver_failure(tensorflow.message)} reading the checkpoint, so it assigned nothing"
     if not held_back:
         return [said]
     names = format_some([_named(v) for v in held_back], 3)
@@ -109,13 +117,47 @@ def _saver_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict)
     ]
 
 
+def _part_way_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdict) -> list[str]:
+    """A Saver.restore() that raised in an assignment (a reference variable of another
+    shape) may have run others: in a graph its assignments run in parallel, so which ran
+    before the error is not determined (in eager mode they run one by one and it stops at
+    the one that fails), and the report had said it assigned nothing. What is known is
+    what each matching variable holds, read back after it: said first."""
+    if tensorflow.verdict != SAVER_RAISED_PART_WAY:
+        return []
+    said = (
+        f"Saver.restore() raised {saver_failure(tensorflow.message)} part-way, in its assignments: it does not say "
+        "which ran before the error (in a graph they run in parallel, in no set order)"
+    )
+    matching = sorted((v for v in variables if v.status == RestoreStatus.CONSUMED), key=lambda v: v.is_harmless)
+    held = [v for v in matching if v.restored is True]
+    left = [v for v in matching if v.restored is False]
+    unknown = [v for v in matching if v.restored is None]
+    if not matching:
+        return [said]
+    if len(unknown) == len(matching):
+        return [f"{said}; it may have assigned some variables before it stopped: the model's values are not to be "
+                "trusted"]  # fmt: skip
+    read = f"{said}; read back after it, {len(held):,} of {counted(len(matching), 'matching value')} "
+    read += f"{one_or_many(len(held), 'holds', 'hold')} the checkpoint's values (assigned before the error)"
+    if left:
+        read += (
+            f", {len(left):,} {one_or_many(len(left), 'does', 'do')} not (not assigned: "
+            f"{format_some([_named(v) for v in left], 3)}; restored once the conflicts are fixed)"
+        )
+    if unknown:
+        names = format_some([_named(v) for v in unknown], 3)
+        read += f", {len(unknown):,} could not be read back and may hold either ({names})"
+    return [read]
+
+
 def _held_back_notes(
     variables: list[RestoreFinding], tensorflow: TensorFlowVerdict, stopped: str, said: bool = False
 ) -> list[str]:
     """Matching values TensorFlow did not assign (those the model weights' note did not
     name, when it ``said`` why), or the verification that all were."""
-    if _saver_failed(variables, tensorflow):
-        return []  # _saver_notes
+    if _saver_said(variables, tensorflow):
+        return []  # _saver_notes, _part_way_notes
     # Model weights first: they are what the user is after.
     held_back = sorted((v for v in variables if v.held_back), key=lambda v: v.is_harmless)
     if said:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-SAVER_RAISED = "Saver.restore() raised"  # the child's verdict for a failed TF1 restore
+SAVER_RAISED = "Saver.restore() raised"  # the child's verdict for a TF1 restore whose read of the checkpoint failed
+# ... and for one that raised in an assignment: it may have assigned some variables first.
+SAVER_RAISED_PART_WAY = "Saver.restore() raised part-way"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _KEY_NOT_FOUND = re.compile(r"Key (\S+) not found in checkpoint")

@@ -16,7 +16,7 @@ from ckpt_gui.diagnosis.binding_notes import unused_optimizer_note
 from ckpt_gui.diagnosis.findings import RestoreFinding, TensorFlowVerdict
 from ckpt_gui.diagnosis.held_value_notes import reshaped, reshaped_words
 from ckpt_gui.diagnosis.layer_count import ValueRole, value_roles
-from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, missing_saver_key
+from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, SAVER_RAISED_PART_WAY, missing_saver_key
 
 
 def unused_notes(variables: list[RestoreFinding], holds_optimizer: bool | None) -> list[str]:
@@ -129,6 +129,8 @@ def _who_reports_conflicts(
             f": TensorFlow did not get to {one_or_many(conflicts, 'it', 'them')}: Saver.restore() raised first on "
             f"{missing_key}, a key not in the checkpoint"
         )
+    if tensorflow.verdict == SAVER_RAISED_PART_WAY:  # its other assignments ran on, in parallel: not "stops"
+        return ": TensorFlow reports only the first of these"
     if tensorflow.speaker == "Keras" and (keras_file or {}).get("loader") == "legacy_h5":
         return ": Keras's .h5 loader reports only the first of these and stops"
     if tensorflow.speaker == "Keras":

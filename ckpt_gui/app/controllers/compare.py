@@ -24,7 +24,7 @@ from ckpt_gui.core.analysis.value_comparison import compare_all, elements_to_com
 from ckpt_gui.core.analysis.variable_pairing import find_renames, pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.export import export_name, export_npy
-from ckpt_gui.core.format.discovery import order_known
+from ckpt_gui.core.format.checkpoint_order import order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import series_apart_note
 from ckpt_gui.core.open_fallback import compared_instead, open_readable

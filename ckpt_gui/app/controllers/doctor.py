@@ -67,6 +67,7 @@ class DoctorController(Controller):
         self.diagnoser = None  # created on the first diagnosis; keeps a warm TensorFlow child
         self._expected: RestoreReport | None = None  # a report made elsewhere (a repair's verification)
         self._aside: _Aside | None = None  # the last report while another checkpoint is shown
+        self.attempt_of = ""  # the name of the checkpoint the last attempt started was for
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._script_changed)
         self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
@@ -256,9 +257,11 @@ class DoctorController(Controller):
             choice = checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref)
             return build_report(request, result, choice, source_paths(ckpt.variables))
 
+        # The checkpoint named while it runs: the user may show another meanwhile (review 22, #20).
+        self.attempt_of = os.path.basename(ckpt.prefix)
         self.runner.submit(
             "diagnose", attempt, self._adopt, self._failed,
-            label=f"Diagnosing with {os.path.basename(script)}", on_cancelled=self._cancelled,
+            label=f"Diagnosing {self.attempt_of} with {os.path.basename(script)}", on_cancelled=self._cancelled,
         )  # fmt: skip
 
     def rerun(self) -> None:
@@ -288,14 +291,27 @@ class DoctorController(Controller):
     def _adopt(self, report: RestoreReport) -> None:
         self.report_previous.emit(False)
         if self.ckpt is None or report.checkpoint != self.ckpt.prefix:
-            if self.report_panel.running:  # the user moved on to another checkpoint meanwhile
-                self.report_panel.clear()
+            self._adopt_aside(report)
             return
         self.report = report
         self.report_panel.show_report(report)
         self.statuses_changed.emit(None if report.error is not None else report.variables)
         self.status.emit(_outcome(report))
         self.done.emit(report)
+
+    def _adopt_aside(self, report: RestoreReport) -> None:
+        """A report for a checkpoint no longer shown (the user moved on while it ran): said
+        in the status bar with the checkpoint's name, and kept aside, shown again with its
+        checkpoint. It had ended silently, a timeout too; only the report tab said "The
+        last report was for ckpt-300", of the report before (review 22, #20)."""
+        name = os.path.basename(report.checkpoint)
+        script = os.path.basename(report.script)
+        self._aside = _Aside(report, report.script, folder_of_prefix(report.checkpoint))
+        if self.ckpt is not None and self.report is None:  # the panel says whose the last report is
+            self._say_last(report, folder_of(self.ckpt) == folder_of_prefix(report.checkpoint))
+        elif self.report_panel.running:
+            self.report_panel.clear()
+        self.status.emit(f"Diagnosis of {name} with {script} finished: {_outcome(report)}. Show {name} for its report.")
 
     def _failed(self, message: str, details: str) -> None:
         if self._shows_report():  # the last report stays, said to be the last one (the banner says why)
@@ -355,12 +371,18 @@ class DoctorController(Controller):
         return self.diagnoser
 
 
+# The status bar's words for an attempt stopped at one of its limits (the report says which line).
+ATTEMPT_LIMITS = {"Timeout": "The attempt timed out", "MemoryLimit": "The attempt went past its memory limit"}
+
+
 def _outcome(report: RestoreReport) -> str:
     """The status bar's line on a finished attempt."""
     error = report.error
     failed = script_failure(error.kind, error.traceback, error.phase, report.script) if error else None
     if failed:
         return failed
+    if error is not None and error.kind in ATTEMPT_LIMITS:  # no restore ran: "Restore failed" said otherwise
+        return ATTEMPT_LIMITS[error.kind]
     summary = report.counts_text()
     outcome = "failed" if report.error else ("complete" if report.ok else "incomplete")
     return f"Restore {outcome}" + (f": {summary}" if summary else "")

@@ -52,6 +52,7 @@ def fit_columns(
     rows: int = FIT_ROWS,
     measured: Measured | None = None,
     name_least: float | None = None,
+    whole: tuple[int, ...] = (),
 ) -> None:
     """Size each column to its contents and header, at most ``limits[column]`` pixels
     (what is still cut has the full text in its tooltip). Qt measures the rows in view
@@ -61,7 +62,9 @@ def fit_columns(
     ``spare_outliers``: what nine names in ten need (see ``_usual_width``); ``rows``:
     how many rows are measured; ``measured``: those measures, taken already;
     ``name_least``: the share of the width down to which the name gives way (cut in
-    the middle) before the columns beside it are cut (None: they give way first)."""
+    the middle) before the columns beside it are cut (None: they give way first);
+    ``whole``: columns kept at their contents' width (up to their limit) while the
+    others beside the name are cut (the restore status)."""
     view.header().setResizeContentsPrecision(rows)
     widths = {}
     for column, most in limits.items():
@@ -69,7 +72,7 @@ def fit_columns(
             view.resizeColumnToContents(column)
         widths[column] = min(view.columnWidth(column) if measured is None else measured.contents[column], most)
     if names_first:
-        widths = _names_first_widths(view, limits, widths, spare_outliers, measured, name_least)
+        widths = _names_first_widths(view, limits, widths, spare_outliers, measured, name_least, whole)
     for column, width in widths.items():
         view.setColumnWidth(column, width)
 
@@ -140,10 +143,12 @@ def _names_first_widths(
     spare_outliers: bool,
     measured: Measured | None,
     name_least: float | None = None,
+    whole: tuple[int, ...] = (),
 ) -> dict[int, int]:
     """The columns beside the name shrunk together so the name keeps its room; none
     below LEAST_COLUMN, and what those at the least cannot give, the others give;
-    unless the name, down to ``name_least`` of the width, leaves them their whole width."""
+    unless the name, down to ``name_least`` of the width, leaves them their whole width.
+    The ``whole`` columns are not shrunk: the others give their share."""
     viewport = view.viewport().width()
     names = [c for c in range(view.model().columnCount()) if c not in limits and not view.isColumnHidden(c)]
     if measured is not None and spare_outliers and names == [view.treePosition()]:
@@ -157,7 +162,9 @@ def _names_first_widths(
     if name_least is not None and sum(widths.values()) <= viewport - int(viewport * name_least):
         return widths  # a name cut in the middle still reads (its tooltip whole); "float…" does not
     floor = max(LEAST_COLUMN, view.header().minimumSectionSize())  # Qt's header keeps its own least
-    least, rest, scale = {}, dict(widths), 1.0
+    kept = {c: w for c, w in widths.items() if c in whole}
+    room -= sum(kept.values())
+    least, rest, scale = {}, {c: w for c, w in widths.items() if c not in kept}, 1.0
     while rest:
         scale = max(room - sum(least.values()), 0) / max(sum(rest.values()), 1)
         at_least = [c for c, w in rest.items() if w * scale < floor]
@@ -166,7 +173,7 @@ def _names_first_widths(
         for column in at_least:
             least[column] = floor
             del rest[column]
-    return {**least, **{c: int(w * scale) for c, w in rest.items()}}
+    return {**kept, **least, **{c: int(w * scale) for c, w in rest.items()}}
 
 
 def _usual_width(view: QTreeView, column: int, nested_whole: bool = False) -> int:

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
-from ckpt_gui.core.format.discovery import CheckpointRef, Location, order_known
+from ckpt_gui.core.format.checkpoint_order import order_known
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.format.locations import other_series, series_of
+from ckpt_gui.core.format.locations import CheckpointRef, Location, other_series, series_of
 from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import unreadable_note
 

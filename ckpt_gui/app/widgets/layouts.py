@@ -121,8 +121,11 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def setText(self, text: str, tail: str = "", keep: str = "") -> None:  # noqa: N802 (Qt's name)
-        """``text`` cut as the label's mode says, then ``tail`` whole; the tail gives way
-        (in the tooltip only) when with it ``keep``, the end of ``text``, would be cut."""
+        """``text`` cut as the label's mode says, then ``tail`` whole. ``keep``: the end
+        of ``text`` (a folder's name and a checkpoint's, ``folder/name``) kept whole while
+        the text before it is cut in its middle; then the folder's name gives way to the
+        tail; the tail gives way (in the tooltip only) when with it the last part of
+        ``keep`` (the checkpoint's name) would be cut."""
         self._full, self._tail, self._keep = text + tail, tail, keep
         self.setToolTip(self._full.strip())
         self._elide()
@@ -142,11 +145,23 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         metrics, head, tail = self.fontMetrics(), self._full[: len(self._full) - len(self._tail)], self._tail
-        kept = metrics.horizontalAdvance("\u2026" + self._keep) if self._keep else 0
-        if tail and kept + metrics.horizontalAdvance(tail) > self.width() and head != self._keep:
-            tail = ""  # the folder's and checkpoint's names before the format
         room = max(self.width() - metrics.horizontalAdvance(tail), 0)
-        super().setText(metrics.elidedText(head, self._mode, room) + tail)
+        keep = self._keep if self._keep and head.endswith(self._keep) and head != self._keep else ""
+        if not keep or metrics.horizontalAdvance(head) <= room:
+            super().setText(metrics.elidedText(head, self._mode, room) + tail)
+            return
+        # The format stays (at 1024 px "(TF2 object-based)" had given way to a whole path,
+        # review 22, #25): the path gives way, cut in its middle, the folder's and the
+        # checkpoint's names whole; then the folder's name, cut from its start.
+        name = keep.rsplit("/", 1)[-1]
+        if metrics.horizontalAdvance("\u2026" + keep) <= room:
+            start = metrics.elidedText(head[: len(head) - len(keep)], Qt.TextElideMode.ElideMiddle,
+                                       room - metrics.horizontalAdvance(keep))  # fmt: skip
+            super().setText((start or "\u2026") + keep + tail)
+        elif metrics.horizontalAdvance("\u2026" + name) <= room:
+            super().setText(metrics.elidedText(head, Qt.TextElideMode.ElideLeft, room) + tail)
+        else:  # the folder's and checkpoint's names before the format
+            super().setText(metrics.elidedText(head, self._mode, self.width()))
 
 
 class _KeepFlowHeight(QObject):

@@ -9,7 +9,9 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QGuiApplication, QPalette
 
+from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.difference_note import difference_note
 from ckpt_gui.app.widgets.heatmap import (
     WrappingLabel,
@@ -28,6 +30,8 @@ from ckpt_gui.app.widgets.pair_numbers import blocks_tip
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import PairView, choose_plane, slice_index, slice_text
 from ckpt_gui.core.views.planes import color_limits
+
+FLAT_WEIGHT = 0.12  # a plane with no difference: this much of the text colour on the plots' background
 
 
 class PairHeatmaps:
@@ -105,7 +109,28 @@ class PairHeatmaps:
         bound = 1.0 if constant == 0 else max(abs(low), abs(high)) or 1.0
         self.images[2].setImage(image, autoLevels=False)
         set_levels(self.colorbar_diff, -bound, bound, constant=constant)
-        return constant == 0
+        self._flat_difference = constant == 0
+        self._colour_difference()
+        return self._flat_difference
+
+    def _colour_difference(self) -> None:
+        """B - A in the bar's colour map, or, when nothing differs, in one colour of the
+        palette, a shade off the plots' background: the map's neutral grey for 0 was a
+        light-grey block on a dark theme's window (review 22, #13)."""
+        image = self.images[2]
+        flat, drawn = getattr(self, "_flat_difference", False), getattr(self, "_flat_drawn", False)
+        self._flat_drawn = flat
+        if not flat:
+            if drawn:  # the bar's map back (the bar sets it only when its map changes)
+                image.setColorMap(self.colorbar_diff.colorMap())
+            return
+        palette = QGuiApplication.palette()
+        flat = theme.blend(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), FLAT_WEIGHT)
+        image.setLookupTable(np.tile(np.array([*flat.getRgb()[:3], 255], dtype=np.ubyte), (256, 1)))
+
+    def follow_palette(self) -> None:
+        """A plane with no difference in the new palette's shade (theme.follow calls this)."""
+        self._colour_difference()
 
     def _draw_sides(self, images: tuple[np.ndarray | None, np.ndarray | None]) -> str:
         """A's and B's heatmaps on one colour scale over both sides' values (B - A gets

@@ -7,8 +7,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QMenu, QStyle, QStyleOptionComboBox, QStylePainter
 
-from ckpt_gui.core.format.discovery import CheckpointRef, Location
-from ckpt_gui.core.format.locations import other_series, series_of
+from ckpt_gui.core.format.locations import CheckpointRef, Location, other_series, series_of
 from ckpt_gui.core.formatting import format_bytes, format_time
 
 MAX_WIDTH = 640

@@ -12,7 +12,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ckpt_gui.app.widgets.report_texts import bullets, headline_html, ordered_notes, provenance
+from ckpt_gui.app.widgets.report_texts import bullets, headline_html, ordered_notes, provenance, provenance_parts
 from ckpt_gui.diagnosis.attempt_watch import UNTIMED_PHASES
 
 
@@ -69,7 +69,7 @@ class AttemptStates:
             what = f"The attempt with {html.escape(running)} was {html.escape(why)}"
         self.headline.setText(f"<b>{what}; showing the report of {self._made_by(time_first=True)}."
                               f"</b><br>{headline_html(self.report)}")  # fmt: skip
-        self.phase.setText(provenance(self.report))
+        self.phase.set_path_line(provenance(self.report), provenance_parts(self.report))
         self._show_buttons(report=True)
         self._focus_after_attempt()
 

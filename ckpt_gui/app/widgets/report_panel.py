@@ -32,6 +32,7 @@ from ckpt_gui.app.widgets.report_texts import (
     headline_html,
     ordered_notes,
     provenance,
+    provenance_parts,
     provenance_tip,
 )
 from ckpt_gui.core.statuses import JSON_SCHEMA, RestoreStatus
@@ -170,7 +171,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         self.start_button.hide()
         self._show_buttons(report=True)
         self.report = report
-        self.phase.setText(provenance(report))
+        self.phase.set_path_line(provenance(report), provenance_parts(report))
         self.phase.setToolTip(provenance_tip(report))
         self.rerun_button.setEnabled(True)
         for control in (self.export_json, self.export_md, self.export_button):

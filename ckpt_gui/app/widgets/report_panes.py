@@ -71,20 +71,58 @@ class ElideDelegate(DistinctElided):
 
 
 class OneLine(QLabel):
-    """A label on one line, its middle elided when narrow (the provenance's paths):
-    ``text()`` keeps it whole, the tooltip shows it whole."""
+    """A label on one line, its middle elided when narrow, or only the path in it
+    (``set_path_line``: the provenance's interpreter): ``text()`` keeps it whole, the
+    tooltip shows it whole."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._parts: tuple[str, str, tuple[str, ...]] | None = None
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's API
+        self._parts = None
+        super().setText(text)
+
+    def set_path_line(self, text: str, parts: tuple[str, str, tuple[str, ...]]) -> None:
+        """``text`` whole, shown as ``parts`` (before, path, the forms of what follows,
+        longest first: path_line) when narrow."""
+        self.setText(text)
+        self._parts = parts
+
+    def shown(self) -> str:
+        """The text as painted at the label's width."""
+        rect = self.contentsRect()
+        if self._parts is not None:
+            return path_line(self.fontMetrics(), rect.width(), *self._parts)
+        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
+        return self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's API
         rect = self.contentsRect()
-        whole = self.text().replace("\u200b", "")  # the break hints a wrapped label needed
-        text = self.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideMiddle, rect.width())
+        text = self.shown()
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
                                   self.foregroundRole())  # fmt: skip
+
+
+PATH_LEAST_CHARS = 8  # a path cut to fewer (in average characters) leaves its next form to what follows
+
+
+def path_line(metrics, width: int, before: str, path: str, afters: tuple[str, ...]) -> str:
+    """``before`` + ``path`` + ``afters[0]`` in ``width`` px: the path cut in its middle
+    (the words around it whole); where the path would keep fewer than PATH_LEAST_CHARS,
+    the next (shorter) form of what follows; the last form's line cut at its end only
+    when nothing else fits."""
+    for after in afters:
+        room = width - metrics.horizontalAdvance(before + after)
+        if metrics.horizontalAdvance(path) <= room:
+            return before + path + after
+        if room >= PATH_LEAST_CHARS * metrics.averageCharWidth() or after == afters[-1]:
+            cut = metrics.elidedText(path, Qt.TextElideMode.ElideMiddle, max(room, 0))
+            if cut:
+                return before + cut + after
+    return metrics.elidedText(before + "\u2026" + afters[-1], Qt.TextElideMode.ElideRight, width)
 
 
 def text_height(area: QScrollArea) -> int:

@@ -49,23 +49,35 @@ def breakable(text: str) -> str:
 def provenance(report: RestoreReport) -> str:
     """Which script, run by which interpreter (and TensorFlow), for how long: a report
     must say what it was made with. Breaks allowed after each / of the paths."""
+    before, path, afters = provenance_parts(report)
+    return f"{before}{path}{afters[0]}".replace("/", "/\u200b")
+
+
+def provenance_parts(report: RestoreReport) -> tuple[str, str, tuple[str, ...]]:
+    """The provenance line as the text before the interpreter's path, the path (what
+    gives way, cut in its middle: whole in the tooltip), and the text after it, longest
+    form first: the TensorFlow version stays whole (the line had been cut in its middle,
+    "with /tmp/re... 2.21.0)", review 22, #10); the import's part says why "15.1 s"
+    passed an 8 s limit with no timeout (review 21, 4), its shorter forms only the time,
+    then nothing (the tooltip says it)."""
     version = report.tensorflow_version or "?"
     script = os.path.basename(report.script)  # the whole path in the tooltip
-    # The import's part last and short: the line is cut in its middle when narrow, which is
-    # then the interpreter's path (whole in the tooltip); it says why "15.1 s" passed an 8 s
-    # limit with no timeout (review 21, 4).
-    text = f"{script} ran in {report.seconds:.1f} s with {report.python} (TensorFlow {version})"
-    if report.import_seconds >= IMPORT_WORTH_SAYING_S:
-        text += f"; import {report.import_seconds:.1f} s, outside the time limit"
-    return text.replace("/", "/\u200b")
+    before = f"{script} ran in {report.seconds:.1f} s with "
+    after = f" (TensorFlow {version})"
+    if report.import_seconds < IMPORT_WORTH_SAYING_S:
+        return before, report.python, (after,)
+    imported = f"; import {report.import_seconds:.1f} s"
+    return before, report.python, (f"{after}{imported}, outside the time limit", f"{after}{imported}", after)
 
 
 IMPORT_WORTH_SAYING_S = 0.5  # a warm child's wait: under it, not said
 
 
 def provenance_tip(report: RestoreReport) -> str:
-    """The provenance line whole (it is cut in its middle when narrow), and what the time limit counted."""
-    lines = [f"Script: {report.script}", f"Python: {report.python}", f"Time: {report.seconds:.1f} s"]
+    """The provenance line whole (its path is cut in its middle when narrow), and what the time limit counted."""
+    version = report.tensorflow_version or "?"
+    lines = [f"Script: {report.script}", f"Python: {report.python}", f"TensorFlow: {version}",
+             f"Time: {report.seconds:.1f} s"]  # fmt: skip
     if report.import_seconds >= IMPORT_WORTH_SAYING_S:
         lines[-1] += (f", {report.import_seconds:.1f} s of it importing TensorFlow (the time limit counts from the "
                       "script's start)")  # fmt: skip

@@ -1,6 +1,7 @@
 """The variable tree's columns beside the name: fitted to their contents up to a
 limit, the least needed giving way while the tree is too narrow, the user's own
-choice in the header's menu kept."""
+choice in the header's menu kept, except that the restore status, once a diagnosis
+shows it, is never cut for it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ GIVE_WAY = (ELEMENTS, BYTES)  # hidden in this order while the tree is too narro
 # every column was cut a little ("float…", "○ unmatch…", "2 model o…").
 NAME_LEAST_SHARE = 0.4
 LAST_GIVING_WAY = DTYPE
+# The restore status (the diagnosis's one new fact) stays whole: the columns the user
+# ticked back in the header's menu give way to it, in the same order, while it is shown
+# and they do not fit whole beside it and the names (as the others give way: a layer's
+# leaf whole, "mo…um  (slot)" at 1024 px had DType stayed); they come back with a tree
+# without a report. At 1024x640 with DType, Elements and Bytes ticked back,
+# every column had been squeezed together, the status to "✖ sha…", "○ un…" (review 22,
+# #9). A column ticked while the status is shown (a choice made seeing it) stays, and
+# the status keeps its width beside it, the others cut.
 
 
 class TreeColumns:
@@ -50,6 +59,7 @@ class TreeColumns:
         view.setColumnHidden(RESTORE, True)  # until a restore diagnosis ran
         self.gave_way: list[int] = []  # columns hidden while the tree is too narrow for them (fit)
         self.kept: set[int] = set()  # columns the user chose to show (the header's menu): they never give way
+        self.kept_beside_restore: set[int] = set()  # of those, chosen while the Restore column was shown
         column_menu(view, [DTYPE, SHAPE, ELEMENTS, BYTES], self.chosen)
 
     def fit(self) -> None:
@@ -79,27 +89,47 @@ class TreeColumns:
         width = view.viewport().width()
         room = width - max(int(width * NAME_LEAST_SHARE), min(measured.nested_name, int(width * NAME_SHARE)))
         for column in (*order, LAST_GIVING_WAY):
-            rest = sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
-            if rest <= room:
+            if self._beside(limits, measured) <= room:
                 break
             if column in limits and column not in self.gave_way and column not in self.kept:
                 self.gave_way.append(column)
+        restore = not view.isColumnHidden(RESTORE)
+        if restore:  # the user's columns give way to the restore status (the note above the class)
+            for column in (*GIVE_WAY, LAST_GIVING_WAY):
+                if self._beside(limits, measured) <= room:
+                    break
+                if column in limits and column not in self.gave_way and column not in self.kept_beside_restore:
+                    self.gave_way.append(column)
         hide_columns(view, self.gave_way)  # a user's own choice (the header's menu) is left as it is
         for column in self.gave_way:
             del limits[column]
-        fit_columns(view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE)
+        fit_columns(
+            view, limits, spare_outliers=True, rows=FIT_SAMPLE, measured=measured, name_least=NAME_LEAST_SHARE,
+            whole=(RESTORE,) if restore else (),
+        )  # fmt: skip
         # Room to spare: the names get theirs, the rest stays empty after the last column.
         names_then_room(view, sum(view.columnWidth(c) for c in limits), measured.widest_name, bool(self.gave_way))
 
+    def _beside(self, limits: dict[int, int], measured) -> int:
+        """What the columns beside the name not given way need, each up to its limit."""
+        return sum(min(measured.contents[c], w) for c, w in limits.items() if c not in self.gave_way)
+
     def chosen(self, column: int, shown: bool) -> None:
-        """The user's choice in the header's menu stands: a column shown stays, a column
-        hidden is theirs to bring back."""
+        """The user's choice in the header's menu stands: a column shown stays (beside
+        the restore status only if chosen, or in view, when a column was ticked while it
+        is shown), a column hidden is theirs to bring back."""
         if column in self.gave_way:
             self.gave_way.remove(column)
         if shown:
             self.kept.add(column)
+            if not self.view.isColumnHidden(RESTORE):
+                # The columns in view when the user added this one stay with it: a column
+                # shown had made one ticked back before the report give way.
+                shown = {c for c in self.kept if not self.view.isColumnHidden(c)}
+                self.kept_beside_restore |= shown | {column}
         else:
             self.kept.discard(column)
+            self.kept_beside_restore.discard(column)
 
 
 def column_menu(view: QTreeView, optional: list[int], chosen: Callable[[int, bool], None] | None = None) -> None:

@@ -22,6 +22,23 @@ from operator import le
 from typing import Any
 
 SLICE = 10_000  # items per slice: a few milliseconds of C-level work
+
+
+def sleep_zero() -> None:
+    time.sleep(0)
+
+
+# What runs between two slices: ``time.sleep(0)`` lets go of the interpreter lock at
+# once. The app replaces it (app/gui_first.py) with a wait while its GUI thread handles
+# events, the lock let go meanwhile; core has no GUI to wait for.
+between_slices: Callable[[], None] = sleep_zero
+
+
+def let_go() -> None:
+    """Between two slices of a worker's bulk work: :data:`between_slices`."""
+    between_slices()
+
+
 SAMPLES = 16  # keys sampled per slice by sorted_in_slices to choose where to cut the sorted order
 
 
@@ -31,7 +48,7 @@ def slices(total: int, step: int | None = None) -> Iterator[tuple[int, int]]:
     step = step or SLICE
     for start in range(0, total, step):
         if start:
-            time.sleep(0)
+            let_go()
         yield start, min(start + step, total)
 
 
@@ -115,7 +132,7 @@ def sorted_in_slices(items: Sequence, key: Callable[[Any], Any]) -> list:
     bands = []
     for band in range(len(cuts) + 1):
         if band:
-            time.sleep(0)
+            let_go()
         merged = list(chain.from_iterable(run[at[band] : at[band + 1]] for run, at in zip(runs, bounds)))
         merged.sort(key=key)
         bands.append(merged)
@@ -127,5 +144,5 @@ def _joined(parts: list[list]) -> list:
     found: list = []
     for part in parts:
         found += part
-        time.sleep(0)
+        let_go()
     return found

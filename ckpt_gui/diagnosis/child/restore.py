@@ -6,6 +6,7 @@ from __future__ import annotations
 from .protocol import first_lines
 
 SAVER_RAISED = "Saver.restore() raised"  # the verdict's words; the parent's report reads them too
+SAVER_RAISED_PART_WAY = "Saver.restore() raised part-way"
 SAVER_SUCCEEDED = "Saver.restore() succeeded"
 RESTORE_RAISED = "restore() raised"
 
@@ -33,9 +34,12 @@ def restore_objects(tf, target: dict, prefix: str) -> dict:
 
 
 def restore_names(tf, target: dict, prefix: str) -> dict:
-    """``Saver.restore``: one restore op for all the variables, so when it raises
-    (a key not found, a shape that does not fit) nothing at all was assigned; the
-    verification then reads every matched variable back to show it."""
+    """``Saver.restore``: one read (RestoreV2) of every value, then one assignment per
+    variable. When the read raises (a key not found, a dtype that differs) nothing was
+    assigned: every assignment takes its value from it. When an assignment raises (a
+    reference variable's shape that does not fit), the others ran in parallel with it in
+    a graph, so which ran before the error is not determined (in eager mode they run one
+    by one, up to the one that fails): the verification reads them back."""
     variables = target["variables"]
     try:
         saver = tf.compat.v1.train.Saver(var_list=variables)
@@ -48,8 +52,20 @@ def restore_names(tf, target: dict, prefix: str) -> dict:
         else:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
-        return {"verdict": SAVER_RAISED, "message": _saver_message(exc)}
+        verdict = SAVER_RAISED if _raised_reading(tf, exc) else SAVER_RAISED_PART_WAY
+        return {"verdict": verdict, "message": _saver_message(exc)}
     return {"verdict": SAVER_SUCCEEDED, "message": ""}
+
+
+def _raised_reading(tf, exc: Exception) -> bool:
+    """Whether the Saver raised in its read of the checkpoint, before any assignment: in a
+    graph the session names the op that failed (``save/RestoreV2``, ``save/Assign_3``); in
+    eager mode the read comes first, and only it raises NotFoundError (an assignment of
+    another shape raises ValueError there, after the assignments before it)."""
+    op = getattr(exc, "op", None)
+    if op is not None:
+        return op.type == "RestoreV2"
+    return isinstance(exc, tf.errors.NotFoundError)
 
 
 def _saver_message(exc: Exception) -> str:
@@ -64,9 +80,10 @@ def _saver_message(exc: Exception) -> str:
 
 def verify(reader, facts: dict, session=None) -> None:
     """Do the consumed variables now hold the checkpoint's values?"""
-    # A Saver.restore() that raised assigned nothing (one restore op): that is known of
-    # every variable without reading it back, and reading it back would prove nothing where
-    # the checkpoint's value equals the variable's initial one (a checkpoint of tf.zeros).
+    # A Saver.restore() whose read raised assigned nothing: that is known of every variable
+    # without reading it back, and reading it back would prove nothing where the
+    # checkpoint's value equals the variable's initial one (a checkpoint of tf.zeros). One
+    # that raised part-way is read back: what each variable holds is all that is known.
     verdict = facts.get("tensorflow", {}).get("verdict")
     assigned_nothing = verdict == SAVER_RAISED
     for entry in facts["variables"]:
