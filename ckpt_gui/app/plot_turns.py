@@ -18,6 +18,15 @@ workers on two cores.
 The turns are a real 0 ms timer's, not ``QTimer.singleShot(0)``'s: that posts a call,
 and Qt's glib event loop runs a chain of posted calls back to back, its timers (and the
 benchmarks' heartbeat, and an animation) waiting until the chain ends.
+
+A piece whose owner is a panel hidden in its shown window (browsing's plots while a
+comparison takes their place, the plots while the restore report takes theirs) is
+parked: it keeps its place in the queue but does not run, and runs once the panel is
+shown again; a newer piece of the same key replaces it meanwhile, so what is no longer
+current is never drawn. At load 20 each such piece (30 to 70 ms of CPU) had taken a
+turn of 1.7 s and more, and Ctrl+Q during a comparison waited 3 to 9.5 s behind the
+plots made for the browse panels the comparison hid (benchmarks/quit_bench.py). A
+window that closes drops its pieces (:func:`forget_within`): none runs behind it.
 """
 
 from __future__ import annotations
@@ -51,6 +60,11 @@ class _Turns(QObject):
         self.next_turn.timeout.connect(self._next)
         self.paint_wait = QTimer(self, singleShot=True, interval=PAINT_WAIT_MS)
         self.paint_wait.timeout.connect(self._painted)
+        # Hidden panels with a piece waiting, whose Show is watched, and their windows,
+        # whose Hide is (a piece parked in a window hidden since may run: nothing is
+        # parked in a window not shown).
+        self.parked: list[QWidget] = []
+        self.parked_windows: list[QWidget] = []
 
     def add(self, owner: QObject, piece: Piece, key: str | None, now: bool) -> None:
         if key is not None:  # the latest of its kind, in the place of the older one
@@ -58,18 +72,47 @@ class _Turns(QObject):
                 if queued_owner is owner and queued_key == key:
                     self.queue[i] = (owner, key, piece)
                     return
-        if now and not self.busy():
+        if now and not self.busy() and not self._hidden(owner):
             self._run(piece)
             return
         self.queue.append((owner, key, piece))
+        self._kick()
+
+    def _kick(self) -> None:
         if not self.in_turn and self.watched is None and not self.next_turn.isActive():
             self.next_turn.start()
 
     def drop(self, owner: QObject, key: str) -> None:
         self.queue = deque(item for item in self.queue if not (item[0] is owner and item[1] == key))
 
+    def drop_within(self, window: QObject) -> None:
+        """Every piece of ``window`` and of what it holds, queued or parked, dropped."""
+
+        def within(owner: QObject) -> bool:
+            while owner is not None:
+                if owner is window:
+                    return True
+                owner = owner.parent()
+            return False
+
+        self.queue = deque(item for item in self.queue if shiboken6.isValid(item[0]) and not within(item[0]))
+
     def busy(self) -> bool:
-        return self.in_turn or self.watched is not None or bool(self.queue) or self.next_turn.isActive()
+        """A piece runs, or one waits that may run (not a parked one: a hidden panel's)."""
+        if self.in_turn or self.watched is not None or self.next_turn.isActive():
+            return True
+        return any(shiboken6.isValid(owner) and not self._hidden(owner) for owner, _key, _piece in self.queue)
+
+    def _hidden(self, owner: QObject) -> bool:
+        """``owner`` is a panel hidden in a shown window (its pieces wait for its Show).
+        In a window not shown (yet, or any more) nothing is parked: no Show would come."""
+        return isinstance(owner, QWidget) and not owner.isVisible() and owner.window().isVisible()
+
+    def _park(self, owner: QWidget) -> None:
+        for widget, watched in ((owner, self.parked), (owner.window(), self.parked_windows)):
+            if widget not in watched:
+                watched.append(widget)
+                widget.installEventFilter(self)
 
     def _run(self, piece: Piece) -> None:
         self.in_turn = True
@@ -93,7 +136,18 @@ class _Turns(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's API
         if watched is self.watched and event.type() == QEvent.Type.Paint:
             self._painted()  # the paint runs once this returns; the next piece a turn later
+        elif event.type() == QEvent.Type.Show and watched in self.parked:
+            self._unwatch(watched, self.parked)
+            self._kick()  # its pieces in their places of the queue, from the next turn on
+        elif event.type() == QEvent.Type.Hide and watched in self.parked_windows:
+            self._unwatch(watched, self.parked_windows)
+            self._kick()
         return False
+
+    def _unwatch(self, widget: QWidget, watched: list[QWidget]) -> None:
+        watched.remove(widget)
+        if shiboken6.isValid(widget) and widget is not self.watched:
+            widget.removeEventFilter(self)
 
     def _painted(self) -> None:
         watched, self.watched = self.watched, None
@@ -105,11 +159,20 @@ class _Turns(QObject):
     def _next(self) -> None:
         self.in_turn = False
         parallel.resume()
+        kept: deque[tuple[QObject, str | None, Piece]] = deque()  # parked pieces, in their order
         while self.queue:
-            owner, _key, piece = self.queue.popleft()
-            if shiboken6.isValid(owner):  # a panel deleted meanwhile (a closed window) is not drawn
-                self._run(piece)
-                return
+            item = self.queue.popleft()
+            owner, _key, piece = item
+            if not shiboken6.isValid(owner):  # a panel deleted meanwhile (a closed window) is not drawn
+                continue
+            if self._hidden(owner):
+                self._park(owner)
+                kept.append(item)
+                continue
+            self.queue.extendleft(reversed(kept))
+            self._run(piece)
+            return
+        self.queue = kept
 
     def forget(self) -> None:
         """Nothing more runs nor is watched: the interpreter is ending."""
@@ -120,6 +183,9 @@ class _Turns(QObject):
         watched, self.watched = self.watched, None
         if watched is not None and shiboken6.isValid(watched):
             watched.removeEventFilter(self)
+        for watched in (self.parked, self.parked_windows):
+            for widget in list(watched):
+                self._unwatch(widget, watched)
 
 
 _turns: _Turns | None = None
@@ -162,6 +228,15 @@ def drop(owner: QObject, key: str) -> None:
         _turns.drop(owner, key)
 
 
+def forget_within(window: QObject) -> None:
+    """Drop every piece of ``window`` and of its children, queued or parked: a closing
+    window runs none (they had run behind its hidden panels, turn after turn, after a
+    quit's close had hidden it)."""
+    if _turns is not None and shiboken6.isValid(_turns):
+        _turns.drop_within(window)
+
+
 def busy() -> bool:
-    """Whether a piece waits or runs (a screenshot taken now could miss a drawing)."""
+    """Whether a piece waits that may run now, or one runs (a screenshot taken now could
+    miss a drawing); not a piece parked for a hidden panel, which waits for its Show."""
     return _turns is not None and shiboken6.isValid(_turns) and _turns.busy()

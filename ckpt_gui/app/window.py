@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ckpt_gui.app import settings, window_focus, window_menus, window_workflows
+from ckpt_gui.app import plot_turns, settings, window_focus, window_menus, window_workflows
 from ckpt_gui.app.browse_opening import in_its_folder
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
@@ -47,6 +47,7 @@ from ckpt_gui.app.window_status import WindowStatus
 from ckpt_gui.app.window_title import CheckpointTitle
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.storage_paths import is_url
+from ckpt_gui.core.views.missing_data import no_values
 from ckpt_gui.resources import icon_path
 
 if TYPE_CHECKING:
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
         browse.folder_watch.listed.connect(lambda _ckpt: self._enable_diagnosis_actions())  # Repair: still there?
         browse.checkpoint_shown.connect(self._tell_workflows)
         browse.checkpoint_shown.connect(self.graph.set_checkpoint)
+        browse.checkpoint_shown.connect(lambda ckpt: self.splits.show_plots(not no_values(ckpt)))
         self.graph.available.connect(self._enable_graph_tab)
         self.graph_panel.key_activated.connect(self.tree_panel.select_key)
         browse.exportable.connect(self.export_action.setEnabled)
@@ -420,6 +422,7 @@ class MainWindow(QMainWindow):
         still shown and the comparison's workers still holding the cores)."""
         self.splits.give_back_room()  # the next session starts on Details
         layout = settings.layout_of(self, self.splits.to_save())  # read while shown: the frame's geometry
+        plot_turns.forget_within(self)  # no plot made nor drawn behind the closing window
         self.hide()  # (xcb flushes the unmap at once: no sync(), which would run the pending events first)
         self._cancel_all()
         for controller in self.controllers:

@@ -57,6 +57,7 @@ class Splits:
         self._details_to_fit = False  # a first run's tabs grow to Details' content until the user moves the split
         self._fitted_to: str | None = None  # the variable whose Details the tabs were grown to (its title)
         self._split_ours = False  # the tabs' split is a first run's, not moved by the user (nor restored)
+        self._plots_wanted = True  # False: the checkpoint shown has no value to plot (show_plots)
         # The tab shown before the current one, and the tabs' height the report last had:
         # the way back from Details gives it that height (review 22, #1).
         self._shown: QWidget | None = None
@@ -157,7 +158,7 @@ class Splits:
             self.main.setSizes([int(width * TREE_SHARE), width - int(width * TREE_SHARE)])
         heights, height = self.right.sizes(), sum(self.right.sizes())
         least = self.views.minimumSizeHint().height()
-        if height > least and heights[1] < least:
+        if height > least and heights[1] < least and not self.views.isHidden():
             self.right.setSizes([height - least, least])
 
     def make_room_for_report(self, report) -> None:
@@ -219,19 +220,28 @@ class Splits:
         height for the window past a 640 px screen (the report's and the plots' together
         had made it 640 px: the status bar with Cancel went off screen)."""
         if self.tabs.currentWidget() is not self.report_page or not self.right.isVisible():
-            self.views.show()
+            self.views.setVisible(self._plots_wanted)
             self.tabs.setMinimumHeight(TABS_MIN_HEIGHT)
             return
         report = self.tabs.minimumSizeHint().height()  # the tab widget's own least: its tallest page's
         height = self.right.height()
         wanted = report + REPORT_MORE_LINES * self.tabs.fontMetrics().lineSpacing()
-        if height < wanted + self.views.minimumSizeHint().height() + self.right.handleWidth():
+        if not self._plots_wanted or height < wanted + self.views.minimumSizeHint().height() + self.right.handleWidth():
             self.views.hide()
             self.tabs.setMinimumHeight(report)
             return
         self.views.show()
         self.tabs.setMinimumHeight(TABS_MIN_HEIGHT)  # the window's least: the plots' and the tabs' least
         self._grow_tabs(wanted)
+
+    def show_plots(self, wanted: bool) -> None:
+        """The plots below the tabs, or (``wanted`` False: the checkpoint shown has no
+        value to plot, its data files all missing) the tabs in their place: the plots
+        only said "No histogram: ... missing" and "No values: ... missing" (the banner
+        says it once for all) while a SavedModel's signatures got 140 px at 1024x640
+        (review 21 #15). The splitter keeps the plots' height for their return."""
+        self._plots_wanted = wanted
+        self._fit_report()
 
     def _make_room(self, share: float) -> None:
         """The tabs get ``share`` of the height, the plots below keep at least their

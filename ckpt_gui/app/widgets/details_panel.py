@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import clear_layout
+from ckpt_gui.app.widgets.wrapping_text import WrappingText, needs_wrapping
 from ckpt_gui.core.analysis.overview import NonFinite
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.views.describe import describe_stats
@@ -48,13 +49,13 @@ class DetailsPanel(QScrollArea):
         self._settle_held = 0  # changes made in ``settled_once``: laid out at its end
         body = QWidget()
         self.setWidget(body)
-        self.title = QLabel()
+        # The variable's path, wrapped inside a segment too long for the width (a key of
+        # one 120-character segment scrolled Details sideways at 1024 px).
+        self.title = WrappingText()
         font = QFont(self.title.font())
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.title.setFont(font)
-        self.title.setWordWrap(True)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts = QGridLayout()
         self.facts.setColumnStretch(1, 1)
         self.facts.setHorizontalSpacing(12)
@@ -150,8 +151,11 @@ class DetailsPanel(QScrollArea):
         rows = self.facts_shown()
         labels = [name for name, _text in rows]
         if label in labels:
-            value = self.facts.itemAtPosition(self._fact_row(label), 1)
-            value.widget().setText(text)
+            value = self.facts.itemAtPosition(self._fact_row(label), 1).widget()
+            if isinstance(value, WrappingText) == needs_wrapping(text):
+                value.setText(text)
+            else:  # the other kind of widget for it
+                _fill(self.facts, [(name, text if name == label else shown) for name, shown in rows])
         elif after in labels:
             rows.insert(labels.index(after) + 1, (label, text))
             _fill(self.facts, rows)
@@ -193,7 +197,7 @@ class DetailsPanel(QScrollArea):
 
     def _lay_out_now(self) -> None:
         body = self.widget()
-        for label in body.findChildren(QLabel):
+        for label in body.findChildren(QLabel) + body.findChildren(WrappingText):
             if label.isHidden() and not label.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide):
                 label.show()  # added to a shown layout: shown by a queued call otherwise
         QApplication.sendPostedEvents(body, QEvent.Type.LayoutRequest)  # the page's own layout
@@ -222,9 +226,12 @@ def _add_row(grid: QGridLayout, row: int, column: int, label: str, text: str) ->
     name = QLabel(label)
     theme.mute(name)
     name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-    value = QLabel(text)
-    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    value.setWordWrap(True)
+    if needs_wrapping(text):  # a QLabel would not break it: Details would scroll sideways
+        value = WrappingText(text)
+    else:
+        value = QLabel(text)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        value.setWordWrap(True)
     grid.addWidget(name, row, column)
     grid.addWidget(value, row, column + 1)
 

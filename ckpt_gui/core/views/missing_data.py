@@ -58,3 +58,20 @@ def missing_shard_of(ckpt: Checkpoint, key: str) -> str | None:
         if path in missing:
             return os.path.basename(path)
     return None
+
+
+def no_values(ckpt: Checkpoint) -> bool:
+    """Whether no value of ``ckpt`` can be read: every data file its index names is
+    missing (a SavedModel copied without its variables' data). The folder's listing
+    names the files it lacks by the shard count the files there give (1 when there is
+    none); a count other than the index header's means none of the index's files is
+    there. Counted against the files found missing, never by walking the header's
+    count (a crafted header can make it 2^40)."""
+    missing = set(missing_files(ckpt))
+    header = getattr(ckpt.index, "header", None)
+    if not missing or header is None:
+        return False
+    count = header.num_shards
+    if any(not path.endswith(f"-of-{count:05d}") for path in missing):
+        return True
+    return len(missing) >= count  # distinct shards of ``count``: all of them
