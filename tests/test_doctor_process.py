@@ -482,6 +482,17 @@ def test_a_failed_attempts_report_shows_what_the_script_printed_last(tmp_path, c
     assert "sys.exit(3)" in panel.error.toPlainText() and panel.error.toPlainText().rstrip().endswith("bye")
 
 
+def test_tensorflows_complaint_about_the_gpus_the_attempt_hid_is_not_the_scripts_output(tmp_path, checkpoints):
+    # The attempt hides GPUs (CUDA_VISIBLE_DEVICES=-1) and TensorFlow, making its first
+    # variable, logs "failed call to cuInit": the report called that line the script's
+    # output (review 22, 18). Still in the whole log, not among the script's lines.
+    body = "import tensorflow as tf\nv = tf.Variable(1.0)\nprint('made', flush=True)\nraise RuntimeError('stop')\n"
+    result, _seconds = run_attempt(checkpoints, script(tmp_path, body))
+    assert "failed call to cuInit" in result.log  # TensorFlow said it (no GPU here, none allowed)
+    assert "made" in result.output
+    assert not any("cuInit" in line for line in result.output)
+
+
 def test_a_script_that_prints_nothing_adds_no_output_to_its_failure(tmp_path, checkpoints):
     result, _seconds = run_attempt(checkpoints, script(tmp_path, "raise ValueError('no model here')\n"))
     report = build_report(DiagnosisRequest("p", "s"), result)

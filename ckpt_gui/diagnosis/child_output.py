@@ -16,6 +16,9 @@ OUTPUT_LINES = 20  # of the script's output, the last lines a failed attempt's r
 OUTPUT_LINE_CHARS = 500  # of each of those lines (one line may be megabytes)
 POLL_S = 0.1  # how often a reader looks at its pipe and at the stop flag
 MAX_MESSAGE_BYTES = 256 << 20  # one protocol line; a report of 100 000 variables is ~30 MB
+# What TensorFlow logs (as an error) when it looks for the GPUs an attempt hid from it
+# (CUDA_VISIBLE_DEVICES=-1, child_process.py): the doctor's doing, not the script's output.
+GPUS_HIDDEN_NOISE = (b"failed call to cuInit",)
 
 
 class CappedLog:
@@ -68,12 +71,13 @@ class CappedLog:
     def text(self) -> str:
         return "\n".join(self.lines())
 
-    def last_lines_since(self, mark: int) -> list[str]:
+    def last_lines_since(self, mark: int, noise: tuple[bytes, ...] = ()) -> list[str]:
         """The last OUTPUT_LINES lines appended after ``mark`` (a ``count`` read before),
-        each cut at OUTPUT_LINE_CHARS characters: what the script printed during the
-        attempt, not what TensorFlow's import printed before it."""
+        each cut at OUTPUT_LINE_CHARS characters, but those holding one of ``noise``:
+        what the script printed during the attempt, not what TensorFlow's import printed
+        before it, nor what the attempt's own settings made TensorFlow print."""
         with self._lock:
-            recent = [line for number, line in self.recent if number >= mark]
+            recent = [line for number, line in self.recent if number >= mark and not any(n in line for n in noise)]
         texts = [_text(line) for line in recent]
         return [t if len(t) <= OUTPUT_LINE_CHARS else t[:OUTPUT_LINE_CHARS] + " ..." for t in texts]
 

@@ -18,7 +18,7 @@ import time
 import uuid
 import weakref
 
-from ckpt_gui.diagnosis.child_output import LOG_KEEP_BYTES, CappedLog, LineSplitter, pump_lines
+from ckpt_gui.diagnosis.child_output import GPUS_HIDDEN_NOISE, LOG_KEEP_BYTES, CappedLog, LineSplitter, pump_lines
 from ckpt_gui.diagnosis.process_family import ATTEMPT_ENV, ProcessFamily, become_subreaper
 from ckpt_gui.diagnosis.protocol_check import protocol_message
 from ckpt_gui.diagnosis.sandbox import FolderProtection, Sandbox, unprotected
@@ -58,6 +58,7 @@ class ChildProcess:
     def __init__(self, python: str, allow_gpu: bool = False) -> None:
         self.python = python
         self.allow_gpu = allow_gpu
+        self.noise = () if allow_gpu else GPUS_HIDDEN_NOISE  # output lines the attempt's settings cause
         self.events: queue.Queue = queue.Queue()
         self.log = CappedLog()
         self.ready: dict | None = None

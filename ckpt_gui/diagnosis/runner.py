@@ -151,7 +151,7 @@ class Diagnoser:
         finally:
             child.kill()
             if mark is not None and result.output is None:
-                result.output = child.log.last_lines_since(mark)
+                result.output = child.log.last_lines_since(mark, child.noise)
             result.log = child.log.text()
             result.folder_changed = _changes(before, _snapshot(folder))
             result.seconds = time.monotonic() - started
@@ -196,7 +196,7 @@ class Diagnoser:
                 result.facts = event["report"]
             elif kind == "timeout":
                 last = result.phases[-1] if result.phases else "running the script"
-                result.output = child.log.last_lines_since(mark)  # before the stack's dump joins the output
+                result.output = child.log.last_lines_since(mark, child.noise)  # before the stack dump joins it
                 stack = child.python_stack()  # before the kill: where the script was
                 at = script_line(stack, request.script)
                 # The error's kind heads it ("Timeout: ..."): the message does not say it again.
