@@ -80,3 +80,22 @@ def test_facts_that_fit_stay_labels_and_a_replaced_fact_changes_kind(qtbot):
     details.add_fact("Key", "short")
     assert isinstance(_key_row(details), QLabel)
     assert details.facts_shown() == [("DType", "float32"), ("Key", "short")]
+
+
+def test_a_long_string_element_wraps_in_the_value_line(qtbot, window, tf, tmp_path):
+    # A string tensor with a 5,000-character element: Details' "Value:" line held its
+    # first 200 characters as one word a label cannot break, and Details scrolled
+    # sideways, its statistics off screen (review 22, 17).
+    strings = tf.Variable([b"a", b"x" * 5000])
+    prefix = tf.train.Checkpoint(s=strings).write(str(tmp_path / "ckpt"))
+    (key,) = [key for key, _shape in tf.train.list_variables(prefix) if key.startswith("s/")]
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(prefix)
+    assert window.tree_panel.select_key(key)
+    details = window.details
+    qtbot.waitUntil(lambda: not window.busy and details.value.isVisible(), timeout=WAIT_MS)
+    qtbot.wait(100)  # laid out
+    assert details.value.text().startswith("Value: ['a', 'xxxx")
+    assert details.horizontalScrollBar().maximum() == 0, "Details scrolls sideways"
+    room = details.viewport().width()
+    assert details.value.mapTo(details.widget(), details.value.rect().topRight()).x() <= room

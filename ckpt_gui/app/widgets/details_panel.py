@@ -66,9 +66,9 @@ class DetailsPanel(QScrollArea):
         self.stats = QGridLayout()
         self.stats.setHorizontalSpacing(12)
         self.stats.setVerticalSpacing(ROW_SPACING)
-        self.value = QLabel()
-        self.value.setWordWrap(True)
-        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A string element of 200 characters and no space is one word a label cannot
+        # break: Details scrolled sideways (review 22, 17).
+        self.value = WrappingText()
         self.value.setStyleSheet("font-family: monospace;")
         # Where the first NaN/Inf are (indices), with the statistics that count them.
         self.positions = QLabel()
