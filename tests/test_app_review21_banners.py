@@ -181,6 +181,7 @@ def test_repair_is_greyed_and_says_why_for_a_checkpoint_deleted_from_its_folder(
     window.doctor.report = report
     window._enable_diagnosis_actions()
     assert window.repair_action.isEnabled()
+    assert "deleted" not in window.report_panel.repair_button.toolTip()
     for name in ("ckpt-100.index", "ckpt-100.data-00000-of-00001"):  # as a CheckpointManager deletes it
         os.remove(demo / name)
     with qtbot.waitSignal(window.browse.folder_watch.listed, timeout=WAIT_MS):
@@ -188,6 +189,8 @@ def test_repair_is_greyed_and_says_why_for_a_checkpoint_deleted_from_its_folder(
     assert not window.repair_action.isEnabled()
     assert "ckpt-100 was deleted from its folder" in window.repair_action.toolTip()
     assert not window.report_panel.repair_button.isEnabled()
+    # The report's greyed button says why as well, not its generic words (review 22, 11).
+    assert "ckpt-100 was deleted from its folder" in window.report_panel.repair_button.toolTip()
     # Asked all the same (before the folder was listed again): said at once, no dialog.
     window.repair.propose(report, ckpt)
     assert "ckpt-100 was deleted from its folder: nothing to repair from" in window.banner.text

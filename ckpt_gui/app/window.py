@@ -39,7 +39,7 @@ from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
 from ckpt_gui.app.widgets.graph_panel import GraphPanel
 from ckpt_gui.app.widgets.histogram_panel import HistogramPanel
 from ckpt_gui.app.widgets.picker import CheckpointPicker
-from ckpt_gui.app.widgets.report_panel import ReportPanel
+from ckpt_gui.app.widgets.report_panel import REPAIR_HOW, ReportPanel
 from ckpt_gui.app.widgets.tensor_panel import TensorPanel
 from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.app.window_splits import Splits, StackedPages
@@ -296,6 +296,8 @@ class MainWindow(QMainWindow):
         self.repair_action.setEnabled(repairable and not gone)
         why = f"{os.path.basename(shown.prefix)} was deleted from its folder: nothing to repair from" if gone else ""
         self.repair_action.setToolTip(why)  # "": none (the menu would repeat the item's text)
+        # The report panel's button says why too (review 22, 11: it kept its generic words).
+        self.report_panel.repair_button.setToolTip(why or REPAIR_HOW)
         if gone:  # the report panel's button too (it enables itself with a report)
             self.report_panel.repair_button.setEnabled(False)
 

@@ -47,6 +47,9 @@ INTRODUCTION = (
 TICK_MS = 1000  # the running attempt's elapsed seconds, updated this often
 
 
+REPAIR_HOW = "A repair plan from this diagnosis: write a remapped copy your model restores"
+
+
 class ReportPanel(AttemptStates, ProblemTable, QWidget):
     rerun_requested = Signal()
     choose_script_requested = Signal()
@@ -125,7 +128,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         self.auto_rerun = QCheckBox("Re-run on save")
         self.auto_rerun.setToolTip("Re-run the attempt whenever the script is saved")
         self.repair_button = QPushButton("Repair...")
-        self.repair_button.setToolTip("A repair plan from this diagnosis: write a remapped copy your model restores")
+        self.repair_button.setToolTip(REPAIR_HOW)
         # One button, two formats: both buttons side by side set a wide least width.
         self.export_button = QPushButton("Export...")
         self.export_button.setToolTip("Save the report as JSON (what diagnose --json prints) or Markdown")
