@@ -192,6 +192,19 @@ def test_repair_refuses_an_output_the_doctor_keeps_read_only_before_any_tensorfl
         assert "never writes into a checkpoint" in result.stderr and "checkpoint:" not in result.stderr
 
 
+def test_repair_says_an_output_folder_that_cannot_be_created_before_any_tensorflow(scratch_copy, tmp_path):
+    """``-o /proc/rep22``: one line, "cannot be created" and why, before any child starts
+    (``--python /bin/false``), not the writing child's FileNotFoundError (review 22 #2)."""
+    folder = scratch_copy("tf1")
+    script = tmp_path / "model.py"
+    script.write_text("raise SystemExit('not to be run')\n")
+    plan = _one_map_plan(tmp_path / "plan.json", Checkpoint.open(folder).variables[0].key, "name")
+    common = ("--model", str(script), "--plan", str(plan), "--python", "/bin/false")
+    result = run_cli("repair", str(folder), *common, "-o", "/proc/rep22")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr == "ckpt-gui: error: /proc/rep22: cannot be created: No such file or directory\n"
+
+
 def test_help_says_what_a_checkpoint_can_be_and_the_defaults():
     """Every path argument names the forms the command takes (Keras files, URLs where
     they work); diff says what A and B can be; --timeout gives its default."""
