@@ -64,6 +64,29 @@ def test_saved_model_directory_and_its_graph_file(checkpoints):
     assert Checkpoint.open(checkpoints / "savedmodel").format == "savedmodel"
 
 
+def test_a_saved_model_opened_from_inside_is_the_saved_model(checkpoints, tmp_path):
+    """Its variables/ folder (what a GTK folder chooser returns for the SavedModel), the
+    variables/variables prefix or one of its files: the SavedModel, said once (review 22
+    #4: a TF2 checkpoint titled "variables", no graph). `inspect` says it too."""
+    model = checkpoints / "savedmodel"
+    inside = model / "variables"
+    for path in (inside, f"{inside}{os.sep}", inside / "variables", inside / "variables.index"):
+        location = locate(path)
+        assert (location.kind, location.directory) == ("savedmodel", str(model)), path
+        assert location.selected.prefix == str(inside / "variables")
+        (note,) = location.warnings
+        assert note.endswith(f"is inside the SavedModel {model}: showing the SavedModel (its variables, with its "
+                             "graph and signatures)"), note  # fmt: skip
+    assert Checkpoint.open(inside).graph_file is not None
+    result = run_cli("inspect", str(inside), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["format"] == "savedmodel", result.stderr
+    # A folder named variables outside a SavedModel is a plain checkpoint folder still.
+    plain = tmp_path / "variables"
+    shutil.copytree(inside, plain)
+    location = locate(plain)
+    assert location.kind == "bundle" and not location.warnings
+
+
 def test_formats(checkpoints):
     assert Checkpoint.open(checkpoints / "keras_seq").format == "tf2"
     assert Checkpoint.open(checkpoints / "tf1").format == "tf1"

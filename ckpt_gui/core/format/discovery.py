@@ -71,6 +71,9 @@ def _locate(path: str) -> Location:
 
 
 def _locate_in_directory(directory: str) -> Location:
+    outer = _saved_model_of_variables(directory, os.path.dirname(directory))
+    if outer is not None:
+        return _inside_saved_model(directory, outer)
     saved_model_variables = os.path.join(directory, "variables", "variables")
     if is_saved_model(directory) and storage.isfile(saved_model_variables + ".index"):
         ref = make_ref(saved_model_variables, None, False, FolderListing())
@@ -135,6 +138,9 @@ def _locate_from_file(path: str) -> Location:
 
 def _locate_prefix(prefix: str) -> Location:
     directory = os.path.dirname(prefix)
+    outer = _saved_model_of_variables(directory, os.path.dirname(directory))
+    if outer is not None and prefix == variables_prefix(outer):
+        return _inside_saved_model(prefix, outer)
     if not storage.can_list(directory):  # a web server: this checkpoint, its shards found when read
         ref = CheckpointRef(prefix, step_of(prefix), None, storage.getsize(prefix + ".index"), False)
         note = f"{shown_path(directory)} cannot be listed (a web server): showing {shown_path(ref.name)} alone"
@@ -150,6 +156,25 @@ def _locate_prefix(prefix: str) -> Location:
     if not selected.complete:
         warnings += (incomplete_warning(selected),)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def _saved_model_of_variables(folder: str, outer: str) -> str | None:
+    """``outer`` when ``folder`` is its SavedModel's ``variables/`` folder (with the
+    variables' index), else None."""
+    if os.path.basename(folder) != "variables" or outer == folder or not is_saved_model(outer):
+        return None
+    return outer if storage.isfile(variables_prefix(outer) + ".index") else None
+
+
+def _inside_saved_model(given: str, saved_model: str) -> Location:
+    """A SavedModel opened from inside (its ``variables/`` folder, the ``variables/variables``
+    prefix or one of its files, as a GTK folder chooser returns the child highlighted):
+    the SavedModel, its graph and signatures with it, not a bare TF2 checkpoint named
+    "variables" (review 22 #4); said, so the path given is not silently another."""
+    location = _locate_in_directory(saved_model)
+    note = (f"{shown_path(given)} is inside the SavedModel {shown_path(saved_model)}: "
+            "showing the SavedModel (its variables, with its graph and signatures)")  # fmt: skip
+    return dataclasses.replace(location, warnings=(*location.warnings, note))
 
 
 def _latest(
