@@ -70,6 +70,26 @@ def test_inspect_table(checkpoints):
     assert "MEAN" in result.stdout
 
 
+def test_inspect_stats_text_says_complex_statistics_are_of_magnitudes(checkpoints, tf):
+    """Review 22 #16: the c64 row's MIN was |1+2j| with no word of it (the app and the
+    JSON say it). TensorFlow reads the values; their magnitudes' minimum is the MIN shown."""
+    from ckpt_gui.core.formatting import format_number
+
+    result = run_cli("inspect", str(checkpoints / "dtypes"), "--stats")
+    assert result.returncode == 0, result.stderr
+    (note,) = [line for line in result.stdout.splitlines() if "magnitudes |z|" in line]
+    assert note == (
+        "MIN, MAX, MEAN and STD of complex values are of their magnitudes |z|: values/complex64, values/complex128"
+    )
+    reader = tf.train.load_checkpoint(
+        json.loads(run_cli("inspect", str(checkpoints / "dtypes"), "--json").stdout)["prefix"]
+    )
+    magnitudes = np.abs(reader.get_tensor("values/complex64/.ATTRIBUTES/VARIABLE_VALUE"))
+    (row,) = [line.split() for line in result.stdout.splitlines() if line.startswith("values/complex64 ")]
+    assert row[:5] == ["values/complex64", "complex64", "[3]", "24", "B"]
+    assert row[5] == format_number(float(np.nanmin(magnitudes)))  # MIN: |1+2j|, the NaN left out
+
+
 def test_inspect_table_marks_an_incomplete_checkpoint_as_the_picker_does(scratch_copy):
     """Review: a latest checkpoint whose data file is gone was listed as "<- latest"
     only, while the app's picker said "(incomplete: data missing)"."""

@@ -13,7 +13,15 @@ from ckpt_gui.core.checkpoint import Checkpoint, shown_format
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.format.locations import other_series, series_apart_note
-from ckpt_gui.core.formatting import OBJECT_GRAPH_NOTE, counted, format_bytes, format_number, format_shape, format_time
+from ckpt_gui.core.formatting import (
+    OBJECT_GRAPH_NOTE,
+    counted,
+    format_bytes,
+    format_number,
+    format_shape,
+    format_some,
+    format_time,
+)
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
 from ckpt_gui.core.views.pair_statuses import in_change_order, nonfinite_badge
@@ -93,6 +101,13 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
+    # A complex tensor's MIN 2.23607 is |1+2j|: said, as the app's "Of magnitudes |z|" and the
+    # JSON's "of_magnitude" say it (review 22 #16).
+    complex_rows = [names.get(v.key, v.display_path) for v in variables
+                    if stats is not None and getattr(stats.get(v.key), "of_magnitude", False)]  # fmt: skip
+    if complex_rows:
+        out.write(f"\nMIN, MAX, MEAN and STD of complex values are of their magnitudes |z|: "
+                  f"{format_some(complex_rows, 5)}\n")  # fmt: skip
 
 
 def _slot_names(variables) -> dict[str, str]:
