@@ -90,6 +90,21 @@ def test_inspect_stats_text_says_complex_statistics_are_of_magnitudes(checkpoint
     assert row[5] == format_number(float(np.nanmin(magnitudes)))  # MIN: |1+2j|, the NaN left out
 
 
+def test_diff_of_two_checkpoints_nothing_pairs_says_so(checkpoints, tf):
+    """Review 22 nit 22: a TF1 checkpoint against a TF2 one printed "N only in A, M only
+    in B" and no word of why. TensorFlow lists the two: no key in common."""
+    a, b = checkpoints / "tf1", checkpoints / "keras_seq"
+    prefixes = [json.loads(run_cli("inspect", str(p), "--json").stdout)["prefix"] for p in (a, b)]
+    keys_a, keys_b = ({k for k, _s in tf.train.list_variables(p)} for p in prefixes)
+    assert not keys_a & keys_b
+    said = ("nothing pairs: no variable of A has a key or object path of B (A is a TF1 name-based checkpoint, "
+            "B a TF2 object-based checkpoint)")  # fmt: skip
+    text = run_cli("diff", str(a), str(b)).stdout.splitlines()
+    assert text[2] == f"  note: {said}" and "only in A" in text[3], text[:4]
+    assert said in json.loads(run_cli("diff", str(a), str(b), "--json").stdout)["warnings"]
+    assert "nothing pairs" not in run_cli("diff", str(b), str(b / "ckpt-3")).stdout  # two saves of one model
+
+
 def test_inspect_table_marks_an_incomplete_checkpoint_as_the_picker_does(scratch_copy):
     """Review: a latest checkpoint whose data file is gone was listed as "<- latest"
     only, while the app's picker said "(incomplete: data missing)"."""

@@ -180,6 +180,18 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
         out.write(f"    {model_files_text(refs)}\n")
 
 
+def nothing_pairs_note(diff: CheckpointDiff) -> str | None:
+    """Said when no variable of A pairs with one of B (by key, object path, rename or
+    layer order) though both hold some: "34 only in A, 15 only in B" alone left the user
+    to guess why (review 22 nit 22)."""
+    paired = any(p.a is not None and p.b is not None for p in diff.pairs)
+    if paired or not any(p.a is not None for p in diff.pairs) or not any(p.b is not None for p in diff.pairs):
+        return None
+    kinds = [_FORMAT_NAMES.get(shown_format(ckpt), shown_format(ckpt)) for ckpt in (diff.a, diff.b)]
+    why = f"A is a {kinds[0]}, B a {kinds[1]}" if kinds[0] != kinds[1] else "other models, or one renamed throughout"
+    return f"nothing pairs: no variable of A has a key or object path of B ({why})"
+
+
 def _unreadable_mark(pair: Pair) -> str:
     """The app's badge of a pair a side of which cannot be read ("  [B: CRC mismatch]"): the
     one mark of a shape change whose side is corrupt, whose status stays the change."""
@@ -197,6 +209,9 @@ def print_diff_table(
     apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
     if apart:  # two save() prefixes of one folder: not one run's before and after (review 20)
         out.write(f"  note: {apart}\n")
+    unpaired = nothing_pairs_note(diff)
+    if unpaired:
+        out.write(f"  note: {unpaired}\n")
     counts = count_phrase(diff.summary(), DIFF_WORDS)
     nonfinite = diff.nonfinite()  # as the app's chip: not a status, said beside them
     out.write(f"  {counts}{f', {nonfinite:,} NaN/Inf' if nonfinite else ''}\n")
