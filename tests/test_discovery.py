@@ -87,6 +87,30 @@ def test_a_saved_model_opened_from_inside_is_the_saved_model(checkpoints, tmp_pa
     assert location.kind == "bundle" and not location.warnings
 
 
+def test_links_that_lead_nowhere_are_said_as_such(tmp_path):
+    """Review 22 nit 15: a dangling link and a link loop both said "no such file, folder
+    or checkpoint prefix", and the folder holding the loop "found 2 subfolders and 2 more"."""
+    (tmp_path / "dangling").symlink_to(tmp_path / "nonexistent")
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    (loop / "a").symlink_to("b")
+    (loop / "b").symlink_to("a")
+    (loop / "sub").mkdir()
+    with pytest.raises(NotACheckpointError) as dangling:
+        locate(tmp_path / "dangling")
+    target = tmp_path / "nonexistent"
+    assert str(dangling.value) == f"{tmp_path / 'dangling'}: is a link to {target}, which does not exist"
+    with pytest.raises(NotACheckpointError) as looped:
+        locate(loop / "a")
+    assert str(looped.value) == f"{loop / 'a'}: is a symbolic link loop"
+    with pytest.raises(NotACheckpointError) as folder:
+        locate(loop)
+    assert str(folder.value) == (
+        f"{loop}: no checkpoint found (no *.index file); found a (a symbolic link loop), b (a symbolic link loop) "
+        "and 1 subfolder"
+    )
+
+
 def test_formats(checkpoints):
     assert Checkpoint.open(checkpoints / "keras_seq").format == "tf2"
     assert Checkpoint.open(checkpoints / "tf1").format == "tf1"
