@@ -94,6 +94,15 @@ def _locate_in_directory(directory: str) -> Location:
         below = saved_models_below(directory)
         if below.versions:
             return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)
+        graphs = _graphs_alone(directory)
+        if graphs:  # a TF1 graph sent without its checkpoint: as the .meta itself opens (review 22 nit 23)
+            location = graph_only_location(graphs[-1])
+            if len(graphs) > 1:
+                others = format_some([shown_path(os.path.basename(g)) for g in graphs[:-1]], 5)
+                shown = shown_path(directory)
+                note = f"{shown} holds no checkpoint, only .meta graph files: showing the last, also {others}"
+                location = dataclasses.replace(location, warnings=(*location.warnings, note))
+            return location
         raise no_checkpoint_in(directory, state)
     latest = _latest(directory, checkpoints, state, listing)
     selected = latest
@@ -156,6 +165,18 @@ def _locate_prefix(prefix: str) -> Location:
     if not selected.complete:
         warnings += (incomplete_warning(selected),)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def _graphs_alone(directory: str) -> list[str]:
+    """The folder's TF1 ``.meta`` graph files (not Keras files), by step, when it holds
+    no checkpoint: each opens as the graph alone."""
+    try:
+        names = storage.listdir(directory)
+    except OSError:
+        return []
+    metas = [os.path.join(directory, n) for n in names if n.endswith(".meta")]
+    metas = [path for path in metas if storage.isfile(path) and not keras_kind(path)]
+    return sorted(metas, key=lambda path: (step_of(path[: -len(".meta")]) or -1, path))
 
 
 def _saved_model_of_variables(folder: str, outer: str) -> str | None:
