@@ -111,6 +111,23 @@ def test_links_that_lead_nowhere_are_said_as_such(tmp_path):
     )
 
 
+def test_a_state_file_naming_an_absolute_path_gone_everywhere_gets_one_warning(checkpoints, tmp_path, tf):
+    """Review 22 nit 14: "/home/other/run/ckpt-9" (a folder from another machine, its
+    ckpt-9 not copied) was warned of twice, first as "lists ckpt-9, but ckpt-9.index does
+    not exist", a name the file never wrote. TensorFlow says what its latest_checkpoint gets."""
+    folder = tmp_path / "stale"
+    shutil.copytree(checkpoints / "keras_seq", folder)
+    gone = "/home/other/run/ckpt-9"
+    (folder / "checkpoint").write_text(f'model_checkpoint_path: "{gone}"\nall_model_checkpoint_paths: "{gone}"\n')
+    assert tf.train.latest_checkpoint(str(folder)) is None
+    location = locate(folder)
+    assert location.warnings == (
+        f"{folder / 'checkpoint'} names {gone}, which does not exist, and this folder holds no ckpt-9 either: "
+        "tf.train.latest_checkpoint(folder) returns None",
+    )
+    assert location.tensorflow_latest is None
+
+
 def test_formats(checkpoints):
     assert Checkpoint.open(checkpoints / "keras_seq").format == "tf2"
     assert Checkpoint.open(checkpoints / "tf1").format == "tf1"
