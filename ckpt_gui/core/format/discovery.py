@@ -169,7 +169,10 @@ def _locate_prefix(prefix: str) -> Location:
 
 def _graphs_alone(directory: str) -> list[str]:
     """The folder's TF1 ``.meta`` graph files (not Keras files), by step, when it holds
-    no checkpoint: each opens as the graph alone."""
+    no checkpoint: each opens as the graph alone. None from object storage, where a
+    .meta named by itself is not shown either (a bucket's V1 folder is refused plainly)."""
+    if storage.is_url(directory):
+        return []
     try:
         names = storage.listdir(directory)
     except OSError:
