@@ -54,6 +54,16 @@ model(tf.zeros([1, 8]))
 SUBCLASSED_NOW = NOW_IMPORTS + SUBCLASSED.format(head="head", width=16) + BUILD_CHECKPOINT  # saved as self.dense2
 SUBCLASSED_SAVED = SUBCLASSED.format(head="dense2", width=16) + SAVE_CHECKPOINT
 # Review 12, 3 (seed 004): dense2 renamed and dense1 widened, so the renamed layer's input widened too.
+# Its saved dense2 kernel holds a NaN and a +Inf in the block copy-overlap carries (review 22 #7).
+DIVERGED_SAVED = (
+    SUBCLASSED.format(head="dense2", width=16)
+    + """
+diverged = model.dense2.kernel.numpy()
+diverged[0, 0], diverged[1, 0] = np.nan, np.inf
+model.dense2.kernel.assign(diverged)
+"""
+    + SAVE_CHECKPOINT
+)
 RENAMED_WIDENED_NOW = NOW_IMPORTS + SUBCLASSED.format(head="head", width=24) + BUILD_CHECKPOINT
 
 BLOCK = """
@@ -225,7 +235,7 @@ CASES = {
         ),
     },
     "renamed_widened": {
-        "saved": SUBCLASSED_SAVED,
+        "saved": DIVERGED_SAVED,
         "model": RENAMED_WIDENED_NOW,
         "copy_overlap": True,
         "restore": KERAS_RESTORE
@@ -363,7 +373,10 @@ def restore(out: str, names: list[str]) -> dict:
             continue
         values = {key: match(reader.get_tensor(key), value) for key, value in held.items()}
         latest = tf.train.latest_checkpoint(os.path.join(folder, "repaired"))  # what the restore code took
-        results[name] = {"restored": True, "values": values, "latest": latest}
+        # NaN, +Inf, -Inf in each value the user's restore put in the model (review 22 #7).
+        non_finite = {key: [int(np.isnan(v).sum()), int(np.isposinf(v).sum()), int(np.isneginf(v).sum())]
+                      for key, v in held.items() if v.dtype.kind == "f" and not np.isfinite(v).all()}  # fmt: skip
+        results[name] = {"restored": True, "values": values, "latest": latest, "non_finite": non_finite}
     return results
 
 

@@ -290,6 +290,19 @@ def test_a_saved_model_is_titled_by_its_folder_and_its_graph_variables_select_on
         assert node is not None and node.variable is not None and node.variable.key == item.text(3)
 
 
+def test_a_saved_models_variables_folder_opens_the_saved_model_with_its_graph(qtbot, window, written):
+    # A GTK folder chooser returns the SavedModel's highlighted variables/ folder: the
+    # SavedModel is shown, titled by its folder, with its Graph tab, and the banner says
+    # why the path shown is not the one given (review 22 #4).
+    folder = written / "savedmodel"
+    _open(qtbot, window, folder / "variables")
+    _idle(qtbot, window)
+    assert window.windowTitle() == f"{folder.name} - ckpt-gui"
+    tabs = window.info_tabs
+    assert tabs.isTabEnabled(tabs.indexOf(window.graph_panel))
+    assert window.banner.isVisible() and f"is inside the SavedModel {folder}" in window.banner.text
+
+
 def test_counts_in_group_rows_use_thousands_separators(qtbot, written):
     from ckpt_gui.app.models.tree_model import SHAPE
     from ckpt_gui.app.widgets.tree_panel import TreePanel

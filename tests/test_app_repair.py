@@ -228,6 +228,33 @@ def test_a_refused_output_folder_is_said_in_the_dialog(window, tmp_path):
     assert dialog.write_button.isEnabled() and dialog.isVisible()
 
 
+def test_a_folder_that_cannot_be_created_is_said_before_any_tensorflow(window, tmp_path):
+    # /proc/rep22 cannot be made: said at once as "Repair failed: ... cannot be created"
+    # (no job, so no TensorFlow), never the child's raw FileNotFoundError after its import,
+    # and the status bar has no "NOT verified" for a checkpoint never written (review 22 #2).
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.resources import demo_path
+
+    ckpt = Checkpoint.open(demo_path())
+    dialog = show_save_counter_plan(window, ckpt, tmp_path)
+    window.repair.write("/proc/rep22")
+    assert not window.repair.runner.busy
+    text = dialog.result.text()
+    assert "Repair failed" in text and "/proc/rep22: cannot be created: No such file or directory" in text, text
+    assert "FileNotFoundError" not in text and "Errno" not in text
+    assert window.status_message().startswith("Repair failed: /proc/rep22: cannot be created")
+    assert "NOT verified" not in window.status_message()
+    assert dialog.write_button.isEnabled() and not dialog.open_button.isVisible()
+
+    # The writing child failing (the script raised): nothing written, "failed", not "NOT verified".
+    from ckpt_gui.diagnosis.findings import AttemptError
+    from ckpt_gui.repair.writer import RepairOutcome
+
+    failed = RepairOutcome(ckpt.prefix, str(tmp_path / "out"), dialog.edited_plan(), error=AttemptError("E", "x"))
+    window.repair._done(failed)
+    assert window.status_message() == "Repair failed: nothing was written"
+
+
 def test_a_cut_key_or_target_keeps_what_tells_its_row_apart(qtbot):
     # At 1024x640 two BatchNorm lines both read "model/_function…/VARIABLE_VALUE" (cut in
     # the middle) and "key  (name)" kept the name's ")": a cut key is the key alone, cut to

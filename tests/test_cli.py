@@ -70,6 +70,41 @@ def test_inspect_table(checkpoints):
     assert "MEAN" in result.stdout
 
 
+def test_inspect_stats_text_says_complex_statistics_are_of_magnitudes(checkpoints, tf):
+    """Review 22 #16: the c64 row's MIN was |1+2j| with no word of it (the app and the
+    JSON say it). TensorFlow reads the values; their magnitudes' minimum is the MIN shown."""
+    from ckpt_gui.core.formatting import format_number
+
+    result = run_cli("inspect", str(checkpoints / "dtypes"), "--stats")
+    assert result.returncode == 0, result.stderr
+    (note,) = [line for line in result.stdout.splitlines() if "magnitudes |z|" in line]
+    assert note == (
+        "MIN, MAX, MEAN and STD of complex values are of their magnitudes |z|: values/complex64, values/complex128"
+    )
+    reader = tf.train.load_checkpoint(
+        json.loads(run_cli("inspect", str(checkpoints / "dtypes"), "--json").stdout)["prefix"]
+    )
+    magnitudes = np.abs(reader.get_tensor("values/complex64/.ATTRIBUTES/VARIABLE_VALUE"))
+    (row,) = [line.split() for line in result.stdout.splitlines() if line.startswith("values/complex64 ")]
+    assert row[:5] == ["values/complex64", "complex64", "[3]", "24", "B"]
+    assert row[5] == format_number(float(np.nanmin(magnitudes)))  # MIN: |1+2j|, the NaN left out
+
+
+def test_diff_of_two_checkpoints_nothing_pairs_says_so(checkpoints, tf):
+    """Review 22 nit 22: a TF1 checkpoint against a TF2 one printed "N only in A, M only
+    in B" and no word of why. TensorFlow lists the two: no key in common."""
+    a, b = checkpoints / "tf1", checkpoints / "keras_seq"
+    prefixes = [json.loads(run_cli("inspect", str(p), "--json").stdout)["prefix"] for p in (a, b)]
+    keys_a, keys_b = ({k for k, _s in tf.train.list_variables(p)} for p in prefixes)
+    assert not keys_a & keys_b
+    said = ("nothing pairs: no variable of A has a key or object path of B (A is a TF1 name-based checkpoint, "
+            "B a TF2 object-based checkpoint)")  # fmt: skip
+    text = run_cli("diff", str(a), str(b)).stdout.splitlines()
+    assert text[2] == f"  note: {said}" and "only in A" in text[3], text[:4]
+    assert said in json.loads(run_cli("diff", str(a), str(b), "--json").stdout)["warnings"]
+    assert "nothing pairs" not in run_cli("diff", str(b), str(b / "ckpt-3")).stdout  # two saves of one model
+
+
 def test_inspect_table_marks_an_incomplete_checkpoint_as_the_picker_does(scratch_copy):
     """Review: a latest checkpoint whose data file is gone was listed as "<- latest"
     only, while the app's picker said "(incomplete: data missing)"."""
@@ -190,6 +225,19 @@ def test_repair_refuses_an_output_the_doctor_keeps_read_only_before_any_tensorfl
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith(f"ckpt-gui: error: {output}: is "), result.stderr
         assert "never writes into a checkpoint" in result.stderr and "checkpoint:" not in result.stderr
+
+
+def test_repair_says_an_output_folder_that_cannot_be_created_before_any_tensorflow(scratch_copy, tmp_path):
+    """``-o /proc/rep22``: one line, "cannot be created" and why, before any child starts
+    (``--python /bin/false``), not the writing child's FileNotFoundError (review 22 #2)."""
+    folder = scratch_copy("tf1")
+    script = tmp_path / "model.py"
+    script.write_text("raise SystemExit('not to be run')\n")
+    plan = _one_map_plan(tmp_path / "plan.json", Checkpoint.open(folder).variables[0].key, "name")
+    common = ("--model", str(script), "--plan", str(plan), "--python", "/bin/false")
+    result = run_cli("repair", str(folder), *common, "-o", "/proc/rep22")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr == "ckpt-gui: error: /proc/rep22: cannot be created: No such file or directory\n"
 
 
 def test_help_says_what_a_checkpoint_can_be_and_the_defaults():

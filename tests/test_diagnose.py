@@ -330,6 +330,25 @@ helper()
     assert str(path) in report["error"]["traceback"] and "helper()" in report["error"]["traceback"]
 
 
+def test_a_script_that_does_not_compile_shows_its_line_and_the_caret(tmp_path, checkpoints):
+    """Review 22 nit 19: "SyntaxError: invalid syntax (syntax err.py, line 2)" and no more.
+    The report has what Python itself says of the file: its line and the caret under the
+    fault (in a folder with a space and an é, as the review's)."""
+    import traceback
+
+    folder = tmp_path / "dir with spaces é"
+    folder.mkdir()
+    path = script(folder, "import tensorflow as tf\ndef build(:\n  pass\n", name="syntax err.py")
+    try:
+        compile(path.read_bytes(), str(path), "exec")
+    except SyntaxError as exc:
+        said = "".join(traceback.format_exception_only(SyntaxError, exc))
+    code, report = diagnose(checkpoints / "keras_seq", path)
+    assert code == 2 and report["error"]["type"] == "SyntaxError"
+    assert report["error"]["traceback"] == said, report["error"]
+    assert "def build(:" in said and "^" in said
+
+
 SAVE_RESTORE_AT_MODULE_LEVEL = """
 import tensorflow as tf
 

@@ -64,6 +64,70 @@ def test_saved_model_directory_and_its_graph_file(checkpoints):
     assert Checkpoint.open(checkpoints / "savedmodel").format == "savedmodel"
 
 
+def test_a_saved_model_opened_from_inside_is_the_saved_model(checkpoints, tmp_path):
+    """Its variables/ folder (what a GTK folder chooser returns for the SavedModel), the
+    variables/variables prefix or one of its files: the SavedModel, said once (review 22
+    #4: a TF2 checkpoint titled "variables", no graph). `inspect` says it too."""
+    model = checkpoints / "savedmodel"
+    inside = model / "variables"
+    for path in (inside, f"{inside}{os.sep}", inside / "variables", inside / "variables.index"):
+        location = locate(path)
+        assert (location.kind, location.directory) == ("savedmodel", str(model)), path
+        assert location.selected.prefix == str(inside / "variables")
+        (note,) = location.warnings
+        assert note.endswith(f"is inside the SavedModel {model}: showing the SavedModel (its variables, with its "
+                             "graph and signatures)"), note  # fmt: skip
+    assert Checkpoint.open(inside).graph_file is not None
+    result = run_cli("inspect", str(inside), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["format"] == "savedmodel", result.stderr
+    # A folder named variables outside a SavedModel is a plain checkpoint folder still.
+    plain = tmp_path / "variables"
+    shutil.copytree(inside, plain)
+    location = locate(plain)
+    assert location.kind == "bundle" and not location.warnings
+
+
+def test_links_that_lead_nowhere_are_said_as_such(tmp_path):
+    """Review 22 nit 15: a dangling link and a link loop both said "no such file, folder
+    or checkpoint prefix", and the folder holding the loop "found 2 subfolders and 2 more"."""
+    (tmp_path / "dangling").symlink_to(tmp_path / "nonexistent")
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    (loop / "a").symlink_to("b")
+    (loop / "b").symlink_to("a")
+    (loop / "sub").mkdir()
+    with pytest.raises(NotACheckpointError) as dangling:
+        locate(tmp_path / "dangling")
+    target = tmp_path / "nonexistent"
+    assert str(dangling.value) == f"{tmp_path / 'dangling'}: is a link to {target}, which does not exist"
+    with pytest.raises(NotACheckpointError) as looped:
+        locate(loop / "a")
+    assert str(looped.value) == f"{loop / 'a'}: is a symbolic link loop"
+    with pytest.raises(NotACheckpointError) as folder:
+        locate(loop)
+    assert str(folder.value) == (
+        f"{loop}: no checkpoint found (no *.index file); found a (a symbolic link loop), b (a symbolic link loop) "
+        "and 1 subfolder"
+    )
+
+
+def test_a_state_file_naming_an_absolute_path_gone_everywhere_gets_one_warning(checkpoints, tmp_path, tf):
+    """Review 22 nit 14: "/home/other/run/ckpt-9" (a folder from another machine, its
+    ckpt-9 not copied) was warned of twice, first as "lists ckpt-9, but ckpt-9.index does
+    not exist", a name the file never wrote. TensorFlow says what its latest_checkpoint gets."""
+    folder = tmp_path / "stale"
+    shutil.copytree(checkpoints / "keras_seq", folder)
+    gone = "/home/other/run/ckpt-9"
+    (folder / "checkpoint").write_text(f'model_checkpoint_path: "{gone}"\nall_model_checkpoint_paths: "{gone}"\n')
+    assert tf.train.latest_checkpoint(str(folder)) is None
+    location = locate(folder)
+    assert location.warnings == (
+        f"{folder / 'checkpoint'} names {gone}, which does not exist, and this folder holds no ckpt-9 either: "
+        "tf.train.latest_checkpoint(folder) returns None",
+    )
+    assert location.tensorflow_latest is None
+
+
 def test_formats(checkpoints):
     assert Checkpoint.open(checkpoints / "keras_seq").format == "tf2"
     assert Checkpoint.open(checkpoints / "tf1").format == "tf1"

@@ -437,6 +437,21 @@ def _meta_alone(oracle, tmp_path) -> Path:
     return meta
 
 
+def test_a_folder_holding_only_a_meta_opens_its_graph(oracle, tmp_path):
+    """Review 22 nit 23: the folder was refused ("no checkpoint found ... found
+    model.ckpt-1000.meta") while the .meta in it opens: the folder opens it, as the file
+    does; of several, the one of the highest step, the others named."""
+    meta = _meta_alone(oracle, tmp_path)
+    as_file, as_folder = (json.loads(run_cli("inspect", "--json", str(p)).stdout) for p in (meta, meta.parent))
+    assert as_folder["format"] == "tf1-meta" and as_folder["graph_file"] == str(meta)
+    assert as_folder["graph_variables"] == as_file["graph_variables"] and as_folder["graph_variables"]
+    shutil.copy(meta, meta.parent / "model.ckpt-200.meta")
+    result = run_cli("inspect", "--json", str(meta.parent))
+    report = json.loads(result.stdout)
+    assert report["graph_file"] == str(meta)
+    assert any("only .meta graph files: showing the last, also model.ckpt-200.meta" in w for w in report["warnings"])
+
+
 def test_meta_without_its_checkpoint_shows_the_graph(oracle, tmp_path):
     meta = _meta_alone(oracle, tmp_path)
     theirs = oracle["files"][graph_file_of(oracle, "tf1")]["meta_graphs"]

@@ -86,6 +86,13 @@ def test_a_renamed_layer_whose_input_widened_carries_its_kernel_as_a_shape_confl
     values = result["restore"]["values"]
     assert values["model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE"] == "overlap"
     assert values["model/dense2/bias/.ATTRIBUTES/VARIABLE_VALUE"] == "equal"
+    # The block copied holds the NaN and +Inf the case planted: "verified" comes with the
+    # doctor's NaN/Inf note, its counts TensorFlow's own read of the new checkpoint (review 22 #7).
+    held = result["restore"]["non_finite"]
+    assert held == {"model/dense2/_kernel/.ATTRIBUTES/VARIABLE_VALUE": [1, 1, 0]}, held
+    (note,) = [n for n in result["outcome"]["notes"] if "NaN or Inf" in n]
+    said = "restored, but 1 variable holds NaN or Inf from the checkpoint: model/head/_kernel (1 NaN, 1 +Inf)"
+    assert note.startswith(said), note
 
 
 def test_layer_rename(repaired):

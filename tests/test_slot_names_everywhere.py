@@ -134,3 +134,32 @@ def test_a_slot_bound_elsewhere_is_named_by_its_variable_in_the_notes_and_the_pl
     assert note.endswith(f": {SLOTS[1]} (optimizer/_momentums/1 -> {OPTIMIZER_PATH}2)"), note
     why = foreign_optimizer_roots([slot])["optimizer"]
     assert why == f"saved as {SLOTS[1]} (optimizer/_momentums/1), TensorFlow would bind it to {OPTIMIZER_PATH}2", why
+
+
+def test_the_markdown_report_has_a_slots_key_in_the_key_column_and_its_name_in_the_model_path_column(diagnosed):
+    """Review 22 #6: the exported Markdown had a slot's name (and its key in brackets) in
+    "Checkpoint key" and the optimizer's path in "Model path". The key column holds the
+    key; the model-path column the name the tree and the app's table give it, the
+    optimizer's path beside it."""
+    from ckpt_gui.core.statuses import RestoreStatus
+    from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
+    from ckpt_gui.diagnosis.report_markdown import markdown
+
+    report, _plan = diagnosed
+    variables = tuple(
+        dataclasses.replace(RestoreFinding.from_fact(v), checkpoint_name=v.get("checkpoint_name"))
+        for v in report["variables"]
+    )
+    summary = {status: sum(1 for v in variables if v.status == status) for status in RestoreStatus}
+    shown = RestoreReport("/c", "/m.py", False, None, summary, variables, (), TensorFlowVerdict(), "py", "2", 1.0)
+    rows = {}
+    for line in markdown(shown).splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 5 and cells[1] not in ("Checkpoint key", "---"):
+            rows[cells[1]] = cells[2]
+    slots = [v for v in report["variables"] if v.get("checkpoint_name") and v["status"] != "consumed"]
+    assert slots
+    for v in slots:
+        assert v["checkpoint_key"] in rows, (v["checkpoint_key"], rows)  # the key alone in its column
+        assert rows[v["checkpoint_key"]] == f"{v['checkpoint_name']} ({v['model_path']})"
+        assert v["checkpoint_name"].startswith(OPS)

@@ -28,7 +28,7 @@ class PartnerChoice:
         checkpoint of its folder), starting in the shown one's folder with the newest other
         checkpoint selected; compare them as A and B in the order the dialog showed."""
         if self.ckpt is None:
-            self.banner.show_message("Open a checkpoint first (A), then compare it with another (B).", "info")
+            self.banner.show_message("Open a checkpoint first, then compare it with another.", "info")
             return
         again = self._again()
         if again is None:

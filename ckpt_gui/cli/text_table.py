@@ -13,7 +13,15 @@ from ckpt_gui.core.checkpoint import Checkpoint, shown_format, slot_names
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.format.locations import other_series, series_apart_note
-from ckpt_gui.core.formatting import OBJECT_GRAPH_NOTE, counted, format_bytes, format_number, format_shape, format_time
+from ckpt_gui.core.formatting import (
+    OBJECT_GRAPH_NOTE,
+    counted,
+    format_bytes,
+    format_number,
+    format_shape,
+    format_some,
+    format_time,
+)
 from ckpt_gui.core.statuses import DIFF_WORDS, DiffStatus, count_phrase
 from ckpt_gui.core.views.graph_view import graph_view, variable_rows
 from ckpt_gui.core.views.pair_statuses import in_change_order, nonfinite_badge
@@ -94,6 +102,13 @@ def print_inspect_table(
     for row in rows:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         out.write("  ".join(cells).rstrip() + "\n")
+    # A complex tensor's MIN 2.23607 is |1+2j|: said, as the app's "Of magnitudes |z|" and the
+    # JSON's "of_magnitude" say it (review 22 #16).
+    complex_rows = [names.get(v.key, v.display_path) for v in variables
+                    if stats is not None and getattr(stats.get(v.key), "of_magnitude", False)]  # fmt: skip
+    if complex_rows:
+        out.write(f"\nMIN, MAX, MEAN and STD of complex values are of their magnitudes |z|: "
+                  f"{format_some(complex_rows, 5)}\n")  # fmt: skip
 
 
 def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
@@ -151,6 +166,18 @@ def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
         out.write(f"    {model_files_text(refs)}\n")
 
 
+def nothing_pairs_note(diff: CheckpointDiff) -> str | None:
+    """Said when no variable of A pairs with one of B (by key, object path, rename or
+    layer order) though both hold some: "34 only in A, 15 only in B" alone left the user
+    to guess why (review 22 nit 22)."""
+    paired = any(p.a is not None and p.b is not None for p in diff.pairs)
+    if paired or not any(p.a is not None for p in diff.pairs) or not any(p.b is not None for p in diff.pairs):
+        return None
+    kinds = [_FORMAT_NAMES.get(shown_format(ckpt), shown_format(ckpt)) for ckpt in (diff.a, diff.b)]
+    why = f"A is a {kinds[0]}, B a {kinds[1]}" if kinds[0] != kinds[1] else "other models, or one renamed throughout"
+    return f"nothing pairs: no variable of A has a key or object path of B ({why})"
+
+
 def _unreadable_mark(pair: Pair) -> str:
     """The app's badge of a pair a side of which cannot be read ("  [B: CRC mismatch]"): the
     one mark of a shape change whose side is corrupt, whose status stays the change."""
@@ -168,6 +195,9 @@ def print_diff_table(
     apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
     if apart:  # two save() prefixes of one folder: not one run's before and after (review 20)
         out.write(f"  note: {apart}\n")
+    unpaired = nothing_pairs_note(diff)
+    if unpaired:
+        out.write(f"  note: {unpaired}\n")
     counts = count_phrase(diff.summary(), DIFF_WORDS)
     nonfinite = diff.nonfinite()  # as the app's chip: not a status, said beside them
     out.write(f"  {counts}{f', {nonfinite:,} NaN/Inf' if nonfinite else ''}\n")

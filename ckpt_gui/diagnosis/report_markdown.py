@@ -53,7 +53,14 @@ def _markdown_counts(report: RestoreReport) -> list[str]:
 def _markdown_row(v: RestoreFinding) -> str:
     shapes = f"{_shape_or_dash(v.checkpoint_shape)} / {_shape_or_dash(v.model_shape)}"
     key, path = v.checkpoint_key or "-", v.model_path or "-"
-    if v.checkpoint_name:  # a Keras file: the weight's name before its HDF5 path
+    if v.optimizer and v.checkpoint_name and v.model_path and not v.model_name:
+        # A slot named by its variable, as the app's table and the tree name it: that name
+        # in the model-path column (its optimizer path beside it), the key alone in the
+        # key column; the name had gone in the key column, before the key (review 22 #6).
+        path = f"{v.checkpoint_name} ({path})"
+    elif v.checkpoint_name and v.optimizer and not v.model_name:  # a slot the model lacks: its name beside the key
+        key = f"{key} ({v.checkpoint_name})"
+    elif v.checkpoint_name:  # a Keras file: the weight's name before its HDF5 path
         key = f"{v.checkpoint_name} ({key})"
     elif v.checkpoint_path and v.checkpoint_path != v.model_path:  # what the key was saved as, beside it
         key = f"{key} ({v.checkpoint_path})"

@@ -10,6 +10,7 @@ No TensorFlow here, no Qt: values are read with the core's reader.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -22,6 +23,7 @@ from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.write_guard import Protected, check_output, check_output_folder, write_file
 from ckpt_gui.diagnosis.findings import AttemptError, RestoreReport
+from ckpt_gui.diagnosis.held_value_notes import non_finite_notes
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from ckpt_gui.diagnosis.sandbox import read_only_folders
@@ -85,9 +87,13 @@ class RepairOutcome:
         return dropped_optimizer_state(self.plan)
 
     def notes(self) -> list[str]:
-        """What the user should know beyond "verified", in plain words."""
-        built = self.verification.optimizer_built if self.verification is not None else None
-        return outcome_notes(self.plan, built, self.names)
+        """What the user should know beyond "verified", in plain words: the doctor's note
+        on values holding NaN or Inf too, which the repair copied as they were (a verified
+        repair of a diverged weight had said nothing of it: review 22 #7)."""
+        verification = self.verification
+        built = verification.optimizer_built if verification is not None else None
+        held = non_finite_notes(verification.variables) if verification is not None else []
+        return outcome_notes(self.plan, built, self.names) + held
 
     def to_json(self) -> dict:
         return {
@@ -139,6 +145,27 @@ def prepare_output(ckpt: Checkpoint, output: str, force: bool) -> str:
     return folder
 
 
+def check_creatable(given: str, folder: str) -> None:
+    """Whether the output folder can be made, found out now, before any TensorFlow
+    starts: a folder that cannot be (under /proc, a file in the way, no permission) is
+    said at once, in one line naming it as given, not after TensorFlow's import as the
+    writing child's raw FileNotFoundError (review 22 #2). The folders made to find out
+    are removed again: a repair that fails later leaves no folder behind, as before."""
+    missing = []
+    parent = folder
+    while not os.path.lexists(parent) and os.path.dirname(parent) != parent:
+        missing.append(parent)
+        parent = os.path.dirname(parent)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise CheckpointError(given, f"cannot be created: {exc.strerror or exc}") from None
+    finally:
+        for made in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                os.rmdir(made)
+
+
 def keras_output(ckpt: Checkpoint, folder: str, force: bool) -> str:
     """The repaired Keras weights file's path in the output folder: Keras 3's name for the
     source's weights (``x.weights.h5`` for ``x.weights.h5``, ``x.keras``, ``x.h5``), never
@@ -168,6 +195,7 @@ def run_repair(request: RepairRequest, on_phase=None, cancelled=None) -> RepairO
     ckpt, plan = request.checkpoint, request.plan
     # A Keras repair writes one file, checked on its own (keras_output): a checkpoint beside it is no matter.
     output = prepare_output(ckpt, request.output, request.force or ckpt.keras is not None)
+    check_creatable(request.output, output)
     base = request.attempt or DiagnosisRequest(ckpt.prefix, request.script)
     base = dataclasses.replace(base, checkpoint=ckpt.prefix, script=request.script)
     names = source_paths(ckpt.variables)

@@ -37,6 +37,7 @@ from ckpt_gui.repair.source_names import source_names, source_paths
 from ckpt_gui.repair.writer import (
     RepairOutcome,
     RepairRequest,
+    check_creatable,
     check_sources,
     keras_output,
     prepare_output,
@@ -155,6 +156,12 @@ class RepairController(Controller):
             if not self.confirm_overwrite(folder):
                 return
             force = True
+        try:
+            check_creatable(folder, folder)
+        except CheckpointError as exc:  # no TensorFlow started, nothing written: nothing to call unverified
+            self.dialog.show_result(f"<b>Repair failed</b>: {html.escape(str(exc))}", False)
+            self.status.emit(f"Repair failed: {exc}")
+            return
         request = RepairRequest(self.ckpt, self.script, plan, folder, force,
                                 self.attempt_request(self.ckpt.prefix, self.script))  # fmt: skip
         on_phase = self._phase_from_worker.emit
@@ -236,6 +243,9 @@ class RepairController(Controller):
             self.dialog.show_result(f"<b>The plan does not fit the model</b>: {misfit}", False)
             return
         self.dialog.show_result(outcome_html(outcome), outcome.ok)
+        if outcome.written is None:  # the writing child failed: no checkpoint to call verified or not
+            self.status.emit("Repair failed: nothing was written")
+            return
         kept = not keeps_no_old_value(outcome.plan)  # "verified" read as the weights saved (review 15)
         said = "verified" if kept else "restores, no old value kept"
         self.status.emit(f"Repaired checkpoint {said}" if outcome.ok else "Repaired checkpoint NOT verified")

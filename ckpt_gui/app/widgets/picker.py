@@ -13,6 +13,11 @@ from ckpt_gui.core.formatting import format_bytes, format_time
 MAX_WIDTH = 640
 SEPARATOR = "  \u00b7  "
 FIGURE_SPACE = "\u2007"  # as wide as a digit: pads numbers so the list's columns line up
+# The picker's comparisons: of two saves of its folder, the older is A (before) whichever is shown,
+# as Compare with previous and the Compare with... dialog order them.
+COMPARE_WITH_THIS = "&Compare with this (older = A, before)"
+COMPARE_WITH = "&Compare with (older = A, before)"
+COMPARE_TIP = "The checkpoint shown and this one: the older is A (before), the newer B (after)"
 MNEMONICS = "123456789abcdefghijklmnopqrstuvwxyz"  # of "Compare with"'s checkpoints, in the list's order
 _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 
@@ -98,9 +103,10 @@ class CheckpointPicker(QComboBox):
         ref = self.refs[row]
         # A mnemonic each, as the menu bar's and the rows' menus have (review 17 nit).
         menu.addAction("&Open", lambda: self._choose(row))
-        compare = menu.addAction("&Compare with this", lambda: self.compare_requested.emit(ref))
+        # The label says the order (review 22 #3: README said the one shown is A; the older is).
+        compare = menu.addAction(COMPARE_WITH_THIS, lambda: self.compare_requested.emit(ref))
         compare.setEnabled(row != self.shown_row)
-        compare.setToolTip("The checkpoint shown and this one: the older is A (before), the newer B (after)")
+        compare.setToolTip(COMPARE_TIP)
         return menu
 
     def contextMenuEvent(self, event) -> None:
@@ -111,13 +117,15 @@ class CheckpointPicker(QComboBox):
         """The closed picker's menu: "Compare with", each other checkpoint a command with
         a mnemonic of its own (1-9, then a-z: their names share their first letters)."""
         menu = QMenu(self)
-        others = menu.addMenu("&Compare with")
+        others = menu.addMenu(COMPARE_WITH)
+        others.setToolTipsVisible(True)
         rows = [row for row in range(len(self.refs)) if row != self.shown_row]
         for at, row in enumerate(rows):
             text = self.itemText(row).replace("&", "&&")  # an & of a name is no mnemonic
             key = MNEMONICS[at] if at < len(MNEMONICS) else ""
             ref = self.refs[row]
-            others.addAction(f"&{key}  {text}" if key else text, lambda r=ref: self.compare_requested.emit(r))
+            action = others.addAction(f"&{key}  {text}" if key else text, lambda r=ref: self.compare_requested.emit(r))
+            action.setToolTip(COMPARE_TIP)
         others.setEnabled(not others.isEmpty())
         return menu
 

@@ -12,6 +12,7 @@ Python 3.8 syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # -- keys and attributes ---------------------------------------------------------------
 
@@ -95,6 +96,25 @@ def is_tf1_slot(name: str) -> bool:
     """Whether the last part of a TF1 name is a value hanging off a variable: an
     optimizer's slot or a moving average."""
     return name == EMA_SLOT or is_tf1_optimizer_slot(name)
+
+
+def tf1_slot_owner(names: tuple[str, ...], is_path: Callable[[str], bool]) -> str | None:
+    """The variable a TF1 slot's key (its names) belongs to, or None when it is no
+    slot's. ``<var>/Adam`` is ``<var>``'s, and so is ``<scope>/<var>/Adam``: TensorFlow's
+    slot_creator names a slot ``<var>/<slot>`` inside the variable scope the optimizer
+    runs in, so a second optimizer built in scope ``model`` gives ``model/embed`` the
+    slot ``model/model/embed/Adam`` (review 22 #8). Older TensorFlow's slot of a
+    partitioned variable's part (``weights/part_0/Ftrl``) is the variable's.
+    ``is_path``: whether a path is a variable's."""
+    if len(names) < 2 or not names[-1][:1].isupper() or not is_tf1_slot(names[-1]):
+        return None
+    for start in range(len(names) - 1):  # the variable itself first, then under ever fewer scopes
+        owner = names[start:-1]
+        if is_path("/".join(owner)):
+            return "/".join(owner)
+        if len(owner) > 1 and is_tf1_part(owner[-1]) and is_path("/".join(owner[:-1])):
+            return "/".join(owner[:-1])
+    return None
 
 
 def is_tf1_part(name: str) -> bool:

@@ -71,6 +71,9 @@ def _locate(path: str) -> Location:
 
 
 def _locate_in_directory(directory: str) -> Location:
+    outer = _saved_model_of_variables(directory, os.path.dirname(directory))
+    if outer is not None:
+        return _inside_saved_model(directory, outer)
     saved_model_variables = os.path.join(directory, "variables", "variables")
     if is_saved_model(directory) and storage.isfile(saved_model_variables + ".index"):
         ref = make_ref(saved_model_variables, None, False, FolderListing())
@@ -91,6 +94,15 @@ def _locate_in_directory(directory: str) -> Location:
         below = saved_models_below(directory)
         if below.versions:
             return _locate_saved_model_below(directory, below.versions, below.without_variables, listing)
+        graphs = _graphs_alone(directory)
+        if graphs:  # a TF1 graph sent without its checkpoint: as the .meta itself opens (review 22 nit 23)
+            location = graph_only_location(graphs[-1])
+            if len(graphs) > 1:
+                others = format_some([shown_path(os.path.basename(g)) for g in graphs[:-1]], 5)
+                shown = shown_path(directory)
+                note = f"{shown} holds no checkpoint, only .meta graph files: showing the last, also {others}"
+                location = dataclasses.replace(location, warnings=(*location.warnings, note))
+            return location
         raise no_checkpoint_in(directory, state)
     latest = _latest(directory, checkpoints, state, listing)
     selected = latest
@@ -135,6 +147,9 @@ def _locate_from_file(path: str) -> Location:
 
 def _locate_prefix(prefix: str) -> Location:
     directory = os.path.dirname(prefix)
+    outer = _saved_model_of_variables(directory, os.path.dirname(directory))
+    if outer is not None and prefix == variables_prefix(outer):
+        return _inside_saved_model(prefix, outer)
     if not storage.can_list(directory):  # a web server: this checkpoint, its shards found when read
         ref = CheckpointRef(prefix, step_of(prefix), None, storage.getsize(prefix + ".index"), False)
         note = f"{shown_path(directory)} cannot be listed (a web server): showing {shown_path(ref.name)} alone"
@@ -150,6 +165,40 @@ def _locate_prefix(prefix: str) -> Location:
     if not selected.complete:
         warnings += (incomplete_warning(selected),)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
+
+
+def _graphs_alone(directory: str) -> list[str]:
+    """The folder's TF1 ``.meta`` graph files (not Keras files), by step, when it holds
+    no checkpoint: each opens as the graph alone. None from object storage, where a
+    .meta named by itself is not shown either (a bucket's V1 folder is refused plainly)."""
+    if storage.is_url(directory):
+        return []
+    try:
+        names = storage.listdir(directory)
+    except OSError:
+        return []
+    metas = [os.path.join(directory, n) for n in names if n.endswith(".meta")]
+    metas = [path for path in metas if storage.isfile(path) and not keras_kind(path)]
+    return sorted(metas, key=lambda path: (step_of(path[: -len(".meta")]) or -1, path))
+
+
+def _saved_model_of_variables(folder: str, outer: str) -> str | None:
+    """``outer`` when ``folder`` is its SavedModel's ``variables/`` folder (with the
+    variables' index), else None."""
+    if os.path.basename(folder) != "variables" or outer == folder or not is_saved_model(outer):
+        return None
+    return outer if storage.isfile(variables_prefix(outer) + ".index") else None
+
+
+def _inside_saved_model(given: str, saved_model: str) -> Location:
+    """A SavedModel opened from inside (its ``variables/`` folder, the ``variables/variables``
+    prefix or one of its files, as a GTK folder chooser returns the child highlighted):
+    the SavedModel, its graph and signatures with it, not a bare TF2 checkpoint named
+    "variables" (review 22 #4); said, so the path given is not silently another."""
+    location = _locate_in_directory(saved_model)
+    note = (f"{shown_path(given)} is inside the SavedModel {shown_path(saved_model)}: "
+            "showing the SavedModel (its variables, with its graph and signatures)")  # fmt: skip
+    return dataclasses.replace(location, warnings=(*location.warnings, note))
 
 
 def _latest(

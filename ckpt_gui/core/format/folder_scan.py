@@ -49,15 +49,19 @@ def _listed_refs(
     listed: dict[str, CheckpointRef] = {}
     missing: list[tuple[str, str]] = []  # (listed, its prefix) of those without an index
     moved: list[str] = []  # absolute paths that do not exist, whose names are in the folder
+    gone: list[tuple[str, str]] = []  # (listed, its prefix here): absolute paths, not here by name either
     for i, listed_path in enumerate(paths):
         prefix = resolve_state_path(directory, listed_path, listing)
         elsewhere = storage.isabs(listed_path) and prefix != storage.normalized(listed_path)
-        if elsewhere and not _exists(listed_path, listing):
-            moved.append(listed_path)
+        lost = elsewhere and not _exists(listed_path, listing)
         if not listing.files(prefix).has_index:
-            if not is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
+            if lost:  # one warning for it, naming the path written (review 22 nit 14: two, the first wrong)
+                gone.append((listed_path, prefix))
+            elif not is_v1(prefix):  # a V1 checkpoint (a file or a pattern): found by _v1_checkpoints_in
                 missing.append((listed_path, prefix))
             continue
+        if lost:
+            moved.append(listed_path)
         if not is_inside(prefix, directory):
             warnings.append(
                 f"{shown_path(state_path)} points outside its folder: {shown_path(listed_path)} is "
@@ -74,6 +78,8 @@ def _listed_refs(
     warnings.extend(found)
     if moved:
         warnings.append(_moved_warning(state_path, state, moved))
+    if gone:
+        warnings.append(_gone_warning(state_path, state, gone))
     return listed
 
 
@@ -96,7 +102,21 @@ def _moved_warning(state_path: str, state: CheckpointState, moved: list[str]) ->
     if state.model_checkpoint_path in moved:
         said += ": tf.train.latest_checkpoint(folder) returns None (TensorFlow does not look for an absolute path"
         said += " in the folder; rewrite the file with relative paths)"
-    return said + "; showing this folder's checkpoints of the same names"
+    return said + "; showing the checkpoints of those names in this folder instead"
+
+
+def _gone_warning(state_path: str, state: CheckpointState, gone: list[tuple[str, str]]) -> str:
+    """The state file's absolute paths that do not exist, with no checkpoint of their
+    names in its folder either: said once, by the path written (it had been said twice,
+    first as "lists ckpt-9, but ckpt-9.index does not exist", a name the file never wrote)."""
+    gone = sorted(gone, key=lambda pair: pair[0] != state.model_checkpoint_path)  # the latest first
+    named = format_some([shown_path(listed) for listed, _prefix in gone], 1)
+    names = format_some([shown_path(os.path.basename(prefix)) for _listed, prefix in gone], 1)
+    which = "does" if len(gone) == 1 else "do"
+    said = f"{shown_path(state_path)} names {named}, which {which} not exist, and this folder holds no {names} either"
+    if any(listed == state.model_checkpoint_path for listed, _prefix in gone):
+        said += ": tf.train.latest_checkpoint(folder) returns None"
+    return said
 
 
 def _missing_warnings(directory: str, state_path: str, missing: list[tuple[str, str]]) -> list[str]:

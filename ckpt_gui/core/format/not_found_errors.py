@@ -4,6 +4,7 @@ hold some, or the files it holds, described)."""
 
 from __future__ import annotations
 
+import errno
 import os
 
 from ckpt_gui.core.format import storage
@@ -13,7 +14,7 @@ from ckpt_gui.core.format.folder_listing import FolderListing
 from ckpt_gui.core.format.folder_scan import scan_directory
 from ckpt_gui.core.format.saved_model_folder import is_saved_model
 from ckpt_gui.core.format.state_file import CheckpointState
-from ckpt_gui.core.formatting import format_some
+from ckpt_gui.core.formatting import counted, format_some
 
 
 def nothing_at(path: str) -> NotACheckpointError:
@@ -27,7 +28,28 @@ def nothing_at(path: str) -> NotACheckpointError:
         if siblings:
             names = ", ".join(shown_path(c.name) for c in siblings[-5:])
             return NotACheckpointError(path, f"no such checkpoint; the folder holds {names}")
+    broken = broken_link(path)
+    if broken is not None:  # said as what it is, not "no such file" (review 22 nit 15)
+        return NotACheckpointError(path, f"is {broken}")
     return NotACheckpointError(path, "no such file, folder or checkpoint prefix")
+
+
+def broken_link(path: str) -> str | None:
+    """What a symbolic link that leads nowhere is ("a link to /nonexistent, which does not
+    exist", "a symbolic link loop"), or None for anything else."""
+    if storage.is_url(path) or not os.path.islink(path):
+        return None
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        try:
+            target = os.readlink(path)
+        except OSError:
+            return "a symbolic link to nothing"
+        return f"a link to {shown_path(target)}, which does not exist"
+    return None
 
 
 def no_checkpoint_in(directory: str, state: CheckpointState | None) -> CheckpointError:
@@ -43,11 +65,20 @@ def no_checkpoint_in(directory: str, state: CheckpointState | None) -> Checkpoin
     if with_checkpoints:
         shown = format_some([shown_path(n + "/") for n in with_checkpoints], 5)
         return NotACheckpointError(directory, f"no checkpoint in this folder, but its subfolders {shown} hold some")
+    # Files and links that lead nowhere, each described; subfolders counted (a link loop's
+    # two links had been "2 subfolders and 2 more": review 22 nit 15).
     files = [n for n in names if storage.isfile(os.path.join(directory, n))]
+    links = {n: why for n in names if n not in files and (why := broken_link(os.path.join(directory, n)))}
+    folders = [n for n in names if n not in links and storage.isdir(os.path.join(directory, n))]
     described = [f"{shown_path(n)} ({describe_file(os.path.join(directory, n))})" for n in files[:4]]
-    more = f" and {len(names) - len(described)} more" if len(names) > len(described) else ""
-    found = ", ".join(described) if described else f"{len(names)} subfolder" + ("" if len(names) == 1 else "s")
-    return NotACheckpointError(directory, f"no checkpoint found (no *.index file); found {found}{more}")
+    described += [f"{shown_path(n)} ({why})" for n, why in list(links.items())[: max(0, 4 - len(described))]]
+    unnamed = len(files) + len(links) - len(described)
+    other = len(names) - len(files) - len(links) - len(folders)  # sockets, devices, FIFOs
+    parts = described + [f"{unnamed:,} more" if unnamed else "", counted(len(folders), "subfolder") if folders else "",
+                         counted(other, "other entry", "other entries") if other else ""]  # fmt: skip
+    parts = [part for part in parts if part]
+    found = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return NotACheckpointError(directory, f"no checkpoint found (no *.index file); found {found}")
 
 
 def _has_checkpoint(directory: str) -> bool:

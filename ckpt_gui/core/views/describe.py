@@ -7,7 +7,8 @@ import os
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.checkpoint import Checkpoint, Variable, shown_format
 from ckpt_gui.core.format import storage
-from ckpt_gui.core.format.conventions import is_tf1_part
+from ckpt_gui.core.format.conventions import is_tf1_part, tf1_slot_owner
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES
 from ckpt_gui.core.format.object_graph import ObjectGraph
 from ckpt_gui.core.formatting import (
@@ -43,6 +44,11 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
         rows.append(("Contents", graph.summary()))
     if node.kind == SLOT and _slot_owner(node) is not None:
         rows.append(("Optimizer slot", slot_text(node)))
+    elif node.kind == SLOT:  # a TF1 slot an optimizer made inside a variable scope: its variable is elsewhere
+        owner = tf1_slot_owner(tuple(variable.key.split("/")), _is_key(ckpt))
+        if owner is not None:
+            scope = variable.key[: -len(f"/{owner}/{node.name}")]
+            rows.append(("Optimizer slot", f"'{node.name}' of {owner} (made in variable scope {scope})"))
     rows.append(("DType", variable.dtype.name))
     rows.append(("Shape", _shape_text(variable.shape, variable.num_elements)))
     rows.append(("Bytes", bytes_text(variable.size_bytes)))
@@ -93,6 +99,19 @@ def slot_text(node: TreeNode) -> str:
     if owner_node is not node.parent:
         owner += f", {node.parent.name}"  # a part's slot (older TensorFlow's partitioned variables)
     return f"{owner} ({node.hint})" if node.hint else owner
+
+
+def _is_key(ckpt: Checkpoint):
+    """Whether a name is one of the checkpoint's keys."""
+
+    def is_key(name: str) -> bool:
+        try:
+            ckpt.variable(name)
+        except CheckpointError:
+            return False
+        return True
+
+    return is_key
 
 
 def _slot_owner(node: TreeNode):

@@ -33,8 +33,7 @@ from ckpt_gui.core.format.conventions import (
     OPTIMIZER_TRAINABLE_LIST,
     VARIABLE_VALUE_SUFFIX,
     is_optimizer_name,
-    is_tf1_part,
-    is_tf1_slot,
+    tf1_slot_owner,
 )
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.lock_slices import (
@@ -64,18 +63,15 @@ def key_names(path: str) -> tuple[str, ...]:
 
 def key_kind(names: tuple[str, ...], is_path: Callable[[str], bool]) -> str:
     """SLOT for an optimizer slot's key (TF2: under ``.OPTIMIZER_SLOT``; TF1: a
-    capitalised slot name such as ``Adam_1`` under a variable's own path, or under one
-    of its parts, ``weights/part_0/Ftrl``, as older TensorFlow saved a partitioned
-    variable's slots; Keras 3: a numbered entry of an optimizer's lists,
-    ``optimizer/_variables/7``, but for its ``_trainable_variables``, the model's own
-    weights), else VARIABLE."""
+    capitalised slot name such as ``Adam_1`` under a variable's own path, under one of
+    its parts, ``weights/part_0/Ftrl``, as older TensorFlow saved a partitioned
+    variable's slots, or under a scope the optimizer ran in, ``model/model/embed/Adam``;
+    Keras 3: a numbered entry of an optimizer's lists, ``optimizer/_variables/7``, but
+    for its ``_trainable_variables``, the model's own weights), else VARIABLE."""
     if OPTIMIZER_SLOT in names:
         return SLOT
-    if len(names) > 1 and names[-1][:1].isupper() and is_tf1_slot(names[-1]):
-        if is_path("/".join(names[:-1])):
-            return SLOT
-        if len(names) > 2 and is_tf1_part(names[-2]) and is_path("/".join(names[:-2])):
-            return SLOT
+    if tf1_slot_owner(names, is_path) is not None:  # under its variable, a part of it, or a scope
+        return SLOT
     if len(names) > 2 and names[-1].isdigit() and names[-2] not in KERAS_MODEL_LISTS:
         owner = names[:-2]
         if is_optimizer_name(owner[-1]) or any(is_path("/".join((*owner, own))) for own in OPTIMIZER_STATE_CHILDREN):

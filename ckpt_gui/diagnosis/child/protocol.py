@@ -85,6 +85,10 @@ def user_traceback(exc: BaseException) -> str:
         if os.path.dirname(os.path.abspath(frame.filename)) != _CHILD_FOLDER
         and not frame.filename.startswith("<frozen")
     ]
+    if not frames and isinstance(exc, SyntaxError):
+        # The script did not compile: no frame of it ran, but its line and the caret under
+        # the fault are what the user needs (review 22 nit 19: the report had the message only).
+        return "".join(traceback.format_exception_only(type(exc), exc))
     if not frames:
         return ""
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
