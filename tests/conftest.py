@@ -310,3 +310,14 @@ def painted_texts(view, column: int, margin: int) -> list[str]:
         view.itemDelegateForIndex(index).initStyleOption(option, index)
         shown.append(option.fontMetrics.elidedText(option.text, option.textElideMode, option.rect.width() - margin))
     return shown
+
+
+@pytest.fixture(params=[9, 10], ids=["default-font", "desktop-10pt"])
+def font_size(request, qapp):
+    """Offscreen Qt's 9 pt font, and the 10 pt a gtk3 desktop theme (the dark one) sets."""
+    from PySide6.QtGui import QFont
+
+    font = qapp.font()
+    qapp.setFont(QFont(font.family(), request.param))
+    yield request.param
+    qapp.setFont(font)

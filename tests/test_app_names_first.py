@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QModelIndex
-from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTreeView
 
 from ckpt_gui.app.models.tree_model import BADGE_SEPARATOR, DTYPE, HINT_SEPARATOR
@@ -30,15 +30,6 @@ EOS = ROOT / "corpus" / "eos-ckpt1-2021"
 # A 1024x640 screen's window less its title bar (openbox's, 19 px: the reviews' windows).
 REAL_WINDOW = (1024, 620)
 WINDOW_SIZE = REAL_WINDOW  # the window fixtures' size
-
-
-@pytest.fixture(params=[9, 10], ids=["default-font", "desktop-10pt"])
-def font_size(request, qapp):
-    """Offscreen Qt's 9 pt font, and the 10 pt a gtk3 desktop theme (the dark one) sets."""
-    font = qapp.font()
-    qapp.setFont(QFont(font.family(), request.param))
-    yield request.param
-    qapp.setFont(font)
 
 
 def shown_text(view: QTreeView, index: QModelIndex) -> str:

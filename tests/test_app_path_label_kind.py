@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel
 
 from ckpt_gui.app.widgets.layouts import ElidedLabel
@@ -20,14 +18,6 @@ from tests.test_app_desktop import WAIT_MS
 
 WINDOW_SIZE = (1024, 640)
 KIND = "(TF2 object-based)"
-
-
-@pytest.fixture(params=[9, 10], ids=["9pt", "10pt"])
-def font_size(request, qapp):
-    font = qapp.font()
-    qapp.setFont(QFont(font.family(), request.param))
-    yield request.param
-    qapp.setFont(font)
 
 
 def painted(label) -> str:
