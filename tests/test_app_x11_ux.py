@@ -284,9 +284,13 @@ def test_the_pickers_context_menu_compares_with_the_checkpoint_clicked(app):
     app.xdotool("mousemove", *picker, "click", 1)
     rows = app.wait_for(lambda s: len(s["rows"]) == 3, "the picker's list")["rows"]
     app.xdotool("mousemove", *rows[2], "click", 3)  # ckpt-100, the oldest (newest first)
-    menu = app.wait_for(lambda s: "Compare with this" in s["menu"], "the context menu")["menu"]
+
+    def compare_item(menu: dict) -> str | None:  # "Compare with this (older = A, before)"
+        return next((label for label in menu if label.startswith("Compare with this")), None)
+
+    menu = app.wait_for(lambda s: compare_item(s["menu"]) is not None, "the context menu")["menu"]
     app.screenshot("picker-menu")
-    app.xdotool("mousemove", *menu["Compare with this"], "click", 1)
+    app.xdotool("mousemove", *menu[compare_item(menu)], "click", 1)
     state = app.wait_for(lambda s: s["b"] is not None and not s["busy"], "the comparison")
     assert state["title"] == "demo/ckpt-100 vs demo/ckpt-300 - ckpt-gui"  # the older is A (before)
     assert state["a"].endswith("ckpt-100") and state["b"].endswith("ckpt-300")
