@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from tests.test_app_desktop import WAIT_MS, open_demo
-from tests.test_app_names_first import EOS, REAL_WINDOW, font_size  # noqa: F401 (a fixture)
+from tests.test_app_names_first import EOS, REAL_WINDOW
 from tests.test_app_nan_details_room import one_nan, three_kinds
 from tests.test_app_review10_browse import open_path
 from tests.test_app_review10_nan import select

@@ -16,7 +16,7 @@ from ckpt_gui.app.selection_stats import CORRUPT_FACT
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.views.tree import SLOT
 from ckpt_gui.resources import demo_path
-from tests.test_app_names_first import REAL_WINDOW, font_size  # noqa: F401 - the fixture
+from tests.test_app_names_first import REAL_WINDOW
 from tests.test_app_review_more import WAIT_MS, _corrupt_copy, open_path
 
 WINDOW_SIZE = REAL_WINDOW  # the window fixture's size
