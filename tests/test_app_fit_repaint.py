@@ -115,3 +115,57 @@ def test_the_browse_trees_fit_without_a_change_does_not_repaint(qtbot, window):
     qtbot.wait(100)
     assert _columns(panel.view) == before
     assert paints.rects == []
+
+
+def test_the_first_selection_is_fitted_in_one_turn_and_painted_once_in_the_next(qtbot, window):
+    """Opening: the first variable is selected, its groups opened and the columns fitted
+    to them with the tree's updates held, then the tree paints in a turn of its own, once.
+    The fit and the paint had made one turn of 60 to 80 ms of the GUI thread at 200,000
+    variables, and the name column, narrowed by the scroll bar the opened rows bring,
+    had repainted the whole tree again a turn later."""
+    from ckpt_gui.resources import demo_path
+
+    panel = window.tree_panel
+    panel.view.setMaximumHeight(panel.view.fontMetrics().height() * 10)  # the rows opened: a scroll bar comes
+    viewport = panel.view.viewport()
+    events = []
+    real = panel.select_node
+
+    def select_node(node, tell=True):
+        selected = real(node, tell)
+        events.append(("selected", viewport.updatesEnabled()))
+        return selected
+
+    class Order(QObject):
+        def eventFilter(self, _watched, event) -> bool:  # noqa: N802 - Qt's API
+            if event.type() == QEvent.Type.Paint and any(e[0] == "selected" for e in events):
+                events.append(("painted", event.rect() == viewport.rect()))
+            return False
+
+    order = Order(viewport)
+    viewport.installEventFilter(order)
+    panel.select_node = select_node
+    with qtbot.waitSignal(window.loaded, timeout=60_000):
+        window.browse.open_path(str(demo_path()))
+    qtbot.wait(200)  # any repaint a resize timer of the tree's would ask for
+    assert panel.view.verticalScrollBar().isVisible(), events
+    assert events == [("selected", False), ("painted", True)]
+    assert viewport.updatesEnabled()
+
+
+def test_a_selection_that_brings_a_scroll_bar_repaints_the_tree_once(qtbot, window):
+    """Selecting a variable inside closed groups opens them; the scroll bar the rows
+    bring narrows the name column. The fit that follows holds the header's signals over
+    both, so the tree paints once (it had repainted itself whole again a turn later)."""
+    open_demo(qtbot, window)
+    panel, view = window.tree_panel, window.tree_panel.view
+    view.setMaximumHeight(view.sizeHintForRow(0) * 8)  # the demo's rows closed fit; its first variable's, opened, not
+    node = panel.selected_node()
+    view.collapseAll()
+    qtbot.waitUntil(lambda: not view.verticalScrollBar().isVisible())
+    qtbot.wait(100)
+    paints = Paints(view.viewport())
+    assert panel.select_node(node)
+    qtbot.wait(200)
+    assert view.verticalScrollBar().isVisible()
+    assert len(paints.rects) == 1, paints.rects

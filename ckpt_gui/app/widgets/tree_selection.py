@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 
+from ckpt_gui.app.widgets.column_widths import repainted_once
 from ckpt_gui.app.widgets.keyboard_menu import KeyboardMenu
 from ckpt_gui.core.views.tree import SLOT, TreeNode
 
@@ -70,10 +71,14 @@ class TreeSelection:
             # The rows it opened fitted now: refitted on the next turn (after expanding),
             # they were painted once under the old widths ("float..." in DType). Laid
             # out first, so that the scroll bar they bring is there when they are
-            # measured (it came a turn later, and Elements then gave way).
-            self.view.executeDelayedItemsLayout()
-            self.view.updateGeometries()
-            self.fit_columns()
+            # measured (it came a turn later, and Elements then gave way). The header's
+            # signals held throughout: the name column narrowed by that scroll bar told
+            # the tree, which repainted itself whole again a turn after this turn's paint
+            # (30 ms of CPU at 200,000 variables, 1280x800): now it paints once.
+            with repainted_once(self.view):
+                self.view.executeDelayedItemsLayout()
+                self.view.updateGeometries()
+                self.fit_columns()
             # Fitted to the rows just opened: the refit those expansions asked for (a
             # turn later) would measure the same rows again (10 ms at 200,000 variables).
             self.refit.stop()
