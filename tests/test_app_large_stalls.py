@@ -176,6 +176,29 @@ def test_the_scans_badges_are_made_off_the_gui_thread(qtbot, scanning_window, ch
     assert on_gui_thread and not any(on_gui_thread)
 
 
+def test_the_scans_statistics_join_the_known_ones_a_slice_per_turn(qtbot, scanning_window, checkpoints, monkeypatch):
+    """The scan's statistics are added to those known (what a selection reads before it
+    computes) a slice per event-loop turn: 200,000 at once held the loop 35 ms. They
+    all arrive."""
+    window = scanning_window
+    monkeypatch.setattr(nan_scan, "MERGE_SLICE", 1)
+    at_landing = []
+    real = nan_scan.NanScan._show
+
+    def show(self, ckpt, known, result):
+        before = len(known)
+        real(self, ckpt, known, result)
+        at_landing.append((len(known) - before, len(result[0]), known))
+
+    monkeypatch.setattr(nan_scan.NanScan, "_show", show)
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(checkpoints / "many"))
+    qtbot.waitUntil(lambda: bool(at_landing), timeout=WAIT_MS)
+    added, found, known = at_landing[0]
+    assert found > 10 and added <= 2, at_landing[0][:2]  # one merged (and the first selection's, computed meanwhile)
+    qtbot.waitUntil(lambda: len(known) >= found, timeout=WAIT_MS)
+
+
 def test_a_wait_for_the_plot_import_is_dropped_with_its_owner(qtbot, monkeypatch):
     """The NaN/Inf scan of a window waits for pyqtgraph's import: a window closed
     meanwhile must start nothing when the import ends (its job runner's signals were
