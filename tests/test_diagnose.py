@@ -609,3 +609,47 @@ def test_missing_script_and_bad_checkpoint_are_clean_errors(tmp_path, checkpoint
     assert result.returncode == 2 and "model script not found" in result.stderr
     result = run_cli("diagnose", str(tmp_path), "--model", str(tmp_path / "nope.py"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+EAGER_PART_WAY = """
+import tensorflow as tf
+
+def build():  # eager: the Saver assigns by name, one by one; layer1/biases ([10] saved) fails
+    return {
+        "layer1/weights": tf.Variable(tf.zeros([784, 10])),
+        "layer1/biases": tf.Variable(tf.zeros([5])),
+        "global_step": tf.Variable(tf.zeros([], tf.int64)),
+    }
+"""
+
+
+def test_a_saver_restore_that_raised_part_way_in_eager_mode_says_what_each_variable_holds(tmp_path, checkpoints, tf):
+    """Graph mode's part-way restore has its test (test_doctor_causes); in eager mode the
+    assignments run one by one, so some ran and some did not: the doctor's read-back must
+    say which, as TensorFlow's own restore of the same variables leaves them, and its note
+    must not say they ran in parallel."""
+    import numpy as np
+
+    from ckpt_gui.core.format.discovery import locate
+
+    prefix = locate(checkpoints / "tf1").selected.prefix
+    namespace: dict = {}
+    exec(EAGER_PART_WAY, namespace)  # noqa: S102 - the script's own build(), run here by TensorFlow itself
+    variables = namespace["build"]()
+    with pytest.raises(ValueError, match="incompatible"):
+        tf.compat.v1.train.Saver(var_list=variables).restore(None, prefix)
+    reader = tf.train.load_checkpoint(prefix)
+    held = {name: np.array_equal(v.numpy(), reader.get_tensor(name)) for name, v in variables.items()
+            if name != "layer1/biases"}  # fmt: skip
+    assert sorted(held.values()) == [False, True], held  # part-way: one assigned, one not
+
+    code, report = diagnose(prefix, script(tmp_path, EAGER_PART_WAY))
+    assert code == 1
+    assert report["tensorflow"]["verdict"] == "Saver.restore() raised part-way" and report["tensorflow"]["eager"]
+    restored = {v["model_path"]: v["restored"] for v in by_status(report, "consumed")}
+    assert restored == held
+    (note,) = [note for note in report["notes"] if "part-way" in note]
+    assert "in eager mode they run one by one" in note and "in parallel" not in note, note
+    assert "1 of 2 matching values holds the checkpoint's values (assigned before the error)" in note, note
+    not_assigned = next(name for name, assigned in held.items() if not assigned)
+    assert f"(not assigned: {not_assigned};" in note, note
