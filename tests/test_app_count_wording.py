@@ -54,3 +54,17 @@ def test_narrow_the_header_keeps_its_word_before_the_number_alone(qtbot, window)
     variables = f"{window.tree_panel.tree.variable_total} variables"
     label.setFixedWidth(label.fontMetrics().horizontalAdvance(variables) + 8)
     qtbot.waitUntil(lambda: label.shown() == variables)
+
+
+def test_at_1024_px_the_header_keeps_the_object_graph_note_in_a_shorter_form(qtbot, window):
+    """Review 22 #25: at 1024x640 the header dropped "+ object graph" (about 150 px left,
+    the whole is wider). "vars" gives way first, so the note stays; the tooltip says the whole."""
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    label = window.tree_panel.count_label
+    total = window.tree_panel.tree.variable_total
+    assert label.fontMetrics().horizontalAdvance(label.text()) > label.contentsRect().width()  # the whole cannot fit
+    qtbot.waitUntil(lambda: label.shown() == f"{total} vars + object graph")
+    assert label.fontMetrics().horizontalAdvance(label.shown()) <= label.contentsRect().width()  # whole, not cut
+    assert label.toolTip().startswith(f"{total} variables + object graph\n")

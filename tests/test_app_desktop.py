@@ -75,6 +75,11 @@ def _overlap(a: tuple[Qt.ShortcutContext, QWidget], b: tuple[Qt.ShortcutContext,
     return _contains(widget_a, widget_b) or _contains(widget_b, widget_a)
 
 
+def _stands_in_for(obj):
+    """The greyed action whose key a QShortcut answers (previous_checkpoint.GreyedPrevious)."""
+    return getattr(obj, "stands_in_for", None)
+
+
 def shortcut_clashes(win: MainWindow) -> list[str]:
     bindings = []
     for obj in win.findChildren(QAction) + win.findChildren(QShortcut):
@@ -86,7 +91,8 @@ def shortcut_clashes(win: MainWindow) -> list[str]:
     clashes = []
     for i, (seq_a, label_a, obj_a, scope_a) in enumerate(bindings):
         for seq_b, label_b, obj_b, scope_b in bindings[i + 1 :]:
-            if seq_a == seq_b and obj_a is not obj_b and _overlap(scope_a, scope_b):
+            twins = _stands_in_for(obj_a) is obj_b or _stands_in_for(obj_b) is obj_a  # never both enabled
+            if seq_a == seq_b and obj_a is not obj_b and not twins and _overlap(scope_a, scope_b):
                 clashes.append(f"{seq_a}: {label_a!r} and {label_b!r}")
     return sorted(set(clashes))
 

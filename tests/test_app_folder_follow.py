@@ -193,7 +193,7 @@ def test_two_save_prefixes_are_two_series(qtbot, window, saves):
     assert not window.previous_action.isEnabled()  # nothing saved before it in its series
     window.compare.compare_with_previous()
     assert window.compare.diff is None
-    assert "oldest checkpoint of its series" in window.banner.text
+    assert f"{shown} is the only checkpoint of its series in the folder" in window.banner.text
 
 
 def test_the_other_series_opens_with_its_own_first(qtbot, window, saves):

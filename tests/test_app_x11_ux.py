@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.resources import demo_path, examples_path
 from tests.conftest import REPO
 
@@ -93,6 +94,7 @@ def dump():
         "menu": {a.text().replace("&", ""): centre(popup, popup.actionGeometry(a)) for a in popup.actions()}
                 if isinstance(popup, QMenu) else {},
         "columns": columns(), "font": app.font().toString(),
+        "status": win.statusBar().currentMessage(), "header": win.tree_panel.count_label.shown(),
         "window_lightness": win.palette().window().color().lightness(),
         "filters": {"dtype": text_room(win.tree_panel.dtype_box), "picker": text_room(win.picker),
                     "nan": [win.tree_panel.nan_box.width(), win.tree_panel.nan_box.sizeHint().width()]},
@@ -294,6 +296,29 @@ def test_the_pickers_context_menu_compares_with_the_checkpoint_clicked(app):
     state = app.wait_for(lambda s: s["b"] is not None and not s["busy"], "the comparison")
     assert state["title"] == "demo/ckpt-100 vs demo/ckpt-300 - ckpt-gui"  # the older is A (before)
     assert state["a"].endswith("ckpt-100") and state["b"].endswith("ckpt-300")
+
+
+def test_ctrl_shift_p_on_a_lone_checkpoint_says_why_nothing_is_compared(display, tmp_path):
+    """Review 22 #11: the action is greyed there, and Qt ignores a greyed action's key:
+    pressed, it did nothing and said nothing. Its stand-in key says why in the status bar."""
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    for name in ("ckpt-200.index", "ckpt-200.data-00000-of-00001"):
+        shutil.copy(os.path.join(demo_path(), name), lone / name)
+    app = App(display, tmp_path, str(lone))
+    try:
+        state = app.wait_for(lambda s: s["title"].startswith("ckpt-200") and not s["busy"], "the checkpoint to open")
+        app.xdotool("mousemove", *state["window"], "click", 1)  # the window has the keyboard
+        app.xdotool("key", "ctrl+shift+p")
+        state = app.wait_for(lambda s: s["status"], "a status message")
+        app.screenshot("previous-key")
+        assert state["status"].startswith("ckpt-200 is the only checkpoint of the folder"), state["status"]
+        assert state["b"] is None  # nothing compared
+        # Review 22 #25: at 1024 px the header keeps its object graph note, shortened.
+        total = sum(not v.is_object_graph for v in Checkpoint.open(str(lone)).variables)
+        assert state["header"] == f"{total} vars + object graph", state["header"]
+    finally:
+        app.close()
 
 
 @pytest.mark.parametrize(

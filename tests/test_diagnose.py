@@ -523,6 +523,46 @@ def build():
     assert "model/dense/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE" in keys
 
 
+def test_a_legacy_slot_is_named_by_its_variable_as_the_tree_names_it(tmp_path, checkpoints, tf):
+    """A slot saved under ``.OPTIMIZER_SLOT`` was named in the doctor's report by that
+    object path, where the tree, inspect, export and plans' target_name name it by its
+    variable (``model/dense/kernel/m``). The key and the model path stay as they were."""
+    from ckpt_gui.core.checkpoint import Checkpoint
+    from ckpt_gui.core.views.tree_build import CheckpointTrees
+
+    source = checkpoints / "legacy_slots"
+    tree = CheckpointTrees(Checkpoint.open(str(source)))["objects"]
+    tree_names = {node.variable.key: node.path for node in tree.by_key.values() if node.kind == "slot"}
+    saved = set(tf.train.load_checkpoint(str(source / "ckpt")).get_variable_to_shape_map())
+    assert len(tree_names) == 2 and set(tree_names) <= saved  # TensorFlow's own keys: m and v
+    path = script(
+        tmp_path,
+        """
+import tensorflow as tf
+
+def build():
+    kernel = tf.Variable(tf.zeros((3, 4)), name="kernel")  # 2 columns saved: the slots conflict too
+    module = tf.Module()
+    module.dense = tf.Module()
+    module.dense.kernel = kernel
+    optimizer = tf.compat.v1.train.AdamOptimizer(0.1)
+    optimizer.apply_gradients([(tf.ones((3, 4)), kernel)])
+    return tf.train.Checkpoint(model=module, optimizer=optimizer)
+""",
+    )
+    _code, report = diagnose(source, path)
+    slots = {v["checkpoint_key"]: v for v in report["variables"] if v.get("checkpoint_key") in tree_names}
+    assert set(slots) == set(tree_names), report["variables"]
+    for key, finding in slots.items():
+        assert finding["checkpoint_name"] == tree_names[key], finding
+    conflict = next(v for v in slots.values() if v["status"] == "shape_conflict")
+    assert conflict["model_path"] == "model/dense/kernel/.OPTIMIZER_SLOT/m"  # as TensorFlow's restore names it
+    text = run_cli("diagnose", str(source), "--model", str(path), timeout=300).stdout
+    shape_row = next(line for line in text.splitlines() if line.strip().startswith("SHAPE") and "OPTIMIZER" in line)
+    name = tree_names[next(k for k, v in slots.items() if v is conflict)]
+    assert shape_row.split()[1] == name, shape_row  # the row's name, its object path beside it
+
+
 def test_checkpoint_folder_is_never_written(tmp_path, scratch_copy):
     folder = scratch_copy("keras_seq")
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
@@ -569,3 +609,47 @@ def test_missing_script_and_bad_checkpoint_are_clean_errors(tmp_path, checkpoint
     assert result.returncode == 2 and "model script not found" in result.stderr
     result = run_cli("diagnose", str(tmp_path), "--model", str(tmp_path / "nope.py"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+EAGER_PART_WAY = """
+import tensorflow as tf
+
+def build():  # eager: the Saver assigns by name, one by one; layer1/biases ([10] saved) fails
+    return {
+        "layer1/weights": tf.Variable(tf.zeros([784, 10])),
+        "layer1/biases": tf.Variable(tf.zeros([5])),
+        "global_step": tf.Variable(tf.zeros([], tf.int64)),
+    }
+"""
+
+
+def test_a_saver_restore_that_raised_part_way_in_eager_mode_says_what_each_variable_holds(tmp_path, checkpoints, tf):
+    """Graph mode's part-way restore has its test (test_doctor_causes); in eager mode the
+    assignments run one by one, so some ran and some did not: the doctor's read-back must
+    say which, as TensorFlow's own restore of the same variables leaves them, and its note
+    must not say they ran in parallel."""
+    import numpy as np
+
+    from ckpt_gui.core.format.discovery import locate
+
+    prefix = locate(checkpoints / "tf1").selected.prefix
+    namespace: dict = {}
+    exec(EAGER_PART_WAY, namespace)  # noqa: S102 - the script's own build(), run here by TensorFlow itself
+    variables = namespace["build"]()
+    with pytest.raises(ValueError, match="incompatible"):
+        tf.compat.v1.train.Saver(var_list=variables).restore(None, prefix)
+    reader = tf.train.load_checkpoint(prefix)
+    held = {name: np.array_equal(v.numpy(), reader.get_tensor(name)) for name, v in variables.items()
+            if name != "layer1/biases"}  # fmt: skip
+    assert sorted(held.values()) == [False, True], held  # part-way: one assigned, one not
+
+    code, report = diagnose(prefix, script(tmp_path, EAGER_PART_WAY))
+    assert code == 1
+    assert report["tensorflow"]["verdict"] == "Saver.restore() raised part-way" and report["tensorflow"]["eager"]
+    restored = {v["model_path"]: v["restored"] for v in by_status(report, "consumed")}
+    assert restored == held
+    (note,) = [note for note in report["notes"] if "part-way" in note]
+    assert "in eager mode they run one by one" in note and "in parallel" not in note, note
+    assert "1 of 2 matching values holds the checkpoint's values (assigned before the error)" in note, note
+    not_assigned = next(name for name, assigned in held.items() if not assigned)
+    assert f"(not assigned: {not_assigned};" in note, note

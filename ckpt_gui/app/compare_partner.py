@@ -9,10 +9,10 @@ import os
 
 from PySide6.QtWidgets import QDialog
 
+from ckpt_gui.app.previous_checkpoint import nothing_before
 from ckpt_gui.app.widgets.compare_dialog import CompareDialog
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.format.locations import other_series
 from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import with_unreadable_marked
 
@@ -60,10 +60,8 @@ class PartnerChoice:
             return
         refs = list(self.ckpt.checkpoints)
         position = refs.index(self.ckpt.ref) if self.ckpt.ref in refs else -1
-        if position <= 0:
-            # "Previous" stays in the series: another save() prefix's checkpoint is another model's (review 20 G8)
-            of = "of its series in the folder" if other_series(self.ckpt.location, self.ckpt.ref) else "of the folder"
-            self.banner.show_message(f"This is the oldest checkpoint {of}: nothing before it.", "info")
+        if position <= 0:  # the action is greyed then; its key says this in the status bar
+            self.banner.show_message(nothing_before(self.ckpt), "info")
             return
         self.compare(self.ckpt.sibling(refs[position - 1]), self.ckpt)
 

@@ -15,6 +15,7 @@ from ckpt_gui.core.views.opening_pair import opening_pair
 from ckpt_gui.core.views.pair_statuses import tree_order
 from ckpt_gui.core.views.pair_tree import PairNode
 from ckpt_gui.core.views.pair_view import PairView, group_view, pair_view, plane_pictures
+from ckpt_gui.core.views.shown_names import renamed_tensors
 
 if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the first comparison
     from ckpt_gui.core.views.planes import PlaneChoice
@@ -23,6 +24,26 @@ if TYPE_CHECKING:  # pair_panel imports pyqtgraph: made (and imported) with the 
 class SelectionShown:
     """Mixed into CompareController (its ``trees``, ``pair_panel``, ``diff``, ``moved``,
     ``runner``, ``banner`` and ``_bins``): the details follow the trees' selection."""
+
+    def named(self, message: str, side: str | None = None) -> str:
+        """``message`` (a read's error) with each tensor it names by key, A's or B's, named
+        as the comparison's trees show its pair (``.../2/_kernel/momentum``, B's name on B's
+        side), not by the key (``optimizer/_variables/6/.ATTRIBUTES/VARIABLE_VALUE``) browse's
+        banners no longer show (review 21 #8). ``side`` ("A" or "B"): whose key it is first."""
+        diff, trees = self.diff, self.trees
+        if diff is None or trees is None or "tensor " not in message:
+            return message
+        tree = trees.model.tree
+        sides = ("a", "b") if side is None else (side.lower(), "b" if side.lower() == "a" else "a")
+
+        def name_of(key: str) -> str | None:
+            for on in sides:  # one pass a side: only an error's keys are looked for
+                pair = next((p for p in diff.pairs if getattr(p, on) is not None and getattr(p, on).key == key), None)
+                if pair is not None:
+                    return tree.path_of(pair, on)
+            return None
+
+        return renamed_tensors(message, name_of)
 
     # -- which pair is selected --------------------------------------------------------------
 
@@ -113,6 +134,7 @@ class SelectionShown:
                 self.pair_panel.show_view(view)
 
         def failed(message: str, details: str) -> None:
+            message = self.named(message) if self.diff is diff else message
             self.banner.show_message(message, "error", details)
             if self.diff is diff and self.trees.selected_pair() is pair:  # not "Computing..." for good
                 self.pair_panel.show_failed(pair, message)
@@ -130,6 +152,7 @@ class SelectionShown:
             return plane_pictures(view, choice, context.cancelled)
 
         def failed(message: str, details: str) -> None:
+            message = self.named(message)
             self.banner.show_message(message, "error", details)
             self.pair_panel.plane_failed(view, choice, message)  # not "Reading slice..." for good
 

@@ -8,6 +8,8 @@ from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QSplitter, QStyle, QWidget
 
+from ckpt_gui.core.write_guard import can_hold_files
+
 MAX_RECENT = 10
 # Below this height a first window takes the whole screen: at 90% of 1024x640 the
 # plots and a restore report shared 40 px less and neither was readable.
@@ -67,8 +69,10 @@ def last_folder() -> str:
 
 
 def remember_export_folder(folder: str) -> None:
-    """Where the user last saved an export (a tensor, a histogram, a report)."""
-    if folder and os.path.isdir(folder):
+    """Where the user last saved an export (a tensor, a histogram, a report). Not a folder
+    nothing can be written in: a report saved to /proc failed, and every later chooser,
+    of any session, started in /proc (review 22 #12)."""
+    if folder and os.path.isdir(folder) and can_hold_files(folder):
         settings().setValue("last_export_folder", folder)
 
 

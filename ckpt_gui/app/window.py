@@ -33,6 +33,7 @@ from ckpt_gui.app.browse_opening import in_its_folder
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops
+from ckpt_gui.app.previous_checkpoint import GreyedPrevious
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.details_panel import DetailsPanel
 from ckpt_gui.app.widgets.focus_ring import TabFocusFrame
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         window_menus.build_menus(self)
         window_focus.bind_escape(self)
+        self.previous = GreyedPrevious(self, self.previous_action)
         self._menu_keys = window_focus.MenuKeysFirst(self)  # Ctrl+E from the filter box exports
         self._build_status_bar()
         self._connect()
@@ -324,9 +326,7 @@ class MainWindow(QMainWindow):
             controller.runner.cancel()
 
     def _show_checkpoint_name(self, ckpt: Checkpoint) -> None:
-        # Greyed on the oldest (it only said "nothing before it", review 4), as on a lone checkpoint.
-        refs = list(ckpt.checkpoints)
-        self.previous_action.setEnabled(ckpt.ref in refs and refs.index(ckpt.ref) > 0)
+        self.previous.follow(ckpt)  # greyed on the oldest and a lone checkpoint, saying why
         self.checkpoint_title.show_checkpoint(ckpt)
 
     def _after_open(self, ckpt: Checkpoint) -> None:

@@ -19,6 +19,7 @@ def build_menus(window) -> None:
     doctor = window_workflows.MadeOnUse(lambda: window.doctor)
     compare = window_workflows.MadeOnUse(lambda: window.compare)
     menu = window.menuBar().addMenu("&File")
+    menu.setToolTipsVisible(True)  # Compare with previous checkpoint's, when greyed: why
     add(menu, "Open &folder...", browse.choose_folder, QKeySequence.StandardKey.Open)
     add(menu, "Open f&ile...", browse.choose_file, "Ctrl+Shift+O")
     add(menu, "Open &URL...", lambda: _open_url(window), "Ctrl+Shift+U")

@@ -99,6 +99,16 @@ def check_output(output: str | os.PathLike[str], protected: Protected) -> str:
     return resolved
 
 
+def can_hold_files(folder: str) -> bool:
+    """Whether files may be made in ``folder``: write permission, and not on a kernel's
+    pseudo file system (proc, sysfs: no blocks at all; their folders are writable to root)."""
+    try:
+        pseudo = os.statvfs(folder).f_blocks == 0
+    except OSError:
+        return False
+    return not pseudo and os.access(folder, os.W_OK | os.X_OK)
+
+
 def check_output_folder(output: str | os.PathLike[str], protected: Protected) -> str:
     """The absolute, resolved folder to write several files into (a repaired checkpoint),
     or a CheckpointError naming the folder as given if it is, or is inside, a protected

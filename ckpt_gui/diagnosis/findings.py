@@ -249,6 +249,9 @@ class TensorFlowVerdict:
 
     verdict: str = "not run"
     message: str = ""
+    # A Saver.restore() that raised part-way in eager mode: its assignments ran one by one,
+    # in the order of the variables' names, up to the one that failed (in a graph, in parallel).
+    eager: bool = False
 
     @property
     def speaker(self) -> str:
@@ -256,7 +259,7 @@ class TensorFlowVerdict:
         return "Keras" if self.verdict.startswith("load_weights") else "TensorFlow"
 
     def to_json(self) -> dict:
-        return {"verdict": self.verdict, "message": self.message}
+        return {"verdict": self.verdict, "message": self.message} | ({"eager": True} if self.eager else {})
 
 
 @dataclass(frozen=True, slots=True)

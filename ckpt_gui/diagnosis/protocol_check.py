@@ -64,9 +64,10 @@ def _check_facts(facts: object) -> None:
     verdict = facts.get("tensorflow", {"verdict": ""})
     _expect(
         isinstance(verdict, dict)
-        and set(verdict) <= {"verdict", "message"}
-        and all(isinstance(value, str) for value in verdict.values()),
-        "the report's TensorFlow verdict is not {verdict, message} text",
+        and set(verdict) <= {"verdict", "message", "eager"}
+        and all(isinstance(verdict.get(key, ""), str) for key in ("verdict", "message"))
+        and isinstance(verdict.get("eager", False), bool),
+        "the report's TensorFlow verdict is not {verdict, message} text (and eager: true or false)",
     )
 
 

@@ -74,7 +74,9 @@ def build_report(
             cause_notes = keras_notes + cause_notes
         if "tensorflow" in facts:
             verdict = facts["tensorflow"]
-            tensorflow = TensorFlowVerdict(verdict["verdict"], without_ansi(verdict.get("message", "")))
+            tensorflow = TensorFlowVerdict(
+                verdict["verdict"], without_ansi(verdict.get("message", "")), bool(verdict.get("eager"))
+            )
         found = with_reshape_warnings(found, tensorflow)
         mode, child_notes = facts.get("mode"), [without_ansi(note) for note in facts.get("notes", [])]
         binding, holds_optimizer = facts.get("binding"), facts.get("holds_optimizer")

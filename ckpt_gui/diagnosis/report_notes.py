@@ -125,10 +125,11 @@ def _part_way_notes(variables: list[RestoreFinding], tensorflow: TensorFlowVerdi
     what each matching variable holds, read back after it: said first."""
     if tensorflow.verdict != SAVER_RAISED_PART_WAY:
         return []
-    said = (
-        f"Saver.restore() raised {saver_failure(tensorflow.message)} part-way, in its assignments: it does not say "
-        "which ran before the error (in a graph they run in parallel, in no set order)"
-    )
+    said = f"Saver.restore() raised {saver_failure(tensorflow.message)} part-way, in its assignments: "
+    if tensorflow.eager:  # not "in parallel", which is a graph's: a wrong account of what ran (no test had it)
+        said += "in eager mode they run one by one, in the order of the variables' names, up to the one that failed"
+    else:
+        said += "it does not say which ran before the error (in a graph they run in parallel, in no set order)"
     matching = sorted((v for v in variables if v.status == RestoreStatus.CONSUMED), key=lambda v: v.is_harmless)
     held = [v for v in matching if v.restored is True]
     left = [v for v in matching if v.restored is False]

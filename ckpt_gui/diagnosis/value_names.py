@@ -15,6 +15,7 @@ import re
 
 from ckpt_gui.core.format.conventions import (
     KERAS_OPTIMIZER_LISTS,
+    OPTIMIZER_SLOT,
     OPTIMIZER_TRAINABLE_LIST,
     keras_slot_name,
     without_attributes,
@@ -64,8 +65,16 @@ def with_value_names(findings: list, names: dict[str, str]) -> list:
 
 def _sources(variables):
     """(key, object path, None) of each key with an object path; (key, its variable's
-    object path, slot name) of a Keras 3 optimizer slot."""
+    object path, slot name) of an optimizer slot: a Keras 3 optimizer's, or a legacy
+    optimizer's (saved under ``<variable>/.OPTIMIZER_SLOT/<optimizer>/<slot>``, named by
+    its variable as the tree names it, ObjectGraph.slot_names: the doctor named it by
+    that path, ``.OPTIMIZER_SLOT`` and all, where the tree, inspect and export said
+    ``.../kernel/m``)."""
     trainable: dict[tuple[str, int], str] = {}  # (optimizer root, position) -> the variable's path
+    preferred: dict[str, str] = {}  # an object path -> the variable's first (the tree's)
+    for variable in variables:
+        for path in variable.object_paths:
+            preferred.setdefault(path, variable.object_paths[0])
     for variable in variables:
         for path in variable.object_paths:
             entry = _LIST_ENTRY.match(path)
@@ -75,6 +84,10 @@ def _sources(variables):
         if not variable.object_paths:
             continue
         path = variable.object_paths[0]
+        owner, slot_mark, slot_path = path.partition(f"/{OPTIMIZER_SLOT}/")
+        if slot_mark and "/" in slot_path:  # <optimizer's path>/<slot name>
+            yield variable.key, preferred.get(owner, owner), slot_path.rsplit("/", 1)[1]
+            continue
         entry = _LIST_ENTRY.match(path)
         owner = trainable.get((entry["root"], int(entry["index"]))) if entry else None
         if owner is not None and entry["list"] not in KERAS_OPTIMIZER_LISTS:

@@ -59,7 +59,7 @@ class Controller(QObject):
         self.withdraw_export_error()  # an earlier export's "cannot write": this one was written
         self.status.emit(f"Wrote {written}")
 
-    def export_failed(self, path: str, exc: Exception) -> None:
+    def export_failed(self, path: str, exc: Exception | str) -> None:
         """Why ``path`` was not written on the banner, and the status bar saying so: it
         kept the last export's "Wrote ..." under the banner's "cannot write" (review 10),
         as if this one had been written."""

@@ -304,7 +304,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         try:
             path, note = export_npy(ckpt, variable.key, path, also=protected)
         except CheckpointError as exc:
-            self.export_failed(path, exc)
+            self.export_failed(path, self.named(str(exc), side))  # the value as its tree names it
             return
         self.withdraw_export_error()
         self.status.emit(f"Wrote {path}" + (f" ({note})" if note else ""))
@@ -339,7 +339,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             return
         self.trees.stop()
         again = (COMPARE_AGAIN, lambda: self.compare_again(diff))
-        self.banner.show_message(f"Comparison stopped: {message}", "error", details, action=again)
+        self.banner.show_message(f"Comparison stopped: {self.named(message)}", "error", details, action=again)
         self.status.emit(f"Comparison stopped: {summary_text(diff.summary(), diff.nonfinite()) or 'no pair compared'}")
 
     def compare_again(self, diff: CheckpointDiff) -> None:
@@ -380,7 +380,7 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
 
         self.runner.submit(
             "renames", lambda context: find_renames(diff, cancelled=context.cancelled), found,
-            lambda m, d: self.banner.show_message(f"Looking for moved variables stopped: {m}", "error", d),
+            lambda m, d: self.banner.show_message(f"Looking for moved variables stopped: {self.named(m)}", "error", d),
             label="Looking for moved variables",
         )  # fmt: skip
 

@@ -19,6 +19,7 @@ from ckpt_gui.app import settings
 from ckpt_gui.app.browse_opening import in_its_folder
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.job import JobContext
+from ckpt_gui.app.save_path import start_after_refusal
 from ckpt_gui.app.widgets import folder_picker
 from ckpt_gui.app.widgets.banner import Banner
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
@@ -60,6 +61,7 @@ class RepairController(Controller):
         self.ckpt: Checkpoint | None = None
         self.script: str | None = None
         self.outcome: RepairOutcome | None = None
+        self.refused_folder: str | None = None  # an output folder that could not be made: Write asks near it
         self._shown: str | None = None  # the prefix of the checkpoint shown: what the repair's messages are about
         self._phase_from_worker.connect(self._on_phase, Qt.ConnectionType.QueuedConnection)
 
@@ -159,6 +161,7 @@ class RepairController(Controller):
         try:
             check_creatable(folder, folder)
         except CheckpointError as exc:  # no TensorFlow started, nothing written: nothing to call unverified
+            self.refused_folder = folder  # Write again asks near it
             self.dialog.show_result(f"<b>Repair failed</b>: {html.escape(str(exc))}", False)
             self.status.emit(f"Repair failed: {exc}")
             return
@@ -184,8 +187,9 @@ class RepairController(Controller):
         folder, which was then refused (review 6). A folder the write guard refuses, or
         one not empty, is refused while the user is still choosing (said, and the
         picker asked again), as Export's save dialog does: it had closed the picker and
-        said "Not done" under the plan (review 21 #17)."""
-        start = os.path.join(*self.free_output())
+        said "Not done" under the plan (review 21 #17). Asked again after a refusal (here,
+        or a folder that could not be made), it starts near the folder refused."""
+        start = os.path.join(*self.free_output(self.refused_folder))
         title = "Write the repaired checkpoint: name a new folder or choose an empty one"
         while True:
             path = folder_picker.ask_folder(self.dialog, title, start)
@@ -195,28 +199,40 @@ class RepairController(Controller):
                 refuse_unless_empty(prepare_output(self.ckpt, path, force=True))
             except CheckpointError as exc:
                 QMessageBox.warning(self.dialog, "Write the repaired checkpoint", str(exc))
-                start = os.path.join(*self.free_output())  # and the picker again, where writing is allowed
+                start = os.path.join(*self.free_output(path))  # and the picker again, where writing is allowed
                 continue
+            self.refused_folder = None
             settings.remember_export_folder(os.path.dirname(path.rstrip(os.sep)))
             return path
 
-    def free_output(self) -> tuple[str, str]:
-        """(folder, name): the last export's folder, or the nearest one above it (above the
-        checkpoint's folder, before any export), where the repair may write a new folder
-        ``<checkpoint>-repaired`` (numbered when that name is taken)."""
+    def free_output(self, refused: str | None = None) -> tuple[str, str]:
+        """(folder, name): where the repair may write a new folder ``<checkpoint>-repaired``
+        (numbered when that name is taken): the nearest folder at or above ``refused`` (a
+        folder refused just now, save_path.start_after_refusal), else the last export's
+        folder, or the nearest one above it (above the checkpoint's folder, before any export)."""
         stem = os.path.basename(self.ckpt.prefix.rstrip(os.sep)).split(".")[0] or "checkpoint"
+
+        def free_name(folder: str) -> str:
+            return next(n for n in _numbered(f"{stem}-repaired") if not os.path.exists(os.path.join(folder, n)))
+
+        def allowed(folder: str) -> bool:
+            try:
+                prepare_output(self.ckpt, os.path.join(folder, free_name(folder)), force=False)
+            except CheckpointError:
+                return False
+            return True
+
+        near = start_after_refusal(refused, allowed) if refused else None
+        if near is not None:
+            return near, free_name(near)
         folder = settings.last_export_folder()
         candidates = [folder]
         while os.path.dirname(folder) != folder:
             folder = os.path.dirname(folder)
             candidates.append(folder)
         for folder in [*candidates, os.path.expanduser("~")]:
-            name = next(n for n in _numbered(f"{stem}-repaired") if not os.path.exists(os.path.join(folder, n)))
-            try:
-                prepare_output(self.ckpt, os.path.join(folder, name), force=False)
-            except CheckpointError:
-                continue
-            return folder, name
+            if allowed(folder):
+                return folder, free_name(folder)
         return os.path.expanduser("~"), f"{stem}-repaired"
 
     def confirm_overwrite(self, folder: str) -> bool:

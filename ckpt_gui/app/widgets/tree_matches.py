@@ -143,10 +143,15 @@ class TreeMatches:
         else:  # narrow, it says less rather than losing its start ("bles + 2 model only")
             # The object graph's row named, not counted: "27 variables" over 28 rows read
             # as a miscount beside inspect's 28 tensors (review 17); inspect says it alike.
-            # It goes first when narrow: at 1024 px "27 variables" fits, the note does not.
+            # Narrow, "variables" is shortened first: at 1024 px about 150 px are left, the
+            # whole (167 px) did not fit and the note went (review 22 #25); "vars + object
+            # graph" fits. Not "+ graph": the Graph tab is the model's graph (review 19 F8).
+            # Narrower still the note goes, then the word (the tooltip says the whole).
             graph = OBJECT_GRAPH_NOTE if tree.has_object_graph else ""
             variables = f"{tree.variable_total:,}"
-            forms = dict.fromkeys((f"{variables} variables{graph}{only}", f"{variables} variables{only}"))
+            short = f"{variables} vars{graph}{only}" if graph else ""
+            forms = dict.fromkeys(f for f in (f"{variables} variables{graph}{only}", short,
+                                              f"{variables} variables{only}") if f)  # fmt: skip
             self.count_label.setText(*forms, f"{variables}{only}", variables)
         self._forget_opened()
         self._all_open = chosen is not None and count <= EXPAND_MATCHES

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 from ckpt_gui.core.checkpoint import Checkpoint, shown_name
 from ckpt_gui.core.format.errors import CheckpointError
@@ -26,12 +27,27 @@ def named_message(ckpt: Checkpoint | None, message: str) -> str:
     if ckpt is None or "tensor " not in message or not ckpt.graph_decoded:
         return message
 
+    def name_of(key: str) -> str | None:
+        try:
+            return shown_name(ckpt, ckpt.variable(key))
+        except CheckpointError:
+            return None
+
+    return renamed_tensors(message, name_of)
+
+
+def renamed_tensors(message: str, name_of: Callable[[str], str | None]) -> str:
+    """``message`` with each tensor it names by key named ``name_of(key)``; a key that
+    gives None, or itself, stays (the comparison names a pair as its trees show it)."""
+    if "tensor " not in message:
+        return message
+
     def named(match: re.Match) -> str:
         try:
             key = ast.literal_eval(match["quoted"])
-            name = shown_name(ckpt, ckpt.variable(key))
-        except (ValueError, SyntaxError, CheckpointError):
+        except (ValueError, SyntaxError):
             return match[0]
-        return match[0] if name == key else f"tensor {name!r}"
+        name = name_of(key) if isinstance(key, str) else None
+        return match[0] if name is None or name == key else f"tensor {name!r}"
 
     return _TENSOR.sub(named, message)

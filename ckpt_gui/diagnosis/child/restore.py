@@ -52,8 +52,12 @@ def restore_names(tf, target: dict, prefix: str) -> dict:
         else:
             saver.restore(None, prefix)
     except Exception as exc:  # noqa: BLE001
-        verdict = SAVER_RAISED if _raised_reading(tf, exc) else SAVER_RAISED_PART_WAY
-        return {"verdict": verdict, "message": _saver_message(exc)}
+        if _raised_reading(tf, exc):
+            return {"verdict": SAVER_RAISED, "message": _saver_message(exc)}
+        said = {"verdict": SAVER_RAISED_PART_WAY, "message": _saver_message(exc)}
+        if not target.get("graph"):  # its assignments ran one by one, in order: the note says so
+            said["eager"] = True
+        return said
     return {"verdict": SAVER_SUCCEEDED, "message": ""}
 
 
