@@ -1,0 +1,79 @@
+"""Review 23's comparison items, offscreen on checkpoints TensorFlow writes: B's heatmap
+drawn over A's extent only when their shapes differed (#1: A [4, 4] zeros, B [4, 8]
+whose right half is 10, and B showed four zero columns)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import background
+from tests.background import Writer
+from tests.conftest import wait_drawn
+from tests.test_app_desktop import WAIT_MS
+from tests.test_app_review10_browse import open_path
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+WINDOW_SIZE = (1024, 640)
+
+PAIRS_WRITER = """
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np
+import tensorflow as tf
+out = sys.argv[1]
+def write(folder, **values):
+    holder = tf.Module()
+    for name, value in values.items():
+        setattr(holder, name, tf.Variable(value))
+    tf.train.Checkpoint(m=holder).write(os.path.join(out, folder, "ckpt"))
+wide = np.zeros((4, 8), np.float32)
+wide[:, 4:] = 10
+write("shape_a", w=np.zeros((4, 4), np.float32))
+write("shape_b", w=wide)
+"""
+BACKGROUND_WRITERS = {"pairs": Writer([sys.executable, "-c", PAIRS_WRITER, "{out}"], timeout=600)}
+
+
+@pytest.fixture(scope="module")
+def pairs(request) -> Path:
+    root, result = background.result(request, "pairs")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root
+
+
+def _compare(qtbot, window, a: Path, b: Path):
+    open_path(qtbot, window, a)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(b))
+    return window.compare.diff
+
+
+def _select(qtbot, window, pair):
+    window.compare_trees.select_pair(pair)
+    panel = window.pair_panel
+    qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is pair, timeout=WAIT_MS)
+    wait_drawn(qtbot)
+    return panel
+
+
+def test_each_side_of_a_shape_change_is_drawn_whole(qtbot, window, pairs, tf):
+    diff = _compare(qtbot, window, pairs / "shape_a" / "ckpt", pairs / "shape_b" / "ckpt")
+    pair = next(p for p in diff.pairs if p.path == "m/w")
+    panel = _select(qtbot, window, pair)
+    plot_a, plot_b, plot_diff = panel.image_plots
+    assert plot_a.isVisible() and plot_b.isVisible() and not plot_diff.isVisible()
+    for plot, side in ((plot_a, "shape_a"), (plot_b, "shape_b")):
+        rows, cols = tf.train.load_checkpoint(str(pairs / side / "ckpt")).get_tensor(pair.a.key).shape
+        (left, right), (top, bottom) = plot.vb.viewRange()
+        # the whole plane in view: every column and row, cell centres on the indices
+        assert left <= -0.5 + 1e-6 and right >= cols - 0.5 - 1e-6, (side, left, right)
+        assert top <= -0.5 + 1e-6 and bottom >= rows - 0.5 - 1e-6, (side, top, bottom)
+        assert right - left < cols + 1, (side, left, right)  # and not another side's wider extent
+    wide = tf.train.load_checkpoint(str(pairs / "shape_b" / "ckpt")).get_tensor(pair.b.key)
+    np.testing.assert_array_equal(panel.images[1].image, wide)  # B's own values, 10s included
+    note = panel.heatmap_note.text
+    assert "B - A: not drawn, the shapes differ: A [4, 4], B [4, 8]" in note, note
