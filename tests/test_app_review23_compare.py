@@ -1,14 +1,18 @@
 """Review 23's comparison items, offscreen on checkpoints TensorFlow writes: B's heatmap
 drawn over A's extent only when their shapes differed (#1: A [4, 4] zeros, B [4, 8]
-whose right half is 10, and B showed four zero columns)."""
+whose right half is 10, and B showed four zero columns); Compare with... on a checkpoint
+a CheckpointManager deleted since it was shown (#5: 15 pairs "unreadable", "the checkpoint is
+incomplete")."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QDialogButtonBox
 
 from tests import background
 from tests.background import Writer
@@ -34,6 +38,17 @@ wide = np.zeros((4, 8), np.float32)
 wide[:, 4:] = 10
 write("shape_a", w=np.zeros((4, 4), np.float32))
 write("shape_b", w=wide)
+# A CheckpointManager's folder before and after the save that deleted its oldest (ckpt-1).
+holder = tf.Module()
+holder.w = tf.Variable(tf.zeros((3, 4)))
+manager = tf.train.CheckpointManager(tf.train.Checkpoint(m=holder), os.path.join(out, "live"), max_to_keep=2)
+for _ in range(2):
+    holder.w.assign_add(tf.ones((3, 4)))
+    manager.save()
+import shutil
+shutil.copytree(os.path.join(out, "live"), os.path.join(out, "live_before"))
+holder.w.assign_add(tf.ones((3, 4)))
+manager.save()
 """
 BACKGROUND_WRITERS = {"pairs": Writer([sys.executable, "-c", PAIRS_WRITER, "{out}"], timeout=600)}
 
@@ -77,3 +92,49 @@ def test_each_side_of_a_shape_change_is_drawn_whole(qtbot, window, pairs, tf):
     np.testing.assert_array_equal(panel.images[1].image, wide)  # B's own values, 10s included
     note = panel.heatmap_note.text
     assert "B - A: not drawn, the shapes differ: A [4, 4], B [4, 8]" in note, note
+
+
+# -- #5: Compare with... on a checkpoint the training deleted -------------------------------------
+
+
+def _deleted_by_training(pairs: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The folder as the app opened it (ckpt-1 and ckpt-2), then as the CheckpointManager
+    left it after its next save (ckpt-2, ckpt-3): its files copied in, ckpt-1's gone."""
+    import shutil
+
+    folder = tmp_path / "live"
+    shutil.copytree(pairs / "live_before", folder)
+    return folder, pairs / "live"
+
+
+def _save_as_training_did(folder: Path, after: Path) -> None:
+    import shutil
+
+    for name in os.listdir(folder):
+        if not (after / name).exists():
+            os.remove(folder / name)
+    for name in os.listdir(after):
+        shutil.copy2(after / name, folder / name)
+
+
+def test_compare_with_a_checkpoint_deleted_since_it_was_shown_says_so(qtbot, window, pairs, tmp_path, tf):
+    from ckpt_gui.app.compare_partner import _locate_marked
+    from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+
+    folder, after = _deleted_by_training(pairs, tmp_path)
+    open_path(qtbot, window, folder / "ckpt-1")
+    _save_as_training_did(folder, after)
+    kept = tf.train.get_checkpoint_state(str(folder)).all_model_checkpoint_paths
+    assert [os.path.basename(p) for p in kept] == ["ckpt-2", "ckpt-3"]  # TensorFlow's own word: ckpt-1 is gone
+    dialog = CompareDialog(window.compare.ckpt.prefix, str(folder), _locate_marked)
+    qtbot.addWidget(dialog)
+    assert os.path.basename(dialog.chosen()) == "ckpt-3"
+    assert "ckpt-1 was deleted from its folder since it was opened" in dialog.message.text(), dialog.message.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    # Compared all the same (the picker's "Compare with this", an order made before the save):
+    # the banner says why, not 4 pairs "unreadable ... the checkpoint is incomplete".
+    with qtbot.waitSignal(window.compare.failed, timeout=WAIT_MS):
+        window.compare.compare_with(str(folder / "ckpt-3"))
+    text = window.banner.text
+    assert "A: ckpt-1 was deleted from its folder since it was opened" in text, text
+    assert "incomplete" not in text, text

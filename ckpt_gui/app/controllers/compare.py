@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ckpt_gui.app.background_work import on_a_thread, prepare_later
+from ckpt_gui.app.checkpoint_gone import deleted_note
 from ckpt_gui.app.compare_partner import PartnerChoice, same_prefix
 from ckpt_gui.app.compare_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
@@ -40,6 +41,12 @@ REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 COMPARE_AGAIN = "Compare again"  # the stopped comparison's banner button
 
 Views = tuple[CompareTrees, "PairPanel"]
+
+
+GONE_WHY = (
+    "its values cannot be read (a training job's CheckpointManager keeps only its newest saves)."
+    " F5 opens the folder's latest."
+)
 
 
 class CompareController(PartnerChoice, SelectionShown, Controller):
@@ -124,6 +131,13 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
         self._standing.hide()
+        # A side a training job's CheckpointManager deleted since it was shown: said, not
+        # every pair "unreadable ... the checkpoint is incomplete" (review 23 #5).
+        gone = [f"{side}: {note}" for side, ckpt in (("A", a), ("B", b)) if (note := deleted_note(ckpt.prefix))]
+        if gone:
+            self.starting.emit()
+            self._cannot_compare(f"{'; '.join(gone)}: {GONE_WHY}", "")
+            return
         if same_prefix(a.prefix, b.prefix):  # through a link too (review 21 #7)
             self.banner.show_message(
                 f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
