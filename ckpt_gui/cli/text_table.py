@@ -198,9 +198,11 @@ def print_diff_table(
     unpaired = nothing_pairs_note(diff)
     if unpaired:
         out.write(f"  note: {unpaired}\n")
-    counts = count_phrase(diff.summary(), DIFF_WORDS)
-    nonfinite = diff.nonfinite()  # as the app's chip: not a status, said beside them
-    out.write(f"  {counts}{f', {nonfinite:,} NaN/Inf' if nonfinite else ''}\n")
+    # The pairs whose NaN/Inf changed (the app's chip) said as what they are, some of the
+    # "changed": "14 changed, 1 NaN/Inf" read as 16 pairs of 15 (review 23 #12).
+    nonfinite = diff.nonfinite()
+    of_them = {DiffStatus.CHANGED: f"changed ({nonfinite:,} of them NaN/Inf)"} if nonfinite else None
+    out.write(f"  {count_phrase(diff.summary(), DIFF_WORDS, of_them)}\n")
     by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
     if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)
         out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")

@@ -29,7 +29,7 @@ from ckpt_gui.core.format.checkpoint_order import order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import series_apart_note
 from ckpt_gui.core.open_fallback import compared_instead, open_readable
-from ckpt_gui.core.statuses import NONFINITE
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.write_guard import Protected
@@ -429,7 +429,9 @@ def summary_text(summary: dict[str, int], nonfinite: int = 0) -> str:
     """A finished comparison's counts by status, in the chips' words and numbers
     ("195,000 same", "34 only A": the status bar said "195000 same", then "34 only a"
     under chips saying "195,000" and "only A"). A status without a chip keeps its own.
-    ``nonfinite``: the pairs whose NaN/Inf changed, the chip's count (review 15 #9)."""
+    ``nonfinite``: the pairs whose NaN/Inf changed, the chip's count (review 15 #9), said
+    apart from the "changed" ones, as the chips count them (review 23 #12)."""
+    summary = {**summary, DiffStatus.CHANGED: summary.get(DiffStatus.CHANGED, 0) - nonfinite}
     counts = [*summary.items(), *([(NONFINITE, nonfinite)] if nonfinite else [])]
     return ", ".join(
         f"{n:,} {DIFF_STYLES[status][1] if status in DIFF_STYLES else status.replace('_', ' ')}"
