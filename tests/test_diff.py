@@ -385,3 +385,20 @@ def test_diff_counts_a_nan_pair_once_and_its_json_summary_counts_nan_inf(checkpo
     table = run_cli("diff", str(a), str(b)).stdout.splitlines()
     assert f"{changed} changed ({nan_pairs} of them NaN/Inf)" in table[2], table[:4]
 
+
+def test_diff_of_a_checkpoint_with_itself_says_so_also_through_a_link(checkpoints, tmp_path):
+    """Review 23 #17: ``diff A A`` printed "15 same ... identical" without the app's "same
+    checkpoint" warning. Said in the heading, on stderr and in the JSON's warnings."""
+    import os
+
+    folder = checkpoints / "keras_seq"
+    os.symlink(folder, tmp_path / "linked")
+    for b in (folder / "ckpt-4", tmp_path / "linked" / "ckpt-4", tmp_path / "linked"):
+        text = run_cli("diff", str(folder / "ckpt-4"), str(b))
+        note = f"A and B are the same checkpoint ({b if b.name == 'ckpt-4' else b / 'ckpt-4'})"
+        assert text.returncode == 0 and f"  note: {note}" in text.stdout.splitlines()[2], text.stdout
+        assert note in text.stderr, text.stderr
+        document = json.loads(run_cli("diff", str(folder / "ckpt-4"), str(b), "--json").stdout)
+        assert any(warning.startswith(note) for warning in document["warnings"]), document["warnings"]
+    other = run_cli("diff", str(folder / "ckpt-2"), str(folder / "ckpt-4"))
+    assert "same checkpoint" not in other.stdout + other.stderr
