@@ -2,7 +2,7 @@
 drawn over A's extent only when their shapes differed (#1: A [4, 4] zeros, B [4, 8]
 whose right half is 10, and B showed four zero columns); Compare with... on a checkpoint
 a CheckpointManager deleted since it was shown (#5: 15 pairs "unreadable", "the checkpoint is
-incomplete")."""
+incomplete"); an all-NaN B drawn as a flat line on an empty axis (#15)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ wide = np.zeros((4, 8), np.float32)
 wide[:, 4:] = 10
 write("shape_a", w=np.zeros((4, 4), np.float32))
 write("shape_b", w=wide)
+write("nan_a", v=np.linspace(-15, 15, 20, dtype=np.float32), u=np.full(6, np.nan, np.float32))
+write("nan_b", v=np.full(20, np.nan, np.float32), u=np.full(6, np.nan, np.float32))
 # A CheckpointManager's folder before and after the save that deleted its oldest (ckpt-1).
 holder = tf.Module()
 holder.w = tf.Variable(tf.zeros((3, 4)))
@@ -138,3 +140,26 @@ def test_compare_with_a_checkpoint_deleted_since_it_was_shown_says_so(qtbot, win
     text = window.banner.text
     assert "A: ckpt-1 was deleted from its folder since it was opened" in text, text
     assert "incomplete" not in text, text
+
+
+# -- #15: an all-NaN side's histogram ---------------------------------------------------------------
+
+
+def test_a_side_of_nan_only_is_said_not_drawn_flat(qtbot, window, pairs, tf):
+    diff = _compare(qtbot, window, pairs / "nan_a" / "ckpt", pairs / "nan_b" / "ckpt")
+    values_b = tf.train.load_checkpoint(str(pairs / "nan_b" / "ckpt"))
+    pair = next(p for p in diff.pairs if p.path == "m/v")
+    nan = int(np.isnan(values_b.get_tensor(pair.b.key)).sum())
+    assert nan == pair.b.num_elements  # TensorFlow's values: B all NaN
+    panel = _select(qtbot, window, pair)
+    assert panel.curve_a.isVisible() and not panel.curve_b.isVisible()  # no flat line at 0 for B
+    title = panel.hist_plot.titleLabel.text
+    assert f"B: all {nan} values are NaN" in title, title
+    assert panel.diff_missing.scene() is not None and "no finite difference" in panel.diff_missing.text
+    # NaN on both sides: no histogram at all, and why, not empty axes.
+    both = next(p for p in diff.pairs if p.path == "m/u")
+    panel = _select(qtbot, window, both)
+    from ckpt_gui.app.widgets.plot_cover import cover
+
+    said = cover(panel.histogram_view)
+    assert said.isVisible() and said.message == "No histograms: A: all 6 values are NaN; B: all 6 values are NaN"
