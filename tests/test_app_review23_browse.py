@@ -35,3 +35,22 @@ def test_a_groups_histogram_over_slots_only_says_what_the_filter_shows(qtbot, wi
     text = empty.text()
     assert text.startswith(f"Only optimizer slots: {len(shown)} slot") and "the filter shows" in text, text
     assert "No numeric variables" not in text
+
+
+def test_a_tensor_of_nan_only_has_no_histogram_and_says_why(qtbot, window, tmp_path, tf):
+    """Review 23 #15's browse side: empty axes on 0..1 over "0 values in range"; now
+    said as a comparison says it."""
+    import numpy as np
+
+    holder = tf.Module()
+    holder.nan = tf.Variable(np.full((4, 5), np.nan, np.float32))
+    prefix = tf.train.Checkpoint(m=holder).write(str(tmp_path / "ckpt"))
+    nan = int(np.isnan(tf.train.load_checkpoint(prefix).get_tensor("m/nan/.ATTRIBUTES/VARIABLE_VALUE")).sum())
+    open_path(qtbot, window, prefix)
+    panel = window.tree_panel
+    node = next(leaf for leaf in panel.tree.root.leaves() if leaf.variable is not None and leaf.path == "m/nan")
+    panel.select_node(node)
+    empty = window.histogram.empty
+    wanted = f"No histogram: all {nan} values are NaN"
+    qtbot.waitUntil(lambda: empty.isVisible() and empty.text() == wanted, timeout=WAIT_MS)
+    assert f"{nan}&nbsp;NaN" in window.histogram.counts_label.text()  # the footer kept: its badge

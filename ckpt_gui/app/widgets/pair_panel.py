@@ -31,7 +31,7 @@ from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.app.widgets.plot_cover import cover, uncover
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
-from ckpt_gui.core.formatting import format_number, nonfinite_text
+from ckpt_gui.core.formatting import format_number, no_finite_text
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import GroupView, PairView
 from ckpt_gui.core.views.pairing import pairing_note
@@ -310,9 +310,4 @@ def _empty(histogram) -> bool:
 
 
 def _no_finite_text(histogram) -> str:
-    """What a side with no finite value holds: "all 20 values are NaN", or "no finite
-    value (12 NaN, 8 +Inf)"."""
-    nan, posinf, neginf = histogram.nan, histogram.posinf, histogram.neginf
-    if nan and not posinf and not neginf:
-        return f"all {nan:,} values are NaN" if nan > 1 else "its value is NaN"
-    return f"no finite value ({nonfinite_text(nan, posinf, neginf)})" if nan + posinf + neginf else "no value"
+    return no_finite_text(histogram.nan, histogram.posinf, histogram.neginf)
