@@ -150,3 +150,42 @@ def test_a_tip_told_while_a_comparison_is_shown_waits_for_browse(qtbot, window, 
     assert "NaN or Inf" in window.status_message() and NAN_TIP not in window.status_message()
     window.browse.scan.hold_tip(False)
     assert window.tree_panel._nan_found
+
+
+def _changes_by_tensorflow(tf, checkpoints) -> tuple[set[str], set[str]]:
+    """TensorFlow's values of bf16_pair's a and b: the keys whose NaN positions differ,
+    and the keys otherwise changed."""
+    readers = [tf.train.load_checkpoint(str(checkpoints / "bf16_pair" / side / "ckpt")) for side in "ab"]
+    nan_keys, changed = set(), set()
+    for key in readers[0].get_variable_to_shape_map():
+        if key.startswith("_CHECKPOINTABLE") or key == "save_counter/.ATTRIBUTES/VARIABLE_VALUE":
+            continue
+        a, b = (np.asarray(reader.get_tensor(key)).astype(np.float32) for reader in readers)
+        if (np.isnan(a) != np.isnan(b)).any():
+            nan_keys.add(key)
+        elif not np.array_equal(a, b, equal_nan=True):
+            changed.add(key)
+    return nan_keys, changed
+
+
+def test_the_chips_count_each_pair_once_and_filter_to_what_they_say(qtbot, checkpoints, tf):
+    """Review 23 #12: "NaN/Inf 1 · same 1 · changed 14" for 15 pairs: the NaN pair was
+    counted "changed" too. The chips now add up to the pairs, and each filters to its count."""
+    from ckpt_gui.app.controllers.compare import summary_text
+
+    trees = _trees(qtbot, checkpoints)
+    tree = trees.model.tree
+    chips = {s: int(b.text().split("  ")[-1].replace(",", "")) for s, b in trees.summary.items() if b.isVisible()}
+    assert sum(chips.values()) == len(tree.leaves), chips
+    nan_keys, changed = _changes_by_tensorflow(tf, checkpoints)
+    assert nan_keys and changed
+    assert chips[NONFINITE] == len(nan_keys) and chips["changed"] == len(changed), chips
+    trees.summary["changed"].setChecked(True)
+    qtbot.waitUntil(lambda: tree.filtered())
+    assert {leaf.pair.key for leaf in tree.leaves if tree.shown_below(leaf)[0]} == changed
+    trees.summary["changed"].setChecked(False)
+    qtbot.waitUntil(lambda: not tree.filtered())
+    group = trees.model.index_of(_flaky(trees)).parent().siblingAtColumn(STATUS).data()
+    assert group == f"{len(changed)} changed, {len(nan_keys)} NaN/Inf", group  # its rows' sums, once each
+    said = summary_text(tree.diff.summary(), tree.diff.nonfinite())  # the status bar's words: the chips'
+    assert said.endswith(f"{len(changed)} changed, {len(nan_keys)} NaN/Inf"), said

@@ -364,3 +364,41 @@ def test_pair_tree_levels_made_on_demand_equal_the_whole_tree(checkpoints, tf):
     assert seen_groups == groups - set(p for p, _ in leaf_paths)  # a variable holding slots is its pair's row
     slots = [leaf for leaf in tree.leaves if leaf.kind == SLOT]
     assert slots and all(leaf.parent.pair is not None for leaf in slots)  # under their variable's row
+
+
+def test_diff_counts_a_nan_pair_once_and_its_json_summary_counts_nan_inf(checkpoints, tf):
+    """Review 23 #12: "1 same, 14 changed, 1 NaN/Inf" read as 16 pairs of 15, and the JSON
+    summary had no NaN/Inf count. bf16_pair's b holds NaN where a does not (TensorFlow's values)."""
+    a, b = (checkpoints / "bf16_pair" / side / "ckpt" for side in "ab")
+    readers = [tf.train.load_checkpoint(str(path)) for path in (a, b)]
+    keys = [k for k in readers[0].get_variable_to_shape_map() if not k.startswith("_CHECKPOINTABLE")]
+    values = {k: [np.asarray(r.get_tensor(k)).astype(np.float64) for r in readers] for k in keys}
+    nan_pairs = sum(1 for x, y in values.values() if (np.isnan(x) != np.isnan(y)).any())
+    changed = sum(1 for x, y in values.values() if not np.array_equal(x, y, equal_nan=True))
+    assert nan_pairs >= 1
+    document = json.loads(run_cli("diff", str(a), str(b), "--json").stdout)
+    summary = document["summary"]
+    assert summary["nan_inf_changed"] == nan_pairs and summary["changed"] == changed  # "changed": its status, as before
+    assert sum(n for s, n in summary.items() if s != "nan_inf_changed") == len(document["variables"])
+    same = json.loads(run_cli("diff", str(a), str(a), "--json").stdout)["summary"]
+    assert same["nan_inf_changed"] == 0  # always there
+    table = run_cli("diff", str(a), str(b)).stdout.splitlines()
+    assert f"{changed} changed ({nan_pairs} of them NaN/Inf)" in table[2], table[:4]
+
+
+def test_diff_of_a_checkpoint_with_itself_says_so_also_through_a_link(checkpoints, tmp_path):
+    """Review 23 #17: ``diff A A`` printed "15 same ... identical" without the app's "same
+    checkpoint" warning. Said in the heading, on stderr and in the JSON's warnings."""
+    import os
+
+    folder = checkpoints / "keras_seq"
+    os.symlink(folder, tmp_path / "linked")
+    for b in (folder / "ckpt-4", tmp_path / "linked" / "ckpt-4", tmp_path / "linked"):
+        text = run_cli("diff", str(folder / "ckpt-4"), str(b))
+        note = f"A and B are the same checkpoint ({b if b.name == 'ckpt-4' else b / 'ckpt-4'})"
+        assert text.returncode == 0 and f"  note: {note}" in text.stdout.splitlines()[2], text.stdout
+        assert note in text.stderr, text.stderr
+        document = json.loads(run_cli("diff", str(folder / "ckpt-4"), str(b), "--json").stdout)
+        assert any(warning.startswith(note) for warning in document["warnings"]), document["warnings"]
+    other = run_cli("diff", str(folder / "ckpt-2"), str(folder / "ckpt-4"))
+    assert "same checkpoint" not in other.stdout + other.stderr

@@ -205,4 +205,4 @@ def test_diffs_summary_counts_the_pairs_whose_nan_or_inf_changed(checkpoints):
     assert nonfinite == sum(1 for p in diff.pairs if p.values and (p.values.nan_appeared or p.values.inf_appeared))
     assert nonfinite > 0
     table = run_cli("diff", str(folder / "a" / "ckpt"), str(folder / "b" / "ckpt"))
-    assert table.stdout.splitlines()[2].endswith(f", {nonfinite} NaN/Inf"), table.stdout
+    assert f"changed ({nonfinite} of them NaN/Inf)" in table.stdout.splitlines()[2], table.stdout  # review 23 #12

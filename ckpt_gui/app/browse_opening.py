@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from ckpt_gui.app import gui_gc, plot_import, plot_turns, settings
+from ckpt_gui.app.checkpoint_gone import in_its_folder
 from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, keys_only, opener, warnings
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.checkpoint import Checkpoint
@@ -314,12 +315,6 @@ class CheckpointOpening:
             self.histogram.clear(NOTHING_SHOWN)
             self.tensor.show_message(NOTHING_SHOWN)
         self.loaded.emit()
-
-
-def in_its_folder(prefix: str) -> bool:
-    """Whether the checkpoint ``prefix`` is still in its folder: its index (a Keras file
-    is its own prefix). A training job's CheckpointManager deletes the oldest saves."""
-    return storage.isfile(prefix + ".index") or storage.isfile(prefix)
 
 
 def could_not_open(target: str, message: str) -> str:

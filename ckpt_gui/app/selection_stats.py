@@ -301,7 +301,7 @@ class SelectionStats:
         slots_left_out = len(chosen) < node.variable_count
         total = sum(v.size_bytes for v in numeric)
         if not keys:
-            self.histogram.clear("No numeric variables in this group")
+            self.histogram.clear(_nothing_drawn(node, accept, chosen))
             return
         if total > AUTO_GROUP_BYTES:
             self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
@@ -371,6 +371,21 @@ def _slots_to_check(node: TreeNode, accept, chosen: list, ckpt: Checkpoint, know
     if sum(leaf.variable.size_bytes for key, leaf in slots.items() if key not in known) > room:
         return {}
     return {key: leaf.path for key, leaf in slots.items()}
+
+
+def _nothing_drawn(node: TreeNode, accept, chosen: list) -> str:
+    """Why a group's histogram draws nothing: only optimizer slots are shown below it
+    (a filter of "bias mom"), which a group's histogram leaves out, said as such, not "No
+    numeric variables" over float32 rows (review 23 #9); or none of its variables is numeric."""
+    if not chosen:
+        slots = sum(1 for leaf in node.leaves() if leaf.kind == SLOT and (accept is None or accept(leaf)))
+        if slots:
+            where = "the filter shows" if accept is not None else "this group holds"
+            return (
+                f"Only optimizer slots: {counted(slots, 'slot')} {where} here, and a group's histogram leaves"
+                " slots out. Select a slot for its own histogram."
+            )
+    return "No numeric variables in this group"
 
 
 def _group_title(path: str, count: int, shown: str) -> str:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import plot_turns, settings, window_focus, window_menus, window_workflows
-from ckpt_gui.app.browse_opening import in_its_folder
+from ckpt_gui.app.checkpoint_gone import in_its_folder
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.graph import GraphController
 from ckpt_gui.app.drops import Drops

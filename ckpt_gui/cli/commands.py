@@ -14,7 +14,7 @@ import sys
 from ckpt_gui.cli.documents import listing_warnings, versioned, write_inspect_json
 from ckpt_gui.cli.fetch_progress import fetch_progress
 from ckpt_gui.cli.repair_command import add_attempt_options, add_repair_parser, attempt_request, write_proposed_plan
-from ckpt_gui.cli.text_table import nothing_pairs_note, print_diff_table, print_inspect_table
+from ckpt_gui.cli.text_table import nothing_pairs_note, print_diff_table, print_inspect_table, same_checkpoint_note
 from ckpt_gui.cli.unreadable_lines import unreadable_pair_lines
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
@@ -269,6 +269,9 @@ def _diff(args: argparse.Namespace) -> int:
     find_renames(diff)
     unpaired = nothing_pairs_note(diff)  # the text's heading says it (text_table); the JSON's warnings
     notes += [unpaired] if unpaired else []
+    same = same_checkpoint_note(diff)  # as the app warns (review 23 #17): the heading, stderr, the JSON's warnings
+    _warn([same] if same else [])
+    notes[:0] = [same] if same else []
     path_of = shown_path_of(diff)  # as the app names pairs: an optimizer slot under its variable
     # A pair whose value cannot be read is listed "unreadable" and the others compared
     # (review 14), and an object graph that cannot be read pairs by key (review 15 M2):

@@ -13,6 +13,7 @@ from ckpt_gui.core.checkpoint import Checkpoint, shown_format, slot_names
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
 from ckpt_gui.core.format.locations import other_series, series_apart_note
+from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.formatting import (
     OBJECT_GRAPH_NOTE,
     counted,
@@ -178,6 +179,15 @@ def nothing_pairs_note(diff: CheckpointDiff) -> str | None:
     return f"nothing pairs: no variable of A has a key or object path of B ({why})"
 
 
+def same_checkpoint_note(diff: CheckpointDiff) -> str | None:
+    """Said when A and B are one checkpoint, named alike or through a link: a comparison
+    with itself says nothing, and the app warns of it; ``diff A A`` printed "15 same"
+    alone (review 23 #17)."""
+    if not same_checkpoint(diff.a.prefix, diff.b.prefix):
+        return None
+    return f"A and B are the same checkpoint ({diff.b.prefix}): every variable compares the same"
+
+
 def _unreadable_mark(pair: Pair) -> str:
     """The app's badge of a pair a side of which cannot be read ("  [B: CRC mismatch]"): the
     one mark of a shape change whose side is corrupt, whose status stays the change."""
@@ -195,12 +205,14 @@ def print_diff_table(
     apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
     if apart:  # two save() prefixes of one folder: not one run's before and after (review 20)
         out.write(f"  note: {apart}\n")
-    unpaired = nothing_pairs_note(diff)
-    if unpaired:
-        out.write(f"  note: {unpaired}\n")
-    counts = count_phrase(diff.summary(), DIFF_WORDS)
-    nonfinite = diff.nonfinite()  # as the app's chip: not a status, said beside them
-    out.write(f"  {counts}{f', {nonfinite:,} NaN/Inf' if nonfinite else ''}\n")
+    for note in (same_checkpoint_note(diff), nothing_pairs_note(diff)):
+        if note:
+            out.write(f"  note: {note}\n")
+    # The pairs whose NaN/Inf changed (the app's chip) said as what they are, some of the
+    # "changed": "14 changed, 1 NaN/Inf" read as 16 pairs of 15 (review 23 #12).
+    nonfinite = diff.nonfinite()
+    of_them = {DiffStatus.CHANGED: f"changed ({nonfinite:,} of them NaN/Inf)"} if nonfinite else None
+    out.write(f"  {count_phrase(diff.summary(), DIFF_WORDS, of_them)}\n")
     by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
     if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)
         out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")

@@ -120,6 +120,15 @@ def nonfinite_text(nan: int = 0, posinf: int = 0, neginf: int = 0, either_inf: i
     return ", ".join(f"{count:,}{space}{name}" for count, name in parts if count)
 
 
+def no_finite_text(nan: int = 0, posinf: int = 0, neginf: int = 0) -> str:
+    """What a tensor (or a side of a pair) with no finite value holds, as its histogram
+    says it in place of empty axes: "all 20 values are NaN", "no finite value (12 NaN,
+    8 +Inf)", "no value" (review 23 #15)."""
+    if nan and not posinf and not neginf:
+        return f"all {nan:,} values are NaN" if nan > 1 else "its value is NaN"
+    return f"no finite value ({nonfinite_text(nan, posinf, neginf)})" if nan + posinf + neginf else "no value"
+
+
 def exact_text(value) -> str:
     """``value`` (an element of a tensor: a numpy scalar, bytes) as the shortest text that
     reads back as the same value of its dtype: what a copy gives, where the table shows

@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ckpt_gui.app.background_work import on_a_thread, prepare_later
+from ckpt_gui.app.checkpoint_gone import deleted_note
 from ckpt_gui.app.compare_partner import PartnerChoice, same_prefix
 from ckpt_gui.app.compare_selection import SelectionShown
 from ckpt_gui.app.controllers.base import Controller
@@ -28,7 +29,7 @@ from ckpt_gui.core.format.checkpoint_order import order_known
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import series_apart_note
 from ckpt_gui.core.open_fallback import compared_instead, open_readable
-from ckpt_gui.core.statuses import NONFINITE
+from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree
 from ckpt_gui.core.views.pairing import pairing_note
 from ckpt_gui.core.write_guard import Protected
@@ -40,6 +41,12 @@ REFRESH_MS = 250  # how often the trees show the pairs compared meanwhile
 COMPARE_AGAIN = "Compare again"  # the stopped comparison's banner button
 
 Views = tuple[CompareTrees, "PairPanel"]
+
+
+GONE_WHY = (
+    "its values cannot be read (a training job's CheckpointManager keeps only its newest saves)."
+    " F5 opens the folder's latest."
+)
 
 
 class CompareController(PartnerChoice, SelectionShown, Controller):
@@ -124,6 +131,13 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
             self._wanted_key = self.browse_key()
         self.banner.hide()  # "cannot compare", an earlier comparison's failure
         self._standing.hide()
+        # A side a training job's CheckpointManager deleted since it was shown: said, not
+        # every pair "unreadable ... the checkpoint is incomplete" (review 23 #5).
+        gone = [f"{side}: {note}" for side, ckpt in (("A", a), ("B", b)) if (note := deleted_note(ckpt.prefix))]
+        if gone:
+            self.starting.emit()
+            self._cannot_compare(f"{'; '.join(gone)}: {GONE_WHY}", "")
+            return
         if same_prefix(a.prefix, b.prefix):  # through a link too (review 21 #7)
             self.banner.show_message(
                 f"A and B are the same checkpoint ({b.prefix}): every variable compares the same. "
@@ -415,7 +429,9 @@ def summary_text(summary: dict[str, int], nonfinite: int = 0) -> str:
     """A finished comparison's counts by status, in the chips' words and numbers
     ("195,000 same", "34 only A": the status bar said "195000 same", then "34 only a"
     under chips saying "195,000" and "only A"). A status without a chip keeps its own.
-    ``nonfinite``: the pairs whose NaN/Inf changed, the chip's count (review 15 #9)."""
+    ``nonfinite``: the pairs whose NaN/Inf changed, the chip's count (review 15 #9), said
+    apart from the "changed" ones, as the chips count them (review 23 #12)."""
+    summary = {**summary, DiffStatus.CHANGED: summary.get(DiffStatus.CHANGED, 0) - nonfinite}
     counts = [*summary.items(), *([(NONFINITE, nonfinite)] if nonfinite else [])]
     return ", ".join(
         f"{n:,} {DIFF_STYLES[status][1] if status in DIFF_STYLES else status.replace('_', ' ')}"

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ckpt_gui.app import settings
-from ckpt_gui.app.browse_opening import in_its_folder
+from ckpt_gui.app.checkpoint_gone import in_its_folder
 from ckpt_gui.app.controllers.base import Controller
 from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.save_path import start_after_refusal

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ckpt_gui.app import theme
+from ckpt_gui.app.checkpoint_gone import deleted_note
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.checkpoint_order import order_known
@@ -46,6 +47,7 @@ ANOTHER_SERIES_WARNING = (
     " before and after by their times only, not one run's history."
 )
 
+GONE_HINT = "F5 opens the folder's latest (the picker lists what the folder holds now)."
 
 FIELD_SPARE = 6  # px the box's field keeps beyond its longest text (the label's own margin)
 SCREEN_MARGIN = 40  # px of the screen's width the dialog and the list leave free (the frame)
@@ -284,6 +286,13 @@ class CompareDialog(QDialog):
         if prefix is None:
             return
         unreadable = "; ".join(unreadable_note(p, why) for p, why in self._broken.items())
+        # The checkpoint shown, deleted by a training job's CheckpointManager since: said as
+        # the picker says it, not found out by the comparison as "incomplete" (review 23 #5).
+        gone = "; ".join(note for note in map(deleted_note, dict.fromkeys((self.a_prefix, prefix))) if note)
+        if gone:
+            self._say(f"{gone}: it cannot be compared (its values cannot be read). {GONE_HINT}", ERROR)
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            return
         if prefix in self._broken:
             self._say(f"{unreadable_note(prefix, self._broken[prefix])}: choose another checkpoint.", ERROR)
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)

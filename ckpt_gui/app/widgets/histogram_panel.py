@@ -28,7 +28,7 @@ from ckpt_gui.app.widgets.layouts import FlowLayout, clear_on_leave, keep_flow_h
 from ckpt_gui.app.widgets.titled_png import with_title
 from ckpt_gui.core.analysis.histogram import DEFAULT_BINS, Histogram
 from ckpt_gui.core.deferred import numpy as np
-from ckpt_gui.core.formatting import counted, format_number, nonfinite_text
+from ckpt_gui.core.formatting import counted, format_number, no_finite_text, nonfinite_text
 
 _FILL = (70, 130, 200, 170)
 # The NaN/Inf badge: white on red, its own background, so that it reads the same on a
@@ -202,6 +202,12 @@ class HistogramPanel(QWidget):
             self._enable(True, save=False)  # new bins or range may be asked for; nothing to save yet
 
     def show_histogram(self, histogram: Histogram, title: str, preview: bool = False) -> None:
+        nonfinite = (histogram.nan, histogram.posinf, histogram.neginf)
+        if not preview and histogram.total == 0 and not histogram.outside and any(nonfinite):
+            # No finite value: said as a comparison says it, not empty axes on 0..1 (review 23 #15).
+            self.clear(f"No histogram: {no_finite_text(*nonfinite)}")
+            self.counts_label.setText(" · ".join(_footer_parts(histogram, preview)))
+            return
         # The footer describes the plot shown: set when it is drawn (_show_plot). Under
         # "Drawing the histogram..." it said "65,536 sampled values in range · no NaN or
         # Inf in the sample" of a plot not there yet (review 12); a plot still shown (the

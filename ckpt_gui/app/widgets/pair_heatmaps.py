@@ -175,6 +175,9 @@ class PairHeatmaps:
                     place(cells, picture.rows, picture.cols)  # axes in the plane's own indices
                 if nonfinite.note():
                     notes.append(f"{title}: {nonfinite.note()}{_cells(picture, nonfinite)}")
+        apart = _shapes_apart(view)
+        if apart:  # no B - A plane: said where it would be, as the histogram says it (review 23 #1)
+            notes.append(f"B - A: not drawn, {apart}")
         blocks = sorted({picture.block for picture in pictures if picture is not None and picture.block != (1, 1)})
         if blocks:  # the cells are blocks: say of how many values, and which one a cell shows
             notes.append("cells of " + " or ".join(f"{rows:,}x{cols:,}" for rows, cols in blocks))
@@ -193,13 +196,19 @@ class PairHeatmaps:
         fit_row(self.heatmaps, self.image_plots, drawn, bars, [p.cols for p in pictures if p is not None])
         # The drawn plots zoom and pan together, and only they: linked to A's hidden plot,
         # an only-B heatmap took A's range mapped through A's geometry (column 3 of 4 cut,
-        # or 0..50 after a link, review 8).
+        # or 0..50 after a link, review 8). Only along the axes where their planes agree:
+        # linked to A's [4, 4], B's [4, 8] showed its columns 0..3 alone, its 10s beyond
+        # A's extent hidden while its colour bar ran to 10 (review 23 #1).
+        drawn_pictures = [picture for picture in pictures if picture is not None]
         for plot in self.image_plots:
             linked = drawn[0] if plot in drawn[1:] else None
-            plot.setXLink(linked)
-            plot.setYLink(linked)
-        if shown and drawn:  # on a plot with an image: only B's, A's empty range had it squeezed to 0..50
-            drawn[0].autoRange(padding=0)  # no margin: it would show ticks past the last index
+            picture = drawn_pictures[drawn.index(plot)] if linked is not None else None
+            first = drawn_pictures[0] if drawn_pictures else None
+            plot.setXLink(linked if picture is not None and picture.cols == first.cols else None)
+            plot.setYLink(linked if picture is not None and picture.rows == first.rows else None)
+        if shown:  # on each plot with an image: only B's, A's empty range had it squeezed to 0..50
+            for plot in drawn:  # each its whole plane, whatever its shape
+                plot.autoRange(padding=0)  # no margin: it would show ticks past the last index
 
     def _show_heatmaps(self, on: bool) -> None:
         """The heatmaps only for matrices: a vector's histograms take their room."""
@@ -214,6 +223,17 @@ class PairHeatmaps:
         sizes = self.plots.sizes()
         if sizes[1] > 0:
             self.heatmap_share = sizes[1] / max(sum(sizes), 1)
+
+
+def _shapes_apart(view: PairView) -> str:
+    """Why the pair has no B - A plane when both sides are drawn and their shapes differ
+    ("the shapes differ: A [4, 4], B [4, 8]"); empty otherwise."""
+    pair = view.pair
+    if view.picture_a is None or view.picture_b is None or view.picture_diff is not None:
+        return ""
+    if tuple(pair.a.shape) == tuple(pair.b.shape):
+        return ""
+    return f"the shapes differ: A {list(pair.a.shape)}, B {list(pair.b.shape)}"
 
 
 def _cells(picture, nonfinite: NonFinite) -> str:

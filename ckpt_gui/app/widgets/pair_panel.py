@@ -31,7 +31,7 @@ from ckpt_gui.app.widgets.plot_axes import SpacedAxis
 from ckpt_gui.app.widgets.plot_cover import cover, uncover
 from ckpt_gui.core.analysis.diff import Pair
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_sides
-from ckpt_gui.core.formatting import format_number
+from ckpt_gui.core.formatting import format_number, no_finite_text
 from ckpt_gui.core.statuses import DiffStatus
 from ckpt_gui.core.views.pair_view import GroupView, PairView
 from ckpt_gui.core.views.pairing import pairing_note
@@ -240,13 +240,20 @@ class PairPanel(PairHeatmaps, QWidget):
         self.slice_controls.setVisible(choosable)
 
     def _show_histograms(self, view: PairView) -> None:
+        # A side with no finite value (all NaN) draws nothing either, and says so: its
+        # flat line at 0 had stretched an empty axis to -15..15 (review 23 #15).
+        no_finite = {side: _no_finite_text(h) for side, h in (("A", view.hist_a), ("B", view.hist_b)) if _empty(h)}
         for curve, histogram in ((self.curve_a, view.hist_a), (self.curve_b, view.hist_b)):
-            if histogram is not None:
+            drawn = histogram is not None and not _empty(histogram)
+            if drawn:
                 curve.setData(histogram.edges.astype(np.float64), histogram.counts.astype(np.float64))
             # A side without values draws nothing: its placeholder [0, 1] line had widened
             # the other side's range to 0..1 and read as a B (review 7).
-            curve.setVisible(histogram is not None)
-        self.hist_plot.setTitle(legend_title(view.hist_a is not None, view.hist_b is not None))
+            curve.setVisible(drawn)
+        drawn_a, drawn_b = (h is not None and not _empty(h) for h in (view.hist_a, view.hist_b))
+        said = "; ".join(f"{side}: {text}" for side, text in no_finite.items())
+        muted = f" &nbsp; <span style='color: {theme.muted().name()};'>{html.escape(said)}</span>" if said else ""
+        self.hist_plot.setTitle(legend_title(drawn_a, drawn_b) + muted if drawn_a or drawn_b else "")
         self.hist_plot.enableAutoRange()
         pair = view.pair
         missing = "not in B" if pair.b is None else "not in A" if pair.a is None else ""
@@ -254,10 +261,16 @@ class PairPanel(PairHeatmaps, QWidget):
             missing = " and ".join(sorted(unreadable_sides(pair))) + " cannot be read"
         if not missing and view.hist_diff is None and tuple(pair.a.shape) != tuple(pair.b.shape):
             missing = "shapes differ"  # no B - A to plot: an empty box with a lone 0 tick said nothing (review 8)
+        both = view.hist_a is not None and view.hist_b is not None
+        if not missing and both and (view.hist_diff is None or _empty(view.hist_diff)):
+            # Every difference NaN or Inf (none finite to bin): said, not axes over nothing.
+            missing = "no finite difference"  # short: the label does not wrap (the title says which side)
         self._show_diff_plot(not missing, f"B - A: {missing}")
         # Neither side read: a message, not empty axes on a made-up range (review 21 #18).
         if pair.unreadable and view.hist_a is None and view.hist_b is None:
             cover(self.histogram_view).say(f"No histograms: {missing} (Cannot read, above, says why)")
+        elif said and not (drawn_a or drawn_b):  # no finite value on either side
+            cover(self.histogram_view).say(f"No histograms: {said}")
         else:
             uncover(self.histogram_view)
         if view.hist_diff is not None:
@@ -271,7 +284,8 @@ class PairPanel(PairHeatmaps, QWidget):
         shown = self.diff_plot if on else self.diff_missing
         hidden = self.diff_missing if on else self.diff_plot
         if not on:
-            self.diff_missing.setText(html.escape(instead), color=theme.muted().name())
+            # Under its "B - A:", a line of its own: one line was cut at the pane's edge (review 23 #15).
+            self.diff_missing.setText(html.escape(instead).replace(": ", ":<br>", 1), color=theme.muted().name())
         if hidden.scene() is not None:
             layout.removeItem(hidden)
             hidden.setVisible(False)
@@ -288,3 +302,12 @@ class PairPanel(PairHeatmaps, QWidget):
         for plot in self.image_plots:
             plot.setVisible(False)
         self._show_heatmaps(False)
+
+
+def _empty(histogram) -> bool:
+    """A histogram of no value in range: its side (or B - A) holds no finite value."""
+    return histogram is not None and histogram.total == 0 and histogram.outside == 0
+
+
+def _no_finite_text(histogram) -> str:
+    return no_finite_text(histogram.nan, histogram.posinf, histogram.neginf)

@@ -110,7 +110,8 @@ class CheckpointDiff(KeyFallback):
         out = {
             "a": self.a.prefix,
             "b": self.b.prefix,
-            "summary": self.summary(),
+            # Of the "changed", those whose NaN/Inf changed (the app's NaN/Inf chip, review 23 #12).
+            "summary": {**self.summary(), "nan_inf_changed": self.nonfinite()},
             "variables": [pair.to_json() for pair in self.pairs],
         }
         if self.graph_errors:

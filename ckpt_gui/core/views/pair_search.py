@@ -56,16 +56,18 @@ class PairSearch:
 
     def matching(self, words: list[str], statuses: set[str] | None) -> list | None:
         """The leaves holding every (lower-case) word whose status as counted is one
-        of ``statuses`` (NONFINITE among them: or whose NaN/Inf changed), in the
-        leaves' order; None when nothing is asked (every pair)."""
+        of ``statuses`` (NONFINITE among them: or whose NaN/Inf changed; a pair whose NaN/Inf
+        changed is NONFINITE's only, as the chips count it), in the leaves' order; None when
+        nothing is asked (every pair)."""
         if not words and statuses is None:
             return None
         picked: Sequence[int] = range(len(self.leaves))
         if statuses is not None:
             wanted = [STATUS_CODES[status] for status in STATUS_CODES if status in statuses]
-            mask = np.isin(self._codes[self._orders], wanted)
-            if NONFINITE in statuses:  # NaN/Inf appeared or went away: ranked infinite (change_of)
-                mask |= self._changes[self._orders] == np.inf
+            infinite = self._changes[self._orders] == np.inf  # NaN/Inf appeared or went away (change_of)
+            mask = np.isin(self._codes[self._orders], wanted) & ~infinite
+            if NONFINITE in statuses:
+                mask |= infinite
             picked = np.flatnonzero(mask).tolist()
         if words:
             self.prepare_search()

@@ -230,11 +230,13 @@ class PairTree:
 
     def statuses_below(self, node: PairNode, shown: bool = False) -> Counter:
         """The statuses of the pairs below ``node`` known so far (see count_compared);
-        ``shown``: of those the filter shows only. With them, as NONFINITE (not a
-        status: counted twice), how many had NaN/Inf appear or go away (change_of's
-        infinite ones): a group's row and the chips say it (review 12)."""
-        counts = statuses_of(self._codes_below(node, shown))
-        nonfinite = int(np.count_nonzero(self._below(self._changes, node, shown) == np.inf))
+        ``shown``: of those the filter shows only. The pairs that had NaN/Inf appear or go
+        away (change_of's infinite ones) are counted as NONFINITE, not as their status
+        ("changed"): a group's row and the chips say it (review 12), and add up to the
+        pairs (review 23 #12: "NaN/Inf 1 · same 1 · changed 14" for 15 pairs)."""
+        infinite = self._below(self._changes, node, shown) == np.inf
+        counts = statuses_of(self._codes_below(node, shown)[~infinite])
+        nonfinite = int(np.count_nonzero(infinite))
         if nonfinite:
             counts[NONFINITE] = nonfinite
         return counts
