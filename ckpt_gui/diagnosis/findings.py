@@ -87,6 +87,9 @@ class RestoreFinding:
     shape_after_restore: Shape | None = None
     # NaN, +Inf and -Inf in the checkpoint's value a restored variable now holds ({"nan": 1, ...}).
     non_finite: tuple[tuple[str, int], ...] = ()
+    # The number of parts of a partitioned model variable (a TF1 partitioner's), or None:
+    # the repair plans it as not writable yet (review 23 #3).
+    model_parts: int | None = None
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -115,6 +118,7 @@ class RestoreFinding:
             model_layer_class=raw.get("model_layer_class") or None,
             shape_after_restore=_shape(raw.get("shape_after_restore")),
             non_finite=tuple((kind, n) for kind, n in (raw.get("non_finite") or {}).items() if n),
+            model_parts=raw.get("model_parts") or None,
         )
 
     @property
@@ -204,6 +208,8 @@ class RestoreFinding:
             document["checkpoint_name"] = self.checkpoint_name
         if self.model_name:
             document["model_name"] = self.model_name
+        if self.model_parts:
+            document["model_parts"] = self.model_parts
         if self.first_step is not None:
             document["first_step"] = {"result": self.first_step[0], "model_path": self.first_step[1]}
             if self.first_step_shape is not None:
