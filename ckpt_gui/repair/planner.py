@@ -171,7 +171,9 @@ def _slot_names(findings: list[RestoreFinding]) -> dict[str, str]:
     """``{model path: name}`` of the model's optimizer slots the report names by their
     variable: a value matched at the slot's own path (TensorFlow bound it there) whose
     name places it under its variable (value_names.with_value_names)."""
-    return {
+    # A slot only the model has, by the name the child gave it (its variable's path and slot).
+    only = {f.model_path: f.slot_name for f in findings if f.status == RestoreStatus.MISSING and f.slot_name}
+    return only | {
         f.model_path: f.checkpoint_name
         for f in findings
         if f.optimizer and f.model_path and f.checkpoint_name and f.checkpoint_name != f.model_path
