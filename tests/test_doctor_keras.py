@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -696,5 +697,26 @@ def test_the_notes_say_once_what_keras_did_and_what_it_reported(diagnoser, world
     (conflicts,) = [note for note in notes if "match by path but not by shape" in note]
     layers = int(total.group(1))
     assert f"in {layers} layer{'s' if layers > 1 else ''}: Keras lists each layer it could not load" in conflicts
-    held = [v["model_path"] for v in report["variables"] if v["status"] == "consumed" and v["restored"] is False]
+    # Each named as its row names it, by the file's name for it (review 23 #10).
+    held = [v["checkpoint_name"] for v in report["variables"] if v["status"] == "consumed" and v["restored"] is False]
     assert held and all(any(path in note for note in notes if KERAS_SKIPPED in note) for path in held), notes
+
+
+def test_the_notes_and_suggestions_name_a_weight_as_its_row_does(diagnoser, world):
+    """Review 23 #10: the rows said ``dense/kernel (layers/dense/vars/0)``, the notes
+    and suggestions the file's paths ("restored once the conflicts are fixed
+    (layers/dense_1/vars/1)", "the same change as layers/dense/vars/0"): one name for
+    a weight everywhere, the tree's (and the rows')."""
+    weights, script = CASES["widened"]
+    request = DiagnosisRequest(str(world["root"] / weights), str(world["scripts"][script]), timeout=300)
+    built = build_report(request, diagnoser.run(request), keras_file_choice(request.checkpoint))
+    agrees_with_keras(built.to_json(), exit_code(built), world["answers"]["widened"])
+    names = _tree_names(world["root"] / weights)
+    held = [v for v in built.variables if v.held_back]
+    assert held, "Keras skipped a layer whose matching weight it then did not load"
+    said = " ".join(built.notes)
+    assert all(names[v.checkpoint_key] in said for v in held), said
+    bias = next(v for v in built.variables if v.checkpoint_key == "layers/dense/vars/1")
+    assert bias.suggestions[0].endswith(f"the same change as {names['layers/dense/vars/0']} (see its advice)")
+    for text in (*built.notes, *(s for v in built.variables for s in v.suggestions)):
+        assert not re.search(r"layers/\w+/vars/\d", text), text

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 import zipfile
@@ -454,12 +453,11 @@ def test_picker_lists_the_other_models_files(qtbot, keras_dir, tmp_path):
     assert "(another model)" in texts[1] and "(another model)" not in texts[0] and picker.isEnabled()
 
 
-def test_a_model_saved_as_keras_and_weights_is_one_model(qtbot, keras_dir, tmp_path):
-    # model.save("model.keras") and model.save_weights("model.weights.h5"): one model's weights
-    # saved together; the picker called model.keras "another model", the compare dialog "latest".
-    from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+def test_a_models_archive_beside_its_weights_is_another_kind_of_file_not_their_latest(qtbot, keras_dir, tmp_path):
+    # model.save("model.keras") and model.save_weights("model.weights.h5"): one model saved
+    # twice, but not a series: the archive had been listed as the weights' "latest" (review
+    # 23 #11; and before that "another model" in the picker, "latest" in the compare dialog).
     from ckpt_gui.app.widgets.picker import CheckpointPicker
-    from ckpt_gui.core.format.discovery import locate
 
     folder = tmp_path / "saved"
     folder.mkdir()
@@ -468,19 +466,17 @@ def test_a_model_saved_as_keras_and_weights_is_one_model(qtbot, keras_dir, tmp_p
     os.utime(folder / "model.weights.h5", (1_000_000, 1_000_000))
     os.utime(folder / "model.keras", (1_000_001, 1_000_001))  # saved last
     ckpt = Checkpoint.open(folder / "model.weights.h5")
-    assert ckpt.location.others == () and {r.name for r in ckpt.checkpoints} == {"model.keras", "model.weights.h5"}
-    assert ckpt.location.latest.name == "model.keras" and not ckpt.warnings
+    assert [r.name for r in ckpt.checkpoints] == ["model.weights.h5"]
+    assert ckpt.location.latest.name == "model.weights.h5"
+    assert [r.name for r in ckpt.location.others] == ["model.keras"] and not ckpt.warnings
     picker = CheckpointPicker()
     qtbot.addWidget(picker)
     picker.set_location(ckpt.location, ckpt.ref)
-    dialog = CompareDialog(ckpt.prefix, str(folder), locate)
-    qtbot.addWidget(dialog)
     in_picker = next(picker.itemText(r) for r in range(picker.count()) if picker.itemText(r).startswith("model.keras"))
-    in_dialog = next(dialog.checkpoints.itemText(r) for r in range(dialog.checkpoints.count())
-                     if dialog.checkpoints.itemText(r).startswith("model.keras"))  # fmt: skip
-    assert "(another model)" not in in_picker and "(latest)" in in_picker
-    marks = re.compile(r"\(([a-z ]+)\)")
-    assert marks.findall(in_dialog) == marks.findall(in_picker) == ["latest"]  # the same words for one file
+    assert "(another kind of file)" in in_picker and "latest" not in in_picker and "another model" not in in_picker
+    listed = run_cli("inspect", str(folder / "model.weights.h5")).stdout
+    assert "the same model in another kind of file" in listed and "model.keras" in listed
+    assert "<- latest" not in listed and "other models" not in listed
 
 
 def test_export_writes_the_value_keras_reads(keras_dir, tmp_path):

@@ -180,9 +180,12 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _unreadable_warnings(unreadable: dict[str, str]) -> list[str]:
     """One line per reason: a missing data file's tensors share theirs (hundreds of
-    lines saying the same), a corrupt tensor's names it."""
+    lines saying the same), and so do a truncated shard's (shards.shared_cause; the JSON
+    keeps each tensor's own); a corrupt tensor's names it."""
+    from ckpt_gui.core.format.shards import shared_cause  # noqa: PLC0415 - only when a value could not be read
+
     by_reason: dict[str, int] = {}
-    for reason in unreadable.values():
+    for reason in map(shared_cause, unreadable.values()):
         by_reason[reason] = by_reason.get(reason, 0) + 1
     return [f"no statistics for {counted(count, 'tensor')}: {reason}" for reason, count in by_reason.items()]
 

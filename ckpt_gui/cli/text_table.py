@@ -11,7 +11,7 @@ from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format, slot_names
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
-from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, keras_models, model_files_text
+from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, another_kind, keras_models, model_files_text
 from ckpt_gui.core.format.locations import other_series, series_apart_note
 from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.formatting import (
@@ -161,7 +161,13 @@ def _print_graph_variables(ckpt: Checkpoint, out: TextIO) -> None:
 
 def _print_other_models(ckpt: Checkpoint, out: TextIO) -> None:
     """A folder of Keras files of several models: the others, by model (name pattern)."""
-    models = keras_models([ref.prefix for ref in ckpt.location.others])
+    kinds = [ref.prefix for ref in ckpt.location.others if another_kind(ref.prefix, ckpt.prefix)]
+    if kinds:  # the shown model's other kind of file: not a save of this series (review 23 #11)
+        named = ", ".join(model_files_text(refs) for refs in keras_models(kinds).values())
+        out.write(f"  the same model in another kind of file (not a save of these; open it to see it): {named}\n")
+    models = keras_models([ref.prefix for ref in ckpt.location.others if ref.prefix not in kinds])
+    if not models:
+        return
     out.write(f"  other models in this folder ({len(models)}; open a file to see it):\n")
     for refs in models.values():
         out.write(f"    {model_files_text(refs)}\n")

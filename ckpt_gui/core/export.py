@@ -8,7 +8,7 @@ import re
 from ckpt_gui.core.checkpoint import Checkpoint, slot_names
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE_SUFFIX
-from ckpt_gui.core.format.errors import CheckpointError
+from ckpt_gui.core.format.errors import CheckpointError, shown_path
 from ckpt_gui.core.write_guard import Protected, check_output, write_file
 
 
@@ -33,6 +33,14 @@ def resolve_key(ckpt: Checkpoint, name: str) -> str:
     for key, shown in slots.items():
         if shown == slot_name:
             return key
+    if ckpt.graph_error is not None:  # not "no tensor": its name cannot be looked up (review 23 #6)
+        lost = ckpt.graph_error
+        raise CheckpointError(
+            ckpt.index.index_path,
+            f"{name!r} is not a key, and object paths and slot names cannot be looked up: the object graph "
+            f"cannot be read ({shown_path(os.path.basename(lost.path))}: {lost.problem}); name the tensor by its "
+            "key (`ckpt-gui inspect` lists them)",
+        )
     last = name.rsplit("/", 1)[-1]
     shown = {v.key: slots.get(v.key) or v.display_path for v in ckpt.variables if not v.is_object_graph}
     close = [text for key, text in shown.items() if last in key or last in text][:3]

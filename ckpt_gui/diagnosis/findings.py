@@ -87,6 +87,13 @@ class RestoreFinding:
     shape_after_restore: Shape | None = None
     # NaN, +Inf and -Inf in the checkpoint's value a restored variable now holds ({"nan": 1, ...}).
     non_finite: tuple[tuple[str, int], ...] = ()
+    # The number of parts of a partitioned model variable (a TF1 partitioner's), or None:
+    # the repair plans it as not writable yet (review 23 #3).
+    model_parts: int | None = None
+    # A Keras 3 optimizer slot only the model has, named by its variable and slot
+    # (``model/.../3/_kernel/momentum`` for ``optimizer/_momentums/4``), as the
+    # checkpoint's slots are by ``checkpoint_name`` (review 23 #4).
+    slot_name: str | None = None
 
     @classmethod
     def from_fact(cls, raw: dict) -> RestoreFinding:
@@ -115,6 +122,8 @@ class RestoreFinding:
             model_layer_class=raw.get("model_layer_class") or None,
             shape_after_restore=_shape(raw.get("shape_after_restore")),
             non_finite=tuple((kind, n) for kind, n in (raw.get("non_finite") or {}).items() if n),
+            model_parts=raw.get("model_parts") or None,
+            slot_name=raw.get("slot_name") or None,
         )
 
     @property
@@ -130,7 +139,7 @@ class RestoreFinding:
         ``classifier/vars/0``), else ``label``. Not the model's Keras name: layers are
         named in creation order, so the model's renamed ``classifier`` and the file's
         ``head`` were both ``dense_1/kernel``, listed as missing and as unmatched."""
-        return self.checkpoint_name or self.model_only_name or self.label
+        return self.checkpoint_name or self.model_only_name or self.slot_name or self.label
 
     @property
     def attention_rank(self) -> tuple:
@@ -176,7 +185,17 @@ class RestoreFinding:
             "suggestions": list(self.suggestions),
             "optimizer": self.optimizer,
         }
-        return document | self._optional_json() | self._held_json()
+        return document | self._optional_json() | self._model_json() | self._held_json()
+
+    def _model_json(self) -> dict:
+        """What the model's side adds, where it applies: a partitioned variable's parts, a
+        model-only slot's name by its variable (review 23 #3, #4)."""
+        document: dict = {}
+        if self.model_parts:
+            document["model_parts"] = self.model_parts
+        if self.slot_name:
+            document["slot_name"] = self.slot_name
+        return document
 
     def _held_json(self) -> dict:
         """What the variable holds after the restore, where its status does not say it."""

@@ -10,6 +10,9 @@ from ckpt_gui.diagnosis.findings import STATUS_WORDS, RestoreFinding, RestoreRep
 def markdown(report: RestoreReport) -> str:
     """The report as Markdown, for bug reports and notes."""
     lines = [f"# Restore diagnosis: {report.checkpoint}", "", f"Script: `{report.script}`", ""]
+    # What it was made with, as the app's report header says it (review 23 #8: left out).
+    ran = f", ran in {report.seconds:.1f} s" if report.seconds else ""
+    lines += [f"Python: `{report.python}` (TensorFlow {report.tensorflow_version or '?'}){ran}", ""]
     error = report.error
     if error is not None:
         lines += [f"**The attempt failed: {error.kind}: {error.message}**", "", "```", error.traceback, "```"]
@@ -22,7 +25,7 @@ def markdown(report: RestoreReport) -> str:
     lines += ["| Status | Count |", "|---|---:|"] + _markdown_counts(report)
     lines += ["", f"{report.tensorflow.speaker}: {report.tensorflow.verdict}"]
     if report.tensorflow.message:
-        lines += ["", "```", report.tensorflow.message, "```"]
+        lines += ["", "```", shortened_message(report.tensorflow.message), "```"]
     if report.notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in report.notes]
     if report.problems:
@@ -35,6 +38,19 @@ def markdown(report: RestoreReport) -> str:
         lines += ["|---|---|---|---|---|"]
         lines += [_markdown_row(v) for v in report.problems]
     return "\n".join(lines) + "\n"
+
+
+MESSAGE_LINES = 12  # TensorFlow's message in the report: what it says, not pages of it
+
+
+def shortened_message(message: str) -> str:
+    """TensorFlow's message as the report gives it: at most MESSAGE_LINES lines, saying
+    how many more there were (the child leaves the variables' value dumps out of it:
+    protocol.first_lines)."""
+    lines = message.splitlines()
+    if len(lines) <= MESSAGE_LINES:
+        return "\n".join(lines)
+    return "\n".join([*lines[:MESSAGE_LINES], f"... ({len(lines) - MESSAGE_LINES} more lines)"])
 
 
 def _markdown_counts(report: RestoreReport) -> list[str]:

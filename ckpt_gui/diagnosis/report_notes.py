@@ -183,7 +183,8 @@ def _held_back_notes(
 
 
 def _named(v: RestoreFinding) -> str:
-    """A value as the notes name it: an optimizer slot as the report's table does, by its
+    """A value as the notes name it, as the report's rows do: an optimizer slot by its
     variable's path and slot (``…/2/bias/momentum``, not ``optimizer/momentums/3``:
-    review 20, G10), anything else by its label (a Keras file's weight by its model path)."""
-    return v.readable_name if v.optimizer else v.label
+    review 20, G10), a Keras file's weight by its name (``dense_1/bias``, not
+    ``layers/dense_1/vars/1``: review 23 #10), anything else by its label."""
+    return v.readable_name

@@ -191,8 +191,10 @@ def _shape_advice(entry: RestoreFinding, skip: str, vector_layers: set[str], sai
         )
     layer = _layer_of(entry)
     change, own_size = _resize(was, now, layer in vector_layers)
-    first = said.setdefault((layer, change), entry.label) if change else entry.label
-    if first != entry.label:
+    # Named as the rows name it (a Keras file's ``dense/kernel``, not ``layers/dense/vars/0``: review 23 #10).
+    name = entry.readable_name
+    first = said.setdefault((layer, change), name) if change else name
+    if first != name:
         return f"{shapes}: the same change as {first} (see its advice)"
     if not change:
         advice = f"{shapes}: build this variable with its old shape to restore it, or {skip} and train it anew"

@@ -164,6 +164,7 @@ def offers_overlap(entry: PlanEntry) -> bool:
         and len(entry.source_shape) == len(entry.target_shape)
         and entry.source_shape != entry.target_shape
         and not entry.overlap_not_offered
+        and not entry.not_writable
         and misfit(COPY_OVERLAP, entry.source_key, entry.source_shape, entry.source_dtype, entry.target,
                    entry.target_shape, entry.target_dtype) is None  # the writer's own rule (fit.py)
     )  # fmt: skip

@@ -68,6 +68,10 @@ class PlanEntry:
     # optimizer slot by its variable's path and slot (``…/1/_kernel/momentum``), its
     # optimizer path (``optimizer/momentums/0``) the target (review 20, G10). Text only.
     target_name: str | None = None
+    # Why the writer cannot write this line's target at all, or None: a partitioned TF1
+    # variable (review 23 #3: the plan proposed map, refused only once a folder was chosen).
+    # Such a line is proposed keep-initial; map and copy-overlap are plan problems.
+    not_writable: str | None = None
 
     def to_json(self) -> dict:
         said = {
@@ -85,6 +89,8 @@ class PlanEntry:
             said["overlap_not_offered"] = self.overlap_not_offered
         if self.target_name:  # an optimizer slot's target, named by its variable
             said["target_name"] = self.target_name
+        if self.not_writable:  # only where it applies, as overlap_not_offered
+            said["not_writable"] = self.not_writable
         return said
 
 
@@ -207,6 +213,8 @@ def plan_problems(plan: RepairPlan, shown: Callable[[str], str] = str) -> list[t
     problems = []
     sources: set[str] = set()
     targets: dict[str, str] = {}
+    # A target the writer cannot write (a partitioned variable), whichever line names it.
+    unwritable = {e.target: e.not_writable for e in plan.entries if e.target and e.not_writable}
     for entry in plan.entries:
         if entry.source_key in sources:
             problems.append((entry.source_key, f"lists the checkpoint value {shown(entry.source_key)} twice"))
@@ -218,7 +226,7 @@ def plan_problems(plan: RepairPlan, shown: Callable[[str], str] = str) -> list[t
             twice = f"writes {entry.target} twice (from {shown(other)} and from {shown(entry.source_key)})"
             problems.append((entry.source_key, twice))
         targets.setdefault(entry.target, entry.source_key)
-        problem = entry_misfit(entry, shown)
+        problem = unwritable.get(entry.target) or entry_misfit(entry, shown)
         if problem is not None:
             problems.append((entry.source_key, problem))
     return problems
@@ -236,7 +244,8 @@ def placed(entry: PlanEntry, target: str, shape: Shape | None, dtype: str | None
     takes it whole, else keep-initial with the conflict said (copy-overlap is the user's
     choice). The planner's proposal and the dialog's retarget both come through here."""
     moved = dataclasses.replace(entry, target=target, target_shape=shape, target_dtype=dtype,
-                                target_name=entry.target_name if target == entry.target else None)  # fmt: skip
+                                target_name=entry.target_name if target == entry.target else None,
+                                not_writable=entry.not_writable if target == entry.target else None)  # fmt: skip
     if entry_misfit(dataclasses.replace(moved, action=Action.MAP)) is None:
         return dataclasses.replace(moved, action=Action.MAP, reason=why)
     if shape is not None and shape != entry.source_shape:
@@ -313,6 +322,7 @@ def _entry(raw: object, where: str, index: int) -> PlanEntry:
         source_name=raw["source_name"] if isinstance(raw.get("source_name"), str) else None,  # older plans: none
         overlap_not_offered=_text_or_none(raw.get("overlap_not_offered")),
         target_name=_text_or_none(raw.get("target_name")) if target else None,
+        not_writable=_text_or_none(raw.get("not_writable")) if target else None,
     )
 
 

@@ -41,6 +41,7 @@ def propose_plan(report: RestoreReport) -> RepairPlan:
     # A model's optimizer slot named as the report's table names it: by its variable (review 20, G10).
     slots = _slot_names(findings)
     entries = [dataclasses.replace(e, target_name=slots[e.target]) if e.target in slots else e for e in entries]
+    entries = _unwritable(entries, findings)
     written = {e.target for e in entries if e.action in (Action.MAP, Action.COPY_OVERLAP)}
     kept = {e.target: e for e in entries if e.action == Action.KEEP_INITIAL}
     # The save counter is the checkpoint's bookkeeping, not a model variable: listed here
@@ -138,7 +139,27 @@ def _unused_reason(index: int, finding: RestoreFinding, pairing: Pairing) -> str
     return "nothing in the model claims it (a layer or variable removed since the save?)"
 
 
+def _unwritable(entries: list[PlanEntry], findings: list[RestoreFinding]) -> list[PlanEntry]:
+    """``entries`` with each line whose target the writer cannot write (a partitioned
+    TF1 variable) proposed keep-initial, saying why up front: proposed as map, it was
+    refused only once the user had chosen the output folder, as "the plan does not fit
+    the model" (review 23 #3). The other lines are written as they are."""
+    parts = {f.model_path: f.model_parts for f in findings if f.model_parts and f.model_path}
+    marked = []
+    for entry in entries:
+        if entry.target not in parts:
+            marked.append(entry)
+            continue
+        why = (f"{entry.target} is a partitioned variable ({parts[entry.target]} parts in the model): the repair "
+               "cannot write partitioned variables yet")  # fmt: skip
+        marked.append(dataclasses.replace(entry, action=Action.KEEP_INITIAL, not_writable=why,
+                                          reason=f"{why}; it keeps the model's initial value"))  # fmt: skip
+    return marked
+
+
 def _initial_reason(path: str, kept: dict[str, PlanEntry], pairing: Pairing) -> str:
+    if path in kept and kept[path].not_writable:
+        return f"keeps its initial value: {kept[path].not_writable}"
     if path in kept:
         return f"keeps its initial value: {kept[path].source_key} does not fit ({kept[path].reason})"
     if path in pairing.new_layers:
@@ -150,7 +171,9 @@ def _slot_names(findings: list[RestoreFinding]) -> dict[str, str]:
     """``{model path: name}`` of the model's optimizer slots the report names by their
     variable: a value matched at the slot's own path (TensorFlow bound it there) whose
     name places it under its variable (value_names.with_value_names)."""
-    return {
+    # A slot only the model has, by the name the child gave it (its variable's path and slot).
+    only = {f.model_path: f.slot_name for f in findings if f.status == RestoreStatus.MISSING and f.slot_name}
+    return only | {
         f.model_path: f.checkpoint_name
         for f in findings
         if f.optimizer and f.model_path and f.checkpoint_name and f.checkpoint_name != f.model_path

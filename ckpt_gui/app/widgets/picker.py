@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QMenu, QStyle, QStyleOptionComboBox, QStylePainter
 
+from ckpt_gui.core.format.keras_files import another_kind
 from ckpt_gui.core.format.locations import CheckpointRef, Location, other_series, series_of
 from ckpt_gui.core.formatting import format_bytes, format_time
 
@@ -56,8 +57,8 @@ class CheckpointPicker(QComboBox):
         widths = column_widths(self.refs)
         for row, ref in enumerate(self.refs):
             text = describe_ref(ref, location.latest_mark(ref), location.kind == "keras", widths)
-            if ref in location.others:
-                text += "  (another model)"
+            if ref in location.others:  # the same model's .keras beside its .weights.h5 is not another model
+                text += "  (another kind of file)" if another_kind(ref.prefix, selected.prefix) else "  (another model)"
             elif row >= len(series):
                 text += "  (another series)"
             if ref.prefix in location.broken:

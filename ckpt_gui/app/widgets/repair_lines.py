@@ -180,7 +180,7 @@ class RepairLines(QTableWidget):
             refused = entry_misfit(dataclasses.replace(entry, action=Action.COPY_OVERLAP), self.source_text)
             # Nor a block of a removed layer's weights, which the reason says is not proposed (review 16, 4);
             # a plan file that asks for it anyway keeps its choice, the other one still open.
-            refused = refused or entry.overlap_not_offered
+            refused = refused or entry.overlap_not_offered or entry.not_writable  # a partitioned target
             if refused is not None:  # not offered what the writer refuses (a plan loaded with it is marked)
                 overlap = choice.model().item(CONFLICT_CHOICES.index(Action.COPY_OVERLAP))
                 overlap.setEnabled(False)

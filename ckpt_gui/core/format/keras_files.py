@@ -141,17 +141,35 @@ def model_pattern(path: str) -> str:
     ModelCheckpoint's ``{epoch}``); a folder holding several patterns holds several models.
     The suffix is not part of it: ``model.save("model.keras")`` beside
     ``model.save_weights("model.weights.h5")`` are one model saved twice (the picker
-    called one "another model" while the compare dialog called it the latest)."""
+    called one "another model" while the compare dialog called it the latest); but two
+    series, one per kind of file (series_pattern)."""
     name = os.path.basename(path)
     suffix = next((s for s in _PATTERN_SUFFIXES if name.endswith(s)), "")
     return _NUMBER.sub("*", name[: len(name) - len(suffix)])
 
 
+def series_pattern(path: str) -> str:
+    """``ckpt_12.weights.h5`` -> ``ckpt_*.weights.h5``: model_pattern with the kind of file
+    kept. A series is one model's saves of one kind: ``model.keras`` (a whole-model archive)
+    beside ``model.weights.h5`` is not a newer save of those weights, though the picker
+    listed them as one series, the archive "latest" (review 23 #11); it is listed apart, as
+    the same model in another kind of file (another_kind)."""
+    name = os.path.basename(path)
+    return model_pattern(path) + next((s for s in _PATTERN_SUFFIXES if name.endswith(s)), "")
+
+
+def another_kind(path: str, shown: str) -> bool:
+    """Whether ``path`` is ``shown``'s model (its name but for numbers and suffix) in another
+    kind of Keras file: "another kind of file", not "another model"."""
+    return model_pattern(path) == model_pattern(shown) and series_pattern(path) != series_pattern(shown)
+
+
 def keras_models(files: list[str]) -> dict[str, list[CheckpointRef]]:
-    """The folder's Keras files by model (name pattern), each model's by epoch, then time."""
+    """The folder's Keras files by series (name pattern and kind of file), each series'
+    by epoch, then time."""
     models: dict[str, list[CheckpointRef]] = {}
     for path in files:
-        models.setdefault(model_pattern(path), []).append(keras_ref(path))
+        models.setdefault(series_pattern(path), []).append(keras_ref(path))
     for refs in models.values():
         refs.sort(key=_epoch_then_time)
     return models
@@ -162,12 +180,12 @@ def keras_location(directory: str, files: list[str], selected: str | None) -> Lo
     first), the other models' files as ``others``. ``selected`` None (a folder opened):
     the model saved last (its newest file), at its latest epoch."""
     models = keras_models(files)
-    if selected is not None and model_pattern(selected) not in models:  # a file the listing skipped
-        models[model_pattern(selected)] = [keras_ref(selected)]
+    if selected is not None and series_pattern(selected) not in models:  # a file the listing skipped
+        models[series_pattern(selected)] = [keras_ref(selected)]
     if selected is None:
         pattern = max(models, key=lambda p: (max(r.time or 0.0 for r in models[p]), p))
     else:
-        pattern = model_pattern(selected)
+        pattern = series_pattern(selected)
     refs = models[pattern]
     chosen = next((r for r in refs if r.prefix == selected), None)
     if chosen is None and selected is not None:
@@ -185,8 +203,11 @@ def _several_models(directory: str, models: dict[str, list[CheckpointRef]], show
     texts = [model_files_text(refs) for refs in models.values()]
     listed = ("; " if any("," in text for text in texts) else ", ").join(texts)
     latest = f", the latest of {family_name(models[shown])}" if len(models[shown]) > 1 else ""
+    count = len({model_pattern(refs[0].prefix) for refs in models.values()})
+    kinds = f" in {len(models)} kinds of file" if count < len(models) else ""
     return (
-        f"{directory} holds the Keras files of {len(models)} models (told apart by file name): {listed}; "
+        f"{directory} holds the Keras files of {count} model{'s' if count != 1 else ''}{kinds} (told apart by file "
+        f"name and kind): {listed}; "
         f"showing {chosen.name}{latest}, the model saved last (open a file to see another)"
     )
 

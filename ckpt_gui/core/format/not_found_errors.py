@@ -23,15 +23,16 @@ def nothing_at(path: str) -> NotACheckpointError:
         return NotACheckpointError(
             path, "no checkpoint prefix here (a web server lists no folder: give the prefix, e.g. .../ckpt-3)"
         )
+    # A link that leads nowhere is said as what it is, not "no such file" (review 22 nit 15),
+    # beside a checkpoint too, not "no such checkpoint" (review 23 #14).
+    broken = broken_link(path)
+    said = f"is {broken}" if broken is not None else None
     if storage.isdir(directory):
         siblings, _state, _w = scan_directory(directory, FolderListing())
         if siblings:
             names = ", ".join(shown_path(c.name) for c in siblings[-5:])
-            return NotACheckpointError(path, f"no such checkpoint; the folder holds {names}")
-    broken = broken_link(path)
-    if broken is not None:  # said as what it is, not "no such file" (review 22 nit 15)
-        return NotACheckpointError(path, f"is {broken}")
-    return NotACheckpointError(path, "no such file, folder or checkpoint prefix")
+            return NotACheckpointError(path, f"{said or 'no such checkpoint'}; the folder holds {names}")
+    return NotACheckpointError(path, said or "no such file, folder or checkpoint prefix")
 
 
 def broken_link(path: str) -> str | None:

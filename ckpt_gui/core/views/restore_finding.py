@@ -39,3 +39,9 @@ class TreeFinding(Protocol):
         """Its name as people read it: a variable only the model has is placed in the
         tree at this path (a Keras file's ``dense_3/kernel``, not ``layers/dense_3/vars/0``)."""
         ...
+
+    @property
+    def slot_name(self) -> str | None:
+        """An optimizer slot only the model has, by its variable's path and slot
+        (``model/.../3/_kernel/momentum``): the object view places it there."""
+        ...

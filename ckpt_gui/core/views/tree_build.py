@@ -65,6 +65,7 @@ def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
             total[1] += node.elements
     tree = VariableTree(leaves, hints)
     tree.slots_placed_elsewhere = {path: (count, elements) for path, (count, elements) in placed.items()}
+    tree.slots_under_variables = True  # a report's model-only slots too
     return tree
 
 

@@ -71,6 +71,9 @@ class VariableTree:
         # names the file's weights ``dense_2/kernel``) rather than their model path (the
         # object view of a checkpoint: its object paths; any key view: its keys).
         self.readable_model_only = False
+        # Whether a model-only optimizer slot goes under its variable (the object view of a
+        # checkpoint, which places the checkpoint's slots there), by its slot_name.
+        self.slots_under_variables = False
         # An optimizer's slots the object view places under their variables, by the
         # optimizer's path: (how many, their elements), for its row's tooltip (its own row
         # counts none of them; see tree_build.object_tree).
@@ -147,10 +150,14 @@ class VariableTree:
         readable one (``dense_3/kernel`` for ``layers/dense_3/vars/0``, as the file's own
         weights read); the model path stays in its tooltip, Details and search text."""
         model_path = finding.model_path or ""
-        names = ((self.readable_model_only and finding.readable_name) or model_path).split("/")
+        # A model-only slot under its variable, as the checkpoint's own slots are (review 23
+        # #4: ``optimizer > _momentums > 4``, far from the new layer's ``_kernel``), under a
+        # model-only variable's own row too (the report lists variables before slots).
+        slot = self.slots_under_variables and finding.slot_name
+        names = ((self.readable_model_only and finding.readable_name) or slot or model_path).split("/")
         node = self.root
         for name in names[:-1]:
-            child = next((c for c in node.children if c.name == name and c.kind != MODEL_ONLY), None)
+            child = next((c for c in node.children if c.name == name and (c.kind != MODEL_ONLY or slot)), None)
             if child is None:
                 child = TreeNode(name, node, hint="model only")
                 node.children.append(child)

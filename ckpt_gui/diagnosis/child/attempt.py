@@ -28,10 +28,13 @@ def attempt(request: dict) -> dict:
     os.chdir(request.get("workdir") or os.path.dirname(script))
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     phase("running the script")
-    namespace = run_script(script)
+    said: list[str] = []  # the script's own restores that found nothing
+    namespace = run_script(script, said)
     keras_kind = keras_file_kind(prefix)
     if keras_kind is not None:  # model.load_weights(FILE) of a Keras weights file
-        return _without_objects(keras_attempt(tf, namespace, prefix, keras_kind))
+        facts = keras_attempt(tf, namespace, prefix, keras_kind)
+        facts["notes"] = said + list(facts.get("notes") or [])
+        return _without_objects(facts)
     reader = tf.train.load_checkpoint(prefix)
     shapes = reader.get_variable_to_shape_map()
     dtypes = {k: v.name for k, v in reader.get_variable_to_dtype_map().items()}
@@ -50,7 +53,7 @@ def attempt(request: dict) -> dict:
         facts["tensorflow"] = restore_names(tf, target, prefix)
         phase("verifying the restored values")
         verify(reader, facts, target.get("session"))
-    facts["notes"] = notes
+    facts["notes"] = said + notes
     facts["mode"] = "object" if object_based else "name"
     facts["tensorflow_version"] = tf.__version__
     return _without_objects(facts)

@@ -7,13 +7,17 @@ from __future__ import annotations
 import runpy
 
 from .protocol import ScriptError
+from .script_restores import watched_latest_checkpoint
 from .variables import is_variable, saver_names
 
 
-def run_script(script: str) -> dict:
+def run_script(script: str, said: list | None = None) -> dict:
+    """The script's namespace; ``said`` gets a note for each of its own restores that found
+    no checkpoint (script_restores.py)."""
     try:
-        # Not "__main__": a training block under `if __name__ == "__main__":` must not run.
-        return runpy.run_path(script, run_name="__ckpt_gui_model__")
+        with watched_latest_checkpoint(script, [] if said is None else said):
+            # Not "__main__": a training block under `if __name__ == "__main__":` must not run.
+            return runpy.run_path(script, run_name="__ckpt_gui_model__")
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt too
         raise ScriptError(exc, "running the script") from None
 

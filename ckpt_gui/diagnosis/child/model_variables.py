@@ -77,6 +77,33 @@ def object_paths(view, root) -> dict[int, str]:
     return paths
 
 
+def slot_names(owners: list[tuple[str, object]], names: dict[int, str]) -> dict[int, str]:
+    """``{id(slot variable): its variable's path + slot}`` of each Keras 3 optimizer among
+    ``owners``: its per-variable lists (``_momentums``...) go by position in its
+    ``_trainable_variables``, so ``optimizer/_momentums/4`` is
+    ``model/.../3/_kernel/momentum`` (``names``: object_paths). A slot only the model has
+    is named so too, as the checkpoint's slots are (review 23 #4)."""
+    found: dict[int, str] = {}
+    for _path, owner in owners:
+        trainable = getattr(owner, conventions.OPTIMIZER_TRAINABLE_LIST, None) if is_optimizer(owner) else None
+        if not isinstance(trainable, (list, tuple)) and type(trainable).__name__ != "ListWrapper":
+            continue
+        trainable = list(trainable)
+        for list_name in vars(owner):
+            slots = getattr(owner, list_name, None)
+            if list_name in conventions.KERAS_OPTIMIZER_LISTS or not list_name.startswith("_") or slots is None:
+                continue
+            if not (isinstance(slots, (list, tuple)) or type(slots).__name__ == "ListWrapper"):
+                continue
+            slots = list(slots)
+            if len(slots) != len(trainable) or not all(is_variable(s) for s in slots):
+                continue
+            for variable, slot in zip(trainable, slots):
+                if id(variable) in names:
+                    found[id(slot)] = f"{names[id(variable)]}/{conventions.keras_slot_name(list_name)}"
+    return found
+
+
 def _naming_level(name: str, child) -> int:
     """How badly an edge names what it leads to: 0 a model's, 1 into an optimizer, 2 a catch-all list."""
     if name in conventions.CATCH_ALL_LISTS:

@@ -22,6 +22,8 @@ def match_names(tf, shapes: dict, dtypes: dict, target: dict, notes: list[str]) 
     for name, var in target["variables"].items():
         entry = {"model_path": name, "model_shape": whole_shape(var), "model_dtype": whole_dtype(var),
                  "optimizer": False}  # fmt: skip
+        if isinstance(var, list):  # its parts, which the repair's writer cannot assign yet (review 23 #3)
+            entry["model_parts"] = len(var)
         if name in shapes:
             used.add(name)
             entry.update(checkpoint_key=name, checkpoint_shape=list(shapes[name]), checkpoint_dtype=dtypes[name])

@@ -16,6 +16,7 @@ from .model_variables import (
     layers_of_variables,
     object_paths,
     reachable_variables,
+    slot_names,
     untracked_weights,
 )
 from .variables import compare, dtype_of, is_variable, shape_of
@@ -245,6 +246,7 @@ def _missing(view, root, claimed: set[int], names: dict[int, str], layer_of: dic
     """The model's variables no checkpoint value claimed, untracked Keras weights too."""
     found = []
     reachable, owners = reachable_variables(view, root)
+    slots = slot_names(owners, names)
     for path, obj in reachable:
         path = names.get(id(obj), path)
         if path == "save_counter" and obj is getattr(root, "save_counter", None):
@@ -252,6 +254,8 @@ def _missing(view, root, claimed: set[int], names: dict[int, str], layer_of: dic
         if id(obj) not in claimed:
             found.append(_missing_entry(path, obj, optimizer=conventions.is_optimizer_name(path)))
             _name_layer(found[-1], layer_of.get(id(obj)))
+            if id(obj) in slots:  # a Keras 3 slot by its variable, as the checkpoint's slots are named
+                found[-1]["slot_name"] = slots[id(obj)]
     for path, obj, waits in untracked_weights(owners, {id(obj) for _path, obj in reachable}):
         found.append(_missing_entry(path, obj, optimizer=False, untracked=True, waits=waits))
     return found

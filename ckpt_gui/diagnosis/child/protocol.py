@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 
@@ -95,7 +96,15 @@ def user_traceback(exc: BaseException) -> str:
     return "".join(lines + traceback.format_exception_only(type(exc), exc))
 
 
+# A variable's value in TensorFlow's repr of it (``<Variable path=..., value=[[ 0.12 ...]]>``):
+# its numpy dump, about 30 lines of numbers per variable in "Found 4 Python objects that
+# were not bound...", which filled the limit with the first variable's numbers and pasted
+# them into the Markdown report (review 23 #8). Its path, shape and dtype stay.
+_VALUE_DUMP = re.compile(r", (?:numpy|value)=[^<>]*(?=>)")
+
+
 def first_lines(text: str, limit: int = 1500) -> str:
-    """The start of a long message (TensorFlow can dump whole tensors in one)."""
-    text = text.strip()
+    """The start of a long message (TensorFlow can dump whole tensors in one), without
+    the values of the variables it lists."""
+    text = _VALUE_DUMP.sub("", text.strip())
     return text if len(text) <= limit else text[:limit] + " ..."
