@@ -190,6 +190,17 @@ def tf():
 
 
 @pytest.fixture()
+def demo(tmp_path) -> Path:
+    """A copy of the bundled demo folder (CheckpointManager saves the app may follow and
+    a test may change); a module's own ``demo`` fixture takes its place there."""
+    from ckpt_gui.resources import demo_path
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_path(), folder)
+    return folder
+
+
+@pytest.fixture()
 def scratch_copy(checkpoints, tmp_path):
     """Copy one scenario folder somewhere it may be damaged: ``scratch_copy("tf1")``."""
 

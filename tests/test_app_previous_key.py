@@ -8,20 +8,11 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
 from PySide6.QtCore import Qt
 
-from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS, shortcut_clashes
 
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture()
-def demo(tmp_path):
-    folder = tmp_path / "demo"
-    shutil.copytree(demo_path(), folder)
-    return folder
 
 
 def _open(qtbot, window, path) -> None:

@@ -25,13 +25,6 @@ COULD_NOT_RUN = "The repair could not run"
 WINDOW_SIZE = (1024, 640)  # the review's screen
 
 
-@pytest.fixture()
-def demo(tmp_path):
-    folder = tmp_path / "demo"
-    shutil.copytree(demo_path(), folder)
-    return folder
-
-
 def _open(qtbot, window, path) -> None:
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
         window.browse.open_path(str(path))

@@ -17,17 +17,9 @@ from ckpt_gui.core.analysis.variable_pairing import pair_variables
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.views.pair_view import pair_view
-from ckpt_gui.resources import demo_path
 from tests.test_app_desktop import WAIT_MS
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture()
-def demo(tmp_path):
-    folder = tmp_path / "demo"
-    shutil.copytree(demo_path(), folder)
-    return folder
 
 
 def _linked_files(demo, tmp_path):
