@@ -141,7 +141,11 @@ def test_the_path_bar_names_every_format_without_doubled_brackets(qtbot, window)
     from ckpt_gui.app.window_title import FORMAT_NAMES
 
     for format_id, name in FORMAT_NAMES.items():
-        ckpt = SimpleNamespace(prefix="/data/run/model.keras", format=format_id, checkpoints=[], ref=None, keras=None)
+        ref = SimpleNamespace(name="model.keras", prefix="/data/run/model.keras")  # a real one always has its ref
+        location = SimpleNamespace(kind="keras", checkpoints=[ref], selected=ref)
+        ckpt = SimpleNamespace(
+            prefix=ref.prefix, format=format_id, checkpoints=[ref], ref=ref, keras=None, location=location
+        )
         window._show_checkpoint_name(ckpt)
         text = window.path_label.toolTip() or window.path_label.text()
         assert name in text, (format_id, text)
