@@ -268,3 +268,67 @@ def test_a_current_job_stuck_in_a_read_lets_the_jobs_behind_it_run(qtbot, one_th
     qtbot.waitUntil(lambda: got == ["opened", "late"], timeout=WAIT_MS)  # still awaited: delivered
     assert one_thread.wait(WAIT_MS) and one_thread.pool.waitForDone(WAIT_MS)
     assert one_thread.pool.activeThreadCount() == 0  # its slot counted again once it returned
+
+
+def test_results_that_arrive_together_are_shown_one_per_event_loop_turn(qtbot, runner):
+    """app/result_turns.py: two jobs' results (a partial and two ends) reaching the GUI
+    thread in one pass are shown in three turns, a timer due meanwhile firing between
+    two, a job's in the order they came; a deleted runner's result is not shown."""
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    go, log = threading.Event(), []
+
+    def job(name, partial=False):
+        def run(context: JobContext):
+            assert go.wait(WAIT_MS / 1000)
+            if partial:
+                context.report(f"{name} partial")
+            return name
+
+        return run
+
+    gone = JobRunner()
+    runner.submit("a", job("a", partial=True), lambda r: log.append(r), on_partial=log.append)
+    runner.submit("b", job("b"), lambda r: log.append(r))
+    gone.submit("c", job("c"), lambda r: log.append(r))
+    go.set()
+    assert runner.wait(WAIT_MS) and gone.wait(WAIT_MS)
+    shiboken6.delete(gone)  # its result, posted already, is not shown
+    ticker = QTimer(interval=0)  # once per pass of the event loop
+    ticker.timeout.connect(lambda: log.append("|"))
+    ticker.start()
+    QCoreApplication.processEvents()  # every result posted so far delivered or queued
+    qtbot.waitUntil(lambda: not runner.busy, timeout=WAIT_MS)
+    qtbot.wait(20)
+    ticker.stop()
+    shown = [entry for entry in log if entry != "|"]
+    assert sorted(shown) == ["a", "a partial", "b"], log  # not "c": its runner is deleted
+    assert shown.index("a partial") < shown.index("a"), log  # a job's results in their order
+    passes = "".join(entry if entry == "|" else "*" for entry in log).split("|")
+    assert all(part.count("*") <= 1 for part in passes), log
+
+
+def test_a_plots_piece_and_a_result_due_together_run_in_passes_of_their_own(qtbot):
+    """app/turn_gate.py: the plots' pieces and the jobs' results wait for timers of
+    their own; due together, they still run one per pass of the event loop (a heatmap
+    made and a histogram's statistics shown in one pass had made a 78 ms gap)."""
+    from PySide6.QtCore import QObject, QTimer
+
+    from ckpt_gui.app import plot_turns, result_turns
+
+    owner, log = QObject(), []
+    qtbot.wait(20)  # nothing of an earlier test left in this pass
+    ticker = QTimer(interval=0)  # once per pass of the event loop
+    ticker.timeout.connect(lambda: log.append("|"))
+    ticker.start()
+    result_turns.deliver(owner, lambda: log.append("result 1"))  # runs at once: the pass is free
+    plot_turns.later(owner, lambda: log.append("piece 1"))
+    plot_turns.later(owner, lambda: log.append("piece 2"))
+    result_turns.deliver(owner, lambda: log.append("result 2"))
+    result_turns.deliver(owner, lambda: log.append("result 3"))
+    qtbot.waitUntil(lambda: len([e for e in log if e != "|"]) == 5 and not plot_turns.busy(), timeout=5000)
+    ticker.stop()
+    passes = "".join(entry if entry == "|" else "*" for entry in log).split("|")
+    assert all(part.count("*") <= 1 for part in passes), log
+    assert [e for e in log if e.startswith("result")] == ["result 1", "result 2", "result 3"], log

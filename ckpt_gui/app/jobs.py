@@ -26,8 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
+from ckpt_gui.app import result_turns
 from ckpt_gui.app.job import Job, JobContext, JobSignals, give_back_stuck_slots, track
 from ckpt_gui.core.format import reads_in_flight
 from ckpt_gui.core.values import parallel
@@ -70,10 +72,12 @@ class JobRunner(QObject):
         self._labels: dict[str, tuple[str, int, int]] = {}
         self._signals = JobSignals()
         self._signals.progress.connect(self._on_progress)
-        self._signals.partial.connect(self._on_partial)
-        self._signals.finished.connect(self._on_finished)
-        self._signals.failed.connect(self._on_failed)
-        self._signals.cancelled.connect(self._on_cancelled)
+        # Results shown one per event-loop turn, in the order they came (app/result_turns.py).
+        # Bound methods of this QObject: queued to the GUI thread (a lambda's connection is not).
+        self._signals.partial.connect(self._came_partial)
+        self._signals.finished.connect(self._came_finished)
+        self._signals.failed.connect(self._came_failed)
+        self._signals.cancelled.connect(self._came_cancelled)
 
     def submit(
         self,
@@ -170,7 +174,9 @@ class JobRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self._running)
+        # A runner deleted (its window closed and deleted) reports nothing more: the
+        # results still waiting for their turn (app/result_turns.py) are dropped.
+        return bool(self._running) and shiboken6.isValid(self)
 
     def wait(self, timeout_ms: int = 5000) -> bool:
         """Block until this runner's jobs, written-off ones too, have returned (for
@@ -259,6 +265,26 @@ class JobRunner(QObject):
         if state.label:
             counted = state.counted and total > 0
             self._report(token[0], f"{state.label}: {done:,} of {total:,}" if counted else state.label, done, total)
+
+    def _came_partial(self, token, partial) -> None:
+        self._deliver(token, lambda: self._on_partial(token, partial))
+
+    def _came_finished(self, token, result) -> None:
+        self._deliver(token, lambda: self._on_finished(token, result))
+
+    def _came_failed(self, token, message: str, details: str) -> None:
+        self._deliver(token, lambda: self._on_failed(token, message, details))
+
+    def _came_cancelled(self, token) -> None:
+        self._deliver(token, lambda: self._on_cancelled(token))
+
+    def _deliver(self, token, delivery: Callable[[], None]) -> None:
+        """A current job's result in a turn of its own (app/result_turns.py); a replaced
+        job's at once: nothing is shown for it, its job is only let go."""
+        if self._current(token) is None:
+            delivery()
+        else:
+            result_turns.deliver(self, delivery)
 
     def _on_partial(self, token, partial) -> None:
         state = self._current(token)
