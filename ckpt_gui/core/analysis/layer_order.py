@@ -9,7 +9,8 @@ model's order). The i-th layer with variables on one side meets the i-th on the 
 and inside a pair of layers the variables are paired by name (``_kernel`` is
 ``kernel``), else by position; a pair of layers whose variables do not all match in
 number and shape is left unpaired, and so is everything after it (once out of step,
-order says nothing). Optimizer variables are not paired this way.
+order says nothing). Optimizer variables, and a checkpoint's variables in no layer
+(``save_counter``), are not paired this way; names are tried first (name_pairing.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def _layers(ckpt: Checkpoint, variables: list[Variable]) -> list[list[Variable]]
         path = variable.display_path
         if any(part.strip("_") in _OPTIMIZER_PARTS for part in path.split("/")):
             continue
+        if "/" not in path:  # the root's own (``save_counter`` of a save()): in no layer, and
+            continue  # sorted first it put every layer out of step (review 23 #13)
         groups.setdefault(path.rpartition("/")[0], []).append(variable)
     return [groups[layer] for layer in sorted(groups, key=natural_key)]
 
