@@ -190,7 +190,9 @@ def test_the_app_says_a_pair_was_made_by_name(qtbot, window, written):
     assert window.compare_trees.select_pair(pair)
     qtbot.waitUntil(lambda: getattr(window.pair_panel.view, "pair", None) is pair, timeout=WAIT_MS)
     texts = [w.text().replace("\u200b", "") for w in window.pair_panel.findChildren(QLabel)]
-    note = next(t for t in texts if t.startswith("Paired by layer and variable name"))
+    note = next(t for t in texts if t.startswith("Layer and variable name (the keys share nothing"))
+    keys = next(t for t in texts if t.startswith(pair.a.key))  # the Keys row: what tied them, not "object path"
+    assert keys.endswith(f"{pair.b.key} (paired by {PAIRED_BY})")
     assert "A's hidden/kernel" in note and "B's model/_functional/_operations/1/_kernel (TF name " in note
     tf_name = json.loads((written / "oracle.json").read_text())["hidden_kernel"]  # Keras's own path of it
     assert f"(TF name {tf_name})" in note

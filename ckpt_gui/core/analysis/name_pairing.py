@@ -173,8 +173,8 @@ def name_pairing_note(pair, diff) -> str | None:
         return None
     said = [_said_name(ckpt, variable) for ckpt, variable in ((diff.a, pair.a), (diff.b, pair.b))]
     return (
-        f"Paired by layer and variable name: the keys share nothing (a Keras file against another kind), "
-        f"but A's {said[0]} and B's {said[1]} name the same variable, with the same shape and dtype."
+        f"Layer and variable name (the keys share nothing: a Keras file against another kind): "
+        f"A's {said[0]} and B's {said[1]} name the same variable, with the same shape and dtype."
     )
 
 
