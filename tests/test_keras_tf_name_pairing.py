@@ -34,8 +34,8 @@ import keras, tensorflow as tf
 out = sys.argv[1]
 rng = np.random.default_rng(0)
 
-def model_of():
-    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, name="hidden"),
+def model_of(width=5):
+    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(width, name="hidden"),
         keras.layers.BatchNormalization(name="bn"), keras.layers.Dense(3, name="out")])
 
 def randomized(model):  # every weight its own values: a wrong pair cannot compare "same"
@@ -51,6 +51,7 @@ def tf_read(prefix, name):
 m = randomized(model_of())
 m.save_weights(os.path.join(out, "plain.weights.h5"))
 m.save(os.path.join(out, "plain.keras"))
+randomized(model_of(7)).save_weights(os.path.join(out, "wider.weights.h5"))  # hidden: 7 units, not 5
 tf_read(tf.train.Checkpoint(model=m).save(os.path.join(out, "plain", "ckpt")), "plain")
 kernel = m.get_layer("hidden").kernel
 kernel.assign(kernel + 1.0)
@@ -65,10 +66,12 @@ bare = model_of()  # the trained weights without an optimizer: its slots only in
 bare.set_weights(t.get_weights())
 bare.save_weights(os.path.join(out, "bare.weights.h5"))
 
-# Two nested models each with a layer "d": the name d/kernel is two variables.
+# Two nested models each with a layer "d": s1/d/kernel and s2/d/kernel.
 n = keras.Sequential([keras.Input((4,)), keras.Sequential([keras.layers.Dense(4, name="d")], name="s1"),
     keras.Sequential([keras.layers.Dense(4, name="d")], name="s2")])
 randomized(n).save_weights(os.path.join(out, "nested.weights.h5"))
+flat = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, name="d")])  # one "d": its d/kernel ends both
+randomized(flat).save_weights(os.path.join(out, "flat.weights.h5"))
 tf_read(tf.train.Checkpoint(model=n).save(os.path.join(out, "nested", "ckpt")), "nested")
 with open(os.path.join(out, "oracle.json"), "w") as f:
     json.dump({"hidden_kernel": m.get_layer("hidden").kernel.path, "trained_model_weights": len(t.weights),
@@ -161,20 +164,43 @@ def test_slots_only_in_the_checkpoint_stay_only_in_b(written):
     assert len(only_b) == oracle["optimizer_variables"] + 1
 
 
-def test_a_name_of_several_variables_pairs_nothing_by_name_and_says_why(written):
-    # Two nested models each with a layer "d": d/kernel is two variables on each side.
+def test_nested_models_pair_by_their_whole_names(written):
+    # Two nested models each with a layer "d": the Keras file's s1/d/kernel is the
+    # checkpoint's .../s1/d/kernel, not its .../s2/d/kernel (all values differ).
     assert [p.split("/", 1)[1] for p in json.loads((written / "oracle.json").read_text())["keras_paths"]] == [
         "s1/d/bias", "s1/d/kernel", "s2/d/bias", "s2/d/kernel"]  # fmt: skip
-    doc, text = _diff(written / "nested.weights.h5", written / "nested")
+    doc, _text = _diff(written / "nested.weights.h5", written / "nested")
+    _check_values(doc, _h5_values(written / "nested.weights.h5"), _tf_values(written, "nested"))
+    by_name = [p for p in doc["variables"] if p.get("paired_by") == PAIRED_BY]
+    assert len(by_name) == 4 and all(p["status"] == "same" for p in by_name)
+
+
+def test_a_name_matching_several_variables_pairs_nothing_by_name_and_says_why(written):
+    # A model with one layer "d" against the nested one: its d/kernel ends both s1/d/kernel and s2/d/kernel.
+    doc, text = _diff(written / "flat.weights.h5", written / "nested")
     assert not [p for p in doc["variables"] if p.get("paired_by") == PAIRED_BY]
     note = doc["unpaired_names"]
-    assert "nothing paired by layer and variable name" in note and "d/kernel names 2 of A's variables" in note
+    assert "nothing paired by layer and variable name" in note and "A's d/kernel matches 2 of B's variables" in note
+    assert "/s1/d/kernel" in note and "/s2/d/kernel" in note
     assert note in doc["warnings"] and f"note: {note}" in text
-    # The layer order still pairs them (the save counter, in no layer, no longer puts it
-    # out of step), and says so; their values are TensorFlow's.
-    _check_values(doc, _h5_values(written / "nested.weights.h5"), _tf_values(written, "nested"))
+    # The layer order still pairs what it can (the save counter, in no layer, no longer
+    # puts it out of step) and says so; the values compared are TensorFlow's.
+    _check_values(doc, _h5_values(written / "flat.weights.h5"), _tf_values(written, "nested"))
     by_order = [p for p in doc["variables"] if p.get("paired_by") == "layer order"]
-    assert len(by_order) == 4 and all(p["status"] == "same" for p in by_order)
+    assert [p["path"] for p in by_order] == ["d/bias", "d/kernel"]
+    assert "2 pairs made by layer order" in text
+
+
+def test_a_name_whose_shapes_differ_is_not_paired_and_said(written):
+    doc, text = _diff(written / "wider.weights.h5", written / "plain")
+    note = doc["unpaired_names"]
+    # The 7 weights of 7 units, not 5 (hidden's two, bn's four, out's kernel): 3 named, "and 4 more".
+    assert note.startswith("not paired by name, their shapes or dtypes differ: ") and note.endswith(" and 4 more")
+    assert "bn/gamma ([7] float32 in A, [5] float32 in B)" in note
+    assert note in doc["warnings"] and f"note: {note}" in text
+    paired = {p["path"]: p.get("paired_by") for p in doc["variables"] if p["key_b"] is not None}
+    assert paired == {"out/bias": PAIRED_BY}  # the one weight whose shape is the same
+    _check_values(doc, _h5_values(written / "wider.weights.h5"), _tf_values(written, "plain"))
 
 
 def test_the_app_says_a_pair_was_made_by_name(qtbot, window, written):

@@ -5,16 +5,19 @@ ckpt-5`` paired nothing, "14 only in A, 15 only in B").
 Both kinds keep the names the model gave its variables: a Keras file in its layer
 groups (``layers/dense/vars/0`` is ``dense/kernel``, core/keras/names.py), a TF2
 checkpoint in its object graph (the TF name ``sequential/dense/kernel`` of
-``model/_functional/_operations/1/_kernel``). A variable's name here is the last two
-parts, layer and variable (``dense/kernel``; the optimizer's own ``adam/iteration``
-too). An optimizer slot pairs with the slot of the same name of the variable its owner
-paired with.
+``model/_functional/_operations/1/_kernel``). Two names match when one is the end of
+the other, at least a layer's and a variable's name (``dense/kernel`` of
+``sequential/dense/kernel``; a nested model's ``s1/d/kernel`` of ``sequential/s1/d/kernel``,
+not its ``s2/d/kernel``); the optimizer's own (``adam/iteration``) too. An optimizer slot
+pairs with the slot of the same name of the variable its owner paired with.
 
-The rule is conservative: a name pairs only when it names exactly one variable on each
-side, and only with the same shape and dtype. A name that names two variables of a side
-(nested models with a layer name twice) pairs nothing at all this way, since any choice
-could be the wrong one; a name whose shapes or dtypes differ is left unpaired. Both are
-said (``NamePairing.note``). What remains is left to the layer order (layer_order.py).
+The rule is conservative: a name pairs only when it matches exactly one variable of the
+other side and no other name matches that one, and only with the same shape and dtype.
+When any name matches several (a model's ``d/kernel`` against a checkpoint holding
+``s1/d/kernel`` and ``s2/d/kernel``), nothing at all is paired this way, since any choice
+could be the wrong one and one wrong choice puts others in doubt; a name whose shapes or
+dtypes differ is left unpaired. Both are said (``NamePairing.note``). What remains is
+left to the layer order (layer_order.py).
 """
 
 from __future__ import annotations
@@ -52,33 +55,55 @@ def pair_by_names(a: Checkpoint, b: Checkpoint, only_a: list[Variable], only_b: 
         return NamePairing()
     names_a, slots_a = _names(a, only_a)
     names_b, slots_b = _names(b, only_b)
-    shared = set(names_a.values()) & set(names_b.values())
-    counts = [Counter(names.values()) for names in (names_a, names_b)]
-    twice = sorted(name for name in shared if counts[0][name] > 1 or counts[1][name] > 1)
-    if twice:
-        said = "; ".join(
-            f"{'/'.join(n)} names {counts[0][n]} of A's variables, {counts[1][n]} of B's" for n in twice[:3]
-        )
-        more = f" and {len(twice) - 3} more names" if len(twice) > 3 else ""
-        return NamePairing(note=f"nothing paired by layer and variable name, which would be a guess: {said}{more}")
-    b_of_name = {name: key for key, name in names_b.items() if name in shared}
+    matched, several = _match(names_a, names_b)
+    if several:
+        said = "; ".join(several[:3]) + (f"; and {len(several) - 3} more" if len(several) > 3 else "")
+        return NamePairing(note=f"nothing paired by layer and variable name, which would be a guess: {said}")
     by_key_a = {v.key: v for v in only_a}
     by_key_b = {v.key: v for v in only_b}
     pairs, apart = [], []
-    for key, name in names_a.items():
-        if name not in shared:
-            continue
-        va, vb = by_key_a[key], by_key_b[b_of_name[name]]
+    for key, key_b in matched.items():
+        va, vb = by_key_a[key], by_key_b[key_b]
         if _alike(va, vb):
             pairs.append((va, vb))
         else:
-            apart.append(f"{'/'.join(name)} ({_shape(va)} in A, {_shape(vb)} in B)")
+            apart.append(f"{'/'.join(names_a[key])} ({_shape(va)} in A, {_shape(vb)} in B)")
     pairs += _slot_pairs(pairs, slots_a, slots_b, by_key_a, by_key_b, apart)
     note = ""
     if apart:
         shown = ", ".join(apart[:3]) + (f" and {len(apart) - 3} more" if len(apart) > 3 else "")
         note = f"not paired by name, their shapes or dtypes differ: {shown}"
     return NamePairing(pairs, note)
+
+
+def _match(names_a: dict, names_b: dict) -> tuple[dict[str, str], list[str]]:
+    """``{A's key: B's key}`` of the names that match one variable each way (one name the
+    end of the other: ``hidden/kernel`` of ``sequential/hidden/kernel``), and what makes
+    the others ambiguous ("A's d/kernel matches 2 of B's variables (s1/d/kernel, ...)")."""
+    ending: dict[tuple, list[str]] = {}
+    for key, name in names_b.items():
+        ending.setdefault(name[-2:], []).append(key)
+    found = {
+        key: [kb for kb in ending.get(name[-2:], ()) if _ends_alike(name, names_b[kb])] for key, name in names_a.items()
+    }
+    claims = Counter(kb for candidates in found.values() for kb in candidates)
+    several = [
+        f"A's {'/'.join(names_a[key])} matches {len(kbs)} of B's variables ({_some(names_b[kb] for kb in kbs)})"
+        for key, kbs in found.items()
+        if len(kbs) > 1
+    ]
+    several += [f"B's {'/'.join(names_b[kb])} matches {n} of A's variables" for kb, n in claims.items() if n > 1]
+    return {key: kbs[0] for key, kbs in found.items() if len(kbs) == 1}, several
+
+
+def _ends_alike(x: tuple, y: tuple) -> bool:
+    shorter, longer = sorted((x, y), key=len)
+    return longer[len(longer) - len(shorter) :] == shorter
+
+
+def _some(names) -> str:
+    names = ["/".join(name) for name in names]
+    return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
 
 
 def _alike(va: Variable, vb: Variable) -> bool:
@@ -132,7 +157,7 @@ def _names(ckpt: Checkpoint, variables: list[Variable]) -> tuple[dict, dict]:
         if _in_optimizer_list(variable.display_path):
             continue  # a slot whose owner the graph does not link (tf_keras's ``m/conv/bias``)
         found = graph.attribute_of_key(variable.key)
-        name = _last_two(found[1].full_name) if found is not None and not found[2] else None
+        name = _tf_name(found[1].full_name) if found is not None and not found[2] else None
         if name is not None:
             names[variable.key] = name
     return names, owned
@@ -156,14 +181,15 @@ def _keras_names(ckpt: Checkpoint, variables: list[Variable]) -> tuple[dict, dic
             if named.owner in keys:
                 owned[variable.key] = (named.owner, named.slot)
         elif len(named.path) >= 2:
-            names[variable.key] = tuple(named.path[-2:])
+            names[variable.key] = tuple(named.path)
     return names, owned
 
 
-def _last_two(full_name: str) -> tuple[str, str] | None:
-    """``sequential/dense/kernel`` (``dense/kernel:0`` of tf_keras) -> ``("dense", "kernel")``."""
-    parts = full_name.removesuffix(":0").split("/")
-    return (parts[-2], parts[-1]) if len(parts) >= 2 and all(parts[-2:]) else None
+def _tf_name(full_name: str) -> tuple[str, ...] | None:
+    """``sequential/dense/kernel`` (``dense/kernel:0`` of tf_keras) -> its parts, when
+    they are a layer's and a variable's at least."""
+    parts = tuple(full_name.removesuffix(":0").split("/"))
+    return parts if len(parts) >= 2 and all(parts[-2:]) else None
 
 
 def name_pairing_note(pair, diff) -> str | None:
