@@ -224,6 +224,24 @@ def test_the_app_says_a_pair_was_made_by_name(qtbot, window, written):
     assert f"(TF name {tf_name})" in note
 
 
+def test_the_app_says_why_names_paired_nothing_and_that_layer_order_is_a_guess(qtbot, window, written):
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        window.browse.open_path(str(written / "flat.weights.h5"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(str(written / "nested"))
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    diff = window.compare.diff
+    assert diff.unpaired_names and diff.unpaired_names in window.banner.text
+    assert window.banner.kind == "warning" and window.banner.isVisible()
+    pair = next(p for p in diff.pairs if p.a is not None and p.a.display_path == "d/kernel")
+    assert pair.paired_by == "layer order" and pair.b is not None
+    assert window.compare_trees.select_pair(pair)
+    qtbot.waitUntil(lambda: getattr(window.pair_panel.view, "pair", None) is pair, timeout=WAIT_MS)
+    texts = [w.text().replace("\u200b", "") for w in window.pair_panel.findChildren(QLabel)]
+    assert any(t.startswith("A guess: paired by the model's layer order (A: d/kernel, B: ") for t in texts), texts
+
+
 def test_compare_dialog_offers_every_checkpoint_of_a_keras_folder(qtbot, written, tmp_path):
     # A .keras, a .weights.h5 and a TF checkpoint in one folder: the dialog had offered the
     # .keras alone (its own series), so nothing else could be picked as B (review 23).

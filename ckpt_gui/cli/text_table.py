@@ -226,7 +226,8 @@ def print_diff_table(
         out.write(f"  {by_name} pairs made by layer and variable name (the keys share nothing)\n")
     by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
     if by_order:
-        out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")
+        guess = "a guess: their names did not pair them"
+        out.write(f"  {by_order} pairs made by layer order and variable name ({guess})\n")
     out.write("\n")
     names = {id(p): path_of(p) for p in diff.pairs if p.status != DiffStatus.SAME}
     # In the app's flat list's order: NaN/Inf on one side first, then shape, dtype, one

@@ -1,6 +1,7 @@
 """Pairing a Keras weights file with a checkpoint of another kind (a TensorFlow bundle
 written with ``tf.train.Checkpoint(model=model)``, or the other Keras format) when
-their names share nothing: ``hidden/kernel`` against ``model/_functional/_operations/4/_kernel``.
+their names do not pair them (name_pairing.py: a name matching several variables, or
+none: a layer class whose variables the file names by position).
 
 Both sides are cut into layers: the Keras file's in the order the model saved them,
 the checkpoint's by the layer part of its object paths, in natural order (``2`` before

@@ -49,7 +49,7 @@ def pairing_note(pair: Pair, diff: CheckpointDiff | None = None) -> str | None:
     if pair.paired_by == LAYER_ORDER and pair.a is not None and pair.b is not None:
         return (
             f"A guess: paired by the model's layer order (A: {pair.a.display_path}, B: {pair.b.display_path}): "
-            "the names share nothing. If layers were added, removed or reordered, this is another weight."
+            "their names did not pair them. If layers were added, removed or reordered, this is another weight."
         )
     position = positional_pairing(pair)
     if position is not None:
