@@ -379,17 +379,19 @@ def test_stats_and_diff_from_the_cli(keras_dir):
 
 
 @pytest.mark.parametrize(("keras_file", "bundle"), [("k3.keras", "bundle3"), ("k2full.h5", "bundle2")])
-def test_diff_against_a_tensorflow_checkpoint_pairs_by_layer_order(keras_dir, keras_file, bundle):
+def test_diff_against_a_tensorflow_checkpoint_pairs_by_layer_and_variable_name(keras_dir, keras_file, bundle):
     # The checkpoint was written from the model Keras loaded from the file: every model
     # variable must pair with the one holding the same value (a wrong pair shows as changed).
+    # By the names both keep (review 23 #13); the layer order only pairs what names cannot
+    # (tests/test_keras_tf_name_pairing.py).
     weights = json.loads((keras_dir / "oracle.json").read_text())[bundle]
     done = run_cli("diff", "--json", str(keras_dir / keras_file), str(keras_dir / bundle))
     assert done.returncode in (0, 1), done.stderr
     pairs = json.loads(done.stdout)["variables"]
-    by_order = [p for p in pairs if p.get("paired_by") == "layer order"]
-    assert len(by_order) == weights and all(p["status"] == "same" for p in by_order)
+    by_name = [p for p in pairs if p.get("paired_by") == "layer and variable name"]
+    assert len(by_name) == weights and all(p["status"] == "same" for p in by_name)
     text = run_cli("diff", str(keras_dir / keras_file), str(keras_dir / bundle)).stdout
-    assert f"{weights} pairs made by layer order" in text
+    assert f"{weights} pairs made by layer and variable name" in text
 
 
 def test_folder_of_epochs_is_listed_by_epoch(keras_dir):

@@ -272,6 +272,7 @@ def _diff(args: argparse.Namespace) -> int:
     find_renames(diff)
     unpaired = nothing_pairs_note(diff)  # the text's heading says it (text_table); the JSON's warnings
     notes += [unpaired] if unpaired else []
+    notes += [diff.unpaired_names] if diff.unpaired_names else []  # why names did not pair (the heading too)
     same = same_checkpoint_note(diff)  # as the app warns (review 23 #17): the heading, stderr, the JSON's warnings
     _warn([same] if same else [])
     notes[:0] = [same] if same else []

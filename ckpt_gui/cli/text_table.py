@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ckpt_gui.cli.facts_text import print_facts
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
+from ckpt_gui.core.analysis.name_pairing import PAIRED_BY as LAYER_NAME
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format, slot_names
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
@@ -211,7 +212,7 @@ def print_diff_table(
     apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
     if apart:  # two save() prefixes of one folder: not one run's before and after (review 20)
         out.write(f"  note: {apart}\n")
-    for note in (same_checkpoint_note(diff), nothing_pairs_note(diff)):
+    for note in (same_checkpoint_note(diff), nothing_pairs_note(diff), diff.unpaired_names):
         if note:
             out.write(f"  note: {note}\n")
     # The pairs whose NaN/Inf changed (the app's chip) said as what they are, some of the
@@ -219,9 +220,14 @@ def print_diff_table(
     nonfinite = diff.nonfinite()
     of_them = {DiffStatus.CHANGED: f"changed ({nonfinite:,} of them NaN/Inf)"} if nonfinite else None
     out.write(f"  {count_phrase(diff.summary(), DIFF_WORDS, of_them)}\n")
+    # A Keras file against another kind: keys share nothing (core/analysis/name_pairing.py, layer_order.py).
+    by_name = sum(1 for p in diff.pairs if p.paired_by == LAYER_NAME)
+    if by_name:
+        out.write(f"  {by_name} pairs made by layer and variable name (the keys share nothing)\n")
     by_order = sum(1 for p in diff.pairs if p.paired_by == LAYER_ORDER)
-    if by_order:  # a Keras file against another kind (core/analysis/layer_order.py)
-        out.write(f"  {by_order} pairs made by layer order and variable name (the names share nothing)\n")
+    if by_order:
+        guess = "a guess: their names did not pair them"
+        out.write(f"  {by_order} pairs made by layer order and variable name ({guess})\n")
     out.write("\n")
     names = {id(p): path_of(p) for p in diff.pairs if p.status != DiffStatus.SAME}
     # In the app's flat list's order: NaN/Inf on one side first, then shape, dtype, one

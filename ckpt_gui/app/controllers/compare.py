@@ -165,8 +165,10 @@ class CompareController(PartnerChoice, SelectionShown, Controller):
         note, self._partner_note = self._partner_note, ""
         # Two save() prefixes of one folder: the headings' "before"/"after" are by time only (review 20).
         apart = series_apart_note(diff.a.location, diff.a.ref, diff.b.location, diff.b.ref)
-        said = [text for text in (self.banner.text, note, apart, diff.pairing_fallback) if text]
-        if note or apart or diff.pairing_fallback:
+        # Why a Keras file's variables were not paired by their names with the other kind's (review 23 #13).
+        unpaired = diff.unpaired_names
+        said = [text for text in (self.banner.text, note, apart, diff.pairing_fallback, unpaired) if text]
+        if note or apart or diff.pairing_fallback or unpaired:
             details = "\n".join(str(error) for error in diff.graph_errors.values())
             if diff.graph_errors:  # why matching by key pairs the same variables
                 details += f"\n\n{diff.key_pairing_why}"

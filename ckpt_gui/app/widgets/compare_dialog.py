@@ -35,7 +35,8 @@ from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.app.widgets.picker import describe_ref, paint_closed
 from ckpt_gui.core.format.checkpoint_order import order_known
 from ckpt_gui.core.format.errors import CheckpointError
-from ckpt_gui.core.format.locations import CheckpointRef, Location, other_series, series_of
+from ckpt_gui.core.format.folder_kinds import other_choices
+from ckpt_gui.core.format.locations import CheckpointRef, Location, series_of
 from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import unreadable_note
 
@@ -241,19 +242,25 @@ class CompareDialog(QDialog):
         shown = (ref for ref in location.checkpoints if same_checkpoint(ref.prefix, self.a_prefix))
         mine = next(shown, location.selected)
         series = list(reversed(series_of(location, mine)))
-        self.refs = series + list(reversed(other_series(location, mine)))
+        # Then the rest of the folder, each file named by what it is: the other series, the
+        # other Keras files, the files of the other kind (a .keras folder had offered its
+        # own series alone, not the .weights.h5 or TF checkpoint beside it: review 23).
+        others = other_choices(location, mine)
+        apart = [ref for ref, what in others if what == "another series"]
+        others = [(ref, "another series") for ref in reversed(apart)] + [c for c in others if c[1] != "another series"]
+        self.refs = series + [ref for ref, _what in others]
+        whats = [""] * len(series) + [f"  ({what})" for _ref, what in others]
         self._before = {os.path.realpath(ref.prefix): i for i, ref in enumerate(location.checkpoints)}
         self._saves = location.checkpoints
-        self._apart = {ref.prefix for ref in self.refs[len(series) :]}
+        self._apart = {ref.prefix for ref in apart}
         # Marked as the picker marks them (``locate`` may mark them: open_fallback.with_unreadable_marked).
         self._broken = dict(zip(location.broken, location.broken_why, strict=True))
-        for ref in self.refs:
+        for ref, what in zip(self.refs, whats, strict=True):
             shown = "  (shown)" if same_checkpoint(ref.prefix, self.a_prefix) else ""
-            apart = "  (another series)" if ref.prefix in self._apart else ""
             broken = "  (cannot be read)" if ref.prefix in self._broken else ""
-            self.checkpoints.addItem(
-                describe_ref(ref, location.latest_mark(ref), location.kind == "keras") + apart + shown + broken
-            )
+            # A Keras file (by epoch, no state file): the location's own files, or the other kind's.
+            keras = (location.kind == "keras") == (ref in location.checkpoints or ref in location.others)
+            self.checkpoints.addItem(describe_ref(ref, location.latest_mark(ref), keras) + what + shown + broken)
         selected = location.selected
         if os.path.isdir(text) and same_checkpoint(selected.prefix, self.a_prefix):
             others = [ref for ref in self.refs if not same_checkpoint(ref.prefix, self.a_prefix)]

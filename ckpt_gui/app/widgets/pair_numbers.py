@@ -65,7 +65,9 @@ def pair_numbers(pair: Pair, stopped: bool = False) -> list[tuple[str, str]]:
         ("B", f"{format_shape(pair.b.shape)} {pair.b.dtype.name}" if pair.b else "(not in B)"),
     ]
     if pair.key_b:
-        keys = f"{pair.key}  \u2192  {pair.key_b} (paired by object path)"
+        # What tied the two keys (a Keras file against a TF checkpoint: their names, review 23 #13).
+        how = "object path" if pair.paired_by == "path" else pair.paired_by
+        keys = f"{pair.key}  \u2192  {pair.key_b} (paired by {how})"
         rows.append(("Keys", keys.replace("/", "/\u200b")))  # let the long keys wrap
     values = pair.values
     if values is not None:

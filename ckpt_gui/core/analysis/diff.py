@@ -26,7 +26,9 @@ class Pair:
     key: str  # A's key (B's for only_b)
     a: Variable | None
     b: Variable | None
-    paired_by: str = "key"  # or "path" (same object path, different key), or "layer order" (layer_order.py)
+    # or "path" (same object path, different key), "layer and variable name" (name_pairing.py),
+    # "layer order" (layer_order.py)
+    paired_by: str = "key"
     status: DiffStatus | None = None  # None until the values were compared
     values: ValueDiff | None = None
     unreadable: tuple[UnreadableSide, ...] = ()  # each side that fails, and why (status "unreadable", or kept)
@@ -92,6 +94,9 @@ class CheckpointDiff(KeyFallback):
     b: Checkpoint
     pairs: list[Pair] = field(default_factory=list)
     renames: list[Rename] = field(default_factory=list)
+    # Why variables of a Keras file and of another kind were not paired by their names
+    # (a name of several variables, or shapes that differ: name_pairing.py); "" when none.
+    unpaired_names: str = ""
 
     def summary(self) -> dict[str, int]:
         counts = {status: 0 for status in DiffStatus}
@@ -119,6 +124,8 @@ class CheckpointDiff(KeyFallback):
                 "paired_by": "key", "note": self.pairing_fallback,
                 "errors": {side: str(error) for side, error in self.graph_errors.items()},
             }  # fmt: skip
+        if self.unpaired_names:
+            out["unpaired_names"] = self.unpaired_names
         if self.renames:
             out["renames"] = [{"key_a": r.key_a, "key_b": r.key_b, "rel_l2": r.rel_l2} for r in self.renames]
         return out

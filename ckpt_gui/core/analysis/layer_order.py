@@ -1,6 +1,7 @@
 """Pairing a Keras weights file with a checkpoint of another kind (a TensorFlow bundle
 written with ``tf.train.Checkpoint(model=model)``, or the other Keras format) when
-their names share nothing: ``hidden/kernel`` against ``model/_functional/_operations/4/_kernel``.
+their names do not pair them (name_pairing.py: a name matching several variables, or
+none: a layer class whose variables the file names by position).
 
 Both sides are cut into layers: the Keras file's in the order the model saved them,
 the checkpoint's by the layer part of its object paths, in natural order (``2`` before
@@ -9,7 +10,8 @@ model's order). The i-th layer with variables on one side meets the i-th on the 
 and inside a pair of layers the variables are paired by name (``_kernel`` is
 ``kernel``), else by position; a pair of layers whose variables do not all match in
 number and shape is left unpaired, and so is everything after it (once out of step,
-order says nothing). Optimizer variables are not paired this way.
+order says nothing). Optimizer variables, and a checkpoint's variables in no layer
+(``save_counter``), are not paired this way; names are tried first (name_pairing.py).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ def _layers(ckpt: Checkpoint, variables: list[Variable]) -> list[list[Variable]]
         path = variable.display_path
         if any(part.strip("_") in _OPTIMIZER_PARTS for part in path.split("/")):
             continue
+        if "/" not in path:  # the root's own (``save_counter`` of a save()): in no layer, and
+            continue  # sorted first it put every layer out of step (review 23 #13)
         groups.setdefault(path.rpartition("/")[0], []).append(variable)
     return [groups[layer] for layer in sorted(groups, key=natural_key)]
 

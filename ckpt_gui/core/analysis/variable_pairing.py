@@ -2,7 +2,7 @@
 
 Pairing needs only the two indexes: by key, then (TF2) by object path, since the
 same kernel can sit under different keys in two files, then (a Keras file against
-another kind) by the model's layer order. Renames are proposed once values are
+another kind) by layer and variable name, then by the model's layer order. Renames are proposed once values are
 compared: a variable only in A and one only in B with the same values.
 """
 
@@ -14,6 +14,8 @@ from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair, Rename
 from ckpt_gui.core.analysis.diff_values import compare_chunks
 from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.analysis.layer_order import pair_by_layer_order
+from ckpt_gui.core.analysis.name_pairing import PAIRED_BY as LAYER_NAME
+from ckpt_gui.core.analysis.name_pairing import pair_by_names
 from ckpt_gui.core.analysis.summaries import tensor_stats
 from ckpt_gui.core.analysis.unreadable_pair import is_read_failure
 from ckpt_gui.core.analysis.value_comparison import aligned_chunks
@@ -36,6 +38,21 @@ def _pairs_by_key(
         if key in b_vars:
             pairs.append(Pair(key, a_vars[key], b_vars[key]))
     return pairs
+
+
+def _take(
+    found: list[tuple[Variable, Variable]],
+    paired_by: str,
+    pairs: list[Pair],
+    only_a: list[Variable],
+    only_b: dict[str, Variable],
+) -> list[Variable]:
+    """Add ``found`` to ``pairs`` (taking B's out of ``only_b``); A's variables still unpaired."""
+    for variable, match in found:
+        pairs.append(Pair(variable.key, variable, match, paired_by=paired_by))
+        del only_b[match.key]
+    taken = {variable.key for variable, _match in found}
+    return [variable for variable in only_a if variable.key not in taken]
 
 
 def pair_variables(a: Checkpoint, b: Checkpoint, progress: Callable[[int, int], None] | None = None) -> CheckpointDiff:
@@ -62,11 +79,12 @@ def pair_variables(a: Checkpoint, b: Checkpoint, progress: Callable[[int, int], 
             del only_b[match.key]
         else:
             unpaired_a.append(variable)
-    # A Keras file against another kind: names share nothing, the model's layer order does.
-    for variable, match in pair_by_layer_order(a, b, unpaired_a, list(only_b.values())):
-        pairs.append(Pair(variable.key, variable, match, paired_by=LAYER_ORDER))
-        unpaired_a.remove(variable)
-        del only_b[match.key]
+    # A Keras file against another kind: keys share nothing, the names the model gave
+    # its layers and variables do (review 23 #13), else the model's layer order.
+    by_name = pair_by_names(a, b, unpaired_a, list(only_b.values()))
+    unpaired_a = _take(by_name.pairs, LAYER_NAME, pairs, unpaired_a, only_b)
+    by_order = pair_by_layer_order(a, b, unpaired_a, list(only_b.values()))
+    unpaired_a = _take(by_order, LAYER_ORDER, pairs, unpaired_a, only_b)
     pairs += [Pair(v.key, v, None, status=DiffStatus.ONLY_A) for v in unpaired_a]
     pairs += [Pair(v.key, None, v, status=DiffStatus.ONLY_B) for v in only_b.values()]
     for pair in pairs:
@@ -78,7 +96,7 @@ def pair_variables(a: Checkpoint, b: Checkpoint, progress: Callable[[int, int], 
     pairs.sort(key=lambda pair: pair.path)
     if progress is not None:
         progress(len(a_vars), len(a_vars))
-    return CheckpointDiff(a, b, pairs)
+    return CheckpointDiff(a, b, pairs, unpaired_names=by_name.note)
 
 
 # Fewer values than this are too easily equal by coincidence (a step counter against

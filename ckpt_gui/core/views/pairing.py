@@ -13,6 +13,8 @@ comparison says so instead of presenting the pairing as fact.
 from __future__ import annotations
 
 from ckpt_gui.core.analysis.diff import CheckpointDiff, Pair
+from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
+from ckpt_gui.core.analysis.name_pairing import name_pairing_note
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format.conventions import CATCH_ALL_LISTS, is_optimizer_name, without_attributes
 
@@ -41,6 +43,14 @@ def pairing_note(pair: Pair, diff: CheckpointDiff | None = None) -> str | None:
     by_key = key_pairing_note(pair, diff) if diff is not None else None
     if by_key is not None:
         return by_key
+    by_name = name_pairing_note(pair, diff) if diff is not None else None
+    if by_name is not None:  # a Keras file against another kind (review 23 #13)
+        return by_name
+    if pair.paired_by == LAYER_ORDER and pair.a is not None and pair.b is not None:
+        return (
+            f"A guess: paired by the model's layer order (A: {pair.a.display_path}, B: {pair.b.display_path}): "
+            "their names did not pair them. If layers were added, removed or reordered, this is another weight."
+        )
     position = positional_pairing(pair)
     if position is not None:
         return (
