@@ -322,7 +322,7 @@ def test_a_plots_piece_and_a_result_due_together_run_in_passes_of_their_own(qtbo
     ticker = QTimer(interval=0)  # once per pass of the event loop
     ticker.timeout.connect(lambda: log.append("|"))
     ticker.start()
-    result_turns.deliver(owner, lambda: log.append("result 1"))  # runs at once: the pass is free
+    result_turns.deliver(owner, lambda: log.append("result 1"))
     plot_turns.later(owner, lambda: log.append("piece 1"))
     plot_turns.later(owner, lambda: log.append("piece 2"))
     result_turns.deliver(owner, lambda: log.append("result 2"))

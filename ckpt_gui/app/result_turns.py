@@ -7,12 +7,11 @@ first statistics and the histogram itself, finished together, were shown in one 
 selection's Details painted before them: a 59 ms gap, twice as long beside two
 CPU-bound processes, while a timer, a key or the benchmarks' heartbeat waited.
 
-The first result of a turn is shown at once, as before; one arriving in the same turn
-(or in a turn that ran a plot's piece, app/turn_gate.py) waits for the next, on a real
-0 ms timer (a chain of ``QTimer.singleShot(0)`` calls is
-posted events too, run back to back). Every delivery of a job (partial, finished,
-failed, cancelled) goes through here, in the order it arrived: a job's failure never
-overtakes its partial result.
+Each result is shown in a turn of its own, on a real 0 ms timer started when it
+arrives (a chain of ``QTimer.singleShot(0)`` calls is posted events too, run back to
+back), and not in a pass that ran a plot's piece (app/turn_gate.py). Every delivery
+of a job (partial, finished, failed, cancelled) goes through here, in the order it
+arrived: a job's failure never overtakes its partial result.
 """
 
 from __future__ import annotations
@@ -34,17 +33,21 @@ class _Deliveries(QObject):
         self.next_turn.timeout.connect(self._next)
 
     def add(self, owner: QObject, delivery: Callable[[], None]) -> None:
-        if self.queue or self.next_turn.isActive() or turn_gate.taken():  # one ran (or waits) in this turn
-            self.queue.append((owner, delivery))
-            if not self.next_turn.isActive():
-                self.next_turn.start()
-            return
-        self._run(delivery)
+        # Never at once: a result arriving right after a piece's paint, or another
+        # result, ran in the same gap before a timer already due (the heatmap drawn and
+        # painted, then the histogram's statistics: 40 ms). Started now, this 0 ms
+        # timer is due after any timer that fell due before.
+        self.queue.append((owner, delivery))
+        if not self.next_turn.isActive():
+            self.next_turn.start()
 
     def _run(self, delivery: Callable[[], None]) -> None:
         turn_gate.take()
-        self.next_turn.start()  # first: a delivery may raise, the queue must go on
-        delivery()
+        try:
+            delivery()
+        finally:  # after it: started before, its timeout came before a timer due meanwhile
+            if self.queue:
+                self.next_turn.start()
 
     def _next(self) -> None:
         if self.queue and turn_gate.taken():  # a plot's piece ran in this pass: the next one
@@ -63,9 +66,8 @@ _deliveries: _Deliveries | None = None
 
 
 def deliver(owner: QObject, delivery: Callable[[], None]) -> None:
-    """``delivery()`` now if no result was shown in this turn and none waits, else in
-    a turn of its own after those that arrived before it, unless ``owner`` (the job
-    runner) is deleted by then."""
+    """``delivery()`` in a turn of its own, after those that arrived before it, unless
+    ``owner`` (the job runner) is deleted by then."""
     global _deliveries  # noqa: PLW0603 - one queue per process, made with the first result (a QApplication exists then)
     if _deliveries is None or not shiboken6.isValid(_deliveries):
         # The application's child, deleted with it (a parentless timer outlived the
