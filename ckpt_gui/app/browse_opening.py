@@ -217,15 +217,19 @@ class CheckpointOpening:
         if self.ckpt is not ckpt:  # replaced by another meanwhile
             plot_turns.later(self, lambda: self._finish_showing(ckpt))  # loaded all the same
             return None
-        # Selected, its groups opened and the columns fitted to them in this turn, painted
-        # in the next: the fit (20 ms of CPU at 200,000 variables) and the tree's paint
-        # (25 to 30 ms at 1280x800) had made one turn of 60 to 80 ms.
+        # Selected and its groups opened in this turn, the columns fitted to them in the
+        # next, painted in the one after: the fit (20 to 30 ms of CPU at 200,000
+        # variables) and the tree's paint (25 to 30 ms at 1280x800) had made one turn of
+        # 60 to 80 ms, then the selection and the fit one of 40 to 50.
         viewport = self.tree_panel.view.viewport()
         viewport.setUpdatesEnabled(False)
+        selected = False
         try:
-            self._select_first_unless(keep)
+            selected = self._select_first_unless(keep)
             self.tree_selected.emit()  # the window gives the tree the focus: painted once, not again a turn later
         finally:
+            if selected:
+                plot_turns.later(self, self.tree_panel.fit_to_selection)
             plot_turns.later(self, lambda: self._paint_tree(viewport))
         plot_turns.later(self, lambda: self._finish_showing(ckpt))
         return None
@@ -274,12 +278,14 @@ class CheckpointOpening:
         finally:
             self._swapping = False
 
-    def _select_first_unless(self, keep: str | None) -> None:
-        """Select the variable to show first, unless ``keep`` (the previous selection) was found."""
+    def _select_first_unless(self, keep: str | None) -> bool:
+        """Select the variable to show first, unless ``keep`` (the previous selection) was
+        found; whether one was selected (its columns are fitted in the next turn)."""
         if keep is None or self.current is None:
             first = self._first_to_select()
             if first is not None:
-                self.tree_panel.select_node(first, tell=False)
+                return self.tree_panel.select_node(first, tell=False, fit=False)
+        return False
 
     def _first_to_select(self) -> TreeNode | None:
         """The variable to select first in the tree shown: the object view's choice

@@ -56,6 +56,9 @@ class Splits:
         self._details = None  # the Details page (watch_details)
         self._details_to_fit = False  # a first run's tabs grow to Details' content until the user moves the split
         self._fitted_to: str | None = None  # the variable whose Details the tabs were grown to (its title)
+        # The variable Details showed when the room a tall tab took was given back: its
+        # rows that land later (its statistics, a job's result) grow the tabs too.
+        self._given_back_to: str | None = None
         self._split_ours = False  # the tabs' split is a first run's, not moved by the user (nor restored)
         self._plots_wanted = True  # False: the checkpoint shown has no value to plot (show_plots)
         # The tab shown before the current one, and the tabs' height the report last had:
@@ -110,6 +113,11 @@ class Splits:
         line), the line above the plots moved 17 px between a 1-D and a 2-D selection
         (review 6)."""
         details = self._details
+        if self._given_back_to is not None and self.tabs.currentWidget() is details:
+            if details.title.text() == self._given_back_to:
+                self._grow_to_details()
+            else:  # another variable: the split stays where it is, as after any first fit
+                self._given_back_to = None
         if not self._details_to_fit or self.tabs.currentWidget() is not details or self.right.height() <= 0:
             return
         title = details.title.text()
@@ -198,11 +206,13 @@ class Splits:
             self.right.setSizes([grown_from, height - grown_from])
         if self._details is not None and self.tabs.currentWidget() is self._details:
             # Once Details is laid out at its new height (its rows measured before that
-            # came out 50 px short).
+            # came out 50 px short), and again as its rows land (its statistics, shown
+            # in a turn of their own, came after that and went under a scroll bar).
             QTimer.singleShot(0, self.right, self._grow_to_details)
+            self._given_back_to = self._details.title.text()
 
     def _moved(self, _position: int, _index: int) -> None:
-        self._grown_from = self._report_top = None  # the user's own split stays
+        self._grown_from = self._report_top = self._given_back_to = None  # the user's own split stays
         self._details_to_fit = self._split_ours = False
         self._fit_report()
 

@@ -48,12 +48,13 @@ class TreeSelection:
         down.setContext(Qt.ShortcutContext.WidgetShortcut)
         down.setWhatsThis("From the filter, move into the results")
 
-    def select_node(self, node: TreeNode, tell: bool = True) -> bool:
+    def select_node(self, node: TreeNode, tell: bool = True, fit: bool = True) -> bool:
         """Select ``node`` and scroll to it, opening the groups above it, unless one of
         them is closed and holds more than REVEAL_ROWS rows: laying those out takes
         seconds (a list of 20,000 blocks), so the row is selected inside it unseen.
         ``tell=False``: ``node_selected`` waits for :meth:`tell_selection` (the panels
-        that follow the selection fill in a later event-loop turn than the tree's)."""
+        that follow the selection fill in a later event-loop turn than the tree's);
+        ``fit=False``: the columns wait for :meth:`fit_to_selection` (in a later turn)."""
         if not self.model.is_shown(node):
             return False
         self.model.reveal(node)  # a row past those handed to the view so far (model.FETCH_ROWS)
@@ -68,21 +69,28 @@ class TreeSelection:
             self._holding = False
         if reveal:
             self.view.scrollTo(index)
-            # The rows it opened fitted now: refitted on the next turn (after expanding),
-            # they were painted once under the old widths ("float..." in DType). Laid
-            # out first, so that the scroll bar they bring is there when they are
-            # measured (it came a turn later, and Elements then gave way). The header's
-            # signals held throughout: the name column narrowed by that scroll bar told
-            # the tree, which repainted itself whole again a turn after this turn's paint
-            # (30 ms of CPU at 200,000 variables, 1280x800): now it paints once.
-            with repainted_once(self.view):
-                self.view.executeDelayedItemsLayout()
-                self.view.updateGeometries()
-                self.fit_columns()
-            # Fitted to the rows just opened: the refit those expansions asked for (a
-            # turn later) would measure the same rows again (10 ms at 200,000 variables).
-            self.refit.stop()
+            if fit:
+                self.fit_to_selection()
+            else:
+                self.refit.stop()  # fitted by fit_to_selection, not by the expansions' refit
         return True
+
+    def fit_to_selection(self) -> None:
+        """The columns fitted to the rows a selection opened (see :meth:`select_node`)."""
+        # The rows it opened fitted now: refitted on the next turn (after expanding),
+        # they were painted once under the old widths ("float..." in DType). Laid out
+        # first, so that the scroll bar they bring is there when they are measured (it
+        # came a turn later, and Elements then gave way). The header's signals held
+        # throughout: the name column narrowed by that scroll bar told the tree, which
+        # repainted itself whole again a turn after this turn's paint (30 ms of CPU at
+        # 200,000 variables, 1280x800): now it paints once.
+        with repainted_once(self.view):
+            self.view.executeDelayedItemsLayout()
+            self.view.updateGeometries()
+            self.fit_columns()
+        # Fitted to the rows just opened: the refit those expansions asked for (a turn
+        # later) would measure the same rows again (10 ms at 200,000 variables).
+        self.refit.stop()
 
     def tell_selection(self) -> None:
         """``node_selected`` for a selection made with ``tell=False``, unless the
