@@ -217,3 +217,29 @@ def test_a_wait_for_the_plot_import_is_dropped_with_its_owner(qtbot, monkeypatch
     qtbot.waitUntil(lambda: called == ["alive"])
     qtbot.wait(50)
     assert called == ["alive"]
+
+
+def test_the_scans_slices_are_merged_one_per_pass_of_the_event_loop(qtbot, monkeypatch):
+    """merge_in_turns chains its slices on a real timer: a 0 ms single shot is a posted
+    call, and Qt ran the first two slices back to back in one pass."""
+    from PySide6.QtCore import QTimer
+
+    monkeypatch.setattr(nan_scan, "MERGE_SLICE", 1)
+    log: list[str] = []
+
+    class Known(dict):
+        def update(self, items):
+            items = list(items)
+            log.extend("*" for _ in items)
+            super().update(items)
+
+    known = Known()
+    ticker = QTimer(interval=0)  # once per pass of the event loop
+    ticker.timeout.connect(lambda: log.append("|"))
+    ticker.start()
+    qtbot.wait(5)
+    nan_scan.merge_in_turns(known, iter([(f"v{i}", None) for i in range(6)]))
+    qtbot.waitUntil(lambda: len(known) == 6, timeout=5000)
+    ticker.stop()
+    passes = "".join(log).split("|")
+    assert all(part.count("*") <= 1 for part in passes), log

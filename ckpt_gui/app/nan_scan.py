@@ -235,7 +235,9 @@ def merge_in_turns(known: dict[str, TensorStats], found: Iterator[tuple[str, Ten
     change it under a loop over it)."""
     known.update(itertools.islice(found, MERGE_SLICE))
     if found.__length_hint__():  # more to merge
-        QTimer.singleShot(0, lambda: merge_in_turns(known, found))
+        # A real timer (1 ms): a 0 ms single shot is a posted call, and Qt ran the first
+        # two slices back to back in one pass.
+        QTimer.singleShot(1, lambda: merge_in_turns(known, found))
 
 
 CRC_FAILED = "fails its CRC32C check"  # what the core says of a tensor whose data fails its checksum
