@@ -137,6 +137,7 @@ def test_another_variables_histogram_gives_way_while_the_new_one_is_computed(qtb
     assert histogram.stack.currentWidget() is histogram.empty
     assert histogram.empty.text() == f"Computing the histogram of {second.display_path}..."
     qtbot.waitUntil(lambda: histogram.histogram is not None and not window.busy, timeout=WAIT_MS)
+    wait_drawn(qtbot)  # drawn in a turn after the result's (app/turn_gate.py)
     shown = histogram.histogram
     histogram.bins.setValue(histogram.bins.value() + 10)  # the same variable again
     assert histogram.histogram is shown and histogram.stack.currentWidget() is histogram.plot
