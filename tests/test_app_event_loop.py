@@ -524,28 +524,3 @@ def test_plot_turns_next_piece_waits_for_a_timer_that_fell_due_during_the_paint(
     after_draw = log[log.index("draw") :]
     between = after_draw[after_draw.index("paint") : after_draw.index("next")]
     assert "|" in between, log
-
-
-def test_the_plots_are_made_while_the_object_graph_is_decoded_not_after_the_first_selection(
-    qtbot, window, checkpoints, held_graph
-):
-    """While a large object graph is decoded the key view is shown and the GUI thread is
-    idle: the heatmap, its colour bar, the line plot and the histogram's plot are made
-    then, each in a turn of its own, so the first selection only draws into them (made
-    after it, the heatmap's plot and colour bar held the turns after loaded, 30 to 45 ms
-    of CPU each at 200,000 variables)."""
-    from ckpt_gui.app import plot_import, plot_turns
-
-    browse, tensor, histogram = window.browse, window.tensor, window.histogram
-    # The import first: the held decoding keeps the open job's background turn, which
-    # pyqtgraph's import waits for (a real decoding gives way to it between its steps).
-    plot_import.start()
-    qtbot.waitUntil(lambda: not plot_import.pending(), timeout=60_000)
-    with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
-        browse.open_path(str(checkpoints / "keras_seq"))
-    parts = ("graphics", "colorbar", "line")
-    qtbot.waitUntil(lambda: all(part in tensor.__dict__ for part in parts) and not plot_turns.busy(), timeout=WAIT_MS)
-    assert histogram._plot_made
-    assert browse._early is not None, "made while the object graph is still being decoded"
-    with qtbot.waitSignal(browse.loaded, timeout=WAIT_MS):
-        held_graph.set()

@@ -147,14 +147,6 @@ class CheckpointOpening:
             self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
         plot_import.start()
         self.keys_shown.emit()
-        # While the object graph is decoded the GUI thread is idle: the plots the first
-        # selection will draw in are made meanwhile, a piece per turn, not after it.
-        plot_import.when_done(lambda: self._make_plots_ahead(ckpt), owner=self.tensor)
-
-    def _make_plots_ahead(self, ckpt: Checkpoint) -> None:
-        if self._early is not None and self._early[0] is ckpt:  # still decoding
-            self.tensor.make_ahead()
-            self.histogram.expect_plot()
 
     def _take_over(self, ckpt: Checkpoint) -> None:
         """``ckpt`` replaces the checkpoint shown: its own statistics, no old scan or picture."""

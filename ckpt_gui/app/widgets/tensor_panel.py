@@ -95,15 +95,6 @@ class TensorPanel(PlaneDrawing, LineDrawing, NonFiniteMarks, QTabWidget):
         else:
             self._make_later()
 
-    def make_ahead(self) -> None:
-        """Every plot part made, each in a turn of its own (app/plot_turns.py), while
-        the event loop is idle ahead of a first selection: a large checkpoint's object
-        graph being decoded (app/browse_opening.py). Made at that selection instead,
-        the heatmap's plot and colour bar (30 to 45 ms of CPU each) held the turns
-        right after the checkpoint was shown."""
-        self._expected = [part for part in (*plot_of(2), *plot_of(1)) if part not in self.__dict__]
-        self._make_later()
-
     def _make_later(self) -> None:
         """Each plot part expected made in a turn of its own, not this one."""
         for part in self._expected:
