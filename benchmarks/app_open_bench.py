@@ -32,6 +32,10 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
 
+``--no-watch`` runs the heartbeat alone, without gap_watch's watchdog: its sampling (the
+other threads' stacks, read with a long switch interval every 10 ms while a beat is late)
+lengthens the gaps it watches, on a quiet machine from under 60 ms to 500 to 700 ms while
+the open job walks the object graph's paths in Python (2026-11-30).
 ``--busy N`` runs N CPU-bound processes (``while True: pass``, normal priority) beside
 every run: the issue asks for the figures idle and with two of them.
 ``--before SRC_DIR`` (a copy of the code before, e.g. ``git archive main | tar -x -C
@@ -57,6 +61,7 @@ from gap_watch import HOLD_MS
 HERE = Path(__file__).resolve().parent
 USABLE_TARGET_S = 2.0
 STALL_TARGET_MS = 100
+NO_WATCH = False  # --no-watch
 
 CHILD = r"""
 import json, os, sys, time
@@ -91,7 +96,18 @@ def tick():
 
 
 ticker.timeout.connect(tick)
-watch = GapWatch()  # what the GUI thread runs in each long gap (benchmarks/gap_watch.py)
+class NoWatch:  # --no-watch: the heartbeat alone (the watchdog's own sampling lengthens the gaps)
+    def mark(self):
+        return 0
+
+    def gaps(self, *args):
+        return []
+
+    start = stop = pause = resume = lambda self: None
+
+
+# What the GUI thread runs in each long gap (benchmarks/gap_watch.py).
+watch = NoWatch() if os.environ.get("APP_OPEN_NO_WATCH") else GapWatch()
 window.browse.keys_shown.connect(lambda: marks.setdefault("usable", len(gaps)))
 window.browse.keys_shown.connect(lambda: marks.setdefault("usable_beat", watch.mark()))
 
@@ -188,6 +204,8 @@ os._exit(0)
 def run_child(source: Path, prefix: str, settings: Path) -> dict:
     """One launch: wall seconds to the "usable" and "loaded" lines, CPU and peak memory."""
     env = side_by_side.child_env(source, settings)  # bytecode written by the warm-up, used by every run
+    if NO_WATCH:
+        env["APP_OPEN_NO_WATCH"] = "1"
     load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, prefix], stdout=subprocess.PIPE,
@@ -300,7 +318,10 @@ def what_ran(results: dict[str, list[dict]]) -> str:
 
 def main() -> int:
     parser = side_by_side.parser(__doc__)
+    parser.add_argument("--no-watch", action="store_true", help="the heartbeat alone, no gap watch")
     args = parser.parse_args()
+    global NO_WATCH  # noqa: PLW0603 - read by run_child
+    NO_WATCH = args.no_watch
     prefix = args.data / "vars200k" / "a" / "ckpt"
     side_by_side.fixtures(args.data, prefix.with_suffix(".index"))
     settings = args.data / "app-open-settings"
