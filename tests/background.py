@@ -117,6 +117,14 @@ def result(request, name: str) -> tuple[Path, subprocess.CompletedProcess]:
     return job.out, subprocess.CompletedProcess(ended["command"], ended["returncode"], ended["stdout"], ended["stderr"])
 
 
+def arrays_by_name(path: Path) -> dict:
+    """The arrays a writer saved with ``np.savez(path, *arrays, names=names)``, by name."""
+    import numpy as np  # noqa: PLC0415 - only the modules that read a writer's arrays need it
+
+    with np.load(path) as data:
+        return {str(n): data[f"arr_{i}"] for i, n in enumerate(data["names"])}
+
+
 def _write_inputs(writer: Writer, out: Path) -> None:
     for name, text in writer.inputs.items():
         (out / name).write_text(text)

@@ -187,8 +187,7 @@ def keras_dir(request) -> Path:
 
 
 def _oracle(keras_dir: Path, name: str) -> dict[str, np.ndarray]:
-    with np.load(keras_dir / f"{name}.oracle.npz") as data:
-        return {str(n): data[f"arr_{i}"] for i, n in enumerate(data["names"])}
+    return background.arrays_by_name(keras_dir / f"{name}.oracle.npz")
 
 
 def _keras_name(ckpt: Checkpoint, key: str) -> str:

@@ -96,8 +96,7 @@ def written(request) -> Path:
 
 def _tf_values(written: Path, name: str) -> dict[str, np.ndarray]:
     """What TensorFlow read from the checkpoint ``name``, by key."""
-    with np.load(written / f"{name}.tf.npz") as data:
-        return {str(n): data[f"arr_{i}"] for i, n in enumerate(data["names"])}
+    return background.arrays_by_name(written / f"{name}.tf.npz")
 
 
 def _h5_values(path: Path) -> dict[str, np.ndarray]:
@@ -203,14 +202,19 @@ def test_a_name_whose_shapes_differ_is_not_paired_and_said(written):
     _check_values(doc, _h5_values(written / "wider.weights.h5"), _tf_values(written, "plain"))
 
 
-def test_the_app_says_a_pair_was_made_by_name(qtbot, window, written):
+def _compared(qtbot, window, a: Path, b: Path):
+    """``a`` opened and compared with ``b`` in the app, once everything is shown: the diff."""
     with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        window.browse.open_path(str(written / "plain.weights.h5"))
+        window.browse.open_path(str(a))
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(str(written / "changed"))
+        window.compare.compare_with(str(b))
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    diff = window.compare.diff
+    return window.compare.diff
+
+
+def test_the_app_says_a_pair_was_made_by_name(qtbot, window, written):
+    diff = _compared(qtbot, window, written / "plain.weights.h5", written / "changed")
     pair = next(p for p in diff.pairs if p.a is not None and p.a.display_path == "hidden/kernel")
     assert pair.paired_by == PAIRED_BY and pair.b is not None
     assert window.compare_trees.select_pair(pair)
@@ -225,13 +229,7 @@ def test_the_app_says_a_pair_was_made_by_name(qtbot, window, written):
 
 
 def test_the_app_says_why_names_paired_nothing_and_that_layer_order_is_a_guess(qtbot, window, written):
-    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
-        window.browse.open_path(str(written / "flat.weights.h5"))
-    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
-        window.compare.compare_with(str(written / "nested"))
-    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    diff = window.compare.diff
+    diff = _compared(qtbot, window, written / "flat.weights.h5", written / "nested")
     assert diff.unpaired_names and diff.unpaired_names in window.banner.text
     assert window.banner.kind == "warning" and window.banner.isVisible()
     pair = next(p for p in diff.pairs if p.a is not None and p.a.display_path == "d/kernel")
