@@ -32,10 +32,10 @@ and opens ``vars200k/a/ckpt`` (benchmarks/make_scale_fixtures.py). Measured:
   ``model/blocks``, 20,000 rows), while the object graph is still decoded (ms);
 - the whole process's CPU time and peak memory.
 
-``--no-watch`` runs the heartbeat alone, without gap_watch's watchdog: its sampling (the
+``--no-watch`` runs the heartbeat alone, without gap_watch's watchdog, whose sampling (the
 other threads' stacks, read with a long switch interval every 10 ms while a beat is late)
-lengthens the gaps it watches, on a quiet machine from under 60 ms to 500 to 700 ms while
-the open job walks the object graph's paths in Python (2026-11-30).
+takes the interpreter lock in the gaps it watches. Measured both ways on 2026-11-30 the
+medians differed by less than the spread between rounds (docs/performance.md).
 ``--busy N`` runs N CPU-bound processes (``while True: pass``, normal priority) beside
 every run: the issue asks for the figures idle and with two of them.
 ``--before SRC_DIR`` (a copy of the code before, e.g. ``git archive main | tar -x -C
