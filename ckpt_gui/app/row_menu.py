@@ -30,8 +30,7 @@ def copy(text: str) -> None:
 def tf_name(ckpt: Checkpoint, key: str) -> str | None:
     """The name TF1 code gave the variable (the object graph keeps it), if any."""
     graph = ckpt.object_graph if ckpt.graph_decoded else None  # not waiting for it while it is decoded
-    found = graph.attribute_of_key(key) if graph is not None else None
-    return (found[1].full_name or None) if found is not None else None
+    return (graph.tf_name(key) or None) if graph is not None else None
 
 
 def value_text(ckpt: Checkpoint, key: str) -> str:

@@ -212,6 +212,5 @@ def _said_name(ckpt: Checkpoint, variable: Variable) -> str:
     if slot is not None:
         return slot
     graph = ckpt.object_graph
-    found = graph.attribute_of_key(variable.key) if graph is not None else None
-    full = found[1].full_name if found is not None else ""
+    full = graph.tf_name(variable.key) if graph is not None else ""
     return f"{variable.display_path} (TF name {full})" if full else variable.display_path

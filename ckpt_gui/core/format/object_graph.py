@@ -207,6 +207,12 @@ class ObjectGraph:
         suffix = () if attribute.name == VARIABLE_VALUE and not extra else (attribute.name + extra,)
         return ["/".join(path + suffix) for path in self.paths(node_id)]
 
+    def tf_name(self, checkpoint_key: str) -> str:
+        """The name TensorFlow gave the variable saved under ``checkpoint_key`` (its
+        ``full_name``: ``sequential/dense/kernel``), "" when the graph keeps none."""
+        found = self.attribute_of_key(checkpoint_key)
+        return found[1].full_name if found is not None else ""
+
     def attribute_of_key(self, checkpoint_key: str) -> tuple[int, Attribute, str] | None:
         """The node and attribute that saved a key, and the key's extra suffix.
 

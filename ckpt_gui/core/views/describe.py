@@ -69,9 +69,9 @@ def describe_variable(ckpt: Checkpoint, node: TreeNode, with_graph: bool = True)
     rows.append(("Key", variable.key))
     if variable.object_paths:
         rows.append(("Object paths", "\n".join(variable.object_paths)))
-    found = graph.attribute_of_key(variable.key) if graph is not None else None
-    if found is not None and found[1].full_name:
-        rows.append(("TF name", found[1].full_name))
+    full = graph.tf_name(variable.key) if graph is not None else ""
+    if full:
+        rows.append(("TF name", full))
     return rows
 
 

@@ -96,8 +96,8 @@ def renamed_layer(pair: Pair, diff: CheckpointDiff) -> tuple[str, str] | None:
 
 def _layer_name(ckpt: Checkpoint, key: str) -> str:
     graph = ckpt.object_graph
-    found = graph.attribute_of_key(key) if graph is not None else None
-    parts = found[1].full_name.split("/") if found is not None and found[1].full_name else []
+    full = graph.tf_name(key) if graph is not None else ""
+    parts = full.split("/") if full else []
     return parts[-2] if len(parts) >= 2 else ""
 
 
