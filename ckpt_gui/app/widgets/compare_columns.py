@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewIt
 
 from ckpt_gui.app.models.compare_model import COLUMNS, NAME_A, NAME_B, REL, SHAPE_A, SHAPE_B, STATUS
 from ckpt_gui.app.widgets.elided_names import painted_margins, painted_room
+from ckpt_gui.app.widgets.lock_keeping import LockKeepingTreeView
 from ckpt_gui.app.widgets.row_room import RoomyRows
 
 # Each side shows few columns, so names stay readable; dtypes and the other numbers
@@ -33,7 +34,7 @@ A_GIVE_WAY_ONE_STATUS = (STATUS, SHAPE_A)
 B_GIVE_WAY = (SHAPE_B, REL)
 
 
-class SideTree(QTreeView):
+class SideTree(LockKeepingTreeView):
     """One side's tree. Both trees share one selection, so the current index sits in
     whichever side's columns the last click or ``select_pair`` put it (A's name column),
     hidden in the other tree. A key moving from a hidden column left the highlight

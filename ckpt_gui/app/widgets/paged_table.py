@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ckpt_gui.app import theme
 from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.layouts import FlowLayout, keep_flow_height, labelled
+from ckpt_gui.app.widgets.lock_keeping import LockKeepingTableView
 from ckpt_gui.app.widgets.table_copy import EXACT_ROLE, TableCopy
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import exact_text, format_number, string_text
@@ -164,7 +165,7 @@ class PagedTable(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Values table")  # F1 names the panel of its Ctrl+C so, not "Paged table"
-        self.view = QTableView()
+        self.view = LockKeepingTableView()
         # Tab leaves the table (the arrow keys move between cells): Qt's table kept Tab
         # for its cells, a keyboard user could not Tab past a million rows of them.
         self.view.setTabKeyNavigation(False)

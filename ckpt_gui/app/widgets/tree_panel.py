@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QStyle,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +27,7 @@ from ckpt_gui.app.widgets.column_widths import refit_on_expand
 from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.fitting_label import FittingLabel
 from ckpt_gui.app.widgets.focus_ring import FocusRing
+from ckpt_gui.app.widgets.lock_keeping import LockKeepingTreeView
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
 from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
 from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter
@@ -105,7 +105,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self._all_open = False  # a filter's few matches shown with every group open
         self._opened_by_view: dict[str, tuple[tuple, list[TreeNode]]] = {}  # with the filter then
 
-        self.view = QTreeView()
+        self.view = LockKeepingTreeView()
         self.view.setModel(self.model)
         self._fetching_keys = FetchingKeys(self.view)  # End and Page Down fetch the batches they need
         self.view.setUniformRowHeights(True)  # lets the view skip measuring 100,000 rows
