@@ -241,3 +241,41 @@ def test_a_blocks_first_entry_shares_no_bytes_with_the_block_before(decoder, mon
     assert bundle_blocks.decode_common_entries(sharing, 0, len(sharing) - 8, b"a", EntryColumns()) is None
     with pytest.raises(WireFormatError, match="shares more bytes than the previous key has"):
         block_spans(sharing, b"a")
+
+
+def test_the_graph_decoder_calls_between_as_it_makes_the_objects(checkpoints):
+    """``between`` (the app's step aside: lock_slices.let_go) is called every ``every``
+    objects made, and gives the same columns as letting the lock go plainly; what it
+    raises ends the decoding with that error (a worker cancelled)."""
+    blob = graph_bytes(str(checkpoints / "many" / "ckpt"))
+    calls = []
+    found = decoder.decode(blob, lambda: calls.append(1), 64)
+    assert found == decoder.decode(blob)
+    keys = found[7]
+    assert len(calls) >= 4 * (len(keys) // 64)  # parents, ids, names, nodes, names, fields, keys: each list
+
+    class Stop(Exception):
+        pass
+
+    def stop():
+        raise Stop
+
+    with pytest.raises(Stop):
+        decoder.decode(blob, stop, 64)
+    with pytest.raises(TypeError):
+        decoder.decode(blob, 3)
+    with pytest.raises(ValueError):
+        decoder.decode(blob, None, 0)
+
+
+def test_the_apps_decoding_lets_go_through_let_go(checkpoints, monkeypatch):
+    """decode_in_c hands the decoder lock_slices.let_go, where the app's worker steps aside."""
+    from ckpt_gui.core.format import lock_slices
+
+    blob = graph_bytes(str(checkpoints / "many" / "ckpt"))
+    calls = []
+    monkeypatch.setattr(lock_slices, "between_slices", lambda: calls.append(1))
+    real = decoder.decode
+    monkeypatch.setattr(decoder, "decode", lambda data, between: real(data, between, 64), raising=True)
+    assert object_graph_wire.decode_in_c(blob) is not None
+    assert calls

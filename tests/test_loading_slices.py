@@ -29,6 +29,7 @@ from ckpt_gui.core.format import (
 from ckpt_gui.core.views import key_levels, lazy_node, tree, tree_build, variable_tree
 
 SLICE = 32  # variables per slice in these tests (10,000 in the app)
+PACE = 8  # items of a loop in Python between two let-go points in these tests (500 in the app)
 # Every module whose code runs in the open job (a built-in called there is looked up in it first).
 LOADING = [opening, bundle, object_graph, object_graph_wire, object_graph_columns, object_graph_bulk]
 LOADING += [object_graph_exact, key_levels, lazy_node, tree, tree_build, variable_tree]
@@ -92,8 +93,9 @@ class _Counted(type):
 
 @pytest.fixture()
 def small_slices(monkeypatch):
-    """Slices of SLICE variables; every let-go of the lock recorded (in order)."""
+    """Slices of SLICE variables, loops paced by PACE; every let-go of the lock recorded (in order)."""
     monkeypatch.setattr(lock_slices, "SLICE", SLICE)
+    monkeypatch.setattr(lock_slices, "PACE", PACE)
     monkeypatch.setattr(lock_slices, "SAMPLES", 4)
     let_go: list[int] = []
     monkeypatch.setattr(lock_slices.time, "sleep", let_go.append)
@@ -131,3 +133,45 @@ def test_every_loading_step_lets_go_of_the_lock_once_per_slice(checkpoints, smal
         small_slices.clear()
         step()
         assert len(small_slices) >= total // SLICE - 1, f"{name}: let go {len(small_slices)} times"
+
+
+# The most Python calls (functions, generators resumed) between two let-go points: a
+# paced loop of PACE items makes a few hundred; one over every variable, 5,000 of them
+# in this checkpoint, makes tens of thousands.
+MOST_CALLS = 3_000
+
+
+def test_no_python_loop_of_the_open_job_runs_long_without_letting_go(checkpoints, small_slices, monkeypatch):
+    """A loop in Python over every variable hands the lock to a waiting thread only
+    when that thread has waited a switch interval, and takes it back at once: the GUI
+    thread, entering Python hundreds of times in one turn, waited that long each time.
+    So the open job's loops let go of the lock every PACE items (lock_slices.paced),
+    where the app's worker waits while the GUI thread is at work. Counted here: the
+    Python calls between two let-go points of the whole open job, on 5,000 variables."""
+    stretches: list[tuple[int, list]] = []
+    called: Counter = Counter()  # the functions called since the last let-go point
+
+    def profile(frame, event, _arg) -> None:
+        if event == "call":
+            called[frame.f_code] += 1
+
+    def between() -> None:
+        profiling = sys.getprofile()
+        sys.setprofile(None)
+        top = [f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_name} {n}" for code, n in called.most_common(3)]
+        stretches.append((called.total(), top))
+        called.clear()
+        sys.setprofile(profiling)
+
+    monkeypatch.setattr(lock_slices, "between_slices", between)
+    job = opening.opener(lambda progress: Checkpoint.open(checkpoints / "many", progress))
+    sys.setprofile(profile)
+    try:
+        ckpt, trees = job(Job())
+    finally:
+        sys.setprofile(None)
+    between()
+    assert len(ckpt.variables) >= 5000 and trees["objects"].variable_total == len(ckpt.variables) - 1
+    assert len(stretches) > 5000 // PACE, f"the lock let go only {len(stretches)} times"
+    longest = sorted(stretches, reverse=True)[:5]
+    assert longest[0][0] <= MOST_CALLS, f"Python calls between two let-go points (and the last one called): {longest}"

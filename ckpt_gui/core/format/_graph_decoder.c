@@ -14,7 +14,7 @@
  * columns are the ones decode_exactly makes (tests/test_c_decoders.py checks
  * this on real graphs and on mutated ones).
  *
- * decode(blob) -> None or (node_count, parents, child_ids, child_names,
+ * decode(blob, between=None, every=8192) -> None or (node_count, parents, child_ids, child_names,
  *     attribute_nodes, attribute_names, full_fields, keys, slot_variables, node_paths,
  *     paths_by_key)
  * full_fields are bytes (decoded when asked for, as from the bulk decoder);
@@ -74,8 +74,10 @@ typedef struct {
     const uint8_t *b;
     Py_ssize_t node_count;
     vec_t refs, attrs, slots;
-    int tree;         /* see is_ordered_tree */
-    sorted_t *order;  /* the attributes by key, for paths_by_key (or NULL) */
+    int tree;           /* see is_ordered_tree */
+    sorted_t *order;    /* the attributes by key, for paths_by_key (or NULL) */
+    PyObject *between;  /* called every `every` objects made (borrowed; NULL: the lock let go) */
+    Py_ssize_t every;
 } scan_t;
 
 static void *vec_push(vec_t *v) {
@@ -231,15 +233,24 @@ static PyObject *text(const uint8_t *b, span_t span) {
     return PyUnicode_DecodeUTF8((const char *)b + span.off, span.len, "surrogateescape");
 }
 
-/* Every 8192 objects, let another thread take the interpreter lock if it waits for it
+/* Every 8192 objects (`every`), let another thread take the interpreter lock if it waits for it
  * (the app's GUI thread, while a worker decodes): making the objects of 200,000
- * variables is a few tenths of a second, too long a hold in one go. The lists being
- * filled are not yet seen by any other code. */
-#define YIELD_GIL(i)                                      \
-    do {                                                  \
-        if (((i) & 8191) == 8191) {                       \
-            Py_BEGIN_ALLOW_THREADS Py_END_ALLOW_THREADS   \
-        }                                                 \
+ * variables is a few tenths of a second, too long a hold in one go. With a `between`
+ * callable (lock_slices.let_go), call it there instead: the app's worker then waits
+ * while the GUI thread is at work (app/gui_first.py), rather than taking the lock back
+ * between two of the GUI thread's calls into Python. An exception it raises ends the
+ * decoding (goto `failed`). The lists being filled are not yet seen by any other code. */
+#define YIELD_GIL(i, failed)                                  \
+    do {                                                      \
+        if ((i) % s->every == s->every - 1) {                 \
+            if (s->between != NULL) {                         \
+                PyObject *done_ = PyObject_CallNoArgs(s->between); \
+                if (done_ == NULL) goto failed;               \
+                Py_DECREF(done_);                             \
+            } else {                                          \
+                Py_BEGIN_ALLOW_THREADS Py_END_ALLOW_THREADS   \
+            }                                                 \
+        }                                                     \
     } while (0)
 
 /* A list of `count` new references made by make(i); NULL (an exception set) on failure. */
@@ -251,7 +262,7 @@ static PyObject *text(const uint8_t *b, span_t span) {
             PyObject *item = (expression);                          \
             if (item == NULL || PyList_SetItem(list, i, item) < 0) \
                 goto fail;                                          \
-            YIELD_GIL(i);                                           \
+            YIELD_GIL(i, fail);                                     \
         }                                                           \
     } while (0)
 
@@ -382,7 +393,7 @@ static PyObject *node_paths(const scan_t *s, PyObject *names) {
             Py_XDECREF(head);
         }
         if (path == NULL || PyList_SetItem(paths, (Py_ssize_t)refs[i].id, path) < 0) goto fail;
-        YIELD_GIL(i);
+        YIELD_GIL(i, fail);
     }
     Py_DECREF(slash);
     return paths;
@@ -418,7 +429,7 @@ static PyObject *paths_by_key(const scan_t *s, PyObject *keys, PyObject *paths) 
                      PyList_Append(sorted_paths, one) < 0;
         Py_XDECREF(one);
         if (failed) goto done;
-        YIELD_GIL(i);
+        YIELD_GIL(i, done);
     }
     result = PyTuple_Pack(2, sorted_keys, sorted_paths);
 done:
@@ -525,10 +536,21 @@ fail:
     return NULL;
 }
 
-static PyObject *decode(PyObject *module, PyObject *blob) {
+static PyObject *decode(PyObject *module, PyObject *args) {
     (void)module;
+    PyObject *blob, *between = Py_None;
+    Py_ssize_t every = 8192;
+    if (!PyArg_ParseTuple(args, "O|On:decode", &blob, &between, &every)) return NULL;
+    if (every < 1) {
+        PyErr_SetString(PyExc_ValueError, "decode()'s every must be at least 1");
+        return NULL;
+    }
     if (!PyBytes_Check(blob)) {
         PyErr_SetString(PyExc_TypeError, "decode() takes bytes");
+        return NULL;
+    }
+    if (between != Py_None && !PyCallable_Check(between)) {
+        PyErr_SetString(PyExc_TypeError, "decode()'s between must be callable or None");
         return NULL;
     }
     /* bytes are immutable and `blob` is held by the caller: safe to read unlocked */
@@ -538,6 +560,8 @@ static PyObject *decode(PyObject *module, PyObject *blob) {
     scan_t s;
     memset(&s, 0, sizeof(s));
     s.b = b;
+    s.between = between == Py_None ? NULL : between; /* held by the caller's arguments */
+    s.every = every;
     s.refs.size = sizeof(ref_t);
     s.attrs.size = sizeof(attr_t);
     s.slots.size = sizeof(slot_t);
@@ -563,8 +587,8 @@ static PyObject *decode(PyObject *module, PyObject *blob) {
 }
 
 static PyMethodDef methods[] = {
-    {"decode", decode, METH_O,
-     "decode(blob) -> None, or the object graph's columns (see the module's source)."},
+    {"decode", decode, METH_VARARGS,
+     "decode(blob, between=None, every=8192) -> None, or the object graph's columns (see the module's source)."},
     {"align", align, METH_VARARGS,
      "align(keys, sorted_keys, values) -> the value of each key (None if absent), or None (see the source)."},
     {NULL, NULL, 0, NULL},

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, count, islice
 from operator import le
 from typing import Any
 
 SLICE = 10_000  # items per slice: a few milliseconds of C-level work
+PACE = 500  # items of a loop in Python between two let-go points (paced): a few milliseconds
 
 
 def sleep_zero() -> None:
@@ -37,6 +38,35 @@ between_slices: Callable[[], None] = sleep_zero
 def let_go() -> None:
     """Between two slices of a worker's bulk work: :data:`between_slices`."""
     between_slices()
+
+
+def paced(items: Iterable, step: int | None = None) -> Iterator:
+    """``items``, the lock let go after each ``step`` of them: for a worker's loop that
+    runs Python for each item. Python hands the lock over in such a loop too, but only
+    when another thread has waited a switch interval for it, and takes it back at once:
+    the GUI thread, which enters Python hundreds of times in a turn of its event loop
+    (a paint of Qt's own widgets, the app's event filters), waited that long each time
+    (the open of 200,000 variables built its tree item by item for a second and a half).
+    At a let-go point the app's worker waits while the GUI thread is at work
+    (app/gui_first.py). ``step``: PACE unless given."""
+    iterator, step = iter(items), step or PACE
+    while chunk := list(islice(iterator, step)):
+        yield from chunk
+        let_go()
+
+
+class Pace:
+    """What :func:`paced` does for a loop that cannot be given its items at once (a
+    walk that finds them as it goes): ``step()`` once per item."""
+
+    def __init__(self) -> None:
+        self.left = PACE
+
+    def step(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.left = PACE
+            let_go()
 
 
 SAMPLES = 16  # keys sampled per slice by sorted_in_slices to choose where to cut the sorted order

@@ -31,7 +31,7 @@ from ckpt_gui.core.format.conventions import (
 )
 from ckpt_gui.core.format.errors import WireFormatError
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.lock_slices import index_in_slices, map_in_slices, slices
+from ckpt_gui.core.format.lock_slices import Pace, index_in_slices, map_in_slices, paced, slices
 from ckpt_gui.core.format.object_graph_wire import GraphColumns, align_by_key, decode_graph
 
 MAX_PATHS_PER_NODE = 16  # enough for every real alias; bounds the walk on pathological graphs
@@ -255,9 +255,11 @@ class ObjectGraph:
         # Breadth-first, so shorter paths come first; a path never revisits a node.
         queue = deque([(0, (), (0,), False)])
         optimizers = self.optimizer_nodes
+        pace = Pace()  # a loop in Python: the lock let go now and then (lock_slices.paced)
         while queue:
             node_id, path, visited, via_optimizer = queue.popleft()
             for name, child in children[node_id]:
+                pace.step()  # (per child: one node may hold 20,000)
                 if child in visited:
                     continue
                 child_path = path + (name,)
@@ -271,8 +273,10 @@ class ObjectGraph:
                     continue
                 if children[child]:  # most nodes are leaves (variables): nothing to expand
                     queue.append((child, child_path, visited + (child,), child_via))
-        ranked = {node_id: [paths[0][0]] if len(paths) == 1 else _rank(paths) for node_id, paths in found.items()}
-        for slot_node, link in self.slots.items():
+        ranked = {}
+        for node_id, paths in paced(found.items()):
+            ranked[node_id] = [paths[0][0]] if len(paths) == 1 else _rank(paths)
+        for slot_node, link in paced(self.slots.items()):
             if slot_node in ranked:
                 continue
             variable_paths = ranked.get(link.variable_node)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from operator import ne
 
 from ckpt_gui.core.format.cached import cached_property
-from ckpt_gui.core.format.lock_slices import map_in_slices, positions_in_slices, zip_in_slices
+from ckpt_gui.core.format.lock_slices import map_in_slices, paced, positions_in_slices, zip_in_slices
 
 Children = list[tuple[str, int]]  # (local name, node id), in stored order
 
@@ -71,7 +71,7 @@ class GraphColumns:
 
     @cached_property
     def full_names(self) -> list[str]:
-        return [full_name(field) for field in self.full_fields]
+        return [full_name(field) for field in paced(self.full_fields)]
 
     @cached_property
     def attributes(self) -> list[tuple[int, str, str, str]]:

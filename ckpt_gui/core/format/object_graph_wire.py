@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from ckpt_gui.core.format.lock_slices import slices
+from ckpt_gui.core.format.lock_slices import let_go, slices
 from ckpt_gui.core.format.object_graph_bulk import decode_in_bulk
 from ckpt_gui.core.format.object_graph_columns import Children, GraphColumns
 from ckpt_gui.core.format.object_graph_exact import check_references, decode_exactly
@@ -65,10 +65,11 @@ def decode_graph(blob: bytes, progress=None) -> GraphColumns:
 
 
 def decode_in_c(blob: bytes) -> GraphColumns | None:
-    """The columns from the C decoder, or None without it or when it declines the bytes."""
+    """The columns from the C decoder, or None without it or when it declines the bytes.
+    It lets go of the lock (``let_go``) every 8192 objects it makes."""
     if _graph_decoder is None:
         return None
-    found = _graph_decoder.decode(blob)
+    found = _graph_decoder.decode(blob, let_go)
     if found is None:
         return None
     columns = GraphColumns()

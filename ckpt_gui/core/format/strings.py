@@ -12,7 +12,10 @@ from __future__ import annotations
 from ckpt_gui.core.format.bundle_entry import BundleEntry
 from ckpt_gui.core.format.crc import crc32c, mask
 from ckpt_gui.core.format.errors import CorruptCheckpointError, WireFormatError
+from ckpt_gui.core.format.lock_slices import slices
 from ckpt_gui.core.format.wire import read_varint
+
+CRC_SLICE = 1 << 20  # bytes per call of the CRC: one over a 20 MB object graph held the lock 27 ms
 
 
 def decode_strings(entry: BundleEntry, data: bytes, path: str) -> list[bytes]:
@@ -38,7 +41,7 @@ def decode_strings(entry: BundleEntry, data: bytes, path: str) -> list[bytes]:
             raise WireFormatError("string tensor is shorter than its lengths say")
     except WireFormatError as exc:
         raise CorruptCheckpointError(path, f"tensor {entry.key!r}: garbled string data ({exc})") from None
-    if entry.crc32c is not None and mask(crc32c(body, crc32c(stored, length_crc))) != entry.crc32c:
+    if entry.crc32c is not None and mask(_crc_in_slices(body, crc32c(stored, length_crc))) != entry.crc32c:
         raise CorruptCheckpointError(path, f"tensor {entry.key!r} fails its CRC32C check: the data file is corrupt")
     out = []
     start = 0
@@ -46,3 +49,12 @@ def decode_strings(entry: BundleEntry, data: bytes, path: str) -> list[bytes]:
         out.append(body[start : start + length])
         start += length
     return out
+
+
+def _crc_in_slices(data: bytes, crc: int) -> int:
+    """``crc32c(data, crc)``, a CRC_SLICE of bytes at a time, the lock let go between two."""
+    if len(data) <= CRC_SLICE:
+        return crc32c(data, crc)
+    for start, stop in slices(len(data), CRC_SLICE):
+        crc = crc32c(data[start:stop], crc)  # (a copy: google-crc32c takes no memoryview)
+    return crc

@@ -40,6 +40,7 @@ from ckpt_gui.core.format.lock_slices import (
     ascending,
     index_in_slices,
     map_in_slices,
+    paced,
     positions_in_slices,
     running_totals,
     slices,
@@ -360,9 +361,9 @@ class KeyTree(VariableTree):
         chosen = map_in_slices(floating.__contains__, columns.dtype_column)
         for at in columns.slots:
             chosen[at] = False
-        # Listed by a comprehension, not list(): one C call over every variable held the
-        # interpreter lock for the whole of a 200,000-variable open (test_loading_slices).
-        positions = [at for at in compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))]
+        # Paced, not list() alone: one C call over every variable held the interpreter
+        # lock for the whole of a 200,000-variable open (test_loading_slices).
+        positions = list(paced(compress(columns.in_key_order(), map(chosen.__getitem__, columns.in_key_order()))))
         shapes, keys = columns.fields.shapes, columns.fields.keys
         return first_not_passed(positions, lambda at: (len(shapes[at]) >= 2, prod(shapes[at])), keys.__getitem__,
                                 self.passed_over)  # fmt: skip

@@ -20,10 +20,10 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 from math import prod
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from ckpt_gui.core.format.gc_pause import gc_paused
-from ckpt_gui.core.format.lock_slices import fold_in_slices, sorted_in_slices
+from ckpt_gui.core.format.lock_slices import Pace, fold_in_slices, map_in_slices, paced, sorted_in_slices
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.restore_finding import TreeFinding
 
@@ -64,6 +64,7 @@ def natural_key(text: str) -> tuple:
 
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
 _PARAMS, _NBYTES, _RANK, _NAMES = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank"), attrgetter("names")
+_PLACE, _ROW = itemgetter(0), itemgetter(1)  # of a (child_order, row) pair: sorted stably by the first
 _ELEMENTS = attrgetter("elements")
 _NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
@@ -264,7 +265,7 @@ def root_of(leaves: list[TreeNode], hints: dict[tuple[str, ...], str], root: Tre
     root.hints = hints
     if leaves:  # a slice at a time: one sort of 200,000 held the interpreter lock 40 to 250 ms (lock_slices.py)
         root.pending = sorted_in_slices(leaves, _NAMES)
-    for node in leaves:
+    for node in paced(leaves):
         node._parent = root
         root.variable_count += node.variable_count
         root.params += node.params
@@ -304,7 +305,9 @@ def _make_level(node: TreeNode) -> None:
     depth, hints, children = node.depth, node.hints, node._children
     by_name = node.by_name = {}
     start = 0
+    pace = Pace()  # a loop in Python over the level's runs: the lock let go now and then (lock_slices.paced)
     while start < len(pending):
+        pace.step()
         name = pending[start].names[depth]
         end = _run_end(pending, start, depth)
         split = start
@@ -332,7 +335,10 @@ def _make_level(node: TreeNode) -> None:
         by_name[name] = pending[start] if split > start else child
         start = end
     if len(children) > 1:  # (a level of 20,000 groups: a slice at a time, see lock_slices.py)
-        children[:] = sorted_in_slices(children, child_order)
+        # Each child's place worked out first, in Python, the lock let go now and then;
+        # sorted by it in C (a Python key in the sort ran 10,000 times per slice).
+        places = [(child_order(child), row) for row, child in enumerate(paced(children))]  # (ties: in order)
+        children[:] = map_in_slices(children.__getitem__, map_in_slices(_ROW, sorted_in_slices(places, _PLACE)))
     for row, child in enumerate(children):
         child.row = row
 

@@ -11,6 +11,7 @@ from operator import attrgetter, contains, getitem, itemgetter, or_
 from ckpt_gui.core.checkpoint import Checkpoint, Variable
 from ckpt_gui.core.format.conventions import OPTIMIZER_SLOT, VARIABLE_VALUE, VARIABLE_VALUE_SUFFIX
 from ckpt_gui.core.format.gc_pause import gc_paused
+from ckpt_gui.core.format.lock_slices import paced
 from ckpt_gui.core.format.zero_entries import zeros_at_rest
 from ckpt_gui.core.variable_columns import VariableColumns, rows
 from ckpt_gui.core.views.key_levels import ROOT_NAME, KeyTree, keras_optimizer_lists, key_kind
@@ -50,7 +51,7 @@ def _object_tree(ckpt: Checkpoint, progress: Progress) -> VariableTree:
             hint_group(hints, node.names, found[1].full_name)
     hints = pruned_hints(hints)  # before the slots, whose hints are shared on purpose
     placed: dict[str, list[int]] = {}  # an optimizer's path -> its slots placed under their variables
-    for variable, owner_node, slot_name, optimizer_node in slots:
+    for variable, owner_node, slot_name, optimizer_node in paced(slots):
         owner = node_of_variable_node.get(owner_node)
         if owner is None:  # the variable it belongs to is not in the checkpoint
             names = _path_names(graph, graph.attribute_of_key(variable.key)) or [variable.key]
@@ -163,14 +164,16 @@ def whole_key_tree(variables: list[Variable], progress: Progress = None) -> Vari
 
 
 def _reporting(variables: list[Variable], progress: Progress) -> Iterator[Variable]:
-    """``variables``, calling ``progress`` every PROGRESS_STEP of them."""
+    """``variables``, calling ``progress`` every PROGRESS_STEP of them, the lock let go
+    every few hundred (lock_slices.paced: the loop over them is Python's, a second and a
+    half at 200,000 variables)."""
     if progress is None or len(variables) <= PROGRESS_STEP:
-        yield from variables
+        yield from paced(variables)
         return
     total = len(variables)
     for start in range(0, total, PROGRESS_STEP):
         progress(start, total)
-        yield from variables[start : start + PROGRESS_STEP]
+        yield from paced(variables[start : start + PROGRESS_STEP])
     progress(total, total)
 
 

@@ -10,7 +10,7 @@ from operator import attrgetter
 
 from ckpt_gui.core.format.cached import cached_property
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
-from ckpt_gui.core.format.lock_slices import index_in_slices
+from ckpt_gui.core.format.lock_slices import index_in_slices, paced
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.lazy_node import MODEL_ONLY, VARIABLE, TreeNode, root_of
 from ckpt_gui.core.views.restore_finding import TreeFinding
@@ -34,10 +34,10 @@ def first_not_passed(candidates: list, size, key_of, passed_over: Callable[[str]
     """The largest of ``candidates`` by ``size`` (the first of equals) that ``passed_over``
     does not pass over (by its key, ``key_of``), among the FIRST_TRIES largest; else the
     largest: an all-zero tensor is still a better start than none."""
-    largest = max(candidates, key=size, default=None)
+    largest = max(paced(candidates), key=size, default=None)  # (a key in Python: the lock let go now and then)
     if largest is None or passed_over is None or not passed_over(key_of(largest)):
         return largest
-    ranked = heapq.nlargest(FIRST_TRIES, candidates, key=size)  # (stable: equals in their order)
+    ranked = heapq.nlargest(FIRST_TRIES, paced(candidates), key=size)  # (stable: equals in their order)
     return next((c for c in ranked if not passed_over(key_of(c))), largest)
 
 
@@ -94,17 +94,18 @@ class VariableTree:
     def dtype_names(self) -> list[str]:
         """The dtypes of its variables, by name, sorted. (A walk over every variable:
         asked once off the GUI thread when a checkpoint opens, see app/opening.py.)"""
-        return sorted({node.variable.dtype.name for node in self.by_key.values()})
+        return sorted({node.variable.dtype.name for node in paced(self.by_key.values())})
 
     @cached_property
     def variable_bytes(self) -> int:
         """The bytes of its variables in the data files, the object graph's not counted
         (as ``variable_total``); worked out when :attr:`dtype_names` is."""
-        return sum(node.variable.size_bytes for node in self.by_key.values() if not node.variable.is_object_graph)
+        variables = map(attrgetter("variable"), paced(self.by_key.values()))
+        return sum(variable.size_bytes for variable in variables if not variable.is_object_graph)
 
     def largest_floating(self) -> TreeNode | None:
         """The variable first_to_show chooses (see there); the first of equals in key order."""
-        candidates = [n for n in self.by_key.values() if n.kind == VARIABLE and n.variable.dtype.is_floating]
+        candidates = [n for n in paced(self.by_key.values()) if n.kind == VARIABLE and n.variable.dtype.is_floating]
         return first_not_passed(candidates, lambda n: (len(n.variable.shape) >= 2, n.variable.num_elements),
                                 lambda n: n.variable.key, self.passed_over)  # fmt: skip
 
