@@ -90,3 +90,23 @@ def test_the_view_makes_only_the_levels_it_shows(qtbot, qtmodeltester, checkpoin
     shown = [n for n in tree.by_key.values() if model.is_shown(n) and n.variable is not None]
     assert [n.variable.key for n in shown] == ["model/blocks/150/weight_5/.ATTRIBUTES/VARIABLE_VALUE"]
     qtmodeltester.check(model)
+
+
+def test_tree_model_passes_qtmodeltester_and_its_parent_is_the_bases(qtmodeltester, checkpoints):
+    """VariableTreeModel answers ``parent`` and ``data`` in one step each (Qt asks them of
+    every cell painted): the same parents as the shared base's, filtered or not, and
+    Qt's own checks of the answers."""
+    from ckpt_gui.app.models.base import NodeTreeModel
+
+    model = VariableTreeModel()
+    model.set_tree(object_tree(Checkpoint.open(checkpoints / "keras_seq")))
+    for accept in (None, variable_filter("kernel")):
+        model.refilter(accept)
+        qtmodeltester.check(model)
+        pending, seen = [model.index(row, 0) for row in range(model.rowCount())], 0
+        while pending:
+            index = pending.pop()
+            assert model.parent(index) == NodeTreeModel.parent(model, index)
+            pending += [model.index(row, 0, index) for row in range(model.rowCount(index))]
+            seen += 1
+        assert seen > 5
