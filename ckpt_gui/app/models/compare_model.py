@@ -121,6 +121,8 @@ class CompareModel(NodeTreeModel):
 
     def cell(self, node: PairNode, column: int, role: int = Qt.ItemDataRole.DisplayRole):
         """What ``node``'s row shows in ``column`` (the flat list's model asks it too, flat_model.py)."""
+        if role not in _ANSWERED:  # Qt asks seven roles of every cell it paints: font, icon, check state at once
+            return None
         pair = node.pair
         if role == Qt.ItemDataRole.DisplayRole and pair is None:
             text = self._group_texts.get((id(node), column))
@@ -154,6 +156,17 @@ class CompareModel(NodeTreeModel):
             lines.append(unreadable_text(pair))  # which side, which file, what is wrong
             return "\n".join(filter(None, lines))
         return None
+
+
+_ANSWERED = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ToolTipRole,
+    }
+)  # the roles cell answers
 
 
 def _text(tree: PairTree, node: PairNode, column: int, flat: bool) -> str:
