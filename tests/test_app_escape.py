@@ -53,7 +53,7 @@ def test_escape_clears_the_browse_filter_from_details_and_the_plots(qtbot, windo
     widgets = focusable(window.right_splitter)
     names = {type(w).__name__ for w in widgets}
     # Details' scroll area, the histogram's boxes, the heatmap's plot, the values table
-    assert {"DetailsPanel", "QSpinBox", "QLineEdit", "QTableView"} <= names, names
+    assert {"DetailsPanel", "QSpinBox", "QLineEdit", "LockKeepingTableView"} <= names, names
     tried = set()
     for widget in widgets:
         panel.search.setText("kernel")
@@ -66,7 +66,7 @@ def test_escape_clears_the_browse_filter_from_details_and_the_plots(qtbot, windo
         assert panel.search.text() == "", type(widget).__name__
         assert panel.tree.match_count == panel.tree.variable_total
         tried.add(type(widget).__name__)
-    assert {"DetailsPanel", "QSpinBox", "QLineEdit", "QTableView"} <= tried, tried
+    assert {"DetailsPanel", "QSpinBox", "QLineEdit", "LockKeepingTableView"} <= tried, tried
 
 
 def test_escape_clears_the_browse_filter_from_the_toolbar(qtbot, window):
