@@ -12,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ckpt_gui.core.views.tree_filter import rows_made
+
 ROOT = QModelIndex()  # the invalid index Qt's default arguments stand for
 Index = QModelIndex | QPersistentModelIndex
 
@@ -64,7 +66,9 @@ class NodeTreeModel(QAbstractItemModel):
         return node.parent
 
     def shown_row(self, node) -> int:
-        """The node's row among its parent's shown children."""
+        """The node's row among its parent's shown children (a filter's rows are made as
+        the view reaches them: not a row of before)."""
+        rows_made(node.parent)
         return node.row
 
     def is_shown(self, node) -> bool:
@@ -85,13 +89,19 @@ class NodeTreeModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(row, column, owner.shown[row])
 
+    # Qt asks it of every cell it paints (588 calls a paint of the tree at 1280x800):
+    # written out in one step, not through shown_parent twice and shown_row. A model
+    # whose shown parent is not the node's parent (the comparison's flat list) says so
+    # before calling it.
     def parent(self, index: Index = ROOT):  # type: ignore[override]
-        if not index.isValid() or self.tree is None:
+        if not index.isValid():
             return QModelIndex()
-        owner = self.shown_parent(index.internalPointer())
-        if owner is None or self.shown_parent(owner) is None:
+        owner = index.internalPointer().parent
+        above = owner.parent if owner is not None else None
+        if above is None:
             return QModelIndex()
-        return self.createIndex(self.shown_row(owner), 0, owner)
+        rows_made(above)  # shown_row(owner)
+        return self.createIndex(owner.row, 0, owner)
 
     def rowCount(self, parent: Index = ROOT) -> int:
         if parent.isValid() and parent.column() != 0:

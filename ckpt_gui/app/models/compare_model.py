@@ -18,7 +18,7 @@ from ckpt_gui.core.formatting import format_number, format_shape
 from ckpt_gui.core.statuses import NONFINITE
 from ckpt_gui.core.views.pair_statuses import nonfinite_badge, nonfinite_short
 from ckpt_gui.core.views.pair_tree import PairNode, PairTree
-from ckpt_gui.core.views.tree_filter import reach, rows_made
+from ckpt_gui.core.views.tree_filter import reach
 
 STYLES = status_style.DIFF_STYLES
 COLUMNS = ("Name", "Shape", "DType", "Status", "Name", "Shape", "DType", "Rel. L2", "Max |B-A|", "Cosine")
@@ -79,8 +79,7 @@ class CompareModel(NodeTreeModel):
     def shown_row(self, node: PairNode) -> int:
         if self.tree is not None and self.tree.flat:
             return self.tree.flat_list.row_of(node)
-        rows_made(node.parent)  # a filter's rows are made as the view reaches them: not a row of before
-        return node.row
+        return super().shown_row(node)
 
     def is_shown(self, node: PairNode) -> bool:
         if self.tree is not None and not self.tree.flat:
@@ -113,6 +112,11 @@ class CompareModel(NodeTreeModel):
                 return QModelIndex()
             return self.createIndex(row, column, rows[row])
         return super().index(row, column, parent)
+
+    def parent(self, index: Index = ROOT):  # type: ignore[override]
+        if self.tree is not None and self.tree.flat:
+            return QModelIndex()  # a flat list: every row a child of the root
+        return super().parent(index)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -7,14 +7,14 @@ variables scrolls smoothly.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
 from ckpt_gui.app import status_style, theme
 from ckpt_gui.app.models.base import ROOT, Index, NodeTreeModel
 from ckpt_gui.core.formatting import format_bytes, format_count, format_shape
 from ckpt_gui.core.views.tree import MODEL_ONLY, SLOT, TreeNode, VariableTree
-from ckpt_gui.core.views.tree_filter import FilteredView, reach, rows_made, shown_model_only, shown_totals
+from ckpt_gui.core.views.tree_filter import FilteredView, reach, shown_model_only, shown_totals
 
 NAN_RED = QColor(200, 40, 40)  # a variable holding NaN/Inf: its name's hue (see _foreground)
 BADGE_SEPARATOR = "   ["  # between a name and its NaN/Inf badge: "mat   [1 NaN, 1 Inf]"
@@ -110,10 +110,6 @@ class VariableTreeModel(NodeTreeModel):
         reach(node)  # a filter's rows down to it made first: the nodes above it then show the filter's
         return super().is_shown(node)
 
-    def shown_row(self, node) -> int:
-        rows_made(node.parent)  # a filter's rows are made as the view reaches them: not a row of before
-        return node.row
-
     def rowCount(self, parent: Index = ROOT) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
@@ -193,24 +189,13 @@ class VariableTreeModel(NodeTreeModel):
         self.repaint_rows()
 
     # Qt asks seven roles of every cell it paints (a paint of the tree at 1280x800: 1,148
-    # calls of data, 588 of parent): each answered by one lookup, the roles it does not
-    # answer (check state, decoration) at once.
+    # calls of data): each answered by one lookup, the roles it does not answer (check
+    # state, decoration) at once.
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         answer = self._answers.get(role)
         if answer is None or not index.isValid():
             return None
         return answer(index.internalPointer(), index.column())
-
-    def parent(self, index: Index = ROOT):  # type: ignore[override]
-        """NodeTreeModel's, in one step (see data)."""
-        if not index.isValid():
-            return QModelIndex()
-        owner = index.internalPointer().parent
-        above = owner.parent if owner is not None else None
-        if above is None:
-            return QModelIndex()
-        rows_made(above)  # a filter's rows are made as the view reaches them (shown_row)
-        return self.createIndex(owner.row, 0, owner)
 
     def _role_answers(self) -> dict:
         """What ``data`` answers, by role: ``answer(node, column)``, None for nothing."""
