@@ -37,7 +37,10 @@ other threads' stacks, read with a long switch interval every 10 ms while a beat
 takes the interpreter lock in the gaps it watches. Measured both ways on 2026-11-30 the
 medians differed by less than the spread between rounds (docs/performance.md).
 ``--busy N`` runs N CPU-bound processes (``while True: pass``, normal priority) beside
-every run: the issue asks for the figures idle and with two of them.
+every run: the issue asks for the figures idle and with two of them. ``--busy-session own``
+starts them in a session of their own, as a training job started from another terminal
+runs (side_by_side.busy_beside: where Linux's autogroup is on, the app then has its own
+fair share of the cores; by default they share the app's).
 ``--before SRC_DIR`` (a copy of the code before, e.g. ``git archive main | tar -x -C
 DIR``) runs the same child with that code, alternating with this tree's runs so both
 see the same machine. The machine's load average is printed with each figure: on a
@@ -256,12 +259,16 @@ def sched_text(sched: dict) -> str:
     threads = {name: split for name, split in sched.items() if isinstance(split, dict)}
     order = sorted(threads, key=lambda name: (name != "GUI", -sched[name]["run"] - sched[name]["wait"]))
     preempted = f" (GUI preempted {sched['GUI preempted']} times)" if "GUI preempted" in sched else ""
+    faults = sum(split.get("major faults", 0) for split in threads.values())
+    faulted = f", {faults} major page faults" if faults else ""
     return (
         "; ".join(
             f"{name} {sched[name]['run']}/{sched[name]['wait']}/{sched[name]['sleep']} ({sched[name]['slices']})"
+            + (f" {sched[name]['major faults']} faults" if sched[name].get("major faults") else "")
             for name in order[:4]
         )
         + preempted
+        + faulted
     )
 
 
@@ -328,7 +335,7 @@ def main() -> int:
     sources = side_by_side.sources(args.before)
     for source in sources.values():
         run_child(source, str(prefix), settings)  # warm-up: page cache, bytecode
-    with side_by_side.busy_beside(args.busy):
+    with side_by_side.busy_beside(args.busy, own_session=args.busy_session == "own"):
         results = side_by_side.alternate(
             sources, args.runs, lambda source: run_child(source, str(prefix), settings), turn_order=True
         )
@@ -338,7 +345,9 @@ def main() -> int:
     print(what_ran(results))
     print()
     print(every_run(results))
-    print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {args.busy} CPU-bound processes beside;"
+    session = "a session of their own" if args.busy_session == "own" else "the app's session"
+    beside = f"{args.busy} CPU-bound processes beside" + (f" (in {session})" if args.busy else "")
+    print(f"\nMedian of {args.runs} runs, {time.strftime('%Y-%m-%d %H:%M')}, {beside};"
           f" target: usable <= {USABLE_TARGET_S} s, stalls <= {STALL_TARGET_MS} ms.")  # fmt: skip
     out = HERE / "results"
     out.mkdir(exist_ok=True)

@@ -101,11 +101,15 @@ def _task_ids() -> list[int]:
 
 
 class SchedCounters:
-    """Each thread's (ran, waited for a core, timeslices) from Linux's schedstat, read
-    through descriptors kept open (a read is about 1 us)."""
+    """Each thread's (ran, waited for a core, timeslices) from Linux's schedstat, and its
+    major page faults from its stat (a thread that faults while it holds the interpreter
+    lock stops every Python thread: seen as a gap where every thread sleeps, on a
+    machine whose memory manager pages out cold file pages), read through descriptors
+    kept open (a read is about 1 us)."""
 
     def __init__(self) -> None:
         self._fds: dict[int, int] = {}
+        self._stat_fds: dict[int, int] = {}
 
     def read(self, preempted_tid: int | None = None) -> dict:
         """By thread id; ``preempted_tid``'s involuntary context switches too (key ``"preempted"``)."""
@@ -120,9 +124,13 @@ class SchedCounters:
                 if fd is None:
                     fd = self._fds[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
                 ran, waited, slices = os.pread(fd, 100, 0).split()
-            except (OSError, ValueError):  # ended meanwhile
+                stat_fd = self._stat_fds.get(tid)
+                if stat_fd is None:
+                    stat_fd = self._stat_fds[tid] = os.open(f"/proc/self/task/{tid}/stat", os.O_RDONLY)
+                faults = int(os.pread(stat_fd, 1024, 0).rsplit(b")", 1)[1].split()[9])  # majflt
+            except (OSError, ValueError, IndexError):  # ended meanwhile
                 continue
-            found[tid] = (int(ran), int(waited), int(slices))
+            found[tid] = (int(ran), int(waited), int(slices), faults)
         return found
 
 
@@ -148,14 +156,16 @@ def sched_split(before: dict, after: dict, wall_ms: float, names: dict[int, str]
     for tid, counters in after.items():
         if tid == "preempted":
             continue
-        ran1, waited1, slices1 = counters
-        ran0, waited0, slices0 = before.get(tid, (ran1, waited1, slices1))
-        ran, waited = (ran1 - ran0) / 1e6, (waited1 - waited0) / 1e6
-        if tid != gui_tid and ran + waited < 1:
+        ran1, waited1, slices1, faults1 = counters
+        ran0, waited0, slices0, faults0 = before.get(tid, counters)
+        ran, waited, faults = (ran1 - ran0) / 1e6, (waited1 - waited0) / 1e6, faults1 - faults0
+        if tid != gui_tid and ran + waited < 1 and not faults:
             continue
         name = "GUI" if tid == gui_tid else names.get(tid, str(tid))
         found[name] = {"run": round(ran), "wait": round(waited), "sleep": round(max(wall_ms - ran - waited, 0)),
                        "slices": slices1 - slices0}  # fmt: skip
+        if faults:
+            found[name]["major faults"] = faults
     return found
 
 

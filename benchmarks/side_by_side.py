@@ -35,6 +35,14 @@ def parser(doc: str, busy: bool = True) -> argparse.ArgumentParser:
     found.add_argument("--before", type=Path, help="a copy of the code to compare with (its source root)")
     if busy:
         found.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside each run")
+        found.add_argument(
+            "--busy-session",
+            choices=("app", "own"),
+            default="app",
+            help="the busy processes in the app's session (app: one scheduling group with it where Linux's"
+            " autogroup is on) or in a session of their own (own: as a training job started from another"
+            " terminal runs)",
+        )
     return found
 
 
@@ -64,9 +72,15 @@ def child_env(source: Path, settings: Path | None = None, qt: bool = True) -> di
 
 
 @contextmanager
-def busy_beside(count: int) -> Iterator[None]:
-    """``count`` CPU-bound processes (at this process's priority) while inside; killed after."""
-    busy = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(count)]
+def busy_beside(count: int, own_session: bool = False) -> Iterator[None]:
+    """``count`` CPU-bound processes (at this process's priority) while inside; killed
+    after. ``own_session``: in a session of their own. Where Linux's autogroup is on
+    (most desktop kernels; ``/proc/sys/kernel/sched_autogroup_enabled``), each session is
+    a scheduling group with a fair share of the cores: a training job started from a
+    terminal is in another group than the app; started from the app's own session (the
+    default here) the busy processes and the app's threads share one group, the harder
+    case."""
+    busy = [subprocess.Popen([sys.executable, "-c", BUSY], start_new_session=own_session) for _ in range(count)]
     try:
         yield
     finally:
