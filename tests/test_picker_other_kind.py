@@ -149,18 +149,21 @@ def test_the_picker_of_a_keras_file_reaches_the_tf_checkpoints(qtbot, window, wr
     assert window.picker.currentText().startswith("ckpt-1")
 
 
-def test_compare_with_this_compares_across_kinds(qtbot, window, mixed):
-    _open(qtbot, window, mixed)
+@pytest.mark.parametrize(("shown", "other"), [("", "x.weights.h5"), ("x.weights.h5", "ckpt-1")])
+def test_compare_with_this_compares_across_kinds_the_older_as_a(qtbot, window, mixed, shown, other):
+    _open(qtbot, window, mixed / shown)
     picker = window.picker
-    row = next(r for r, ref in enumerate(picker.refs) if ref is not None and ref.name == "x.weights.h5")
+    row = next(r for r, ref in enumerate(picker.refs) if ref is not None and ref.name == other)
     menu = picker.menu_for(row)
     compare = next(a for a in menu.actions() if a.text().startswith("&Compare with this"))
     assert compare.isEnabled()
     compare.trigger()
     qtbot.waitUntil(lambda: window.compare.diff is not None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
-    pair = {os.path.basename(window.compare.diff.a.prefix), os.path.basename(window.compare.diff.b.prefix)}
-    assert pair == {"ckpt-2", "x.weights.h5"}
+    a, b = (os.path.basename(side.prefix) for side in (window.compare.diff.a, window.compare.diff.b))
+    by_time = sorted([window.browse.ckpt.ref, picker.refs[row]], key=lambda ref: ref.time)
+    assert (a, b) == tuple(ref.name for ref in by_time)
+    assert {a, b} == {window.browse.ckpt.ref.name, other}
 
 
 def test_damaged_keras_files_and_links_beside_checkpoints(qtbot, window, mixed):
