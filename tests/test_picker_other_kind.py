@@ -177,7 +177,7 @@ def test_damaged_keras_files_and_links_beside_checkpoints(qtbot, window, mixed):
         location = locate(path)
         names = {ref.name: kind for ref, kind in zip(location.keras_files, location.keras_kinds)}
         assert set(names) == {"cut.weights.h5", "notes.keras", "linked.weights.h5", "x.keras", "x.weights.h5"}
-        assert names["notes.keras"].endswith("not by its bytes")
+        assert names["notes.keras"] == "not a Keras file by its bytes"
     _open(qtbot, window, mixed)
     names = [name for name, _text in _lines(window.picker)]
     assert "notes.keras" in names and "cut.weights.h5" in names and "dangling.weights.h5" not in names

@@ -116,10 +116,9 @@ def keras_files_by_name(directory: str) -> tuple[CheckpointRef, ...]:
 def listed_kind(ref: CheckpointRef) -> str:
     """What a Keras file of a folder's listing is ("Keras weights"), and, when its first
     bytes are not what its name says (a text file named ``notes.keras``), that it is not."""
-    kind = keras_file_kind(ref.prefix)
     if keras_kind(ref.prefix) is not None:
-        return kind
-    return f"{kind} by its name, not by its bytes"
+        return keras_file_kind(ref.prefix)
+    return "not a Keras file by its bytes"
 
 
 def other_kind_files(location: Location) -> list[tuple[CheckpointRef, str, str]]:
