@@ -32,7 +32,7 @@ class CheckpointPicker(QComboBox):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.refs: list[CheckpointRef | None] = []  # None: the row of a heading
+        self.refs: list[Line] = []  # None: the row of a heading
         # As wide as its longest entry, so "(latest)" is never cut, up to a limit that
         # leaves the toolbar room for the path; each entry's tooltip is whole.
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -154,9 +154,7 @@ class _RightClicks(QObject):
         return True  # the list never sees a right click (its release would choose the row)
 
 
-def picker_lines(
-    location: Location, selected: CheckpointRef, gone: bool = False
-) -> list[tuple[CheckpointRef | None, str]]:
+def picker_lines(location: Location, selected: CheckpointRef, gone: bool = False) -> list[tuple[Line, str]]:
     """The picker's lines, each with its checkpoint (None: a heading). Newest first, the
     series of the one shown (its saves' names differ only in numbers) before the folder's
     other series; a folder of several Keras models: the others' files after them. A folder
@@ -183,7 +181,7 @@ def _series_lines(
     """The lines of ``location``'s checkpoints, ``mine``'s series first (see picker_lines)."""
     series = list(reversed(series_of(location, mine)))
     apart = list(reversed(other_series(location, mine)))
-    refs = series + apart + ([] if location.keras_files else list(location.others))
+    refs = series + apart + list(location.others)
     widths = column_widths(refs)
     lines = []
     for row, ref in enumerate(refs):
