@@ -95,6 +95,12 @@ class PartnerChoice:
             return
         refs = list(self.ckpt.checkpoints)
         newer = ref in refs and self.ckpt.ref in refs and refs.index(ref) > refs.index(self.ckpt.ref)
+        location = self.ckpt.location
+        if ref not in location.others and all(ref.prefix != mine.prefix for mine in location.checkpoints):
+            # A file of the other kind (a Keras file beside TF checkpoints): no steps in common,
+            # so the older by its time is A, as the menu's label says.
+            self.compare_with(ref.prefix, shown_is_a=(ref.time or 0.0) >= (self.ckpt.ref.time or 0.0))
+            return
         self.compare_with(ref.prefix, shown_is_a=newer or ref not in refs)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ckpt_gui.core.checkpoint import Checkpoint, Variable, slot_names
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
+from ckpt_gui.core.format.folder_kinds import other_kind_files
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.keras_files import keras_models
 from ckpt_gui.core.format.locations import other_series
@@ -71,6 +72,19 @@ def inspect_report(
         # The folder's checkpoints named otherwise (another save() prefix): not this one's history.
         "other_series": [_checkpoint_json(ckpt, ref) for ref in other_series(ckpt.location, ckpt.ref)],
         "warnings": listing_warnings(ckpt),
+        # The folder's checkpoints of the other kind (Keras files beside TF checkpoints, or these
+        # beside a Keras file): listed apart, as the app's picker lists them.
+        "other_kind_files": [
+            {
+                "path": ref.prefix,
+                "kind": kind,
+                "step": None if ckpt.location.kind == "bundle" else ref.step,
+                "time": ref.time,
+                "size_bytes": ref.size_bytes,
+                "latest": latest == "latest",
+            }
+            for ref, kind, latest in other_kind_files(ckpt.location)
+        ],  # fmt: skip
         **_other_models(ckpt),
         **graph_report(ckpt),
         "variables": ([_variable_json(v, stats, unreadable, names) for v in ckpt.variables] if with_variables else []),

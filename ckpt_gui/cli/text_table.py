@@ -11,6 +11,7 @@ from ckpt_gui.core.analysis.layer_order import PAIRED_BY as LAYER_ORDER
 from ckpt_gui.core.analysis.name_pairing import PAIRED_BY as LAYER_NAME
 from ckpt_gui.core.analysis.unreadable_pair import unreadable_badge
 from ckpt_gui.core.checkpoint import Checkpoint, shown_format, slot_names
+from ckpt_gui.core.format.folder_kinds import other_kind_files
 from ckpt_gui.core.format.graph_file import GRAPH_ONLY_FORMAT_NAMES
 from ckpt_gui.core.format.keras_files import KERAS_FORMAT_NAMES, another_kind, keras_models, model_files_text
 from ckpt_gui.core.format.locations import other_series, series_apart_note
@@ -75,6 +76,8 @@ def print_inspect_table(
         _print_checkpoints(ckpt, out)
     if ckpt.location.others:
         _print_other_models(ckpt, out)
+    if other_kind_files(ckpt.location):
+        _print_other_kind(ckpt, out)
     print_facts(ckpt, out)
     out.write("\n")
 
@@ -132,24 +135,43 @@ def _print_checkpoints(ckpt: Checkpoint, out: TextIO) -> None:
             out.write(f"    {cells}{extra}\n")
 
 
-def _checkpoint_row(ckpt: Checkpoint, ref) -> tuple[str, str, str, str, str]:
-    """One checkpoint's name, step, time and size cells, and its marks."""
+def _checkpoint_row(ckpt: Checkpoint, ref, location=None, unit: str = "") -> tuple[str, str, str, str, str]:
+    """One checkpoint's name, step, time and size cells, and its marks; ``location``: the
+    listing it is of (the shown checkpoint's, else the folder's other kind's)."""
+    location = location or ckpt.location
     marks = []
     if ref.prefix == ckpt.prefix:
         marks.append("shown")
     if not ref.complete:  # as the app's picker marks it (an .index without its data)
         marks.append(f"incomplete: data {ref.data_absent}")  # "missing", or what is there (a FIFO)
-    if ref.prefix in ckpt.location.broken:  # as the app's picker marks it (its index unreadable)
+    if ref.prefix in location.broken:  # as the app's picker marks it (its index unreadable)
         marks.append("cannot be read")
-    latest = ckpt.location.latest_mark(ref)  # "newest on disk" when the state file's latest does not exist
+    latest = location.latest_mark(ref)  # "newest on disk" when the state file's latest does not exist
     if latest:
         marks.append(latest)
-    if not ref.in_state_file and ckpt.location.state is not None:
+    if not ref.in_state_file and location.state is not None:
         marks.append("not in the state file")
-    unit = "epoch" if ckpt.keras is not None else "step"  # a folder of ckpt_{epoch}.weights.h5
+    unit = unit or ("epoch" if ckpt.keras is not None else "step")  # a folder of ckpt_{epoch}.weights.h5
     step = f"{unit} {ref.step}" if ref.step is not None else f"no {unit}"
     extra = f"  <- {', '.join(marks)}" if marks else ""
     return ref.name, step, format_time(ref.time), format_bytes(ref.size_bytes), extra
+
+
+def _print_other_kind(ckpt: Checkpoint, out: TextIO) -> None:
+    """The folder's checkpoints of the other kind (a CheckpointManager's saves beside a
+    ``model.save_weights``): named apart, as the app's picker lists them."""
+    files = other_kind_files(ckpt.location)
+    if ckpt.location.kind == "bundle":
+        out.write("  Keras files in this folder (another kind of file: no step, not a save of these):\n")
+        rows = [(ref.name, kind, format_time(ref.time), format_bytes(ref.size_bytes), "") for ref, kind, _ in files]
+    else:
+        out.write("  TensorFlow checkpoints in this folder (another kind of file; oldest first):\n")
+        tensorflow = ckpt.location.tensorflow
+        rows = [_checkpoint_row(ckpt, ref, tensorflow, "step") for ref, _kind, _latest in files]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for name, what, time, size, extra in rows:
+        cells = f"{name:<{widths[0]}}  {what:<{widths[1]}}  {time:<{widths[2]}}  {size:>{widths[3]}}"
+        out.write(f"    {cells}{extra}\n")
 
 
 def _print_graph_variables(ckpt: Checkpoint, out: TextIO) -> None:

@@ -116,8 +116,9 @@ class Checkpoint:
 
     def sibling(self, ref: CheckpointRef, progress: Callable[[int, int], None] | None = None) -> Checkpoint:
         """Another checkpoint of the same folder (CheckpointManager keeps several); another
-        model's Keras file opens with its own model's files as its siblings."""
-        if ref in self.location.others:
+        model's Keras file opens with its own model's files as its siblings, and a file of
+        the other kind (a Keras file beside TF checkpoints, or these beside it) as its own."""
+        if ref in self.location.others or all(ref.prefix != mine.prefix for mine in self.location.checkpoints):
             return Checkpoint(locate(ref.prefix), progress=progress)
         return Checkpoint(self.location, ref, progress)
 

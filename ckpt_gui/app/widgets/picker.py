@@ -21,6 +21,8 @@ COMPARE_WITH = "&Compare with (older = A, before)"
 COMPARE_TIP = "The checkpoint shown and this one: the older is A (before), the newer B (after)"
 MNEMONICS = "123456789abcdefghijklmnopqrstuvwxyz"  # of "Compare with"'s checkpoints, in the list's order
 _HINT = "Checkpoints in this folder (the state file's latest is marked)"
+Line = CheckpointRef | None  # a line of the picker: its checkpoint, or None for a heading
+OTHER_FILES = "Other files in this folder: Keras (no step, no latest)"
 
 
 class CheckpointPicker(QComboBox):
@@ -30,7 +32,7 @@ class CheckpointPicker(QComboBox):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.refs: list[CheckpointRef] = []
+        self.refs: list[Line] = []  # None: the row of a heading
         # As wide as its longest entry, so "(latest)" is never cut, up to a limit that
         # leaves the toolbar room for the path; each entry's tooltip is whole.
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -48,29 +50,19 @@ class CheckpointPicker(QComboBox):
         (shown) has left the folder since it was opened (a CheckpointManager deleted it)."""
         self.blockSignals(True)
         self.clear()
-        # Newest first, the series of the one shown (its saves' names differ only in
-        # numbers) before the folder's other series; a folder of several Keras models:
-        # the others' files after them.
-        series = list(reversed(series_of(location, selected)))
-        apart = list(reversed(other_series(location, selected)))
-        self.refs = series + apart + list(location.others)
-        widths = column_widths(self.refs)
-        for row, ref in enumerate(self.refs):
-            text = describe_ref(ref, location.latest_mark(ref), location.kind == "keras", widths)
-            if ref in location.others:  # the same model's .keras beside its .weights.h5 is not another model
-                text += "  (another kind of file)" if another_kind(ref.prefix, selected.prefix) else "  (another model)"
-            elif row >= len(series):
-                text += "  (another series)"
-            if ref.prefix in location.broken:
-                text += "  (cannot be read)"
-            if gone and ref == selected:
-                text += "  (deleted from the folder)"
+        lines = picker_lines(location, selected, gone)
+        self.refs = [ref for ref, _text in lines]
+        for row, (ref, text) in enumerate(lines):
             self.addItem(text)
+            if ref is None:  # the heading of the other kind's files: not a checkpoint to choose
+                self.model().item(row).setFlags(Qt.ItemFlag.NoItemFlags)
+                continue
             self.setItemData(row, text, Qt.ItemDataRole.ToolTipRole)
-        self.setCurrentIndex(self.refs.index(selected) if selected in self.refs else 0)
+        rows = (row for row, ref in enumerate(self.refs) if ref is not None and ref.prefix == selected.prefix)
+        self.setCurrentIndex(next(rows, 0))
         self.shown_row = self.currentIndex()
         self.setToolTip(f"{self.currentText()}\n{_HINT}")
-        self.setEnabled(len(self.refs) > 1)
+        self.setEnabled(sum(ref is not None for ref in self.refs) > 1)
         self.blockSignals(False)
         # Its new width now, not at the next turn of the event loop: a frame painted
         # between the two showed the new text cut to the old width ("ckpt · 2" of a
@@ -120,7 +112,7 @@ class CheckpointPicker(QComboBox):
         menu = QMenu(self)
         others = menu.addMenu(COMPARE_WITH)
         others.setToolTipsVisible(True)
-        rows = [row for row in range(len(self.refs)) if row != self.shown_row]
+        rows = [row for row in range(len(self.refs)) if row != self.shown_row and self.refs[row] is not None]
         for at, row in enumerate(rows):
             text = self.itemText(row).replace("&", "&&")  # an & of a name is no mnemonic
             key = MNEMONICS[at] if at < len(MNEMONICS) else ""
@@ -137,7 +129,7 @@ class CheckpointPicker(QComboBox):
 
     def _on_activated(self, row: int) -> None:
         self.setToolTip(f"{self.currentText()}\n{_HINT}")
-        if 0 <= row < len(self.refs):
+        if 0 <= row < len(self.refs) and self.refs[row] is not None:
             self.ref_selected.emit(self.refs[row])
 
 
@@ -154,12 +146,56 @@ class _RightClicks(QObject):
             return False
         if event.type() == QEvent.Type.MouseButtonPress:
             row = self.picker.view().indexAt(event.position().toPoint()).row()
-            if 0 <= row < len(self.picker.refs):
+            if 0 <= row < len(self.picker.refs) and self.picker.refs[row] is not None:
                 menu = self.picker.menu_for(row)
                 chosen = menu.exec(event.globalPosition().toPoint())
                 if chosen is not None and chosen.text() == "Compare with this":
                     self.picker.hidePopup()
         return True  # the list never sees a right click (its release would choose the row)
+
+
+def picker_lines(location: Location, selected: CheckpointRef, gone: bool = False) -> list[tuple[Line, str]]:
+    """The picker's lines, each with its checkpoint (None: a heading). Newest first, the
+    series of the one shown (its saves' names differ only in numbers) before the folder's
+    other series; a folder of several Keras models: the others' files after them. A folder
+    of both kinds: its TF checkpoints so, then, under a heading, each Keras file with its
+    kind, whichever kind is shown (a Keras file's folder listed its Keras files only)."""
+    tensorflow = location.tensorflow or location
+    lines = _series_lines(tensorflow, selected if tensorflow is location else tensorflow.latest, selected, gone)
+    if not location.keras_files:
+        return lines
+    lines.append((None, OTHER_FILES))
+    names = max(len(ref.name) for ref in location.keras_files)
+    kinds = max(len(kind) for kind in location.keras_kinds)
+    sizes = max(len(format_bytes(ref.size_bytes)) for ref in location.keras_files)
+    for ref, kind in zip(location.keras_files, location.keras_kinds):
+        size = _pad(format_bytes(ref.size_bytes), sizes, right=True)
+        text = SEPARATOR.join((_pad(ref.name, names), _pad(kind, kinds), format_time(ref.time), size))
+        lines.append((ref, text + ("  (deleted from the folder)" if gone and ref.prefix == selected.prefix else "")))
+    return lines
+
+
+def _series_lines(
+    location: Location, mine: CheckpointRef, selected: CheckpointRef, gone: bool
+) -> list[tuple[Line, str]]:
+    """The lines of ``location``'s checkpoints, ``mine``'s series first (see picker_lines)."""
+    series = list(reversed(series_of(location, mine)))
+    apart = list(reversed(other_series(location, mine)))
+    refs = series + apart + list(location.others)
+    widths = column_widths(refs)
+    lines = []
+    for row, ref in enumerate(refs):
+        text = describe_ref(ref, location.latest_mark(ref), location.kind == "keras", widths)
+        if ref in location.others:  # the same model's .keras beside its .weights.h5 is not another model
+            text += "  (another kind of file)" if another_kind(ref.prefix, mine.prefix) else "  (another model)"
+        elif row >= len(series):
+            text += "  (another series)"
+        if ref.prefix in location.broken:
+            text += "  (cannot be read)"
+        if gone and ref == selected:
+            text += "  (deleted from the folder)"
+        lines.append((ref, text))
+    return lines
 
 
 def column_widths(refs: list[CheckpointRef]) -> tuple[int, int, int]:

@@ -22,8 +22,9 @@ from ckpt_gui.core.format.file_kinds import (
     looks_like_v1_checkpoint,
     not_a_checkpoint,
 )
+from ckpt_gui.core.format.folder_kinds import with_other_kind
 from ckpt_gui.core.format.folder_listing import FolderListing
-from ckpt_gui.core.format.folder_scan import STATE_FILENAME, make_ref, resolve_state_path, scan_directory
+from ckpt_gui.core.format.folder_scan import STATE_FILENAME, latest_ref, make_ref, resolve_state_path, scan_directory
 from ckpt_gui.core.format.graph_file import graph_only_location
 from ckpt_gui.core.format.incomplete_checkpoints import incomplete_instead, incomplete_warning
 from ckpt_gui.core.format.keras_files import keras_files_in, keras_kind, keras_location
@@ -48,7 +49,7 @@ def locate(path: str | os.PathLike[str]) -> Location:
     """Resolve ``path`` to a checkpoint, or raise a CheckpointError saying what is there."""
     path = storage.absolute(path)
     try:
-        return _locate(path)
+        return with_other_kind(_locate(path))
     except StorageError as exc:  # say it of the URL the user gave, not of a folder above it
         raise exc.naming(path) from None
 
@@ -104,7 +105,7 @@ def _locate_in_directory(directory: str) -> Location:
                 location = dataclasses.replace(location, warnings=(*location.warnings, note))
             return location
         raise no_checkpoint_in(directory, state)
-    latest = _latest(directory, checkpoints, state, listing)
+    latest = latest_ref(directory, checkpoints, state, listing)
     selected = latest
     if not latest.complete:
         # A training job killed mid-save, or files deleted by hand: show the newest
@@ -161,7 +162,7 @@ def _locate_prefix(prefix: str) -> Location:
         selected = make_ref(prefix, None, False, listing)
         listed = [c for c in checkpoints if c.in_state_file]
         checkpoints = in_order(listed, [c for c in checkpoints if not c.in_state_file] + [selected])
-    latest = _latest(directory, checkpoints, state, listing)
+    latest = latest_ref(directory, checkpoints, state, listing)
     if not selected.complete:
         warnings += (incomplete_warning(selected),)
     return Location("bundle", directory, selected, checkpoints, latest, state, warnings)
@@ -199,17 +200,6 @@ def _inside_saved_model(given: str, saved_model: str) -> Location:
     note = (f"{shown_path(given)} is inside the SavedModel {shown_path(saved_model)}: "
             "showing the SavedModel (its variables, with its graph and signatures)")  # fmt: skip
     return dataclasses.replace(location, warnings=(*location.warnings, note))
-
-
-def _latest(
-    directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None, listing: FolderListing
-) -> CheckpointRef:
-    if state is not None and state.model_checkpoint_path:
-        wanted = resolve_state_path(directory, state.model_checkpoint_path, listing)
-        for ref in checkpoints:
-            if ref.prefix == wanted:
-                return ref
-    return checkpoints[-1]
 
 
 def _locate_saved_model_below(

@@ -11,12 +11,30 @@ series, not the ``.weights.h5`` or the TF checkpoint beside it (review 23).
 
 from __future__ import annotations
 
+import dataclasses
+import os
+
+from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.folder_listing import FolderListing
-from ckpt_gui.core.format.folder_scan import scan_directory
-from ckpt_gui.core.format.keras_files import SHARDED_SUFFIX, another_kind, keras_files_in, keras_ref
+from ckpt_gui.core.format.folder_scan import latest_ref, scan_directory
+from ckpt_gui.core.format.keras_files import (
+    SHARDED_SUFFIX,
+    another_kind,
+    epoch_of,
+    keras_files_in,
+    keras_kind,
+    keras_ref,
+    shard_names,
+)
 from ckpt_gui.core.format.locations import CheckpointRef, Location, other_series
 
 TF_CHECKPOINT = "TensorFlow checkpoint"
+# Named so by Keras's own saving functions: listed by their names, whatever their bytes (a
+# damaged one is a file of the folder too, and says why when opened); a bare ``.h5`` or
+# ``.hdf5`` is any HDF5 data file, listed only when it is HDF5.
+_KERAS_NAMES = (".weights.h5", ".keras", SHARDED_SUFFIX)
+_HDF5_NAMES = (".h5", ".hdf5")
 
 
 def keras_file_kind(path: str) -> str:
@@ -45,3 +63,72 @@ def other_choices(location: Location, mine: CheckpointRef) -> list[tuple[Checkpo
     elif location.kind == "bundle":
         choices += [(keras_ref(path), keras_file_kind(path)) for path in keras_files_in(location.directory)]
     return choices
+
+
+def with_other_kind(location: Location) -> Location:
+    """``location`` with the folder's checkpoints of the other kind: a folder of TF
+    checkpoints with Keras files beside them (``model.save_weights`` next to a
+    CheckpointManager's saves) listed its TF checkpoints only, and a Keras file its Keras
+    files only: the picker could not reach the others. A folder of one kind: unchanged."""
+    if location.kind not in ("bundle", "keras") or storage.is_url(location.directory):
+        return location
+    files = keras_files_by_name(location.directory)
+    if location.kind == "bundle":
+        if not files:
+            return location
+        return dataclasses.replace(location, keras_files=files, keras_kinds=tuple(map(listed_kind, files)))
+    try:
+        listing = FolderListing()
+        checkpoints, state, warnings = scan_directory(location.directory, listing)
+    except (CheckpointError, OSError):
+        return location
+    if not checkpoints:
+        return location
+    if location.selected not in files:  # a file its name does not say is Keras (``weights.bin``)
+        files = (*files, location.selected)
+    latest = latest_ref(location.directory, checkpoints, state, listing)
+    tensorflow = Location("bundle", location.directory, latest, checkpoints, latest, state, warnings)
+    kinds = tuple(map(listed_kind, files))
+    return dataclasses.replace(location, keras_files=files, keras_kinds=kinds, tensorflow=tensorflow)
+
+
+def keras_files_by_name(directory: str) -> tuple[CheckpointRef, ...]:
+    """The folder's Keras files by their names (those Keras's saving functions give;
+    a ``.h5`` that is HDF5), by epoch, then name; not the shards of sharded weights, nor
+    links to nothing or to a folder."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return ()
+    found = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if not name.endswith(_KERAS_NAMES + _HDF5_NAMES) or not os.path.isfile(path):  # isfile: False when dangling
+            continue
+        if name.endswith(_KERAS_NAMES) or keras_kind(path) == "h5":
+            found.append(path)
+    shards = {shard for path in found if path.endswith(SHARDED_SUFFIX) for shard in shard_names(path)}
+    found = [path for path in found if os.path.basename(path) not in shards]
+    found.sort(key=lambda p: (epoch_of(p) is None, epoch_of(p) or 0, os.path.basename(p)))
+    return tuple(keras_ref(path) for path in found)
+
+
+def listed_kind(ref: CheckpointRef) -> str:
+    """What a Keras file of a folder's listing is ("Keras weights"), and, when its first
+    bytes are not what its name says (a text file named ``notes.keras``), that it is not."""
+    if keras_kind(ref.prefix) is not None:
+        return keras_file_kind(ref.prefix)
+    return "not a Keras file by its bytes"
+
+
+def other_kind_files(location: Location) -> list[tuple[CheckpointRef, str, str]]:
+    """The folder's checkpoints of the kind not shown, as ``inspect`` lists them apart: each
+    with what it is and its mark as the latest ("latest", "newest on disk" or ""): a Keras
+    file's folder's TF checkpoints, oldest first, or a TF checkpoint's folder's Keras files
+    (never "latest": they are no series, review 23)."""
+    if location.tensorflow is not None:
+        tensorflow = location.tensorflow
+        return [(ref, TF_CHECKPOINT, tensorflow.latest_mark(ref)) for ref in tensorflow.checkpoints]
+    if location.kind == "bundle":
+        return [(ref, kind, "") for ref, kind in zip(location.keras_files, location.keras_kinds)]
+    return []

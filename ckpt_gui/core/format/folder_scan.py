@@ -170,3 +170,15 @@ def resolve_state_path(directory: str, listed: str, listing: FolderListing | Non
     if listing.files(local).has_index or not listing.files(storage.normalized(listed)).has_index:
         return local
     return storage.normalized(listed)
+
+
+def latest_ref(
+    directory: str, checkpoints: tuple[CheckpointRef, ...], state: CheckpointState | None, listing: FolderListing
+) -> CheckpointRef:
+    """The folder's latest: the one the state file names, else the newest."""
+    if state is not None and state.model_checkpoint_path:
+        wanted = resolve_state_path(directory, state.model_checkpoint_path, listing)
+        for ref in checkpoints:
+            if ref.prefix == wanted:
+                return ref
+    return checkpoints[-1]

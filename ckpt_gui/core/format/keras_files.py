@@ -55,7 +55,7 @@ def weight_map(path: str) -> dict:
     return found
 
 
-def _shard_names(path: str) -> list[str]:
+def shard_names(path: str) -> list[str]:
     """The shard file names a ``.weights.json`` lists (none when it is not one)."""
     try:
         listed = weight_map(path).values()
@@ -111,7 +111,7 @@ def keras_files_in(directory: str) -> list[str]:
         and keras_kind(os.path.join(directory, name))
     ]
     # The shards of sharded weights are their .weights.json's, not checkpoints of their own.
-    shards = {name for path in found if path.endswith(SHARDED_SUFFIX) for name in _shard_names(path)}
+    shards = {name for path in found if path.endswith(SHARDED_SUFFIX) for name in shard_names(path)}
     found = [path for path in found if os.path.basename(path) not in shards]
     return sorted(found, key=lambda p: (epoch_of(p) is None, epoch_of(p) or 0, os.path.basename(p)))
 
@@ -124,7 +124,7 @@ def keras_ref(path: str) -> CheckpointRef:
         time, size = None, 0
     if path.endswith(SHARDED_SUFFIX):  # its shards beside it hold the values
         folder = os.path.dirname(path)
-        size += sum(_size(os.path.join(folder, name)) for name in set(_shard_names(path)))
+        size += sum(_size(os.path.join(folder, name)) for name in set(shard_names(path)))
     return CheckpointRef(path, epoch_of(path), time, size, False)
 
 

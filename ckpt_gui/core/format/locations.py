@@ -87,6 +87,13 @@ class Location:
     # Why each of ``broken`` cannot be read, in a few words ("ckpt-5.index: not a TensorFlow
     # index table"): what the doctor's one sentence about it says (core/open_fallback.py).
     broken_why: tuple[str, ...] = field(default=())
+    # A folder of both kinds (folder_kinds.with_other_kind): its Keras files, listed apart from
+    # its TF checkpoints (no step, never "latest": review 23), each with what it is ...
+    keras_files: tuple[CheckpointRef, ...] = field(default=())
+    keras_kinds: tuple[str, ...] = field(default=())  # ... "Keras weights", "Keras model archive"
+    # ... and, a Keras file being shown, the folder's TF checkpoints as a location of their own
+    # (its latest as the state file says), so the picker reaches them from the Keras file.
+    tensorflow: Location | None = None
 
     @property
     def tensorflow_latest(self) -> str | None:
