@@ -119,3 +119,30 @@ def test_cli_diff_says_the_sign_of_each_inf(tmp_path):
     assert row.endswith(f"{plus} +Inf only in B, {minus} -Inf only in B"), row
     entry = json.loads(run_cli("diff", "--json", *paths).stdout)["variables"][0]
     assert (entry["inf_appeared"], entry["neginf_appeared"]) == (plus + minus, minus)
+
+
+def test_tree_a_keeps_status_before_shape_and_before_a_badge(qtbot, tmp_path):
+    """Review 24: at 1024x640 tree A hid Status (for the badge "[B: 1 NaN, 1 +Inf]" and a
+    group's "1 changed, 1 NaN/Inf") and kept Shape, the same as tree B's beside it: the
+    statuses were told by their tint alone. At every width where a pair's status fits
+    beside the names' share, tree A never shows Shape without Status, and a pair's
+    status is painted whole."""
+    from ckpt_gui.app.models.compare_model import SHAPE_A, STATUS, status_label
+
+    trees = _deep_trees(qtbot, tmp_path)
+    leaf = next(leaf for leaf in trees.model.tree.leaves if leaf.pair.path.endswith("2/_kernel"))
+    seen_status_alone = False
+    for width in range(900, 500, -8):
+        trees.resize(width, 440)
+        trees.fit_columns()
+        qtbot.wait(1)
+        view = trees.view_a
+        hidden = _hidden(view)
+        if view.viewport().width() < 270:  # a pair's status beside 70% of names: no room
+            continue
+        assert not (SHAPE_A not in hidden and STATUS in hidden), (width, view.viewport().width())
+        if STATUS not in hidden:
+            painted = _painted(view, trees.model.index_of(leaf, STATUS))
+            assert painted == status_label(trees.model.tree.status_of(leaf)), (width, painted)
+            seen_status_alone |= SHAPE_A in hidden
+    assert seen_status_alone  # the widths tried include the narrow case of the review

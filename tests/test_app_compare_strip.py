@@ -70,22 +70,25 @@ def test_no_blank_strip_at_any_width_the_names_take_what_is_left(qtbot, tmp_path
     assert {"all shown", "1 shown in A"} <= seen, seen  # the cases met over the widths tried
 
 
-def test_tree_a_keeps_shape_beside_the_whole_badge_at_1024x640(qtbot, tmp_path):
-    """The lead's case: A's trees at 1024x640 are about 300 px wide; its badged name and
-    Status do not fit together, its badged name and Shape do: Shape stays beside the
-    whole badge (the old code hid both and left the strip blank)."""
-    from ckpt_gui.app.models.compare_model import NAME_A, SHAPE_A, STATUS
+def test_tree_a_keeps_status_before_the_badge_and_shape_at_1024x640(qtbot, tmp_path):
+    """The lead's case: A's tree at 1024x640 is about 300 px wide; its badged name and
+    Status do not fit together. Status stays, Shape gives way: Shape kept beside the
+    whole badge left every other row's status to its tint (review 24; review 18 had
+    said as much: a badge says of its row what a column says of every row). The badged
+    row's Status says what the badge said, whole; the badge is whole or left out."""
+    from ckpt_gui.app.models.compare_model import NAME_A, SHAPE_A, STATUS, status_label
     from tests.test_app_compare_badge_fit import _painted
 
     trees = _crc_trees(qtbot, tmp_path, 620)
     view = trees.view_a
     leaf = next(leaf for leaf in trees.model.tree.leaves if leaf.pair.key == BAD)
-    index = trees.model.index_of(leaf, NAME_A)
-    assert _painted(view, index).endswith("[B: CRC mismatch]")  # the badge whole, as before
-    assert view.isColumnHidden(STATUS) and not view.isColumnHidden(SHAPE_A), view.viewport().width()
-    shape = trees.model.index_of(leaf, SHAPE_A)
-    assert _painted(view, shape) == shape.data()  # whole, not cut
-    assert view.viewport().width() - view.columnWidth(NAME_A) - view.columnWidth(SHAPE_A) <= 1
+    assert not view.isColumnHidden(STATUS) and view.isColumnHidden(SHAPE_A), view.viewport().width()
+    status = trees.model.index_of(leaf, STATUS)
+    assert _painted(view, status) == status.data() == status_label("unreadable")
+    name = _painted(view, trees.model.index_of(leaf, NAME_A))
+    assert "[B:" not in name or name.endswith("[B: CRC mismatch]"), name
+    others = [other for other in trees.model.tree.leaves if other is not leaf]
+    assert all(_painted(view, trees.model.index_of(other, STATUS)) for other in others)
 
 
 def test_a_number_column_keeps_no_more_than_the_style_paints_its_widest_number_in(qtbot, tmp_path):

@@ -7,11 +7,16 @@ path depths."""
 
 from __future__ import annotations
 
+import math
+
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QTreeView
 
-from ckpt_gui.app.models.compare_model import REL
+from ckpt_gui.app.models.compare_model import REL, STATUS, status_label
+from ckpt_gui.app.status_style import DIFF_STYLES
 from ckpt_gui.app.widgets.column_widths import (
     NAME_SHARE,
+    Measured,
     columns_giving_way,
     fit_columns,
     hide_columns,
@@ -21,6 +26,7 @@ from ckpt_gui.app.widgets.column_widths import (
     stretch_names,
 )
 from ckpt_gui.app.widgets.compare_columns import A_GIVE_WAY, A_GIVE_WAY_ONE_STATUS, A_LIMITS, B_GIVE_WAY, B_LIMITS
+from ckpt_gui.app.widgets.elided_names import painted_margins
 from ckpt_gui.core.statuses import NONFINITE, DiffStatus
 from ckpt_gui.core.views.pair_tree import PairTree
 
@@ -110,7 +116,7 @@ class CompareFitting:
         for column in gave_way:
             del shown[column]
         order = tuple(column for column in order if column in shown)
-        gave_way += columns_giving_way(view, shown, order, measured=measured)
+        gave_way += status_kept(view, shown, order, columns_giving_way(view, shown, order, measured=measured), measured)
         hide_columns(view, gave_way)  # not view.setColumnHidden: see hide_columns
         for column in gave_way:
             shown.pop(column, None)
@@ -127,6 +133,40 @@ class CompareFitting:
         # rows opened or filtered to later were cut beside 400 px of nothing (review 20,
         # G11, at 2560x1440).
         fit_columns(view, shown, spare_outliers=True, measured=measured)
+
+
+def status_kept(
+    view: QTreeView, limits: dict[int, int], order: tuple[int, ...], way: list[int], measured: Measured
+) -> list[int]:
+    """The columns giving way (``way``, of ``order``), Status kept in tree A where it
+    can be: a NaN/Inf badge gets no room of Status (the names measured without badges
+    then), and Status shows instead of a column less needed that came back beside the
+    names (Shape, the same as tree B's beside it), a group's long text cut, where a
+    pair's status fits whole beside the names' share. At 1024x640 tree A hid Status for
+    "[B: 1 NaN, 1 +Inf]" on one row and for a group's "11 changed, 1 NaN/Inf", kept
+    Shape, and told the statuses by their tint alone (review 24)."""
+    if STATUS not in way or STATUS not in order or order[0] == STATUS:
+        return way  # Status shown, or the least needed (a chip of one status says it)
+    unbadged = measured.unbadged_name
+    if 0 < unbadged < max(measured.usual_name, measured.nested_name):
+        way = columns_giving_way(
+            view, limits, order, measured=measured._replace(usual_name=unbadged, nested_name=unbadged)
+        )
+        if STATUS not in way:
+            return way
+    less = [column for column in order[: order.index(STATUS)] if column not in way]
+    viewport = view.viewport().width()
+    names = min(unbadged or max(measured.usual_name, measured.nested_name), int(viewport * NAME_SHARE))
+    if not less or viewport - names < pair_status_width(view):
+        return way
+    return [column for column in way if column != STATUS] + less
+
+
+def pair_status_width(view: QTreeView) -> int:
+    """The px the widest status of a pair takes in ``view``'s Status column, whole."""
+    metrics = QFontMetricsF(view.font())
+    labels = [status_label(status) for status in DIFF_STYLES if status != NONFINITE]
+    return math.ceil(max(metrics.horizontalAdvance(label) for label in labels)) + painted_margins(view)
 
 
 def names_stretch(view: QTreeView) -> bool:
