@@ -189,7 +189,10 @@ class PagedTable(QWidget):
         self.next.setToolTip("Next page")
         for button in (self.previous, self.next):
             button.setMaximumWidth(32)
+        # Two labels, so that a narrow panel wraps "of 134,217,728" onto a line of its own
+        # (one label was cut at the pane's edge, review 24).
         self.page_label = QLabel()
+        self.total_label = QLabel()
         self.bar = QWidget()
         # A row that wraps: in a narrow panel "Go to row" and "rows 0-9..." were cut.
         bar = FlowLayout(self.bar)
@@ -201,6 +204,7 @@ class PagedTable(QWidget):
         buttons.addWidget(self.next)
         bar.addWidget(pages)
         bar.addWidget(self.page_label)
+        bar.addWidget(self.total_label)
         # What part of the tensor the rows are (an N-D tensor's slice), when not all of it.
         self.caption = theme.mute(QLabel())
         self.caption.setWordWrap(True)
@@ -276,10 +280,15 @@ class PagedTable(QWidget):
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def go_to_row(self, row: int) -> None:
-        """Show the page holding ``row`` and scroll to it."""
+        """Show the page holding ``row`` and scroll to it; "Go to row" says it (after a
+        jump to a NaN it still read 0, review 24)."""
         first = row - row % PAGE_ROWS
         if first != self.model.first_row:
             self._show_page(first)
+        if self.row.value() != row:
+            self.row.blockSignals(True)
+            self.row.setValue(row)
+            self.row.blockSignals(False)
         self.view.scrollTo(self.model.index(row - first, 0), QTableView.ScrollHint.PositionAtTop)
 
     def _show_page(self, first: int) -> None:
@@ -291,7 +300,8 @@ class PagedTable(QWidget):
         total, first = self.model.total_rows, self.model.first_row
         last = first + self.model.rowCount() - 1
         self._fit_row_numbers(last)
-        self.page_label.setText(f"rows {first:,}-{last:,} of {total:,}")
+        self.page_label.setText(f"rows {first:,}-{last:,}")
+        self.total_label.setText(f"of {total:,}")
         self.previous.setEnabled(first > 0)
         self.next.setEnabled(last < total - 1)
 
