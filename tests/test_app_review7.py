@@ -237,6 +237,25 @@ def test_a_filter_that_matches_nothing_says_so_in_the_trees_place(qtbot, window)
     assert [n.text() for n in trees.empty_notes] == ["", ""]
 
 
+def test_the_empty_trees_note_names_the_other_filters_on(qtbot, window):
+    """Review 24: "No variables match 'velo'" over a tree emptied by the dtype box's
+    int64; the note now names the box's dtype (and NaN/Inf only, a subtree), which the
+    user then knows to change."""
+    open_in(qtbot, window, demo_path())
+    panel = window.tree_panel
+    box = panel.dtype_box
+    kernels = {leaf.variable.dtype.name for leaf in panel.tree.root.leaves() if "kernel" in leaf.path}
+    others = [box.itemText(i) for i in range(1, box.count()) if box.itemText(i) not in kernels]
+    assert kernels and others, (kernels, others)
+    panel.search.setText("kernel")
+    box.setCurrentText(others[0])
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0)
+    assert panel.empty_note.text() == f"No variables match 'kernel' (dtype {others[0]})"
+    box.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0)
+    assert panel.empty_note.text() == ""
+
+
 def test_an_underscore_is_drawn_inside_its_row_in_every_tree(qtbot, window):
     """Review 7: with DejaVu in the Fusion style a row was its font's height exactly, and a
     selected "_kernel" read "kernel", its underscore an overline on the row below. Rows

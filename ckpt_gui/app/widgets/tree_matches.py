@@ -91,6 +91,19 @@ class TreeMatches:
         accept = under(self.subtree, accept) if self.subtree is not None else accept
         return self.search.text().lower().split(), accept
 
+    def _other_filters(self) -> tuple[str, ...]:
+        """The filters on beside the words typed, as the empty tree's note names them."""
+        dtype = self.dtype_box.currentText()
+        return tuple(
+            part
+            for part, on in (
+                (f"dtype {dtype}", bool(dtype) and dtype != ALL_DTYPES),
+                ("NaN/Inf only", self.nan_box.isChecked()),
+                (f"under {self.subtree.path}" if self.subtree is not None else "", self.subtree is not None),
+            )
+            if on
+        )
+
     def _filter_in_background(self) -> None:
         """Match the words typed on a worker thread (200,000 search texts: made once,
         then scanned in tens of ms), the result shown when it comes, unless more was
@@ -133,7 +146,8 @@ class TreeMatches:
         # The checkpoint's variables, and a report's model-only rows apart: they are not in it.
         only = f" + {len(tree.model_only):,} model only" if tree.model_only else ""
         # Nothing matched: said in the rows' place, not only by "0 of 5" above an empty tree.
-        self.empty_note.say(no_match(self.search.text(), "variables") if chosen is not None and not count else "")
+        nothing = chosen is not None and not count
+        self.empty_note.say(no_match(self.search.text(), "variables", self._other_filters()) if nothing else "")
         if chosen is not None:
             # A variable holding a matched optimizer slot is shown with it, and its groups count
             # it ("dnn 20 of 20" for 10 matched slots): said beside the matches, the rows agree.

@@ -40,7 +40,10 @@ class ViewNote(QObject):
         self.label.setGeometry(self.viewport.rect().adjusted(margin, margin, -margin, -margin))
 
 
-def no_match(typed: str, what: str) -> str:
-    """ "No variables match 'xyz'", or the other filters' when nothing was typed."""
+def no_match(typed: str, what: str, also: tuple[str, ...] = ()) -> str:
+    """ "No variables match 'xyz'", or the other filters' when nothing was typed; ``also``:
+    the other filters on ("dtype int64"), named: "velo" with the dtype box at int64 said
+    nothing of the box, which was what emptied the tree (review 24)."""
     typed = typed.strip()
-    return f"No {what} match '{typed}'" if typed else f"No {what} match the filters"
+    found = f"No {what} match '{typed}'" if typed else f"No {what} match the filters"
+    return f"{found} ({', '.join(also)})" if also else found
