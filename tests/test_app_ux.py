@@ -581,3 +581,20 @@ def test_actions_say_what_they_did_and_are_offered_only_when_they_can_act(qtbot,
     assert not starts[0].startswith(folder + os.sep) and not starts[1].startswith(folder + os.sep)
     assert len(warnings) == 1 and "never writes into a checkpoint" in warnings[0]
     assert os.path.exists(outside) and not os.path.exists(inside) and "never writes" not in window.banner.text
+
+
+def test_a_slots_pair_names_its_other_object_path_and_its_key(qtbot, window, checkpoints, tf):
+    """Review 24: the pair's title said "stored as optimizer/_momentums/0" for an Adam
+    slot shown under its variable; its key (TensorFlow's) is optimizer/_variables/N/...
+    Now the title names the other object path as such and the key as TensorFlow lists it."""
+    folder = checkpoints / "keras_seq"
+    open_path(qtbot, window, folder / "ckpt-3")
+    compare_with(qtbot, window, folder / "ckpt-4")
+    tree = window.compare_trees.model.tree
+    pair = next(p for p in window.compare.diff.pairs if tree.path_of(p) != p.path)  # a slot under its variable
+    window.compare_trees.select_pair(pair)
+    qtbot.waitUntil(lambda: pair.key in window.pair_panel.title.text().replace("\u200b", ""), timeout=WAIT_MS)
+    title = window.pair_panel.title.text().replace("\u200b", "")
+    assert "stored as" not in title
+    assert f"also reachable as {pair.path}" in title
+    assert pair.key in {name for name, _shape in tf.train.list_variables(str(folder / "ckpt-3"))}

@@ -144,7 +144,9 @@ class PairPanel(PairHeatmaps, QWidget):
         # Paired by key (an object graph cannot be read): the tree names it as the normal
         # comparison does when a graph reads, and "Paired by" says whose names they are.
         if place != stored:  # an optimizer slot shown under its variable
-            text += f"{muted}stored as {breakable(stored)}</span>"
+            # Another object path of it, not its key ("stored as optimizer/_momentums/0"
+            # read as the key, which is optimizer/_variables/N/..., review 24): both said.
+            text += f"{muted}also reachable as {breakable(stored)}; key {breakable(pair.key)}</span>"
         renamed = pair.a is not None and pair.b is not None and pair.b.display_path != pair.a.display_path
         # B's own name (a rename); not B's raw key when one side has no object paths
         if renamed and (pair.key_b is not None or (pair.a.object_paths and pair.b.object_paths)):
