@@ -155,3 +155,34 @@ def test_a_row_menu_open_when_the_object_view_replaces_the_key_view_closes(qtbot
     assert menus, "the menu was opened"
     assert panel.current_view == "objects" and panel.selected_node().variable.key == kept
     assert not open_at_swap, "the key view's menu stayed open over the object view"
+
+
+def test_a_filter_typed_in_the_key_view_applies_to_the_object_view_too(qtbot, window, checkpoints, held_graph, tf_keys):
+    """Text typed while the object graph was decoded: the key view stays filtered by
+    it when the graph lands, and the object view (Ctrl+1) shows the same variables."""
+    browse, panel = window.browse, window.tree_panel
+    with qtbot.waitSignal(browse.keys_shown, timeout=WAIT_MS):
+        browse.open_path(str(checkpoints / "many"))
+    panel.search.setText("weight_7")
+    matching = {k for k in tf_keys if "weight_7" in k}
+    qtbot.waitUntil(lambda: not panel.filtering.debounce.isActive() and not panel._filtering, timeout=WAIT_MS)
+    assert _shown_keys(panel.tree.root) == matching
+
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        held_graph.set()
+    assert panel.current_view == "keys" and panel.search.text() == "weight_7"
+    assert _shown_keys(panel.tree.root) == matching
+    panel.objects_button.setChecked(True)
+    qtbot.waitUntil(lambda: not panel._filtering, timeout=WAIT_MS)
+    assert panel.current_view == "objects" and _shown_keys(panel.tree.root) == matching
+
+
+def _shown_keys(node) -> set[str]:
+    """The keys of the variables the filter shows below ``node``."""
+    found, stack = set(), [node]
+    while stack:
+        node = stack.pop()
+        if node.variable is not None:
+            found.add(node.variable.key)
+        stack.extend(node.shown)
+    return found
