@@ -142,9 +142,11 @@ class CheckpointOpening:
 
     def _finish_keys_first(self, ckpt: Checkpoint, keep: str | None) -> None:
         """The key view is painted: usable. It keeps the previous selection (``keep``,
-        reselected by ``set_trees``) or has none: the object view makes the first."""
-        if self._early is not None and self._early[0] is ckpt:
-            self._early = (ckpt, self._early[1], self.tree_panel.changes)  # what the user does from now on
+        reselected by ``set_trees``) or has none: the object view makes the first. What
+        the user has done is counted from ``set_trees`` on, not from here: a click
+        handled before this posted call (queued while the 200,000-row key view was first
+        painted) was taken for none, and the object view replaced the view the user had
+        clicked in, its first choice selected (review 24 #3)."""
         plot_import.start()
         self.keys_shown.emit()
 
@@ -186,8 +188,9 @@ class CheckpointOpening:
         self.status.emit(f"{facts.variable_total:,} variables, {format_bytes(facts.variable_bytes)}")
         for tree in {id(t): t for t in trees.values()}.values():
             tree.clear_report()  # a report belongs to the checkpoint it was made for
+        kept = False  # the key view stays shown, as the user left it
         if early is not None:
-            self._merge_objects(trees, early, keep)
+            kept = self._merge_objects(trees, early, keep)
         else:
             self.tree_panel.set_trees(trees, keep)
         shown = {id(t) for t in self.tree_panel.trees.values()}
@@ -200,9 +203,9 @@ class CheckpointOpening:
         # then Details and the jobs it starts. With the swap, all in one turn, they held
         # the loop 65 to 100 ms of CPU at 200,000 variables (QTimer.singleShot(0) posts
         # a call, which Qt's glib loop runs in the same pass as the tree's paint).
-        plot_turns.later(self, lambda: self._select_first(ckpt, keep))
+        plot_turns.later(self, lambda: self._select_first(ckpt, keep, kept))
 
-    def _select_first(self, ckpt: Checkpoint, keep: str | None) -> QWidget | None:
+    def _select_first(self, ckpt: Checkpoint, keep: str | None, kept: bool = False) -> QWidget | None:
         """A piece of plot_turns: the first selection in the tree, not told to the
         panels yet (``_finish_showing``, the next piece); returns the tree, painted
         before Details fills."""
@@ -217,7 +220,7 @@ class CheckpointOpening:
         viewport.setUpdatesEnabled(False)
         selected = False
         try:
-            selected = self._select_first_unless(keep)
+            selected = self._select_first_unless(keep, kept)
             self.tree_selected.emit()  # the window gives the tree the focus: painted once, not again a turn later
         finally:
             if selected:
@@ -253,11 +256,13 @@ class CheckpointOpening:
         self.loaded.emit()
         return shown
 
-    def _merge_objects(self, trees: Trees, early, keep: str | None) -> None:
+    def _merge_objects(self, trees: Trees, early, keep: str | None) -> bool:
         """The object view is ready for the checkpoint whose key view is shown. A user
         who has selected, expanded or filtered meanwhile stays in the key view as they
         left it (the same tree, its variables now with their object paths; the object
-        view a click away); otherwise the object view replaces it, the selection kept."""
+        view a click away, where Ctrl+1 selects the same row: see TreeViews._switch_view);
+        otherwise the object view replaces it, the selection kept. Whether the key view
+        stays."""
         _ckpt, keys, changes = early
         self._swapping = True
         try:
@@ -265,14 +270,19 @@ class CheckpointOpening:
                 self.tree_panel.adopt_trees(trees)
                 if self.current is not None and self.current.variable is not None:
                     self._show_details(self.current)  # now with its object paths and TF name
-            else:
-                self.tree_panel.set_trees(trees, keep, show_objects=True)
+                return True
+            self.tree_panel.set_trees(trees, keep, show_objects=True)
+            return False
         finally:
             self._swapping = False
 
-    def _select_first_unless(self, keep: str | None) -> bool:
+    def _select_first_unless(self, keep: str | None, kept: bool = False) -> bool:
         """Select the variable to show first, unless ``keep`` (the previous selection) was
-        found; whether one was selected (its columns are fitted in the next turn)."""
+        found, or the key view stays (``kept``) with a row the user selected: a group
+        too (the first choice had replaced their ``model/blocks``, review 24 #3); whether
+        one was selected (its columns are fitted in the next turn)."""
+        if kept and self.tree_panel.selected_node() is not None:
+            return False
         if keep is None or self.current is None:
             first = self._first_to_select()
             if first is not None:

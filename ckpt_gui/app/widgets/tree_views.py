@@ -4,6 +4,9 @@ the user opened in each, opened again when the view is switched back to."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
+
 from ckpt_gui.core.format.conventions import OBJECT_GRAPH_KEY
 from ckpt_gui.core.views.tree import TreeNode, VariableTree
 
@@ -41,9 +44,16 @@ class TreeViews:
         if not self._all_open:  # else opened fully again
             self._opened_by_view[left] = (self._filter_state(), list(self._opened_nodes.values()))
         state, opened = self._opened_by_view.get(self.current_view, (None, None))
+        group = self.selected_node()
+        group = group if group is not None and group.variable is None else None
         self._show_current_tree(self._selected_key(), opened if state == self._filter_state() else None)
+        if group is not None:  # a group selected: the other view's group of the same variables, if it has one
+            same = same_group(group, self.tree)
+            if same is not None and self.model.is_shown(same):
+                self.select_node(same)
 
     def _show_current_tree(self, keep_key: str | None, opened: list[TreeNode] | None = None) -> None:
+        self._close_row_menus()
         self.subtree = None  # a node of the tree shown before
         self.subtree_chip.hide()
         self.model.set_tree(self.tree)
@@ -53,6 +63,14 @@ class TreeViews:
             self._open_again(opened)
         if keep_key is None or not self.select_key(keep_key):
             self.node_selected.emit(self.selected_node())
+
+    def _close_row_menus(self) -> None:
+        """A row's menu still open over the tree being replaced (the key view's, open when
+        the object view came) closes: its actions were for a row no longer shown, and
+        "Filter to this subtree" then did nothing (review 24 #3). Its ``exec`` returns."""
+        for menu in self.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if menu.isVisible():
+                menu.close()
 
     def _filter_state(self) -> tuple:
         statuses = frozenset(self.statuses) if self.statuses is not None else None
@@ -82,6 +100,37 @@ class TreeViews:
                 continue
             self.model.reveal(node)
             self.view.expand(self.model.index_of(node))
+
+
+def same_group(group: TreeNode, tree: VariableTree | None) -> TreeNode | None:
+    """The group of ``tree`` (the other view) at ``group``'s path that holds its
+    variables, judged by its first variable (found without making the levels in
+    between: a key view's ``blocks`` is 20,000 groups): the key view's key prefix
+    ``model/blocks`` is the object view's ``model/blocks``. None when ``tree`` has
+    no such group (the key view's ``optimizer/_variables``: the object view keeps
+    slots under their variables): then nothing is selected rather than another row."""
+    first = _first_variable(group)
+    node = tree.by_key.get(first.variable.key) if tree is not None and first is not None else None
+    path = group.path
+    while node is not None and node.parent is not None:
+        if node.path == path and node.variable is None:
+            return node
+        node = node.parent
+    return None
+
+
+def _first_variable(node: TreeNode) -> TreeNode | None:
+    for _ in range(1000):  # a bound: no tree is this deep
+        if node.variable is not None:
+            return node
+        pending = node.pending
+        if pending:  # a level not made yet: its first leaf, not the level (a list or the key view's range)
+            node = next(iter(pending))
+        elif node.children:
+            node = node.children[0]
+        else:
+            return None
+    return None
 
 
 def _depth(node: TreeNode) -> int:
