@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from itertools import compress
+from operator import attrgetter
 
 from PySide6.QtCore import QTimer
 
@@ -29,6 +31,10 @@ from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of, mi
 from ckpt_gui.core.views.readable_stats import group_histogram_of_readable, stats_skipping_unreadable
 from ckpt_gui.core.views.shown_names import named_message
 from ckpt_gui.core.views.tree import SLOT, TreeNode
+
+# A group's variables' fields, read in C (a group of 200,000: 0.1 to 0.2 s each in Python).
+_DTYPE, _DTYPE_NAME = attrgetter("dtype"), attrgetter("dtype.name")
+_KEY, _SIZE = attrgetter("key"), attrgetter("size_bytes")
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
@@ -290,16 +296,19 @@ class SelectionStats:
         if accept is not None:  # the variables the filter shows, as the group's counts in the tree (review rv-109)
             taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
             chosen = [v for v in chosen if v.key in taken]
-        numeric = [v for v in chosen if v.dtype.is_numeric and not v.dtype.is_complex]
+        # By dtype, in C: a group of 200,000 variables has a few dtypes (0.2 s one by one).
+        by_name = dict(zip(map(_DTYPE_NAME, chosen), map(_DTYPE, chosen)))  # (a dtype's hash is Python's)
+        numbers = {name for name, dtype in by_name.items() if dtype.is_numeric and not dtype.is_complex}
+        numeric = list(compress(chosen, map(numbers.__contains__, map(_DTYPE_NAME, chosen))))
         if missing_files(ckpt):  # values only of those whose data file is there
             numeric = [v for v in numeric if missing_shard_of(ckpt, v.key) is None]
             if not numeric:
                 first = missing_files(ckpt)[0]
                 self.histogram.clear(f"No histogram: {os.path.basename(first)} is {storage.absent_why(first)}")
                 return
-        keys = [v.key for v in numeric]
+        keys = list(map(_KEY, numeric))
         slots_left_out = len(chosen) < node.variable_count
-        total = sum(v.size_bytes for v in numeric)
+        total = sum(map(_SIZE, numeric))
         if not keys:
             self.histogram.clear(_nothing_drawn(node, accept, chosen))
             return
@@ -359,12 +368,12 @@ def _slots_to_check(node: TreeNode, accept, chosen: list, ckpt: Checkpoint, know
     (where their badge is): read only to be named if they cannot be (issue 11: a corrupt
     slot went unsaid in its group's Details), unless known already (the NaN/Inf scan's),
     and none when reading those not known would take more than ``room`` bytes."""
-    taken = {v.key for v in chosen}
+    taken = set(map(_KEY, chosen))
     missing = bool(missing_files(ckpt))
     slots = {
         leaf.variable.key: leaf
-        for leaf in node.leaves()
-        if leaf.kind == SLOT and leaf.variable.key not in taken and (accept is None or accept(leaf))
+        for leaf in node.slot_leaves()
+        if leaf.variable.key not in taken and (accept is None or accept(leaf))
         and leaf.variable.dtype.is_numeric and not leaf.variable.dtype.is_complex
         and not (missing and missing_shard_of(ckpt, leaf.variable.key) is not None)
     }  # fmt: skip

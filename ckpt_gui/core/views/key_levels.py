@@ -222,6 +222,24 @@ class KeyRange:
         """Its leaves (made if need be): ``TreeNode.leaves`` of a group not opened."""
         return map(self.columns.leaf_at, range(self.start, self.stop))
 
+    def model_variables(self) -> list[Variable]:
+        """TreeNode.model_variables of the group: its variables but the slots, from the
+        columns (no leaf made)."""
+        columns, start, stop = self.columns, self.start, self.stop
+        if columns.variables is not None:
+            every = columns.variables[start:stop]
+        else:  # made column by column (Variable._make of each position: 1.3 s at 200,000)
+            every = list(map(Variable, *(column[start:stop] for column in columns.fields)))
+        slots = {at - start for at in columns.slots if start <= at < stop}
+        if not slots or len(slots) == len(every):
+            return every
+        return [variable for at, variable in enumerate(every) if at not in slots]
+
+    def slot_leaves(self) -> list[TreeNode]:
+        """The group's slots' leaves (made if need be), in path order."""
+        start, stop = self.start, self.stop
+        return [self.columns.leaf_at(at) for at in sorted(at for at in self.columns.slots if start <= at < stop)]
+
     def made_leaves(self) -> list[TreeNode]:
         return [node for node in self.columns.made[self.start : self.stop] if node is not None]
 
