@@ -150,3 +150,15 @@ def test_an_unreadable_other_series_is_passed_over_without_an_error(two_series, 
     ckpt = Checkpoint.open(str(copy))
     wanted = [WantedVariable(("model/dense1/_kernel/.ATTRIBUTES/VARIABLE_VALUE",), (20, 16), "float32")]
     assert other_series_fits(ckpt.location, ckpt.ref, wanted) == []
+
+
+def test_a_model_not_built_yet_matches_nothing_and_the_other_series_is_named(two_series, tmp_path):
+    folder, script, _oracle = two_series
+    unbuilt = tmp_path / "unbuilt.py"
+    unbuilt.write_text(script.read_text().replace("model(tf.zeros([1, 20]))\n", ""))
+    assert unbuilt.read_text() != script.read_text()
+    _code, document = diagnose(folder, unbuilt)
+    assert document["summary"]["deferred"] and "better_series" not in document  # no weights to match yet
+    notes = document["notes"]
+    at = next(i for i, note in enumerate(notes) if "not built yet" in note)
+    assert notes[at + 1].startswith("this folder holds another series too (latest: ckpt-2)")

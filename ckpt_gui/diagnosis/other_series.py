@@ -141,4 +141,7 @@ def _with_deferred_note(report: RestoreReport, location: Location, ref: Checkpoi
         f"this folder holds another series too (latest: {names}): once the model is built, the doctor also checks "
         "which series holds its variables"
     )
-    return replace(report, notes=(*report.notes, note))
+    notes = list(report.notes)
+    # Beside the note that says the model is not built, not after the routine lines.
+    at = next((i + 1 for i, said in enumerate(notes) if "not built yet" in said), len(notes))
+    return replace(report, notes=(*notes[:at], note, *notes[at:]))
