@@ -51,7 +51,8 @@ def diagnose_other_series(window, doctor: DoctorController, prefix: str) -> None
     """The report's "Diagnose ckpt-2": another series of the folder that fits the
     script's model better, shown as the picker shows it, then diagnosed with the same
     script (the doctor keeps a script for its folder's checkpoints)."""
-    script, shown = doctor.script, window.browse.ckpt
+    report = window.report_panel.report  # the report whose line was clicked: its script, if the doctor forgot it
+    script, shown = doctor.script or (report.script if report is not None else None), window.browse.ckpt
     if not script or shown is None:
         return
 
