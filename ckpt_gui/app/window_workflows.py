@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt, QTimer
+
 if TYPE_CHECKING:
     from ckpt_gui.app.controllers.compare import CompareController
     from ckpt_gui.app.controllers.doctor import DoctorController
@@ -42,6 +44,30 @@ def connect_doctor(window, doctor: DoctorController) -> None:
     doctor.done.connect(lambda report: report_behind_comparison(window, report))
     for changed in (doctor.done, doctor.statuses_changed):
         changed.connect(lambda _arg: window._enable_diagnosis_actions())
+    window.report_panel.other_series_requested.connect(lambda prefix: diagnose_other_series(window, doctor, prefix))
+
+
+def diagnose_other_series(window, doctor: DoctorController, prefix: str) -> None:
+    """The report's "Diagnose ckpt-2": another series of the folder that fits the
+    script's model better, shown as the picker shows it, then diagnosed with the same
+    script (the doctor keeps a script for its folder's checkpoints)."""
+    report = window.report_panel.report  # the report whose line was clicked: its script, if the doctor forgot it
+    script, shown = doctor.script or (report.script if report is not None else None), window.browse.ckpt
+    if not script or shown is None:
+        return
+
+    def diagnose_when_shown(ckpt) -> None:
+        # After the open's own handlers (the window shows Details for a checkpoint without
+        # a report): the attempt then brings the report panel forward.
+        if os.path.realpath(ckpt.prefix) == os.path.realpath(prefix):
+            QTimer.singleShot(0, lambda: doctor.diagnose(script))
+
+    window.browse.checkpoint_shown.connect(diagnose_when_shown, Qt.ConnectionType.SingleShotConnection)
+    ref = next((ref for ref in shown.location.checkpoints if ref.prefix == prefix), None)
+    if ref is not None:
+        window.browse.switch_checkpoint(ref)  # as the picker switches: its list stays the folder's
+    else:
+        window.browse.open_path(prefix)
 
 
 def _held_reason(window, doctor: DoctorController) -> None:

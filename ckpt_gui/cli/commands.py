@@ -195,6 +195,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_choice
     from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
     from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
+    from ckpt_gui.diagnosis.other_series import with_other_series
     from ckpt_gui.diagnosis.report import build_report, exit_code
     from ckpt_gui.diagnosis.runner import Diagnoser
     from ckpt_gui.diagnosis.value_names import source_paths
@@ -235,6 +236,8 @@ def _diagnose(args: argparse.Namespace) -> int:
         diagnoser.close()
     names = source_paths(ckpt.variables) if ckpt is not None and ckpt.keras is None else None
     report = build_report(request, result, choice, names)
+    if ckpt is not None:  # another series of the folder the model fits better, said first (review 24 #1)
+        report = with_other_series(report, ckpt.location, ckpt.ref)
     if args.json:
         _print_json(report.to_json() | {"warnings": notes})
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from typing import TextIO
 
@@ -39,6 +40,10 @@ def print_report(report: RestoreReport, out: TextIO = sys.stdout) -> None:
     warning = report.checkpoint_choice.warning() if report.checkpoint_choice is not None else None
     if warning:
         out.write(f"\nWARNING: {warning}\n")
+    better = report.better_series
+    if better is not None:  # before the verdict: the rows below are about the wrong series
+        out.write(f"\nOTHER SERIES: {better.sentence()}\n")
+        out.write(f"    ckpt-gui diagnose {shlex.quote(better.prefix)} --model {shlex.quote(report.script)}\n")
     out.write("\n")
     error = report.error
     if error is not None:

@@ -12,6 +12,7 @@ from ckpt_gui.core.format.conventions import INTEGER_DTYPES, has_average_name, h
 from ckpt_gui.core.formatting import counted
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.core.views.tree import natural_key  # optimizer/vars/2 before optimizer/vars/10
+from ckpt_gui.diagnosis.better_series import BetterSeries
 from ckpt_gui.diagnosis.checkpoint_choice import CheckpointChoice
 from ckpt_gui.diagnosis.sandbox import FolderProtection
 from ckpt_gui.diagnosis.tensorflow_messages import SAVER_RAISED, SAVER_RAISED_PART_WAY
@@ -306,6 +307,8 @@ class RestoreReport:
     optimizer_built: bool | None = None
     # Of ``seconds``, those before the script started (TensorFlow's import): not in the time limit.
     import_seconds: float = 0.0
+    # Another series of the folder that holds more of the model than this checkpoint (other_series.py).
+    better_series: BetterSeries | None = None
 
     @property
     def problems(self) -> list[RestoreFinding]:
@@ -360,6 +363,8 @@ class RestoreReport:
             document["binding"] = self.binding
         if self.keras_file is not None:
             document["keras_file"] = dict(self.keras_file)
+        if self.better_series is not None:
+            document["better_series"] = self.better_series.to_json()
         return document
 
 

@@ -20,6 +20,8 @@ def markdown(report: RestoreReport) -> str:
             heading, _, output = error.output_text().partition("\n")
             lines += ["", heading, "", "```", output, "```"]
         return "\n".join(lines) + "\n"
+    if report.better_series is not None:  # before the verdict: the rows below are about the wrong series
+        lines += [f"> **Another series fits better.** {report.better_series.sentence()}", ""]
     verdict = "everything the model needs was restored" if report.ok else "the restore is incomplete"
     lines += [f"**Result: {verdict}.**", ""]
     lines += ["| Status | Count |", "|---|---:|"] + _markdown_counts(report)

@@ -18,6 +18,9 @@ from ckpt_gui.diagnosis.layer_renames import RenamedWeight, renamed_weights
 
 _NUMBER = re.compile(r"\d+")
 _CLEARLY_BETTER = 0.08  # path similarity by which one candidate outranks the rest
+# A model variable no checkpoint value resembles. Not said where another series of the
+# folder holds it (other_series.py): the checkpoint is then likely another model's.
+ADDED_SINCE = "the checkpoint has no value of this shape and dtype: a layer or variable added since it was saved"
 
 
 def with_suggestions(findings: list[RestoreFinding], name_based: bool, keras: bool = False) -> list[RestoreFinding]:
@@ -120,9 +123,7 @@ def _for_missing(var: RestoreFinding, unmatched: list[RestoreFinding], name_base
         for candidate, why in _candidates(var, unmatched, from_checkpoint=False, name_based=name_based)
     ]
     if not suggestions:
-        suggestions.append(
-            "the checkpoint has no value of this shape and dtype: a layer or variable added since it was saved"
-        )
+        suggestions.append(ADDED_SINCE)
     return suggestions
 
 

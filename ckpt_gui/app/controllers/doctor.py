@@ -31,6 +31,7 @@ from ckpt_gui.diagnosis.checkpoint_choice import checkpoint_choice, keras_file_c
 from ckpt_gui.diagnosis.child.keras_kind import keras_file_kind
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport
 from ckpt_gui.diagnosis.keras_causes import SHARDED_NOT_DIAGNOSED
+from ckpt_gui.diagnosis.other_series import with_other_series
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.runner import Diagnoser, DiagnosisRequest
 from ckpt_gui.diagnosis.value_names import source_paths
@@ -255,7 +256,8 @@ class DoctorController(Controller):
             ckpt.shards.check_all_present()  # a restore needs every value: a missing file, said plainly
             result = diagnoser.run(request, on_phase, context.cancelled)
             choice = checkpoint_choice(ckpt.location.directory, ckpt.location, ckpt.ref)
-            return build_report(request, result, choice, source_paths(ckpt.variables))
+            report = build_report(request, result, choice, source_paths(ckpt.variables))
+            return with_other_series(report, ckpt.location, ckpt.ref)  # a better series of the folder, said first
 
         # The checkpoint named while it runs: the user may show another meanwhile (review 22, #20).
         self.attempt_of = os.path.basename(ckpt.prefix)

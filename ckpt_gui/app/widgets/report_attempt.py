@@ -111,7 +111,8 @@ class AttemptStates:
         if self.report is not None:  # dimmed, the routine lines' own grey would stand out
             notes, routine = ordered_notes(self.report)
             self.notes.setText(bullets(notes, 0 if dimmed else routine, self.palette()))
-        for pane in (self.notes_area, self.problems, self.detail_area, self.error, *self.legend.values()):
+        panes = (self.notes_area, self.problems, self.detail_area, self.error, self.other_series)
+        for pane in (*panes, *self.legend.values()):
             pane.setEnabled(not dimmed)
 
     @property

@@ -26,6 +26,7 @@ from ckpt_gui.app.widgets.layouts import FlowLayout
 from ckpt_gui.app.widgets.report_attempt import AttemptStates
 from ckpt_gui.app.widgets.report_panes import OneLine, Reshare, scrolling, share_room
 from ckpt_gui.app.widgets.report_problems import ProblemTable
+from ckpt_gui.app.widgets.report_series import OtherSeriesLine
 from ckpt_gui.app.widgets.report_texts import (
     bullets,
     error_text,
@@ -58,6 +59,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
     export_requested = Signal(str, str)  # path, "json" or "md": the controller writes it
     export_asked = Signal(str)  # "json" or "md": the controller asks where, then writes it
     repair_requested = Signal()  # the user wants the repair plan of this report
+    other_series_requested = Signal(str)  # diagnose this checkpoint (a better series) with the same script
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -88,6 +90,9 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._show_running_phase)
+        # Another series of the folder fits the model better: said above the rows, with its button.
+        self.other_series = OtherSeriesLine()
+        self.other_series.diagnose_requested.connect(self.other_series_requested)
         self.legend_row = QHBoxLayout()
         self.legend: dict[RestoreStatus, QToolButton] = {}
         # The comparison's chips (status_style.chip_css): the same control, framed alike and
@@ -150,6 +155,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         layout.addLayout(start_row)
         layout.addWidget(self.phase)
         layout.addWidget(self.previous)
+        layout.addWidget(self.other_series)
         layout.addLayout(self.legend_row)
         layout.addWidget(self.error, 1)
         layout.addWidget(self.problem_split, 1)
@@ -183,6 +189,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         self.repair_button.setEnabled(error is None and not report.ok)
         self.error.setVisible(error is not None)
         self.headline.setText(headline_html(report))
+        self.other_series.show_for(report)
         if error is not None:
             self.error.setPlainText(error_text(error))
             self._show_legend({})
@@ -210,6 +217,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
         """Status colours readable on the new palette (theme.follow calls this)."""
         for status, button in self.legend.items():
             button.setStyleSheet(status_style.chip_css(status, self.palette(), status_style.STYLES))
+        self.other_series.follow_palette()
         if self.report is not None:
             self.headline.setText(headline_html(self.report))
             notes, routine = ordered_notes(self.report)
@@ -241,6 +249,7 @@ class ReportPanel(AttemptStates, ProblemTable, QWidget):
     # -- internals --------------------------------------------------------------------------
 
     def _hide_report(self) -> None:
+        self.other_series.show_for(None)
         self.notes.setText("")
         self.error.hide()
         self._fill_problems(None)
