@@ -15,6 +15,7 @@ from ckpt_gui.core.format.discovery import locate
 from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.storage import same_checkpoint
 from ckpt_gui.core.open_fallback import with_unreadable_marked
+from ckpt_gui.repair.record import repaired_from
 
 
 class PartnerChoice:
@@ -31,7 +32,10 @@ class PartnerChoice:
             self.banner.show_message("Open a checkpoint first, then compare it with another.", "info")
             return
         again = self._again()
-        if again is None:
+        source = _repaired_from(self.ckpt)
+        if again is None and source is not None:  # a repaired checkpoint: its source is the obvious B
+            start = source
+        elif again is None:
             start = self.ckpt.location.directory
         else:  # the closed comparison's other checkpoint
             start = again[1 if same_prefix(again[0], self.ckpt.prefix) else 0]
@@ -113,3 +117,17 @@ def same_prefix(path: str, other: str) -> bool:
     """Whether two paths name one checkpoint (through symbolic links: a linked folder or
     ``.index``, storage.same_checkpoint)."""
     return same_checkpoint(path, other)
+
+
+def _repaired_from(ckpt) -> str | None:
+    """The checkpoint a repair made ``ckpt`` from, as its ``repair.json`` names it, if it
+    is still there and not ``ckpt`` itself (Compare with... from a repaired checkpoint
+    proposed the checkpoint itself, review 24)."""
+    source = repaired_from(ckpt.location.directory)
+    if source is None or same_checkpoint(source, ckpt.prefix):
+        return None
+    try:
+        locate(source)
+    except CheckpointError:
+        return None
+    return source

@@ -30,8 +30,8 @@ from ckpt_gui.diagnosis.sandbox import read_only_folders
 from ckpt_gui.diagnosis.value_names import source_paths
 from ckpt_gui.repair.notes import dropped_optimizer_state, outcome_notes
 from ckpt_gui.repair.plan import Action, PlanEntry, PlanError, RepairPlan, named
+from ckpt_gui.repair.record import RECORD_NAME
 
-RECORD_NAME = "repair.json"
 RECORD_SCHEMA = 1
 _NOT_CONSUMED = (RestoreStatus.MISSING, RestoreStatus.SHAPE_CONFLICT, RestoreStatus.DTYPE_CONFLICT,
                  RestoreStatus.DEFERRED)  # fmt: skip

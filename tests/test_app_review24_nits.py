@@ -1,0 +1,61 @@
+"""Review 24's nits: Compare with... from a repaired checkpoint proposed the checkpoint
+itself ("comparing it with itself shows every variable the same"); the repair's record
+beside it names the source, the obvious B."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+from PySide6.QtWidgets import QDialog
+
+from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+from ckpt_gui.core.format.storage import same_checkpoint
+from tests.test_app_compare_review7 import _write
+from tests.test_app_ux import open_path
+
+
+def _repaired(tmp_path, record: str | None) -> tuple[str, str]:
+    """A source checkpoint and a copy of it in a folder of its own, as a repair writes
+    it, with ``record`` as its repair.json (None: none)."""
+    (tmp_path / "source").mkdir()
+    source = str(tmp_path / "source" / "ckpt-1")
+    _write(source, {"model/dense/kernel": np.arange(12, dtype=np.float32).reshape(3, 4)})
+    shutil.copytree(tmp_path / "source", tmp_path / "repaired")
+    (tmp_path / "repaired" / "checkpoint").unlink(missing_ok=True)
+    if record is not None:
+        (tmp_path / "repaired" / "repair.json").write_text(record)
+    return source, str(tmp_path / "repaired" / "ckpt-1")
+
+
+def _proposed(qtbot, window, monkeypatch, shown: str) -> tuple[str, str] | None:
+    open_path(qtbot, window, shown)
+    orders = []
+
+    def look(dialog) -> int:
+        orders.append(dialog.order())
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CompareDialog, "exec", look)
+    window.compare.choose()
+    (order,) = orders
+    return order
+
+
+def test_compare_with_from_a_repaired_checkpoint_proposes_its_source(qtbot, window, tmp_path, monkeypatch):
+    source, repaired = _repaired(tmp_path, None)
+    (tmp_path / "repaired" / "repair.json").write_text(json.dumps({"schema": 1, "source": source, "plan": {}}))
+    order = _proposed(qtbot, window, monkeypatch, repaired)
+    assert order is not None and any(same_checkpoint(side, source) for side in order), order
+    assert any(same_checkpoint(side, repaired) for side in order), order
+
+
+def test_a_record_that_cannot_be_read_proposes_as_before(qtbot, window, tmp_path, monkeypatch):
+    for record in ("{not json", json.dumps(["source"]), json.dumps({"source": str(tmp_path / "gone" / "ckpt-1")})):
+        _source, repaired = _repaired(tmp_path, record)
+        order = _proposed(qtbot, window, monkeypatch, repaired)
+        assert order is None or not any("source" in side for side in order), (record, order)
+        monkeypatch.undo()
+        shutil.rmtree(tmp_path / "source")
+        shutil.rmtree(tmp_path / "repaired")
