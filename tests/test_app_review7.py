@@ -254,6 +254,15 @@ def test_the_empty_trees_note_names_the_other_filters_on(qtbot, window):
     box.setCurrentIndex(0)
     qtbot.waitUntil(lambda: panel.model.rowCount() > 0)
     assert panel.empty_note.text() == ""
+    # Text typed for one checkpoint, kept as another opens, matching nothing there: said.
+    panel.search.setText("xyz")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0)
+    assert panel.empty_note.text() == "No variables match 'xyz'"
+    open_in(qtbot, window, demo_path())
+    qtbot.waitUntil(lambda: panel.empty_note.text() != "", timeout=10_000)
+    assert panel.empty_note.text() == "No variables match 'xyz' (the text kept from the checkpoint before)"
+    panel.search.setText("xyzw")  # typed for this one
+    qtbot.waitUntil(lambda: panel.empty_note.text() == "No variables match 'xyzw'")
 
 
 def test_an_underscore_is_drawn_inside_its_row_in_every_tree(qtbot, window):

@@ -97,6 +97,9 @@ class TreeMatches:
         return tuple(
             part
             for part, on in (
+                # Typed for the checkpoint open before: "velo" over another checkpoint's
+                # empty tree read as this one's answer (review 24).
+                ("the text kept from the checkpoint before", getattr(self, "text_kept", False)),
                 (f"dtype {dtype}", bool(dtype) and dtype != ALL_DTYPES),
                 ("NaN/Inf only", self.nan_box.isChecked()),
                 (f"under {self.subtree.path}" if self.subtree is not None else "", self.subtree is not None),
@@ -219,6 +222,7 @@ class TreeMatches:
             self.view.expand(self.model.index_of(node))
 
     def _on_text(self, _text: str) -> None:
+        self.text_kept = False
         if getattr(self, "_clearing_text", False):  # clear_filter filters once, for all it cleared
             return
         if is_large(self.tree):

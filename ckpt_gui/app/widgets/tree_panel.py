@@ -175,6 +175,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         ``objects_pending``: only the key view for now, the object graph being read;
         ``show_objects``: switch to the object view (if there is one)."""
         self.trees = trees
+        self.text_kept = bool(self.search.text().strip())  # typed for the checkpoint before (empty_note)
         self._opened_by_view.clear()  # nodes of the trees shown before
         self._picked = None  # the same: it would keep their tree alive
         self.nonfinite = None
