@@ -46,3 +46,24 @@ def test_the_page_labels_are_whole_in_a_narrow_pane(qtbot):
         qtbot.waitUntil(lambda label=label, needed=needed: label.width() >= needed)
         right = label.mapTo(table, label.rect().topLeft()).x() + needed
         assert right <= table.width(), (label.text(), right, table.width())
+
+
+def test_ctrl_end_and_ctrl_home_select_the_cell_they_go_to(qtbot):
+    """Review 24, #8: Ctrl+End moved the framed cell, not the selection, and Ctrl+C then
+    copied the cell selected before."""
+    from PySide6.QtCore import Qt
+
+    table = PagedTable()
+    qtbot.addWidget(table)
+    table.resize(400, 300)
+    table.show()
+    qtbot.waitExposed(table)
+    values = np.arange(10 * 128, dtype=np.float32).reshape(10, 128)
+    table.set_source(values)
+    view = table.view
+    view.setCurrentIndex(table.model.index(1, 2))
+    view.setFocus()
+    for key, (row, column) in ((Qt.Key.Key_End, (9, 127)), (Qt.Key.Key_Home, (0, 0))):
+        qtbot.keyClick(view, key, Qt.KeyboardModifier.ControlModifier)
+        assert (view.currentIndex().row(), view.currentIndex().column()) == (row, column)
+        assert [(i.row(), i.column()) for i in view.selectionModel().selectedIndexes()] == [(row, column)]

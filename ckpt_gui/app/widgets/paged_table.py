@@ -12,7 +12,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -159,6 +159,30 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
 
+class CornerKeys(QObject):
+    """Ctrl+Home and Ctrl+End on ``view`` go to the page's first and last cell and select
+    it: Qt moves only the current cell when Ctrl is held, and a Ctrl+C after Ctrl+End
+    copied the cell selected before, far from the one framed (review 24)."""
+
+    def __init__(self, view) -> None:
+        super().__init__(view)
+        view.installEventFilter(self)
+
+    def eventFilter(self, view, event) -> bool:  # noqa: N802 - Qt's API
+        if event.type() != QEvent.Type.KeyPress or event.modifiers() != Qt.KeyboardModifier.ControlModifier:
+            return False
+        if event.key() not in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            return False
+        model = view.model()
+        if not model.rowCount() or not model.columnCount():
+            return False
+        end = event.key() == Qt.Key.Key_End
+        index = model.index(model.rowCount() - 1 if end else 0, model.columnCount() - 1 if end else 0)
+        view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        view.scrollTo(index)
+        return True
+
+
 class PagedTable(QWidget):
     """The table, with a bar to go to any row when there is more than one page."""
 
@@ -170,6 +194,7 @@ class PagedTable(QWidget):
         # for its cells, a keyboard user could not Tab past a million rows of them.
         self.view.setTabKeyNavigation(False)
         self.copying = TableCopy(self.view)  # Ctrl+C: the cells selected, said in the status bar
+        self.corners = CornerKeys(self.view)  # Ctrl+Home / Ctrl+End select the cell they go to
         FocusRing(self.view)  # a Tab stop: framed as the trees are (review 17, F)
         self.model = PagedTableModel(self, self.view.fontMetrics().horizontalAdvance)
         self.view.setModel(self.model)
