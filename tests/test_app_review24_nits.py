@@ -1,6 +1,7 @@
 """Review 24's nits: Compare with... from a repaired checkpoint proposed the checkpoint
 itself ("comparing it with itself shows every variable the same"); the repair's record
-beside it names the source, the obvious B."""
+beside it names the source, the obvious B. Review 25: the picker's list stayed open over
+the comparison its "Compare with this" started."""
 
 from __future__ import annotations
 
@@ -59,3 +60,39 @@ def test_a_record_that_cannot_be_read_proposes_as_before(qtbot, window, tmp_path
         monkeypatch.undo()
         shutil.rmtree(tmp_path / "source")
         shutil.rmtree(tmp_path / "repaired")
+
+
+def test_the_pickers_list_closes_once_an_action_of_its_menu_is_taken(qtbot, window, monkeypatch):
+    """A right click in the open list shows a checkpoint's menu; once "Compare with this"
+    (or Open) is taken the list closes: it compared the label with a text it no longer
+    had ("&Compare with this (older = A, before)") and stayed open over the comparison."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    from ckpt_gui.app.widgets.picker import COMPARE_WITH_THIS
+    from tests.test_app_ux import demo_path
+
+    open_path(qtbot, window, demo_path())
+    picker = window.picker
+    older = len(picker.refs) - 1
+
+    class Taken:  # the row's menu, its "Compare with this" taken (QMenu.exec would block)
+        def __init__(self, row) -> None:
+            self.row = row
+
+        def exec(self, *_args):
+            return self
+
+        def text(self) -> str:  # the action taken: its label
+            return COMPARE_WITH_THIS
+
+    monkeypatch.setattr(picker, "menu_for", Taken)
+    hidden = []
+    monkeypatch.setattr(picker, "hidePopup", lambda: hidden.append(True))
+    view = picker.view()
+    monkeypatch.setattr(view, "indexAt", lambda _point: picker.model().index(older, 0))  # the list not shown
+    where = QPointF(5, 5)
+    press = QMouseEvent(QEvent.Type.MouseButtonPress, where, where, Qt.MouseButton.RightButton,
+                        Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    picker._right_clicks.eventFilter(view.viewport(), press)
+    assert hidden == [True]

@@ -28,6 +28,10 @@ def test_go_to_row_follows_a_jump_to_a_cell(qtbot):
     assert table.row.value() == ROWS - 2
     table.go_to_row(5)  # and a jump by row, back to the first page
     assert table.row.value() == 5 and table.model.first_row == 0
+    table.next.click()  # the page's arrows: "Go to row" says the page's first row (review 25)
+    assert table.model.first_row == 1_000_000 and table.row.value() == 1_000_000
+    table.previous.click()
+    assert table.model.first_row == 0 and table.row.value() == 0
 
 
 def test_the_page_labels_are_whole_in_a_narrow_pane(qtbot):

@@ -320,6 +320,10 @@ class PagedTable(QWidget):
         if 0 <= first < self.model.total_rows:
             self.model.set_source(self.model.source, first)
             self._label()
+            if not first <= self.row.value() < first + PAGE_ROWS:  # the page's arrows: its first row
+                self.row.blockSignals(True)
+                self.row.setValue(first)
+                self.row.blockSignals(False)
 
     def _label(self) -> None:
         total, first = self.model.total_rows, self.model.first_row

@@ -149,7 +149,7 @@ class _RightClicks(QObject):
             if 0 <= row < len(self.picker.refs) and self.picker.refs[row] is not None:
                 menu = self.picker.menu_for(row)
                 chosen = menu.exec(event.globalPosition().toPoint())
-                if chosen is not None and chosen.text() == "Compare with this":
+                if chosen is not None:  # an action taken: the list has done its part
                     self.picker.hidePopup()
         return True  # the list never sees a right click (its release would choose the row)
 
