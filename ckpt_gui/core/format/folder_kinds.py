@@ -12,7 +12,6 @@ series, not the ``.weights.h5`` or the TF checkpoint beside it (review 23).
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError
@@ -21,11 +20,9 @@ from ckpt_gui.core.format.folder_scan import latest_ref, scan_directory
 from ckpt_gui.core.format.keras_files import (
     SHARDED_SUFFIX,
     another_kind,
-    epoch_of,
     keras_files_in,
     keras_kind,
     keras_ref,
-    shard_names,
 )
 from ckpt_gui.core.format.locations import CheckpointRef, Location, other_series
 
@@ -34,7 +31,6 @@ TF_CHECKPOINT = "TensorFlow checkpoint"
 # damaged one is a file of the folder too, and says why when opened); a bare ``.h5`` or
 # ``.hdf5`` is any HDF5 data file, listed only when it is HDF5.
 _KERAS_NAMES = (".weights.h5", ".keras", SHARDED_SUFFIX)
-_HDF5_NAMES = (".h5", ".hdf5")
 
 
 def keras_file_kind(path: str) -> str:
@@ -96,21 +92,8 @@ def keras_files_by_name(directory: str) -> tuple[CheckpointRef, ...]:
     """The folder's Keras files by their names (those Keras's saving functions give;
     a ``.h5`` that is HDF5), by epoch, then name; not the shards of sharded weights, nor
     links to nothing or to a folder."""
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return ()
-    found = []
-    for name in names:
-        path = os.path.join(directory, name)
-        if not name.endswith(_KERAS_NAMES + _HDF5_NAMES) or not os.path.isfile(path):  # isfile: False when dangling
-            continue
-        if name.endswith(_KERAS_NAMES) or keras_kind(path) == "h5":
-            found.append(path)
-    shards = {shard for path in found if path.endswith(SHARDED_SUFFIX) for shard in shard_names(path)}
-    found = [path for path in found if os.path.basename(path) not in shards]
-    found.sort(key=lambda p: (epoch_of(p) is None, epoch_of(p) or 0, os.path.basename(p)))
-    return tuple(keras_ref(path) for path in found)
+    named = keras_files_in(directory, lambda path: path.endswith(_KERAS_NAMES) or keras_kind(path) == "h5")
+    return tuple(map(keras_ref, named))
 
 
 def listed_kind(ref: CheckpointRef) -> str:

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Callable
 
 from ckpt_gui.core.format import storage
 from ckpt_gui.core.format.errors import CheckpointError, CorruptCheckpointError, NotACheckpointError
@@ -96,9 +97,11 @@ def epoch_of(path: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def keras_files_in(directory: str) -> list[str]:
+def keras_files_in(directory: str, listed: Callable[[str], object] | None = None) -> list[str]:
     """The folder's Keras weights files (``.h5``, ``.hdf5``, ``.keras`` that are what
-    their names say), by epoch, then name."""
+    their names say), by epoch, then name; ``listed(path)``: whether a file so named is
+    one (by default, its first bytes say so)."""
+    listed = keras_kind if listed is None else listed
     try:
         names = os.listdir(directory)
     except OSError:
@@ -108,7 +111,7 @@ def keras_files_in(directory: str) -> list[str]:
         for name in names
         if name.endswith(KERAS_SUFFIXES)
         and os.path.isfile(os.path.join(directory, name))
-        and keras_kind(os.path.join(directory, name))
+        and listed(os.path.join(directory, name))
     ]
     # The shards of sharded weights are their .weights.json's, not checkpoints of their own.
     shards = {name for path in found if path.endswith(SHARDED_SUFFIX) for name in shard_names(path)}
