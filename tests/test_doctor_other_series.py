@@ -15,7 +15,7 @@ import shutil
 import pytest
 
 from ckpt_gui.core.checkpoint import Checkpoint
-from ckpt_gui.core.format.series_fit import WantedVariable, other_series_fits
+from ckpt_gui.core.format.series_fit import WantedVariable, latest_of_other_series, other_series_fits
 from ckpt_gui.diagnosis.other_series import with_other_series
 from ckpt_gui.diagnosis.report import build_report
 from ckpt_gui.diagnosis.report_markdown import markdown
@@ -149,7 +149,7 @@ def test_an_unreadable_other_series_is_passed_over_without_an_error(two_series, 
     assert report.better_series is None  # its latest cannot be read: nothing said of that series
     ckpt = Checkpoint.open(str(copy))
     wanted = [WantedVariable(("model/dense1/_kernel/.ATTRIBUTES/VARIABLE_VALUE",), (20, 16), "float32")]
-    assert other_series_fits(ckpt.location, ckpt.ref, wanted) == []
+    assert other_series_fits(latest_of_other_series(ckpt.location, ckpt.ref), wanted) == []
 
 
 def test_a_model_not_built_yet_matches_nothing_and_the_other_series_is_named(two_series, tmp_path):

@@ -54,16 +54,17 @@ def with_other_series(report: RestoreReport, location: Location, ref: Checkpoint
         return report
     if not any(v.status in _NOT_FITTING for v in report.variables):
         return report
-    if not latest_of_other_series(location, ref):
+    others = latest_of_other_series(location, ref)
+    if not others:
         return report
     if any(v.status == RestoreStatus.DEFERRED and not v.optimizer for v in report.variables):
-        return _with_deferred_note(report, location, ref)  # a model not built: its weights are not there to match
+        return _with_deferred_note(report, others)  # a model not built: its weights are not there to match
     findings = [v for v in report.variables if _is_model_variable(v)]
     if not findings:
         return report
     wanted = [_wanted(v, report.mode) for v in findings]
     diagnosed = index_fit(report.checkpoint, wanted) or SeriesFit(report.checkpoint, _restored(findings))
-    best = _better_fit(findings, other_series_fits(location, ref, wanted), diagnosed)
+    best = _better_fit(findings, other_series_fits(others, wanted), diagnosed)
     if best is None:
         return report
     latest = (report.checkpoint_choice.latest_checkpoint if report.checkpoint_choice is not None else None) or ""
@@ -131,12 +132,10 @@ def _hinted(finding: RestoreFinding, better: BetterSeries) -> RestoreFinding:
     return replace(finding, suggestions=(better.row_hint(), *kept))
 
 
-def _with_deferred_note(report: RestoreReport, location: Location, ref: CheckpointRef) -> RestoreReport:
-    """A model with no variables yet matches nothing: the folder's other series named
-    beside the advice to build it (their fit is checked once it is built)."""
-    if not any(v.status == RestoreStatus.DEFERRED for v in report.variables):
-        return report
-    names = ", ".join(other.name for other in latest_of_other_series(location, ref))
+def _with_deferred_note(report: RestoreReport, others: list[CheckpointRef]) -> RestoreReport:
+    """A model with no variables yet matches nothing: the folder's ``others`` series
+    named beside the advice to build it (their fit is checked once it is built)."""
+    names = ", ".join(other.name for other in others)
     note = (
         f"this folder holds another series too (latest: {names}): once the model is built, the doctor also checks "
         "which series holds its variables"

@@ -69,8 +69,8 @@ def latest_of_other_series(location: Location, ref: CheckpointRef) -> list[Check
     return list(newest.values())
 
 
-def other_series_fits(location: Location, ref: CheckpointRef, wanted: list[WantedVariable]) -> list[SeriesFit]:
-    """The fit of the latest checkpoint of each other series of ``ref``'s folder, best
-    first; those whose index cannot be read are left out."""
-    fits = [fit for other in latest_of_other_series(location, ref) if (fit := index_fit(other.prefix, wanted))]
+def other_series_fits(others: list[CheckpointRef], wanted: list[WantedVariable]) -> list[SeriesFit]:
+    """The fit of each of ``others`` (latest_of_other_series), best first; those whose
+    index cannot be read are left out."""
+    fits = [fit for other in others if (fit := index_fit(other.prefix, wanted))]
     return sorted(fits, key=lambda fit: -fit.matched)
