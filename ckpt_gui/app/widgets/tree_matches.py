@@ -99,7 +99,7 @@ class TreeMatches:
             for part, on in (
                 # Typed for the checkpoint open before: "velo" over another checkpoint's
                 # empty tree read as this one's answer (review 24).
-                ("the text kept from the checkpoint before", getattr(self, "text_kept", False)),
+                ("the text kept from the checkpoint before", self.text_kept),
                 (f"dtype {dtype}", bool(dtype) and dtype != ALL_DTYPES),
                 ("NaN/Inf only", self.nan_box.isChecked()),
                 (f"under {self.subtree.path}" if self.subtree is not None else "", self.subtree is not None),

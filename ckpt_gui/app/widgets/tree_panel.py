@@ -60,6 +60,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nonfinite: set[str] | None = None  # keys with NaN/Inf, once the scan is done
         self.statuses: set[str] | None = None  # restore statuses the legend asks for
         self.subtree: TreeNode | None = None  # "Filter to this subtree": only what is under it
+        self.text_kept = False  # the filter's text typed for the checkpoint before (the empty tree's note)
         self.model = VariableTreeModel(self)
 
         self.search = QLineEdit(placeholderText="Filter variables (Ctrl+F)")
@@ -175,7 +176,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         ``objects_pending``: only the key view for now, the object graph being read;
         ``show_objects``: switch to the object view (if there is one)."""
         self.trees = trees
-        self.text_kept = bool(self.search.text().strip())  # typed for the checkpoint before (empty_note)
+        self.text_kept = bool(self.search.text().strip())
         self._opened_by_view.clear()  # nodes of the trees shown before
         self._picked = None  # the same: it would keep their tree alive
         self.nonfinite = None
