@@ -315,10 +315,12 @@ def test_the_quick_kill_finds_setsid_and_orphaned_grandchildren_without_the_proc
         assert child.stdout.readline().strip() == "STARTED"
         family = process_family.ProcessFamily(child.pid, mark)
         deadline = time.time() + 30
-        while len(family.update()) < 3 and time.time() < deadline:  # the child and its two
+        # Until the daemon is orphaned (its parent exited, it is the test's child beside
+        # the child itself): killed before it was forked, it would outlive the test.
+        while (len(family.update()) < 3 or len(_orphans_marked(mark)) < 2) and time.time() < deadline:
             time.sleep(0.05)
         everyone = set(family.update()) | set(_orphans_marked(mark))
-        assert len(everyone) >= 3, everyone
+        assert len(everyone) >= 3 and len(_orphans_marked(mark)) >= 2, everyone
         monkeypatch.setattr(process_family, "_process_table", lambda: pytest.fail("walked the process table"))
         family.end_at_quit()
         monkeypatch.undo()
@@ -335,6 +337,38 @@ def test_the_quick_kill_finds_setsid_and_orphaned_grandchildren_without_the_proc
                 os.kill(pid, 9)
         child.kill()
         child.wait()
+
+
+def test_the_quick_kill_finds_a_grandchild_handed_to_ckpt_gui_while_it_walked(monkeypatch):
+    """A member that exits during end_at_quit's walk hands its child to ckpt-gui (the
+    subreaper) between two reads: the child is found (CI, stop 31, left the daemon
+    running when ckpt-gui's children were read before the walk down). Fake /proc: the
+    daemon's parent 30 exits as soon as the walk reads its children."""
+    from ckpt_gui.diagnosis import process_family
+
+    me, root, parent, daemon = os.getpid(), 10, 30, 40
+    exited = {"parent": False}
+
+    def children_of(pid):
+        if pid == me:
+            return [root, daemon] if exited["parent"] else [root]
+        if pid == root:
+            return [parent]  # a zombie until reaped: still listed
+        if pid == parent:  # it exits as its list is read: empty, its child is ckpt-gui's now
+            exited["parent"] = True
+        return []
+
+    stats = {root: (me, 1, b"S", root), parent: (root, 2, b"S", parent), daemon: (parent, 3, b"S", parent)}
+    killed = []
+    monkeypatch.setattr(process_family, "_children_of", children_of)
+    monkeypatch.setattr(process_family, "_stat", lambda pid: stats.get(pid, ()))
+    monkeypatch.setattr(process_family.ProcessFamily, "_marked", lambda self, pid: pid == daemon)
+    monkeypatch.setattr(process_family.os, "kill", lambda pid, sig: killed.append(pid))
+    monkeypatch.setattr(process_family.os, "killpg", lambda pgid, sig: None)
+    family = process_family.ProcessFamily(root, "mark")
+    family.members = {root: 1, parent: 2}
+    family.end_at_quit()
+    assert sorted(killed) == [root, parent, daemon]
 
 
 def _orphans_marked(mark: str) -> list[int]:

@@ -88,15 +88,14 @@ class ProcessFamily:
         reaped or waited for: the process is about to end."""
         found = {pid for pid, start in self.members.items() if _stat(pid)[1:2] == (start,)}
         found.add(self.root)
-        for pid in _children_of(os.getpid()):
-            if pid not in found and ((_stat(pid) or (0, 0, b"", 0))[3] == self.root or self._marked(pid)):
-                found.add(pid)
-        todo = list(found)
-        while todo:
-            for pid in _children_of(todo.pop()):
-                if pid not in found:
-                    found.add(pid)
-                    todo.append(pid)
+        _add_descendants(found, list(found))
+        # ckpt-gui's own children are read after the walk down: a member that ended
+        # during the walk handed its children to ckpt-gui, and they are found here, where
+        # a read before the walk missed them in both places (CI, stop 31).
+        orphans = [pid for pid in _children_of(os.getpid()) if pid not in found
+                   and ((_stat(pid) or (0, 0, b"", 0))[3] == self.root or self._marked(pid))]  # fmt: skip
+        found.update(orphans)
+        _add_descendants(found, orphans)
         with contextlib.suppress(OSError):
             os.killpg(self.root, signal.SIGKILL)
         for pid in found:
@@ -156,6 +155,15 @@ def _stat(pid: int) -> tuple[int, int, bytes, int] | tuple[()]:
         return (int(fields[1]), int(fields[19]), fields[0], int(fields[3]))
     except (OSError, IndexError, ValueError):
         return ()
+
+
+def _add_descendants(found: set[int], todo: list[int]) -> None:
+    """Add to ``found`` the descendants of ``todo``'s processes, through their children lists."""
+    while todo:
+        for pid in _children_of(todo.pop()):
+            if pid not in found:
+                found.add(pid)
+                todo.append(pid)
 
 
 def _children_of(pid: int) -> list[int]:
