@@ -137,6 +137,49 @@ def test_the_panel_shows_expands_filters_and_selects_in_a_key_view_by_levels(qtb
     qtbot.waitUntil(lambda: panel.count_label.text() == "10 of 5,000", timeout=10_000)
 
 
+def test_filter_to_a_subtree_runs_on_a_worker_and_makes_no_level_outside_it(qtbot, key_panel, checkpoints,
+                                                                            monkeypatch):  # fmt: skip
+    """ "Filter to this subtree" in a large tree: matched on a worker as typing is (200,000
+    variables held the GUI thread 1.5 to 2.5 s, review 25), and its test reads paths,
+    not ``parent``, which made every level of the tree (every leaf placed: on a worker,
+    beside the GUI thread making levels of the same tree). What it shows is what the
+    whole key view shows for the same subtree."""
+    import threading
+
+    from ckpt_gui.core.views.variable_tree import VariableTree
+
+    panel, model, view = key_panel, key_panel.model, key_panel.view
+    tree = panel.tree
+    threads = []
+    matching = VariableTree.matching
+
+    def watched(self, *args, **kwargs):
+        threads.append(threading.current_thread())
+        return matching(self, *args, **kwargs)
+
+    monkeypatch.setattr(VariableTree, "matching", watched)
+    top = model.index([model.index(r, 0).data() for r in range(model.rowCount())].index("model"), 0)
+    view.expand(top)
+    blocks_index = model.index(0, 0, top)
+    view.expand(blocks_index)
+    blocks = model.node(blocks_index)
+    block = blocks.children[12]
+    assert block.path == "model/blocks/12" and block.pending is not None
+    panel.filter_to(block)
+    assert panel.count_label.text() == "filtering..." and threading.main_thread() not in threads
+    qtbot.waitUntil(lambda: panel.count_label.text() != "filtering...", timeout=10_000)
+    assert threads and threading.main_thread() not in threads
+    assert panel.count_label.text() == "10 of 5,000"
+    unmade = [child.path for child in blocks.children if child.pending is not None]
+    assert len(unmade) == 499 and "model/blocks/12" not in unmade  # the other blocks' levels not made
+    whole = whole_key_tree(Checkpoint.open(checkpoints / "many").key_variables)
+    inside = {node.variable.key for node in whole.by_key.values() if node.path.startswith("model/blocks/12/")}
+    shown = {node.variable.key for node in tree.by_key.values() if node.variable and model.is_shown(node)}
+    assert shown == inside and len(inside) == 10
+    panel.filter_to(None)
+    qtbot.waitUntil(lambda: panel.count_label.text().startswith("5,0"), timeout=10_000)
+
+
 def test_a_key_view_shown_first_makes_no_leaf_of_its_large_levels(qtbot, window, checkpoints, held_graph):  # noqa: F811
     """The app's own open: the key view, shown while the object graph is decoded, has
     its first rows before the leaves below ``model/blocks`` are made; its group

@@ -3,7 +3,9 @@ are matched and what they show worked out on a worker (the GUI thread only shows
 it), a result for older text is dropped, and the search texts are made ahead, once a
 large tree is shown (the view shown first; not while the object graph is decoded: the
 key view's texts change once it is; a preparation for trees replaced since is
-cancelled). Also the tests a filter is made of (a subtree, the chosen nodes). The
+cancelled). A change of another filter (dtype, NaN/Inf, status, a subtree) in a
+large tree runs there too, at once. Also the tests a filter is made of (a subtree,
+the chosen nodes). The
 comparison's filter (widgets/compare_matching.py) runs its own matching on the same
 machinery."""
 
@@ -15,6 +17,7 @@ from contextlib import suppress
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ckpt_gui.core.views.tree import TreeNode, VariableTree
+from ckpt_gui.core.views.tree_filter import node_names
 
 DEBOUNCE_MS = 250  # typing in a large tree filters once the user pauses (keys come 150-200 ms apart)
 LARGE_TREE = 5000  # variables from which typing filters on a worker, and search texts are made ahead
@@ -155,13 +158,16 @@ def among(chosen, view) -> Callable:
 
 
 def under(top: TreeNode, accept):
-    """``accept``, limited to the nodes below ``top``."""
+    """``accept``, limited to the nodes below ``top``: by path, as names (a leaf is
+    placed by its names), never through ``parent``, which makes the levels above a
+    leaf not placed yet: the test runs on a worker for a large tree, while the GUI
+    thread makes levels of the same tree."""
+    above = node_names(top)
+    depth = len(above)
 
     def test(node: TreeNode) -> bool:
-        walker = node
-        while walker is not None and walker is not top:
-            walker = walker.parent
-        return walker is top and (accept is None or accept(node))
+        names = node_names(node)
+        return len(names) > depth and names[:depth] == above and (accept is None or accept(node))
 
     return test
 

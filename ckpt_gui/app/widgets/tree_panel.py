@@ -145,8 +145,8 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.filtering.matched.connect(self._on_matched)
         self._filtering = False  # typed text not shown filtered yet
         self.search.textChanged.connect(self._on_text)
-        self.dtype_box.currentIndexChanged.connect(lambda _i: self.apply_filter())
-        self.nan_box.toggled.connect(lambda _on: self.apply_filter())
+        self.dtype_box.currentIndexChanged.connect(lambda _i: self.refilter())
+        self.nan_box.toggled.connect(lambda _on: self.refilter())
         self.objects_button.toggled.connect(lambda _on: self._switch_view())
         self._connect_selection()
         # What was done to the tree shown (expanded, collapsed, selected, filtered), so
