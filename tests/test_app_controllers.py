@@ -3,6 +3,8 @@ what it emits is all another workflow can know of it."""
 
 from __future__ import annotations
 
+import os
+
 from ckpt_gui.app.controllers.browse import BrowseController
 from ckpt_gui.app.controllers.compare import CompareController
 from ckpt_gui.app.controllers.doctor import DoctorController
@@ -18,6 +20,8 @@ from ckpt_gui.app.widgets.tree_panel import TreePanel
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.statuses import RestoreStatus
 from ckpt_gui.diagnosis.findings import RestoreFinding, RestoreReport, TensorFlowVerdict
+from ckpt_gui.resources import demo_path
+from tests.test_gui import open_and_wait
 
 WAIT_MS = 60_000
 
@@ -128,7 +132,27 @@ def test_model_and_compare_given_at_launch_act_on_the_first_checkpoint_only(qtbo
     calls = []
     monkeypatch.setattr(window.doctor, "diagnose", lambda script: calls.append(("diagnose", script)))
     monkeypatch.setattr(window.compare, "compare_with", lambda path, **_how: calls.append(("compare", path)))
-    launch.act_once_loaded(window, launch.parse_args(["--model", "/m.py", "--compare", "/b"]))
+    other = demo_path()  # B must name something: one that names nothing is said at once (next test)
+    launch.act_once_loaded(window, launch.parse_args(["--model", "/m.py", "--compare", other]))
     window.loaded.emit()
     window.loaded.emit()  # the user opens another checkpoint
-    assert calls == [("diagnose", "/m.py"), ("compare", "/b")]
+    assert calls == [("diagnose", "/m.py"), ("compare", other)]
+
+
+def test_a_compare_b_that_names_nothing_is_said_at_launch_and_stays_said_once_a_loads(qtbot, window):
+    """``ckpt-gui A --compare typo``: said at once in the banner, with what the folder
+    holds (it was said only once A had loaded, seconds later for a large A: review 24
+    #12), and still said after A's open; no comparison is tried."""
+    from ckpt_gui.app import launch
+
+    typo = os.path.join(demo_path(), "ckpt-1OO")
+    launch.act_once_loaded(window, launch.parse_args(["--compare", typo]))
+    said = window.banner.text
+    assert "Cannot compare" in said and "ckpt-1OO" in said and "no such checkpoint" in said
+    assert "ckpt-100" in said  # what the folder holds instead
+    open_and_wait(qtbot, window, demo_path())
+    assert window.banner.text == said
+    assert window._compare is None  # no comparison tried (nor its controller made)
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):  # the user compares: it is not about that
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert "ckpt-1OO" not in window.banner.text

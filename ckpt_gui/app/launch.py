@@ -18,6 +18,7 @@ from ckpt_gui import __version__
 from ckpt_gui.app import background_work, crash_log, first_frame, gui_first, gui_gc, plot_import, plot_turns, theme
 from ckpt_gui.app.qt_messages import quiet_size_hints
 from ckpt_gui.app.window import MainWindow
+from ckpt_gui.core.format.discovery import names_nothing
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.resources import APP_ID, demo_path, icon_path
 
@@ -103,6 +104,13 @@ def act_once_loaded(window: MainWindow, args: argparse.Namespace) -> None:
         window.loaded.connect(lambda: window.doctor.diagnose(script) if window.doctor.report is None else None, once)
     if args.compare:
         other = absolute(args.compare)  # a URL stays one
+        missing = names_nothing(other)
+        if missing is not None:  # a typo said now, not once A has loaded (review 24 #12)
+            # Said by the launch, not by the comparison (made only when asked for), whose
+            # words A's open withdraws; a comparison made later withdraws it.
+            window.banner.show_message(f"Cannot compare: {missing}", "error", owner=act_once_loaded)
+            window.compare_done.connect(lambda: window.banner.withdraw(act_once_loaded), once)
+            return
         window.loaded.connect(
             lambda: window.compare.compare_with(other, at_largest=True) if window.compare.diff is None else None, once
         )

@@ -54,6 +54,16 @@ def locate(path: str | os.PathLike[str]) -> Location:
         raise exc.naming(path) from None
 
 
+def names_nothing(path: str | os.PathLike[str]) -> NotACheckpointError | None:
+    """The error ``locate`` raises for a local path that names nothing (no file, folder,
+    prefix or V1 pattern), found without reading any checkpoint: a launch's ``--compare
+    B`` says it at once, not after A has loaded. None for anything else (a URL too)."""
+    path = storage.absolute(path)
+    if storage.is_url(path) or os.path.exists(path) or os.path.exists(path + ".index") or is_pattern(path):
+        return None
+    return nothing_at(path)
+
+
 def _locate(path: str) -> Location:
     for named in (path, path + ".index"):  # a FIFO or /proc/kmsg: said what it is, never read (review 13 #P1)
         storage.refuse_special(named)
