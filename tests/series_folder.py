@@ -5,7 +5,8 @@ model script the doctor runs), and beside it a second CheckpointManager's
 last, so that the folder's state file names ``custom-2``.
 
 The oracle is TensorFlow's own restore, in the same child: the script's model from
-each series' latest, ``assert_consumed()`` passing or not.
+each series' latest, ``assert_consumed()`` passing or not; and of the script not
+built (its BUILD_LINE left out), ``assert_existing_objects_matched()``.
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ optimizer = tf.keras.optimizers.Adam()
 checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
 """
 
+BUILD_LINE = "model(tf.zeros([1, 20]))\n"  # left out, the script's model is not built
+
 _WRITER = """
 import json, os, sys
 import tensorflow as tf
 
 folder, script = sys.argv[1], sys.argv[2]
 source = open(script).read()
+BUILD = "model(tf.zeros([1, 20]))\\n"  # the line that builds the model (BUILD_LINE)
 
 def script_objects():
     namespace = {}
@@ -70,6 +74,17 @@ def restores(prefix):
     except AssertionError:
         return False
 
+def unbuilt_matched(prefix):
+    # The script's model not built yet (its call left out): whether what it made so far
+    # (the layers' objects, the optimizer's variables) all find their values.
+    namespace = {}
+    exec(compile(source.replace(BUILD, ""), script, "exec"), namespace)
+    try:
+        namespace["checkpoint"].restore(prefix).assert_existing_objects_matched()
+        return True
+    except AssertionError:
+        return False
+
 ckpt_latest, custom_latest = manager.latest_checkpoint, custom.latest_checkpoint
 print(json.dumps({
     "ckpt_latest": ckpt_latest,
@@ -77,6 +92,8 @@ print(json.dumps({
     "folder_latest": tf.train.latest_checkpoint(folder),
     "ckpt_restores": restores(ckpt_latest),
     "custom_restores": restores(custom_latest),
+    "unbuilt_ckpt_matched": unbuilt_matched(ckpt_latest),
+    "unbuilt_custom_matched": unbuilt_matched(custom_latest),
 }))
 """
 

@@ -23,7 +23,7 @@ from ckpt_gui.diagnosis.runner import AttemptResult, DiagnosisRequest
 from ckpt_gui.diagnosis.suggestions import ADDED_SINCE
 from tests.conftest import run_cli
 from tests.doctor_cli import diagnose
-from tests.series_folder import write_two_series
+from tests.series_folder import BUILD_LINE, write_two_series
 
 BLAMED = "a layer or variable added since it was saved"
 
@@ -152,13 +152,36 @@ def test_an_unreadable_other_series_is_passed_over_without_an_error(two_series, 
     assert other_series_fits(latest_of_other_series(ckpt.location, ckpt.ref), wanted) == []
 
 
-def test_a_model_not_built_yet_matches_nothing_and_the_other_series_is_named(two_series, tmp_path):
-    folder, script, _oracle = two_series
+def test_a_model_not_built_yet_is_matched_by_what_it_made_and_the_other_series_is_named(two_series, tmp_path):
+    """Review 25 #1: the script's model not built yet. Its layers' weights are deferred
+    (nothing to match), but the optimizer's step and learning rate it made are: ckpt-2
+    holds them, custom-2 does not. They no longer blame the model, the other series is
+    said first (as of the variables made so far), and the note says the weights are
+    checked once the model is built. The oracle: TensorFlow's own restore of the
+    unbuilt model from each series' latest (assert_existing_objects_matched)."""
+    folder, script, oracle = two_series
+    assert oracle["unbuilt_ckpt_matched"] and not oracle["unbuilt_custom_matched"]
     unbuilt = tmp_path / "unbuilt.py"
-    unbuilt.write_text(script.read_text().replace("model(tf.zeros([1, 20]))\n", ""))
+    unbuilt.write_text(script.read_text().replace(BUILD_LINE, ""))
     assert unbuilt.read_text() != script.read_text()
     _code, document = diagnose(folder, unbuilt)
-    assert document["summary"]["deferred"] and "better_series" not in document  # no weights to match yet
+    assert document["summary"]["deferred"]
+    better = document["better_series"]
+    made = [v for v in _model_variables(document) if v["status"] != "deferred"]
+    missing = [v for v in made if v["status"] == "missing"]
+    assert missing and all(v["model_path"].startswith("optimizer/") for v in missing)
+    assert better == {
+        "prefix": oracle["ckpt_latest"],
+        "matched": len(made),
+        "total": len(made),
+        "diagnosed_matched": document["summary"]["consumed"],  # its save counter, no more
+        "unbuilt": True,
+    }
+    for variable in missing:
+        assert not any(BLAMED in s for s in variable["suggestions"]), variable
+        assert variable["suggestions"][0].startswith("ckpt-2, another series in this folder, has it"), variable
     notes = document["notes"]
     at = next(i for i, note in enumerate(notes) if "not built yet" in note)
     assert notes[at + 1].startswith("this folder holds another series too (latest: ckpt-2)")
+    text = markdown(_report_on(folder, document))
+    assert "The variables this script's model has made so far (it is not built yet) match ckpt-2" in text

@@ -17,6 +17,7 @@ class BetterSeries:
     diagnosed: str  # the checkpoint diagnosed (its prefix)
     state_named: bool = False  # the diagnosed one is what the folder's state file names
     by: str = "object path"  # what the keys were matched by ("name" for a TF1 Saver's restore)
+    unbuilt: bool = False  # the model is not built yet: only the variables it made so far were matched
 
     @property
     def name(self) -> str:
@@ -28,13 +29,19 @@ class BetterSeries:
         state file names, has 1 of 7). Diagnose ckpt-2 instead." """
         diagnosed = os.path.basename(self.diagnosed)
         which = ", which the state file names," if self.state_named else ", the one diagnosed,"
+        # Not built, the layers' weights do not exist yet: the count is of what there is.
+        if self.unbuilt:
+            whose = "The variables this script's model has made so far (it is not built yet)"
+            match, fit = "match", "fit"
+        else:
+            whose, match, fit = "This script's model", "matches", "fits"
         fits = (
-            f"matches {self.name}, another series in this folder:"
+            f"{match} {self.name}, another series in this folder:"
             if self.matched == self.total
-            else f"fits {self.name}, another series in this folder, better:"
+            else f"{fit} {self.name}, another series in this folder, better:"
         )
         return (
-            f"This script's model {fits} {self.matched:,} of {self.total:,} model variables by {self.by}, shape "
+            f"{whose} {fits} {self.matched:,} of {self.total:,} model variables by {self.by}, shape "
             f"and dtype ({diagnosed}{which} has {self.diagnosed_matched:,} of {self.total:,}). "
             f"Diagnose {self.name} instead."
         )
@@ -54,4 +61,5 @@ class BetterSeries:
             "matched": self.matched,
             "total": self.total,
             "diagnosed_matched": self.diagnosed_matched,
+            **({"unbuilt": True} if self.unbuilt else {}),
         }

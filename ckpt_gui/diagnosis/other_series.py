@@ -57,16 +57,19 @@ def with_other_series(report: RestoreReport, location: Location, ref: Checkpoint
     others = latest_of_other_series(location, ref)
     if not others:
         return report
-    if any(v.status == RestoreStatus.DEFERRED and not v.optimizer for v in report.variables):
-        return _with_deferred_note(report, others)  # a model not built: its weights are not there to match
+    # A model not built yet: its layers' weights are not there to match; what it made
+    # so far (an optimizer's step and learning rate) is matched, and the note says the
+    # rest is checked once it is built (review 25 #1: those rows blamed the model).
+    unbuilt = any(v.status == RestoreStatus.DEFERRED and not v.optimizer for v in report.variables)
+    noted = _with_deferred_note(report, others) if unbuilt else report
     findings = [v for v in report.variables if _is_model_variable(v)]
     if not findings:
-        return report
+        return noted
     wanted = [_wanted(v, report.mode) for v in findings]
     diagnosed = index_fit(report.checkpoint, wanted) or SeriesFit(report.checkpoint, _restored(findings))
     best = _better_fit(findings, other_series_fits(others, wanted), diagnosed)
     if best is None:
-        return report
+        return noted
     latest = (report.checkpoint_choice.latest_checkpoint if report.checkpoint_choice is not None else None) or ""
     better = BetterSeries(
         prefix=best.prefix,
@@ -76,10 +79,11 @@ def with_other_series(report: RestoreReport, location: Location, ref: Checkpoint
         diagnosed=report.checkpoint,
         state_named=bool(latest) and os.path.realpath(latest) == os.path.realpath(report.checkpoint),
         by="object path" if report.mode == "object" else "name",
+        unbuilt=unbuilt,
     )
     held = {id(v) for v, there, here in zip(findings, best.found, diagnosed.found, strict=True) if there and not here}
-    variables = tuple(_hinted(v, better) if id(v) in held else v for v in report.variables)
-    return replace(report, variables=variables, better_series=better)
+    variables = tuple(_hinted(v, better) if id(v) in held else v for v in noted.variables)
+    return replace(noted, variables=variables, better_series=better)
 
 
 def _better_fit(findings: list[RestoreFinding], fits: list[SeriesFit], diagnosed: SeriesFit) -> SeriesFit | None:
