@@ -188,6 +188,25 @@ def test_damaged_keras_files_and_links_beside_checkpoints(qtbot, window, mixed):
         assert window.picker.currentText().startswith("ckpt-2")
 
 
+def test_the_compare_dialog_lists_the_other_kind_as_the_picker_does(qtbot, window, mixed):
+    """Compare with...'s list of a TF checkpoint's folder: its Keras files by their names,
+    as the picker and ``inspect`` list them, a damaged one said so (the dialog listed
+    them by their bytes: notes.keras and a copy cut short were in the picker, not there)."""
+    from ckpt_gui.app.widgets.compare_dialog import CompareDialog
+
+    (mixed / "cut.weights.h5").write_bytes((mixed / "x.weights.h5").read_bytes()[:100])
+    (mixed / "notes.keras").write_text("not a zip archive")
+    _open(qtbot, window, mixed)
+    picker = {name for name, _text in _lines(window.picker) if name is not None}  # not the heading
+    shown = window.browse.ckpt.prefix
+    dialog = CompareDialog(shown, str(mixed), locate)
+    qtbot.addWidget(dialog)
+    listed = {Path(ref.prefix).name: dialog.checkpoints.itemText(row) for row, ref in enumerate(dialog.refs)}
+    assert set(listed) == picker, (listed, picker)
+    assert "not a Keras file by its bytes" in listed["notes.keras"]
+    assert "Keras weights" in listed["cut.weights.h5"] and "Keras model archive" in listed["x.keras"]
+
+
 def test_inspect_names_the_other_kind_for_either_kind_opened(written, mixed):
     latest = os.path.basename(_oracle(written)["latest"])
     text = run_cli("inspect", str(mixed)).stdout

@@ -53,11 +53,13 @@ def other_choices(location: Location, mine: CheckpointRef) -> list[tuple[Checkpo
     for ref in location.others:  # a Keras location's other files
         kind = "another kind of file" if another_kind(ref.prefix, mine.prefix) else "another model"
         choices.append((ref, f"{kind}: {keras_file_kind(ref.prefix)}"))
-    if location.kind == "keras":
-        checkpoints, _state, _warnings = scan_directory(location.directory, FolderListing())
-        choices += [(ref, TF_CHECKPOINT) for ref in checkpoints]
+    # The other kind's files as with_other_kind found them, as the picker and ``inspect``
+    # list them: Keras files by their names, one whose bytes are not Keras said so (the
+    # dialog had listed them by their bytes, leaving a damaged one out of its list alone).
+    if location.tensorflow is not None:
+        choices += [(ref, TF_CHECKPOINT) for ref in location.tensorflow.checkpoints]
     elif location.kind == "bundle":
-        choices += [(keras_ref(path), keras_file_kind(path)) for path in keras_files_in(location.directory)]
+        choices += list(zip(location.keras_files, location.keras_kinds, strict=True))
     return choices
 
 
