@@ -291,7 +291,7 @@ class SelectionStats:
 
     def _start_group(self, node: TreeNode, bins: int, value_range) -> None:
         ckpt = self.ckpt
-        chosen = node.model_variables()  # slots left out, as in the group's parameter count
+        chosen, slot_leaves = node.model_variables_and_slots()  # slots left out, as in the group's parameters
         accept = self.shown_filter()
         if accept is not None:  # the variables the filter shows, as the group's counts in the tree (review rv-109)
             taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
@@ -323,7 +323,7 @@ class SelectionStats:
         # The variables read fine before are not read again when looking for unreadable ones.
         # The cache itself, not a copy made here (200,000 keys); the core copies it (one C call).
         known = self.stats_cache
-        slot_names = _slots_to_check(node, accept, chosen, ckpt, known, AUTO_GROUP_BYTES - total)
+        slot_names = _slots_to_check(slot_leaves, accept, chosen, ckpt, known, AUTO_GROUP_BYTES - total)
         passes = 1 if value_range is not None else 2
         # At once, not the text of what was selected before; then how far the reading is.
         self.histogram.clear(f"Reading {len(keys):,} variables for their histogram...")
@@ -362,8 +362,9 @@ class SelectionStats:
         self._submit(compute, show, title, on_partial=reading)
 
 
-def _slots_to_check(node: TreeNode, accept, chosen: list, ckpt: Checkpoint, known, room: int) -> dict[str, str]:
-    """The optimizer slots of ``node`` its statistics leave out (those the filter
+def _slots_to_check(slot_leaves: list[TreeNode], accept, chosen: list, ckpt: Checkpoint, known,
+                    room: int) -> dict[str, str]:  # fmt: skip
+    """The optimizer slots of a group (``slot_leaves``) its statistics leave out (those the filter
     ``accept`` shows, numeric, their data file there), key -> their path in the tree
     (where their badge is): read only to be named if they cannot be (issue 11: a corrupt
     slot went unsaid in its group's Details), unless known already (the NaN/Inf scan's),
@@ -372,7 +373,7 @@ def _slots_to_check(node: TreeNode, accept, chosen: list, ckpt: Checkpoint, know
     missing = bool(missing_files(ckpt))
     slots = {
         leaf.variable.key: leaf
-        for leaf in node.slot_leaves()
+        for leaf in slot_leaves
         if leaf.variable.key not in taken and (accept is None or accept(leaf))
         and leaf.variable.dtype.is_numeric and not leaf.variable.dtype.is_complex
         and not (missing and missing_shard_of(ckpt, leaf.variable.key) is not None)

@@ -65,7 +65,7 @@ def natural_key(text: str) -> tuple:
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
 _PARAMS, _NBYTES, _RANK, _NAMES = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank"), attrgetter("names")
 _PLACE, _ROW = itemgetter(0), itemgetter(1)  # of a (child_order, row) pair: sorted stably by the first
-_ELEMENTS = attrgetter("elements")
+_ELEMENTS, _VARIABLE = attrgetter("elements"), attrgetter("variable")
 _NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
 
@@ -217,15 +217,25 @@ class TreeNode(NodePaths):
         (selecting the key view's 200,000-variable ``model/blocks`` made 200,000 leaves,
         twice: 2.6 s of the GUI thread, review 24)."""
         if self._unmade_keys():
-            return self.pending.model_variables()
-        own = [node.variable for node in self.leaves() if node.kind != SLOT]
-        return own or list(self.variables())
+            return self.pending.model_variables()  # its slots' leaves not made
+        return self.model_variables_and_slots()[0]
 
     def slot_leaves(self) -> list[TreeNode]:
         """The optimizer slots' nodes of the subtree (see model_variables)."""
         if self._unmade_keys():
             return self.pending.slot_leaves()
         return [node for node in self.leaves() if node.kind == SLOT]
+
+    def model_variables_and_slots(self) -> tuple[list, list[TreeNode]]:
+        """:meth:`model_variables` and :meth:`slot_leaves` in one walk of the leaves (a
+        group's histogram asks for both: two walks of 200,000 leaves were 130 ms)."""
+        if self._unmade_keys():
+            return self.pending.model_variables(), self.pending.slot_leaves()
+        own: list[TreeNode] = []
+        slots: list[TreeNode] = []
+        for node in self.leaves():
+            (slots if node.kind == SLOT else own).append(node)
+        return list(map(_VARIABLE, own or slots)), slots
 
     def _unmade_keys(self) -> bool:
         """Whether the subtree is a level of the key view not made yet (key_levels.KeyRange)."""
