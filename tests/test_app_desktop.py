@@ -492,6 +492,32 @@ def test_filter_to_a_subtree_and_back(qtbot, window):
     assert not panel.subtree_chip.isVisible()
 
 
+def test_the_subtree_chip_has_a_line_of_its_own_and_its_path_gives_way_in_the_middle(qtbot, window):
+    """Review 25 #7: at 1024x640 the chip shared the view switch's line and read
+    "...nder model/blocks/5", its start and its close mark cut. It is on a line of its
+    own under the switch, whole when it fits; a path too long for the pane keeps
+    "Under", its last names and the close mark (the whole path in its tooltip)."""
+    window.resize(1024, 640)
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    conv2 = panel.tree.by_key[KERNEL].parent
+    panel.filter_to(conv2)
+    chip, count = panel.subtree_chip, panel.count_label
+    qtbot.waitUntil(lambda: chip.isVisible() and chip.shown() == chip.text())  # once laid out: whole, it fits
+    assert chip.text() == f"Under {conv2.path}  \u2715"
+    assert chip.fontMetrics().horizontalAdvance(chip.shown()) <= chip.width()
+    assert chip.mapTo(panel, chip.rect().topLeft()).y() >= count.mapTo(panel, count.rect().bottomLeft()).y()
+    assert count.shown() == count.text()  # the count keeps its whole line
+    deep = "/".join(f"level_{i}" for i in range(40)) + "/the_last_one"
+    chip.set_path(deep)
+    shown = chip.shown()
+    assert shown.startswith("Under level_0") and shown.endswith("the_last_one  \u2715") and "\u2026" in shown
+    assert chip.fontMetrics().horizontalAdvance(shown) <= chip.width() <= panel.width()
+    assert deep in chip.toolTip()
+    panel.filter_to(None)
+    assert not chip.isVisible()
+
+
 # -- quitting -----------------------------------------------------------------------------------
 
 QUIT_S = 1.0

@@ -28,7 +28,7 @@ class TreeMatches:
         self.subtree = node if node is not None and self.tree is not None and node is not self.tree.root else None
         self.subtree_chip.setVisible(self.subtree is not None)
         if self.subtree is not None:
-            self.subtree_chip.setText(f"Under {self.subtree.path}  \u2715")
+            self.subtree_chip.set_path(self.subtree.path)
         self.refilter()
 
     def refilter(self) -> None:

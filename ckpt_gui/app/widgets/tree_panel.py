@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QStyle,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from ckpt_gui.app.widgets.elided_names import names_first
 from ckpt_gui.app.widgets.fitting_label import FittingLabel
 from ckpt_gui.app.widgets.focus_ring import FocusRing
 from ckpt_gui.app.widgets.lock_keeping import LockKeepingTreeView
+from ckpt_gui.app.widgets.subtree_chip import SubtreeChip
 from ckpt_gui.app.widgets.tree_columns import TreeColumns
 from ckpt_gui.app.widgets.tree_fetching import BatchedFetch
 from ckpt_gui.app.widgets.tree_filtering import BackgroundFilter
@@ -127,17 +127,14 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         views.addWidget(self.objects_button)
         views.addWidget(self.keys_button)
         views.addStretch(1)
-        self.subtree_chip = QPushButton()  # says which subtree the tree is limited to; a click lifts it
-        self.subtree_chip.setFlat(True)
-        self.subtree_chip.setToolTip("Showing one subtree only: click (or Escape) to show all")
-        self.subtree_chip.hide()
-        self.subtree_chip.clicked.connect(lambda: self.filter_to(None))
-        views.addWidget(self.subtree_chip)
         views.addWidget(self.count_label)
+        self.subtree_chip = SubtreeChip()  # which subtree the tree is limited to, on a line of its own
+        self.subtree_chip.clicked.connect(lambda: self.filter_to(None))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
         layout.addLayout(views)
+        layout.addWidget(self.subtree_chip, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.view, 1)
 
         self._accept = None  # the filter on (None: none), for Down from the filter box
