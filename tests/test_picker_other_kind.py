@@ -107,7 +107,7 @@ def _assert_lists_both_kinds(picker, latest: str) -> None:
     assert [name for name, _text in lines] == ["ckpt-2", "ckpt-1", None, "x.keras", "x.weights.h5"]
     assert [name for name, text in lines if "(latest)" in text] == [os.path.basename(latest)]
     heading = 2
-    assert "Other files in this folder" in lines[heading][1]
+    assert lines[heading][1] == "Keras files in this folder (no step, no latest)"  # whichever kind is shown
     assert not picker.model().item(heading).flags() & Qt.ItemFlag.ItemIsEnabled
     assert "Keras model archive" in lines[3][1] and "Keras weights" in lines[4][1]
     assert all("latest" not in text and "step" not in text for _name, text in lines[3:])

@@ -22,7 +22,8 @@ COMPARE_TIP = "The checkpoint shown and this one: the older is A (before), the n
 MNEMONICS = "123456789abcdefghijklmnopqrstuvwxyz"  # of "Compare with"'s checkpoints, in the list's order
 _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 Line = CheckpointRef | None  # a line of the picker: its checkpoint, or None for a heading
-OTHER_FILES = "Other files in this folder: Keras (no step, no latest)"
+# Said alike whichever kind is shown ("Other files" sat above the Keras file shown: review 25 #6).
+KERAS_HEADING = "Keras files in this folder (no step, no latest)"
 
 
 class CheckpointPicker(QComboBox):
@@ -164,7 +165,7 @@ def picker_lines(location: Location, selected: CheckpointRef, gone: bool = False
     lines = _series_lines(tensorflow, selected if tensorflow is location else tensorflow.latest, selected, gone)
     if not location.keras_files:
         return lines
-    lines.append((None, OTHER_FILES))
+    lines.append((None, KERAS_HEADING))
     names = max(len(ref.name) for ref in location.keras_files)
     kinds = max(len(kind) for kind in location.keras_kinds)
     sizes = max(len(format_bytes(ref.size_bytes)) for ref in location.keras_files)
