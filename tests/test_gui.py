@@ -224,6 +224,14 @@ def test_heatmap_plane_of_a_conv_kernel(qtbot, window, tf):
     tensor.rows_box.setCurrentIndex(0)  # rows: axis 0, columns stay axis 3
     np.testing.assert_array_equal(tensor.shown, values[:, tensor.choice.fixed[1], tensor.choice.fixed[2], :])
     assert tensor.table_model.rowCount() == 3 and tensor.table_model.columnCount() == 16
+    # The Columns box given the rows' axis: they swap (it had set both to axis 0 and raised
+    # "rows and columns must be different axes", review 26 #1).
+    tensor.cols_box.setCurrentIndex(0)
+    assert (tensor.choice.rows, tensor.choice.cols) == (3, 0)
+    assert (tensor.rows_box.currentIndex(), tensor.cols_box.currentIndex()) == (3, 0)
+    assert sorted(tensor.spins) == [1, 2]  # the other two axes, one index box each
+    np.testing.assert_array_equal(tensor.shown, values[:, tensor.choice.fixed[1], tensor.choice.fixed[2], :].T)
+    assert not (window.banner.isVisible() and window.banner.kind == "error"), window.banner.text
 
 
 def test_large_tensor_preview_then_exact_and_cancel(qtbot, window, checkpoints):

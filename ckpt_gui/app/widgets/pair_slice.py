@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
 
 from ckpt_gui.app.widgets.layouts import FlowLayout, clear_layout, labelled
-from ckpt_gui.core.views.planes import PlaneChoice
+from ckpt_gui.core.views.planes import PlaneChoice, axes_chosen
 
 
 class SliceControls(QWidget):
@@ -64,13 +64,11 @@ class SliceControls(QWidget):
         if rows < 0 or cols < 0 or self.choice is None:
             return
         if rows == cols:  # the other box takes the axis this one had: a swap, not a degenerate plane
-            other, axis = (
-                (self.cols_box, self.choice.rows) if changed is self.rows_box else (self.rows_box, self.choice.cols)
-            )
+            rows, cols = axes_chosen(rows, cols, self.choice)
+            other, axis = (self.cols_box, cols) if changed is self.rows_box else (self.rows_box, rows)
             other.blockSignals(True)
             other.setCurrentIndex(axis)
             other.blockSignals(False)
-            rows, cols = self.rows_box.currentIndex(), self.cols_box.currentIndex()
         self.choice = PlaneChoice(rows, cols, self.choice.fixed)
         self._lay_out()
         self.chosen.emit(self.choice)

@@ -15,7 +15,7 @@ from ckpt_gui.app.widgets.tensor_plot_parts import plots
 from ckpt_gui.core.analysis.envelope import BlockEnvelope
 from ckpt_gui.core.deferred import numpy as np
 from ckpt_gui.core.formatting import format_number, nonfinite_text
-from ckpt_gui.core.views.planes import PlaneChoice, ValueView, color_limits, extreme_image, plane
+from ckpt_gui.core.views.planes import PlaneChoice, ValueView, axes_chosen, color_limits, extreme_image, plane
 
 
 class PlaneDrawing:
@@ -88,7 +88,9 @@ class PlaneDrawing:
             return
         rows, cols = self.rows_box.currentIndex(), self.cols_box.currentIndex()
         if rows == cols:  # swap instead of showing a degenerate plane
-            rows, cols = (self.choice.cols, self.choice.rows) if rows == self.choice.cols else (rows, self.choice.rows)
+            # Whichever box changed (the Columns box given the rows' axis had set both to it:
+            # "rows and columns must be different axes", review 26 #1).
+            rows, cols = axes_chosen(rows, cols, self.choice)
             for box, axis in ((self.rows_box, rows), (self.cols_box, cols)):
                 box.blockSignals(True)
                 box.setCurrentIndex(axis)

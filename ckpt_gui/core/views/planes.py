@@ -20,6 +20,15 @@ class PlaneChoice:
         return (self.rows, self.cols, tuple(i for a, i in enumerate(self.fixed) if a not in (self.rows, self.cols)))
 
 
+def axes_chosen(rows: int, cols: int, before: PlaneChoice) -> tuple[int, int]:
+    """The rows' and columns' axes once one of the two boxes changed to ``rows, cols``:
+    when both would show one axis, the box not changed takes the axis the changed one
+    had (a swap, not a degenerate plane)."""
+    if rows != cols:
+        return rows, cols
+    return (rows, before.rows) if rows != before.rows else (before.cols, cols)
+
+
 def default_choice(shape: tuple[int, ...]) -> PlaneChoice | None:
     """The two largest axes (later ones on ties: a conv kernel [3, 3, 64, 128] shows
     64 x 128), in their order; every other axis at index 0. None below two dims."""
