@@ -180,6 +180,52 @@ def test_filter_to_a_subtree_runs_on_a_worker_and_makes_no_level_outside_it(qtbo
     qtbot.waitUntil(lambda: panel.count_label.text().startswith("5,0"), timeout=10_000)
 
 
+def test_the_subtree_filter_follows_a_switch_of_view_or_says_it_was_lifted(qtbot, checkpoints):
+    """Ctrl+1/Ctrl+2 with a subtree filtered to: the other view's group of the same
+    variables is filtered to (it was lifted without a word while typed text was kept,
+    review 26 #3); a view without one says in the status bar that it was lifted."""
+    from ckpt_gui.core.views.tree import object_tree
+    from ckpt_gui.resources import demo_path
+
+    def panel_of(path):
+        panel = TreePanel()
+        qtbot.addWidget(panel)
+        panel.resize(600, 500)
+        panel.show()
+        ckpt = Checkpoint.open(path)
+        panel.set_trees({"objects": object_tree(ckpt), "keys": key_tree(ckpt.key_variables)})
+        return panel
+
+    def shown(panel):
+        model = panel.model
+        return {n.variable.key for n in panel.tree.by_key.values() if n.variable is not None and model.is_shown(n)}
+
+    panel = panel_of(checkpoints / "many")
+    assert panel.current_view == "objects"
+    block = panel.tree.by_key[DEEP.replace("499", "12")].parent
+    assert block.path == "model/blocks/12"
+    panel.filter_to(block)
+    before = shown(panel)
+    assert len(before) == 10 and panel.count_label.text() == "10 of 5,000"
+    panel.keys_button.setChecked(True)  # Ctrl+2
+    assert panel.current_view == "keys" and panel.subtree is not None and panel.subtree.path == "model/blocks/12"
+    assert panel.subtree_chip.isVisible() and panel.subtree_chip.text().startswith("Under model/blocks/12")
+    assert shown(panel) == before and panel.count_label.text() == "10 of 5,000"
+    panel.objects_button.setChecked(True)  # and back
+    assert panel.subtree.path == "model/blocks/12" and shown(panel) == before
+
+    demo = panel_of(demo_path())
+    said = []
+    demo.said.connect(said.append)
+    conv = demo.tree.by_key["optimizer/_trainable_variables/2/.ATTRIBUTES/VARIABLE_VALUE"].parent
+    assert conv.path == "model/_functional/_operations/3"
+    demo.filter_to(conv)
+    demo.keys_button.setChecked(True)  # the key view names the weights by the optimizer's list: no such group
+    assert demo.subtree is None and not demo.subtree_chip.isVisible()
+    assert said == ["Filter to subtree lifted: this view has no model/_functional/_operations/3 of the same variables"]
+    assert demo.count_label.text().startswith(f"{demo.tree.variable_total:,}")
+
+
 def test_a_key_view_shown_first_makes_no_leaf_of_its_large_levels(qtbot, window, checkpoints, held_graph):  # noqa: F811
     """The app's own open: the key view, shown while the object graph is decoded, has
     its first rows before the leaves below ``model/blocks`` are made; its group

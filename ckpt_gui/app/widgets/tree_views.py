@@ -46,16 +46,26 @@ class TreeViews:
         state, opened = self._opened_by_view.get(self.current_view, (None, None))
         group = self.selected_node()
         group = group if group is not None and group.variable is None else None
-        self._show_current_tree(self._selected_key(), opened if state == self._filter_state() else None)
+        # The subtree filter follows the view, as the text does (it was lifted without a
+        # word, review 26 #3): the other view's node of the same variables, if it has one.
+        before, subtree = self.subtree, same_node(self.subtree, self.tree)
+        self._show_current_tree(self._selected_key(), opened if state == self._filter_state() else None, subtree)
+        if before is not None and subtree is None:
+            self.said.emit(f"Filter to subtree lifted: this view has no {before.path} of the same variables")
         if group is not None:  # a group selected: the other view's group of the same variables, if it has one
             same = same_group(group, self.tree)
             if same is not None and self.model.is_shown(same):
                 self.select_node(same)
 
-    def _show_current_tree(self, keep_key: str | None, opened: list[TreeNode] | None = None) -> None:
+    def _show_current_tree(self, keep_key: str | None, opened: list[TreeNode] | None = None,
+                           subtree: TreeNode | None = None) -> None:  # fmt: skip
+        """Show the tree of the view chosen; ``subtree``: its node to filter to (the one
+        filtered to in the view before, see _switch_view), else none."""
         self._close_row_menus()
-        self.subtree = None  # a node of the tree shown before
-        self.subtree_chip.hide()
+        self.subtree = subtree  # not a node of the tree shown before
+        self.subtree_chip.setVisible(subtree is not None)
+        if subtree is not None:
+            self.subtree_chip.set_path(subtree.path)
         self.model.set_tree(self.tree)
         self.apply_filter()
         self.fit_columns()  # to the rows of the default expansion: measuring thousands opened costs 1 s
@@ -100,6 +110,18 @@ class TreeViews:
                 continue
             self.model.reveal(node)
             self.view.expand(self.model.index_of(node))
+
+
+def same_node(node: TreeNode | None, tree: VariableTree | None) -> TreeNode | None:
+    """``node`` of one view as a node of ``tree`` (the other view) that holds the same
+    variables: a group's :func:`same_group`, a variable holding slots by its key (if its
+    slots are under it there too); None when there is none."""
+    if node is None or tree is None:
+        return None
+    if node.variable is None:
+        return same_group(node, tree)
+    other = tree.by_key.get(node.variable.key)
+    return other if other is not None and other.has_children() else None
 
 
 def same_group(group: TreeNode, tree: VariableTree | None) -> TreeNode | None:
