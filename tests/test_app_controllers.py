@@ -134,9 +134,28 @@ def test_model_and_compare_given_at_launch_act_on_the_first_checkpoint_only(qtbo
     monkeypatch.setattr(window.compare, "compare_with", lambda path, **_how: calls.append(("compare", path)))
     other = demo_path()  # B must name something: one that names nothing is said at once (next test)
     launch.act_once_loaded(window, launch.parse_args(["--model", "/m.py", "--compare", other]))
-    window.loaded.emit()
-    window.loaded.emit()  # the user opens another checkpoint
+    open_and_wait(qtbot, window, demo_path())
+    open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-100"))  # the user opens another checkpoint
     assert calls == [("diagnose", "/m.py"), ("compare", other)]
+
+
+def test_a_compare_b_waits_for_an_a_that_opens(qtbot, window, monkeypatch):
+    """``ckpt-gui typo --compare B``: A cannot be opened; the comparison is not dropped
+    without a word (review 26 #5): the banner says it waits, and the first checkpoint the
+    user then opens is compared with B."""
+    from ckpt_gui.app import launch
+
+    calls = []
+    monkeypatch.setattr(window.compare, "compare_with", lambda path, **_how: calls.append(path))
+    other = os.path.join(demo_path(), "ckpt-200")
+    launch.act_once_loaded(window, launch.parse_args([os.path.join(demo_path(), "ckpt-1OO"), "--compare", other]))
+    open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-1OO"))
+    assert window.browse.ckpt is None and calls == []
+    assert "The comparison with ckpt-200 (--compare) waits for a checkpoint to compare it with" in window.banner.text
+    open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-100"))
+    assert calls == [other] and "waits for a checkpoint" not in window.banner.text
+    open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-300"))
+    assert calls == [other]  # once
 
 
 def test_a_compare_b_that_names_nothing_is_said_at_launch_and_stays_said_once_a_loads(qtbot, window):

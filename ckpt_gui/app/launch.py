@@ -111,9 +111,28 @@ def act_once_loaded(window: MainWindow, args: argparse.Namespace) -> None:
             window.banner.show_message(f"Cannot compare: {missing}", "error", owner=act_once_loaded)
             window.compare_done.connect(lambda: window.banner.withdraw(act_once_loaded), once)
             return
-        window.loaded.connect(
-            lambda: window.compare.compare_with(other, at_largest=True) if window.compare.diff is None else None, once
-        )
+        compare_once_shown(window, other)
+
+
+def compare_once_shown(window: MainWindow, other: str) -> None:
+    """``--compare B``: compared with the first checkpoint shown. An A that cannot be
+    opened (a typo) leaves it waiting, said in the banner, until the user opens one (the
+    comparison was dropped without a word, review 26 #5)."""
+
+    def loaded() -> None:
+        if window.browse.ckpt is None:
+            name = os.path.basename(other.rstrip("/")) or other
+            window.banner.show_message(
+                f"The comparison with {name} (--compare) waits for a checkpoint to compare it with: open one",
+                "warning", owner=compare_once_shown,
+            )  # fmt: skip
+            return
+        window.loaded.disconnect(loaded)
+        window.banner.withdraw(compare_once_shown)
+        if window.compare.diff is None:
+            window.compare.compare_with(other, at_largest=True)
+
+    window.loaded.connect(loaded)
 
 
 def hand_over_quickly() -> None:
