@@ -152,7 +152,18 @@ def test_a_compare_b_waits_for_an_a_that_opens(qtbot, window, monkeypatch):
     open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-1OO"))
     assert window.browse.ckpt is None and calls == []
     assert "The comparison with ckpt-200 (--compare) waits for a checkpoint to compare it with" in window.banner.text
-    open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-100"))
+    # The picker offers the typo's folder, none current (it was empty, review 26 #5); a pick opens it.
+    picker = window.picker
+    listed = [ref.name for ref in picker.refs if ref is not None]
+    assert listed == ["ckpt-300", "ckpt-200", "ckpt-100"] and picker.isEnabled()
+    assert picker.currentIndex() == -1 and picker.placeholderText() == "Not opened: choose a checkpoint of this folder"
+    row = listed.index("ckpt-100")
+    with qtbot.waitSignal(window.loaded, timeout=WAIT_MS):
+        picker.setCurrentIndex(row)
+        picker.activated.emit(row)
+    qtbot.waitUntil(lambda: not window.busy, timeout=WAIT_MS)
+    assert window.browse.ckpt is not None and window.browse.ckpt.ref.name == "ckpt-100"
+    assert picker.currentText().startswith("ckpt-100")
     assert calls == [other] and "waits for a checkpoint" not in window.banner.text
     open_and_wait(qtbot, window, os.path.join(demo_path(), "ckpt-300"))
     assert calls == [other]  # once

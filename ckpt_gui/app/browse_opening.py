@@ -17,6 +17,8 @@ from ckpt_gui.app.opening import STEPS, KeysFirst, Phase, Trees, index_stamp, ke
 from ckpt_gui.app.widgets.file_dialog_fit import fitted
 from ckpt_gui.core.checkpoint import Checkpoint
 from ckpt_gui.core.format import storage
+from ckpt_gui.core.format.discovery import locate
+from ckpt_gui.core.format.errors import CheckpointError
 from ckpt_gui.core.format.locations import CheckpointRef
 from ckpt_gui.core.format.storage import absolute
 from ckpt_gui.core.formatting import format_bytes
@@ -65,7 +67,10 @@ class CheckpointOpening:
         self._open(lambda progress: open_readable(path, progress), path, f"Opening {name}", path)
 
     def switch_checkpoint(self, ref: CheckpointRef) -> None:
-        if self.ckpt is None or ref.prefix == self.ckpt.prefix:
+        if self.ckpt is None:  # the picker offers a folder after a failed open (_offer_folder)
+            self.open_path(ref.prefix)
+            return
+        if ref.prefix == self.ckpt.prefix:
             return
         previous = self.ckpt
         recent = self._recent.get(ref.prefix)
@@ -95,7 +100,7 @@ class CheckpointOpening:
         self._opening = label
         self.runner.submit(
             "open", opener(make), lambda result: self._show_checkpoint(*result, opened),
-            lambda message, details: self._open_failed(could_not_open(target, message), details),
+            lambda message, details: self._open_failed(could_not_open(target, message), details, target),
             label=label, on_partial=self._on_open_partial, on_cancelled=self._open_cancelled,
         )  # fmt: skip
 
@@ -316,7 +321,7 @@ class CheckpointOpening:
             forgotten += old.values()
         return forgotten
 
-    def _open_failed(self, message: str, details: str) -> None:
+    def _open_failed(self, message: str, details: str, target: str = "") -> None:
         """``message`` says what could not be opened ("Could not open <path>: ..."): it
         stands apart from the lines about the checkpoint still shown (review 20, G6)."""
         self.status.emit("Could not open the checkpoint")
@@ -328,9 +333,25 @@ class CheckpointOpening:
         if self.ckpt is None:  # no checkpoint, no variable to select: said once, in Details
             # (review: the same sentence three times, in Details, the histogram and the heatmap)
             self.details.show_message("Open a checkpoint folder or file (File > Open, or drop it here).")
+            self._offer_folder(target)
             self.histogram.clear(NOTHING_SHOWN)
             self.tensor.show_message(NOTHING_SHOWN)
         self.loaded.emit()
+
+    def _offer_folder(self, target: str) -> None:
+        """Nothing shown and ``target`` failed: the picker lists its folder's checkpoints,
+        if it holds some (a local folder: listed on this thread, as a folder's listing is
+        when the picker opens)."""
+        if not target or storage.is_url(target):
+            return
+        folder = target if os.path.isdir(target) else os.path.dirname(target.rstrip("/"))
+        if folder == target or not os.path.isdir(folder):
+            return  # a folder that failed: its own checkpoints are what failed
+        try:
+            location = locate(folder)
+        except CheckpointError:
+            return
+        self.picker.offer(location)
 
 
 def could_not_open(target: str, message: str) -> str:

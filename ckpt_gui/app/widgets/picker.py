@@ -4,7 +4,7 @@ a right click on one offers to compare the checkpoint shown with it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QComboBox, QMenu, QStyle, QStyleOptionComboBox, QStylePainter
 
 from ckpt_gui.core.format.keras_files import another_kind
@@ -24,6 +24,7 @@ _HINT = "Checkpoints in this folder (the state file's latest is marked)"
 Line = CheckpointRef | None  # a line of the picker: its checkpoint, or None for a heading
 # Said alike whichever kind is shown ("Other files" sat above the Keras file shown: review 25 #6).
 KERAS_HEADING = "Keras files in this folder (no step, no latest)"
+CHOOSE = "Not opened: choose a checkpoint of this folder"  # the picker's text after a failed open (offer)
 
 
 class CheckpointPicker(QComboBox):
@@ -72,6 +73,19 @@ class CheckpointPicker(QComboBox):
         holder = self.parentWidget()
         if holder is not None and holder.layout() is not None:
             holder.layout().activate()
+
+    def offer(self, location: Location) -> None:
+        """List ``location``'s checkpoints with none shown: the folder of a path that could
+        not be opened while nothing is (a typo: "no such checkpoint; the folder holds
+        ckpt-100, ...", and the picker had been empty, review 26 #5). One click opens one."""
+        self.set_location(location, location.selected)
+        self.blockSignals(True)
+        self.setCurrentIndex(-1)
+        self.blockSignals(False)
+        self.shown_row = -1
+        self.setPlaceholderText(CHOOSE)
+        self.setToolTip(f"{CHOOSE}\n{_HINT}")
+        self.setEnabled(any(ref is not None for ref in self.refs))
 
     def showPopup(self) -> None:  # noqa: N802 (Qt's name)
         """The list as the folder is now: training may have saved and deleted since."""
@@ -234,6 +248,9 @@ def paint_closed(combo: QComboBox) -> None:
     painter = QStylePainter(combo)
     option = QStyleOptionComboBox()
     combo.initStyleOption(option)
+    if combo.currentIndex() < 0:  # none chosen: its placeholder, as Qt's own paint shows it
+        option.currentText = combo.placeholderText()
+        option.palette.setBrush(QPalette.ColorRole.ButtonText, option.palette.placeholderText())
     painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
     field = combo.style().subControlRect(
         QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
