@@ -168,3 +168,34 @@ def test_a_large_groups_row_is_painted_before_its_histogram_is_prepared(qtbot, w
     order.clear()
     window.tree_panel.select_node(block)
     assert order[0] == ("start", block.path)
+
+
+def test_a_groups_histogram_is_not_read_again_after_a_switch_of_view_or_a_filter(qtbot, window, checkpoints):  # noqa: F811
+    """Review 26 #4: a group's histogram was read again (seconds at 200,000 variables) at
+    each Ctrl+1/Ctrl+2, which select the other view's group of the same variables, and
+    after a filter was lifted. The same variables, bins and range: shown again at once."""
+    open_and_wait(qtbot, window, checkpoints / "many")
+    panel = window.tree_panel
+    group = panel.tree.by_key[LAST_BLOCK].parent.parent
+    panel.select_node(group)
+    wait_idle(qtbot, window)
+    first = window.histogram.histogram
+    assert first is not None and first.total == 20_000
+    submitted = []
+    submit = window.browse.runner.submit
+    window.browse.runner.submit = lambda name, *args, **kwargs: (submitted.append(name), submit(name, *args, **kwargs))
+    panel.keys_button.setChecked(True)  # Ctrl+2: the key view's model/blocks
+    wait_idle(qtbot, window)
+    assert panel.selected_node().path == "model/blocks" and panel.selected_node() is not group
+    assert "histogram" not in submitted and window.histogram.histogram is first
+    panel.objects_button.setChecked(True)
+    panel.search.setText("weight")
+    panel.apply_filter()
+    wait_idle(qtbot, window)
+    panel.clear_filter()
+    wait_idle(qtbot, window)
+    assert panel.selected_node() is group
+    assert "histogram" not in submitted and window.histogram.histogram is first
+    window.histogram.bins.setValue(50)  # other bins: read again
+    wait_idle(qtbot, window)
+    assert "histogram" in submitted and window.histogram.histogram is not first

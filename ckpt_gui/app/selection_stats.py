@@ -38,6 +38,7 @@ _KEY, _SIZE = attrgetter("key"), attrgetter("size_bytes")
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
+GROUPS_KEPT = 4  # the last groups whose histograms are shown again without reading them again
 SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
 NEXT_TURN_MS = 1  # a timer's: the event loop's next turn (see _start_preview)
 # A group's Details name its variables whose data fails their checksum under this label (the
@@ -66,6 +67,8 @@ class SelectionStats:
         self.positions: dict[str, tuple[NonFinite, ...]] = {}  # first NaN/Inf of each variable read
         self.shown_filter: Callable[[], Callable[[TreeNode], bool] | None] = lambda: None  # the tree's filter on
         self._preview: tuple[TreeNode, TensorStats, int] | None = None  # the sample's statistics shown, of a node
+        # The last groups' histograms, by checkpoint (its id: held with it), bins, range and variables.
+        self._groups_made: dict[tuple, tuple[Checkpoint, tuple]] = {}
 
     def start(self, node: TreeNode | None, ckpt: Checkpoint | None) -> None:
         """Compute (or show the known) statistics and histogram of ``node``."""
@@ -291,30 +294,15 @@ class SelectionStats:
 
     def _start_group(self, node: TreeNode, bins: int, value_range) -> None:
         ckpt = self.ckpt
-        chosen, slot_leaves = node.model_variables_and_slots()  # slots left out, as in the group's parameters
         accept = self.shown_filter()
-        if accept is not None:  # the variables the filter shows, as the group's counts in the tree (review rv-109)
-            taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
-            chosen = [v for v in chosen if v.key in taken]
-        # By dtype, in C: a group of 200,000 variables has a few dtypes (0.2 s one by one).
-        by_name = dict(zip(map(_DTYPE_NAME, chosen), map(_DTYPE, chosen)))  # (a dtype's hash is Python's)
-        numbers = {name for name, dtype in by_name.items() if dtype.is_numeric and not dtype.is_complex}
-        numeric = list(compress(chosen, map(numbers.__contains__, map(_DTYPE_NAME, chosen))))
-        if missing_files(ckpt):  # values only of those whose data file is there
-            numeric = [v for v in numeric if missing_shard_of(ckpt, v.key) is None]
-            if not numeric:
-                first = missing_files(ckpt)[0]
-                self.histogram.clear(f"No histogram: {os.path.basename(first)} is {storage.absent_why(first)}")
-                return
+        chosen, numeric, slot_leaves = _group_variables(node, accept)
+        numeric, why_none = _readable_numbers(ckpt, node, accept, chosen, numeric)
+        if why_none:
+            self.histogram.clear(why_none)
+            return
         keys = list(map(_KEY, numeric))
         slots_left_out = len(chosen) < node.variable_count
         total = sum(map(_SIZE, numeric))
-        if not keys:
-            self.histogram.clear(_nothing_drawn(node, accept, chosen))
-            return
-        if total > AUTO_GROUP_BYTES:
-            self.histogram.clear(f"{format_bytes(total)} in this group: select a smaller group for a histogram")
-            return
         self.details.show_stats(None)
         self.histogram.expect_plot()
         shown = ", those the filter shows" if accept is not None else ""
@@ -324,6 +312,22 @@ class SelectionStats:
         # The cache itself, not a copy made here (200,000 keys); the core copies it (one C call).
         known = self.stats_cache
         slot_names = _slots_to_check(slot_leaves, accept, chosen, ckpt, known, AUTO_GROUP_BYTES - total)
+        # The same variables' histogram made before (the group again after a switch of
+        # view, or after a filter was lifted): shown again, not read again (review 26 #4:
+        # 200,000 variables read for seconds at each Ctrl+1/Ctrl+2).
+        # Whatever their order (the key view's is by key, the object view's by path).
+        made_key = (id(ckpt), bins, value_range, len(keys), hash(frozenset(keys)), frozenset(slot_names))
+        made = self._groups_made.get(made_key)
+
+        def present(result) -> None:
+            summary, unreadable, read, bad_slots = result
+            slots = (slot_names, read, bad_slots)
+            self._show_group(ckpt, keys, summary, unreadable, title_of, shown, slots_left_out, slots)
+            self.done()
+
+        if made is not None and made[0] is ckpt:
+            present(made[1])
+            return
         passes = 1 if value_range is not None else 2
         # At once, not the text of what was selected before; then how far the reading is.
         self.histogram.clear(f"Reading {len(keys):,} variables for their histogram...")
@@ -354,12 +358,43 @@ class SelectionStats:
             self.histogram.clear(f"Reading {done:,} of {len(keys):,} variables for their histogram{which}...")
 
         def show(result) -> None:
-            summary, unreadable, read, bad_slots = result
-            slots = (slot_names, read, bad_slots)
-            self._show_group(ckpt, keys, summary, unreadable, title_of, shown, slots_left_out, slots)
-            self.done()
+            self._groups_made[made_key] = (ckpt, result)
+            while len(self._groups_made) > GROUPS_KEPT:
+                self._groups_made.pop(next(iter(self._groups_made)))
+            present(result)
 
         self._submit(compute, show, title, on_partial=reading)
+
+
+def _group_variables(node: TreeNode, accept) -> tuple[list, list, list[TreeNode]]:
+    """A group's variables its statistics cover (slots left out, as in the group's
+    parameters; those the filter ``accept`` shows, as the group's counts in the tree,
+    review rv-109), the numeric ones of them, and the group's slots' leaves."""
+    chosen, slot_leaves = node.model_variables_and_slots()
+    if accept is not None:
+        taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
+        chosen = [v for v in chosen if v.key in taken]
+    # By dtype, in C: a group of 200,000 variables has a few dtypes (0.2 s one by one).
+    by_name = dict(zip(map(_DTYPE_NAME, chosen), map(_DTYPE, chosen)))  # (a dtype's hash is Python's)
+    numbers = {name for name, dtype in by_name.items() if dtype.is_numeric and not dtype.is_complex}
+    return chosen, list(compress(chosen, map(numbers.__contains__, map(_DTYPE_NAME, chosen)))), slot_leaves
+
+
+def _readable_numbers(ckpt: Checkpoint, node: TreeNode, accept, chosen: list, numeric: list) -> tuple[list, str]:
+    """Of a group's ``numeric`` variables, those whose data file is there, and why the
+    group gets no histogram ("" when it gets one): no numeric variable, none whose data
+    file is there, or more than AUTO_GROUP_BYTES of them."""
+    if missing_files(ckpt):  # values only of those whose data file is there
+        numeric = [v for v in numeric if missing_shard_of(ckpt, v.key) is None]
+        if not numeric:
+            first = missing_files(ckpt)[0]
+            return numeric, f"No histogram: {os.path.basename(first)} is {storage.absent_why(first)}"
+    if not numeric:
+        return numeric, _nothing_drawn(node, accept, chosen)
+    total = sum(map(_SIZE, numeric))
+    if total > AUTO_GROUP_BYTES:
+        return numeric, f"{format_bytes(total)} in this group: select a smaller group for a histogram"
+    return numeric, ""
 
 
 def _slots_to_check(slot_leaves: list[TreeNode], accept, chosen: list, ckpt: Checkpoint, known,
