@@ -16,11 +16,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 from ckpt_gui.app import job, launch
 from ckpt_gui.app.models.tree_model import BYTES, ELEMENTS, SHAPE
+from ckpt_gui.app.widgets.tree_matches import EXPAND_MATCHES
 from ckpt_gui.app.window import MainWindow
 from ckpt_gui.core.formatting import format_count
 from ckpt_gui.core.values import parallel
 from ckpt_gui.resources import demo_path, examples_path
 from tests.conftest import _children, wait_drawn
+from tests.test_gui import open_and_wait
 
 WAIT_MS = 60_000
 
@@ -490,6 +492,37 @@ def test_filter_to_a_subtree_and_back(qtbot, window):
     panel.clear_filter()
     assert panel.count_label.text() == f"{panel.tree.variable_total:,} variables + object graph"
     assert not panel.subtree_chip.isVisible()
+
+
+def test_a_group_filtered_to_is_shown_open(qtbot, window, checkpoints):
+    """Review 26 #10: "Filter to this subtree" on an open, selected group of many rows
+    showed it closed (the filtered tree's default opening, for more rows than are opened
+    all at once): what it holds is what was asked for."""
+    open_and_wait(qtbot, window, checkpoints / "many")
+    panel = window.tree_panel
+    blocks = panel.tree.by_key["model/blocks/499/weight_9/.ATTRIBUTES/VARIABLE_VALUE"].parent.parent
+    assert blocks.path == "model/blocks" and blocks.variable_count > EXPAND_MATCHES
+    assert panel.select_node(blocks)
+    panel.view.expand(panel.model.index_of(blocks))
+    panel.filter_to(blocks)
+    qtbot.waitUntil(lambda: panel.count_label.text() != "filtering...", timeout=WAIT_MS)
+    index = panel.model.index_of(blocks)
+    assert panel.view.isExpanded(index) and panel.view.isExpanded(index.parent())
+    assert panel.selected_node() is blocks
+
+
+def test_the_object_graph_row_is_not_under_a_no_match_note(qtbot, window):
+    """Review 26 #12: dtype "string" keeps the object graph's row (a string), which is no
+    variable: "0 of 35" is right, but "No variables match the filters" sat under it."""
+    open_demo(qtbot, window)
+    panel = window.tree_panel
+    panel.dtype_box.setCurrentText("string")
+    rows = [panel.model.index(r, 0).data() for r in range(panel.model.rowCount())]
+    assert rows == ["_CHECKPOINTABLE_OBJECT_GRAPH"]
+    assert panel.count_label.text().startswith("0 of ") and panel.empty_note.text() == ""
+    panel.search.setText("zzz")  # none at all: said
+    panel.apply_filter()
+    assert panel.model.rowCount() == 0 and panel.empty_note.text().startswith("No variables match 'zzz'")
 
 
 def test_the_subtree_chip_has_a_line_of_its_own_and_its_path_gives_way_in_the_middle(qtbot, window):

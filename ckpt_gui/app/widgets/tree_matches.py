@@ -159,7 +159,9 @@ class TreeMatches:
         # The checkpoint's variables, and a report's model-only rows apart: they are not in it.
         only = f" + {len(tree.model_only):,} model only" if tree.model_only else ""
         # Nothing matched: said in the rows' place, not only by "0 of 5" above an empty tree.
-        nothing = chosen is not None and not count
+        # Not by the count of variables: the object graph's row (a string, dtype string) is
+        # no variable and showed above "No variables match" (review 26 #12).
+        nothing = chosen is not None and not chosen
         self.empty_note.say(no_match(self.search.text(), "variables", self._other_filters()) if nothing else "")
         if chosen is not None:
             # A variable holding a matched optimizer slot is shown with it, and its groups count
@@ -186,12 +188,28 @@ class TreeMatches:
             self.view.expandAll()
         else:
             self.expand_default()
+            self._open_subtree()
         self._automatic = True  # not the user's pick: the row they picked stays the one to come back to
         try:
             self._reselect(keep, group, chosen is not None)
         finally:
             self._automatic = False
         return count
+
+    def _open_subtree(self) -> None:
+        """The subtree filtered to, opened: what it holds is what the user asked to see
+        (an open, selected group filtered to came back closed, review 26 #10)."""
+        subtree = self.subtree
+        if subtree is None or not self.model.is_shown(subtree) or not subtree.has_children():
+            return
+        self.model.reveal(subtree)
+        chain = []  # it and the groups above it, opened from the top
+        node = subtree
+        while node is not None and node.parent is not None:
+            chain.append(node)
+            node = node.parent
+        for node in reversed(chain):
+            self.view.expand(self.model.index_of(node))
 
     def _reselect(self, keep: str | None, group: TreeNode | None, filtered: bool) -> None:
         """After a filter: the row the user picked last, when shown (Escape brings back
