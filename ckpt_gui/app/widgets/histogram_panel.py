@@ -276,7 +276,8 @@ class HistogramPanel(QWidget):
             low, high = float(self.low.text()), float(self.high.text())
         except ValueError:
             return None
-        return (low, high) if math.isfinite(low) and math.isfinite(high) and low < high else None
+        # Typed the other way round ("0.3 to -0.2"): taken in order, not ignored without a word.
+        return (min(low, high), max(low, high)) if math.isfinite(low) and math.isfinite(high) and low != high else None
 
     def png_bytes(self, checkpoint: str = "") -> bytes:
         """The plot as a PNG file's bytes, titled with the variable's whole path and
@@ -370,7 +371,16 @@ class HistogramPanel(QWidget):
             self._ask()
 
     def _ask(self) -> None:
-        self.request.emit(self.bins.value(), self.requested_range())
+        wanted = self.requested_range()
+        if wanted is not None and float(self.low.text()) > wanted[0]:  # typed high to low: shown in order
+            for edit, value in ((self.low, wanted[0]), (self.high, wanted[1])):
+                edit.blockSignals(True)
+                edit.setText(format_number(value))
+                edit.blockSignals(False)
+        elif wanted is None and not self.auto_range.isChecked() and self.low.text() and self.high.text():
+            # A range of no width: said where the values' readout goes (review 26 #16).
+            self.readout.setText("The range's min and max must differ: the data's own range is shown")
+        self.request.emit(self.bins.value(), wanted)
 
     def _on_mouse(self, position: QPointF) -> None:
         histogram = self.histogram
