@@ -167,6 +167,8 @@ def test_the_interpreters_path_gives_way_and_the_tensorflow_version_stays_whole(
     assert "(TensorFlow 2.21.0)" in shown, shown
     if import_seconds and width >= 470:
         assert "; import 6.7 s" in shown, shown
-    if python not in shown:  # cut in its middle, whole in the tooltip
+    if python not in shown:  # cut at its start, its end kept (it had kept "/t...on", review 26 #15)
         assert "\u2026" in shown and f"Python: {python}" in panel.phase.toolTip()
+        kept = shown.split("\u2026", 1)[1].split(" (TensorFlow")[0]
+        assert python.endswith(kept) and kept.endswith("/python") and len(kept) >= 7, shown
     assert "TensorFlow: 2.21.0" in panel.phase.toolTip()

@@ -110,16 +110,17 @@ PATH_LEAST_CHARS = 8  # a path cut to fewer (in average characters) leaves its n
 
 
 def path_line(metrics, width: int, before: str, path: str, afters: tuple[str, ...]) -> str:
-    """``before`` + ``path`` + ``afters[0]`` in ``width`` px: the path cut in its middle
-    (the words around it whole); where the path would keep fewer than PATH_LEAST_CHARS,
-    the next (shorter) form of what follows; the last form's line cut at its end only
-    when nothing else fits."""
+    """``before`` + ``path`` + ``afters[0]`` in ``width`` px: the path cut at its start
+    (the words around it whole), its end kept: an interpreter's ``.../.venv/bin/python``
+    says which one it is, where its middle cut left "/t...on" (review 26 #15); where the
+    path would keep fewer than PATH_LEAST_CHARS, the next (shorter) form of what follows;
+    the last form's line cut at its end only when nothing else fits."""
     for after in afters:
         room = width - metrics.horizontalAdvance(before + after)
         if metrics.horizontalAdvance(path) <= room:
             return before + path + after
         if room >= PATH_LEAST_CHARS * metrics.averageCharWidth() or after == afters[-1]:
-            cut = metrics.elidedText(path, Qt.TextElideMode.ElideMiddle, max(room, 0))
+            cut = metrics.elidedText(path, Qt.TextElideMode.ElideLeft, max(room, 0))
             if cut:
                 return before + cut + after
     return metrics.elidedText(before + "\u2026" + afters[-1], Qt.TextElideMode.ElideRight, width)
