@@ -36,7 +36,10 @@ def _proposed(qtbot, window, monkeypatch, shown: str) -> tuple[str, str] | None:
 
     def look(dialog) -> int:
         orders.append(dialog.order())
+        roles.append(dialog.roles())
         return QDialog.DialogCode.Rejected
+
+    roles = _proposed.roles = []
 
     monkeypatch.setattr(CompareDialog, "exec", look)
     window.compare.choose()
@@ -50,6 +53,9 @@ def test_compare_with_from_a_repaired_checkpoint_proposes_its_source(qtbot, wind
     order = _proposed(qtbot, window, monkeypatch, repaired)
     assert order is not None and any(same_checkpoint(side, source) for side in order), order
     assert any(same_checkpoint(side, repaired) for side in order), order
+    # The source before the repaired one (review 26 #14: the repaired one was A, with no word).
+    assert same_checkpoint(order[0], source) and same_checkpoint(order[1], repaired), order
+    assert _proposed.roles == [("before", "after")]
 
 
 def test_a_record_that_cannot_be_read_proposes_as_before(qtbot, window, tmp_path, monkeypatch):

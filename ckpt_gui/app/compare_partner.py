@@ -39,7 +39,7 @@ class PartnerChoice:
             start = self.ckpt.location.directory
         else:  # the closed comparison's other checkpoint
             start = again[1 if same_prefix(again[0], self.ckpt.prefix) else 0]
-        self.dialog = CompareDialog(self.ckpt.prefix, start, _locate_marked, self.dialog_parent)
+        self.dialog = CompareDialog(self.ckpt.prefix, start, _locate_marked, self.dialog_parent, made_from=source)
         if again is not None and self.dialog.order() and not all(map(same_prefix, self.dialog.order(), again)):
             self.dialog.swap()  # the closed comparison's own order, whatever the dialog's rule says
         if self.dialog.exec() == QDialog.DialogCode.Accepted and self.dialog.order():

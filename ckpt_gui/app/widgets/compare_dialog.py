@@ -120,12 +120,15 @@ class OrderLabel(QLabel):
 class CompareDialog(QDialog):
     """Asks for B: a path (folder, prefix, ``.index``) and one checkpoint of its folder."""
 
-    def __init__(self, a_prefix: str, start: str, locate: Callable[[str], Location], parent=None) -> None:
+    def __init__(self, a_prefix: str, start: str, locate: Callable[[str], Location], parent=None,
+                 made_from: str | None = None) -> None:  # fmt: skip
         """``a_prefix``: the checkpoint shown; ``start``: the path to begin with;
-        ``locate``: what a path names (core.format.discovery.locate)."""
+        ``locate``: what a path names (core.format.discovery.locate); ``made_from``: the
+        checkpoint the shown one was made from (a repair's source): before it, A."""
         super().__init__(parent)
         self.setWindowTitle("Compare with")
         self.a_prefix, self._locate = a_prefix, locate  # a_prefix: the checkpoint shown
+        self.made_from = made_from
         self.refs: list[CheckpointRef] = []
         self._broken: dict[str, str] = {}  # the folder's checkpoints that cannot be read: why, in a few words
         self._apart: set[str] = set()  # the folder's checkpoints of another series than the one shown
@@ -200,12 +203,20 @@ class CompareDialog(QDialog):
         # Two saves of one folder: the older is A (before), as "Compare with previous";
         # else the checkpoint shown is A.
         chosen_first = where_shown is not None and where_chosen is not None and where_chosen < where_shown
+        chosen_first = chosen_first or self._is_source(chosen)  # a repair's source: before the repaired one
         order = (chosen, self.a_prefix) if chosen_first else (self.a_prefix, chosen)
         return order[::-1] if self.swapped else order
 
+    def _is_source(self, prefix: str) -> bool:
+        return self.made_from is not None and os.path.realpath(prefix) == os.path.realpath(self.made_from)
+
     def roles(self) -> tuple[str, str]:
-        """What A and B are ("before", "after") when both are saves of the folder listed."""
+        """What A and B are ("before", "after") when both are saves of the folder listed,
+        or the shown one was made from the other (a repair: its source is before it; the
+        repaired one read as A with no word, review 26 #14)."""
         order = self.order()
+        if order is not None and any(map(self._is_source, order)):
+            return ("before", "after") if self._is_source(order[0]) else ("after", "before")
         where = [self._before.get(os.path.realpath(p)) for p in order] if order else [None]
         if None in where or where[0] == where[1]:
             return "", ""
