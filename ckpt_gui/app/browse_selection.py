@@ -4,6 +4,9 @@ picture is app/large_values.py's), or why there are none."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
 from ckpt_gui.app import plot_turns
 from ckpt_gui.app.job import JobContext
 from ckpt_gui.app.status_style import finding_label
@@ -26,6 +29,7 @@ from ckpt_gui.core.views.tree import MODEL_ONLY, TreeNode
 # Variables from which a group's histogram is prepared after the row's paint (about
 # 1.2 us of the GUI thread per variable: 25 ms here).
 LARGE_GROUP = 20_000
+POPUP_WAIT_MS = 100  # how often a large group's histogram looks whether a menu open over it has closed
 
 
 class SelectionShown:
@@ -82,9 +86,15 @@ class SelectionShown:
         plot_turns.later(self, lambda: self._prepare_group(node), key="group-stats")
 
     def _prepare_group(self, node: TreeNode) -> None:
-        """A piece of plot_turns: the group's histogram started, if it is still the one selected."""
-        if self.current is node and self.ckpt is not None:
-            self.selection.start(node, self.ckpt)
+        """A piece of plot_turns: the group's histogram started, if it is still the one
+        selected; while a menu is open (a right click selects the row, then shows its
+        menu), once it has closed: the menu had waited a second to paint (review 26 #7)."""
+        if self.current is not node or self.ckpt is None:
+            return
+        if QApplication.activePopupWidget() is not None:
+            QTimer.singleShot(POPUP_WAIT_MS, lambda: self._prepare_group(node))
+            return
+        self.selection.start(node, self.ckpt)
 
     def _show_details(self, node: TreeNode) -> None:
         # What the restore doctor said of it (status, both shapes, suggestions), if it ran.
