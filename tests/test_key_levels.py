@@ -224,6 +224,32 @@ def test_the_subtree_filter_follows_a_switch_of_view_or_says_it_was_lifted(qtbot
     assert demo.subtree is None and not demo.subtree_chip.isVisible()
     assert said == ["Filter to subtree lifted: this view has no model/_functional/_operations/3 of the same variables"]
     assert demo.count_label.text().startswith(f"{demo.tree.variable_total:,}")
+    demo.objects_button.setChecked(True)  # back: the subtree comes back with its view (review 27 #3)
+    assert demo.subtree is conv and demo.subtree_chip.isVisible()
+    assert said[-1] == "Filter to subtree back on model/_functional/_operations/3"
+    demo.keys_button.setChecked(True)
+    demo.filter_to(None)  # lifted by the user: not brought back
+    demo.objects_button.setChecked(True)
+    assert demo.subtree is None
+
+
+def test_the_key_views_group_filtered_to_after_a_switch_is_open(qtbot, key_panel, checkpoints):
+    """Review 27 #4: Ctrl+2 with a subtree filtered to, the groups opened before in that
+    view opened again: the group filtered to came back closed with the rest."""
+    from ckpt_gui.core.views.tree import object_tree
+
+    panel = key_panel
+    ckpt = Checkpoint.open(checkpoints / "many")
+    panel.set_trees({"objects": object_tree(ckpt), "keys": panel.tree})
+    assert panel.current_view == "objects"
+    panel.keys_button.setChecked(True)  # the key view's groups as the user left them: none opened
+    panel.objects_button.setChecked(True)
+    blocks = panel.tree.by_key[DEEP].parent.parent
+    panel.filter_to(blocks)
+    qtbot.waitUntil(lambda: panel.count_label.text() != "filtering...", timeout=10_000)
+    panel.keys_button.setChecked(True)
+    assert panel.subtree is not None and panel.subtree.path == "model/blocks"
+    assert panel.view.isExpanded(panel.model.index_of(panel.subtree))
 
 
 def test_a_key_view_shown_first_makes_no_leaf_of_its_large_levels(qtbot, window, checkpoints, held_graph):  # noqa: F811

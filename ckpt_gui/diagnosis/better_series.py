@@ -30,7 +30,7 @@ class BetterSeries:
         diagnosed = os.path.basename(self.diagnosed)
         which = ", which the state file names," if self.state_named else ", the one diagnosed,"
         # Not built, the layers' weights do not exist yet: the count is of what there is.
-        if self.unbuilt:
+        if self.unbuilt:  # its weights are checked once it is built: said here, no note beside
             whose = "The variables this script's model has made so far (it is not built yet)"
             match, fit = "match", "fit"
         else:

@@ -61,7 +61,7 @@ def with_other_series(report: RestoreReport, location: Location, ref: Checkpoint
     # so far (an optimizer's step and learning rate) is matched, and the note says the
     # rest is checked once it is built (review 25 #1: those rows blamed the model).
     unbuilt = any(v.status == RestoreStatus.DEFERRED and not v.optimizer for v in report.variables)
-    noted = _with_deferred_note(report, others) if unbuilt else report
+    noted = _with_deferred_note(report, others) if unbuilt else report  # unless a series is said first
     findings = [v for v in report.variables if _is_model_variable(v)]
     if not findings:
         return noted
@@ -82,8 +82,10 @@ def with_other_series(report: RestoreReport, location: Location, ref: Checkpoint
         unbuilt=unbuilt,
     )
     held = {id(v) for v, there, here in zip(findings, best.found, diagnosed.found, strict=True) if there and not here}
-    variables = tuple(_hinted(v, better) if id(v) in held else v for v in noted.variables)
-    return replace(noted, variables=variables, better_series=better)
+    # The note "once the model is built, the doctor also checks which series holds its
+    # variables" beside a report that names the series said the opposite (review 27 #2).
+    variables = tuple(_hinted(v, better) if id(v) in held else v for v in report.variables)
+    return replace(report, variables=variables, better_series=better)
 
 
 def _better_fit(findings: list[RestoreFinding], fits: list[SeriesFit], diagnosed: SeriesFit) -> SeriesFit | None:

@@ -371,15 +371,12 @@ class HistogramPanel(QWidget):
             self._ask()
 
     def _ask(self) -> None:
+        # The fields are left as typed (put in order at once, the first typed of two was
+        # lost to the other field's old value, review 27 #1); the range is taken in order.
         wanted = self.requested_range()
-        if wanted is not None and float(self.low.text()) > wanted[0]:  # typed high to low: shown in order
-            for edit, value in ((self.low, wanted[0]), (self.high, wanted[1])):
-                edit.blockSignals(True)
-                edit.setText(format_number(value))
-                edit.blockSignals(False)
-        elif wanted is None and not self.auto_range.isChecked() and self.low.text() and self.high.text():
+        if wanted is None and not self.auto_range.isChecked() and self.low.text() and self.high.text():
             # A range of no width: said where the values' readout goes (review 26 #16).
-            self.readout.setText("The range's min and max must differ: the data's own range is shown")
+            self.readout.setText("min = max: data range shown")
         self.request.emit(self.bins.value(), wanted)
 
     def _on_mouse(self, position: QPointF) -> None:

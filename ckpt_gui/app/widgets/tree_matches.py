@@ -25,6 +25,7 @@ class TreeMatches:
 
     def filter_to(self, node: TreeNode | None) -> None:
         """Show only what is under ``node`` (None: everything again)."""
+        self.lifted_subtree = None  # the user's own choice: none comes back with a view
         self.subtree = node if node is not None and self.tree is not None and node is not self.tree.root else None
         self.subtree_chip.setVisible(self.subtree is not None)
         if self.subtree is not None:
@@ -59,7 +60,7 @@ class TreeMatches:
     def clear_filter(self) -> None:
         """Show every variable again (the text, dtype, NaN/Inf and subtree filters off),
         the selection kept and in view."""
-        self.subtree = None
+        self.subtree = self.lifted_subtree = None
         self.subtree_chip.hide()
         for widget in (self.dtype_box, self.nan_box):
             widget.blockSignals(True)

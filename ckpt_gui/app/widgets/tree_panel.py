@@ -60,6 +60,8 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.nonfinite: set[str] | None = None  # keys with NaN/Inf, once the scan is done
         self.statuses: set[str] | None = None  # restore statuses the legend asks for
         self.subtree: TreeNode | None = None  # "Filter to this subtree": only what is under it
+        # A subtree the view switched to had no node for: (the view it is of, the node), back with it.
+        self.lifted_subtree: tuple[str, TreeNode] | None = None
         self.text_kept = False  # the filter's text typed for the checkpoint before (the empty tree's note)
         self.model = VariableTreeModel(self)
 
@@ -175,7 +177,7 @@ class TreePanel(TreeSelection, TreeMatches, TreeViews, QWidget):
         self.trees = trees
         self.text_kept = bool(self.search.text().strip())
         self._opened_by_view.clear()  # nodes of the trees shown before
-        self._picked = None  # the same: it would keep their tree alive
+        self._picked = self.lifted_subtree = None  # the same: they would keep their tree alive
         self.nonfinite = None
         self.statuses = None
         self.view.setColumnHidden(RESTORE, True)

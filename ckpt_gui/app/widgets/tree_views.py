@@ -47,11 +47,17 @@ class TreeViews:
         group = self.selected_node()
         group = group if group is not None and group.variable is None else None
         # The subtree filter follows the view, as the text does (it was lifted without a
-        # word, review 26 #3): the other view's node of the same variables, if it has one.
+        # word, review 26 #3): the other view's node of the same variables, if it has one;
+        # one lifted for want of it comes back with its view (review 27 #3).
         before, subtree = self.subtree, same_node(self.subtree, self.tree)
-        self._show_current_tree(self._selected_key(), opened if state == self._filter_state() else None, subtree)
-        if before is not None and subtree is None:
+        lifted, self.lifted_subtree = self.lifted_subtree, None
+        if before is None and lifted is not None and lifted[0] == self.current_view:
+            subtree = lifted[1]
+            self.said.emit(f"Filter to subtree back on {subtree.path}")
+        elif before is not None and subtree is None:
+            self.lifted_subtree = (left, before)
             self.said.emit(f"Filter to subtree lifted: this view has no {before.path} of the same variables")
+        self._show_current_tree(self._selected_key(), opened if state == self._filter_state() else None, subtree)
         if group is not None:  # a group selected: the other view's group of the same variables, if it has one
             same = same_group(group, self.tree)
             if same is not None and self.model.is_shown(same):
@@ -71,6 +77,7 @@ class TreeViews:
         self.fit_columns()  # to the rows of the default expansion: measuring thousands opened costs 1 s
         if opened is not None:
             self._open_again(opened)
+            self._open_subtree()  # closed again with the rest (review 27 #4)
         if keep_key is None or not self.select_key(keep_key):
             self.node_selected.emit(self.selected_node())
 
