@@ -250,6 +250,7 @@ def test_another_slice_of_a_4d_kernel_can_be_chosen(qtbot, compared):
     assert np.allclose(panel.view.image_diff, b[:, 2, 5, :].astype(np.float64) - a[:, 2, 5, :])
     controls.cols_box.setCurrentIndex(0)  # the same axis as the rows: they swap
     assert (controls.rows_box.currentIndex(), controls.cols_box.currentIndex()) == (3, 0)
+    assert panel.heatmap_note.text.startswith("slice [:, 2, 5, :] (rows: axis 3)")  # the caption says so
     small = next(p for p in diff.pairs if p.status == "changed" and len(p.a.shape) == 2)
     trees.select_pair(small)
     qtbot.waitUntil(lambda: panel.view is not None and panel.view.pair is small, timeout=WAIT_MS)
