@@ -243,7 +243,7 @@ def slice_text(view: PairView) -> str:
 
 
 def slice_index(choice: PlaneChoice, dims: int) -> str:
-    """"[0, 0, :, :]", and which axis runs down when it is the later one: the caption
+    """ "[0, 0, :, :]", and which axis runs down when it is the later one: the caption
     read the same after Rows and Columns were swapped (review 27)."""
     index = ", ".join(":" if axis in (choice.rows, choice.cols) else str(choice.fixed[axis]) for axis in range(dims))
     return f"[{index}]" + (f" (rows: axis {choice.rows})" if choice.rows > choice.cols else "")
