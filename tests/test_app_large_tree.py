@@ -38,7 +38,8 @@ def shown_keys(panel: TreePanel) -> set[str]:
     return {n.variable.key for n in panel.tree.by_key.values() if n.variable is not None and model.is_shown(n)}
 
 
-def test_typing_filters_on_a_worker_thread_and_shows_the_result(qtbot, panel, checkpoints, monkeypatch):
+def matching_threads(monkeypatch) -> list[threading.Thread]:
+    """The threads VariableTree.matching runs on from now (in the test): a filter's work."""
     threads = []
     matching = VariableTree.matching
 
@@ -47,6 +48,11 @@ def test_typing_filters_on_a_worker_thread_and_shows_the_result(qtbot, panel, ch
         return matching(self, *args, **kwargs)
 
     monkeypatch.setattr(VariableTree, "matching", watched)
+    return threads
+
+
+def test_typing_filters_on_a_worker_thread_and_shows_the_result(qtbot, panel, checkpoints, monkeypatch):
+    threads = matching_threads(monkeypatch)
     qtbot.keyClicks(panel.search, "blocks/12/")
     assert panel.count_label.text() == "filtering..." and threads == []  # nothing matched on the GUI thread
     qtbot.waitUntil(lambda: panel.count_label.text() != "filtering...", timeout=10_000)

@@ -146,18 +146,11 @@ def test_filter_to_a_subtree_runs_on_a_worker_and_makes_no_level_outside_it(qtbo
     whole key view shows for the same subtree."""
     import threading
 
-    from ckpt_gui.core.views.variable_tree import VariableTree
+    from tests.test_app_large_tree import matching_threads
 
     panel, model, view = key_panel, key_panel.model, key_panel.view
     tree = panel.tree
-    threads = []
-    matching = VariableTree.matching
-
-    def watched(self, *args, **kwargs):
-        threads.append(threading.current_thread())
-        return matching(self, *args, **kwargs)
-
-    monkeypatch.setattr(VariableTree, "matching", watched)
+    threads = matching_threads(monkeypatch)
     top = model.index([model.index(r, 0).data() for r in range(model.rowCount())].index("model"), 0)
     view.expand(top)
     blocks_index = model.index(0, 0, top)
