@@ -237,20 +237,15 @@ def _pieces_per_turn(monkeypatch):
     plots' paints (each plot's watched from when it is made), with a mark at each pass
     of the event loop (a 0 ms timer fires once per pass): the list of what ran in each
     pass, filled in as the loop runs, and the timer (stop it to end the record)."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QTimer
 
     from ckpt_gui.app.widgets import histogram_panel, histogram_plot, tensor_plots
     from ckpt_gui.app.widgets.tensor_panel import TensorPanel
+    from tests.event_log import EventLog
 
     turns: list[list[str]] = [[]]
 
-    class Paints(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's API
-            if event.type() == QEvent.Type.Paint:
-                turns[-1].append(f"paint {obj.parent().objectName()}")
-            return False
-
-    paints = Paints()
+    paints = EventLog(lambda watched, _type: turns[-1].append(f"paint {watched.parent().objectName()}"))
 
     def watch(plot, name: str) -> None:
         plot.setObjectName(name)
@@ -334,10 +329,11 @@ def test_plot_turns_run_one_piece_per_pass_and_wait_for_a_changed_plots_paint(qt
     and key is replaced by the newer one; a piece returning a shown widget has it
     painted before the next runs; a deleted owner's piece is dropped."""
     import shiboken6
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QObject, QTimer
     from PySide6.QtWidgets import QLabel
 
     from ckpt_gui.app import plot_turns
+    from tests.event_log import EventLog
 
     log: list[str] = []
     shown = QLabel("plot")
@@ -346,13 +342,7 @@ def test_plot_turns_run_one_piece_per_pass_and_wait_for_a_changed_plots_paint(qt
     qtbot.waitExposed(shown)
     owner, gone = QObject(), QObject()
 
-    class Paints(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's API
-            if event.type() == QEvent.Type.Paint:
-                log.append("paint")
-            return False
-
-    paints = Paints()
+    paints = EventLog(lambda _watched, _type: log.append("paint"))
     shown.installEventFilter(paints)
     ticker = QTimer(paints, interval=0)  # once per pass of the event loop
     ticker.timeout.connect(lambda: log.append("|"))
@@ -391,9 +381,10 @@ def test_the_object_views_swap_its_first_selection_and_details_come_in_passes_of
     groups opened, its columns fitted) and Details filled for it run in three passes
     of the event loop, in that order, the tree painted before Details fills: in one
     turn they held the loop 65 to 100 ms of the GUI thread's CPU at 200,000 variables."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QEvent, QTimer
 
     from ckpt_gui.app.widgets import tree_columns
+    from tests.event_log import EventLog
 
     browse, panel = window.browse, window.tree_panel
     turns: list[list[str]] = [[]]
@@ -412,15 +403,10 @@ def test_the_object_views_swap_its_first_selection_and_details_come_in_passes_of
     spy(tree_columns.TreeColumns, "fit", "fit")
     spy(type(browse), "_show_details", "details")
 
-    class Paints(QObject):
-        def eventFilter(self, _obj, event):  # noqa: N802 - Qt's API
-            if event.type() == QEvent.Type.Paint:
-                turns[-1].append("paint tree")
-            elif event.type() == QEvent.Type.FocusIn:
-                turns[-1].append("focus")
-            return False
-
-    paints = Paints()
+    paints = EventLog(
+        lambda _watched, kind: turns[-1].append("paint tree" if kind == QEvent.Type.Paint else "focus"),
+        (QEvent.Type.Paint, QEvent.Type.FocusIn),
+    )
     panel.view.viewport().installEventFilter(paints)
     panel.view.installEventFilter(paints)
     ticker = QTimer(paints, interval=0)  # once per pass of the event loop

@@ -141,9 +141,8 @@ def test_a_large_groups_row_is_painted_before_its_histogram_is_prepared(qtbot, w
     then the group's histogram is prepared (250 ms of the GUI thread there: the row
     repainted 1 to 2.4 s after the click on a busy machine, review 25 #3). Here with
     "many"'s 5,000, the threshold lowered; the histogram is the same when it comes."""
-    from PySide6.QtCore import QEvent, QObject
-
     from ckpt_gui.app import browse_selection
+    from tests.event_log import EventLog
 
     open_and_wait(qtbot, window, checkpoints / "many")
     monkeypatch.setattr(browse_selection, "LARGE_GROUP", 1000)
@@ -152,13 +151,7 @@ def test_a_large_groups_row_is_painted_before_its_histogram_is_prepared(qtbot, w
     start = selection.start
     monkeypatch.setattr(selection, "start", lambda node, ckpt: (order.append(("start", node.path)), start(node, ckpt)))
 
-    class Paints(QObject):
-        def eventFilter(self, watched, event):  # noqa: N802 - Qt's API
-            if event.type() == QEvent.Type.Paint:
-                order.append("paint")
-            return False
-
-    paints = Paints()
+    paints = EventLog(lambda _watched, _type: order.append("paint"))
     viewport = window.tree_panel.view.viewport()
     viewport.installEventFilter(paints)
     try:
