@@ -233,3 +233,22 @@ def test_a_failed_open_banner_goes_when_a_comparison_is_shown(qtbot, window):
     with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
         window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
     assert window.banner.text == ""
+
+
+def test_the_view_switch_is_greyed_while_a_comparison_is_shown(qtbot, window):
+    """Review 27 #5: Ctrl+1 / Ctrl+2 during a comparison switched the browse tree hidden
+    behind it, to be found switched once the comparison closed."""
+    open_demo(qtbot, window)
+    panel, objects, keys = window.tree_panel, window.objects_view_action, window.keys_view_action
+    assert panel.objects_button.isChecked() and objects.isEnabled() and keys.isEnabled()
+    with qtbot.waitSignal(window.compare_done, timeout=WAIT_MS):
+        window.compare.compare_with(os.path.join(demo_path(), "ckpt-100"))
+    assert not keys.isEnabled() and not objects.isEnabled()
+    assert "close it (Ctrl+Shift+K)" in keys.toolTip() and "close it (Ctrl+Shift+K)" in objects.toolTip()
+    keys.trigger()  # what Ctrl+2 does: a disabled action does nothing
+    assert panel.objects_button.isChecked()
+    window.compare.close()
+    assert keys.isEnabled() and objects.isEnabled()
+    assert "Ctrl+Shift+K" not in keys.toolTip() and "Ctrl+Shift+K" not in objects.toolTip()
+    keys.trigger()
+    assert panel.keys_button.isChecked()

@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
         if self.banner.owner is self.browse and self.banner.kind == "error":
             self.banner.hide()  # a failed open (a URL's) is not about the comparison now shown
         self.left_pages.show(self.compare_trees)  # the pages not shown ask for no room
+        self.views_switch.comparing(True)
         self.right_pages.show(self.pair_panel)
         width = sum(self.main_splitter.sizes())
         share = 0.6 if width < 1400 else 0.55  # two trees need the room, the more so on a small screen
@@ -375,6 +376,7 @@ class MainWindow(QMainWindow):
         self.browse.resume_scan()
         self.left_pages.show(self.tree_panel)
         self.right_pages.show(self.right_splitter)
+        self.views_switch.comparing(False)
         if self._browse_share is not None:  # the comparison's wide trees would cut the browse controls
             width = sum(self.main_splitter.sizes())
             self.main_splitter.setSizes([int(width * self._browse_share), width - int(width * self._browse_share)])

@@ -41,11 +41,12 @@ def build_menus(window) -> None:
     view.setToolTipsVisible(True)  # the object graph view's, when greyed: why
     add(view, "&Find variable", lambda: window_focus.focus_the_filter(window), QKeySequence.StandardKey.Find)
     objects = add(view, "Object &graph view", lambda: tree.objects_button.setChecked(True), "Ctrl+1")
+    window.objects_view_action = objects
+    window.keys_view_action = add(view, "Checkpoint &keys view", lambda: tree.keys_button.setChecked(True), "Ctrl+2")
     # Greyed as the view switch's radio is: enabled, Ctrl+1 checked the greyed radio of a
     # checkpoint without an object graph while the tree stayed in key view (review 10).
-    tree.objects_view_available.connect(lambda available, why: _follow(objects, available, why))
-    window.objects_view_action = objects
-    add(view, "Checkpoint &keys view", lambda: tree.keys_button.setChecked(True), "Ctrl+2")
+    window.views_switch = ViewsSwitch(objects, window.keys_view_action)
+    tree.objects_view_available.connect(window.views_switch.objects_available)
     add(view, "&Scan all variables for NaN/Inf", browse.start_scan)
     view.addSeparator()
     # F5 as browsers and file managers: not the Refresh standard key, which is Ctrl+R on some
@@ -68,10 +69,38 @@ def build_menus(window) -> None:
     add_help_menu(window, add)
 
 
-def _follow(action: QAction, available: bool, why: str) -> None:
-    action.setEnabled(available)
-    # Why it is greyed, in a tooltip over it: Qt shows no status tip for a disabled item.
-    action.setToolTip("" if available else why)  # "": none (the menu would repeat the item's text)
+class ViewsSwitch:
+    """The View menu's Ctrl+1 / Ctrl+2: greyed, with why in their tooltips, when the
+    object graph view cannot be shown, and both while a comparison is shown (they
+    switched the browse tree hidden behind it, seen only once the comparison closed,
+    review 27 #5; the comparison's trees have one view)."""
+
+    COMPARING = "The comparison shows the variables one way: close it (Ctrl+Shift+K) to switch the browse tree's view"
+
+    def __init__(self, objects: QAction, keys: QAction) -> None:
+        self.objects, self.keys = objects, keys
+        self._objects_why = ""  # why the object graph view cannot be shown ("": it can)
+        self._comparing = False
+
+    def objects_available(self, available: bool, why: str) -> None:
+        self._objects_why = "" if available else why
+        self._follow()
+
+    def comparing(self, shown: bool) -> None:
+        self._comparing = shown
+        self._follow()
+
+    def _follow(self) -> None:
+        why_keys = self.COMPARING if self._comparing else ""
+        _grey(self.keys, why_keys)
+        _grey(self.objects, why_keys or self._objects_why)
+
+
+def _grey(action: QAction, why: str) -> None:
+    """``action`` greyed when there is a ``why``, said in a tooltip over it: Qt shows no
+    status tip for a disabled item ("" when enabled: the menu would repeat the item's text)."""
+    action.setEnabled(not why)
+    action.setToolTip(why)
 
 
 def add_action(window, menu, text, slot, shortcut=None) -> QAction:
