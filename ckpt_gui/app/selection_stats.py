@@ -6,9 +6,7 @@ group's variables together. What was computed is kept per checkpoint key."""
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
-from itertools import compress
 from operator import attrgetter
 
 from PySide6.QtCore import QTimer
@@ -24,21 +22,23 @@ from ckpt_gui.core.analysis.overview import NonFinite
 from ckpt_gui.core.analysis.stats import TensorStats
 from ckpt_gui.core.analysis.summaries import preview_summary
 from ckpt_gui.core.checkpoint import Checkpoint, shown_name
-from ckpt_gui.core.format import storage
-from ckpt_gui.core.formatting import counted, format_bytes
+from ckpt_gui.core.format.lock_slices import paced
+from ckpt_gui.core.formatting import counted
+from ckpt_gui.core.views.group_plan import GroupPlan, plan_group
 from ckpt_gui.core.views.large_values import streamed_envelope
-from ckpt_gui.core.views.missing_data import missing_files, missing_shard_of, missing_shard_said
+from ckpt_gui.core.views.missing_data import missing_shard_said
 from ckpt_gui.core.views.readable_stats import group_histogram_of_readable, stats_skipping_unreadable
 from ckpt_gui.core.views.shown_names import named_message
-from ckpt_gui.core.views.tree import SLOT, TreeNode
+from ckpt_gui.core.views.tree import TreeNode
 
 # A group's variables' fields, read in C (a group of 200,000: 0.1 to 0.2 s each in Python).
-_DTYPE, _DTYPE_NAME = attrgetter("dtype"), attrgetter("dtype.name")
+_DTYPE_NAME = attrgetter("dtype.name")
 _KEY, _SIZE = attrgetter("key"), attrgetter("size_bytes")
 
 PREVIEW_ELEMENTS = 1 << 20  # larger tensors get a histogram from a sample first
 AUTO_GROUP_BYTES = 1 << 30  # group histograms up to this size are computed on selection
 GROUPS_KEPT = 4  # the last groups whose histograms are shown again without reading them again
+PLANNED_AT_ONCE = 20_000  # variables of a group whose histogram's plan is made on the GUI thread (1.2 us each)
 SPLIT_MS = 20  # between showing a large tensor's statistics and drawing its envelope
 NEXT_TURN_MS = 1  # a timer's: the event loop's next turn (see _start_preview)
 # A group's Details name its variables whose data fails their checksum under this label (the
@@ -220,7 +220,8 @@ class SelectionStats:
         if self.ckpt is ckpt:
             self.stats_cache.update(read)  # as the scan's: a slot selected next is not read again
         self._name_unreadable(ckpt, list(bad_slots), bad_slots, slot_names, slots=True)
-        left_out = self._name_unreadable(ckpt, [key for key in keys if key in unreadable], unreadable)
+        failed = list(filter(unreadable.__contains__, keys)) if unreadable else []  # (200,000 keys: in C)
+        left_out = self._name_unreadable(ckpt, failed, unreadable)
         if summary is None:
             self.histogram.clear(f"No histogram: no variable of this group can be read, {left_out}")
             self.details.show_stats(None, f"Statistics: none, no variable can be read, {left_out}")
@@ -293,144 +294,92 @@ class SelectionStats:
         self.runner.submit("preview", sample, show, lambda _m, _d: None)
 
     def _start_group(self, node: TreeNode, bins: int, value_range) -> None:
+        """A group's histogram: its plan (core/views/group_plan.py) made here, or for a
+        large group on the histogram's worker (130 to 250 ms of the GUI thread at
+        200,000 variables); a histogram of the same variables made before is shown again,
+        not read again (review 26 #4: 200,000 variables read for seconds at each
+        Ctrl+1/Ctrl+2, or after a filter was lifted)."""
         ckpt = self.ckpt
         accept = self.shown_filter()
-        chosen, numeric, slot_leaves = _group_variables(node, accept)
-        numeric, why_none = _readable_numbers(ckpt, node, accept, chosen, numeric)
-        if why_none:
-            self.histogram.clear(why_none)
-            return
-        keys = list(map(_KEY, numeric))
-        slots_left_out = len(chosen) < node.variable_count
-        total = sum(map(_SIZE, numeric))
-        self.details.show_stats(None)
-        self.histogram.expect_plot()
-        shown = ", those the filter shows" if accept is not None else ""
-        title_of = functools.partial(_group_title, node.path or "all variables", shown=shown)  # of those read
-        title = title_of(len(keys))
         # The variables read fine before are not read again when looking for unreadable ones.
         # The cache itself, not a copy made here (200,000 keys); the core copies it (one C call).
         known = self.stats_cache
-        slot_names = _slots_to_check(slot_leaves, accept, chosen, ckpt, known, AUTO_GROUP_BYTES - total)
-        # The same variables' histogram made before (the group again after a switch of
-        # view, or after a filter was lifted): shown again, not read again (review 26 #4:
-        # 200,000 variables read for seconds at each Ctrl+1/Ctrl+2).
-        # Whatever their order (the key view's is by key, the object view's by path).
-        made_key = (id(ckpt), bins, value_range, len(keys), hash(frozenset(keys)), frozenset(slot_names))
-        made = self._groups_made.get(made_key)
+        shown = ", those the filter shows" if accept is not None else ""
+        title_of = functools.partial(_group_title, node.path or "all variables", shown=shown)  # of those read
+        self.details.show_stats(None)
 
-        def present(result) -> None:
-            summary, unreadable, read, bad_slots = result
-            slots = (slot_names, read, bad_slots)
-            self._show_group(ckpt, keys, summary, unreadable, title_of, shown, slots_left_out, slots)
+        def planned() -> GroupPlan:
+            return plan_group(node, accept, ckpt, known, AUTO_GROUP_BYTES)
+
+        def outcome(plan: GroupPlan, read: Callable | None):
+            """(the plan, what its histogram found or None when it gets none, whether just read)"""
+            if plan.why_none:
+                return plan, None, False
+            made = self._groups_made.get(plan.made_key(ckpt, bins, value_range))
+            if made is not None and made[0] is ckpt:
+                return plan, made[1], False
+            return plan, read() if read is not None else None, True
+
+        def show(found) -> None:
+            plan, result, new = found
+            if result is None:
+                self.histogram.clear(plan.why_none)
+            else:
+                if new:
+                    self._groups_made[plan.made_key(ckpt, bins, value_range)] = (ckpt, result)
+                    while len(self._groups_made) > GROUPS_KEPT:
+                        self._groups_made.pop(next(iter(self._groups_made)))
+                summary, unreadable, read, bad_slots = result
+                slots = (plan.slot_names, read, bad_slots)
+                self._show_group(ckpt, plan.keys, summary, unreadable, title_of, shown, plan.slots_left_out, slots)
             self.done()
 
-        if made is not None and made[0] is ckpt:
-            present(made[1])
+        plan = planned() if node.variable_count <= PLANNED_AT_ONCE else None
+        if plan is not None and not outcome(plan, None)[2]:  # no histogram, or one made before
+            show(outcome(plan, None))
             return
+        self.histogram.expect_plot()
         passes = 1 if value_range is not None else 2
         # At once, not the text of what was selected before; then how far the reading is.
-        self.histogram.clear(f"Reading {len(keys):,} variables for their histogram...")
-        step = max(1, len(keys) // 100)
+        count = len(plan.keys) if plan is not None else node.variable_count
+        self.histogram.clear(f"Reading {count:,} variables for their histogram...")
 
         def compute(context: JobContext):
-            elements = sum(v.num_elements for v in numeric)  # here: 200,000 of them took 60 ms
-            progress = context.passes(elements, passes)
-            now = {"pass": 1, "last": 0, "said": -step}  # tensors read in this pass; when last said
-
-            def tensors(done: int) -> None:
-                if done < now["last"]:  # the count starts again: the next pass
-                    now["pass"], now["said"] = now["pass"] + 1, -step
-                now["last"] = done
-                if done - now["said"] >= step or done == len(keys):
-                    now["said"] = done
-                    context.report((now["pass"], done))
-
-            summary, unreadable = group_histogram_of_readable(
-                ckpt, keys, bins, value_range, progress, context.cancelled, tensors, known
-            )  # fmt: skip
-            read, bad_slots = stats_skipping_unreadable(ckpt, list(slot_names), known, None, context.cancelled)
-            return summary, unreadable, read, bad_slots
+            now = plan or planned()
+            return outcome(now, lambda: _read_group(context, ckpt, now, bins, value_range, passes, known))
 
         def reading(state) -> None:
-            part, done = state
+            part, done, of = state
             which = f" (pass {part} of {passes})" if passes > 1 else ""
-            self.histogram.clear(f"Reading {done:,} of {len(keys):,} variables for their histogram{which}...")
+            self.histogram.clear(f"Reading {done:,} of {of:,} variables for their histogram{which}...")
 
-        def show(result) -> None:
-            self._groups_made[made_key] = (ckpt, result)
-            while len(self._groups_made) > GROUPS_KEPT:
-                self._groups_made.pop(next(iter(self._groups_made)))
-            present(result)
-
-        self._submit(compute, show, title, on_partial=reading)
+        self._submit(compute, show, title_of(count), on_partial=reading)
 
 
-def _group_variables(node: TreeNode, accept) -> tuple[list, list, list[TreeNode]]:
-    """A group's variables its statistics cover (slots left out, as in the group's
-    parameters; those the filter ``accept`` shows, as the group's counts in the tree,
-    review rv-109), the numeric ones of them, and the group's slots' leaves."""
-    chosen, slot_leaves = node.model_variables_and_slots()
-    if accept is not None:
-        taken = {leaf.variable.key for leaf in node.leaves() if leaf.variable is not None and accept(leaf)}
-        chosen = [v for v in chosen if v.key in taken]
-    # By dtype, in C: a group of 200,000 variables has a few dtypes (0.2 s one by one).
-    by_name = dict(zip(map(_DTYPE_NAME, chosen), map(_DTYPE, chosen)))  # (a dtype's hash is Python's)
-    numbers = {name for name, dtype in by_name.items() if dtype.is_numeric and not dtype.is_complex}
-    return chosen, list(compress(chosen, map(numbers.__contains__, map(_DTYPE_NAME, chosen)))), slot_leaves
+def _read_group(context: JobContext, ckpt: Checkpoint, plan: GroupPlan, bins: int, value_range, passes: int, known):
+    """A worker's: the histogram and statistics of ``plan``'s variables together (those
+    that cannot be read left out, why) and its slots' statistics (read only to name
+    those that cannot be read), telling ``context`` how far it is: (pass, variables
+    read, of how many)."""
+    numeric, keys = plan.numeric, plan.keys
+    step = max(1, len(keys) // 100)
+    elements = sum(v.num_elements for v in paced(numeric))  # here: 200,000 of them took 60 ms
+    progress = context.passes(elements, passes)
+    now = {"pass": 1, "last": 0, "said": -step}  # tensors read in this pass; when last said
 
+    def tensors(done: int) -> None:
+        if done < now["last"]:  # the count starts again: the next pass
+            now["pass"], now["said"] = now["pass"] + 1, -step
+        now["last"] = done
+        if done - now["said"] >= step or done == len(keys):
+            now["said"] = done
+            context.report((now["pass"], done, len(keys)))
 
-def _readable_numbers(ckpt: Checkpoint, node: TreeNode, accept, chosen: list, numeric: list) -> tuple[list, str]:
-    """Of a group's ``numeric`` variables, those whose data file is there, and why the
-    group gets no histogram ("" when it gets one): no numeric variable, none whose data
-    file is there, or more than AUTO_GROUP_BYTES of them."""
-    if missing_files(ckpt):  # values only of those whose data file is there
-        numeric = [v for v in numeric if missing_shard_of(ckpt, v.key) is None]
-        if not numeric:
-            first = missing_files(ckpt)[0]
-            return numeric, f"No histogram: {os.path.basename(first)} is {storage.absent_why(first)}"
-    if not numeric:
-        return numeric, _nothing_drawn(node, accept, chosen)
-    total = sum(map(_SIZE, numeric))
-    if total > AUTO_GROUP_BYTES:
-        return numeric, f"{format_bytes(total)} in this group: select a smaller group for a histogram"
-    return numeric, ""
-
-
-def _slots_to_check(slot_leaves: list[TreeNode], accept, chosen: list, ckpt: Checkpoint, known,
-                    room: int) -> dict[str, str]:  # fmt: skip
-    """The optimizer slots of a group (``slot_leaves``) its statistics leave out (those the filter
-    ``accept`` shows, numeric, their data file there), key -> their path in the tree
-    (where their badge is): read only to be named if they cannot be (issue 11: a corrupt
-    slot went unsaid in its group's Details), unless known already (the NaN/Inf scan's),
-    and none when reading those not known would take more than ``room`` bytes."""
-    taken = set(map(_KEY, chosen))
-    missing = bool(missing_files(ckpt))
-    slots = {
-        leaf.variable.key: leaf
-        for leaf in slot_leaves
-        if leaf.variable.key not in taken and (accept is None or accept(leaf))
-        and leaf.variable.dtype.is_numeric and not leaf.variable.dtype.is_complex
-        and not (missing and missing_shard_of(ckpt, leaf.variable.key) is not None)
-    }  # fmt: skip
-    if sum(leaf.variable.size_bytes for key, leaf in slots.items() if key not in known) > room:
-        return {}
-    return {key: leaf.path for key, leaf in slots.items()}
-
-
-def _nothing_drawn(node: TreeNode, accept, chosen: list) -> str:
-    """Why a group's histogram draws nothing: only optimizer slots are shown below it
-    (a filter of "bias mom"), which a group's histogram leaves out, said as such, not "No
-    numeric variables" over float32 rows (review 23 #9); or none of its variables is numeric."""
-    if not chosen:
-        slots = sum(1 for leaf in node.leaves() if leaf.kind == SLOT and (accept is None or accept(leaf)))
-        if slots:
-            where = "the filter shows" if accept is not None else "this group holds"
-            return (
-                f"Only optimizer slots: {counted(slots, 'slot')} {where} here, and a group's histogram leaves"
-                " slots out. Select a slot for its own histogram."
-            )
-    return "No numeric variables in this group"
+    summary, unreadable = group_histogram_of_readable(
+        ckpt, keys, bins, value_range, progress, context.cancelled, tensors, known
+    )  # fmt: skip
+    read, bad_slots = stats_skipping_unreadable(ckpt, list(plan.slot_names), known, None, context.cancelled)
+    return summary, unreadable, read, bad_slots
 
 
 def _group_title(path: str, count: int, shown: str) -> str:

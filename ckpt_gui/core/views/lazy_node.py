@@ -17,10 +17,13 @@ level, see key_levels.py.)
 from __future__ import annotations
 
 import re
+import threading
+import time
 from bisect import bisect_right
 from functools import lru_cache
+from itertools import chain, compress
 from math import prod
-from operator import attrgetter, itemgetter
+from operator import attrgetter, itemgetter, not_
 
 from ckpt_gui.core.format.gc_pause import gc_paused
 from ckpt_gui.core.format.lock_slices import Pace, fold_in_slices, map_in_slices, paced, sorted_in_slices
@@ -31,6 +34,7 @@ GROUP, VARIABLE, SLOT = "group", "variable", "slot"
 MODEL_ONLY = "model-only"  # a variable of the user's model the checkpoint has no value for
 
 _NATURAL = re.compile(r"(\d+)")
+WALKS, WALK_AGAIN_S = 200, 0.002  # a worker's walk of leaves a level being made: again, so long at most
 
 
 class NodePaths:
@@ -65,7 +69,7 @@ def natural_key(text: str) -> tuple:
 _cached_natural_key = lru_cache(maxsize=1 << 16)(natural_key)  # names repeat: kernel, bias, 0, 1...
 _PARAMS, _NBYTES, _RANK, _NAMES = attrgetter("params"), attrgetter("nbytes"), attrgetter("rank"), attrgetter("names")
 _PLACE, _ROW = itemgetter(0), itemgetter(1)  # of a (child_order, row) pair: sorted stably by the first
-_ELEMENTS, _VARIABLE = attrgetter("elements"), attrgetter("variable")
+_ELEMENTS, _VARIABLE, _KIND = attrgetter("elements"), attrgetter("variable"), attrgetter("kind")
 _NONE: dict = {}  # an empty default shared by every node (never changed in place): no dict per leaf
 
 
@@ -224,13 +228,42 @@ class TreeNode(NodePaths):
         """:meth:`model_variables`, and the optimizer slots' nodes of the subtree, in one
         walk of the leaves (a group's histogram asks for both: two walks of 200,000
         leaves were 130 ms)."""
-        if self._unmade_keys():
-            return self.pending.model_variables(), self.pending.slot_leaves()
-        own: list[TreeNode] = []
-        slots: list[TreeNode] = []
-        for node in self.leaves():
-            (slots if node.kind == SLOT else own).append(node)
+        pending = self.pending  # (read once: another thread may make the level meanwhile)
+        if self.variable is None and pending is not None and not isinstance(pending, list):
+            return pending.model_variables(), pending.slot_leaves()
+        leaves = self.whole_leaves()
+        is_slot = list(map(SLOT.__eq__, map(_KIND, leaves)))
+        slots = list(compress(leaves, is_slot))
+        own = list(compress(leaves, map(not_, is_slot))) if len(slots) < len(leaves) else []
         return list(map(_VARIABLE, own or slots)), slots
+
+    def whole_leaves(self) -> list[TreeNode]:
+        """:meth:`leaves` in a list: the levels not made taken as the lists they are, the
+        rest in C (a loop in Python over 200,000 leaves was 75 ms of the GUI thread).
+        Whole on a worker too (a large group's histogram is planned there): the GUI
+        thread making a level meanwhile hands its leaves to the level's groups one by
+        one, letting the interpreter lock go between two, so a walk then can miss some;
+        it is walked again until it has the group's count (variable_count)."""
+        for _ in range(WALKS):
+            leaves = self._listed_leaves()
+            if len(leaves) >= self.variable_count or threading.current_thread() is threading.main_thread():
+                break
+            time.sleep(WALK_AGAIN_S)  # the level's making ends within the GUI thread's turn
+        return leaves
+
+    def _listed_leaves(self) -> list[TreeNode]:
+        runs: list = []
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.variable is not None:
+                runs.append((node,))
+            pending = node.pending
+            if pending is not None:
+                runs.append(pending)
+            else:
+                stack.extend(reversed(node._children))
+        return list(chain.from_iterable(runs))
 
     def _unmade_keys(self) -> bool:
         """Whether the subtree is a level of the key view not made yet (key_levels.KeyRange)."""
